@@ -1,0 +1,53 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { appendAudit, Prisma } from '@airlock/db';
+import type { ActivityDeps } from './deps.js';
+
+export interface RunToolInput {
+  actionId: string;
+  tool: string;
+  args: Record<string, unknown>;
+  idempotencyKey: string;
+}
+
+export function createExecutionActivities({ db, tools }: ActivityDeps) {
+  return {
+    /**
+     * Runs a tool at most once per idempotency key: a recorded success is returned
+     * as is on any retry. A tool's own error fails without retry (the agent gets it);
+     * infrastructure errors (database down) are retried by Temporal.
+     */
+    async runTool(input: RunToolInput): Promise<{ output: unknown }> {
+      const { actionId, idempotencyKey } = input;
+      const definition = tools.get(input.tool);
+      if (!definition) throw ApplicationFailure.nonRetryable(`tool "${input.tool}" is not registered on this worker`, 'UnknownTool');
+      const previous = await db.prisma.toolExecution.findUnique({ where: { idempotencyKey } });
+      if (previous?.status === 'succeeded') return { output: previous.result };
+      if (previous?.status === 'failed') throw ApplicationFailure.nonRetryable(previous.error ?? 'tool failed', 'ToolFailed');
+
+      await db.prisma.toolExecution.upsert({
+        where: { idempotencyKey },
+        create: { idempotencyKey, actionId, tool: input.tool, status: 'running' },
+        update: {},
+      });
+      await db.prisma.action.update({ where: { id: actionId }, data: { status: 'running' } });
+      await appendAudit(db, { eventKey: `${actionId}:tool.started`, actionId, type: 'tool.started', actor: 'system:executor', payload: { tool: input.tool, idempotencyKey } });
+
+      const ctx = Context.current();
+      let output: unknown;
+      try {
+        const args = definition.args.parse(input.args);
+        output = await definition.execute(args, { db, actionId, idempotencyKey, signal: ctx.cancellationSignal, heartbeat: (d) => ctx.heartbeat(d) });
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        await db.prisma.toolExecution.update({ where: { idempotencyKey }, data: { status: 'failed', error: message, finishedAt: new Date() } });
+        await appendAudit(db, { eventKey: `${actionId}:tool.failed`, actionId, type: 'tool.failed', actor: 'system:executor', payload: { tool: input.tool, error: message } });
+        throw ApplicationFailure.nonRetryable(message, 'ToolFailed');
+      }
+      const result = (output ?? null) as Prisma.InputJsonValue;
+      await db.prisma.toolExecution.update({ where: { idempotencyKey }, data: { status: 'succeeded', result, finishedAt: new Date() } });
+      await appendAudit(db, { eventKey: `${actionId}:tool.succeeded`, actionId, type: 'tool.succeeded', actor: 'system:executor', payload: { tool: input.tool } });
+      return { output };
+    },
+  };
+}

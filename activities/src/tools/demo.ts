@@ -1,0 +1,37 @@
+import { randomUUID } from 'node:crypto';
+import { echoSpec, failingSpec, refundSpec } from '@airlock/core';
+import { z } from 'zod';
+import { defineTool, type ToolDefinition } from './define.js';
+
+export const echoTool = defineTool({
+  ...echoSpec,
+  execute: async ({ message }) => ({ message }),
+});
+
+export const failingTool = defineTool({
+  ...failingSpec,
+  execute: async ({ message }) => {
+    throw new Error(message);
+  },
+});
+
+const RefundOutput = z.object({ entryId: z.string(), paymentId: z.string(), amount: z.string(), currency: z.string() });
+
+export const refundTool = defineTool({
+  ...refundSpec,
+  // Keyed on the idempotency key: a repeated run returns the first run's entry.
+  execute: async ({ paymentId, amount, currency, reason }, { db, idempotencyKey }) => {
+    const entry = await db.prisma.ledgerEntry.upsert({
+      where: { idempotencyKey },
+      create: { id: randomUUID(), paymentId, kind: 'refund', amount, currency, memo: reason, idempotencyKey },
+      update: {},
+    });
+    return { entryId: entry.id, paymentId, amount: entry.amount.toFixed(2), currency };
+  },
+  compensate: async (_args, output, { db }) => {
+    const { entryId } = RefundOutput.parse(output);
+    await db.prisma.ledgerEntry.updateMany({ where: { id: entryId, reversedAt: null }, data: { reversedAt: new Date() } });
+  },
+});
+
+export const demoTools: ToolDefinition[] = [echoTool, refundTool, failingTool] as ToolDefinition[];

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { RiskTier, Role } from './risk.js';
+
+const Identifier = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'letters, digits and . _ : - only');
+
+/** What an agent asks for. Validated at every entry point (SDK, REST). */
+export const ActionRequest = z.object({
+  agentId: Identifier,
+  tool: z.string().min(1).max(128).regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/, 'dotted lower-case name, e.g. payments.refund'),
+  args: z.record(z.string(), z.unknown()),
+  rationale: z.string().max(4000).default(''),
+  idempotencyKey: z.string().min(1).max(200),
+  /** The human the agent acts for, if any; they can never approve this action. */
+  requestedBy: Identifier.optional(),
+});
+export type ActionRequest = z.infer<typeof ActionRequest>;
+export type ActionRequestInput = z.input<typeof ActionRequest>;
+
+export const TimeoutOutcome = z.enum(['deny', 'approve']);
+export type TimeoutOutcome = z.infer<typeof TimeoutOutcome>;
+
+export const ApprovalRequirement = z.object({
+  requiredApprovals: z.number().int().min(1).max(10),
+  approverRole: Role,
+  timeoutMs: z.number().int().positive(),
+  timeoutOutcome: TimeoutOutcome,
+});
+export type ApprovalRequirement = z.infer<typeof ApprovalRequirement>;
+
+/** The result of risk classification; it lives in workflow history, so later rule changes never alter a running action. */
+export const Classification = z.discriminatedUnion('decision', [
+  z.object({ decision: z.literal('allow'), tier: RiskTier, reasons: z.array(z.string()) }),
+  z.object({ decision: z.literal('require_approval'), tier: RiskTier, reasons: z.array(z.string()), approval: ApprovalRequirement }),
+  z.object({ decision: z.literal('deny'), tier: RiskTier, reasons: z.array(z.string()) }),
+]);
+export type Classification = z.infer<typeof Classification>;
+
+/** The workflow's input: a validated request plus ids derived from it at the edge. */
+export interface GuardedActionInput {
+  actionId: string;
+  argsHash: string;
+  request: ActionRequest;
+}
+
+/** What the agent gets back. `feedback` is written for the model, to change its next attempt. */
+export const ActionOutcome = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('executed'), actionId: z.string(), output: z.unknown() }),
+  z.object({
+    status: z.literal('denied'),
+    actionId: z.string(),
+    reason: z.string(),
+    feedback: z.string().optional(),
+    deniedBy: z.string().optional(),
+  }),
+  z.object({ status: z.literal('expired'), actionId: z.string(), reason: z.string() }),
+  z.object({ status: z.literal('failed'), actionId: z.string(), error: z.string() }),
+  z.object({ status: z.literal('cancelled'), actionId: z.string(), reason: z.string() }),
+]);
+export type ActionOutcome = z.infer<typeof ActionOutcome>;

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { Role } from './risk.js';
+
+export const Channel = z.enum(['console', 'api', 'slack', 'sdk']);
+export type Channel = z.infer<typeof Channel>;
+
+export const DecisionKind = z.enum(['approve', 'deny']);
+export type DecisionKind = z.infer<typeof DecisionKind>;
+
+/** A human's decision as sent to the workflow's `decide` update. The approver is already authenticated by the channel. */
+export const ApprovalDecision = z.object({
+  approverId: z.string().min(1),
+  decision: DecisionKind,
+  channel: Channel,
+  /** Binds the decision to the exact arguments the approver saw. */
+  argsHash: z.string().regex(/^[0-9a-f]{64}$/),
+  comment: z.string().max(2000).optional(),
+  /** Deny only: guidance returned to the model. */
+  feedback: z.string().max(4000).optional(),
+});
+export type ApprovalDecision = z.infer<typeof ApprovalDecision>;
+
+export interface EligibleApprover {
+  id: string;
+  role: Role;
+}
+
+export interface RecordedDecision {
+  approverId: string;
+  decision: 'approve' | 'deny';
+  channel: Channel;
+  comment?: string;
+  feedback?: string;
+  decidedAt: string;
+}
+
+/** What `decide` returns to the caller once the decision is recorded. */
+export interface DecideResult {
+  accepted: true;
+  approvalsSoFar: number;
+  requiredApprovals: number;
+  approvalStatus: 'open' | 'approved' | 'denied';
+}

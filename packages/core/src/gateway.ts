@@ -1,0 +1,97 @@
+import { WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
+import { ActionRequest, type ActionOutcome, type ActionRequestInput, type GuardedActionInput } from './action.js';
+import { ApprovalDecision, type DecideResult } from './decision.js';
+import { formatZodError } from './errors.js';
+import { argsHash as hashArgs, deriveActionId } from './hashing.js';
+import { GUARDED_ACTION_WORKFLOW, decideUpdate, statusQuery, workflowIdForAction } from './messages.js';
+import type { ActionStatusView } from './status.js';
+
+/**
+ * The one way into Airlock for every channel (SDK, REST, console, Slack): it
+ * validates, derives the action id from (agent, idempotency key), and talks to
+ * the action's workflow. Node-only (`@airlock/core/gateway`); never imported by workflows.
+ */
+
+export class InvalidRequestError extends Error {
+  override name = 'InvalidRequestError';
+  constructor(public readonly issues: string) {
+    super(`invalid request: ${issues}`);
+  }
+}
+
+/** The idempotency key was used before with different arguments or tool. */
+export class IdempotencyConflictError extends Error {
+  override name = 'IdempotencyConflictError';
+}
+
+/** The workflow refused a decision (validator or handler); `reason` is safe to show the person. */
+export class DecisionRejectedError extends Error {
+  override name = 'DecisionRejectedError';
+}
+
+export interface SubmittedAction {
+  actionId: string;
+  workflowId: string;
+  argsHash: string;
+  /** False when the idempotency key matched an earlier action. */
+  created: boolean;
+}
+
+export async function submitAction(client: Client, taskQueue: string, raw: ActionRequestInput | unknown): Promise<SubmittedAction> {
+  const parsed = ActionRequest.safeParse(raw);
+  if (!parsed.success) throw new InvalidRequestError(formatZodError(parsed.error));
+  const request = parsed.data;
+  const actionId = deriveActionId(request.agentId, request.idempotencyKey);
+  const workflowId = workflowIdForAction(actionId);
+  const input: GuardedActionInput = { actionId, argsHash: hashArgs(request.args), request };
+  try {
+    await client.workflow.start(GUARDED_ACTION_WORKFLOW, {
+      workflowId,
+      taskQueue,
+      args: [input],
+      // An id is used once, ever: a repeated idempotency key can never start a second run.
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    });
+    return { actionId, workflowId, argsHash: input.argsHash, created: true };
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    const existing = await client.workflow.getHandle(workflowId).query(statusQuery);
+    if (existing.argsHash !== input.argsHash || existing.tool !== request.tool) {
+      throw new IdempotencyConflictError(
+        `idempotency key "${request.idempotencyKey}" was already used by action ${actionId} with a different tool or arguments`,
+      );
+    }
+    return { actionId, workflowId, argsHash: input.argsHash, created: false };
+  }
+}
+
+export function actionHandle(client: Client, actionId: string): WorkflowHandle {
+  return client.workflow.getHandle(workflowIdForAction(actionId));
+}
+
+export async function getActionStatus(client: Client, actionId: string): Promise<ActionStatusView> {
+  return actionHandle(client, actionId).query(statusQuery);
+}
+
+export async function awaitOutcome(client: Client, actionId: string): Promise<ActionOutcome> {
+  return (await actionHandle(client, actionId).result()) as ActionOutcome;
+}
+
+/** Sends a decision; resolves once it is recorded, or throws DecisionRejectedError with the reason. */
+export async function decideAction(client: Client, actionId: string, raw: unknown): Promise<DecideResult> {
+  const parsed = ApprovalDecision.safeParse(raw);
+  if (!parsed.success) throw new InvalidRequestError(formatZodError(parsed.error));
+  try {
+    return await actionHandle(client, actionId).executeUpdate(decideUpdate, { args: [parsed.data] });
+  } catch (error) {
+    if (error instanceof WorkflowUpdateFailedError) {
+      const cause = error.cause;
+      throw new DecisionRejectedError(cause instanceof Error ? cause.message : error.message);
+    }
+    if (error instanceof Error && /workflow execution already completed/i.test(error.message)) {
+      throw new DecisionRejectedError('the action is no longer awaiting a decision');
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,159 @@
+import { canonicalJson } from '@airlock/core';
+import { sha256Hex } from '@airlock/core/hashing';
+import type pg from 'pg';
+import type { Db } from './client.js';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+// Arbitrary constant: serialises appends so each row links to the true previous row.
+const AUDIT_CHAIN_LOCK_ID = 7_240_110_002;
+
+export interface AuditEventInput {
+  /** Unique per logical event (e.g. `<actionId>:classified`): retries never write twice. */
+  eventKey: string;
+  actionId?: string | null;
+  type: string;
+  actor: string;
+  payload: Record<string, unknown>;
+}
+
+export interface StoredAuditEvent {
+  seq: bigint;
+  eventKey: string;
+  actionId: string | null;
+  type: string;
+  actor: string;
+  payload: unknown;
+  createdAt: Date;
+  prevHash: string;
+  hash: string;
+}
+
+/** What each hash covers: the previous hash and every column but seq. */
+export function auditRowHash(row: Omit<StoredAuditEvent, 'seq' | 'hash'>): string {
+  return sha256Hex(
+    canonicalJson({
+      prevHash: row.prevHash,
+      eventKey: row.eventKey,
+      actionId: row.actionId,
+      type: row.type,
+      actor: row.actor,
+      payload: row.payload,
+      createdAt: row.createdAt.toISOString(),
+    }),
+  );
+}
+
+interface AuditRow {
+  seq: string;
+  event_key: string;
+  action_id: string | null;
+  type: string;
+  actor: string;
+  payload: unknown;
+  created_at: Date;
+  prev_hash: string;
+  hash: string;
+}
+
+const COLUMNS = 'seq, event_key, action_id, type, actor, payload, created_at, prev_hash, hash';
+
+function fromRow(r: AuditRow): StoredAuditEvent {
+  return {
+    seq: BigInt(r.seq),
+    eventKey: r.event_key,
+    actionId: r.action_id,
+    type: r.type,
+    actor: r.actor,
+    payload: r.payload,
+    createdAt: r.created_at,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+}
+
+/**
+ * Appends events to the chain in one transaction, in order. An event whose
+ * `eventKey` was written before is returned as stored, not written again.
+ * Plain SQL on purpose: this runs on every transition and must cost one short
+ * transaction, not an interactive ORM one.
+ */
+export async function appendAudit(db: Db, ...events: AuditEventInput[]): Promise<StoredAuditEvent[]> {
+  const client = await db.pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [AUDIT_CHAIN_LOCK_ID]);
+    const stored = await appendLocked(client, events);
+    await client.query('COMMIT');
+    return stored;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+async function appendLocked(client: pg.PoolClient, events: AuditEventInput[]): Promise<StoredAuditEvent[]> {
+  const head = await client.query<{ hash: string }>('SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1');
+  let prevHash = head.rows[0]?.hash ?? GENESIS_HASH;
+  const stored: StoredAuditEvent[] = [];
+  for (const event of events) {
+    // Round-trip through JSON so the hash covers exactly what JSONB will return.
+    const payload = JSON.parse(JSON.stringify(event.payload)) as unknown;
+    const row = {
+      eventKey: event.eventKey,
+      actionId: event.actionId ?? null,
+      type: event.type,
+      actor: event.actor,
+      payload,
+      createdAt: new Date(),
+      prevHash,
+    };
+    const hash = auditRowHash(row);
+    const inserted = await client.query<AuditRow>(
+      `INSERT INTO audit_events (event_key, action_id, type, actor, payload, created_at, prev_hash, hash)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (event_key) DO NOTHING RETURNING ${COLUMNS}`,
+      [row.eventKey, row.actionId, row.type, row.actor, JSON.stringify(payload), row.createdAt, row.prevHash, hash],
+    );
+    if (inserted.rows[0]) {
+      stored.push(fromRow(inserted.rows[0]));
+      prevHash = hash;
+    } else {
+      const existing = await client.query<AuditRow>(`SELECT ${COLUMNS} FROM audit_events WHERE event_key = $1`, [event.eventKey]);
+      stored.push(fromRow(existing.rows[0]!));
+    }
+  }
+  return stored;
+}
+
+export type ChainVerification =
+  | { ok: true; checkedRows: number; headHash: string }
+  | { ok: false; checkedRows: number; firstBrokenSeq: string; reason: string };
+
+/** Walks the whole chain in seq order; reports the first row whose link or content does not verify. */
+export async function verifyAuditChain(db: Db, options: { batchSize?: number } = {}): Promise<ChainVerification> {
+  const batchSize = options.batchSize ?? 5000;
+  let prevHash = GENESIS_HASH;
+  let checkedRows = 0;
+  let after = '0';
+  for (;;) {
+    const { rows } = await db.pool.query<AuditRow>(
+      `SELECT ${COLUMNS} FROM audit_events WHERE seq > $1 ORDER BY seq ASC LIMIT $2`,
+      [after, batchSize],
+    );
+    for (const raw of rows) {
+      const row = fromRow(raw);
+      if (row.prevHash !== prevHash) {
+        return { ok: false, checkedRows, firstBrokenSeq: raw.seq, reason: 'prev_hash does not match the previous row: a row was removed, reordered or inserted' };
+      }
+      if (auditRowHash(row) !== row.hash) {
+        return { ok: false, checkedRows, firstBrokenSeq: raw.seq, reason: 'row content does not match its hash: the row was altered' };
+      }
+      prevHash = row.hash;
+      checkedRows += 1;
+    }
+    if (rows.length < batchSize) return { ok: true, checkedRows, headHash: prevHash };
+    after = rows[rows.length - 1]!.seq;
+  }
+}

@@ -1,0 +1,26 @@
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import { PrismaClient } from '../generated/client.js';
+
+/**
+ * One connection pool per process, shared by Prisma (through its pg adapter) and
+ * the few hot paths that need plain SQL in one round trip each (the audit chain).
+ */
+export interface Db {
+  prisma: PrismaClient;
+  pool: pg.Pool;
+  close(): Promise<void>;
+}
+
+export function createDb(databaseUrl: string, options: { poolSize?: number } = {}): Db {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: options.poolSize ?? 10 });
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  return {
+    prisma,
+    pool,
+    async close() {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,35 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { bundleWorkflows } from '@airlock/worker';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestProject } from 'vitest/node';
+import { temporalCliPath } from './binaries.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    temporalAddress: string;
+    workflowBundlePath: string;
+  }
+}
+
+/** One real Temporal dev server and one workflow bundle for the whole run. */
+export default async function setup(project: TestProject) {
+  const cli = temporalCliPath();
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      ...(cli ? { executable: { type: 'existing-path' as const, path: cli } } : {}),
+      ui: false,
+      extraArgs: ['--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true'],
+    },
+  });
+  const bundle = await bundleWorkflows();
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'airlock-bundle-'));
+  const bundlePath = path.join(dir, 'workflow-bundle.json');
+  await writeFile(bundlePath, JSON.stringify(bundle));
+  project.provide('temporalAddress', env.connection.options.address);
+  project.provide('workflowBundlePath', bundlePath);
+  return async () => {
+    await env.teardown();
+  };
+}

@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { defaultActivityDeps, type ActivityDeps } from '@airlock/activities';
+import { createAgent, createUser, type Db } from '@airlock/db';
+import { createAirlockWorker } from '@airlock/worker';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { createTestDatabase, type TestDatabase } from './database.js';
+
+export interface Harness {
+  db: Db;
+  database: TestDatabase;
+  client: Client;
+  taskQueue: string;
+  /** Starts a worker on this harness's task queue (one may already run). */
+  startWorker(deps?: ActivityDeps): Promise<RunningWorker>;
+  worker: RunningWorker;
+  close(): Promise<void>;
+}
+
+export interface RunningWorker {
+  worker: Worker;
+  stop(): Promise<void>;
+}
+
+let runtimeInstalled = false;
+function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  runtimeInstalled = true;
+}
+
+let bundle: WorkflowBundleWithSourceMap | undefined;
+async function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= JSON.parse(await readFile(inject('workflowBundlePath'), 'utf8')) as WorkflowBundleWithSourceMap;
+  return bundle;
+}
+
+/** Real Temporal (shared dev server), real PostgreSQL (fresh database), a real worker on a private task queue. */
+export async function startHarness(options: { deps?: (db: Db) => ActivityDeps } = {}): Promise<Harness> {
+  quietRuntime();
+  const address = inject('temporalAddress');
+  const database = await createTestDatabase();
+  const connection = await NativeConnection.connect({ address });
+  const clientConnection = await Connection.connect({ address });
+  const client = new Client({ connection: clientConnection });
+  const taskQueue = `airlock-test-${randomBytes(4).toString('hex')}`;
+  const workers: RunningWorker[] = [];
+  const makeDeps = options.deps ?? ((db: Db) => defaultActivityDeps(db));
+
+  const startWorker = async (deps = makeDeps(database.db)): Promise<RunningWorker> => {
+    const worker = await createAirlockWorker({
+      connection,
+      namespace: 'default',
+      taskQueue,
+      db: database.db,
+      deps,
+      workflowBundle: await workflowBundle(),
+    });
+    const running = worker.run();
+    const handle: RunningWorker = {
+      worker,
+      async stop() {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await running;
+      },
+    };
+    workers.push(handle);
+    return handle;
+  };
+
+  const worker = await startWorker();
+  return {
+    db: database.db,
+    database,
+    client,
+    taskQueue,
+    worker,
+    startWorker,
+    async close() {
+      for (const w of workers) await w.stop();
+      await connection.close();
+      await clientConnection.close();
+      await database.drop();
+    },
+  };
+}
+
+/** People and an agent for approval tests: an approver, a second approver, a viewer, the agent's owner. */
+export async function seedTeam(db: Db) {
+  const owner = await createUser(db, { id: 'owner', role: 'approver' });
+  const alice = await createUser(db, { id: 'alice', role: 'approver' });
+  const bob = await createUser(db, { id: 'bob', role: 'admin' });
+  const victor = await createUser(db, { id: 'victor', role: 'viewer' });
+  const agent = await createAgent(db, { id: 'billing-bot', team: 'billing', ownerId: owner.id });
+  return { owner, alice, bob, victor, agent };
+}

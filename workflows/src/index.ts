@@ -1,0 +1,1 @@
+export { guardedAction } from './guarded-action.js';
