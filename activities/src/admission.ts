@@ -1,5 +1,5 @@
 import { workflowIdForAction, type Classification, type GuardedActionInput } from '@airlock/core';
-import { appendAudit } from '@airlock/db';
+import { appendAudit, type Prisma } from '@airlock/db';
 import type { ActivityDeps } from './deps.js';
 
 /**
@@ -20,7 +20,7 @@ export function createAdmission({ db, classifier }: ActivityDeps) {
             id: actionId,
             agentId: request.agentId,
             tool: request.tool,
-            args: request.args as object,
+            args: request.args as Prisma.InputJsonObject,
             argsHash,
             rationale: request.rationale,
             idempotencyKey: request.idempotencyKey,

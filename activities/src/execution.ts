@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { appendAudit, Prisma } from '@airlock/db';
+import { appendAudit, type Prisma } from '@airlock/db';
 import type { ActivityDeps } from './deps.js';
 
 export interface RunToolInput {

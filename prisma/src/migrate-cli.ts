@@ -1,9 +1,9 @@
-import { dbEnv, parseEnv } from '@airlock/core/env';
+import { loadMigrateEnv } from './env.js';
 import { migrate } from './migrate.js';
 
 // `npm run migrate`: applies migrations to DATABASE_URL (an external database).
-const env = parseEnv(dbEnv.required({ DATABASE_URL: true }), process.env);
 try {
+  const env = loadMigrateEnv();
   const applied = await migrate(env.DATABASE_URL, { log: (line) => console.log(line) });
   console.log(applied.length ? `${applied.length} migration(s) applied` : 'database is up to date');
 } catch (error) {

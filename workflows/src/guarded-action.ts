@@ -129,7 +129,7 @@ async function awaitApproval(
       await bookkeeping.recordDecision({ actionId, approvalId: opened.approvalId, argsHash, decision: recorded });
       return { accepted: true, approvalsSoFar: approvals(), requiredApprovals: requirement.requiredApprovals, approvalStatus: statusNow };
     },
-    { validator: (decision) => validateDecision(decision, { status, argsHash, opened, decisions, phase: view.phase }) },
+    { validator: (decision: ApprovalDecision) => validateDecision(decision, { status, argsHash, opened, decisions, phase: view.phase }) },
   );
 
   const decidedInTime = await condition(() => status !== 'open', requirement.timeoutMs);

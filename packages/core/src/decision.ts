@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Role } from './risk.js';
+import type { Role } from './risk.js';
 
 export const Channel = z.enum(['console', 'api', 'slack', 'sdk']);
 export type Channel = z.infer<typeof Channel>;

@@ -1,6 +1,6 @@
 import { WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
-import { ActionRequest, type ActionOutcome, type ActionRequestInput, type GuardedActionInput } from './action.js';
+import { ActionRequest, type ActionOutcome, type GuardedActionInput } from './action.js';
 import { ApprovalDecision, type DecideResult } from './decision.js';
 import { formatZodError } from './errors.js';
 import { argsHash as hashArgs, deriveActionId } from './hashing.js';
@@ -38,7 +38,8 @@ export interface SubmittedAction {
   created: boolean;
 }
 
-export async function submitAction(client: Client, taskQueue: string, raw: ActionRequestInput | unknown): Promise<SubmittedAction> {
+/** `raw` is validated here (an `ActionRequestInput` when well-formed). */
+export async function submitAction(client: Client, taskQueue: string, raw: unknown): Promise<SubmittedAction> {
   const parsed = ActionRequest.safeParse(raw);
   if (!parsed.success) throw new InvalidRequestError(formatZodError(parsed.error));
   const request = parsed.data;

@@ -1,0 +1,71 @@
+// @ts-check
+import js from '@eslint/js';
+import importX from 'eslint-plugin-import-x';
+import tseslint from 'typescript-eslint';
+
+const nodeBuiltins = [
+  'assert', 'async_hooks', 'buffer', 'child_process', 'cluster', 'crypto', 'dgram', 'dns', 'events', 'fs', 'fs/promises',
+  'http', 'http2', 'https', 'module', 'net', 'os', 'path', 'perf_hooks', 'process', 'readline', 'stream', 'timers',
+  'tls', 'url', 'util', 'v8', 'vm', 'worker_threads', 'zlib',
+];
+
+export default tseslint.config(
+  { ignores: ['**/node_modules/**', '**/.next/**', 'prisma/generated/**', '**/next-env.d.ts', '.tools/**', '.data/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    plugins: { 'import-x': importX },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/require-await': 'off',
+      'import-x/no-cycle': 'error',
+      // Configuration is parsed once per app, in its env.ts; everything else receives typed values.
+      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through the app env.ts (zod-validated), not process.env.' }],
+    },
+  },
+  {
+    files: ['**/env.ts', 'test/**', 'bench/**', '**/*.config.{js,ts,mjs}', 'prisma/prisma.config.ts'],
+    rules: { 'no-restricted-properties': 'off' },
+  },
+  {
+    // vitest's asymmetric matchers (expect.any, expect.stringMatching) are typed `any`.
+    files: ['test/**'],
+    rules: { '@typescript-eslint/no-unsafe-assignment': 'off' },
+  },
+  {
+    // Workflow code must be deterministic: no Node built-ins, no database, no activity values.
+    files: ['workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            ...nodeBuiltins.map((name) => ({ name, message: 'Node built-ins are not deterministic; workflows may not use them.' })),
+            { name: '@airlock/activities', allowTypeImports: true, message: 'Import activities by type only: proxyActivities<typeof ...>().' },
+            { name: '@airlock/db', message: 'Workflows never touch the database; use an activity.' },
+            { name: '@airlock/core/gateway', message: 'The gateway is client-side code.' },
+            { name: '@airlock/core/hashing', message: 'Uses node:crypto; compute hashes at the edge or in activities.' },
+            { name: '@airlock/core/env', message: 'Workflows never read configuration.' },
+            { name: '@temporalio/client', message: 'Workflows use @temporalio/workflow.' },
+            { name: '@temporalio/activity', message: 'Workflows use @temporalio/workflow.' },
+          ],
+          patterns: [
+            { group: ['node:*'], message: 'Node built-ins are not deterministic; workflows may not use them.' },
+            { group: ['@prisma/*', 'pg', '**/generated/**'], message: 'Workflows never touch the database; use an activity.' },
+            { group: ['**/activities/**'], allowTypeImports: true, message: 'Import activities by type only.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+);

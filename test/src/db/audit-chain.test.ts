@@ -1,0 +1,76 @@
+import { appendAudit, verifyAuditChain } from '@airlock/db';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+
+let t: TestDatabase;
+beforeEach(async () => {
+  t = await createTestDatabase();
+});
+afterEach(async () => {
+  await t.drop();
+});
+
+const event = (i: number) => ({ eventKey: `e-${i}`, actionId: 'a-1', type: 'test.event', actor: 'user:alice', payload: { i, note: `row ${i}` } });
+
+/** Bypasses the append-only trigger the way only a database superuser could, to simulate tampering. */
+async function tamper(sql: string, params: unknown[] = []): Promise<void> {
+  const client = await t.db.pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SET LOCAL session_replication_role = replica');
+    await client.query(sql, params);
+    await client.query('COMMIT');
+  } finally {
+    client.release();
+  }
+}
+
+describe('the hash-chained audit log', () => {
+  it('links every row to the previous one, even under concurrent appends', async () => {
+    await Promise.all(Array.from({ length: 60 }, (_, i) => appendAudit(t.db, event(i))));
+    const result = await verifyAuditChain(t.db, { batchSize: 7 });
+    expect(result).toMatchObject({ ok: true, checkedRows: 60 });
+  });
+
+  it('writes an event key once: a retried append returns the stored row', async () => {
+    const [first] = await appendAudit(t.db, event(1));
+    const [again] = await appendAudit(t.db, { ...event(1), payload: { different: true } });
+    expect(again).toEqual(first);
+    expect(await t.db.prisma.auditEvent.count()).toBe(1);
+  });
+
+  it('refuses UPDATE, DELETE and TRUNCATE at the database', async () => {
+    await appendAudit(t.db, event(1));
+    await expect(t.db.pool.query(`UPDATE audit_events SET actor = 'user:mallory'`)).rejects.toThrow(/append-only \(UPDATE refused\)/);
+    await expect(t.db.pool.query('DELETE FROM audit_events')).rejects.toThrow(/append-only \(DELETE refused\)/);
+    await expect(t.db.pool.query('TRUNCATE audit_events')).rejects.toThrow(/append-only \(TRUNCATE refused\)/);
+    expect(await t.db.prisma.auditEvent.count()).toBe(1);
+  });
+
+  it('pinpoints the first altered row', async () => {
+    for (let i = 0; i < 10; i++) await appendAudit(t.db, event(i));
+    const rows = await t.db.prisma.auditEvent.findMany({ orderBy: { seq: 'asc' } });
+    const target = rows[6]!;
+    await tamper(`UPDATE audit_events SET payload = '{"i": 6, "note": "nothing to see"}' WHERE seq = $1`, [target.seq.toString()]);
+    expect(await verifyAuditChain(t.db)).toEqual({
+      ok: false,
+      checkedRows: 6,
+      firstBrokenSeq: target.seq.toString(),
+      reason: 'row content does not match its hash: the row was altered',
+    });
+  });
+
+  it('pinpoints a removed row', async () => {
+    for (let i = 0; i < 10; i++) await appendAudit(t.db, event(i));
+    const rows = await t.db.prisma.auditEvent.findMany({ orderBy: { seq: 'asc' } });
+    await tamper('DELETE FROM audit_events WHERE seq = $1', [rows[3]!.seq.toString()]);
+    expect(await verifyAuditChain(t.db)).toMatchObject({ ok: false, checkedRows: 3, firstBrokenSeq: rows[4]!.seq.toString() });
+  });
+
+  it('detects a forged row whose hash was recomputed but whose link was not', async () => {
+    for (let i = 0; i < 5; i++) await appendAudit(t.db, event(i));
+    const rows = await t.db.prisma.auditEvent.findMany({ orderBy: { seq: 'asc' } });
+    await tamper(`UPDATE audit_events SET prev_hash = $1 WHERE seq = $2`, ['f'.repeat(64), rows[2]!.seq.toString()]);
+    expect(await verifyAuditChain(t.db)).toMatchObject({ ok: false, firstBrokenSeq: rows[2]!.seq.toString() });
+  });
+});
