@@ -4,9 +4,10 @@ import { defaultActivityDeps, type ActivityDeps } from '@airlock/activities';
 import { createAgent, createUser, type Db } from '@airlock/db';
 import { createAirlockWorker } from '@airlock/worker';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { NativeConnection, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './database.js';
+import { quietTemporalRuntime } from './runtime.js';
 
 export interface Harness {
   db: Db;
@@ -24,13 +25,6 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-let runtimeInstalled = false;
-function quietRuntime(): void {
-  if (runtimeInstalled) return;
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  runtimeInstalled = true;
-}
-
 let bundle: WorkflowBundleWithSourceMap | undefined;
 async function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   bundle ??= JSON.parse(await readFile(inject('workflowBundlePath'), 'utf8')) as WorkflowBundleWithSourceMap;
@@ -39,7 +33,7 @@ async function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
 
 /** Real Temporal (shared dev server), real PostgreSQL (fresh database), a real worker on a private task queue. */
 export async function startHarness(options: { deps?: (db: Db) => ActivityDeps } = {}): Promise<Harness> {
-  quietRuntime();
+  quietTemporalRuntime();
   const address = inject('temporalAddress');
   const database = await createTestDatabase();
   const connection = await NativeConnection.connect({ address });

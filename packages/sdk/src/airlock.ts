@@ -1,0 +1,83 @@
+import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import { DEFAULT_TASK_QUEUE, type ActionOutcome, type ActionRequestInput, type ActionStatusView } from '@airlock/core';
+import { actionHandle, awaitOutcome, getActionStatus, submitAction } from '@airlock/core/gateway';
+
+export interface ConnectOptions {
+  /** Temporal frontend, e.g. `localhost:7233` or `<ns>.<acct>.tmprl.cloud:7233`. */
+  address?: string;
+  namespace?: string;
+  taskQueue?: string;
+  /** Temporal Cloud API key (implies TLS). */
+  apiKey?: string;
+  tls?: ConnectionOptions['tls'];
+  /** Reuse an existing connection instead of opening one (it is then not closed by `close()`). */
+  connection?: Connection;
+}
+
+/** A submitted action: poll it, wait for it, or cancel it. */
+export interface ActionHandle {
+  actionId: string;
+  /** False when the idempotency key matched an earlier action: no second run happens. */
+  created: boolean;
+  status(): Promise<ActionStatusView>;
+  result(): Promise<ActionOutcome>;
+  cancel(): Promise<void>;
+}
+
+type ToolCallOptions = Pick<ActionRequestInput, 'rationale' | 'idempotencyKey' | 'requestedBy'>;
+
+/**
+ * The agent-side client. Every call goes through the same gateway as REST and the
+ * console: validated, idempotent by key, durable in Temporal.
+ */
+export class Airlock {
+  private constructor(
+    private readonly client: Client,
+    private readonly taskQueue: string,
+    private readonly ownedConnection: Connection | undefined,
+  ) {}
+
+  static async connect(options: ConnectOptions = {}): Promise<Airlock> {
+    const connection =
+      options.connection ??
+      (await Connection.connect({
+        address: options.address ?? 'localhost:7233',
+        ...(options.apiKey ? { apiKey: options.apiKey, tls: options.tls ?? true } : options.tls ? { tls: options.tls } : {}),
+      }));
+    const client = new Client({ connection, namespace: options.namespace ?? 'default' });
+    return new Airlock(client, options.taskQueue ?? DEFAULT_TASK_QUEUE, options.connection ? undefined : connection);
+  }
+
+  /** Submits and waits for the outcome: executed, denied (with feedback for the model), expired, failed or cancelled. */
+  async run(request: ActionRequestInput): Promise<ActionOutcome> {
+    return (await this.start(request)).result();
+  }
+
+  /** Submits without waiting; the handle survives process restarts via `action(actionId)`. */
+  async start(request: ActionRequestInput): Promise<ActionHandle> {
+    const submitted = await submitAction(this.client, this.taskQueue, request);
+    return { ...this.action(submitted.actionId), created: submitted.created };
+  }
+
+  action(actionId: string): ActionHandle {
+    return {
+      actionId,
+      created: false,
+      status: () => getActionStatus(this.client, actionId),
+      result: () => awaitOutcome(this.client, actionId),
+      cancel: () => actionHandle(this.client, actionId).cancel().then(() => undefined),
+    };
+  }
+
+  /**
+   * A typed wrapper for one tool, for handing to an agent framework:
+   * `const refund = airlock.tool<RefundArgs>('billing-bot', 'payments.refund')`.
+   */
+  tool<Args extends Record<string, unknown>>(agentId: string, tool: string) {
+    return (args: Args, options: ToolCallOptions): Promise<ActionOutcome> => this.run({ agentId, tool, args, ...options });
+  }
+
+  async close(): Promise<void> {
+    await this.ownedConnection?.close();
+  }
+}

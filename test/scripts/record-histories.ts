@@ -1,0 +1,92 @@
+/**
+ * Records workflow histories of the main scenarios into test/histories/*.json.
+ * Run after an intentional, compatible workflow change: `npm run histories:record`.
+ * The replay test then fails CI if a later change breaks determinism for them.
+ */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { actionHandle, awaitOutcome, decideAction, submitAction } from '@airlock/core/gateway';
+import { createAirlockWorker, bundleWorkflows } from '@airlock/worker';
+import { defaultActivityDeps } from '@airlock/activities';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { refundRequest, waitForStatus } from '../src/support/actions.js';
+import { temporalCliPath, temporalTestServerPath, repoRoot } from '../src/support/binaries.js';
+import { createTestDatabase } from '../src/support/database.js';
+import { seedTeam } from '../src/support/harness.js';
+import { quietTemporalRuntime } from '../src/support/runtime.js';
+
+quietTemporalRuntime();
+const outDir = path.join(repoRoot, 'test/histories');
+const database = await createTestDatabase();
+await seedTeam(database.db);
+const workflowBundle = await bundleWorkflows();
+
+async function save(env: TestWorkflowEnvironment, name: string, actionId: string) {
+  const history = await actionHandle(env.client, actionId).fetchHistory();
+  // Proto3 JSON, the format `temporal workflow show --output json` writes and replay reads.
+  await writeFile(path.join(outDir, `${name}.json`), historyToJSON(history) + '\n');
+  console.log(`recorded ${name}`);
+}
+
+async function approvalScenarios() {
+  const cli = temporalCliPath();
+  const env = await TestWorkflowEnvironment.createLocal(cli ? { server: { executable: { type: 'existing-path', path: cli } } } : {});
+  const taskQueue = 'record';
+  const worker = await createAirlockWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, db: database.db, workflowBundle, deps: defaultActivityDeps(database.db) });
+  await worker.runUntil(async () => {
+    const echo = await submitAction(env.client, taskQueue, { agentId: 'billing-bot', tool: 'demo.echo', args: { message: 'hi' }, idempotencyKey: 'rec-echo' });
+    await awaitOutcome(env.client, echo.actionId);
+    await save(env, 'auto-approved', echo.actionId);
+
+    const approve = await submitAction(env.client, taskQueue, refundRequest({ idempotencyKey: 'rec-approve' }));
+    await waitForStatus(env.client, approve.actionId, (s) => s.phase === 'awaiting_approval');
+    await decideAction(env.client, approve.actionId, { approverId: 'alice', decision: 'approve', channel: 'api', argsHash: approve.argsHash });
+    await awaitOutcome(env.client, approve.actionId);
+    await save(env, 'approved', approve.actionId);
+
+    const deny = await submitAction(env.client, taskQueue, refundRequest({ idempotencyKey: 'rec-deny' }));
+    await waitForStatus(env.client, deny.actionId, (s) => s.phase === 'awaiting_approval');
+    await decideAction(env.client, deny.actionId, { approverId: 'bob', decision: 'deny', channel: 'console', argsHash: deny.argsHash, feedback: 'no' });
+    await awaitOutcome(env.client, deny.actionId);
+    await save(env, 'denied', deny.actionId);
+
+    const quorum = await submitAction(env.client, taskQueue, refundRequest({ amount: '5000.00', idempotencyKey: 'rec-quorum' }));
+    await waitForStatus(env.client, quorum.actionId, (s) => s.phase === 'awaiting_approval');
+    await decideAction(env.client, quorum.actionId, { approverId: 'alice', decision: 'approve', channel: 'slack', argsHash: quorum.argsHash });
+    await decideAction(env.client, quorum.actionId, { approverId: 'alice', decision: 'approve', channel: 'slack', argsHash: quorum.argsHash }).catch(() => undefined);
+    await decideAction(env.client, quorum.actionId, { approverId: 'bob', decision: 'approve', channel: 'api', argsHash: quorum.argsHash });
+    await awaitOutcome(env.client, quorum.actionId);
+    await save(env, 'quorum', quorum.actionId);
+
+    const cancel = await submitAction(env.client, taskQueue, refundRequest({ idempotencyKey: 'rec-cancel' }));
+    await waitForStatus(env.client, cancel.actionId, (s) => s.phase === 'awaiting_approval');
+    await actionHandle(env.client, cancel.actionId).cancel();
+    await awaitOutcome(env.client, cancel.actionId);
+    await save(env, 'cancelled', cancel.actionId);
+
+    const failed = await submitAction(env.client, taskQueue, { agentId: 'billing-bot', tool: 'demo.fail', args: { message: 'boom' }, idempotencyKey: 'rec-fail' });
+    await awaitOutcome(env.client, failed.actionId);
+    await save(env, 'tool-failed', failed.actionId);
+  });
+  await env.teardown();
+}
+
+async function timeoutScenario() {
+  const server = temporalTestServerPath();
+  const env = await TestWorkflowEnvironment.createTimeSkipping(server ? { server: { executable: { type: 'existing-path', path: server } } } : {});
+  const worker = await createAirlockWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue: 'record-timeout', db: database.db, workflowBundle, deps: defaultActivityDeps(database.db) });
+  await worker.runUntil(async () => {
+    const expired = await submitAction(env.client, 'record-timeout', refundRequest({ idempotencyKey: 'rec-timeout' }));
+    await awaitOutcome(env.client, expired.actionId);
+    await save(env, 'expired', expired.actionId);
+  });
+  await env.teardown();
+}
+
+try {
+  await approvalScenarios();
+  await timeoutScenario();
+} finally {
+  await database.drop();
+}
