@@ -1,55 +1,162 @@
-import { workflowIdForAction, type Classification, type GuardedActionInput } from '@airlock/core';
-import { appendAudit, type Prisma } from '@airlock/db';
+import { workflowIdForAction, type BudgetImpactView, type Classification, type GuardedActionInput } from '@airlock/core';
+import {
+  activeGrantsFor,
+  activeSuspension,
+  appendAudit,
+  consumeRateLimit,
+  consumeStandingApproval,
+  reserveBudget,
+  type AuditEventInput,
+  type Prisma,
+} from '@airlock/db';
+import { applicableRateLimits, compileCondition, createPolicyEnvironment, denyWith, escalateToApproval, type PolicyProblem } from '@airlock/policy';
+import { redactText } from '@airlock/guardrails';
+import { assess, loadAgent, type AgentRecord } from './assessment.js';
 import type { ActivityDeps } from './deps.js';
 
+export interface Admission {
+  classification: Classification;
+  guardrailFlags: string[];
+  budgetImpacts: BudgetImpactView[];
+  /** Set when a standing approval let the action through without waiting. */
+  standingGrantId?: string;
+}
+
+const grantEnv = createPolicyEnvironment();
+
 /**
- * Records the request and classifies it. Idempotent: the action row is keyed by
- * the action id and every audit row by an event key, so a retry changes nothing.
+ * Admission, in order: who is asking (agent, kill switch), what policy and
+ * guardrails say, rate limits, budget reservation, standing approvals. Every
+ * step that changes the outcome adds a visible reason and an audit row.
+ * Idempotent: rate-limit events, reservations and grant uses are keyed by action.
  */
-export function createAdmission({ db, classifier }: ActivityDeps) {
+export function createAdmission(deps: ActivityDeps) {
+  const { db } = deps;
   return {
-    async admitAction({ actionId, argsHash, request }: GuardedActionInput): Promise<Classification> {
-      const agent = await db.prisma.agent.findUnique({ where: { id: request.agentId }, select: { id: true } });
-      const classification: Classification = agent
-        ? classifier.classify(request)
-        : { decision: 'deny', tier: 'critical', reasons: [`unknown agent "${request.agentId}"`] };
+    async admitAction(input: GuardedActionInput): Promise<Admission> {
+      const { actionId, argsHash, request } = input;
+      const now = new Date();
+      const audit: AuditEventInput[] = [];
+      const event = (suffix: string, type: string, actor: string, payload: Record<string, unknown>) =>
+        audit.push({ eventKey: `${actionId}:${suffix}`, actionId, type, actor, payload });
+
+      const agent = await loadAgent(deps, request.agentId);
+      const assessment = agent
+        ? assess(deps, request, agent)
+        : { classification: { decision: 'deny', tier: 'critical', reasons: [`unknown agent "${request.agentId}"`] } as Classification, redactedArgs: {}, guardrailFlags: [], injectionSuspected: false };
+      let { classification } = assessment;
+      let budgetImpacts: BudgetImpactView[] = [];
+      let standingGrantId: string | undefined;
+      const cost = deps.tools.get(request.tool)?.cost?.(request.args) ?? null;
+
+      event('requested', 'action.requested', `agent:${request.agentId}`, {
+        tool: request.tool,
+        args: assessment.redactedArgs,
+        argsHash,
+        rationale: redactText(request.rationale).text,
+        requestedBy: request.requestedBy ?? null,
+      });
+
       if (agent) {
+        const suspension = await activeSuspension(db, { agentId: agent.id, team: agent.team });
+        if (suspension) {
+          classification = denyWith(classification, `suspended by the kill switch (${suspension.scope} ${suspension.target}) by ${suspension.createdBy}: ${suspension.reason}`, 'critical');
+        }
+        if (classification.decision !== 'deny') classification = await applyRateLimits(deps, actionId, agent, request.tool, classification, now, event);
+        if (classification.decision !== 'deny' && cost) {
+          const reservation = await reserveBudget(db, { actionId, agentId: agent.id, team: agent.team, amount: cost.amount, currency: cost.currency, at: now });
+          budgetImpacts = reservation.impacts;
+          if (reservation.status === 'exceeded') {
+            classification = denyWith(classification, `budget: ${reservation.reason}`);
+            event('budget', 'budget.exceeded', 'system:budget', { reason: reservation.reason, impacts: reservation.impacts });
+          } else if (reservation.status === 'reserved') {
+            event('budget', 'budget.reserved', 'system:budget', { amount: cost.amount, currency: cost.currency, impacts: reservation.impacts });
+            if (reservation.needsApproval) {
+              const policy = deps.policy.current();
+              classification = escalateToApproval(policy, classification, 'medium', `budget: ${cost.amount} ${cost.currency} crosses a budget's approval threshold`, policy.file.defaults.budgetApproval);
+            }
+          }
+        }
+        if (classification.decision === 'require_approval' && !assessment.injectionSuspected) {
+          standingGrantId = await useStandingApproval(deps, actionId, agent, request.tool, request.args, now);
+          if (standingGrantId) {
+            classification = { ...classification, decision: 'allow', reasons: [...classification.reasons, `covered by standing approval ${standingGrantId}`] };
+            event('standing', 'approval.standing_used', 'system:standing-approval', { grantId: standingGrantId });
+          }
+        }
         await db.prisma.action.upsert({
           where: { id: actionId },
           create: {
             id: actionId,
             agentId: request.agentId,
             tool: request.tool,
-            args: request.args as Prisma.InputJsonObject,
+            args: assessment.redactedArgs as Prisma.InputJsonObject,
             argsHash,
-            rationale: request.rationale,
+            rationale: redactText(request.rationale).text,
             idempotencyKey: request.idempotencyKey,
             requestedBy: request.requestedBy ?? null,
             riskTier: classification.tier,
             riskReasons: classification.reasons,
+            policyVersion: classification.policyVersion ?? null,
+            guardrailFlags: assessment.guardrailFlags,
+            costEstimate: cost?.amount ?? null,
             workflowId: workflowIdForAction(actionId),
           },
           update: {},
         });
       }
-      await appendAudit(
-        db,
-        {
-          eventKey: `${actionId}:requested`,
-          actionId,
-          type: 'action.requested',
-          actor: `agent:${request.agentId}`,
-          payload: { tool: request.tool, argsHash, rationale: request.rationale, requestedBy: request.requestedBy ?? null },
-        },
-        {
-          eventKey: `${actionId}:classified`,
-          actionId,
-          type: 'action.classified',
-          actor: 'system:classifier',
-          payload: { ...classification },
-        },
-      );
-      return classification;
+      if (assessment.guardrailFlags.length > 0) {
+        event('guardrails', 'guardrail.flagged', 'system:guardrails', { flags: assessment.guardrailFlags });
+      }
+      event('classified', 'action.classified', 'system:policy', { ...classification });
+      await appendAudit(db, ...audit);
+      return { classification, guardrailFlags: assessment.guardrailFlags, budgetImpacts, ...(standingGrantId ? { standingGrantId } : {}) };
     },
   };
+}
+
+async function applyRateLimits(
+  deps: ActivityDeps,
+  actionId: string,
+  agent: AgentRecord,
+  tool: string,
+  classification: Classification,
+  at: Date,
+  event: (suffix: string, type: string, actor: string, payload: Record<string, unknown>) => void,
+): Promise<Classification> {
+  const policy = deps.policy.current();
+  let result = classification;
+  for (const { limit, key } of applicableRateLimits(policy, agent.id, tool)) {
+    const counted = await consumeRateLimit(deps.db, { key, actionId, limit: limit.limit, windowMs: limit.window, at });
+    if (counted.allowed) continue;
+    const reason = `rate limit ${limit.id}: more than ${limit.limit} requests per ${limit.window / 1000}s (${limit.scope})`;
+    event(`rate:${limit.id}`, 'rate_limit.exceeded', 'system:rate-limit', { limit: limit.id, key, count: counted.count });
+    result = limit.outcome === 'deny' ? denyWith(result, reason) : escalateToApproval(policy, result, 'medium', reason);
+  }
+  return result;
+}
+
+/** The first active grant whose condition matches, consumed atomically; undefined if none. */
+async function useStandingApproval(
+  deps: ActivityDeps,
+  actionId: string,
+  agent: AgentRecord,
+  tool: string,
+  args: Record<string, unknown>,
+  at: Date,
+): Promise<string | undefined> {
+  const grants = await activeGrantsFor(deps.db, { agentId: agent.id, tool, at });
+  for (const grant of grants) {
+    const problems: PolicyProblem[] = [];
+    const matches = compileCondition(grantEnv, grant.condition, 'condition', grant.id, problems);
+    let matched: boolean;
+    try {
+      matched = problems.length === 0 && matches({ tool, args, agent: { id: agent.id, team: agent.team, owner: agent.ownerId }, rationale: '', result: {} });
+    } catch {
+      // A condition that cannot be evaluated never grants anything.
+      matched = false;
+    }
+    if (matched && (await consumeStandingApproval(deps.db, { grantId: grant.id, actionId, at }))) return grant.id;
+  }
+  return undefined;
 }

@@ -1,67 +1,101 @@
 import { randomUUID } from 'node:crypto';
-import { roleAtLeast, type ApprovalRequirement, type EligibleApprover, type RecordedDecision } from '@airlock/core';
-import { appendAudit } from '@airlock/db';
+import { type ApprovalRequirement, type BudgetImpactView, type Classification, type GuardedActionInput, type RecordedDecision } from '@airlock/core';
+import { argsHash as hashArgs } from '@airlock/core/hashing';
+import { appendAudit, releaseBudget, reserveBudget, type Prisma } from '@airlock/db';
+import { denyWith, escalateToApproval } from '@airlock/policy';
+import { assess, loadAgent } from './assessment.js';
+import { resolveApprovers, type ApproverSet } from './approvers.js';
 import type { ActivityDeps } from './deps.js';
 
 export interface OpenApprovalInput {
   actionId: string;
+  round: number;
   agentId: string;
-  requestedBy?: string;
+  requestedBy?: string | undefined;
   argsHash: string;
   requirement: ApprovalRequirement;
-  deadline: string;
+  /** ISO time, or null when the policy waits forever. */
+  deadline: string | null;
+  budgetImpacts: BudgetImpactView[];
 }
 
-export interface OpenedApproval {
+/** The approvers snapshot the `decide` validator checks against, taken when a round opens or escalates. */
+export interface OpenedApproval extends ApproverSet {
   approvalId: string;
-  /** A snapshot of who may decide, taken when the approval opens; the `decide` validator checks against it. */
-  eligibleApprovers: EligibleApprover[];
-  /** People with the role who still may not decide, and why (separation of duties). */
-  excluded: { id: string; reason: string }[];
 }
 
 export type ApprovalClosure = 'approved' | 'denied' | 'expired' | 'cancelled';
 
-export function createApprovalActivities({ db }: ActivityDeps) {
+export type EditReview =
+  | { ok: false; reason: string }
+  | { ok: true; classification: Classification; argsHash: string; redactedArgs: Record<string, unknown>; budgetHolder: string; budgetImpacts: BudgetImpactView[] };
+
+export function createApprovalActivities(deps: ActivityDeps) {
+  const { db } = deps;
   return {
     async openApproval(input: OpenApprovalInput): Promise<OpenedApproval> {
-      const { actionId, requirement } = input;
-      const agent = await db.prisma.agent.findUnique({ where: { id: input.agentId }, select: { ownerId: true } });
-      const users = await db.prisma.user.findMany({ select: { id: true, role: true } });
-      const excluded: OpenedApproval['excluded'] = [];
-      const eligibleApprovers: EligibleApprover[] = [];
-      for (const user of users) {
-        if (!roleAtLeast(user.role, requirement.approverRole)) continue;
-        if (user.id === input.requestedBy) excluded.push({ id: user.id, reason: 'requested this action: nobody approves their own request' });
-        else if (user.id === agent?.ownerId) excluded.push({ id: user.id, reason: "owns the requesting agent: nobody approves their own agent's request" });
-        else eligibleApprovers.push({ id: user.id, role: user.role });
-      }
-      // Keyed on the action so a retried activity finds the approval it already opened.
+      const { actionId, round, requirement } = input;
+      const approvers = await resolveApprovers(db, input);
+      // Keyed on (action, round) so a retried activity finds the approval it already opened.
       const approval = await db.prisma.approval.upsert({
-        where: { actionId },
+        where: { actionId_round: { actionId, round } },
         create: {
           id: randomUUID(),
           actionId,
+          round,
           requiredApprovals: requirement.requiredApprovals,
           approverRole: requirement.approverRole,
+          approverGroup: requirement.approverGroup ?? null,
           argsHash: input.argsHash,
-          deadline: new Date(input.deadline),
+          deadline: input.deadline ? new Date(input.deadline) : null,
           timeoutOutcome: requirement.timeoutOutcome,
+          budgetImpact: input.budgetImpacts as unknown as Prisma.InputJsonArray,
         },
         update: {},
       });
-      await db.prisma.action.update({ where: { id: actionId }, data: { status: 'awaiting_approval' } });
+      await db.prisma.action.update({ where: { id: actionId }, data: { status: 'awaiting_approval', argsHash: input.argsHash } });
       await appendAudit(db, {
-        eventKey: `${actionId}:approval.opened`,
+        eventKey: `${actionId}:approval.opened:${round}`,
         actionId,
         type: 'approval.opened',
         actor: 'system:workflow',
-        payload: { approvalId: approval.id, ...requirement, deadline: input.deadline, eligibleApprovers: eligibleApprovers.map((a) => a.id) },
+        payload: { approvalId: approval.id, round, ...requirement, deadline: input.deadline, eligibleApprovers: approvers.eligibleApprovers.map((a) => a.id) },
       });
-      return { approvalId: approval.id, eligibleApprovers, excluded };
+      return { approvalId: approval.id, ...approvers };
     },
 
-    async recordDecision(input: { actionId: string; approvalId: string; argsHash: string; decision: RecordedDecision }): Promise<void> {
+    async escalateApproval(input: {
+      actionId: string;
+      approvalId: string;
+      round: number;
+      level: number;
+      to: string;
+      requirement: ApprovalRequirement;
+      agentId: string;
+      requestedBy?: string | undefined;
+    }): Promise<ApproverSet> {
+      const chain = input.requirement.escalation.map((s) => s.to);
+      const escalatedTo = [...chain.slice(0, input.level), ...(input.level > chain.length ? [input.to] : [])];
+      const approvers = await resolveApprovers(db, { ...input, escalatedTo });
+      await db.prisma.approval.update({ where: { id: input.approvalId }, data: { escalationLevel: input.level } });
+      await appendAudit(db, {
+        eventKey: `${input.actionId}:approval.escalated:${input.round}:${input.level}`,
+        actionId: input.actionId,
+        type: 'approval.escalated',
+        actor: 'system:deadline',
+        payload: { approvalId: input.approvalId, level: input.level, to: input.to, eligibleApprovers: approvers.eligibleApprovers.map((a) => a.id) },
+      });
+      return approvers;
+    },
+
+    async recordDecision(input: {
+      actionId: string;
+      approvalId: string;
+      round: number;
+      argsHash: string;
+      decision: RecordedDecision;
+      editedArgs?: Record<string, unknown>;
+    }): Promise<void> {
       const { actionId, approvalId, decision } = input;
       await db.prisma.approvalDecision.upsert({
         where: { approvalId_userId: { approvalId, userId: decision.approverId } },
@@ -74,29 +108,87 @@ export function createApprovalActivities({ db }: ActivityDeps) {
           comment: decision.comment ?? null,
           feedback: decision.feedback ?? null,
           argsHash: input.argsHash,
+          ...(input.editedArgs ? { editedArgs: input.editedArgs as Prisma.InputJsonObject } : {}),
           decidedAt: new Date(decision.decidedAt),
         },
         update: {},
       });
       await appendAudit(db, {
-        eventKey: `${actionId}:decision:${decision.approverId}`,
+        eventKey: `${actionId}:decision:${input.round}:${decision.approverId}`,
         actionId,
         type: 'approval.decision',
         actor: `user:${decision.approverId}`,
-        payload: { approvalId, ...decision, argsHash: input.argsHash },
+        payload: { approvalId, ...decision, argsHash: input.argsHash, ...(input.editedArgs ? { editedArgs: input.editedArgs } : {}) },
       });
     },
 
-    async closeApproval(input: { actionId: string; approvalId: string; closure: ApprovalClosure; reason: string }): Promise<void> {
+    async closeApproval(input: { actionId: string; approvalId: string; round: number; closure: ApprovalClosure; reason: string }): Promise<void> {
       const { actionId, approvalId, closure } = input;
       await db.prisma.approval.updateMany({ where: { id: approvalId, status: 'open' }, data: { status: closure, closedAt: new Date() } });
       await appendAudit(db, {
-        eventKey: `${actionId}:approval.closed`,
+        eventKey: `${actionId}:approval.closed:${input.round}`,
         actionId,
         type: closure === 'expired' ? 'approval.timed_out' : `approval.${closure}`,
         actor: closure === 'expired' ? 'system:deadline' : 'system:workflow',
-        payload: { approvalId, reason: input.reason },
+        payload: { approvalId, round: input.round, reason: input.reason },
       });
+    },
+
+    /**
+     * Re-classifies an approver's edited arguments exactly as a new request would
+     * be (schema, policy, guardrails, budget), so an edit can never lower the tier
+     * below what the policy yields for the new arguments.
+     */
+    async reviewEdit(input: {
+      input: GuardedActionInput;
+      round: number;
+      approverId: string;
+      editedArgs: Record<string, unknown>;
+      previousBudgetHolder: string;
+    }): Promise<EditReview> {
+      const { actionId, request } = input.input;
+      const agent = await loadAgent(deps, request.agentId);
+      if (!agent) return { ok: false, reason: `unknown agent "${request.agentId}"` };
+      const assessment = assess(deps, { ...request, args: input.editedArgs }, agent);
+      const newHash = hashArgs(input.editedArgs);
+      const invalid = assessment.classification.decision === 'deny' && assessment.classification.reasons.some((r) => r.startsWith('invalid arguments'));
+      if (invalid) {
+        await appendAudit(db, {
+          eventKey: `${actionId}:edit.rejected:${input.round}:${input.approverId}:${newHash}`,
+          actionId,
+          type: 'approval.edit_rejected',
+          actor: `user:${input.approverId}`,
+          payload: { reasons: assessment.classification.reasons, editedArgs: assessment.redactedArgs },
+        });
+        return { ok: false, reason: assessment.classification.reasons.join('; ') };
+      }
+      let classification = assessment.classification;
+      const budgetHolder = `${actionId}#edit${input.round}`;
+      let budgetImpacts: BudgetImpactView[] = [];
+      const cost = deps.tools.get(request.tool)?.cost?.(input.editedArgs) ?? null;
+      if (cost && classification.decision !== 'deny') {
+        const reservation = await reserveBudget(db, { actionId: budgetHolder, agentId: agent.id, team: agent.team, amount: cost.amount, currency: cost.currency, at: new Date() });
+        budgetImpacts = reservation.impacts;
+        if (reservation.status === 'exceeded') classification = denyWith(classification, `budget: ${reservation.reason}`);
+        else if (reservation.needsApproval) {
+          const policy = deps.policy.current();
+          classification = escalateToApproval(policy, classification, 'medium', `budget: ${cost.amount} ${cost.currency} crosses a budget's approval threshold`, policy.file.defaults.budgetApproval);
+        }
+      }
+      // The earlier reservation is replaced by the edited arguments' one.
+      await releaseBudget(db, { actionId: input.previousBudgetHolder });
+      await appendAudit(db, {
+        eventKey: `${actionId}:edit.classified:${input.round}`,
+        actionId,
+        type: 'approval.edit_classified',
+        actor: 'system:policy',
+        payload: { argsHash: newHash, editedArgs: assessment.redactedArgs, ...classification },
+      });
+      await db.prisma.action.update({
+        where: { id: actionId },
+        data: { args: assessment.redactedArgs as Prisma.InputJsonObject, argsHash: newHash, riskTier: classification.tier, riskReasons: classification.reasons, costEstimate: cost?.amount ?? null },
+      });
+      return { ok: true, classification, argsHash: newHash, redactedArgs: assessment.redactedArgs, budgetHolder, budgetImpacts };
     },
   };
 }

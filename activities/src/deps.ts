@@ -1,10 +1,15 @@
-import type { RiskClassifier } from '@airlock/core';
 import type { Db } from '@airlock/db';
+import type { CompiledPolicy } from '@airlock/policy';
 import type { ToolRegistry } from './tools/define.js';
+
+/** The active policy; a store swaps it on reload, keeping the last good one. */
+export interface PolicySource {
+  current(): CompiledPolicy;
+}
 
 /** Everything activities touch, injected so tests can choose real or fake parts. */
 export interface ActivityDeps {
   db: Db;
   tools: ToolRegistry;
-  classifier: RiskClassifier;
+  policy: PolicySource;
 }

@@ -24,6 +24,7 @@ export function createExecutionActivities({ db, tools }: ActivityDeps) {
       const previous = await db.prisma.toolExecution.findUnique({ where: { idempotencyKey } });
       if (previous?.status === 'succeeded') return { output: previous.result };
       if (previous?.status === 'failed') throw ApplicationFailure.nonRetryable(previous.error ?? 'tool failed', 'ToolFailed');
+      if (previous?.status === 'cancelled') throw ApplicationFailure.nonRetryable('the tool run was cancelled', 'ToolCancelled');
 
       await db.prisma.toolExecution.upsert({
         where: { idempotencyKey },
@@ -34,15 +35,24 @@ export function createExecutionActivities({ db, tools }: ActivityDeps) {
       await appendAudit(db, { eventKey: `${actionId}:tool.started`, actionId, type: 'tool.started', actor: 'system:executor', payload: { tool: input.tool, idempotencyKey } });
 
       const ctx = Context.current();
+      // Heartbeats carry cancellation (kill switch) to the tool and let Temporal notice a dead worker.
+      const beat = setInterval(() => ctx.heartbeat(), 1_000);
       let output: unknown;
       try {
         const args = definition.args.parse(input.args);
         output = await definition.execute(args, { db, actionId, idempotencyKey, signal: ctx.cancellationSignal, heartbeat: (d) => ctx.heartbeat(d) });
       } catch (error) {
+        if (ctx.cancellationSignal.aborted) {
+          await db.prisma.toolExecution.update({ where: { idempotencyKey }, data: { status: 'cancelled', error: 'cancelled', finishedAt: new Date() } });
+          await appendAudit(db, { eventKey: `${actionId}:tool.cancelled`, actionId, type: 'tool.cancelled', actor: 'system:executor', payload: { tool: input.tool } });
+          throw error;
+        }
         const message = error instanceof Error ? error.message : String(error);
         await db.prisma.toolExecution.update({ where: { idempotencyKey }, data: { status: 'failed', error: message, finishedAt: new Date() } });
         await appendAudit(db, { eventKey: `${actionId}:tool.failed`, actionId, type: 'tool.failed', actor: 'system:executor', payload: { tool: input.tool, error: message } });
         throw ApplicationFailure.nonRetryable(message, 'ToolFailed');
+      } finally {
+        clearInterval(beat);
       }
       const result = (output ?? null) as Prisma.InputJsonValue;
       await db.prisma.toolExecution.update({ where: { idempotencyKey }, data: { status: 'succeeded', result, finishedAt: new Date() } });

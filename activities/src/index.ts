@@ -1,10 +1,10 @@
-import { createCatalogClassifier } from '@airlock/core';
 import type { Db } from '@airlock/db';
 import { createAdmission } from './admission.js';
 import { createApprovalActivities } from './approval.js';
 import { createCompletionActivities } from './completion.js';
-import type { ActivityDeps } from './deps.js';
+import type { ActivityDeps, PolicySource } from './deps.js';
 import { createExecutionActivities } from './execution.js';
+import { createRecheckActivities } from './recheck.js';
 import { demoTools } from './tools/demo.js';
 import { createToolRegistry, type ToolDefinition } from './tools/define.js';
 
@@ -13,6 +13,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createAdmission(deps),
     ...createApprovalActivities(deps),
+    ...createRecheckActivities(deps),
     ...createExecutionActivities(deps),
     ...createCompletionActivities(deps),
   };
@@ -20,14 +21,16 @@ export function createActivities(deps: ActivityDeps) {
 
 export type Activities = ReturnType<typeof createActivities>;
 
-/** The production wiring: the demo tool pack classified by its own per-tool rules. */
-export function defaultActivityDeps(db: Db, extraTools: readonly ToolDefinition[] = []): ActivityDeps {
-  const tools = createToolRegistry([...demoTools, ...extraTools]);
-  return { db, tools, classifier: createCatalogClassifier(tools.specs()) };
+/** The production wiring: the demo tool pack (plus any extra tools) under the given policy. */
+export function defaultActivityDeps(db: Db, policy: PolicySource, extraTools: readonly ToolDefinition[] = []): ActivityDeps {
+  return { db, tools: createToolRegistry([...demoTools, ...extraTools]), policy };
 }
 
-export type { ActivityDeps } from './deps.js';
-export type { OpenApprovalInput, OpenedApproval, ApprovalClosure } from './approval.js';
+export type { ActivityDeps, PolicySource } from './deps.js';
+export type { Admission } from './admission.js';
+export type { OpenApprovalInput, OpenedApproval, ApprovalClosure, EditReview } from './approval.js';
+export type { ApproverSet } from './approvers.js';
 export type { RunToolInput } from './execution.js';
+export type { Recheck } from './recheck.js';
 export { defineTool, createToolRegistry, type ToolDefinition, type ToolContext, type ToolRegistry } from './tools/define.js';
-export { demoTools, echoTool, refundTool, failingTool } from './tools/demo.js';
+export { demoTools, echoTool, refundTool, failingTool, sleepTool } from './tools/demo.js';

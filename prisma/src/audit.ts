@@ -1,5 +1,6 @@
 import { canonicalJson } from '@airlock/core';
 import { sha256Hex } from '@airlock/core/hashing';
+import { redact } from '@airlock/guardrails';
 import type pg from 'pg';
 import type { Db } from './client.js';
 
@@ -99,8 +100,9 @@ async function appendLocked(client: pg.PoolClient, events: AuditEventInput[]): P
   let prevHash = head.rows[0]?.hash ?? GENESIS_HASH;
   const stored: StoredAuditEvent[] = [];
   for (const event of events) {
-    // Round-trip through JSON so the hash covers exactly what JSONB will return.
-    const payload = JSON.parse(JSON.stringify(event.payload)) as unknown;
+    // Redacted here, at the one door into the log, so no caller can store raw PII or secrets;
+    // then round-tripped through JSON so the hash covers exactly what JSONB will return.
+    const payload = JSON.parse(JSON.stringify(redact(event.payload).value)) as unknown;
     const row = {
       eventKey: event.eventKey,
       actionId: event.actionId ?? null,

@@ -14,6 +14,9 @@ export interface Db {
 
 export function createDb(databaseUrl: string, options: { poolSize?: number } = {}): Db {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: options.poolSize ?? 10 });
+  // An idle connection the server closed (restart, DROP DATABASE) is dropped from the pool by pg;
+  // without a listener its 'error' event would crash the process.
+  pool.on('error', (error) => console.warn(`airlock: database connection lost: ${error.message}`));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     prisma,

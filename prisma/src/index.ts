@@ -5,3 +5,4 @@ export { createUser, createAgent, createApiKey, hashApiKey } from './seed.js';
 export { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded.js';
 export { Prisma } from '../generated/client.js';
 export type { Action, Approval, ApprovalDecision as StoredDecision, AuditEvent, User, Agent } from '../generated/client.js';
+export * from './governance/index.js';

@@ -9,17 +9,18 @@ export function hashApiKey(key: string): string {
   return sha256Hex(key);
 }
 
-export async function createUser(db: Db, input: { id?: string; email?: string; name?: string; role: Role }) {
-  const id = input.id ?? `user-${randomUUID().slice(0, 8)}`;
-  return db.prisma.user.create({
-    data: { id, email: input.email ?? `${id}@example.test`, name: input.name ?? id, role: input.role },
+/** Agents get no tools unless given some (least privilege); the demo tools by default here. */
+export async function createAgent(db: Db, input: { id?: string; name?: string; team?: string; ownerId?: string; allowedTools?: string[] }) {
+  const id = input.id ?? `agent-${randomUUID().slice(0, 8)}`;
+  return db.prisma.agent.create({
+    data: { id, name: input.name ?? id, team: input.team ?? 'default', ownerId: input.ownerId ?? null, allowedTools: input.allowedTools ?? ['demo.*'] },
   });
 }
 
-export async function createAgent(db: Db, input: { id?: string; name?: string; team?: string; ownerId?: string }) {
-  const id = input.id ?? `agent-${randomUUID().slice(0, 8)}`;
-  return db.prisma.agent.create({
-    data: { id, name: input.name ?? id, team: input.team ?? 'default', ownerId: input.ownerId ?? null },
+export async function createUser(db: Db, input: { id?: string; email?: string; name?: string; role: Role; groups?: string[] }) {
+  const id = input.id ?? `user-${randomUUID().slice(0, 8)}`;
+  return db.prisma.user.create({
+    data: { id, email: input.email ?? `${id}@example.test`, name: input.name ?? id, role: input.role, groups: input.groups ?? [] },
   });
 }
 

@@ -13,7 +13,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { refundRequest, waitForStatus } from '../src/support/actions.js';
 import { temporalCliPath, temporalTestServerPath, repoRoot } from '../src/support/binaries.js';
 import { createTestDatabase } from '../src/support/database.js';
-import { seedTeam } from '../src/support/harness.js';
+import { defaultPolicy, seedTeam } from '../src/support/harness.js';
 import { quietTemporalRuntime } from '../src/support/runtime.js';
 
 quietTemporalRuntime();
@@ -33,7 +33,7 @@ async function approvalScenarios() {
   const cli = temporalCliPath();
   const env = await TestWorkflowEnvironment.createLocal(cli ? { server: { executable: { type: 'existing-path', path: cli } } } : {});
   const taskQueue = 'record';
-  const worker = await createAirlockWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, db: database.db, workflowBundle, deps: defaultActivityDeps(database.db) });
+  const worker = await createAirlockWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, db: database.db, workflowBundle, deps: defaultActivityDeps(database.db, defaultPolicy()) });
   await worker.runUntil(async () => {
     const echo = await submitAction(env.client, taskQueue, { agentId: 'billing-bot', tool: 'demo.echo', args: { message: 'hi' }, idempotencyKey: 'rec-echo' });
     await awaitOutcome(env.client, echo.actionId);
@@ -59,6 +59,15 @@ async function approvalScenarios() {
     await awaitOutcome(env.client, quorum.actionId);
     await save(env, 'quorum', quorum.actionId);
 
+    const edited = await submitAction(env.client, taskQueue, refundRequest({ idempotencyKey: 'rec-edit' }));
+    await waitForStatus(env.client, edited.actionId, (s) => s.phase === 'awaiting_approval');
+    const bigger = { paymentId: 'pay_123', amount: '2500.00', currency: 'USD', reason: 'full refund' };
+    await decideAction(env.client, edited.actionId, { approverId: 'alice', decision: 'approve', channel: 'console', argsHash: edited.argsHash, editedArgs: bigger });
+    const round2 = await waitForStatus(env.client, edited.actionId, (s) => s.phase === 'awaiting_approval' && s.approval?.round === 2);
+    await decideAction(env.client, edited.actionId, { approverId: 'bob', decision: 'approve', channel: 'api', argsHash: round2.argsHash });
+    await awaitOutcome(env.client, edited.actionId);
+    await save(env, 'edited', edited.actionId);
+
     const cancel = await submitAction(env.client, taskQueue, refundRequest({ idempotencyKey: 'rec-cancel' }));
     await waitForStatus(env.client, cancel.actionId, (s) => s.phase === 'awaiting_approval');
     await actionHandle(env.client, cancel.actionId).cancel();
@@ -75,7 +84,7 @@ async function approvalScenarios() {
 async function timeoutScenario() {
   const server = temporalTestServerPath();
   const env = await TestWorkflowEnvironment.createTimeSkipping(server ? { server: { executable: { type: 'existing-path', path: server } } } : {});
-  const worker = await createAirlockWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue: 'record-timeout', db: database.db, workflowBundle, deps: defaultActivityDeps(database.db) });
+  const worker = await createAirlockWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue: 'record-timeout', db: database.db, workflowBundle, deps: defaultActivityDeps(database.db, defaultPolicy()) });
   await worker.runUntil(async () => {
     const expired = await submitAction(env.client, 'record-timeout', refundRequest({ idempotencyKey: 'rec-timeout' }));
     await awaitOutcome(env.client, expired.actionId);

@@ -8,7 +8,7 @@ export interface ToolContext {
   /** Stable across retries, replays and worker crashes: tools key their side effects on it. */
   idempotencyKey: string;
   signal: AbortSignal;
-  heartbeat(details?: unknown): void;
+  heartbeat: (details?: unknown) => void;
 }
 
 /** A tool: its pure spec (schema, risk) plus the side effects, kept side by side. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { echoSpec, failingSpec, refundSpec } from '@airlock/core';
+import { echoSpec, failingSpec, refundSpec, sleepSpec } from '@airlock/core';
 import { z } from 'zod';
 import { defineTool, type ToolDefinition } from './define.js';
 
@@ -34,4 +34,18 @@ export const refundTool = defineTool({
   },
 });
 
-export const demoTools: ToolDefinition[] = [echoTool, refundTool, failingTool] as ToolDefinition[];
+export const sleepTool = defineTool({
+  ...sleepSpec,
+  // Heartbeats so Temporal can deliver a cancellation (kill switch) while it waits.
+  execute: async ({ ms }, { signal, heartbeat }) => {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      if (signal.aborted) throw new Error('cancelled while sleeping');
+      heartbeat({ remainingMs: until - Date.now() });
+      await new Promise((resolve) => setTimeout(resolve, Math.min(200, until - Date.now())));
+    }
+    return { sleptMs: ms };
+  },
+});
+
+export const demoTools: ToolDefinition[] = [echoTool, refundTool, failingTool, sleepTool] as ToolDefinition[];

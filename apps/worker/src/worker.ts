@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module';
-import { createActivities, defaultActivityDeps, type ActivityDeps } from '@airlock/activities';
+import { createActivities, defaultActivityDeps, type ActivityDeps, type PolicySource } from '@airlock/activities';
+import { DEFAULT_POLICY_FILE, PolicyStore } from '@airlock/policy/files';
 import type { Db } from '@airlock/db';
+import type { DataConverter } from '@temporalio/common';
 import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 
 const require = createRequire(import.meta.url);
@@ -29,7 +31,11 @@ export interface AirlockWorkerOptions {
   db: Db;
   workflowBundle: WorkflowBundleWithSourceMap;
   deps?: ActivityDeps;
+  /** The active policy; defaults to the bundled default policy file. */
+  policy?: PolicySource;
   identity?: string;
+  /** Must match the clients' (e.g. the payload encryption codec). */
+  dataConverter?: DataConverter;
 }
 
 /** The composition root: real deps into activities, workflows from the prebuilt bundle. */
@@ -39,7 +45,8 @@ export function createAirlockWorker(options: AirlockWorkerOptions): Promise<Work
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     workflowBundle: options.workflowBundle,
-    activities: createActivities(options.deps ?? defaultActivityDeps(options.db)),
+    activities: createActivities(options.deps ?? defaultActivityDeps(options.db, options.policy ?? new PolicyStore(DEFAULT_POLICY_FILE))),
     ...(options.identity ? { identity: options.identity } : {}),
+    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
   });
 }

@@ -16,26 +16,48 @@ export const ActionRequest = z.object({
   idempotencyKey: z.string().min(1).max(200),
   /** The human the agent acts for, if any; they can never approve this action. */
   requestedBy: Identifier.optional(),
+  /** Signals the agent reports about itself (e.g. `confidence`); policies read them as `result`. */
+  signals: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
 });
 export type ActionRequest = z.infer<typeof ActionRequest>;
 export type ActionRequestInput = z.input<typeof ActionRequest>;
 
-export const TimeoutOutcome = z.enum(['deny', 'approve']);
+/**
+ * What happens at the deadline: deny (default), approve, escalate (widen to
+ * admins and keep waiting without a deadline), or keep waiting forever.
+ */
+export const TimeoutOutcome = z.enum(['deny', 'approve', 'escalate', 'wait_forever']);
 export type TimeoutOutcome = z.infer<typeof TimeoutOutcome>;
+
+export const EscalationStep = z.object({ afterMs: z.number().int().positive(), to: z.string().min(1) });
+export type EscalationStep = z.infer<typeof EscalationStep>;
 
 export const ApprovalRequirement = z.object({
   requiredApprovals: z.number().int().min(1).max(10),
   approverRole: Role,
+  /** Only members of this approver group may decide (escalation widens it). */
+  approverGroup: z.string().optional(),
+  /** One deny ends the approval; otherwise it is denied only once the quorum is out of reach. */
+  denyEndsIt: z.boolean().default(true),
   timeoutMs: z.number().int().positive(),
   timeoutOutcome: TimeoutOutcome,
+  escalation: z.array(EscalationStep).default([]),
 });
 export type ApprovalRequirement = z.infer<typeof ApprovalRequirement>;
 
+const ClassificationCommon = {
+  tier: RiskTier,
+  reasons: z.array(z.string()),
+  /** Content hash of the policy that produced this; absent for the built-in tool rules. */
+  policyVersion: z.string().optional(),
+  matchedRules: z.array(z.string()).optional(),
+};
+
 /** The result of risk classification; it lives in workflow history, so later rule changes never alter a running action. */
 export const Classification = z.discriminatedUnion('decision', [
-  z.object({ decision: z.literal('allow'), tier: RiskTier, reasons: z.array(z.string()) }),
-  z.object({ decision: z.literal('require_approval'), tier: RiskTier, reasons: z.array(z.string()), approval: ApprovalRequirement }),
-  z.object({ decision: z.literal('deny'), tier: RiskTier, reasons: z.array(z.string()) }),
+  z.object({ decision: z.literal('allow'), ...ClassificationCommon, notify: z.boolean().optional() }),
+  z.object({ decision: z.literal('require_approval'), ...ClassificationCommon, approval: ApprovalRequirement }),
+  z.object({ decision: z.literal('deny'), ...ClassificationCommon }),
 ]);
 export type Classification = z.infer<typeof Classification>;
 

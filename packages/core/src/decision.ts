@@ -17,7 +17,9 @@ export const ApprovalDecision = z.object({
   comment: z.string().max(2000).optional(),
   /** Deny only: guidance returned to the model. */
   feedback: z.string().max(4000).optional(),
-});
+  /** Approve only: approve these arguments instead; they are re-classified and may need another round. */
+  editedArgs: z.record(z.string(), z.unknown()).optional(),
+}).refine((d) => !(d.editedArgs && d.decision !== 'approve'), { path: ['editedArgs'], message: 'only an approval can edit the arguments' });
 export type ApprovalDecision = z.infer<typeof ApprovalDecision>;
 
 export interface EligibleApprover {
@@ -31,6 +33,9 @@ export interface RecordedDecision {
   channel: Channel;
   comment?: string;
   feedback?: string;
+  /** Set when the approver approved edited arguments. */
+  editedArgsHash?: string;
+  round: number;
   decidedAt: string;
 }
 

@@ -5,7 +5,6 @@ export * from './status.js';
 export * from './messages.js';
 export * from './canonical-json.js';
 export * from './errors.js';
-export * from './classify.js';
 export * from './tools/define.js';
 export * from './tools/money.js';
 export * from './tools/demo.js';

@@ -4,6 +4,7 @@ import type { RecordedDecision } from './decision.js';
 export type ActionPhase =
   | 'classifying'
   | 'awaiting_approval'
+  | 'rechecking'
   | 'running'
   | 'completing'
   | 'completed';
@@ -13,14 +14,38 @@ export interface ActionStatusView {
   actionId: string;
   agentId: string;
   tool: string;
+  /** Hash of the arguments currently under decision (changes when an approver edits them). */
   argsHash: string;
   phase: ActionPhase;
   classification?: Classification;
+  guardrailFlags?: string[];
+  standingGrantId?: string;
+  budgetImpacts?: BudgetImpactView[];
   approval?: {
     approvalId: string;
+    round: number;
     requiredApprovals: number;
-    deadline: string;
+    approverRole: string;
+    approverGroup?: string;
+    /** null when the policy waits forever. */
+    deadline: string | null;
+    escalationLevel: number;
     decisions: RecordedDecision[];
   };
   outcome?: ActionOutcome;
+}
+
+/** What an approver sees about money, per budget the action reserves against. */
+export interface BudgetImpactView {
+  budgetId: string;
+  scope: string;
+  target: string;
+  period: string;
+  currency: string;
+  limit: string;
+  approvalThreshold: string | null;
+  spent: string;
+  reserved: string;
+  thisAction: string;
+  thresholdCrossed: boolean;
 }

@@ -46,7 +46,7 @@ describe.each([
   it('match the Prisma schema exactly (no drift)', async () => {
     const db = await scratchDatabase(server());
     try {
-      expect(await migrate(db.url)).toEqual(['20261122000000_init']);
+      expect(await migrate(db.url)).toEqual(['20261122000000_init', '20261122020000_governance']);
       expect(await findSchemaDrift(db.url, loadDatamodel())).toEqual([]);
       const version = await query<{ server_version: string }>(db.url, 'SHOW server_version');
       expect(version[0]?.server_version).toMatch(/^\d+/);
@@ -78,7 +78,7 @@ describe('the offline migrator', () => {
     const db = await scratchDatabase(adminUrl);
     try {
       const results = await Promise.all([migrate(db.url), migrate(db.url), migrate(db.url)]);
-      expect(results.flat()).toEqual(['20261122000000_init']);
+      expect(results.flat()).toEqual(['20261122000000_init', '20261122020000_governance']);
     } finally {
       await db.drop();
     }

@@ -2,8 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { defaultActivityDeps, type ActivityDeps } from '@airlock/activities';
 import { createAgent, createUser, type Db } from '@airlock/db';
+import { DEFAULT_POLICY_FILE, PolicyStore } from '@airlock/policy/files';
 import { createAirlockWorker } from '@airlock/worker';
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './database.js';
@@ -32,16 +34,16 @@ async function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
 }
 
 /** Real Temporal (shared dev server), real PostgreSQL (fresh database), a real worker on a private task queue. */
-export async function startHarness(options: { deps?: (db: Db) => ActivityDeps } = {}): Promise<Harness> {
+export async function startHarness(options: { deps?: (db: Db) => ActivityDeps; dataConverter?: DataConverter } = {}): Promise<Harness> {
   quietTemporalRuntime();
   const address = inject('temporalAddress');
   const database = await createTestDatabase();
   const connection = await NativeConnection.connect({ address });
   const clientConnection = await Connection.connect({ address });
-  const client = new Client({ connection: clientConnection });
+  const client = new Client({ connection: clientConnection, ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}) });
   const taskQueue = `airlock-test-${randomBytes(4).toString('hex')}`;
   const workers: RunningWorker[] = [];
-  const makeDeps = options.deps ?? ((db: Db) => defaultActivityDeps(db));
+  const makeDeps = options.deps ?? ((db: Db) => defaultActivityDeps(db, defaultPolicy()));
 
   const startWorker = async (deps = makeDeps(database.db)): Promise<RunningWorker> => {
     const worker = await createAirlockWorker({
@@ -51,6 +53,7 @@ export async function startHarness(options: { deps?: (db: Db) => ActivityDeps } 
       db: database.db,
       deps,
       workflowBundle: await workflowBundle(),
+      ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     });
     const running = worker.run();
     const handle: RunningWorker = {
@@ -81,12 +84,17 @@ export async function startHarness(options: { deps?: (db: Db) => ActivityDeps } 
   };
 }
 
+/** The bundled default policy (packages/policy/policies/default.yaml). */
+export function defaultPolicy(): PolicyStore {
+  return new PolicyStore(DEFAULT_POLICY_FILE);
+}
+
 /** People and an agent for approval tests: an approver, a second approver, a viewer, the agent's owner. */
 export async function seedTeam(db: Db) {
   const owner = await createUser(db, { id: 'owner', role: 'approver' });
   const alice = await createUser(db, { id: 'alice', role: 'approver' });
   const bob = await createUser(db, { id: 'bob', role: 'admin' });
   const victor = await createUser(db, { id: 'victor', role: 'viewer' });
-  const agent = await createAgent(db, { id: 'billing-bot', team: 'billing', ownerId: owner.id });
+  const agent = await createAgent(db, { id: 'billing-bot', team: 'billing', ownerId: owner.id, allowedTools: ['payments.*', 'demo.*'] });
   return { owner, alice, bob, victor, agent };
 }

@@ -12,8 +12,12 @@ const scalarTypes: Record<string, string> = {
 };
 
 function expectedType(field: DmmfField): string {
+  if (field.isList) return `array:_${expectedType({ ...field, isList: false })}`;
   if (field.kind === 'enum') return `enum:${field.type}`;
-  if (field.type === 'DateTime') return field.nativeType?.[0] === 'Timestamptz' ? 'timestamp with time zone' : 'timestamp without time zone';
+  if (field.type === 'DateTime') {
+    const native = field.nativeType?.[0];
+    return native === 'Timestamptz' ? 'timestamp with time zone' : native === 'Date' ? 'date' : 'timestamp without time zone';
+  }
   const type = scalarTypes[field.type];
   if (!type) throw new Error(`drift check does not know Prisma type ${field.type}`);
   return type;
@@ -88,7 +92,8 @@ export async function findSchemaDrift(databaseUrl: string, datamodel: Datamodel)
           drift.push(`missing column ${key} (${model.name}.${field.name})`);
           continue;
         }
-        const actual = row.data_type === 'USER-DEFINED' ? `enum:${row.udt_name}` : row.data_type;
+        const actual =
+          row.data_type === 'USER-DEFINED' ? `enum:${row.udt_name}` : row.data_type === 'ARRAY' ? `array:${row.udt_name}` : row.data_type;
         const expected = expectedType(field);
         if (actual !== expected) drift.push(`column ${key}: type ${actual}, schema says ${expected}`);
         const nullable = row.is_nullable === 'YES';

@@ -44,6 +44,7 @@ describe('guardedAction on real Temporal and PostgreSQL', () => {
     expect(await auditTypes(actionId)).toEqual([
       'action.requested',
       'action.classified',
+      'action.rechecked',
       'tool.started',
       'tool.succeeded',
       'action.completed',
@@ -68,6 +69,7 @@ describe('guardedAction on real Temporal and PostgreSQL', () => {
       'approval.opened',
       'approval.decision',
       'approval.approved',
+      'action.rechecked',
       'tool.started',
       'tool.succeeded',
       'action.completed',
@@ -172,14 +174,14 @@ describe('guardedAction on real Temporal and PostgreSQL', () => {
   it('reports a failing tool as failed, audited', async () => {
     const { actionId } = await submitAction(h.client, h.taskQueue, { agentId: 'billing-bot', tool: 'demo.fail', args: { message: 'upstream said no' }, idempotencyKey: 'f-1' });
     expect(await awaitOutcome(h.client, actionId)).toEqual({ status: 'failed', actionId, error: 'upstream said no' });
-    expect(await auditTypes(actionId)).toEqual(['action.requested', 'action.classified', 'tool.started', 'tool.failed', 'action.completed']);
+    expect(await auditTypes(actionId)).toEqual(['action.requested', 'action.classified', 'action.rechecked', 'tool.started', 'tool.failed', 'action.completed']);
   });
 
   it('cancels a pending approval cleanly when the workflow is cancelled', async () => {
     const { actionId, argsHash } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
     await actionHandle(h.client, actionId).cancel();
     expect(await awaitOutcome(h.client, actionId)).toMatchObject({ status: 'cancelled', actionId });
-    const approval = await h.db.prisma.approval.findUniqueOrThrow({ where: { actionId } });
+    const approval = await h.db.prisma.approval.findFirstOrThrow({ where: { actionId } });
     expect(approval.status).toBe('cancelled');
     expect(await auditTypes(actionId)).toEqual([
       'action.requested',

@@ -1,16 +1,15 @@
 import { z } from 'zod';
 import { defineToolSpec } from './define.js';
-import { MoneyAmount, toCents } from './money.js';
+import { MoneyAmount } from './money.js';
 
 /** A harmless tool: the auto-approved path and the benchmark use it. */
 export const echoSpec = defineToolSpec({
   name: 'demo.echo',
   description: 'Returns its message. Low risk; runs without approval.',
   args: z.object({ message: z.string().max(10_000) }).strict(),
-  risk: () => ({ tier: 'low', reasons: ['demo.echo has no side effects'] }),
 });
 
-/** Refunds against the demo ledger: the approval path's example, with a compensation. */
+/** Refunds against the demo ledger: the approval path's example, with a compensation. Costs its amount. */
 export const refundSpec = defineToolSpec({
   name: 'payments.refund',
   description: 'Refunds part or all of a payment into the demo ledger. Reversible.',
@@ -22,18 +21,7 @@ export const refundSpec = defineToolSpec({
       reason: z.string().min(1).max(500),
     })
     .strict(),
-  risk: ({ amount, currency }) => {
-    const cents = toCents(amount);
-    if (cents > 100_000n) {
-      return {
-        tier: 'critical',
-        reasons: [`refund of ${amount} ${currency} exceeds 1000.00: two approvers required`],
-        approval: { requiredApprovals: 2 },
-      };
-    }
-    if (cents > 5_000n) return { tier: 'high', reasons: [`refund of ${amount} ${currency} exceeds 50.00`] };
-    return { tier: 'low', reasons: [`refund of ${amount} ${currency} is at most 50.00`] };
-  },
+  cost: ({ amount, currency }) => ({ amount, currency }),
 });
 
 /** Always fails: exercises the failure path and compensation. */
@@ -41,7 +29,13 @@ export const failingSpec = defineToolSpec({
   name: 'demo.fail',
   description: 'Fails with the given message. For tests and demos of the failure path.',
   args: z.object({ message: z.string().max(1000) }).strict(),
-  risk: () => ({ tier: 'low', reasons: ['demo.fail only reports an error'] }),
 });
 
-export const demoToolSpecs = [echoSpec, refundSpec, failingSpec] as const;
+/** Waits, heartbeating: exercises cancellation of a running tool (kill switch). */
+export const sleepSpec = defineToolSpec({
+  name: 'demo.sleep',
+  description: 'Waits for the given number of milliseconds, then returns. Cancellable.',
+  args: z.object({ ms: z.number().int().min(0).max(600_000) }).strict(),
+});
+
+export const demoToolSpecs = [echoSpec, refundSpec, failingSpec, sleepSpec] as const;

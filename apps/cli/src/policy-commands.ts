@@ -1,0 +1,68 @@
+import { readFile } from 'node:fs/promises';
+import { describeZodIssues } from '@airlock/core';
+import { evaluatePolicy, formatProblem, PolicyError } from '@airlock/policy';
+import { loadPolicyFile } from '@airlock/policy/files';
+import { z } from 'zod';
+import { formatTable } from './table.js';
+
+export class CliError extends Error {
+  override name = 'CliError';
+}
+
+const SampleRequest = z
+  .object({
+    name: z.string().optional(),
+    tool: z.string().min(1),
+    args: z.record(z.string(), z.unknown()).default({}),
+    rationale: z.string().default(''),
+    signals: z.record(z.string(), z.unknown()).optional(),
+    agent: z
+      .object({ id: z.string().default('sample-agent'), team: z.string().default('default'), owner: z.string().nullable().default(null), allowedTools: z.array(z.string()).default(['*']) })
+      .prefault({}),
+  })
+  .strict();
+const SampleRequests = z.array(SampleRequest).min(1);
+
+function loadOrExplain(file: string) {
+  try {
+    return loadPolicyFile(file);
+  } catch (error) {
+    if (error instanceof PolicyError) throw new CliError(`policy rejected: ${error.source}\n${error.problems.map((p) => `  - ${formatProblem(p)}`).join('\n')}`);
+    throw error;
+  }
+}
+
+/** `airlock policy check <file>`: compiles and type-checks every expression. */
+export function policyCheck(file: string): string {
+  const policy = loadOrExplain(file);
+  return `ok ${file}: ${policy.rules.length} rules, ${policy.rateLimits.length} rate limits, version ${policy.version}`;
+}
+
+/** `airlock policy test <file> <requests.json>`: how each sample request would be classified. */
+export async function policyTest(file: string, requestsFile: string): Promise<string> {
+  const policy = loadOrExplain(file);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(requestsFile, 'utf8'));
+  } catch (error) {
+    throw new CliError(`cannot read ${requestsFile}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const parsed = SampleRequests.safeParse(raw);
+  if (!parsed.success) {
+    throw new CliError(`${requestsFile}: ${describeZodIssues(parsed.error).map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+  }
+  const rows = parsed.data.map((request, index) => {
+    const result = evaluatePolicy(policy, { ...request, toolKnown: true });
+    const approval = result.decision === 'require_approval' ? `${result.approval.requiredApprovals} × ${result.approval.approverRole}${result.approval.approverGroup ? `@${result.approval.approverGroup}` : ''}` : '';
+    return [
+      String(index + 1),
+      request.name ?? request.tool,
+      result.decision + ('notify' in result && result.notify ? ' (+notify)' : ''),
+      result.tier,
+      approval,
+      (result.matchedRules ?? []).join(',') || '-',
+      result.reasons.join(' | '),
+    ];
+  });
+  return `${formatTable(['#', 'request', 'decision', 'tier', 'approval', 'rules', 'reasons'], rows, 70)}\n\npolicy ${file} version ${policy.version}`;
+}

@@ -1,0 +1,1 @@
+export { suspendAndCancel, resumeScope, type KillScope, type SuspendResult } from './kill-switch.js';

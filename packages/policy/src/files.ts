@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { compilePolicy, type CompiledPolicy } from './compile.js';
+import { PolicyError } from './errors.js';
+
+export const DEFAULT_POLICY_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../policies/default.yaml');
+
+export function loadPolicyFile(file: string): CompiledPolicy {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new PolicyError(file, [{ path: '(file)', message: error instanceof Error ? error.message : String(error) }]);
+  }
+  return compilePolicy(text, file);
+}
+
+/**
+ * Holds the active policy. `reload()` swaps in a new one only if it compiles;
+ * otherwise the previous policy stays active and the error is returned.
+ */
+export class PolicyStore {
+  private active: CompiledPolicy;
+
+  constructor(
+    private readonly file: string,
+    initial?: CompiledPolicy,
+  ) {
+    this.active = initial ?? loadPolicyFile(file);
+  }
+
+  current(): CompiledPolicy {
+    return this.active;
+  }
+
+  reload(): { ok: true; version: string } | { ok: false; error: PolicyError; activeVersion: string } {
+    try {
+      this.active = loadPolicyFile(this.file);
+      return { ok: true, version: this.active.version };
+    } catch (error) {
+      if (!(error instanceof PolicyError)) throw error;
+      return { ok: false, error, activeVersion: this.active.version };
+    }
+  }
+}

@@ -1,0 +1,6 @@
+export { compilePolicy, compileCondition, toolMatcher, type CompiledPolicy, type CompiledRule, type CompiledRateLimit } from './compile.js';
+export { evaluatePolicy, escalateToApproval, denyWith, approvalRequirement, applicableRateLimits, type PolicyInput } from './evaluate.js';
+export { createPolicyEnvironment, type PolicyContext } from './cel.js';
+export { PolicyError, formatProblem, type PolicyProblem } from './errors.js';
+export { PolicyFile, Rule, RateLimit, ApprovalSpec } from './schema.js';
+export { Duration } from './duration.js';

@@ -1,0 +1,230 @@
+import { randomUUID } from 'node:crypto';
+import { MoneyAmount } from '@airlock/core';
+import type pg from 'pg';
+import { z } from 'zod';
+import type { Db } from '../client.js';
+import { Currency, centsOf, formatCents } from './money.js';
+import { type BudgetPeriod, periodStartOf } from './periods.js';
+import { type GovernanceScope, Target } from './scope.js';
+import { inTransaction, lockName, rollbackWith } from './transaction.js';
+
+/*
+ * Reservations move money through three states: reserved (held while the action
+ * waits for approval) -> committed (spent) | released (given back). Locking, to
+ * stay free of deadlocks and double counts:
+ *  - every write for one action first takes that action's advisory lock, so a
+ *    retry never races its original (check-then-insert is safe under it);
+ *  - usage rows are then locked in budget id order (COLLATE "C", the same order
+ *    everywhere), so transactions touching overlapping budgets queue, never cycle.
+ */
+
+/** Serialises every reservation write of one action (reserve, commit, release) until the transaction ends. */
+export async function lockBudgetAction(client: pg.PoolClient, actionId: string): Promise<void> {
+  await lockName(client, 'budget-action', actionId);
+}
+
+export const BudgetReservationRequest = z.object({
+  actionId: Target,
+  agentId: Target,
+  team: Target,
+  /** The action's expected cost; the same money counts against every applicable budget. */
+  amount: MoneyAmount,
+  currency: Currency,
+  /** Picks the UTC day / month the reservation (and later its spend) belongs to. */
+  at: z.date(),
+});
+export type BudgetReservationRequest = z.input<typeof BudgetReservationRequest>;
+
+/** What an approver sees per budget: the cap, what is already used, and this action's share. */
+export interface BudgetImpact {
+  budgetId: string;
+  scope: GovernanceScope;
+  target: string;
+  period: BudgetPeriod;
+  periodStart: string;
+  currency: string;
+  limit: string;
+  approvalThreshold: string | null;
+  spent: string;
+  /** Reserved in the period; includes this action when it holds a reservation. */
+  reserved: string;
+  thisAction: string;
+  /** spent + reserved, counting this action, is above the approval threshold. */
+  thresholdCrossed: boolean;
+}
+
+export type ReserveResult =
+  | { status: 'reserved'; impacts: BudgetImpact[]; needsApproval: boolean }
+  | { status: 'exceeded'; reason: string; impacts: BudgetImpact[] }
+  | { status: 'not_applicable'; impacts: []; needsApproval: false };
+
+/** Reserving again for an action whose reservation was given back: the unique row cannot be reused. */
+export class ReservationReleasedError extends Error {
+  constructor(actionId: string) {
+    super(`the budget reservation of action ${actionId} was released; it cannot be reserved again`);
+    this.name = 'ReservationReleasedError';
+  }
+}
+
+interface ApplicableBudget {
+  id: string;
+  scope: GovernanceScope;
+  target: string;
+  period: BudgetPeriod;
+  currency: string;
+  limit_amount: string;
+  approval_threshold: string | null;
+}
+
+interface Usage {
+  spent: bigint;
+  reserved: bigint;
+}
+
+/**
+ * `holds`: the usage already includes this action's amount (it holds a
+ * reservation); otherwise the threshold is judged as if it did.
+ */
+function impactOf(budget: ApplicableBudget, periodStart: string, usage: Usage, thisAction: bigint, holds: boolean): BudgetImpact {
+  const projected = usage.spent + usage.reserved + (holds ? 0n : thisAction);
+  return {
+    budgetId: budget.id,
+    scope: budget.scope,
+    target: budget.target,
+    period: budget.period,
+    periodStart,
+    currency: budget.currency,
+    limit: budget.limit_amount,
+    approvalThreshold: budget.approval_threshold,
+    spent: formatCents(usage.spent),
+    reserved: formatCents(usage.reserved),
+    thisAction: formatCents(thisAction),
+    thresholdCrossed: budget.approval_threshold !== null && projected > centsOf(budget.approval_threshold),
+  };
+}
+
+function reservedResult(impacts: BudgetImpact[]): ReserveResult {
+  return { status: 'reserved', impacts, needsApproval: impacts.some((i) => i.thresholdCrossed) };
+}
+
+const NOT_APPLICABLE: ReserveResult = { status: 'not_applicable', impacts: [], needsApproval: false };
+
+const BUDGET_COLUMNS = 'b.id, b.scope, b.target, b.period, b.currency, b.limit_amount, b.approval_threshold';
+
+/**
+ * Reserves `amount` on every budget covering the agent, its team and the tenant
+ * in `currency`, all or none. Idempotent per action: a retry returns the
+ * reservation it already holds.
+ */
+export async function reserveBudget(db: Db, input: BudgetReservationRequest): Promise<ReserveResult> {
+  const request = BudgetReservationRequest.parse(input);
+  return inTransaction(db, async (client) => {
+    await lockBudgetAction(client, request.actionId);
+    const held = await heldReservation(client, request.actionId);
+    if (held) return held;
+
+    const { rows: budgets } = await client.query<ApplicableBudget>(
+      `SELECT ${BUDGET_COLUMNS} FROM budgets b
+        WHERE b.currency = $1
+          AND ((b.scope = 'agent' AND b.target = $2) OR (b.scope = 'team' AND b.target = $3) OR (b.scope = 'tenant' AND b.target = '*'))
+        ORDER BY b.id COLLATE "C"`,
+      [request.currency, request.agentId, request.team],
+    );
+    if (budgets.length === 0) return NOT_APPLICABLE;
+
+    const amount = centsOf(request.amount);
+    const impacts: BudgetImpact[] = [];
+    for (const budget of budgets) {
+      const periodStart = periodStartOf(budget.period, request.at);
+      const usage = await reserveOn(client, budget.id, periodStart, request.amount);
+      if (!usage) return rollbackWith(await exceeded(client, budgets, impacts, budget, request));
+      impacts.push(impactOf({ ...budget, ...usage.budget }, periodStart, usage, amount, true));
+    }
+
+    await client.query(
+      `INSERT INTO budget_reservations (id, budget_id, action_id, period_start, amount, status, updated_at)
+       SELECT r.id, r.budget_id, $4, r.period_start, $5::numeric, 'reserved', now()
+         FROM unnest($1::text[], $2::text[], $3::date[]) AS r(id, budget_id, period_start)`,
+      [impacts.map(() => randomUUID()), impacts.map((i) => i.budgetId), impacts.map((i) => i.periodStart), request.actionId, request.amount],
+    );
+    return reservedResult(impacts);
+  });
+}
+
+/**
+ * The whole check is one conditional UPDATE: it waits for the row lock, then
+ * re-evaluates the condition on the latest committed usage, so concurrent
+ * reservations can never together pass the limit. No row back = refused.
+ */
+async function reserveOn(
+  client: pg.PoolClient,
+  budgetId: string,
+  periodStart: string,
+  amount: string,
+): Promise<(Usage & { budget: Pick<ApplicableBudget, 'limit_amount' | 'approval_threshold'> }) | null> {
+  await client.query('INSERT INTO budget_usage (budget_id, period_start) VALUES ($1, $2::date) ON CONFLICT DO NOTHING', [budgetId, periodStart]);
+  const { rows } = await client.query<{ spent: string; reserved: string; limit_amount: string; approval_threshold: string | null }>(
+    `UPDATE budget_usage u SET reserved = u.reserved + $3::numeric
+       FROM budgets b
+      WHERE b.id = u.budget_id AND u.budget_id = $1 AND u.period_start = $2::date
+        AND u.spent + u.reserved + $3::numeric <= b.limit_amount
+      RETURNING u.spent, u.reserved, b.limit_amount, b.approval_threshold`,
+    [budgetId, periodStart, amount],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  return {
+    spent: centsOf(row.spent),
+    reserved: centsOf(row.reserved),
+    budget: { limit_amount: row.limit_amount, approval_threshold: row.approval_threshold },
+  };
+}
+
+/** The refusal, with every budget's usage as it stands without this action (read before the rollback). */
+async function exceeded(
+  client: pg.PoolClient,
+  budgets: ApplicableBudget[],
+  alreadyReserved: BudgetImpact[],
+  refusing: ApplicableBudget,
+  request: z.output<typeof BudgetReservationRequest>,
+): Promise<ReserveResult> {
+  const amount = centsOf(request.amount);
+  const periods = budgets.map((b) => periodStartOf(b.period, request.at));
+  const { rows } = await client.query<{ budget_id: string; spent: string; reserved: string }>(
+    `SELECT u.budget_id, u.spent, u.reserved FROM budget_usage u
+       JOIN unnest($1::text[], $2::date[]) AS k(budget_id, period_start) USING (budget_id, period_start)`,
+    [budgets.map((b) => b.id), periods],
+  );
+  const impacts = budgets.map((budget, i) => {
+    const row = rows.find((r) => r.budget_id === budget.id);
+    const ours = alreadyReserved.some((r) => r.budgetId === budget.id) ? amount : 0n;
+    const usage = { spent: row ? centsOf(row.spent) : 0n, reserved: (row ? centsOf(row.reserved) : 0n) - ours };
+    return impactOf(budget, periods[i]!, usage, amount, false);
+  });
+  const shown = impacts.find((i) => i.budgetId === refusing.id)!;
+  return {
+    status: 'exceeded',
+    reason:
+      `budget ${refusing.scope}/${refusing.target} (${refusing.period}) would exceed its limit: ` +
+      `limit ${shown.limit}, spent ${shown.spent}, reserved ${shown.reserved}, this action ${shown.thisAction}`,
+    impacts,
+  };
+}
+
+/** The result a retry gets: the reservation the action already holds, with current usage. */
+async function heldReservation(client: pg.PoolClient, actionId: string): Promise<ReserveResult | null> {
+  const { rows } = await client.query<ApplicableBudget & { status: string; amount: string; period_start: string; spent: string; reserved: string }>(
+    `SELECT ${BUDGET_COLUMNS}, r.status, r.amount, to_char(r.period_start, 'YYYY-MM-DD') AS period_start, u.spent, u.reserved
+       FROM budget_reservations r
+       JOIN budgets b ON b.id = r.budget_id
+       JOIN budget_usage u ON u.budget_id = r.budget_id AND u.period_start = r.period_start
+      WHERE r.action_id = $1
+      ORDER BY b.id COLLATE "C"`,
+    [actionId],
+  );
+  if (rows.length === 0) return null;
+  if (rows.some((r) => r.status === 'released')) throw new ReservationReleasedError(actionId);
+  return reservedResult(
+    rows.map((r) => impactOf(r, r.period_start, { spent: centsOf(r.spent), reserved: centsOf(r.reserved) }, centsOf(r.amount), true)),
+  );
+}

@@ -1,0 +1,40 @@
+// Governance: budgets, rate limits, standing approvals and kill switches — the data layer the policy and workflow layers call.
+export { GovernanceScope, ScopedTarget, TENANT_TARGET } from './scope.js';
+export { BudgetPeriod, periodStartOf } from './periods.js';
+export { Currency } from './money.js';
+export { createBudget, listBudgets, NewBudget, BudgetFilter, BudgetExistsError, type Budget, type BudgetWithUsage } from './budgets.js';
+export {
+  reserveBudget,
+  BudgetReservationRequest,
+  ReservationReleasedError,
+  type BudgetImpact,
+  type ReserveResult,
+} from './budget-reservations.js';
+export { commitBudget, releaseBudget, BudgetCommit, BudgetRelease } from './budget-settlement.js';
+export { recheckReservation, ReservationRecheck, type RecheckResult } from './budget-recheck.js';
+export { consumeRateLimit, RateLimitRequest, type RateLimitResult } from './rate-limits.js';
+export {
+  grantStandingApproval,
+  revokeStandingApproval,
+  listStandingApprovals,
+  activeGrantsFor,
+  consumeStandingApproval,
+  StandingApprovalGrant,
+  StandingApprovalRevocation,
+  StandingApprovalFilter,
+  ActiveGrantQuery,
+  StandingApprovalConsumption,
+  type StandingApproval,
+} from './standing-approvals.js';
+export {
+  suspend,
+  resume,
+  activeSuspension,
+  listSuspensions,
+  actionsAffectedBy,
+  SuspendRequest,
+  ResumeRequest,
+  AgentIdentity,
+  type ActiveSuspension,
+  type KillSwitch,
+} from './kill-switch.js';

@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { KillSwitch } from '../../generated/client.js';
+import type { Db } from '../client.js';
+import { GovernanceScope, ScopedTarget, Target, Text, targetMatchesScope, targetScopeIssue } from './scope.js';
+import { inTransaction, lockName } from './transaction.js';
+
+export type { KillSwitch };
+
+/** What a refusal or cancellation cites: the switch that stopped the agent. */
+export type ActiveSuspension = Pick<KillSwitch, 'id' | 'scope' | 'target' | 'reason' | 'createdBy' | 'createdAt'>;
+
+export const SuspendRequest = z
+  .object({ scope: GovernanceScope, target: Target, reason: Text, by: Text })
+  .refine(targetMatchesScope, targetScopeIssue);
+export type SuspendRequest = z.input<typeof SuspendRequest>;
+
+export const ResumeRequest = z.object({ scope: GovernanceScope, target: Target, by: Text }).refine(targetMatchesScope, targetScopeIssue);
+export type ResumeRequest = z.input<typeof ResumeRequest>;
+
+interface KillSwitchRow {
+  id: string;
+  scope: GovernanceScope;
+  target: string;
+  reason: string;
+  created_by: string;
+  created_at: Date;
+  lifted_at: Date | null;
+  lifted_by: string | null;
+}
+
+const COLUMNS = 'id, scope, target, reason, created_by, created_at, lifted_at, lifted_by';
+
+function toKillSwitch(row: KillSwitchRow): KillSwitch {
+  return {
+    id: row.id,
+    scope: row.scope,
+    target: row.target,
+    reason: row.reason,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    liftedAt: row.lifted_at,
+    liftedBy: row.lifted_by,
+  };
+}
+
+/**
+ * Stops an agent, a team or the tenant. Suspending what is already suspended
+ * returns the switch in force (`created: false`), so a double click is one event.
+ */
+export async function suspend(db: Db, input: SuspendRequest): Promise<{ suspension: KillSwitch; created: boolean }> {
+  const { scope, target, reason, by } = SuspendRequest.parse(input);
+  return inTransaction(db, async (client) => {
+    // No unique index covers "one active switch per target", so find-or-insert is serialised here.
+    await lockName(client, 'kill-switch', `${scope}:${target}`);
+    const active = await client.query<KillSwitchRow>(
+      `SELECT ${COLUMNS} FROM kill_switches WHERE scope = $1 AND target = $2 AND lifted_at IS NULL ORDER BY created_at LIMIT 1`,
+      [scope, target],
+    );
+    if (active.rows[0]) return { suspension: toKillSwitch(active.rows[0]), created: false };
+    const inserted = await client.query<KillSwitchRow>(
+      `INSERT INTO kill_switches (id, scope, target, reason, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
+      [randomUUID(), scope, target, reason, by],
+    );
+    return { suspension: toKillSwitch(inserted.rows[0]!), created: true };
+  });
+}
+
+/** Lifts the switch on exactly this scope and target; returns whether one was in force. */
+export async function resume(db: Db, input: ResumeRequest): Promise<boolean> {
+  const { scope, target, by } = ResumeRequest.parse(input);
+  const { rowCount } = await db.pool.query(
+    'UPDATE kill_switches SET lifted_at = now(), lifted_by = $3 WHERE scope = $1 AND target = $2 AND lifted_at IS NULL',
+    [scope, target, by],
+  );
+  return (rowCount ?? 0) > 0;
+}
+
+export const AgentIdentity = z.object({ agentId: Target, team: Target });
+export type AgentIdentity = z.input<typeof AgentIdentity>;
+
+/** The switch stopping this agent, if any; the most specific one (agent, then team, then tenant) names the cause best. */
+export async function activeSuspension(db: Db, input: AgentIdentity): Promise<ActiveSuspension | null> {
+  const { agentId, team } = AgentIdentity.parse(input);
+  const { rows } = await db.pool.query<KillSwitchRow>(
+    `SELECT ${COLUMNS} FROM kill_switches
+      WHERE lifted_at IS NULL
+        AND ((scope = 'agent' AND target = $1) OR (scope = 'team' AND target = $2) OR (scope = 'tenant' AND target = '*'))
+      ORDER BY CASE scope WHEN 'agent' THEN 0 WHEN 'team' THEN 1 ELSE 2 END, created_at DESC
+      LIMIT 1`,
+    [agentId, team],
+  );
+  if (!rows[0]) return null;
+  const { id, scope, target, reason, createdBy, createdAt } = toKillSwitch(rows[0]);
+  return { id, scope, target, reason, createdBy, createdAt };
+}
+
+export async function listSuspensions(db: Db, options: { activeOnly?: boolean } = {}): Promise<KillSwitch[]> {
+  return db.prisma.killSwitch.findMany({
+    where: options.activeOnly ? { liftedAt: null } : {},
+    orderBy: [{ createdAt: 'desc' }, { id: 'asc' }],
+  });
+}
+
+/** Ids of the live actions (not yet finished) a switch on this scope and target stops: the ones to cancel. */
+export async function actionsAffectedBy(db: Db, input: ScopedTarget): Promise<string[]> {
+  const { scope, target } = ScopedTarget.parse(input);
+  const { rows } = await db.pool.query<{ id: string }>(
+    `SELECT a.id FROM actions a JOIN agents g ON g.id = a.agent_id
+      WHERE a.status IN ('requested', 'awaiting_approval', 'running')
+        AND CASE $1::"GovernanceScope" WHEN 'agent' THEN a.agent_id = $2 WHEN 'team' THEN g.team = $2 ELSE true END
+      ORDER BY a.created_at, a.id`,
+    [scope, target],
+  );
+  return rows.map((r) => r.id);
+}

@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { Prisma, StandingApproval } from '../../generated/client.js';
+import type { Db } from '../client.js';
+import { Target, Text } from './scope.js';
+import { inTransaction, rollbackWith, sqlState } from './transaction.js';
+
+export type { StandingApproval };
+
+export const StandingApprovalGrant = z
+  .object({
+    agentId: Target,
+    tool: Target,
+    /** CEL over `args`, stored exactly as written; the policy layer compiles and checks it. */
+    condition: z.string().refine((c) => c.trim() !== '', 'must not be empty'),
+    reason: Text,
+    grantedBy: Text,
+    validFrom: z.date().optional(),
+    validUntil: z.date(),
+    maxUses: z.number().int().positive(),
+  })
+  .refine((g) => g.validUntil.getTime() > (g.validFrom ?? new Date()).getTime(), {
+    message: 'must be after validFrom (default: now)',
+    path: ['validUntil'],
+  });
+export type StandingApprovalGrant = z.input<typeof StandingApprovalGrant>;
+
+/** A human pre-approves one agent's use of one tool, within a time window and a number of uses. */
+export async function grantStandingApproval(db: Db, input: StandingApprovalGrant): Promise<StandingApproval> {
+  const grant = StandingApprovalGrant.parse(input);
+  return db.prisma.standingApproval.create({
+    data: { id: randomUUID(), ...grant, validFrom: grant.validFrom ?? new Date() },
+  });
+}
+
+export const StandingApprovalRevocation = z.object({ id: Target, revokedBy: Text });
+export type StandingApprovalRevocation = z.input<typeof StandingApprovalRevocation>;
+
+/**
+ * Immediate: every check filters on revoked_at, so no use can start after this
+ * returns. Idempotent: only the first revocation is recorded. Returns whether
+ * the grant was usable (unrevoked, in its window, uses left) until now.
+ */
+export async function revokeStandingApproval(db: Db, input: StandingApprovalRevocation): Promise<boolean> {
+  const { id, revokedBy } = StandingApprovalRevocation.parse(input);
+  const { rows } = await db.pool.query<{ was_active: boolean }>(
+    `UPDATE standing_approvals SET revoked_at = $3, revoked_by = $2
+      WHERE id = $1 AND revoked_at IS NULL
+      RETURNING valid_from <= $3 AND valid_until > $3 AND uses < max_uses AS was_active`,
+    [id, revokedBy, new Date()],
+  );
+  return rows[0]?.was_active ?? false;
+}
+
+/** The Prisma filter for grants usable at `at`; mirrors the conditional UPDATE in consumeStandingApproval. */
+function usableAt(db: Db, at: Date): Prisma.StandingApprovalWhereInput {
+  return {
+    revokedAt: null,
+    validFrom: { lte: at },
+    validUntil: { gt: at },
+    uses: { lt: db.prisma.standingApproval.fields.maxUses },
+  };
+}
+
+export const StandingApprovalFilter = z.object({ agentId: Target.optional(), activeAt: z.date().optional() });
+export type StandingApprovalFilter = z.input<typeof StandingApprovalFilter>;
+
+export async function listStandingApprovals(db: Db, filter: StandingApprovalFilter = {}): Promise<StandingApproval[]> {
+  const { agentId, activeAt } = StandingApprovalFilter.parse(filter);
+  return db.prisma.standingApproval.findMany({
+    where: { ...(agentId ? { agentId } : {}), ...(activeAt ? usableAt(db, activeAt) : {}) },
+    orderBy: [{ createdAt: 'desc' }, { id: 'asc' }],
+  });
+}
+
+export const ActiveGrantQuery = z.object({ agentId: Target, tool: Target, at: z.date() });
+export type ActiveGrantQuery = z.input<typeof ActiveGrantQuery>;
+
+/** Grants that could cover this agent's call of this tool at `at`, soonest to expire first (use those before they lapse). */
+export async function activeGrantsFor(db: Db, input: ActiveGrantQuery): Promise<StandingApproval[]> {
+  const { agentId, tool, at } = ActiveGrantQuery.parse(input);
+  return db.prisma.standingApproval.findMany({
+    where: { agentId, tool, ...usableAt(db, at) },
+    orderBy: [{ validUntil: 'asc' }, { id: 'asc' }],
+  });
+}
+
+export const StandingApprovalConsumption = z.object({ grantId: Target, actionId: Target, at: z.date() });
+export type StandingApprovalConsumption = z.input<typeof StandingApprovalConsumption>;
+
+/**
+ * Spends one use of a grant on an action, atomically and once per action.
+ * The use row goes in first: a retry then finds it and answers true even if
+ * that use was the grant's last. Unknown grant → false.
+ */
+export async function consumeStandingApproval(db: Db, input: StandingApprovalConsumption): Promise<boolean> {
+  const { grantId, actionId, at } = StandingApprovalConsumption.parse(input);
+  try {
+    return await inTransaction(db, async (client) => {
+      const use = await client.query(
+        `INSERT INTO standing_approval_uses (grant_id, action_id, used_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+        [grantId, actionId, at],
+      );
+      if (use.rowCount === 0) return true;
+      // Waits for concurrent consumers' row lock, then re-checks uses on the latest row: never past max_uses.
+      const spent = await client.query(
+        `UPDATE standing_approvals SET uses = uses + 1
+          WHERE id = $1 AND revoked_at IS NULL AND valid_from <= $2 AND valid_until > $2 AND uses < max_uses`,
+        [grantId, at],
+      );
+      return spent.rowCount === 1 ? true : rollbackWith(false);
+    });
+  } catch (error) {
+    if (sqlState(error) === '23503') return false;
+    throw error;
+  }
+}

@@ -1,0 +1,173 @@
+import { compilePolicy, evaluatePolicy, PolicyError, type CompiledPolicy, type PolicyInput } from '@airlock/policy';
+import { DEFAULT_POLICY_FILE, PolicyStore, loadPolicyFile } from '@airlock/policy/files';
+import fc from 'fast-check';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const agent = { id: 'billing-bot', team: 'billing', owner: 'owner', allowedTools: ['*'] };
+const input = (over: Partial<PolicyInput> = {}): PolicyInput => ({ tool: 'payments.refund', toolKnown: true, args: {}, agent, rationale: '', ...over });
+
+describe('policy evaluation (default policy)', () => {
+  const policy = loadPolicyFile(DEFAULT_POLICY_FILE);
+
+  it.each([
+    ['10.00', 'allow', 'low', 1],
+    ['125.00', 'require_approval', 'high', 1],
+    ['2500.00', 'require_approval', 'critical', 2],
+  ])('classifies a refund of %s as %s / %s', (amount, decision, tier, quorum) => {
+    const result = evaluatePolicy(policy, input({ args: { amount } }));
+    expect(result).toMatchObject({ decision, tier, policyVersion: policy.version });
+    if (result.decision === 'require_approval') expect(result.approval.requiredApprovals).toBe(quorum);
+  });
+
+  it('denies tools no worker has, whatever the rules say', () => {
+    expect(evaluatePolicy(policy, input({ tool: 'demo.echo', toolKnown: false }))).toMatchObject({ decision: 'deny', reasons: [expect.stringMatching(/unknown tool/)] });
+  });
+
+  it('denies tools outside the agent allowlist (least privilege)', () => {
+    const result = evaluatePolicy(policy, input({ tool: 'demo.echo', agent: { ...agent, allowedTools: ['payments.*'] } }));
+    expect(result).toMatchObject({ decision: 'deny', reasons: [expect.stringMatching(/not allowed to call "demo.echo"/)] });
+  });
+
+  it('reads agent signals as `result` (low confidence needs a human)', () => {
+    expect(evaluatePolicy(policy, input({ tool: 'demo.echo', args: { message: 'x' }, signals: { confidence: 0.4 } }))).toMatchObject({ decision: 'require_approval', tier: 'high' });
+    expect(evaluatePolicy(policy, input({ tool: 'demo.echo', args: { message: 'x' }, signals: { confidence: 0.9 } }))).toMatchObject({ decision: 'allow' });
+  });
+
+  it('fails closed when a restrictive rule cannot be evaluated', () => {
+    const result = evaluatePolicy(policy, input({ args: { paymentId: 'p' } }));
+    expect(result.decision).toBe('require_approval');
+    expect(result.reasons.join(' ')).toMatch(/could not be evaluated.*failing closed/);
+  });
+});
+
+describe('policy loading', () => {
+  const bad = (text: string) => {
+    try {
+      compilePolicy(text, 'policies/bad.yaml');
+    } catch (error) {
+      expect(error).toBeInstanceOf(PolicyError);
+      return (error as PolicyError).message;
+    }
+    throw new Error('expected the policy to be rejected');
+  };
+  const rule = (extra: string) => `apiVersion: airlock/v1\nrules:\n  - id: r1\n    tools: [demo.echo]\n    tier: low\n    outcome: allow\n    reason: ok\n  - id: broken\n    tools: [demo.echo]\n    tier: low\n    outcome: allow\n    reason: x\n${extra}`;
+
+  it('rejects a CEL type error naming the file, rule and position', () => {
+    expect(bad(rule('    when: tool.startsWith(1)\n'))).toBe(
+      "policies/bad.yaml: rules[1].when (rule \"broken\") column 1: found no matching overload for 'string.startsWith(int)' in `tool.startsWith(1)`",
+    );
+  });
+
+  it('rejects CEL syntax errors and unknown variables', () => {
+    expect(bad(rule('    when: args.amount >\n'))).toMatch(/rules\[1\]\.when \(rule "broken"\) column 14: Unexpected token: EOF/);
+    expect(bad(rule('    when: secrets.token == "x"\n'))).toMatch(/Unknown variable: secrets/);
+    expect(bad(rule('    when: 1 + 1\n'))).toMatch(/must be a boolean expression, but `1 \+ 1` is int/);
+  });
+
+  it('rejects schema errors with the field path', () => {
+    expect(bad(rule('    approval: { quorum: 2 }\n'))).toMatch(/rules\[1\]\.approval \(rule "broken"\): only require_approval rules take an approval block/);
+    expect(bad('apiVersion: airlock/v1\nrules:\n  - id: a\n    tools: [demo.echo]\n    tier: severe\n    outcome: allow\n    reason: r\n')).toMatch(/rules\[0\]\.tier \(rule "a"\): Invalid option/);
+    expect(bad('apiVersion: airlock/v2\n')).toMatch(/apiVersion/);
+    expect(bad('rules: [\n')).toMatch(/\(file\)/);
+  });
+
+  it('keeps the previous policy active when a reload fails', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'airlock-policy-'));
+    const file = path.join(dir, 'policy.yaml');
+    await writeFile(file, rule(''));
+    const store = new PolicyStore(file);
+    const before = store.current().version;
+    await writeFile(file, rule('    when: nope(\n'));
+    const reload = store.reload();
+    expect(reload).toMatchObject({ ok: false, activeVersion: before });
+    expect(store.current().version).toBe(before);
+    await writeFile(file, rule('    when: args.message == "x"\n'));
+    expect(store.reload()).toMatchObject({ ok: true });
+    expect(store.current().version).not.toBe(before);
+  });
+});
+
+// Property-based: generated policies and requests.
+const outcomes = ['allow', 'allow_and_notify', 'require_approval', 'deny'] as const;
+const tiers = ['low', 'medium', 'high', 'critical'] as const;
+const outcomeRank = { allow: 0, allow_and_notify: 1, require_approval: 2, deny: 3 };
+const tierRank = { low: 0, medium: 1, high: 2, critical: 3 };
+
+const ruleArb = fc.record({
+  outcome: fc.constantFrom(...outcomes),
+  tier: fc.constantFrom(...tiers),
+  threshold: fc.integer({ min: 0, max: 100 }),
+  tool: fc.constantFrom('demo.echo', 'demo.*', '*', 'payments.refund'),
+});
+
+interface GeneratedRule {
+  outcome: (typeof outcomes)[number];
+  tier: (typeof tiers)[number];
+  threshold: number;
+  tool: string;
+}
+
+function policyOf(rules: GeneratedRule[]): CompiledPolicy {
+  const yaml = [
+    'apiVersion: airlock/v1',
+    'defaults: { unmatched: deny }',
+    rules.length ? 'rules:' : 'rules: []',
+    ...rules.flatMap((r, i) => [
+      `  - id: r${i}`,
+      `    tools: ["${r.tool}"]`,
+      `    when: args.n >= ${r.threshold}`,
+      `    tier: ${r.tier}`,
+      `    outcome: ${r.outcome}`,
+      `    reason: rule ${i}`,
+    ]),
+  ].join('\n');
+  return compilePolicy(yaml, 'generated.yaml');
+}
+
+const matches = (tool: string, pattern: string) => pattern === '*' || pattern === tool || (pattern.endsWith('.*') && tool.startsWith(pattern.slice(0, -1)));
+
+describe('policy evaluation properties', () => {
+  it('the most restrictive matching rule wins, and the tier is the highest matched', () => {
+    fc.assert(
+      fc.property(fc.array(ruleArb, { minLength: 1, maxLength: 8 }), fc.integer({ min: 0, max: 100 }), fc.constantFrom('demo.echo', 'payments.refund'), (rules, n, tool) => {
+        const result = evaluatePolicy(policyOf(rules), input({ tool, args: { n } }));
+        const matched = rules.filter((r) => matches(tool, r.tool) && n >= r.threshold);
+        if (matched.length === 0) {
+          expect(result.decision).toBe('deny');
+          return;
+        }
+        const strongest = Math.max(...matched.map((r) => outcomeRank[r.outcome]));
+        const expected = strongest === 3 ? 'deny' : strongest === 2 ? 'require_approval' : 'allow';
+        expect(result.decision).toBe(expected);
+        expect(tierRank[result.tier]).toBe(Math.max(...matched.map((r) => tierRank[r.tier])));
+        expect(result.matchedRules).toHaveLength(matched.length);
+      }),
+      { numRuns: 1000, seed: 42 },
+    );
+  });
+
+  it('an unknown tool is always denied, whatever the rules', () => {
+    fc.assert(
+      fc.property(fc.array(ruleArb, { maxLength: 8 }), fc.integer({ min: 0, max: 100 }), (rules, n) => {
+        const result = evaluatePolicy(policyOf(rules), input({ tool: 'demo.echo', toolKnown: false, args: { n } }));
+        expect(result).toMatchObject({ decision: 'deny', tier: 'critical' });
+      }),
+      { numRuns: 500, seed: 7 },
+    );
+  });
+
+  it('adding a rule never makes a decision more permissive', () => {
+    fc.assert(
+      fc.property(fc.array(ruleArb, { maxLength: 6 }), ruleArb, fc.integer({ min: 0, max: 100 }), (rules, extra, n) => {
+        const rank = (d: string) => ({ allow: 0, require_approval: 2, deny: 3 })[d] ?? 0;
+        const before = evaluatePolicy(policyOf([...rules, { ...extra, outcome: 'deny' }]), input({ tool: 'demo.echo', args: { n } }));
+        const after = evaluatePolicy(policyOf([...rules, { ...extra, outcome: 'deny' }, extra]), input({ tool: 'demo.echo', args: { n } }));
+        expect(rank(after.decision)).toBeGreaterThanOrEqual(rank(before.decision));
+      }),
+      { numRuns: 500, seed: 11 },
+    );
+  });
+});

@@ -1,0 +1,48 @@
+import type { ApprovalDecision, ApprovalRequirement, EligibleApprover, RecordedDecision } from '@airlock/core';
+
+export type ApprovalTally = 'open' | 'approved' | 'denied';
+
+/**
+ * Where a round stands. With `denyEndsIt` one deny closes it; otherwise it is
+ * denied only once the approvals still possible cannot reach the quorum.
+ */
+export function tallyDecisions(decisions: readonly RecordedDecision[], requirement: ApprovalRequirement, eligibleCount: number): ApprovalTally {
+  const approvals = decisions.filter((d) => d.decision === 'approve').length;
+  const denials = decisions.length - approvals;
+  if (denials > 0 && requirement.denyEndsIt) return 'denied';
+  if (approvals >= requirement.requiredApprovals) return 'approved';
+  if (!requirement.denyEndsIt && denials > 0 && approvals + Math.max(0, eligibleCount - decisions.length) < requirement.requiredApprovals) {
+    return 'denied';
+  }
+  return 'open';
+}
+
+export interface RoundSnapshot {
+  accepting: boolean;
+  editInProgress: boolean;
+  argsHash: string;
+  eligible: readonly EligibleApprover[];
+  excluded: readonly { id: string; reason: string }[];
+  decisions: readonly RecordedDecision[];
+}
+
+/**
+ * The `decide` validator: runs before a decision enters history, so a rejection
+ * reaches the caller at once and leaves no trace.
+ */
+export function validateDecision(decision: ApprovalDecision, round: RoundSnapshot): void {
+  if (!round.accepting) throw new Error('the approval is already decided or closed');
+  if (round.editInProgress) throw new Error('an edit of the arguments is being reviewed; decide again in a moment');
+  const excluded = round.excluded.find((e) => e.id === decision.approverId);
+  if (excluded) throw new Error(`${decision.approverId} may not decide: ${excluded.reason}`);
+  if (!round.eligible.some((a) => a.id === decision.approverId)) {
+    throw new Error(`unknown approver "${decision.approverId}" or not allowed to decide this approval`);
+  }
+  if (round.decisions.some((d) => d.approverId === decision.approverId)) {
+    throw new Error(`${decision.approverId} has already decided this approval`);
+  }
+  if (decision.argsHash !== round.argsHash) {
+    throw new Error('the decision was made on different arguments than the action has (args hash mismatch)');
+  }
+  if (decision.editedArgs && decision.decision !== 'approve') throw new Error('only an approval can edit the arguments');
+}
