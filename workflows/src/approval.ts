@@ -80,12 +80,12 @@ export async function awaitApproval(
         decidedAt: new Date().toISOString(),
       };
       if (decision.editedArgs) return applyEdit(current, recorded, decision.editedArgs);
-      // Recorded synchronously so a concurrent duplicate fails the validator.
+      // Listed synchronously so a concurrent duplicate fails the validator; counted only once
+      // stored, so the round never closes (and audits its closing) before the decision is recorded.
       current.decisions.push(recorded);
-      current.tally = tallyDecisions(current.decisions, current.requirement, current.eligible.length);
-      const tally = current.tally;
       await bookkeeping.recordDecision({ actionId, approvalId: current.approvalId, round: current.number, argsHash: current.argsHash, decision: recorded });
-      return result(current, tally);
+      current.tally = tallyDecisions(current.decisions, current.requirement, current.eligible.length);
+      return result(current, current.tally);
     },
     {
       validator: (decision: ApprovalDecision) => {

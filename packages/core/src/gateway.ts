@@ -53,12 +53,14 @@ export async function submitAction(client: Client, taskQueue: string, raw: unkno
       args: [input],
       // An id is used once, ever: a repeated idempotency key can never start a second run.
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      // Lets a repeated request be checked against the first without a worker (describe, not query).
+      memo: { tool: request.tool, argsHash: input.argsHash, agentId: request.agentId },
     });
     return { actionId, workflowId, argsHash: input.argsHash, created: true };
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-    const existing = await client.workflow.getHandle(workflowId).query(statusQuery);
-    if (existing.argsHash !== input.argsHash || existing.tool !== request.tool) {
+    const { memo } = await client.workflow.getHandle(workflowId).describe();
+    if (memo?.argsHash !== input.argsHash || memo.tool !== request.tool) {
       throw new IdempotencyConflictError(
         `idempotency key "${request.idempotencyKey}" was already used by action ${actionId} with a different tool or arguments`,
       );

@@ -1,4 +1,5 @@
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { DEFAULT_TASK_QUEUE, type ActionOutcome, type ActionRequestInput, type ActionStatusView } from '@airlock/core';
 import { actionHandle, awaitOutcome, getActionStatus, submitAction } from '@airlock/core/gateway';
 
@@ -12,6 +13,8 @@ export interface ConnectOptions {
   tls?: ConnectionOptions['tls'];
   /** Reuse an existing connection instead of opening one (it is then not closed by `close()`). */
   connection?: Connection;
+  /** Must match the workers', e.g. `dataConverterFor(parseKeyring(...))` from `@airlock/codec` for encrypted payloads. */
+  dataConverter?: DataConverter;
 }
 
 /** A submitted action: poll it, wait for it, or cancel it. */
@@ -44,7 +47,7 @@ export class Airlock {
         address: options.address ?? 'localhost:7233',
         ...(options.apiKey ? { apiKey: options.apiKey, tls: options.tls ?? true } : options.tls ? { tls: options.tls } : {}),
       }));
-    const client = new Client({ connection, namespace: options.namespace ?? 'default' });
+    const client = new Client({ connection, namespace: options.namespace ?? 'default', ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}) });
     return new Airlock(client, options.taskQueue ?? DEFAULT_TASK_QUEUE, options.connection ? undefined : connection);
   }
 

@@ -1,7 +1,8 @@
 import { mkdtemp, mkdir, writeFile, cp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { MIGRATIONS_DIR, migrate, readMigrations, startEmbeddedPostgres, type EmbeddedDatabase } from '@airlock/db';
+import { MIGRATIONS_DIR, migrate, readMigrations } from '@airlock/db';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '@airlock/db/embedded';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminUrl, withAdmin, withDatabase } from '../support/database.js';

@@ -1,0 +1,23 @@
+'use client';
+
+import { useActionState } from 'react';
+import { idle } from '../../src/console/notice.js';
+import { signIn } from './actions.js';
+
+export function SignInForm() {
+  const [notice, action, pending] = useActionState(signIn, idle);
+  return (
+    <form action={action} className="card">
+      <h2>Sign in</h2>
+      <p>Paste your personal Airlock API key (it starts with <code>alk_</code>). It is kept in an HTTP-only cookie for this browser.</p>
+      <label htmlFor="apiKey">API key</label>
+      <input id="apiKey" name="apiKey" type="password" autoComplete="off" required spellCheck={false} />
+      <button type="submit" disabled={pending}>
+        {pending ? 'Checking…' : 'Sign in'}
+      </button>
+      <p role={notice.kind === 'error' ? 'alert' : 'status'} className={`notice ${notice.kind}`}>
+        {notice.message}
+      </p>
+    </form>
+  );
+}

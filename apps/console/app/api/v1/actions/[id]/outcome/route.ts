@@ -1,0 +1,9 @@
+import { getOutcome } from '../../../../../../src/server/handlers/get-outcome.js';
+import { nextRouteWithId } from '../../../../../../src/server/next-routes.js';
+
+export const runtime = 'nodejs';
+export const dynamic = 'force-dynamic';
+// A long poll waits up to 30 s for the outcome.
+export const maxDuration = 60;
+
+export const GET = nextRouteWithId(getOutcome);

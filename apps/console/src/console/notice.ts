@@ -1,0 +1,9 @@
+/** What a console form tells the person after a server action: shown in a live region. */
+export interface Notice {
+  kind: 'idle' | 'ok' | 'error';
+  message: string;
+}
+
+export const idle: Notice = { kind: 'idle', message: '' };
+export const ok = (message: string): Notice => ({ kind: 'ok', message });
+export const failed = (message: string): Notice => ({ kind: 'error', message });

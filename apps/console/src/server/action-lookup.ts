@@ -1,0 +1,46 @@
+import { actionHandle, getActionStatus } from '@airlock/core/gateway';
+import type { Action, Db } from '@airlock/db';
+import type { ApiContext } from './context.js';
+import { notFound } from './errors.js';
+import { ActionId, type ActionView } from './schemas.js';
+import type { ActionRow } from './views.js';
+
+// A query needs a worker to answer; with none polling it would hang, so live detail gets a short deadline.
+const LIVE_QUERY_TIMEOUT_MS = 2_000;
+
+const IN_FLIGHT: ReadonlySet<Action['status']> = new Set(['requested', 'awaiting_approval', 'running']);
+
+/** A malformed id cannot name an action: 404 without asking the database or Temporal. */
+export function actionIdFrom(raw: string): string {
+  const parsed = ActionId.safeParse(raw);
+  if (!parsed.success) throw notFound();
+  return parsed.data;
+}
+
+export function findActionRow(db: Db, actionId: string): Promise<ActionRow | null> {
+  return db.prisma.action.findUnique({
+    where: { id: actionId },
+    include: { approvals: { orderBy: { round: 'desc' }, take: 1, include: { decisions: { orderBy: { decidedAt: 'asc' } } } } },
+  });
+}
+
+/** The workflow's phase while the action is in flight; null when done or when no worker answered in time. */
+export async function liveWorkflow(ctx: ApiContext, row: ActionRow): Promise<ActionView['workflow']> {
+  if (!IN_FLIGHT.has(row.status)) return null;
+  try {
+    const status = await ctx.temporal.withDeadline(Date.now() + LIVE_QUERY_TIMEOUT_MS, () => getActionStatus(ctx.temporal, row.id));
+    return { phase: status.phase };
+  } catch {
+    // The row is authoritative; a slow or absent worker only costs the live detail.
+    return null;
+  }
+}
+
+/**
+ * Throws a 404 unless the action's workflow exists. Used between submission and
+ * admission, when Temporal knows the action but the database does not yet.
+ * `describe` is answered by the server itself, so it works with no worker running.
+ */
+export async function assertWorkflowExists(ctx: ApiContext, actionId: string): Promise<void> {
+  await actionHandle(ctx.temporal, actionId).describe();
+}

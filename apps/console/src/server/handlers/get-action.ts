@@ -1,0 +1,20 @@
+import { actionIdFrom, assertWorkflowExists, findActionRow, liveWorkflow } from '../action-lookup.js';
+import { authenticate, canSeeAction } from '../auth.js';
+import type { ApiContext } from '../context.js';
+import { notFound, withErrors } from '../errors.js';
+import { jsonResponse } from '../http.js';
+import { toActionView } from '../views.js';
+
+/** GET /api/v1/actions/:id: the stored action with its approval, plus the live phase while in flight. */
+export const getAction = withErrors(async (request: Request, ctx: ApiContext, params: { id: string }): Promise<Response> => {
+  const principal = await authenticate(request, ctx.db);
+  const actionId = actionIdFrom(params.id);
+  const row = await findActionRow(ctx.db, actionId);
+  if (row) {
+    if (!canSeeAction(principal, row.agentId)) throw notFound();
+    return jsonResponse(toActionView(row, await liveWorkflow(ctx, row)));
+  }
+  // Started but not admitted yet (no row): say so without details, which the row will carry.
+  await assertWorkflowExists(ctx, actionId);
+  return jsonResponse({ status: 'requested', actionId }, 202, { 'retry-after': '1' });
+});

@@ -1,0 +1,33 @@
+import { actionIdFrom, assertWorkflowExists } from '../action-lookup.js';
+import { authenticate, canSeeAction, type Principal } from '../auth.js';
+import type { ApiContext } from '../context.js';
+import { notFound, withErrors } from '../errors.js';
+import { jsonResponse } from '../http.js';
+import { waitForOutcome } from '../outcome-wait.js';
+import { readQuery } from '../request.js';
+import { OutcomeQuery } from '../schemas.js';
+import { storedOutcome } from '../views.js';
+
+/** GET /api/v1/actions/:id/outcome?waitMs=: 200 with the outcome once done, else 202 pending after waiting up to waitMs. */
+export const getOutcome = withErrors(async (request: Request, ctx: ApiContext, params: { id: string }): Promise<Response> => {
+  const principal = await authenticate(request, ctx.db);
+  const actionId = actionIdFrom(params.id);
+  const { waitMs } = readQuery(request, OutcomeQuery);
+
+  const row = await ctx.db.prisma.action.findUnique({ where: { id: actionId }, select: { agentId: true, outcome: true } });
+  if (row && !canSeeAction(principal, row.agentId)) throw notFound();
+  if (!row) await assertWorkflowExists(ctx, actionId);
+  const stored = row && storedOutcome(row.outcome);
+  if (stored) return jsonResponse(stored);
+
+  const outcome = waitMs > 0 ? await waitForOutcome(ctx, actionId, waitMs, request.signal) : null;
+  if (!outcome) return jsonResponse({ status: 'pending', actionId }, 202, { 'retry-after': '1' });
+  // Admission writes the row before any outcome exists, so ownership can be checked now if it was not before.
+  if (!row) await assertVisible(ctx, principal, actionId);
+  return jsonResponse(outcome);
+});
+
+async function assertVisible(ctx: ApiContext, principal: Principal, actionId: string): Promise<void> {
+  const row = await ctx.db.prisma.action.findUnique({ where: { id: actionId }, select: { agentId: true } });
+  if (!row || !canSeeAction(principal, row.agentId)) throw notFound();
+}

@@ -1,0 +1,24 @@
+import { submitAction } from '@airlock/core/gateway';
+import { authenticate, requireAgent } from '../auth.js';
+import type { ApiContext } from '../context.js';
+import { withErrors } from '../errors.js';
+import { jsonResponse } from '../http.js';
+import { readJsonBody } from '../request.js';
+import { SubmitActionBody, type SubmittedAction } from '../schemas.js';
+import { checkToolArgs } from '../tool-args.js';
+
+/** POST /api/v1/actions: an agent asks to run a tool. 202 when new, 200 when the idempotency key matched. */
+export const postAction = withErrors(async (request: Request, ctx: ApiContext): Promise<Response> => {
+  const agent = requireAgent(await authenticate(request, ctx.db));
+  const body = await readJsonBody(request, SubmitActionBody);
+  checkToolArgs(body.tool, body.args);
+  const submitted = await submitAction(ctx.temporal, ctx.taskQueue, { ...body, agentId: agent.agentId });
+  const self = `/api/v1/actions/${submitted.actionId}`;
+  const result: SubmittedAction = {
+    actionId: submitted.actionId,
+    created: submitted.created,
+    argsHash: submitted.argsHash,
+    links: { self, outcome: `${self}/outcome` },
+  };
+  return jsonResponse(result, submitted.created ? 202 : 200, { location: self });
+});

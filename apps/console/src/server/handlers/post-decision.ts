@@ -1,0 +1,22 @@
+import { actionIdFrom } from '../action-lookup.js';
+import { authenticate, requireUser } from '../auth.js';
+import type { ApiContext } from '../context.js';
+import { decideWithin } from '../decide.js';
+import { withErrors } from '../errors.js';
+import { jsonResponse } from '../http.js';
+import { readJsonBody } from '../request.js';
+import { DecisionBody, type DecideResult } from '../schemas.js';
+
+/**
+ * POST /api/v1/actions/:id/decisions: the key's user approves or denies. Roles
+ * below approver are refused here; everything else (separation of duties,
+ * quorum, args hash) is the workflow's validator, whose reason comes back as 409.
+ */
+export const postDecision = withErrors(async (request: Request, ctx: ApiContext, params: { id: string }): Promise<Response> => {
+  const user = requireUser(await authenticate(request, ctx.db), 'approver');
+  const actionId = actionIdFrom(params.id);
+  const body = await readJsonBody(request, DecisionBody);
+  const decision = { ...body, approverId: user.userId, channel: 'api' };
+  const result: DecideResult = await decideWithin(ctx.temporal, actionId, decision, ctx.decisionWaitMs);
+  return jsonResponse(result);
+});

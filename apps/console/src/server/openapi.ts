@@ -1,0 +1,148 @@
+import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import {
+  ActionId,
+  ActionOutcome,
+  ActionView,
+  ApprovalList,
+  ApprovalListQuery,
+  AuditPage,
+  AuditQuery,
+  ChainVerification,
+  DecideResult,
+  DecisionBody,
+  ErrorBody,
+  OutcomeQuery,
+  PendingAction,
+  PendingOutcome,
+  SubmitActionBody,
+  SubmittedAction,
+} from './schemas.js';
+
+type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
+
+const json = (schema: z.ZodType, description: string): ResponseConfig => ({ description, content: { 'application/json': { schema } } });
+
+const errors = {
+  400: json(ErrorBody, 'Invalid JSON, body or query; `issues` names each field'),
+  401: json(ErrorBody, 'Missing, unknown or revoked API key'),
+  403: json(ErrorBody, 'The key is of the wrong kind (agent / user) or its role is too low'),
+  404: json(ErrorBody, 'No such action, or not visible to this agent'),
+  409: json(ErrorBody, 'Conflict; the message gives the reason'),
+  503: json(ErrorBody, 'Temporal, or a worker, did not answer in time; try again'),
+} as const;
+
+const idParams = z.object({ id: ActionId });
+const bearer = [{ apiKey: [] }];
+
+const routes: RouteConfig[] = [
+  {
+    method: 'post',
+    path: '/api/v1/actions',
+    summary: 'Request an action (agent key)',
+    security: bearer,
+    request: { body: { required: true, content: { 'application/json': { schema: SubmitActionBody } } } },
+    responses: {
+      202: json(SubmittedAction, 'Accepted: a new action was started'),
+      200: json(SubmittedAction, 'The idempotency key matched an earlier action with the same arguments'),
+      400: errors[400],
+      401: errors[401],
+      403: errors[403],
+      409: json(ErrorBody, 'The idempotency key was used before with other arguments'),
+      503: errors[503],
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/actions/{id}',
+    summary: 'Read an action (agents: their own only)',
+    security: bearer,
+    request: { params: idParams },
+    responses: { 200: json(ActionView, 'The action'), 202: json(PendingAction, 'Accepted, not admitted yet'), 401: errors[401], 404: errors[404] },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/actions/{id}/outcome',
+    summary: 'Wait for the outcome (long poll)',
+    security: bearer,
+    request: { params: idParams, query: OutcomeQuery },
+    responses: {
+      200: json(ActionOutcome, 'The action is done'),
+      202: json(PendingOutcome, 'Not done within waitMs; ask again'),
+      400: errors[400],
+      401: errors[401],
+      404: errors[404],
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/actions/{id}/decisions',
+    summary: 'Approve or deny (user key, approver or admin)',
+    security: bearer,
+    request: { params: idParams, body: { required: true, content: { 'application/json': { schema: DecisionBody } } } },
+    responses: {
+      200: json(DecideResult, 'The decision was recorded'),
+      400: errors[400],
+      401: errors[401],
+      403: errors[403],
+      404: errors[404],
+      409: json(ErrorBody, 'The workflow refused the decision (self-approval, already decided, args hash mismatch, closed)'),
+      503: errors[503],
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/approvals',
+    summary: 'List approvals, pending by default (user key)',
+    security: bearer,
+    request: { query: ApprovalListQuery },
+    responses: { 200: json(ApprovalList, 'Approvals, nearest deadline first'), 400: errors[400], 401: errors[401], 403: errors[403] },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/audit',
+    summary: 'Page through the audit chain (user key)',
+    security: bearer,
+    request: { query: AuditQuery },
+    responses: { 200: json(AuditPage, 'Events in seq order'), 400: errors[400], 401: errors[401], 403: errors[403] },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/audit/verify',
+    summary: 'Verify the audit hash chain (user key)',
+    security: bearer,
+    responses: { 200: json(ChainVerification, 'The verification result'), 401: errors[401], 403: errors[403] },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/openapi.json',
+    summary: 'This document',
+    responses: { 200: { description: 'OpenAPI 3.1 document', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } } },
+  },
+];
+
+let cached: OpenApiDocument | undefined;
+
+/** Generated once per process from the schemas the handlers validate with. */
+export function openApiDocument(): OpenApiDocument {
+  cached ??= generate();
+  return cached;
+}
+
+function generate(): OpenApiDocument {
+  const registry = new OpenAPIRegistry();
+  registry.registerComponent('securitySchemes', 'apiKey', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An Airlock API key (`alk_...`): an agent key to request actions, a user key to read approvals, decide and audit',
+  });
+  for (const route of routes) registry.registerPath(route);
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'Airlock API',
+      version: '1.0.0',
+      description: 'A durable, auditable human approval gate between AI agents and risky tool calls.',
+    },
+  });
+}

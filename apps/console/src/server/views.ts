@@ -1,0 +1,123 @@
+import type { Action, Approval, AuditEvent, StoredDecision } from '@airlock/db';
+import { ActionOutcome, type ActionView, type ApprovalSummary, type AuditEventView, type Quorum, type RecordedDecision } from './schemas.js';
+
+// Database rows → API views. Dates become ISO strings, JSON columns are narrowed, BigInt seq becomes a string.
+
+export type ApprovalRow = Approval & { decisions: StoredDecision[] };
+/** An action with its latest approval round only (`approvals` holds at most one). */
+export type ActionRow = Action & { approvals: ApprovalRow[] };
+
+export function toRecordedDecision(d: StoredDecision): RecordedDecision {
+  return {
+    approverId: d.userId,
+    decision: d.decision,
+    channel: d.channel,
+    comment: d.comment,
+    feedback: d.feedback,
+    argsHash: d.argsHash,
+    editedArgs: d.editedArgs === null ? null : jsonObject(d.editedArgs),
+    decidedAt: d.decidedAt.toISOString(),
+  };
+}
+
+export function quorumOf(approval: ApprovalRow): Quorum {
+  return {
+    approvals: approval.decisions.filter((d) => d.decision === 'approve').length,
+    denials: approval.decisions.filter((d) => d.decision === 'deny').length,
+    required: approval.requiredApprovals,
+  };
+}
+
+export function toActionView(row: ActionRow, workflow: ActionView['workflow']): ActionView {
+  const approval = row.approvals[0];
+  return {
+    id: row.id,
+    agentId: row.agentId,
+    tool: row.tool,
+    args: jsonObject(row.args),
+    argsHash: row.argsHash,
+    rationale: row.rationale,
+    idempotencyKey: row.idempotencyKey,
+    requestedBy: row.requestedBy,
+    status: row.status,
+    tier: row.riskTier,
+    reasons: stringArray(row.riskReasons),
+    outcome: storedOutcome(row.outcome),
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    completedAt: row.completedAt?.toISOString() ?? null,
+    approval: approval
+      ? {
+          id: approval.id,
+          round: approval.round,
+          status: approval.status,
+          approverRole: approval.approverRole,
+          approverGroup: approval.approverGroup,
+          escalationLevel: approval.escalationLevel,
+          quorum: quorumOf(approval),
+          argsHash: approval.argsHash,
+          budgetImpact: approval.budgetImpact,
+          deadline: approval.deadline?.toISOString() ?? null,
+          timeoutOutcome: approval.timeoutOutcome,
+          createdAt: approval.createdAt.toISOString(),
+          closedAt: approval.closedAt?.toISOString() ?? null,
+          decisions: approval.decisions.map(toRecordedDecision),
+        }
+      : null,
+    workflow,
+  };
+}
+
+export function toApprovalSummary(approval: ApprovalRow & { action: Action }): ApprovalSummary {
+  const { action } = approval;
+  return {
+    approvalId: approval.id,
+    actionId: action.id,
+    status: approval.status,
+    agentId: action.agentId,
+    tool: action.tool,
+    args: jsonObject(action.args),
+    argsHash: approval.argsHash,
+    rationale: action.rationale,
+    requestedBy: action.requestedBy,
+    tier: action.riskTier,
+    reasons: stringArray(action.riskReasons),
+    round: approval.round,
+    approverRole: approval.approverRole,
+    approverGroup: approval.approverGroup,
+    escalationLevel: approval.escalationLevel,
+    quorum: quorumOf(approval),
+    budgetImpact: approval.budgetImpact,
+    deadline: approval.deadline?.toISOString() ?? null,
+    createdAt: approval.createdAt.toISOString(),
+    decisions: approval.decisions.map(toRecordedDecision),
+  };
+}
+
+export function toAuditEventView(row: AuditEvent): AuditEventView {
+  return {
+    seq: row.seq.toString(),
+    eventKey: row.eventKey,
+    actionId: row.actionId,
+    type: row.type,
+    actor: row.actor,
+    payload: row.payload,
+    createdAt: row.createdAt.toISOString(),
+    prevHash: row.prevHash,
+    hash: row.hash,
+  };
+}
+
+/** The outcome column as written by completeAction; anything else reads as "no outcome yet". */
+export function storedOutcome(value: unknown): ActionOutcome | null {
+  const parsed = ActionOutcome.safeParse(value);
+  return parsed.success ? parsed.data : null;
+}
+
+function jsonObject(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+function stringArray(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}

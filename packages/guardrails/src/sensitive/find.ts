@@ -1,0 +1,65 @@
+import { DETECTORS } from './detectors/index.js';
+import type { SensitiveSpan } from './types.js';
+
+type RankedSpan = SensitiveSpan & { rank: number };
+
+// Stands in for a redaction marker while looking again: like the marker's brackets it is
+// no digit, letter, separator or token character, and it keeps every offset in place.
+const MASK = '\u0000';
+const MAX_PASSES = 8;
+
+/**
+ * Sensitive spans in one string, sorted and non-overlapping. Overlapping detections
+ * merge into one span (so redaction never leaves part of a value behind), named after
+ * the most specific detector involved.
+ *
+ * Some detectors look at context ("not followed by .5"), and redacting a neighbour
+ * changes that context. So detection repeats on the text with the spans found so far
+ * masked, until nothing new turns up: what redaction leaves behind holds nothing more
+ * to find, which is what makes `redact` idempotent.
+ */
+export function findSensitiveText(text: string): SensitiveSpan[] {
+  let spans = detect(text);
+  for (let pass = 1; pass < MAX_PASSES && spans.length > 0; pass++) {
+    const masked = mask(text, spans);
+    const fresh = detect(masked).filter((span) => masked.slice(span.start, span.end).replaceAll(MASK, '') !== '');
+    if (fresh.length === 0) break;
+    spans = mergeSpans([...spans, ...fresh]);
+  }
+  return spans.map(({ kind, detector, start, end }) => ({ kind, detector, start, end }));
+}
+
+function detect(text: string): RankedSpan[] {
+  const candidates: RankedSpan[] = [];
+  DETECTORS.forEach((detector, rank) => {
+    for (const { start, end } of detector.find(text)) {
+      if (end > start) candidates.push({ kind: detector.kind, detector: detector.name, start, end, rank });
+    }
+  });
+  return mergeSpans(candidates);
+}
+
+function mergeSpans(spans: readonly RankedSpan[]): RankedSpan[] {
+  const sorted = [...spans].sort((a, b) => a.start - b.start || a.rank - b.rank);
+  const merged: RankedSpan[] = [];
+  for (const span of sorted) {
+    const last = merged.at(-1);
+    if (!last || span.start >= last.end) {
+      merged.push({ ...span });
+      continue;
+    }
+    last.end = Math.max(last.end, span.end);
+    if (span.rank < last.rank) Object.assign(last, { kind: span.kind, detector: span.detector, rank: span.rank });
+  }
+  return merged;
+}
+
+function mask(text: string, spans: readonly SensitiveSpan[]): string {
+  let out = '';
+  let from = 0;
+  for (const span of spans) {
+    out += text.slice(from, span.start) + MASK.repeat(span.end - span.start);
+    from = span.end;
+  }
+  return out + text.slice(from);
+}

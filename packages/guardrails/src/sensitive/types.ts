@@ -1,0 +1,23 @@
+export type SensitiveKind = 'email' | 'phone' | 'card' | 'national_id' | 'secret';
+
+/** A sensitive span inside one string; never the value itself. */
+export interface SensitiveSpan {
+  kind: SensitiveKind;
+  /** Which detector fired, e.g. `us_ssn`, `iban`, `jwt`, `secret_key_name`: useful in audits, safe to log. */
+  detector: string;
+  /** UTF-16 offsets into the string, `end` exclusive. */
+  start: number;
+  end: number;
+}
+
+export interface SensitiveFinding extends SensitiveSpan {
+  /** JSON path of the string, e.g. `$.customer.email` or `$.items[2].memo`. */
+  path: string;
+}
+
+/** One kind of sensitive value in free text. Detectors may overlap; overlaps are merged. */
+export interface Detector {
+  kind: SensitiveKind;
+  name: string;
+  find(text: string): Iterable<{ start: number; end: number }>;
+}

@@ -1,0 +1,165 @@
+import { getAction, getOutcome, postAction, schemas, type ApiContext } from '@airlock/console';
+import { decideAction } from '@airlock/core/gateway';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, type Harness } from '../support/harness.js';
+import { apiRequest, contextOf, expectError, expectJson, seedKeys, waitForActionStatus, type ApiKeys } from './client.js';
+
+let h: Harness;
+let ctx: ApiContext;
+let keys: ApiKeys;
+
+beforeAll(async () => {
+  h = await startHarness();
+  ctx = contextOf(h);
+  keys = await seedKeys(h.db);
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+const refund = (idempotencyKey: string, amount = '125.00') => ({
+  tool: 'payments.refund',
+  args: { paymentId: 'pay_123', amount, currency: 'USD', reason: 'duplicate charge' },
+  rationale: 'The customer was charged twice for order 881.',
+  idempotencyKey,
+});
+const echo = (idempotencyKey: string, message = 'hello') => ({ tool: 'demo.echo', args: { message }, rationale: 'smoke', idempotencyKey });
+
+const submit = (body: unknown, key = keys.agent) => postAction(apiRequest('/api/v1/actions', { key, body }), ctx);
+const read = (actionId: string, key: string) => getAction(apiRequest(`/api/v1/actions/${actionId}`, { key }), ctx, { id: actionId });
+const outcome = (actionId: string, key: string, waitMs?: number) =>
+  getOutcome(apiRequest(`/api/v1/actions/${actionId}/outcome${waitMs === undefined ? '' : `?waitMs=${waitMs}`}`, { key }), ctx, { id: actionId });
+const created = (body: unknown) => expectJson(submit(body), 202, schemas.SubmittedAction);
+
+describe('POST /api/v1/actions', () => {
+  it('starts an action for the key’s agent and reports it through GET and the outcome', async () => {
+    const response = await submit(echo('echo-1'));
+    const submitted = await expectJson(response, 202, schemas.SubmittedAction);
+    const { actionId } = submitted;
+    expect(submitted).toEqual({
+      actionId,
+      created: true,
+      argsHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      links: { self: `/api/v1/actions/${actionId}`, outcome: `/api/v1/actions/${actionId}/outcome` },
+    });
+    expect(response.headers.get('location')).toBe(submitted.links.self);
+
+    const done = await expectJson(outcome(actionId, keys.agent, 20_000), 200, schemas.ActionOutcome);
+    expect(done).toEqual({ status: 'executed', actionId, output: { message: 'hello' } });
+
+    const view = await expectJson(read(actionId, keys.agent), 200, schemas.ActionView);
+    const row = await h.db.prisma.action.findUniqueOrThrow({ where: { id: actionId } });
+    expect(view.reasons).toEqual(row.riskReasons);
+    expect(view.reasons.length).toBeGreaterThan(0);
+    expect(view).toMatchObject({
+      id: actionId,
+      agentId: 'billing-bot',
+      tool: 'demo.echo',
+      args: { message: 'hello' },
+      argsHash: submitted.argsHash,
+      status: 'executed',
+      tier: 'low',
+      outcome: { status: 'executed', actionId },
+      approval: null,
+      workflow: null,
+    });
+  });
+
+  it('maps a repeated idempotency key to the same action (200) and refuses it with other arguments (409)', async () => {
+    const first = await created(refund('refund-idem', '10.00'));
+    const again = await expectJson(submit(refund('refund-idem', '10.00')), 200, schemas.SubmittedAction);
+    expect(again).toEqual({ ...first, created: false });
+    const conflict = await expectError(submit(refund('refund-idem', '11.00')), 409, 'idempotency_conflict');
+    expect(conflict.message).toMatch(/refund-idem/);
+  });
+
+  it('accepts an unknown tool; the workflow denies it and says why', async () => {
+    const { actionId } = await created({ tool: 'db.drop_everything', args: {}, idempotencyKey: 'unknown-1' });
+    const done = await expectJson(outcome(actionId, keys.agent, 20_000), 200, schemas.ActionOutcome);
+    expect(done).toMatchObject({ status: 'denied', reason: expect.stringMatching(/unknown tool "db.drop_everything"/) });
+  });
+
+  it('refuses arguments that break the tool’s schema with 400 naming args.amount, starting nothing', async () => {
+    const body = { ...refund('bad-args'), args: { paymentId: 'pay_1', amount: '-5', currency: 'USD', reason: 'x' } };
+    const error = await expectError(submit(body), 400, 'invalid_request');
+    expect(error.message).toMatch(/args\.amount/);
+    expect(error.issues).toContainEqual({ path: 'args.amount', message: 'a decimal amount like "125.50"' });
+    expect(await h.db.prisma.action.count({ where: { idempotencyKey: 'bad-args' } })).toBe(0);
+  });
+
+  it('names a missing field, refuses a body agentId, and tells invalid JSON apart', async () => {
+    const missing = await expectError(submit({ tool: 'demo.echo', args: { message: 'x' } }), 400, 'invalid_request');
+    expect(missing.issues).toEqual([{ path: 'idempotencyKey', message: expect.any(String) }]);
+
+    const spoofed = await expectError(submit({ ...echo('spoof'), agentId: 'support-bot' }), 400, 'invalid_request');
+    expect(spoofed.message).toMatch(/agentId is not accepted/);
+
+    await expectError(postAction(apiRequest('/api/v1/actions', { key: keys.agent, rawBody: '{"tool":' }), ctx), 400, 'invalid_json');
+  });
+
+  it('requires an agent key: none, unknown or revoked is 401, a user key is 403', async () => {
+    await expectError(postAction(apiRequest('/api/v1/actions', { body: echo('auth-1') }), ctx), 401, 'unauthenticated');
+    const unknown = await expectError(submit(echo('auth-1'), 'alk_not-a-real-key'), 401, 'unauthenticated');
+    const revoked = await expectError(submit(echo('auth-1'), keys.revoked), 401, 'unauthenticated');
+    // Indistinguishable on purpose: a caller learns nothing about which keys exist.
+    expect(revoked.message).toBe(unknown.message);
+    await expectError(submit(echo('auth-1'), keys.alice), 403, 'forbidden');
+  });
+});
+
+describe('GET /api/v1/actions/:id and /outcome', () => {
+  it('shows an agent its own action with the live phase and approval, and hides it from other agents', async () => {
+    const { actionId } = await created(refund('visible-1'));
+    const pending = await waitForActionStatus(ctx, keys.agent, actionId, ['awaiting_approval']);
+    expect(pending).toMatchObject({
+      tier: 'high',
+      reasons: [expect.stringMatching(/50\.00/)],
+      approval: { status: 'open', round: 1, approverRole: 'approver', quorum: { approvals: 0, required: 1, denials: 0 }, decisions: [] },
+    });
+    // The row may say awaiting_approval an instant before the workflow's own phase does.
+    const live = await expectJson(read(actionId, keys.agent), 200, schemas.ActionView);
+    expect(['classifying', 'awaiting_approval']).toContain(live.workflow?.phase);
+
+    await expectError(read(actionId, keys.otherAgent), 404, 'not_found');
+    await expectError(outcome(actionId, keys.otherAgent), 404, 'not_found');
+    await expectJson(read(actionId, keys.victor), 200, schemas.ActionView);
+  });
+
+  it('long-polls the outcome: 202 pending while waiting for a human, 200 once decided', async () => {
+    const { actionId, argsHash } = await created(refund('poll-1'));
+    await waitForActionStatus(ctx, keys.agent, actionId, ['awaiting_approval']);
+    expect(await expectJson(outcome(actionId, keys.agent), 202, schemas.PendingOutcome)).toEqual({ status: 'pending', actionId });
+    await expectJson(outcome(actionId, keys.agent, 300), 202, schemas.PendingOutcome);
+
+    const waiting = expectJson(outcome(actionId, keys.agent, 20_000), 200, schemas.ActionOutcome);
+    await decideAction(h.client, actionId, { approverId: 'alice', decision: 'approve', channel: 'api', argsHash });
+    expect(await waiting).toMatchObject({ status: 'executed', actionId });
+    // Once done, the stored outcome answers at once.
+    expect(await expectJson(outcome(actionId, keys.agent), 200, schemas.ActionOutcome)).toMatchObject({ status: 'executed' });
+  });
+
+  it('validates waitMs and answers 404 for ids that name no action', async () => {
+    const { actionId } = await created(echo('wait-bad'));
+    const tooLong = await expectError(outcome(actionId, keys.agent, 30_001), 400, 'invalid_request');
+    expect(tooLong.issues).toEqual([{ path: 'waitMs', message: expect.any(String) }]);
+
+    const unknownId = '00000000-0000-5000-8000-000000000000';
+    await expectError(read(unknownId, keys.alice), 404, 'not_found');
+    await expectError(outcome(unknownId, keys.alice), 404, 'not_found');
+    await expectError(read('not-an-id', keys.alice), 404, 'not_found');
+  });
+
+  it('answers 202 for an action accepted while no worker runs, then the full view once admitted', async () => {
+    await h.worker.stop();
+    let actionId: string;
+    try {
+      ({ actionId } = await created(echo('no-worker', 'later')));
+      expect(await expectJson(read(actionId, keys.agent), 202, schemas.PendingAction)).toEqual({ status: 'requested', actionId });
+      await expectJson(outcome(actionId, keys.agent), 202, schemas.PendingOutcome);
+    } finally {
+      h.worker = await h.startWorker();
+    }
+    expect(await expectJson(outcome(actionId, keys.agent, 20_000), 200, schemas.ActionOutcome)).toMatchObject({ status: 'executed' });
+    await expectJson(read(actionId, keys.agent), 200, schemas.ActionView);
+  });
+});

@@ -1,0 +1,162 @@
+import { getAction, getApprovals, getOutcome, postAction, postDecision, schemas, type ApiContext } from '@airlock/console';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, type Harness } from '../support/harness.js';
+import { apiRequest, contextOf, expectError, expectJson, seedKeys, waitForActionStatus, type ApiKeys } from './client.js';
+
+let h: Harness;
+let ctx: ApiContext;
+let keys: ApiKeys;
+
+beforeAll(async () => {
+  h = await startHarness();
+  ctx = contextOf(h);
+  keys = await seedKeys(h.db);
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+let counter = 0;
+/** Submits a refund through the API and waits until it is pending approval. */
+async function pendingRefund(options: { amount?: string; requestedBy?: string } = {}) {
+  const body = {
+    tool: 'payments.refund',
+    args: { paymentId: 'pay_9', amount: options.amount ?? '125.00', currency: 'EUR', reason: 'damaged item' },
+    rationale: 'Photo evidence attached to ticket 42.',
+    idempotencyKey: `decide-${(counter += 1)}`,
+    ...(options.requestedBy ? { requestedBy: options.requestedBy } : {}),
+  };
+  const { actionId, argsHash } = await expectJson(postAction(apiRequest('/api/v1/actions', { key: keys.agent, body }), ctx), 202, schemas.SubmittedAction);
+  await waitForActionStatus(ctx, keys.agent, actionId, ['awaiting_approval']);
+  return { actionId, argsHash };
+}
+
+const decide = (actionId: string, key: string | undefined, body: unknown) =>
+  postDecision(apiRequest(`/api/v1/actions/${actionId}/decisions`, { key, body }), ctx, { id: actionId });
+const decided = (actionId: string, key: string, body: unknown) => expectJson(decide(actionId, key, body), 200, schemas.DecideResult);
+const approvals = (key: string, query = '') => getApprovals(apiRequest(`/api/v1/approvals${query}`, { key }), ctx);
+const openApprovals = async () => (await expectJson(approvals(keys.alice), 200, schemas.ApprovalList)).approvals;
+const finalOutcome = (actionId: string) =>
+  expectJson(getOutcome(apiRequest(`/api/v1/actions/${actionId}/outcome?waitMs=20000`, { key: keys.agent }), ctx, { id: actionId }), 200, schemas.ActionOutcome);
+
+describe('GET /api/v1/approvals', () => {
+  it('lists pending approvals with what a person needs to decide, for any role', async () => {
+    const { actionId, argsHash } = await pendingRefund();
+    const { approvals: listed } = await expectJson(approvals(keys.victor, '?status=open'), 200, schemas.ApprovalList);
+    const item = listed.find((a) => a.actionId === actionId);
+    expect(item).toMatchObject({
+      status: 'open',
+      agentId: 'billing-bot',
+      tool: 'payments.refund',
+      args: { amount: '125.00', currency: 'EUR' },
+      argsHash,
+      rationale: 'Photo evidence attached to ticket 42.',
+      tier: 'high',
+      reasons: [expect.stringMatching(/50\.00/)],
+      approverRole: 'approver',
+      quorum: { approvals: 0, required: 1, denials: 0 },
+      decisions: [],
+    });
+    expect(Date.parse(item?.deadline ?? '')).toBeGreaterThan(Date.now());
+  });
+
+  it('refuses agent keys (403) and unknown statuses (400)', async () => {
+    await expectError(approvals(keys.agent), 403, 'forbidden');
+    const bad = await expectError(approvals(keys.alice, '?status=maybe'), 400, 'invalid_request');
+    expect(bad.issues?.[0]?.path).toBe('status');
+  });
+});
+
+describe('POST /api/v1/actions/:id/decisions', () => {
+  it('approves as the key’s user over the api channel; the tool then runs', async () => {
+    const { actionId, argsHash } = await pendingRefund();
+    const result = await decided(actionId, keys.alice, { decision: 'approve', argsHash, comment: 'evidence checked' });
+    expect(result).toEqual({ accepted: true, approvalsSoFar: 1, requiredApprovals: 1, approvalStatus: 'approved' });
+    expect(await finalOutcome(actionId)).toMatchObject({ status: 'executed', actionId });
+
+    const view = await expectJson(getAction(apiRequest(`/api/v1/actions/${actionId}`, { key: keys.bob }), ctx, { id: actionId }), 200, schemas.ActionView);
+    expect(view).toMatchObject({
+      status: 'executed',
+      approval: {
+        status: 'approved',
+        quorum: { approvals: 1, required: 1 },
+        decisions: [{ approverId: 'alice', decision: 'approve', channel: 'api', comment: 'evidence checked', argsHash }],
+      },
+    });
+    expect((await openApprovals()).map((a) => a.actionId)).not.toContain(actionId);
+  });
+
+  it('returns the deny feedback to the agent in the outcome', async () => {
+    const { actionId, argsHash } = await pendingRefund();
+    const feedback = 'Refunds above 100 EUR need the order number; ask the customer for it.';
+    expect(await decided(actionId, keys.bob, { decision: 'deny', argsHash, comment: 'no order number', feedback })).toMatchObject({
+      approvalStatus: 'denied',
+    });
+    expect(await finalOutcome(actionId)).toEqual({ status: 'denied', actionId, reason: 'no order number', feedback, deniedBy: 'bob' });
+  });
+
+  it('counts quorum for a critical refund: two approvers needed', async () => {
+    const { actionId, argsHash } = await pendingRefund({ amount: '2500.00' });
+    expect(await decided(actionId, keys.alice, { decision: 'approve', argsHash })).toMatchObject({
+      approvalsSoFar: 1,
+      requiredApprovals: 2,
+      approvalStatus: 'open',
+    });
+    expect((await openApprovals()).find((a) => a.actionId === actionId)).toMatchObject({ tier: 'critical', quorum: { approvals: 1, required: 2 } });
+    const again = await expectError(decide(actionId, keys.alice, { decision: 'approve', argsHash }), 409, 'decision_rejected');
+    expect(again.message).toMatch(/already decided/);
+    expect(await decided(actionId, keys.bob, { decision: 'approve', argsHash })).toMatchObject({ approvalStatus: 'approved' });
+    expect((await finalOutcome(actionId)).status).toBe('executed');
+  });
+
+  it('refuses self-approval, a stale args hash and a closed approval with 409 and the reason', async () => {
+    const { actionId, argsHash } = await pendingRefund({ requestedBy: 'alice' });
+    const ownAgent = await expectError(decide(actionId, keys.owner, { decision: 'approve', argsHash }), 409, 'decision_rejected');
+    expect(ownAgent.message).toMatch(/owner may not decide: owns the requesting agent/);
+    const ownRequest = await expectError(decide(actionId, keys.alice, { decision: 'approve', argsHash }), 409, 'decision_rejected');
+    expect(ownRequest.message).toMatch(/alice may not decide: requested this action/);
+    const stale = await expectError(decide(actionId, keys.bob, { decision: 'approve', argsHash: 'f'.repeat(64) }), 409, 'decision_rejected');
+    expect(stale.message).toMatch(/args hash mismatch/);
+
+    await decided(actionId, keys.bob, { decision: 'deny', argsHash });
+    await finalOutcome(actionId);
+    await expectError(decide(actionId, keys.bob, { decision: 'approve', argsHash }), 409, 'decision_rejected');
+  });
+
+  it('refuses agents and viewers with 403 before Temporal: nothing is recorded', async () => {
+    const { actionId, argsHash } = await pendingRefund();
+    await expectError(decide(actionId, keys.agent, { decision: 'approve', argsHash }), 403, 'forbidden');
+    const viewer = await expectError(decide(actionId, keys.victor, { decision: 'approve', argsHash }), 403, 'forbidden');
+    expect(viewer.message).toMatch(/role viewer/);
+    await expectError(decide(actionId, undefined, { decision: 'approve', argsHash }), 401, 'unauthenticated');
+    await expectError(decide(actionId, keys.revoked, { decision: 'approve', argsHash }), 401, 'unauthenticated');
+    expect(await h.db.prisma.auditEvent.count({ where: { actionId, type: 'approval.decision' } })).toBe(0);
+    expect(await h.db.prisma.approvalDecision.count({ where: { approval: { actionId } } })).toBe(0);
+  });
+
+  it('answers 503 within a bounded time when no worker can confirm the decision', async () => {
+    const { actionId, argsHash } = await pendingRefund();
+    await h.worker.stop();
+    try {
+      const started = Date.now();
+      const impatient: ApiContext = { ...ctx, decisionWaitMs: 500 };
+      const response = postDecision(apiRequest(`/api/v1/actions/${actionId}/decisions`, { key: keys.bob, body: { decision: 'approve', argsHash } }), impatient, {
+        id: actionId,
+      });
+      const error = await expectError(response, 503, 'unavailable');
+      expect(error.message).toMatch(/no worker confirmed the decision/);
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      h.worker = await h.startWorker();
+    }
+  });
+
+  it('answers 400 naming the field for a bad body, and 404 for an unknown action', async () => {
+    const { actionId, argsHash } = await pendingRefund();
+    const bad = await expectError(decide(actionId, keys.alice, { decision: 'maybe', argsHash }), 400, 'invalid_request');
+    expect(bad.issues).toEqual([{ path: 'decision', message: expect.any(String) }]);
+    // The approver is the key's user; a body cannot name someone else.
+    await expectError(decide(actionId, keys.alice, { decision: 'approve', argsHash, approverId: 'bob' }), 400, 'invalid_request');
+    await expectError(decide('00000000-0000-5000-8000-000000000000', keys.alice, { decision: 'approve', argsHash }), 404, 'not_found');
+  });
+});

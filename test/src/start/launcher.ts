@@ -1,0 +1,119 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import { createInterface } from 'node:readline';
+import { repoRoot } from '../support/binaries.js';
+
+/** `npx tsx apps/worker/src/start.ts` as a user runs it, in its own process group (as a terminal would). */
+export interface Launch {
+  child: ChildProcess;
+  output(): string;
+  /** Resolves with the first line matching `pattern`; rejects if the launcher ends first or on timeout. */
+  waitForLine(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** Settles once the process has exited and every writer of its output (the launcher itself) is gone. */
+  closed: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export function launch(env: NodeJS.ProcessEnv): Launch {
+  const child = spawn('npx', ['tsx', 'apps/worker/src/start.ts'], {
+    cwd: repoRoot,
+    env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  const waiters = new Set<() => void>();
+  const onLine = (line: string) => {
+    lines.push(line);
+    for (const wake of waiters) wake();
+  };
+  createInterface({ input: child.stdout }).on('line', onLine);
+  createInterface({ input: child.stderr }).on('line', onLine);
+  let ended = false;
+  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('close', (code, signal) => {
+      ended = true;
+      for (const wake of waiters) wake();
+      resolve({ code, signal });
+    });
+  });
+  const output = () => lines.join('\n');
+
+  return {
+    child,
+    output,
+    closed,
+    waitForLine(pattern, timeoutMs = 120_000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => finish(new Error(`no line matched ${pattern} within ${timeoutMs} ms; output:\n${output()}`)), timeoutMs);
+        const finish = (result: RegExpMatchArray | Error) => {
+          clearTimeout(timer);
+          waiters.delete(check);
+          if (result instanceof Error) reject(result);
+          else resolve(result);
+        };
+        const check = () => {
+          for (const line of lines) {
+            const match = line.match(pattern);
+            if (match) return finish(match);
+          }
+          if (ended) finish(new Error(`the launcher ended before printing ${pattern}; output:\n${output()}`));
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+  };
+}
+
+/**
+ * Distinct free TCP ports on loopback, held open together so none repeats. Taken
+ * below Linux's ephemeral range (32768+), where the OS hands out ports for
+ * outgoing connections and `listen(0)`: the Temporal dev server picks its
+ * internal ports that way, and could otherwise grab one of ours before we bind it.
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers: Server[] = [];
+  try {
+    while (servers.length < count) {
+      const port = 20_000 + Math.floor(Math.random() * 12_000);
+      const server = createServer();
+      const bound = await new Promise<boolean>((resolve) => {
+        server.once('error', () => resolve(false));
+        server.listen({ port, host: '127.0.0.1', exclusive: true }, () => resolve(true));
+      });
+      if (bound) servers.push(server);
+    }
+    return servers.map((s) => (s.address() as AddressInfo).port);
+  } finally {
+    await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  }
+}
+
+export interface ProcessInfo {
+  pid: number;
+  command: string;
+}
+
+/**
+ * Every process on the machine carrying `AIRLOCK_DATA_DIR=<dataDir>` in its
+ * environment: the launcher and everything it started (Temporal, PostgreSQL and
+ * its backends), however they were spawned. Linux /proc.
+ */
+export async function processesUsing(dataDir: string): Promise<ProcessInfo[]> {
+  const marker = `\0AIRLOCK_DATA_DIR=${dataDir}\0`;
+  const found: ProcessInfo[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const environ = `\0${await readFile(`/proc/${entry}/environ`, 'utf8')}`;
+      if (!environ.includes(marker)) continue;
+      const command = (await readFile(`/proc/${entry}/cmdline`, 'utf8')).split('\0').join(' ').trim();
+      // A zombie has an empty command line and holds nothing.
+      if (command) found.push({ pid: Number(entry), command });
+    } catch {
+      // Exited while we looked, or not ours to read.
+    }
+  }
+  return found;
+}
