@@ -1,4 +1,4 @@
-import { workflowIdForAction, type BudgetImpactView, type Classification, type GuardedActionInput } from '@airlock/core';
+import { workflowIdForAction, type BudgetImpactView, type Classification, type GuardedActionInput, type PlanStepView } from '@airlock/core';
 import {
   activeGrantsFor,
   activeSuspension,
@@ -11,11 +11,14 @@ import {
 } from '@airlock/db';
 import { applicableRateLimits, compileCondition, createPolicyEnvironment, denyWith, escalateToApproval, type PolicyProblem } from '@airlock/policy';
 import { redactText } from '@airlock/guardrails';
-import { assess, loadAgent, type AgentRecord } from './assessment.js';
+import { assess, loadAgent, type AgentRecord, type Assessment } from './assessment.js';
+import { estimateCost } from './cost.js';
 import type { ActivityDeps } from './deps.js';
 
 export interface Admission {
   classification: Classification;
+  /** For plans: each step with its classification and rollback, as approvers see it. */
+  plan?: PlanStepView[];
   guardrailFlags: string[];
   budgetImpacts: BudgetImpactView[];
   /** Set when a standing approval let the action through without waiting. */
@@ -41,13 +44,15 @@ export function createAdmission(deps: ActivityDeps) {
         audit.push({ eventKey: `${actionId}:${suffix}`, actionId, type, actor, payload });
 
       const agent = await loadAgent(deps, request.agentId);
-      const assessment = agent
+      const assessment: Assessment = agent
         ? assess(deps, request, agent)
-        : { classification: { decision: 'deny', tier: 'critical', reasons: [`unknown agent "${request.agentId}"`] } as Classification, redactedArgs: {}, guardrailFlags: [], injectionSuspected: false };
+        : { classification: { decision: 'deny', tier: 'critical', reasons: [`unknown agent "${request.agentId}"`] }, redactedArgs: {}, guardrailFlags: [], injectionSuspected: false };
       let { classification } = assessment;
       let budgetImpacts: BudgetImpactView[] = [];
       let standingGrantId: string | undefined;
-      const cost = deps.tools.get(request.tool)?.cost?.(request.args) ?? null;
+      const estimate = estimateCost(deps, request.tool, request.args);
+      const cost = estimate.ok ? estimate.cost : null;
+      if (!estimate.ok) classification = denyWith(classification, `budget: ${estimate.reason}`);
 
       event('requested', 'action.requested', `agent:${request.agentId}`, {
         tool: request.tool,
@@ -108,9 +113,15 @@ export function createAdmission(deps: ActivityDeps) {
       if (assessment.guardrailFlags.length > 0) {
         event('guardrails', 'guardrail.flagged', 'system:guardrails', { flags: assessment.guardrailFlags });
       }
-      event('classified', 'action.classified', 'system:policy', { ...classification });
+      event('classified', 'action.classified', 'system:policy', { ...classification, ...(assessment.plan ? { plan: assessment.plan } : {}) });
       await appendAudit(db, ...audit);
-      return { classification, guardrailFlags: assessment.guardrailFlags, budgetImpacts, ...(standingGrantId ? { standingGrantId } : {}) };
+      return {
+        classification,
+        guardrailFlags: assessment.guardrailFlags,
+        budgetImpacts,
+        ...(assessment.plan ? { plan: assessment.plan } : {}),
+        ...(standingGrantId ? { standingGrantId } : {}),
+      };
     },
   };
 }

@@ -4,6 +4,7 @@ import { argsHash as hashArgs } from '@airlock/core/hashing';
 import { appendAudit, releaseBudget, reserveBudget, type Prisma } from '@airlock/db';
 import { denyWith, escalateToApproval } from '@airlock/policy';
 import { assess, loadAgent } from './assessment.js';
+import { estimateCost } from './cost.js';
 import { resolveApprovers, type ApproverSet } from './approvers.js';
 import type { ActivityDeps } from './deps.js';
 
@@ -151,7 +152,7 @@ export function createApprovalActivities(deps: ActivityDeps) {
       if (!agent) return { ok: false, reason: `unknown agent "${request.agentId}"` };
       const assessment = assess(deps, { ...request, args: input.editedArgs }, agent);
       const newHash = hashArgs(input.editedArgs);
-      const invalid = assessment.classification.decision === 'deny' && assessment.classification.reasons.some((r) => r.startsWith('invalid arguments'));
+      const invalid = assessment.classification.decision === 'deny' && assessment.classification.reasons.some((r) => /invalid (arguments|plan)/.test(r));
       if (invalid) {
         await appendAudit(db, {
           eventKey: `${actionId}:edit.rejected:${input.round}:${input.approverId}:${newHash}`,
@@ -165,7 +166,9 @@ export function createApprovalActivities(deps: ActivityDeps) {
       let classification = assessment.classification;
       const budgetHolder = `${actionId}#edit${input.round}`;
       let budgetImpacts: BudgetImpactView[] = [];
-      const cost = deps.tools.get(request.tool)?.cost?.(input.editedArgs) ?? null;
+      const estimate = estimateCost(deps, request.tool, input.editedArgs);
+      if (!estimate.ok) classification = denyWith(classification, `budget: ${estimate.reason}`);
+      const cost = estimate.ok ? estimate.cost : null;
       if (cost && classification.decision !== 'deny') {
         const reservation = await reserveBudget(db, { actionId: budgetHolder, agentId: agent.id, team: agent.team, amount: cost.amount, currency: cost.currency, at: new Date() });
         budgetImpacts = reservation.impacts;

@@ -1,7 +1,6 @@
-import type { Classification, RiskTier } from '@airlock/core';
-import { formatZodError } from '@airlock/core';
+import { formatZodError, maxTier, PLAN_TOOL, PlanArgs, type Classification, type PlanStepView, type RiskTier } from '@airlock/core';
 import { redact, scanForInjection } from '@airlock/guardrails';
-import { denyWith, escalateToApproval, evaluatePolicy } from '@airlock/policy';
+import { escalateToApproval, evaluatePolicy } from '@airlock/policy';
 import type { ActivityDeps } from './deps.js';
 
 export interface AgentRecord {
@@ -19,6 +18,15 @@ export interface Assessment {
   guardrailFlags: string[];
   /** Injection was suspected: a human must look, standing approvals do not apply. */
   injectionSuspected: boolean;
+  /** For plans: each step's classification and whether it can be rolled back. */
+  plan?: PlanStepView[];
+}
+
+interface AssessedRequest {
+  tool: string;
+  args: Record<string, unknown>;
+  rationale: string;
+  signals?: Record<string, unknown> | undefined;
 }
 
 export async function loadAgent(deps: ActivityDeps, agentId: string): Promise<AgentRecord | null> {
@@ -27,23 +35,24 @@ export async function loadAgent(deps: ActivityDeps, agentId: string): Promise<Ag
 
 /**
  * Policy plus guardrails for one set of arguments: the part of admission that an
- * approver's edit and the pre-run re-check repeat. Pure apart from reading the tool registry.
+ * approver's edit and the pre-run re-check repeat. A plan is assessed step by
+ * step and takes its most restrictive step's classification.
  */
-export function assess(
-  deps: ActivityDeps,
-  request: { tool: string; args: Record<string, unknown>; rationale: string; signals?: Record<string, unknown> | undefined },
-  agent: AgentRecord,
-): Assessment {
+export function assess(deps: ActivityDeps, request: AssessedRequest, agent: AgentRecord): Assessment {
+  return request.tool === PLAN_TOOL ? assessPlan(deps, request, agent) : assessTool(deps, request, agent);
+}
+
+function assessTool(deps: ActivityDeps, request: AssessedRequest, agent: AgentRecord, root = 'args'): Assessment {
   const policy = deps.policy.current();
   const tool = deps.tools.get(request.tool);
-  const redaction = redact(request.args);
-  const guardrailFlags = redaction.findings.map((f) => `sensitive data (${f.kind}) at args${f.path.startsWith('[') || f.path === '' ? '' : '.'}${f.path} redacted`);
+  const redaction = redact(request.args, { root });
+  const guardrailFlags = redaction.findings.map((f) => `sensitive data (${f.kind}) at ${f.path} redacted`);
   const base = { redactedArgs: redaction.value, guardrailFlags, injectionSuspected: false };
 
   if (tool) {
     const parsed = tool.args.safeParse(request.args);
     if (!parsed.success) {
-      const denied: Classification = { decision: 'deny', tier: 'critical', reasons: [`invalid arguments: ${formatZodError(parsed.error, 'args')}`], policyVersion: policy.version };
+      const denied: Classification = { decision: 'deny', tier: 'critical', reasons: [`invalid arguments: ${formatZodError(parsed.error, root)}`], policyVersion: policy.version };
       return { ...base, classification: denied };
     }
   }
@@ -64,4 +73,52 @@ export function assess(
   return { ...base, classification, injectionSuspected: injection.length > 0 };
 }
 
-export { denyWith, escalateToApproval };
+const decisionRank = { allow: 0, require_approval: 1, deny: 2 } as const;
+
+function assessPlan(deps: ActivityDeps, request: AssessedRequest, agent: AgentRecord): Assessment {
+  const policy = deps.policy.current();
+  const parsed = PlanArgs.safeParse(request.args);
+  if (!parsed.success) {
+    const redaction = redact(request.args, { root: 'args' });
+    return {
+      classification: { decision: 'deny', tier: 'critical', reasons: [`invalid plan: ${formatZodError(parsed.error, 'args')}`], policyVersion: policy.version },
+      redactedArgs: redaction.value,
+      guardrailFlags: [],
+      injectionSuspected: false,
+    };
+  }
+  const steps = parsed.data.steps.map((step, index) => ({
+    step,
+    assessment: assessTool(deps, { ...request, tool: step.tool, args: step.args }, agent, `args.steps[${index}].args`),
+  }));
+  const label = (index: number, tool: string) => `step ${index + 1} (${tool})`;
+  // The strictest step decides; its approval requirement (the highest quorum among equals) covers the plan.
+  const strictest = steps.reduce((best, current) => {
+    const a = best.assessment.classification;
+    const b = current.assessment.classification;
+    const byDecision = decisionRank[b.decision] - decisionRank[a.decision];
+    if (byDecision !== 0) return byDecision > 0 ? current : best;
+    const quorum = (c: Classification) => (c.decision === 'require_approval' ? c.approval.requiredApprovals : 0);
+    return quorum(b) > quorum(a) ? current : best;
+  });
+  const tier = steps.reduce<RiskTier>((t, s) => maxTier(t, s.assessment.classification.tier), 'low');
+  const reasons = steps.flatMap(({ step, assessment }, index) => assessment.classification.reasons.map((r) => `${label(index, step.tool)}: ${r}`));
+  const classification: Classification = { ...strictest.assessment.classification, tier, reasons, policyVersion: policy.version };
+  const plan: PlanStepView[] = steps.map(({ step, assessment }) => ({
+    tool: step.tool,
+    ...(step.description ? { description: step.description } : {}),
+    decision: assessment.classification.decision,
+    tier: assessment.classification.tier,
+    reversible: deps.tools.get(step.tool)?.compensate !== undefined,
+    status: 'pending',
+  }));
+  const irreversible = plan.map((s, i) => (s.reversible ? undefined : label(i, s.tool))).filter((s): s is string => s !== undefined);
+  if (irreversible.length > 0 && steps.length > 1) classification.reasons.push(`no rollback for ${irreversible.join(', ')}: a later failure cannot undo them`);
+  return {
+    classification,
+    redactedArgs: { steps: steps.map(({ step, assessment }) => ({ ...step, args: assessment.redactedArgs })) },
+    guardrailFlags: [...new Set(steps.flatMap(({ assessment }) => assessment.guardrailFlags))],
+    injectionSuspected: steps.some(({ assessment }) => assessment.injectionSuspected),
+    plan,
+  };
+}

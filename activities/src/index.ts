@@ -1,6 +1,7 @@
 import type { Db } from '@airlock/db';
 import { createAdmission } from './admission.js';
 import { createApprovalActivities } from './approval.js';
+import { createCompensationActivities } from './compensation.js';
 import { createCompletionActivities } from './completion.js';
 import type { ActivityDeps, PolicySource } from './deps.js';
 import { createExecutionActivities } from './execution.js';
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createApprovalActivities(deps),
     ...createRecheckActivities(deps),
     ...createExecutionActivities(deps),
+    ...createCompensationActivities(deps),
     ...createCompletionActivities(deps),
   };
 }
@@ -32,5 +34,6 @@ export type { OpenApprovalInput, OpenedApproval, ApprovalClosure, EditReview } f
 export type { ApproverSet } from './approvers.js';
 export type { RunToolInput } from './execution.js';
 export type { Recheck } from './recheck.js';
+export type { CompensateStepInput } from './compensation.js';
 export { defineTool, createToolRegistry, type ToolDefinition, type ToolContext, type ToolRegistry } from './tools/define.js';
 export { demoTools, echoTool, refundTool, failingTool, sleepTool } from './tools/demo.js';

@@ -5,6 +5,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { PLAN_TOOL } from '@airlock/core';
 import { actionHandle, awaitOutcome, decideAction, submitAction } from '@airlock/core/gateway';
 import { createAirlockWorker, bundleWorkflows } from '@airlock/worker';
 import { defaultActivityDeps } from '@airlock/activities';
@@ -67,6 +68,15 @@ async function approvalScenarios() {
     await decideAction(env.client, edited.actionId, { approverId: 'bob', decision: 'approve', channel: 'api', argsHash: round2.argsHash });
     await awaitOutcome(env.client, edited.actionId);
     await save(env, 'edited', edited.actionId);
+
+    const plan = await submitAction(env.client, taskQueue, {
+      agentId: 'billing-bot',
+      tool: PLAN_TOOL,
+      args: { steps: [{ tool: 'payments.refund', args: { paymentId: 'p', amount: '10.00', currency: 'USD', reason: 'r' } }, { tool: 'demo.fail', args: { message: 'boom' } }] },
+      idempotencyKey: 'rec-plan',
+    });
+    await awaitOutcome(env.client, plan.actionId);
+    await save(env, 'plan-compensated', plan.actionId);
 
     const cancel = await submitAction(env.client, taskQueue, refundRequest({ idempotencyKey: 'rec-cancel' }));
     await waitForStatus(env.client, cancel.actionId, (s) => s.phase === 'awaiting_approval');

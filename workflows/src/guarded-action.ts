@@ -1,7 +1,8 @@
 import { ActivityFailure, ApplicationFailure, CancellationScope, allHandlersFinished, condition, isCancellation, setHandler } from '@temporalio/workflow';
-import { statusQuery, type ActionOutcome, type ActionStatusView, type GuardedActionInput } from '@airlock/core';
+import { PLAN_TOOL, statusQuery, type ActionOutcome, type ActionStatusView, type GuardedActionInput, type PlanArgs } from '@airlock/core';
 import { bookkeeping, executor } from './activities.js';
 import { awaitApproval, type EffectiveArgs } from './approval.js';
+import { runPlan } from './plan.js';
 
 /**
  * One workflow per agent action: admit (policy, guardrails, rate limits, budget,
@@ -32,6 +33,7 @@ export async function guardedAction(input: GuardedActionInput): Promise<ActionOu
     view.guardrailFlags = admission.guardrailFlags;
     view.budgetImpacts = admission.budgetImpacts;
     if (admission.standingGrantId) view.standingGrantId = admission.standingGrantId;
+    if (admission.plan) view.plan = { steps: admission.plan };
 
     if (classification.decision === 'deny') {
       return await finish({ status: 'denied', actionId, reason: classification.reasons.join('; '), deniedBy: 'policy' });
@@ -50,6 +52,7 @@ export async function guardedAction(input: GuardedActionInput): Promise<ActionOu
     }
 
     view.phase = 'running';
+    if (request.tool === PLAN_TOOL) return await finish(await runPlan(actionId, effective.args as PlanArgs, view));
     try {
       const { output } = await executor.runTool({ actionId, tool: request.tool, args: effective.args, idempotencyKey: `${actionId}:run` });
       return await finish({ status: 'executed', actionId, output });

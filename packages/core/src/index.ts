@@ -8,3 +8,4 @@ export * from './errors.js';
 export * from './tools/define.js';
 export * from './tools/money.js';
 export * from './tools/demo.js';
+export * from './plan.js';

@@ -1,11 +1,14 @@
 import type { ActionOutcome, Classification } from './action.js';
 import type { RecordedDecision } from './decision.js';
+import type { PlanStepView } from './plan.js';
 
 export type ActionPhase =
   | 'classifying'
   | 'awaiting_approval'
   | 'rechecking'
   | 'running'
+  | 'compensating'
+  | 'compensation_failed'
   | 'completing'
   | 'completed';
 
@@ -21,6 +24,8 @@ export interface ActionStatusView {
   guardrailFlags?: string[];
   standingGrantId?: string;
   budgetImpacts?: BudgetImpactView[];
+  /** Multi-step plans: every step with its classification, rollback and progress. */
+  plan?: { steps: PlanStepView[] };
   approval?: {
     approvalId: string;
     round: number;

@@ -1,6 +1,6 @@
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
-import { DEFAULT_TASK_QUEUE, type ActionOutcome, type ActionRequestInput, type ActionStatusView } from '@airlock/core';
+import { DEFAULT_TASK_QUEUE, PLAN_TOOL, type ActionOutcome, type ActionRequestInput, type ActionStatusView, type PlanStep } from '@airlock/core';
 import { actionHandle, awaitOutcome, getActionStatus, submitAction } from '@airlock/core/gateway';
 
 export interface ConnectOptions {
@@ -54,6 +54,15 @@ export class Airlock {
   /** Submits and waits for the outcome: executed, denied (with feedback for the model), expired, failed or cancelled. */
   async run(request: ActionRequestInput): Promise<ActionOutcome> {
     return (await this.start(request)).result();
+  }
+
+  /**
+   * Submits a multi-step plan: approvers see every step and its rollback, one
+   * approval covers it, and a failing step rolls back the completed ones in reverse.
+   */
+  async runPlan(request: Omit<ActionRequestInput, 'tool' | 'args'> & { steps: PlanStep[] }): Promise<ActionOutcome> {
+    const { steps, ...rest } = request;
+    return this.run({ ...rest, tool: PLAN_TOOL, args: { steps } });
   }
 
   /** Submits without waiting; the handle survives process restarts via `action(actionId)`. */

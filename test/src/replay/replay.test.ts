@@ -14,7 +14,7 @@ const files = (await readdir(historiesDir)).filter((f) => f.endsWith('.json')).s
 
 describe('workflow replay of saved histories', () => {
   it('has histories of every main path', () => {
-    expect(files).toEqual(['approved.json', 'auto-approved.json', 'cancelled.json', 'denied.json', 'edited.json', 'expired.json', 'quorum.json', 'tool-failed.json']);
+    expect(files).toEqual(['approved.json', 'auto-approved.json', 'cancelled.json', 'denied.json', 'edited.json', 'expired.json', 'plan-compensated.json', 'quorum.json', 'tool-failed.json']);
   });
 
   it.each(files)('%s replays deterministically with the current workflow code', async (file) => {

@@ -1,0 +1,75 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { roleAtLeast, type CompensationResolution } from '@airlock/core';
+import { appendAudit } from '@airlock/db';
+import type { ActivityDeps } from './deps.js';
+
+export interface CompensateStepInput {
+  actionId: string;
+  /** 0-based step index in the plan. */
+  step: number;
+  tool: string;
+  args: Record<string, unknown>;
+  output: unknown;
+  /** Increments each time a human asks for another try, so each try has its own audit rows. */
+  round: number;
+}
+
+export function createCompensationActivities(deps: ActivityDeps) {
+  const { db, tools } = deps;
+  return {
+    /** Undoes one completed plan step; a step without a compensation is reported irreversible. */
+    async compensateStep(input: CompensateStepInput): Promise<{ status: 'compensated' | 'irreversible' }> {
+      const { actionId, step } = input;
+      const definition = tools.get(input.tool);
+      const key = `${actionId}:compensation:${step}:${input.round}`;
+      if (!definition?.compensate) {
+        await appendAudit(db, { eventKey: `${key}:skipped`, actionId, type: 'compensation.skipped', actor: 'system:executor', payload: { step, tool: input.tool, reason: 'the tool has no compensation' } });
+        return { status: 'irreversible' };
+      }
+      const ctx = Context.current();
+      try {
+        const args = definition.args.parse(input.args);
+        await definition.compensate(args, input.output, {
+          db,
+          actionId,
+          idempotencyKey: `${actionId}:step:${step}:compensate`,
+          signal: ctx.cancellationSignal,
+          heartbeat: (d) => ctx.heartbeat(d),
+        });
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        await appendAudit(db, {
+          eventKey: `${key}:failed:${ctx.info.attempt}`,
+          actionId,
+          type: 'compensation.failed',
+          actor: 'system:executor',
+          payload: { step, tool: input.tool, attempt: ctx.info.attempt, error: message },
+        });
+        throw ApplicationFailure.retryable(`compensation of step ${step + 1} (${input.tool}) failed: ${message}`, 'CompensationFailed');
+      }
+      await appendAudit(db, { eventKey: `${key}:succeeded`, actionId, type: 'compensation.succeeded', actor: 'system:executor', payload: { step, tool: input.tool } });
+      return { status: 'compensated' };
+    },
+
+    /** A person's answer to a failing compensation; only approvers may give one. */
+    async recordCompensationResolution(input: {
+      actionId: string;
+      resolution: CompensationResolution;
+      /** The workflow's count of answers: keys the audit row so a retry writes it once. */
+      sequence: number;
+    }): Promise<{ ok: true } | { ok: false; reason: string }> {
+      const { actionId, resolution } = input;
+      const user = await db.prisma.user.findUnique({ where: { id: resolution.approverId }, select: { role: true } });
+      if (!user || !roleAtLeast(user.role, 'approver')) return { ok: false, reason: `"${resolution.approverId}" is not an approver` };
+      await appendAudit(db, {
+        eventKey: `${actionId}:compensation.resolution:${input.sequence}`,
+        actionId,
+        type: 'compensation.resolution',
+        actor: `user:${resolution.approverId}`,
+        payload: { ...resolution },
+      });
+      return { ok: true };
+    },
+  };
+}

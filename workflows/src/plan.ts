@@ -1,0 +1,102 @@
+import { ActivityFailure, ApplicationFailure, CancellationScope, condition, isCancellation, proxyActivities, setHandler } from '@temporalio/workflow';
+import { resolveCompensationUpdate, type ActionOutcome, type ActionStatusView, type CompensationResolution, type PlanArgs, type PlanStepView } from '@airlock/core';
+import type { Activities } from '@airlock/activities';
+import { bookkeeping, executor } from './activities.js';
+
+// Compensations retry a few times on their own before a person is asked.
+const compensator = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 3 },
+});
+
+interface CompletedStep {
+  index: number;
+  tool: string;
+  args: Record<string, unknown>;
+  output: unknown;
+}
+
+/**
+ * Runs a plan's steps in order. When a step fails (or the plan is cancelled),
+ * completed steps are compensated in reverse order; a compensation that keeps
+ * failing waits for a person (`resolveCompensation`) instead of being dropped.
+ */
+export async function runPlan(actionId: string, plan: PlanArgs, view: ActionStatusView): Promise<ActionOutcome> {
+  const steps: PlanStepView[] = view.plan?.steps ?? plan.steps.map((s) => ({ tool: s.tool, decision: 'allow', tier: 'low', reversible: false, status: 'pending' }));
+  view.plan = { steps };
+  const completed: CompletedStep[] = [];
+  let awaiting: { step: number; resolution?: CompensationResolution } | undefined;
+  let resolutions = 0;
+
+  setHandler(
+    resolveCompensationUpdate,
+    async (resolution: CompensationResolution) => {
+      const recorded = await bookkeeping.recordCompensationResolution({ actionId, resolution, sequence: ++resolutions });
+      if (!recorded.ok) throw ApplicationFailure.nonRetryable(recorded.reason, 'NotAllowed');
+      if (awaiting?.step === resolution.step) awaiting.resolution = resolution;
+      return { accepted: true as const };
+    },
+    {
+      validator: (resolution: CompensationResolution) => {
+        if (view.phase !== 'compensation_failed' || awaiting?.step !== resolution.step) {
+          throw new Error(`step ${resolution.step + 1} is not waiting for a decision about its compensation`);
+        }
+      },
+    },
+  );
+
+  const compensateAll = async (): Promise<string[]> => {
+    const report: string[] = [];
+    view.phase = 'compensating';
+    for (const done of [...completed].reverse()) {
+      const step = steps[done.index]!;
+      step.status = 'compensating';
+      for (let round = 1; ; round++) {
+        try {
+          const { status } = await compensator.compensateStep({ actionId, step: done.index, tool: done.tool, args: done.args, output: done.output, round });
+          step.status = status;
+          report.push(`step ${done.index + 1} (${done.tool}) ${status}`);
+          break;
+        } catch (error) {
+          if (!(error instanceof ActivityFailure)) throw error;
+          step.status = 'compensation_failed';
+          view.phase = 'compensation_failed';
+          awaiting = { step: done.index };
+          await condition(() => awaiting?.resolution !== undefined);
+          const answer = awaiting.resolution!;
+          awaiting = undefined;
+          view.phase = 'compensating';
+          if (answer.resolution === 'resolved_manually') {
+            step.status = 'compensated';
+            report.push(`step ${done.index + 1} (${done.tool}) resolved by hand by ${answer.approverId}`);
+            break;
+          }
+        }
+      }
+    }
+    return report;
+  };
+
+  for (const [index, step] of plan.steps.entries()) {
+    const stepView = steps[index]!;
+    stepView.status = 'running';
+    try {
+      const { output } = await executor.runTool({ actionId, tool: step.tool, args: step.args, idempotencyKey: `${actionId}:step:${index}` });
+      stepView.status = 'succeeded';
+      completed.push({ index, tool: step.tool, args: step.args, output });
+    } catch (error) {
+      if (isCancellation(error)) {
+        stepView.status = 'failed';
+        // Roll back what already happened before reporting the cancellation.
+        await CancellationScope.nonCancellable(compensateAll);
+        throw error;
+      }
+      if (!(error instanceof ActivityFailure && error.cause instanceof ApplicationFailure)) throw error;
+      stepView.status = 'failed';
+      const report = await compensateAll();
+      const rolledBack = report.length ? `; rolled back: ${report.join(', ')}` : '';
+      return { status: 'failed', actionId, error: `step ${index + 1} (${step.tool}) failed: ${error.cause.message}${rolledBack}` };
+    }
+  }
+  return { status: 'executed', actionId, output: { steps: completed.map((c) => ({ tool: c.tool, output: c.output })) } };
+}
