@@ -2,7 +2,6 @@ import { workflowIdForAction, type BudgetImpactView, type Classification, type G
 import {
   activeGrantsFor,
   activeSuspension,
-  appendAudit,
   consumeRateLimit,
   consumeStandingApproval,
   reserveBudget,
@@ -13,6 +12,7 @@ import { applicableRateLimits, compileCondition, createPolicyEnvironment, denyWi
 import { redactText } from '@airlock/guardrails';
 import { assess, loadAgent, type AgentRecord, type Assessment } from './assessment.js';
 import { estimateCost } from './cost.js';
+import { recordAdmission } from './records.js';
 import type { ActivityDeps } from './deps.js';
 
 export interface Admission {
@@ -23,6 +23,8 @@ export interface Admission {
   budgetImpacts: BudgetImpactView[];
   /** Set when a standing approval let the action through without waiting. */
   standingGrantId?: string;
+  /** Whether money is held for this action (so completion must commit or release it). */
+  budgetReserved: boolean;
 }
 
 const grantEnv = createPolicyEnvironment();
@@ -49,6 +51,7 @@ export function createAdmission(deps: ActivityDeps) {
         : { classification: { decision: 'deny', tier: 'critical', reasons: [`unknown agent "${request.agentId}"`] }, redactedArgs: {}, guardrailFlags: [], injectionSuspected: false };
       let { classification } = assessment;
       let budgetImpacts: BudgetImpactView[] = [];
+      let budgetReserved = false;
       let standingGrantId: string | undefined;
       const estimate = estimateCost(deps, request.tool, request.args);
       const cost = estimate.ok ? estimate.cost : null;
@@ -75,6 +78,7 @@ export function createAdmission(deps: ActivityDeps) {
             classification = denyWith(classification, `budget: ${reservation.reason}`);
             event('budget', 'budget.exceeded', 'system:budget', { reason: reservation.reason, impacts: reservation.impacts });
           } else if (reservation.status === 'reserved') {
+            budgetReserved = true;
             event('budget', 'budget.reserved', 'system:budget', { amount: cost.amount, currency: cost.currency, impacts: reservation.impacts });
             if (reservation.needsApproval) {
               const policy = deps.policy.current();
@@ -89,36 +93,38 @@ export function createAdmission(deps: ActivityDeps) {
             event('standing', 'approval.standing_used', 'system:standing-approval', { grantId: standingGrantId });
           }
         }
-        await db.prisma.action.upsert({
-          where: { id: actionId },
-          create: {
-            id: actionId,
-            agentId: request.agentId,
-            tool: request.tool,
-            args: assessment.redactedArgs as Prisma.InputJsonObject,
-            argsHash,
-            rationale: redactText(request.rationale).text,
-            idempotencyKey: request.idempotencyKey,
-            requestedBy: request.requestedBy ?? null,
-            riskTier: classification.tier,
-            riskReasons: classification.reasons,
-            policyVersion: classification.policyVersion ?? null,
-            guardrailFlags: assessment.guardrailFlags,
-            costEstimate: cost?.amount ?? null,
-            workflowId: workflowIdForAction(actionId),
-          },
-          update: {},
-        });
       }
       if (assessment.guardrailFlags.length > 0) {
         event('guardrails', 'guardrail.flagged', 'system:guardrails', { flags: assessment.guardrailFlags });
       }
       event('classified', 'action.classified', 'system:policy', { ...classification, ...(assessment.plan ? { plan: assessment.plan } : {}) });
-      await appendAudit(db, ...audit);
+      await recordAdmission(
+        db,
+        agent
+          ? {
+              id: actionId,
+              agentId: request.agentId,
+              tool: request.tool,
+              args: assessment.redactedArgs,
+              argsHash,
+              rationale: redactText(request.rationale).text,
+              idempotencyKey: request.idempotencyKey,
+              requestedBy: request.requestedBy ?? null,
+              riskTier: classification.tier,
+              riskReasons: classification.reasons,
+              policyVersion: classification.policyVersion ?? null,
+              guardrailFlags: assessment.guardrailFlags,
+              costEstimate: cost?.amount ?? null,
+              workflowId: workflowIdForAction(actionId),
+            }
+          : null,
+        audit,
+      );
       return {
         classification,
         guardrailFlags: assessment.guardrailFlags,
         budgetImpacts,
+        budgetReserved,
         ...(assessment.plan ? { plan: assessment.plan } : {}),
         ...(standingGrantId ? { standingGrantId } : {}),
       };

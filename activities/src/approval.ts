@@ -29,7 +29,15 @@ export type ApprovalClosure = 'approved' | 'denied' | 'expired' | 'cancelled';
 
 export type EditReview =
   | { ok: false; reason: string }
-  | { ok: true; classification: Classification; argsHash: string; redactedArgs: Record<string, unknown>; budgetHolder: string; budgetImpacts: BudgetImpactView[] };
+  | {
+      ok: true;
+      classification: Classification;
+      argsHash: string;
+      redactedArgs: Record<string, unknown>;
+      budgetHolder: string;
+      budgetReserved: boolean;
+      budgetImpacts: BudgetImpactView[];
+    };
 
 export function createApprovalActivities(deps: ActivityDeps) {
   const { db } = deps;
@@ -166,12 +174,14 @@ export function createApprovalActivities(deps: ActivityDeps) {
       let classification = assessment.classification;
       const budgetHolder = `${actionId}#edit${input.round}`;
       let budgetImpacts: BudgetImpactView[] = [];
+      let budgetReserved = false;
       const estimate = estimateCost(deps, request.tool, input.editedArgs);
       if (!estimate.ok) classification = denyWith(classification, `budget: ${estimate.reason}`);
       const cost = estimate.ok ? estimate.cost : null;
       if (cost && classification.decision !== 'deny') {
         const reservation = await reserveBudget(db, { actionId: budgetHolder, agentId: agent.id, team: agent.team, amount: cost.amount, currency: cost.currency, at: new Date() });
         budgetImpacts = reservation.impacts;
+        budgetReserved = reservation.status === 'reserved';
         if (reservation.status === 'exceeded') classification = denyWith(classification, `budget: ${reservation.reason}`);
         else if (reservation.needsApproval) {
           const policy = deps.policy.current();
@@ -191,7 +201,7 @@ export function createApprovalActivities(deps: ActivityDeps) {
         where: { id: actionId },
         data: { args: assessment.redactedArgs as Prisma.InputJsonObject, argsHash: newHash, riskTier: classification.tier, riskReasons: classification.reasons, costEstimate: cost?.amount ?? null },
       });
-      return { ok: true, classification, argsHash: newHash, redactedArgs: assessment.redactedArgs, budgetHolder, budgetImpacts };
+      return { ok: true, classification, argsHash: newHash, redactedArgs: assessment.redactedArgs, budgetHolder, budgetReserved, budgetImpacts };
     },
   };
 }

@@ -1,13 +1,16 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { appendAudit, type Prisma } from '@airlock/db';
+import { appendAudit } from '@airlock/db';
 import type { ActivityDeps } from './deps.js';
+import { recordToolStart, recordToolSuccess } from './records.js';
 
 export interface RunToolInput {
   actionId: string;
   tool: string;
   args: Record<string, unknown>;
   idempotencyKey: string;
+  /** Complete the action in the same transaction as the success (nothing left to settle). */
+  completeOnSuccess?: boolean;
 }
 
 export function createExecutionActivities({ db, tools }: ActivityDeps) {
@@ -26,13 +29,7 @@ export function createExecutionActivities({ db, tools }: ActivityDeps) {
       if (previous?.status === 'failed') throw ApplicationFailure.nonRetryable(previous.error ?? 'tool failed', 'ToolFailed');
       if (previous?.status === 'cancelled') throw ApplicationFailure.nonRetryable('the tool run was cancelled', 'ToolCancelled');
 
-      await db.prisma.toolExecution.upsert({
-        where: { idempotencyKey },
-        create: { idempotencyKey, actionId, tool: input.tool, status: 'running' },
-        update: {},
-      });
-      await db.prisma.action.update({ where: { id: actionId }, data: { status: 'running' } });
-      await appendAudit(db, { eventKey: `${actionId}:tool.started`, actionId, type: 'tool.started', actor: 'system:executor', payload: { tool: input.tool, idempotencyKey } });
+      await recordToolStart(db, { actionId, tool: input.tool, idempotencyKey });
 
       const ctx = Context.current();
       // Heartbeats carry cancellation (kill switch) to the tool and let Temporal notice a dead worker.
@@ -44,19 +41,23 @@ export function createExecutionActivities({ db, tools }: ActivityDeps) {
       } catch (error) {
         if (ctx.cancellationSignal.aborted) {
           await db.prisma.toolExecution.update({ where: { idempotencyKey }, data: { status: 'cancelled', error: 'cancelled', finishedAt: new Date() } });
-          await appendAudit(db, { eventKey: `${actionId}:tool.cancelled`, actionId, type: 'tool.cancelled', actor: 'system:executor', payload: { tool: input.tool } });
+          await appendAudit(db, { eventKey: `${actionId}:tool.cancelled:${idempotencyKey}`, actionId, type: 'tool.cancelled', actor: 'system:executor', payload: { tool: input.tool } });
           throw error;
         }
         const message = error instanceof Error ? error.message : String(error);
         await db.prisma.toolExecution.update({ where: { idempotencyKey }, data: { status: 'failed', error: message, finishedAt: new Date() } });
-        await appendAudit(db, { eventKey: `${actionId}:tool.failed`, actionId, type: 'tool.failed', actor: 'system:executor', payload: { tool: input.tool, error: message } });
+        await appendAudit(db, { eventKey: `${actionId}:tool.failed:${idempotencyKey}`, actionId, type: 'tool.failed', actor: 'system:executor', payload: { tool: input.tool, error: message } });
         throw ApplicationFailure.nonRetryable(message, 'ToolFailed');
       } finally {
         clearInterval(beat);
       }
-      const result = (output ?? null) as Prisma.InputJsonValue;
-      await db.prisma.toolExecution.update({ where: { idempotencyKey }, data: { status: 'succeeded', result, finishedAt: new Date() } });
-      await appendAudit(db, { eventKey: `${actionId}:tool.succeeded`, actionId, type: 'tool.succeeded', actor: 'system:executor', payload: { tool: input.tool } });
+      await recordToolSuccess(db, {
+        actionId,
+        tool: input.tool,
+        idempotencyKey,
+        output,
+        ...(input.completeOnSuccess ? { outcome: { status: 'executed', actionId, output } } : {}),
+      });
       return { output };
     },
   };

@@ -3,6 +3,7 @@ import { sha256Hex } from '@airlock/core/hashing';
 import { redact } from '@airlock/guardrails';
 import type pg from 'pg';
 import type { Db } from './client.js';
+import { inTransaction } from './governance/transaction.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -80,19 +81,16 @@ function fromRow(r: AuditRow): StoredAuditEvent {
  * transaction, not an interactive ORM one.
  */
 export async function appendAudit(db: Db, ...events: AuditEventInput[]): Promise<StoredAuditEvent[]> {
-  const client = await db.pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [AUDIT_CHAIN_LOCK_ID]);
-    const stored = await appendLocked(client, events);
-    await client.query('COMMIT');
-    return stored;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  return inTransaction(db, (client) => appendAuditIn(client, ...events));
+}
+
+/**
+ * Appends inside the caller's open transaction, so a state change and its audit
+ * row commit together (one commit instead of two on the hot path).
+ */
+export async function appendAuditIn(client: pg.PoolClient, ...events: AuditEventInput[]): Promise<StoredAuditEvent[]> {
+  await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [AUDIT_CHAIN_LOCK_ID]);
+  return appendLocked(client, events);
 }
 
 async function appendLocked(client: pg.PoolClient, events: AuditEventInput[]): Promise<StoredAuditEvent[]> {

@@ -21,6 +21,7 @@ export interface EffectiveArgs {
   argsHash: string;
   /** Who holds the budget reservation (a new holder after an edit re-reserves). */
   budgetHolder: string;
+  budgetReserved: boolean;
 }
 
 export type Verdict = { kind: 'approved'; effective: EffectiveArgs } | { kind: 'closed'; outcome: ActionOutcome };
@@ -57,10 +58,11 @@ export async function awaitApproval(
   input: GuardedActionInput,
   initial: Extract<Classification, { decision: 'require_approval' }>,
   initialImpacts: BudgetImpactView[],
+  initialEffective: EffectiveArgs,
   view: ActionStatusView,
 ): Promise<Verdict> {
   const { actionId, request } = input;
-  let effective: EffectiveArgs = { args: request.args, argsHash: input.argsHash, budgetHolder: actionId };
+  let effective: EffectiveArgs = initialEffective;
   let requirement = initial.approval;
   let budgetImpacts = initialImpacts;
   let carried: RecordedDecision | undefined;
@@ -110,7 +112,7 @@ export async function awaitApproval(
       current.decisions.push(editor);
       await bookkeeping.recordDecision({ actionId, approvalId: current.approvalId, round: current.number, argsHash: current.argsHash, decision: editor, editedArgs: review.redactedArgs });
       current.pendingEdit = {
-        effective: { args: editedArgs, argsHash: review.argsHash, budgetHolder: review.budgetHolder },
+        effective: { args: editedArgs, argsHash: review.argsHash, budgetHolder: review.budgetHolder, budgetReserved: review.budgetReserved },
         classification: review.classification,
         budgetImpacts: review.budgetImpacts,
         editor,

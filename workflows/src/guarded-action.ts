@@ -12,14 +12,15 @@ export async function guardedAction(input: GuardedActionInput): Promise<ActionOu
   const { actionId, request } = input;
   const view: ActionStatusView = { actionId, agentId: request.agentId, tool: request.tool, argsHash: input.argsHash, phase: 'classifying' };
   setHandler(statusQuery, () => view);
-  let effective: EffectiveArgs = { args: request.args, argsHash: input.argsHash, budgetHolder: actionId };
+  let effective: EffectiveArgs = { args: request.args, argsHash: input.argsHash, budgetHolder: actionId, budgetReserved: false };
 
-  const finish = async (outcome: ActionOutcome): Promise<ActionOutcome> => {
+  /** Ends the action; `recorded` when the tool run already stored the outcome with its success. */
+  const finish = async (outcome: ActionOutcome, recorded = false): Promise<ActionOutcome> => {
     view.phase = 'completing';
     view.outcome = outcome;
     // Non-cancellable: a cancelled action still records its outcome and lets in-flight decisions finish.
     await CancellationScope.nonCancellable(async () => {
-      await bookkeeping.completeAction({ outcome, budgetHolder: effective.budgetHolder });
+      if (!recorded) await bookkeeping.completeAction({ outcome, budgetHolder: effective.budgetHolder, budgetReserved: effective.budgetReserved });
       view.phase = 'completed';
       await condition(allHandlersFinished);
     });
@@ -34,28 +35,30 @@ export async function guardedAction(input: GuardedActionInput): Promise<ActionOu
     view.budgetImpacts = admission.budgetImpacts;
     if (admission.standingGrantId) view.standingGrantId = admission.standingGrantId;
     if (admission.plan) view.plan = { steps: admission.plan };
+    effective = { ...effective, budgetReserved: admission.budgetReserved };
 
     if (classification.decision === 'deny') {
       return await finish({ status: 'denied', actionId, reason: classification.reasons.join('; '), deniedBy: 'policy' });
     }
     if (classification.decision === 'require_approval') {
-      const verdict = await awaitApproval(input, classification, admission.budgetImpacts, view);
+      const verdict = await awaitApproval(input, classification, admission.budgetImpacts, effective, view);
       if (verdict.kind === 'closed') return await finish(verdict.outcome);
       effective = verdict.effective;
-    }
-
-    // The world may have changed while the approval waited: suspended agent, new policy, lowered budget.
-    view.phase = 'rechecking';
-    const recheck = await bookkeeping.recheckBeforeRun({ input, args: effective.args, budgetHolder: effective.budgetHolder });
-    if (!recheck.ok) {
-      return await finish({ status: 'denied', actionId, reason: `re-check before running failed: ${recheck.reason}`, deniedBy: 'policy' });
+      // The world may have changed while the approval waited: suspended agent, new policy, lowered budget.
+      view.phase = 'rechecking';
+      const recheck = await bookkeeping.recheckBeforeRun({ input, args: effective.args, budgetHolder: effective.budgetHolder });
+      if (!recheck.ok) {
+        return await finish({ status: 'denied', actionId, reason: `re-check before running failed: ${recheck.reason}`, deniedBy: 'policy' });
+      }
     }
 
     view.phase = 'running';
     if (request.tool === PLAN_TOOL) return await finish(await runPlan(actionId, effective.args as PlanArgs, view));
     try {
-      const { output } = await executor.runTool({ actionId, tool: request.tool, args: effective.args, idempotencyKey: `${actionId}:run` });
-      return await finish({ status: 'executed', actionId, output });
+      // With no budget to settle, the run records the outcome itself: one step fewer on the hot path.
+      const completeOnSuccess = !effective.budgetReserved;
+      const { output } = await executor.runTool({ actionId, tool: request.tool, args: effective.args, idempotencyKey: `${actionId}:run`, completeOnSuccess });
+      return await finish({ status: 'executed', actionId, output }, completeOnSuccess);
     } catch (error) {
       if (isCancellation(error)) throw error;
       if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) {

@@ -44,7 +44,6 @@ describe('guardedAction on real Temporal and PostgreSQL', () => {
     expect(await auditTypes(actionId)).toEqual([
       'action.requested',
       'action.classified',
-      'action.rechecked',
       'tool.started',
       'tool.succeeded',
       'action.completed',
@@ -174,7 +173,7 @@ describe('guardedAction on real Temporal and PostgreSQL', () => {
   it('reports a failing tool as failed, audited', async () => {
     const { actionId } = await submitAction(h.client, h.taskQueue, { agentId: 'billing-bot', tool: 'demo.fail', args: { message: 'upstream said no' }, idempotencyKey: 'f-1' });
     expect(await awaitOutcome(h.client, actionId)).toEqual({ status: 'failed', actionId, error: 'upstream said no' });
-    expect(await auditTypes(actionId)).toEqual(['action.requested', 'action.classified', 'action.rechecked', 'tool.started', 'tool.failed', 'action.completed']);
+    expect(await auditTypes(actionId)).toEqual(['action.requested', 'action.classified', 'tool.started', 'tool.failed', 'action.completed']);
   });
 
   it('cancels a pending approval cleanly when the workflow is cancelled', async () => {

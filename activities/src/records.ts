@@ -1,0 +1,126 @@
+import type { ActionOutcome } from '@airlock/core';
+import { appendAuditIn, inTransaction, type AuditEventInput, type Db } from '@airlock/db';
+import { redact } from '@airlock/guardrails';
+
+// Hot-path writes in plain SQL: each step's state change and its audit rows commit
+// together in one short transaction (the ORM would add statements and commits).
+
+export interface NewActionRow {
+  id: string;
+  agentId: string;
+  tool: string;
+  args: Record<string, unknown>;
+  argsHash: string;
+  rationale: string;
+  idempotencyKey: string;
+  requestedBy: string | null;
+  riskTier: string;
+  riskReasons: string[];
+  policyVersion: string | null;
+  guardrailFlags: string[];
+  costEstimate: string | null;
+  workflowId: string;
+}
+
+/** The action row (once; a retry finds it) and the admission's audit rows. */
+export async function recordAdmission(db: Db, action: NewActionRow | null, audit: AuditEventInput[]): Promise<void> {
+  await inTransaction(db, async (client) => {
+    if (action) {
+      await client.query(
+        `INSERT INTO actions (id, agent_id, tool, args, args_hash, rationale, idempotency_key, requested_by, risk_tier, risk_reasons,
+                              policy_version, guardrail_flags, cost_estimate, workflow_id, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::"RiskTier", $10, $11, $12, $13, $14, now())
+         ON CONFLICT (id) DO NOTHING`,
+        [
+          action.id,
+          action.agentId,
+          action.tool,
+          JSON.stringify(action.args),
+          action.argsHash,
+          action.rationale,
+          action.idempotencyKey,
+          action.requestedBy,
+          action.riskTier,
+          JSON.stringify(action.riskReasons),
+          action.policyVersion,
+          JSON.stringify(action.guardrailFlags),
+          action.costEstimate,
+          action.workflowId,
+        ],
+      );
+    }
+    await appendAuditIn(client, ...audit);
+  });
+}
+
+/** Claims a tool run: its execution row (once per idempotency key), the action's status, and `tool.started`. */
+export async function recordToolStart(db: Db, input: { actionId: string; tool: string; idempotencyKey: string }): Promise<void> {
+  await inTransaction(db, async (client) => {
+    await client.query(
+      `INSERT INTO tool_executions (idempotency_key, action_id, tool, status) VALUES ($1, $2, $3, 'running') ON CONFLICT (idempotency_key) DO NOTHING`,
+      [input.idempotencyKey, input.actionId, input.tool],
+    );
+    await client.query(`UPDATE actions SET status = 'running', updated_at = now() WHERE id = $1`, [input.actionId]);
+    await appendAuditIn(client, {
+      eventKey: `${input.actionId}:tool.started:${input.idempotencyKey}`,
+      actionId: input.actionId,
+      type: 'tool.started',
+      actor: 'system:executor',
+      payload: { tool: input.tool, idempotencyKey: input.idempotencyKey },
+    });
+  });
+}
+
+/**
+ * Records a successful run; with `outcome`, also completes the action in the same
+ * transaction (the auto-approved path then needs no separate completion step).
+ */
+export async function recordToolSuccess(
+  db: Db,
+  input: { actionId: string; tool: string; idempotencyKey: string; output: unknown; outcome?: ActionOutcome },
+): Promise<void> {
+  await inTransaction(db, async (client) => {
+    await client.query(`UPDATE tool_executions SET status = 'succeeded', result = $2, finished_at = now() WHERE idempotency_key = $1`, [
+      input.idempotencyKey,
+      JSON.stringify(input.output ?? null),
+    ]);
+    const events: AuditEventInput[] = [
+      { eventKey: `${input.actionId}:tool.succeeded:${input.idempotencyKey}`, actionId: input.actionId, type: 'tool.succeeded', actor: 'system:executor', payload: { tool: input.tool } },
+    ];
+    if (input.outcome) {
+      const stored = storedOutcome(input.outcome);
+      await client.query(`UPDATE actions SET status = $2::"ActionStatus", outcome = $3, completed_at = now(), updated_at = now() WHERE id = $1`, [
+        input.actionId,
+        input.outcome.status,
+        JSON.stringify(stored),
+      ]);
+      events.push(completedEvent(input.actionId, stored));
+    }
+    await appendAuditIn(client, ...events);
+  });
+}
+
+/** Records the end of an action: its status and (redacted) outcome, and `action.completed`. */
+export async function recordCompletion(db: Db, outcome: ActionOutcome): Promise<void> {
+  const stored = storedOutcome(outcome);
+  await inTransaction(db, async (client) => {
+    // An action refused before admission (unknown agent) has no row, only audit events.
+    await client.query(`UPDATE actions SET status = $2::"ActionStatus", outcome = $3, completed_at = now(), updated_at = now() WHERE id = $1`, [
+      outcome.actionId,
+      outcome.status,
+      JSON.stringify(stored),
+    ]);
+    await appendAuditIn(client, completedEvent(outcome.actionId, stored));
+  });
+}
+
+/** Stored redacted: the agent gets the raw outcome from the workflow, the database never holds it. */
+function storedOutcome(outcome: ActionOutcome): Record<string, unknown> {
+  return redact(JSON.parse(JSON.stringify(outcome)) as Record<string, unknown>).value;
+}
+
+function completedEvent(actionId: string, stored: Record<string, unknown>): AuditEventInput {
+  // The tool output stays out of the audit log: it may hold data the log must not keep.
+  const { output: _output, ...auditable } = stored;
+  return { eventKey: `${actionId}:completed`, actionId, type: 'action.completed', actor: 'system:workflow', payload: auditable };
+}
