@@ -1,4 +1,4 @@
-import { workflowIdForAction, type BudgetImpactView, type Classification, type GuardedActionInput, type PlanStepView } from '@airlock/core';
+import { roleAtLeast, workflowIdForAction, type ApprovalRequirement, type BudgetImpactView, type Classification, type GuardedActionInput, type PlanStepView } from '@airlock/core';
 import {
   activeGrantsFor,
   activeSuspension,
@@ -87,7 +87,7 @@ export function createAdmission(deps: ActivityDeps) {
           }
         }
         if (classification.decision === 'require_approval' && !assessment.injectionSuspected) {
-          standingGrantId = await useStandingApproval(deps, actionId, agent, request.tool, request.args, now);
+          standingGrantId = await useStandingApproval(deps, actionId, agent, request, classification.approval, now);
           if (standingGrantId) {
             classification = { ...classification, decision: 'allow', reasons: [...classification.reasons, `covered by standing approval ${standingGrantId}`] };
             event('standing', 'approval.standing_used', 'system:standing-approval', { grantId: standingGrantId });
@@ -153,22 +153,35 @@ async function applyRateLimits(
   return result;
 }
 
-/** The first active grant whose condition matches, consumed atomically; undefined if none. */
+/**
+ * The first active grant that matches and that its granter could have given as an
+ * approval of this very action (role, group, single approver, not their own
+ * request or agent), consumed atomically; undefined if none.
+ */
 async function useStandingApproval(
   deps: ActivityDeps,
   actionId: string,
   agent: AgentRecord,
-  tool: string,
-  args: Record<string, unknown>,
+  request: GuardedActionInput['request'],
+  requirement: ApprovalRequirement,
   at: Date,
 ): Promise<string | undefined> {
-  const grants = await activeGrantsFor(deps.db, { agentId: agent.id, tool, at });
+  if (requirement.requiredApprovals > 1) return undefined;
+  const grants = await activeGrantsFor(deps.db, { agentId: agent.id, tool: request.tool, at });
   for (const grant of grants) {
+    const granter = await deps.db.prisma.user.findUnique({ where: { id: grant.grantedBy }, select: { id: true, role: true, groups: true } });
+    const couldApprove =
+      granter !== null &&
+      roleAtLeast(granter.role, requirement.approverRole) &&
+      (!requirement.approverGroup || granter.groups.includes(requirement.approverGroup)) &&
+      granter.id !== request.requestedBy &&
+      granter.id !== agent.ownerId;
+    if (!couldApprove) continue;
     const problems: PolicyProblem[] = [];
     const matches = compileCondition(grantEnv, grant.condition, 'condition', grant.id, problems);
     let matched: boolean;
     try {
-      matched = problems.length === 0 && matches({ tool, args, agent: { id: agent.id, team: agent.team, owner: agent.ownerId }, rationale: '', result: {} });
+      matched = problems.length === 0 && matches({ tool: request.tool, args: request.args, agent: { id: agent.id, team: agent.team, owner: agent.ownerId }, rationale: '', result: {} });
     } catch {
       // A condition that cannot be evaluated never grants anything.
       matched = false;

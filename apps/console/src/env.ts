@@ -1,17 +1,25 @@
+import { keyringEnv } from '@airlock/codec';
 import { consoleEnv, dbEnv, parseEnv, temporalEnv } from '@airlock/core/env';
-import type { z } from 'zod';
+import { DEFAULT_POLICY_FILE } from '@airlock/policy/files';
+import { z } from 'zod';
 
 /**
- * The console's configuration: Temporal, the database and its own settings in
- * one schema. Unlike the worker it has no embedded fallback, so the Temporal
- * address and the database URL are required (the launcher always sets both).
+ * The console's configuration: Temporal, the database, payload encryption and
+ * its own settings in one schema. Unlike the worker it has no embedded fallback,
+ * so the Temporal address and the database URL are required (the launcher always sets both).
  */
 export const ConsoleEnv = temporalEnv
   .extend(dbEnv.shape)
   .extend(consoleEnv.shape)
+  .extend(keyringEnv.shape)
   .extend({
     TEMPORAL_ADDRESS: temporalEnv.shape.TEMPORAL_ADDRESS.nonoptional('is required: host:port of the Temporal frontend'),
     DATABASE_URL: dbEnv.shape.DATABASE_URL.nonoptional('is required: postgresql:// URL of the Airlock database'),
+    AIRLOCK_POLICY_FILE: z
+      .string()
+      .min(1)
+      .default(DEFAULT_POLICY_FILE)
+      .describe('the policy file the workers enforce (YAML or JSON); unset = the bundled default policy'),
   });
 export type ConsoleEnv = z.infer<typeof ConsoleEnv>;
 

@@ -1,6 +1,7 @@
 // The framework-free REST API: handlers take a web Request and an ApiContext,
 // so tests (and any other host) call them without Next.js.
 export type { ApiContext } from './server/context.js';
+export { policyFromFile, type PolicySource, type ActivePolicy } from './server/policy.js';
 export { postAction } from './server/handlers/post-action.js';
 export { getAction } from './server/handlers/get-action.js';
 export { getOutcome } from './server/handlers/get-outcome.js';
@@ -8,6 +9,18 @@ export { postDecision } from './server/handlers/post-decision.js';
 export { getApprovals } from './server/handlers/list-approvals.js';
 export { getAudit } from './server/handlers/list-audit.js';
 export { getAuditVerification } from './server/handlers/verify-audit.js';
+export { postKillSwitch } from './server/handlers/post-kill-switch.js';
+export { deleteKillSwitch } from './server/handlers/delete-kill-switch.js';
+export { getKillSwitches } from './server/handlers/list-kill-switches.js';
+export { getStandingApprovals } from './server/handlers/list-standing-approvals.js';
+export { postStandingApproval } from './server/handlers/post-standing-approval.js';
+export { postStandingApprovalRevocation } from './server/handlers/revoke-standing-approval.js';
+export { getBudgets } from './server/handlers/list-budgets.js';
+export { postBudget } from './server/handlers/post-budget.js';
+export { getAgents } from './server/handlers/list-agents.js';
+export { putAgentTools } from './server/handlers/put-agent-tools.js';
+export { postPolicyDryRun } from './server/handlers/post-policy-dry-run.js';
+export { getPolicy } from './server/handlers/get-policy.js';
 export { getOpenApi } from './server/handlers/get-openapi.js';
 export { unknownEndpoint } from './server/handlers/not-found.js';
 export { openApiDocument } from './server/openapi.js';

@@ -48,5 +48,7 @@ export function createAirlockWorker(options: AirlockWorkerOptions): Promise<Work
     activities: createActivities(options.deps ?? defaultActivityDeps(options.db, options.policy ?? new PolicyStore(DEFAULT_POLICY_FILE))),
     ...(options.identity ? { identity: options.identity } : {}),
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
+    // In-flight tools get time to finish (and record their result) before a shutdown cancels them.
+    shutdownGraceTime: '10 seconds',
   });
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { actionsAffectedBy, appendAudit, resume, suspend, type Db } from '@airlock/db';
 import { actionHandle } from '@airlock/core/gateway';
 import { WorkflowNotFoundError } from '@temporalio/common';
@@ -48,7 +49,7 @@ export async function resumeScope(deps: { db: Db }, input: { scope: KillScope; t
   const wasActive = await resume(deps.db, { ...input, target });
   if (wasActive) {
     await appendAudit(deps.db, {
-      eventKey: `kill-switch:${input.scope}:${target}:off:${Date.now()}`,
+      eventKey: `kill-switch:${input.scope}:${target}:off:${randomUUID()}`,
       type: 'kill_switch.off',
       actor: `user:${input.by}`,
       payload: { scope: input.scope, target },

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compilePolicy, type CompiledPolicy } from './compile.js';
@@ -43,4 +43,16 @@ export class PolicyStore {
       return { ok: false, error, activeVersion: this.active.version };
     }
   }
+}
+
+/**
+ * Reloads the store whenever the file changes (polled, so it also works on
+ * network and container file systems); returns a function that stops watching.
+ */
+export function watchPolicy(store: PolicyStore, file: string, onReload: (result: ReturnType<PolicyStore['reload']>) => void, intervalMs = 2_000): () => void {
+  const listener = (current: { mtimeMs: number }, previous: { mtimeMs: number }) => {
+    if (current.mtimeMs !== previous.mtimeMs) onReload(store.reload());
+  };
+  watchFile(file, { interval: intervalMs, persistent: false }, listener);
+  return () => unwatchFile(file, listener);
 }

@@ -112,10 +112,18 @@ describe('GET /api/v1/openapi.json', () => {
         '/api/v1/actions/{id}',
         '/api/v1/actions/{id}/decisions',
         '/api/v1/actions/{id}/outcome',
+        '/api/v1/agents',
+        '/api/v1/agents/{id}/tools',
         '/api/v1/approvals',
         '/api/v1/audit',
         '/api/v1/audit/verify',
+        '/api/v1/budgets',
+        '/api/v1/kill-switch',
         '/api/v1/openapi.json',
+        '/api/v1/policy',
+        '/api/v1/policy/dry-run',
+        '/api/v1/standing-approvals',
+        '/api/v1/standing-approvals/{id}/revoke',
       ].sort(),
     );
     expect(Object.keys(doc.paths['/api/v1/actions'] ?? {})).toEqual(['post']);
@@ -124,7 +132,20 @@ describe('GET /api/v1/openapi.json', () => {
       requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/SubmitActionBody' } } } },
     });
     expect(doc.components.schemas.SubmitActionBody).toMatchObject({ required: ['tool', 'args', 'idempotencyKey'], additionalProperties: false });
-    expect(doc.components.schemas.DecisionBody).toMatchObject({ properties: { decision: { enum: ['approve', 'deny'] } }, additionalProperties: false });
+    expect(doc.components.schemas.DecisionBody).toMatchObject({
+      properties: { decision: { enum: ['approve', 'deny'] }, editedArgs: { type: 'object' } },
+      additionalProperties: false,
+    });
+    expect(Object.keys(doc.paths['/api/v1/kill-switch'] ?? {}).sort()).toEqual(['delete', 'get', 'post']);
+    expect(doc.paths['/api/v1/agents/{id}/tools']?.put).toMatchObject({
+      requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/AgentToolsBody' } } } },
+    });
+    for (const name of ['KillSwitchBody', 'StandingApprovalBody', 'BudgetBody', 'AgentToolsBody', 'PolicyDryRunBody']) {
+      expect(doc.components.schemas[name], name).toMatchObject({ additionalProperties: false });
+    }
+    for (const name of ['KillSwitchResult', 'SuspensionList', 'StandingApprovalList', 'BudgetList', 'AgentList', 'PolicyDryRunResult', 'Policy']) {
+      expect(doc.components.schemas[name], name).toBeDefined();
+    }
     expect(doc.components.securitySchemes.apiKey).toMatchObject({ type: 'http', scheme: 'bearer' });
   });
 

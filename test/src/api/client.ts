@@ -1,16 +1,17 @@
-import { getAction, schemas, type ApiContext } from '@airlock/console';
+import { getAction, policyFromFile, schemas, type ApiContext } from '@airlock/console';
 import { createAgent, createApiKey, type Db } from '@airlock/db';
+import { DEFAULT_POLICY_FILE } from '@airlock/policy/files';
 import { expect } from 'vitest';
 import type { z } from 'zod';
 import { seedTeam, type Harness } from '../support/harness.js';
 
-/** Builds real web Requests for the framework-free handlers, as Next.js would pass them. */
-export function apiRequest(path: string, init: { key?: string; body?: unknown; rawBody?: string } = {}): Request {
+/** Builds real web Requests for the framework-free handlers, as Next.js would pass them. GET, or POST with a body, unless `method` says otherwise. */
+export function apiRequest(path: string, init: { key?: string; body?: unknown; rawBody?: string; method?: 'GET' | 'POST' | 'PUT' | 'DELETE' } = {}): Request {
   const headers: Record<string, string> = {};
   if (init.key) headers.authorization = `Bearer ${init.key}`;
   const body = init.rawBody ?? (init.body === undefined ? undefined : JSON.stringify(init.body));
   if (body !== undefined) headers['content-type'] = 'application/json';
-  return new Request(`http://airlock.test${path}`, { method: body === undefined ? 'GET' : 'POST', headers, body });
+  return new Request(`http://airlock.test${path}`, { method: init.method ?? (body === undefined ? 'GET' : 'POST'), headers, body });
 }
 
 /** Asserts the status and that the body is JSON matching the API's own (documented) schema; returns it typed. */
@@ -30,8 +31,9 @@ export async function expectError(response: Response | Promise<Response>, status
   return error;
 }
 
+/** The handlers' context on the harness: its client (and so its data converter) and the policy file its worker enforces. */
 export function contextOf(h: Harness): ApiContext {
-  return { db: h.db, temporal: h.client, taskQueue: h.taskQueue };
+  return { db: h.db, temporal: h.client, taskQueue: h.taskQueue, policy: policyFromFile(DEFAULT_POLICY_FILE) };
 }
 
 export interface ApiKeys {

@@ -3,7 +3,7 @@ import { compilePolicy, type CompiledPolicy } from '@airlock/policy';
 import { loadPolicyFile, DEFAULT_POLICY_FILE } from '@airlock/policy/files';
 import { defaultActivityDeps } from '@airlock/activities';
 import { suspendAndCancel, resumeScope } from '@airlock/ops';
-import { awaitOutcome, decideAction, submitAction } from '@airlock/core/gateway';
+import { actionHandle, awaitOutcome, decideAction, submitAction } from '@airlock/core/gateway';
 import { argsHash } from '@airlock/core/hashing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refundRequest, submitAndWaitForApproval, waitForStatus } from '../support/actions.js';
@@ -20,6 +20,7 @@ beforeAll(async () => {
   await createUser(h.db, { id: 'fran', role: 'approver', groups: ['finance'] });
   await createUser(h.db, { id: 'lena', role: 'approver', groups: ['finance-leads'] });
   await createAgent(h.db, { id: 'ops-bot', team: 'ops', allowedTools: ['demo.*', 'payments.*'] });
+  await createAgent(h.db, { id: 'grant-bot', team: 'grants', allowedTools: ['payments.*'] });
 });
 afterAll(async () => {
   await h?.close();
@@ -155,6 +156,22 @@ describe('standing approvals', () => {
     expect(await revokeStandingApproval(h.db, { id: another.id, revokedBy: 'bob' })).toBe(true);
     const afterRevoke = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '60.00' }));
     expect(afterRevoke.status.phase).toBe('awaiting_approval');
+  });
+});
+
+describe('standing approvals are bounded by their granter', () => {
+  it('do not apply when the granter could not have approved the action (viewer, two-approver tier)', async () => {
+    await grantStandingApproval(h.db, { agentId: 'grant-bot', tool: 'payments.refund', condition: 'true', reason: 'viewer tries', grantedBy: 'victor', validUntil: new Date(Date.now() + 3_600_000), maxUses: 5 });
+    const byViewer = await submitAndWaitForApproval(h.client, h.taskQueue, { ...refundRequest({ amount: '150.00' }), agentId: 'grant-bot' });
+    expect(byViewer.status.standingGrantId).toBeUndefined();
+
+    await grantStandingApproval(h.db, { agentId: 'grant-bot', tool: 'payments.refund', condition: 'true', reason: 'big batch', grantedBy: 'alice', validUntil: new Date(Date.now() + 3_600_000), maxUses: 5 });
+    const critical = await submitAndWaitForApproval(h.client, h.taskQueue, { ...refundRequest({ amount: '2500.00' }), agentId: 'grant-bot' });
+    expect(critical.status).toMatchObject({ phase: 'awaiting_approval', approval: { requiredApprovals: 2 } });
+    for (const pending of [byViewer, critical]) {
+      await actionHandle(h.client, pending.actionId).cancel();
+      await awaitOutcome(h.client, pending.actionId);
+    }
   });
 });
 

@@ -1,11 +1,15 @@
 import type { Db } from '@airlock/db';
 import type { Client } from '@temporalio/client';
+import type { PolicySource } from './policy.js';
 
 /** Everything a handler touches; injected, so tests pass the harness's real Temporal and database. */
 export interface ApiContext {
   db: Db;
+  /** Must use the workers' data converter (payload encryption), or neither side can read the other's payloads. */
   temporal: Client;
   taskQueue: string;
+  /** The policy the workers enforce: for dry runs and to show it. */
+  policy: PolicySource;
   /** How long a decision waits for a worker to confirm it (default 20 s). */
   decisionWaitMs?: number;
 }

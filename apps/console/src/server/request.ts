@@ -9,6 +9,11 @@ export function parseOr400<S extends z.ZodType>(schema: S, value: unknown, what:
   throw new ApiError(400, 'invalid_request', `invalid ${what}: ${formatZodError(result.error, root)}`, describeZodIssues(result.error, root));
 }
 
+/** A well-formed body whose field names something that does not exist or cannot be used: a 400 naming the field. */
+export function invalidField(path: string, message: string): ApiError {
+  return new ApiError(400, 'invalid_request', `invalid request body: ${path}: ${message}`, [{ path, message }]);
+}
+
 /** Reads a JSON body; malformed JSON is its own 400, distinct from a well-formed body with bad fields. */
 export async function readJsonBody<S extends z.ZodType>(request: Request, schema: S): Promise<z.infer<S>> {
   const text = await request.text();

@@ -1,7 +1,9 @@
+import { dataConverterFor } from '@airlock/codec';
 import { createDb } from '@airlock/db';
 import { Client, Connection } from '@temporalio/client';
 import { consoleConfig } from '../env.js';
 import type { ApiContext } from './context.js';
+import { policyFromFile } from './policy.js';
 import { temporalConnectionOptions } from './temporal-connection.js';
 
 // Kept on globalThis so `next dev` module reloads reuse one pool and one connection.
@@ -19,7 +21,9 @@ function createApiContext(): ApiContext {
   const connection = Connection.lazy(temporalConnectionOptions(env));
   return {
     db: createDb(env.DATABASE_URL),
-    temporal: new Client({ connection, namespace: env.TEMPORAL_NAMESPACE }),
+    // The workers' converter: with AIRLOCK_PAYLOAD_KEYS set, requests and decisions are encrypted before they leave.
+    temporal: new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, dataConverter: dataConverterFor(env.AIRLOCK_PAYLOAD_KEYS) }),
     taskQueue: env.TEMPORAL_TASK_QUEUE,
+    policy: policyFromFile(env.AIRLOCK_POLICY_FILE),
   };
 }

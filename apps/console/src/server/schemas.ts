@@ -1,5 +1,16 @@
-import { ActionOutcome as CoreActionOutcome, ActionRequest, ApprovalDecision, Channel, DecisionKind, RiskTier, Role, type ActionPhase } from '@airlock/core';
-import type { Action, Approval } from '@airlock/db';
+import {
+  ActionOutcome as CoreActionOutcome,
+  ActionRequest,
+  ApprovalDecision,
+  Channel,
+  Classification as CoreClassification,
+  DecisionKind,
+  RiskTier,
+  Role,
+  type ActionPhase,
+} from '@airlock/core';
+import { BudgetPeriod, GovernanceScope, NewBudget, TENANT_TARGET, type Action, type Approval } from '@airlock/db';
+import { Rule } from '@airlock/policy';
 import { z } from 'zod';
 
 // The REST API's request and response schemas, defined once: handlers validate
@@ -19,7 +30,7 @@ export type Issue = z.infer<typeof Issue>;
 export const ErrorBody = z
   .object({
     error: z.object({
-      code: z.enum(['invalid_json', 'invalid_request', 'unauthenticated', 'forbidden', 'not_found', 'idempotency_conflict', 'decision_rejected', 'unavailable', 'internal']),
+      code: z.enum(['invalid_json', 'invalid_request', 'unauthenticated', 'forbidden', 'not_found', 'idempotency_conflict', 'decision_rejected', 'already_exists', 'unavailable', 'internal']),
       message: z.string(),
       issues: z.array(Issue).optional().meta({ description: 'One entry per bad field, e.g. `args.amount`' }),
     }),
@@ -50,6 +61,8 @@ const phases = {
   awaiting_approval: 'awaiting_approval',
   rechecking: 'rechecking',
   running: 'running',
+  compensating: 'compensating',
+  compensation_failed: 'compensation_failed',
   completing: 'completing',
   completed: 'completed',
 } as const satisfies { [P in ActionPhase]: P };
@@ -200,7 +213,16 @@ export const ApprovalList = z.object({ approvals: z.array(ApprovalSummary) }).me
 // The approver and the channel are never taken from the body.
 const decisionFields = ApprovalDecision.shape;
 export const DecisionBody = z
-  .strictObject({ decision: decisionFields.decision, argsHash: decisionFields.argsHash, comment: decisionFields.comment, feedback: decisionFields.feedback })
+  .strictObject({
+    decision: decisionFields.decision,
+    argsHash: decisionFields.argsHash,
+    comment: decisionFields.comment,
+    feedback: decisionFields.feedback,
+    editedArgs: decisionFields.editedArgs.meta({
+      description: 'Approve only: run with these arguments instead. Checked against the tool’s schema, then re-classified; a riskier edit opens a new round',
+    }),
+  })
+  .refine((d) => !(d.editedArgs && d.decision !== 'approve'), { path: ['editedArgs'], message: 'only an approval can edit the arguments' })
   .meta({ id: 'DecisionBody', description: 'The approver is the key’s user; `feedback` (deny) is returned to the model' });
 export type DecisionBody = z.infer<typeof DecisionBody>;
 
@@ -252,3 +274,216 @@ export const ChainVerification = z
   ])
   .meta({ id: 'ChainVerification' });
 export type ChainVerification = z.infer<typeof ChainVerification>;
+
+// ---- Governance: kill switch, standing approvals, budgets, agents, policy
+
+const Reason = z.string().trim().min(1).max(2000);
+const Target = z.string().trim().min(1).max(200);
+const AgentIdField = ActionRequest.shape.agentId;
+const ToolName = ActionRequest.shape.tool;
+/** The policy's tool pattern: a name, or a glob with one trailing `*` ("payments.*", "*"). */
+const ToolPattern = Rule.shape.tools.element;
+
+/** Agent and team scopes name their target; the tenant is everything, so its target is "*" or left out. */
+function checkScopeTarget(body: { scope: GovernanceScope; target?: string | undefined }, ctx: z.RefinementCtx): void {
+  if (body.scope === 'tenant') {
+    if (body.target !== undefined && body.target !== TENANT_TARGET) ctx.addIssue({ code: 'custom', path: ['target'], message: `the tenant scope takes no target (or "${TENANT_TARGET}")` });
+  } else if (body.target === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['target'], message: `required for the ${body.scope} scope: the ${body.scope === 'agent' ? 'agent id' : 'team name'}` });
+  } else if (body.target === TENANT_TARGET) {
+    ctx.addIssue({ code: 'custom', path: ['target'], message: `"${TENANT_TARGET}" means the whole tenant: use the tenant scope` });
+  }
+}
+
+// ---- POST / DELETE / GET /kill-switch
+
+export const KillSwitchBody = z
+  .strictObject({
+    scope: GovernanceScope,
+    target: Target.optional().meta({ description: 'Agent id or team name; omitted (or "*") for the tenant' }),
+    reason: Reason.meta({ description: 'Shown to the agents it stops and kept in the audit log' }),
+  })
+  .superRefine(checkScopeTarget)
+  .meta({ id: 'KillSwitchBody', description: 'Stop an agent, a team or the whole tenant: new actions are denied, live ones cancelled' });
+export type KillSwitchBody = z.infer<typeof KillSwitchBody>;
+
+export const KillSwitchLiftBody = z
+  .strictObject({ scope: GovernanceScope, target: Target.optional() })
+  .superRefine(checkScopeTarget)
+  .meta({ id: 'KillSwitchLiftBody', description: 'Lift the kill switch on exactly this scope and target' });
+export type KillSwitchLiftBody = z.infer<typeof KillSwitchLiftBody>;
+
+export const KillSwitchResult = z
+  .object({
+    suspensionId: z.string(),
+    cancelledActions: z.array(ActionId).meta({ description: 'Live actions (pending approvals, running tools) asked to cancel' }),
+  })
+  .meta({ id: 'KillSwitchResult' });
+export type KillSwitchResult = z.infer<typeof KillSwitchResult>;
+
+export const KillSwitchLiftResult = z
+  .object({ wasActive: z.boolean().meta({ description: 'False when no switch was in force on this scope and target' }) })
+  .meta({ id: 'KillSwitchLiftResult' });
+export type KillSwitchLiftResult = z.infer<typeof KillSwitchLiftResult>;
+
+export const Suspension = z
+  .object({
+    id: z.string(),
+    scope: GovernanceScope,
+    target: z.string(),
+    reason: z.string(),
+    createdBy: z.string(),
+    createdAt: Timestamp,
+  })
+  .meta({ id: 'Suspension', description: 'A kill switch in force' });
+export type Suspension = z.infer<typeof Suspension>;
+
+export const SuspensionList = z.object({ suspensions: z.array(Suspension) }).meta({ id: 'SuspensionList' });
+export type SuspensionList = z.infer<typeof SuspensionList>;
+
+// ---- GET / POST /standing-approvals, POST /standing-approvals/:id/revoke
+
+/** A grant outlives the people who remember it; 90 days is the longest one may run. */
+export const MAX_GRANT_HOURS = 24 * 90;
+
+export const StandingApprovalBody = z
+  .strictObject({
+    agentId: AgentIdField,
+    tool: ToolName.meta({ description: 'One tool, by exact name' }),
+    condition: z
+      .string()
+      .trim()
+      .min(1)
+      .max(2000)
+      .meta({ description: 'CEL over `tool`, `args`, `agent`, e.g. `cents(args.amount) <= 20000`; `true` matches any arguments', example: 'cents(args.amount) <= 20000' }),
+    reason: Reason,
+    validForHours: z.number().positive().max(MAX_GRANT_HOURS).meta({ description: `From now; at most ${MAX_GRANT_HOURS}` }),
+    maxUses: z.number().int().min(1).max(10_000),
+  })
+  .meta({ id: 'StandingApprovalBody', description: 'Pre-approve one agent’s use of one tool, within a condition, a time window and a number of uses' });
+export type StandingApprovalBody = z.infer<typeof StandingApprovalBody>;
+
+export const StandingApprovalQuery = z.object({
+  agentId: AgentIdField.optional(),
+  status: z.enum(['active', 'all']).default('all').meta({ description: '`active`: usable now (not revoked, in its window, uses left)' }),
+});
+
+export const StandingApprovalView = z
+  .object({
+    id: z.string(),
+    agentId: z.string(),
+    tool: z.string(),
+    condition: z.string(),
+    reason: z.string(),
+    grantedBy: z.string(),
+    validFrom: Timestamp,
+    validUntil: Timestamp,
+    maxUses: z.number().int(),
+    uses: z.number().int(),
+    revokedAt: Timestamp.nullable(),
+    revokedBy: z.string().nullable(),
+    createdAt: Timestamp,
+    active: z.boolean().meta({ description: 'Usable now: not revoked, in its window, uses left' }),
+  })
+  .meta({ id: 'StandingApproval' });
+export type StandingApprovalView = z.infer<typeof StandingApprovalView>;
+
+export const StandingApprovalList = z.object({ standingApprovals: z.array(StandingApprovalView) }).meta({ id: 'StandingApprovalList' });
+export type StandingApprovalList = z.infer<typeof StandingApprovalList>;
+
+export const StandingApprovalRevocation = z
+  .object({
+    standingApproval: StandingApprovalView,
+    wasActive: z.boolean().meta({ description: 'Whether the grant was usable until this revocation' }),
+  })
+  .meta({ id: 'StandingApprovalRevocation' });
+export type StandingApprovalRevocation = z.infer<typeof StandingApprovalRevocation>;
+
+// ---- GET / POST /budgets
+
+export const BudgetBody = NewBudget.strict().meta({
+  id: 'BudgetBody',
+  description: 'A spending cap per scope, period (UTC) and currency. Amounts are decimal strings; above `approvalThreshold` spending needs approval',
+});
+export type BudgetBody = z.infer<typeof BudgetBody>;
+
+export const BudgetQuery = z.object({ scope: GovernanceScope.optional(), target: Target.optional() });
+
+const Money = z.string().meta({ description: 'Decimal string, two places', example: '125.50' });
+
+export const BudgetView = z
+  .object({
+    id: z.string(),
+    scope: GovernanceScope,
+    target: z.string(),
+    period: BudgetPeriod,
+    currency: z.string(),
+    limit: Money,
+    approvalThreshold: Money.nullable(),
+    createdAt: Timestamp,
+    periodStart: z.iso.date().meta({ description: 'First day (UTC) of the current period' }),
+    spent: Money,
+    reserved: Money.meta({ description: 'Held by actions waiting for approval or running' }),
+    remaining: Money.meta({ description: 'limit − spent − reserved; negative after an overspend or a lowered limit' }),
+  })
+  .meta({ id: 'Budget' });
+export type BudgetView = z.infer<typeof BudgetView>;
+
+export const BudgetList = z.object({ budgets: z.array(BudgetView) }).meta({ id: 'BudgetList' });
+export type BudgetList = z.infer<typeof BudgetList>;
+
+// ---- GET /agents, PUT /agents/:id/tools
+
+export const AgentView = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    team: z.string(),
+    ownerId: z.string().nullable().meta({ description: 'The accountable person; they may not approve the agent’s requests' }),
+    allowedTools: z.array(z.string()).meta({ description: 'Tool names or globs the agent may request (least privilege); empty = none' }),
+    suspension: Suspension.nullable().meta({ description: 'The kill switch stopping this agent (the most specific one), if any' }),
+  })
+  .meta({ id: 'Agent' });
+export type AgentView = z.infer<typeof AgentView>;
+
+export const AgentList = z.object({ agents: z.array(AgentView) }).meta({ id: 'AgentList' });
+export type AgentList = z.infer<typeof AgentList>;
+
+export const AgentToolsBody = z
+  .strictObject({ allowedTools: z.array(ToolPattern).max(100).meta({ description: 'Replaces the list; `[]` allows nothing' }) })
+  .meta({ id: 'AgentToolsBody' });
+export type AgentToolsBody = z.infer<typeof AgentToolsBody>;
+
+// ---- POST /policy/dry-run, GET /policy
+
+export const PolicyDryRunBody = z
+  .strictObject({
+    tool: ToolName,
+    args: ActionRequest.shape.args,
+    agentId: AgentIdField.optional().meta({ description: 'Classify as this agent (team, owner, allowed tools); without it the least-privilege check is skipped' }),
+    rationale: ActionRequest.shape.rationale,
+    signals: ActionRequest.shape.signals,
+  })
+  .meta({ id: 'PolicyDryRunBody', description: 'A request to classify, as an agent would send it; nothing runs and nothing is recorded' });
+export type PolicyDryRunBody = z.infer<typeof PolicyDryRunBody>;
+
+export const Classification = CoreClassification.meta({ id: 'Classification' });
+
+export const PolicyDryRunResult = z
+  .object({ policyVersion: z.string(), classification: Classification })
+  .meta({
+    id: 'PolicyDryRunResult',
+    description: 'What the policy alone decides. Kill switches, rate limits, budgets, standing approvals and guardrails are applied at admission, not here',
+  });
+export type PolicyDryRunResult = z.infer<typeof PolicyDryRunResult>;
+
+export const PolicyView = z
+  .object({
+    version: z.string().meta({ description: 'Content hash of the text; recorded on every action it classifies' }),
+    source: z.string().meta({ description: 'Path of the policy file' }),
+    ruleCount: z.number().int(),
+    rateLimitCount: z.number().int(),
+    text: z.string(),
+  })
+  .meta({ id: 'Policy' });
+export type PolicyView = z.infer<typeof PolicyView>;

@@ -1,5 +1,16 @@
-import type { Action, Approval, AuditEvent, StoredDecision } from '@airlock/db';
-import { ActionOutcome, type ActionView, type ApprovalSummary, type AuditEventView, type Quorum, type RecordedDecision } from './schemas.js';
+import type { Action, ActiveSuspension, Agent, Approval, AuditEvent, BudgetWithUsage, StandingApproval, StoredDecision } from '@airlock/db';
+import {
+  ActionOutcome,
+  type ActionView,
+  type AgentView,
+  type ApprovalSummary,
+  type AuditEventView,
+  type BudgetView,
+  type Quorum,
+  type RecordedDecision,
+  type StandingApprovalView,
+  type Suspension,
+} from './schemas.js';
 
 // Database rows → API views. Dates become ISO strings, JSON columns are narrowed, BigInt seq becomes a string.
 
@@ -105,6 +116,61 @@ export function toAuditEventView(row: AuditEvent): AuditEventView {
     createdAt: row.createdAt.toISOString(),
     prevHash: row.prevHash,
     hash: row.hash,
+  };
+}
+
+export function toSuspension(row: ActiveSuspension): Suspension {
+  return { id: row.id, scope: row.scope, target: row.target, reason: row.reason, createdBy: row.createdBy, createdAt: row.createdAt.toISOString() };
+}
+
+/** `active` mirrors the database's own test for a usable grant: not revoked, inside its window, uses left. */
+export function toStandingApprovalView(row: StandingApproval, now = new Date()): StandingApprovalView {
+  return {
+    id: row.id,
+    agentId: row.agentId,
+    tool: row.tool,
+    condition: row.condition,
+    reason: row.reason,
+    grantedBy: row.grantedBy,
+    validFrom: row.validFrom.toISOString(),
+    validUntil: row.validUntil.toISOString(),
+    maxUses: row.maxUses,
+    uses: row.uses,
+    revokedAt: row.revokedAt?.toISOString() ?? null,
+    revokedBy: row.revokedBy,
+    createdAt: row.createdAt.toISOString(),
+    active: row.revokedAt === null && row.validFrom <= now && row.validUntil > now && row.uses < row.maxUses,
+  };
+}
+
+export function toBudgetView(row: BudgetWithUsage): BudgetView {
+  return {
+    id: row.id,
+    scope: row.scope,
+    target: row.target,
+    period: row.period,
+    currency: row.currency,
+    limit: row.limit,
+    approvalThreshold: row.approvalThreshold,
+    createdAt: row.createdAt.toISOString(),
+    periodStart: row.periodStart,
+    spent: row.spent,
+    reserved: row.reserved,
+    remaining: row.remaining,
+  };
+}
+
+/** The agent columns a view needs: a select for Prisma. */
+export const AGENT_COLUMNS = { id: true, name: true, team: true, ownerId: true, allowedTools: true } as const;
+
+export function toAgentView(row: Pick<Agent, 'id' | 'name' | 'team' | 'ownerId' | 'allowedTools'>, suspension: ActiveSuspension | null): AgentView {
+  return {
+    id: row.id,
+    name: row.name,
+    team: row.team,
+    ownerId: row.ownerId,
+    allowedTools: row.allowedTools,
+    suspension: suspension ? toSuspension(suspension) : null,
   };
 }
 

@@ -1,0 +1,13 @@
+import { authenticate, requireUser } from '../auth.js';
+import type { ApiContext } from '../context.js';
+import { withErrors } from '../errors.js';
+import { jsonResponse } from '../http.js';
+import type { PolicyView } from '../schemas.js';
+
+/** GET /api/v1/policy: the active policy's version, file and text, so a person can read what decides. */
+export const getPolicy = withErrors(async (request: Request, ctx: ApiContext): Promise<Response> => {
+  requireUser(await authenticate(request, ctx.db));
+  const { policy, text } = await ctx.policy.read();
+  const result: PolicyView = { version: policy.version, source: policy.source, ruleCount: policy.rules.length, rateLimitCount: policy.rateLimits.length, text };
+  return jsonResponse(result);
+});

@@ -1,0 +1,197 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { EnvError } from '@airlock/core/env';
+import { inheritedEnvironment, readLauncherEnv, type LauncherEnv } from './env.js';
+import { CONSOLE_BUILD_COMMAND, consoleIsBuilt, startConsole } from './launcher/console-app.js';
+import { openMigratedDatabase, startDatabaseServer, type DatabaseServer } from './launcher/database.js';
+import { describeFirstStart, seedFirstStart } from './launcher/first-start.js';
+import { claimDataDir } from './launcher/instance-lock.js';
+import { elapsed, errorMessage, Lifecycle } from './launcher/lifecycle.js';
+import { maskDatabaseUrl, table } from './launcher/output.js';
+import { describeExit, killAllManaged } from './launcher/processes.js';
+import { releaseEmbeddedPostgresSignalHooks } from './launcher/signals.js';
+import { resolveTemporalCli, startTemporalDevServer, type DevServer } from './launcher/temporal-dev-server.js';
+import { closeConnection, connectToTemporal, installTemporalRuntime, runAirlockWorker } from './launcher/worker-runtime.js';
+import { workerSettings } from './launcher/worker-settings.js';
+import { temporalConnectionSettings } from './temporal-options.js';
+import { bundleWorkflows } from './worker.js';
+
+// `npm start`: the whole product on one machine. Embedded Temporal dev server and
+// PostgreSQL unless TEMPORAL_ADDRESS / DATABASE_URL point elsewhere, migrations,
+// first-start credentials, the worker in this process and the console beside it.
+
+const begun = performance.now();
+const env = readEnvOrExit();
+const inherited = inheritedEnvironment();
+
+let database: DatabaseServer | undefined;
+const lifecycle = new Lifecycle({
+  name: 'Airlock',
+  onForce: () => {
+    killAllManaged();
+    database?.kill();
+  },
+});
+lifecycle.handleSignals();
+releaseEmbeddedPostgresSignalHooks();
+installTemporalRuntime(env.LOG_LEVEL);
+
+const ready = await lifecycle.run(startAirlock);
+if (ready) {
+  for (const line of ready) console.log(line);
+  console.log(`Airlock is ready (started in ${elapsed(begun)}). Press Ctrl-C to stop.`);
+}
+
+function readEnvOrExit(): LauncherEnv {
+  try {
+    return readLauncherEnv();
+  } catch (error) {
+    if (!(error instanceof EnvError)) throw error;
+    console.error(`airlock: ${error.message}`);
+    process.exit(1);
+  }
+}
+
+function valueOf<T>(result: PromiseSettledResult<T>): T {
+  if (result.status === 'rejected') throw result.reason;
+  return result.value;
+}
+
+function step(label: string, since: number): void {
+  console.log(`  ${label} (${elapsed(since)})`);
+}
+
+/** Starts everything; returns the summary to print. */
+async function startAirlock(signal: AbortSignal): Promise<string[]> {
+  const dataDir = path.resolve(env.AIRLOCK_DATA_DIR);
+  await mkdir(path.join(dataDir, 'logs'), { recursive: true });
+  const lock = await claimDataDir(dataDir);
+  lifecycle.onStop('data directory lock', () => lock.release());
+  console.log(`Starting Airlock (data directory ${dataDir}, pid ${process.pid})`);
+
+  // Before anything starts: a missing CLI is a set-up problem, not a start-up race.
+  const temporalCli = env.TEMPORAL_ADDRESS ? undefined : resolveTemporalCli(env.TEMPORAL_CLI_PATH, inherited.PATH);
+
+  // The three slow, independent steps run side by side.
+  const phaseBegun = performance.now();
+  const [temporalStarted, databaseStarted, bundled] = await Promise.allSettled([
+    temporalCli ? startEmbeddedTemporal(temporalCli, dataDir, signal) : Promise.resolve(undefined),
+    startDatabaseServer({ databaseUrl: env.DATABASE_URL, dataDir, port: env.AIRLOCK_EMBEDDED_PG_PORT }).then((server) => {
+      if (server.embedded) step('embedded PostgreSQL ready', phaseBegun);
+      return server;
+    }),
+    bundleWorkflows().then((bundle) => {
+      step('workflows bundled', phaseBegun);
+      return bundle;
+    }),
+  ]);
+  // Stopped in reverse: PostgreSQL last, after the Temporal dev server.
+  if (databaseStarted.status === 'fulfilled') {
+    const started = databaseStarted.value;
+    database = started;
+    if (started.embedded) lifecycle.onStop('embedded PostgreSQL', () => started.stop());
+  }
+  const devServer = temporalStarted.status === 'fulfilled' ? temporalStarted.value : undefined;
+  if (devServer) lifecycle.onStop('Temporal dev server', () => devServer.stop());
+  valueOf(temporalStarted);
+  const server = valueOf(databaseStarted);
+  const workflowBundle = valueOf(bundled);
+  signal.throwIfAborted();
+
+  const migrateBegun = performance.now();
+  const db = await openMigratedDatabase(server.url, (line) => console.log(`  ${line}`));
+  lifecycle.onStop('database pool', () => db.close());
+  step('database migrated', migrateBegun);
+  const credentials = await seedFirstStart(db);
+  if (credentials) for (const line of describeFirstStart(credentials)) console.log(line);
+  signal.throwIfAborted();
+
+  const settings = temporalConnectionSettings(env, devServer?.address ?? '');
+  const connection = await connectToTemporal(settings, {
+    namespace: env.TEMPORAL_NAMESPACE,
+    timeoutMs: 60_000,
+    signal,
+    onWaiting: (reason) => console.log(`  waiting for Temporal at ${settings.address} (${reason})`),
+  });
+  lifecycle.onStop('Temporal connection', () => closeConnection(connection));
+  const settingsForWorker = workerSettings(env, (line) => console.log(`  ${line}`));
+  lifecycle.onStop('policy watcher', async () => settingsForWorker.stop());
+  const worker = await runAirlockWorker({
+    connection,
+    namespace: env.TEMPORAL_NAMESPACE,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    db,
+    workflowBundle,
+    policy: settingsForWorker.policy,
+    dataConverter: settingsForWorker.dataConverter,
+  });
+  lifecycle.onStop('worker (drained)', () => worker.stop());
+  void worker.finished.then(
+    () => lifecycle.fail('the worker stopped unexpectedly'),
+    (error: unknown) => lifecycle.fail(`the worker failed: ${errorMessage(error)}`),
+  );
+  step(`worker polling task queue ${env.TEMPORAL_TASK_QUEUE}`, phaseBegun);
+  signal.throwIfAborted();
+
+  const consoleLine = await startConsoleIfWanted(dataDir, server.url, settings.address, signal);
+
+  return [
+    '',
+    'Airlock is running:',
+    ...table([
+      ['console', consoleLine],
+      ['Temporal UI', devServer ? devServer.uiUrl : 'see your Temporal cluster (external)'],
+      ['Temporal gRPC', `${settings.address}  (namespace ${env.TEMPORAL_NAMESPACE}, task queue ${env.TEMPORAL_TASK_QUEUE})`],
+      ['database', `${maskDatabaseUrl(server.url)}${server.embedded ? '  (embedded)' : ''}`],
+      ['data', dataDir],
+      ['logs', path.join(dataDir, 'logs')],
+    ]),
+    '',
+  ];
+}
+
+async function startEmbeddedTemporal(cli: string, dataDir: string, signal: AbortSignal): Promise<DevServer> {
+  const begunAt = performance.now();
+  const server = await startTemporalDevServer({
+    cli,
+    dataDir,
+    port: env.AIRLOCK_TEMPORAL_PORT,
+    uiPort: env.AIRLOCK_TEMPORAL_UI_PORT,
+    namespace: env.TEMPORAL_NAMESPACE,
+    env: inherited,
+    signal,
+  });
+  step('Temporal dev server ready', begunAt);
+  void server.process.exited.then((status) =>
+    lifecycle.fail(`the Temporal dev server exited unexpectedly (${describeExit(status)}); see ${server.logFile}`),
+  );
+  return server;
+}
+
+/** The console line of the summary: its URL, or why it is not running. */
+async function startConsoleIfWanted(dataDir: string, databaseUrl: string, temporalAddress: string, signal: AbortSignal): Promise<string> {
+  if (env.AIRLOCK_CONSOLE === 'off') return 'off (AIRLOCK_CONSOLE=off)';
+  if (!consoleIsBuilt()) {
+    console.log(`  the console is not built yet: run \`${CONSOLE_BUILD_COMMAND}\`, then start again`);
+    return `not built: run \`${CONSOLE_BUILD_COMMAND}\``;
+  }
+  const begunAt = performance.now();
+  const running = await startConsole({
+    port: env.AIRLOCK_CONSOLE_PORT,
+    env: {
+      ...inherited,
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_ADDRESS: temporalAddress,
+      TEMPORAL_NAMESPACE: env.TEMPORAL_NAMESPACE,
+      TEMPORAL_TASK_QUEUE: env.TEMPORAL_TASK_QUEUE,
+      AIRLOCK_CONSOLE_PORT: String(env.AIRLOCK_CONSOLE_PORT),
+    },
+    logFile: path.join(dataDir, 'logs', 'console.log'),
+    signal,
+  });
+  lifecycle.onStop('console', () => running.stop());
+  void running.process.exited.then((status) => lifecycle.fail(`the console exited unexpectedly (${describeExit(status)})`));
+  step('console ready', begunAt);
+  return running.url;
+}
