@@ -5,6 +5,7 @@ import { createCompensationActivities } from './compensation.js';
 import { createCompletionActivities } from './completion.js';
 import type { ActivityDeps, PolicySource } from './deps.js';
 import { createExecutionActivities } from './execution.js';
+import { createFastPath } from './fast-path.js';
 import { createRecheckActivities } from './recheck.js';
 import { demoTools } from './tools/demo.js';
 import { createToolRegistry, type ToolDefinition } from './tools/define.js';
@@ -13,6 +14,7 @@ import { createToolRegistry, type ToolDefinition } from './tools/define.js';
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createAdmission(deps),
+    ...createFastPath(deps),
     ...createApprovalActivities(deps),
     ...createRecheckActivities(deps),
     ...createExecutionActivities(deps),
@@ -30,6 +32,7 @@ export function defaultActivityDeps(db: Db, policy: PolicySource, extraTools: re
 
 export type { ActivityDeps, PolicySource } from './deps.js';
 export type { Admission } from './admission.js';
+export type { FastPathRun } from './fast-path.js';
 export type { OpenApprovalInput, OpenedApproval, ApprovalClosure, EditReview } from './approval.js';
 export type { ApproverSet } from './approvers.js';
 export type { RunToolInput } from './execution.js';
@@ -37,3 +40,24 @@ export type { Recheck } from './recheck.js';
 export type { CompensateStepInput } from './compensation.js';
 export { defineTool, createToolRegistry, type ToolDefinition, type ToolContext, type ToolRegistry } from './tools/define.js';
 export { demoTools, echoTool, refundTool, failingTool, sleepTool } from './tools/demo.js';
+export {
+  builtinTools,
+  createBuiltinTools,
+  BuiltinToolsConfig,
+  CircuitBreakers,
+  CircuitOpenError,
+  ToolRefusedError,
+  refusedAddressReason,
+  type BuiltinTools,
+  type BuiltinToolsDeps,
+  type BuiltinToolsConfigInput,
+  type CircuitSnapshot,
+  type CircuitState,
+  type HostResolver,
+  type ResolvedAddress,
+  type HttpResponseOutput,
+  type SqlQueryOutput,
+  type FsWriteOutput,
+  type FsDeleteOutput,
+} from './tools/builtin/index.js';
+export * from './sandbox/index.js';

@@ -28,7 +28,8 @@ export async function guardedAction(input: GuardedActionInput): Promise<ActionOu
   };
 
   try {
-    const admission = await bookkeeping.admitAction(input);
+    // Admission, and for an action the policy allows outright, the run too: one activity.
+    const { admission, run } = await executor.admitAndRun(input);
     const { classification } = admission;
     view.classification = classification;
     view.guardrailFlags = admission.guardrailFlags;
@@ -36,6 +37,10 @@ export async function guardedAction(input: GuardedActionInput): Promise<ActionOu
     if (admission.standingGrantId) view.standingGrantId = admission.standingGrantId;
     if (admission.plan) view.plan = { steps: admission.plan };
     effective = { ...effective, budgetReserved: admission.budgetReserved };
+    if (run) {
+      view.phase = 'running';
+      return run.ok ? await finish({ status: 'executed', actionId, output: run.output }, run.recorded) : await finish({ status: 'failed', actionId, error: run.error });
+    }
 
     if (classification.decision === 'deny') {
       return await finish({ status: 'denied', actionId, reason: classification.reasons.join('; '), deniedBy: 'policy' });

@@ -2,6 +2,10 @@ import type { ActionOutcome, Classification } from './action.js';
 import type { RecordedDecision } from './decision.js';
 import type { PlanStepView } from './plan.js';
 
+/**
+ * Where the workflow is. An action the policy allows outright is also run during
+ * 'classifying' (one activity); the action's database status shows 'running' then.
+ */
 export type ActionPhase =
   | 'classifying'
   | 'awaiting_approval'
