@@ -6,7 +6,6 @@ import {
   consumeStandingApproval,
   reserveBudget,
   type AuditEventInput,
-  type Prisma,
 } from '@airlock/db';
 import { applicableRateLimits, compileCondition, createPolicyEnvironment, denyWith, escalateToApproval, type PolicyProblem } from '@airlock/policy';
 import { redactText } from '@airlock/guardrails';

@@ -10,8 +10,8 @@ export type FastPathRun = { ok: true; output: unknown; recorded: boolean } | { o
 const TOOL_ERRORS = new Set(['ToolFailed', 'ToolCancelled', 'UnknownTool']);
 
 export function createFastPath(deps: ActivityDeps) {
-  const { admitAction } = createAdmission(deps);
-  const { runTool } = createExecutionActivities(deps);
+  const admission = createAdmission(deps);
+  const execution = createExecutionActivities(deps);
   return {
     /**
      * Admission and, when the policy allows the action outright, the run itself:
@@ -19,16 +19,16 @@ export function createFastPath(deps: ActivityDeps) {
      * Temporal workflow. Both halves are idempotent, so a retry is safe.
      */
     async admitAndRun(input: GuardedActionInput): Promise<{ admission: Admission; run?: FastPathRun }> {
-      const admission = await admitAction(input);
+      const admitted = await admission.admitAction(input);
       const { actionId, request } = input;
-      if (admission.classification.decision !== 'allow' || request.tool === PLAN_TOOL) return { admission };
+      if (admitted.classification.decision !== 'allow' || request.tool === PLAN_TOOL) return { admission: admitted };
       // With a reservation to settle, completion stays a separate step; otherwise the run records the outcome.
-      const recorded = !admission.budgetReserved;
+      const recorded = !admitted.budgetReserved;
       try {
-        const { output } = await runTool({ actionId, tool: request.tool, args: request.args, idempotencyKey: `${actionId}:run`, completeOnSuccess: recorded });
-        return { admission, run: { ok: true, output, recorded } };
+        const { output } = await execution.runTool({ actionId, tool: request.tool, args: request.args, idempotencyKey: `${actionId}:run`, completeOnSuccess: recorded });
+        return { admission: admitted, run: { ok: true, output, recorded } };
       } catch (error) {
-        if (error instanceof ApplicationFailure && error.type && TOOL_ERRORS.has(error.type)) return { admission, run: { ok: false, error: error.message } };
+        if (error instanceof ApplicationFailure && error.type && TOOL_ERRORS.has(error.type)) return { admission: admitted, run: { ok: false, error: error.message } };
         throw error;
       }
     },
