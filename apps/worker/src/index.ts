@@ -1,2 +1,2 @@
 export { bundleWorkflows, createAirlockWorker, workflowsPath, type AirlockWorkerOptions } from './worker.js';
-export { temporalConnectionSettings, type TemporalConnectionSettings } from './temporal-options.js';
+export { temporalConnectionSettings, type TemporalConnectionSettings } from '@airlock/core/temporal';

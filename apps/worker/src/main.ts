@@ -6,7 +6,7 @@ import { assertMigrated } from './launcher/migrations.js';
 import { elapsed, errorMessage, Lifecycle } from './launcher/lifecycle.js';
 import { closeConnection, connectToTemporal, installTemporalRuntime, runAirlockWorker } from './launcher/worker-runtime.js';
 import { workerSettings } from './launcher/worker-settings.js';
-import { temporalConnectionSettings } from './temporal-options.js';
+import { temporalConnectionSettings } from '@airlock/core/temporal';
 import { bundleWorkflows } from './worker.js';
 
 // Worker only, for scale-out: run as many of these as needed against one external

@@ -14,7 +14,7 @@ import { releaseEmbeddedPostgresSignalHooks } from './launcher/signals.js';
 import { resolveTemporalCli, startTemporalDevServer, type DevServer } from './launcher/temporal-dev-server.js';
 import { closeConnection, connectToTemporal, installTemporalRuntime, runAirlockWorker } from './launcher/worker-runtime.js';
 import { workerSettings } from './launcher/worker-settings.js';
-import { temporalConnectionSettings } from './temporal-options.js';
+import { temporalConnectionSettings } from '@airlock/core/temporal';
 import { bundleWorkflows } from './worker.js';
 
 // `npm start`: the whole product on one machine. Embedded Temporal dev server and

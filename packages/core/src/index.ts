@@ -9,3 +9,4 @@ export * from './tools/define.js';
 export * from './tools/money.js';
 export * from './tools/demo.js';
 export * from './plan.js';
+export * from './tools/builtin.js';

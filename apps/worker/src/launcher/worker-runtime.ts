@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DefaultLogger, IllegalStateError, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
-import type { TemporalConnectionSettings } from '../temporal-options.js';
+import type { TemporalConnectionSettings } from '@airlock/core/temporal';
 import { createAirlockWorker, type AirlockWorkerOptions } from '../worker.js';
 
 const SDK_LOG_LEVELS = { debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' } as const;

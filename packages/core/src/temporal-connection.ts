@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { TemporalEnv } from '@airlock/core/env';
+import type { TemporalEnv } from './env.js';
 
 export interface TemporalConnectionSettings {
   address: string;
@@ -8,7 +8,8 @@ export interface TemporalConnectionSettings {
 }
 
 /**
- * Connection settings for any Temporal: the embedded dev server, a self-hosted
+ * Connection settings for any Temporal, shared by the worker's native connection
+ * and every client (console, Slack, CLI) — `@airlock/core/temporal`, Node-only: the embedded dev server, a self-hosted
  * cluster with mTLS, or Temporal Cloud with an API key (which implies TLS).
  */
 export function temporalConnectionSettings(env: TemporalEnv, fallbackAddress: string): TemporalConnectionSettings {
