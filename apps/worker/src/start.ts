@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { EnvError } from '@airlock/core/env';
+import { startSlackApp } from '@airlock/slack';
 import { inheritedEnvironment, readLauncherEnv, type LauncherEnv } from './env.js';
 import { CONSOLE_BUILD_COMMAND, consoleIsBuilt, startConsole } from './launcher/console-app.js';
 import { openMigratedDatabase, startDatabaseServer, type DatabaseServer } from './launcher/database.js';
@@ -135,12 +136,22 @@ async function startAirlock(signal: AbortSignal): Promise<string[]> {
   signal.throwIfAborted();
 
   const consoleLine = await startConsoleIfWanted(dataDir, server.url, settings.address, signal);
+  // Slack starts only when its tokens are set; otherwise it logs one line saying so.
+  const slack = await startSlackApp({
+    env: inherited,
+    db,
+    databaseUrl: server.url,
+    temporal: { connection: settings, namespace: env.TEMPORAL_NAMESPACE },
+    log: (line) => console.log(`  ${line}`),
+  });
+  if (slack) lifecycle.onStop('Slack app', () => slack.stop());
 
   return [
     '',
     'Airlock is running:',
     ...table([
       ['console', consoleLine],
+      ['Slack', slack ? (slack.url ?? 'Socket Mode') : 'not configured'],
       ['Temporal UI', devServer ? devServer.uiUrl : 'see your Temporal cluster (external)'],
       ['Temporal gRPC', `${settings.address}  (namespace ${env.TEMPORAL_NAMESPACE}, task queue ${env.TEMPORAL_TASK_QUEUE})`],
       ['database', `${maskDatabaseUrl(server.url)}${server.embedded ? '  (embedded)' : ''}`],

@@ -1,8 +1,11 @@
 import { createCipheriv, createDecipheriv, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import { METADATA_ENCODING_KEY, type Payload, type PayloadCodec } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+// @temporalio/proto is CommonJS without static named exports: take the namespace from its default export.
+import proto from '@temporalio/proto';
 import { KeyringError, PayloadDecryptionError } from './errors.js';
 import { assertUsableKeyring, type Keyring } from './keyring.js';
+
+const { temporal } = proto;
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 export const METADATA_KEY_ID = 'encryption-key-id';

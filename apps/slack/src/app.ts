@@ -1,0 +1,55 @@
+import type { Db } from '@airlock/db';
+import { App, type Logger } from '@slack/bolt';
+import type { Client } from '@temporalio/client';
+import type { ListenerDeps } from './decisions.js';
+import * as actions from './listeners/actions.js';
+import * as views from './listeners/views.js';
+import { GuardedHTTPReceiver } from './receiver.js';
+import { SlackDirectory } from './users.js';
+
+/** Where Slack sends interactions (the app's "Request URL" path). */
+export const EVENTS_ENDPOINT = '/slack/events';
+
+export interface BoltSettings {
+  botToken: string;
+  /** HTTP mode: every request must carry a valid signature made with it. */
+  signingSecret?: string;
+  /** Socket Mode instead of the HTTP receiver. */
+  appToken?: string;
+  /** The Web API base URL (tests point it at a fake). */
+  apiUrl?: string;
+  logger: Logger;
+}
+
+export interface SlackBoltApp {
+  app: App;
+  mode: 'http' | 'socket';
+  directory: SlackDirectory;
+}
+
+/** The Bolt app with Airlock's listeners: HTTP (signed, replay-guarded) or Socket Mode. */
+export function createBoltApp(settings: BoltSettings, deps: { db: Db; temporal: Client; decisionWaitMs: number }): SlackBoltApp {
+  const { logger } = settings;
+  const clientOptions = {
+    ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}),
+    // A few quick retries: the notifier must not stall for minutes on one unreachable call.
+    retryConfig: { retries: 2, factor: 2, minTimeout: 250, maxTimeout: 2_000 },
+  };
+  // logLevel too: without it Bolt resets the given logger to info.
+  const common = { token: settings.botToken, logger, logLevel: logger.getLevel(), clientOptions, convoStore: false as const };
+  let app: App;
+  if (settings.appToken) {
+    app = new App({ ...common, appToken: settings.appToken, socketMode: true });
+  } else {
+    if (!settings.signingSecret) throw new Error('the HTTP receiver needs SLACK_SIGNING_SECRET');
+    app = new App({ ...common, receiver: new GuardedHTTPReceiver({ signingSecret: settings.signingSecret, endpoint: EVENTS_ENDPOINT, logger }) });
+  }
+  const directory = new SlackDirectory(deps.db, app.client);
+  const listenerDeps: ListenerDeps = { ...deps, directory, logger };
+  actions.register(app, listenerDeps);
+  views.register(app, listenerDeps);
+  app.error(async (error) => {
+    logger.error(`a listener failed: ${error.message}`);
+  });
+  return { app, mode: settings.appToken ? 'socket' : 'http', directory };
+}

@@ -1,0 +1,65 @@
+import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { denyModal } from '../blocks/deny-modal.js';
+import { ACTION_APPROVE, ACTION_DENY, ACTION_OPEN_CONSOLE, decodeRef } from '../blocks/ids.js';
+import { decideFromSlack, identifyOrRefuse, type ListenerDeps, type SlackDecision } from '../decisions.js';
+
+// Listeners for buttons on the approval message. Each acknowledges first (Slack
+// gives three seconds), then does the work.
+
+type ButtonClick = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
+
+function containerChannel(container: Record<string, unknown> | undefined): string | undefined {
+  const id = container?.channel_id;
+  return typeof id === 'string' ? id : undefined;
+}
+
+function decisionFrom(click: ButtonClick, decision: 'approve' | 'deny'): SlackDecision | undefined {
+  const ref = decodeRef(click.action.value);
+  if (!ref) {
+    click.logger.warn(`ignored a ${click.action.action_id} click whose value is not an Airlock decision reference`);
+    return undefined;
+  }
+  return {
+    slackUserId: click.body.user.id,
+    slackTeamId: click.body.team?.id ?? click.body.user.team_id,
+    channel: click.body.channel?.id ?? containerChannel(click.body.container),
+    ref,
+    decision,
+    interactionId: click.action.action_ts,
+  };
+}
+
+export function approveClicked(deps: ListenerDeps) {
+  return async (click: ButtonClick): Promise<void> => {
+    await click.ack();
+    const decision = decisionFrom(click, 'approve');
+    if (decision) await decideFromSlack(deps, click.client, decision);
+  };
+}
+
+/** Deny asks for feedback for the model first; the decision is sent when the modal is submitted. */
+export function denyClicked(deps: ListenerDeps) {
+  return async (click: ButtonClick): Promise<void> => {
+    await click.ack();
+    const decision = decisionFrom(click, 'deny');
+    if (!decision?.channel) return;
+    // Unknown people are turned away before they type anything.
+    if (!(await identifyOrRefuse(deps, click.client, decision))) return;
+    const action = await deps.db.prisma.action.findUnique({ where: { id: decision.ref.actionId }, select: { tool: true } });
+    await click.client.views.open({
+      trigger_id: click.body.trigger_id,
+      view: denyModal({ ...decision.ref, channel: decision.channel, ...(click.body.message ? { messageTs: click.body.message.ts } : {}) }, { tool: action?.tool ?? 'the tool' }),
+    });
+  };
+}
+
+/** A link button still sends an interaction; acknowledging it is all there is to do. */
+export async function openInConsoleClicked({ ack }: ButtonClick): Promise<void> {
+  await ack();
+}
+
+export function register(app: App, deps: ListenerDeps): void {
+  app.action<BlockAction<ButtonAction>>(ACTION_APPROVE, approveClicked(deps));
+  app.action<BlockAction<ButtonAction>>(ACTION_DENY, denyClicked(deps));
+  app.action<BlockAction<ButtonAction>>(ACTION_OPEN_CONSOLE, openInConsoleClicked);
+}

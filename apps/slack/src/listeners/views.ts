@@ -1,0 +1,35 @@
+import type { AllMiddlewareArgs, App, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import { readDenySubmission } from '../blocks/deny-modal.js';
+import { DENY_MODAL } from '../blocks/ids.js';
+import { decideFromSlack, type ListenerDeps } from '../decisions.js';
+
+// Listeners for modal submissions.
+
+type ViewSubmission = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
+
+/** The deny modal: closes at once (ack), then sends the denial with the feedback for the model. */
+export function denySubmitted(deps: ListenerDeps) {
+  return async ({ ack, body, view, client, logger }: ViewSubmission): Promise<void> => {
+    await ack();
+    const submission = readDenySubmission(view);
+    if (!submission) {
+      logger.warn('ignored a deny modal whose metadata is not an Airlock decision reference');
+      return;
+    }
+    const { state } = submission;
+    await decideFromSlack(deps, client, {
+      slackUserId: body.user.id,
+      slackTeamId: body.team?.id ?? body.user.team_id,
+      channel: state.channel,
+      ref: { actionId: state.actionId, round: state.round, argsHash: state.argsHash },
+      decision: 'deny',
+      ...(submission.feedback ? { feedback: submission.feedback } : {}),
+      ...(submission.comment ? { comment: submission.comment } : {}),
+      interactionId: view.id,
+    });
+  };
+}
+
+export function register(app: App, deps: ListenerDeps): void {
+  app.view<ViewSubmitAction>(DENY_MODAL, denySubmitted(deps));
+}

@@ -1,0 +1,165 @@
+import type { Db } from '@airlock/db';
+import type { Logger } from '@slack/bolt';
+import pg from 'pg';
+
+/** The channel the audit_events trigger notifies on (migration 20261122040000_slack). */
+export const AUDIT_NOTIFY_CHANNEL = 'airlock_audit';
+
+export interface TailEvent {
+  seq: bigint;
+  actionId: string | null;
+  type: string;
+}
+
+export interface AuditTailOptions {
+  db: Db;
+  /** For the dedicated LISTEN connection (a pooled one could be recycled under it). */
+  databaseUrl: string;
+  /** Names the cursor in audit_cursors. */
+  consumer: string;
+  /** Fallback poll when no notification arrives; also the retry delay after an error. */
+  pollIntervalMs: number;
+  batchSize?: number;
+  onEvents(events: TailEvent[]): Promise<void>;
+  /** Runs each time this process becomes the leader, before it reads on. */
+  onLeader?(): Promise<void>;
+  logger: Logger;
+}
+
+/**
+ * Follows audit_events in seq order from a persisted cursor. A PostgreSQL NOTIFY
+ * (trigger on insert) wakes it at once; a periodic poll covers lost connections.
+ * Appends are serialised by the audit chain's lock, so rows commit in seq order
+ * and `seq > cursor` never skips one. Only the holder of an advisory lock reads,
+ * so several Slack app processes still handle each event once.
+ */
+export class AuditTail {
+  private listener: pg.Client | undefined;
+  private leader = false;
+  private cursor = 0n;
+  private stopped = false;
+  private wakePending = false;
+  private wakeSleeper: (() => void) | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly options: AuditTailOptions) {}
+
+  start(): void {
+    this.running ??= this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake();
+    await this.running;
+    await this.disconnect();
+  }
+
+  /** Whether this process currently reads the log (holds the consumer's lock). */
+  get isLeader(): boolean {
+    return this.leader;
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        if (!this.listener) await this.connect();
+        if (!this.leader && (await this.tryLead())) {
+          this.leader = true;
+          this.cursor = await this.loadCursor();
+          await this.options.onLeader?.();
+        }
+        if (this.leader) await this.drain();
+      } catch (error) {
+        if (!this.stopped) this.options.logger.warn(`audit tail: ${error instanceof Error ? error.message : String(error)}; retrying`);
+        await this.disconnect();
+        // Back off a full interval before reconnecting, whatever woke us meanwhile.
+        this.wakePending = false;
+      }
+      await this.sleep(this.options.pollIntervalMs);
+    }
+  }
+
+  private async connect(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.options.databaseUrl });
+    client.on('notification', () => this.wake());
+    client.on('error', (error) => {
+      this.options.logger.warn(`audit tail connection lost: ${error.message}`);
+      if (this.listener === client) {
+        this.listener = undefined;
+        this.leader = false;
+      }
+      this.wake();
+    });
+    await client.connect();
+    this.listener = client;
+    await client.query(`LISTEN ${AUDIT_NOTIFY_CHANNEL}`);
+  }
+
+  private async disconnect(): Promise<void> {
+    const client = this.listener;
+    this.listener = undefined;
+    this.leader = false;
+    // Closing the session releases the advisory lock for the next leader.
+    await client?.end().catch(() => undefined);
+  }
+
+  private async tryLead(): Promise<boolean> {
+    // One lock per consumer name; a session lock, so it is held exactly as long as the LISTEN connection.
+    const { rows } = await this.listener!.query<{ locked: boolean }>(
+      "SELECT pg_try_advisory_lock(hashtextextended('airlock:audit-tail:' || $1, 0)) AS locked",
+      [this.options.consumer],
+    );
+    return rows[0]?.locked === true;
+  }
+
+  /** A new consumer starts at the head: it reacts to what happens from now on (open approvals are caught up by onLeader). */
+  private async loadCursor(): Promise<bigint> {
+    const { pool } = this.options.db;
+    await pool.query(
+      `INSERT INTO audit_cursors (consumer, seq, updated_at)
+       VALUES ($1, (SELECT coalesce(max(seq), 0) FROM audit_events), now()) ON CONFLICT (consumer) DO NOTHING`,
+      [this.options.consumer],
+    );
+    const { rows } = await pool.query<{ seq: string }>('SELECT seq::text AS seq FROM audit_cursors WHERE consumer = $1', [this.options.consumer]);
+    return BigInt(rows[0]?.seq ?? '0');
+  }
+
+  private async drain(): Promise<void> {
+    const { pool } = this.options.db;
+    const batchSize = this.options.batchSize ?? 200;
+    while (!this.stopped && this.leader) {
+      const { rows } = await pool.query<{ seq: string; action_id: string | null; type: string }>(
+        'SELECT seq::text AS seq, action_id, type FROM audit_events WHERE seq > $1 ORDER BY seq ASC LIMIT $2',
+        [this.cursor.toString(), batchSize],
+      );
+      if (rows.length === 0) return;
+      await this.options.onEvents(rows.map((r) => ({ seq: BigInt(r.seq), actionId: r.action_id, type: r.type })));
+      this.cursor = BigInt(rows[rows.length - 1]!.seq);
+      await pool.query('UPDATE audit_cursors SET seq = $2, updated_at = now() WHERE consumer = $1', [this.options.consumer, this.cursor.toString()]);
+      if (rows.length < batchSize) return;
+    }
+  }
+
+  private wake(): void {
+    if (this.wakeSleeper) this.wakeSleeper();
+    else this.wakePending = true;
+  }
+
+  /** Waits for a notification, a stop, or the poll interval, whichever comes first. */
+  private sleep(ms: number): Promise<void> {
+    if (this.wakePending || this.stopped) {
+      this.wakePending = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wakeSleeper = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeSleeper = done;
+    });
+  }
+}

@@ -1,0 +1,147 @@
+import { sha256Hex } from '@airlock/core/hashing';
+import type { Db } from '@airlock/db';
+import type { Logger, webApi } from '@slack/bolt';
+import { approvalMessage, type SlackMessageContent } from '../blocks/approval-message.js';
+import { approvalChannel, escalationChannel, type SlackRoutes } from '../routing.js';
+import type { SlackDirectory } from '../users.js';
+import { loadActionView, type ActionView, type RoundView } from './action-view.js';
+import type { TailEvent } from './audit-tail.js';
+
+export interface NotifierDeps {
+  db: Db;
+  slack: webApi.WebClient;
+  routes: SlackRoutes;
+  consoleUrl: string;
+  /** Also DM each eligible approver who has a Slack account. */
+  dmAssignees: boolean;
+  directory: SlackDirectory;
+  logger: Logger;
+}
+
+type MessageKind = 'approval' | 'escalation' | 'direct';
+
+interface Target {
+  target: string;
+  kind: MessageKind;
+}
+
+interface MessageRow {
+  actionId: string;
+  round: number;
+  target: string;
+  kind: string;
+  channel: string | null;
+  ts: string | null;
+  renderedHash: string | null;
+}
+
+/** Audit events that change what an approval message shows. */
+const SHOWN_EVENTS = /^(approval\.(opened|decision|escalated|approved|denied|timed_out|cancelled|edit_classified)|tool\.(started|succeeded|failed|cancelled)|action\.completed)$/;
+
+/**
+ * Turns audit events into Slack messages: a round that opens is posted once per
+ * target (a claim row in slack_messages makes it exactly once), and every later
+ * change re-renders the action's messages from the current state and updates
+ * those whose content changed.
+ */
+export class ApprovalNotifier {
+  constructor(private readonly deps: NotifierDeps) {}
+
+  async handle(events: readonly TailEvent[]): Promise<void> {
+    const actions = new Set<string>();
+    for (const event of events) if (event.actionId && SHOWN_EVENTS.test(event.type)) actions.add(event.actionId);
+    for (const actionId of actions) await this.syncSafely(actionId);
+  }
+
+  /** Catch-up after a (re)start: approvals still open get their messages even if their events were missed. */
+  async syncOpenApprovals(): Promise<void> {
+    const open = await this.deps.db.prisma.approval.findMany({ where: { status: 'open' }, select: { actionId: true }, orderBy: { createdAt: 'asc' }, take: 500 });
+    for (const actionId of new Set(open.map((a) => a.actionId))) await this.syncSafely(actionId);
+  }
+
+  /** Brings every Slack message of the action up to date; posts the open round where it is not yet. */
+  async sync(actionId: string): Promise<void> {
+    const view = await loadActionView(this.deps.db, actionId, this.deps.consoleUrl);
+    if (!view) return;
+    const rows: MessageRow[] = await this.deps.db.prisma.slackMessage.findMany({ where: { actionId }, orderBy: { createdAt: 'asc' } });
+    const latest = view.rounds.at(-1);
+    for (const round of view.rounds) {
+      const open = round === latest && round.card.status.kind === 'open';
+      const mine = rows.filter((r) => r.round === round.card.round);
+      if (open) {
+        for (const target of await this.targets(view, round)) {
+          if (mine.some((r) => r.target === target.target)) continue;
+          const claimed = await this.claim(actionId, round.card.round, target);
+          if (claimed) mine.push(claimed);
+        }
+      }
+      const content = approvalMessage(round.card);
+      const hash = sha256Hex(JSON.stringify(content));
+      for (const row of mine) {
+        try {
+          // A claim whose post failed is retried while the round is open; a closed round is not posted late.
+          if (!row.ts || !row.channel) {
+            if (open) await this.post(row, content, hash);
+          } else if (row.renderedHash !== hash) {
+            await this.update({ ...row, channel: row.channel, ts: row.ts }, content, hash);
+          }
+        } catch (error) {
+          // One unreachable channel or DM must not hold back the others.
+          this.deps.logger.warn(`message for action ${actionId} in ${row.target}: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+    }
+  }
+
+  private async syncSafely(actionId: string): Promise<void> {
+    try {
+      await this.sync(actionId);
+    } catch (error) {
+      this.deps.logger.warn(`could not update the messages of action ${actionId}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  private async targets(view: ActionView, round: RoundView): Promise<Target[]> {
+    const { routes } = this.deps;
+    const main = approvalChannel(routes, { tier: round.card.tier, team: view.team });
+    const targets: Target[] = [{ target: main, kind: 'approval' }];
+    for (const to of round.escalatedTo) {
+      const channel = escalationChannel(routes, { to, tier: round.card.tier });
+      if (channel && !targets.some((t) => t.target === channel)) targets.push({ target: channel, kind: 'escalation' });
+    }
+    if (this.deps.dmAssignees && round.eligibleApprovers.length > 0) {
+      const users = await this.deps.db.prisma.user.findMany({ where: { id: { in: round.eligibleApprovers } }, select: { id: true, email: true }, orderBy: { id: 'asc' } });
+      for (const user of users) {
+        const slackUser = await this.deps.directory.slackUserFor(user);
+        if (slackUser) targets.push({ target: slackUser, kind: 'direct' });
+      }
+    }
+    return targets;
+  }
+
+  /** The row if this notifier won the claim; undefined when another one already holds it. */
+  private async claim(actionId: string, round: number, target: Target): Promise<MessageRow | undefined> {
+    const { count } = await this.deps.db.prisma.slackMessage.createMany({
+      data: [{ actionId, round, target: target.target, kind: target.kind }],
+      skipDuplicates: true,
+    });
+    return count === 1 ? { actionId, round, target: target.target, kind: target.kind, channel: null, ts: null, renderedHash: null } : undefined;
+  }
+
+  private async post(row: MessageRow, content: SlackMessageContent, hash: string): Promise<void> {
+    const posted = await this.deps.slack.chat.postMessage({ channel: row.target, text: content.text, blocks: content.blocks, unfurl_links: false, unfurl_media: false });
+    if (!posted.ts || !posted.channel) throw new Error(`chat.postMessage to ${row.target} returned no message timestamp`);
+    await this.deps.db.prisma.slackMessage.update({
+      where: { actionId_round_target: { actionId: row.actionId, round: row.round, target: row.target } },
+      data: { channel: posted.channel, ts: posted.ts, renderedHash: hash },
+    });
+  }
+
+  private async update(row: MessageRow & { channel: string; ts: string }, content: SlackMessageContent, hash: string): Promise<void> {
+    await this.deps.slack.chat.update({ channel: row.channel, ts: row.ts, text: content.text, blocks: content.blocks });
+    await this.deps.db.prisma.slackMessage.update({
+      where: { actionId_round_target: { actionId: row.actionId, round: row.round, target: row.target } },
+      data: { renderedHash: hash },
+    });
+  }
+}

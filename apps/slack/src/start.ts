@@ -1,0 +1,129 @@
+import type { AddressInfo } from 'node:net';
+import { parseEnv } from '@airlock/core/env';
+import type { Db } from '@airlock/db';
+import { Client, Connection, type ConnectionOptions, type DataConverter } from '@temporalio/client';
+import { createBoltApp, EVENTS_ENDPOINT } from './app.js';
+import { NOT_CONFIGURED_LINE, slackAppEnv, slackConfigured } from './env.js';
+import { slackLogger } from './logger.js';
+import { AuditTail } from './notifier/audit-tail.js';
+import { ApprovalNotifier } from './notifier/notifier.js';
+
+export interface StartSlackAppOptions {
+  /** Where SLACK_*, AIRLOCK_SLACK_*, AIRLOCK_CONSOLE_URL, AIRLOCK_PAYLOAD_KEYS and LOG_LEVEL are read (usually process.env). */
+  env: Record<string, string | undefined>;
+  db: Db;
+  /** The same database, for the dedicated LISTEN connection of the audit tail. */
+  databaseUrl: string;
+  /**
+   * A Temporal Client that already uses the workers' data converter, or how to
+   * connect one (it then gets the payload codec from AIRLOCK_PAYLOAD_KEYS).
+   */
+  temporal: Client | { connection: ConnectionOptions; namespace: string };
+  /** Fallback poll of the audit log when no notification arrives (default 5 s). */
+  pollIntervalMs?: number;
+  /** How long a click waits for a worker to confirm the decision (default 20 s). */
+  decisionWaitMs?: number;
+  /** One-line status messages (default console.log). */
+  log?: (line: string) => void;
+}
+
+export interface RunningSlackApp {
+  mode: 'http' | 'socket';
+  /** HTTP mode: the Request URL path is served here (put it behind your public HTTPS endpoint). */
+  url?: string;
+  port?: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the Slack app: the Bolt receiver for clicks and modals, and the notifier
+ * that follows the audit log to post and update approval messages. Returns
+ * undefined (after one log line) when Slack is not configured.
+ */
+export async function startSlackApp(options: StartSlackAppOptions): Promise<RunningSlackApp | undefined> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const env = parseEnv(slackAppEnv, options.env);
+  if (!slackConfigured(env) || !env.SLACK_BOT_TOKEN || !env.AIRLOCK_SLACK_ROUTES) {
+    log(NOT_CONFIGURED_LINE);
+    return undefined;
+  }
+  const logger = slackLogger(env.LOG_LEVEL);
+  let connection: Connection | undefined;
+  let temporal: Client;
+  if (options.temporal instanceof Client) {
+    temporal = options.temporal;
+  } else {
+    const dataConverter = await payloadConverter(env.AIRLOCK_PAYLOAD_KEYS);
+    connection = await Connection.connect(options.temporal.connection);
+    temporal = new Client({ connection, namespace: options.temporal.namespace, dataConverter });
+  }
+
+  const { app, mode, directory } = createBoltApp(
+    {
+      botToken: env.SLACK_BOT_TOKEN,
+      ...(env.SLACK_SIGNING_SECRET ? { signingSecret: env.SLACK_SIGNING_SECRET } : {}),
+      ...(env.SLACK_APP_TOKEN ? { appToken: env.SLACK_APP_TOKEN } : {}),
+      ...(env.SLACK_API_URL ? { apiUrl: env.SLACK_API_URL } : {}),
+      logger,
+    },
+    { db: options.db, temporal, decisionWaitMs: options.decisionWaitMs ?? 20_000 },
+  );
+  const notifier = new ApprovalNotifier({
+    db: options.db,
+    slack: app.client,
+    routes: env.AIRLOCK_SLACK_ROUTES,
+    consoleUrl: env.AIRLOCK_CONSOLE_URL,
+    dmAssignees: env.AIRLOCK_SLACK_DM_ASSIGNEES,
+    directory,
+    logger,
+  });
+  const tail = new AuditTail({
+    db: options.db,
+    databaseUrl: options.databaseUrl,
+    consumer: 'slack',
+    pollIntervalMs: options.pollIntervalMs ?? 5_000,
+    onEvents: (events) => notifier.handle(events),
+    onLeader: () => notifier.syncOpenApprovals(),
+    logger,
+  });
+
+  let url: string | undefined;
+  let port: number | undefined;
+  try {
+    if (mode === 'http') {
+      const server = await app.start({ port: env.AIRLOCK_SLACK_PORT, host: env.AIRLOCK_SLACK_HOST });
+      port = (server.address() as AddressInfo).port;
+      url = `http://${env.AIRLOCK_SLACK_HOST}:${port}${EVENTS_ENDPOINT}`;
+      log(`Slack: receiving interactions at ${url} (signed requests only)`);
+    } else {
+      await app.start();
+      log('Slack: connected with Socket Mode');
+    }
+  } catch (error) {
+    await connection?.close();
+    throw error;
+  }
+  tail.start();
+
+  return {
+    mode,
+    ...(url ? { url } : {}),
+    ...(port !== undefined ? { port } : {}),
+    async stop() {
+      await tail.stop();
+      await app.stop();
+      await connection?.close();
+    },
+  };
+}
+
+/**
+ * The workers' data converter for a client this app connects itself. @airlock/codec
+ * is loaded only here: it cannot be imported under plain Node ESM (tsx) yet, and an
+ * in-process caller passes its own Client.
+ */
+async function payloadConverter(keys: string | undefined): Promise<DataConverter> {
+  if (keys === undefined) return {};
+  const codec = await import('@airlock/codec');
+  return codec.dataConverterFor(codec.parseKeyring(keys));
+}

@@ -1,0 +1,89 @@
+import type { Db, User } from '@airlock/db';
+import type { webApi } from '@slack/bolt';
+
+export type SlackIdentity =
+  | { ok: true; user: Pick<User, 'id' | 'name'>; via: 'link' | 'verified_email' }
+  | { ok: false; reason: string };
+
+interface CachedEmail {
+  email: string | undefined;
+  reason?: string;
+  expiresAt: number;
+}
+
+const SLACK_ANSWER_TTL_MS = 5 * 60_000;
+
+/**
+ * Who a Slack user is in Airlock: an explicit link (slack_user_links) first, else
+ * the Airlock user whose email equals the Slack account's *confirmed* email
+ * (users.info). An unconfirmed, missing or unmatched email is never a match.
+ * Slack's answer is cached briefly; the Airlock side is read fresh every time,
+ * and the workflow still checks roles and groups on each decision.
+ */
+export class SlackDirectory {
+  private readonly emails = new Map<string, CachedEmail>();
+  private readonly accounts = new Map<string, { slackUserId: string | undefined; expiresAt: number }>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly slack: webApi.WebClient,
+  ) {}
+
+  async identify(slackUserId: string): Promise<SlackIdentity> {
+    const link = await this.db.prisma.slackUserLink.findUnique({ where: { slackUserId } });
+    if (link) {
+      const user = await this.db.prisma.user.findUnique({ where: { id: link.userId }, select: { id: true, name: true } });
+      return user ? { ok: true, user, via: 'link' } : { ok: false, reason: 'your Slack account is linked to an Airlock user that no longer exists' };
+    }
+    const { email, reason } = await this.confirmedEmail(slackUserId);
+    if (!email) return { ok: false, reason: reason ?? 'your Slack account has no confirmed email' };
+    const user = await this.db.prisma.user.findFirst({ where: { email: { equals: email, mode: 'insensitive' } }, select: { id: true, name: true } });
+    if (!user) return { ok: false, reason: 'no Airlock user has the confirmed email of your Slack account; ask an admin to add or link you' };
+    return { ok: true, user, via: 'verified_email' };
+  }
+
+  /** The Slack account to DM for an Airlock user, if there is one. */
+  async slackUserFor(user: Pick<User, 'id' | 'email'>): Promise<string | undefined> {
+    const link = await this.db.prisma.slackUserLink.findFirst({ where: { userId: user.id }, orderBy: { createdAt: 'asc' } });
+    if (link) return link.slackUserId;
+    const cached = this.accounts.get(user.email);
+    if (cached && cached.expiresAt > Date.now()) return cached.slackUserId;
+    let slackUserId: string | undefined;
+    try {
+      const account = (await this.slack.users.lookupByEmail({ email: user.email })).user;
+      if (account?.id && !account.deleted && !account.is_bot && account.is_email_confirmed === true) slackUserId = account.id;
+    } catch {
+      // users_not_found, or the token lacks users:read.email: no DM, the channel message still goes out.
+    }
+    this.accounts.set(user.email, { slackUserId, expiresAt: Date.now() + SLACK_ANSWER_TTL_MS });
+    return slackUserId;
+  }
+
+  private async confirmedEmail(slackUserId: string): Promise<{ email?: string; reason?: string }> {
+    const cached = this.emails.get(slackUserId);
+    if (cached && cached.expiresAt > Date.now()) return cached.email ? { email: cached.email } : { reason: cached.reason ?? 'unknown Slack user' };
+    let email: string | undefined;
+    let reason: string | undefined;
+    try {
+      const info = await this.slack.users.info({ user: slackUserId });
+      const account = info.user;
+      if (!account || account.deleted) reason = 'your Slack account is deactivated or unknown';
+      else if (account.is_bot) reason = 'bots cannot decide';
+      else if (!account.profile?.email) reason = 'Slack does not share an email for your account';
+      else if (account.is_email_confirmed !== true) reason = 'the email of your Slack account is not confirmed';
+      else email = account.profile.email;
+    } catch (error) {
+      // A transient error is not cached: the next click asks Slack again.
+      if (slackErrorCode(error) !== 'user_not_found') return { reason: 'Slack could not tell who you are right now; try again' };
+      reason = 'Slack does not know your account';
+    }
+    this.emails.set(slackUserId, { email, ...(reason ? { reason } : {}), expiresAt: Date.now() + SLACK_ANSWER_TTL_MS });
+    return email ? { email } : { reason };
+  }
+}
+
+/** The `error` of a Slack platform error (`{ ok: false, error: "user_not_found" }`). */
+function slackErrorCode(error: unknown): string | undefined {
+  const data = (error as { data?: { error?: unknown } } | undefined)?.data;
+  return typeof data?.error === 'string' ? data.error : undefined;
+}

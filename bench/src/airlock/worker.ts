@@ -1,0 +1,46 @@
+import { defaultActivityDeps, type PolicySource } from '@airlock/activities';
+import { createAgent, createUser, type Db } from '@airlock/db';
+import { bundleWorkflows, createAirlockWorker } from '@airlock/worker';
+import type { NativeConnection, Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { highRiskEchoTool, type StartProbe } from './high-tool.js';
+
+/**
+ * Runs rotate over several agents so the default policy's per-agent rate limit
+ * (agent-burst: 600 a minute, deny) never trips; its check still runs every time.
+ */
+export const BENCH_AGENTS = Array.from({ length: 16 }, (_, i) => `bench-agent-${i}`);
+export const BENCH_APPROVER = 'bench-approver';
+
+let turn = 0;
+export const nextAgent = (): string => BENCH_AGENTS[turn++ % BENCH_AGENTS.length]!;
+
+/** The agents that submit and a person who may approve (no agent's owner, so separation of duties allows it). */
+export async function seedBench(db: Db): Promise<void> {
+  await createUser(db, { id: BENCH_APPROVER, role: 'approver' });
+  for (const id of BENCH_AGENTS) await createAgent(db, { id, team: 'bench', allowedTools: ['demo.*', 'bench.*'] });
+}
+
+export interface AirlockWorker {
+  worker: Worker;
+  bundle: WorkflowBundleWithSourceMap;
+}
+
+/** Airlock's own worker, composed as production does, plus the benchmark's high-risk tool. */
+export async function createBenchAirlockWorker(
+  connection: NativeConnection,
+  taskQueue: string,
+  db: Db,
+  policy: PolicySource,
+  probe: StartProbe,
+): Promise<AirlockWorker> {
+  const bundle = await bundleWorkflows();
+  const worker = await createAirlockWorker({
+    connection,
+    namespace: 'default',
+    taskQueue,
+    db,
+    workflowBundle: bundle,
+    deps: defaultActivityDeps(db, policy, [highRiskEchoTool(probe)]),
+  });
+  return { worker, bundle };
+}

@@ -1,0 +1,13 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type * as activities from './activities.js';
+
+// The same options as Airlock's runTool: a normal (not local) activity.
+const { echo } = proxyActivities<typeof activities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+
+/** The baseline: one workflow, one trivial activity, nothing else. */
+export async function bareEcho(input: { message: string }): Promise<{ message: string }> {
+  return echo(input);
+}

@@ -1,0 +1,99 @@
+import type { Throughput } from './measure.js';
+import type { CpuSample } from './profile/cpu.js';
+import { PHASE_KEYS, type Phases } from './profile/history.js';
+import type { ProfileReport, ProfileVariant } from './profile/index.js';
+import { tallyOf, type QueryStats } from './profile/query-counter.js';
+import { TARGET_P50_RATIO, type BenchResults } from './results.js';
+import { median, type Summary } from './stats.js';
+import { f1, f2, ratio, table } from './table.js';
+
+const latencyRow = (name: string, s: Summary) => [name, f2(s.p50), f2(s.p90), f2(s.p99), f2(s.mean), f2(s.min), f2(s.max)];
+const LATENCY_HEADER = ['', 'p50', 'p90', 'p99', 'mean', 'min', 'max'];
+
+function mainTables(r: BenchResults): string[] {
+  const c = r.config;
+  const tp = ({ workflowsPerSecond: xs }: Throughput) => [f1(median(xs)), f1(Math.min(...xs)), f1(Math.max(...xs)), xs.map(f1).join(' ')];
+  const cpu = (c: CpuSample) => [f2(c.node), f2(c.temporal), f2(c.postgres), f2(c.machine)];
+  const seq = r.sequential;
+  return [
+    `Machine: ${r.machine.cpus} cores (${r.machine.cpuModel}), ${r.machine.memory} RAM, Node ${r.machine.node}, ${r.machine.temporal}, ${r.machine.postgres}`,
+    `Load average (1 min) at start / end: ${f2(r.machine.loadAverage.start)} / ${f2(r.machine.loadAverage.end)} (other work on the machine skews every figure)`,
+    `Temporal dev server: ${r.temporalArgs.length ? r.temporalArgs.filter((a) => !a.startsWith('--')).join(' ') : 'stock settings (in-memory)'}`,
+    '',
+    `Sequential end-to-end latency, ms (start -> result; ${c.n} runs each after ${c.warmup} warm-up, interleaved A B / B A)`,
+    table(LATENCY_HEADER, [
+      latencyRow('bare Temporal (1 activity)', r.sequential.bare),
+      latencyRow('Airlock guarded (demo.echo)', r.sequential.guarded),
+      ['ratio guarded/bare', ratio(r.ratios.p50), ratio(seq.guarded.p90 / seq.bare.p90), ratio(r.ratios.p99), ratio(seq.guarded.mean / seq.bare.mean), '', ''],
+      ['added ms (guarded - bare)', f2(seq.guarded.p50 - seq.bare.p50), f2(seq.guarded.p90 - seq.bare.p90), f2(seq.guarded.p99 - seq.bare.p99), f2(seq.guarded.mean - seq.bare.mean), '', ''],
+    ]),
+    `Target: guarded p50 within ${TARGET_P50_RATIO}x of bare -> ${r.ratios.p50TargetMet ? 'MET' : 'MISSED'} (${ratio(r.ratios.p50)})`,
+    '',
+    `Throughput, workflows/s (${c.batch} per batch, ${c.concurrency} in flight, ${c.rounds} batches each, alternating)`,
+    table(['', 'median', 'min', 'max', 'per batch'], [
+      ['bare Temporal', ...tp(r.throughput.bare)],
+      ['Airlock guarded', ...tp(r.throughput.guarded)],
+      ['ratio guarded/bare', ratio(r.ratios.throughput), '', '', ''],
+    ]),
+    'CPU per workflow during the batches, ms (node = this process: client + workers; temporal = this run\'s dev server; postgres = the scratch database\'s backends; machine = every process, other people\'s work included)',
+    table(['', 'node', 'temporal', 'postgres', 'machine'], [
+      ['bare Temporal', ...cpu(r.throughput.bare.cpuMsPerRun)],
+      ['Airlock guarded', ...cpu(r.throughput.guarded.cpuMsPerRun)],
+    ]),
+    '',
+    `Approval: decideAction -> tool body starts, ms (${c.approvals} runs, tier 'high', one approver)`,
+    table(LATENCY_HEADER, [
+      latencyRow('decideAction call -> tool start', r.approval.decideToToolStart),
+      latencyRow('decideAction call -> it returns', r.approval.decideCall),
+    ]),
+  ];
+}
+
+const VARIANTS: [ProfileVariant, string][] = [
+  ['bare', 'bare'],
+  ['stub', 'guarded, stub acts'],
+  ['guarded', 'guarded'],
+];
+
+const PHASE_LABEL: Record<(typeof PHASE_KEYS)[number], string> = {
+  wftQueue: 'workflow task queue wait',
+  wftRun: 'workflow task on worker (incl. local acts)',
+  activityQueue: 'activity queue wait',
+  activityRun: 'activity run',
+  other: 'other server time',
+  serverTotal: 'server total (history start -> completed)',
+};
+
+const split = (q: QueryStats) =>
+  ['audit tx', 'state tx', 'autocommit']
+    .map((src) => [src, tallyOf(q, `${src}:`)] as const)
+    .filter(([, t]) => t.count > 0)
+    .map(([src, t]) => `${src} ${f1(t.count)}`)
+    .join(', ');
+
+function profileTables(p: ProfileReport): string[] {
+  const ph = (k: keyof Phases) => VARIANTS.map(([v]) => f2(p.phases[v][k]));
+  const e2e = VARIANTS.map(([v]) => f2(p.e2e[v].mean));
+  const client = VARIANTS.map(([v]) => f2(p.e2e[v].mean - p.phases[v].serverTotal));
+  const kinds = Object.entries(p.queriesPerRun.byKind).sort((a, b) => b[1].ms - a[1].ms);
+  return [
+    `Profile: where the time goes (${p.runs} sequential runs each, interleaved; mean ms; server phases from history timestamps)`,
+    table(['', ...VARIANTS.map(([, label]) => label)], [
+      ['client end-to-end (mean)', ...e2e],
+      ['client end-to-end (p50)', ...VARIANTS.map(([v]) => f2(p.e2e[v].p50))],
+      ...PHASE_KEYS.map((k) => [`  ${PHASE_LABEL[k]}`, ...ph(k)]),
+      ['  client-side (start RPC + result delivery)', ...client],
+      ['history events / workflow tasks / markers', ...VARIANTS.map(([v]) => `${f1(p.phases[v].events)}/${f1(p.phases[v].workflowTasks)}/${f1(p.phases[v].markers)}`)],
+    ]),
+    '',
+    `Database work per guarded run: ${f1(p.queriesPerRun.count)} queries (${split(p.queriesPerRun)}), ${f2(p.queriesPerRun.ms)} ms summed client-observed latency`,
+    table(['statement (by transaction)', 'per run', 'ms per run'], kinds.map(([k, t]) => [k, f1(t.count), f2(t.ms)])),
+    '',
+    `Each step called directly, outside Temporal (${p.runs} calls each), ms`,
+    table(['step', 'p50', 'p99', 'mean', 'queries', 'of which'], p.steps.map((s) => [s.step, f2(s.ms.p50), f2(s.ms.p99), f2(s.ms.mean), f1(s.queries.count), split(s.queries)])),
+  ];
+}
+
+export function formatText(r: BenchResults): string {
+  return [...mainTables(r), ...(r.profile ? ['', ...profileTables(r.profile)] : [])].join('\n');
+}

@@ -1,0 +1,84 @@
+import { spawn } from 'node:child_process';
+import { chown, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createSandbox, type Sandbox } from '@airlock/activities';
+import { summarize } from './stats.js';
+import { f1, ratio, table } from './table.js';
+
+// Per-run overhead of the shell sandbox: /bin/true spawned plainly, under a bare
+// bwrap line (the one in shared/notes/sandbox.md), and through Sandbox.run with
+// each limiter (fresh scratch dir, cgroup or prlimit, kill and clean-up included).
+// Variants are interleaved round-robin so load drift hits them alike.
+//
+//   npx tsx bench/src/sandbox-overhead.ts [--runs=200] [--warmup=10]
+
+const arg = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
+const runs = arg('runs', 200);
+const warmup = arg('warmup', 10);
+
+function timedSpawn(command: string, args: string[]): Promise<number> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env: { PATH: '/usr/bin:/bin' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(performance.now() - started) : reject(new Error(`${command} exited ${code}`))));
+  });
+}
+
+async function bareBwrap(): Promise<number> {
+  const started = performance.now();
+  const scratch = await mkdtemp(path.join(os.tmpdir(), 'airlock-bench-'));
+  const root = process.getuid?.() === 0;
+  if (root) await chown(scratch, 65534, 65534);
+  const bwrap = [
+    'bwrap', '--unshare-all', '--die-with-parent', '--new-session', '--clearenv', '--setenv', 'PATH', '/usr/bin:/bin',
+    '--ro-bind', '/usr', '/usr', '--symlink', 'usr/bin', '/bin', '--symlink', 'usr/lib', '/lib', '--symlink', 'usr/lib64', '/lib64',
+    '--ro-bind', '/etc/ld.so.cache', '/etc/ld.so.cache', '--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp',
+    '--bind', scratch, '/scratch', '--remount-ro', '/', '--chdir', '/scratch', '--hostname', 'sandbox', '/bin/true',
+  ];
+  const [command, ...args] = root ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...bwrap] : bwrap;
+  await timedSpawn(command!, args);
+  await rm(scratch, { recursive: true, force: true });
+  return performance.now() - started;
+}
+
+async function sandboxed(sandbox: Sandbox): Promise<number> {
+  const started = performance.now();
+  const result = await sandbox.run({ command: ['/bin/true'], timeoutMs: 10_000 });
+  if (result.exitCode !== 0) throw new Error(`sandboxed /bin/true exited ${result.exitCode}: ${result.stderr}`);
+  return performance.now() - started;
+}
+
+async function main(): Promise<void> {
+  const cgroupSandbox = await createSandbox({ selfTest: false });
+  const prlimitSandbox = await createSandbox({ selfTest: false, limiter: 'prlimit' });
+  for (const s of [cgroupSandbox, prlimitSandbox]) if (!s.capabilities.available) throw new Error(s.capabilities.reason);
+
+  const variants: [string, () => Promise<number>][] = [
+    ['plain spawn /bin/true', () => timedSpawn('/bin/true', [])],
+    ['bare bwrap line (notes), setpriv', bareBwrap],
+    [`Sandbox.run, ${cgroupSandbox.capabilities.limiter ?? '?'}`, () => sandboxed(cgroupSandbox)],
+    ['Sandbox.run, prlimit fallback', () => sandboxed(prlimitSandbox)],
+  ];
+  const samples = new Map<string, number[]>(variants.map(([name]) => [name, []]));
+  for (let i = 0; i < warmup + runs; i++) {
+    for (const [name, run] of variants) {
+      const ms = await run();
+      if (i >= warmup) samples.get(name)!.push(ms);
+    }
+  }
+
+  const plain = summarize(samples.get(variants[0]![0])!);
+  const rows = variants.map(([name]) => {
+    const s = summarize(samples.get(name)!);
+    return [name, f1(s.p50), f1(s.p90), f1(s.p99), f1(s.mean), ratio(s.p50 / plain.p50), f1(s.p50 - plain.p50)];
+  });
+  console.log(`${runs} runs each (+${warmup} warm-up), interleaved; ms per run of /bin/true`);
+  console.log(`machine: ${os.availableParallelism()} CPUs, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.release()}, node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(table(['variant', 'p50', 'p90', 'p99', 'mean', 'p50 ratio', 'p50 overhead'], rows));
+  const left = await cgroupSandbox.leftovers();
+  if (left.scratchDirs.length + left.cgroups.length > 0) throw new Error(`left behind: ${JSON.stringify(left)}`);
+}
+
+await main();

@@ -1,0 +1,106 @@
+import { ACTION_APPROVE, approvalChannel, approvalMessage, escalationChannel, ReplayGuard, SlackRoutes, type ApprovalCard } from '@airlock/slack';
+import { describe, expect, it } from 'vitest';
+import { slackSignature } from './interactions.js';
+
+const SECRET = 'test-signing-secret';
+
+function signedHeaders(body: string, timestamp: number, secret = SECRET) {
+  return { 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': slackSignature(secret, timestamp, body) };
+}
+
+describe('the replay guard', () => {
+  it('admits a signed request once, and refuses it again within the window', () => {
+    let now = 1_800_000_000_000;
+    const guard = new ReplayGuard(SECRET, () => now);
+    const headers = signedHeaders('payload=a', now / 1000);
+    expect(guard.admit(headers, 'payload=a')).toEqual({ ok: true });
+    expect(guard.admit(headers, 'payload=a')).toEqual({ ok: false, reason: 'replayed request' });
+    // Past the window the entry is forgotten, and the timestamp check refuses the request instead.
+    now += 301_000;
+    expect(guard.admit(headers, 'payload=a')).toEqual({ ok: false, reason: 'timestamp outside the 5-minute window' });
+    guard.admit(signedHeaders('payload=b', now / 1000), 'payload=b');
+    expect(guard.size).toBe(1);
+  });
+
+  it('refuses bad signatures without remembering them, and timestamps too far either way', () => {
+    const now = 1_800_000_000_000;
+    const guard = new ReplayGuard(SECRET, () => now);
+    expect(guard.admit(signedHeaders('payload=a', now / 1000, 'wrong'), 'payload=a')).toEqual({ ok: false, reason: 'signature mismatch' });
+    expect(guard.admit(signedHeaders('payload=a', now / 1000), 'payload=tampered')).toEqual({ ok: false, reason: 'signature mismatch' });
+    expect(guard.size).toBe(0);
+    expect(guard.admit(signedHeaders('payload=a', now / 1000 + 301), 'payload=a').ok).toBe(false);
+    expect(guard.admit(signedHeaders('payload=a', now / 1000 - 301), 'payload=a').ok).toBe(false);
+    expect(guard.admit(signedHeaders('payload=a', now / 1000 + 299), 'payload=a').ok).toBe(true);
+    expect(guard.admit({ 'x-slack-signature': 'v0=abc' }, 'payload=a')).toEqual({ ok: false, reason: 'missing or malformed signature headers' });
+  });
+});
+
+describe('routing', () => {
+  const routes = SlackRoutes.parse({ default: 'C_ALL', tiers: { high: 'C_HIGH', critical: 'C_CRIT' }, teams: { billing: 'C_BILLING' }, escalations: { 'finance-leads': 'C_LEADS' } });
+
+  it('prefers the tier, then the team, then the default', () => {
+    expect(approvalChannel(routes, { tier: 'critical', team: 'billing' })).toBe('C_CRIT');
+    expect(approvalChannel(routes, { tier: 'medium', team: 'billing' })).toBe('C_BILLING');
+    expect(approvalChannel(routes, { tier: 'medium', team: 'ops' })).toBe('C_ALL');
+  });
+
+  it('posts escalations to the named target, else the next tier up that has a channel', () => {
+    expect(escalationChannel(routes, { to: 'finance-leads', tier: 'high' })).toBe('C_LEADS');
+    expect(escalationChannel(routes, { to: 'role:admin', tier: 'medium' })).toBe('C_HIGH');
+    expect(escalationChannel(routes, { to: 'role:admin', tier: 'critical' })).toBeUndefined();
+  });
+
+  it('refuses routes that are not channel ids, naming the field', () => {
+    const parsed = SlackRoutes.safeParse({ default: '#approvals' });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues[0]?.path).toEqual(['default']);
+  });
+});
+
+describe('the approval message', () => {
+  const card: ApprovalCard = {
+    actionId: 'act_1',
+    approvalId: 'appr_1',
+    round: 1,
+    tool: 'payments.refund',
+    agentId: 'billing-bot',
+    team: 'billing',
+    requestedBy: null,
+    tier: 'high',
+    reasons: ['refunds: <b>big</b>'],
+    args: { note: '```<@U123> & friends```', nested: { a: 1 }, long: 'x'.repeat(500) },
+    argsHash: 'a'.repeat(64),
+    rationale: 'Please <!here> approve <https://evil.test|this>',
+    budgetImpacts: [],
+    deadline: null,
+    requiredApprovals: 1,
+    approverRole: 'approver',
+    approverGroup: null,
+    escalation: null,
+    decisions: [],
+    status: { kind: 'open' },
+    execution: { kind: 'not_started' },
+    consoleUrl: 'http://console.test/',
+  };
+
+  it('escapes everything an agent wrote, so it cannot mention people or forge links', () => {
+    const text = JSON.stringify(approvalMessage(card).blocks);
+    expect(text).not.toMatch(/<!here>|<@U123>|<https:\/\/evil/);
+    expect(text).toContain('&lt;!here&gt;');
+    expect(text).toContain('&lt;b&gt;big&lt;/b&gt;');
+    expect(text).toContain('nested: {\\"a\\":1}');
+    // Long values are cut; a code fence inside a value cannot close the block early.
+    expect(text).toContain(`long: ${'x'.repeat(199)}…`);
+    expect(text.match(/```/g)).toHaveLength(2);
+    expect(text).toContain('none: waits until decided');
+  });
+
+  it('keeps the buttons only while the round is open', () => {
+    const open = approvalMessage(card).blocks;
+    expect(open.some((b) => b.type === 'actions')).toBe(true);
+    const closed = approvalMessage({ ...card, status: { kind: 'expired', at: new Date(0) } }).blocks;
+    expect(closed.some((b) => b.type === 'actions')).toBe(false);
+    expect(JSON.stringify(closed)).toContain('<http://console.test/#approval-appr_1|Open in console>');
+    expect(JSON.stringify(open)).toContain(ACTION_APPROVE);
+  });
+});

@@ -1,0 +1,192 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** A Slack account as users.info / users.lookupByEmail describe it. */
+export interface FakeSlackUser {
+  id: string;
+  name: string;
+  email?: string;
+  /** Slack's `is_email_confirmed`; true unless said otherwise. */
+  emailConfirmed?: boolean;
+  deleted?: boolean;
+  isBot?: boolean;
+}
+
+export interface RecordedCall {
+  method: string;
+  /** Form fields, with JSON-valued ones (blocks, view) parsed. */
+  args: Record<string, unknown>;
+  response: Record<string, unknown>;
+  at: number;
+}
+
+export interface PostedMessage {
+  channel: string;
+  ts: string;
+  text: string;
+  blocks: Block[];
+  /** Every version, first the posted one, then each chat.update. */
+  versions: { text: string; blocks: Block[] }[];
+}
+
+export type Block = Record<string, unknown> & { type: string };
+
+const JSON_FIELDS = new Set(['blocks', 'view', 'attachments', 'metadata']);
+
+/**
+ * Slack's Web API on loopback: records every call and answers the way Slack does
+ * for the methods the app uses. Waiters resolve on recorded calls, so tests
+ * never sleep for a fixed time.
+ */
+export class FakeSlackApi {
+  private readonly recorded: RecordedCall[] = [];
+  private readonly messages = new Map<string, PostedMessage>();
+  private readonly users = new Map<string, FakeSlackUser>();
+  private readonly waiters = new Set<() => void>();
+  private counter = 0;
+
+  private constructor(
+    private readonly server: Server,
+    private readonly token: string,
+    users: FakeSlackUser[],
+  ) {
+    for (const user of users) this.users.set(user.id, user);
+  }
+
+  static async start(options: { token: string; users: FakeSlackUser[] }): Promise<FakeSlackApi> {
+    const server = createServer();
+    const api = new FakeSlackApi(server, options.token, options.users);
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      void api.handle(req).then((body) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(body));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return api;
+  }
+
+  /** The Web API base URL for the app's `SLACK_API_URL`. */
+  get url(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/api/`;
+  }
+
+  calls(method?: string): RecordedCall[] {
+    return this.recorded.filter((c) => method === undefined || c.method === method);
+  }
+
+  message(channel: string, ts: string): PostedMessage | undefined {
+    return this.messages.get(`${channel}:${ts}`);
+  }
+
+  /** The first call (already made or still to come) of `method` that matches. */
+  waitForCall(method: string, matches: (call: RecordedCall) => boolean = () => true, timeoutMs = 20_000): Promise<RecordedCall> {
+    return this.waitUntil(`a ${method} call`, () => this.calls(method).find(matches), timeoutMs);
+  }
+
+  /** Resolves once the message (as posted and updated so far) satisfies `matches`. */
+  waitForMessage(channel: string, ts: string, matches: (message: PostedMessage) => boolean, timeoutMs = 20_000): Promise<PostedMessage> {
+    return this.waitUntil(
+      `message ${channel}/${ts} to match`,
+      () => {
+        const message = this.message(channel, ts);
+        return message && matches(message) ? message : undefined;
+      },
+      timeoutMs,
+      () => JSON.stringify(this.message(channel, ts)?.blocks ?? null),
+    );
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve, reject) => this.server.close((error) => (error ? reject(error) : resolve())));
+  }
+
+  private waitUntil<T>(what: string, find: () => T | undefined, timeoutMs: number, describe?: () => string): Promise<T> {
+    const found = find();
+    if (found !== undefined) return Promise.resolve(found);
+    return new Promise<T>((resolve, reject) => {
+      const check = () => {
+        const value = find();
+        if (value === undefined) return;
+        cleanup();
+        resolve(value);
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`fake Slack API: timed out waiting for ${what}${describe ? `; last: ${describe()}` : ''}`));
+      }, timeoutMs);
+      const cleanup = () => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+      };
+      this.waiters.add(check);
+    });
+  }
+
+  private async handle(req: IncomingMessage): Promise<Record<string, unknown>> {
+    const method = new URL(req.url ?? '/', 'http://fake').pathname.replace(/^\/api\//, '');
+    const chunks: Buffer[] = [];
+    for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
+    const args: Record<string, unknown> = {};
+    for (const [key, value] of new URLSearchParams(Buffer.concat(chunks).toString('utf8'))) {
+      args[key] = JSON_FIELDS.has(key) ? (JSON.parse(value) as unknown) : value;
+    }
+    const response = req.headers.authorization === `Bearer ${this.token}` ? this.answer(method, args) : { ok: false, error: 'invalid_auth' };
+    this.recorded.push({ method, args, response, at: Date.now() });
+    for (const waiter of [...this.waiters]) waiter();
+    return response;
+  }
+
+  private answer(method: string, args: Record<string, unknown>): Record<string, unknown> {
+    const text = typeof args.text === 'string' ? args.text : '';
+    const blocks = Array.isArray(args.blocks) ? (args.blocks as Block[]) : [];
+    switch (method) {
+      case 'auth.test':
+        return { ok: true, url: 'https://airlock-test.slack.test/', team: 'Airlock Test', user: 'airlock', team_id: 'T_TEST', user_id: 'U_BOT', bot_id: 'B_BOT' };
+      case 'chat.postMessage': {
+        const target = String(args.channel);
+        // Posting to a user id opens (or reuses) the DM with them.
+        const channel = /^[UW]/.test(target) ? `D${target.slice(1)}` : target;
+        const ts = `${1_800_000_000 + ++this.counter}.${String(this.counter).padStart(6, '0')}`;
+        this.messages.set(`${channel}:${ts}`, { channel, ts, text, blocks, versions: [{ text, blocks }] });
+        return { ok: true, channel, ts, message: { type: 'message', text, blocks, bot_id: 'B_BOT', ts } };
+      }
+      case 'chat.update': {
+        const channel = String(args.channel);
+        const ts = String(args.ts);
+        const message = this.messages.get(`${channel}:${ts}`);
+        if (!message) return { ok: false, error: 'message_not_found' };
+        Object.assign(message, { text, blocks });
+        message.versions.push({ text, blocks });
+        return { ok: true, channel, ts, text };
+      }
+      case 'chat.postEphemeral':
+        return { ok: true, message_ts: `${1_800_000_000 + ++this.counter}.000000` };
+      case 'views.open':
+        return { ok: true, view: { ...(args.view as Record<string, unknown>), id: `V${++this.counter}` } };
+      case 'users.info': {
+        const user = this.users.get(String(args.user));
+        return user ? { ok: true, user: slackUser(user) } : { ok: false, error: 'user_not_found' };
+      }
+      case 'users.lookupByEmail': {
+        const email = String(args.email).toLowerCase();
+        const user = [...this.users.values()].find((u) => u.email?.toLowerCase() === email);
+        return user ? { ok: true, user: slackUser(user) } : { ok: false, error: 'users_not_found' };
+      }
+      default:
+        return { ok: false, error: 'unknown_method' };
+    }
+  }
+}
+
+function slackUser(user: FakeSlackUser): Record<string, unknown> {
+  return {
+    id: user.id,
+    team_id: 'T_TEST',
+    name: user.name,
+    deleted: user.deleted ?? false,
+    is_bot: user.isBot ?? false,
+    is_email_confirmed: user.emailConfirmed ?? true,
+    profile: { real_name: user.name, display_name: user.name, ...(user.email ? { email: user.email } : {}) },
+  };
+}

@@ -1,0 +1,409 @@
+import { randomBytes } from 'node:crypto';
+import { defaultActivityDeps } from '@airlock/activities';
+import { awaitOutcome, submitAction } from '@airlock/core/gateway';
+import { createAgent, createBudget, createUser } from '@airlock/db';
+import { resumeScope, suspendAndCancel } from '@airlock/ops';
+import { compilePolicy, type CompiledPolicy } from '@airlock/policy';
+import { DEFAULT_POLICY_FILE, loadPolicyFile } from '@airlock/policy/files';
+import { ACTION_APPROVE, ACTION_DENY, ACTION_OPEN_CONSOLE, DENY_MODAL, startSlackApp, type RunningSlackApp } from '@airlock/slack';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refundRequest, submitAndWaitForApproval, waitForStatus } from '../support/actions.js';
+import { seedTeam, startHarness, type Harness } from '../support/harness.js';
+import { FakeSlackApi, type PostedMessage, type RecordedCall } from './fake-slack-api.js';
+import { button, buttonClick, buttons, modalSubmission, send, signInteraction, visibleText, type SlackClicker } from './interactions.js';
+
+const BOT_TOKEN = 'xoxb-airlock-test-token';
+const SIGNING_SECRET = randomBytes(16).toString('hex');
+const ROUTES = {
+  default: 'C_APPROVALS',
+  tiers: { critical: 'C_CRITICAL' },
+  teams: { billing: 'C_BILLING' },
+  escalations: { 'role:admin': 'C_ADMINS' },
+};
+
+const alice: SlackClicker = { id: 'U_ALICE', name: 'alice' };
+const bob: SlackClicker = { id: 'U_BOB', name: 'bob' };
+const carol: SlackClicker = { id: 'U_CAROL', name: 'carol' };
+const mallory: SlackClicker = { id: 'U_MALLORY', name: 'mallory' };
+const impostor: SlackClicker = { id: 'U_IMPOSTOR', name: 'alice-lookalike' };
+const ghost: SlackClicker = { id: 'U_GHOST', name: 'ghost' };
+
+const defaultPolicy = loadPolicyFile(DEFAULT_POLICY_FILE);
+let activePolicy: CompiledPolicy = defaultPolicy;
+
+let h: Harness;
+let fake: FakeSlackApi;
+let slack: RunningSlackApp;
+let eventsUrl: string;
+
+beforeAll(async () => {
+  h = await startHarness({ deps: (db) => defaultActivityDeps(db, { current: () => activePolicy }) });
+  await seedTeam(h.db);
+  await createUser(h.db, { id: 'carol', role: 'approver' });
+  await h.db.prisma.slackUserLink.create({ data: { slackUserId: carol.id, userId: 'carol', createdBy: 'bob' } });
+  await createAgent(h.db, { id: 'ops-bot', team: 'ops', allowedTools: ['payments.*'] });
+  await createBudget(h.db, { scope: 'team', target: 'billing', period: 'month', currency: 'USD', limit: '100000.00', approvalThreshold: '50000.00' });
+  fake = await FakeSlackApi.start({
+    token: BOT_TOKEN,
+    users: [
+      { id: alice.id, name: 'alice', email: 'alice@example.test' },
+      { id: bob.id, name: 'bob', email: 'BOB@example.test' },
+      { id: 'U_OWNER', name: 'owner', email: 'owner@example.test' },
+      { id: mallory.id, name: 'mallory', email: 'mallory@elsewhere.test' },
+      // Claims alice's address but Slack never confirmed it: never a match.
+      { id: impostor.id, name: 'alice-lookalike', email: 'alice@example.test', emailConfirmed: false },
+      { id: carol.id, name: 'carol' },
+    ],
+  });
+  const started = await startSlackApp({
+    env: {
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: fake.url,
+      AIRLOCK_SLACK_ROUTES: JSON.stringify(ROUTES),
+      AIRLOCK_SLACK_PORT: '0',
+      AIRLOCK_SLACK_HOST: '127.0.0.1',
+      AIRLOCK_SLACK_DM_ASSIGNEES: 'true',
+      AIRLOCK_CONSOLE_URL: 'http://console.airlock.test',
+      LOG_LEVEL: process.env.SLACK_TEST_LOG_LEVEL ?? 'error',
+    },
+    db: h.db,
+    databaseUrl: h.database.url,
+    temporal: h.client,
+    log: () => undefined,
+  });
+  if (!started?.url) throw new Error('the Slack app did not start in HTTP mode');
+  slack = started;
+  eventsUrl = started.url;
+});
+
+afterAll(async () => {
+  await slack?.stop();
+  await fake?.close();
+  await h?.close();
+});
+
+/** The approval message of an action posted to `channel` (waits for the notifier). */
+async function posted(actionId: string, channel: string): Promise<PostedMessage> {
+  const call = await fake.waitForCall('chat.postMessage', (c) => c.args.channel === channel && JSON.stringify(c.args.blocks).includes(actionId));
+  const { channel: conversation, ts } = call.response as { channel: string; ts: string };
+  return fake.message(conversation, ts)!;
+}
+
+async function click(message: PostedMessage, actionId: string, user: SlackClicker) {
+  return send(eventsUrl, signInteraction(buttonClick(message, actionId, user), { secret: SIGNING_SECRET }));
+}
+
+const ephemeralTo = (user: SlackClicker, matches: (text: string) => boolean = () => true) =>
+  fake.waitForCall('chat.postEphemeral', (c) => c.args.user === user.id && matches(String(c.args.text)));
+
+async function auditRows(actionId: string, type: string) {
+  return h.db.prisma.auditEvent.findMany({ where: { actionId, type }, orderBy: { seq: 'asc' } });
+}
+
+describe('approval messages', () => {
+  it('posts to the routed channel with tool, tier, reasons, redacted arguments, rationale, budget, deadline, quorum and buttons', async () => {
+    const { actionId, argsHash, status } = await submitAndWaitForApproval(
+      h.client,
+      h.taskQueue,
+      refundRequest({
+        args: { paymentId: 'pay_123', amount: '125.00', currency: 'USD', reason: 'duplicate charge; customer jane.doe@example.com' },
+        rationale: 'Charged twice for order 881. <!channel> please look',
+      }),
+    );
+    const message = await posted(actionId, 'C_BILLING');
+    const text = visibleText(message);
+    expect(text).toContain('Approval needed: payments.refund');
+    expect(text).toContain(':large_orange_circle: high');
+    expect(text).toContain('refunds: refunds over 50.00 need an approver');
+    expect(text).toContain('paymentId: pay_123');
+    expect(text).toContain('amount: 125.00');
+    // Arguments and rationale are the redacted ones; an agent's text cannot ping a channel.
+    expect(text).not.toContain('jane.doe@example.com');
+    expect(text).toContain('[REDACTED:email]');
+    expect(text).toContain('Charged twice for order 881. &lt;!channel&gt; please look');
+    expect(text).not.toContain('<!channel>');
+    expect(text).toMatch(/\*Deadline\*\\n<!date\^\d+\^/);
+    expect(text).toContain('0 of 1 approval (approver)');
+    expect(text).toContain('billing-bot (team billing)');
+    expect(text).toMatch(/\*Budget impact\*\\n• team billing, per month: this action 125\.00 USD \(spent [\d.]+, reserved [\d.]+ of 100000(\.00)?, approval above 50000(\.00)?\)/);
+
+    const approve = button(message.blocks, ACTION_APPROVE);
+    expect(approve).toMatchObject({ style: 'primary', value: JSON.stringify({ actionId, round: 1, argsHash }) });
+    expect(approve.confirm).toBeUndefined();
+    expect(button(message.blocks, ACTION_DENY)).toMatchObject({ style: 'danger' });
+    expect(button(message.blocks, ACTION_OPEN_CONSOLE)).toMatchObject({ url: `http://console.airlock.test/#approval-${status.approval!.approvalId}` });
+
+    // Eligible approvers with a Slack account get a DM too (by confirmed email, or carol by her link);
+    // the agent's owner is not eligible.
+    const dms = await Promise.all([posted(actionId, alice.id), posted(actionId, bob.id), posted(actionId, carol.id)]);
+    expect(dms.map((m) => m.channel)).toEqual(['D_ALICE', 'D_BOB', 'D_CAROL']);
+    expect(fake.calls('chat.postMessage').some((c) => c.args.channel === 'U_OWNER')).toBe(false);
+    // Exactly once per (action, round, target), even though several audit events followed.
+    expect(fake.calls('chat.postMessage').filter((c) => JSON.stringify(c.args.blocks).includes(actionId))).toHaveLength(4);
+  });
+
+  it('approve: the tool runs and every copy of the message shows who decided, without buttons', async () => {
+    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
+    const message = await posted(actionId, 'C_BILLING');
+    const dm = await posted(actionId, alice.id);
+    expect((await click(message, ACTION_APPROVE, alice)).status).toBe(200);
+
+    expect((await awaitOutcome(h.client, actionId)).status).toBe('executed');
+    for (const copy of [message, dm]) {
+      const done = await fake.waitForMessage(copy.channel, copy.ts, (m) => visibleText(m).includes('succeeded'));
+      expect(buttons(done.blocks)).toEqual([]);
+      expect(visibleText(done)).toContain('Approved: payments.refund');
+      expect(visibleText(done)).toMatch(/:white_check_mark: \*alice\* approved <!date\^\d+\^/);
+      expect(visibleText(done)).toContain('Approved by alice');
+      expect(visibleText(done)).toContain(`<http://console.airlock.test/#approval-`);
+    }
+    const decision = await h.db.prisma.approvalDecision.findFirstOrThrow({ where: { approval: { actionId } } });
+    expect(decision).toMatchObject({ userId: 'alice', channel: 'slack', decision: 'approve' });
+  });
+
+  it('deny opens a modal; submitting it denies with the feedback for the model', async () => {
+    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
+    const message = await posted(actionId, 'C_BILLING');
+    expect((await click(message, ACTION_DENY, bob)).status).toBe(200);
+
+    const opened = await fake.waitForCall('views.open', (c) => JSON.stringify(c.args.view).includes(actionId));
+    expect(opened.args.trigger_id).toMatch(/^trigger\./);
+    const view = (opened.response as { view: Record<string, unknown> }).view;
+    expect(view).toMatchObject({ type: 'modal', callback_id: DENY_MODAL });
+    // Nothing is decided until the modal is submitted.
+    expect((await waitForStatus(h.client, actionId, () => true)).approval?.decisions).toEqual([]);
+
+    const feedback = 'Check the order history first: order 881 was charged once.';
+    const submission = modalSubmission(view, bob, { feedback, comment: 'not a duplicate charge' });
+    expect((await send(eventsUrl, signInteraction(submission, { secret: SIGNING_SECRET }))).status).toBe(200);
+
+    expect(await awaitOutcome(h.client, actionId)).toEqual({ status: 'denied', actionId, reason: 'not a duplicate charge', feedback, deniedBy: 'bob' });
+    const done = await fake.waitForMessage(message.channel, message.ts, (m) => visibleText(m).includes('Denied by bob'));
+    expect(buttons(done.blocks)).toEqual([]);
+    expect(visibleText(done)).toContain(':no_entry: *bob* denied');
+    expect(visibleText(done)).toContain('“not a duplicate charge”');
+  });
+
+  it('critical tiers confirm before approving, and show quorum progress after the first of two approvals', async () => {
+    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '1500.00' }));
+    const message = await posted(actionId, 'C_CRITICAL');
+    expect(visibleText(message)).toContain(':red_circle: critical');
+    expect(visibleText(message)).toContain('0 of 2 approvals');
+    expect(button(message.blocks, ACTION_APPROVE).confirm).toMatchObject({
+      title: { type: 'plain_text', text: 'Approve a critical action?' },
+      confirm: { type: 'plain_text', text: 'Approve' },
+      deny: { type: 'plain_text', text: 'Cancel' },
+    });
+
+    await click(message, ACTION_APPROVE, alice);
+    const progress = await fake.waitForMessage(message.channel, message.ts, (m) => visibleText(m).includes('1 of 2 approvals'));
+    expect(visibleText(progress)).toContain('Waiting for 1 more approval');
+    expect(visibleText(progress)).toContain('*alice* approved');
+    expect(buttons(progress.blocks).map((b) => b.action_id)).toEqual([ACTION_APPROVE, ACTION_DENY, ACTION_OPEN_CONSOLE]);
+
+    await click(progress, ACTION_APPROVE, bob);
+    expect((await awaitOutcome(h.client, actionId)).status).toBe('executed');
+    const done = await fake.waitForMessage(message.channel, message.ts, (m) => visibleText(m).includes('succeeded'));
+    expect(visibleText(done)).toContain('Approved by alice, bob');
+    expect(visibleText(done)).toContain('2 of 2 approvals');
+    expect(buttons(done.blocks)).toEqual([]);
+  });
+
+  it('an escalation posts to the next channel; the deadline then shows timed out everywhere', async () => {
+    activePolicy = compilePolicy(
+      `apiVersion: airlock/v1
+rules:
+  - id: quick-refunds
+    tools: [payments.refund]
+    tier: high
+    outcome: require_approval
+    reason: refunds need a person, quickly
+    approval: { deadline: 4s, escalation: [{ after: 1s, to: "role:admin" }] }
+`,
+      'slack-expiring.yaml',
+    );
+    try {
+      const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
+      const message = await posted(actionId, 'C_BILLING');
+      const escalated = await posted(actionId, 'C_ADMINS');
+      expect(visibleText(escalated)).toContain('escalated to role:admin (level 1)');
+      expect(buttons(escalated.blocks).map((b) => b.action_id)).toContain(ACTION_APPROVE);
+
+      expect((await awaitOutcome(h.client, actionId)).status).toBe('expired');
+      for (const copy of [message, escalated]) {
+        const done = await fake.waitForMessage(copy.channel, copy.ts, (m) => visibleText(m).includes('Timed out: payments.refund'));
+        expect(visibleText(done)).toContain('no decision before the deadline');
+        expect(buttons(done.blocks)).toEqual([]);
+      }
+    } finally {
+      activePolicy = defaultPolicy;
+    }
+  });
+
+  it('the kill switch cancels the approval and the message says so', async () => {
+    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ agentId: 'ops-bot' }));
+    // No team route for "ops": the default channel.
+    const message = await posted(actionId, 'C_APPROVALS');
+    await suspendAndCancel({ db: h.db, temporal: h.client }, { scope: 'agent', target: 'ops-bot', reason: 'incident 42', by: 'bob' });
+    try {
+      expect((await awaitOutcome(h.client, actionId)).status).toBe('cancelled');
+      const done = await fake.waitForMessage(message.channel, message.ts, (m) => visibleText(m).includes('Cancelled: payments.refund'));
+      expect(visibleText(done)).toContain('cancelled by the kill switch (agent ops-bot) by bob: incident 42');
+      expect(buttons(done.blocks)).toEqual([]);
+    } finally {
+      await resumeScope({ db: h.db }, { scope: 'agent', target: 'ops-bot', by: 'bob' });
+    }
+  });
+});
+
+describe('request security', () => {
+  async function criticalApproval() {
+    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '1500.00' }));
+    return { actionId, message: await posted(actionId, 'C_CRITICAL') };
+  }
+
+  async function assertUntouched(actionId: string) {
+    const status = await waitForStatus(h.client, actionId, () => true);
+    expect(status.phase).toBe('awaiting_approval');
+    expect(status.approval?.decisions).toEqual([]);
+    expect(await auditRows(actionId, 'slack.decision_refused')).toEqual([]);
+  }
+
+  it('refuses a forged signature with 401 and does nothing', async () => {
+    const { actionId, message } = await criticalApproval();
+    const forged = signInteraction(buttonClick(message, ACTION_APPROVE, alice), { secret: 'not-the-signing-secret' });
+    expect((await send(eventsUrl, forged)).status).toBe(401);
+    const unsigned = { ...forged, headers: { 'content-type': forged.headers['content-type']! } };
+    expect((await send(eventsUrl, unsigned)).status).toBe(401);
+    await assertUntouched(actionId);
+  });
+
+  it('refuses timestamps outside the 5-minute window, past or future, even when correctly signed', async () => {
+    const { actionId, message } = await criticalApproval();
+    const now = Math.floor(Date.now() / 1000);
+    for (const timestamp of [now - 301, now + 301]) {
+      const request = signInteraction(buttonClick(message, ACTION_APPROVE, alice), { secret: SIGNING_SECRET, timestamp });
+      expect((await send(eventsUrl, request)).status).toBe(401);
+    }
+    await assertUntouched(actionId);
+  });
+
+  it('refuses a replayed request: the same signed click counts once', async () => {
+    const { actionId, message } = await criticalApproval();
+    const request = signInteraction(buttonClick(message, ACTION_APPROVE, alice), { secret: SIGNING_SECRET });
+    expect((await send(eventsUrl, request)).status).toBe(200);
+    expect((await send(eventsUrl, request)).status).toBe(401);
+    const status = await waitForStatus(h.client, actionId, (s) => (s.approval?.decisions.length ?? 0) > 0);
+    expect(status.approval?.decisions.map((d) => d.approverId)).toEqual(['alice']);
+    await fake.waitForMessage(message.channel, message.ts, (m) => visibleText(m).includes('1 of 2 approvals'));
+    // The replay never reached the listeners: no "already decided" refusal was audited.
+    expect(await auditRows(actionId, 'slack.decision_refused')).toEqual([]);
+  });
+});
+
+describe('who may decide', () => {
+  it('refuses an unknown Slack user (and an unconfirmed email) ephemerally, and audits it', async () => {
+    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
+    const message = await posted(actionId, 'C_BILLING');
+
+    await click(message, ACTION_APPROVE, mallory);
+    const refusal = await ephemeralTo(mallory);
+    expect(refusal.args).toMatchObject({ channel: 'C_BILLING' });
+    expect(String(refusal.args.text)).toContain('Your approval was not recorded: no Airlock user has the confirmed email of your Slack account');
+
+    await click(message, ACTION_APPROVE, ghost);
+    expect(String((await ephemeralTo(ghost)).args.text)).toContain('Slack does not know your account');
+
+    await click(message, ACTION_DENY, impostor);
+    const unconfirmed = await ephemeralTo(impostor);
+    expect(String(unconfirmed.args.text)).toContain('the email of your Slack account is not confirmed');
+    // Turned away before the modal.
+    expect(fake.calls('views.open').some((c) => JSON.stringify(c.args.view).includes(actionId))).toBe(false);
+
+    const rows = await auditRows(actionId, 'slack.decision_refused');
+    expect(rows.map((r) => ({ actor: r.actor, payload: r.payload }))).toEqual([
+      {
+        actor: 'slack:U_MALLORY',
+        payload: expect.objectContaining({ slackUserId: 'U_MALLORY', slackTeamId: 'T_TEST', airlockUserId: null, decision: 'approve', round: 1 }),
+      },
+      { actor: 'slack:U_GHOST', payload: expect.objectContaining({ slackUserId: 'U_GHOST', reason: 'Slack does not know your account' }) },
+      { actor: 'slack:U_IMPOSTOR', payload: expect.objectContaining({ slackUserId: 'U_IMPOSTOR', decision: 'deny' }) },
+    ]);
+    expect((await waitForStatus(h.client, actionId, () => true)).approval?.decisions).toEqual([]);
+  });
+
+  it('refuses self-approval with the validator’s reason, shown only to the clicker and audited', async () => {
+    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ requestedBy: 'alice' }));
+    const message = await posted(actionId, 'C_BILLING');
+    await click(message, ACTION_APPROVE, alice);
+
+    const refusal = await ephemeralTo(alice, (text) => text.includes('requested this action'));
+    expect(String(refusal.args.text)).toContain('alice may not decide: requested this action: nobody approves their own request');
+    const rows = await auditRows(actionId, 'slack.decision_refused');
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      actor: 'user:alice',
+      payload: expect.objectContaining({ airlockUserId: 'alice', reason: expect.stringContaining('alice may not decide: requested this action') }),
+    });
+    expect((await waitForStatus(h.client, actionId, () => true)).approval?.decisions).toEqual([]);
+  });
+
+  it('a double click records one decision and tells the clicker the second was already decided', async () => {
+    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
+    const message = await posted(actionId, 'C_BILLING');
+    const [first, second] = await Promise.all([click(message, ACTION_APPROVE, bob), click(message, ACTION_APPROVE, bob)]);
+    expect([first.status, second.status]).toEqual([200, 200]);
+
+    expect((await awaitOutcome(h.client, actionId)).status).toBe('executed');
+    const notice: RecordedCall = await ephemeralTo(bob, (text) => text.startsWith(':information_source: Already decided: your approval was not recorded'));
+    expect(notice.args.channel).toBe('C_BILLING');
+    expect(await auditRows(actionId, 'approval.decision')).toHaveLength(1);
+    expect(await h.db.prisma.approvalDecision.count({ where: { approval: { actionId } } })).toBe(1);
+    expect(await h.db.prisma.ledgerEntry.count({ where: { idempotencyKey: `${actionId}:run` } })).toBe(1);
+    expect(await auditRows(actionId, 'slack.decision_refused')).toHaveLength(1);
+  });
+
+  it('an explicitly linked Slack account decides as its Airlock user', async () => {
+    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
+    const message = await posted(actionId, 'C_BILLING');
+    await click(message, ACTION_APPROVE, carol);
+    expect((await awaitOutcome(h.client, actionId)).status).toBe('executed');
+    const decision = await h.db.prisma.approvalDecision.findFirstOrThrow({ where: { approval: { actionId } } });
+    expect(decision).toMatchObject({ userId: 'carol', channel: 'slack' });
+  });
+});
+
+describe('secrets', () => {
+  it('never sends a token or the signing secret in any Slack call', () => {
+    const messages = ['chat.postMessage', 'chat.update', 'chat.postEphemeral', 'views.open'].flatMap((method) => fake.calls(method));
+    const sent = JSON.stringify(messages.map((c) => c.args));
+    expect(messages.length).toBeGreaterThan(10);
+    expect(sent).not.toContain(BOT_TOKEN);
+    expect(sent).not.toContain(SIGNING_SECRET);
+  });
+});
+
+describe('start-up', () => {
+  it('skips with one clear line when the Slack tokens are not configured', async () => {
+    const lines: string[] = [];
+    const running = await startSlackApp({ env: {}, db: h.db, databaseUrl: h.database.url, temporal: h.client, log: (line) => lines.push(line) });
+    expect(running).toBeUndefined();
+    expect(lines).toEqual(['Slack: not configured (SLACK_BOT_TOKEN / SLACK_SIGNING_SECRET unset), skipping']);
+  });
+
+  it('rejects a configured app without routes, naming the variable', async () => {
+    await expect(
+      startSlackApp({ env: { SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET }, db: h.db, databaseUrl: h.database.url, temporal: h.client }),
+    ).rejects.toThrow(/AIRLOCK_SLACK_ROUTES: is required when Slack is configured/);
+  });
+});
+
+// The ids the tests use must be the ones the decisions carry: a sanity check on the helpers themselves.
+describe('the signed-request helper', () => {
+  it('produces requests the receiver accepts for a button that does nothing (open in console)', async () => {
+    const { actionId } = await submitAction(h.client, h.taskQueue, refundRequest());
+    const message = await posted(actionId, 'C_BILLING');
+    expect((await click(message, ACTION_OPEN_CONSOLE, alice)).status).toBe(200);
+  });
+});
