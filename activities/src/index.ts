@@ -51,6 +51,7 @@ export {
   type BuiltinTools,
   type BuiltinToolsDeps,
   type BuiltinToolsConfigInput,
+  type HttpAllowEntryInput,
   type CircuitSnapshot,
   type CircuitState,
   type HostResolver,

@@ -62,21 +62,24 @@ async function main(): Promise<void> {
     ['Sandbox.run, prlimit fallback', () => sandboxed(prlimitSandbox)],
   ];
   const samples = new Map<string, number[]>(variants.map(([name]) => [name, []]));
+  const failures = new Map<string, string[]>(variants.map(([name]) => [name, []]));
   for (let i = 0; i < warmup + runs; i++) {
     for (const [name, run] of variants) {
-      const ms = await run();
-      if (i >= warmup) samples.get(name)!.push(ms);
+      // A failed start (e.g. the machine's pid limits hit by other work) is reported, not timed.
+      const ms = await run().catch((error: Error) => (failures.get(name)!.push(error.message), undefined));
+      if (i >= warmup && ms !== undefined) samples.get(name)!.push(ms);
     }
   }
 
   const plain = summarize(samples.get(variants[0]![0])!);
   const rows = variants.map(([name]) => {
     const s = summarize(samples.get(name)!);
-    return [name, f1(s.p50), f1(s.p90), f1(s.p99), f1(s.mean), ratio(s.p50 / plain.p50), f1(s.p50 - plain.p50)];
+    return [name, String(s.n), f1(s.p50), f1(s.p90), f1(s.p99), f1(s.mean), ratio(s.p50 / plain.p50), f1(s.p50 - plain.p50)];
   });
   console.log(`${runs} runs each (+${warmup} warm-up), interleaved; ms per run of /bin/true`);
   console.log(`machine: ${os.availableParallelism()} CPUs, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.release()}, node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-  console.log(table(['variant', 'p50', 'p90', 'p99', 'mean', 'p50 ratio', 'p50 overhead'], rows));
+  console.log(table(['variant', 'n', 'p50', 'p90', 'p99', 'mean', 'p50 ratio', 'p50 overhead'], rows));
+  for (const [name, errors] of failures) if (errors.length > 0) console.log(`${name}: ${errors.length} failed start(s), e.g. ${errors[0]}`);
   const left = await cgroupSandbox.leftovers();
   if (left.scratchDirs.length + left.cgroups.length > 0) throw new Error(`left behind: ${JSON.stringify(left)}`);
 }

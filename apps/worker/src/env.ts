@@ -5,6 +5,7 @@ import { z } from 'zod';
 /** What every worker needs beyond connections: the policy file and the payload keys. */
 const workerSettings = keyringEnv.extend({
   AIRLOCK_POLICY_FILE: z.string().min(1).optional().describe('the policy file; unset = the bundled default policy'),
+  AIRLOCK_TOOLS_CONFIG: z.string().min(1).optional().describe('JSON file configuring the built-in tools (shell, http, sql, fs); unset = demo tools only'),
 });
 
 /**

@@ -37,7 +37,7 @@ const ready = await lifecycle.run(async (signal) => {
     bundleWorkflows(),
   ]);
   signal.throwIfAborted();
-  const settingsForWorker = workerSettings(env, (line) => console.log(line));
+  const settingsForWorker = await workerSettings(env, (line) => console.log(line));
   lifecycle.onStop('policy watcher', async () => settingsForWorker.stop());
   const worker = await runAirlockWorker({
     connection,
@@ -46,6 +46,7 @@ const ready = await lifecycle.run(async (signal) => {
     db,
     workflowBundle,
     policy: settingsForWorker.policy,
+    tools: settingsForWorker.tools,
     dataConverter: settingsForWorker.dataConverter,
   });
   lifecycle.onStop('worker (drained)', () => worker.stop());

@@ -116,7 +116,7 @@ async function startAirlock(signal: AbortSignal): Promise<string[]> {
     onWaiting: (reason) => console.log(`  waiting for Temporal at ${settings.address} (${reason})`),
   });
   lifecycle.onStop('Temporal connection', () => closeConnection(connection));
-  const settingsForWorker = workerSettings(env, (line) => console.log(`  ${line}`));
+  const settingsForWorker = await workerSettings(env, (line) => console.log(`  ${line}`));
   lifecycle.onStop('policy watcher', async () => settingsForWorker.stop());
   const worker = await runAirlockWorker({
     connection,
@@ -125,6 +125,7 @@ async function startAirlock(signal: AbortSignal): Promise<string[]> {
     db,
     workflowBundle,
     policy: settingsForWorker.policy,
+    tools: settingsForWorker.tools,
     dataConverter: settingsForWorker.dataConverter,
   });
   lifecycle.onStop('worker (drained)', () => worker.stop());

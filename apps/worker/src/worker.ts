@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { createActivities, defaultActivityDeps, type ActivityDeps, type PolicySource } from '@airlock/activities';
+import { createActivities, defaultActivityDeps, type ActivityDeps, type PolicySource, type ToolDefinition } from '@airlock/activities';
 import { DEFAULT_POLICY_FILE, PolicyStore } from '@airlock/policy/files';
 import type { Db } from '@airlock/db';
 import type { DataConverter } from '@temporalio/common';
@@ -33,6 +33,8 @@ export interface AirlockWorkerOptions {
   deps?: ActivityDeps;
   /** The active policy; defaults to the bundled default policy file. */
   policy?: PolicySource;
+  /** Tools beyond the demo pack (e.g. the built-in shell/http/sql/fs tools). */
+  tools?: readonly ToolDefinition[];
   identity?: string;
   /** Must match the clients' (e.g. the payload encryption codec). */
   dataConverter?: DataConverter;
@@ -45,7 +47,7 @@ export function createAirlockWorker(options: AirlockWorkerOptions): Promise<Work
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     workflowBundle: options.workflowBundle,
-    activities: createActivities(options.deps ?? defaultActivityDeps(options.db, options.policy ?? new PolicyStore(DEFAULT_POLICY_FILE))),
+    activities: createActivities(options.deps ?? defaultActivityDeps(options.db, options.policy ?? new PolicyStore(DEFAULT_POLICY_FILE), options.tools)),
     ...(options.identity ? { identity: options.identity } : {}),
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     // In-flight tools get time to finish (and record their result) before a shutdown cancels them.

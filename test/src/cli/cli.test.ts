@@ -33,7 +33,7 @@ async function tempFile(name: string, content: string): Promise<string> {
 describe('airlock policy', () => {
   it('check accepts the default policy and prints its version', async () => {
     const result = await airlock('policy', 'check', defaultPolicy);
-    expect(result).toMatchObject({ code: 0, stdout: expect.stringMatching(/^ok .*default\.yaml: 7 rules, 1 rate limits, version [0-9a-f]{16}\n$/) });
+    expect(result).toMatchObject({ code: 0, stdout: expect.stringMatching(/^ok .*default\.yaml: 15 rules, 1 rate limits, version [0-9a-f]{16}\n$/) });
   });
 
   it('check rejects a bad policy naming the file, rule and position, exit 1', async () => {

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { createBuiltinTools, type ToolDefinition } from '@airlock/activities';
 import { dataConverterFor, type Keyring } from '@airlock/codec';
 import { DEFAULT_POLICY_FILE, PolicyStore, watchPolicy } from '@airlock/policy/files';
 import type { DataConverter } from '@temporalio/common';
@@ -5,20 +7,47 @@ import type { DataConverter } from '@temporalio/common';
 export interface WorkerSettings {
   policy: PolicyStore;
   dataConverter: DataConverter;
+  /** Built-in tools (shell, http, sql, fs) the tools config enables. */
+  tools: ToolDefinition[];
   /** Stops watching the policy file. */
   stop(): void;
 }
 
+interface WorkerSettingsEnv {
+  AIRLOCK_POLICY_FILE?: string | undefined;
+  AIRLOCK_PAYLOAD_KEYS?: Keyring | undefined;
+  AIRLOCK_TOOLS_CONFIG?: string | undefined;
+}
+
 /**
  * The policy store (reloaded when the file changes; a bad edit keeps the last good
- * policy and is reported) and the payload codec the clients must share.
+ * policy and is reported), the payload codec the clients must share, and the
+ * built-in tools with their sandbox, self-tested at start-up.
  */
-export function workerSettings(env: { AIRLOCK_POLICY_FILE?: string | undefined; AIRLOCK_PAYLOAD_KEYS?: Keyring | undefined }, log: (line: string) => void): WorkerSettings {
+export async function workerSettings(env: WorkerSettingsEnv, log: (line: string) => void): Promise<WorkerSettings> {
   const file = env.AIRLOCK_POLICY_FILE ?? DEFAULT_POLICY_FILE;
   const policy = new PolicyStore(file);
   log(`policy ${file} version ${policy.current().version}`);
   const stop = watchPolicy(policy, file, (result) =>
     log(result.ok ? `policy reloaded: version ${result.version}` : `policy NOT reloaded, version ${result.activeVersion} stays active: ${result.error.message}`),
   );
-  return { policy, dataConverter: dataConverterFor(env.AIRLOCK_PAYLOAD_KEYS), stop };
+  return { policy, dataConverter: dataConverterFor(env.AIRLOCK_PAYLOAD_KEYS), tools: await builtinToolsFrom(env.AIRLOCK_TOOLS_CONFIG, log), stop };
+}
+
+async function builtinToolsFrom(configFile: string | undefined, log: (line: string) => void): Promise<ToolDefinition[]> {
+  if (!configFile) return [];
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(configFile, 'utf8'));
+  } catch (error) {
+    throw new Error(`AIRLOCK_TOOLS_CONFIG ${configFile}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  const builtins = createBuiltinTools(raw as Parameters<typeof createBuiltinTools>[0]);
+  log(`built-in tools: ${builtins.tools.map((t) => t.name).join(', ') || 'none enabled'}`);
+  if (builtins.tools.some((t) => t.name === 'shell.exec')) {
+    // Loud but not fatal: an unavailable sandbox makes shell.exec refuse every run (fail closed).
+    const { capabilities } = await builtins.sandbox();
+    log(capabilities.available ? `sandbox ready (limits by ${capabilities.limiter ?? 'none'})` : `SANDBOX UNAVAILABLE, shell.exec will refuse to run: ${capabilities.reason ?? 'unknown reason'}`);
+  }
+  return builtins.tools;
 }
