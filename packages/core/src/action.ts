@@ -7,12 +7,41 @@ const Identifier = z
   .max(128)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'letters, digits and . _ : - only');
 
+const MAX_ARGS_BYTES = 256 * 1024;
+
+/** The arguments as JSON text, or undefined when they are not JSON at all (BigInt, cycles). */
+function jsonText(args: Record<string, unknown>): string | undefined {
+  try {
+    return JSON.stringify(args);
+  } catch {
+    return undefined;
+  }
+}
+
+function fitsInPayload(args: Record<string, unknown>): boolean {
+  const text = jsonText(args);
+  return text !== undefined && new TextEncoder().encode(text).length <= MAX_ARGS_BYTES;
+}
+
+/**
+ * Tool arguments: a JSON object bounded well under Temporal's 2 MB payload limit
+ * (a huge request is a clear 400, not a server error) and storable in PostgreSQL.
+ */
+export const ToolArgs = z
+  .record(z.string(), z.unknown())
+  .refine(fitsInPayload, { message: 'arguments must be JSON of at most 256 KiB' })
+  .refine((args) => !jsonText(args)?.includes('\\u0000'), { message: 'arguments must not contain NUL characters (PostgreSQL cannot store them)' });
+
 /** What an agent asks for. Validated at every entry point (SDK, REST). */
 export const ActionRequest = z.object({
   agentId: Identifier,
   tool: z.string().min(1).max(128).regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/, 'dotted lower-case name, e.g. payments.refund'),
-  args: z.record(z.string(), z.unknown()),
-  rationale: z.string().max(4000).default(''),
+  args: ToolArgs,
+  rationale: z
+    .string()
+    .max(4000)
+    .refine((text) => !text.includes('\u0000'), { message: 'must not contain NUL characters' })
+    .default(''),
   idempotencyKey: z.string().min(1).max(200),
   /** The human the agent acts for, if any; they can never approve this action. */
   requestedBy: Identifier.optional(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ToolArgs } from './action.js';
 import type { Role } from './risk.js';
 
 export const Channel = z.enum(['console', 'api', 'slack', 'sdk']);
@@ -18,7 +19,7 @@ export const ApprovalDecision = z.object({
   /** Deny only: guidance returned to the model. */
   feedback: z.string().max(4000).optional(),
   /** Approve only: approve these arguments instead; they are re-classified and may need another round. */
-  editedArgs: z.record(z.string(), z.unknown()).optional(),
+  editedArgs: ToolArgs.optional(),
 }).refine((d) => !(d.editedArgs && d.decision !== 'approve'), { path: ['editedArgs'], message: 'only an approval can edit the arguments' });
 export type ApprovalDecision = z.infer<typeof ApprovalDecision>;
 

@@ -43,8 +43,15 @@ export function compilePolicy(text: string, source: string): CompiledPolicy {
       doc.errors.map((e) => ({ path: '(file)', line: e.linePos?.[0].line, column: e.linePos?.[0].col, message: e.message.split('\n')[0] ?? e.message })),
     );
   }
-  const parsed = PolicyFile.safeParse(doc.toJS());
-  if (!parsed.success) throw new PolicyError(source, zodProblems(parsed.error, doc.toJS()));
+  let raw: unknown;
+  try {
+    // Resolving aliases can still fail (an alias without its anchor, an alias bomb).
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    throw new PolicyError(source, [{ path: '(file)', message: error instanceof Error ? error.message : String(error) }]);
+  }
+  const parsed = PolicyFile.safeParse(raw);
+  if (!parsed.success) throw new PolicyError(source, zodProblems(parsed.error, raw));
   const file = parsed.data;
   const env = createPolicyEnvironment();
   const problems: PolicyProblem[] = [];
