@@ -36,7 +36,7 @@ export function perCall(stats: QueryStats, calls: number): QueryStats {
 function request(): GuardedActionInput {
   const key = nextId('step');
   const req = ActionRequest.parse({ agentId: nextAgent(), tool: 'demo.echo', args: { message: key }, rationale: 'benchmark', idempotencyKey: key });
-  return { actionId: deriveActionId(req.agentId, req.idempotencyKey), argsHash: argsHash(req.args), request: req };
+  return { actionId: deriveActionId('bench-profile', req.agentId, req.idempotencyKey), argsHash: argsHash(req.args), request: req };
 }
 
 /**

@@ -43,7 +43,7 @@ export async function submitAction(client: Client, taskQueue: string, raw: unkno
   const parsed = ActionRequest.safeParse(raw);
   if (!parsed.success) throw new InvalidRequestError(formatZodError(parsed.error));
   const request = parsed.data;
-  const actionId = deriveActionId(request.agentId, request.idempotencyKey);
+  const actionId = deriveActionId(taskQueue, request.agentId, request.idempotencyKey);
   const workflowId = workflowIdForAction(actionId);
   const input: GuardedActionInput = { actionId, argsHash: hashArgs(request.args), request };
   try {

@@ -13,11 +13,13 @@ export function argsHash(args: unknown): string {
 }
 
 /**
- * The action id for an (agent, idempotency key) pair: asking twice yields the same
- * id, hence the same workflow id, so the tool can never run twice.
+ * The action id for an (installation, agent, idempotency key) triple: asking twice
+ * yields the same id, hence the same workflow id, so the tool can never run twice.
+ * The installation is its task queue, so two Airlocks sharing a Temporal namespace
+ * never collide on workflow ids.
  */
-export function deriveActionId(agentId: string, idempotencyKey: string): string {
-  const h = sha256Hex(`airlock/action/v1\n${agentId}\n${idempotencyKey}`);
+export function deriveActionId(taskQueue: string, agentId: string, idempotencyKey: string): string {
+  const h = sha256Hex(`airlock/action/v2\n${taskQueue}\n${agentId}\n${idempotencyKey}`);
   // Shaped as a UUID (version nibble 5-like) for readability in URLs and logs.
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${h.slice(18, 20)}-${h.slice(20, 32)}`;
 }
