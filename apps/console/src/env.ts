@@ -30,3 +30,25 @@ export function consoleConfig(): ConsoleEnv {
   parsed ??= parseEnv(ConsoleEnv, process.env);
   return parsed;
 }
+
+
+/** Sign-in settings: parsed apart from the runtime env so the Auth.js route needs no Temporal or database settings to start. */
+export const AuthEnv = z
+  .object({
+    AUTH_SECRET: z.string().min(32).optional().describe('signs and encrypts session cookies; unset = a random secret per process (sessions end on restart)'),
+    AIRLOCK_OIDC_ISSUER: z.url().optional().describe('OIDC issuer URL of the company identity provider'),
+    AIRLOCK_OIDC_CLIENT_ID: z.string().min(1).optional(),
+    AIRLOCK_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+    AIRLOCK_OIDC_NAME: z.string().min(1).default('Company SSO').describe('the provider name shown on the sign-in button'),
+  })
+  .refine((env) => Boolean(env.AIRLOCK_OIDC_ISSUER) === Boolean(env.AIRLOCK_OIDC_CLIENT_ID && env.AIRLOCK_OIDC_CLIENT_SECRET), {
+    message: 'AIRLOCK_OIDC_ISSUER, AIRLOCK_OIDC_CLIENT_ID and AIRLOCK_OIDC_CLIENT_SECRET are set together or not at all',
+  });
+export type AuthEnv = z.infer<typeof AuthEnv>;
+
+let parsedAuth: AuthEnv | undefined;
+
+export function authConfigEnv(): AuthEnv {
+  parsedAuth ??= parseEnv(AuthEnv, process.env);
+  return parsedAuth;
+}

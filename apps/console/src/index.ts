@@ -25,3 +25,6 @@ export { getOpenApi } from './server/handlers/get-openapi.js';
 export { unknownEndpoint } from './server/handlers/not-found.js';
 export { openApiDocument } from './server/openapi.js';
 export * as schemas from './server/schemas.js';
+
+// The console's own read paths and pure helpers (no Next.js request scope), for tests and benchmarks.
+export * as consoleQueries from './console/queries.js';

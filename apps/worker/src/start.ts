@@ -14,6 +14,7 @@ import { describeExit, killAllManaged } from './launcher/processes.js';
 import { releaseEmbeddedPostgresSignalHooks } from './launcher/signals.js';
 import { resolveTemporalCli, startTemporalDevServer, type DevServer } from './launcher/temporal-dev-server.js';
 import { closeConnection, connectToTemporal, installTemporalRuntime, runAirlockWorker } from './launcher/worker-runtime.js';
+import { persistentSecret } from './launcher/secrets.js';
 import { workerSettings } from './launcher/worker-settings.js';
 import { temporalConnectionSettings } from '@airlock/core/temporal';
 import { bundleWorkflows } from './worker.js';
@@ -198,6 +199,8 @@ async function startConsoleIfWanted(dataDir: string, databaseUrl: string, tempor
       TEMPORAL_NAMESPACE: env.TEMPORAL_NAMESPACE,
       TEMPORAL_TASK_QUEUE: env.TEMPORAL_TASK_QUEUE,
       AIRLOCK_CONSOLE_PORT: String(env.AIRLOCK_CONSOLE_PORT),
+      // Sessions survive restarts: the session-signing secret lives with the rest of the state.
+      AUTH_SECRET: inherited.AUTH_SECRET ?? persistentSecret(path.join(dataDir, 'auth-secret')),
     },
     logFile: path.join(dataDir, 'logs', 'console.log'),
     signal,

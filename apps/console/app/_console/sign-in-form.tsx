@@ -2,14 +2,16 @@
 
 import { useActionState } from 'react';
 import { idle } from '../../src/console/notice.js';
-import { signIn } from './actions.js';
+import { signInWithKey } from './actions.js';
 
 export function SignInForm() {
-  const [notice, action, pending] = useActionState(signIn, idle);
+  const [notice, action, pending] = useActionState(signInWithKey, idle);
   return (
     <form action={action} className="card">
-      <h2>Sign in</h2>
-      <p>Paste your personal Airlock API key (it starts with <code>alk_</code>). It is kept in an HTTP-only cookie for this browser.</p>
+      <h2>Sign in with an API key</h2>
+      <p>
+        Paste your personal Airlock API key (it starts with <code>alk_</code>). Your session is kept in an HTTP-only cookie for this browser.
+      </p>
       <label htmlFor="apiKey">API key</label>
       <input id="apiKey" name="apiKey" type="password" autoComplete="off" required spellCheck={false} />
       <button type="submit" disabled={pending}>

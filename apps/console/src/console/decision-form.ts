@@ -12,4 +12,6 @@ export const ConsoleDecisionForm = z.object({
   decision: DecisionKind,
   comment: optionalText(DecisionBody.shape.comment),
   feedback: optionalText(DecisionBody.shape.feedback),
+  /** Approve with edits: the edited arguments as JSON text. */
+  editedArgs: optionalText(z.string().max(100_000).optional()),
 });

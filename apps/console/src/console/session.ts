@@ -1,36 +1,34 @@
-import { cookies, headers } from 'next/headers';
-import { consoleConfig } from '../env.js';
-import { principalForKey, type UserPrincipal } from '../server/auth.js';
+import { roleAtLeast, type Role } from '@airlock/core';
+import { redirect } from 'next/navigation';
 import { apiContext } from '../server/runtime-context.js';
+import { auth } from './auth.js';
 
-// Until Auth.js arrives the session is the person's own API key, kept where page scripts cannot read it.
-const SESSION_COOKIE = 'airlock_session';
-const SESSION_SECONDS = 8 * 60 * 60;
-
-/** The signed-in person, re-checked on every request so a revoked key ends the session at once. */
-export async function signedInUser(): Promise<UserPrincipal | null> {
-  const key = (await cookies()).get(SESSION_COOKIE)?.value;
-  if (!key) return null;
-  const principal = await principalForKey(apiContext().db, key);
-  return principal?.kind === 'user' ? principal : null;
+/** A signed-in person as the console knows them: role and groups fresh from the database. */
+export interface ConsoleUser {
+  userId: string;
+  name: string;
+  email: string;
+  role: Role;
 }
 
-export async function startSession(key: string): Promise<void> {
-  (await cookies()).set(SESSION_COOKIE, key, {
-    httpOnly: true,
-    sameSite: 'strict',
-    secure: await servedOverHttps(),
-    path: '/',
-    maxAge: SESSION_SECONDS,
-  });
+/** The signed-in person, re-checked on every request: a revoked key or a deleted user ends the session at once. */
+export async function signedInUser(): Promise<ConsoleUser | null> {
+  const session = await auth();
+  const who = session?.airlock;
+  if (!who) return null;
+  const { prisma } = apiContext().db;
+  if (who.keyId) {
+    const key = await prisma.apiKey.findUnique({ where: { id: who.keyId }, select: { userId: true, revokedAt: true } });
+    if (!key || key.revokedAt || key.userId !== who.userId) return null;
+  }
+  const user = await prisma.user.findUnique({ where: { id: who.userId }, select: { id: true, name: true, email: true, role: true } });
+  return user ? { userId: user.id, name: user.name, email: user.email, role: user.role } : null;
 }
 
-export async function endSession(): Promise<void> {
-  (await cookies()).delete(SESSION_COOKIE);
-}
-
-async function servedOverHttps(): Promise<boolean> {
-  const publicUrl = consoleConfig().AIRLOCK_PUBLIC_URL;
-  if (publicUrl) return publicUrl.startsWith('https:');
-  return (await headers()).get('x-forwarded-proto') === 'https';
+/** For pages: the signed-in person with at least `role`, or a redirect to sign in. */
+export async function requirePageUser(role: Role = 'viewer'): Promise<ConsoleUser> {
+  const user = await signedInUser();
+  if (!user) redirect('/sign-in');
+  if (!roleAtLeast(user.role, role)) redirect('/?denied=1');
+  return user;
 }

@@ -1,0 +1,131 @@
+import { roleAtLeast } from '@airlock/core';
+import Link from 'next/link';
+import { notFound } from 'next/navigation';
+import { actionDetail } from '../../../../src/console/action-detail.js';
+import { requirePageUser } from '../../../../src/console/session.js';
+import { apiContext } from '../../../../src/server/runtime-context.js';
+import { ActionId } from '../../../../src/server/schemas.js';
+import { quorumOf } from '../../../../src/server/views.js';
+import { AuditTable } from '../../../_console/audit-table.js';
+import { BudgetImpact, storedImpacts } from '../../../_console/budget-impact.js';
+import { Countdown } from '../../../_console/countdown.js';
+import { DecisionControls } from '../../../_console/decision-controls.js';
+import { LiveRefresh } from '../../../_console/live-refresh.js';
+import { PlanSteps } from '../../../_console/plan-steps.js';
+
+export const dynamic = 'force-dynamic';
+
+export default async function ActionPage({ params }: { params: Promise<{ id: string }> }) {
+  const user = await requirePageUser();
+  const id = ActionId.safeParse((await params).id);
+  if (!id.success) notFound();
+  const detail = await actionDetail(apiContext(), id.data);
+  if (!detail) notFound();
+  const { row, live, timeline } = detail;
+  const approval = row.approvals[0];
+  const flags = live?.guardrailFlags ?? (Array.isArray(row.guardrailFlags) ? row.guardrailFlags.filter((f): f is string => typeof f === 'string') : []);
+  const reasons = Array.isArray(row.riskReasons) ? row.riskReasons.filter((r): r is string => typeof r === 'string') : [];
+  const impacts = live?.budgetImpacts ?? storedImpacts(approval?.budgetImpact);
+  const quorum = approval ? quorumOf(approval) : null;
+  const open = approval?.status === 'open';
+  return (
+    <>
+      <p>
+        <Link href="/">← Inbox</Link>
+      </p>
+      <div className="page-head">
+        <h1>
+          <code>{row.tool}</code> <span className={`tier tier-${row.riskTier ?? 'unknown'}`}>{row.riskTier ?? 'unclassified'} risk</span>
+        </h1>
+        <LiveRefresh actionId={row.id} />
+      </div>
+      <p className="meta">
+        Status <strong>{row.status.replace('_', ' ')}</strong>
+        {live && <> · workflow {live.phase.replace('_', ' ')}</>} · requested by agent <strong>{row.agentId}</strong>
+        {row.requestedBy && <> for {row.requestedBy}</>} at {row.createdAt.toISOString().slice(0, 16).replace('T', ' ')} UTC
+      </p>
+
+      <div className="grid2">
+        <section className="card" aria-labelledby="rationale-heading">
+          <h2 id="rationale-heading">Agent’s rationale</h2>
+          <p>{row.rationale || <em>none given</em>}</p>
+          <h3>Guardrail flags</h3>
+          {flags.length === 0 ? (
+            <p className="muted">None raised.</p>
+          ) : (
+            <ul>
+              {flags.map((f) => (
+                <li key={f} className="urgent">
+                  {f}
+                </li>
+              ))}
+            </ul>
+          )}
+        </section>
+        <section className="card" aria-labelledby="risk-heading">
+          <h2 id="risk-heading">Risk and policy</h2>
+          <ul>{reasons.length ? reasons.map((r) => <li key={r}>{r}</li>) : <li>No policy reason recorded.</li>}</ul>
+          <p className="muted small">Policy version {row.policyVersion ? <code>{row.policyVersion.slice(0, 12)}</code> : 'unknown'}</p>
+        </section>
+      </div>
+
+      <section className="card" aria-labelledby="args-heading">
+        <h2 id="args-heading">Arguments</h2>
+        <p className="muted small">As stored: sensitive values are redacted before they reach the database.</p>
+        <pre>{JSON.stringify(row.args, null, 2)}</pre>
+      </section>
+
+      {live?.plan && (
+        <section className="card" aria-labelledby="plan-heading">
+          <h2 id="plan-heading">Plan and rollback</h2>
+          <PlanSteps steps={live.plan.steps} />
+        </section>
+      )}
+
+      <section className="card" aria-labelledby="budget-heading">
+        <h2 id="budget-heading">Budget impact</h2>
+        <BudgetImpact impacts={impacts} />
+      </section>
+
+      {approval && quorum && (
+        <section className="card" aria-labelledby="quorum-heading">
+          <h2 id="quorum-heading">Approval (round {approval.round})</h2>
+          <p>
+            <strong>{approval.status}</strong> · {quorum.approvals} of {quorum.required} approvals, {quorum.denials} denials · {approval.approverRole} role or higher
+            {approval.approverGroup && <> in {approval.approverGroup}</>} · deadline <Countdown deadline={approval.deadline?.toISOString() ?? null} />
+          </p>
+          <progress max={quorum.required} value={quorum.approvals} aria-label="Approvals so far" />
+          {approval.decisions.length > 0 && (
+            <ul>
+              {approval.decisions.map((d) => (
+                <li key={d.id}>
+                  {d.userId} {d.decision === 'approve' ? 'approved' : 'denied'} via {d.channel}
+                  {d.comment && <>: “{d.comment}”</>}
+                  {d.feedback && <> (feedback: “{d.feedback}”)</>}
+                  {d.editedArgs !== null && <> with edited arguments</>}
+                </li>
+              ))}
+            </ul>
+          )}
+        </section>
+      )}
+
+      {open && approval && roleAtLeast(user.role, 'approver') && (
+        <DecisionControls actionId={row.id} argsHash={approval.argsHash} tier={row.riskTier} args={row.args as Record<string, unknown>} />
+      )}
+      {open && !roleAtLeast(user.role, 'approver') && <p className="muted">Your role ({user.role}) may view this action but not decide it.</p>}
+
+      {row.outcome !== null && (
+        <section className="card" aria-labelledby="outcome-heading">
+          <h2 id="outcome-heading">Outcome</h2>
+          <pre>{JSON.stringify(row.outcome, null, 2)}</pre>
+        </section>
+      )}
+
+      <section aria-labelledby="timeline-heading">
+        <h2 id="timeline-heading">Timeline</h2>
+        <AuditTable events={timeline} caption="Audit events for this action" />
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,34 @@
+import type { ReactNode } from 'react';
+import { requirePageUser } from '../../src/console/session.js';
+import { signOut } from '../_console/actions.js';
+import { NavLink } from '../_console/nav-link.js';
+
+// Per person, per request: never prerendered.
+export const dynamic = 'force-dynamic';
+
+export default async function ConsoleLayout({ children }: { children: ReactNode }) {
+  const user = await requirePageUser();
+  return (
+    <>
+      <a href="#content" className="skip">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <nav aria-label="Console">
+          <strong>Airlock</strong>
+          <NavLink href="/">Inbox</NavLink>
+          <NavLink href="/audit">Audit log</NavLink>
+          <NavLink href="/agents">Agents</NavLink>
+          <NavLink href="/policies">Policies</NavLink>
+        </nav>
+        <form action={signOut}>
+          <span>
+            {user.name} <span className="muted">({user.role})</span>
+          </span>{' '}
+          <button type="submit">Sign out</button>
+        </form>
+      </header>
+      <main id="content">{children}</main>
+    </>
+  );
+}

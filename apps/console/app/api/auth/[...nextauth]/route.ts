@@ -1,0 +1,3 @@
+import { handlers } from '../../../../src/console/auth.js';
+
+export const { GET, POST } = handlers;

@@ -1,0 +1,3 @@
+import { postConsoleDecision } from '../../../../src/console/decision-route.js';
+
+export const POST = postConsoleDecision;

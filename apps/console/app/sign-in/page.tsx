@@ -1,0 +1,35 @@
+import { redirect } from 'next/navigation';
+import { oidcProviderName } from '../../src/console/auth.js';
+import { signedInUser } from '../../src/console/session.js';
+import { signInWithOidc } from '../_console/actions.js';
+import { SignInForm } from '../_console/sign-in-form.js';
+
+export const dynamic = 'force-dynamic';
+
+const OIDC_ERRORS: Record<string, string> = {
+  AccessDenied: 'Your identity provider signed you in, but no Airlock user has that verified email address. Ask an admin to add you.',
+  Configuration: 'Single sign-on is misconfigured on the server. An admin can find the details in the console’s log.',
+};
+
+export default async function SignInPage({ searchParams }: { searchParams: Promise<{ error?: string }> }) {
+  if (await signedInUser()) redirect('/');
+  const { error } = await searchParams;
+  const sso = oidcProviderName();
+  return (
+    <main className="narrow">
+      <h1>Airlock</h1>
+      {error && error !== 'CredentialsSignin' && (
+        <p role="alert" className="notice error">
+          {OIDC_ERRORS[error] ?? 'Sign-in did not complete. Try again.'}
+        </p>
+      )}
+      {sso && (
+        <form action={signInWithOidc} className="card">
+          <h2>Single sign-on</h2>
+          <button type="submit">Sign in with {sso}</button>
+        </form>
+      )}
+      <SignInForm />
+    </main>
+  );
+}

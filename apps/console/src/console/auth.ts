@@ -1,0 +1,107 @@
+import { randomBytes } from 'node:crypto';
+import NextAuth, { CredentialsSignin, type NextAuthConfig } from 'next-auth';
+import Credentials from 'next-auth/providers/credentials';
+import type { Provider } from 'next-auth/providers';
+import { authConfigEnv } from '../env.js';
+import { principalForKey } from '../server/auth.js';
+import { apiContext } from '../server/runtime-context.js';
+
+declare module 'next-auth' {
+  interface Session {
+    /** Who the cookie belongs to; role and key revocation are re-read from the database on every request. */
+    airlock?: { userId: string; keyId: string | null };
+  }
+}
+declare module '@auth/core/jwt' {
+  interface JWT {
+    airlockUserId?: string;
+    airlockKeyId?: string | null;
+  }
+}
+
+export const API_KEY_PROVIDER = 'api-key';
+export const OIDC_PROVIDER = 'oidc';
+const SESSION_SECONDS = 8 * 60 * 60;
+
+class UnknownKey extends CredentialsSignin {
+  override code = 'unknown_key';
+}
+
+// Without AUTH_SECRET the embedded default still works: sessions simply end when the console restarts.
+const fallbackSecret = randomBytes(32).toString('base64url');
+
+function providers(): Provider[] {
+  const env = authConfigEnv();
+  const list: Provider[] = [
+    Credentials({
+      id: API_KEY_PROVIDER,
+      name: 'API key',
+      credentials: { apiKey: { label: 'API key', type: 'password' } },
+      // The "user" handed to Auth.js is the key: its id is kept so revoking the key ends the session.
+      async authorize(credentials) {
+        const key = typeof credentials.apiKey === 'string' ? credentials.apiKey.trim() : '';
+        const principal = key ? await principalForKey(apiContext().db, key) : null;
+        if (principal?.kind !== 'user') throw new UnknownKey();
+        return { id: principal.keyId, name: principal.name };
+      },
+    }),
+  ];
+  if (env.AIRLOCK_OIDC_ISSUER && env.AIRLOCK_OIDC_CLIENT_ID && env.AIRLOCK_OIDC_CLIENT_SECRET) {
+    list.push({
+      id: OIDC_PROVIDER,
+      name: env.AIRLOCK_OIDC_NAME,
+      type: 'oidc',
+      issuer: env.AIRLOCK_OIDC_ISSUER,
+      clientId: env.AIRLOCK_OIDC_CLIENT_ID,
+      clientSecret: env.AIRLOCK_OIDC_CLIENT_SECRET,
+      checks: ['pkce', 'state', 'nonce'],
+    });
+  }
+  return list;
+}
+
+/** Which sign-in methods the sign-in page offers. */
+export function oidcProviderName(): string | null {
+  const env = authConfigEnv();
+  return env.AIRLOCK_OIDC_ISSUER ? env.AIRLOCK_OIDC_NAME : null;
+}
+
+async function userIdForEmail(email: unknown, verified: unknown): Promise<string | null> {
+  // Only an address the identity provider vouches for may name an Airlock user.
+  if (typeof email !== 'string' || verified === false) return null;
+  const user = await apiContext().db.prisma.user.findFirst({ where: { email: { equals: email, mode: 'insensitive' } }, select: { id: true } });
+  return user?.id ?? null;
+}
+
+function config(): NextAuthConfig {
+  return {
+    secret: authConfigEnv().AUTH_SECRET ?? fallbackSecret,
+    trustHost: true,
+    providers: providers(),
+    session: { strategy: 'jwt', maxAge: SESSION_SECONDS },
+    pages: { signIn: '/sign-in', error: '/sign-in' },
+    callbacks: {
+      async signIn({ account, profile }) {
+        if (account?.provider !== OIDC_PROVIDER) return true;
+        return (await userIdForEmail(profile?.email, profile?.email_verified)) !== null;
+      },
+      async jwt({ token, account, user, profile }) {
+        if (account?.provider === API_KEY_PROVIDER && user.id) {
+          const row = await apiContext().db.prisma.apiKey.findUnique({ where: { id: user.id }, select: { userId: true } });
+          if (row?.userId) Object.assign(token, { airlockUserId: row.userId, airlockKeyId: user.id });
+        } else if (account?.provider === OIDC_PROVIDER) {
+          const userId = await userIdForEmail(profile?.email, profile?.email_verified);
+          if (userId) Object.assign(token, { airlockUserId: userId, airlockKeyId: null });
+        }
+        return token;
+      },
+      session({ session, token }) {
+        if (token.airlockUserId) session.airlock = { userId: token.airlockUserId, keyId: token.airlockKeyId ?? null };
+        return session;
+      },
+    },
+  };
+}
+
+// Lazy: configuration is read on the first request, never at build time.
+export const { handlers, auth, signIn, signOut } = NextAuth(() => config());

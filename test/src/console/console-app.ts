@@ -1,0 +1,75 @@
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { freePorts } from '../start/launcher.js';
+import { repoRoot } from '../support/binaries.js';
+
+const consoleDir = path.join(repoRoot, 'apps/console');
+const nextBin = path.join(repoRoot, 'node_modules/next/dist/bin/next');
+
+/** Builds the console unless `.next` is newer than every source file (a build takes ~45 s; reuse saves it). */
+export async function ensureConsoleBuilt(): Promise<void> {
+  const buildId = path.join(consoleDir, '.next/BUILD_ID');
+  if (existsSync(buildId)) {
+    const built = (await stat(buildId)).mtimeMs;
+    const newest = Math.max(...(await Promise.all(['app', 'src'].map((dir) => newestMtime(path.join(consoleDir, dir))))));
+    if (newest < built) return;
+  }
+  await promisify(execFile)(process.execPath, [nextBin, 'build', '--webpack'], {
+    cwd: consoleDir,
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+    maxBuffer: 32 * 1024 * 1024,
+    timeout: 240_000,
+  });
+}
+
+async function newestMtime(dir: string): Promise<number> {
+  let newest = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) newest = Math.max(newest, (await stat(path.join(entry.parentPath, entry.name))).mtimeMs);
+  }
+  return newest;
+}
+
+export interface RunningConsole {
+  url: string;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** `next start` of the built console on a free port, against the given database and Temporal task queue. */
+export async function startConsole(env: { DATABASE_URL: string; TEMPORAL_ADDRESS: string; TEMPORAL_TASK_QUEUE: string } & Record<string, string>): Promise<RunningConsole> {
+  const [port] = await freePorts(1);
+  // "localhost": the name `next start` gives itself in the forwarded headers Auth.js builds its OIDC redirects from.
+  const url = `http://localhost:${port}`;
+  const child = spawn(process.execPath, [nextBin, 'start', '-p', String(port)], {
+    cwd: consoleDir,
+    env: { ...process.env, ...env, NEXT_TELEMETRY_DISABLED: '1', AUTH_SECRET: 'e2e-secret-e2e-secret-e2e-secret-e2e', AIRLOCK_PUBLIC_URL: url },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stdout.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`next start exited early:\n${log}`);
+    try {
+      if ((await fetch(`${url}/sign-in`)).ok) break;
+    } catch {
+      // Not listening yet.
+    }
+    if (Date.now() > deadline) throw new Error(`next start did not answer within 60 s:\n${log}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    url,
+    output: () => log,
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}

@@ -1,0 +1,238 @@
+import { awaitOutcome } from '@airlock/core/gateway';
+import { createApiKey } from '@airlock/db';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { refundRequest, submitAndWaitForApproval } from '../support/actions.js';
+import { seedTeam, startHarness, type Harness } from '../support/harness.js';
+import { launchChromium, screenshot, signedIn } from './browser.js';
+import { ensureConsoleBuilt, startConsole, type RunningConsole } from './console-app.js';
+import { startFakeOidc, type FakeOidc } from './fake-oidc.js';
+
+// The built console (`next start`) in real headless Chromium, against a real worker, Temporal and PostgreSQL.
+describe('console in the browser', () => {
+  let h: Harness;
+  let app: RunningConsole;
+  let browser: Browser;
+  let oidc: FakeOidc;
+  const keys = { alice: '', victor: '', bob: '' };
+
+  beforeAll(async () => {
+    const built = ensureConsoleBuilt();
+    h = await startHarness();
+    await seedTeam(h.db);
+    for (const user of ['alice', 'victor', 'bob'] as const) keys[user] = (await createApiKey(h.db, { userId: user })).key;
+    oidc = await startFakeOidc();
+    await built;
+    app = await startConsole({
+      DATABASE_URL: h.database.url,
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TEMPORAL_TASK_QUEUE: h.taskQueue,
+      AIRLOCK_OIDC_ISSUER: oidc.issuer,
+      AIRLOCK_OIDC_CLIENT_ID: oidc.clientId,
+      AIRLOCK_OIDC_CLIENT_SECRET: oidc.clientSecret,
+      AIRLOCK_OIDC_NAME: 'Test SSO',
+    });
+    browser = await launchChromium();
+  }, 300_000);
+
+  afterAll(async () => {
+    if (process.env.AIRLOCK_E2E_LOG) console.log(app?.output());
+    await browser?.close();
+    await app?.stop();
+    await oidc?.close();
+    await h?.close();
+  });
+
+  it('refuses an unknown key and signs an approver in', async () => {
+    const context = await browser.newContext({ baseURL: app.url });
+    const page = await context.newPage();
+    await page.goto('/');
+    await page.waitForURL(/\/sign-in$/);
+    await page.getByLabel('API key').fill('alk_not_a_real_key');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByText(/That key is unknown, revoked/).waitFor();
+    await screenshot(page, 'sign-in');
+    const cookies = await context.cookies();
+    expect(cookies.filter((c) => c.name.includes('session-token'))).toEqual([]);
+    await context.close();
+
+    const { context: signed, page: signedPage } = await signedIn(browser, app.url, keys.alice);
+    const session = (await signed.cookies()).find((c) => c.name.includes('session-token'));
+    expect(session?.httpOnly).toBe(true);
+    await signedPage.getByRole('button', { name: 'Sign out' }).click();
+    await signedPage.waitForURL(/\/sign-in$/);
+    await signedPage.goto('/audit');
+    await signedPage.waitForURL(/\/sign-in$/);
+    await signed.close();
+
+    // Revoking the key ends the session on the next request, cookie or not.
+    const spare = await createApiKey(h.db, { userId: 'alice' }, 'spare');
+    const revoked = await signedIn(browser, app.url, spare.key);
+    await h.db.prisma.apiKey.update({ where: { id: spare.id }, data: { revokedAt: new Date() } });
+    await revoked.page.goto('/');
+    await revoked.page.waitForURL(/\/sign-in$/);
+    await revoked.context.close();
+  });
+
+  it('signs in through OIDC only a user whose verified email is known', async () => {
+    const attempt = async (email: string, emailVerified: boolean) => {
+      oidc.nextLogin = { email, emailVerified };
+      const context = await browser.newContext({ baseURL: app.url });
+      const page = await context.newPage();
+      await page.goto('/sign-in');
+      await page.getByRole('button', { name: 'Sign in with Test SSO' }).click();
+      await page.waitForURL((url) => url.pathname === '/' || url.searchParams.has('error'));
+      return { context, page };
+    };
+    for (const [email, verified] of [['stranger@example.test', true], ['alice@example.test', false]] as const) {
+      const refused = await attempt(email, verified);
+      await refused.page.getByText(/no Airlock user has that verified email/).waitFor();
+      await refused.context.close();
+    }
+    const { context, page } = await attempt('ALICE@example.test', true);
+    await page.getByRole('heading', { name: 'Inbox' }).waitFor();
+    expect(await page.getByText('alice (approver)').count()).toBe(1);
+    await context.close();
+  });
+
+  it('shows an action arriving live, and approving it returns the agent’s call', async () => {
+    const { context, page } = await signedIn(browser, app.url, keys.alice);
+    await page.locator('[data-live="live"]').waitFor();
+    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '125.00' }));
+    const row = page.locator(`article[data-action-id="${actionId}"]`);
+    await row.waitFor({ timeout: 15_000 });
+    await screenshot(page, 'inbox');
+
+    await row.getByRole('button', { name: 'Approve' }).click();
+    // High tier: a confirmation dialog stands between the click and the decision.
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    await screenshot(page, 'inbox-confirm');
+    await dialog.getByRole('button', { name: 'Approve' }).click();
+    const outcome = await awaitOutcome(h.client, actionId);
+    expect(outcome.status).toBe('executed');
+    await row.waitFor({ state: 'detached', timeout: 15_000 });
+    await context.close();
+  });
+
+  it('denies with feedback from the keyboard', async () => {
+    const { context, page } = await signedIn(browser, app.url, keys.alice);
+    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '300.00' }));
+    await page.locator(`article[data-action-id="${actionId}"]`).waitFor({ timeout: 15_000 });
+    await page.keyboard.press('d');
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel(/Reason/).fill('Not a duplicate');
+    await dialog.getByLabel(/Feedback for the model/).fill('Ask the customer for the second receipt first.');
+    await dialog.getByRole('button', { name: 'Deny' }).click();
+    const outcome = await awaitOutcome(h.client, actionId);
+    expect(outcome).toMatchObject({ status: 'denied', feedback: 'Ask the customer for the second receipt first.', deniedBy: 'alice' });
+    await context.close();
+  });
+
+  it('lets a viewer look but not approve, and the server rejects forged decisions', async () => {
+    const { actionId, argsHash } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '80.00' }));
+    const viewer = await signedIn(browser, app.url, keys.victor);
+    const row = viewer.page.locator(`article[data-action-id="${actionId}"]`);
+    await row.waitFor();
+    expect(await row.getByRole('button', { name: 'Approve' }).count()).toBe(0);
+    await viewer.page.keyboard.press('a');
+
+    const body = { actionId, argsHash, decision: 'approve' };
+    const forged = await viewer.context.request.post('/api/console/decisions', { data: body, headers: { origin: app.url } });
+    expect(forged.status()).toBe(403);
+
+    // An approver's cookie sent from another site (CSRF) is refused before the role is even looked at.
+    const approver = await signedIn(browser, app.url, keys.alice);
+    const crossSite = await approver.context.request.post('/api/console/decisions', { data: body, headers: { origin: 'http://evil.example' } });
+    expect(crossSite.status()).toBe(403);
+
+    const action = await h.db.prisma.action.findUniqueOrThrow({ where: { id: actionId } });
+    expect(action.status).toBe('awaiting_approval');
+    await viewer.context.close();
+    await approver.context.close();
+  });
+
+  it('approves with edited arguments from the action page, after showing the diff', async () => {
+    const { context, page } = await signedIn(browser, app.url, keys.alice);
+    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '90.00' }));
+    await page.goto(`/actions/${actionId}`);
+    await page.getByRole('heading', { name: 'Timeline' }).waitFor();
+    await page.getByLabel('Approve with edited arguments').check();
+    const editor = page.getByLabel('Edited arguments (JSON)');
+    const edited = (await editor.inputValue()).replace('"90.00"', '"-5"');
+    await editor.fill(edited);
+    await page.getByText(/editedArgs\.amount/).waitFor();
+    await editor.fill(edited.replace('"-5"', '"40.00"'));
+    await page.getByText('Valid for the tool’s schema.').waitFor();
+    await page.locator('td.diff-add', { hasText: '"40.00"' }).waitFor();
+    await screenshot(page, 'action-detail');
+    await page.getByRole('button', { name: 'Confirm approval' }).or(page.getByRole('button', { name: 'Approve with edits' })).first().click();
+    const confirm = page.getByRole('button', { name: 'Confirm approval' });
+    if (await confirm.isVisible()) await confirm.click();
+    const outcome = await awaitOutcome(h.client, actionId);
+    expect(outcome.status).toBe('executed');
+    const decision = await h.db.prisma.approvalDecision.findFirstOrThrow({ where: { approval: { actionId }, userId: 'alice' } });
+    expect(decision.editedArgs).toMatchObject({ amount: '40.00' });
+    await context.close();
+  });
+
+  it('pages, verifies and exports the audit log', async () => {
+    const { context, page } = await signedIn(browser, app.url, keys.victor);
+    await page.goto('/audit');
+    await page.getByRole('button', { name: 'Verify hash chain' }).click();
+    await page.getByText(/The chain verifies: \d+ rows/).waitFor();
+    await screenshot(page, 'audit');
+
+    const jsonl = await context.request.get('/api/console/audit/export?format=jsonl');
+    expect(jsonl.status()).toBe(200);
+    const lines = (await jsonl.text()).trim().split('\n').map((l) => JSON.parse(l) as { seq: string; type: string });
+    const total = await h.db.prisma.auditEvent.count();
+    expect(lines).toHaveLength(total);
+    expect(lines.map((l) => Number(l.seq))).toEqual([...lines.map((l) => Number(l.seq))].sort((a, b) => a - b));
+
+    const csv = await context.request.get('/api/console/audit/export?format=csv&actor=user:alice');
+    const rows = (await csv.text()).trim().split('\n');
+    expect(rows[0]).toBe('seq,created_at,type,actor,action_id,event_key,payload,prev_hash,hash');
+    expect(rows.length).toBeGreaterThan(1);
+    expect(rows.slice(1).every((r) => r.split(',')[3] === 'user:alice')).toBe(true);
+
+    const anonymous = await browser.newContext({ baseURL: app.url });
+    expect((await anonymous.request.get('/api/console/audit/export?format=csv')).status()).toBe(401);
+    await anonymous.close();
+    await context.close();
+  });
+
+  it('classifies a sample request on the policies page', async () => {
+    const { context, page } = await signedIn(browser, app.url, keys.victor);
+    await page.goto('/policies');
+    await page.getByRole('button', { name: 'Classify' }).click();
+    await page.getByText(/require approval/).waitFor();
+    await expect.poll(() => page.getByRole('status').filter({ hasText: 'require approval' }).textContent()).toMatch(/high/);
+    await screenshot(page, 'policies');
+    await context.close();
+  });
+
+  it('an admin stops an agent with the kill switch (after typing its id), which cancels its pending action', async () => {
+    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '70.00' }));
+    const { context, page } = await signedIn(browser, app.url, keys.bob);
+    await page.goto('/agents');
+    const card = page.getByRole('region', { name: 'billing-bot' });
+    await card.getByRole('button', { name: 'Kill switch…' }).click();
+    await card.getByLabel('Reason').fill('runaway refunds');
+    await card.getByLabel(/Type .* to confirm/).fill('wrong-id');
+    await card.getByRole('button', { name: 'Stop agent' }).click();
+    await card.getByText(/type the agent id/).waitFor();
+    await card.getByLabel(/Type .* to confirm/).fill('billing-bot');
+    await card.getByRole('button', { name: 'Stop agent' }).click();
+    await card.getByText('stopped', { exact: true }).waitFor({ timeout: 10_000 }).catch(async (error: unknown) => {
+      await screenshot(page, 'agents-failure');
+      throw error;
+    });
+    await screenshot(page, 'agents');
+    expect((await awaitOutcome(h.client, actionId)).status).toBe('cancelled');
+
+    await card.getByRole('button', { name: 'Resume billing-bot' }).click();
+    await card.getByText('active', { exact: true }).waitFor();
+    await context.close();
+  });
+});
