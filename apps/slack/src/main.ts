@@ -2,7 +2,7 @@ import { EnvError } from '@airlock/core/env';
 import { createDb } from '@airlock/db';
 import { NOT_CONFIGURED_LINE, processEnvironment, readSlackAppEnv, readStandaloneEnv, slackConfigured } from './env.js';
 import { startSlackApp } from './start.js';
-import { temporalConnectionOptions } from './temporal.js';
+import { temporalConnectionSettings } from '@airlock/core/temporal';
 
 // The Slack app on its own (`npm start -w @airlock/slack`), against an external
 // Temporal and database; `npm start` runs it in-process instead.
@@ -26,7 +26,7 @@ if (!slackConfigured(readEnvOrExit(() => readSlackAppEnv()))) {
     env: processEnvironment(),
     db,
     databaseUrl: env.DATABASE_URL,
-    temporal: { connection: temporalConnectionOptions(env), namespace: env.TEMPORAL_NAMESPACE },
+    temporal: { connection: temporalConnectionSettings(env, env.TEMPORAL_ADDRESS), namespace: env.TEMPORAL_NAMESPACE },
   });
   const stop = async () => {
     await running?.stop();

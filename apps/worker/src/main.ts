@@ -3,9 +3,9 @@ import { EnvError } from '@airlock/core/env';
 import { createDb } from '@airlock/db';
 import { readWorkerEnv, type WorkerEnv } from './env.js';
 import { assertMigrated } from './launcher/migrations.js';
-import { elapsed, errorMessage, Lifecycle } from './launcher/lifecycle.js';
-import { closeConnection, connectToTemporal, installTemporalRuntime, runAirlockWorker } from './launcher/worker-runtime.js';
-import { workerSettings } from './launcher/worker-settings.js';
+import { elapsed, Lifecycle } from './launcher/lifecycle.js';
+import { closeConnection, connectToTemporal, installTemporalRuntime } from './launcher/worker-runtime.js';
+import { startSupervisedWorker } from './launcher/supervised-worker.js';
 import { temporalConnectionSettings } from '@airlock/core/temporal';
 import { bundleWorkflows } from './worker.js';
 
@@ -37,23 +37,7 @@ const ready = await lifecycle.run(async (signal) => {
     bundleWorkflows(),
   ]);
   signal.throwIfAborted();
-  const settingsForWorker = await workerSettings(env, (line) => console.log(line));
-  lifecycle.onStop('policy watcher', async () => settingsForWorker.stop());
-  const worker = await runAirlockWorker({
-    connection,
-    namespace: env.TEMPORAL_NAMESPACE,
-    taskQueue: env.TEMPORAL_TASK_QUEUE,
-    db,
-    workflowBundle,
-    policy: settingsForWorker.policy,
-    tools: settingsForWorker.tools,
-    dataConverter: settingsForWorker.dataConverter,
-  });
-  lifecycle.onStop('worker (drained)', () => worker.stop());
-  void worker.finished.then(
-    () => lifecycle.fail('the worker stopped unexpectedly'),
-    (error: unknown) => lifecycle.fail(`the worker failed: ${errorMessage(error)}`),
-  );
+  await startSupervisedWorker({ lifecycle, connection, db, workflowBundle, env, log: (line) => console.log(line) });
   return `Airlock worker is ready: task queue ${env.TEMPORAL_TASK_QUEUE}, namespace ${env.TEMPORAL_NAMESPACE} at ${settings.address}`;
 });
 if (ready) console.log(`${ready} (started in ${elapsed(begun)})`);

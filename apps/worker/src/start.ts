@@ -8,14 +8,14 @@ import { CONSOLE_BUILD_COMMAND, consoleIsBuilt, startConsole } from './launcher/
 import { openMigratedDatabase, startDatabaseServer, type DatabaseServer } from './launcher/database.js';
 import { describeFirstStart, seedFirstStart } from './launcher/first-start.js';
 import { claimDataDir } from './launcher/instance-lock.js';
-import { elapsed, errorMessage, Lifecycle } from './launcher/lifecycle.js';
+import { elapsed, Lifecycle } from './launcher/lifecycle.js';
 import { maskDatabaseUrl, table } from './launcher/output.js';
 import { describeExit, killAllManaged } from './launcher/processes.js';
 import { releaseEmbeddedPostgresSignalHooks } from './launcher/signals.js';
 import { resolveTemporalCli, startTemporalDevServer, type DevServer } from './launcher/temporal-dev-server.js';
-import { closeConnection, connectToTemporal, installTemporalRuntime, runAirlockWorker } from './launcher/worker-runtime.js';
+import { closeConnection, connectToTemporal, installTemporalRuntime } from './launcher/worker-runtime.js';
 import { persistentSecret } from './launcher/secrets.js';
-import { workerSettings } from './launcher/worker-settings.js';
+import { startSupervisedWorker } from './launcher/supervised-worker.js';
 import { temporalConnectionSettings } from '@airlock/core/temporal';
 import { bundleWorkflows } from './worker.js';
 
@@ -117,23 +117,7 @@ async function startAirlock(signal: AbortSignal): Promise<string[]> {
     onWaiting: (reason) => console.log(`  waiting for Temporal at ${settings.address} (${reason})`),
   });
   lifecycle.onStop('Temporal connection', () => closeConnection(connection));
-  const settingsForWorker = await workerSettings(env, (line) => console.log(`  ${line}`));
-  lifecycle.onStop('policy watcher', async () => settingsForWorker.stop());
-  const worker = await runAirlockWorker({
-    connection,
-    namespace: env.TEMPORAL_NAMESPACE,
-    taskQueue: env.TEMPORAL_TASK_QUEUE,
-    db,
-    workflowBundle,
-    policy: settingsForWorker.policy,
-    tools: settingsForWorker.tools,
-    dataConverter: settingsForWorker.dataConverter,
-  });
-  lifecycle.onStop('worker (drained)', () => worker.stop());
-  void worker.finished.then(
-    () => lifecycle.fail('the worker stopped unexpectedly'),
-    (error: unknown) => lifecycle.fail(`the worker failed: ${errorMessage(error)}`),
-  );
+  await startSupervisedWorker({ lifecycle, connection, db, workflowBundle, env, log: (line) => console.log(`  ${line}`) });
   step(`worker polling task queue ${env.TEMPORAL_TASK_QUEUE}`, phaseBegun);
   signal.throwIfAborted();
 

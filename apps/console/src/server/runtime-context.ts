@@ -4,7 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { consoleConfig } from '../env.js';
 import type { ApiContext } from './context.js';
 import { policyFromFile } from './policy.js';
-import { temporalConnectionOptions } from './temporal-connection.js';
+import { temporalConnectionSettings } from '@airlock/core/temporal';
 
 // Kept on globalThis so `next dev` module reloads reuse one pool and one connection.
 const holder = globalThis as typeof globalThis & { airlockApiContext?: ApiContext };
@@ -18,7 +18,7 @@ export function apiContext(): ApiContext {
 function createApiContext(): ApiContext {
   const env = consoleConfig();
   // Lazy: the first RPC connects, so a request never waits on a connection it does not need.
-  const connection = Connection.lazy(temporalConnectionOptions(env));
+  const connection = Connection.lazy(temporalConnectionSettings(env, env.TEMPORAL_ADDRESS));
   return {
     db: createDb(env.DATABASE_URL),
     // The workers' converter: with AIRLOCK_PAYLOAD_KEYS set, requests and decisions are encrypted before they leave.
