@@ -54,7 +54,9 @@ export interface BudgetImpactView {
   limit: string;
   approvalThreshold: string | null;
   spent: string;
+  /** Reserved in the period; includes this action when it holds a reservation. */
   reserved: string;
   thisAction: string;
+  /** spent + reserved, counting this action, is above the approval threshold. */
   thresholdCrossed: boolean;
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { MoneyAmount } from '@airlock/core';
+import { MoneyAmount, type BudgetImpactView } from '@airlock/core';
 import type pg from 'pg';
 import { z } from 'zod';
 import type { Db } from '../client.js';
@@ -36,21 +36,11 @@ export const BudgetReservationRequest = z.object({
 export type BudgetReservationRequest = z.input<typeof BudgetReservationRequest>;
 
 /** What an approver sees per budget: the cap, what is already used, and this action's share. */
-export interface BudgetImpact {
-  budgetId: string;
+/** What an approver sees about money (core's view), with the scope, period and period start typed. */
+export interface BudgetImpact extends BudgetImpactView {
   scope: GovernanceScope;
-  target: string;
   period: BudgetPeriod;
   periodStart: string;
-  currency: string;
-  limit: string;
-  approvalThreshold: string | null;
-  spent: string;
-  /** Reserved in the period; includes this action when it holds a reservation. */
-  reserved: string;
-  thisAction: string;
-  /** spent + reserved, counting this action, is above the approval threshold. */
-  thresholdCrossed: boolean;
 }
 
 export type ReserveResult =
