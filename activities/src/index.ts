@@ -1,5 +1,4 @@
 import type { Db } from '@airlock/db';
-import { createAdmission } from './admission.js';
 import { createApprovalActivities } from './approval.js';
 import { createCompensationActivities } from './compensation.js';
 import { createCompletionActivities } from './completion.js';
@@ -10,10 +9,9 @@ import { createRecheckActivities } from './recheck.js';
 import { demoTools } from './tools/demo.js';
 import { createToolRegistry, type ToolDefinition } from './tools/define.js';
 
-/** Every activity, built from injected deps. Workflows see only `typeof` this. */
+/** Every activity, built from injected deps (admission runs inside `admitAndRun`). Workflows see only `typeof` this. */
 export function createActivities(deps: ActivityDeps) {
   return {
-    ...createAdmission(deps),
     ...createFastPath(deps),
     ...createApprovalActivities(deps),
     ...createRecheckActivities(deps),
