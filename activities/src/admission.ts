@@ -1,17 +1,23 @@
-import { roleAtLeast, workflowIdForAction, type ApprovalRequirement, type BudgetImpactView, type Classification, type GuardedActionInput, type PlanStepView } from '@airlock/core';
+import { roleAtLeast, runIdempotencyKey, workflowIdForAction, type ApprovalRequirement, type BudgetImpactView, type Classification, type GuardedActionInput, type PlanStepView } from '@airlock/core';
 import {
-  activeGrantsFor,
-  activeSuspension,
-  consumeRateLimit,
-  consumeStandingApproval,
-  reserveBudget,
+  appendAuditIn,
+  consumeRateLimitIn,
+  consumeStandingApprovalIn,
+  inTransaction,
+  loadRequester,
+  reserveBudgetIn,
+  rollbackWith,
+  usableGrantsIn,
   type AuditEventInput,
+  type RollbackWith,
 } from '@airlock/db';
+import type pg from 'pg';
 import { applicableRateLimits, compileCondition, createPolicyEnvironment, denyWith, escalateToApproval, type PolicyProblem } from '@airlock/policy';
 import { redactText } from '@airlock/guardrails';
-import { assess, loadAgent, type AgentRecord, type Assessment } from './assessment.js';
+import { assess, type AgentRecord, type Assessment } from './assessment.js';
 import { estimateCost } from './cost.js';
-import { recordAdmission } from './records.js';
+import { claimToolRunIn, insertActionIn } from './records.js';
+import { readStoredAdmission } from './stored-admission.js';
 import type { ActivityDeps } from './deps.js';
 
 export interface Admission {
@@ -28,85 +34,105 @@ export interface Admission {
 
 const grantEnv = createPolicyEnvironment();
 
+/** Admission's answer, and whether the tool run was claimed in the same commit (the caller then runs it). */
+export interface AdmissionResult {
+  admission: Admission;
+  runClaimed: boolean;
+}
+
+type EventSink = (suffix: string, type: string, actor: string, payload: Record<string, unknown>) => void;
+
+/** A retry found admission already committed: this attempt is rolled back and the first one read back. */
+const ALREADY_ADMITTED = null;
+
 /**
  * Admission, in order: who is asking (agent, kill switch), what policy and
  * guardrails say, rate limits, budget reservation, standing approvals. Every
  * step that changes the outcome adds a visible reason and an audit row.
- * Idempotent: rate-limit events, reservations and grant uses are keyed by action.
+ *
+ * Everything admission writes (rate-limit event, reservation, grant use, the
+ * action row, the claim of an allowed run, the audit rows) commits in ONE
+ * transaction: it is the whole cost of the decision on the hot path, and a
+ * retry either finds nothing or finds it all. A retry after a commit rolls its
+ * own attempt back and returns the first attempt's decision, so the workflow
+ * always follows what the audit log says.
  */
 export function createAdmission(deps: ActivityDeps) {
   const { db } = deps;
   return {
-    async admitAction(input: GuardedActionInput): Promise<Admission> {
+    async admitAction(input: GuardedActionInput, options: { claimRun: boolean }): Promise<AdmissionResult> {
       const { actionId, argsHash, request } = input;
       const now = new Date();
       const audit: AuditEventInput[] = [];
-      const event = (suffix: string, type: string, actor: string, payload: Record<string, unknown>) =>
-        audit.push({ eventKey: `${actionId}:${suffix}`, actionId, type, actor, payload });
+      const event: EventSink = (suffix, type, actor, payload) => audit.push({ eventKey: `${actionId}:${suffix}`, actionId, type, actor, payload });
 
-      const agent = await loadAgent(deps, request.agentId);
+      const requester = await loadRequester(db, request.agentId);
+      const agent = requester?.agent ?? null;
       const assessment: Assessment = agent
         ? assess(deps, request, agent)
         : { classification: { decision: 'deny', tier: 'critical', reasons: [`unknown agent "${request.agentId}"`] }, redactedArgs: {}, guardrailFlags: [], injectionSuspected: false };
       let { classification } = assessment;
-      let budgetImpacts: BudgetImpactView[] = [];
-      let budgetReserved = false;
-      let standingGrantId: string | undefined;
       const estimate = estimateCost(deps, request.tool, request.args);
       const cost = estimate.ok ? estimate.cost : null;
       if (!estimate.ok) classification = denyWith(classification, `budget: ${estimate.reason}`);
+      const rationale = redactText(request.rationale).text;
 
       event('requested', 'action.requested', `agent:${request.agentId}`, {
         tool: request.tool,
         args: assessment.redactedArgs,
         argsHash,
-        rationale: redactText(request.rationale).text,
+        rationale,
         requestedBy: request.requestedBy ?? null,
       });
 
-      if (agent) {
-        const suspension = await activeSuspension(db, { agentId: agent.id, team: agent.team });
-        if (suspension) {
-          classification = denyWith(classification, `suspended by the kill switch (${suspension.scope} ${suspension.target}) by ${suspension.createdBy}: ${suspension.reason}`, 'critical');
-        }
-        if (classification.decision !== 'deny') classification = await applyRateLimits(deps, actionId, agent, request.tool, classification, now, event);
-        if (classification.decision !== 'deny' && cost) {
-          const reservation = await reserveBudget(db, { actionId, agentId: agent.id, team: agent.team, amount: cost.amount, currency: cost.currency, at: now });
-          budgetImpacts = reservation.impacts;
-          if (reservation.status === 'exceeded') {
-            classification = denyWith(classification, `budget: ${reservation.reason}`);
-            event('budget', 'budget.exceeded', 'system:budget', { reason: reservation.reason, impacts: reservation.impacts });
-          } else if (reservation.status === 'reserved') {
-            budgetReserved = true;
-            event('budget', 'budget.reserved', 'system:budget', { amount: cost.amount, currency: cost.currency, impacts: reservation.impacts });
-            if (reservation.needsApproval) {
-              const policy = deps.policy.current();
-              classification = escalateToApproval(policy, classification, 'medium', `budget: ${cost.amount} ${cost.currency} crosses a budget's approval threshold`, policy.file.defaults.budgetApproval);
+      const result = await inTransaction(db, async (client): Promise<AdmissionResult | typeof ALREADY_ADMITTED | RollbackWith<AdmissionResult | typeof ALREADY_ADMITTED>> => {
+        let budgetImpacts: BudgetImpactView[] = [];
+        let budgetReserved = false;
+        let standingGrantId: string | undefined;
+        if (agent) {
+          const suspension = requester?.suspension;
+          if (suspension) {
+            classification = denyWith(classification, `suspended by the kill switch (${suspension.scope} ${suspension.target}) by ${suspension.createdBy}: ${suspension.reason}`, 'critical');
+          }
+          if (classification.decision !== 'deny') classification = await applyRateLimits(deps, client, actionId, agent, request.tool, classification, now, event);
+          if (classification.decision !== 'deny' && cost) {
+            const reservation = await reserveBudgetIn(client, { actionId, agentId: agent.id, team: agent.team, amount: cost.amount, currency: cost.currency, at: now });
+            budgetImpacts = reservation.impacts;
+            if (reservation.status === 'exceeded') {
+              classification = denyWith(classification, `budget: ${reservation.reason}`);
+              event('budget', 'budget.exceeded', 'system:budget', { reason: reservation.reason, impacts: reservation.impacts });
+            } else if (reservation.status === 'reserved') {
+              budgetReserved = true;
+              event('budget', 'budget.reserved', 'system:budget', { amount: cost.amount, currency: cost.currency, impacts: reservation.impacts });
+              if (reservation.needsApproval) {
+                const policy = deps.policy.current();
+                classification = escalateToApproval(policy, classification, 'medium', `budget: ${cost.amount} ${cost.currency} crosses a budget's approval threshold`, policy.file.defaults.budgetApproval);
+              }
+            }
+          }
+          if (classification.decision === 'require_approval' && !assessment.injectionSuspected) {
+            standingGrantId = await useStandingApproval(client, actionId, agent, request, classification.approval, now);
+            if (standingGrantId) {
+              classification = { ...classification, decision: 'allow', reasons: [...classification.reasons, `covered by standing approval ${standingGrantId}`] };
+              event('standing', 'approval.standing_used', 'system:standing-approval', { grantId: standingGrantId });
             }
           }
         }
-        if (classification.decision === 'require_approval' && !assessment.injectionSuspected) {
-          standingGrantId = await useStandingApproval(deps, actionId, agent, request, classification.approval, now);
-          if (standingGrantId) {
-            classification = { ...classification, decision: 'allow', reasons: [...classification.reasons, `covered by standing approval ${standingGrantId}`] };
-            event('standing', 'approval.standing_used', 'system:standing-approval', { grantId: standingGrantId });
-          }
+        if (assessment.guardrailFlags.length > 0) {
+          event('guardrails', 'guardrail.flagged', 'system:guardrails', { flags: assessment.guardrailFlags });
         }
-      }
-      if (assessment.guardrailFlags.length > 0) {
-        event('guardrails', 'guardrail.flagged', 'system:guardrails', { flags: assessment.guardrailFlags });
-      }
-      event('classified', 'action.classified', 'system:policy', { ...classification, ...(assessment.plan ? { plan: assessment.plan } : {}) });
-      await recordAdmission(
-        db,
-        agent
-          ? {
+        event('classified', 'action.classified', 'system:policy', { ...classification, ...(assessment.plan ? { plan: assessment.plan } : {}) });
+        const runClaimed = options.claimRun && agent !== null && classification.decision === 'allow';
+        if (agent) {
+          const fresh = await insertActionIn(
+            client,
+            {
               id: actionId,
               agentId: request.agentId,
               tool: request.tool,
               args: assessment.redactedArgs,
               argsHash,
-              rationale: redactText(request.rationale).text,
+              rationale,
               idempotencyKey: request.idempotencyKey,
               requestedBy: request.requestedBy ?? null,
               riskTier: classification.tier,
@@ -115,35 +141,43 @@ export function createAdmission(deps: ActivityDeps) {
               guardrailFlags: assessment.guardrailFlags,
               costEstimate: cost?.amount ?? null,
               workflowId: workflowIdForAction(actionId),
-            }
-          : null,
-        audit,
-      );
-      return {
-        classification,
-        guardrailFlags: assessment.guardrailFlags,
-        budgetImpacts,
-        budgetReserved,
-        ...(assessment.plan ? { plan: assessment.plan } : {}),
-        ...(standingGrantId ? { standingGrantId } : {}),
-      };
+            },
+            runClaimed,
+          );
+          if (!fresh) return rollbackWith(ALREADY_ADMITTED);
+          if (runClaimed) audit.push(await claimToolRunIn(client, { actionId, tool: request.tool, idempotencyKey: runIdempotencyKey(actionId) }));
+        }
+        await appendAuditIn(client, ...audit);
+        const admission: Admission = {
+          classification,
+          guardrailFlags: assessment.guardrailFlags,
+          budgetImpacts,
+          budgetReserved,
+          ...(assessment.plan ? { plan: assessment.plan } : {}),
+          ...(standingGrantId ? { standingGrantId } : {}),
+        };
+        return { admission, runClaimed };
+      });
+      // The first attempt's run (if it claimed one) is picked up by the caller through the execution record.
+      return result ?? { admission: await readStoredAdmission(db, actionId), runClaimed: false };
     },
   };
 }
 
 async function applyRateLimits(
   deps: ActivityDeps,
+  client: pg.PoolClient,
   actionId: string,
   agent: AgentRecord,
   tool: string,
   classification: Classification,
   at: Date,
-  event: (suffix: string, type: string, actor: string, payload: Record<string, unknown>) => void,
+  event: EventSink,
 ): Promise<Classification> {
   const policy = deps.policy.current();
   let result = classification;
   for (const { limit, key } of applicableRateLimits(policy, agent.id, tool)) {
-    const counted = await consumeRateLimit(deps.db, { key, actionId, limit: limit.limit, windowMs: limit.window, at });
+    const counted = await consumeRateLimitIn(client, { key, actionId, limit: limit.limit, windowMs: limit.window, at });
     if (counted.allowed) continue;
     const reason = `rate limit ${limit.id}: more than ${limit.limit} requests per ${limit.window / 1000}s (${limit.scope})`;
     event(`rate:${limit.id}`, 'rate_limit.exceeded', 'system:rate-limit', { limit: limit.id, key, count: counted.count });
@@ -158,7 +192,7 @@ async function applyRateLimits(
  * request or agent), consumed atomically; undefined if none.
  */
 async function useStandingApproval(
-  deps: ActivityDeps,
+  client: pg.PoolClient,
   actionId: string,
   agent: AgentRecord,
   request: GuardedActionInput['request'],
@@ -166,9 +200,9 @@ async function useStandingApproval(
   at: Date,
 ): Promise<string | undefined> {
   if (requirement.requiredApprovals > 1) return undefined;
-  const grants = await activeGrantsFor(deps.db, { agentId: agent.id, tool: request.tool, at });
+  const grants = await usableGrantsIn(client, { agentId: agent.id, tool: request.tool, at });
   for (const grant of grants) {
-    const granter = await deps.db.prisma.user.findUnique({ where: { id: grant.grantedBy }, select: { id: true, role: true, groups: true } });
+    const { granter } = grant;
     const couldApprove =
       granter !== null &&
       roleAtLeast(granter.role, requirement.approverRole) &&
@@ -185,7 +219,7 @@ async function useStandingApproval(
       // A condition that cannot be evaluated never grants anything.
       matched = false;
     }
-    if (matched && (await consumeStandingApproval(deps.db, { grantId: grant.id, actionId, at }))) return grant.id;
+    if (matched && (await consumeStandingApprovalIn(client, { grantId: grant.id, actionId, at }))) return grant.id;
   }
   return undefined;
 }

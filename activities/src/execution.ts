@@ -13,7 +13,9 @@ export interface RunToolInput {
   completeOnSuccess?: boolean;
 }
 
-export function createExecutionActivities({ db, tools }: ActivityDeps) {
+export function createExecutionActivities(deps: ActivityDeps) {
+  const { db, tools } = deps;
+  const executeClaimed = createClaimedRunner(deps);
   return {
     /**
      * Runs a tool at most once per idempotency key: a recorded success is returned
@@ -30,35 +32,44 @@ export function createExecutionActivities({ db, tools }: ActivityDeps) {
       if (previous?.status === 'cancelled') throw ApplicationFailure.nonRetryable('the tool run was cancelled', 'ToolCancelled');
 
       await recordToolStart(db, { actionId, tool: input.tool, idempotencyKey });
-
-      const ctx = Context.current();
-      // Heartbeats carry cancellation (kill switch) to the tool and let Temporal notice a dead worker.
-      const beat = setInterval(() => ctx.heartbeat(), 1_000);
-      let output: unknown;
-      try {
-        const args = definition.args.parse(input.args);
-        output = await definition.execute(args, { db, actionId, idempotencyKey, signal: ctx.cancellationSignal, heartbeat: (d) => ctx.heartbeat(d) });
-      } catch (error) {
-        if (ctx.cancellationSignal.aborted) {
-          await db.prisma.toolExecution.update({ where: { idempotencyKey }, data: { status: 'cancelled', error: 'cancelled', finishedAt: new Date() } });
-          await appendAudit(db, { eventKey: `${actionId}:tool.cancelled:${idempotencyKey}`, actionId, type: 'tool.cancelled', actor: 'system:executor', payload: { tool: input.tool } });
-          throw error;
-        }
-        const message = error instanceof Error ? error.message : String(error);
-        await db.prisma.toolExecution.update({ where: { idempotencyKey }, data: { status: 'failed', error: message, finishedAt: new Date() } });
-        await appendAudit(db, { eventKey: `${actionId}:tool.failed:${idempotencyKey}`, actionId, type: 'tool.failed', actor: 'system:executor', payload: { tool: input.tool, error: message } });
-        throw ApplicationFailure.nonRetryable(message, 'ToolFailed');
-      } finally {
-        clearInterval(beat);
-      }
-      await recordToolSuccess(db, {
-        actionId,
-        tool: input.tool,
-        idempotencyKey,
-        output,
-        ...(input.completeOnSuccess ? { outcome: { status: 'executed', actionId, output } } : {}),
-      });
-      return { output };
+      return executeClaimed(input);
     },
+  };
+}
+
+/** Runs a tool whose run is already claimed (execution row `running`, `tool.started` written) and records how it ended. */
+export function createClaimedRunner({ db, tools }: ActivityDeps) {
+  return async function executeClaimed(input: RunToolInput): Promise<{ output: unknown }> {
+    const { actionId, idempotencyKey } = input;
+    const definition = tools.get(input.tool);
+    if (!definition) throw ApplicationFailure.nonRetryable(`tool "${input.tool}" is not registered on this worker`, 'UnknownTool');
+    const ctx = Context.current();
+    // Heartbeats carry cancellation (kill switch) to the tool and let Temporal notice a dead worker.
+    const beat = setInterval(() => ctx.heartbeat(), 1_000);
+    let output: unknown;
+    try {
+      const args = definition.args.parse(input.args);
+      output = await definition.execute(args, { db, actionId, idempotencyKey, signal: ctx.cancellationSignal, heartbeat: (d) => ctx.heartbeat(d) });
+    } catch (error) {
+      if (ctx.cancellationSignal.aborted) {
+        await db.prisma.toolExecution.update({ where: { idempotencyKey }, data: { status: 'cancelled', error: 'cancelled', finishedAt: new Date() } });
+        await appendAudit(db, { eventKey: `${actionId}:tool.cancelled:${idempotencyKey}`, actionId, type: 'tool.cancelled', actor: 'system:executor', payload: { tool: input.tool } });
+        throw error;
+      }
+      const message = error instanceof Error ? error.message : String(error);
+      await db.prisma.toolExecution.update({ where: { idempotencyKey }, data: { status: 'failed', error: message, finishedAt: new Date() } });
+      await appendAudit(db, { eventKey: `${actionId}:tool.failed:${idempotencyKey}`, actionId, type: 'tool.failed', actor: 'system:executor', payload: { tool: input.tool, error: message } });
+      throw ApplicationFailure.nonRetryable(message, 'ToolFailed');
+    } finally {
+      clearInterval(beat);
+    }
+    await recordToolSuccess(db, {
+      actionId,
+      tool: input.tool,
+      idempotencyKey,
+      output,
+      ...(input.completeOnSuccess ? { outcome: { status: 'executed', actionId, output } } : {}),
+    });
+    return { output };
   };
 }

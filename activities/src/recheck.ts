@@ -1,6 +1,6 @@
 import type { GuardedActionInput } from '@airlock/core';
-import { activeSuspension, appendAudit, recheckReservation } from '@airlock/db';
-import { assess, loadAgent } from './assessment.js';
+import { appendAudit, loadRequester, recheckReservation } from '@airlock/db';
+import { assess } from './assessment.js';
 import type { ActivityDeps } from './deps.js';
 
 export type Recheck = { ok: true } | { ok: false; reason: string };
@@ -25,9 +25,9 @@ export function createRecheckActivities(deps: ActivityDeps) {
       return result;
 
       async function check(): Promise<Recheck> {
-        const agent = await loadAgent(deps, request.agentId);
-        if (!agent) return { ok: false, reason: `agent "${request.agentId}" no longer exists` };
-        const suspension = await activeSuspension(db, { agentId: agent.id, team: agent.team });
+        const requester = await loadRequester(db, request.agentId);
+        if (!requester) return { ok: false, reason: `agent "${request.agentId}" no longer exists` };
+        const { agent, suspension } = requester;
         if (suspension) return { ok: false, reason: `suspended by the kill switch (${suspension.scope} ${suspension.target}): ${suspension.reason}` };
         const { classification } = assess(deps, { ...request, args: input.args }, agent);
         if (classification.decision === 'deny') return { ok: false, reason: `the policy now denies it: ${classification.reasons.join('; ')}` };
@@ -39,8 +39,7 @@ export function createRecheckActivities(deps: ActivityDeps) {
 
     /** Why an action was cancelled: the kill switch if one covers the agent, else an operator. */
     async cancellationReason(input: { agentId: string }): Promise<string> {
-      const agent = await loadAgent(deps, input.agentId);
-      const suspension = agent ? await activeSuspension(db, { agentId: agent.id, team: agent.team }) : null;
+      const suspension = (await loadRequester(db, input.agentId))?.suspension;
       return suspension
         ? `cancelled by the kill switch (${suspension.scope} ${suspension.target}) by ${suspension.createdBy}: ${suspension.reason}`
         : 'the action was cancelled by an operator';

@@ -1,6 +1,7 @@
 import type { ActionOutcome } from '@airlock/core';
 import { appendAuditIn, inTransaction, type AuditEventInput, type Db } from '@airlock/db';
 import { redact } from '@airlock/guardrails';
+import type pg from 'pg';
 
 // Hot-path writes in plain SQL: each step's state change and its audit rows commit
 // together in one short transaction (the ORM would add statements and commits).
@@ -22,52 +23,70 @@ export interface NewActionRow {
   workflowId: string;
 }
 
-/** The action row (once; a retry finds it) and the admission's audit rows. */
-export async function recordAdmission(db: Db, action: NewActionRow | null, audit: AuditEventInput[]): Promise<void> {
-  await inTransaction(db, async (client) => {
-    if (action) {
-      await client.query(
-        `INSERT INTO actions (id, agent_id, tool, args, args_hash, rationale, idempotency_key, requested_by, risk_tier, risk_reasons,
-                              policy_version, guardrail_flags, cost_estimate, workflow_id, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::"RiskTier", $10, $11, $12, $13, $14, now())
-         ON CONFLICT (id) DO NOTHING`,
-        [
-          action.id,
-          action.agentId,
-          action.tool,
-          JSON.stringify(action.args),
-          action.argsHash,
-          action.rationale,
-          action.idempotencyKey,
-          action.requestedBy,
-          action.riskTier,
-          JSON.stringify(action.riskReasons),
-          action.policyVersion,
-          JSON.stringify(action.guardrailFlags),
-          action.costEstimate,
-          action.workflowId,
-        ],
-      );
-    }
-    await appendAuditIn(client, ...audit);
-  });
+/**
+ * The action row, inside admission's transaction, already `running` when the
+ * run is claimed with it. Returns false when the row exists: admission already
+ * committed once (this is a retry).
+ */
+export async function insertActionIn(client: pg.PoolClient, action: NewActionRow, running: boolean): Promise<boolean> {
+  const { rowCount } = await client.query(
+    `INSERT INTO actions (id, agent_id, tool, args, args_hash, rationale, idempotency_key, requested_by, risk_tier, risk_reasons,
+                          policy_version, guardrail_flags, cost_estimate, workflow_id, status, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::"RiskTier", $10, $11, $12, $13, $14, $15::"ActionStatus", now())
+     ON CONFLICT (id) DO NOTHING`,
+    [
+      action.id,
+      action.agentId,
+      action.tool,
+      JSON.stringify(action.args),
+      action.argsHash,
+      action.rationale,
+      action.idempotencyKey,
+      action.requestedBy,
+      action.riskTier,
+      JSON.stringify(action.riskReasons),
+      action.policyVersion,
+      JSON.stringify(action.guardrailFlags),
+      action.costEstimate,
+      action.workflowId,
+      running ? 'running' : 'requested',
+    ],
+  );
+  return rowCount === 1;
+}
+
+export interface ToolRunClaim {
+  actionId: string;
+  tool: string;
+  idempotencyKey: string;
+}
+
+/** The execution row of a run that starts now, and its `tool.started` row (to append with the rest). */
+export async function claimToolRunIn(client: pg.PoolClient, claim: ToolRunClaim): Promise<AuditEventInput> {
+  await client.query(`INSERT INTO tool_executions (idempotency_key, action_id, tool, status) VALUES ($1, $2, $3, 'running') ON CONFLICT (idempotency_key) DO NOTHING`, [
+    claim.idempotencyKey,
+    claim.actionId,
+    claim.tool,
+  ]);
+  return toolStartedEvent(claim);
+}
+
+function toolStartedEvent(claim: ToolRunClaim): AuditEventInput {
+  return {
+    eventKey: `${claim.actionId}:tool.started:${claim.idempotencyKey}`,
+    actionId: claim.actionId,
+    type: 'tool.started',
+    actor: 'system:executor',
+    payload: { tool: claim.tool, idempotencyKey: claim.idempotencyKey },
+  };
 }
 
 /** Claims a tool run: its execution row (once per idempotency key), the action's status, and `tool.started`. */
-export async function recordToolStart(db: Db, input: { actionId: string; tool: string; idempotencyKey: string }): Promise<void> {
+export async function recordToolStart(db: Db, claim: ToolRunClaim): Promise<void> {
   await inTransaction(db, async (client) => {
-    await client.query(
-      `INSERT INTO tool_executions (idempotency_key, action_id, tool, status) VALUES ($1, $2, $3, 'running') ON CONFLICT (idempotency_key) DO NOTHING`,
-      [input.idempotencyKey, input.actionId, input.tool],
-    );
-    await client.query(`UPDATE actions SET status = 'running', updated_at = now() WHERE id = $1`, [input.actionId]);
-    await appendAuditIn(client, {
-      eventKey: `${input.actionId}:tool.started:${input.idempotencyKey}`,
-      actionId: input.actionId,
-      type: 'tool.started',
-      actor: 'system:executor',
-      payload: { tool: input.tool, idempotencyKey: input.idempotencyKey },
-    });
+    const started = await claimToolRunIn(client, claim);
+    await client.query(`UPDATE actions SET status = 'running', updated_at = now() WHERE id = $1`, [claim.actionId]);
+    await appendAuditIn(client, started);
   });
 }
 

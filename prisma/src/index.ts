@@ -1,6 +1,6 @@
 export { createDb, type Db } from './client.js';
 export { migrate, readMigrations, MigrationError, MIGRATIONS_DIR } from './migrate.js';
-export { inTransaction } from './governance/transaction.js';
+export { inTransaction, rollbackWith, type RollbackWith } from './governance/transaction.js';
 export { appendAudit, appendAuditIn, verifyAuditChain, auditRowHash, GENESIS_HASH, type AuditEventInput, type StoredAuditEvent, type ChainVerification } from './audit.js';
 export { createUser, createAgent, createApiKey, hashApiKey } from './seed.js';
 export { Prisma } from '../generated/client.js';

@@ -1,5 +1,5 @@
 import { ActivityFailure, ApplicationFailure, CancellationScope, allHandlersFinished, condition, isCancellation, setHandler } from '@temporalio/workflow';
-import { PLAN_TOOL, statusQuery, type ActionOutcome, type ActionStatusView, type GuardedActionInput, type PlanArgs } from '@airlock/core';
+import { PLAN_TOOL, runIdempotencyKey, statusQuery, type ActionOutcome, type ActionStatusView, type GuardedActionInput, type PlanArgs } from '@airlock/core';
 import { bookkeeping, executor } from './activities.js';
 import { awaitApproval, type EffectiveArgs } from './approval.js';
 import { runPlan } from './plan.js';
@@ -62,7 +62,7 @@ export async function guardedAction(input: GuardedActionInput): Promise<ActionOu
     try {
       // With no budget to settle, the run records the outcome itself: one step fewer on the hot path.
       const completeOnSuccess = !effective.budgetReserved;
-      const { output } = await executor.runTool({ actionId, tool: request.tool, args: effective.args, idempotencyKey: `${actionId}:run`, completeOnSuccess });
+      const { output } = await executor.runTool({ actionId, tool: request.tool, args: effective.args, idempotencyKey: runIdempotencyKey(actionId), completeOnSuccess });
       return await finish({ status: 'executed', actionId, output }, completeOnSuccess);
     } catch (error) {
       if (isCancellation(error)) throw error;

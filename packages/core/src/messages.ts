@@ -15,3 +15,8 @@ export const DEFAULT_TASK_QUEUE = 'airlock';
 export function workflowIdForAction(actionId: string): string {
   return `action-${actionId}`;
 }
+
+/** The idempotency key of an action's (single) tool run: admission's claim and every retry use it. */
+export function runIdempotencyKey(actionId: string): string {
+  return `${actionId}:run`;
+}

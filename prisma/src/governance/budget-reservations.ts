@@ -6,7 +6,7 @@ import type { Db } from '../client.js';
 import { Currency, centsOf, formatCents } from './money.js';
 import { type BudgetPeriod, periodStartOf } from './periods.js';
 import { type GovernanceScope, Target } from './scope.js';
-import { inTransaction, lockName, rollbackWith } from './transaction.js';
+import { inSavepoint, inTransaction, lockName, rollbackWith } from './transaction.js';
 
 /*
  * Reservations move money through three states: reserved (held while the action
@@ -107,8 +107,13 @@ const BUDGET_COLUMNS = 'b.id, b.scope, b.target, b.period, b.currency, b.limit_a
  * reservation it already holds.
  */
 export async function reserveBudget(db: Db, input: BudgetReservationRequest): Promise<ReserveResult> {
+  return inTransaction(db, (client) => reserveBudgetIn(client, input));
+}
+
+/** The same inside the caller's transaction; a refusal undoes only this step (a savepoint). */
+export async function reserveBudgetIn(client: pg.PoolClient, input: BudgetReservationRequest): Promise<ReserveResult> {
   const request = BudgetReservationRequest.parse(input);
-  return inTransaction(db, async (client) => {
+  return inSavepoint(client, 'budget_reservation', async () => {
     await lockBudgetAction(client, request.actionId);
     const held = await heldReservation(client, request.actionId);
     if (held) return held;

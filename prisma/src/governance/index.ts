@@ -5,6 +5,7 @@ export { Currency } from './money.js';
 export { createBudget, listBudgets, NewBudget, BudgetFilter, BudgetExistsError, type Budget, type BudgetWithUsage } from './budgets.js';
 export {
   reserveBudget,
+  reserveBudgetIn,
   BudgetReservationRequest,
   ReservationReleasedError,
   type BudgetImpact,
@@ -12,13 +13,16 @@ export {
 } from './budget-reservations.js';
 export { commitBudget, releaseBudget, BudgetCommit, BudgetRelease } from './budget-settlement.js';
 export { recheckReservation, ReservationRecheck, type RecheckResult } from './budget-recheck.js';
-export { consumeRateLimit, RateLimitRequest, type RateLimitResult } from './rate-limits.js';
+export { consumeRateLimit, consumeRateLimitIn, RateLimitRequest, type RateLimitResult } from './rate-limits.js';
 export {
   grantStandingApproval,
   revokeStandingApproval,
   listStandingApprovals,
   activeGrantsFor,
   consumeStandingApproval,
+  consumeStandingApprovalIn,
+  usableGrantsIn,
+  type UsableGrant,
   StandingApprovalGrant,
   StandingApprovalRevocation,
   StandingApprovalFilter,
@@ -30,6 +34,8 @@ export {
   suspend,
   resume,
   activeSuspension,
+  loadRequester,
+  type Requester,
   listSuspensions,
   actionsAffectedBy,
   SuspendRequest,

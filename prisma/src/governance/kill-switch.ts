@@ -114,3 +114,36 @@ export async function actionsAffectedBy(db: Db, input: ScopedTarget): Promise<st
   );
   return rows.map((r) => r.id);
 }
+
+/** An agent as admission needs it, with the switch stopping it (if any). */
+export interface Requester {
+  agent: { id: string; team: string; ownerId: string | null; allowedTools: string[] };
+  suspension: ActiveSuspension | null;
+}
+
+/**
+ * The agent and its kill switch in one round trip (both are read on every
+ * action). Same precedence as activeSuspension. Unknown agent → null.
+ */
+export async function loadRequester(db: Db, agentId: string): Promise<Requester | null> {
+  const { rows } = await db.pool.query<{ id: string; team: string; owner_id: string | null; allowed_tools: string[] } & { [K in keyof KillSwitchRow as `ks_${K}`]: KillSwitchRow[K] | null }>(
+    `SELECT a.id, a.team, a.owner_id, a.allowed_tools,
+            ks.id AS ks_id, ks.scope AS ks_scope, ks.target AS ks_target, ks.reason AS ks_reason, ks.created_by AS ks_created_by, ks.created_at AS ks_created_at
+       FROM agents a
+       LEFT JOIN LATERAL (
+         SELECT id, scope, target, reason, created_by, created_at FROM kill_switches
+          WHERE lifted_at IS NULL
+            AND ((scope = 'agent' AND target = a.id) OR (scope = 'team' AND target = a.team) OR (scope = 'tenant' AND target = '*'))
+          ORDER BY CASE scope WHEN 'agent' THEN 0 WHEN 'team' THEN 1 ELSE 2 END, created_at DESC
+          LIMIT 1) ks ON true
+      WHERE a.id = $1`,
+    [agentId],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  const suspension =
+    row.ks_id !== null
+      ? { id: row.ks_id, scope: row.ks_scope!, target: row.ks_target!, reason: row.ks_reason!, createdBy: row.ks_created_by!, createdAt: row.ks_created_at! }
+      : null;
+  return { agent: { id: row.id, team: row.team, ownerId: row.owner_id, allowedTools: row.allowed_tools }, suspension };
+}

@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import { z } from 'zod';
 import type { Db } from '../client.js';
 import { Target } from './scope.js';
@@ -26,22 +27,32 @@ export interface RateLimitResult {
  * that span is still recognised.
  */
 export async function consumeRateLimit(db: Db, input: RateLimitRequest): Promise<RateLimitResult> {
+  return inTransaction(db, (client) => consumeRateLimitIn(client, input));
+}
+
+/**
+ * The same inside the caller's transaction (admission counts, reserves and
+ * records in one commit). The counter's lock is held until that transaction ends.
+ */
+export async function consumeRateLimitIn(client: pg.PoolClient, input: RateLimitRequest): Promise<RateLimitResult> {
   const { key, actionId, limit, windowMs, at } = RateLimitRequest.parse(input);
-  const windowStart = new Date(at.getTime() - windowMs);
-  return inTransaction(db, async (client) => {
-    // Count-then-insert is only safe if one caller per key does it at a time.
-    await lockName(client, 'rate', key);
-    await client.query('DELETE FROM rate_events WHERE key = $1 AND at <= $2', [key, new Date(at.getTime() - 2 * windowMs)]);
-    const { rows } = await client.query<{ count: string; counted: boolean }>(
-      `SELECT count(*) FILTER (WHERE at > $2) AS count, bool_or(action_id = $3) AS counted
-         FROM rate_events WHERE key = $1`,
-      [key, windowStart, actionId],
-    );
-    const count = Number(rows[0]?.count ?? 0);
-    // A retry of an action already counted is the same request: allowed, not counted twice.
-    if (rows[0]?.counted) return { allowed: true, count };
-    if (count >= limit) return { allowed: false, count };
-    await client.query('INSERT INTO rate_events (key, action_id, at) VALUES ($1, $2, $3)', [key, actionId, at]);
-    return { allowed: true, count: count + 1 };
-  });
+  // Count-then-insert is only safe if one caller per key does it at a time.
+  await lockName(client, 'rate', key);
+  // One round trip: purge, count and (if allowed) insert. All three CTEs see the same
+  // snapshot, so the count may still include purged rows — they are older than the
+  // window and filtered out anyway.
+  const { rows } = await client.query<{ count: string; counted: boolean; added: boolean }>(
+    `WITH purged AS (DELETE FROM rate_events WHERE key = $1 AND at <= $4),
+          seen AS (SELECT count(*) FILTER (WHERE at > $2) AS count, coalesce(bool_or(action_id = $3), false) AS counted
+                     FROM rate_events WHERE key = $1),
+          added AS (INSERT INTO rate_events (key, action_id, at)
+                    SELECT $1, $3, $5 FROM seen WHERE NOT seen.counted AND seen.count < $6 RETURNING 1)
+     SELECT seen.count, seen.counted, EXISTS (SELECT 1 FROM added) AS added FROM seen`,
+    [key, new Date(at.getTime() - windowMs), actionId, new Date(at.getTime() - 2 * windowMs), at, limit],
+  );
+  const row = rows[0]!;
+  const count = Number(row.count);
+  // A retry of an action already counted is the same request: allowed, not counted twice.
+  if (row.counted) return { allowed: true, count };
+  return row.added ? { allowed: true, count: count + 1 } : { allowed: false, count };
 }

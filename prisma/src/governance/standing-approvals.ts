@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { Prisma, StandingApproval } from '../../generated/client.js';
+import type pg from 'pg';
+import type { Prisma, StandingApproval, Role } from '../../generated/client.js';
 import type { Db } from '../client.js';
 import { Target, Text } from './scope.js';
-import { inTransaction, rollbackWith, sqlState } from './transaction.js';
+import { inSavepoint, inTransaction, rollbackWith, sqlState } from './transaction.js';
 
 export type { StandingApproval };
 
@@ -85,6 +86,26 @@ export async function activeGrantsFor(db: Db, input: ActiveGrantQuery): Promise<
   });
 }
 
+/** A grant as admission weighs it, with who gave it (their role and groups bound what it can cover). */
+export interface UsableGrant {
+  id: string;
+  condition: string;
+  granter: { id: string; role: Role; groups: string[] } | null;
+}
+
+/** activeGrantsFor inside the caller's transaction, joined with each granter. */
+export async function usableGrantsIn(client: pg.PoolClient, input: ActiveGrantQuery): Promise<UsableGrant[]> {
+  const { agentId, tool, at } = ActiveGrantQuery.parse(input);
+  const { rows } = await client.query<{ id: string; condition: string; user_id: string | null; role: Role | null; groups: string[] | null }>(
+    `SELECT g.id, g.condition, u.id AS user_id, u.role, u.groups
+       FROM standing_approvals g LEFT JOIN users u ON u.id = g.granted_by
+      WHERE g.agent_id = $1 AND g.tool = $2 AND g.revoked_at IS NULL AND g.valid_from <= $3 AND g.valid_until > $3 AND g.uses < g.max_uses
+      ORDER BY g.valid_until ASC, g.id ASC`,
+    [agentId, tool, at],
+  );
+  return rows.map((r) => ({ id: r.id, condition: r.condition, granter: r.user_id && r.role ? { id: r.user_id, role: r.role, groups: r.groups ?? [] } : null }));
+}
+
 export const StandingApprovalConsumption = z.object({ grantId: Target, actionId: Target, at: z.date() });
 export type StandingApprovalConsumption = z.input<typeof StandingApprovalConsumption>;
 
@@ -94,9 +115,14 @@ export type StandingApprovalConsumption = z.input<typeof StandingApprovalConsump
  * that use was the grant's last. Unknown grant → false.
  */
 export async function consumeStandingApproval(db: Db, input: StandingApprovalConsumption): Promise<boolean> {
+  return inTransaction(db, (client) => consumeStandingApprovalIn(client, input));
+}
+
+/** The same inside the caller's transaction; a refused use undoes only this step (a savepoint). */
+export async function consumeStandingApprovalIn(client: pg.PoolClient, input: StandingApprovalConsumption): Promise<boolean> {
   const { grantId, actionId, at } = StandingApprovalConsumption.parse(input);
   try {
-    return await inTransaction(db, async (client) => {
+    return await inSavepoint(client, 'standing_approval_use', async () => {
       const use = await client.query(
         `INSERT INTO standing_approval_uses (grant_id, action_id, used_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
         [grantId, actionId, at],

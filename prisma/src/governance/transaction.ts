@@ -45,6 +45,27 @@ export async function inTransaction<T>(db: Db, work: (client: pg.PoolClient) => 
   }
 }
 
+/**
+ * A step inside the caller's open transaction that may be refused on its own:
+ * a RollbackWith undoes only this step's writes (ROLLBACK TO SAVEPOINT), as does
+ * an error, so the surrounding transaction stays usable and commits the rest.
+ */
+export async function inSavepoint<T>(client: pg.PoolClient, name: string, work: () => Promise<T | RollbackWith<T>>): Promise<T> {
+  await client.query(`SAVEPOINT ${name}`);
+  try {
+    const result = await work();
+    if (isRollback(result)) {
+      await client.query(`ROLLBACK TO SAVEPOINT ${name}`);
+      return result.value;
+    }
+    await client.query(`RELEASE SAVEPOINT ${name}`);
+    return result;
+  } catch (error) {
+    await client.query(`ROLLBACK TO SAVEPOINT ${name}`);
+    throw error;
+  }
+}
+
 /** Serialises transactions on one logical name (until COMMIT/ROLLBACK); the prefix keeps lock families apart. */
 export async function lockName(client: pg.PoolClient, family: string, name: string): Promise<void> {
   await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`${family}:${name}`]);

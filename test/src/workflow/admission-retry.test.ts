@@ -1,0 +1,86 @@
+import { createActivities, defaultActivityDeps } from '@airlock/activities';
+import type { GuardedActionInput } from '@airlock/core';
+import { argsHash, deriveActionId } from '@airlock/core/hashing';
+import { resume, suspend, verifyAuditChain } from '@airlock/db';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refundRequest } from '../support/actions.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { defaultPolicy, seedTeam } from '../support/harness.js';
+
+// Admission commits everything it decides in one transaction. These tests call the
+// activity twice with the same input, as Temporal does when a worker dies after the
+// commit but before reporting the result: the retry must follow the first decision.
+
+let database: TestDatabase;
+let activities: ReturnType<typeof createActivities>;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  await seedTeam(database.db);
+  activities = createActivities(defaultActivityDeps(database.db, defaultPolicy()));
+});
+afterAll(async () => {
+  await database?.drop();
+});
+
+function smallRefund(): GuardedActionInput {
+  const request = refundRequest({ amount: '20.00' });
+  return { actionId: deriveActionId('retry-test', request.agentId, request.idempotencyKey), argsHash: argsHash(request.args), request };
+}
+
+const admitAndRun = (input: GuardedActionInput) => new MockActivityEnvironment().run(activities.admitAndRun, input);
+
+async function rowsFor(actionId: string) {
+  const { db } = database;
+  return {
+    ledger: await db.prisma.ledgerEntry.count({ where: { idempotencyKey: `${actionId}:run` } }),
+    rateEvents: await db.prisma.rateEvent.count({ where: { actionId } }),
+    audit: (await db.prisma.auditEvent.findMany({ where: { actionId }, orderBy: { seq: 'asc' } })).map((e) => e.type),
+    action: await db.prisma.action.findUniqueOrThrow({ where: { id: actionId }, select: { status: true } }),
+  };
+}
+
+describe('a retried admission', () => {
+  it('returns the committed decision and never runs the tool twice, even if the kill switch engaged in between', async () => {
+    const input = smallRefund();
+    const first = await admitAndRun(input);
+    expect(first.admission.classification.decision).toBe('allow');
+    expect(first.run).toMatchObject({ ok: true, recorded: true });
+    const afterFirst = await rowsFor(input.actionId);
+
+    await suspend(database.db, { scope: 'agent', target: 'billing-bot', reason: 'incident', by: 'bob' });
+    try {
+      const retry = await admitAndRun(input);
+      expect(retry.admission).toEqual(first.admission);
+      expect(retry.run).toEqual(first.run);
+    } finally {
+      await resume(database.db, { scope: 'agent', target: 'billing-bot', by: 'bob' });
+    }
+
+    const afterRetry = await rowsFor(input.actionId);
+    expect(afterRetry).toEqual(afterFirst);
+    expect(afterRetry.ledger).toBe(1);
+    expect(afterRetry.rateEvents).toBeGreaterThan(0);
+    expect(afterRetry.action.status).toBe('executed');
+    expect(afterRetry.audit).toEqual(['action.requested', 'action.classified', 'tool.started', 'tool.succeeded', 'action.completed']);
+    expect(await verifyAuditChain(database.db)).toMatchObject({ ok: true });
+  });
+
+  it('stays denied when the first attempt was denied, though the cause is gone, and leaves nothing behind', async () => {
+    const input = smallRefund();
+    await suspend(database.db, { scope: 'team', target: 'billing', reason: 'audit week', by: 'bob' });
+    const first = await admitAndRun(input);
+    await resume(database.db, { scope: 'team', target: 'billing', by: 'bob' });
+    expect(first.admission.classification).toMatchObject({ decision: 'deny', tier: 'critical' });
+    expect(first.run).toBeUndefined();
+
+    const retry = await admitAndRun(input);
+    expect(retry.admission).toEqual(first.admission);
+    expect(retry.run).toBeUndefined();
+    const rows = await rowsFor(input.actionId);
+    // Denied before the rate-limit step: no event counted, no run claimed.
+    expect(rows).toMatchObject({ ledger: 0, rateEvents: 0, action: { status: 'requested' } });
+    expect(rows.audit).toEqual(['action.requested', 'action.classified']);
+  });
+});
