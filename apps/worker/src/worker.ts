@@ -10,9 +10,12 @@ const require = createRequire(import.meta.url);
 /** The workflows entry point, resolved through the package so it works from any cwd. */
 export const workflowsPath = require.resolve('@airlock/workflows');
 
+/** Encodes failure messages (see the file): used by the workflow bundle and the worker's activities alike. */
+export const failureConverterPath = require.resolve('./failure-converter.cjs');
+
 /** Bundles the workflow code once; production and tests reuse the bundle. */
 export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger });
+  return bundleWorkflowCode({ workflowsPath, failureConverterPath, logger: quietBundlerLogger });
 }
 
 const quietBundlerLogger = {
@@ -49,7 +52,7 @@ export function createAirlockWorker(options: AirlockWorkerOptions): Promise<Work
     workflowBundle: options.workflowBundle,
     activities: createActivities(options.deps ?? defaultActivityDeps(options.db, options.policy ?? new PolicyStore(DEFAULT_POLICY_FILE), options.tools)),
     ...(options.identity ? { identity: options.identity } : {}),
-    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
+    dataConverter: { ...options.dataConverter, failureConverterPath },
     // In-flight tools get time to finish (and record their result) before a shutdown cancels them.
     shutdownGraceTime: '10 seconds',
   });

@@ -73,6 +73,30 @@ describe('payload encryption on real Temporal', () => {
     await expect(withoutKey.workflow.getHandle(workflowId).result()).rejects.toThrow();
   });
 
+  it('encrypts error messages too: a failing step that echoes its arguments leaves them unreadable in history', async () => {
+    const { actionId, workflowId } = await submitAction(h.client, h.taskQueue, {
+      agentId: 'billing-bot',
+      tool: 'airlock.plan',
+      args: { steps: [{ tool: 'demo.echo', args: { message: 'step one' } }, { tool: 'demo.fail', args: { message: `card ${SECRET} declined` } }] },
+      rationale: 'failure encryption test',
+      idempotencyKey: 'failing-plan',
+    });
+    const outcome = await awaitOutcome(h.client, actionId);
+    // The agent (a client with the key) still gets the tool's own message.
+    expect(JSON.stringify(outcome)).toContain(`card ${SECRET} declined`);
+
+    const history = await new Client({ connection: h.client.connection }).workflow.getHandle(workflowId).fetchHistory();
+    const failed = (history.events ?? []).map((e) => e.activityTaskFailedEventAttributes?.failure).filter((f) => f != null);
+    // The step's failure went through Temporal as a failed activity, with its message moved into encrypted attributes.
+    expect(failed.length).toBeGreaterThan(0);
+    for (const failure of failed) {
+      expect(failure.message).toBe('Encoded failure');
+      expect(utf8(failure.encodedAttributes?.metadata?.encoding)).toBe('binary/encrypted');
+    }
+    const bytes = Buffer.from(temporal.api.history.v1.History.encode(history).finish());
+    expect(bytes.includes(SECRET)).toBe(false);
+  });
+
   it('keeps histories readable after the key is rotated', async () => {
     const { actionId } = await submitAction(h.client, h.taskQueue, {
       agentId: 'billing-bot',
