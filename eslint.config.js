@@ -30,6 +30,17 @@ export default tseslint.config(
     },
   },
   {
+    // Plain CommonJS modules that Temporal loads by path (e.g. the failure converter): no TypeScript project.
+    files: ['**/*.cjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', exports: 'writable', module: 'writable' },
+    },
+    rules: { ...tseslint.configs.disableTypeChecked.rules, '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['**/env.ts', 'test/**', 'bench/**', '**/*.config.{js,ts,mjs}', 'prisma/prisma.config.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
