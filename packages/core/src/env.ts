@@ -12,6 +12,8 @@ export const temporalEnv = z.object({
   TEMPORAL_TLS: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   TEMPORAL_TLS_CERT_PATH: z.string().min(1).optional(),
   TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_CA_PATH: z.string().min(1).optional().describe("PEM of the CA that signed the server's certificate (a private CA); implies TLS"),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional().describe('name to verify the server certificate against, when it differs from the address'),
 });
 export type TemporalEnv = z.infer<typeof temporalEnv>;
 
