@@ -4,7 +4,8 @@ import type { Client } from '@temporalio/client';
 import type { ListenerDeps } from './decisions.js';
 import * as actions from './listeners/actions.js';
 import * as views from './listeners/views.js';
-import { GuardedHTTPReceiver } from './receiver.js';
+import { GuardedHTTPReceiver, ReplayGuard } from './receiver.js';
+import { PostgresSeenRequests } from './seen-requests.js';
 import { SlackDirectory } from './users.js';
 
 /** Where Slack sends interactions (the app's "Request URL" path). */
@@ -42,7 +43,9 @@ export function createBoltApp(settings: BoltSettings, deps: { db: Db; temporal: 
     app = new App({ ...common, appToken: settings.appToken, socketMode: true });
   } else {
     if (!settings.signingSecret) throw new Error('the HTTP receiver needs SLACK_SIGNING_SECRET');
-    app = new App({ ...common, receiver: new GuardedHTTPReceiver({ signingSecret: settings.signingSecret, endpoint: EVENTS_ENDPOINT, logger }) });
+    // The replay guard's memory lives in PostgreSQL, so any number of replicas can sit behind one URL.
+    const guard = new ReplayGuard(settings.signingSecret, new PostgresSeenRequests(deps.db));
+    app = new App({ ...common, receiver: new GuardedHTTPReceiver({ signingSecret: settings.signingSecret, endpoint: EVENTS_ENDPOINT, logger, guard }) });
   }
   const directory = new SlackDirectory(deps.db, app.client);
   const listenerDeps: ListenerDeps = { ...deps, directory, logger };

@@ -5,6 +5,7 @@ export { startSlackApp, type RunningSlackApp, type StartSlackAppOptions } from '
 export { NOT_CONFIGURED_LINE, readSlackAppEnv, slackAppEnv, slackConfigured, slackEnv, type SlackAppEnv, type SlackEnv } from './env.js';
 export { SlackRoutes, approvalChannel, escalationChannel } from './routing.js';
 export { EVENTS_ENDPOINT } from './app.js';
-export { ReplayGuard, REQUEST_WINDOW_SECONDS } from './receiver.js';
+export { MemorySeenRequests, ReplayGuard, REQUEST_WINDOW_SECONDS, type SeenRequests } from './receiver.js';
+export { PostgresSeenRequests } from './seen-requests.js';
 export { approvalMessage, type ApprovalCard } from './blocks/approval-message.js';
 export * from './blocks/ids.js';

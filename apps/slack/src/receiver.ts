@@ -8,21 +8,46 @@ const MAX_BODY_BYTES = 1024 * 1024;
 
 export type RequestVerdict = { ok: true } | { ok: false; reason: string };
 
-/**
- * Remembers the signatures of requests already accepted, for as long as their
- * timestamp is inside the window, so a captured request cannot be sent twice.
- * Entries expire with the window, so memory stays bounded by Slack's request rate.
- */
-export class ReplayGuard {
+/** Where accepted requests are remembered until their window closes. */
+export interface SeenRequests {
+  /** Records `key` until `expiresAtMs`; false when it was already recorded (a replay). */
+  remember(key: string, expiresAtMs: number, nowMs: number): Promise<boolean>;
+}
+
+/** One process's memory: enough for a single replica and for tests. */
+export class MemorySeenRequests implements SeenRequests {
   private readonly seen = new Map<string, number>();
 
+  async remember(key: string, expiresAtMs: number, nowMs: number): Promise<boolean> {
+    // Insertion order is close to expiry order; stop at the first live entry.
+    for (const [seenKey, expiresAt] of this.seen) {
+      if (expiresAt > nowMs) break;
+      this.seen.delete(seenKey);
+    }
+    if (this.seen.has(key)) return false;
+    this.seen.set(key, expiresAtMs);
+    return true;
+  }
+
+  get size(): number {
+    return this.seen.size;
+  }
+}
+
+/**
+ * Refuses a captured request sent twice: signature, a symmetric timestamp window,
+ * then "seen before?" for as long as the timestamp is inside the window. With a
+ * shared store (PostgreSQL) the guard holds across every replica of the app.
+ */
+export class ReplayGuard {
   constructor(
     private readonly signingSecret: string,
+    private readonly seen: SeenRequests = new MemorySeenRequests(),
     private readonly now: () => number = Date.now,
   ) {}
 
   /** Signature, symmetric timestamp window, then replay; only a verified request is remembered. */
-  admit(headers: IncomingMessage['headers'], rawBody: string): RequestVerdict {
+  async admit(headers: IncomingMessage['headers'], rawBody: string): Promise<RequestVerdict> {
     const signature = headers['x-slack-signature'];
     const timestamp = headers['x-slack-request-timestamp'];
     if (typeof signature !== 'string' || typeof timestamp !== 'string' || !/^\d{1,12}$/.test(timestamp)) {
@@ -42,23 +67,8 @@ export class ReplayGuard {
     } catch {
       return { ok: false, reason: 'signature mismatch' };
     }
-    this.forgetExpired(nowMs);
-    const key = `${timestamp}:${signature}`;
-    if (this.seen.has(key)) return { ok: false, reason: 'replayed request' };
-    this.seen.set(key, (seconds + REQUEST_WINDOW_SECONDS + 1) * 1000);
-    return { ok: true };
-  }
-
-  get size(): number {
-    return this.seen.size;
-  }
-
-  private forgetExpired(nowMs: number): void {
-    // Insertion order is close to expiry order; stop at the first live entry.
-    for (const [key, expiresAt] of this.seen) {
-      if (expiresAt > nowMs) break;
-      this.seen.delete(key);
-    }
+    const first = await this.seen.remember(`${timestamp}:${signature}`, (seconds + REQUEST_WINDOW_SECONDS + 1) * 1000, nowMs);
+    return first ? { ok: true } : { ok: false, reason: 'replayed request' };
   }
 }
 
@@ -68,10 +78,7 @@ export class ReplayGuard {
  * then verifies the signature again and dispatches to the listeners.
  */
 export class GuardedHTTPReceiver extends HTTPReceiver {
-  constructor(
-    options: HTTPReceiverOptions & { signingSecret: string; endpoint: string },
-    private readonly guard = new ReplayGuard(options.signingSecret),
-  ) {
+  constructor({ guard, ...options }: HTTPReceiverOptions & { signingSecret: string; endpoint: string; guard: ReplayGuard }) {
     super({ ...options, endpoints: [options.endpoint] });
     const dispatch = this.requestListener;
     const logger = options.logger;
@@ -82,8 +89,8 @@ export class GuardedHTTPReceiver extends HTTPReceiver {
         return;
       }
       void readBody(req)
-        .then((rawBody) => {
-          const verdict = this.guard.admit(req.headers, rawBody.toString('utf8'));
+        .then(async (rawBody) => {
+          const verdict = await guard.admit(req.headers, rawBody.toString('utf8'));
           if (!verdict.ok) {
             logger?.warn(`refused a request: ${verdict.reason}`);
             reply(res, 401);
@@ -94,12 +101,16 @@ export class GuardedHTTPReceiver extends HTTPReceiver {
           dispatch(req, res);
         })
         .catch((error: unknown) => {
-          logger?.warn(`could not read a request: ${error instanceof Error ? error.message : String(error)}`);
-          reply(res, 413);
+          const tooLarge = error instanceof BodyTooLarge;
+          logger?.warn(`could not ${tooLarge ? 'read' : 'check'} a request: ${error instanceof Error ? error.message : String(error)}`);
+          // Nothing is dispatched unless the guard answered: a store outage refuses (Slack retries), never lets a replay through.
+          reply(res, tooLarge ? 413 : 503);
         });
     };
   }
 }
+
+class BodyTooLarge extends Error {}
 
 function reply(res: ServerResponse, status: number): void {
   if (res.headersSent) return;
@@ -112,7 +123,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new Error(`request body over ${MAX_BODY_BYTES} bytes`);
+    if (size > MAX_BODY_BYTES) throw new BodyTooLarge(`request body over ${MAX_BODY_BYTES} bytes`);
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);

@@ -1,4 +1,4 @@
-import { ACTION_APPROVE, approvalChannel, approvalMessage, escalationChannel, ReplayGuard, SlackRoutes, type ApprovalCard } from '@airlock/slack';
+import { ACTION_APPROVE, approvalChannel, approvalMessage, escalationChannel, MemorySeenRequests, ReplayGuard, SlackRoutes, type ApprovalCard } from '@airlock/slack';
 import { describe, expect, it } from 'vitest';
 import { slackSignature } from './interactions.js';
 
@@ -9,29 +9,31 @@ function signedHeaders(body: string, timestamp: number, secret = SECRET) {
 }
 
 describe('the replay guard', () => {
-  it('admits a signed request once, and refuses it again within the window', () => {
+  it('admits a signed request once, and refuses it again within the window', async () => {
     let now = 1_800_000_000_000;
-    const guard = new ReplayGuard(SECRET, () => now);
+    const seen = new MemorySeenRequests();
+    const guard = new ReplayGuard(SECRET, seen, () => now);
     const headers = signedHeaders('payload=a', now / 1000);
-    expect(guard.admit(headers, 'payload=a')).toEqual({ ok: true });
-    expect(guard.admit(headers, 'payload=a')).toEqual({ ok: false, reason: 'replayed request' });
+    expect(await guard.admit(headers, 'payload=a')).toEqual({ ok: true });
+    expect(await guard.admit(headers, 'payload=a')).toEqual({ ok: false, reason: 'replayed request' });
     // Past the window the entry is forgotten, and the timestamp check refuses the request instead.
     now += 301_000;
-    expect(guard.admit(headers, 'payload=a')).toEqual({ ok: false, reason: 'timestamp outside the 5-minute window' });
-    guard.admit(signedHeaders('payload=b', now / 1000), 'payload=b');
-    expect(guard.size).toBe(1);
+    expect(await guard.admit(headers, 'payload=a')).toEqual({ ok: false, reason: 'timestamp outside the 5-minute window' });
+    await guard.admit(signedHeaders('payload=b', now / 1000), 'payload=b');
+    expect(seen.size).toBe(1);
   });
 
-  it('refuses bad signatures without remembering them, and timestamps too far either way', () => {
+  it('refuses bad signatures without remembering them, and timestamps too far either way', async () => {
     const now = 1_800_000_000_000;
-    const guard = new ReplayGuard(SECRET, () => now);
-    expect(guard.admit(signedHeaders('payload=a', now / 1000, 'wrong'), 'payload=a')).toEqual({ ok: false, reason: 'signature mismatch' });
-    expect(guard.admit(signedHeaders('payload=a', now / 1000), 'payload=tampered')).toEqual({ ok: false, reason: 'signature mismatch' });
-    expect(guard.size).toBe(0);
-    expect(guard.admit(signedHeaders('payload=a', now / 1000 + 301), 'payload=a').ok).toBe(false);
-    expect(guard.admit(signedHeaders('payload=a', now / 1000 - 301), 'payload=a').ok).toBe(false);
-    expect(guard.admit(signedHeaders('payload=a', now / 1000 + 299), 'payload=a').ok).toBe(true);
-    expect(guard.admit({ 'x-slack-signature': 'v0=abc' }, 'payload=a')).toEqual({ ok: false, reason: 'missing or malformed signature headers' });
+    const seen = new MemorySeenRequests();
+    const guard = new ReplayGuard(SECRET, seen, () => now);
+    expect(await guard.admit(signedHeaders('payload=a', now / 1000, 'wrong'), 'payload=a')).toEqual({ ok: false, reason: 'signature mismatch' });
+    expect(await guard.admit(signedHeaders('payload=a', now / 1000), 'payload=tampered')).toEqual({ ok: false, reason: 'signature mismatch' });
+    expect(seen.size).toBe(0);
+    expect((await guard.admit(signedHeaders('payload=a', now / 1000 + 301), 'payload=a')).ok).toBe(false);
+    expect((await guard.admit(signedHeaders('payload=a', now / 1000 - 301), 'payload=a')).ok).toBe(false);
+    expect((await guard.admit(signedHeaders('payload=a', now / 1000 + 299), 'payload=a')).ok).toBe(true);
+    expect(await guard.admit({ 'x-slack-signature': 'v0=abc' }, 'payload=a')).toEqual({ ok: false, reason: 'missing or malformed signature headers' });
   });
 });
 

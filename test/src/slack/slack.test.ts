@@ -5,7 +5,7 @@ import { createAgent, createBudget, createUser } from '@airlock/db';
 import { resumeScope, suspendAndCancel } from '@airlock/ops';
 import { compilePolicy, type CompiledPolicy } from '@airlock/policy';
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from '@airlock/policy/files';
-import { ACTION_APPROVE, ACTION_DENY, ACTION_OPEN_CONSOLE, DENY_MODAL, startSlackApp, type RunningSlackApp } from '@airlock/slack';
+import { ACTION_APPROVE, ACTION_DENY, ACTION_OPEN_CONSOLE, DENY_MODAL, PostgresSeenRequests, ReplayGuard, startSlackApp, type RunningSlackApp } from '@airlock/slack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refundRequest, submitAndWaitForApproval, waitForStatus } from '../support/actions.js';
 import { seedTeam, startHarness, type Harness } from '../support/harness.js';
@@ -299,6 +299,25 @@ describe('request security', () => {
     await fake.waitForMessage(message.channel, message.ts, (m) => visibleText(m).includes('1 of 2 approvals'));
     // The replay never reached the listeners: no "already decided" refusal was audited.
     expect(await auditRows(actionId, 'slack.decision_refused')).toEqual([]);
+  });
+});
+
+describe('more than one replica', () => {
+  it('shares the replay guard through PostgreSQL: a request one replica accepted is a replay to another', async () => {
+    const now = Date.now();
+    const replicaA = new ReplayGuard(SIGNING_SECRET, new PostgresSeenRequests(h.db), () => now);
+    const replicaB = new ReplayGuard(SIGNING_SECRET, new PostgresSeenRequests(h.db), () => now);
+    const request = signInteraction({ type: 'block_actions', user: { id: alice.id }, n: 1 }, { secret: SIGNING_SECRET, timestamp: Math.floor(now / 1000) });
+    const [first, second] = await Promise.all([replicaA.admit(request.headers, request.body), replicaB.admit(request.headers, request.body)]);
+    // Sent to both at once: exactly one accepts it.
+    expect([first.ok, second.ok].sort()).toEqual([false, true]);
+    expect(await replicaB.admit(request.headers, request.body)).toEqual({ ok: false, reason: 'replayed request' });
+    // Keys leave the table once their window has closed (purged by a later request).
+    const later = new ReplayGuard(SIGNING_SECRET, new PostgresSeenRequests(h.db), () => now + 302_000);
+    const fresh = signInteraction({ type: 'block_actions', user: { id: alice.id }, n: 2 }, { secret: SIGNING_SECRET, timestamp: Math.floor((now + 302_000) / 1000) });
+    expect(await later.admit(fresh.headers, fresh.body)).toEqual({ ok: true });
+    const keys = await h.db.prisma.slackSeenRequest.findMany();
+    expect(keys.map((k) => k.key)).toEqual([`${fresh.headers['x-slack-request-timestamp']}:${fresh.headers['x-slack-signature']}`]);
   });
 });
 
