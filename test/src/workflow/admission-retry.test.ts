@@ -1,5 +1,5 @@
 import { createActivities, defaultActivityDeps } from '@airlock/activities';
-import type { GuardedActionInput } from '@airlock/core';
+import { ActionRequest, type GuardedActionInput } from '@airlock/core';
 import { argsHash, deriveActionId } from '@airlock/core/hashing';
 import { resume, suspend, verifyAuditChain } from '@airlock/db';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -25,11 +25,13 @@ afterAll(async () => {
 });
 
 function smallRefund(): GuardedActionInput {
-  const request = refundRequest({ amount: '20.00' });
+  const request = ActionRequest.parse(refundRequest({ amount: '20.00' }));
   return { actionId: deriveActionId('retry-test', request.agentId, request.idempotencyKey), argsHash: argsHash(request.args), request };
 }
 
-const admitAndRun = (input: GuardedActionInput) => new MockActivityEnvironment().run(activities.admitAndRun, input);
+type FastPath = Awaited<ReturnType<typeof activities.admitAndRun>>;
+const admitAndRun = (input: GuardedActionInput) =>
+  new MockActivityEnvironment().run<[GuardedActionInput], FastPath, (i: GuardedActionInput) => Promise<FastPath>>((i) => activities.admitAndRun(i), input);
 
 async function rowsFor(actionId: string) {
   const { db } = database;
