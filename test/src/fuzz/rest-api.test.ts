@@ -113,8 +113,12 @@ async function exercise(call: () => Promise<Response>, what: string, onAccepted:
   return verdict;
 }
 
-/** 10,000 cases each with database round trips (and some a workflow update): 25–65 s alone on 2 cores, more beside other test files. */
-const DB_CASES_TIMEOUT_MS = 180_000;
+/**
+ * 10,000 cases each with database round trips (and some a workflow update): 25–65 s alone on 2 cores,
+ * more beside other test files, and over 180 s once when the machine's load average was 24. The limit
+ * only catches a hang; it is not a performance check.
+ */
+const DB_CASES_TIMEOUT_MS = 600_000;
 
 const describeCase = (c: unknown) => JSON.stringify(c, (_k, v: unknown) => (typeof v === 'string' && v.length > 300 ? `${v.slice(0, 300)}…(${v.length})` : v)).slice(0, 1_500);
 
