@@ -31,10 +31,11 @@ export interface AccountIssue {
   message: string;
 }
 
-/** A refusal to show as it is: bad input (with the field) or a conflict with existing users. */
+/** A refusal whose message is safe to show as it is: bad input (`issues` name the fields), a clash with another user, or no such user. */
 export class AccountError extends Error {
   override name = 'AccountError';
   constructor(
+    readonly kind: 'invalid' | 'conflict' | 'not_found',
     message: string,
     readonly issues: AccountIssue[] = [],
   ) {
@@ -46,5 +47,5 @@ export function parseAccountInput<S extends z.ZodType>(schema: S, raw: unknown):
   const parsed = schema.safeParse(raw);
   if (parsed.success) return parsed.data;
   const issues = parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
-  throw new AccountError(issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; '), issues);
+  throw new AccountError('invalid', issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; '), issues);
 }

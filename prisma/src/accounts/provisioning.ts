@@ -33,7 +33,7 @@ export async function createLocalUser(db: Db, raw: NewLocalUser, actor: string):
   return inTransaction(db, async (client) => {
     await lockName(client, 'user-email', input.email);
     const clash = await client.query<{ id: string }>('SELECT id FROM users WHERE lower(email) = $1', [input.email]);
-    if (clash.rows[0]) throw new AccountError(`a user with email ${input.email} already exists (id ${clash.rows[0].id})`, [{ path: 'email', message: 'is taken' }]);
+    if (clash.rows[0]) throw new AccountError('conflict', `a user with email ${input.email} already exists (id ${clash.rows[0].id})`, [{ path: 'email', message: 'is taken' }]);
     const id = input.id ?? (await freeUserId(client, input.email));
     const name = input.name ?? input.email.slice(0, input.email.indexOf('@'));
     try {
@@ -43,7 +43,7 @@ export async function createLocalUser(db: Db, raw: NewLocalUser, actor: string):
         [id, input.email, name, input.role, passwordHash],
       );
     } catch (error) {
-      if (sqlState(error) === '23505') throw new AccountError(`user id "${id}" is taken`, [{ path: 'id', message: 'is taken' }]);
+      if (sqlState(error) === '23505') throw new AccountError('conflict', `user id "${id}" is taken`, [{ path: 'id', message: 'is taken' }]);
       throw error;
     }
     await appendAuditIn(client, { eventKey: `user:${id}:created:${randomUUID()}`, type: 'user.created', actor, payload: { userId: id, role: input.role, oneTimePassword: true } });
@@ -57,7 +57,7 @@ export async function createLocalUser(db: Db, raw: NewLocalUser, actor: string):
  */
 export async function issueOneTimePassword(db: Db, idOrEmail: string, actor: string): Promise<IssuedPassword> {
   const who = idOrEmail.trim();
-  if (!who) throw new AccountError('name the user by id or email', [{ path: 'user', message: 'is empty' }]);
+  if (!who) throw new AccountError('invalid', 'name the user by id or email', [{ path: 'user', message: 'is empty' }]);
   const oneTimePassword = generateOneTimePassword();
   const passwordHash = await hashPassword(oneTimePassword);
   return inTransaction(db, async (client) => {
@@ -73,8 +73,8 @@ async function findUser(client: pg.PoolClient, who: string): Promise<UserRow> {
   const byId = await client.query<UserRow>('SELECT id, email, name, role FROM users WHERE id = $1 FOR UPDATE', [who]);
   if (byId.rows[0]) return byId.rows[0];
   const byEmail = await client.query<UserRow>('SELECT id, email, name, role FROM users WHERE lower(email) = lower($1) FOR UPDATE', [who]);
-  if (byEmail.rows.length > 1) throw new AccountError(`more than one user has email ${who} (ids ${byEmail.rows.map((r) => r.id).join(', ')}); name one by id`);
-  if (!byEmail.rows[0]) throw new AccountError(`no user with id or email "${who}"`, [{ path: 'user', message: 'not found' }]);
+  if (byEmail.rows.length > 1) throw new AccountError('conflict', `more than one user has email ${who} (ids ${byEmail.rows.map((r) => r.id).join(', ')}); name one by id`);
+  if (!byEmail.rows[0]) throw new AccountError('not_found', `no user with id or email "${who}"`, [{ path: 'user', message: 'not found' }]);
   return byEmail.rows[0];
 }
 
