@@ -33,8 +33,8 @@ export async function setOwnPassword(_previous: Notice, form: FormData): Promise
   try {
     await authSignIn(PASSWORD_PROVIDER, { email: guard.user.email, password: newPassword, redirectTo: '/' });
   } catch (error) {
-    if (error instanceof AuthError) return failed('Your password was changed. Sign in again with it.');
-    throw error;
+    // Success ends in a redirect, which Next.js throws: only Auth.js's own errors land below.
+    if (!(error instanceof AuthError)) throw error;
   }
-  return failed('Your password was changed. Sign in again with it.');
+  return failed('Your password was changed, but signing you in again did not work. Sign in with the new password.');
 }
