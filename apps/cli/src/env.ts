@@ -1,4 +1,4 @@
-import { dbEnv, parseEnv, temporalEnv } from '@airlock/core/env';
+import { consoleEnv, dbEnv, parseEnv, temporalEnv } from '@airlock/core/env';
 
 /** Only the operational commands need these; policy commands work offline. */
 export function loadOpsEnv() {
@@ -6,4 +6,9 @@ export function loadOpsEnv() {
     dbEnv.required({ DATABASE_URL: true }).extend(temporalEnv.shape).required({ TEMPORAL_ADDRESS: true }),
     process.env,
   );
+}
+
+/** Account commands touch only the database; the public URL, when set, is printed as where to sign in. */
+export function loadAccountsEnv() {
+  return parseEnv(dbEnv.required({ DATABASE_URL: true }).extend({ AIRLOCK_PUBLIC_URL: consoleEnv.shape.AIRLOCK_PUBLIC_URL }), process.env);
 }

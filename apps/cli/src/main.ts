@@ -4,8 +4,9 @@ import { CliError, policyCheck, policyTest } from './policy-commands.js';
 
 // Operational commands load the database and Temporal client only when used: policy commands work offline.
 const ops = () => import('./ops-commands.js');
+const accounts = () => import('./user-commands.js');
 
-const program = new Command('airlock').description('Operate Airlock: policies, the kill switch, standing approvals.').exitOverride();
+const program = new Command('airlock').description('Operate Airlock: policies, the kill switch, standing approvals, console users.').exitOverride();
 
 const policy = program.command('policy').description('lint and dry-run policy files');
 policy.command('check <file>').description('compile and type-check a policy file').action((file: string) => console.log(policyCheck(file)));
@@ -41,6 +42,22 @@ program
   .description('revoke a standing approval at once')
   .requiredOption('--by <user>', 'who revokes it')
   .action(async (id: string, options: { by: string }) => console.log(await (await ops()).revokeCommand(id, options)));
+
+const users = program.command('users').description('console accounts: one-time passwords, shown once, replaced at the first sign-in');
+users
+  .command('add')
+  .description('create a user and print a one-time password')
+  .requiredOption('--email <address>', 'their email address (their sign-in name)')
+  .requiredOption('--role <role>', 'viewer, approver or admin')
+  .option('--name <text>', 'display name (default: the part of the email before @)')
+  .option('--id <id>', 'user id (default: from the email)')
+  .option('--by <user>', 'who is adding them, for the audit log (default: your OS account)')
+  .action(async (options: Parameters<Awaited<ReturnType<typeof accounts>>['addUserCommand']>[0]) => console.log(await (await accounts()).addUserCommand(options)));
+users
+  .command('reset-password <user>')
+  .description('replace a user’s password (by id or email) with a new one-time password; ends their password sessions')
+  .option('--by <user>', 'who is resetting it, for the audit log (default: your OS account)')
+  .action(async (user: string, options: { by?: string }) => console.log(await (await accounts()).resetPasswordCommand(user, options)));
 
 try {
   await program.parseAsync(process.argv);

@@ -6,6 +6,7 @@ export { postAction } from './server/handlers/post-action.js';
 export { getAction } from './server/handlers/get-action.js';
 export { getOutcome } from './server/handlers/get-outcome.js';
 export { postDecision } from './server/handlers/post-decision.js';
+export { postRawArgs } from './server/handlers/post-raw-args.js';
 export { getApprovals } from './server/handlers/list-approvals.js';
 export { getAudit } from './server/handlers/list-audit.js';
 export { getAuditVerification } from './server/handlers/verify-audit.js';

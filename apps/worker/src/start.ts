@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { EnvError } from '@airlock/core/env';
 import { startSlackApp } from '@airlock/slack';
 import { inheritedEnvironment, readLauncherEnv, type LauncherEnv } from './env.js';
-import { CONSOLE_BUILD_COMMAND, consoleIsBuilt, startConsole } from './launcher/console-app.js';
+import { CONSOLE_BUILD_COMMAND, consoleIsBuilt, consoleUrl, startConsole } from './launcher/console-app.js';
 import { openMigratedDatabase, startDatabaseServer, type DatabaseServer } from './launcher/database.js';
 import { describeFirstStart, seedFirstStart } from './launcher/first-start.js';
 import { claimDataDir } from './launcher/instance-lock.js';
@@ -106,7 +106,8 @@ async function startAirlock(signal: AbortSignal): Promise<string[]> {
   lifecycle.onStop('database pool', () => db.close());
   step('database migrated', migrateBegun);
   const credentials = await seedFirstStart(db);
-  if (credentials) for (const line of describeFirstStart(credentials)) console.log(line);
+  // Printed at once, not with the summary: a later start-up failure must not lose the only copy.
+  if (credentials) for (const line of describeFirstStart(credentials, env.AIRLOCK_PUBLIC_URL ?? consoleUrl(env.AIRLOCK_CONSOLE_PORT))) console.log(line);
   signal.throwIfAborted();
 
   const settings = temporalConnectionSettings(env, devServer?.address ?? '');

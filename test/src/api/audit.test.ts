@@ -112,6 +112,7 @@ describe('GET /api/v1/openapi.json', () => {
         '/api/v1/actions/{id}',
         '/api/v1/actions/{id}/decisions',
         '/api/v1/actions/{id}/outcome',
+        '/api/v1/actions/{id}/raw-args',
         '/api/v1/agents',
         '/api/v1/agents/{id}/tools',
         '/api/v1/approvals',

@@ -3,18 +3,24 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { signInWithPassword } from '@airlock/db/accounts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../support/binaries.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 const exec = promisify(execFile);
 const defaultPolicy = path.join(repoRoot, 'packages/policy/policies/default.yaml');
 
 /** Runs the real CLI entry point as a user would (`npm run airlock -- ...`). */
 async function airlock(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return airlockWith({}, ...args);
+}
+
+async function airlockWith(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await exec(path.join(repoRoot, 'node_modules/.bin/tsx'), [path.join(repoRoot, 'apps/cli/src/main.ts'), ...args], {
       cwd: repoRoot,
-      env: { ...process.env, DATABASE_URL: '', TEMPORAL_ADDRESS: '' },
+      env: { ...process.env, DATABASE_URL: '', TEMPORAL_ADDRESS: '', AIRLOCK_PUBLIC_URL: '', ...env },
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -81,6 +87,55 @@ describe('airlock kill switch commands', () => {
 
   it('explain missing configuration by variable name', async () => {
     const result = await airlock('resume', '--agent', 'a', '--by', 'me');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^airlock: invalid configuration: DATABASE_URL: /);
+  });
+});
+
+describe('airlock users', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+  const users = (...args: string[]) => airlockWith({ DATABASE_URL: database.url, AIRLOCK_PUBLIC_URL: 'https://airlock.example.test' }, 'users', ...args);
+
+  it('add creates a user and prints a one-time password that signs in once, must-change', async () => {
+    const result = await users('add', '--email', 'Fran@Example.test', '--role', 'approver', '--by', 'bob');
+    expect(result.code).toBe(0);
+    const lines = result.stdout.split('\n');
+    expect(lines[0]).toBe('created user fran (fran@example.test, approver)');
+    const password = /^one-time password: (\S+)$/.exec(lines[1] ?? '')?.[1] ?? '';
+    expect(lines[2]).toContain('at https://airlock.example.test/sign-in');
+    expect(await signInWithPassword(database.db, 'fran@example.test', password)).toMatchObject({ ok: true, userId: 'fran', mustChangePassword: true });
+    const audit = await database.db.prisma.auditEvent.findFirstOrThrow({ where: { type: 'user.created' } });
+    expect(audit.actor).toBe('user:bob');
+  });
+
+  it('add refuses bad input naming the option, and a taken email, exit 1', async () => {
+    expect(await users('add', '--email', 'nope', '--role', 'approver')).toMatchObject({ code: 1, stderr: 'airlock: --email: must be an email address\n' });
+    expect(await users('add', '--email', 'g@example.test', '--role', 'root')).toMatchObject({ code: 1, stderr: 'airlock: --role: must be one of viewer, approver, admin\n' });
+    expect(await users('add', '--email', 'g@example.test', '--role', 'viewer', '--id', 'Bad Id')).toMatchObject({ code: 1, stderr: expect.stringMatching(/^airlock: --id: must be 1-64 lower-case/) });
+    expect(await users('add', '--email', 'FRAN@example.test', '--role', 'viewer')).toMatchObject({ code: 1, stderr: 'airlock: a user with email fran@example.test already exists (id fran)\n' });
+    expect((await users('add', '--role', 'viewer')).stderr).toMatch(/required option '--email <address>' not specified/);
+    expect(await database.db.prisma.user.count()).toBe(1);
+  });
+
+  it('reset-password replaces the password by id or email, and names an unknown user', async () => {
+    const result = await users('reset-password', 'fran@example.test');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^reset the password of fran \(fran@example\.test\); their password sessions have ended\none-time password: \S+\n/);
+    const password = /one-time password: (\S+)/.exec(result.stdout)?.[1] ?? '';
+    expect(await signInWithPassword(database.db, 'fran@example.test', password)).toMatchObject({ ok: true, mustChangePassword: true });
+    const audit = await database.db.prisma.auditEvent.findFirstOrThrow({ where: { type: 'user.password_reset' } });
+    expect(audit.actor).toMatch(/^cli:/);
+    expect(await users('reset-password', 'ghost')).toMatchObject({ code: 1, stderr: 'airlock: no user with id or email "ghost"\n' });
+  });
+
+  it('explains a missing DATABASE_URL', async () => {
+    const result = await airlock('users', 'reset-password', 'fran');
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^airlock: invalid configuration: DATABASE_URL: /);
   });

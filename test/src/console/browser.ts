@@ -23,7 +23,18 @@ export async function signedIn(browser: Browser, baseURL: string, apiKey: string
   const page = await context.newPage();
   await page.goto('/sign-in');
   await page.getByLabel('API key').fill(apiKey);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.getByRole('button', { name: 'Sign in with API key' }).click();
   await page.getByRole('heading', { name: 'Inbox' }).waitFor();
+  return { context, page };
+}
+
+/** A fresh browser context that submits the email + password form; the caller waits for where it lands. */
+export async function passwordSignIn(browser: Browser, baseURL: string, email: string, password: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ baseURL, viewport: { width: 1200, height: 800 } });
+  const page = await context.newPage();
+  await page.goto('/sign-in');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   return { context, page };
 }

@@ -1,10 +1,11 @@
 import { awaitOutcome } from '@airlock/core/gateway';
 import { createApiKey } from '@airlock/db';
+import { createLocalUser } from '@airlock/db/accounts';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { refundRequest, submitAndWaitForApproval } from '../support/actions.js';
 import { seedTeam, startHarness, type Harness } from '../support/harness.js';
-import { launchChromium, screenshot, signedIn } from './browser.js';
+import { launchChromium, passwordSignIn, screenshot, signedIn } from './browser.js';
 import { ensureConsoleBuilt, startConsole, type RunningConsole } from './console-app.js';
 import { startFakeOidc, type FakeOidc } from './fake-oidc.js';
 
@@ -49,7 +50,7 @@ describe('console in the browser', () => {
     await page.goto('/');
     await page.waitForURL(/\/sign-in$/);
     await page.getByLabel('API key').fill('alk_not_a_real_key');
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByRole('button', { name: 'Sign in with API key' }).click();
     await page.getByText(/That key is unknown, revoked/).waitFor();
     await screenshot(page, 'sign-in');
     const cookies = await context.cookies();
@@ -72,6 +73,66 @@ describe('console in the browser', () => {
     await revoked.page.goto('/');
     await revoked.page.waitForURL(/\/sign-in$/);
     await revoked.context.close();
+  });
+
+  it('a one-time password opens only "set your password"; the new password then signs in and the old one no longer does', async () => {
+    const { oneTimePassword } = await createLocalUser(h.db, { id: 'carol', email: 'carol@example.test', name: 'Carol', role: 'approver' }, 'test');
+    const { context, page } = await passwordSignIn(browser, app.url, 'Carol@Example.test', oneTimePassword);
+    await page.waitForURL(/\/set-password$/);
+    await page.getByRole('heading', { name: 'Set your password' }).waitFor();
+    const session = (await context.cookies()).find((c) => c.name.includes('session-token'));
+    expect(session?.httpOnly).toBe(true);
+
+    // Nothing else works until the password is chosen: pages send them back, writes are refused on the server.
+    await page.goto('/audit');
+    await page.waitForURL(/\/set-password$/);
+    const write = await context.request.post('/api/console/decisions', { data: { actionId: 'x', argsHash: 'x', decision: 'approve' }, headers: { origin: app.url } });
+    expect(write.status()).toBe(403);
+    expect(((await context.request.get('/api/console/audit/export?format=jsonl')).status())).toBe(401);
+
+    await page.getByLabel('One-time password').fill(oneTimePassword);
+    // The browser already refuses a short one (minlength); a mismatch is the server's to catch.
+    await page.getByLabel('New password', { exact: true }).fill('correct horse battery staple');
+    await page.getByLabel('Repeat new password').fill('correct horse battery stapel');
+    await page.getByRole('button', { name: 'Set password' }).click();
+    await page.getByText('Repeat new password does not match the new password.').waitFor();
+    await screenshot(page, 'set-password');
+    // A refused form comes back empty (React resets it; password fields are not kept).
+    await page.getByLabel('One-time password').fill(oneTimePassword);
+    await page.getByLabel('New password', { exact: true }).fill('correct horse battery staple');
+    await page.getByLabel('Repeat new password').fill('correct horse battery staple');
+    await page.getByRole('button', { name: 'Set password' }).click();
+    await page.getByRole('heading', { name: 'Inbox' }).waitFor();
+    expect(await page.getByText('Carol (approver)').count()).toBe(1);
+    await context.close();
+
+    const stale = await passwordSignIn(browser, app.url, 'carol@example.test', oneTimePassword);
+    await stale.page.getByText('Wrong email or password.').waitFor();
+    await stale.context.close();
+    const fresh = await passwordSignIn(browser, app.url, 'carol@example.test', 'correct horse battery staple');
+    await fresh.page.getByRole('heading', { name: 'Inbox' }).waitFor();
+    await fresh.context.close();
+
+    const audit = await h.db.prisma.auditEvent.findMany({ where: { actor: 'user:carol' }, orderBy: { seq: 'asc' } });
+    expect(audit.map((e) => e.type)).toEqual(['user.signed_in', 'user.password_changed', 'user.signed_in', 'user.sign_in_failed', 'user.signed_in']);
+  });
+
+  it('refuses a wrong password and an unknown email alike, and audits both', async () => {
+    const before = await h.db.prisma.auditEvent.count({ where: { type: 'user.sign_in_failed' } });
+    const wrong = await passwordSignIn(browser, app.url, 'carol@example.test', 'not her password');
+    await wrong.page.getByRole('alert').filter({ hasText: 'Wrong email or password.' }).waitFor();
+    await screenshot(wrong.page, 'sign-in-wrong-password');
+    expect((await wrong.context.cookies()).filter((c) => c.name.includes('session-token'))).toEqual([]);
+    await wrong.context.close();
+    const unknown = await passwordSignIn(browser, app.url, 'mallory@example.test', 'not her password');
+    await unknown.page.getByRole('alert').filter({ hasText: 'Wrong email or password.' }).waitFor();
+    await unknown.context.close();
+
+    const failures = await h.db.prisma.auditEvent.findMany({ where: { type: 'user.sign_in_failed' }, orderBy: { seq: 'asc' }, skip: before });
+    expect(failures.map((e) => [e.actor, (e.payload as { reason: string }).reason])).toEqual([
+      ['user:carol', 'wrong_password'],
+      ['anonymous', 'unknown_email'],
+    ]);
   });
 
   it('signs in through OIDC only a user whose verified email is known', async () => {
@@ -174,6 +235,40 @@ describe('console in the browser', () => {
     const decision = await h.db.prisma.approvalDecision.findFirstOrThrow({ where: { approval: { actionId }, userId: 'alice' } });
     expect(decision.editedArgs).toMatchObject({ amount: '40.00' });
     await context.close();
+  });
+
+  it('reveals raw arguments to an admin only, auditing the reveal before showing them', async () => {
+    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ args: { paymentId: 'pay_123', amount: '60.00', currency: 'USD', reason: 'duplicate charge reported by dana@example.test' } }));
+    const { context, page } = await signedIn(browser, app.url, keys.bob);
+    await page.goto(`/actions/${actionId}`);
+    const argsCard = page.getByRole('region', { name: 'Arguments' });
+    await argsCard.getByText('[REDACTED:email]').waitFor();
+    await argsCard.getByRole('button', { name: 'Reveal raw arguments' }).click();
+    const raw = argsCard.getByLabel('Raw arguments');
+    await raw.waitFor();
+    expect(await raw.textContent()).toContain('dana@example.test');
+    await page.getByRole('table', { name: 'Audit events for this action' }).getByText('action.args_revealed').waitFor({ timeout: 10_000 });
+    await screenshot(page, 'reveal-raw-args');
+    const reveals = await h.db.prisma.auditEvent.findMany({ where: { actionId, type: 'action.args_revealed' } });
+    expect(reveals.map((e) => [e.actor, e.payload])).toEqual([['user:bob', { channel: 'console' }]]);
+    await context.close();
+
+    // A viewer sees no button, and forging the request is refused on the server; so is an approver, and an admin's cookie from another site.
+    const viewer = await signedIn(browser, app.url, keys.victor);
+    await viewer.page.goto(`/actions/${actionId}`);
+    await viewer.page.getByRole('heading', { name: 'Timeline' }).waitFor();
+    expect(await viewer.page.getByRole('button', { name: 'Reveal raw arguments' }).count()).toBe(0);
+    const forged = await viewer.context.request.post(`/api/console/actions/${actionId}/raw-args`, { headers: { origin: app.url } });
+    expect(forged.status()).toBe(403);
+    expect(await forged.text()).not.toContain('dana@example.test');
+    await viewer.context.close();
+    const approver = await signedIn(browser, app.url, keys.alice);
+    expect((await approver.context.request.post(`/api/console/actions/${actionId}/raw-args`, { headers: { origin: app.url } })).status()).toBe(403);
+    await approver.context.close();
+    const admin = await signedIn(browser, app.url, keys.bob);
+    expect((await admin.context.request.post(`/api/console/actions/${actionId}/raw-args`, { headers: { origin: 'http://evil.example' } })).status()).toBe(403);
+    await admin.context.close();
+    expect(await h.db.prisma.auditEvent.count({ where: { actionId, type: 'action.args_revealed' } })).toBe(1);
   });
 
   it('pages, verifies and exports the audit log', async () => {

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { awaitOutcome, decideAction } from '@airlock/core/gateway';
 import { createDb, createUser, hashApiKey, type Db } from '@airlock/db';
+import { signInWithPassword } from '@airlock/db/accounts';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, describe, expect, it, onTestFailed } from 'vitest';
 import { refundRequest, submitAndWaitForApproval, waitForStatus } from '../support/actions.js';
@@ -97,6 +98,8 @@ describe('npm start', () => {
     expect(printed).toMatch(/shown only once/);
     const keys = [...printed.matchAll(/API key \((user|agent) ([\w-]+)\):\s+(alk_\S+)/g)].map((m) => ({ owner: m[2], key: m[3]! }));
     expect(keys.map((k) => k.owner)).toEqual(['admin', 'demo-agent']);
+    expect(printed).toMatch(/sign in to the console at http:\/\/localhost:\d+\/sign-in/);
+    const oneTimePassword = /one-time password:\s+(\S+)/.exec(printed)?.[1] ?? '';
     expect(printed).toContain(`postgresql://airlock:****@localhost:${postgres}/airlock`);
     expect(printed).not.toContain(EMBEDDED_PASSWORD + '@');
     const address = (await first.waitForLine(/Temporal gRPC\s+(\S+)/))[1]!;
@@ -106,6 +109,8 @@ describe('npm start', () => {
     await withDb(databaseUrl, async (db) => {
       // The printed keys are real: only their hashes are stored.
       for (const { key } of keys) expect(await db.prisma.apiKey.count({ where: { hash: hashApiKey(key) } })).toBe(1);
+      // So is the admin's one-time console password, which must be replaced at its first sign-in.
+      expect(await signInWithPassword(db, 'admin@airlock.local', oneTimePassword)).toMatchObject({ ok: true, userId: 'admin', mustChangePassword: true });
       expect(await db.prisma.agent.findUnique({ where: { id: 'demo-agent' } })).not.toBeNull();
       await createUser(db, { id: 'restart-approver', role: 'approver' });
     });

@@ -1,3 +1,4 @@
+import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { requirePageUser } from '../../src/console/session.js';
 import { signOut } from '../_console/actions.js';
@@ -25,6 +26,11 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
           <span>
             {user.name} <span className="muted">({user.role})</span>
           </span>{' '}
+          {user.hasPassword && (
+            <>
+              <Link href="/set-password">Change password</Link>{' '}
+            </>
+          )}
           <button type="submit">Sign out</button>
         </form>
       </header>

@@ -3,7 +3,7 @@
 import { verifyAuditChain } from '@airlock/db';
 import { AuthError } from 'next-auth';
 import { refresh } from 'next/cache';
-import { API_KEY_PROVIDER, OIDC_PROVIDER, signIn as authSignIn, signOut as authSignOut } from '../../src/console/auth.js';
+import { API_KEY_PROVIDER, OIDC_PROVIDER, PASSWORD_PROVIDER, signIn as authSignIn, signOut as authSignOut } from '../../src/console/auth.js';
 import { consoleDecision, editCheck } from '../../src/console/console-decision.js';
 import { actionUser } from '../../src/console/guard.js';
 import { failed, ok, type Notice } from '../../src/console/notice.js';
@@ -20,6 +20,20 @@ export async function signInWithKey(_previous: Notice, form: FormData): Promise<
   } catch (error) {
     // A successful sign-in ends in a redirect, which Next.js throws: only Auth.js's own errors are refusals.
     if (error instanceof AuthError) return failed('That key is unknown, revoked, or belongs to an agent. Sign in with your own user key.');
+    throw error;
+  }
+  return ok('Signed in.');
+}
+
+export async function signInWithEmail(_previous: Notice, form: FormData): Promise<Notice> {
+  const email = form.get('email');
+  const password = form.get('password');
+  if (typeof email !== 'string' || !email.trim() || typeof password !== 'string' || !password) return failed('Enter your email address and your password.');
+  try {
+    // A one-time password signs in too; the console then sends them to choose their own.
+    await authSignIn(PASSWORD_PROVIDER, { email: email.trim(), password, redirectTo: '/' });
+  } catch (error) {
+    if (error instanceof AuthError) return failed('Wrong email or password.');
     throw error;
   }
   return ok('Signed in.');

@@ -15,7 +15,7 @@ export function SignInForm() {
       <label htmlFor="apiKey">API key</label>
       <input id="apiKey" name="apiKey" type="password" autoComplete="off" required spellCheck={false} />
       <button type="submit" disabled={pending}>
-        {pending ? 'Checking…' : 'Sign in'}
+        {pending ? 'Checking…' : 'Sign in with API key'}
       </button>
       <p role={notice.kind === 'error' ? 'alert' : 'status'} className={`notice ${notice.kind}`}>
         {notice.message}

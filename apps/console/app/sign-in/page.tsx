@@ -1,7 +1,8 @@
 import { redirect } from 'next/navigation';
 import { oidcProviderName } from '../../src/console/auth.js';
-import { signedInUser } from '../../src/console/session.js';
+import { sessionState } from '../../src/console/session.js';
 import { signInWithOidc } from '../_console/actions.js';
+import { PasswordSignInForm } from '../_console/password-sign-in-form.js';
 import { SignInForm } from '../_console/sign-in-form.js';
 
 export const dynamic = 'force-dynamic';
@@ -12,7 +13,9 @@ const OIDC_ERRORS: Record<string, string> = {
 };
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<{ error?: string }> }) {
-  if (await signedInUser()) redirect('/');
+  const state = await sessionState();
+  if (state.status === 'signed_in') redirect('/');
+  if (state.status === 'must_change_password') redirect('/set-password');
   const { error } = await searchParams;
   const sso = oidcProviderName();
   return (
@@ -29,6 +32,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
           <button type="submit">Sign in with {sso}</button>
         </form>
       )}
+      <PasswordSignInForm />
       <SignInForm />
     </main>
   );

@@ -29,6 +29,7 @@ import {
   PolicyDryRunBody,
   PolicyDryRunResult,
   PolicyView,
+  RawArgsView,
   StandingApprovalBody,
   StandingApprovalList,
   StandingApprovalQuery,
@@ -110,6 +111,20 @@ const routes: RouteConfig[] = [
       404: errors[404],
       409: json(ErrorBody, 'The workflow refused the decision (self-approval, already decided, args hash mismatch, closed, `edit rejected: ...`)'),
       503: errors[503],
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/actions/{id}/raw-args',
+    summary: 'Reveal the raw, unredacted arguments (user key, admin); an `action.args_revealed` audit row is written first',
+    security: bearer,
+    request: { params: idParams },
+    responses: {
+      200: json(RawArgsView, 'The arguments as the agent sent them'),
+      401: errors[401],
+      403: errors[403],
+      404: json(ErrorBody, 'No such action, or Temporal no longer keeps its workflow history'),
+      503: json(ErrorBody, 'Temporal did not answer, or this console cannot decrypt the workflow input (AIRLOCK_PAYLOAD_KEYS)'),
     },
   },
   {

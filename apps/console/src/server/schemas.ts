@@ -164,6 +164,18 @@ export const PendingAction = z
   .object({ status: z.literal('requested'), actionId: ActionId })
   .meta({ id: 'PendingAction', description: 'Accepted, but the workflow has not admitted it yet; retry shortly' });
 
+// ---- POST /actions/:id/raw-args
+
+export const RawArgsView = z
+  .object({
+    actionId: ActionId,
+    args: z.record(z.string(), z.unknown()).meta({ description: 'The arguments exactly as the agent sent them, before redaction (from the workflow’s start input)' }),
+    revealedAt: Timestamp,
+    auditSeq: z.string().regex(/^\d+$/).meta({ description: 'Seq of the `action.args_revealed` audit row written before the arguments were read' }),
+  })
+  .meta({ id: 'RawArgs' });
+export type RawArgsView = z.infer<typeof RawArgsView>;
+
 // ---- GET /actions/:id/outcome
 
 export const OutcomeQuery = z.object({

@@ -54,5 +54,10 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     await stop();
     throw error;
   }
-  return { url: `http://localhost:${options.port}`, process: server, stop };
+  return { url: consoleUrl(options.port), process: server, stop };
+}
+
+/** Where the embedded console answers on this machine. */
+export function consoleUrl(port: number): string {
+  return `http://localhost:${port}`;
 }

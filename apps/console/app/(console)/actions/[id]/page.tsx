@@ -12,6 +12,7 @@ import { Countdown } from '../../../_console/countdown.js';
 import { DecisionControls } from '../../../_console/decision-controls.js';
 import { LiveRefresh } from '../../../_console/live-refresh.js';
 import { PlanSteps } from '../../../_console/plan-steps.js';
+import { RevealRawArgs } from '../../../_console/reveal-raw-args.js';
 
 export const dynamic = 'force-dynamic';
 
@@ -73,6 +74,7 @@ export default async function ActionPage({ params }: { params: Promise<{ id: str
         <h2 id="args-heading">Arguments</h2>
         <p className="muted small">As stored: sensitive values are redacted before they reach the database.</p>
         <pre>{JSON.stringify(row.args, null, 2)}</pre>
+        {user.role === 'admin' && <RevealRawArgs actionId={row.id} />}
       </section>
 
       {live?.plan && (
