@@ -8,6 +8,7 @@ import {
   generateOneTimePassword,
   issueOneTimePassword,
   signInWithPassword,
+  SIGN_IN_ATTEMPTS,
   verifyPassword,
 } from '@airlock/db/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,7 +81,7 @@ describe('signInWithPassword', () => {
     const unknown = await signInWithPassword(database.db, 'nobody@example.test', 'wrong password!');
     await createUser(database.db, { id: 'keyonly', email: 'keyonly@example.test', role: 'viewer' });
     const noPassword = await signInWithPassword(database.db, 'keyonly@example.test', '');
-    expect([wrong, unknown, noPassword]).toEqual([{ ok: false }, { ok: false }, { ok: false }]);
+    expect([wrong, unknown, noPassword]).toEqual([{ ok: false, throttled: false }, { ok: false, throttled: false }, { ok: false, throttled: false }]);
 
     expect((await auditOf('user.signed_in')).map((e) => [e.actor, e.payload])).toEqual([['user:dave', { method: 'password', mustChangePassword: true }]]);
     const failed = await auditOf('user.sign_in_failed');
@@ -92,6 +93,28 @@ describe('signInWithPassword', () => {
     // The address typed for nobody is kept only as a digest.
     expect(JSON.stringify(failed[1]?.payload)).not.toContain('nobody');
     expect(failed[1]?.payload).toMatchObject({ emailSha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  });
+
+  it('throttles guessing per email address: refusals without a password check, one audit row per window, then it reopens', async () => {
+    const { oneTimePassword } = await createLocalUser(database.db, { email: 'frank@example.test', role: 'viewer' }, 'cli:ops');
+    const start = new Date('2030-01-01T00:00:00Z');
+    for (let i = 0; i < SIGN_IN_ATTEMPTS.limit; i++) {
+      expect(await signInWithPassword(database.db, 'frank@example.test', `guess ${i}`, start)).toEqual({ ok: false, throttled: false });
+    }
+    // The limit is reached: even the right password is refused now, as throttled, and another address is not affected.
+    const failedBefore = (await auditOf('user.sign_in_failed')).length;
+    expect(await signInWithPassword(database.db, 'FRANK@example.test', oneTimePassword, start)).toEqual({ ok: false, throttled: true });
+    expect(await signInWithPassword(database.db, 'frank@example.test', 'guess again', start)).toEqual({ ok: false, throttled: true });
+    expect(await signInWithPassword(database.db, 'someone-else@example.test', 'x', start)).toEqual({ ok: false, throttled: false });
+    expect((await auditOf('user.sign_in_failed')).length).toBe(failedBefore + 1);
+    const throttled = await auditOf('user.sign_in_throttled');
+    expect(throttled).toHaveLength(1);
+    expect(throttled[0]?.payload).toMatchObject({ attempts: SIGN_IN_ATTEMPTS.limit, windowSeconds: SIGN_IN_ATTEMPTS.windowMs / 1000 });
+    expect(JSON.stringify(throttled[0]?.payload)).not.toContain('frank');
+
+    const later = new Date(start.getTime() + SIGN_IN_ATTEMPTS.windowMs + 1_000);
+    expect(await signInWithPassword(database.db, 'frank@example.test', oneTimePassword, later)).toMatchObject({ ok: true, userId: 'frank' });
+    expect(await verifyAuditChain(database.db)).toMatchObject({ ok: true });
   });
 });
 
@@ -108,7 +131,7 @@ describe('changeOwnPassword and issueOneTimePassword', () => {
     expect(after.passwordMustChange).toBe(false);
     expect(after.passwordChangedAt!.getTime()).toBeGreaterThanOrEqual(before.passwordChangedAt!.getTime());
     expect(after.passwordHash).not.toBe(before.passwordHash);
-    expect(await signInWithPassword(database.db, 'erin@example.test', oneTimePassword)).toEqual({ ok: false });
+    expect(await signInWithPassword(database.db, 'erin@example.test', oneTimePassword)).toEqual({ ok: false, throttled: false });
     expect(await signInWithPassword(database.db, 'erin@example.test', 'a brand new passphrase')).toMatchObject({ ok: true, mustChangePassword: false });
     expect((await auditOf('user.password_changed')).map((e) => e.actor)).toEqual(['user:erin']);
     expect((await auditOf('user.password_change_failed')).map((e) => e.actor)).toEqual(['user:erin']);
@@ -117,7 +140,7 @@ describe('changeOwnPassword and issueOneTimePassword', () => {
   it('resets by id or email to a new one-time password, and names an unknown user', async () => {
     const first = await issueOneTimePassword(database.db, 'ERIN@example.test', 'cli:ops');
     expect(first.user.id).toBe('erin');
-    expect(await signInWithPassword(database.db, 'erin@example.test', 'a brand new passphrase')).toEqual({ ok: false });
+    expect(await signInWithPassword(database.db, 'erin@example.test', 'a brand new passphrase')).toEqual({ ok: false, throttled: false });
     expect(await signInWithPassword(database.db, 'erin@example.test', first.oneTimePassword)).toMatchObject({ ok: true, mustChangePassword: true });
     const second = await issueOneTimePassword(database.db, 'erin', 'cli:ops');
     expect(second.oneTimePassword).not.toBe(first.oneTimePassword);

@@ -1,9 +1,9 @@
 'use server';
 
 import { verifyAuditChain } from '@airlock/db';
-import { AuthError } from 'next-auth';
+import { AuthError, CredentialsSignin } from 'next-auth';
 import { refresh } from 'next/cache';
-import { API_KEY_PROVIDER, OIDC_PROVIDER, PASSWORD_PROVIDER, signIn as authSignIn, signOut as authSignOut } from '../../src/console/auth.js';
+import { API_KEY_PROVIDER, OIDC_PROVIDER, PASSWORD_PROVIDER, THROTTLED, signIn as authSignIn, signOut as authSignOut } from '../../src/console/auth.js';
 import { consoleDecision, editCheck } from '../../src/console/console-decision.js';
 import { actionUser } from '../../src/console/guard.js';
 import { failed, ok, type Notice } from '../../src/console/notice.js';
@@ -33,6 +33,9 @@ export async function signInWithEmail(_previous: Notice, form: FormData): Promis
     // A one-time password signs in too; the console then sends them to choose their own.
     await authSignIn(PASSWORD_PROVIDER, { email: email.trim(), password, redirectTo: '/' });
   } catch (error) {
+    if (error instanceof CredentialsSignin && error.code === THROTTLED) {
+      return failed('Too many sign-in attempts for this email address. Wait 15 minutes, or ask an admin to reset your password.');
+    }
     if (error instanceof AuthError) return failed('Wrong email or password.');
     throw error;
   }

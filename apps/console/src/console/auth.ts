@@ -41,6 +41,13 @@ class WrongPassword extends CredentialsSignin {
   override code = 'wrong_password';
 }
 
+export const THROTTLED = 'throttled';
+
+/** Too many attempts for this email address in the window (said plainly: it reveals nothing about the account). */
+class SignInThrottled extends CredentialsSignin {
+  override code = THROTTLED;
+}
+
 const PasswordCredentials = z.object({ email: z.string().min(1).max(254), password: z.string().min(1).max(1024) });
 
 // Without AUTH_SECRET the embedded default still works: sessions simply end when the console restarts.
@@ -70,7 +77,7 @@ function providers(): Provider[] {
         const parsed = PasswordCredentials.safeParse(credentials);
         if (!parsed.success) throw new WrongPassword();
         const result = await signInWithPassword(apiContext().db, parsed.data.email, parsed.data.password);
-        if (!result.ok) throw new WrongPassword();
+        if (!result.ok) throw result.throttled ? new SignInThrottled() : new WrongPassword();
         return { id: result.userId, name: result.name, passwordChangedAt: result.passwordChangedAt };
       },
     }),
