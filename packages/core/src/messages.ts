@@ -15,3 +15,8 @@ export const DEFAULT_TASK_QUEUE = 'airlock';
 export function workflowIdForAction(actionId: string): string {
   return `action-${actionId}`;
 }
+
+/** The inverse of `workflowIdForAction`; undefined for a workflow that is not an action's. */
+export function actionIdOfWorkflow(workflowId: string): string | undefined {
+  return workflowId.startsWith('action-') ? workflowId.slice('action-'.length) : undefined;
+}
