@@ -7,12 +7,12 @@ export type Logger = pino.Logger;
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 
 export interface LoggerOptions {
-  /** The process: `airlock-worker`, `airlock-console`, … (children add a component: `logger.child({ name })`). */
+  /** The process: `airlock-worker`, `airlock-console`, … (parts of it log through `logger.child({ component })`). */
   name: string;
   level: LogLevel;
   /** auto = pretty on a terminal, JSON lines otherwise (default). */
   format?: LogFormat;
-  /** Where lines go; default stdout. */
+  /** One stream for every level (tests); default: stdout, warnings and errors on stderr. */
   destination?: NodeJS.WritableStream;
 }
 
@@ -21,8 +21,18 @@ export interface LoggerOptions {
  * PII and tool arguments redacted before anything is written.
  */
 export function createLogger(options: LoggerOptions): Logger {
-  const out = options.destination ?? process.stdout;
-  const pretty = options.format === 'pretty' || (options.format !== 'json' && 'isTTY' in out && out.isTTY === true);
+  const format = resolveLogFormat(options.format ?? 'auto', options.destination ?? process.stdout);
+  const stream = (out: NodeJS.WritableStream) => (format === 'pretty' ? prettyStream(out) : out);
+  const destination = options.destination
+    ? stream(options.destination)
+    : // dedupe: each line goes to the one stream with the highest matching level, so problems land on stderr only.
+      pino.multistream(
+        [
+          { level: 'trace', stream: stream(process.stdout) },
+          { level: 'warn', stream: stream(process.stderr) },
+        ],
+        { dedupe: true },
+      );
   return pino(
     {
       name: options.name,
@@ -38,8 +48,14 @@ export function createLogger(options: LoggerOptions): Logger {
         },
       },
     },
-    pretty ? prettyStream(out, options.name) : out,
+    destination,
   );
+}
+
+/** `auto` decided: pretty when a person reads the stream (a terminal), JSON lines otherwise. */
+export function resolveLogFormat(format: LogFormat, out: NodeJS.WritableStream = process.stdout): 'json' | 'pretty' {
+  if (format !== 'auto') return format;
+  return 'isTTY' in out && out.isTTY === true ? 'pretty' : 'json';
 }
 
 /** A logger that writes nothing: the default where a caller passes none (tests, library use). */

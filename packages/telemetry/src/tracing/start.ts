@@ -1,4 +1,5 @@
 import type { Tracer } from '@opentelemetry/api';
+import type { Logger } from '../logs/logger.js';
 import type { Resource } from '@opentelemetry/resources';
 import type { Sampler, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { TracingConfig } from '../env.js';
@@ -19,15 +20,25 @@ export interface Tracing {
  * Installs the global context manager and W3C propagator the Temporal
  * interceptors use to carry the trace from client to workflow to activity.
  */
-export async function startTracing(config: TracingConfig | undefined): Promise<Tracing | undefined> {
+export async function startTracing(config: TracingConfig | undefined, options: { logger?: Logger } = {}): Promise<Tracing | undefined> {
   if (!config) return undefined;
-  const [core, resources, sdk, asyncHooks, exporter] = await Promise.all([
+  const [api, core, resources, sdk, asyncHooks, exporter] = await Promise.all([
+    import('@opentelemetry/api'),
     import('@opentelemetry/core'),
     import('@opentelemetry/resources'),
     import('@opentelemetry/sdk-trace-base'),
     import('@opentelemetry/context-async-hooks'),
     otlpExporter(config),
   ]);
+  const { logger } = options;
+  if (logger) {
+    // The SDK reports failed exports (collector down, rejected batch) only through its diagnostics channel.
+    const write =
+      (level: 'warn' | 'error') =>
+      (message: string, ...details: unknown[]) =>
+        logger[level]({ component: 'otel', details: details.map((d) => (d instanceof Error ? d.message : String(d))) }, message);
+    api.diag.setLogger({ error: write('error'), warn: write('warn'), info: () => undefined, debug: () => undefined, verbose: () => undefined }, api.DiagLogLevel.WARN);
+  }
   const resource = resources.Resource.default().merge(new resources.Resource({ 'service.name': config.serviceName }));
   const spanProcessor = new sdk.BatchSpanProcessor(new RedactingSpanExporter(exporter));
   const root: Sampler = config.sampler.endsWith('always_off')
