@@ -44,10 +44,7 @@ releaseEmbeddedPostgresSignalHooks();
 installTemporalRuntime({ logger, metricsBind: env.TEMPORAL_METRICS_BIND });
 
 const ready = await lifecycle.run(startAirlock);
-if (ready) {
-  printPlain(ready);
-  logger.info(`Airlock is ready (started in ${elapsed(begun)}). Press Ctrl-C to stop.`);
-}
+if (ready) printPlain([...ready, `Airlock is ready (started in ${elapsed(begun)}). Press Ctrl-C to stop.`]);
 
 function readEnvOrExit(): LauncherEnv {
   try {
