@@ -6,6 +6,6 @@ export { createLogger, resolveLogFormat, silentLogger, type Logger, type LoggerO
 export { temporalLogger } from './logs/temporal.js';
 export { CENSORED } from './logs/redaction.js';
 export { startTracing, type Tracing } from './tracing/start.js';
-export { tracingClientInterceptors, ActionSpanClientInterceptor } from './tracing/client-interceptors.js';
+export { tracingClientInterceptors } from './tracing/client-interceptors.js';
 export { RedactingSpanExporter } from './tracing/redacting-exporter.js';
 export { SpanAttribute } from './attributes.js';

@@ -79,8 +79,4 @@ export class WorkerMetrics {
     // Process CPU, memory, event-loop lag and GC: cheap, and what tells a stuck worker from a busy one.
     collectDefaultMetrics({ register: this.registry });
   }
-
-  metrics(): Promise<string> {
-    return this.registry.metrics();
-  }
 }

@@ -47,7 +47,7 @@ const text = (value: unknown): string | undefined => (typeof value === 'string' 
  * (runTool, approvals), `{ actionId, request }` (admitAndRun), `{ input: … }`
  * (recheck, edit review) or `{ outcome: … }` (completeAction).
  */
-export function actionLabels(arg: unknown): Attributes {
+function actionLabels(arg: unknown): Attributes {
   const action: Shape = (field(arg, 'input') ?? field(arg, 'outcome') ?? arg) as Shape;
   const actionId = text(field(action, 'actionId'));
   const tool = text(field(arg, 'tool')) ?? text(field(field(action, 'request'), 'tool'));
@@ -55,7 +55,7 @@ export function actionLabels(arg: unknown): Attributes {
 }
 
 /** admitAndRun returns `{ admission: { classification } }`, an edit review `{ classification }`. */
-export function classificationLabels(result: unknown): Attributes {
+function classificationLabels(result: unknown): Attributes {
   const classification = field(field(result, 'admission'), 'classification') ?? field(result, 'classification');
   const tier = text(field(classification, 'tier'));
   const decision = text(field(classification, 'decision'));
