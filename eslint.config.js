@@ -63,6 +63,7 @@ export default tseslint.config(
             { name: '@airlock/core/gateway', message: 'The gateway is client-side code.' },
             { name: '@airlock/core/hashing', message: 'Uses node:crypto; compute hashes at the edge or in activities.' },
             { name: '@airlock/core/env', message: 'Workflows never read configuration.' },
+            { name: '@airlock/telemetry', message: 'Node-only; workflows may import @airlock/telemetry/attributes alone.' },
             { name: '@temporalio/client', message: 'Workflows use @temporalio/workflow.' },
             { name: '@temporalio/activity', message: 'Workflows use @temporalio/workflow.' },
           ],

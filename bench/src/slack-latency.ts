@@ -198,7 +198,6 @@ async function main(): Promise<void> {
       db,
       databaseUrl: scratch.url,
       temporal: temporal.client,
-      log: () => undefined,
     });
     if (!slack?.url) throw new Error('the Slack app did not start');
     stops.unshift(() => slack.stop());

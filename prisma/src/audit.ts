@@ -74,6 +74,34 @@ function fromRow(r: AuditRow): StoredAuditEvent {
   };
 }
 
+/** Told of the rows this process inserted (not those a retry found already written). Must be quick and must not throw. */
+export type AuditObserver = (inserted: readonly StoredAuditEvent[]) => void;
+
+const observers = new Set<AuditObserver>();
+
+/**
+ * Follows the rows this process appends, e.g. to count transitions for metrics;
+ * returns the unsubscribe. `appendAudit` reports after its own commit.
+ * `appendAuditIn` reports as soon as the rows are in the caller's transaction:
+ * every caller appends last and commits right after, so a report stands for a
+ * row that is not there only when that COMMIT itself fails.
+ */
+export function observeAudit(observer: AuditObserver): () => void {
+  observers.add(observer);
+  return () => observers.delete(observer);
+}
+
+function report(inserted: StoredAuditEvent[]): void {
+  if (inserted.length === 0) return;
+  for (const observer of observers) {
+    try {
+      observer(inserted);
+    } catch {
+      // An observer is a bystander: it never fails the transition it watches.
+    }
+  }
+}
+
 /**
  * Appends events to the chain in one transaction, in order. An event whose
  * `eventKey` was written before is returned as stored, not written again.
@@ -81,7 +109,9 @@ function fromRow(r: AuditRow): StoredAuditEvent {
  * transaction, not an interactive ORM one.
  */
 export async function appendAudit(db: Db, ...events: AuditEventInput[]): Promise<StoredAuditEvent[]> {
-  return inTransaction(db, (client) => appendAuditIn(client, ...events));
+  const { stored, inserted } = await inTransaction(db, (client) => appendChained(client, events));
+  report(inserted);
+  return stored;
 }
 
 /**
@@ -89,14 +119,17 @@ export async function appendAudit(db: Db, ...events: AuditEventInput[]): Promise
  * row commit together (one commit instead of two on the hot path).
  */
 export async function appendAuditIn(client: pg.PoolClient, ...events: AuditEventInput[]): Promise<StoredAuditEvent[]> {
-  await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [AUDIT_CHAIN_LOCK_ID]);
-  return appendLocked(client, events);
+  const { stored, inserted } = await appendChained(client, events);
+  report(inserted);
+  return stored;
 }
 
-async function appendLocked(client: pg.PoolClient, events: AuditEventInput[]): Promise<StoredAuditEvent[]> {
+async function appendChained(client: pg.PoolClient, events: AuditEventInput[]): Promise<{ stored: StoredAuditEvent[]; inserted: StoredAuditEvent[] }> {
+  await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [AUDIT_CHAIN_LOCK_ID]);
   const head = await client.query<{ hash: string }>('SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1');
   let prevHash = head.rows[0]?.hash ?? GENESIS_HASH;
   const stored: StoredAuditEvent[] = [];
+  const inserted: StoredAuditEvent[] = [];
   for (const event of events) {
     // Redacted here, at the one door into the log, so no caller can store raw PII or secrets;
     // then round-tripped through JSON so the hash covers exactly what JSONB will return.
@@ -111,20 +144,22 @@ async function appendLocked(client: pg.PoolClient, events: AuditEventInput[]): P
       prevHash,
     };
     const hash = auditRowHash(row);
-    const inserted = await client.query<AuditRow>(
+    const result = await client.query<AuditRow>(
       `INSERT INTO audit_events (event_key, action_id, type, actor, payload, created_at, prev_hash, hash)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (event_key) DO NOTHING RETURNING ${COLUMNS}`,
       [row.eventKey, row.actionId, row.type, row.actor, JSON.stringify(payload), row.createdAt, row.prevHash, hash],
     );
-    if (inserted.rows[0]) {
-      stored.push(fromRow(inserted.rows[0]));
+    if (result.rows[0]) {
+      const written = fromRow(result.rows[0]);
+      stored.push(written);
+      inserted.push(written);
       prevHash = hash;
     } else {
       const existing = await client.query<AuditRow>(`SELECT ${COLUMNS} FROM audit_events WHERE event_key = $1`, [event.eventKey]);
       stored.push(fromRow(existing.rows[0]!));
     }
   }
-  return stored;
+  return { stored, inserted };
 }
 
 export type ChainVerification =

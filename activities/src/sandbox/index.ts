@@ -3,6 +3,7 @@ import { createSandbox } from './sandbox.js';
 import { runSelfTest } from './self-test.js';
 
 export { createSandbox } from './sandbox.js';
+export { observeSandbox } from './observed.js';
 export {
   SandboxLimits,
   SandboxOptions,

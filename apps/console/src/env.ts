@@ -1,6 +1,7 @@
 import { keyringEnv } from '@airlock/codec';
-import { consoleEnv, dbEnv, parseEnv, temporalEnv } from '@airlock/core/env';
+import { consoleEnv, dbEnv, parseEnv, runtimeEnv, temporalEnv } from '@airlock/core/env';
 import { DEFAULT_POLICY_FILE } from '@airlock/policy/files';
+import { telemetryEnv } from '@airlock/telemetry';
 import { z } from 'zod';
 
 /**
@@ -20,6 +21,11 @@ export const ConsoleEnv = temporalEnv
       .min(1)
       .default(DEFAULT_POLICY_FILE)
       .describe('the policy file the workers enforce (YAML or JSON); unset = the bundled default policy'),
+    AIRLOCK_METRICS_TOKEN: z
+      .string()
+      .min(16, 'must be at least 16 characters')
+      .optional()
+      .describe('bearer token GET /api/metrics requires; unset = the endpoint is open (keep it off the public network)'),
   });
 export type ConsoleEnv = z.infer<typeof ConsoleEnv>;
 
@@ -51,4 +57,18 @@ let parsedAuth: AuthEnv | undefined;
 export function authConfigEnv(): AuthEnv {
   parsedAuth ??= parseEnv(AuthEnv, process.env);
   return parsedAuth;
+}
+
+/**
+ * Logs and traces: parsed apart from the runtime env, at server start (instrumentation.ts),
+ * so the logger works even when the rest of the configuration is what is wrong.
+ */
+export const ObservabilityEnv = telemetryEnv.extend({ LOG_LEVEL: runtimeEnv.shape.LOG_LEVEL });
+export type ObservabilityEnv = z.infer<typeof ObservabilityEnv>;
+
+let parsedObservability: ObservabilityEnv | undefined;
+
+export function observabilityConfig(): ObservabilityEnv {
+  parsedObservability ??= parseEnv(ObservabilityEnv, process.env);
+  return parsedObservability;
 }

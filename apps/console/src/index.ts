@@ -23,6 +23,7 @@ export { putAgentTools } from './server/handlers/put-agent-tools.js';
 export { postPolicyDryRun } from './server/handlers/post-policy-dry-run.js';
 export { getPolicy } from './server/handlers/get-policy.js';
 export { getOpenApi } from './server/handlers/get-openapi.js';
+export { getMetrics } from './server/handlers/get-metrics.js';
 export { unknownEndpoint } from './server/handlers/not-found.js';
 export { openApiDocument } from './server/openapi.js';
 export * as schemas from './server/schemas.js';

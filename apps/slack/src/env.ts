@@ -1,4 +1,5 @@
 import { dbEnv, parseEnv, runtimeEnv, temporalEnv } from '@airlock/core/env';
+import { telemetryEnv } from '@airlock/telemetry';
 import { z } from 'zod';
 import { SlackRoutes } from './routing.js';
 
@@ -29,6 +30,7 @@ export const slackEnv = z.object({
   AIRLOCK_SLACK_DM_ASSIGNEES: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   AIRLOCK_CONSOLE_URL: z.url().default('http://localhost:3000').describe('base URL of the console, for "Open in console"'),
   LOG_LEVEL: runtimeEnv.shape.LOG_LEVEL,
+  AIRLOCK_LOG_FORMAT: telemetryEnv.shape.AIRLOCK_LOG_FORMAT,
   // Checked by @airlock/codec's parser when this app connects its own Temporal client (see start.ts).
   AIRLOCK_PAYLOAD_KEYS: z.string().optional().describe('payload encryption keys "<id>:<base64 32 bytes>,…", active first; unset = no encryption'),
 });
@@ -46,6 +48,7 @@ export type SlackAppEnv = z.infer<typeof slackAppEnv>;
 export const standaloneEnv = slackEnv
   .extend(temporalEnv.shape)
   .extend(dbEnv.shape)
+  .extend(telemetryEnv.shape)
   .extend({
     TEMPORAL_ADDRESS: temporalEnv.shape.TEMPORAL_ADDRESS.nonoptional('is required: host:port of the Temporal frontend'),
     DATABASE_URL: dbEnv.shape.DATABASE_URL.nonoptional('is required: postgresql:// URL of the Airlock database'),

@@ -1,7 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { parseEnv } from '@airlock/core/env';
 import type { Db } from '@airlock/db';
-import { Client, Connection, type ConnectionOptions, type DataConverter } from '@temporalio/client';
+import { createLogger, type Logger } from '@airlock/telemetry';
+import { Client, Connection, type ClientInterceptors, type ConnectionOptions, type DataConverter } from '@temporalio/client';
 import { createBoltApp, EVENTS_ENDPOINT } from './app.js';
 import { NOT_CONFIGURED_LINE, slackAppEnv, slackConfigured } from './env.js';
 import { slackLogger } from './logger.js';
@@ -9,22 +10,23 @@ import { AuditTail } from './notifier/audit-tail.js';
 import { ApprovalNotifier } from './notifier/notifier.js';
 
 export interface StartSlackAppOptions {
-  /** Where SLACK_*, AIRLOCK_SLACK_*, AIRLOCK_CONSOLE_URL, AIRLOCK_PAYLOAD_KEYS and LOG_LEVEL are read (usually process.env). */
+  /** Where SLACK_*, AIRLOCK_SLACK_*, AIRLOCK_CONSOLE_URL, AIRLOCK_PAYLOAD_KEYS, LOG_LEVEL and AIRLOCK_LOG_FORMAT are read (usually process.env). */
   env: Record<string, string | undefined>;
   db: Db;
   /** The same database, for the dedicated LISTEN connection of the audit tail. */
   databaseUrl: string;
   /**
    * A Temporal Client that already uses the workers' data converter, or how to
-   * connect one (it then gets the payload codec from AIRLOCK_PAYLOAD_KEYS).
+   * connect one (it then gets the payload codec from AIRLOCK_PAYLOAD_KEYS, and
+   * the tracing interceptors when given).
    */
-  temporal: Client | { connection: ConnectionOptions; namespace: string };
+  temporal: Client | { connection: ConnectionOptions; namespace: string; interceptors?: ClientInterceptors | undefined };
   /** Fallback poll of the audit log when no notification arrives (default 5 s). */
   pollIntervalMs?: number;
   /** How long a click waits for a worker to confirm the decision (default 20 s). */
   decisionWaitMs?: number;
-  /** One-line status messages (default console.log). */
-  log?: (line: string) => void;
+  /** Where the app, Bolt and the notifier log (default: a logger from LOG_LEVEL and AIRLOCK_LOG_FORMAT). */
+  logger?: Logger;
 }
 
 export interface RunningSlackApp {
@@ -41,13 +43,13 @@ export interface RunningSlackApp {
  * undefined (after one log line) when Slack is not configured.
  */
 export async function startSlackApp(options: StartSlackAppOptions): Promise<RunningSlackApp | undefined> {
-  const log = options.log ?? ((line: string) => console.log(line));
   const env = parseEnv(slackAppEnv, options.env);
+  const base = options.logger ?? createLogger({ name: 'airlock-slack', level: env.LOG_LEVEL, format: env.AIRLOCK_LOG_FORMAT });
   if (!slackConfigured(env) || !env.SLACK_BOT_TOKEN || !env.AIRLOCK_SLACK_ROUTES) {
-    log(NOT_CONFIGURED_LINE);
+    base.info(NOT_CONFIGURED_LINE);
     return undefined;
   }
-  const logger = slackLogger(env.LOG_LEVEL);
+  const logger = slackLogger(base, env.LOG_LEVEL);
   let connection: Connection | undefined;
   let temporal: Client;
   if (options.temporal instanceof Client) {
@@ -55,7 +57,8 @@ export async function startSlackApp(options: StartSlackAppOptions): Promise<Runn
   } else {
     const dataConverter = await payloadConverter(env.AIRLOCK_PAYLOAD_KEYS);
     connection = await Connection.connect(options.temporal.connection);
-    temporal = new Client({ connection, namespace: options.temporal.namespace, dataConverter });
+    const { namespace, interceptors } = options.temporal;
+    temporal = new Client({ connection, namespace, dataConverter, ...(interceptors ? { interceptors } : {}) });
   }
 
   const { app, mode, directory } = createBoltApp(
@@ -94,10 +97,10 @@ export async function startSlackApp(options: StartSlackAppOptions): Promise<Runn
       const server = await app.start({ port: env.AIRLOCK_SLACK_PORT, host: env.AIRLOCK_SLACK_HOST });
       port = (server.address() as AddressInfo).port;
       url = `http://${env.AIRLOCK_SLACK_HOST}:${port}${EVENTS_ENDPOINT}`;
-      log(`Slack: receiving interactions at ${url} (signed requests only)`);
+      logger.info(`Slack: receiving interactions at ${url} (signed requests only)`);
     } else {
       await app.start();
-      log('Slack: connected with Socket Mode');
+      logger.info('Slack: connected with Socket Mode');
     }
   } catch (error) {
     await connection?.close();

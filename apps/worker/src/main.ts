@@ -1,9 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import { EnvError } from '@airlock/core/env';
 import { createDb } from '@airlock/db';
+import { createLogger } from '@airlock/telemetry';
 import { readWorkerEnv, type WorkerEnv } from './env.js';
 import { assertMigrated } from './launcher/migrations.js';
 import { elapsed, Lifecycle } from './launcher/lifecycle.js';
+import { startObservability } from './launcher/observability.js';
 import { closeConnection, connectToTemporal, installTemporalRuntime } from './launcher/worker-runtime.js';
 import { startSupervisedWorker } from './launcher/supervised-worker.js';
 import { temporalConnectionSettings } from '@airlock/core/temporal';
@@ -15,11 +17,13 @@ import { bundleWorkflows } from './worker.js';
 
 const begun = performance.now();
 const env = readEnvOrExit();
-const lifecycle = new Lifecycle({ name: 'Airlock worker' });
+const logger = createLogger({ name: 'airlock-worker', level: env.LOG_LEVEL, format: env.AIRLOCK_LOG_FORMAT });
+const lifecycle = new Lifecycle({ name: 'Airlock worker', logger });
 lifecycle.handleSignals();
-installTemporalRuntime(env.LOG_LEVEL);
+installTemporalRuntime({ logger, metricsBind: env.TEMPORAL_METRICS_BIND });
 
 const ready = await lifecycle.run(async (signal) => {
+  const observability = await startObservability(env, logger, lifecycle);
   const db = createDb(env.DATABASE_URL);
   lifecycle.onStop('database pool', () => db.close());
   await assertMigrated(db);
@@ -29,24 +33,25 @@ const ready = await lifecycle.run(async (signal) => {
       namespace: env.TEMPORAL_NAMESPACE,
       timeoutMs: 60_000,
       signal,
-      onWaiting: (reason) => console.log(`waiting for Temporal at ${settings.address} (${reason})`),
+      onWaiting: (reason) => logger.warn(`waiting for Temporal at ${settings.address} (${reason})`),
     }).then((connected) => {
       lifecycle.onStop('Temporal connection', () => closeConnection(connected));
       return connected;
     }),
-    bundleWorkflows(),
+    bundleWorkflows({ tracing: observability.tracing !== undefined, logger }),
   ]);
   signal.throwIfAborted();
-  await startSupervisedWorker({ lifecycle, connection, db, workflowBundle, env, log: (line) => console.log(line) });
+  await startSupervisedWorker({ lifecycle, connection, db, workflowBundle, env, observability });
   return `Airlock worker is ready: task queue ${env.TEMPORAL_TASK_QUEUE}, namespace ${env.TEMPORAL_NAMESPACE} at ${settings.address}`;
 });
-if (ready) console.log(`${ready} (started in ${elapsed(begun)})`);
+if (ready) logger.info(`${ready} (started in ${elapsed(begun)})`);
 
 function readEnvOrExit(): WorkerEnv {
   try {
     return readWorkerEnv();
   } catch (error) {
     if (!(error instanceof EnvError)) throw error;
+    // No logger yet: its own settings are among what failed to parse.
     console.error(`airlock worker: ${error.message}`);
     process.exit(1);
   }

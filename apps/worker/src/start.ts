@@ -3,13 +3,15 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { EnvError } from '@airlock/core/env';
 import { startSlackApp } from '@airlock/slack';
+import { createLogger, resolveLogFormat, tracingClientInterceptors } from '@airlock/telemetry';
 import { inheritedEnvironment, readLauncherEnv, type LauncherEnv } from './env.js';
 import { CONSOLE_BUILD_COMMAND, consoleIsBuilt, consoleUrl, startConsole } from './launcher/console-app.js';
 import { openMigratedDatabase, startDatabaseServer, type DatabaseServer } from './launcher/database.js';
 import { describeFirstStart, seedFirstStart } from './launcher/first-start.js';
 import { claimDataDir } from './launcher/instance-lock.js';
 import { elapsed, Lifecycle } from './launcher/lifecycle.js';
-import { maskDatabaseUrl, table } from './launcher/output.js';
+import { startObservability, type WorkerObservability } from './launcher/observability.js';
+import { maskDatabaseUrl, printPlain, table } from './launcher/output.js';
 import { describeExit, killAllManaged } from './launcher/processes.js';
 import { releaseEmbeddedPostgresSignalHooks } from './launcher/signals.js';
 import { resolveTemporalCli, startTemporalDevServer, type DevServer } from './launcher/temporal-dev-server.js';
@@ -26,10 +28,12 @@ import { bundleWorkflows } from './worker.js';
 const begun = performance.now();
 const env = readEnvOrExit();
 const inherited = inheritedEnvironment();
+const logger = createLogger({ name: 'airlock', level: env.LOG_LEVEL, format: env.AIRLOCK_LOG_FORMAT });
 
 let database: DatabaseServer | undefined;
 const lifecycle = new Lifecycle({
   name: 'Airlock',
+  logger,
   onForce: () => {
     killAllManaged();
     database?.kill();
@@ -37,19 +41,17 @@ const lifecycle = new Lifecycle({
 });
 lifecycle.handleSignals();
 releaseEmbeddedPostgresSignalHooks();
-installTemporalRuntime(env.LOG_LEVEL);
+installTemporalRuntime({ logger, metricsBind: env.TEMPORAL_METRICS_BIND });
 
 const ready = await lifecycle.run(startAirlock);
-if (ready) {
-  for (const line of ready) console.log(line);
-  console.log(`Airlock is ready (started in ${elapsed(begun)}). Press Ctrl-C to stop.`);
-}
+if (ready) printPlain([...ready, `Airlock is ready (started in ${elapsed(begun)}). Press Ctrl-C to stop.`]);
 
 function readEnvOrExit(): LauncherEnv {
   try {
     return readLauncherEnv();
   } catch (error) {
     if (!(error instanceof EnvError)) throw error;
+    // No logger yet: its own settings are among what failed to parse.
     console.error(`airlock: ${error.message}`);
     process.exit(1);
   }
@@ -61,7 +63,7 @@ function valueOf<T>(result: PromiseSettledResult<T>): T {
 }
 
 function step(label: string, since: number): void {
-  console.log(`  ${label} (${elapsed(since)})`);
+  logger.info(`${label} (${elapsed(since)})`);
 }
 
 /** Starts everything; returns the summary to print. */
@@ -70,7 +72,8 @@ async function startAirlock(signal: AbortSignal): Promise<string[]> {
   await mkdir(path.join(dataDir, 'logs'), { recursive: true });
   const lock = await claimDataDir(dataDir);
   lifecycle.onStop('data directory lock', () => lock.release());
-  console.log(`Starting Airlock (data directory ${dataDir}, pid ${process.pid})`);
+  logger.info(`Starting Airlock (data directory ${dataDir}, pid ${process.pid})`);
+  const observability = await startObservability(env, logger, lifecycle);
 
   // Before anything starts: a missing CLI is a set-up problem, not a start-up race.
   const temporalCli = env.TEMPORAL_ADDRESS ? undefined : resolveTemporalCli(env.TEMPORAL_CLI_PATH, inherited.PATH);
@@ -79,11 +82,11 @@ async function startAirlock(signal: AbortSignal): Promise<string[]> {
   const phaseBegun = performance.now();
   const [temporalStarted, databaseStarted, bundled] = await Promise.allSettled([
     temporalCli ? startEmbeddedTemporal(temporalCli, dataDir, signal) : Promise.resolve(undefined),
-    startDatabaseServer({ databaseUrl: env.DATABASE_URL, dataDir, port: env.AIRLOCK_EMBEDDED_PG_PORT }).then((server) => {
+    startDatabaseServer({ databaseUrl: env.DATABASE_URL, dataDir, port: env.AIRLOCK_EMBEDDED_PG_PORT, log: (line) => logger.info(line) }).then((server) => {
       if (server.embedded) step('embedded PostgreSQL ready', phaseBegun);
       return server;
     }),
-    bundleWorkflows().then((bundle) => {
+    bundleWorkflows({ tracing: observability.tracing !== undefined, logger }).then((bundle) => {
       step('workflows bundled', phaseBegun);
       return bundle;
     }),
@@ -102,12 +105,13 @@ async function startAirlock(signal: AbortSignal): Promise<string[]> {
   signal.throwIfAborted();
 
   const migrateBegun = performance.now();
-  const db = await openMigratedDatabase(server.url, (line) => console.log(`  ${line}`));
+  const db = await openMigratedDatabase(server.url, (line) => logger.info(line));
   lifecycle.onStop('database pool', () => db.close());
   step('database migrated', migrateBegun);
   const credentials = await seedFirstStart(db);
-  // Printed at once, not with the summary: a later start-up failure must not lose the only copy.
-  if (credentials) for (const line of describeFirstStart(credentials, env.AIRLOCK_PUBLIC_URL ?? consoleUrl(env.AIRLOCK_CONSOLE_PORT))) console.log(line);
+  // Printed at once, not with the summary (a later start-up failure must not lose the only copy), and
+  // printed, never logged: the log pipeline would (rightly) redact the keys a person must copy now.
+  if (credentials) printPlain(describeFirstStart(credentials, env.AIRLOCK_PUBLIC_URL ?? consoleUrl(env.AIRLOCK_CONSOLE_PORT)));
   signal.throwIfAborted();
 
   const settings = temporalConnectionSettings(env, devServer?.address ?? '');
@@ -115,10 +119,10 @@ async function startAirlock(signal: AbortSignal): Promise<string[]> {
     namespace: env.TEMPORAL_NAMESPACE,
     timeoutMs: 60_000,
     signal,
-    onWaiting: (reason) => console.log(`  waiting for Temporal at ${settings.address} (${reason})`),
+    onWaiting: (reason) => logger.warn(`waiting for Temporal at ${settings.address} (${reason})`),
   });
   lifecycle.onStop('Temporal connection', () => closeConnection(connection));
-  await startSupervisedWorker({ lifecycle, connection, db, workflowBundle, env, log: (line) => console.log(`  ${line}`) });
+  await startSupervisedWorker({ lifecycle, connection, db, workflowBundle, env, observability });
   step(`worker polling task queue ${env.TEMPORAL_TASK_QUEUE}`, phaseBegun);
   signal.throwIfAborted();
 
@@ -128,8 +132,8 @@ async function startAirlock(signal: AbortSignal): Promise<string[]> {
     env: inherited,
     db,
     databaseUrl: server.url,
-    temporal: { connection: settings, namespace: env.TEMPORAL_NAMESPACE },
-    log: (line) => console.log(`  ${line}`),
+    temporal: { connection: settings, namespace: env.TEMPORAL_NAMESPACE, interceptors: tracingClientInterceptors(observability.tracing) },
+    logger,
   });
   if (slack) lifecycle.onStop('Slack app', () => slack.stop());
 
@@ -141,6 +145,7 @@ async function startAirlock(signal: AbortSignal): Promise<string[]> {
       ['Slack', slack ? (slack.url ?? 'Socket Mode') : 'not configured'],
       ['Temporal UI', devServer ? devServer.uiUrl : 'see your Temporal cluster (external)'],
       ['Temporal gRPC', `${settings.address}  (namespace ${env.TEMPORAL_NAMESPACE}, task queue ${env.TEMPORAL_TASK_QUEUE})`],
+      ['metrics', metricsLine(observability)],
       ['database', `${maskDatabaseUrl(server.url)}${server.embedded ? '  (embedded)' : ''}`],
       ['data', dataDir],
       ['logs', path.join(dataDir, 'logs')],
@@ -159,6 +164,7 @@ async function startEmbeddedTemporal(cli: string, dataDir: string, signal: Abort
     namespace: env.TEMPORAL_NAMESPACE,
     env: inherited,
     signal,
+    log: (line) => logger.info(line),
   });
   step('Temporal dev server ready', begunAt);
   void server.process.exited.then((status) =>
@@ -171,7 +177,7 @@ async function startEmbeddedTemporal(cli: string, dataDir: string, signal: Abort
 async function startConsoleIfWanted(dataDir: string, databaseUrl: string, temporalAddress: string, signal: AbortSignal): Promise<string> {
   if (env.AIRLOCK_CONSOLE === 'off') return 'off (AIRLOCK_CONSOLE=off)';
   if (!consoleIsBuilt()) {
-    console.log(`  the console is not built yet: run \`${CONSOLE_BUILD_COMMAND}\`, then start again`);
+    logger.warn(`the console is not built yet: run \`${CONSOLE_BUILD_COMMAND}\`, then start again`);
     return `not built: run \`${CONSOLE_BUILD_COMMAND}\``;
   }
   const begunAt = performance.now();
@@ -184,6 +190,8 @@ async function startConsoleIfWanted(dataDir: string, databaseUrl: string, tempor
       TEMPORAL_NAMESPACE: env.TEMPORAL_NAMESPACE,
       TEMPORAL_TASK_QUEUE: env.TEMPORAL_TASK_QUEUE,
       AIRLOCK_CONSOLE_PORT: String(env.AIRLOCK_CONSOLE_PORT),
+      // The console's log lines reach this terminal (stderr) and the log file in the launcher's own format.
+      AIRLOCK_LOG_FORMAT: resolveLogFormat(env.AIRLOCK_LOG_FORMAT),
       // Sessions survive restarts: the session-signing secret lives with the rest of the state.
       AUTH_SECRET: inherited.AUTH_SECRET ?? persistentSecret(path.join(dataDir, 'auth-secret')),
     },
@@ -194,4 +202,8 @@ async function startConsoleIfWanted(dataDir: string, databaseUrl: string, tempor
   void running.process.exited.then((status) => lifecycle.fail(`the console exited unexpectedly (${describeExit(status)})`));
   step('console ready', begunAt);
   return running.url;
+}
+
+function metricsLine(observability: WorkerObservability): string {
+  return observability.probeUrl ? `${observability.probeUrl}/metrics  (/healthz, /readyz)` : 'off (set AIRLOCK_WORKER_METRICS_PORT)';
 }

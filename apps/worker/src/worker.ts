@@ -2,8 +2,10 @@ import { createRequire } from 'node:module';
 import { createActivities, defaultActivityDeps, type ActivityDeps, type PolicySource, type ToolDefinition } from '@airlock/activities';
 import { DEFAULT_POLICY_FILE, PolicyStore } from '@airlock/policy/files';
 import type { Db } from '@airlock/db';
+import type { Logger, Tracing } from '@airlock/telemetry';
 import type { DataConverter } from '@temporalio/common';
 import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { tracingWorkerOptions } from './observability/tracing.js';
 
 const require = createRequire(import.meta.url);
 
@@ -13,19 +15,37 @@ export const workflowsPath = require.resolve('@airlock/workflows');
 /** Encodes failure messages (see the file): used by the workflow bundle and the worker's activities alike. */
 export const failureConverterPath = require.resolve('./failure-converter.cjs');
 
-/** Bundles the workflow code once; production and tests reuse the bundle. */
-export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath, failureConverterPath, logger: quietBundlerLogger });
+/** The tracing interceptors module, bundled in only when tracing is on. */
+export const workflowInterceptorsPath = require.resolve('@airlock/workflows/interceptors');
+
+export interface BundleOptions {
+  /** Bundle the tracing interceptors in; the worker must then run with `tracing` too (their spans leave through its sink). */
+  tracing?: boolean;
+  /** Where the bundler's warnings go (default: stderr). */
+  logger?: Logger;
 }
 
-const quietBundlerLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (message: string) => console.warn(message),
-  error: (message: string) => console.error(message),
-};
+/** Bundles the workflow code once; production and tests reuse the bundle. */
+export function bundleWorkflows(options: BundleOptions = {}): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({
+    workflowsPath,
+    failureConverterPath,
+    logger: quietBundlerLogger(options.logger),
+    ...(options.tracing ? { workflowInterceptorModules: [workflowInterceptorsPath] } : {}),
+  });
+}
+
+/** Only the bundler's warnings and errors: its progress lines are noise at every start. */
+function quietBundlerLogger(logger: Logger | undefined) {
+  return {
+    log: () => undefined,
+    trace: () => undefined,
+    debug: () => undefined,
+    info: () => undefined,
+    warn: (message: string) => (logger ? logger.warn(message) : console.warn(message)),
+    error: (message: string) => (logger ? logger.error(message) : console.error(message)),
+  };
+}
 
 export interface AirlockWorkerOptions {
   connection: NativeConnection;
@@ -41,6 +61,8 @@ export interface AirlockWorkerOptions {
   identity?: string;
   /** Must match the clients' (e.g. the payload encryption codec). */
   dataConverter?: DataConverter;
+  /** Traces workflows and activities; the bundle must have been made with `tracing: true`. */
+  tracing?: Tracing;
 }
 
 /** The composition root: real deps into activities, workflows from the prebuilt bundle. */
@@ -53,6 +75,7 @@ export function createAirlockWorker(options: AirlockWorkerOptions): Promise<Work
     activities: createActivities(options.deps ?? defaultActivityDeps(options.db, options.policy ?? new PolicyStore(DEFAULT_POLICY_FILE), options.tools)),
     ...(options.identity ? { identity: options.identity } : {}),
     dataConverter: { ...options.dataConverter, failureConverterPath },
+    ...(options.tracing ? tracingWorkerOptions(options.tracing) : {}),
     // In-flight tools get time to finish (and record their result) before a shutdown cancels them.
     shutdownGraceTime: '10 seconds',
   });

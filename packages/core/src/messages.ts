@@ -20,3 +20,8 @@ export function workflowIdForAction(actionId: string): string {
 export function runIdempotencyKey(actionId: string): string {
   return `${actionId}:run`;
 }
+
+/** The inverse of `workflowIdForAction`; undefined for a workflow that is not an action's. */
+export function actionIdOfWorkflow(workflowId: string): string | undefined {
+  return workflowId.startsWith('action-') ? workflowId.slice('action-'.length) : undefined;
+}

@@ -1,4 +1,4 @@
-import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import { Client, Connection, type ClientInterceptors, type ConnectionOptions } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { DEFAULT_TASK_QUEUE, PLAN_TOOL, type ActionOutcome, type ActionRequestInput, type ActionStatusView, type PlanStep } from '@airlock/core';
 import { actionHandle, awaitOutcome, getActionStatus, submitAction } from '@airlock/core/gateway';
@@ -15,6 +15,11 @@ export interface ConnectOptions {
   connection?: Connection;
   /** Must match the workers', e.g. `dataConverterFor(parseKeyring(...))` from `@airlock/codec` for encrypted payloads. */
   dataConverter?: DataConverter;
+  /**
+   * Temporal client interceptors, e.g. `tracingClientInterceptors(await startTracing(...))` from
+   * `@airlock/telemetry`: the agent's span then parents the workflow's and the tool run's.
+   */
+  interceptors?: ClientInterceptors;
 }
 
 /** A submitted action: poll it, wait for it, or cancel it. */
@@ -47,7 +52,12 @@ export class Airlock {
         address: options.address ?? 'localhost:7233',
         ...(options.apiKey ? { apiKey: options.apiKey, tls: options.tls ?? true } : options.tls ? { tls: options.tls } : {}),
       }));
-    const client = new Client({ connection, namespace: options.namespace ?? 'default', ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}) });
+    const client = new Client({
+      connection,
+      namespace: options.namespace ?? 'default',
+      ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
+      ...(options.interceptors ? { interceptors: options.interceptors } : {}),
+    });
     return new Airlock(client, options.taskQueue ?? DEFAULT_TASK_QUEUE, options.connection ? undefined : connection);
   }
 

@@ -1,8 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { bundleWorkflows } from '@airlock/worker';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { temporal } from '@temporalio/proto';
-import { describe, expect, it, inject } from 'vitest';
+import { beforeAll, describe, expect, it, inject } from 'vitest';
 import { repoRoot } from '../support/binaries.js';
 import { quietTemporalRuntime } from '../support/runtime.js';
 
@@ -12,6 +13,10 @@ import { quietTemporalRuntime } from '../support/runtime.js';
 const historiesDir = path.join(repoRoot, 'test/histories');
 const files = (await readdir(historiesDir)).filter((f) => f.endsWith('.json')).sort();
 
+async function history(file: string): Promise<temporal.api.history.v1.IHistory> {
+  return JSON.parse(await readFile(path.join(historiesDir, file), 'utf8')) as temporal.api.history.v1.IHistory;
+}
+
 describe('workflow replay of saved histories', () => {
   it('has histories of every main path', () => {
     expect(files).toEqual(['approved.json', 'auto-approved.json', 'cancelled.json', 'denied.json', 'edited.json', 'expired.json', 'plan-compensated.json', 'quorum.json', 'tool-failed.json']);
@@ -20,7 +25,23 @@ describe('workflow replay of saved histories', () => {
   it.each(files)('%s replays deterministically with the current workflow code', async (file) => {
     quietTemporalRuntime();
     const workflowBundle = JSON.parse(await readFile(inject('workflowBundlePath'), 'utf8')) as WorkflowBundleWithSourceMap;
-    const history = JSON.parse(await readFile(path.join(historiesDir, file), 'utf8')) as temporal.api.history.v1.IHistory;
-    await expect(Worker.runReplayHistory({ workflowBundle }, history, `replay-${file}`)).resolves.toBeUndefined();
+    await expect(Worker.runReplayHistory({ workflowBundle }, await history(file), `replay-${file}`)).resolves.toBeUndefined();
+  });
+});
+
+// Turning tracing on (or off) must not change what a workflow does: the histories were
+// recorded without the interceptors, and a running action may see either kind of worker.
+describe('workflow replay with the tracing interceptors bundled in', () => {
+  let tracedBundle: WorkflowBundleWithSourceMap;
+  beforeAll(async () => {
+    tracedBundle = await bundleWorkflows({ tracing: true });
+  }, 120_000);
+
+  // The span sink must exist (a traced bundle looks it up), though replay never calls it.
+  const sinks = { exporter: { export: { fn: () => undefined } } };
+
+  it.each(files)('%s replays deterministically with tracing on', async (file) => {
+    quietTemporalRuntime();
+    await expect(Worker.runReplayHistory({ workflowBundle: tracedBundle, sinks }, await history(file), `replay-traced-${file}`)).resolves.toBeUndefined();
   });
 });

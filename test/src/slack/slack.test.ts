@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { defaultActivityDeps } from '@airlock/activities';
 import { awaitOutcome, submitAction } from '@airlock/core/gateway';
 import { createAgent, createBudget, createUser } from '@airlock/db';
@@ -6,6 +7,7 @@ import { resumeScope, suspendAndCancel } from '@airlock/ops';
 import { compilePolicy, type CompiledPolicy } from '@airlock/policy';
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from '@airlock/policy/files';
 import { ACTION_APPROVE, ACTION_DENY, ACTION_OPEN_CONSOLE, DENY_MODAL, PostgresSeenRequests, ReplayGuard, startSlackApp, type RunningSlackApp } from '@airlock/slack';
+import { createLogger } from '@airlock/telemetry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refundRequest, submitAndWaitForApproval, waitForStatus } from '../support/actions.js';
 import { seedTeam, startHarness, type Harness } from '../support/harness.js';
@@ -70,7 +72,6 @@ beforeAll(async () => {
     db: h.db,
     databaseUrl: h.database.url,
     temporal: h.client,
-    log: () => undefined,
   });
   if (!started?.url) throw new Error('the Slack app did not start in HTTP mode');
   slack = started;
@@ -406,9 +407,16 @@ describe('secrets', () => {
 describe('start-up', () => {
   it('skips with one clear line when the Slack tokens are not configured', async () => {
     const lines: string[] = [];
-    const running = await startSlackApp({ env: {}, db: h.db, databaseUrl: h.database.url, temporal: h.client, log: (line) => lines.push(line) });
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(...chunk.toString().split('\n').filter(Boolean));
+        done();
+      },
+    });
+    const logger = createLogger({ name: 'airlock-slack', level: 'info', format: 'json', destination });
+    const running = await startSlackApp({ env: {}, db: h.db, databaseUrl: h.database.url, temporal: h.client, logger });
     expect(running).toBeUndefined();
-    expect(lines).toEqual(['Slack: not configured (SLACK_BOT_TOKEN / SLACK_SIGNING_SECRET unset), skipping']);
+    expect(lines.map((line) => (JSON.parse(line) as { msg: string }).msg)).toEqual(['Slack: not configured (SLACK_BOT_TOKEN / SLACK_SIGNING_SECRET unset), skipping']);
   });
 
   it('rejects a configured app without routes, naming the variable', async () => {

@@ -51,7 +51,8 @@ async function launcherEnv(dataDir: string, overrides: NodeJS.ProcessEnv = {}) {
     AIRLOCK_TEMPORAL_UI_PORT: String(temporalUi),
     AIRLOCK_EMBEDDED_PG_PORT: String(postgres),
     AIRLOCK_CONSOLE: 'off',
-    LOG_LEVEL: 'warn',
+    // The launcher's progress and shutdown lines ("Airlock stopped") are info log lines.
+    LOG_LEVEL: 'info',
     ...overrides,
   };
   // Both embedded defaults are under test.

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { defaultActivityDeps, type ActivityDeps } from '@airlock/activities';
 import { createAgent, createUser, type Db } from '@airlock/db';
 import { DEFAULT_POLICY_FILE, PolicyStore } from '@airlock/policy/files';
-import { createAirlockWorker } from '@airlock/worker';
+import { createAirlockWorker, type AirlockWorkerOptions } from '@airlock/worker';
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -34,7 +34,14 @@ async function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
 }
 
 /** Real Temporal (shared dev server), real PostgreSQL (fresh database), a real worker on a private task queue. */
-export async function startHarness(options: { deps?: (db: Db) => ActivityDeps; dataConverter?: DataConverter } = {}): Promise<Harness> {
+export async function startHarness(
+  options: {
+    deps?: (db: Db) => ActivityDeps;
+    dataConverter?: DataConverter;
+    /** For every worker of the harness, e.g. tracing with its own workflow bundle. */
+    worker?: Pick<AirlockWorkerOptions, 'tracing' | 'workflowBundle'>;
+  } = {},
+): Promise<Harness> {
   quietTemporalRuntime();
   const address = inject('temporalAddress');
   const database = await createTestDatabase();
@@ -54,6 +61,7 @@ export async function startHarness(options: { deps?: (db: Db) => ActivityDeps; d
       deps,
       workflowBundle: await workflowBundle(),
       ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
+      ...options.worker,
     });
     const running = worker.run();
     const handle: RunningWorker = {

@@ -1,6 +1,7 @@
 import { formatZodError } from '@airlock/core';
+import { observeSandbox } from '../../sandbox/observed.js';
 import { createSandbox } from '../../sandbox/sandbox.js';
-import type { Sandbox } from '../../sandbox/options.js';
+import type { Sandbox, SandboxResult } from '../../sandbox/options.js';
 import type { ToolDefinition } from '../define.js';
 import { CircuitBreakers } from './circuit-breaker.js';
 import { BuiltinToolsConfig, type BuiltinToolsConfigInput } from './config.js';
@@ -16,6 +17,8 @@ export interface BuiltinToolsDeps {
   breakers?: CircuitBreakers;
   /** DNS for http.request; default: the system resolver. */
   resolveHost?: HostResolver;
+  /** Told of every finished sandbox run (kills included), e.g. for metrics. */
+  onSandboxRun?: (result: SandboxResult) => void;
 }
 
 export interface BuiltinTools {
@@ -32,8 +35,9 @@ export function createBuiltinTools(input: BuiltinToolsConfigInput, deps: Builtin
   if (!parsed.success) throw new Error(`invalid built-in tools config: ${formatZodError(parsed.error)}`);
   const config = parsed.data;
   const breakers = deps.breakers ?? new CircuitBreakers(config.circuitBreaker);
-  let sandbox: Promise<Sandbox> | undefined = deps.sandbox ? Promise.resolve(deps.sandbox) : undefined;
-  const getSandbox = () => (sandbox ??= createSandbox(config.shell?.sandbox ?? {}));
+  const observe = (box: Sandbox) => (deps.onSandboxRun ? observeSandbox(box, deps.onSandboxRun) : box);
+  let sandbox: Promise<Sandbox> | undefined = deps.sandbox ? Promise.resolve(deps.sandbox).then(observe) : undefined;
+  const getSandbox = () => (sandbox ??= createSandbox(config.shell?.sandbox ?? {}).then(observe));
 
   const tools: ToolDefinition[] = [];
   if (config.shell) tools.push(shellExecTool(config.shell, getSandbox, breakers));

@@ -1,5 +1,6 @@
 import type { Db } from '@airlock/db';
 import pg from 'pg';
+import { consoleLogger } from '../server/telemetry.js';
 
 /** What the live views need to know about a new audit row: enough to decide whether to refresh. */
 export interface AuditSignal {
@@ -46,7 +47,7 @@ class AuditFeed {
     const client = new pg.Client({ connectionString: this.databaseUrl });
     client.on('notification', () => this.wake());
     client.on('error', (error) => {
-      console.warn(`[airlock/console] audit LISTEN connection lost (polling continues): ${error.message}`);
+      consoleLogger().warn(`audit LISTEN connection lost (polling continues): ${error.message}`);
       if (this.client === client) this.client = null;
     });
     this.client = client;
@@ -55,7 +56,7 @@ class AuditFeed {
       .then(() => client.query(`LISTEN ${CHANNEL}`))
       .catch((error: unknown) => {
         // A feed stopped while connecting closed the client on purpose.
-        if (this.client === client) console.warn(`[airlock/console] LISTEN ${CHANNEL} failed (polling instead): ${String(error)}`);
+        if (this.client === client) consoleLogger().warn(`LISTEN ${CHANNEL} failed (polling instead): ${String(error)}`);
       });
   }
 
@@ -74,7 +75,7 @@ class AuditFeed {
       return;
     }
     this.reading = this.read()
-      .catch((error: unknown) => console.warn(`[airlock/console] audit feed read failed: ${String(error)}`))
+      .catch((error: unknown) => consoleLogger().warn({ err: error }, 'audit feed read failed'))
       .finally(() => {
         this.reading = null;
         if (this.again) {

@@ -3,6 +3,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { decideWithin } from '../server/decide.js';
 import { ApiError } from '../server/errors.js';
 import { apiContext } from '../server/runtime-context.js';
+import { consoleLogger } from '../server/telemetry.js';
 import { checkToolArgs } from '../server/tool-args.js';
 import { ConsoleDecisionForm } from './decision-form.js';
 import { failed, ok, type Notice } from './notice.js';
@@ -34,7 +35,7 @@ export async function consoleDecision(user: ConsoleUser, fields: Record<string, 
     if (error instanceof DecisionRejectedError) return failed(`Not recorded: ${error.message}.`);
     if (error instanceof WorkflowNotFoundError) return failed('Not recorded: that action no longer exists.');
     if (error instanceof ApiError) return failed(`Not recorded: ${error.message}.`);
-    console.error('[airlock/console] decision failed', error);
+    consoleLogger().error({ err: error, actionId }, 'decision failed');
     return failed('Not recorded: something went wrong on the server. Try again; the details are in the server log.');
   }
 }

@@ -12,4 +12,6 @@ export interface ApiContext {
   policy: PolicySource;
   /** How long a decision waits for a worker to confirm it (default 20 s). */
   decisionWaitMs?: number;
+  /** When set, GET /api/metrics requires it as a bearer token. */
+  metricsToken?: string;
 }

@@ -2,6 +2,7 @@ import { DecisionRejectedError, IdempotencyConflictError, InvalidRequestError } 
 import { ServiceError, WorkflowNotFoundError } from '@temporalio/client';
 import type { ErrorBody, Issue } from './schemas.js';
 import { jsonResponse } from './http.js';
+import { consoleLogger } from './telemetry.js';
 
 export type ErrorCode = ErrorBody['error']['code'];
 
@@ -29,7 +30,7 @@ export function errorResponse(error: unknown): Response {
     const body: ErrorBody = { error: { code: known.code, message: known.message, ...(known.issues ? { issues: known.issues } : {}) } };
     return jsonResponse(body, known.status);
   }
-  console.error('[airlock/console] unhandled error in API handler', error);
+  consoleLogger().error({ err: error }, 'unhandled error in API handler');
   return jsonResponse({ error: { code: 'internal', message: 'internal error; the details are in the server log' } } satisfies ErrorBody, 500);
 }
 
@@ -40,7 +41,7 @@ function toApiError(error: unknown): ApiError | undefined {
   if (error instanceof DecisionRejectedError) return new ApiError(409, 'decision_rejected', error.message);
   if (error instanceof WorkflowNotFoundError) return notFound();
   if (error instanceof ServiceError) {
-    console.error('[airlock/console] Temporal call failed', error);
+    consoleLogger().error({ err: error }, 'Temporal call failed');
     return new ApiError(503, 'unavailable', 'the workflow service did not answer; try again');
   }
   return undefined;

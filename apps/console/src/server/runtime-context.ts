@@ -1,9 +1,11 @@
 import { dataConverterFor } from '@airlock/codec';
 import { createDb } from '@airlock/db';
+import { tracingClientInterceptors } from '@airlock/telemetry';
 import { Client, Connection } from '@temporalio/client';
 import { consoleConfig } from '../env.js';
 import type { ApiContext } from './context.js';
 import { policyFromFile } from './policy.js';
+import { consoleTracing } from './telemetry.js';
 import { temporalConnectionSettings } from '@airlock/core/temporal';
 
 // Kept on globalThis so `next dev` module reloads reuse one pool and one connection.
@@ -19,11 +21,15 @@ function createApiContext(): ApiContext {
   const env = consoleConfig();
   // Lazy: the first RPC connects, so a request never waits on a connection it does not need.
   const connection = Connection.lazy(temporalConnectionSettings(env, env.TEMPORAL_ADDRESS));
+  const interceptors = tracingClientInterceptors(consoleTracing());
+  const tracing = interceptors ? { interceptors } : {};
   return {
     db: createDb(env.DATABASE_URL),
     // The workers' converter: with AIRLOCK_PAYLOAD_KEYS set, requests and decisions are encrypted before they leave.
-    temporal: new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, dataConverter: dataConverterFor(env.AIRLOCK_PAYLOAD_KEYS) }),
+    // With tracing on, a request's span continues into the workflow and the tool run.
+    temporal: new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, dataConverter: dataConverterFor(env.AIRLOCK_PAYLOAD_KEYS), ...tracing }),
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     policy: policyFromFile(env.AIRLOCK_POLICY_FILE),
+    ...(env.AIRLOCK_METRICS_TOKEN ? { metricsToken: env.AIRLOCK_METRICS_TOKEN } : {}),
   };
 }

@@ -14,7 +14,7 @@ export function consoleIsBuilt(): boolean {
 
 export interface ConsoleOptions {
   port: number;
-  /** What the console reads: DATABASE_URL, TEMPORAL_* and AIRLOCK_CONSOLE_PORT, on top of the inherited env. */
+  /** What the console reads: DATABASE_URL, TEMPORAL_*, AIRLOCK_CONSOLE_PORT and AIRLOCK_LOG_FORMAT, on top of the inherited env. */
   env: NodeJS.ProcessEnv;
   logFile: string;
   signal?: AbortSignal;
@@ -34,9 +34,9 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     cwd: consoleDir,
     env: { ...options.env, NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1' },
     logFile: options.logFile,
-    // Its banner and request log stay in the log file; its errors show here too.
+    // Its log stays in the log file; its warnings and errors (stderr, already in the launcher's log format) show here too.
     onLine: (line, stream) => {
-      if (stream === 'stderr') console.error(`[console] ${line}`);
+      if (stream === 'stderr') process.stderr.write(`${line}\n`);
     },
   });
   const stop = async () => {

@@ -16,7 +16,12 @@ export interface DatabaseServer {
 }
 
 /** DATABASE_URL when set; otherwise a real PostgreSQL with its data in <dataDir>/postgres. */
-export async function startDatabaseServer(options: { databaseUrl: string | undefined; dataDir: string; port: number }): Promise<DatabaseServer> {
+export async function startDatabaseServer(options: {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  port: number;
+  log: (line: string) => void;
+}): Promise<DatabaseServer> {
   if (options.databaseUrl) {
     return { url: options.databaseUrl, embedded: false, stop: async () => undefined, kill: () => undefined };
   }
@@ -24,7 +29,7 @@ export async function startDatabaseServer(options: { databaseUrl: string | undef
   const pidFile = path.join(clusterDir, 'postmaster.pid');
   const leftover = await postmasterPid(pidFile);
   if (leftover !== undefined && (await stopLeftover(leftover, clusterDir, 'SIGINT'))) {
-    console.log(`stopped an embedded PostgreSQL (pid ${leftover}) left running by an earlier launcher`);
+    options.log(`stopped an embedded PostgreSQL (pid ${leftover}) left running by an earlier launcher`);
   }
   await assertPortFree('127.0.0.1', options.port, 'AIRLOCK_EMBEDDED_PG_PORT');
 

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import type { Logger } from '@airlock/telemetry';
 import { onShutdownSignals } from './signals.js';
 
 interface StopStep {
@@ -9,6 +10,7 @@ interface StopStep {
 export interface LifecycleOptions {
   /** What the process is called in its own messages ("Airlock", "Airlock worker"). */
   name: string;
+  logger: Logger;
   /** The second Ctrl-C: kill what is left, synchronously, before exiting. */
   onForce?: () => void;
 }
@@ -36,7 +38,7 @@ export class Lifecycle {
     onShutdownSignals({
       graceful: (signal) => this.shutdown(0, `${signal} received: stopping ${this.options.name} (Ctrl-C again to force)`),
       force: (signal) => {
-        console.log(`${signal} received again: forcing exit`);
+        this.options.logger.warn(`${signal} received again: forcing exit`);
         this.options.onForce?.();
         process.exit(130);
       },
@@ -66,14 +68,14 @@ export class Lifecycle {
   /** Something that should run as long as the process stopped by itself. */
   fail(message: string): void {
     if (this.stopping) return;
-    console.error(`${this.options.name}: ${message}`);
+    this.options.logger.error(`${this.options.name}: ${message}`);
     this.shutdown(1);
   }
 
   shutdown(exitCode: number, reason?: string): void {
     if (this.stopping) return;
     this.stopping = true;
-    if (reason) console.log(reason);
+    if (reason) this.options.logger.info(reason);
     this.abortController.abort();
     void this.stopAll().then((clean) => process.exit(clean ? exitCode : Math.max(exitCode, 1)));
   }
@@ -87,13 +89,15 @@ export class Lifecycle {
       const stepBegun = performance.now();
       try {
         await step.stop();
-        console.log(`  stopped ${step.name} (${elapsed(stepBegun)})`);
+        this.options.logger.info(`stopped ${step.name} (${elapsed(stepBegun)})`);
       } catch (error) {
         clean = false;
-        console.error(`  could not stop ${step.name}: ${errorMessage(error)}`);
+        this.options.logger.error({ err: error }, `could not stop ${step.name}: ${errorMessage(error)}`);
       }
     }
-    console.log(`${this.options.name} stopped (${elapsed(begun)}).`);
+    this.options.logger.info(`${this.options.name} stopped (${elapsed(begun)}).`);
+    // Lines still buffered would be lost by process.exit.
+    this.options.logger.flush();
     return clean;
   }
 }

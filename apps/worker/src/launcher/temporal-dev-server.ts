@@ -46,6 +46,7 @@ export interface DevServerOptions {
   env: NodeJS.ProcessEnv;
   signal?: AbortSignal;
   readyTimeoutMs?: number;
+  log: (line: string) => void;
 }
 
 export interface DevServer {
@@ -70,7 +71,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   const pidFile = path.join(options.dataDir, 'temporal.pid');
   const logFile = path.join(options.dataDir, 'logs', 'temporal.log');
   await mkdir(path.dirname(logFile), { recursive: true });
-  await stopLeftoverDevServer(pidFile, dbFile);
+  await stopLeftoverDevServer(pidFile, dbFile, options.log);
   await assertPortFree(HOST, options.port, 'AIRLOCK_TEMPORAL_PORT');
   await assertPortFree(HOST, options.uiPort, 'AIRLOCK_TEMPORAL_UI_PORT');
 
@@ -108,10 +109,10 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
 }
 
 /** A dev server orphaned by a launcher that was killed outright still holds the port and the SQLite file. */
-async function stopLeftoverDevServer(pidFile: string, dbFile: string): Promise<void> {
+async function stopLeftoverDevServer(pidFile: string, dbFile: string, log: (line: string) => void): Promise<void> {
   const pid = Number.parseInt(await readFile(pidFile, 'utf8').catch(() => ''), 10);
   if (Number.isInteger(pid) && (await stopLeftover(pid, dbFile, 'SIGTERM'))) {
-    console.log(`stopped a Temporal dev server (pid ${pid}) left running by an earlier launcher`);
+    log(`stopped a Temporal dev server (pid ${pid}) left running by an earlier launcher`);
   }
   await rm(pidFile, { force: true });
 }

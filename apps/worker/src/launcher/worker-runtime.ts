@@ -1,17 +1,27 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DefaultLogger, IllegalStateError, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { IllegalStateError, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { TemporalConnectionSettings } from '@airlock/core/temporal';
+import { temporalLogger, type Logger } from '@airlock/telemetry';
 import { createAirlockWorker, type AirlockWorkerOptions } from '../worker.js';
 
-const SDK_LOG_LEVELS = { debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' } as const;
+export interface TemporalRuntimeOptions {
+  logger: Logger;
+  /** host:port for Temporal Core's own Prometheus endpoint (TEMPORAL_METRICS_BIND); unset = off. */
+  metricsBind?: string | undefined;
+}
 
 /**
- * The SDK runtime at our log level and without its own signal handlers (by
- * default it shuts workers down on SIGINT/SIGTERM by itself): the entry point
- * decides the shutdown order. Call before the first connection.
+ * The SDK runtime logging through our logger (so worker, workflow and Core
+ * messages are the same redacted JSON lines) and without its own signal
+ * handlers (by default it shuts workers down on SIGINT/SIGTERM by itself): the
+ * entry point decides the shutdown order. Call before the first connection.
  */
-export function installTemporalRuntime(level: keyof typeof SDK_LOG_LEVELS): void {
-  Runtime.install({ logger: new DefaultLogger(SDK_LOG_LEVELS[level]), shutdownSignals: [] });
+export function installTemporalRuntime(options: TemporalRuntimeOptions): void {
+  Runtime.install({
+    logger: temporalLogger(options.logger.child({ component: 'temporal' })),
+    shutdownSignals: [],
+    ...(options.metricsBind ? { telemetryOptions: { metrics: { prometheus: { bindAddress: options.metricsBind } } } } : {}),
+  });
 }
 
 const GRPC_NOT_FOUND = 5;

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createBuiltinTools, type ToolDefinition } from '@airlock/activities';
+import { createBuiltinTools, type CircuitBreakers, type SandboxResult, type ToolDefinition } from '@airlock/activities';
 import { dataConverterFor, type Keyring } from '@airlock/codec';
 import { DEFAULT_POLICY_FILE, PolicyStore, watchPolicy } from '@airlock/policy/files';
 import type { DataConverter } from '@temporalio/common';
@@ -9,6 +9,8 @@ export interface WorkerSettings {
   dataConverter: DataConverter;
   /** Built-in tools (shell, http, sql, fs) the tools config enables. */
   tools: ToolDefinition[];
+  /** Their circuit breakers, for metrics; undefined without a tools config. */
+  breakers: CircuitBreakers | undefined;
   /** Stops watching the policy file. */
   stop(): void;
 }
@@ -24,30 +26,39 @@ interface WorkerSettingsEnv {
  * policy and is reported), the payload codec the clients must share, and the
  * built-in tools with their sandbox, self-tested at start-up.
  */
-export async function workerSettings(env: WorkerSettingsEnv, log: (line: string) => void): Promise<WorkerSettings> {
+export async function workerSettings(
+  env: WorkerSettingsEnv,
+  log: (line: string) => void,
+  observers: { onSandboxRun?: (result: SandboxResult) => void } = {},
+): Promise<WorkerSettings> {
   const file = env.AIRLOCK_POLICY_FILE ?? DEFAULT_POLICY_FILE;
   const policy = new PolicyStore(file);
   log(`policy ${file} version ${policy.current().version}`);
   const stop = watchPolicy(policy, file, (result) =>
     log(result.ok ? `policy reloaded: version ${result.version}` : `policy NOT reloaded, version ${result.activeVersion} stays active: ${result.error.message}`),
   );
-  return { policy, dataConverter: dataConverterFor(env.AIRLOCK_PAYLOAD_KEYS), tools: await builtinToolsFrom(env.AIRLOCK_TOOLS_CONFIG, log), stop };
+  const builtins = await builtinToolsFrom(env.AIRLOCK_TOOLS_CONFIG, log, observers);
+  return { policy, dataConverter: dataConverterFor(env.AIRLOCK_PAYLOAD_KEYS), tools: builtins?.tools ?? [], breakers: builtins?.breakers, stop };
 }
 
-async function builtinToolsFrom(configFile: string | undefined, log: (line: string) => void): Promise<ToolDefinition[]> {
-  if (!configFile) return [];
+async function builtinToolsFrom(
+  configFile: string | undefined,
+  log: (line: string) => void,
+  observers: { onSandboxRun?: (result: SandboxResult) => void },
+): Promise<Pick<WorkerSettings, 'tools'> & { breakers: CircuitBreakers } | undefined> {
+  if (!configFile) return undefined;
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(configFile, 'utf8'));
   } catch (error) {
     throw new Error(`AIRLOCK_TOOLS_CONFIG ${configFile}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
-  const builtins = createBuiltinTools(raw as Parameters<typeof createBuiltinTools>[0]);
+  const builtins = createBuiltinTools(raw as Parameters<typeof createBuiltinTools>[0], observers);
   log(`built-in tools: ${builtins.tools.map((t) => t.name).join(', ') || 'none enabled'}`);
   if (builtins.tools.some((t) => t.name === 'shell.exec')) {
     // Loud but not fatal: an unavailable sandbox makes shell.exec refuse every run (fail closed).
     const { capabilities } = await builtins.sandbox();
     log(capabilities.available ? `sandbox ready (limits by ${capabilities.limiter ?? 'none'})` : `SANDBOX UNAVAILABLE, shell.exec will refuse to run: ${capabilities.reason ?? 'unknown reason'}`);
   }
-  return builtins.tools;
+  return { tools: builtins.tools, breakers: builtins.breakers };
 }
