@@ -147,7 +147,9 @@ describe('analytics over the last 24 hours', () => {
   });
 
   it(`flags an approver with ${RUBBER_STAMP_MIN_STREAK}+ approvals in a row each within ${RUBBER_STAMP_FAST_SECONDS} s, and not one whose runs are broken`, async () => {
-    const { approvers } = await analyticsReport(database.db, '24h', NOW);
+    const { approvers: patterns } = await analyticsReport(database.db, '24h', NOW);
+    expect(patterns).toMatchObject({ approvers: 2, flagged: 1 });
+    const approvers = patterns.listed;
     expect(approvers.map((a) => a.userId)).toEqual(['fred', 'carol']);
     expect(approvers[0]).toMatchObject({ name: 'Fred Fast', flagged: true, flaggedStreaks: 1, longestStreak: 6, decisions: 7, approvals: 7, fastApprovals: 6 });
     expect(approvers[0]!.lastFlaggedAt).toEqual(plus(at('20T11:05:00'), 5));
@@ -177,7 +179,7 @@ describe('analytics over the last 7 days', () => {
     expect(eighteenth.byStatus.cancelled).toBe(1);
     expect(eighteenth.total).toBe(1 + RUBBER_STAMP_MIN_STREAK + 1);
     // Carol's five quick approvals two days ago are a streak of their own this week.
-    expect(report.approvers.find((a) => a.userId === 'carol')).toMatchObject({ flagged: true, flaggedStreaks: 1, longestStreak: RUBBER_STAMP_MIN_STREAK });
+    expect(report.approvers.listed.find((a) => a.userId === 'carol')).toMatchObject({ flagged: true, flaggedStreaks: 1, longestStreak: RUBBER_STAMP_MIN_STREAK });
     expect(report.budgets[0]?.total).toEqual({ spent: '170.00', reserved: '50.00' });
   });
 
@@ -186,7 +188,7 @@ describe('analytics over the last 7 days', () => {
     expect(empty.requests.total.total).toBe(0);
     expect(empty.requests.buckets).toHaveLength(30);
     expect(empty.decisionTime.overall).toEqual({ decided: 0, p50: null, p95: null });
-    expect(empty.approvers).toEqual([]);
+    expect(empty.approvers).toEqual({ listed: [], approvers: 0, flagged: 0 });
     expect(empty.budgets).toEqual([]);
   });
 });

@@ -47,7 +47,7 @@ describe.each([
   it('match the Prisma schema exactly (no drift)', async () => {
     const db = await scratchDatabase(server());
     try {
-      expect(await migrate(db.url)).toEqual(['20261122000000_init', '20261122020000_governance', '20261122040000_slack']);
+      expect(await migrate(db.url)).toEqual(['20261122000000_init', '20261122020000_governance', '20261122040000_slack', '20261122070000_analytics']);
       expect(await findSchemaDrift(db.url, loadDatamodel())).toEqual([]);
       const version = await query<{ server_version: string }>(db.url, 'SHOW server_version');
       expect(version[0]?.server_version).toMatch(/^\d+/);
@@ -79,7 +79,7 @@ describe('the offline migrator', () => {
     const db = await scratchDatabase(adminUrl);
     try {
       const results = await Promise.all([migrate(db.url), migrate(db.url), migrate(db.url)]);
-      expect(results.flat()).toEqual(['20261122000000_init', '20261122020000_governance', '20261122040000_slack']);
+      expect(results.flat()).toEqual(['20261122000000_init', '20261122020000_governance', '20261122040000_slack', '20261122070000_analytics']);
     } finally {
       await db.drop();
     }

@@ -36,19 +36,20 @@ interface Row {
 
 /**
  * Money by when it moved: spending when a reservation was committed (its
- * actual amount), and money still held by when it was reserved. Released
- * reservations moved nothing. The (budget, bucket) rows draw the charts; the
- * (budget) grouping set gives exact window totals in the same scan.
+ * actual amount), money still held by when it was reserved. Both are
+ * `updated_at`: a held reservation has never been updated since its insert set
+ * it, and commit and release set it. Released reservations moved nothing. The
+ * (budget, bucket) rows draw the charts; the (budget) grouping set gives exact
+ * window totals in the same scan of the updated_at index.
  */
 const SQL = `
   WITH moved AS (
     SELECT r.budget_id,
-           date_bin($3::interval, CASE WHEN r.status = 'committed' THEN r.updated_at ELSE r.created_at END, $1) AS bucket,
+           date_bin($3::interval, r.updated_at, $1) AS bucket,
            CASE WHEN r.status = 'committed' THEN coalesce(r.actual_amount, r.amount) ELSE 0 END AS spent,
            CASE WHEN r.status = 'reserved' THEN r.amount ELSE 0 END AS reserved
       FROM budget_reservations r
-     WHERE (r.status = 'committed' AND r.updated_at >= $1 AND r.updated_at < $2)
-        OR (r.status = 'reserved' AND r.created_at >= $1 AND r.created_at < $2)
+     WHERE r.updated_at >= $1 AND r.updated_at < $2 AND r.status IN ('committed', 'reserved')
   ),
   sums AS (
     SELECT budget_id, bucket, sum(spent) AS spent, sum(reserved) AS reserved

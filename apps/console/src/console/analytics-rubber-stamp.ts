@@ -16,8 +16,8 @@ export const RUBBER_STAMP_FAST_SECONDS = 10;
  */
 export const RUBBER_STAMP_MIN_STREAK = 5;
 
-/** How many approvers the panel lists (flagged first); a tenant with more people still gets every flag counted. */
-export const RUBBER_STAMP_LIST_LIMIT = 50;
+/** How many approvers the panel lists (flagged first, then the longest runs); the totals still count everyone. */
+export const RUBBER_STAMP_LIST_LIMIT = 15;
 
 export interface ApproverPattern {
   userId: string;
@@ -35,6 +35,14 @@ export interface ApproverPattern {
   flagged: boolean;
 }
 
+export interface ApproverPatterns {
+  /** The first RUBBER_STAMP_LIST_LIMIT approvers: flagged first, then by longest fast run. */
+  listed: ApproverPattern[];
+  /** Everyone who decided in the window, and how many of them are flagged. */
+  approvers: number;
+  flagged: number;
+}
+
 interface Row {
   user_id: string;
   name: string;
@@ -45,14 +53,16 @@ interface Row {
   longest_streak: number;
   flagged_streaks: number;
   last_flagged_at: Date | null;
+  approvers_total: number;
+  flagged_total: number;
 }
 
 /**
- * Gaps and islands: within each approver's decisions in time order, the
- * difference of two row numbers (over all their decisions, and over just the
- * fast or just the other ones) is constant along an unbroken run, so grouping
- * by it yields the streaks. Decisions are read through the decided_at index; a
- * streak that began before the window is counted from the window's start.
+ * Runs of fast approvals, per approver in time order: every decision that is
+ * not fast starts a new run, so a running count of those numbers the runs and
+ * grouping by it yields each run's length (one window sort per query).
+ * Decisions are read through the decided_at index; a run that began before the
+ * window is counted from the window's start.
  */
 const SQL = `
   WITH decided AS (
@@ -63,16 +73,15 @@ const SQL = `
       JOIN approvals p ON p.id = d.approval_id
      WHERE d.decided_at >= $1 AND d.decided_at < $2
   ),
-  islands AS (
+  numbered AS (
     SELECT user_id, decided_at, fast,
-           row_number() OVER (PARTITION BY user_id ORDER BY decided_at, id)
-         - row_number() OVER (PARTITION BY user_id, fast ORDER BY decided_at, id) AS island
+           count(*) FILTER (WHERE NOT fast) OVER (PARTITION BY user_id ORDER BY decided_at, id) AS run
       FROM decided
   ),
   streaks AS (
     SELECT user_id, count(*)::int AS length, max(decided_at) AS ended
-      FROM islands WHERE fast
-     GROUP BY user_id, island
+      FROM numbered WHERE fast
+     GROUP BY user_id, run
   ),
   per_streaker AS (
     SELECT user_id, max(length)::int AS longest_streak,
@@ -88,16 +97,18 @@ const SQL = `
       FROM decided GROUP BY user_id
   )
   SELECT u.user_id, coalesce(users.name, u.user_id) AS name, u.decisions, u.approvals, u.fast_approvals, u.median_seconds,
-         coalesce(s.longest_streak, 0) AS longest_streak, coalesce(s.flagged_streaks, 0) AS flagged_streaks, s.last_flagged_at
+         coalesce(s.longest_streak, 0) AS longest_streak, coalesce(s.flagged_streaks, 0) AS flagged_streaks, s.last_flagged_at,
+         count(*) OVER ()::int AS approvers_total,
+         count(*) FILTER (WHERE s.flagged_streaks > 0) OVER ()::int AS flagged_total
     FROM per_user u
     LEFT JOIN per_streaker s USING (user_id)
     LEFT JOIN users ON users.id = u.user_id
    ORDER BY coalesce(s.flagged_streaks, 0) DESC, coalesce(s.longest_streak, 0) DESC, u.decisions DESC, u.user_id
    LIMIT $5`;
 
-export async function approverPatterns(db: Db, range: AnalyticsRange): Promise<ApproverPattern[]> {
+export async function approverPatterns(db: Db, range: AnalyticsRange): Promise<ApproverPatterns> {
   const rows = await analyticsQuery<Row>(db, SQL, [range.from, range.to, RUBBER_STAMP_FAST_SECONDS, RUBBER_STAMP_MIN_STREAK, RUBBER_STAMP_LIST_LIMIT]);
-  return rows.map((r) => ({
+  const listed = rows.map((r) => ({
     userId: r.user_id,
     name: r.name,
     decisions: r.decisions,
@@ -109,4 +120,5 @@ export async function approverPatterns(db: Db, range: AnalyticsRange): Promise<A
     lastFlaggedAt: r.last_flagged_at,
     flagged: r.flagged_streaks > 0,
   }));
+  return { listed, approvers: rows[0]?.approvers_total ?? 0, flagged: rows[0]?.flagged_total ?? 0 };
 }

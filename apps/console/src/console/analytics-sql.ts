@@ -3,16 +3,16 @@ import type pg from 'pg';
 import { bucketInterval, bucketStarts, type AnalyticsRange } from './analytics-window.js';
 
 /**
- * Runs one analytics query. JIT is off for it: PostgreSQL's default
- * `jit_above_cost` compiles the plan of any aggregate over a large table, which
- * costs 50–150 ms of LLVM work per request here and saves almost nothing on
- * queries that read a few thousand index entries.
+ * Runs one analytics query in a read-only transaction with two settings of its
+ * own. JIT off: the default `jit_above_cost` makes PostgreSQL compile any
+ * aggregate over a month of rows with LLVM, which costs more per request than
+ * it saves on queries this size (bench/CONSOLE.md). A larger work_mem: a
+ * month's sorts and percentile_cont otherwise spill to disk at the default 4 MB.
  */
 export async function analyticsQuery<Row extends pg.QueryResultRow>(db: Db, sql: string, params: unknown[]): Promise<Row[]> {
   const client = await db.pool.connect();
   try {
-    await client.query('BEGIN READ ONLY');
-    await client.query('SET LOCAL jit = off');
+    await client.query("BEGIN READ ONLY; SET LOCAL jit = off; SET LOCAL work_mem = '32MB'");
     const { rows } = await client.query<Row>(sql, params);
     await client.query('COMMIT');
     return rows;

@@ -2,14 +2,14 @@ import type { Db } from '@airlock/db';
 import { budgetBurn, type BudgetBurn } from './analytics-budget.js';
 import { decisionTimes, type DecisionTimeBucket, type DecisionTimes } from './analytics-decision-time.js';
 import { requestBuckets, totalCounts, type RequestBucket, type RequestCounts } from './analytics-requests.js';
-import { approverPatterns, type ApproverPattern } from './analytics-rubber-stamp.js';
+import { approverPatterns, type ApproverPatterns } from './analytics-rubber-stamp.js';
 import { analyticsRange, type AnalyticsRange, type AnalyticsWindowName } from './analytics-window.js';
 
 export interface AnalyticsReport {
   range: AnalyticsRange;
   requests: { total: RequestCounts; buckets: RequestBucket[] };
   decisionTime: { overall: DecisionTimes; buckets: DecisionTimeBucket[] };
-  approvers: ApproverPattern[];
+  approvers: ApproverPatterns;
   budgets: BudgetBurn[];
 }
 
