@@ -20,7 +20,7 @@ export interface BudgetBurn {
 }
 
 /** Budgets drawn on the page: the ones that moved most; the rest would be unreadable small multiples. */
-export const BUDGET_BURN_LIMIT = 8;
+export const BUDGET_BURN_LIMIT = 6;
 
 interface Row {
   budget_id: string;

@@ -31,18 +31,20 @@ interface Row {
 const statusColumns = REQUEST_STATUSES.map((s) => `count(*) FILTER (WHERE a.status = '${s}')::int AS "${s}"`).join(',\n         ');
 
 /**
- * Requests by the bucket they were made in. One pass over the window's actions
- * (the created_at index bounds it); the anti-join on approvals uses its
- * (action_id, round) unique index.
+ * Requests by the bucket they were made in: one pass over the window's actions
+ * (the created_at index bounds it). Joining round 1 (at most one row per
+ * action) tells which ran without any round; PostgreSQL probes the
+ * (action_id, round) index for a short window and hashes for a long one,
+ * where NOT EXISTS always hashed every approval ever opened.
  */
 const SQL = `
   SELECT date_bin($3::interval, a.created_at, $1) AS bucket,
          count(*)::int AS total,
          ${statusColumns},
-         count(*) FILTER (WHERE a.status IN ('running', 'executed', 'failed')
-                            AND NOT EXISTS (SELECT 1 FROM approvals p WHERE p.action_id = a.id))::int AS auto_approved,
+         count(*) FILTER (WHERE a.status IN ('running', 'executed', 'failed') AND p.action_id IS NULL)::int AS auto_approved,
          count(*) FILTER (WHERE a.guardrail_flags <> '[]'::jsonb)::int AS guardrail_flagged
     FROM actions a
+    LEFT JOIN approvals p ON p.action_id = a.id AND p.round = 1
    WHERE a.created_at >= $1 AND a.created_at < $2
    GROUP BY 1`;
 

@@ -12,7 +12,7 @@ import { bucketInterval, bucketStarts, type AnalyticsRange } from './analytics-w
 export async function analyticsQuery<Row extends pg.QueryResultRow>(db: Db, sql: string, params: unknown[]): Promise<Row[]> {
   const client = await db.pool.connect();
   try {
-    await client.query("BEGIN READ ONLY; SET LOCAL jit = off; SET LOCAL work_mem = '32MB'");
+    await client.query("BEGIN READ ONLY; SET LOCAL jit = off; SET LOCAL work_mem = '32MB'; SET LOCAL random_page_cost = 1.1");
     const { rows } = await client.query<Row>(sql, params);
     await client.query('COMMIT');
     return rows;

@@ -1,4 +1,4 @@
-import { analyticsReport } from '../../../src/console/analytics.js';
+import { ANALYTICS_FRESH_SECONDS, cachedAnalyticsReport } from '../../../src/console/analytics-cache.js';
 import { ANALYTICS_WINDOWS, AnalyticsWindowParam } from '../../../src/console/analytics-window.js';
 import { requirePageUser } from '../../../src/console/session.js';
 import { apiContext } from '../../../src/server/runtime-context.js';
@@ -16,7 +16,7 @@ export const dynamic = 'force-dynamic';
 export default async function AnalyticsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   await requirePageUser();
   const window = AnalyticsWindowParam.parse((await searchParams).window);
-  const report = await analyticsReport(apiContext().db, window);
+  const { report, computedAt } = await cachedAnalyticsReport(apiContext().db, window);
   const { range, requests, decisionTime } = report;
   const last = new Date(range.to.getTime() - 1);
   return (
@@ -27,7 +27,7 @@ export default async function AnalyticsPage({ searchParams }: { searchParams: Pr
       </div>
       <p className="muted">
         {ANALYTICS_WINDOWS[window].label}: from {bucketName(range.from, range.bucket)} to the end of {bucketName(last, range.bucket)} (UTC), by {range.bucket}. The last{' '}
-        {range.bucket} is still filling.
+        {range.bucket} is still filling. Computed at {computedAt.toISOString().slice(11, 19)} UTC; figures are recomputed at most once every {ANALYTICS_FRESH_SECONDS} seconds.
       </p>
       <HeadlineFigures report={report} />
 

@@ -49,18 +49,12 @@ export function LineChart({
       {series.map((s, j) => {
         const points = buckets.map((b, i) => {
           const value = b.values[j];
-          return value === null || value === undefined ? null : { x: band(f, i, buckets.length).centre, y: yOf(f, value, top), value, name: b.name };
+          return value === null || value === undefined ? null : { x: band(f, i, buckets.length).centre, y: yOf(f, value, top), name: b.name };
         });
         return (
           <g key={s.key} className={`line tone-${s.tone}${s.dashed ? ' dashed' : ''}`}>
             <path d={linePath(points)} />
-            {points.map((p) =>
-              p ? (
-                <circle key={p.name} cx={p.x} cy={p.y} r={3}>
-                  <title>{`${p.name}: ${s.label} ${format(p.value)}`}</title>
-                </circle>
-              ) : null,
-            )}
+            {points.map((p) => (p ? <circle key={p.name} cx={p.x} cy={p.y} r={3} /> : null))}
           </g>
         );
       })}

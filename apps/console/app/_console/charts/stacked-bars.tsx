@@ -5,7 +5,8 @@ import type { ChartBucket, Series } from './series.js';
 /**
  * Bars stacked per bucket, drawn on the server as plain SVG: no client script,
  * nothing to hydrate. The SVG is one image to assistive technology (`summary`
- * is its name); the figure's table carries every number.
+ * is its name); the figure's table carries every number, so the bars carry no
+ * tooltips (each would add an element per bar to every page render).
  */
 export function StackedBars({
   summary,
@@ -38,9 +39,7 @@ export function StackedBars({
               const height = yOf(f, base, top) - y;
               base += value;
               return (
-                <rect key={s.key} x={x + bandWidth * 0.15} width={bandWidth * 0.7} y={y} height={height} className={`bar tone-${s.tone}`}>
-                  <title>{`${bucket.name}: ${s.label} ${format(value)}`}</title>
-                </rect>
+                <rect key={s.key} x={x + bandWidth * 0.15} width={bandWidth * 0.7} y={y} height={height} className={`bar tone-${s.tone}`} />
               );
             })}
           </g>
