@@ -17,7 +17,11 @@ export function RubberStampTable({ patterns }: { patterns: ApproverPatterns }) {
       ) : (
         <>
           <p role="status" className={flagged ? 'notice error' : 'notice ok'}>
-            {flagged ? `${count(flagged)} of ${count(approvers)} approvers flagged.` : `None of ${count(approvers)} approvers is flagged.`}
+            {flagged
+              ? `${count(flagged)} of ${count(approvers)} approver${approvers === 1 ? '' : 's'} flagged.`
+              : approvers === 1
+                ? 'The one approver in this window is not flagged.'
+                : `None of the ${count(approvers)} approvers is flagged.`}
             {approvers > listed.length && ` Showing the first ${listed.length}: flagged first, then the longest fast runs.`}
           </p>
           <table>
