@@ -31,7 +31,7 @@ export function ChartFigure({ id, title, note, series, table, children }: { id: 
       {children}
       <details>
         <summary>Show the numbers</summary>
-        <table>
+        <table className="numbers">
           <caption className="sr-only">{title}</caption>
           <thead>
             <tr>
@@ -48,9 +48,7 @@ export function ChartFigure({ id, title, note, series, table, children }: { id: 
               <tr key={row.name}>
                 <th scope="row">{row.name}</th>
                 {row.cells.map((cell, i) => (
-                  <td key={i} className="mono">
-                    {cell}
-                  </td>
+                  <td key={i}>{cell}</td>
                 ))}
               </tr>
             ))}
