@@ -18,13 +18,37 @@ export type InboxFilters = z.infer<typeof InboxFilters>;
 export const INBOX_LIMIT = 200;
 
 /**
+ * What an inbox row shows and decides with. The page hands these to a client
+ * component, so every field is serialized into the page for each of up to 200
+ * rows: arguments, budget impact and decision records (shown on the action
+ * page) stay out, which also keeps a large argument from bloating the inbox.
+ */
+export type InboxItem = Pick<ApprovalSummary, 'approvalId' | 'actionId' | 'argsHash' | 'agentId' | 'tool' | 'tier' | 'reasons' | 'rationale' | 'requestedBy' | 'deadline' | 'quorum'>;
+
+function toInboxItem(a: ApprovalSummary): InboxItem {
+  return {
+    approvalId: a.approvalId,
+    actionId: a.actionId,
+    argsHash: a.argsHash,
+    agentId: a.agentId,
+    tool: a.tool,
+    tier: a.tier,
+    reasons: a.reasons,
+    rationale: a.rationale,
+    requestedBy: a.requestedBy,
+    deadline: a.deadline,
+    quorum: a.quorum,
+  };
+}
+
+/**
  * Open approvals matching the filters, in the chosen order. The action of an
  * open round is awaiting approval (openApproval sets both); saying so lets
  * PostgreSQL start a filtered inbox from the actions waiting now, through the
  * actions (status, …) indexes, instead of scanning every action ever made
  * (bench/CONSOLE.md). Unfiltered, the (status, deadline) index serves the order.
  */
-export async function inboxApprovals(db: Db, filters: InboxFilters): Promise<ApprovalSummary[]> {
+export async function inboxApprovals(db: Db, filters: InboxFilters): Promise<InboxItem[]> {
   const rows = await db.prisma.approval.findMany({
     where: {
       status: 'open',
@@ -40,7 +64,7 @@ export async function inboxApprovals(db: Db, filters: InboxFilters): Promise<App
     take: INBOX_LIMIT,
     include: { action: true, decisions: { orderBy: { decidedAt: 'asc' } } },
   });
-  return rows.map(toApprovalSummary);
+  return rows.map((row) => toInboxItem(toApprovalSummary(row)));
 }
 
 /**
