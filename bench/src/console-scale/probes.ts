@@ -23,6 +23,7 @@ export function consoleProbes(input: { deepSeq: number; middleSeq: number; range
     page('audit, deep cursor', `/audit?before=${input.deepSeq}`, 'Audit log'),
     page('audit, actor filter', '/audit?actor=user:approver-07', 'Audit log'),
     page('audit, rare actor', `/audit?actor=agent:${input.rareAgent}`, 'Audit log'),
+    page('audit, actor with no rows', '/audit?actor=user:nobody', 'No audit events match'),
     page('audit, type filter', '/audit?type=tool.started', 'Audit log'),
     page('audit, rare type', '/audit?type=approval.timed_out', 'Audit log'),
     page('audit, one day a week ago', `/audit?from=${input.rangeFrom}&to=${input.rangeTo}`, 'Audit log'),

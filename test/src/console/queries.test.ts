@@ -106,7 +106,7 @@ describe('audit log pages at scale', () => {
     await big?.drop();
   });
 
-  it('pages a time range a while back, newest first, with every row and nothing else', async () => {
+  it('pages a time range, newest first, with every row and nothing else, whichever way it is read', async () => {
     const range = { from: '2026-11-10T00:00', to: '2026-11-10T23:59' };
     const first = await auditPage(big.db, AuditFilters.parse(range));
     expect(first.events).toHaveLength(50);
@@ -114,6 +114,10 @@ describe('audit log pages at scale', () => {
     const second = await auditPage(big.db, AuditFilters.parse({ ...range, before: first.olderCursor }));
     expect(second.events.map((e) => e.seq)).toEqual(Array.from({ length: 50 }, (_, i) => BigInt(10100 - i)));
     expect(second.olderCursor).toBeNull();
+    // The recent range is read from the newest row down (nothing is newer than it): same rules, same result.
+    const recent = await auditPage(big.db, AuditFilters.parse({ from: '2026-11-12T00:00', to: '2026-11-12T23:59', before: '10400' }));
+    expect(recent.events.map((e) => e.seq)).toEqual(Array.from({ length: 50 }, (_, i) => BigInt(10399 - i)));
+    expect((await auditPage(big.db, AuditFilters.parse({ from: '2026-11-12T00:00', to: '2026-11-12T23:59', before: '10200' }))).events).toHaveLength(49);
   });
 
   it("finds an agent's rows in every one of its actions, past the first 10,000", async () => {
