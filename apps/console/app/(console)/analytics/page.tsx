@@ -15,18 +15,18 @@ export const dynamic = 'force-dynamic';
 
 export default async function AnalyticsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   await requirePageUser();
-  const window = AnalyticsWindowParam.parse((await searchParams).window);
-  const { report, computedAt } = await cachedAnalyticsReport(apiContext().db, window);
+  const selected = AnalyticsWindowParam.parse((await searchParams).window);
+  const { report, computedAt } = await cachedAnalyticsReport(apiContext().db, selected);
   const { range, requests, decisionTime } = report;
   const last = new Date(range.to.getTime() - 1);
   return (
     <>
       <div className="page-head">
         <h1>Analytics</h1>
-        <WindowPicker current={window} />
+        <WindowPicker current={selected} />
       </div>
       <p className="muted">
-        {ANALYTICS_WINDOWS[window].label}: from {bucketName(range.from, range.bucket)} to the end of {bucketName(last, range.bucket)} (UTC), by {range.bucket}. The last{' '}
+        {ANALYTICS_WINDOWS[selected].label}: from {bucketName(range.from, range.bucket)} to the end of {bucketName(last, range.bucket)} (UTC), by {range.bucket}. The last{' '}
         {range.bucket} is still filling. Computed at {computedAt.toISOString().slice(11, 19)} UTC; figures are recomputed at most once every {ANALYTICS_FRESH_SECONDS} seconds.
       </p>
       <HeadlineFigures report={report} />
