@@ -297,6 +297,30 @@ describe('console in the browser', () => {
     await context.close();
   });
 
+  it('shows a viewer the analytics: charts with their numbers, decision times and the rubber-stamp panel', async () => {
+    const { context, page } = await signedIn(browser, app.url, keys.victor);
+    await page.getByRole('link', { name: 'Analytics' }).click();
+    await page.getByRole('heading', { name: 'Analytics', level: 1 }).waitFor();
+    expect(await page.getByRole('link', { name: 'Analytics' }).getAttribute('aria-current')).toBe('page');
+    // The requests earlier tests made: approved, denied, and more, as one image with a text summary and a table.
+    const outcomes = page.getByRole('figure', { name: 'Requests by outcome, per day' });
+    expect(await outcomes.getByRole('img').getAttribute('aria-label')).toMatch(/^Requests by outcome per day: \d+ in all; \d+ executed.*\d+ denied/);
+    await outcomes.getByText('Show the numbers').click();
+    await outcomes.getByRole('columnheader', { name: 'Executed' }).waitFor();
+    const decisions = page.getByRole('figure', { name: 'Time to decision, per day' });
+    expect(await decisions.getByRole('img').getAttribute('aria-label')).toMatch(/\d+ decisions, median .+, 95th percentile/);
+    // Alice decided a handful of times, quickly (a test clicks fast), but fewer than five in a row: not flagged.
+    const panel = page.getByRole('region', { name: 'Rubber-stamping' });
+    await panel.getByText(/The one approver in this window is not flagged|None of the \d+ approvers is flagged/).waitFor();
+    await panel.getByRole('rowheader', { name: /alice/ }).waitFor();
+    await screenshot(page, 'analytics');
+
+    await page.getByRole('link', { name: 'Last 24 hours' }).click();
+    await page.getByRole('figure', { name: 'Requests by outcome, per hour' }).waitFor();
+    expect(await page.getByRole('link', { name: 'Last 24 hours' }).getAttribute('aria-current')).toBe('page');
+    await context.close();
+  });
+
   it('classifies a sample request on the policies page', async () => {
     const { context, page } = await signedIn(browser, app.url, keys.victor);
     await page.goto('/policies');

@@ -83,6 +83,51 @@ describe('audit log pages', () => {
   });
 });
 
+describe('audit log pages at scale', () => {
+  let big: TestDatabase;
+  const day = (d: number) => new Date(Date.UTC(2026, 10, d, 12));
+  beforeAll(async () => {
+    big = await createTestDatabase();
+    await createAgent(big.db, { id: 'busy-bot' });
+    // 10,050 actions of one agent, one audit row each; then 100 rows on the 10th and 300 on the 12th (chain hashes do not matter here).
+    await big.db.pool.query(`
+      INSERT INTO actions (id, agent_id, tool, args, args_hash, rationale, idempotency_key, workflow_id, updated_at)
+      SELECT 'busy-' || i, 'busy-bot', 'demo.echo', '{}', 'h', '', 'k' || i, 'wf-' || i, now() FROM generate_series(1, 10050) i`);
+    await big.db.pool.query(`
+      INSERT INTO audit_events (event_key, action_id, type, actor, payload, created_at, prev_hash, hash)
+      SELECT 'e' || i, CASE WHEN i <= 10050 THEN 'busy-' || i END, 'test.row', 'system:test', '{}',
+             CASE WHEN i <= 10050 THEN $1::timestamptz WHEN i <= 10150 THEN $2::timestamptz ELSE $3::timestamptz END, 'p' || i, 'h' || i
+        FROM generate_series(1, 10450) i`,
+      [day(8), day(10), day(12)],
+    );
+    await big.db.pool.query('ANALYZE');
+  });
+  afterAll(async () => {
+    await big?.drop();
+  });
+
+  it('pages a time range, newest first, with every row and nothing else, whichever way it is read', async () => {
+    const range = { from: '2026-11-10T00:00', to: '2026-11-10T23:59' };
+    const first = await auditPage(big.db, AuditFilters.parse(range));
+    expect(first.events).toHaveLength(50);
+    expect(first.events[0]?.seq).toBe(10150n);
+    const second = await auditPage(big.db, AuditFilters.parse({ ...range, before: first.olderCursor }));
+    expect(second.events.map((e) => e.seq)).toEqual(Array.from({ length: 50 }, (_, i) => BigInt(10100 - i)));
+    expect(second.olderCursor).toBeNull();
+    // The recent range is read from the newest row down (nothing is newer than it): same rules, same result.
+    const recent = await auditPage(big.db, AuditFilters.parse({ from: '2026-11-12T00:00', to: '2026-11-12T23:59', before: '10400' }));
+    expect(recent.events.map((e) => e.seq)).toEqual(Array.from({ length: 50 }, (_, i) => BigInt(10399 - i)));
+    expect((await auditPage(big.db, AuditFilters.parse({ from: '2026-11-12T00:00', to: '2026-11-12T23:59', before: '10200' }))).events).toHaveLength(49);
+  });
+
+  it("finds an agent's rows in every one of its actions, past the first 10,000", async () => {
+    const page = await auditPage(big.db, AuditFilters.parse({ agent: 'busy-bot' }));
+    expect(page.events[0]?.actionId).toBe('busy-10050');
+    const oldest = await auditPage(big.db, AuditFilters.parse({ agent: 'busy-bot', before: '51' }));
+    expect(oldest.events.map((e) => e.actionId)).toEqual(Array.from({ length: 50 }, (_, i) => `busy-${50 - i}`));
+  });
+});
+
 describe('pure helpers', () => {
   it('accepts only same-origin writes', () => {
     const h = (init: Record<string, string>) => new Headers(init);

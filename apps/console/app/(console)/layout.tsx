@@ -19,6 +19,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
           <strong>Airlock</strong>
           <NavLink href="/">Inbox</NavLink>
           <NavLink href="/audit">Audit log</NavLink>
+          <NavLink href="/analytics">Analytics</NavLink>
           <NavLink href="/agents">Agents</NavLink>
           <NavLink href="/policies">Policies</NavLink>
         </nav>

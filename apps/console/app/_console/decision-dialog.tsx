@@ -1,9 +1,9 @@
 'use client';
 
 import { useEffect, useRef } from 'react';
-import type { ApprovalSummary } from '../../src/server/schemas.js';
+import type { InboxItem } from '../../src/console/inbox.js';
 
-export type PendingDecision = { kind: 'approve' | 'deny'; approval: ApprovalSummary };
+export type PendingDecision = { kind: 'approve' | 'deny'; approval: InboxItem };
 
 /**
  * Confirms a high or critical approval, or collects a denial's reason and the

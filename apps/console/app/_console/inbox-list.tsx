@@ -3,7 +3,7 @@
 import Link from 'next/link';
 import { useCallback, useEffect, useRef, useState, useTransition } from 'react';
 import { idle, type Notice } from '../../src/console/notice.js';
-import type { ApprovalSummary } from '../../src/server/schemas.js';
+import type { InboxItem } from '../../src/console/inbox.js';
 import { decide } from './actions.js';
 import { Countdown } from './countdown.js';
 import { DecisionDialog, type PendingDecision } from './decision-dialog.js';
@@ -11,7 +11,7 @@ import { DecisionDialog, type PendingDecision } from './decision-dialog.js';
 const CONFIRM_TIERS = new Set(['high', 'critical']);
 
 /** The pending approvals, with j / k to move, a to approve and d to deny (approvers only). */
-export function InboxList({ approvals, canDecide }: { approvals: ApprovalSummary[]; canDecide: boolean }) {
+export function InboxList({ approvals, canDecide }: { approvals: InboxItem[]; canDecide: boolean }) {
   const [selected, setSelected] = useState(0);
   const [pending, setPending] = useState<PendingDecision | null>(null);
   const [notice, setNotice] = useState<Notice>(idle);
@@ -19,7 +19,7 @@ export function InboxList({ approvals, canDecide }: { approvals: ApprovalSummary
   const rows = useRef<(HTMLElement | null)[]>([]);
 
   const submit = useCallback(
-    (kind: 'approve' | 'deny', approval: ApprovalSummary, fields: { comment: string; feedback: string } = { comment: '', feedback: '' }) => {
+    (kind: 'approve' | 'deny', approval: InboxItem, fields: { comment: string; feedback: string } = { comment: '', feedback: '' }) => {
       const form = new FormData();
       form.set('actionId', approval.actionId);
       form.set('argsHash', approval.argsHash);
@@ -32,7 +32,7 @@ export function InboxList({ approvals, canDecide }: { approvals: ApprovalSummary
   );
 
   const request = useCallback(
-    (kind: 'approve' | 'deny', approval: ApprovalSummary) => {
+    (kind: 'approve' | 'deny', approval: InboxItem) => {
       if (kind === 'approve' && !CONFIRM_TIERS.has(approval.tier ?? '')) submit(kind, approval);
       else setPending({ kind, approval });
     },
@@ -116,7 +116,7 @@ function InboxRow({
   onDecide,
   busy,
 }: {
-  approval: ApprovalSummary;
+  approval: InboxItem;
   selected: boolean;
   ref: (el: HTMLElement | null) => void;
   onFocus: () => void;

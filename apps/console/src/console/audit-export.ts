@@ -1,6 +1,7 @@
 import { apiContext } from '../server/runtime-context.js';
 import { CSV_COLUMNS, csvLine, jsonLine } from './audit-format.js';
-import { AuditFilters, resolvedAuditWhere } from './audit-query.js';
+import { auditConditions, queryAuditEvents } from './audit-conditions.js';
+import { AuditFilters } from './audit-query.js';
 import { signedInUser } from './session.js';
 
 const BATCH = 1_000;
@@ -15,7 +16,6 @@ export async function exportAudit(request: Request): Promise<Response> {
   const format = params.get('format') === 'csv' ? 'csv' : 'jsonl';
   const { before: _cursor, ...filters } = AuditFilters.parse(Object.fromEntries(params));
   const { db } = apiContext();
-  const where = await resolvedAuditWhere(db, filters);
   const encoder = new TextEncoder();
   let after = 0n;
   let first = true;
@@ -23,7 +23,8 @@ export async function exportAudit(request: Request): Promise<Response> {
     async pull(controller) {
       if (first && format === 'csv') controller.enqueue(encoder.encode(`${CSV_COLUMNS.join(',')}\n`));
       first = false;
-      const rows = await db.prisma.auditEvent.findMany({ where: { AND: [where, { seq: { gt: after } }] }, orderBy: { seq: 'asc' }, take: BATCH });
+      const { where, params } = auditConditions(filters, { after: after.toString() });
+      const rows = await queryAuditEvents(db, `SELECT {columns} FROM audit_events ${where} ORDER BY seq ASC LIMIT ${BATCH}`, params);
       if (rows.length > 0) {
         controller.enqueue(encoder.encode(rows.map(format === 'csv' ? csvLine : jsonLine).join('')));
         after = rows[rows.length - 1]!.seq;

@@ -1,5 +1,6 @@
-import type { Db, Prisma } from '@airlock/db';
+import type { Db } from '@airlock/db';
 import { z } from 'zod';
+import { auditConditions, queryAuditEvents } from './audit-conditions.js';
 
 const text = z.preprocess((v) => (v === '' ? undefined : v), z.string().max(200).optional()).catch(undefined);
 // datetime-local inputs carry no zone: the page labels them UTC, so they are read as UTC.
@@ -23,34 +24,40 @@ export type AuditFilters = z.infer<typeof AuditFilters>;
 export const AUDIT_PAGE_SIZE = 50;
 
 /**
- * Filters as a Prisma where clause. Paging is a keyset on seq (the primary key),
- * so a page costs the same at row 10 and at row 1,000,000; with an action filter
- * the (action_id, seq) index serves it.
+ * PostgreSQL's estimate of how many audit rows a WHERE clause matches (from its
+ * statistics, no rows read): a count estimate where a count would cost the scan.
  */
-function auditWhere(filters: AuditFilters): Prisma.AuditEventWhereInput {
-  return {
-    ...(filters.before ? { seq: { lt: BigInt(filters.before) } } : {}),
-    ...(filters.action ? { actionId: filters.action } : {}),
-    ...(filters.actor ? { actor: filters.actor } : {}),
-    ...(filters.type ? { type: filters.type } : {}),
-    ...(filters.from || filters.to ? { createdAt: { ...(filters.from ? { gte: filters.from } : {}), ...(filters.to ? { lte: filters.to } : {}) } } : {}),
-  };
+async function estimatedRows(db: Db, where: string, params: unknown[]): Promise<number> {
+  const { rows } = await db.pool.query<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(`EXPLAIN (FORMAT JSON) SELECT 1 FROM audit_events ${where}`, params);
+  return rows[0]?.['QUERY PLAN'][0].Plan['Plan Rows'] ?? 0;
 }
 
 /**
- * Audit rows carry the action, not the agent: an agent's rows are its actions' rows
- * (resolved to ids in one indexed read) and the rows it is the actor of.
+ * Whether to read a time-filtered page from the time range rather than from
+ * the newest row down. Paging newest first walks the primary key down from the
+ * top, skipping every row newer than `to`: for a day a week back that is a
+ * quarter of a million rows, which the planner cannot foresee (it assumes
+ * matches are spread evenly, while seq and time rise together). Reading the
+ * range instead costs the rows in it. Whichever PostgreSQL estimates smaller wins.
  */
-export async function resolvedAuditWhere(db: Db, filters: AuditFilters): Promise<Prisma.AuditEventWhereInput> {
-  const where = auditWhere(filters);
-  if (!filters.agent) return where;
-  const actions = await db.prisma.action.findMany({ where: { agentId: filters.agent }, select: { id: true }, take: 10_000 });
-  return { ...where, OR: [{ actor: `agent:${filters.agent}` }, { actionId: { in: actions.map((a) => a.id) } }] };
+async function readRangeFirst(db: Db, from: Date | undefined, to: Date | undefined): Promise<boolean> {
+  if (!to) return false;
+  const range = auditConditions({ from, to });
+  return (await estimatedRows(db, 'WHERE created_at > $1', [to])) > (await estimatedRows(db, range.where, range.params));
 }
 
-/** One page, newest first, and the cursor of the next (older) page. */
+/** One page, newest first, and the cursor of the next (older) page. Keyset on seq: row 1,000,000 costs what row 10 does. */
 export async function auditPage(db: Db, filters: AuditFilters) {
-  const rows = await db.prisma.auditEvent.findMany({ where: await resolvedAuditWhere(db, filters), orderBy: { seq: 'desc' }, take: AUDIT_PAGE_SIZE + 1 });
+  const { before, ...rest } = filters;
+  const { where, params, timed } = auditConditions(rest, { before });
+  const limit = AUDIT_PAGE_SIZE + 1;
+  // From the range: its matching seqs (the created_at index), the newest of them, then those rows.
+  const sql =
+    timed && (await readRangeFirst(db, filters.from, filters.to))
+      ? `WITH matching AS MATERIALIZED (SELECT seq FROM audit_events ${where})
+         SELECT {columns} FROM audit_events WHERE seq IN (SELECT seq FROM matching ORDER BY seq DESC LIMIT ${limit}) ORDER BY seq DESC`
+      : `SELECT {columns} FROM audit_events ${where} ORDER BY seq DESC LIMIT ${limit}`;
+  const rows = await queryAuditEvents(db, sql, params);
   const events = rows.slice(0, AUDIT_PAGE_SIZE);
   return { events, olderCursor: rows.length > AUDIT_PAGE_SIZE ? (events.at(-1)?.seq.toString() ?? null) : null };
 }
