@@ -1,3 +1,4 @@
+import { createWriteStream } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from './binaries.js';
@@ -9,6 +10,8 @@ export interface WorkerProcessSettings {
   taskQueue: string;
   /** AIRLOCK_POLICY_FILE; unset = the bundled default policy. */
   policyFile?: string;
+  /** Everything the worker prints is appended here as well. */
+  logFile?: string;
 }
 
 export interface WorkerProcess extends Child {
@@ -33,11 +36,16 @@ export async function startWorkerProcess(settings: WorkerProcessSettings, readyT
     DATABASE_URL: settings.databaseUrl,
     LOG_LEVEL: 'warn',
   };
-  // The test runner's own loader hooks must not leak into the worker.
-  delete env.NODE_OPTIONS;
+  // The test runner's own loader hooks, and payload keys or tool configs from the caller's shell, must not leak into the worker.
+  for (const name of ['NODE_OPTIONS', 'AIRLOCK_PAYLOAD_KEYS', 'AIRLOCK_TOOLS_CONFIG']) delete env[name];
   if (settings.policyFile) env.AIRLOCK_POLICY_FILE = settings.policyFile;
   else delete env.AIRLOCK_POLICY_FILE;
   const child = await spawnChild('worker', process.execPath, ['--import', 'tsx', path.join(repoRoot, 'apps/worker/src/main.ts')], { cwd: repoRoot, env });
+  if (settings.logFile) {
+    const log = createWriteStream(settings.logFile, { flags: 'a' });
+    child.process.stdout?.pipe(log);
+    child.process.stderr?.pipe(log);
+  }
   const worker: WorkerProcess = Object.assign(child, { identity: `${child.pid}@${os.hostname()}` });
   try {
     await child.waitForLine(READY, readyTimeoutMs);
