@@ -38,6 +38,8 @@ export interface AirlockWorkerOptions {
   identity?: string;
   /** Must match the clients' (e.g. the payload encryption codec). */
   dataConverter?: DataConverter;
+  /** Workflows kept in memory between tasks; the SDK's default scales with the heap limit (bench/README.md measures both). */
+  maxCachedWorkflows?: number;
 }
 
 /** The composition root: real deps into activities, workflows from the prebuilt bundle. */
@@ -50,6 +52,7 @@ export function createAirlockWorker(options: AirlockWorkerOptions): Promise<Work
     activities: createActivities(options.deps ?? defaultActivityDeps(options.db, options.policy ?? new PolicyStore(DEFAULT_POLICY_FILE), options.tools)),
     ...(options.identity ? { identity: options.identity } : {}),
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
+    ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
     // In-flight tools get time to finish (and record their result) before a shutdown cancels them.
     shutdownGraceTime: '10 seconds',
   });

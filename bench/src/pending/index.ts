@@ -1,0 +1,131 @@
+import { readFile } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
+import { randomBytes } from 'node:crypto';
+import { policyFromFile } from '@airlock/console';
+import { getActionStatus } from '@airlock/core/gateway';
+import { createAgent, createApiKey, createDb, createUser, type Db } from '@airlock/db';
+import { DEFAULT_POLICY_FILE } from '@airlock/policy/files';
+import type { Cleanup } from '../infra/cleanup.js';
+import { createScratchDatabase } from '../infra/database.js';
+import { startTemporal } from '../infra/temporal.js';
+import { measurePendingLatency, type PendingLatency } from './latency.js';
+import { startPendingActions } from './load.js';
+import type { WorkerMemory } from './protocol.js';
+import { startPendingWorker } from './worker-process.js';
+
+export interface PendingBenchConfig {
+  count: number;
+  /** maxCachedWorkflows of the second worker, which holds every pending workflow; 0 skips that phase. */
+  fullCache: number;
+  concurrency: number;
+  samples: number;
+  pgUrl: string;
+  temporalCli: string | undefined;
+}
+
+export interface CachePhase {
+  worker: WorkerMemory;
+  temporalRssMiB: number | undefined;
+  latency: PendingLatency;
+}
+
+export interface PendingBenchResults {
+  count: number;
+  agents: number;
+  /** The worker before any action: the baseline the pending ones add to. */
+  idle: WorkerMemory;
+  load: { startSeconds: number; startsPerSecond: number; allPendingSeconds: number; pendingPerSecond: number };
+  defaultCache: CachePhase;
+  /** After a restart with a cache large enough for all: replaying every workflow into it, then the same figures. */
+  fullCache?: CachePhase & { replaySeconds: number; replayedPerSecond: number };
+  databaseMiB: number;
+}
+
+/** Runs rotate over agents so the default per-agent rate limit (600 a minute) never refuses one. */
+const AGENTS = Array.from({ length: 32 }, (_, i) => `pending-agent-${i}`);
+const APPROVER = 'pending-approver';
+
+async function seed(db: Db): Promise<string> {
+  await createUser(db, { id: APPROVER, role: 'approver' });
+  for (const id of AGENTS) await createAgent(db, { id, team: 'pending', allowedTools: ['payments.*'] });
+  return (await createApiKey(db, { userId: APPROVER }, 'bench')).key;
+}
+
+async function rssMiB(pid: number | undefined): Promise<number | undefined> {
+  if (pid === undefined) return undefined;
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
+  return kb ? Number(kb) / 1024 : undefined;
+}
+
+/** Sends the status query to every workflow, `concurrency` at a time: each one not in the worker's cache is replayed into it. */
+async function queryAll(ctx: { temporal: Parameters<typeof getActionStatus>[0] }, ids: readonly string[], concurrency: number): Promise<number> {
+  const start = performance.now();
+  let next = 0;
+  const querier = async () => {
+    while (next < ids.length) await getActionStatus(ctx.temporal, ids[next++]!);
+  };
+  await Promise.all(Array.from({ length: concurrency }, querier));
+  return (performance.now() - start) / 1000;
+}
+
+/**
+ * 10,000 (by default) real guardedAction workflows waiting for approval: how
+ * long they take to start, what the worker holds for them (with the SDK's
+ * default workflow cache, then with one that holds all of them), and what
+ * listing, querying and deciding cost while they wait.
+ */
+export async function runPendingBench(config: PendingBenchConfig, cleanup: Cleanup, log: (line: string) => void): Promise<PendingBenchResults> {
+  const [temporal, scratch] = await Promise.all([startTemporal(config.temporalCli), createScratchDatabase(config.pgUrl)]);
+  cleanup.add('pending: Temporal dev server', () => temporal.teardown());
+  cleanup.add(`database ${scratch.name}`, () => scratch.drop());
+  const db = createDb(scratch.url, { poolSize: 4 });
+  cleanup.add('pending: database pool', () => db.close());
+  const approverKey = await seed(db);
+  const taskQueue = `bench-pending-${randomBytes(3).toString('hex')}`;
+  const ctx = { db, temporal: temporal.client, taskQueue, policy: policyFromFile(DEFAULT_POLICY_FILE) };
+
+  let worker = await startPendingWorker(temporal.address, scratch.url, taskQueue);
+  cleanup.add('pending: worker', () => worker.stop());
+  const idle = await worker.memory();
+  log(`pending: worker pid ${worker.pid} ready (cache ${idle.maxCachedWorkflows} workflows); starting ${config.count} actions that wait for approval`);
+
+  const load = await startPendingActions(temporal.client, db, taskQueue, { count: config.count, concurrency: config.concurrency, agents: AGENTS }, log);
+  log(`pending: all ${config.count} waiting after ${load.allPendingSeconds.toFixed(1)} s; measuring`);
+  const defaultCache: CachePhase = {
+    worker: await worker.memory(),
+    temporalRssMiB: await rssMiB(temporal.pid),
+    latency: await measurePendingLatency(ctx, db, approverKey, config.samples),
+  };
+
+  let fullCache: PendingBenchResults['fullCache'];
+  if (config.fullCache > 0) {
+    await worker.stop();
+    worker = await startPendingWorker(temporal.address, scratch.url, taskQueue, config.fullCache);
+    log(`pending: worker restarted with a cache of ${config.fullCache}; replaying every workflow into it`);
+    const replaySeconds = await queryAll(ctx, load.actionIds, 16);
+    fullCache = {
+      replaySeconds,
+      replayedPerSecond: load.actionIds.length / replaySeconds,
+      worker: await worker.memory(),
+      temporalRssMiB: await rssMiB(temporal.pid),
+      latency: await measurePendingLatency(ctx, db, approverKey, config.samples),
+    };
+  }
+  await worker.stop();
+  const size = await db.pool.query<{ bytes: string }>('SELECT pg_database_size(current_database()) AS bytes');
+  return {
+    count: config.count,
+    agents: AGENTS.length,
+    idle,
+    load: {
+      startSeconds: load.startSeconds,
+      startsPerSecond: config.count / load.startSeconds,
+      allPendingSeconds: load.allPendingSeconds,
+      pendingPerSecond: config.count / load.allPendingSeconds,
+    },
+    defaultCache,
+    ...(fullCache ? { fullCache } : {}),
+    databaseMiB: Number(size.rows[0]?.bytes ?? 0) / 2 ** 20,
+  };
+}
