@@ -27,7 +27,7 @@ export function formatReport(r: SoakReport): string {
     lines.push('violations (first 30):');
     for (const v of r.violations.slice(0, 30)) lines.push(`  [${v.invariant}]${v.actionId ? ` ${v.actionId}:` : ''} ${v.detail}`);
   } else {
-    lines.push('invariants: every action in exactly one terminal state; no tool run twice; no run without a matching approval; budgets never overspent and settled; audit chain verifies and holds every step: all held');
+    lines.push('invariants: every action in exactly one terminal state; no tool run twice; no run without a matching approval; the audit log\'s classification is the one acted on; budgets never overspent and settled; audit chain verifies and holds every step: all held');
   }
   if (r.keptDirs.length > 0) lines.push(`data kept in: ${r.keptDirs.join(' ')}`);
   return lines.join('\n');
