@@ -50,14 +50,18 @@ async function machine(config: SuiteConfig, loadAtStart: number): Promise<Machin
 }
 
 function header(m: MachineInfo): string {
-  return `# Airlock benchmarks\n\n${m.cpus} CPUs (${m.cpuModel}), ${m.memory}, Node ${m.node}, ${m.temporal.split('\n')[0]}, ${m.postgres}; load average ${m.loadAverage.start.toFixed(1)} → ${m.loadAverage.end.toFixed(1)}`;
+  return `# Airlock benchmarks\n\n${m.cpus} CPUs (${m.cpuModel}), ${m.memory}, Node ${m.node}, ${m.temporal.split('\n')[0]}, ${m.postgres}; 1-minute load average ${m.loadAverage.start.toFixed(1)} at the start`;
 }
 
 async function main(cleanup: Cleanup): Promise<void> {
   const config = readSuiteConfig(process.argv.slice(2), process.env);
-  const loadAtStart = loadAverage1m();
+  const info = await machine(config, loadAverage1m());
   const results: Omit<SuiteResults, 'machine'> = { parts: config.parts };
-  const sections: string[] = [];
+  // Text goes out part by part, so a long run that fails late still shows the parts that finished.
+  const print = (text: string) => {
+    if (!config.json) process.stdout.write(`${text}\n\n`);
+  };
+  print(header(info));
   if (!config.parts.includes('overhead') && config.overheadArgs.some((a) => a !== '--json')) {
     log(`ignoring ${config.overheadArgs.join(' ')}: those flags are for the overhead part, which is not selected`);
   }
@@ -65,14 +69,14 @@ async function main(cleanup: Cleanup): Promise<void> {
     log(`part: ${part}`);
     if (part === 'policy') {
       results.policy = runPolicyBench(config.policyEvals, log);
-      sections.push(formatPolicyBench(results.policy));
+      print(formatPolicyBench(results.policy));
     } else if (part === 'audit') {
       results.audit = await runAuditBench(config.pgUrl, config.auditRows, cleanup, log);
-      sections.push(formatAuditBench(results.audit));
+      print(formatAuditBench(results.audit));
     } else if (part === 'overhead') {
       const out = await runOverhead(config.overheadArgs);
       results.overhead = config.json ? (JSON.parse(out) as unknown) : out.trim();
-      sections.push(`## Guarded vs bare (bench/src/run.ts)\n\n${out.trim()}`);
+      print(`## Guarded vs bare (bench/src/run.ts)\n\n${out.trim()}`);
     } else {
       results.pending = await runPendingBench(
         {
@@ -86,11 +90,12 @@ async function main(cleanup: Cleanup): Promise<void> {
         cleanup,
         log,
       );
-      sections.push(formatPendingBench(results.pending));
+      print(formatPendingBench(results.pending));
     }
   }
-  const info = await machine(config, loadAtStart);
-  process.stdout.write(config.json ? `${JSON.stringify({ machine: info, ...results }, null, 2)}\n` : `${[header(info), ...sections].join('\n\n')}\n`);
+  info.loadAverage.end = loadAverage1m();
+  if (config.json) process.stdout.write(`${JSON.stringify({ machine: info, ...results }, null, 2)}\n`);
+  else process.stdout.write(`1-minute load average ${info.loadAverage.end.toFixed(1)} at the end\n`);
 }
 
 const cleanup = new Cleanup(log);

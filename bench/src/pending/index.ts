@@ -34,10 +34,12 @@ export interface PendingBenchResults {
   agents: number;
   /** The worker before any action: the baseline the pending ones add to. */
   idle: WorkerMemory;
+  /** Worker memory while the actions were being admitted (about every 30 s). */
+  growth: { waiting: number; memory: WorkerMemory }[];
   load: { startSeconds: number; startsPerSecond: number; allPendingSeconds: number; pendingPerSecond: number };
   defaultCache: CachePhase;
   /** After a restart with a cache large enough for all: replaying every workflow into it, then the same figures. */
-  fullCache?: CachePhase & { replaySeconds: number; replayedPerSecond: number };
+  fullCache?: CachePhase & Replay;
   databaseMiB: number;
 }
 
@@ -58,15 +60,48 @@ async function rssMiB(pid: number | undefined): Promise<number | undefined> {
   return kb ? Number(kb) / 1024 : undefined;
 }
 
-/** Sends the status query to every workflow, `concurrency` at a time: each one not in the worker's cache is replayed into it. */
-async function queryAll(ctx: { temporal: Parameters<typeof getActionStatus>[0] }, ids: readonly string[], concurrency: number): Promise<number> {
+interface Replay {
+  replaySeconds: number;
+  /** Workflows whose query answered (within 5 attempts each, and the time limit). */
+  replayed: number;
+  replayedPerSecond: number;
+  /** Query attempts that failed (each retried): a workflow task that overran the SDK's 5 s isolate limit shows up here. */
+  failedAttempts: number;
+  lastError?: string;
+}
+
+const REPLAY_LIMIT_MS = 15 * 60_000;
+
+/**
+ * Sends the status query to every workflow, `concurrency` at a time: each one
+ * not in the worker's cache is replayed into it. A failed query is retried (up
+ * to 5 attempts); after REPLAY_LIMIT_MS the rest are skipped and counted as not replayed.
+ */
+async function queryAll(client: Parameters<typeof getActionStatus>[0], ids: readonly string[], concurrency: number): Promise<Replay> {
   const start = performance.now();
+  const stopAt = Date.now() + REPLAY_LIMIT_MS;
   let next = 0;
+  let replayed = 0;
+  let failedAttempts = 0;
+  let lastError: string | undefined;
   const querier = async () => {
-    while (next < ids.length) await getActionStatus(ctx.temporal, ids[next++]!);
+    while (next < ids.length && Date.now() < stopAt) {
+      const id = ids[next++]!;
+      for (let attempt = 1; attempt <= 5; attempt++) {
+        try {
+          await getActionStatus(client, id);
+          replayed++;
+          break;
+        } catch (error) {
+          failedAttempts++;
+          lastError = error instanceof Error ? error.message : String(error);
+        }
+      }
+    }
   };
   await Promise.all(Array.from({ length: concurrency }, querier));
-  return (performance.now() - start) / 1000;
+  const replaySeconds = (performance.now() - start) / 1000;
+  return { replaySeconds, replayed, replayedPerSecond: replayed / replaySeconds, failedAttempts, ...(lastError ? { lastError } : {}) };
 }
 
 /**
@@ -90,23 +125,29 @@ export async function runPendingBench(config: PendingBenchConfig, cleanup: Clean
   const idle = await worker.memory();
   log(`pending: worker pid ${worker.pid} ready (cache ${idle.maxCachedWorkflows} workflows); starting ${config.count} actions that wait for approval`);
 
-  const load = await startPendingActions(temporal.client, db, taskQueue, { count: config.count, concurrency: config.concurrency, agents: AGENTS }, log);
+  const growth: PendingBenchResults['growth'] = [];
+  const onProgress = async (waiting: number) => {
+    growth.push({ waiting, memory: await worker.memory() });
+  };
+  const load = await startPendingActions(temporal.client, db, taskQueue, { count: config.count, concurrency: config.concurrency, agents: AGENTS, onProgress }, log);
   log(`pending: all ${config.count} waiting after ${load.allPendingSeconds.toFixed(1)} s; measuring`);
   const defaultCache: CachePhase = {
     worker: await worker.memory(),
     temporalRssMiB: await rssMiB(temporal.pid),
     latency: await measurePendingLatency(ctx, db, approverKey, config.samples),
   };
+  // On stderr at once: the next phase is long and may fail, and these figures must not be lost with it.
+  log(`pending: default cache: ${JSON.stringify({ load, growth, defaultCache })}`);
 
   let fullCache: PendingBenchResults['fullCache'];
   if (config.fullCache > 0) {
     await worker.stop();
     worker = await startPendingWorker(temporal.address, scratch.url, taskQueue, config.fullCache);
     log(`pending: worker restarted with a cache of ${config.fullCache}; replaying every workflow into it`);
-    const replaySeconds = await queryAll(ctx, load.actionIds, 16);
+    const replay = await queryAll(temporal.client, load.actionIds, 16);
+    log(`pending: replay: ${JSON.stringify(replay)}`);
     fullCache = {
-      replaySeconds,
-      replayedPerSecond: load.actionIds.length / replaySeconds,
+      ...replay,
       worker: await worker.memory(),
       temporalRssMiB: await rssMiB(temporal.pid),
       latency: await measurePendingLatency(ctx, db, approverKey, config.samples),
@@ -118,6 +159,7 @@ export async function runPendingBench(config: PendingBenchConfig, cleanup: Clean
     count: config.count,
     agents: AGENTS.length,
     idle,
+    growth,
     load: {
       startSeconds: load.startSeconds,
       startsPerSecond: config.count / load.startSeconds,

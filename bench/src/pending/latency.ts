@@ -4,15 +4,18 @@ import { getActionStatus } from '@airlock/core/gateway';
 import type { Db } from '@airlock/db';
 import { summarize, type Summary } from '../stats.js';
 
+/** Latency of the calls that answered, and how many did not (an error or a non-200). */
+export type Latency = Summary & { failed: number; lastError?: string };
+
 export interface PendingLatency {
   /** GET /api/v1/approvals?status=open&limit=100 (the console inbox's first page). */
-  listFirstPage: Summary;
+  listFirstPage: Latency;
   /** The same with limit=500, the API's maximum. */
-  listLargestPage: Summary;
+  listLargestPage: Latency;
   /** The `status` query on a random pending action (what the SDK's handle.status() sends). */
-  statusQuery: Summary;
+  statusQuery: Latency;
   /** POST /api/v1/actions/:id/decisions (approve), until the workflow has recorded it. */
-  decide: Summary;
+  decide: Latency;
 }
 
 function request(path: string, key: string, body?: unknown): Request {
@@ -23,14 +26,21 @@ function request(path: string, key: string, body?: unknown): Request {
   });
 }
 
-async function timed(samples: number, call: (i: number) => Promise<void>): Promise<Summary> {
+async function timed(samples: number, call: (i: number) => Promise<void>): Promise<Latency> {
   const ms: number[] = [];
+  let failed = 0;
+  let lastError: string | undefined;
   for (let i = 0; i < samples; i++) {
     const start = performance.now();
-    await call(i);
-    ms.push(performance.now() - start);
+    try {
+      await call(i);
+      ms.push(performance.now() - start);
+    } catch (error) {
+      failed++;
+      lastError = error instanceof Error ? error.message : String(error);
+    }
   }
-  return summarize(ms);
+  return { ...summarize(ms), failed, ...(lastError ? { lastError } : {}) };
 }
 
 async function expectOk(response: Response, what: string): Promise<void> {

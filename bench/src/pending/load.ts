@@ -32,7 +32,7 @@ export async function startPendingActions(
   client: Client,
   db: Db,
   taskQueue: string,
-  options: { count: number; concurrency: number; agents: readonly string[] },
+  options: { count: number; concurrency: number; agents: readonly string[]; onProgress?: (waiting: number) => Promise<void> },
   log: (line: string) => void,
 ): Promise<PendingLoad> {
   const began = performance.now();
@@ -57,6 +57,7 @@ export async function startPendingActions(
     if (Date.now() > deadline) throw new Error(`only ${open} of ${options.count} actions were waiting for approval by the deadline`);
     if (Date.now() - lastLog > 30_000) {
       log(`pending: ${open} of ${options.count} waiting for approval`);
+      await options.onProgress?.(open);
       lastLog = Date.now();
     }
     await sleep(1_000);

@@ -16,7 +16,8 @@ export interface PendingWorker {
 export async function startPendingWorker(address: string, databaseUrl: string, taskQueue: string, cache?: number): Promise<PendingWorker> {
   const child: ChildProcess = fork(CHILD, [address, databaseUrl, taskQueue, ...(cache !== undefined ? [String(cache)] : [])], {
     execArgv: ['--import', 'tsx', '--expose-gc'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    // The SDK's log lines go to stderr with the benchmark's progress, never into the report on stdout.
+    stdio: ['ignore', 2, 2, 'ipc'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const next = (kind: ChildReply['kind']) =>

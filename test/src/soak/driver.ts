@@ -19,7 +19,6 @@ export interface DriverDeps {
   client: Client;
   db: Db;
   taskQueue: string;
-  log: (line: string) => void;
 }
 
 const TERMINAL = ['executed', 'denied', 'expired', 'failed', 'cancelled'];

@@ -45,7 +45,7 @@ export async function runSoak(config: SoakConfig, log: (line: string) => void): 
 }
 
 async function playAndCheck(env: SoakEnvironment, config: SoakConfig, plan: ReturnType<typeof planWorkload>, rng: Rng, log: (line: string) => void, setupMs: number): Promise<SoakReport> {
-  const driver = new Driver({ client: env.client, db: env.db, taskQueue: env.taskQueue, log }, plan, config.inFlight);
+  const driver = new Driver({ client: env.client, db: env.db, taskQueue: env.taskQueue }, plan, config.inFlight);
   const chaos = new Chaos(env, config, rng.fork('chaos'), log);
   const violations: Violation[] = [];
   const started = Date.now();
