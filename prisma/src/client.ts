@@ -17,6 +17,10 @@ export function createDb(databaseUrl: string, options: { poolSize?: number } = {
   // An idle connection the server closed (restart, DROP DATABASE) is dropped from the pool by pg;
   // without a listener its 'error' event would crash the process.
   pool.on('error', (error) => console.warn(`airlock: database connection lost: ${error.message}`));
+  // pg-pool listens only on idle clients. A checked-out one (a transaction in progress) whose connection
+  // dies also emits 'error', which, unheard, crashed the worker on a PostgreSQL restart. The query in
+  // flight, or the next one, fails with the same error, and the transaction helper discards the client.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     prisma,

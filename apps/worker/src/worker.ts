@@ -63,6 +63,8 @@ export interface AirlockWorkerOptions {
   dataConverter?: DataConverter;
   /** Traces workflows and activities; the bundle must have been made with `tracing: true`. */
   tracing?: Tracing;
+  /** Workflows kept in memory between tasks; the SDK's default scales with the heap limit (bench/README.md measures both). */
+  maxCachedWorkflows?: number;
 }
 
 /** The composition root: real deps into activities, workflows from the prebuilt bundle. */
@@ -76,6 +78,7 @@ export function createAirlockWorker(options: AirlockWorkerOptions): Promise<Work
     ...(options.identity ? { identity: options.identity } : {}),
     dataConverter: { ...options.dataConverter, failureConverterPath },
     ...(options.tracing ? tracingWorkerOptions(options.tracing) : {}),
+    ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
     // In-flight tools get time to finish (and record their result) before a shutdown cancels them.
     shutdownGraceTime: '10 seconds',
   });

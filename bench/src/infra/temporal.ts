@@ -10,6 +10,8 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 export interface TemporalServer {
+  /** host:port of its frontend, for workers in other processes. */
+  address: string;
   /** The one NativeConnection: workers and the client share it. */
   connection: NativeConnection;
   client: Client;
@@ -76,7 +78,7 @@ export async function startTemporal(cliOverride: string | undefined, extraArgs: 
   if (!cli) {
     const env = await TestWorkflowEnvironment.createLocal({ server: { ui: false, extraArgs: [...BASE_ARGS, ...extraArgs] } });
     const connection = env.nativeConnection;
-    return { connection, client: new Client({ connection, namespace: 'default' }), pid: undefined, teardown: () => env.teardown() };
+    return { address: env.address, connection, client: new Client({ connection, namespace: 'default' }), pid: undefined, teardown: () => env.teardown() };
   }
   const port = await freePort();
   const args = ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--namespace', 'default', '--log-level', 'error', ...BASE_ARGS, ...extraArgs];
@@ -84,6 +86,7 @@ export async function startTemporal(cliOverride: string | undefined, extraArgs: 
   try {
     const connection = await connectWhenReady(`127.0.0.1:${port}`, child);
     return {
+      address: `127.0.0.1:${port}`,
       connection,
       client: new Client({ connection, namespace: 'default' }),
       pid: child.pid,

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { freePorts } from '../start/launcher.js';
+import { freePorts } from '../support/ports.js';
 import { repoRoot } from '../support/binaries.js';
 
 const consoleDir = path.join(repoRoot, 'apps/console');

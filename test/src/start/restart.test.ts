@@ -7,7 +7,8 @@ import { signInWithPassword } from '@airlock/db/accounts';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, describe, expect, it, onTestFailed } from 'vitest';
 import { refundRequest, submitAndWaitForApproval, waitForStatus } from '../support/actions.js';
-import { freePorts, launch, processesUsing, type Launch } from './launcher.js';
+import { freePorts } from '../support/ports.js';
+import { launch, processesUsing, type Launch } from './launcher.js';
 
 // `npm start` end to end: both embedded defaults (Temporal dev server, PostgreSQL),
 // a clean Ctrl-C, and a restart that resumes a pending approval from disk.

@@ -1,7 +1,7 @@
 import { createActivities, defaultActivityDeps } from '@airlock/activities';
 import { ActionRequest, type GuardedActionInput } from '@airlock/core';
 import { argsHash, deriveActionId } from '@airlock/core/hashing';
-import { resume, suspend, verifyAuditChain } from '@airlock/db';
+import { createAgent, createBudget, releaseBudget, reserveBudget, resume, suspend, verifyAuditChain } from '@airlock/db';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refundRequest } from '../support/actions.js';
@@ -84,5 +84,29 @@ describe('a retried admission', () => {
     // Denied before the rate-limit step: no event counted, no run claimed.
     expect(rows).toMatchObject({ ledger: 0, rateEvents: 0, action: { status: 'requested' } });
     expect(rows.audit).toEqual(['action.requested', 'action.classified']);
+  });
+
+  // Found by the soak (seed 1122): the budget freed up between the first attempt (denied: budget
+  // exceeded) and the retry, which then reserved money and asked for an approval the log says never existed.
+  it('stays denied when the budget that refused it has room by the time of the retry', async () => {
+    await createAgent(database.db, { id: 'retry-bot', team: 'retry', allowedTools: ['payments.*'] });
+    await createBudget(database.db, { scope: 'agent', target: 'retry-bot', period: 'day', currency: 'USD', limit: '100.00' });
+    // Another action holds the whole budget when the first attempt runs.
+    await reserveBudget(database.db, { actionId: 'other-action', agentId: 'retry-bot', team: 'retry', amount: '100.00', currency: 'USD', at: new Date() });
+    const request = ActionRequest.parse({
+      agentId: 'retry-bot',
+      tool: 'payments.refund',
+      args: { paymentId: 'pay_1', amount: '60.00', currency: 'USD', reason: 'duplicate' },
+      idempotencyKey: 'retry-1',
+    });
+    const input: GuardedActionInput = { actionId: deriveActionId('retry-queue', request.agentId, request.idempotencyKey), argsHash: argsHash(request.args), request };
+
+    const first = await admitAndRun(input);
+    expect(first.admission.classification.decision).toBe('deny');
+    await releaseBudget(database.db, { actionId: 'other-action' });
+    const retry = await admitAndRun(input);
+    expect(retry.admission).toEqual(first.admission);
+    // The retry reserved nothing: the freed budget is untouched.
+    expect(await database.db.prisma.budgetReservation.count({ where: { actionId: input.actionId } })).toBe(0);
   });
 });

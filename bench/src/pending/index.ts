@@ -1,0 +1,173 @@
+import { readFile } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
+import { randomBytes } from 'node:crypto';
+import { policyFromFile } from '@airlock/console';
+import { getActionStatus } from '@airlock/core/gateway';
+import { createAgent, createApiKey, createDb, createUser, type Db } from '@airlock/db';
+import { DEFAULT_POLICY_FILE } from '@airlock/policy/files';
+import type { Cleanup } from '../infra/cleanup.js';
+import { createScratchDatabase } from '../infra/database.js';
+import { startTemporal } from '../infra/temporal.js';
+import { measurePendingLatency, type PendingLatency } from './latency.js';
+import { startPendingActions } from './load.js';
+import type { WorkerMemory } from './protocol.js';
+import { startPendingWorker } from './worker-process.js';
+
+export interface PendingBenchConfig {
+  count: number;
+  /** maxCachedWorkflows of the second worker, which holds every pending workflow; 0 skips that phase. */
+  fullCache: number;
+  concurrency: number;
+  samples: number;
+  pgUrl: string;
+  temporalCli: string | undefined;
+}
+
+export interface CachePhase {
+  worker: WorkerMemory;
+  temporalRssMiB: number | undefined;
+  latency: PendingLatency;
+}
+
+export interface PendingBenchResults {
+  count: number;
+  agents: number;
+  /** The worker before any action: the baseline the pending ones add to. */
+  idle: WorkerMemory;
+  /** Worker memory while the actions were being admitted (about every 30 s). */
+  growth: { waiting: number; memory: WorkerMemory }[];
+  load: { startSeconds: number; startsPerSecond: number; allPendingSeconds: number; pendingPerSecond: number };
+  defaultCache: CachePhase;
+  /** After a restart with a cache large enough for all: replaying every workflow into it, then the same figures. */
+  fullCache?: CachePhase & Replay;
+  databaseMiB: number;
+}
+
+/** Runs rotate over agents so the default per-agent rate limit (600 a minute) never refuses one. */
+const AGENTS = Array.from({ length: 32 }, (_, i) => `pending-agent-${i}`);
+const APPROVER = 'pending-approver';
+
+async function seed(db: Db): Promise<string> {
+  await createUser(db, { id: APPROVER, role: 'approver' });
+  for (const id of AGENTS) await createAgent(db, { id, team: 'pending', allowedTools: ['payments.*'] });
+  return (await createApiKey(db, { userId: APPROVER }, 'bench')).key;
+}
+
+async function rssMiB(pid: number | undefined): Promise<number | undefined> {
+  if (pid === undefined) return undefined;
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
+  return kb ? Number(kb) / 1024 : undefined;
+}
+
+interface Replay {
+  replaySeconds: number;
+  /** Workflows whose query answered (within 5 attempts each, and the time limit). */
+  replayed: number;
+  replayedPerSecond: number;
+  /** Query attempts that failed (each retried): a workflow task that overran the SDK's 5 s isolate limit shows up here. */
+  failedAttempts: number;
+  lastError?: string;
+}
+
+const REPLAY_LIMIT_MS = 15 * 60_000;
+
+/**
+ * Sends the status query to every workflow, `concurrency` at a time: each one
+ * not in the worker's cache is replayed into it. A failed query is retried (up
+ * to 5 attempts); after REPLAY_LIMIT_MS the rest are skipped and counted as not replayed.
+ */
+async function queryAll(client: Parameters<typeof getActionStatus>[0], ids: readonly string[], concurrency: number): Promise<Replay> {
+  const start = performance.now();
+  const stopAt = Date.now() + REPLAY_LIMIT_MS;
+  let next = 0;
+  let replayed = 0;
+  let failedAttempts = 0;
+  let lastError: string | undefined;
+  const querier = async () => {
+    while (next < ids.length && Date.now() < stopAt) {
+      const id = ids[next++]!;
+      for (let attempt = 1; attempt <= 5; attempt++) {
+        try {
+          await getActionStatus(client, id);
+          replayed++;
+          break;
+        } catch (error) {
+          failedAttempts++;
+          lastError = error instanceof Error ? error.message : String(error);
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, querier));
+  const replaySeconds = (performance.now() - start) / 1000;
+  return { replaySeconds, replayed, replayedPerSecond: replayed / replaySeconds, failedAttempts, ...(lastError ? { lastError } : {}) };
+}
+
+/**
+ * 10,000 (by default) real guardedAction workflows waiting for approval: how
+ * long they take to start, what the worker holds for them (with the SDK's
+ * default workflow cache, then with one that holds all of them), and what
+ * listing, querying and deciding cost while they wait.
+ */
+export async function runPendingBench(config: PendingBenchConfig, cleanup: Cleanup, log: (line: string) => void): Promise<PendingBenchResults> {
+  const [temporal, scratch] = await Promise.all([startTemporal(config.temporalCli), createScratchDatabase(config.pgUrl)]);
+  cleanup.add('pending: Temporal dev server', () => temporal.teardown());
+  cleanup.add(`database ${scratch.name}`, () => scratch.drop());
+  const db = createDb(scratch.url, { poolSize: 4 });
+  cleanup.add('pending: database pool', () => db.close());
+  const approverKey = await seed(db);
+  const taskQueue = `bench-pending-${randomBytes(3).toString('hex')}`;
+  const ctx = { db, temporal: temporal.client, taskQueue, policy: policyFromFile(DEFAULT_POLICY_FILE) };
+
+  let worker = await startPendingWorker(temporal.address, scratch.url, taskQueue);
+  cleanup.add('pending: worker', () => worker.stop());
+  const idle = await worker.memory();
+  log(`pending: worker pid ${worker.pid} ready (cache ${idle.maxCachedWorkflows} workflows); starting ${config.count} actions that wait for approval`);
+
+  const growth: PendingBenchResults['growth'] = [];
+  const onProgress = async (waiting: number) => {
+    growth.push({ waiting, memory: await worker.memory() });
+  };
+  const load = await startPendingActions(temporal.client, db, taskQueue, { count: config.count, concurrency: config.concurrency, agents: AGENTS, onProgress }, log);
+  log(`pending: all ${config.count} waiting after ${load.allPendingSeconds.toFixed(1)} s; measuring`);
+  const defaultCache: CachePhase = {
+    worker: await worker.memory(),
+    temporalRssMiB: await rssMiB(temporal.pid),
+    latency: await measurePendingLatency(ctx, db, approverKey, config.samples),
+  };
+  // On stderr at once: the next phase is long and may fail, and these figures must not be lost with it.
+  log(`pending: default cache: ${JSON.stringify({ load, growth, defaultCache })}`);
+
+  let fullCache: PendingBenchResults['fullCache'];
+  if (config.fullCache > 0) {
+    await worker.stop();
+    worker = await startPendingWorker(temporal.address, scratch.url, taskQueue, config.fullCache);
+    log(`pending: worker restarted with a cache of ${config.fullCache}; replaying every workflow into it`);
+    const replay = await queryAll(temporal.client, load.actionIds, 16);
+    log(`pending: replay: ${JSON.stringify(replay)}`);
+    fullCache = {
+      ...replay,
+      worker: await worker.memory(),
+      temporalRssMiB: await rssMiB(temporal.pid),
+      latency: await measurePendingLatency(ctx, db, approverKey, config.samples),
+    };
+  }
+  await worker.stop();
+  const size = await db.pool.query<{ bytes: string }>('SELECT pg_database_size(current_database()) AS bytes');
+  return {
+    count: config.count,
+    agents: AGENTS.length,
+    idle,
+    growth,
+    load: {
+      startSeconds: load.startSeconds,
+      startsPerSecond: config.count / load.startSeconds,
+      allPendingSeconds: load.allPendingSeconds,
+      pendingPerSecond: config.count / load.allPendingSeconds,
+    },
+    defaultCache,
+    ...(fullCache ? { fullCache } : {}),
+    databaseMiB: Number(size.rows[0]?.bytes ?? 0) / 2 ** 20,
+  };
+}

@@ -1,0 +1,46 @@
+import { f1, table } from '../table.js';
+import type { PendingBenchResults } from './index.js';
+import type { Latency } from './latency.js';
+import type { WorkerMemory } from './protocol.js';
+
+const ms = (s: Latency) => [f1(s.p50), f1(s.p90), f1(s.p99), f1(s.max), String(s.failed)];
+const mib = (n: number | undefined) => (n === undefined ? '-' : f1(n));
+
+function memoryRow(label: string, m: WorkerMemory, temporalRss?: number): string[] {
+  return [label, `${m.cachedWorkflows} / ${m.maxCachedWorkflows}`, mib(m.rssMiB), mib(m.heapUsedMiB), mib(m.heapTotalMiB), mib(m.externalMiB), mib(temporalRss)];
+}
+
+export function formatPendingBench(r: PendingBenchResults): string {
+  const n = r.count;
+  const memory = [
+    memoryRow('idle worker', r.idle),
+    ...r.growth.map((g) => memoryRow(`${g.waiting} waiting, default cache`, g.memory)),
+    memoryRow(`${n} pending, SDK default cache`, r.defaultCache.worker, r.defaultCache.temporalRssMiB),
+  ];
+  if (r.fullCache) memory.push(memoryRow(`${n} pending, all cached`, r.fullCache.worker, r.fullCache.temporalRssMiB));
+  const latencyRows = (label: string, l: PendingBenchResults['defaultCache']['latency']) => [
+    [`${label}: GET /approvals?limit=100`, ...ms(l.listFirstPage)],
+    [`${label}: GET /approvals?limit=500`, ...ms(l.listLargestPage)],
+    [`${label}: status query`, ...ms(l.statusQuery)],
+    [`${label}: POST /decisions (approve)`, ...ms(l.decide)],
+  ];
+  const latency = [...latencyRows('default cache', r.defaultCache.latency), ...(r.fullCache ? latencyRows('all cached', r.fullCache.latency) : [])];
+  const cached = r.fullCache?.worker.cachedWorkflows ?? 0;
+  const perWorkflowKiB = r.fullCache && cached > 0 ? ((r.fullCache.worker.rssMiB - r.idle.rssMiB) * 1024) / cached : undefined;
+  return [
+    `## ${n} pending approvals (real guardedAction workflows, ${r.agents} agents, one worker process)`,
+    '',
+    `start calls: ${f1(r.load.startSeconds)} s (${f1(r.load.startsPerSecond)}/s); all waiting for a person after ${f1(r.load.allPendingSeconds)} s (${f1(r.load.pendingPerSecond)} admitted/s)`,
+    ...(r.fullCache
+      ? [
+          `replaying into a fresh worker whose cache holds all (status query each, 16 at a time): ${r.fullCache.replayed} of ${n} in ${f1(r.fullCache.replaySeconds)} s (${f1(r.fullCache.replayedPerSecond)}/s), ${r.fullCache.failedAttempts} failed attempts${r.fullCache.lastError ? ` (last: ${r.fullCache.lastError})` : ''}`,
+        ]
+      : []),
+    `database after the run: ${f1(r.databaseMiB)} MiB`,
+    '',
+    table(['worker memory (after GC), MiB', 'cached / cache size', 'RSS', 'heap used', 'heap total', 'external', 'Temporal RSS'], memory),
+    ...(perWorkflowKiB !== undefined ? ['', `RSS above the idle worker per cached pending workflow (all cached): about ${f1(perWorkflowKiB)} KiB`] : []),
+    '',
+    table(['latency with the rest pending, ms', 'p50', 'p90', 'p99', 'max', 'failed'], latency),
+  ].join('\n');
+}

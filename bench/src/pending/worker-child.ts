@@ -1,0 +1,55 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import v8 from 'node:v8';
+import { createDb } from '@airlock/db';
+import { bundleWorkflows, createAirlockWorker } from '@airlock/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import type { ChildReply, ChildRequest, WorkerMemory } from './protocol.js';
+
+// The Airlock worker in a process of its own, so its memory is measured alone:
+// the benchmark asks over IPC and this process answers with process.memoryUsage()
+// after a full GC (node --expose-gc) and the worker's cache figures.
+
+const [address, databaseUrl, taskQueue, cacheArg] = process.argv.slice(2) as [string, string, string, string | undefined];
+const send = (reply: ChildReply) => process.send!(reply);
+
+Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+const connection = await NativeConnection.connect({ address });
+const db = createDb(databaseUrl, { poolSize: 10 });
+const worker = await createAirlockWorker({
+  connection,
+  namespace: 'default',
+  taskQueue,
+  db,
+  workflowBundle: await bundleWorkflows(),
+  ...(cacheArg ? { maxCachedWorkflows: Number(cacheArg) } : {}),
+});
+
+function memory(): WorkerMemory {
+  // Twice: the first pass can leave work for finalizers that the second collects.
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  gc?.();
+  const usage = process.memoryUsage();
+  return {
+    rssMiB: usage.rss / 2 ** 20,
+    heapUsedMiB: usage.heapUsed / 2 ** 20,
+    heapTotalMiB: usage.heapTotal / 2 ** 20,
+    externalMiB: usage.external / 2 ** 20,
+    heapLimitMiB: v8.getHeapStatistics().heap_size_limit / 2 ** 20,
+    cachedWorkflows: worker.getStatus().numCachedWorkflows,
+    maxCachedWorkflows: worker.options.maxCachedWorkflows,
+  };
+}
+
+const running = worker.run();
+process.on('message', (message: ChildRequest) => {
+  if (message === 'memory') send({ kind: 'memory', memory: memory() });
+  if (message === 'stop' && worker.getState() === 'RUNNING') worker.shutdown();
+});
+// The first poll is on its way once the worker is running.
+while (worker.getState() !== 'RUNNING') await sleep(20);
+send({ kind: 'ready', memory: memory() });
+await running;
+await db.close();
+await connection.close();
+process.exit(0);

@@ -1,0 +1,70 @@
+/** The parts of `npm run bench`, cheapest first. */
+export const PARTS = ['policy', 'audit', 'overhead', 'pending'] as const;
+export type Part = (typeof PARTS)[number];
+
+export interface SuiteConfig {
+  parts: Part[];
+  /** Policy evaluations in the mixed run (and about this many per request kind, divided among them). */
+  policyEvals: number;
+  auditRows: number;
+  pending: number;
+  /** Cache size of the second pending worker (0 skips that phase). */
+  pendingCache: number;
+  pendingConcurrency: number;
+  /** Calls per latency figure in the pending part. */
+  latencySamples: number;
+  json: boolean;
+  pgUrl: string;
+  temporalCli: string | undefined;
+  /** Flags this file does not know: bench/src/run.ts (the overhead part) reads them. */
+  overheadArgs: string[];
+}
+
+const USAGE = `npm run bench -- [--only=${PARTS.join(',')}] [--skip=...] [--policy-evals=N] [--audit-rows=N] [--pending=N]
+                     [--pending-cache=N] [--pending-concurrency=N] [--latency-samples=N] [--json] [overhead flags: see bench/README.md]`;
+
+function partList(raw: string, flag: string): Part[] {
+  const names = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !(PARTS as readonly string[]).includes(n));
+  if (unknown.length > 0) throw new Error(`${flag}: unknown part(s) ${unknown.join(', ')}; the parts are ${PARTS.join(', ')}\n${USAGE}`);
+  return names as Part[];
+}
+
+export function readSuiteConfig(argv: readonly string[], env: NodeJS.ProcessEnv): SuiteConfig {
+  const own = new Map<string, string>();
+  const overheadArgs: string[] = [];
+  let json = env.BENCH_JSON === '1' || env.BENCH_JSON === 'true';
+  for (const arg of argv) {
+    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    if (m && ['only', 'skip', 'policy-evals', 'audit-rows', 'pending', 'pending-cache', 'pending-concurrency', 'latency-samples'].includes(m[1]!)) {
+      if (m[2] === undefined) throw new Error(`--${m[1]} needs a value (--${m[1]}=...)\n${USAGE}`);
+      own.set(m[1]!, m[2]);
+    } else {
+      if (arg === '--json') json = true;
+      overheadArgs.push(arg);
+    }
+  }
+  const num = (flag: string, fallback: number): number => {
+    const raw = own.get(flag);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 0) throw new Error(`--${flag} must be a non-negative integer, got "${raw}"`);
+    return value;
+  };
+  const only = own.has('only') ? partList(own.get('only')!, '--only') : [...PARTS];
+  const skip = own.has('skip') ? partList(own.get('skip')!, '--skip') : [];
+  const pending = num('pending', 10_000);
+  return {
+    parts: PARTS.filter((p) => only.includes(p) && !skip.includes(p)),
+    policyEvals: num('policy-evals', 200_000),
+    auditRows: num('audit-rows', 200_000),
+    pending,
+    pendingCache: num('pending-cache', Math.ceil(pending * 1.1)),
+    pendingConcurrency: Math.max(1, num('pending-concurrency', 32)),
+    latencySamples: Math.max(1, num('latency-samples', 30)),
+    json,
+    pgUrl: env.AIRLOCK_BENCH_PG_URL ?? env.AIRLOCK_TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres',
+    temporalCli: env.TEMPORAL_CLI_PATH,
+    overheadArgs,
+  };
+}

@@ -1,0 +1,114 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createDb } from '@airlock/db';
+import { formatAuditBench } from './audit-verify/report.js';
+import { runAuditBench, type AuditBenchResults } from './audit-verify/index.js';
+import { Cleanup } from './infra/cleanup.js';
+import { loadAverage1m, machineInfo, type MachineInfo } from './infra/machine.js';
+import { temporalCliPath } from './infra/temporal.js';
+import { formatPendingBench } from './pending/report.js';
+import { runPendingBench, type PendingBenchResults } from './pending/index.js';
+import { formatPolicyBench } from './policy-eval/report.js';
+import { runPolicyBench, type PolicyBenchResults } from './policy-eval/index.js';
+import { readSuiteConfig, type Part, type SuiteConfig } from './suite-config.js';
+
+// `npm run bench`: every part in turn, or those `--only` names / `--skip` leaves
+// out. The overhead part (guarded vs bare, bench/src/run.ts) runs as its own
+// process with the flags this file does not know.
+
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+const OVERHEAD_ENTRY = fileURLToPath(new URL('./run.ts', import.meta.url));
+
+interface SuiteResults {
+  machine: MachineInfo;
+  parts: Part[];
+  policy?: PolicyBenchResults;
+  audit?: AuditBenchResults;
+  /** The overhead part's own JSON (with --json) or text. */
+  overhead?: unknown;
+  pending?: PendingBenchResults;
+}
+
+/** bench/src/run.ts in a child process: its stdout (a report, or JSON with --json) is collected; its progress goes to stderr. */
+function runOverhead(args: readonly string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', OVERHEAD_ENTRY, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`the overhead part exited with code ${code}`))));
+  });
+}
+
+async function machine(config: SuiteConfig, loadAtStart: number): Promise<MachineInfo> {
+  const db = createDb(config.pgUrl, { poolSize: 1 });
+  try {
+    return await machineInfo(db, temporalCliPath(config.temporalCli), loadAtStart);
+  } finally {
+    await db.close();
+  }
+}
+
+function header(m: MachineInfo): string {
+  return `# Airlock benchmarks\n\n${m.cpus} CPUs (${m.cpuModel}), ${m.memory}, Node ${m.node}, ${m.temporal.split('\n')[0]}, ${m.postgres}; 1-minute load average ${m.loadAverage.start.toFixed(1)} at the start`;
+}
+
+async function main(cleanup: Cleanup): Promise<void> {
+  const config = readSuiteConfig(process.argv.slice(2), process.env);
+  const info = await machine(config, loadAverage1m());
+  const results: Omit<SuiteResults, 'machine'> = { parts: config.parts };
+  // Text goes out part by part, so a long run that fails late still shows the parts that finished.
+  const print = (text: string) => {
+    if (!config.json) process.stdout.write(`${text}\n\n`);
+  };
+  print(header(info));
+  if (!config.parts.includes('overhead') && config.overheadArgs.some((a) => a !== '--json')) {
+    log(`ignoring ${config.overheadArgs.join(' ')}: those flags are for the overhead part, which is not selected`);
+  }
+  for (const part of config.parts) {
+    log(`part: ${part}`);
+    if (part === 'policy') {
+      results.policy = runPolicyBench(config.policyEvals, log);
+      print(formatPolicyBench(results.policy));
+    } else if (part === 'audit') {
+      results.audit = await runAuditBench(config.pgUrl, config.auditRows, cleanup, log);
+      print(formatAuditBench(results.audit));
+    } else if (part === 'overhead') {
+      const out = await runOverhead(config.overheadArgs);
+      results.overhead = config.json ? (JSON.parse(out) as unknown) : out.trim();
+      print(`## Guarded vs bare (bench/src/run.ts)\n\n${out.trim()}`);
+    } else {
+      results.pending = await runPendingBench(
+        {
+          count: config.pending,
+          fullCache: config.pendingCache,
+          concurrency: config.pendingConcurrency,
+          samples: config.latencySamples,
+          pgUrl: config.pgUrl,
+          temporalCli: config.temporalCli,
+        },
+        cleanup,
+        log,
+      );
+      print(formatPendingBench(results.pending));
+    }
+  }
+  info.loadAverage.end = loadAverage1m();
+  if (config.json) process.stdout.write(`${JSON.stringify({ machine: info, ...results }, null, 2)}\n`);
+  else process.stdout.write(`1-minute load average ${info.loadAverage.end.toFixed(1)} at the end\n`);
+}
+
+const cleanup = new Cleanup(log);
+cleanup.onSignals();
+void main(cleanup)
+  .then(
+    () => 0,
+    (error: unknown) => {
+      console.error(error);
+      return 1;
+    },
+  )
+  .then(async (code) => {
+    await cleanup.run();
+    process.exit(code);
+  });
