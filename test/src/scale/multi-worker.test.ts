@@ -19,11 +19,12 @@ import { activitiesOn, retriedActivities, waitUntil } from './temporal-views.js'
 // Workflow tasks bound to the dead worker's sticky queue move to the shared queue
 // after 10 s (the SDK's stickyQueueScheduleToStartTimeout), and a started workflow
 // task times out after 10 s. So every action ends within about 30 s + the tool's
-// own 4 s after the kill; the timeouts below only bound a hang.
+// own 8 s after the kill; the timeouts below only bound a hang.
 
 const WORKERS = 3;
 const ACTIONS = 20;
-const SLEEP_MS = 4_000;
+// Long enough that tools seen running on the victim are still running when it is killed.
+const SLEEP_MS = 8_000;
 const REFUND_AMOUNT = '10.00';
 const AGENT = 'scale-bot';
 
@@ -90,15 +91,21 @@ describe('several worker processes on one task queue', () => {
     const outcomes = await Promise.all(ids.map((id) => awaitOutcome(client, id)));
     expect(outcomes.map((o) => o.status)).toEqual(ids.map(() => 'executed'));
 
-    // The victim's attempts timed out and were retried to success by a surviving worker.
+    // The victim's attempts timed out and were retried to success by a surviving worker. One seen
+    // running may still have finished on the victim between the look and the kill (the look takes a
+    // describe per action): such an attempt is its own last one, and is left out.
+    let retriedElsewhere = 0;
     for (const { actionId, activityId } of onVictim) {
       const retried = await retriedActivities(actionHandle(client, actionId));
       const attempt = retried.find((a) => a.activityId === activityId);
       expect(attempt, `activity ${activityId} of ${actionId}`).toBeDefined();
+      if (attempt!.identity === victim.identity && attempt!.attempt === 1) continue;
       expect(attempt!.attempt).toBeGreaterThanOrEqual(2);
       expect(attempt!.identity).not.toBe(victim.identity);
       expect(attempt!.previousFailure).toMatch(/heartbeat|timeout/i);
+      retriedElsewhere++;
     }
+    expect(retriedElsewhere).toBeGreaterThan(0);
 
     // Every action ended once, in the database as in Temporal.
     const rows = await db.prisma.action.findMany({ where: { id: { in: ids } }, select: { id: true, status: true } });

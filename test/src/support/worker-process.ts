@@ -34,7 +34,10 @@ export async function startWorkerProcess(settings: WorkerProcessSettings, readyT
     TEMPORAL_NAMESPACE: 'default',
     TEMPORAL_TASK_QUEUE: settings.taskQueue,
     DATABASE_URL: settings.databaseUrl,
-    LOG_LEVEL: 'warn',
+    // The ready line is an info log line (JSON here: not a terminal).
+    LOG_LEVEL: 'info',
+    // Several workers run side by side: each takes a free port for /metrics and the probes.
+    AIRLOCK_WORKER_METRICS_PORT: '0',
   };
   // The test runner's own loader hooks, and payload keys or tool configs from the caller's shell, must not leak into the worker.
   for (const name of ['NODE_OPTIONS', 'AIRLOCK_PAYLOAD_KEYS', 'AIRLOCK_TOOLS_CONFIG']) delete env[name];
