@@ -63,7 +63,11 @@ export interface AirlockWorkerOptions {
   dataConverter?: DataConverter;
   /** Traces workflows and activities; the bundle must have been made with `tracing: true`. */
   tracing?: Tracing;
-  /** Workflows kept in memory between tasks; the SDK's default scales with the heap limit (bench/README.md measures both). */
+  /**
+   * Workflows kept in memory between tasks. The SDK's default scales with the heap limit and fits it:
+   * a cached Airlock workflow holds about 1.8 MiB of the workflow thread's heap, and a larger cache
+   * than the heap allows ends the worker with an out-of-memory error (bench/README.md).
+   */
   maxCachedWorkflows?: number;
 }
 

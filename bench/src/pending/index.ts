@@ -137,7 +137,8 @@ export async function runPendingBench(config: PendingBenchConfig, cleanup: Clean
     latency: await measurePendingLatency(ctx, db, approverKey, config.samples),
   };
   // On stderr at once: the next phase is long and may fail, and these figures must not be lost with it.
-  log(`pending: default cache: ${JSON.stringify({ load, growth, defaultCache })}`);
+  const { actionIds: _ids, ...loadFigures } = load;
+  log(`pending: default cache: ${JSON.stringify({ load: loadFigures, growth, defaultCache })}`);
 
   let fullCache: PendingBenchResults['fullCache'];
   if (config.fullCache > 0) {
