@@ -42,7 +42,8 @@ export const ActionRequest = z.object({
     .max(4000)
     .refine((text) => !text.includes('\u0000'), { message: 'must not contain NUL characters' })
     .default(''),
-  idempotencyKey: z.string().min(1).max(200),
+  // Stored with the action: PostgreSQL text cannot hold NUL (admission would fail on every retry).
+  idempotencyKey: z.string().min(1).max(200).refine((key) => !key.includes('\u0000'), { message: 'must not contain NUL characters' }),
   /** The human the agent acts for, if any; they can never approve this action. */
   requestedBy: Identifier.optional(),
   /** Signals the agent reports about itself (e.g. `confidence`); policies read them as `result`. */

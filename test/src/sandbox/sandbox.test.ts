@@ -92,7 +92,9 @@ describe('cancellation', () => {
       },
     });
     const result = await run;
-    expect(result).toMatchObject({ killedBy: 'cancel', timedOut: false, signal: 'SIGKILL' });
+    expect(result).toMatchObject({ killedBy: 'cancel', timedOut: false });
+    // SIGKILL reaches bwrap itself or first its child, which bwrap then reports as exit 128 + 9: either way, killed.
+    expect(result.signal === 'SIGKILL' || result.exitCode === 137).toBe(true);
     expect(result.durationMs).toBeLessThan(30_000);
     expect(await processesMatching(name)).toEqual([]);
     expect(await sandbox.leftovers()).toEqual({ scratchDirs: [], cgroups: [] });
