@@ -46,7 +46,8 @@ export function auditRowHash(row: Omit<StoredAuditEvent, 'seq' | 'hash'>): strin
   );
 }
 
-interface AuditRow {
+/** An audit_events row as plain SQL returns it (seq as text). */
+export interface AuditRow {
   seq: string;
   event_key: string;
   action_id: string | null;
@@ -58,9 +59,10 @@ interface AuditRow {
   hash: string;
 }
 
-const COLUMNS = 'seq, event_key, action_id, type, actor, payload, created_at, prev_hash, hash';
+/** Every audit_events column, in the order AuditRow lists them. */
+export const AUDIT_COLUMNS = 'seq, event_key, action_id, type, actor, payload, created_at, prev_hash, hash';
 
-function fromRow(r: AuditRow): StoredAuditEvent {
+export function auditEventFromRow(r: AuditRow): StoredAuditEvent {
   return {
     seq: BigInt(r.seq),
     eventKey: r.event_key,
@@ -146,17 +148,17 @@ async function appendChained(client: pg.PoolClient, events: AuditEventInput[]): 
     const hash = auditRowHash(row);
     const result = await client.query<AuditRow>(
       `INSERT INTO audit_events (event_key, action_id, type, actor, payload, created_at, prev_hash, hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (event_key) DO NOTHING RETURNING ${COLUMNS}`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (event_key) DO NOTHING RETURNING ${AUDIT_COLUMNS}`,
       [row.eventKey, row.actionId, row.type, row.actor, JSON.stringify(payload), row.createdAt, row.prevHash, hash],
     );
     if (result.rows[0]) {
-      const written = fromRow(result.rows[0]);
+      const written = auditEventFromRow(result.rows[0]);
       stored.push(written);
       inserted.push(written);
       prevHash = hash;
     } else {
-      const existing = await client.query<AuditRow>(`SELECT ${COLUMNS} FROM audit_events WHERE event_key = $1`, [event.eventKey]);
-      stored.push(fromRow(existing.rows[0]!));
+      const existing = await client.query<AuditRow>(`SELECT ${AUDIT_COLUMNS} FROM audit_events WHERE event_key = $1`, [event.eventKey]);
+      stored.push(auditEventFromRow(existing.rows[0]!));
     }
   }
   return { stored, inserted };
@@ -174,11 +176,11 @@ export async function verifyAuditChain(db: Db, options: { batchSize?: number } =
   let after = '0';
   for (;;) {
     const { rows } = await db.pool.query<AuditRow>(
-      `SELECT ${COLUMNS} FROM audit_events WHERE seq > $1 ORDER BY seq ASC LIMIT $2`,
+      `SELECT ${AUDIT_COLUMNS} FROM audit_events WHERE seq > $1 ORDER BY seq ASC LIMIT $2`,
       [after, batchSize],
     );
     for (const raw of rows) {
-      const row = fromRow(raw);
+      const row = auditEventFromRow(raw);
       if (row.prevHash !== prevHash) {
         return { ok: false, checkedRows, firstBrokenSeq: raw.seq, reason: 'prev_hash does not match the previous row: a row was removed, reordered or inserted' };
       }

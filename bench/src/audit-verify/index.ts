@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { auditRowHash, createDb, verifyAuditChain } from '@airlock/db';
+import { AUDIT_COLUMNS, auditRowHash, createDb, verifyAuditChain, type AuditRow } from '@airlock/db';
 import { createScratchDatabase } from '../infra/database.js';
 import type { Cleanup } from '../infra/cleanup.js';
 import { median } from '../stats.js';
@@ -18,17 +18,6 @@ export interface AuditBenchResults {
   tableMiB: number;
 }
 
-interface RawRow {
-  seq: string;
-  event_key: string;
-  action_id: string | null;
-  type: string;
-  actor: string;
-  payload: unknown;
-  created_at: Date;
-  prev_hash: string;
-  hash: string;
-}
 
 const RUNS = 3;
 const BATCH = 5_000;
@@ -56,10 +45,10 @@ export async function runAuditBench(pgUrl: string, rows: number, cleanup: Cleanu
 
   // Reading alone: the verifier's own query and batch size.
   const fetchStart = performance.now();
-  const sample: RawRow[] = [];
+  const sample: AuditRow[] = [];
   for (let after = '0'; ; ) {
-    const { rows: batch } = await db.pool.query<RawRow>(
-      'SELECT seq, event_key, action_id, type, actor, payload, created_at, prev_hash, hash FROM audit_events WHERE seq > $1 ORDER BY seq ASC LIMIT $2',
+    const { rows: batch } = await db.pool.query<AuditRow>(
+      `SELECT ${AUDIT_COLUMNS} FROM audit_events WHERE seq > $1 ORDER BY seq ASC LIMIT $2`,
       [after, BATCH],
     );
     if (sample.length < 50_000) sample.push(...batch);

@@ -1,4 +1,4 @@
-import type { AuditEvent, Db } from '@airlock/db';
+import { AUDIT_COLUMNS, auditEventFromRow, type AuditEvent, type AuditRow, type Db } from '@airlock/db';
 
 /** What the audit page and the exports filter on (AuditFilters without the cursor). */
 export interface AuditConditionFilters {
@@ -45,32 +45,9 @@ export function auditConditions(filters: AuditConditionFilters, extra: { before?
 }
 
 // node-postgres returns bigint as a string: seq arrives exact.
-const COLUMNS = 'seq, event_key, action_id, type, actor, payload, created_at, prev_hash, hash';
-
-interface Row {
-  seq: string;
-  event_key: string;
-  action_id: string | null;
-  type: string;
-  actor: string;
-  payload: AuditEvent['payload'];
-  created_at: Date;
-  prev_hash: string;
-  hash: string;
-}
-
-/** Runs a query selecting `COLUMNS` (spelled `{columns}` in `sql`) and returns the rows as the console's AuditEvent. */
+/** Runs a query selecting `AUDIT_COLUMNS` (spelled `{columns}` in `sql`) and returns the rows as the console's AuditEvent. */
 export async function queryAuditEvents(db: Db, sql: string, params: unknown[]): Promise<AuditEvent[]> {
-  const { rows } = await db.pool.query<Row>(sql.replaceAll('{columns}', COLUMNS), params);
-  return rows.map((r) => ({
-    seq: BigInt(r.seq),
-    eventKey: r.event_key,
-    actionId: r.action_id,
-    type: r.type,
-    actor: r.actor,
-    payload: r.payload,
-    createdAt: r.created_at,
-    prevHash: r.prev_hash,
-    hash: r.hash,
-  }));
+  const { rows } = await db.pool.query<AuditRow>(sql.replaceAll('{columns}', AUDIT_COLUMNS), params);
+  // JSONB comes back as JSON values: the payload is what Prisma's type says it is.
+  return rows.map((r) => ({ ...auditEventFromRow(r), payload: r.payload as AuditEvent['payload'] }));
 }
