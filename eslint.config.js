@@ -45,6 +45,25 @@ export default tseslint.config(
     rules: { 'no-restricted-properties': 'off' },
   },
   {
+    // Every child process goes through @airlock/core/spawn: a spawn that fails is then a prompt, clear
+    // rejection, never an unhandled 'error' event or a wait on an exit that cannot come. (The sandbox
+    // supervises bwrap's extra pipes itself and handles 'error' there; bench is neither product nor test.)
+    files: ['apps/**/*.ts', 'packages/**/*.ts', 'prisma/**/*.ts', 'activities/**/*.ts', 'test/**/*.ts'],
+    ignores: ['packages/core/src/spawn.ts', 'activities/src/sandbox/sandbox.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['child_process', 'node:child_process'].map((name) => ({
+            name,
+            importNames: ['spawn', 'fork', 'exec'],
+            message: 'Start child processes with startProcess / runProcess from @airlock/core/spawn.',
+          })),
+        },
+      ],
+    },
+  },
+  {
     // vitest's asymmetric matchers (expect.any, expect.stringMatching) are typed `any`.
     files: ['test/**'],
     rules: { '@typescript-eslint/no-unsafe-assignment': 'off' },
@@ -85,6 +104,23 @@ export default tseslint.config(
         {
           paths: nodeBuiltins.map((name) => ({ name, message: 'Guardrails must stay portable: no Node built-ins.' })),
           patterns: [{ group: ['node:*'], message: 'Guardrails must stay portable: no Node built-ins.' }],
+        },
+      ],
+    },
+  },
+  {
+    // The SDK's REST entry runs wherever fetch does: no Temporal, no Node-only core modules.
+    files: ['packages/sdk/src/**/*.ts'],
+    ignores: ['packages/sdk/src/temporal.ts', 'packages/sdk/src/temporal-entry.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: '@airlock/core', message: 'Use @airlock/core/portable: the root export pulls in Temporal.' },
+            { name: '@airlock/core/gateway', message: 'Temporal-direct code lives in temporal.ts only.' },
+          ],
+          patterns: [{ group: ['@temporalio/*'], message: 'Temporal-direct code lives in temporal.ts only.' }],
         },
       ],
     },

@@ -3,21 +3,25 @@ import {
   appendAuditIn,
   consumeRateLimitIn,
   consumeStandingApprovalIn,
+  holdStartGate,
   inTransaction,
   loadRequester,
+  suspensionIn,
   reserveBudgetIn,
   rollbackWith,
   usableGrantsIn,
+  type AuditEventBody,
   type AuditEventInput,
   type RollbackWith,
 } from '@airlock/db';
 import type pg from 'pg';
 import { applicableRateLimits, compileCondition, createPolicyEnvironment, denyWith, escalateToApproval, type PolicyProblem } from '@airlock/policy';
-import { redactText } from '@airlock/guardrails';
+import { redact, redactText } from '@airlock/guardrails';
 import { assess, type AgentRecord, type Assessment } from './assessment.js';
 import { estimateCost } from './cost.js';
 import { claimToolRunIn, insertActionIn } from './records.js';
 import { readStoredAdmission } from './stored-admission.js';
+import { recordShadowDifference, shadowAssessment } from './shadow.js';
 import type { ActivityDeps } from './deps.js';
 
 export interface Admission {
@@ -40,7 +44,7 @@ export interface AdmissionResult {
   runClaimed: boolean;
 }
 
-type EventSink = (suffix: string, type: string, actor: string, payload: Record<string, unknown>) => void;
+type EventSink = (suffix: string, event: AuditEventBody) => void;
 
 /** A retry found admission already committed: this attempt is rolled back and the first one read back. */
 const ALREADY_ADMITTED = null;
@@ -64,25 +68,32 @@ export function createAdmission(deps: ActivityDeps) {
       const { actionId, argsHash, request } = input;
       const now = new Date();
       const audit: AuditEventInput[] = [];
-      const event: EventSink = (suffix, type, actor, payload) => audit.push({ eventKey: `${actionId}:${suffix}`, actionId, type, actor, payload });
+      const event: EventSink = (suffix, body) => audit.push({ ...body, eventKey: `${actionId}:${suffix}`, actionId });
 
       const requester = await loadRequester(db, request.agentId);
       const agent = requester?.agent ?? null;
-      const assessment: Assessment = agent
-        ? assess(deps, request, agent)
-        : { classification: { decision: 'deny', tier: 'critical', reasons: [`unknown agent "${request.agentId}"`] }, redactedArgs: {}, guardrailFlags: [], injectionSuspected: false };
+      // A disabled agent is refused like an unknown one, with its own reason.
+      const assessment: Assessment =
+        agent && !agent.disabled
+          ? assess(deps, request, agent)
+          : {
+              classification: { decision: 'deny', tier: 'critical', reasons: [agent ? `agent "${request.agentId}" is disabled` : `unknown agent "${request.agentId}"`] },
+              redactedArgs: {},
+              guardrailFlags: [],
+              injectionSuspected: false,
+            };
       let { classification } = assessment;
       const estimate = estimateCost(deps, request.tool, request.args);
       const cost = estimate.ok ? estimate.cost : null;
       if (!estimate.ok) classification = denyWith(classification, `budget: ${estimate.reason}`);
       const rationale = redactText(request.rationale).text;
+      // Beside the live decision, never instead of it: read only to record a disagreement.
+      const shadow = agent && !agent.disabled ? await shadowAssessment(deps, input, agent, assessment, cost) : null;
 
-      event('requested', 'action.requested', `agent:${request.agentId}`, {
-        tool: request.tool,
-        args: assessment.redactedArgs,
-        argsHash,
-        rationale,
-        requestedBy: request.requestedBy ?? null,
+      event('requested', {
+        type: 'action.requested',
+        actor: `agent:${request.agentId}`,
+        payload: { tool: request.tool, args: assessment.redactedArgs, argsHash, rationale, requestedBy: request.requestedBy ?? null },
       });
 
       const result = await inTransaction(db, async (client): Promise<AdmissionResult | typeof ALREADY_ADMITTED | RollbackWith<AdmissionResult | typeof ALREADY_ADMITTED>> => {
@@ -90,7 +101,9 @@ export function createAdmission(deps: ActivityDeps) {
         let budgetReserved = false;
         let standingGrantId: string | undefined;
         if (agent) {
-          const suspension = requester?.suspension;
+          // A run claimed here starts before a kill switch or sees it: checked again under the start gate.
+          if (options.claimRun) await holdStartGate(client);
+          const suspension = options.claimRun ? await suspensionIn(client, agent.id) : requester?.suspension;
           if (suspension) {
             classification = denyWith(classification, `suspended by the kill switch (${suspension.scope} ${suspension.target}) by ${suspension.createdBy}: ${suspension.reason}`, 'critical');
           }
@@ -100,10 +113,10 @@ export function createAdmission(deps: ActivityDeps) {
             budgetImpacts = reservation.impacts;
             if (reservation.status === 'exceeded') {
               classification = denyWith(classification, `budget: ${reservation.reason}`);
-              event('budget', 'budget.exceeded', 'system:budget', { reason: reservation.reason, impacts: reservation.impacts });
+              event('budget', { type: 'budget.exceeded', actor: 'system:budget', payload: { reason: reservation.reason, impacts: reservation.impacts } });
             } else if (reservation.status === 'reserved') {
               budgetReserved = true;
-              event('budget', 'budget.reserved', 'system:budget', { amount: cost.amount, currency: cost.currency, impacts: reservation.impacts });
+              event('budget', { type: 'budget.reserved', actor: 'system:budget', payload: { amount: cost.amount, currency: cost.currency, impacts: reservation.impacts } });
               if (reservation.needsApproval) {
                 const policy = deps.policy.current();
                 classification = escalateToApproval(policy, classification, 'medium', `budget: ${cost.amount} ${cost.currency} crosses a budget's approval threshold`, policy.file.defaults.budgetApproval);
@@ -114,14 +127,14 @@ export function createAdmission(deps: ActivityDeps) {
             standingGrantId = await useStandingApproval(client, actionId, agent, request, classification.approval, now);
             if (standingGrantId) {
               classification = { ...classification, decision: 'allow', reasons: [...classification.reasons, `covered by standing approval ${standingGrantId}`] };
-              event('standing', 'approval.standing_used', 'system:standing-approval', { grantId: standingGrantId });
+              event('standing', { type: 'approval.standing_used', actor: 'system:standing-approval', payload: { grantId: standingGrantId } });
             }
           }
         }
         if (assessment.guardrailFlags.length > 0) {
-          event('guardrails', 'guardrail.flagged', 'system:guardrails', { flags: assessment.guardrailFlags });
+          event('guardrails', { type: 'guardrail.flagged', actor: 'system:guardrails', payload: { flags: assessment.guardrailFlags } });
         }
-        event('classified', 'action.classified', 'system:policy', { ...classification, ...(assessment.plan ? { plan: assessment.plan } : {}) });
+        event('classified', { type: 'action.classified', actor: 'system:policy', payload: { ...classification, ...(assessment.plan ? { plan: assessment.plan } : {}) } });
         const runClaimed = options.claimRun && agent !== null && classification.decision === 'allow';
         if (agent) {
           const fresh = await insertActionIn(
@@ -140,6 +153,7 @@ export function createAdmission(deps: ActivityDeps) {
               policyVersion: classification.policyVersion ?? null,
               guardrailFlags: assessment.guardrailFlags,
               costEstimate: cost?.amount ?? null,
+              signals: redact(request.signals ?? {}, { root: 'result' }).value,
               workflowId: workflowIdForAction(actionId),
             },
             runClaimed,
@@ -158,6 +172,7 @@ export function createAdmission(deps: ActivityDeps) {
         };
         return { admission, runClaimed };
       });
+      if (result && shadow) await recordShadowDifference(deps, shadow);
       // The first attempt's run (if it claimed one) is picked up by the caller through the execution record.
       return result ?? { admission: await readStoredAdmission(db, actionId), runClaimed: false };
     },
@@ -180,7 +195,7 @@ async function applyRateLimits(
     const counted = await consumeRateLimitIn(client, { key, actionId, limit: limit.limit, windowMs: limit.window, at });
     if (counted.allowed) continue;
     const reason = `rate limit ${limit.id}: more than ${limit.limit} requests per ${limit.window / 1000}s (${limit.scope})`;
-    event(`rate:${limit.id}`, 'rate_limit.exceeded', 'system:rate-limit', { limit: limit.id, key, count: counted.count });
+    event(`rate:${limit.id}`, { type: 'rate_limit.exceeded', actor: 'system:rate-limit', payload: { limit: limit.id, key, count: counted.count } });
     result = limit.outcome === 'deny' ? denyWith(result, reason) : escalateToApproval(policy, result, 'medium', reason);
   }
   return result;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type ApprovalRequirement, type BudgetImpactView, type Classification, type GuardedActionInput, type RecordedDecision } from '@airlock/core';
+import { type ApprovalRequirement, type BudgetImpactView, type Classification, type GuardedActionInput, type RecordedDecision, type StandingApprovalDraft } from '@airlock/core';
 import { argsHash as hashArgs } from '@airlock/core/hashing';
 import { appendAudit, releaseBudget, reserveBudget, type Prisma } from '@airlock/db';
 import { denyWith, escalateToApproval } from '@airlock/policy';
@@ -7,6 +7,8 @@ import { assess, loadAgent } from './assessment.js';
 import { estimateCost } from './cost.js';
 import { resolveApprovers, type ApproverSet } from './approvers.js';
 import type { ActivityDeps } from './deps.js';
+import { reached } from './kill-points.js';
+import { writeRememberedGrant } from './remembered-grant.js';
 
 export interface OpenApprovalInput {
   actionId: string;
@@ -58,7 +60,7 @@ export function createApprovalActivities(deps: ActivityDeps) {
           argsHash: input.argsHash,
           deadline: input.deadline ? new Date(input.deadline) : null,
           timeoutOutcome: requirement.timeoutOutcome,
-          budgetImpact: input.budgetImpacts as unknown as Prisma.InputJsonArray,
+          budgetImpact: input.budgetImpacts,
         },
         update: {},
       });
@@ -104,8 +106,14 @@ export function createApprovalActivities(deps: ActivityDeps) {
       argsHash: string;
       decision: RecordedDecision;
       editedArgs?: Record<string, unknown>;
+      /** Approve and remember: written first, so a visible decision always has its grant. */
+      standingApproval?: StandingApprovalDraft;
     }): Promise<void> {
       const { actionId, approvalId, decision } = input;
+      reached(deps, 'decision.before-write');
+      if (input.standingApproval) {
+        await writeRememberedGrant(db, { actionId, approverId: decision.approverId, decidedAt: decision.decidedAt, draft: input.standingApproval });
+      }
       await db.prisma.approvalDecision.upsert({
         where: { approvalId_userId: { approvalId, userId: decision.approverId } },
         create: {
@@ -122,6 +130,7 @@ export function createApprovalActivities(deps: ActivityDeps) {
         },
         update: {},
       });
+      reached(deps, 'decision.between-writes');
       await appendAudit(db, {
         eventKey: `${actionId}:decision:${input.round}:${decision.approverId}`,
         actionId,
@@ -129,10 +138,12 @@ export function createApprovalActivities(deps: ActivityDeps) {
         actor: `user:${decision.approverId}`,
         payload: { approvalId, ...decision, argsHash: input.argsHash, ...(input.editedArgs ? { editedArgs: input.editedArgs } : {}) },
       });
+      reached(deps, 'decision.after-write');
     },
 
     async closeApproval(input: { actionId: string; approvalId: string; round: number; closure: ApprovalClosure; reason: string }): Promise<void> {
       const { actionId, approvalId, closure } = input;
+      reached(deps, 'close.before-write');
       await db.prisma.approval.updateMany({ where: { id: approvalId, status: 'open' }, data: { status: closure, closedAt: new Date() } });
       await appendAudit(db, {
         eventKey: `${actionId}:approval.closed:${input.round}`,
@@ -141,6 +152,7 @@ export function createApprovalActivities(deps: ActivityDeps) {
         actor: closure === 'expired' ? 'system:deadline' : 'system:workflow',
         payload: { approvalId, round: input.round, reason: input.reason },
       });
+      reached(deps, 'close.after-write');
     },
 
     /**
@@ -160,8 +172,7 @@ export function createApprovalActivities(deps: ActivityDeps) {
       if (!agent) return { ok: false, reason: `unknown agent "${request.agentId}"` };
       const assessment = assess(deps, { ...request, args: input.editedArgs }, agent);
       const newHash = hashArgs(input.editedArgs);
-      const invalid = assessment.classification.decision === 'deny' && assessment.classification.reasons.some((r) => /invalid (arguments|plan)/.test(r));
-      if (invalid) {
+      if (assessment.invalidInput) {
         await appendAudit(db, {
           eventKey: `${actionId}:edit.rejected:${input.round}:${input.approverId}:${newHash}`,
           actionId,

@@ -1,6 +1,6 @@
-import { formatZodError, maxTier, PLAN_TOOL, PlanArgs, type Classification, type PlanStepView, type RiskTier } from '@airlock/core';
+import { checkJsonLimits, formatZodError, maxTier, PLAN_TOOL, PlanArgs, type Classification, type PlanStepView, type RiskTier } from '@airlock/core';
 import { redact, scanForInjection } from '@airlock/guardrails';
-import { escalateToApproval, evaluatePolicy } from '@airlock/policy';
+import { escalateToApproval, evaluatePolicy, type CompiledPolicy } from '@airlock/policy';
 import type { ActivityDeps } from './deps.js';
 
 export interface AgentRecord {
@@ -20,6 +20,8 @@ export interface Assessment {
   injectionSuspected: boolean;
   /** For plans: each step's classification and whether it can be rolled back. */
   plan?: PlanStepView[];
+  /** Set when the arguments do not fit the tool (or the plan, or one of its steps): denied for that alone, nothing a policy decided. */
+  invalidInput?: 'arguments' | 'plan';
 }
 
 interface AssessedRequest {
@@ -27,6 +29,7 @@ interface AssessedRequest {
   args: Record<string, unknown>;
   rationale: string;
   signals?: Record<string, unknown> | undefined;
+  execution?: 'worker' | 'agent' | undefined;
 }
 
 export async function loadAgent(deps: ActivityDeps, agentId: string): Promise<AgentRecord | null> {
@@ -38,12 +41,23 @@ export async function loadAgent(deps: ActivityDeps, agentId: string): Promise<Ag
  * approver's edit and the pre-run re-check repeat. A plan is assessed step by
  * step and takes its most restrictive step's classification.
  */
-export function assess(deps: ActivityDeps, request: AssessedRequest, agent: AgentRecord): Assessment {
-  return request.tool === PLAN_TOOL ? assessPlan(deps, request, agent) : assessTool(deps, request, agent);
+export function assess(deps: ActivityDeps, request: AssessedRequest, agent: AgentRecord, policy: CompiledPolicy = deps.policy.current()): Assessment {
+  // The edge refuses these with a 400; a request that reached the workflow another way is denied visibly, stored without its arguments.
+  const problem = checkJsonLimits(request.args);
+  if (problem) {
+    const field = ['args', ...problem.path.map(String)].join('.');
+    return {
+      classification: { decision: 'deny', tier: 'critical', reasons: [`invalid arguments: ${field}: ${problem.message}`], policyVersion: policy.version },
+      redactedArgs: {},
+      guardrailFlags: [],
+      injectionSuspected: false,
+      invalidInput: 'arguments',
+    };
+  }
+  return request.tool === PLAN_TOOL ? assessPlan(deps, request, agent, policy) : assessTool(deps, request, agent, policy);
 }
 
-function assessTool(deps: ActivityDeps, request: AssessedRequest, agent: AgentRecord, root = 'args'): Assessment {
-  const policy = deps.policy.current();
+function assessTool(deps: ActivityDeps, request: AssessedRequest, agent: AgentRecord, policy: CompiledPolicy, root = 'args'): Assessment {
   const tool = deps.tools.get(request.tool);
   const redaction = redact(request.args, { root });
   const guardrailFlags = redaction.findings.map((f) => `sensitive data (${f.kind}) at ${f.path} redacted`);
@@ -53,12 +67,13 @@ function assessTool(deps: ActivityDeps, request: AssessedRequest, agent: AgentRe
     const parsed = tool.args.safeParse(request.args);
     if (!parsed.success) {
       const denied: Classification = { decision: 'deny', tier: 'critical', reasons: [`invalid arguments: ${formatZodError(parsed.error, root)}`], policyVersion: policy.version };
-      return { ...base, classification: denied };
+      return { ...base, classification: denied, invalidInput: 'arguments' };
     }
   }
   let classification = evaluatePolicy(policy, {
     tool: request.tool,
-    toolKnown: tool !== undefined,
+    // A gate-only action's tool lives with the agent: policy and least privilege still apply.
+    toolKnown: tool !== undefined || request.execution === 'agent',
     args: request.args,
     agent: { id: agent.id, team: agent.team, owner: agent.ownerId, allowedTools: agent.allowedTools },
     rationale: request.rationale,
@@ -75,8 +90,7 @@ function assessTool(deps: ActivityDeps, request: AssessedRequest, agent: AgentRe
 
 const decisionRank = { allow: 0, require_approval: 1, deny: 2 } as const;
 
-function assessPlan(deps: ActivityDeps, request: AssessedRequest, agent: AgentRecord): Assessment {
-  const policy = deps.policy.current();
+function assessPlan(deps: ActivityDeps, request: AssessedRequest, agent: AgentRecord, policy: CompiledPolicy): Assessment {
   const parsed = PlanArgs.safeParse(request.args);
   if (!parsed.success) {
     const redaction = redact(request.args, { root: 'args' });
@@ -85,11 +99,12 @@ function assessPlan(deps: ActivityDeps, request: AssessedRequest, agent: AgentRe
       redactedArgs: redaction.value,
       guardrailFlags: [],
       injectionSuspected: false,
+      invalidInput: 'plan',
     };
   }
   const steps = parsed.data.steps.map((step, index) => ({
     step,
-    assessment: assessTool(deps, { ...request, tool: step.tool, args: step.args }, agent, `args.steps[${index}].args`),
+    assessment: assessTool(deps, { ...request, tool: step.tool, args: step.args }, agent, policy, `args.steps[${index}].args`),
   }));
   const label = (index: number, tool: string) => `step ${index + 1} (${tool})`;
   // The strictest step decides; its approval requirement (the highest quorum among equals) covers the plan.
@@ -112,6 +127,7 @@ function assessPlan(deps: ActivityDeps, request: AssessedRequest, agent: AgentRe
     reversible: deps.tools.get(step.tool)?.compensate !== undefined,
     status: 'pending',
   }));
+  const invalidStep = steps.find(({ assessment }) => assessment.invalidInput !== undefined);
   const irreversible = plan.map((s, i) => (s.reversible ? undefined : label(i, s.tool))).filter((s): s is string => s !== undefined);
   if (irreversible.length > 0 && steps.length > 1) classification.reasons.push(`no rollback for ${irreversible.join(', ')}: a later failure cannot undo them`);
   return {
@@ -120,5 +136,6 @@ function assessPlan(deps: ActivityDeps, request: AssessedRequest, agent: AgentRe
     guardrailFlags: [...new Set(steps.flatMap(({ assessment }) => assessment.guardrailFlags))],
     injectionSuspected: steps.some(({ assessment }) => assessment.injectionSuspected),
     plan,
+    ...(invalidStep ? { invalidInput: 'arguments' as const } : {}),
   };
 }

@@ -1,5 +1,7 @@
 import type { Db } from '@airlock/db';
 import type { CompiledPolicy } from '@airlock/policy';
+import type { KillPoint } from './kill-points.js';
+import type { ShadowPolicySource } from './shadow.js';
 import type { ToolRegistry } from './tools/define.js';
 
 /** The active policy; a store swaps it on reload, keeping the last good one. */
@@ -12,4 +14,8 @@ export interface ActivityDeps {
   db: Db;
   tools: ToolRegistry;
   policy: PolicySource;
+  /** Shadow mode: a candidate assessed beside the live policy at admission; absent = off. */
+  shadow?: ShadowPolicySource;
+  /** Crash tests only: called at each step of the decision path (kill-points.ts). */
+  killPoint?: (point: KillPoint) => void;
 }

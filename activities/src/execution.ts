@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { appendAudit } from '@airlock/db';
 import type { ActivityDeps } from './deps.js';
+import { reached } from './kill-points.js';
 import { recordToolStart, recordToolSuccess } from './records.js';
 
 export interface RunToolInput {
@@ -11,7 +12,12 @@ export interface RunToolInput {
   idempotencyKey: string;
   /** Complete the action in the same transaction as the success (nothing left to settle). */
   completeOnSuccess?: boolean;
+  /** The requesting agent: its kill switch is checked atomically with claiming the run. */
+  agentId?: string;
 }
+
+/** A run refused at its start by the kill switch (the workflow reports the action cancelled). */
+export const KILL_SWITCH_FAILURE = 'KillSwitch';
 
 export function createExecutionActivities(deps: ActivityDeps) {
   const { db, tools } = deps;
@@ -31,7 +37,15 @@ export function createExecutionActivities(deps: ActivityDeps) {
       if (previous?.status === 'failed') throw ApplicationFailure.nonRetryable(previous.error ?? 'tool failed', 'ToolFailed');
       if (previous?.status === 'cancelled') throw ApplicationFailure.nonRetryable('the tool run was cancelled', 'ToolCancelled');
 
-      await recordToolStart(db, { actionId, tool: input.tool, idempotencyKey });
+      reached(deps, 'run.before-claim');
+      // A run claimed by an earlier attempt started before any later switch (whose reply lists it): it goes on.
+      const gateFor = previous ? undefined : input.agentId;
+      const start = await recordToolStart(db, { actionId, tool: input.tool, idempotencyKey }, gateFor);
+      if (!start.started) {
+        await appendAudit(db, { eventKey: `${actionId}:start-refused`, actionId, type: 'action.recheck_failed', actor: 'system:kill-switch', payload: { reason: start.reason } });
+        throw ApplicationFailure.nonRetryable(start.reason, KILL_SWITCH_FAILURE);
+      }
+      reached(deps, 'run.after-claim');
       return executeClaimed(input);
     },
   };

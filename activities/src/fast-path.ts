@@ -9,6 +9,17 @@ export type FastPathRun = { ok: true; output: unknown; recorded: boolean } | { o
 /** Tool errors the agent should see as a failed action (anything else is retried by Temporal). */
 const TOOL_ERRORS = new Set(['ToolFailed', 'ToolCancelled', 'UnknownTool']);
 
+/**
+ * A RangeError (a stack overflow or an impossible length) comes from the input
+ * itself: the same input fails the same way on every attempt, so it ends the
+ * attempt series instead of retrying forever. The worker's orphan sweeper then
+ * reports the workflow, which has no action row.
+ */
+function failWithoutRetryOnBadInput(error: unknown): never {
+  if (error instanceof RangeError) throw ApplicationFailure.nonRetryable(`admission cannot handle this input: ${error.message}`, 'InvalidInput');
+  throw error;
+}
+
 export function createFastPath(deps: ActivityDeps) {
   const admission = createAdmission(deps);
   const execution = createExecutionActivities(deps);
@@ -22,8 +33,9 @@ export function createFastPath(deps: ActivityDeps) {
      */
     async admitAndRun(input: GuardedActionInput): Promise<{ admission: Admission; run?: FastPathRun }> {
       const { actionId, request } = input;
-      const runnable = request.tool !== PLAN_TOOL;
-      const { admission: admitted, runClaimed } = await admission.admitAction(input, { claimRun: runnable });
+      // Plans run step by step in the workflow; gate-only actions are run by the agent itself.
+      const runnable = request.tool !== PLAN_TOOL && request.execution !== 'agent';
+      const { admission: admitted, runClaimed } = await admission.admitAction(input, { claimRun: runnable }).catch(failWithoutRetryOnBadInput);
       if (admitted.classification.decision !== 'allow' || !runnable) return { admission: admitted };
       // With a reservation to settle, completion stays a separate step; otherwise the run records the outcome.
       const recorded = !admitted.budgetReserved;

@@ -1,4 +1,5 @@
 import type { Db } from '@airlock/db';
+import { createAgentRunActivities } from './agent-run.js';
 import { createApprovalActivities } from './approval.js';
 import { createCompensationActivities } from './compensation.js';
 import { createCompletionActivities } from './completion.js';
@@ -18,6 +19,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createExecutionActivities(deps),
     ...createCompensationActivities(deps),
     ...createCompletionActivities(deps),
+    ...createAgentRunActivities(deps),
   };
 }
 
@@ -29,6 +31,8 @@ export function defaultActivityDeps(db: Db, policy: PolicySource, extraTools: re
 }
 
 export type { ActivityDeps, PolicySource } from './deps.js';
+export { shadowPolicyFromDb, SHADOW_REFRESH_MS, type ShadowPolicySource } from './shadow.js';
+export { KILL_POINTS, isKillPoint, type KillPoint } from './kill-points.js';
 export type { Admission } from './admission.js';
 export type { FastPathRun } from './fast-path.js';
 export type { OpenApprovalInput, OpenedApproval, ApprovalClosure, EditReview } from './approval.js';
@@ -38,6 +42,7 @@ export type { Recheck } from './recheck.js';
 export type { CompensateStepInput } from './compensation.js';
 export { defineTool, createToolRegistry, type ToolDefinition, type ToolContext, type ToolRegistry } from './tools/define.js';
 export { demoTools, echoTool, refundTool, failingTool, sleepTool } from './tools/demo.js';
+export { loadToolsModule, ToolsModuleError, type ToolsModuleKit } from './tools/module.js';
 export {
   builtinTools,
   createBuiltinTools,

@@ -1,9 +1,12 @@
 import type { GuardedActionInput } from '@airlock/core';
-import { appendAudit, loadRequester, recheckReservation } from '@airlock/db';
+import { appendAudit, loadRequester, recheckReservation, reserveBudgetsAddedSince } from '@airlock/db';
 import { assess } from './assessment.js';
+import { estimateCost } from './cost.js';
 import type { ActivityDeps } from './deps.js';
+import { reached } from './kill-points.js';
 
-export type Recheck = { ok: true } | { ok: false; reason: string };
+/** `budgetReserved`: the action holds a budget reservation now (one may have been added here) to settle at completion. */
+export type Recheck = { ok: true; budgetReserved?: boolean } | { ok: false; reason: string };
 
 export function createRecheckActivities(deps: ActivityDeps) {
   const { db } = deps;
@@ -15,13 +18,15 @@ export function createRecheckActivities(deps: ActivityDeps) {
     async recheckBeforeRun(input: { input: GuardedActionInput; args: Record<string, unknown>; budgetHolder: string }): Promise<Recheck> {
       const { actionId, request } = input.input;
       const result = await check();
-      await appendAudit(db, {
-        eventKey: `${actionId}:rechecked`,
-        actionId,
-        type: result.ok ? 'action.rechecked' : 'action.recheck_failed',
-        actor: 'system:policy',
-        payload: result.ok ? { policyVersion: deps.policy.current().version } : { reason: result.reason },
-      });
+      reached(deps, 'recheck.before-write');
+      const where = { eventKey: `${actionId}:rechecked`, actionId, actor: 'system:policy' };
+      await appendAudit(
+        db,
+        result.ok
+          ? { ...where, type: 'action.rechecked', payload: { policyVersion: deps.policy.current().version } }
+          : { ...where, type: 'action.recheck_failed', payload: { reason: result.reason } },
+      );
+      reached(deps, 'recheck.after-write');
       return result;
 
       async function check(): Promise<Recheck> {
@@ -33,7 +38,30 @@ export function createRecheckActivities(deps: ActivityDeps) {
         if (classification.decision === 'deny') return { ok: false, reason: `the policy now denies it: ${classification.reasons.join('; ')}` };
         const budget = await recheckReservation(db, { actionId: input.budgetHolder });
         if (!budget.ok) return { ok: false, reason: `budget: ${budget.reason}` };
-        return { ok: true };
+        // Budgets created while the action waited apply too: reserved now, all or none.
+        const estimate = estimateCost(deps, request.tool, input.args);
+        if (!estimate.ok) return { ok: false, reason: `budget: ${estimate.reason}` };
+        if (!estimate.cost) return { ok: true };
+        const topUp = await reserveBudgetsAddedSince(db, {
+          actionId: input.budgetHolder,
+          agentId: agent.id,
+          team: agent.team,
+          amount: estimate.cost.amount,
+          currency: estimate.cost.currency,
+          at: new Date(),
+        });
+        if (topUp.status === 'exceeded') return { ok: false, reason: `budget: ${topUp.reason}` };
+        if (topUp.added.length > 0) {
+          await appendAudit(db, {
+            eventKey: `${actionId}:budget.recheck_reserved`,
+            actionId,
+            type: 'budget.reserved',
+            actor: 'system:budget',
+            // A threshold crossed on a new budget is covered by the approval this action already has.
+            payload: { amount: estimate.cost.amount, currency: estimate.cost.currency, impacts: topUp.added, atRecheck: true, thresholdCrossed: topUp.needsApproval },
+          });
+        }
+        return { ok: true, budgetReserved: topUp.holds };
       }
     },
 

@@ -1,5 +1,5 @@
 import type { ActionOutcome } from '@airlock/core';
-import { appendAuditIn, inTransaction, type AuditEventInput, type Db } from '@airlock/db';
+import { appendAuditIn, holdStartGate, inTransaction, suspensionIn, type AuditEventInput, type Db } from '@airlock/db';
 import { redact } from '@airlock/guardrails';
 import type pg from 'pg';
 
@@ -20,6 +20,8 @@ export interface NewActionRow {
   policyVersion: string | null;
   guardrailFlags: string[];
   costEstimate: string | null;
+  /** The agent's signals, redacted like the arguments (a backtest re-evaluates rules over `result` with them). */
+  signals: Record<string, unknown>;
   workflowId: string;
 }
 
@@ -31,8 +33,8 @@ export interface NewActionRow {
 export async function insertActionIn(client: pg.PoolClient, action: NewActionRow, running: boolean): Promise<boolean> {
   const { rowCount } = await client.query(
     `INSERT INTO actions (id, agent_id, tool, args, args_hash, rationale, idempotency_key, requested_by, risk_tier, risk_reasons,
-                          policy_version, guardrail_flags, cost_estimate, workflow_id, status, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::"RiskTier", $10, $11, $12, $13, $14, $15::"ActionStatus", now())
+                          policy_version, guardrail_flags, cost_estimate, workflow_id, status, signals, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::"RiskTier", $10, $11, $12, $13, $14, $15::"ActionStatus", $16, now())
      ON CONFLICT (id) DO NOTHING`,
     [
       action.id,
@@ -50,6 +52,7 @@ export async function insertActionIn(client: pg.PoolClient, action: NewActionRow
       action.costEstimate,
       action.workflowId,
       running ? 'running' : 'requested',
+      JSON.stringify(action.signals),
     ],
   );
   return rowCount === 1;
@@ -81,12 +84,26 @@ function toolStartedEvent(claim: ToolRunClaim): AuditEventInput {
   };
 }
 
-/** Claims a tool run: its execution row (once per idempotency key), the action's status, and `tool.started`. */
-export async function recordToolStart(db: Db, claim: ToolRunClaim): Promise<void> {
-  await inTransaction(db, async (client) => {
+export type ToolStart = { started: true } | { started: false; reason: string };
+
+/**
+ * Claims a tool run: its execution row (once per idempotency key), the action's
+ * status, and `tool.started`. With `agentId`, the kill switch is checked in the
+ * same transaction under the start gate, so the run starts before a switch or not at all.
+ */
+export async function recordToolStart(db: Db, claim: ToolRunClaim, agentId?: string): Promise<ToolStart> {
+  return inTransaction(db, async (client) => {
+    if (agentId) {
+      await holdStartGate(client);
+      const suspension = await suspensionIn(client, agentId);
+      if (suspension) {
+        return { started: false, reason: `cancelled by the kill switch (${suspension.scope} ${suspension.target}) by ${suspension.createdBy}: ${suspension.reason}` };
+      }
+    }
     const started = await claimToolRunIn(client, claim);
     await client.query(`UPDATE actions SET status = 'running', updated_at = now() WHERE id = $1`, [claim.actionId]);
     await appendAuditIn(client, started);
+    return { started: true };
   });
 }
 
@@ -108,38 +125,52 @@ export async function recordToolSuccess(
     ];
     if (input.outcome) {
       const stored = storedOutcome(input.outcome);
-      await client.query(`UPDATE actions SET status = $2::"ActionStatus", outcome = $3, completed_at = now(), updated_at = now() WHERE id = $1`, [
-        input.actionId,
-        input.outcome.status,
-        JSON.stringify(stored),
-      ]);
-      events.push(completedEvent(input.actionId, stored));
+      // Outcomes are immutable: an outcome recorded first (e.g. cancelled) stays.
+      const { rowCount } = await client.query(
+        `UPDATE actions SET status = $2::"ActionStatus", outcome = $3, completed_at = now(), updated_at = now() WHERE id = $1 AND outcome IS NULL`,
+        [input.actionId, input.outcome.status, JSON.stringify(stored)],
+      );
+      if (rowCount) events.push(completedEvent(input.actionId, stored));
     }
     await appendAuditIn(client, ...events);
   });
 }
 
-/** Records the end of an action: its status and (redacted) outcome, and `action.completed`. */
-export async function recordCompletion(db: Db, outcome: ActionOutcome): Promise<void> {
+/**
+ * Records the end of an action: its status and (redacted) outcome, and
+ * `action.completed`. Outcomes are immutable (also a trigger): if one is already
+ * recorded (a tool run that completed the action itself, a retried step), it
+ * stays, nothing is written, and it is returned so the caller reports that one.
+ */
+export async function recordCompletion(db: Db, outcome: ActionOutcome): Promise<ActionOutcome | null> {
   const stored = storedOutcome(outcome);
-  await inTransaction(db, async (client) => {
+  return inTransaction(db, async (client) => {
     // An action refused before admission (unknown agent) has no row, only audit events.
-    await client.query(`UPDATE actions SET status = $2::"ActionStatus", outcome = $3, completed_at = now(), updated_at = now() WHERE id = $1`, [
-      outcome.actionId,
-      outcome.status,
-      JSON.stringify(stored),
-    ]);
+    const { rowCount } = await client.query(
+      `UPDATE actions SET status = $2::"ActionStatus", outcome = $3, completed_at = now(), updated_at = now() WHERE id = $1 AND outcome IS NULL`,
+      [outcome.actionId, outcome.status, JSON.stringify(stored)],
+    );
+    if (rowCount === 0) {
+      const { rows } = await client.query<{ outcome: ActionOutcome | null }>('SELECT outcome FROM actions WHERE id = $1', [outcome.actionId]);
+      const kept = rows[0]?.outcome;
+      if (kept) return kept.status === outcome.status ? null : kept;
+    }
     await appendAuditIn(client, completedEvent(outcome.actionId, stored));
+    return null;
   });
 }
 
 /** Stored redacted: the agent gets the raw outcome from the workflow, the database never holds it. */
-function storedOutcome(outcome: ActionOutcome): Record<string, unknown> {
-  return redact(JSON.parse(JSON.stringify(outcome)) as Record<string, unknown>).value;
+function storedOutcome(outcome: ActionOutcome): ActionOutcome {
+  return redact(JSON.parse(JSON.stringify(outcome)) as ActionOutcome).value;
 }
 
-function completedEvent(actionId: string, stored: Record<string, unknown>): AuditEventInput {
+function withoutOutput({ output: _output, ...rest }: Extract<ActionOutcome, { status: 'executed' }>) {
+  return rest;
+}
+
+function completedEvent(actionId: string, stored: ActionOutcome): AuditEventInput {
   // The tool output stays out of the audit log: it may hold data the log must not keep.
-  const { output: _output, ...auditable } = stored;
+  const auditable = stored.status === 'executed' ? withoutOutput(stored) : stored;
   return { eventKey: `${actionId}:completed`, actionId, type: 'action.completed', actor: 'system:workflow', payload: auditable };
 }

@@ -1,4 +1,4 @@
-import { Classification, type BudgetImpactView, type PlanStepView } from '@airlock/core';
+import { isAuditEvent, parseAuditEvent, type ParsedAuditEvent } from '@airlock/core';
 import type { Db } from '@airlock/db';
 import type { Admission } from './admission.js';
 
@@ -11,23 +11,27 @@ import type { Admission } from './admission.js';
  */
 export async function readStoredAdmission(db: Db, actionId: string): Promise<Admission> {
   const keys = ['classified', 'guardrails', 'budget', 'standing'].map((suffix) => `${actionId}:${suffix}`);
-  const { rows } = await db.pool.query<{ event_key: string; type: string; payload: Record<string, unknown> }>(
+  const { rows } = await db.pool.query<{ event_key: string; type: string; payload: unknown }>(
     'SELECT event_key, type, payload FROM audit_events WHERE event_key = ANY($1)',
     [keys],
   );
-  const byKey = new Map(rows.map((row) => [row.event_key.slice(actionId.length + 1), row]));
+  const byKey = new Map<string, ParsedAuditEvent>(rows.map((row) => [row.event_key.slice(actionId.length + 1), parseAuditEvent(row.type, row.payload)]));
   const classified = byKey.get('classified');
-  if (!classified) throw new Error(`action ${actionId} has a row but no "action.classified" audit event`);
+  if (!classified || !isAuditEvent(classified, 'action.classified')) {
+    throw new Error(`action ${actionId} has a row but no readable "action.classified" audit event${classified?.type === 'legacy' ? ` (${classified.problem})` : ''}`);
+  }
+  const { plan, ...classification } = classified.payload;
+  const guardrails = byKey.get('guardrails');
   const budget = byKey.get('budget');
-  const plan = classified.payload.plan as PlanStepView[] | undefined;
-  const grantId = byKey.get('standing')?.payload.grantId;
+  const standing = byKey.get('standing');
+  const reserved = budget && isAuditEvent(budget, 'budget.reserved') ? budget : undefined;
+  const exceeded = budget && isAuditEvent(budget, 'budget.exceeded') ? budget : undefined;
   return {
-    // Parsing drops the plan (stored alongside) and proves the row still holds a classification.
-    classification: Classification.parse(classified.payload),
-    guardrailFlags: (byKey.get('guardrails')?.payload.flags as string[] | undefined) ?? [],
-    budgetImpacts: (budget?.payload.impacts as BudgetImpactView[] | undefined) ?? [],
-    budgetReserved: budget?.type === 'budget.reserved',
+    classification,
+    guardrailFlags: guardrails && isAuditEvent(guardrails, 'guardrail.flagged') ? guardrails.payload.flags : [],
+    budgetImpacts: (reserved ?? exceeded)?.payload.impacts ?? [],
+    budgetReserved: reserved !== undefined,
     ...(plan ? { plan } : {}),
-    ...(typeof grantId === 'string' ? { standingGrantId: grantId } : {}),
+    ...(standing && isAuditEvent(standing, 'approval.standing_used') ? { standingGrantId: standing.payload.grantId } : {}),
   };
 }

@@ -40,7 +40,8 @@ const config: NextConfig = {
   // The workspace imports TypeScript as `./x.js` (ESM style). Turbopack cannot map
   // that to `x.ts` under `moduleResolution: Bundler` (vercel/next.js#82945), so
   // the scripts build with webpack (`--webpack`), which this alias teaches.
-  experimental: { extensionAlias: { '.js': ['.ts', '.tsx', '.js'] } },
+  // authInterrupts: `forbidden()` answers admin pages with a real 403 for other roles.
+  experimental: { extensionAlias: { '.js': ['.ts', '.tsx', '.js'] }, authInterrupts: true },
 };
 
 export default config;

@@ -2,13 +2,14 @@ import { spawn } from 'node:child_process';
 import { chown, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createSandbox, type Sandbox } from '@airlock/activities';
+import { buildSeccompFilter, createSandbox, seccompArch, type Sandbox } from '@airlock/activities';
 import { summarize } from './stats.js';
 import { f1, ratio, table } from './table.js';
 
 // Per-run overhead of the shell sandbox: /bin/true spawned plainly, under a bare
-// bwrap line (the one in shared/notes/sandbox.md), and through Sandbox.run with
-// each limiter (fresh scratch dir, cgroup or prlimit, kill and clean-up included).
+// bwrap line (the one in shared/notes/sandbox.md), bwrap with Sandbox.run's layout
+// but nothing else, and through Sandbox.run with each limiter (cgroup or prlimit,
+// disk watch, kill and clean-up included).
 // Variants are interleaved round-robin so load drift hits them alike.
 //
 //   npx tsx bench/src/sandbox-overhead.ts [--runs=200] [--warmup=10]
@@ -43,6 +44,37 @@ async function bareBwrap(): Promise<number> {
   return performance.now() - started;
 }
 
+const arch = seccompArch();
+const seccomp = arch ? buildSeccompFilter(arch) : undefined;
+
+/**
+ * bwrap alone with the layout Sandbox.run gives it (arguments on fd 4, /scratch and /tmp
+ * as sized tmpfs, the seccomp filter on fd 5, every namespace, --disable-userns), spawned
+ * as 65534 directly: no limits, no disk watch, no cgroup. What the flags cost, apart from our bookkeeping.
+ */
+function bwrapLikeSandbox(): Promise<number> {
+  const started = performance.now();
+  const args = [
+    '--unshare-all', '--unshare-user', '--disable-userns', '--die-with-parent', '--new-session', '--clearenv', '--setenv', 'PATH', '/usr/bin:/bin',
+    '--ro-bind', '/usr', '/usr', '--symlink', 'usr/bin', '/bin', '--symlink', 'usr/lib', '/lib', '--symlink', 'usr/lib64', '/lib64',
+    '--ro-bind-try', '/etc/ld.so.cache', '/etc/ld.so.cache', '--proc', '/proc', '--dev', '/dev', '--remount-ro', '/dev',
+    '--size', String(64 * 2 ** 20), '--tmpfs', '/tmp', '--size', String(64 * 2 ** 20), '--tmpfs', '/scratch',
+    '--remount-ro', '/', '--chdir', '/scratch', '--hostname', 'sandbox', ...(seccomp ? ['--seccomp', '5'] : []),
+  ];
+  const root = process.getuid?.() === 0;
+  return new Promise((resolve, reject) => {
+    const child = spawn('bwrap', ['--args', '4', '--', '/bin/true'], {
+      env: { PATH: '/usr/bin:/bin' },
+      stdio: ['ignore', 'pipe', 'pipe', 'ignore', 'pipe', seccomp ? 'pipe' : 'ignore'],
+      ...(root ? { uid: 65534, gid: 65534 } : {}),
+    });
+    (child.stdio[4] as unknown as NodeJS.WritableStream).end(Buffer.from(args.map((a) => `${a}\0`).join('')));
+    if (seccomp) (child.stdio[5 as number] as unknown as NodeJS.WritableStream).end(seccomp);
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(performance.now() - started) : reject(new Error(`bwrap exited ${code}`))));
+  });
+}
+
 async function sandboxed(sandbox: Sandbox): Promise<number> {
   const started = performance.now();
   const result = await sandbox.run({ command: ['/bin/true'], timeoutMs: 10_000 });
@@ -58,6 +90,7 @@ async function main(): Promise<void> {
   const variants: [string, () => Promise<number>][] = [
     ['plain spawn /bin/true', () => timedSpawn('/bin/true', [])],
     ['bare bwrap line (notes), setpriv', bareBwrap],
+    ['bwrap, Sandbox.run layout, no limits', bwrapLikeSandbox],
     [`Sandbox.run, ${cgroupSandbox.capabilities.limiter ?? '?'}`, () => sandboxed(cgroupSandbox)],
     ['Sandbox.run, prlimit fallback', () => sandboxed(prlimitSandbox)],
   ];

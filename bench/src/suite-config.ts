@@ -1,5 +1,5 @@
 /** The parts of `npm run bench`, cheapest first. */
-export const PARTS = ['policy', 'audit', 'overhead', 'pending'] as const;
+export const PARTS = ['policy', 'audit', 'audit-append', 'overhead', 'pending'] as const;
 export type Part = (typeof PARTS)[number];
 
 export interface SuiteConfig {
@@ -7,6 +7,8 @@ export interface SuiteConfig {
   /** Policy evaluations in the mixed run (and about this many per request kind, divided among them). */
   policyEvals: number;
   auditRows: number;
+  /** Seconds per figure in the audit-append part (1, 2, 4 appenders × 3 variants). */
+  appendSeconds: number;
   pending: number;
   /**
    * Cache size of a second pending worker meant to hold them all (0, the default, skips that phase):
@@ -23,7 +25,7 @@ export interface SuiteConfig {
   overheadArgs: string[];
 }
 
-const USAGE = `npm run bench -- [--only=${PARTS.join(',')}] [--skip=...] [--policy-evals=N] [--audit-rows=N] [--pending=N]
+const USAGE = `npm run bench -- [--only=${PARTS.join(',')}] [--skip=...] [--policy-evals=N] [--audit-rows=N] [--append-seconds=N] [--pending=N]
                      [--pending-cache=N] [--pending-concurrency=N] [--latency-samples=N] [--json] [overhead flags: see bench/README.md]`;
 
 function partList(raw: string, flag: string): Part[] {
@@ -39,7 +41,7 @@ export function readSuiteConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
   let json = env.BENCH_JSON === '1' || env.BENCH_JSON === 'true';
   for (const arg of argv) {
     const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
-    if (m && ['only', 'skip', 'policy-evals', 'audit-rows', 'pending', 'pending-cache', 'pending-concurrency', 'latency-samples'].includes(m[1]!)) {
+    if (m && ['only', 'skip', 'policy-evals', 'audit-rows', 'append-seconds', 'pending', 'pending-cache', 'pending-concurrency', 'latency-samples'].includes(m[1]!)) {
       if (m[2] === undefined) throw new Error(`--${m[1]} needs a value (--${m[1]}=...)\n${USAGE}`);
       own.set(m[1]!, m[2]);
     } else {
@@ -61,6 +63,7 @@ export function readSuiteConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
     parts: PARTS.filter((p) => only.includes(p) && !skip.includes(p)),
     policyEvals: num('policy-evals', 200_000),
     auditRows: num('audit-rows', 200_000),
+    appendSeconds: Math.max(1, num('append-seconds', 10)),
     pending,
     pendingCache: num('pending-cache', 0),
     pendingConcurrency: Math.max(1, num('pending-concurrency', 32)),

@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createDb } from '@airlock/db';
+import { formatAppendBench } from './audit-append/report.js';
+import { runAppendBench, type AppendBenchResults } from './audit-append/index.js';
 import { formatAuditBench } from './audit-verify/report.js';
 import { runAuditBench, type AuditBenchResults } from './audit-verify/index.js';
 import { Cleanup } from './infra/cleanup.js';
@@ -24,6 +26,7 @@ interface SuiteResults {
   parts: Part[];
   policy?: PolicyBenchResults;
   audit?: AuditBenchResults;
+  auditAppend?: AppendBenchResults;
   /** The overhead part's own JSON (with --json) or text. */
   overhead?: unknown;
   pending?: PendingBenchResults;
@@ -73,6 +76,9 @@ async function main(cleanup: Cleanup): Promise<void> {
     } else if (part === 'audit') {
       results.audit = await runAuditBench(config.pgUrl, config.auditRows, cleanup, log);
       print(formatAuditBench(results.audit));
+    } else if (part === 'audit-append') {
+      results.auditAppend = await runAppendBench(config.pgUrl, config.appendSeconds, cleanup, log);
+      print(formatAppendBench(results.auditAppend));
     } else if (part === 'overhead') {
       const out = await runOverhead(config.overheadArgs);
       results.overhead = config.json ? (JSON.parse(out) as unknown) : out.trim();

@@ -6,6 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PLAN_TOOL } from '@airlock/core';
+import { reportAgentRun } from '@airlock/core/agent-gateway';
 import { actionHandle, awaitOutcome, decideAction, submitAction } from '@airlock/core/gateway';
 import { createAirlockWorker, bundleWorkflows } from '@airlock/worker';
 import { defaultActivityDeps } from '@airlock/activities';
@@ -18,6 +19,8 @@ import { defaultPolicy, seedTeam } from '../src/support/harness.js';
 import { quietTemporalRuntime } from '../src/support/runtime.js';
 
 quietTemporalRuntime();
+// `-- --suffix=-v2` records a new generation beside the old files (which keep replaying), e.g. after a patched() change.
+const suffix = process.argv.find((a) => a.startsWith('--suffix='))?.slice('--suffix='.length) ?? '';
 const outDir = path.join(repoRoot, 'test/histories');
 const database = await createTestDatabase();
 await seedTeam(database.db);
@@ -26,7 +29,7 @@ const workflowBundle = await bundleWorkflows();
 async function save(env: TestWorkflowEnvironment, name: string, actionId: string) {
   const history = await actionHandle(env.client, actionId).fetchHistory();
   // Proto3 JSON, the format `temporal workflow show --output json` writes and replay reads.
-  await writeFile(path.join(outDir, `${name}.json`), historyToJSON(history) + '\n');
+  await writeFile(path.join(outDir, `${name}${suffix}.json`), historyToJSON(history) + '\n');
   console.log(`recorded ${name}`);
 }
 
@@ -83,6 +86,16 @@ async function approvalScenarios() {
     await actionHandle(env.client, cancel.actionId).cancel();
     await awaitOutcome(env.client, cancel.actionId);
     await save(env, 'cancelled', cancel.actionId);
+
+    const gated = await submitAction(env.client, taskQueue, refundRequest({ idempotencyKey: 'rec-agent-run', execution: 'agent' }));
+    await waitForStatus(env.client, gated.actionId, (s) => s.phase === 'awaiting_approval');
+    await decideAction(env.client, gated.actionId, { approverId: 'alice', decision: 'approve', channel: 'api', argsHash: gated.argsHash });
+    const authorized = await waitForStatus(env.client, gated.actionId, (s) => s.phase === 'awaiting_report');
+    const report = { authorizationId: authorized.authorization!.authorizationId, args: authorized.authorization!.args, status: 'succeeded', output: { refundId: 'r1' } };
+    await reportAgentRun(env.client, gated.actionId, report);
+    await reportAgentRun(env.client, gated.actionId, report);
+    await awaitOutcome(env.client, gated.actionId);
+    await save(env, 'agent-run', gated.actionId);
 
     const failed = await submitAction(env.client, taskQueue, { agentId: 'billing-bot', tool: 'demo.fail', args: { message: 'boom' }, idempotencyKey: 'rec-fail' });
     await awaitOutcome(env.client, failed.actionId);

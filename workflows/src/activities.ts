@@ -1,4 +1,4 @@
-import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { ActivityCancellationType, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '@airlock/activities';
 
 // Bookkeeping steps are short database writes: local activities skip a server
@@ -14,4 +14,23 @@ export const executor = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
   heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+
+// A decision is written to the database by a normal activity: it is scheduled in
+// the workflow task that accepts the `decide` update, so it runs only after
+// Temporal has durably accepted the decision. A local activity runs before that
+// task completes, and a crash there left a decision in the database that the
+// workflow never saw (docs/RELIABILITY.md, "decision recorded, never applied").
+export const recorder = proxyActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '200 ms', maximumInterval: '5 seconds' },
+});
+
+// The same tool run, but a cancellation (kill switch) waits until the tool has
+// really stopped: a tool that finished anyway is reported executed, never cancelled.
+export const waitingExecutor = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });

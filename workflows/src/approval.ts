@@ -1,4 +1,4 @@
-import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, patched, setHandler } from '@temporalio/workflow';
 import {
   decideUpdate,
   type ActionOutcome,
@@ -12,7 +12,8 @@ import {
   type GuardedActionInput,
   type RecordedDecision,
 } from '@airlock/core';
-import { bookkeeping } from './activities.js';
+import type { Activities } from '@airlock/activities';
+import { bookkeeping, recorder } from './activities.js';
 import { tallyDecisions, validateDecision, type ApprovalTally } from './decision-rules.js';
 
 /** The arguments the tool will run with: the agent's, or an approver's edit of them. */
@@ -50,6 +51,28 @@ interface Round {
 const ADMINS = 'role:admin';
 
 /**
+ * Decisions (and edit reviews) are written by a normal activity after Temporal
+ * accepted the update, not by a local activity inside the update's workflow task.
+ * Histories from before keep replaying the local-activity path.
+ */
+export const DECISION_AFTER_ACCEPT_PATCH = 'decision-recorded-after-accept';
+
+type Writer<K extends 'recordDecision' | 'reviewEdit'> = (...args: Parameters<Activities[K]>) => ReturnType<Activities[K]>;
+interface DecisionWriters {
+  recordDecision: Writer<'recordDecision'>;
+  reviewEdit: Writer<'reviewEdit'>;
+}
+
+function decisionWriters(): DecisionWriters {
+  if (!patched(DECISION_AFTER_ACCEPT_PATCH)) return { recordDecision: (input) => bookkeeping.recordDecision(input), reviewEdit: (input) => bookkeeping.reviewEdit(input) };
+  // Not cancellable: a kill switch arriving meanwhile must not turn a recorded decision into a failed update.
+  return {
+    recordDecision: (input) => CancellationScope.nonCancellable(() => recorder.recordDecision(input)),
+    reviewEdit: (input) => CancellationScope.nonCancellable(() => recorder.reviewEdit(input)),
+  };
+}
+
+/**
  * Waits for humans, round by round. A round ends approved, denied, timed out,
  * or superseded by an approver's edit (which is re-classified and, if still
  * risky, opens a new round on the new arguments with the editor's approval counted).
@@ -81,11 +104,20 @@ export async function awaitApproval(
         round: current.number,
         decidedAt: new Date().toISOString(),
       };
-      if (decision.editedArgs) return applyEdit(current, recorded, decision.editedArgs);
+      const writers = decisionWriters();
+      if (decision.editedArgs) return applyEdit(current, recorded, decision.editedArgs, writers);
       // Listed synchronously so a concurrent duplicate fails the validator; counted only once
       // stored, so the round never closes (and audits its closing) before the decision is recorded.
       current.decisions.push(recorded);
-      await bookkeeping.recordDecision({ actionId, approvalId: current.approvalId, round: current.number, argsHash: current.argsHash, decision: recorded });
+      // A remembered grant travels with the decision: one activity, run only once Temporal accepted it, writes both.
+      await writers.recordDecision({
+        actionId,
+        approvalId: current.approvalId,
+        round: current.number,
+        argsHash: current.argsHash,
+        decision: recorded,
+        ...(decision.standingApproval ? { standingApproval: decision.standingApproval } : {}),
+      });
       current.tally = tallyDecisions(current.decisions, current.requirement, current.eligible.length);
       return result(current, current.tally);
     },
@@ -97,10 +129,10 @@ export async function awaitApproval(
     },
   );
 
-  async function applyEdit(current: Round, recorded: RecordedDecision, editedArgs: Record<string, unknown>): Promise<DecideResult> {
+  async function applyEdit(current: Round, recorded: RecordedDecision, editedArgs: Record<string, unknown>, writers: DecisionWriters): Promise<DecideResult> {
     current.editInProgress = true;
     try {
-      const review = await bookkeeping.reviewEdit({
+      const review = await writers.reviewEdit({
         input,
         round: current.number,
         approverId: recorded.approverId,
@@ -110,7 +142,7 @@ export async function awaitApproval(
       if (!review.ok) throw ApplicationFailure.nonRetryable(`edit rejected: ${review.reason}`, 'EditRejected');
       const editor: RecordedDecision = { ...recorded, editedArgsHash: review.argsHash };
       current.decisions.push(editor);
-      await bookkeeping.recordDecision({ actionId, approvalId: current.approvalId, round: current.number, argsHash: current.argsHash, decision: editor, editedArgs: review.redactedArgs });
+      await writers.recordDecision({ actionId, approvalId: current.approvalId, round: current.number, argsHash: current.argsHash, decision: editor, editedArgs: review.redactedArgs });
       current.pendingEdit = {
         effective: { args: editedArgs, argsHash: review.argsHash, budgetHolder: review.budgetHolder, budgetReserved: review.budgetReserved },
         classification: review.classification,

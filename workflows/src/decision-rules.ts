@@ -45,4 +45,5 @@ export function validateDecision(decision: ApprovalDecision, round: RoundSnapsho
     throw new Error('the decision was made on different arguments than the action has (args hash mismatch)');
   }
   if (decision.editedArgs && decision.decision !== 'approve') throw new Error('only an approval can edit the arguments');
+  if (decision.standingApproval && (decision.decision !== 'approve' || decision.editedArgs)) throw new Error('only a plain approval (no edits) can be remembered');
 }

@@ -1,8 +1,11 @@
-import { ActivityFailure, ApplicationFailure, CancellationScope, allHandlersFinished, condition, isCancellation, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, allHandlersFinished, condition, isCancellation, patched, setHandler } from '@temporalio/workflow';
 import { PLAN_TOOL, runIdempotencyKey, statusQuery, type ActionOutcome, type ActionStatusView, type GuardedActionInput, type PlanArgs } from '@airlock/core';
-import { bookkeeping, executor } from './activities.js';
+import { bookkeeping, executor, waitingExecutor } from './activities.js';
 import { awaitApproval, type EffectiveArgs } from './approval.js';
 import { runPlan } from './plan.js';
+
+/** The tool run waits for a cancellation to take effect, so a run that finished is never reported cancelled. */
+export const RUN_WAITS_FOR_CANCEL_PATCH = 'run-waits-for-cancellation';
 
 /**
  * One workflow per agent action: admit (policy, guardrails, rate limits, budget,
@@ -19,12 +22,15 @@ export async function guardedAction(input: GuardedActionInput): Promise<ActionOu
     view.phase = 'completing';
     view.outcome = outcome;
     // Non-cancellable: a cancelled action still records its outcome and lets in-flight decisions finish.
-    await CancellationScope.nonCancellable(async () => {
-      if (!recorded) await bookkeeping.completeAction({ outcome, budgetHolder: effective.budgetHolder, budgetReserved: effective.budgetReserved });
+    const final = await CancellationScope.nonCancellable(async () => {
+      // An outcome already recorded (outcomes never change) is the one the agent gets.
+      const kept = recorded ? null : await bookkeeping.completeAction({ outcome, budgetHolder: effective.budgetHolder, budgetReserved: effective.budgetReserved });
+      if (kept) view.outcome = kept;
       view.phase = 'completed';
       await condition(allHandlersFinished);
+      return kept ?? outcome;
     });
-    return outcome;
+    return final;
   };
 
   try {
@@ -55,18 +61,30 @@ export async function guardedAction(input: GuardedActionInput): Promise<ActionOu
       if (!recheck.ok) {
         return await finish({ status: 'denied', actionId, reason: `re-check before running failed: ${recheck.reason}`, deniedBy: 'policy' });
       }
+      // A budget created while the action waited was reserved at the re-check: settled at completion.
+      if (recheck.budgetReserved) effective = { ...effective, budgetReserved: true };
     }
 
     view.phase = 'running';
-    if (request.tool === PLAN_TOOL) return await finish(await runPlan(actionId, effective.args as PlanArgs, view));
+    if (request.tool === PLAN_TOOL) return await finish(await runPlan(actionId, effective.args as PlanArgs, view, request.agentId));
     try {
       // With no budget to settle, the run records the outcome itself: one step fewer on the hot path.
       const completeOnSuccess = !effective.budgetReserved;
-      const { output } = await executor.runTool({ actionId, tool: request.tool, args: effective.args, idempotencyKey: runIdempotencyKey(actionId), completeOnSuccess });
+      const runner = patched(RUN_WAITS_FOR_CANCEL_PATCH) ? waitingExecutor : executor;
+      const { output } = await runner.runTool({
+        actionId,
+        tool: request.tool,
+        args: effective.args,
+        idempotencyKey: runIdempotencyKey(actionId),
+        completeOnSuccess,
+        agentId: request.agentId,
+      });
       return await finish({ status: 'executed', actionId, output }, completeOnSuccess);
     } catch (error) {
       if (isCancellation(error)) throw error;
       if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) {
+        // The kill switch won the race with the start: the tool never ran.
+        if (error.cause.type === 'KillSwitch') return await finish({ status: 'cancelled', actionId, reason: error.cause.message });
         return await finish({ status: 'failed', actionId, error: error.cause.message });
       }
       throw error;

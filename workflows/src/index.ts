@@ -1,1 +1,2 @@
 export { guardedAction } from './guarded-action.js';
+export { agentRun } from './agent-run.js';

@@ -1,13 +1,19 @@
-import { ActivityFailure, ApplicationFailure, CancellationScope, condition, isCancellation, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, condition, isCancellation, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import { resolveCompensationUpdate, type ActionOutcome, type ActionStatusView, type CompensationResolution, type PlanArgs, type PlanStepView } from '@airlock/core';
 import type { Activities } from '@airlock/activities';
-import { bookkeeping, executor } from './activities.js';
+import { bookkeeping, executor, waitingExecutor } from './activities.js';
 
 // Compensations retry a few times on their own before a person is asked.
 const compensator = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 3 },
 });
+
+/**
+ * A step's run waits for a cancellation (kill switch) to take effect, so a step
+ * that finished anyway counts as completed and is compensated, never forgotten.
+ */
+export const PLAN_STEP_WAITS_FOR_CANCEL_PATCH = 'plan-step-waits-for-cancellation';
 
 interface CompletedStep {
   index: number;
@@ -21,7 +27,7 @@ interface CompletedStep {
  * completed steps are compensated in reverse order; a compensation that keeps
  * failing waits for a person (`resolveCompensation`) instead of being dropped.
  */
-export async function runPlan(actionId: string, plan: PlanArgs, view: ActionStatusView): Promise<ActionOutcome> {
+export async function runPlan(actionId: string, plan: PlanArgs, view: ActionStatusView, agentId: string): Promise<ActionOutcome> {
   const steps: PlanStepView[] = view.plan?.steps ?? plan.steps.map((s) => ({ tool: s.tool, decision: 'allow', tier: 'low', reversible: false, status: 'pending' }));
   view.plan = { steps };
   const completed: CompletedStep[] = [];
@@ -81,7 +87,9 @@ export async function runPlan(actionId: string, plan: PlanArgs, view: ActionStat
     const stepView = steps[index]!;
     stepView.status = 'running';
     try {
-      const { output } = await executor.runTool({ actionId, tool: step.tool, args: step.args, idempotencyKey: `${actionId}:step:${index}` });
+      const runner = patched(PLAN_STEP_WAITS_FOR_CANCEL_PATCH) ? waitingExecutor : executor;
+      // With the agent, each step's start passes the kill switch's start gate (checked and claimed in one commit).
+      const { output } = await runner.runTool({ actionId, tool: step.tool, args: step.args, idempotencyKey: `${actionId}:step:${index}`, agentId });
       stepView.status = 'succeeded';
       completed.push({ index, tool: step.tool, args: step.args, output });
     } catch (error) {
@@ -93,6 +101,12 @@ export async function runPlan(actionId: string, plan: PlanArgs, view: ActionStat
       }
       if (!(error instanceof ActivityFailure && error.cause instanceof ApplicationFailure)) throw error;
       stepView.status = 'failed';
+      if (error.cause.type === 'KillSwitch') {
+        // The switch's cancellation follows its commit: the rollback must not be cut short by it.
+        const report = await CancellationScope.nonCancellable(compensateAll);
+        const rolledBack = report.length ? `; rolled back: ${report.join(', ')}` : '';
+        return { status: 'cancelled', actionId, reason: `step ${index + 1} (${step.tool}) refused at its start: ${error.cause.message}${rolledBack}` };
+      }
       const report = await compensateAll();
       const rolledBack = report.length ? `; rolled back: ${report.join(', ')}` : '';
       return { status: 'failed', actionId, error: `step ${index + 1} (${step.tool}) failed: ${error.cause.message}${rolledBack}` };

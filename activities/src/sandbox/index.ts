@@ -4,6 +4,7 @@ import { runSelfTest } from './self-test.js';
 
 export { createSandbox } from './sandbox.js';
 export { observeSandbox } from './observed.js';
+export { buildSeccompFilter, refusedNumbers, REFUSED_SYSCALLS, seccompArch, type SeccompArch } from './seccomp.js';
 export {
   SandboxLimits,
   SandboxOptions,

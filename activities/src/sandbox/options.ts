@@ -1,4 +1,3 @@
-import os from 'node:os';
 import { z } from 'zod';
 
 const MiB = 1024 * 1024;
@@ -14,7 +13,13 @@ export const SandboxLimits = z
     maxOutputBytes: z.number().int().min(1024).default(MiB),
     /** Largest single file the sandbox may write (RLIMIT_FSIZE). */
     maxFileBytes: z.number().int().min(1024).default(64 * MiB),
-    /** Size of the sandbox's private /tmp (a tmpfs, charged to the memory limit where a cgroup exists). */
+    /**
+     * Size of /scratch, the working directory: a tmpfs of its own per run, in memory
+     * (charged to the memory limit where a cgroup exists). Writing past it fails with
+     * ENOSPC and the run is killed with `killedBy: 'disk'`.
+     */
+    scratchBytes: z.number().int().min(MiB).default(64 * MiB),
+    /** Size of the sandbox's private /tmp, also writable: a second tmpfs, same rules as /scratch. */
     tmpBytes: z.number().int().min(MiB).default(64 * MiB),
   })
   .strict();
@@ -23,13 +28,17 @@ export type SandboxLimits = z.infer<typeof SandboxLimits>;
 export const SandboxOptions = z
   .object({
     bwrapPath: z.string().min(1).default('/usr/bin/bwrap'),
-    setprivPath: z.string().min(1).default('/usr/bin/setpriv'),
+    /** No longer used: a root worker spawns the launcher as `uid`/`gid` itself. Still accepted so existing configs keep parsing. */
+    setprivPath: z.string().min(1).optional(),
     prlimitPath: z.string().min(1).default('/usr/bin/prlimit'),
     /** The host uid/gid bwrap runs as when the worker is root (a root-started bwrap keeps uid 0 on the host side). */
     uid: z.number().int().min(1).default(65534),
     gid: z.number().int().min(1).default(65534),
-    /** Where per-run scratch directories are made (under `airlock-sandbox/`); removed after each run. */
-    scratchRoot: z.string().min(1).default(os.tmpdir()),
+    /**
+     * No longer used: /scratch is a sized tmpfs inside the sandbox, nothing of a run
+     * is written on the host. Still accepted so existing configs keep parsing.
+     */
+    scratchRoot: z.string().min(1).optional(),
     /** Host files and directories mounted read-only (besides /usr and the /bin, /lib links). Missing ones are skipped. */
     readOnlyPaths: z.array(z.string().startsWith('/')).default(['/etc/ld.so.cache', '/etc/alternatives']),
     /** `auto`: cgroup v2 with delegated controllers, else v1, else prlimit. */
@@ -63,7 +72,8 @@ export interface SandboxRequest {
   onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
 }
 
-export type KilledBy = 'timeout' | 'memory' | 'output' | 'cancel';
+/** `disk`: /scratch or /tmp filled up (their tmpfs size, `scratchBytes` / `tmpBytes`). */
+export type KilledBy = 'timeout' | 'memory' | 'output' | 'cancel' | 'disk';
 
 export interface SandboxResult {
   exitCode: number | null;
@@ -85,11 +95,13 @@ export interface SandboxCapabilities {
   reason?: string;
   bwrapVersion?: string;
   /** How the sandbox is made unprivileged on the host side. */
-  uidSwitch: 'setpriv' | 'already-unprivileged';
+  uidSwitch: 'spawn-uid' | 'already-unprivileged';
   limiter?: LimiterKind;
   /** Which limits hold on this host. */
   enforced: { memory: boolean; pids: boolean; cpu: boolean; cpuTime: boolean; fileSize: boolean };
   disableUserns: boolean;
+  /** Whether the seccomp filter is loaded (a syscall table exists for this architecture). */
+  seccomp: boolean;
   notes: string[];
 }
 
@@ -109,7 +121,10 @@ export interface Sandbox {
   readonly capabilities: SandboxCapabilities;
   /** Runs argv in a fresh sandbox; throws SandboxUnavailableError (fail closed) when the host cannot sandbox. */
   run(request: SandboxRequest): Promise<SandboxResult>;
-  /** This worker's scratch directories and run cgroups that still exist (none between runs). */
+  /**
+   * This worker's run cgroups that still exist (none between runs). `scratchDirs`
+   * is always empty now that scratch is a tmpfs inside the sandbox; kept for callers.
+   */
   leftovers(): Promise<{ scratchDirs: string[]; cgroups: string[] }>;
   /** The start-up self-test's report, when it ran. */
   readonly selfTest?: SelfTestReport;

@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { access, chmod, chown, constants, lstat, mkdir, readdir, rm } from 'node:fs/promises';
+import { openSync } from 'node:fs';
+import { access, constants, open, readdir, readFile, statfs, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
-import { bwrapArgs, describeRootLinks, SANDBOX_PATH, type BwrapLayout } from './bwrap.js';
+import type { Readable, Writable } from 'node:stream';
+import { argsPayload, bwrapArgs, describeRootLinks, FD, SANDBOX_PATH, SCRATCH_MOUNT, type BwrapLayout } from './bwrap.js';
 import { cgroupName, detectCgroupLimiter, type CgroupLimiter, type RunCgroup } from './cgroups.js';
 import {
   SandboxLaunchError,
@@ -17,11 +18,9 @@ import {
   type SandboxRequest,
   type SandboxResult,
 } from './options.js';
+import { buildSeccompFilter, seccompArch } from './seccomp.js';
 import { runSelfTest } from './self-test.js';
 
-/** The launcher joins the run's cgroups before anything of the sandbox exists, then execs into it. */
-const JOIN_CGROUPS = 'unset PWD OLDPWD; p=$$; while [ "$1" != "--" ]; do echo "$p" > "$1" || { echo "airlock-sandbox: cannot join cgroup $1" >&2; exit 125; }; shift; done; shift; exec "$@"';
-const SCRATCH_DIR = 'airlock-sandbox';
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /**
  * RLIMIT_NPROC (the fallback's process bound) counts every process of the sandbox
@@ -31,6 +30,12 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const NPROC_HEADROOM = 256;
 /** After the sandbox's init dies, its pipes close at once; this only bounds a pathological wait. */
 const CLOSE_GRACE_MS = 5_000;
+/** How often the worker looks at the tmpfs' free space while a run is in flight. */
+const DISK_POLL_MS = 50;
+/** How long the worker waits for bwrap's mounts before letting the command run without a disk watch. */
+const MOUNT_WAIT_MS = 5_000;
+// statfs f_type of a tmpfs (linux/magic.h).
+const TMPFS_MAGIC = 0x01021994;
 
 interface Plan {
   options: SandboxOptions;
@@ -39,8 +44,10 @@ interface Plan {
   layout: BwrapLayout;
   cgroups?: CgroupLimiter;
   usePrlimit: boolean;
-  setpriv: boolean;
-  scratchParent: string;
+  /** The worker is root: the launcher is spawned as options.uid/gid, supplementary groups cleared. */
+  switchUid: boolean;
+  /** Descriptors the worker inherited without close-on-exec, each covered by /dev/null in the launcher (see inheritedDescriptors). */
+  covered: Array<number | 'ignore'>;
 }
 
 const isExecutable = (p: string) =>
@@ -51,9 +58,10 @@ const isExecutable = (p: string) =>
 
 function unavailable(reason: string, notes: string[] = [], partial: Partial<SandboxCapabilities> = {}): Sandbox {
   const capabilities: SandboxCapabilities = {
-    uidSwitch: process.getuid?.() === 0 ? 'setpriv' : 'already-unprivileged',
+    uidSwitch: process.getuid?.() === 0 ? 'spawn-uid' : 'already-unprivileged',
     enforced: { memory: false, pids: false, cpu: false, cpuTime: false, fileSize: false },
     disableUserns: false,
+    seccomp: false,
     notes,
     ...partial,
     available: false,
@@ -99,17 +107,20 @@ async function detect(options: SandboxOptions, notes: string[]): Promise<Sandbox
   const root = process.getuid?.() === 0;
 
   if (!(await isExecutable(options.bwrapPath))) return unavailable(`bwrap not found at ${options.bwrapPath} (install bubblewrap)`);
-  if (root && !(await isExecutable(options.setprivPath))) {
-    return unavailable(`the worker runs as root and setpriv is missing at ${options.setprivPath}: bwrap would keep uid 0 on the host side`);
-  }
   const help = await capture(options.bwrapPath, ['--help'], { PATH: SANDBOX_PATH });
   const version = await capture(options.bwrapPath, ['--version'], { PATH: SANDBOX_PATH });
+  for (const option of ['--args', '--size', '--block-fd', '--info-fd']) {
+    if (!help.stdout.includes(option)) return unavailable(`bwrap at ${options.bwrapPath} lacks ${option} (${version.stdout.trim() || 'unknown version'}; 0.8 or newer needed)`);
+  }
+  const arch = seccompArch();
   const layout: BwrapLayout = {
     rootLinks: await describeRootLinks(),
     readOnlyPaths: options.readOnlyPaths,
     disableUserns: help.stdout.includes('--disable-userns'),
+    seccomp: arch && help.stdout.includes('--seccomp') ? buildSeccompFilter(arch) : undefined,
   };
   if (!layout.disableUserns) notes.push('bwrap lacks --disable-userns (< 0.8): nested user namespaces stay possible inside');
+  if (!layout.seccomp) notes.push(`no seccomp filter: no syscall table for ${process.arch} or bwrap lacks --seccomp`);
 
   let cgroups: CgroupLimiter | undefined;
   if (options.limiter !== 'prlimit') {
@@ -128,20 +139,13 @@ async function detect(options: SandboxOptions, notes: string[]): Promise<Sandbox
   if (!cgroups && !hasPrlimit) return unavailable(`no usable cgroup and no prlimit at ${options.prlimitPath}: cannot limit processes`, notes);
   if (!cgroups) notes.push('memory is not limited (no cgroup; prlimit --as would break V8/Go/Java)');
 
-  const scratchParent = path.join(options.scratchRoot, SCRATCH_DIR);
-  await mkdir(scratchParent, { recursive: true, mode: 0o711 });
-  // Scratch directories are bind-mounted writable: their parent must be ours alone, never a planted symlink.
-  const parentStat = await lstat(scratchParent);
-  if (!parentStat.isDirectory() || parentStat.uid !== process.getuid?.() || (parentStat.mode & 0o022) !== 0) {
-    return unavailable(`${scratchParent} must be a directory owned by this worker and not group/world-writable`, notes);
-  }
-  await sweepStaleScratch(scratchParent);
-
-  const plan: Plan = { options, active: new Set(), layout, usePrlimit: hasPrlimit, setpriv: root, scratchParent, ...(cgroups ? { cgroups } : {}) };
+  const covered = await inheritedDescriptors();
+  if (covered.length > FD.block + 1) notes.push(`${covered.filter((fd) => fd !== 'ignore').length} inherited descriptor(s) without close-on-exec are replaced by /dev/null in every run`);
+  const plan: Plan = { options, active: new Set(), layout, usePrlimit: hasPrlimit, switchUid: root, covered, ...(cgroups ? { cgroups } : {}) };
   const capabilities: SandboxCapabilities = {
     available: true,
     bwrapVersion: version.stdout.trim(),
-    uidSwitch: root ? 'setpriv' : 'already-unprivileged',
+    uidSwitch: root ? 'spawn-uid' : 'already-unprivileged',
     limiter: cgroups?.kind ?? 'prlimit',
     enforced: {
       memory: cgroups?.enforces.memory ?? false,
@@ -151,6 +155,7 @@ async function detect(options: SandboxOptions, notes: string[]): Promise<Sandbox
       fileSize: hasPrlimit,
     },
     disableUserns: layout.disableUserns,
+    seccomp: layout.seccomp !== undefined,
     notes,
   };
 
@@ -165,9 +170,7 @@ async function detect(options: SandboxOptions, notes: string[]): Promise<Sandbox
     leftovers: async () => {
       const activeCgroups = new Set([...plan.active].map(cgroupName));
       return {
-        scratchDirs: (await readdir(scratchParent).catch(() => [] as string[]))
-          .filter((n) => n.startsWith(`${process.pid}-`) && !plan.active.has(n))
-          .map((n) => path.join(scratchParent, n)),
+        scratchDirs: [],
         cgroups: ((await cgroups?.leftovers()) ?? []).filter((dir) => !activeCgroups.has(path.basename(dir))),
       };
     },
@@ -181,16 +184,30 @@ async function detect(options: SandboxOptions, notes: string[]): Promise<Sandbox
   return { ...sandbox, selfTest: report };
 }
 
-async function sweepStaleScratch(parent: string): Promise<void> {
-  for (const name of await readdir(parent).catch(() => [] as string[])) {
-    const owner = Number(name.split('-')[0]);
-    if (!Number.isInteger(owner) || owner === process.pid) continue;
-    try {
-      process.kill(owner, 0);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ESRCH') await rm(path.join(parent, name), { recursive: true, force: true });
-    }
+const O_CLOEXEC = 0o2000000;
+
+/**
+ * Node opens everything close-on-exec, but descriptors the worker inherited
+ * (from a shell's `exec 9>file`, a supervisor, a test harness) stay open across
+ * exec and would reach the sandboxed command: a pipe or socket of the host's.
+ * Each is covered in the launcher by a descriptor on /dev/null (spawn's stdio
+ * entry N is dup2'ed onto fd N), so inside only /dev/null sits at that number.
+ * Looked up once, at start-up: descriptors opened later are Node's own.
+ */
+async function inheritedDescriptors(): Promise<Array<number | 'ignore'>> {
+  const leaked: number[] = [];
+  for (const name of await readdir('/proc/self/fdinfo').catch(() => [] as string[])) {
+    const fd = Number(name);
+    if (!Number.isInteger(fd) || fd <= FD.block) continue;
+    const flags = /^flags:\s*([0-7]+)$/m.exec(await readFile(`/proc/self/fdinfo/${name}`, 'utf8').catch(() => ''))?.[1];
+    if (flags !== undefined && (parseInt(flags, 8) & O_CLOEXEC) === 0) leaked.push(fd);
   }
+  if (leaked.length === 0) return [];
+  // Kept open for the worker's life: the launcher's stdio entries point at it.
+  const devNull = openSync('/dev/null', 'r');
+  const slots: Array<number | 'ignore'> = Array.from({ length: Math.max(...leaked) + 1 }, () => 'ignore');
+  for (const fd of leaked) slots[fd] = devNull;
+  return slots;
 }
 
 function effectiveLimits(base: SandboxLimits, override: Partial<SandboxLimits> | undefined): SandboxLimits {
@@ -202,6 +219,7 @@ function effectiveLimits(base: SandboxLimits, override: Partial<SandboxLimits> |
     cpus: tighter('cpus'),
     maxOutputBytes: tighter('maxOutputBytes'),
     maxFileBytes: tighter('maxFileBytes'),
+    scratchBytes: tighter('scratchBytes'),
     tmpBytes: tighter('tmpBytes'),
   });
 }
@@ -215,30 +233,6 @@ function validateRequest(request: SandboxRequest, maxTimeoutMs: number): void {
   }
   for (const [name, value] of Object.entries(request.env ?? {})) {
     if (!ENV_NAME.test(name) || value.includes('\0')) throw new TypeError(`sandbox: invalid environment variable ${JSON.stringify(name)}`);
-  }
-}
-
-async function makeScratch(plan: Plan, runId: string): Promise<string> {
-  const dir = path.join(plan.scratchParent, runId);
-  await mkdir(dir, { mode: 0o700 });
-  if (plan.setpriv) await chown(dir, plan.options.uid, plan.options.gid);
-  return dir;
-}
-
-async function removeScratch(dir: string): Promise<void> {
-  try {
-    await rm(dir, { recursive: true, force: true });
-  } catch {
-    // A non-root worker cannot descend into directories the sandbox made unreadable: give them back first.
-    await chmodTree(dir);
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-async function chmodTree(dir: string): Promise<void> {
-  await chmod(dir, 0o700).catch(() => undefined);
-  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-    if (entry.isDirectory()) await chmodTree(path.join(dir, entry.name));
   }
 }
 
@@ -279,9 +273,7 @@ async function runPlanned(plan: Plan, request: SandboxRequest): Promise<SandboxR
   const runId = `${process.pid}-${randomBytes(8).toString('hex')}`;
   plan.active.add(runId);
   let cgroup: RunCgroup | undefined;
-  let scratchDir: string | undefined;
   try {
-    scratchDir = await makeScratch(plan, runId);
     cgroup = plan.cgroups ? await plan.cgroups.create(runId, limits) : undefined;
     const prlimit = plan.usePrlimit
       ? [
@@ -294,40 +286,105 @@ async function runPlanned(plan: Plan, request: SandboxRequest): Promise<SandboxR
           '--',
         ]
       : [];
-    const setpriv = plan.setpriv ? [options.setprivPath, `--reuid=${options.uid}`, `--regid=${options.gid}`, '--clear-groups', '--'] : [];
-    const sandboxArgv = [
-      ...prlimit,
-      ...setpriv,
-      options.bwrapPath,
-      ...bwrapArgs(plan.layout, { scratchDir, tmpBytes: limits.tmpBytes, env: request.env ?? {} }),
-      '--',
-      ...request.command,
-    ];
-    const argv = cgroup ? ['/bin/sh', '-c', JOIN_CGROUPS, 'airlock-sandbox', ...cgroup.procsFiles, '--', ...sandboxArgv] : sandboxArgv;
-    return await supervise(argv, request, limits, cgroup);
+    // One exec chain, no shell: prlimit (when present) execs bwrap. The uid switch is spawn's own (setgid, setgroups(0), setuid
+    // before exec), and the cgroups are joined by the worker while bwrap waits on the block fd, before the command exists.
+    const argv = [...prlimit, options.bwrapPath, '--args', String(FD.args), '--', ...request.command];
+    const bwrap = argsPayload(bwrapArgs(plan.layout, { scratchBytes: limits.scratchBytes, tmpBytes: limits.tmpBytes, env: request.env ?? {} }));
+    const user = plan.switchUid ? { uid: options.uid, gid: options.gid } : undefined;
+    return await supervise(argv, { args: bwrap, seccomp: plan.layout.seccomp, covered: plan.covered, user }, request, limits, cgroup);
   } finally {
     await cgroup?.remove().catch(() => undefined);
-    if (scratchDir) await removeScratch(scratchDir);
     plan.active.delete(runId);
   }
 }
 
-/** Starts the launcher in its own process group and watches it: deadline, output caps, cancellation. */
-async function supervise(argv: string[], request: SandboxRequest, limits: SandboxLimits, cgroup: RunCgroup | undefined): Promise<SandboxResult> {
+/**
+ * The run's two tmpfs, held open from the host once bwrap has mounted them: their
+ * free space can be read while the run goes on and after it ended (an open
+ * directory keeps its filesystem alive after the mount namespace is gone).
+ */
+class DiskWatch {
+  private constructor(private readonly handles: FileHandle[]) {}
+
+  /** Waits for bwrap's mounts (the sandbox blocks on the block fd until told to go); undefined if they cannot be opened. */
+  static async open(pid: number, sizes: number[], signal: AbortSignal): Promise<DiskWatch | undefined> {
+    const paths = [SCRATCH_MOUNT, '/tmp'].map((p) => `/proc/${pid}/root${p}`);
+    const handles: FileHandle[] = [];
+    try {
+      for (const [i, target] of paths.entries()) {
+        for (;;) {
+          if (signal.aborted) throw signal.reason;
+          const handle = await open(target, 'r').catch(() => undefined);
+          // Before bwrap's pivot this path is the host's (usually absent); its own tmpfs has exactly our size.
+          if (handle) {
+            const stats = await statfs(`/proc/self/fd/${handle.fd}`).catch(() => undefined);
+            if (stats && stats.type === TMPFS_MAGIC && stats.blocks * stats.bsize === sizes[i]) {
+              handles.push(handle);
+              break;
+            }
+            await handle.close();
+          }
+          await new Promise((resolve) => setTimeout(resolve, 1));
+        }
+      }
+      return new DiskWatch(handles);
+    } catch {
+      for (const handle of handles) await handle.close().catch(() => undefined);
+      return undefined;
+    }
+  }
+
+  /** Whether /scratch or /tmp has no room left. */
+  async full(): Promise<boolean> {
+    for (const handle of this.handles) {
+      const stats = await statfs(`/proc/self/fd/${handle.fd}`).catch(() => undefined);
+      if (stats && stats.bavail === 0) return true;
+    }
+    return false;
+  }
+
+  async close(): Promise<void> {
+    for (const handle of this.handles) await handle.close().catch(() => undefined);
+  }
+}
+
+/** Starts the launcher in its own process group and watches it: deadline, output caps, disk, cancellation. */
+async function supervise(
+  argv: string[],
+  feed: { args: Buffer; seccomp: Buffer | undefined; covered: Array<number | 'ignore'>; user: { uid: number; gid: number } | undefined },
+  request: SandboxRequest,
+  limits: SandboxLimits,
+  cgroup: RunCgroup | undefined,
+): Promise<SandboxResult> {
   const started = performance.now();
   const [file, ...args] = argv as [string, ...string[]];
   // Nothing of the worker's environment reaches the launcher: /proc/1/environ inside shows bwrap's.
   const child = spawn(file, args, {
     detached: true,
     cwd: '/',
+    ...feed.user,
     env: { PATH: SANDBOX_PATH },
-    stdio: [request.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', 'pipe'],
+    // stdin, stdout, stderr, then bwrap's info, args, seccomp and block fds.
+    stdio: [request.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', 'pipe', 'pipe', feed.seccomp ? 'pipe' : 'ignore', 'pipe', ...feed.covered.slice(FD.block + 1)],
   });
+  // A bwrap that fails early closes its end: the writes below must not crash the worker.
+  const writable = (fd: number) => {
+    const stream = child.stdio[fd] as Writable | null;
+    stream?.on('error', () => undefined);
+    return stream;
+  };
+  writable(FD.args)?.end(feed.args);
+  if (feed.seccomp) writable(FD.seccomp)?.end(feed.seccomp);
+  const block = writable(FD.block);
 
   // Set from event handlers; an object so the compiler does not narrow it to its initial value.
   const outcome: { killedBy: KilledBy | null } = { killedBy: null };
   let sandboxPid: number | undefined;
   let info = '';
+  let disk: Promise<DiskWatch | undefined> | undefined;
+  let joinError: string | undefined;
+  let diskTimer: NodeJS.Timeout | undefined;
+  const stopWaiting = new AbortController();
 
   const launcherRunning = () => child.exitCode === null && child.signalCode === null;
   const killEverything = (reason: KilledBy) => {
@@ -347,11 +404,39 @@ async function supervise(argv: string[], request: SandboxRequest, limits: Sandbo
   };
   child.stdout?.on('data', (chunk: Buffer) => forward('stdout', stdout.push(chunk)));
   child.stderr?.on('data', (chunk: Buffer) => forward('stderr', stderr.push(chunk)));
-  const infoStream = child.stdio[3] as Readable | null;
+  const infoStream = child.stdio[FD.info] as Readable | null;
   infoStream?.on('data', (chunk: Buffer) => {
     info += chunk.toString();
     const pid = /"child-pid":\s*(\d+)/.exec(info)?.[1];
-    if (pid) sandboxPid = Number(pid);
+    if (pid && sandboxPid === undefined) {
+      sandboxPid = Number(pid);
+      const sandbox = sandboxPid;
+      // bwrap's child (the sandbox's PID 1) waits on the block fd once its mounts are in place: put it in the run's
+      // cgroups (what it forks next, the command, starts inside), open the tmpfs to watch, then let the command run.
+      // The cgroup writes (a v1 migration each, under a global lock) and bwrap's mount set-up overlap.
+      disk = DiskWatch.open(sandbox, [limits.scratchBytes, limits.tmpBytes], AbortSignal.any([stopWaiting.signal, AbortSignal.timeout(MOUNT_WAIT_MS)]));
+      void (async () => {
+        try {
+          await Promise.all((cgroup?.procsFiles ?? []).map((procs) => writeFile(procs, String(sandbox))));
+        } catch (error) {
+          joinError = error instanceof Error ? error.message : String(error);
+          killEverything('cancel');
+          return;
+        }
+        const watch = await disk;
+        block?.end('x');
+        if (!watch) return;
+        const poll = () => {
+          diskTimer = setTimeout(() => {
+            void watch.full().then((full) => {
+              if (full) killEverything('disk');
+              else if (launcherRunning()) poll();
+            });
+          }, DISK_POLL_MS);
+        };
+        poll();
+      })();
+    }
   });
   if (request.stdin !== undefined && child.stdin) {
     child.stdin.on('error', () => undefined);
@@ -368,6 +453,7 @@ async function supervise(argv: string[], request: SandboxRequest, limits: Sandbo
       child.once('error', reject);
       child.once('exit', (code, signal) => {
         exited = { code, signal };
+        stopWaiting.abort();
         // The PID namespace dies with bwrap; sweeping the cgroup too means nothing can hold the pipes open.
         // (No group kill here: once the launcher is reaped its pid, hence the group id, may be reused.)
         void cgroup?.killAll();
@@ -377,10 +463,16 @@ async function supervise(argv: string[], request: SandboxRequest, limits: Sandbo
       });
       child.once('close', (code, signal) => resolve(exited ?? { code, signal }));
     });
+    if (joinError !== undefined) throw new SandboxLaunchError(`the sandbox could not join its cgroups: ${joinError}`);
     if (sandboxPid === undefined && outcome.killedBy === null) {
       // bwrap never reported a sandbox: it failed during setup (namespaces, mounts, cgroup join).
       throw new SandboxLaunchError(`the sandbox did not start (exit ${code ?? signal}): ${stderr.text().trim().slice(0, 2000)}`);
     }
+    clearTimeout(diskTimer);
+    const watch = await disk;
+    // A command that filled a tmpfs and then stopped (ENOSPC is an error to most programs) was ended by the disk limit.
+    if (outcome.killedBy === null && watch && (await watch.full())) outcome.killedBy = 'disk';
+    await watch?.close();
     if (outcome.killedBy === null && cgroup && (await cgroup.oomKills()) > 0) outcome.killedBy = 'memory';
     const { killedBy } = outcome;
     return {
@@ -395,6 +487,9 @@ async function supervise(argv: string[], request: SandboxRequest, limits: Sandbo
     };
   } finally {
     clearTimeout(timer);
+    clearTimeout(diskTimer);
+    stopWaiting.abort();
+    void disk?.then((watch) => watch?.close());
     request.signal?.removeEventListener('abort', onAbort);
   }
 }

@@ -22,6 +22,8 @@ if (echo x > /scratch/.airlock-probe) 2>/dev/null; then echo scratch:writable; e
 if cat '${secretFile}' 2>/dev/null; then echo; echo secret:read; else echo secret:unreadable; fi
 echo "env:$(env | cut -d= -f1 | sort | tr '\\n' ',')"
 echo "init-env:$(tr '\\0' '\\n' < /proc/1/environ | cut -d= -f1 | sort | tr '\\n' ',')"
+echo "seccomp:$(grep '^Seccomp:' /proc/self/status | tr -dc 0-9)"
+echo "scratch-fs:$(grep ' /scratch ' /proc/self/mountinfo | sed 's/.* - //' | cut -d' ' -f1)"
 echo "pids:$(ls /proc | grep -c '^[0-9]')"
 # Stays alive (its argv carries the marker) until the host has checked its uid and cancels it.
 sleep 60
@@ -131,6 +133,10 @@ export async function runSelfTest(sandbox: Sandbox): Promise<SelfTestReport> {
     const pids = Number(line(out, 'pids'));
     check('own pid namespace', pids > 0 && pids < 10, `${pids} processes visible`);
 
+    // Mode 2 is a filter; where no syscall table exists for the architecture, none is expected.
+    const seccomp = line(out, 'seccomp');
+    check('seccomp filter', sandbox.capabilities.seccomp ? seccomp === '2' : true, `Seccomp: ${seccomp || 'unknown'}${sandbox.capabilities.seccomp ? '' : ' (no filter for this architecture)'}`);
+    check('scratch in memory', line(out, 'scratch-fs') === 'tmpfs', `/scratch is ${line(out, 'scratch-fs') || 'not mounted'}`);
     const left = await sandbox.leftovers();
     check('nothing left behind', left.scratchDirs.length === 0 && left.cgroups.length === 0, JSON.stringify(left));
   } catch (error) {

@@ -1,19 +1,8 @@
-import { createDb, grantStandingApproval, listStandingApprovals, listSuspensions, revokeStandingApproval, type Db } from '@airlock/db';
-import { resumeScope, suspendAndCancel, type KillScope } from '@airlock/ops';
-import { Client, Connection } from '@temporalio/client';
-import { loadOpsEnv } from './env.js';
-import { formatTable } from './table.js';
+import { listStandingApprovals, listSuspensions } from '@airlock/db';
+import { grantStandingApproval, resumeScope, revokeStandingApproval, runUseCase, suspendAndCancel, type KillScope } from '@airlock/ops';
 import { CliError } from './policy-commands.js';
-
-async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
-  const env = loadOpsEnv();
-  const db = createDb(env.DATABASE_URL, { poolSize: 2 });
-  try {
-    return await fn(db);
-  } finally {
-    await db.close();
-  }
-}
+import { cliOperator, withDb, withTemporal } from './runtime.js';
+import { formatTable } from './table.js';
 
 export function scopeOf(options: { agent?: string; team?: string; tenant?: boolean }): { scope: KillScope; target: string } {
   const chosen = [options.agent && 'agent', options.team && 'team', options.tenant && 'tenant'].filter(Boolean);
@@ -23,25 +12,18 @@ export function scopeOf(options: { agent?: string; team?: string; tenant?: boole
   return { scope: 'tenant', target: '*' };
 }
 
-export async function suspendCommand(options: { agent?: string; team?: string; tenant?: boolean; reason: string; by: string }): Promise<string> {
+export async function suspendCommand(options: { agent?: string; team?: string; tenant?: boolean; reason: string; by?: string }): Promise<string> {
   const { scope, target } = scopeOf(options);
-  const env = loadOpsEnv();
-  const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS, ...(env.TEMPORAL_API_KEY ? { apiKey: env.TEMPORAL_API_KEY, tls: true } : {}) });
-  try {
-    const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
-    return await withDb(async (db) => {
-      const result = await suspendAndCancel({ db, temporal }, { scope, target, reason: options.reason, by: options.by });
-      return `suspended ${scope} ${target} (${result.suspensionId}); cancelled ${result.cancelledActions.length} live action(s)${result.cancelledActions.length ? `: ${result.cancelledActions.join(', ')}` : ''}`;
-    });
-  } finally {
-    await connection.close();
-  }
+  return withTemporal(async (deps) => {
+    const result = await suspendAndCancel(deps, await cliOperator(deps.db, options.by), { scope, target, reason: options.reason });
+    return `suspended ${scope} ${target} (${result.suspensionId}); cancelled ${result.cancelledActions.length} live action(s)${result.cancelledActions.length ? `: ${result.cancelledActions.join(', ')}` : ''}`;
+  });
 }
 
-export async function resumeCommand(options: { agent?: string; team?: string; tenant?: boolean; by: string }): Promise<string> {
+export async function resumeCommand(options: { agent?: string; team?: string; tenant?: boolean; by?: string }): Promise<string> {
   const { scope, target } = scopeOf(options);
   return withDb(async (db) => {
-    const { wasActive } = await resumeScope({ db }, { scope, target, by: options.by });
+    const { wasActive } = await runUseCase({ db }, await cliOperator(db, options.by), resumeScope, { scope, target });
     return wasActive ? `resumed ${scope} ${target}` : `${scope} ${target} was not suspended`;
   });
 }
@@ -54,19 +36,23 @@ export async function suspensionsCommand(): Promise<string> {
   });
 }
 
+export function positiveNumber(option: string, value: string, integer = false): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new CliError(`${option}: must be a positive ${integer ? 'integer' : 'number'}`);
+  return n;
+}
+
+/** Same checks as the REST API: the granting person (--by) must be an approver and not the agent's owner; the condition must compile. */
 export async function grantCommand(options: { agent: string; tool: string; condition: string; reason: string; by: string; hours: string; uses: string }): Promise<string> {
-  const hours = Number(options.hours);
-  const maxUses = Number(options.uses);
-  if (!Number.isFinite(hours) || hours <= 0) throw new CliError('--hours must be a positive number');
-  if (!Number.isInteger(maxUses) || maxUses < 1) throw new CliError('--uses must be a positive integer');
+  const validForHours = positiveNumber('--hours', options.hours);
+  const maxUses = positiveNumber('--uses', options.uses, true);
   return withDb(async (db) => {
-    const grant = await grantStandingApproval(db, {
+    const grant = await runUseCase({ db }, await cliOperator(db, options.by), grantStandingApproval, {
       agentId: options.agent,
       tool: options.tool,
       condition: options.condition,
       reason: options.reason,
-      grantedBy: options.by,
-      validUntil: new Date(Date.now() + hours * 3_600_000),
+      validForHours,
       maxUses,
     });
     return `granted standing approval ${grant.id}: ${options.agent} may run ${options.tool} when ${options.condition}, ${maxUses} time(s), until ${grant.validUntil.toISOString()}`;
@@ -74,7 +60,10 @@ export async function grantCommand(options: { agent: string; tool: string; condi
 }
 
 export async function revokeCommand(id: string, options: { by: string }): Promise<string> {
-  return withDb(async (db) => ((await revokeStandingApproval(db, { id, revokedBy: options.by })) ? `revoked ${id}` : `${id} was not active`));
+  return withDb(async (db) => {
+    const { wasActive, standingApproval } = await runUseCase({ db }, await cliOperator(db, options.by), revokeStandingApproval, { id });
+    return wasActive ? `revoked ${id}` : `${id} was not active${standingApproval.revokedBy ? ` (revoked by ${standingApproval.revokedBy})` : ''}`;
+  });
 }
 
 export async function grantsCommand(options: { agent?: string }): Promise<string> {

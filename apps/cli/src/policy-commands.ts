@@ -23,7 +23,7 @@ const SampleRequest = z
   .strict();
 const SampleRequests = z.array(SampleRequest).min(1);
 
-function loadOrExplain(file: string) {
+export function loadOrExplain(file: string) {
   try {
     return loadPolicyFile(file);
   } catch (error) {

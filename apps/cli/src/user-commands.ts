@@ -1,11 +1,13 @@
-import { userInfo } from 'node:os';
 import { Role } from '@airlock/core';
-import { createDb } from '@airlock/db';
-import { AccountError, createLocalUser, issueOneTimePassword, type IssuedPassword } from '@airlock/db/accounts';
+import { changeRole, disableUser, listUsers, runUseCase } from '@airlock/ops';
+import { createUser } from '@airlock/ops/accounts';
+import { AccountError, issueOneTimePassword, type IssuedPassword } from '@airlock/db/accounts';
 import { loadAccountsEnv } from './env.js';
 import { CliError } from './policy-commands.js';
+import { cliOperator, withDb } from './runtime.js';
+import { formatTable } from './table.js';
 
-// `airlock users ...`: console accounts with one-time passwords, for people the first-start admin invites.
+// `airlock users ...`: console accounts with one-time passwords, roles, disabling.
 
 export interface AddUserOptions {
   email: string;
@@ -15,62 +17,65 @@ export interface AddUserOptions {
   by?: string;
 }
 
-const OPTION_OF_FIELD: Record<string, string> = { email: '--email', role: '--role', name: '--name', id: '--id' };
-
 export async function addUserCommand(options: AddUserOptions): Promise<string> {
   const { email, name, id } = options;
-  const role = Role.safeParse(options.role);
+  const role = roleOption(options.role);
+  return withDb(
+    async (db) => {
+      const issued = await createUser({ db }, await cliOperator(db, options.by), { email, role, ...(name === undefined ? {} : { name }), ...(id === undefined ? {} : { id }) });
+      return describe(`created user ${issued.user.id} (${issued.user.email}, ${issued.user.role})`, issued);
+    },
+    { id: '--id' },
+  );
+}
+
+function roleOption(value: string): Role {
+  const role = Role.safeParse(value);
   if (!role.success) throw new CliError(`--role: must be one of ${Role.options.join(', ')}`);
-  return withAccounts(async (db, signInAt) => {
-    const issued = await createLocalUser(db, { email, role: role.data, ...(name === undefined ? {} : { name }), ...(id === undefined ? {} : { id }) }, actorOf(options.by));
-    return describe(`created user ${issued.user.id} (${issued.user.email}, ${issued.user.role})`, issued, signInAt);
-  });
+  return role.data;
 }
 
 export async function resetPasswordCommand(user: string, options: { by?: string }): Promise<string> {
-  return withAccounts(async (db, signInAt) => {
-    const issued = await issueOneTimePassword(db, user, actorOf(options.by));
-    return describe(`reset the password of ${issued.user.id} (${issued.user.email}); their password sessions have ended`, issued, signInAt);
+  return withDb(async (db) => {
+    const operator = await cliOperator(db, options.by);
+    try {
+      const issued = await issueOneTimePassword(db, user, operator.actor);
+      return describe(`reset the password of ${issued.user.id} (${issued.user.email}); their password sessions have ended`, issued);
+    } catch (error) {
+      if (error instanceof AccountError) throw new CliError(error.message);
+      throw error;
+    }
   });
 }
 
-/** The audit actor: the person named with --by, else the operating-system account running the CLI. */
-function actorOf(by: string | undefined): string {
-  if (by !== undefined) {
-    if (!by.trim()) throw new CliError('--by: must name who is doing this');
-    return `user:${by.trim()}`;
-  }
-  try {
-    return `cli:${userInfo().username}`;
-  } catch {
-    // No passwd entry (some containers): still say it came from the CLI.
-    return 'cli:unknown';
-  }
+export async function setRoleCommand(user: string, role: string, options: { by?: string }): Promise<string> {
+  return withDb(async (db) => {
+    const after = await runUseCase({ db }, await cliOperator(db, options.by), changeRole, { id: user, role: roleOption(role) });
+    return `${after.id} is now ${after.role}`;
+  });
 }
 
-function describe(headline: string, issued: IssuedPassword, signInAt: string): string {
+export async function disableUserCommand(user: string, options: { reason: string; by?: string }): Promise<string> {
+  return withDb(async (db) => {
+    const result = await runUseCase({ db }, await cliOperator(db, options.by), disableUser, { id: user, reason: options.reason });
+    return result.changed ? `disabled ${result.userId}; revoked ${result.revokedKeys} key(s); their sessions have ended` : `${result.userId} was already disabled`;
+  });
+}
+
+export async function listUsersCommand(): Promise<string> {
+  return withDb(async (db) => {
+    const users = await listUsers(db);
+    if (users.length === 0) return 'no users';
+    return formatTable(['id', 'email', 'name', 'role', 'state'], users.map((u) => [u.id, u.email, u.name, u.role, u.disabledAt ? `disabled ${u.disabledAt.toISOString()}` : 'active']));
+  });
+}
+
+function describe(headline: string, issued: IssuedPassword): string {
+  const env = loadAccountsEnv();
+  const signInAt = env.AIRLOCK_PUBLIC_URL ? `at ${new URL('/sign-in', env.AIRLOCK_PUBLIC_URL).href}` : 'on the console’s sign-in page';
   return [
     headline,
     `one-time password: ${issued.oneTimePassword}`,
     `Shown only once; only its hash is stored. ${issued.user.email} signs in with it ${signInAt} and must then choose their own password.`,
   ].join('\n');
-}
-
-async function withAccounts(work: (db: ReturnType<typeof createDb>, signInAt: string) => Promise<string>): Promise<string> {
-  const env = loadAccountsEnv();
-  const db = createDb(env.DATABASE_URL, { poolSize: 2 });
-  try {
-    return await work(db, env.AIRLOCK_PUBLIC_URL ? `at ${new URL('/sign-in', env.AIRLOCK_PUBLIC_URL).href}` : 'on the console’s sign-in page');
-  } catch (error) {
-    if (error instanceof AccountError) throw new CliError(cliMessage(error));
-    throw error;
-  } finally {
-    await db.close();
-  }
-}
-
-/** Field paths become the options a person typed: `--email: must be an email address`. */
-function cliMessage(error: AccountError): string {
-  if (error.kind !== 'invalid' || error.issues.some((issue) => !OPTION_OF_FIELD[issue.path])) return error.message;
-  return error.issues.map((issue) => `${OPTION_OF_FIELD[issue.path]}: ${issue.message}`).join('; ');
 }

@@ -1,7 +1,9 @@
-import { decideAction, DecisionRejectedError, InvalidRequestError } from '@airlock/core/gateway';
+import { roleAtLeast, type Role } from '@airlock/core';
+import { DecisionRejectedError, InvalidRequestError } from '@airlock/core/gateway';
 import { appendAudit, type Db } from '@airlock/db';
+import { approveAndRemember, decide, OpsError, operatorForUser } from '@airlock/ops';
 import type { Logger, webApi } from '@slack/bolt';
-import { WorkflowNotFoundError, WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { DecisionRef } from './blocks/ids.js';
 import type { SlackDirectory } from './users.js';
 
@@ -38,31 +40,71 @@ export interface SlackDecision {
  * this only establishes who is clicking.
  */
 export async function decideFromSlack(deps: ListenerDeps, slack: webApi.WebClient, input: SlackDecision): Promise<void> {
-  const approverId = await identifyOrRefuse(deps, slack, input);
+  const approverId = await identifyDeciderOrRefuse(deps, slack, input);
   if (!approverId) return;
   try {
-    await deps.temporal.withDeadline(Date.now() + deps.decisionWaitMs, () =>
-      decideAction(deps.temporal, input.ref.actionId, {
-        approverId,
-        decision: input.decision,
-        channel: 'slack',
-        argsHash: input.ref.argsHash,
-        ...(input.comment ? { comment: input.comment } : {}),
-        ...(input.feedback ? { feedback: input.feedback } : {}),
-      }),
+    // The one decision use case every channel calls; the link or verified email said who is clicking.
+    const operator = await operatorForUser(deps.db, approverId, 'slack');
+    await decide({ db: deps.db, temporal: deps.temporal, waitMs: deps.decisionWaitMs }, operator, {
+      actionId: input.ref.actionId,
+      decision: input.decision,
+      argsHash: input.ref.argsHash,
+      ...(input.comment ? { comment: input.comment } : {}),
+      ...(input.feedback ? { feedback: input.feedback } : {}),
+    });
+  } catch (error) {
+    await answerFailure(deps, slack, input, approverId, error);
+  }
+}
+
+/** What an approver chose in the approve-and-remember modal. */
+export interface SlackRemember {
+  bounds: { arg: string; kind: string; value?: string }[];
+  maxUses: number;
+  validForHours: number;
+  reason?: string;
+}
+
+/**
+ * Approves and remembers from Slack through the one use case: a grant that would
+ * be refused is refused before deciding, and a refused decision grants nothing;
+ * either way only the clicker is told why (and the refusal is audited).
+ */
+export async function rememberFromSlack(deps: ListenerDeps, slack: webApi.WebClient, input: SlackDecision, remember: SlackRemember): Promise<void> {
+  const approverId = await identifyDeciderOrRefuse(deps, slack, input);
+  if (!approverId) return;
+  try {
+    const operator = await operatorForUser(deps.db, approverId, 'slack');
+    const { standingApproval } = await approveAndRemember({ db: deps.db, temporal: deps.temporal, waitMs: deps.decisionWaitMs }, operator, {
+      actionId: input.ref.actionId,
+      argsHash: input.ref.argsHash,
+      ...remember,
+    });
+    const until = Math.floor(standingApproval.validUntil.getTime() / 1000);
+    await tell(
+      slack,
+      input,
+      `:white_check_mark: Approved and remembered: up to ${standingApproval.maxUses} more \`${standingApproval.tool}\` requests by ${standingApproval.agentId} where \`${standingApproval.condition}\` run without waiting until <!date^${until}^{date_short_pretty} {time}|${standingApproval.validUntil.toISOString()}> (standing approval ${standingApproval.id}).`,
     );
   } catch (error) {
-    if (error instanceof DecisionRejectedError || error instanceof InvalidRequestError) {
-      await refuse(deps, slack, input, error instanceof InvalidRequestError ? error.issues : error.message, approverId);
-    } else if (error instanceof WorkflowNotFoundError) {
-      await refuse(deps, slack, input, 'Airlock does not know this action', approverId);
-    } else if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
-      // Not a refusal: the decision may still be applied once a worker runs.
-      await tell(slack, input, `:hourglass: No worker confirmed your decision within ${Math.round(deps.decisionWaitMs / 1000)} s. It may still be applied: check the message before deciding again.`);
-    } else {
-      deps.logger.error(`recording a decision on ${input.ref.actionId} failed: ${error instanceof Error ? error.message : String(error)}`);
-      await tell(slack, input, ':warning: Airlock could not record your decision because of an internal error. Try again, or decide in the console.');
-    }
+    await answerFailure(deps, slack, input, approverId, error);
+  }
+}
+
+/** Tells the clicker why their decision was not recorded; refusals are audited, internal errors logged. */
+async function answerFailure(deps: ListenerDeps, slack: webApi.WebClient, input: SlackDecision, approverId: string, error: unknown): Promise<void> {
+  if (error instanceof OpsError && error.code === 'unavailable') {
+    // Not a refusal: the decision may still be applied once a worker runs.
+    await tell(slack, input, `:hourglass: No worker confirmed your decision within ${Math.round(deps.decisionWaitMs / 1000)} s. It may still be applied: check the message before deciding again.`);
+  } else if (error instanceof OpsError) {
+    await refuse(deps, slack, input, error.message, approverId);
+  } else if (error instanceof DecisionRejectedError || error instanceof InvalidRequestError) {
+    await refuse(deps, slack, input, error instanceof InvalidRequestError ? error.issues : error.message, approverId);
+  } else if (error instanceof WorkflowNotFoundError) {
+    await refuse(deps, slack, input, 'Airlock does not know this action', approverId);
+  } else {
+    deps.logger.error(`recording a decision on ${input.ref.actionId} failed: ${error instanceof Error ? error.message : String(error)}`);
+    await tell(slack, input, ':warning: Airlock could not record your decision because of an internal error. Try again, or decide in the console.');
   }
 }
 
@@ -72,6 +114,28 @@ export async function identifyOrRefuse(deps: ListenerDeps, slack: webApi.WebClie
   if (identity.ok) return identity.user.id;
   await refuse(deps, slack, input, identity.reason);
   return undefined;
+}
+
+/**
+ * The clicker's Airlock user id when their role may decide this approval round;
+ * otherwise refused at the click (ephemeral + audit) naming the role it needs,
+ * before any modal opens. Groups, quorum and separation of duties stay the
+ * workflow's to judge.
+ */
+export async function identifyDeciderOrRefuse(deps: ListenerDeps, slack: webApi.WebClient, input: SlackDecision): Promise<string | undefined> {
+  const approverId = await identifyOrRefuse(deps, slack, input);
+  if (!approverId) return undefined;
+  const [user, approval] = await Promise.all([
+    deps.db.prisma.user.findUnique({ where: { id: approverId }, select: { role: true } }),
+    deps.db.prisma.approval.findUnique({ where: { actionId_round: { actionId: input.ref.actionId, round: input.ref.round } }, select: { approverRole: true } }),
+  ]);
+  // Deciding anything takes at least the approver role; a round may ask for more (admin).
+  const required: Role = approval && roleAtLeast(approval.approverRole, 'approver') ? approval.approverRole : 'approver';
+  if (user && !roleAtLeast(user.role, required)) {
+    await refuse(deps, slack, input, `deciding this approval needs the ${required} role or higher, and your Airlock role is ${user.role}`, approverId);
+    return undefined;
+  }
+  return approverId;
 }
 
 async function refuse(deps: ListenerDeps, slack: webApi.WebClient, input: SlackDecision, reason: string, airlockUserId?: string): Promise<void> {

@@ -9,7 +9,7 @@ import { startObservability } from './launcher/observability.js';
 import { closeConnection, connectToTemporal, installTemporalRuntime } from './launcher/worker-runtime.js';
 import { startSupervisedWorker } from './launcher/supervised-worker.js';
 import { temporalConnectionSettings } from '@airlock/core/temporal';
-import { bundleWorkflows } from './worker.js';
+import { bundleWorkflows, loadWorkflowBundle } from './worker.js';
 
 // Worker only, for scale-out: run as many of these as needed against one external
 // Temporal (TEMPORAL_ADDRESS) and one database (DATABASE_URL, already migrated with
@@ -38,7 +38,7 @@ const ready = await lifecycle.run(async (signal) => {
       lifecycle.onStop('Temporal connection', () => closeConnection(connected));
       return connected;
     }),
-    bundleWorkflows({ tracing: observability.tracing !== undefined, logger }),
+    env.AIRLOCK_WORKFLOW_BUNDLE ? loadWorkflowBundle(env.AIRLOCK_WORKFLOW_BUNDLE) : bundleWorkflows({ tracing: observability.tracing !== undefined, logger }),
   ]);
   signal.throwIfAborted();
   await startSupervisedWorker({ lifecycle, connection, db, workflowBundle, env, observability });

@@ -2,10 +2,11 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { EnvError } from '@airlock/core/env';
+import { loadGatewayConfig, startHttpGateway } from '@airlock/mcp-gateway';
 import { startSlackApp } from '@airlock/slack';
 import { createLogger, resolveLogFormat, tracingClientInterceptors } from '@airlock/telemetry';
 import { inheritedEnvironment, readLauncherEnv, type LauncherEnv } from './env.js';
-import { CONSOLE_BUILD_COMMAND, consoleIsBuilt, consoleUrl, startConsole } from './launcher/console-app.js';
+import { buildConsole, consoleBuildNeeded, consoleUrl, startConsole } from './launcher/console-app.js';
 import { openMigratedDatabase, startDatabaseServer, type DatabaseServer } from './launcher/database.js';
 import { describeFirstStart, seedFirstStart } from './launcher/first-start.js';
 import { claimDataDir } from './launcher/instance-lock.js';
@@ -13,8 +14,8 @@ import { elapsed, Lifecycle } from './launcher/lifecycle.js';
 import { startObservability, type WorkerObservability } from './launcher/observability.js';
 import { maskDatabaseUrl, printPlain, table } from './launcher/output.js';
 import { describeExit, killAllManaged } from './launcher/processes.js';
-import { releaseEmbeddedPostgresSignalHooks } from './launcher/signals.js';
-import { resolveTemporalCli, startTemporalDevServer, type DevServer } from './launcher/temporal-dev-server.js';
+import { ensureTemporalCli } from './launcher/temporal-cli.js';
+import { startTemporalDevServer, type DevServer } from './launcher/temporal-dev-server.js';
 import { closeConnection, connectToTemporal, installTemporalRuntime } from './launcher/worker-runtime.js';
 import { persistentSecret } from './launcher/secrets.js';
 import { startSupervisedWorker } from './launcher/supervised-worker.js';
@@ -40,7 +41,6 @@ const lifecycle = new Lifecycle({
   },
 });
 lifecycle.handleSignals();
-releaseEmbeddedPostgresSignalHooks();
 installTemporalRuntime({ logger, metricsBind: env.TEMPORAL_METRICS_BIND });
 
 const ready = await lifecycle.run(startAirlock);
@@ -75,21 +75,31 @@ async function startAirlock(signal: AbortSignal): Promise<string[]> {
   logger.info(`Starting Airlock (data directory ${dataDir}, pid ${process.pid})`);
   const observability = await startObservability(env, logger, lifecycle);
 
-  // Before anything starts: a missing CLI is a set-up problem, not a start-up race.
-  const temporalCli = env.TEMPORAL_ADDRESS ? undefined : resolveTemporalCli(env.TEMPORAL_CLI_PATH, inherited.PATH);
+  // Before anything starts: a missing CLI is installed (once), or named with what it takes to install it.
+  const temporalCli = env.TEMPORAL_ADDRESS
+    ? undefined
+    : await ensureTemporalCli({ configured: env.TEMPORAL_CLI_PATH, env: inherited, log: (line) => logger.info(line) });
+  signal.throwIfAborted();
 
-  // The three slow, independent steps run side by side.
+  // The slow, independent steps run side by side; a failure of one stops the console build.
   const phaseBegun = performance.now();
-  const [temporalStarted, databaseStarted, bundled] = await Promise.allSettled([
-    temporalCli ? startEmbeddedTemporal(temporalCli, dataDir, signal) : Promise.resolve(undefined),
-    startDatabaseServer({ databaseUrl: env.DATABASE_URL, dataDir, port: env.AIRLOCK_EMBEDDED_PG_PORT, log: (line) => logger.info(line) }).then((server) => {
+  const stepFailed = new AbortController();
+  const failsTheBuild = <T>(started: Promise<T>): Promise<T> =>
+    started.catch((error: unknown) => {
+      stepFailed.abort();
+      throw error;
+    });
+  const [temporalStarted, databaseStarted, bundled, consoleBuilt] = await Promise.allSettled([
+    failsTheBuild(temporalCli ? startEmbeddedTemporal(temporalCli, dataDir, signal) : Promise.resolve(undefined)),
+    failsTheBuild(startDatabaseServer({ databaseUrl: env.DATABASE_URL, dataDir, port: env.AIRLOCK_EMBEDDED_PG_PORT, sharedDir: env.AIRLOCK_SHARED_DIR, log: (line) => logger.info(line) }).then((server) => {
       if (server.embedded) step('embedded PostgreSQL ready', phaseBegun);
       return server;
-    }),
-    bundleWorkflows({ tracing: observability.tracing !== undefined, logger }).then((bundle) => {
+    })),
+    failsTheBuild(bundleWorkflows({ tracing: observability.tracing !== undefined, logger }).then((bundle) => {
       step('workflows bundled', phaseBegun);
       return bundle;
-    }),
+    })),
+    buildConsoleIfNeeded(dataDir, AbortSignal.any([signal, stepFailed.signal])),
   ]);
   // Stopped in reverse: PostgreSQL last, after the Temporal dev server.
   if (databaseStarted.status === 'fulfilled') {
@@ -102,6 +112,7 @@ async function startAirlock(signal: AbortSignal): Promise<string[]> {
   valueOf(temporalStarted);
   const server = valueOf(databaseStarted);
   const workflowBundle = valueOf(bundled);
+  valueOf(consoleBuilt);
   signal.throwIfAborted();
 
   const migrateBegun = performance.now();
@@ -136,6 +147,7 @@ async function startAirlock(signal: AbortSignal): Promise<string[]> {
     logger,
   });
   if (slack) lifecycle.onStop('Slack app', () => slack.stop());
+  const mcpLine = await startMcpGatewayIfConfigured();
 
   return [
     '',
@@ -143,6 +155,7 @@ async function startAirlock(signal: AbortSignal): Promise<string[]> {
     ...table([
       ['console', consoleLine],
       ['Slack', slack ? (slack.url ?? 'Socket Mode') : 'not configured'],
+      ['MCP gateway', mcpLine],
       ['Temporal UI', devServer ? devServer.uiUrl : 'see your Temporal cluster (external)'],
       ['Temporal gRPC', `${settings.address}  (namespace ${env.TEMPORAL_NAMESPACE}, task queue ${env.TEMPORAL_TASK_QUEUE})`],
       ['metrics', metricsLine(observability)],
@@ -176,10 +189,6 @@ async function startEmbeddedTemporal(cli: string, dataDir: string, signal: Abort
 /** The console line of the summary: its URL, or why it is not running. */
 async function startConsoleIfWanted(dataDir: string, databaseUrl: string, temporalAddress: string, signal: AbortSignal): Promise<string> {
   if (env.AIRLOCK_CONSOLE === 'off') return 'off (AIRLOCK_CONSOLE=off)';
-  if (!consoleIsBuilt()) {
-    logger.warn(`the console is not built yet: run \`${CONSOLE_BUILD_COMMAND}\`, then start again`);
-    return `not built: run \`${CONSOLE_BUILD_COMMAND}\``;
-  }
   const begunAt = performance.now();
   const running = await startConsole({
     port: env.AIRLOCK_CONSOLE_PORT,
@@ -202,6 +211,32 @@ async function startConsoleIfWanted(dataDir: string, databaseUrl: string, tempor
   void running.process.exited.then((status) => lifecycle.fail(`the console exited unexpectedly (${describeExit(status)})`));
   step('console ready', begunAt);
   return running.url;
+}
+
+/** The MCP gateway over Streamable HTTP, when AIRLOCK_MCP_CONFIG names its config; it calls this console's REST API. */
+async function startMcpGatewayIfConfigured(): Promise<string> {
+  if (!env.AIRLOCK_MCP_CONFIG) return 'not configured (set AIRLOCK_MCP_CONFIG)';
+  const config = loadGatewayConfig(env.AIRLOCK_MCP_CONFIG);
+  const ownConsole = env.AIRLOCK_CONSOLE === 'on' ? consoleUrl(env.AIRLOCK_CONSOLE_PORT) : undefined;
+  const airlockUrl = env.AIRLOCK_URL ?? config.airlock.url ?? ownConsole;
+  // The gateway speaks to Airlock's REST API only: without a console here, it must be told where one is.
+  if (!airlockUrl) return 'not started: no console here; set AIRLOCK_URL or airlock.url in the config';
+  const begunAt = performance.now();
+  const gateway = await startHttpGateway(config, { airlockUrl, log: (line) => logger.warn(line) });
+  lifecycle.onStop('MCP gateway', () => gateway.close());
+  step('MCP gateway ready', begunAt);
+  return `${gateway.url}  (${Object.keys(config.servers).join(', ')})`;
+}
+
+/** Builds the console when it has no build or one older than its sources, showing the build's progress. */
+async function buildConsoleIfNeeded(dataDir: string, signal: AbortSignal): Promise<void> {
+  if (env.AIRLOCK_CONSOLE === 'off') return;
+  const needed = await consoleBuildNeeded();
+  if (!needed) return;
+  const begunAt = performance.now();
+  logger.info(`building the console (${needed.reason}); this takes a minute or two`);
+  await buildConsole({ env: inherited, log: (line) => logger.info(line), logFile: path.join(dataDir, 'logs', 'console-build.log'), signal });
+  step('console built', begunAt);
 }
 
 function metricsLine(observability: WorkerObservability): string {

@@ -1,5 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { createActivities, defaultActivityDeps, type ActivityDeps, type PolicySource, type ToolDefinition } from '@airlock/activities';
+import { createActivities, defaultActivityDeps, type ActivityDeps, type KillPoint, type PolicySource, type ShadowPolicySource, type ToolDefinition } from '@airlock/activities';
 import { DEFAULT_POLICY_FILE, PolicyStore } from '@airlock/policy/files';
 import type { Db } from '@airlock/db';
 import type { Logger, Tracing } from '@airlock/telemetry';
@@ -35,6 +36,18 @@ export function bundleWorkflows(options: BundleOptions = {}): Promise<WorkflowBu
   });
 }
 
+/**
+ * A bundle written earlier by `bundleWorkflows` (as JSON): bundling costs seconds
+ * of CPU, so workers started over and over (crash tests, the soak) load one.
+ */
+export async function loadWorkflowBundle(file: string): Promise<WorkflowBundleWithSourceMap> {
+  const parsed: unknown = JSON.parse(await readFile(file, 'utf8'));
+  if (typeof parsed !== 'object' || parsed === null || typeof (parsed as { code?: unknown }).code !== 'string') {
+    throw new Error(`AIRLOCK_WORKFLOW_BUNDLE ${file}: not a workflow bundle (a JSON object with "code")`);
+  }
+  return parsed as WorkflowBundleWithSourceMap;
+}
+
 /** Only the bundler's warnings and errors: its progress lines are noise at every start. */
 function quietBundlerLogger(logger: Logger | undefined) {
   return {
@@ -56,8 +69,12 @@ export interface AirlockWorkerOptions {
   deps?: ActivityDeps;
   /** The active policy; defaults to the bundled default policy file. */
   policy?: PolicySource;
+  /** Shadow mode: the candidate policy assessed beside the live one (ignored when `deps` is given). */
+  shadow?: ShadowPolicySource;
   /** Tools beyond the demo pack (e.g. the built-in shell/http/sql/fs tools). */
   tools?: readonly ToolDefinition[];
+  /** Crash tests only: SIGKILL this process when an activity reaches this step (AIRLOCK_TEST_KILL_POINT). */
+  killPoint?: KillPoint;
   identity?: string;
   /** Must match the clients' (e.g. the payload encryption codec). */
   dataConverter?: DataConverter;
@@ -78,7 +95,7 @@ export function createAirlockWorker(options: AirlockWorkerOptions): Promise<Work
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     workflowBundle: options.workflowBundle,
-    activities: createActivities(options.deps ?? defaultActivityDeps(options.db, options.policy ?? new PolicyStore(DEFAULT_POLICY_FILE), options.tools)),
+    activities: createActivities(withKillPoint(options.deps ?? withShadow(defaultActivityDeps(options.db, options.policy ?? new PolicyStore(DEFAULT_POLICY_FILE), options.tools), options.shadow), options.killPoint)),
     ...(options.identity ? { identity: options.identity } : {}),
     dataConverter: { ...options.dataConverter, failureConverterPath },
     ...(options.tracing ? tracingWorkerOptions(options.tracing) : {}),
@@ -86,4 +103,21 @@ export function createAirlockWorker(options: AirlockWorkerOptions): Promise<Work
     // In-flight tools get time to finish (and record their result) before a shutdown cancels them.
     shutdownGraceTime: '10 seconds',
   });
+}
+
+/** The crash hook: the worker dies on the spot, as under `kill -9`, mid-step. */
+function withKillPoint(deps: ActivityDeps, point: KillPoint | undefined): ActivityDeps {
+  if (!point) return deps;
+  return {
+    ...deps,
+    killPoint: (reachedPoint) => {
+      if (reachedPoint !== point) return;
+      process.stderr.write(`airlock: kill point ${point} reached: SIGKILL\n`);
+      process.kill(process.pid, 'SIGKILL');
+    },
+  };
+}
+
+function withShadow(deps: ActivityDeps, shadow: ShadowPolicySource | undefined): ActivityDeps {
+  return shadow ? { ...deps, shadow } : deps;
 }

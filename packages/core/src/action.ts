@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkJsonLimits } from './json-limits.js';
 import { RiskTier, Role } from './risk.js';
 
 const Identifier = z
@@ -23,15 +24,24 @@ function fitsInPayload(args: Record<string, unknown>): boolean {
   return text !== undefined && new TextEncoder().encode(text).length <= MAX_ARGS_BYTES;
 }
 
+const ArgsRecord = z
+  .record(z.string(), z.unknown())
+  .refine(fitsInPayload, { message: `arguments must be JSON of at most ${MAX_ARGS_BYTES / 1024} KiB` })
+  .refine((args) => !jsonText(args)?.includes('\\u0000'), { message: 'arguments must not contain NUL characters (PostgreSQL cannot store them)' });
+
 /**
  * Tool arguments: a JSON object bounded well under Temporal's 2 MB payload limit
  * (a huge request is a clear 400, not a server error) and storable in PostgreSQL.
+ * The shape limits (depth, entries, string and key length, no `__proto__` /
+ * `constructor` / `prototype` keys) are checked on the value as sent, before the
+ * record parse (which would silently drop a `__proto__` key) or any recursive
+ * serialiser sees it; the issue names the field and the limit.
  */
-export const ToolArgs = z
-  .record(z.string(), z.unknown())
-  .refine(fitsInPayload, { message: 'arguments must be JSON of at most 256 KiB' })
-  .refine((args) => !jsonText(args)?.includes('\\u0000'), { message: 'arguments must not contain NUL characters (PostgreSQL cannot store them)' });
-
+export const ToolArgs = z.preprocess<unknown, typeof ArgsRecord, Record<string, unknown>>((value, ctx) => {
+  const problem = checkJsonLimits(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem.message, path: problem.path, input: value, continue: false });
+  return value;
+}, ArgsRecord);
 /** What an agent asks for. Validated at every entry point (SDK, REST). */
 export const ActionRequest = z.object({
   agentId: Identifier,
@@ -48,6 +58,13 @@ export const ActionRequest = z.object({
   requestedBy: Identifier.optional(),
   /** Signals the agent reports about itself (e.g. `confidence`); policies read them as `result`. */
   signals: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  /**
+   * Who runs the tool: the worker (default), or the agent itself (a gate-only
+   * action: Airlock authorizes, the agent runs it and reports the result).
+   */
+  execution: z.enum(['worker', 'agent']).optional(),
+  /** Gate-only actions: how long an authorization stays usable before it expires unreported. */
+  reportWithinMs: z.number().int().min(1_000).max(7 * 24 * 3_600_000).optional(),
 });
 export type ActionRequest = z.infer<typeof ActionRequest>;
 export type ActionRequestInput = z.input<typeof ActionRequest>;

@@ -1,8 +1,24 @@
+import canonicalize from 'canonicalize';
+
 /**
- * JSON with object keys sorted at every level, so equal values always give equal
- * bytes: the basis of argument hashes and the audit hash chain.
+ * RFC 8785 (JSON Canonicalization Scheme): keys sorted by UTF-16 code units at
+ * every level, ECMAScript number form, minimal string escapes. Equal values give
+ * equal bytes, in any language with a JCS implementation: the basis of argument
+ * hashes and of the audit chain (hash version 2). Faithful for every own key,
+ * `__proto__` included.
  */
 export function canonicalJson(value: unknown): string {
+  const text = canonicalize(value);
+  if (text === undefined) throw new TypeError('canonicalJson: the value has no JSON representation');
+  return text;
+}
+
+/**
+ * The canonical form before RFC 8785 (audit hash version 1), kept only so rows
+ * written with it stay verifiable. It loses a `__proto__` key (assigning it sets
+ * the prototype); for every other JSON value its bytes equal `canonicalJson`'s.
+ */
+export function legacyCanonicalJson(value: unknown): string {
   return JSON.stringify(sortKeys(value));
 }
 

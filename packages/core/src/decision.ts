@@ -8,6 +8,24 @@ export type Channel = z.infer<typeof Channel>;
 export const DecisionKind = z.enum(['approve', 'deny']);
 export type DecisionKind = z.infer<typeof DecisionKind>;
 
+/**
+ * Approve and remember: a standing approval the approver gives with this
+ * approval. The channel has run the grant's checks; the workflow's decision
+ * writer stores it with the decision, so it exists only once Temporal accepted
+ * the decision. The window starts at the decision's time.
+ */
+export const StandingApprovalDraft = z.object({
+  /** Chosen by the channel, so activity retries write the grant once and the caller can read it back. */
+  grantId: z.string().uuid(),
+  agentId: z.string().min(1),
+  tool: z.string().min(1),
+  condition: z.string().min(1).max(2000),
+  reason: z.string().min(1).max(2000),
+  validForHours: z.number().positive(),
+  maxUses: z.number().int().min(1),
+});
+export type StandingApprovalDraft = z.infer<typeof StandingApprovalDraft>;
+
 /** A human's decision as sent to the workflow's `decide` update. The approver is already authenticated by the channel. */
 export const ApprovalDecision = z.object({
   approverId: z.string().min(1),
@@ -20,7 +38,11 @@ export const ApprovalDecision = z.object({
   feedback: z.string().max(4000).optional(),
   /** Approve only: approve these arguments instead; they are re-classified and may need another round. */
   editedArgs: ToolArgs.optional(),
-}).refine((d) => !(d.editedArgs && d.decision !== 'approve'), { path: ['editedArgs'], message: 'only an approval can edit the arguments' });
+  /** Approve only, without edits: the standing approval remembered with this decision. */
+  standingApproval: StandingApprovalDraft.optional(),
+})
+  .refine((d) => !(d.editedArgs && d.decision !== 'approve'), { path: ['editedArgs'], message: 'only an approval can edit the arguments' })
+  .refine((d) => !(d.standingApproval && (d.decision !== 'approve' || d.editedArgs)), { path: ['standingApproval'], message: 'only a plain approval (no edits) can be remembered' });
 export type ApprovalDecision = z.infer<typeof ApprovalDecision>;
 
 export interface EligibleApprover {

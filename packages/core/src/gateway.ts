@@ -1,6 +1,8 @@
 import { WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
+import { DecisionRejectedError, IdempotencyConflictError, InvalidRequestError } from './client-errors.js';
 import { ActionRequest, type ActionOutcome, type GuardedActionInput } from './action.js';
+import { AGENT_RUN_WORKFLOW } from './agent-run.js';
 import { ApprovalDecision, type DecideResult } from './decision.js';
 import { formatZodError } from './errors.js';
 import { argsHash as hashArgs, deriveActionId } from './hashing.js';
@@ -13,22 +15,7 @@ import type { ActionStatusView } from './status.js';
  * the action's workflow. Node-only (`@airlock/core/gateway`); never imported by workflows.
  */
 
-export class InvalidRequestError extends Error {
-  override name = 'InvalidRequestError';
-  constructor(public readonly issues: string) {
-    super(`invalid request: ${issues}`);
-  }
-}
-
-/** The idempotency key was used before with different arguments or tool. */
-export class IdempotencyConflictError extends Error {
-  override name = 'IdempotencyConflictError';
-}
-
-/** The workflow refused a decision (validator or handler); `reason` is safe to show the person. */
-export class DecisionRejectedError extends Error {
-  override name = 'DecisionRejectedError';
-}
+export { InvalidRequestError, IdempotencyConflictError, DecisionRejectedError };
 
 export interface SubmittedAction {
   actionId: string;
@@ -47,14 +34,15 @@ export async function submitAction(client: Client, taskQueue: string, raw: unkno
   const workflowId = workflowIdForAction(actionId);
   const input: GuardedActionInput = { actionId, argsHash: hashArgs(request.args), request };
   try {
-    await client.workflow.start(GUARDED_ACTION_WORKFLOW, {
+    const agentRun = request.execution === 'agent';
+    await client.workflow.start(agentRun ? AGENT_RUN_WORKFLOW : GUARDED_ACTION_WORKFLOW, {
       workflowId,
       taskQueue,
       args: [input],
       // An id is used once, ever: a repeated idempotency key can never start a second run.
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       // Lets a repeated request be checked against the first without a worker (describe, not query).
-      memo: { tool: request.tool, argsHash: input.argsHash, agentId: request.agentId },
+      memo: { tool: request.tool, argsHash: input.argsHash, agentId: request.agentId, ...(agentRun ? { execution: 'agent' } : {}) },
     });
     return { actionId, workflowId, argsHash: input.argsHash, created: true };
   } catch (error) {
@@ -64,6 +52,9 @@ export async function submitAction(client: Client, taskQueue: string, raw: unkno
       throw new IdempotencyConflictError(
         `idempotency key "${request.idempotencyKey}" was already used by action ${actionId} with a different tool or arguments`,
       );
+    }
+    if ((memo.execution ?? 'worker') !== (request.execution ?? 'worker')) {
+      throw new IdempotencyConflictError(`idempotency key "${request.idempotencyKey}" was already used by action ${actionId} with another execution (worker or agent)`);
     }
     return { actionId, workflowId, argsHash: input.argsHash, created: false };
   }

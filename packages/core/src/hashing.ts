@@ -1,10 +1,11 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { canonicalJson } from './canonical-json.js';
 
 // Node-only helpers, exported as `@airlock/core/hashing` so workflow code never pulls in node:crypto.
 
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  // One-shot crypto.hash: about twice as fast as createHash for short inputs (audit verification hashes every row).
+  return hash('sha256', text, 'hex');
 }
 
 /** The hash an approval is bound to: any change to the arguments changes it. */

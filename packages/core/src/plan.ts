@@ -22,26 +22,20 @@ export const planSpec = defineToolSpec({
   args: PlanArgs,
 });
 
-export type PlanStepStatus =
-  | 'pending'
-  | 'running'
-  | 'succeeded'
-  | 'failed'
-  | 'compensating'
-  | 'compensated'
-  | 'irreversible'
-  | 'compensation_failed';
+export const PlanStepStatus = z.enum(['pending', 'running', 'succeeded', 'failed', 'compensating', 'compensated', 'irreversible', 'compensation_failed']);
+export type PlanStepStatus = z.infer<typeof PlanStepStatus>;
 
-/** A plan as approvers and agents see it: each step's classification and its rollback. */
-export interface PlanStepView {
-  tool: string;
-  description?: string;
-  decision: 'allow' | 'require_approval' | 'deny';
-  tier: string;
+/** A plan as approvers and agents see it: each step's classification and its rollback. A schema because `action.classified` rows carry it. */
+export const PlanStepView = z.object({
+  tool: z.string(),
+  description: z.string().optional(),
+  decision: z.enum(['allow', 'require_approval', 'deny']),
+  tier: z.string(),
   /** Whether the step has a compensation; irreversible steps are flagged before anyone approves. */
-  reversible: boolean;
-  status: PlanStepStatus;
-}
+  reversible: z.boolean(),
+  status: PlanStepStatus,
+});
+export type PlanStepView = z.infer<typeof PlanStepView>;
 
 /** A human's answer when a compensation keeps failing. */
 export const CompensationResolution = z.object({

@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import type { ActionOutcome, Classification } from './action.js';
+import type { Authorization } from './agent-run.js';
 import type { RecordedDecision } from './decision.js';
 import type { PlanStepView } from './plan.js';
 
@@ -11,6 +13,10 @@ export type ActionPhase =
   | 'awaiting_approval'
   | 'rechecking'
   | 'running'
+  /** Gate-only actions: authorized, waiting for the agent to run the tool and report. */
+  | 'awaiting_report'
+  /** Gate-only actions: a kill switch revoked the unreported authorization; a report is still recorded until it expires. */
+  | 'authorization_revoked'
   | 'compensating'
   | 'compensation_failed'
   | 'completing'
@@ -41,22 +47,25 @@ export interface ActionStatusView {
     escalationLevel: number;
     decisions: RecordedDecision[];
   };
+  /** Gate-only actions, once allowed: what the agent may run, and the hash of its report once made. */
+  authorization?: Authorization & { reportHash?: string };
   outcome?: ActionOutcome;
 }
 
-/** What an approver sees about money, per budget the action reserves against. */
-export interface BudgetImpactView {
-  budgetId: string;
-  scope: string;
-  target: string;
-  period: string;
-  currency: string;
-  limit: string;
-  approvalThreshold: string | null;
-  spent: string;
+/** What an approver sees about money, per budget the action reserves against. A schema because budget audit rows carry it. */
+export const BudgetImpactView = z.object({
+  budgetId: z.string(),
+  scope: z.string(),
+  target: z.string(),
+  period: z.string(),
+  currency: z.string(),
+  limit: z.string(),
+  approvalThreshold: z.string().nullable(),
+  spent: z.string(),
   /** Reserved in the period; includes this action when it holds a reservation. */
-  reserved: string;
-  thisAction: string;
+  reserved: z.string(),
+  thisAction: z.string(),
   /** spent + reserved, counting this action, is above the approval threshold. */
-  thresholdCrossed: boolean;
-}
+  thresholdCrossed: z.boolean(),
+});
+export type BudgetImpactView = z.infer<typeof BudgetImpactView>;

@@ -23,30 +23,42 @@ export interface VisitedText {
   isKey: boolean;
 }
 
+type WalkStep = { kind: 'visit'; value: unknown; path: string } | { kind: 'key'; path: string; text: string } | { kind: 'leave'; value: object };
+
 /**
  * Every string in `value` (and, with `keys`, every object key), depth first, with its path.
  * Cycles are cut: an object already on the current path is not entered again.
+ * Iterative (an explicit stack): arguments nested thousands of levels deep must not overflow the call stack.
  */
 export function* walkStrings(value: unknown, root: string, options: { keys?: boolean } = {}): Generator<VisitedText> {
-  yield* walk(value, root, options.keys ?? false, new Set());
-}
-
-function* walk(value: unknown, path: string, keys: boolean, ancestors: Set<object>): Generator<VisitedText> {
-  if (typeof value === 'string') {
-    yield { path, text: value, isKey: false };
-    return;
-  }
-  if (!Array.isArray(value) && !isPlainObject(value)) return;
-  if (ancestors.has(value)) return;
-  ancestors.add(value);
-  if (Array.isArray(value)) {
-    for (const [index, item] of value.entries()) yield* walk(item, childPath(path, index), keys, ancestors);
-  } else {
-    for (const [key, item] of Object.entries(value)) {
-      const itemPath = childPath(path, key);
-      if (keys) yield { path: itemPath, text: key, isKey: true };
-      yield* walk(item, itemPath, keys, ancestors);
+  const keys = options.keys ?? false;
+  const ancestors = new Set<object>();
+  const stack: WalkStep[] = [{ kind: 'visit', value, path: root }];
+  for (let step = stack.pop(); step !== undefined; step = stack.pop()) {
+    if (step.kind === 'leave') {
+      ancestors.delete(step.value);
+      continue;
+    }
+    if (step.kind === 'key') {
+      yield { path: step.path, text: step.text, isKey: true };
+      continue;
+    }
+    const node = step.value;
+    if (typeof node === 'string') {
+      yield { path: step.path, text: node, isKey: false };
+      continue;
+    }
+    if (!Array.isArray(node) && !isPlainObject(node)) continue;
+    if (ancestors.has(node)) continue;
+    ancestors.add(node);
+    stack.push({ kind: 'leave', value: node });
+    // Pushed in reverse, so they come off the stack in document order.
+    const entries: [string | number, unknown][] = Array.isArray(node) ? [...node.entries()] : Object.entries(node);
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const [key, item] = entries[i]!;
+      const itemPath = childPath(step.path, key);
+      stack.push({ kind: 'visit', value: item, path: itemPath });
+      if (keys && typeof key === 'string') stack.push({ kind: 'key', path: itemPath, text: key });
     }
   }
-  ancestors.delete(value);
 }

@@ -4,10 +4,13 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { createPolicyEnvironment, type PolicyContext } from './cel.js';
 import { PolicyError, type PolicyProblem } from './errors.js';
+import { fieldReads } from './field-reads.js';
 import { PolicyFile, type RateLimit, type Rule } from './schema.js';
 
 export interface CompiledRule extends Rule {
   matchesTool(tool: string): boolean;
+  /** The recorded fields `when` reads (field-reads.ts): what a backtest over redacted records must know. */
+  reads: string[];
   /** Evaluates `when`; throws on evaluation errors (the caller decides how to fail closed). */
   condition(ctx: PolicyContext): boolean;
 }
@@ -57,7 +60,7 @@ export function compilePolicy(text: string, source: string): CompiledPolicy {
   const problems: PolicyProblem[] = [];
   const rules = file.rules.map((rule, index): CompiledRule => {
     const condition = rule.when ? compileCondition(env, rule.when, `rules[${index}].when`, rule.id, problems) : () => true;
-    return { ...rule, matchesTool: toolMatcher(rule.tools), condition };
+    return { ...rule, matchesTool: toolMatcher(rule.tools), condition, reads: rule.when && problems.length === 0 ? fieldReads(rule.when) : [] };
   });
   if (problems.length > 0) throw new PolicyError(source, problems);
   return {

@@ -14,6 +14,13 @@ export interface PolicyInput {
   signals?: Record<string, unknown>;
 }
 
+const UNKNOWN_TOOL = 'unknown tool';
+
+/** Whether a recorded classification is the denial of a tool no worker had registered (no policy can change it). */
+export function isUnknownToolDenial(classification: Pick<Classification, 'decision' | 'reasons'>): boolean {
+  return classification.decision === 'deny' && classification.reasons[0]?.startsWith(`${UNKNOWN_TOOL} "`) === true;
+}
+
 const outcomeRank: Record<Outcome, number> = { allow: 0, allow_and_notify: 1, require_approval: 2, deny: 3 };
 const tierRank: Record<RiskTier, number> = { low: 0, medium: 1, high: 2, critical: 3 };
 
@@ -31,7 +38,7 @@ interface Match {
 export function evaluatePolicy(policy: CompiledPolicy, input: PolicyInput): Classification {
   const common = { policyVersion: policy.version };
   if (!input.toolKnown) {
-    return { decision: 'deny', tier: 'critical', reasons: [`unknown tool "${input.tool}": denied by default`], ...common, matchedRules: [] };
+    return { decision: 'deny', tier: 'critical', reasons: [`${UNKNOWN_TOOL} "${input.tool}": denied by default`], ...common, matchedRules: [] };
   }
   if (!toolMatcher(input.agent.allowedTools)(input.tool)) {
     return {
@@ -149,7 +156,8 @@ export function denyWith(decision: Classification, reason: string, tier: RiskTie
   return {
     decision: 'deny',
     tier: maxTier(decision.tier, tier),
-    reasons: [...decision.reasons, reason],
+    // The first denial's reason leads: the outcome's reason is the list joined, and must not open with why the policy allowed it.
+    reasons: decision.decision === 'deny' ? [...decision.reasons, reason] : [reason, ...decision.reasons],
     ...(decision.policyVersion ? { policyVersion: decision.policyVersion } : {}),
     ...(decision.matchedRules ? { matchedRules: decision.matchedRules } : {}),
   };

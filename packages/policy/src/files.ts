@@ -7,13 +7,18 @@ import { PolicyError } from './errors.js';
 export const DEFAULT_POLICY_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../policies/default.yaml');
 
 export function loadPolicyFile(file: string): CompiledPolicy {
+  return loadPolicyText(file).policy;
+}
+
+/** The compiled policy with the exact text it was compiled from (its version is that text's hash). */
+export function loadPolicyText(file: string): { policy: CompiledPolicy; text: string } {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     throw new PolicyError(file, [{ path: '(file)', message: error instanceof Error ? error.message : String(error) }]);
   }
-  return compilePolicy(text, file);
+  return { policy: compilePolicy(text, file), text };
 }
 
 /**
@@ -22,21 +27,24 @@ export function loadPolicyFile(file: string): CompiledPolicy {
  */
 export class PolicyStore {
   private active: CompiledPolicy;
+  private activeText: string;
 
-  constructor(
-    private readonly file: string,
-    initial?: CompiledPolicy,
-  ) {
-    this.active = initial ?? loadPolicyFile(file);
+  constructor(private readonly file: string) {
+    ({ policy: this.active, text: this.activeText } = loadPolicyText(file));
   }
 
   current(): CompiledPolicy {
     return this.active;
   }
 
+  /** The text the active policy was compiled from (what the worker reports to the console). */
+  currentText(): string {
+    return this.activeText;
+  }
+
   reload(): { ok: true; version: string } | { ok: false; error: PolicyError; activeVersion: string } {
     try {
-      this.active = loadPolicyFile(this.file);
+      ({ policy: this.active, text: this.activeText } = loadPolicyText(this.file));
       return { ok: true, version: this.active.version };
     } catch (error) {
       if (!(error instanceof PolicyError)) throw error;

@@ -1,64 +1,45 @@
-import { Client, Connection, type ClientInterceptors, type ConnectionOptions } from '@temporalio/client';
-import type { DataConverter } from '@temporalio/common';
-import { DEFAULT_TASK_QUEUE, PLAN_TOOL, type ActionOutcome, type ActionRequestInput, type ActionStatusView, type PlanStep } from '@airlock/core';
-import { actionHandle, awaitOutcome, getActionStatus, submitAction } from '@airlock/core/gateway';
+import { ActionRequest, InvalidRequestError, PLAN_TOOL, formatZodError, type ActionOutcome, type ActionRequestInput, type ActionStatusView } from '@airlock/core/portable';
+import { readAuthorization, sendReport, submitAuthorization, type AgentRunReport, type AuthorizationRequest, type AuthorizationState, type SubmittedAuthorization } from './gate.js';
+import type { ActionHandle, AirlockClient, PlanRequest, ToolCallOptions } from './handle.js';
+import { RestTransport, isTransient } from './rest-transport.js';
 
 export interface ConnectOptions {
-  /** Temporal frontend, e.g. `localhost:7233` or `<ns>.<acct>.tmprl.cloud:7233`. */
-  address?: string;
-  namespace?: string;
-  taskQueue?: string;
-  /** Temporal Cloud API key (implies TLS). */
-  apiKey?: string;
-  tls?: ConnectionOptions['tls'];
-  /** Reuse an existing connection instead of opening one (it is then not closed by `close()`). */
-  connection?: Connection;
-  /** Must match the workers', e.g. `dataConverterFor(parseKeyring(...))` from `@airlock/codec` for encrypted payloads. */
-  dataConverter?: DataConverter;
-  /**
-   * Temporal client interceptors, e.g. `tracingClientInterceptors(await startTracing(...))` from
-   * `@airlock/telemetry`: the agent's span then parents the workflow's and the tool run's.
-   */
-  interceptors?: ClientInterceptors;
+  /** The console's base URL, e.g. `http://localhost:3000`. */
+  url: string;
+  /** The agent's API key (`alk_…`): it decides which agent acts; nothing else is needed. */
+  apiKey: string;
+  /** How long each outcome long poll waits on the server (default 20 s, at most 30 s). */
+  pollWaitMs?: number;
+  /** Another fetch (proxy, tests); default the global one. */
+  fetch?: typeof fetch;
 }
 
-/** A submitted action: poll it, wait for it, or cancel it. */
-export interface ActionHandle {
-  actionId: string;
-  /** False when the idempotency key matched an earlier action: no second run happens. */
-  created: boolean;
-  status(): Promise<ActionStatusView>;
-  result(): Promise<ActionOutcome>;
-  cancel(): Promise<void>;
-}
-
-type ToolCallOptions = Pick<ActionRequestInput, 'rationale' | 'idempotencyKey' | 'requestedBy'>;
+// Sent with each request: the server refuses it when the key belongs to another agent.
+const AGENT_HEADER = 'airlock-agent-id';
+const MAX_RETRY_DELAY_MS = 5_000;
 
 /**
- * The agent-side client. Every call goes through the same gateway as REST and the
- * console: validated, idempotent by key, durable in Temporal.
+ * The agent-side client over the REST API, authenticated by the agent's key: no
+ * Temporal credentials, no payload keys. The same gate as every other channel:
+ * validated, idempotent by key, durable. Trusted in-cluster services may talk to
+ * Temporal directly instead (`@airlock/sdk/temporal`).
  */
-export class Airlock {
-  private constructor(
-    private readonly client: Client,
-    private readonly taskQueue: string,
-    private readonly ownedConnection: Connection | undefined,
-  ) {}
+export class Airlock implements AirlockClient {
+  private readonly pollWaitMs: number;
 
-  static async connect(options: ConnectOptions = {}): Promise<Airlock> {
-    const connection =
-      options.connection ??
-      (await Connection.connect({
-        address: options.address ?? 'localhost:7233',
-        ...(options.apiKey ? { apiKey: options.apiKey, tls: options.tls ?? true } : options.tls ? { tls: options.tls } : {}),
-      }));
-    const client = new Client({
-      connection,
-      namespace: options.namespace ?? 'default',
-      ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
-      ...(options.interceptors ? { interceptors: options.interceptors } : {}),
-    });
-    return new Airlock(client, options.taskQueue ?? DEFAULT_TASK_QUEUE, options.connection ? undefined : connection);
+  private constructor(
+    private readonly transport: RestTransport,
+    options: ConnectOptions,
+  ) {
+    this.pollWaitMs = Math.min(Math.max(options.pollWaitMs ?? 20_000, 0), 30_000);
+  }
+
+  /** Opens nothing yet (HTTP is per call); async so both clients connect alike. */
+  static connect(options: ConnectOptions): Promise<Airlock> {
+    if (!/^https?:\/\//.test(options.url)) return Promise.reject(new InvalidRequestError(`url: must be an http(s) URL, got "${options.url}"`));
+    if (!options.apiKey) return Promise.reject(new InvalidRequestError('apiKey: the agent API key is required'));
+    const transport = new RestTransport({ url: options.url, apiKey: options.apiKey, fetch: options.fetch ?? globalThis.fetch.bind(globalThis) });
+    return Promise.resolve(new Airlock(transport, options));
   }
 
   /** Submits and waits for the outcome: executed, denied (with feedback for the model), expired, failed or cancelled. */
@@ -70,24 +51,32 @@ export class Airlock {
    * Submits a multi-step plan: approvers see every step and its rollback, one
    * approval covers it, and a failing step rolls back the completed ones in reverse.
    */
-  async runPlan(request: Omit<ActionRequestInput, 'tool' | 'args'> & { steps: PlanStep[] }): Promise<ActionOutcome> {
+  async runPlan(request: PlanRequest): Promise<ActionOutcome> {
     const { steps, ...rest } = request;
     return this.run({ ...rest, tool: PLAN_TOOL, args: { steps } });
   }
 
   /** Submits without waiting; the handle survives process restarts via `action(actionId)`. */
   async start(request: ActionRequestInput): Promise<ActionHandle> {
-    const submitted = await submitAction(this.client, this.taskQueue, request);
-    return { ...this.action(submitted.actionId), created: submitted.created };
+    // Checked here too, so bad input fails alike in both modes and before any network call.
+    const parsed = ActionRequest.safeParse(request);
+    if (!parsed.success) throw new InvalidRequestError(formatZodError(parsed.error));
+    const { agentId, ...body } = parsed.data;
+    const { body: submitted } = await this.transport.call('POST', '/api/v1/actions', { body, headers: { [AGENT_HEADER]: agentId } });
+    const { actionId, created } = submitted as { actionId: string; created: boolean };
+    return { ...this.action(actionId), created };
   }
 
   action(actionId: string): ActionHandle {
+    const path = `/api/v1/actions/${encodeURIComponent(actionId)}`;
     return {
       actionId,
       created: false,
-      status: () => getActionStatus(this.client, actionId),
-      result: () => awaitOutcome(this.client, actionId),
-      cancel: () => actionHandle(this.client, actionId).cancel().then(() => undefined),
+      status: async () => (await this.transport.call('GET', `${path}/status`)).body as ActionStatusView,
+      result: () => this.awaitOutcome(path),
+      cancel: async () => {
+        await this.transport.call('POST', `${path}/cancel`);
+      },
     };
   }
 
@@ -99,7 +88,73 @@ export class Airlock {
     return (args: Args, options: ToolCallOptions): Promise<ActionOutcome> => this.run({ agentId, tool, args, ...options });
   }
 
-  async close(): Promise<void> {
-    await this.ownedConnection?.close();
+  /**
+   * A gate-only action: Airlock decides (policy, budgets, approvals, audit) and the
+   * agent runs the tool itself, then reports. Idempotent by key: asking again
+   * returns the same action. Agent frameworks' approval hooks build on this.
+   */
+  authorize(request: AuthorizationRequest): Promise<SubmittedAuthorization> {
+    return submitAuthorization(this.transport, request);
+  }
+
+  /** Where a gate-only action stands, waiting up to `waitMs` for a decision: authorized, pending, or its outcome. */
+  authorization(actionId: string, waitMs = 0): Promise<AuthorizationState> {
+    return readAuthorization(this.transport, actionId, waitMs);
+  }
+
+  /**
+   * What an approval hook needs: waits through classification (no person is
+   * involved yet), then up to `waitMs` for a person. Answers authorized, the
+   * outcome, or pending in phase `awaiting_approval`: never pending for a call
+   * the policy would allow on its own, however slow the server is.
+   */
+  async checkAuthorization(actionId: string, waitMs: number): Promise<AuthorizationState> {
+    for (;;) {
+      const state = await this.authorization(actionId, waitMs);
+      if (state.status !== 'pending' || state.phase === 'awaiting_approval') return state;
+      if (waitMs < 100) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  /** Waits (long polls, riding out restarts and blips) until the gate-only action is authorized or ended. */
+  async awaitAuthorization(actionId: string): Promise<Exclude<AuthorizationState, { status: 'pending' }>> {
+    let retryDelayMs = 250;
+    for (;;) {
+      try {
+        const state = await this.authorization(actionId, this.pollWaitMs);
+        retryDelayMs = 250;
+        if (state.status !== 'pending') return state;
+      } catch (error) {
+        if (!isTransient(error)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, retryDelayMs));
+        retryDelayMs = Math.min(retryDelayMs * 2, MAX_RETRY_DELAY_MS);
+      }
+    }
+  }
+
+  /** Reports the agent's own run of an authorized action (with exactly the authorized arguments); answers with the outcome. */
+  report(actionId: string, report: AgentRunReport): Promise<ActionOutcome> {
+    return sendReport(this.transport, actionId, report);
+  }
+
+  /** Nothing to close over HTTP; kept so both clients are used alike. */
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** Long-polls the outcome; waits as long as the action does, riding out console restarts and network blips. */
+  private async awaitOutcome(path: string): Promise<ActionOutcome> {
+    let retryDelayMs = 250;
+    for (;;) {
+      try {
+        const { status, body } = await this.transport.call('GET', `${path}/outcome?waitMs=${this.pollWaitMs}`);
+        retryDelayMs = 250;
+        if (status === 200) return body as ActionOutcome;
+      } catch (error) {
+        if (!isTransient(error)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, retryDelayMs));
+        retryDelayMs = Math.min(retryDelayMs * 2, MAX_RETRY_DELAY_MS);
+      }
+    }
   }
 }

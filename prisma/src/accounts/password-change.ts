@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { appendAudit, appendAuditIn } from '../audit.js';
+import { appendAudit, appendAuditIn } from '../audit/index.js';
 import type { Db } from '../client.js';
 import { inTransaction } from '../governance/transaction.js';
 import { NewPassword, parseAccountInput } from './account-input.js';

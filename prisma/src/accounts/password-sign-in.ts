@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sha256Hex } from '@airlock/core/hashing';
-import { appendAudit } from '../audit.js';
+import { appendAudit } from '../audit/index.js';
 import { consumeRateLimit } from '../governance/rate-limits.js';
 import type { Db } from '../client.js';
 import { DECOY_PASSWORD_HASH, verifyPassword } from './password-hash.js';
@@ -46,10 +46,10 @@ export async function signInWithPassword(db: Db, email: string, password: string
   }
   const user = await db.prisma.user.findFirst({
     where: { email: { equals: email.trim(), mode: 'insensitive' } },
-    select: { id: true, name: true, passwordHash: true, passwordMustChange: true, passwordChangedAt: true },
+    select: { id: true, name: true, passwordHash: true, passwordMustChange: true, passwordChangedAt: true, disabledAt: true },
   });
   const matches = await verifyPassword(user?.passwordHash ?? DECOY_PASSWORD_HASH, password);
-  if (user?.passwordHash && matches) {
+  if (user?.passwordHash && matches && !user.disabledAt) {
     await appendAudit(db, {
       eventKey: `user:${user.id}:signed_in:${randomUUID()}`,
       type: 'user.signed_in',
@@ -58,7 +58,7 @@ export async function signInWithPassword(db: Db, email: string, password: string
     });
     return { ok: true, userId: user.id, name: user.name, mustChangePassword: user.passwordMustChange, passwordChangedAt: user.passwordChangedAt?.getTime() ?? 0 };
   }
-  const reason = !user ? 'unknown_email' : user.passwordHash ? 'wrong_password' : 'no_password';
+  const reason = !user ? 'unknown_email' : user.disabledAt ? 'disabled' : user.passwordHash ? 'wrong_password' : 'no_password';
   await appendAudit(db, {
     eventKey: `sign-in:failed:${randomUUID()}`,
     type: 'user.sign_in_failed',

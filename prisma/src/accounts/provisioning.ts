@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Role } from '@airlock/core';
 import type pg from 'pg';
-import { appendAuditIn } from '../audit.js';
+import type { z } from 'zod';
+import { appendAuditIn } from '../audit/index.js';
 import type { Db } from '../client.js';
 import { inTransaction, lockName, sqlState } from '../governance/transaction.js';
 import { AccountError, NewLocalUser, parseAccountInput } from './account-input.js';
@@ -31,24 +32,33 @@ export async function createLocalUser(db: Db, raw: NewLocalUser, actor: string):
   // Hashed before the transaction opens: argon2 is deliberately slow, and locks should be short.
   const passwordHash = await hashPassword(oneTimePassword);
   return inTransaction(db, async (client) => {
-    await lockName(client, 'user-email', input.email);
-    const clash = await client.query<{ id: string }>('SELECT id FROM users WHERE lower(email) = $1', [input.email]);
-    if (clash.rows[0]) throw new AccountError('conflict', `a user with email ${input.email} already exists (id ${clash.rows[0].id})`, [{ path: 'email', message: 'is taken' }]);
-    const id = input.id ?? (await freeUserId(client, input.email));
-    const name = input.name ?? input.email.slice(0, input.email.indexOf('@'));
-    try {
-      await client.query(
-        `INSERT INTO users (id, email, name, role, password_hash, password_must_change, password_changed_at)
-         VALUES ($1, $2, $3, $4::"Role", $5, true, now())`,
-        [id, input.email, name, input.role, passwordHash],
-      );
-    } catch (error) {
-      if (sqlState(error) === '23505') throw new AccountError('conflict', `user id "${id}" is taken`, [{ path: 'id', message: 'is taken' }]);
-      throw error;
-    }
-    await appendAuditIn(client, { eventKey: `user:${id}:created:${randomUUID()}`, type: 'user.created', actor, payload: { userId: id, role: input.role, oneTimePassword: true } });
-    return { user: { id, email: input.email, name, role: input.role }, oneTimePassword };
+    const user = await insertLocalUser(client, input, passwordHash);
+    await appendAuditIn(client, { eventKey: `user:${user.id}:created:${randomUUID()}`, type: 'user.created', actor, payload: { userId: user.id, role: input.role, oneTimePassword: true } });
+    return { user, oneTimePassword };
   });
+}
+
+/**
+ * Inserts a user whose password (already hashed) must be changed at first sign-in,
+ * inside the caller's transaction (which appends the audit row). `input` is parsed NewLocalUser.
+ */
+export async function insertLocalUser(client: pg.PoolClient, input: z.output<typeof NewLocalUser>, passwordHash: string): Promise<IssuedPassword['user']> {
+  await lockName(client, 'user-email', input.email);
+  const clash = await client.query<{ id: string }>('SELECT id FROM users WHERE lower(email) = $1', [input.email]);
+  if (clash.rows[0]) throw new AccountError('conflict', `a user with email ${input.email} already exists (id ${clash.rows[0].id})`, [{ path: 'email', message: 'is taken' }]);
+  const id = input.id ?? (await freeUserId(client, input.email));
+  const name = input.name ?? input.email.slice(0, input.email.indexOf('@'));
+  try {
+    await client.query(
+      `INSERT INTO users (id, email, name, role, password_hash, password_must_change, password_changed_at)
+       VALUES ($1, $2, $3, $4::"Role", $5, true, now())`,
+      [id, input.email, name, input.role, passwordHash],
+    );
+  } catch (error) {
+    if (sqlState(error) === '23505') throw new AccountError('conflict', `user id "${id}" is taken`, [{ path: 'id', message: 'is taken' }]);
+    throw error;
+  }
+  return { id, email: input.email, name, role: input.role };
 }
 
 /**

@@ -56,7 +56,8 @@ export class BudgetExistsError extends Error {
   }
 }
 
-interface BudgetRow {
+/** A budgets row as PostgreSQL returns it (snake_case), for every layer that selects budget columns. */
+export interface BudgetRow {
   id: string;
   scope: GovernanceScope;
   target: string;
@@ -69,7 +70,7 @@ interface BudgetRow {
 
 const BUDGET_COLUMNS = 'b.id, b.scope, b.target, b.period, b.currency, b.limit_amount, b.approval_threshold, b.created_at';
 
-function toBudget(row: BudgetRow): Budget {
+export function toBudget(row: BudgetRow): Budget {
   return {
     id: row.id,
     scope: row.scope,

@@ -1,11 +1,13 @@
 // Governance: budgets, rate limits, standing approvals and kill switches — the data layer the policy and workflow layers call.
 export { GovernanceScope, ScopedTarget, TENANT_TARGET } from './scope.js';
 export { BudgetPeriod, periodStartOf } from './periods.js';
-export { Currency } from './money.js';
-export { createBudget, listBudgets, NewBudget, BudgetFilter, BudgetExistsError, type Budget, type BudgetWithUsage } from './budgets.js';
+export { Currency, PositiveMoneyAmount, centsIfValid } from './money.js';
+export { createBudget, listBudgets, toBudget, NewBudget, BudgetFilter, BudgetExistsError, type Budget, type BudgetRow, type BudgetWithUsage } from './budgets.js';
 export {
   reserveBudget,
   reserveBudgetIn,
+  reserveBudgetsAddedSince,
+  type TopUpResult,
   BudgetReservationRequest,
   ReservationReleasedError,
   type BudgetImpact,
@@ -22,6 +24,13 @@ export {
   consumeStandingApproval,
   consumeStandingApprovalIn,
   usableGrantsIn,
+  insertStandingApprovalIn,
+  grantedAuditPayload,
+  grantValidUntil,
+  toStandingApproval,
+  GRANT_COLUMNS,
+  type NewStandingApprovalRow,
+  type StandingApprovalSqlRow,
   type UsableGrant,
   StandingApprovalGrant,
   StandingApprovalRevocation,
@@ -38,6 +47,10 @@ export {
   type Requester,
   listSuspensions,
   actionsAffectedBy,
+  actionsWithStartedRuns,
+  holdStartGate,
+  closeStartGate,
+  suspensionIn,
   SuspendRequest,
   ResumeRequest,
   AgentIdentity,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
 import { z } from 'zod';
 import type { KillSwitch } from '../../generated/client.js';
 import type { Db } from '../client.js';
@@ -117,7 +118,7 @@ export async function actionsAffectedBy(db: Db, input: ScopedTarget): Promise<st
 
 /** An agent as admission needs it, with the switch stopping it (if any). */
 export interface Requester {
-  agent: { id: string; team: string; ownerId: string | null; allowedTools: string[] };
+  agent: { id: string; team: string; ownerId: string | null; allowedTools: string[]; disabled: boolean };
   suspension: ActiveSuspension | null;
 }
 
@@ -126,8 +127,8 @@ export interface Requester {
  * action). Same precedence as activeSuspension. Unknown agent → null.
  */
 export async function loadRequester(db: Db, agentId: string): Promise<Requester | null> {
-  const { rows } = await db.pool.query<{ id: string; team: string; owner_id: string | null; allowed_tools: string[] } & { [K in keyof KillSwitchRow as `ks_${K}`]: KillSwitchRow[K] | null }>(
-    `SELECT a.id, a.team, a.owner_id, a.allowed_tools,
+  const { rows } = await db.pool.query<{ id: string; team: string; owner_id: string | null; allowed_tools: string[]; disabled: boolean } & { [K in keyof KillSwitchRow as `ks_${K}`]: KillSwitchRow[K] | null }>(
+    `SELECT a.id, a.team, a.owner_id, a.allowed_tools, a.disabled_at IS NOT NULL AS disabled,
             ks.id AS ks_id, ks.scope AS ks_scope, ks.target AS ks_target, ks.reason AS ks_reason, ks.created_by AS ks_created_by, ks.created_at AS ks_created_at
        FROM agents a
        LEFT JOIN LATERAL (
@@ -145,5 +146,55 @@ export async function loadRequester(db: Db, agentId: string): Promise<Requester 
     row.ks_id !== null
       ? { id: row.ks_id, scope: row.ks_scope!, target: row.ks_target!, reason: row.ks_reason!, createdBy: row.ks_created_by!, createdAt: row.ks_created_at! }
       : null;
-  return { agent: { id: row.id, team: row.team, ownerId: row.owner_id, allowedTools: row.allowed_tools }, suspension };
+  return { agent: { id: row.id, team: row.team, ownerId: row.owner_id, allowedTools: row.allowed_tools, disabled: row.disabled }, suspension };
+}
+
+// One lock orders tool starts against kill switches (issue 11, item 3). Every start
+// holds it shared while it checks the switch and claims the run in one
+// transaction; a switch holds it exclusively while it commits. So a run either
+// started (committed its claim) before the switch, and the switch's reply lists
+// it as started, or it sees the switch and never starts.
+const START_GATE = 'airlock:tool-start-gate';
+
+/** Shared side: inside the transaction that checks the switch and claims a run. */
+export async function holdStartGate(client: pg.PoolClient): Promise<void> {
+  await client.query('SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 0))', [START_GATE]);
+}
+
+/** Exclusive side: inside the transaction that turns a kill switch on. */
+export async function closeStartGate(client: Pick<pg.PoolClient, 'query'>): Promise<void> {
+  await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [START_GATE]);
+}
+
+/** The switch stopping this agent, read inside the caller's transaction (after holdStartGate). */
+export async function suspensionIn(client: pg.PoolClient, agentId: string): Promise<ActiveSuspension | null> {
+  const { rows } = await client.query<KillSwitchRow>(
+    `SELECT ks.${COLUMNS.split(', ').join(', ks.')} FROM agents a
+       JOIN kill_switches ks ON ks.lifted_at IS NULL
+        AND ((ks.scope = 'agent' AND ks.target = a.id) OR (ks.scope = 'team' AND ks.target = a.team) OR (ks.scope = 'tenant' AND ks.target = '*'))
+      WHERE a.id = $1
+      ORDER BY CASE ks.scope WHEN 'agent' THEN 0 WHEN 'team' THEN 1 ELSE 2 END, ks.created_at DESC
+      LIMIT 1`,
+    [agentId],
+  );
+  if (!rows[0]) return null;
+  const { id, scope, target, reason, createdBy, createdAt } = toKillSwitch(rows[0]);
+  return { id, scope, target, reason, createdBy, createdAt };
+}
+
+/**
+ * Of these actions, the ones that started: a tool run claimed (a worker's run or a
+ * plan's step) or, for a gate-only action, an authorization issued. Listed as such
+ * by a kill switch's reply.
+ */
+export async function actionsWithStartedRuns(db: Db, actionIds: readonly string[]): Promise<string[]> {
+  if (actionIds.length === 0) return [];
+  const { rows } = await db.pool.query<{ action_id: string }>(
+    `SELECT action_id FROM tool_executions WHERE action_id = ANY($1::text[])
+      UNION
+     SELECT action_id FROM audit_events WHERE action_id = ANY($1::text[]) AND type = 'action.authorized'
+      ORDER BY action_id`,
+    [actionIds],
+  );
+  return rows.map((r) => r.action_id);
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { AuditPayloadInput } from '@airlock/core';
 import { z } from 'zod';
 import type pg from 'pg';
 import type { Prisma, StandingApproval, Role } from '../../generated/client.js';
@@ -140,4 +141,89 @@ export async function consumeStandingApprovalIn(client: pg.PoolClient, input: St
     if (sqlState(error) === '23503') return false;
     throw error;
   }
+}
+
+/** A grant row as the use case and the approve-and-remember decision write it. */
+export interface NewStandingApprovalRow {
+  id: string;
+  agentId: string;
+  tool: string;
+  condition: string;
+  reason: string;
+  grantedBy: string;
+  validFrom: Date;
+  validUntil: Date;
+  maxUses: number;
+}
+
+/** A `standing_approvals` row as plain SQL returns it. */
+export interface StandingApprovalSqlRow {
+  id: string;
+  agent_id: string;
+  tool: string;
+  condition: string;
+  reason: string;
+  granted_by: string;
+  valid_from: Date;
+  valid_until: Date;
+  max_uses: number;
+  uses: number;
+  revoked_at: Date | null;
+  revoked_by: string | null;
+  created_at: Date;
+}
+
+export const GRANT_COLUMNS = 'id, agent_id, tool, condition, reason, granted_by, valid_from, valid_until, max_uses, uses, revoked_at, revoked_by, created_at';
+
+export function toStandingApproval(r: StandingApprovalSqlRow): StandingApproval {
+  return {
+    id: r.id,
+    agentId: r.agent_id,
+    tool: r.tool,
+    condition: r.condition,
+    reason: r.reason,
+    grantedBy: r.granted_by,
+    validFrom: r.valid_from,
+    validUntil: r.valid_until,
+    maxUses: r.max_uses,
+    uses: r.uses,
+    revokedAt: r.revoked_at,
+    revokedBy: r.revoked_by,
+    createdAt: r.created_at,
+  };
+}
+
+/**
+ * Writes a grant inside the caller's transaction. Idempotent on its id (an
+ * activity retry finds the row): `inserted` says whether this call wrote it,
+ * so the caller audits the creation once.
+ */
+export async function insertStandingApprovalIn(client: pg.PoolClient, row: NewStandingApprovalRow): Promise<{ grant: StandingApproval; inserted: boolean }> {
+  const written = await client.query<StandingApprovalSqlRow>(
+    `INSERT INTO standing_approvals (id, agent_id, tool, condition, reason, granted_by, valid_from, valid_until, max_uses)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING RETURNING ${GRANT_COLUMNS}`,
+    [row.id, row.agentId, row.tool, row.condition, row.reason, row.grantedBy, row.validFrom, row.validUntil, row.maxUses],
+  );
+  if (written.rows[0]) return { grant: toStandingApproval(written.rows[0]), inserted: true };
+  const existing = await client.query<StandingApprovalSqlRow>(`SELECT ${GRANT_COLUMNS} FROM standing_approvals WHERE id = $1`, [row.id]);
+  return { grant: toStandingApproval(existing.rows[0]!), inserted: false };
+}
+
+/** The payload of the `standing_approval.granted` audit row, whichever door the grant came through. */
+export function grantedAuditPayload(grant: StandingApproval): AuditPayloadInput<'standing_approval.granted'> {
+  return {
+    grantId: grant.id,
+    agentId: grant.agentId,
+    tool: grant.tool,
+    condition: grant.condition,
+    reason: grant.reason,
+    validFrom: grant.validFrom.toISOString(),
+    validUntil: grant.validUntil.toISOString(),
+    maxUses: grant.maxUses,
+  };
+}
+
+/** The end of a grant's window of `validForHours` that starts at `validFrom`. */
+export function grantValidUntil(validFrom: Date, validForHours: number): Date {
+  return new Date(validFrom.getTime() + validForHours * 3_600_000);
 }

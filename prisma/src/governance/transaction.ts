@@ -17,13 +17,19 @@ function isRollback<T>(result: T | RollbackWith<T>): result is RollbackWith<T> {
   return typeof result === 'object' && result !== null && ROLLBACK in result;
 }
 
+// Open transactions that inTransaction will commit, and those of them that release their locks before the WAL flush.
+const managed = new WeakSet<pg.PoolClient>();
+const confirmAfterCommit = new WeakSet<pg.PoolClient>();
+
 /**
  * One short READ COMMITTED transaction on a pooled connection, in the plain-SQL
  * style of the audit chain: governance checks sit on every action's hot path.
+ * Resolves only once the commit is durable (see releaseLocksBeforeFlush).
  */
 export async function inTransaction<T>(db: Db, work: (client: pg.PoolClient) => Promise<T | RollbackWith<T>>): Promise<T> {
   const client = await db.pool.connect();
   let broken = false;
+  managed.add(client);
   try {
     await client.query('BEGIN');
     const result = await work(client);
@@ -32,6 +38,7 @@ export async function inTransaction<T>(db: Db, work: (client: pg.PoolClient) => 
       return result.value;
     }
     await client.query('COMMIT');
+    if (confirmAfterCommit.has(client)) await awaitDurable(client);
     return result;
   } catch (error) {
     // A connection that cannot even roll back is discarded, not returned to the pool.
@@ -41,8 +48,39 @@ export async function inTransaction<T>(db: Db, work: (client: pg.PoolClient) => 
     );
     throw error;
   } finally {
+    managed.delete(client);
+    confirmAfterCommit.delete(client);
     client.release(broken);
   }
+}
+
+/**
+ * Early lock release (as in Aether, VLDB 2010): this transaction's COMMIT
+ * returns once its commit record is in the WAL buffer, releasing its locks
+ * (the audit chain head's above all) without waiting for the disk; inTransaction
+ * then waits for the flush before it resolves, so the caller still learns of
+ * the commit only when it is durable. Holding the head lock through each fsync
+ * is what capped appends at one commit per flush; released early, the flushes
+ * of concurrent transactions are shared (PostgreSQL's group commit). WAL is
+ * one sequence, so a crash loses a suffix of commits, never a row whose
+ * successor survives: the chain stays whole. Returns the SQL to run in the
+ * transaction (empty for a transaction inTransaction does not commit, which
+ * keeps its synchronous commit).
+ */
+export function releaseLocksBeforeFlush(client: pg.PoolClient): string {
+  if (!managed.has(client)) return '';
+  confirmAfterCommit.add(client);
+  return "set_config('synchronous_commit', 'off', true)";
+}
+
+/**
+ * Resolves once every commit made before the call is on disk: a transactional
+ * WAL message commits synchronously, and WAL is flushed in order. Readers that
+ * send rows outside the database (sinks, notifiers) call it first, since a row
+ * committed with early lock release is visible a moment before it is durable.
+ */
+export async function awaitDurable(client: pg.PoolClient | pg.Pool): Promise<void> {
+  await client.query("SELECT pg_logical_emit_message(true, 'airlock', '')");
 }
 
 /**

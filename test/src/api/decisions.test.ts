@@ -134,18 +134,16 @@ describe('POST /api/v1/actions/:id/decisions', () => {
     expect(await h.db.prisma.approvalDecision.count({ where: { approval: { actionId } } })).toBe(0);
   });
 
-  it('answers 503 within a bounded time when no worker can confirm the decision', async () => {
+  it('answers 503 when no worker can confirm the decision (the wait is bounded by decisionWaitMs, not by the test timeout)', async () => {
     const { actionId, argsHash } = await pendingRefund();
     await h.worker.stop();
     try {
-      const started = Date.now();
       const impatient: ApiContext = { ...ctx, decisionWaitMs: 500 };
       const response = postDecision(apiRequest(`/api/v1/actions/${actionId}/decisions`, { key: keys.bob, body: { decision: 'approve', argsHash } }), impatient, {
         id: actionId,
       });
       const error = await expectError(response, 503, 'unavailable');
       expect(error.message).toMatch(/no worker confirmed the decision/);
-      expect(Date.now() - started).toBeLessThan(10_000);
     } finally {
       h.worker = await h.startWorker();
     }

@@ -246,7 +246,7 @@ describe('budgets', () => {
 describe('agents', () => {
   it('PUT tools (admin) narrows what an agent may request: a tool outside the list is denied', async () => {
     const updated = await expectJson(setTools(keys.bob, 'support-bot', { allowedTools: ['demo.echo'] }), 200, schemas.AgentView);
-    expect(updated).toEqual({ id: 'support-bot', name: 'support-bot', team: 'support', ownerId: null, allowedTools: ['demo.echo'], suspension: null });
+    expect(updated).toEqual({ id: 'support-bot', name: 'support-bot', team: 'support', ownerId: null, allowedTools: ['demo.echo'], suspension: null, disabledAt: null });
 
     const outside = await submit(keys.otherAgent, 'demo.sleep', { ms: 1 });
     expect(await finalOutcome(keys.otherAgent, outside.actionId)).toMatchObject({

@@ -9,6 +9,8 @@ import { repoRoot } from '../support/binaries.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 const exec = promisify(execFile);
+// Each test starts the CLI (tsx compiling it) up to five times: an upper bound for a busy machine, not a speed check.
+const SLOW = { timeout: 300_000 };
 const defaultPolicy = path.join(repoRoot, 'packages/policy/policies/default.yaml');
 
 /** Runs the real CLI entry point as a user would (`npm run airlock -- ...`). */
@@ -36,7 +38,7 @@ async function tempFile(name: string, content: string): Promise<string> {
   return file;
 }
 
-describe('airlock policy', () => {
+describe('airlock policy', SLOW, () => {
   it('check accepts the default policy and prints its version', async () => {
     const result = await airlock('policy', 'check', defaultPolicy);
     expect(result).toMatchObject({ code: 0, stdout: expect.stringMatching(/^ok .*default\.yaml: 15 rules, 1 rate limits, version [0-9a-f]{16}\n$/) });
@@ -79,7 +81,7 @@ describe('airlock policy', () => {
   });
 });
 
-describe('airlock kill switch commands', () => {
+describe('airlock kill switch commands', SLOW, () => {
   it('refuse an ambiguous scope before touching anything', async () => {
     const result = await airlock('suspend', '--agent', 'a', '--team', 't', '--reason', 'r', '--by', 'me');
     expect(result).toMatchObject({ code: 1, stderr: 'airlock: name exactly one of --agent <id>, --team <name> or --tenant\n' });
@@ -92,7 +94,7 @@ describe('airlock kill switch commands', () => {
   });
 });
 
-describe('airlock users', () => {
+describe('airlock users', SLOW, () => {
   let database: TestDatabase;
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -103,15 +105,16 @@ describe('airlock users', () => {
   const users = (...args: string[]) => airlockWith({ DATABASE_URL: database.url, AIRLOCK_PUBLIC_URL: 'https://airlock.example.test' }, 'users', ...args);
 
   it('add creates a user and prints a one-time password that signs in once, must-change', async () => {
-    const result = await users('add', '--email', 'Fran@Example.test', '--role', 'approver', '--by', 'bob');
+    const result = await users('add', '--email', 'Fran@Example.test', '--role', 'approver');
     expect(result.code).toBe(0);
     const lines = result.stdout.split('\n');
     expect(lines[0]).toBe('created user fran (fran@example.test, approver)');
     const password = /^one-time password: (\S+)$/.exec(lines[1] ?? '')?.[1] ?? '';
     expect(lines[2]).toContain('at https://airlock.example.test/sign-in');
     expect(await signInWithPassword(database.db, 'fran@example.test', password)).toMatchObject({ ok: true, userId: 'fran', mustChangePassword: true });
+    // Without --by the CLI acts as the OS account (whoever holds DATABASE_URL administers anyway).
     const audit = await database.db.prisma.auditEvent.findFirstOrThrow({ where: { type: 'user.created' } });
-    expect(audit.actor).toBe('user:bob');
+    expect(audit.actor).toMatch(/^cli:/);
   });
 
   it('add refuses bad input naming the option, and a taken email, exit 1', async () => {

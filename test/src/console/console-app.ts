@@ -1,15 +1,18 @@
-import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
+import { runProcess, startProcess } from '@airlock/core/spawn';
 import { freePorts } from '../support/ports.js';
 import { repoRoot } from '../support/binaries.js';
 
 const consoleDir = path.join(repoRoot, 'apps/console');
 const nextBin = path.join(repoRoot, 'node_modules/next/dist/bin/next');
 
-/** Builds the console unless `.next` is newer than every source file (a build takes ~45 s; reuse saves it). */
+/**
+ * Builds the console unless `.next` is newer than every source file (a build takes ~45 s on an idle
+ * machine, minutes on a busy one; reuse saves it). The global setup calls it once before any test
+ * file starts, so the browser tests never build in parallel or inside a hook's time limit.
+ */
 export async function ensureConsoleBuilt(): Promise<void> {
   const buildId = path.join(consoleDir, '.next/BUILD_ID');
   if (existsSync(buildId)) {
@@ -17,12 +20,11 @@ export async function ensureConsoleBuilt(): Promise<void> {
     const newest = Math.max(...(await Promise.all(['app', 'src'].map((dir) => newestMtime(path.join(consoleDir, dir))))));
     if (newest < built) return;
   }
-  await promisify(execFile)(process.execPath, [nextBin, 'build', '--webpack'], {
+  const build = await runProcess('the console build', process.execPath, [nextBin, 'build', '--webpack'], {
     cwd: consoleDir,
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
-    maxBuffer: 32 * 1024 * 1024,
-    timeout: 240_000,
   });
+  if (build.code !== 0) throw new Error(`next build failed (exit ${build.code ?? build.signal}):\n${build.stdout.slice(-4_000)}\n${build.stderr.slice(-4_000)}`);
 }
 
 async function newestMtime(dir: string): Promise<number> {
@@ -44,15 +46,15 @@ export async function startConsole(env: { DATABASE_URL: string; TEMPORAL_ADDRESS
   const [port] = await freePorts(1);
   // "localhost": the name `next start` gives itself in the forwarded headers Auth.js builds its OIDC redirects from.
   const url = `http://localhost:${port}`;
-  const child = spawn(process.execPath, [nextBin, 'start', '-p', String(port)], {
+  const { child, exited: childExited } = await startProcess('next start (console)', process.execPath, [nextBin, 'start', '-p', String(port)], {
     cwd: consoleDir,
     env: { ...process.env, ...env, NEXT_TELEMETRY_DISABLED: '1', AUTH_SECRET: 'e2e-secret-e2e-secret-e2e-secret-e2e', AIRLOCK_PUBLIC_URL: url },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
-  child.stdout.on('data', (chunk: Buffer) => (log += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  const exited = childExited.then(() => undefined);
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`next start exited early:\n${log}`);

@@ -3,6 +3,7 @@ import { consoleQueries } from '@airlock/console';
 import { appendAudit, createAgent } from '@airlock/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { uncatalogued } from '../support/uncatalogued.js';
 
 const { inboxApprovals, InboxFilters, auditPage, AuditFilters, isSameOrigin, diffArgs, csvCell } = consoleQueries;
 
@@ -39,7 +40,7 @@ beforeAll(async () => {
   ids.later = await pending('billing-bot', 'demo.echo', 'low', 60, 1);
   ids.never = await pending('ops-bot', 'payments.refund', 'critical', null, 10);
   for (let i = 0; i < 120; i++) {
-    await appendAudit(database.db, { eventKey: `e${i}`, actionId: i % 2 ? ids.soon : null, type: i % 3 ? 'test.even' : 'test.third', actor: `user:u${i % 4}`, payload: { i } });
+    await appendAudit(database.db, uncatalogued({ eventKey: `e${i}`, actionId: i % 2 ? ids.soon : null, type: i % 3 ? 'test.even' : 'test.third', actor: `user:u${i % 4}`, payload: { i } }));
   }
 });
 afterAll(async () => {

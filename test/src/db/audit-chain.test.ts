@@ -1,6 +1,9 @@
-import { appendAudit, verifyAuditChain } from '@airlock/db';
+import { appendAudit, auditRowHash, verifyAuditChain } from '@airlock/db';
+import { legacyCanonicalJson } from '@airlock/core';
+import { sha256Hex } from '@airlock/core/hashing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { uncatalogued } from '../support/uncatalogued.js';
 
 let t: TestDatabase;
 beforeEach(async () => {
@@ -10,7 +13,7 @@ afterEach(async () => {
   await t.drop();
 });
 
-const event = (i: number) => ({ eventKey: `e-${i}`, actionId: 'a-1', type: 'test.event', actor: 'user:alice', payload: { i, note: `row ${i}` } });
+const event = (i: number) => uncatalogued({ eventKey: `e-${i}`, actionId: 'a-1', type: 'test.event', actor: 'user:alice', payload: { i, note: `row ${i}` } });
 
 /** Bypasses the append-only trigger the way only a database superuser could, to simulate tampering. */
 async function tamper(sql: string, params: unknown[] = []): Promise<void> {
@@ -34,7 +37,7 @@ describe('the hash-chained audit log', () => {
 
   it('writes an event key once: a retried append returns the stored row', async () => {
     const [first] = await appendAudit(t.db, event(1));
-    const [again] = await appendAudit(t.db, { ...event(1), payload: { different: true } });
+    const [again] = await appendAudit(t.db, uncatalogued({ ...event(1), payload: { different: true } }));
     expect(again).toEqual(first);
     expect(await t.db.prisma.auditEvent.count()).toBe(1);
   });
@@ -52,7 +55,7 @@ describe('the hash-chained audit log', () => {
     const rows = await t.db.prisma.auditEvent.findMany({ orderBy: { seq: 'asc' } });
     const target = rows[6]!;
     await tamper(`UPDATE audit_events SET payload = '{"i": 6, "note": "nothing to see"}' WHERE seq = $1`, [target.seq.toString()]);
-    expect(await verifyAuditChain(t.db)).toEqual({
+    expect(await verifyAuditChain(t.db)).toStrictEqual({
       ok: false,
       checkedRows: 6,
       firstBrokenSeq: target.seq.toString(),
@@ -72,5 +75,35 @@ describe('the hash-chained audit log', () => {
     const rows = await t.db.prisma.auditEvent.findMany({ orderBy: { seq: 'asc' } });
     await tamper(`UPDATE audit_events SET prev_hash = $1 WHERE seq = $2`, ['f'.repeat(64), rows[2]!.seq.toString()]);
     expect(await verifyAuditChain(t.db)).toMatchObject({ ok: false, firstBrokenSeq: rows[2]!.seq.toString() });
+  });
+
+  it('keeps rows hashed before RFC 8785 (hash version 1) verifiable beside new ones', async () => {
+    // A version-1 row as the previous release wrote it: legacy canonical JSON, no "v" member, hash_version 1.
+    const createdAt = new Date('2026-11-30T10:00:00.123Z');
+    const old = { eventKey: 'old-1', actionId: null, type: 'test.event', actor: 'user:alice', payload: { i: 0, nested: { b: 1, a: [2, 'x'] } }, createdAt, prevHash: '0'.repeat(64) };
+    const oldHash = sha256Hex(legacyCanonicalJson({ ...old, createdAt: createdAt.toISOString() }));
+    expect(auditRowHash({ ...old, hashVersion: 1 })).toBe(oldHash);
+    expect(auditRowHash(old)).not.toBe(oldHash);
+    await t.db.pool.query(
+      `INSERT INTO audit_events (hash_version, event_key, action_id, type, actor, payload, created_at, prev_hash, hash) VALUES (1, $1, NULL, $2, $3, $4, $5, $6, $7)`,
+      [old.eventKey, old.type, old.actor, JSON.stringify(old.payload), createdAt, old.prevHash, oldHash],
+    );
+    const [next] = await appendAudit(t.db, event(1));
+    expect(next).toMatchObject({ hashVersion: 2, prevHash: oldHash });
+    expect(await verifyAuditChain(t.db)).toMatchObject({ ok: true, checkedRows: 2 });
+
+    // Flipping a row's version is tampering like any other.
+    await tamper('UPDATE audit_events SET hash_version = 1 WHERE event_key = $1', ['e-1']);
+    expect(await verifyAuditChain(t.db)).toMatchObject({ ok: false, firstBrokenSeq: next!.seq.toString() });
+  });
+
+  it('hashes a payload key named __proto__ (hash version 2 is faithful to every key)', async () => {
+    const payload = JSON.parse('{"amount":"1.00","__proto__":{"amount":"9999"}}') as Record<string, unknown>;
+    const [row] = await appendAudit(t.db, uncatalogued({ eventKey: 'p-1', type: 'test.event', actor: 'user:alice', payload }));
+    expect(row!.payload).toEqual(payload);
+    expect(await verifyAuditChain(t.db)).toMatchObject({ ok: true, checkedRows: 1 });
+    // Dropping the __proto__ member now breaks the chain, where the legacy form would not have noticed.
+    await tamper(`UPDATE audit_events SET payload = '{"amount":"1.00"}' WHERE event_key = 'p-1'`);
+    expect(await verifyAuditChain(t.db)).toMatchObject({ ok: false, firstBrokenSeq: row!.seq.toString(), reason: 'row content does not match its hash: the row was altered' });
   });
 });

@@ -41,6 +41,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await pg18?.stop();
   await rm(pg18Dir, { recursive: true, force: true });
+  // As root, a cluster under a private temp directory lives in /var/lib/airlock/clusters.
+  if (pg18) await rm(pg18.clusterDir, { recursive: true, force: true });
 });
 
 describe.each([

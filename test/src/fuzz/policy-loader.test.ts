@@ -2,24 +2,16 @@ import { compilePolicy, PolicyError } from '@airlock/policy';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { FUZZ_RUNS, fuzzSeed, hugeString, nestedJunk, trickyStrings } from './arbitraries.js';
+import { FUZZ_RUNS, FUZZ_TIMEOUT_MS, fuzzSeed, hugeString, nestedJunk, trickyStrings } from './arbitraries.js';
 
 // The loader's contract: a compiled policy, or a PolicyError whose every problem
-// names where it is. Anything else thrown (or a load that takes seconds) is a bug.
-const SLOW_LOAD_MS = 2_000;
+// names where it is. Anything else thrown is a bug. No wall-clock bound: an alias
+// bomb is pinned by its refusal (maxAliasCount), not by how fast this machine is.
 
 type LoadResult = 'compiled' | 'rejected';
 
+// Plain checks, not expect(): this runs thousands of times.
 function expectCompiledOrPolicyError(text: string): LoadResult {
-  const started = performance.now();
-  const result = loadOnce(text);
-  const elapsed = performance.now() - started;
-  if (elapsed > SLOW_LOAD_MS) throw new Error(`compilePolicy took ${Math.round(elapsed)} ms for ${JSON.stringify(text.slice(0, 200))}`);
-  return result;
-}
-
-// Plain checks, not expect(): this runs tens of thousands of times.
-function loadOnce(text: string): LoadResult {
   let policy;
   try {
     policy = compilePolicy(text, 'fuzz.yaml');
@@ -163,7 +155,7 @@ describe('policy loader fuzz (compilePolicy)', () => {
     // The generator must reach the compiler, not only the schema: some documents compile.
     expect(seen.compiled).toBeGreaterThan(0);
     expect(seen.rejected).toBeGreaterThan(FUZZ_RUNS / 2);
-  }, 90_000);
+  }, FUZZ_TIMEOUT_MS);
 
   it(`compiles or rejects with located problems: ${FUZZ_RUNS} raw texts (YAML token soup, unicode, binary)`, () => {
     fc.assert(
@@ -172,7 +164,7 @@ describe('policy loader fuzz (compilePolicy)', () => {
       }),
       { seed: fuzzSeed('policy-raw'), numRuns: FUZZ_RUNS },
     );
-  });
+  }, FUZZ_TIMEOUT_MS);
 
   it('rejects a YAML alias without its anchor, and an alias bomb, as a PolicyError (a defect this fuzzer found)', () => {
     fc.assert(
@@ -191,5 +183,5 @@ describe('policy loader fuzz (compilePolicy)', () => {
       }),
       { seed: fuzzSeed('policy-cel'), numRuns: FUZZ_RUNS },
     );
-  });
+  }, FUZZ_TIMEOUT_MS);
 });

@@ -27,7 +27,7 @@ beforeAll(async () => {
   await counter.connect();
   pending = [];
   for (const key of ['fuzz-pending-1', 'fuzz-pending-2']) {
-    const res = await postAction(request('POST', '/api/v1/actions', { authorization: `Bearer ${keys.agent}` }, JSON.stringify(refund(key))), ctx);
+    const res = await postAction(request('POST', '/api/v1/actions', { authorization: `Bearer ${keys.agent}`, 'content-type': 'application/json' }, JSON.stringify(refund(key))), ctx);
     const submitted = schemas.SubmittedAction.parse(await res.json());
     await waitForActionStatus(ctx, keys.agent, submitted.actionId, ['awaiting_approval']);
     pending.push({ actionId: submitted.actionId, argsHash: submitted.argsHash });
@@ -50,15 +50,24 @@ function request(method: string, path: string, headers: Record<string, string>, 
 }
 
 /** Rows not owned by an action an accepted request touched: a rejected request must leave these counts alone. */
-async function untouchedRowCounts(): Promise<string> {
-  const { rows } = await counter.query<{ actions: string; approvals: string; decisions: string; audit: string }>(
+interface RowCounts {
+  /** Everything a rejected request must leave alone. */
+  state: string;
+  /** `operator.forbidden` rows: a refusal for want of a role is audited on purpose. */
+  refusals: string;
+}
+
+async function untouchedRowCounts(): Promise<RowCounts> {
+  const { rows } = await counter.query<{ actions: string; approvals: string; decisions: string; audit: string; refusals: string }>(
     `SELECT (SELECT count(*) FROM actions WHERE NOT (id = ANY($1::text[]))) AS actions,
             (SELECT count(*) FROM approvals WHERE NOT (action_id = ANY($1::text[]))) AS approvals,
             (SELECT count(*) FROM approval_decisions d JOIN approvals a ON a.id = d.approval_id WHERE NOT (a.action_id = ANY($1::text[]))) AS decisions,
-            (SELECT count(*) FROM audit_events WHERE action_id IS NULL OR NOT (action_id = ANY($1::text[]))) AS audit`,
+            (SELECT count(*) FROM audit_events WHERE (action_id IS NULL OR NOT (action_id = ANY($1::text[]))) AND type <> 'operator.forbidden') AS audit,
+            (SELECT count(*) FROM audit_events WHERE type = 'operator.forbidden') AS refusals`,
     [[...touched]],
   );
-  return JSON.stringify(rows[0]);
+  const { refusals, ...state } = rows[0]!;
+  return { state: JSON.stringify(state), refusals };
 }
 
 interface Verdict {
@@ -94,7 +103,7 @@ async function checkResponse(res: Response, what: string): Promise<Verdict> {
  * The counts after the previous case. Rows of untouched actions change only when
  * a request is accepted, so they are the "before" of the next case: one query per case.
  */
-let lastCounts: string | undefined;
+let lastCounts: RowCounts | undefined;
 
 /** Runs one request; a thrown exception fails the case, and a rejected one must not change any untouched row. */
 async function exercise(call: () => Promise<Response>, what: string, onAccepted: (body: unknown) => void): Promise<Verdict> {
@@ -109,7 +118,8 @@ async function exercise(call: () => Promise<Response>, what: string, onAccepted:
   if (verdict.status < 300) onAccepted(verdict.body);
   const after = await untouchedRowCounts();
   lastCounts = after;
-  if (verdict.status >= 300 && after !== before) throw new Error(`rejected request (${verdict.status}) changed rows ${before} → ${after}: ${what}`);
+  if (verdict.status >= 300 && after.state !== before.state) throw new Error(`rejected request (${verdict.status}) changed rows ${before.state} → ${after.state}: ${what}`);
+  if (verdict.status !== 403 && after.refusals !== before.refusals) throw new Error(`a ${verdict.status} wrote an operator.forbidden row: ${what}`);
   return verdict;
 }
 
@@ -134,7 +144,15 @@ const authorization = (valid: () => string) =>
     { weight: 1, arbitrary: fc.constantFrom('Bearer', 'Bearer  ', 'Basic YWxpY2U6c2VjcmV0', 'bearer alk_', `Bearer alk_${'a'.repeat(5_000)}`) },
   );
 const extraHeaders = fc.dictionary(fc.stringMatching(/^x-[a-z0-9-]{1,20}$/), headerValue, { maxKeys: 3 });
-const contentType = fc.option(fc.oneof(fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=latin1'), headerValue), { nil: undefined });
+// Mostly JSON, so most cases reach validation; the rest must be refused with 415 (a body that is not declared JSON).
+const contentType = fc.oneof(
+  { weight: 8, arbitrary: fc.constantFrom('application/json', 'application/json; charset=utf-8', 'application/json; charset=latin1') },
+  { weight: 1, arbitrary: fc.constant(undefined) },
+  { weight: 1, arbitrary: fc.oneof(fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x'), headerValue) },
+);
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+/** What the API must answer a well-authenticated body of this type with, before looking at it: 415 unless it is empty or declared JSON. */
+const refusedMediaType = (type: string | undefined, text: string) => text.trim() !== '' && !(type !== undefined && JSON_TYPE.test(type.trim()));
 
 function headersOf(auth: string | undefined, type: string | undefined, extra: Record<string, string>): Record<string, string> {
   return { ...extra, ...(auth === undefined ? {} : { authorization: auth }), ...(type === undefined ? {} : { 'content-type': type }) };
@@ -183,8 +201,11 @@ describe('REST API fuzz', () => {
           touched.add(schemas.SubmittedAction.parse(accepted).actionId);
         });
         statuses.set(verdict.status, (statuses.get(verdict.status) ?? 0) + 1);
-        if (body.kind === 'invalid-json' && auth === `Bearer ${keys.agent}` && verdict.status !== 400) throw new Error(`invalid JSON answered ${verdict.status}: ${what}`);
-        if (body.kind === 'valid' && auth === `Bearer ${keys.agent}` && verdict.status !== 202) throw new Error(`a valid submission answered ${verdict.status}: ${what}`);
+        const agentAuth = auth === `Bearer ${keys.agent}`;
+        const wrongType = refusedMediaType(type, body.text);
+        if (agentAuth && wrongType && verdict.status !== 415) throw new Error(`a body of type ${String(type)} answered ${verdict.status}, not 415: ${what}`);
+        if (body.kind === 'invalid-json' && agentAuth && !wrongType && verdict.status !== 400) throw new Error(`invalid JSON answered ${verdict.status}: ${what}`);
+        if (body.kind === 'valid' && agentAuth && !wrongType && verdict.status !== 202) throw new Error(`a valid submission answered ${verdict.status}: ${what}`);
       }),
       { seed: fuzzSeed('rest-post-action'), numRuns: FUZZ_RUNS },
     );

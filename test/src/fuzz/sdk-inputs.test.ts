@@ -1,24 +1,24 @@
 import { ActionRequest } from '@airlock/core';
 import { actionHandle, InvalidRequestError } from '@airlock/core/gateway';
-import { Airlock } from '@airlock/sdk';
+import { connectTemporal, type AirlockTemporal } from '@airlock/sdk/temporal';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { seedTeam, startHarness, type Harness } from '../support/harness.js';
-import { FUZZ_RUNS, fuzzSeed, hugeString, nestedJunk, trickyStrings } from './arbitraries.js';
+import { FUZZ_RUNS, FUZZ_TIMEOUT_MS, fuzzSeed, hugeString, nestedJunk, trickyStrings } from './arbitraries.js';
 
 // The SDK's contract for `start` (and so `run`, which is start + result): a bad
 // request is an InvalidRequestError naming the field, thrown before anything
 // reaches Temporal; a good one is accepted. Nothing else is ever thrown.
 
 let h: Harness;
-let airlock: Airlock;
+let airlock: AirlockTemporal;
 /** Accepted actions, terminated afterwards: they wait on a task queue no worker polls, so the fuzz measures the SDK, not the worker. */
 const started: string[] = [];
 
 beforeAll(async () => {
   h = await startHarness();
   await seedTeam(h.db);
-  airlock = await Airlock.connect({ address: inject('temporalAddress'), taskQueue: `${h.taskQueue}-sdk-fuzz` });
+  airlock = await connectTemporal({ address: inject('temporalAddress'), taskQueue: `${h.taskQueue}-sdk-fuzz` });
 });
 afterAll(async () => {
   for (const actionId of started) await actionHandle(h.client, actionId).terminate('sdk fuzz done');
@@ -72,8 +72,8 @@ describe('SDK input fuzz (Airlock.start / run)', () => {
         const request = paths.length === 0 ? { ...(input as object), idempotencyKey: `fuzz-${n++}` } : input;
         try {
           // `run` is start + result: an invalid request must fail it the same way, before any wait.
-          if (viaRun && paths.length > 0) await airlock.run(request as Parameters<Airlock['run']>[0]);
-          const handle = await airlock.start(request as Parameters<Airlock['start']>[0]);
+          if (viaRun && paths.length > 0) await airlock.run(request as Parameters<AirlockTemporal['run']>[0]);
+          const handle = await airlock.start(request as Parameters<AirlockTemporal['start']>[0]);
           if (paths.length > 0) throw new Error(`accepted an invalid request (${paths.join(', ')})`);
           if (!handle.created) throw new Error(`a fresh idempotency key was not a new action: ${handle.actionId}`);
           started.push(handle.actionId);
@@ -92,5 +92,5 @@ describe('SDK input fuzz (Airlock.start / run)', () => {
     // Valid requests start real workflows: keep them a small share.
     expect(accepted).toBeLessThan(FUZZ_RUNS * 0.1);
     expect(refused + accepted).toBe(FUZZ_RUNS);
-  }, 90_000);
+  }, FUZZ_TIMEOUT_MS);
 });

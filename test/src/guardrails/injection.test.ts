@@ -3,6 +3,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PROPERTY_RUNS } from './arbitraries.js';
 
+/** Hang detector for the adversarial-input test (minutes of backtracking fail it; milliseconds of scanning pass). */
+const ADVERSARIAL_TIMEOUT_MS = 120_000;
+
 const rulesIn = (text: string): InjectionRuleId[] => scanText(text).map((f) => f.rule);
 const base64 = (text: string) => Buffer.from(text).toString('base64');
 
@@ -181,11 +184,12 @@ describe('scanForInjection: fields', () => {
     expect(scanForInjection({ args }).map((f) => f.field)).toEqual(['args.note']);
   });
 
-  it('stays fast on long adversarial input', () => {
-    const started = performance.now();
+  // Catastrophic backtracking on 100-200k characters takes minutes (quadratic: ~10^10 steps) or
+  // forever (exponential); linear scans take milliseconds. The test timeout is the hang detector,
+  // so the test does not depend on how fast or busy the machine is.
+  it('scans long adversarial input without catastrophic backtracking', { timeout: ADVERSARIAL_TIMEOUT_MS }, () => {
     for (const text of ['a'.repeat(200_000), 'ignore '.repeat(30_000), 'A'.repeat(100_000) + '=', '<|'.repeat(50_000), `curl ${'x'.repeat(100_000)}`]) {
-      scanText(text);
+      expect(Array.isArray(scanText(text))).toBe(true);
     }
-    expect(performance.now() - started).toBeLessThan(3_000);
   });
 });

@@ -1,6 +1,9 @@
 import { findSensitive, findSensitiveText, isSecretKey, redact, redactText, type SensitiveKind } from '@airlock/guardrails';
 import { describe, expect, it } from 'vitest';
 
+/** Hang detector for the adversarial-input test (minutes of backtracking fail it; milliseconds of scanning pass). */
+const ADVERSARIAL_TIMEOUT_MS = 120_000;
+
 const kindsIn = (text: string): SensitiveKind[] => findSensitiveText(text).map((f) => f.kind);
 const redacted = (text: string) => redactText(text).text;
 
@@ -158,8 +161,10 @@ describe('findSensitive over values', () => {
     expect(findings).toEqual([{ kind: 'secret', detector: 'secret_assignment', start: 10, end: 29 }]);
   });
 
-  it('stays fast on long adversarial input', () => {
-    const started = performance.now();
+  // Catastrophic backtracking on 100-200k characters takes minutes (quadratic: ~10^10 steps) or
+  // forever (exponential); linear scans take milliseconds. The test timeout is the hang detector,
+  // so the test does not depend on how fast or busy the machine is.
+  it('scans long adversarial input without catastrophic backtracking', { timeout: ADVERSARIAL_TIMEOUT_MS }, () => {
     for (const text of [
       'a'.repeat(200_000),
       'a_'.repeat(100_000),
@@ -172,8 +177,7 @@ describe('findSensitive over values', () => {
       `-----BEGIN PRIVATE KEY-----${' '.repeat(100_000)}`,
       'password'.repeat(25_000),
     ]) {
-      findSensitiveText(text);
+      expect(Array.isArray(findSensitiveText(text))).toBe(true);
     }
-    expect(performance.now() - started).toBeLessThan(5_000);
   });
 });

@@ -1,5 +1,5 @@
 import { decideAction } from '@airlock/core/gateway';
-import { Airlock } from '@airlock/sdk';
+import { connectTemporal, type AirlockTemporal } from '@airlock/sdk/temporal';
 import { SpanAttribute, startTracing, telemetryEnv, tracingClientInterceptors, tracingConfig, type Tracing } from '@airlock/telemetry';
 import { bundleWorkflows } from '@airlock/worker';
 import { Client } from '@temporalio/client';
@@ -17,7 +17,7 @@ const ARG_CANARY = 'canary-arg-7f3a9c0e';
 let receiver: OtlpReceiver;
 let tracing: Tracing;
 let h: Harness;
-let airlock: Airlock;
+let airlock: AirlockTemporal;
 
 beforeAll(async () => {
   receiver = await startOtlpReceiver();
@@ -25,7 +25,7 @@ beforeAll(async () => {
   tracing = (await startTracing(config))!;
   h = await startHarness({ worker: { tracing, workflowBundle: await bundleWorkflows({ tracing: true }) } });
   await seedTeam(h.db);
-  airlock = await Airlock.connect({ address: inject('temporalAddress'), taskQueue: h.taskQueue, interceptors: tracingClientInterceptors(tracing) });
+  airlock = await connectTemporal({ address: inject('temporalAddress'), taskQueue: h.taskQueue, interceptors: tracingClientInterceptors(tracing) });
 }, 180_000);
 
 afterAll(async () => {

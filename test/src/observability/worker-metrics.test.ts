@@ -167,7 +167,7 @@ function killed(killedBy: SandboxResult['killedBy']): SandboxResult {
 /** A sandbox that answers each run with the next scripted result or error: kills without waiting for real deadlines. */
 function scriptedSandbox(results: (SandboxResult | Error)[]): Sandbox {
   return {
-    capabilities: { available: true, uidSwitch: 'already-unprivileged', enforced: { memory: true, pids: true, cpu: true, cpuTime: true, fileSize: true }, disableUserns: true, notes: [] },
+    capabilities: { available: true, uidSwitch: 'already-unprivileged', enforced: { memory: true, pids: true, cpu: true, cpuTime: true, fileSize: true }, disableUserns: true, seccomp: true, notes: [] },
     leftovers: async () => ({ scratchDirs: [], cgroups: [] }),
     async run() {
       const next = results.shift();

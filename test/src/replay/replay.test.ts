@@ -19,7 +19,9 @@ async function history(file: string): Promise<temporal.api.history.v1.IHistory> 
 
 describe('workflow replay of saved histories', () => {
   it('has histories of every main path', () => {
-    expect(files).toEqual(['approved.json', 'auto-approved.json', 'cancelled.json', 'denied.json', 'edited.json', 'expired.json', 'plan-compensated.json', 'quorum.json', 'tool-failed.json']);
+    const scenarios = ['agent-run', 'approved', 'auto-approved', 'cancelled', 'denied', 'edited', 'expired', 'plan-compensated', 'quorum', 'tool-failed'];
+    // -v2: recorded after decisions moved to a normal activity and the run started waiting for cancellation (patched()).
+    expect(files).toEqual(scenarios.flatMap((s) => [`${s}-v2.json`, `${s}.json`]).sort());
   });
 
   it.each(files)('%s replays deterministically with the current workflow code', async (file) => {

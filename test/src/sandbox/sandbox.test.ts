@@ -17,7 +17,7 @@ afterAll(async () => {
 
 describe('start-up self-test', () => {
   it('passes on this host, every check proven', async () => {
-    expect(sandbox.capabilities).toMatchObject({ available: true, uidSwitch: 'setpriv', disableUserns: true });
+    expect(sandbox.capabilities).toMatchObject({ available: true, uidSwitch: 'spawn-uid', disableUserns: true });
     expect(sandbox.selfTest?.ok).toBe(true);
     expect(sandbox.selfTest?.checks.map((c) => c.name)).toEqual([
       'runs and cancels',
@@ -30,6 +30,8 @@ describe('start-up self-test', () => {
       'host files hidden',
       'environment cleared',
       'own pid namespace',
+      'seccomp filter',
+      'scratch in memory',
       'nothing left behind',
     ]);
     const again = await sandboxSelfTest(sandbox);
@@ -64,7 +66,7 @@ describe('fail closed', () => {
     // What bwrap prints where unprivileged user namespaces are forbidden.
     await writeFile(
       fake,
-      '#!/bin/sh\ncase "$1" in --help|--version) echo "bubblewrap 0.8.0"; exit 0;; esac\necho "bwrap: Creating new namespace failed: Operation not permitted" >&2\nexit 1\n',
+      '#!/bin/sh\ncase "$1" in --help) echo "--args --size --block-fd --info-fd --seccomp"; exit 0;; --version) echo "bubblewrap 0.8.0"; exit 0;; esac\necho "bwrap: Creating new namespace failed: Operation not permitted" >&2\nexit 1\n',
       { mode: 0o755 },
     );
     const refused = await createSandbox({ bwrapPath: fake });

@@ -1,25 +1,53 @@
-import { Airlock, IdempotencyConflictError, InvalidRequestError } from '@airlock/sdk';
+import { getActionStatusView, getOutcome, getAction, postAction, postActionCancel } from '@airlock/console';
+import { Airlock, AirlockApiError, IdempotencyConflictError, InvalidRequestError, type AirlockClient } from '@airlock/sdk';
+import { connectTemporal } from '@airlock/sdk/temporal';
 import { decideAction } from '@airlock/core/gateway';
 import { inject, afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contextOf, seedKeys, type ApiKeys } from '../api/client.js';
 import { refundRequest } from '../support/actions.js';
-import { seedTeam, startHarness, type Harness } from '../support/harness.js';
+import { startApiServer, type ApiServer } from '../support/api-server.js';
+import { startHarness, type Harness } from '../support/harness.js';
 
 let h: Harness;
-let airlock: Airlock;
+let api: ApiServer;
+let keys: ApiKeys;
 
 beforeAll(async () => {
   h = await startHarness();
-  await seedTeam(h.db);
-  airlock = await Airlock.connect({ address: inject('temporalAddress'), taskQueue: h.taskQueue });
+  keys = await seedKeys(h.db);
+  api = await startApiServer(contextOf(h), [
+    { method: 'POST', path: '/api/v1/actions', handler: postAction },
+    { method: 'GET', path: '/api/v1/actions/:id', handler: getAction },
+    { method: 'GET', path: '/api/v1/actions/:id/outcome', handler: getOutcome },
+    { method: 'GET', path: '/api/v1/actions/:id/status', handler: getActionStatusView },
+    { method: 'POST', path: '/api/v1/actions/:id/cancel', handler: postActionCancel },
+  ]);
 });
 afterAll(async () => {
-  await airlock?.close();
+  await api?.close();
   await h?.close();
 });
 
-describe('the TypeScript SDK', () => {
+// The same outcome tests in both modes: REST with the agent's key (the default) and Temporal-direct.
+const modes = {
+  rest: () => Airlock.connect({ url: api.url, apiKey: keys.agent, pollWaitMs: 5_000 }),
+  temporal: () => connectTemporal({ address: inject('temporalAddress'), taskQueue: h.taskQueue }),
+} satisfies Record<string, () => Promise<AirlockClient>>;
+
+describe.each(Object.entries(modes))('the TypeScript SDK (%s)', (mode, connect) => {
+  let airlock: AirlockClient;
+  // Action ids derive from (agent, idempotency key): each mode uses its own keys.
+  const key = (name: string) => `${mode}-${name}`;
+
+  beforeAll(async () => {
+    airlock = await connect();
+  });
+  afterAll(async () => {
+    await airlock?.close();
+  });
+
   it('run() returns the executed outcome with the tool output', async () => {
-    const outcome = await airlock.run({ agentId: 'billing-bot', tool: 'demo.echo', args: { message: 'hi' }, rationale: 'test', idempotencyKey: 'sdk-1' });
+    const outcome = await airlock.run({ agentId: 'billing-bot', tool: 'demo.echo', args: { message: 'hi' }, rationale: 'test', idempotencyKey: key('sdk-1') });
     expect(outcome).toMatchObject({ status: 'executed', output: { message: 'hi' } });
   });
 
@@ -35,9 +63,29 @@ describe('the TypeScript SDK', () => {
     expect(await airlock.action(handle.actionId).result()).toMatchObject({ status: 'denied' });
   });
 
+  it('cancel() ends a pending action as cancelled', async () => {
+    const handle = await airlock.start(refundRequest());
+    let status = await handle.status();
+    while (status.phase !== 'awaiting_approval') status = await handle.status();
+    await handle.cancel();
+    expect(await handle.result()).toMatchObject({ status: 'cancelled' });
+  });
+
+  it('runPlan() runs the steps in order', async () => {
+    const outcome = await airlock.runPlan({
+      agentId: 'billing-bot',
+      idempotencyKey: key('plan'),
+      steps: [
+        { tool: 'demo.echo', args: { message: 'one' } },
+        { tool: 'demo.echo', args: { message: 'two' } },
+      ],
+    });
+    expect(outcome.status).toBe('executed');
+  });
+
   it('tool() wraps one tool for an agent framework', async () => {
     const echo = airlock.tool<{ message: string }>('billing-bot', 'demo.echo');
-    expect(await echo({ message: 'wrapped' }, { rationale: 'r', idempotencyKey: 'sdk-wrap' })).toMatchObject({ status: 'executed', output: { message: 'wrapped' } });
+    expect(await echo({ message: 'wrapped' }, { rationale: 'r', idempotencyKey: key('sdk-wrap') })).toMatchObject({ status: 'executed', output: { message: 'wrapped' } });
   });
 
   it('rejects bad input before anything starts, naming the field', async () => {
@@ -49,7 +97,31 @@ describe('the TypeScript SDK', () => {
   });
 
   it('refuses a reused idempotency key with different arguments', async () => {
-    await airlock.run({ agentId: 'billing-bot', tool: 'demo.echo', args: { message: 'a' }, idempotencyKey: 'sdk-dup' });
-    await expect(airlock.start({ agentId: 'billing-bot', tool: 'demo.echo', args: { message: 'b' }, idempotencyKey: 'sdk-dup' })).rejects.toThrow(IdempotencyConflictError);
+    await airlock.run({ agentId: 'billing-bot', tool: 'demo.echo', args: { message: 'a' }, idempotencyKey: key('sdk-dup') });
+    await expect(airlock.start({ agentId: 'billing-bot', tool: 'demo.echo', args: { message: 'b' }, idempotencyKey: key('sdk-dup') })).rejects.toThrow(IdempotencyConflictError);
+  });
+});
+
+describe('an agent key (REST mode)', () => {
+  it('cannot act as another agent, nor see, wait on or cancel its actions', async () => {
+    const billing = await Airlock.connect({ url: api.url, apiKey: keys.agent });
+    const support = await Airlock.connect({ url: api.url, apiKey: keys.otherAgent });
+    const refused = billing.start({ agentId: 'support-bot', tool: 'demo.echo', args: { message: 'x' }, idempotencyKey: 'impersonate' });
+    await expect(refused).rejects.toThrow(AirlockApiError);
+    await expect(refused).rejects.toMatchObject({ status: 403, message: expect.stringMatching(/belongs to agent "billing-bot"; it cannot act as agent "support-bot"/) });
+
+    const theirs = await support.start(refundRequest({ agentId: 'support-bot', tool: 'demo.echo', args: { message: 'mine' } }));
+    const stolen = billing.action(theirs.actionId);
+    // To another agent the action does not exist: 404 on status, outcome and cancel alike.
+    await expect(stolen.status()).rejects.toMatchObject({ status: 404 });
+    await expect(stolen.result()).rejects.toMatchObject({ status: 404 });
+    await expect(stolen.cancel()).rejects.toMatchObject({ status: 404 });
+    expect(await theirs.result()).toMatchObject({ status: 'executed', output: { message: 'mine' } });
+  });
+
+  it('is refused when revoked, and a key is required', async () => {
+    const revoked = await Airlock.connect({ url: api.url, apiKey: keys.revoked });
+    await expect(revoked.run({ agentId: 'billing-bot', tool: 'demo.echo', args: {}, idempotencyKey: 'revoked' })).rejects.toMatchObject({ status: 401 });
+    await expect(Airlock.connect({ url: api.url, apiKey: '' })).rejects.toThrow(/apiKey/);
   });
 });

@@ -82,13 +82,24 @@ export function buttonClick(message: PostedMessage, actionId: string, user: Slac
   };
 }
 
-/** A `view_submission` payload for the modal `views.open` showed, with text typed into its inputs. */
+/**
+ * A `view_submission` payload for the modal `views.open` showed, with text typed
+ * into its inputs (or an option's value chosen in a select); untouched inputs
+ * send their initial value, as Slack does.
+ */
 export function modalSubmission(view: Record<string, unknown>, user: SlackClicker, typed: Record<string, string>) {
-  const values: Record<string, Record<string, { type: string; value: string | null }>> = {};
+  type Element = { action_id: string; type: string; initial_value?: string; initial_option?: { value: string; text: unknown }; options?: { value: string; text: unknown }[] };
+  const values: Record<string, Record<string, Record<string, unknown>>> = {};
   for (const block of view.blocks as Block[]) {
     if (block.type !== 'input') continue;
-    const element = block.element as { action_id: string; type: string };
-    values[block.block_id as string] = { [element.action_id]: { type: element.type, value: typed[block.block_id as string] ?? null } };
+    const element = block.element as Element;
+    const given = typed[block.block_id as string];
+    if (element.type === 'static_select') {
+      const option = given === undefined ? element.initial_option : element.options?.find((o) => o.value === given);
+      values[block.block_id as string] = { [element.action_id]: { type: element.type, selected_option: option ?? null } };
+    } else {
+      values[block.block_id as string] = { [element.action_id]: { type: element.type, value: given ?? element.initial_value ?? null } };
+    }
   }
   return {
     type: 'view_submission',

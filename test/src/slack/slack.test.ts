@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { defaultActivityDeps } from '@airlock/activities';
 import { awaitOutcome, submitAction } from '@airlock/core/gateway';
 import { createAgent, createBudget, createUser } from '@airlock/db';
-import { resumeScope, suspendAndCancel } from '@airlock/ops';
+import { resumeScope, runUseCase, suspendAndCancel, userOperator } from '@airlock/ops';
 import { compilePolicy, type CompiledPolicy } from '@airlock/policy';
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from '@airlock/policy/files';
 import { ACTION_APPROVE, ACTION_DENY, ACTION_OPEN_CONSOLE, DENY_MODAL, PostgresSeenRequests, ReplayGuard, startSlackApp, type RunningSlackApp } from '@airlock/slack';
@@ -29,6 +29,7 @@ const carol: SlackClicker = { id: 'U_CAROL', name: 'carol' };
 const mallory: SlackClicker = { id: 'U_MALLORY', name: 'mallory' };
 const impostor: SlackClicker = { id: 'U_IMPOSTOR', name: 'alice-lookalike' };
 const ghost: SlackClicker = { id: 'U_GHOST', name: 'ghost' };
+const victor: SlackClicker = { id: 'U_VICTOR', name: 'victor' };
 
 const defaultPolicy = loadPolicyFile(DEFAULT_POLICY_FILE);
 let activePolicy: CompiledPolicy = defaultPolicy;
@@ -55,6 +56,8 @@ beforeAll(async () => {
       // Claims alice's address but Slack never confirmed it: never a match.
       { id: impostor.id, name: 'alice-lookalike', email: 'alice@example.test', emailConfirmed: false },
       { id: carol.id, name: 'carol' },
+      // An Airlock viewer: known, but no role to decide.
+      { id: victor.id, name: 'victor', email: 'victor@example.test' },
     ],
   });
   const started = await startSlackApp({
@@ -246,14 +249,14 @@ rules:
     const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ agentId: 'ops-bot' }));
     // No team route for "ops": the default channel.
     const message = await posted(actionId, 'C_APPROVALS');
-    await suspendAndCancel({ db: h.db, temporal: h.client }, { scope: 'agent', target: 'ops-bot', reason: 'incident 42', by: 'bob' });
+    await suspendAndCancel({ db: h.db, temporal: h.client }, userOperator({ id: 'bob', role: 'admin' }, 'api'), { scope: 'agent', target: 'ops-bot', reason: 'incident 42' });
     try {
       expect((await awaitOutcome(h.client, actionId)).status).toBe('cancelled');
       const done = await fake.waitForMessage(message.channel, message.ts, (m) => visibleText(m).includes('Cancelled: payments.refund'));
       expect(visibleText(done)).toContain('cancelled by the kill switch (agent ops-bot) by bob: incident 42');
       expect(buttons(done.blocks)).toEqual([]);
     } finally {
-      await resumeScope({ db: h.db }, { scope: 'agent', target: 'ops-bot', by: 'bob' });
+      await runUseCase({ db: h.db }, userOperator({ id: 'bob', role: 'admin' }, 'api'), resumeScope, { scope: 'agent', target: 'ops-bot' });
     }
   });
 });
@@ -283,7 +286,9 @@ describe('request security', () => {
   it('refuses timestamps outside the 5-minute window, past or future, even when correctly signed', async () => {
     const { actionId, message } = await criticalApproval();
     const now = Math.floor(Date.now() / 1000);
-    for (const timestamp of [now - 301, now + 301]) {
+    // A minute past either edge: a request can take seconds to arrive on a busy machine, which
+    // would carry now + 301 into the window. The edges themselves: 'the window's edges' below.
+    for (const timestamp of [now - 360, now + 360]) {
       const request = signInteraction(buttonClick(message, ACTION_APPROVE, alice), { secret: SIGNING_SECRET, timestamp });
       expect((await send(eventsUrl, request)).status).toBe(401);
     }
@@ -303,6 +308,23 @@ describe('request security', () => {
   });
 });
 
+describe("the window's edges (the guard's own clock)", () => {
+  it('accepts a timestamp 300 s away either way and refuses 301 s', async () => {
+    const now = Date.now();
+    const guard = new ReplayGuard(SIGNING_SECRET, new PostgresSeenRequests(h.db), () => now);
+    const at = (offset: number, n: number) =>
+      signInteraction({ type: 'block_actions', user: { id: alice.id }, n }, { secret: SIGNING_SECRET, timestamp: Math.floor(now / 1000) + offset });
+    for (const [n, offset] of [-300, 300].entries()) {
+      const request = at(offset, n);
+      expect(await guard.admit(request.headers, request.body)).toEqual({ ok: true });
+    }
+    for (const [n, offset] of [-301, 301].entries()) {
+      const request = at(offset, 10 + n);
+      expect(await guard.admit(request.headers, request.body)).toEqual({ ok: false, reason: 'timestamp outside the 5-minute window' });
+    }
+  });
+});
+
 describe('more than one replica', () => {
   it('shares the replay guard through PostgreSQL: a request one replica accepted is a replay to another', async () => {
     const now = Date.now();
@@ -317,8 +339,11 @@ describe('more than one replica', () => {
     const later = new ReplayGuard(SIGNING_SECRET, new PostgresSeenRequests(h.db), () => now + 302_000);
     const fresh = signInteraction({ type: 'block_actions', user: { id: alice.id }, n: 2 }, { secret: SIGNING_SECRET, timestamp: Math.floor((now + 302_000) / 1000) });
     expect(await later.admit(fresh.headers, fresh.body)).toEqual({ ok: true });
-    const keys = await h.db.prisma.slackSeenRequest.findMany();
-    expect(keys.map((k) => k.key)).toEqual([`${fresh.headers['x-slack-request-timestamp']}:${fresh.headers['x-slack-signature']}`]);
+    // (Other tests' keys may still be in their windows: only this test's two are looked at.)
+    const keys = (await h.db.prisma.slackSeenRequest.findMany()).map((k) => k.key);
+    const keyOf = (r: typeof request) => `${r.headers['x-slack-request-timestamp']}:${r.headers['x-slack-signature']}`;
+    expect(keys).toContain(keyOf(fresh));
+    expect(keys).not.toContain(keyOf(request));
   });
 });
 
@@ -349,6 +374,28 @@ describe('who may decide', () => {
       },
       { actor: 'slack:U_GHOST', payload: expect.objectContaining({ slackUserId: 'U_GHOST', reason: 'Slack does not know your account' }) },
       { actor: 'slack:U_IMPOSTOR', payload: expect.objectContaining({ slackUserId: 'U_IMPOSTOR', decision: 'deny' }) },
+    ]);
+    expect((await waitForStatus(h.client, actionId, () => true)).approval?.decisions).toEqual([]);
+  });
+
+  it('refuses a viewer at the click, naming the role needed, without opening the deny modal', async () => {
+    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
+    const message = await posted(actionId, 'C_BILLING');
+
+    expect((await click(message, ACTION_DENY, victor)).status).toBe(200);
+    const denyRefusal = await ephemeralTo(victor, (text) => text.includes('denial'));
+    expect(String(denyRefusal.args.text)).toContain('Your denial was not recorded: deciding this approval needs the approver role or higher, and your Airlock role is viewer');
+    expect(fake.calls('views.open').some((c) => JSON.stringify(c.args.view).includes(actionId))).toBe(false);
+
+    await click(message, ACTION_APPROVE, victor);
+    const approveRefusal = await ephemeralTo(victor, (text) => text.includes('approval was not recorded'));
+    expect(String(approveRefusal.args.text)).toContain('needs the approver role or higher, and your Airlock role is viewer');
+    expect(String(approveRefusal.args.text)).not.toMatch(/unknown approver/);
+
+    const rows = await auditRows(actionId, 'slack.decision_refused');
+    expect(rows.map((r) => ({ actor: r.actor, decision: (r.payload as { decision: string }).decision }))).toEqual([
+      { actor: 'user:victor', decision: 'deny' },
+      { actor: 'user:victor', decision: 'approve' },
     ]);
     expect((await waitForStatus(h.client, actionId, () => true)).approval?.decisions).toEqual([]);
   });
@@ -391,6 +438,49 @@ describe('who may decide', () => {
     expect((await awaitOutcome(h.client, actionId)).status).toBe('executed');
     const decision = await h.db.prisma.approvalDecision.findFirstOrThrow({ where: { approval: { actionId } } });
     expect(decision).toMatchObject({ userId: 'carol', channel: 'slack' });
+  });
+});
+
+describe('allow_and_notify', () => {
+  it('posts one notice without buttons to the routed channel; the action runs without waiting', async () => {
+    activePolicy = compilePolicy(
+      `apiVersion: airlock/v1
+rules:
+  - id: noted-refunds
+    tools: [payments.refund]
+    when: cents(args.amount) <= 5000
+    tier: medium
+    outcome: allow_and_notify
+    reason: small refunds run at once, and finance hears about them
+`,
+      'slack-notify.yaml',
+    );
+    try {
+      const { actionId } = await submitAction(h.client, h.taskQueue, refundRequest({ amount: '20.00', rationale: 'Refund <!channel> for order 17.' }));
+      expect((await awaitOutcome(h.client, actionId)).status).toBe('executed');
+      const message = await posted(actionId, 'C_BILLING');
+      const text = visibleText(message);
+      expect(text).toContain('Allowed with notice: `payments.refund`');
+      expect(text).toContain('billing-bot (team billing)');
+      expect(text).toContain('small refunds run at once, and finance hears about them');
+      expect(text).toContain('amount: 20.00');
+      expect(text).toContain('&lt;!channel&gt;');
+      expect(buttons(message.blocks)).toEqual([]);
+      const rows = await h.db.prisma.slackMessage.findMany({ where: { actionId } });
+      expect(rows.map((r) => [r.round, r.kind, r.target])).toEqual([[0, 'notice', 'C_BILLING']]);
+      // Later events of the action (tool run, completion) post nothing more.
+      const completed = (await auditRows(actionId, 'action.completed'))[0]!;
+      for (let i = 0; ; i += 1) {
+        const cursor = await h.db.prisma.auditCursor.findUnique({ where: { consumer: 'slack' } });
+        if (cursor && cursor.seq >= completed.seq) break;
+        if (i > 400) throw new Error('the Slack notifier never read past the completion');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const posts = fake.calls('chat.postMessage').filter((c) => JSON.stringify(c.args.blocks).includes(actionId));
+      expect(posts).toHaveLength(1);
+    } finally {
+      activePolicy = defaultPolicy;
+    }
   });
 });
 

@@ -49,6 +49,17 @@ export class Chaos {
     return this.temporalDue.length + this.postgresDue.length;
   }
 
+  /**
+   * Whether the driver may submit action `index` of `total`: not past the point where the
+   * last pending restart is due until it has happened. Restarts are due by how many actions
+   * have ended, and a busy machine can end the rest while an earlier restart is under way;
+   * holding the tail back keeps every restart mid-run whatever the machine's speed.
+   */
+  allowsSubmission(index: number, total: number): boolean {
+    const pending = [...this.temporalDue, ...this.postgresDue];
+    return pending.length === 0 || index < Math.ceil(Math.max(...pending) * total);
+  }
+
   async run(progress: () => number, finished: () => boolean, startedAt: number): Promise<void> {
     const nextKill = () => Date.now() + this.config.killEveryMs * (0.5 + this.rng.next());
     let killAt = nextKill();

@@ -20,6 +20,8 @@ export interface SoakConfig {
   maxDecisionDelayMs: number;
   /** The run fails (as a violation) if the actions have not all ended by then. */
   maxRunMs: number;
+  /** Rounds of approve-versus-kill-switch after the main run (every third with a worker SIGKILL while the decision is recorded). */
+  killSwitchRaces: number;
   /** Keep the data directories (Temporal's SQLite file, the PostgreSQL cluster, logs) even when the run passes. */
   keep: boolean;
 }
@@ -35,10 +37,11 @@ export const DEFAULTS: Omit<SoakConfig, 'seed'> = {
   timeoutDeadlineMs: 15_000,
   maxDecisionDelayMs: 4_000,
   maxRunMs: 45 * 60_000,
+  killSwitchRaces: 12,
   keep: false,
 };
 
-const USAGE = `usage: npm run soak -- [--seed=N] [--actions=N] [--workers=N] [--kill-every=SECONDS] [--max-kills=N]
+const USAGE = `usage: npm run soak -- [--seed=N] [--actions=N] [--workers=N] [--kill-every=SECONDS] [--max-kills=N] [--kill-switch-races=N]
                         [--temporal-restarts=N] [--pg-restarts=N] [--in-flight=N] [--timeout-deadline=SECONDS]
                         [--max-minutes=N] [--keep]`;
 
@@ -70,6 +73,7 @@ export function parseSoakArgs(argv: readonly string[]): SoakConfig {
     workers: num('workers', DEFAULTS.workers, { min: 2 }),
     killEveryMs: num('kill-every', DEFAULTS.killEveryMs / 1000, { scale: 1000 }),
     maxKills: num('max-kills', DEFAULTS.maxKills),
+    killSwitchRaces: num('kill-switch-races', DEFAULTS.killSwitchRaces),
     temporalRestarts: num('temporal-restarts', DEFAULTS.temporalRestarts),
     postgresRestarts: num('pg-restarts', DEFAULTS.postgresRestarts),
     inFlight: num('in-flight', DEFAULTS.inFlight, { min: 1 }),

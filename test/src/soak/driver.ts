@@ -61,13 +61,16 @@ export class Driver {
     return this.pollErrors;
   }
 
-  /** Resolves once every action has ended; throws at `deadlineAt`. */
-  async run(deadlineAt: number): Promise<void> {
+  /**
+   * Resolves once every action has ended; throws at `deadlineAt`. `maySubmit(index)` holds
+   * an action back until it says yes (the chaos plan keeps its restarts mid-run that way).
+   */
+  async run(deadlineAt: number, maySubmit: (index: number) => boolean = () => true): Promise<void> {
     let stopped = false;
     const loops = [this.watchEnds(() => stopped), this.decideApprovals(() => stopped)];
     try {
-      for (const record of this.records) {
-        while (this.submitted - this.ended >= this.inFlight) {
+      for (const [index, record] of this.records.entries()) {
+        while (this.submitted - this.ended >= this.inFlight || !maySubmit(index)) {
           if (Date.now() > deadlineAt) throw new Error(`only ${this.submitted} of ${this.records.length} actions submitted by the deadline`);
           await sleep(50);
         }

@@ -1,5 +1,5 @@
 import { createAgent, createBudget, createUser, TENANT_TARGET, type Db } from '@airlock/db';
-import { AGENTS, APPROVERS, OWNER } from './workload.js';
+import { AGENTS, APPROVERS, OWNER, SOAK_ADMIN } from './workload.js';
 
 export interface SoakBudgets {
   perAgent: string;
@@ -22,6 +22,7 @@ export function soakBudgets(actions: number): SoakBudgets {
 /** The agents (all owned by one person who never decides), the approvers and the budgets. */
 export async function seedSoak(db: Db, budgets: SoakBudgets): Promise<void> {
   await createUser(db, { id: OWNER, role: 'approver' });
+  await createUser(db, { id: SOAK_ADMIN, role: 'admin' });
   for (const id of APPROVERS) await createUser(db, { id, role: 'approver' });
   for (const id of AGENTS) {
     await createAgent(db, { id, team: 'soak', ownerId: OWNER, allowedTools: ['demo.*', 'payments.*'] });

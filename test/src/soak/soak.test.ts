@@ -8,6 +8,7 @@ import { runSoak } from './soak.js';
 // server restart and one PostgreSQL crash-restart, then every invariant. A
 // fixed seed keeps the workload and the chaos schedule the same each run
 // (AIRLOCK_SOAK_SEED picks another); the machine's timing still varies.
+// Then the Slack app's last message of every approval must show the recorded outcome.
 // It ends when the actions do: the longest waits are a killed worker's tool
 // (retried within its 30 s heartbeat timeout) and the 8 s approval deadlines.
 
@@ -25,12 +26,15 @@ describe('soak in miniature', () => {
         inFlight: 12,
         timeoutDeadlineMs: 8_000,
         maxRunMs: 4 * 60_000,
+        killSwitchRaces: 3,
       },
       (line) => lines.push(line),
     );
     lines.push(formatReport(report));
     expect(report.violations).toEqual([]);
+    // The Slack check compared real messages (the approvals the notifier posted before they closed).
+    expect(report.slack?.messagesChecked).toBeGreaterThan(0);
     const kinds = report.chaos.events.map((e) => e.kind).sort();
     expect(kinds).toEqual(['postgres-restart', 'temporal-restart', 'worker-kill']);
-  }, 360_000);
+  }, 600_000);
 });

@@ -2,9 +2,11 @@ import { Chaos, type ChaosEvent } from './chaos.js';
 import { checkInvariants, gatherFacts, type Facts, type Violation } from './checks/index.js';
 import type { SoakConfig } from './config.js';
 import { Driver, type ActionRecord } from './driver.js';
+import { raceKillSwitch, type RaceSummary } from './kill-switch-race.js';
 import { startEnvironment, type SoakEnvironment } from './environment.js';
 import { errorText } from './retry.js';
 import { Rng } from './rng.js';
+import { checkSlack, type SlackSummary } from './slack.js';
 import { planWorkload, type Route } from './workload.js';
 
 export interface SoakReport {
@@ -19,6 +21,10 @@ export interface SoakReport {
   client: { submitRetries: number; decisions: number; decisionAttempts: number; failedDbPolls: number };
   temporal: { retriedActivities: number; workflowTaskTimeouts: number; workflowTaskFailures: Record<string, number> };
   budgets: { perAgent: string; tenant: string; tenantSpent: string | undefined; refusedForMoney: number };
+  /** The approve-versus-kill-switch phase after the main run. */
+  races: RaceSummary | undefined;
+  /** Slack's last message state against the recorded outcomes, after everything else. */
+  slack: SlackSummary | undefined;
   violations: Violation[];
   /** Data directories kept for inspection (on failure, or with --keep). */
   keptDirs: string[];
@@ -53,7 +59,7 @@ async function playAndCheck(env: SoakEnvironment, config: SoakConfig, plan: Retu
   const progressLog = setInterval(() => log(`${driver.ended} of ${plan.length} ended, ${driver.submitted - driver.ended} in flight`), 10_000);
   const chaosRun = chaos.run(() => driver.ended / plan.length, () => finished, started);
   try {
-    await driver.run(started + config.maxRunMs);
+    await driver.run(started + config.maxRunMs, (index) => chaos.allowsSubmission(index, plan.length));
   } catch (error) {
     violations.push({ invariant: 'the run completes', detail: errorText(error) });
   } finally {
@@ -70,6 +76,28 @@ async function playAndCheck(env: SoakEnvironment, config: SoakConfig, plan: Retu
   for (const crash of env.fleet.crashes) violations.push({ invariant: 'workers survive outages of Temporal and PostgreSQL', detail: crash });
   if (chaos.missedRestarts > 0) violations.push({ invariant: 'the chaos plan runs', detail: `${chaos.missedRestarts} planned restart(s) did not happen before the run ended` });
 
+  // After the main checks, whose tables it would add to: the kill switch races approvals, some with a worker SIGKILLed mid-decision.
+  let races: RaceSummary | undefined;
+  if (config.killSwitchRaces > 0) {
+    try {
+      const raced = await raceKillSwitch({ client: env.client, db: env.db, taskQueue: env.taskQueue, fleet: env.fleet }, rng.fork('races'), config.killSwitchRaces, log);
+      races = raced.summary;
+      violations.push(...raced.violations);
+    } catch (error) {
+      violations.push({ invariant: 'kill switch race: the phase runs', detail: errorText(error) });
+    }
+  }
+
+  // Last, so the race actions are covered too: every approval message's last state against the outcome.
+  let slack: SlackSummary | undefined;
+  try {
+    const checked = await checkSlack(env.db, env.slack);
+    slack = checked.summary;
+    violations.push(...checked.violations);
+  } catch (error) {
+    violations.push({ invariant: 'Slack agrees with the recorded outcome: the check runs', detail: errorText(error) });
+  }
+
   return {
     config,
     passed: violations.length === 0,
@@ -85,6 +113,8 @@ async function playAndCheck(env: SoakEnvironment, config: SoakConfig, plan: Retu
       tenantSpent: facts.usage.find((u) => u.scope === 'tenant')?.spent,
       refusedForMoney: facts.actions.filter((a) => a.workflow.outcome?.status === 'denied' && /budget/.test(a.workflow.outcome.reason)).length,
     },
+    races,
+    slack,
     violations,
     keptDirs: [],
   };

@@ -17,6 +17,8 @@ export const AGENTS = Array.from({ length: 8 }, (_, i) => `soak-agent-${i}`);
 export const APPROVERS = Array.from({ length: 4 }, (_, i) => `soak-approver-${i}`);
 /** Owns every agent, so separation of duties forbids them to decide: never chosen as an approver. */
 export const OWNER = 'soak-owner';
+/** Trips the kill switches of the race phase (kill-switch-race.ts). */
+export const SOAK_ADMIN = 'soak-admin';
 
 export interface PlannedAction {
   index: number;

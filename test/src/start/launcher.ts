@@ -1,6 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import { startProcess } from '@airlock/core/spawn';
 import { repoRoot } from '../support/binaries.js';
 
 /** `npx tsx apps/worker/src/start.ts` as a user runs it, in its own process group (as a terminal would). */
@@ -13,9 +14,15 @@ export interface Launch {
   closed: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function launch(env: NodeJS.ProcessEnv): Launch {
-  const child = spawn('npx', ['tsx', 'apps/worker/src/start.ts'], {
-    cwd: repoRoot,
+export async function launch(env: NodeJS.ProcessEnv, options: { cwd?: string; withoutNpx?: boolean } = {}): Promise<Launch> {
+  const cwd = options.cwd ?? repoRoot;
+  // withoutNpx: node itself, for an environment whose PATH holds no npx (nor anything else).
+  const [command, args] = options.withoutNpx
+    ? [process.execPath, ['--import', 'tsx', 'apps/worker/src/start.ts']]
+    : ['npx', ['tsx', 'apps/worker/src/start.ts']];
+  // Rejects at once when the launcher itself cannot be started.
+  const { child } = await startProcess('the launcher', command, args, {
+    cwd,
     env,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -26,8 +33,8 @@ export function launch(env: NodeJS.ProcessEnv): Launch {
     lines.push(line);
     for (const wake of waiters) wake();
   };
-  createInterface({ input: child.stdout }).on('line', onLine);
-  createInterface({ input: child.stderr }).on('line', onLine);
+  createInterface({ input: child.stdout! }).on('line', onLine);
+  createInterface({ input: child.stderr! }).on('line', onLine);
   let ended = false;
   const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('close', (code, signal) => {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { awaitOutcome, decideAction } from '@airlock/core/gateway';
 import { createDb, createUser, hashApiKey, type Db } from '@airlock/db';
 import { signInWithPassword } from '@airlock/db/accounts';
+import { embeddedClusterDir } from '@airlock/db/embedded';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, describe, expect, it, onTestFailed } from 'vitest';
 import { refundRequest, submitAndWaitForApproval, waitForStatus } from '../support/actions.js';
@@ -39,6 +40,8 @@ afterAll(async () => {
   }
   for (const dir of dataDirs) {
     for (const leftover of await processesUsing(dir)) process.kill(leftover.pid, 'SIGKILL');
+    // As root, the cluster of a data directory under a private one lives in /var/lib/airlock/clusters.
+    await rm(await embeddedClusterDir(dir), { recursive: true, force: true });
     await rm(dir, { recursive: true, force: true });
   }
 });
@@ -64,8 +67,8 @@ async function launcherEnv(dataDir: string, overrides: NodeJS.ProcessEnv = {}) {
 }
 
 /** Starts the launcher; if the test fails, its output is printed (the worker's errors are there). */
-function start(env: NodeJS.ProcessEnv): Launch {
-  const l = launch(env);
+async function start(env: NodeJS.ProcessEnv): Promise<Launch> {
+  const l = await launch(env);
   launches.push(l);
   onTestFailed(() => {
     console.error(`launcher output (pid ${l.child.pid}):\n${l.output().split('\n').slice(-150).join('\n')}`);
@@ -94,7 +97,7 @@ describe('npm start', () => {
     const { temporal, postgres } = ports;
 
     // First start: empty data directory.
-    const first = start(env);
+    const first = await start(env);
     await first.waitForLine(/Airlock is ready/);
     const printed = first.output();
     expect(printed).toMatch(/shown only once/);
@@ -133,7 +136,7 @@ describe('npm start', () => {
     expect(await processesUsing(dataDir)).toEqual([]);
 
     // Second start: same data directory, so the SQLite history and the PostgreSQL cluster are reused.
-    const second = start(env);
+    const second = await start(env);
     await second.waitForLine(/Airlock is ready/);
     expect(second.output()).not.toMatch(/shown only once|alk_/);
 
@@ -161,7 +164,7 @@ describe('npm start', () => {
 
   it('exits 1 naming the variable when a setting is invalid, starting nothing', async () => {
     const dataDir = await newDataDir();
-    const run = start((await launcherEnv(dataDir, { AIRLOCK_TEMPORAL_PORT: 'abc' })).env);
+    const run = await start((await launcherEnv(dataDir, { AIRLOCK_TEMPORAL_PORT: 'abc' })).env);
     expect(await run.closed).toEqual({ code: 1, signal: null });
     expect(run.output()).toMatch(/AIRLOCK_TEMPORAL_PORT/);
     expect(await processesUsing(dataDir)).toEqual([]);

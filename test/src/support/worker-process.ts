@@ -12,6 +12,10 @@ export interface WorkerProcessSettings {
   policyFile?: string;
   /** Everything the worker prints is appended here as well. */
   logFile?: string;
+  /** AIRLOCK_TEST_KILL_POINT: the worker SIGKILLs itself at this step of the decision path. */
+  killPoint?: string;
+  /** AIRLOCK_WORKFLOW_BUNDLE: a bundle written once (global setup's), so the start skips bundling. */
+  workflowBundlePath?: string;
 }
 
 export interface WorkerProcess extends Child {
@@ -27,7 +31,9 @@ const READY = /Airlock worker is ready/;
  * through its environment. Started with node directly (not npm or npx) so the
  * pid is the worker's own and SIGKILL hits exactly it.
  */
-export async function startWorkerProcess(settings: WorkerProcessSettings, readyTimeoutMs = 90_000): Promise<WorkerProcess> {
+// An upper bound, not a speed check: at a load of 30 on two cores a start (tsx compiling the
+// worker, bundling the workflows unless given a bundle) was seen taking over 90 s.
+export async function startWorkerProcess(settings: WorkerProcessSettings, readyTimeoutMs = 300_000): Promise<WorkerProcess> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     TEMPORAL_ADDRESS: settings.temporalAddress,
@@ -40,7 +46,9 @@ export async function startWorkerProcess(settings: WorkerProcessSettings, readyT
     AIRLOCK_WORKER_METRICS_PORT: '0',
   };
   // The test runner's own loader hooks, and payload keys or tool configs from the caller's shell, must not leak into the worker.
-  for (const name of ['NODE_OPTIONS', 'AIRLOCK_PAYLOAD_KEYS', 'AIRLOCK_TOOLS_CONFIG']) delete env[name];
+  for (const name of ['NODE_OPTIONS', 'AIRLOCK_PAYLOAD_KEYS', 'AIRLOCK_TOOLS_CONFIG', 'AIRLOCK_TOOLS_MODULE', 'AIRLOCK_TEST_KILL_POINT', 'AIRLOCK_WORKFLOW_BUNDLE']) delete env[name];
+  if (settings.killPoint) env.AIRLOCK_TEST_KILL_POINT = settings.killPoint;
+  if (settings.workflowBundlePath) env.AIRLOCK_WORKFLOW_BUNDLE = settings.workflowBundlePath;
   if (settings.policyFile) env.AIRLOCK_POLICY_FILE = settings.policyFile;
   else delete env.AIRLOCK_POLICY_FILE;
   const child = await spawnChild('worker', process.execPath, ['--import', 'tsx', path.join(repoRoot, 'apps/worker/src/main.ts')], { cwd: repoRoot, env });

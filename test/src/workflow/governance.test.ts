@@ -2,7 +2,7 @@ import { createAgent, createUser, grantStandingApproval, revokeStandingApproval,
 import { compilePolicy, type CompiledPolicy } from '@airlock/policy';
 import { loadPolicyFile, DEFAULT_POLICY_FILE } from '@airlock/policy/files';
 import { defaultActivityDeps } from '@airlock/activities';
-import { suspendAndCancel, resumeScope } from '@airlock/ops';
+import { resumeScope, runUseCase, suspendAndCancel, userOperator } from '@airlock/ops';
 import { actionHandle, awaitOutcome, decideAction, submitAction } from '@airlock/core/gateway';
 import { argsHash } from '@airlock/core/hashing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -183,7 +183,7 @@ describe('kill switch', () => {
     await expect.poll(async () => (await h.db.prisma.action.findUnique({ where: { id: running.actionId } }))?.status, { timeout: 20_000 }).toBe('running');
     const bystander = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
 
-    const result = await suspendAndCancel({ db: h.db, temporal: h.client }, { scope: 'team', target: 'ops', reason: 'incident 42', by: 'bob' });
+    const result = await suspendAndCancel({ db: h.db, temporal: h.client }, userOperator({ id: 'bob', role: 'admin' }, 'api'), { scope: 'team', target: 'ops', reason: 'incident 42' });
     expect(result.cancelledActions.sort()).toEqual([pending.actionId, running.actionId].sort());
     expect(await awaitOutcome(h.client, pending.actionId)).toMatchObject({ status: 'cancelled', reason: expect.stringMatching(/kill switch \(team ops\) by bob: incident 42/) });
     expect(await awaitOutcome(h.client, running.actionId)).toMatchObject({ status: 'cancelled' });
@@ -194,7 +194,7 @@ describe('kill switch', () => {
     // Other teams are untouched.
     expect((await waitForStatus(h.client, bystander.actionId, () => true)).phase).toBe('awaiting_approval');
 
-    await resumeScope({ db: h.db }, { scope: 'team', target: 'ops', by: 'bob' });
+    await runUseCase({ db: h.db }, userOperator({ id: 'bob', role: 'admin' }, 'api'), resumeScope, { scope: 'team', target: 'ops' });
     const again = await submitAction(h.client, h.taskQueue, { agentId: 'ops-bot', tool: 'demo.echo', args: { message: 'x' }, idempotencyKey: 'after-resume' });
     expect((await awaitOutcome(h.client, again.actionId)).status).toBe('executed');
   });
@@ -213,7 +213,7 @@ describe('budgets', () => {
     expect(crossing.status.budgetImpacts?.[0]).toMatchObject({ limit: '100.00', spent: '40.00', thisAction: '30.00', thresholdCrossed: true });
 
     const exceeding = await submitAction(h.client, h.taskQueue, refund('40.00', 'b3'));
-    expect(await awaitOutcome(h.client, exceeding.actionId)).toMatchObject({ status: 'denied', reason: expect.stringMatching(/budget: .*would exceed its limit/) });
+    expect(await awaitOutcome(h.client, exceeding.actionId)).toMatchObject({ status: 'denied', reason: expect.stringMatching(/^budget: .*would exceed its limit/) });
 
     await decideAction(h.client, crossing.actionId, { approverId: 'alice', decision: 'deny', channel: 'api', argsHash: crossing.argsHash });
     await awaitOutcome(h.client, crossing.actionId);

@@ -108,6 +108,12 @@ export const BuiltinToolsConfig = z
     http: HttpConfig.optional(),
     sql: SqlConfig.optional(),
     fs: FsConfig.optional(),
+    /**
+     * HTTP tools declared here rather than in code (see http-tools.ts): each checked
+     * whole at start-up, with errors naming `httpTools[i].<field>`. The `http` section's
+     * caps (sizes, redirects, idempotency header) apply to them too, not its allowlist.
+     */
+    httpTools: z.array(z.unknown()).optional(),
     circuitBreaker: CircuitBreakerOptions.prefault({}),
   })
   .strict();

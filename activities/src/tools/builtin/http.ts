@@ -55,17 +55,17 @@ interface Hop {
 }
 
 /** Checks one hop (the first request or a redirect) and pins the address it will connect to. */
-async function vetHop(config: HttpConfig, resolve: HostResolver, url: URL, method: HttpMethod): Promise<Hop> {
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ToolRefusedError(`http.request: scheme ${url.protocol} is not allowed`);
-  if (url.username || url.password) throw new ToolRefusedError('http.request: credentials in the URL are refused; use a header');
+async function vetHop(config: HttpConfig, resolve: HostResolver, url: URL, method: HttpMethod, label: string): Promise<Hop> {
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ToolRefusedError(`${label}: scheme ${url.protocol} is not allowed`);
+  if (url.username || url.password) throw new ToolRefusedError(`${label}: credentials in the URL are refused; use a header`);
   const host = bareHost(url);
   const entry = entryFor(config.allow, host);
-  if (!entry) throw new ToolRefusedError(`http.request: host ${host} is not allowlisted`);
-  if (!entry.methods.includes(method)) throw new ToolRefusedError(`http.request: ${method} is not allowed for ${host} (allowed: ${entry.methods.join(', ')})`);
+  if (!entry) throw new ToolRefusedError(`${label}: host ${host} is not allowlisted`);
+  if (!entry.methods.includes(method)) throw new ToolRefusedError(`${label}: ${method} is not allowed for ${host} (allowed: ${entry.methods.join(', ')})`);
   const scheme = url.protocol.slice(0, -1) as 'http' | 'https';
-  if (!entry.schemes.includes(scheme)) throw new ToolRefusedError(`http.request: ${scheme} is not allowed for ${host}`);
+  if (!entry.schemes.includes(scheme)) throw new ToolRefusedError(`${label}: ${scheme} is not allowed for ${host}`);
   const port = url.port ? Number(url.port) : defaultPort(url);
-  if (!(entry.ports ?? [defaultPort(url)]).includes(port)) throw new ToolRefusedError(`http.request: port ${port} is not allowed for ${host}`);
+  if (!(entry.ports ?? [defaultPort(url)]).includes(port)) throw new ToolRefusedError(`${label}: port ${port} is not allowed for ${host}`);
 
   const literal = isIP(host);
   let addresses: ResolvedAddress[];
@@ -74,15 +74,15 @@ async function vetHop(config: HttpConfig, resolve: HostResolver, url: URL, metho
     try {
       addresses = await resolve(host);
     } catch (error) {
-      throw new Error(`http.request: cannot resolve ${host}: ${(error as Error).message}`, { cause: error });
+      throw new Error(`${label}: cannot resolve ${host}: ${(error as Error).message}`, { cause: error });
     }
   }
-  if (addresses.length === 0) throw new Error(`http.request: ${host} has no addresses`);
+  if (addresses.length === 0) throw new Error(`${label}: ${host} has no addresses`);
   // Every answer is checked, not just the first: a name with one public and one private address is refused.
   for (const { address } of addresses) {
     const reason = refusedAddressReason(address);
     if (reason && (!entry.allowPrivateAddresses || neverDialled(address))) {
-      throw new ToolRefusedError(`http.request: refused ${host}: it resolves to ${address}, a ${reason} address (SSRF protection)`);
+      throw new ToolRefusedError(`${label}: refused ${host}: it resolves to ${address}, a ${reason} address (SSRF protection)`);
     }
   }
   return { url, address: addresses[0]! };
@@ -148,75 +148,96 @@ function send(hop: Hop, request: SentRequest, signal: AbortSignal, maxBytes: num
   });
 }
 
+export interface HttpCallInput {
+  method: HttpMethod;
+  url: string;
+  headers?: Record<string, string> | undefined;
+  body?: string | undefined;
+  timeoutMs: number;
+}
+
 /**
- * `http.request`, from the worker: only allowlisted hosts, methods, schemes and
- * ports; every hop's addresses vetted after DNS (private, loopback, link-local,
- * CGNAT, ULA, IPv4-mapped... refused) and the connection pinned to the vetted
- * address; redirects followed at most `maxRedirects` times, each re-vetted.
+ * One request as `http.request` makes it, for it and for the HTTP tools declared
+ * in configuration: only allowlisted hosts, methods, schemes and ports; every
+ * hop's addresses vetted after DNS (private, loopback, link-local, CGNAT, ULA,
+ * IPv4-mapped... refused) and the connection pinned to the vetted address;
+ * redirects followed at most `maxRedirects` times, each re-vetted; the step's
+ * idempotency key sent (hashed) in `idempotencyHeader`; a deadline; the circuit
+ * breaker keyed on `label:host`. `label` names the tool in every message.
  */
+export async function httpCall(
+  config: HttpConfig,
+  resolve: HostResolver,
+  breakers: CircuitBreakers,
+  { method, url, headers = {}, body, timeoutMs }: HttpCallInput,
+  { signal, idempotencyKey }: { signal: AbortSignal; idempotencyKey: string },
+  label = 'http.request',
+): Promise<HttpResponseOutput> {
+  if (timeoutMs > config.maxTimeoutMs) throw new ToolRefusedError(`${label}: timeoutMs ${timeoutMs} is over this worker's cap of ${config.maxTimeoutMs}`);
+  const payload = body === undefined ? undefined : Buffer.from(body, 'utf8');
+  if (payload && payload.length > config.maxRequestBytes) throw new ToolRefusedError(`${label}: body of ${payload.length} bytes is over the cap of ${config.maxRequestBytes}`);
+  const sent: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    const lower = name.toLowerCase();
+    if (RESERVED_HEADERS.has(lower)) throw new ToolRefusedError(`${label}: header ${name} is set by Airlock, not by the caller`);
+    sent[lower] = value;
+  }
+  // Opaque (a hash): the server can deduplicate without learning Airlock's action ids.
+  if (config.idempotencyHeader) sent[config.idempotencyHeader.toLowerCase()] ??= createHash('sha256').update(idempotencyKey).digest('hex');
+
+  const first = new URL(url);
+  const deadline = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
+  return breakers.run(
+    `${label}:${bareHost(first)}`,
+    async () => {
+      let request: SentRequest = { method, headers: sent, body: payload };
+      let current = first;
+      const redirects: string[] = [];
+      for (;;) {
+        const hop = await vetHop(config, resolve, current, request.method, label);
+        const { response, body: received, truncated } = await send(hop, request, deadline, config.maxResponseBytes).catch((error: Error) => {
+          if (deadline.aborted && !signal.aborted) throw new Error(`${label}: no complete response from ${bareHost(current)} within ${timeoutMs} ms`, { cause: error });
+          throw error;
+        });
+        const status = response.statusCode ?? 0;
+        const location = response.headers.location;
+        if ([301, 302, 303, 307, 308].includes(status) && location) {
+          if (redirects.length >= config.maxRedirects) throw new ToolRefusedError(`${label}: more than ${config.maxRedirects} redirects (last to ${location})`);
+          const next = URL.parse(location, current.toString());
+          if (!next) throw new ToolRefusedError(`${label}: unusable redirect location ${JSON.stringify(location)}`);
+          redirects.push(next.toString());
+          // 303, and 301/302 after a POST, become a GET without a body (as browsers do); 307/308 keep both.
+          const toGet = status === 303 || ((status === 301 || status === 302) && request.method === 'POST');
+          const nextHeaders = { ...request.headers };
+          if (next.origin !== current.origin) for (const h of CREDENTIAL_HEADERS) delete nextHeaders[h];
+          request = toGet ? { method: request.method === 'HEAD' ? 'HEAD' : 'GET', headers: nextHeaders, body: undefined } : { ...request, headers: nextHeaders };
+          current = next;
+          continue;
+        }
+        const contentType = String(response.headers['content-type'] ?? '');
+        const textual = received.length === 0 || TEXTUAL.test(contentType);
+        const responseHeaders: Record<string, string> = {};
+        for (const [name, value] of Object.entries(response.headers)) if (value !== undefined) responseHeaders[name] = Array.isArray(value) ? value.join(', ') : value;
+        return {
+          status,
+          headers: responseHeaders,
+          body: received.toString(textual ? 'utf8' : 'base64'),
+          bodyEncoding: textual ? 'utf8' : 'base64',
+          truncated,
+          url: current.toString(),
+          redirects,
+        };
+      }
+    },
+    // Refusals say nothing about the endpoint's health; network errors, timeouts and 5xx do.
+    ({ error, value }) => (error !== undefined ? !(error instanceof ToolRefusedError) : (value?.status ?? 0) >= 500),
+  );
+}
+
+/** `http.request`, from the worker: see httpCall for what is checked. */
 export function httpRequestTool(config: HttpConfig, resolve: HostResolver, breakers: CircuitBreakers) {
   return defineTool({
     ...httpRequestSpec,
-    execute: async ({ method, url, headers = {}, body, timeoutMs }, { signal, idempotencyKey }): Promise<HttpResponseOutput> => {
-      if (timeoutMs > config.maxTimeoutMs) throw new ToolRefusedError(`http.request: timeoutMs ${timeoutMs} is over this worker's cap of ${config.maxTimeoutMs}`);
-      const payload = body === undefined ? undefined : Buffer.from(body, 'utf8');
-      if (payload && payload.length > config.maxRequestBytes) throw new ToolRefusedError(`http.request: body of ${payload.length} bytes is over the cap of ${config.maxRequestBytes}`);
-      const sent: Record<string, string> = {};
-      for (const [name, value] of Object.entries(headers)) {
-        const lower = name.toLowerCase();
-        if (RESERVED_HEADERS.has(lower)) throw new ToolRefusedError(`http.request: header ${name} is set by Airlock, not by the caller`);
-        sent[lower] = value;
-      }
-      // Opaque (a hash): the server can deduplicate without learning Airlock's action ids.
-      if (config.idempotencyHeader) sent[config.idempotencyHeader.toLowerCase()] ??= createHash('sha256').update(idempotencyKey).digest('hex');
-
-      const first = new URL(url);
-      const deadline = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
-      return breakers.run(
-        `http.request:${bareHost(first)}`,
-        async () => {
-          let request: SentRequest = { method, headers: sent, body: payload };
-          let current = first;
-          const redirects: string[] = [];
-          for (;;) {
-            const hop = await vetHop(config, resolve, current, request.method);
-            const { response, body: received, truncated } = await send(hop, request, deadline, config.maxResponseBytes).catch((error: Error) => {
-              if (deadline.aborted && !signal.aborted) throw new Error(`http.request: no complete response from ${bareHost(current)} within ${timeoutMs} ms`, { cause: error });
-              throw error;
-            });
-            const status = response.statusCode ?? 0;
-            const location = response.headers.location;
-            if ([301, 302, 303, 307, 308].includes(status) && location) {
-              if (redirects.length >= config.maxRedirects) throw new ToolRefusedError(`http.request: more than ${config.maxRedirects} redirects (last to ${location})`);
-              const next = URL.parse(location, current.toString());
-              if (!next) throw new ToolRefusedError(`http.request: unusable redirect location ${JSON.stringify(location)}`);
-              redirects.push(next.toString());
-              // 303, and 301/302 after a POST, become a GET without a body (as browsers do); 307/308 keep both.
-              const toGet = status === 303 || ((status === 301 || status === 302) && request.method === 'POST');
-              const nextHeaders = { ...request.headers };
-              if (next.origin !== current.origin) for (const h of CREDENTIAL_HEADERS) delete nextHeaders[h];
-              request = toGet ? { method: request.method === 'HEAD' ? 'HEAD' : 'GET', headers: nextHeaders, body: undefined } : { ...request, headers: nextHeaders };
-              current = next;
-              continue;
-            }
-            const contentType = String(response.headers['content-type'] ?? '');
-            const textual = received.length === 0 || TEXTUAL.test(contentType);
-            const responseHeaders: Record<string, string> = {};
-            for (const [name, value] of Object.entries(response.headers)) if (value !== undefined) responseHeaders[name] = Array.isArray(value) ? value.join(', ') : value;
-            return {
-              status,
-              headers: responseHeaders,
-              body: received.toString(textual ? 'utf8' : 'base64'),
-              bodyEncoding: textual ? 'utf8' : 'base64',
-              truncated,
-              url: current.toString(),
-              redirects,
-            };
-          }
-        },
-        // Refusals say nothing about the endpoint's health; network errors, timeouts and 5xx do.
-        ({ error, value }) => (error !== undefined ? !(error instanceof ToolRefusedError) : (value?.status ?? 0) >= 500),
-      );
-    },
+    execute: (args, ctx): Promise<HttpResponseOutput> => httpCall(config, resolve, breakers, args, ctx),
   });
 }

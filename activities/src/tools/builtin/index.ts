@@ -6,6 +6,7 @@ import type { ToolDefinition } from '../define.js';
 import { CircuitBreakers } from './circuit-breaker.js';
 import { BuiltinToolsConfig, type BuiltinToolsConfigInput } from './config.js';
 import { fsTools } from './fs.js';
+import { declaredHttpTools } from './http-tools.js';
 import { httpRequestTool, systemResolver, type HostResolver } from './http.js';
 import { shellExecTool } from './shell.js';
 import { sqlQueryTool } from './sql.js';
@@ -17,6 +18,8 @@ export interface BuiltinToolsDeps {
   breakers?: CircuitBreakers;
   /** DNS for http.request; default: the system resolver. */
   resolveHost?: HostResolver;
+  /** Where declared HTTP tools read their header variables (the worker passes its environment); default: none. */
+  env?: Record<string, string | undefined>;
   /** Told of every finished sandbox run (kills included), e.g. for metrics. */
   onSandboxRun?: (result: SandboxResult) => void;
 }
@@ -44,6 +47,7 @@ export function createBuiltinTools(input: BuiltinToolsConfigInput, deps: Builtin
   if (config.http) tools.push(httpRequestTool(config.http, deps.resolveHost ?? systemResolver, breakers));
   if (config.sql) tools.push(sqlQueryTool(config.sql, breakers));
   if (config.fs) tools.push(...fsTools(config.fs));
+  if (config.httpTools) tools.push(...declaredHttpTools(config.httpTools, config.http, deps.resolveHost ?? systemResolver, breakers, deps.env ?? {}));
   return { tools, breakers, sandbox: getSandbox };
 }
 
@@ -56,5 +60,6 @@ export { CircuitBreakers, CircuitOpenError, CircuitBreakerOptions, type CircuitS
 export { BuiltinToolsConfig, ToolRefusedError, type BuiltinToolsConfigInput, type HttpAllowEntryInput } from './config.js';
 export { refusedAddressReason } from './addresses.js';
 export type { HostResolver, ResolvedAddress, HttpResponseOutput } from './http.js';
+export { declaredHttpTools, HttpToolDeclaration, type HttpToolDeclarationInput, type HttpToolOutput } from './http-tools.js';
 export type { SqlQueryOutput } from './sql.js';
 export type { FsWriteOutput, FsDeleteOutput } from './fs.js';

@@ -1,3 +1,4 @@
+import { roleAtLeast } from '@airlock/core';
 import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { requirePageUser } from '../../src/console/session.js';
@@ -22,6 +23,8 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
           <NavLink href="/analytics">Analytics</NavLink>
           <NavLink href="/agents">Agents</NavLink>
           <NavLink href="/policies">Policies</NavLink>
+          {roleAtLeast(user.role, 'admin') && <NavLink href="/webhooks">Webhooks</NavLink>}
+          {roleAtLeast(user.role, 'admin') && <NavLink href="/admin">Admin</NavLink>}
         </nav>
         <form action={signOut}>
           <span>

@@ -5,6 +5,7 @@ import { AuthError, CredentialsSignin } from 'next-auth';
 import { refresh } from 'next/cache';
 import { API_KEY_PROVIDER, OIDC_PROVIDER, PASSWORD_PROVIDER, THROTTLED, signIn as authSignIn, signOut as authSignOut } from '../../src/console/auth.js';
 import { consoleDecision, editCheck } from '../../src/console/console-decision.js';
+import { consoleApproveAndRemember } from '../../src/console/console-remember.js';
 import { actionUser } from '../../src/console/guard.js';
 import { failed, ok, type Notice } from '../../src/console/notice.js';
 import { apiContext } from '../../src/server/runtime-context.js';
@@ -54,6 +55,15 @@ export async function decide(_previous: Notice, form: FormData): Promise<Notice>
   const guard = await actionUser('approver');
   if ('refusal' in guard) return failed(guard.refusal);
   const notice = await consoleDecision(guard.user, Object.fromEntries(form));
+  if (notice.kind === 'ok') refresh();
+  return notice;
+}
+
+/** Approves and grants a standing approval scoped from this action, through the one use case. */
+export async function approveAndRemember(_previous: Notice, form: FormData): Promise<Notice> {
+  const guard = await actionUser('approver');
+  if ('refusal' in guard) return failed(guard.refusal);
+  const notice = await consoleApproveAndRemember(guard.user, Object.fromEntries(form));
   if (notice.kind === 'ok') refresh();
   return notice;
 }

@@ -3,21 +3,33 @@
 import { useEffect, useMemo, useState, useTransition } from 'react';
 import { diffArgs } from '../../src/console/args-diff.js';
 import { idle, type Notice } from '../../src/console/notice.js';
-import { checkEditedArgs, decide } from './actions.js';
+import { approveAndRemember, checkEditedArgs, decide } from './actions.js';
+import { RememberFields, type RememberableArg } from './remember-fields.js';
 
 interface Props {
   actionId: string;
   argsHash: string;
   tier: string | null;
   args: Record<string, unknown>;
+  agentId: string;
+  tool: string;
+  /** Arguments a standing approval can be bounded on; the remember option shows only to whoever may use it. */
+  rememberable: RememberableArg[];
+  /** A round one approver decides alone: only those can be remembered. */
+  canRemember: boolean;
 }
 
-/** Approve, deny with feedback for the model, or approve with edited arguments (checked against the tool's schema, shown as a diff). */
-export function DecisionControls({ actionId, argsHash, tier, args }: Props) {
+/**
+ * Approve, deny with feedback for the model, approve with edited arguments
+ * (checked against the tool's schema, shown as a diff), or approve and remember
+ * (a standing approval scoped from this action).
+ */
+export function DecisionControls({ actionId, argsHash, tier, args, agentId, tool, rememberable, canRemember }: Props) {
   const [notice, setNotice] = useState<Notice>(idle);
   const [busy, startTransition] = useTransition();
   const [confirming, setConfirming] = useState(false);
   const [editing, setEditing] = useState(false);
+  const [remembering, setRemembering] = useState(false);
   const original = useMemo(() => JSON.stringify(args, null, 2), [args]);
   const [edited, setEdited] = useState(original);
   const [check, setCheck] = useState<Notice>(idle);
@@ -45,7 +57,8 @@ export function DecisionControls({ actionId, argsHash, tier, args }: Props) {
     form.set('argsHash', argsHash);
     if (!(editing && form.get('decision') === 'approve' && changes.length > 0)) form.delete('editedArgs');
     setConfirming(false);
-    startTransition(async () => setNotice(await decide(idle, form)));
+    const rememberIt = remembering && form.get('decision') === 'approve';
+    startTransition(async () => setNotice(rememberIt ? await approveAndRemember(idle, form) : await decide(idle, form)));
   };
 
   return (
@@ -69,8 +82,14 @@ export function DecisionControls({ actionId, argsHash, tier, args }: Props) {
       <textarea id="feedback" name="feedback" rows={3} maxLength={4000} />
 
       <label className="inline">
-        <input type="checkbox" checked={editing} onChange={(e) => setEditing(e.target.checked)} /> Approve with edited arguments
+        <input type="checkbox" checked={editing} disabled={remembering} onChange={(e) => setEditing(e.target.checked)} /> Approve with edited arguments
       </label>
+      {canRemember && (
+        <label className="inline">
+          <input type="checkbox" checked={remembering} disabled={editing} onChange={(e) => setRemembering(e.target.checked)} /> Approve and remember (standing approval)
+        </label>
+      )}
+      {remembering && <RememberFields agentId={agentId} tool={tool} args={rememberable} />}
       {editing && (
         <div className="grid2">
           <div>
@@ -124,7 +143,7 @@ export function DecisionControls({ actionId, argsHash, tier, args }: Props) {
       )}
       <div className="buttons">
         <button type="submit" name="decision" value="approve" className="primary" disabled={busy || (editing && 'error' in parsedEdit)}>
-          {confirming ? 'Confirm approval' : editing && changes.length > 0 ? 'Approve with edits' : 'Approve'}
+          {confirming ? 'Confirm approval' : remembering ? 'Approve and remember' : editing && changes.length > 0 ? 'Approve with edits' : 'Approve'}
         </button>
         <button type="submit" name="decision" value="deny" className="deny" disabled={busy}>
           Deny

@@ -15,7 +15,7 @@ export function VerifyChain() {
       </button>{' '}
       <span role={result.kind === 'error' ? 'alert' : 'status'} className={`notice ${result.kind}`}>
         {result.message}{' '}
-        {result.firstBrokenSeq && <a href={`/audit?before=${BigInt(result.firstBrokenSeq) + 1n}`}>Show row {result.firstBrokenSeq}</a>}
+        {result.firstBrokenSeq !== undefined && <a href={`/audit?before=${BigInt(result.firstBrokenSeq) + 1n}`}>Show row {result.firstBrokenSeq}</a>}
       </span>
     </div>
   );

@@ -1,4 +1,4 @@
-import { AUDIT_COLUMNS, auditEventFromRow, type AuditEvent, type AuditRow, type Db } from '@airlock/db';
+import { AUDIT_COLUMNS, auditEventFromRow, type AuditRow, type Db, type StoredAuditEvent } from '@airlock/db';
 
 /** What the audit page and the exports filter on (AuditFilters without the cursor). */
 export interface AuditConditionFilters {
@@ -45,9 +45,8 @@ export function auditConditions(filters: AuditConditionFilters, extra: { before?
 }
 
 // node-postgres returns bigint as a string: seq arrives exact.
-/** Runs a query selecting `AUDIT_COLUMNS` (spelled `{columns}` in `sql`) and returns the rows as the console's AuditEvent. */
-export async function queryAuditEvents(db: Db, sql: string, params: unknown[]): Promise<AuditEvent[]> {
+/** Runs a query selecting `AUDIT_COLUMNS` (spelled `{columns}` in `sql`) and returns the rows as stored (payload as written). */
+export async function queryAuditEvents(db: Db, sql: string, params: unknown[]): Promise<StoredAuditEvent[]> {
   const { rows } = await db.pool.query<AuditRow>(sql.replaceAll('{columns}', AUDIT_COLUMNS), params);
-  // JSONB comes back as JSON values: the payload is what Prisma's type says it is.
-  return rows.map((r) => ({ ...auditEventFromRow(r), payload: r.payload as AuditEvent['payload'] }));
+  return rows.map(auditEventFromRow);
 }

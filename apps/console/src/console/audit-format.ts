@@ -1,9 +1,12 @@
-import type { AuditEvent } from '@airlock/db';
+import type { StoredAuditEvent } from '@airlock/db';
+
+/** The columns an export shows; the payload is copied as stored, never parsed: the export must match the hashed row. */
+type ExportedRow = Pick<StoredAuditEvent, 'seq' | 'createdAt' | 'type' | 'actor' | 'actionId' | 'eventKey' | 'payload' | 'prevHash' | 'hash'>;
 
 export const CSV_COLUMNS = ['seq', 'created_at', 'type', 'actor', 'action_id', 'event_key', 'payload', 'prev_hash', 'hash'] as const;
 
 /** One audit row as exported: snake_case columns, seq as a string. */
-function exportView(row: AuditEvent) {
+function exportView(row: ExportedRow) {
   return {
     seq: row.seq.toString(),
     created_at: row.createdAt.toISOString(),
@@ -17,11 +20,11 @@ function exportView(row: AuditEvent) {
   };
 }
 
-export function jsonLine(row: AuditEvent): string {
+export function jsonLine(row: ExportedRow): string {
   return `${JSON.stringify(exportView(row))}\n`;
 }
 
-export function csvLine(row: AuditEvent): string {
+export function csvLine(row: ExportedRow): string {
   const v = exportView(row);
   return `${CSV_COLUMNS.map((c) => csvCell(c === 'payload' ? JSON.stringify(v.payload) : v[c])).join(',')}\n`;
 }

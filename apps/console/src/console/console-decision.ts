@@ -1,6 +1,6 @@
 import { DecisionRejectedError } from '@airlock/core/gateway';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { decideWithin } from '../server/decide.js';
+import { OpsError, decide, userOperator } from '@airlock/ops';
 import { ApiError } from '../server/errors.js';
 import { apiContext } from '../server/runtime-context.js';
 import { consoleLogger } from '../server/telemetry.js';
@@ -18,9 +18,9 @@ export async function consoleDecision(user: ConsoleUser, fields: Record<string, 
   const feedback = decision === 'deny' ? parsed.data.feedback : undefined;
   try {
     const editedArgs = decision === 'approve' ? await editedArgsFor(actionId, parsed.data.editedArgs) : undefined;
-    const result = await decideWithin(apiContext().temporal, actionId, {
-      approverId: user.userId,
-      channel: 'console',
+    const ctx = apiContext();
+    const result = await decide({ db: ctx.db, temporal: ctx.temporal }, userOperator({ id: user.userId, role: user.role }, 'console'), {
+      actionId,
       decision,
       argsHash,
       comment,
@@ -34,7 +34,7 @@ export async function consoleDecision(user: ConsoleUser, fields: Record<string, 
   } catch (error) {
     if (error instanceof DecisionRejectedError) return failed(`Not recorded: ${error.message}.`);
     if (error instanceof WorkflowNotFoundError) return failed('Not recorded: that action no longer exists.');
-    if (error instanceof ApiError) return failed(`Not recorded: ${error.message}.`);
+    if (error instanceof ApiError || error instanceof OpsError) return failed(`Not recorded: ${error.message}.`);
     consoleLogger().error({ err: error, actionId }, 'decision failed');
     return failed('Not recorded: something went wrong on the server. Try again; the details are in the server log.');
   }

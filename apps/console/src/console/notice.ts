@@ -2,6 +2,8 @@
 export interface Notice {
   kind: 'idle' | 'ok' | 'error';
   message: string;
+  /** A secret (a new API key, a one-time password) shown in this answer only: never stored in plaintext. */
+  secret?: { label: string; value: string };
 }
 
 export const idle: Notice = { kind: 'idle', message: '' };

@@ -22,21 +22,21 @@ export type SessionState = { status: 'signed_out' } | { status: 'must_change_pas
 
 const SIGNED_OUT: SessionState = { status: 'signed_out' };
 
-/** Re-checked on every request: a revoked key, a deleted user or a changed password ends the session at once. */
+/** Re-checked on every request: a revoked or expired key, a deleted or disabled user or a changed password ends the session at once. */
 export async function sessionState(): Promise<SessionState> {
   const session = await auth();
   const who = session?.airlock;
   if (!who) return SIGNED_OUT;
   const { prisma } = apiContext().db;
   if (who.keyId) {
-    const key = await prisma.apiKey.findUnique({ where: { id: who.keyId }, select: { userId: true, revokedAt: true } });
-    if (!key || key.revokedAt || key.userId !== who.userId) return SIGNED_OUT;
+    const key = await prisma.apiKey.findUnique({ where: { id: who.keyId }, select: { userId: true, revokedAt: true, expiresAt: true } });
+    if (!key || key.revokedAt || key.userId !== who.userId || (key.expiresAt && key.expiresAt <= new Date())) return SIGNED_OUT;
   }
   const user = await prisma.user.findUnique({
     where: { id: who.userId },
-    select: { id: true, name: true, email: true, role: true, passwordHash: true, passwordMustChange: true, passwordChangedAt: true },
+    select: { id: true, name: true, email: true, role: true, passwordHash: true, passwordMustChange: true, passwordChangedAt: true, disabledAt: true },
   });
-  if (!user) return SIGNED_OUT;
+  if (!user || user.disabledAt) return SIGNED_OUT;
   const passwordSession = who.passwordChangedAt !== null;
   // A password session lasts only as long as the password it was opened with.
   if (passwordSession && (!user.passwordHash || (user.passwordChangedAt?.getTime() ?? 0) !== who.passwordChangedAt)) return SIGNED_OUT;

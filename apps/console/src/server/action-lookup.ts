@@ -1,5 +1,6 @@
 import { actionHandle, getActionStatus } from '@airlock/core/gateway';
 import type { Action, Db } from '@airlock/db';
+import { canSeeAction, type Principal } from './auth.js';
 import type { ApiContext } from './context.js';
 import { notFound } from './errors.js';
 import { ActionId, type ActionView } from './schemas.js';
@@ -43,4 +44,19 @@ export async function liveWorkflow(ctx: ApiContext, row: ActionRow): Promise<Act
  */
 export async function assertWorkflowExists(ctx: ApiContext, actionId: string): Promise<void> {
   await actionHandle(ctx.temporal, actionId).describe();
+}
+
+/**
+ * 404 unless the caller may see the action. Before admission there is no row yet:
+ * the workflow's memo (written at start) names the agent, so ownership holds then too.
+ */
+export async function assertCanSee(ctx: ApiContext, principal: Principal, actionId: string): Promise<void> {
+  const row = await ctx.db.prisma.action.findUnique({ where: { id: actionId }, select: { agentId: true } });
+  if (row) {
+    if (!canSeeAction(principal, row.agentId)) throw notFound();
+    return;
+  }
+  const { memo } = await actionHandle(ctx.temporal, actionId).describe();
+  const agentId = typeof memo?.agentId === 'string' ? memo.agentId : '';
+  if (!canSeeAction(principal, agentId)) throw notFound();
 }

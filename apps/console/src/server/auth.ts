@@ -1,5 +1,6 @@
 import { roleAtLeast, type Role } from '@airlock/core';
 import { hashApiKey, type Db } from '@airlock/db';
+import { userOperator, type Operator } from '@airlock/ops';
 import { forbidden, unauthenticated } from './errors.js';
 
 export interface AgentPrincipal {
@@ -30,17 +31,33 @@ export async function authenticate(request: Request, db: Db): Promise<Principal>
   return principal;
 }
 
-/** Looks a key up by its SHA-256 (only the hash is stored). Null when unknown, revoked or owned by neither kind. */
+/**
+ * Looks a key up by its SHA-256 (only the hash is stored). Null when unknown,
+ * revoked, expired, owned by neither kind, or its agent or person is disabled:
+ * every request looks again, so a revocation holds from the next request on.
+ */
 export async function principalForKey(db: Db, key: string): Promise<Principal | null> {
   if (!key.startsWith('alk_')) return null;
   const row = await db.prisma.apiKey.findUnique({
     where: { hash: hashApiKey(key) },
-    include: { user: { select: { id: true, name: true, role: true } } },
+    include: { user: { select: { id: true, name: true, role: true, disabledAt: true } }, agent: { select: { disabledAt: true } } },
   });
   if (!row || row.revokedAt) return null;
-  if (row.agentId && !row.userId) return { kind: 'agent', keyId: row.id, agentId: row.agentId };
-  if (row.user && !row.agentId) return { kind: 'user', keyId: row.id, userId: row.user.id, name: row.user.name, role: row.user.role };
-  return null;
+  const now = new Date();
+  if (row.expiresAt && row.expiresAt <= now) return null;
+  let principal: Principal | null = null;
+  if (row.agentId && !row.userId && row.agent && !row.agent.disabledAt) principal = { kind: 'agent', keyId: row.id, agentId: row.agentId };
+  if (row.user && !row.agentId && !row.user.disabledAt) principal = { kind: 'user', keyId: row.id, userId: row.user.id, name: row.user.name, role: row.user.role };
+  if (principal) await noteKeyUse(db, row.id, row.lastUsedAt, now);
+  return principal;
+}
+
+// At most one write per key per minute: last-used is for people judging stale keys, not an access log.
+const LAST_USED_GRANULARITY_MS = 60_000;
+
+async function noteKeyUse(db: Db, keyId: string, lastUsedAt: Date | null, now: Date): Promise<void> {
+  if (lastUsedAt && now.getTime() - lastUsedAt.getTime() < LAST_USED_GRANULARITY_MS) return;
+  await db.pool.query('UPDATE api_keys SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)', [keyId, now]);
 }
 
 export function requireAgent(principal: Principal): AgentPrincipal {
@@ -57,4 +74,10 @@ export function requireUser(principal: Principal, atLeast: Role = 'viewer'): Use
 /** Agents see only their own actions; to them another agent's action does not exist (404, not 403). */
 export function canSeeAction(principal: Principal, agentId: string): boolean {
   return principal.kind === 'user' || principal.agentId === agentId;
+}
+
+/** The operator a user key stands for; agents are not operators (403, before any use case runs). */
+export function operatorOf(principal: Principal): Operator {
+  if (principal.kind !== 'user') throw forbidden('this endpoint takes a user API key; agents may not call it');
+  return userOperator({ id: principal.userId, role: principal.role }, 'api');
 }

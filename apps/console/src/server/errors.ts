@@ -1,4 +1,5 @@
 import { DecisionRejectedError, IdempotencyConflictError, InvalidRequestError } from '@airlock/core/gateway';
+import { OpsError } from '@airlock/ops';
 import { ServiceError, WorkflowNotFoundError } from '@temporalio/client';
 import type { ErrorBody, Issue } from './schemas.js';
 import { jsonResponse } from './http.js';
@@ -36,6 +37,7 @@ export function errorResponse(error: unknown): Response {
 
 function toApiError(error: unknown): ApiError | undefined {
   if (error instanceof ApiError) return error;
+  if (error instanceof OpsError) return fromOpsError(error);
   if (error instanceof InvalidRequestError) return new ApiError(400, 'invalid_request', error.message);
   if (error instanceof IdempotencyConflictError) return new ApiError(409, 'idempotency_conflict', error.message);
   if (error instanceof DecisionRejectedError) return new ApiError(409, 'decision_rejected', error.message);
@@ -56,4 +58,15 @@ export function withErrors<A extends unknown[]>(handler: (...args: A) => Promise
       return errorResponse(error);
     }
   };
+}
+
+const OPS_STATUS = { invalid: 400, forbidden: 403, not_found: 404, conflict: 409, unavailable: 503 } as const;
+
+/** A use case's refusal in the API's shape: the status its code stands for, the fields it names. */
+function fromOpsError(error: OpsError): ApiError {
+  const status = OPS_STATUS[error.code];
+  const code: ErrorCode =
+    error.code === 'invalid' ? 'invalid_request' : error.code === 'conflict' ? (error.reason === 'already_exists' ? 'already_exists' : 'conflict') : error.code;
+  const message = error.code === 'invalid' ? `invalid request: ${error.message}` : error.message;
+  return new ApiError(status, code, message, error.issues.length > 0 ? error.issues : undefined);
 }

@@ -3,8 +3,16 @@ import { z } from 'zod';
 import {
   ActionId,
   ActionOutcome,
+  ActionLiveStatus,
+  CancelResult,
   ActionView,
   AgentList,
+  AgentReport,
+  AgentSelf,
+  AuthorizationQuery,
+  AuthorizationRequestBody,
+  AuthorizationView,
+  PendingAuthorization,
   AgentToolsBody,
   AgentView,
   ApprovalList,
@@ -18,6 +26,8 @@ import {
   ChainVerification,
   DecideResult,
   DecisionBody,
+  ApproveAndRememberBody,
+  RememberedApprovalView,
   ErrorBody,
   KillSwitchBody,
   KillSwitchLiftBody,
@@ -38,7 +48,31 @@ import {
   SubmitActionBody,
   SubmittedAction,
   SuspensionList,
+  BudgetDeleted,
+  ChangeBudgetBody,
+  ChangeRoleBody,
+  CompensationAccepted,
+  CompensationResolutionBody,
+  CreateAgentBody,
+  CreatedUser,
+  CreateUserBody,
+  Disabled,
+  DisableBody,
+  KeyList,
+  KeyRevocation,
+  MintedKey,
+  MintKeyBody,
+  RotateKeyBody,
+  SlackLinkBody,
+  SlackLinkList,
+  SlackLinkView,
+  SlackUnlinked,
+  UpdateAgentBody,
+  UserList,
+  UserView,
 } from './schemas.js';
+import { webhookRoutes } from './openapi-webhooks.js';
+import { policyShadowRoutes } from './openapi-policy-shadow.js';
 
 type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
 
@@ -51,6 +85,12 @@ const errors = {
   404: json(ErrorBody, 'No such action, or not visible to this agent'),
   409: json(ErrorBody, 'Conflict; the message gives the reason'),
   503: json(ErrorBody, 'Temporal, or a worker, did not answer in time; try again'),
+} as const;
+
+/** Every route that reads a JSON body may answer these (request.ts). */
+const bodyErrors = {
+  413: json(ErrorBody, 'The body is over 1 MiB (`payload_too_large`)'),
+  415: json(ErrorBody, 'A non-empty body without `content-type: application/json` (`unsupported_media_type`)'),
 } as const;
 
 const idParams = z.object({ id: ActionId });
@@ -76,6 +116,49 @@ const routes: RouteConfig[] = [
     },
   },
   {
+    method: 'post',
+    path: '/api/v1/authorizations',
+    summary: 'Request a gate-only action: the agent runs the tool itself once authorized (agent key)',
+    security: bearer,
+    request: jsonBody(AuthorizationRequestBody),
+    responses: {
+      202: json(SubmittedAction, 'Accepted: a new action was started; links.authorization waits for the decision'),
+      200: json(SubmittedAction, 'The idempotency key matched an earlier action with the same arguments'),
+      ...errors,
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/actions/{id}/authorization',
+    summary: 'Wait for the authorization of a gate-only action (long poll)',
+    security: bearer,
+    request: { params: idParams, query: AuthorizationQuery },
+    responses: {
+      200: json(z.union([AuthorizationView, ActionOutcome]), 'Authorized (run the tool with `args`, then report), or the outcome when it ended without one or was reported'),
+      202: json(PendingAuthorization, 'Not decided within waitMs; ask again'),
+      ...errors,
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/actions/{id}/report',
+    summary: 'Report the agent’s own run of a gate-only action (agent key); records it and settles the budget',
+    security: bearer,
+    request: { params: idParams, ...jsonBody(AgentReport) },
+    responses: {
+      200: json(ActionOutcome, 'Recorded (or the same report again): the action’s outcome'),
+      ...errors,
+      409: json(ErrorBody, 'Not authorized yet, expired, other arguments than approved, or a different report already made'),
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/agents/me',
+    summary: 'The agent of this key and its allowed tools (agent key)',
+    security: bearer,
+    responses: { 200: json(AgentSelf, 'The agent'), 401: errors[401], 403: errors[403] },
+  },
+  {
     method: 'get',
     path: '/api/v1/actions/{id}',
     summary: 'Read an action (agents: their own only)',
@@ -98,6 +181,22 @@ const routes: RouteConfig[] = [
     },
   },
   {
+    method: 'get',
+    path: '/api/v1/actions/{id}/status',
+    summary: 'The live workflow view: phase, classification, approval round (agents: their own only)',
+    security: bearer,
+    request: { params: idParams },
+    responses: { 200: json(ActionLiveStatus, 'The live view'), 401: errors[401], 404: errors[404], 503: errors[503] },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/actions/{id}/cancel',
+    summary: 'Cancel an action (agents: their own only; people: admin); audited as `action.cancel_requested`',
+    security: bearer,
+    request: { params: idParams },
+    responses: { 202: json(CancelResult, 'Cancellation requested; the outcome will say cancelled unless it had finished'), 401: errors[401], 403: errors[403], 404: errors[404], 503: errors[503] },
+  },
+  {
     method: 'post',
     path: '/api/v1/actions/{id}/decisions',
     summary: 'Approve or deny (user key, approver or admin)',
@@ -110,6 +209,25 @@ const routes: RouteConfig[] = [
       403: errors[403],
       404: errors[404],
       409: json(ErrorBody, 'The workflow refused the decision (self-approval, already decided, args hash mismatch, closed, `edit rejected: ...`)'),
+      503: errors[503],
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/actions/{id}/approve-and-remember',
+    summary: 'Approve this action and grant a standing approval scoped from it, audited as both (user key, approver or admin; not the agent’s owner)',
+    description:
+      'Everything that could refuse the grant is checked before deciding; the grant is then written with the decision, only once the workflow accepted it. ' +
+      'A decision the workflow refuses (self-approval, already decided, args hash mismatch) leaves no grant.',
+    security: bearer,
+    request: { params: idParams, body: { required: true, content: { 'application/json': { schema: ApproveAndRememberBody } } } },
+    responses: {
+      201: json(RememberedApprovalView, 'Approved, and the standing approval granted'),
+      400: json(ErrorBody, 'Invalid body, or a bound the argument cannot take (unknown, redacted, wrong kind), naming `bounds.<i>`'),
+      401: errors[401],
+      403: json(ErrorBody, 'Below approver, below the round’s role or group, or the agent’s owner'),
+      404: errors[404],
+      409: json(ErrorBody, 'Not awaiting a decision, needs more than one approver, or the workflow refused the decision (self-approval, already decided, args hash mismatch)'),
       503: errors[503],
     },
   },
@@ -130,7 +248,7 @@ const routes: RouteConfig[] = [
   {
     method: 'get',
     path: '/api/v1/approvals',
-    summary: 'List approvals, pending by default (user key)',
+    summary: 'List approvals; `status` defaults to `open` (awaiting a decision) (user key)',
     security: bearer,
     request: { query: ApprovalListQuery },
     responses: { 200: json(ApprovalList, 'Approvals, nearest deadline first'), 400: errors[400], 401: errors[401], 403: errors[403] },
@@ -248,6 +366,9 @@ const routes: RouteConfig[] = [
     security: bearer,
     responses: { 200: json(PolicyView, 'The active policy'), 401: errors[401], 403: errors[403], 503: json(ErrorBody, 'The policy file does not load') },
   },
+  ...managementRoutes(),
+  ...webhookRoutes(),
+  ...policyShadowRoutes(),
   {
     method: 'get',
     path: '/api/v1/openapi.json',
@@ -255,6 +376,42 @@ const routes: RouteConfig[] = [
     responses: { 200: { description: 'OpenAPI 3.1 document', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } } },
   },
 ];
+
+/** Operator management (admin; a refusal is a 403 and an `operator.forbidden` audit row). Each writes one audit row. */
+function managementRoutes(): RouteConfig[] {
+  const id = (what: string) => ({ params: z.object({ id: z.string().meta({ description: what }) }) });
+  const admin = { 401: errors[401], 403: json(ErrorBody, 'Not a user key, or the role is below admin (audited)') } as const;
+  const write = { 400: errors[400], ...admin, 404: json(ErrorBody, 'No such agent, user, key or budget'), 409: json(ErrorBody, 'Conflicts with the current state; the message says how') } as const;
+  const route = (method: RouteConfig['method'], path: string, summary: string, request: RouteConfig['request'], ok: [number, ResponseConfig], responses: Record<number, ResponseConfig> = write): RouteConfig => ({
+    method,
+    path,
+    summary,
+    security: bearer,
+    ...(request ? { request } : {}),
+    responses: { [ok[0]]: ok[1], ...responses },
+  });
+  return [
+    route('post', '/api/v1/agents', 'Create an agent (admin)', jsonBody(CreateAgentBody), [201, json(AgentView, 'Created')]),
+    route('patch', '/api/v1/agents/{id}', 'Change an agent’s name, team, owner or allowed tools (admin)', { ...id('agent id'), ...jsonBody(UpdateAgentBody) }, [200, json(AgentView, 'The agent as it is now')]),
+    route('post', '/api/v1/agents/{id}/disable', 'Disable an agent: admission refuses it, its keys are revoked (admin)', { ...id('agent id'), ...jsonBody(DisableBody) }, [200, json(Disabled, 'Disabled')]),
+    route('get', '/api/v1/agents/{id}/keys', 'An agent’s API keys, never their secrets (admin)', id('agent id'), [200, json(KeyList, 'Newest first')], admin),
+    route('post', '/api/v1/agents/{id}/keys', 'Mint an agent API key; the secret is shown once (admin)', { ...id('agent id'), ...jsonBody(MintKeyBody) }, [201, json(MintedKey, 'Minted')]),
+    route('post', '/api/v1/keys/{id}/rotate', 'Revoke a key and mint its replacement in one step (admin)', { ...id('key id'), ...jsonBody(RotateKeyBody) }, [201, json(MintedKey, 'The replacement')]),
+    route('post', '/api/v1/keys/{id}/revoke', 'Revoke a key at once (admin)', id('key id'), [200, json(KeyRevocation, 'Revoked')]),
+    route('get', '/api/v1/users', 'Console users (admin)', undefined, [200, json(UserList, 'By id')], admin),
+    route('post', '/api/v1/users', 'Create a user with a one-time password, shown once (admin)', jsonBody(CreateUserBody), [201, json(CreatedUser, 'Created')]),
+    route('patch', '/api/v1/users/{id}', 'Change a user’s role (admin)', { ...id('user id'), ...jsonBody(ChangeRoleBody) }, [200, json(UserView, 'The user as they are now')]),
+    route('post', '/api/v1/users/{id}/disable', 'Disable a user: keys revoked, sessions ended (admin)', { ...id('user id'), ...jsonBody(DisableBody) }, [200, json(Disabled, 'Disabled')]),
+    route('get', '/api/v1/users/{id}/keys', 'A user’s API keys (admin)', id('user id'), [200, json(KeyList, 'Newest first')], admin),
+    route('post', '/api/v1/users/{id}/keys', 'Mint a user API key; the secret is shown once (admin)', { ...id('user id'), ...jsonBody(MintKeyBody) }, [201, json(MintedKey, 'Minted')]),
+    route('get', '/api/v1/slack-links', 'Slack account → user links (admin)', undefined, [200, json(SlackLinkList, 'By user')], admin),
+    route('post', '/api/v1/slack-links', 'Link a Slack account to a user (admin)', jsonBody(SlackLinkBody), [201, json(SlackLinkView, 'Linked')]),
+    route('delete', '/api/v1/slack-links/{id}', 'Remove a Slack link (admin)', id('Slack user id'), [200, json(SlackUnlinked, 'Removed')]),
+    route('patch', '/api/v1/budgets/{id}', 'Change a budget’s limit or approval threshold (admin)', { ...id('budget id'), ...jsonBody(ChangeBudgetBody) }, [200, json(BudgetView, 'The budget with this period’s usage')]),
+    route('delete', '/api/v1/budgets/{id}', 'Delete a budget; refused while an action holds a reservation on it (admin)', id('budget id'), [200, json(BudgetDeleted, 'Deleted')]),
+    route('post', '/api/v1/actions/{id}/compensations', 'Retry a plan’s failed compensation, or record it fixed by hand (admin)', { ...id('action id'), ...jsonBody(CompensationResolutionBody) }, [200, json(CompensationAccepted, 'Accepted')], { ...write, 503: errors[503] }),
+  ];
+}
 
 let cached: OpenApiDocument | undefined;
 
@@ -271,7 +428,7 @@ function generate(): OpenApiDocument {
     scheme: 'bearer',
     description: 'An Airlock API key (`alk_...`): an agent key to request actions, a user key to read approvals, decide and audit',
   });
-  for (const route of routes) registry.registerPath(route);
+  for (const route of routes) registry.registerPath(route.request?.body ? { ...route, responses: { ...bodyErrors, ...route.responses } } : route);
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {

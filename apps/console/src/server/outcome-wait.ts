@@ -5,16 +5,37 @@ import type { ActionOutcome } from './schemas.js';
 
 /**
  * Waits up to `waitMs` for the workflow's result; null when time runs out or the
- * caller goes away (both abort the long poll, so no RPC outlives the request).
+ * caller goes away.
+ *
+ * An abort signal alone did not bound it (issue 11, item 8): the signal cancels
+ * only a call's first attempt. After a restart the first long poll meets an
+ * unavailable server and the SDK's gRPC retry interceptor sends a new attempt the
+ * signal cannot reach; once the signal has fired, every further long poll of
+ * `result()` is started with an already-aborted signal, whose listener never
+ * runs. So the wait also carries a gRPC deadline (every attempt and every later
+ * call inherits it) and, as the last word, a timer the answer never outlives.
  */
 export async function waitForOutcome(ctx: ApiContext, actionId: string, waitMs: number, callerGone: AbortSignal): Promise<ActionOutcome | null> {
+  const deadline = Date.now() + waitMs;
   const signal = AbortSignal.any([AbortSignal.timeout(waitMs), callerGone]);
+  const result = ctx.temporal.withDeadline(deadline, () => ctx.temporal.withAbortSignal(signal, () => awaitOutcome(ctx.temporal, actionId)));
+  let stop: (() => void) | undefined;
+  const ended = new Promise<null>((resolve) => {
+    const done = () => resolve(null);
+    signal.addEventListener('abort', done, { once: true });
+    stop = () => signal.removeEventListener('abort', done);
+    if (signal.aborted) done();
+  });
   try {
-    return await ctx.temporal.withAbortSignal(signal, () => awaitOutcome(ctx.temporal, actionId));
+    return await Promise.race([result, ended]);
   } catch (error) {
-    if (signal.aborted) return null;
+    if (signal.aborted || Date.now() >= deadline) return null;
     // Terminated or failed outside the workflow's own handling: still a final answer for the agent.
     if (error instanceof WorkflowFailedError) return { status: 'failed', actionId, error: `the action's workflow ended without an outcome: ${error.message}` };
     throw error;
+  } finally {
+    stop?.();
+    // The losing long poll ends by its deadline; its rejection is not an answer.
+    result.catch(() => undefined);
   }
 }

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { newestLivePolicy, type Db } from '@airlock/db';
 import { PolicyError, compilePolicy, type CompiledPolicy } from '@airlock/policy';
 import { ApiError } from './errors.js';
 
@@ -6,6 +7,12 @@ import { ApiError } from './errors.js';
 export interface ActivePolicy {
   policy: CompiledPolicy;
   text: string;
+  /** `worker`: the policy a running worker reported (table policy_runtimes); `file`: read by the console itself, no worker reporting. */
+  origin: 'worker' | 'file';
+  /** When this policy was loaded (by the worker that reported it, or by the console). */
+  loadedAt: Date;
+  /** The console's own reading of the file failed; the policy above is the last one that compiled. */
+  fileError?: string;
 }
 
 /** Where handlers get the policy the workers enforce; injected, so tests choose the file. */
@@ -14,39 +21,68 @@ export interface PolicySource {
 }
 
 /**
- * The policy in `file`, loaded once on first use, as a worker loads it at start.
- * It is compiled from the text it keeps (the same steps as `loadPolicyFile`), so
- * the text shown always matches the version. A file that does not load is a 503
- * naming the problem, tried again on the next request.
+ * The policy in force: the one live workers report (the newest load wins, so a
+ * reload shows at the next request), or, with no worker reporting, the file read
+ * afresh on every request. Nothing is cached beyond "same text, same compiled policy".
  */
-export function policyFromFile(file: string): PolicySource {
-  let loaded: Promise<ActivePolicy> | undefined;
+export function livePolicy(db: Db, file: string): PolicySource {
+  const fromFile = policyFromFile(file);
+  let compiled: ActivePolicy | undefined;
   return {
-    read() {
-      loaded ??= load(file).catch((error: unknown) => {
-        loaded = undefined;
-        throw error;
-      });
-      return loaded;
+    async read() {
+      const reported = await newestLivePolicy(db);
+      if (!reported) return fromFile.read();
+      if (compiled?.policy.version !== reported.version || compiled.policy.source !== reported.source) {
+        compiled = { policy: compileOrUnavailable(reported.text, reported.source), text: reported.text, origin: 'worker', loadedAt: reported.loadedAt };
+      }
+      return { ...compiled, loadedAt: reported.loadedAt };
     },
   };
 }
 
-async function load(file: string): Promise<ActivePolicy> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw unloadable(new PolicyError(file, [{ path: '(file)', message: error instanceof Error ? error.message : String(error) }]));
+/**
+ * The policy in `file`, read on every call and compiled again only when its text
+ * changed, as a worker's watcher reloads it. A text that does not compile leaves
+ * the last good policy in force (as in the worker) with the error alongside; a
+ * file that never loaded is a 503 naming the problem.
+ */
+export function policyFromFile(file: string): PolicySource {
+  let good: ActivePolicy | undefined;
+  return {
+    async read() {
+      let text: string;
+      try {
+        text = await readFile(file, 'utf8');
+      } catch (error) {
+        return keepOrFail(new PolicyError(file, [{ path: '(file)', message: error instanceof Error ? error.message : String(error) }]));
+      }
+      if (good?.text === text) return good;
+      try {
+        good = { policy: compilePolicy(text, file), text, origin: 'file', loadedAt: new Date() };
+        return good;
+      } catch (error) {
+        if (error instanceof PolicyError) return keepOrFail(error);
+        throw error;
+      }
+    },
+  };
+
+  function keepOrFail(error: PolicyError): ActivePolicy {
+    if (good) return { ...good, fileError: error.message };
+    throw unloadable('the policy file does not load', error);
   }
+}
+
+function compileOrUnavailable(text: string, source: string): CompiledPolicy {
   try {
-    return { policy: compilePolicy(text, file), text };
+    return compilePolicy(text, source);
   } catch (error) {
-    if (error instanceof PolicyError) throw unloadable(error);
+    // The worker compiled this very text: only a console of another release can disagree.
+    if (error instanceof PolicyError) throw unloadable('the policy a worker reports does not compile in this console (are they the same release?)', error);
     throw error;
   }
 }
 
-function unloadable(error: PolicyError): ApiError {
-  return new ApiError(503, 'unavailable', `the policy file does not load: ${error.message}`);
+function unloadable(what: string, error: PolicyError): ApiError {
+  return new ApiError(503, 'unavailable', `${what}: ${error.message}`);
 }

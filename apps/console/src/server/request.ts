@@ -16,15 +16,72 @@ export function invalidField(path: string, message: string): ApiError {
 
 /** Reads a JSON body; malformed JSON is its own 400, distinct from a well-formed body with bad fields. */
 export async function readJsonBody<S extends z.ZodType>(request: Request, schema: S): Promise<z.infer<S>> {
-  const text = await request.text();
-  let value: unknown;
+  return parseOr400(schema, await readJsonValue(request), 'request body');
+}
+
+/**
+ * The largest request body read: tool arguments are capped at 256 KiB of JSON,
+ * and this leaves room for the rationale, escapes and whitespace. A larger body
+ * is refused with 413 before it is parsed.
+ */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** `application/json` or any `+json` type, with or without parameters (`; charset=utf-8`). */
+const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+
+/**
+ * The parsed JSON body, unvalidated: for use cases, which validate after checking
+ * the caller's role. An empty body is `{}`; a non-empty one must say it is JSON
+ * (415 otherwise) and fit in MAX_BODY_BYTES (413 otherwise).
+ */
+export async function readJsonValue(request: Request): Promise<unknown> {
+  const text = await readBodyText(request);
+  if (text.trim() === '') return {};
+  const contentType = request.headers.get('content-type');
+  if (contentType === null || !JSON_MEDIA_TYPE.test(contentType)) {
+    throw new ApiError(
+      415,
+      'unsupported_media_type',
+      `the request body must be JSON sent with "content-type: application/json" (got ${contentType === null ? 'no content type' : `"${contentType.slice(0, 100)}"`})`,
+    );
+  }
   try {
-    value = JSON.parse(text);
+    return JSON.parse(text) as unknown;
   } catch (error) {
     const detail = error instanceof SyntaxError ? error.message : 'unparseable';
     throw new ApiError(400, 'invalid_json', `the request body is not valid JSON (${detail})`);
   }
-  return parseOr400(schema, value, 'request body');
+}
+
+function tooLarge(): ApiError {
+  return new ApiError(413, 'payload_too_large', `the request body is larger than ${MAX_BODY_BYTES} bytes (1 MiB), the most this API reads; tool arguments may be at most 256 KiB of JSON`);
+}
+
+/** The body as text, reading no more than MAX_BODY_BYTES + 1 bytes whatever the content-length says. */
+async function readBodyText(request: Request): Promise<string> {
+  const declared = Number(request.headers.get('content-length') ?? NaN);
+  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) throw tooLarge();
+  if (request.body === null) return '';
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_BODY_BYTES) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
 }
 
 export function readQuery<S extends z.ZodType>(request: Request, schema: S): z.infer<S> {

@@ -4,7 +4,7 @@ import { tracingClientInterceptors } from '@airlock/telemetry';
 import { Client, Connection } from '@temporalio/client';
 import { consoleConfig } from '../env.js';
 import type { ApiContext } from './context.js';
-import { policyFromFile } from './policy.js';
+import { livePolicy } from './policy.js';
 import { consoleTracing } from './telemetry.js';
 import { temporalConnectionSettings } from '@airlock/core/temporal';
 
@@ -23,13 +23,15 @@ function createApiContext(): ApiContext {
   const connection = Connection.lazy(temporalConnectionSettings(env, env.TEMPORAL_ADDRESS));
   const interceptors = tracingClientInterceptors(consoleTracing());
   const tracing = interceptors ? { interceptors } : {};
+  const db = createDb(env.DATABASE_URL);
   return {
-    db: createDb(env.DATABASE_URL),
+    db,
     // The workers' converter: with AIRLOCK_PAYLOAD_KEYS set, requests and decisions are encrypted before they leave.
     // With tracing on, a request's span continues into the workflow and the tool run.
     temporal: new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, dataConverter: dataConverterFor(env.AIRLOCK_PAYLOAD_KEYS), ...tracing }),
     taskQueue: env.TEMPORAL_TASK_QUEUE,
-    policy: policyFromFile(env.AIRLOCK_POLICY_FILE),
+    // What the workers report they run; the file only while none reports.
+    policy: livePolicy(db, env.AIRLOCK_POLICY_FILE),
     ...(env.AIRLOCK_METRICS_TOKEN ? { metricsToken: env.AIRLOCK_METRICS_TOKEN } : {}),
   };
 }

@@ -1,6 +1,7 @@
 import {
   ActionOutcome as CoreActionOutcome,
   ActionRequest,
+  AgentReportBody as CoreAgentReportBody,
   ApprovalDecision,
   Channel,
   Classification as CoreClassification,
@@ -10,6 +11,7 @@ import {
   type ActionPhase,
 } from '@airlock/core';
 import { BudgetPeriod, GovernanceScope, NewBudget, TENANT_TARGET, type Action, type Approval } from '@airlock/db';
+import { ApproveAndRememberInput } from '@airlock/ops';
 import { Rule } from '@airlock/policy';
 import { z } from 'zod';
 
@@ -30,7 +32,7 @@ export type Issue = z.infer<typeof Issue>;
 export const ErrorBody = z
   .object({
     error: z.object({
-      code: z.enum(['invalid_json', 'invalid_request', 'unauthenticated', 'forbidden', 'not_found', 'idempotency_conflict', 'decision_rejected', 'already_exists', 'unavailable', 'internal']),
+      code: z.enum(['invalid_json', 'invalid_request', 'unauthenticated', 'forbidden', 'not_found', 'idempotency_conflict', 'decision_rejected', 'already_exists', 'conflict', 'payload_too_large', 'unsupported_media_type', 'unavailable', 'internal']),
       message: z.string(),
       issues: z.array(Issue).optional().meta({ description: 'One entry per bad field, e.g. `args.amount`' }),
     }),
@@ -61,6 +63,8 @@ const phases = {
   awaiting_approval: 'awaiting_approval',
   rechecking: 'rechecking',
   running: 'running',
+  awaiting_report: 'awaiting_report',
+  authorization_revoked: 'authorization_revoked',
   compensating: 'compensating',
   compensation_failed: 'compensation_failed',
   completing: 'completing',
@@ -75,7 +79,7 @@ export type ActionOutcome = z.infer<typeof ActionOutcome>;
 
 // Strict: unknown fields are refused, and agentId in particular, because the agent is the key's owner.
 export const SubmitActionBody = z
-  .strictObject(ActionRequest.omit({ agentId: true }).shape, {
+  .strictObject(ActionRequest.omit({ agentId: true, execution: true, reportWithinMs: true }).shape, {
     error: (issue) =>
       issue.code === 'unrecognized_keys' && issue.keys.includes('agentId')
         ? 'agentId is not accepted: the agent is the owner of the API key'
@@ -93,6 +97,51 @@ export const SubmittedAction = z
   })
   .meta({ id: 'SubmittedAction' });
 export type SubmittedAction = z.infer<typeof SubmittedAction>;
+
+// ---- gate-only actions: POST /authorizations, GET /actions/:id/authorization, POST /actions/:id/report
+
+export const AuthorizationRequestBody = z
+  .strictObject(ActionRequest.omit({ agentId: true, execution: true }).shape, {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys' && issue.keys.includes('agentId') ? 'agentId is not accepted: the agent is the owner of the API key' : undefined,
+  })
+  .meta({
+    id: 'AuthorizationRequestBody',
+    description: 'A gate-only action: Airlock decides, the agent runs the tool itself and reports. `reportWithinMs` (default 15 min) is how long the authorization stays usable.',
+  });
+export type AuthorizationRequestBody = z.infer<typeof AuthorizationRequestBody>;
+
+export const AuthorizationQuery = z.object({
+  waitMs: z.coerce.number().int().min(0).max(30_000).default(0).meta({ description: 'How long to wait for the authorization (long poll), 0..30000 ms' }),
+});
+
+export const AuthorizationView = z
+  .object({
+    status: z.literal('authorized'),
+    actionId: ActionId,
+    tool: z.string(),
+    authorizationId: z.string(),
+    args: z.record(z.string(), z.unknown()).meta({ description: 'The arguments to run with (an approver may have edited them); report with exactly these' }),
+    argsHash: Sha256Hex,
+    expiresAt: z.string().meta({ description: 'Unreported past this instant, the action expires and its budget is released' }),
+    links: z.object({ report: z.string() }),
+  })
+  .meta({ id: 'Authorization' });
+export type AuthorizationView = z.infer<typeof AuthorizationView>;
+
+export const PendingAuthorization = z
+  .object({ status: z.literal('pending'), actionId: ActionId, phase: WorkflowPhase })
+  .meta({ id: 'PendingAuthorization' });
+
+export const AgentReport = CoreAgentReportBody.meta({
+  id: 'AgentReport',
+  description: 'How the agent’s own run went. `args` must be the authorized arguments; the same report twice returns the same outcome.',
+});
+
+export const AgentSelf = z
+  .object({ id: z.string(), team: z.string(), allowedTools: z.array(z.string()) })
+  .meta({ id: 'AgentSelf', description: 'The agent that owns the API key, and the tools (globs) it may request' });
+export type AgentSelf = z.infer<typeof AgentSelf>;
 
 // ---- GET /actions/:id
 
@@ -187,7 +236,7 @@ export const PendingOutcome = z.object({ status: z.literal('pending'), actionId:
 // ---- GET /approvals
 
 export const ApprovalListQuery = z.object({
-  status: ApprovalStatus.default('open'),
+  status: ApprovalStatus.default('open').meta({ description: 'Which approvals: `open` (the default: awaiting a decision), `approved`, `denied`, `expired` or `cancelled`.' }),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
@@ -279,10 +328,19 @@ export const AuditPage = z
   .meta({ id: 'AuditPage' });
 export type AuditPage = z.infer<typeof AuditPage>;
 
+const CheckpointSummary = z.object({ matched: z.number().int(), lastSeq: z.number().int(), problems: z.array(z.string()) });
+
 export const ChainVerification = z
   .discriminatedUnion('ok', [
-    z.object({ ok: z.literal(true), checkedRows: z.number().int(), headHash: z.string() }),
-    z.object({ ok: z.literal(false), checkedRows: z.number().int(), firstBrokenSeq: z.string(), reason: z.string() }),
+    z.object({ ok: z.literal(true), checkedRows: z.number().int(), headSeq: z.string(), headHash: z.string(), checkpoints: CheckpointSummary.optional() }),
+    z.object({
+      ok: z.literal(false),
+      checkedRows: z.number().int(),
+      firstBrokenSeq: z.string().optional().describe('the first row that disagrees; absent when only the checkpoints themselves fail'),
+      suspectFromSeq: z.string().optional().describe('with a signed-checkpoint mismatch: the earliest row that may have been rewritten'),
+      reason: z.string(),
+      checkpoints: CheckpointSummary.optional(),
+    }),
   ])
   .meta({ id: 'ChainVerification' });
 export type ChainVerification = z.infer<typeof ChainVerification>;
@@ -329,6 +387,9 @@ export const KillSwitchResult = z
   .object({
     suspensionId: z.string(),
     cancelledActions: z.array(ActionId).meta({ description: 'Live actions (pending approvals, running tools) asked to cancel' }),
+    startedBeforeSwitch: z
+      .array(ActionId)
+      .meta({ description: 'Of those, actions that started before the switch (a tool run or plan step claimed, or a gate-only authorization issued): asked to stop, but they may still end executed (a revoked authorization still takes the report of an agent that held it, until it expires). The others never run.' }),
   })
   .meta({ id: 'KillSwitchResult' });
 export type KillSwitchResult = z.infer<typeof KillSwitchResult>;
@@ -403,6 +464,22 @@ export type StandingApprovalView = z.infer<typeof StandingApprovalView>;
 export const StandingApprovalList = z.object({ standingApprovals: z.array(StandingApprovalView) }).meta({ id: 'StandingApprovalList' });
 export type StandingApprovalList = z.infer<typeof StandingApprovalList>;
 
+// ---- POST /actions/:id/approve-and-remember
+
+export const ApproveAndRememberBody = ApproveAndRememberInput.omit({ actionId: true }).meta({
+  id: 'ApproveAndRememberBody',
+  description:
+    'Approve this action and grant a standing approval for its agent and tool. `bounds` scope it on this action’s arguments: `{ arg, kind: "same" }` binds to this value, ' +
+    '`{ arg, kind: "at_most", value }` caps a number or a decimal amount; arguments without a bound may take any value. `reason` defaults to "remembered from action <id>"',
+  example: { argsHash: '0'.repeat(64), bounds: [{ arg: 'amount', kind: 'at_most', value: '200.00' }, { arg: 'currency', kind: 'same' }], maxUses: 10, validForHours: 24 },
+});
+export type ApproveAndRememberBody = z.infer<typeof ApproveAndRememberBody>;
+
+export const RememberedApprovalView = z
+  .object({ decision: DecideResult, standingApproval: StandingApprovalView })
+  .meta({ id: 'RememberedApproval', description: 'The approval as the workflow recorded it, and the grant written with it' });
+export type RememberedApprovalView = z.infer<typeof RememberedApprovalView>;
+
 export const StandingApprovalRevocation = z
   .object({
     standingApproval: StandingApprovalView,
@@ -454,6 +531,7 @@ export const AgentView = z
     ownerId: z.string().nullable().meta({ description: 'The accountable person; they may not approve the agent’s requests' }),
     allowedTools: z.array(z.string()).meta({ description: 'Tool names or globs the agent may request (least privilege); empty = none' }),
     suspension: Suspension.nullable().meta({ description: 'The kill switch stopping this agent (the most specific one), if any' }),
+    disabledAt: z.string().nullable().meta({ description: 'When an admin disabled it (its keys were revoked; admission refuses it); null while active' }),
   })
   .meta({ id: 'Agent' });
 export type AgentView = z.infer<typeof AgentView>;
@@ -499,3 +577,19 @@ export const PolicyView = z
   })
   .meta({ id: 'Policy' });
 export type PolicyView = z.infer<typeof PolicyView>;
+
+// ---- GET /actions/:id/status, POST /actions/:id/cancel
+
+export const ActionLiveStatus = z
+  .looseObject({
+    actionId: ActionId,
+    agentId: z.string(),
+    tool: z.string(),
+    argsHash: Sha256Hex,
+    phase: z.string().meta({ description: 'classifying | awaiting_approval | rechecking | running | compensating | compensation_failed | completing | completed' }),
+  })
+  .meta({ id: 'ActionLiveStatus', description: 'The workflow’s live view: phase, classification, approval round with its decisions, outcome when done' });
+
+export const CancelResult = z.object({ actionId: ActionId, cancelRequested: z.literal(true) }).meta({ id: 'CancelResult' });
+
+export * from './management-schemas.js';

@@ -10,7 +10,11 @@ import {
   type RecordedDecision,
   type StandingApprovalView,
   type Suspension,
+  type KeyView,
+  type MintedKey,
+  type UserView,
 } from './schemas.js';
+import type { KeyRecord, MintedKey as MintedKeyRecord, UserRecord } from '@airlock/ops';
 
 // Database rows → API views. Dates become ISO strings, JSON columns are narrowed, BigInt seq becomes a string.
 
@@ -161,9 +165,9 @@ export function toBudgetView(row: BudgetWithUsage): BudgetView {
 }
 
 /** The agent columns a view needs: a select for Prisma. */
-export const AGENT_COLUMNS = { id: true, name: true, team: true, ownerId: true, allowedTools: true } as const;
+export const AGENT_COLUMNS = { id: true, name: true, team: true, ownerId: true, allowedTools: true, disabledAt: true } as const;
 
-export function toAgentView(row: Pick<Agent, 'id' | 'name' | 'team' | 'ownerId' | 'allowedTools'>, suspension: ActiveSuspension | null): AgentView {
+export function toAgentView(row: Pick<Agent, 'id' | 'name' | 'team' | 'ownerId' | 'allowedTools' | 'disabledAt'>, suspension: ActiveSuspension | null): AgentView {
   return {
     id: row.id,
     name: row.name,
@@ -171,6 +175,7 @@ export function toAgentView(row: Pick<Agent, 'id' | 'name' | 'team' | 'ownerId' 
     ownerId: row.ownerId,
     allowedTools: row.allowedTools,
     suspension: suspension ? toSuspension(suspension) : null,
+    disabledAt: row.disabledAt?.toISOString() ?? null,
   };
 }
 
@@ -186,4 +191,26 @@ function jsonObject(value: unknown): Record<string, unknown> {
 
 function stringArray(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+export function toKeyView(key: KeyRecord): KeyView {
+  return {
+    id: key.id,
+    prefix: key.prefix,
+    name: key.name,
+    agentId: key.agentId,
+    userId: key.userId,
+    createdAt: key.createdAt.toISOString(),
+    expiresAt: key.expiresAt?.toISOString() ?? null,
+    lastUsedAt: key.lastUsedAt?.toISOString() ?? null,
+    revokedAt: key.revokedAt?.toISOString() ?? null,
+  };
+}
+
+export function toMintedKeyView(minted: MintedKeyRecord): MintedKey {
+  return { key: toKeyView(minted.key), secret: minted.secret };
+}
+
+export function toUserView(user: UserRecord): UserView {
+  return { id: user.id, email: user.email, name: user.name, role: user.role, groups: user.groups, createdAt: user.createdAt.toISOString(), disabledAt: user.disabledAt?.toISOString() ?? null };
 }

@@ -1,7 +1,7 @@
 import type { BudgetImpactView, RiskTier } from '@airlock/core';
 import type { types } from '@slack/bolt';
 import { argumentsSummary, escapeMrkdwn, quote, slackDate, truncate } from './format.js';
-import { ACTION_APPROVE, ACTION_DENY, ACTION_OPEN_CONSOLE, DECISION_BLOCK, encodeRef } from './ids.js';
+import { ACTION_APPROVE, ACTION_DENY, ACTION_OPEN_CONSOLE, ACTION_REMEMBER, DECISION_BLOCK, encodeRef } from './ids.js';
 
 export interface DecisionLine {
   approverId: string;
@@ -204,6 +204,8 @@ function decisionButtons(card: ApprovalCard): types.ActionsBlock {
     elements: [
       approve,
       { type: 'button', action_id: ACTION_DENY, style: 'danger', text: { type: 'plain_text', text: 'Deny' }, value },
+      // Only a round one person decides alone can become a standing approval.
+      ...(card.requiredApprovals === 1 ? [{ type: 'button' as const, action_id: ACTION_REMEMBER, text: { type: 'plain_text' as const, text: 'Approve & remember…' }, value }] : []),
       { type: 'button', action_id: ACTION_OPEN_CONSOLE, text: { type: 'plain_text', text: 'Open in console' }, url: consoleLink(card) },
     ],
   };

@@ -4,8 +4,16 @@ import { z } from 'zod';
 export const ACTION_APPROVE = 'airlock_approve';
 export const ACTION_DENY = 'airlock_deny';
 export const ACTION_OPEN_CONSOLE = 'airlock_open_console';
+export const ACTION_REMEMBER = 'airlock_remember';
 export const DECISION_BLOCK = 'airlock_decision';
 export const DENY_MODAL = 'airlock_deny_modal';
+export const REMEMBER_MODAL = 'airlock_remember_modal';
+export const USES_BLOCK = 'uses';
+export const HOURS_BLOCK = 'valid_for_hours';
+export const REASON_BLOCK = 'reason';
+/** Per argument: `bound:<arg>` (any / same / at most), and `cap:<arg>` for the cap. */
+export const BOUND_BLOCK_PREFIX = 'bound:';
+export const CAP_BLOCK_PREFIX = 'cap:';
 export const FEEDBACK_BLOCK = 'feedback';
 export const COMMENT_BLOCK = 'comment';
 export const TEXT_INPUT = 'value';
@@ -39,3 +47,7 @@ export function decodeRef(value: string | undefined): DecisionRef | undefined {
 /** What the deny modal remembers between opening and submission. */
 export const DenyModalState = DecisionRef.extend({ channel: z.string().min(1), messageTs: z.string().optional() });
 export type DenyModalState = z.infer<typeof DenyModalState>;
+
+/** What the approve-and-remember modal remembers between opening and submission: the same as the deny modal's. */
+export const RememberModalState = DenyModalState;
+export type RememberModalState = DenyModalState;

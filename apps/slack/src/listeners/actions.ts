@@ -1,7 +1,9 @@
 import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { rememberableArgs } from '@airlock/ops';
 import { denyModal } from '../blocks/deny-modal.js';
-import { ACTION_APPROVE, ACTION_DENY, ACTION_OPEN_CONSOLE, decodeRef } from '../blocks/ids.js';
-import { decideFromSlack, identifyOrRefuse, type ListenerDeps, type SlackDecision } from '../decisions.js';
+import { rememberModal } from '../blocks/remember-modal.js';
+import { ACTION_APPROVE, ACTION_DENY, ACTION_OPEN_CONSOLE, ACTION_REMEMBER, decodeRef } from '../blocks/ids.js';
+import { decideFromSlack, identifyDeciderOrRefuse, type ListenerDeps, type SlackDecision } from '../decisions.js';
 
 // Listeners for buttons on the approval message. Each acknowledges first (Slack
 // gives three seconds), then does the work.
@@ -43,12 +45,37 @@ export function denyClicked(deps: ListenerDeps) {
     await click.ack();
     const decision = decisionFrom(click, 'deny');
     if (!decision?.channel) return;
-    // Unknown people are turned away before they type anything.
-    if (!(await identifyOrRefuse(deps, click.client, decision))) return;
+    // Unknown people, and people whose role cannot decide, are turned away before they type anything.
+    if (!(await identifyDeciderOrRefuse(deps, click.client, decision))) return;
     const action = await deps.db.prisma.action.findUnique({ where: { id: decision.ref.actionId }, select: { tool: true } });
     await click.client.views.open({
       trigger_id: click.body.trigger_id,
       view: denyModal({ ...decision.ref, channel: decision.channel, ...(click.body.message ? { messageTs: click.body.message.ts } : {}) }, { tool: action?.tool ?? 'the tool' }),
+    });
+  };
+}
+
+/**
+ * Approve and remember opens a modal with the grant's scope pre-filled from this
+ * action (bounds per argument, uses, expiry); the use case runs on submission.
+ */
+export function rememberClicked(deps: ListenerDeps) {
+  return async (click: ButtonClick): Promise<void> => {
+    await click.ack();
+    const decision = decisionFrom(click, 'approve');
+    if (!decision?.channel) return;
+    if (!(await identifyDeciderOrRefuse(deps, click.client, decision))) return;
+    const action = await deps.db.prisma.action.findUnique({ where: { id: decision.ref.actionId }, select: { tool: true, agentId: true, args: true } });
+    await click.client.views.open({
+      trigger_id: click.body.trigger_id,
+      view: rememberModal(
+        { ...decision.ref, channel: decision.channel, ...(click.body.message ? { messageTs: click.body.message.ts } : {}) },
+        {
+          tool: action?.tool ?? 'the tool',
+          agentId: action?.agentId ?? 'the agent',
+          args: rememberableArgs(action?.args),
+        },
+      ),
     });
   };
 }
@@ -61,5 +88,6 @@ export async function openInConsoleClicked({ ack }: ButtonClick): Promise<void> 
 export function register(app: App, deps: ListenerDeps): void {
   app.action<BlockAction<ButtonAction>>(ACTION_APPROVE, approveClicked(deps));
   app.action<BlockAction<ButtonAction>>(ACTION_DENY, denyClicked(deps));
+  app.action<BlockAction<ButtonAction>>(ACTION_REMEMBER, rememberClicked(deps));
   app.action<BlockAction<ButtonAction>>(ACTION_OPEN_CONSOLE, openInConsoleClicked);
 }

@@ -1,7 +1,8 @@
 import type { AllMiddlewareArgs, App, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { readDenySubmission } from '../blocks/deny-modal.js';
-import { DENY_MODAL } from '../blocks/ids.js';
-import { decideFromSlack, type ListenerDeps } from '../decisions.js';
+import { DENY_MODAL, REMEMBER_MODAL } from '../blocks/ids.js';
+import { readRememberSubmission } from '../blocks/remember-modal.js';
+import { decideFromSlack, rememberFromSlack, type ListenerDeps } from '../decisions.js';
 
 // Listeners for modal submissions.
 
@@ -30,6 +31,33 @@ export function denySubmitted(deps: ListenerDeps) {
   };
 }
 
+/** The approve-and-remember modal: closes at once (ack), then approves and grants through the one use case. */
+export function rememberSubmitted(deps: ListenerDeps) {
+  return async ({ ack, body, view, client, logger }: ViewSubmission): Promise<void> => {
+    await ack();
+    const submission = readRememberSubmission(view);
+    if (!submission) {
+      logger.warn('ignored an approve-and-remember modal whose metadata is not an Airlock decision reference');
+      return;
+    }
+    const { state, ...remember } = submission;
+    await rememberFromSlack(
+      deps,
+      client,
+      {
+        slackUserId: body.user.id,
+        slackTeamId: body.team?.id ?? body.user.team_id,
+        channel: state.channel,
+        ref: { actionId: state.actionId, round: state.round, argsHash: state.argsHash },
+        decision: 'approve',
+        interactionId: view.id,
+      },
+      remember,
+    );
+  };
+}
+
 export function register(app: App, deps: ListenerDeps): void {
   app.view<ViewSubmitAction>(DENY_MODAL, denySubmitted(deps));
+  app.view<ViewSubmitAction>(REMEMBER_MODAL, rememberSubmitted(deps));
 }

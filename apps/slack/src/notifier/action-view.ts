@@ -1,4 +1,4 @@
-import { RiskTier, type BudgetImpactView } from '@airlock/core';
+import { isAuditEvent, parseAuditEvent, RiskTier, type AuditEventOf, type AuditEventType, type BudgetImpactView, type ParsedAuditEvent } from '@airlock/core';
 import type { Db } from '@airlock/db';
 import type { ApprovalCard, DecisionLine, ExecutionState, RoundStatus } from '../blocks/approval-message.js';
 
@@ -18,20 +18,22 @@ export interface ActionView {
 }
 
 interface EventRow {
-  type: string;
-  payload: unknown;
+  event: ParsedAuditEvent;
   createdAt: Date;
 }
 
-type Payload = Record<string, unknown>;
+/** A row known to be of one catalogued type. */
+interface RowOf<T extends AuditEventType> extends EventRow {
+  event: ParsedAuditEvent & AuditEventOf<T>;
+}
 
-const asPayload = (value: unknown): Payload => (value && typeof value === 'object' && !Array.isArray(value) ? (value as Payload) : {});
-const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
-const tierOf = (value: unknown): RiskTier | null => {
-  const parsed = RiskTier.safeParse(value);
-  return parsed.success ? parsed.data : null;
-};
+const tierOf = (value: string | undefined): RiskTier | null => RiskTier.safeParse(value).data ?? null;
+
+/** The rows of one type, in log order; rows the catalogue does not describe are skipped. */
+function rowsOf<T extends AuditEventType>(events: readonly EventRow[], type: T): RowOf<T>[] {
+  return events.filter((e): e is RowOf<T> => isAuditEvent(e.event, type));
+}
 
 /**
  * Everything the Slack messages of an action show, read from the database and
@@ -45,66 +47,57 @@ export async function loadActionView(db: Db, actionId: string, consoleUrl: strin
     include: { agent: { select: { team: true } }, approvals: { orderBy: { round: 'asc' } } },
   });
   if (!action || action.approvals.length === 0) return undefined;
-  const events: EventRow[] = await db.prisma.auditEvent.findMany({
+  const rows = await db.prisma.auditEvent.findMany({
     where: { actionId },
     orderBy: { seq: 'asc' },
     select: { type: true, payload: true, createdAt: true },
   });
-  const of = (type: string) => events.filter((e) => e.type === type);
-  const forApproval = (type: string, approvalId: string) => of(type).filter((e) => asPayload(e.payload).approvalId === approvalId);
+  const events: EventRow[] = rows.map((r) => ({ event: parseAuditEvent(r.type, r.payload), createdAt: r.createdAt }));
+  const payloads = <T extends AuditEventType>(type: T) => rowsOf(events, type).map((r) => r.event.payload);
+  const closingOf = (approvalId: string) => CLOSING_TYPES.flatMap((type) => rowsOf(events, type)).find((r) => r.event.payload.approvalId === approvalId);
 
-  const deciderIds = new Set(of('approval.decision').map((e) => str(asPayload(e.payload).approverId) ?? ''));
+  const deciderIds = new Set(payloads('approval.decision').map((p) => p.approverId));
   const names = new Map(
     (await db.prisma.user.findMany({ where: { id: { in: [...deciderIds] } }, select: { id: true, name: true } })).map((u) => [u.id, u.name]),
   );
 
-  const requested = asPayload(of('action.requested')[0]?.payload);
-  const classified = asPayload(of('action.classified')[0]?.payload);
-  const completed = of('action.completed')[0];
+  const requested = payloads('action.requested')[0];
+  const classified = payloads('action.classified')[0];
+  const completed = payloads('action.completed')[0];
   const lastRound = action.approvals.at(-1)!.round;
 
   const rounds = action.approvals.map((approval): RoundView => {
     // The arguments and classification this round decides on: the request's, or the edit that opened it.
-    const edit = of('approval.edit_classified')
-      .map((e) => asPayload(e.payload))
+    const edit = payloads('approval.edit_classified')
       .filter((p) => p.argsHash === approval.argsHash)
       .at(-1);
-    const args = asPayload(edit ? edit.editedArgs : requested.args);
-    const tier = tierOf(edit ? edit.tier : classified.tier) ?? action.riskTier;
-    const reasons = strings(edit ? edit.reasons : classified.reasons);
+    const args = (edit ? edit.editedArgs : requested?.args) ?? {};
+    const tier = tierOf(edit ? edit.tier : classified?.tier) ?? action.riskTier;
+    const reasons = (edit ? edit.reasons : classified?.reasons) ?? [];
 
-    const opened = of('approval.opened').map((e) => asPayload(e.payload)).find((p) => p.round === approval.round);
-    const escalations = forApproval('approval.escalated', approval.id).map((e) => asPayload(e.payload));
+    const opened = payloads('approval.opened').find((p) => p.round === approval.round);
+    const escalations = payloads('approval.escalated').filter((p) => p.approvalId === approval.id);
     const lastEscalation = escalations.at(-1);
-    const eligibleApprovers = strings((lastEscalation ?? opened)?.eligibleApprovers);
+    const eligibleApprovers = (lastEscalation ?? opened)?.eligibleApprovers ?? [];
 
-    const decisions: DecisionLine[] = forApproval('approval.decision', approval.id)
-      .map((e) => asPayload(e.payload))
-      .filter((p) => p.round === approval.round)
-      .map((p) => {
-        const approverId = str(p.approverId) ?? 'unknown';
-        const comment = str(p.comment);
-        return {
-          approverId,
-          approverName: names.get(approverId) ?? approverId,
-          decision: p.decision === 'deny' ? 'deny' : 'approve',
-          ...(comment ? { comment } : {}),
-          edited: typeof p.editedArgsHash === 'string',
-          decidedAt: new Date(str(p.decidedAt) ?? Date.now()),
-        };
-      });
+    const decisions: DecisionLine[] = payloads('approval.decision')
+      .filter((p) => p.approvalId === approval.id && p.round === approval.round)
+      .map((p) => ({
+        approverId: p.approverId,
+        approverName: names.get(p.approverId) ?? p.approverId,
+        decision: p.decision,
+        ...(p.comment ? { comment: p.comment } : {}),
+        edited: p.editedArgsHash !== undefined,
+        decidedAt: new Date(p.decidedAt),
+      }));
 
-    const status = roundStatus(
-      [...forApproval('approval.approved', approval.id), ...forApproval('approval.denied', approval.id), ...forApproval('approval.timed_out', approval.id), ...forApproval('approval.cancelled', approval.id)][0],
-      approval,
-      approval.round < lastRound,
-    );
+    const status = roundStatus(closingOf(approval.id), approval, approval.round < lastRound);
     const execution: ExecutionState =
       approval.round === lastRound ? executionState(events, status, completed) : { kind: 'not_started' };
 
     return {
       eligibleApprovers,
-      escalatedTo: escalations.map((p) => str(p.to)).filter((t): t is string => t !== undefined),
+      escalatedTo: escalations.map((p) => p.to),
       card: {
         actionId,
         approvalId: approval.id,
@@ -123,7 +116,7 @@ export async function loadActionView(db: Db, actionId: string, consoleUrl: strin
         requiredApprovals: approval.requiredApprovals,
         approverRole: approval.approverRole,
         approverGroup: approval.approverGroup,
-        escalation: lastEscalation ? { level: Number(lastEscalation.level ?? approval.escalationLevel), to: str(lastEscalation.to) ?? 'more approvers' } : null,
+        escalation: lastEscalation ? { level: lastEscalation.level, to: lastEscalation.to } : null,
         decisions,
         status,
         execution,
@@ -134,14 +127,14 @@ export async function loadActionView(db: Db, actionId: string, consoleUrl: strin
   return { actionId, team: action.agent.team, rounds };
 }
 
-function roundStatus(
-  closing: EventRow | undefined,
-  approval: { status: string; closedAt: Date | null },
-  superseded: boolean,
-): RoundStatus {
+/** The audit types that close a round. */
+const CLOSING_TYPES = ['approval.approved', 'approval.denied', 'approval.timed_out', 'approval.cancelled'] as const satisfies readonly AuditEventType[];
+type ClosingType = (typeof CLOSING_TYPES)[number];
+
+function roundStatus(closing: RowOf<ClosingType> | undefined, approval: { status: string; closedAt: Date | null }, superseded: boolean): RoundStatus {
   const at = closing?.createdAt ?? approval.closedAt ?? new Date();
-  const reason = str(asPayload(closing?.payload).reason) ?? '';
-  const kind = closing ? closing.type.slice('approval.'.length) : approval.status;
+  const reason = closing?.event.payload.reason ?? '';
+  const kind = closing ? closing.event.type.slice('approval.'.length) : approval.status;
   switch (kind) {
     case 'approved':
       return superseded ? { kind: 'superseded', at, reason: reason || 'an approver edited the arguments; a new round decides them' } : { kind: 'approved', at };
@@ -157,10 +150,10 @@ function roundStatus(
   }
 }
 
-function executionState(events: EventRow[], status: RoundStatus, completed: EventRow | undefined): ExecutionState {
-  const last = (type: string) => events.filter((e) => e.type === type).at(-1);
+function executionState(events: readonly EventRow[], status: RoundStatus, completed: AuditEventOf<'action.completed'>['payload'] | undefined): ExecutionState {
+  const last = <T extends AuditEventType>(type: T) => rowsOf(events, type).at(-1);
   const failed = last('tool.failed');
-  if (failed) return { kind: 'failed', at: failed.createdAt, error: str(asPayload(failed.payload).error) ?? 'unknown error' };
+  if (failed) return { kind: 'failed', at: failed.createdAt, error: failed.event.payload.error };
   const cancelled = last('tool.cancelled');
   if (cancelled) return { kind: 'cancelled', at: cancelled.createdAt };
   const succeeded = last('tool.succeeded');
@@ -169,9 +162,8 @@ function executionState(events: EventRow[], status: RoundStatus, completed: Even
   if (started) return { kind: 'running', at: started.createdAt };
   // Approved, yet finished without running: the re-check before running refused it.
   if (completed && (status.kind === 'approved' || status.kind === 'expired')) {
-    const outcome = asPayload(completed.payload);
-    if (outcome.status !== 'executed' && outcome.status !== 'expired') {
-      return { kind: 'not_run', reason: str(outcome.reason) ?? str(outcome.error) ?? String(outcome.status) };
+    if (completed.status !== 'executed' && completed.status !== 'expired') {
+      return { kind: 'not_run', reason: completed.status === 'failed' ? completed.error : completed.reason };
     }
   }
   return { kind: 'not_started' };

@@ -1,4 +1,4 @@
-import type { Db } from '@airlock/db';
+import { awaitDurable, WakeUp, type Db } from '@airlock/db';
 import type { Logger } from '@slack/bolt';
 import pg from 'pg';
 
@@ -38,8 +38,7 @@ export class AuditTail {
   private leader = false;
   private cursor = 0n;
   private stopped = false;
-  private wakePending = false;
-  private wakeSleeper: (() => void) | undefined;
+  private readonly wakeUp = new WakeUp();
   private running: Promise<void> | undefined;
 
   constructor(private readonly options: AuditTailOptions) {}
@@ -50,7 +49,7 @@ export class AuditTail {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.wake();
+    this.wakeUp.wake();
     await this.running;
     await this.disconnect();
   }
@@ -74,22 +73,22 @@ export class AuditTail {
         if (!this.stopped) this.options.logger.warn(`audit tail: ${error instanceof Error ? error.message : String(error)}; retrying`);
         await this.disconnect();
         // Back off a full interval before reconnecting, whatever woke us meanwhile.
-        this.wakePending = false;
+        this.wakeUp.forget();
       }
-      await this.sleep(this.options.pollIntervalMs);
+      await this.wakeUp.sleep(this.options.pollIntervalMs, this.stopped);
     }
   }
 
   private async connect(): Promise<void> {
     const client = new pg.Client({ connectionString: this.options.databaseUrl });
-    client.on('notification', () => this.wake());
+    client.on('notification', () => this.wakeUp.wake());
     client.on('error', (error) => {
       this.options.logger.warn(`audit tail connection lost: ${error.message}`);
       if (this.listener === client) {
         this.listener = undefined;
         this.leader = false;
       }
-      this.wake();
+      this.wakeUp.wake();
     });
     await client.connect();
     this.listener = client;
@@ -134,32 +133,12 @@ export class AuditTail {
         [this.cursor.toString(), batchSize],
       );
       if (rows.length === 0) return;
+      // Rows are visible a moment before they are durable (early lock release): none goes to Slack before it is on disk.
+      await awaitDurable(pool);
       await this.options.onEvents(rows.map((r) => ({ seq: BigInt(r.seq), actionId: r.action_id, type: r.type })));
       this.cursor = BigInt(rows[rows.length - 1]!.seq);
       await pool.query('UPDATE audit_cursors SET seq = $2, updated_at = now() WHERE consumer = $1', [this.options.consumer, this.cursor.toString()]);
       if (rows.length < batchSize) return;
     }
-  }
-
-  private wake(): void {
-    if (this.wakeSleeper) this.wakeSleeper();
-    else this.wakePending = true;
-  }
-
-  /** Waits for a notification, a stop, or the poll interval, whichever comes first. */
-  private sleep(ms: number): Promise<void> {
-    if (this.wakePending || this.stopped) {
-      this.wakePending = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wakeSleeper = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wakeSleeper = done;
-    });
   }
 }

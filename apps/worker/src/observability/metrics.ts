@@ -75,6 +75,12 @@ export class WorkerMetrics {
     registers: [this.registry],
   });
 
+  readonly shadowFailures = new Counter({
+    name: 'airlock_shadow_policy_failures_total',
+    help: 'Shadow-mode failures (reading, compiling or evaluating the candidate, or recording a difference): counted, never raised; live decisions are unaffected.',
+    registers: [this.registry],
+  });
+
   constructor() {
     // Process CPU, memory, event-loop lag and GC: cheap, and what tells a stuck worker from a busy one.
     collectDefaultMetrics({ register: this.registry });

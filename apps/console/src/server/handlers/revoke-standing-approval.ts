@@ -1,11 +1,15 @@
-import { authenticate, requireUser } from '../auth.js';
+import { revokeStandingApproval, runUseCase } from '@airlock/ops';
+import { authenticate, operatorOf } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { withErrors } from '../errors.js';
 import { jsonResponse } from '../http.js';
-import { revokeGrant } from '../standing-approval-revocation.js';
+import type { StandingApprovalRevocation } from '../schemas.js';
+import { toStandingApprovalView } from '../views.js';
 
 /** POST /api/v1/standing-approvals/:id/revoke (approver): takes effect at once; idempotent. */
 export const postStandingApprovalRevocation = withErrors(async (request: Request, ctx: ApiContext, params: { id: string }): Promise<Response> => {
-  const approver = requireUser(await authenticate(request, ctx.db), 'approver');
-  return jsonResponse(await revokeGrant(ctx.db, params.id, approver.userId));
+  const operator = operatorOf(await authenticate(request, ctx.db));
+  const { standingApproval, wasActive } = await runUseCase(ctx, operator, revokeStandingApproval, { id: params.id });
+  const result: StandingApprovalRevocation = { standingApproval: toStandingApprovalView(standingApproval), wasActive };
+  return jsonResponse(result);
 });

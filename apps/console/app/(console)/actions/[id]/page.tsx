@@ -1,4 +1,5 @@
 import { roleAtLeast } from '@airlock/core';
+import { rememberableArgs } from '@airlock/ops';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { actionDetail } from '../../../../src/console/action-detail.js';
@@ -29,6 +30,7 @@ export default async function ActionPage({ params }: { params: Promise<{ id: str
   const impacts = live?.budgetImpacts ?? storedImpacts(approval?.budgetImpact);
   const quorum = approval ? quorumOf(approval) : null;
   const open = approval?.status === 'open';
+  const remembered = rememberedGrants(timeline);
   return (
     <>
       <p>
@@ -112,8 +114,31 @@ export default async function ActionPage({ params }: { params: Promise<{ id: str
         </section>
       )}
 
+      {remembered.length > 0 && (
+        <section className="card" aria-labelledby="remembered-heading">
+          <h2 id="remembered-heading">Remembered</h2>
+          <ul>
+            {remembered.map((g) => (
+              <li key={g.grantId}>
+                {g.grantedBy} approved this and granted standing approval <code>{g.grantId}</code>: <code>{g.condition}</code>, up to {g.maxUses} uses until{' '}
+                {g.validUntil.slice(0, 16).replace('T', ' ')} UTC
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+
       {open && approval && roleAtLeast(user.role, 'approver') && (
-        <DecisionControls actionId={row.id} argsHash={approval.argsHash} tier={row.riskTier} args={row.args as Record<string, unknown>} />
+        <DecisionControls
+          actionId={row.id}
+          argsHash={approval.argsHash}
+          tier={row.riskTier}
+          args={row.args as Record<string, unknown>}
+          agentId={row.agentId}
+          tool={row.tool}
+          rememberable={rememberableArgs(row.args)}
+          canRemember={approval.requiredApprovals === 1}
+        />
       )}
       {open && !roleAtLeast(user.role, 'approver') && <p className="muted">Your role ({user.role}) may view this action but not decide it.</p>}
 
@@ -130,4 +155,14 @@ export default async function ActionPage({ params }: { params: Promise<{ id: str
       </section>
     </>
   );
+}
+
+/** Standing approvals granted with a decision on this action (approve and remember), from its audit rows. */
+function rememberedGrants(timeline: { type: string; actor: string; payload: unknown }[]) {
+  return timeline.flatMap((event) => {
+    if (event.type !== 'standing_approval.granted' || typeof event.payload !== 'object' || event.payload === null) return [];
+    const p = event.payload as Record<string, unknown>;
+    if (typeof p.grantId !== 'string' || typeof p.condition !== 'string' || typeof p.validUntil !== 'string' || typeof p.maxUses !== 'number') return [];
+    return [{ grantId: p.grantId, condition: p.condition, validUntil: p.validUntil, maxUses: p.maxUses, grantedBy: event.actor.replace(/^user:/, '') }];
+  });
 }

@@ -1,0 +1,30 @@
+import type { ActivityDeps } from './deps.js';
+
+/**
+ * Steps of the decision path where a crash test may SIGKILL the worker
+ * (AIRLOCK_TEST_KILL_POINT): before, between and after each write, from the
+ * decision to the recorded outcome. Off unless the worker is started with one.
+ */
+export const KILL_POINTS = [
+  'decision.before-write',
+  'decision.between-writes',
+  'decision.after-write',
+  'close.before-write',
+  'close.after-write',
+  'recheck.before-write',
+  'recheck.after-write',
+  'run.before-claim',
+  'run.after-claim',
+  'complete.before-write',
+  'complete.after-write',
+] as const;
+export type KillPoint = (typeof KILL_POINTS)[number];
+
+export function isKillPoint(name: string): name is KillPoint {
+  return (KILL_POINTS as readonly string[]).includes(name);
+}
+
+/** Marks a step; the crash hook (tests only) ends the process here. */
+export function reached(deps: Pick<ActivityDeps, 'killPoint'>, point: KillPoint): void {
+  deps.killPoint?.(point);
+}

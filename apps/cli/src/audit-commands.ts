@@ -1,0 +1,90 @@
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
+import {
+  checkpointKeyring,
+  createDb,
+  generateCheckpointKeyPair,
+  readCheckpointFile,
+  verifyAuditChain,
+  verifyAuditExport,
+  writeAuditExport,
+  type ChainVerification,
+  type Db,
+} from '@airlock/db';
+import { loadAccountsEnv } from './env.js';
+import { CliError } from './policy-commands.js';
+
+async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+  const db = createDb(loadAccountsEnv().DATABASE_URL, { poolSize: 2 });
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+/** A new Ed25519 key pair for signing checkpoints: the private key for the worker, the public one for verifiers. */
+export async function keygenCommand(options: { out: string }): Promise<string> {
+  const pair = generateCheckpointKeyPair();
+  await mkdir(options.out, { recursive: true });
+  const privatePath = join(options.out, 'audit-signing-key.pem');
+  const publicPath = join(options.out, 'audit-signing-key.pub.pem');
+  await writeFile(privatePath, pair.privateKeyPem, { mode: 0o600, flag: 'wx' }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'EEXIST') throw new CliError(`${privatePath} exists: keep the old key (its public half verifies old checkpoints) and write the new one elsewhere`);
+    throw error;
+  });
+  await chmod(privatePath, 0o600);
+  await writeFile(publicPath, pair.publicKeyPem);
+  return [
+    `key id ${pair.keyId}`,
+    `private key: ${privatePath} (for the worker: AIRLOCK_AUDIT_SIGNING_KEY_FILE=${privatePath})`,
+    `public key:  ${publicPath} (for verifiers: airlock audit verify --public-key ${publicPath})`,
+  ].join('\n');
+}
+
+export async function exportCommand(options: { out: string }): Promise<string> {
+  return withDb(async (db) => {
+    const out = createWriteStream(options.out, { flags: 'wx' });
+    const written = await writeAuditExport(db, out);
+    out.end();
+    await finished(out);
+    return `wrote ${written.rows} rows and ${written.checkpoints} checkpoints to ${options.out}`;
+  });
+}
+
+export interface VerifyCommandOptions {
+  file?: string;
+  publicKey?: string[];
+  checkpoints?: string[];
+}
+
+/** Prints the outcome; a chain that does not verify makes the command fail (exit 1). */
+export async function verifyCommand(options: VerifyCommandOptions): Promise<{ text: string; ok: boolean }> {
+  const pems = await Promise.all((options.publicKey ?? []).map((path) => readFile(path, 'utf8')));
+  const keyring = pems.length > 0 ? checkpointKeyring(pems) : undefined;
+  if (!keyring && (options.checkpoints?.length ?? 0) > 0) throw new CliError('--checkpoints needs --public-key: an unsigned checkpoint proves nothing');
+  const checkpoints = (await Promise.all((options.checkpoints ?? []).map(readCheckpointFile))).flat();
+  const result = options.file ? await verifyAuditExport(options.file, { keyring, checkpoints }) : await withDb((db) => verifyAuditChain(db, { keyring, checkpoints }));
+  return { text: describe(result, keyring !== undefined), ok: result.ok };
+}
+
+function describe(result: ChainVerification, withKeys: boolean): string {
+  const lines: string[] = [];
+  if (result.ok) {
+    lines.push(`verified: ${result.checkedRows} rows, head seq ${result.headSeq} ${result.headHash}`);
+  } else {
+    lines.push(`NOT VERIFIED after ${result.checkedRows} good rows${result.firstBrokenSeq ? `: first row that disagrees: seq ${result.firstBrokenSeq}` : ''}`);
+    if (result.suspectFromSeq) lines.push(`rewritten somewhere from seq ${result.suspectFromSeq} to seq ${result.firstBrokenSeq}`);
+    lines.push(result.reason);
+  }
+  if (result.checkpoints) {
+    const { matched, lastSeq, problems } = result.checkpoints;
+    lines.push(`checkpoints: ${matched} matched${lastSeq ? `, last at seq ${lastSeq}` : ''}${problems.length ? `; problems: ${problems.join('; ')}` : ''}`);
+    if (result.ok && lastSeq < Number(result.headSeq)) lines.push(`rows after seq ${lastSeq} are not yet covered by a signed checkpoint`);
+  } else if (!withKeys) {
+    lines.push('links and hashes only: give --public-key to check the signed checkpoints (what catches a rewrite by a database superuser)');
+  }
+  return lines.join('\n');
+}

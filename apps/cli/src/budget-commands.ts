@@ -1,0 +1,50 @@
+import { listBudgets } from '@airlock/db';
+import { changeBudget, createBudget, deleteBudget, runUseCase } from '@airlock/ops';
+import { cliOperator, withDb } from './runtime.js';
+import { formatTable } from './table.js';
+
+// `airlock budgets ...`: spending caps per agent, team or tenant, per day or month.
+
+export async function listBudgetsCommand(): Promise<string> {
+  return withDb(async (db) => {
+    const budgets = await listBudgets(db);
+    if (budgets.length === 0) return 'no budgets';
+    return formatTable(
+      ['id', 'scope', 'target', 'period', 'limit', 'threshold', 'spent', 'reserved', 'remaining'],
+      budgets.map((b) => [b.id, b.scope, b.target, b.period, `${b.limit} ${b.currency}`, b.approvalThreshold ?? '-', b.spent, b.reserved, b.remaining]),
+    );
+  });
+}
+
+export async function createBudgetCommand(options: { scope: string; target?: string; period: string; currency: string; limit: string; threshold?: string; by?: string }): Promise<string> {
+  return withDb(async (db) => {
+    const budget = await runUseCase({ db }, await cliOperator(db, options.by), createBudget, {
+      scope: options.scope,
+      target: options.scope === 'tenant' ? (options.target ?? '*') : options.target,
+      period: options.period,
+      currency: options.currency,
+      limit: options.limit,
+      ...(options.threshold !== undefined ? { approvalThreshold: options.threshold } : {}),
+    });
+    return `created budget ${budget.id}: ${budget.scope} ${budget.target} ${budget.limit} ${budget.currency} per ${budget.period}${budget.approvalThreshold ? `, approval above ${budget.approvalThreshold}` : ''}`;
+  });
+}
+
+export async function changeBudgetCommand(id: string, options: { limit?: string; threshold?: string | false; by?: string }): Promise<string> {
+  return withDb(async (db) => {
+    const budget = await runUseCase({ db }, await cliOperator(db, options.by), changeBudget, {
+      id,
+      ...(options.limit !== undefined ? { limit: options.limit } : {}),
+      // --no-threshold removes it.
+      ...(options.threshold === false ? { approvalThreshold: null } : options.threshold !== undefined ? { approvalThreshold: options.threshold } : {}),
+    });
+    return `changed budget ${budget.id}: limit ${budget.limit} ${budget.currency}, approval threshold ${budget.approvalThreshold ?? 'none'}`;
+  });
+}
+
+export async function deleteBudgetCommand(id: string, options: { by?: string }): Promise<string> {
+  return withDb(async (db) => {
+    await runUseCase({ db }, await cliOperator(db, options.by), deleteBudget, { id });
+    return `deleted budget ${id}`;
+  });
+}

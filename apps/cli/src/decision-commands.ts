@@ -1,0 +1,56 @@
+import { decide, listPending, resolveCompensation } from '@airlock/ops';
+import { CliError } from './policy-commands.js';
+import { cliOperator, withDb, withTemporal } from './runtime.js';
+import { formatTable } from './table.js';
+
+// `airlock pending | approve | deny`: the inbox for people who live in a terminal.
+
+export async function pendingCommand(): Promise<string> {
+  return withDb(async (db) => {
+    const pending = await listPending(db);
+    if (pending.length === 0) return 'nothing is waiting for a decision';
+    return formatTable(
+      ['action', 'agent', 'tool', 'risk', 'approvals', 'deadline', 'args hash', 'rationale'],
+      pending.map((p) => [p.actionId, p.agentId, p.tool, p.riskTier ?? '-', `${p.approvalsSoFar}/${p.requiredApprovals} ${p.approverRole}`, p.deadline?.toISOString() ?? 'none', p.argsHash.slice(0, 12), p.rationale]),
+    );
+  });
+}
+
+/**
+ * Approves or denies as the person named with --by. The decision binds to the
+ * arguments of the open round (the ones `pending` shows) unless --args-hash names
+ * others; the workflow checks who may decide, as for every other channel.
+ */
+export async function decideCommand(decision: 'approve' | 'deny', actionId: string, options: { by: string; comment?: string; feedback?: string; argsHash?: string }): Promise<string> {
+  return withTemporal(async (deps) => {
+    const operator = await cliOperator(deps.db, options.by);
+    const argsHash = options.argsHash ?? (await openRoundHash(deps.db, actionId));
+    const result = await decide(deps, operator, {
+      actionId,
+      decision,
+      argsHash,
+      ...(options.comment ? { comment: options.comment } : {}),
+      ...(options.feedback ? { feedback: options.feedback } : {}),
+    });
+    if (decision === 'deny') return `denied ${actionId}`;
+    return result.approvalStatus === 'approved' ? `approved ${actionId} (${result.approvalsSoFar} of ${result.requiredApprovals}); it runs now` : `approval recorded (${result.approvalsSoFar} of ${result.requiredApprovals})`;
+  });
+}
+
+async function openRoundHash(db: Parameters<Parameters<typeof withDb>[0]>[0], actionId: string): Promise<string> {
+  const round = await db.prisma.approval.findFirst({ where: { actionId, status: 'open' }, orderBy: { round: 'desc' }, select: { argsHash: true } });
+  if (!round) throw new CliError(`<action-id>: ${actionId} is not waiting for a decision (see airlock pending)`);
+  return round.argsHash;
+}
+
+export async function resolveCompensationCommand(actionId: string, options: { step: string; resolution: string; by: string; comment?: string }): Promise<string> {
+  return withTemporal(async (deps) => {
+    await resolveCompensation(deps, await cliOperator(deps.db, options.by), {
+      actionId,
+      step: Number(options.step),
+      resolution: options.resolution,
+      ...(options.comment ? { comment: options.comment } : {}),
+    });
+    return `step ${options.step} of ${actionId}: ${options.resolution === 'retry' ? 'compensation retried' : 'recorded as resolved by hand'}`;
+  });
+}

@@ -1,0 +1,49 @@
+import { listKeys, mintKey, revokeKey, rotateKey, runUseCase, type MintedKey } from '@airlock/ops';
+import { CliError } from './policy-commands.js';
+import { cliOperator, withDb } from './runtime.js';
+import { formatTable } from './table.js';
+
+// `airlock keys ...`: API keys for agents and people. A secret is printed once; only its hash is kept.
+
+function shown(headline: string, minted: MintedKey): string {
+  return [headline, `key: ${minted.secret}`, 'Shown only once; only its hash is stored. Keep it in your secret store.'].join('\n');
+}
+
+export async function mintKeyCommand(options: { agent?: string; user?: string; name?: string; expires?: string; by?: string }): Promise<string> {
+  if (Boolean(options.agent) === Boolean(options.user)) throw new CliError('name exactly one owner: --agent <id> or --user <id>');
+  return withDb(async (db) => {
+    const minted = await runUseCase({ db }, await cliOperator(db, options.by), mintKey, {
+      ...(options.agent ? { agentId: options.agent } : { userId: options.user }),
+      ...(options.name !== undefined ? { name: options.name } : {}),
+      ...(options.expires !== undefined ? { expiresAt: options.expires } : {}),
+    });
+    const owner = minted.key.agentId ? `agent ${minted.key.agentId}` : `user ${minted.key.userId}`;
+    return shown(`minted key ${minted.key.id} (${minted.key.prefix}…) for ${owner}${minted.key.expiresAt ? `, expires ${minted.key.expiresAt.toISOString()}` : ''}`, minted);
+  });
+}
+
+export async function rotateKeyCommand(id: string, options: { expires?: string; by?: string }): Promise<string> {
+  return withDb(async (db) => {
+    const minted = await runUseCase({ db }, await cliOperator(db, options.by), rotateKey, { id, ...(options.expires !== undefined ? { expiresAt: options.expires } : {}) });
+    return shown(`revoked key ${id}; its replacement is ${minted.key.id} (${minted.key.prefix}…)`, minted);
+  });
+}
+
+export async function revokeKeyCommand(id: string, options: { by?: string }): Promise<string> {
+  return withDb(async (db) => {
+    const { key, changed } = await runUseCase({ db }, await cliOperator(db, options.by), revokeKey, { id });
+    return changed ? `revoked key ${key.id} (${key.prefix}…); it is refused from the next request on` : `key ${key.id} was already revoked`;
+  });
+}
+
+export async function listKeysCommand(options: { agent?: string; user?: string }): Promise<string> {
+  return withDb(async (db) => {
+    const keys = await listKeys(db, { ...(options.agent ? { agentId: options.agent } : {}), ...(options.user ? { userId: options.user } : {}) });
+    if (keys.length === 0) return 'no keys';
+    const when = (d: Date | null) => d?.toISOString() ?? '-';
+    return formatTable(
+      ['id', 'prefix', 'owner', 'name', 'created', 'expires', 'last used', 'revoked'],
+      keys.map((k) => [k.id, k.prefix, k.agentId ? `agent:${k.agentId}` : `user:${k.userId}`, k.name, when(k.createdAt), when(k.expiresAt), when(k.lastUsedAt), when(k.revokedAt)]),
+    );
+  });
+}

@@ -1,0 +1,125 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { newestLivePolicy } from '@airlock/db';
+import { backtestPolicy, clearShadowPolicy, runUseCase, setShadowPolicy, shadowSummary, type BacktestReport, type ShadowSummary, type Transition } from '@airlock/ops';
+import { compilePolicy, type CompiledPolicy } from '@airlock/policy';
+import type { Db } from '@airlock/db';
+import { CliError, loadOrExplain } from './policy-commands.js';
+import { cliOperator, withDb } from './runtime.js';
+import { formatTable } from './table.js';
+
+// `airlock policy backtest` and `airlock policy shadow ...`: the use cases in @airlock/ops, as the console calls them.
+
+const BACKTEST_OPTIONS = { candidate: '<file>', since: '--since', until: '--until', limit: '--limit', policy: '<file>', source: '<file>' };
+
+async function readText(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    throw new CliError(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** The live policy: the one a running worker reports, or the file named with --against. */
+async function livePolicy(db: Db, against: string | undefined): Promise<CompiledPolicy> {
+  if (against !== undefined) return loadOrExplain(against);
+  const reported = await newestLivePolicy(db);
+  if (!reported) throw new CliError('no worker reports the policy it runs: name the live policy file with --against <file>');
+  return compilePolicy(reported.text, reported.source);
+}
+
+export async function backtestCommand(file: string, options: { since: string; until?: string; against?: string; limit?: string; json?: boolean }): Promise<string> {
+  const candidate = await readText(file);
+  return withDb(async (db) => {
+    const report = await backtestPolicy(db, await livePolicy(db, options.against), {
+      candidate,
+      source: path.basename(file),
+      since: options.since,
+      ...(options.until !== undefined ? { until: options.until } : {}),
+      ...(options.limit !== undefined ? { limit: options.limit } : {}),
+    });
+    return options.json ? JSON.stringify(report, null, 2) : formatBacktest(report);
+  }, BACKTEST_OPTIONS);
+}
+
+const transitionRows = (transitions: Transition[]) => transitions.map((t) => [`${t.from} → ${t.to}`, String(t.count), t.amount]);
+
+export function formatBacktest(r: BacktestReport): string {
+  const lines = [
+    `backtest ${r.candidate.source} (${r.candidate.version}) against the live policy ${r.live.source} (${r.live.version})`,
+    `window ${r.window.since} – ${r.window.until}: ${r.evaluated} actions re-evaluated, ${r.changed} would change, ${r.uncertain} uncertain, ${r.same} unchanged` +
+      (r.skipped > 0 ? ` (${r.skipped} left out: unknown tools or agents gone)` : ''),
+    `approvals newly asked: ${r.approvals.newlyAsked.count} (${r.approvals.newlyAsked.amount}); no longer asked: ${r.approvals.noLongerAsked.count} (${r.approvals.noLongerAsked.amount})`,
+  ];
+  if (r.classifiedByOtherVersions > 0) lines.push(`note: ${r.classifiedByOtherVersions} of these actions were classified by an earlier policy version; both sides here are re-evaluated`);
+  if (r.transitions.length > 0) lines.push('', formatTable(['decision', 'actions', 'amount'], transitionRows(r.transitions)));
+  if (r.tierShifts.length > 0) lines.push('', formatTable(['tier', 'actions'], r.tierShifts.map((s) => [`${s.from} → ${s.to}`, String(s.count)])));
+  if (r.unknownReads.length > 0) {
+    lines.push('', 'rules that read fields the records do not hold (redacted, or signals not recorded): their answers are not guessed');
+    lines.push(formatTable(['policy', 'rule', 'fields', 'actions', 'left uncertain'], r.unknownReads.map((u) => [u.policy, u.ruleId, u.fields.join(', '), String(u.actions), String(u.uncertain)])));
+  }
+  if (r.rows.length > 0) {
+    lines.push(
+      '',
+      formatTable(
+        ['action', 'at', 'tool', 'agent', 'cost', 'live', 'candidate', 'status'],
+        r.rows.map((row) => [
+          row.actionId,
+          row.createdAt,
+          row.tool,
+          row.agentId,
+          row.costEstimate ?? '',
+          `${row.live.decision}/${row.live.tier}`,
+          `${row.candidate.decision}/${row.candidate.tier}`,
+          row.status === 'uncertain' ? `uncertain: ${[...new Set(row.unknownReads.map((u) => `${u.ruleId} reads ${u.fields.join(', ')}`))].join('; ')}` : 'changed',
+        ]),
+        80,
+      ),
+    );
+    if (r.truncated) lines.push(`… more not listed (raise --limit)`);
+  }
+  return lines.join('\n');
+}
+
+export async function shadowSetCommand(file: string, options: { by?: string }): Promise<string> {
+  const policy = await readText(file);
+  return withDb(async (db) => {
+    const set = await runUseCase({ db }, await cliOperator(db, options.by), setShadowPolicy, { policy, source: path.basename(file) });
+    return `shadow policy ${set.source} version ${set.version} set by ${set.setBy}: workers evaluate it beside the live policy within seconds and record only differences`;
+  }, BACKTEST_OPTIONS);
+}
+
+export async function shadowClearCommand(options: { by?: string }): Promise<string> {
+  return withDb(async (db) => {
+    const { cleared } = await runUseCase({ db }, await cliOperator(db, options.by), clearShadowPolicy, {});
+    return cleared ? `shadow policy ${cleared} cleared; its recorded differences stay` : 'no shadow policy was set';
+  });
+}
+
+export async function shadowShowCommand(options: { json?: boolean }): Promise<string> {
+  return withDb(async (db) => {
+    const summary = await shadowSummary(db);
+    return options.json ? JSON.stringify(summary, null, 2) : formatShadow(summary);
+  });
+}
+
+export function formatShadow(s: ShadowSummary): string {
+  if (s.version === null) return 'no shadow policy is set, and none has recorded anything';
+  const lines = [
+    s.shadow ? `shadow policy ${s.shadow.source} version ${s.shadow.version}, set by ${s.shadow.setBy} at ${s.shadow.setAt.toISOString()}` : `no shadow policy is set; the last one was version ${s.version}`,
+    `${s.differences} differences${s.admittedSince !== null ? ` among ${s.admittedSince} actions admitted since it was set` : ''}; ${s.failures} failed evaluations`,
+    `approvals newly asked: ${s.approvals.newlyAsked.count} (${s.approvals.newlyAsked.amount}); no longer asked: ${s.approvals.noLongerAsked.count} (${s.approvals.noLongerAsked.amount})`,
+  ];
+  if (s.transitions.length > 0) lines.push('', formatTable(['decision', 'actions', 'amount'], transitionRows(s.transitions)));
+  if (s.recent.length > 0) {
+    lines.push(
+      '',
+      formatTable(
+        ['action', 'at', 'tool', 'agent', 'cost', 'live', 'shadow'],
+        s.recent.map((d) => [d.actionId, d.at, d.tool, d.agentId, d.costEstimate ? `${d.costEstimate} ${d.currency ?? ''}`.trim() : '', `${d.live.decision}/${d.live.tier}`, d.shadow ? `${d.shadow.decision}/${d.shadow.tier}` : `failed: ${d.error ?? ''}`]),
+        80,
+      ),
+    );
+  }
+  return lines.join('\n');
+}

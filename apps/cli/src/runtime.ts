@@ -1,0 +1,106 @@
+import { userInfo } from 'node:os';
+import { dataConverterFor } from '@airlock/codec';
+import { temporalConnectionSettings } from '@airlock/core/temporal';
+import { createDb, type Db } from '@airlock/db';
+import { OpsError, operatorForUser, type Operator } from '@airlock/ops';
+import { Client, Connection } from '@temporalio/client';
+import { loadDbEnv, loadOpsEnv } from './env.js';
+import { CliError } from './policy-commands.js';
+
+// What every operational command shares: a database (and, for some, Temporal), the
+// operator it acts as, and use-case refusals turned into messages naming the option.
+
+/** `options` renames fields for this command (`{ id: '--id' }` where the id is an option, not an argument). */
+export async function withDb<T>(fn: (db: Db) => Promise<T>, options: Record<string, string> = {}): Promise<T> {
+  const env = loadDbEnv();
+  const db = createDb(env.DATABASE_URL, { poolSize: 2 });
+  try {
+    return await fn(db);
+  } catch (error) {
+    throw cliErrorOf(error, options);
+  } finally {
+    await db.close();
+  }
+}
+
+export async function withTemporal<T>(fn: (deps: { db: Db; temporal: Client }) => Promise<T>): Promise<T> {
+  const env = loadOpsEnv();
+  const connection = await Connection.connect(temporalConnectionSettings(env, env.TEMPORAL_ADDRESS));
+  try {
+    const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, dataConverter: dataConverterFor(env.AIRLOCK_PAYLOAD_KEYS) });
+    return await withDb((db) => fn({ db, temporal }));
+  } finally {
+    await connection.close();
+  }
+}
+
+/**
+ * Who the command acts as: the person named with --by (an active user; their role
+ * applies), else the operating-system account as an admin — whoever holds
+ * DATABASE_URL can change anything anyway, and the audit row says it came from the CLI.
+ */
+export async function cliOperator(db: Db, by: string | undefined): Promise<Operator> {
+  if (by !== undefined) {
+    if (!by.trim()) throw new CliError('--by: must name who is doing this');
+    return operatorForUser(db, by.trim(), 'cli');
+  }
+  return { actor: `cli:${osAccount()}`, userId: null, role: 'admin', channel: 'cli' };
+}
+
+function osAccount(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    // No passwd entry (some containers): still say it came from the CLI.
+    return 'unknown';
+  }
+}
+
+/** Input fields as the options a person typed. */
+const OPTION_OF_FIELD: Record<string, string> = {
+  id: '<id>',
+  name: '--name',
+  team: '--team',
+  ownerId: '--owner',
+  allowedTools: '--tools',
+  agentId: '--agent',
+  userId: '--user',
+  expiresAt: '--expires',
+  reason: '--reason',
+  email: '--email',
+  role: '--role',
+  scope: '--scope',
+  target: '--target',
+  period: '--period',
+  currency: '--currency',
+  limit: '--limit',
+  approvalThreshold: '--threshold',
+  slackUserId: '<slack-user-id>',
+  tool: '--tool',
+  condition: '--condition',
+  validForHours: '--hours',
+  maxUses: '--uses',
+  by: '--by',
+  actionId: '<action-id>',
+  argsHash: '--args-hash',
+  comment: '--comment',
+  feedback: '--feedback',
+  step: '--step',
+  resolution: '--resolution',
+};
+
+/** `--team: must not be empty`; refusals that name no field keep their message. */
+export function cliErrorOf(error: unknown, options: Record<string, string> = {}): unknown {
+  if (!(error instanceof OpsError)) return error;
+  // Only bad input is named by option; a conflict or a missing thing says what it is.
+  if (error.code !== 'invalid' || error.issues.length === 0) return new CliError(error.message);
+  return new CliError(
+    error.issues
+      .map((issue) => {
+        const [head, ...rest] = issue.path.split('.');
+        const option = options[head ?? ''] ?? OPTION_OF_FIELD[head ?? ''] ?? issue.path;
+        return `${option}${rest.length ? ` (${rest.join('.')})` : ''}: ${issue.message}`;
+      })
+      .join('; '),
+  );
+}

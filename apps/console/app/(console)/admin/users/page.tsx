@@ -1,0 +1,69 @@
+import { listKeys, listUsers } from '@airlock/ops';
+import Link from 'next/link';
+import { requireAdminPage } from '../../../../src/console/admin-gate.js';
+import { apiContext } from '../../../../src/server/runtime-context.js';
+import { changeRoleAction, createUserAction } from '../../../_console/admin-actions.js';
+import { AdminForm } from '../../../_console/admin-form.js';
+import { RoleSelect } from '../../../_console/admin/role-select.js';
+
+export const dynamic = 'force-dynamic';
+
+export default async function AdminUsersPage() {
+  const me = await requireAdminPage();
+  const { db } = apiContext();
+  const [users, keys] = await Promise.all([listUsers(db), listKeys(db)]);
+  return (
+    <>
+      <h1>Users and roles</h1>
+      <section className="card" aria-labelledby="new-user-heading">
+        <h2 id="new-user-heading">Add a user</h2>
+        <p className="muted">They get a one-time password (shown once) and choose their own at the first sign-in.</p>
+        <AdminForm action={createUserAction} submit="Add user">
+          <div className="grid2">
+            <div>
+              <label htmlFor="user-email">Email</label>
+              <input id="user-email" name="email" type="email" required maxLength={254} />
+            </div>
+            <div>
+              <label htmlFor="user-name">Name (optional)</label>
+              <input id="user-name" name="name" maxLength={200} />
+            </div>
+            <RoleSelect id="user-role" />
+          </div>
+        </AdminForm>
+      </section>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">User</th>
+            <th scope="col">Role</th>
+            <th scope="col">Active keys</th>
+            <th scope="col">State</th>
+          </tr>
+        </thead>
+        <tbody>
+          {users.map((u) => (
+            <tr key={u.id}>
+              <td>
+                <Link href={`/admin/users/${encodeURIComponent(u.id)}`}>{u.name}</Link> <span className="muted">{u.email}</span>
+                {u.id === me.userId && <span className="muted"> (you)</span>}
+              </td>
+              <td>
+                {u.disabledAt ? (
+                  u.role
+                ) : (
+                  <AdminForm action={changeRoleAction} keepValues submit="Change role" inline label={u.email}>
+                    <input type="hidden" name="id" value={u.id} />
+                    <RoleSelect id={`role-${u.id}`} value={u.role} label={`Role of ${u.email}`} hideLabel />
+                  </AdminForm>
+                )}
+              </td>
+              <td>{keys.filter((k) => k.userId === u.id && !k.revokedAt).length}</td>
+              <td>{u.disabledAt ? <span className="tier tier-critical">disabled</span> : <span className="tier tier-low">active</span>}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}

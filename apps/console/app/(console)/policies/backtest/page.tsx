@@ -1,0 +1,33 @@
+import { requirePageUser } from '../../../../src/console/session.js';
+import { ApiError } from '../../../../src/server/errors.js';
+import { apiContext } from '../../../../src/server/runtime-context.js';
+import { BacktestForm } from '../../../_console/backtest-form.js';
+
+export const dynamic = 'force-dynamic';
+
+export default async function BacktestPage() {
+  await requirePageUser();
+  let liveText: string;
+  try {
+    ({ text: liveText } = await apiContext().policy.read());
+  } catch (error) {
+    return (
+      <>
+        <h1>Policy backtest</h1>
+        <p role="alert" className="notice error">
+          {error instanceof ApiError ? error.message : 'The live policy could not be loaded; see the console’s log.'}
+        </p>
+      </>
+    );
+  }
+  return (
+    <>
+      <h1>Policy backtest</h1>
+      <p>
+        Edit the live policy below and run it over the actions recorded in a window: which decisions would change (allow ↔ approval ↔ deny), tier shifts, approvals newly asked or no longer
+        asked, and the cost estimates involved. Nothing is recorded. <a href="/policies">Back to policies</a> · <a href="/policies/shadow">Shadow mode</a>
+      </p>
+      <BacktestForm liveText={liveText} />
+    </>
+  );
+}

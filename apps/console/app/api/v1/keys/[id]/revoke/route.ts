@@ -1,0 +1,7 @@
+import { postKeyRevocation } from '../../../../../../src/server/handlers/management/keys.js';
+import { nextRouteWithId } from '../../../../../../src/server/next-routes.js';
+
+export const runtime = 'nodejs';
+export const dynamic = 'force-dynamic';
+
+export const POST = nextRouteWithId(postKeyRevocation);

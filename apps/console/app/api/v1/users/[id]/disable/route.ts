@@ -1,0 +1,7 @@
+import { postUserDisable } from '../../../../../../src/server/handlers/management/users.js';
+import { nextRouteWithId } from '../../../../../../src/server/next-routes.js';
+
+export const runtime = 'nodejs';
+export const dynamic = 'force-dynamic';
+
+export const POST = nextRouteWithId(postUserDisable);

@@ -1,0 +1,8 @@
+import { getUserKeys, postUserKey } from '../../../../../../src/server/handlers/management/users.js';
+import { nextRouteWithId } from '../../../../../../src/server/next-routes.js';
+
+export const runtime = 'nodejs';
+export const dynamic = 'force-dynamic';
+
+export const GET = nextRouteWithId(getUserKeys);
+export const POST = nextRouteWithId(postUserKey);

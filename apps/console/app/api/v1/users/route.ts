@@ -1,0 +1,8 @@
+import { getUsers, postUser } from '../../../../src/server/handlers/management/users.js';
+import { nextRoute } from '../../../../src/server/next-routes.js';
+
+export const runtime = 'nodejs';
+export const dynamic = 'force-dynamic';
+
+export const GET = nextRoute(getUsers);
+export const POST = nextRoute(postUser);

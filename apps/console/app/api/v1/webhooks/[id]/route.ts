@@ -1,0 +1,7 @@
+import { deleteWebhook } from '../../../../../src/server/handlers/management/webhooks.js';
+import { nextRouteWithId } from '../../../../../src/server/next-routes.js';
+
+export const runtime = 'nodejs';
+export const dynamic = 'force-dynamic';
+
+export const DELETE = nextRouteWithId(deleteWebhook);

@@ -1,0 +1,8 @@
+import { getWebhooks, postWebhook } from '../../../../src/server/handlers/management/webhooks.js';
+import { nextRoute } from '../../../../src/server/next-routes.js';
+
+export const runtime = 'nodejs';
+export const dynamic = 'force-dynamic';
+
+export const GET = nextRoute(getWebhooks);
+export const POST = nextRoute(postWebhook);

@@ -1,0 +1,30 @@
+import { NotAgentRunError, waitForAuthorization } from '@airlock/core/agent-gateway';
+import { actionHandle } from '@airlock/core/gateway';
+import { actionIdFrom } from '../action-lookup.js';
+import { authenticate, canSeeAction } from '../auth.js';
+import type { ApiContext } from '../context.js';
+import { ApiError, notFound, withErrors } from '../errors.js';
+import { jsonResponse } from '../http.js';
+import { readQuery } from '../request.js';
+import { AuthorizationQuery, type AuthorizationView } from '../schemas.js';
+
+/**
+ * GET /api/v1/actions/:id/authorization?waitMs=: 200 with the authorization once
+ * the action is allowed or approved, 200 with the outcome when it ended without
+ * one (denied, expired, cancelled) or was reported, else 202 pending.
+ */
+export const getAuthorization = withErrors(async (request: Request, ctx: ApiContext, params: { id: string }): Promise<Response> => {
+  const principal = await authenticate(request, ctx.db);
+  const actionId = actionIdFrom(params.id);
+  const { waitMs } = readQuery(request, AuthorizationQuery);
+  // The memo says whose action it is and who runs it, answered by the server even with no worker up.
+  const memo = (await actionHandle(ctx.temporal, actionId).describe()).memo as { agentId?: string; execution?: string } | undefined;
+  if (!memo?.agentId || !canSeeAction(principal, memo.agentId)) throw notFound();
+  if (memo.execution !== 'agent') throw new ApiError(409, 'decision_rejected', new NotAgentRunError('this action runs in the worker; it has no authorization').message);
+
+  const state = await waitForAuthorization(ctx.temporal, actionId, waitMs, request.signal);
+  if (state.state === 'pending') return jsonResponse({ status: 'pending', actionId, phase: state.phase }, 202, { 'retry-after': '1' });
+  if (state.state === 'completed') return jsonResponse(state.outcome);
+  const view: AuthorizationView = { status: 'authorized', actionId, tool: state.tool, ...state.authorization, links: { report: `/api/v1/actions/${actionId}/report` } };
+  return jsonResponse(view);
+});

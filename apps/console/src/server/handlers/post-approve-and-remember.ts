@@ -1,0 +1,27 @@
+import { approveAndRemember } from '@airlock/ops';
+import { actionIdFrom } from '../action-lookup.js';
+import { authenticate, operatorOf } from '../auth.js';
+import type { ApiContext } from '../context.js';
+import { withErrors } from '../errors.js';
+import { jsonResponse } from '../http.js';
+import { readJsonValue } from '../request.js';
+import type { RememberedApprovalView } from '../schemas.js';
+import { toStandingApprovalView } from '../views.js';
+
+/**
+ * POST /api/v1/actions/:id/approve-and-remember: the key's user approves this
+ * action and grants a standing approval scoped from it, through the one use
+ * case. A grant that would be refused is refused before deciding (400/403/409);
+ * a decision the workflow refuses (self-approval, already decided) is 409 and
+ * leaves no grant.
+ */
+export const postApproveAndRemember = withErrors(async (request: Request, ctx: ApiContext, params: { id: string }): Promise<Response> => {
+  const operator = operatorOf(await authenticate(request, ctx.db));
+  const actionId = actionIdFrom(params.id);
+  const body = await readJsonValue(request);
+  const fields = typeof body === 'object' && body !== null && !Array.isArray(body) ? body : { '(body)': body };
+  const deps = { db: ctx.db, temporal: ctx.temporal, ...(ctx.decisionWaitMs ? { waitMs: ctx.decisionWaitMs } : {}) };
+  const { decision, standingApproval } = await approveAndRemember(deps, operator, { ...fields, actionId });
+  const result: RememberedApprovalView = { decision, standingApproval: toStandingApprovalView(standingApproval, standingApproval.validFrom) };
+  return jsonResponse(result, 201);
+});

@@ -1,0 +1,89 @@
+import { RiskTier } from '@airlock/core';
+import { BacktestInput, SetShadowPolicyInput } from '@airlock/ops';
+import { z } from 'zod';
+
+// Policy backtest and shadow mode: the use cases' own input schemas document the bodies.
+
+const Timestamp = z.string().meta({ description: 'ISO 8601', example: '2026-12-04T10:00:00.000Z' });
+const Decision = z.enum(['allow', 'require_approval', 'deny']);
+const Amount = z.string().meta({ description: 'Sum of the actions’ cost estimates (decimal)', example: '125.00' });
+const Verdict = z.object({ decision: Decision, tier: RiskTier, rules: z.array(z.string()).meta({ description: 'Matched rule ids' }) });
+const Transition = z.object({ from: Decision, to: Decision, count: z.number().int(), amount: Amount });
+const TierShift = z.object({ from: RiskTier, to: RiskTier, count: z.number().int() });
+const Approvals = z.object({
+  newlyAsked: z.object({ count: z.number().int(), amount: Amount }).meta({ description: 'The candidate asks for an approval the live policy did not' }),
+  noLongerAsked: z.object({ count: z.number().int(), amount: Amount }).meta({ description: 'The live policy asked for an approval the candidate would not (allowed or denied outright)' }),
+});
+const UnknownRead = z.object({ policy: z.enum(['live', 'candidate']), ruleId: z.string(), fields: z.array(z.string()) });
+
+export const BacktestBody = BacktestInput.meta({
+  id: 'PolicyBacktestBody',
+  description: 'A candidate policy (YAML or JSON text, as a policy file) and a window: `since` is a duration back from now ("30d") or a date',
+});
+
+export const BacktestReportView = z
+  .object({
+    window: z.object({ since: Timestamp, until: Timestamp }),
+    live: z.object({ version: z.string(), source: z.string() }),
+    candidate: z.object({ version: z.string(), source: z.string() }),
+    evaluated: z.number().int(),
+    same: z.number().int(),
+    changed: z.number().int(),
+    uncertain: z.number().int().meta({ description: 'Answers that depend on a rule over a field the record lacks (redacted, or signals not recorded): not guessed' }),
+    skipped: z.number().int().meta({ description: 'Unknown tools (denied whatever the policy) and actions whose agent is gone' }),
+    classifiedByOtherVersions: z.number().int(),
+    transitions: z.array(Transition),
+    tierShifts: z.array(TierShift),
+    approvals: Approvals,
+    unknownReads: z.array(UnknownRead.extend({ actions: z.number().int(), uncertain: z.number().int() })),
+    rows: z.array(
+      z.object({
+        actionId: z.string(),
+        createdAt: Timestamp,
+        tool: z.string(),
+        agentId: z.string(),
+        costEstimate: z.string().nullable(),
+        recorded: Decision.nullable().meta({ description: 'What admission decided then (after guardrails, budgets, rate limits, standing approvals)' }),
+        status: z.enum(['changed', 'uncertain']),
+        live: Verdict,
+        candidate: Verdict,
+        unknownReads: z.array(UnknownRead),
+      }),
+    ),
+    truncated: z.boolean(),
+  })
+  .meta({ id: 'PolicyBacktestReport', description: 'The live policy and the candidate on the recorded actions of the window (the policy’s own decision; records nothing)' });
+
+export const SetShadowBody = SetShadowPolicyInput.meta({ id: 'SetShadowPolicyBody', description: 'The candidate policy text and where it came from' });
+
+export const ShadowPolicyView = z
+  .object({ version: z.string(), source: z.string(), text: z.string(), setBy: z.string(), setAt: Timestamp })
+  .meta({ id: 'ShadowPolicy' });
+export const ShadowCleared = z.object({ cleared: z.string().nullable().meta({ description: 'The version taken out of shadow; null if none was set' }) }).meta({ id: 'ShadowCleared' });
+
+export const ShadowSummaryView = z
+  .object({
+    shadow: z.object({ version: z.string(), source: z.string(), setBy: z.string(), setAt: Timestamp }).nullable(),
+    version: z.string().nullable().meta({ description: 'The version summarised: the one in shadow, else the last one that recorded anything' }),
+    admittedSince: z.number().int().nullable(),
+    differences: z.number().int(),
+    failures: z.number().int(),
+    transitions: z.array(Transition),
+    tierShifts: z.array(TierShift),
+    approvals: Approvals,
+    recent: z.array(
+      z.object({
+        actionId: z.string(),
+        tool: z.string(),
+        agentId: z.string(),
+        at: Timestamp,
+        liveVersion: z.string().nullable(),
+        live: Verdict,
+        shadow: Verdict.nullable(),
+        error: z.string().nullable(),
+        costEstimate: z.string().nullable(),
+        currency: z.string().nullable(),
+      }),
+    ),
+  })
+  .meta({ id: 'ShadowSummary', description: 'Where the shadow candidate disagreed with the live policy at admission (agreement is not recorded)' });

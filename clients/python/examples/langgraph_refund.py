@@ -1,0 +1,110 @@
+"""A LangGraph (Python) agent whose refund tool is gated by Airlock.
+
+agent → approve → execute → respond, with an InMemorySaver checkpointer. The
+approve node asks Airlock and calls ``interrupt()`` while a person must decide;
+the thread resumes with ``Command(resume=...)`` and reads the decision. The model
+is LangChain's GenericFakeChatModel (no network).
+
+    AIRLOCK_URL=... AIRLOCK_API_KEY=alk_... python examples/langgraph_refund.py 125.00
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any, Callable
+
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.graph import END, START, MessagesState, StateGraph
+from langgraph.types import Command, interrupt
+
+from airlock_client import Airlock, Authorization, Executed, PendingAuthorization, refusal_text
+
+AIRLOCK_TOOL = "payments.refund"
+
+
+def refund_args(amount: str) -> dict[str, str]:
+    return {"paymentId": "pay_123", "amount": amount, "currency": "USD", "reason": "duplicate charge"}
+
+
+def unanswered_calls(messages: list[Any]) -> list[dict[str, Any]]:
+    answered = {m.tool_call_id for m in messages if isinstance(m, ToolMessage)}
+    last_ai = next((m for m in reversed(messages) if isinstance(m, AIMessage)), None)
+    return [call for call in (last_ai.tool_calls if last_ai else []) if call["id"] not in answered]
+
+
+def refund_graph(airlock: Airlock, amount: str, call_id: str, refunds: list[dict[str, Any]]):
+    model = GenericFakeChatModel(messages=iter([AIMessage(content="", tool_calls=[{"id": call_id, "name": "refund", "args": refund_args(amount), "type": "tool_call"}])]))
+
+    def action_id(call: dict[str, Any]) -> str:
+        return airlock.authorize(AIRLOCK_TOOL, call["args"], idempotency_key=f"langgraph-py:{call['id']}", rationale="The model called refund.").actionId
+
+    def agent(state: MessagesState) -> dict[str, Any]:
+        return {"messages": [model.invoke(state["messages"])]}
+
+    def approve(state: MessagesState) -> dict[str, Any]:
+        calls = unanswered_calls(state["messages"])
+        ids = [action_id(call) for call in calls]
+        waiting = [i for i in ids if isinstance(airlock.check_authorization(i, wait_ms=1_000), PendingAuthorization)]
+        if waiting:
+            # Checkpointed here; on resume the node runs again and reads Airlock's decisions.
+            interrupt({"type": "airlock_approval", "action_ids": waiting})
+        refusals = []
+        for call, i in zip(calls, ids):
+            decided = airlock.await_authorization(i)
+            if not isinstance(decided, (Authorization, Executed)):
+                refusals.append(ToolMessage(tool_call_id=call["id"], name="refund", status="error", content=f"Airlock refused refund: {refusal_text(decided)}"))
+        return {"messages": refusals}
+
+    def execute(state: MessagesState) -> dict[str, Any]:
+        results = []
+        for call in unanswered_calls(state["messages"]):
+            i = action_id(call)
+            decided = airlock.await_authorization(i)
+            if isinstance(decided, Executed):
+                results.append(ToolMessage(tool_call_id=call["id"], name="refund", content=json.dumps(decided.output)))
+                continue
+            refunds.append(decided.args)  # the agent's own payment code, with the authorized arguments
+            output = {"refundId": f"re_{decided.args['paymentId']}", "amount": decided.args["amount"]}
+            airlock.report(i, decided, output=output)
+            results.append(ToolMessage(tool_call_id=call["id"], name="refund", content=json.dumps(output)))
+        return {"messages": results}
+
+    def respond(state: MessagesState) -> dict[str, Any]:
+        last = state["messages"][-1]
+        outcome = "denied" if getattr(last, "status", "success") == "error" else "done"
+        return {"messages": [AIMessage(content=f"Refund {outcome}: {last.content}")]}
+
+    graph = StateGraph(MessagesState)
+    for name, node in (("agent", agent), ("approve", approve), ("execute", execute), ("respond", respond)):
+        graph.add_node(name, node)
+    graph.add_edge(START, "agent")
+    graph.add_edge("agent", "approve")
+    graph.add_edge("approve", "execute")
+    graph.add_edge("execute", "respond")
+    graph.add_edge("respond", END)
+    return graph.compile(checkpointer=InMemorySaver())
+
+
+def run_refund(airlock: Airlock, amount: str, call_id: str, on_interrupt: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+    refunds: list[dict[str, Any]] = []
+    graph = refund_graph(airlock, amount, call_id, refunds)
+    config = {"configurable": {"thread_id": f"refund-{call_id}"}}
+    result = graph.invoke({"messages": [HumanMessage(f"Refund {amount} USD for the duplicate charge on pay_123.")]}, config)
+    pending = False
+    while result.get("__interrupt__"):
+        pending = True
+        for item in result["__interrupt__"]:
+            if on_interrupt:
+                on_interrupt(item.value)
+        result = graph.invoke(Command(resume="decided in Airlock"), config)
+    return {"answer": result["messages"][-1].content, "refunds": refunds, "pending": pending}
+
+
+if __name__ == "__main__":
+    with Airlock(os.environ.get("AIRLOCK_URL", "http://localhost:3000"), os.environ["AIRLOCK_API_KEY"]) as client:
+        run = run_refund(client, sys.argv[1] if len(sys.argv) > 1 else "25.00", f"call-{os.getpid()}", lambda value: print(f"waiting for a person in Airlock: {value['action_ids']}"))
+        print(run["answer"])

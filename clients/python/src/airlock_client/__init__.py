@@ -1,0 +1,42 @@
+"""Airlock's Python client: sync (``Airlock``) and async (``AsyncAirlock``) over the REST API with an agent key."""
+
+from .client import ActionHandle, Airlock, AsyncActionHandle, AsyncAirlock, refusal_text
+from .errors import AirlockApiError, AirlockError, IdempotencyConflictError, InvalidRequestError
+from .models import (
+    PLAN_TOOL,
+    ActionLiveStatus,
+    AgentSelf,
+    Authorization,
+    Cancelled,
+    Denied,
+    Executed,
+    Expired,
+    Failed,
+    PendingAuthorization,
+    PlanStep,
+    SubmittedAction,
+)
+
+__all__ = [
+    "PLAN_TOOL",
+    "ActionHandle",
+    "ActionLiveStatus",
+    "AgentSelf",
+    "Airlock",
+    "AirlockApiError",
+    "AirlockError",
+    "AsyncActionHandle",
+    "AsyncAirlock",
+    "Authorization",
+    "Cancelled",
+    "Denied",
+    "Executed",
+    "Expired",
+    "Failed",
+    "IdempotencyConflictError",
+    "InvalidRequestError",
+    "PendingAuthorization",
+    "PlanStep",
+    "SubmittedAction",
+    "refusal_text",
+]

@@ -1,0 +1,75 @@
+"""What the sync and async clients share: building requests and reading answers."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from .errors import AirlockApiError, IdempotencyConflictError, InvalidRequestError
+from .models import ErrorBody
+
+MAX_WAIT_MS = 30_000
+
+
+def check_base_url(url: str) -> str:
+    if not url.startswith(("http://", "https://")):
+        raise InvalidRequestError(f'url: must be an http(s) URL, got "{url}"', [("url", "must be an http(s) URL")])
+    return url.rstrip("/")
+
+
+def check_api_key(api_key: str) -> str:
+    if not api_key:
+        raise InvalidRequestError("api_key: the agent API key is required", [("api_key", "required")])
+    return api_key
+
+
+def headers(api_key: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {api_key}", "accept": "application/json"}
+
+
+def action_path(action_id: str, suffix: str = "") -> str:
+    return f"/api/v1/actions/{quote(action_id, safe='')}{suffix}"
+
+
+def body_of(model_type: type[BaseModel], **fields: Any) -> dict[str, Any]:
+    """Validates a request body before anything is sent; a bad field raises InvalidRequestError naming it."""
+    try:
+        model = model_type.model_validate({k: v for k, v in fields.items() if v is not None})
+    except ValidationError as error:
+        issues = [(".".join(str(p) for p in e["loc"]) or "(body)", e["msg"]) for e in error.errors()]
+        raise InvalidRequestError("; ".join(f"{path}: {message}" for path, message in issues), issues) from None
+    return model.model_dump(mode="json", exclude_none=True)
+
+
+def clamp_wait_ms(wait_ms: float) -> int:
+    return max(0, min(int(wait_ms), MAX_WAIT_MS))
+
+
+def read(response: httpx.Response) -> Any:
+    """The JSON body of a successful answer; an error answer becomes the client's exception."""
+    text = response.text
+    try:
+        body = json.loads(text) if text else None
+    except ValueError:
+        raise AirlockApiError(response.status_code, "bad_response", f"the Airlock API answered {response.status_code} with a body that is not JSON") from None
+    if response.is_success:
+        return body
+    raise error_from(response.status_code, body)
+
+
+def error_from(status: int, body: Any) -> AirlockApiError:
+    try:
+        detail = ErrorBody.model_validate(body).error
+    except ValidationError:
+        return AirlockApiError(status, "unknown", f"the Airlock API answered {status}")
+    issues = [(issue.path, issue.message) for issue in detail.issues or []]
+    if status == 400 and detail.code == "invalid_request":
+        message = "; ".join(f"{path}: {msg}" for path, msg in issues) if issues else detail.message.removeprefix("invalid request: ")
+        return InvalidRequestError(message, issues)
+    if status == 409 and detail.code == "idempotency_conflict":
+        return IdempotencyConflictError(detail.message)
+    return AirlockApiError(status, detail.code, detail.message, issues)

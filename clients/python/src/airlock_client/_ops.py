@@ -1,0 +1,149 @@
+"""Every client operation, written once, without I/O.
+
+An operation is a generator: it yields the requests it needs (``Call``) and the pauses
+it takes (``Sleep``), and gets back each answer's JSON body (or the error, thrown into
+it). The sync and the async client differ only in how they carry those out
+(``Airlock._drive`` / ``AsyncAirlock._drive``), so retries, long polls and validation
+behave the same in both.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Generator, Iterable, TypeVar
+
+from . import _core
+from .errors import is_transient
+from .models import (
+    PLAN_TOOL,
+    ActionLiveStatus,
+    AgentSelf,
+    Authorization,
+    AuthorizationRequestBody,
+    CancelResult,
+    PendingAuthorization,
+    PlanStep,
+    ReportFailed,
+    ReportSucceeded,
+    SubmitActionBody,
+    SubmittedAction,
+    authorization_adapter,
+    outcome_adapter,
+)
+
+MAX_RETRY_DELAY_S = 5.0
+FIRST_RETRY_DELAY_S = 0.25
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request; the driver sends back the JSON body, or ``(status, body)`` when ``with_status``."""
+
+    method: str
+    path: str
+    json: Any = None
+    params: dict[str, Any] | None = None
+    with_status: bool = False
+
+
+@dataclass(frozen=True)
+class Sleep:
+    seconds: float
+
+
+Op = Generator[Call | Sleep, Any, T]
+
+
+def submit(tool: str, args: dict[str, Any], *, idempotency_key: str, rationale: str | None, requested_by: str | None, signals: dict[str, Any] | None) -> Op[SubmittedAction]:
+    body = _core.body_of(SubmitActionBody, tool=tool, args=args, idempotencyKey=idempotency_key, rationale=rationale, requestedBy=requested_by, signals=signals)
+    return SubmittedAction.model_validate((yield Call("POST", "/api/v1/actions", json=body)))
+
+
+def plan_args(steps: Iterable[PlanStep | dict[str, Any]]) -> tuple[str, dict[str, Any]]:
+    return PLAN_TOOL, {"steps": [_core.body_of(PlanStep, **(s.model_dump() if isinstance(s, PlanStep) else s)) for s in steps]}
+
+
+def status(action_id: str) -> Op[ActionLiveStatus]:
+    return ActionLiveStatus.model_validate((yield Call("GET", _core.action_path(action_id, "/status"))))
+
+
+def cancel(action_id: str) -> Op[CancelResult]:
+    return CancelResult.model_validate((yield Call("POST", _core.action_path(action_id, "/cancel"))))
+
+
+def wait(action_id: str, *, poll_wait_ms: int, timeout: float | None) -> Op[Any]:
+    """Long-polls the outcome, riding out restarts and network blips; TimeoutError after ``timeout`` seconds."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    delay = FIRST_RETRY_DELAY_S
+    while True:
+        wait_ms = poll_wait_ms if deadline is None else _core.clamp_wait_ms(min(poll_wait_ms, (deadline - time.monotonic()) * 1000))
+        try:
+            code, body = yield Call("GET", _core.action_path(action_id, "/outcome"), params={"waitMs": wait_ms}, with_status=True)
+            delay = FIRST_RETRY_DELAY_S
+            if code == 200:
+                return outcome_adapter.validate_python(body)
+        except Exception as error:
+            if not is_transient(error):
+                raise
+            yield Sleep(delay)
+            delay = min(delay * 2, MAX_RETRY_DELAY_S)
+        if deadline is not None and time.monotonic() >= deadline:
+            raise TimeoutError(f"action {action_id} has no outcome yet")
+
+
+def run(tool: str, args: dict[str, Any], *, idempotency_key: str, rationale: str | None, requested_by: str | None, signals: dict[str, Any] | None, poll_wait_ms: int, timeout: float | None) -> Op[Any]:
+    submitted = yield from submit(tool, args, idempotency_key=idempotency_key, rationale=rationale, requested_by=requested_by, signals=signals)
+    return (yield from wait(submitted.actionId, poll_wait_ms=poll_wait_ms, timeout=timeout))
+
+
+def authorize(tool: str, args: dict[str, Any], *, idempotency_key: str, rationale: str | None, requested_by: str | None, signals: dict[str, Any] | None, report_within_ms: int | None) -> Op[SubmittedAction]:
+    body = _core.body_of(AuthorizationRequestBody, tool=tool, args=args, idempotencyKey=idempotency_key, rationale=rationale, requestedBy=requested_by, signals=signals, reportWithinMs=report_within_ms)
+    return SubmittedAction.model_validate((yield Call("POST", "/api/v1/authorizations", json=body)))
+
+
+def authorization(action_id: str, *, wait_ms: int) -> Op[Any]:
+    body = yield Call("GET", _core.action_path(action_id, "/authorization"), params={"waitMs": _core.clamp_wait_ms(wait_ms)})
+    return authorization_adapter.validate_python(body)
+
+
+def check_authorization(action_id: str, *, wait_ms: int) -> Op[Any]:
+    """Waits through classification, then up to ``wait_ms`` for a person; pending only while a person must decide."""
+    while True:
+        state = yield from authorization(action_id, wait_ms=wait_ms)
+        if not isinstance(state, PendingAuthorization) or state.phase == "awaiting_approval":
+            return state
+        if wait_ms < 100:
+            yield Sleep(0.1)
+
+
+def await_authorization(action_id: str, *, poll_wait_ms: int, timeout: float | None) -> Op[Any]:
+    deadline = None if timeout is None else time.monotonic() + timeout
+    delay = FIRST_RETRY_DELAY_S
+    while True:
+        try:
+            state = yield from authorization(action_id, wait_ms=poll_wait_ms)
+            delay = FIRST_RETRY_DELAY_S
+            if not isinstance(state, PendingAuthorization):
+                return state
+        except Exception as error:
+            if not is_transient(error):
+                raise
+            yield Sleep(delay)
+            delay = min(delay * 2, MAX_RETRY_DELAY_S)
+        if deadline is not None and time.monotonic() >= deadline:
+            raise TimeoutError(f"action {action_id} is not decided yet")
+
+
+def report(action_id: str, authorization: Authorization, *, output: Any, error: str | None) -> Op[Any]:
+    if error is not None:
+        body = _core.body_of(ReportFailed, authorizationId=authorization.authorizationId, args=authorization.args, error=error[:4000] or "the tool failed")
+    else:
+        body = ReportSucceeded(authorizationId=authorization.authorizationId, args=authorization.args, output=output).model_dump(mode="json")
+    return outcome_adapter.validate_python((yield Call("POST", _core.action_path(action_id, "/report"), json=body)))
+
+
+def me() -> Op[AgentSelf]:
+    return AgentSelf.model_validate((yield Call("GET", "/api/v1/agents/me")))

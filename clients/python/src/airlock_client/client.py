@@ -1,0 +1,256 @@
+"""Sync and async clients over Airlock's REST API, authenticated by the agent's key.
+
+Both carry out the same operations (``_ops``): they differ only in how a request is
+sent and a pause is taken.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+import httpx
+
+from . import _core, _ops
+from .models import ActionLiveStatus, AgentSelf, Authorization, CancelResult, Executed, PlanStep, SubmittedAction
+
+Outcome = Any  # Executed | Denied | Expired | Failed | Cancelled (see models.ActionOutcome)
+AuthState = Any  # Authorization | PendingAuthorization | an outcome (see models.AuthorizationState)
+
+DEFAULT_POLL_WAIT_MS = 20_000
+
+
+def _timeout(poll_wait_ms: int) -> httpx.Timeout:
+    # A long poll holds the connection up to poll_wait_ms: reads may take that long and more.
+    return httpx.Timeout(10.0, read=poll_wait_ms / 1000 + 15)
+
+
+@dataclass(frozen=True)
+class ActionHandle:
+    """A submitted action: poll it, wait for it, or cancel it. Rebuild one from the id after a restart."""
+
+    client: Airlock
+    action_id: str
+    created: bool = False
+
+    def status(self) -> ActionLiveStatus:
+        return self.client.status(self.action_id)
+
+    def result(self, timeout: float | None = None) -> Outcome:
+        return self.client.wait(self.action_id, timeout=timeout)
+
+    def cancel(self) -> CancelResult:
+        return self.client.cancel(self.action_id)
+
+
+@dataclass(frozen=True)
+class AsyncActionHandle:
+    client: AsyncAirlock
+    action_id: str
+    created: bool = False
+
+    async def status(self) -> ActionLiveStatus:
+        return await self.client.status(self.action_id)
+
+    async def result(self, timeout: float | None = None) -> Outcome:
+        return await self.client.wait(self.action_id, timeout=timeout)
+
+    async def cancel(self) -> CancelResult:
+        return await self.client.cancel(self.action_id)
+
+
+class Airlock:
+    """The agent-side client (blocking). Every call goes through the same gate as every other channel:
+    validated, idempotent by key, durable, audited.
+
+    >>> airlock = Airlock("http://localhost:3000", api_key="alk_...")
+    >>> outcome = airlock.run("payments.refund", {...}, idempotency_key="refund-881")
+    """
+
+    def __init__(self, url: str, api_key: str, *, poll_wait_ms: int = DEFAULT_POLL_WAIT_MS, http: httpx.Client | None = None) -> None:
+        self._base = _core.check_base_url(url)
+        self._headers = _core.headers(_core.check_api_key(api_key))
+        self._poll_wait_ms = _core.clamp_wait_ms(poll_wait_ms)
+        self._http = http or httpx.Client(timeout=_timeout(self._poll_wait_ms))
+
+    def __enter__(self) -> Airlock:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _drive(self, op: _ops.Op[_ops.T]) -> _ops.T:
+        try:
+            step = next(op)
+            while True:
+                if isinstance(step, _ops.Sleep):
+                    time.sleep(step.seconds)
+                    step = op.send(None)
+                    continue
+                try:
+                    response = self._http.request(step.method, f"{self._base}{step.path}", headers=self._headers, json=step.json, params=step.params)
+                    body = _core.read(response)
+                except Exception as error:  # handed to the operation, which retries what is transient
+                    step = op.throw(error)
+                    continue
+                step = op.send((response.status_code, body) if step.with_status else body)
+        except StopIteration as done:
+            return done.value
+
+    # ---- actions the worker runs
+
+    def start(self, tool: str, args: dict[str, Any], *, idempotency_key: str, rationale: str | None = None, requested_by: str | None = None, signals: dict[str, Any] | None = None) -> ActionHandle:
+        """Submits without waiting; ``created`` is False when the key matched an earlier action."""
+        submitted = self._drive(_ops.submit(tool, args, idempotency_key=idempotency_key, rationale=rationale, requested_by=requested_by, signals=signals))
+        return ActionHandle(self, submitted.actionId, submitted.created)
+
+    def run(self, tool: str, args: dict[str, Any], *, idempotency_key: str, rationale: str | None = None, requested_by: str | None = None, signals: dict[str, Any] | None = None, timeout: float | None = None) -> Outcome:
+        """Submits and waits for the outcome: executed, denied (with feedback for the model), expired, failed or cancelled."""
+        return self._drive(_ops.run(tool, args, idempotency_key=idempotency_key, rationale=rationale, requested_by=requested_by, signals=signals, poll_wait_ms=self._poll_wait_ms, timeout=timeout))
+
+    def start_plan(self, steps: Iterable[PlanStep | dict[str, Any]], *, idempotency_key: str, rationale: str | None = None) -> ActionHandle:
+        """A multi-step plan: one approval covers every step; a failing step rolls back the completed ones."""
+        return self.start(*_ops.plan_args(steps), idempotency_key=idempotency_key, rationale=rationale)
+
+    def run_plan(self, steps: Iterable[PlanStep | dict[str, Any]], *, idempotency_key: str, rationale: str | None = None, timeout: float | None = None) -> Outcome:
+        return self.run(*_ops.plan_args(steps), idempotency_key=idempotency_key, rationale=rationale, timeout=timeout)
+
+    def action(self, action_id: str) -> ActionHandle:
+        return ActionHandle(self, action_id)
+
+    def status(self, action_id: str) -> ActionLiveStatus:
+        return self._drive(_ops.status(action_id))
+
+    def cancel(self, action_id: str) -> CancelResult:
+        return self._drive(_ops.cancel(action_id))
+
+    def wait(self, action_id: str, *, timeout: float | None = None) -> Outcome:
+        """Long-polls the outcome, riding out restarts and network blips; TimeoutError after ``timeout`` seconds."""
+        return self._drive(_ops.wait(action_id, poll_wait_ms=self._poll_wait_ms, timeout=timeout))
+
+    # ---- gate-only actions the agent runs itself
+
+    def authorize(self, tool: str, args: dict[str, Any], *, idempotency_key: str, rationale: str | None = None, requested_by: str | None = None, signals: dict[str, Any] | None = None, report_within_ms: int | None = None) -> SubmittedAction:
+        """Asks Airlock to decide an action the agent will run itself; then ``await_authorization`` and ``report``."""
+        return self._drive(_ops.authorize(tool, args, idempotency_key=idempotency_key, rationale=rationale, requested_by=requested_by, signals=signals, report_within_ms=report_within_ms))
+
+    def authorization(self, action_id: str, *, wait_ms: int = 0) -> AuthState:
+        """Authorized (with the arguments to run), pending, or the outcome; long-polls up to ``wait_ms``."""
+        return self._drive(_ops.authorization(action_id, wait_ms=wait_ms))
+
+    def check_authorization(self, action_id: str, *, wait_ms: int = 2_000) -> AuthState:
+        """For approval hooks: waits through classification, then up to ``wait_ms`` for a person.
+        Pending only while a person must decide (phase ``awaiting_approval``)."""
+        return self._drive(_ops.check_authorization(action_id, wait_ms=wait_ms))
+
+    def await_authorization(self, action_id: str, *, timeout: float | None = None) -> AuthState:
+        """Waits until the action is authorized or ended (denied, expired, cancelled, or already reported)."""
+        return self._drive(_ops.await_authorization(action_id, poll_wait_ms=self._poll_wait_ms, timeout=timeout))
+
+    def report(self, action_id: str, authorization: Authorization, *, output: Any = None, error: str | None = None) -> Outcome:
+        """Reports the agent's own run with exactly the authorized arguments; ``error`` marks it failed. Idempotent."""
+        return self._drive(_ops.report(action_id, authorization, output=output, error=error))
+
+    def me(self) -> AgentSelf:
+        """The agent that owns the key, and the tools it may request."""
+        return self._drive(_ops.me())
+
+
+class AsyncAirlock:
+    """The same client for asyncio (``async with AsyncAirlock(url, api_key) as airlock: ...``); see ``Airlock`` for each call."""
+
+    def __init__(self, url: str, api_key: str, *, poll_wait_ms: int = DEFAULT_POLL_WAIT_MS, http: httpx.AsyncClient | None = None) -> None:
+        self._base = _core.check_base_url(url)
+        self._headers = _core.headers(_core.check_api_key(api_key))
+        self._poll_wait_ms = _core.clamp_wait_ms(poll_wait_ms)
+        self._http = http or httpx.AsyncClient(timeout=_timeout(self._poll_wait_ms))
+
+    async def __aenter__(self) -> AsyncAirlock:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+    async def _drive(self, op: _ops.Op[_ops.T]) -> _ops.T:
+        try:
+            step = next(op)
+            while True:
+                if isinstance(step, _ops.Sleep):
+                    await asyncio.sleep(step.seconds)
+                    step = op.send(None)
+                    continue
+                try:
+                    response = await self._http.request(step.method, f"{self._base}{step.path}", headers=self._headers, json=step.json, params=step.params)
+                    body = _core.read(response)
+                except Exception as error:  # handed to the operation, which retries what is transient
+                    step = op.throw(error)
+                    continue
+                step = op.send((response.status_code, body) if step.with_status else body)
+        except StopIteration as done:
+            return done.value
+
+    async def start(self, tool: str, args: dict[str, Any], *, idempotency_key: str, rationale: str | None = None, requested_by: str | None = None, signals: dict[str, Any] | None = None) -> AsyncActionHandle:
+        submitted = await self._drive(_ops.submit(tool, args, idempotency_key=idempotency_key, rationale=rationale, requested_by=requested_by, signals=signals))
+        return AsyncActionHandle(self, submitted.actionId, submitted.created)
+
+    async def run(self, tool: str, args: dict[str, Any], *, idempotency_key: str, rationale: str | None = None, requested_by: str | None = None, signals: dict[str, Any] | None = None, timeout: float | None = None) -> Outcome:
+        return await self._drive(_ops.run(tool, args, idempotency_key=idempotency_key, rationale=rationale, requested_by=requested_by, signals=signals, poll_wait_ms=self._poll_wait_ms, timeout=timeout))
+
+    async def start_plan(self, steps: Iterable[PlanStep | dict[str, Any]], *, idempotency_key: str, rationale: str | None = None) -> AsyncActionHandle:
+        return await self.start(*_ops.plan_args(steps), idempotency_key=idempotency_key, rationale=rationale)
+
+    async def run_plan(self, steps: Iterable[PlanStep | dict[str, Any]], *, idempotency_key: str, rationale: str | None = None, timeout: float | None = None) -> Outcome:
+        return await self.run(*_ops.plan_args(steps), idempotency_key=idempotency_key, rationale=rationale, timeout=timeout)
+
+    def action(self, action_id: str) -> AsyncActionHandle:
+        return AsyncActionHandle(self, action_id)
+
+    async def status(self, action_id: str) -> ActionLiveStatus:
+        return await self._drive(_ops.status(action_id))
+
+    async def cancel(self, action_id: str) -> CancelResult:
+        return await self._drive(_ops.cancel(action_id))
+
+    async def wait(self, action_id: str, *, timeout: float | None = None) -> Outcome:
+        return await self._drive(_ops.wait(action_id, poll_wait_ms=self._poll_wait_ms, timeout=timeout))
+
+    async def authorize(self, tool: str, args: dict[str, Any], *, idempotency_key: str, rationale: str | None = None, requested_by: str | None = None, signals: dict[str, Any] | None = None, report_within_ms: int | None = None) -> SubmittedAction:
+        return await self._drive(_ops.authorize(tool, args, idempotency_key=idempotency_key, rationale=rationale, requested_by=requested_by, signals=signals, report_within_ms=report_within_ms))
+
+    async def authorization(self, action_id: str, *, wait_ms: int = 0) -> AuthState:
+        return await self._drive(_ops.authorization(action_id, wait_ms=wait_ms))
+
+    async def check_authorization(self, action_id: str, *, wait_ms: int = 2_000) -> AuthState:
+        return await self._drive(_ops.check_authorization(action_id, wait_ms=wait_ms))
+
+    async def await_authorization(self, action_id: str, *, timeout: float | None = None) -> AuthState:
+        return await self._drive(_ops.await_authorization(action_id, poll_wait_ms=self._poll_wait_ms, timeout=timeout))
+
+    async def report(self, action_id: str, authorization: Authorization, *, output: Any = None, error: str | None = None) -> Outcome:
+        return await self._drive(_ops.report(action_id, authorization, output=output, error=error))
+
+    async def me(self) -> AgentSelf:
+        return await self._drive(_ops.me())
+
+
+def refusal_text(state: Any) -> str:
+    """Why a gate-only action did not run, written for the model (a denial carries the approver's feedback)."""
+    status = getattr(state, "status", "")
+    if status == "denied":
+        return f"{state.reason}. Feedback from {state.deniedBy or 'the approver'}: {state.feedback}" if state.feedback else state.reason
+    if status == "failed":
+        return state.error
+    if status in ("expired", "cancelled"):
+        return f"{status}: {state.reason}"
+    return str(status)
+
+
+__all__ = ["Airlock", "AsyncAirlock", "ActionHandle", "AsyncActionHandle", "Executed", "refusal_text"]

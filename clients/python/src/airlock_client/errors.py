@@ -1,0 +1,48 @@
+"""Errors of the Airlock client: bad input names the field, as the server does."""
+
+from __future__ import annotations
+
+
+class AirlockError(Exception):
+    """Base of every error this client raises."""
+
+
+class AirlockApiError(AirlockError):
+    """The API answered with an error. ``code`` is the API's error code (``forbidden``, ``not_found``, …)."""
+
+    def __init__(self, status: int, code: str, message: str, issues: list[tuple[str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.issues = issues or []
+
+
+class InvalidRequestError(AirlockApiError):
+    """A 400: the request is malformed. ``issues`` holds ``(field path, message)`` pairs, e.g. ``("args.amount", …)``."""
+
+    def __init__(self, message: str, issues: list[tuple[str, str]] | None = None, status: int = 400) -> None:
+        super().__init__(status, "invalid_request", message, issues)
+
+    @property
+    def fields(self) -> list[str]:
+        return [path for path, _ in self.issues]
+
+
+class IdempotencyConflictError(AirlockApiError):
+    """A 409: the idempotency key was used before with different arguments."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(409, "idempotency_conflict", message)
+
+
+TRANSIENT_STATUSES = frozenset({502, 503, 504})
+
+
+def is_transient(error: BaseException) -> bool:
+    """Network failures and 502/503/504: waits ask again instead of failing the agent."""
+    import httpx
+
+    if isinstance(error, AirlockApiError):
+        return error.status in TRANSIENT_STATUSES
+    return isinstance(error, httpx.TransportError)

@@ -1,0 +1,92 @@
+"""The Python examples (OpenAI Agents SDK, LangGraph) end to end against the real Airlock, with mock models."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from airlock_client import Airlock, AsyncAirlock
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def load(name: str):
+    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+openai_agents = load("openai_agents_refund")
+langgraph = load("langgraph_refund")
+
+
+def call_id() -> str:
+    return f"call-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+async def agent_client(url: str):
+    async with AsyncAirlock(url, os.environ["AIRLOCK_API_KEY"], poll_wait_ms=5_000) as client:
+        yield client
+
+
+async def test_openai_agents_runs_an_allowed_refund_without_interruption(agent_client):
+    started = await openai_agents.start(agent_client, "25.00", call_id())
+    assert started["done"] and started["refunds"] == [openai_agents.refund_args("25.00")]
+    assert started["answer"] == 'Refund done: {"refundId": "re_pay_123", "amount": "25.00"}'
+
+
+async def test_openai_agents_resumes_a_saved_run_after_a_person_approves(url, agent_client, approver):
+    cid = call_id()
+    started = await openai_agents.start(agent_client, "125.00", cid)
+    assert not started["done"] and len(started["waiting_on"]) == 1
+    approver.decide(started["waiting_on"][0], "approve")
+    # A fresh client and agent, as in a new process: only the saved string carries the run.
+    async with AsyncAirlock(url, os.environ["AIRLOCK_API_KEY"], poll_wait_ms=5_000) as fresh:
+        finished = await openai_agents.resume(fresh, "125.00", cid, started["saved_state"])
+    assert finished["refunds"] == [openai_agents.refund_args("125.00")]
+    assert finished["answer"].startswith("Refund done: ") and "re_pay_123" in finished["answer"]
+
+
+async def test_openai_agents_rejects_a_denied_refund_with_the_feedback(agent_client, approver):
+    cid = call_id()
+    started = await openai_agents.start(agent_client, "125.00", cid)
+    approver.decide(started["waiting_on"][0], "deny", feedback="ask the customer first")
+    finished = await openai_agents.resume(agent_client, "125.00", cid, started["saved_state"])
+    assert finished["refunds"] == []
+    assert finished["answer"].startswith("Refund denied: Airlock refused refund: ")
+    assert "Feedback from alice: ask the customer first" in finished["answer"]
+
+
+@pytest.mark.parametrize(
+    ("amount", "decision", "expected"),
+    [
+        ("25.00", None, "Refund done: "),
+        ("125.00", "approve", "Refund done: "),
+        ("125.00", "deny", "Refund denied: Airlock refused refund: "),
+    ],
+)
+def test_langgraph_interrupts_and_resumes_on_airlocks_decision(url, approver, amount, decision, expected):
+    interrupts: list[dict] = []
+
+    def person(value: dict) -> None:
+        interrupts.append(value)
+        for action_id in value["action_ids"]:
+            approver.decide(action_id, decision, feedback="ask the customer first" if decision == "deny" else None)
+
+    with Airlock(url, os.environ["AIRLOCK_API_KEY"], poll_wait_ms=5_000) as client:
+        run = langgraph.run_refund(client, amount, call_id(), person)
+    assert run["pending"] is (decision is not None)
+    assert len(interrupts) == (0 if decision is None else 1)
+    assert run["answer"].startswith(expected), run["answer"]
+    assert run["refunds"] == ([] if decision == "deny" else [langgraph.refund_args(amount)])
+    if decision == "deny":
+        assert "Feedback from alice: ask the customer first" in run["answer"]

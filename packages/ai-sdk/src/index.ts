@@ -1,0 +1,120 @@
+import { refusalText, type Airlock, type AuthorizationState } from '@airlock/sdk';
+import type { ContentPart, ToolApprovalResponse, ToolApprovalStatus, ToolSet } from 'ai';
+
+export interface AirlockApprovalsOptions {
+  /** A REST client with the agent's key (`Airlock.connect({ url, apiKey })`). */
+  airlock: Airlock;
+  /** The AI SDK tool names Airlock decides, each mapped to its Airlock tool name (`{ refund: 'payments.refund' }`). Others run as usual. */
+  tools: Record<string, string>;
+  /** How long one approval check waits for Airlock before reporting the call as pending (default 2 s, at most 30 s). */
+  waitMs?: number;
+  /** The rationale approvers read; default names the tool the model called. */
+  rationale?: (toolName: string, input: unknown) => string;
+}
+
+interface ToolCallLike {
+  toolCallId: string;
+  toolName: string;
+  input: unknown;
+}
+
+/**
+ * Airlock as the AI SDK's tool approval: each call of a mapped tool becomes one
+ * gate-only Airlock action (policy, guardrails, budgets, approvals, audit), keyed
+ * by the tool call id so asking again is the same action.
+ *
+ * - `toolApproval`: pass to `generateText` / `streamText` / `ToolLoopAgent`. Allowed
+ *   by policy or already approved → `approved`; denied, expired or cancelled →
+ *   `denied` with the reason and the approver's feedback for the model; still
+ *   waiting for a person → `user-approval` (the SDK returns a `tool-approval-request`).
+ * - `decide(content)`: waits for Airlock's decision on each pending request and
+ *   returns the `tool-approval-response`s to append as a `tool` message.
+ * - `tools(set)`: wraps the mapped tools' `execute` so they run with the arguments
+ *   Airlock authorized (an approver may have edited them) and report the result.
+ */
+export function airlockApprovals(options: AirlockApprovalsOptions) {
+  const { airlock } = options;
+  const waitMs = Math.min(Math.max(options.waitMs ?? 2_000, 0), 30_000);
+
+  const authorize = async (call: ToolCallLike): Promise<string> => {
+    const tool = options.tools[call.toolName];
+    if (!tool) throw new Error(`${call.toolName} is not an Airlock tool`);
+    const rationale = options.rationale?.(call.toolName, call.input) ?? `The model called ${call.toolName}.`;
+    const { actionId } = await airlock.authorize({ tool, args: asArgs(call.input), idempotencyKey: `ai-sdk:${call.toolCallId}`, rationale });
+    return actionId;
+  };
+
+  // Takes any tool set's call: assignable to GenericToolApprovalFunction for every `tools` the caller passes.
+  const toolApproval = async ({ toolCall }: { toolCall: ToolCallLike }): Promise<ToolApprovalStatus> => {
+    if (!(toolCall.toolName in options.tools)) return undefined;
+    const actionId = await authorize(toolCall);
+    return approvalStatus(await airlock.checkAuthorization(actionId, waitMs));
+  };
+
+  /** The responses for every pending Airlock approval in `content`, once a person (or the deadline) has decided. */
+  const decide = async <T extends ToolSet>(content: readonly ContentPart<T>[]): Promise<ToolApprovalResponse[]> => {
+    const pending = content.filter((part) => part.type === 'tool-approval-request' && !part.isAutomatic && part.toolCall.toolName in options.tools);
+    return Promise.all(
+      pending.map(async (part) => {
+        if (part.type !== 'tool-approval-request') throw new Error('unreachable');
+        const state = await airlock.awaitAuthorization(await authorize(part.toolCall));
+        const status = approvalStatus(state);
+        const approved = typeof status === 'object' && status.type === 'approved';
+        const reason = typeof status === 'object' ? status.reason : undefined;
+        return { type: 'tool-approval-response', approvalId: part.approvalId, approved, ...(reason ? { reason } : {}) } satisfies ToolApprovalResponse;
+      }),
+    );
+  };
+
+  const tools = <T extends ToolSet>(set: T): T => {
+    const wrapped: ToolSet = { ...set };
+    for (const [name, original] of Object.entries(set)) {
+      const execute = original.execute;
+      if (!(name in options.tools) || !execute) continue;
+      wrapped[name] = {
+        ...original,
+        execute: async (input: unknown, execution: { toolCallId: string }) => {
+          const actionId = await authorize({ toolCallId: execution.toolCallId, toolName: name, input });
+          const state = await airlock.awaitAuthorization(actionId);
+          // Reported before (a retried step): the same output, never a second run.
+          if (state.status === 'executed') return state.output;
+          if (state.status !== 'authorized') throw new Error(`Airlock did not authorize ${name}: ${refusalText(state)}`);
+          try {
+            const output: unknown = await (execute as (input: unknown, options: unknown) => unknown)(state.args, execution);
+            await airlock.report(actionId, { authorizationId: state.authorizationId, args: state.args, status: 'succeeded', output: output ?? null });
+            return output;
+          } catch (error) {
+            await airlock.report(actionId, { authorizationId: state.authorizationId, args: state.args, status: 'failed', error: errorText(error) });
+            throw error;
+          }
+        },
+      };
+    }
+    return wrapped as T;
+  };
+
+  return { toolApproval, decide, tools };
+}
+
+/** Airlock's state of a gate-only action as the AI SDK's approval status. */
+export function approvalStatus(state: AuthorizationState): ToolApprovalStatus {
+  switch (state.status) {
+    case 'authorized':
+    case 'executed':
+      return { type: 'approved', reason: `approved in Airlock (action ${state.actionId})` };
+    case 'pending':
+      return { type: 'user-approval', reason: `waiting for a person in Airlock (action ${state.actionId})` };
+    default:
+      return { type: 'denied', reason: refusalText(state) };
+  }
+}
+
+
+function asArgs(input: unknown): Record<string, unknown> {
+  if (input && typeof input === 'object' && !Array.isArray(input)) return input as Record<string, unknown>;
+  return { input };
+}
+
+function errorText(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).slice(0, 4000) || 'the tool failed';
+}

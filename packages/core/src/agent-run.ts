@@ -1,0 +1,42 @@
+import { defineUpdate } from '@temporalio/workflow';
+import { z } from 'zod';
+import { ToolArgs, type ActionOutcome } from './action.js';
+
+/**
+ * Gate-only actions: Airlock decides, the agent runs the tool itself and
+ * reports how it went. The workflow is `agentRun`; its `report` Update closes it.
+ */
+export const AGENT_RUN_WORKFLOW = 'agentRun';
+
+/** How long an authorization stays usable when the request does not say. */
+export const DEFAULT_REPORT_WINDOW_MS = 15 * 60_000;
+
+/** What the agent is allowed to do, once the action is allowed or approved. */
+export interface Authorization {
+  authorizationId: string;
+  /** The arguments to run with: the agent's, or an approver's edit of them. */
+  args: Record<string, unknown>;
+  argsHash: string;
+  /** Unreported past this instant, the action expires (and its budget is released). */
+  expiresAt: string;
+}
+
+/** The body of `POST /actions/:id/report`: the arguments the agent ran with, and how it went. */
+export const AgentReportBody = z.discriminatedUnion('status', [
+  z.strictObject({ authorizationId: z.string().min(1).max(200), args: ToolArgs, status: z.literal('succeeded'), output: z.unknown().optional() }),
+  z.strictObject({ authorizationId: z.string().min(1).max(200), args: ToolArgs, status: z.literal('failed'), error: z.string().min(1).max(4000) }),
+]);
+export type AgentReportBody = z.infer<typeof AgentReportBody>;
+
+/** The Update's argument: hashes computed at the edge, so the workflow compares strings only. */
+export interface AgentReport {
+  authorizationId: string;
+  argsHash: string;
+  /** Hash of (status, output | error): the same report twice is one report. */
+  reportHash: string;
+  status: 'succeeded' | 'failed';
+  output?: unknown;
+  error?: string;
+}
+
+export const reportUpdate = defineUpdate<ActionOutcome, [AgentReport]>('report');

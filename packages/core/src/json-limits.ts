@@ -1,0 +1,79 @@
+/**
+ * Bounds on the shape of agent-supplied JSON (tool arguments, an approver's
+ * edited arguments), checked at the edge before anything recursive touches the
+ * value: serialisers, hashes, guardrail scans and PostgreSQL all stay within
+ * these, so a hostile body is a 400 naming the limit and the field, never a
+ * stack overflow in the worker.
+ */
+export const ARGS_LIMITS = {
+  /** Nesting of objects and arrays (`{}` at the top is depth 1). */
+  maxDepth: 32,
+  /** Object keys plus array elements, counted over the whole value. */
+  maxEntries: 10_000,
+  /** Characters in one string value. */
+  maxStringLength: 128 * 1024,
+  /** Characters in one object key. */
+  maxKeyLength: 1_024,
+} as const;
+
+/**
+ * Keys that change object prototypes in consumers (`obj[key] = …` on a plain
+ * object), and that zod and many JSON tools drop or treat specially: refused
+ * outright, so what is hashed, approved and run is what was sent.
+ */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+export interface JsonLimitProblem {
+  /** Path from the checked value's root, e.g. `['items', 3, 'name']`. */
+  path: (string | number)[];
+  message: string;
+}
+
+interface Pending {
+  value: unknown;
+  path: (string | number)[];
+}
+
+/**
+ * The first way `value` breaks the limits, or undefined. Iterative (an explicit
+ * stack), so any nesting, or a cycle, is reported instead of overflowing.
+ */
+export function checkJsonLimits(value: unknown, limits: typeof ARGS_LIMITS = ARGS_LIMITS): JsonLimitProblem | undefined {
+  const stack: Pending[] = [{ value, path: [] }];
+  let entries = 0;
+  while (stack.length > 0) {
+    const { value: current, path } = stack.pop() as Pending;
+    switch (typeof current) {
+      case 'string':
+        if (current.length > limits.maxStringLength) return { path, message: `string of ${current.length} characters; at most ${limits.maxStringLength} allowed` };
+        continue;
+      case 'bigint':
+      case 'function':
+      case 'symbol':
+        return { path, message: `a ${typeof current} is not a JSON value` };
+      case 'object':
+        break;
+      default:
+        continue;
+    }
+    if (current === null) continue;
+    const depth = path.length + 1;
+    if (depth > limits.maxDepth) return { path, message: `nested ${depth} levels deep; at most ${limits.maxDepth} levels allowed` };
+    if (Array.isArray(current)) {
+      entries += current.length;
+      if (entries > limits.maxEntries) return { path, message: `more than ${limits.maxEntries} keys and array elements in all; too many` };
+      for (let i = current.length - 1; i >= 0; i--) stack.push({ value: current[i] as unknown, path: [...path, i] });
+      continue;
+    }
+    const keys = Object.keys(current);
+    entries += keys.length;
+    if (entries > limits.maxEntries) return { path, message: `more than ${limits.maxEntries} keys and array elements in all; too many` };
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const key = keys[i] as string;
+      if (FORBIDDEN_KEYS.has(key)) return { path: [...path, key], message: `the key "${key}" is not accepted (reserved: __proto__, constructor, prototype)` };
+      if (key.length > limits.maxKeyLength) return { path, message: `a key of ${key.length} characters; at most ${limits.maxKeyLength} allowed` };
+      stack.push({ value: (current as Record<string, unknown>)[key], path: [...path, key] });
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,117 @@
+import { refusalText, type Airlock } from '@airlock/sdk';
+import { AIMessage, ToolMessage, type BaseMessage } from '@langchain/core/messages';
+import { interrupt } from '@langchain/langgraph';
+
+/** One tool the graph runs itself, gated by Airlock. */
+export interface GatedTool {
+  /** The Airlock tool name the policy knows it by, e.g. `payments.refund`. */
+  airlockTool: string;
+  /** The agent's own implementation; it runs only with the arguments Airlock authorized. */
+  run: (args: Record<string, unknown>) => unknown;
+}
+
+export interface AirlockNodesOptions {
+  /** A REST client with the agent's key (`Airlock.connect({ url, apiKey })`). */
+  airlock: Airlock;
+  /** Tool-call names the graph may run, each gated by Airlock. */
+  tools: Record<string, GatedTool>;
+  /** How long the approval node waits for a person before it interrupts the graph (default 2 s, at most 30 s). */
+  waitMs?: number;
+}
+
+/** What the approval node's `interrupt` carries: the Airlock actions a person must decide. */
+export interface AirlockInterrupt {
+  type: 'airlock_approval';
+  actionIds: string[];
+  message: string;
+}
+
+interface MessagesState {
+  messages: BaseMessage[];
+}
+
+interface PendingCall {
+  id: string;
+  name: string;
+  args: Record<string, unknown>;
+}
+
+/**
+ * Two nodes for a LangGraph agent whose tools Airlock gates, used as
+ * `agent → approve → execute → …`:
+ *
+ * - `approve` turns each tool call of the last AI message into one gate-only
+ *   Airlock action (keyed by the tool call id). If a person must decide, it calls
+ *   `interrupt()` with the action ids; resume the thread with
+ *   `new Command({ resume: … })` (a checkpointer keeps the graph meanwhile) and
+ *   the node reads Airlock's decision. Refused calls are answered with a
+ *   ToolMessage carrying the reason and the approver's feedback for the model.
+ * - `execute` runs the authorized calls with the authorized arguments (an
+ *   approver may have edited them) and reports each result to Airlock.
+ */
+export function airlockNodes(options: AirlockNodesOptions) {
+  const { airlock } = options;
+  const waitMs = Math.min(Math.max(options.waitMs ?? 2_000, 0), 30_000);
+
+  const authorize = async (call: PendingCall): Promise<string> => {
+    const gated = options.tools[call.name];
+    if (!gated) throw new Error(`${call.name} is not a tool of this graph`);
+    const { actionId } = await airlock.authorize({ tool: gated.airlockTool, args: call.args, idempotencyKey: `langgraph:${call.id}`, rationale: `The model called ${call.name}.` });
+    return actionId;
+  };
+
+  const approve = async (state: MessagesState): Promise<Partial<MessagesState>> => {
+    const calls = unansweredCalls(state.messages);
+    const ids = await Promise.all(calls.map(authorize));
+    const first = await Promise.all(ids.map((id) => airlock.checkAuthorization(id, waitMs)));
+    const waiting = ids.filter((_, i) => first[i]?.status === 'pending');
+    if (waiting.length > 0) {
+      // The graph stops here (checkpointed); on resume the node runs again and reads the decisions.
+      interrupt<AirlockInterrupt>({ type: 'airlock_approval', actionIds: waiting, message: `waiting for a person in Airlock: ${waiting.join(', ')}` });
+    }
+    const decided = await Promise.all(ids.map((id) => airlock.awaitAuthorization(id)));
+    const refusals = calls.flatMap((call, i) => {
+      const state = decided[i];
+      if (!state || state.status === 'authorized' || state.status === 'executed') return [];
+      return [new ToolMessage({ tool_call_id: call.id, name: call.name, status: 'error', content: `Airlock refused ${call.name}: ${refusalText(state)}` })];
+    });
+    return { messages: refusals };
+  };
+
+  const execute = async (state: MessagesState): Promise<Partial<MessagesState>> => {
+    const results: ToolMessage[] = [];
+    for (const call of unansweredCalls(state.messages)) {
+      const actionId = await authorize(call);
+      const decided = await airlock.awaitAuthorization(actionId);
+      if (decided.status === 'executed') {
+        results.push(new ToolMessage({ tool_call_id: call.id, name: call.name, content: JSON.stringify(decided.output) }));
+        continue;
+      }
+      if (decided.status !== 'authorized') throw new Error(`${call.name} reached execute without Airlock's authorization (${decided.status})`);
+      const gated = options.tools[call.name];
+      if (!gated) throw new Error(`${call.name} is not a tool of this graph`);
+      try {
+        const output = await gated.run(decided.args);
+        await airlock.report(actionId, { authorizationId: decided.authorizationId, args: decided.args, status: 'succeeded', output: output ?? null });
+        results.push(new ToolMessage({ tool_call_id: call.id, name: call.name, content: JSON.stringify(output ?? null) }));
+      } catch (error) {
+        const message = (error instanceof Error ? error.message : String(error)).slice(0, 4000) || 'the tool failed';
+        await airlock.report(actionId, { authorizationId: decided.authorizationId, args: decided.args, status: 'failed', error: message });
+        results.push(new ToolMessage({ tool_call_id: call.id, name: call.name, status: 'error', content: `${call.name} failed: ${message}` }));
+      }
+    }
+    return { messages: results };
+  };
+
+  return { approve, execute };
+}
+
+/** Tool calls of the last AI message that no ToolMessage answers yet, for the tools this graph gates. */
+function unansweredCalls(messages: BaseMessage[]): PendingCall[] {
+  const lastAi = [...messages].reverse().find((m): m is AIMessage => AIMessage.isInstance(m));
+  if (!lastAi?.tool_calls?.length) return [];
+  const answered = new Set(messages.filter((m): m is ToolMessage => ToolMessage.isInstance(m)).map((m) => m.tool_call_id));
+  return lastAi.tool_calls
+    .filter((call) => call.id && !answered.has(call.id))
+    .map((call) => ({ id: call.id!, name: call.name, args: call.args as Record<string, unknown> }));
+}

@@ -1,0 +1,257 @@
+import { randomUUID } from 'node:crypto';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import { CallToolRequestSchema, CallToolResultSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult, type ServerNotification, type ServerRequest, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import type { ActionOutcome } from '@airlock/core/portable';
+import { toolMatcher } from '@airlock/policy';
+import { AirlockRequestError, isTransient, type AgentApi, type Authorized } from './agent-api.js';
+import type { GatewayConfig } from './config.js';
+import type { GatewayTool, Upstreams } from './upstreams.js';
+
+export const CHECK_TOOL = 'airlock.check';
+/** Where a result says which Airlock action it belongs to (`_meta`). */
+export const ACTION_META = 'airlock/actionId';
+/** A caller may pass its reason for the call here (`_meta`); approvers see it as the rationale. */
+export const RATIONALE_META = 'airlock/rationale';
+// Stored outputs stay well under the report body limit; a larger one is summarised in the record.
+const MAX_REPORTED_OUTPUT_BYTES = 200 * 1024;
+
+export type GatewaySettings = Pick<GatewayConfig, 'approvalWaitMs' | 'progressIntervalMs' | 'reportWithinMs'>;
+
+export interface GatewaySessionOptions {
+  upstreams: Upstreams;
+  /** The calling agent's REST client: its key is its identity. */
+  api: AgentApi;
+  settings: GatewaySettings;
+  log?: (line: string) => void;
+}
+
+type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+const checkTool: Tool = {
+  name: CHECK_TOOL,
+  title: 'Check a pending Airlock action',
+  description:
+    'Fetches the result of a tool call that was still waiting for a person’s approval. Pass the actionId from the pending answer. ' +
+    'Returns the tool’s result once approved, an error with the reason if it was denied, or "still pending".',
+  inputSchema: { type: 'object', properties: { actionId: { type: 'string', description: 'the action id from the pending answer' } }, required: ['actionId'] },
+  annotations: { readOnlyHint: true, idempotentHint: true },
+};
+
+// One upstream run per authorized action in this process, even when a call and a check race.
+const forwarding = new Map<string, Promise<CallToolResult>>();
+
+/**
+ * The MCP server one agent talks to: the upstream tools it may use, each call
+ * a gate-only Airlock action forwarded upstream only once allowed.
+ */
+export function createGatewayServer(options: GatewaySessionOptions): Server {
+  const { upstreams, api, settings } = options;
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const validators = new AjvJsonSchemaValidator();
+  const server = new Server(
+    { name: 'airlock-mcp-gateway', version: '1.0.0' },
+    {
+      capabilities: { tools: {} },
+      instructions:
+        'Every tool call goes through Airlock: policy decides, and a person may have to approve. A call answered as pending is not an error: ' +
+        `do not repeat it; call ${CHECK_TOOL} with its actionId later.`,
+    },
+  );
+
+  server.setRequestHandler(ListToolsRequestSchema, async () => {
+    const agent = await api.self();
+    const allowed = toolMatcher(agent.allowedTools);
+    const tools = (await upstreams.list()).filter((tool) => allowed(tool.name)).map(describe);
+    return { tools: [...tools, checkTool] };
+  });
+
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
+    const { name } = request.params;
+    const args = request.params.arguments ?? {};
+    if (name === CHECK_TOOL) return check(args, extra);
+
+    const tool = await upstreams.find(name);
+    // Nothing to gate: no upstream offers it. Disallowed tools do go to Airlock, which denies and audits them.
+    if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
+    const invalid = validateArgs(tool, args);
+    if (invalid) return toolError(`invalid arguments for ${name}: ${invalid}`);
+
+    const rationale = request.params._meta?.[RATIONALE_META];
+    let actionId: string;
+    try {
+      ({ actionId } = await api.authorize({
+        tool: name,
+        args,
+        idempotencyKey: `mcp-${randomUUID()}`,
+        reportWithinMs: settings.reportWithinMs,
+        ...(typeof rationale === 'string' ? { rationale } : {}),
+      }));
+    } catch (error) {
+      if (error instanceof AirlockRequestError && error.status < 500) return toolError(`Airlock refused the call to ${name}: ${error.message}`);
+      throw error;
+    }
+    return settle(actionId, extra);
+  });
+
+  function describe(tool: GatewayTool): Tool {
+    const { descriptor } = tool;
+    // No outputSchema: a pending or denied answer carries no structured content, which a client would reject.
+    return {
+      name: tool.name,
+      ...(descriptor.title ? { title: descriptor.title } : {}),
+      description: `${descriptor.description ?? ''}${descriptor.description ? '\n\n' : ''}(via Airlock: policy decides; a person may have to approve.)`,
+      inputSchema: descriptor.inputSchema,
+      ...(descriptor.annotations ? { annotations: descriptor.annotations } : {}),
+    };
+  }
+
+  function validateArgs(tool: GatewayTool, args: Record<string, unknown>): string | undefined {
+    try {
+      const result = validators.getValidator(tool.descriptor.inputSchema)(args);
+      return result.valid ? undefined : result.errorMessage;
+    } catch (error) {
+      // A schema the validator cannot compile is the upstream's to enforce.
+      log(`tool ${tool.name}: its inputSchema does not compile (${error instanceof Error ? error.message : String(error)}); arguments go unchecked here`);
+      return undefined;
+    }
+  }
+
+  async function check(args: Record<string, unknown>, extra: Extra): Promise<CallToolResult> {
+    const actionId = args.actionId;
+    if (typeof actionId !== 'string' || actionId.length === 0) return toolError('actionId: required, the id from the pending answer');
+    return settle(actionId, extra);
+  }
+
+  /** Waits (with progress) until the action is authorized or over, or the wait is up; forwards once authorized. */
+  async function settle(actionId: string, extra: Extra): Promise<CallToolResult> {
+    const deadline = Date.now() + settings.approvalWaitMs;
+    const progressToken = extra._meta?.progressToken;
+    let progress = 0;
+    let retryMs = 250;
+    for (;;) {
+      const remaining = deadline - Date.now();
+      let state;
+      try {
+        state = await api.authorization(actionId, Math.max(0, Math.min(remaining, settings.progressIntervalMs)), extra.signal);
+        retryMs = 250;
+      } catch (error) {
+        if (error instanceof AirlockRequestError && (error.status === 404 || error.status === 400)) return toolError(`no action ${actionId} of this agent`);
+        if (error instanceof AirlockRequestError && error.status === 409) return toolError(`action ${actionId}: ${error.message}`);
+        if (extra.signal.aborted || !isTransient(error) || Date.now() >= deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, retryMs));
+        retryMs = Math.min(retryMs * 2, 5_000);
+        continue;
+      }
+      if (state.status === 'authorized') return forward(state);
+      if (state.status !== 'pending') return fromOutcome(state);
+      if (Date.now() >= deadline || extra.signal.aborted) return pendingResult(actionId, state.phase);
+      if (progressToken !== undefined) {
+        progress += 1;
+        await extra
+          .sendNotification({ method: 'notifications/progress', params: { progressToken, progress, message: `waiting for approval in Airlock (action ${actionId}, ${state.phase})` } })
+          .catch(() => undefined);
+      }
+    }
+  }
+
+  function forward(authorized: Authorized): Promise<CallToolResult> {
+    const running = forwarding.get(authorized.actionId);
+    if (running) return running;
+    const run = runUpstream(authorized).finally(() => forwarding.delete(authorized.actionId));
+    forwarding.set(authorized.actionId, run);
+    return run;
+  }
+
+  async function runUpstream(authorized: Authorized): Promise<CallToolResult> {
+    const { actionId, authorizationId } = authorized;
+    // The authorized arguments, which may be an approver's edit of the model's.
+    const args = authorized.args;
+    const tool = await upstreams.find(authorized.tool);
+    let result: CallToolResult;
+    try {
+      if (!tool) throw new Error(`no upstream offers ${authorized.tool} any more`);
+      result = await upstreams.call(tool, args);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      await report(actionId, { authorizationId, args, status: 'failed', error: `upstream call failed: ${message}`.slice(0, 4000) });
+      return withAction(toolError(`the upstream call failed: ${message}`), actionId);
+    }
+    const outcome = result.isError
+      ? { status: 'failed' as const, error: (textOf(result) || 'the upstream tool reported an error').slice(0, 4000) }
+      : { status: 'succeeded' as const, output: storable(result) };
+    await report(actionId, { authorizationId, args, ...outcome });
+    return withAction(result, actionId);
+  }
+
+  async function report(actionId: string, body: Parameters<AgentApi['report']>[1]): Promise<void> {
+    try {
+      await api.report(actionId, body);
+    } catch (error) {
+      // The upstream ran: its answer still goes back to the model; the audit shows the missing report.
+      log(`action ${actionId}: the report to Airlock failed (${error instanceof Error ? error.message : String(error)})`);
+    }
+  }
+
+  return server;
+}
+
+/** An outcome recorded earlier (a check after the call closed, or a denial). */
+function fromOutcome(outcome: ActionOutcome): CallToolResult {
+  switch (outcome.status) {
+    case 'executed': {
+      const stored = CallToolResultSchema.safeParse(outcome.output);
+      return withAction(stored.success ? (stored.data) : { content: [{ type: 'text', text: JSON.stringify(outcome.output) }] }, outcome.actionId);
+    }
+    case 'denied': {
+      const by = outcome.deniedBy === 'policy' ? 'by policy' : outcome.deniedBy ? `by ${outcome.deniedBy}` : '';
+      const feedback = outcome.feedback ? `\nFeedback from the approver: ${outcome.feedback}` : '';
+      return withAction(toolError(`Airlock denied this call${by ? ` ${by}` : ''}: ${outcome.reason}${feedback}`), outcome.actionId);
+    }
+    case 'failed':
+      return withAction(toolError(`the tool failed: ${outcome.error}`), outcome.actionId);
+    case 'expired':
+      return withAction(toolError(`the call expired in Airlock: ${outcome.reason}`), outcome.actionId);
+    case 'cancelled':
+      return withAction(toolError(`the call was cancelled in Airlock: ${outcome.reason}`), outcome.actionId);
+  }
+}
+
+function pendingResult(actionId: string, phase: string): CallToolResult {
+  return withAction(
+    {
+      content: [
+        {
+          type: 'text',
+          text:
+            `This call is waiting for a person's approval in Airlock (action ${actionId}, ${phase}). It has not run yet. ` +
+            `Do not call it again: call ${CHECK_TOOL} with {"actionId": "${actionId}"} later to get its result.`,
+        },
+      ],
+      structuredContent: { status: 'pending', actionId, phase },
+    },
+    actionId,
+  );
+}
+
+function toolError(text: string): CallToolResult {
+  return { isError: true, content: [{ type: 'text', text }] };
+}
+
+function withAction(result: CallToolResult, actionId: string): CallToolResult {
+  return { ...result, _meta: { ...result._meta, [ACTION_META]: actionId } };
+}
+
+function textOf(result: CallToolResult): string {
+  return result.content
+    .filter((part) => part.type === 'text')
+    .map((part) => (part as { text: string }).text)
+    .join('\n');
+}
+
+function storable(result: CallToolResult): unknown {
+  const { _meta: _ignored, ...rest } = result;
+  const bytes = Buffer.byteLength(JSON.stringify(rest));
+  return bytes <= MAX_REPORTED_OUTPUT_BYTES ? rest : { content: [{ type: 'text', text: `(the upstream result was ${bytes} bytes; too large to keep in Airlock)` }] };
+}

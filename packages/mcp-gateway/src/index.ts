@@ -1,0 +1,9 @@
+// The MCP gateway: upstream MCP servers' tools behind Airlock's gate (docs/MCP.md).
+export { loadGatewayConfig, parseGatewayConfig, GatewayConfig, GatewayConfigError, type UpstreamServer } from './config.js';
+export { mcpGatewayEnv, type McpGatewayEnv } from './env.js';
+export { createGatewayServer, CHECK_TOOL, ACTION_META, RATIONALE_META, type GatewaySettings, type GatewaySessionOptions } from './gateway.js';
+export { Upstreams, gatewayToolName, type GatewayTool } from './upstreams.js';
+export { AgentApi, AirlockRequestError, type AgentSelf, type AuthorizationState, type Authorized } from './agent-api.js';
+export { runStdioGateway, airlockUrlOf, GatewayStartError } from './stdio.js';
+export { startHttpGateway, type HttpGateway } from './http.js';
+export { runClaudeCodeHook, airlockToolFor, airlockArgsFor, type ClaudeCodeHookOptions, type ClaudeCodeHookOutput, type ClaudeCodeHookInput } from './coding-agents/claude-code.js';

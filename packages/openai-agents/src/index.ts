@@ -1,0 +1,129 @@
+import type { Airlock, AuthorizationState } from '@airlock/sdk';
+import { tool, type RunContext, type RunState, type RunToolApprovalItem } from '@openai/agents';
+import type { z } from 'zod';
+
+export interface AirlockToolOptions<Parameters extends z.ZodObject, Result> {
+  /** A REST client with the agent's key (`Airlock.connect({ url, apiKey })`). */
+  airlock: Airlock;
+  /** The Airlock tool name the policy knows this tool by, e.g. `payments.refund`. */
+  airlockTool: string;
+  name: string;
+  description: string;
+  parameters: Parameters;
+  /** The agent's own implementation; it runs only with the arguments Airlock authorized. */
+  execute: (input: z.infer<Parameters>) => Promise<Result> | Result;
+  /** How long the approval check waits for a person before the run is interrupted (default 2 s, at most 30 s). */
+  waitMs?: number;
+  /** The rationale approvers read; default names the tool the model called. */
+  rationale?: (input: z.infer<Parameters>) => string;
+}
+
+/**
+ * An Agents SDK function tool gated by Airlock. `needsApproval` asks Airlock
+ * (one gate-only action per tool call, keyed by the call id): allowed by policy
+ * or already approved → no interruption, the tool runs; waiting for a person or
+ * refused → the run stops with an interruption. `execute` runs with the
+ * authorized arguments (an approver may have edited them) and reports the result,
+ * so the audit trail records what actually happened.
+ *
+ * Resume with `decideInterruptions(airlock, state, result.interruptions)`, then
+ * `run(agent, state)`. The run state can be saved with `state.toString()` and
+ * restored in another process with `RunState.fromString(agent, text)`.
+ */
+export function airlockTool<Parameters extends z.ZodObject, Result>(options: AirlockToolOptions<Parameters, Result>) {
+  const { airlock } = options;
+  const waitMs = Math.min(Math.max(options.waitMs ?? 2_000, 0), 30_000);
+  const authorize = async (callId: string | undefined, input: z.infer<Parameters>): Promise<string> => {
+    if (!callId) throw new Error(`${options.name}: the Agents SDK gave no call id, so Airlock cannot key the action`);
+    const rationale = options.rationale?.(input) ?? `The model called ${options.name}.`;
+    const { actionId } = await airlock.authorize({ tool: options.airlockTool, args: input, idempotencyKey: idempotencyKey(callId), rationale });
+    return actionId;
+  };
+  registry.set(options.name, { airlockTool: options.airlockTool });
+  // Widened for the SDK's overloads; the typed schema still parses the authorized arguments in execute.
+  const parameters: z.ZodObject = options.parameters;
+
+  return tool({
+    name: options.name,
+    description: options.description,
+    parameters,
+    // Re-evaluated when a restored run resumes: by then Airlock has decided.
+    needsApproval: async (_context: RunContext, input, callId) => {
+      const state = await airlock.checkAuthorization(await authorize(callId, input as z.infer<Parameters>), waitMs);
+      return state.status !== 'authorized' && state.status !== 'executed';
+    },
+    execute: async (input, _context, details) => {
+      const actionId = await authorize(details?.toolCall?.callId, input as z.infer<Parameters>);
+      const state = await airlock.awaitAuthorization(actionId);
+      // Reported before (a resumed run replaying the call): the same output, never a second run.
+      if (state.status === 'executed') return state.output;
+      if (state.status !== 'authorized') return `Not run: ${refusal(state)}`;
+      try {
+        const output = await options.execute(options.parameters.parse(state.args));
+        await airlock.report(actionId, { authorizationId: state.authorizationId, args: state.args, status: 'succeeded', output: output ?? null });
+        return output;
+      } catch (error) {
+        const message = (error instanceof Error ? error.message : String(error)).slice(0, 4000) || 'the tool failed';
+        await airlock.report(actionId, { authorizationId: state.authorizationId, args: state.args, status: 'failed', error: message });
+        throw error;
+      }
+    },
+  });
+}
+
+/** Tools built by `airlockTool`, by name, so interruptions can be matched to their Airlock tool. */
+const registry = new Map<string, { airlockTool: string }>();
+
+function idempotencyKey(callId: string): string {
+  return `openai-agents:${callId}`;
+}
+
+/**
+ * Waits for Airlock's decision on each interruption of Airlock-gated tools and
+ * applies it to the run state: approve, or reject with the reason and the
+ * approver's feedback as the message the model reads. Others are left alone.
+ * Returns the action ids decided.
+ */
+export async function decideInterruptions(airlock: Airlock, state: Pick<RunState<unknown, never>, 'approve' | 'reject'>, interruptions: RunToolApprovalItem[]): Promise<string[]> {
+  const decided: string[] = [];
+  for (const item of interruptions) {
+    const raw = item.rawItem;
+    if (raw.type !== 'function_call') continue;
+    const gated = registry.get(raw.name);
+    if (!gated) continue;
+    const args = JSON.parse(raw.arguments) as Record<string, unknown>;
+    const { actionId } = await airlock.authorize({ tool: gated.airlockTool, args, idempotencyKey: idempotencyKey(raw.callId) });
+    const outcome = await airlock.awaitAuthorization(actionId);
+    if (outcome.status === 'authorized' || outcome.status === 'executed') state.approve(item);
+    else state.reject(item, { message: `Airlock refused ${raw.name}: ${refusal(outcome)}` });
+    decided.push(actionId);
+  }
+  return decided;
+}
+
+/** The action ids behind the pending interruptions, for showing or logging where a person must decide. */
+export async function pendingActionIds(airlock: Airlock, interruptions: RunToolApprovalItem[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (const item of interruptions) {
+    const raw = item.rawItem;
+    const gated = raw.type === 'function_call' ? registry.get(raw.name) : undefined;
+    if (raw.type !== 'function_call' || !gated) continue;
+    const args = JSON.parse(raw.arguments) as Record<string, unknown>;
+    ids.push((await airlock.authorize({ tool: gated.airlockTool, args, idempotencyKey: idempotencyKey(raw.callId) })).actionId);
+  }
+  return ids;
+}
+
+function refusal(state: AuthorizationState): string {
+  switch (state.status) {
+    case 'denied':
+      return state.feedback ? `${state.reason}. Feedback from ${state.deniedBy ?? 'the approver'}: ${state.feedback}` : state.reason;
+    case 'failed':
+      return state.error;
+    case 'expired':
+    case 'cancelled':
+      return `${state.status}: ${state.reason}`;
+    default:
+      return state.status;
+  }
+}

@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import { roleAtLeast, type DecideResult } from '@airlock/core';
+import { inTransaction, type StandingApproval } from '@airlock/db';
+import { z } from 'zod';
+import { OpsError, fromZodError, notFound } from '../errors.js';
+import { Reason } from '../fields.js';
+import type { Operator } from '../operator.js';
+import { GrantStandingApprovalInput, checkGrant } from '../standing-approvals/grant-standing-approval.js';
+import { requireRole } from '../use-case.js';
+import { sendDecision, type DecisionDeps } from './decide.js';
+import { RememberBound, conditionFromBounds } from './remember-bounds.js';
+
+export const ApproveAndRememberInput = z.strictObject({
+  actionId: z.string().trim().min(1).max(200),
+  /** Binds the approval to the exact arguments the approver saw. */
+  argsHash: z.string().regex(/^[0-9a-f]{64}$/, 'must be the 64-hex argsHash of the action'),
+  comment: z.string().max(2000).optional(),
+  /** Bounds on this action's arguments; none: any arguments of this tool for this agent. */
+  bounds: z.array(RememberBound).max(20),
+  maxUses: GrantStandingApprovalInput.shape.maxUses,
+  validForHours: GrantStandingApprovalInput.shape.validForHours,
+  /** Defaults to "remembered from action <id>". */
+  reason: Reason.optional(),
+});
+export type ApproveAndRememberInput = z.input<typeof ApproveAndRememberInput>;
+
+export interface RememberedApproval {
+  decision: DecideResult;
+  standingApproval: StandingApproval;
+}
+
+/**
+ * Approves one action and remembers it as a standing approval for its agent and
+ * tool, scoped by bounds on its arguments, a number of uses and an expiry
+ * (approver). Everything that could refuse the grant is checked before anything
+ * is decided: the grant use case's own checks (not the agent's owner, condition
+ * compiles), the bounds, and that this approver could approve such actions alone
+ * (role and group of the round; a round needing several approvers cannot be
+ * remembered). The decision then carries the grant to the workflow, whose
+ * decision writer stores both, with their audit rows, only once Temporal has
+ * accepted the decision: a refused decision (self-approval, already decided,
+ * different arguments) leaves no grant.
+ */
+export async function approveAndRemember(deps: DecisionDeps, operator: Operator, raw: unknown): Promise<RememberedApproval> {
+  await requireRole(deps, operator, 'approver', 'action.approve_and_remember');
+  if (!operator.userId) throw new OpsError('forbidden', 'a decision needs a person: name the approver (--by)');
+  const parsed = ApproveAndRememberInput.safeParse(raw);
+  if (!parsed.success) throw fromZodError(parsed.error);
+  const input = parsed.data;
+
+  const action = await deps.db.prisma.action.findUnique({
+    where: { id: input.actionId },
+    select: {
+      agentId: true,
+      tool: true,
+      args: true,
+      approvals: { where: { status: 'open' }, orderBy: { round: 'desc' }, take: 1, select: { requiredApprovals: true, approverRole: true, approverGroup: true } },
+    },
+  });
+  if (!action) throw notFound(`no action "${input.actionId}"`, 'actionId');
+  const round = action.approvals[0];
+  if (!round) throw new OpsError('conflict', 'the action is not awaiting a decision');
+  if (round.requiredApprovals > 1) {
+    throw new OpsError('conflict', `this action needs ${round.requiredApprovals} approvals; a standing approval only covers actions one person may approve`);
+  }
+  if (!roleAtLeast(operator.role, round.approverRole)) {
+    throw new OpsError('forbidden', `approving this action needs the ${round.approverRole} role or higher, and ${operator.userId} is ${operator.role}`);
+  }
+  if (round.approverGroup) {
+    const user = await deps.db.prisma.user.findUnique({ where: { id: operator.userId }, select: { groups: true } });
+    if (!user?.groups.includes(round.approverGroup)) throw new OpsError('forbidden', `approving this action needs a member of ${round.approverGroup}`);
+  }
+
+  const args = action.args !== null && typeof action.args === 'object' && !Array.isArray(action.args) ? (action.args as Record<string, unknown>) : {};
+  const grant = GrantStandingApprovalInput.parse({
+    agentId: action.agentId,
+    tool: action.tool,
+    condition: conditionFromBounds(args, input.bounds),
+    reason: input.reason ?? `remembered from action ${input.actionId}`,
+    validForHours: input.validForHours,
+    maxUses: input.maxUses,
+  });
+  // The grant use case's checks, said before deciding: a refused grant decides nothing.
+  await inTransaction(deps.db, (tx) => checkGrant(tx, grant, operator));
+
+  const grantId = randomUUID();
+  const decided = await sendDecision(deps, operator, input.actionId, {
+    decision: 'approve',
+    argsHash: input.argsHash,
+    ...(input.comment ? { comment: input.comment } : {}),
+    standingApproval: { grantId, ...grant },
+  });
+  const standingApproval = await deps.db.prisma.standingApproval.findUniqueOrThrow({ where: { id: grantId } });
+  return { decision: decided, standingApproval };
+}

@@ -1,0 +1,85 @@
+import { DecisionKind, ToolArgs, demoToolSpecs, type ApprovalDecision, type DecideResult, type ToolSpec } from '@airlock/core';
+import { decideAction } from '@airlock/core/gateway';
+import type { Db } from '@airlock/db';
+import { WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
+import { z } from 'zod';
+import { OpsError, fromZodError } from '../errors.js';
+import type { Operator } from '../operator.js';
+import { requireRole } from '../use-case.js';
+
+/** How long a decision waits for a worker to confirm it, unless the caller says otherwise. */
+export const DEFAULT_DECISION_WAIT_MS = 20_000;
+
+export const DecideInput = z
+  .strictObject({
+    actionId: z.string().trim().min(1).max(200),
+    decision: DecisionKind,
+    /** Binds the decision to the exact arguments the approver saw. */
+    argsHash: z.string().regex(/^[0-9a-f]{64}$/, 'must be the 64-hex argsHash of the action'),
+    comment: z.string().max(2000).optional(),
+    feedback: z.string().max(4000).optional(),
+    editedArgs: ToolArgs.optional(),
+  })
+  .refine((d) => !(d.editedArgs && d.decision !== 'approve'), { path: ['editedArgs'], message: 'only an approval can edit the arguments' });
+
+export interface DecisionDeps {
+  db: Db;
+  /** Must use the workers' data converter (payload encryption). */
+  temporal: Client;
+  waitMs?: number;
+}
+
+const specsByName = new Map<string, ToolSpec>(demoToolSpecs.map((spec) => [spec.name, spec]));
+
+/**
+ * A person approves (possibly with edited arguments) or denies an action, from
+ * any channel (approver). The workflow is the authority on who may decide
+ * (separation of duties, quorum, args hash) and writes the audit row with the
+ * decision, so this never writes one itself; its refusals come back as
+ * DecisionRejectedError. Edits that break the tool's schema are refused here
+ * naming the field (`editedArgs.amount`). With no worker an update would wait
+ * indefinitely, so the wait is bounded (`unavailable`).
+ */
+export async function decide(deps: DecisionDeps, operator: Operator, raw: unknown): Promise<DecideResult> {
+  await requireRole(deps, operator, 'approver', 'action.decide');
+  if (!operator.userId) throw new OpsError('forbidden', 'a decision needs a person: name the approver (--by)');
+  const parsed = DecideInput.safeParse(raw);
+  if (!parsed.success) throw fromZodError(parsed.error);
+  const { actionId, ...decision } = parsed.data;
+  if (decision.editedArgs) {
+    // Without a row the action is not admitted yet, so not awaiting a decision: the workflow says so.
+    const action = await deps.db.prisma.action.findUnique({ where: { id: actionId }, select: { tool: true } });
+    const spec = action ? specsByName.get(action.tool) : undefined;
+    if (spec) {
+      const checked = spec.args.safeParse(decision.editedArgs);
+      if (!checked.success) {
+        const error = fromZodError(checked.error);
+        const issues = error.issues.map((i) => ({ path: i.path === '(root)' ? 'editedArgs' : `editedArgs.${i.path}`, message: i.message }));
+        throw new OpsError('invalid', `invalid edited arguments for ${action!.tool}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
+      }
+    }
+  }
+  return sendDecision(deps, operator, actionId, decision);
+}
+
+/** What a channel's decision adds to the operator: everything but who decides and where. */
+export type DecisionToSend = Omit<ApprovalDecision, 'approverId' | 'channel'>;
+
+/**
+ * Sends a checked decision to the workflow as the operator (who must be a
+ * person), waiting at most `waitMs` for a worker to confirm it.
+ */
+export async function sendDecision(deps: DecisionDeps, operator: Operator, actionId: string, decision: DecisionToSend): Promise<DecideResult> {
+  const waitMs = deps.waitMs ?? DEFAULT_DECISION_WAIT_MS;
+  try {
+    return await deps.temporal.withDeadline(Date.now() + waitMs, () =>
+      decideAction(deps.temporal, actionId, { ...decision, approverId: operator.userId, channel: operator.channel === 'cli' ? 'api' : operator.channel }),
+    );
+  } catch (error) {
+    if (!(error instanceof WorkflowUpdateRPCTimeoutOrCancelledError)) throw error;
+    throw new OpsError(
+      'unavailable',
+      `no worker confirmed the decision within ${waitMs} ms; it may still be applied once a worker runs, so check the action before deciding again`,
+    );
+  }
+}

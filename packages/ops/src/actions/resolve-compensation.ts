@@ -1,0 +1,41 @@
+import { resolveCompensationUpdate } from '@airlock/core';
+import { actionHandle } from '@airlock/core/gateway';
+import { WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import { z } from 'zod';
+import { OpsError, fromZodError } from '../errors.js';
+import type { Operator } from '../operator.js';
+import { requireRole } from '../use-case.js';
+import { DEFAULT_DECISION_WAIT_MS, type DecisionDeps } from './decide.js';
+
+export const ResolveCompensationInput = z.strictObject({
+  actionId: z.string().trim().min(1).max(200),
+  /** The plan step whose compensation failed, counted from 1 as people see it. */
+  step: z.number().int().min(1),
+  resolution: z.enum(['retry', 'resolved_manually']),
+  comment: z.string().max(2000).optional(),
+});
+
+/**
+ * Answers a plan's failed compensation (admin): retry it, or record that a
+ * person fixed it by hand. The workflow checks the step is the one waiting and
+ * writes the audit row; a refusal is a conflict naming why.
+ */
+export async function resolveCompensation(deps: DecisionDeps, operator: Operator, raw: unknown): Promise<{ accepted: true }> {
+  await requireRole(deps, operator, 'admin', 'compensation.resolve');
+  if (!operator.userId) throw new OpsError('forbidden', 'resolving a compensation needs a person: name them (--by)');
+  const parsed = ResolveCompensationInput.safeParse(raw);
+  if (!parsed.success) throw fromZodError(parsed.error);
+  const { actionId, step, resolution, comment } = parsed.data;
+  const waitMs = deps.waitMs ?? DEFAULT_DECISION_WAIT_MS;
+  try {
+    return await deps.temporal.withDeadline(Date.now() + waitMs, () =>
+      actionHandle(deps.temporal, actionId).executeUpdate(resolveCompensationUpdate, {
+        args: [{ approverId: operator.userId!, step: step - 1, resolution, ...(comment ? { comment } : {}) }],
+      }),
+    );
+  } catch (error) {
+    if (error instanceof WorkflowUpdateFailedError) throw new OpsError('conflict', error.cause?.message ?? error.message, [{ path: 'step', message: 'is not waiting for a decision' }]);
+    if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) throw new OpsError('unavailable', `no worker confirmed the resolution within ${waitMs} ms; check the action before trying again`);
+    throw error;
+  }
+}

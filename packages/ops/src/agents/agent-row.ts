@@ -1,0 +1,43 @@
+import type pg from 'pg';
+import { notFound } from '../errors.js';
+
+/** An agent as operators see it. */
+export interface AgentRecord {
+  id: string;
+  name: string;
+  team: string;
+  ownerId: string | null;
+  allowedTools: string[];
+  createdAt: Date;
+  disabledAt: Date | null;
+}
+
+interface AgentRow {
+  id: string;
+  name: string;
+  team: string;
+  owner_id: string | null;
+  allowed_tools: string[];
+  created_at: Date;
+  disabled_at: Date | null;
+}
+
+export const AGENT_COLUMNS = 'id, name, team, owner_id, allowed_tools, created_at, disabled_at';
+
+export function toAgentRecord(row: AgentRow): AgentRecord {
+  return { id: row.id, name: row.name, team: row.team, ownerId: row.owner_id, allowedTools: row.allowed_tools, createdAt: row.created_at, disabledAt: row.disabled_at };
+}
+
+/** The agent, locked for the rest of the transaction; not_found names `field` when given. */
+export async function lockAgent(tx: pg.PoolClient, id: string, field?: string): Promise<AgentRecord> {
+  const { rows } = await tx.query<AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE id = $1 FOR UPDATE`, [id]);
+  if (!rows[0]) throw notFound(`no agent "${id}"`, field);
+  return toAgentRecord(rows[0]);
+}
+
+/** A user who can own an agent: exists and is not disabled. */
+export async function checkOwner(tx: pg.PoolClient, userId: string): Promise<void> {
+  const { rows } = await tx.query<{ disabled_at: Date | null }>('SELECT disabled_at FROM users WHERE id = $1', [userId]);
+  if (!rows[0]) throw notFound(`no user "${userId}"`, 'ownerId');
+  if (rows[0].disabled_at) throw notFound(`user "${userId}" is disabled`, 'ownerId');
+}

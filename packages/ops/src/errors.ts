@@ -1,0 +1,42 @@
+import { describeZodIssues } from '@airlock/core';
+import type { z } from 'zod';
+
+/** `unavailable`: Temporal or a worker did not answer in time; the action may still happen. */
+export type OpsErrorCode = 'invalid' | 'not_found' | 'conflict' | 'forbidden' | 'unavailable';
+
+export interface OpsIssue {
+  /** The field, as the caller named it (`allowedTools.1`, `limit`); `(root)` for the whole input. */
+  path: string;
+  message: string;
+}
+
+/**
+ * A refusal whose message is safe to show as it is. Channels translate the code
+ * (REST: 400/404/409/403; CLI: exit 1 naming the option; console: a notice).
+ * `reason` refines a code where a channel keeps a more specific name (`already_exists`).
+ */
+export class OpsError extends Error {
+  override name = 'OpsError';
+  constructor(
+    readonly code: OpsErrorCode,
+    message: string,
+    readonly issues: OpsIssue[] = [],
+    readonly reason?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A bad value in one named field. */
+export function invalidField(path: string, message: string): OpsError {
+  return new OpsError('invalid', `${path}: ${message}`, [{ path, message }]);
+}
+
+export function notFound(message: string, path?: string): OpsError {
+  return new OpsError('not_found', message, path ? [{ path, message }] : []);
+}
+
+export function fromZodError(error: z.ZodError): OpsError {
+  const issues = describeZodIssues(error);
+  return new OpsError('invalid', issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues);
+}

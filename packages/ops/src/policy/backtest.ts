@@ -1,0 +1,217 @@
+import type { RiskTier } from '@airlock/core';
+import type { Db } from '@airlock/db';
+import { Duration, isUnknownToolDenial, type CompiledPolicy } from '@airlock/policy';
+import { z } from 'zod';
+import { fromZodError } from '../errors.js';
+import { compileCandidate, PolicySourceName, PolicyText } from './candidate.js';
+import { addAmounts, approvalChange, type Decision, type Verdict } from './outcome-change.js';
+import { compareRecorded, type UnknownRead } from './recorded-comparison.js';
+
+// `airlock policy backtest` and the console's Backtest page: the recorded actions of a
+// window classified again by the live policy and a candidate, and what would change.
+// Reads only; records nothing.
+
+const Instant = z.coerce.date().refine((d) => !Number.isNaN(d.getTime()), 'must be a date');
+
+export const BacktestInput = z.strictObject({
+  candidate: PolicyText,
+  source: PolicySourceName,
+  /** "30d" (back from now) or an instant. */
+  since: z.union([Duration, Instant], { error: 'a duration like "30d" or "12h", or a date' }),
+  until: Instant.optional(),
+  /** How many changed or uncertain actions to list (all are counted). */
+  limit: z.coerce.number().int().min(1).max(5_000).default(200),
+});
+export type BacktestInput = z.input<typeof BacktestInput>;
+
+export interface BacktestRow {
+  actionId: string;
+  createdAt: string;
+  tool: string;
+  agentId: string;
+  costEstimate: string | null;
+  /** What admission decided then, after guardrails, budgets, rate limits and standing approvals. */
+  recorded: Decision | null;
+  status: 'changed' | 'uncertain';
+  live: Verdict;
+  candidate: Verdict;
+  /** The rules whose conditions read fields this record lacks (redacted, or signals not recorded). */
+  unknownReads: UnknownRead[];
+}
+
+export interface Transition {
+  from: Decision;
+  to: Decision;
+  count: number;
+  /** Sum of the actions' cost estimates. */
+  amount: string;
+}
+
+export interface BacktestReport {
+  window: { since: string; until: string };
+  live: { version: string; source: string };
+  candidate: { version: string; source: string };
+  /** Actions re-evaluated. */
+  evaluated: number;
+  same: number;
+  changed: number;
+  uncertain: number;
+  /** Left out: unknown tools (denied whatever the policy) and actions whose agent is gone. */
+  skipped: number;
+  /** Actions that a policy version other than the live one classified at the time. */
+  classifiedByOtherVersions: number;
+  /** Certain decision changes (allow ↔ require_approval ↔ deny) with the money involved. */
+  transitions: Transition[];
+  /** Certain tier changes, with or without a decision change. */
+  tierShifts: { from: RiskTier; to: RiskTier; count: number }[];
+  approvals: { newlyAsked: { count: number; amount: string }; noLongerAsked: { count: number; amount: string } };
+  /** Every rule that read a field some record lacks; `uncertain` counts the actions it left undecided. */
+  unknownReads: { policy: UnknownRead['policy']; ruleId: string; fields: string[]; actions: number; uncertain: number }[];
+  rows: BacktestRow[];
+  /** More changed or uncertain actions than `limit`: counted above, not listed. */
+  truncated: boolean;
+}
+
+interface ActionRowSql {
+  id: string;
+  agent_id: string;
+  tool: string;
+  args: Record<string, unknown>;
+  rationale: string;
+  signals: Record<string, unknown> | null;
+  cost_estimate: string | null;
+  created_at: Date;
+  policy_version: string | null;
+  team: string | null;
+  owner_id: string | null;
+  allowed_tools: string[] | null;
+  classified: { decision?: Decision; reasons?: string[] } | null;
+}
+
+const BATCH = 1_000;
+
+/**
+ * Classifies every action recorded in the window with `live` and the candidate,
+ * in pages (constant memory), and sums up what would change. The decision
+ * compared is the policy's own (before guardrails, rate limits, budgets and
+ * standing approvals); the recorded decision is shown beside it.
+ */
+export async function backtestPolicy(db: Db, live: CompiledPolicy, raw: BacktestInput | Record<string, unknown>, now = new Date()): Promise<BacktestReport> {
+  const parsed = BacktestInput.safeParse(raw);
+  if (!parsed.success) throw fromZodError(parsed.error);
+  const input = parsed.data;
+  const candidate = compileCandidate(input.candidate, input.source);
+  const since = typeof input.since === 'number' ? new Date(now.getTime() - input.since) : input.since;
+  const until = input.until ?? now;
+
+  const report: BacktestReport = {
+    window: { since: since.toISOString(), until: until.toISOString() },
+    live: { version: live.version, source: live.source },
+    candidate: { version: candidate.version, source: candidate.source },
+    evaluated: 0,
+    same: 0,
+    changed: 0,
+    uncertain: 0,
+    skipped: 0,
+    classifiedByOtherVersions: 0,
+    transitions: [],
+    tierShifts: [],
+    approvals: { newlyAsked: { count: 0, amount: '0.00' }, noLongerAsked: { count: 0, amount: '0.00' } },
+    unknownReads: [],
+    rows: [],
+    truncated: false,
+  };
+  const transitions = new Map<string, Transition>();
+  const tierShifts = new Map<string, { from: RiskTier; to: RiskTier; count: number }>();
+  const reads = new Map<string, BacktestReport['unknownReads'][number]>();
+
+  let after: { at: Date; id: string } | null = null;
+  for (;;) {
+    const page: { rows: ActionRowSql[] } = await db.pool.query<ActionRowSql>(
+      `SELECT a.id, a.agent_id, a.tool, a.args, a.rationale, a.signals, a.cost_estimate::text AS cost_estimate, a.created_at, a.policy_version,
+              ag.team, ag.owner_id, ag.allowed_tools, c.payload AS classified
+         FROM actions a
+         LEFT JOIN agents ag ON ag.id = a.agent_id
+         LEFT JOIN LATERAL (SELECT payload FROM audit_events e WHERE e.action_id = a.id AND e.type = 'action.classified' ORDER BY e.seq LIMIT 1) c ON true
+        WHERE a.created_at >= $1 AND a.created_at < $2 AND ($3::timestamptz IS NULL OR (a.created_at, a.id) > ($3::timestamptz, $4::text))
+        ORDER BY a.created_at, a.id
+        LIMIT ${BATCH}`,
+      [since, until, after?.at ?? null, after?.id ?? null],
+    );
+    for (const row of page.rows) visit(row);
+    if (page.rows.length < BATCH) break;
+    const last: ActionRowSql = page.rows.at(-1)!;
+    after = { at: last.created_at, id: last.id };
+  }
+  report.transitions = [...transitions.values()].sort((a, b) => b.count - a.count);
+  report.tierShifts = [...tierShifts.values()].sort((a, b) => b.count - a.count);
+  report.unknownReads = [...reads.values()].sort((a, b) => b.uncertain - a.uncertain || b.actions - a.actions);
+  return report;
+
+  function visit(row: ActionRowSql): void {
+    const recorded = row.classified?.decision ?? null;
+    if (row.team === null || (row.classified && isUnknownToolDenial({ decision: recorded ?? 'deny', reasons: row.classified.reasons ?? [] }))) {
+      report.skipped++;
+      return;
+    }
+    report.evaluated++;
+    if (row.policy_version !== null && row.policy_version !== live.version) report.classifiedByOtherVersions++;
+    const comparison = compareRecorded(live, candidate, {
+      tool: row.tool,
+      args: row.args,
+      rationale: row.rationale,
+      signals: row.signals,
+      agent: { id: row.agent_id, team: row.team, owner: row.owner_id, allowedTools: row.allowed_tools ?? [] },
+    });
+    const actionsByRead = new Set<string>();
+    for (const read of comparison.unknownReads) {
+      const key = `${read.policy}:${read.ruleId}`;
+      const entry = reads.get(key) ?? { policy: read.policy, ruleId: read.ruleId, fields: [], actions: 0, uncertain: 0 };
+      // Field names, not per-record indexes: `args.items.3.email` reads as `args.items.*.email`.
+      for (const field of read.fields.map((f) => f.replace(/\.\d+(?=\.|$)/g, '.*'))) if (!entry.fields.includes(field)) entry.fields.push(field);
+      if (!actionsByRead.has(key)) {
+        actionsByRead.add(key);
+        entry.actions++;
+        if (comparison.status === 'uncertain') entry.uncertain++;
+      }
+      reads.set(key, entry);
+    }
+    report[comparison.status]++;
+    if (comparison.status === 'same') return;
+    if (report.rows.length < input.limit) {
+      report.rows.push({
+        actionId: row.id,
+        createdAt: row.created_at.toISOString(),
+        tool: row.tool,
+        agentId: row.agent_id,
+        costEstimate: row.cost_estimate,
+        recorded,
+        status: comparison.status,
+        live: comparison.live,
+        candidate: comparison.candidate,
+        unknownReads: comparison.unknownReads,
+      });
+    } else report.truncated = true;
+    if (comparison.status === 'uncertain') return;
+    const { live: l, candidate: c } = comparison;
+    if (l.decision !== c.decision) {
+      const key = `${l.decision}>${c.decision}`;
+      const t = transitions.get(key) ?? { from: l.decision, to: c.decision, count: 0, amount: '0.00' };
+      t.count++;
+      t.amount = addAmounts(t.amount, row.cost_estimate);
+      transitions.set(key, t);
+    }
+    if (l.tier !== c.tier) {
+      const key = `${l.tier}>${c.tier}`;
+      const s = tierShifts.get(key) ?? { from: l.tier, to: c.tier, count: 0 };
+      s.count++;
+      tierShifts.set(key, s);
+    }
+    const approval = approvalChange(l.decision, c.decision);
+    if (approval) {
+      const bucket = approval === 'asked' ? report.approvals.newlyAsked : report.approvals.noLongerAsked;
+      bucket.count++;
+      bucket.amount = addAmounts(bucket.amount, row.cost_estimate);
+    }
+  }
+}

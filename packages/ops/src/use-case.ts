@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import { roleAtLeast, type AuditEventType, type AuditPayloadInput, type Role } from '@airlock/core';
+import { appendAudit, appendAuditIn, inTransaction, type Db } from '@airlock/db';
+import type pg from 'pg';
+import type { z } from 'zod';
+import { OpsError, fromZodError } from './errors.js';
+import type { Operator } from './operator.js';
+
+/** The one audit row an operator action writes (a catalogued event); `null` when it changed nothing (a repeated revoke). */
+export type UseCaseAudit = {
+  [T in AuditEventType]: {
+    type: T;
+    payload: AuditPayloadInput<T>;
+    actionId?: string;
+    /** Defaults to `<type>:<random>`: each action is its own event. */
+    eventKey?: string;
+  };
+}[AuditEventType];
+
+export interface UseCaseOutcome<R> {
+  result: R;
+  audit: UseCaseAudit | null;
+}
+
+/**
+ * One operator action: who may do it, what it takes (zod), and its write,
+ * which runs inside the transaction its audit row commits in.
+ */
+export interface UseCase<S extends z.ZodType, R> {
+  name: string;
+  role: Role;
+  input: S;
+  write(tx: pg.PoolClient, input: z.output<S>, operator: Operator): Promise<UseCaseOutcome<R>>;
+}
+
+export function defineUseCase<S extends z.ZodType, R>(useCase: UseCase<S, R>): UseCase<S, R> {
+  return useCase;
+}
+
+export interface OpsDeps {
+  db: Db;
+}
+
+/**
+ * Checks the operator's role (a refusal is itself audited), validates the input
+ * (an OpsError naming each field), then writes and appends the audit row in one
+ * transaction: either both commit or neither does.
+ */
+export async function runUseCase<S extends z.ZodType, R>(deps: OpsDeps, operator: Operator, useCase: UseCase<S, R>, raw: unknown): Promise<R> {
+  await requireRole(deps, operator, useCase.role, useCase.name);
+  const parsed = useCase.input.safeParse(raw);
+  if (!parsed.success) throw fromZodError(parsed.error);
+  return inTransaction(deps.db, async (tx) => {
+    const { result, audit } = await useCase.write(tx, parsed.data, operator);
+    if (audit) {
+      // Spread, not picked apart: the type and its payload stay one catalogued event.
+      await appendAuditIn(tx, { ...audit, eventKey: audit.eventKey ?? `${audit.type}:${randomUUID()}`, actionId: audit.actionId ?? null, actor: operator.actor });
+    }
+    return result;
+  });
+}
+
+/**
+ * Refuses an operator below `role` with a `forbidden` OpsError, after writing an
+ * `operator.forbidden` audit row: attempts on admin actions leave a trace.
+ */
+export async function requireRole(deps: OpsDeps, operator: Operator, role: Role, action: string): Promise<void> {
+  if (roleAtLeast(operator.role, role)) return;
+  await appendAudit(deps.db, {
+    eventKey: `operator.forbidden:${randomUUID()}`,
+    type: 'operator.forbidden',
+    actor: operator.actor,
+    payload: { action, requiredRole: role, role: operator.role, channel: operator.channel },
+  });
+  throw new OpsError('forbidden', `role ${operator.role} may not do this; ${role} or higher is required (${action})`);
+}

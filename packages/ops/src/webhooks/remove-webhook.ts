@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { notFound } from '../errors.js';
+import { defineUseCase } from '../use-case.js';
+import { WEBHOOK_ID_PATTERN } from '@airlock/webhooks';
+import { WEBHOOK_COLUMNS, webhookRecord, type WebhookRowSql } from './webhook-row.js';
+
+export const WebhookId = z.string().trim().regex(WEBHOOK_ID_PATTERN, 'must be a webhook id like whk_k3m9x2qp7rtw4vza');
+export const RemoveWebhookInput = z.strictObject({ webhookId: WebhookId });
+
+/**
+ * Removes a subscription (admin): nothing more is sent to it, its queued
+ * deliveries are cancelled, and its delivery log stays. A repeat changes nothing.
+ */
+export const removeWebhook = defineUseCase({
+  name: 'webhook.remove',
+  role: 'admin',
+  input: RemoveWebhookInput,
+  async write(tx, input) {
+    const { rows } = await tx.query<WebhookRowSql>(`SELECT ${WEBHOOK_COLUMNS} FROM webhook_subscriptions WHERE id = $1 FOR UPDATE`, [input.webhookId]);
+    if (!rows[0]) throw notFound(`no webhook "${input.webhookId}"`, 'webhookId');
+    if (rows[0].removed_at) return { result: { webhook: webhookRecord(rows[0]), cancelledDeliveries: 0, changed: false }, audit: null };
+    const removed = await tx.query<WebhookRowSql>(`UPDATE webhook_subscriptions SET removed_at = now() WHERE id = $1 RETURNING ${WEBHOOK_COLUMNS}`, [input.webhookId]);
+    const cancelled = await tx.query("UPDATE webhook_deliveries SET status = 'cancelled' WHERE subscription_id = $1 AND status = 'pending'", [input.webhookId]);
+    const cancelledDeliveries = cancelled.rowCount ?? 0;
+    return {
+      result: { webhook: webhookRecord(removed.rows[0]!), cancelledDeliveries, changed: true },
+      audit: { type: 'webhook.removed', payload: { webhookId: input.webhookId, url: rows[0].url, cancelledDeliveries } },
+    };
+  },
+});

@@ -1,0 +1,60 @@
+import { ActionRequest, InvalidRequestError, formatZodError, type ActionOutcome, type ActionRequestInput } from '@airlock/core/portable';
+import type { RestTransport } from './rest-transport.js';
+
+/** A gate-only action: Airlock decides, the agent runs the tool itself and reports. */
+export type AuthorizationRequest = Omit<ActionRequestInput, 'agentId' | 'execution'>;
+
+export interface SubmittedAuthorization {
+  actionId: string;
+  /** False when the idempotency key matched an earlier request: the same action, decided once. */
+  created: boolean;
+}
+
+/** Where a gate-only action stands. `authorized` carries the arguments to run with (an approver may have edited them). */
+export type AuthorizationState =
+  | { status: 'authorized'; actionId: string; tool: string; authorizationId: string; args: Record<string, unknown>; argsHash: string; expiresAt: string }
+  | { status: 'pending'; actionId: string; phase: string }
+  | ActionOutcome;
+
+export type AgentRunReport =
+  | { authorizationId: string; args: Record<string, unknown>; status: 'succeeded'; output?: unknown }
+  | { authorizationId: string; args: Record<string, unknown>; status: 'failed'; error: string };
+
+/** Asks Airlock to decide an action the agent runs itself (POST /api/v1/authorizations). */
+export async function submitAuthorization(transport: RestTransport, request: AuthorizationRequest): Promise<SubmittedAuthorization> {
+  // The agent is the key's owner; validated with a placeholder id so bad input fails before the network.
+  const parsed = ActionRequest.safeParse({ ...request, agentId: 'key-owner' });
+  if (!parsed.success) throw new InvalidRequestError(formatZodError(parsed.error));
+  const { body } = await transport.call('POST', '/api/v1/authorizations', { body: request });
+  const { actionId, created } = body as SubmittedAuthorization;
+  return { actionId, created };
+}
+
+/** GET /api/v1/actions/:id/authorization, long-polling up to `waitMs` (0..30000). */
+export async function readAuthorization(transport: RestTransport, actionId: string, waitMs: number): Promise<AuthorizationState> {
+  const wait = Math.min(Math.max(Math.round(waitMs), 0), 30_000);
+  const { body } = await transport.call('GET', `/api/v1/actions/${encodeURIComponent(actionId)}/authorization?waitMs=${wait}`);
+  return body as AuthorizationState;
+}
+
+/** POST /api/v1/actions/:id/report: the same report twice returns the same outcome. */
+export async function sendReport(transport: RestTransport, actionId: string, report: AgentRunReport): Promise<ActionOutcome> {
+  const { body } = await transport.call('POST', `/api/v1/actions/${encodeURIComponent(actionId)}/report`, { body: report });
+  return body as ActionOutcome;
+}
+
+/**
+ * Why a gate-only action did not run, written for the model: the reason, and for
+ * a denial the approver's feedback (which says what to do instead).
+ */
+export function refusalText(state: Exclude<AuthorizationState, { status: 'authorized' | 'pending' | 'executed' }>): string {
+  switch (state.status) {
+    case 'denied':
+      return state.feedback ? `${state.reason}. Feedback from ${state.deniedBy ?? 'the approver'}: ${state.feedback}` : state.reason;
+    case 'failed':
+      return state.error;
+    case 'expired':
+    case 'cancelled':
+      return `${state.status}: ${state.reason}`;
+  }
+}

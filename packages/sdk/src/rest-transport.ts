@@ -1,0 +1,75 @@
+import { IdempotencyConflictError, InvalidRequestError } from '@airlock/core/portable';
+
+/** A REST call failed for a reason other than bad input or an idempotency conflict; `code` is the API's error code. */
+export class AirlockApiError extends Error {
+  override name = 'AirlockApiError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface ErrorBody {
+  error?: { code?: string; message?: string; issues?: { path: string; message: string }[] };
+}
+
+/** Statuses worth asking again: the console restarting, a proxy, Temporal not answering. */
+const TRANSIENT = new Set([502, 503, 504]);
+
+export interface RestTransportOptions {
+  url: string;
+  apiKey: string;
+  fetch: typeof fetch;
+}
+
+/** One JSON call to the REST API, with the API's error shape turned into the SDK's errors. */
+export class RestTransport {
+  private readonly base: string;
+
+  constructor(private readonly options: RestTransportOptions) {
+    this.base = options.url.replace(/\/+$/, '');
+  }
+
+  async call(method: 'GET' | 'POST', path: string, init: { body?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<{ status: number; body: unknown }> {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.options.apiKey}`, accept: 'application/json', ...init.headers };
+    if (init.body !== undefined) headers['content-type'] = 'application/json';
+    const res = await this.options.fetch(`${this.base}${path}`, {
+      method,
+      headers,
+      ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+      ...(init.signal ? { signal: init.signal } : {}),
+    });
+    const text = await res.text();
+    const body: unknown = text ? parseJson(text, res.status) : null;
+    if (res.ok) return { status: res.status, body };
+    throw toError(res.status, body as ErrorBody);
+  }
+}
+
+function parseJson(text: string, status: number): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new AirlockApiError(status, 'bad_response', `the Airlock API answered ${status} with a body that is not JSON`);
+  }
+}
+
+function toError(status: number, body: ErrorBody | null): Error {
+  const code = body?.error?.code ?? 'unknown';
+  const message = body?.error?.message ?? `the Airlock API answered ${status}`;
+  if (status === 400 && code === 'invalid_request') {
+    const issues = body?.error?.issues;
+    return new InvalidRequestError(issues?.length ? issues.map((i) => `${i.path}: ${i.message}`).join('; ') : message.replace(/^invalid request: /, ''));
+  }
+  if (status === 409 && code === 'idempotency_conflict') return new IdempotencyConflictError(message);
+  return new AirlockApiError(status, code, message);
+}
+
+/** Network failures and 502/503/504: the long poll asks again instead of failing the agent's wait. */
+export function isTransient(error: unknown): boolean {
+  if (error instanceof AirlockApiError) return TRANSIENT.has(error.status);
+  return error instanceof TypeError;
+}

@@ -1,0 +1,101 @@
+import { Client, Connection, type ClientInterceptors, type ConnectionOptions } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
+import { DEFAULT_TASK_QUEUE, PLAN_TOOL, type ActionOutcome, type ActionRequestInput } from '@airlock/core';
+import { actionHandle, awaitOutcome, getActionStatus, submitAction } from '@airlock/core/gateway';
+import type { ActionHandle, AirlockClient, PlanRequest, ToolCallOptions } from './handle.js';
+
+export interface TemporalConnectOptions {
+  /** Temporal frontend, e.g. `localhost:7233` or `<ns>.<acct>.tmprl.cloud:7233`. */
+  address?: string;
+  namespace?: string;
+  taskQueue?: string;
+  /** Temporal Cloud API key (implies TLS). */
+  apiKey?: string;
+  tls?: ConnectionOptions['tls'];
+  /** Reuse an existing connection instead of opening one (it is then not closed by `close()`). */
+  connection?: Connection;
+  /** Must match the workers', e.g. `dataConverterFor(parseKeyring(...))` from `@airlock/codec` for encrypted payloads. */
+  dataConverter?: DataConverter;
+  /**
+   * Temporal client interceptors, e.g. `tracingClientInterceptors(await startTracing(...))` from
+   * `@airlock/telemetry`: the agent's span then parents the workflow's and the tool run's.
+   */
+  interceptors?: ClientInterceptors;
+}
+
+/**
+ * The Temporal-direct client, for trusted in-cluster services only: it needs the
+ * cluster's credentials and (with encrypted payloads) the payload keys, and it may
+ * name any agent. Agents use the REST client (`Airlock.connect({ url, apiKey })`),
+ * which authenticates them by key. Same surface, same gateway as REST and the console.
+ */
+export class AirlockTemporal implements AirlockClient {
+  private constructor(
+    private readonly client: Client,
+    private readonly taskQueue: string,
+    private readonly ownedConnection: Connection | undefined,
+  ) {}
+
+  static async connect(options: TemporalConnectOptions = {}): Promise<AirlockTemporal> {
+    const connection =
+      options.connection ??
+      (await Connection.connect({
+        address: options.address ?? 'localhost:7233',
+        ...(options.apiKey ? { apiKey: options.apiKey, tls: options.tls ?? true } : options.tls ? { tls: options.tls } : {}),
+      }));
+    const client = new Client({
+      connection,
+      namespace: options.namespace ?? 'default',
+      ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
+      ...(options.interceptors ? { interceptors: options.interceptors } : {}),
+    });
+    return new AirlockTemporal(client, options.taskQueue ?? DEFAULT_TASK_QUEUE, options.connection ? undefined : connection);
+  }
+
+  /** Submits and waits for the outcome: executed, denied (with feedback for the model), expired, failed or cancelled. */
+  async run(request: ActionRequestInput): Promise<ActionOutcome> {
+    return (await this.start(request)).result();
+  }
+
+  /**
+   * Submits a multi-step plan: approvers see every step and its rollback, one
+   * approval covers it, and a failing step rolls back the completed ones in reverse.
+   */
+  async runPlan(request: PlanRequest): Promise<ActionOutcome> {
+    const { steps, ...rest } = request;
+    return this.run({ ...rest, tool: PLAN_TOOL, args: { steps } });
+  }
+
+  /** Submits without waiting; the handle survives process restarts via `action(actionId)`. */
+  async start(request: ActionRequestInput): Promise<ActionHandle> {
+    const submitted = await submitAction(this.client, this.taskQueue, request);
+    return { ...this.action(submitted.actionId), created: submitted.created };
+  }
+
+  action(actionId: string): ActionHandle {
+    return {
+      actionId,
+      created: false,
+      status: () => getActionStatus(this.client, actionId),
+      result: () => awaitOutcome(this.client, actionId),
+      cancel: () => actionHandle(this.client, actionId).cancel().then(() => undefined),
+    };
+  }
+
+  /**
+   * A typed wrapper for one tool, for handing to an agent framework:
+   * `const refund = airlock.tool<RefundArgs>('billing-bot', 'payments.refund')`.
+   */
+  tool<Args extends Record<string, unknown>>(agentId: string, tool: string) {
+    return (args: Args, options: ToolCallOptions): Promise<ActionOutcome> => this.run({ agentId, tool, args, ...options });
+  }
+
+  async close(): Promise<void> {
+    await this.ownedConnection?.close();
+  }
+}
+
+/** `connectTemporal(options)` is `AirlockTemporal.connect(options)`. */
+export function connectTemporal(options: TemporalConnectOptions = {}): Promise<AirlockTemporal> {
+  return AirlockTemporal.connect(options);
+}

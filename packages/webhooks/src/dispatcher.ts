@@ -1,0 +1,197 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { Db } from '@airlock/db';
+import { deriveDeliveries } from './outbox.js';
+import { signedHeaders } from './signing.js';
+import { pinnedLookup, vetTarget, type HostResolver } from './target.js';
+
+export interface DispatcherLogger {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+export interface RetryPolicy {
+  /** Delay before the second attempt; each later one doubles it (with ±20% jitter). */
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** After this many failed attempts the delivery is `failed` (a replay sends it again). */
+  maxAttempts: number;
+}
+
+/** Standard Webhooks' suggested schedule, roughly: seconds, then minutes, then hours, for about a day. */
+export const DEFAULT_RETRY: RetryPolicy = { baseDelayMs: 5_000, maxDelayMs: 4 * 3_600_000, maxAttempts: 12 };
+
+export interface DispatcherOptions {
+  db: Db;
+  logger: DispatcherLogger;
+  /** Loopback receivers (tests, one-machine set-ups); every other private address is always refused. */
+  allowLoopback: boolean;
+  retry?: Partial<RetryPolicy>;
+  /** How often to look for new audit rows and due deliveries. */
+  pollIntervalMs?: number;
+  /** One attempt's limit, connect to last byte. */
+  requestTimeoutMs?: number;
+  /** How many deliveries are in flight at once. */
+  concurrency?: number;
+  resolve?: HostResolver;
+}
+
+interface ClaimedDelivery {
+  id: string;
+  event_id: string;
+  payload: unknown;
+  attempts: number;
+  url: string;
+  secret: string;
+}
+
+export interface AttemptResult {
+  ok: boolean;
+  status: number | null;
+  error: string | null;
+}
+
+/**
+ * Delivers the outbox at least once: derives deliveries from the audit log,
+ * claims due ones with a lease (SKIP LOCKED, so several workers share the work),
+ * signs each attempt (Standard Webhooks) and records the answer. A failure is
+ * retried with exponential backoff; a worker that dies mid-attempt leaves the
+ * lease to run out, and another attempt follows.
+ */
+export class WebhookDispatcher {
+  private readonly retry: RetryPolicy;
+  private stopped = false;
+  private running: Promise<void> | undefined;
+  private wakeSleeper: (() => void) | undefined;
+  private readonly inFlight = new AbortController();
+
+  constructor(private readonly options: DispatcherOptions) {
+    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+  }
+
+  start(): void {
+    this.running ??= this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.inFlight.abort();
+    this.wakeSleeper?.();
+    await this.running;
+  }
+
+  /** One pass: queue what the audit log added, then attempt every due delivery once. Returns attempts made. */
+  async runOnce(): Promise<number> {
+    while ((await deriveDeliveries(this.options.db)) >= 500 && !this.stopped);
+    let attempted = 0;
+    for (;;) {
+      const claimed = await this.claim();
+      if (claimed.length === 0) return attempted;
+      await Promise.all(claimed.map((delivery) => this.attempt(delivery)));
+      attempted += claimed.length;
+      if (this.stopped) return attempted;
+    }
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        await this.runOnce();
+      } catch (error) {
+        if (!this.stopped) this.options.logger.warn(`webhooks: ${error instanceof Error ? error.message : String(error)}; retrying`);
+      }
+      await this.sleep(this.options.pollIntervalMs ?? 1_000);
+    }
+  }
+
+  private async claim(): Promise<ClaimedDelivery[]> {
+    // The lease outlasts one attempt; until it runs out no other worker takes the delivery.
+    const leaseMs = (this.options.requestTimeoutMs ?? 10_000) * 3;
+    const { rows } = await this.options.db.pool.query<ClaimedDelivery>(
+      `WITH due AS (
+         SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= now()
+         ORDER BY next_attempt_at ASC LIMIT $1 FOR UPDATE SKIP LOCKED
+       )
+       UPDATE webhook_deliveries d
+       SET attempts = d.attempts + 1, last_attempt_at = now(), next_attempt_at = now() + make_interval(secs => $2::double precision / 1000)
+       FROM due, webhook_subscriptions s
+       WHERE d.id = due.id AND s.id = d.subscription_id
+       RETURNING d.id, d.event_id, d.payload, d.attempts, s.url, s.secret`,
+      [this.options.concurrency ?? 8, leaseMs],
+    );
+    return rows;
+  }
+
+  private async attempt(delivery: ClaimedDelivery): Promise<void> {
+    const result = await this.send(delivery);
+    const { pool } = this.options.db;
+    // `attempts = $n`: an attempt whose lease ran out (and was retried elsewhere) records nothing.
+    if (result.ok) {
+      await pool.query(
+        `UPDATE webhook_deliveries SET status = 'delivered', delivered_at = now(), last_status = $3, last_error = NULL
+         WHERE id = $1 AND attempts = $2 AND status = 'pending'`,
+        [delivery.id, delivery.attempts, result.status],
+      );
+      return;
+    }
+    const gaveUp = delivery.attempts >= this.retry.maxAttempts;
+    await pool.query(
+      `UPDATE webhook_deliveries SET status = $3, last_status = $4, last_error = $5,
+         next_attempt_at = now() + make_interval(secs => $6::double precision / 1000)
+       WHERE id = $1 AND attempts = $2 AND status = 'pending'`,
+      [delivery.id, delivery.attempts, gaveUp ? 'failed' : 'pending', result.status, result.error, gaveUp ? 0 : this.backoffMs(delivery.attempts)],
+    );
+  }
+
+  /** Delay after the n-th failed attempt: base × 2^(n−1), capped, with jitter so receivers coming back are not stampeded. */
+  backoffMs(attempts: number): number {
+    const exact = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** Math.max(0, attempts - 1));
+    return Math.round(exact * (0.8 + Math.random() * 0.4));
+  }
+
+  private async send(delivery: ClaimedDelivery): Promise<AttemptResult> {
+    try {
+      const target = await vetTarget(delivery.url, { allowLoopback: this.options.allowLoopback, ...(this.options.resolve ? { resolve: this.options.resolve } : {}) });
+      const body = JSON.stringify(delivery.payload);
+      const headers = {
+        'content-type': 'application/json',
+        'user-agent': 'Airlock-Webhooks/1',
+        ...signedHeaders(delivery.secret, delivery.event_id, body, new Date()),
+      };
+      const status = await post(target.url, pinnedLookup(target.address), headers, body, this.options.requestTimeoutMs ?? 10_000, this.inFlight.signal);
+      // Redirects are not followed: a 3xx is a failure the operator should see.
+      return status >= 200 && status < 300 ? { ok: true, status, error: null } : { ok: false, status, error: `HTTP ${status}` };
+    } catch (error) {
+      return { ok: false, status: null, error: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wakeSleeper = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeSleeper = done;
+    });
+  }
+}
+
+function post(url: URL, lookup: ReturnType<typeof pinnedLookup>, headers: Record<string, string>, body: string, timeoutMs: number, stop: AbortSignal): Promise<number> {
+  const client = url.protocol === 'https:' ? https : http;
+  const signal = AbortSignal.any([stop, AbortSignal.timeout(timeoutMs)]);
+  return new Promise((resolve, reject) => {
+    const req = client.request(url, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, lookup, agent: false, signal });
+    req.on('error', reject);
+    req.on('response', (response) => {
+      // The answer's body is not needed; drain it so the socket closes.
+      response.resume();
+      response.on('end', () => resolve(response.statusCode ?? 0));
+      response.on('error', reject);
+    });
+    req.end(body);
+  });
+}

@@ -1,0 +1,106 @@
+import { inTransaction, type Db } from '@airlock/db';
+import type pg from 'pg';
+import { newDeliveryId } from './ids.js';
+import { subscribedTo, webhookEventsOf, type LifecycleAuditRow } from './events.js';
+
+/** The audit cursor (audit_cursors.consumer) the outbox is derived under. */
+export const WEBHOOK_CURSOR = 'webhooks';
+
+/**
+ * Where a new subscription starts: the outbox cursor, read under its row lock so
+ * derivation cannot run between the read and the subscription's commit. Every
+ * audit row after it is derived with the subscription in view; none before it is.
+ * Call inside the transaction that inserts the subscription.
+ */
+export async function lockOutboxCursorIn(tx: pg.PoolClient): Promise<bigint> {
+  await ensureCursorIn(tx);
+  const { rows } = await tx.query<{ seq: string }>('SELECT seq::text AS seq FROM audit_cursors WHERE consumer = $1 FOR UPDATE', [WEBHOOK_CURSOR]);
+  return BigInt(rows[0]!.seq);
+}
+
+/** A cursor that does not exist yet starts at the head: no subscription existed before it. */
+async function ensureCursorIn(tx: pg.PoolClient): Promise<void> {
+  await tx.query(
+    `INSERT INTO audit_cursors (consumer, seq, updated_at)
+     VALUES ($1, (SELECT coalesce(max(seq), 0) FROM audit_events), now()) ON CONFLICT (consumer) DO NOTHING`,
+    [WEBHOOK_CURSOR],
+  );
+}
+
+interface AuditRowSql {
+  seq: string;
+  action_id: string | null;
+  type: string;
+  actor: string;
+  payload: unknown;
+  created_at: Date;
+  agent_id: string | null;
+  tool: string | null;
+}
+
+/**
+ * Reads the audit rows after the cursor and queues one delivery per (event,
+ * matching subscription), advancing the cursor in the same transaction: a crash
+ * either loses both or keeps both, so no event is skipped and none queued twice
+ * (the dedupe key makes a re-derivation a no-op). Appends commit in seq order
+ * (the audit chain's lock), so `seq > cursor` never passes over a late commit.
+ * Returns how many audit rows it read.
+ */
+export async function deriveDeliveries(db: Db, options: { batchSize?: number } = {}): Promise<number> {
+  const batchSize = options.batchSize ?? 500;
+  return inTransaction(db, async (tx) => {
+    const cursor = await lockOutboxCursorIn(tx);
+    const subscriptions = (
+      await tx.query<{ id: string; events: string[]; from_seq: string }>('SELECT id, events, from_seq::text AS from_seq FROM webhook_subscriptions WHERE removed_at IS NULL')
+    ).rows.map((s) => ({ id: s.id, events: s.events, fromSeq: BigInt(s.from_seq) }));
+    if (subscriptions.length === 0) {
+      // Nobody listens: move to the head without reading payloads.
+      const { rowCount } = await tx.query(
+        `UPDATE audit_cursors SET seq = head.seq, updated_at = now()
+         FROM (SELECT coalesce(max(seq), 0) AS seq FROM audit_events) head
+         WHERE consumer = $1 AND audit_cursors.seq < head.seq`,
+        [WEBHOOK_CURSOR],
+      );
+      return rowCount ?? 0;
+    }
+    const { rows } = await tx.query<AuditRowSql>(
+      `SELECT e.seq::text AS seq, e.action_id, e.type, e.actor, e.payload, e.created_at, a.agent_id, a.tool
+       FROM audit_events e LEFT JOIN actions a ON a.id = e.action_id
+       WHERE e.seq > $1 ORDER BY e.seq ASC LIMIT $2`,
+      [cursor.toString(), batchSize],
+    );
+    if (rows.length === 0) return 0;
+    const queued: unknown[][] = [];
+    for (const raw of rows) {
+      const row: LifecycleAuditRow = {
+        seq: BigInt(raw.seq),
+        actionId: raw.action_id,
+        type: raw.type,
+        actor: raw.actor,
+        payload: raw.payload,
+        createdAt: raw.created_at,
+        agentId: raw.agent_id,
+        tool: raw.tool,
+      };
+      for (const event of webhookEventsOf(row)) {
+        for (const subscription of subscriptions) {
+          if (row.seq <= subscription.fromSeq || !subscribedTo(subscription.events, event.type)) continue;
+          queued.push([newDeliveryId(), subscription.id, event.id, event.type, `${subscription.id}:${event.id}`, raw.seq, JSON.stringify(event.body)]);
+        }
+      }
+    }
+    for (let i = 0; i < queued.length; i += 200) await insertDeliveriesIn(tx, queued.slice(i, i + 200));
+    await tx.query('UPDATE audit_cursors SET seq = $2, updated_at = now() WHERE consumer = $1', [WEBHOOK_CURSOR, rows.at(-1)!.seq]);
+    return rows.length;
+  });
+}
+
+async function insertDeliveriesIn(tx: pg.PoolClient, rows: unknown[][]): Promise<void> {
+  if (rows.length === 0) return;
+  const values = rows.map((_, i) => `($${i * 7 + 1}, $${i * 7 + 2}, $${i * 7 + 3}, $${i * 7 + 4}, $${i * 7 + 5}, $${i * 7 + 6}::bigint, $${i * 7 + 7}::jsonb, 'pending', now())`);
+  await tx.query(
+    `INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, dedupe_key, audit_seq, payload, status, next_attempt_at)
+     VALUES ${values.join(', ')} ON CONFLICT (dedupe_key) DO NOTHING`,
+    rows.flat(),
+  );
+}

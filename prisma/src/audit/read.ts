@@ -1,0 +1,67 @@
+import type pg from 'pg';
+import type { Db } from '../client.js';
+import { CopyOutRows } from './copy-out.js';
+import type { AuditCheckpoint } from './signing.js';
+import type { ChainRow } from './verifier.js';
+
+// The timestamp as toISOString writes it (what the hash covers), formatted by the server.
+const chainRowsCopy = (afterSeq: number) => `COPY (SELECT seq, hash_version, event_key, action_id, type, actor, payload,
+  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), prev_hash, hash
+  FROM audit_events WHERE seq > ${afterSeq} ORDER BY seq) TO STDOUT`;
+
+function chainRow(r: (string | null)[]): ChainRow {
+  return { seq: Number(r[0]), hashVersion: Number(r[1]), eventKey: r[2]!, actionId: r[3]!, type: r[4]!, actor: r[5]!, payload: JSON.parse(r[6]!) as unknown, createdAt: r[7]!, prevHash: r[8]!, hash: r[9]! };
+}
+
+export interface ChainReadOptions {
+  afterSeq?: number;
+  /** Rows per batch handed to the caller. */
+  batchSize?: number;
+  /** Told how many rows the reader held at most (the constant-memory bound: two batches and a socket buffer). */
+  onFinish?: (stats: { peakBufferedRows: number }) => void;
+}
+
+/**
+ * Streams audit rows in seq order with one `COPY … TO STDOUT` (one statement,
+ * so one snapshot): PostgreSQL produces rows while the caller checks the
+ * previous batch, and at most two batches wait in memory, whatever the chain's
+ * length. A caller that stops early (a broken row) ends the COPY by dropping
+ * the connection.
+ */
+export async function* readChainRows(db: Db, options: ChainReadOptions = {}): AsyncGenerator<ChainRow[]> {
+  const afterSeq = options.afterSeq ?? 0;
+  if (!Number.isSafeInteger(afterSeq) || afterSeq < 0) throw new RangeError(`afterSeq must be a non-negative integer, not ${afterSeq}`);
+  const client = await db.pool.connect();
+  const copy = new CopyOutRows(chainRowsCopy(afterSeq), options.batchSize ?? 2000);
+  let finished = false;
+  try {
+    void client.query(copy);
+    for await (const batch of copy.batches()) yield batch.map(chainRow);
+    finished = true;
+    options.onFinish?.({ peakBufferedRows: copy.peakBufferedRows });
+  } finally {
+    client.release(!finished);
+  }
+}
+
+interface CheckpointRecord {
+  n: string;
+  seq: string;
+  hash: string;
+  signed_at: Date;
+  key_id: string;
+  signature: string;
+}
+
+function checkpointFromRecord(r: CheckpointRecord): AuditCheckpoint {
+  return { n: Number(r.n), seq: Number(r.seq), hash: r.hash, signedAt: r.signed_at.toISOString(), keyId: r.key_id, signature: r.signature };
+}
+
+export async function listCheckpoints(db: Db | pg.PoolClient, options: { afterN?: number; limit?: number } = {}): Promise<AuditCheckpoint[]> {
+  const query = 'pool' in db ? db.pool : db;
+  const { rows } = await query.query<CheckpointRecord>(
+    'SELECT n, seq, hash, signed_at, key_id, signature FROM audit_checkpoints WHERE n > $1 ORDER BY n LIMIT $2',
+    [options.afterN ?? 0, options.limit ?? 1_000_000],
+  );
+  return rows.map(checkpointFromRecord);
+}

@@ -1,0 +1,52 @@
+import { runAiSdkRefund } from '@airlock/examples/ai-sdk-refund';
+import type { Airlock } from '@airlock/sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { actionIdIn, startAirlockServer, type AirlockServer } from './airlock-server.js';
+
+let server: AirlockServer;
+let airlock: Airlock;
+
+beforeAll(async () => {
+  server = await startAirlockServer();
+  airlock = await server.connect();
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+/** The person's decision, made while the agent waits (as from the console). */
+function decideWhenPending(decision: 'approve' | 'deny', feedback?: string) {
+  const decided: Promise<void>[] = [];
+  const onPending = (note: string) => {
+    const actionId = actionIdIn(note);
+    decided.push(server.awaitingApproval(actionId).then(() => server.decide(actionId, decision, feedback ? { feedback } : {})));
+  };
+  return { onPending, decided };
+}
+
+describe('the Vercel AI SDK example (toolApproval decided by Airlock)', () => {
+  it('runs a refund the policy allows without asking anyone, and Airlock records it as executed', async () => {
+    const run = await runAiSdkRefund({ airlock, amount: '25.00', callId: 'ai-auto' });
+    expect(run).toMatchObject({ pending: false, refunds: [{ paymentId: 'pay_123', amount: '25.00' }] });
+    expect(run.answer).toBe('Refund done: {"refundId":"re_pay_123","amount":"25.00"}');
+    const { actionId } = await airlock.authorize({ tool: 'payments.refund', args: { paymentId: 'pay_123', amount: '25.00', currency: 'USD', reason: 'duplicate charge' }, idempotencyKey: 'ai-sdk:ai-auto' });
+    expect(await airlock.authorization(actionId)).toMatchObject({ status: 'executed', output: { refundId: 're_pay_123' } });
+  });
+
+  it('waits for a person, then runs the refund once they approve in Airlock', async () => {
+    const person = decideWhenPending('approve');
+    const run = await runAiSdkRefund({ airlock, amount: '125.00', callId: 'ai-approve', onPending: person.onPending });
+    await Promise.all(person.decided);
+    expect(person.decided).toHaveLength(1);
+    expect(run).toMatchObject({ pending: true, refunds: [{ amount: '125.00' }] });
+    expect(run.answer).toMatch(/^Refund done: .*re_pay_123/);
+  });
+
+  it('never runs a denied refund, and the model reads the approver’s feedback', async () => {
+    const person = decideWhenPending('deny', 'ask the customer first');
+    const run = await runAiSdkRefund({ airlock, amount: '125.00', callId: 'ai-deny', onPending: person.onPending });
+    await Promise.all(person.decided);
+    expect(run).toMatchObject({ pending: true, refunds: [] });
+    expect(run.answer).toMatch(/^Refund denied: .*Feedback from alice: ask the customer first/);
+  });
+});

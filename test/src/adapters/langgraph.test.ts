@@ -1,0 +1,53 @@
+import type { AirlockInterrupt } from '@airlock/langgraph';
+import { runLangGraphRefund } from '@airlock/examples/langgraph-refund';
+import type { Airlock } from '@airlock/sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAirlockServer, type AirlockServer } from './airlock-server.js';
+
+let server: AirlockServer;
+let airlock: Airlock;
+
+beforeAll(async () => {
+  server = await startAirlockServer();
+  airlock = await server.connect();
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+/** A person decides each interrupted action (as from the console) while the thread is stopped. */
+function decideOnInterrupt(decision: 'approve' | 'deny', feedback?: string) {
+  const seen: AirlockInterrupt[] = [];
+  const decided: Promise<void>[] = [];
+  const onInterrupt = (value: AirlockInterrupt) => {
+    seen.push(value);
+    for (const actionId of value.actionIds) decided.push(server.awaitingApproval(actionId).then(() => server.decide(actionId, decision, feedback ? { feedback } : {})));
+  };
+  return { onInterrupt, seen, decided };
+}
+
+describe('the LangGraph example (an interrupt-based approval node decided by Airlock)', () => {
+  it('runs a refund the policy allows without interrupting the graph', async () => {
+    const run = await runLangGraphRefund({ airlock, amount: '25.00', callId: 'lg-auto' });
+    expect(run).toMatchObject({ pending: false, refunds: [{ paymentId: 'pay_123', amount: '25.00' }] });
+    expect(run.answer).toBe('Refund done: {"refundId":"re_pay_123","amount":"25.00"}');
+  });
+
+  it('interrupts the thread, and resumes it to run the refund once a person approves', async () => {
+    const person = decideOnInterrupt('approve');
+    const run = await runLangGraphRefund({ airlock, amount: '125.00', callId: 'lg-approve', onInterrupt: person.onInterrupt });
+    await Promise.all(person.decided);
+    expect(person.seen).toEqual([expect.objectContaining({ type: 'airlock_approval', actionIds: [expect.any(String)] })]);
+    expect(run).toMatchObject({ pending: true, refunds: [{ amount: '125.00' }] });
+    expect(run.answer).toMatch(/^Refund done: .*re_pay_123/);
+    expect(await airlock.authorization(person.seen[0]!.actionIds[0]!)).toMatchObject({ status: 'executed' });
+  });
+
+  it('never runs a denied refund; the model reads the approver’s feedback', async () => {
+    const person = decideOnInterrupt('deny', 'ask the customer first');
+    const run = await runLangGraphRefund({ airlock, amount: '125.00', callId: 'lg-deny', onInterrupt: person.onInterrupt });
+    await Promise.all(person.decided);
+    expect(run).toMatchObject({ pending: true, refunds: [] });
+    expect(run.answer).toMatch(/^Refund denied: Airlock refused refund: .*Feedback from alice: ask the customer first/);
+  });
+});

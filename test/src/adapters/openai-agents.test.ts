@@ -1,0 +1,73 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resumeRefund, startRefund } from '@airlock/examples/openai-agents-refund';
+import type { Airlock } from '@airlock/sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnChild } from '../support/child.js';
+import { startAirlockServer, type AirlockServer } from './airlock-server.js';
+
+const repoRoot = join(import.meta.dirname, '../../..');
+const example = join(repoRoot, 'examples/src/openai-agents-refund.ts');
+
+let server: AirlockServer;
+let airlock: Airlock;
+let dir: string;
+
+beforeAll(async () => {
+  server = await startAirlockServer();
+  airlock = await server.connect();
+  dir = await mkdtemp(join(tmpdir(), 'airlock-openai-agents-'));
+});
+afterAll(async () => {
+  await server?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+/** Runs the example as its own process (as a person would from a shell); resolves with its output once it exits 0. */
+async function runExample(args: string[]): Promise<string> {
+  const child = await spawnChild('openai-agents example', join(repoRoot, 'node_modules/.bin/tsx'), [example, ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, AIRLOCK_URL: server.api.url, AIRLOCK_API_KEY: server.keys.agent },
+  });
+  const status = await child.exited;
+  expect(status, child.output()).toEqual({ code: 0, signal: null });
+  return child.output();
+}
+
+describe('the OpenAI Agents SDK example (needsApproval decided by Airlock)', () => {
+  it('runs a refund the policy allows without interrupting the run', async () => {
+    const started = await startRefund({ airlock, amount: '25.00', callId: 'oa-auto' });
+    expect(started).toMatchObject({ done: true, refunds: [{ paymentId: 'pay_123', amount: '25.00' }] });
+    expect(started.done && started.answer).toBe('Refund done: {"refundId":"re_pay_123","amount":"25.00"}');
+  });
+
+  // Two tsx processes start here: more time than the default on a busy machine.
+  it('survives a restart: one process stops at the interruption, a person approves, another process finishes the run', { timeout: 180_000 }, async () => {
+    const file = join(dir, 'run.json');
+    const first = await runExample(['start', '125.00', file]);
+    const actionId = /waiting for a person in Airlock: (\S+)/.exec(first)?.[1];
+    expect(actionId, first).toBeDefined();
+    await server.awaitingApproval(actionId!);
+    await server.decide(actionId!, 'approve');
+
+    const second = await runExample(['resume', '125.00', file]);
+    expect(second).toMatch(/Refund done: .*re_pay_123.*125\.00/);
+    // The agent's run is on Airlock's record as executed, with the output it reported.
+    expect(await airlock.authorization(actionId!)).toMatchObject({ status: 'executed', output: expect.stringContaining('re_pay_123') });
+    expect(JSON.parse(await readFile(file, 'utf8'))).toHaveProperty('savedState');
+  });
+
+  it('rejects a denied refund with the approver’s feedback as the message the model reads', async () => {
+    const started = await startRefund({ airlock, amount: '125.00', callId: 'oa-deny' });
+    if (started.done) throw new Error('expected the run to wait for a person');
+    expect(started.waitingOn).toHaveLength(1);
+    const [actionId] = started.waitingOn;
+    await server.awaitingApproval(actionId!);
+    await server.decide(actionId!, 'deny', { feedback: 'ask the customer first' });
+
+    const run = await resumeRefund({ airlock, amount: '125.00', callId: 'oa-deny', savedState: started.savedState });
+    expect(run.refunds).toEqual([]);
+    expect(run.answer).toMatch(/^Refund denied: Airlock refused refund: .*Feedback from alice: ask the customer first/);
+  });
+});

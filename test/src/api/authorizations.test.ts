@@ -1,0 +1,86 @@
+import { getAgentSelf, getAuthorization, postAction, postAuthorization, postReport, schemas, type ApiContext } from '@airlock/console';
+import { PLAN_TOOL } from '@airlock/core';
+import { decideAction } from '@airlock/core/gateway';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { startHarness, type Harness } from '../support/harness.js';
+import { apiRequest, contextOf, expectError, expectJson, seedKeys, type ApiKeys } from './client.js';
+
+let h: Harness;
+let ctx: ApiContext;
+let keys: ApiKeys;
+
+beforeAll(async () => {
+  h = await startHarness();
+  ctx = contextOf(h);
+  keys = await seedKeys(h.db);
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+const authorize = (body: unknown, key = keys.agent) => postAuthorization(apiRequest('/api/v1/authorizations', { key, body }), ctx);
+const authorization = (id: string, key = keys.agent, waitMs = 20_000) =>
+  getAuthorization(apiRequest(`/api/v1/actions/${id}/authorization?waitMs=${waitMs}`, { key }), ctx, { id });
+const report = (id: string, body: unknown, key = keys.agent) => postReport(apiRequest(`/api/v1/actions/${id}/report`, { key, body }), ctx, { id });
+const Submitted = schemas.SubmittedAction.extend({ links: z.object({ self: z.string(), outcome: z.string(), authorization: z.string() }) });
+
+describe('gate-only actions over REST', () => {
+  it('authorize → run it yourself → report: the outcome is what was reported', async () => {
+    const args = { message: 'from the agent' };
+    const submitted = await expectJson(authorize({ tool: 'demo.echo', args, idempotencyKey: 'rest-gate-1' }), 202, Submitted);
+    expect(submitted.links.authorization).toBe(`/api/v1/actions/${submitted.actionId}/authorization`);
+    const granted = await expectJson(authorization(submitted.actionId), 200, schemas.AuthorizationView);
+    expect(granted).toMatchObject({ status: 'authorized', args, argsHash: submitted.argsHash, links: { report: `/api/v1/actions/${submitted.actionId}/report` } });
+    const body = { authorizationId: granted.authorizationId, args, status: 'succeeded', output: { ok: true } };
+    const outcome = await expectJson(report(submitted.actionId, body), 200, schemas.ActionOutcome);
+    expect(outcome).toEqual({ status: 'executed', actionId: submitted.actionId, output: { ok: true } });
+    expect(await expectJson(report(submitted.actionId, body), 200, schemas.ActionOutcome)).toEqual(outcome);
+    // Once reported, the authorization endpoint answers with the outcome.
+    expect(await expectJson(authorization(submitted.actionId), 200, schemas.ActionOutcome)).toEqual(outcome);
+  });
+
+  it('a pending approval is a 202; a denial comes back with the feedback', async () => {
+    const refund = { tool: 'payments.refund', args: { paymentId: 'p', amount: '500.00', currency: 'USD', reason: 'r' }, idempotencyKey: 'rest-gate-2' };
+    const { actionId, argsHash } = await expectJson(authorize(refund), 202, Submitted);
+    expect(await expectJson(authorization(actionId, keys.agent, 0), 202, schemas.PendingAuthorization)).toMatchObject({ status: 'pending', actionId });
+    for (;;) {
+      const pending = await expectJson(authorization(actionId, keys.agent, 0), 202, schemas.PendingAuthorization);
+      if (pending.phase === 'awaiting_approval') break;
+    }
+    await decideAction(h.client, actionId, { approverId: 'alice', decision: 'deny', channel: 'api', argsHash, feedback: 'use a store credit' });
+    expect(await expectJson(authorization(actionId), 200, schemas.ActionOutcome)).toMatchObject({ status: 'denied', feedback: 'use a store credit' });
+  });
+
+  it('refuses bad input with the field path, and reports with other arguments with a 409', async () => {
+    const bad = await expectError(authorize({ tool: 'demo.echo', args: { message: 'x' }, idempotencyKey: 'k', reportWithinMs: 5 }), 400, 'invalid_request');
+    expect(bad.issues?.map((i) => i.path)).toContain('reportWithinMs');
+    await expectError(authorize({ agentId: 'x', tool: 'demo.echo', args: {}, idempotencyKey: 'k' }), 400, 'invalid_request');
+    await expectError(authorize({ tool: PLAN_TOOL, args: { steps: [] }, idempotencyKey: 'k' }), 400, 'invalid_request');
+    await expectError(authorize({ tool: 'demo.echo', args: {}, idempotencyKey: 'k' }, keys.alice), 403, 'forbidden');
+
+    const { actionId } = await expectJson(authorize({ tool: 'demo.echo', args: { message: 'a' }, idempotencyKey: 'rest-gate-3' }), 202, Submitted);
+    const granted = await expectJson(authorization(actionId), 200, schemas.AuthorizationView);
+    const missing = await expectError(report(actionId, { authorizationId: granted.authorizationId, args: { message: 'a' }, status: 'failed' }), 400, 'invalid_request');
+    expect(missing.issues?.map((i) => i.path)).toContain('error');
+    const other = await expectError(report(actionId, { authorizationId: granted.authorizationId, args: { message: 'b' }, status: 'succeeded' }), 409, 'decision_rejected');
+    expect(other.message).toMatch(/other arguments than were approved/);
+    await expectError(report(actionId, { authorizationId: granted.authorizationId, args: { message: 'a' }, status: 'succeeded' }, keys.otherAgent), 404, 'not_found');
+    await expectError(authorization(actionId, keys.otherAgent), 404, 'not_found');
+  });
+
+  it('an action the worker runs has no authorization', async () => {
+    const res = await postAction(apiRequest('/api/v1/actions', { key: keys.agent, body: { tool: 'demo.echo', args: { message: 'w' }, idempotencyKey: 'rest-gate-4' } }), ctx);
+    const { actionId } = await expectJson(res, 202, schemas.SubmittedAction);
+    expect((await expectError(authorization(actionId), 409, 'decision_rejected')).message).toMatch(/runs in the worker/);
+  });
+
+  it('GET /agents/me tells an agent its allowed tools', async () => {
+    expect(await expectJson(getAgentSelf(apiRequest('/api/v1/agents/me', { key: keys.agent }), ctx), 200, schemas.AgentSelf)).toEqual({
+      id: 'billing-bot',
+      team: 'billing',
+      allowedTools: ['payments.*', 'demo.*'],
+    });
+    await expectError(getAgentSelf(apiRequest('/api/v1/agents/me', { key: keys.alice }), ctx), 403, 'forbidden');
+  });
+});

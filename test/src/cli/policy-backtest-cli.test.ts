@@ -1,0 +1,89 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { candidatePolicy } from '../policy/candidate-policy.js';
+import { repoRoot } from '../support/binaries.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { seedTeam } from '../support/harness.js';
+
+const exec = promisify(execFile);
+const defaultPolicy = path.join(repoRoot, 'packages/policy/policies/default.yaml');
+
+// `airlock policy backtest` and `airlock policy shadow ...` as a user runs them, over seeded (redacted) history.
+// Each command is a fresh tsx process (seconds each on a loaded machine): generous limits.
+describe('airlock policy backtest / shadow', { timeout: 300_000 }, () => {
+  let database: TestDatabase;
+  let candidate: string;
+
+  async function airlock(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    try {
+      const { stdout, stderr } = await exec(path.join(repoRoot, 'node_modules/.bin/tsx'), [path.join(repoRoot, 'apps/cli/src/main.ts'), ...args], {
+        cwd: repoRoot,
+        env: { ...process.env, DATABASE_URL: database.url, TEMPORAL_ADDRESS: '' },
+      });
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const e = error as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+  }
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    await seedTeam(database.db);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'airlock-backtest-cli-'));
+    candidate = path.join(dir, 'candidate.yaml');
+    await writeFile(candidate, await candidatePolicy());
+    const seeded = [
+      { id: 'act_small', tool: 'payments.refund', args: { paymentId: 'pay_1', amount: '20.00', currency: 'USD', reason: 'dup' }, cost: '20.00' },
+      { id: 'act_contact', tool: 'demo.echo', args: { message: 'write to [REDACTED:email] please' }, cost: null },
+    ];
+    for (const a of seeded) {
+      await database.db.prisma.action.create({
+        data: { id: a.id, agentId: 'billing-bot', tool: a.tool, args: a.args, argsHash: a.id, rationale: 'seeded', idempotencyKey: a.id, workflowId: `wf-${a.id}`, costEstimate: a.cost, signals: {} },
+      });
+    }
+  }, 60_000);
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('backtest prints the decision changes with their money and the uncertain rule over a redacted field', async () => {
+    const result = await airlock('policy', 'backtest', candidate, '--since', '1d', '--against', defaultPolicy);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toContain('2 actions re-evaluated, 1 would change, 1 uncertain, 0 unchanged');
+    expect(result.stdout).toMatch(/allow → require_approval\s+1\s+20\.00/);
+    expect(result.stdout).toMatch(/candidate\s+echo-contacts\s+args\.message\s+1\s+1/);
+    expect(result.stdout).toContain('uncertain: echo-contacts reads args.message');
+    const json = JSON.parse((await airlock('policy', 'backtest', candidate, '--since', '1d', '--against', defaultPolicy, '--json')).stdout) as { approvals: unknown };
+    expect(json.approvals).toEqual({ newlyAsked: { count: 1, amount: '20.00' }, noLongerAsked: { count: 0, amount: '0.00' } });
+  });
+
+  it('backtest names the bad option, and asks for the live policy when no worker reports one', async () => {
+    const bad = await airlock('policy', 'backtest', candidate, '--since', 'a while', '--against', defaultPolicy);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('--since');
+    const noWorker = await airlock('policy', 'backtest', candidate, '--since', '1d');
+    expect(noWorker.code).toBe(1);
+    expect(noWorker.stderr).toContain('--against <file>');
+  });
+
+  it('shadow set, show and clear: audited as the CLI operator', async () => {
+    const set = await airlock('policy', 'shadow', 'set', candidate, '--by', 'bob');
+    expect(set.stdout).toMatch(/^shadow policy candidate\.yaml version [0-9a-f]{16} set by user:bob/);
+    expect((await airlock('policy', 'shadow', 'show')).stdout).toContain('0 differences among');
+    expect((await airlock('policy', 'shadow', 'clear', '--by', 'bob')).stdout).toMatch(/^shadow policy [0-9a-f]{16} cleared/);
+    expect((await airlock('policy', 'shadow', 'clear')).stdout).toContain('no shadow policy was set');
+    const refused = await airlock('policy', 'shadow', 'set', candidate, '--by', 'victor');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('admin');
+    const audit = await database.db.prisma.auditEvent.findMany({ where: { type: { startsWith: 'policy.shadow' } }, orderBy: { seq: 'asc' } });
+    expect(audit.map((e) => [e.type, e.actor])).toEqual([
+      ['policy.shadow_set', 'user:bob'],
+      ['policy.shadow_cleared', 'user:bob'],
+    ]);
+  });
+});

@@ -1,0 +1,129 @@
+import { defaultActivityDeps, shadowPolicyFromDb } from '@airlock/activities';
+import { submitAction } from '@airlock/core/gateway';
+import { createApiKey } from '@airlock/db';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { candidatePolicy } from '../policy/candidate-policy.js';
+import { refundRequest, waitForStatus } from '../support/actions.js';
+import { defaultPolicy, seedTeam, startHarness, type Harness } from '../support/harness.js';
+import { launchChromium, screenshot, signedIn } from './browser.js';
+import { ensureConsoleBuilt, startConsole, type RunningConsole } from './console-app.js';
+
+// The Backtest and Shadow mode pages of the built console in headless Chromium, and
+// the REST endpoints beside them, over history made by the real gate.
+describe('policy backtest and shadow mode in the console', () => {
+  let h: Harness;
+  let app: RunningConsole;
+  let browser: Browser;
+  let candidate: string;
+  const keys = { bob: '', victor: '' };
+
+  beforeAll(async () => {
+    const built = ensureConsoleBuilt();
+    h = await startHarness({ deps: (db) => ({ ...defaultActivityDeps(db, defaultPolicy()), shadow: shadowPolicyFromDb(db, { refreshMs: 0 }) }) });
+    await seedTeam(h.db);
+    for (const user of ['bob', 'victor'] as const) keys[user] = (await createApiKey(h.db, { userId: user })).key;
+    candidate = await candidatePolicy();
+    await admit(refundRequest({ amount: '20.00' }));
+    await admit(refundRequest({ amount: '2000.00' }));
+    await admit({ agentId: 'billing-bot', tool: 'demo.echo', args: { message: 'write to jane.doe@example.com please' }, rationale: 'smoke', idempotencyKey: 'echo-contact' });
+    await built;
+    app = await startConsole({ DATABASE_URL: h.database.url, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: h.taskQueue });
+    browser = await launchChromium();
+  }, 600_000);
+
+  afterAll(async () => {
+    if (process.env.AIRLOCK_E2E_LOG) console.log(app?.output());
+    await browser?.close();
+    await app?.stop();
+    await h?.close();
+  });
+
+  async function admit(request: Parameters<typeof submitAction>[2]): Promise<string> {
+    const { actionId } = await submitAction(h.client, h.taskQueue, request);
+    await waitForStatus(h.client, actionId, (s) => s.phase !== 'classifying');
+    return actionId;
+  }
+
+  const api = (path: string, init: { method?: string; body?: unknown; key?: string } = {}) =>
+    fetch(`${app.url}${path}`, {
+      method: init.method ?? 'GET',
+      headers: { authorization: `Bearer ${init.key ?? keys.bob}`, ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+    });
+
+  it('backtests a candidate: decision changes with their money, and the rule over a redacted field marked uncertain', async () => {
+    const { context, page } = await signedIn(browser, app.url, keys.victor);
+    await page.getByRole('link', { name: 'Policies' }).click();
+    await page.getByRole('link', { name: 'Backtest a candidate' }).click();
+    await page.getByRole('heading', { name: 'Policy backtest', level: 1 }).waitFor();
+    await page.getByLabel('Candidate policy (YAML)').fill(candidate);
+    await page.getByLabel('Since').fill('1d');
+    await page.getByRole('button', { name: 'Run backtest' }).click();
+    await page.getByRole('heading', { name: 'What would change' }).waitFor();
+    const changes = page.getByRole('table', { name: 'Decision changes' });
+    expect(await changes.getByRole('row').filter({ hasText: 'allow → require approval' }).textContent()).toContain('20.00');
+    expect(await changes.getByRole('row').filter({ hasText: 'require approval → deny' }).textContent()).toContain('2000.00');
+    const redacted = page.getByRole('table', { name: 'Rules over redacted fields' }).getByRole('row').filter({ hasText: 'echo-contacts' });
+    expect(await redacted.textContent()).toContain('args.message');
+    expect(await page.getByRole('table', { name: 'Changed and uncertain actions' }).getByText('uncertain: echo', { exact: false }).count()).toBe(1);
+    await screenshot(page, 'policy-backtest');
+
+    // A candidate that does not compile is refused naming the rule.
+    await page.getByLabel('Candidate policy (YAML)').fill(candidate.replace('contains("@")', 'contains(@)'));
+    await page.getByRole('button', { name: 'Run backtest' }).click();
+    await page.getByRole('status').getByText(/Not backtested: .*echo-contacts/).waitFor();
+    await context.close();
+
+    const rest = await api('/api/v1/policy/backtest', { method: 'POST', body: { candidate, since: '1d' }, key: keys.victor });
+    expect(rest.status).toBe(200);
+    expect(await rest.json()).toMatchObject({ evaluated: 3, changed: 2, uncertain: 1, approvals: { newlyAsked: { count: 1, amount: '20.00' }, noLongerAsked: { count: 1, amount: '2000.00' } } });
+    const bad = await api('/api/v1/policy/backtest', { method: 'POST', body: { candidate, since: 'yesterday' } });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(await bad.json())).toContain('since');
+  }, 240_000);
+
+  it('an admin puts a candidate in shadow; differences on live traffic show in the summary; a viewer can only read it', async () => {
+    const { context, page } = await signedIn(browser, app.url, keys.bob);
+    await page.goto('/policies/shadow');
+    await page.getByRole('heading', { name: 'Shadow mode', level: 1 }).waitFor();
+    await page.getByLabel('Candidate policy (YAML)').fill(candidate);
+    await page.getByRole('button', { name: 'Start shadow' }).click();
+    await page.getByRole('status').filter({ hasText: 'is in shadow' }).waitFor();
+
+    const small = await admit(refundRequest({ amount: '20.00' }));
+    expect((await waitForStatus(h.client, small, (s) => s.phase === 'completed')).phase).toBe('completed');
+    await page.reload();
+    const row = page.getByRole('table', { name: 'Shadow differences' }).getByRole('row').filter({ hasText: small.slice(0, 12) });
+    await row.waitFor();
+    expect(await row.textContent()).toContain('require approval');
+    expect(await page.getByRole('table', { name: 'Decision changes' }).getByRole('row').filter({ hasText: 'allow → require approval' }).textContent()).toContain('20.00');
+    await screenshot(page, 'policy-shadow');
+
+    const summary = await api('/api/v1/policy/shadow', { key: keys.victor });
+    expect(await summary.json()).toMatchObject({ differences: 1, failures: 0, shadow: { setBy: 'user:bob' } });
+    expect((await api('/api/v1/policy/shadow', { method: 'PUT', body: { policy: candidate }, key: keys.victor })).status).toBe(403);
+    const invalid = await api('/api/v1/policy/shadow', { method: 'PUT', body: { policy: 'apiVersion: airlock/v1\nrules: 3' } });
+    expect(invalid.status).toBe(400);
+
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Stop shadow' }).click();
+    // The summary re-renders without a candidate (the Stop form goes with it) and keeps what was recorded.
+    await page.getByText('No candidate is in shadow. The last one').waitFor();
+    expect(await page.getByRole('table', { name: 'Shadow differences' }).getByRole('row').filter({ hasText: small.slice(0, 12) }).count()).toBe(1);
+    await context.close();
+    expect(await (await api('/api/v1/policy/shadow', { method: 'DELETE' })).json()).toEqual({ cleared: null });
+
+    const viewer = await signedIn(browser, app.url, keys.victor);
+    await viewer.page.goto('/policies/shadow');
+    await viewer.page.getByText('Only an admin can put a candidate in shadow').waitFor();
+    expect(await viewer.page.getByRole('button', { name: 'Start shadow' }).count()).toBe(0);
+    await viewer.context.close();
+
+    const audit = await h.db.prisma.auditEvent.findMany({ where: { type: { startsWith: 'policy.shadow' } }, orderBy: { seq: 'asc' } });
+    expect(audit.map((e) => [e.type, e.actor])).toEqual([
+      ['policy.shadow_set', 'user:bob'],
+      ['policy.shadow_cleared', 'user:bob'],
+    ]);
+  }, 240_000);
+});

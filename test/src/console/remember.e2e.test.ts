@@ -1,0 +1,115 @@
+import { awaitOutcome, submitAction } from '@airlock/core/gateway';
+import { createApiKey } from '@airlock/db';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { refundRequest, submitAndWaitForApproval } from '../support/actions.js';
+import { seedTeam, startHarness, type Harness } from '../support/harness.js';
+import { launchChromium, screenshot, signedIn } from './browser.js';
+import { ensureConsoleBuilt, startConsole, type RunningConsole } from './console-app.js';
+
+// Approve and remember from the action page: the built console (`next start`) in
+// real headless Chromium, against a real worker, Temporal and PostgreSQL.
+describe('approve and remember in the console', () => {
+  let h: Harness;
+  let app: RunningConsole;
+  let browser: Browser;
+  const keys = { alice: '', victor: '' };
+
+  beforeAll(async () => {
+    const built = ensureConsoleBuilt();
+    h = await startHarness();
+    await seedTeam(h.db);
+    for (const user of ['alice', 'victor'] as const) keys[user] = (await createApiKey(h.db, { userId: user })).key;
+    await built;
+    app = await startConsole({ DATABASE_URL: h.database.url, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: h.taskQueue });
+    browser = await launchChromium();
+  }, 300_000);
+
+  afterAll(async () => {
+    if (process.env.AIRLOCK_E2E_LOG) console.log(app?.output());
+    await browser?.close();
+    await app?.stop();
+    await h?.close();
+  });
+
+  it('approves this refund and remembers it with a cap the approver chose: the next refund under it runs at once, one over it waits', async () => {
+    const { context, page } = await signedIn(browser, app.url, keys.alice);
+    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '125.00' }));
+    await page.goto(`/actions/${actionId}`);
+    await page.getByRole('heading', { name: 'Timeline' }).waitFor();
+    await page.locator('[data-live="live"]').waitFor();
+    await page.getByLabel('Approve and remember (standing approval)').check();
+
+    // Pre-filled from this action: amount capped at its value, the same currency.
+    const scope = page.getByRole('group', { name: 'Remember this approval' });
+    expect(await scope.getByLabel('Bound on amount').inputValue()).toBe('at_most');
+    expect(await scope.getByLabel('Cap on amount').inputValue()).toBe('125.00');
+    expect(await scope.getByLabel('Bound on currency').inputValue()).toBe('same');
+    await scope.getByLabel('Cap on amount').fill('200.00');
+    await scope.getByLabel('Bound on paymentId').selectOption('any');
+    await scope.getByLabel('Bound on reason').selectOption('any');
+    await scope.getByLabel('Uses').fill('5');
+    await scope.getByLabel('Expires after (hours)').fill('12');
+    await screenshot(page, 'remember-form');
+
+    // High tier: the approval is confirmed first, remembered or not.
+    await confirmApproval(page, 'Approve and remember');
+    // Decided, the page refreshes without the form: the timeline shows both the grant and the decision.
+    const timeline = page.getByRole('table', { name: 'Audit events for this action' });
+    await timeline.getByText('standing_approval.granted').waitFor({ timeout: 30_000 });
+    await timeline.getByText('approval.decision').first().waitFor();
+    expect(await awaitOutcome(h.client, actionId)).toMatchObject({ status: 'executed' });
+    await page.reload();
+    await page.getByText('alice approved via console').waitFor();
+    await page.getByRole('region', { name: 'Remembered' }).getByText(/alice approved this and granted standing approval .+: cents\(args\["amount"\]\) <= 20000 && args\["currency"\] == "USD", up to 5 uses until/).waitFor();
+    await screenshot(page, 'remember-done');
+
+    const grant = await h.db.prisma.standingApproval.findFirstOrThrow({ where: { grantedBy: 'alice' } });
+    expect(grant).toMatchObject({ agentId: 'billing-bot', tool: 'payments.refund', condition: 'cents(args["amount"]) <= 20000 && args["currency"] == "USD"', maxUses: 5 });
+    expect(grant.validUntil.getTime() - grant.validFrom.getTime()).toBe(12 * 3_600_000);
+    const decision = await h.db.prisma.approvalDecision.findFirstOrThrow({ where: { approval: { actionId } } });
+    expect(decision).toMatchObject({ userId: 'alice', channel: 'console', decision: 'approve' });
+
+    const covered = await submitAction(h.client, h.taskQueue, refundRequest({ amount: '199.99' }));
+    expect(await awaitOutcome(h.client, covered.actionId)).toMatchObject({ status: 'executed' });
+    expect(await h.db.prisma.auditEvent.count({ where: { actionId: covered.actionId, type: 'approval.standing_used' } })).toBe(1);
+    const over = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '200.01' }));
+    expect(over.status.phase).toBe('awaiting_approval');
+    await context.close();
+  });
+
+  it('a viewer has no such option; a self-approver is told why and nothing is remembered', async () => {
+    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '70.00', requestedBy: 'alice' }));
+    const viewer = await signedIn(browser, app.url, keys.victor);
+    await viewer.page.goto(`/actions/${actionId}`);
+    await viewer.page.getByText('Your role (viewer) may view this action but not decide it.').waitFor();
+    expect(await viewer.page.getByLabel('Approve and remember (standing approval)').count()).toBe(0);
+    await viewer.context.close();
+
+    const before = await h.db.prisma.standingApproval.count();
+    const { context, page } = await signedIn(browser, app.url, keys.alice);
+    await page.goto(`/actions/${actionId}`);
+    await page.locator('[data-live="live"]').waitFor();
+    await page.getByLabel('Approve and remember (standing approval)').check();
+    await confirmApproval(page, 'Approve and remember');
+    await page.getByText(/^Not recorded, nothing remembered: alice may not decide: requested this action/).waitFor({ timeout: 30_000 });
+    await screenshot(page, 'remember-refused');
+    expect(await h.db.prisma.standingApproval.count()).toBe(before);
+    expect(await h.db.prisma.approvalDecision.count({ where: { approval: { actionId } } })).toBe(0);
+    await context.close();
+  });
+});
+
+/**
+ * Presses the approve button, then "Confirm approval". A live refresh of the page
+ * landing on the first click can swallow it (the button is re-rendered under the
+ * pointer), so the first press is repeated until the confirmation shows.
+ */
+async function confirmApproval(page: Page, button: string): Promise<void> {
+  const confirm = page.getByRole('button', { name: 'Confirm approval' });
+  for (let attempt = 0; attempt < 3 && !(await confirm.isVisible()); attempt++) {
+    await page.getByRole('button', { name: button, exact: true }).click();
+    await confirm.waitFor({ timeout: 10_000 }).catch(() => undefined);
+  }
+  await confirm.click();
+}

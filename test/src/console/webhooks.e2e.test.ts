@@ -1,0 +1,90 @@
+import { awaitOutcome, submitAction } from '@airlock/core/gateway';
+import { createApiKey } from '@airlock/db';
+import { WebhookDispatcher } from '@airlock/webhooks';
+import type { Browser } from 'playwright-core';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { seedTeam, startHarness, type Harness } from '../support/harness.js';
+import { WebhookReceiver } from '../webhooks/receiver.js';
+import { launchChromium, screenshot, signedIn } from './browser.js';
+import { ensureConsoleBuilt, startConsole, type RunningConsole } from './console-app.js';
+
+// The /webhooks page of the built console in headless Chromium: subscribe, see the delivery log, replay.
+describe('webhooks in the console', () => {
+  let h: Harness;
+  let app: RunningConsole;
+  let browser: Browser;
+  let receiver: WebhookReceiver;
+  let dispatcher: WebhookDispatcher;
+  const keys = { bob: '', victor: '' };
+
+  beforeAll(async () => {
+    const built = ensureConsoleBuilt();
+    h = await startHarness();
+    await seedTeam(h.db);
+    for (const user of ['bob', 'victor'] as const) keys[user] = (await createApiKey(h.db, { userId: user })).key;
+    receiver = await WebhookReceiver.start();
+    // The worker's dispatcher, here in the test process (the harness worker runs workflows only).
+    dispatcher = new WebhookDispatcher({ db: h.db, logger: { info: () => undefined, warn: () => undefined }, allowLoopback: true, retry: { baseDelayMs: 50 }, pollIntervalMs: 50 });
+    dispatcher.start();
+    await built;
+    app = await startConsole({ DATABASE_URL: h.database.url, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: h.taskQueue });
+    browser = await launchChromium();
+  }, 600_000);
+
+  afterAll(async () => {
+    if (process.env.AIRLOCK_E2E_LOG) console.log(app?.output());
+    await browser?.close();
+    await app?.stop();
+    await dispatcher?.stop();
+    await receiver?.close();
+    await h?.close();
+  });
+
+  it('an admin adds a webhook (secret shown once), sees the delivery in the log and replays it; a viewer cannot reach the page', async () => {
+    const { context, page } = await signedIn(browser, app.url, keys.bob);
+    await page.getByRole('link', { name: 'Webhooks' }).click();
+    await page.getByRole('heading', { name: 'Webhooks', level: 1 }).waitFor();
+    await page.getByLabel('Receiver URL').fill(receiver.url);
+    await page.getByRole('checkbox', { name: 'action.executed' }).check();
+    await page.getByLabel('Note').fill('incident bot');
+    await page.getByRole('button', { name: 'Add webhook' }).click();
+    const notice = page.getByRole('status').filter({ hasText: 'Signing secret, shown only now' });
+    await notice.waitFor();
+    const secret = /whsec_[A-Za-z0-9+/=]+/.exec((await notice.textContent()) ?? '')?.[0];
+    expect(secret).toBeDefined();
+    const row = page.getByRole('row').filter({ hasText: receiver.url });
+    await row.getByText('incident bot').waitFor();
+
+    const { actionId } = await submitAction(h.client, h.taskQueue, { agentId: 'billing-bot', tool: 'demo.echo', args: { message: 'hello hooks' }, rationale: 'smoke', idempotencyKey: 'console-webhook-1' });
+    expect((await awaitOutcome(h.client, actionId)).status).toBe('executed');
+    const first = await receiver.waitFor('the delivery', () => receiver.accepted((b) => b.data.actionId === actionId)[0]);
+
+    await page.reload();
+    const logRow = page.getByRole('row').filter({ hasText: 'action.executed' }).filter({ hasText: 'delivered' });
+    await logRow.waitFor();
+    expect(await logRow.getByText('HTTP 204').count()).toBe(1);
+    await logRow.getByRole('button', { name: /^Replay action\.executed/ }).click();
+    await page.getByRole('status').filter({ hasText: 'Queued action.executed again' }).waitFor();
+    const replayed = await receiver.waitFor('the replay', () => receiver.accepted((b) => b.data.actionId === actionId)[1]);
+    expect(replayed.headers['webhook-id']).toBe(first.headers['webhook-id']);
+    const headers = Object.fromEntries(['webhook-id', 'webhook-timestamp', 'webhook-signature'].map((n) => [n, String(replayed.headers[n])]));
+    expect(new Webhook(secret!).verify(replayed.body, headers)).toMatchObject({ type: 'action.executed', data: { actionId } });
+    await page.reload();
+    await page.getByRole('row').filter({ hasText: '(replay)' }).filter({ hasText: 'delivered' }).waitFor();
+    await screenshot(page, 'webhooks');
+    await context.close();
+
+    const audit = await h.db.prisma.auditEvent.findMany({ where: { type: { startsWith: 'webhook.' } }, orderBy: { seq: 'asc' } });
+    expect(audit.map((e) => [e.type, e.actor])).toEqual([
+      ['webhook.created', 'user:bob'],
+      ['webhook.replayed', 'user:bob'],
+    ]);
+
+    const viewer = await signedIn(browser, app.url, keys.victor);
+    expect(await viewer.page.getByRole('link', { name: 'Webhooks' }).count()).toBe(0);
+    await viewer.page.goto('/webhooks');
+    await viewer.page.waitForURL(/\/\?denied=1$/);
+    await viewer.context.close();
+  }, 240_000);
+});

@@ -1,0 +1,169 @@
+import { KILL_POINTS, type KillPoint } from '@airlock/activities';
+import { actionHandle, awaitOutcome, decideAction, submitAction } from '@airlock/core/gateway';
+import { createBudget, verifyAuditChain } from '@airlock/db';
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, inject, it, onTestFailed } from 'vitest';
+import { refundRequest, waitForStatus } from '../support/actions.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { seedTeam } from '../support/harness.js';
+import { TemporalDevServer } from '../support/temporal-server.js';
+import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
+
+// Issue 11, item 1: an approval caught by a crash was shown as approved (decision
+// row, audit rows, approval closed) but never ran, because the decision was written
+// by a local activity inside the workflow task that accepted the update: the
+// database saw it before Temporal did. Here the worker SIGKILLs itself at each step
+// of the decision path (before, between and after each write), the Temporal server
+// is SIGKILLed right after (as `npm start` dies whole, losing updates not yet
+// accepted), both start again, and the database, the audit log, the approval
+// record, the outcome and the Temporal history must agree: the decision is either
+// applied (and the refund runs once) or visibly not applied (the action is still
+// open, and deciding again runs it).
+//
+// `npm test` runs the steps around the decision write; `npm run test:crash`
+// (AIRLOCK_CRASH_POINTS=all) runs every kill point.
+const QUICK: readonly KillPoint[] = ['decision.after-write', 'close.after-write'];
+const points: readonly KillPoint[] = process.env.AIRLOCK_CRASH_POINTS === 'all' ? KILL_POINTS : QUICK;
+
+let temporal: TemporalDevServer;
+let database: TestDatabase;
+let worker: WorkerProcess | undefined;
+const taskQueue = 'airlock-crash';
+
+beforeAll(async () => {
+  inject('temporalAddress'); // the shared server is not used: this test kills its own
+  temporal = await TemporalDevServer.create();
+  database = await createTestDatabase();
+  await seedTeam(database.db);
+  // With money reserved, completion is a step of its own (`complete.*`); without, the run records
+  // the outcome itself and those kill points are never reached (the full run then hung 900 s each).
+  await createBudget(database.db, { scope: 'agent', target: 'billing-bot', period: 'day', currency: 'USD', limit: '100000.00' });
+});
+
+afterAll(async () => {
+  await worker?.stop('SIGTERM');
+  await temporal?.destroy();
+  await database?.drop();
+});
+
+async function connect(): Promise<{ client: Client; close: () => Promise<void> }> {
+  const connection = await Connection.connect({ address: temporal.address });
+  return { client: new Client({ connection }), close: () => connection.close() };
+}
+
+function startWorker(killPoint?: KillPoint): Promise<WorkerProcess> {
+  // The run's one bundle: bundling at each of the 2 starts per kill point was most of the time.
+  const settings = { temporalAddress: temporal.address, databaseUrl: database.url, taskQueue, workflowBundlePath: inject('workflowBundlePath') };
+  return startWorkerProcess({ ...settings, ...(killPoint ? { killPoint } : {}) }, 300_000);
+}
+
+/** Whether Temporal durably accepted a `decide` update from this approver. */
+async function acceptedDecisions(client: Client, actionId: string): Promise<string[]> {
+  const history = await actionHandle(client, actionId).fetchHistory();
+  return (history.events ?? []).flatMap((e) => {
+    const accepted = e.workflowExecutionUpdateAcceptedEventAttributes;
+    return accepted ? [accepted.acceptedRequest?.meta?.identity ?? 'unknown'] : [];
+  });
+}
+
+async function snapshot(actionId: string) {
+  const { db } = database;
+  const action = await db.prisma.action.findUniqueOrThrow({ where: { id: actionId }, select: { status: true, outcome: true } });
+  const approvals = await db.prisma.approval.findMany({ where: { actionId }, select: { id: true, status: true, closedAt: true } });
+  const decisions = await db.prisma.approvalDecision.findMany({ where: { approvalId: { in: approvals.map((a) => a.id) } }, select: { userId: true, decision: true } });
+  const audit = (await db.prisma.auditEvent.findMany({ where: { actionId }, orderBy: { seq: 'asc' }, select: { type: true } })).map((e) => e.type);
+  const executions = await db.prisma.toolExecution.findMany({ where: { actionId }, select: { status: true } });
+  const ledger = await db.prisma.ledgerEntry.count({ where: { idempotencyKey: `${actionId}:run` } });
+  return { action, approvals, decisions, audit, executions, ledger };
+}
+
+/**
+ * Resolves if the action's outcome is recorded while the worker lives (its kill point was never
+ * reached); read from the database, so nothing is left polling Temporal when its server is killed.
+ */
+async function endedWithoutKill(actionId: string, exited: Promise<unknown>, point: KillPoint): Promise<{ signal: string }> {
+  let gone = false;
+  void exited.then(() => (gone = true));
+  for (;;) {
+    const { rows } = await database.db.pool.query<{ status: string }>('SELECT status::text FROM actions WHERE id = $1 AND outcome IS NOT NULL', [actionId]);
+    if (rows[0]) return { signal: `none: the action ended ${rows[0].status} without reaching ${point}` };
+    if (gone) return new Promise<never>(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+describe('SIGKILL at every step of the decision path', () => {
+  it.each(points)('kill at %s: the database, the audit log and Temporal agree after the restart', async (point) => {
+    let phase = 'start';
+    onTestFailed(() => {
+      console.error(`failed during ${phase}; worker output:\n${worker?.output().split('\n').slice(-60).join('\n')}`);
+    });
+    worker = await startWorker(point);
+    let { client, close } = await connect();
+    const submitted = await submitAction(client, taskQueue, refundRequest({ amount: '80.00', idempotencyKey: `crash-${point}` }));
+    const { actionId, argsHash } = submitted;
+    await waitForStatus(client, actionId, (s) => s.phase === 'awaiting_approval', 60_000);
+
+    phase = 'deciding until the kill point';
+    const first = decideAction(client, actionId, { approverId: 'alice', decision: 'approve', channel: 'api', argsHash }).then(
+      () => 'answered' as const,
+      () => 'failed' as const,
+    );
+    // The worker dies at the kill point, or the action ends without reaching it (a test that cannot kill there fails at once).
+    const exit = await Promise.race([worker.exited, endedWithoutKill(actionId, worker.exited, point)]);
+    expect(exit.signal).toBe('SIGKILL');
+    await temporal.kill();
+    const firstAnswer = await first;
+    await close();
+
+    phase = 'restart';
+    await temporal.start();
+    worker = await startWorker();
+    ({ client, close } = await connect());
+    try {
+      const accepted = await acceptedDecisions(client, actionId);
+      // An answered decision is a durable one.
+      if (firstAnswer === 'answered') expect(accepted.length).toBe(1);
+      if (accepted.length === 0) {
+        phase = 'not applied: visibly open';
+        const open = await snapshot(actionId);
+        expect(open.action.status).toBe('awaiting_approval');
+        expect(open.action.outcome).toBeNull();
+        expect(open.approvals.map((a) => [a.status, a.closedAt])).toEqual([['open', null]]);
+        expect(open.decisions).toEqual([]);
+        expect(open.audit).not.toContain('approval.decision');
+        expect(open.audit).not.toContain('approval.approved');
+        expect(open.audit).not.toContain('action.rechecked');
+        // The workflow agrees (a freshly started worker may take a while to answer its first query).
+        expect((await waitForStatus(client, actionId, () => true, 180_000)).phase).toBe('awaiting_approval');
+        phase = 'deciding again';
+        await decideAction(client, actionId, { approverId: 'alice', decision: 'approve', channel: 'api', argsHash });
+      }
+
+      phase = 'applied: runs once';
+      const outcome = await awaitOutcome(client, actionId);
+      expect(outcome.status).toBe('executed');
+      const done = await snapshot(actionId);
+      expect(done.action.status).toBe('executed');
+      expect(done.action.outcome).toMatchObject({ status: 'executed' });
+      expect(done.approvals.map((a) => a.status)).toEqual(['approved']);
+      expect(done.approvals[0]!.closedAt).not.toBeNull();
+      expect(done.decisions).toEqual([{ userId: 'alice', decision: 'approve' }]);
+      expect(done.executions.map((e) => e.status)).toEqual(['succeeded']);
+      expect(done.ledger).toBe(1);
+      const once = (type: string) => done.audit.filter((t) => t === type).length;
+      for (const type of ['approval.decision', 'approval.approved', 'action.rechecked', 'tool.started', 'tool.succeeded', 'action.completed']) {
+        expect(once(type), type).toBe(1);
+      }
+      expect(done.audit).not.toContain('approval.timed_out');
+      expect(done.audit.indexOf('approval.decision')).toBeLessThan(done.audit.indexOf('approval.approved'));
+      expect(done.audit.indexOf('approval.approved')).toBeLessThan(done.audit.indexOf('tool.started'));
+      expect(await acceptedDecisions(client, actionId)).toHaveLength(1);
+      expect(await verifyAuditChain(database.db)).toMatchObject({ ok: true });
+    } finally {
+      await close();
+      await worker.stop('SIGTERM');
+      worker = undefined;
+    }
+  }, 900_000);
+});

@@ -1,0 +1,84 @@
+import { ActionRequest, ApprovalDecision, ARGS_LIMITS, ToolArgs, canonicalJson, describeZodIssues } from '@airlock/core';
+import { argsHash } from '@airlock/core/hashing';
+import { describe, expect, it } from 'vitest';
+
+// Issue #11 items 4 and 6: the shape limits of tool arguments and the reserved
+// keys, checked by the one schema every entry point (REST, SDK, gateway) uses.
+
+function nested(levels: number): Record<string, unknown> {
+  let value: Record<string, unknown> = {};
+  for (let i = 0; i < levels; i++) value = { a: value };
+  return value;
+}
+
+function issuesOf(schema: typeof ToolArgs, value: unknown, root = 'args') {
+  const result = schema.safeParse(value);
+  expect(result.success).toBe(false);
+  return result.success ? [] : describeZodIssues(result.error, root);
+}
+
+const request = (args: unknown) => ({ agentId: 'billing-bot', tool: 'x.unregistered', idempotencyKey: 'k', args });
+
+describe('tool argument limits', () => {
+  it.each([2_000, 5_000, 100_000])('refuses %i levels of nesting with the depth limit and the field path, without overflowing', (levels) => {
+    const [issue, ...rest] = issuesOf(ToolArgs, nested(levels));
+    expect(rest).toEqual([]);
+    expect(issue?.message).toBe(`nested ${ARGS_LIMITS.maxDepth + 1} levels deep; at most ${ARGS_LIMITS.maxDepth} levels allowed`);
+    expect(issue?.path).toBe(['args', ...Array<string>(ARGS_LIMITS.maxDepth).fill('a')].join('.'));
+  });
+
+  it('accepts arguments at the depth limit', () => {
+    expect(ToolArgs.safeParse(nested(ARGS_LIMITS.maxDepth - 1)).success).toBe(true);
+  });
+
+  it('refuses too many keys and array elements, too long strings and keys, each naming the field', () => {
+    const many = { rows: Array.from({ length: ARGS_LIMITS.maxEntries }, (_, i) => i) };
+    expect(issuesOf(ToolArgs, many)).toEqual([{ path: 'args.rows', message: `more than ${ARGS_LIMITS.maxEntries} keys and array elements in all; too many` }]);
+    const wide = Object.fromEntries(Array.from({ length: ARGS_LIMITS.maxEntries + 1 }, (_, i) => [`k${i}`, 1]));
+    expect(issuesOf(ToolArgs, wide)[0]?.message).toMatch(/more than 10000 keys/);
+    const long = { note: { text: 'x'.repeat(ARGS_LIMITS.maxStringLength + 1) } };
+    expect(issuesOf(ToolArgs, long)).toEqual([{ path: 'args.note.text', message: `string of ${ARGS_LIMITS.maxStringLength + 1} characters; at most ${ARGS_LIMITS.maxStringLength} allowed` }]);
+    const longKey = { list: [{ ['k'.repeat(ARGS_LIMITS.maxKeyLength + 1)]: 1 }] };
+    expect(issuesOf(ToolArgs, longKey)).toEqual([{ path: 'args.list.0', message: `a key of ${ARGS_LIMITS.maxKeyLength + 1} characters; at most ${ARGS_LIMITS.maxKeyLength} allowed` }]);
+  });
+
+  it('names a cycle or a BigInt in SDK input as what it is, not as a size problem', () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(issuesOf(ToolArgs, cyclic)[0]?.message).toMatch(/levels deep/);
+    expect(issuesOf(ToolArgs, { amount: 10n })).toEqual([{ path: 'args.amount', message: 'a bigint is not a JSON value' }]);
+  });
+
+  it('still refuses oversized JSON with the size limit', () => {
+    const big = { parts: Array.from({ length: 5 }, () => 'x'.repeat(60_000)) };
+    expect(issuesOf(ToolArgs, big)).toEqual([{ path: 'args', message: 'arguments must be JSON of at most 256 KiB' }]);
+  });
+});
+
+describe('reserved keys (__proto__, constructor, prototype)', () => {
+  const withProto = () => JSON.parse('{"amount":"1.00","__proto__":{"amount":"9999"}}') as unknown;
+
+  it('refuses each one anywhere in args, with the field path', () => {
+    expect(issuesOf(ToolArgs, withProto())).toEqual([{ path: 'args.__proto__', message: 'the key "__proto__" is not accepted (reserved: __proto__, constructor, prototype)' }]);
+    expect(issuesOf(ToolArgs, JSON.parse('{"items":[{"x":1},{"constructor":{"name":"y"}}]}'))[0]?.path).toBe('args.items.1.constructor');
+    expect(issuesOf(ToolArgs, { deep: { prototype: 1 } })[0]?.path).toBe('args.deep.prototype');
+    const parsed = ActionRequest.safeParse(request(withProto()));
+    expect(parsed.success ? [] : describeZodIssues(parsed.error)).toEqual([{ path: 'args.__proto__', message: expect.stringMatching(/not accepted/) }]);
+  });
+
+  it('refuses them in an approver’s editedArgs', () => {
+    const decision = { approverId: 'alice', decision: 'approve', channel: 'api', argsHash: 'a'.repeat(64), editedArgs: withProto() };
+    const parsed = ApprovalDecision.safeParse(decision);
+    expect(parsed.success).toBe(false);
+    expect(parsed.success ? [] : describeZodIssues(parsed.error)).toContainEqual({ path: 'editedArgs.__proto__', message: expect.stringMatching(/"__proto__" is not accepted/) });
+  });
+
+  it('the canonical form behind argument hashes keeps __proto__ (so even a bypass of validation cannot alias two argument sets)', () => {
+    expect(canonicalJson(withProto())).toBe('{"__proto__":{"amount":"9999"},"amount":"1.00"}');
+    expect(argsHash(withProto())).not.toBe(argsHash({ amount: '1.00' }));
+  });
+
+  it('keeps ordinary keys that merely contain the words', () => {
+    expect(ToolArgs.safeParse({ constructorName: 'a', proto: 1, __proto: 2, Prototype: 3 }).success).toBe(true);
+  });
+});

@@ -1,0 +1,84 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { airlockArgsFor, airlockToolFor, gatewayToolName, parseGatewayConfig, GatewayConfigError } from '@airlock/mcp-gateway';
+import { evaluatePolicy } from '@airlock/policy';
+import { loadPolicyFile } from '@airlock/policy/files';
+import { describe, expect, it } from 'vitest';
+
+// The gateway's config, its tool naming, the hook's mapping and the example coding-agent policy: no services.
+
+const policiesDir = path.resolve(import.meta.dirname, '../../../packages/policy/policies');
+
+describe('MCP gateway config', () => {
+  it('fills the defaults for a minimal config', () => {
+    const config = parseGatewayConfig({ servers: { fs: { command: 'mcp-fs', args: ['/srv'] }, web: { url: 'http://127.0.0.1:3001/mcp' } } });
+    expect(config).toMatchObject({ approvalWaitMs: 120_000, progressIntervalMs: 5_000, reportWithinMs: 900_000, http: { host: '127.0.0.1', port: 3333, path: '/mcp' } });
+    expect(config.servers.fs).toEqual({ command: 'mcp-fs', args: ['/srv'], env: {} });
+  });
+
+  it('names every problem by its path', () => {
+    const problems = () =>
+      parseGatewayConfig({ servers: { Bad: { command: 'x' }, web: { url: 'ftp://x' }, fs: { command: '' } }, approvalWaitMs: -1, extra: true });
+    expect(problems).toThrow(GatewayConfigError);
+    const message = (() => {
+      try {
+        problems();
+        return '';
+      } catch (error) {
+        return (error as Error).message;
+      }
+    })();
+    expect(message).toMatch(/servers\.Bad: not a server name/);
+    expect(message).toMatch(/servers\.web\.url: must be an http\(s\) URL/);
+    expect(message).toMatch(/approvalWaitMs: /);
+    expect(message).toMatch(/extra/);
+    expect(() => parseGatewayConfig({ servers: {} })).toThrow(/servers: declare at least one upstream/);
+    expect(() => parseGatewayConfig({ servers: { airlock: { command: 'x' } } })).toThrow(/reserved/);
+  });
+});
+
+describe('tool names', () => {
+  it('namespaces upstream tools as Airlock tool names', () => {
+    expect(gatewayToolName('everything', 'get-sum')).toBe('everything.get_sum');
+    expect(gatewayToolName('fs', 'read_text_file')).toBe('fs.read_text_file');
+    expect(gatewayToolName('gh', 'CreateIssue')).toBe('gh.createissue');
+    expect(gatewayToolName('x', '9lives')).toBeUndefined();
+  });
+
+  it('maps Claude Code tools and cuts long strings with their hash', () => {
+    expect(airlockToolFor('Bash')).toBe('claude_code.bash');
+    expect(airlockToolFor('MultiEdit')).toBe('claude_code.multi_edit');
+    expect(airlockToolFor('mcp__github__create_issue')).toBe('claude_code.mcp__github__create_issue');
+    const content = 'x'.repeat(20_000);
+    const args = airlockArgsFor({ session_id: 's', hook_event_name: 'PreToolUse', tool_name: 'Write', tool_input: { file_path: '/r/a', content }, cwd: '/r' });
+    expect(args).toMatchObject({ cwd: '/r', file_path: '/r/a', content: expect.stringMatching(/…\(20000 characters\)$/), content_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  });
+});
+
+describe('the example coding-agent policy', () => {
+  const policy = loadPolicyFile(path.join(policiesDir, 'coding-agent.yaml'));
+  const samples = JSON.parse(readFileSync(path.join(policiesDir, 'coding-agent.samples.json'), 'utf8')) as { name: string; tool: string; args: Record<string, unknown> }[];
+  const expected: Record<string, string> = {
+    ls: 'allow',
+    tests: 'allow',
+    chained: 'require_approval',
+    install: 'require_approval',
+    'rm -rf': 'require_approval',
+    'force push': 'require_approval',
+    'edit in project': 'allow',
+    'write outside': 'require_approval',
+    '.env': 'require_approval',
+    workflow: 'require_approval',
+  };
+
+  it.each(samples.map((sample) => [sample.name, sample] as const))('%s', (name, sample) => {
+    const result = evaluatePolicy(policy, {
+      tool: sample.tool,
+      args: sample.args,
+      toolKnown: true,
+      rationale: '',
+      agent: { id: 'claude', team: 'eng', owner: null, allowedTools: ['claude_code.*'] },
+    });
+    expect(result.decision).toBe(expected[name]);
+  });
+});

@@ -1,0 +1,140 @@
+import { randomBytes } from 'node:crypto';
+import { awaitOutcome, submitAction } from '@airlock/core/gateway';
+import { ACTION_APPROVE, ACTION_DENY, ACTION_OPEN_CONSOLE, ACTION_REMEMBER, REMEMBER_MODAL, startSlackApp, type RunningSlackApp } from '@airlock/slack';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refundRequest, submitAndWaitForApproval, waitForStatus } from '../support/actions.js';
+import { seedTeam, startHarness, type Harness } from '../support/harness.js';
+import { FakeSlackApi, type PostedMessage } from './fake-slack-api.js';
+import { button, buttonClick, buttons, modalSubmission, send, signInteraction, type SlackClicker } from './interactions.js';
+
+// Approve and remember from Slack: a button on the approval message opens a modal
+// with the grant's scope pre-filled; its submission goes through the real Bolt
+// receiver to the one use case, against real Temporal and PostgreSQL.
+
+const BOT_TOKEN = 'xoxb-airlock-remember-token';
+const SIGNING_SECRET = randomBytes(16).toString('hex');
+const alice: SlackClicker = { id: 'U_ALICE', name: 'alice' };
+const owner: SlackClicker = { id: 'U_OWNER', name: 'owner' };
+const victor: SlackClicker = { id: 'U_VICTOR', name: 'victor' };
+
+let h: Harness;
+let fake: FakeSlackApi;
+let slack: RunningSlackApp;
+let eventsUrl: string;
+
+beforeAll(async () => {
+  h = await startHarness();
+  await seedTeam(h.db);
+  fake = await FakeSlackApi.start({
+    token: BOT_TOKEN,
+    users: [
+      { id: alice.id, name: 'alice', email: 'alice@example.test' },
+      { id: owner.id, name: 'owner', email: 'owner@example.test' },
+      { id: victor.id, name: 'victor', email: 'victor@example.test' },
+    ],
+  });
+  const started = await startSlackApp({
+    env: {
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: fake.url,
+      AIRLOCK_SLACK_ROUTES: JSON.stringify({ default: 'C_APPROVALS' }),
+      AIRLOCK_SLACK_PORT: '0',
+      AIRLOCK_SLACK_HOST: '127.0.0.1',
+      AIRLOCK_CONSOLE_URL: 'http://console.airlock.test',
+      LOG_LEVEL: process.env.SLACK_TEST_LOG_LEVEL ?? 'error',
+    },
+    db: h.db,
+    databaseUrl: h.database.url,
+    temporal: h.client,
+  });
+  if (!started?.url) throw new Error('the Slack app did not start in HTTP mode');
+  slack = started;
+  eventsUrl = started.url;
+});
+
+afterAll(async () => {
+  await slack?.stop();
+  await fake?.close();
+  await h?.close();
+});
+
+async function posted(actionId: string): Promise<PostedMessage> {
+  const call = await fake.waitForCall('chat.postMessage', (c) => c.args.channel === 'C_APPROVALS' && JSON.stringify(c.args.blocks).includes(actionId));
+  const { channel, ts } = call.response as { channel: string; ts: string };
+  return fake.message(channel, ts)!;
+}
+
+const signed = (payload: unknown) => send(eventsUrl, signInteraction(payload, { secret: SIGNING_SECRET }));
+const ephemeralTo = (user: SlackClicker, matches: (text: string) => boolean) =>
+  fake.waitForCall('chat.postEphemeral', (c) => c.args.user === user.id && matches(String(c.args.text)));
+
+/** Clicks "Approve & remember…" as `user` and returns the modal Slack was asked to open (a new views.open call). */
+async function openRemember(message: PostedMessage, actionId: string, user: SlackClicker): Promise<Record<string, unknown>> {
+  const earlier = fake.calls('views.open').length;
+  expect((await signed(buttonClick(message, ACTION_REMEMBER, user))).status).toBe(200);
+  const opened = await fake.waitForCall('views.open', (c) => fake.calls('views.open').indexOf(c) >= earlier && JSON.stringify(c.args.view).includes(actionId));
+  return (opened.response as { view: Record<string, unknown> }).view;
+}
+
+describe('approve and remember in Slack', () => {
+  it('opens a modal pre-filled from the action; submitting approves it and grants a standing approval that covers the next matching refund only', async () => {
+    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '125.00' }));
+    const message = await posted(actionId);
+    expect(buttons(message.blocks).map((b) => b.action_id)).toEqual([ACTION_APPROVE, ACTION_DENY, ACTION_REMEMBER, ACTION_OPEN_CONSOLE]);
+    expect(button(message.blocks, ACTION_REMEMBER)).toMatchObject({ text: { text: 'Approve & remember…' } });
+
+    const view = await openRemember(message, actionId, alice);
+    expect(view).toMatchObject({ type: 'modal', callback_id: REMEMBER_MODAL });
+    const blocks = view.blocks as { block_id?: string; element?: Record<string, unknown> }[];
+    const element = (id: string) => blocks.find((b) => b.block_id === id)?.element;
+    expect(element('bound:amount')).toMatchObject({ type: 'static_select', initial_option: { value: 'at_most' } });
+    expect(element('cap:amount')).toMatchObject({ initial_value: '125.00' });
+    expect(element('bound:currency')).toMatchObject({ initial_option: { value: 'same' } });
+    expect(element('uses')).toMatchObject({ type: 'number_input', initial_value: '10' });
+    // Nothing is decided until the modal is submitted.
+    expect((await waitForStatus(h.client, actionId, () => true)).approval?.decisions).toEqual([]);
+
+    // The approver raises the cap, keeps the same currency, lets any payment and reason through, three uses.
+    const submission = modalSubmission(view, alice, { 'cap:amount': '150.00', 'bound:paymentId': 'any', 'bound:reason': 'any', uses: '3', valid_for_hours: '8' });
+    expect((await signed(submission)).status).toBe(200);
+    expect(await awaitOutcome(h.client, actionId)).toMatchObject({ status: 'executed' });
+    await ephemeralTo(alice, (t) => t.startsWith(':white_check_mark: Approved and remembered'));
+
+    const grant = await h.db.prisma.standingApproval.findFirstOrThrow({ where: { grantedBy: 'alice' } });
+    expect(grant).toMatchObject({ agentId: 'billing-bot', tool: 'payments.refund', condition: 'cents(args["amount"]) <= 15000 && args["currency"] == "USD"', maxUses: 3, uses: 0 });
+    expect(grant.validUntil.getTime() - grant.validFrom.getTime()).toBe(8 * 3_600_000);
+    const decision = await h.db.prisma.approvalDecision.findFirstOrThrow({ where: { approval: { actionId } } });
+    expect(decision).toMatchObject({ userId: 'alice', channel: 'slack', decision: 'approve' });
+    const audit = await h.db.prisma.auditEvent.findMany({ where: { actionId, type: { in: ['approval.decision', 'standing_approval.granted'] } } });
+    expect(audit.map((e) => e.type).sort()).toEqual(['approval.decision', 'standing_approval.granted']);
+
+    const covered = await submitAction(h.client, h.taskQueue, refundRequest({ amount: '149.00' }));
+    expect(await awaitOutcome(h.client, covered.actionId)).toMatchObject({ status: 'executed' });
+    expect(await h.db.prisma.auditEvent.count({ where: { actionId: covered.actionId, type: 'approval.standing_used' } })).toBe(1);
+    const over = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '151.00' }));
+    expect(over.status.phase).toBe('awaiting_approval');
+  });
+
+  it('turns away a viewer at the click, and refuses the agent’s owner and a self-approver on submission: nothing decided, nothing granted', async () => {
+    const before = await h.db.prisma.standingApproval.count();
+    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '90.00', requestedBy: 'alice' }));
+    const message = await posted(actionId);
+
+    expect((await signed(buttonClick(message, ACTION_REMEMBER, victor))).status).toBe(200);
+    await ephemeralTo(victor, (t) => /needs the approver role or higher, and your Airlock role is viewer/.test(t));
+
+    const ownerView = await openRemember(message, actionId, owner);
+    expect((await signed(modalSubmission(ownerView, owner, {}))).status).toBe(200);
+    await ephemeralTo(owner, (t) => /not recorded: owner owns agent "billing-bot" and may not grant it standing approvals/.test(t));
+
+    const selfView = await openRemember(message, actionId, alice);
+    expect((await signed(modalSubmission(selfView, alice, {}))).status).toBe(200);
+    await ephemeralTo(alice, (t) => /not recorded: alice may not decide: requested this action/.test(t));
+
+    expect(await h.db.prisma.standingApproval.count()).toBe(before);
+    expect((await waitForStatus(h.client, actionId, () => true)).approval?.decisions).toEqual([]);
+    const refusals = await h.db.prisma.auditEvent.findMany({ where: { actionId, type: 'slack.decision_refused' } });
+    expect(refusals.map((r) => r.actor).sort()).toEqual(['user:alice', 'user:owner', 'user:victor']);
+  });
+});

@@ -1,0 +1,174 @@
+import { CancellationScope, allHandlersFinished, condition, isCancellation, patched, setHandler, uuid4 } from '@temporalio/workflow';
+import {
+  DEFAULT_REPORT_WINDOW_MS,
+  reportUpdate,
+  runIdempotencyKey,
+  statusQuery,
+  type ActionOutcome,
+  type ActionStatusView,
+  type AgentReport,
+  type GuardedActionInput,
+} from '@airlock/core';
+import { bookkeeping, executor } from './activities.js';
+import { awaitApproval, type EffectiveArgs } from './approval.js';
+
+/**
+ * A kill switch revokes an authorization that is out and unreported: it is no
+ * longer handed out, and a report is still accepted (and recorded as made after
+ * revocation) until the authorization expires; unreported by then, the action
+ * ends cancelled. The report's recording cannot be cut short by a cancellation.
+ */
+export const AUTHORIZATION_REVOCATION_PATCH = 'authorization-revoked-by-kill-switch';
+
+/**
+ * A gate-only action: the same admission, approvals and re-check as
+ * `guardedAction`, but the agent runs the tool. Once allowed, the workflow hands
+ * out an authorization (the arguments to run with and an id) and waits for the
+ * agent's `report`, which records the result and settles the budget; unreported
+ * past the window, the authorization expires.
+ */
+export async function agentRun(input: GuardedActionInput): Promise<ActionOutcome> {
+  const { actionId, request } = input;
+  const view: ActionStatusView = { actionId, agentId: request.agentId, tool: request.tool, argsHash: input.argsHash, phase: 'classifying' };
+  setHandler(statusQuery, () => view);
+  let effective: EffectiveArgs = { args: request.args, argsHash: input.argsHash, budgetHolder: actionId, budgetReserved: false };
+  let report: AgentReport | undefined;
+  /** New histories: a kill switch revokes an unreported authorization (AUTHORIZATION_REVOCATION_PATCH). */
+  let revocable = false;
+
+  setHandler(
+    reportUpdate,
+    async (incoming: AgentReport): Promise<ActionOutcome> => {
+      report ??= incoming;
+      // Answers once the outcome is recorded, so the agent's call returns what the audit log says
+      // (also after a kill switch cancelled the workflow: a report of a revoked authorization is still taken).
+      await CancellationScope.nonCancellable(() => condition(() => view.phase === 'completed'));
+      return view.outcome!;
+    },
+    {
+      validator: (incoming: AgentReport) => {
+        const authorization = view.authorization;
+        if (!authorization) throw new Error('the action is not authorized (yet); wait for its authorization');
+        if (incoming.authorizationId !== authorization.authorizationId) throw new Error('unknown authorization id for this action');
+        if (incoming.argsHash !== authorization.argsHash) throw new Error('the report names other arguments than were approved');
+        const first = report ?? (authorization.reportHash ? { reportHash: authorization.reportHash } : undefined);
+        if (first && first.reportHash !== incoming.reportHash) throw new Error('the action was already reported with another result');
+        // After a revocation, an agent that already held the authorization may still say what it did.
+        if (!first && view.phase !== 'awaiting_report' && view.phase !== 'authorization_revoked') {
+          throw new Error('the authorization is no longer usable (expired or cancelled)');
+        }
+      },
+    },
+  );
+
+  const finish = async (outcome: ActionOutcome): Promise<ActionOutcome> => {
+    view.phase = 'completing';
+    view.outcome = outcome;
+    return CancellationScope.nonCancellable(async () => {
+      // An outcome already recorded (outcomes never change) is the one the agent gets.
+      const kept = await bookkeeping.completeAction({ outcome, budgetHolder: effective.budgetHolder, budgetReserved: effective.budgetReserved });
+      if (kept) view.outcome = kept;
+      view.phase = 'completed';
+      await condition(allHandlersFinished);
+      return kept ?? outcome;
+    });
+  };
+
+  /** Records the agent's report (never cut short by a cancellation) and ends the action as it says. */
+  const recordReport = async (afterRevocation: boolean): Promise<ActionOutcome> => {
+    const { status, output, error } = report!;
+    view.authorization = { ...view.authorization!, reportHash: report!.reportHash };
+    view.phase = 'running';
+    const record = () =>
+      bookkeeping.recordAgentReport({
+        actionId,
+        tool: request.tool,
+        idempotencyKey: runIdempotencyKey(actionId),
+        status,
+        ...(status === 'succeeded' ? { output } : { error: error ?? 'failed' }),
+        ...(afterRevocation ? { afterRevocation } : {}),
+      });
+    await (revocable ? CancellationScope.nonCancellable(record) : record());
+    return await finish(status === 'succeeded' ? { status: 'executed', actionId, output: output ?? null } : { status: 'failed', actionId, error: error ?? 'failed' });
+  };
+
+  /**
+   * The kill switch cancelled the action while its authorization was out: a report
+   * already in hand is recorded as usual; otherwise the authorization is revoked and
+   * a report is awaited until it expires (the agent may have run the tool before the
+   * switch), then the action ends cancelled.
+   */
+  const revoke = async (): Promise<ActionOutcome> => {
+    if (report) return await recordReport(false);
+    return await CancellationScope.nonCancellable(async () => {
+      const why = await bookkeeping.cancellationReason({ agentId: request.agentId });
+      const { authorizationId, expiresAt } = view.authorization!;
+      await bookkeeping.revokeAuthorization({ actionId, authorizationId, reason: why, reportsAcceptedUntil: expiresAt });
+      view.phase = 'authorization_revoked';
+      const remainingMs = Date.parse(expiresAt) - Date.now();
+      if (remainingMs > 0 && (await condition(() => report !== undefined, remainingMs))) return await recordReport(true);
+      return await finish({ status: 'cancelled', actionId, reason: `${why}; the authorization was revoked before it was used` });
+    });
+  };
+
+  try {
+    const { admission } = await executor.admitAndRun(input);
+    const { classification } = admission;
+    view.classification = classification;
+    view.guardrailFlags = admission.guardrailFlags;
+    view.budgetImpacts = admission.budgetImpacts;
+    if (admission.standingGrantId) view.standingGrantId = admission.standingGrantId;
+    effective = { ...effective, budgetReserved: admission.budgetReserved };
+
+    if (classification.decision === 'deny') {
+      return await finish({ status: 'denied', actionId, reason: classification.reasons.join('; '), deniedBy: 'policy' });
+    }
+    if (classification.decision === 'require_approval') {
+      const verdict = await awaitApproval(input, classification, admission.budgetImpacts, effective, view);
+      if (verdict.kind === 'closed') return await finish(verdict.outcome);
+      effective = verdict.effective;
+      view.phase = 'rechecking';
+      const recheck = await bookkeeping.recheckBeforeRun({ input, args: effective.args, budgetHolder: effective.budgetHolder });
+      if (!recheck.ok) {
+        return await finish({ status: 'denied', actionId, reason: `re-check before running failed: ${recheck.reason}`, deniedBy: 'policy' });
+      }
+      // A budget created while the action waited was reserved at the re-check: settled at completion.
+      if (recheck.budgetReserved) effective = { ...effective, budgetReserved: true };
+    }
+
+    const windowMs = request.reportWithinMs ?? DEFAULT_REPORT_WINDOW_MS;
+    const authorization = { authorizationId: uuid4(), args: effective.args, argsHash: effective.argsHash, expiresAt: new Date(Date.now() + windowMs).toISOString() };
+    // Issuing it is the action's start: through the kill switch's start gate, and not cut short by the switch's cancellation.
+    const refused = await CancellationScope.nonCancellable(() =>
+      bookkeeping.recordAuthorization({
+        actionId,
+        tool: request.tool,
+        authorizationId: authorization.authorizationId,
+        argsHash: authorization.argsHash,
+        expiresAt: authorization.expiresAt,
+        agentId: request.agentId,
+      }),
+    );
+    // Null in histories written before the gate (the activity returned nothing then).
+    if (refused) return await finish({ status: 'cancelled', actionId, reason: refused.refused });
+    revocable = patched(AUTHORIZATION_REVOCATION_PATCH);
+    view.authorization = authorization;
+    view.phase = 'awaiting_report';
+
+    if (!(await condition(() => report !== undefined, windowMs))) {
+      return await finish({ status: 'expired', actionId, reason: `the authorization was not used (no report) within ${windowMs / 1000}s; the budget is released` });
+    }
+    return await recordReport(false);
+  } catch (error) {
+    if (!isCancellation(error)) throw error;
+    if (revocable && view.phase === 'awaiting_report') return await revoke();
+    const reason = await CancellationScope.nonCancellable(async () => {
+      const why = await bookkeeping.cancellationReason({ agentId: request.agentId });
+      if (view.approval && view.phase === 'awaiting_approval') {
+        await bookkeeping.closeApproval({ actionId, approvalId: view.approval.approvalId, round: view.approval.round, closure: 'cancelled', reason: why });
+      }
+      return why;
+    });
+    return await finish({ status: 'cancelled', actionId, reason });
+  }
+}
