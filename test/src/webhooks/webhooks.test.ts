@@ -143,6 +143,9 @@ describe('delivery', () => {
         expect(() => verifier.verify(r.body.replace('payments.refund', 'payments.charge'), headers)).toThrow();
         expect(() => new Webhook(`whsec_${Buffer.alloc(32, 7).toString('base64')}`).verify(r.body, headers)).toThrow();
       }
+      // The receiver answers before the dispatcher records the answer: wait for the log to catch up.
+      const mineDelivered = (ds: Delivery[]) => ds.filter((d) => d.actionId === actionId).every((d) => d.status !== 'pending');
+      await waitForDelivery(webhook.id, (d) => d.actionId === actionId, mineDelivered);
       const log = await deliveries(`?webhookId=${webhook.id}`);
       expect(log.filter((d) => d.actionId === actionId).map((d) => [d.eventType, d.status, d.attempts, d.lastStatus])).toEqual([
         ['action.executed', 'delivered', 1, 204],
