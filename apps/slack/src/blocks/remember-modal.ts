@@ -2,7 +2,7 @@ import type { RememberableArg } from '@airlock/ops';
 import type { types } from '@slack/bolt';
 import { escapeMrkdwn, truncate } from './format.js';
 import { BOUND_BLOCK_PREFIX, CAP_BLOCK_PREFIX, HOURS_BLOCK, REASON_BLOCK, REMEMBER_MODAL, RememberModalState, TEXT_INPUT, USES_BLOCK } from './ids.js';
-
+import { modalView, readModalState, textInput, textValue, type ModalValues } from './modal.js';
 
 const option = (value: string, text: string): types.PlainTextOption => ({ value, text: { type: 'plain_text', text: truncate(text, 75) } });
 
@@ -27,22 +27,13 @@ export function rememberModal(state: RememberModalState, summary: { tool: string
       },
     };
     if (!a.kinds.includes('at_most')) return [select];
-    const cap: types.InputBlock = {
-      type: 'input',
-      block_id: `${CAP_BLOCK_PREFIX}${a.arg}`,
-      optional: true,
-      label: { type: 'plain_text', text: truncate(`${a.arg}: cap`, 150) },
-      element: { type: 'plain_text_input', action_id: TEXT_INPUT, initial_value: a.value, max_length: 40 },
-    };
-    return [select, cap];
+    return [select, textInput({ blockId: `${CAP_BLOCK_PREFIX}${a.arg}`, label: truncate(`${a.arg}: cap`, 150), optional: true, initialValue: a.value, maxLength: 40 })];
   });
-  return {
-    type: 'modal',
-    callback_id: REMEMBER_MODAL,
-    private_metadata: JSON.stringify(state),
-    title: { type: 'plain_text', text: 'Approve and remember' },
-    submit: { type: 'plain_text', text: 'Approve' },
-    close: { type: 'plain_text', text: 'Cancel' },
+  return modalView({
+    callbackId: REMEMBER_MODAL,
+    state,
+    title: 'Approve and remember',
+    submit: 'Approve',
     blocks: [
       {
         type: 'section',
@@ -64,16 +55,9 @@ export function rememberModal(state: RememberModalState, summary: { tool: string
         label: { type: 'plain_text', text: 'Expires after (hours)' },
         element: { type: 'number_input', action_id: TEXT_INPUT, is_decimal_allowed: true, min_value: '1', max_value: '2160', initial_value: '24' },
       },
-      {
-        type: 'input',
-        block_id: REASON_BLOCK,
-        optional: true,
-        label: { type: 'plain_text', text: 'Reason' },
-        hint: { type: 'plain_text', text: 'Kept with the standing approval and in the audit log.' },
-        element: { type: 'plain_text_input', action_id: TEXT_INPUT, max_length: 2000 },
-      },
+      textInput({ blockId: REASON_BLOCK, label: 'Reason', hint: 'Kept with the standing approval and in the audit log.', optional: true, maxLength: 2000 }),
     ],
-  };
+  });
 }
 
 export interface RememberSubmission {
@@ -84,20 +68,12 @@ export interface RememberSubmission {
   reason?: string;
 }
 
-type StateValues = Record<string, Record<string, { value?: string | null; selected_option?: { value: string } | null } | undefined> | undefined>;
-
-/** undefined when the modal's metadata is not ours (never trust a view blindly). Numbers are checked by the use case. */
-export function readRememberSubmission(view: { private_metadata: string; state: { values: StateValues } }): RememberSubmission | undefined {
-  let state: RememberModalState;
-  try {
-    const parsed = RememberModalState.safeParse(JSON.parse(view.private_metadata));
-    if (!parsed.success) return undefined;
-    state = parsed.data;
-  } catch {
-    return undefined;
-  }
+/** undefined when the modal's metadata is not ours. Numbers are checked by the use case. */
+export function readRememberSubmission(view: { private_metadata: string; state: { values: ModalValues } }): RememberSubmission | undefined {
+  const state = readModalState(RememberModalState, view.private_metadata);
+  if (!state) return undefined;
   const values = view.state.values;
-  const text = (block: string) => values[block]?.[TEXT_INPUT]?.value?.trim() || undefined;
+  const text = (block: string) => textValue(values, block);
   const bounds: RememberSubmission['bounds'] = [];
   for (const [block, fields] of Object.entries(values)) {
     if (!block.startsWith(BOUND_BLOCK_PREFIX)) continue;
