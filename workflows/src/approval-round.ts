@@ -7,9 +7,8 @@ import type {
   DecideResult,
   EligibleApprover,
   RecordedDecision,
-  StandingApprovalDraft,
 } from '@airlock/core';
-import type { EditReview } from '@airlock/activities';
+import type { Activities, EditReview } from '@airlock/activities';
 import { tallyDecisions, validateDecision, type ApprovalTally } from './decision-rules.js';
 
 /**
@@ -89,19 +88,15 @@ export type ApprovalEvent =
   | { type: 'escalated'; level: number; approvers: Approvers }
   | { type: 'wait_ended'; how: 'decided' | 'timed_out' };
 
+/** What `recordDecision` writes (the action id aside): decision, round, and an editor's arguments or a remembered grant. */
+type DecisionWrite = Omit<Parameters<Activities['recordDecision']>[0], 'actionId'>;
+
 export type ApprovalEffect =
-  | {
+  | ({
       type: 'record_decision';
-      approvalId: string;
-      round: number;
-      argsHash: string;
-      decision: RecordedDecision;
-      /** The editor's arguments, redacted as stored. */
-      editedArgs?: Record<string, unknown>;
-      standingApproval?: StandingApprovalDraft;
       /** The editor's approval carried into a new round (written by the workflow itself, not a `decide` update). */
       carried?: true;
-    }
+    } & DecisionWrite)
   | { type: 'review_edit'; round: number; approverId: string; editedArgs: Record<string, unknown>; previousBudgetHolder: string }
   | { type: 'close_round'; approvalId: string; round: number; closure: 'approved' | 'denied' | 'expired'; reason: string };
 

@@ -121,7 +121,7 @@ describe('quorum', () => {
   });
 
   it('records a remembered grant with the decision that asks for it', () => {
-    const standingApproval = { agentId: 'bot', tool: 'fs.write', condition: 'true', reason: 'routine', validForHours: 8, maxUses: 5 };
+    const standingApproval = { grantId: 'grant-1', agentId: 'bot', tool: 'fs.write', condition: 'true', reason: 'routine', validForHours: 8, maxUses: 5 };
     const listed = run(opened(requirement(), ['ana']), { type: 'decision_received', decision: decision('ana', 'approve', { standingApproval }), decidedAt: 'now' });
     expect(listed.effects[0]).toMatchObject({ type: 'record_decision', standingApproval });
   });
