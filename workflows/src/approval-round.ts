@@ -60,8 +60,17 @@ export interface Round extends Approvers {
   pendingEdit?: PendingEdit;
 }
 
+/** Where the action's money is held: what completion settles, whatever the outcome. */
+export type BudgetHold = Pick<EffectiveArgs, 'budgetHolder' | 'budgetReserved'>;
+
 export interface ApprovalState {
   actionId: string;
+  /**
+   * Moves as soon as an edit's review re-reserved (the earlier holder is released
+   * then), before the edited arguments take over at the round's end: a round that
+   * then expires, is denied or cancelled still releases the edit's reservation.
+   */
+  budget: BudgetHold;
   /** The arguments the next (or current) round decides on. */
   effective: EffectiveArgs;
   requirement: ApprovalRequirement;
@@ -106,7 +115,7 @@ export interface Transition {
 }
 
 export function startApproval(actionId: string, requirement: ApprovalRequirement, budgetImpacts: BudgetImpactView[], effective: EffectiveArgs): ApprovalState {
-  return { actionId, requirement, budgetImpacts, effective };
+  return { actionId, requirement, budgetImpacts, effective, budget: { budgetHolder: effective.budgetHolder, budgetReserved: effective.budgetReserved } };
 }
 
 /** The deadline of a round opened at `nowMs` (ISO), or null when the policy waits forever. */
@@ -205,7 +214,7 @@ export function reduceApproval(state: ApprovalState, event: ApprovalEvent): Tran
           round: round.number,
           approverId: decision.approverId,
           editedArgs: decision.editedArgs,
-          previousBudgetHolder: state.effective.budgetHolder,
+          previousBudgetHolder: state.budget.budgetHolder,
         };
         return next({ editUnderReview: { decision: recorded, editedArgs: decision.editedArgs } }, [review]);
       }
@@ -230,7 +239,8 @@ export function reduceApproval(state: ApprovalState, event: ApprovalEvent): Tran
         budgetImpacts: review.budgetImpacts,
         editor,
       };
-      return next({ decisions: [...round.decisions, editor], reviewedEdit }, [{ type: 'record_decision', ...ref, decision: editor, editedArgs: review.redactedArgs }]);
+      const moved = next({ decisions: [...round.decisions, editor], reviewedEdit }, [{ type: 'record_decision', ...ref, decision: editor, editedArgs: review.redactedArgs }]);
+      return { ...moved, state: { ...moved.state, budget: { budgetHolder: review.budgetHolder, budgetReserved: review.budgetReserved } } };
     }
     case 'edit_recorded': {
       if (!round.reviewedEdit) throw new Error('edit_recorded without a reviewed edit');

@@ -239,6 +239,24 @@ describe('an approver’s edit', () => {
     });
   });
 
+  it('moves the budget hold at the review, so a later round that expires still settles the edit’s reservation', () => {
+    const { reviewed, recorded } = edited(opened(requirement(), ['ana']), stillRisky);
+    expect(reviewed.state.budget).toEqual({ budgetHolder: 'act-1#edit1', budgetReserved: true });
+    const closed = run(recorded.state, { type: 'wait_ended', how: 'decided' }).state;
+    const second = run(closed, { type: 'round_opened', number: 2, approvalId: 'appr-2', deadline: '2026-01-01T02:00:00.000Z', approvers: { eligible: approvers('root'), excluded: [] } }).state;
+    const expired = run(second, { type: 'wait_ended', how: 'timed_out' }).state;
+    expect(expired.verdict).toMatchObject({ kind: 'closed', outcome: { status: 'expired' } });
+    expect(expired.budget).toEqual({ budgetHolder: 'act-1#edit1', budgetReserved: true });
+  });
+
+  it('an edit whose recording failed after its review keeps the moved hold, and the next edit replaces that reservation', () => {
+    const { reviewed } = edited(opened(requirement(), ['ana', 'bo']), stillRisky);
+    const abandoned = run(reviewed.state, { type: 'edit_abandoned' }).state;
+    expect(abandoned.budget.budgetHolder).toBe('act-1#edit1');
+    const again = run(abandoned, { type: 'decision_received', decision: decision('bo', 'approve', { editedArgs: { path: '/srv/z' } }), decidedAt: 'now' });
+    expect(again.effects).toEqual([{ type: 'review_edit', round: 1, approverId: 'bo', editedArgs: { path: '/srv/z' }, previousBudgetHolder: 'act-1#edit1' }]);
+  });
+
   it('leaves the round as it was when the edit is rejected', () => {
     const state = opened(requirement(), ['ana', 'bo']);
     const received = run(state, { type: 'decision_received', decision: decision('ana', 'approve', { editedArgs: { path: 7 } }), decidedAt: 'now' }).state;

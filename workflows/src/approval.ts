@@ -53,16 +53,18 @@ export async function awaitApproval(
   input: GuardedActionInput,
   initial: Extract<Classification, { decision: 'require_approval' }>,
   initialImpacts: BudgetImpactView[],
-  initialEffective: EffectiveArgs,
   view: ActionStatusView,
+  hold: { effective: EffectiveArgs },
 ): Promise<Verdict> {
   const { actionId, request } = input;
-  let state: ApprovalState = startApproval(actionId, initial.approval, initialImpacts, initialEffective);
+  let state: ApprovalState = startApproval(actionId, initial.approval, initialImpacts, hold.effective);
 
   /** Moves the machine (synchronously: no other handler runs in between) and returns what to perform. */
   const apply = (event: ApprovalEvent): ApprovalEffect[] => {
     const { state: next, effects } = reduceApproval(state, event);
     state = next;
+    // Completion settles the reservation held now, also if the approval ends without running.
+    hold.effective = { ...hold.effective, ...state.budget };
     if (view.approval && state.round && view.approval.approvalId === state.round.approvalId) {
       view.approval.decisions = [...state.round.decisions];
       view.approval.escalationLevel = state.round.escalationLevel;

@@ -38,7 +38,7 @@ export async function passGate(input: GuardedActionInput, view: ActionStatusView
     case 'needs_approval':
       break;
   }
-  const verdict = await awaitApproval(input, admitted.classification, admitted.admission.budgetImpacts, hold.effective, view);
+  const verdict = await awaitApproval(input, admitted.classification, admitted.admission.budgetImpacts, view, hold);
   if (verdict.kind === 'closed') return { kind: 'ended', outcome: verdict.outcome };
   hold.effective = verdict.effective;
   // The world may have changed while the approval waited: suspended agent, new policy, lowered budget.
