@@ -1,10 +1,11 @@
-import { roleAtLeast, runIdempotencyKey, workflowIdForAction, type ApprovalRequirement, type BudgetImpactView, type Classification, type GuardedActionInput, type PlanStepView } from '@airlock/core';
+import { runIdempotencyKey, workflowIdForAction, type ApprovalRequirement, type BudgetImpactView, type Classification, type GuardedActionInput, type PlanStepView } from '@airlock/core';
 import {
   appendAuditIn,
   consumeRateLimitIn,
   consumeStandingApprovalIn,
   holdStartGate,
   inTransaction,
+  killSwitchReason,
   loadRequester,
   suspensionIn,
   reserveBudgetIn,
@@ -17,8 +18,9 @@ import {
 import type pg from 'pg';
 import { applicableRateLimits, compileCondition, createPolicyEnvironment, denyWith, escalateToApproval, type PolicyProblem } from '@airlock/policy';
 import { redact, redactText } from '@airlock/guardrails';
+import { approverStanding } from './approvers.js';
 import { assess, type AgentRecord, type Assessment } from './assessment.js';
-import { estimateCost } from './cost.js';
+import { estimateCost, reserveCost } from './cost.js';
 import { claimToolRunIn, insertActionIn } from './records.js';
 import { readStoredAdmission } from './stored-admission.js';
 import { recordShadowDifference, shadowAssessment } from './shadow.js';
@@ -105,23 +107,20 @@ export function createAdmission(deps: ActivityDeps) {
           if (options.claimRun) await holdStartGate(client);
           const suspension = options.claimRun ? await suspensionIn(client, agent.id) : requester?.suspension;
           if (suspension) {
-            classification = denyWith(classification, `suspended by the kill switch (${suspension.scope} ${suspension.target}) by ${suspension.createdBy}: ${suspension.reason}`, 'critical');
+            classification = denyWith(classification, killSwitchReason(suspension, 'suspended'), 'critical');
           }
           if (classification.decision !== 'deny') classification = await applyRateLimits(deps, client, actionId, agent, request.tool, classification, now, event);
-          if (classification.decision !== 'deny' && cost) {
-            const reservation = await reserveBudgetIn(client, { actionId, agentId: agent.id, team: agent.team, amount: cost.amount, currency: cost.currency, at: now });
-            budgetImpacts = reservation.impacts;
-            if (reservation.status === 'exceeded') {
-              classification = denyWith(classification, `budget: ${reservation.reason}`);
-              event('budget', { type: 'budget.exceeded', actor: 'system:budget', payload: { reason: reservation.reason, impacts: reservation.impacts } });
-            } else if (reservation.status === 'reserved') {
-              budgetReserved = true;
-              event('budget', { type: 'budget.reserved', actor: 'system:budget', payload: { amount: cost.amount, currency: cost.currency, impacts: reservation.impacts } });
-              if (reservation.needsApproval) {
-                const policy = deps.policy.current();
-                classification = escalateToApproval(policy, classification, 'medium', `budget: ${cost.amount} ${cost.currency} crosses a budget's approval threshold`, policy.file.defaults.budgetApproval);
-              }
-            }
+          const reserved = await reserveCost(deps, classification, cost, (c) =>
+            reserveBudgetIn(client, { actionId, agentId: agent.id, team: agent.team, amount: c.amount, currency: c.currency, at: now }),
+          );
+          classification = reserved.classification;
+          const { reservation } = reserved;
+          if (reservation) budgetImpacts = reservation.impacts;
+          if (reservation?.status === 'exceeded') {
+            event('budget', { type: 'budget.exceeded', actor: 'system:budget', payload: { reason: reservation.reason, impacts: reservation.impacts } });
+          } else if (reservation?.status === 'reserved' && cost) {
+            budgetReserved = true;
+            event('budget', { type: 'budget.reserved', actor: 'system:budget', payload: { amount: cost.amount, currency: cost.currency, impacts: reservation.impacts } });
           }
           if (classification.decision === 'require_approval' && !assessment.injectionSuspected) {
             standingGrantId = await useStandingApproval(client, actionId, agent, request, classification.approval, now);
@@ -218,13 +217,7 @@ async function useStandingApproval(
   const grants = await usableGrantsIn(client, { agentId: agent.id, tool: request.tool, at });
   for (const grant of grants) {
     const { granter } = grant;
-    const couldApprove =
-      granter !== null &&
-      roleAtLeast(granter.role, requirement.approverRole) &&
-      (!requirement.approverGroup || granter.groups.includes(requirement.approverGroup)) &&
-      granter.id !== request.requestedBy &&
-      granter.id !== agent.ownerId;
-    if (!couldApprove) continue;
+    if (!granter || approverStanding(granter, requirement, { requestedBy: request.requestedBy, ownerId: agent.ownerId }).kind !== 'eligible') continue;
     const problems: PolicyProblem[] = [];
     const matches = compileCondition(grantEnv, grant.condition, 'condition', grant.id, problems);
     let matched: boolean;

@@ -1,4 +1,4 @@
-import { appendAuditIn, holdStartGate, inTransaction, suspensionIn } from '@airlock/db';
+import { appendAuditIn, holdStartGate, inTransaction, killSwitchReason, suspensionIn } from '@airlock/db';
 import type { ActivityDeps } from './deps.js';
 
 /** Why an authorization was not issued: the kill switch stopped the agent first. */
@@ -32,7 +32,7 @@ export function createAgentRunActivities({ db }: ActivityDeps) {
           if (issued.rowCount === 0) {
             const suspension = await suspensionIn(client, input.agentId);
             if (suspension) {
-              const reason = `cancelled by the kill switch (${suspension.scope} ${suspension.target}) by ${suspension.createdBy}: ${suspension.reason}`;
+              const reason = killSwitchReason(suspension, 'cancelled');
               await appendAuditIn(client, { eventKey: `${input.actionId}:start-refused`, actionId: input.actionId, type: 'action.recheck_failed', actor: 'system:kill-switch', payload: { reason } });
               return { refused: reason };
             }

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { type ApprovalRequirement, type BudgetImpactView, type Classification, type GuardedActionInput, type RecordedDecision, type StandingApprovalDraft } from '@airlock/core';
 import { argsHash as hashArgs } from '@airlock/core/hashing';
 import { appendAudit, releaseBudget, reserveBudget, type Prisma } from '@airlock/db';
-import { denyWith, escalateToApproval } from '@airlock/policy';
+import { denyWith } from '@airlock/policy';
 import { assess, loadAgent } from './assessment.js';
-import { estimateCost } from './cost.js';
+import { estimateCost, reserveCost } from './cost.js';
 import { resolveApprovers, type ApproverSet } from './approvers.js';
 import type { ActivityDeps } from './deps.js';
 import { reached } from './kill-points.js';
@@ -184,21 +184,15 @@ export function createApprovalActivities(deps: ActivityDeps) {
       }
       let classification = assessment.classification;
       const budgetHolder = `${actionId}#edit${input.round}`;
-      let budgetImpacts: BudgetImpactView[] = [];
-      let budgetReserved = false;
       const estimate = estimateCost(deps, request.tool, input.editedArgs);
       if (!estimate.ok) classification = denyWith(classification, `budget: ${estimate.reason}`);
       const cost = estimate.ok ? estimate.cost : null;
-      if (cost && classification.decision !== 'deny') {
-        const reservation = await reserveBudget(db, { actionId: budgetHolder, agentId: agent.id, team: agent.team, amount: cost.amount, currency: cost.currency, at: new Date() });
-        budgetImpacts = reservation.impacts;
-        budgetReserved = reservation.status === 'reserved';
-        if (reservation.status === 'exceeded') classification = denyWith(classification, `budget: ${reservation.reason}`);
-        else if (reservation.needsApproval) {
-          const policy = deps.policy.current();
-          classification = escalateToApproval(policy, classification, 'medium', `budget: ${cost.amount} ${cost.currency} crosses a budget's approval threshold`, policy.file.defaults.budgetApproval);
-        }
-      }
+      const reserved = await reserveCost(deps, classification, cost, (c) =>
+        reserveBudget(db, { actionId: budgetHolder, agentId: agent.id, team: agent.team, amount: c.amount, currency: c.currency, at: new Date() }),
+      );
+      classification = reserved.classification;
+      const budgetImpacts: BudgetImpactView[] = reserved.reservation?.impacts ?? [];
+      const budgetReserved = reserved.reservation?.status === 'reserved';
       // The earlier reservation is replaced by the edited arguments' one.
       await releaseBudget(db, { actionId: input.previousBudgetHolder });
       await appendAudit(db, {

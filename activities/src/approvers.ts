@@ -7,31 +7,47 @@ export interface ApproverSet {
   excluded: { id: string; reason: string }[];
 }
 
+export interface Candidate {
+  id: string;
+  role: Role;
+  groups: readonly string[];
+}
+
+/** Who stands behind the action: neither may approve it. */
+export interface ActionParties {
+  requestedBy?: string | undefined;
+  ownerId?: string | null | undefined;
+}
+
+export type ApproverStanding = { kind: 'eligible' } | { kind: 'not_qualified' } | { kind: 'excluded'; reason: string };
+
 /**
- * Who may decide: the required role (and group, if any), widened by escalation
- * targets (`<group>` or `role:<role>`), minus the requester and the agent's owner.
+ * The one rule of who may approve an action: the required role (and group, if
+ * any), widened by escalation targets (`<group>` or `role:<role>`), minus the
+ * requester and the agent's owner. Approval rounds and standing approvals both use it.
  */
+export function approverStanding(user: Candidate, requirement: ApprovalRequirement, parties: ActionParties, escalatedTo: readonly string[] = []): ApproverStanding {
+  const base = roleAtLeast(user.role, requirement.approverRole) && (!requirement.approverGroup || user.groups.includes(requirement.approverGroup));
+  const escalated = escalatedTo.some((t) => (t.startsWith('role:') ? roleAtLeast(user.role, t.slice(5) as Role) : roleAtLeast(user.role, 'approver') && user.groups.includes(t)));
+  if (!base && !escalated) return { kind: 'not_qualified' };
+  if (user.id === parties.requestedBy) return { kind: 'excluded', reason: 'requested this action: nobody approves their own request' };
+  if (parties.ownerId && user.id === parties.ownerId) return { kind: 'excluded', reason: "owns the requesting agent: nobody approves their own agent's request" };
+  return { kind: 'eligible' };
+}
+
+/** Everyone who may decide a round, and who qualifies but is excluded. */
 export async function resolveApprovers(
   db: Db,
   input: { requirement: ApprovalRequirement; agentId: string; requestedBy?: string | undefined; escalatedTo?: readonly string[] },
 ): Promise<ApproverSet> {
-  const { requirement } = input;
   const agent = await db.prisma.agent.findUnique({ where: { id: input.agentId }, select: { ownerId: true } });
   const users = await db.prisma.user.findMany({ select: { id: true, role: true, groups: true }, orderBy: { id: 'asc' } });
-  const targets = input.escalatedTo ?? [];
-  const qualifies = (user: { role: Role; groups: string[] }) => {
-    const base = roleAtLeast(user.role, requirement.approverRole) && (!requirement.approverGroup || user.groups.includes(requirement.approverGroup));
-    const escalated = targets.some((t) =>
-      t.startsWith('role:') ? roleAtLeast(user.role, t.slice(5) as Role) : roleAtLeast(user.role, 'approver') && user.groups.includes(t),
-    );
-    return base || escalated;
-  };
+  const parties = { requestedBy: input.requestedBy, ownerId: agent?.ownerId };
   const result: ApproverSet = { eligibleApprovers: [], excluded: [] };
   for (const user of users) {
-    if (!qualifies(user)) continue;
-    if (user.id === input.requestedBy) result.excluded.push({ id: user.id, reason: 'requested this action: nobody approves their own request' });
-    else if (user.id === agent?.ownerId) result.excluded.push({ id: user.id, reason: "owns the requesting agent: nobody approves their own agent's request" });
-    else result.eligibleApprovers.push({ id: user.id, role: user.role });
+    const standing = approverStanding(user, input.requirement, parties, input.escalatedTo);
+    if (standing.kind === 'excluded') result.excluded.push({ id: user.id, reason: standing.reason });
+    else if (standing.kind === 'eligible') result.eligibleApprovers.push({ id: user.id, role: user.role });
   }
   return result;
 }

@@ -1,4 +1,6 @@
-import { PLAN_TOOL, PlanArgs, toCents } from '@airlock/core';
+import { PLAN_TOOL, PlanArgs, toCents, type Classification } from '@airlock/core';
+import type { ReserveResult } from '@airlock/db';
+import { denyWith, escalateToApproval } from '@airlock/policy';
 import type { ActivityDeps } from './deps.js';
 
 export type CostEstimate = { ok: true; cost: { amount: string; currency: string } | null } | { ok: false; reason: string };
@@ -22,4 +24,32 @@ function single(deps: ActivityDeps, tool: string, args: Record<string, unknown>)
   const parsed = definition.args.safeParse(args);
   // Invalid arguments are denied at classification; they have no cost to reserve.
   return parsed.success ? definition.cost(parsed.data) : null;
+}
+
+export interface CostReservation {
+  classification: Classification;
+  /** null: nothing was reserved (the action is denied already, or costs nothing). */
+  reservation: ReserveResult | null;
+}
+
+/**
+ * Reserves an action's cost and applies the answer to its classification: an
+ * exceeded budget denies it, a crossed approval threshold makes it need approval.
+ * Admission and an approver's edit both reserve through here.
+ */
+export async function reserveCost(
+  deps: ActivityDeps,
+  classification: Classification,
+  cost: { amount: string; currency: string } | null,
+  reserve: (cost: { amount: string; currency: string }) => Promise<ReserveResult>,
+): Promise<CostReservation> {
+  if (!cost || classification.decision === 'deny') return { classification, reservation: null };
+  const reservation = await reserve(cost);
+  if (reservation.status === 'exceeded') return { classification: denyWith(classification, `budget: ${reservation.reason}`), reservation };
+  if (reservation.status === 'reserved' && reservation.needsApproval) {
+    const policy = deps.policy.current();
+    const reason = `budget: ${cost.amount} ${cost.currency} crosses a budget's approval threshold`;
+    return { classification: escalateToApproval(policy, classification, 'medium', reason, policy.file.defaults.budgetApproval), reservation };
+  }
+  return { classification, reservation };
 }

@@ -4,6 +4,7 @@ import { appendAudit } from '@airlock/db';
 import type { ActivityDeps } from './deps.js';
 import { reached } from './kill-points.js';
 import { recordToolStart, recordToolSuccess } from './records.js';
+import type { ToolDefinition, ToolRegistry } from './tools/define.js';
 
 export interface RunToolInput {
   actionId: string;
@@ -19,6 +20,13 @@ export interface RunToolInput {
 /** A run refused at its start by the kill switch (the workflow reports the action cancelled). */
 export const KILL_SWITCH_FAILURE = 'KillSwitch';
 
+/** The tool's definition; a tool this worker does not have fails the action, without retry. */
+function registeredTool(tools: ToolRegistry, name: string): ToolDefinition {
+  const definition = tools.get(name);
+  if (!definition) throw ApplicationFailure.nonRetryable(`tool "${name}" is not registered on this worker`, 'UnknownTool');
+  return definition;
+}
+
 export function createExecutionActivities(deps: ActivityDeps) {
   const { db, tools } = deps;
   const executeClaimed = createClaimedRunner(deps);
@@ -30,8 +38,8 @@ export function createExecutionActivities(deps: ActivityDeps) {
      */
     async runTool(input: RunToolInput): Promise<{ output: unknown }> {
       const { actionId, idempotencyKey } = input;
-      const definition = tools.get(input.tool);
-      if (!definition) throw ApplicationFailure.nonRetryable(`tool "${input.tool}" is not registered on this worker`, 'UnknownTool');
+      // Before the claim: a run of a tool this worker lacks is never started.
+      registeredTool(tools, input.tool);
       const previous = await db.prisma.toolExecution.findUnique({ where: { idempotencyKey } });
       if (previous?.status === 'succeeded') return { output: previous.result };
       if (previous?.status === 'failed') throw ApplicationFailure.nonRetryable(previous.error ?? 'tool failed', 'ToolFailed');
@@ -55,8 +63,7 @@ export function createExecutionActivities(deps: ActivityDeps) {
 export function createClaimedRunner({ db, tools }: ActivityDeps) {
   return async function executeClaimed(input: RunToolInput): Promise<{ output: unknown }> {
     const { actionId, idempotencyKey } = input;
-    const definition = tools.get(input.tool);
-    if (!definition) throw ApplicationFailure.nonRetryable(`tool "${input.tool}" is not registered on this worker`, 'UnknownTool');
+    const definition = registeredTool(tools, input.tool);
     const ctx = Context.current();
     // Heartbeats carry cancellation (kill switch) to the tool and let Temporal notice a dead worker.
     const beat = setInterval(() => ctx.heartbeat(), 1_000);

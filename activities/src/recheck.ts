@@ -1,5 +1,5 @@
 import type { GuardedActionInput } from '@airlock/core';
-import { appendAudit, loadRequester, recheckReservation, reserveBudgetsAddedSince } from '@airlock/db';
+import { appendAudit, killSwitchReason, loadRequester, recheckReservation, reserveBudgetsAddedSince } from '@airlock/db';
 import { assess } from './assessment.js';
 import { estimateCost } from './cost.js';
 import type { ActivityDeps } from './deps.js';
@@ -33,7 +33,7 @@ export function createRecheckActivities(deps: ActivityDeps) {
         const requester = await loadRequester(db, request.agentId);
         if (!requester) return { ok: false, reason: `agent "${request.agentId}" no longer exists` };
         const { agent, suspension } = requester;
-        if (suspension) return { ok: false, reason: `suspended by the kill switch (${suspension.scope} ${suspension.target}): ${suspension.reason}` };
+        if (suspension) return { ok: false, reason: killSwitchReason(suspension, 'suspended') };
         const { classification } = assess(deps, { ...request, args: input.args }, agent);
         if (classification.decision === 'deny') return { ok: false, reason: `the policy now denies it: ${classification.reasons.join('; ')}` };
         const budget = await recheckReservation(db, { actionId: input.budgetHolder });
@@ -68,9 +68,7 @@ export function createRecheckActivities(deps: ActivityDeps) {
     /** Why an action was cancelled: the kill switch if one covers the agent, else an operator. */
     async cancellationReason(input: { agentId: string }): Promise<string> {
       const suspension = (await loadRequester(db, input.agentId))?.suspension;
-      return suspension
-        ? `cancelled by the kill switch (${suspension.scope} ${suspension.target}) by ${suspension.createdBy}: ${suspension.reason}`
-        : 'the action was cancelled by an operator';
+      return suspension ? killSwitchReason(suspension, 'cancelled') : 'the action was cancelled by an operator';
     },
   };
 }

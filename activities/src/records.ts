@@ -1,5 +1,5 @@
 import type { ActionOutcome } from '@airlock/core';
-import { appendAuditIn, holdStartGate, inTransaction, suspensionIn, type AuditEventInput, type Db } from '@airlock/db';
+import { appendAuditIn, holdStartGate, inTransaction, killSwitchReason, suspensionIn, type AuditEventInput, type Db } from '@airlock/db';
 import { redact } from '@airlock/guardrails';
 import type pg from 'pg';
 
@@ -97,7 +97,7 @@ export async function recordToolStart(db: Db, claim: ToolRunClaim, agentId?: str
       await holdStartGate(client);
       const suspension = await suspensionIn(client, agentId);
       if (suspension) {
-        return { started: false, reason: `cancelled by the kill switch (${suspension.scope} ${suspension.target}) by ${suspension.createdBy}: ${suspension.reason}` };
+        return { started: false, reason: killSwitchReason(suspension, 'cancelled') };
       }
     }
     const started = await claimToolRunIn(client, claim);

@@ -1,4 +1,4 @@
-import { CancellationScope, allHandlersFinished, condition, isCancellation, patched, setHandler, uuid4 } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, allHandlersFinished, condition, isCancellation, patched, setHandler, uuid4 } from '@temporalio/workflow';
 import {
   DEFAULT_REPORT_WINDOW_MS,
   reportUpdate,
@@ -9,8 +9,8 @@ import {
   type AgentReport,
   type GuardedActionInput,
 } from '@airlock/core';
-import { bookkeeping, executor } from './activities.js';
-import { awaitApproval, type EffectiveArgs } from './approval.js';
+import { bookkeeping } from './activities.js';
+import { closeForCancellation, passGate, type ActionHold } from './gate.js';
 
 /**
  * A kill switch revokes an authorization that is out and unreported: it is no
@@ -31,7 +31,7 @@ export async function agentRun(input: GuardedActionInput): Promise<ActionOutcome
   const { actionId, request } = input;
   const view: ActionStatusView = { actionId, agentId: request.agentId, tool: request.tool, argsHash: input.argsHash, phase: 'classifying' };
   setHandler(statusQuery, () => view);
-  let effective: EffectiveArgs = { args: request.args, argsHash: input.argsHash, budgetHolder: actionId, budgetReserved: false };
+  const hold: ActionHold = { effective: { args: request.args, argsHash: input.argsHash, budgetHolder: actionId, budgetReserved: false } };
   let report: AgentReport | undefined;
   /** New histories: a kill switch revokes an unreported authorization (AUTHORIZATION_REVOCATION_PATCH). */
   let revocable = false;
@@ -66,7 +66,7 @@ export async function agentRun(input: GuardedActionInput): Promise<ActionOutcome
     view.outcome = outcome;
     return CancellationScope.nonCancellable(async () => {
       // An outcome already recorded (outcomes never change) is the one the agent gets.
-      const kept = await bookkeeping.completeAction({ outcome, budgetHolder: effective.budgetHolder, budgetReserved: effective.budgetReserved });
+      const kept = await bookkeeping.completeAction({ outcome, budgetHolder: hold.effective.budgetHolder, budgetReserved: hold.effective.budgetReserved });
       if (kept) view.outcome = kept;
       view.phase = 'completed';
       await condition(allHandlersFinished);
@@ -112,29 +112,11 @@ export async function agentRun(input: GuardedActionInput): Promise<ActionOutcome
   };
 
   try {
-    const { admission } = await executor.admitAndRun(input);
-    const { classification } = admission;
-    view.classification = classification;
-    view.guardrailFlags = admission.guardrailFlags;
-    view.budgetImpacts = admission.budgetImpacts;
-    if (admission.standingGrantId) view.standingGrantId = admission.standingGrantId;
-    effective = { ...effective, budgetReserved: admission.budgetReserved };
-
-    if (classification.decision === 'deny') {
-      return await finish({ status: 'denied', actionId, reason: classification.reasons.join('; '), deniedBy: 'policy' });
-    }
-    if (classification.decision === 'require_approval') {
-      const verdict = await awaitApproval(input, classification, admission.budgetImpacts, effective, view);
-      if (verdict.kind === 'closed') return await finish(verdict.outcome);
-      effective = verdict.effective;
-      view.phase = 'rechecking';
-      const recheck = await bookkeeping.recheckBeforeRun({ input, args: effective.args, budgetHolder: effective.budgetHolder });
-      if (!recheck.ok) {
-        return await finish({ status: 'denied', actionId, reason: `re-check before running failed: ${recheck.reason}`, deniedBy: 'policy' });
-      }
-      // A budget created while the action waited was reserved at the re-check: settled at completion.
-      if (recheck.budgetReserved) effective = { ...effective, budgetReserved: true };
-    }
+    const gate = await passGate(input, view, hold);
+    // Gate-only actions are never run by admission: an answer saying so is a bug, not an outcome.
+    if (gate.kind === 'ran') throw ApplicationFailure.nonRetryable('admission ran a gate-only action', 'GateOnlyActionRan');
+    if (gate.kind === 'ended') return await finish(gate.outcome);
+    const { effective } = hold;
 
     const windowMs = request.reportWithinMs ?? DEFAULT_REPORT_WINDOW_MS;
     const authorization = { authorizationId: uuid4(), args: effective.args, argsHash: effective.argsHash, expiresAt: new Date(Date.now() + windowMs).toISOString() };
@@ -162,13 +144,6 @@ export async function agentRun(input: GuardedActionInput): Promise<ActionOutcome
   } catch (error) {
     if (!isCancellation(error)) throw error;
     if (revocable && view.phase === 'awaiting_report') return await revoke();
-    const reason = await CancellationScope.nonCancellable(async () => {
-      const why = await bookkeeping.cancellationReason({ agentId: request.agentId });
-      if (view.approval && view.phase === 'awaiting_approval') {
-        await bookkeeping.closeApproval({ actionId, approvalId: view.approval.approvalId, round: view.approval.round, closure: 'cancelled', reason: why });
-      }
-      return why;
-    });
-    return await finish({ status: 'cancelled', actionId, reason });
+    return await finish({ status: 'cancelled', actionId, reason: await closeForCancellation(input, view) });
   }
 }

@@ -1,54 +1,26 @@
 import { ApplicationFailure, CancellationScope, condition, patched, setHandler } from '@temporalio/workflow';
-import {
-  decideUpdate,
-  type ActionOutcome,
-  type ActionStatusView,
-  type ApprovalDecision,
-  type ApprovalRequirement,
-  type BudgetImpactView,
-  type Classification,
-  type DecideResult,
-  type EligibleApprover,
-  type GuardedActionInput,
-  type RecordedDecision,
-} from '@airlock/core';
+import { decideUpdate, type ActionStatusView, type ApprovalDecision, type BudgetImpactView, type Classification, type DecideResult, type GuardedActionInput } from '@airlock/core';
 import type { Activities } from '@airlock/activities';
 import { bookkeeping, recorder } from './activities.js';
-import { tallyDecisions, validateDecision, type ApprovalTally } from './decision-rules.js';
+import {
+  checkDecision,
+  decideReply,
+  reduceApproval,
+  replyToDecision,
+  roundDeadline,
+  roundEnded,
+  roundSchedule,
+  startApproval,
+  type ApprovalEffect,
+  type ApprovalEvent,
+  type ApprovalState,
+  type EffectiveArgs,
+  type EscalationPoint,
+  type Round,
+  type Verdict,
+} from './approval-round.js';
 
-/** The arguments the tool will run with: the agent's, or an approver's edit of them. */
-export interface EffectiveArgs {
-  args: Record<string, unknown>;
-  argsHash: string;
-  /** Who holds the budget reservation (a new holder after an edit re-reserves). */
-  budgetHolder: string;
-  budgetReserved: boolean;
-}
-
-export type Verdict = { kind: 'approved'; effective: EffectiveArgs } | { kind: 'closed'; outcome: ActionOutcome };
-
-interface PendingEdit {
-  effective: EffectiveArgs;
-  classification: Classification;
-  budgetImpacts: BudgetImpactView[];
-  editor: RecordedDecision;
-}
-
-interface Round {
-  number: number;
-  approvalId: string;
-  requirement: ApprovalRequirement;
-  argsHash: string;
-  eligible: EligibleApprover[];
-  excluded: { id: string; reason: string }[];
-  decisions: RecordedDecision[];
-  tally: ApprovalTally;
-  accepting: boolean;
-  editInProgress: boolean;
-  pendingEdit?: PendingEdit;
-}
-
-const ADMINS = 'role:admin';
+export type { EffectiveArgs, Verdict } from './approval-round.js';
 
 /**
  * Decisions (and edit reviews) are written by a normal activity after Temporal
@@ -73,225 +45,156 @@ function decisionWriters(): DecisionWriters {
 }
 
 /**
- * Waits for humans, round by round. A round ends approved, denied, timed out,
- * or superseded by an approver's edit (which is re-classified and, if still
- * risky, opens a new round on the new arguments with the editor's approval counted).
+ * Waits for humans, round by round (rules in approval-round.ts). This function only
+ * wires Temporal to the state machine: the `decide` update, the deadline and
+ * escalation timers, and the activities that perform its effects, in order.
  */
 export async function awaitApproval(
   input: GuardedActionInput,
   initial: Extract<Classification, { decision: 'require_approval' }>,
   initialImpacts: BudgetImpactView[],
-  initialEffective: EffectiveArgs,
   view: ActionStatusView,
+  hold: { effective: EffectiveArgs },
 ): Promise<Verdict> {
   const { actionId, request } = input;
-  let effective: EffectiveArgs = initialEffective;
-  let requirement = initial.approval;
-  let budgetImpacts = initialImpacts;
-  let carried: RecordedDecision | undefined;
-  let round: Round | undefined;
+  let state: ApprovalState = startApproval(actionId, initial.approval, initialImpacts, hold.effective);
+
+  /** Moves the machine (synchronously: no other handler runs in between) and returns what to perform. */
+  const apply = (event: ApprovalEvent): ApprovalEffect[] => {
+    const { state: next, effects } = reduceApproval(state, event);
+    state = next;
+    // Completion settles the reservation held now, also if the approval ends without running.
+    hold.effective = { ...hold.effective, ...state.budget };
+    if (view.approval && state.round && view.approval.approvalId === state.round.approvalId) {
+      view.approval.decisions = [...state.round.decisions];
+      view.approval.escalationLevel = state.round.escalationLevel;
+    }
+    return effects;
+  };
+  const currentRound = (): Round => {
+    if (!state.round) throw new Error('no approval round is open');
+    return state.round;
+  };
+  const recordWith = (write: Writer<'recordDecision'>, effect: ApprovalEffect) => {
+    if (effect.type !== 'record_decision') throw new Error(`expected a decision to record, got ${effect.type}`);
+    const { type: _type, round, carried: _carried, ...rest } = effect;
+    return write({ actionId, round, ...rest });
+  };
 
   setHandler(
     decideUpdate,
     async (decision: ApprovalDecision): Promise<DecideResult> => {
-      const current = round!;
-      const recorded: RecordedDecision = {
-        approverId: decision.approverId,
-        decision: decision.decision,
-        channel: decision.channel,
-        ...(decision.comment ? { comment: decision.comment } : {}),
-        ...(decision.feedback ? { feedback: decision.feedback } : {}),
-        round: current.number,
-        decidedAt: new Date().toISOString(),
-      };
       const writers = decisionWriters();
-      if (decision.editedArgs) return applyEdit(current, recorded, decision.editedArgs, writers);
-      // Listed synchronously so a concurrent duplicate fails the validator; counted only once
-      // stored, so the round never closes (and audits its closing) before the decision is recorded.
-      current.decisions.push(recorded);
+      const [effect] = apply({ type: 'decision_received', decision, decidedAt: new Date().toISOString() });
+      if (effect?.type === 'review_edit') return applyEdit(effect, writers);
       // A remembered grant travels with the decision: one activity, run only once Temporal accepted it, writes both.
-      await writers.recordDecision({
-        actionId,
-        approvalId: current.approvalId,
-        round: current.number,
-        argsHash: current.argsHash,
-        decision: recorded,
-        ...(decision.standingApproval ? { standingApproval: decision.standingApproval } : {}),
-      });
-      current.tally = tallyDecisions(current.decisions, current.requirement, current.eligible.length);
-      return result(current, current.tally);
+      const listedIn = currentRound();
+      await recordWith(writers.recordDecision, effect!);
+      apply({ type: 'decision_recorded', round: listedIn.number });
+      return replyToDecision(state, listedIn);
     },
     {
       validator: (decision: ApprovalDecision) => {
-        if (!round || view.phase !== 'awaiting_approval') throw new Error('the action is not awaiting a decision');
-        validateDecision(decision, round);
+        if (view.phase !== 'awaiting_approval') throw new Error('the action is not awaiting a decision');
+        checkDecision(state, decision);
       },
     },
   );
 
-  async function applyEdit(current: Round, recorded: RecordedDecision, editedArgs: Record<string, unknown>, writers: DecisionWriters): Promise<DecideResult> {
-    current.editInProgress = true;
+  async function applyEdit(review: Extract<ApprovalEffect, { type: 'review_edit' }>, writers: DecisionWriters): Promise<DecideResult> {
+    let settled = false;
     try {
-      const review = await writers.reviewEdit({
-        input,
-        round: current.number,
-        approverId: recorded.approverId,
-        editedArgs,
-        previousBudgetHolder: effective.budgetHolder,
-      });
-      if (!review.ok) throw ApplicationFailure.nonRetryable(`edit rejected: ${review.reason}`, 'EditRejected');
-      const editor: RecordedDecision = { ...recorded, editedArgsHash: review.argsHash };
-      current.decisions.push(editor);
-      await writers.recordDecision({ actionId, approvalId: current.approvalId, round: current.number, argsHash: current.argsHash, decision: editor, editedArgs: review.redactedArgs });
-      current.pendingEdit = {
-        effective: { args: editedArgs, argsHash: review.argsHash, budgetHolder: review.budgetHolder, budgetReserved: review.budgetReserved },
-        classification: review.classification,
-        budgetImpacts: review.budgetImpacts,
-        editor,
-      };
-      return result(current, 'approved');
+      const { type: _type, ...request } = review;
+      const reviewed = await writers.reviewEdit({ input, ...request });
+      const [record] = apply({ type: 'edit_reviewed', review: reviewed });
+      if (!reviewed.ok) {
+        settled = true;
+        throw ApplicationFailure.nonRetryable(`edit rejected: ${reviewed.reason}`, 'EditRejected');
+      }
+      await recordWith(writers.recordDecision, record!);
+      apply({ type: 'edit_recorded' });
+      settled = true;
+      return decideReply(currentRound(), 'approved');
     } finally {
-      current.editInProgress = false;
+      if (!settled) apply({ type: 'edit_abandoned' });
     }
   }
 
   for (let number = 1; ; number++) {
-    const deadline = requirement.timeoutOutcome === 'wait_forever' ? null : new Date(Date.now() + requirement.timeoutMs).toISOString();
+    const deadline = roundDeadline(state.requirement, Date.now());
     const opened = await bookkeeping.openApproval({
       actionId,
       round: number,
       agentId: request.agentId,
       requestedBy: request.requestedBy,
-      argsHash: effective.argsHash,
-      requirement,
+      argsHash: state.effective.argsHash,
+      requirement: state.requirement,
       deadline,
-      budgetImpacts,
+      budgetImpacts: state.budgetImpacts,
     });
-    round = {
-      number,
-      approvalId: opened.approvalId,
-      requirement,
-      argsHash: effective.argsHash,
-      eligible: opened.eligibleApprovers,
-      excluded: opened.excluded,
-      decisions: [],
-      tally: 'open',
-      accepting: true,
-      editInProgress: false,
-    };
-    const current = round;
-    if (carried && current.eligible.some((a) => a.id === carried!.approverId)) {
-      const approval: RecordedDecision = { ...carried, round: number, comment: 'approved the edited arguments' };
-      delete approval.editedArgsHash;
-      current.decisions.push(approval);
-      current.tally = tallyDecisions(current.decisions, requirement, current.eligible.length);
-      await bookkeeping.recordDecision({ actionId, approvalId: current.approvalId, round: number, argsHash: current.argsHash, decision: approval });
-    }
-    view.argsHash = effective.argsHash;
-    view.budgetImpacts = budgetImpacts;
+    const carried = apply({ type: 'round_opened', number, approvalId: opened.approvalId, deadline, approvers: { eligible: opened.eligibleApprovers, excluded: opened.excluded } });
+    for (const effect of carried) await recordWith((write) => bookkeeping.recordDecision(write), effect);
+    const round = currentRound();
+    view.argsHash = round.argsHash;
+    view.budgetImpacts = state.budgetImpacts;
     view.approval = {
-      approvalId: current.approvalId,
+      approvalId: round.approvalId,
       round: number,
-      requiredApprovals: requirement.requiredApprovals,
-      approverRole: requirement.approverRole,
-      ...(requirement.approverGroup ? { approverGroup: requirement.approverGroup } : {}),
+      requiredApprovals: round.requirement.requiredApprovals,
+      approverRole: round.requirement.approverRole,
+      ...(round.requirement.approverGroup ? { approverGroup: round.requirement.approverGroup } : {}),
       deadline,
       escalationLevel: 0,
-      decisions: current.decisions,
+      decisions: [...round.decisions],
     };
     view.phase = 'awaiting_approval';
 
-    const ended = await waitForRound(current, deadline);
+    const ended = await waitForRound(round);
     // From here no decision is accepted into this round.
-    current.accepting = false;
+    const closing = apply({ type: 'wait_ended', how: ended });
     view.phase = 'completing';
-    const close = (closure: 'approved' | 'denied' | 'expired', reason: string) =>
-      bookkeeping.closeApproval({ actionId, approvalId: current.approvalId, round: number, closure, reason });
-
-    if (current.pendingEdit) {
-      const edit = current.pendingEdit;
-      await close('approved', `${edit.editor.approverId} approved edited arguments; re-classified as ${edit.classification.decision} (${edit.classification.tier})`);
-      effective = edit.effective;
-      budgetImpacts = edit.budgetImpacts;
-      view.classification = edit.classification;
-      view.argsHash = effective.argsHash;
-      if (edit.classification.decision === 'deny') {
-        return { kind: 'closed', outcome: { status: 'denied', actionId, reason: `the edited arguments are denied by policy: ${edit.classification.reasons.join('; ')}`, deniedBy: 'policy' } };
-      }
-      if (edit.classification.decision === 'allow') return { kind: 'approved', effective };
-      requirement = edit.classification.approval;
-      carried = edit.editor;
-      continue;
+    for (const effect of closing) {
+      if (effect.type !== 'close_round') throw new Error(`expected the round's closing, got ${effect.type}`);
+      const { type: _type, ...close } = effect;
+      await bookkeeping.closeApproval({ actionId, ...close });
     }
-    if (ended === 'timed_out') {
-      const outcome = requirement.timeoutOutcome;
-      await close('expired', `no decision before ${deadline ?? 'the deadline'}; timeout outcome: ${outcome}`);
-      if (outcome === 'approve') return { kind: 'approved', effective };
-      return { kind: 'closed', outcome: { status: 'expired', actionId, reason: `no decision before the deadline (${deadline}); the request was not run` } };
+    if (state.reclassified) {
+      view.classification = state.reclassified;
+      view.argsHash = state.effective.argsHash;
     }
-    if (current.tally === 'denied') {
-      const denial = current.decisions.find((d) => d.decision === 'deny')!;
-      await close('denied', `denied by ${denial.approverId}`);
-      return {
-        kind: 'closed',
-        outcome: {
-          status: 'denied',
-          actionId,
-          reason: denial.comment ?? `denied by ${denial.approverId}`,
-          ...(denial.feedback ? { feedback: denial.feedback } : {}),
-          deniedBy: denial.approverId,
-        },
-      };
-    }
-    const approvals = current.decisions.filter((d) => d.decision === 'approve').length;
-    await close('approved', `${approvals} of ${requirement.requiredApprovals} approvals`);
-    return { kind: 'approved', effective };
+    if (state.verdict) return state.verdict;
   }
 
   /** Waits for the round to end, widening the approvers along the escalation chain. */
-  async function waitForRound(current: Round, deadline: string | null): Promise<'decided' | 'timed_out'> {
-    const ended = () => current.tally !== 'open' || current.pendingEdit !== undefined;
-    const openedAt = Date.now();
-    const deadlineMs = deadline ? Date.parse(deadline) : undefined;
-    const escalate = async (level: number, to: string) => {
+  async function waitForRound(round: Round): Promise<'decided' | 'timed_out'> {
+    const ended = () => roundEnded(state);
+    const schedule = roundSchedule(round.requirement, Date.now(), round.deadline);
+    const escalate = async ({ level, to }: EscalationPoint) => {
       const widened = await bookkeeping.escalateApproval({
         actionId,
-        approvalId: current.approvalId,
-        round: current.number,
+        approvalId: round.approvalId,
+        round: round.number,
         level,
         to,
-        requirement: current.requirement,
+        requirement: round.requirement,
         agentId: request.agentId,
         requestedBy: request.requestedBy,
       });
-      current.eligible = widened.eligibleApprovers;
-      current.excluded = widened.excluded;
-      view.approval!.escalationLevel = level;
+      apply({ type: 'escalated', level, approvers: { eligible: widened.eligibleApprovers, excluded: widened.excluded } });
     };
-    for (const [index, step] of current.requirement.escalation.entries()) {
-      const at = openedAt + step.afterMs;
-      if (deadlineMs !== undefined && at >= deadlineMs) break;
-      if (await condition(ended, Math.max(1, at - Date.now()))) return 'decided';
-      await escalate(index + 1, step.to);
+    for (const step of schedule.escalations) {
+      if (await condition(ended, Math.max(1, step.at - Date.now()))) return 'decided';
+      await escalate(step);
     }
-    if (deadlineMs === undefined) {
+    if (!schedule.deadline) {
       await condition(ended);
       return 'decided';
     }
-    if (await condition(ended, Math.max(1, deadlineMs - Date.now()))) return 'decided';
-    if (current.requirement.timeoutOutcome !== 'escalate') return 'timed_out';
+    if (await condition(ended, Math.max(1, schedule.deadline.at - Date.now()))) return 'decided';
+    if (schedule.deadline.then === 'time_out') return 'timed_out';
     // Escalate at the deadline: admins join and the wait continues without one.
-    await escalate(current.requirement.escalation.length + 1, ADMINS);
+    await escalate(schedule.deadline.then);
     await condition(ended);
     return 'decided';
   }
-}
-
-function result(round: Round, tally: ApprovalTally): DecideResult {
-  return {
-    accepted: true,
-    approvalsSoFar: round.decisions.filter((d) => d.decision === 'approve').length,
-    requiredApprovals: round.requirement.requiredApprovals,
-    approvalStatus: tally,
-  };
 }

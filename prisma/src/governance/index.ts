@@ -51,6 +51,7 @@ export {
   holdStartGate,
   closeStartGate,
   suspensionIn,
+  killSwitchReason,
   SuspendRequest,
   ResumeRequest,
   AgentIdentity,

@@ -11,6 +11,14 @@ export type { KillSwitch };
 /** What a refusal or cancellation cites: the switch that stopped the agent. */
 export type ActiveSuspension = Pick<KillSwitch, 'id' | 'scope' | 'target' | 'reason' | 'createdBy' | 'createdAt'>;
 
+/**
+ * How an action stopped by a switch says so: `suspended` when admission or the
+ * re-check refuses it, `cancelled` when it is stopped at its start or while it waits.
+ */
+export function killSwitchReason(suspension: Pick<ActiveSuspension, 'scope' | 'target' | 'createdBy' | 'reason'>, effect: 'suspended' | 'cancelled'): string {
+  return `${effect} by the kill switch (${suspension.scope} ${suspension.target}) by ${suspension.createdBy}: ${suspension.reason}`;
+}
+
 export const SuspendRequest = z
   .object({ scope: GovernanceScope, target: Target, reason: Text, by: Text })
   .refine(targetMatchesScope, targetScopeIssue);

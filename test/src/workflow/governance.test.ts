@@ -220,6 +220,24 @@ describe('budgets', () => {
     const usage = await h.db.prisma.budgetUsage.findFirstOrThrow({ where: { budget: { target: 'ops-bot' } } });
     expect({ spent: usage.spent.toFixed(2), reserved: usage.reserved.toFixed(2) }).toEqual({ spent: '40.00', reserved: '0.00' });
   });
+
+  it('an edit re-reserves under its own holder; a later round that ends without running releases that reservation', async () => {
+    await createAgent(h.db, { id: 'edit-bot', team: 'edits', allowedTools: ['payments.*'] });
+    await createBudget(h.db, { scope: 'agent', target: 'edit-bot', period: 'day', currency: 'EUR', limit: '5000.00', approvalThreshold: '4000.00' });
+    const args = (amount: string) => ({ paymentId: 'pay_9', amount, currency: 'EUR', reason: 'refund' });
+    const { actionId, argsHash: original } = await submitAndWaitForApproval(h.client, h.taskQueue, { ...refundRequest(), agentId: 'edit-bot', args: args('125.00') });
+    await decideAction(h.client, actionId, { approverId: 'alice', decision: 'approve', channel: 'console', argsHash: original, editedArgs: args('1500.00') });
+    await waitForStatus(h.client, actionId, (s) => s.phase === 'awaiting_approval' && s.approval?.round === 2);
+    await decideAction(h.client, actionId, { approverId: 'bob', decision: 'deny', channel: 'api', argsHash: argsHash(args('1500.00')), comment: 'too much' });
+    expect((await awaitOutcome(h.client, actionId)).status).toBe('denied');
+    const reservations = await h.db.prisma.budgetReservation.findMany({ where: { actionId: { startsWith: actionId } }, orderBy: { createdAt: 'asc' } });
+    expect(reservations.map((r) => [r.actionId, r.status])).toEqual([
+      [actionId, 'released'],
+      [`${actionId}#edit1`, 'released'],
+    ]);
+    const usage = await h.db.prisma.budgetUsage.findFirstOrThrow({ where: { budget: { target: 'edit-bot' } } });
+    expect(usage.reserved.toFixed(2)).toBe('0.00');
+  });
 });
 
 describe('guardrails', () => {

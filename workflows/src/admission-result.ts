@@ -1,0 +1,38 @@
+import type { ActionOutcome, ActionStatusView, Classification } from '@airlock/core';
+import type { Admission, FastPathRun } from '@airlock/activities';
+
+/** What admission decided, as one value the workflows switch on. */
+export type AdmissionResult =
+  /** Allowed outright and run inside admission (the fast path). */
+  | { kind: 'ran'; admission: Admission; run: FastPathRun }
+  | { kind: 'denied'; admission: Admission; outcome: ActionOutcome }
+  | { kind: 'needs_approval'; admission: Admission; classification: Extract<Classification, { decision: 'require_approval' }> }
+  /** Allowed, to be run by the workflow (plans, step by step) or by the agent (gate-only actions). */
+  | { kind: 'allowed'; admission: Admission };
+
+/**
+ * The one reading of `admitAndRun`'s answer. The answer keeps the shape it has in
+ * every saved history (`{ admission, run? }`), so running workflows replay.
+ */
+export function admissionResult(actionId: string, answer: { admission: Admission; run?: FastPathRun }): AdmissionResult {
+  const { admission, run } = answer;
+  if (run) return { kind: 'ran', admission, run };
+  const { classification } = admission;
+  switch (classification.decision) {
+    case 'deny':
+      return { kind: 'denied', admission, outcome: { status: 'denied', actionId, reason: classification.reasons.join('; '), deniedBy: 'policy' } };
+    case 'require_approval':
+      return { kind: 'needs_approval', admission, classification };
+    case 'allow':
+      return { kind: 'allowed', admission };
+  }
+}
+
+/** What the status query shows of admission. */
+export function showAdmission(view: ActionStatusView, admission: Admission): void {
+  view.classification = admission.classification;
+  view.guardrailFlags = admission.guardrailFlags;
+  view.budgetImpacts = admission.budgetImpacts;
+  if (admission.standingGrantId) view.standingGrantId = admission.standingGrantId;
+  if (admission.plan) view.plan = { steps: admission.plan };
+}

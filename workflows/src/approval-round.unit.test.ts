@@ -1,0 +1,339 @@
+import type { ApprovalDecision, ApprovalRequirement, Classification, EligibleApprover } from '@airlock/core';
+import { describe, expect, it } from 'vitest';
+import {
+  ADMINS,
+  checkDecision,
+  reduceApproval,
+  replyToDecision,
+  roundDeadline,
+  roundEnded,
+  roundSchedule,
+  startApproval,
+  type ApprovalEffect,
+  type ApprovalEvent,
+  type ApprovalState,
+  type EffectiveArgs,
+  type Round,
+} from './approval-round.js';
+
+const HASH = 'a'.repeat(64);
+const EDITED_HASH = 'b'.repeat(64);
+const OPENED_AT = Date.parse('2026-01-01T00:00:00.000Z');
+
+function requirement(overrides: Partial<ApprovalRequirement> = {}): ApprovalRequirement {
+  return { requiredApprovals: 1, approverRole: 'approver', denyEndsIt: true, timeoutMs: 3_600_000, timeoutOutcome: 'deny', escalation: [], ...overrides };
+}
+
+const approvers = (...ids: string[]): EligibleApprover[] => ids.map((id) => ({ id, role: 'approver' }));
+const effective: EffectiveArgs = { args: { path: '/tmp/x' }, argsHash: HASH, budgetHolder: 'act-1', budgetReserved: false };
+
+/** Runs events through the reducer, collecting every effect. */
+function run(state: ApprovalState, ...events: ApprovalEvent[]): { state: ApprovalState; effects: ApprovalEffect[] } {
+  const effects: ApprovalEffect[] = [];
+  for (const event of events) {
+    const next = reduceApproval(state, event);
+    state = next.state;
+    effects.push(...next.effects);
+  }
+  return { state, effects };
+}
+
+function opened(req: ApprovalRequirement, eligible: string[], excluded: { id: string; reason: string }[] = [], number = 1): ApprovalState {
+  const start = startApproval('act-1', req, [], effective);
+  return run(start, { type: 'round_opened', number, approvalId: `appr-${number}`, deadline: roundDeadline(req, OPENED_AT), approvers: { eligible: approvers(...eligible), excluded } }).state;
+}
+
+function decision(approverId: string, kind: 'approve' | 'deny', extra: Partial<ApprovalDecision> = {}): ApprovalDecision {
+  return { approverId, decision: kind, channel: 'console', argsHash: HASH, ...extra };
+}
+
+/** A plain decision that passes the validator and is then stored. */
+function decide(state: ApprovalState, approverId: string, kind: 'approve' | 'deny', extra: Partial<ApprovalDecision> = {}): ApprovalState {
+  const d = decision(approverId, kind, extra);
+  checkDecision(state, d);
+  const round = currentRound(state).number;
+  return run(state, { type: 'decision_received', decision: d, decidedAt: '2026-01-01T00:01:00.000Z' }, { type: 'decision_recorded', round }).state;
+}
+
+function currentRound(state: ApprovalState): Round {
+  if (!state.round) throw new Error('no round');
+  return state.round;
+}
+
+describe('quorum', () => {
+  it('needs n of m approvals: 2 of 3 stays open after one, is approved after two', () => {
+    let state = opened(requirement({ requiredApprovals: 2 }), ['ana', 'bo', 'cy']);
+    state = decide(state, 'ana', 'approve');
+    expect(currentRound(state).tally).toBe('open');
+    expect(roundEnded(state)).toBe(false);
+    state = decide(state, 'bo', 'approve');
+    expect(currentRound(state).tally).toBe('approved');
+    expect(roundEnded(state)).toBe(true);
+
+    const closed = run(state, { type: 'wait_ended', how: 'decided' });
+    expect(closed.effects).toEqual([{ type: 'close_round', approvalId: 'appr-1', round: 1, closure: 'approved', reason: '2 of 2 approvals' }]);
+    expect(closed.state.verdict).toEqual({ kind: 'approved', effective });
+  });
+
+  it('with denyEndsIt, one deny ends the round and the agent gets the approver’s reason and feedback', () => {
+    let state = opened(requirement({ requiredApprovals: 2 }), ['ana', 'bo', 'cy']);
+    state = decide(state, 'ana', 'approve');
+    state = decide(state, 'bo', 'deny', { comment: 'not on a Friday', feedback: 'try Monday' });
+    expect(currentRound(state).tally).toBe('denied');
+
+    const closed = run(state, { type: 'wait_ended', how: 'decided' });
+    expect(closed.effects).toEqual([{ type: 'close_round', approvalId: 'appr-1', round: 1, closure: 'denied', reason: 'denied by bo' }]);
+    expect(closed.state.verdict).toEqual({
+      kind: 'closed',
+      outcome: { status: 'denied', actionId: 'act-1', reason: 'not on a Friday', feedback: 'try Monday', deniedBy: 'bo' },
+    });
+  });
+
+  it('without denyEndsIt, a deny ends the round only once the quorum is out of reach', () => {
+    let state = opened(requirement({ requiredApprovals: 2, denyEndsIt: false }), ['ana', 'bo', 'cy']);
+    state = decide(state, 'ana', 'deny');
+    // bo and cy can still make 2 approvals.
+    expect(currentRound(state).tally).toBe('open');
+    state = decide(state, 'bo', 'deny');
+    // Only cy is left: one approval cannot reach two.
+    expect(currentRound(state).tally).toBe('denied');
+  });
+
+  it('without denyEndsIt, approvals reach the quorum despite a deny', () => {
+    let state = opened(requirement({ requiredApprovals: 2, denyEndsIt: false }), ['ana', 'bo', 'cy']);
+    state = decide(state, 'ana', 'deny');
+    state = decide(state, 'bo', 'approve');
+    state = decide(state, 'cy', 'approve');
+    expect(currentRound(state).tally).toBe('approved');
+  });
+
+  it('counts a decision only once it is recorded, so the round never closes before its decision is stored', () => {
+    const state = opened(requirement(), ['ana']);
+    const listed = run(state, { type: 'decision_received', decision: decision('ana', 'approve'), decidedAt: 'now' });
+    expect(listed.effects).toEqual([
+      { type: 'record_decision', approvalId: 'appr-1', round: 1, argsHash: HASH, decision: { approverId: 'ana', decision: 'approve', channel: 'console', round: 1, decidedAt: 'now' } },
+    ]);
+    expect(currentRound(listed.state).tally).toBe('open');
+    expect(roundEnded(listed.state)).toBe(false);
+    const recorded = run(listed.state, { type: 'decision_recorded', round: 1 });
+    expect(roundEnded(recorded.state)).toBe(true);
+    expect(replyToDecision(recorded.state, currentRound(listed.state))).toEqual({ accepted: true, approvalsSoFar: 1, requiredApprovals: 1, approvalStatus: 'approved' });
+  });
+
+  it('records a remembered grant with the decision that asks for it', () => {
+    const standingApproval = { grantId: 'grant-1', agentId: 'bot', tool: 'fs.write', condition: 'true', reason: 'routine', validForHours: 8, maxUses: 5 };
+    const listed = run(opened(requirement(), ['ana']), { type: 'decision_received', decision: decision('ana', 'approve', { standingApproval }), decidedAt: 'now' });
+    expect(listed.effects[0]).toMatchObject({ type: 'record_decision', standingApproval });
+  });
+});
+
+describe('who may decide', () => {
+  it('refuses the requester and the agent owner with the reason they are excluded', () => {
+    const state = opened(requirement(), ['ana'], [
+      { id: 'rita', reason: 'requested this action: nobody approves their own request' },
+      { id: 'otto', reason: "owns the requesting agent: nobody approves their own agent's request" },
+    ]);
+    expect(() => checkDecision(state, decision('rita', 'approve'))).toThrow('rita may not decide: requested this action');
+    expect(() => checkDecision(state, decision('otto', 'approve'))).toThrow("otto may not decide: owns the requesting agent");
+  });
+
+  it('refuses someone who is not an eligible approver', () => {
+    expect(() => checkDecision(opened(requirement(), ['ana']), decision('mallory', 'approve'))).toThrow('unknown approver "mallory"');
+  });
+
+  it('refuses a second decision by the same approver, even while the first is still being written', () => {
+    const state = opened(requirement({ requiredApprovals: 2 }), ['ana', 'bo']);
+    const listed = run(state, { type: 'decision_received', decision: decision('ana', 'approve'), decidedAt: 'now' }).state;
+    expect(() => checkDecision(listed, decision('ana', 'deny'))).toThrow('ana has already decided this approval');
+  });
+
+  it('refuses a decision made on other arguments than the round decides (stale args hash)', () => {
+    expect(() => checkDecision(opened(requirement(), ['ana']), decision('ana', 'approve', { argsHash: EDITED_HASH }))).toThrow('args hash mismatch');
+  });
+
+  it('refuses any decision before a round opens and after it closes', () => {
+    expect(() => checkDecision(startApproval('act-1', requirement(), [], effective), decision('ana', 'approve'))).toThrow('not awaiting a decision');
+    const closed = run(decide(opened(requirement(), ['ana', 'bo']), 'ana', 'approve'), { type: 'wait_ended', how: 'decided' }).state;
+    expect(() => checkDecision(closed, decision('bo', 'approve'))).toThrow('already decided or closed');
+  });
+
+  it('lets escalation targets decide once the round has escalated', () => {
+    const state = opened(requirement({ escalation: [{ afterMs: 60_000, to: 'oncall' }] }), ['ana']);
+    expect(() => checkDecision(state, decision('olga', 'approve'))).toThrow('unknown approver');
+    const escalated = run(state, { type: 'escalated', level: 1, approvers: { eligible: approvers('ana', 'olga'), excluded: [] } }).state;
+    expect(currentRound(escalated).escalationLevel).toBe(1);
+    expect(currentRound(decide(escalated, 'olga', 'approve')).tally).toBe('approved');
+  });
+});
+
+describe('an approver’s edit', () => {
+  const stillRisky: Classification = { decision: 'require_approval', tier: 'high', reasons: ['writes outside /tmp'], approval: requirement({ approverRole: 'admin' }) };
+
+  function edited(state: ApprovalState, classification: Classification) {
+    const received = run(state, { type: 'decision_received', decision: decision('ana', 'approve', { editedArgs: { path: '/srv/y' } }), decidedAt: 'now' });
+    const review = { ok: true as const, classification, argsHash: EDITED_HASH, redactedArgs: { path: '/srv/y' }, budgetHolder: 'act-1#edit1', budgetReserved: true, budgetImpacts: [] };
+    const reviewed = run(received.state, { type: 'edit_reviewed', review });
+    const recorded = run(reviewed.state, { type: 'edit_recorded' });
+    return { received, reviewed, recorded };
+  }
+
+  it('is reviewed against the current budget holder, blocks other decisions meanwhile, and is recorded with its arguments', () => {
+    const { received, reviewed } = edited(opened(requirement({ requiredApprovals: 2 }), ['ana', 'bo']), stillRisky);
+    expect(received.effects).toEqual([{ type: 'review_edit', round: 1, approverId: 'ana', editedArgs: { path: '/srv/y' }, previousBudgetHolder: 'act-1' }]);
+    expect(() => checkDecision(received.state, decision('bo', 'approve'))).toThrow('an edit of the arguments is being reviewed');
+    expect(reviewed.effects).toEqual([
+      {
+        type: 'record_decision',
+        approvalId: 'appr-1',
+        round: 1,
+        argsHash: HASH,
+        decision: { approverId: 'ana', decision: 'approve', channel: 'console', round: 1, decidedAt: 'now', editedArgsHash: EDITED_HASH },
+        editedArgs: { path: '/srv/y' },
+      },
+    ]);
+  });
+
+  it('ends the round once recorded and restarts it on the new arguments with the editor’s approval carried', () => {
+    const { recorded } = edited(opened(requirement({ requiredApprovals: 2 }), ['ana', 'bo']), stillRisky);
+    expect(roundEnded(recorded.state)).toBe(true);
+
+    const closed = run(recorded.state, { type: 'wait_ended', how: 'decided' });
+    expect(closed.effects).toEqual([
+      { type: 'close_round', approvalId: 'appr-1', round: 1, closure: 'approved', reason: 'ana approved edited arguments; re-classified as require_approval (high)' },
+    ]);
+    expect(closed.state.verdict).toBeUndefined();
+    expect(closed.state.requirement).toEqual(stillRisky.approval);
+    expect(closed.state.effective).toEqual({ args: { path: '/srv/y' }, argsHash: EDITED_HASH, budgetHolder: 'act-1#edit1', budgetReserved: true });
+    expect(closed.state.reclassified).toEqual(stillRisky);
+
+    const second = run(closed.state, { type: 'round_opened', number: 2, approvalId: 'appr-2', deadline: null, approvers: { eligible: approvers('ana', 'bo'), excluded: [] } });
+    const carried = { approverId: 'ana', decision: 'approve', channel: 'console', round: 2, decidedAt: 'now', comment: 'approved the edited arguments' };
+    expect(second.effects).toEqual([{ type: 'record_decision', approvalId: 'appr-2', round: 2, argsHash: EDITED_HASH, decision: carried, carried: true }]);
+    const round = currentRound(second.state);
+    expect(round.argsHash).toBe(EDITED_HASH);
+    // One admin approval required: the editor's carried approval settles it.
+    expect(round.tally).toBe('approved');
+    // The old arguments' hash no longer decides anything.
+    expect(() => checkDecision(second.state, decision('bo', 'approve'))).toThrow('args hash mismatch');
+  });
+
+  it('does not carry the editor’s approval into a round they may not decide', () => {
+    const { recorded } = edited(opened(requirement(), ['ana']), stillRisky);
+    const closed = run(recorded.state, { type: 'wait_ended', how: 'decided' }).state;
+    const second = run(closed, { type: 'round_opened', number: 2, approvalId: 'appr-2', deadline: null, approvers: { eligible: approvers('root'), excluded: [] } });
+    expect(second.effects).toEqual([]);
+    expect(currentRound(second.state).tally).toBe('open');
+    expect(second.state.carried).toBeUndefined();
+  });
+
+  it('ends the approval when the edited arguments are denied by policy or allowed outright', () => {
+    const denied = edited(opened(requirement(), ['ana']), { decision: 'deny', tier: 'critical', reasons: ['no /srv'] });
+    expect(run(denied.recorded.state, { type: 'wait_ended', how: 'decided' }).state.verdict).toEqual({
+      kind: 'closed',
+      outcome: { status: 'denied', actionId: 'act-1', reason: 'the edited arguments are denied by policy: no /srv', deniedBy: 'policy' },
+    });
+    const allowed = edited(opened(requirement(), ['ana']), { decision: 'allow', tier: 'low', reasons: [] });
+    expect(run(allowed.recorded.state, { type: 'wait_ended', how: 'decided' }).state.verdict).toEqual({
+      kind: 'approved',
+      effective: { args: { path: '/srv/y' }, argsHash: EDITED_HASH, budgetHolder: 'act-1#edit1', budgetReserved: true },
+    });
+  });
+
+  it('moves the budget hold at the review, so a later round that expires still settles the edit’s reservation', () => {
+    const { reviewed, recorded } = edited(opened(requirement(), ['ana']), stillRisky);
+    expect(reviewed.state.budget).toEqual({ budgetHolder: 'act-1#edit1', budgetReserved: true });
+    const closed = run(recorded.state, { type: 'wait_ended', how: 'decided' }).state;
+    const second = run(closed, { type: 'round_opened', number: 2, approvalId: 'appr-2', deadline: '2026-01-01T02:00:00.000Z', approvers: { eligible: approvers('root'), excluded: [] } }).state;
+    const expired = run(second, { type: 'wait_ended', how: 'timed_out' }).state;
+    expect(expired.verdict).toMatchObject({ kind: 'closed', outcome: { status: 'expired' } });
+    expect(expired.budget).toEqual({ budgetHolder: 'act-1#edit1', budgetReserved: true });
+  });
+
+  it('an edit whose recording failed after its review keeps the moved hold, and the next edit replaces that reservation', () => {
+    const { reviewed } = edited(opened(requirement(), ['ana', 'bo']), stillRisky);
+    const abandoned = run(reviewed.state, { type: 'edit_abandoned' }).state;
+    expect(abandoned.budget.budgetHolder).toBe('act-1#edit1');
+    const again = run(abandoned, { type: 'decision_received', decision: decision('bo', 'approve', { editedArgs: { path: '/srv/z' } }), decidedAt: 'now' });
+    expect(again.effects).toEqual([{ type: 'review_edit', round: 1, approverId: 'bo', editedArgs: { path: '/srv/z' }, previousBudgetHolder: 'act-1#edit1' }]);
+  });
+
+  it('leaves the round as it was when the edit is rejected', () => {
+    const state = opened(requirement(), ['ana', 'bo']);
+    const received = run(state, { type: 'decision_received', decision: decision('ana', 'approve', { editedArgs: { path: 7 } }), decidedAt: 'now' }).state;
+    const rejected = run(received, { type: 'edit_reviewed', review: { ok: false, reason: 'invalid arguments' } });
+    expect(rejected.effects).toEqual([]);
+    expect(currentRound(rejected.state).decisions).toEqual([]);
+    expect(roundEnded(rejected.state)).toBe(false);
+    expect(() => checkDecision(rejected.state, decision('bo', 'approve'))).not.toThrow();
+  });
+});
+
+describe('deadlines, escalation and timeout outcomes', () => {
+  it('has no deadline when the policy waits forever, and escalates along the whole chain', () => {
+    const req = requirement({ timeoutOutcome: 'wait_forever', escalation: [{ afterMs: 1_000, to: 'leads' }, { afterMs: 99_000_000, to: 'role:admin' }] });
+    expect(roundDeadline(req, OPENED_AT)).toBeNull();
+    expect(roundSchedule(req, OPENED_AT, null)).toEqual({
+      escalations: [
+        { at: OPENED_AT + 1_000, level: 1, to: 'leads' },
+        { at: OPENED_AT + 99_000_000, level: 2, to: 'role:admin' },
+      ],
+      deadline: null,
+    });
+  });
+
+  it('drops escalation steps at or after the deadline and times out at it', () => {
+    const req = requirement({ timeoutMs: 60_000, escalation: [{ afterMs: 30_000, to: 'leads' }, { afterMs: 60_000, to: 'oncall' }] });
+    const deadline = roundDeadline(req, OPENED_AT);
+    expect(deadline).toBe('2026-01-01T00:01:00.000Z');
+    expect(roundSchedule(req, OPENED_AT, deadline)).toEqual({
+      escalations: [{ at: OPENED_AT + 30_000, level: 1, to: 'leads' }],
+      deadline: { at: OPENED_AT + 60_000, then: 'time_out' },
+    });
+  });
+
+  it('with the escalate outcome, admins join at the deadline (the level after the whole chain) and the wait goes on', () => {
+    const req = requirement({ timeoutMs: 60_000, timeoutOutcome: 'escalate', escalation: [{ afterMs: 30_000, to: 'leads' }, { afterMs: 90_000, to: 'oncall' }] });
+    expect(roundSchedule(req, OPENED_AT, roundDeadline(req, OPENED_AT)).deadline).toEqual({ at: OPENED_AT + 60_000, then: { at: OPENED_AT + 60_000, level: 3, to: ADMINS } });
+  });
+
+  it('a timed-out round with the approve outcome runs the action; any other outcome expires it', () => {
+    const approveOnTimeout = run(opened(requirement({ timeoutOutcome: 'approve' }), ['ana']), { type: 'wait_ended', how: 'timed_out' });
+    expect(approveOnTimeout.effects).toEqual([
+      { type: 'close_round', approvalId: 'appr-1', round: 1, closure: 'expired', reason: 'no decision before 2026-01-01T01:00:00.000Z; timeout outcome: approve' },
+    ]);
+    expect(approveOnTimeout.state.verdict).toEqual({ kind: 'approved', effective });
+
+    const denyOnTimeout = run(opened(requirement({ timeoutOutcome: 'deny' }), ['ana']), { type: 'wait_ended', how: 'timed_out' });
+    expect(denyOnTimeout.effects[0]).toMatchObject({ closure: 'expired' });
+    expect(denyOnTimeout.state.verdict).toEqual({
+      kind: 'closed',
+      outcome: { status: 'expired', actionId: 'act-1', reason: 'no decision before the deadline (2026-01-01T01:00:00.000Z); the request was not run' },
+    });
+  });
+
+  it('a decision stored after its round ended does not count in the next round', () => {
+    const { state: first } = run(opened(requirement({ requiredApprovals: 2 }), ['ana', 'bo']), {
+      type: 'decision_received',
+      decision: decision('bo', 'approve'),
+      decidedAt: 'now',
+    });
+    const listedIn = currentRound(first);
+    // The round ends (here: an edit by ana) while bo's decision is still being written.
+    const received = run(first, { type: 'decision_received', decision: decision('ana', 'approve', { editedArgs: { path: '/srv/y' } }), decidedAt: 'now' }).state;
+    const review = {
+      ok: true as const,
+      classification: { decision: 'require_approval' as const, tier: 'high' as const, reasons: [], approval: requirement({ requiredApprovals: 2 }) },
+      argsHash: EDITED_HASH,
+      redactedArgs: {},
+      budgetHolder: 'act-1#edit1',
+      budgetReserved: false,
+      budgetImpacts: [],
+    };
+    const ended = run(received, { type: 'edit_reviewed', review }, { type: 'edit_recorded' }, { type: 'wait_ended', how: 'decided' }).state;
+    const second = run(ended, { type: 'round_opened', number: 2, approvalId: 'appr-2', deadline: null, approvers: { eligible: approvers('ana', 'bo'), excluded: [] } }).state;
+    const late = run(second, { type: 'decision_recorded', round: 1 }).state;
+    expect(late).toBe(second);
+    expect(currentRound(late).decisions.map((d) => d.approverId)).toEqual(['ana']);
+    expect(replyToDecision(late, listedIn)).toMatchObject({ approvalsSoFar: 1, approvalStatus: 'open' });
+  });
+});

@@ -1,0 +1,63 @@
+import { CancellationScope } from '@temporalio/workflow';
+import type { ActionOutcome, ActionStatusView, GuardedActionInput } from '@airlock/core';
+import type { FastPathRun } from '@airlock/activities';
+import { bookkeeping, executor } from './activities.js';
+import { admissionResult, showAdmission } from './admission-result.js';
+import { awaitApproval, type EffectiveArgs } from './approval.js';
+
+/**
+ * What completion settles: the arguments that run and who holds their budget.
+ * Shared with the caller (not returned) so that a cancellation at any await still
+ * settles the reservation held at that moment.
+ */
+export interface ActionHold {
+  effective: EffectiveArgs;
+}
+
+export type GateResult =
+  /** Admission ran it already (allowed outright, fast path). */
+  | { kind: 'ran'; run: FastPathRun }
+  /** Denied by policy or by people, expired, or refused at the re-check. */
+  | { kind: 'ended'; outcome: ActionOutcome }
+  /** Allowed (outright, by a standing approval, or by people and then re-checked): the caller runs it. */
+  | { kind: 'cleared' };
+
+/** The gate both workflows share: admission, perhaps a human approval, and the re-check before running. */
+export async function passGate(input: GuardedActionInput, view: ActionStatusView, hold: ActionHold): Promise<GateResult> {
+  const { actionId } = input;
+  const admitted = admissionResult(actionId, await executor.admitAndRun(input));
+  showAdmission(view, admitted.admission);
+  hold.effective = { ...hold.effective, budgetReserved: admitted.admission.budgetReserved };
+  switch (admitted.kind) {
+    case 'ran':
+      return { kind: 'ran', run: admitted.run };
+    case 'denied':
+      return { kind: 'ended', outcome: admitted.outcome };
+    case 'allowed':
+      return { kind: 'cleared' };
+    case 'needs_approval':
+      break;
+  }
+  const verdict = await awaitApproval(input, admitted.classification, admitted.admission.budgetImpacts, view, hold);
+  if (verdict.kind === 'closed') return { kind: 'ended', outcome: verdict.outcome };
+  hold.effective = verdict.effective;
+  // The world may have changed while the approval waited: suspended agent, new policy, lowered budget.
+  view.phase = 'rechecking';
+  const recheck = await bookkeeping.recheckBeforeRun({ input, args: hold.effective.args, budgetHolder: hold.effective.budgetHolder });
+  if (!recheck.ok) return { kind: 'ended', outcome: { status: 'denied', actionId, reason: `re-check before running failed: ${recheck.reason}`, deniedBy: 'policy' } };
+  // A budget created while the action waited was reserved at the re-check: settled at completion.
+  if (recheck.budgetReserved) hold.effective = { ...hold.effective, budgetReserved: true };
+  return { kind: 'cleared' };
+}
+
+/** Why the action was cancelled (kill switch or operator); an open approval round is closed as cancelled first. */
+export async function closeForCancellation(input: GuardedActionInput, view: ActionStatusView): Promise<string> {
+  const { actionId, request } = input;
+  return CancellationScope.nonCancellable(async () => {
+    const why = await bookkeeping.cancellationReason({ agentId: request.agentId });
+    if (view.approval && view.phase === 'awaiting_approval') {
+      await bookkeeping.closeApproval({ actionId, approvalId: view.approval.approvalId, round: view.approval.round, closure: 'cancelled', reason: why });
+    }
+    return why;
+  });
+}
