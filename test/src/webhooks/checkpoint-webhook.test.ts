@@ -48,16 +48,20 @@ describe('the audit.checkpoint webhook', () => {
 
     const dispatcher = new WebhookDispatcher({ db: t.db, logger: quiet, allowLoopback: true, pollIntervalMs: 50, requestTimeoutMs: 5_000 });
     dispatcher.start();
+    const logged = () =>
+      t.db.pool.query<{ subscription_id: string; event_id: string; audit_seq: string; status: string }>(
+        "SELECT subscription_id, event_id, audit_seq::text, status FROM webhook_deliveries WHERE event_type = 'audit.checkpoint' ORDER BY event_id",
+      );
     try {
       await receiver.waitFor('two checkpoint deliveries', () => (receiver.accepted((b) => b.type === 'audit.checkpoint').length >= 2 ? true : undefined));
+      // The receiver answers before the dispatcher records the answer: wait for the log to catch up.
+      for (let tries = 0; (await logged()).rows.some((r) => r.status === 'pending') && tries < 300; tries++) await new Promise((resolve) => setTimeout(resolve, 100));
     } finally {
       await dispatcher.stop();
     }
     // Nothing else was queued: the other subscription did not choose checkpoints, and checkpoint #1 predates both.
     expect(await deriveDeliveries(t.db)).toBe(0);
-    const rows = await t.db.pool.query<{ subscription_id: string; event_id: string; audit_seq: string; status: string }>(
-      "SELECT subscription_id, event_id, audit_seq::text, status FROM webhook_deliveries WHERE event_type = 'audit.checkpoint' ORDER BY event_id",
-    );
+    const rows = await logged();
     expect(rows.rows).toEqual([
       { subscription_id: chosen.webhook.id, event_id: 'ckpt_2', audit_seq: '10', status: 'delivered' },
       { subscription_id: chosen.webhook.id, event_id: 'ckpt_3', audit_seq: '15', status: 'delivered' },
