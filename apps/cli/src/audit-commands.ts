@@ -1,5 +1,6 @@
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import {
@@ -13,6 +14,7 @@ import {
   type ChainVerification,
   type Db,
 } from '@airlock/db';
+import { z } from 'zod';
 import { loadAccountsEnv } from './env.js';
 import { CliError } from './policy-commands.js';
 
@@ -58,7 +60,11 @@ export interface VerifyCommandOptions {
   file?: string;
   publicKey?: string[];
   checkpoints?: string[];
+  /** Worker threads for a database chain (default: one per core). */
+  threads?: string;
 }
+
+const Threads = z.coerce.number().int().min(0).max(64);
 
 /** Prints the outcome; a chain that does not verify makes the command fail (exit 1). */
 export async function verifyCommand(options: VerifyCommandOptions): Promise<{ text: string; ok: boolean }> {
@@ -66,7 +72,11 @@ export async function verifyCommand(options: VerifyCommandOptions): Promise<{ te
   const keyring = pems.length > 0 ? checkpointKeyring(pems) : undefined;
   if (!keyring && (options.checkpoints?.length ?? 0) > 0) throw new CliError('--checkpoints needs --public-key: an unsigned checkpoint proves nothing');
   const checkpoints = (await Promise.all((options.checkpoints ?? []).map(readCheckpointFile))).flat();
-  const result = options.file ? await verifyAuditExport(options.file, { keyring, checkpoints }) : await withDb((db) => verifyAuditChain(db, { keyring, checkpoints }));
+  const threads = Threads.safeParse(options.threads ?? availableParallelism());
+  if (!threads.success) throw new CliError(`--threads must be a whole number from 0 to 64, not ${options.threads}`);
+  const result = options.file
+    ? await verifyAuditExport(options.file, { keyring, checkpoints })
+    : await withDb((db) => verifyAuditChain(db, { keyring, checkpoints, threads: threads.data }));
   return { text: describe(result, keyring !== undefined), ok: result.ok };
 }
 

@@ -1,31 +1,65 @@
+import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { auditRowHash, createDb, readChainRows, verifyAuditChain, type ChainRow } from '@airlock/db';
+import { auditRowHash, countChainRowsByCopy, createDb, readChainRows, verifyAuditChain, type ChainRow, type Db } from '@airlock/db';
 import { createScratchDatabase } from '../infra/database.js';
 import type { Cleanup } from '../infra/cleanup.js';
+import { loadAverage1m } from '../infra/machine.js';
 import { median } from '../stats.js';
 import { readChainRowsBySelect } from './select-reader.js';
 import { seedAuditChain } from './seed.js';
 
+export interface VerifyPass {
+  /** Worker threads checking chunks beside the reading thread (0: checked on the reading thread). */
+  threads: number;
+  rowsPerSecond: number;
+  seconds: number[];
+  /** CPU time of this process (every thread) per row: what a run costs whatever else the machine does. */
+  cpuMicrosPerRow: number;
+  /** Largest heap seen on the main thread while verifying: streaming keeps it flat whatever the chain's length. */
+  peakHeapMiB: number;
+  /** Most rows held at once (read, queued or being checked). */
+  peakBufferedRows: number;
+}
+
 export interface AuditBenchResults {
   rows: number;
   seedSeconds: number;
-  /** verifyAuditChain, end to end (median of the runs). */
-  verifyRowsPerSecond: number;
-  verifySeconds: number[];
-  /** CPU time of this process per row while verifying (user + system): what a run costs whatever else the machine does. */
-  verifyCpuMicrosPerRow: number;
-  /** The baseline: the previous reader (a cursor FETCHed in pages of 5,000, text columns, JSON.parse of payloads), no hashing. */
-  selectRowsPerSecond: number;
-  /** The verifier's own reader (COPY TO STDOUT, JSON.parse of payloads) with no hashing. */
+  /** verifyAuditChain end to end: on worker threads (one per core, what the CLI does), then on the reading thread alone. */
+  verify: VerifyPass[];
+  /** The ceiling: the verifier's own read (the same COPY and chunks), checking nothing. */
   copyRowsPerSecond: number;
-  /** Hashing rows already in memory: what checking costs. */
+  copyCpuMicrosPerRow: number;
+  /** The baseline: the reader before COPY (a cursor FETCHed in pages of 5,000, text columns, JSON.parse of payloads), no hashing. */
+  selectRowsPerSecond: number;
+  /** Hashing rows already in memory, on one thread: what checking costs. */
   hashRowsPerSecond: number;
-  /** Largest heap seen while verifying: streaming keeps it flat whatever the chain's length. */
-  peakHeapMiB: number;
   tableMiB: number;
+  /** 1-minute load average before and after the verification passes. */
+  load: { start: number; end: number };
 }
 
 const RUNS = 3;
+
+async function verifyPass(db: Db, rows: number, threads: number, log: (line: string) => void): Promise<VerifyPass> {
+  let peakHeap = 0;
+  let peakBufferedRows = 0;
+  const sampler = setInterval(() => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)), 50);
+  const seconds: number[] = [];
+  const cpuBefore = process.cpuUsage();
+  try {
+    for (let run = 0; run < RUNS; run++) {
+      const start = performance.now();
+      const result = await verifyAuditChain(db, { threads, onReadFinish: (s) => (peakBufferedRows = Math.max(peakBufferedRows, s.peakBufferedRows)) });
+      seconds.push((performance.now() - start) / 1000);
+      if (!result.ok || result.checkedRows !== rows) throw new Error(`the seeded chain did not verify: ${JSON.stringify(result)}`);
+      log(`audit: verify (${threads} threads) run ${run + 1}: ${rows} rows in ${seconds[run]!.toFixed(2)} s, load ${loadAverage1m().toFixed(1)}`);
+    }
+  } finally {
+    clearInterval(sampler);
+  }
+  const cpu = process.cpuUsage(cpuBefore);
+  return { threads, rowsPerSecond: rows / median(seconds), seconds, cpuMicrosPerRow: (cpu.user + cpu.system) / (RUNS * rows), peakHeapMiB: peakHeap / 2 ** 20, peakBufferedRows };
+}
 
 /** Rows per second through verifyAuditChain on a chain of `rows`, and where the time goes. */
 export async function runAuditBench(pgUrl: string, rows: number, cleanup: Cleanup, log: (line: string) => void): Promise<AuditBenchResults> {
@@ -39,36 +73,29 @@ export async function runAuditBench(pgUrl: string, rows: number, cleanup: Cleanu
   await db.pool.query('VACUUM ANALYZE audit_events');
   const seedSeconds = (performance.now() - seedStart) / 1000;
 
-  let peakHeap = 0;
-  const sampler = setInterval(() => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)), 50);
-  const verifySeconds: number[] = [];
-  const cpuBefore = process.cpuUsage();
-  try {
-    for (let run = 0; run < RUNS; run++) {
-      const start = performance.now();
-      const result = await verifyAuditChain(db);
-      verifySeconds.push((performance.now() - start) / 1000);
-      if (!result.ok || result.checkedRows !== rows) throw new Error(`the seeded chain did not verify: ${JSON.stringify(result)}`);
-      log(`audit: verify run ${run + 1}: ${rows} rows in ${verifySeconds[run]!.toFixed(2)} s`);
-    }
-  } finally {
-    clearInterval(sampler);
-  }
-  const cpu = process.cpuUsage(cpuBefore);
-  const verifyCpuMicrosPerRow = (cpu.user + cpu.system) / (RUNS * rows);
+  const loadStart = loadAverage1m();
+  const verify = [await verifyPass(db, rows, availableParallelism(), log), await verifyPass(db, rows, 0, log)];
 
-  // Reading alone, through the previous reader (the baseline) and the verifier's own; keeps a sample to hash below.
+  // Reading alone: the verifier's read, checking nothing (the ceiling), then the previous reader (the baseline).
+  const copySeconds: number[] = [];
+  const copyCpu = process.cpuUsage();
+  for (let run = 0; run < RUNS; run++) {
+    const start = performance.now();
+    const read = await countChainRowsByCopy(db);
+    copySeconds.push((performance.now() - start) / 1000);
+    if (read !== rows) throw new Error(`the COPY reader saw ${read} rows, not ${rows}`);
+  }
+  const copyUsage = process.cpuUsage(copyCpu);
   const selectStart = performance.now();
   let selected = 0;
   for await (const batch of readChainRowsBySelect(db)) selected += batch.length;
   const selectSeconds = (performance.now() - selectStart) / 1000;
-  const copyStart = performance.now();
-  const sample: ChainRow[] = [];
-  for await (const batch of readChainRows(db)) if (sample.length < 50_000) sample.push(...batch);
-  const copySeconds = (performance.now() - copyStart) / 1000;
   if (selected !== rows) throw new Error(`the baseline reader saw ${selected} rows, not ${rows}`);
+  const loadEnd = loadAverage1m();
 
   // Checking alone: the hash of rows already in memory.
+  const sample: ChainRow[] = [];
+  for await (const batch of readChainRows(db)) if (sample.length < 50_000) sample.push(...batch);
   const hashStart = performance.now();
   let matches = 0;
   for (const row of sample) if (auditRowHash(row as ChainRow & { hashVersion: 2 }) === row.hash) matches++;
@@ -79,13 +106,12 @@ export async function runAuditBench(pgUrl: string, rows: number, cleanup: Cleanu
   return {
     rows,
     seedSeconds,
-    verifyRowsPerSecond: rows / median(verifySeconds),
-    verifySeconds,
-    verifyCpuMicrosPerRow,
+    verify,
+    copyRowsPerSecond: rows / median(copySeconds),
+    copyCpuMicrosPerRow: (copyUsage.user + copyUsage.system) / (RUNS * rows),
     selectRowsPerSecond: rows / selectSeconds,
-    copyRowsPerSecond: rows / copySeconds,
     hashRowsPerSecond: sample.length / hashSeconds,
-    peakHeapMiB: peakHeap / 2 ** 20,
     tableMiB: Number(size.rows[0]?.bytes ?? 0) / 2 ** 20,
+    load: { start: loadStart, end: loadEnd },
   };
 }

@@ -4,21 +4,31 @@ import type { AuditBenchResults } from './index.js';
 const k = (n: number) => `${(n / 1000).toFixed(1)}k`;
 
 export function formatAuditBench(r: AuditBenchResults): string {
+  const [parallel, single] = r.verify;
   return [
     `## Audit chain verification (${r.rows} rows, ${f1(r.tableMiB)} MiB with indexes; seeded in ${f1(r.seedSeconds)} s)`,
     '',
+    `1-minute load average ${f1(r.load.start)} before the passes, ${f1(r.load.end)} after.`,
+    '',
     table(
-      ['pass', 'rows/s', 'seconds for the chain'],
+      ['pass', 'rows/s', 'seconds for the chain', 'CPU µs/row (all threads)'],
       [
-        ['verifyAuditChain (COPY read + check, end to end)', k(r.verifyRowsPerSecond), r.verifySeconds.map(f2).join(' / ')],
-        ['baseline: read only, SELECT cursor pages (the previous reader)', k(r.selectRowsPerSecond), f2(r.rows / r.selectRowsPerSecond)],
-        ['read only, COPY TO STDOUT (the verifier reader)', k(r.copyRowsPerSecond), f2(r.rows / r.copyRowsPerSecond)],
-        ['check only (hash rows in memory)', k(r.hashRowsPerSecond), f2(r.rows / r.hashRowsPerSecond)],
+        ...r.verify.map((v) => [
+          `verifyAuditChain, ${v.threads === 0 ? 'checked on the reading thread' : `${v.threads} worker threads checking`}`,
+          k(v.rowsPerSecond),
+          v.seconds.map(f2).join(' / '),
+          f2(v.cpuMicrosPerRow),
+        ]),
+        ['ceiling: the same COPY read, checking nothing', k(r.copyRowsPerSecond), f2(r.rows / r.copyRowsPerSecond), f2(r.copyCpuMicrosPerRow)],
+        ['baseline: read only, SELECT cursor pages (the reader before COPY)', k(r.selectRowsPerSecond), f2(r.rows / r.selectRowsPerSecond), ''],
+        ['check only, one thread (hash rows in memory)', k(r.hashRowsPerSecond), f2(r.rows / r.hashRowsPerSecond), ''],
       ],
     ),
     '',
-    `verifyAuditChain / baseline read: ${f2(r.verifyRowsPerSecond / r.selectRowsPerSecond)}x. The verifying process used ${f2(r.verifyCpuMicrosPerRow)} µs of CPU per row (${k(1e6 / r.verifyCpuMicrosPerRow)} rows per CPU-second; PostgreSQL's COPY runs beside it on another core).`,
+    parallel && single
+      ? `verify / ceiling: ${f2(parallel.rowsPerSecond / r.copyRowsPerSecond)}x with threads, ${f2(single.rowsPerSecond / r.copyRowsPerSecond)}x without; verify / baseline read: ${f2(parallel.rowsPerSecond / r.selectRowsPerSecond)}x.`
+      : '',
     '',
-    `Peak heap while verifying: ${f1(r.peakHeapMiB)} MiB (streamed: flat in the chain's length).`,
+    ...r.verify.map((v) => `Peak main-thread heap with ${v.threads} threads: ${f1(v.peakHeapMiB)} MiB; at most ${v.peakBufferedRows} rows held at once (streamed: flat in the chain's length).`),
   ].join('\n');
 }

@@ -1,10 +1,12 @@
 import { parseAuditEvent, type ActionOutcome } from '@airlock/core';
+import type { AuditCheckpoint } from '@airlock/db';
 import { z } from 'zod';
 
 /**
- * The action lifecycle as webhook receivers see it. Each is derived from one
- * audit row (the log is the source of truth), so a receiver sees what the audit
- * log says, in its order.
+ * The action lifecycle as webhook receivers see it, each derived from one audit
+ * row (the log is the source of truth), so a receiver sees what the audit log
+ * says, in its order; and `audit.checkpoint`, each signed checkpoint of the log
+ * (from audit_checkpoints), which a receiver keeps outside Airlock's database.
  */
 export const WEBHOOK_EVENT_TYPES = [
   'action.requested',
@@ -16,6 +18,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'action.denied',
   'action.expired',
   'action.cancelled',
+  'audit.checkpoint',
 ] as const;
 export const WebhookEventType = z.enum(WEBHOOK_EVENT_TYPES);
 export type WebhookEventType = z.infer<typeof WebhookEventType>;
@@ -99,6 +102,17 @@ export function webhookEventsOf(row: LifecycleAuditRow): WebhookEvent[] {
       data: { actionId: row.actionId, agentId: row.agentId, tool: row.tool, auditSeq: row.seq.toString(), actor: row.actor, ...data },
     },
   }));
+}
+
+/**
+ * The event for a signed checkpoint. `data` is the checkpoint exactly as the
+ * file sink writes it (without `kind`), so a receiver that appends
+ * `{"kind":"checkpoint",...data}` lines to a file can hand it to
+ * `airlock audit verify --checkpoints` or tools/verify_audit_export.py.
+ */
+export function checkpointWebhookEvent(checkpoint: AuditCheckpoint): WebhookEvent {
+  const { n, seq, hash, signedAt, keyId, signature } = checkpoint;
+  return { id: `ckpt_${n}`, type: 'audit.checkpoint', body: { type: 'audit.checkpoint', timestamp: signedAt, data: { n, seq, hash, signedAt, keyId, signature } } };
 }
 
 /** The named fields the payload has (a field a variant lacks is left out, as an undefined one is). */

@@ -1,10 +1,12 @@
-import { inTransaction, type Db } from '@airlock/db';
+import { inTransaction, listCheckpoints, type Db } from '@airlock/db';
 import type pg from 'pg';
 import { newDeliveryId } from './ids.js';
-import { subscribedTo, webhookEventsOf, type LifecycleAuditRow } from './events.js';
+import { checkpointWebhookEvent, subscribedTo, webhookEventsOf, type LifecycleAuditRow, type WebhookEvent } from './events.js';
 
 /** The audit cursor (audit_cursors.consumer) the outbox is derived under. */
 export const WEBHOOK_CURSOR = 'webhooks';
+/** The cursor over audit_checkpoints (`audit.checkpoint` events); its `seq` column holds the last derived checkpoint's number n. */
+export const CHECKPOINT_WEBHOOK_CURSOR = 'webhooks:checkpoints';
 
 /**
  * Where a new subscription starts: the outbox cursor, read under its row lock so
@@ -38,13 +40,21 @@ interface AuditRowSql {
   tool: string | null;
 }
 
+interface Subscription {
+  id: string;
+  events: string[];
+  fromSeq: bigint;
+}
+
 /**
  * Reads the audit rows after the cursor and queues one delivery per (event,
  * matching subscription), advancing the cursor in the same transaction: a crash
  * either loses both or keeps both, so no event is skipped and none queued twice
  * (the dedupe key makes a re-derivation a no-op). Appends commit in seq order
  * (the audit chain's lock), so `seq > cursor` never passes over a late commit.
- * Returns how many audit rows it read.
+ * Signed checkpoints are derived the same way under their own cursor (they
+ * commit in n order: one checkpoint at a time). Returns how many audit rows and
+ * checkpoints it read.
  */
 export async function deriveDeliveries(db: Db, options: { batchSize?: number } = {}): Promise<number> {
   const batchSize = options.batchSize ?? 500;
@@ -54,45 +64,73 @@ export async function deriveDeliveries(db: Db, options: { batchSize?: number } =
       await tx.query<{ id: string; events: string[]; from_seq: string }>('SELECT id, events, from_seq::text AS from_seq FROM webhook_subscriptions WHERE removed_at IS NULL')
     ).rows.map((s) => ({ id: s.id, events: s.events, fromSeq: BigInt(s.from_seq) }));
     if (subscriptions.length === 0) {
-      // Nobody listens: move to the head without reading payloads.
+      // Nobody listens: move both cursors to the head without reading payloads.
       const { rowCount } = await tx.query(
         `UPDATE audit_cursors SET seq = head.seq, updated_at = now()
          FROM (SELECT coalesce(max(seq), 0) AS seq FROM audit_events) head
          WHERE consumer = $1 AND audit_cursors.seq < head.seq`,
         [WEBHOOK_CURSOR],
       );
+      await tx.query(
+        `INSERT INTO audit_cursors (consumer, seq, updated_at) SELECT $1, coalesce(max(n), 0), now() FROM audit_checkpoints
+         ON CONFLICT (consumer) DO UPDATE SET seq = excluded.seq, updated_at = now() WHERE audit_cursors.seq < excluded.seq`,
+        [CHECKPOINT_WEBHOOK_CURSOR],
+      );
       return rowCount ?? 0;
     }
-    const { rows } = await tx.query<AuditRowSql>(
-      `SELECT e.seq::text AS seq, e.action_id, e.type, e.actor, e.payload, e.created_at, a.agent_id, a.tool
-       FROM audit_events e LEFT JOIN actions a ON a.id = e.action_id
-       WHERE e.seq > $1 ORDER BY e.seq ASC LIMIT $2`,
-      [cursor.toString(), batchSize],
-    );
-    if (rows.length === 0) return 0;
-    const queued: unknown[][] = [];
-    for (const raw of rows) {
-      const row: LifecycleAuditRow = {
-        seq: BigInt(raw.seq),
-        actionId: raw.action_id,
-        type: raw.type,
-        actor: raw.actor,
-        payload: raw.payload,
-        createdAt: raw.created_at,
-        agentId: raw.agent_id,
-        tool: raw.tool,
-      };
-      for (const event of webhookEventsOf(row)) {
-        for (const subscription of subscriptions) {
-          if (row.seq <= subscription.fromSeq || !subscribedTo(subscription.events, event.type)) continue;
-          queued.push([newDeliveryId(), subscription.id, event.id, event.type, `${subscription.id}:${event.id}`, raw.seq, JSON.stringify(event.body)]);
-        }
-      }
-    }
-    for (let i = 0; i < queued.length; i += 200) await insertDeliveriesIn(tx, queued.slice(i, i + 200));
-    await tx.query('UPDATE audit_cursors SET seq = $2, updated_at = now() WHERE consumer = $1', [WEBHOOK_CURSOR, rows.at(-1)!.seq]);
-    return rows.length;
+    const rowsRead = await deriveFromAuditRows(tx, cursor, subscriptions, batchSize);
+    return rowsRead + (await deriveFromCheckpoints(tx, subscriptions, batchSize));
   });
+}
+
+async function deriveFromAuditRows(tx: pg.PoolClient, cursor: bigint, subscriptions: readonly Subscription[], batchSize: number): Promise<number> {
+  const { rows } = await tx.query<AuditRowSql>(
+    `SELECT e.seq::text AS seq, e.action_id, e.type, e.actor, e.payload, e.created_at, a.agent_id, a.tool
+     FROM audit_events e LEFT JOIN actions a ON a.id = e.action_id
+     WHERE e.seq > $1 ORDER BY e.seq ASC LIMIT $2`,
+    [cursor.toString(), batchSize],
+  );
+  if (rows.length === 0) return 0;
+  const queued: unknown[][] = [];
+  for (const raw of rows) {
+    const row: LifecycleAuditRow = {
+      seq: BigInt(raw.seq),
+      actionId: raw.action_id,
+      type: raw.type,
+      actor: raw.actor,
+      payload: raw.payload,
+      createdAt: raw.created_at,
+      agentId: raw.agent_id,
+      tool: raw.tool,
+    };
+    for (const event of webhookEventsOf(row)) queued.push(...deliveriesOf(event, row.seq, subscriptions));
+  }
+  for (let i = 0; i < queued.length; i += 200) await insertDeliveriesIn(tx, queued.slice(i, i + 200));
+  await tx.query('UPDATE audit_cursors SET seq = $2, updated_at = now() WHERE consumer = $1', [WEBHOOK_CURSOR, rows.at(-1)!.seq]);
+  return rows.length;
+}
+
+/**
+ * Queues `audit.checkpoint` for each checkpoint after the checkpoint cursor. A
+ * subscription receives the checkpoints that sign rows after its creation (its
+ * `from_seq`), like every other event: never history.
+ */
+async function deriveFromCheckpoints(tx: pg.PoolClient, subscriptions: readonly Subscription[], batchSize: number): Promise<number> {
+  await tx.query('INSERT INTO audit_cursors (consumer, seq, updated_at) VALUES ($1, 0, now()) ON CONFLICT (consumer) DO NOTHING', [CHECKPOINT_WEBHOOK_CURSOR]);
+  const { rows } = await tx.query<{ n: string }>('SELECT seq::text AS n FROM audit_cursors WHERE consumer = $1', [CHECKPOINT_WEBHOOK_CURSOR]);
+  const checkpoints = await listCheckpoints(tx, { afterN: Number(rows[0]!.n), limit: batchSize });
+  if (checkpoints.length === 0) return 0;
+  const queued = checkpoints.flatMap((checkpoint) => deliveriesOf(checkpointWebhookEvent(checkpoint), BigInt(checkpoint.seq), subscriptions));
+  for (let i = 0; i < queued.length; i += 200) await insertDeliveriesIn(tx, queued.slice(i, i + 200));
+  await tx.query('UPDATE audit_cursors SET seq = $2, updated_at = now() WHERE consumer = $1', [CHECKPOINT_WEBHOOK_CURSOR, checkpoints.at(-1)!.n]);
+  return checkpoints.length;
+}
+
+/** One delivery row per subscription that takes `event` (about the audit row at `seq`). */
+function deliveriesOf(event: WebhookEvent, seq: bigint, subscriptions: readonly Subscription[]): unknown[][] {
+  return subscriptions
+    .filter((subscription) => seq > subscription.fromSeq && subscribedTo(subscription.events, event.type))
+    .map((subscription) => [newDeliveryId(), subscription.id, event.id, event.type, `${subscription.id}:${event.id}`, seq.toString(), JSON.stringify(event.body)]);
 }
 
 async function insertDeliveriesIn(tx: pg.PoolClient, rows: unknown[][]): Promise<void> {

@@ -1,4 +1,6 @@
-import { canonicalJsonOfParsed, legacyCanonicalJson } from '@airlock/core';
+// Subpaths, not the package index: verification worker threads load this file and nothing they do not need.
+import { legacyCanonicalJson } from '@airlock/core/canonical-json';
+import { canonicalJsonOfParsed } from '@airlock/core/canonical-json-parsed';
 import { sha256Hex } from '@airlock/core/hashing';
 
 export const GENESIS_HASH = '0'.repeat(64);

@@ -1,13 +1,11 @@
 import type pg from 'pg';
 import type { Db } from '../client.js';
-import { CopyOutRows } from './copy-out.js';
+import { CopyOutChunks, CopyOutRows } from './copy-out.js';
+import { CHAIN_ROWS_SELECT } from './copy-text.js';
 import type { AuditCheckpoint } from './signing.js';
 import type { ChainRow } from './verifier.js';
 
-// The timestamp as toISOString writes it (what the hash covers), formatted by the server.
-const chainRowsCopy = (afterSeq: number) => `COPY (SELECT seq, hash_version, event_key, action_id, type, actor, payload,
-  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), prev_hash, hash
-  FROM audit_events WHERE seq > ${afterSeq} ORDER BY seq) TO STDOUT`;
+const chainRowsCopy = (afterSeq: number) => `COPY (${CHAIN_ROWS_SELECT} WHERE seq > ${afterSeq} ORDER BY seq) TO STDOUT`;
 
 function chainRow(r: (string | null)[]): ChainRow {
   return { seq: Number(r[0]), hashVersion: Number(r[1]), eventKey: r[2]!, actionId: r[3]!, type: r[4]!, actor: r[5]!, payload: JSON.parse(r[6]!) as unknown, createdAt: r[7]!, prevHash: r[8]!, hash: r[9]! };
@@ -42,6 +40,29 @@ export async function* readChainRows(db: Db, options: ChainReadOptions = {}): As
   } finally {
     client.release(!finished);
   }
+}
+
+/**
+ * Reads the whole chain exactly as `verifyAuditChain` does (the same COPY, the
+ * same chunks) and checks nothing: how fast PostgreSQL and the reading thread
+ * alone go, the ceiling a verification is measured against (bench/AUDIT.md).
+ */
+export async function countChainRowsByCopy(db: Db, chunkRows = 2000): Promise<number> {
+  const client = await db.pool.connect();
+  const copy = new CopyOutChunks(`COPY (${CHAIN_ROWS_SELECT} ORDER BY seq) TO STDOUT`, chunkRows);
+  let rows = 0;
+  let finished = false;
+  try {
+    void client.query(copy);
+    for await (const chunk of copy.chunks()) {
+      rows += chunk.rows;
+      copy.release(chunk);
+    }
+    finished = true;
+  } finally {
+    client.release(!finished);
+  }
+  return rows;
 }
 
 interface CheckpointRecord {

@@ -1,5 +1,5 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
-import { canonicalJson } from '@airlock/core';
+import { canonicalJson } from '@airlock/core/canonical-json';
 
 /** A signed statement "the chain's row `seq` has hash `hash`", the n-th such statement (1, 2, 3, … without gaps). */
 export interface AuditCheckpoint {

@@ -43,7 +43,7 @@ export type ChainVerification =
  * keyring, and reports gaps in the numbering: deleting a checkpoint from a
  * sink or the table is as visible as forging one.
  */
-export function prepareCheckpoints(all: readonly AuditCheckpoint[], keyring: CheckpointKeyring): { trusted: AuditCheckpoint[]; problems: string[] } {
+export function prepareCheckpoints(all: readonly AuditCheckpoint[], keyring: CheckpointKeyring): PreparedCheckpoints {
   const problems: string[] = [];
   const byN = new Map<number, AuditCheckpoint>();
   for (const c of all) {
@@ -67,10 +67,45 @@ export function prepareCheckpoints(all: readonly AuditCheckpoint[], keyring: Che
   return { trusted, problems };
 }
 
+/** The trusted checkpoints a verifier matches rows against, in seq order (what `prepareCheckpoints` returns). */
+export interface PreparedCheckpoints {
+  trusted: AuditCheckpoint[];
+  problems: string[];
+}
+
+type Failure =
+  | { firstBrokenSeq: number; reason: string }
+  /** A signed hash differs from the row's: the reason names the last matched checkpoint, which a segment may not know yet. */
+  | { firstBrokenSeq: number; mismatchedCheckpoint: number; lastMatchedSeq: number };
+
+/**
+ * What a verifier that started mid-chain (`ChainVerifier.segment`) found in
+ * its rows: everything `join` needs to carry on as if one verifier had seen
+ * them all. Plain data, so it crosses a worker boundary.
+ */
+export interface SegmentResult {
+  rows: number;
+  firstSeq: number;
+  firstPrevHash: string;
+  lastSeq: number;
+  lastHash: string;
+  checkedRows: number;
+  matched: number;
+  lastMatchedSeq: number;
+  failure?: Failure;
+}
+
 /**
  * Checks a chain fed one row at a time in seq order: constant memory, whatever
  * the source. With checkpoints it also catches a rewrite that recomputed every
  * later hash (the signed hash at the checkpoint's seq no longer matches).
+ *
+ * Parallel verification cuts the chain into segments: each is checked by a
+ * verifier that trusts its first row's `prevHash` (`ChainVerifier.segment`),
+ * and `join` then checks, in seq order, what that trust left open: the seam's
+ * seq order, a checkpoint falling between segments and the `prevHash` link.
+ * Every row hash covers the row's stored `prevHash`, so the content checks are
+ * independent and the result is the one a single pass gives, row for row.
  */
 export class ChainVerifier {
   private prevHash = GENESIS_HASH;
@@ -79,11 +114,21 @@ export class ChainVerifier {
   private next = 0;
   private matched = 0;
   private lastMatchedSeq = 0;
-  private failure: { firstBrokenSeq: string; reason: string; suspectFromSeq?: string } | undefined;
+  private failure: Failure | undefined;
+  private firstSeq = 0;
+  private firstPrevHash = '';
 
-  constructor(
-    private readonly checkpoints?: { trusted: AuditCheckpoint[]; problems: string[] },
-  ) {}
+  constructor(private readonly checkpoints?: PreparedCheckpoints) {}
+
+  /** A verifier for rows that start mid-chain at `first`: its link to the row before is left to `join`. */
+  static segment(first: Pick<ChainRow, 'seq' | 'prevHash'>, checkpoints?: PreparedCheckpoints): ChainVerifier {
+    const verifier = new ChainVerifier(checkpoints);
+    verifier.prevHash = first.prevHash;
+    verifier.firstPrevHash = first.prevHash;
+    verifier.firstSeq = first.seq;
+    verifier.next = checkpoints ? firstAtOrAfter(checkpoints.trusted, first.seq) : 0;
+    return verifier;
+  }
 
   /** False once a row failed: the caller can stop reading. */
   push(row: ChainRow): boolean {
@@ -102,11 +147,7 @@ export class ChainVerifier {
     }
     if (pending && pending.seq === row.seq) {
       if (pending.hash !== row.hash) {
-        this.failure = {
-          firstBrokenSeq: String(row.seq),
-          suspectFromSeq: String(this.lastMatchedSeq + 1),
-          reason: `the hash of seq ${row.seq} differs from the one signed in checkpoint #${pending.n}: a row from seq ${this.lastMatchedSeq + 1} on was rewritten and the later hashes recomputed`,
-        };
+        this.failure = { firstBrokenSeq: row.seq, mismatchedCheckpoint: pending.n, lastMatchedSeq: this.lastMatchedSeq };
         return false;
       }
       this.matched += 1;
@@ -119,14 +160,63 @@ export class ChainVerifier {
     return true;
   }
 
+  /** What a segment verifier found, for `join` (`rows` = how many rows it was given). */
+  segmentResult(rows: number): SegmentResult {
+    const result: SegmentResult = {
+      rows,
+      firstSeq: this.firstSeq,
+      firstPrevHash: this.firstPrevHash,
+      lastSeq: this.lastSeq,
+      lastHash: this.prevHash,
+      checkedRows: this.checkedRows,
+      matched: this.matched,
+      lastMatchedSeq: this.lastMatchedSeq,
+    };
+    if (this.failure) result.failure = this.failure;
+    return result;
+  }
+
+  /**
+   * Takes in the next segment's result, in seq order: first the checks its
+   * verifier could not make (in the order `push` makes them for its first row),
+   * then its own findings. False once the chain failed.
+   */
+  join(segment: SegmentResult): boolean {
+    if (this.failure) return false;
+    if (segment.rows === 0) return true;
+    if (segment.firstSeq <= this.lastSeq) {
+      return this.fail(segment.firstSeq, `seq ${segment.firstSeq} follows seq ${this.lastSeq}: rows are out of order or duplicated`);
+    }
+    const pending = this.checkpoints?.trusted[this.next];
+    if (pending && pending.seq < segment.firstSeq) {
+      return this.fail(pending.seq, `checkpoint #${pending.n} signs seq ${pending.seq}, which is not in the chain: the row was removed`);
+    }
+    if (segment.firstPrevHash !== this.prevHash) {
+      return this.fail(segment.firstSeq, 'prev_hash does not match the previous row: a row was removed, reordered or inserted');
+    }
+    this.checkedRows += segment.checkedRows;
+    this.matched += segment.matched;
+    this.next += segment.matched;
+    if (segment.matched > 0) this.lastMatchedSeq = segment.lastMatchedSeq;
+    if (segment.failure) {
+      const failure = segment.failure;
+      // A mismatch before the segment's first match is suspect from the last match of the segments before it.
+      this.failure = 'mismatchedCheckpoint' in failure && failure.lastMatchedSeq === 0 ? { ...failure, lastMatchedSeq: this.lastMatchedSeq } : failure;
+      return false;
+    }
+    this.prevHash = segment.lastHash;
+    this.lastSeq = segment.lastSeq;
+    return true;
+  }
+
   finish(): ChainVerification {
     const pending = this.checkpoints?.trusted[this.next];
     if (!this.failure && pending) {
-      this.failure = { firstBrokenSeq: String(pending.seq), reason: `the chain ends at seq ${this.lastSeq} but checkpoint #${pending.n} signs seq ${pending.seq}: rows were removed from the end` };
+      this.failure = { firstBrokenSeq: pending.seq, reason: `the chain ends at seq ${this.lastSeq} but checkpoint #${pending.n} signs seq ${pending.seq}: rows were removed from the end` };
     }
     const checkpoints = this.checkpoints && { matched: this.matched, lastSeq: this.lastMatchedSeq, problems: this.checkpoints.problems };
     const extra = checkpoints ? { checkpoints } : {};
-    if (this.failure) return { ok: false, checkedRows: this.checkedRows, ...this.failure, ...extra };
+    if (this.failure) return { ok: false, checkedRows: this.checkedRows, ...describeFailure(this.failure), ...extra };
     if (checkpoints && checkpoints.problems.length > 0) {
       return { ok: false, checkedRows: this.checkedRows, reason: `the checkpoints do not hold: ${checkpoints.problems.join('; ')}`, ...extra };
     }
@@ -134,7 +224,30 @@ export class ChainVerifier {
   }
 
   private fail(seq: number, reason: string): false {
-    this.failure = { firstBrokenSeq: String(seq), reason };
+    this.failure = { firstBrokenSeq: seq, reason };
     return false;
   }
+}
+
+function describeFailure(failure: Failure): { firstBrokenSeq: string; reason: string; suspectFromSeq?: string } {
+  if ('reason' in failure) return { firstBrokenSeq: String(failure.firstBrokenSeq), reason: failure.reason };
+  const seq = failure.firstBrokenSeq;
+  const from = failure.lastMatchedSeq + 1;
+  return {
+    firstBrokenSeq: String(seq),
+    suspectFromSeq: String(from),
+    reason: `the hash of seq ${seq} differs from the one signed in checkpoint #${failure.mismatchedCheckpoint}: a row from seq ${from} on was rewritten and the later hashes recomputed`,
+  };
+}
+
+/** Index of the first checkpoint signing `seq` or a later row (the list is in seq order). */
+function firstAtOrAfter(trusted: readonly AuditCheckpoint[], seq: number): number {
+  let lo = 0;
+  let hi = trusted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (trusted[mid]!.seq < seq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -3,14 +3,25 @@ import { createInterface } from 'node:readline';
 import type { z } from 'zod';
 import type { Db } from '../client.js';
 import { EXPORT_FORMAT, ExportCheckpointLine, ExportEventLine, ExportHeader } from './export-format.js';
-import { listCheckpoints, readChainRows } from './read.js';
+import { CHAIN_ROWS_SELECT } from './copy-text.js';
+import { CopyOutChunks, type CopyChunk } from './copy-out.js';
+import { listCheckpoints } from './read.js';
+import { verifyCopySegment } from './segment.js';
+import { SegmentWorkers } from './segment-workers.js';
 import type { AuditCheckpoint, CheckpointKeyring } from './signing.js';
-import { ChainVerifier, prepareCheckpoints, type ChainVerification } from './verifier.js';
+import { ChainVerifier, prepareCheckpoints, type ChainVerification, type SegmentResult } from './verifier.js';
 
 export interface VerifyOptions {
-  /** Rows per batch read from the database (memory holds about three batches, whatever the chain's length). */
+  /** Rows per chunk read from the database (memory holds about three chunks plus one per worker, whatever the chain's length). */
   batchSize?: number;
-  /** Told, at the end of the read, the most rows the reader held at once. */
+  /**
+   * Worker threads that check chunks in parallel while this thread reads (0:
+   * check on this thread). The result is the same either way. Default 0, so
+   * a library caller (the console under Next.js, tests) never starts threads;
+   * the CLI uses one per core.
+   */
+  threads?: number;
+  /** Told, at the end of the read, the most rows held at once (read, queued or being checked). */
   onReadFinish?: (stats: { peakBufferedRows: number }) => void;
   /**
    * Public keys of every checkpoint signer. Given, the signed checkpoints are
@@ -22,16 +33,70 @@ export interface VerifyOptions {
   checkpoints?: readonly AuditCheckpoint[];
 }
 
-/** Walks the whole chain in seq order; reports the first row that does not verify. */
+const DEFAULT_CHUNK_ROWS = 2000;
+
+/**
+ * Walks the whole chain in seq order; reports the first row that does not
+ * verify. One `COPY … TO STDOUT` (one statement, so one snapshot) streams the
+ * rows in chunks; each chunk is checked as a segment (on a worker thread when
+ * `threads` > 0) and the segments are joined in seq order (ChainVerifier.join).
+ */
 export async function verifyAuditChain(db: Db, options: VerifyOptions = {}): Promise<ChainVerification> {
   const checkpoints = options.keyring ? prepareCheckpoints([...(await listCheckpoints(db)), ...(options.checkpoints ?? [])], options.keyring) : undefined;
   const verifier = new ChainVerifier(checkpoints);
-  for await (const batch of readChainRows(db, { batchSize: options.batchSize, onFinish: options.onReadFinish })) {
-    let going = true;
-    for (const row of batch) if (!(going = verifier.push(row))) break;
-    if (!going) break;
+  const threads = options.threads ?? 0;
+  if (!Number.isInteger(threads) || threads < 0) throw new RangeError(`threads must be a non-negative integer, not ${threads}`);
+  const client = await db.pool.connect();
+  const copy = new CopyOutChunks(`COPY (${CHAIN_ROWS_SELECT} ORDER BY seq) TO STDOUT`, options.batchSize ?? DEFAULT_CHUNK_ROWS);
+  const workers = threads > 0 ? new SegmentWorkers(threads, checkpoints) : undefined;
+  let readAll = false;
+  try {
+    void client.query(copy);
+    const chunks = copy.chunks();
+    if (!workers) {
+      readAll = true;
+      for await (const chunk of chunks) {
+        const joined = verifier.join(verifyCopySegment(chunk.bytes, checkpoints));
+        copy.release(chunk);
+        if (!joined) {
+          readAll = false;
+          break;
+        }
+      }
+    } else {
+      readAll = await joinInOrder(chunks, workers, threads, copy, verifier);
+    }
+    if (readAll) options.onReadFinish?.({ peakBufferedRows: copy.peakBufferedRows });
+  } finally {
+    // A verification that stopped early ends the COPY by dropping the connection.
+    client.release(!readAll);
+    await workers?.close();
   }
   return verifier.finish();
+}
+
+/** Keeps one chunk per worker in flight and joins their results in chunk order; true when every chunk was read. */
+async function joinInOrder(chunks: AsyncGenerator<CopyChunk>, workers: SegmentWorkers, threads: number, copy: CopyOutChunks, verifier: ChainVerifier): Promise<boolean> {
+  const inFlight: { chunk: CopyChunk; result: Promise<SegmentResult> }[] = [];
+  let more = true;
+  try {
+    for (;;) {
+      while (more && inFlight.length < threads) {
+        const next = await chunks.next();
+        if (next.done) more = false;
+        else inFlight.push({ chunk: next.value, result: workers.verify(next.value.bytes) });
+      }
+      const oldest = inFlight.shift();
+      if (!oldest) return true;
+      const joined = verifier.join(await oldest.result);
+      copy.release(oldest.chunk);
+      if (!joined) return false;
+    }
+  } finally {
+    // Answers no longer awaited (after a failure) are dropped; close() rejects them.
+    for (const { result } of inFlight) result.catch(() => undefined);
+    if (more) await chunks.return(undefined);
+  }
 }
 
 export class ExportFormatError extends Error {}

@@ -80,6 +80,10 @@ describe('signed audit checkpoints', () => {
       suspectFromSeq: '11',
       reason: expect.stringContaining('differs from the one signed in checkpoint #2') as string,
     });
+    // The same when chunks of three rows are checked on worker threads and joined in order.
+    expect(await verifyAuditChain(t.db, { keyring, checkpoints: published, threads: 2, batchSize: 3 })).toStrictEqual(
+      await verifyAuditChain(t.db, { keyring, checkpoints: published }),
+    );
     // The same from an export file alone, with only the public key.
     const file = join(dir, 'audit.jsonl');
     const out = createWriteStream(file);

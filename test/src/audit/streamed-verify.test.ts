@@ -60,6 +60,10 @@ describe('the streamed verifier', () => {
     // Two queued batches and the one filling, plus what one socket read (64 KiB, rows of ~400 bytes) carries past a pause:
     // a bound set by the batch size, 20 times below the chain's length.
     expect(peak).toBeLessThanOrEqual(3 * batchSize + 200);
+    // With two worker threads checking: one chunk in flight per worker, one queued, one filling.
+    peak = Number.POSITIVE_INFINITY;
+    expect(await verifyAuditChain(t.db, { batchSize, threads: 2, onReadFinish: (s) => (peak = s.peakBufferedRows) })).toStrictEqual(result);
+    expect(peak).toBeLessThanOrEqual(4 * batchSize + 200);
     let batches = 0;
     for await (const batch of readChainRows(t.db, { batchSize, afterSeq: ROWS - 250 })) {
       expect(batch.length).toBeLessThanOrEqual(batchSize);
@@ -79,11 +83,9 @@ describe('the streamed verifier', () => {
 
     // One character changed inside the escaped string: the row's content no longer matches its hash.
     await alterPayload(t.db, row!.seq, { ...tricky, s: tricky.s.replace('\t', ' ') });
-    expect(await verifyAuditChain(t.db, { batchSize: 100 })).toStrictEqual({
-      ok: false,
-      checkedRows: ROWS,
-      firstBrokenSeq: row!.seq.toString(),
-      reason: 'row content does not match its hash: the row was altered',
-    });
+    const altered = { ok: false, checkedRows: ROWS, firstBrokenSeq: row!.seq.toString(), reason: 'row content does not match its hash: the row was altered' };
+    expect(await verifyAuditChain(t.db, { batchSize: 100 })).toStrictEqual(altered);
+    // Checked on worker threads, chunks joined in order: the same verdict, the same row.
+    expect(await verifyAuditChain(t.db, { batchSize: 100, threads: 2 })).toStrictEqual(altered);
   });
 });
