@@ -1,17 +1,6 @@
 import { ApplicationFailure, CancellationScope, condition, patched, setHandler } from '@temporalio/workflow';
-import {
-  decideUpdate,
-  type ActionOutcome,
-  type ActionStatusView,
-  type ApprovalDecision,
-  type ApprovalRequirement,
-  type BudgetImpactView,
-  type Classification,
-  type DecideResult,
-  type EligibleApprover,
-  type GuardedActionInput,
-  type RecordedDecision,
-} from '@airlock/core';
+import type { ActionOutcome, ActionStatusView, ApprovalDecision, ApprovalRequirement, BudgetImpactView, Classification, DecideResult, EligibleApprover, GuardedActionInput, RecordedDecision } from '@airlock/core';
+import { decideUpdate } from '@airlock/core/workflow';
 import type { Activities } from '@airlock/activities';
 import { bookkeeping, recorder } from './activities.js';
 import { tallyDecisions, validateDecision, type ApprovalTally } from './decision-rules.js';
