@@ -79,6 +79,8 @@ export default tseslint.config(
             ...nodeBuiltins.map((name) => ({ name, message: 'Node built-ins are not deterministic; workflows may not use them.' })),
             { name: '@airlock/activities', allowTypeImports: true, message: 'Import activities by type only: proxyActivities<typeof ...>().' },
             { name: '@airlock/db', message: 'Workflows never touch the database; use an activity.' },
+            // The root export loads zod and every schema into each cached workflow (about 1.8 MiB apiece).
+            { name: '@airlock/core', allowTypeImports: true, message: 'Import values from @airlock/core/workflow; types with `import type`.' },
             { name: '@airlock/core/gateway', message: 'The gateway is client-side code.' },
             { name: '@airlock/core/hashing', message: 'Uses node:crypto; compute hashes at the edge or in activities.' },
             { name: '@airlock/core/env', message: 'Workflows never read configuration.' },

@@ -1,14 +1,6 @@
 import { ApplicationFailure, CancellationScope, allHandlersFinished, condition, isCancellation, patched, setHandler, uuid4 } from '@temporalio/workflow';
-import {
-  DEFAULT_REPORT_WINDOW_MS,
-  reportUpdate,
-  runIdempotencyKey,
-  statusQuery,
-  type ActionOutcome,
-  type ActionStatusView,
-  type AgentReport,
-  type GuardedActionInput,
-} from '@airlock/core';
+import type { ActionOutcome, ActionStatusView, AgentReport, GuardedActionInput } from '@airlock/core';
+import { DEFAULT_REPORT_WINDOW_MS, reportUpdate, runIdempotencyKey, statusQuery } from '@airlock/core/workflow';
 import { bookkeeping } from './activities.js';
 import { closeForCancellation, passGate, type ActionHold } from './gate.js';
 

@@ -1,5 +1,6 @@
 import { ApplicationFailure, CancellationScope, condition, patched, setHandler } from '@temporalio/workflow';
-import { decideUpdate, type ActionStatusView, type ApprovalDecision, type BudgetImpactView, type Classification, type DecideResult, type GuardedActionInput } from '@airlock/core';
+import type { ActionStatusView, ApprovalDecision, BudgetImpactView, Classification, DecideResult, GuardedActionInput } from '@airlock/core';
+import { decideUpdate } from '@airlock/core/workflow';
 import type { Activities } from '@airlock/activities';
 import { bookkeeping, recorder } from './activities.js';
 import {

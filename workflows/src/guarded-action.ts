@@ -1,5 +1,6 @@
 import { ActivityFailure, ApplicationFailure, CancellationScope, allHandlersFinished, condition, isCancellation, patched, setHandler } from '@temporalio/workflow';
-import { PLAN_TOOL, runIdempotencyKey, statusQuery, type ActionOutcome, type ActionStatusView, type GuardedActionInput, type PlanArgs } from '@airlock/core';
+import type { ActionOutcome, ActionStatusView, GuardedActionInput, PlanArgs } from '@airlock/core';
+import { PLAN_TOOL, runIdempotencyKey, statusQuery } from '@airlock/core/workflow';
 import { bookkeeping, executor, waitingExecutor } from './activities.js';
 import { closeForCancellation, passGate, type ActionHold } from './gate.js';
 import { runPlan } from './plan.js';

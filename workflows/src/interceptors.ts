@@ -1,4 +1,5 @@
-import { GUARDED_ACTION_WORKFLOW, actionIdOfWorkflow, decideUpdate, type ActionOutcome, type ApprovalDecision, type GuardedActionInput } from '@airlock/core';
+import type { ActionOutcome, ApprovalDecision, GuardedActionInput } from '@airlock/core';
+import { GUARDED_ACTION_WORKFLOW, actionIdOfWorkflow, decideUpdate } from '@airlock/core/workflow';
 import { SpanAttribute } from '@airlock/telemetry/attributes';
 import { trace } from '@opentelemetry/api';
 import {

@@ -1,5 +1,6 @@
 import { ActivityFailure, ApplicationFailure, CancellationScope, condition, isCancellation, patched, proxyActivities, setHandler } from '@temporalio/workflow';
-import { resolveCompensationUpdate, type ActionOutcome, type ActionStatusView, type CompensationResolution, type PlanArgs, type PlanStepView } from '@airlock/core';
+import type { ActionOutcome, ActionStatusView, CompensationResolution, PlanArgs, PlanStepView } from '@airlock/core';
+import { resolveCompensationUpdate } from '@airlock/core/workflow';
 import type { Activities } from '@airlock/activities';
 import { bookkeeping, executor, waitingExecutor } from './activities.js';
 

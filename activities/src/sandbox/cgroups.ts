@@ -12,8 +12,16 @@ export interface CgroupLimits {
 
 /** One run's cgroup (one directory per v1 controller, one on v2). */
 export interface RunCgroup {
-  /** `cgroup.procs` files the launcher writes its own pid into before it execs the sandbox. */
+  /** `cgroup.procs` files the worker writes the sandbox's PID 1 into while bwrap waits on its block fd (cgroup v2). */
   procsFiles: string[];
+  /**
+   * cgroup v1: per-thread `tasks` files. The worker opens them (as root) and hands them to the
+   * launcher, which moves itself in by writing "0" to each before it execs bwrap: a task
+   * moving only itself skips the kernel's global threadgroup lock (and the RCU grace period
+   * taking it costs), which a write of another process's pid to `cgroup.procs` must take.
+   * The permission check uses the opener's credentials, so the unprivileged launcher may.
+   */
+  selfJoinFiles?: string[];
   oomKills(): Promise<number>;
   /** SIGKILLs everything still inside, until it is empty. */
   killAll(): Promise<void>;
@@ -194,6 +202,7 @@ async function cgroupV1(mounts: Mount[], own: ReturnType<typeof parseProcCgroup>
       }
       return {
         procsFiles: dirs.map((d) => path.join(d, 'cgroup.procs')),
+        selfJoinFiles: dirs.map((d) => path.join(d, 'tasks')),
         async oomKills() {
           const text = await readFile(path.join(memory, 'memory.oom_control'), 'utf8').catch(() => '');
           return Number(/^oom_kill (\d+)$/m.exec(text)?.[1] ?? 0);

@@ -48,6 +48,12 @@ interface Plan {
   switchUid: boolean;
   /** Descriptors the worker inherited without close-on-exec, each covered by /dev/null in the launcher (see inheritedDescriptors). */
   covered: Array<number | 'ignore'>;
+  /** The next run's cgroup, made (and limited) ahead while the worker is idle; never used twice. */
+  spare?: { runId: string; limits: SandboxLimits; cgroup: Promise<RunCgroup | undefined> };
+  /** Only a sandbox in service keeps a spare: one refused at start-up leaves nothing behind. */
+  keepSpare: boolean;
+  /** Finished runs' cgroups being removed (after the result was returned; nothing runs in them any more). */
+  removals: Set<Promise<void>>;
 }
 
 const isExecutable = (p: string) =>
@@ -141,7 +147,7 @@ async function detect(options: SandboxOptions, notes: string[]): Promise<Sandbox
 
   const covered = await inheritedDescriptors();
   if (covered.length > FD.block + 1) notes.push(`${covered.filter((fd) => fd !== 'ignore').length} inherited descriptor(s) without close-on-exec are replaced by /dev/null in every run`);
-  const plan: Plan = { options, active: new Set(), layout, usePrlimit: hasPrlimit, switchUid: root, covered, ...(cgroups ? { cgroups } : {}) };
+  const plan: Plan = { options, active: new Set(), removals: new Set(), keepSpare: false, layout, usePrlimit: hasPrlimit, switchUid: root, covered, ...(cgroups ? { cgroups } : {}) };
   const capabilities: SandboxCapabilities = {
     available: true,
     bwrapVersion: version.stdout.trim(),
@@ -151,8 +157,9 @@ async function detect(options: SandboxOptions, notes: string[]): Promise<Sandbox
       memory: cgroups?.enforces.memory ?? false,
       pids: cgroups?.enforces.pids ?? hasPrlimit,
       cpu: cgroups?.enforces.cpu ?? false,
-      cpuTime: hasPrlimit,
-      fileSize: hasPrlimit,
+      // cgroup v1 runs set these with the launcher's own ulimit; the others need prlimit.
+      cpuTime: hasPrlimit || cgroups?.kind === 'cgroup-v1',
+      fileSize: hasPrlimit || cgroups?.kind === 'cgroup-v1',
     },
     disableUserns: layout.disableUserns,
     seccomp: layout.seccomp !== undefined,
@@ -164,10 +171,12 @@ async function detect(options: SandboxOptions, notes: string[]): Promise<Sandbox
   if (smoke instanceof Error) return unavailable(`bwrap cannot start a sandbox: ${smoke.message}`, notes, capabilities);
   if (smoke.exitCode !== 0) return unavailable(`bwrap cannot start a sandbox: exit ${smoke.exitCode}: ${smoke.stderr.trim()}`, notes, capabilities);
 
+  plan.keepSpare = true;
   const sandbox: Sandbox = {
     capabilities,
     run: (request) => runPlanned(plan, request),
     leftovers: async () => {
+      await Promise.all(plan.removals);
       const activeCgroups = new Set([...plan.active].map(cgroupName));
       return {
         scratchDirs: [],
@@ -179,6 +188,10 @@ async function detect(options: SandboxOptions, notes: string[]): Promise<Sandbox
   const report = await runSelfTest(sandbox);
   if (!report.ok) {
     const failed = report.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
+    plan.keepSpare = false;
+    if (plan.spare) discardSpare(plan, plan.spare);
+    plan.spare = undefined;
+    await Promise.all(plan.removals);
     return { ...unavailable(`self-test failed: ${failed.join('; ')}`, notes, capabilities), selfTest: report };
   }
   return { ...sandbox, selfTest: report };
@@ -270,32 +283,116 @@ async function runPlanned(plan: Plan, request: SandboxRequest): Promise<SandboxR
   if (request.signal?.aborted) throw new Error('sandbox: cancelled before start');
   const limits = effectiveLimits(options.limits, request.limits);
 
-  const runId = `${process.pid}-${randomBytes(8).toString('hex')}`;
-  plan.active.add(runId);
+  const { runId, cgroup: made } = takeCgroup(plan, limits);
   let cgroup: RunCgroup | undefined;
+  let joinHandles: FileHandle[] = [];
   try {
-    cgroup = plan.cgroups ? await plan.cgroups.create(runId, limits) : undefined;
-    const prlimit = plan.usePrlimit
-      ? [
-          options.prlimitPath,
-          `--fsize=${limits.maxFileBytes}`,
-          '--core=0',
-          // CPU time only as a backstop: the wall-clock deadline normally fires first.
-          `--cpu=${Math.ceil(request.timeoutMs / 1000) + 1}`,
-          ...(cgroup ? [] : [`--nproc=${limits.pids + NPROC_HEADROOM}`]),
-          '--',
-        ]
-      : [];
-    // One exec chain, no shell: prlimit (when present) execs bwrap. The uid switch is spawn's own (setgid, setgroups(0), setuid
-    // before exec), and the cgroups are joined by the worker while bwrap waits on the block fd, before the command exists.
-    const argv = [...prlimit, options.bwrapPath, '--args', String(FD.args), '--', ...request.command];
+    cgroup = await made;
+    // cgroup v1: the launcher is a fixed sh line that moves itself into the run's cgroups (see selfJoinFiles) and sets the
+    // rlimits with its own ulimit, then execs bwrap: bwrap and everything it forks start inside, one exec fewer than prlimit.
+    // Otherwise prlimit (when present) execs bwrap, and the worker puts the sandbox's PID 1 into the cgroup (v2) while
+    // bwrap waits on the block fd. The uid switch is spawn's own (setgid, setgroups(0), setuid before exec).
+    joinHandles = await Promise.all((cgroup?.selfJoinFiles ?? []).map((file) => open(file, constants.O_WRONLY)));
+    const cpuSeconds = Math.ceil(request.timeoutMs / 1000) + 1;
+    const selfJoining = joinHandles.length > 0;
+    const prlimit =
+      plan.usePrlimit && !selfJoining
+        ? [
+            options.prlimitPath,
+            `--fsize=${limits.maxFileBytes}`,
+            '--core=0',
+            // CPU time only as a backstop: the wall-clock deadline normally fires first.
+            `--cpu=${cpuSeconds}`,
+            ...(cgroup ? [] : [`--nproc=${limits.pids + NPROC_HEADROOM}`]),
+            '--',
+          ]
+        : [];
+    // Right after bwrap's fds (at most three: memory, pids, cpu): dash takes one-digit descriptors only. A covered inherited
+    // descriptor at the same number is replaced by the `tasks` file, which the launcher closes: it does not reach the sandbox either.
+    const joinFds = joinHandles.map((_, i) => FD.block + 1 + i);
+    const launcher = selfJoining
+      ? [LAUNCHER_SHELL, '-c', selfJoinScript(joinFds, { fileBlocks: Math.floor(limits.maxFileBytes / 512), cpuSeconds }), 'airlock-launcher']
+      : prlimit;
+    const argv = [...launcher, options.bwrapPath, '--args', String(FD.args), '--', ...request.command];
     const bwrap = argsPayload(bwrapArgs(plan.layout, { scratchBytes: limits.scratchBytes, tmpBytes: limits.tmpBytes, env: request.env ?? {} }));
     const user = plan.switchUid ? { uid: options.uid, gid: options.gid } : undefined;
-    return await supervise(argv, { args: bwrap, seccomp: plan.layout.seccomp, covered: plan.covered, user }, request, limits, cgroup);
+    const extra: Array<number | 'ignore'> = plan.covered.slice(FD.block + 1);
+    for (const [i, handle] of joinHandles.entries()) extra[i] = handle.fd;
+    const workerJoins = selfJoining ? [] : (cgroup?.procsFiles ?? []);
+    return await supervise(argv, { args: bwrap, seccomp: plan.layout.seccomp, extra, user }, request, limits, cgroup, workerJoins);
   } finally {
-    await cgroup?.remove().catch(() => undefined);
-    plan.active.delete(runId);
+    for (const handle of joinHandles) await handle.close().catch(() => undefined);
+    // Nothing may still run when the result is returned: what is left in the cgroup is killed first. Removing the
+    // empty directories (a few ms of kernel work per v1 hierarchy) happens after; leftovers() waits for it.
+    await cgroup?.killAll().catch(() => undefined);
+    const removal = (cgroup ? cgroup.remove().catch(() => undefined) : Promise.resolve()).finally(() => {
+      plan.active.delete(runId);
+      plan.removals.delete(removal);
+    });
+    plan.removals.add(removal);
+    makeSpare(plan);
   }
+}
+
+const newRunId = () => `${process.pid}-${randomBytes(8).toString('hex')}`;
+
+/** This run's cgroup: the spare one when its limits are this run's, else one made now (none without a cgroup limiter). */
+function takeCgroup(plan: Plan, limits: SandboxLimits): { runId: string; cgroup: Promise<RunCgroup | undefined> } {
+  const { spare } = plan;
+  plan.spare = undefined;
+  if (spare && sameCgroupLimits(spare.limits, limits)) {
+    // A spare whose making failed is replaced by one made now: its error, if any, is this run's.
+    return { runId: spare.runId, cgroup: spare.cgroup.then((cgroup) => cgroup ?? plan.cgroups?.create(spare.runId, limits)) };
+  }
+  if (spare) discardSpare(plan, spare);
+  const runId = newRunId();
+  plan.active.add(runId);
+  return { runId, cgroup: plan.cgroups ? plan.cgroups.create(runId, limits) : Promise.resolve(undefined) };
+}
+
+const sameCgroupLimits = (a: SandboxLimits, b: SandboxLimits) => a.memoryBytes === b.memoryBytes && a.pids === b.pids && a.cpus === b.cpus;
+
+/** Makes the next run's cgroup with the sandbox's own limits (what most runs use), off the next run's critical path. */
+function makeSpare(plan: Plan): void {
+  if (!plan.cgroups || plan.spare || !plan.keepSpare) return;
+  const runId = newRunId();
+  plan.active.add(runId);
+  const limits = plan.options.limits;
+  plan.spare = { runId, limits, cgroup: plan.cgroups.create(runId, limits).catch(() => undefined) };
+}
+
+function discardSpare(plan: Plan, spare: NonNullable<Plan['spare']>): void {
+  const removal = spare.cgroup
+    .then((cgroup) => cgroup?.remove())
+    .catch(() => undefined)
+    .finally(() => {
+      plan.active.delete(spare.runId);
+      plan.removals.delete(removal);
+    });
+  plan.removals.add(removal);
+}
+
+/** The launcher of a self-joining run (cgroup v1); its arguments are the rest of the exec chain. */
+const LAUNCHER_SHELL = '/bin/sh';
+
+/**
+ * Moves the shell itself into each cgroup ("0" = the writing thread), closes the
+ * descriptors (nothing inside may move tasks), sets what prlimit would (file size
+ * in 512-byte blocks, no core files, CPU seconds; soft and hard alike), drops the
+ * variables sh itself exports, then execs the chain. A failed step stops it before bwrap starts: the run fails, never runs
+ * outside its limits.
+ */
+function selfJoinScript(fds: readonly number[], rlimits: { fileBlocks: number; cpuSeconds: number }): string {
+  const steps = [
+    ...fds.map((fd) => `echo 0 >&${fd}`),
+    `exec ${fds.map((fd) => `${fd}>&-`).join(' ')}`,
+    `ulimit -f ${rlimits.fileBlocks}`,
+    'ulimit -c 0',
+    `ulimit -t ${rlimits.cpuSeconds}`,
+    // sh exports the PWD it sets at start; bwrap's (the sandbox's PID 1) environment stays PATH alone.
+    'unset PWD OLDPWD',
+  ];
+  return `${steps.join(' && ')} || { echo 'airlock: the sandbox could not join its cgroups or set its limits' >&2; exit 125; }; exec "$@"`;
 }
 
 /**
@@ -351,10 +448,13 @@ class DiskWatch {
 /** Starts the launcher in its own process group and watches it: deadline, output caps, disk, cancellation. */
 async function supervise(
   argv: string[],
-  feed: { args: Buffer; seccomp: Buffer | undefined; covered: Array<number | 'ignore'>; user: { uid: number; gid: number } | undefined },
+  /** extra: stdio entries after bwrap's block fd (inherited descriptors covered, the launcher's `tasks` files). */
+  feed: { args: Buffer; seccomp: Buffer | undefined; extra: Array<number | 'ignore'>; user: { uid: number; gid: number } | undefined },
   request: SandboxRequest,
   limits: SandboxLimits,
   cgroup: RunCgroup | undefined,
+  /** `cgroup.procs` files the worker puts the sandbox's PID 1 into (none when the launcher joined itself). */
+  workerJoins: readonly string[],
 ): Promise<SandboxResult> {
   const started = performance.now();
   const [file, ...args] = argv as [string, ...string[]];
@@ -365,7 +465,7 @@ async function supervise(
     ...feed.user,
     env: { PATH: SANDBOX_PATH },
     // stdin, stdout, stderr, then bwrap's info, args, seccomp and block fds.
-    stdio: [request.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', 'pipe', 'pipe', feed.seccomp ? 'pipe' : 'ignore', 'pipe', ...feed.covered.slice(FD.block + 1)],
+    stdio: [request.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', 'pipe', 'pipe', feed.seccomp ? 'pipe' : 'ignore', 'pipe', ...feed.extra],
   });
   // A bwrap that fails early closes its end: the writes below must not crash the worker.
   const writable = (fd: number) => {
@@ -417,7 +517,7 @@ async function supervise(
       disk = DiskWatch.open(sandbox, [limits.scratchBytes, limits.tmpBytes], AbortSignal.any([stopWaiting.signal, AbortSignal.timeout(MOUNT_WAIT_MS)]));
       void (async () => {
         try {
-          await Promise.all((cgroup?.procsFiles ?? []).map((procs) => writeFile(procs, String(sandbox))));
+          await Promise.all(workerJoins.map((procs) => writeFile(procs, String(sandbox))));
         } catch (error) {
           joinError = error instanceof Error ? error.message : String(error);
           killEverything('cancel');
@@ -470,10 +570,11 @@ async function supervise(
     }
     clearTimeout(diskTimer);
     const watch = await disk;
+    const [diskFull, oomKills] = await Promise.all([watch?.full() ?? false, cgroup?.oomKills() ?? 0]);
     // A command that filled a tmpfs and then stopped (ENOSPC is an error to most programs) was ended by the disk limit.
-    if (outcome.killedBy === null && watch && (await watch.full())) outcome.killedBy = 'disk';
+    if (outcome.killedBy === null && diskFull) outcome.killedBy = 'disk';
     await watch?.close();
-    if (outcome.killedBy === null && cgroup && (await cgroup.oomKills()) > 0) outcome.killedBy = 'memory';
+    if (outcome.killedBy === null && oomKills > 0) outcome.killedBy = 'memory';
     const { killedBy } = outcome;
     return {
       exitCode: code,

@@ -4,6 +4,7 @@ import { consoleEnv, dbEnv, parseEnv, runtimeEnv, temporalEnv } from '@airlock/c
 import { mcpGatewayEnv } from '@airlock/mcp-gateway/env';
 import { telemetryEnv } from '@airlock/telemetry';
 import { z } from 'zod';
+import { DEFAULT_MAX_CACHED_WORKFLOWS } from './workflow-cache.js';
 
 /** What every worker needs beyond connections: the policy file and the payload keys. */
 const workerSettings = keyringEnv.extend({
@@ -25,6 +26,12 @@ const workerSettings = keyringEnv.extend({
     .min(1)
     .optional()
     .describe('a workflow bundle written by bundleWorkflows (JSON: code and source map), loaded instead of bundling at start; it must be built with the same tracing setting'),
+  AIRLOCK_WORKER_MAX_CACHED_WORKFLOWS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(DEFAULT_MAX_CACHED_WORKFLOWS)
+    .describe('workflows the worker keeps in memory between tasks; the others (say, actions waiting for a person) are replayed from their history when a decision or query arrives. Bounds the worker\'s memory'),
   AIRLOCK_AUDIT_CHECKPOINT_KEY: z
     .string()
     .min(1)

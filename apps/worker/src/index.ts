@@ -1,4 +1,5 @@
 export { bundleWorkflows, createAirlockWorker, workflowsPath, workflowInterceptorsPath, type AirlockWorkerOptions, type BundleOptions } from './worker.js';
+export { DEFAULT_MAX_CACHED_WORKFLOWS } from './workflow-cache.js';
 // The observability parts, for hosts that compose their own worker (and for tests).
 export { WorkerMetrics } from './observability/metrics.js';
 export { countAuditEvents } from './observability/audit-metrics.js';

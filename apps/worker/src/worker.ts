@@ -7,6 +7,7 @@ import type { Logger, Tracing } from '@airlock/telemetry';
 import type { DataConverter } from '@temporalio/common';
 import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { tracingWorkerOptions } from './observability/tracing.js';
+import { DEFAULT_MAX_CACHED_WORKFLOWS } from './workflow-cache.js';
 
 const require = createRequire(import.meta.url);
 
@@ -60,6 +61,7 @@ function quietBundlerLogger(logger: Logger | undefined) {
   };
 }
 
+
 export interface AirlockWorkerOptions {
   connection: NativeConnection;
   namespace: string;
@@ -80,11 +82,7 @@ export interface AirlockWorkerOptions {
   dataConverter?: DataConverter;
   /** Traces workflows and activities; the bundle must have been made with `tracing: true`. */
   tracing?: Tracing;
-  /**
-   * Workflows kept in memory between tasks. The SDK's default scales with the heap limit and fits it:
-   * a cached Airlock workflow holds about 1.8 MiB of the workflow thread's heap, and a larger cache
-   * than the heap allows ends the worker with an out-of-memory error (bench/README.md).
-   */
+  /** Workflows kept in memory between tasks (AIRLOCK_WORKER_MAX_CACHED_WORKFLOWS); default DEFAULT_MAX_CACHED_WORKFLOWS. */
   maxCachedWorkflows?: number;
 }
 
@@ -99,7 +97,7 @@ export function createAirlockWorker(options: AirlockWorkerOptions): Promise<Work
     ...(options.identity ? { identity: options.identity } : {}),
     dataConverter: { ...options.dataConverter, failureConverterPath },
     ...(options.tracing ? tracingWorkerOptions(options.tracing) : {}),
-    ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
+    maxCachedWorkflows: options.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
     // In-flight tools get time to finish (and record their result) before a shutdown cancels them.
     shutdownGraceTime: '10 seconds',
   });

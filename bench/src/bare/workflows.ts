@@ -1,4 +1,4 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { condition, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
 import type * as activities from './activities.js';
 
 // The same options as Airlock's runTool: a normal (not local) activity.
@@ -10,4 +10,14 @@ const { echo } = proxyActivities<typeof activities>({
 /** The baseline: one workflow, one trivial activity, nothing else. */
 export async function bareEcho(input: { message: string }): Promise<{ message: string }> {
   return echo(input);
+}
+
+/** The bare counterpart of an action waiting for a person: a workflow that waits for one Update. */
+export const bareDecide = defineUpdate<string, [string]>('decide');
+
+export async function bareAwaitDecision(): Promise<string> {
+  let decision: string | undefined;
+  setHandler(bareDecide, (value) => (decision = value));
+  await condition(() => decision !== undefined);
+  return decision!;
 }

@@ -8,6 +8,7 @@ import { DEFAULT_POLICY_FILE } from '@airlock/policy/files';
 import type { Cleanup } from '../infra/cleanup.js';
 import { createScratchDatabase } from '../infra/database.js';
 import { startTemporal } from '../infra/temporal.js';
+import { runBareWaiting, type BareWaiting } from './bare.js';
 import { measurePendingLatency, type PendingLatency } from './latency.js';
 import { startPendingActions } from './load.js';
 import type { WorkerMemory } from './protocol.js';
@@ -38,6 +39,8 @@ export interface PendingBenchResults {
   growth: { waiting: number; memory: WorkerMemory }[];
   load: { startSeconds: number; startsPerSecond: number; allPendingSeconds: number; pendingPerSecond: number };
   defaultCache: CachePhase;
+  /** The same number of bare workflows waiting for an Update, on a plain worker with the same cache size, before the guarded ones. */
+  bare: BareWaiting;
   /** After a restart with a cache large enough for all: replaying every workflow into it, then the same figures. */
   fullCache?: CachePhase & Replay;
   databaseMiB: number;
@@ -120,6 +123,9 @@ export async function runPendingBench(config: PendingBenchConfig, cleanup: Clean
   const taskQueue = `bench-pending-${randomBytes(3).toString('hex')}`;
   const ctx = { db, temporal: temporal.client, taskQueue, policy: policyFromFile(DEFAULT_POLICY_FILE) };
 
+  const bare = await runBareWaiting(temporal.client, temporal.address, config.count, config.concurrency, log);
+  log(`pending: bare: ${JSON.stringify(bare)}`);
+
   let worker = await startPendingWorker(temporal.address, scratch.url, taskQueue);
   cleanup.add('pending: worker', () => worker.stop());
   const idle = await worker.memory();
@@ -168,6 +174,7 @@ export async function runPendingBench(config: PendingBenchConfig, cleanup: Clean
       pendingPerSecond: config.count / load.allPendingSeconds,
     },
     defaultCache,
+    bare,
     ...(fullCache ? { fullCache } : {}),
     databaseMiB: Number(size.rows[0]?.bytes ?? 0) / 2 ** 20,
   };

@@ -12,6 +12,22 @@ export interface PendingLoad {
   allPendingSeconds: number;
 }
 
+/**
+ * A start call that timed out on a loaded machine is sent again: the action's id comes from its
+ * idempotency key, so a second call finds the first one's workflow and never starts another.
+ */
+export async function withRetries<T>(call: () => Promise<T>, log: (line: string) => void, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+      log(`pending: a start call failed (${error instanceof Error ? error.message : String(error)}), attempt ${attempt} of ${attempts}; trying again`);
+      await sleep(1_000 * attempt);
+    }
+  }
+}
+
 /** A refund over 50.00: the default policy wants one approver within the hour, so it waits. */
 export function pendingRefund(index: number, agents: readonly string[]) {
   return {
@@ -41,7 +57,7 @@ export async function startPendingActions(
   const starter = async () => {
     while (next < options.count) {
       const i = next++;
-      actionIds[i] = (await submitAction(client, taskQueue, pendingRefund(i, options.agents))).actionId;
+      actionIds[i] = (await withRetries(() => submitAction(client, taskQueue, pendingRefund(i, options.agents)), log)).actionId;
       if ((i + 1) % 2_000 === 0) log(`pending: ${i + 1} started`);
     }
   };

@@ -15,7 +15,7 @@ export function formatPendingBench(r: PendingBenchResults): string {
   const memory = [
     memoryRow('idle worker', r.idle),
     ...r.growth.map((g) => memoryRow(`${g.waiting} waiting, default cache`, g.memory)),
-    memoryRow(`${n} pending, SDK default cache`, r.defaultCache.worker, r.defaultCache.temporalRssMiB),
+    memoryRow(`${n} pending, default cache`, r.defaultCache.worker, r.defaultCache.temporalRssMiB),
   ];
   if (r.fullCache) memory.push(memoryRow(`${n} pending, all cached`, r.fullCache.worker, r.fullCache.temporalRssMiB));
   const latencyRows = (label: string, l: PendingBenchResults['defaultCache']['latency']) => [
@@ -27,6 +27,13 @@ export function formatPendingBench(r: PendingBenchResults): string {
   const latency = [...latencyRows('default cache', r.defaultCache.latency), ...(r.fullCache ? latencyRows('all cached', r.fullCache.latency) : [])];
   const cached = r.fullCache?.worker.cachedWorkflows ?? 0;
   const perWorkflowKiB = r.fullCache && cached > 0 ? ((r.fullCache.worker.rssMiB - r.idle.rssMiB) * 1024) / cached : undefined;
+  const perCached = (idle: WorkerMemory, loaded: WorkerMemory) => (loaded.cachedWorkflows > 0 ? ((loaded.rssMiB - idle.rssMiB) * 1024) / loaded.cachedWorkflows : NaN);
+  const bareKiB = perCached(r.bare.idle, r.bare.loaded);
+  const guardedKiB = perCached(r.idle, r.defaultCache.worker);
+  const perWorkflow = [
+    ['bare: waits for one Update', String(r.bare.count), `${r.bare.loaded.cachedWorkflows} / ${r.bare.loaded.maxCachedWorkflows}`, mib(r.bare.idle.rssMiB), mib(r.bare.loaded.rssMiB), f1(bareKiB), '1.00x'],
+    ['guarded: refund waiting for a person', String(n), `${r.defaultCache.worker.cachedWorkflows} / ${r.defaultCache.worker.maxCachedWorkflows}`, mib(r.idle.rssMiB), mib(r.defaultCache.worker.rssMiB), f1(guardedKiB), `${(guardedKiB / bareKiB).toFixed(2)}x`],
+  ];
   return [
     `## ${n} pending approvals (real guardedAction workflows, ${r.agents} agents, one worker process)`,
     '',
@@ -37,6 +44,9 @@ export function formatPendingBench(r: PendingBenchResults): string {
         ]
       : []),
     `database after the run: ${f1(r.databaseMiB)} MiB`,
+    '',
+    table(['RSS per cached workflow, same run', 'waiting', 'cached / cache size', 'idle RSS MiB', 'RSS MiB', 'KiB per cached', 'ratio'], perWorkflow),
+    `targets: guarded within 2x of bare per cached workflow: ${guardedKiB <= 2 * bareKiB ? 'met' : 'NOT met'}; ${n} pending under 1 GiB worker RSS: ${r.defaultCache.worker.rssMiB <= 1024 ? 'met' : 'NOT met'}${n < 10_000 ? ` (only ${n} pending in this run)` : ''}`,
     '',
     table(['worker memory (after GC), MiB', 'cached / cache size', 'RSS', 'heap used', 'heap total', 'external', 'Temporal RSS'], memory),
     ...(perWorkflowKiB !== undefined ? ['', `RSS above the idle worker per cached pending workflow (all cached): about ${f1(perWorkflowKiB)} KiB`] : []),

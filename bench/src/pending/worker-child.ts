@@ -1,28 +1,38 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import v8 from 'node:v8';
 import { createDb } from '@airlock/db';
-import { bundleWorkflows, createAirlockWorker } from '@airlock/worker';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { fileURLToPath } from 'node:url';
+import { bundleWorkflows, createAirlockWorker, DEFAULT_MAX_CACHED_WORKFLOWS } from '@airlock/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import * as bareActivities from '../bare/activities.js';
 import type { ChildReply, ChildRequest, WorkerMemory } from './protocol.js';
 
 // The Airlock worker in a process of its own, so its memory is measured alone:
 // the benchmark asks over IPC and this process answers with process.memoryUsage()
 // after a full GC (node --expose-gc) and the worker's cache figures.
 
-const [address, databaseUrl, taskQueue, cacheArg] = process.argv.slice(2) as [string, string, string, string | undefined];
+// `bare`: a plain Temporal worker with the bare workflows (bench/src/bare), cached as many as Airlock's default.
+const [address, databaseUrl, taskQueue, cacheArg, mode] = process.argv.slice(2) as [string, string, string, string, 'airlock' | 'bare'];
 const send = (reply: ChildReply) => process.send!(reply);
+const silent = { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: console.warn, error: console.error };
+
 
 Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
 const connection = await NativeConnection.connect({ address });
-const db = createDb(databaseUrl, { poolSize: 10 });
-const worker = await createAirlockWorker({
-  connection,
-  namespace: 'default',
-  taskQueue,
-  db,
-  workflowBundle: await bundleWorkflows(),
-  ...(cacheArg ? { maxCachedWorkflows: Number(cacheArg) } : {}),
-});
+const db = mode === 'bare' ? undefined : createDb(databaseUrl, { poolSize: 10 });
+const cache = cacheArg ? { maxCachedWorkflows: Number(cacheArg) } : {};
+const worker =
+  mode === 'bare'
+    ? await Worker.create({
+        connection,
+        namespace: 'default',
+        taskQueue,
+        workflowBundle: await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('../bare/workflows.ts', import.meta.url)), logger: silent }),
+        activities: bareActivities,
+        maxCachedWorkflows: DEFAULT_MAX_CACHED_WORKFLOWS,
+        ...cache,
+      })
+    : await createAirlockWorker({ connection, namespace: 'default', taskQueue, db: db!, workflowBundle: await bundleWorkflows(), ...cache });
 
 function memory(): WorkerMemory {
   // Twice: the first pass can leave work for finalizers that the second collects.
@@ -50,6 +60,6 @@ process.on('message', (message: ChildRequest) => {
 while (worker.getState() !== 'RUNNING') await sleep(20);
 send({ kind: 'ready', memory: memory() });
 await running;
-await db.close();
+await db?.close();
 await connection.close();
 process.exit(0);

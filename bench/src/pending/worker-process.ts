@@ -12,9 +12,9 @@ export interface PendingWorker {
   stop(): Promise<void>;
 }
 
-/** Starts worker-child.ts; resolves once its worker polls. `cache` overrides the SDK's default maxCachedWorkflows. */
-export async function startPendingWorker(address: string, databaseUrl: string, taskQueue: string, cache?: number): Promise<PendingWorker> {
-  const child: ChildProcess = fork(CHILD, [address, databaseUrl, taskQueue, ...(cache !== undefined ? [String(cache)] : [])], {
+/** Starts worker-child.ts; resolves once its worker polls. `cache` overrides Airlock's default maxCachedWorkflows; `bare`: a plain Temporal worker. */
+export async function startPendingWorker(address: string, databaseUrl: string, taskQueue: string, cache?: number, mode: 'airlock' | 'bare' = 'airlock'): Promise<PendingWorker> {
+  const child: ChildProcess = fork(CHILD, [address, databaseUrl, taskQueue, cache !== undefined ? String(cache) : '', mode], {
     execArgv: ['--import', 'tsx', '--expose-gc'],
     // The SDK's log lines go to stderr with the benchmark's progress, never into the report on stdout.
     stdio: ['ignore', 2, 2, 'ipc'],

@@ -1,6 +1,7 @@
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { ActionOutcome } from './action.js';
-import { AgentReportBody, reportUpdate, type AgentReport, type Authorization } from './agent-run.js';
+import { AgentReportBody, type AgentReport, type Authorization } from './agent-run.js';
+import { reportUpdate } from './messages.js';
 import { formatZodError } from './errors.js';
 import { actionHandle, DecisionRejectedError, getActionStatus, InvalidRequestError } from './gateway.js';
 import { argsHash as hashArgs } from './hashing.js';

@@ -1,15 +1,13 @@
-import { defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
-import { ToolArgs, type ActionOutcome } from './action.js';
+import { ToolArgs } from './action.js';
+
+export { DEFAULT_REPORT_WINDOW_MS } from './names.js';
 
 /**
  * Gate-only actions: Airlock decides, the agent runs the tool itself and
  * reports how it went. The workflow is `agentRun`; its `report` Update closes it.
  */
 export const AGENT_RUN_WORKFLOW = 'agentRun';
-
-/** How long an authorization stays usable when the request does not say. */
-export const DEFAULT_REPORT_WINDOW_MS = 15 * 60_000;
 
 /** What the agent is allowed to do, once the action is allowed or approved. */
 export interface Authorization {
@@ -38,5 +36,3 @@ export interface AgentReport {
   output?: unknown;
   error?: string;
 }
-
-export const reportUpdate = defineUpdate<ActionOutcome, [AgentReport]>('report');

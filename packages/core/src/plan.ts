@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import { PLAN_TOOL } from './names.js';
 import { defineToolSpec } from './tools/define.js';
 
-/** The pseudo-tool name of a multi-step plan: one approval covers every step. */
-export const PLAN_TOOL = 'airlock.plan';
+export { PLAN_TOOL };
 
 export const PlanStep = z
   .object({

@@ -24,6 +24,13 @@ describe('workflow replay of saved histories', () => {
     expect(files).toEqual(scenarios.flatMap((s) => [`${s}-v2.json`, `${s}.json`]).sort());
   });
 
+  it('the workflow bundle carries no zod: each cached workflow evaluates its own copy of every module it imports', async () => {
+    const workflowBundle = JSON.parse(await readFile(inject('workflowBundlePath'), 'utf8')) as WorkflowBundleWithSourceMap;
+    // Workflow code takes values from @airlock/core/workflow only (types from @airlock/core, erased); see packages/core/src/messages.ts.
+    expect(workflowBundle.code).toContain('packages/core/src/messages.ts');
+    expect(workflowBundle.code).not.toMatch(/node_modules\/zod\//);
+  });
+
   it.each(files)('%s replays deterministically with the current workflow code', async (file) => {
     quietTemporalRuntime();
     const workflowBundle = JSON.parse(await readFile(inject('workflowBundlePath'), 'utf8')) as WorkflowBundleWithSourceMap;

@@ -27,6 +27,7 @@ export interface SupervisedWorkerOptions {
     AIRLOCK_WEBHOOKS_ALLOW_LOOPBACK: boolean;
     AIRLOCK_WEBHOOKS_RETRY_BASE_MS: number;
     AIRLOCK_TEST_KILL_POINT?: KillPoint | undefined;
+    AIRLOCK_WORKER_MAX_CACHED_WORKFLOWS?: number | undefined;
   } & CheckpointSettings &
     AuditExportSettings;
   observability: WorkerObservability;
@@ -71,6 +72,7 @@ export async function startSupervisedWorker(options: SupervisedWorkerOptions): P
       },
     }),
     tools: settings.tools,
+    ...(env.AIRLOCK_WORKER_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: env.AIRLOCK_WORKER_MAX_CACHED_WORKFLOWS } : {}),
     ...(env.AIRLOCK_TEST_KILL_POINT ? { killPoint: env.AIRLOCK_TEST_KILL_POINT } : {}),
     dataConverter: settings.dataConverter,
     ...(observability.tracing ? { tracing: observability.tracing } : {}),

@@ -1,0 +1,9 @@
+// Constants that workflow code and light clients both use: no imports at all, so
+// neither the workflow bundle (zod-free, see messages.ts) nor the portable entry
+// (Temporal-free) pulls anything in with them.
+
+/** The pseudo-tool name of a multi-step plan: one approval covers every step. */
+export const PLAN_TOOL = 'airlock.plan';
+
+/** How long an authorization stays usable when the request does not say. */
+export const DEFAULT_REPORT_WINDOW_MS = 15 * 60_000;
