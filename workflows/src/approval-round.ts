@@ -9,7 +9,7 @@ import type {
   RecordedDecision,
 } from '@airlock/core';
 import type { Activities, EditReview } from '@airlock/activities';
-import { tallyDecisions, validateDecision, type ApprovalTally } from './decision-rules.js';
+import { RoundClosedError, tallyDecisions, validateDecision, type ApprovalTally } from './decision-rules.js';
 
 /**
  * The approval as a pure state machine: `reduceApproval(state, event)` returns
@@ -169,7 +169,7 @@ export function roundEnded(state: ApprovalState): boolean {
  */
 export function checkDecision(state: ApprovalState, decision: ApprovalDecision): void {
   const round = state.round;
-  if (!round) throw new Error('the action is not awaiting a decision');
+  if (!round) throw new RoundClosedError('the action is not awaiting a decision');
   validateDecision(decision, { ...round, editInProgress: round.editUnderReview !== undefined });
 }
 

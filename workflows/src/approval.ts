@@ -1,6 +1,6 @@
 import { ApplicationFailure, CancellationScope, condition, patched, setHandler } from '@temporalio/workflow';
 import type { ActionStatusView, ApprovalDecision, BudgetImpactView, Classification, DecideResult, GuardedActionInput } from '@airlock/core';
-import { decideUpdate } from '@airlock/core/workflow';
+import { DECISION_CLOSED_FAILURE, decideUpdate } from '@airlock/core/workflow';
 import type { Activities } from '@airlock/activities';
 import { bookkeeping, recorder } from './activities.js';
 import {
@@ -20,6 +20,7 @@ import {
   type Round,
   type Verdict,
 } from './approval-round.js';
+import { RoundClosedError } from './decision-rules.js';
 
 export type { EffectiveArgs, Verdict } from './approval-round.js';
 
@@ -96,8 +97,14 @@ export async function awaitApproval(
     },
     {
       validator: (decision: ApprovalDecision) => {
-        if (view.phase !== 'awaiting_approval') throw new Error('the action is not awaiting a decision');
-        checkDecision(state, decision);
+        try {
+          if (view.phase !== 'awaiting_approval') throw new RoundClosedError('the action is not awaiting a decision');
+          checkDecision(state, decision);
+        } catch (error) {
+          // Typed, so channels tell "already decided" from a refusal without reading the text.
+          if (error instanceof RoundClosedError) throw ApplicationFailure.create({ type: DECISION_CLOSED_FAILURE, message: error.message, nonRetryable: true });
+          throw error;
+        }
       },
     },
   );

@@ -17,6 +17,11 @@ export function tallyDecisions(decisions: readonly RecordedDecision[], requireme
   return 'open';
 }
 
+/** A refusal because the round takes no more decisions from this person: decided, closed, or already decided by them. */
+export class RoundClosedError extends Error {
+  override name = 'RoundClosedError';
+}
+
 export interface RoundSnapshot {
   accepting: boolean;
   editInProgress: boolean;
@@ -31,7 +36,7 @@ export interface RoundSnapshot {
  * reaches the caller at once and leaves no trace.
  */
 export function validateDecision(decision: ApprovalDecision, round: RoundSnapshot): void {
-  if (!round.accepting) throw new Error('the approval is already decided or closed');
+  if (!round.accepting) throw new RoundClosedError('the approval is already decided or closed');
   if (round.editInProgress) throw new Error('an edit of the arguments is being reviewed; decide again in a moment');
   const excluded = round.excluded.find((e) => e.id === decision.approverId);
   if (excluded) throw new Error(`${decision.approverId} may not decide: ${excluded.reason}`);
@@ -39,7 +44,7 @@ export function validateDecision(decision: ApprovalDecision, round: RoundSnapsho
     throw new Error(`unknown approver "${decision.approverId}" or not allowed to decide this approval`);
   }
   if (round.decisions.some((d) => d.approverId === decision.approverId)) {
-    throw new Error(`${decision.approverId} has already decided this approval`);
+    throw new RoundClosedError(`${decision.approverId} has already decided this approval`);
   }
   if (decision.argsHash !== round.argsHash) {
     throw new Error('the decision was made on different arguments than the action has (args hash mismatch)');

@@ -7,9 +7,6 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { DecisionRef } from './blocks/ids.js';
 import type { SlackDirectory } from './users.js';
 
-/** Validator reasons that mean the round no longer takes this person's decision. */
-const ALREADY_DECIDED = /already decided|not awaiting a decision|no longer awaiting/;
-
 /** What every listener shares; injected so tests pass real Temporal and PostgreSQL. */
 export interface ListenerDeps {
   db: Db;
@@ -98,8 +95,10 @@ async function answerFailure(deps: ListenerDeps, slack: webApi.WebClient, input:
     await tell(slack, input, `:hourglass: No worker confirmed your decision within ${Math.round(deps.decisionWaitMs / 1000)} s. It may still be applied: check the message before deciding again.`);
   } else if (error instanceof OpsError) {
     await refuse(deps, slack, input, error.message, approverId);
-  } else if (error instanceof DecisionRejectedError || error instanceof InvalidRequestError) {
-    await refuse(deps, slack, input, error instanceof InvalidRequestError ? error.issues : error.message, approverId);
+  } else if (error instanceof DecisionRejectedError) {
+    await refuse(deps, slack, input, error.message, approverId, error.closed);
+  } else if (error instanceof InvalidRequestError) {
+    await refuse(deps, slack, input, error.issues, approverId);
   } else if (error instanceof WorkflowNotFoundError) {
     await refuse(deps, slack, input, 'Airlock does not know this action', approverId);
   } else {
@@ -138,7 +137,8 @@ export async function identifyDeciderOrRefuse(deps: ListenerDeps, slack: webApi.
   return approverId;
 }
 
-async function refuse(deps: ListenerDeps, slack: webApi.WebClient, input: SlackDecision, reason: string, airlockUserId?: string): Promise<void> {
+/** `alreadyDecided`: the round takes no more decisions from this person (a double or late click), not the clicker's mistake. */
+async function refuse(deps: ListenerDeps, slack: webApi.WebClient, input: SlackDecision, reason: string, airlockUserId?: string, alreadyDecided = false): Promise<void> {
   await appendAudit(deps.db, {
     eventKey: `${input.ref.actionId}:slack.decision_refused:${input.ref.round}:${input.slackUserId}:${input.interactionId}`,
     actionId: input.ref.actionId,
@@ -155,7 +155,7 @@ async function refuse(deps: ListenerDeps, slack: webApi.WebClient, input: SlackD
   });
   const what = input.decision === 'approve' ? 'approval' : 'denial';
   // A double click or a late click on a closed round: say so plainly, it is not an error of the clicker's.
-  const text = ALREADY_DECIDED.test(reason)
+  const text = alreadyDecided
     ? `:information_source: Already decided: your ${what} was not recorded (${reason}).`
     : `:no_entry: Your ${what} was not recorded: ${reason}.`;
   await tell(slack, input, text);

@@ -18,4 +18,11 @@ export class IdempotencyConflictError extends Error {
 /** The workflow refused a decision (validator or handler); `reason` is safe to show the person. */
 export class DecisionRejectedError extends Error {
   override name = 'DecisionRejectedError';
+  constructor(
+    message: string,
+    /** True when the round takes no more decisions from this person (already decided or closed). */
+    readonly closed = false,
+  ) {
+    super(message);
+  }
 }

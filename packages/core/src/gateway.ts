@@ -1,9 +1,10 @@
-import { WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import { DecisionRejectedError, IdempotencyConflictError, InvalidRequestError } from './client-errors.js';
 import { ActionRequest, type ActionOutcome, type GuardedActionInput } from './action.js';
 import { AGENT_RUN_WORKFLOW } from './agent-run.js';
 import { ApprovalDecision, type DecideResult } from './decision.js';
+import { DECISION_CLOSED_FAILURE } from './names.js';
 import { formatZodError } from './errors.js';
 import { argsHash as hashArgs, deriveActionId } from './hashing.js';
 import { GUARDED_ACTION_WORKFLOW, decideUpdate, statusQuery, workflowIdForAction } from './messages.js';
@@ -81,10 +82,11 @@ export async function decideAction(client: Client, actionId: string, raw: unknow
   } catch (error) {
     if (error instanceof WorkflowUpdateFailedError) {
       const cause = error.cause;
-      throw new DecisionRejectedError(cause instanceof Error ? cause.message : error.message);
+      const closed = cause instanceof ApplicationFailure && cause.type === DECISION_CLOSED_FAILURE;
+      throw new DecisionRejectedError(cause instanceof Error ? cause.message : error.message, closed);
     }
     if (error instanceof Error && /workflow execution already completed/i.test(error.message)) {
-      throw new DecisionRejectedError('the action is no longer awaiting a decision');
+      throw new DecisionRejectedError('the action is no longer awaiting a decision', true);
     }
     throw error;
   }

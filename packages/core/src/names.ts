@@ -7,3 +7,10 @@ export const PLAN_TOOL = 'airlock.plan';
 
 /** How long an authorization stays usable when the request does not say. */
 export const DEFAULT_REPORT_WINDOW_MS = 15 * 60_000;
+
+/**
+ * The failure type a workflow gives a decision it refuses because the round takes
+ * no more decisions from this person (decided, closed, or already decided by them):
+ * nothing the decider did wrong, so channels say "already decided", not "refused".
+ */
+export const DECISION_CLOSED_FAILURE = 'DecisionClosed';

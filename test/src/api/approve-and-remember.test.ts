@@ -123,7 +123,7 @@ describe('POST /api/v1/actions/:id/approve-and-remember', () => {
     expect(quorum.message).toMatch(/needs 2 approvals; a standing approval only covers actions one person may approve/);
     const small = await submit(refund('10.00'));
     expect(await outcome(small.actionId)).toMatchObject({ status: 'executed' });
-    const closed = await expectError(remember(small.actionId, keys.bob, { ...upTo150Euros, argsHash: small.argsHash }), 409, 'conflict');
+    const closed = await expectError(remember(small.actionId, keys.bob, { ...upTo150Euros, argsHash: small.argsHash }), 409, 'decision_rejected');
     expect(closed.message).toMatch(/not awaiting a decision/);
   });
 });

@@ -132,7 +132,9 @@ describe('guardedAction on real Temporal and PostgreSQL', () => {
     const fulfilled = [first, second].filter((r) => r.status === 'fulfilled');
     expect(fulfilled).toHaveLength(1);
     expect([first, second].find((r) => r.status === 'rejected')).toMatchObject({ reason: expect.any(DecisionRejectedError) });
-    await expect(approve('alice')).rejects.toThrow(/already decided/);
+    // Typed, not read from the text: a second decision by the same person is "already decided"; a stranger's is a refusal.
+    await expect(approve('alice')).rejects.toMatchObject({ closed: true, message: expect.stringMatching(/already decided/) });
+    await expect(approve('mallory')).rejects.toMatchObject({ closed: false, message: expect.stringMatching(/unknown approver/) });
     expect((await waitForStatus(h.client, actionId, () => true)).phase).toBe('awaiting_approval');
 
     const quorum = await approve('bob');

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { roleAtLeast, type DecideResult } from '@airlock/core';
+import { DecisionRejectedError } from '@airlock/core/gateway';
 import { inTransaction, type StandingApproval } from '@airlock/db';
 import { z } from 'zod';
 import { OpsError, fromZodError, notFound } from '../errors.js';
@@ -59,7 +60,7 @@ export async function approveAndRemember(deps: DecisionDeps, operator: Operator,
   });
   if (!action) throw notFound(`no action "${input.actionId}"`, 'actionId');
   const round = action.approvals[0];
-  if (!round) throw new OpsError('conflict', 'the action is not awaiting a decision');
+  if (!round) throw new DecisionRejectedError('the action is not awaiting a decision', true);
   if (round.requiredApprovals > 1) {
     throw new OpsError('conflict', `this action needs ${round.requiredApprovals} approvals; a standing approval only covers actions one person may approve`);
   }
