@@ -65,7 +65,7 @@ export default tseslint.config(
   },
   {
     // vitest's asymmetric matchers (expect.any, expect.stringMatching) are typed `any`.
-    files: ['test/**'],
+    files: ['test/**', '**/*.unit.test.ts'],
     rules: { '@typescript-eslint/no-unsafe-assignment': 'off' },
   },
   {
@@ -96,8 +96,16 @@ export default tseslint.config(
     },
   },
   {
-    // Guardrails run anywhere (workflows, browsers): keep them free of Node built-ins.
+    // The guardrails' tests run under Node, so their tsconfig.json (no Node types) leaves them to tsconfig.test.json.
+    files: ['packages/guardrails/src/**/*.unit.test.ts', 'packages/guardrails/src/**/*.test-support.ts'],
+    languageOptions: {
+      parserOptions: { projectService: false, project: './packages/guardrails/tsconfig.test.json', tsconfigRootDir: import.meta.dirname },
+    },
+  },
+  {
+    // Guardrails run anywhere (workflows, browsers): keep them free of Node built-ins (their Node-run tests aside).
     files: ['packages/guardrails/**/*.ts'],
+    ignores: ['packages/guardrails/src/**/*.unit.test.ts', 'packages/guardrails/src/**/*.test-support.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
