@@ -9,6 +9,42 @@ const nodeBuiltins = [
   'tls', 'url', 'util', 'v8', 'vm', 'worker_threads', 'zlib',
 ];
 
+// Every child process goes through @airlock/core/spawn: a spawn that fails is then a prompt, clear
+// rejection, never an unhandled 'error' event or a wait on an exit that cannot come. (The sandbox
+// supervises bwrap's extra pipes itself and handles 'error' there; bench is neither product nor test.)
+const spawnBan = ['child_process', 'node:child_process'].map((name) => ({
+  name,
+  importNames: ['spawn', 'fork', 'exec'],
+  message: 'Start child processes with startProcess / runProcess from @airlock/core/spawn.',
+}));
+const spawnExempt = ['packages/core/src/spawn.ts', 'activities/src/sandbox/sandbox.ts'];
+
+// The layers, lowest first: packages → prisma (@airlock/db) → activities → workflows → apps. A layer imports
+// only from the layers below it, and an app never from another app (what apps share lives in packages/).
+const apps = ['cli', 'console', 'slack', 'worker'];
+/** A no-restricted-imports pattern refusing these workspaces (and their subpath exports). */
+const above = (names, message) => ({ group: names.flatMap((name) => [`@airlock/${name}`, `@airlock/${name}/*`]), message });
+const layerFences = {
+  packages: [above(['db', 'activities', 'workflows', ...apps], 'packages/ are the bottom layer: no database, activities, workflows or apps.')],
+  // ops (the operator use cases) and webhooks (the outbox and its dispatcher) write through the database and
+  // reuse the tool runtime's address guard, so they sit above activities although they live in packages/
+  // (issue #15 item 3 moves them); they still never reach workflows or apps.
+  packagesOverDb: [above(['workflows', ...apps], 'ops and webhooks serve the apps: no workflows or apps.')],
+  prisma: [above(['activities', 'workflows', 'ops', 'webhooks', ...apps], 'The database package sits below activities, workflows, ops, webhooks and the apps.')],
+  activities: [above(['workflows', 'ops', 'webhooks', ...apps], 'Activities sit below workflows, ops, webhooks and the apps.')],
+  workflows: [above(['ops', 'webhooks', ...apps], 'Workflows sit below ops, webhooks and the apps.')],
+};
+/** Each app: no other app. */
+const appFence = (app, allowed = []) => [
+  above(apps.filter((other) => other !== app && !allowed.includes(other)), 'An app never imports another app; share through packages/.'),
+];
+const fenceFiles = {
+  packages: ['packages/**/*.ts'],
+  packagesOverDb: ['packages/ops/**/*.ts', 'packages/webhooks/**/*.ts'],
+  prisma: ['prisma/**/*.ts'],
+  activities: ['activities/**/*.ts'],
+};
+
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/.next/**', 'prisma/generated/**', '**/next-env.d.ts', '.tools/**', '.data/**'] },
   js.configs.recommended,
@@ -44,28 +80,33 @@ export default tseslint.config(
     files: ['**/env.ts', 'test/**', 'bench/**', '**/*.config.{js,ts,mjs}', 'prisma/prisma.config.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
-  {
-    // Every child process goes through @airlock/core/spawn: a spawn that fails is then a prompt, clear
-    // rejection, never an unhandled 'error' event or a wait on an exit that cannot come. (The sandbox
-    // supervises bwrap's extra pipes itself and handles 'error' there; bench is neither product nor test.)
-    files: ['apps/**/*.ts', 'packages/**/*.ts', 'prisma/**/*.ts', 'activities/**/*.ts', 'test/**/*.ts'],
-    ignores: ['packages/core/src/spawn.ts', 'activities/src/sandbox/sandbox.ts'],
+  // Layer fences (and the spawn ban) per layer. Flat config replaces a rule's options rather than merging
+  // them, so each block states the whole list for its files; the guardrails and SDK blocks below add theirs.
+  ...Object.entries(fenceFiles).flatMap(([layer, files]) => [
+    { files, ignores: layer === 'packages' ? fenceFiles.packagesOverDb : [], rules: { 'no-restricted-imports': ['error', { patterns: layerFences[layer] }] } },
+    {
+      files,
+      ignores: [...spawnExempt, ...(layer === 'packages' ? fenceFiles.packagesOverDb : [])],
+      rules: { 'no-restricted-imports': ['error', { paths: spawnBan, patterns: layerFences[layer] }] },
+    },
+  ]),
+  ...apps.map((app) => ({
+    files: [`apps/${app}/**/*.ts`, `apps/${app}/**/*.tsx`],
     rules: {
       'no-restricted-imports': [
         'error',
-        {
-          paths: ['child_process', 'node:child_process'].map((name) => ({
-            name,
-            importNames: ['spawn', 'fork', 'exec'],
-            message: 'Start child processes with startProcess / runProcess from @airlock/core/spawn.',
-          })),
-        },
+        // The worker process also serves the Slack app in the one-process start (`npm start`), so it may start it.
+        { paths: spawnBan, patterns: appFence(app, app === 'worker' ? ['slack'] : []) },
       ],
     },
+  })),
+  {
+    files: ['test/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: spawnBan }] },
   },
   {
     // vitest's asymmetric matchers (expect.any, expect.stringMatching) are typed `any`.
-    files: ['test/**'],
+    files: ['test/**', '**/*.unit.test.ts'],
     rules: { '@typescript-eslint/no-unsafe-assignment': 'off' },
   },
   {
@@ -92,20 +133,29 @@ export default tseslint.config(
             { group: ['node:*'], message: 'Node built-ins are not deterministic; workflows may not use them.' },
             { group: ['@prisma/*', 'pg', '**/generated/**'], message: 'Workflows never touch the database; use an activity.' },
             { group: ['**/activities/**'], allowTypeImports: true, message: 'Import activities by type only.' },
+            ...layerFences.workflows,
           ],
         },
       ],
     },
   },
   {
-    // Guardrails run anywhere (workflows, browsers): keep them free of Node built-ins.
+    // The guardrails' tests run under Node, so their tsconfig.json (no Node types) leaves them to tsconfig.test.json.
+    files: ['packages/guardrails/src/**/*.unit.test.ts', 'packages/guardrails/src/**/*.test-support.ts'],
+    languageOptions: {
+      parserOptions: { projectService: false, project: './packages/guardrails/tsconfig.test.json', tsconfigRootDir: import.meta.dirname },
+    },
+  },
+  {
+    // Guardrails run anywhere (workflows, browsers): keep them free of Node built-ins (their Node-run tests aside).
     files: ['packages/guardrails/**/*.ts'],
+    ignores: ['packages/guardrails/src/**/*.unit.test.ts', 'packages/guardrails/src/**/*.test-support.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           paths: nodeBuiltins.map((name) => ({ name, message: 'Guardrails must stay portable: no Node built-ins.' })),
-          patterns: [{ group: ['node:*'], message: 'Guardrails must stay portable: no Node built-ins.' }],
+          patterns: [{ group: ['node:*'], message: 'Guardrails must stay portable: no Node built-ins.' }, ...layerFences.packages],
         },
       ],
     },
@@ -121,8 +171,9 @@ export default tseslint.config(
           paths: [
             { name: '@airlock/core', message: 'Use @airlock/core/portable: the root export pulls in Temporal.' },
             { name: '@airlock/core/gateway', message: 'Temporal-direct code lives in temporal.ts only.' },
+            ...spawnBan,
           ],
-          patterns: [{ group: ['@temporalio/*'], message: 'Temporal-direct code lives in temporal.ts only.' }],
+          patterns: [{ group: ['@temporalio/*'], message: 'Temporal-direct code lives in temporal.ts only.' }, ...layerFences.packages],
         },
       ],
     },

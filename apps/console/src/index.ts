@@ -32,7 +32,8 @@ export { getPolicy } from './server/handlers/get-policy.js';
 export { getOpenApi } from './server/handlers/get-openapi.js';
 export { getMetrics } from './server/handlers/get-metrics.js';
 export { unknownEndpoint } from './server/handlers/not-found.js';
-export { openApiDocument } from './server/openapi.js';
+export { apiRoutes, openApiDocument } from './server/openapi.js';
+export type { ApiRoute, HandlerRef, HttpMethod } from './server/api-route.js';
 export * as schemas from './server/schemas.js';
 
 // The console's own read paths and pure helpers (no Next.js request scope), for tests and benchmarks.

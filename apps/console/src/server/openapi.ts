@@ -71,6 +71,7 @@ import {
   UserList,
   UserView,
 } from './schemas.js';
+import { openApiRoute, type ApiRoute, type HandlerRef } from './api-route.js';
 import { webhookRoutes } from './openapi-webhooks.js';
 import { policyShadowRoutes } from './openapi-policy-shadow.js';
 
@@ -98,10 +99,15 @@ const bearer = [{ apiKey: [] }];
 const jsonBody = (schema: z.ZodType) => ({ body: { required: true, content: { 'application/json': { schema } } } });
 const readErrors = { 400: errors[400], 401: errors[401], 403: errors[403] } as const;
 
-const routes: RouteConfig[] = [
+/**
+ * The REST API's route table: every route file under app/api/v1 (route-table.unit.test.ts holds the two
+ * to each other), its handler, and its OpenAPI operation. The document below is generated from it.
+ */
+export const apiRoutes: readonly ApiRoute[] = [
   {
     method: 'post',
     path: '/api/v1/actions',
+    handler: 'post-action#postAction',
     summary: 'Request an action (agent key)',
     security: bearer,
     request: { body: { required: true, content: { 'application/json': { schema: SubmitActionBody } } } },
@@ -118,6 +124,7 @@ const routes: RouteConfig[] = [
   {
     method: 'post',
     path: '/api/v1/authorizations',
+    handler: 'post-authorization#postAuthorization',
     summary: 'Request a gate-only action: the agent runs the tool itself once authorized (agent key)',
     security: bearer,
     request: jsonBody(AuthorizationRequestBody),
@@ -130,6 +137,7 @@ const routes: RouteConfig[] = [
   {
     method: 'get',
     path: '/api/v1/actions/{id}/authorization',
+    handler: 'get-authorization#getAuthorization',
     summary: 'Wait for the authorization of a gate-only action (long poll)',
     security: bearer,
     request: { params: idParams, query: AuthorizationQuery },
@@ -142,6 +150,7 @@ const routes: RouteConfig[] = [
   {
     method: 'post',
     path: '/api/v1/actions/{id}/report',
+    handler: 'post-report#postReport',
     summary: 'Report the agent’s own run of a gate-only action (agent key); records it and settles the budget',
     security: bearer,
     request: { params: idParams, ...jsonBody(AgentReport) },
@@ -154,6 +163,7 @@ const routes: RouteConfig[] = [
   {
     method: 'get',
     path: '/api/v1/agents/me',
+    handler: 'get-agent-self#getAgentSelf',
     summary: 'The agent of this key and its allowed tools (agent key)',
     security: bearer,
     responses: { 200: json(AgentSelf, 'The agent'), 401: errors[401], 403: errors[403] },
@@ -161,6 +171,7 @@ const routes: RouteConfig[] = [
   {
     method: 'get',
     path: '/api/v1/actions/{id}',
+    handler: 'get-action#getAction',
     summary: 'Read an action (agents: their own only)',
     security: bearer,
     request: { params: idParams },
@@ -169,6 +180,7 @@ const routes: RouteConfig[] = [
   {
     method: 'get',
     path: '/api/v1/actions/{id}/outcome',
+    handler: 'get-outcome#getOutcome',
     summary: 'Wait for the outcome (long poll)',
     security: bearer,
     request: { params: idParams, query: OutcomeQuery },
@@ -183,6 +195,7 @@ const routes: RouteConfig[] = [
   {
     method: 'get',
     path: '/api/v1/actions/{id}/status',
+    handler: 'get-action-status#getActionStatusView',
     summary: 'The live workflow view: phase, classification, approval round (agents: their own only)',
     security: bearer,
     request: { params: idParams },
@@ -191,6 +204,7 @@ const routes: RouteConfig[] = [
   {
     method: 'post',
     path: '/api/v1/actions/{id}/cancel',
+    handler: 'post-action-cancel#postActionCancel',
     summary: 'Cancel an action (agents: their own only; people: admin); audited as `action.cancel_requested`',
     security: bearer,
     request: { params: idParams },
@@ -199,6 +213,7 @@ const routes: RouteConfig[] = [
   {
     method: 'post',
     path: '/api/v1/actions/{id}/decisions',
+    handler: 'post-decision#postDecision',
     summary: 'Approve or deny (user key, approver or admin)',
     security: bearer,
     request: { params: idParams, body: { required: true, content: { 'application/json': { schema: DecisionBody } } } },
@@ -215,6 +230,7 @@ const routes: RouteConfig[] = [
   {
     method: 'post',
     path: '/api/v1/actions/{id}/approve-and-remember',
+    handler: 'post-approve-and-remember#postApproveAndRemember',
     summary: 'Approve this action and grant a standing approval scoped from it, audited as both (user key, approver or admin; not the agent’s owner)',
     description:
       'Everything that could refuse the grant is checked before deciding; the grant is then written with the decision, only once the workflow accepted it. ' +
@@ -234,6 +250,7 @@ const routes: RouteConfig[] = [
   {
     method: 'post',
     path: '/api/v1/actions/{id}/raw-args',
+    handler: 'post-raw-args#postRawArgs',
     summary: 'Reveal the raw, unredacted arguments (user key, admin); an `action.args_revealed` audit row is written first',
     security: bearer,
     request: { params: idParams },
@@ -248,6 +265,7 @@ const routes: RouteConfig[] = [
   {
     method: 'get',
     path: '/api/v1/approvals',
+    handler: 'list-approvals#getApprovals',
     summary: 'List approvals; `status` defaults to `open` (awaiting a decision) (user key)',
     security: bearer,
     request: { query: ApprovalListQuery },
@@ -256,6 +274,7 @@ const routes: RouteConfig[] = [
   {
     method: 'get',
     path: '/api/v1/audit',
+    handler: 'list-audit#getAudit',
     summary: 'Page through the audit chain (user key)',
     security: bearer,
     request: { query: AuditQuery },
@@ -264,6 +283,7 @@ const routes: RouteConfig[] = [
   {
     method: 'get',
     path: '/api/v1/audit/verify',
+    handler: 'verify-audit#getAuditVerification',
     summary: 'Verify the audit hash chain (user key)',
     security: bearer,
     responses: { 200: json(ChainVerification, 'The verification result'), 401: errors[401], 403: errors[403] },
@@ -271,6 +291,7 @@ const routes: RouteConfig[] = [
   {
     method: 'post',
     path: '/api/v1/kill-switch',
+    handler: 'post-kill-switch#postKillSwitch',
     summary: 'Stop an agent, a team or the tenant: deny new actions, cancel live ones (user key, admin)',
     security: bearer,
     request: jsonBody(KillSwitchBody),
@@ -284,6 +305,7 @@ const routes: RouteConfig[] = [
   {
     method: 'delete',
     path: '/api/v1/kill-switch',
+    handler: 'delete-kill-switch#deleteKillSwitch',
     summary: 'Lift the kill switch on one scope and target (user key, admin)',
     security: bearer,
     request: jsonBody(KillSwitchLiftBody),
@@ -292,6 +314,7 @@ const routes: RouteConfig[] = [
   {
     method: 'get',
     path: '/api/v1/kill-switch',
+    handler: 'list-kill-switches#getKillSwitches',
     summary: 'Kill switches in force (user key)',
     security: bearer,
     responses: { 200: json(SuspensionList, 'Newest first'), 401: errors[401], 403: errors[403] },
@@ -299,6 +322,7 @@ const routes: RouteConfig[] = [
   {
     method: 'get',
     path: '/api/v1/standing-approvals',
+    handler: 'list-standing-approvals#getStandingApprovals',
     summary: 'List standing approvals (user key)',
     security: bearer,
     request: { query: StandingApprovalQuery },
@@ -307,6 +331,7 @@ const routes: RouteConfig[] = [
   {
     method: 'post',
     path: '/api/v1/standing-approvals',
+    handler: 'post-standing-approval#postStandingApproval',
     summary: 'Grant a standing approval (user key, approver or admin; not the agent’s owner)',
     security: bearer,
     request: jsonBody(StandingApprovalBody),
@@ -315,6 +340,7 @@ const routes: RouteConfig[] = [
   {
     method: 'post',
     path: '/api/v1/standing-approvals/{id}/revoke',
+    handler: 'revoke-standing-approval#postStandingApprovalRevocation',
     summary: 'Revoke a standing approval at once (user key, approver or admin)',
     security: bearer,
     request: { params: z.object({ id: z.string() }) },
@@ -323,6 +349,7 @@ const routes: RouteConfig[] = [
   {
     method: 'get',
     path: '/api/v1/budgets',
+    handler: 'list-budgets#getBudgets',
     summary: 'Budgets with the current period’s spent, reserved and remaining (user key)',
     security: bearer,
     request: { query: BudgetQuery },
@@ -331,6 +358,7 @@ const routes: RouteConfig[] = [
   {
     method: 'post',
     path: '/api/v1/budgets',
+    handler: 'post-budget#postBudget',
     summary: 'Create a budget (user key, admin)',
     security: bearer,
     request: jsonBody(BudgetBody),
@@ -339,6 +367,7 @@ const routes: RouteConfig[] = [
   {
     method: 'get',
     path: '/api/v1/agents',
+    handler: 'list-agents#getAgents',
     summary: 'Agents with their allowed tools and kill switch state (user key)',
     security: bearer,
     responses: { 200: json(AgentList, 'By id'), 401: errors[401], 403: errors[403] },
@@ -346,6 +375,7 @@ const routes: RouteConfig[] = [
   {
     method: 'put',
     path: '/api/v1/agents/{id}/tools',
+    handler: 'put-agent-tools#putAgentTools',
     summary: 'Replace the tools an agent may request (user key, admin)',
     security: bearer,
     request: { params: z.object({ id: z.string() }), ...jsonBody(AgentToolsBody) },
@@ -354,6 +384,7 @@ const routes: RouteConfig[] = [
   {
     method: 'post',
     path: '/api/v1/policy/dry-run',
+    handler: 'post-policy-dry-run#postPolicyDryRun',
     summary: 'Classify a request with the active policy, without running or recording anything (user key)',
     security: bearer,
     request: jsonBody(PolicyDryRunBody),
@@ -362,6 +393,7 @@ const routes: RouteConfig[] = [
   {
     method: 'get',
     path: '/api/v1/policy',
+    handler: 'get-policy#getPolicy',
     summary: 'The active policy: version, file, rule count and text (user key)',
     security: bearer,
     responses: { 200: json(PolicyView, 'The active policy'), 401: errors[401], 403: errors[403], 503: json(ErrorBody, 'The policy file does not load') },
@@ -372,44 +404,46 @@ const routes: RouteConfig[] = [
   {
     method: 'get',
     path: '/api/v1/openapi.json',
+    handler: 'get-openapi#getOpenApi',
     summary: 'This document',
     responses: { 200: { description: 'OpenAPI 3.1 document', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } } },
   },
 ];
 
 /** Operator management (admin; a refusal is a 403 and an `operator.forbidden` audit row). Each writes one audit row. */
-function managementRoutes(): RouteConfig[] {
+function managementRoutes(): ApiRoute[] {
   const id = (what: string) => ({ params: z.object({ id: z.string().meta({ description: what }) }) });
   const admin = { 401: errors[401], 403: json(ErrorBody, 'Not a user key, or the role is below admin (audited)') } as const;
   const write = { 400: errors[400], ...admin, 404: json(ErrorBody, 'No such agent, user, key or budget'), 409: json(ErrorBody, 'Conflicts with the current state; the message says how') } as const;
-  const route = (method: RouteConfig['method'], path: string, summary: string, request: RouteConfig['request'], ok: [number, ResponseConfig], responses: Record<number, ResponseConfig> = write): RouteConfig => ({
+  const route = (method: ApiRoute['method'], path: ApiRoute['path'], handler: HandlerRef, summary: string, request: RouteConfig['request'], ok: [number, ResponseConfig], responses: Record<number, ResponseConfig> = write): ApiRoute => ({
     method,
     path,
+    handler,
     summary,
     security: bearer,
     ...(request ? { request } : {}),
     responses: { [ok[0]]: ok[1], ...responses },
   });
   return [
-    route('post', '/api/v1/agents', 'Create an agent (admin)', jsonBody(CreateAgentBody), [201, json(AgentView, 'Created')]),
-    route('patch', '/api/v1/agents/{id}', 'Change an agent’s name, team, owner or allowed tools (admin)', { ...id('agent id'), ...jsonBody(UpdateAgentBody) }, [200, json(AgentView, 'The agent as it is now')]),
-    route('post', '/api/v1/agents/{id}/disable', 'Disable an agent: admission refuses it, its keys are revoked (admin)', { ...id('agent id'), ...jsonBody(DisableBody) }, [200, json(Disabled, 'Disabled')]),
-    route('get', '/api/v1/agents/{id}/keys', 'An agent’s API keys, never their secrets (admin)', id('agent id'), [200, json(KeyList, 'Newest first')], admin),
-    route('post', '/api/v1/agents/{id}/keys', 'Mint an agent API key; the secret is shown once (admin)', { ...id('agent id'), ...jsonBody(MintKeyBody) }, [201, json(MintedKey, 'Minted')]),
-    route('post', '/api/v1/keys/{id}/rotate', 'Revoke a key and mint its replacement in one step (admin)', { ...id('key id'), ...jsonBody(RotateKeyBody) }, [201, json(MintedKey, 'The replacement')]),
-    route('post', '/api/v1/keys/{id}/revoke', 'Revoke a key at once (admin)', id('key id'), [200, json(KeyRevocation, 'Revoked')]),
-    route('get', '/api/v1/users', 'Console users (admin)', undefined, [200, json(UserList, 'By id')], admin),
-    route('post', '/api/v1/users', 'Create a user with a one-time password, shown once (admin)', jsonBody(CreateUserBody), [201, json(CreatedUser, 'Created')]),
-    route('patch', '/api/v1/users/{id}', 'Change a user’s role (admin)', { ...id('user id'), ...jsonBody(ChangeRoleBody) }, [200, json(UserView, 'The user as they are now')]),
-    route('post', '/api/v1/users/{id}/disable', 'Disable a user: keys revoked, sessions ended (admin)', { ...id('user id'), ...jsonBody(DisableBody) }, [200, json(Disabled, 'Disabled')]),
-    route('get', '/api/v1/users/{id}/keys', 'A user’s API keys (admin)', id('user id'), [200, json(KeyList, 'Newest first')], admin),
-    route('post', '/api/v1/users/{id}/keys', 'Mint a user API key; the secret is shown once (admin)', { ...id('user id'), ...jsonBody(MintKeyBody) }, [201, json(MintedKey, 'Minted')]),
-    route('get', '/api/v1/slack-links', 'Slack account → user links (admin)', undefined, [200, json(SlackLinkList, 'By user')], admin),
-    route('post', '/api/v1/slack-links', 'Link a Slack account to a user (admin)', jsonBody(SlackLinkBody), [201, json(SlackLinkView, 'Linked')]),
-    route('delete', '/api/v1/slack-links/{id}', 'Remove a Slack link (admin)', id('Slack user id'), [200, json(SlackUnlinked, 'Removed')]),
-    route('patch', '/api/v1/budgets/{id}', 'Change a budget’s limit or approval threshold (admin)', { ...id('budget id'), ...jsonBody(ChangeBudgetBody) }, [200, json(BudgetView, 'The budget with this period’s usage')]),
-    route('delete', '/api/v1/budgets/{id}', 'Delete a budget; refused while an action holds a reservation on it (admin)', id('budget id'), [200, json(BudgetDeleted, 'Deleted')]),
-    route('post', '/api/v1/actions/{id}/compensations', 'Retry a plan’s failed compensation, or record it fixed by hand (admin)', { ...id('action id'), ...jsonBody(CompensationResolutionBody) }, [200, json(CompensationAccepted, 'Accepted')], { ...write, 503: errors[503] }),
+    route('post', '/api/v1/agents', 'management/agents#postAgent', 'Create an agent (admin)', jsonBody(CreateAgentBody), [201, json(AgentView, 'Created')]),
+    route('patch', '/api/v1/agents/{id}', 'management/agents#patchAgent', 'Change an agent’s name, team, owner or allowed tools (admin)', { ...id('agent id'), ...jsonBody(UpdateAgentBody) }, [200, json(AgentView, 'The agent as it is now')]),
+    route('post', '/api/v1/agents/{id}/disable', 'management/agents#postAgentDisable', 'Disable an agent: admission refuses it, its keys are revoked (admin)', { ...id('agent id'), ...jsonBody(DisableBody) }, [200, json(Disabled, 'Disabled')]),
+    route('get', '/api/v1/agents/{id}/keys', 'management/agents#getAgentKeys', 'An agent’s API keys, never their secrets (admin)', id('agent id'), [200, json(KeyList, 'Newest first')], admin),
+    route('post', '/api/v1/agents/{id}/keys', 'management/agents#postAgentKey', 'Mint an agent API key; the secret is shown once (admin)', { ...id('agent id'), ...jsonBody(MintKeyBody) }, [201, json(MintedKey, 'Minted')]),
+    route('post', '/api/v1/keys/{id}/rotate', 'management/keys#postKeyRotation', 'Revoke a key and mint its replacement in one step (admin)', { ...id('key id'), ...jsonBody(RotateKeyBody) }, [201, json(MintedKey, 'The replacement')]),
+    route('post', '/api/v1/keys/{id}/revoke', 'management/keys#postKeyRevocation', 'Revoke a key at once (admin)', id('key id'), [200, json(KeyRevocation, 'Revoked')]),
+    route('get', '/api/v1/users', 'management/users#getUsers', 'Console users (admin)', undefined, [200, json(UserList, 'By id')], admin),
+    route('post', '/api/v1/users', 'management/users#postUser', 'Create a user with a one-time password, shown once (admin)', jsonBody(CreateUserBody), [201, json(CreatedUser, 'Created')]),
+    route('patch', '/api/v1/users/{id}', 'management/users#patchUser', 'Change a user’s role (admin)', { ...id('user id'), ...jsonBody(ChangeRoleBody) }, [200, json(UserView, 'The user as they are now')]),
+    route('post', '/api/v1/users/{id}/disable', 'management/users#postUserDisable', 'Disable a user: keys revoked, sessions ended (admin)', { ...id('user id'), ...jsonBody(DisableBody) }, [200, json(Disabled, 'Disabled')]),
+    route('get', '/api/v1/users/{id}/keys', 'management/users#getUserKeys', 'A user’s API keys (admin)', id('user id'), [200, json(KeyList, 'Newest first')], admin),
+    route('post', '/api/v1/users/{id}/keys', 'management/users#postUserKey', 'Mint a user API key; the secret is shown once (admin)', { ...id('user id'), ...jsonBody(MintKeyBody) }, [201, json(MintedKey, 'Minted')]),
+    route('get', '/api/v1/slack-links', 'management/slack-links#getSlackLinks', 'Slack account → user links (admin)', undefined, [200, json(SlackLinkList, 'By user')], admin),
+    route('post', '/api/v1/slack-links', 'management/slack-links#postSlackLink', 'Link a Slack account to a user (admin)', jsonBody(SlackLinkBody), [201, json(SlackLinkView, 'Linked')]),
+    route('delete', '/api/v1/slack-links/{id}', 'management/slack-links#deleteSlackLink', 'Remove a Slack link (admin)', id('Slack user id'), [200, json(SlackUnlinked, 'Removed')]),
+    route('patch', '/api/v1/budgets/{id}', 'management/budgets#patchBudget', 'Change a budget’s limit or approval threshold (admin)', { ...id('budget id'), ...jsonBody(ChangeBudgetBody) }, [200, json(BudgetView, 'The budget with this period’s usage')]),
+    route('delete', '/api/v1/budgets/{id}', 'management/budgets#deleteBudgetRoute', 'Delete a budget; refused while an action holds a reservation on it (admin)', id('budget id'), [200, json(BudgetDeleted, 'Deleted')]),
+    route('post', '/api/v1/actions/{id}/compensations', 'management/compensations#postCompensationResolution', 'Retry a plan’s failed compensation, or record it fixed by hand (admin)', { ...id('action id'), ...jsonBody(CompensationResolutionBody) }, [200, json(CompensationAccepted, 'Accepted')], { ...write, 503: errors[503] }),
   ];
 }
 
@@ -428,7 +462,10 @@ function generate(): OpenApiDocument {
     scheme: 'bearer',
     description: 'An Airlock API key (`alk_...`): an agent key to request actions, a user key to read approvals, decide and audit',
   });
-  for (const route of routes) registry.registerPath(route.request?.body ? { ...route, responses: { ...bodyErrors, ...route.responses } } : route);
+  for (const row of apiRoutes) {
+    const route = openApiRoute(row);
+    registry.registerPath(route.request?.body ? { ...route, responses: { ...bodyErrors, ...route.responses } } : route);
+  }
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {

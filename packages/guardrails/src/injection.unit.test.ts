@@ -1,7 +1,7 @@
 import { scanForInjection, scanText, type InjectionRuleId } from '@airlock/guardrails';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PROPERTY_RUNS } from './arbitraries.js';
+import { PROPERTY_RUNS } from './arbitraries.test-support.js';
 
 /** Hang detector for the adversarial-input test (minutes of backtracking fail it; milliseconds of scanning pass). */
 const ADVERSARIAL_TIMEOUT_MS = 120_000;

@@ -1,8 +1,13 @@
+import { createHmac } from 'node:crypto';
 import { ACTION_APPROVE, approvalChannel, approvalMessage, escalationChannel, MemorySeenRequests, ReplayGuard, SlackRoutes, type ApprovalCard } from '@airlock/slack';
 import { describe, expect, it } from 'vitest';
-import { slackSignature } from './interactions.js';
 
 const SECRET = 'test-signing-secret';
+
+/** Signs a body the way Slack does (HMAC-SHA256 of `v0:<ts>:<body>`); the integration tests' copy is test/src/slack/interactions.ts. */
+function slackSignature(secret: string, timestamp: number, body: string): string {
+  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+}
 
 function signedHeaders(body: string, timestamp: number, secret = SECRET) {
   return { 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': slackSignature(secret, timestamp, body) };

@@ -11,7 +11,7 @@ import {
   sensitiveValue,
   surroundingText,
   validSsn,
-} from './arbitraries.js';
+} from './arbitraries.test-support.js';
 
 /** Keys and array lengths, leaves erased: what "same shape" means. */
 function skeleton(value: unknown): unknown {
