@@ -4,9 +4,36 @@ import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
 const nodeBuiltins = [
-  'assert', 'async_hooks', 'buffer', 'child_process', 'cluster', 'crypto', 'dgram', 'dns', 'events', 'fs', 'fs/promises',
-  'http', 'http2', 'https', 'module', 'net', 'os', 'path', 'perf_hooks', 'process', 'readline', 'stream', 'timers',
-  'tls', 'url', 'util', 'v8', 'vm', 'worker_threads', 'zlib',
+  'assert',
+  'async_hooks',
+  'buffer',
+  'child_process',
+  'cluster',
+  'crypto',
+  'dgram',
+  'dns',
+  'events',
+  'fs',
+  'fs/promises',
+  'http',
+  'http2',
+  'https',
+  'module',
+  'net',
+  'os',
+  'path',
+  'perf_hooks',
+  'process',
+  'readline',
+  'stream',
+  'timers',
+  'tls',
+  'url',
+  'util',
+  'v8',
+  'vm',
+  'worker_threads',
+  'zlib',
 ];
 
 // Every child process goes through @airlock/core/spawn: a spawn that fails is then a prompt, clear
@@ -36,7 +63,10 @@ const layerFences = {
 };
 /** Each app: no other app. */
 const appFence = (app, allowed = []) => [
-  above(apps.filter((other) => other !== app && !allowed.includes(other)), 'An app never imports another app; share through packages/.'),
+  above(
+    apps.filter((other) => other !== app && !allowed.includes(other)),
+    'An app never imports another app; share through packages/.',
+  ),
 ];
 const fenceFiles = {
   packages: ['packages/**/*.ts'],

@@ -19,7 +19,7 @@ const packages = lock.packages;
 
 /** Where npm would find `name` from the package at `from`: its own node_modules, then each parent's, then the root's. */
 function locate(from, name) {
-  for (let dir = from; ; ) {
+  for (let dir = from; ;) {
     const candidate = `${dir ? `${dir}/` : ''}node_modules/${name}`;
     if (packages[candidate]) return candidate;
     if (!dir) return undefined;
@@ -50,7 +50,9 @@ if (!process.argv.includes('--fix')) {
 }
 
 for (const { parent, name, range } of missing) {
-  const view = JSON.parse(execFileSync('npm', ['view', `${name}@${range}`, '--json', 'version', 'dist.integrity', 'os', 'cpu', 'libc', 'engines', 'license'], { encoding: 'utf8' }));
+  const view = JSON.parse(
+    execFileSync('npm', ['view', `${name}@${range}`, '--json', 'version', 'dist.integrity', 'os', 'cpu', 'libc', 'engines', 'license'], { encoding: 'utf8' }),
+  );
   // A range matching several versions gives an array: the highest is last.
   const meta = Array.isArray(view) ? view[view.length - 1] : view;
   const parentEntry = packages[parent];

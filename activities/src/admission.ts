@@ -1,4 +1,12 @@
-import { runIdempotencyKey, workflowIdForAction, type ApprovalRequirement, type BudgetImpactView, type Classification, type GuardedActionInput, type PlanStepView } from '@airlock/core';
+import {
+  runIdempotencyKey,
+  workflowIdForAction,
+  type ApprovalRequirement,
+  type BudgetImpactView,
+  type Classification,
+  type GuardedActionInput,
+  type PlanStepView,
+} from '@airlock/core';
 import {
   appendAuditIn,
   consumeRateLimitIn,
@@ -222,7 +230,8 @@ async function useStandingApproval(
     const matches = compileCondition(grantEnv, grant.condition, 'condition', grant.id, problems);
     let matched: boolean;
     try {
-      matched = problems.length === 0 && matches({ tool: request.tool, args: request.args, agent: { id: agent.id, team: agent.team, owner: agent.ownerId }, rationale: '', result: {} });
+      matched =
+        problems.length === 0 && matches({ tool: request.tool, args: request.args, agent: { id: agent.id, team: agent.team, owner: agent.ownerId }, rationale: '', result: {} });
     } catch {
       // A condition that cannot be evaluated never grants anything.
       matched = false;

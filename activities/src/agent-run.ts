@@ -33,7 +33,13 @@ export function createAgentRunActivities({ db }: ActivityDeps) {
             const suspension = await suspensionIn(client, input.agentId);
             if (suspension) {
               const reason = killSwitchReason(suspension, 'cancelled');
-              await appendAuditIn(client, { eventKey: `${input.actionId}:start-refused`, actionId: input.actionId, type: 'action.recheck_failed', actor: 'system:kill-switch', payload: { reason } });
+              await appendAuditIn(client, {
+                eventKey: `${input.actionId}:start-refused`,
+                actionId: input.actionId,
+                type: 'action.recheck_failed',
+                actor: 'system:kill-switch',
+                payload: { reason },
+              });
               return { refused: reason };
             }
           }

@@ -204,7 +204,13 @@ export function createApprovalActivities(deps: ActivityDeps) {
       });
       await db.prisma.action.update({
         where: { id: actionId },
-        data: { args: assessment.redactedArgs as Prisma.InputJsonObject, argsHash: newHash, riskTier: classification.tier, riskReasons: classification.reasons, costEstimate: cost?.amount ?? null },
+        data: {
+          args: assessment.redactedArgs as Prisma.InputJsonObject,
+          argsHash: newHash,
+          riskTier: classification.tier,
+          riskReasons: classification.reasons,
+          costEstimate: cost?.amount ?? null,
+        },
       });
       return { ok: true, classification, argsHash: newHash, redactedArgs: assessment.redactedArgs, budgetHolder, budgetReserved, budgetImpacts };
     },

@@ -24,7 +24,13 @@ export function createCompensationActivities(deps: ActivityDeps) {
       const definition = tools.get(input.tool);
       const key = `${actionId}:compensation:${step}:${input.round}`;
       if (!definition?.compensate) {
-        await appendAudit(db, { eventKey: `${key}:skipped`, actionId, type: 'compensation.skipped', actor: 'system:executor', payload: { step, tool: input.tool, reason: 'the tool has no compensation' } });
+        await appendAudit(db, {
+          eventKey: `${key}:skipped`,
+          actionId,
+          type: 'compensation.skipped',
+          actor: 'system:executor',
+          payload: { step, tool: input.tool, reason: 'the tool has no compensation' },
+        });
         return { status: 'irreversible' };
       }
       const ctx = Context.current();

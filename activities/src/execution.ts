@@ -74,12 +74,24 @@ export function createClaimedRunner({ db, tools }: ActivityDeps) {
     } catch (error) {
       if (ctx.cancellationSignal.aborted) {
         await db.prisma.toolExecution.update({ where: { idempotencyKey }, data: { status: 'cancelled', error: 'cancelled', finishedAt: new Date() } });
-        await appendAudit(db, { eventKey: `${actionId}:tool.cancelled:${idempotencyKey}`, actionId, type: 'tool.cancelled', actor: 'system:executor', payload: { tool: input.tool } });
+        await appendAudit(db, {
+          eventKey: `${actionId}:tool.cancelled:${idempotencyKey}`,
+          actionId,
+          type: 'tool.cancelled',
+          actor: 'system:executor',
+          payload: { tool: input.tool },
+        });
         throw error;
       }
       const message = error instanceof Error ? error.message : String(error);
       await db.prisma.toolExecution.update({ where: { idempotencyKey }, data: { status: 'failed', error: message, finishedAt: new Date() } });
-      await appendAudit(db, { eventKey: `${actionId}:tool.failed:${idempotencyKey}`, actionId, type: 'tool.failed', actor: 'system:executor', payload: { tool: input.tool, error: message } });
+      await appendAudit(db, {
+        eventKey: `${actionId}:tool.failed:${idempotencyKey}`,
+        actionId,
+        type: 'tool.failed',
+        actor: 'system:executor',
+        payload: { tool: input.tool, error: message },
+      });
       throw ApplicationFailure.nonRetryable(message, 'ToolFailed');
     } finally {
       clearInterval(beat);

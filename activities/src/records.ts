@@ -111,17 +111,20 @@ export async function recordToolStart(db: Db, claim: ToolRunClaim, agentId?: str
  * Records a successful run; with `outcome`, also completes the action in the same
  * transaction (the auto-approved path then needs no separate completion step).
  */
-export async function recordToolSuccess(
-  db: Db,
-  input: { actionId: string; tool: string; idempotencyKey: string; output: unknown; outcome?: ActionOutcome },
-): Promise<void> {
+export async function recordToolSuccess(db: Db, input: { actionId: string; tool: string; idempotencyKey: string; output: unknown; outcome?: ActionOutcome }): Promise<void> {
   await inTransaction(db, async (client) => {
     await client.query(`UPDATE tool_executions SET status = 'succeeded', result = $2, finished_at = now() WHERE idempotency_key = $1`, [
       input.idempotencyKey,
       JSON.stringify(input.output ?? null),
     ]);
     const events: AuditEventInput[] = [
-      { eventKey: `${input.actionId}:tool.succeeded:${input.idempotencyKey}`, actionId: input.actionId, type: 'tool.succeeded', actor: 'system:executor', payload: { tool: input.tool } },
+      {
+        eventKey: `${input.actionId}:tool.succeeded:${input.idempotencyKey}`,
+        actionId: input.actionId,
+        type: 'tool.succeeded',
+        actor: 'system:executor',
+        payload: { tool: input.tool },
+      },
     ];
     if (input.outcome) {
       const stored = storedOutcome(input.outcome);

@@ -87,7 +87,15 @@ export async function shadowAssessment(
   if (!source) return null;
   const policy = await source.current();
   if (!policy) return null;
-  const base = { actionId: input.actionId, shadowVersion: policy.version, liveVersion: live.classification.policyVersion ?? null, tool: input.request.tool, agentId: agent.id, live: live.classification, cost };
+  const base = {
+    actionId: input.actionId,
+    shadowVersion: policy.version,
+    liveVersion: live.classification.policyVersion ?? null,
+    tool: input.request.tool,
+    agentId: agent.id,
+    live: live.classification,
+    cost,
+  };
   try {
     const shadow = assess(deps, input.request, agent, policy).classification;
     if (shadow.decision === live.classification.decision && shadow.tier === live.classification.tier) return null;

@@ -11,10 +11,9 @@ import type { Admission } from './admission.js';
  */
 export async function readStoredAdmission(db: Db, actionId: string): Promise<Admission> {
   const keys = ['classified', 'guardrails', 'budget', 'standing'].map((suffix) => `${actionId}:${suffix}`);
-  const { rows } = await db.pool.query<{ event_key: string; type: string; payload: unknown }>(
-    'SELECT event_key, type, payload FROM audit_events WHERE event_key = ANY($1)',
-    [keys],
-  );
+  const { rows } = await db.pool.query<{ event_key: string; type: string; payload: unknown }>('SELECT event_key, type, payload FROM audit_events WHERE event_key = ANY($1)', [
+    keys,
+  ]);
   const byKey = new Map<string, ParsedAuditEvent>(rows.map((row) => [row.event_key.slice(actionId.length + 1), parseAuditEvent(row.type, row.payload)]));
   const classified = byKey.get('classified');
   if (!classified || !isAuditEvent(classified, 'action.classified')) {

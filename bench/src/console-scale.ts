@@ -115,14 +115,19 @@ async function main(): Promise<void> {
       console: app.pid ? await processTree(app.pid) : [],
       postgres: (await db.pool.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()')).rows.map((r) => r.pid),
     });
-    const results = await measureProbes(app.url, probes, { cookie, apiKey }, {
-      warmup: options.warmup,
-      requests: options.requests,
-      watched,
-      onRound: (round) => {
-        if ((round + 1) % 50 === 0) log(`  round ${round + 1}`);
+    const results = await measureProbes(
+      app.url,
+      probes,
+      { cookie, apiKey },
+      {
+        warmup: options.warmup,
+        requests: options.requests,
+        watched,
+        onRound: (round) => {
+          if ((round + 1) % 50 === 0) log(`  round ${round + 1}`);
+        },
       },
-    });
+    );
     const rows = results.map(({ probe, samples, bytes, consoleCpuMs, postgresCpuMs }) => {
       const sorted = [...samples].sort((a, b) => a - b);
       const p95 = percentile(sorted, 95);
@@ -149,7 +154,12 @@ async function main(): Promise<void> {
     console.log(table(['request', 'p50', 'p95', 'p99', 'max', 'CPU console', 'CPU pg', 'size', `p95 < ${TARGET_P95_MS}`], rows));
     const costs = await measureReportCost(db, 10);
     console.log('\nAnalytics report without the cache (what a page waits for when its report is older than 5 minutes), 10 runs each:\n');
-    console.log(table(['window', 'p50 ms', 'max ms', 'CPU pg ms'], costs.map((c) => [c.window, f1(c.p50), f1(c.max), f1(c.postgresCpuMs)])));
+    console.log(
+      table(
+        ['window', 'p50 ms', 'max ms', 'CPU pg ms'],
+        costs.map((c) => [c.window, f1(c.p50), f1(c.max), f1(c.postgresCpuMs)]),
+      ),
+    );
   } finally {
     await cleanup.run();
   }

@@ -25,27 +25,38 @@ function mainTables(r: BenchResults): string[] {
       latencyRow('bare Temporal (1 activity)', r.sequential.bare),
       latencyRow('Airlock guarded (demo.echo)', r.sequential.guarded),
       ['ratio guarded/bare', ratio(r.ratios.p50), ratio(seq.guarded.p90 / seq.bare.p90), ratio(r.ratios.p99), ratio(seq.guarded.mean / seq.bare.mean), '', ''],
-      ['added ms (guarded - bare)', f2(seq.guarded.p50 - seq.bare.p50), f2(seq.guarded.p90 - seq.bare.p90), f2(seq.guarded.p99 - seq.bare.p99), f2(seq.guarded.mean - seq.bare.mean), '', ''],
+      [
+        'added ms (guarded - bare)',
+        f2(seq.guarded.p50 - seq.bare.p50),
+        f2(seq.guarded.p90 - seq.bare.p90),
+        f2(seq.guarded.p99 - seq.bare.p99),
+        f2(seq.guarded.mean - seq.bare.mean),
+        '',
+        '',
+      ],
     ]),
     `Target: guarded p50 within ${TARGET_P50_RATIO}x of bare -> ${r.ratios.p50TargetMet ? 'MET' : 'MISSED'} (${ratio(r.ratios.p50)})`,
     '',
     `Throughput, workflows/s (${c.batch} per batch, ${c.concurrency} in flight, ${c.rounds} batches each, alternating)`,
-    table(['', 'median', 'min', 'max', 'per batch'], [
-      ['bare Temporal', ...tp(r.throughput.bare)],
-      ['Airlock guarded', ...tp(r.throughput.guarded)],
-      ['ratio guarded/bare', ratio(r.ratios.throughput), '', '', ''],
-    ]),
-    'CPU per workflow during the batches, ms (node = this process: client + workers; temporal = this run\'s dev server; postgres = the scratch database\'s backends; machine = every process, other people\'s work included)',
-    table(['', 'node', 'temporal', 'postgres', 'machine'], [
-      ['bare Temporal', ...cpu(r.throughput.bare.cpuMsPerRun)],
-      ['Airlock guarded', ...cpu(r.throughput.guarded.cpuMsPerRun)],
-    ]),
+    table(
+      ['', 'median', 'min', 'max', 'per batch'],
+      [
+        ['bare Temporal', ...tp(r.throughput.bare)],
+        ['Airlock guarded', ...tp(r.throughput.guarded)],
+        ['ratio guarded/bare', ratio(r.ratios.throughput), '', '', ''],
+      ],
+    ),
+    "CPU per workflow during the batches, ms (node = this process: client + workers; temporal = this run's dev server; postgres = the scratch database's backends; machine = every process, other people's work included)",
+    table(
+      ['', 'node', 'temporal', 'postgres', 'machine'],
+      [
+        ['bare Temporal', ...cpu(r.throughput.bare.cpuMsPerRun)],
+        ['Airlock guarded', ...cpu(r.throughput.guarded.cpuMsPerRun)],
+      ],
+    ),
     '',
     `Approval: decideAction -> tool body starts, ms (${c.approvals} runs, tier 'high', one approver)`,
-    table(LATENCY_HEADER, [
-      latencyRow('decideAction call -> tool start', r.approval.decideToToolStart),
-      latencyRow('decideAction call -> it returns', r.approval.decideCall),
-    ]),
+    table(LATENCY_HEADER, [latencyRow('decideAction call -> tool start', r.approval.decideToToolStart), latencyRow('decideAction call -> it returns', r.approval.decideCall)]),
   ];
 }
 
@@ -78,19 +89,28 @@ function profileTables(p: ProfileReport): string[] {
   const kinds = Object.entries(p.queriesPerRun.byKind).sort((a, b) => b[1].ms - a[1].ms);
   return [
     `Profile: where the time goes (${p.runs} sequential runs each, interleaved; mean ms; server phases from history timestamps)`,
-    table(['', ...VARIANTS.map(([, label]) => label)], [
-      ['client end-to-end (mean)', ...e2e],
-      ['client end-to-end (p50)', ...VARIANTS.map(([v]) => f2(p.e2e[v].p50))],
-      ...PHASE_KEYS.map((k) => [`  ${PHASE_LABEL[k]}`, ...ph(k)]),
-      ['  client-side (start RPC + result delivery)', ...client],
-      ['history events / workflow tasks / markers', ...VARIANTS.map(([v]) => `${f1(p.phases[v].events)}/${f1(p.phases[v].workflowTasks)}/${f1(p.phases[v].markers)}`)],
-    ]),
+    table(
+      ['', ...VARIANTS.map(([, label]) => label)],
+      [
+        ['client end-to-end (mean)', ...e2e],
+        ['client end-to-end (p50)', ...VARIANTS.map(([v]) => f2(p.e2e[v].p50))],
+        ...PHASE_KEYS.map((k) => [`  ${PHASE_LABEL[k]}`, ...ph(k)]),
+        ['  client-side (start RPC + result delivery)', ...client],
+        ['history events / workflow tasks / markers', ...VARIANTS.map(([v]) => `${f1(p.phases[v].events)}/${f1(p.phases[v].workflowTasks)}/${f1(p.phases[v].markers)}`)],
+      ],
+    ),
     '',
     `Database work per guarded run: ${f1(p.queriesPerRun.count)} queries (${split(p.queriesPerRun)}), ${f2(p.queriesPerRun.ms)} ms summed client-observed latency`,
-    table(['statement (by transaction)', 'per run', 'ms per run'], kinds.map(([k, t]) => [k, f1(t.count), f2(t.ms)])),
+    table(
+      ['statement (by transaction)', 'per run', 'ms per run'],
+      kinds.map(([k, t]) => [k, f1(t.count), f2(t.ms)]),
+    ),
     '',
     `Each step called directly, outside Temporal (${p.runs} calls each), ms`,
-    table(['step', 'p50', 'p99', 'mean', 'queries', 'of which'], p.steps.map((s) => [s.step, f2(s.ms.p50), f2(s.ms.p99), f2(s.ms.mean), f1(s.queries.count), split(s.queries)])),
+    table(
+      ['step', 'p50', 'p99', 'mean', 'queries', 'of which'],
+      p.steps.map((s) => [s.step, f2(s.ms.p50), f2(s.ms.p99), f2(s.ms.mean), f1(s.queries.count), split(s.queries)]),
+    ),
   ];
 }
 

@@ -33,10 +33,45 @@ async function bareBwrap(): Promise<number> {
   const root = process.getuid?.() === 0;
   if (root) await chown(scratch, 65534, 65534);
   const bwrap = [
-    'bwrap', '--unshare-all', '--die-with-parent', '--new-session', '--clearenv', '--setenv', 'PATH', '/usr/bin:/bin',
-    '--ro-bind', '/usr', '/usr', '--symlink', 'usr/bin', '/bin', '--symlink', 'usr/lib', '/lib', '--symlink', 'usr/lib64', '/lib64',
-    '--ro-bind', '/etc/ld.so.cache', '/etc/ld.so.cache', '--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp',
-    '--bind', scratch, '/scratch', '--remount-ro', '/', '--chdir', '/scratch', '--hostname', 'sandbox', '/bin/true',
+    'bwrap',
+    '--unshare-all',
+    '--die-with-parent',
+    '--new-session',
+    '--clearenv',
+    '--setenv',
+    'PATH',
+    '/usr/bin:/bin',
+    '--ro-bind',
+    '/usr',
+    '/usr',
+    '--symlink',
+    'usr/bin',
+    '/bin',
+    '--symlink',
+    'usr/lib',
+    '/lib',
+    '--symlink',
+    'usr/lib64',
+    '/lib64',
+    '--ro-bind',
+    '/etc/ld.so.cache',
+    '/etc/ld.so.cache',
+    '--proc',
+    '/proc',
+    '--dev',
+    '/dev',
+    '--tmpfs',
+    '/tmp',
+    '--bind',
+    scratch,
+    '/scratch',
+    '--remount-ro',
+    '/',
+    '--chdir',
+    '/scratch',
+    '--hostname',
+    'sandbox',
+    '/bin/true',
   ];
   const [command, ...args] = root ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...bwrap] : bwrap;
   await timedSpawn(command!, args);
@@ -55,11 +90,51 @@ const seccomp = arch ? buildSeccompFilter(arch) : undefined;
 function bwrapLikeSandbox(): Promise<number> {
   const started = performance.now();
   const args = [
-    '--unshare-all', '--unshare-user', '--disable-userns', '--die-with-parent', '--new-session', '--clearenv', '--setenv', 'PATH', '/usr/bin:/bin',
-    '--ro-bind', '/usr', '/usr', '--symlink', 'usr/bin', '/bin', '--symlink', 'usr/lib', '/lib', '--symlink', 'usr/lib64', '/lib64',
-    '--ro-bind-try', '/etc/ld.so.cache', '/etc/ld.so.cache', '--proc', '/proc', '--dev', '/dev', '--remount-ro', '/dev',
-    '--size', String(64 * 2 ** 20), '--tmpfs', '/tmp', '--size', String(64 * 2 ** 20), '--tmpfs', '/scratch',
-    '--remount-ro', '/', '--chdir', '/scratch', '--hostname', 'sandbox', ...(seccomp ? ['--seccomp', '5'] : []),
+    '--unshare-all',
+    '--unshare-user',
+    '--disable-userns',
+    '--die-with-parent',
+    '--new-session',
+    '--clearenv',
+    '--setenv',
+    'PATH',
+    '/usr/bin:/bin',
+    '--ro-bind',
+    '/usr',
+    '/usr',
+    '--symlink',
+    'usr/bin',
+    '/bin',
+    '--symlink',
+    'usr/lib',
+    '/lib',
+    '--symlink',
+    'usr/lib64',
+    '/lib64',
+    '--ro-bind-try',
+    '/etc/ld.so.cache',
+    '/etc/ld.so.cache',
+    '--proc',
+    '/proc',
+    '--dev',
+    '/dev',
+    '--remount-ro',
+    '/dev',
+    '--size',
+    String(64 * 2 ** 20),
+    '--tmpfs',
+    '/tmp',
+    '--size',
+    String(64 * 2 ** 20),
+    '--tmpfs',
+    '/scratch',
+    '--remount-ro',
+    '/',
+    '--chdir',
+    '/scratch',
+    '--hostname',
+    'sandbox',
+    ...(seccomp ? ['--seccomp', '5'] : []),
   ];
   const root = process.getuid?.() === 0;
   return new Promise((resolve, reject) => {
@@ -110,7 +185,12 @@ async function main(): Promise<void> {
     return [name, String(s.n), f1(s.p50), f1(s.p90), f1(s.p99), f1(s.mean), ratio(s.p50 / plain.p50), f1(s.p50 - plain.p50)];
   });
   console.log(`${runs} runs each (+${warmup} warm-up), interleaved; ms per run of /bin/true`);
-  console.log(`machine: ${os.availableParallelism()} CPUs, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.release()}, node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(
+    `machine: ${os.availableParallelism()} CPUs, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.release()}, node ${process.version}, load ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   console.log(table(['variant', 'n', 'p50', 'p90', 'p99', 'mean', 'p50 ratio', 'p50 overhead'], rows));
   for (const [name, errors] of failures) if (errors.length > 0) console.log(`${name}: ${errors.length} failed start(s), e.g. ${errors[0]}`);
   const left = await cgroupSandbox.leftovers();

@@ -29,7 +29,10 @@ const USAGE = `npm run bench -- [--only=${PARTS.join(',')}] [--skip=...] [--poli
                      [--pending-cache=N] [--pending-concurrency=N] [--latency-samples=N] [--json] [overhead flags: see bench/README.md]`;
 
 function partList(raw: string, flag: string): Part[] {
-  const names = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = names.filter((n) => !(PARTS as readonly string[]).includes(n));
   if (unknown.length > 0) throw new Error(`${flag}: unknown part(s) ${unknown.join(', ')}; the parts are ${PARTS.join(', ')}\n${USAGE}`);
   return names as Part[];

@@ -8,7 +8,29 @@ import { describe, expect, it } from 'vitest';
 // control character JCS escapes, DEL and U+2028 (which it does not), surrogate
 // pairs and lone halves, and keys that sort differently by code point than by
 // UTF-16 code unit (U+FB33 vs U+1F600).
-const tricky = fc.constantFrom('"', '\\', '\u0000', '\b', '\t', '\n', '\f', '\r', '\u001f', '\u007f', '\u2028', '\ud83d\ude00', '\ud83d', '\ude00', 'é', '€', '\ufb33', 'a', '1', '__proto__', 'toJSON');
+const tricky = fc.constantFrom(
+  '"',
+  '\\',
+  '\u0000',
+  '\b',
+  '\t',
+  '\n',
+  '\f',
+  '\r',
+  '\u001f',
+  '\u007f',
+  '\u2028',
+  '\ud83d\ude00',
+  '\ud83d',
+  '\ude00',
+  'é',
+  '€',
+  '\ufb33',
+  'a',
+  '1',
+  '__proto__',
+  'toJSON',
+);
 const text = fc.oneof(fc.string({ unit: 'binary' }), fc.string({ unit: tricky, maxLength: 6 }), tricky);
 const number = fc.oneof(
   fc.double({ noNaN: true, noDefaultInfinity: true }),
@@ -16,15 +38,7 @@ const number = fc.oneof(
   fc.constantFrom(-0, 0, 1e21, 1e-7, 1e-6, 5e-324, Number.MAX_VALUE, Number.MIN_SAFE_INTEGER, 2 ** 53, Number('333333333.33333329'), 0.1, 4.5),
 );
 const { json } = fc.letrec((tie) => ({
-  json: fc.oneof(
-    { depthSize: 'small' },
-    text,
-    number,
-    fc.boolean(),
-    fc.constant(null),
-    fc.array(tie('json'), { maxLength: 5 }),
-    fc.dictionary(text, tie('json'), { maxKeys: 6 }),
-  ),
+  json: fc.oneof({ depthSize: 'small' }, text, number, fc.boolean(), fc.constant(null), fc.array(tie('json'), { maxLength: 5 }), fc.dictionary(text, tie('json'), { maxKeys: 6 })),
 }));
 /** What the verifier sees: a value as JSON.parse returns it (`__proto__` an own key, lone surrogates restored). */
 const parsed = json.map((v) => JSON.parse(JSON.stringify(v)) as unknown);

@@ -150,9 +150,16 @@ async function accountOwning(clusterDir: string): Promise<ServerAccount> {
 export async function serverAccount(name = SERVER_ACCOUNT): Promise<ServerAccount> {
   const found = await lookupAccount(name);
   if (found) return found;
-  const created = await runProcess('useradd', 'useradd', ['--system', '--user-group', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', name]).catch(
-    (error: unknown) => ({ code: null, stderr: error instanceof Error ? error.message : String(error) }),
-  );
+  const created = await runProcess('useradd', 'useradd', [
+    '--system',
+    '--user-group',
+    '--no-create-home',
+    '--home-dir',
+    '/nonexistent',
+    '--shell',
+    '/usr/sbin/nologin',
+    name,
+  ]).catch((error: unknown) => ({ code: null, stderr: error instanceof Error ? error.message : String(error) }));
   const account = await lookupAccount(name);
   if (!account) {
     throw new EmbeddedPostgresUnavailableError(
@@ -260,7 +267,9 @@ async function initialiseCluster(binaries: PostgresBinaries, clusterDir: string,
     const args = [`--pgdata=${clusterDir}`, `--username=${EMBEDDED_USER}`, `--pwfile=${passwordFile}`, '--auth=scram-sha-256', '--encoding=UTF8', '--no-locale'];
     const result = await runProcess('initdb (embedded PostgreSQL)', binaries.initdb, args, asAccount(account));
     if (result.code !== 0) {
-      throw new Error(`initdb failed (${result.code === null ? `signal ${result.signal}` : `exit ${result.code}`}) for ${clusterDir}:\n${result.stderr.trim().split('\n').slice(-15).join('\n')}`);
+      throw new Error(
+        `initdb failed (${result.code === null ? `signal ${result.signal}` : `exit ${result.code}`}) for ${clusterDir}:\n${result.stderr.trim().split('\n').slice(-15).join('\n')}`,
+      );
     }
   } finally {
     await rm(scratch, { recursive: true, force: true });
@@ -275,11 +284,15 @@ async function startServer(
   options: EmbeddedPostgresOptions,
 ): Promise<Omit<EmbeddedDatabase, 'url' | 'clusterDir'>> {
   const args = [
-    '-D', clusterDir,
-    '-p', String(port),
-    '-c', 'listen_addresses=localhost',
+    '-D',
+    clusterDir,
+    '-p',
+    String(port),
+    '-c',
+    'listen_addresses=localhost',
     // TCP on loopback only: no Unix socket to place somewhere both sides can reach.
-    '-c', 'unix_socket_directories=',
+    '-c',
+    'unix_socket_directories=',
   ];
   // Its own process group: a terminal's Ctrl-C reaches the launcher, which stops PostgreSQL last.
   // The environment is inherited: a launcher's children are found by it (AIRLOCK_DATA_DIR).
@@ -318,12 +331,16 @@ async function startServer(
   for (;;) {
     if (!isRunning()) {
       const status = await exited;
-      throw new Error(`the embedded PostgreSQL exited during start-up (${status.signal ?? `exit ${status.code}`}; data directory ${clusterDir}, port ${port}):\n${recent.join('\n')}`);
+      throw new Error(
+        `the embedded PostgreSQL exited during start-up (${status.signal ?? `exit ${status.code}`}; data directory ${clusterDir}, port ${port}):\n${recent.join('\n')}`,
+      );
     }
     if (await accepts(port)) break;
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`the embedded PostgreSQL did not accept connections on port ${port} within ${Math.round((options.readyTimeoutMs ?? 60_000) / 1000)} s:\n${recent.join('\n')}`);
+      throw new Error(
+        `the embedded PostgreSQL did not accept connections on port ${port} within ${Math.round((options.readyTimeoutMs ?? 60_000) / 1000)} s:\n${recent.join('\n')}`,
+      );
     }
     await sleep(100);
   }

@@ -6,4 +6,13 @@ export { createUser, createAgent, createApiKey, hashApiKey } from './seed.js';
 export { Prisma } from '../generated/client.js';
 export type { Action, Approval, ApprovalDecision as StoredDecision, AuditEvent, User, Agent } from '../generated/client.js';
 export * from './governance/index.js';
-export { recordPolicyRuntime, touchPolicyRuntime, removePolicyRuntime, listPolicyRuntimes, newestLivePolicy, POLICY_HEARTBEAT_MS, POLICY_RUNTIME_STALE_MS, type PolicyRuntime } from './policy-runtimes.js';
+export {
+  recordPolicyRuntime,
+  touchPolicyRuntime,
+  removePolicyRuntime,
+  listPolicyRuntimes,
+  newestLivePolicy,
+  POLICY_HEARTBEAT_MS,
+  POLICY_RUNTIME_STALE_MS,
+  type PolicyRuntime,
+} from './policy-runtimes.js';

@@ -25,11 +25,7 @@ export async function createUser(db: Db, input: { id?: string; email?: string; n
 }
 
 /** Creates a key and returns its plaintext once; only the hash is stored. */
-export async function createApiKey(
-  db: Db,
-  owner: { agentId: string } | { userId: string },
-  name = 'default',
-): Promise<{ id: string; key: string }> {
+export async function createApiKey(db: Db, owner: { agentId: string } | { userId: string }, name = 'default'): Promise<{ id: string; key: string }> {
   const secret = randomBytes(24).toString('base64url');
   const key = `alk_${secret}`;
   const id = randomUUID();

@@ -37,7 +37,14 @@ async function approvalScenarios() {
   const cli = temporalCliPath();
   const env = await TestWorkflowEnvironment.createLocal(cli ? { server: { executable: { type: 'existing-path', path: cli } } } : {});
   const taskQueue = 'record';
-  const worker = await createAirlockWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, db: database.db, workflowBundle, deps: defaultActivityDeps(database.db, defaultPolicy()) });
+  const worker = await createAirlockWorker({
+    connection: env.nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    db: database.db,
+    workflowBundle,
+    deps: defaultActivityDeps(database.db, defaultPolicy()),
+  });
   await worker.runUntil(async () => {
     const echo = await submitAction(env.client, taskQueue, { agentId: 'billing-bot', tool: 'demo.echo', args: { message: 'hi' }, idempotencyKey: 'rec-echo' });
     await awaitOutcome(env.client, echo.actionId);
@@ -75,7 +82,12 @@ async function approvalScenarios() {
     const plan = await submitAction(env.client, taskQueue, {
       agentId: 'billing-bot',
       tool: PLAN_TOOL,
-      args: { steps: [{ tool: 'payments.refund', args: { paymentId: 'p', amount: '10.00', currency: 'USD', reason: 'r' } }, { tool: 'demo.fail', args: { message: 'boom' } }] },
+      args: {
+        steps: [
+          { tool: 'payments.refund', args: { paymentId: 'p', amount: '10.00', currency: 'USD', reason: 'r' } },
+          { tool: 'demo.fail', args: { message: 'boom' } },
+        ],
+      },
       idempotencyKey: 'rec-plan',
     });
     await awaitOutcome(env.client, plan.actionId);
@@ -107,7 +119,14 @@ async function approvalScenarios() {
 async function timeoutScenario() {
   const server = temporalTestServerPath();
   const env = await TestWorkflowEnvironment.createTimeSkipping(server ? { server: { executable: { type: 'existing-path', path: server } } } : {});
-  const worker = await createAirlockWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue: 'record-timeout', db: database.db, workflowBundle, deps: defaultActivityDeps(database.db, defaultPolicy()) });
+  const worker = await createAirlockWorker({
+    connection: env.nativeConnection,
+    namespace: 'default',
+    taskQueue: 'record-timeout',
+    db: database.db,
+    workflowBundle,
+    deps: defaultActivityDeps(database.db, defaultPolicy()),
+  });
   await worker.runUntil(async () => {
     const expired = await submitAction(env.client, 'record-timeout', refundRequest({ idempotencyKey: 'rec-timeout' }));
     await awaitOutcome(env.client, expired.actionId);

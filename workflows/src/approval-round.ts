@@ -1,13 +1,4 @@
-import type {
-  ActionOutcome,
-  ApprovalDecision,
-  ApprovalRequirement,
-  BudgetImpactView,
-  Classification,
-  DecideResult,
-  EligibleApprover,
-  RecordedDecision,
-} from '@airlock/core';
+import type { ActionOutcome, ApprovalDecision, ApprovalRequirement, BudgetImpactView, Classification, DecideResult, EligibleApprover, RecordedDecision } from '@airlock/core';
 import type { Activities, EditReview } from '@airlock/activities';
 import { RoundClosedError, tallyDecisions, validateDecision, type ApprovalTally } from './decision-rules.js';
 

@@ -40,7 +40,13 @@ function run(state: ApprovalState, ...events: ApprovalEvent[]): { state: Approva
 
 function opened(req: ApprovalRequirement, eligible: string[], excluded: { id: string; reason: string }[] = [], number = 1): ApprovalState {
   const start = startApproval('act-1', req, [], effective);
-  return run(start, { type: 'round_opened', number, approvalId: `appr-${number}`, deadline: roundDeadline(req, OPENED_AT), approvers: { eligible: approvers(...eligible), excluded } }).state;
+  return run(start, {
+    type: 'round_opened',
+    number,
+    approvalId: `appr-${number}`,
+    deadline: roundDeadline(req, OPENED_AT),
+    approvers: { eligible: approvers(...eligible), excluded },
+  }).state;
 }
 
 function decision(approverId: string, kind: 'approve' | 'deny', extra: Partial<ApprovalDecision> = {}): ApprovalDecision {
@@ -111,7 +117,13 @@ describe('quorum', () => {
     const state = opened(requirement(), ['ana']);
     const listed = run(state, { type: 'decision_received', decision: decision('ana', 'approve'), decidedAt: 'now' });
     expect(listed.effects).toEqual([
-      { type: 'record_decision', approvalId: 'appr-1', round: 1, argsHash: HASH, decision: { approverId: 'ana', decision: 'approve', channel: 'console', round: 1, decidedAt: 'now' } },
+      {
+        type: 'record_decision',
+        approvalId: 'appr-1',
+        round: 1,
+        argsHash: HASH,
+        decision: { approverId: 'ana', decision: 'approve', channel: 'console', round: 1, decidedAt: 'now' },
+      },
     ]);
     expect(currentRound(listed.state).tally).toBe('open');
     expect(roundEnded(listed.state)).toBe(false);
@@ -129,12 +141,16 @@ describe('quorum', () => {
 
 describe('who may decide', () => {
   it('refuses the requester and the agent owner with the reason they are excluded', () => {
-    const state = opened(requirement(), ['ana'], [
-      { id: 'rita', reason: 'requested this action: nobody approves their own request' },
-      { id: 'otto', reason: "owns the requesting agent: nobody approves their own agent's request" },
-    ]);
+    const state = opened(
+      requirement(),
+      ['ana'],
+      [
+        { id: 'rita', reason: 'requested this action: nobody approves their own request' },
+        { id: 'otto', reason: "owns the requesting agent: nobody approves their own agent's request" },
+      ],
+    );
     expect(() => checkDecision(state, decision('rita', 'approve'))).toThrow('rita may not decide: requested this action');
-    expect(() => checkDecision(state, decision('otto', 'approve'))).toThrow("otto may not decide: owns the requesting agent");
+    expect(() => checkDecision(state, decision('otto', 'approve'))).toThrow('otto may not decide: owns the requesting agent');
   });
 
   it('refuses someone who is not an eligible approver', () => {
@@ -171,7 +187,15 @@ describe('an approver’s edit', () => {
 
   function edited(state: ApprovalState, classification: Classification) {
     const received = run(state, { type: 'decision_received', decision: decision('ana', 'approve', { editedArgs: { path: '/srv/y' } }), decidedAt: 'now' });
-    const review = { ok: true as const, classification, argsHash: EDITED_HASH, redactedArgs: { path: '/srv/y' }, budgetHolder: 'act-1#edit1', budgetReserved: true, budgetImpacts: [] };
+    const review = {
+      ok: true as const,
+      classification,
+      argsHash: EDITED_HASH,
+      redactedArgs: { path: '/srv/y' },
+      budgetHolder: 'act-1#edit1',
+      budgetReserved: true,
+      budgetImpacts: [],
+    };
     const reviewed = run(received.state, { type: 'edit_reviewed', review });
     const recorded = run(reviewed.state, { type: 'edit_recorded' });
     return { received, reviewed, recorded };
@@ -243,7 +267,13 @@ describe('an approver’s edit', () => {
     const { reviewed, recorded } = edited(opened(requirement(), ['ana']), stillRisky);
     expect(reviewed.state.budget).toEqual({ budgetHolder: 'act-1#edit1', budgetReserved: true });
     const closed = run(recorded.state, { type: 'wait_ended', how: 'decided' }).state;
-    const second = run(closed, { type: 'round_opened', number: 2, approvalId: 'appr-2', deadline: '2026-01-01T02:00:00.000Z', approvers: { eligible: approvers('root'), excluded: [] } }).state;
+    const second = run(closed, {
+      type: 'round_opened',
+      number: 2,
+      approvalId: 'appr-2',
+      deadline: '2026-01-01T02:00:00.000Z',
+      approvers: { eligible: approvers('root'), excluded: [] },
+    }).state;
     const expired = run(second, { type: 'wait_ended', how: 'timed_out' }).state;
     expect(expired.verdict).toMatchObject({ kind: 'closed', outcome: { status: 'expired' } });
     expect(expired.budget).toEqual({ budgetHolder: 'act-1#edit1', budgetReserved: true });
@@ -270,7 +300,13 @@ describe('an approver’s edit', () => {
 
 describe('deadlines, escalation and timeout outcomes', () => {
   it('has no deadline when the policy waits forever, and escalates along the whole chain', () => {
-    const req = requirement({ timeoutOutcome: 'wait_forever', escalation: [{ afterMs: 1_000, to: 'leads' }, { afterMs: 99_000_000, to: 'role:admin' }] });
+    const req = requirement({
+      timeoutOutcome: 'wait_forever',
+      escalation: [
+        { afterMs: 1_000, to: 'leads' },
+        { afterMs: 99_000_000, to: 'role:admin' },
+      ],
+    });
     expect(roundDeadline(req, OPENED_AT)).toBeNull();
     expect(roundSchedule(req, OPENED_AT, null)).toEqual({
       escalations: [
@@ -282,7 +318,13 @@ describe('deadlines, escalation and timeout outcomes', () => {
   });
 
   it('drops escalation steps at or after the deadline and times out at it', () => {
-    const req = requirement({ timeoutMs: 60_000, escalation: [{ afterMs: 30_000, to: 'leads' }, { afterMs: 60_000, to: 'oncall' }] });
+    const req = requirement({
+      timeoutMs: 60_000,
+      escalation: [
+        { afterMs: 30_000, to: 'leads' },
+        { afterMs: 60_000, to: 'oncall' },
+      ],
+    });
     const deadline = roundDeadline(req, OPENED_AT);
     expect(deadline).toBe('2026-01-01T00:01:00.000Z');
     expect(roundSchedule(req, OPENED_AT, deadline)).toEqual({
@@ -292,7 +334,14 @@ describe('deadlines, escalation and timeout outcomes', () => {
   });
 
   it('with the escalate outcome, admins join at the deadline (the level after the whole chain) and the wait goes on', () => {
-    const req = requirement({ timeoutMs: 60_000, timeoutOutcome: 'escalate', escalation: [{ afterMs: 30_000, to: 'leads' }, { afterMs: 90_000, to: 'oncall' }] });
+    const req = requirement({
+      timeoutMs: 60_000,
+      timeoutOutcome: 'escalate',
+      escalation: [
+        { afterMs: 30_000, to: 'leads' },
+        { afterMs: 90_000, to: 'oncall' },
+      ],
+    });
     expect(roundSchedule(req, OPENED_AT, roundDeadline(req, OPENED_AT)).deadline).toEqual({ at: OPENED_AT + 60_000, then: { at: OPENED_AT + 60_000, level: 3, to: ADMINS } });
   });
 

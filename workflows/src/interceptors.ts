@@ -2,11 +2,7 @@ import type { ActionOutcome, ApprovalDecision, GuardedActionInput } from '@airlo
 import { GUARDED_ACTION_WORKFLOW, actionIdOfWorkflow, decideUpdate } from '@airlock/core/workflow';
 import { SpanAttribute } from '@airlock/telemetry/attributes';
 import { trace } from '@opentelemetry/api';
-import {
-  OpenTelemetryInboundInterceptor,
-  OpenTelemetryInternalsInterceptor,
-  OpenTelemetryOutboundInterceptor,
-} from '@temporalio/interceptors-opentelemetry/lib/workflow/index.js';
+import { OpenTelemetryInboundInterceptor, OpenTelemetryInternalsInterceptor, OpenTelemetryOutboundInterceptor } from '@temporalio/interceptors-opentelemetry/lib/workflow/index.js';
 import { workflowInfo, type Next, type UpdateInput, type WorkflowExecuteInput, type WorkflowInboundCallsInterceptor, type WorkflowInterceptors } from '@temporalio/workflow';
 
 /**

@@ -293,14 +293,8 @@ async function cgroupV2(mounts: Mount[], own: ReturnType<typeof parseProcCgroup>
 }
 
 /** Finds a cgroup limiter this worker can use: v2 with delegated controllers, else v1, else none (with why). */
-export async function detectCgroupLimiter(
-  preference: 'auto' | 'cgroup-v2' | 'cgroup-v1',
-  parentOverride?: string,
-): Promise<{ limiter?: CgroupLimiter; notes: string[] }> {
-  const [mountText, cgroupText] = await Promise.all([
-    readFile('/proc/self/mountinfo', 'utf8').catch(() => ''),
-    readFile('/proc/self/cgroup', 'utf8').catch(() => ''),
-  ]);
+export async function detectCgroupLimiter(preference: 'auto' | 'cgroup-v2' | 'cgroup-v1', parentOverride?: string): Promise<{ limiter?: CgroupLimiter; notes: string[] }> {
+  const [mountText, cgroupText] = await Promise.all([readFile('/proc/self/mountinfo', 'utf8').catch(() => ''), readFile('/proc/self/cgroup', 'utf8').catch(() => '')]);
   const mounts = parseMountInfo(mountText);
   const own = parseProcCgroup(cgroupText);
   const notes: string[] = [];

@@ -5,22 +5,38 @@ const MiB = 1024 * 1024;
 /** Per-run resource limits. Memory, pids and CPU need a cgroup (or prlimit for CPU time and process count). */
 export const SandboxLimits = z
   .object({
-    memoryBytes: z.number().int().min(16 * MiB).default(256 * MiB),
+    memoryBytes: z
+      .number()
+      .int()
+      .min(16 * MiB)
+      .default(256 * MiB),
     pids: z.number().int().min(4).max(4096).default(64),
     /** CPU bandwidth in cores (cgroup CPU quota). */
     cpus: z.number().positive().max(64).default(1),
     /** Per stream: stdout and stderr are each cut here and the run is killed. */
     maxOutputBytes: z.number().int().min(1024).default(MiB),
     /** Largest single file the sandbox may write (RLIMIT_FSIZE). */
-    maxFileBytes: z.number().int().min(1024).default(64 * MiB),
+    maxFileBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .default(64 * MiB),
     /**
      * Size of /scratch, the working directory: a tmpfs of its own per run, in memory
      * (charged to the memory limit where a cgroup exists). Writing past it fails with
      * ENOSPC and the run is killed with `killedBy: 'disk'`.
      */
-    scratchBytes: z.number().int().min(MiB).default(64 * MiB),
+    scratchBytes: z
+      .number()
+      .int()
+      .min(MiB)
+      .default(64 * MiB),
     /** Size of the sandbox's private /tmp, also writable: a second tmpfs, same rules as /scratch. */
-    tmpBytes: z.number().int().min(MiB).default(64 * MiB),
+    tmpBytes: z
+      .number()
+      .int()
+      .min(MiB)
+      .default(64 * MiB),
   })
   .strict();
 export type SandboxLimits = z.infer<typeof SandboxLimits>;
@@ -49,7 +65,11 @@ export const SandboxOptions = z
     requireMemoryLimit: z.boolean().default(false),
     /** Prove the sandbox with a probe when it is created; a failed probe makes it unavailable. */
     selfTest: z.boolean().default(true),
-    maxTimeoutMs: z.number().int().positive().default(10 * 60_000),
+    maxTimeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .default(10 * 60_000),
     limits: SandboxLimits.prefault({}),
   })
   .strict();

@@ -146,8 +146,19 @@ async function detect(options: SandboxOptions, notes: string[]): Promise<Sandbox
   if (!cgroups) notes.push('memory is not limited (no cgroup; prlimit --as would break V8/Go/Java)');
 
   const covered = await inheritedDescriptors();
-  if (covered.length > FD.block + 1) notes.push(`${covered.filter((fd) => fd !== 'ignore').length} inherited descriptor(s) without close-on-exec are replaced by /dev/null in every run`);
-  const plan: Plan = { options, active: new Set(), removals: new Set(), keepSpare: false, layout, usePrlimit: hasPrlimit, switchUid: root, covered, ...(cgroups ? { cgroups } : {}) };
+  if (covered.length > FD.block + 1)
+    notes.push(`${covered.filter((fd) => fd !== 'ignore').length} inherited descriptor(s) without close-on-exec are replaced by /dev/null in every run`);
+  const plan: Plan = {
+    options,
+    active: new Set(),
+    removals: new Set(),
+    keepSpare: false,
+    layout,
+    usePrlimit: hasPrlimit,
+    switchUid: root,
+    covered,
+    ...(cgroups ? { cgroups } : {}),
+  };
   const capabilities: SandboxCapabilities = {
     available: true,
     bwrapVersion: version.stdout.trim(),
@@ -310,9 +321,7 @@ async function runPlanned(plan: Plan, request: SandboxRequest): Promise<SandboxR
     // Right after bwrap's fds (at most three: memory, pids, cpu): dash takes one-digit descriptors only. A covered inherited
     // descriptor at the same number is replaced by the `tasks` file, which the launcher closes: it does not reach the sandbox either.
     const joinFds = joinHandles.map((_, i) => FD.block + 1 + i);
-    const launcher = selfJoining
-      ? [LAUNCHER_SHELL, '-c', selfJoinScript(joinFds, { fileBlocks: Math.floor(limits.maxFileBytes / 512), cpuSeconds }), 'airlock-launcher']
-      : prlimit;
+    const launcher = selfJoining ? [LAUNCHER_SHELL, '-c', selfJoinScript(joinFds, { fileBlocks: Math.floor(limits.maxFileBytes / 512), cpuSeconds }), 'airlock-launcher'] : prlimit;
     const argv = [...launcher, options.bwrapPath, '--args', String(FD.args), '--', ...request.command];
     const bwrap = argsPayload(bwrapArgs(plan.layout, { scratchBytes: limits.scratchBytes, tmpBytes: limits.tmpBytes, env: request.env ?? {} }));
     const user = plan.switchUid ? { uid: options.uid, gid: options.gid } : undefined;

@@ -125,17 +125,17 @@ export async function runSelfTest(sandbox: Sandbox): Promise<SelfTestReport> {
 
     const env = names(line(out, 'env'));
     const initEnv = names(line(out, 'init-env'));
-    check(
-      'environment cleared',
-      env.every((n) => ALLOWED_ENV.has(n)) && initEnv.every((n) => n === 'PATH'),
-      `env: ${env.join(' ')}; /proc/1/environ: ${initEnv.join(' ')}`,
-    );
+    check('environment cleared', env.every((n) => ALLOWED_ENV.has(n)) && initEnv.every((n) => n === 'PATH'), `env: ${env.join(' ')}; /proc/1/environ: ${initEnv.join(' ')}`);
     const pids = Number(line(out, 'pids'));
     check('own pid namespace', pids > 0 && pids < 10, `${pids} processes visible`);
 
     // Mode 2 is a filter; where no syscall table exists for the architecture, none is expected.
     const seccomp = line(out, 'seccomp');
-    check('seccomp filter', sandbox.capabilities.seccomp ? seccomp === '2' : true, `Seccomp: ${seccomp || 'unknown'}${sandbox.capabilities.seccomp ? '' : ' (no filter for this architecture)'}`);
+    check(
+      'seccomp filter',
+      sandbox.capabilities.seccomp ? seccomp === '2' : true,
+      `Seccomp: ${seccomp || 'unknown'}${sandbox.capabilities.seccomp ? '' : ' (no filter for this architecture)'}`,
+    );
     check('scratch in memory', line(out, 'scratch-fs') === 'tmpfs', `/scratch is ${line(out, 'scratch-fs') || 'not mounted'}`);
     const left = await sandbox.leftovers();
     check('nothing left behind', left.scratchDirs.length === 0 && left.cgroups.length === 0, JSON.stringify(left));

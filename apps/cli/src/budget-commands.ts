@@ -16,7 +16,15 @@ export async function listBudgetsCommand(): Promise<string> {
   });
 }
 
-export async function createBudgetCommand(options: { scope: string; target?: string; period: string; currency: string; limit: string; threshold?: string; by?: string }): Promise<string> {
+export async function createBudgetCommand(options: {
+  scope: string;
+  target?: string;
+  period: string;
+  currency: string;
+  limit: string;
+  threshold?: string;
+  by?: string;
+}): Promise<string> {
   return withDb(async (db) => {
     const budget = await runUseCase({ db }, await cliOperator(db, options.by), createBudget, {
       scope: options.scope,

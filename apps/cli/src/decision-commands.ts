@@ -11,7 +11,16 @@ export async function pendingCommand(): Promise<string> {
     if (pending.length === 0) return 'nothing is waiting for a decision';
     return formatTable(
       ['action', 'agent', 'tool', 'risk', 'approvals', 'deadline', 'args hash', 'rationale'],
-      pending.map((p) => [p.actionId, p.agentId, p.tool, p.riskTier ?? '-', `${p.approvalsSoFar}/${p.requiredApprovals} ${p.approverRole}`, p.deadline?.toISOString() ?? 'none', p.argsHash.slice(0, 12), p.rationale]),
+      pending.map((p) => [
+        p.actionId,
+        p.agentId,
+        p.tool,
+        p.riskTier ?? '-',
+        `${p.approvalsSoFar}/${p.requiredApprovals} ${p.approverRole}`,
+        p.deadline?.toISOString() ?? 'none',
+        p.argsHash.slice(0, 12),
+        p.rationale,
+      ]),
     );
   });
 }
@@ -21,7 +30,11 @@ export async function pendingCommand(): Promise<string> {
  * arguments of the open round (the ones `pending` shows) unless --args-hash names
  * others; the workflow checks who may decide, as for every other channel.
  */
-export async function decideCommand(decision: 'approve' | 'deny', actionId: string, options: { by: string; comment?: string; feedback?: string; argsHash?: string }): Promise<string> {
+export async function decideCommand(
+  decision: 'approve' | 'deny',
+  actionId: string,
+  options: { by: string; comment?: string; feedback?: string; argsHash?: string },
+): Promise<string> {
   return withTemporal(async (deps) => {
     const operator = await cliOperator(deps.db, options.by);
     const argsHash = options.argsHash ?? (await openRoundHash(deps.db, actionId));
@@ -33,7 +46,9 @@ export async function decideCommand(decision: 'approve' | 'deny', actionId: stri
       ...(options.feedback ? { feedback: options.feedback } : {}),
     });
     if (decision === 'deny') return `denied ${actionId}`;
-    return result.approvalStatus === 'approved' ? `approved ${actionId} (${result.approvalsSoFar} of ${result.requiredApprovals}); it runs now` : `approval recorded (${result.approvalsSoFar} of ${result.requiredApprovals})`;
+    return result.approvalStatus === 'approved'
+      ? `approved ${actionId} (${result.approvalsSoFar} of ${result.requiredApprovals}); it runs now`
+      : `approval recorded (${result.approvalsSoFar} of ${result.requiredApprovals})`;
   });
 }
 

@@ -9,10 +9,7 @@ export function loadDbEnv() {
 
 /** Commands that also talk to Temporal (kill switch, decisions): with the workers' payload keys, or neither side reads the other. */
 export function loadOpsEnv() {
-  return parseEnv(
-    dbEnv.required({ DATABASE_URL: true }).extend(temporalEnv.shape).extend(keyringEnv.shape).required({ TEMPORAL_ADDRESS: true }),
-    process.env,
-  );
+  return parseEnv(dbEnv.required({ DATABASE_URL: true }).extend(temporalEnv.shape).extend(keyringEnv.shape).required({ TEMPORAL_ADDRESS: true }), process.env);
 }
 
 /** Account commands touch only the database; the public URL, when set, is printed as where to sign in. */

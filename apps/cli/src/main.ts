@@ -23,7 +23,10 @@ const print = (text: string) => console.log(text);
 const BY = 'who is doing this: an Airlock user whose role applies (default: your OS account, as an admin)';
 
 const policy = program.command('policy').description('lint, dry-run, backtest and shadow policy files');
-policy.command('check <file>').description('compile and type-check a policy file').action((file: string) => print(policyCheck(file)));
+policy
+  .command('check <file>')
+  .description('compile and type-check a policy file')
+  .action((file: string) => print(policyCheck(file)));
 policy
   .command('test <file> <requests>')
   .description('classify each sample request in a JSON array and print a table')
@@ -36,7 +39,9 @@ policy
   .option('--against <file>', 'the live policy file (default: the one a running worker reports)')
   .option('--limit <n>', 'how many changed or uncertain actions to list', '50')
   .option('--json', 'the whole report as JSON')
-  .action(async (file: string, options: Parameters<Awaited<ReturnType<typeof policyShadow>>['backtestCommand']>[1]) => print(await (await policyShadow()).backtestCommand(file, options)));
+  .action(async (file: string, options: Parameters<Awaited<ReturnType<typeof policyShadow>>['backtestCommand']>[1]) =>
+    print(await (await policyShadow()).backtestCommand(file, options)),
+  );
 const shadow = policy.command('shadow').description('shadow mode: a candidate policy evaluated beside the live one on live traffic, recording only differences');
 shadow
   .command('set <file>')
@@ -62,7 +67,10 @@ scopeOptions(program.command('suspend').description('kill switch: deny new actio
 scopeOptions(program.command('resume').description('lift the kill switch'))
   .option('--by <user>', BY)
   .action(async (options: Parameters<Awaited<ReturnType<typeof ops>>['resumeCommand']>[0]) => print(await (await ops()).resumeCommand(options)));
-program.command('suspensions').description('list active kill switches').action(async () => print(await (await ops()).suspensionsCommand()));
+program
+  .command('suspensions')
+  .description('list active kill switches')
+  .action(async () => print(await (await ops()).suspensionsCommand()));
 
 program
   .command('grant')
@@ -75,7 +83,11 @@ program
   .option('--hours <n>', 'valid for', '24')
   .option('--uses <n>', 'maximum uses', '10')
   .action(async (options: Parameters<Awaited<ReturnType<typeof ops>>['grantCommand']>[0]) => print(await (await ops()).grantCommand(options)));
-program.command('grants').description('list active standing approvals').option('--agent <id>').action(async (options: { agent?: string }) => print(await (await ops()).grantsCommand(options)));
+program
+  .command('grants')
+  .description('list active standing approvals')
+  .option('--agent <id>')
+  .action(async (options: { agent?: string }) => print(await (await ops()).grantsCommand(options)));
 program
   .command('revoke <grantId>')
   .description('revoke a standing approval at once')
@@ -83,7 +95,10 @@ program
   .action(async (id: string, options: { by: string }) => print(await (await ops()).revokeCommand(id, options)));
 
 const agentCmd = program.command('agents').description('agents: create, change, disable, list');
-agentCmd.command('list').description('every agent').action(async () => print(await (await agents()).listAgentsCommand()));
+agentCmd
+  .command('list')
+  .description('every agent')
+  .action(async () => print(await (await agents()).listAgentsCommand()));
 agentCmd
   .command('create <id>')
   .description('create an agent (no key yet: airlock keys mint --agent <id>)')
@@ -142,7 +157,10 @@ keyCmd
   .action(async (id: string, options: { by?: string }) => print(await (await keys()).revokeKeyCommand(id, options)));
 
 const users = program.command('users').description('console accounts: one-time passwords, roles, disabling');
-users.command('list').description('every user').action(async () => print(await (await accounts()).listUsersCommand()));
+users
+  .command('list')
+  .description('every user')
+  .action(async () => print(await (await accounts()).listUsersCommand()));
 const auditLog = program.command('audit').description('the hash-chained audit log: signing keys, export, verification (docs/AUDIT-FORMAT.md)');
 auditLog
   .command('keygen')
@@ -195,7 +213,10 @@ users
   .action(async (user: string, options: { reason: string; by?: string }) => print(await (await accounts()).disableUserCommand(user, options)));
 
 const budgetCmd = program.command('budgets').description('spending caps per agent, team or tenant');
-budgetCmd.command('list').description('budgets with this period’s usage').action(async () => print(await (await budgets()).listBudgetsCommand()));
+budgetCmd
+  .command('list')
+  .description('budgets with this period’s usage')
+  .action(async () => print(await (await budgets()).listBudgetsCommand()));
 budgetCmd
   .command('create')
   .description('create a budget')
@@ -222,7 +243,10 @@ budgetCmd
   .action(async (id: string, options: { by?: string }) => print(await (await budgets()).deleteBudgetCommand(id, options)));
 
 const slackCmd = program.command('slack').description('which Slack account decides as which Airlock user');
-slackCmd.command('links').description('every link').action(async () => print(await (await slack()).listSlackLinksCommand()));
+slackCmd
+  .command('links')
+  .description('every link')
+  .action(async () => print(await (await slack()).listSlackLinksCommand()));
 slackCmd
   .command('link <slack-user-id> <user>')
   .description('link a Slack account (U…) to an Airlock user')
@@ -234,7 +258,10 @@ slackCmd
   .option('--by <user>', BY)
   .action(async (slackUserId: string, options: { by?: string }) => print(await (await slack()).unlinkSlackCommand(slackUserId, options)));
 
-program.command('pending').description('approvals waiting for a decision, nearest deadline first').action(async () => print(await (await decisions()).pendingCommand()));
+program
+  .command('pending')
+  .description('approvals waiting for a decision, nearest deadline first')
+  .action(async () => print(await (await decisions()).pendingCommand()));
 for (const decision of ['approve', 'deny'] as const) {
   const cmd = program.command(`${decision} <action-id>`);
   if (decision === 'deny') cmd.option('--feedback <text>', 'guidance returned to the agent’s model');
@@ -243,7 +270,9 @@ for (const decision of ['approve', 'deny'] as const) {
     .requiredOption('--by <user>', 'the approver')
     .option('--comment <text>')
     .option('--args-hash <hash>', 'the arguments you saw (default: those of the open round)')
-    .action(async (actionId: string, options: { by: string; comment?: string; argsHash?: string; feedback?: string }) => print(await (await decisions()).decideCommand(decision, actionId, options)));
+    .action(async (actionId: string, options: { by: string; comment?: string; argsHash?: string; feedback?: string }) =>
+      print(await (await decisions()).decideCommand(decision, actionId, options)),
+    );
 }
 program
   .command('compensation <action-id>')
@@ -252,7 +281,9 @@ program
   .requiredOption('--resolution <r>', 'retry or resolved_manually')
   .requiredOption('--by <user>', 'who decides (admin)')
   .option('--comment <text>')
-  .action(async (actionId: string, options: { step: string; resolution: string; by: string; comment?: string }) => print(await (await decisions()).resolveCompensationCommand(actionId, options)));
+  .action(async (actionId: string, options: { step: string; resolution: string; by: string; comment?: string }) =>
+    print(await (await decisions()).resolveCompensationCommand(actionId, options)),
+  );
 
 program
   .command('mcp')
@@ -277,7 +308,10 @@ webhookCmd
   .option('--description <text>', 'a note for operators')
   .option('--by <user>', BY)
   .action(async (url: string, options: { events?: string; description?: string; by?: string }) => print(await (await webhooks()).addWebhookCommand(url, options)));
-webhookCmd.command('list').description('every subscription, never its secret').action(async () => print(await (await webhooks()).listWebhooksCommand()));
+webhookCmd
+  .command('list')
+  .description('every subscription, never its secret')
+  .action(async () => print(await (await webhooks()).listWebhooksCommand()));
 webhookCmd
   .command('remove <webhook-id>')
   .description('stop sending to a subscription; its queued deliveries are cancelled')

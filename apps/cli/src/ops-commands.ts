@@ -32,7 +32,10 @@ export async function suspensionsCommand(): Promise<string> {
   return withDb(async (db) => {
     const rows = await listSuspensions(db, { activeOnly: true });
     if (rows.length === 0) return 'no active suspensions';
-    return formatTable(['id', 'scope', 'target', 'by', 'since', 'reason'], rows.map((s) => [s.id, s.scope, s.target, s.createdBy, s.createdAt.toISOString(), s.reason]));
+    return formatTable(
+      ['id', 'scope', 'target', 'by', 'since', 'reason'],
+      rows.map((s) => [s.id, s.scope, s.target, s.createdBy, s.createdAt.toISOString(), s.reason]),
+    );
   });
 }
 
@@ -70,6 +73,9 @@ export async function grantsCommand(options: { agent?: string }): Promise<string
   return withDb(async (db) => {
     const rows = await listStandingApprovals(db, { ...(options.agent ? { agentId: options.agent } : {}), activeAt: new Date() });
     if (rows.length === 0) return 'no active standing approvals';
-    return formatTable(['id', 'agent', 'tool', 'condition', 'uses', 'until', 'by'], rows.map((g) => [g.id, g.agentId, g.tool, g.condition, `${g.uses}/${g.maxUses}`, g.validUntil.toISOString(), g.grantedBy]));
+    return formatTable(
+      ['id', 'agent', 'tool', 'condition', 'uses', 'until', 'by'],
+      rows.map((g) => [g.id, g.agentId, g.tool, g.condition, `${g.uses}/${g.maxUses}`, g.validUntil.toISOString(), g.grantedBy]),
+    );
   });
 }

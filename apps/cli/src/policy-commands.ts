@@ -17,7 +17,12 @@ const SampleRequest = z
     rationale: z.string().default(''),
     signals: z.record(z.string(), z.unknown()).optional(),
     agent: z
-      .object({ id: z.string().default('sample-agent'), team: z.string().default('default'), owner: z.string().nullable().default(null), allowedTools: z.array(z.string()).default(['*']) })
+      .object({
+        id: z.string().default('sample-agent'),
+        team: z.string().default('default'),
+        owner: z.string().nullable().default(null),
+        allowedTools: z.array(z.string()).default(['*']),
+      })
       .prefault({}),
   })
   .strict();
@@ -49,11 +54,18 @@ export async function policyTest(file: string, requestsFile: string): Promise<st
   }
   const parsed = SampleRequests.safeParse(raw);
   if (!parsed.success) {
-    throw new CliError(`${requestsFile}: ${describeZodIssues(parsed.error).map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+    throw new CliError(
+      `${requestsFile}: ${describeZodIssues(parsed.error)
+        .map((i) => `${i.path}: ${i.message}`)
+        .join('; ')}`,
+    );
   }
   const rows = parsed.data.map((request, index) => {
     const result = evaluatePolicy(policy, { ...request, toolKnown: true });
-    const approval = result.decision === 'require_approval' ? `${result.approval.requiredApprovals} × ${result.approval.approverRole}${result.approval.approverGroup ? `@${result.approval.approverGroup}` : ''}` : '';
+    const approval =
+      result.decision === 'require_approval'
+        ? `${result.approval.requiredApprovals} × ${result.approval.approverRole}${result.approval.approverGroup ? `@${result.approval.approverGroup}` : ''}`
+        : '';
     return [
       String(index + 1),
       request.name ?? request.tool,

@@ -51,12 +51,25 @@ export function formatBacktest(r: BacktestReport): string {
       (r.skipped > 0 ? ` (${r.skipped} left out: unknown tools or agents gone)` : ''),
     `approvals newly asked: ${r.approvals.newlyAsked.count} (${r.approvals.newlyAsked.amount}); no longer asked: ${r.approvals.noLongerAsked.count} (${r.approvals.noLongerAsked.amount})`,
   ];
-  if (r.classifiedByOtherVersions > 0) lines.push(`note: ${r.classifiedByOtherVersions} of these actions were classified by an earlier policy version; both sides here are re-evaluated`);
+  if (r.classifiedByOtherVersions > 0)
+    lines.push(`note: ${r.classifiedByOtherVersions} of these actions were classified by an earlier policy version; both sides here are re-evaluated`);
   if (r.transitions.length > 0) lines.push('', formatTable(['decision', 'actions', 'amount'], transitionRows(r.transitions)));
-  if (r.tierShifts.length > 0) lines.push('', formatTable(['tier', 'actions'], r.tierShifts.map((s) => [`${s.from} → ${s.to}`, String(s.count)])));
+  if (r.tierShifts.length > 0)
+    lines.push(
+      '',
+      formatTable(
+        ['tier', 'actions'],
+        r.tierShifts.map((s) => [`${s.from} → ${s.to}`, String(s.count)]),
+      ),
+    );
   if (r.unknownReads.length > 0) {
     lines.push('', 'rules that read fields the records do not hold (redacted, or signals not recorded): their answers are not guessed');
-    lines.push(formatTable(['policy', 'rule', 'fields', 'actions', 'left uncertain'], r.unknownReads.map((u) => [u.policy, u.ruleId, u.fields.join(', '), String(u.actions), String(u.uncertain)])));
+    lines.push(
+      formatTable(
+        ['policy', 'rule', 'fields', 'actions', 'left uncertain'],
+        r.unknownReads.map((u) => [u.policy, u.ruleId, u.fields.join(', '), String(u.actions), String(u.uncertain)]),
+      ),
+    );
   }
   if (r.rows.length > 0) {
     lines.push(
@@ -106,7 +119,9 @@ export async function shadowShowCommand(options: { json?: boolean }): Promise<st
 export function formatShadow(s: ShadowSummary): string {
   if (s.version === null) return 'no shadow policy is set, and none has recorded anything';
   const lines = [
-    s.shadow ? `shadow policy ${s.shadow.source} version ${s.shadow.version}, set by ${s.shadow.setBy} at ${s.shadow.setAt.toISOString()}` : `no shadow policy is set; the last one was version ${s.version}`,
+    s.shadow
+      ? `shadow policy ${s.shadow.source} version ${s.shadow.version}, set by ${s.shadow.setBy} at ${s.shadow.setAt.toISOString()}`
+      : `no shadow policy is set; the last one was version ${s.version}`,
     `${s.differences} differences${s.admittedSince !== null ? ` among ${s.admittedSince} actions admitted since it was set` : ''}; ${s.failures} failed evaluations`,
     `approvals newly asked: ${s.approvals.newlyAsked.count} (${s.approvals.newlyAsked.amount}); no longer asked: ${s.approvals.noLongerAsked.count} (${s.approvals.noLongerAsked.amount})`,
   ];
@@ -116,7 +131,15 @@ export function formatShadow(s: ShadowSummary): string {
       '',
       formatTable(
         ['action', 'at', 'tool', 'agent', 'cost', 'live', 'shadow'],
-        s.recent.map((d) => [d.actionId, d.at, d.tool, d.agentId, d.costEstimate ? `${d.costEstimate} ${d.currency ?? ''}`.trim() : '', `${d.live.decision}/${d.live.tier}`, d.shadow ? `${d.shadow.decision}/${d.shadow.tier}` : `failed: ${d.error ?? ''}`]),
+        s.recent.map((d) => [
+          d.actionId,
+          d.at,
+          d.tool,
+          d.agentId,
+          d.costEstimate ? `${d.costEstimate} ${d.currency ?? ''}`.trim() : '',
+          `${d.live.decision}/${d.live.tier}`,
+          d.shadow ? `${d.shadow.decision}/${d.shadow.tier}` : `failed: ${d.error ?? ''}`,
+        ]),
         80,
       ),
     );

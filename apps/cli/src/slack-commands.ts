@@ -22,6 +22,9 @@ export async function listSlackLinksCommand(): Promise<string> {
   return withDb(async (db) => {
     const links = await listSlackLinks(db);
     if (links.length === 0) return 'no Slack links';
-    return formatTable(['slack user', 'airlock user', 'by', 'since'], links.map((l) => [l.slackUserId, l.userId, l.createdBy, l.createdAt.toISOString()]));
+    return formatTable(
+      ['slack user', 'airlock user', 'by', 'since'],
+      links.map((l) => [l.slackUserId, l.userId, l.createdBy, l.createdAt.toISOString()]),
+    );
   });
 }

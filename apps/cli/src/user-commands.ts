@@ -66,7 +66,10 @@ export async function listUsersCommand(): Promise<string> {
   return withDb(async (db) => {
     const users = await listUsers(db);
     if (users.length === 0) return 'no users';
-    return formatTable(['id', 'email', 'name', 'role', 'state'], users.map((u) => [u.id, u.email, u.name, u.role, u.disabledAt ? `disabled ${u.disabledAt.toISOString()}` : 'active']));
+    return formatTable(
+      ['id', 'email', 'name', 'role', 'state'],
+      users.map((u) => [u.id, u.email, u.name, u.role, u.disabledAt ? `disabled ${u.disabledAt.toISOString()}` : 'active']),
+    );
   });
 }
 

@@ -4,11 +4,25 @@ import { formatTable } from './table.js';
 
 // `airlock webhooks ...`: signed outbound webhooks for the action lifecycle. A secret is printed once.
 
-const WEBHOOK_OPTIONS = { url: '<url>', events: '--events', description: '--description', webhookId: '<webhook-id>', deliveryId: '<delivery-id>', status: '--status', limit: '--limit' };
+const WEBHOOK_OPTIONS = {
+  url: '<url>',
+  events: '--events',
+  description: '--description',
+  webhookId: '<webhook-id>',
+  deliveryId: '<delivery-id>',
+  status: '--status',
+  limit: '--limit',
+};
 
 export async function addWebhookCommand(url: string, options: { events?: string; description?: string; by?: string }): Promise<string> {
   return withDb(async (db) => {
-    const events = options.events === undefined ? [] : options.events.split(',').map((e) => e.trim()).filter((e) => e.length > 0);
+    const events =
+      options.events === undefined
+        ? []
+        : options.events
+            .split(',')
+            .map((e) => e.trim())
+            .filter((e) => e.length > 0);
     const { webhook, secret } = await runUseCase({ db }, await cliOperator(db, options.by), createWebhook, {
       url,
       events,
@@ -28,7 +42,14 @@ export async function listWebhooksCommand(): Promise<string> {
     if (webhooks.length === 0) return 'no webhooks';
     return formatTable(
       ['id', 'url', 'events', 'state', 'by', 'since'],
-      webhooks.map((w) => [w.id, w.url, w.events.length > 0 ? w.events.join(',') : 'all', w.removedAt ? `removed ${w.removedAt.toISOString()}` : 'active', w.createdBy, w.createdAt.toISOString()]),
+      webhooks.map((w) => [
+        w.id,
+        w.url,
+        w.events.length > 0 ? w.events.join(',') : 'all',
+        w.removedAt ? `removed ${w.removedAt.toISOString()}` : 'active',
+        w.createdBy,
+        w.createdAt.toISOString(),
+      ]),
     );
   });
 }
@@ -41,27 +62,30 @@ export async function removeWebhookCommand(webhookId: string, options: { by?: st
 }
 
 export async function deliveriesCommand(options: { webhook?: string; status?: string; limit?: string }): Promise<string> {
-  return withDb(async (db) => {
-    const deliveries = await listDeliveries(db, {
-      ...(options.webhook !== undefined ? { webhookId: options.webhook } : {}),
-      ...(options.status !== undefined ? { status: options.status } : {}),
-      ...(options.limit !== undefined ? { limit: options.limit } : {}),
-    });
-    if (deliveries.length === 0) return 'no deliveries';
-    return formatTable(
-      ['delivery', 'webhook', 'event', 'action', 'status', 'attempts', 'last answer', 'at'],
-      deliveries.map((d) => [
-        d.id,
-        d.webhookId,
-        d.eventType,
-        d.actionId ?? '',
-        d.replayOf ? `${d.status} (replay)` : d.status,
-        String(d.attempts),
-        d.lastStatus !== null ? `HTTP ${d.lastStatus}` : (d.lastError ?? ''),
-        (d.deliveredAt ?? d.lastAttemptAt ?? d.createdAt).toISOString(),
-      ]),
-    );
-  }, { ...WEBHOOK_OPTIONS, webhookId: '--webhook' });
+  return withDb(
+    async (db) => {
+      const deliveries = await listDeliveries(db, {
+        ...(options.webhook !== undefined ? { webhookId: options.webhook } : {}),
+        ...(options.status !== undefined ? { status: options.status } : {}),
+        ...(options.limit !== undefined ? { limit: options.limit } : {}),
+      });
+      if (deliveries.length === 0) return 'no deliveries';
+      return formatTable(
+        ['delivery', 'webhook', 'event', 'action', 'status', 'attempts', 'last answer', 'at'],
+        deliveries.map((d) => [
+          d.id,
+          d.webhookId,
+          d.eventType,
+          d.actionId ?? '',
+          d.replayOf ? `${d.status} (replay)` : d.status,
+          String(d.attempts),
+          d.lastStatus !== null ? `HTTP ${d.lastStatus}` : (d.lastError ?? ''),
+          (d.deliveredAt ?? d.lastAttemptAt ?? d.createdAt).toISOString(),
+        ]),
+      );
+    },
+    { ...WEBHOOK_OPTIONS, webhookId: '--webhook' },
+  );
 }
 
 export async function replayCommand(deliveryId: string, options: { by?: string }): Promise<string> {

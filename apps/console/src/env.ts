@@ -16,11 +16,7 @@ export const ConsoleEnv = temporalEnv
   .extend({
     TEMPORAL_ADDRESS: temporalEnv.shape.TEMPORAL_ADDRESS.nonoptional('is required: host:port of the Temporal frontend'),
     DATABASE_URL: dbEnv.shape.DATABASE_URL.nonoptional('is required: postgresql:// URL of the Airlock database'),
-    AIRLOCK_POLICY_FILE: z
-      .string()
-      .min(1)
-      .default(DEFAULT_POLICY_FILE)
-      .describe('the policy file the workers enforce (YAML or JSON); unset = the bundled default policy'),
+    AIRLOCK_POLICY_FILE: z.string().min(1).default(DEFAULT_POLICY_FILE).describe('the policy file the workers enforce (YAML or JSON); unset = the bundled default policy'),
     AIRLOCK_METRICS_TOKEN: z
       .string()
       .min(16, 'must be at least 16 characters')
@@ -36,7 +32,6 @@ export function consoleConfig(): ConsoleEnv {
   parsed ??= parseEnv(ConsoleEnv, process.env);
   return parsed;
 }
-
 
 /** Sign-in settings: parsed apart from the runtime env so the Auth.js route needs no Temporal or database settings to start. */
 export const AuthEnv = z

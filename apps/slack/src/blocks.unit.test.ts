@@ -43,7 +43,12 @@ describe('the replay guard', () => {
 });
 
 describe('routing', () => {
-  const routes = SlackRoutes.parse({ default: 'C_ALL', tiers: { high: 'C_HIGH', critical: 'C_CRIT' }, teams: { billing: 'C_BILLING' }, escalations: { 'finance-leads': 'C_LEADS' } });
+  const routes = SlackRoutes.parse({
+    default: 'C_ALL',
+    tiers: { high: 'C_HIGH', critical: 'C_CRIT' },
+    teams: { billing: 'C_BILLING' },
+    escalations: { 'finance-leads': 'C_LEADS' },
+  });
 
   it('prefers the tier, then the team, then the default', () => {
     expect(approvalChannel(routes, { tier: 'critical', team: 'billing' })).toBe('C_CRIT');

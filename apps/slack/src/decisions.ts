@@ -92,7 +92,11 @@ export async function rememberFromSlack(deps: ListenerDeps, slack: webApi.WebCli
 async function answerFailure(deps: ListenerDeps, slack: webApi.WebClient, input: SlackDecision, approverId: string, error: unknown): Promise<void> {
   if (error instanceof OpsError && error.code === 'unavailable') {
     // Not a refusal: the decision may still be applied once a worker runs.
-    await tell(slack, input, `:hourglass: No worker confirmed your decision within ${Math.round(deps.decisionWaitMs / 1000)} s. It may still be applied: check the message before deciding again.`);
+    await tell(
+      slack,
+      input,
+      `:hourglass: No worker confirmed your decision within ${Math.round(deps.decisionWaitMs / 1000)} s. It may still be applied: check the message before deciding again.`,
+    );
   } else if (error instanceof OpsError) {
     await refuse(deps, slack, input, error.message, approverId);
   } else if (error instanceof DecisionRejectedError) {
@@ -155,9 +159,7 @@ async function refuse(deps: ListenerDeps, slack: webApi.WebClient, input: SlackD
   });
   const what = input.decision === 'approve' ? 'approval' : 'denial';
   // A double click or a late click on a closed round: say so plainly, it is not an error of the clicker's.
-  const text = alreadyDecided
-    ? `:information_source: Already decided: your ${what} was not recorded (${reason}).`
-    : `:no_entry: Your ${what} was not recorded: ${reason}.`;
+  const text = alreadyDecided ? `:information_source: Already decided: your ${what} was not recorded (${reason}).` : `:no_entry: Your ${what} was not recorded: ${reason}.`;
   await tell(slack, input, text);
 }
 

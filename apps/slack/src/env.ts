@@ -27,7 +27,10 @@ export const slackEnv = z.object({
   AIRLOCK_SLACK_ROUTES: RoutesJson.optional().describe('JSON: {"default": channel, "tiers": {tier: channel}, "teams": {team: channel}, "escalations": {to: channel}}'),
   AIRLOCK_SLACK_PORT: z.coerce.number().int().min(0).max(65535).default(3100),
   AIRLOCK_SLACK_HOST: z.string().min(1).default('0.0.0.0'),
-  AIRLOCK_SLACK_DM_ASSIGNEES: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  AIRLOCK_SLACK_DM_ASSIGNEES: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   AIRLOCK_CONSOLE_URL: z.url().default('http://localhost:3000').describe('base URL of the console, for "Open in console"'),
   LOG_LEVEL: runtimeEnv.shape.LOG_LEVEL,
   AIRLOCK_LOG_FORMAT: telemetryEnv.shape.AIRLOCK_LOG_FORMAT,

@@ -1,9 +1,7 @@
 import type { Db, User } from '@airlock/db';
 import type { webApi } from '@slack/bolt';
 
-export type SlackIdentity =
-  | { ok: true; user: Pick<User, 'id' | 'name'>; via: 'link' | 'verified_email' }
-  | { ok: false; reason: string };
+export type SlackIdentity = { ok: true; user: Pick<User, 'id' | 'name'>; via: 'link' | 'verified_email' } | { ok: false; reason: string };
 
 interface CachedEmail {
   email: string | undefined;

@@ -45,7 +45,9 @@ export class AuditCheckpointer {
     this.fileN ??= Math.max(0, ...(await readCheckpointFileIfAny(file)).map((c) => c.n));
     const missing = await listCheckpoints(this.options.db, { afterN: this.fileN });
     if (missing.length === 0) return;
-    const lines = missing.map((c) => JSON.stringify({ kind: 'checkpoint', n: c.n, seq: c.seq, hash: c.hash, signedAt: c.signedAt, keyId: c.keyId, signature: c.signature }) + '\n').join('');
+    const lines = missing
+      .map((c) => JSON.stringify({ kind: 'checkpoint', n: c.n, seq: c.seq, hash: c.hash, signedAt: c.signedAt, keyId: c.keyId, signature: c.signature }) + '\n')
+      .join('');
     const handle = await open(file, 'a', 0o644);
     try {
       await handle.appendFile(lines, 'utf8');
@@ -77,14 +79,18 @@ export interface CheckpointSettings {
 /** Reads the private key named by the settings; undefined when checkpoints are not configured. */
 export function checkpointerFromSettings(env: CheckpointSettings, db: Db, logger: Logger): AuditCheckpointer | undefined {
   if (!env.AIRLOCK_AUDIT_CHECKPOINT_KEY) {
-    if (env.AIRLOCK_AUDIT_CHECKPOINT_FILE) throw new Error('AIRLOCK_AUDIT_CHECKPOINT_FILE is set but AIRLOCK_AUDIT_CHECKPOINT_KEY is not: checkpoints need the private key made by `airlock audit keygen`');
+    if (env.AIRLOCK_AUDIT_CHECKPOINT_FILE)
+      throw new Error('AIRLOCK_AUDIT_CHECKPOINT_FILE is set but AIRLOCK_AUDIT_CHECKPOINT_KEY is not: checkpoints need the private key made by `airlock audit keygen`');
     return undefined;
   }
   let signer: CheckpointSigner;
   try {
     signer = checkpointSigner(readFileSync(env.AIRLOCK_AUDIT_CHECKPOINT_KEY, 'utf8'));
   } catch (error) {
-    throw new Error(`AIRLOCK_AUDIT_CHECKPOINT_KEY: cannot use ${env.AIRLOCK_AUDIT_CHECKPOINT_KEY} as an Ed25519 private key (${error instanceof Error ? error.message : String(error)})`, { cause: error });
+    throw new Error(
+      `AIRLOCK_AUDIT_CHECKPOINT_KEY: cannot use ${env.AIRLOCK_AUDIT_CHECKPOINT_KEY} as an Ed25519 private key (${error instanceof Error ? error.message : String(error)})`,
+      { cause: error },
+    );
   }
   return new AuditCheckpointer({
     db,

@@ -9,18 +9,28 @@ import { DEFAULT_MAX_CACHED_WORKFLOWS } from './workflow-cache.js';
 /** What every worker needs beyond connections: the policy file and the payload keys. */
 const workerSettings = keyringEnv.extend({
   AIRLOCK_POLICY_FILE: z.string().min(1).optional().describe('the policy file; unset = the bundled default policy'),
-  AIRLOCK_TOOLS_CONFIG: z.string().min(1).optional().describe('JSON file configuring the built-in tools (shell, http, sql, fs) and declared HTTP tools (httpTools); unset = demo tools only'),
+  AIRLOCK_TOOLS_CONFIG: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('JSON file configuring the built-in tools (shell, http, sql, fs) and declared HTTP tools (httpTools); unset = demo tools only'),
   AIRLOCK_TOOLS_MODULE: z
     .string()
     .min(1)
     .optional()
-    .describe("your own tool pack: a .ts or .js module exporting defineTool definitions, loaded at start; a broken one stops the worker"),
+    .describe('your own tool pack: a .ts or .js module exporting defineTool definitions, loaded at start; a broken one stops the worker'),
   AIRLOCK_WEBHOOKS_ALLOW_LOOPBACK: z
     .enum(['true', 'false'])
     .default('false')
     .transform((v) => v === 'true')
     .describe('true = webhook receivers on loopback (127.0.0.1, ::1) are allowed; for tests and one-machine set-ups only'),
-  AIRLOCK_WEBHOOKS_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(5_000).describe('delay before a failed webhook delivery is tried again; doubles each attempt'),
+  AIRLOCK_WEBHOOKS_RETRY_BASE_MS: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .max(3_600_000)
+    .default(5_000)
+    .describe('delay before a failed webhook delivery is tried again; doubles each attempt'),
   AIRLOCK_WORKFLOW_BUNDLE: z
     .string()
     .min(1)
@@ -31,7 +41,9 @@ const workerSettings = keyringEnv.extend({
     .int()
     .min(1)
     .default(DEFAULT_MAX_CACHED_WORKFLOWS)
-    .describe('workflows the worker keeps in memory between tasks; the others (say, actions waiting for a person) are replayed from their history when a decision or query arrives. Bounds the worker\'s memory'),
+    .describe(
+      "workflows the worker keeps in memory between tasks; the others (say, actions waiting for a person) are replayed from their history when a decision or query arrives. Bounds the worker's memory",
+    ),
   AIRLOCK_AUDIT_CHECKPOINT_KEY: z
     .string()
     .min(1)
@@ -41,10 +53,24 @@ const workerSettings = keyringEnv.extend({
   AIRLOCK_AUDIT_CHECKPOINT_EVERY_ROWS: z.coerce.number().int().min(1).default(1000).describe('sign a checkpoint once this many audit rows were appended since the last one…'),
   AIRLOCK_AUDIT_CHECKPOINT_EVERY_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60).describe('…or once the oldest unsigned row is this many seconds old'),
   AIRLOCK_AUDIT_EXPORT_FILE: z.string().min(1).optional().describe('SIEM export: JSONL file every audit event is appended to (fsynced), in seq order, at least once'),
-  AIRLOCK_AUDIT_EXPORT_FILE_MAX_BYTES: z.coerce.number().int().min(4096).optional().describe('rotate the SIEM export file before it grows past this size (renamed to <file>.<UTC timestamp>); unset = never'),
-  AIRLOCK_AUDIT_EXPORT_OTLP_URL: z.url({ protocol: /^https?$/ }).optional().describe('SIEM export: OTLP/HTTP logs endpoint, e.g. http://collector:4318/v1/logs (headers: OTEL_EXPORTER_OTLP_LOGS_HEADERS)'),
+  AIRLOCK_AUDIT_EXPORT_FILE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(4096)
+    .optional()
+    .describe('rotate the SIEM export file before it grows past this size (renamed to <file>.<UTC timestamp>); unset = never'),
+  AIRLOCK_AUDIT_EXPORT_OTLP_URL: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .describe('SIEM export: OTLP/HTTP logs endpoint, e.g. http://collector:4318/v1/logs (headers: OTEL_EXPORTER_OTLP_LOGS_HEADERS)'),
   AIRLOCK_AUDIT_EXPORT_BATCH: z.coerce.number().int().min(1).max(10_000).default(500).describe('audit events per SIEM export batch'),
-  AIRLOCK_AUDIT_EXPORT_RETRY_BASE_MS: z.coerce.number().int().min(10).max(600_000).default(1_000).describe('delay before a failed SIEM export batch is sent again; doubles each failure, up to 60 s'),
+  AIRLOCK_AUDIT_EXPORT_RETRY_BASE_MS: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .max(600_000)
+    .default(1_000)
+    .describe('delay before a failed SIEM export batch is sent again; doubles each failure, up to 60 s'),
   AIRLOCK_TEST_KILL_POINT: z.enum(KILL_POINTS).optional().describe('crash tests only: the worker SIGKILLs itself the first time it reaches this step of the decision path'),
 });
 
@@ -60,7 +86,7 @@ const observabilitySettings = telemetryEnv.extend({
     .string()
     .regex(/^\S+:\d+$/, 'must be host:port, e.g. 0.0.0.0:9465')
     .optional()
-    .describe("where Temporal Core serves its own Prometheus metrics (SDK internals: polls, slots, latencies); unset = off"),
+    .describe('where Temporal Core serves its own Prometheus metrics (SDK internals: polls, slots, latencies); unset = off'),
 });
 
 /**

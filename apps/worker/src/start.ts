@@ -76,9 +76,7 @@ async function startAirlock(signal: AbortSignal): Promise<string[]> {
   const observability = await startObservability(env, logger, lifecycle);
 
   // Before anything starts: a missing CLI is installed (once), or named with what it takes to install it.
-  const temporalCli = env.TEMPORAL_ADDRESS
-    ? undefined
-    : await ensureTemporalCli({ configured: env.TEMPORAL_CLI_PATH, env: inherited, log: (line) => logger.info(line) });
+  const temporalCli = env.TEMPORAL_ADDRESS ? undefined : await ensureTemporalCli({ configured: env.TEMPORAL_CLI_PATH, env: inherited, log: (line) => logger.info(line) });
   signal.throwIfAborted();
 
   // The slow, independent steps run side by side; a failure of one stops the console build.
@@ -91,14 +89,20 @@ async function startAirlock(signal: AbortSignal): Promise<string[]> {
     });
   const [temporalStarted, databaseStarted, bundled, consoleBuilt] = await Promise.allSettled([
     failsTheBuild(temporalCli ? startEmbeddedTemporal(temporalCli, dataDir, signal) : Promise.resolve(undefined)),
-    failsTheBuild(startDatabaseServer({ databaseUrl: env.DATABASE_URL, dataDir, port: env.AIRLOCK_EMBEDDED_PG_PORT, sharedDir: env.AIRLOCK_SHARED_DIR, log: (line) => logger.info(line) }).then((server) => {
-      if (server.embedded) step('embedded PostgreSQL ready', phaseBegun);
-      return server;
-    })),
-    failsTheBuild(bundleWorkflows({ tracing: observability.tracing !== undefined, logger }).then((bundle) => {
-      step('workflows bundled', phaseBegun);
-      return bundle;
-    })),
+    failsTheBuild(
+      startDatabaseServer({ databaseUrl: env.DATABASE_URL, dataDir, port: env.AIRLOCK_EMBEDDED_PG_PORT, sharedDir: env.AIRLOCK_SHARED_DIR, log: (line) => logger.info(line) }).then(
+        (server) => {
+          if (server.embedded) step('embedded PostgreSQL ready', phaseBegun);
+          return server;
+        },
+      ),
+    ),
+    failsTheBuild(
+      bundleWorkflows({ tracing: observability.tracing !== undefined, logger }).then((bundle) => {
+        step('workflows bundled', phaseBegun);
+        return bundle;
+      }),
+    ),
     buildConsoleIfNeeded(dataDir, AbortSignal.any([signal, stepFailed.signal])),
   ]);
   // Stopped in reverse: PostgreSQL last, after the Temporal dev server.
@@ -180,9 +184,7 @@ async function startEmbeddedTemporal(cli: string, dataDir: string, signal: Abort
     log: (line) => logger.info(line),
   });
   step('Temporal dev server ready', begunAt);
-  void server.process.exited.then((status) =>
-    lifecycle.fail(`the Temporal dev server exited unexpectedly (${describeExit(status)}); see ${server.logFile}`),
-  );
+  void server.process.exited.then((status) => lifecycle.fail(`the Temporal dev server exited unexpectedly (${describeExit(status)}); see ${server.logFile}`));
   return server;
 }
 

@@ -61,7 +61,6 @@ function quietBundlerLogger(logger: Logger | undefined) {
   };
 }
 
-
 export interface AirlockWorkerOptions {
   connection: NativeConnection;
   namespace: string;
@@ -93,7 +92,12 @@ export function createAirlockWorker(options: AirlockWorkerOptions): Promise<Work
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     workflowBundle: options.workflowBundle,
-    activities: createActivities(withKillPoint(options.deps ?? withShadow(defaultActivityDeps(options.db, options.policy ?? new PolicyStore(DEFAULT_POLICY_FILE), options.tools), options.shadow), options.killPoint)),
+    activities: createActivities(
+      withKillPoint(
+        options.deps ?? withShadow(defaultActivityDeps(options.db, options.policy ?? new PolicyStore(DEFAULT_POLICY_FILE), options.tools), options.shadow),
+        options.killPoint,
+      ),
+    ),
     ...(options.identity ? { identity: options.identity } : {}),
     dataConverter: { ...options.dataConverter, failureConverterPath },
     ...(options.tracing ? tracingWorkerOptions(options.tracing) : {}),

@@ -26,13 +26,7 @@ export interface AirlockWorker {
 }
 
 /** Airlock's own worker, composed as production does, plus the benchmark's high-risk tool. */
-export async function createBenchAirlockWorker(
-  connection: NativeConnection,
-  taskQueue: string,
-  db: Db,
-  policy: PolicySource,
-  probe: StartProbe,
-): Promise<AirlockWorker> {
+export async function createBenchAirlockWorker(connection: NativeConnection, taskQueue: string, db: Db, policy: PolicySource, probe: StartProbe): Promise<AirlockWorker> {
   const bundle = await bundleWorkflows();
   const worker = await createAirlockWorker({
     connection,

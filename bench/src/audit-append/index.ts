@@ -87,11 +87,15 @@ export async function runAppendBench(pgUrl: string, seconds: number, cleanup: Cl
 
   const runs: AppendRun[] = [];
   for (const appenders of APPENDER_COUNTS) {
-    const plain = await drive(appenders, seconds, (key) => db.pool.query('INSERT INTO bench_plain (event_key, payload) VALUES ($1, $2)', [key, JSON.stringify(eventOf(key).payload)]));
+    const plain = await drive(appenders, seconds, (key) =>
+      db.pool.query('INSERT INTO bench_plain (event_key, payload) VALUES ($1, $2)', [key, JSON.stringify(eventOf(key).payload)]),
+    );
     const lockThroughFlush = await drive(appenders, seconds, (key) => appendHoldingLockThroughFlush(db, eventOf(key)));
     const chained = await drive(appenders, seconds, (key) => appendAudit(db, eventOf(key)));
     runs.push({ appenders, chained, lockThroughFlush, plain });
-    log(`audit-append: ${appenders} appender(s): ${chained.perSecond.toFixed(0)}/s (lock through flush ${lockThroughFlush.perSecond.toFixed(0)}/s, plain INSERT ${plain.perSecond.toFixed(0)}/s)`);
+    log(
+      `audit-append: ${appenders} appender(s): ${chained.perSecond.toFixed(0)}/s (lock through flush ${lockThroughFlush.perSecond.toFixed(0)}/s, plain INSERT ${plain.perSecond.toFixed(0)}/s)`,
+    );
   }
   const verified = await verifyAuditChain(db);
   return { seconds, runs, chainVerified: verified.ok, rowsWritten: verified.checkedRows };

@@ -29,6 +29,8 @@ export function formatAuditBench(r: AuditBenchResults): string {
       ? `verify / ceiling: ${f2(parallel.rowsPerSecond / r.copyRowsPerSecond)}x with threads, ${f2(single.rowsPerSecond / r.copyRowsPerSecond)}x without; verify / baseline read: ${f2(parallel.rowsPerSecond / r.selectRowsPerSecond)}x.`
       : '',
     '',
-    ...r.verify.map((v) => `Peak main-thread heap with ${v.threads} threads: ${f1(v.peakHeapMiB)} MiB; at most ${v.peakBufferedRows} rows held at once (streamed: flat in the chain's length).`),
+    ...r.verify.map(
+      (v) => `Peak main-thread heap with ${v.threads} threads: ${f1(v.peakHeapMiB)} MiB; at most ${v.peakBufferedRows} rows held at once (streamed: flat in the chain's length).`,
+    ),
   ].join('\n');
 }

@@ -7,12 +7,24 @@ function actionRows(actionId: string, n: number) {
     {
       type: 'action.requested',
       actor: 'agent:billing-bot',
-      payload: { tool: 'payments.refund', args: { paymentId: `pay_${n}`, amount: '25.00', currency: 'USD', reason: 'duplicate charge' }, argsHash: 'a'.repeat(64), rationale: 'The customer was charged twice for order 881.', requestedBy: null },
+      payload: {
+        tool: 'payments.refund',
+        args: { paymentId: `pay_${n}`, amount: '25.00', currency: 'USD', reason: 'duplicate charge' },
+        argsHash: 'a'.repeat(64),
+        rationale: 'The customer was charged twice for order 881.',
+        requestedBy: null,
+      },
     },
     {
       type: 'action.classified',
       actor: 'system:policy',
-      payload: { decision: 'allow', tier: 'low', reasons: ['small-refunds: refunds up to 50.00 run without approval'], policyVersion: '27db16d3b800b458', matchedRules: ['small-refunds'] },
+      payload: {
+        decision: 'allow',
+        tier: 'low',
+        reasons: ['small-refunds: refunds up to 50.00 run without approval'],
+        policyVersion: '27db16d3b800b458',
+        matchedRules: ['small-refunds'],
+      },
     },
     { type: 'tool.started', actor: 'system:executor', payload: { tool: 'payments.refund', idempotencyKey: `${actionId}:run` } },
     { type: 'tool.succeeded', actor: 'system:executor', payload: { tool: 'payments.refund' } },
@@ -32,15 +44,32 @@ export async function seedAuditChain(db: Db, count: number, log: (line: string) 
   let actionId = randomUUID();
   let pending: ReturnType<typeof actionRows> = [];
   const start = Date.now() - count;
-  for (let written = 0; written < count; ) {
-    const cols = { key: [] as string[], action: [] as string[], type: [] as string[], actor: [] as string[], payload: [] as string[], at: [] as Date[], prev: [] as string[], hash: [] as string[] };
+  for (let written = 0; written < count;) {
+    const cols = {
+      key: [] as string[],
+      action: [] as string[],
+      type: [] as string[],
+      actor: [] as string[],
+      payload: [] as string[],
+      at: [] as Date[],
+      prev: [] as string[],
+      hash: [] as string[],
+    };
     for (let i = 0; i < BATCH && written < count; i++, written++) {
       if (pending.length === 0) {
         actionId = randomUUID();
         pending = actionRows(actionId, written);
       }
       const event = pending.shift()!;
-      const row = { eventKey: `${actionId}:${event.type}`, actionId, type: event.type, actor: event.actor, payload: JSON.parse(JSON.stringify(event.payload)) as unknown, createdAt: new Date(start + written), prevHash };
+      const row = {
+        eventKey: `${actionId}:${event.type}`,
+        actionId,
+        type: event.type,
+        actor: event.actor,
+        payload: JSON.parse(JSON.stringify(event.payload)) as unknown,
+        createdAt: new Date(start + written),
+        prevHash,
+      };
       const hash = auditRowHash(row);
       cols.key.push(row.eventKey);
       cols.action.push(actionId);

@@ -12,7 +12,18 @@ const CHAIN_ROW_SQL = `SELECT seq::text, hash_version::text, event_key, action_i
 type RawChainRow = [string, string, string, string | null, string, string, string, string, string, string];
 
 function chainRow(r: RawChainRow): ChainRow {
-  return { seq: Number(r[0]), hashVersion: Number(r[1]), eventKey: r[2], actionId: r[3], type: r[4], actor: r[5], payload: JSON.parse(r[6]) as unknown, createdAt: r[7], prevHash: r[8], hash: r[9] };
+  return {
+    seq: Number(r[0]),
+    hashVersion: Number(r[1]),
+    eventKey: r[2],
+    actionId: r[3],
+    type: r[4],
+    actor: r[5],
+    payload: JSON.parse(r[6]) as unknown,
+    createdAt: r[7],
+    prevHash: r[8],
+    hash: r[9],
+  };
 }
 
 /** Pages of 5,000 rows through a server-side cursor in one snapshot, the next page fetched while the caller handles this one. */

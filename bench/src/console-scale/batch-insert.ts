@@ -13,6 +13,9 @@ export async function insertRows(pool: pg.Pool, table: string, columns: readonly
                SELECT * FROM unnest(${columns.map(([, type], i) => `$${i + 1}::${type}`).join(', ')})`;
   for (let start = 0; start < rows.length; start += batchSize) {
     const batch = rows.slice(start, start + batchSize);
-    await pool.query(sql, columns.map((_, i) => batch.map((row) => row[i])));
+    await pool.query(
+      sql,
+      columns.map((_, i) => batch.map((row) => row[i])),
+    );
   }
 }

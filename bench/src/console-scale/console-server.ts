@@ -78,7 +78,10 @@ export async function startConsole(databaseUrl: string): Promise<RunningConsole>
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`next start exited early:\n${output}`);
-    const ready = await fetch(`${url}/sign-in`).then((r) => r.ok, () => false);
+    const ready = await fetch(`${url}/sign-in`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ready) break;
     if (Date.now() > deadline) throw new Error(`next start did not answer within 60 s:\n${output}`);
     await new Promise((r) => setTimeout(r, 200));

@@ -165,8 +165,19 @@ export function generateDataSet(options: { pending: number; auditRows: number; d
         const seconds = RUBBER_STAMPERS.has(userId) ? 1 + random() * 5 : lognormal(random, 90, 1.2);
         const at = Math.min(opened + seconds * 1000, now - 1000);
         const kind = outcome < 0.2 ? 'deny' : 'approve';
-        const channel = pick(random, [['console', 5], ['slack', 4], ['api', 1]] as const);
-        a.approval = { id: randomUUID(), status: kind === 'approve' ? 'approved' : 'denied', createdAt: opened, closedAt: at, deadline: opened + 3_600_000, decision: { id: randomUUID(), userId, kind, channel, at } };
+        const channel = pick(random, [
+          ['console', 5],
+          ['slack', 4],
+          ['api', 1],
+        ] as const);
+        a.approval = {
+          id: randomUUID(),
+          status: kind === 'approve' ? 'approved' : 'denied',
+          createdAt: opened,
+          closedAt: at,
+          deadline: opened + 3_600_000,
+          decision: { id: randomUUID(), userId, kind, channel, at },
+        };
         emit(at, index, 'approval.decision');
         runAt = kind === 'approve' ? at + 40 : null;
         if (kind === 'deny') a.status = 'denied';

@@ -4,8 +4,15 @@ import { insertRows, type Column } from './batch-insert.js';
 import type { DataSet, EventKind, SeededAction } from './data-set.js';
 
 const COLUMNS: Column[] = [
-  ['seq', 'bigint[]'], ['event_key', 'text[]'], ['action_id', 'text[]'], ['type', 'text[]'], ['actor', 'text[]'],
-  ['payload', 'jsonb[]'], ['created_at', 'timestamptz[]'], ['prev_hash', 'text[]'], ['hash', 'text[]'],
+  ['seq', 'bigint[]'],
+  ['event_key', 'text[]'],
+  ['action_id', 'text[]'],
+  ['type', 'text[]'],
+  ['actor', 'text[]'],
+  ['payload', 'jsonb[]'],
+  ['created_at', 'timestamptz[]'],
+  ['prev_hash', 'text[]'],
+  ['hash', 'text[]'],
 ];
 
 interface EventContent {
@@ -21,22 +28,47 @@ function content(a: SeededAction, kind: EventKind): EventContent {
   const approval = a.approval;
   switch (kind) {
     case 'action.requested':
-      return { suffix: 'requested', type: kind, actor: `agent:${a.agentId}`, payload: { tool: a.tool, args: a.args, argsHash: a.argsHash, rationale: `Routine ${a.tool}`, requestedBy: null } };
+      return {
+        suffix: 'requested',
+        type: kind,
+        actor: `agent:${a.agentId}`,
+        payload: { tool: a.tool, args: a.args, argsHash: a.argsHash, rationale: `Routine ${a.tool}`, requestedBy: null },
+      };
     case 'guardrail.flagged':
       return { suffix: 'guardrails', type: kind, actor: 'system:guardrails', payload: { flags: a.guardrailFlags } };
     case 'budget.reserved':
       return { suffix: 'budget', type: kind, actor: 'system:budget', payload: { amount: a.cost?.amount ?? '0.00', currency: 'USD' } };
     case 'action.classified':
-      return { suffix: 'classified', type: kind, actor: 'system:policy', payload: { decision: approval ? 'require_approval' : a.status === 'denied' ? 'deny' : 'allow', tier: a.tier, reasons: [`tier ${a.tier} by policy`] } };
+      return {
+        suffix: 'classified',
+        type: kind,
+        actor: 'system:policy',
+        payload: { decision: approval ? 'require_approval' : a.status === 'denied' ? 'deny' : 'allow', tier: a.tier, reasons: [`tier ${a.tier} by policy`] },
+      };
     case 'approval.opened':
-      return { suffix: 'approval.opened:1', type: kind, actor: 'system:workflow', payload: { approvalId: approval?.id ?? null, round: 1, requiredApprovals: 1, approverRole: 'approver' } };
+      return {
+        suffix: 'approval.opened:1',
+        type: kind,
+        actor: 'system:workflow',
+        payload: { approvalId: approval?.id ?? null, round: 1, requiredApprovals: 1, approverRole: 'approver' },
+      };
     case 'approval.decision': {
       const d = approval?.decision;
-      return { suffix: `decision:1:${d?.userId ?? ''}`, type: kind, actor: `user:${d?.userId ?? ''}`, payload: { approvalId: approval?.id ?? null, approverId: d?.userId ?? null, decision: d?.kind ?? null, channel: d?.channel ?? null } };
+      return {
+        suffix: `decision:1:${d?.userId ?? ''}`,
+        type: kind,
+        actor: `user:${d?.userId ?? ''}`,
+        payload: { approvalId: approval?.id ?? null, approverId: d?.userId ?? null, decision: d?.kind ?? null, channel: d?.channel ?? null },
+      };
     }
     case 'approval.closed': {
       const type = approval?.status === 'expired' ? 'approval.timed_out' : `approval.${approval?.status ?? 'closed'}`;
-      return { suffix: 'approval.closed:1', type, actor: approval?.status === 'expired' ? 'system:deadline' : 'system:workflow', payload: { approvalId: approval?.id ?? null, round: 1 } };
+      return {
+        suffix: 'approval.closed:1',
+        type,
+        actor: approval?.status === 'expired' ? 'system:deadline' : 'system:workflow',
+        payload: { approvalId: approval?.id ?? null, round: 1 },
+      };
     }
     case 'tool.started':
     case 'tool.succeeded':

@@ -10,7 +10,11 @@ import { seedDirectory, seedHistory } from './seed-rows.js';
  * (and index-only scans) are the ones production gets. Last, the product's own
  * verifyAuditChain walks the whole log: the seeded chain must verify like a real one.
  */
-export async function seedConsoleData(db: Db, options: { pending: number; auditRows: number; days: number; seed: number; now: number }, log: (line: string) => void): Promise<string> {
+export async function seedConsoleData(
+  db: Db,
+  options: { pending: number; auditRows: number; days: number; seed: number; now: number },
+  log: (line: string) => void,
+): Promise<string> {
   const data = generateDataSet(options);
   log(`generated ${data.actions.length} actions and ${data.events.times.length} audit events`);
   const budgets = await seedDirectory(db.pool);

@@ -36,7 +36,10 @@ export class Cleanup {
    * async cleanup could stop the dev server and drop the scratch database.
    */
   onSignals(): void {
-    for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    for (const [signal, code] of [
+      ['SIGINT', 130],
+      ['SIGTERM', 143],
+    ] as const) {
       for (const listener of process.listeners(signal)) process.off(signal, listener);
       process.once(signal, () => {
         this.log(`${signal}: cleaning up`);

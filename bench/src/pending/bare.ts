@@ -32,9 +32,13 @@ export async function runBareWaiting(client: Client, address: string, count: num
       while (next < ids.length) {
         const workflowId = ids[next++]!;
         // A retried start whose first attempt got through finds the workflow already started: that one counts.
-        await withRetries(() => client.workflow.start('bareAwaitDecision', { taskQueue, workflowId, args: [] }).catch((error: unknown) => {
-          if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-        }), log);
+        await withRetries(
+          () =>
+            client.workflow.start('bareAwaitDecision', { taskQueue, workflowId, args: [] }).catch((error: unknown) => {
+              if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+            }),
+          log,
+        );
       }
     };
     await Promise.all(Array.from({ length: concurrency }, starter));

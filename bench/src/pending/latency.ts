@@ -55,10 +55,9 @@ async function expectOk(response: Response, what: string): Promise<void> {
 export async function measurePendingLatency(ctx: ApiContext, db: Db, approverKey: string, samples: number): Promise<PendingLatency> {
   const listFirstPage = await timed(samples, async () => expectOk(await getApprovals(request('/api/v1/approvals?status=open&limit=100', approverKey), ctx), 'list'));
   const listLargestPage = await timed(samples, async () => expectOk(await getApprovals(request('/api/v1/approvals?status=open&limit=500', approverKey), ctx), 'list 500'));
-  const { rows } = await db.pool.query<{ action_id: string; args_hash: string }>(
-    `SELECT action_id, args_hash FROM approvals WHERE status = 'open' ORDER BY random() LIMIT $1`,
-    [samples * 2],
-  );
+  const { rows } = await db.pool.query<{ action_id: string; args_hash: string }>(`SELECT action_id, args_hash FROM approvals WHERE status = 'open' ORDER BY random() LIMIT $1`, [
+    samples * 2,
+  ]);
   if (rows.length < samples * 2) throw new Error(`only ${rows.length} pending approvals left to sample`);
   const statusQuery = await timed(samples, async (i) => {
     await getActionStatus(ctx.temporal, rows[i]!.action_id);

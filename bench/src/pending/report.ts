@@ -31,8 +31,24 @@ export function formatPendingBench(r: PendingBenchResults): string {
   const bareKiB = perCached(r.bare.idle, r.bare.loaded);
   const guardedKiB = perCached(r.idle, r.defaultCache.worker);
   const perWorkflow = [
-    ['bare: waits for one Update', String(r.bare.count), `${r.bare.loaded.cachedWorkflows} / ${r.bare.loaded.maxCachedWorkflows}`, mib(r.bare.idle.rssMiB), mib(r.bare.loaded.rssMiB), f1(bareKiB), '1.00x'],
-    ['guarded: refund waiting for a person', String(n), `${r.defaultCache.worker.cachedWorkflows} / ${r.defaultCache.worker.maxCachedWorkflows}`, mib(r.idle.rssMiB), mib(r.defaultCache.worker.rssMiB), f1(guardedKiB), `${(guardedKiB / bareKiB).toFixed(2)}x`],
+    [
+      'bare: waits for one Update',
+      String(r.bare.count),
+      `${r.bare.loaded.cachedWorkflows} / ${r.bare.loaded.maxCachedWorkflows}`,
+      mib(r.bare.idle.rssMiB),
+      mib(r.bare.loaded.rssMiB),
+      f1(bareKiB),
+      '1.00x',
+    ],
+    [
+      'guarded: refund waiting for a person',
+      String(n),
+      `${r.defaultCache.worker.cachedWorkflows} / ${r.defaultCache.worker.maxCachedWorkflows}`,
+      mib(r.idle.rssMiB),
+      mib(r.defaultCache.worker.rssMiB),
+      f1(guardedKiB),
+      `${(guardedKiB / bareKiB).toFixed(2)}x`,
+    ],
   ];
   return [
     `## ${n} pending approvals (real guardedAction workflows, ${r.agents} agents, one worker process)`,

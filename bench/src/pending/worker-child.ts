@@ -16,7 +16,6 @@ const [address, databaseUrl, taskQueue, cacheArg, mode] = process.argv.slice(2) 
 const send = (reply: ChildReply) => process.send!(reply);
 const silent = { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: console.warn, error: console.error };
 
-
 Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
 const connection = await NativeConnection.connect({ address });
 const db = mode === 'bare' ? undefined : createDb(databaseUrl, { poolSize: 10 });

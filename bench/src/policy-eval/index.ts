@@ -41,7 +41,13 @@ function rate(total: number, fn: (i: number) => void): number {
 }
 
 function context(input: NamedRequest['input']): PolicyContext {
-  return { tool: input.tool, args: input.args, agent: { id: input.agent.id, team: input.agent.team, owner: input.agent.owner }, rationale: input.rationale, result: input.signals ?? {} };
+  return {
+    tool: input.tool,
+    args: input.args,
+    agent: { id: input.agent.id, team: input.agent.team, owner: input.agent.owner },
+    rationale: input.rationale,
+    result: input.signals ?? {},
+  };
 }
 
 /** Policy evaluations per second on the shipped default policy: mixed, per request, and the CEL share. */
@@ -63,15 +69,18 @@ export function runPolicyBench(evals: number, log: (line: string) => void): Poli
     });
     const rules = input.toolKnown ? policy.rules.filter((r) => r.matchesTool(input.tool)) : [];
     const ctx = context(input);
-    const celPerSecond = rules.length === 0 ? Number.POSITIVE_INFINITY : rate(n, () => {
-      for (const rule of rules) {
-        try {
-          sink += rule.condition(ctx) ? 1 : 0;
-        } catch {
-          sink += 2;
-        }
-      }
-    });
+    const celPerSecond =
+      rules.length === 0
+        ? Number.POSITIVE_INFINITY
+        : rate(n, () => {
+            for (const rule of rules) {
+              try {
+                sink += rule.condition(ctx) ? 1 : 0;
+              } catch {
+                sink += 2;
+              }
+            }
+          });
     return {
       name,
       decision: evaluatePolicy(policy, input).decision,

@@ -4,7 +4,15 @@ import type { PolicyBenchResults } from './index.js';
 const k = (n: number) => `${(n / 1000).toFixed(1)}k`;
 
 export function formatPolicyBench(r: PolicyBenchResults): string {
-  const rows = r.perRequest.map((p) => [p.name, p.decision, String(p.conditionsRun), k(p.evalsPerSecond), f2(p.usPerEval), f2(p.celUsPerEval), `${f1((100 * p.celUsPerEval) / p.usPerEval)} %`]);
+  const rows = r.perRequest.map((p) => [
+    p.name,
+    p.decision,
+    String(p.conditionsRun),
+    k(p.evalsPerSecond),
+    f2(p.usPerEval),
+    f2(p.celUsPerEval),
+    `${f1((100 * p.celUsPerEval) / p.usPerEval)} %`,
+  ]);
   return [
     `## Policy evaluations (${r.rules} rules of the default policy, compiled in ${f1(r.compileMs)} ms)`,
     '',

@@ -24,14 +24,7 @@ export interface ProfileReport {
  * activities vs the full guarded path (sequential, interleaved), split by
  * history phase, plus queries per run and each step's cost called directly.
  */
-export async function runProfile(
-  client: Client,
-  db: Db,
-  policy: PolicySource,
-  counter: QueryCounter,
-  variants: Record<ProfileVariant, Run>,
-  runs: number,
-): Promise<ProfileReport> {
+export async function runProfile(client: Client, db: Db, policy: PolicySource, counter: QueryCounter, variants: Record<ProfileVariant, Run>, runs: number): Promise<ProfileReport> {
   await sequentialInterleaved(variants, 5, 0);
   counter.take();
   counter.enabled = true;
@@ -41,7 +34,18 @@ export async function runProfile(
   const keys = Object.keys(variants) as ProfileVariant[];
   const e2e = Object.fromEntries(keys.map((k) => [k, summarize(seq[k].map((t) => t.ms))])) as Record<ProfileVariant, Summary>;
   const phases = Object.fromEntries(
-    await Promise.all(keys.map(async (k) => [k, await meanPhases(client, seq[k].map((t) => t.workflowId))] as const)),
+    await Promise.all(
+      keys.map(
+        async (k) =>
+          [
+            k,
+            await meanPhases(
+              client,
+              seq[k].map((t) => t.workflowId),
+            ),
+          ] as const,
+      ),
+    ),
   ) as Record<ProfileVariant, Phases>;
   const steps = await timeSteps(db, policy, counter, runs);
   return { runs, e2e, phases, queriesPerRun, steps };

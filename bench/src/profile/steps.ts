@@ -74,14 +74,19 @@ export async function timeSteps(db: Db, policy: PolicySource, counter: QueryCoun
     await time('gateway: validate + hash (CPU)', async () => request());
     await time('admitAndRun: admission + run + completion (one activity)', async () => {
       type FastPath = Awaited<ReturnType<typeof acts.admitAndRun>>;
-      const { admission, run } = await new MockActivityEnvironment().run<[GuardedActionInput], FastPath, (i: GuardedActionInput) => Promise<FastPath>>((i) => acts.admitAndRun(i), input);
+      const { admission, run } = await new MockActivityEnvironment().run<[GuardedActionInput], FastPath, (i: GuardedActionInput) => Promise<FastPath>>(
+        (i) => acts.admitAndRun(i),
+        input,
+      );
       if (admission.classification.decision !== 'allow' || !run?.ok) throw new Error(`demo.echo did not run: ${admission.classification.reasons.join('; ')}`);
     });
     await time('INSERT, autocommit (waits for WAL flush)', () => db.pool.query('INSERT INTO bench_probe DEFAULT VALUES'));
     // One simple-protocol query string is one transaction, so SET LOCAL applies to the INSERT.
     await time('INSERT, synchronous_commit off', () => db.pool.query('SET LOCAL synchronous_commit = off; INSERT INTO bench_probe DEFAULT VALUES'));
     // A small catalogued row, the size of a hot-path transition's.
-    await time('appendAudit, 1 event', () => appendAudit(db, { eventKey: `${actionId}:bench`, actionId, type: 'action.rechecked', actor: 'system:bench', payload: { policyVersion: 'bench' } }));
+    await time('appendAudit, 1 event', () =>
+      appendAudit(db, { eventKey: `${actionId}:bench`, actionId, type: 'action.rechecked', actor: 'system:bench', payload: { policyVersion: 'bench' } }),
+    );
   }
   return STEP_NAMES.map((step) => ({ step, ms: summarize(samples.get(step)!), queries: perCall(queries.get(step)!, runs) }));
 }

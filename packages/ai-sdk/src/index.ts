@@ -109,7 +109,6 @@ export function approvalStatus(state: AuthorizationState): ToolApprovalStatus {
   }
 }
 
-
 function asArgs(input: unknown): Record<string, unknown> {
   if (input && typeof input === 'object' && !Array.isArray(input)) return input as Record<string, unknown>;
   return { input };

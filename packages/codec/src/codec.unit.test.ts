@@ -1,13 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import {
-  createEncryptionCodec,
-  dataConverterFor,
-  KeyringError,
-  keyringEnv,
-  parseKeyring,
-  PayloadDecryptionError,
-  type Keyring,
-} from '@airlock/codec';
+import { createEncryptionCodec, dataConverterFor, KeyringError, keyringEnv, parseKeyring, PayloadDecryptionError, type Keyring } from '@airlock/codec';
 import { parseEnv, temporalEnv } from '@airlock/core/env';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
@@ -119,9 +111,7 @@ describe('createEncryptionCodec', () => {
       /failed authentication with key "k2"/,
     );
     const { 'encryption-key-id': _keyId, ...withoutKeyId } = metadata;
-    await expect(both.decode([{ metadata: withoutKeyId, data: encoded?.data ?? null }])).rejects.toThrow(
-      /no "encryption-key-id" metadata/,
-    );
+    await expect(both.decode([{ metadata: withoutKeyId, data: encoded?.data ?? null }])).rejects.toThrow(/no "encryption-key-id" metadata/);
   });
 
   it('refuses an unusable keyring', () => {
@@ -200,9 +190,7 @@ describe('keyringEnv and dataConverterFor', () => {
   });
 
   it('reports a bad or empty AIRLOCK_PAYLOAD_KEYS by name, so encryption never turns off silently', () => {
-    expect(() => parseEnv(appEnv, { AIRLOCK_PAYLOAD_KEYS: 'k1:short' })).toThrow(
-      'invalid configuration: AIRLOCK_PAYLOAD_KEYS: key "k1": must be 32 bytes base64',
-    );
+    expect(() => parseEnv(appEnv, { AIRLOCK_PAYLOAD_KEYS: 'k1:short' })).toThrow('invalid configuration: AIRLOCK_PAYLOAD_KEYS: key "k1": must be 32 bytes base64');
     expect(() => parseEnv(appEnv, { AIRLOCK_PAYLOAD_KEYS: '' })).toThrow('AIRLOCK_PAYLOAD_KEYS: no keys');
   });
 });

@@ -45,7 +45,11 @@ export const ToolArgs = z.preprocess<unknown, typeof ArgsRecord, Record<string, 
 /** What an agent asks for. Validated at every entry point (SDK, REST). */
 export const ActionRequest = z.object({
   agentId: Identifier,
-  tool: z.string().min(1).max(128).regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/, 'dotted lower-case name, e.g. payments.refund'),
+  tool: z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/, 'dotted lower-case name, e.g. payments.refund'),
   args: ToolArgs,
   rationale: z
     .string()
@@ -53,7 +57,11 @@ export const ActionRequest = z.object({
     .refine((text) => !text.includes('\u0000'), { message: 'must not contain NUL characters' })
     .default(''),
   // Stored with the action: PostgreSQL text cannot hold NUL (admission would fail on every retry).
-  idempotencyKey: z.string().min(1).max(200).refine((key) => !key.includes('\u0000'), { message: 'must not contain NUL characters' }),
+  idempotencyKey: z
+    .string()
+    .min(1)
+    .max(200)
+    .refine((key) => !key.includes('\u0000'), { message: 'must not contain NUL characters' }),
   /** The human the agent acts for, if any; they can never approve this action. */
   requestedBy: Identifier.optional(),
   /** Signals the agent reports about itself (e.g. `confidence`); policies read them as `result`. */
@@ -64,7 +72,12 @@ export const ActionRequest = z.object({
    */
   execution: z.enum(['worker', 'agent']).optional(),
   /** Gate-only actions: how long an authorization stays usable before it expires unreported. */
-  reportWithinMs: z.number().int().min(1_000).max(7 * 24 * 3_600_000).optional(),
+  reportWithinMs: z
+    .number()
+    .int()
+    .min(1_000)
+    .max(7 * 24 * 3_600_000)
+    .optional(),
 });
 export type ActionRequest = z.infer<typeof ActionRequest>;
 export type ActionRequestInput = z.input<typeof ActionRequest>;

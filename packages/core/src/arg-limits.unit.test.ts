@@ -37,9 +37,13 @@ describe('tool argument limits', () => {
     const wide = Object.fromEntries(Array.from({ length: ARGS_LIMITS.maxEntries + 1 }, (_, i) => [`k${i}`, 1]));
     expect(issuesOf(ToolArgs, wide)[0]?.message).toMatch(/more than 10000 keys/);
     const long = { note: { text: 'x'.repeat(ARGS_LIMITS.maxStringLength + 1) } };
-    expect(issuesOf(ToolArgs, long)).toEqual([{ path: 'args.note.text', message: `string of ${ARGS_LIMITS.maxStringLength + 1} characters; at most ${ARGS_LIMITS.maxStringLength} allowed` }]);
+    expect(issuesOf(ToolArgs, long)).toEqual([
+      { path: 'args.note.text', message: `string of ${ARGS_LIMITS.maxStringLength + 1} characters; at most ${ARGS_LIMITS.maxStringLength} allowed` },
+    ]);
     const longKey = { list: [{ ['k'.repeat(ARGS_LIMITS.maxKeyLength + 1)]: 1 }] };
-    expect(issuesOf(ToolArgs, longKey)).toEqual([{ path: 'args.list.0', message: `a key of ${ARGS_LIMITS.maxKeyLength + 1} characters; at most ${ARGS_LIMITS.maxKeyLength} allowed` }]);
+    expect(issuesOf(ToolArgs, longKey)).toEqual([
+      { path: 'args.list.0', message: `a key of ${ARGS_LIMITS.maxKeyLength + 1} characters; at most ${ARGS_LIMITS.maxKeyLength} allowed` },
+    ]);
   });
 
   it('names a cycle or a BigInt in SDK input as what it is, not as a size problem', () => {

@@ -251,7 +251,7 @@ export const AUDIT_EVENTS = {
 
   // Operators and accounts.
   'operator.forbidden': {
-    when: "An operator tried an action their role does not allow (refused; the attempt leaves a trace).",
+    when: 'An operator tried an action their role does not allow (refused; the attempt leaves a trace).',
     payload: z.object({ action: text, requiredRole: Role, role: Role, channel: z.enum(['api', 'console', 'cli', 'slack']) }),
   },
   'user.created': {
@@ -298,7 +298,7 @@ export const AUDIT_EVENTS = {
     payload: z.object({ agentId: id, before: z.array(text), after: z.array(text) }),
   },
   'agent.disabled': {
-    when: "An admin disabled an agent; its API keys were revoked with it.",
+    when: 'An admin disabled an agent; its API keys were revoked with it.',
     payload: z.object({ agentId: id, reason: text, revokedKeys: count }),
   },
   'api_key.minted': { when: 'An API key was created (never its secret).', payload: z.object(KeyFields) },

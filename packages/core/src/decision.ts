@@ -27,22 +27,26 @@ export const StandingApprovalDraft = z.object({
 export type StandingApprovalDraft = z.infer<typeof StandingApprovalDraft>;
 
 /** A human's decision as sent to the workflow's `decide` update. The approver is already authenticated by the channel. */
-export const ApprovalDecision = z.object({
-  approverId: z.string().min(1),
-  decision: DecisionKind,
-  channel: Channel,
-  /** Binds the decision to the exact arguments the approver saw. */
-  argsHash: z.string().regex(/^[0-9a-f]{64}$/),
-  comment: z.string().max(2000).optional(),
-  /** Deny only: guidance returned to the model. */
-  feedback: z.string().max(4000).optional(),
-  /** Approve only: approve these arguments instead; they are re-classified and may need another round. */
-  editedArgs: ToolArgs.optional(),
-  /** Approve only, without edits: the standing approval remembered with this decision. */
-  standingApproval: StandingApprovalDraft.optional(),
-})
+export const ApprovalDecision = z
+  .object({
+    approverId: z.string().min(1),
+    decision: DecisionKind,
+    channel: Channel,
+    /** Binds the decision to the exact arguments the approver saw. */
+    argsHash: z.string().regex(/^[0-9a-f]{64}$/),
+    comment: z.string().max(2000).optional(),
+    /** Deny only: guidance returned to the model. */
+    feedback: z.string().max(4000).optional(),
+    /** Approve only: approve these arguments instead; they are re-classified and may need another round. */
+    editedArgs: ToolArgs.optional(),
+    /** Approve only, without edits: the standing approval remembered with this decision. */
+    standingApproval: StandingApprovalDraft.optional(),
+  })
   .refine((d) => !(d.editedArgs && d.decision !== 'approve'), { path: ['editedArgs'], message: 'only an approval can edit the arguments' })
-  .refine((d) => !(d.standingApproval && (d.decision !== 'approve' || d.editedArgs)), { path: ['standingApproval'], message: 'only a plain approval (no edits) can be remembered' });
+  .refine((d) => !(d.standingApproval && (d.decision !== 'approve' || d.editedArgs)), {
+    path: ['standingApproval'],
+    message: 'only a plain approval (no edits) can be remembered',
+  });
 export type ApprovalDecision = z.infer<typeof ApprovalDecision>;
 
 export interface EligibleApprover {

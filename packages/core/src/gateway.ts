@@ -50,9 +50,7 @@ export async function submitAction(client: Client, taskQueue: string, raw: unkno
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
     const { memo } = await client.workflow.getHandle(workflowId).describe();
     if (memo?.argsHash !== input.argsHash || memo.tool !== request.tool) {
-      throw new IdempotencyConflictError(
-        `idempotency key "${request.idempotencyKey}" was already used by action ${actionId} with a different tool or arguments`,
-      );
+      throw new IdempotencyConflictError(`idempotency key "${request.idempotencyKey}" was already used by action ${actionId} with a different tool or arguments`);
     }
     if ((memo.execution ?? 'worker') !== (request.execution ?? 'worker')) {
       throw new IdempotencyConflictError(`idempotency key "${request.idempotencyKey}" was already used by action ${actionId} with another execution (worker or agent)`);

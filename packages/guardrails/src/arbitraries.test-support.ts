@@ -29,18 +29,39 @@ function groupInFours(digits: string, separator: string): string {
 
 /** An issuer prefix and a length that brand issues (the detector knows only real IIN ranges). */
 const ISSUED = fc.constantFrom<[string, number]>(
-  ['4', 16], ['4', 13], ['4', 19], ['51', 16], ['55', 16], ['2221', 16], ['2720', 16], ['34', 15], ['37', 15],
-  ['300', 14], ['36', 14], ['38', 16], ['3528', 16], ['3589', 19], ['6011', 16], ['644', 16], ['65', 19],
-  ['62', 16], ['62', 19], ['81', 16], ['50', 16], ['57', 13], ['6304', 19], ['2200', 16], ['60', 16], ['9792', 16],
+  ['4', 16],
+  ['4', 13],
+  ['4', 19],
+  ['51', 16],
+  ['55', 16],
+  ['2221', 16],
+  ['2720', 16],
+  ['34', 15],
+  ['37', 15],
+  ['300', 14],
+  ['36', 14],
+  ['38', 16],
+  ['3528', 16],
+  ['3589', 19],
+  ['6011', 16],
+  ['644', 16],
+  ['65', 19],
+  ['62', 16],
+  ['62', 19],
+  ['81', 16],
+  ['50', 16],
+  ['57', 13],
+  ['6304', 19],
+  ['2200', 16],
+  ['60', 16],
+  ['9792', 16],
 );
 
 /** Luhn-valid numbers in a brand's issuer range and length, written plain or in groups of four. */
-export const luhnValidCard = fc
-  .tuple(ISSUED, fc.array(DIGIT, { minLength: 18, maxLength: 18 }), fc.constantFrom('', ' ', '-'))
-  .map(([[prefix, length], fill, separator]) => {
-    const body = (prefix + fill.join('')).slice(0, length - 1);
-    return groupInFours(body + luhnCheckDigit(body), separator);
-  });
+export const luhnValidCard = fc.tuple(ISSUED, fc.array(DIGIT, { minLength: 18, maxLength: 18 }), fc.constantFrom('', ' ', '-')).map(([[prefix, length], fill, separator]) => {
+  const body = (prefix + fill.join('')).slice(0, length - 1);
+  return groupInFours(body + luhnCheckDigit(body), separator);
+});
 
 /** 16 digits whose last digit breaks Luhn. */
 export const luhnInvalidCard = fc
@@ -55,7 +76,11 @@ const pad = (n: number, width: number) => String(n).padStart(width, '0');
 
 /** US SSNs that pass the validity rules: area 001–899 but not 666, group 01–99, serial 0001–9999. */
 export const validSsn = fc
-  .tuple(fc.integer({ min: 1, max: 899 }).filter((a) => a !== 666), fc.integer({ min: 1, max: 99 }), fc.integer({ min: 1, max: 9999 }))
+  .tuple(
+    fc.integer({ min: 1, max: 899 }).filter((a) => a !== 666),
+    fc.integer({ min: 1, max: 99 }),
+    fc.integer({ min: 1, max: 9999 }),
+  )
   .map(([area, group, serial]) => `${pad(area, 3)}-${pad(group, 2)}-${pad(serial, 4)}`);
 
 const base64url = (json: unknown) => Buffer.from(JSON.stringify(json)).toString('base64url');

@@ -1,17 +1,7 @@
 import { findSensitive, findSensitiveText, redact, redactText } from '@airlock/guardrails';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  PROPERTY_RUNS,
-  luhnInvalidCard,
-  luhnValidCard,
-  mixedText,
-  secretToken,
-  sensitiveJson,
-  sensitiveValue,
-  surroundingText,
-  validSsn,
-} from './arbitraries.test-support.js';
+import { PROPERTY_RUNS, luhnInvalidCard, luhnValidCard, mixedText, secretToken, sensitiveJson, sensitiveValue, surroundingText, validSsn } from './arbitraries.test-support.js';
 
 /** Keys and array lengths, leaves erased: what "same shape" means. */
 function skeleton(value: unknown): unknown {
@@ -83,7 +73,8 @@ describe('redaction properties (fast-check)', () => {
   });
 
   it('returns strings without digits, "@" or credential markers unchanged', () => {
-    const credentialMarkers = /akia|asia|abia|acca|gh[pousr]_|github_pat_|xox[abprs]-|[sr]k_live_|alk_|bearer|-----begin|passw|secret|api[_-]?key|access[_-]?key|token|private[_-]?key/i;
+    const credentialMarkers =
+      /akia|asia|abia|acca|gh[pousr]_|github_pat_|xox[abprs]-|[sr]k_live_|alk_|bearer|-----begin|passw|secret|api[_-]?key|access[_-]?key|token|private[_-]?key/i;
     const plain = fc.string({ unit: 'grapheme', maxLength: 80 }).filter((s) => !/[0-9@]/.test(s) && !credentialMarkers.test(s));
     fc.assert(
       fc.property(plain, (text) => {

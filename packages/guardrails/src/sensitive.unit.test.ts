@@ -32,11 +32,7 @@ describe('findSensitive: each kind, found and left alone', () => {
     ['secret', 'slack xoxb-1234567890-abcdefghijklmnop', 'slack [REDACTED:secret]'],
     ['secret', `stripe sk_live_${'4eC39HqLyjWDarjtT1zdp7dc'}`, 'stripe [REDACTED:secret]'],
     ['secret', `airlock alk_${'Zm9vYmFy_-'.repeat(4)}`, 'airlock [REDACTED:secret]'],
-    [
-      'secret',
-      'jwt eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U',
-      'jwt [REDACTED:secret]',
-    ],
+    ['secret', 'jwt eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U', 'jwt [REDACTED:secret]'],
     ['secret', '-----BEGIN RSA PRIVATE KEY-----\nMIIEow\nIBAAK\n-----END RSA PRIVATE KEY-----\nok', '[REDACTED:secret]\nok'],
     ['secret', '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg', '[REDACTED:secret]'],
     ['secret', 'Authorization: Bearer abc123.def456-ghi', 'Authorization: Bearer [REDACTED:secret]'],

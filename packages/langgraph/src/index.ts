@@ -111,7 +111,5 @@ function unansweredCalls(messages: BaseMessage[]): PendingCall[] {
   const lastAi = [...messages].reverse().find((m): m is AIMessage => AIMessage.isInstance(m));
   if (!lastAi?.tool_calls?.length) return [];
   const answered = new Set(messages.filter((m): m is ToolMessage => ToolMessage.isInstance(m)).map((m) => m.tool_call_id));
-  return lastAi.tool_calls
-    .filter((call) => call.id && !answered.has(call.id))
-    .map((call) => ({ id: call.id!, name: call.name, args: call.args as Record<string, unknown> }));
+  return lastAi.tool_calls.filter((call) => call.id && !answered.has(call.id)).map((call) => ({ id: call.id!, name: call.name, args: call.args as Record<string, unknown> }));
 }

@@ -68,7 +68,12 @@ export class AgentApi {
 
   /** Long-polls up to `waitMs` (the server caps one poll at 30 s). */
   async authorization(actionId: string, waitMs: number, signal?: AbortSignal): Promise<AuthorizationState> {
-    const { body } = await this.call('GET', `/api/v1/actions/${encodeURIComponent(actionId)}/authorization?waitMs=${Math.min(Math.max(0, Math.round(waitMs)), 30_000)}`, undefined, signal);
+    const { body } = await this.call(
+      'GET',
+      `/api/v1/actions/${encodeURIComponent(actionId)}/authorization?waitMs=${Math.min(Math.max(0, Math.round(waitMs)), 30_000)}`,
+      undefined,
+      signal,
+    );
     return z.union([Authorized, Pending, ActionOutcome]).parse(body);
   }
 

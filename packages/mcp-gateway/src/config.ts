@@ -34,7 +34,12 @@ export const GatewayConfig = z.strictObject({
   /** How often progress notifications go out while an approval is pending. */
   progressIntervalMs: z.number().int().min(100).max(60_000).default(5_000),
   /** How long an authorization stays usable (the upstream call must be made and reported within it). */
-  reportWithinMs: z.number().int().min(1_000).max(7 * 24 * 3_600_000).default(15 * 60_000),
+  reportWithinMs: z
+    .number()
+    .int()
+    .min(1_000)
+    .max(7 * 24 * 3_600_000)
+    .default(15 * 60_000),
   /** The long-running Streamable HTTP mode (`npm start` with AIRLOCK_MCP_CONFIG, or `airlock mcp --http`). */
   http: z
     .strictObject({

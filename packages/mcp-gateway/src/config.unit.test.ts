@@ -17,8 +17,7 @@ describe('MCP gateway config', () => {
   });
 
   it('names every problem by its path', () => {
-    const problems = () =>
-      parseGatewayConfig({ servers: { Bad: { command: 'x' }, web: { url: 'ftp://x' }, fs: { command: '' } }, approvalWaitMs: -1, extra: true });
+    const problems = () => parseGatewayConfig({ servers: { Bad: { command: 'x' }, web: { url: 'ftp://x' }, fs: { command: '' } }, approvalWaitMs: -1, extra: true });
     expect(problems).toThrow(GatewayConfigError);
     const message = (() => {
       try {

@@ -1,7 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import { CallToolRequestSchema, CallToolResultSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult, type ServerNotification, type ServerRequest, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CallToolRequestSchema,
+  CallToolResultSchema,
+  ErrorCode,
+  ListToolsRequestSchema,
+  McpError,
+  type CallToolResult,
+  type ServerNotification,
+  type ServerRequest,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import type { ActionOutcome } from '@airlock/core/portable';
 import { toolMatcher } from '@airlock/policy';
@@ -150,7 +160,10 @@ export function createGatewayServer(options: GatewaySessionOptions): Server {
       if (progressToken !== undefined) {
         progress += 1;
         await extra
-          .sendNotification({ method: 'notifications/progress', params: { progressToken, progress, message: `waiting for approval in Airlock (action ${actionId}, ${state.phase})` } })
+          .sendNotification({
+            method: 'notifications/progress',
+            params: { progressToken, progress, message: `waiting for approval in Airlock (action ${actionId}, ${state.phase})` },
+          })
           .catch(() => undefined);
       }
     }
@@ -202,7 +215,7 @@ function fromOutcome(outcome: ActionOutcome): CallToolResult {
   switch (outcome.status) {
     case 'executed': {
       const stored = CallToolResultSchema.safeParse(outcome.output);
-      return withAction(stored.success ? (stored.data) : { content: [{ type: 'text', text: JSON.stringify(outcome.output) }] }, outcome.actionId);
+      return withAction(stored.success ? stored.data : { content: [{ type: 'text', text: JSON.stringify(outcome.output) }] }, outcome.actionId);
     }
     case 'denied': {
       const by = outcome.deniedBy === 'policy' ? 'by policy' : outcome.deniedBy ? `by ${outcome.deniedBy}` : '';

@@ -18,10 +18,7 @@ export interface HttpGateway {
  * any number of agents share it and a restart loses nothing but open streams
  * (their actions live on in Airlock).
  */
-export async function startHttpGateway(
-  config: GatewayConfig,
-  options: { airlockUrl: string; log?: (line: string) => void; port?: number; host?: string },
-): Promise<HttpGateway> {
+export async function startHttpGateway(config: GatewayConfig, options: { airlockUrl: string; log?: (line: string) => void; port?: number; host?: string }): Promise<HttpGateway> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const upstreams = new Upstreams(config.servers, log);
   await upstreams.start();
@@ -39,7 +36,8 @@ export async function startHttpGateway(
     if (path === '/healthz') return reply(res, 200, { ok: true });
     if (path !== endpoint) return reply(res, 404, { error: `no such endpoint; the MCP endpoint is ${endpoint}` });
     // Stateless: no server-initiated stream and no session to end.
-    if (req.method !== 'POST') return reply(res, 405, { jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed: POST only (stateless gateway)' }, id: null }, { allow: 'POST' });
+    if (req.method !== 'POST')
+      return reply(res, 405, { jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed: POST only (stateless gateway)' }, id: null }, { allow: 'POST' });
 
     const key = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
     if (!key) return unauthorized(res, 'send the agent’s Airlock key as Authorization: Bearer alk_…');

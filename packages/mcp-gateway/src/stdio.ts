@@ -25,7 +25,8 @@ export async function runStdioGateway(config: GatewayConfig, options: { airlockU
   try {
     await api.self();
   } catch (error) {
-    if (error instanceof AirlockRequestError) throw new GatewayStartError(`Airlock refused AIRLOCK_API_KEY (${error.status} ${error.code}: ${error.message}); it must be an agent's key`);
+    if (error instanceof AirlockRequestError)
+      throw new GatewayStartError(`Airlock refused AIRLOCK_API_KEY (${error.status} ${error.code}: ${error.message}); it must be an agent's key`);
     throw new GatewayStartError(`cannot reach Airlock at ${options.airlockUrl}: ${error instanceof Error ? error.message : String(error)}`);
   }
   const upstreams = new Upstreams(config.servers);

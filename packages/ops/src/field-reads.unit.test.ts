@@ -16,13 +16,18 @@ describe('fieldReads', () => {
   });
 
   it('compiled rules carry them', () => {
-    const policy = compilePolicy('apiVersion: airlock/v1\nrules:\n  - { id: r, tools: ["*"], when: "args.to.endsWith(\\"@corp.com\\")", tier: low, outcome: allow, reason: x }\n', 'p.yaml');
+    const policy = compilePolicy(
+      'apiVersion: airlock/v1\nrules:\n  - { id: r, tools: ["*"], when: "args.to.endsWith(\\"@corp.com\\")", tier: low, outcome: allow, reason: x }\n',
+      'p.yaml',
+    );
     expect(policy.rules[0]!.reads).toEqual(['args.to']);
   });
 });
 
-const rule = (id: string, when: string, outcome: string, tier = 'medium') => `  - { id: ${id}, tools: [mail.send], when: '${when}', tier: ${tier}, outcome: ${outcome}, reason: ${id} }\n`;
-const policy = (rules: string, unmatched = 'allow') => compilePolicy(`apiVersion: airlock/v1\ndefaults: { unmatched: ${unmatched} }\nrules:${rules ? `\n${rules}` : ' []'}`, 'p.yaml');
+const rule = (id: string, when: string, outcome: string, tier = 'medium') =>
+  `  - { id: ${id}, tools: [mail.send], when: '${when}', tier: ${tier}, outcome: ${outcome}, reason: ${id} }\n`;
+const policy = (rules: string, unmatched = 'allow') =>
+  compilePolicy(`apiVersion: airlock/v1\ndefaults: { unmatched: ${unmatched} }\nrules:${rules ? `\n${rules}` : ' []'}`, 'p.yaml');
 const action = (args: Record<string, unknown>) => ({ tool: 'mail.send', args, rationale: 'r', signals: {}, agent: { id: 'a', team: 't', owner: null, allowedTools: ['*'] } });
 
 describe('compareRecorded over a redacted record', () => {

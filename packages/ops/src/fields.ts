@@ -15,4 +15,7 @@ export const UserRef = z.string().trim().min(1, 'must name a user').max(254);
 export const KeyName = z.string().trim().min(1, 'must not be empty').max(100);
 /** When a key stops working; must lie in the future. */
 export const ExpiresAt = z.coerce.date().refine((d) => d.getTime() > Date.now(), 'must be in the future');
-export const SlackUserId = z.string().trim().regex(/^[UW][A-Z0-9]{2,}$/, 'must be a Slack user id like U024BE7LH');
+export const SlackUserId = z
+  .string()
+  .trim()
+  .regex(/^[UW][A-Z0-9]{2,}$/, 'must be a Slack user id like U024BE7LH');

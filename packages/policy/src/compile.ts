@@ -73,13 +73,7 @@ export function compilePolicy(text: string, source: string): CompiledPolicy {
 }
 
 /** Compiles a standalone CEL condition (e.g. a standing approval's) against the policy environment. */
-export function compileCondition(
-  env: Environment,
-  expression: string,
-  path: string,
-  ruleId: string | undefined,
-  problems: PolicyProblem[],
-): (ctx: PolicyContext) => boolean {
+export function compileCondition(env: Environment, expression: string, path: string, ruleId: string | undefined, problems: PolicyProblem[]): (ctx: PolicyContext) => boolean {
   const checked = env.check(expression);
   if (!checked.valid) {
     const error = checked.error as (Error & { node?: { pos?: number } }) | undefined;

@@ -78,7 +78,15 @@ export function evaluatePolicy(policy: CompiledPolicy, input: PolicyInput): Clas
   const winner = mostRestrictive(matches.map((m) => m.rule));
   const tier = matches.reduce<RiskTier>((t, m) => maxTier(t, m.rule.tier), 'low');
   const reasons = [matches.find((m) => m.rule === winner)!.reason, ...matches.filter((m) => m.rule !== winner).map((m) => m.reason)];
-  return toClassification(winner.outcome, tier, reasons, winner.approval, policy, matches.map((m) => m.rule.id), common);
+  return toClassification(
+    winner.outcome,
+    tier,
+    reasons,
+    winner.approval,
+    policy,
+    matches.map((m) => m.rule.id),
+    common,
+  );
 }
 
 function mostRestrictive(rules: CompiledRule[]): CompiledRule {

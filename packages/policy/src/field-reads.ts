@@ -40,7 +40,9 @@ function staticPath(node: ASTNode): string[] | null {
     case '[?]': {
       const [target, index] = node.args;
       const parent = staticPath(target);
-      return parent && index.op === 'value' && (typeof index.args === 'string' || typeof index.args === 'bigint' || typeof index.args === 'number') ? [...parent, String(index.args)] : null;
+      return parent && index.op === 'value' && (typeof index.args === 'string' || typeof index.args === 'bigint' || typeof index.args === 'number')
+        ? [...parent, String(index.args)]
+        : null;
     }
     default:
       return null;

@@ -32,7 +32,10 @@ describe('policy evaluation (default policy)', () => {
   });
 
   it('reads agent signals as `result` (low confidence needs a human)', () => {
-    expect(evaluatePolicy(policy, input({ tool: 'demo.echo', args: { message: 'x' }, signals: { confidence: 0.4 } }))).toMatchObject({ decision: 'require_approval', tier: 'high' });
+    expect(evaluatePolicy(policy, input({ tool: 'demo.echo', args: { message: 'x' }, signals: { confidence: 0.4 } }))).toMatchObject({
+      decision: 'require_approval',
+      tier: 'high',
+    });
     expect(evaluatePolicy(policy, input({ tool: 'demo.echo', args: { message: 'x' }, signals: { confidence: 0.9 } }))).toMatchObject({ decision: 'allow' });
   });
 
@@ -53,11 +56,12 @@ describe('policy loading', () => {
     }
     throw new Error('expected the policy to be rejected');
   };
-  const rule = (extra: string) => `apiVersion: airlock/v1\nrules:\n  - id: r1\n    tools: [demo.echo]\n    tier: low\n    outcome: allow\n    reason: ok\n  - id: broken\n    tools: [demo.echo]\n    tier: low\n    outcome: allow\n    reason: x\n${extra}`;
+  const rule = (extra: string) =>
+    `apiVersion: airlock/v1\nrules:\n  - id: r1\n    tools: [demo.echo]\n    tier: low\n    outcome: allow\n    reason: ok\n  - id: broken\n    tools: [demo.echo]\n    tier: low\n    outcome: allow\n    reason: x\n${extra}`;
 
   it('rejects a CEL type error naming the file, rule and position', () => {
     expect(bad(rule('    when: tool.startsWith(1)\n'))).toBe(
-      "policies/bad.yaml: rules[1].when (rule \"broken\") column 1: found no matching overload for 'string.startsWith(int)' in `tool.startsWith(1)`",
+      'policies/bad.yaml: rules[1].when (rule "broken") column 1: found no matching overload for \'string.startsWith(int)\' in `tool.startsWith(1)`',
     );
   });
 
@@ -69,7 +73,9 @@ describe('policy loading', () => {
 
   it('rejects schema errors with the field path', () => {
     expect(bad(rule('    approval: { quorum: 2 }\n'))).toMatch(/rules\[1\]\.approval \(rule "broken"\): only require_approval rules take an approval block/);
-    expect(bad('apiVersion: airlock/v1\nrules:\n  - id: a\n    tools: [demo.echo]\n    tier: severe\n    outcome: allow\n    reason: r\n')).toMatch(/rules\[0\]\.tier \(rule "a"\): Invalid option/);
+    expect(bad('apiVersion: airlock/v1\nrules:\n  - id: a\n    tools: [demo.echo]\n    tier: severe\n    outcome: allow\n    reason: r\n')).toMatch(
+      /rules\[0\]\.tier \(rule "a"\): Invalid option/,
+    );
     expect(bad('apiVersion: airlock/v2\n')).toMatch(/apiVersion/);
     expect(bad('rules: [\n')).toMatch(/\(file\)/);
   });

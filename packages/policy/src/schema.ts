@@ -13,7 +13,10 @@ export const ApprovalSpec = z
     /** One deny ends the approval (default); if false, it is denied only when the quorum can no longer be reached. */
     denyEndsIt: z.boolean().default(true),
     deadline: Duration.prefault('1h'),
-    escalation: z.array(z.object({ after: Duration, to: z.string().min(1) }).strict()).max(5).default([]),
+    escalation: z
+      .array(z.object({ after: Duration, to: z.string().min(1) }).strict())
+      .max(5)
+      .default([]),
     timeout: z.enum(['deny', 'approve', 'escalate', 'wait_forever']).default('deny'),
   })
   .strict();

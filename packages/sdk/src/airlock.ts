@@ -1,5 +1,13 @@
 import { ActionRequest, InvalidRequestError, PLAN_TOOL, formatZodError, type ActionOutcome, type ActionRequestInput, type ActionStatusView } from '@airlock/core/portable';
-import { readAuthorization, sendReport, submitAuthorization, type AgentRunReport, type AuthorizationRequest, type AuthorizationState, type SubmittedAuthorization } from './gate.js';
+import {
+  readAuthorization,
+  sendReport,
+  submitAuthorization,
+  type AgentRunReport,
+  type AuthorizationRequest,
+  type AuthorizationState,
+  type SubmittedAuthorization,
+} from './gate.js';
 import type { ActionHandle, AirlockClient, PlanRequest, ToolCallOptions } from './handle.js';
 import { RestTransport, isTransient } from './rest-transport.js';
 

@@ -33,7 +33,11 @@ export class RestTransport {
     this.base = options.url.replace(/\/+$/, '');
   }
 
-  async call(method: 'GET' | 'POST', path: string, init: { body?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<{ status: number; body: unknown }> {
+  async call(
+    method: 'GET' | 'POST',
+    path: string,
+    init: { body?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {},
+  ): Promise<{ status: number; body: unknown }> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.options.apiKey}`, accept: 'application/json', ...init.headers };
     if (init.body !== undefined) headers['content-type'] = 'application/json';
     const res = await this.options.fetch(`${this.base}${path}`, {

@@ -78,7 +78,10 @@ export class AirlockTemporal implements AirlockClient {
       created: false,
       status: () => getActionStatus(this.client, actionId),
       result: () => awaitOutcome(this.client, actionId),
-      cancel: () => actionHandle(this.client, actionId).cancel().then(() => undefined),
+      cancel: () =>
+        actionHandle(this.client, actionId)
+          .cancel()
+          .then(() => undefined),
     };
   }
 

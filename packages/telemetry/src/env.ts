@@ -32,7 +32,11 @@ const OtlpHeaders = z.string().transform((text, ctx) => {
 const Sampler = z.enum(['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio']);
 
 export const telemetryEnv = z.object({
-  OTEL_SDK_DISABLED: z.enum(['true', 'false']).default('false').transform((v) => v === 'true').describe('true = no tracing even with an endpoint set'),
+  OTEL_SDK_DISABLED: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true')
+    .describe('true = no tracing even with an endpoint set'),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional().describe('OTLP/HTTP base URL (traces go to <url>/v1/traces); unset = tracing off, at no cost'),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url().optional().describe('the full traces URL; wins over OTEL_EXPORTER_OTLP_ENDPOINT'),
   OTEL_EXPORTER_OTLP_PROTOCOL: OtlpProtocol.default('http/protobuf'),

@@ -97,7 +97,12 @@ describe('span export', () => {
     const span = {
       name: 'RunActivity:runTool',
       spanContext: () => ({ traceId: 't'.repeat(32), spanId: 's'.repeat(16), traceFlags: 1 }),
-      attributes: { 'airlock.action_id': 'a-1', 'tool.args': '{"amount":"125.00"}', 'user.email': 'bob@example.com', 'http.request.header.authorization': 'Bearer abcdefghijklmnopqrstuvwxyz' },
+      attributes: {
+        'airlock.action_id': 'a-1',
+        'tool.args': '{"amount":"125.00"}',
+        'user.email': 'bob@example.com',
+        'http.request.header.authorization': 'Bearer abcdefghijklmnopqrstuvwxyz',
+      },
       events: [{ name: 'exception', time: [0, 0], attributes: { 'exception.message': `failed with ${SLACK_TOKEN}` } }],
       status: { code: 2, message: `failed with ${SLACK_TOKEN}` },
     } as unknown as ReadableSpan;

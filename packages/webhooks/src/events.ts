@@ -84,7 +84,10 @@ export function webhookEventsOf(row: LifecycleAuditRow): WebhookEvent[] {
       break;
     case 'approval.approved':
     case 'approval.denied':
-      found.push(['action.decided', { decision: event.type === 'approval.approved' ? 'allow' : 'deny', decidedBy: 'approvers', ...pick(event.payload, ['approvalId', 'round', 'reason']) }]);
+      found.push([
+        'action.decided',
+        { decision: event.type === 'approval.approved' ? 'allow' : 'deny', decidedBy: 'approvers', ...pick(event.payload, ['approvalId', 'round', 'reason']) },
+      ]);
       break;
     case 'action.completed':
       found.push([COMPLETED[event.payload.status], pick(event.payload, ['status', 'reason', 'feedback', 'error'])]);

@@ -11,9 +11,7 @@ export const AccountEmail = z
   .pipe(z.email('must be an email address'))
   .transform((email) => email.toLowerCase());
 
-export const UserId = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'must be 1-64 lower-case letters, digits, . _ or -, starting with a letter or digit');
+export const UserId = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'must be 1-64 lower-case letters, digits, . _ or -, starting with a letter or digit');
 
 // Length is what makes a password strong; argon2 takes any bytes, the cap only bounds the work per attempt.
 export const NewPassword = z.string().min(12, 'must be at least 12 characters').max(256, 'must be at most 256 characters');

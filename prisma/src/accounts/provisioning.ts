@@ -33,7 +33,12 @@ export async function createLocalUser(db: Db, raw: NewLocalUser, actor: string):
   const passwordHash = await hashPassword(oneTimePassword);
   return inTransaction(db, async (client) => {
     const user = await insertLocalUser(client, input, passwordHash);
-    await appendAuditIn(client, { eventKey: `user:${user.id}:created:${randomUUID()}`, type: 'user.created', actor, payload: { userId: user.id, role: input.role, oneTimePassword: true } });
+    await appendAuditIn(client, {
+      eventKey: `user:${user.id}:created:${randomUUID()}`,
+      type: 'user.created',
+      actor,
+      payload: { userId: user.id, role: input.role, oneTimePassword: true },
+    });
     return { user, oneTimePassword };
   });
 }

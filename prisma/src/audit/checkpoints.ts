@@ -34,10 +34,14 @@ export async function checkpointIfDue(db: Db, signer: CheckpointSigner, policy: 
       if (age < policy.everySeconds) return undefined;
     }
     const checkpoint = signer.sign({ n: Number(previous?.n ?? 0) + 1, seq: Number(headRow.seq), hash: headRow.hash, signedAt: now.toISOString() });
-    await client.query(
-      'INSERT INTO audit_checkpoints (n, seq, hash, signed_at, key_id, signature) VALUES ($1, $2, $3, $4, $5, $6)',
-      [checkpoint.n, checkpoint.seq, checkpoint.hash, now, checkpoint.keyId, checkpoint.signature],
-    );
+    await client.query('INSERT INTO audit_checkpoints (n, seq, hash, signed_at, key_id, signature) VALUES ($1, $2, $3, $4, $5, $6)', [
+      checkpoint.n,
+      checkpoint.seq,
+      checkpoint.hash,
+      now,
+      checkpoint.keyId,
+      checkpoint.signature,
+    ]);
     return checkpoint;
   });
 }

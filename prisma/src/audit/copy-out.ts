@@ -80,7 +80,10 @@ export class CopyOutRows implements pg.Submittable {
   private flush(): void {
     if (this.batch.length === 0) return;
     this.queue.push(this.batch);
-    this.peakBufferedRows = Math.max(this.peakBufferedRows, this.queue.reduce((n, b) => n + b.length, 0));
+    this.peakBufferedRows = Math.max(
+      this.peakBufferedRows,
+      this.queue.reduce((n, b) => n + b.length, 0),
+    );
     this.batch = [];
     if (!this.paused && this.queue.length >= this.maxQueuedBatches) {
       this.paused = true;

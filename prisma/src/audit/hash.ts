@@ -30,7 +30,9 @@ export interface HashedAuditFields {
 export function auditRowHash(row: HashedAuditFields): string {
   const createdAt = typeof row.createdAt === 'string' ? row.createdAt : row.createdAt.toISOString();
   if ((row.hashVersion ?? CURRENT_AUDIT_HASH_VERSION) === 1) {
-    return sha256Hex(legacyCanonicalJson({ prevHash: row.prevHash, eventKey: row.eventKey, actionId: row.actionId, type: row.type, actor: row.actor, payload: row.payload, createdAt }));
+    return sha256Hex(
+      legacyCanonicalJson({ prevHash: row.prevHash, eventKey: row.eventKey, actionId: row.actionId, type: row.type, actor: row.actor, payload: row.payload, createdAt }),
+    );
   }
   return sha256Hex(auditHashInputV2(row, createdAt));
 }

@@ -8,7 +8,18 @@ import type { ChainRow } from './verifier.js';
 const chainRowsCopy = (afterSeq: number) => `COPY (${CHAIN_ROWS_SELECT} WHERE seq > ${afterSeq} ORDER BY seq) TO STDOUT`;
 
 function chainRow(r: (string | null)[]): ChainRow {
-  return { seq: Number(r[0]), hashVersion: Number(r[1]), eventKey: r[2]!, actionId: r[3]!, type: r[4]!, actor: r[5]!, payload: JSON.parse(r[6]!) as unknown, createdAt: r[7]!, prevHash: r[8]!, hash: r[9]! };
+  return {
+    seq: Number(r[0]),
+    hashVersion: Number(r[1]),
+    eventKey: r[2]!,
+    actionId: r[3]!,
+    type: r[4]!,
+    actor: r[5]!,
+    payload: JSON.parse(r[6]!) as unknown,
+    createdAt: r[7]!,
+    prevHash: r[8]!,
+    hash: r[9]!,
+  };
 }
 
 export interface ChainReadOptions {
@@ -80,9 +91,9 @@ function checkpointFromRecord(r: CheckpointRecord): AuditCheckpoint {
 
 export async function listCheckpoints(db: Db | pg.PoolClient, options: { afterN?: number; limit?: number } = {}): Promise<AuditCheckpoint[]> {
   const query = 'pool' in db ? db.pool : db;
-  const { rows } = await query.query<CheckpointRecord>(
-    'SELECT n, seq, hash, signed_at, key_id, signature FROM audit_checkpoints WHERE n > $1 ORDER BY n LIMIT $2',
-    [options.afterN ?? 0, options.limit ?? 1_000_000],
-  );
+  const { rows } = await query.query<CheckpointRecord>('SELECT n, seq, hash, signed_at, key_id, signature FROM audit_checkpoints WHERE n > $1 ORDER BY n LIMIT $2', [
+    options.afterN ?? 0,
+    options.limit ?? 1_000_000,
+  ]);
   return rows.map(checkpointFromRecord);
 }

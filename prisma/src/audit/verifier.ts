@@ -212,7 +212,10 @@ export class ChainVerifier {
   finish(): ChainVerification {
     const pending = this.checkpoints?.trusted[this.next];
     if (!this.failure && pending) {
-      this.failure = { firstBrokenSeq: pending.seq, reason: `the chain ends at seq ${this.lastSeq} but checkpoint #${pending.n} signs seq ${pending.seq}: rows were removed from the end` };
+      this.failure = {
+        firstBrokenSeq: pending.seq,
+        reason: `the chain ends at seq ${this.lastSeq} but checkpoint #${pending.n} signs seq ${pending.seq}: rows were removed from the end`,
+      };
     }
     const checkpoints = this.checkpoints && { matched: this.matched, lastSeq: this.lastMatchedSeq, problems: this.checkpoints.problems };
     const extra = checkpoints ? { checkpoints } : {};

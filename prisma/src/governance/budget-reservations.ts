@@ -219,14 +219,10 @@ async function heldReservation(client: pg.PoolClient, actionId: string): Promise
   );
   if (rows.length === 0) return null;
   if (rows.some((r) => r.status === 'released')) throw new ReservationReleasedError(actionId);
-  return reservedResult(
-    rows.map((r) => impactOf(r, r.period_start, { spent: centsOf(r.spent), reserved: centsOf(r.reserved) }, centsOf(r.amount), true)),
-  );
+  return reservedResult(rows.map((r) => impactOf(r, r.period_start, { spent: centsOf(r.spent), reserved: centsOf(r.reserved) }, centsOf(r.amount), true)));
 }
 
-export type TopUpResult =
-  | { status: 'reserved'; added: BudgetImpact[]; holds: boolean; needsApproval: boolean }
-  | { status: 'exceeded'; reason: string; impacts: BudgetImpact[] };
+export type TopUpResult = { status: 'reserved'; added: BudgetImpact[]; holds: boolean; needsApproval: boolean } | { status: 'exceeded'; reason: string; impacts: BudgetImpact[] };
 
 /**
  * Right before an approved action runs: reserves its amount on every budget that
@@ -239,9 +235,7 @@ export async function reserveBudgetsAddedSince(db: Db, input: BudgetReservationR
   const request = BudgetReservationRequest.parse(input);
   return inTransaction(db, async (client) => {
     await lockBudgetAction(client, request.actionId);
-    const { rows: held } = await client.query<{ budget_id: string; status: string }>('SELECT budget_id, status FROM budget_reservations WHERE action_id = $1', [
-      request.actionId,
-    ]);
+    const { rows: held } = await client.query<{ budget_id: string; status: string }>('SELECT budget_id, status FROM budget_reservations WHERE action_id = $1', [request.actionId]);
     const { rows: budgets } = await client.query<ApplicableBudget>(
       `SELECT ${BUDGET_COLUMNS} FROM budgets b
         WHERE b.currency = $1
@@ -255,7 +249,7 @@ export async function reserveBudgetsAddedSince(db: Db, input: BudgetReservationR
     for (const budget of budgets) {
       const periodStart = periodStartOf(budget.period, request.at);
       const usage = await reserveOn(client, budget.id, periodStart, request.amount);
-      if (!usage) return rollbackWith<TopUpResult>(await exceeded(client, budgets, added, budget, request) as Extract<ReserveResult, { status: 'exceeded' }>);
+      if (!usage) return rollbackWith<TopUpResult>((await exceeded(client, budgets, added, budget, request)) as Extract<ReserveResult, { status: 'exceeded' }>);
       added.push(impactOf({ ...budget, ...usage.budget }, periodStart, usage, amount, true));
     }
     if (added.length > 0) {

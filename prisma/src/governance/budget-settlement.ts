@@ -68,10 +68,7 @@ export async function releaseBudget(db: Db, input: BudgetRelease): Promise<{ rel
   return inTransaction(db, async (client) => {
     const rows = await openReservations(client, actionId);
     for (const row of rows) await moveUsage(client, row, null);
-    await client.query(
-      `UPDATE budget_reservations SET status = 'released', updated_at = now() WHERE action_id = $1 AND status = 'reserved'`,
-      [actionId],
-    );
+    await client.query(`UPDATE budget_reservations SET status = 'released', updated_at = now() WHERE action_id = $1 AND status = 'reserved'`, [actionId]);
     return { released: rows.length };
   });
 }

@@ -19,9 +19,7 @@ export function killSwitchReason(suspension: Pick<ActiveSuspension, 'scope' | 't
   return `${effect} by the kill switch (${suspension.scope} ${suspension.target}) by ${suspension.createdBy}: ${suspension.reason}`;
 }
 
-export const SuspendRequest = z
-  .object({ scope: GovernanceScope, target: Target, reason: Text, by: Text })
-  .refine(targetMatchesScope, targetScopeIssue);
+export const SuspendRequest = z.object({ scope: GovernanceScope, target: Target, reason: Text, by: Text }).refine(targetMatchesScope, targetScopeIssue);
 export type SuspendRequest = z.input<typeof SuspendRequest>;
 
 export const ResumeRequest = z.object({ scope: GovernanceScope, target: Target, by: Text }).refine(targetMatchesScope, targetScopeIssue);
@@ -62,15 +60,18 @@ export async function suspend(db: Db, input: SuspendRequest): Promise<{ suspensi
   return inTransaction(db, async (client) => {
     // No unique index covers "one active switch per target", so find-or-insert is serialised here.
     await lockName(client, 'kill-switch', `${scope}:${target}`);
-    const active = await client.query<KillSwitchRow>(
-      `SELECT ${COLUMNS} FROM kill_switches WHERE scope = $1 AND target = $2 AND lifted_at IS NULL ORDER BY created_at LIMIT 1`,
-      [scope, target],
-    );
+    const active = await client.query<KillSwitchRow>(`SELECT ${COLUMNS} FROM kill_switches WHERE scope = $1 AND target = $2 AND lifted_at IS NULL ORDER BY created_at LIMIT 1`, [
+      scope,
+      target,
+    ]);
     if (active.rows[0]) return { suspension: toKillSwitch(active.rows[0]), created: false };
-    const inserted = await client.query<KillSwitchRow>(
-      `INSERT INTO kill_switches (id, scope, target, reason, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
-      [randomUUID(), scope, target, reason, by],
-    );
+    const inserted = await client.query<KillSwitchRow>(`INSERT INTO kill_switches (id, scope, target, reason, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`, [
+      randomUUID(),
+      scope,
+      target,
+      reason,
+      by,
+    ]);
     return { suspension: toKillSwitch(inserted.rows[0]!), created: true };
   });
 }
@@ -78,10 +79,11 @@ export async function suspend(db: Db, input: SuspendRequest): Promise<{ suspensi
 /** Lifts the switch on exactly this scope and target; returns whether one was in force. */
 export async function resume(db: Db, input: ResumeRequest): Promise<boolean> {
   const { scope, target, by } = ResumeRequest.parse(input);
-  const { rowCount } = await db.pool.query(
-    'UPDATE kill_switches SET lifted_at = now(), lifted_by = $3 WHERE scope = $1 AND target = $2 AND lifted_at IS NULL',
-    [scope, target, by],
-  );
+  const { rowCount } = await db.pool.query('UPDATE kill_switches SET lifted_at = now(), lifted_by = $3 WHERE scope = $1 AND target = $2 AND lifted_at IS NULL', [
+    scope,
+    target,
+    by,
+  ]);
   return (rowCount ?? 0) > 0;
 }
 
@@ -135,7 +137,9 @@ export interface Requester {
  * action). Same precedence as activeSuspension. Unknown agent → null.
  */
 export async function loadRequester(db: Db, agentId: string): Promise<Requester | null> {
-  const { rows } = await db.pool.query<{ id: string; team: string; owner_id: string | null; allowed_tools: string[]; disabled: boolean } & { [K in keyof KillSwitchRow as `ks_${K}`]: KillSwitchRow[K] | null }>(
+  const { rows } = await db.pool.query<
+    { id: string; team: string; owner_id: string | null; allowed_tools: string[]; disabled: boolean } & { [K in keyof KillSwitchRow as `ks_${K}`]: KillSwitchRow[K] | null }
+  >(
     `SELECT a.id, a.team, a.owner_id, a.allowed_tools, a.disabled_at IS NOT NULL AS disabled,
             ks.id AS ks_id, ks.scope AS ks_scope, ks.target AS ks_target, ks.reason AS ks_reason, ks.created_by AS ks_created_by, ks.created_at AS ks_created_at
        FROM agents a

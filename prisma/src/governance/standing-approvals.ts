@@ -124,10 +124,7 @@ export async function consumeStandingApprovalIn(client: pg.PoolClient, input: St
   const { grantId, actionId, at } = StandingApprovalConsumption.parse(input);
   try {
     return await inSavepoint(client, 'standing_approval_use', async () => {
-      const use = await client.query(
-        `INSERT INTO standing_approval_uses (grant_id, action_id, used_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-        [grantId, actionId, at],
-      );
+      const use = await client.query(`INSERT INTO standing_approval_uses (grant_id, action_id, used_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [grantId, actionId, at]);
       if (use.rowCount === 0) return true;
       // Waits for concurrent consumers' row lock, then re-checks uses on the latest row: never past max_uses.
       const spent = await client.query(

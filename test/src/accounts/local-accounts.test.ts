@@ -81,7 +81,11 @@ describe('signInWithPassword', () => {
     const unknown = await signInWithPassword(database.db, 'nobody@example.test', 'wrong password!');
     await createUser(database.db, { id: 'keyonly', email: 'keyonly@example.test', role: 'viewer' });
     const noPassword = await signInWithPassword(database.db, 'keyonly@example.test', '');
-    expect([wrong, unknown, noPassword]).toEqual([{ ok: false, throttled: false }, { ok: false, throttled: false }, { ok: false, throttled: false }]);
+    expect([wrong, unknown, noPassword]).toEqual([
+      { ok: false, throttled: false },
+      { ok: false, throttled: false },
+      { ok: false, throttled: false },
+    ]);
 
     expect((await auditOf('user.signed_in')).map((e) => [e.actor, e.payload])).toEqual([['user:dave', { method: 'password', mustChangePassword: true }]]);
     const failed = await auditOf('user.sign_in_failed');

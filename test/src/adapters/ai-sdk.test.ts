@@ -29,7 +29,11 @@ describe('the Vercel AI SDK example (toolApproval decided by Airlock)', () => {
     const run = await runAiSdkRefund({ airlock, amount: '25.00', callId: 'ai-auto' });
     expect(run).toMatchObject({ pending: false, refunds: [{ paymentId: 'pay_123', amount: '25.00' }] });
     expect(run.answer).toBe('Refund done: {"refundId":"re_pay_123","amount":"25.00"}');
-    const { actionId } = await airlock.authorize({ tool: 'payments.refund', args: { paymentId: 'pay_123', amount: '25.00', currency: 'USD', reason: 'duplicate charge' }, idempotencyKey: 'ai-sdk:ai-auto' });
+    const { actionId } = await airlock.authorize({
+      tool: 'payments.refund',
+      args: { paymentId: 'pay_123', amount: '25.00', currency: 'USD', reason: 'duplicate charge' },
+      idempotencyKey: 'ai-sdk:ai-auto',
+    });
     expect(await airlock.authorization(actionId)).toMatchObject({ status: 'executed', output: { refundId: 're_pay_123' } });
   });
 

@@ -38,7 +38,14 @@ const readAction = (actionId: string) => expectJson(getAction(apiRequest(`/api/v
 const grants = () => h.db.prisma.standingApproval.count();
 const decisionsOn = (actionId: string) => h.db.prisma.approvalDecision.count({ where: { approval: { actionId } } });
 
-const upTo150Euros = { bounds: [{ arg: 'amount', kind: 'at_most', value: '150.00' }, { arg: 'currency', kind: 'same' }], maxUses: 2, validForHours: 24 };
+const upTo150Euros = {
+  bounds: [
+    { arg: 'amount', kind: 'at_most', value: '150.00' },
+    { arg: 'currency', kind: 'same' },
+  ],
+  maxUses: 2,
+  validForHours: 24,
+};
 
 describe('POST /api/v1/actions/:id/approve-and-remember', () => {
   it('approves this refund and grants one scoped from it: the next matching refund runs without waiting, one over the bound waits', async () => {
@@ -60,7 +67,10 @@ describe('POST /api/v1/actions/:id/approve-and-remember', () => {
     expect(await outcome(first.actionId)).toMatchObject({ status: 'executed' });
 
     // Audited as both, as alice, on this action's timeline.
-    const audit = await h.db.prisma.auditEvent.findMany({ where: { actionId: first.actionId, type: { in: ['approval.decision', 'standing_approval.granted'] } }, orderBy: { seq: 'asc' } });
+    const audit = await h.db.prisma.auditEvent.findMany({
+      where: { actionId: first.actionId, type: { in: ['approval.decision', 'standing_approval.granted'] } },
+      orderBy: { seq: 'asc' },
+    });
     expect(audit.map((e) => [e.type, e.actor])).toEqual([
       ['standing_approval.granted', 'user:alice'],
       ['approval.decision', 'user:alice'],

@@ -20,8 +20,7 @@ afterAll(async () => {
 });
 
 const authorize = (body: unknown, key = keys.agent) => postAuthorization(apiRequest('/api/v1/authorizations', { key, body }), ctx);
-const authorization = (id: string, key = keys.agent, waitMs = 20_000) =>
-  getAuthorization(apiRequest(`/api/v1/actions/${id}/authorization?waitMs=${waitMs}`, { key }), ctx, { id });
+const authorization = (id: string, key = keys.agent, waitMs = 20_000) => getAuthorization(apiRequest(`/api/v1/actions/${id}/authorization?waitMs=${waitMs}`, { key }), ctx, { id });
 const report = (id: string, body: unknown, key = keys.agent) => postReport(apiRequest(`/api/v1/actions/${id}/report`, { key, body }), ctx, { id });
 const Submitted = schemas.SubmittedAction.extend({ links: z.object({ self: z.string(), outcome: z.string(), authorization: z.string() }) });
 

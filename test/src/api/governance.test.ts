@@ -74,8 +74,7 @@ const liftKillSwitch = (key: string, body: unknown) => deleteKillSwitch(apiReque
 const grant = (key: string, body: unknown) => postStandingApproval(apiRequest('/api/v1/standing-approvals', { key, body }), ctx);
 const revoke = (key: string, id: string) => postStandingApprovalRevocation(apiRequest(`/api/v1/standing-approvals/${id}/revoke`, { key, method: 'POST' }), ctx, { id });
 const createBudget = (key: string, body: unknown) => postBudget(apiRequest('/api/v1/budgets', { key, body }), ctx);
-const setTools = (key: string, agentId: string, body: unknown) =>
-  putAgentTools(apiRequest(`/api/v1/agents/${agentId}/tools`, { key, body, method: 'PUT' }), ctx, { id: agentId });
+const setTools = (key: string, agentId: string, body: unknown) => putAgentTools(apiRequest(`/api/v1/agents/${agentId}/tools`, { key, body, method: 'PUT' }), ctx, { id: agentId });
 const dryRun = (key: string, body: unknown) => postPolicyDryRun(apiRequest('/api/v1/policy/dry-run', { key, body }), ctx);
 
 const auditOf = (type: string) => h.db.prisma.auditEvent.findMany({ where: { type }, orderBy: { seq: 'asc' } });
@@ -286,7 +285,12 @@ describe('policy', () => {
 
     const high = await classify(keys.victor, refund('125.00', 'billing-bot'));
     expect(high.policyVersion).toBe(policy.version);
-    expect(high.classification).toMatchObject({ decision: 'require_approval', tier: 'high', matchedRules: ['refunds'], approval: { requiredApprovals: 1, approverRole: 'approver' } });
+    expect(high.classification).toMatchObject({
+      decision: 'require_approval',
+      tier: 'high',
+      matchedRules: ['refunds'],
+      approval: { requiredApprovals: 1, approverRole: 'approver' },
+    });
     expect((await classify(keys.victor, refund('20.00', 'billing-bot'))).classification).toMatchObject({ decision: 'allow', tier: 'low', matchedRules: ['small-refunds'] });
     expect((await classify(keys.alice, refund('1500.00'))).classification).toMatchObject({ tier: 'critical', approval: { requiredApprovals: 2 } });
     expect((await classify(keys.alice, { tool: 'demo.echo', args: { message: 'x' }, signals: { confidence: 0.4 } })).classification).toMatchObject({

@@ -88,14 +88,22 @@ const submitAs = (agentKey: string, tool: string, args: Record<string, unknown>,
 describe('every operator action over REST', () => {
   it('writes exactly one audit row naming the actor, for agents, keys, users, Slack links, budgets, grants and the kill switch', async () => {
     const bob = 'user:bob';
-    const created = await oneRow('agent.created', bob, 201, schemas.AgentView, () => call(postAgent, 'POST', '/agents', keys.bob, { id: 'rest-bot', team: 'ops', allowedTools: ['demo.*'] }));
+    const created = await oneRow('agent.created', bob, 201, schemas.AgentView, () =>
+      call(postAgent, 'POST', '/agents', keys.bob, { id: 'rest-bot', team: 'ops', allowedTools: ['demo.*'] }),
+    );
     expect(created.body).toMatchObject({ id: 'rest-bot', team: 'ops', allowedTools: ['demo.*'] });
 
-    const updated = await oneRow('agent.updated', bob, 200, schemas.AgentView, () => call(patchAgent, 'PATCH', '/agents/rest-bot', keys.bob, { ownerId: 'alice', team: 'ops-2' }, { id: 'rest-bot' }));
+    const updated = await oneRow('agent.updated', bob, 200, schemas.AgentView, () =>
+      call(patchAgent, 'PATCH', '/agents/rest-bot', keys.bob, { ownerId: 'alice', team: 'ops-2' }, { id: 'rest-bot' }),
+    );
     expect(updated.payload).toMatchObject({ agentId: 'rest-bot', changed: { ownerId: { before: null, after: 'alice' }, team: { before: 'ops', after: 'ops-2' } } });
-    await oneRow('agent.tools_changed', bob, 200, schemas.AgentView, () => call(patchAgent, 'PATCH', '/agents/rest-bot', keys.bob, { allowedTools: ['demo.echo'] }, { id: 'rest-bot' }));
+    await oneRow('agent.tools_changed', bob, 200, schemas.AgentView, () =>
+      call(patchAgent, 'PATCH', '/agents/rest-bot', keys.bob, { allowedTools: ['demo.echo'] }, { id: 'rest-bot' }),
+    );
 
-    const minted = await oneRow('api_key.minted', bob, 201, schemas.MintedKey, () => call(postAgentKey, 'POST', '/agents/rest-bot/keys', keys.bob, { name: 'ci' }, { id: 'rest-bot' }));
+    const minted = await oneRow('api_key.minted', bob, 201, schemas.MintedKey, () =>
+      call(postAgentKey, 'POST', '/agents/rest-bot/keys', keys.bob, { name: 'ci' }, { id: 'rest-bot' }),
+    );
     expect(minted.body.secret).toMatch(/^alk_/);
     // The audit row says which key, never the secret.
     expect(JSON.stringify(minted.payload)).not.toContain(minted.body.secret);
@@ -107,9 +115,13 @@ describe('every operator action over REST', () => {
       call(postKeyRotation, 'POST', `/keys/${minted.body.key.id}/rotate`, keys.bob, {}, { id: minted.body.key.id }),
     );
     expect(rotated.payload).toMatchObject({ replacedKeyId: minted.body.key.id, agentId: 'rest-bot' });
-    await oneRow('api_key.revoked', bob, 200, schemas.KeyRevocation, () => call(postKeyRevocation, 'POST', `/keys/${rotated.body.key.id}/revoke`, keys.bob, undefined, { id: rotated.body.key.id }));
+    await oneRow('api_key.revoked', bob, 200, schemas.KeyRevocation, () =>
+      call(postKeyRevocation, 'POST', `/keys/${rotated.body.key.id}/revoke`, keys.bob, undefined, { id: rotated.body.key.id }),
+    );
     // A repeat changes nothing and writes nothing.
-    const again = await auditedBy(() => expectJson(call(postKeyRevocation, 'POST', `/keys/${rotated.body.key.id}/revoke`, keys.bob, undefined, { id: rotated.body.key.id }), 200, schemas.KeyRevocation));
+    const again = await auditedBy(() =>
+      expectJson(call(postKeyRevocation, 'POST', `/keys/${rotated.body.key.id}/revoke`, keys.bob, undefined, { id: rotated.body.key.id }), 200, schemas.KeyRevocation),
+    );
     expect(again.result.changed).toBe(false);
     expect(again.rows).toEqual([]);
 
@@ -129,7 +141,9 @@ describe('every operator action over REST', () => {
     expect(links.links).toEqual([expect.objectContaining({ slackUserId: 'U0DANA1', userId: dana, createdBy: bob })]);
     await oneRow('slack_link.deleted', bob, 200, schemas.SlackUnlinked, () => call(deleteSlackLink, 'DELETE', '/slack-links/U0DANA1', keys.bob, undefined, { id: 'U0DANA1' }));
 
-    const disabledUser = await oneRow('user.disabled', bob, 200, schemas.Disabled, () => call(postUserDisable, 'POST', `/users/${dana}/disable`, keys.bob, { reason: 'left the team' }, { id: dana }));
+    const disabledUser = await oneRow('user.disabled', bob, 200, schemas.Disabled, () =>
+      call(postUserDisable, 'POST', `/users/${dana}/disable`, keys.bob, { reason: 'left the team' }, { id: dana }),
+    );
     expect(disabledUser.body).toMatchObject({ changed: true, revokedKeys: 1 });
 
     const budget = await oneRow('budget.created', bob, 201, schemas.BudgetView, () =>
@@ -140,22 +154,35 @@ describe('every operator action over REST', () => {
     );
     expect(changed.body).toMatchObject({ limit: '250.00', approvalThreshold: '50.00' });
     expect(changed.payload).toMatchObject({ before: { limit: '100.00', approvalThreshold: null } });
-    await oneRow('budget.deleted', bob, 200, schemas.BudgetDeleted, () => call(deleteBudgetRoute, 'DELETE', `/budgets/${budget.body.id}`, keys.bob, undefined, { id: budget.body.id }));
+    await oneRow('budget.deleted', bob, 200, schemas.BudgetDeleted, () =>
+      call(deleteBudgetRoute, 'DELETE', `/budgets/${budget.body.id}`, keys.bob, undefined, { id: budget.body.id }),
+    );
 
     // Standing approvals are granted by an approver who does not own the agent.
     const grant = await oneRow('standing_approval.granted', 'user:alice', 201, schemas.StandingApprovalView, () =>
-      call(postStandingApproval, 'POST', '/standing-approvals', keys.alice, { agentId: 'support-bot', tool: 'demo.echo', condition: 'true', reason: 'routine', validForHours: 1, maxUses: 2 }),
+      call(postStandingApproval, 'POST', '/standing-approvals', keys.alice, {
+        agentId: 'support-bot',
+        tool: 'demo.echo',
+        condition: 'true',
+        reason: 'routine',
+        validForHours: 1,
+        maxUses: 2,
+      }),
     );
     await oneRow('standing_approval.revoked', 'user:alice', 200, schemas.StandingApprovalRevocation, () =>
       call(postStandingApprovalRevocation, 'POST', `/standing-approvals/${grant.body.id}/revoke`, keys.alice, undefined, { id: grant.body.id }),
     );
 
-    await oneRow('kill_switch.on', bob, 200, schemas.KillSwitchResult, () => call(postKillSwitch, 'POST', '/kill-switch', keys.bob, { scope: 'agent', target: 'rest-bot', reason: 'drill' }));
+    await oneRow('kill_switch.on', bob, 200, schemas.KillSwitchResult, () =>
+      call(postKillSwitch, 'POST', '/kill-switch', keys.bob, { scope: 'agent', target: 'rest-bot', reason: 'drill' }),
+    );
     const lifted = await auditedBy(() => call(deleteKillSwitch, 'DELETE', '/kill-switch', keys.bob, { scope: 'agent', target: 'rest-bot' }));
     expect(lifted.result.status).toBe(200);
     expect(lifted.rows.map((r) => [r.type, r.actor])).toEqual([['kill_switch.off', bob]]);
 
-    const disabled = await oneRow('agent.disabled', bob, 200, schemas.Disabled, () => call(postAgentDisable, 'POST', '/agents/rest-bot/disable', keys.bob, { reason: 'retired' }, { id: 'rest-bot' }));
+    const disabled = await oneRow('agent.disabled', bob, 200, schemas.Disabled, () =>
+      call(postAgentDisable, 'POST', '/agents/rest-bot/disable', keys.bob, { reason: 'retired' }, { id: 'rest-bot' }),
+    );
     expect(disabled.body).toMatchObject({ changed: true, revokedKeys: 0 });
   });
 });
@@ -185,7 +212,10 @@ describe('bad input', () => {
     ];
     for (const [name, act, path] of cases) {
       const { result: error, rows } = await auditedBy(() => expectError(act(), 400, 'invalid_request'));
-      expect(error.issues?.map((i) => i.path), name).toContain(path);
+      expect(
+        error.issues?.map((i) => i.path),
+        name,
+      ).toContain(path);
       expect(error.message, name).toContain(path);
       expect(rows, name).toEqual([]);
     }

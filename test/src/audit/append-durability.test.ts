@@ -43,9 +43,13 @@ describe('appends with early lock release', () => {
   });
 
   it('keeps one unbroken chain under concurrent appenders', async () => {
-    await Promise.all(Array.from({ length: 4 }, (_, w) => (async () => {
-      for (let i = 0; i < 15; i++) await appendAudit(t.db, event(`w${w}-${i}`));
-    })()));
+    await Promise.all(
+      Array.from({ length: 4 }, (_, w) =>
+        (async () => {
+          for (let i = 0; i < 15; i++) await appendAudit(t.db, event(`w${w}-${i}`));
+        })(),
+      ),
+    );
     expect(await verifyAuditChain(t.db)).toMatchObject({ ok: true, checkedRows: 62 });
   });
 });

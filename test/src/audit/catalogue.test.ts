@@ -51,7 +51,10 @@ describe('the audit event catalogue', () => {
       },
       { type: 'action.completed', payload: { status: 'executed', actionId: 'act_1' } },
       { type: 'action.completed', payload: { status: 'denied', actionId: 'act_1', reason: 'no', feedback: 'ask less', deniedBy: 'alice' } },
-      { type: 'approval.decision', payload: { approvalId: 'ap1', approverId: 'alice', decision: 'approve', channel: 'slack', round: 1, decidedAt: '2026-12-03T10:00:00.000Z', argsHash } },
+      {
+        type: 'approval.decision',
+        payload: { approvalId: 'ap1', approverId: 'alice', decision: 'approve', channel: 'slack', round: 1, decidedAt: '2026-12-03T10:00:00.000Z', argsHash },
+      },
       { type: 'approval.timed_out', payload: { approvalId: 'ap1', round: 1, reason: 'the deadline passed' } },
       { type: 'user.password_changed', payload: {} },
     ];
@@ -65,12 +68,24 @@ describe('the audit event catalogue', () => {
 
   it('parses the shapes earlier versions wrote', () => {
     // Before `round` was added to approval rows and `args` to the request row.
-    expect(parseAuditEvent('approval.opened', { approvalId: 'ap1', requiredApprovals: 1, approverRole: 'approver', timeoutMs: 1000, timeoutOutcome: 'deny', deadline: null, eligibleApprovers: ['bob'] })).toMatchObject({
+    expect(
+      parseAuditEvent('approval.opened', {
+        approvalId: 'ap1',
+        requiredApprovals: 1,
+        approverRole: 'approver',
+        timeoutMs: 1000,
+        timeoutOutcome: 'deny',
+        deadline: null,
+        eligibleApprovers: ['bob'],
+      }),
+    ).toMatchObject({
       type: 'approval.opened',
       payload: { approvalId: 'ap1', denyEndsIt: true, escalation: [] },
     });
     expect(parseAuditEvent('approval.approved', { approvalId: 'ap1', reason: 'quorum reached' })).toMatchObject({ type: 'approval.approved' });
-    expect(parseAuditEvent('approval.decision', { approvalId: 'ap1', approverId: 'alice', decision: 'deny', channel: 'console', decidedAt: '2026-11-22T10:00:00.000Z', argsHash })).toMatchObject({
+    expect(
+      parseAuditEvent('approval.decision', { approvalId: 'ap1', approverId: 'alice', decision: 'deny', channel: 'console', decidedAt: '2026-11-22T10:00:00.000Z', argsHash }),
+    ).toMatchObject({
       type: 'approval.decision',
     });
     expect(parseAuditEvent('action.requested', { tool: 'demo.echo', argsHash, rationale: 'r', requestedBy: null })).toMatchObject({ type: 'action.requested' });
@@ -79,7 +94,12 @@ describe('the audit event catalogue', () => {
   });
 
   it('parses what it cannot describe to the legacy variant instead of throwing', () => {
-    expect(parseAuditEvent('test.event', { i: 1 })).toEqual({ type: 'legacy', storedType: 'test.event', payload: { i: 1 }, problem: '"test.event" is not in the audit event catalogue' });
+    expect(parseAuditEvent('test.event', { i: 1 })).toEqual({
+      type: 'legacy',
+      storedType: 'test.event',
+      payload: { i: 1 },
+      problem: '"test.event" is not in the audit event catalogue',
+    });
     const mismatched = parseAuditEvent('tool.failed', { tool: 'demo.echo' });
     expect(mismatched).toMatchObject({ type: 'legacy', storedType: 'tool.failed', payload: { tool: 'demo.echo' } });
     expect(mismatched.type === 'legacy' && mismatched.problem).toMatch(/^payload does not match "tool.failed" at error/);

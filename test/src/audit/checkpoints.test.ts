@@ -55,7 +55,11 @@ async function seqOf(eventKey: string): Promise<bigint> {
 describe('signed audit checkpoints', () => {
   it('signs the head every N rows, numbered without gaps, and a clean chain verifies against them', async () => {
     const published = await appendWithCheckpoints(35);
-    expect(published.map((c) => [c.n, c.seq])).toEqual([[1, 10], [2, 20], [3, 30]]);
+    expect(published.map((c) => [c.n, c.seq])).toEqual([
+      [1, 10],
+      [2, 20],
+      [3, 30],
+    ]);
     expect(published[0]!.keyId).toBe(keys.keyId);
     expect(await listCheckpoints(t.db)).toEqual(published);
     expect(await checkpointIfDue(t.db, signer, everyTen)).toBeUndefined();

@@ -56,7 +56,15 @@ beforeAll(async () => {
   // A row from before RFC 8785 (hash version 1), with a __proto__ key the legacy form dropped.
   const legacyPayload = JSON.parse('{"old":true,"__proto__":{"x":1}}') as unknown;
   const createdAt = new Date('2026-11-30T10:00:00.000Z');
-  const old = { prevHash: '0'.repeat(64), eventKey: 'legacy-1', actionId: null, type: 'test.event', actor: 'user:alice', payload: legacyPayload, createdAt: createdAt.toISOString() };
+  const old = {
+    prevHash: '0'.repeat(64),
+    eventKey: 'legacy-1',
+    actionId: null,
+    type: 'test.event',
+    actor: 'user:alice',
+    payload: legacyPayload,
+    createdAt: createdAt.toISOString(),
+  };
   await t.db.pool.query(
     'INSERT INTO audit_events (hash_version, event_key, action_id, type, actor, payload, created_at, prev_hash, hash) VALUES (1, $1, NULL, $2, $3, $4, $5, $6, $7)',
     [old.eventKey, old.type, old.actor, JSON.stringify(legacyPayload), createdAt, old.prevHash, sha256Hex(legacyCanonicalJson(old))],

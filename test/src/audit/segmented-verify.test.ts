@@ -1,4 +1,14 @@
-import { auditRowHash, ChainVerifier, checkpointKeyring, checkpointSigner, GENESIS_HASH, generateCheckpointKeyPair, prepareCheckpoints, type AuditCheckpoint, type ChainRow } from '@airlock/db';
+import {
+  auditRowHash,
+  ChainVerifier,
+  checkpointKeyring,
+  checkpointSigner,
+  GENESIS_HASH,
+  generateCheckpointKeyPair,
+  prepareCheckpoints,
+  type AuditCheckpoint,
+  type ChainRow,
+} from '@airlock/db';
 import { describe, expect, it } from 'vitest';
 
 // Parallel verification checks chunks of the chain as segments and joins them in order (ChainVerifier.segment / join).
@@ -15,7 +25,17 @@ function chain(): ChainRow[] {
   let prevHash = GENESIS_HASH;
   for (let i = 0; i < ROWS; i++) {
     // Gaps in seq, as the database leaves them.
-    const row = { seq: 2 * i + 1, hashVersion: 2, eventKey: `e-${i}`, actionId: i % 3 === 0 ? null : `a-${i}`, type: 'test.event', actor: 'user:alice', payload: { i, note: `row ${i}` }, createdAt: new Date(Date.UTC(2026, 11, 3, 0, 0, i)).toISOString(), prevHash };
+    const row = {
+      seq: 2 * i + 1,
+      hashVersion: 2,
+      eventKey: `e-${i}`,
+      actionId: i % 3 === 0 ? null : `a-${i}`,
+      type: 'test.event',
+      actor: 'user:alice',
+      payload: { i, note: `row ${i}` },
+      createdAt: new Date(Date.UTC(2026, 11, 3, 0, 0, i)).toISOString(),
+      prevHash,
+    };
     const hash = auditRowHash({ ...row, hashVersion: 2 });
     rows.push({ ...row, hash });
     prevHash = hash;
@@ -49,9 +69,27 @@ const scenarios: Record<string, { rows: ChainRow[]; signed?: number[] }> = {
   'rows swapped': { rows: clean.map((r, i) => (i === 7 ? clean[8]! : i === 8 ? clean[7]! : r)) },
   'seq duplicated': { rows: clean.map((r, i) => (i === 9 ? { ...r, seq: clean[8]!.seq } : r)) },
   'unknown hash version': { rows: clean.map((r, i) => (i === 4 ? { ...r, hashVersion: 3 } : r)) },
-  'rewrite with hashes recomputed': { rows: rehash(clean.map((r, i) => (i === 14 ? { ...r, payload: { i, note: 'rewritten' } } : r)), 14), signed: signedAt },
-  'rewrite before the first checkpoint': { rows: rehash(clean.map((r, i) => (i === 1 ? { ...r, payload: {} } : r)), 1), signed: signedAt },
-  'checkpointed row removed, hashes recomputed': { rows: rehash(clean.filter((r) => r.seq !== 21), 10), signed: signedAt },
+  'rewrite with hashes recomputed': {
+    rows: rehash(
+      clean.map((r, i) => (i === 14 ? { ...r, payload: { i, note: 'rewritten' } } : r)),
+      14,
+    ),
+    signed: signedAt,
+  },
+  'rewrite before the first checkpoint': {
+    rows: rehash(
+      clean.map((r, i) => (i === 1 ? { ...r, payload: {} } : r)),
+      1,
+    ),
+    signed: signedAt,
+  },
+  'checkpointed row removed, hashes recomputed': {
+    rows: rehash(
+      clean.filter((r) => r.seq !== 21),
+      10,
+    ),
+    signed: signedAt,
+  },
   'rows removed from the end': { rows: clean.slice(0, 25), signed: signedAt },
   'two faults: the first is named': { rows: clean.filter((_, i) => i !== 20).map((r, i) => (i === 6 ? { ...r, actor: 'user:mallory' } : r)) },
 };

@@ -23,7 +23,12 @@ const logger = createLogger({
   format: 'json',
   destination: new Writable({
     write(chunk: Buffer, _encoding, done) {
-      warnings.push(...chunk.toString().split('\n').filter((line) => line.includes('"level":"warn"') || line.includes('"level":40')));
+      warnings.push(
+        ...chunk
+          .toString()
+          .split('\n')
+          .filter((line) => line.includes('"level":"warn"') || line.includes('"level":40')),
+      );
       done();
     },
   }),
@@ -39,7 +44,8 @@ afterEach(async () => {
 });
 
 async function appendRows(from: number, count: number): Promise<void> {
-  for (let i = from; i < from + count; i++) await appendAudit(t.db, uncatalogued({ eventKey: `e-${i}`, actionId: `a-${i % 4}`, type: 'test.event', actor: 'user:alice', payload: { i, amount: `${i}.50` } }));
+  for (let i = from; i < from + count; i++)
+    await appendAudit(t.db, uncatalogued({ eventKey: `e-${i}`, actionId: `a-${i % 4}`, type: 'test.event', actor: 'user:alice', payload: { i, amount: `${i}.50` } }));
 }
 
 /** Polls (no fixed delay) until `done` holds. */
@@ -49,7 +55,10 @@ async function until(done: () => Promise<boolean> | boolean): Promise<void> {
 
 async function fileSeqs(file: string): Promise<number[]> {
   const text = await readFile(file, 'utf8').catch(() => '');
-  return text.split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { seq: number }).seq);
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => (JSON.parse(line) as { seq: number }).seq);
 }
 
 async function cursorOf(consumer: string): Promise<number | undefined> {

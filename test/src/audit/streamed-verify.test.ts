@@ -17,10 +17,18 @@ const ROWS = 20_000;
 async function seedChain(db: Db, count: number): Promise<void> {
   let prevHash = GENESIS_HASH;
   const start = Date.parse('2026-12-03T00:00:00.000Z');
-  for (let written = 0; written < count; ) {
+  for (let written = 0; written < count;) {
     const cols = { key: [] as string[], payload: [] as string[], at: [] as string[], prev: [] as string[], hash: [] as string[] };
     for (let i = 0; i < 2_000 && written < count; i++, written++) {
-      const row = { eventKey: `seed:${written}`, actionId: null, type: 'test.event', actor: 'system:seed', payload: { n: written, note: `row ${written}` }, createdAt: new Date(start + written).toISOString(), prevHash };
+      const row = {
+        eventKey: `seed:${written}`,
+        actionId: null,
+        type: 'test.event',
+        actor: 'system:seed',
+        payload: { n: written, note: `row ${written}` },
+        createdAt: new Date(start + written).toISOString(),
+        prevHash,
+      };
       const hash = auditRowHash(row);
       cols.key.push(row.eventKey);
       cols.payload.push(JSON.stringify(row.payload));

@@ -11,13 +11,29 @@ export async function rewriteHistory(db: Db, seq: bigint, payload: unknown): Pro
     await client.query('BEGIN');
     await client.query('ALTER TABLE audit_events DISABLE TRIGGER USER');
     await client.query('UPDATE audit_events SET payload = $2 WHERE seq = $1', [seq.toString(), JSON.stringify(payload)]);
-    const { rows } = await client.query<{ seq: string; hash_version: number; event_key: string; action_id: string | null; type: string; actor: string; payload: unknown; created_at: Date; prev_hash: string }>(
-      'SELECT seq, hash_version, event_key, action_id, type, actor, payload, created_at, prev_hash FROM audit_events WHERE seq >= $1 ORDER BY seq',
-      [seq.toString()],
-    );
+    const { rows } = await client.query<{
+      seq: string;
+      hash_version: number;
+      event_key: string;
+      action_id: string | null;
+      type: string;
+      actor: string;
+      payload: unknown;
+      created_at: Date;
+      prev_hash: string;
+    }>('SELECT seq, hash_version, event_key, action_id, type, actor, payload, created_at, prev_hash FROM audit_events WHERE seq >= $1 ORDER BY seq', [seq.toString()]);
     let prevHash = rows[0]!.prev_hash;
     for (const r of rows) {
-      const hash = auditRowHash({ prevHash, eventKey: r.event_key, actionId: r.action_id, type: r.type, actor: r.actor, payload: r.payload, createdAt: r.created_at, hashVersion: r.hash_version === 1 ? 1 : 2 });
+      const hash = auditRowHash({
+        prevHash,
+        eventKey: r.event_key,
+        actionId: r.action_id,
+        type: r.type,
+        actor: r.actor,
+        payload: r.payload,
+        createdAt: r.created_at,
+        hashVersion: r.hash_version === 1 ? 1 : 2,
+      });
       await client.query('UPDATE audit_events SET prev_hash = $2, hash = $3 WHERE seq = $1', [r.seq, prevHash, hash]);
       prevHash = hash;
     }

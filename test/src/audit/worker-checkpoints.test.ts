@@ -59,7 +59,8 @@ function settings(file: string) {
 }
 
 async function appendRows(from: number, count: number): Promise<void> {
-  for (let i = from; i < from + count; i++) await appendAudit(t.db, uncatalogued({ eventKey: `e-${i}`, actionId: `a-${i % 3}`, type: 'test.event', actor: 'user:alice', payload: { i } }));
+  for (let i = from; i < from + count; i++)
+    await appendAudit(t.db, uncatalogued({ eventKey: `e-${i}`, actionId: `a-${i % 3}`, type: 'test.event', actor: 'user:alice', payload: { i } }));
 }
 
 /** Polls (no fixed delay) until the file holds a checkpoint of `seq`. */
@@ -113,7 +114,10 @@ describe('worker audit checkpoints', () => {
       await stop();
     }
     const published = await readCheckpointFile(file);
-    expect(published.map((c) => [c.n, c.seq])).toEqual([[1, 10], [2, 20]]);
+    expect(published.map((c) => [c.n, c.seq])).toEqual([
+      [1, 10],
+      [2, 20],
+    ]);
     expect(await listCheckpoints(t.db)).toEqual(published);
     const logged = logLines.map((line) => JSON.parse(line) as { msg: string; auditCheckpoint?: { n: number; seq: number; signature: string } }).filter((l) => l.auditCheckpoint);
     expect(logged.map((l) => [l.auditCheckpoint!.n, l.auditCheckpoint!.seq, l.auditCheckpoint!.signature])).toEqual(published.map((c) => [c.n, c.seq, c.signature]));
@@ -166,14 +170,20 @@ describe('worker audit checkpoints', () => {
 
   it('is off without a key, and names the problem when the file is set without one or the key is unusable', async () => {
     expect(checkpointerFromSettings({ AIRLOCK_AUDIT_CHECKPOINT_EVERY_ROWS: 10, AIRLOCK_AUDIT_CHECKPOINT_EVERY_SECONDS: 60 }, t.db, logger())).toBeUndefined();
-    expect(() => checkpointerFromSettings({ ...settings(path.join(dir, 'x.jsonl')), AIRLOCK_AUDIT_CHECKPOINT_KEY: undefined }, t.db, logger())).toThrow(/AIRLOCK_AUDIT_CHECKPOINT_KEY is not/);
-    expect(() => checkpointerFromSettings({ ...settings(path.join(dir, 'x.jsonl')), AIRLOCK_AUDIT_CHECKPOINT_KEY: publicKeyFile }, t.db, logger())).toThrow(/cannot use .* as an Ed25519 private key/);
+    expect(() => checkpointerFromSettings({ ...settings(path.join(dir, 'x.jsonl')), AIRLOCK_AUDIT_CHECKPOINT_KEY: undefined }, t.db, logger())).toThrow(
+      /AIRLOCK_AUDIT_CHECKPOINT_KEY is not/,
+    );
+    expect(() => checkpointerFromSettings({ ...settings(path.join(dir, 'x.jsonl')), AIRLOCK_AUDIT_CHECKPOINT_KEY: publicKeyFile }, t.db, logger())).toThrow(
+      /cannot use .* as an Ed25519 private key/,
+    );
   });
 
-  it('reads its settings with the worker\'s other env: defaults, and a clear message for a bad value', () => {
+  it("reads its settings with the worker's other env: defaults, and a clear message for a bad value", () => {
     const base = { TEMPORAL_ADDRESS: '127.0.0.1:7233', DATABASE_URL: 'postgresql://x@127.0.0.1/x' };
     expect(readWorkerEnv(base)).toMatchObject({ AIRLOCK_AUDIT_CHECKPOINT_EVERY_ROWS: 1000, AIRLOCK_AUDIT_CHECKPOINT_EVERY_SECONDS: 60, AIRLOCK_AUDIT_EXPORT_BATCH: 500 });
-    expect(readWorkerEnv({ ...base, AIRLOCK_AUDIT_CHECKPOINT_KEY: keyFile, AIRLOCK_AUDIT_EXPORT_OTLP_URL: 'http://127.0.0.1:4318/v1/logs' })).toMatchObject({ AIRLOCK_AUDIT_CHECKPOINT_KEY: keyFile });
+    expect(readWorkerEnv({ ...base, AIRLOCK_AUDIT_CHECKPOINT_KEY: keyFile, AIRLOCK_AUDIT_EXPORT_OTLP_URL: 'http://127.0.0.1:4318/v1/logs' })).toMatchObject({
+      AIRLOCK_AUDIT_CHECKPOINT_KEY: keyFile,
+    });
     expect(() => readWorkerEnv({ ...base, AIRLOCK_AUDIT_CHECKPOINT_EVERY_ROWS: '0' })).toThrow(/AIRLOCK_AUDIT_CHECKPOINT_EVERY_ROWS/);
     expect(() => readWorkerEnv({ ...base, AIRLOCK_AUDIT_EXPORT_OTLP_URL: 'ftp://collector/v1/logs' })).toThrow(/AIRLOCK_AUDIT_EXPORT_OTLP_URL/);
   });

@@ -120,8 +120,14 @@ describe('airlock users', SLOW, () => {
   it('add refuses bad input naming the option, and a taken email, exit 1', async () => {
     expect(await users('add', '--email', 'nope', '--role', 'approver')).toMatchObject({ code: 1, stderr: 'airlock: --email: must be an email address\n' });
     expect(await users('add', '--email', 'g@example.test', '--role', 'root')).toMatchObject({ code: 1, stderr: 'airlock: --role: must be one of viewer, approver, admin\n' });
-    expect(await users('add', '--email', 'g@example.test', '--role', 'viewer', '--id', 'Bad Id')).toMatchObject({ code: 1, stderr: expect.stringMatching(/^airlock: --id: must be 1-64 lower-case/) });
-    expect(await users('add', '--email', 'FRAN@example.test', '--role', 'viewer')).toMatchObject({ code: 1, stderr: 'airlock: a user with email fran@example.test already exists (id fran)\n' });
+    expect(await users('add', '--email', 'g@example.test', '--role', 'viewer', '--id', 'Bad Id')).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/^airlock: --id: must be 1-64 lower-case/),
+    });
+    expect(await users('add', '--email', 'FRAN@example.test', '--role', 'viewer')).toMatchObject({
+      code: 1,
+      stderr: 'airlock: a user with email fran@example.test already exists (id fran)\n',
+    });
     expect((await users('add', '--role', 'viewer')).stderr).toMatch(/required option '--email <address>' not specified/);
     expect(await database.db.prisma.user.count()).toBe(1);
   });

@@ -67,7 +67,9 @@ describe('airlock management commands: each writes exactly one audit row naming 
 
   it('agents create | update | list | disable', slow, async () => {
     expect(await oneRow('agent.created', bob, 'agents', 'create', 'cli-bot', '--team', 'ops', '--tools', 'demo.*, payments.refund', '--by', 'bob')).toContain('cli-bot');
-    expect(await oneRow('agent.updated', bob, 'agents', 'update', 'cli-bot', '--owner', 'alice', '--by', 'bob')).toBe('updated agent cli-bot: team ops, owner alice, tools demo.*, payments.refund\n');
+    expect(await oneRow('agent.updated', bob, 'agents', 'update', 'cli-bot', '--owner', 'alice', '--by', 'bob')).toBe(
+      'updated agent cli-bot: team ops, owner alice, tools demo.*, payments.refund\n',
+    );
     const list = await airlock('agents', 'list');
     expect(list.stdout).toMatch(/cli-bot\s+cli-bot\s+ops\s+alice\s+demo\.\*,payments\.refund\s+active/);
     // Without --by the command acts as the operating-system account, and says so in the audit row.
@@ -92,7 +94,9 @@ describe('airlock management commands: each writes exactly one audit row naming 
   });
 
   it('users add | role | disable, with a user key', slow, async () => {
-    expect(await oneRow('user.created', bob, 'users', 'add', '--email', 'erin@example.test', '--role', 'viewer', '--by', 'bob')).toMatch(/^created user erin \(erin@example\.test, viewer\)\none-time password: \S+/);
+    expect(await oneRow('user.created', bob, 'users', 'add', '--email', 'erin@example.test', '--role', 'viewer', '--by', 'bob')).toMatch(
+      /^created user erin \(erin@example\.test, viewer\)\none-time password: \S+/,
+    );
     expect(await oneRow('user.role_changed', bob, 'users', 'role', 'erin@example.test', 'approver', '--by', 'bob')).toBe('erin is now approver\n');
     expect(await oneRow('api_key.minted', bob, 'keys', 'mint', '--user', 'erin', '--by', 'bob')).toMatch(/for user erin/);
     expect(await oneRow('user.disabled', bob, 'users', 'disable', 'erin', '--reason', 'left', '--by', 'bob')).toBe('disabled erin; revoked 1 key(s); their sessions have ended\n');
@@ -105,7 +109,24 @@ describe('airlock management commands: each writes exactly one audit row naming 
   });
 
   it('budgets create | change | list | delete', slow, async () => {
-    const created = await oneRow('budget.created', bob, 'budgets', 'create', '--scope', 'agent', '--target', 'billing-bot', '--period', 'day', '--currency', 'EUR', '--limit', '100.00', '--by', 'bob');
+    const created = await oneRow(
+      'budget.created',
+      bob,
+      'budgets',
+      'create',
+      '--scope',
+      'agent',
+      '--target',
+      'billing-bot',
+      '--period',
+      'day',
+      '--currency',
+      'EUR',
+      '--limit',
+      '100.00',
+      '--by',
+      'bob',
+    );
     const budgetId = /^created budget (\S+):/.exec(created)?.[1];
     expect(budgetId, created).toBeTruthy();
     expect(await oneRow('budget.changed', bob, 'budgets', 'change', budgetId!, '--limit', '200.00', '--threshold', '50.00', '--by', 'bob')).toBe(
@@ -133,12 +154,16 @@ describe('airlock management commands: refusals', () => {
   });
 
   it('a viewer named with --by is refused (exit 1) and the refusal is audited', { timeout: 900_000 }, async () => {
-    await refused('role viewer may not do this; admin or higher is required (agent.create)', ['agents', 'create', 'bad-bot', '--team', 'ops', '--by', 'victor'], [
-      { type: 'operator.forbidden', actor: 'user:victor' },
-    ]);
-    await refused('role approver may not do this; admin or higher is required (api_key.mint)', ['keys', 'mint', '--agent', 'billing-bot', '--by', 'alice'], [
-      { type: 'operator.forbidden', actor: 'user:alice' },
-    ]);
+    await refused(
+      'role viewer may not do this; admin or higher is required (agent.create)',
+      ['agents', 'create', 'bad-bot', '--team', 'ops', '--by', 'victor'],
+      [{ type: 'operator.forbidden', actor: 'user:victor' }],
+    );
+    await refused(
+      'role approver may not do this; admin or higher is required (api_key.mint)',
+      ['keys', 'mint', '--agent', 'billing-bot', '--by', 'alice'],
+      [{ type: 'operator.forbidden', actor: 'user:alice' }],
+    );
     const row = await h.db.prisma.auditEvent.findFirstOrThrow({ where: { type: 'operator.forbidden', actor: 'user:victor' } });
     expect(row.payload).toMatchObject({ action: 'agent.create', channel: 'cli', role: 'viewer' });
   });

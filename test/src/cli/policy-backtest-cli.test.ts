@@ -43,7 +43,18 @@ describe('airlock policy backtest / shadow', { timeout: 300_000 }, () => {
     ];
     for (const a of seeded) {
       await database.db.prisma.action.create({
-        data: { id: a.id, agentId: 'billing-bot', tool: a.tool, args: a.args, argsHash: a.id, rationale: 'seeded', idempotencyKey: a.id, workflowId: `wf-${a.id}`, costEstimate: a.cost, signals: {} },
+        data: {
+          id: a.id,
+          agentId: 'billing-bot',
+          tool: a.tool,
+          args: a.args,
+          argsHash: a.id,
+          rationale: 'seeded',
+          idempotencyKey: a.id,
+          workflowId: `wf-${a.id}`,
+          costEstimate: a.cost,
+          signals: {},
+        },
       });
     }
   }, 60_000);

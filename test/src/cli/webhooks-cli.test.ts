@@ -50,7 +50,10 @@ describe('airlock webhooks', () => {
     expect(listed.stdout).not.toContain(secret);
 
     expect(await webhooks('add', 'ftp://hooks.example.com/x')).toMatchObject({ code: 1, stderr: 'airlock: <url>: must be an http:// or https:// URL\n' });
-    expect(await webhooks('add', 'https://hooks.example.com/x', '--events', 'action.exploded')).toMatchObject({ code: 1, stderr: expect.stringMatching(/^airlock: --events \(0\): Invalid option/) });
+    expect(await webhooks('add', 'https://hooks.example.com/x', '--events', 'action.exploded')).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/^airlock: --events \(0\): Invalid option/),
+    });
     expect(await webhooks('add', 'http://169.254.169.254/x')).toMatchObject({ code: 1, stderr: expect.stringMatching(/^airlock: <url>: must not point at a private, link-local/) });
     expect(await webhooks('add', 'https://hooks.example.com/x', '--by', 'vera')).toMatchObject({ code: 1, stderr: expect.stringMatching(/^airlock: role viewer may not do this/) });
     expect(await webhooks('replay', 'not-a-uuid')).toMatchObject({ code: 1, stderr: 'airlock: <delivery-id>: must be a delivery id like dlv_…\n' });

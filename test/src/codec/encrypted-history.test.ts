@@ -10,7 +10,13 @@ import { seedTeam, startHarness, type Harness } from '../support/harness.js';
 const SECRET = 'top-secret-4111';
 const k1 = new Uint8Array(randomBytes(32));
 const k2 = new Uint8Array(randomBytes(32));
-const keyring: Keyring = { activeKeyId: 'k2', keys: new Map([['k2', k2], ['k1', k1]]) };
+const keyring: Keyring = {
+  activeKeyId: 'k2',
+  keys: new Map([
+    ['k2', k2],
+    ['k1', k1],
+  ]),
+};
 
 let h: Harness;
 
@@ -59,9 +65,15 @@ describe('payload encryption on real Temporal', () => {
     // into marker details outside the codec; it holds no user data, and that is all it may hold.
     const bookkeeping = (history.events ?? []).flatMap((e) => (e.markerRecordedEventAttributes?.details?.data?.payloads ?? []) as Payload[]);
     for (const payload of bookkeeping) {
-      expect(Object.keys(JSON.parse(utf8(payload.data)) as object).sort()).toEqual(
-        ['activity_id', 'activity_type', 'attempt', 'backoff', 'complete_time', 'original_schedule_time', 'seq'],
-      );
+      expect(Object.keys(JSON.parse(utf8(payload.data)) as object).sort()).toEqual([
+        'activity_id',
+        'activity_type',
+        'attempt',
+        'backoff',
+        'complete_time',
+        'original_schedule_time',
+        'seq',
+      ]);
     }
     const payloads = payloadsIn(history.events).filter((p) => !bookkeeping.includes(p));
     // Workflow input, activity inputs and results, the workflow result at least.
@@ -77,7 +89,12 @@ describe('payload encryption on real Temporal', () => {
     const { actionId, workflowId } = await submitAction(h.client, h.taskQueue, {
       agentId: 'billing-bot',
       tool: 'airlock.plan',
-      args: { steps: [{ tool: 'demo.echo', args: { message: 'step one' } }, { tool: 'demo.fail', args: { message: `card ${SECRET} declined` } }] },
+      args: {
+        steps: [
+          { tool: 'demo.echo', args: { message: 'step one' } },
+          { tool: 'demo.fail', args: { message: `card ${SECRET} declined` } },
+        ],
+      },
       rationale: 'failure encryption test',
       idempotencyKey: 'failing-plan',
     });

@@ -66,7 +66,17 @@ function percentile(values: number[], p: number): number {
 
 const decisionSeconds: number[] = [];
 // Carol is quick too, but a deny and a slower approval break her runs: never five in a row.
-const CAROL: [number, 'approve' | 'deny'][] = [[2, 'approve'], [3, 'approve'], [4, 'approve'], [5, 'approve'], [3, 'deny'], [2, 'approve'], [3, 'approve'], [RUBBER_STAMP_FAST_SECONDS + 1, 'approve'], [2, 'approve']];
+const CAROL: [number, 'approve' | 'deny'][] = [
+  [2, 'approve'],
+  [3, 'approve'],
+  [4, 'approve'],
+  [5, 'approve'],
+  [3, 'deny'],
+  [2, 'approve'],
+  [3, 'approve'],
+  [RUBBER_STAMP_FAST_SECONDS + 1, 'approve'],
+  [2, 'approve'],
+];
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -86,7 +96,13 @@ beforeAll(async () => {
   await round(expired, at('20T09:35:00'), 3600, 'expired');
 
   // 10:00–11:00: five decided rounds with known times to decision (one denied), plus a timed-out one that is no decision.
-  for (const [seconds, status] of [[40, 'approved'], [10, 'approved'], [100, 'denied'], [30, 'approved'], [20, 'approved']] as const) {
+  for (const [seconds, status] of [
+    [40, 'approved'],
+    [10, 'approved'],
+    [100, 'denied'],
+    [30, 'approved'],
+    [20, 'approved'],
+  ] as const) {
     const id = await action(at('20T10:00:00'), status === 'approved' ? 'executed' : 'denied');
     await round(id, at('20T10:01:00'), seconds, status);
     decisionSeconds.push(seconds);

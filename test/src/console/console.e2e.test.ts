@@ -88,7 +88,7 @@ describe('console in the browser', () => {
     await page.waitForURL(/\/set-password$/);
     const write = await context.request.post('/api/console/decisions', { data: { actionId: 'x', argsHash: 'x', decision: 'approve' }, headers: { origin: app.url } });
     expect(write.status()).toBe(403);
-    expect(((await context.request.get('/api/console/audit/export?format=jsonl')).status())).toBe(401);
+    expect((await context.request.get('/api/console/audit/export?format=jsonl')).status()).toBe(401);
 
     await page.getByLabel('One-time password').fill(oneTimePassword);
     // The browser already refuses a short one (minlength); a mismatch is the server's to catch.
@@ -145,7 +145,10 @@ describe('console in the browser', () => {
       await page.waitForURL((url) => url.pathname === '/' || url.searchParams.has('error'));
       return { context, page };
     };
-    for (const [email, verified] of [['stranger@example.test', true], ['alice@example.test', false]] as const) {
+    for (const [email, verified] of [
+      ['stranger@example.test', true],
+      ['alice@example.test', false],
+    ] as const) {
       const refused = await attempt(email, verified);
       await refused.page.getByText(/no Airlock user has that verified email/).waitFor();
       await refused.context.close();
@@ -227,7 +230,11 @@ describe('console in the browser', () => {
     await page.getByText('Valid for the tool’s schema.').waitFor();
     await page.locator('td.diff-add', { hasText: '"40.00"' }).waitFor();
     await screenshot(page, 'action-detail');
-    await page.getByRole('button', { name: 'Confirm approval' }).or(page.getByRole('button', { name: 'Approve with edits' })).first().click();
+    await page
+      .getByRole('button', { name: 'Confirm approval' })
+      .or(page.getByRole('button', { name: 'Approve with edits' }))
+      .first()
+      .click();
     const confirm = page.getByRole('button', { name: 'Confirm approval' });
     if (await confirm.isVisible()) await confirm.click();
     const outcome = await awaitOutcome(h.client, actionId);
@@ -238,7 +245,11 @@ describe('console in the browser', () => {
   });
 
   it('reveals raw arguments to an admin only, auditing the reveal before showing them', async () => {
-    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ args: { paymentId: 'pay_123', amount: '60.00', currency: 'USD', reason: 'duplicate charge reported by dana@example.test' } }));
+    const { actionId } = await submitAndWaitForApproval(
+      h.client,
+      h.taskQueue,
+      refundRequest({ args: { paymentId: 'pay_123', amount: '60.00', currency: 'USD', reason: 'duplicate charge reported by dana@example.test' } }),
+    );
     const { context, page } = await signedIn(browser, app.url, keys.bob);
     await page.goto(`/actions/${actionId}`);
     const argsCard = page.getByRole('region', { name: 'Arguments' });
@@ -280,7 +291,10 @@ describe('console in the browser', () => {
 
     const jsonl = await context.request.get('/api/console/audit/export?format=jsonl');
     expect(jsonl.status()).toBe(200);
-    const lines = (await jsonl.text()).trim().split('\n').map((l) => JSON.parse(l) as { seq: string; type: string });
+    const lines = (await jsonl.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { seq: string; type: string });
     const total = await h.db.prisma.auditEvent.count();
     expect(lines).toHaveLength(total);
     expect(lines.map((l) => Number(l.seq))).toEqual([...lines.map((l) => Number(l.seq))].sort((a, b) => a - b));
@@ -343,10 +357,13 @@ describe('console in the browser', () => {
     await card.getByText(/type the agent id/).waitFor();
     await card.getByLabel(/Type .* to confirm/).fill('billing-bot');
     await card.getByRole('button', { name: 'Stop agent' }).click();
-    await card.getByText('stopped', { exact: true }).waitFor({ timeout: 10_000 }).catch(async (error: unknown) => {
-      await screenshot(page, 'agents-failure');
-      throw error;
-    });
+    await card
+      .getByText('stopped', { exact: true })
+      .waitFor({ timeout: 10_000 })
+      .catch(async (error: unknown) => {
+        await screenshot(page, 'agents-failure');
+        throw error;
+      });
     await screenshot(page, 'agents');
     expect((await awaitOutcome(h.client, actionId)).status).toBe('cancelled');
 

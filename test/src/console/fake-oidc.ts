@@ -20,7 +20,13 @@ export async function startFakeOidc(): Promise<FakeOidc> {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'test-key', alg: 'RS256', use: 'sig' };
   const grants = new Map<string, { nonce?: string; challenge?: string; email: string; emailVerified: boolean }>();
-  const provider: FakeOidc = { issuer: '', clientId: 'airlock-console', clientSecret: randomBytes(16).toString('hex'), nextLogin: { email: '', emailVerified: true }, close: () => Promise.resolve() };
+  const provider: FakeOidc = {
+    issuer: '',
+    clientId: 'airlock-console',
+    clientSecret: randomBytes(16).toString('hex'),
+    nextLogin: { email: '', emailVerified: true },
+    close: () => Promise.resolve(),
+  };
 
   const sign = (claims: Record<string, unknown>) => {
     const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -50,7 +56,8 @@ export async function startFakeOidc(): Promise<FakeOidc> {
       });
     }
     if (url.pathname === '/jwks') return json(200, { keys: [jwk] });
-    if (url.pathname === '/userinfo') return json(200, { sub: `sub-${provider.nextLogin.email}`, email: provider.nextLogin.email, email_verified: provider.nextLogin.emailVerified });
+    if (url.pathname === '/userinfo')
+      return json(200, { sub: `sub-${provider.nextLogin.email}`, email: provider.nextLogin.email, email_verified: provider.nextLogin.emailVerified });
     if (url.pathname === '/authorize') {
       const code = randomBytes(16).toString('hex');
       grants.set(code, { nonce: url.searchParams.get('nonce') ?? undefined, challenge: url.searchParams.get('code_challenge') ?? undefined, ...provider.nextLogin });

@@ -60,7 +60,10 @@ describe('console administration in the browser', () => {
     await page.getByLabel('Agent id').fill('E2E Bot');
     await page.getByLabel('Team').fill('support');
     await page.getByRole('button', { name: 'Create agent' }).click();
-    await page.getByRole('alert').filter({ hasText: /Create agent refused: id: / }).waitFor();
+    await page
+      .getByRole('alert')
+      .filter({ hasText: /Create agent refused: id: / })
+      .waitFor();
     await screenshot(page, 'admin-agent-refused');
     expect(await page.getByLabel('Team').inputValue()).toBe('support');
 
@@ -145,7 +148,10 @@ describe('console administration in the browser', () => {
     await page.goto('/admin/agents/e2e-bot');
     page.once('dialog', (dialog) => void dialog.accept());
     await page.getByRole('button', { name: /^Revoke: key alk_/ }).click();
-    await page.getByRole('status').filter({ hasText: /Revoked alk_.*: it is refused from the next request on/ }).waitFor({ timeout: 30_000 });
+    await page
+      .getByRole('status')
+      .filter({ hasText: /Revoked alk_.*: it is refused from the next request on/ })
+      .waitFor({ timeout: 30_000 });
     await page.locator('tr').getByText('revoked').waitFor();
     await screenshot(page, 'admin-key-revoked');
     await context.close();
@@ -199,7 +205,10 @@ describe('console administration in the browser', () => {
     await page.getByRole('link', { name: 'Policies' }).click();
     const runtimes = page.getByRole('region', { name: 'Who runs which version' });
     await runtimes.getByText(`This console shows and dry-runs version ${version.slice(0, 12)} as the workers report it`).waitFor();
-    await runtimes.getByRole('row', { name: /worker 4242@e2e-worker/ }).getByText('same version').waitFor();
+    await runtimes
+      .getByRole('row', { name: /worker 4242@e2e-worker/ })
+      .getByText('same version')
+      .waitFor();
     await screenshot(page, 'policies-runtimes');
     await context.close();
   });

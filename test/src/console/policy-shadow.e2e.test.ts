@@ -72,12 +72,20 @@ describe('policy backtest and shadow mode in the console', () => {
     // A candidate that does not compile is refused naming the rule.
     await page.getByLabel('Candidate policy (YAML)').fill(candidate.replace('contains("@")', 'contains(@)'));
     await page.getByRole('button', { name: 'Run backtest' }).click();
-    await page.getByRole('status').getByText(/Not backtested: .*echo-contacts/).waitFor();
+    await page
+      .getByRole('status')
+      .getByText(/Not backtested: .*echo-contacts/)
+      .waitFor();
     await context.close();
 
     const rest = await api('/api/v1/policy/backtest', { method: 'POST', body: { candidate, since: '1d' }, key: keys.victor });
     expect(rest.status).toBe(200);
-    expect(await rest.json()).toMatchObject({ evaluated: 3, changed: 2, uncertain: 1, approvals: { newlyAsked: { count: 1, amount: '20.00' }, noLongerAsked: { count: 1, amount: '2000.00' } } });
+    expect(await rest.json()).toMatchObject({
+      evaluated: 3,
+      changed: 2,
+      uncertain: 1,
+      approvals: { newlyAsked: { count: 1, amount: '20.00' }, noLongerAsked: { count: 1, amount: '2000.00' } },
+    });
     const bad = await api('/api/v1/policy/backtest', { method: 'POST', body: { candidate, since: 'yesterday' } });
     expect(bad.status).toBe(400);
     expect(JSON.stringify(await bad.json())).toContain('since');
@@ -94,7 +102,10 @@ describe('policy backtest and shadow mode in the console', () => {
     const small = await admit(refundRequest({ amount: '20.00' }));
     expect((await waitForStatus(h.client, small, (s) => s.phase === 'completed')).phase).toBe('completed');
     await page.reload();
-    const row = page.getByRole('table', { name: 'Shadow differences' }).getByRole('row').filter({ hasText: small.slice(0, 12) });
+    const row = page
+      .getByRole('table', { name: 'Shadow differences' })
+      .getByRole('row')
+      .filter({ hasText: small.slice(0, 12) });
     await row.waitFor();
     expect(await row.textContent()).toContain('require approval');
     expect(await page.getByRole('table', { name: 'Decision changes' }).getByRole('row').filter({ hasText: 'allow → require approval' }).textContent()).toContain('20.00');
@@ -110,7 +121,13 @@ describe('policy backtest and shadow mode in the console', () => {
     await page.getByRole('button', { name: 'Stop shadow' }).click();
     // The summary re-renders without a candidate (the Stop form goes with it) and keeps what was recorded.
     await page.getByText('No candidate is in shadow. The last one').waitFor();
-    expect(await page.getByRole('table', { name: 'Shadow differences' }).getByRole('row').filter({ hasText: small.slice(0, 12) }).count()).toBe(1);
+    expect(
+      await page
+        .getByRole('table', { name: 'Shadow differences' })
+        .getByRole('row')
+        .filter({ hasText: small.slice(0, 12) })
+        .count(),
+    ).toBe(1);
     await context.close();
     expect(await (await api('/api/v1/policy/shadow', { method: 'DELETE' })).json()).toEqual({ cleared: null });
 

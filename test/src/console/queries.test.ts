@@ -40,7 +40,10 @@ beforeAll(async () => {
   ids.later = await pending('billing-bot', 'demo.echo', 'low', 60, 1);
   ids.never = await pending('ops-bot', 'payments.refund', 'critical', null, 10);
   for (let i = 0; i < 120; i++) {
-    await appendAudit(database.db, uncatalogued({ eventKey: `e${i}`, actionId: i % 2 ? ids.soon : null, type: i % 3 ? 'test.even' : 'test.third', actor: `user:u${i % 4}`, payload: { i } }));
+    await appendAudit(
+      database.db,
+      uncatalogued({ eventKey: `e${i}`, actionId: i % 2 ? ids.soon : null, type: i % 3 ? 'test.even' : 'test.third', actor: `user:u${i % 4}`, payload: { i } }),
+    );
   }
 });
 afterAll(async () => {
@@ -94,7 +97,8 @@ describe('audit log pages at scale', () => {
     await big.db.pool.query(`
       INSERT INTO actions (id, agent_id, tool, args, args_hash, rationale, idempotency_key, workflow_id, updated_at)
       SELECT 'busy-' || i, 'busy-bot', 'demo.echo', '{}', 'h', '', 'k' || i, 'wf-' || i, now() FROM generate_series(1, 10050) i`);
-    await big.db.pool.query(`
+    await big.db.pool.query(
+      `
       INSERT INTO audit_events (event_key, action_id, type, actor, payload, created_at, prev_hash, hash)
       SELECT 'e' || i, CASE WHEN i <= 10050 THEN 'busy-' || i END, 'test.row', 'system:test', '{}',
              CASE WHEN i <= 10050 THEN $1::timestamptz WHEN i <= 10150 THEN $2::timestamptz ELSE $3::timestamptz END, 'p' || i, 'h' || i

@@ -61,7 +61,10 @@ describe('approve and remember in the console', () => {
     expect(await awaitOutcome(h.client, actionId)).toMatchObject({ status: 'executed' });
     await page.reload();
     await page.getByText('alice approved via console').waitFor();
-    await page.getByRole('region', { name: 'Remembered' }).getByText(/alice approved this and granted standing approval .+: cents\(args\["amount"\]\) <= 20000 && args\["currency"\] == "USD", up to 5 uses until/).waitFor();
+    await page
+      .getByRole('region', { name: 'Remembered' })
+      .getByText(/alice approved this and granted standing approval .+: cents\(args\["amount"\]\) <= 20000 && args\["currency"\] == "USD", up to 5 uses until/)
+      .waitFor();
     await screenshot(page, 'remember-done');
 
     const grant = await h.db.prisma.standingApproval.findFirstOrThrow({ where: { grantedBy: 'alice' } });

@@ -56,7 +56,13 @@ describe('webhooks in the console', () => {
     const row = page.getByRole('row').filter({ hasText: receiver.url });
     await row.getByText('incident bot').waitFor();
 
-    const { actionId } = await submitAction(h.client, h.taskQueue, { agentId: 'billing-bot', tool: 'demo.echo', args: { message: 'hello hooks' }, rationale: 'smoke', idempotencyKey: 'console-webhook-1' });
+    const { actionId } = await submitAction(h.client, h.taskQueue, {
+      agentId: 'billing-bot',
+      tool: 'demo.echo',
+      args: { message: 'hello hooks' },
+      rationale: 'smoke',
+      idempotencyKey: 'console-webhook-1',
+    });
     expect((await awaitOutcome(h.client, actionId)).status).toBe('executed');
     const first = await receiver.waitFor('the delivery', () => receiver.accepted((b) => b.data.actionId === actionId)[0]);
 

@@ -93,77 +93,81 @@ async function endedWithoutKill(actionId: string, exited: Promise<unknown>, poin
 }
 
 describe('SIGKILL at every step of the decision path', () => {
-  it.each(points)('kill at %s: the database, the audit log and Temporal agree after the restart', async (point) => {
-    let phase = 'start';
-    onTestFailed(() => {
-      console.error(`failed during ${phase}; worker output:\n${worker?.output().split('\n').slice(-60).join('\n')}`);
-    });
-    worker = await startWorker(point);
-    let { client, close } = await connect();
-    const submitted = await submitAction(client, taskQueue, refundRequest({ amount: '80.00', idempotencyKey: `crash-${point}` }));
-    const { actionId, argsHash } = submitted;
-    await waitForStatus(client, actionId, (s) => s.phase === 'awaiting_approval', 60_000);
+  it.each(points)(
+    'kill at %s: the database, the audit log and Temporal agree after the restart',
+    async (point) => {
+      let phase = 'start';
+      onTestFailed(() => {
+        console.error(`failed during ${phase}; worker output:\n${worker?.output().split('\n').slice(-60).join('\n')}`);
+      });
+      worker = await startWorker(point);
+      let { client, close } = await connect();
+      const submitted = await submitAction(client, taskQueue, refundRequest({ amount: '80.00', idempotencyKey: `crash-${point}` }));
+      const { actionId, argsHash } = submitted;
+      await waitForStatus(client, actionId, (s) => s.phase === 'awaiting_approval', 60_000);
 
-    phase = 'deciding until the kill point';
-    const first = decideAction(client, actionId, { approverId: 'alice', decision: 'approve', channel: 'api', argsHash }).then(
-      () => 'answered' as const,
-      () => 'failed' as const,
-    );
-    // The worker dies at the kill point, or the action ends without reaching it (a test that cannot kill there fails at once).
-    const exit = await Promise.race([worker.exited, endedWithoutKill(actionId, worker.exited, point)]);
-    expect(exit.signal).toBe('SIGKILL');
-    await temporal.kill();
-    const firstAnswer = await first;
-    await close();
-
-    phase = 'restart';
-    await temporal.start();
-    worker = await startWorker();
-    ({ client, close } = await connect());
-    try {
-      const accepted = await acceptedDecisions(client, actionId);
-      // An answered decision is a durable one.
-      if (firstAnswer === 'answered') expect(accepted.length).toBe(1);
-      if (accepted.length === 0) {
-        phase = 'not applied: visibly open';
-        const open = await snapshot(actionId);
-        expect(open.action.status).toBe('awaiting_approval');
-        expect(open.action.outcome).toBeNull();
-        expect(open.approvals.map((a) => [a.status, a.closedAt])).toEqual([['open', null]]);
-        expect(open.decisions).toEqual([]);
-        expect(open.audit).not.toContain('approval.decision');
-        expect(open.audit).not.toContain('approval.approved');
-        expect(open.audit).not.toContain('action.rechecked');
-        // The workflow agrees (a freshly started worker may take a while to answer its first query).
-        expect((await waitForStatus(client, actionId, () => true, 180_000)).phase).toBe('awaiting_approval');
-        phase = 'deciding again';
-        await decideAction(client, actionId, { approverId: 'alice', decision: 'approve', channel: 'api', argsHash });
-      }
-
-      phase = 'applied: runs once';
-      const outcome = await awaitOutcome(client, actionId);
-      expect(outcome.status).toBe('executed');
-      const done = await snapshot(actionId);
-      expect(done.action.status).toBe('executed');
-      expect(done.action.outcome).toMatchObject({ status: 'executed' });
-      expect(done.approvals.map((a) => a.status)).toEqual(['approved']);
-      expect(done.approvals[0]!.closedAt).not.toBeNull();
-      expect(done.decisions).toEqual([{ userId: 'alice', decision: 'approve' }]);
-      expect(done.executions.map((e) => e.status)).toEqual(['succeeded']);
-      expect(done.ledger).toBe(1);
-      const once = (type: string) => done.audit.filter((t) => t === type).length;
-      for (const type of ['approval.decision', 'approval.approved', 'action.rechecked', 'tool.started', 'tool.succeeded', 'action.completed']) {
-        expect(once(type), type).toBe(1);
-      }
-      expect(done.audit).not.toContain('approval.timed_out');
-      expect(done.audit.indexOf('approval.decision')).toBeLessThan(done.audit.indexOf('approval.approved'));
-      expect(done.audit.indexOf('approval.approved')).toBeLessThan(done.audit.indexOf('tool.started'));
-      expect(await acceptedDecisions(client, actionId)).toHaveLength(1);
-      expect(await verifyAuditChain(database.db)).toMatchObject({ ok: true });
-    } finally {
+      phase = 'deciding until the kill point';
+      const first = decideAction(client, actionId, { approverId: 'alice', decision: 'approve', channel: 'api', argsHash }).then(
+        () => 'answered' as const,
+        () => 'failed' as const,
+      );
+      // The worker dies at the kill point, or the action ends without reaching it (a test that cannot kill there fails at once).
+      const exit = await Promise.race([worker.exited, endedWithoutKill(actionId, worker.exited, point)]);
+      expect(exit.signal).toBe('SIGKILL');
+      await temporal.kill();
+      const firstAnswer = await first;
       await close();
-      await worker.stop('SIGTERM');
-      worker = undefined;
-    }
-  }, 900_000);
+
+      phase = 'restart';
+      await temporal.start();
+      worker = await startWorker();
+      ({ client, close } = await connect());
+      try {
+        const accepted = await acceptedDecisions(client, actionId);
+        // An answered decision is a durable one.
+        if (firstAnswer === 'answered') expect(accepted.length).toBe(1);
+        if (accepted.length === 0) {
+          phase = 'not applied: visibly open';
+          const open = await snapshot(actionId);
+          expect(open.action.status).toBe('awaiting_approval');
+          expect(open.action.outcome).toBeNull();
+          expect(open.approvals.map((a) => [a.status, a.closedAt])).toEqual([['open', null]]);
+          expect(open.decisions).toEqual([]);
+          expect(open.audit).not.toContain('approval.decision');
+          expect(open.audit).not.toContain('approval.approved');
+          expect(open.audit).not.toContain('action.rechecked');
+          // The workflow agrees (a freshly started worker may take a while to answer its first query).
+          expect((await waitForStatus(client, actionId, () => true, 180_000)).phase).toBe('awaiting_approval');
+          phase = 'deciding again';
+          await decideAction(client, actionId, { approverId: 'alice', decision: 'approve', channel: 'api', argsHash });
+        }
+
+        phase = 'applied: runs once';
+        const outcome = await awaitOutcome(client, actionId);
+        expect(outcome.status).toBe('executed');
+        const done = await snapshot(actionId);
+        expect(done.action.status).toBe('executed');
+        expect(done.action.outcome).toMatchObject({ status: 'executed' });
+        expect(done.approvals.map((a) => a.status)).toEqual(['approved']);
+        expect(done.approvals[0]!.closedAt).not.toBeNull();
+        expect(done.decisions).toEqual([{ userId: 'alice', decision: 'approve' }]);
+        expect(done.executions.map((e) => e.status)).toEqual(['succeeded']);
+        expect(done.ledger).toBe(1);
+        const once = (type: string) => done.audit.filter((t) => t === type).length;
+        for (const type of ['approval.decision', 'approval.approved', 'action.rechecked', 'tool.started', 'tool.succeeded', 'action.completed']) {
+          expect(once(type), type).toBe(1);
+        }
+        expect(done.audit).not.toContain('approval.timed_out');
+        expect(done.audit.indexOf('approval.decision')).toBeLessThan(done.audit.indexOf('approval.approved'));
+        expect(done.audit.indexOf('approval.approved')).toBeLessThan(done.audit.indexOf('tool.started'));
+        expect(await acceptedDecisions(client, actionId)).toHaveLength(1);
+        expect(await verifyAuditChain(database.db)).toMatchObject({ ok: true });
+      } finally {
+        await close();
+        await worker.stop('SIGTERM');
+        worker = undefined;
+      }
+    },
+    900_000,
+  );
 });

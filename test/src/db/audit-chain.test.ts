@@ -80,7 +80,15 @@ describe('the hash-chained audit log', () => {
   it('keeps rows hashed before RFC 8785 (hash version 1) verifiable beside new ones', async () => {
     // A version-1 row as the previous release wrote it: legacy canonical JSON, no "v" member, hash_version 1.
     const createdAt = new Date('2026-11-30T10:00:00.123Z');
-    const old = { eventKey: 'old-1', actionId: null, type: 'test.event', actor: 'user:alice', payload: { i: 0, nested: { b: 1, a: [2, 'x'] } }, createdAt, prevHash: '0'.repeat(64) };
+    const old = {
+      eventKey: 'old-1',
+      actionId: null,
+      type: 'test.event',
+      actor: 'user:alice',
+      payload: { i: 0, nested: { b: 1, a: [2, 'x'] } },
+      createdAt,
+      prevHash: '0'.repeat(64),
+    };
     const oldHash = sha256Hex(legacyCanonicalJson({ ...old, createdAt: createdAt.toISOString() }));
     expect(auditRowHash({ ...old, hashVersion: 1 })).toBe(oldHash);
     expect(auditRowHash(old)).not.toBe(oldHash);

@@ -19,7 +19,11 @@ async function scratchDatabase(serverUrl: string): Promise<{ url: string; drop()
 }
 
 /** Every migration folder, in the order Prisma applies them (by name). */
-const allMigrations = async () => (await readdir(MIGRATIONS_DIR, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+const allMigrations = async () =>
+  (await readdir(MIGRATIONS_DIR, { withFileTypes: true }))
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
 
 async function query<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });

@@ -59,13 +59,21 @@ describe('orphan workflow sweeper', () => {
     const { actionId, handle } = await startWithoutAdmission('orphan-1', h.taskQueue, { rationale: undefined });
 
     const orphan = await sweepUntil(actionId, { taskQueue: h.taskQueue, graceMs: 0, minFailedAttempts: 2 });
-    expect(orphan).toMatchObject({ workflowId: workflowIdForAction(actionId), workflowType: 'guardedAction', why: expect.stringMatching(/^no action row after \d+ failed attempts of admitAndRun: .*matchAll/) });
+    expect(orphan).toMatchObject({
+      workflowId: workflowIdForAction(actionId),
+      workflowType: 'guardedAction',
+      why: expect.stringMatching(/^no action row after \d+ failed attempts of admitAndRun: .*matchAll/),
+    });
     expect((await handle.describe()).status.name).toBe('TERMINATED');
     expect(await h.db.prisma.action.count({ where: { id: actionId } })).toBe(0);
 
     const rows = await h.db.prisma.auditEvent.findMany({ where: { actionId } });
     expect(rows).toEqual([
-      expect.objectContaining({ type: 'workflow.orphan_terminated', actor: 'system:orphan-sweeper', payload: expect.objectContaining({ workflowId: workflowIdForAction(actionId), reason: orphan.why }) }),
+      expect.objectContaining({
+        type: 'workflow.orphan_terminated',
+        actor: 'system:orphan-sweeper',
+        payload: expect.objectContaining({ workflowId: workflowIdForAction(actionId), reason: orphan.why }),
+      }),
     ]);
     expect(lines.some((line) => line.includes(`terminating orphan workflow ${workflowIdForAction(actionId)}`))).toBe(true);
 

@@ -39,7 +39,10 @@ describe('argument limits at the REST edge', () => {
     const body = `{"tool":"x.unregistered","idempotencyKey":"${key}","args":${nestedText(levels)}}`;
     const error = await expectError(submitRaw(body), 400, 'invalid_request');
     expect(error.issues).toEqual([
-      { path: ['args', ...Array<string>(ARGS_LIMITS.maxDepth).fill('a')].join('.'), message: `nested ${ARGS_LIMITS.maxDepth + 1} levels deep; at most ${ARGS_LIMITS.maxDepth} levels allowed` },
+      {
+        path: ['args', ...Array<string>(ARGS_LIMITS.maxDepth).fill('a')].join('.'),
+        message: `nested ${ARGS_LIMITS.maxDepth + 1} levels deep; at most ${ARGS_LIMITS.maxDepth} levels allowed`,
+      },
     ]);
     expect(error.message).not.toMatch(/KiB/);
     expect(await h.db.prisma.action.count({ where: { idempotencyKey: key } })).toBe(0);
@@ -113,7 +116,13 @@ describe('content type', () => {
 
 describe('a workflow started around the edge', () => {
   it('denies arguments over the limits visibly: an action row, an audit trail, a reason naming the limit', async () => {
-    const request = { agentId: 'billing-bot', tool: 'x.unregistered', idempotencyKey: 'bypass-deep', rationale: '', args: JSON.parse(nestedText(2_000)) as Record<string, unknown> };
+    const request = {
+      agentId: 'billing-bot',
+      tool: 'x.unregistered',
+      idempotencyKey: 'bypass-deep',
+      rationale: '',
+      args: JSON.parse(nestedText(2_000)) as Record<string, unknown>,
+    };
     const actionId = deriveActionId(h.taskQueue, request.agentId, request.idempotencyKey);
     const input: GuardedActionInput = { actionId, argsHash: 'b'.repeat(64), request };
     const handle = await h.client.workflow.start(GUARDED_ACTION_WORKFLOW, { workflowId: workflowIdForAction(actionId), taskQueue: h.taskQueue, args: [input] });

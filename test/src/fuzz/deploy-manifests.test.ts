@@ -35,7 +35,7 @@ async function manifests(): Promise<Manifest[]> {
   return all;
 }
 
-const podContainers = (m: Manifest) => ((m.spec?.template as { spec: { containers: Container[] } } | undefined)?.spec.containers ?? []);
+const podContainers = (m: Manifest) => (m.spec?.template as { spec: { containers: Container[] } } | undefined)?.spec.containers ?? [];
 
 describe('deployment manifests (deploy/kubernetes)', () => {
   it('parse, and hold the workloads the deployment guide describes', async () => {

@@ -40,18 +40,26 @@ const celExpr: fc.Arbitrary<string> = fc.letrec<{ expr: string }>((tie) => ({
     { depthSize: 'small', withCrossShrink: true },
     celAtom,
     fc.tuple(tie('expr'), fc.constantFrom('==', '!=', '<', '<=', '>', '>=', '&&', '||', '+', '-', '*', '/', '%', ' in '), tie('expr')).map(([a, op, b]) => `${a} ${op} ${b}`),
-    fc.tuple(fc.constantFrom('cents', 'has', 'size', 'int', 'double', 'string', 'matches', 'startsWith', 'nope', 'timestamp', 'duration'), tie('expr')).map(([f, a]) => `${f}(${a})`),
+    fc
+      .tuple(fc.constantFrom('cents', 'has', 'size', 'int', 'double', 'string', 'matches', 'startsWith', 'nope', 'timestamp', 'duration'), tie('expr'))
+      .map(([f, a]) => `${f}(${a})`),
     tie('expr').map((a) => `!${a}`),
     tie('expr').map((a) => `(${a})`),
     fc.tuple(tie('expr'), tie('expr'), tie('expr')).map(([c, a, b]) => `${c} ? ${a} : ${b}`),
-    fc.tuple(tie('expr'), fc.constantFrom('.startsWith("a")', '.size()', '.matches("[")', '.exists(x, x > 1)', '.all(x, x)', '.map(x, x * 2)', '[0]', '.nope')).map(([a, m]) => `${a}${m}`),
+    fc
+      .tuple(tie('expr'), fc.constantFrom('.startsWith("a")', '.size()', '.matches("[")', '.exists(x, x > 1)', '.all(x, x)', '.map(x, x * 2)', '[0]', '.nope'))
+      .map(([a, m]) => `${a}${m}`),
     // Deliberately broken or hostile fragments.
     fc.constantFrom('(', ')', '&&', 'args.', '"unterminated', '((((((((((((((((((((((((((((((((((((((((((((((((((((((((1', '[' + '1,'.repeat(2_000) + '1]', 'a'.repeat(5_000), '.'),
   ),
 })).expr;
 
 const ruleId = fc.oneof(fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,20}$/), trickyStrings);
-const toolPattern = fc.oneof(fc.constantFrom('*', 'payments.*', 'payments.refund', 'demo.echo', 'shell.run'), fc.stringMatching(/^[a-z][a-z0-9_]{0,8}(\.[a-z][a-z0-9_]{0,8}){0,2}$/), trickyStrings);
+const toolPattern = fc.oneof(
+  fc.constantFrom('*', 'payments.*', 'payments.refund', 'demo.echo', 'shell.run'),
+  fc.stringMatching(/^[a-z][a-z0-9_]{0,8}(\.[a-z][a-z0-9_]{0,8}){0,2}$/),
+  trickyStrings,
+);
 const duration = fc.oneof(fc.stringMatching(/^[1-9]\d{0,3}[smhd]$/), trickyStrings, fc.integer());
 const orJunk = <T>(arb: fc.Arbitrary<T>) => fc.oneof({ weight: 6, arbitrary: arb }, { weight: 1, arbitrary: nestedJunk });
 
@@ -98,10 +106,7 @@ const policyDocument = fc.record(
   {
     apiVersion: fc.oneof({ weight: 8, arbitrary: fc.constant('airlock/v1') }, { weight: 1, arbitrary: nestedJunk }),
     defaults: orJunk(
-      fc.record(
-        { unmatched: orJunk(fc.constantFrom('allow', 'require_approval', 'deny')), approval: orJunk(approval), budgetApproval: orJunk(approval) },
-        { requiredKeys: [] },
-      ),
+      fc.record({ unmatched: orJunk(fc.constantFrom('allow', 'require_approval', 'deny')), approval: orJunk(approval), budgetApproval: orJunk(approval) }, { requiredKeys: [] }),
     ),
     rules: orJunk(fc.array(rule, { maxLength: 5 })),
     rateLimits: orJunk(fc.array(rateLimit, { maxLength: 3 })),
@@ -126,9 +131,47 @@ const yamlSoup = fc
   .array(
     fc.oneof(
       fc.constantFrom(
-        'apiVersion: airlock/v1\n', 'rules:\n', '  - ', 'id: a\n', 'tools: [a.b]\n', 'when: ', '&x ', '*x', '<<: *x\n', '!!binary ', '!!timestamp 2001-12-14\n',
-        '!custom ', '%YAML 1.2\n---\n', '---\n', '...\n', '{', '}', '[', ']', ', ', ': ', '? ', '|\n  ', '>-\n  ', '"', "'", '#', '\t', '\n', '  ', '\r\n', '\ufeff',
-        '0x10', '.inf', '~', 'null', 'yes', '1e400', '-', '@', '`',
+        'apiVersion: airlock/v1\n',
+        'rules:\n',
+        '  - ',
+        'id: a\n',
+        'tools: [a.b]\n',
+        'when: ',
+        '&x ',
+        '*x',
+        '<<: *x\n',
+        '!!binary ',
+        '!!timestamp 2001-12-14\n',
+        '!custom ',
+        '%YAML 1.2\n---\n',
+        '---\n',
+        '...\n',
+        '{',
+        '}',
+        '[',
+        ']',
+        ', ',
+        ': ',
+        '? ',
+        '|\n  ',
+        '>-\n  ',
+        '"',
+        "'",
+        '#',
+        '\t',
+        '\n',
+        '  ',
+        '\r\n',
+        '\ufeff',
+        '0x10',
+        '.inf',
+        '~',
+        'null',
+        'yes',
+        '1e400',
+        '-',
+        '@',
+        '`',
       ),
       fc.string({ maxLength: 8, unit: 'grapheme' }),
     ),
@@ -144,27 +187,35 @@ const aliasBomb = fc.integer({ min: 1, max: 12 }).map((levels) => {
 });
 
 describe('policy loader fuzz (compilePolicy)', () => {
-  it(`compiles or rejects with located problems: ${FUZZ_RUNS} structure-aware documents`, () => {
-    const seen: Record<LoadResult, number> = { compiled: 0, rejected: 0 };
-    fc.assert(
-      fc.property(policyText, (text) => {
-        seen[expectCompiledOrPolicyError(text)]++;
-      }),
-      { seed: fuzzSeed('policy-structured'), numRuns: FUZZ_RUNS },
-    );
-    // The generator must reach the compiler, not only the schema: some documents compile.
-    expect(seen.compiled).toBeGreaterThan(0);
-    expect(seen.rejected).toBeGreaterThan(FUZZ_RUNS / 2);
-  }, FUZZ_TIMEOUT_MS);
+  it(
+    `compiles or rejects with located problems: ${FUZZ_RUNS} structure-aware documents`,
+    () => {
+      const seen: Record<LoadResult, number> = { compiled: 0, rejected: 0 };
+      fc.assert(
+        fc.property(policyText, (text) => {
+          seen[expectCompiledOrPolicyError(text)]++;
+        }),
+        { seed: fuzzSeed('policy-structured'), numRuns: FUZZ_RUNS },
+      );
+      // The generator must reach the compiler, not only the schema: some documents compile.
+      expect(seen.compiled).toBeGreaterThan(0);
+      expect(seen.rejected).toBeGreaterThan(FUZZ_RUNS / 2);
+    },
+    FUZZ_TIMEOUT_MS,
+  );
 
-  it(`compiles or rejects with located problems: ${FUZZ_RUNS} raw texts (YAML token soup, unicode, binary)`, () => {
-    fc.assert(
-      fc.property(fc.oneof(yamlSoup, fc.string({ maxLength: 400, unit: 'binary' }), fc.string({ maxLength: 200, unit: 'grapheme' }), aliasBomb), (text) => {
-        expectCompiledOrPolicyError(text);
-      }),
-      { seed: fuzzSeed('policy-raw'), numRuns: FUZZ_RUNS },
-    );
-  }, FUZZ_TIMEOUT_MS);
+  it(
+    `compiles or rejects with located problems: ${FUZZ_RUNS} raw texts (YAML token soup, unicode, binary)`,
+    () => {
+      fc.assert(
+        fc.property(fc.oneof(yamlSoup, fc.string({ maxLength: 400, unit: 'binary' }), fc.string({ maxLength: 200, unit: 'grapheme' }), aliasBomb), (text) => {
+          expectCompiledOrPolicyError(text);
+        }),
+        { seed: fuzzSeed('policy-raw'), numRuns: FUZZ_RUNS },
+      );
+    },
+    FUZZ_TIMEOUT_MS,
+  );
 
   it('rejects a YAML alias without its anchor, and an alias bomb, as a PolicyError (a defect this fuzzer found)', () => {
     fc.assert(
@@ -175,13 +226,17 @@ describe('policy loader fuzz (compilePolicy)', () => {
     );
   });
 
-  it(`type-checks ${FUZZ_RUNS} random CEL conditions in a valid rule without throwing anything but PolicyError`, () => {
-    fc.assert(
-      fc.property(celExpr, (when) => {
-        const text = stringify({ apiVersion: 'airlock/v1', rules: [{ id: 'r', tools: ['*'], when, tier: 'low', outcome: 'allow', reason: 'fuzz' }] });
-        expectCompiledOrPolicyError(text);
-      }),
-      { seed: fuzzSeed('policy-cel'), numRuns: FUZZ_RUNS },
-    );
-  }, FUZZ_TIMEOUT_MS);
+  it(
+    `type-checks ${FUZZ_RUNS} random CEL conditions in a valid rule without throwing anything but PolicyError`,
+    () => {
+      fc.assert(
+        fc.property(celExpr, (when) => {
+          const text = stringify({ apiVersion: 'airlock/v1', rules: [{ id: 'r', tools: ['*'], when, tier: 'low', outcome: 'allow', reason: 'fuzz' }] });
+          expectCompiledOrPolicyError(text);
+        }),
+        { seed: fuzzSeed('policy-cel'), numRuns: FUZZ_RUNS },
+      );
+    },
+    FUZZ_TIMEOUT_MS,
+  );
 });

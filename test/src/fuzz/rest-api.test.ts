@@ -27,7 +27,10 @@ beforeAll(async () => {
   await counter.connect();
   pending = [];
   for (const key of ['fuzz-pending-1', 'fuzz-pending-2']) {
-    const res = await postAction(request('POST', '/api/v1/actions', { authorization: `Bearer ${keys.agent}`, 'content-type': 'application/json' }, JSON.stringify(refund(key))), ctx);
+    const res = await postAction(
+      request('POST', '/api/v1/actions', { authorization: `Bearer ${keys.agent}`, 'content-type': 'application/json' }, JSON.stringify(refund(key))),
+      ctx,
+    );
     const submitted = schemas.SubmittedAction.parse(await res.json());
     await waitForActionStatus(ctx, keys.agent, submitted.actionId, ['awaiting_approval']);
     pending.push({ actionId: submitted.actionId, argsHash: submitted.argsHash });
@@ -181,7 +184,10 @@ const validSubmission = fc.record({
   rationale: fc.string({ maxLength: 40 }),
   idempotencyKey: fc.uuid(),
 });
-const refundArgsJunk = fc.record({ paymentId: nestedJunk, amount: fc.oneof(trickyStrings, fc.constantFrom('-5', '1.234', '1e3', '0x10', '99999999999999999999.00')), currency: nestedJunk, reason: nestedJunk }, { requiredKeys: [] });
+const refundArgsJunk = fc.record(
+  { paymentId: nestedJunk, amount: fc.oneof(trickyStrings, fc.constantFrom('-5', '1.234', '1e3', '0x10', '99999999999999999999.00')), currency: nestedJunk, reason: nestedJunk },
+  { requiredKeys: [] },
+);
 
 const submissionBody = fc.oneof(
   { weight: 1, arbitrary: validSubmission.map((b) => ({ kind: 'valid' as const, text: JSON.stringify(b) })) },
@@ -192,103 +198,146 @@ const submissionBody = fc.oneof(
 );
 
 describe('REST API fuzz', () => {
-  it(`POST /api/v1/actions: ${FUZZ_RUNS} random bodies and headers → 2xx or a clear 4xx, no partial state`, async () => {
-    const statuses = new Map<number, number>();
-    await fc.assert(
-      fc.asyncProperty(authorization(() => keys.agent), contentType, extraHeaders, submissionBody, fc.constantFrom('POST', 'POST', 'POST', 'PUT'), async (auth, type, extra, body, method) => {
-        const what = describeCase({ auth, type, extra, body, method });
-        const verdict = await exercise(() => postAction(request(method, '/api/v1/actions', headersOf(auth, type, extra), body.text), ctx), what, (accepted) => {
-          touched.add(schemas.SubmittedAction.parse(accepted).actionId);
-        });
-        statuses.set(verdict.status, (statuses.get(verdict.status) ?? 0) + 1);
-        const agentAuth = auth === `Bearer ${keys.agent}`;
-        const wrongType = refusedMediaType(type, body.text);
-        if (agentAuth && wrongType && verdict.status !== 415) throw new Error(`a body of type ${String(type)} answered ${verdict.status}, not 415: ${what}`);
-        if (body.kind === 'invalid-json' && agentAuth && !wrongType && verdict.status !== 400) throw new Error(`invalid JSON answered ${verdict.status}: ${what}`);
-        if (body.kind === 'valid' && agentAuth && !wrongType && verdict.status !== 202) throw new Error(`a valid submission answered ${verdict.status}: ${what}`);
-      }),
-      { seed: fuzzSeed('rest-post-action'), numRuns: FUZZ_RUNS },
-    );
-    const accepted = [...statuses].filter(([s]) => s < 300).reduce((n, [, c]) => n + c, 0);
-    // Valid submissions start real workflows: they stay a small share of the cases.
-    expect(accepted).toBeGreaterThan(0);
-    expect(accepted).toBeLessThan(FUZZ_RUNS * 0.05);
-    expect(statuses.get(400)).toBeGreaterThan(FUZZ_RUNS / 2);
-  }, DB_CASES_TIMEOUT_MS);
-
-  it(`POST /api/v1/actions/:id/decisions: ${FUZZ_RUNS} random ids, bodies and headers → 2xx or a clear 4xx, no partial state`, async () => {
-    const statuses = new Map<number, number>();
-    const actionIdParam = fc.oneof(
-      { weight: 6, arbitrary: fc.constantFrom(0, 1).map((i) => pending[i]!.actionId) },
-      { weight: 1, arbitrary: fc.uuid() },
-      { weight: 3, arbitrary: junkString },
-      { weight: 1, arbitrary: fc.constantFrom('..', '../audit', '%2e%2e', 'action-x', '00000000-0000-0000-0000-000000000000') },
-    );
-    const decisionBody = (target: () => { argsHash: string }) =>
-      fc.oneof(
-        { weight: 20, arbitrary: invalidJsonText },
-        { weight: 20, arbitrary: nestedJunk.map((v) => JSON.stringify(v) ?? 'null') },
-        { weight: 30, arbitrary: mutatedBody({ decision: 'deny', argsHash: 'f'.repeat(64), comment: 'no', feedback: 'try less' }).map((v) => JSON.stringify(v)) },
-        {
-          weight: 3,
-          arbitrary: fc
-            .record({ decision: fc.constantFrom('approve', 'deny'), argsHash: fc.stringMatching(/^[0-9a-f]{64}$/), editedArgs: fc.option(refundArgsJunk, { nil: undefined }) })
-            .map((v) => JSON.stringify(v)),
-        },
-        // Rarely, a well-formed decision with the real hash: some are accepted (200), later ones are refused (409).
-        { weight: 1, arbitrary: fc.constantFrom('approve', 'deny').map((decision) => JSON.stringify({ decision, argsHash: target().argsHash, comment: 'fuzz' })) },
+  it(
+    `POST /api/v1/actions: ${FUZZ_RUNS} random bodies and headers → 2xx or a clear 4xx, no partial state`,
+    async () => {
+      const statuses = new Map<number, number>();
+      await fc.assert(
+        fc.asyncProperty(
+          authorization(() => keys.agent),
+          contentType,
+          extraHeaders,
+          submissionBody,
+          fc.constantFrom('POST', 'POST', 'POST', 'PUT'),
+          async (auth, type, extra, body, method) => {
+            const what = describeCase({ auth, type, extra, body, method });
+            const verdict = await exercise(
+              () => postAction(request(method, '/api/v1/actions', headersOf(auth, type, extra), body.text), ctx),
+              what,
+              (accepted) => {
+                touched.add(schemas.SubmittedAction.parse(accepted).actionId);
+              },
+            );
+            statuses.set(verdict.status, (statuses.get(verdict.status) ?? 0) + 1);
+            const agentAuth = auth === `Bearer ${keys.agent}`;
+            const wrongType = refusedMediaType(type, body.text);
+            if (agentAuth && wrongType && verdict.status !== 415) throw new Error(`a body of type ${String(type)} answered ${verdict.status}, not 415: ${what}`);
+            if (body.kind === 'invalid-json' && agentAuth && !wrongType && verdict.status !== 400) throw new Error(`invalid JSON answered ${verdict.status}: ${what}`);
+            if (body.kind === 'valid' && agentAuth && !wrongType && verdict.status !== 202) throw new Error(`a valid submission answered ${verdict.status}: ${what}`);
+          },
+        ),
+        { seed: fuzzSeed('rest-post-action'), numRuns: FUZZ_RUNS },
       );
-    await fc.assert(
-      fc.asyncProperty(
-        fc.constantFrom(() => keys.alice, () => keys.bob, () => keys.victor, () => keys.owner).chain((who) => authorization(who)),
-        contentType,
-        extraHeaders,
-        actionIdParam,
-        fc.constantFrom(0, 1).chain((i) => decisionBody(() => pending[i]!).map((text) => ({ i, text }))),
-        async (auth, type, extra, id, body) => {
-          const what = describeCase({ auth, type, extra, id, body });
-          const verdict = await exercise(() => postDecision(request('POST', `/api/v1/actions/${encodeURIComponent(wellFormed(id))}/decisions`, headersOf(auth, type, extra), body.text), ctx, { id }), what, () => {
-            touched.add(id);
-          });
-          statuses.set(verdict.status, (statuses.get(verdict.status) ?? 0) + 1);
-        },
-      ),
-      { seed: fuzzSeed('rest-post-decision'), numRuns: FUZZ_RUNS },
-    );
-    expect(statuses.get(400)).toBeGreaterThan(FUZZ_RUNS / 4);
-    expect(statuses.get(404)).toBeGreaterThan(0);
-  }, DB_CASES_TIMEOUT_MS);
+      const accepted = [...statuses].filter(([s]) => s < 300).reduce((n, [, c]) => n + c, 0);
+      // Valid submissions start real workflows: they stay a small share of the cases.
+      expect(accepted).toBeGreaterThan(0);
+      expect(accepted).toBeLessThan(FUZZ_RUNS * 0.05);
+      expect(statuses.get(400)).toBeGreaterThan(FUZZ_RUNS / 2);
+    },
+    DB_CASES_TIMEOUT_MS,
+  );
 
-  it(`GET /api/v1/audit: ${FUZZ_RUNS} random query strings → 200 or a clear 4xx`, async () => {
-    const statuses = new Map<number, number>();
-    const param = fc.tuple(
-      fc.oneof(fc.constantFrom('actionId', 'after', 'limit', 'limit', 'after', 'actionId', 'cursor', '', '__proto__'), trickyStrings),
-      fc.oneof(
-        fc.constantFrom('0', '1', '100', '500', '501', '-1', '1.5', '1e3', '0x10', ' 7', '999999999999999999', '9999999999999999999', 'NaN', 'Infinity', ''),
-        fc.integer().map(String),
-        fc.uuid(),
-        trickyStrings,
-        hugeString,
-      ),
-    );
-    const query = fc.oneof(
-      { weight: 5, arbitrary: fc.array(param, { maxLength: 5 }).map((pairs) => new URLSearchParams(pairs).toString()) },
-      { weight: 1, arbitrary: fc.string({ maxLength: 80, unit: 'grapheme' }).map((s) => encodeURI(s.replace(/[\ud800-\udfff]/g, ''))) },
-      { weight: 1, arbitrary: fc.constantFrom('limit=%zz', 'after=%', '&&&', '=', 'limit=1&limit=2', 'actionId[]=1', '%00=%00', 'limit=%F0%9F%A4%96') },
-    );
-    await fc.assert(
-      fc.asyncProperty(authorization(() => keys.victor), extraHeaders, query, async (auth, extra, qs) => {
-        const what = describeCase({ auth, extra, qs });
-        const verdict = await exercise(() => getAudit(request('GET', `/api/v1/audit?${qs}`, headersOf(auth, undefined, extra)), ctx), what, (body) => {
-          schemas.AuditPage.parse(body);
-        });
-        statuses.set(verdict.status, (statuses.get(verdict.status) ?? 0) + 1);
-      }),
-      { seed: fuzzSeed('rest-get-audit'), numRuns: FUZZ_RUNS },
-    );
-    expect(statuses.get(200)).toBeGreaterThan(0);
-    expect(statuses.get(400)).toBeGreaterThan(0);
-  }, DB_CASES_TIMEOUT_MS);
+  it(
+    `POST /api/v1/actions/:id/decisions: ${FUZZ_RUNS} random ids, bodies and headers → 2xx or a clear 4xx, no partial state`,
+    async () => {
+      const statuses = new Map<number, number>();
+      const actionIdParam = fc.oneof(
+        { weight: 6, arbitrary: fc.constantFrom(0, 1).map((i) => pending[i]!.actionId) },
+        { weight: 1, arbitrary: fc.uuid() },
+        { weight: 3, arbitrary: junkString },
+        { weight: 1, arbitrary: fc.constantFrom('..', '../audit', '%2e%2e', 'action-x', '00000000-0000-0000-0000-000000000000') },
+      );
+      const decisionBody = (target: () => { argsHash: string }) =>
+        fc.oneof(
+          { weight: 20, arbitrary: invalidJsonText },
+          { weight: 20, arbitrary: nestedJunk.map((v) => JSON.stringify(v) ?? 'null') },
+          { weight: 30, arbitrary: mutatedBody({ decision: 'deny', argsHash: 'f'.repeat(64), comment: 'no', feedback: 'try less' }).map((v) => JSON.stringify(v)) },
+          {
+            weight: 3,
+            arbitrary: fc
+              .record({ decision: fc.constantFrom('approve', 'deny'), argsHash: fc.stringMatching(/^[0-9a-f]{64}$/), editedArgs: fc.option(refundArgsJunk, { nil: undefined }) })
+              .map((v) => JSON.stringify(v)),
+          },
+          // Rarely, a well-formed decision with the real hash: some are accepted (200), later ones are refused (409).
+          { weight: 1, arbitrary: fc.constantFrom('approve', 'deny').map((decision) => JSON.stringify({ decision, argsHash: target().argsHash, comment: 'fuzz' })) },
+        );
+      await fc.assert(
+        fc.asyncProperty(
+          fc
+            .constantFrom(
+              () => keys.alice,
+              () => keys.bob,
+              () => keys.victor,
+              () => keys.owner,
+            )
+            .chain((who) => authorization(who)),
+          contentType,
+          extraHeaders,
+          actionIdParam,
+          fc.constantFrom(0, 1).chain((i) => decisionBody(() => pending[i]!).map((text) => ({ i, text }))),
+          async (auth, type, extra, id, body) => {
+            const what = describeCase({ auth, type, extra, id, body });
+            const verdict = await exercise(
+              () => postDecision(request('POST', `/api/v1/actions/${encodeURIComponent(wellFormed(id))}/decisions`, headersOf(auth, type, extra), body.text), ctx, { id }),
+              what,
+              () => {
+                touched.add(id);
+              },
+            );
+            statuses.set(verdict.status, (statuses.get(verdict.status) ?? 0) + 1);
+          },
+        ),
+        { seed: fuzzSeed('rest-post-decision'), numRuns: FUZZ_RUNS },
+      );
+      expect(statuses.get(400)).toBeGreaterThan(FUZZ_RUNS / 4);
+      expect(statuses.get(404)).toBeGreaterThan(0);
+    },
+    DB_CASES_TIMEOUT_MS,
+  );
+
+  it(
+    `GET /api/v1/audit: ${FUZZ_RUNS} random query strings → 200 or a clear 4xx`,
+    async () => {
+      const statuses = new Map<number, number>();
+      const param = fc.tuple(
+        fc.oneof(fc.constantFrom('actionId', 'after', 'limit', 'limit', 'after', 'actionId', 'cursor', '', '__proto__'), trickyStrings),
+        fc.oneof(
+          fc.constantFrom('0', '1', '100', '500', '501', '-1', '1.5', '1e3', '0x10', ' 7', '999999999999999999', '9999999999999999999', 'NaN', 'Infinity', ''),
+          fc.integer().map(String),
+          fc.uuid(),
+          trickyStrings,
+          hugeString,
+        ),
+      );
+      const query = fc.oneof(
+        { weight: 5, arbitrary: fc.array(param, { maxLength: 5 }).map((pairs) => new URLSearchParams(pairs).toString()) },
+        { weight: 1, arbitrary: fc.string({ maxLength: 80, unit: 'grapheme' }).map((s) => encodeURI(s.replace(/[\ud800-\udfff]/g, ''))) },
+        { weight: 1, arbitrary: fc.constantFrom('limit=%zz', 'after=%', '&&&', '=', 'limit=1&limit=2', 'actionId[]=1', '%00=%00', 'limit=%F0%9F%A4%96') },
+      );
+      await fc.assert(
+        fc.asyncProperty(
+          authorization(() => keys.victor),
+          extraHeaders,
+          query,
+          async (auth, extra, qs) => {
+            const what = describeCase({ auth, extra, qs });
+            const verdict = await exercise(
+              () => getAudit(request('GET', `/api/v1/audit?${qs}`, headersOf(auth, undefined, extra)), ctx),
+              what,
+              (body) => {
+                schemas.AuditPage.parse(body);
+              },
+            );
+            statuses.set(verdict.status, (statuses.get(verdict.status) ?? 0) + 1);
+          },
+        ),
+        { seed: fuzzSeed('rest-get-audit'), numRuns: FUZZ_RUNS },
+      );
+      expect(statuses.get(200)).toBeGreaterThan(0);
+      expect(statuses.get(400)).toBeGreaterThan(0);
+    },
+    DB_CASES_TIMEOUT_MS,
+  );
 
   it(`any other path under /api/v1: ${FUZZ_RUNS} random paths and methods → a JSON 404`, async () => {
     const segment = fc.oneof(trickyStrings, fc.constantFrom('actions', 'audit', '..', '.', 'v2', 'openapi.json', '%2F', ''));

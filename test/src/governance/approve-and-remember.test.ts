@@ -26,7 +26,9 @@ describe('bounds of a remembered approval', () => {
       { arg: 'dryRun', kind: 'same' },
     ];
     const condition = conditionFromBounds(action, bounds);
-    expect(condition).toBe('cents(args["amount"]) <= 20000 && args["currency"] == "USD" && args["paymentId"] == "pay_\\"7\\"" && double(args["retries"]) <= 5.0 && args["dryRun"] == false');
+    expect(condition).toBe(
+      'cents(args["amount"]) <= 20000 && args["currency"] == "USD" && args["paymentId"] == "pay_\\"7\\"" && double(args["retries"]) <= 5.0 && args["dryRun"] == false',
+    );
     expect(grantMatches(condition, action)).toBe(true);
     expect(grantMatches(condition, { ...action, amount: '200.00', retries: 5 })).toBe(true);
     expect(grantMatches(condition, { ...action, amount: '200.01' })).toBe(false);
@@ -49,13 +51,21 @@ describe('bounds of a remembered approval', () => {
       throw new Error('not refused');
     };
     expect(refusal([{ arg: 'customer', kind: 'same' }])).toEqual([{ path: 'bounds.0', message: 'the action has no argument "customer"' }]);
-    expect(refusal([{ arg: 'amount', kind: 'same' }, { arg: 'note', kind: 'same' }])).toEqual([
-      { path: 'bounds.1', message: '"note" was redacted before storage, so there is no value to bind to' },
-    ]);
+    expect(
+      refusal([
+        { arg: 'amount', kind: 'same' },
+        { arg: 'note', kind: 'same' },
+      ]),
+    ).toEqual([{ path: 'bounds.1', message: '"note" was redacted before storage, so there is no value to bind to' }]);
     expect(refusal([{ arg: 'meta', kind: 'same' }])[0]?.message).toBe('"meta" cannot take an same bound');
     expect(refusal([{ arg: 'currency', kind: 'at_most', value: '1.00' }])[0]?.message).toBe('"currency" cannot take an at_most bound');
     expect(refusal([{ arg: 'amount', kind: 'at_most', value: '1.005' }])[0]?.message).toBe('the cap for "amount" must be an amount like "125.00"');
-    expect(refusal([{ arg: 'amount', kind: 'same' }, { arg: 'amount', kind: 'same' }])[0]).toEqual({ path: 'bounds.1', message: '"amount" is bound twice' });
+    expect(
+      refusal([
+        { arg: 'amount', kind: 'same' },
+        { arg: 'amount', kind: 'same' },
+      ])[0],
+    ).toEqual({ path: 'bounds.1', message: '"amount" is bound twice' });
   });
 });
 
@@ -90,7 +100,15 @@ describe('approveAndRemember against real Temporal and PostgreSQL', () => {
     const approval = await h.db.prisma.approval.findFirstOrThrow({ where: { actionId } });
     const recorded = { approverId: 'bob', decision: 'approve' as const, channel: 'api' as const, round: 1, decidedAt: standingApproval.validFrom.toISOString() };
     const activities = createActivities(defaultActivityDeps(h.db, defaultPolicy()));
-    const draft = { grantId: standingApproval.id, agentId: 'billing-bot', tool: 'payments.refund', condition: standingApproval.condition, reason: 'known customer', validForHours: 1, maxUses: 1 };
+    const draft = {
+      grantId: standingApproval.id,
+      agentId: 'billing-bot',
+      tool: 'payments.refund',
+      condition: standingApproval.condition,
+      reason: 'known customer',
+      validForHours: 1,
+      maxUses: 1,
+    };
     await activities.recordDecision({ actionId, approvalId: approval.id, round: 1, argsHash, decision: recorded, standingApproval: draft });
     expect(await h.db.prisma.standingApproval.count({ where: { id: standingApproval.id } })).toBe(1);
     expect(await h.db.prisma.approvalDecision.count({ where: { approvalId: approval.id } })).toBe(1);

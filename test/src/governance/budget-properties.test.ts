@@ -17,11 +17,7 @@ afterAll(async () => {
 const money = (cents: number) => `${Math.trunc(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
 
 const ACTIONS = 5;
-type Op =
-  | { kind: 'reserve'; action: number; cents: number }
-  | { kind: 'commit'; action: number; percent: number }
-  | { kind: 'release'; action: number }
-  | { kind: 'repeat' };
+type Op = { kind: 'reserve'; action: number; cents: number } | { kind: 'commit'; action: number; percent: number } | { kind: 'release'; action: number } | { kind: 'repeat' };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('reserve' as const), action: fc.nat(ACTIONS - 1), cents: fc.integer({ min: 0, max: 8000 }) }) },

@@ -1,14 +1,4 @@
-import {
-  BudgetExistsError,
-  commitBudget,
-  createBudget,
-  listBudgets,
-  recheckReservation,
-  releaseBudget,
-  ReservationReleasedError,
-  reserveBudget,
-  type Db,
-} from '@airlock/db';
+import { BudgetExistsError, commitBudget, createBudget, listBudgets, recheckReservation, releaseBudget, ReservationReleasedError, reserveBudget, type Db } from '@airlock/db';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ZodError } from 'zod';
 import { governanceDatabase } from './database.js';
@@ -95,7 +85,16 @@ describe('reserving', () => {
       limit: '100.00',
       approvalThreshold: '50.00',
     });
-    const impact = { budgetId: budget.id, scope: 'agent', target: 'billing-bot', period: 'day', periodStart: '2026-03-10', currency: 'USD', limit: '100.00', approvalThreshold: '50.00' };
+    const impact = {
+      budgetId: budget.id,
+      scope: 'agent',
+      target: 'billing-bot',
+      period: 'day',
+      periodStart: '2026-03-10',
+      currency: 'USD',
+      limit: '100.00',
+      approvalThreshold: '50.00',
+    };
 
     expect(await reserveBudget(db, request('a-1', '30.00'))).toEqual({
       status: 'reserved',
@@ -194,7 +193,10 @@ describe('committing and releasing', () => {
     expect(await commitBudget(db, { actionId: 'low', actual: '40.00' })).toEqual({ committed: 0 });
     expect(await commitBudget(db, { actionId: 'high', actual: '75.00' })).toEqual({ committed: 2 });
     expect(await commitBudget(db, { actionId: 'exact' })).toEqual({ committed: 2 });
-    for (const [budget, period] of [[agent, '2026-03-10'], [tenant, '2026-03-01']] as const) {
+    for (const [budget, period] of [
+      [agent, '2026-03-10'],
+      [tenant, '2026-03-01'],
+    ] as const) {
       expect(await periodLedger(db, budget.id, period)).toEqual({
         limit: '100.00',
         spent: '97.34',

@@ -61,9 +61,7 @@ describe('kill switches', () => {
   });
 
   it('keeps one active switch per target, even when suspended concurrently', async () => {
-    const results = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => suspend(db, { scope: 'team', target: 'finance', reason: `click ${i}`, by: 'user:alice' })),
-    );
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => suspend(db, { scope: 'team', target: 'finance', reason: `click ${i}`, by: 'user:alice' })));
     expect(results.filter((r) => r.created)).toHaveLength(1);
     expect(new Set(results.map((r) => r.suspension.id)).size).toBe(1);
     expect(await listSuspensions(db, { activeOnly: true })).toHaveLength(1);
@@ -82,11 +80,7 @@ describe('kill switches', () => {
 
   it('lists the live actions of the covered agents as affected, and nothing else', async () => {
     for (const who of [billing, ledger, support]) await createAgent(db, { id: who.agentId, team: who.team });
-    const live = async (agentId: string) => [
-      await seedAction(agentId, 'requested'),
-      await seedAction(agentId, 'awaiting_approval'),
-      await seedAction(agentId, 'running'),
-    ];
+    const live = async (agentId: string) => [await seedAction(agentId, 'requested'), await seedAction(agentId, 'awaiting_approval'), await seedAction(agentId, 'running')];
     const billingLive = await live('billing-bot');
     const ledgerLive = await live('ledger-bot');
     const supportLive = await live('support-bot');

@@ -20,7 +20,12 @@ describe('sliding-window rate limits', () => {
   it('allows exactly the limit among concurrent requests', async () => {
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => call(`a-${i}`, i)));
     expect(results.filter((r) => r.allowed)).toHaveLength(5);
-    expect(results.filter((r) => r.allowed).map((r) => r.count).sort()).toEqual([1, 2, 3, 4, 5]);
+    expect(
+      results
+        .filter((r) => r.allowed)
+        .map((r) => r.count)
+        .sort(),
+    ).toEqual([1, 2, 3, 4, 5]);
     expect(results.filter((r) => !r.allowed).every((r) => r.count === 5)).toBe(true);
     expect(await db.prisma.rateEvent.count()).toBe(5);
   });

@@ -1,11 +1,4 @@
-import {
-  activeGrantsFor,
-  consumeStandingApproval,
-  type Db,
-  grantStandingApproval,
-  listStandingApprovals,
-  revokeStandingApproval,
-} from '@airlock/db';
+import { activeGrantsFor, consumeStandingApproval, type Db, grantStandingApproval, listStandingApprovals, revokeStandingApproval } from '@airlock/db';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ZodError } from 'zod';
 import { governanceDatabase } from './database.js';

@@ -47,11 +47,16 @@ interface HookAnswer {
 
 /** Runs the hook as Claude Code does; resolves with its parsed stdout and exit code. */
 async function runHook(stdin: string, options: { wait?: string; env?: Record<string, string> } = {}): Promise<{ answer: HookAnswer; code: number | null }> {
-  const { stdout, stderr, code } = await runProcess('the Claude Code hook', path.join(repoRoot, 'node_modules/.bin/tsx'), [path.join(repoRoot, 'apps/cli/src/main.ts'), 'hook', 'claude-code', '--wait', options.wait ?? '60'], {
-    cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...(options.env ?? { AIRLOCK_URL: api.url, AIRLOCK_API_KEY: keys.agent }) },
-    input: stdin,
-  });
+  const { stdout, stderr, code } = await runProcess(
+    'the Claude Code hook',
+    path.join(repoRoot, 'node_modules/.bin/tsx'),
+    [path.join(repoRoot, 'apps/cli/src/main.ts'), 'hook', 'claude-code', '--wait', options.wait ?? '60'],
+    {
+      cwd: repoRoot,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...(options.env ?? { AIRLOCK_URL: api.url, AIRLOCK_API_KEY: keys.agent }) },
+      input: stdin,
+    },
+  );
   try {
     return { answer: JSON.parse(stdout) as HookAnswer, code };
   } catch {
@@ -93,7 +98,9 @@ describe('airlock hook claude-code', { timeout: 180_000 }, () => {
     const { answer, code } = await runHook(hookInput('PreToolUse', 'Bash', { command: 'ls -la src', description: 'List files' }, id));
     expect(code).toBe(0);
     expect(answer.hookSpecificOutput).toMatchObject({ hookEventName: 'PreToolUse', permissionDecision: 'allow' });
-    const post = await runHook(hookInput('PostToolUse', 'Bash', { command: 'ls -la src', description: 'List files' }, id, { tool_response: { stdout: 'a.ts', stderr: '', interrupted: false } }));
+    const post = await runHook(
+      hookInput('PostToolUse', 'Bash', { command: 'ls -la src', description: 'List files' }, id, { tool_response: { stdout: 'a.ts', stderr: '', interrupted: false } }),
+    );
     expect(post.answer).toEqual({ suppressOutput: true });
     expect((await getActionStatus(h.client, actionIdOf(id))).outcome).toMatchObject({ status: 'executed', output: { stdout: 'a.ts' } });
   });

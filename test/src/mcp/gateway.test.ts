@@ -64,7 +64,12 @@ beforeAll(async () => {
   h = await startHarness({ deps: (db) => defaultActivityDeps(db, new PolicyStore(policyFile)) });
   await seedTeam(h.db);
   // Not fs.move_file: listed by the upstream, hidden from this agent, denied if called anyway.
-  await createAgent(h.db, { id: 'coder', team: 'eng', ownerId: 'owner', allowedTools: ['everything.*', 'fs.read_text_file', 'fs.write_file', 'fs.create_directory', 'fs.list_directory'] });
+  await createAgent(h.db, {
+    id: 'coder',
+    team: 'eng',
+    ownerId: 'owner',
+    allowedTools: ['everything.*', 'fs.read_text_file', 'fs.write_file', 'fs.create_directory', 'fs.list_directory'],
+  });
   keys = { agent: (await createApiKey(h.db, { agentId: 'coder' })).key, alice: (await createApiKey(h.db, { userId: 'alice' })).key };
   const ctx: ApiContext = { db: h.db, temporal: h.client, taskQueue: h.taskQueue, policy: policyFromFile(policyFile) };
   api = await startApiServer(ctx, [
@@ -311,7 +316,10 @@ describe('pending past the wait, and a gateway killed mid-call', { timeout: 2 * 
     } finally {
       await gw.close();
     }
-    const refused = await spawnChild('airlock mcp (bad key)', process.execPath, gatewayCommand('--config', configs.long).args, { cwd: repoRoot, env: { ...getDefaultEnvironment(), AIRLOCK_API_KEY: 'alk_wrong' } });
+    const refused = await spawnChild('airlock mcp (bad key)', process.execPath, gatewayCommand('--config', configs.long).args, {
+      cwd: repoRoot,
+      env: { ...getDefaultEnvironment(), AIRLOCK_API_KEY: 'alk_wrong' },
+    });
     await refused.waitForLine(/airlock: Airlock refused AIRLOCK_API_KEY/, SLOW_MS);
     expect((await refused.exited).code).toBe(1);
   });

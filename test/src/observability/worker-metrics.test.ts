@@ -85,7 +85,8 @@ describe('worker metrics', () => {
     await decideAction(h.client, denied.actionId, { approverId: 'alice', decision: 'deny', channel: 'api', argsHash: denied.argsHash, comment: 'no' });
     expect((await awaitOutcome(h.client, denied.actionId)).status).toBe('denied');
 
-    const decisionsTimed = (text: string) => sample(text, 'airlock_time_to_decision_seconds_count', { decision: 'denied' }) > sample(before, 'airlock_time_to_decision_seconds_count', { decision: 'denied' });
+    const decisionsTimed = (text: string) =>
+      sample(text, 'airlock_time_to_decision_seconds_count', { decision: 'denied' }) > sample(before, 'airlock_time_to_decision_seconds_count', { decision: 'denied' });
     const after = await metricsWhen(decisionsTimed);
     const moved = (name: string, labels: Record<string, string> = {}) => sample(after, name, labels) - sample(before, name, labels);
 
@@ -107,7 +108,13 @@ describe('worker metrics', () => {
   it('count sandbox kills and show each circuit breaker state', async () => {
     const breakers = new CircuitBreakers({ failureThreshold: 2, cooldownMs: 60_000 });
     exposeCircuitBreakers(metrics, breakers);
-    const results: (SandboxResult | Error)[] = [killed('timeout'), killed('memory'), killed(null), new SandboxLaunchError('no namespaces'), new SandboxLaunchError('no namespaces')];
+    const results: (SandboxResult | Error)[] = [
+      killed('timeout'),
+      killed('memory'),
+      killed(null),
+      new SandboxLaunchError('no namespaces'),
+      new SandboxLaunchError('no namespaces'),
+    ];
     const builtins = createBuiltinTools({ shell: {} }, { sandbox: scriptedSandbox(results), breakers, onSandboxRun: countSandboxKills(metrics) });
     const shell = builtins.tools.find((t) => t.name === 'shell.exec')!;
     const run = () => shell.execute(shell.args.parse({ command: ['sleep', '5'], timeoutMs: 1000 }), toolContext(h.db));
@@ -161,13 +168,29 @@ describe('probes', () => {
 });
 
 function killed(killedBy: SandboxResult['killedBy']): SandboxResult {
-  return { exitCode: killedBy ? null : 0, signal: killedBy ? 'SIGKILL' : null, stdout: '', stderr: '', truncated: false, timedOut: killedBy === 'timeout', killedBy, durationMs: 5 };
+  return {
+    exitCode: killedBy ? null : 0,
+    signal: killedBy ? 'SIGKILL' : null,
+    stdout: '',
+    stderr: '',
+    truncated: false,
+    timedOut: killedBy === 'timeout',
+    killedBy,
+    durationMs: 5,
+  };
 }
 
 /** A sandbox that answers each run with the next scripted result or error: kills without waiting for real deadlines. */
 function scriptedSandbox(results: (SandboxResult | Error)[]): Sandbox {
   return {
-    capabilities: { available: true, uidSwitch: 'already-unprivileged', enforced: { memory: true, pids: true, cpu: true, cpuTime: true, fileSize: true }, disableUserns: true, seccomp: true, notes: [] },
+    capabilities: {
+      available: true,
+      uidSwitch: 'already-unprivileged',
+      enforced: { memory: true, pids: true, cpu: true, cpuTime: true, fileSize: true },
+      disableUserns: true,
+      seccomp: true,
+      notes: [],
+    },
     leftovers: async () => ({ scratchDirs: [], cgroups: [] }),
     async run() {
       const next = results.shift();

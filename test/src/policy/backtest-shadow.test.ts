@@ -21,7 +21,9 @@ describe('policy backtest and shadow mode', () => {
 
   beforeAll(async () => {
     // Shadow read on every admission (refreshMs 0): no waiting for a worker to notice.
-    h = await startHarness({ deps: (db) => ({ ...defaultActivityDeps(db, defaultPolicy()), shadow: shadowPolicyFromDb(db, { refreshMs: 0, onFailure: (_e, what) => failures.push(what) }) }) });
+    h = await startHarness({
+      deps: (db) => ({ ...defaultActivityDeps(db, defaultPolicy()), shadow: shadowPolicyFromDb(db, { refreshMs: 0, onFailure: (_e, what) => failures.push(what) }) }),
+    });
     await seedTeam(h.db);
     candidate = await candidatePolicy();
   }, 120_000);
@@ -36,7 +38,13 @@ describe('policy backtest and shadow mode', () => {
     return actionId;
   }
 
-  const echo = (message: string) => ({ agentId: 'billing-bot', tool: 'demo.echo', args: { message }, rationale: 'smoke', idempotencyKey: `echo-${Math.random().toString(36).slice(2)}` });
+  const echo = (message: string) => ({
+    agentId: 'billing-bot',
+    tool: 'demo.echo',
+    args: { message },
+    rationale: 'smoke',
+    idempotencyKey: `echo-${Math.random().toString(36).slice(2)}`,
+  });
 
   it('backtest: decisions, tiers, approvals and money that would change; a rule over a redacted field is uncertain, not guessed', async () => {
     const ids = {
@@ -51,12 +59,29 @@ describe('policy backtest and shadow mode', () => {
 
     const live = defaultPolicy().current();
     const report = await backtestPolicy(h.db, live, { candidate, source: 'candidate.yaml', since: '1d' });
-    expect(report).toMatchObject({ evaluated: 5, same: 1, changed: 3, uncertain: 1, skipped: 0, live: { version: live.version }, candidate: { version: compilePolicy(candidate, 'x').version } });
+    expect(report).toMatchObject({
+      evaluated: 5,
+      same: 1,
+      changed: 3,
+      uncertain: 1,
+      skipped: 0,
+      live: { version: live.version },
+      candidate: { version: compilePolicy(candidate, 'x').version },
+    });
     const row = (id: string) => report.rows.find((r) => r.actionId === id);
-    expect(row(ids.small)).toMatchObject({ status: 'changed', recorded: 'allow', live: { decision: 'allow', tier: 'low' }, candidate: { decision: 'require_approval', tier: 'medium' }, costEstimate: '20.00' });
+    expect(row(ids.small)).toMatchObject({
+      status: 'changed',
+      recorded: 'allow',
+      live: { decision: 'allow', tier: 'low' },
+      candidate: { decision: 'require_approval', tier: 'medium' },
+      costEstimate: '20.00',
+    });
     expect(row(ids.mid)).toMatchObject({ status: 'changed', live: { decision: 'require_approval', tier: 'high' }, candidate: { decision: 'require_approval', tier: 'medium' } });
     expect(row(ids.large)).toMatchObject({ status: 'changed', live: { decision: 'require_approval', tier: 'critical' }, candidate: { decision: 'deny', tier: 'critical' } });
-    expect(row(ids.contact)).toMatchObject({ status: 'uncertain', unknownReads: expect.arrayContaining([{ policy: 'candidate', ruleId: 'echo-contacts', fields: ['args.message'] }]) });
+    expect(row(ids.contact)).toMatchObject({
+      status: 'uncertain',
+      unknownReads: expect.arrayContaining([{ policy: 'candidate', ruleId: 'echo-contacts', fields: ['args.message'] }]),
+    });
     expect(row(ids.plain)).toBeUndefined();
     expect(report.transitions).toEqual(
       expect.arrayContaining([
@@ -65,7 +90,12 @@ describe('policy backtest and shadow mode', () => {
       ]),
     );
     expect(report.transitions).toHaveLength(2);
-    expect(report.tierShifts).toEqual(expect.arrayContaining([{ from: 'low', to: 'medium', count: 1 }, { from: 'high', to: 'medium', count: 1 }]));
+    expect(report.tierShifts).toEqual(
+      expect.arrayContaining([
+        { from: 'low', to: 'medium', count: 1 },
+        { from: 'high', to: 'medium', count: 1 },
+      ]),
+    );
     expect(report.approvals).toEqual({ newlyAsked: { count: 1, amount: '20.00' }, noLongerAsked: { count: 1, amount: '2000.00' } });
     expect(report.unknownReads).toContainEqual({ policy: 'candidate', ruleId: 'echo-contacts', fields: ['args.message'], actions: 1, uncertain: 1 });
 

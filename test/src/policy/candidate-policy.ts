@@ -11,7 +11,10 @@ export async function candidatePolicy(): Promise<string> {
     .replace('when: cents(args.amount) <= 5000', 'when: cents(args.amount) <= 1000')
     .replace('when: cents(args.amount) > 5000\n    tier: high', 'when: cents(args.amount) > 1000\n    tier: medium')
     // over 1000.00: denied instead of two approvers
-    .replace('tier: critical\n    outcome: require_approval\n    reason: refunds over 1000.00 need two approvers\n    approval:\n      quorum: 2\n      deadline: 4h', 'tier: critical\n    outcome: deny\n    reason: refunds over 1000.00 are not for agents')
+    .replace(
+      'tier: critical\n    outcome: require_approval\n    reason: refunds over 1000.00 need two approvers\n    approval:\n      quorum: 2\n      deadline: 4h',
+      'tier: critical\n    outcome: deny\n    reason: refunds over 1000.00 are not for agents',
+    )
     // echo: a person looks when the message holds an e-mail address (the stored message is redacted)
     .replace(
       '  - id: echo\n    tools: [demo.echo]\n    tier: low',

@@ -77,8 +77,18 @@ describe('one live policy for the console and the workers', () => {
     const console: PolicySource = livePolicy(database.db, consoleFile);
     expect((await console.read()).origin).toBe('file');
 
-    worker = await startWorkerProcess({ temporalAddress: inject('temporalAddress'), databaseUrl: database.url, taskQueue: `live-policy-${randomBytes(4).toString('hex')}`, policyFile: file, workflowBundlePath: inject('workflowBundlePath') });
-    const [row] = await until(() => listPolicyRuntimes(database.db), (rows) => rows.length === 1, 'the worker reports its policy');
+    worker = await startWorkerProcess({
+      temporalAddress: inject('temporalAddress'),
+      databaseUrl: database.url,
+      taskQueue: `live-policy-${randomBytes(4).toString('hex')}`,
+      policyFile: file,
+      workflowBundlePath: inject('workflowBundlePath'),
+    });
+    const [row] = await until(
+      () => listPolicyRuntimes(database.db),
+      (rows) => rows.length === 1,
+      'the worker reports its policy',
+    );
     expect(row).toMatchObject({ workerId: worker.identity, source: file, version: v1, live: true });
     const seen = await console.read();
     expect(seen).toMatchObject({ origin: 'worker', text: await readFile(file, 'utf8') });
@@ -92,7 +102,11 @@ describe('one live policy for the console and the workers', () => {
     const edited = (await readFile(file, 'utf8')).replace(REASON, 'refunds over 50.00 need a person');
     const v2 = compilePolicy(edited, file).version;
     await writeFile(file, edited);
-    const reloaded = await until(() => console.read(), (p) => p.policy.version === v2, 'the console sees the reloaded policy');
+    const reloaded = await until(
+      () => console.read(),
+      (p) => p.policy.version === v2,
+      'the console sees the reloaded policy',
+    );
     expect(reloaded.text).toContain('refunds over 50.00 need a person');
     const [after] = await listPolicyRuntimes(database.db);
     expect(after).toMatchObject({ workerId: worker.identity, version: v2 });

@@ -74,7 +74,6 @@ describe('red team: fs.write / fs.delete confinement', () => {
   it('refuses NUL bytes in paths at the schema', async () => {
     await expect(write('a.txt\0/../../etc/passwd', 'x')).rejects.toThrow(/NUL/);
   });
-
 });
 
 describe('what is allowed', () => {

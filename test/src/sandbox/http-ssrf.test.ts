@@ -1,14 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import {
-  builtinTools,
-  CircuitBreakers,
-  CircuitOpenError,
-  type HostResolver,
-  type HttpAllowEntryInput,
-  type HttpResponseOutput,
-  type ToolDefinition,
-} from '@airlock/activities';
+import { builtinTools, CircuitBreakers, CircuitOpenError, type HostResolver, type HttpAllowEntryInput, type HttpResponseOutput, type ToolDefinition } from '@airlock/activities';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callTool, countingListener, findTool, marker, toolContext } from './support.js';
 
@@ -35,7 +27,11 @@ const listen = (server: Server) => new Promise<number>((resolve) => server.liste
 const resolver: HostResolver = async (host) => {
   if (host === 'redirector.test' || host === 'other.test' || host === 'down.test') return [{ address: '127.0.0.1', family: 4 }];
   // A name answering with one public and one loopback address (DNS rebinding shape).
-  if (host === 'rebind.test') return [{ address: '93.184.216.34', family: 4 }, { address: '127.0.0.1', family: 4 }];
+  if (host === 'rebind.test')
+    return [
+      { address: '93.184.216.34', family: 4 },
+      { address: '127.0.0.1', family: 4 },
+    ];
   return (await lookup(host, { all: true })).map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
 };
 
@@ -83,7 +79,20 @@ beforeAll(async () => {
           named('localhost'),
           named('::ffff:127.0.0.1'),
           named('rebind.test'),
-          ...['10.0.0.1', '172.16.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', 'fd00::1', 'fe80::1', '224.0.0.1', '0.0.0.0', '::1', '::ffff:10.0.0.1', '64:ff9b::7f00:1'].map(named),
+          ...[
+            '10.0.0.1',
+            '172.16.0.1',
+            '192.168.1.1',
+            '169.254.169.254',
+            '100.64.0.1',
+            'fd00::1',
+            'fe80::1',
+            '224.0.0.1',
+            '0.0.0.0',
+            '::1',
+            '::ffff:10.0.0.1',
+            '64:ff9b::7f00:1',
+          ].map(named),
         ],
         maxRedirects: 3,
         maxResponseBytes: 10_000,
@@ -99,7 +108,8 @@ afterAll(async () => {
   await new Promise((r) => redirector.close(r));
 });
 
-const request = (args: Record<string, unknown>, key = marker('key')) => callTool(http, { method: 'GET', ...args }, toolContext({ idempotencyKey: key })) as Promise<HttpResponseOutput>;
+const request = (args: Record<string, unknown>, key = marker('key')) =>
+  callTool(http, { method: 'GET', ...args }, toolContext({ idempotencyKey: key })) as Promise<HttpResponseOutput>;
 const redirectorUrl = (path: string) => `http://redirector.test:${redirectorPort}${path}`;
 
 describe('red team: SSRF', () => {

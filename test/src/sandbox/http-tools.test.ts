@@ -106,7 +106,9 @@ describe('HTTP tools declared in the tools config', () => {
     seen = [];
     const untrusted = { ...ticketTool(), allowPrivateAddresses: false };
     const tool = findTool(tools([untrusted]), 'crm.create_ticket');
-    await expect(callTool(tool, { customerId: 'c1', subject: 's', credit: '1.00' })).rejects.toThrow(/crm\.create_ticket: refused crm\.test: it resolves to 127\.0\.0\.1, a loopback .* \(SSRF protection\)/);
+    await expect(callTool(tool, { customerId: 'c1', subject: 's', credit: '1.00' })).rejects.toThrow(
+      /crm\.create_ticket: refused crm\.test: it resolves to 127\.0\.0\.1, a loopback .* \(SSRF protection\)/,
+    );
     expect(seen).toEqual([]);
   });
 
@@ -122,7 +124,11 @@ describe('HTTP tools declared in the tools config', () => {
 
   it.each([
     // Functions: the server's port is known only once the tests run.
-    ['a missing env variable', () => ({ ...ticketTool(), headers: { authorization: { env: 'MISSING_TOKEN' } } }), 'httpTools[0].headers.authorization: environment variable MISSING_TOKEN is not set'],
+    [
+      'a missing env variable',
+      () => ({ ...ticketTool(), headers: { authorization: { env: 'MISSING_TOKEN' } } }),
+      'httpTools[0].headers.authorization: environment variable MISSING_TOKEN is not set',
+    ],
     ['a broken schema', () => ({ ...ticketTool(), args: { type: 'object', properties: { a: { type: 'strin' } } } }), 'httpTools[0].args: not a usable JSON Schema'],
     ['a schema that is not an object', () => ({ ...ticketTool(), args: { type: 'array' } }), 'httpTools[0].args: the schema must describe an object'],
     ['a bad name', () => ({ ...ticketTool(), name: 'Create Ticket' }), 'httpTools[0].name: a dotted lower-case name'],

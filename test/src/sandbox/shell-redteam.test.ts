@@ -142,7 +142,9 @@ describe('red team: filesystem', () => {
   it('cannot write outside scratch: nothing appears on the host', async () => {
     const name = marker('written');
     const targets = ['/usr', '/etc', '/', '/dev', secretDir, '/work/main', '/var/tmp'].map((d) => path.join(d, name));
-    const result = await sh(`for p in ${targets.map((t) => `'${t}'`).join(' ')} /proc/sys/kernel/hostname; do echo x > "$p" && echo "WROTE $p"; done; echo x > /tmp/${name} && echo tmp-ok; echo x > /scratch/${name} && echo scratch-ok`);
+    const result = await sh(
+      `for p in ${targets.map((t) => `'${t}'`).join(' ')} /proc/sys/kernel/hostname; do echo x > "$p" && echo "WROTE $p"; done; echo x > /tmp/${name} && echo tmp-ok; echo x > /scratch/${name} && echo scratch-ok`,
+    );
     expect(result.stdout).not.toContain('WROTE');
     expect(result.stdout).toContain('scratch-ok');
     for (const target of [...targets, path.join(os.tmpdir(), name)]) expect(await exists(target), target).toBe(false);
@@ -150,7 +152,9 @@ describe('red team: filesystem', () => {
   });
 
   it('cannot escape through symlinks made in scratch', async () => {
-    const passwdBefore = createHash('sha256').update(await readFile('/etc/passwd')).digest('hex');
+    const passwdBefore = createHash('sha256')
+      .update(await readFile('/etc/passwd'))
+      .digest('hex');
     const result = await sh(
       `ln -s '${secretDir}' out; echo pwned > out/pwned && echo WROTE-DIR
        ln -s /etc/passwd passwd; echo 'evil:x:0:0::/:/bin/sh' >> passwd && echo WROTE-PASSWD
@@ -160,7 +164,11 @@ describe('red team: filesystem', () => {
     expect(result.stdout).not.toMatch(/WROTE/);
     expect(result.stdout).not.toContain(secretValue);
     expect(await exists(path.join(secretDir, 'pwned'))).toBe(false);
-    expect(createHash('sha256').update(await readFile('/etc/passwd')).digest('hex')).toBe(passwdBefore);
+    expect(
+      createHash('sha256')
+        .update(await readFile('/etc/passwd'))
+        .digest('hex'),
+    ).toBe(passwdBefore);
   });
 
   it('cannot escape with .. from scratch', async () => {

@@ -69,10 +69,30 @@ describe('AIRLOCK_TOOLS_MODULE: a user tool pack', () => {
 
   it.each([
     ['a syntax error', 'broken-syntax.ts', 'export default [ defineTool({ name: ', /broken-syntax\.ts: cannot be loaded: /],
-    ['args that are no zod schema', 'no-schema.ts', `export default [{ name: 'acme.bad', description: 'x', args: { type: 'object' }, execute: async () => 1 }];`, /no-schema\.ts: tool "acme\.bad": args must be a zod schema/],
-    ['a missing execute', 'no-execute.ts', `export default ({ z }) => [{ name: 'acme.lazy', description: 'x', args: z.object({}) }];`, /no-execute\.ts: tool "acme\.lazy": execute must be a function/],
-    ['a bad name', 'bad-name.ts', `export default ({ z }) => [{ name: 'Acme Tool', description: 'x', args: z.object({}), execute: async () => 1 }];`, /bad-name\.ts: tool "Acme Tool": name must be a dotted lower-case name/],
-    ['a name taken by a demo tool', 'clash.ts', `export default ({ z }) => [{ name: 'demo.echo', description: 'x', args: z.object({}), execute: async () => 1 }];`, /clash\.ts: tool "demo\.echo": the name is already taken/],
+    [
+      'args that are no zod schema',
+      'no-schema.ts',
+      `export default [{ name: 'acme.bad', description: 'x', args: { type: 'object' }, execute: async () => 1 }];`,
+      /no-schema\.ts: tool "acme\.bad": args must be a zod schema/,
+    ],
+    [
+      'a missing execute',
+      'no-execute.ts',
+      `export default ({ z }) => [{ name: 'acme.lazy', description: 'x', args: z.object({}) }];`,
+      /no-execute\.ts: tool "acme\.lazy": execute must be a function/,
+    ],
+    [
+      'a bad name',
+      'bad-name.ts',
+      `export default ({ z }) => [{ name: 'Acme Tool', description: 'x', args: z.object({}), execute: async () => 1 }];`,
+      /bad-name\.ts: tool "Acme Tool": name must be a dotted lower-case name/,
+    ],
+    [
+      'a name taken by a demo tool',
+      'clash.ts',
+      `export default ({ z }) => [{ name: 'demo.echo', description: 'x', args: z.object({}), execute: async () => 1 }];`,
+      /clash\.ts: tool "demo\.echo": the name is already taken/,
+    ],
     ['a factory that throws', 'throws.ts', `export default () => { throw new Error('no licence key'); };`, /throws\.ts: its default export threw: no licence key/],
     ['no tools exported', 'empty.ts', `export const nothing = 1;`, /empty\.ts: export an array of tools/],
   ])('%s stops the worker with a message naming the module and the tool', async (_case, name, source, message) => {

@@ -42,7 +42,11 @@ beforeAll(async () => {
   db = createDb(url, { poolSize: 4 });
   await createAgent(db, { id: AGENT, team: 'scale', allowedTools: ['demo.*', 'payments.*'] });
   const temporalAddress = inject('temporalAddress');
-  workers.push(...(await Promise.all(Array.from({ length: WORKERS }, () => startWorkerProcess({ temporalAddress, databaseUrl: url, taskQueue, workflowBundlePath: inject('workflowBundlePath') })))));
+  workers.push(
+    ...(await Promise.all(
+      Array.from({ length: WORKERS }, () => startWorkerProcess({ temporalAddress, databaseUrl: url, taskQueue, workflowBundlePath: inject('workflowBundlePath') })),
+    )),
+  );
   connection = await Connection.connect({ address: temporalAddress });
   client = new Client({ connection });
 });

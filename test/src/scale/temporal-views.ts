@@ -50,7 +50,9 @@ export async function retriedActivities(handle: WorkflowHandle): Promise<FinalAt
         activityId: activityIds.get(Number(started.scheduledEventId)) ?? '?',
         attempt: started.attempt ?? 1,
         identity: started.identity ?? '',
-        previousFailure: failure ? `${failure.message ?? ''} ${timeoutType !== undefined && timeoutType !== null ? temporal.api.enums.v1.TimeoutType[timeoutType] : ''}`.trim() : undefined,
+        previousFailure: failure
+          ? `${failure.message ?? ''} ${timeoutType !== undefined && timeoutType !== null ? temporal.api.enums.v1.TimeoutType[timeoutType] : ''}`.trim()
+          : undefined,
       });
     }
   }

@@ -93,7 +93,9 @@ describe.each(Object.entries(modes))('the TypeScript SDK (%s)', (mode, connect) 
     await expect(airlock.run({ agentId: 'billing-bot', tool: 'Not A Tool', args: {}, idempotencyKey: 'x' })).rejects.toThrow(/tool: dotted lower-case name/);
     await expect(airlock.run({ agentId: 'billing-bot', tool: 'demo.echo', args: {}, idempotencyKey: '' })).rejects.toThrow(/idempotencyKey/);
     // PostgreSQL cannot store NUL: refused here, not retried forever by admission.
-    await expect(airlock.run({ agentId: 'billing-bot', tool: 'demo.echo', args: {}, idempotencyKey: 'a\u0000b' })).rejects.toThrow(/idempotencyKey: must not contain NUL characters/);
+    await expect(airlock.run({ agentId: 'billing-bot', tool: 'demo.echo', args: {}, idempotencyKey: 'a\u0000b' })).rejects.toThrow(
+      /idempotencyKey: must not contain NUL characters/,
+    );
   });
 
   it('refuses a reused idempotency key with different arguments', async () => {

@@ -69,12 +69,28 @@ export class Chaos {
       if (this.temporalDue.length > 0 && done >= this.temporalDue[0]!) {
         this.temporalDue.shift();
         const begun = at();
-        this.events.push({ atMs: begun, kind: 'temporal-restart', downtimeMs: await this.outage('Temporal', () => this.targets.temporal.stop(), () => this.targets.temporal.start()) });
+        this.events.push({
+          atMs: begun,
+          kind: 'temporal-restart',
+          downtimeMs: await this.outage(
+            'Temporal',
+            () => this.targets.temporal.stop(),
+            () => this.targets.temporal.start(),
+          ),
+        });
       } else if (this.postgresDue.length > 0 && done >= this.postgresDue[0]!) {
         this.postgresDue.shift();
         const begun = at();
         // Immediate shutdown: no checkpoint, open connections cut, WAL replayed at start, as after a crash.
-        this.events.push({ atMs: begun, kind: 'postgres-restart', downtimeMs: await this.outage('PostgreSQL', () => this.targets.postgres.stop('immediate'), () => this.targets.postgres.start()) });
+        this.events.push({
+          atMs: begun,
+          kind: 'postgres-restart',
+          downtimeMs: await this.outage(
+            'PostgreSQL',
+            () => this.targets.postgres.stop('immediate'),
+            () => this.targets.postgres.start(),
+          ),
+        });
       } else if (this.config.killEveryMs > 0 && this.targets.fleet.kills < this.config.maxKills && Date.now() >= killAt) {
         const begun = at();
         await this.targets.fleet.killOne(this.rng);

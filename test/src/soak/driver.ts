@@ -103,7 +103,10 @@ export class Driver {
       const pending = [...this.byId.entries()].filter(([, r]) => r.endedAt === undefined).map(([id]) => id);
       if (pending.length > 0) {
         try {
-          const { rows } = await this.deps.db.pool.query<{ id: string }>(`SELECT id FROM actions WHERE id = ANY($1::text[]) AND status::text = ANY($2::text[])`, [pending, TERMINAL]);
+          const { rows } = await this.deps.db.pool.query<{ id: string }>(`SELECT id FROM actions WHERE id = ANY($1::text[]) AND status::text = ANY($2::text[])`, [
+            pending,
+            TERMINAL,
+          ]);
           const now = Date.now();
           for (const { id } of rows) this.byId.get(id)!.endedAt = now;
         } catch {

@@ -50,7 +50,10 @@ export async function raceKillSwitch(deps: RaceDeps, rng: Rng, rounds: number, l
       idempotencyKey: `soak-race-${i}`,
     };
     const { actionId, argsHash } = await submitAction(deps.client, deps.taskQueue, request);
-    await until(async () => (await deps.db.pool.query(`SELECT 1 FROM approvals WHERE action_id = $1 AND status = 'open'`, [actionId])).rowCount === 1, `the approval of ${actionId} opens`);
+    await until(
+      async () => (await deps.db.pool.query(`SELECT 1 FROM approvals WHERE action_id = $1 AND status = 'open'`, [actionId])).rowCount === 1,
+      `the approval of ${actionId} opens`,
+    );
 
     const violation = (invariant: string, detail: string) => violations.push({ invariant: `kill switch race: ${invariant}`, actionId, detail });
     const approver = rng.pick(APPROVERS);
@@ -73,7 +76,10 @@ export async function raceKillSwitch(deps: RaceDeps, rng: Rng, rounds: number, l
     );
     const types = audit.map((a) => a.type);
     const { rows: approvals } = await deps.db.pool.query<{ status: string }>('SELECT status::text FROM approvals WHERE action_id = $1', [actionId]);
-    const { rows: decisions } = await deps.db.pool.query<{ user_id: string }>('SELECT d.user_id FROM approval_decisions d JOIN approvals a ON a.id = d.approval_id WHERE a.action_id = $1', [actionId]);
+    const { rows: decisions } = await deps.db.pool.query<{ user_id: string }>(
+      'SELECT d.user_id FROM approval_decisions d JOIN approvals a ON a.id = d.approval_id WHERE a.action_id = $1',
+      [actionId],
+    );
     const ledger = (await deps.db.pool.query('SELECT 1 FROM ledger_entries WHERE idempotency_key = $1', [`${actionId}:run`])).rowCount ?? 0;
     const history = await actionHandle(deps.client, actionId).fetchHistory();
     const acceptedUpdates = (history.events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length;
@@ -82,7 +88,8 @@ export async function raceKillSwitch(deps: RaceDeps, rng: Rng, rounds: number, l
     if (types.filter((t) => t === 'action.completed').length !== 1) violation('one action.completed', types.join(' → '));
     if (ledger > 0 && outcome.status !== 'executed') violation('money moved means executed', `ledger entry, outcome ${outcome.status}`);
     // Decision records: written exactly when Temporal accepted the decision.
-    if ((decisions.length > 0) !== (acceptedUpdates > 0)) violation('decision rows match the updates Temporal accepted', `${decisions.length} decision row(s), ${acceptedUpdates} accepted update(s)`);
+    if (decisions.length > 0 !== acceptedUpdates > 0)
+      violation('decision rows match the updates Temporal accepted', `${decisions.length} decision row(s), ${acceptedUpdates} accepted update(s)`);
     if (types.includes('approval.decision') !== decisions.length > 0) violation('the audit log matches the decision rows', types.join(' → '));
     if (answer === 'answered' && acceptedUpdates === 0) violation('an answered decision is durable', 'no accepted update in the history');
     if (acceptedUpdates > 0 && answer !== 'answered') violation('a recorded decision answers success', answer);

@@ -14,7 +14,10 @@ export function formatReport(r: SoakReport): string {
   const lines = [
     `Airlock soak, seed ${c.seed}: ${r.passed ? 'PASS' : `FAIL (${r.violations.length} violation(s))`}`,
     `repeat: npm run soak -- --seed=${c.seed} --actions=${c.actions} --workers=${c.workers} --kill-every=${c.killEveryMs / 1000} --temporal-restarts=${c.temporalRestarts} --pg-restarts=${c.postgresRestarts} --in-flight=${c.inFlight} --timeout-deadline=${c.timeoutDeadlineMs / 1000} --kill-switch-races=${c.killSwitchRaces}`,
-    `machine: ${os.availableParallelism()} CPUs, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`,
+    `machine: ${os.availableParallelism()} CPUs, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, load ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
     `actions ${c.actions}: set-up ${seconds(r.setupMs)}, run ${seconds(r.runMs)} (${(c.actions / (r.runMs / 1000)).toFixed(2)} actions/s), checks ${seconds(r.checkMs)}`,
     `chaos: ${kills} worker SIGKILLs (${r.chaos.workerProcessesStarted} worker processes started in all), Temporal restarts ${restarts('temporal-restart')}, PostgreSQL restarts ${restarts('postgres-restart')}`,
     `client: ${r.client.submitRetries} submit retries, ${r.client.decisions} decisions in ${r.client.decisionAttempts} attempts, ${r.client.failedDbPolls} failed database polls`,
@@ -27,13 +30,20 @@ export function formatReport(r: SoakReport): string {
       ? `slack: ${r.slack.messagesChecked} approval messages checked against the outcomes (${r.slack.actionsWithApprovals} actions with an approval, ${r.slack.neverPosted} closed before the notifier posted them)`
       : 'slack: not checked',
     'outcomes by route:',
-    ...Object.entries(r.outcomes).map(([route, counts]) => `  ${route.padEnd(12)} ${Object.entries(counts).map(([s, n]) => `${s} ${n}`).join(', ')}`),
+    ...Object.entries(r.outcomes).map(
+      ([route, counts]) =>
+        `  ${route.padEnd(12)} ${Object.entries(counts)
+          .map(([s, n]) => `${s} ${n}`)
+          .join(', ')}`,
+    ),
   ];
   if (r.violations.length > 0) {
     lines.push('violations (first 30):');
     for (const v of r.violations.slice(0, 30)) lines.push(`  [${v.invariant}]${v.actionId ? ` ${v.actionId}:` : ''} ${v.detail}`);
   } else {
-    lines.push('invariants: every action in exactly one terminal state; no tool run twice; no run without a matching approval; the audit log\'s classification is the one acted on; budgets never overspent and settled; audit chain verifies and holds every step; every Slack approval message shows the recorded outcome, without buttons: all held');
+    lines.push(
+      "invariants: every action in exactly one terminal state; no tool run twice; no run without a matching approval; the audit log's classification is the one acted on; budgets never overspent and settled; audit chain verifies and holds every step; every Slack approval message shows the recorded outcome, without buttons: all held",
+    );
   }
   if (r.keptDirs.length > 0) lines.push(`data kept in: ${r.keptDirs.join(' ')}`);
   return lines.join('\n');

@@ -28,10 +28,7 @@ export function errorText(error: unknown): string {
 export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   const abort = new AbortController();
   try {
-    return await Promise.race([
-      promise,
-      sleep(ms, undefined, { signal: abort.signal }).then(() => Promise.reject(new Error(`${what}: no answer within ${ms} ms`))),
-    ]);
+    return await Promise.race([promise, sleep(ms, undefined, { signal: abort.signal }).then(() => Promise.reject(new Error(`${what}: no answer within ${ms} ms`)))]);
   } finally {
     abort.abort();
   }

@@ -114,7 +114,8 @@ async function compare(db: Db, fake: FakeSlackApi): Promise<{ summary: SlackSumm
   );
   const violations: Violation[] = [];
   for (const row of rows) {
-    const violation = (detail: string) => violations.push({ invariant: 'Slack agrees with the recorded outcome', actionId: row.action_id, detail: `round ${row.round} message ${row.channel}/${row.ts}: ${detail}` });
+    const violation = (detail: string) =>
+      violations.push({ invariant: 'Slack agrees with the recorded outcome', actionId: row.action_id, detail: `round ${row.round} message ${row.channel}/${row.ts}: ${detail}` });
     const message = fake.message(row.channel, row.ts);
     if (!message) {
       violation('recorded as posted, but Slack has no such message');

@@ -50,14 +50,25 @@ export async function runSoak(config: SoakConfig, log: (line: string) => void): 
   }
 }
 
-async function playAndCheck(env: SoakEnvironment, config: SoakConfig, plan: ReturnType<typeof planWorkload>, rng: Rng, log: (line: string) => void, setupMs: number): Promise<SoakReport> {
+async function playAndCheck(
+  env: SoakEnvironment,
+  config: SoakConfig,
+  plan: ReturnType<typeof planWorkload>,
+  rng: Rng,
+  log: (line: string) => void,
+  setupMs: number,
+): Promise<SoakReport> {
   const driver = new Driver({ client: env.client, db: env.db, taskQueue: env.taskQueue }, plan, config.inFlight);
   const chaos = new Chaos(env, config, rng.fork('chaos'), log);
   const violations: Violation[] = [];
   const started = Date.now();
   let finished = false;
   const progressLog = setInterval(() => log(`${driver.ended} of ${plan.length} ended, ${driver.submitted - driver.ended} in flight`), 10_000);
-  const chaosRun = chaos.run(() => driver.ended / plan.length, () => finished, started);
+  const chaosRun = chaos.run(
+    () => driver.ended / plan.length,
+    () => finished,
+    started,
+  );
   try {
     await driver.run(started + config.maxRunMs, (index) => chaos.allowsSubmission(index, plan.length));
   } catch (error) {

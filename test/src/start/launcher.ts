@@ -17,9 +17,7 @@ export interface Launch {
 export async function launch(env: NodeJS.ProcessEnv, options: { cwd?: string; withoutNpx?: boolean } = {}): Promise<Launch> {
   const cwd = options.cwd ?? repoRoot;
   // withoutNpx: node itself, for an environment whose PATH holds no npx (nor anything else).
-  const [command, args] = options.withoutNpx
-    ? [process.execPath, ['--import', 'tsx', 'apps/worker/src/start.ts']]
-    : ['npx', ['tsx', 'apps/worker/src/start.ts']];
+  const [command, args] = options.withoutNpx ? [process.execPath, ['--import', 'tsx', 'apps/worker/src/start.ts']] : ['npx', ['tsx', 'apps/worker/src/start.ts']];
   // Rejects at once when the launcher itself cannot be started.
   const { child } = await startProcess('the launcher', command, args, {
     cwd,

@@ -34,7 +34,10 @@ describe('startProcess', () => {
     await writeFile(script, '#!/bin/sh\nexit 0\n');
     // Mode 0644: not even root may execute a file with no execute bit.
     await chmod(script, 0o644);
-    await expect(startProcess('the console', script, [])).rejects.toMatchObject({ code: 'EACCES', message: expect.stringMatching(/^could not start the console .*permission denied/) });
+    await expect(startProcess('the console', script, [])).rejects.toMatchObject({
+      code: 'EACCES',
+      message: expect.stringMatching(/^could not start the console .*permission denied/),
+    });
   });
 
   it('rejects when the working directory does not exist (a spawn error too, not an exit)', async () => {

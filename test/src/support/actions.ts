@@ -15,12 +15,7 @@ export function refundRequest(overrides: Partial<ActionRequestInput> & { amount?
 }
 
 /** Polls the workflow's status query until `predicate` holds (queries are cheap; no fixed sleeps). */
-export async function waitForStatus(
-  client: Client,
-  actionId: string,
-  predicate: (s: ActionStatusView) => boolean,
-  timeoutMs = 20_000,
-): Promise<ActionStatusView> {
+export async function waitForStatus(client: Client, actionId: string, predicate: (s: ActionStatusView) => boolean, timeoutMs = 20_000): Promise<ActionStatusView> {
   const started = Date.now();
   let last: ActionStatusView | undefined;
   for (;;) {

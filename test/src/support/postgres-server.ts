@@ -37,10 +37,15 @@ export class PostgresServer {
     if (owner) await chown(dataDir, owner.uid, owner.gid);
     const [port] = (await freePorts(1)) as [number];
     const server = new PostgresServer(dataDir, port, binaries, owner);
-    const initdb = await runProcess('initdb', binaries.initdb, ['-D', path.join(dataDir, 'cluster'), '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--no-locale', '--no-sync'], {
-      ...(owner ? { uid: owner.uid, gid: owner.gid } : {}),
-      cwd: '/',
-    });
+    const initdb = await runProcess(
+      'initdb',
+      binaries.initdb,
+      ['-D', path.join(dataDir, 'cluster'), '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--no-locale', '--no-sync'],
+      {
+        ...(owner ? { uid: owner.uid, gid: owner.gid } : {}),
+        cwd: '/',
+      },
+    );
     if (initdb.code !== 0) throw new Error(`initdb failed (exit ${initdb.code}):\n${initdb.stderr}`);
     await server.start();
     return server;
@@ -74,12 +79,17 @@ export class PostgresServer {
       'PostgreSQL',
       this.binaries.postgres,
       [
-        '-D', path.join(this.dataDir, 'cluster'),
-        '-p', String(this.port),
-        '-c', 'listen_addresses=127.0.0.1',
-        '-c', `unix_socket_directories=${this.dataDir}`,
+        '-D',
+        path.join(this.dataDir, 'cluster'),
+        '-p',
+        String(this.port),
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        `unix_socket_directories=${this.dataDir}`,
         // Several worker processes (10 connections each), the test and its checks.
-        '-c', 'max_connections=200',
+        '-c',
+        'max_connections=200',
       ],
       { ...(this.owner ? { uid: this.owner.uid, gid: this.owner.gid } : {}), cwd: '/' },
     );

@@ -102,8 +102,7 @@ export async function findSchemaDrift(databaseUrl: string, datamodel: Datamodel)
           drift.push(`missing column ${key} (${model.name}.${field.name})`);
           continue;
         }
-        const actual =
-          row.data_type === 'USER-DEFINED' ? `enum:${row.udt_name}` : row.data_type === 'ARRAY' ? `array:${row.udt_name}` : row.data_type;
+        const actual = row.data_type === 'USER-DEFINED' ? `enum:${row.udt_name}` : row.data_type === 'ARRAY' ? `array:${row.udt_name}` : row.data_type;
         const expected = expectedType(field);
         if (actual !== expected) drift.push(`column ${key}: type ${actual}, schema says ${expected}`);
         const nullable = row.is_nullable === 'YES';

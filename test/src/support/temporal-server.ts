@@ -44,14 +44,21 @@ export class TemporalDevServer {
   async start(): Promise<void> {
     if (this.server?.isRunning()) throw new Error('the Temporal dev server is already running');
     const args = [
-      'server', 'start-dev',
+      'server',
+      'start-dev',
       '--headless',
-      '--db-filename', path.join(this.dataDir, 'temporal.db'),
-      '--ip', '127.0.0.1',
-      '--port', String(this.port),
-      '--namespace', 'default',
-      '--log-level', 'error',
-      '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
+      '--db-filename',
+      path.join(this.dataDir, 'temporal.db'),
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(this.port),
+      '--namespace',
+      'default',
+      '--log-level',
+      'error',
+      '--dynamic-config-value',
+      'frontend.enableUpdateWorkflowExecution=true',
       ...this.extraArgs,
     ];
     const server = await spawnChild('Temporal dev server', this.cli, args, {});

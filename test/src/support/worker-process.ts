@@ -46,7 +46,8 @@ export async function startWorkerProcess(settings: WorkerProcessSettings, readyT
     AIRLOCK_WORKER_METRICS_PORT: '0',
   };
   // The test runner's own loader hooks, and payload keys or tool configs from the caller's shell, must not leak into the worker.
-  for (const name of ['NODE_OPTIONS', 'AIRLOCK_PAYLOAD_KEYS', 'AIRLOCK_TOOLS_CONFIG', 'AIRLOCK_TOOLS_MODULE', 'AIRLOCK_TEST_KILL_POINT', 'AIRLOCK_WORKFLOW_BUNDLE']) delete env[name];
+  for (const name of ['NODE_OPTIONS', 'AIRLOCK_PAYLOAD_KEYS', 'AIRLOCK_TOOLS_CONFIG', 'AIRLOCK_TOOLS_MODULE', 'AIRLOCK_TEST_KILL_POINT', 'AIRLOCK_WORKFLOW_BUNDLE'])
+    delete env[name];
   if (settings.killPoint) env.AIRLOCK_TEST_KILL_POINT = settings.killPoint;
   if (settings.workflowBundlePath) env.AIRLOCK_WORKFLOW_BUNDLE = settings.workflowBundlePath;
   if (settings.policyFile) env.AIRLOCK_POLICY_FILE = settings.policyFile;

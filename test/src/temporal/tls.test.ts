@@ -111,7 +111,13 @@ describe('Temporal over TLS with a private CA and client certificates', () => {
     const running = worker.run();
     try {
       const client = new Client({ connection });
-      const { actionId } = await submitAction(client, taskQueue, { agentId: 'billing-bot', tool: 'demo.echo', args: { message: 'over tls' }, rationale: 'tls test', idempotencyKey: 'tls-1' });
+      const { actionId } = await submitAction(client, taskQueue, {
+        agentId: 'billing-bot',
+        tool: 'demo.echo',
+        args: { message: 'over tls' },
+        rationale: 'tls test',
+        idempotencyKey: 'tls-1',
+      });
       expect(await awaitOutcome(client, actionId)).toEqual({ status: 'executed', actionId, output: { message: 'over tls' } });
     } finally {
       worker.shutdown();

@@ -95,7 +95,15 @@ describe('approval deadlines', () => {
     );
     expect(outcome.status).toBe('expired');
     const events = await database.db.prisma.auditEvent.findMany({ where: { actionId: outcome.actionId }, orderBy: { seq: 'asc' } });
-    expect(events.map((e) => e.type)).toEqual(['action.requested', 'action.classified', 'approval.opened', 'approval.escalated', 'approval.escalated', 'approval.timed_out', 'action.completed']);
+    expect(events.map((e) => e.type)).toEqual([
+      'action.requested',
+      'action.classified',
+      'approval.opened',
+      'approval.escalated',
+      'approval.escalated',
+      'approval.timed_out',
+      'action.completed',
+    ]);
     const [first, second] = events.filter((e) => e.type === 'approval.escalated').map((e) => e.payload as { level: number; to: string; eligibleApprovers: string[] });
     // Nobody is in "finance" at first; lena joins at level 1, the admin bob at level 2.
     expect(first).toMatchObject({ level: 1, to: 'finance-leads', eligibleApprovers: ['lena'] });

@@ -44,7 +44,10 @@ describe('the audit.checkpoint webhook', () => {
     const chosen = await runUseCase({ db: t.db }, admin, createWebhook, { url: receiver.url, events: ['audit.checkpoint'] });
     const other = await runUseCase({ db: t.db }, admin, createWebhook, { url: `${receiver.url}?other`, events: ['action.executed'] });
     const made = await append(5, 12);
-    expect(made.map((c) => [c.n, c.seq])).toEqual([[2, 10], [3, 15]]);
+    expect(made.map((c) => [c.n, c.seq])).toEqual([
+      [2, 10],
+      [3, 15],
+    ]);
 
     const dispatcher = new WebhookDispatcher({ db: t.db, logger: quiet, allowLoopback: true, pollIntervalMs: 50, requestTimeoutMs: 5_000 });
     dispatcher.start();
@@ -70,12 +73,14 @@ describe('the audit.checkpoint webhook', () => {
 
     // Each body verifies with the subscription's secret and carries the checkpoint as the file sink writes it.
     const verifier = new Webhook(chosen.secret);
-    const received = receiver.accepted((b) => b.type === 'audit.checkpoint').map((r) => {
-      const body = verifier.verify(r.body, r.headers as Record<string, string>) as { type: string; timestamp: string; data: AuditCheckpoint };
-      expect(r.headers['webhook-id']).toBe(`ckpt_${body.data.n}`);
-      expect(body.timestamp).toBe(body.data.signedAt);
-      return body.data;
-    });
+    const received = receiver
+      .accepted((b) => b.type === 'audit.checkpoint')
+      .map((r) => {
+        const body = verifier.verify(r.body, r.headers as Record<string, string>) as { type: string; timestamp: string; data: AuditCheckpoint };
+        expect(r.headers['webhook-id']).toBe(`ckpt_${body.data.n}`);
+        expect(body.timestamp).toBe(body.data.signedAt);
+        return body.data;
+      });
     expect(received).toEqual(made);
 
     // A superuser rewrites a row and recomputes every later hash: the chain alone is fooled, the received copies are not.

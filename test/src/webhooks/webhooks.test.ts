@@ -54,7 +54,8 @@ async function deliveries(query = '') {
 }
 
 const auditRows = (type: string) => h.db.prisma.auditEvent.findMany({ where: { type }, orderBy: { seq: 'asc' } });
-const ofAction = (actionId: string, type?: string) => (b: { type: string; data: Record<string, unknown> }) => b.data.actionId === actionId && (type === undefined || b.type === type);
+const ofAction = (actionId: string, type?: string) => (b: { type: string; data: Record<string, unknown> }) =>
+  b.data.actionId === actionId && (type === undefined || b.type === type);
 
 describe('webhook subscriptions over REST', () => {
   it('an admin subscribes; the secret is shown once, one audit row with the actor; a repeat removal writes nothing', async () => {
@@ -94,11 +95,22 @@ describe('webhook subscriptions over REST', () => {
     ];
     for (const [body, path] of cases) {
       const error = await expectError(postWebhook(apiRequest('/api/v1/webhooks', { key: keys.bob, body }), ctx), 400, 'invalid_request');
-      expect(error.issues?.map((i) => i.path), JSON.stringify(body)).toContain(path);
+      expect(
+        error.issues?.map((i) => i.path),
+        JSON.stringify(body),
+      ).toContain(path);
     }
-    const replay = await expectError(postReplay(apiRequest('/api/v1/webhooks/deliveries/nope/replay', { key: keys.bob, method: 'POST' }), ctx, { id: 'nope' }), 400, 'invalid_request');
+    const replay = await expectError(
+      postReplay(apiRequest('/api/v1/webhooks/deliveries/nope/replay', { key: keys.bob, method: 'POST' }), ctx, { id: 'nope' }),
+      400,
+      'invalid_request',
+    );
     expect(replay.issues?.map((i) => i.path)).toEqual(['deliveryId']);
-    await expectError(deleteWebhook(apiRequest('/api/v1/webhooks/whk_aaaaaaaaaaaaaaaa', { key: keys.bob, method: 'DELETE' }), ctx, { id: 'whk_aaaaaaaaaaaaaaaa' }), 404, 'not_found');
+    await expectError(
+      deleteWebhook(apiRequest('/api/v1/webhooks/whk_aaaaaaaaaaaaaaaa', { key: keys.bob, method: 'DELETE' }), ctx, { id: 'whk_aaaaaaaaaaaaaaaa' }),
+      404,
+      'not_found',
+    );
     expect(await h.db.prisma.webhookSubscription.count()).toBe(before);
   });
 
@@ -125,7 +137,11 @@ describe('delivery', () => {
       const actionId = await submit('payments.refund', { paymentId: 'pay_9', amount: '125.00', currency: 'EUR', reason: 'damaged item' });
       await waitForActionStatus(ctx, keys.alice, actionId, ['awaiting_approval']);
       await receiver.waitFor('approval opened', () => receiver.accepted(ofAction(actionId, 'action.approval_opened'))[0]);
-      const decision = await postDecision(apiRequest(`/api/v1/actions/${actionId}/decisions`, { key: keys.alice, body: { decision: 'approve', argsHash: await argsHashOf(actionId) } }), ctx, { id: actionId });
+      const decision = await postDecision(
+        apiRequest(`/api/v1/actions/${actionId}/decisions`, { key: keys.alice, body: { decision: 'approve', argsHash: await argsHashOf(actionId) } }),
+        ctx,
+        { id: actionId },
+      );
       expect(decision.status, await decision.clone().text()).toBe(200);
       await receiver.waitFor('executed', () => receiver.accepted(ofAction(actionId, 'action.executed'))[0]);
 
@@ -136,7 +152,11 @@ describe('delivery', () => {
       expect(bodies[2]!.data).toMatchObject({ decision: 'allow', decidedBy: 'approvers' });
       const verifier = new Webhook(secret);
       for (const r of mine) {
-        const headers = { 'webhook-id': String(r.headers['webhook-id']), 'webhook-timestamp': String(r.headers['webhook-timestamp']), 'webhook-signature': String(r.headers['webhook-signature']) };
+        const headers = {
+          'webhook-id': String(r.headers['webhook-id']),
+          'webhook-timestamp': String(r.headers['webhook-timestamp']),
+          'webhook-signature': String(r.headers['webhook-signature']),
+        };
         expect(verifier.verify(r.body, headers)).toEqual(JSON.parse(r.body));
         expect(r.headers['content-type']).toBe('application/json');
         // Tampered bodies and other secrets do not verify.
@@ -230,7 +250,11 @@ describe('delivery', () => {
       for (const actionId of [first, second]) {
         for (const type of ['action.requested', 'action.executed']) await receiver.waitFor(`${type} of ${actionId}`, () => receiver.accepted(ofAction(actionId, type))[0]);
       }
-      const log = await waitForDelivery(webhook.id, () => true, (all) => all.every((d) => d.status === 'delivered') && all.length === 4);
+      const log = await waitForDelivery(
+        webhook.id,
+        () => true,
+        (all) => all.every((d) => d.status === 'delivered') && all.length === 4,
+      );
       expect(log).toBeDefined();
     } finally {
       await restarted.stop();
@@ -272,7 +296,11 @@ describe('delivery', () => {
       const first = await receiver.waitFor('first delivery', () => receiver.accepted(ofAction(actionId, 'action.executed'))[0]);
       const original = await waitForDelivery(webhook.id, (d) => d.status === 'delivered');
       const before = (await auditRows('webhook.replayed')).length;
-      const replay = await expectJson(postReplay(apiRequest(`/api/v1/webhooks/deliveries/${original.id}/replay`, { key: keys.bob, method: 'POST' }), ctx, { id: original.id }), 202, webhookSchemas.DeliveryView);
+      const replay = await expectJson(
+        postReplay(apiRequest(`/api/v1/webhooks/deliveries/${original.id}/replay`, { key: keys.bob, method: 'POST' }), ctx, { id: original.id }),
+        202,
+        webhookSchemas.DeliveryView,
+      );
       expect(replay).toMatchObject({ replayOf: original.id, eventId: original.eventId, status: 'pending' });
       await receiver.waitFor('replayed delivery', () => (receiver.accepted(ofAction(actionId, 'action.executed')).length === 2 ? true : undefined));
       const again = receiver.accepted(ofAction(actionId, 'action.executed'))[1]!;
@@ -286,8 +314,18 @@ describe('delivery', () => {
   });
 
   it('SSRF: a name resolving to a private address is refused at delivery; loopback only when allowed', async () => {
-    await expect(vetTarget('http://hooks.internal.test/x', { allowLoopback: true, resolve: async () => [{ address: '10.0.0.5', family: 4 }] })).rejects.toThrow(/10\.0\.0\.5, a private .* \(SSRF protection\)/);
-    await expect(vetTarget('http://mixed.test/x', { allowLoopback: false, resolve: async () => [{ address: '93.184.216.34', family: 4 }, { address: '169.254.169.254', family: 4 }] })).rejects.toThrow(/link-local/);
+    await expect(vetTarget('http://hooks.internal.test/x', { allowLoopback: true, resolve: async () => [{ address: '10.0.0.5', family: 4 }] })).rejects.toThrow(
+      /10\.0\.0\.5, a private .* \(SSRF protection\)/,
+    );
+    await expect(
+      vetTarget('http://mixed.test/x', {
+        allowLoopback: false,
+        resolve: async () => [
+          { address: '93.184.216.34', family: 4 },
+          { address: '169.254.169.254', family: 4 },
+        ],
+      }),
+    ).rejects.toThrow(/link-local/);
     await expect(vetTarget(receiver.url, { allowLoopback: false })).rejects.toThrow(/loopback/);
     await expect(vetTarget(receiver.url, { allowLoopback: true })).resolves.toMatchObject({ address: { address: '127.0.0.1' } });
 

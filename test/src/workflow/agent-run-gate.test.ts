@@ -77,17 +77,26 @@ describe('gate-only actions and the kill switch start gate', () => {
     // Revoked: no longer handed out (an agent asking now is not given it).
     await expect.poll(async () => (await auditTypes(actionId)).includes('action.authorization_revoked'), { timeout: 60_000, interval: 50 }).toBe(true);
     const revoked = (await auditOf(actionId)).find((e) => e.type === 'action.authorization_revoked')!;
-    expect(revoked.payload).toMatchObject({ authorizationId: authorization.authorizationId, reason: expect.stringMatching(/incident 22/), reportsAcceptedUntil: authorization.expiresAt });
+    expect(revoked.payload).toMatchObject({
+      authorizationId: authorization.authorizationId,
+      reason: expect.stringMatching(/incident 22/),
+      reportsAcceptedUntil: authorization.expiresAt,
+    });
     const state = await readAuthorization(h.client, actionId);
     expect(state).toEqual(expect.objectContaining({ state: expect.stringMatching(/^(pending|completed)$/) }));
     if (state.state === 'pending') expect(state.phase).toBe('authorization_revoked');
 
     const outcome = await awaitOutcome(h.client, actionId);
-    expect(outcome).toMatchObject({ status: 'cancelled', reason: expect.stringMatching(/kill switch \(agent auth-gate-2\).*incident 22; the authorization was revoked before it was used$/) });
+    expect(outcome).toMatchObject({
+      status: 'cancelled',
+      reason: expect.stringMatching(/kill switch \(agent auth-gate-2\).*incident 22; the authorization was revoked before it was used$/),
+    });
     expect(await rowOf(actionId)).toMatchObject({ status: 'cancelled' });
     expect(await h.db.prisma.toolExecution.count({ where: { actionId } })).toBe(0);
     // A report after the end is refused, and the recorded outcome stays.
-    await expect(reportAgentRun(h.client, actionId, { authorizationId: authorization.authorizationId, args, status: 'succeeded', output: null })).rejects.toBeInstanceOf(DecisionRejectedError);
+    await expect(reportAgentRun(h.client, actionId, { authorizationId: authorization.authorizationId, args, status: 'succeeded', output: null })).rejects.toBeInstanceOf(
+      DecisionRejectedError,
+    );
     expect(await rowOf(actionId)).toMatchObject({ status: 'cancelled' });
     expect((await auditTypes(actionId)).filter((t) => t === 'action.completed')).toHaveLength(1);
   });

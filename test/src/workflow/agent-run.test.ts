@@ -76,7 +76,9 @@ describe('gate-only actions (agentRun)', () => {
     const authorization = await authorized(actionId);
     expect(authorization.args).toEqual(edited);
     // The agent may not run what it first asked for: only the approved arguments.
-    await expect(reportAgentRun(h.client, actionId, { authorizationId: authorization.authorizationId, args: request.args, status: 'succeeded' })).rejects.toThrow(/other arguments/);
+    await expect(reportAgentRun(h.client, actionId, { authorizationId: authorization.authorizationId, args: request.args, status: 'succeeded' })).rejects.toThrow(
+      /other arguments/,
+    );
     await reportAgentRun(h.client, actionId, { authorizationId: authorization.authorizationId, args: edited, status: 'succeeded', output: { refundId: 'r1' } });
     const usage = await h.db.prisma.budgetUsage.findFirstOrThrow({ where: { budget: { target: 'deploy-bot' } } });
     expect({ spent: usage.spent.toFixed(2), reserved: usage.reserved.toFixed(2) }).toEqual({ spent: '40.00', reserved: '0.00' });
@@ -87,11 +89,20 @@ describe('gate-only actions (agentRun)', () => {
     expect(await awaitOutcome(h.client, denied.actionId)).toMatchObject({ status: 'denied', reason: expect.stringMatching(/not allowed to call "ext.deploy"/) });
     expect(await readAuthorization(h.client, denied.actionId)).toMatchObject({ state: 'completed', outcome: { status: 'denied' } });
 
-    const waiting = await submitAction(h.client, h.taskQueue, { agentId: 'deploy-bot', tool: 'ext.deploy', args: { service: 'api' }, idempotencyKey: 'gate-5', execution: 'agent' });
+    const waiting = await submitAction(h.client, h.taskQueue, {
+      agentId: 'deploy-bot',
+      tool: 'ext.deploy',
+      args: { service: 'api' },
+      idempotencyKey: 'gate-5',
+      execution: 'agent',
+    });
     const status = await waitForStatus(h.client, waiting.actionId, (s) => s.phase === 'awaiting_approval');
     expect(status.classification?.reasons.join(' ')).toMatch(/no rule matched "ext.deploy"/);
     await decideAction(h.client, waiting.actionId, { approverId: 'bob', decision: 'deny', channel: 'api', argsHash: waiting.argsHash, feedback: 'deploy after the freeze' });
-    expect(await waitForAuthorization(h.client, waiting.actionId, 20_000)).toMatchObject({ state: 'completed', outcome: { status: 'denied', feedback: 'deploy after the freeze' } });
+    expect(await waitForAuthorization(h.client, waiting.actionId, 20_000)).toMatchObject({
+      state: 'completed',
+      outcome: { status: 'denied', feedback: 'deploy after the freeze' },
+    });
   });
 
   it('an authorization (small refund, allowed at once) not used within its window expires and releases the budget; a late report is refused', async () => {
@@ -108,7 +119,11 @@ describe('gate-only actions (agentRun)', () => {
 
   it('the same idempotency key with the other execution is a conflict', async () => {
     await submitAction(h.client, h.taskQueue, { agentId: 'billing-bot', tool: 'demo.echo', args: { message: 'k' }, idempotencyKey: 'gate-7', execution: 'agent' });
-    await expect(submitAction(h.client, h.taskQueue, { agentId: 'billing-bot', tool: 'demo.echo', args: { message: 'k' }, idempotencyKey: 'gate-7' })).rejects.toThrow(IdempotencyConflictError);
-    expect((await submitAction(h.client, h.taskQueue, { agentId: 'billing-bot', tool: 'demo.echo', args: { message: 'k' }, idempotencyKey: 'gate-7', execution: 'agent' })).created).toBe(false);
+    await expect(submitAction(h.client, h.taskQueue, { agentId: 'billing-bot', tool: 'demo.echo', args: { message: 'k' }, idempotencyKey: 'gate-7' })).rejects.toThrow(
+      IdempotencyConflictError,
+    );
+    expect(
+      (await submitAction(h.client, h.taskQueue, { agentId: 'billing-bot', tool: 'demo.echo', args: { message: 'k' }, idempotencyKey: 'gate-7', execution: 'agent' })).created,
+    ).toBe(false);
   });
 });

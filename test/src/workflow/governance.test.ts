@@ -27,8 +27,7 @@ afterAll(async () => {
 });
 
 const ledger = (actionId: string) => h.db.prisma.ledgerEntry.findMany({ where: { idempotencyKey: `${actionId}:run` } });
-const auditTypes = async (actionId: string) =>
-  (await h.db.prisma.auditEvent.findMany({ where: { actionId }, orderBy: { seq: 'asc' } })).map((e) => e.type);
+const auditTypes = async (actionId: string) => (await h.db.prisma.auditEvent.findMany({ where: { actionId }, orderBy: { seq: 'asc' } })).map((e) => e.type);
 
 describe('approve with edits', () => {
   it('re-classifies edited arguments: a bigger refund needs a second approver, and runs with the edited amount', async () => {
@@ -64,7 +63,13 @@ describe('approve with edits', () => {
   it('rejects an edit that breaks the tool schema, naming the field, and keeps waiting', async () => {
     const { actionId, argsHash: original } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
     await expect(
-      decideAction(h.client, actionId, { approverId: 'alice', decision: 'approve', channel: 'api', argsHash: original, editedArgs: { paymentId: 'p', amount: 'lots', currency: 'USD', reason: 'r' } }),
+      decideAction(h.client, actionId, {
+        approverId: 'alice',
+        decision: 'approve',
+        channel: 'api',
+        argsHash: original,
+        editedArgs: { paymentId: 'p', amount: 'lots', currency: 'USD', reason: 'r' },
+      }),
     ).rejects.toThrow(/edit rejected: invalid arguments: args\.amount/);
     const status = await waitForStatus(h.client, actionId, (s) => s.phase === 'awaiting_approval');
     expect(status.approval?.round).toBe(1);
@@ -152,7 +157,15 @@ describe('standing approvals', () => {
     const third = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '60.00' }));
     expect(third.status.standingGrantId).toBeUndefined();
 
-    const another = await grantStandingApproval(h.db, { agentId: 'billing-bot', tool: 'payments.refund', condition: 'true', reason: 'r', grantedBy: 'alice', validUntil: new Date(Date.now() + 3_600_000), maxUses: 5 });
+    const another = await grantStandingApproval(h.db, {
+      agentId: 'billing-bot',
+      tool: 'payments.refund',
+      condition: 'true',
+      reason: 'r',
+      grantedBy: 'alice',
+      validUntil: new Date(Date.now() + 3_600_000),
+      maxUses: 5,
+    });
     expect(await revokeStandingApproval(h.db, { id: another.id, revokedBy: 'bob' })).toBe(true);
     const afterRevoke = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '60.00' }));
     expect(afterRevoke.status.phase).toBe('awaiting_approval');
@@ -161,11 +174,27 @@ describe('standing approvals', () => {
 
 describe('standing approvals are bounded by their granter', () => {
   it('do not apply when the granter could not have approved the action (viewer, two-approver tier)', async () => {
-    await grantStandingApproval(h.db, { agentId: 'grant-bot', tool: 'payments.refund', condition: 'true', reason: 'viewer tries', grantedBy: 'victor', validUntil: new Date(Date.now() + 3_600_000), maxUses: 5 });
+    await grantStandingApproval(h.db, {
+      agentId: 'grant-bot',
+      tool: 'payments.refund',
+      condition: 'true',
+      reason: 'viewer tries',
+      grantedBy: 'victor',
+      validUntil: new Date(Date.now() + 3_600_000),
+      maxUses: 5,
+    });
     const byViewer = await submitAndWaitForApproval(h.client, h.taskQueue, { ...refundRequest({ amount: '150.00' }), agentId: 'grant-bot' });
     expect(byViewer.status.standingGrantId).toBeUndefined();
 
-    await grantStandingApproval(h.db, { agentId: 'grant-bot', tool: 'payments.refund', condition: 'true', reason: 'big batch', grantedBy: 'alice', validUntil: new Date(Date.now() + 3_600_000), maxUses: 5 });
+    await grantStandingApproval(h.db, {
+      agentId: 'grant-bot',
+      tool: 'payments.refund',
+      condition: 'true',
+      reason: 'big batch',
+      grantedBy: 'alice',
+      validUntil: new Date(Date.now() + 3_600_000),
+      maxUses: 5,
+    });
     const critical = await submitAndWaitForApproval(h.client, h.taskQueue, { ...refundRequest({ amount: '2500.00' }), agentId: 'grant-bot' });
     expect(critical.status).toMatchObject({ phase: 'awaiting_approval', approval: { requiredApprovals: 2 } });
     for (const pending of [byViewer, critical]) {
@@ -183,7 +212,11 @@ describe('kill switch', () => {
     await expect.poll(async () => (await h.db.prisma.action.findUnique({ where: { id: running.actionId } }))?.status, { timeout: 20_000 }).toBe('running');
     const bystander = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
 
-    const result = await suspendAndCancel({ db: h.db, temporal: h.client }, userOperator({ id: 'bob', role: 'admin' }, 'api'), { scope: 'team', target: 'ops', reason: 'incident 42' });
+    const result = await suspendAndCancel({ db: h.db, temporal: h.client }, userOperator({ id: 'bob', role: 'admin' }, 'api'), {
+      scope: 'team',
+      target: 'ops',
+      reason: 'incident 42',
+    });
     expect(result.cancelledActions.sort()).toEqual([pending.actionId, running.actionId].sort());
     expect(await awaitOutcome(h.client, pending.actionId)).toMatchObject({ status: 'cancelled', reason: expect.stringMatching(/kill switch \(team ops\) by bob: incident 42/) });
     expect(await awaitOutcome(h.client, running.actionId)).toMatchObject({ status: 'cancelled' });
@@ -203,7 +236,12 @@ describe('kill switch', () => {
 describe('budgets', () => {
   it('reserve before running, commit after; crossing the threshold needs approval; exceeding denies', async () => {
     await createBudget(h.db, { scope: 'agent', target: 'ops-bot', period: 'day', currency: 'EUR', limit: '100.00', approvalThreshold: '50.00' });
-    const refund = (amount: string, key: string) => ({ agentId: 'ops-bot', tool: 'payments.refund', args: { paymentId: 'p', amount, currency: 'EUR', reason: 'r' }, idempotencyKey: key });
+    const refund = (amount: string, key: string) => ({
+      agentId: 'ops-bot',
+      tool: 'payments.refund',
+      args: { paymentId: 'p', amount, currency: 'EUR', reason: 'r' },
+      idempotencyKey: key,
+    });
 
     const small = await submitAction(h.client, h.taskQueue, refund('40.00', 'b1'));
     expect((await awaitOutcome(h.client, small.actionId)).status).toBe('executed');
@@ -251,7 +289,13 @@ describe('guardrails', () => {
   it('redact PII and secrets from audit rows and stored arguments; the tool still gets the raw values', async () => {
     const secrets = { email: 'jane.doe@example.com', card: '4111 1111 1111 1111', token: 'ghp_abcdefghijklmnopqrstuvwxyz0123456789' };
     const message = `customer ${secrets.email} paid with ${secrets.card}, token ${secrets.token}`;
-    const { actionId } = await submitAction(h.client, h.taskQueue, { agentId: 'billing-bot', tool: 'demo.echo', args: { message }, rationale: `contact ${secrets.email}`, idempotencyKey: 'pii-1' });
+    const { actionId } = await submitAction(h.client, h.taskQueue, {
+      agentId: 'billing-bot',
+      tool: 'demo.echo',
+      args: { message },
+      rationale: `contact ${secrets.email}`,
+      idempotencyKey: 'pii-1',
+    });
     const outcome = await awaitOutcome(h.client, actionId);
     expect(outcome).toMatchObject({ status: 'executed', output: { message } });
     const rows = await h.db.pool.query<{ dump: string }>(`SELECT payload::text AS dump FROM audit_events WHERE action_id = $1`, [actionId]);

@@ -1,12 +1,5 @@
 import { verifyAuditChain } from '@airlock/db';
-import {
-  awaitOutcome,
-  decideAction,
-  DecisionRejectedError,
-  IdempotencyConflictError,
-  actionHandle,
-  submitAction,
-} from '@airlock/core/gateway';
+import { awaitOutcome, decideAction, DecisionRejectedError, IdempotencyConflictError, actionHandle, submitAction } from '@airlock/core/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refundRequest, submitAndWaitForApproval, waitForStatus } from '../support/actions.js';
 import { seedTeam, startHarness, type Harness } from '../support/harness.js';
@@ -41,13 +34,7 @@ describe('guardedAction on real Temporal and PostgreSQL', () => {
     });
     const outcome = await awaitOutcome(h.client, actionId);
     expect(outcome).toEqual({ status: 'executed', actionId, output: { message: 'hello' } });
-    expect(await auditTypes(actionId)).toEqual([
-      'action.requested',
-      'action.classified',
-      'tool.started',
-      'tool.succeeded',
-      'action.completed',
-    ]);
+    expect(await auditTypes(actionId)).toEqual(['action.requested', 'action.classified', 'tool.started', 'tool.succeeded', 'action.completed']);
     const row = await h.db.prisma.action.findUniqueOrThrow({ where: { id: actionId } });
     expect(row.status).toBe('executed');
     expect(row.riskTier).toBe('low');
@@ -101,8 +88,7 @@ describe('guardedAction on real Temporal and PostgreSQL', () => {
 
   it('rejects invalid decisions synchronously in the update validator', async () => {
     const { actionId, argsHash } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ requestedBy: 'alice' }));
-    const decide = (approverId: string, hash = argsHash) =>
-      decideAction(h.client, actionId, { approverId, decision: 'approve', channel: 'api', argsHash: hash });
+    const decide = (approverId: string, hash = argsHash) => decideAction(h.client, actionId, { approverId, decision: 'approve', channel: 'api', argsHash: hash });
 
     await expect(decide('alice')).rejects.toThrow(/alice may not decide: requested this action/);
     await expect(decide('owner')).rejects.toThrow(/owns the requesting agent/);
@@ -156,9 +142,7 @@ describe('guardedAction on real Temporal and PostgreSQL', () => {
     expect(await ledgerCount(`${first.actionId}:run`)).toBe(1);
     expect(await h.db.prisma.action.count({ where: { idempotencyKey: request.idempotencyKey } })).toBe(1);
 
-    await expect(
-      submitAction(h.client, h.taskQueue, { ...request, args: { ...request.args, amount: '11.00' } }),
-    ).rejects.toBeInstanceOf(IdempotencyConflictError);
+    await expect(submitAction(h.client, h.taskQueue, { ...request, args: { ...request.args, amount: '11.00' } })).rejects.toBeInstanceOf(IdempotencyConflictError);
   });
 
   it('denies unknown tools and invalid arguments by default, naming the field', async () => {
@@ -184,16 +168,8 @@ describe('guardedAction on real Temporal and PostgreSQL', () => {
     expect(await awaitOutcome(h.client, actionId)).toMatchObject({ status: 'cancelled', actionId });
     const approval = await h.db.prisma.approval.findFirstOrThrow({ where: { actionId } });
     expect(approval.status).toBe('cancelled');
-    expect(await auditTypes(actionId)).toEqual([
-      'action.requested',
-      'action.classified',
-      'approval.opened',
-      'approval.cancelled',
-      'action.completed',
-    ]);
-    await expect(decideAction(h.client, actionId, { approverId: 'alice', decision: 'approve', channel: 'api', argsHash })).rejects.toThrow(
-      DecisionRejectedError,
-    );
+    expect(await auditTypes(actionId)).toEqual(['action.requested', 'action.classified', 'approval.opened', 'approval.cancelled', 'action.completed']);
+    await expect(decideAction(h.client, actionId, { approverId: 'alice', decision: 'approve', channel: 'api', argsHash })).rejects.toThrow(DecisionRejectedError);
   });
 
   it('keeps a pending approval across a worker stop; the decision made meanwhile runs the tool once', async () => {

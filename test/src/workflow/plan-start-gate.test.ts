@@ -61,7 +61,10 @@ describe('plan steps and the kill switch start gate', () => {
     }
 
     const outcome = await awaitOutcome(h.client, actionId);
-    expect(outcome).toMatchObject({ status: 'cancelled', reason: expect.stringMatching(/^step 1 \(demo\.echo\) refused at its start: cancelled by the kill switch \(agent plan-gate-1\) by bob: incident 11$/) });
+    expect(outcome).toMatchObject({
+      status: 'cancelled',
+      reason: expect.stringMatching(/^step 1 \(demo\.echo\) refused at its start: cancelled by the kill switch \(agent plan-gate-1\) by bob: incident 11$/),
+    });
     expect(await h.db.prisma.toolExecution.count({ where: { actionId } })).toBe(0);
     const audit = await auditTypes(actionId);
     expect(audit).toContain('action.recheck_failed');
@@ -89,7 +92,9 @@ describe('plan steps and the kill switch start gate', () => {
     const outcome = await awaitOutcome(h.client, actionId);
     expect(outcome).toMatchObject({
       status: 'cancelled',
-      reason: expect.stringMatching(/^step 2 \(payments\.refund\) refused at its start: cancelled by the kill switch \(agent plan-gate-2\).*incident 12; rolled back: step 1 \(payments\.refund\) compensated$/),
+      reason: expect.stringMatching(
+        /^step 2 \(payments\.refund\) refused at its start: cancelled by the kill switch \(agent plan-gate-2\).*incident 12; rolled back: step 1 \(payments\.refund\) compensated$/,
+      ),
     });
     const executions = await h.db.prisma.toolExecution.findMany({ where: { actionId }, select: { idempotencyKey: true, status: true } });
     expect(executions).toEqual([{ idempotencyKey: `${actionId}:step:0`, status: 'succeeded' }]);
@@ -115,7 +120,10 @@ describe('plan steps and the kill switch start gate', () => {
       expect(switched.startedBeforeSwitch).toEqual([actionId]);
       // The workflow has asked the step to cancel (its history says so) before the refund can finish.
       await expect
-        .poll(async () => ((await actionHandle(h.client, actionId).fetchHistory()).events ?? []).some((e) => e.activityTaskCancelRequestedEventAttributes), { timeout: 60_000, interval: 100 })
+        .poll(async () => ((await actionHandle(h.client, actionId).fetchHistory()).events ?? []).some((e) => e.activityTaskCancelRequestedEventAttributes), {
+          timeout: 60_000,
+          interval: 100,
+        })
         .toBe(true);
     } finally {
       // The refund ignores the cancellation and moves the money once the ledger is free.

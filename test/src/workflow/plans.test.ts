@@ -39,12 +39,21 @@ describe('multi-step plans', () => {
     expect(await awaitOutcome(h.client, actionId)).toEqual({
       status: 'executed',
       actionId,
-      output: { steps: [{ tool: 'payments.refund', output: expect.objectContaining({ amount: '10.00' }) }, { tool: 'demo.echo', output: { message: 'done' } }] },
+      output: {
+        steps: [
+          { tool: 'payments.refund', output: expect.objectContaining({ amount: '10.00' }) },
+          { tool: 'demo.echo', output: { message: 'done' } },
+        ],
+      },
     });
   });
 
   it('show approvers every step and its rollback; one approval covers the plan', async () => {
-    const { actionId, argsHash } = await submitAction(h.client, h.taskQueue, plan([refund('10.00', 'p2'), refund('125.00', 'p3'), { tool: 'demo.fail', args: { message: 'x' } }], 'plan-approve'));
+    const { actionId, argsHash } = await submitAction(
+      h.client,
+      h.taskQueue,
+      plan([refund('10.00', 'p2'), refund('125.00', 'p3'), { tool: 'demo.fail', args: { message: 'x' } }], 'plan-approve'),
+    );
     const status = await waitForStatus(h.client, actionId, (s) => s.phase === 'awaiting_approval');
     expect(status.classification).toMatchObject({ decision: 'require_approval', tier: 'high' });
     expect(status.plan?.steps).toEqual([
@@ -78,7 +87,17 @@ describe('multi-step plans', () => {
 
   it('escalate a failing compensation to a person instead of dropping it', async () => {
     undoWorks = false;
-    const { actionId, argsHash } = await submitAction(h.client, h.taskQueue, plan([{ tool: 'demo.stubborn', args: { id: 'r-1' } }, { tool: 'demo.fail', args: { message: 'boom' } }], 'plan-stubborn'));
+    const { actionId, argsHash } = await submitAction(
+      h.client,
+      h.taskQueue,
+      plan(
+        [
+          { tool: 'demo.stubborn', args: { id: 'r-1' } },
+          { tool: 'demo.fail', args: { message: 'boom' } },
+        ],
+        'plan-stubborn',
+      ),
+    );
     // No rule covers demo.stubborn, so the default (require approval) applies to the plan.
     await waitForStatus(h.client, actionId, (s) => s.phase === 'awaiting_approval');
     await decideAction(h.client, actionId, { approverId: 'alice', decision: 'approve', channel: 'api', argsHash });
@@ -99,6 +118,12 @@ describe('multi-step plans', () => {
     expect(outcome).toMatchObject({ status: 'failed', error: 'step 2 (demo.fail) failed: boom; rolled back: step 1 (demo.stubborn) compensated' });
     expect(undone).toEqual(['r-1']);
     const types = (await auditOf(actionId)).map((e) => e.type);
-    expect(types.filter((t) => t.startsWith('compensation.'))).toEqual(['compensation.failed', 'compensation.failed', 'compensation.failed', 'compensation.resolution', 'compensation.succeeded']);
+    expect(types.filter((t) => t.startsWith('compensation.'))).toEqual([
+      'compensation.failed',
+      'compensation.failed',
+      'compensation.failed',
+      'compensation.resolution',
+      'compensation.succeeded',
+    ]);
   });
 });

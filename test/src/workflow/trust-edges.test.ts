@@ -45,7 +45,11 @@ describe('outcomes are immutable (item 2)', () => {
     );
     // The workflow's own completion step (as the kill switch's cancel path runs it) keeps the recorded outcome and hands it back.
     const activities = createActivities(defaultActivityDeps(h.db, defaultPolicy()));
-    const kept = await activities.completeAction({ outcome: { status: 'cancelled', actionId: done.actionId, reason: 'by the kill switch' }, budgetHolder: done.actionId, budgetReserved: false });
+    const kept = await activities.completeAction({
+      outcome: { status: 'cancelled', actionId: done.actionId, reason: 'by the kill switch' },
+      budgetHolder: done.actionId,
+      budgetReserved: false,
+    });
     expect(kept).toMatchObject({ status: 'executed', actionId: done.actionId });
     expect(await actionRow(done.actionId)).toMatchObject({ status: 'executed', outcome: { status: 'executed' } });
     expect((await auditTypes(done.actionId)).filter((t) => t === 'action.completed')).toHaveLength(1);
@@ -91,7 +95,9 @@ describe('the kill switch against a tool start (item 3)', () => {
     const switched = suspendAndCancel({ db: h.db, temporal: h.client }, admin, { scope: 'agent', target: 'gate-bot', reason: 'incident 8' });
     // The switch is blocked on the gate (seen in pg_locks, not by timing).
     await expect
-      .poll(async () => (await h.db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`)).rows[0]!.n, { timeout: 20_000 })
+      .poll(async () => (await h.db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`)).rows[0]!.n, {
+        timeout: 20_000,
+      })
       .toBeGreaterThan(0);
     releaseStart();
     await start;
@@ -116,7 +122,12 @@ describe('the kill switch against a tool start (item 3)', () => {
       const answer = await decided;
       const outcome = await awaitOutcome(h.client, pending.actionId);
       const row = await actionRow(pending.actionId);
-      const audit = (await h.db.prisma.auditEvent.findMany({ where: { OR: [{ actionId: pending.actionId }, { type: 'kill_switch.on', payload: { path: ['target'], equals: agentId } }] }, orderBy: { seq: 'asc' } })).map((e) => e.type);
+      const audit = (
+        await h.db.prisma.auditEvent.findMany({
+          where: { OR: [{ actionId: pending.actionId }, { type: 'kill_switch.on', payload: { path: ['target'], equals: agentId } }] },
+          orderBy: { seq: 'asc' },
+        })
+      ).map((e) => e.type);
       const ledger = await h.db.prisma.ledgerEntry.count({ where: { idempotencyKey: `${pending.actionId}:run` } });
       const started = audit.includes('tool.started');
 
@@ -135,7 +146,10 @@ describe('the kill switch against a tool start (item 3)', () => {
       // Money moved means executed, never cancelled.
       if (ledger > 0) expect(outcome.status, `trial ${i}`).toBe('executed');
       if (outcome.status === 'cancelled') expect(audit.includes('tool.succeeded'), `trial ${i}`).toBe(false);
-      expect(audit.filter((t) => t === 'action.completed'), `trial ${i}`).toHaveLength(1);
+      expect(
+        audit.filter((t) => t === 'action.completed'),
+        `trial ${i}`,
+      ).toHaveLength(1);
     }
   }, 240_000);
 });
@@ -146,7 +160,10 @@ describe('a budget created while an action waits (item 5)', () => {
     const pending = await submitAndWaitForApproval(h.client, h.taskQueue, { ...refundRequest({ amount: '80.00' }), agentId: 'late-budget-bot' });
     await createBudget(h.db, { scope: 'team', target: 'late-a', period: 'day', currency: 'USD', limit: '50.00' });
     await decideAction(h.client, pending.actionId, { approverId: 'alice', decision: 'approve', channel: 'api', argsHash: pending.argsHash });
-    expect(await awaitOutcome(h.client, pending.actionId)).toMatchObject({ status: 'denied', reason: expect.stringMatching(/re-check before running failed: budget: .*late-a.*would exceed its limit/) });
+    expect(await awaitOutcome(h.client, pending.actionId)).toMatchObject({
+      status: 'denied',
+      reason: expect.stringMatching(/re-check before running failed: budget: .*late-a.*would exceed its limit/),
+    });
     expect(await h.db.prisma.ledgerEntry.count({ where: { idempotencyKey: `${pending.actionId}:run` } })).toBe(0);
     const usage = await h.db.prisma.budgetUsage.findMany({ where: { budget: { target: 'late-a' } } });
     expect(usage.map((u) => [u.spent.toFixed(2), u.reserved.toFixed(2)])).toEqual(usage.length ? [['0.00', '0.00']] : []);

@@ -41,7 +41,10 @@ export const HttpAllowEntry = z
     /** Exact host name or IP literal; `*.example.com` matches subdomains (not example.com itself). */
     host: z.string().min(1).transform(canonicalHost),
     methods: z.array(HttpMethod).min(1),
-    schemes: z.array(z.enum(['https', 'http'])).min(1).default(['https']),
+    schemes: z
+      .array(z.enum(['https', 'http']))
+      .min(1)
+      .default(['https']),
     /** Default: the scheme's standard port only. */
     ports: z.array(z.number().int().min(1).max(65535)).optional(),
     /**
@@ -61,7 +64,11 @@ export const HttpConfig = z
     maxTimeoutMs: z.number().int().positive().default(30_000),
     maxRequestBytes: z.number().int().min(0).default(MiB),
     /** Kept under Temporal's 2 MB payload limit even as base64. */
-    maxResponseBytes: z.number().int().min(1).default(512 * 1024),
+    maxResponseBytes: z
+      .number()
+      .int()
+      .min(1)
+      .default(512 * 1024),
     /** Sent with the step's idempotency key so a server can drop a repeat after a worker crash; null: not sent. */
     idempotencyHeader: z.string().min(1).nullable().default('Idempotency-Key'),
   })
@@ -93,7 +100,11 @@ export const FsConfig = z
     roots: z.array(AbsolutePath).min(1),
     /** Previous contents kept for compensation; outside every root (a file tool must not reach its own backups). */
     backupDir: AbsolutePath,
-    maxBytes: z.number().int().min(1).default(10 * MiB),
+    maxBytes: z
+      .number()
+      .int()
+      .min(1)
+      .default(10 * MiB),
   })
   .strict()
   .refine((c) => c.roots.every((r) => c.backupDir !== r && !c.backupDir.startsWith(`${r}/`) && !r.startsWith(`${c.backupDir}/`)), {

@@ -137,8 +137,10 @@ function costOf(cost: NonNullable<HttpToolDeclaration['cost']>, where: string) {
   };
   const amount = part(cost.amount);
   const currency = part(cost.currency);
-  if (!ARG_REF.test(cost.amount) && !MoneyAmount.safeParse(cost.amount).success) throw new Error(`${where}.cost.amount: "${cost.amount}" is neither a decimal amount like "0.25" nor args.<path>`);
-  if (!ARG_REF.test(cost.currency) && !/^[A-Z]{3}$/.test(cost.currency)) throw new Error(`${where}.cost.currency: "${cost.currency}" is neither a currency code like "USD" nor args.<path>`);
+  if (!ARG_REF.test(cost.amount) && !MoneyAmount.safeParse(cost.amount).success)
+    throw new Error(`${where}.cost.amount: "${cost.amount}" is neither a decimal amount like "0.25" nor args.<path>`);
+  if (!ARG_REF.test(cost.currency) && !/^[A-Z]{3}$/.test(cost.currency))
+    throw new Error(`${where}.cost.currency: "${cost.currency}" is neither a currency code like "USD" nor args.<path>`);
   return (args: unknown): { amount: string; currency: string } | null => {
     const a = amount(args);
     const c = currency(args);
@@ -210,7 +212,13 @@ export function declaredHttpTools(
       if (!validate(value)) for (const issue of issuesOf(validate.errors ?? [])) ctx.addIssue({ code: 'custom', ...issue });
     });
 
-    const call = async (request: z.infer<typeof Request>, values: { args: unknown; response?: unknown }, extraHeaders: Record<string, string>, ctx: { signal: AbortSignal; idempotencyKey: string }, what: string) => {
+    const call = async (
+      request: z.infer<typeof Request>,
+      values: { args: unknown; response?: unknown },
+      extraHeaders: Record<string, string>,
+      ctx: { signal: AbortSignal; idempotencyKey: string },
+      what: string,
+    ) => {
       const hasBody = (request.body ?? (['POST', 'PUT', 'PATCH'].includes(request.method) ? 'args' : 'none')) === 'args';
       const response: HttpResponseOutput = await httpCall(
         config,

@@ -32,8 +32,18 @@ export interface HttpResponseOutput {
 
 /** Set by Airlock, never by the agent: framing, routing and hop-by-hop headers. */
 const RESERVED_HEADERS = new Set([
-  'host', 'connection', 'content-length', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'keep-alive', 'expect',
-  'proxy-authorization', 'proxy-connection', 'proxy-authenticate',
+  'host',
+  'connection',
+  'content-length',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'keep-alive',
+  'expect',
+  'proxy-authorization',
+  'proxy-connection',
+  'proxy-authenticate',
 ]);
 /** Dropped when a redirect leaves the origin, as browsers do. */
 const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
@@ -43,10 +53,7 @@ const bareHost = (url: URL) => url.hostname.toLowerCase().replace(/^\[(.*)\]$/, 
 const defaultPort = (url: URL) => (url.protocol === 'https:' ? 443 : 80);
 
 function entryFor(allow: readonly HttpAllowEntry[], host: string): HttpAllowEntry | undefined {
-  return (
-    allow.find((e) => e.host === host) ??
-    allow.find((e) => e.host.startsWith('*.') && host.endsWith(e.host.slice(1)) && host.length > e.host.length - 1)
-  );
+  return allow.find((e) => e.host === host) ?? allow.find((e) => e.host.startsWith('*.') && host.endsWith(e.host.slice(1)) && host.length > e.host.length - 1);
 }
 
 interface Hop {
@@ -195,7 +202,11 @@ export async function httpCall(
       const redirects: string[] = [];
       for (;;) {
         const hop = await vetHop(config, resolve, current, request.method, label);
-        const { response, body: received, truncated } = await send(hop, request, deadline, config.maxResponseBytes).catch((error: Error) => {
+        const {
+          response,
+          body: received,
+          truncated,
+        } = await send(hop, request, deadline, config.maxResponseBytes).catch((error: Error) => {
           if (deadline.aborted && !signal.aborted) throw new Error(`${label}: no complete response from ${bareHost(current)} within ${timeoutMs} ms`, { cause: error });
           throw error;
         });

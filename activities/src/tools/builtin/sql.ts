@@ -144,7 +144,9 @@ export function sqlQueryTool(config: SqlConfig, breakers: CircuitBreakers) {
               }
               const changed = Number((await client.query<{ n: string }>(CHANGED_ROWS)).rows[0]?.n ?? 0) - before;
               if (changed > config.maxChangedRows || (result.command !== 'SELECT' && (result.rowCount ?? 0) > config.maxChangedRows)) {
-                throw new ToolRefusedError(`sql.query: the statement changed ${Math.max(changed, result.rowCount ?? 0)} rows, over the cap of ${config.maxChangedRows}; rolled back`);
+                throw new ToolRefusedError(
+                  `sql.query: the statement changed ${Math.max(changed, result.rowCount ?? 0)} rows, over the cap of ${config.maxChangedRows}; rolled back`,
+                );
               }
               const written = { ...output, changedRows: changed };
               await client.query(`INSERT INTO ${table} (idempotency_key, result) VALUES ($1, $2)`, [idempotencyKey, JSON.stringify(written)]);

@@ -26,7 +26,15 @@ export default async function InboxPage({ searchParams }: { searchParams: Promis
         </p>
       )}
       <form className="filters" aria-label="Filter approvals">
-        <Select name="sort" label="Order" value={filters.sort} options={[['deadline', 'Nearest deadline'], ['newest', 'Newest first']]} />
+        <Select
+          name="sort"
+          label="Order"
+          value={filters.sort}
+          options={[
+            ['deadline', 'Nearest deadline'],
+            ['newest', 'Newest first'],
+          ]}
+        />
         <Select name="agent" label="Agent" value={filters.agent} options={facets.agents.map((a) => [a, a])} any="All agents" />
         <Select name="team" label="Team" value={filters.team} options={facets.teams.map((t) => [t, t])} any="All teams" />
         <Select name="tool" label="Tool" value={filters.tool} options={facets.tools.map((t) => [t, t])} any="All tools" />

@@ -40,9 +40,10 @@ export function BacktestForm({ liveText }: { liveText: string }) {
         <section className="card" aria-labelledby="backtest-result-heading">
           <h2 id="backtest-result-heading">What would change</h2>
           <p>
-            Candidate <code>{r.candidate.version.slice(0, 12)}</code> against the live policy <code>{r.live.version.slice(0, 12)}</code>, {r.window.since.slice(0, 16).replace('T', ' ')} –{' '}
-            {r.window.until.slice(0, 16).replace('T', ' ')} UTC: <strong>{r.evaluated}</strong> actions re-evaluated, <strong>{r.changed}</strong> would change, <strong>{r.uncertain}</strong> uncertain,{' '}
-            {r.same} unchanged{r.skipped > 0 ? ` (${r.skipped} left out: unknown tools or agents gone)` : ''}.
+            Candidate <code>{r.candidate.version.slice(0, 12)}</code> against the live policy <code>{r.live.version.slice(0, 12)}</code>,{' '}
+            {r.window.since.slice(0, 16).replace('T', ' ')} – {r.window.until.slice(0, 16).replace('T', ' ')} UTC: <strong>{r.evaluated}</strong> actions re-evaluated,{' '}
+            <strong>{r.changed}</strong> would change, <strong>{r.uncertain}</strong> uncertain, {r.same} unchanged
+            {r.skipped > 0 ? ` (${r.skipped} left out: unknown tools or agents gone)` : ''}.
           </p>
           <p className="muted small">
             The policy’s own decision is compared, before guardrails, rate limits, budgets and standing approvals; the decision recorded then is shown beside it.
@@ -52,7 +53,10 @@ export function BacktestForm({ liveText }: { liveText: string }) {
           {r.unknownReads.length > 0 && (
             <>
               <h3>Rules over redacted fields</h3>
-              <p className="muted small">Stored arguments are redacted (and older records lack the agent’s signals). These rules read such fields; where that could change the answer, it is marked uncertain instead of guessed.</p>
+              <p className="muted small">
+                Stored arguments are redacted (and older records lack the agent’s signals). These rules read such fields; where that could change the answer, it is marked uncertain
+                instead of guessed.
+              </p>
               <table aria-label="Rules over redacted fields">
                 <thead>
                   <tr>

@@ -67,7 +67,7 @@ export function DecisionControls({ actionId, argsHash, tier, args, agentId, tool
       aria-labelledby="decide-heading"
       onSubmit={(event) => {
         event.preventDefault();
-        const submitter = (event.nativeEvent).submitter as HTMLButtonElement | null;
+        const submitter = event.nativeEvent.submitter as HTMLButtonElement | null;
         const form = new FormData(event.currentTarget);
         const decision = submitter?.value ?? 'approve';
         form.set('decision', decision);

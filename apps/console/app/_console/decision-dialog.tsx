@@ -9,7 +9,15 @@ export type PendingDecision = { kind: 'approve' | 'deny'; approval: InboxItem };
  * Confirms a high or critical approval, or collects a denial's reason and the
  * feedback for the model. A modal <dialog>: focus stays inside, Escape cancels.
  */
-export function DecisionDialog({ pending, onCancel, onConfirm }: { pending: PendingDecision | null; onCancel: () => void; onConfirm: (fields: { comment: string; feedback: string }) => void }) {
+export function DecisionDialog({
+  pending,
+  onCancel,
+  onConfirm,
+}: {
+  pending: PendingDecision | null;
+  onCancel: () => void;
+  onConfirm: (fields: { comment: string; feedback: string }) => void;
+}) {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const dialog = ref.current;

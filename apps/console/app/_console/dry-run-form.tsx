@@ -16,7 +16,9 @@ export function DryRunForm({ tools, agents, example }: { tools: string[]; agents
   return (
     <form action={action} className="card" aria-labelledby="dry-run-heading">
       <h2 id="dry-run-heading">Dry run</h2>
-      <p className="muted small">Classifies a request as the policy alone would. Nothing runs and nothing is recorded; kill switches, budgets and guardrails apply only at admission.</p>
+      <p className="muted small">
+        Classifies a request as the policy alone would. Nothing runs and nothing is recorded; kill switches, budgets and guardrails apply only at admission.
+      </p>
       <div className="grid2">
         <div>
           <label htmlFor="dry-tool">Tool</label>

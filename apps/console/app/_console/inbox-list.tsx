@@ -18,18 +18,15 @@ export function InboxList({ approvals, canDecide }: { approvals: InboxItem[]; ca
   const [busy, startTransition] = useTransition();
   const rows = useRef<(HTMLElement | null)[]>([]);
 
-  const submit = useCallback(
-    (kind: 'approve' | 'deny', approval: InboxItem, fields: { comment: string; feedback: string } = { comment: '', feedback: '' }) => {
-      const form = new FormData();
-      form.set('actionId', approval.actionId);
-      form.set('argsHash', approval.argsHash);
-      form.set('decision', kind);
-      form.set('comment', fields.comment);
-      form.set('feedback', fields.feedback);
-      startTransition(async () => setNotice(await decide(idle, form)));
-    },
-    [],
-  );
+  const submit = useCallback((kind: 'approve' | 'deny', approval: InboxItem, fields: { comment: string; feedback: string } = { comment: '', feedback: '' }) => {
+    const form = new FormData();
+    form.set('actionId', approval.actionId);
+    form.set('argsHash', approval.argsHash);
+    form.set('decision', kind);
+    form.set('comment', fields.comment);
+    form.set('feedback', fields.feedback);
+    startTransition(async () => setNotice(await decide(idle, form)));
+  }, []);
 
   const request = useCallback(
     (kind: 'approve' | 'deny', approval: InboxItem) => {

@@ -24,8 +24,8 @@ export function RememberFields({ agentId, tool, args }: Props) {
     <fieldset className="remember" aria-describedby="remember-help">
       <legend>Remember this approval</legend>
       <p id="remember-help" className="muted small">
-        Later requests by <strong>{agentId}</strong> for <code>{tool}</code> within these bounds run without waiting, until the uses or the time run out. You may
-        revoke it at any time.
+        Later requests by <strong>{agentId}</strong> for <code>{tool}</code> within these bounds run without waiting, until the uses or the time run out. You may revoke it at any
+        time.
       </p>
       {args.length > 0 && (
         <table>

@@ -14,8 +14,7 @@ export function VerifyChain() {
         {busy ? 'Verifying…' : 'Verify hash chain'}
       </button>{' '}
       <span role={result.kind === 'error' ? 'alert' : 'status'} className={`notice ${result.kind}`}>
-        {result.message}{' '}
-        {result.firstBrokenSeq !== undefined && <a href={`/audit?before=${BigInt(result.firstBrokenSeq) + 1n}`}>Show row {result.firstBrokenSeq}</a>}
+        {result.message} {result.firstBrokenSeq !== undefined && <a href={`/audit?before=${BigInt(result.firstBrokenSeq) + 1n}`}>Show row {result.firstBrokenSeq}</a>}
       </span>
     </div>
   );

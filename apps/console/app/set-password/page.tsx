@@ -15,10 +15,7 @@ export default async function SetPasswordPage() {
     <main className="narrow">
       <h1>Airlock</h1>
       {oneTime ? (
-        <p>
-          Welcome, {state.user.name}. You signed in with a one-time password: choose your own to continue. The one-time password stops working once you
-          have.
-        </p>
+        <p>Welcome, {state.user.name}. You signed in with a one-time password: choose your own to continue. The one-time password stops working once you have.</p>
       ) : (
         <p>
           <Link href="/">← Back to the console</Link>

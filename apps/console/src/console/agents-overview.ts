@@ -21,9 +21,7 @@ export async function agentsOverview(db: Db): Promise<AgentOverview[]> {
   ]);
   return agents.map((agent) => ({
     agent: toAgentView(agent, suspensionFor(active, agent)),
-    budgets: budgets
-      .filter((b) => (b.scope === 'agent' ? b.target === agent.id : b.scope === 'team' ? b.target === agent.team : true))
-      .map(toBudgetView),
+    budgets: budgets.filter((b) => (b.scope === 'agent' ? b.target === agent.id : b.scope === 'team' ? b.target === agent.team : true)).map(toBudgetView),
     grants: grants.filter((g) => g.agentId === agent.id).map((g) => toStandingApprovalView(g, now)),
   }));
 }

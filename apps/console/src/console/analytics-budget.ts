@@ -82,7 +82,12 @@ export async function budgetBurn(db: Db, range: AnalyticsRange): Promise<BudgetB
       period: total.period,
       limit: total.limit_amount,
       total: { spent: total.spent, reserved: total.reserved },
-      buckets: fillBuckets(range, bucketed, (r) => ({ spent: r.spent, reserved: r.reserved }), () => ({ spent: '0', reserved: '0' })).map(({ start, value }) => ({
+      buckets: fillBuckets(
+        range,
+        bucketed,
+        (r) => ({ spent: r.spent, reserved: r.reserved }),
+        () => ({ spent: '0', reserved: '0' }),
+      ).map(({ start, value }) => ({
         start,
         amounts: value,
       })),

@@ -34,7 +34,12 @@ export const rangeParams = (range: AnalyticsRange): [Date, Date, string] => [ran
  * SQL returns only the buckets that have rows; the charts need every bucket of
  * the range, in order, with `empty` where nothing happened.
  */
-export function fillBuckets<Row extends { bucket: Date }, Value>(range: AnalyticsRange, rows: Row[], toValue: (row: Row) => Value, empty: () => Value): { start: Date; value: Value }[] {
+export function fillBuckets<Row extends { bucket: Date }, Value>(
+  range: AnalyticsRange,
+  rows: Row[],
+  toValue: (row: Row) => Value,
+  empty: () => Value,
+): { start: Date; value: Value }[] {
   const byStart = new Map(rows.map((row) => [row.bucket.getTime(), row]));
   return bucketStarts(range).map((start) => {
     const row = byStart.get(start.getTime());

@@ -16,11 +16,6 @@ export interface AnalyticsReport {
 /** Everything the analytics page shows for one window: four aggregate queries, run side by side. */
 export async function analyticsReport(db: Db, window: AnalyticsWindowName, now = new Date()): Promise<AnalyticsReport> {
   const range = analyticsRange(window, now);
-  const [buckets, decisionTime, approvers, budgets] = await Promise.all([
-    requestBuckets(db, range),
-    decisionTimes(db, range),
-    approverPatterns(db, range),
-    budgetBurn(db, range),
-  ]);
+  const [buckets, decisionTime, approvers, budgets] = await Promise.all([requestBuckets(db, range), decisionTimes(db, range), approverPatterns(db, range), budgetBurn(db, range)]);
   return { range, requests: { total: totalCounts(buckets), buckets }, decisionTime, approvers, budgets };
 }

@@ -4,10 +4,16 @@ import { auditConditions, queryAuditEvents } from './audit-conditions.js';
 
 const text = z.preprocess((v) => (v === '' ? undefined : v), z.string().max(200).optional()).catch(undefined);
 // datetime-local inputs carry no zone: the page labels them UTC, so they are read as UTC.
-const time = z
-  .preprocess((v) => (v === '' ? undefined : typeof v === 'string' && /T\d\d:\d\d(:\d\d)?$/.test(v) ? `${v}Z` : v), z.coerce.date().optional())
+const time = z.preprocess((v) => (v === '' ? undefined : typeof v === 'string' && /T\d\d:\d\d(:\d\d)?$/.test(v) ? `${v}Z` : v), z.coerce.date().optional()).catch(undefined);
+const seq = z
+  .preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .string()
+      .regex(/^\d{1,19}$/)
+      .optional(),
+  )
   .catch(undefined);
-const seq = z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^\d{1,19}$/).optional()).catch(undefined);
 
 /** The audit page's and the exports' URL search params. `before` is the keyset cursor (newest first). */
 export const AuditFilters = z.object({

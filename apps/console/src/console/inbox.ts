@@ -23,7 +23,10 @@ export const INBOX_LIMIT = 200;
  * rows: arguments, budget impact and decision records (shown on the action
  * page) stay out, which also keeps a large argument from bloating the inbox.
  */
-export type InboxItem = Pick<ApprovalSummary, 'approvalId' | 'actionId' | 'argsHash' | 'agentId' | 'tool' | 'tier' | 'reasons' | 'rationale' | 'requestedBy' | 'deadline' | 'quorum'>;
+export type InboxItem = Pick<
+  ApprovalSummary,
+  'approvalId' | 'actionId' | 'argsHash' | 'agentId' | 'tool' | 'tier' | 'reasons' | 'rationale' | 'requestedBy' | 'deadline' | 'quorum'
+>;
 
 function toInboxItem(a: ApprovalSummary): InboxItem {
   return {

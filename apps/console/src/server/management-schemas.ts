@@ -18,16 +18,25 @@ import { z } from 'zod';
 const Timestamp = z.string().meta({ description: 'ISO 8601', example: '2026-12-03T10:00:00.000Z' });
 
 export const CreateAgentBody = CreateAgentInput.meta({ id: 'CreateAgentBody', description: 'A new agent; it gets no tools unless listed, and no key until one is minted' });
-export const UpdateAgentBody = UpdateAgentInput.meta({ id: 'UpdateAgentBody', description: 'Any of name, team, ownerId (null clears it), allowedTools; the id comes from the path' });
+export const UpdateAgentBody = UpdateAgentInput.meta({
+  id: 'UpdateAgentBody',
+  description: 'Any of name, team, ownerId (null clears it), allowedTools; the id comes from the path',
+});
 export const DisableBody = DisableAgentInput.pick({ reason: true }).meta({ id: 'DisableBody', description: 'Why (kept in the audit log)' });
 export const MintKeyBody = z
-  .strictObject({ name: z.string().meta({ description: 'To tell keys apart, e.g. "prod"' }).optional(), expiresAt: Timestamp.optional().meta({ description: 'When it stops working; must be in the future' }) })
+  .strictObject({
+    name: z.string().meta({ description: 'To tell keys apart, e.g. "prod"' }).optional(),
+    expiresAt: Timestamp.optional().meta({ description: 'When it stops working; must be in the future' }),
+  })
   .meta({ id: 'MintKeyBody' });
 export const RotateKeyBody = RotateKeyInput.pick({ expiresAt: true }).meta({ id: 'RotateKeyBody' });
 export const CreateUserBody = CreateUserInput.meta({ id: 'CreateUserBody' });
 export const ChangeRoleBody = ChangeRoleInput.pick({ role: true }).meta({ id: 'ChangeRoleBody' });
 export const SlackLinkBody = LinkSlackUserInput.meta({ id: 'SlackLinkBody' });
-export const ChangeBudgetBody = ChangeBudgetInput.meta({ id: 'ChangeBudgetBody', description: 'A new limit, approval threshold (null removes it), or both; the id comes from the path' });
+export const ChangeBudgetBody = ChangeBudgetInput.meta({
+  id: 'ChangeBudgetBody',
+  description: 'A new limit, approval threshold (null removes it), or both; the id comes from the path',
+});
 export const CompensationResolutionBody = ResolveCompensationInput.omit({ actionId: true }).meta({ id: 'CompensationResolutionBody' });
 
 export const KeyView = z

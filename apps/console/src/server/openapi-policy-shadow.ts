@@ -21,9 +21,21 @@ export function policyShadowRoutes(): ApiRoute[] {
       summary: 'Re-evaluate the recorded actions of a window under a candidate policy: what would change (user key; records nothing)',
       security,
       request: body(BacktestBody),
-      responses: { 200: json(BacktestReportView, 'The differences, with uncertain answers kept apart'), ...invalid, ...user, 503: json(ErrorBody, 'The live policy does not load') },
+      responses: {
+        200: json(BacktestReportView, 'The differences, with uncertain answers kept apart'),
+        ...invalid,
+        ...user,
+        503: json(ErrorBody, 'The live policy does not load'),
+      },
     },
-    { method: 'get', path: '/api/v1/policy/shadow', handler: 'management/policy-shadow#getShadowSummary', summary: 'Shadow mode: the candidate in shadow and where it disagreed with the live policy (user key)', security, responses: { 200: json(ShadowSummaryView, 'The summary'), ...user } },
+    {
+      method: 'get',
+      path: '/api/v1/policy/shadow',
+      handler: 'management/policy-shadow#getShadowSummary',
+      summary: 'Shadow mode: the candidate in shadow and where it disagreed with the live policy (user key)',
+      security,
+      responses: { 200: json(ShadowSummaryView, 'The summary'), ...user },
+    },
     {
       method: 'put',
       path: '/api/v1/policy/shadow',
@@ -33,6 +45,13 @@ export function policyShadowRoutes(): ApiRoute[] {
       request: body(SetShadowBody),
       responses: { 200: json(ShadowPolicyView, 'In shadow (replacing any other candidate)'), ...invalid, ...admin },
     },
-    { method: 'delete', path: '/api/v1/policy/shadow', handler: 'management/policy-shadow#deleteShadowPolicy', summary: 'Stop shadow evaluation; recorded differences stay (admin)', security, responses: { 200: json(ShadowCleared, 'Cleared (a repeat changes nothing)'), ...admin } },
+    {
+      method: 'delete',
+      path: '/api/v1/policy/shadow',
+      handler: 'management/policy-shadow#deleteShadowPolicy',
+      summary: 'Stop shadow evaluation; recorded differences stay (admin)',
+      security,
+      responses: { 200: json(ShadowCleared, 'Cleared (a repeat changes nothing)'), ...admin },
+    },
   ];
 }

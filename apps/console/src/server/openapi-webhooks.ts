@@ -10,10 +10,22 @@ const json = (schema: z.ZodType, description: string): ResponseConfig => ({ desc
 export function webhookRoutes(): ApiRoute[] {
   const security = [{ apiKey: [] }];
   const admin = { 401: json(ErrorBody, 'Missing, unknown or revoked API key'), 403: json(ErrorBody, 'Not a user key, or the role is below admin (audited)') };
-  const write = { 400: json(ErrorBody, 'Invalid body; `issues` names each field'), ...admin, 404: json(ErrorBody, 'No such webhook or delivery'), 409: json(ErrorBody, 'The webhook was removed') };
+  const write = {
+    400: json(ErrorBody, 'Invalid body; `issues` names each field'),
+    ...admin,
+    404: json(ErrorBody, 'No such webhook or delivery'),
+    409: json(ErrorBody, 'The webhook was removed'),
+  };
   const id = (what: string) => ({ params: z.object({ id: z.string().meta({ description: what }) }) });
   return [
-    { method: 'get', path: '/api/v1/webhooks', handler: 'management/webhooks#getWebhooks', summary: 'Webhook subscriptions, never their secrets (admin)', security, responses: { 200: json(WebhookList, 'Active first, newest first'), ...admin } },
+    {
+      method: 'get',
+      path: '/api/v1/webhooks',
+      handler: 'management/webhooks#getWebhooks',
+      summary: 'Webhook subscriptions, never their secrets (admin)',
+      security,
+      responses: { 200: json(WebhookList, 'Active first, newest first'), ...admin },
+    },
     {
       method: 'post',
       path: '/api/v1/webhooks',
@@ -23,7 +35,15 @@ export function webhookRoutes(): ApiRoute[] {
       request: { body: { required: true, content: { 'application/json': { schema: CreateWebhookBody } } } },
       responses: { 201: json(CreatedWebhookView, 'Subscribed; deliveries start with the next event'), ...write },
     },
-    { method: 'delete', path: '/api/v1/webhooks/{id}', handler: 'management/webhooks#deleteWebhook', summary: 'Remove a subscription; its queued deliveries are cancelled, its log stays (admin)', security, request: id('webhook id'), responses: { 200: json(WebhookRemoved, 'Removed (a repeat changes nothing)'), ...write } },
+    {
+      method: 'delete',
+      path: '/api/v1/webhooks/{id}',
+      handler: 'management/webhooks#deleteWebhook',
+      summary: 'Remove a subscription; its queued deliveries are cancelled, its log stays (admin)',
+      security,
+      request: id('webhook id'),
+      responses: { 200: json(WebhookRemoved, 'Removed (a repeat changes nothing)'), ...write },
+    },
     {
       method: 'get',
       path: '/api/v1/webhooks/deliveries',
@@ -33,6 +53,14 @@ export function webhookRoutes(): ApiRoute[] {
       request: { query: DeliveryQuery },
       responses: { 200: json(DeliveryList, 'Newest first'), 400: write[400], ...admin },
     },
-    { method: 'post', path: '/api/v1/webhooks/deliveries/{id}/replay', handler: 'management/webhooks#postReplay', summary: 'Send an event again, as a new delivery with the same webhook-id (admin)', security, request: id('delivery id'), responses: { 202: json(DeliveryView, 'Queued'), ...write } },
+    {
+      method: 'post',
+      path: '/api/v1/webhooks/deliveries/{id}/replay',
+      handler: 'management/webhooks#postReplay',
+      summary: 'Send an event again, as a new delivery with the same webhook-id (admin)',
+      security,
+      request: id('delivery id'),
+      responses: { 202: json(DeliveryView, 'Queued'), ...write },
+    },
   ];
 }

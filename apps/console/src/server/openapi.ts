@@ -208,7 +208,13 @@ export const apiRoutes: readonly ApiRoute[] = [
     summary: 'Cancel an action (agents: their own only; people: admin); audited as `action.cancel_requested`',
     security: bearer,
     request: { params: idParams },
-    responses: { 202: json(CancelResult, 'Cancellation requested; the outcome will say cancelled unless it had finished'), 401: errors[401], 403: errors[403], 404: errors[404], 503: errors[503] },
+    responses: {
+      202: json(CancelResult, 'Cancellation requested; the outcome will say cancelled unless it had finished'),
+      401: errors[401],
+      403: errors[403],
+      404: errors[404],
+      503: errors[503],
+    },
   },
   {
     method: 'post',
@@ -335,7 +341,12 @@ export const apiRoutes: readonly ApiRoute[] = [
     summary: 'Grant a standing approval (user key, approver or admin; not the agent’s owner)',
     security: bearer,
     request: jsonBody(StandingApprovalBody),
-    responses: { 201: json(StandingApprovalView, 'Granted'), 400: json(ErrorBody, 'Invalid body, unknown agent, or a condition that does not compile (with its column)'), 401: errors[401], 403: errors[403] },
+    responses: {
+      201: json(StandingApprovalView, 'Granted'),
+      400: json(ErrorBody, 'Invalid body, unknown agent, or a condition that does not compile (with its column)'),
+      401: errors[401],
+      403: errors[403],
+    },
   },
   {
     method: 'post',
@@ -344,7 +355,12 @@ export const apiRoutes: readonly ApiRoute[] = [
     summary: 'Revoke a standing approval at once (user key, approver or admin)',
     security: bearer,
     request: { params: z.object({ id: z.string() }) },
-    responses: { 200: json(StandingApprovalRevocation, 'Revoked (a repeat changes nothing)'), 401: errors[401], 403: errors[403], 404: json(ErrorBody, 'No standing approval with this id') },
+    responses: {
+      200: json(StandingApprovalRevocation, 'Revoked (a repeat changes nothing)'),
+      401: errors[401],
+      403: errors[403],
+      404: json(ErrorBody, 'No standing approval with this id'),
+    },
   },
   {
     method: 'get',
@@ -388,7 +404,13 @@ export const apiRoutes: readonly ApiRoute[] = [
     summary: 'Classify a request with the active policy, without running or recording anything (user key)',
     security: bearer,
     request: jsonBody(PolicyDryRunBody),
-    responses: { 200: json(PolicyDryRunResult, 'The policy’s classification'), 400: json(ErrorBody, 'Invalid body, arguments or unknown agent'), 401: errors[401], 403: errors[403], 503: json(ErrorBody, 'The policy file does not load') },
+    responses: {
+      200: json(PolicyDryRunResult, 'The policy’s classification'),
+      400: json(ErrorBody, 'Invalid body, arguments or unknown agent'),
+      401: errors[401],
+      403: errors[403],
+      503: json(ErrorBody, 'The policy file does not load'),
+    },
   },
   {
     method: 'get',
@@ -414,8 +436,21 @@ export const apiRoutes: readonly ApiRoute[] = [
 function managementRoutes(): ApiRoute[] {
   const id = (what: string) => ({ params: z.object({ id: z.string().meta({ description: what }) }) });
   const admin = { 401: errors[401], 403: json(ErrorBody, 'Not a user key, or the role is below admin (audited)') } as const;
-  const write = { 400: errors[400], ...admin, 404: json(ErrorBody, 'No such agent, user, key or budget'), 409: json(ErrorBody, 'Conflicts with the current state; the message says how') } as const;
-  const route = (method: ApiRoute['method'], path: ApiRoute['path'], handler: HandlerRef, summary: string, request: RouteConfig['request'], ok: [number, ResponseConfig], responses: Record<number, ResponseConfig> = write): ApiRoute => ({
+  const write = {
+    400: errors[400],
+    ...admin,
+    404: json(ErrorBody, 'No such agent, user, key or budget'),
+    409: json(ErrorBody, 'Conflicts with the current state; the message says how'),
+  } as const;
+  const route = (
+    method: ApiRoute['method'],
+    path: ApiRoute['path'],
+    handler: HandlerRef,
+    summary: string,
+    request: RouteConfig['request'],
+    ok: [number, ResponseConfig],
+    responses: Record<number, ResponseConfig> = write,
+  ): ApiRoute => ({
     method,
     path,
     handler,
@@ -426,24 +461,104 @@ function managementRoutes(): ApiRoute[] {
   });
   return [
     route('post', '/api/v1/agents', 'management/agents#postAgent', 'Create an agent (admin)', jsonBody(CreateAgentBody), [201, json(AgentView, 'Created')]),
-    route('patch', '/api/v1/agents/{id}', 'management/agents#patchAgent', 'Change an agent’s name, team, owner or allowed tools (admin)', { ...id('agent id'), ...jsonBody(UpdateAgentBody) }, [200, json(AgentView, 'The agent as it is now')]),
-    route('post', '/api/v1/agents/{id}/disable', 'management/agents#postAgentDisable', 'Disable an agent: admission refuses it, its keys are revoked (admin)', { ...id('agent id'), ...jsonBody(DisableBody) }, [200, json(Disabled, 'Disabled')]),
-    route('get', '/api/v1/agents/{id}/keys', 'management/agents#getAgentKeys', 'An agent’s API keys, never their secrets (admin)', id('agent id'), [200, json(KeyList, 'Newest first')], admin),
-    route('post', '/api/v1/agents/{id}/keys', 'management/agents#postAgentKey', 'Mint an agent API key; the secret is shown once (admin)', { ...id('agent id'), ...jsonBody(MintKeyBody) }, [201, json(MintedKey, 'Minted')]),
-    route('post', '/api/v1/keys/{id}/rotate', 'management/keys#postKeyRotation', 'Revoke a key and mint its replacement in one step (admin)', { ...id('key id'), ...jsonBody(RotateKeyBody) }, [201, json(MintedKey, 'The replacement')]),
+    route(
+      'patch',
+      '/api/v1/agents/{id}',
+      'management/agents#patchAgent',
+      'Change an agent’s name, team, owner or allowed tools (admin)',
+      { ...id('agent id'), ...jsonBody(UpdateAgentBody) },
+      [200, json(AgentView, 'The agent as it is now')],
+    ),
+    route(
+      'post',
+      '/api/v1/agents/{id}/disable',
+      'management/agents#postAgentDisable',
+      'Disable an agent: admission refuses it, its keys are revoked (admin)',
+      { ...id('agent id'), ...jsonBody(DisableBody) },
+      [200, json(Disabled, 'Disabled')],
+    ),
+    route(
+      'get',
+      '/api/v1/agents/{id}/keys',
+      'management/agents#getAgentKeys',
+      'An agent’s API keys, never their secrets (admin)',
+      id('agent id'),
+      [200, json(KeyList, 'Newest first')],
+      admin,
+    ),
+    route(
+      'post',
+      '/api/v1/agents/{id}/keys',
+      'management/agents#postAgentKey',
+      'Mint an agent API key; the secret is shown once (admin)',
+      { ...id('agent id'), ...jsonBody(MintKeyBody) },
+      [201, json(MintedKey, 'Minted')],
+    ),
+    route(
+      'post',
+      '/api/v1/keys/{id}/rotate',
+      'management/keys#postKeyRotation',
+      'Revoke a key and mint its replacement in one step (admin)',
+      { ...id('key id'), ...jsonBody(RotateKeyBody) },
+      [201, json(MintedKey, 'The replacement')],
+    ),
     route('post', '/api/v1/keys/{id}/revoke', 'management/keys#postKeyRevocation', 'Revoke a key at once (admin)', id('key id'), [200, json(KeyRevocation, 'Revoked')]),
     route('get', '/api/v1/users', 'management/users#getUsers', 'Console users (admin)', undefined, [200, json(UserList, 'By id')], admin),
-    route('post', '/api/v1/users', 'management/users#postUser', 'Create a user with a one-time password, shown once (admin)', jsonBody(CreateUserBody), [201, json(CreatedUser, 'Created')]),
-    route('patch', '/api/v1/users/{id}', 'management/users#patchUser', 'Change a user’s role (admin)', { ...id('user id'), ...jsonBody(ChangeRoleBody) }, [200, json(UserView, 'The user as they are now')]),
-    route('post', '/api/v1/users/{id}/disable', 'management/users#postUserDisable', 'Disable a user: keys revoked, sessions ended (admin)', { ...id('user id'), ...jsonBody(DisableBody) }, [200, json(Disabled, 'Disabled')]),
+    route('post', '/api/v1/users', 'management/users#postUser', 'Create a user with a one-time password, shown once (admin)', jsonBody(CreateUserBody), [
+      201,
+      json(CreatedUser, 'Created'),
+    ]),
+    route('patch', '/api/v1/users/{id}', 'management/users#patchUser', 'Change a user’s role (admin)', { ...id('user id'), ...jsonBody(ChangeRoleBody) }, [
+      200,
+      json(UserView, 'The user as they are now'),
+    ]),
+    route(
+      'post',
+      '/api/v1/users/{id}/disable',
+      'management/users#postUserDisable',
+      'Disable a user: keys revoked, sessions ended (admin)',
+      { ...id('user id'), ...jsonBody(DisableBody) },
+      [200, json(Disabled, 'Disabled')],
+    ),
     route('get', '/api/v1/users/{id}/keys', 'management/users#getUserKeys', 'A user’s API keys (admin)', id('user id'), [200, json(KeyList, 'Newest first')], admin),
-    route('post', '/api/v1/users/{id}/keys', 'management/users#postUserKey', 'Mint a user API key; the secret is shown once (admin)', { ...id('user id'), ...jsonBody(MintKeyBody) }, [201, json(MintedKey, 'Minted')]),
+    route(
+      'post',
+      '/api/v1/users/{id}/keys',
+      'management/users#postUserKey',
+      'Mint a user API key; the secret is shown once (admin)',
+      { ...id('user id'), ...jsonBody(MintKeyBody) },
+      [201, json(MintedKey, 'Minted')],
+    ),
     route('get', '/api/v1/slack-links', 'management/slack-links#getSlackLinks', 'Slack account → user links (admin)', undefined, [200, json(SlackLinkList, 'By user')], admin),
-    route('post', '/api/v1/slack-links', 'management/slack-links#postSlackLink', 'Link a Slack account to a user (admin)', jsonBody(SlackLinkBody), [201, json(SlackLinkView, 'Linked')]),
-    route('delete', '/api/v1/slack-links/{id}', 'management/slack-links#deleteSlackLink', 'Remove a Slack link (admin)', id('Slack user id'), [200, json(SlackUnlinked, 'Removed')]),
-    route('patch', '/api/v1/budgets/{id}', 'management/budgets#patchBudget', 'Change a budget’s limit or approval threshold (admin)', { ...id('budget id'), ...jsonBody(ChangeBudgetBody) }, [200, json(BudgetView, 'The budget with this period’s usage')]),
-    route('delete', '/api/v1/budgets/{id}', 'management/budgets#deleteBudgetRoute', 'Delete a budget; refused while an action holds a reservation on it (admin)', id('budget id'), [200, json(BudgetDeleted, 'Deleted')]),
-    route('post', '/api/v1/actions/{id}/compensations', 'management/compensations#postCompensationResolution', 'Retry a plan’s failed compensation, or record it fixed by hand (admin)', { ...id('action id'), ...jsonBody(CompensationResolutionBody) }, [200, json(CompensationAccepted, 'Accepted')], { ...write, 503: errors[503] }),
+    route('post', '/api/v1/slack-links', 'management/slack-links#postSlackLink', 'Link a Slack account to a user (admin)', jsonBody(SlackLinkBody), [
+      201,
+      json(SlackLinkView, 'Linked'),
+    ]),
+    route('delete', '/api/v1/slack-links/{id}', 'management/slack-links#deleteSlackLink', 'Remove a Slack link (admin)', id('Slack user id'), [
+      200,
+      json(SlackUnlinked, 'Removed'),
+    ]),
+    route(
+      'patch',
+      '/api/v1/budgets/{id}',
+      'management/budgets#patchBudget',
+      'Change a budget’s limit or approval threshold (admin)',
+      { ...id('budget id'), ...jsonBody(ChangeBudgetBody) },
+      [200, json(BudgetView, 'The budget with this period’s usage')],
+    ),
+    route('delete', '/api/v1/budgets/{id}', 'management/budgets#deleteBudgetRoute', 'Delete a budget; refused while an action holds a reservation on it (admin)', id('budget id'), [
+      200,
+      json(BudgetDeleted, 'Deleted'),
+    ]),
+    route(
+      'post',
+      '/api/v1/actions/{id}/compensations',
+      'management/compensations#postCompensationResolution',
+      'Retry a plan’s failed compensation, or record it fixed by hand (admin)',
+      { ...id('action id'), ...jsonBody(CompensationResolutionBody) },
+      [200, json(CompensationAccepted, 'Accepted')],
+      { ...write, 503: errors[503] },
+    ),
   ];
 }
 

@@ -12,7 +12,9 @@ const Transition = z.object({ from: Decision, to: Decision, count: z.number().in
 const TierShift = z.object({ from: RiskTier, to: RiskTier, count: z.number().int() });
 const Approvals = z.object({
   newlyAsked: z.object({ count: z.number().int(), amount: Amount }).meta({ description: 'The candidate asks for an approval the live policy did not' }),
-  noLongerAsked: z.object({ count: z.number().int(), amount: Amount }).meta({ description: 'The live policy asked for an approval the candidate would not (allowed or denied outright)' }),
+  noLongerAsked: z
+    .object({ count: z.number().int(), amount: Amount })
+    .meta({ description: 'The live policy asked for an approval the candidate would not (allowed or denied outright)' }),
 });
 const UnknownRead = z.object({ policy: z.enum(['live', 'candidate']), ruleId: z.string(), fields: z.array(z.string()) });
 
@@ -56,10 +58,10 @@ export const BacktestReportView = z
 
 export const SetShadowBody = SetShadowPolicyInput.meta({ id: 'SetShadowPolicyBody', description: 'The candidate policy text and where it came from' });
 
-export const ShadowPolicyView = z
-  .object({ version: z.string(), source: z.string(), text: z.string(), setBy: z.string(), setAt: Timestamp })
-  .meta({ id: 'ShadowPolicy' });
-export const ShadowCleared = z.object({ cleared: z.string().nullable().meta({ description: 'The version taken out of shadow; null if none was set' }) }).meta({ id: 'ShadowCleared' });
+export const ShadowPolicyView = z.object({ version: z.string(), source: z.string(), text: z.string(), setBy: z.string(), setAt: Timestamp }).meta({ id: 'ShadowPolicy' });
+export const ShadowCleared = z
+  .object({ cleared: z.string().nullable().meta({ description: 'The version taken out of shadow; null if none was set' }) })
+  .meta({ id: 'ShadowCleared' });
 
 export const ShadowSummaryView = z
   .object({

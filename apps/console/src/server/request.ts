@@ -54,7 +54,11 @@ export async function readJsonValue(request: Request): Promise<unknown> {
 }
 
 function tooLarge(): ApiError {
-  return new ApiError(413, 'payload_too_large', `the request body is larger than ${MAX_BODY_BYTES} bytes (1 MiB), the most this API reads; tool arguments may be at most 256 KiB of JSON`);
+  return new ApiError(
+    413,
+    'payload_too_large',
+    `the request body is larger than ${MAX_BODY_BYTES} bytes (1 MiB), the most this API reads; tool arguments may be at most 256 KiB of JSON`,
+  );
 }
 
 /** The body as text, reading no more than MAX_BODY_BYTES + 1 bytes whatever the content-length says. */

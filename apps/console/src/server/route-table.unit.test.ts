@@ -14,7 +14,9 @@ async function routeFileBindings(): Promise<Record<string, string>> {
   const bindings: Record<string, string> = {};
   for (const entry of await readdir(appRoot, { recursive: true })) {
     if (!entry.endsWith(`${sep}route.ts`) && entry !== 'route.ts') continue;
-    const dir = relative(appRoot, join(appRoot, entry, '..')).split(sep).filter(Boolean);
+    const dir = relative(appRoot, join(appRoot, entry, '..'))
+      .split(sep)
+      .filter(Boolean);
     // The catch-all answers unknown paths with the API's 404; it is no route of the API.
     if (dir.some((part) => part.startsWith('[...'))) continue;
     const path = ['/api/v1', ...dir.map((part) => part.replace(/^\[(\w+)\]$/, '{$1}'))].join('/');

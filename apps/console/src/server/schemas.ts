@@ -32,7 +32,21 @@ export type Issue = z.infer<typeof Issue>;
 export const ErrorBody = z
   .object({
     error: z.object({
-      code: z.enum(['invalid_json', 'invalid_request', 'unauthenticated', 'forbidden', 'not_found', 'idempotency_conflict', 'decision_rejected', 'already_exists', 'conflict', 'payload_too_large', 'unsupported_media_type', 'unavailable', 'internal']),
+      code: z.enum([
+        'invalid_json',
+        'invalid_request',
+        'unauthenticated',
+        'forbidden',
+        'not_found',
+        'idempotency_conflict',
+        'decision_rejected',
+        'already_exists',
+        'conflict',
+        'payload_too_large',
+        'unsupported_media_type',
+        'unavailable',
+        'internal',
+      ]),
       message: z.string(),
       issues: z.array(Issue).optional().meta({ description: 'One entry per bad field, e.g. `args.amount`' }),
     }),
@@ -80,10 +94,7 @@ export type ActionOutcome = z.infer<typeof ActionOutcome>;
 // Strict: unknown fields are refused, and agentId in particular, because the agent is the key's owner.
 export const SubmitActionBody = z
   .strictObject(ActionRequest.omit({ agentId: true, execution: true, reportWithinMs: true }).shape, {
-    error: (issue) =>
-      issue.code === 'unrecognized_keys' && issue.keys.includes('agentId')
-        ? 'agentId is not accepted: the agent is the owner of the API key'
-        : undefined,
+    error: (issue) => (issue.code === 'unrecognized_keys' && issue.keys.includes('agentId') ? 'agentId is not accepted: the agent is the owner of the API key' : undefined),
   })
   .meta({ id: 'SubmitActionBody', description: 'A request to run a tool. `args` is checked against the tool’s schema when the tool is known.' });
 export type SubmitActionBody = z.infer<typeof SubmitActionBody>;
@@ -102,8 +113,7 @@ export type SubmittedAction = z.infer<typeof SubmittedAction>;
 
 export const AuthorizationRequestBody = z
   .strictObject(ActionRequest.omit({ agentId: true, execution: true }).shape, {
-    error: (issue) =>
-      issue.code === 'unrecognized_keys' && issue.keys.includes('agentId') ? 'agentId is not accepted: the agent is the owner of the API key' : undefined,
+    error: (issue) => (issue.code === 'unrecognized_keys' && issue.keys.includes('agentId') ? 'agentId is not accepted: the agent is the owner of the API key' : undefined),
   })
   .meta({
     id: 'AuthorizationRequestBody',
@@ -129,9 +139,7 @@ export const AuthorizationView = z
   .meta({ id: 'Authorization' });
 export type AuthorizationView = z.infer<typeof AuthorizationView>;
 
-export const PendingAuthorization = z
-  .object({ status: z.literal('pending'), actionId: ActionId, phase: WorkflowPhase })
-  .meta({ id: 'PendingAuthorization' });
+export const PendingAuthorization = z.object({ status: z.literal('pending'), actionId: ActionId, phase: WorkflowPhase }).meta({ id: 'PendingAuthorization' });
 
 export const AgentReport = CoreAgentReportBody.meta({
   id: 'AgentReport',
@@ -301,7 +309,10 @@ export type DecideResult = z.infer<typeof DecideResult>;
 
 export const AuditQuery = z.object({
   actionId: ActionId.optional(),
-  after: z.string().regex(/^\d{1,18}$/, 'a seq number (the previous page’s nextCursor)').default('0'),
+  after: z
+    .string()
+    .regex(/^\d{1,18}$/, 'a seq number (the previous page’s nextCursor)')
+    .default('0'),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
@@ -357,7 +368,8 @@ const ToolPattern = Rule.shape.tools.element;
 /** Agent and team scopes name their target; the tenant is everything, so its target is "*" or left out. */
 function checkScopeTarget(body: { scope: GovernanceScope; target?: string | undefined }, ctx: z.RefinementCtx): void {
   if (body.scope === 'tenant') {
-    if (body.target !== undefined && body.target !== TENANT_TARGET) ctx.addIssue({ code: 'custom', path: ['target'], message: `the tenant scope takes no target (or "${TENANT_TARGET}")` });
+    if (body.target !== undefined && body.target !== TENANT_TARGET)
+      ctx.addIssue({ code: 'custom', path: ['target'], message: `the tenant scope takes no target (or "${TENANT_TARGET}")` });
   } else if (body.target === undefined) {
     ctx.addIssue({ code: 'custom', path: ['target'], message: `required for the ${body.scope} scope: the ${body.scope === 'agent' ? 'agent id' : 'team name'}` });
   } else if (body.target === TENANT_TARGET) {
@@ -387,9 +399,10 @@ export const KillSwitchResult = z
   .object({
     suspensionId: z.string(),
     cancelledActions: z.array(ActionId).meta({ description: 'Live actions (pending approvals, running tools) asked to cancel' }),
-    startedBeforeSwitch: z
-      .array(ActionId)
-      .meta({ description: 'Of those, actions that started before the switch (a tool run or plan step claimed, or a gate-only authorization issued): asked to stop, but they may still end executed (a revoked authorization still takes the report of an agent that held it, until it expires). The others never run.' }),
+    startedBeforeSwitch: z.array(ActionId).meta({
+      description:
+        'Of those, actions that started before the switch (a tool run or plan step claimed, or a gate-only authorization issued): asked to stop, but they may still end executed (a revoked authorization still takes the report of an agent that held it, until it expires). The others never run.',
+    }),
   })
   .meta({ id: 'KillSwitchResult' });
 export type KillSwitchResult = z.infer<typeof KillSwitchResult>;
@@ -430,7 +443,11 @@ export const StandingApprovalBody = z
       .max(2000)
       .meta({ description: 'CEL over `tool`, `args`, `agent`, e.g. `cents(args.amount) <= 20000`; `true` matches any arguments', example: 'cents(args.amount) <= 20000' }),
     reason: Reason,
-    validForHours: z.number().positive().max(MAX_GRANT_HOURS).meta({ description: `From now; at most ${MAX_GRANT_HOURS}` }),
+    validForHours: z
+      .number()
+      .positive()
+      .max(MAX_GRANT_HOURS)
+      .meta({ description: `From now; at most ${MAX_GRANT_HOURS}` }),
     maxUses: z.number().int().min(1).max(10_000),
   })
   .meta({ id: 'StandingApprovalBody', description: 'Pre-approve one agent’s use of one tool, within a condition, a time window and a number of uses' });
@@ -471,7 +488,15 @@ export const ApproveAndRememberBody = ApproveAndRememberInput.omit({ actionId: t
   description:
     'Approve this action and grant a standing approval for its agent and tool. `bounds` scope it on this action’s arguments: `{ arg, kind: "same" }` binds to this value, ' +
     '`{ arg, kind: "at_most", value }` caps a number or a decimal amount; arguments without a bound may take any value. `reason` defaults to "remembered from action <id>"',
-  example: { argsHash: '0'.repeat(64), bounds: [{ arg: 'amount', kind: 'at_most', value: '200.00' }, { arg: 'currency', kind: 'same' }], maxUses: 10, validForHours: 24 },
+  example: {
+    argsHash: '0'.repeat(64),
+    bounds: [
+      { arg: 'amount', kind: 'at_most', value: '200.00' },
+      { arg: 'currency', kind: 'same' },
+    ],
+    maxUses: 10,
+    validForHours: 24,
+  },
 });
 export type ApproveAndRememberBody = z.infer<typeof ApproveAndRememberBody>;
 
@@ -559,12 +584,10 @@ export type PolicyDryRunBody = z.infer<typeof PolicyDryRunBody>;
 
 export const Classification = CoreClassification.meta({ id: 'Classification' });
 
-export const PolicyDryRunResult = z
-  .object({ policyVersion: z.string(), classification: Classification })
-  .meta({
-    id: 'PolicyDryRunResult',
-    description: 'What the policy alone decides. Kill switches, rate limits, budgets, standing approvals and guardrails are applied at admission, not here',
-  });
+export const PolicyDryRunResult = z.object({ policyVersion: z.string(), classification: Classification }).meta({
+  id: 'PolicyDryRunResult',
+  description: 'What the policy alone decides. Kill switches, rate limits, budgets, standing approvals and guardrails are applied at admission, not here',
+});
 export type PolicyDryRunResult = z.infer<typeof PolicyDryRunResult>;
 
 export const PolicyView = z

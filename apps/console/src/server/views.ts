@@ -212,5 +212,13 @@ export function toMintedKeyView(minted: MintedKeyRecord): MintedKey {
 }
 
 export function toUserView(user: UserRecord): UserView {
-  return { id: user.id, email: user.email, name: user.name, role: user.role, groups: user.groups, createdAt: user.createdAt.toISOString(), disabledAt: user.disabledAt?.toISOString() ?? null };
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    role: user.role,
+    groups: user.groups,
+    createdAt: user.createdAt.toISOString(),
+    disabledAt: user.disabledAt?.toISOString() ?? null,
+  };
 }

@@ -34,7 +34,7 @@ export function argumentsSummary(args: Record<string, unknown>): string {
   const entries = Object.entries(args);
   if (entries.length === 0) return '_no arguments_';
   const lines = entries.slice(0, MAX_ARG_KEYS).map(([key, value]) => {
-    const shown = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+    const shown = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
     return `${key}: ${truncate(shown.replace(/\s+/g, ' '), MAX_VALUE_CHARS)}`;
   });
   if (entries.length > MAX_ARG_KEYS) lines.push(`… and ${entries.length - MAX_ARG_KEYS} more`);

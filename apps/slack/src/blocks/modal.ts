@@ -19,7 +19,15 @@ export function modalView(spec: { callbackId: string; state: unknown; title: str
 }
 
 /** A free-text field read back with textValue(values, blockId). */
-export function textInput(spec: { blockId: string; label: string; hint?: string; optional?: boolean; multiline?: boolean; maxLength: number; initialValue?: string }): types.InputBlock {
+export function textInput(spec: {
+  blockId: string;
+  label: string;
+  hint?: string;
+  optional?: boolean;
+  multiline?: boolean;
+  maxLength: number;
+  initialValue?: string;
+}): types.InputBlock {
   return {
     type: 'input',
     block_id: spec.blockId,

@@ -30,7 +30,9 @@ export function noticeMessage(card: NoticeCard): SlackMessageContent {
   const link = `${card.consoleUrl.replace(/\/+$/, '')}/actions/${encodeURIComponent(card.actionId)}`;
   const reasons = card.reasons.slice(0, 6).map((r) => `• ${escapeMrkdwn(truncate(r, 300))}`);
   const blocks: types.KnownBlock[] = [
-    section(`:information_source: *Allowed with notice: \`${escapeMrkdwn(card.tool)}\`*\n*Agent* ${escapeMrkdwn(card.agentId)}${team}${behalf} ran \`${escapeMrkdwn(card.tool)}\` without approval; the policy asks that you know.`),
+    section(
+      `:information_source: *Allowed with notice: \`${escapeMrkdwn(card.tool)}\`*\n*Agent* ${escapeMrkdwn(card.agentId)}${team}${behalf} ran \`${escapeMrkdwn(card.tool)}\` without approval; the policy asks that you know.`,
+    ),
     section([`*Risk* ${card.tier ?? 'unclassified'}`, ...reasons].join('\n')),
     section(`*Arguments*\n${argumentsSummary(card.args)}`),
     ...(card.rationale ? [section(`*Rationale*\n${quote(truncate(card.rationale, 1500))}`)] : []),

@@ -57,9 +57,7 @@ export async function loadActionView(db: Db, actionId: string, consoleUrl: strin
   const closingOf = (approvalId: string) => CLOSING_TYPES.flatMap((type) => rowsOf(events, type)).find((r) => r.event.payload.approvalId === approvalId);
 
   const deciderIds = new Set(payloads('approval.decision').map((p) => p.approverId));
-  const names = new Map(
-    (await db.prisma.user.findMany({ where: { id: { in: [...deciderIds] } }, select: { id: true, name: true } })).map((u) => [u.id, u.name]),
-  );
+  const names = new Map((await db.prisma.user.findMany({ where: { id: { in: [...deciderIds] } }, select: { id: true, name: true } })).map((u) => [u.id, u.name]));
 
   const requested = payloads('action.requested')[0];
   const classified = payloads('action.classified')[0];
@@ -92,8 +90,7 @@ export async function loadActionView(db: Db, actionId: string, consoleUrl: strin
       }));
 
     const status = roundStatus(closingOf(approval.id), approval, approval.round < lastRound);
-    const execution: ExecutionState =
-      approval.round === lastRound ? executionState(events, status, completed) : { kind: 'not_started' };
+    const execution: ExecutionState = approval.round === lastRound ? executionState(events, status, completed) : { kind: 'not_started' };
 
     return {
       eligibleApprovers,

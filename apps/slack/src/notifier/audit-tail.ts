@@ -105,10 +105,9 @@ export class AuditTail {
 
   private async tryLead(): Promise<boolean> {
     // One lock per consumer name; a session lock, so it is held exactly as long as the LISTEN connection.
-    const { rows } = await this.listener!.query<{ locked: boolean }>(
-      "SELECT pg_try_advisory_lock(hashtextextended('airlock:audit-tail:' || $1, 0)) AS locked",
-      [this.options.consumer],
-    );
+    const { rows } = await this.listener!.query<{ locked: boolean }>("SELECT pg_try_advisory_lock(hashtextextended('airlock:audit-tail:' || $1, 0)) AS locked", [
+      this.options.consumer,
+    ]);
     return rows[0]?.locked === true;
   }
 

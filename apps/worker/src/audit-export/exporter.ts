@@ -74,7 +74,10 @@ export class AuditExporter {
         const base = this.options.retryBaseMs ?? 1_000;
         delay = Math.min(this.options.maxRetryMs ?? 60_000, base * 2 ** Math.min(this.failures - 1, 16));
         if (!this.stopped) {
-          this.options.logger.warn({ err: error, sink: this.options.sink.name, cursor: this.cursor, failures: this.failures }, `audit export to ${this.options.sink.name} failed; retrying from seq ${this.cursor + 1} in ${delay} ms`);
+          this.options.logger.warn(
+            { err: error, sink: this.options.sink.name, cursor: this.cursor, failures: this.failures },
+            `audit export to ${this.options.sink.name} failed; retrying from seq ${this.cursor + 1} in ${delay} ms`,
+          );
         }
         // Whatever failed, the next attempt starts from the stored cursor on a fresh connection.
         this.releaseClient();

@@ -40,10 +40,13 @@ export class JsonlFileSink implements AuditSink {
   private async rotateIfFull(incoming: number): Promise<void> {
     const { maxBytes, file } = this.options;
     if (maxBytes === undefined) return;
-    const size = await stat(file).then((s) => s.size, (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return 0;
-      throw error;
-    });
+    const size = await stat(file).then(
+      (s) => s.size,
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return 0;
+        throw error;
+      },
+    );
     if (size === 0 || size + incoming <= maxBytes) return;
     await moveAside(file, `${file}.${new Date().toISOString().replace(/[-:.]/g, '')}`);
     // The move is durable before lines go to the new file.

@@ -17,7 +17,9 @@ export interface AuditExportSettings {
 export function auditExportersFromSettings(env: AuditExportSettings, db: Db, logger: Logger): AuditExporter[] {
   const sinks: AuditSink[] = [];
   if (env.AIRLOCK_AUDIT_EXPORT_FILE) {
-    sinks.push(new JsonlFileSink({ file: env.AIRLOCK_AUDIT_EXPORT_FILE, ...(env.AIRLOCK_AUDIT_EXPORT_FILE_MAX_BYTES ? { maxBytes: env.AIRLOCK_AUDIT_EXPORT_FILE_MAX_BYTES } : {}) }));
+    sinks.push(
+      new JsonlFileSink({ file: env.AIRLOCK_AUDIT_EXPORT_FILE, ...(env.AIRLOCK_AUDIT_EXPORT_FILE_MAX_BYTES ? { maxBytes: env.AIRLOCK_AUDIT_EXPORT_FILE_MAX_BYTES } : {}) }),
+    );
   }
   if (env.AIRLOCK_AUDIT_EXPORT_OTLP_URL) sinks.push(new OtlpLogSink({ url: env.AIRLOCK_AUDIT_EXPORT_OTLP_URL }));
   return sinks.map((sink) => new AuditExporter({ db, sink, logger, batchSize: env.AIRLOCK_AUDIT_EXPORT_BATCH, retryBaseMs: env.AIRLOCK_AUDIT_EXPORT_RETRY_BASE_MS }));

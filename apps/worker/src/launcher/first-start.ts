@@ -18,11 +18,7 @@ export interface FirstStartCredentials {
  */
 export async function seedFirstStart(db: Db): Promise<FirstStartCredentials | undefined> {
   if ((await db.prisma.user.count()) > 0) return undefined;
-  const { user: admin, oneTimePassword } = await createLocalUser(
-    db,
-    { id: ADMIN_USER_ID, email: ADMIN_EMAIL, name: 'Administrator', role: 'admin' },
-    'system:first-start',
-  );
+  const { user: admin, oneTimePassword } = await createLocalUser(db, { id: ADMIN_USER_ID, email: ADMIN_EMAIL, name: 'Administrator', role: 'admin' }, 'system:first-start');
   const adminKey = await createApiKey(db, { userId: admin.id }, 'first start');
   // No owner, so the admin may approve its requests (nobody approves their own agent's);
   // allowed exactly the demo tool pack, refunds included.

@@ -8,9 +8,7 @@ export async function assertMigrated(db: Db): Promise<void> {
   const expected = (await readMigrations()).map((m) => m.name);
   let applied: string[];
   try {
-    const { rows } = await db.pool.query<{ migration_name: string }>(
-      'SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
-    );
+    const { rows } = await db.pool.query<{ migration_name: string }>('SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL');
     applied = rows.map((r) => r.migration_name);
   } catch (error) {
     throw new Error(`the database has no Airlock schema (${error instanceof Error ? error.message : String(error)}); run \`npm run migrate\` first`, {

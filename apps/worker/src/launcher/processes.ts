@@ -44,7 +44,11 @@ let exitNetInstalled = false;
 export async function spawnManaged(name: string, command: string, args: readonly string[], options: SpawnOptions): Promise<ManagedProcess> {
   installExitNet();
   // Rejects at once (SpawnError) when it cannot be started at all.
-  const { child, pid, exited: processExited } = await startProcess(name, command, args, {
+  const {
+    child,
+    pid,
+    exited: processExited,
+  } = await startProcess(name, command, args, {
     cwd: options.cwd,
     env: options.env,
     detached: true,

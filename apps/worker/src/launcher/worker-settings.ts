@@ -47,7 +47,10 @@ export async function workerSettings(
     const tools = builtins?.tools ?? [];
     if (env.AIRLOCK_TOOLS_MODULE) {
       // A broken pack stops the worker here, its message naming the module and the tool.
-      const own = await loadToolsModule(env.AIRLOCK_TOOLS_MODULE, [...demoTools, ...tools].map((t) => t.name));
+      const own = await loadToolsModule(
+        env.AIRLOCK_TOOLS_MODULE,
+        [...demoTools, ...tools].map((t) => t.name),
+      );
       log(`tools module ${env.AIRLOCK_TOOLS_MODULE}: ${own.map((t) => t.name).join(', ') || 'no tools'}`);
       tools.push(...own);
     }
@@ -62,7 +65,7 @@ async function builtinToolsFrom(
   configFile: string | undefined,
   log: (line: string) => void,
   observers: { onSandboxRun?: (result: SandboxResult) => void },
-): Promise<Pick<WorkerSettings, 'tools'> & { breakers: CircuitBreakers } | undefined> {
+): Promise<(Pick<WorkerSettings, 'tools'> & { breakers: CircuitBreakers }) | undefined> {
   if (!configFile) return undefined;
   let raw: unknown;
   try {
@@ -80,7 +83,11 @@ async function builtinToolsFrom(
   if (builtins.tools.some((t) => t.name === 'shell.exec')) {
     // Loud but not fatal: an unavailable sandbox makes shell.exec refuse every run (fail closed).
     const { capabilities } = await builtins.sandbox();
-    log(capabilities.available ? `sandbox ready (limits by ${capabilities.limiter ?? 'none'}, seccomp ${capabilities.seccomp ? 'on' : 'off'}, scratch and /tmp in sized tmpfs)` : `SANDBOX UNAVAILABLE, shell.exec will refuse to run: ${capabilities.reason ?? 'unknown reason'}`);
+    log(
+      capabilities.available
+        ? `sandbox ready (limits by ${capabilities.limiter ?? 'none'}, seccomp ${capabilities.seccomp ? 'on' : 'off'}, scratch and /tmp in sized tmpfs)`
+        : `SANDBOX UNAVAILABLE, shell.exec will refuse to run: ${capabilities.reason ?? 'unknown reason'}`,
+    );
   }
   return { tools: builtins.tools, breakers: builtins.breakers };
 }

@@ -8,7 +8,11 @@ import { defineToolSpec } from './define.js';
 
 const cents = (n: number) => ({ amount: `${Math.floor(n / 100)}.${String(n % 100).padStart(2, '0')}`, currency: 'USD' });
 
-const Text = (max: number) => z.string().max(max).refine((s) => !s.includes('\0'), 'may not contain NUL');
+const Text = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((s) => !s.includes('\0'), 'may not contain NUL');
 
 export const shellExecSpec = defineToolSpec({
   name: 'shell.exec',
@@ -40,7 +44,15 @@ export const httpRequestSpec = defineToolSpec({
     .object({
       method: HttpMethod,
       url: z.url({ protocol: /^https?$/ }).max(4096),
-      headers: z.record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'an HTTP header name').max(256), Text(8192)).optional(),
+      headers: z
+        .record(
+          z
+            .string()
+            .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'an HTTP header name')
+            .max(256),
+          Text(8192),
+        )
+        .optional(),
       body: z.string().max(1_000_000).optional(),
       timeoutMs: z.number().int().min(1).max(120_000).default(10_000),
     })

@@ -16,10 +16,7 @@ const SEVERITY_ORDER = { high: 0, medium: 1 } as const;
  */
 export function scanForInjection(input: InjectionInput): InjectionFinding[] {
   const findings: InjectionFinding[] = [];
-  const fields = [
-    ...(input.rationale ? [{ path: 'rationale', text: input.rationale }] : []),
-    ...walkStrings(input.args, 'args', { keys: true }),
-  ];
+  const fields = [...(input.rationale ? [{ path: 'rationale', text: input.rationale }] : []), ...walkStrings(input.args, 'args', { keys: true })];
   for (const { path, text } of fields) {
     for (const finding of scanText(text)) findings.push({ ...finding, field: path });
   }

@@ -1,11 +1,4 @@
-export type InjectionRuleId =
-  | 'instruction-override'
-  | 'role-impersonation'
-  | 'approval-manipulation'
-  | 'chat-template-token'
-  | 'hidden-text'
-  | 'encoded-payload'
-  | 'exfiltration';
+export type InjectionRuleId = 'instruction-override' | 'role-impersonation' | 'approval-manipulation' | 'chat-template-token' | 'hidden-text' | 'encoded-payload' | 'exfiltration';
 
 export type InjectionSeverity = 'medium' | 'high';
 

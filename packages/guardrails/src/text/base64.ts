@@ -2,7 +2,13 @@
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const SEXTETS = new Map<string, number>([...ALPHABET].map((c, i) => [c, i]));
-for (const [c, v] of [['+', 62], ['/', 63], ['-', 62], ['_', 63]] as const) SEXTETS.set(c, v);
+for (const [c, v] of [
+  ['+', 62],
+  ['/', 63],
+  ['-', 62],
+  ['_', 63],
+] as const)
+  SEXTETS.set(c, v);
 
 /** Decodes standard or URL-safe base64, padded or not; undefined when `text` is not base64. */
 export function decodeBase64(text: string): Uint8Array | undefined {
@@ -28,9 +34,10 @@ export function decodeBase64(text: string): Uint8Array | undefined {
 /** Strict UTF-8: undefined on any malformed, overlong or surrogate sequence. */
 export function decodeUtf8(bytes: Uint8Array): string | undefined {
   let text = '';
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const lead = bytes[i] ?? 0;
-    const [length, min] = lead < 0x80 ? [1, 0] : lead >= 0xc2 && lead < 0xe0 ? [2, 0x80] : lead >= 0xe0 && lead < 0xf0 ? [3, 0x800] : lead >= 0xf0 && lead < 0xf5 ? [4, 0x10000] : [0, 0];
+    const [length, min] =
+      lead < 0x80 ? [1, 0] : lead >= 0xc2 && lead < 0xe0 ? [2, 0x80] : lead >= 0xe0 && lead < 0xf0 ? [3, 0x800] : lead >= 0xf0 && lead < 0xf5 ? [4, 0x10000] : [0, 0];
     if (length === 0 || i + length > bytes.length) return undefined;
     let codePoint = length === 1 ? lead : lead & (0xff >> (length + 1));
     for (let k = 1; k < length; k++) {

@@ -9,8 +9,31 @@ const TAG_RUN = /[\u{E0000}-\u{E007F}]+/gu;
 
 // Letters from other scripts that look Latin; only the ones seen in filter evasion.
 const HOMOGLYPHS: Readonly<Record<string, string>> = {
-  а: 'a', в: 'b', е: 'e', к: 'k', м: 'm', н: 'h', о: 'o', р: 'p', с: 'c', т: 't', у: 'y', х: 'x',
-  і: 'i', ј: 'j', ѕ: 's', ԁ: 'd', ԛ: 'q', ԝ: 'w', ɑ: 'a', ο: 'o', ι: 'i', ν: 'v', κ: 'k', ρ: 'p', α: 'a',
+  а: 'a',
+  в: 'b',
+  е: 'e',
+  к: 'k',
+  м: 'm',
+  н: 'h',
+  о: 'o',
+  р: 'p',
+  с: 'c',
+  т: 't',
+  у: 'y',
+  х: 'x',
+  і: 'i',
+  ј: 'j',
+  ѕ: 's',
+  ԁ: 'd',
+  ԛ: 'q',
+  ԝ: 'w',
+  ɑ: 'a',
+  ο: 'o',
+  ι: 'i',
+  ν: 'v',
+  κ: 'k',
+  ρ: 'p',
+  α: 'a',
 };
 const HOMOGLYPH_CHARS = new RegExp(`[${Object.keys(HOMOGLYPHS).join('')}]`, 'gu');
 

@@ -33,8 +33,7 @@ export interface ClaudeCodeHookOptions {
 
 /** What the hook prints: Claude Code's hook output (PreToolUse) or nothing to say (PostToolUse). */
 export type ClaudeCodeHookOutput =
-  | { hookSpecificOutput: { hookEventName: 'PreToolUse'; permissionDecision: 'allow' | 'deny'; permissionDecisionReason: string } }
-  | { suppressOutput: true };
+  { hookSpecificOutput: { hookEventName: 'PreToolUse'; permissionDecision: 'allow' | 'deny'; permissionDecisionReason: string } } | { suppressOutput: true };
 
 const MAX_STRING = 16 * 1024;
 
@@ -67,7 +66,12 @@ export function airlockArgsFor(input: ClaudeCodeHookInput): Record<string, unkno
 
 function idempotencyKeyFor(input: ClaudeCodeHookInput, args: Record<string, unknown>): string {
   // The tool-use id ties PostToolUse to the action PreToolUse opened; without one, the call's content does.
-  const call = input.tool_use_id ?? createHash('sha256').update(JSON.stringify([input.tool_name, args])).digest('hex').slice(0, 32);
+  const call =
+    input.tool_use_id ??
+    createHash('sha256')
+      .update(JSON.stringify([input.tool_name, args]))
+      .digest('hex')
+      .slice(0, 32);
   return `claude-code:${input.session_id}:${call}`.slice(0, 200);
 }
 

@@ -34,8 +34,10 @@ export async function resolveCompensation(deps: DecisionDeps, operator: Operator
       }),
     );
   } catch (error) {
-    if (error instanceof WorkflowUpdateFailedError) throw new OpsError('conflict', error.cause?.message ?? error.message, [{ path: 'step', message: 'is not waiting for a decision' }]);
-    if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) throw new OpsError('unavailable', `no worker confirmed the resolution within ${waitMs} ms; check the action before trying again`);
+    if (error instanceof WorkflowUpdateFailedError)
+      throw new OpsError('conflict', error.cause?.message ?? error.message, [{ path: 'step', message: 'is not waiting for a decision' }]);
+    if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError)
+      throw new OpsError('unavailable', `no worker confirmed the resolution within ${waitMs} ms; check the action before trying again`);
     throw error;
   }
 }

@@ -34,6 +34,9 @@ export const changeBudget = defineUseCase({
       [before.id, limit, threshold],
     );
     const after = toBudget(rows[0]!);
-    return { result: after, audit: { type: 'budget.changed', payload: { ...budgetAuditFields(after), before: { limit: before.limit, approvalThreshold: before.approvalThreshold } } } };
+    return {
+      result: after,
+      audit: { type: 'budget.changed', payload: { ...budgetAuditFields(after), before: { limit: before.limit, approvalThreshold: before.approvalThreshold } } },
+    };
   },
 });

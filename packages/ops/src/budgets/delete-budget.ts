@@ -16,10 +16,14 @@ export const deleteBudget = defineUseCase({
   input: DeleteBudgetInput,
   async write(tx, input) {
     const budget = await lockBudget(tx, input.id);
-    const open = await tx.query<{ action_id: string }>("SELECT action_id FROM budget_reservations WHERE budget_id = $1 AND status = 'reserved' ORDER BY created_at LIMIT 5", [budget.id]);
+    const open = await tx.query<{ action_id: string }>("SELECT action_id FROM budget_reservations WHERE budget_id = $1 AND status = 'reserved' ORDER BY created_at LIMIT 5", [
+      budget.id,
+    ]);
     if (open.rows.length > 0) {
       const actions = open.rows.map((r) => r.action_id).join(', ');
-      throw new OpsError('conflict', `budget ${budget.id} holds reservations of actions still in flight (${actions}); delete it once they finish`, [{ path: 'id', message: 'has open reservations' }]);
+      throw new OpsError('conflict', `budget ${budget.id} holds reservations of actions still in flight (${actions}); delete it once they finish`, [
+        { path: 'id', message: 'has open reservations' },
+      ]);
     }
     const usage = await tx.query<{ period_start: string; spent: string }>(
       "SELECT to_char(period_start, 'YYYY-MM-DD') AS period_start, spent::text FROM budget_usage WHERE budget_id = $1 ORDER BY period_start",

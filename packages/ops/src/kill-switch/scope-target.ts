@@ -6,7 +6,8 @@ export const ScopeTarget = z.strictObject({ scope: GovernanceScope, target: z.st
 
 export function scopeTarget(body: { scope: GovernanceScope; target?: string | undefined }, ctx: z.RefinementCtx): void {
   if (body.scope === 'tenant') {
-    if (body.target !== undefined && body.target !== TENANT_TARGET) ctx.addIssue({ code: 'custom', path: ['target'], message: `the tenant scope takes no target (or "${TENANT_TARGET}")` });
+    if (body.target !== undefined && body.target !== TENANT_TARGET)
+      ctx.addIssue({ code: 'custom', path: ['target'], message: `the tenant scope takes no target (or "${TENANT_TARGET}")` });
   } else if (body.target === undefined) {
     ctx.addIssue({ code: 'custom', path: ['target'], message: `required for the ${body.scope} scope: the ${body.scope === 'agent' ? 'agent id' : 'team name'}` });
   } else if (body.target === TENANT_TARGET) {

@@ -35,13 +35,22 @@ const suspend = defineUseCase({
     if (input.scope === 'agent' && (await tx.query('SELECT 1 FROM agents WHERE id = $1', [target])).rowCount === 0) throw notFound(`no agent "${target}"`, 'target');
     // No unique index covers "one active switch per target", so find-or-insert is serialised here.
     await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`kill-switch:${input.scope}:${target}`]);
-    const active = await tx.query<{ id: string }>('SELECT id FROM kill_switches WHERE scope = $1 AND target = $2 AND lifted_at IS NULL ORDER BY created_at LIMIT 1', [input.scope, target]);
+    const active = await tx.query<{ id: string }>('SELECT id FROM kill_switches WHERE scope = $1 AND target = $2 AND lifted_at IS NULL ORDER BY created_at LIMIT 1', [
+      input.scope,
+      target,
+    ]);
     // Suspending what is already suspended returns the switch in force: a double click is one event.
     if (active.rows[0]) return { result: { suspensionId: active.rows[0].id, target }, audit: null };
     const id = randomUUID();
     // Waits for tool starts checking the switch right now: each commits before the switch, or sees it.
     await closeStartGate(tx);
-    await tx.query('INSERT INTO kill_switches (id, scope, target, reason, created_by) VALUES ($1, $2, $3, $4, $5)', [id, input.scope, target, input.reason, operator.userId ?? operator.actor]);
+    await tx.query('INSERT INTO kill_switches (id, scope, target, reason, created_by) VALUES ($1, $2, $3, $4, $5)', [
+      id,
+      input.scope,
+      target,
+      input.reason,
+      operator.userId ?? operator.actor,
+    ]);
     return {
       result: { suspensionId: id, target },
       audit: { type: 'kill_switch.on', eventKey: `kill-switch:${id}:on`, payload: { suspensionId: id, scope: input.scope, target, reason: input.reason } },
@@ -90,4 +99,3 @@ export const resumeScope = defineUseCase({
     return { result: { wasActive: true }, audit: { type: 'kill_switch.off', payload: { scope: input.scope, target } } };
   },
 });
-

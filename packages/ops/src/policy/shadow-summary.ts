@@ -72,7 +72,14 @@ export async function shadowSummary(db: Db, options: { version?: string; recent?
   }
   if (version === null) return summary;
 
-  const counts = await db.pool.query<{ live_decision: Decision; live_tier: RiskTier; shadow_decision: Decision | null; shadow_tier: RiskTier | null; n: string; amount: string | null }>(
+  const counts = await db.pool.query<{
+    live_decision: Decision;
+    live_tier: RiskTier;
+    shadow_decision: Decision | null;
+    shadow_tier: RiskTier | null;
+    n: string;
+    amount: string | null;
+  }>(
     `SELECT live_decision, live_tier, shadow_decision, shadow_tier, count(*)::text AS n, sum(cost_estimate)::text AS amount
        FROM shadow_differences WHERE shadow_version = $1 GROUP BY 1, 2, 3, 4`,
     [version],

@@ -13,6 +13,9 @@ export const unlinkSlackUser = defineUseCase({
   async write(tx, input) {
     const { rows } = await tx.query<{ user_id: string }>('DELETE FROM slack_user_links WHERE slack_user_id = $1 RETURNING user_id', [input.slackUserId]);
     if (!rows[0]) throw notFound(`no link for Slack user ${input.slackUserId}`, 'slackUserId');
-    return { result: { slackUserId: input.slackUserId, userId: rows[0].user_id }, audit: { type: 'slack_link.deleted', payload: { slackUserId: input.slackUserId, userId: rows[0].user_id } } };
+    return {
+      result: { slackUserId: input.slackUserId, userId: rows[0].user_id },
+      audit: { type: 'slack_link.deleted', payload: { slackUserId: input.slackUserId, userId: rows[0].user_id } },
+    };
   },
 });

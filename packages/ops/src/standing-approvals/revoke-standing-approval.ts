@@ -19,10 +19,11 @@ export const revokeStandingApproval = defineUseCase({
     const before = toStandingApproval(found.rows[0]);
     if (before.revokedAt) return { result: { standingApproval: before, wasActive: false }, audit: null };
     const now = new Date();
-    const { rows } = await tx.query<StandingApprovalSqlRow>(
-      `UPDATE standing_approvals SET revoked_at = $2, revoked_by = $3 WHERE id = $1 RETURNING ${GRANT_COLUMNS}`,
-      [before.id, now, operator.userId ?? operator.actor],
-    );
+    const { rows } = await tx.query<StandingApprovalSqlRow>(`UPDATE standing_approvals SET revoked_at = $2, revoked_by = $3 WHERE id = $1 RETURNING ${GRANT_COLUMNS}`, [
+      before.id,
+      now,
+      operator.userId ?? operator.actor,
+    ]);
     const after = toStandingApproval(rows[0]!);
     const wasActive = before.validFrom <= now && before.validUntil > now && before.uses < before.maxUses;
     return {

@@ -25,7 +25,6 @@ export async function createUser(deps: OpsDeps, operator: Operator, raw: unknown
   return runUseCase(deps, operator, useCase, raw);
 }
 
-
 function rethrowAccountError(error: unknown): never {
   if (error instanceof AccountError) throw new OpsError(error.kind, error.message, error.issues);
   throw error;

@@ -22,7 +22,10 @@ export const replayDelivery = defineUseCase({
     );
     const original = rows[0];
     if (!original) throw notFound(`no webhook delivery "${input.deliveryId}"`, 'deliveryId');
-    if (original.removed_at) throw new OpsError('conflict', `webhook ${original.subscription_id} was removed; its events are not sent any more`, [{ path: 'deliveryId', message: 'belongs to a removed webhook' }]);
+    if (original.removed_at)
+      throw new OpsError('conflict', `webhook ${original.subscription_id} was removed; its events are not sent any more`, [
+        { path: 'deliveryId', message: 'belongs to a removed webhook' },
+      ]);
     const id = newDeliveryId();
     const inserted = await tx.query<DeliveryRowSql>(
       `INSERT INTO webhook_deliveries AS d (id, subscription_id, event_id, event_type, dedupe_key, audit_seq, payload, status, next_attempt_at, replay_of)
@@ -33,7 +36,10 @@ export const replayDelivery = defineUseCase({
     const replay = deliveryRecord(inserted.rows[0]!);
     return {
       result: replay,
-      audit: { type: 'webhook.replayed', payload: { webhookId: replay.webhookId, deliveryId: input.deliveryId, replayId: id, eventId: replay.eventId, eventType: replay.eventType } },
+      audit: {
+        type: 'webhook.replayed',
+        payload: { webhookId: replay.webhookId, deliveryId: input.deliveryId, replayId: id, eventId: replay.eventId, eventType: replay.eventType },
+      },
     };
   },
 });

@@ -1,6 +1,14 @@
 import { GUARDED_ACTION_WORKFLOW, actionIdOfWorkflow, decideUpdate, type GuardedActionInput } from '@airlock/core';
 import { trace } from '@opentelemetry/api';
-import type { ClientInterceptors, Next, WorkflowClientInterceptor, WorkflowStartInput, WorkflowStartOutput, WorkflowStartUpdateInput, WorkflowStartUpdateOutput } from '@temporalio/client';
+import type {
+  ClientInterceptors,
+  Next,
+  WorkflowClientInterceptor,
+  WorkflowStartInput,
+  WorkflowStartOutput,
+  WorkflowStartUpdateInput,
+  WorkflowStartUpdateOutput,
+} from '@temporalio/client';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry/lib/client/index.js';
 import { SpanAttribute } from '../attributes.js';
 import type { Tracing } from './start.js';

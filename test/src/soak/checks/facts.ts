@@ -76,7 +76,9 @@ export async function gatherFacts(db: Db, client: Client, records: readonly Acti
   const ledger = await q<{ idempotency_key: string; amount: string; reversed: boolean }>(
     `SELECT idempotency_key, amount::text, reversed_at IS NOT NULL AS reversed FROM ledger_entries`,
   );
-  const approvals = await q<{ id: string; action_id: string; round: number; status: string; args_hash: string }>(`SELECT id, action_id, round, status::text, args_hash FROM approvals`);
+  const approvals = await q<{ id: string; action_id: string; round: number; status: string; args_hash: string }>(
+    `SELECT id, action_id, round, status::text, args_hash FROM approvals`,
+  );
   const decisions = await q<{ approval_id: string; user_id: string; decision: string; args_hash: string }>(
     `SELECT approval_id, user_id, decision::text, args_hash FROM approval_decisions`,
   );
@@ -148,7 +150,11 @@ async function workflowFacts(client: Client, ids: readonly string[]): Promise<Wo
   const worker = async () => {
     while (next < ids.length) {
       const i = next++;
-      const { value } = await retryThroughOutages(() => actionHandle(client, ids[i]!).fetchHistory(), () => false, 60_000);
+      const { value } = await retryThroughOutages(
+        () => actionHandle(client, ids[i]!).fetchHistory(),
+        () => false,
+        60_000,
+      );
       results[i] = summarize(value.events ?? []);
     }
   };

@@ -17,7 +17,9 @@ export default async function AgentsPage() {
       <h1>Agents</h1>
       {agents.length === 0 && (
         <div className="card empty">
-          <p>No agents yet. Create one with the CLI (<code>npm run airlock -- agents create</code>) and give it an API key.</p>
+          <p>
+            No agents yet. Create one with the CLI (<code>npm run airlock -- agents create</code>) and give it an API key.
+          </p>
         </div>
       )}
       {agents.map(({ agent, budgets, grants }) => (

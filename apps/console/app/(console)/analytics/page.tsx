@@ -55,8 +55,8 @@ export default async function AnalyticsPage({ searchParams }: { searchParams: Pr
       <section aria-labelledby="budgets-heading">
         <h2 id="budgets-heading">Budget burn</h2>
         <p className="muted small">
-          Spending counts when a reservation is committed (the amount the tool really cost); money still reserved counts when it was reserved. Released reservations
-          moved nothing. Team and tenant budgets cover every agent in them.
+          Spending counts when a reservation is committed (the amount the tool really cost); money still reserved counts when it was reserved. Released reservations moved nothing.
+          Team and tenant budgets cover every agent in them.
         </p>
         <BudgetBurnCharts range={range} budgets={report.budgets} />
       </section>

@@ -36,7 +36,8 @@ export default async function PoliciesPage() {
         Active policy <code>{policy.source}</code> · version <code>{policy.version.slice(0, 12)}</code> · {policy.rules.length} rules, {policy.rateLimits.length} rate limits
       </p>
       <p>
-        Changing it? <a href="/policies/backtest">Backtest a candidate</a> on the recorded actions, or run it in <a href="/policies/shadow">shadow mode</a> beside this one on live traffic.
+        Changing it? <a href="/policies/backtest">Backtest a candidate</a> on the recorded actions, or run it in <a href="/policies/shadow">shadow mode</a> beside this one on live
+        traffic.
       </p>
       <PolicyRuntimes overview={overview} />
       {origin === 'file' && fileError && (

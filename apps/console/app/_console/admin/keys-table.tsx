@@ -56,7 +56,15 @@ export function KeysTable({ keys }: { keys: KeyRow[] }) {
               <td className="mono">{when(k.createdAt)}</td>
               <td className="mono">{when(k.expiresAt)}</td>
               <td className="mono">{when(k.lastUsedAt)}</td>
-              <td>{k.revokedAt ? <span className="tier tier-critical">revoked</span> : k.expired ? <span className="tier tier-high">expired</span> : <span className="tier tier-low">active</span>}</td>
+              <td>
+                {k.revokedAt ? (
+                  <span className="tier tier-critical">revoked</span>
+                ) : k.expired ? (
+                  <span className="tier tier-high">expired</span>
+                ) : (
+                  <span className="tier tier-low">active</span>
+                )}
+              </td>
               <td>
                 {!k.revokedAt && (
                   <div className="buttons">

@@ -7,10 +7,10 @@ export function RubberStampTable({ patterns }: { patterns: ApproverPatterns }) {
   return (
     <>
       <p>
-        An approval is <strong>fast</strong> when it came within {RUBBER_STAMP_FAST_SECONDS} seconds of the approval round opening: about the time it takes to read
-        the tool, the rationale and a few arguments, so anything quicker was hardly read. An approver is <strong>flagged</strong> after {RUBBER_STAMP_MIN_STREAK}{' '}
-        fast approvals in a row (a denial or a slower approval ends a run): one quick approval of an obvious request is fine, a run of them is a habit. Runs are
-        counted inside the window only. A flag is a prompt to talk and to look at the policy (should these requests need a person at all?), not proof.
+        An approval is <strong>fast</strong> when it came within {RUBBER_STAMP_FAST_SECONDS} seconds of the approval round opening: about the time it takes to read the tool, the
+        rationale and a few arguments, so anything quicker was hardly read. An approver is <strong>flagged</strong> after {RUBBER_STAMP_MIN_STREAK} fast approvals in a row (a
+        denial or a slower approval ends a run): one quick approval of an obvious request is fine, a run of them is a habit. Runs are counted inside the window only. A flag is a
+        prompt to talk and to look at the policy (should these requests need a person at all?), not proof.
       </p>
       {approvers === 0 ? (
         <p className="card empty">Nobody decided anything in this window.</p>

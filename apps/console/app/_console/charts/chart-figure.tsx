@@ -13,7 +13,21 @@ export interface DataTable {
  * (collapsed by default) for screen readers, keyboard users and anyone who
  * wants the exact values.
  */
-export function ChartFigure({ id, title, note, series, table, children }: { id: string; title: string; note?: ReactNode; series: Series[]; table: DataTable; children: ReactNode }) {
+export function ChartFigure({
+  id,
+  title,
+  note,
+  series,
+  table,
+  children,
+}: {
+  id: string;
+  title: string;
+  note?: ReactNode;
+  series: Series[];
+  table: DataTable;
+  children: ReactNode;
+}) {
   return (
     <figure className="chart-figure" aria-labelledby={`${id}-title`}>
       <figcaption>

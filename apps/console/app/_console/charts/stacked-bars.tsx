@@ -38,9 +38,7 @@ export function StackedBars({
               const y = yOf(f, base + value, top);
               const height = yOf(f, base, top) - y;
               base += value;
-              return (
-                <rect key={s.key} x={x + bandWidth * 0.15} width={bandWidth * 0.7} y={y} height={height} className={`bar tone-${s.tone}`} />
-              );
+              return <rect key={s.key} x={x + bandWidth * 0.15} width={bandWidth * 0.7} y={y} height={height} className={`bar tone-${s.tone}`} />;
             })}
           </g>
         );

@@ -10,10 +10,7 @@ import { AGENT_COLUMNS, toAgentView } from '../views.js';
 /** GET /api/v1/agents: every agent with its allowed tools and the kill switch stopping it, if any. */
 export const getAgents = withErrors(async (request: Request, ctx: ApiContext): Promise<Response> => {
   requireUser(await authenticate(request, ctx.db));
-  const [agents, active] = await Promise.all([
-    ctx.db.prisma.agent.findMany({ select: AGENT_COLUMNS, orderBy: { id: 'asc' } }),
-    listSuspensions(ctx.db, { activeOnly: true }),
-  ]);
+  const [agents, active] = await Promise.all([ctx.db.prisma.agent.findMany({ select: AGENT_COLUMNS, orderBy: { id: 'asc' } }), listSuspensions(ctx.db, { activeOnly: true })]);
   const result: AgentList = { agents: agents.map((agent) => toAgentView(agent, suspensionFor(active, agent))) };
   return jsonResponse(result);
 });

@@ -56,7 +56,10 @@ export const phone: Detector = {
   kind: 'phone',
   name: 'phone',
   *find(text) {
-    for (const { pattern, digits: [min, max] } of PHONE_SHAPES) {
+    for (const {
+      pattern,
+      digits: [min, max],
+    } of PHONE_SHAPES) {
       yield* spans(text, pattern, (match) => {
         const count = match[0].replace(/\D/g, '').length;
         return count >= min && count <= max;

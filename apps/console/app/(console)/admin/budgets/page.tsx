@@ -108,7 +108,14 @@ export default async function AdminBudgetsPage() {
                     </AdminForm>
                   </td>
                   <td>
-                    <AdminForm action={deleteBudgetAction} submit="Delete" danger inline label={name} confirm={`Delete the budget ${name}? Its usage is kept in the audit log only.`}>
+                    <AdminForm
+                      action={deleteBudgetAction}
+                      submit="Delete"
+                      danger
+                      inline
+                      label={name}
+                      confirm={`Delete the budget ${name}? Its usage is kept in the audit log only.`}
+                    >
                       <input type="hidden" name="id" value={b.id} />
                     </AdminForm>
                   </td>

@@ -36,11 +36,13 @@ export default async function ShadowPage() {
         {summary.shadow ? (
           <p>
             In shadow: <code>{summary.shadow.source}</code> version <code>{summary.shadow.version.slice(0, 12)}</code>, set by {summary.shadow.setBy} at {at(summary.shadow.setAt)}.{' '}
-            <strong>{count(summary.differences, 'difference')}</strong> among {count(summary.admittedSince ?? 0, 'action')} admitted since; {count(summary.failures, 'failed evaluation')}.
+            <strong>{count(summary.differences, 'difference')}</strong> among {count(summary.admittedSince ?? 0, 'action')} admitted since;{' '}
+            {count(summary.failures, 'failed evaluation')}.
           </p>
         ) : summary.version ? (
           <p>
-            No candidate is in shadow. The last one, version <code>{summary.version.slice(0, 12)}</code>, recorded <strong>{count(summary.differences, 'difference')}</strong> and {count(summary.failures, 'failed evaluation')}.
+            No candidate is in shadow. The last one, version <code>{summary.version.slice(0, 12)}</code>, recorded <strong>{count(summary.differences, 'difference')}</strong> and{' '}
+            {count(summary.failures, 'failed evaluation')}.
           </p>
         ) : (
           <p className="muted">No candidate is in shadow, and none has recorded anything yet.</p>

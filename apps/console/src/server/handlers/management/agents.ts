@@ -28,4 +28,7 @@ export const getAgentKeys = operatorRoute<{ id: string }>(
 );
 
 /** POST /api/v1/agents/:id/keys (admin): mints a key; the secret is in this answer only. */
-export const postAgentKey = operatorRoute<{ id: string }>(async (ctx, operator, body, { id }) => toMintedKeyView(await runUseCase(ctx, operator, mintKey, { ...body, agentId: id })), { status: 201 });
+export const postAgentKey = operatorRoute<{ id: string }>(
+  async (ctx, operator, body, { id }) => toMintedKeyView(await runUseCase(ctx, operator, mintKey, { ...body, agentId: id })),
+  { status: 201 },
+);

@@ -13,10 +13,13 @@ export const getUsers = operatorRoute(
 );
 
 /** POST /api/v1/users (admin): a console user with a one-time password, shown once. */
-export const postUser = operatorRoute(async (ctx, operator, body) => {
-  const issued = await createUser(ctx, operator, body);
-  return { user: issued.user, oneTimePassword: issued.oneTimePassword };
-}, { status: 201 });
+export const postUser = operatorRoute(
+  async (ctx, operator, body) => {
+    const issued = await createUser(ctx, operator, body);
+    return { user: issued.user, oneTimePassword: issued.oneTimePassword };
+  },
+  { status: 201 },
+);
 
 /** PATCH /api/v1/users/:id (admin): changes the role. */
 export const patchUser = operatorRoute<{ id: string }>(async (ctx, operator, body, { id }) => toUserView(await runUseCase(ctx, operator, changeRole, { ...body, id })));
@@ -34,4 +37,7 @@ export const getUserKeys = operatorRoute<{ id: string }>(
 );
 
 /** POST /api/v1/users/:id/keys (admin): a user API key; the secret is in this answer only. */
-export const postUserKey = operatorRoute<{ id: string }>(async (ctx, operator, body, { id }) => toMintedKeyView(await runUseCase(ctx, operator, mintKey, { ...body, userId: id })), { status: 201 });
+export const postUserKey = operatorRoute<{ id: string }>(
+  async (ctx, operator, body, { id }) => toMintedKeyView(await runUseCase(ctx, operator, mintKey, { ...body, userId: id })),
+  { status: 201 },
+);

@@ -27,4 +27,7 @@ export const getDeliveries = operatorRoute(
 );
 
 /** POST /api/v1/webhooks/deliveries/:id/replay (admin): the event again, as a new delivery. */
-export const postReplay = operatorRoute<{ id: string }>((ctx, operator, _body, { id }) => runUseCase(ctx, operator, replayDelivery, { deliveryId: id }), { status: 202, body: false });
+export const postReplay = operatorRoute<{ id: string }>((ctx, operator, _body, { id }) => runUseCase(ctx, operator, replayDelivery, { deliveryId: id }), {
+  status: 202,
+  body: false,
+});
