@@ -8,28 +8,22 @@ interface CopyConnection {
 }
 
 /**
- * `COPY … TO STDOUT` (text format) as batches of rows, each row its fields as
- * strings (null for SQL NULL). PostgreSQL streams the rows with no round trip
- * per page and pg hands over one row per message without parsing it, which
- * costs about a third of a SELECT's per-row work on the client. Backpressure:
- * the socket is paused while `maxQueuedBatches` batches wait for the caller,
- * so memory stays bounded whatever the table's size.
+ * A `COPY … TO STDOUT` read as a stream of items (batches of rows, chunks of
+ * bytes) that the subclass frames from pg's CopyData messages. Backpressure: the
+ * socket is paused while `maxQueued` items wait for the caller, so memory stays
+ * bounded whatever the table's size.
  */
-export class CopyOutRows implements pg.Submittable {
-  private batch: (string | null)[][] = [];
-  private readonly queue: (string | null)[][][] = [];
+abstract class CopyOutStream<T> implements pg.Submittable {
+  private readonly queue: T[] = [];
   private connection: CopyConnection | undefined;
   private paused = false;
   private done = false;
   private error: Error | undefined;
   private wake: (() => void) | undefined;
-  /** Most rows held at once (queued batches plus the one filling): what a test of constant memory looks at. */
-  peakBufferedRows = 0;
 
   constructor(
     private readonly sql: string,
-    private readonly batchSize: number,
-    private readonly maxQueuedBatches = 2,
+    private readonly maxQueued: number,
   ) {}
 
   submit(connection: CopyConnection): void {
@@ -37,12 +31,8 @@ export class CopyOutRows implements pg.Submittable {
     connection.query(this.sql);
   }
 
-  handleCopyData(message: { chunk: Buffer }): void {
-    // One CopyData message is one row: its fields, tab-separated, then a newline.
-    const line = message.chunk.toString('utf8', 0, message.chunk.length - 1);
-    this.batch.push(line.split('\t').map(unescapeField));
-    if (this.batch.length >= this.batchSize) this.flush();
-  }
+  /** One CopyData message is one row: its fields, tab-separated, then a newline. */
+  abstract handleCopyData(message: { chunk: Buffer }): void;
 
   handleCommandComplete(): void {
     this.flush();
@@ -59,12 +49,28 @@ export class CopyOutRows implements pg.Submittable {
     this.notify();
   }
 
-  /** Batches in order; ends when the COPY does, or throws its error. */
-  async *batches(): AsyncGenerator<(string | null)[][]> {
+  /** Hands what has been framed so far to the queue (through `enqueue`). */
+  protected abstract flush(): void;
+
+  protected enqueue(item: T): void {
+    this.queue.push(item);
+    if (!this.paused && this.queue.length >= this.maxQueued) {
+      this.paused = true;
+      this.connection?.stream.pause();
+    }
+    this.notify();
+  }
+
+  protected queued(): readonly T[] {
+    return this.queue;
+  }
+
+  /** Items in order; ends when the COPY does, or throws its error. */
+  protected async *items(): AsyncGenerator<T> {
     for (;;) {
       const next = this.queue.shift();
       if (next) {
-        if (this.paused && this.queue.length < this.maxQueuedBatches) {
+        if (this.paused && this.queue.length < this.maxQueued) {
           this.paused = false;
           this.connection?.stream.resume();
         }
@@ -77,25 +83,52 @@ export class CopyOutRows implements pg.Submittable {
     }
   }
 
-  private flush(): void {
-    if (this.batch.length === 0) return;
-    this.queue.push(this.batch);
-    this.peakBufferedRows = Math.max(
-      this.peakBufferedRows,
-      this.queue.reduce((n, b) => n + b.length, 0),
-    );
-    this.batch = [];
-    if (!this.paused && this.queue.length >= this.maxQueuedBatches) {
-      this.paused = true;
-      this.connection?.stream.pause();
-    }
-    this.notify();
-  }
-
   private notify(): void {
     const wake = this.wake;
     this.wake = undefined;
     wake?.();
+  }
+}
+
+/**
+ * `COPY … TO STDOUT` (text format) as batches of rows, each row its fields as
+ * strings (null for SQL NULL). PostgreSQL streams the rows with no round trip
+ * per page and pg hands over one row per message without parsing it, which
+ * costs about a third of a SELECT's per-row work on the client.
+ */
+export class CopyOutRows extends CopyOutStream<(string | null)[][]> {
+  private batch: (string | null)[][] = [];
+  /** Most rows held at once (queued batches plus the one filling): what a test of constant memory looks at. */
+  peakBufferedRows = 0;
+
+  constructor(
+    sql: string,
+    private readonly batchSize: number,
+    maxQueuedBatches = 2,
+  ) {
+    super(sql, maxQueuedBatches);
+  }
+
+  handleCopyData(message: { chunk: Buffer }): void {
+    const line = message.chunk.toString('utf8', 0, message.chunk.length - 1);
+    this.batch.push(line.split('\t').map(unescapeField));
+    if (this.batch.length >= this.batchSize) this.flush();
+  }
+
+  /** Batches in order; ends when the COPY does, or throws its error. */
+  batches(): AsyncGenerator<(string | null)[][]> {
+    return this.items();
+  }
+
+  protected flush(): void {
+    if (this.batch.length === 0) return;
+    const batch = this.batch;
+    this.batch = [];
+    this.peakBufferedRows = Math.max(
+      this.peakBufferedRows,
+      this.queued().reduce((n, b) => n + b.length, batch.length),
+    );
+    this.enqueue(batch);
   }
 }
 
@@ -108,36 +141,25 @@ export interface CopyChunk {
 /**
  * `COPY … TO STDOUT` (text format) as chunks of `chunkRows` rows, each the
  * rows' raw bytes copied into one buffer: no string or array per row on this
- * thread, which only frames and forwards. Backpressure as `CopyOutRows`: the
- * socket is paused while `maxQueuedChunks` chunks wait; a chunk counts as held
- * until the caller `release`s it, so `peakBufferedRows` covers chunks being
- * checked elsewhere too.
+ * thread, which only frames and forwards. A chunk counts as held until the
+ * caller `release`s it, so `peakBufferedRows` covers chunks being checked
+ * elsewhere too.
  */
-export class CopyOutChunks implements pg.Submittable {
+export class CopyOutChunks extends CopyOutStream<CopyChunk> {
   private buffer: Buffer;
   private length = 0;
   private rows = 0;
-  private readonly queue: CopyChunk[] = [];
-  private connection: CopyConnection | undefined;
-  private paused = false;
-  private done = false;
-  private error: Error | undefined;
-  private wake: (() => void) | undefined;
   private heldRows = 0;
   peakBufferedRows = 0;
 
   constructor(
-    private readonly sql: string,
+    sql: string,
     private readonly chunkRows: number,
-    private readonly maxQueuedChunks = 1,
+    maxQueuedChunks = 1,
     private readonly chunkBytes = 256 * 1024,
   ) {
+    super(sql, maxQueuedChunks);
     this.buffer = Buffer.allocUnsafeSlow(chunkBytes);
-  }
-
-  submit(connection: CopyConnection): void {
-    this.connection = connection;
-    connection.query(this.sql);
   }
 
   handleCopyData(message: { chunk: Buffer }): void {
@@ -150,37 +172,9 @@ export class CopyOutChunks implements pg.Submittable {
     if (this.rows >= this.chunkRows) this.flush();
   }
 
-  handleCommandComplete(): void {
-    this.flush();
-  }
-
-  handleReadyForQuery(): void {
-    this.done = true;
-    this.notify();
-  }
-
-  handleError(error: Error): void {
-    this.error = error;
-    this.done = true;
-    this.notify();
-  }
-
   /** Chunks in order; ends when the COPY does, or throws its error. */
-  async *chunks(): AsyncGenerator<CopyChunk> {
-    for (;;) {
-      const next = this.queue.shift();
-      if (next) {
-        if (this.paused && this.queue.length < this.maxQueuedChunks) {
-          this.paused = false;
-          this.connection?.stream.resume();
-        }
-        yield next;
-        continue;
-      }
-      if (this.error) throw this.error;
-      if (this.done) return;
-      await new Promise<void>((resolve) => (this.wake = resolve));
-    }
+  chunks(): AsyncGenerator<CopyChunk> {
+    return this.items();
   }
 
   /** The caller is done with a chunk's rows. */
@@ -199,22 +193,12 @@ export class CopyOutChunks implements pg.Submittable {
     this.buffer = bigger;
   }
 
-  private flush(): void {
+  protected flush(): void {
     if (this.rows === 0) return;
-    this.queue.push({ bytes: this.buffer.subarray(0, this.length), rows: this.rows });
+    const chunk = { bytes: this.buffer.subarray(0, this.length), rows: this.rows };
     this.buffer = Buffer.allocUnsafeSlow(Math.max(this.chunkBytes, this.buffer.length));
     this.length = 0;
     this.rows = 0;
-    if (!this.paused && this.queue.length >= this.maxQueuedChunks) {
-      this.paused = true;
-      this.connection?.stream.pause();
-    }
-    this.notify();
-  }
-
-  private notify(): void {
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
+    this.enqueue(chunk);
   }
 }
