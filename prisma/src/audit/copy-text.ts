@@ -40,7 +40,8 @@ export function forEachChainRow(text: string, onRow: (row: ChainRow) => boolean)
   return rows;
 }
 
-function chainRow(f: (string | null)[]): ChainRow {
+/** One COPY text row's fields (in CHAIN_ROWS_SELECT's order) as a chain row. */
+export function chainRow(f: (string | null)[]): ChainRow {
   return {
     seq: Number(f[0]),
     hashVersion: Number(f[1]),

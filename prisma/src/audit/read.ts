@@ -1,26 +1,11 @@
 import type pg from 'pg';
 import type { Db } from '../client.js';
 import { CopyOutChunks, CopyOutRows } from './copy-out.js';
-import { CHAIN_ROWS_SELECT } from './copy-text.js';
+import { CHAIN_ROWS_SELECT, chainRow } from './copy-text.js';
 import type { AuditCheckpoint } from './signing.js';
 import type { ChainRow } from './verifier.js';
 
 const chainRowsCopy = (afterSeq: number) => `COPY (${CHAIN_ROWS_SELECT} WHERE seq > ${afterSeq} ORDER BY seq) TO STDOUT`;
-
-function chainRow(r: (string | null)[]): ChainRow {
-  return {
-    seq: Number(r[0]),
-    hashVersion: Number(r[1]),
-    eventKey: r[2]!,
-    actionId: r[3]!,
-    type: r[4]!,
-    actor: r[5]!,
-    payload: JSON.parse(r[6]!) as unknown,
-    createdAt: r[7]!,
-    prevHash: r[8]!,
-    hash: r[9]!,
-  };
-}
 
 export interface ChainReadOptions {
   afterSeq?: number;

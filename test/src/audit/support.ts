@@ -1,4 +1,4 @@
-import { auditRowHash, type Db } from '@airlock/db';
+import { auditRowHash, type AuditRow, type Db } from '@airlock/db';
 
 /**
  * Plays the database superuser: disables the append-only triggers, rewrites one
@@ -11,17 +11,10 @@ export async function rewriteHistory(db: Db, seq: bigint, payload: unknown): Pro
     await client.query('BEGIN');
     await client.query('ALTER TABLE audit_events DISABLE TRIGGER USER');
     await client.query('UPDATE audit_events SET payload = $2 WHERE seq = $1', [seq.toString(), JSON.stringify(payload)]);
-    const { rows } = await client.query<{
-      seq: string;
-      hash_version: number;
-      event_key: string;
-      action_id: string | null;
-      type: string;
-      actor: string;
-      payload: unknown;
-      created_at: Date;
-      prev_hash: string;
-    }>('SELECT seq, hash_version, event_key, action_id, type, actor, payload, created_at, prev_hash FROM audit_events WHERE seq >= $1 ORDER BY seq', [seq.toString()]);
+    const { rows } = await client.query<Omit<AuditRow, 'hash'>>(
+      'SELECT seq, hash_version, event_key, action_id, type, actor, payload, created_at, prev_hash FROM audit_events WHERE seq >= $1 ORDER BY seq',
+      [seq.toString()],
+    );
     let prevHash = rows[0]!.prev_hash;
     for (const r of rows) {
       const hash = auditRowHash({
