@@ -1,4 +1,4 @@
-import type { Airlock, AuthorizationState } from '@airlock/sdk';
+import { refusalText, type Airlock } from '@airlock/sdk';
 import { tool, type RunContext, type RunState, type RunToolApprovalItem } from '@openai/agents';
 import type { z } from 'zod';
 
@@ -57,7 +57,7 @@ export function airlockTool<Parameters extends z.ZodObject, Result>(options: Air
       const state = await airlock.awaitAuthorization(actionId);
       // Reported before (a resumed run replaying the call): the same output, never a second run.
       if (state.status === 'executed') return state.output;
-      if (state.status !== 'authorized') return `Not run: ${refusal(state)}`;
+      if (state.status !== 'authorized') return `Not run: ${refusalText(state)}`;
       try {
         const output = await options.execute(options.parameters.parse(state.args));
         await airlock.report(actionId, { authorizationId: state.authorizationId, args: state.args, status: 'succeeded', output: output ?? null });
@@ -95,7 +95,7 @@ export async function decideInterruptions(airlock: Airlock, state: Pick<RunState
     const { actionId } = await airlock.authorize({ tool: gated.airlockTool, args, idempotencyKey: idempotencyKey(raw.callId) });
     const outcome = await airlock.awaitAuthorization(actionId);
     if (outcome.status === 'authorized' || outcome.status === 'executed') state.approve(item);
-    else state.reject(item, { message: `Airlock refused ${raw.name}: ${refusal(outcome)}` });
+    else state.reject(item, { message: `Airlock refused ${raw.name}: ${refusalText(outcome)}` });
     decided.push(actionId);
   }
   return decided;
@@ -112,18 +112,4 @@ export async function pendingActionIds(airlock: Airlock, interruptions: RunToolA
     ids.push((await airlock.authorize({ tool: gated.airlockTool, args, idempotencyKey: idempotencyKey(raw.callId) })).actionId);
   }
   return ids;
-}
-
-function refusal(state: AuthorizationState): string {
-  switch (state.status) {
-    case 'denied':
-      return state.feedback ? `${state.reason}. Feedback from ${state.deniedBy ?? 'the approver'}: ${state.feedback}` : state.reason;
-    case 'failed':
-      return state.error;
-    case 'expired':
-    case 'cancelled':
-      return `${state.status}: ${state.reason}`;
-    default:
-      return state.status;
-  }
 }

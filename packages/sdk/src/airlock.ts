@@ -1,4 +1,4 @@
-import { ActionRequest, InvalidRequestError, PLAN_TOOL, formatZodError, type ActionOutcome, type ActionRequestInput, type ActionStatusView } from '@airlock/core/portable';
+import { ActionRequest, InvalidRequestError, formatZodError, type ActionOutcome, type ActionRequestInput, type ActionStatusView } from '@airlock/core/portable';
 import {
   readAuthorization,
   sendReport,
@@ -8,7 +8,8 @@ import {
   type AuthorizationState,
   type SubmittedAuthorization,
 } from './gate.js';
-import type { ActionHandle, AirlockClient, PlanRequest, ToolCallOptions } from './handle.js';
+import { ActionClient } from './client-base.js';
+import type { ActionHandle } from './handle.js';
 import { RestTransport, isTransient } from './rest-transport.js';
 
 export interface ConnectOptions {
@@ -32,13 +33,14 @@ const MAX_RETRY_DELAY_MS = 5_000;
  * validated, idempotent by key, durable. Trusted in-cluster services may talk to
  * Temporal directly instead (`@airlock/sdk/temporal`).
  */
-export class Airlock implements AirlockClient {
+export class Airlock extends ActionClient {
   private readonly pollWaitMs: number;
 
   private constructor(
     private readonly transport: RestTransport,
     options: ConnectOptions,
   ) {
+    super();
     this.pollWaitMs = Math.min(Math.max(options.pollWaitMs ?? 20_000, 0), 30_000);
   }
 
@@ -48,20 +50,6 @@ export class Airlock implements AirlockClient {
     if (!options.apiKey) return Promise.reject(new InvalidRequestError('apiKey: the agent API key is required'));
     const transport = new RestTransport({ url: options.url, apiKey: options.apiKey, fetch: options.fetch ?? globalThis.fetch.bind(globalThis) });
     return Promise.resolve(new Airlock(transport, options));
-  }
-
-  /** Submits and waits for the outcome: executed, denied (with feedback for the model), expired, failed or cancelled. */
-  async run(request: ActionRequestInput): Promise<ActionOutcome> {
-    return (await this.start(request)).result();
-  }
-
-  /**
-   * Submits a multi-step plan: approvers see every step and its rollback, one
-   * approval covers it, and a failing step rolls back the completed ones in reverse.
-   */
-  async runPlan(request: PlanRequest): Promise<ActionOutcome> {
-    const { steps, ...rest } = request;
-    return this.run({ ...rest, tool: PLAN_TOOL, args: { steps } });
   }
 
   /** Submits without waiting; the handle survives process restarts via `action(actionId)`. */
@@ -86,14 +74,6 @@ export class Airlock implements AirlockClient {
         await this.transport.call('POST', `${path}/cancel`);
       },
     };
-  }
-
-  /**
-   * A typed wrapper for one tool, for handing to an agent framework:
-   * `const refund = airlock.tool<RefundArgs>('billing-bot', 'payments.refund')`.
-   */
-  tool<Args extends Record<string, unknown>>(agentId: string, tool: string) {
-    return (args: Args, options: ToolCallOptions): Promise<ActionOutcome> => this.run({ agentId, tool, args, ...options });
   }
 
   /**

@@ -1,8 +1,9 @@
 import { Client, Connection, type ClientInterceptors, type ConnectionOptions } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
-import { DEFAULT_TASK_QUEUE, PLAN_TOOL, type ActionOutcome, type ActionRequestInput } from '@airlock/core';
+import { DEFAULT_TASK_QUEUE, type ActionRequestInput } from '@airlock/core';
 import { actionHandle, awaitOutcome, getActionStatus, submitAction } from '@airlock/core/gateway';
-import type { ActionHandle, AirlockClient, PlanRequest, ToolCallOptions } from './handle.js';
+import { ActionClient } from './client-base.js';
+import type { ActionHandle } from './handle.js';
 
 export interface TemporalConnectOptions {
   /** Temporal frontend, e.g. `localhost:7233` or `<ns>.<acct>.tmprl.cloud:7233`. */
@@ -29,12 +30,14 @@ export interface TemporalConnectOptions {
  * name any agent. Agents use the REST client (`Airlock.connect({ url, apiKey })`),
  * which authenticates them by key. Same surface, same gateway as REST and the console.
  */
-export class AirlockTemporal implements AirlockClient {
+export class AirlockTemporal extends ActionClient {
   private constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
     private readonly ownedConnection: Connection | undefined,
-  ) {}
+  ) {
+    super();
+  }
 
   static async connect(options: TemporalConnectOptions = {}): Promise<AirlockTemporal> {
     const connection =
@@ -50,20 +53,6 @@ export class AirlockTemporal implements AirlockClient {
       ...(options.interceptors ? { interceptors: options.interceptors } : {}),
     });
     return new AirlockTemporal(client, options.taskQueue ?? DEFAULT_TASK_QUEUE, options.connection ? undefined : connection);
-  }
-
-  /** Submits and waits for the outcome: executed, denied (with feedback for the model), expired, failed or cancelled. */
-  async run(request: ActionRequestInput): Promise<ActionOutcome> {
-    return (await this.start(request)).result();
-  }
-
-  /**
-   * Submits a multi-step plan: approvers see every step and its rollback, one
-   * approval covers it, and a failing step rolls back the completed ones in reverse.
-   */
-  async runPlan(request: PlanRequest): Promise<ActionOutcome> {
-    const { steps, ...rest } = request;
-    return this.run({ ...rest, tool: PLAN_TOOL, args: { steps } });
   }
 
   /** Submits without waiting; the handle survives process restarts via `action(actionId)`. */
@@ -83,14 +72,6 @@ export class AirlockTemporal implements AirlockClient {
           .cancel()
           .then(() => undefined),
     };
-  }
-
-  /**
-   * A typed wrapper for one tool, for handing to an agent framework:
-   * `const refund = airlock.tool<RefundArgs>('billing-bot', 'payments.refund')`.
-   */
-  tool<Args extends Record<string, unknown>>(agentId: string, tool: string) {
-    return (args: Args, options: ToolCallOptions): Promise<ActionOutcome> => this.run({ agentId, tool, args, ...options });
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { Db } from '@airlock/db';
+import { WakeUp, type Db } from '@airlock/db';
 import { deriveDeliveries } from './outbox.js';
 import { signedHeaders } from './signing.js';
 import { pinnedLookup, vetTarget, type HostResolver } from './target.js';
@@ -62,7 +62,7 @@ export class WebhookDispatcher {
   private readonly retry: RetryPolicy;
   private stopped = false;
   private running: Promise<void> | undefined;
-  private wakeSleeper: (() => void) | undefined;
+  private readonly wakeUp = new WakeUp();
   private readonly inFlight = new AbortController();
 
   constructor(private readonly options: DispatcherOptions) {
@@ -76,7 +76,7 @@ export class WebhookDispatcher {
   async stop(): Promise<void> {
     this.stopped = true;
     this.inFlight.abort();
-    this.wakeSleeper?.();
+    this.wakeUp.wake();
     await this.running;
   }
 
@@ -100,7 +100,7 @@ export class WebhookDispatcher {
       } catch (error) {
         if (!this.stopped) this.options.logger.warn(`webhooks: ${error instanceof Error ? error.message : String(error)}; retrying`);
       }
-      await this.sleep(this.options.pollIntervalMs ?? 1_000);
+      await this.wakeUp.sleep(this.options.pollIntervalMs ?? 1_000, this.stopped);
     }
   }
 
@@ -164,19 +164,6 @@ export class WebhookDispatcher {
     } catch (error) {
       return { ok: false, status: null, error: error instanceof Error ? error.message : String(error) };
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wakeSleeper = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wakeSleeper = done;
-    });
   }
 }
 

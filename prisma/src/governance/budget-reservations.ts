@@ -7,6 +7,7 @@ import { Currency, centsOf, formatCents } from './money.js';
 import { type BudgetPeriod, periodStartOf } from './periods.js';
 import { type GovernanceScope, Target } from './scope.js';
 import { inSavepoint, inTransaction, lockName, rollbackWith } from './transaction.js';
+import type { BudgetRow } from './budgets.js';
 
 /*
  * Reservations move money through three states: reserved (held while the action
@@ -56,15 +57,7 @@ export class ReservationReleasedError extends Error {
   }
 }
 
-interface ApplicableBudget {
-  id: string;
-  scope: GovernanceScope;
-  target: string;
-  period: BudgetPeriod;
-  currency: string;
-  limit_amount: string;
-  approval_threshold: string | null;
-}
+type ApplicableBudget = Omit<BudgetRow, 'created_at'>;
 
 interface Usage {
   spent: bigint;

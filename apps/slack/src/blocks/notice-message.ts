@@ -1,21 +1,9 @@
-import type { RiskTier } from '@airlock/core';
 import type { types } from '@slack/bolt';
-import type { SlackMessageContent } from './approval-message.js';
+import type { ApprovalCard, SlackMessageContent } from './approval-message.js';
 import { argumentsSummary, escapeMrkdwn, quote, truncate } from './format.js';
 
-/** What an `allow_and_notify` notice shows: the action as it was let through. */
-export interface NoticeCard {
-  actionId: string;
-  tool: string;
-  agentId: string;
-  team: string | null;
-  requestedBy: string | null;
-  tier: RiskTier | null;
-  reasons: string[];
-  args: Record<string, unknown>;
-  rationale: string;
-  consoleUrl: string;
-}
+/** What an `allow_and_notify` notice shows: the action as it was let through, as an approval card would show it. */
+export type NoticeCard = Pick<ApprovalCard, 'actionId' | 'tool' | 'agentId' | 'team' | 'requestedBy' | 'tier' | 'reasons' | 'args' | 'rationale' | 'consoleUrl'>;
 
 const SECTION_MAX = 2900;
 const section = (text: string): types.SectionBlock => ({ type: 'section', text: { type: 'mrkdwn', text: truncate(text, SECTION_MAX) } });

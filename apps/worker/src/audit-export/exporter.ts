@@ -1,4 +1,4 @@
-import { awaitDurable, WakeUp, type ChainRow, type Db } from '@airlock/db';
+import { awaitDurable, WakeUp, type AuditRow, type ChainRow, type Db } from '@airlock/db';
 import type { Logger } from '@airlock/telemetry';
 import type { PoolClient } from 'pg';
 import type { AuditSink } from './sink.js';
@@ -147,18 +147,8 @@ export class AuditExporter {
   }
 }
 
-interface AuditRowText {
-  seq: string;
-  hash_version: number;
-  event_key: string;
-  action_id: string | null;
-  type: string;
-  actor: string;
-  payload: string;
-  created_at: string;
-  prev_hash: string;
-  hash: string;
-}
+/** An audit row as the query above returns it: payload as its JSON text, the time as ISO text (what the hash covers). */
+type AuditRowText = Omit<AuditRow, 'payload' | 'created_at'> & { payload: string; created_at: string };
 
 function chainRowOf(r: AuditRowText): ChainRow {
   return {
