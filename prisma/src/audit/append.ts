@@ -70,14 +70,26 @@ export async function appendAuditIn(client: pg.PoolClient, ...events: AuditEvent
 }
 
 async function appendChained(client: pg.PoolClient, events: AuditEventInput[]): Promise<{ stored: StoredAuditEvent[]; inserted: StoredAuditEvent[] }> {
+  if (events.length === 0) return { stored: [], inserted: [] };
   // The head lock is held to the end of the transaction; released before the WAL flush when inTransaction commits it.
   const early = releaseLocksBeforeFlush(client);
   await client.query(`SELECT pg_advisory_xact_lock($1::bigint)${early ? `, ${early}` : ''}`, [AUDIT_CHAIN_LOCK_ID]);
-  const head = await client.query<{ hash: string }>('SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1');
-  let prevHash = head.rows[0]?.hash ?? GENESIS_HASH;
-  const stored: StoredAuditEvent[] = [];
-  const inserted: StoredAuditEvent[] = [];
+  // A statement of its own after the lock: under READ COMMITTED its snapshot then sees every append the lock waited for.
+  // Every append holds the lock, so the keys found here are all that can conflict: the rows written below link to
+  // each other and to this head without a gap.
+  const keys = events.map((event) => event.eventKey);
+  const seen = await client.query<{ head: string | null; written: string[] }>(
+    `SELECT (SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1) AS head,
+            ARRAY(SELECT event_key FROM audit_events WHERE event_key = ANY($1::text[])) AS written`,
+    [keys],
+  );
+  const written = new Set(seen.rows[0]!.written);
+  let prevHash = seen.rows[0]!.head ?? GENESIS_HASH;
+  const rows: Array<Parameters<typeof auditRowHash>[0] & { hash: string }> = [];
   for (const event of events) {
+    // A key already in the log, or twice in this call: written once, returned as stored.
+    if (written.has(event.eventKey)) continue;
+    written.add(event.eventKey);
     // Redacted here, at the one door into the log, so no caller can store raw PII or secrets;
     // then round-tripped through JSON so the hash covers exactly what JSONB will return.
     const payload = JSON.parse(JSON.stringify(redact(event.payload).value)) as unknown;
@@ -92,20 +104,38 @@ async function appendChained(client: pg.PoolClient, events: AuditEventInput[]): 
       hashVersion: CURRENT_AUDIT_HASH_VERSION,
     };
     const hash = auditRowHash(row);
+    rows.push({ ...row, hash });
+    prevHash = hash;
+  }
+  const byKey = new Map<string, StoredAuditEvent>();
+  const inserted: StoredAuditEvent[] = [];
+  if (rows.length > 0) {
+    // One statement for the whole batch; unnest keeps the order, so seq follows the chain.
     const result = await client.query<AuditRow>(
       `INSERT INTO audit_events (hash_version, event_key, action_id, type, actor, payload, created_at, prev_hash, hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (event_key) DO NOTHING RETURNING ${AUDIT_COLUMNS}`,
-      [row.hashVersion, row.eventKey, row.actionId, row.type, row.actor, JSON.stringify(payload), row.createdAt, row.prevHash, hash],
+       SELECT * FROM unnest($1::smallint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::timestamptz[], $8::text[], $9::text[])
+       ON CONFLICT (event_key) DO NOTHING RETURNING ${AUDIT_COLUMNS}`,
+      [
+        rows.map((r) => r.hashVersion),
+        rows.map((r) => r.eventKey),
+        rows.map((r) => r.actionId),
+        rows.map((r) => r.type),
+        rows.map((r) => r.actor),
+        rows.map((r) => JSON.stringify(r.payload)),
+        rows.map((r) => r.createdAt),
+        rows.map((r) => r.prevHash),
+        rows.map((r) => r.hash),
+      ],
     );
-    if (result.rows[0]) {
-      const written = auditEventFromRow(result.rows[0]);
-      stored.push(written);
-      inserted.push(written);
-      prevHash = hash;
-    } else {
-      const existing = await client.query<AuditRow>(`SELECT ${AUDIT_COLUMNS} FROM audit_events WHERE event_key = $1`, [event.eventKey]);
-      stored.push(auditEventFromRow(existing.rows[0]!));
-    }
+    // Cannot happen while every append holds the lock; if it did, a later row would link to one never written.
+    if (result.rows.length !== rows.length) throw new Error(`audit append: ${rows.length - result.rows.length} of ${rows.length} rows conflicted under the chain lock`);
+    for (const row of result.rows) byKey.set(row.event_key, auditEventFromRow(row));
+    inserted.push(...rows.map((r) => byKey.get(r.eventKey)!));
   }
-  return { stored, inserted };
+  const missing = keys.filter((key) => !byKey.has(key));
+  if (missing.length > 0) {
+    const existing = await client.query<AuditRow>(`SELECT ${AUDIT_COLUMNS} FROM audit_events WHERE event_key = ANY($1::text[])`, [missing]);
+    for (const row of existing.rows) byKey.set(row.event_key, auditEventFromRow(row));
+  }
+  return { stored: keys.map((key) => byKey.get(key)!), inserted };
 }

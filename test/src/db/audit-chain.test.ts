@@ -42,6 +42,22 @@ describe('the hash-chained audit log', () => {
     expect(await t.db.prisma.auditEvent.count()).toBe(1);
   });
 
+  it('appends a batch in order, skipping keys already written and keys repeated in the batch, and the chain stays whole', async () => {
+    const [one] = await appendAudit(t.db, event(1));
+    const batch = await appendAudit(t.db, event(0), event(1), event(2), uncatalogued({ ...event(2), payload: { repeated: true } }), event(3));
+    expect(batch.map((row) => row.eventKey)).toEqual(['e-0', 'e-1', 'e-2', 'e-2', 'e-3']);
+    expect(batch[1]).toEqual(one);
+    expect(batch[3]).toEqual(batch[2]);
+    expect(batch[2]!.payload).toEqual({ i: 2, note: 'row 2' });
+    // Each new row links to the one written before it, across the skipped key.
+    expect(batch[0]!.prevHash).toBe(one!.hash);
+    expect(batch[2]!.prevHash).toBe(batch[0]!.hash);
+    expect(batch[4]!.prevHash).toBe(batch[2]!.hash);
+    expect(batch[4]!.seq).toBeGreaterThan(batch[2]!.seq);
+    expect(await t.db.prisma.auditEvent.count()).toBe(4);
+    expect(await verifyAuditChain(t.db)).toMatchObject({ ok: true, checkedRows: 4 });
+  });
+
   it('refuses UPDATE, DELETE and TRUNCATE at the database', async () => {
     await appendAudit(t.db, event(1));
     await expect(t.db.pool.query(`UPDATE audit_events SET actor = 'user:mallory'`)).rejects.toThrow(/append-only \(UPDATE refused\)/);
