@@ -64,4 +64,3 @@ export {
   type FsWriteOutput,
   type FsDeleteOutput,
 } from './tools/builtin/index.js';
-export * from './sandbox/index.js';

@@ -1,4 +1,5 @@
-import { createBuiltinTools, CircuitBreakers, SandboxLaunchError, type Sandbox, type SandboxResult, type ToolContext } from '@airlock/activities';
+import { createBuiltinTools, CircuitBreakers, type ToolContext } from '@airlock/activities';
+import { SandboxLaunchError, type Sandbox, type SandboxResult } from '@airlock/sandbox';
 import { awaitOutcome, decideAction, submitAction } from '@airlock/core/gateway';
 import { createBudget, createDb, type Db } from '@airlock/db';
 import { silentLogger } from '@airlock/telemetry';

@@ -1,4 +1,5 @@
-import { builtinTools, createSandbox, defaultActivityDeps, type Sandbox } from '@airlock/activities';
+import { builtinTools, defaultActivityDeps } from '@airlock/activities';
+import { createSandbox, type Sandbox } from '@airlock/sandbox';
 import { awaitOutcome, submitAction } from '@airlock/core/gateway';
 import { createAgent } from '@airlock/db';
 import { compilePolicy } from '@airlock/policy';
