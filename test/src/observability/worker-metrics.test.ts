@@ -1,4 +1,5 @@
-import { createBuiltinTools, CircuitBreakers, type ToolContext } from '@airlock/activities';
+import type { ToolContext } from '@airlock/activities';
+import { createBuiltinTools, CircuitBreakers } from '@airlock/tools';
 import { SandboxLaunchError, type Sandbox, type SandboxResult } from '@airlock/sandbox';
 import { awaitOutcome, decideAction, submitAction } from '@airlock/core/gateway';
 import { createBudget, createDb, type Db } from '@airlock/db';

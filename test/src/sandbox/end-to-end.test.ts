@@ -1,4 +1,5 @@
-import { builtinTools, defaultActivityDeps } from '@airlock/activities';
+import { defaultActivityDeps } from '@airlock/activities';
+import { builtinTools } from '@airlock/tools';
 import { createSandbox, type Sandbox } from '@airlock/sandbox';
 import { awaitOutcome, submitAction } from '@airlock/core/gateway';
 import { createAgent } from '@airlock/db';

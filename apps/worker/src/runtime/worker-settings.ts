@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { createBuiltinTools, demoTools, loadToolsModule, type CircuitBreakers, type ToolDefinition } from '@airlock/activities';
+import { demoTools, type ToolDefinition } from '@airlock/activities';
+import { createBuiltinTools, loadToolsModule, type CircuitBreakers } from '@airlock/tools';
 import type { SandboxResult } from '@airlock/sandbox';
 import { dataConverterFor, type Keyring } from '@airlock/codec';
 import { DEFAULT_POLICY_FILE, PolicyStore, watchPolicy } from '@airlock/policy/files';
