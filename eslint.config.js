@@ -44,19 +44,18 @@ const spawnBan = ['child_process', 'node:child_process'].map((name) => ({
   importNames: ['spawn', 'fork', 'exec'],
   message: 'Start child processes with startProcess / runProcess from @airlock/core/spawn.',
 }));
-const spawnExempt = ['packages/core/src/spawn.ts', 'activities/src/sandbox/sandbox.ts'];
+const spawnExempt = ['packages/core/src/spawn.ts', 'packages/sandbox/src/sandbox.ts'];
 
 // The layers, lowest first: packages → prisma (@airlock/db) → activities → workflows → apps. A layer imports
 // only from the layers below it, and an app never from another app (what apps share lives in packages/).
+// packages/ops and packages/webhooks live in packages/ but are the service layer above prisma/ (the use cases
+// and the outbox, written through the database): beside activities and workflows, used only by the apps.
 const apps = ['cli', 'console', 'slack', 'worker'];
 /** A no-restricted-imports pattern refusing these workspaces (and their subpath exports). */
 const above = (names, message) => ({ group: names.flatMap((name) => [`@airlock/${name}`, `@airlock/${name}/*`]), message });
 const layerFences = {
-  packages: [above(['db', 'activities', 'workflows', ...apps], 'packages/ are the bottom layer: no database, activities, workflows or apps.')],
-  // ops (the operator use cases) and webhooks (the outbox and its dispatcher) write through the database and
-  // reuse the tool runtime's address guard, so they sit above activities although they live in packages/
-  // (issue #15 item 3 moves them); they still never reach workflows or apps.
-  packagesOverDb: [above(['workflows', ...apps], 'ops and webhooks serve the apps: no workflows or apps.')],
+  packages: [above(['db', 'ops', 'webhooks', 'activities', 'workflows', ...apps], 'packages/ are the bottom layer: no database, service layer, activities, workflows or apps.')],
+  services: [above(['activities', 'workflows', ...apps], 'ops and webhooks are the service layer above prisma/: no activities, workflows or apps.')],
   prisma: [above(['activities', 'workflows', 'ops', 'webhooks', ...apps], 'The database package sits below activities, workflows, ops, webhooks and the apps.')],
   activities: [above(['workflows', 'ops', 'webhooks', ...apps], 'Activities sit below workflows, ops, webhooks and the apps.')],
   workflows: [above(['ops', 'webhooks', ...apps], 'Workflows sit below ops, webhooks and the apps.')],
@@ -70,7 +69,7 @@ const appFence = (app, allowed = []) => [
 ];
 const fenceFiles = {
   packages: ['packages/**/*.ts'],
-  packagesOverDb: ['packages/ops/**/*.ts', 'packages/webhooks/**/*.ts'],
+  services: ['packages/ops/**/*.ts', 'packages/webhooks/**/*.ts'],
   prisma: ['prisma/**/*.ts'],
   activities: ['activities/**/*.ts'],
 };
@@ -113,10 +112,10 @@ export default tseslint.config(
   // Layer fences (and the spawn ban) per layer. Flat config replaces a rule's options rather than merging
   // them, so each block states the whole list for its files; the guardrails and SDK blocks below add theirs.
   ...Object.entries(fenceFiles).flatMap(([layer, files]) => [
-    { files, ignores: layer === 'packages' ? fenceFiles.packagesOverDb : [], rules: { 'no-restricted-imports': ['error', { patterns: layerFences[layer] }] } },
+    { files, ignores: layer === 'packages' ? fenceFiles.services : [], rules: { 'no-restricted-imports': ['error', { patterns: layerFences[layer] }] } },
     {
       files,
-      ignores: [...spawnExempt, ...(layer === 'packages' ? fenceFiles.packagesOverDb : [])],
+      ignores: [...spawnExempt, ...(layer === 'packages' ? fenceFiles.services : [])],
       rules: { 'no-restricted-imports': ['error', { paths: spawnBan, patterns: layerFences[layer] }] },
     },
   ]),

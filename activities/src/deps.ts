@@ -2,7 +2,7 @@ import type { Db } from '@airlock/db';
 import type { CompiledPolicy } from '@airlock/policy';
 import type { KillPoint } from './kill-points.js';
 import type { ShadowPolicySource } from './shadow.js';
-import type { ToolRegistry } from './tools/define.js';
+import type { ToolRegistry } from './tool-contract.js';
 
 /** The active policy; a store swaps it on reload, keeping the last good one. */
 export interface PolicySource {

@@ -4,7 +4,7 @@ import { appendAudit } from '@airlock/db';
 import type { ActivityDeps } from './deps.js';
 import { reached } from './kill-points.js';
 import { recordToolStart, recordToolSuccess } from './records.js';
-import type { ToolDefinition, ToolRegistry } from './tools/define.js';
+import type { ToolDefinition, ToolRegistry } from './tool-contract.js';
 
 export interface RunToolInput {
   actionId: string;

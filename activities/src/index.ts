@@ -7,8 +7,8 @@ import type { ActivityDeps, PolicySource } from './deps.js';
 import { createExecutionActivities } from './execution.js';
 import { createFastPath } from './fast-path.js';
 import { createRecheckActivities } from './recheck.js';
-import { demoTools } from './tools/demo.js';
-import { createToolRegistry, type ToolDefinition } from './tools/define.js';
+import { demoTools } from './demo-tools.js';
+import { createToolRegistry, type ToolDefinition } from './tool-contract.js';
 
 /** Every activity, built from injected deps (admission runs inside `admitAndRun`). Workflows see only `typeof` this. */
 export function createActivities(deps: ActivityDeps) {
@@ -40,28 +40,5 @@ export type { ApproverSet } from './approvers.js';
 export type { RunToolInput } from './execution.js';
 export type { Recheck } from './recheck.js';
 export type { CompensateStepInput } from './compensation.js';
-export { defineTool, createToolRegistry, type ToolDefinition, type ToolContext, type ToolRegistry } from './tools/define.js';
-export { demoTools, echoTool, refundTool, failingTool, sleepTool } from './tools/demo.js';
-export { loadToolsModule, ToolsModuleError, type ToolsModuleKit } from './tools/module.js';
-export {
-  builtinTools,
-  createBuiltinTools,
-  BuiltinToolsConfig,
-  CircuitBreakers,
-  CircuitOpenError,
-  ToolRefusedError,
-  refusedAddressReason,
-  type BuiltinTools,
-  type BuiltinToolsDeps,
-  type BuiltinToolsConfigInput,
-  type HttpAllowEntryInput,
-  type CircuitSnapshot,
-  type CircuitState,
-  type HostResolver,
-  type ResolvedAddress,
-  type HttpResponseOutput,
-  type SqlQueryOutput,
-  type FsWriteOutput,
-  type FsDeleteOutput,
-} from './tools/builtin/index.js';
-export * from './sandbox/index.js';
+export { defineTool, createToolRegistry, type ToolDefinition, type ToolContext, type ToolRegistry } from './tool-contract.js';
+export { demoTools, echoTool, refundTool, failingTool, sleepTool } from './demo-tools.js';

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { chown, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { buildSeccompFilter, createSandbox, seccompArch, type Sandbox } from '@airlock/activities';
+import { buildSeccompFilter, createSandbox, seccompArch, type Sandbox } from '@airlock/sandbox';
 import { summarize } from './stats.js';
 import { f1, ratio, table } from './table.js';
 

@@ -8,7 +8,7 @@ export { exposeWorkerStatus } from './observability/worker-metrics.js';
 export { startProbeServer, type ProbeServer, type ProbeServerOptions } from './observability/probe-server.js';
 export { databaseReachable, workerRunning, type ReadinessCheck } from './observability/readiness.js';
 export { tracingWorkerOptions } from './observability/tracing.js';
-export { workerSettings, type WorkerSettings } from './launcher/worker-settings.js';
+export { workerSettings, type WorkerSettings } from './runtime/worker-settings.js';
 export { sweepOrphanWorkflows, startOrphanSweeper, type OrphanSweeperOptions, type SweptOrphan } from './orphan-sweeper.js';
 export { AuditCheckpointer, checkpointerFromSettings, startAuditCheckpointer, checkpointTickMs, type AuditCheckpointerOptions } from './audit-checkpointer.js';
 export { AuditExporter, type AuditExporterOptions } from './audit-export/exporter.js';

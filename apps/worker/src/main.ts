@@ -3,11 +3,11 @@ import { EnvError } from '@airlock/core/env';
 import { createDb } from '@airlock/db';
 import { createLogger } from '@airlock/telemetry';
 import { readWorkerEnv, type WorkerEnv } from './env.js';
-import { assertMigrated } from './launcher/migrations.js';
-import { elapsed, Lifecycle } from './launcher/lifecycle.js';
-import { startObservability } from './launcher/observability.js';
-import { closeConnection, connectToTemporal, installTemporalRuntime } from './launcher/worker-runtime.js';
-import { startSupervisedWorker } from './launcher/supervised-worker.js';
+import { assertMigrated } from './runtime/migrations.js';
+import { elapsed, Lifecycle } from './runtime/lifecycle.js';
+import { startObservability } from './runtime/observability.js';
+import { closeConnection, connectToTemporal, installTemporalRuntime } from './runtime/worker-runtime.js';
+import { startSupervisedWorker } from './runtime/supervised-worker.js';
 import { temporalConnectionSettings } from '@airlock/core/temporal';
 import { bundleWorkflows, loadWorkflowBundle } from './worker.js';
 

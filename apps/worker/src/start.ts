@@ -10,15 +10,15 @@ import { buildConsole, consoleBuildNeeded, consoleUrl, startConsole } from './la
 import { openMigratedDatabase, startDatabaseServer, type DatabaseServer } from './launcher/database.js';
 import { describeFirstStart, seedFirstStart } from './launcher/first-start.js';
 import { claimDataDir } from './launcher/instance-lock.js';
-import { elapsed, Lifecycle } from './launcher/lifecycle.js';
-import { startObservability, type WorkerObservability } from './launcher/observability.js';
+import { elapsed, Lifecycle } from './runtime/lifecycle.js';
+import { startObservability, type WorkerObservability } from './runtime/observability.js';
 import { maskDatabaseUrl, printPlain, table } from './launcher/output.js';
 import { describeExit, killAllManaged } from './launcher/processes.js';
 import { ensureTemporalCli } from './launcher/temporal-cli.js';
 import { startTemporalDevServer, type DevServer } from './launcher/temporal-dev-server.js';
-import { closeConnection, connectToTemporal, installTemporalRuntime } from './launcher/worker-runtime.js';
+import { closeConnection, connectToTemporal, installTemporalRuntime } from './runtime/worker-runtime.js';
 import { persistentSecret } from './launcher/secrets.js';
-import { startSupervisedWorker } from './launcher/supervised-worker.js';
+import { startSupervisedWorker } from './runtime/supervised-worker.js';
 import { temporalConnectionSettings } from '@airlock/core/temporal';
 import { bundleWorkflows } from './worker.js';
 

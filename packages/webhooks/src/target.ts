@@ -1,6 +1,6 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP, type LookupFunction } from 'node:net';
-import { neverDialled, refusedAddressReason } from '@airlock/activities/addresses';
+import { neverDialled, refusedAddressReason } from '@airlock/tools/addresses';
 import { z } from 'zod';
 
 /**

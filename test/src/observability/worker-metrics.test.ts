@@ -1,4 +1,6 @@
-import { createBuiltinTools, CircuitBreakers, SandboxLaunchError, type Sandbox, type SandboxResult, type ToolContext } from '@airlock/activities';
+import type { ToolContext } from '@airlock/activities';
+import { createBuiltinTools, CircuitBreakers } from '@airlock/tools';
+import { SandboxLaunchError, type Sandbox, type SandboxResult } from '@airlock/sandbox';
 import { awaitOutcome, decideAction, submitAction } from '@airlock/core/gateway';
 import { createBudget, createDb, type Db } from '@airlock/db';
 import { silentLogger } from '@airlock/telemetry';

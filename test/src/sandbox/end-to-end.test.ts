@@ -1,4 +1,6 @@
-import { builtinTools, createSandbox, defaultActivityDeps, type Sandbox } from '@airlock/activities';
+import { defaultActivityDeps } from '@airlock/activities';
+import { builtinTools } from '@airlock/tools';
+import { createSandbox, type Sandbox } from '@airlock/sandbox';
 import { awaitOutcome, submitAction } from '@airlock/core/gateway';
 import { createAgent } from '@airlock/db';
 import { compilePolicy } from '@airlock/policy';

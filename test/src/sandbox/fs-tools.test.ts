@@ -1,7 +1,8 @@
 import { access, mkdir, mkdtemp, readFile, realpath, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { builtinTools, type FsDeleteOutput, type FsWriteOutput, type ToolDefinition } from '@airlock/activities';
+import type { ToolDefinition } from '@airlock/activities';
+import { builtinTools, type FsDeleteOutput, type FsWriteOutput } from '@airlock/tools';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { callTool, findTool, marker, toolContext } from './support.js';
 

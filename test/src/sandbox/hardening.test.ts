@@ -2,7 +2,7 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { runProcess } from '@airlock/core/spawn';
-import { buildSeccompFilter, REFUSED_SYSCALLS, refusedNumbers, seccompArch, type Sandbox } from '@airlock/activities';
+import { buildSeccompFilter, REFUSED_SYSCALLS, refusedNumbers, seccompArch, type Sandbox } from '@airlock/sandbox';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { marker, testSandbox } from './support.js';
 

@@ -1,6 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { builtinTools, CircuitBreakers, CircuitOpenError, type HostResolver, type HttpAllowEntryInput, type HttpResponseOutput, type ToolDefinition } from '@airlock/activities';
+import type { ToolDefinition } from '@airlock/activities';
+import { builtinTools, CircuitBreakers, CircuitOpenError, type HostResolver, type HttpAllowEntryInput, type HttpResponseOutput } from '@airlock/tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callTool, countingListener, findTool, marker, toolContext } from './support.js';
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { builtinTools, CircuitBreakers, createBuiltinTools, defaultActivityDeps, type BuiltinToolsConfigInput, type HostResolver, type ToolDefinition } from '@airlock/activities';
+import { defaultActivityDeps, type ToolDefinition } from '@airlock/activities';
+import { builtinTools, CircuitBreakers, createBuiltinTools, type BuiltinToolsConfigInput, type HostResolver } from '@airlock/tools';
 import { formatZodError, PLAN_TOOL } from '@airlock/core';
 import { awaitOutcome, submitAction } from '@airlock/core/gateway';
 import { createAgent } from '@airlock/db';

@@ -1,6 +1,6 @@
 // Run by hardening.test.ts in a child process that inherited a file at fd 9 without close-on-exec.
 import { readFileSync, readlinkSync } from 'node:fs';
-import { createSandbox } from '@airlock/activities';
+import { createSandbox } from '@airlock/sandbox';
 
 const flags = /^flags:\s*(\d+)$/m.exec(readFileSync('/proc/self/fdinfo/250', 'utf8'))?.[1];
 process.stdout.write(`worker fd250: ${readlinkSync('/proc/self/fd/250')} inheritable ${(parseInt(flags ?? '0', 8) & 0o2000000) === 0}\n`);

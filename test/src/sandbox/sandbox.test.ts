@@ -1,7 +1,8 @@
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { builtinTools, createSandbox, sandboxSelfTest, SandboxUnavailableError, type Sandbox } from '@airlock/activities';
+import { builtinTools } from '@airlock/tools';
+import { createSandbox, sandboxSelfTest, SandboxUnavailableError, type Sandbox } from '@airlock/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callTool, findTool, marker, processesMatching, processesNamed, testSandbox, toolContext } from './support.js';
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { builtinTools, type SqlQueryOutput, type ToolDefinition } from '@airlock/activities';
+import type { ToolDefinition } from '@airlock/activities';
+import { builtinTools, type SqlQueryOutput } from '@airlock/tools';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminUrl, createTestDatabase, withAdmin, type TestDatabase } from '../support/database.js';

@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { promisify } from 'node:util';
-import { createSandbox, type Sandbox, type SandboxOptionsInput, type ToolContext, type ToolDefinition } from '@airlock/activities';
+import type { ToolContext, ToolDefinition } from '@airlock/activities';
+import { createSandbox, type Sandbox, type SandboxOptionsInput } from '@airlock/sandbox';
 import type { Db } from '@airlock/db';
 
 const run = promisify(execFile);

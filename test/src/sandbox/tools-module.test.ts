@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { loadToolsModule, ToolsModuleError } from '@airlock/activities';
+import { loadToolsModule, ToolsModuleError } from '@airlock/tools';
 import { workerSettings } from '@airlock/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callTool } from './support.js';
@@ -22,7 +22,7 @@ afterAll(async () => {
 });
 
 const TS_PACK = `
-import type { ToolsModuleKit } from '@airlock/activities';
+import type { ToolsModuleKit } from '@airlock/tools';
 
 interface Greeting { text: string; loud: boolean }
 

@@ -1,4 +1,5 @@
-import type { CircuitBreakers, CircuitState, SandboxResult } from '@airlock/activities';
+import type { CircuitBreakers, CircuitState } from '@airlock/tools';
+import type { SandboxResult } from '@airlock/sandbox';
 import { Gauge } from 'prom-client';
 import type { WorkerMetrics } from './metrics.js';
 

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { refusedAddressReason } from '@airlock/activities/addresses';
+import { refusedAddressReason } from '@airlock/tools/addresses';
 import { lockOutboxCursorIn, newWebhookId, newWebhookSecret, WebhookEventType, WebhookUrl } from '@airlock/webhooks';
 import { z } from 'zod';
 import { defineUseCase } from '../use-case.js';

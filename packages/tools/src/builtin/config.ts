@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { HttpMethod } from '@airlock/core';
 import { z } from 'zod';
-import { SandboxLimits, SandboxOptions } from '../../sandbox/options.js';
+import { SandboxLimits, SandboxOptions } from '@airlock/sandbox';
 import { CircuitBreakerOptions } from './circuit-breaker.js';
 
 const MiB = 1024 * 1024;

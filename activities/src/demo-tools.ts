@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { echoSpec, failingSpec, refundSpec, sleepSpec } from '@airlock/core';
 import { z } from 'zod';
-import { defineTool, type ToolDefinition } from './define.js';
+import { defineTool, type ToolDefinition } from './tool-contract.js';
 
 export const echoTool = defineTool({
   ...echoSpec,

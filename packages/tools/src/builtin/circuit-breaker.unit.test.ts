@@ -1,4 +1,4 @@
-import { CircuitBreakers, CircuitOpenError } from '@airlock/activities';
+import { CircuitBreakers, CircuitOpenError } from '@airlock/tools';
 import { describe, expect, it } from 'vitest';
 
 /** A breaker on a hand-moved clock: states change only when the test says time passed. */

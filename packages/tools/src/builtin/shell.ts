@@ -1,5 +1,5 @@
 import { shellExecSpec } from '@airlock/core';
-import { SandboxLaunchError, type Sandbox, type SandboxResult } from '../../sandbox/options.js';
+import { SandboxLaunchError, type Sandbox, type SandboxResult } from '@airlock/sandbox';
 import { defineTool } from '../define.js';
 import type { CircuitBreakers } from './circuit-breaker.js';
 import { ToolRefusedError, type ShellConfig } from './config.js';

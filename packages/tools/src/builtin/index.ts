@@ -1,7 +1,5 @@
 import { formatZodError } from '@airlock/core';
-import { observeSandbox } from '../../sandbox/observed.js';
-import { createSandbox } from '../../sandbox/sandbox.js';
-import type { Sandbox, SandboxResult } from '../../sandbox/options.js';
+import { createSandbox, observeSandbox, type Sandbox, type SandboxResult } from '@airlock/sandbox';
 import type { ToolDefinition } from '../define.js';
 import { CircuitBreakers } from './circuit-breaker.js';
 import { BuiltinToolsConfig, type BuiltinToolsConfigInput } from './config.js';

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { createBuiltinTools, demoTools, loadToolsModule, type CircuitBreakers, type SandboxResult, type ToolDefinition } from '@airlock/activities';
+import { demoTools, type ToolDefinition } from '@airlock/activities';
+import { createBuiltinTools, loadToolsModule, type CircuitBreakers } from '@airlock/tools';
+import type { SandboxResult } from '@airlock/sandbox';
 import { dataConverterFor, type Keyring } from '@airlock/codec';
 import { DEFAULT_POLICY_FILE, PolicyStore, watchPolicy } from '@airlock/policy/files';
 import type { DataConverter } from '@temporalio/common';
