@@ -44,7 +44,7 @@ const spawnBan = ['child_process', 'node:child_process'].map((name) => ({
   importNames: ['spawn', 'fork', 'exec'],
   message: 'Start child processes with startProcess / runProcess from @airlock/core/spawn.',
 }));
-const spawnExempt = ['packages/core/src/spawn.ts', 'packages/sandbox/src/sandbox.ts'];
+const spawnExempt = ['packages/core/src/spawn.ts', 'packages/sandbox/src/sandbox.ts', 'packages/sandbox/src/launch.ts'];
 
 // The layers, lowest first: packages → prisma (@airlock/db) → activities → workflows → apps. A layer imports
 // only from the layers below it, and an app never from another app (what apps share lives in packages/).

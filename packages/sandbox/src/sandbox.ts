@@ -1,17 +1,14 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { openSync } from 'node:fs';
-import { access, constants, open, readdir, readFile, statfs, writeFile, type FileHandle } from 'node:fs/promises';
+import { access, constants, open, readdir, readFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable, Writable } from 'node:stream';
-import { argsPayload, bwrapArgs, describeRootLinks, FD, SANDBOX_PATH, SCRATCH_MOUNT, type BwrapLayout } from './bwrap.js';
+import { argsPayload, bwrapArgs, describeRootLinks, FD, SANDBOX_PATH, type BwrapLayout } from './bwrap.js';
 import { cgroupName, detectCgroupLimiter, type CgroupLimiter, type RunCgroup } from './cgroups.js';
 import {
-  SandboxLaunchError,
   SandboxLimits,
   SandboxOptions,
   SandboxUnavailableError,
-  type KilledBy,
   type Sandbox,
   type SandboxCapabilities,
   type SandboxOptionsInput,
@@ -20,6 +17,8 @@ import {
 } from './options.js';
 import { buildSeccompFilter, seccompArch } from './seccomp.js';
 import { runSelfTest } from './self-test.js';
+import { launch, type Launch } from './launch.js';
+import { WARM_SCRIPT, WARM_SHELL, warmCommandLine } from './warm-command.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /**
@@ -28,14 +27,6 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * reaps it (lazily on some hosts): headroom so back-to-back runs still start.
  */
 const NPROC_HEADROOM = 256;
-/** After the sandbox's init dies, its pipes close at once; this only bounds a pathological wait. */
-const CLOSE_GRACE_MS = 5_000;
-/** How often the worker looks at the tmpfs' free space while a run is in flight. */
-const DISK_POLL_MS = 50;
-/** How long the worker waits for bwrap's mounts before letting the command run without a disk watch. */
-const MOUNT_WAIT_MS = 5_000;
-// statfs f_type of a tmpfs (linux/magic.h).
-const TMPFS_MAGIC = 0x01021994;
 
 interface Plan {
   options: SandboxOptions;
@@ -48,10 +39,10 @@ interface Plan {
   switchUid: boolean;
   /** Descriptors the worker inherited without close-on-exec, each covered by /dev/null in the launcher (see inheritedDescriptors). */
   covered: Array<number | 'ignore'>;
-  /** The next run's cgroup, made (and limited) ahead while the worker is idle; never used twice. */
-  spare?: { runId: string; limits: SandboxLimits; cgroup: Promise<RunCgroup | undefined> };
-  /** Only a sandbox in service keeps a spare: one refused at start-up leaves nothing behind. */
-  keepSpare: boolean;
+  /** The next run's sandbox, started ahead with the sandbox's own limits (see warmUp); never used twice. */
+  warm?: { limits: SandboxLimits; prepared: Promise<Prepared> };
+  /** Only a sandbox in service keeps a warm one: one refused at start-up leaves nothing behind. */
+  keepWarm: boolean;
   /** Finished runs' cgroups being removed (after the result was returned; nothing runs in them any more). */
   removals: Set<Promise<void>>;
 }
@@ -152,7 +143,7 @@ async function detect(options: SandboxOptions, notes: string[]): Promise<Sandbox
     options,
     active: new Set(),
     removals: new Set(),
-    keepSpare: false,
+    keepWarm: false,
     layout,
     usePrlimit: hasPrlimit,
     switchUid: root,
@@ -182,7 +173,8 @@ async function detect(options: SandboxOptions, notes: string[]): Promise<Sandbox
   if (smoke instanceof Error) return unavailable(`bwrap cannot start a sandbox: ${smoke.message}`, notes, capabilities);
   if (smoke.exitCode !== 0) return unavailable(`bwrap cannot start a sandbox: exit ${smoke.exitCode}: ${smoke.stderr.trim()}`, notes, capabilities);
 
-  plan.keepSpare = true;
+  plan.keepWarm = true;
+  warmUp(plan);
   const sandbox: Sandbox = {
     capabilities,
     run: (request) => runPlanned(plan, request),
@@ -199,9 +191,8 @@ async function detect(options: SandboxOptions, notes: string[]): Promise<Sandbox
   const report = await runSelfTest(sandbox);
   if (!report.ok) {
     const failed = report.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
-    plan.keepSpare = false;
-    if (plan.spare) discardSpare(plan, plan.spare);
-    plan.spare = undefined;
+    plan.keepWarm = false;
+    await coolDown(plan);
     await Promise.all(plan.removals);
     return { ...unavailable(`self-test failed: ${failed.join('; ')}`, notes, capabilities), selfTest: report };
   }
@@ -260,32 +251,12 @@ function validateRequest(request: SandboxRequest, maxTimeoutMs: number): void {
   }
 }
 
-class OutputCollector {
-  private chunks: Buffer[] = [];
-  private size = 0;
-  truncated = false;
-  constructor(
-    private readonly cap: number,
-    private readonly onOverflow: () => void,
-  ) {}
-  push(chunk: Buffer): Buffer | undefined {
-    if (this.truncated) return undefined;
-    const room = this.cap - this.size;
-    if (chunk.length > room) {
-      const kept = chunk.subarray(0, room);
-      this.chunks.push(kept);
-      this.size = this.cap;
-      this.truncated = true;
-      this.onOverflow();
-      return kept;
-    }
-    this.chunks.push(chunk);
-    this.size += chunk.length;
-    return chunk;
-  }
-  text(): string {
-    return Buffer.concat(this.chunks).toString('utf8');
-  }
+/** A cold run's launch, or a warm one a run took: its cgroup is removed once the run is over. */
+interface Prepared {
+  runId: string;
+  limits: SandboxLimits;
+  cgroup: RunCgroup | undefined;
+  launch: Launch;
 }
 
 async function runPlanned(plan: Plan, request: SandboxRequest): Promise<SandboxResult> {
@@ -293,92 +264,148 @@ async function runPlanned(plan: Plan, request: SandboxRequest): Promise<SandboxR
   validateRequest(request, options.maxTimeoutMs);
   if (request.signal?.aborted) throw new Error('sandbox: cancelled before start');
   const limits = effectiveLimits(options.limits, request.limits);
+  const cpuSeconds = cpuSecondsFor(request.timeoutMs);
 
-  const { runId, cgroup: made } = takeCgroup(plan, limits);
-  let cgroup: RunCgroup | undefined;
+  const warm = takeWarm(plan, limits);
+  if (warm) {
+    const prepared = await warm.catch(() => undefined);
+    prepared?.launch.claim();
+    // A warm sandbox that died or failed while it waited is dropped; the run starts cold, as if there had been none.
+    if (prepared && (await prepared.launch.ready)) {
+      return settle(plan, prepared, () => prepared.launch.run(request, warmCommandLine(request.command, request.env ?? {}, cpuSeconds)));
+    }
+    if (prepared) await settle(plan, prepared, () => prepared.launch.discard());
+  }
+  const runId = newRunId();
+  plan.active.add(runId);
+  let prepared: Prepared | undefined;
+  try {
+    prepared = await prepare(plan, runId, limits, {
+      command: request.command,
+      env: request.env ?? {},
+      cpuSeconds,
+      stdin: request.stdin === undefined ? 'ignore' : 'pipe',
+      idle: false,
+    });
+  } catch (error) {
+    plan.active.delete(runId);
+    throw error;
+  }
+  const cold = prepared;
+  return settle(plan, cold, () => cold.launch.run(request));
+}
+
+// CPU time only as a backstop: the wall-clock deadline normally fires first.
+const cpuSecondsFor = (timeoutMs: number) => Math.ceil(timeoutMs / 1000) + 1;
+
+const newRunId = () => `${process.pid}-${randomBytes(8).toString('hex')}`;
+
+/**
+ * Makes the run's cgroup and starts the launcher: a cold run's with its own
+ * command, a warm one's with the fixed line that waits for its command (warm-command.ts).
+ */
+async function prepare(
+  plan: Plan,
+  runId: string,
+  limits: SandboxLimits,
+  run: { command: readonly string[]; env: Record<string, string>; cpuSeconds: number; stdin: 'pipe' | 'ignore'; idle: boolean },
+): Promise<Prepared> {
+  const { options } = plan;
+  const cgroup = plan.cgroups ? await plan.cgroups.create(runId, limits) : undefined;
   let joinHandles: FileHandle[] = [];
   try {
-    cgroup = await made;
     // cgroup v1: the launcher is a fixed sh line that moves itself into the run's cgroups (see selfJoinFiles) and sets the
     // rlimits with its own ulimit, then execs bwrap: bwrap and everything it forks start inside, one exec fewer than prlimit.
     // Otherwise prlimit (when present) execs bwrap, and the worker puts the sandbox's PID 1 into the cgroup (v2) while
     // bwrap waits on the block fd. The uid switch is spawn's own (setgid, setgroups(0), setuid before exec).
     joinHandles = await Promise.all((cgroup?.selfJoinFiles ?? []).map((file) => open(file, constants.O_WRONLY)));
-    const cpuSeconds = Math.ceil(request.timeoutMs / 1000) + 1;
     const selfJoining = joinHandles.length > 0;
     const prlimit =
       plan.usePrlimit && !selfJoining
-        ? [
-            options.prlimitPath,
-            `--fsize=${limits.maxFileBytes}`,
-            '--core=0',
-            // CPU time only as a backstop: the wall-clock deadline normally fires first.
-            `--cpu=${cpuSeconds}`,
-            ...(cgroup ? [] : [`--nproc=${limits.pids + NPROC_HEADROOM}`]),
-            '--',
-          ]
+        ? [options.prlimitPath, `--fsize=${limits.maxFileBytes}`, '--core=0', `--cpu=${run.cpuSeconds}`, ...(cgroup ? [] : [`--nproc=${limits.pids + NPROC_HEADROOM}`]), '--']
         : [];
     // Right after bwrap's fds (at most three: memory, pids, cpu): dash takes one-digit descriptors only. A covered inherited
     // descriptor at the same number is replaced by the `tasks` file, which the launcher closes: it does not reach the sandbox either.
     const joinFds = joinHandles.map((_, i) => FD.block + 1 + i);
-    const launcher = selfJoining ? [LAUNCHER_SHELL, '-c', selfJoinScript(joinFds, { fileBlocks: Math.floor(limits.maxFileBytes / 512), cpuSeconds }), 'airlock-launcher'] : prlimit;
-    const argv = [...launcher, options.bwrapPath, '--args', String(FD.args), '--', ...request.command];
-    const bwrap = argsPayload(bwrapArgs(plan.layout, { scratchBytes: limits.scratchBytes, tmpBytes: limits.tmpBytes, env: request.env ?? {} }));
+    const launcher = selfJoining
+      ? [LAUNCHER_SHELL, '-c', selfJoinScript(joinFds, { fileBlocks: Math.floor(limits.maxFileBytes / 512), cpuSeconds: run.cpuSeconds }), 'airlock-launcher']
+      : prlimit;
+    const argv = [...launcher, options.bwrapPath, '--args', String(FD.args), '--', ...run.command];
+    const bwrap = argsPayload(bwrapArgs(plan.layout, { scratchBytes: limits.scratchBytes, tmpBytes: limits.tmpBytes, env: run.env }));
     const user = plan.switchUid ? { uid: options.uid, gid: options.gid } : undefined;
     const extra: Array<number | 'ignore'> = plan.covered.slice(FD.block + 1);
     for (const [i, handle] of joinHandles.entries()) extra[i] = handle.fd;
     const workerJoins = selfJoining ? [] : (cgroup?.procsFiles ?? []);
-    return await supervise(argv, { args: bwrap, seccomp: plan.layout.seccomp, extra, user }, request, limits, cgroup, workerJoins);
+    const started = launch(argv, { args: bwrap, seccomp: plan.layout.seccomp, extra, user, workerJoins, stdin: run.stdin, idle: run.idle }, limits, cgroup);
+    return { runId, limits, cgroup, launch: started };
+  } catch (error) {
+    await cgroup?.remove().catch(() => undefined);
+    throw error;
   } finally {
+    // The launcher holds its own copies from the spawn on (spawn returns once the child has exec'd).
     for (const handle of joinHandles) await handle.close().catch(() => undefined);
-    // Nothing may still run when the result is returned: what is left in the cgroup is killed first. Removing the
-    // empty directories (a few ms of kernel work per v1 hierarchy) happens after; leftovers() waits for it.
+  }
+}
+
+/**
+ * Runs `work` on a prepared launch, then makes sure nothing of it is left: what
+ * is left in the cgroup is killed before the result is returned; removing the
+ * empty directories (a few ms of kernel work per v1 hierarchy) happens after,
+ * and leftovers() waits for it. Then the next warm sandbox is started.
+ */
+async function settle<T>(plan: Plan, prepared: Prepared, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } finally {
+    const { cgroup, runId } = prepared;
     await cgroup?.killAll().catch(() => undefined);
     const removal = (cgroup ? cgroup.remove().catch(() => undefined) : Promise.resolve()).finally(() => {
       plan.active.delete(runId);
       plan.removals.delete(removal);
     });
     plan.removals.add(removal);
-    makeSpare(plan);
+    warmUp(plan);
   }
 }
 
-const newRunId = () => `${process.pid}-${randomBytes(8).toString('hex')}`;
-
-/** This run's cgroup: the spare one when its limits are this run's, else one made now (none without a cgroup limiter). */
-function takeCgroup(plan: Plan, limits: SandboxLimits): { runId: string; cgroup: Promise<RunCgroup | undefined> } {
-  const { spare } = plan;
-  plan.spare = undefined;
-  if (spare && sameCgroupLimits(spare.limits, limits)) {
-    // A spare whose making failed is replaced by one made now: its error, if any, is this run's.
-    return { runId: spare.runId, cgroup: spare.cgroup.then((cgroup) => cgroup ?? plan.cgroups?.create(spare.runId, limits)) };
-  }
-  if (spare) discardSpare(plan, spare);
-  const runId = newRunId();
-  plan.active.add(runId);
-  return { runId, cgroup: plan.cgroups ? plan.cgroups.create(runId, limits) : Promise.resolve(undefined) };
+/** The warm sandbox when its limits are this run's (it is taken: never used twice), else none. */
+function takeWarm(plan: Plan, limits: SandboxLimits): Promise<Prepared> | undefined {
+  const { warm } = plan;
+  if (!warm || !sameLimits(warm.limits, limits)) return undefined;
+  plan.warm = undefined;
+  return warm.prepared;
 }
 
-const sameCgroupLimits = (a: SandboxLimits, b: SandboxLimits) => a.memoryBytes === b.memoryBytes && a.pids === b.pids && a.cpus === b.cpus;
+const sameLimits = (a: SandboxLimits, b: SandboxLimits) => (Object.keys(a) as Array<keyof SandboxLimits>).every((key) => a[key] === b[key]);
 
-/** Makes the next run's cgroup with the sandbox's own limits (what most runs use), off the next run's critical path. */
-function makeSpare(plan: Plan): void {
-  if (!plan.cgroups || plan.spare || !plan.keepSpare) return;
+/**
+ * Starts the next run's sandbox ahead, with the sandbox's own limits (what most
+ * runs use): cgroup, launcher, namespaces, mounts and the disk watch are ready
+ * when the run comes, which then only writes its command line and lets it go.
+ * Its CPU-time limit is the longest a run may ask for; the run's line lowers it.
+ */
+function warmUp(plan: Plan): void {
+  if (!plan.keepWarm || plan.warm) return;
   const runId = newRunId();
   plan.active.add(runId);
   const limits = plan.options.limits;
-  plan.spare = { runId, limits, cgroup: plan.cgroups.create(runId, limits).catch(() => undefined) };
+  const prepared = prepare(plan, runId, limits, {
+    command: [WARM_SHELL, '-c', WARM_SCRIPT, 'airlock-run'],
+    env: {},
+    cpuSeconds: cpuSecondsFor(plan.options.maxTimeoutMs),
+    stdin: 'pipe',
+    idle: true,
+  });
+  prepared.catch(() => plan.active.delete(runId));
+  plan.warm = { limits, prepared };
 }
 
-function discardSpare(plan: Plan, spare: NonNullable<Plan['spare']>): void {
-  const removal = spare.cgroup
-    .then((cgroup) => cgroup?.remove())
-    .catch(() => undefined)
-    .finally(() => {
-      plan.active.delete(spare.runId);
-      plan.removals.delete(removal);
-    });
-  plan.removals.add(removal);
+/** Stops a warm sandbox no run took (a sandbox refused by its self-test keeps none). */
+async function coolDown(plan: Plan): Promise<void> {
+  const { warm } = plan;
+  plan.warm = undefined;
+  const prepared = await warm?.prepared.catch(() => undefined);
+  if (prepared) await settle(plan, prepared, () => prepared.launch.discard());
 }
 
 /** The launcher of a self-joining run (cgroup v1); its arguments are the rest of the exec chain. */
@@ -402,212 +429,4 @@ function selfJoinScript(fds: readonly number[], rlimits: { fileBlocks: number; c
     'unset PWD OLDPWD',
   ];
   return `${steps.join(' && ')} || { echo 'airlock: the sandbox could not join its cgroups or set its limits' >&2; exit 125; }; exec "$@"`;
-}
-
-/**
- * The run's two tmpfs, held open from the host once bwrap has mounted them: their
- * free space can be read while the run goes on and after it ended (an open
- * directory keeps its filesystem alive after the mount namespace is gone).
- */
-class DiskWatch {
-  private constructor(private readonly handles: FileHandle[]) {}
-
-  /** Waits for bwrap's mounts (the sandbox blocks on the block fd until told to go); undefined if they cannot be opened. */
-  static async open(pid: number, sizes: number[], signal: AbortSignal): Promise<DiskWatch | undefined> {
-    const paths = [SCRATCH_MOUNT, '/tmp'].map((p) => `/proc/${pid}/root${p}`);
-    const handles: FileHandle[] = [];
-    try {
-      for (const [i, target] of paths.entries()) {
-        for (;;) {
-          if (signal.aborted) throw signal.reason;
-          const handle = await open(target, 'r').catch(() => undefined);
-          // Before bwrap's pivot this path is the host's (usually absent); its own tmpfs has exactly our size.
-          if (handle) {
-            const stats = await statfs(`/proc/self/fd/${handle.fd}`).catch(() => undefined);
-            if (stats && stats.type === TMPFS_MAGIC && stats.blocks * stats.bsize === sizes[i]) {
-              handles.push(handle);
-              break;
-            }
-            await handle.close();
-          }
-          await new Promise((resolve) => setTimeout(resolve, 1));
-        }
-      }
-      return new DiskWatch(handles);
-    } catch {
-      for (const handle of handles) await handle.close().catch(() => undefined);
-      return undefined;
-    }
-  }
-
-  /** Whether /scratch or /tmp has no room left. */
-  async full(): Promise<boolean> {
-    for (const handle of this.handles) {
-      const stats = await statfs(`/proc/self/fd/${handle.fd}`).catch(() => undefined);
-      if (stats && stats.bavail === 0) return true;
-    }
-    return false;
-  }
-
-  async close(): Promise<void> {
-    for (const handle of this.handles) await handle.close().catch(() => undefined);
-  }
-}
-
-/** Starts the launcher in its own process group and watches it: deadline, output caps, disk, cancellation. */
-async function supervise(
-  argv: string[],
-  /** extra: stdio entries after bwrap's block fd (inherited descriptors covered, the launcher's `tasks` files). */
-  feed: { args: Buffer; seccomp: Buffer | undefined; extra: Array<number | 'ignore'>; user: { uid: number; gid: number } | undefined },
-  request: SandboxRequest,
-  limits: SandboxLimits,
-  cgroup: RunCgroup | undefined,
-  /** `cgroup.procs` files the worker puts the sandbox's PID 1 into (none when the launcher joined itself). */
-  workerJoins: readonly string[],
-): Promise<SandboxResult> {
-  const started = performance.now();
-  const [file, ...args] = argv as [string, ...string[]];
-  // Nothing of the worker's environment reaches the launcher: /proc/1/environ inside shows bwrap's.
-  const child = spawn(file, args, {
-    detached: true,
-    cwd: '/',
-    ...feed.user,
-    env: { PATH: SANDBOX_PATH },
-    // stdin, stdout, stderr, then bwrap's info, args, seccomp and block fds.
-    stdio: [request.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', 'pipe', 'pipe', feed.seccomp ? 'pipe' : 'ignore', 'pipe', ...feed.extra],
-  });
-  // A bwrap that fails early closes its end: the writes below must not crash the worker.
-  const writable = (fd: number) => {
-    const stream = child.stdio[fd] as Writable | null;
-    stream?.on('error', () => undefined);
-    return stream;
-  };
-  writable(FD.args)?.end(feed.args);
-  if (feed.seccomp) writable(FD.seccomp)?.end(feed.seccomp);
-  const block = writable(FD.block);
-
-  // Set from event handlers; an object so the compiler does not narrow it to its initial value.
-  const outcome: { killedBy: KilledBy | null } = { killedBy: null };
-  let sandboxPid: number | undefined;
-  let info = '';
-  let disk: Promise<DiskWatch | undefined> | undefined;
-  let joinError: string | undefined;
-  let diskTimer: NodeJS.Timeout | undefined;
-  const stopWaiting = new AbortController();
-
-  const launcherRunning = () => child.exitCode === null && child.signalCode === null;
-  const killEverything = (reason: KilledBy) => {
-    outcome.killedBy ??= reason;
-    if (!launcherRunning()) return;
-    // The sandbox's init first (its death takes the whole PID namespace; bwrap has not reaped it yet,
-    // so the pid is still its), then the launcher's process group.
-    if (sandboxPid) tryKill(sandboxPid);
-    if (child.pid) tryKill(-child.pid);
-    void cgroup?.killAll();
-  };
-
-  const stdout = new OutputCollector(limits.maxOutputBytes, () => killEverything('output'));
-  const stderr = new OutputCollector(limits.maxOutputBytes, () => killEverything('output'));
-  const forward = (stream: 'stdout' | 'stderr', kept: Buffer | undefined) => {
-    if (kept?.length) request.onOutput?.(stream, kept);
-  };
-  child.stdout?.on('data', (chunk: Buffer) => forward('stdout', stdout.push(chunk)));
-  child.stderr?.on('data', (chunk: Buffer) => forward('stderr', stderr.push(chunk)));
-  const infoStream = child.stdio[FD.info] as Readable | null;
-  infoStream?.on('data', (chunk: Buffer) => {
-    info += chunk.toString();
-    const pid = /"child-pid":\s*(\d+)/.exec(info)?.[1];
-    if (pid && sandboxPid === undefined) {
-      sandboxPid = Number(pid);
-      const sandbox = sandboxPid;
-      // bwrap's child (the sandbox's PID 1) waits on the block fd once its mounts are in place: put it in the run's
-      // cgroups (what it forks next, the command, starts inside), open the tmpfs to watch, then let the command run.
-      // The cgroup writes (a v1 migration each, under a global lock) and bwrap's mount set-up overlap.
-      disk = DiskWatch.open(sandbox, [limits.scratchBytes, limits.tmpBytes], AbortSignal.any([stopWaiting.signal, AbortSignal.timeout(MOUNT_WAIT_MS)]));
-      void (async () => {
-        try {
-          await Promise.all(workerJoins.map((procs) => writeFile(procs, String(sandbox))));
-        } catch (error) {
-          joinError = error instanceof Error ? error.message : String(error);
-          killEverything('cancel');
-          return;
-        }
-        const watch = await disk;
-        block?.end('x');
-        if (!watch) return;
-        const poll = () => {
-          diskTimer = setTimeout(() => {
-            void watch.full().then((full) => {
-              if (full) killEverything('disk');
-              else if (launcherRunning()) poll();
-            });
-          }, DISK_POLL_MS);
-        };
-        poll();
-      })();
-    }
-  });
-  if (request.stdin !== undefined && child.stdin) {
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(request.stdin);
-  }
-
-  const timer = setTimeout(() => killEverything('timeout'), request.timeoutMs);
-  const onAbort = () => killEverything('cancel');
-  request.signal?.addEventListener('abort', onAbort, { once: true });
-
-  try {
-    const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-      let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-      child.once('error', reject);
-      child.once('exit', (code, signal) => {
-        exited = { code, signal };
-        stopWaiting.abort();
-        // The PID namespace dies with bwrap; sweeping the cgroup too means nothing can hold the pipes open.
-        // (No group kill here: once the launcher is reaped its pid, hence the group id, may be reused.)
-        void cgroup?.killAll();
-        setTimeout(() => {
-          for (const stream of child.stdio) stream?.destroy();
-        }, CLOSE_GRACE_MS).unref();
-      });
-      child.once('close', (code, signal) => resolve(exited ?? { code, signal }));
-    });
-    if (joinError !== undefined) throw new SandboxLaunchError(`the sandbox could not join its cgroups: ${joinError}`);
-    if (sandboxPid === undefined && outcome.killedBy === null) {
-      // bwrap never reported a sandbox: it failed during setup (namespaces, mounts, cgroup join).
-      throw new SandboxLaunchError(`the sandbox did not start (exit ${code ?? signal}): ${stderr.text().trim().slice(0, 2000)}`);
-    }
-    clearTimeout(diskTimer);
-    const watch = await disk;
-    const [diskFull, oomKills] = await Promise.all([watch?.full() ?? false, cgroup?.oomKills() ?? 0]);
-    // A command that filled a tmpfs and then stopped (ENOSPC is an error to most programs) was ended by the disk limit.
-    if (outcome.killedBy === null && diskFull) outcome.killedBy = 'disk';
-    await watch?.close();
-    if (outcome.killedBy === null && oomKills > 0) outcome.killedBy = 'memory';
-    const { killedBy } = outcome;
-    return {
-      exitCode: code,
-      signal,
-      stdout: stdout.text(),
-      stderr: stderr.text(),
-      truncated: stdout.truncated || stderr.truncated,
-      timedOut: killedBy === 'timeout',
-      killedBy,
-      durationMs: Math.round(performance.now() - started),
-    };
-  } finally {
-    clearTimeout(timer);
-    clearTimeout(diskTimer);
-    stopWaiting.abort();
-    void disk?.then((watch) => watch?.close());
-    request.signal?.removeEventListener('abort', onAbort);
-  }
-}
-
-function tryKill(pid: number): void {
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // Already gone.
-  }
 }
