@@ -106,7 +106,7 @@ describe('GET /api/v1/openapi.json', () => {
   it('documents every endpoint, generated from the validation schemas', async () => {
     const doc = await expectJson(getOpenApi(), 200, Document);
     expect(doc.openapi).toBe('3.1.0');
-    // Every row of the route table (which apps/console/src/server/route-table.unit.test.ts holds to the route
+    // Every row of the route table (which apps/console/src/api/route-table.unit.test.ts holds to the route
     // files) is documented with exactly its methods, and nothing else is.
     expect(Object.fromEntries(Object.entries(doc.paths).map(([path, ops]) => [path, Object.keys(ops).sort()]))).toEqual(tableMethods());
     expect(Object.keys(doc.paths['/api/v1/actions'] ?? {})).toEqual(['post']);
