@@ -33,7 +33,7 @@ export { getOpenApi } from './api/handlers/get-openapi.js';
 export { getMetrics } from './api/handlers/get-metrics.js';
 export { unknownEndpoint } from './api/handlers/not-found.js';
 export { apiRoutes, openApiDocument } from './api/openapi.js';
-export type { ApiRoute, HandlerRef, HttpMethod } from './api/api-route.js';
+export type { ApiRoute, HandlerRef, RouteMethod } from './api/api-route.js';
 export * as schemas from './api/schemas.js';
 
 // The console's own read paths and pure helpers (no Next.js request scope), for tests and benchmarks.

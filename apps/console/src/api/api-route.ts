@@ -1,6 +1,7 @@
 import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
 
-export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+/** A route table row's method, lower case as OpenAPI paths spell it (core's HttpMethod is the http.request tool's). */
+export type RouteMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 /**
  * The handler a route file binds: `<module under src/api/handlers>#<export>`, e.g.
@@ -11,7 +12,7 @@ export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 export type HandlerRef = `${string}#${string}`;
 
 /** One row of the REST API's route table: what Next.js serves (method, path, handler) and what OpenAPI documents. */
-export type ApiRoute = RouteConfig & { method: HttpMethod; path: `/api/v1/${string}`; handler: HandlerRef };
+export type ApiRoute = RouteConfig & { method: RouteMethod; path: `/api/v1/${string}`; handler: HandlerRef };
 
 /** The OpenAPI operation of a row: the route without what only the server needs. */
 export function openApiRoute({ handler: _handler, ...route }: ApiRoute): RouteConfig {

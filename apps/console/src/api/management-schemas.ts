@@ -54,10 +54,10 @@ export const KeyView = z
   .meta({ id: 'ApiKey' });
 export type KeyView = z.infer<typeof KeyView>;
 export const KeyList = z.object({ keys: z.array(KeyView) }).meta({ id: 'ApiKeyList' });
-export const MintedKey = z
+export const MintedKeyView = z
   .object({ key: KeyView, secret: z.string().meta({ description: 'The key itself (`alk_...`): shown in this answer only; Airlock keeps its hash' }) })
   .meta({ id: 'MintedKey' });
-export type MintedKey = z.infer<typeof MintedKey>;
+export type MintedKeyView = z.infer<typeof MintedKeyView>;
 export const KeyRevocation = z.object({ key: KeyView, changed: z.boolean().meta({ description: 'false: it was revoked already' }) }).meta({ id: 'KeyRevocation' });
 
 export const UserView = z

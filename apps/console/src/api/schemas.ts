@@ -11,7 +11,7 @@ import {
   type ActionPhase,
 } from '@airlock/core';
 import { BudgetPeriod, GovernanceScope, NewBudget, TENANT_TARGET, type Action, type Approval } from '@airlock/db';
-import { ApproveAndRememberInput } from '@airlock/ops';
+import { ApproveAndRememberInput, MAX_GRANT_HOURS } from '@airlock/ops';
 import { Rule } from '@airlock/policy';
 import { z } from 'zod';
 
@@ -99,7 +99,7 @@ export const SubmitActionBody = z
   .meta({ id: 'SubmitActionBody', description: 'A request to run a tool. `args` is checked against the tool’s schema when the tool is known.' });
 export type SubmitActionBody = z.infer<typeof SubmitActionBody>;
 
-export const SubmittedAction = z
+export const SubmittedActionView = z
   .object({
     actionId: ActionId,
     created: z.boolean().meta({ description: 'False when the idempotency key matched an earlier action' }),
@@ -107,7 +107,7 @@ export const SubmittedAction = z
     links: z.object({ self: z.string(), outcome: z.string() }),
   })
   .meta({ id: 'SubmittedAction' });
-export type SubmittedAction = z.infer<typeof SubmittedAction>;
+export type SubmittedActionView = z.infer<typeof SubmittedActionView>;
 
 // ---- gate-only actions: POST /authorizations, GET /actions/:id/authorization, POST /actions/:id/report
 
@@ -141,7 +141,7 @@ export type AuthorizationView = z.infer<typeof AuthorizationView>;
 
 export const PendingAuthorization = z.object({ status: z.literal('pending'), actionId: ActionId, phase: WorkflowPhase }).meta({ id: 'PendingAuthorization' });
 
-export const AgentReport = CoreAgentReportBody.meta({
+export const AgentReportBody = CoreAgentReportBody.meta({
   id: 'AgentReport',
   description: 'How the agent’s own run went. `args` must be the authorized arguments; the same report twice returns the same outcome.',
 });
@@ -153,7 +153,7 @@ export type AgentSelf = z.infer<typeof AgentSelf>;
 
 // ---- GET /actions/:id
 
-export const RecordedDecision = z
+export const RecordedDecisionView = z
   .object({
     approverId: z.string(),
     decision: DecisionKind,
@@ -165,7 +165,7 @@ export const RecordedDecision = z
     decidedAt: Timestamp,
   })
   .meta({ id: 'RecordedDecision' });
-export type RecordedDecision = z.infer<typeof RecordedDecision>;
+export type RecordedDecisionView = z.infer<typeof RecordedDecisionView>;
 
 export const Quorum = z
   .object({ approvals: z.number().int(), required: z.number().int(), denials: z.number().int() })
@@ -187,7 +187,7 @@ export const ApprovalView = z
     timeoutOutcome: z.string(),
     createdAt: Timestamp,
     closedAt: Timestamp.nullable(),
-    decisions: z.array(RecordedDecision),
+    decisions: z.array(RecordedDecisionView),
   })
   .meta({ id: 'Approval' });
 
@@ -269,7 +269,7 @@ export const ApprovalSummary = z
     budgetImpact: z.unknown(),
     deadline: Timestamp.nullable(),
     createdAt: Timestamp,
-    decisions: z.array(RecordedDecision),
+    decisions: z.array(RecordedDecisionView),
   })
   .meta({ id: 'ApprovalSummary' });
 export type ApprovalSummary = z.infer<typeof ApprovalSummary>;
@@ -295,7 +295,7 @@ export const DecisionBody = z
   .meta({ id: 'DecisionBody', description: 'The approver is the key’s user; `feedback` (deny) is returned to the model' });
 export type DecisionBody = z.infer<typeof DecisionBody>;
 
-export const DecideResult = z
+export const DecideResultView = z
   .object({
     accepted: z.literal(true),
     approvalsSoFar: z.number().int(),
@@ -303,7 +303,7 @@ export const DecideResult = z
     approvalStatus: z.enum(['open', 'approved', 'denied']),
   })
   .meta({ id: 'DecideResult' });
-export type DecideResult = z.infer<typeof DecideResult>;
+export type DecideResultView = z.infer<typeof DecideResultView>;
 
 // ---- GET /audit, /audit/verify
 
@@ -341,7 +341,7 @@ export type AuditPage = z.infer<typeof AuditPage>;
 
 const CheckpointSummary = z.object({ matched: z.number().int(), lastSeq: z.number().int(), problems: z.array(z.string()) });
 
-export const ChainVerification = z
+export const ChainVerificationView = z
   .discriminatedUnion('ok', [
     z.object({ ok: z.literal(true), checkedRows: z.number().int(), headSeq: z.string(), headHash: z.string(), checkpoints: CheckpointSummary.optional() }),
     z.object({
@@ -354,7 +354,7 @@ export const ChainVerification = z
     }),
   ])
   .meta({ id: 'ChainVerification' });
-export type ChainVerification = z.infer<typeof ChainVerification>;
+export type ChainVerificationView = z.infer<typeof ChainVerificationView>;
 
 // ---- Governance: kill switch, standing approvals, budgets, agents, policy
 
@@ -429,9 +429,6 @@ export type SuspensionList = z.infer<typeof SuspensionList>;
 
 // ---- GET / POST /standing-approvals, POST /standing-approvals/:id/revoke
 
-/** A grant outlives the people who remember it; 90 days is the longest one may run. */
-export const MAX_GRANT_HOURS = 24 * 90;
-
 export const StandingApprovalBody = z
   .strictObject({
     agentId: AgentIdField,
@@ -501,17 +498,17 @@ export const ApproveAndRememberBody = ApproveAndRememberInput.omit({ actionId: t
 export type ApproveAndRememberBody = z.infer<typeof ApproveAndRememberBody>;
 
 export const RememberedApprovalView = z
-  .object({ decision: DecideResult, standingApproval: StandingApprovalView })
+  .object({ decision: DecideResultView, standingApproval: StandingApprovalView })
   .meta({ id: 'RememberedApproval', description: 'The approval as the workflow recorded it, and the grant written with it' });
 export type RememberedApprovalView = z.infer<typeof RememberedApprovalView>;
 
-export const StandingApprovalRevocation = z
+export const StandingApprovalRevocationView = z
   .object({
     standingApproval: StandingApprovalView,
     wasActive: z.boolean().meta({ description: 'Whether the grant was usable until this revocation' }),
   })
   .meta({ id: 'StandingApprovalRevocation' });
-export type StandingApprovalRevocation = z.infer<typeof StandingApprovalRevocation>;
+export type StandingApprovalRevocationView = z.infer<typeof StandingApprovalRevocationView>;
 
 // ---- GET / POST /budgets
 

@@ -7,14 +7,14 @@ import {
   type AuditEventView,
   type BudgetView,
   type Quorum,
-  type RecordedDecision,
+  type RecordedDecisionView,
   type StandingApprovalView,
   type Suspension,
   type KeyView,
-  type MintedKey,
+  type MintedKeyView,
   type UserView,
 } from './schemas.js';
-import type { KeyRecord, MintedKey as MintedKeyRecord, UserRecord } from '@airlock/ops';
+import type { KeyRecord, MintedKey, UserRecord } from '@airlock/ops';
 
 // Database rows → API views. Dates become ISO strings, JSON columns are narrowed, BigInt seq becomes a string.
 
@@ -22,7 +22,7 @@ export type ApprovalRow = Approval & { decisions: StoredDecision[] };
 /** An action with its latest approval round only (`approvals` holds at most one). */
 export type ActionRow = Action & { approvals: ApprovalRow[] };
 
-export function toRecordedDecision(d: StoredDecision): RecordedDecision {
+export function toRecordedDecisionView(d: StoredDecision): RecordedDecisionView {
   return {
     approverId: d.userId,
     decision: d.decision,
@@ -76,7 +76,7 @@ export function toActionView(row: ActionRow, workflow: ActionView['workflow']): 
           timeoutOutcome: approval.timeoutOutcome,
           createdAt: approval.createdAt.toISOString(),
           closedAt: approval.closedAt?.toISOString() ?? null,
-          decisions: approval.decisions.map(toRecordedDecision),
+          decisions: approval.decisions.map(toRecordedDecisionView),
         }
       : null,
     workflow,
@@ -105,7 +105,7 @@ export function toApprovalSummary(approval: ApprovalRow & { action: Action }): A
     budgetImpact: approval.budgetImpact,
     deadline: approval.deadline?.toISOString() ?? null,
     createdAt: approval.createdAt.toISOString(),
-    decisions: approval.decisions.map(toRecordedDecision),
+    decisions: approval.decisions.map(toRecordedDecisionView),
   };
 }
 
@@ -207,7 +207,7 @@ export function toKeyView(key: KeyRecord): KeyView {
   };
 }
 
-export function toMintedKeyView(minted: MintedKeyRecord): MintedKey {
+export function toMintedKeyView(minted: MintedKey): MintedKeyView {
   return { key: toKeyView(minted.key), secret: minted.secret };
 }
 

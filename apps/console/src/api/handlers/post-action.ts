@@ -4,7 +4,7 @@ import type { ApiContext } from '../context.js';
 import { forbidden, withErrors } from '../errors.js';
 import { jsonResponse } from '../http.js';
 import { readJsonBody } from '../request.js';
-import { SubmitActionBody, type SubmittedAction } from '../schemas.js';
+import { SubmitActionBody, type SubmittedActionView } from '../schemas.js';
 import { checkToolArgs } from '../tool-args.js';
 
 /** Sent by the SDK with the agent id the caller named (optional for other clients). */
@@ -22,7 +22,7 @@ export const postAction = withErrors(async (request: Request, ctx: ApiContext): 
   checkToolArgs(body.tool, body.args);
   const submitted = await submitAction(ctx.temporal, ctx.taskQueue, { ...body, agentId: agent.agentId });
   const self = `/api/v1/actions/${submitted.actionId}`;
-  const result: SubmittedAction = {
+  const result: SubmittedActionView = {
     actionId: submitted.actionId,
     created: submitted.created,
     argsHash: submitted.argsHash,

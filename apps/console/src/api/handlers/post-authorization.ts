@@ -5,7 +5,7 @@ import type { ApiContext } from '../context.js';
 import { withErrors } from '../errors.js';
 import { jsonResponse } from '../http.js';
 import { invalidField, readJsonBody } from '../request.js';
-import { AuthorizationRequestBody, type SubmittedAction } from '../schemas.js';
+import { AuthorizationRequestBody, type SubmittedActionView } from '../schemas.js';
 import { checkToolArgs } from '../tool-args.js';
 
 /** POST /api/v1/authorizations: a gate-only action; the agent runs the tool once authorized and reports. */
@@ -17,7 +17,7 @@ export const postAuthorization = withErrors(async (request: Request, ctx: ApiCon
   checkToolArgs(body.tool, body.args);
   const submitted = await submitAction(ctx.temporal, ctx.taskQueue, { ...body, agentId: agent.agentId, execution: 'agent' });
   const self = `/api/v1/actions/${submitted.actionId}`;
-  const result: SubmittedAction & { links: { authorization: string } } = {
+  const result: SubmittedActionView & { links: { authorization: string } } = {
     actionId: submitted.actionId,
     created: submitted.created,
     argsHash: submitted.argsHash,

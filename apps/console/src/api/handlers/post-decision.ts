@@ -5,7 +5,7 @@ import type { ApiContext } from '../context.js';
 import { withErrors } from '../errors.js';
 import { jsonResponse } from '../http.js';
 import { readJsonBody } from '../request.js';
-import { DecisionBody, type DecideResult } from '../schemas.js';
+import { DecisionBody, type DecideResultView } from '../schemas.js';
 
 /**
  * POST /api/v1/actions/:id/decisions: the key's user approves (possibly with
@@ -18,6 +18,9 @@ export const postDecision = withErrors(async (request: Request, ctx: ApiContext,
   const operator = operatorOf(await authenticate(request, ctx.db));
   const actionId = actionIdFrom(params.id);
   const body = await readJsonBody(request, DecisionBody);
-  const result: DecideResult = await decide({ db: ctx.db, temporal: ctx.temporal, ...(ctx.decisionWaitMs ? { waitMs: ctx.decisionWaitMs } : {}) }, operator, { ...body, actionId });
+  const result: DecideResultView = await decide({ db: ctx.db, temporal: ctx.temporal, ...(ctx.decisionWaitMs ? { waitMs: ctx.decisionWaitMs } : {}) }, operator, {
+    ...body,
+    actionId,
+  });
   return jsonResponse(result);
 });
