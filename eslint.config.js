@@ -130,6 +130,16 @@ export default tseslint.config(
     },
   })),
   {
+    // The console's REST API is framework-free and serves the pages' logic (src/ui), never the reverse.
+    files: ['apps/console/src/api/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: spawnBan, patterns: [...appFence('console'), { group: ['**/ui/**', '**/app/**'], message: 'src/api never imports the console pages (src/ui, app/).' }] },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: spawnBan }] },
   },

@@ -4,6 +4,6 @@ export async function register(): Promise<void> {
   // eslint-disable-next-line no-restricted-properties -- set by Next.js per bundle (nodejs or edge), not configuration
   if (process.env.NEXT_RUNTIME !== 'nodejs') return;
   // Imported here so the edge bundle never pulls in Node-only telemetry.
-  const { startConsoleTelemetry } = await import('./src/server/telemetry.js');
+  const { startConsoleTelemetry } = await import('./src/api/telemetry.js');
   await startConsoleTelemetry();
 }

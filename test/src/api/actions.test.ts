@@ -29,12 +29,12 @@ const submit = (body: unknown, key = keys.agent) => postAction(apiRequest('/api/
 const read = (actionId: string, key: string) => getAction(apiRequest(`/api/v1/actions/${actionId}`, { key }), ctx, { id: actionId });
 const outcome = (actionId: string, key: string, waitMs?: number) =>
   getOutcome(apiRequest(`/api/v1/actions/${actionId}/outcome${waitMs === undefined ? '' : `?waitMs=${waitMs}`}`, { key }), ctx, { id: actionId });
-const created = (body: unknown) => expectJson(submit(body), 202, schemas.SubmittedAction);
+const created = (body: unknown) => expectJson(submit(body), 202, schemas.SubmittedActionView);
 
 describe('POST /api/v1/actions', () => {
   it('starts an action for the key’s agent and reports it through GET and the outcome', async () => {
     const response = await submit(echo('echo-1'));
-    const submitted = await expectJson(response, 202, schemas.SubmittedAction);
+    const submitted = await expectJson(response, 202, schemas.SubmittedActionView);
     const { actionId } = submitted;
     expect(submitted).toEqual({
       actionId,
@@ -67,7 +67,7 @@ describe('POST /api/v1/actions', () => {
 
   it('maps a repeated idempotency key to the same action (200) and refuses it with other arguments (409)', async () => {
     const first = await created(refund('refund-idem', '10.00'));
-    const again = await expectJson(submit(refund('refund-idem', '10.00')), 200, schemas.SubmittedAction);
+    const again = await expectJson(submit(refund('refund-idem', '10.00')), 200, schemas.SubmittedActionView);
     expect(again).toEqual({ ...first, created: false });
     const conflict = await expectError(submit(refund('refund-idem', '11.00')), 409, 'idempotency_conflict');
     expect(conflict.message).toMatch(/refund-idem/);

@@ -21,7 +21,7 @@ const refund = (amount: string, currency = 'EUR') => ({ paymentId: 'pay_3', amou
 
 async function submit(args: Record<string, unknown>, requestedBy?: string) {
   const body = { tool: 'payments.refund', args, rationale: 'Ticket 7.', idempotencyKey: `remember-${(counter += 1)}`, ...(requestedBy ? { requestedBy } : {}) };
-  return expectJson(postAction(apiRequest('/api/v1/actions', { key: keys.agent, body }), ctx), 202, schemas.SubmittedAction);
+  return expectJson(postAction(apiRequest('/api/v1/actions', { key: keys.agent, body }), ctx), 202, schemas.SubmittedActionView);
 }
 
 async function pending(args: Record<string, unknown>, requestedBy?: string) {

@@ -17,7 +17,7 @@ beforeAll(async () => {
   // Three low-risk actions, run to completion one after another.
   for (const message of ['one', 'two', 'three']) {
     const body = { tool: 'demo.echo', args: { message }, idempotencyKey: `audit-${message}` };
-    const { actionId } = await expectJson(postAction(apiRequest('/api/v1/actions', { key: keys.agent, body }), ctx), 202, schemas.SubmittedAction);
+    const { actionId } = await expectJson(postAction(apiRequest('/api/v1/actions', { key: keys.agent, body }), ctx), 202, schemas.SubmittedActionView);
     actionIds.push(actionId);
     await awaitOutcome(h.client, actionId);
   }
@@ -77,7 +77,7 @@ describe('GET /api/v1/audit', () => {
 describe('GET /api/v1/audit/verify', () => {
   it('verifies an intact chain, then pinpoints the first altered row', async () => {
     const total = await h.db.prisma.auditEvent.count();
-    expect(await expectJson(verify(), 200, schemas.ChainVerification)).toMatchObject({ ok: true, checkedRows: total });
+    expect(await expectJson(verify(), 200, schemas.ChainVerificationView)).toMatchObject({ ok: true, checkedRows: total });
     await expectError(verify(keys.agent), 403, 'forbidden');
 
     // Tamper as a database superuser could: bypass the append-only trigger and edit one row.
@@ -87,7 +87,7 @@ describe('GET /api/v1/audit/verify', () => {
     await h.db.pool.query(`UPDATE audit_events SET actor = 'agent:someone-else' WHERE seq = $1`, [victim.seq.toString()]);
     await h.db.pool.query('ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update_or_delete');
 
-    expect(await expectJson(verify(), 200, schemas.ChainVerification)).toEqual({
+    expect(await expectJson(verify(), 200, schemas.ChainVerificationView)).toEqual({
       ok: false,
       checkedRows: before,
       firstBrokenSeq: victim.seq.toString(),
@@ -106,7 +106,7 @@ describe('GET /api/v1/openapi.json', () => {
   it('documents every endpoint, generated from the validation schemas', async () => {
     const doc = await expectJson(getOpenApi(), 200, Document);
     expect(doc.openapi).toBe('3.1.0');
-    // Every row of the route table (which apps/console/src/server/route-table.unit.test.ts holds to the route
+    // Every row of the route table (which apps/console/src/api/route-table.unit.test.ts holds to the route
     // files) is documented with exactly its methods, and nothing else is.
     expect(Object.fromEntries(Object.entries(doc.paths).map(([path, ops]) => [path, Object.keys(ops).sort()]))).toEqual(tableMethods());
     expect(Object.keys(doc.paths['/api/v1/actions'] ?? {})).toEqual(['post']);

@@ -22,7 +22,7 @@ afterAll(async () => {
 const authorize = (body: unknown, key = keys.agent) => postAuthorization(apiRequest('/api/v1/authorizations', { key, body }), ctx);
 const authorization = (id: string, key = keys.agent, waitMs = 20_000) => getAuthorization(apiRequest(`/api/v1/actions/${id}/authorization?waitMs=${waitMs}`, { key }), ctx, { id });
 const report = (id: string, body: unknown, key = keys.agent) => postReport(apiRequest(`/api/v1/actions/${id}/report`, { key, body }), ctx, { id });
-const Submitted = schemas.SubmittedAction.extend({ links: z.object({ self: z.string(), outcome: z.string(), authorization: z.string() }) });
+const Submitted = schemas.SubmittedActionView.extend({ links: z.object({ self: z.string(), outcome: z.string(), authorization: z.string() }) });
 
 describe('gate-only actions over REST', () => {
   it('authorize → run it yourself → report: the outcome is what was reported', async () => {
@@ -70,7 +70,7 @@ describe('gate-only actions over REST', () => {
 
   it('an action the worker runs has no authorization', async () => {
     const res = await postAction(apiRequest('/api/v1/actions', { key: keys.agent, body: { tool: 'demo.echo', args: { message: 'w' }, idempotencyKey: 'rest-gate-4' } }), ctx);
-    const { actionId } = await expectJson(res, 202, schemas.SubmittedAction);
+    const { actionId } = await expectJson(res, 202, schemas.SubmittedActionView);
     expect((await expectError(authorization(actionId), 409, 'decision_rejected')).message).toMatch(/runs in the worker/);
   });
 

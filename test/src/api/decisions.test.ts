@@ -26,14 +26,14 @@ async function pendingRefund(options: { amount?: string; requestedBy?: string } 
     idempotencyKey: `decide-${(counter += 1)}`,
     ...(options.requestedBy ? { requestedBy: options.requestedBy } : {}),
   };
-  const { actionId, argsHash } = await expectJson(postAction(apiRequest('/api/v1/actions', { key: keys.agent, body }), ctx), 202, schemas.SubmittedAction);
+  const { actionId, argsHash } = await expectJson(postAction(apiRequest('/api/v1/actions', { key: keys.agent, body }), ctx), 202, schemas.SubmittedActionView);
   await waitForActionStatus(ctx, keys.agent, actionId, ['awaiting_approval']);
   return { actionId, argsHash };
 }
 
 const decide = (actionId: string, key: string | undefined, body: unknown) =>
   postDecision(apiRequest(`/api/v1/actions/${actionId}/decisions`, { key, body }), ctx, { id: actionId });
-const decided = (actionId: string, key: string, body: unknown) => expectJson(decide(actionId, key, body), 200, schemas.DecideResult);
+const decided = (actionId: string, key: string, body: unknown) => expectJson(decide(actionId, key, body), 200, schemas.DecideResultView);
 const approvals = (key: string, query = '') => getApprovals(apiRequest(`/api/v1/approvals${query}`, { key }), ctx);
 const openApprovals = async () => (await expectJson(approvals(keys.alice), 200, schemas.ApprovalList)).approvals;
 const finalOutcome = (actionId: string) =>

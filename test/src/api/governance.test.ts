@@ -53,7 +53,7 @@ const refundArgs = (amount: string, currency = 'EUR') => ({ paymentId: 'pay_7', 
 
 async function submit(agentKey: string, tool: string, args: Record<string, unknown>) {
   const body = { tool, args, rationale: 'Ticket 42.', idempotencyKey: nextKey(tool) };
-  return expectJson(postAction(apiRequest('/api/v1/actions', { key: agentKey, body }), ctx), 202, schemas.SubmittedAction);
+  return expectJson(postAction(apiRequest('/api/v1/actions', { key: agentKey, body }), ctx), 202, schemas.SubmittedActionView);
 }
 
 async function pendingRefund(agentKey: string, amount = '125.00') {
@@ -107,7 +107,7 @@ describe('kill switch', () => {
     const again = await submit(ops, 'demo.echo', { message: 'after the incident' });
     expect(await finalOutcome(ops, again.actionId)).toMatchObject({ status: 'executed' });
 
-    await expectJson(decide(bystander.actionId, keys.alice, { decision: 'deny', argsHash: bystander.argsHash }), 200, schemas.DecideResult);
+    await expectJson(decide(bystander.actionId, keys.alice, { decision: 'deny', argsHash: bystander.argsHash }), 200, schemas.DecideResultView);
     expect((await finalOutcome(keys.agent, bystander.actionId)).status).toBe('denied');
   });
 
@@ -158,16 +158,16 @@ describe('standing approvals', () => {
     );
     expect(listed.standingApprovals).toEqual([expect.objectContaining({ id: granted.id, uses: 1, active: true })]);
 
-    const revoked = await expectJson(revoke(keys.bob, granted.id), 200, schemas.StandingApprovalRevocation);
+    const revoked = await expectJson(revoke(keys.bob, granted.id), 200, schemas.StandingApprovalRevocationView);
     expect(revoked).toMatchObject({ wasActive: true, standingApproval: { id: granted.id, active: false, revokedBy: 'bob' } });
-    expect(await expectJson(revoke(keys.alice, granted.id), 200, schemas.StandingApprovalRevocation)).toMatchObject({
+    expect(await expectJson(revoke(keys.alice, granted.id), 200, schemas.StandingApprovalRevocationView)).toMatchObject({
       wasActive: false,
       standingApproval: { revokedBy: 'bob' },
     });
 
     const waiting = await pendingRefund(keys.agent);
     expect((await readAction(waiting.actionId)).approval?.status).toBe('open');
-    await expectJson(decide(waiting.actionId, keys.alice, { decision: 'deny', argsHash: waiting.argsHash }), 200, schemas.DecideResult);
+    await expectJson(decide(waiting.actionId, keys.alice, { decision: 'deny', argsHash: waiting.argsHash }), 200, schemas.DecideResultView);
     expect((await finalOutcome(keys.agent, waiting.actionId)).status).toBe('denied');
 
     const active = await expectJson(getStandingApprovals(apiRequest('/api/v1/standing-approvals?status=active', { key: keys.alice }), ctx), 200, schemas.StandingApprovalList);
@@ -334,7 +334,7 @@ describe('decisions with edited arguments', () => {
   it('approves 125.00 edited to 20.00: re-classified low, it runs with 20.00', async () => {
     const { actionId, argsHash } = await pendingRefund(keys.agent);
     const edited = refundArgs('20.00');
-    const result = await expectJson(decide(actionId, keys.alice, { decision: 'approve', argsHash, editedArgs: edited, comment: 'partial refund' }), 200, schemas.DecideResult);
+    const result = await expectJson(decide(actionId, keys.alice, { decision: 'approve', argsHash, editedArgs: edited, comment: 'partial refund' }), 200, schemas.DecideResultView);
     expect(result).toMatchObject({ accepted: true, approvalStatus: 'approved' });
 
     expect(await finalOutcome(keys.agent, actionId)).toMatchObject({ status: 'executed', output: { amount: '20.00', currency: 'EUR' } });
@@ -357,7 +357,7 @@ describe('decisions with edited arguments', () => {
 
     const view = await readAction(actionId);
     expect(view).toMatchObject({ status: 'awaiting_approval', args: { amount: '125.00' }, approval: { round: 1, status: 'open', decisions: [] } });
-    await expectJson(decide(actionId, keys.alice, { decision: 'deny', argsHash }), 200, schemas.DecideResult);
+    await expectJson(decide(actionId, keys.alice, { decision: 'deny', argsHash }), 200, schemas.DecideResultView);
     expect((await finalOutcome(keys.agent, actionId)).status).toBe('denied');
   });
 });

@@ -101,7 +101,7 @@ describe('every operator action over REST', () => {
       call(patchAgent, 'PATCH', '/agents/rest-bot', keys.bob, { allowedTools: ['demo.echo'] }, { id: 'rest-bot' }),
     );
 
-    const minted = await oneRow('api_key.minted', bob, 201, schemas.MintedKey, () =>
+    const minted = await oneRow('api_key.minted', bob, 201, schemas.MintedKeyView, () =>
       call(postAgentKey, 'POST', '/agents/rest-bot/keys', keys.bob, { name: 'ci' }, { id: 'rest-bot' }),
     );
     expect(minted.body.secret).toMatch(/^alk_/);
@@ -111,7 +111,7 @@ describe('every operator action over REST', () => {
     expect(listed.keys.map((k) => k.id)).toEqual([minted.body.key.id]);
     expect(JSON.stringify(listed)).not.toContain(minted.body.secret);
 
-    const rotated = await oneRow('api_key.rotated', bob, 201, schemas.MintedKey, () =>
+    const rotated = await oneRow('api_key.rotated', bob, 201, schemas.MintedKeyView, () =>
       call(postKeyRotation, 'POST', `/keys/${minted.body.key.id}/rotate`, keys.bob, {}, { id: minted.body.key.id }),
     );
     expect(rotated.payload).toMatchObject({ replacedKeyId: minted.body.key.id, agentId: 'rest-bot' });
@@ -129,7 +129,9 @@ describe('every operator action over REST', () => {
     const dana = user.body.user.id;
     expect(JSON.stringify(user.payload)).not.toContain(user.body.oneTimePassword);
     await oneRow('user.role_changed', bob, 200, schemas.UserView, () => call(patchUser, 'PATCH', `/users/${dana}`, keys.bob, { role: 'approver' }, { id: dana }));
-    const danaKey = await oneRow('api_key.minted', bob, 201, schemas.MintedKey, () => call(postUserKey, 'POST', `/users/${dana}/keys`, keys.bob, { name: 'laptop' }, { id: dana }));
+    const danaKey = await oneRow('api_key.minted', bob, 201, schemas.MintedKeyView, () =>
+      call(postUserKey, 'POST', `/users/${dana}/keys`, keys.bob, { name: 'laptop' }, { id: dana }),
+    );
     expect(danaKey.body.key).toMatchObject({ userId: dana, agentId: null, name: 'laptop' });
     const userKeys = await expectJson(call(getUserKeys, 'GET', `/users/${dana}/keys`, keys.bob, undefined, { id: dana }), 200, schemas.KeyList);
     expect(userKeys.keys).toHaveLength(1);
@@ -169,7 +171,7 @@ describe('every operator action over REST', () => {
         maxUses: 2,
       }),
     );
-    await oneRow('standing_approval.revoked', 'user:alice', 200, schemas.StandingApprovalRevocation, () =>
+    await oneRow('standing_approval.revoked', 'user:alice', 200, schemas.StandingApprovalRevocationView, () =>
       call(postStandingApprovalRevocation, 'POST', `/standing-approvals/${grant.body.id}/revoke`, keys.alice, undefined, { id: grant.body.id }),
     );
 
@@ -280,18 +282,18 @@ describe('roles', () => {
 describe('keys in use', () => {
   it('an agent made over REST acts with its minted key through the gate, and only within its tools', async () => {
     await expectJson(call(postAgent, 'POST', '/agents', keys.bob, { id: 'fresh-bot', team: 'support', allowedTools: ['demo.echo'] }), 201, schemas.AgentView);
-    const { secret } = await expectJson(call(postAgentKey, 'POST', '/agents/fresh-bot/keys', keys.bob, {}, { id: 'fresh-bot' }), 201, schemas.MintedKey);
+    const { secret } = await expectJson(call(postAgentKey, 'POST', '/agents/fresh-bot/keys', keys.bob, {}, { id: 'fresh-bot' }), 201, schemas.MintedKeyView);
     const me = await expectJson(getAgentSelf(apiRequest('/api/v1/agents/me', { key: secret }), ctx), 200, schemas.AgentSelf);
     expect(me).toMatchObject({ id: 'fresh-bot' });
 
-    const submitted = await expectJson(submitAs(secret, 'demo.echo', { message: 'hello from a new agent' }, 'fresh-1'), 202, schemas.SubmittedAction);
+    const submitted = await expectJson(submitAs(secret, 'demo.echo', { message: 'hello from a new agent' }, 'fresh-1'), 202, schemas.SubmittedActionView);
     const outcome = await expectJson(
       getOutcome(apiRequest(`/api/v1/actions/${submitted.actionId}/outcome?waitMs=20000`, { key: secret }), ctx, { id: submitted.actionId }),
       200,
       schemas.ActionOutcome,
     );
     expect(outcome).toMatchObject({ status: 'executed' });
-    const outside = await expectJson(submitAs(secret, 'demo.sleep', { ms: 1 }, 'fresh-2'), 202, schemas.SubmittedAction);
+    const outside = await expectJson(submitAs(secret, 'demo.sleep', { ms: 1 }, 'fresh-2'), 202, schemas.SubmittedActionView);
     const denied = await expectJson(
       getOutcome(apiRequest(`/api/v1/actions/${outside.actionId}/outcome?waitMs=20000`, { key: secret }), ctx, { id: outside.actionId }),
       200,
@@ -302,24 +304,24 @@ describe('keys in use', () => {
 
   it('a revoked key is refused on the very next request; a rotated key gives way to its replacement; a disabled agent’s keys stop', async () => {
     await expectJson(call(postAgent, 'POST', '/agents', keys.bob, { id: 'keyed-bot', team: 'support', allowedTools: ['demo.*'] }), 201, schemas.AgentView);
-    const first = await expectJson(call(postAgentKey, 'POST', '/agents/keyed-bot/keys', keys.bob, { name: 'one' }, { id: 'keyed-bot' }), 201, schemas.MintedKey);
-    await expectJson(submitAs(first.secret, 'demo.echo', { message: 'before' }, 'keyed-1'), 202, schemas.SubmittedAction);
+    const first = await expectJson(call(postAgentKey, 'POST', '/agents/keyed-bot/keys', keys.bob, { name: 'one' }, { id: 'keyed-bot' }), 201, schemas.MintedKeyView);
+    await expectJson(submitAs(first.secret, 'demo.echo', { message: 'before' }, 'keyed-1'), 202, schemas.SubmittedActionView);
     const used = await expectJson(call(getAgentKeys, 'GET', '/agents/keyed-bot/keys', keys.bob, undefined, { id: 'keyed-bot' }), 200, schemas.KeyList);
     expect(used.keys[0]?.lastUsedAt).not.toBeNull();
 
     await expectJson(call(postKeyRevocation, 'POST', `/keys/${first.key.id}/revoke`, keys.bob, undefined, { id: first.key.id }), 200, schemas.KeyRevocation);
     await expectError(submitAs(first.secret, 'demo.echo', { message: 'after' }, 'keyed-2'), 401, 'unauthenticated');
 
-    const second = await expectJson(call(postAgentKey, 'POST', '/agents/keyed-bot/keys', keys.bob, { name: 'two' }, { id: 'keyed-bot' }), 201, schemas.MintedKey);
-    const replacement = await expectJson(call(postKeyRotation, 'POST', `/keys/${second.key.id}/rotate`, keys.bob, {}, { id: second.key.id }), 201, schemas.MintedKey);
+    const second = await expectJson(call(postAgentKey, 'POST', '/agents/keyed-bot/keys', keys.bob, { name: 'two' }, { id: 'keyed-bot' }), 201, schemas.MintedKeyView);
+    const replacement = await expectJson(call(postKeyRotation, 'POST', `/keys/${second.key.id}/rotate`, keys.bob, {}, { id: second.key.id }), 201, schemas.MintedKeyView);
     await expectError(submitAs(second.secret, 'demo.echo', { message: 'old key' }, 'keyed-3'), 401, 'unauthenticated');
-    await expectJson(submitAs(replacement.secret, 'demo.echo', { message: 'new key' }, 'keyed-4'), 202, schemas.SubmittedAction);
+    await expectJson(submitAs(replacement.secret, 'demo.echo', { message: 'new key' }, 'keyed-4'), 202, schemas.SubmittedActionView);
 
     await expectJson(call(postAgentDisable, 'POST', '/agents/keyed-bot/disable', keys.bob, { reason: 'done' }, { id: 'keyed-bot' }), 200, schemas.Disabled);
     await expectError(submitAs(replacement.secret, 'demo.echo', { message: 'disabled' }, 'keyed-5'), 401, 'unauthenticated');
 
     // A user key revoked by the API ends that person's API access at once too.
-    const mint = await expectJson(call(postUserKey, 'POST', '/users/victor/keys', keys.bob, {}, { id: 'victor' }), 201, schemas.MintedKey);
+    const mint = await expectJson(call(postUserKey, 'POST', '/users/victor/keys', keys.bob, {}, { id: 'victor' }), 201, schemas.MintedKeyView);
     await expectJson(call(getSlackLinks, 'GET', '/slack-links', keys.bob), 200, schemas.SlackLinkList);
     await expectError(call(getSlackLinks, 'GET', '/slack-links', mint.secret), 403, 'forbidden');
     await expectJson(call(postKeyRevocation, 'POST', `/keys/${mint.key.id}/revoke`, keys.bob, undefined, { id: mint.key.id }), 200, schemas.KeyRevocation);

@@ -49,7 +49,7 @@ describe('argument limits at the REST edge', () => {
   });
 
   it('refuses __proto__ in args with its path; the same key with plain arguments is a different request', async () => {
-    const plain = await expectJson(submitRaw('{"tool":"demo.echo","idempotencyKey":"proto-1","args":{"message":"1.00"}}'), 202, schemas.SubmittedAction);
+    const plain = await expectJson(submitRaw('{"tool":"demo.echo","idempotencyKey":"proto-1","args":{"message":"1.00"}}'), 202, schemas.SubmittedActionView);
     const error = await expectError(submitRaw('{"tool":"demo.echo","idempotencyKey":"proto-1","args":{"message":"1.00","__proto__":{"message":"9999"}}}'), 400, 'invalid_request');
     expect(error.issues).toEqual([{ path: 'args.__proto__', message: expect.stringMatching(/"__proto__" is not accepted/) }]);
     expect(plain.argsHash).toBe(argsHash({ message: '1.00' }));
@@ -104,8 +104,8 @@ describe('content type', () => {
   });
 
   it('accepts application/json with parameters and +json types', async () => {
-    await expectJson(submitRaw(echoBody('ctype-2'), { 'content-type': 'application/json; charset=utf-8' }), 202, schemas.SubmittedAction);
-    await expectJson(submitRaw(echoBody('ctype-3'), { 'content-type': 'application/vnd.airlock+json' }), 202, schemas.SubmittedAction);
+    await expectJson(submitRaw(echoBody('ctype-2'), { 'content-type': 'application/json; charset=utf-8' }), 202, schemas.SubmittedActionView);
+    await expectJson(submitRaw(echoBody('ctype-3'), { 'content-type': 'application/vnd.airlock+json' }), 202, schemas.SubmittedActionView);
   });
 
   it('the OpenAPI document lists 413 and 415 on routes with a body', () => {

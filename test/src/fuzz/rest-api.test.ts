@@ -31,7 +31,7 @@ beforeAll(async () => {
       request('POST', '/api/v1/actions', { authorization: `Bearer ${keys.agent}`, 'content-type': 'application/json' }, JSON.stringify(refund(key))),
       ctx,
     );
-    const submitted = schemas.SubmittedAction.parse(await res.json());
+    const submitted = schemas.SubmittedActionView.parse(await res.json());
     await waitForActionStatus(ctx, keys.agent, submitted.actionId, ['awaiting_approval']);
     pending.push({ actionId: submitted.actionId, argsHash: submitted.argsHash });
   }
@@ -215,7 +215,7 @@ describe('REST API fuzz', () => {
               () => postAction(request(method, '/api/v1/actions', headersOf(auth, type, extra), body.text), ctx),
               what,
               (accepted) => {
-                touched.add(schemas.SubmittedAction.parse(accepted).actionId);
+                touched.add(schemas.SubmittedActionView.parse(accepted).actionId);
               },
             );
             statuses.set(verdict.status, (statuses.get(verdict.status) ?? 0) + 1);

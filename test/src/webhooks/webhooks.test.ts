@@ -42,7 +42,7 @@ afterAll(async () => {
 let counter = 0;
 async function submit(tool: string, args: Record<string, unknown>): Promise<string> {
   const body = { tool, args, rationale: 'Ticket 42.', idempotencyKey: `wh-${(counter += 1)}` };
-  return (await expectJson(postAction(apiRequest('/api/v1/actions', { key: keys.agent, body }), ctx), 202, schemas.SubmittedAction)).actionId;
+  return (await expectJson(postAction(apiRequest('/api/v1/actions', { key: keys.agent, body }), ctx), 202, schemas.SubmittedActionView)).actionId;
 }
 
 async function subscribe(body: Record<string, unknown>) {

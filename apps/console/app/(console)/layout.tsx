@@ -1,7 +1,7 @@
 import { roleAtLeast } from '@airlock/core';
 import Link from 'next/link';
 import type { ReactNode } from 'react';
-import { requirePageUser } from '../../src/console/session.js';
+import { requirePageUser } from '../../src/ui/auth/session.js';
 import { signOut } from '../_console/actions.js';
 import { NavLink } from '../_console/nav-link.js';
 

@@ -1,7 +1,7 @@
 import { roleAtLeast } from '@airlock/core';
-import { InboxFilters, inboxApprovals, inboxFacets, INBOX_LIMIT } from '../../src/console/inbox.js';
-import { requirePageUser } from '../../src/console/session.js';
-import { apiContext } from '../../src/server/runtime-context.js';
+import { InboxFilters, inboxApprovals, inboxFacets, INBOX_LIMIT } from '../../src/ui/inbox/query.js';
+import { requirePageUser } from '../../src/ui/auth/session.js';
+import { apiContext } from '../../src/api/runtime-context.js';
 import { InboxList } from '../_console/inbox-list.js';
 import { LiveRefresh } from '../_console/live-refresh.js';
 import { Select } from '../_console/select.js';

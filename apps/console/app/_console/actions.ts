@@ -3,12 +3,12 @@
 import { verifyAuditChain } from '@airlock/db';
 import { AuthError, CredentialsSignin } from 'next-auth';
 import { refresh } from 'next/cache';
-import { API_KEY_PROVIDER, OIDC_PROVIDER, PASSWORD_PROVIDER, THROTTLED, signIn as authSignIn, signOut as authSignOut } from '../../src/console/auth.js';
-import { consoleDecision, editCheck } from '../../src/console/console-decision.js';
-import { consoleApproveAndRemember } from '../../src/console/console-remember.js';
-import { actionUser } from '../../src/console/guard.js';
-import { failed, ok, type Notice } from '../../src/console/notice.js';
-import { apiContext } from '../../src/server/runtime-context.js';
+import { API_KEY_PROVIDER, OIDC_PROVIDER, PASSWORD_PROVIDER, THROTTLED, signIn as authSignIn, signOut as authSignOut } from '../../src/ui/auth/auth-js.js';
+import { consoleDecision, editCheck } from '../../src/ui/actions/decision.js';
+import { consoleApproveAndRemember } from '../../src/ui/actions/remember.js';
+import { actionUser } from '../../src/ui/auth/guard.js';
+import { failed, ok, type Notice } from '../../src/ui/forms/notice.js';
+import { apiContext } from '../../src/api/runtime-context.js';
 
 // Server actions are public POST endpoints: each one checks origin, session and role on its own.
 

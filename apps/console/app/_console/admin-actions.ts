@@ -18,9 +18,9 @@ import {
   type MintedKey,
 } from '@airlock/ops';
 import { createUser } from '@airlock/ops/accounts';
-import type { Notice } from '../../src/console/notice.js';
-import { formFields, operatorAction } from '../../src/console/operator-action.js';
-import { apiContext } from '../../src/server/runtime-context.js';
+import type { Notice } from '../../src/ui/forms/notice.js';
+import { formFields, operatorAction } from '../../src/ui/forms/operator-action.js';
+import { apiContext } from '../../src/api/runtime-context.js';
 
 // The admin pages' writes: each is one use case of @airlock/ops, which checks the
 // role (auditing a refusal), validates, writes and audits in one transaction.

@@ -1,7 +1,7 @@
 'use client';
 
 import { startTransition, useActionState, useEffect, useRef, type ReactNode } from 'react';
-import { idle, type Notice } from '../../src/console/notice.js';
+import { idle, type Notice } from '../../src/ui/forms/notice.js';
 
 /**
  * A form around one admin server action. A refused submission keeps what was

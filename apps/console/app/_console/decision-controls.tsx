@@ -1,8 +1,8 @@
 'use client';
 
 import { useEffect, useMemo, useState, useTransition } from 'react';
-import { diffArgs } from '../../src/console/args-diff.js';
-import { idle, type Notice } from '../../src/console/notice.js';
+import { diffArgs } from '../../src/ui/actions/args-diff.js';
+import { idle, type Notice } from '../../src/ui/forms/notice.js';
 import { approveAndRemember, checkEditedArgs, decide } from './actions.js';
 import { RememberFields, type RememberableArg } from './remember-fields.js';
 

@@ -1,7 +1,7 @@
 'use client';
 
 import { useEffect, useRef } from 'react';
-import type { InboxItem } from '../../src/console/inbox.js';
+import type { InboxItem } from '../../src/ui/inbox/query.js';
 
 export type PendingDecision = { kind: 'approve' | 'deny'; approval: InboxItem };
 

@@ -2,9 +2,9 @@
 
 import { resumeScope, revokeStandingApproval, runUseCase, suspendAndCancel } from '@airlock/ops';
 import { z } from 'zod';
-import { failed, type Notice } from '../../src/console/notice.js';
-import { operatorAction } from '../../src/console/operator-action.js';
-import { apiContext } from '../../src/server/runtime-context.js';
+import { failed, type Notice } from '../../src/ui/forms/notice.js';
+import { operatorAction } from '../../src/ui/forms/operator-action.js';
+import { apiContext } from '../../src/api/runtime-context.js';
 
 // The same use cases the REST handlers and the CLI call; each checks the role and audits.
 

@@ -2,8 +2,8 @@
 
 import Link from 'next/link';
 import { useCallback, useEffect, useRef, useState, useTransition } from 'react';
-import { idle, type Notice } from '../../src/console/notice.js';
-import type { InboxItem } from '../../src/console/inbox.js';
+import { idle, type Notice } from '../../src/ui/forms/notice.js';
+import type { InboxItem } from '../../src/ui/inbox/query.js';
 import { decide } from './actions.js';
 import { Countdown } from './countdown.js';
 import { DecisionDialog, type PendingDecision } from './decision-dialog.js';

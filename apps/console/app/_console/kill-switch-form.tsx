@@ -1,7 +1,7 @@
 'use client';
 
 import { useActionState, useState } from 'react';
-import { idle } from '../../src/console/notice.js';
+import { idle } from '../../src/ui/forms/notice.js';
 import { resumeAgent, stopAgent } from './governance-actions.js';
 
 /** Admins stop an agent (typing its id to confirm) or resume it. */

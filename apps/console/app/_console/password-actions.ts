@@ -2,11 +2,11 @@
 
 import { AccountError, changeOwnPassword, type PasswordChange } from '@airlock/db/accounts';
 import { AuthError } from 'next-auth';
-import { PASSWORD_PROVIDER, signIn as authSignIn } from '../../src/console/auth.js';
-import { passwordChangeUser } from '../../src/console/guard.js';
-import { failed, type Notice } from '../../src/console/notice.js';
-import { PasswordForm, passwordFormProblems } from '../../src/console/password-form.js';
-import { apiContext } from '../../src/server/runtime-context.js';
+import { PASSWORD_PROVIDER, signIn as authSignIn } from '../../src/ui/auth/auth-js.js';
+import { passwordChangeUser } from '../../src/ui/auth/guard.js';
+import { failed, type Notice } from '../../src/ui/forms/notice.js';
+import { PasswordForm, passwordFormProblems } from '../../src/ui/auth/password-form.js';
+import { apiContext } from '../../src/api/runtime-context.js';
 
 const REFUSALS: Record<Exclude<PasswordChange, { ok: true }>['reason'], string> = {
   wrong_password: 'Not changed: the current password is wrong.',

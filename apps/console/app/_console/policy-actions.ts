@@ -1,11 +1,11 @@
 'use server';
 
 import { formatZodError } from '@airlock/core';
-import { actionUser } from '../../src/console/guard.js';
-import { ApiError } from '../../src/server/errors.js';
-import { dryRunPolicy } from '../../src/server/policy-dry-run.js';
-import { apiContext } from '../../src/server/runtime-context.js';
-import { PolicyDryRunBody, type PolicyDryRunResult } from '../../src/server/schemas.js';
+import { actionUser } from '../../src/ui/auth/guard.js';
+import { ApiError } from '../../src/api/errors.js';
+import { dryRunPolicy } from '../../src/api/policy-dry-run.js';
+import { apiContext } from '../../src/api/runtime-context.js';
+import { PolicyDryRunBody, type PolicyDryRunResult } from '../../src/api/schemas.js';
 
 export type DryRunState = { error?: string; result?: PolicyDryRunResult };
 

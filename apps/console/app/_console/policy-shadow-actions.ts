@@ -1,11 +1,11 @@
 'use server';
 
 import { backtestPolicy, clearShadowPolicy, OpsError, runUseCase, setShadowPolicy, type BacktestReport } from '@airlock/ops';
-import { actionUser } from '../../src/console/guard.js';
-import type { Notice } from '../../src/console/notice.js';
-import { operatorAction } from '../../src/console/operator-action.js';
-import { ApiError } from '../../src/server/errors.js';
-import { apiContext } from '../../src/server/runtime-context.js';
+import { actionUser } from '../../src/ui/auth/guard.js';
+import type { Notice } from '../../src/ui/forms/notice.js';
+import { operatorAction } from '../../src/ui/forms/operator-action.js';
+import { ApiError } from '../../src/api/errors.js';
+import { apiContext } from '../../src/api/runtime-context.js';
 
 // The same use cases the REST handlers and the CLI call (@airlock/ops).
 

@@ -1,7 +1,7 @@
 'use client';
 
 import { useActionState } from 'react';
-import { idle } from '../../src/console/notice.js';
+import { idle } from '../../src/ui/forms/notice.js';
 import { revokeStandingGrant } from './governance-actions.js';
 
 /** Revokes a standing approval after the browser's confirmation. */

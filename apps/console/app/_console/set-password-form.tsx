@@ -1,7 +1,7 @@
 'use client';
 
 import { useActionState } from 'react';
-import { idle } from '../../src/console/notice.js';
+import { idle } from '../../src/ui/forms/notice.js';
 import { setOwnPassword } from './password-actions.js';
 
 export function SetPasswordForm({ oneTime }: { oneTime: boolean }) {

@@ -1,7 +1,7 @@
 'use client';
 
 import { useActionState, useState } from 'react';
-import { idle, type Notice } from '../../src/console/notice.js';
+import { idle, type Notice } from '../../src/ui/forms/notice.js';
 import { clearShadowAction, setShadowAction } from './policy-shadow-actions.js';
 
 function Status({ notice }: { notice: Notice }) {

@@ -1,7 +1,7 @@
 'use client';
 
 import { useState, useTransition } from 'react';
-import { idle } from '../../src/console/notice.js';
+import { idle } from '../../src/ui/forms/notice.js';
 import { verifyChain, type ChainNotice } from './actions.js';
 
 /** Verifies the audit hash chain on demand and links the first broken row. */

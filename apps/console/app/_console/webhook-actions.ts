@@ -1,9 +1,9 @@
 'use server';
 
 import { createWebhook, removeWebhook, replayDelivery, runUseCase } from '@airlock/ops';
-import { failed, type Notice } from '../../src/console/notice.js';
-import { operatorAction } from '../../src/console/operator-action.js';
-import { apiContext } from '../../src/server/runtime-context.js';
+import { failed, type Notice } from '../../src/ui/forms/notice.js';
+import { operatorAction } from '../../src/ui/forms/operator-action.js';
+import { apiContext } from '../../src/api/runtime-context.js';
 
 // The same use cases the REST handlers and the CLI call; each checks the role and audits.
 

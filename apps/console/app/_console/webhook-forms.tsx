@@ -1,7 +1,7 @@
 'use client';
 
 import { useActionState } from 'react';
-import { idle, type Notice } from '../../src/console/notice.js';
+import { idle, type Notice } from '../../src/ui/forms/notice.js';
 import { addWebhook, removeWebhookAction, replayDeliveryAction } from './webhook-actions.js';
 
 function Status({ notice }: { notice: Notice }) {

@@ -1,6 +1,6 @@
 import Link from 'next/link';
 import { redirect } from 'next/navigation';
-import { sessionState } from '../../src/console/session.js';
+import { sessionState } from '../../src/ui/auth/session.js';
 import { signOut } from '../_console/actions.js';
 import { SetPasswordForm } from '../_console/set-password-form.js';
 

@@ -1,6 +1,6 @@
 import { redirect } from 'next/navigation';
-import { oidcProviderName } from '../../src/console/auth.js';
-import { sessionState } from '../../src/console/session.js';
+import { oidcProviderName } from '../../src/ui/auth/auth-js.js';
+import { sessionState } from '../../src/ui/auth/session.js';
 import { signInWithOidc } from '../_console/actions.js';
 import { PasswordSignInForm } from '../_console/password-sign-in-form.js';
 import { SignInForm } from '../_console/sign-in-form.js';

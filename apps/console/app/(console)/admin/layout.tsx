@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import { requireAdminPage } from '../../../src/console/admin-gate.js';
+import { requireAdminPage } from '../../../src/ui/auth/admin-gate.js';
 import { NavLink } from '../../_console/nav-link.js';
 
 export const dynamic = 'force-dynamic';

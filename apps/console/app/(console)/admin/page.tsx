@@ -1,5 +1,5 @@
 import { redirect } from 'next/navigation';
-import { requireAdminPage } from '../../../src/console/admin-gate.js';
+import { requireAdminPage } from '../../../src/ui/auth/admin-gate.js';
 
 export const dynamic = 'force-dynamic';
 

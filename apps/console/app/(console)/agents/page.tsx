@@ -1,7 +1,7 @@
 import { roleAtLeast } from '@airlock/core';
-import { agentsOverview } from '../../../src/console/agents-overview.js';
-import { requirePageUser } from '../../../src/console/session.js';
-import { apiContext } from '../../../src/server/runtime-context.js';
+import { agentsOverview } from '../../../src/ui/agents/overview.js';
+import { requirePageUser } from '../../../src/ui/auth/session.js';
+import { apiContext } from '../../../src/api/runtime-context.js';
 import { KillSwitchForm } from '../../_console/kill-switch-form.js';
 import { RevokeGrantForm } from '../../_console/revoke-grant-form.js';
 

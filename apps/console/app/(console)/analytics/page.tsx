@@ -1,7 +1,7 @@
-import { ANALYTICS_FRESH_SECONDS, cachedAnalyticsReport } from '../../../src/console/analytics-cache.js';
-import { ANALYTICS_WINDOWS, AnalyticsWindowParam } from '../../../src/console/analytics-window.js';
-import { requirePageUser } from '../../../src/console/session.js';
-import { apiContext } from '../../../src/server/runtime-context.js';
+import { ANALYTICS_FRESH_SECONDS, cachedAnalyticsReport } from '../../../src/ui/analytics/cache.js';
+import { ANALYTICS_WINDOWS, AnalyticsWindowParam } from '../../../src/ui/analytics/window.js';
+import { requirePageUser } from '../../../src/ui/auth/session.js';
+import { apiContext } from '../../../src/api/runtime-context.js';
 import { BudgetBurnCharts } from '../../_console/analytics/budget-burn.js';
 import { DecisionTimeChart } from '../../_console/analytics/decision-time-chart.js';
 import { bucketName } from '../../_console/analytics/format.js';

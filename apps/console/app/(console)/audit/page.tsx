@@ -1,7 +1,7 @@
 import Link from 'next/link';
-import { AuditFilters, auditPage, auditSearch } from '../../../src/console/audit-query.js';
-import { requirePageUser } from '../../../src/console/session.js';
-import { apiContext } from '../../../src/server/runtime-context.js';
+import { AuditFilters, auditPage, auditSearch } from '../../../src/ui/audit/query.js';
+import { requirePageUser } from '../../../src/ui/auth/session.js';
+import { apiContext } from '../../../src/api/runtime-context.js';
 import { AuditTable } from '../../_console/audit-table.js';
 import { VerifyChain } from '../../_console/verify-chain.js';
 

@@ -1,8 +1,8 @@
 import { demoToolSpecs } from '@airlock/core';
-import { policyRuntimesOverview, type PolicyRuntimesOverview } from '../../../src/console/policy-runtimes.js';
-import { requirePageUser } from '../../../src/console/session.js';
-import { ApiError } from '../../../src/server/errors.js';
-import { apiContext } from '../../../src/server/runtime-context.js';
+import { policyRuntimesOverview, type PolicyRuntimesOverview } from '../../../src/ui/policy/runtimes.js';
+import { requirePageUser } from '../../../src/ui/auth/session.js';
+import { ApiError } from '../../../src/api/errors.js';
+import { apiContext } from '../../../src/api/runtime-context.js';
 import { DryRunForm } from '../../_console/dry-run-form.js';
 
 export const dynamic = 'force-dynamic';

@@ -1,8 +1,8 @@
 import { listDeliveries, listWebhooks } from '@airlock/ops';
 import { WEBHOOK_EVENT_TYPES } from '@airlock/webhooks';
 import Link from 'next/link';
-import { requirePageUser } from '../../../src/console/session.js';
-import { apiContext } from '../../../src/server/runtime-context.js';
+import { requirePageUser } from '../../../src/ui/auth/session.js';
+import { apiContext } from '../../../src/api/runtime-context.js';
 import { AddWebhookForm, RemoveWebhookForm, ReplayDeliveryForm } from '../../_console/webhook-forms.js';
 
 export const dynamic = 'force-dynamic';

@@ -1,7 +1,7 @@
 'use client';
 
 import { startTransition, useActionState, type FormEvent } from 'react';
-import { idle } from '../../../src/console/notice.js';
+import { idle } from '../../../src/ui/forms/notice.js';
 import { revokeKeyAction, rotateKeyAction } from '../admin-actions.js';
 import { NoticeView } from '../admin-form.js';
 

@@ -1,5 +1,5 @@
-import type { BudgetBurn } from '../../../src/console/analytics-budget.js';
-import type { AnalyticsRange } from '../../../src/console/analytics-window.js';
+import type { BudgetBurn } from '../../../src/ui/analytics/budget-burn.js';
+import type { AnalyticsRange } from '../../../src/ui/analytics/window.js';
 import { ChartFigure } from '../charts/chart-figure.js';
 import type { Series } from '../charts/series.js';
 import { NARROW } from '../charts/scale.js';

@@ -1,5 +1,5 @@
-import type { DecisionTimeBucket, DecisionTimes } from '../../../src/console/analytics-decision-time.js';
-import type { AnalyticsRange } from '../../../src/console/analytics-window.js';
+import type { DecisionTimeBucket, DecisionTimes } from '../../../src/ui/analytics/decision-time.js';
+import type { AnalyticsRange } from '../../../src/ui/analytics/window.js';
 import { ChartFigure } from '../charts/chart-figure.js';
 import { LineChart } from '../charts/line-chart.js';
 import { DURATION_STEPS } from '../charts/scale.js';

@@ -1,4 +1,4 @@
-import type { BucketUnit } from '../../../src/console/analytics-window.js';
+import type { BucketUnit } from '../../../src/ui/analytics/window.js';
 
 // Text for the analytics page. Times are UTC, as everywhere in the console.
 

@@ -1,5 +1,5 @@
-import type { AnalyticsReport } from '../../../src/console/analytics.js';
-import { rate } from '../../../src/console/analytics-requests.js';
+import type { AnalyticsReport } from '../../../src/ui/analytics/report.js';
+import { rate } from '../../../src/ui/analytics/requests.js';
 import { count, duration, percent } from './format.js';
 
 /** The window in five numbers, above the charts. */

@@ -1,5 +1,5 @@
-import { rate, type RequestBucket, type RequestCounts } from '../../../src/console/analytics-requests.js';
-import type { AnalyticsRange } from '../../../src/console/analytics-window.js';
+import { rate, type RequestBucket, type RequestCounts } from '../../../src/ui/analytics/requests.js';
+import type { AnalyticsRange } from '../../../src/ui/analytics/window.js';
 import { ChartFigure } from '../charts/chart-figure.js';
 import { LineChart } from '../charts/line-chart.js';
 import type { Series } from '../charts/series.js';

@@ -1,5 +1,5 @@
-import { REQUEST_STATUSES, type RequestBucket, type RequestCounts, type RequestStatus } from '../../../src/console/analytics-requests.js';
-import type { AnalyticsRange } from '../../../src/console/analytics-window.js';
+import { REQUEST_STATUSES, type RequestBucket, type RequestCounts, type RequestStatus } from '../../../src/ui/analytics/requests.js';
+import type { AnalyticsRange } from '../../../src/ui/analytics/window.js';
 import { ChartFigure } from '../charts/chart-figure.js';
 import type { Series } from '../charts/series.js';
 import { StackedBars } from '../charts/stacked-bars.js';

@@ -1,4 +1,4 @@
-import { RUBBER_STAMP_FAST_SECONDS, RUBBER_STAMP_MIN_STREAK, type ApproverPatterns } from '../../../src/console/analytics-rubber-stamp.js';
+import { RUBBER_STAMP_FAST_SECONDS, RUBBER_STAMP_MIN_STREAK, type ApproverPatterns } from '../../../src/ui/analytics/rubber-stamp.js';
 import { count, duration } from './format.js';
 
 /** Who decides how fast, with the approvers whose approvals look like reflexes flagged first. */

@@ -1,5 +1,5 @@
 import Link from 'next/link';
-import { ANALYTICS_WINDOWS, type AnalyticsWindowName } from '../../../src/console/analytics-window.js';
+import { ANALYTICS_WINDOWS, type AnalyticsWindowName } from '../../../src/ui/analytics/window.js';
 
 /** The window choices as links (shareable URLs, no script), the current one marked for assistive technology. */
 export function WindowPicker({ current }: { current: AnalyticsWindowName }) {

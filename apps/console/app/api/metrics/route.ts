@@ -1,5 +1,5 @@
-import { getMetrics } from '../../../src/server/handlers/get-metrics.js';
-import { nextRoute } from '../../../src/server/next-routes.js';
+import { getMetrics } from '../../../src/api/handlers/get-metrics.js';
+import { nextRoute } from '../../../src/api/next-routes.js';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

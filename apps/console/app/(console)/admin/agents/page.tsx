@@ -1,7 +1,7 @@
 import { listAgents, listKeys, listUsers } from '@airlock/ops';
 import Link from 'next/link';
-import { requireAdminPage } from '../../../../src/console/admin-gate.js';
-import { apiContext } from '../../../../src/server/runtime-context.js';
+import { requireAdminPage } from '../../../../src/ui/auth/admin-gate.js';
+import { apiContext } from '../../../../src/api/runtime-context.js';
 import { createAgentAction } from '../../../_console/admin-actions.js';
 import { AdminForm } from '../../../_console/admin-form.js';
 import { OwnerSelect } from '../../../_console/admin/owner-select.js';

@@ -1,6 +1,6 @@
 import { listBudgets } from '@airlock/db';
-import { requireAdminPage } from '../../../../src/console/admin-gate.js';
-import { apiContext } from '../../../../src/server/runtime-context.js';
+import { requireAdminPage } from '../../../../src/ui/auth/admin-gate.js';
+import { apiContext } from '../../../../src/api/runtime-context.js';
 import { changeBudgetAction, createBudgetAction, deleteBudgetAction } from '../../../_console/admin-actions.js';
 import { AdminForm } from '../../../_console/admin-form.js';
 

@@ -1,6 +1,6 @@
-import { requirePageUser } from '../../../../src/console/session.js';
-import { ApiError } from '../../../../src/server/errors.js';
-import { apiContext } from '../../../../src/server/runtime-context.js';
+import { requirePageUser } from '../../../../src/ui/auth/session.js';
+import { ApiError } from '../../../../src/api/errors.js';
+import { apiContext } from '../../../../src/api/runtime-context.js';
 import { BacktestForm } from '../../../_console/backtest-form.js';
 
 export const dynamic = 'force-dynamic';

@@ -1,7 +1,7 @@
 import { roleAtLeast } from '@airlock/core';
 import { readShadowPolicy, shadowSummary } from '@airlock/ops';
-import { requirePageUser } from '../../../../src/console/session.js';
-import { apiContext } from '../../../../src/server/runtime-context.js';
+import { requirePageUser } from '../../../../src/ui/auth/session.js';
+import { apiContext } from '../../../../src/api/runtime-context.js';
 import { ChangeTables, Verdict } from '../../../_console/policy-change-tables.js';
 import { ClearShadowForm, SetShadowForm } from '../../../_console/shadow-forms.js';
 

@@ -1,3 +1,3 @@
-import { handlers } from '../../../../src/console/auth.js';
+import { handlers } from '../../../../src/ui/auth/auth-js.js';
 
 export const { GET, POST } = handlers;

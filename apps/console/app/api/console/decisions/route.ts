@@ -1,3 +1,3 @@
-import { postConsoleDecision } from '../../../../src/console/decision-route.js';
+import { postConsoleDecision } from '../../../../src/ui/actions/decision-route.js';
 
 export const POST = postConsoleDecision;

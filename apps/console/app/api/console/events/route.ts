@@ -1,4 +1,4 @@
-import { liveEvents } from '../../../../src/console/live-events.js';
+import { liveEvents } from '../../../../src/ui/live/events.js';
 
 export const dynamic = 'force-dynamic';
 

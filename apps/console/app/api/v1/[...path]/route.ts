@@ -1,4 +1,4 @@
-import { unknownEndpoint } from '../../../../src/server/handlers/not-found.js';
+import { unknownEndpoint } from '../../../../src/api/handlers/not-found.js';
 
 // Every other path under /api/v1 answers in the API's JSON error shape.
 export const runtime = 'nodejs';

@@ -1,5 +1,5 @@
-import { postAction } from '../../../../src/server/handlers/post-action.js';
-import { nextRoute } from '../../../../src/server/next-routes.js';
+import { postAction } from '../../../../src/api/handlers/post-action.js';
+import { nextRoute } from '../../../../src/api/next-routes.js';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

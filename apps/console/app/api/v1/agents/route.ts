@@ -1,6 +1,6 @@
-import { getAgents } from '../../../../src/server/handlers/list-agents.js';
-import { postAgent } from '../../../../src/server/handlers/management/agents.js';
-import { nextRoute } from '../../../../src/server/next-routes.js';
+import { getAgents } from '../../../../src/api/handlers/list-agents.js';
+import { postAgent } from '../../../../src/api/handlers/management/agents.js';
+import { nextRoute } from '../../../../src/api/next-routes.js';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

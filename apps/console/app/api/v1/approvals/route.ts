@@ -1,5 +1,5 @@
-import { getApprovals } from '../../../../src/server/handlers/list-approvals.js';
-import { nextRoute } from '../../../../src/server/next-routes.js';
+import { getApprovals } from '../../../../src/api/handlers/list-approvals.js';
+import { nextRoute } from '../../../../src/api/next-routes.js';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -1,5 +1,5 @@
-import { getAudit } from '../../../../src/server/handlers/list-audit.js';
-import { nextRoute } from '../../../../src/server/next-routes.js';
+import { getAudit } from '../../../../src/api/handlers/list-audit.js';
+import { nextRoute } from '../../../../src/api/next-routes.js';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -1,5 +1,5 @@
-import { postAuthorization } from '../../../../src/server/handlers/post-authorization.js';
-import { nextRoute } from '../../../../src/server/next-routes.js';
+import { postAuthorization } from '../../../../src/api/handlers/post-authorization.js';
+import { nextRoute } from '../../../../src/api/next-routes.js';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -1,6 +1,6 @@
-import { getBudgets } from '../../../../src/server/handlers/list-budgets.js';
-import { postBudget } from '../../../../src/server/handlers/post-budget.js';
-import { nextRoute } from '../../../../src/server/next-routes.js';
+import { getBudgets } from '../../../../src/api/handlers/list-budgets.js';
+import { postBudget } from '../../../../src/api/handlers/post-budget.js';
+import { nextRoute } from '../../../../src/api/next-routes.js';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

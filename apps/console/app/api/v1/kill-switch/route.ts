@@ -1,7 +1,7 @@
-import { deleteKillSwitch } from '../../../../src/server/handlers/delete-kill-switch.js';
-import { getKillSwitches } from '../../../../src/server/handlers/list-kill-switches.js';
-import { postKillSwitch } from '../../../../src/server/handlers/post-kill-switch.js';
-import { nextRoute } from '../../../../src/server/next-routes.js';
+import { deleteKillSwitch } from '../../../../src/api/handlers/delete-kill-switch.js';
+import { getKillSwitches } from '../../../../src/api/handlers/list-kill-switches.js';
+import { postKillSwitch } from '../../../../src/api/handlers/post-kill-switch.js';
+import { nextRoute } from '../../../../src/api/next-routes.js';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -1,4 +1,4 @@
-import { getOpenApi } from '../../../../src/server/handlers/get-openapi.js';
+import { getOpenApi } from '../../../../src/api/handlers/get-openapi.js';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

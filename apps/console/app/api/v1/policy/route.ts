@@ -1,5 +1,5 @@
-import { getPolicy } from '../../../../src/server/handlers/get-policy.js';
-import { nextRoute } from '../../../../src/server/next-routes.js';
+import { getPolicy } from '../../../../src/api/handlers/get-policy.js';
+import { nextRoute } from '../../../../src/api/next-routes.js';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -1,5 +1,5 @@
-import { getSlackLinks, postSlackLink } from '../../../../src/server/handlers/management/slack-links.js';
-import { nextRoute } from '../../../../src/server/next-routes.js';
+import { getSlackLinks, postSlackLink } from '../../../../src/api/handlers/management/slack-links.js';
+import { nextRoute } from '../../../../src/api/next-routes.js';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

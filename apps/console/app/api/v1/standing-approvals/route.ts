@@ -1,6 +1,6 @@
-import { getStandingApprovals } from '../../../../src/server/handlers/list-standing-approvals.js';
-import { postStandingApproval } from '../../../../src/server/handlers/post-standing-approval.js';
-import { nextRoute } from '../../../../src/server/next-routes.js';
+import { getStandingApprovals } from '../../../../src/api/handlers/list-standing-approvals.js';
+import { postStandingApproval } from '../../../../src/api/handlers/post-standing-approval.js';
+import { nextRoute } from '../../../../src/api/next-routes.js';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -1,5 +1,5 @@
-import { getUsers, postUser } from '../../../../src/server/handlers/management/users.js';
-import { nextRoute } from '../../../../src/server/next-routes.js';
+import { getUsers, postUser } from '../../../../src/api/handlers/management/users.js';
+import { nextRoute } from '../../../../src/api/next-routes.js';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

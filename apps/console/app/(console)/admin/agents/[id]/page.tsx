@@ -1,8 +1,8 @@
 import { listAgents, listKeys, listUsers } from '@airlock/ops';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
-import { requireAdminPage } from '../../../../../src/console/admin-gate.js';
-import { apiContext } from '../../../../../src/server/runtime-context.js';
+import { requireAdminPage } from '../../../../../src/ui/auth/admin-gate.js';
+import { apiContext } from '../../../../../src/api/runtime-context.js';
 import { disableAgentAction, updateAgentAction } from '../../../../_console/admin-actions.js';
 import { AdminForm } from '../../../../_console/admin-form.js';
 import { KeysSection } from '../../../../_console/admin/keys-section.js';

@@ -1,4 +1,4 @@
-import { exportAudit } from '../../../../../src/console/audit-export.js';
+import { exportAudit } from '../../../../../src/ui/audit/export.js';
 
 export const dynamic = 'force-dynamic';
 

@@ -1,5 +1,5 @@
-import { getAction } from '../../../../../src/server/handlers/get-action.js';
-import { nextRouteWithId } from '../../../../../src/server/next-routes.js';
+import { getAction } from '../../../../../src/api/handlers/get-action.js';
+import { nextRouteWithId } from '../../../../../src/api/next-routes.js';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -1,5 +1,5 @@
-import { getAgentSelf } from '../../../../../src/server/handlers/get-agent-self.js';
-import { nextRoute } from '../../../../../src/server/next-routes.js';
+import { getAgentSelf } from '../../../../../src/api/handlers/get-agent-self.js';
+import { nextRoute } from '../../../../../src/api/next-routes.js';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -1,5 +1,5 @@
-import { getAuditVerification } from '../../../../../src/server/handlers/verify-audit.js';
-import { nextRoute } from '../../../../../src/server/next-routes.js';
+import { getAuditVerification } from '../../../../../src/api/handlers/verify-audit.js';
+import { nextRoute } from '../../../../../src/api/next-routes.js';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

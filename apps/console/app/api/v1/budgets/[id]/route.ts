@@ -1,5 +1,5 @@
-import { patchBudget, deleteBudgetRoute } from '../../../../../src/server/handlers/management/budgets.js';
-import { nextRouteWithId } from '../../../../../src/server/next-routes.js';
+import { patchBudget, deleteBudgetRoute } from '../../../../../src/api/handlers/management/budgets.js';
+import { nextRouteWithId } from '../../../../../src/api/next-routes.js';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

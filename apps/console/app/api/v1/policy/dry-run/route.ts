@@ -1,5 +1,5 @@
-import { postPolicyDryRun } from '../../../../../src/server/handlers/post-policy-dry-run.js';
-import { nextRoute } from '../../../../../src/server/next-routes.js';
+import { postPolicyDryRun } from '../../../../../src/api/handlers/post-policy-dry-run.js';
+import { nextRoute } from '../../../../../src/api/next-routes.js';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

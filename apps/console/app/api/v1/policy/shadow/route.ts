@@ -1,5 +1,5 @@
-import { deleteShadowPolicy, getShadowSummary, putShadowPolicy } from '../../../../../src/server/handlers/management/policy-shadow.js';
-import { nextRoute } from '../../../../../src/server/next-routes.js';
+import { deleteShadowPolicy, getShadowSummary, putShadowPolicy } from '../../../../../src/api/handlers/management/policy-shadow.js';
+import { nextRoute } from '../../../../../src/api/next-routes.js';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

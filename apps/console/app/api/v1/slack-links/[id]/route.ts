@@ -1,5 +1,5 @@
-import { deleteSlackLink } from '../../../../../src/server/handlers/management/slack-links.js';
-import { nextRouteWithId } from '../../../../../src/server/next-routes.js';
+import { deleteSlackLink } from '../../../../../src/api/handlers/management/slack-links.js';
+import { nextRouteWithId } from '../../../../../src/api/next-routes.js';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -1,5 +1,5 @@
-import { deleteWebhook } from '../../../../../src/server/handlers/management/webhooks.js';
-import { nextRouteWithId } from '../../../../../src/server/next-routes.js';
+import { deleteWebhook } from '../../../../../src/api/handlers/management/webhooks.js';
+import { nextRouteWithId } from '../../../../../src/api/next-routes.js';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -1,5 +1,5 @@
-import { getDeliveries } from '../../../../../src/server/handlers/management/webhooks.js';
-import { nextRoute } from '../../../../../src/server/next-routes.js';
+import { getDeliveries } from '../../../../../src/api/handlers/management/webhooks.js';
+import { nextRoute } from '../../../../../src/api/next-routes.js';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -1,4 +1,4 @@
-import { postConsoleRawArgs } from '../../../../../../src/console/raw-args-route.js';
+import { postConsoleRawArgs } from '../../../../../../src/ui/actions/raw-args-route.js';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -1,5 +1,5 @@
-import { postApproveAndRemember } from '../../../../../../src/server/handlers/post-approve-and-remember.js';
-import { nextRouteWithId } from '../../../../../../src/server/next-routes.js';
+import { postApproveAndRemember } from '../../../../../../src/api/handlers/post-approve-and-remember.js';
+import { nextRouteWithId } from '../../../../../../src/api/next-routes.js';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

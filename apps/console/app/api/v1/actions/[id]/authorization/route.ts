@@ -1,5 +1,5 @@
-import { getAuthorization } from '../../../../../../src/server/handlers/get-authorization.js';
-import { nextRouteWithId } from '../../../../../../src/server/next-routes.js';
+import { getAuthorization } from '../../../../../../src/api/handlers/get-authorization.js';
+import { nextRouteWithId } from '../../../../../../src/api/next-routes.js';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -1,5 +1,5 @@
-import { postActionCancel } from '../../../../../../src/server/handlers/post-action-cancel.js';
-import { nextRouteWithId } from '../../../../../../src/server/next-routes.js';
+import { postActionCancel } from '../../../../../../src/api/handlers/post-action-cancel.js';
+import { nextRouteWithId } from '../../../../../../src/api/next-routes.js';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -1,5 +1,5 @@
-import { postCompensationResolution } from '../../../../../../src/server/handlers/management/compensations.js';
-import { nextRouteWithId } from '../../../../../../src/server/next-routes.js';
+import { postCompensationResolution } from '../../../../../../src/api/handlers/management/compensations.js';
+import { nextRouteWithId } from '../../../../../../src/api/next-routes.js';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

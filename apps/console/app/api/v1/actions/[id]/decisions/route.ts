@@ -1,5 +1,5 @@
-import { postDecision } from '../../../../../../src/server/handlers/post-decision.js';
-import { nextRouteWithId } from '../../../../../../src/server/next-routes.js';
+import { postDecision } from '../../../../../../src/api/handlers/post-decision.js';
+import { nextRouteWithId } from '../../../../../../src/api/next-routes.js';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

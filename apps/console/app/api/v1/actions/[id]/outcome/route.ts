@@ -1,5 +1,5 @@
-import { getOutcome } from '../../../../../../src/server/handlers/get-outcome.js';
-import { nextRouteWithId } from '../../../../../../src/server/next-routes.js';
+import { getOutcome } from '../../../../../../src/api/handlers/get-outcome.js';
+import { nextRouteWithId } from '../../../../../../src/api/next-routes.js';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

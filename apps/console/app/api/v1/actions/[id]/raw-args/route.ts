@@ -1,5 +1,5 @@
-import { postRawArgs } from '../../../../../../src/server/handlers/post-raw-args.js';
-import { nextRouteWithId } from '../../../../../../src/server/next-routes.js';
+import { postRawArgs } from '../../../../../../src/api/handlers/post-raw-args.js';
+import { nextRouteWithId } from '../../../../../../src/api/next-routes.js';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

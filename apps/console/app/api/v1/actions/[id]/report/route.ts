@@ -1,5 +1,5 @@
-import { postReport } from '../../../../../../src/server/handlers/post-report.js';
-import { nextRouteWithId } from '../../../../../../src/server/next-routes.js';
+import { postReport } from '../../../../../../src/api/handlers/post-report.js';
+import { nextRouteWithId } from '../../../../../../src/api/next-routes.js';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -1,5 +1,5 @@
-import { getActionStatusView } from '../../../../../../src/server/handlers/get-action-status.js';
-import { nextRouteWithId } from '../../../../../../src/server/next-routes.js';
+import { getActionStatusView } from '../../../../../../src/api/handlers/get-action-status.js';
+import { nextRouteWithId } from '../../../../../../src/api/next-routes.js';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -1,5 +1,5 @@
-import { postAgentDisable } from '../../../../../../src/server/handlers/management/agents.js';
-import { nextRouteWithId } from '../../../../../../src/server/next-routes.js';
+import { postAgentDisable } from '../../../../../../src/api/handlers/management/agents.js';
+import { nextRouteWithId } from '../../../../../../src/api/next-routes.js';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

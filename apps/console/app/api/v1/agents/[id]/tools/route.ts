@@ -1,5 +1,5 @@
-import { putAgentTools } from '../../../../../../src/server/handlers/put-agent-tools.js';
-import { nextRouteWithId } from '../../../../../../src/server/next-routes.js';
+import { putAgentTools } from '../../../../../../src/api/handlers/put-agent-tools.js';
+import { nextRouteWithId } from '../../../../../../src/api/next-routes.js';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -1,5 +1,5 @@
-import { postKeyRotation } from '../../../../../../src/server/handlers/management/keys.js';
-import { nextRouteWithId } from '../../../../../../src/server/next-routes.js';
+import { postKeyRotation } from '../../../../../../src/api/handlers/management/keys.js';
+import { nextRouteWithId } from '../../../../../../src/api/next-routes.js';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -1,5 +1,5 @@
-import { postStandingApprovalRevocation } from '../../../../../../src/server/handlers/revoke-standing-approval.js';
-import { nextRouteWithId } from '../../../../../../src/server/next-routes.js';
+import { postStandingApprovalRevocation } from '../../../../../../src/api/handlers/revoke-standing-approval.js';
+import { nextRouteWithId } from '../../../../../../src/api/next-routes.js';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

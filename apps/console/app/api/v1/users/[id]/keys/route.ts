@@ -1,5 +1,5 @@
-import { getUserKeys, postUserKey } from '../../../../../../src/server/handlers/management/users.js';
-import { nextRouteWithId } from '../../../../../../src/server/next-routes.js';
+import { getUserKeys, postUserKey } from '../../../../../../src/api/handlers/management/users.js';
+import { nextRouteWithId } from '../../../../../../src/api/next-routes.js';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -1,0 +1,24 @@
+import { NotAgentRunError, reportAgentRun } from '@airlock/core/agent-gateway';
+import { actionHandle } from '@airlock/core/gateway';
+import { actionIdFrom } from '../action-lookup.js';
+import { authenticate, requireAgent } from '../auth.js';
+import type { ApiContext } from '../context.js';
+import { ApiError, notFound, withErrors } from '../errors.js';
+import { jsonResponse } from '../http.js';
+import { readJsonBody } from '../request.js';
+import { AgentReportBody } from '../schemas.js';
+
+/** POST /api/v1/actions/:id/report: the agent reports its own run of a gate-only action; answers with the outcome. */
+export const postReport = withErrors(async (request: Request, ctx: ApiContext, params: { id: string }): Promise<Response> => {
+  const agent = requireAgent(await authenticate(request, ctx.db));
+  const actionId = actionIdFrom(params.id);
+  const body = await readJsonBody(request, AgentReportBody);
+  const { memo } = await actionHandle(ctx.temporal, actionId).describe();
+  if (memo?.agentId !== agent.agentId) throw notFound();
+  try {
+    return jsonResponse(await reportAgentRun(ctx.temporal, actionId, body));
+  } catch (error) {
+    if (error instanceof NotAgentRunError) throw new ApiError(409, 'decision_rejected', error.message);
+    throw error;
+  }
+});

@@ -1,9 +1,0 @@
-export { inboxApprovals, inboxFacets, InboxFilters } from './inbox.js';
-export { auditPage, AuditFilters } from './audit-query.js';
-export { auditConditions } from './audit-conditions.js';
-export { isSameOrigin } from './origin.js';
-export { diffArgs } from './args-diff.js';
-export { csvCell, csvLine, jsonLine } from './audit-format.js';
-export { analyticsReport } from './analytics.js';
-export { analyticsRange, AnalyticsWindowParam } from './analytics-window.js';
-export { RUBBER_STAMP_FAST_SECONDS, RUBBER_STAMP_MIN_STREAK } from './analytics-rubber-stamp.js';

@@ -1,0 +1,21 @@
+import { consoleDecision } from './decision.js';
+import { actionUser } from '../auth/guard.js';
+
+/**
+ * POST /api/console/decisions: the console's decision as a plain form or JSON
+ * POST for scripts run in a signed-in browser. Cookie-authenticated, so the
+ * origin is checked before anything else (CSRF), then the role.
+ */
+export async function postConsoleDecision(request: Request): Promise<Response> {
+  const guard = await actionUser('approver');
+  if ('refusal' in guard) return Response.json({ ok: false, message: guard.refusal }, { status: guard.status });
+  const isJson = request.headers.get('content-type')?.startsWith('application/json');
+  let fields: Record<string, unknown>;
+  try {
+    fields = isJson ? ((await request.json()) as Record<string, unknown>) : Object.fromEntries(await request.formData());
+  } catch {
+    return Response.json({ ok: false, message: 'The body is neither JSON nor a form.' }, { status: 400 });
+  }
+  const notice = await consoleDecision(guard.user, fields);
+  return Response.json({ ok: notice.kind === 'ok', message: notice.message }, { status: notice.kind === 'ok' ? 200 : 409 });
+}

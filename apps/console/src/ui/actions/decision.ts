@@ -1,0 +1,67 @@
+import { DecisionRejectedError } from '@airlock/core/gateway';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { OpsError, decide, userOperator } from '@airlock/ops';
+import { ApiError } from '../../api/errors.js';
+import { apiContext } from '../../api/runtime-context.js';
+import { consoleLogger } from '../../api/telemetry.js';
+import { checkToolArgs } from '../../api/tool-args.js';
+import { ConsoleDecisionForm } from './decision-form.js';
+import { failed, ok, type Notice } from '../forms/notice.js';
+import type { ConsoleUser } from '../auth/session.js';
+
+/** Records a person's decision from the console (channel 'console'); the caller has checked origin and role. */
+export async function consoleDecision(user: ConsoleUser, fields: Record<string, unknown>): Promise<Notice> {
+  const parsed = ConsoleDecisionForm.safeParse(fields);
+  if (!parsed.success) return failed(`The form was incomplete: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const { actionId, decision, argsHash, comment } = parsed.data;
+  // Feedback is guidance for the model after a denial; with an approval it would go nowhere.
+  const feedback = decision === 'deny' ? parsed.data.feedback : undefined;
+  try {
+    const editedArgs = decision === 'approve' ? await editedArgsFor(actionId, parsed.data.editedArgs) : undefined;
+    const ctx = apiContext();
+    const result = await decide({ db: ctx.db, temporal: ctx.temporal }, userOperator({ id: user.userId, role: user.role }, 'console'), {
+      actionId,
+      decision,
+      argsHash,
+      comment,
+      feedback,
+      ...(editedArgs ? { editedArgs } : {}),
+    });
+    if (decision === 'deny') return ok('Denied. The agent receives your reason and feedback.');
+    if (result.approvalStatus === 'approved') return ok(`Approved (${result.approvalsSoFar} of ${result.requiredApprovals}). The action runs now.`);
+    if (editedArgs && result.approvalsSoFar === 0) return ok('Your edit opened a new approval round: the edited arguments need a fresh decision.');
+    return ok(`Approval recorded (${result.approvalsSoFar} of ${result.requiredApprovals}); waiting for more approvers.`);
+  } catch (error) {
+    if (error instanceof DecisionRejectedError) return failed(`Not recorded: ${error.message}.`);
+    if (error instanceof WorkflowNotFoundError) return failed('Not recorded: that action no longer exists.');
+    if (error instanceof ApiError || error instanceof OpsError) return failed(`Not recorded: ${error.message}.`);
+    consoleLogger().error({ err: error, actionId }, 'decision failed');
+    return failed('Not recorded: something went wrong on the server. Try again; the details are in the server log.');
+  }
+}
+
+/** Parses an approver's edit and checks it against the tool's schema (an ApiError naming the field). */
+async function editedArgsFor(actionId: string, text: string | undefined): Promise<Record<string, unknown> | undefined> {
+  if (!text) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ApiError(400, 'invalid_json', 'the edited arguments are not valid JSON');
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ApiError(400, 'invalid_request', 'the edited arguments must be a JSON object');
+  const action = await apiContext().db.prisma.action.findUnique({ where: { id: actionId }, select: { tool: true } });
+  if (action) checkToolArgs(action.tool, value as Record<string, unknown>, 'editedArgs');
+  return value as Record<string, unknown>;
+}
+
+/** The same checks a submitted edit gets, as a notice: "valid" or the field that is wrong. */
+export async function editCheck(actionId: string, text: string): Promise<Notice> {
+  try {
+    await editedArgsFor(actionId, text);
+    return ok('Valid for the tool’s schema.');
+  } catch (error) {
+    if (error instanceof ApiError) return failed(error.message);
+    throw error;
+  }
+}

@@ -1,0 +1,37 @@
+import type { ActionStatusView } from '@airlock/core';
+import { getActionStatus } from '@airlock/core/gateway';
+import type { AuditEvent } from '@airlock/db';
+import { findActionRow } from '../../api/action-lookup.js';
+import type { ApiContext } from '../../api/context.js';
+import type { ActionRow } from '../../api/views.js';
+
+// The workflow answers queries only through a worker; the page must not hang when none runs.
+const LIVE_QUERY_TIMEOUT_MS = 2_000;
+const TIMELINE_LIMIT = 500;
+
+export interface ActionDetail {
+  row: ActionRow;
+  /** The workflow's live view (plan steps, budget impacts); null when finished or no worker answered. */
+  live: ActionStatusView | null;
+  timeline: AuditEvent[];
+}
+
+export async function actionDetail(ctx: ApiContext, actionId: string): Promise<ActionDetail | null> {
+  const row = await findActionRow(ctx.db, actionId);
+  if (!row) return null;
+  const [live, timeline] = await Promise.all([
+    liveStatus(ctx, row),
+    // The (action_id, seq) index serves this directly.
+    ctx.db.prisma.auditEvent.findMany({ where: { actionId }, orderBy: { seq: 'asc' }, take: TIMELINE_LIMIT }),
+  ]);
+  return { row, live, timeline };
+}
+
+async function liveStatus(ctx: ApiContext, row: ActionRow): Promise<ActionStatusView | null> {
+  try {
+    return await ctx.temporal.withDeadline(Date.now() + LIVE_QUERY_TIMEOUT_MS, () => getActionStatus(ctx.temporal, row.id));
+  } catch {
+    // Closed workflows may be gone from Temporal's retention; the row and the audit log still tell the story.
+    return null;
+  }
+}
