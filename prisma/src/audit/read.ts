@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Db } from '../client.js';
 import { CopyOutChunks, CopyOutRows } from './copy-out.js';
+import { CHAIN_ROWS_BINARY_COPY } from './copy-binary.js';
 import { CHAIN_ROWS_SELECT, chainRow } from './copy-text.js';
 import type { AuditCheckpoint } from './signing.js';
 import type { ChainRow } from './verifier.js';
@@ -45,7 +46,7 @@ export async function* readChainRows(db: Db, options: ChainReadOptions = {}): As
  */
 export async function countChainRowsByCopy(db: Db, chunkRows = 2000): Promise<number> {
   const client = await db.pool.connect();
-  const copy = new CopyOutChunks(`COPY (${CHAIN_ROWS_SELECT} ORDER BY seq) TO STDOUT`, chunkRows);
+  const copy = new CopyOutChunks(CHAIN_ROWS_BINARY_COPY, chunkRows);
   let rows = 0;
   let finished = false;
   try {
