@@ -12,7 +12,8 @@ export {
   type SegmentResult,
 } from './verifier.js';
 export { verifyAuditChain, verifyAuditExport, readCheckpointFile, ExportFormatError, type VerifyOptions } from './verify.js';
-export { readChainRows, countChainRowsByCopy, listCheckpoints } from './read.js';
+export { readChainRows, readChainChunks, countChainRowsByCopy, listCheckpoints } from './read.js';
+export { verifyCopySegment } from './segment.js';
 export { writeAuditExport, exportEventLine } from './export.js';
 export { EXPORT_FORMAT } from './export-format.js';
 export { checkpointIfDue, type CheckpointPolicy } from './checkpoints.js';

@@ -35,59 +35,87 @@ const MAX_DEPTH = 200;
 // Up to 15 digits an integer's text is its double's shortest form too (every such integer is exact).
 const EXACT_DIGITS = 15;
 
+// One call's state, in module variables: the verifier runs this on every row, and these loops are its hot path.
 let src: Uint8Array = new Uint8Array(0);
-let out: ByteSink | undefined;
+// The payload's end in src: nothing reads at or past it (the next field's bytes).
+let limit = 0;
+let sink: ByteSink | undefined;
+let out: Buffer = Buffer.alloc(0);
+let pos = 0;
+// Members of the objects being written, five numbers each (key start and end in src, member start and end in out, the key's
+// first four bytes as one number), as a stack.
+let members: Int32Array<ArrayBuffer> = new Int32Array(1024);
+let top = 0;
+const MEMBER = 5;
+let order: Int32Array<ArrayBuffer> = new Int32Array(256);
 let scratch: Buffer = Buffer.allocUnsafeSlow(4096);
 
-/** Writes JCS of the jsonb text `text[start, end)` to `sink`; false (sink left part-written) when the general path must do it. */
-export function writeJcsOfJsonbText(text: Uint8Array, start: number, end: number, sink: ByteSink): boolean {
-  // A view of the payload alone: a look past its end reads undefined, never the next field's bytes.
-  src = text.subarray(start, end);
-  out = sink;
-  const after = value(skipSpace(0, src.length), src.length, 0);
-  return after >= 0 && skipSpace(after, src.length) === src.length;
+/** Writes JCS of the jsonb text `text[start, end)` to `into`; false (`into` left as it was) when the general path must do it. */
+export function writeJcsOfJsonbText(text: Uint8Array, start: number, end: number, into: ByteSink): boolean {
+  src = text;
+  limit = end;
+  sink = into;
+  // The output is never longer than the text but for a number's digits, which make room for themselves (writeNumber).
+  into.reserve(end - start + 64);
+  out = into.bytes;
+  pos = into.length;
+  top = 0;
+  const after = value(skipSpace(start), 0);
+  if (after < 0 || skipSpace(after) !== end) return false;
+  into.length = pos;
+  return true;
 }
 
 /** Writes the value at `p`; returns the position after it, or -1. */
-function value(p: number, end: number, depth: number): number {
-  if (p >= end) return -1;
+function value(p: number, depth: number): number {
+  if (p >= limit) return -1;
   const c = src[p]!;
-  if (c === QUOTE) {
-    const e = stringEnd(p, end);
-    if (e >= 0) out!.copy(src, p, e);
-    return e;
-  }
-  if (c === LBRACE) return depth < MAX_DEPTH ? object(p, end, depth) : -1;
-  if (c === LBRACKET) return depth < MAX_DEPTH ? array(p, end, depth) : -1;
-  if (c === 0x74) return literal(p, end, 'true');
-  if (c === 0x66) return literal(p, end, 'false');
-  if (c === 0x6e) return literal(p, end, 'null');
-  return number(p, end);
+  if (c === QUOTE) return string(p);
+  if (c === LBRACE) return depth < MAX_DEPTH ? object(p, depth) : -1;
+  if (c === LBRACKET) return depth < MAX_DEPTH ? array(p, depth) : -1;
+  if (c === 0x74) return literal(p, 'true');
+  if (c === 0x66) return literal(p, 'false');
+  if (c === 0x6e) return literal(p, 'null');
+  return number(p);
 }
 
-/** The end of the string opening at `p`, if every escape in it is one JCS writes the same way; else -1. */
-function stringEnd(p: number, end: number): number {
+/**
+ * Copies the string opening at `p` if every escape in it is one JCS writes the
+ * same way; returns the position after it, or -1. The short escapes (\b \f \n
+ * \r \t \" \\) are JCS's too, and so is \u00xx (lowercase) for a control
+ * character without one; any other \u, or \/, JCS writes differently.
+ */
+function string(p: number): number {
+  // Locals, not the module's variables, in the loop: V8 keeps them in registers.
+  const from = src;
+  const to = out;
+  const end = limit;
+  let at = pos;
+  to[at++] = QUOTE;
   for (let i = p + 1; i < end; i++) {
-    const c = src[i]!;
-    if (c === QUOTE) return i + 1;
+    const c = from[i]!;
+    to[at++] = c;
+    if (c === QUOTE) {
+      pos = at;
+      return i + 1;
+    }
     if (c < 0x20) return -1;
     if (c !== BACKSLASH) continue;
-    const e = src[i + 1];
-    // b f n r t " \ : the short escapes, JCS's too.
+    if (i + 1 >= end) return -1;
+    const e = from[i + 1]!;
     if (e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74 || e === QUOTE || e === BACKSLASH) {
+      to[at++] = e;
       i += 1;
       continue;
     }
-    // \u00xx (lowercase) for a control character without a short escape: JCS writes it so too. Any other \u, or \/, it writes differently.
-    if (e === 0x75 && i + 5 < end && src[i + 2] === ZERO && src[i + 3] === ZERO && (src[i + 4] === ZERO || src[i + 4] === 0x31)) {
-      const low = hexDigit(src[i + 5]!);
-      const code = (src[i + 4] === ZERO ? 0 : 16) + low;
-      if (low >= 0 && code !== 8 && code !== 9 && code !== 10 && code !== 12 && code !== 13) {
-        i += 5;
-        continue;
-      }
-    }
-    return -1;
+    if (e !== 0x75 || i + 5 >= end || from[i + 2] !== ZERO || from[i + 3] !== ZERO) return -1;
+    const high = from[i + 4]!;
+    const low = hexDigit(from[i + 5]!);
+    if ((high !== ZERO && high !== 0x31) || low < 0) return -1;
+    const code = (high === ZERO ? 0 : 16) + low;
+    if (code === 8 || code === 9 || code === 10 || code === 12 || code === 13) return -1;
+    for (let k = 1; k <= 5; k++) to[at++] = from[i + k]!;
+    i += 5;
   }
   return -1;
 }
@@ -98,158 +126,222 @@ function hexDigit(c: number): number {
   return -1;
 }
 
-function object(p: number, end: number, depth: number): number {
-  const sink = out!;
-  sink.byte(LBRACE);
-  const membersStart = sink.length;
-  p = skipSpace(p + 1, end);
-  if (src[p] === RBRACE) {
-    sink.byte(RBRACE);
+function object(p: number, depth: number): number {
+  out[pos++] = LBRACE;
+  const membersStart = pos;
+  const base = top;
+  p = skipSpace(p + 1);
+  if (p < limit && src[p] === RBRACE) {
+    out[pos++] = RBRACE;
     return p + 1;
   }
-  // Per member, four numbers: its key's start and end in src (inside the quotes), its `"key":value`'s start and end in the sink.
-  const members: number[] = [];
   let sorted = true;
   for (;;) {
-    if (src[p] !== QUOTE) return -1;
-    const keyEnd = stringEnd(p, end);
+    if (p >= limit || src[p] !== QUOTE) return -1;
+    const memberStart = pos;
+    const keyEnd = string(p);
     if (keyEnd < 0) return -1;
-    // ASCII without escapes: its bytes compare as its UTF-16 code units do.
-    for (let i = p + 1; i < keyEnd - 1; i++) if (src[i]! >= 0x80 || src[i] === BACKSLASH) return -1;
-    const n = members.length;
-    if (n > 0 && compareKeys(members[n - 4]!, members[n - 3]!, p + 1, keyEnd - 1) >= 0) sorted = false;
-    const memberStart = sink.length;
-    sink.copy(src, p, keyEnd);
+    if (!plainAsciiKey(p + 1, keyEnd - 1)) return -1;
     const keyStart = p + 1;
-    p = skipSpace(keyEnd, end);
-    if (src[p] !== COLON) return -1;
-    sink.byte(COLON);
-    p = value(skipSpace(p + 1, end), end, depth + 1);
+    const prefix = keyPrefix(keyStart, keyEnd - 1);
+    if (top > base && compareMembers(top - MEMBER, keyStart, keyEnd - 1, prefix) >= 0) sorted = false;
+    p = skipSpace(keyEnd);
+    if (p >= limit || src[p] !== COLON) return -1;
+    out[pos++] = COLON;
+    p = value(skipSpace(p + 1), depth + 1);
     if (p < 0) return -1;
-    members.push(keyStart, keyEnd - 1, memberStart, sink.length);
-    p = skipSpace(p, end);
+    if (top + MEMBER > members.length) members = grown(members, top + MEMBER);
+    members[top] = keyStart;
+    members[top + 1] = keyEnd - 1;
+    members[top + 2] = memberStart;
+    members[top + 3] = pos;
+    members[top + 4] = prefix;
+    top += MEMBER;
+    p = skipSpace(p);
+    if (p >= limit) return -1;
     if (src[p] === COMMA) {
-      sink.byte(COMMA);
-      p = skipSpace(p + 1, end);
+      out[pos++] = COMMA;
+      p = skipSpace(p + 1);
       continue;
     }
     if (src[p] !== RBRACE) return -1;
     break;
   }
-  if (!sorted && !reorder(members, membersStart)) return -1;
-  sink.byte(RBRACE);
+  if (!sorted && !reorder(base, membersStart)) return -1;
+  top = base;
+  out[pos++] = RBRACE;
   return p + 1;
 }
 
-/** Rewrites an object's members (from `membersStart` to the sink's end) in JCS key order; false on a duplicate key. */
-function reorder(members: number[], membersStart: number): boolean {
-  const count = members.length / 4;
-  const order: number[] = [];
-  for (let m = 0; m < count; m++) {
-    // Insertion sort: objects have a handful of members.
-    let at = order.length;
-    while (at > 0) {
-      const before = order[at - 1]! * 4;
-      const c = compareKeys(members[before]!, members[before + 1]!, members[m * 4]!, members[m * 4 + 1]!);
-      if (c === 0) return false;
-      if (c < 0) break;
-      at -= 1;
-    }
-    order.splice(at, 0, m);
-  }
-  const sink = out!;
-  const length = sink.length - membersStart;
-  if (scratch.length < length) scratch = Buffer.allocUnsafeSlow(Math.max(length, 2 * scratch.length));
-  sink.bytes.copy(scratch, 0, membersStart, sink.length);
-  sink.length = membersStart;
-  for (let k = 0; k < count; k++) {
-    if (k > 0) sink.byte(COMMA);
-    const m = order[k]! * 4;
-    sink.copy(scratch, members[m + 2]! - membersStart, members[m + 3]! - membersStart);
+/** ASCII without escapes: a key whose bytes compare as its UTF-16 code units do. */
+function plainAsciiKey(start: number, end: number): boolean {
+  const from = src;
+  for (let i = start; i < end; i++) {
+    const c = from[i]!;
+    if (c >= 0x80 || c === BACKSLASH) return false;
   }
   return true;
 }
 
-/** Compares src[a, aEnd) with src[b, bEnd) byte by byte (ASCII keys: as UTF-16 code units). */
-function compareKeys(a: number, aEnd: number, b: number, bEnd: number): number {
+function grown(a: Int32Array, needed: number): Int32Array<ArrayBuffer> {
+  const bigger = new Int32Array(Math.max(needed, 2 * a.length));
+  bigger.set(a);
+  return bigger;
+}
+
+/** Rewrites the members from `members[base]` on (written from `membersStart` to `pos`) in JCS key order; false on a duplicate key. */
+function reorder(base: number, membersStart: number): boolean {
+  const count = (top - base) / MEMBER;
+  if (order.length < count) order = new Int32Array(Math.max(count, 2 * order.length));
+  // Insertion sort: objects have a handful of members.
+  for (let m = 0; m < count; m++) {
+    const at = base + MEMBER * m;
+    let k = m;
+    while (k > 0) {
+      const c = compareMembers(base + MEMBER * order[k - 1]!, members[at]!, members[at + 1]!, members[at + 4]!);
+      if (c === 0) return false;
+      if (c < 0) break;
+      order[k] = order[k - 1]!;
+      k -= 1;
+    }
+    order[k] = m;
+  }
+  const length = pos - membersStart;
+  if (scratch.length < length) scratch = Buffer.allocUnsafeSlow(Math.max(length, 2 * scratch.length));
+  // Locals and plain loops: members are tens of bytes, below what Buffer#copy's overhead pays for.
+  const to = out;
+  const keep = scratch;
+  for (let i = 0; i < length; i++) keep[i] = to[membersStart + i]!;
+  let at = membersStart;
+  for (let k = 0; k < count; k++) {
+    if (k > 0) to[at++] = COMMA;
+    const m = base + MEMBER * order[k]!;
+    const end = members[m + 3]! - membersStart;
+    for (let i = members[m + 2]! - membersStart; i < end; i++) to[at++] = keep[i]!;
+  }
+  pos = at;
+  return true;
+}
+
+/**
+ * A key's first four bytes as one number: comparing two of them orders keys
+ * as their bytes do, as far as those bytes go (a shorter key pads with 0,
+ * below any byte a key holds unescaped), so most comparisons stop there.
+ */
+function keyPrefix(start: number, end: number): number {
+  const from = src;
+  let prefix = 0;
+  for (let i = start; i < start + 4; i++) prefix = prefix * 256 + (i < end ? from[i]! : 0);
+  return prefix;
+}
+
+/** Orders the member at `members[m]` against the key src[b, bEnd) (prefix: keyPrefix of it): byte by byte, i.e. as UTF-16 code units for ASCII keys. */
+function compareMembers(m: number, b: number, bEnd: number, prefix: number): number {
+  const list = members;
+  const d = list[m + 4]! - prefix;
+  if (d !== 0) return d;
+  const from = src;
+  const a = list[m]!;
+  const aEnd = list[m + 1]!;
   const n = Math.min(aEnd - a, bEnd - b);
-  for (let i = 0; i < n; i++) {
-    const d = src[a + i]! - src[b + i]!;
-    if (d !== 0) return d;
+  for (let i = 4; i < n; i++) {
+    const c = from[a + i]! - from[b + i]!;
+    if (c !== 0) return c;
   }
   return aEnd - a - (bEnd - b);
 }
 
-function array(p: number, end: number, depth: number): number {
-  const sink = out!;
-  sink.byte(LBRACKET);
-  p = skipSpace(p + 1, end);
-  if (src[p] === RBRACKET) {
-    sink.byte(RBRACKET);
+function array(p: number, depth: number): number {
+  out[pos++] = LBRACKET;
+  p = skipSpace(p + 1);
+  if (p < limit && src[p] === RBRACKET) {
+    out[pos++] = RBRACKET;
     return p + 1;
   }
   for (;;) {
-    p = value(p, end, depth + 1);
+    p = value(p, depth + 1);
     if (p < 0) return -1;
-    p = skipSpace(p, end);
+    p = skipSpace(p);
+    if (p >= limit) return -1;
     if (src[p] === COMMA) {
-      sink.byte(COMMA);
-      p = skipSpace(p + 1, end);
+      out[pos++] = COMMA;
+      p = skipSpace(p + 1);
       continue;
     }
     if (src[p] !== RBRACKET) return -1;
-    sink.byte(RBRACKET);
+    out[pos++] = RBRACKET;
     return p + 1;
   }
 }
 
-function literal(p: number, end: number, word: string): number {
-  if (p + word.length > end) return -1;
-  for (let i = 0; i < word.length; i++) if (src[p + i] !== word.charCodeAt(i)) return -1;
-  out!.ascii(word);
+function literal(p: number, word: string): number {
+  if (p + word.length > limit) return -1;
+  const from = src;
+  for (let i = 0; i < word.length; i++) if (from[p + i] !== word.charCodeAt(i)) return -1;
+  const to = out;
+  let at = pos;
+  for (let i = 0; i < word.length; i++) to[at++] = from[p + i]!;
+  pos = at;
   return p + word.length;
 }
 
-const isDigit = (c: number | undefined) => c !== undefined && c >= ZERO && c <= NINE;
-
 /** A JSON number (RFC 8259's grammar, checked), written as its double's ECMAScript form, which is JCS's (-0 as 0). */
-function number(p: number, end: number): number {
+function number(p: number): number {
+  const from = src;
+  const end = limit;
   let i = p;
-  if (src[i] === MINUS) i += 1;
+  if (from[i] === MINUS) i += 1;
   const intStart = i;
-  if (src[i] === ZERO) i += 1;
-  else if (isDigit(src[i])) while (i < end && isDigit(src[i])) i += 1;
+  if (i < end && from[i] === ZERO) i += 1;
+  else if (i < end && from[i]! >= ZERO && from[i]! <= NINE) while (i < end && from[i]! >= ZERO && from[i]! <= NINE) i += 1;
   else return -1;
   const intDigits = i - intStart;
   let plain = true;
-  if (src[i] === DOT) {
+  if (i < end && from[i] === DOT) {
     plain = false;
     i += 1;
-    if (!isDigit(src[i])) return -1;
-    while (i < end && isDigit(src[i])) i += 1;
+    const digits = i;
+    while (i < end && from[i]! >= ZERO && from[i]! <= NINE) i += 1;
+    if (i === digits) return -1;
   }
-  if (src[i] === 0x65 || src[i] === 0x45) {
+  if (i < end && (from[i] === 0x65 || from[i] === 0x45)) {
     plain = false;
     i += 1;
-    if (src[i] === PLUS || src[i] === MINUS) i += 1;
-    if (!isDigit(src[i])) return -1;
-    while (i < end && isDigit(src[i])) i += 1;
+    if (i < end && (from[i] === PLUS || from[i] === MINUS)) i += 1;
+    const digits = i;
+    while (i < end && from[i]! >= ZERO && from[i]! <= NINE) i += 1;
+    if (i === digits) return -1;
   }
   if (plain && intDigits <= EXACT_DIGITS) {
+    const to = out;
+    let at = pos;
     // -0 parses to -0, which JCS writes as 0.
-    if (intDigits === 1 && src[intStart] === ZERO) out!.byte(ZERO);
-    else out!.copy(src, p, i);
+    if (intDigits === 1 && from[intStart] === ZERO) to[at++] = ZERO;
+    else for (let k = p; k < i; k++) to[at++] = from[k]!;
+    pos = at;
     return i;
   }
-  const n = Number(Buffer.from(src.buffer, src.byteOffset + p, i - p).toString('latin1'));
+  let text = '';
+  for (let k = p; k < i; k++) text += String.fromCharCode(from[k]!);
+  const n = Number(text);
   if (!Number.isFinite(n)) return -1;
-  out!.ascii(String(n));
+  writeAscii(String(n), i);
   return i;
 }
 
-function skipSpace(p: number, end: number): number {
+/** Writes a number's text, making room for it and for the rest of the payload (from `p`) first. */
+function writeAscii(text: string, p: number): void {
+  sink!.length = pos;
+  sink!.reserve(text.length + limit - p + 64);
+  out = sink!.bytes;
+  for (let k = 0; k < text.length; k++) out[pos++] = text.charCodeAt(k);
+}
+
+function skipSpace(p: number): number {
+  const from = src;
+  const end = limit;
   while (p < end) {
-    const c = src[p];
+    const c = from[p];
     if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) break;
     p += 1;
   }

@@ -1,10 +1,13 @@
 import { auditRowHash } from './hash.js';
 import { CHAIN_FIELDS, readChainTuple } from './copy-binary.js';
+import { ByteSink } from './byte-sink.js';
 import { F, rowHashV2OfFields } from './hash-fields.js';
+import { timestampText } from './timestamp-text.js';
 import { ChainVerifier, type ChainRow, type ChainRowHead, type PreparedCheckpoints, type SegmentResult } from './verifier.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 const fields = new Int32Array(2 * CHAIN_FIELDS);
+const timestampSink = new ByteSink();
 
 /**
  * Checks one chunk of binary COPY tuples as a segment of the chain (its link
@@ -57,6 +60,14 @@ function text(bytes: Buffer, field: number): string | null {
   return start < 0 ? null : decoder.decode(bytes.subarray(start, fields[2 * field + 1]));
 }
 
+/** created_at as to_char wrote it for the text reader (null for NULL and ±infinity, as to_char gives). */
+function createdAtText(bytes: Buffer): string | null {
+  const start = fields[2 * F.createdAt]!;
+  if (start < 0) return null;
+  if (fields[2 * F.createdAt + 1]! - start !== 8) throw new Error('created_at is not an 8-byte timestamp in the binary COPY data');
+  return timestampText(bytes, start, timestampSink);
+}
+
 /** The row as the text COPY reader built it (copy-text.ts chainRow): the general path, for rows the byte path leaves. */
 function chainRowOfFields(bytes: Buffer): ChainRow {
   const payloadStart = fields[2 * F.payload]!;
@@ -70,7 +81,7 @@ function chainRowOfFields(bytes: Buffer): ChainRow {
     type: text(bytes, F.type)!,
     actor: text(bytes, F.actor)!,
     payload: JSON.parse(payload!) as unknown,
-    createdAt: text(bytes, F.createdAt)!,
+    createdAt: createdAtText(bytes)!,
     prevHash: text(bytes, F.prevHash)!,
     hash: text(bytes, F.hash)!,
   };
