@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { auditRowHash, countChainRowsByCopy, createDb, readChainRows, verifyAuditChain, type ChainRow, type Db } from '@airlock/db';
+import { auditRowHash, countChainRowsByCopy, createDb, readChainChunks, readChainRows, verifyAuditChain, verifyCopySegment, type ChainRow, type Db } from '@airlock/db';
 import { createScratchDatabase } from '../infra/database.js';
 import type { Cleanup } from '../infra/cleanup.js';
 import { loadAverage1m } from '../infra/machine.js';
@@ -31,7 +31,10 @@ export interface AuditBenchResults {
   copyCpuMicrosPerRow: number;
   /** The baseline: the reader before COPY (a cursor FETCHed in pages of 5,000, text columns, JSON.parse of payloads), no hashing. */
   selectRowsPerSecond: number;
-  /** Hashing rows already in memory, on one thread: what checking costs. */
+  /** Checking alone, on one thread: the verifier's check (verifyCopySegment) of COPY chunks already in memory. */
+  checkRowsPerSecond: number;
+  checkCpuMicrosPerRow: number;
+  /** The general path alone: auditRowHash of rows already parsed into objects (what the check cost before it worked on bytes). */
   hashRowsPerSecond: number;
   tableMiB: number;
   /** 1-minute load average before and after the verification passes. */
@@ -93,7 +96,21 @@ export async function runAuditBench(pgUrl: string, rows: number, cleanup: Cleanu
   if (selected !== rows) throw new Error(`the baseline reader saw ${selected} rows, not ${rows}`);
   const loadEnd = loadAverage1m();
 
-  // Checking alone: the hash of rows already in memory.
+  // Checking alone: the verifier's check of chunks already read, then the general path's hash of parsed rows.
+  const chunks: Buffer[] = [];
+  let chunkRows = 0;
+  for await (const chunk of readChainChunks(db)) {
+    if (chunkRows >= 50_000) continue;
+    chunks.push(Buffer.from(chunk));
+    chunkRows += 2000;
+  }
+  const checkCpu = process.cpuUsage();
+  const checkStart = performance.now();
+  let checked = 0;
+  for (let run = 0; run < RUNS; run++) for (const chunk of chunks) checked += verifyCopySegment(chunk, undefined).checkedRows;
+  const checkSeconds = (performance.now() - checkStart) / 1000;
+  const checkUsage = process.cpuUsage(checkCpu);
+  if (checked !== RUNS * Math.min(rows, chunkRows)) throw new Error(`check-only pass: ${checked} rows checked, not ${RUNS * Math.min(rows, chunkRows)}`);
   const sample: ChainRow[] = [];
   for await (const batch of readChainRows(db)) if (sample.length < 50_000) sample.push(...batch);
   const hashStart = performance.now();
@@ -110,6 +127,8 @@ export async function runAuditBench(pgUrl: string, rows: number, cleanup: Cleanu
     copyRowsPerSecond: rows / median(copySeconds),
     copyCpuMicrosPerRow: (copyUsage.user + copyUsage.system) / (RUNS * rows),
     selectRowsPerSecond: rows / selectSeconds,
+    checkRowsPerSecond: checked / checkSeconds,
+    checkCpuMicrosPerRow: (checkUsage.user + checkUsage.system) / checked,
     hashRowsPerSecond: sample.length / hashSeconds,
     tableMiB: Number(size.rows[0]?.bytes ?? 0) / 2 ** 20,
     load: { start: loadStart, end: loadEnd },

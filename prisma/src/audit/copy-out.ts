@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { binaryCopyHeaderLength, isBinaryCopyTrailer } from './copy-binary.js';
 import { unescapeField } from './copy-text.js';
 
 /** The part of pg's connection a COPY TO STDOUT needs (pg calls `submit` with it). */
@@ -31,7 +32,7 @@ abstract class CopyOutStream<T> implements pg.Submittable {
     connection.query(this.sql);
   }
 
-  /** One CopyData message is one row: its fields, tab-separated, then a newline. */
+  /** One CopyData message is one row (text: its fields, tab-separated, then a newline; binary: one tuple). */
   abstract handleCopyData(message: { chunk: Buffer }): void;
 
   handleCommandComplete(): void {
@@ -132,24 +133,26 @@ export class CopyOutRows extends CopyOutStream<(string | null)[][]> {
   }
 }
 
-/** A chunk of whole COPY text rows in a buffer of its own (so it can be transferred to a worker thread). */
+/** A chunk of whole binary COPY tuples in a buffer of its own (so it can be transferred to a worker thread). */
 export interface CopyChunk {
   bytes: Buffer;
   rows: number;
 }
 
 /**
- * `COPY … TO STDOUT` (text format) as chunks of `chunkRows` rows, each the
- * rows' raw bytes copied into one buffer: no string or array per row on this
- * thread, which only frames and forwards. A chunk counts as held until the
- * caller `release`s it, so `peakBufferedRows` covers chunks being checked
- * elsewhere too.
+ * `COPY … TO STDOUT (FORMAT binary)` as chunks of `chunkRows` tuples, each the
+ * tuples' raw bytes copied into one buffer (the file header and trailer left
+ * out): no string or array per row on this thread, which only frames and
+ * forwards. A chunk counts as held until the caller `release`s it, so
+ * `peakBufferedRows` covers chunks being checked elsewhere too.
  */
 export class CopyOutChunks extends CopyOutStream<CopyChunk> {
   private buffer: Buffer;
   private length = 0;
   private rows = 0;
   private heldRows = 0;
+  private headerRead = false;
+  private headerError = false;
   peakBufferedRows = 0;
 
   constructor(
@@ -163,10 +166,23 @@ export class CopyOutChunks extends CopyOutStream<CopyChunk> {
   }
 
   handleCopyData(message: { chunk: Buffer }): void {
-    const row = message.chunk;
-    if (this.length + row.length > this.buffer.length) this.grow(this.length + row.length);
-    row.copy(this.buffer, this.length);
-    this.length += row.length;
+    const data = message.chunk;
+    // PostgreSQL sends the file header with the first tuple (or with the trailer, for no rows), and the trailer alone.
+    let from = 0;
+    if (!this.headerRead) {
+      this.headerRead = true;
+      try {
+        from = binaryCopyHeaderLength(data);
+      } catch (error) {
+        this.headerError = true;
+        this.handleError(error as Error);
+      }
+    }
+    if (this.headerError || from === data.length || isBinaryCopyTrailer(data, from)) return;
+    const length = data.length - from;
+    if (this.length + length > this.buffer.length) this.grow(this.length + length);
+    data.copy(this.buffer, this.length, from);
+    this.length += length;
     this.rows += 1;
     this.hold(1);
     if (this.rows >= this.chunkRows) this.flush();

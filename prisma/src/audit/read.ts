@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Db } from '../client.js';
 import { CopyOutChunks, CopyOutRows } from './copy-out.js';
+import { CHAIN_ROWS_BINARY_COPY } from './copy-binary.js';
 import { CHAIN_ROWS_SELECT, chainRow } from './copy-text.js';
 import type { AuditCheckpoint } from './signing.js';
 import type { ChainRow } from './verifier.js';
@@ -39,13 +40,34 @@ export async function* readChainRows(db: Db, options: ChainReadOptions = {}): As
 }
 
 /**
- * Reads the whole chain exactly as `verifyAuditChain` does (the same COPY, the
- * same chunks) and checks nothing: how fast PostgreSQL and the reading thread
- * alone go, the ceiling a verification is measured against (bench/AUDIT.md).
+ * The whole chain as `verifyAuditChain` reads it: the same binary COPY, in
+ * the same chunks of whole tuples (what `verifyCopySegment` checks), each
+ * chunk released once the caller asks for the next.
+ */
+export async function* readChainChunks(db: Db, chunkRows = 2000): AsyncGenerator<Buffer> {
+  const client = await db.pool.connect();
+  const copy = new CopyOutChunks(CHAIN_ROWS_BINARY_COPY, chunkRows);
+  let finished = false;
+  try {
+    void client.query(copy);
+    for await (const chunk of copy.chunks()) {
+      yield chunk.bytes;
+      copy.release(chunk);
+    }
+    finished = true;
+  } finally {
+    client.release(!finished);
+  }
+}
+
+/**
+ * Reads the whole chain exactly as `verifyAuditChain` does and checks nothing:
+ * how fast PostgreSQL and the reading thread alone go, the ceiling a
+ * verification is measured against (bench/AUDIT.md).
  */
 export async function countChainRowsByCopy(db: Db, chunkRows = 2000): Promise<number> {
   const client = await db.pool.connect();
-  const copy = new CopyOutChunks(`COPY (${CHAIN_ROWS_SELECT} ORDER BY seq) TO STDOUT`, chunkRows);
+  const copy = new CopyOutChunks(CHAIN_ROWS_BINARY_COPY, chunkRows);
   let rows = 0;
   let finished = false;
   try {

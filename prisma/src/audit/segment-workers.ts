@@ -50,7 +50,7 @@ export class SegmentWorkers {
     });
   }
 
-  /** Checks `bytes` (whole COPY text rows) on the next worker; the buffer is handed over to it (transferred, not copied). */
+  /** Checks `bytes` (whole binary COPY tuples) on the next worker; the buffer is handed over to it (transferred, not copied). */
   verify(bytes: Buffer): Promise<SegmentResult> {
     const slot = this.workers[this.sent++ % this.workers.length]!;
     return new Promise<SegmentResult>((resolve, reject) => {

@@ -16,6 +16,9 @@ export interface ChainRow {
   hash: string;
 }
 
+/** What the chain's checks read of a row besides its content: a reader that hashes the content itself gives this (ChainVerifier.admit, settle). */
+export type ChainRowHead = Pick<ChainRow, 'seq' | 'hashVersion' | 'prevHash' | 'hash'>;
+
 export interface CheckpointSummary {
   /** Checkpoints whose signed hash matched the row at their seq. */
   matched: number;
@@ -132,6 +135,16 @@ export class ChainVerifier {
 
   /** False once a row failed: the caller can stop reading. */
   push(row: ChainRow): boolean {
+    return this.admit(row) && this.settle(row, auditRowHash(row as ChainRow & { hashVersion: 1 | 2 }) === row.hash);
+  }
+
+  /**
+   * `push` in two halves, for a reader that computes the row's hash its own
+   * way (from COPY bytes): first the checks before the content (order, a
+   * removed checkpointed row, the link, the hash version), then, given whether
+   * the recomputed hash equals the stored one, the rest. False once a row failed.
+   */
+  admit(row: ChainRowHead): boolean {
     if (this.failure) return false;
     if (row.seq <= this.lastSeq) return this.fail(row.seq, `seq ${row.seq} follows seq ${this.lastSeq}: rows are out of order or duplicated`);
     const pending = this.checkpoints?.trusted[this.next];
@@ -142,9 +155,13 @@ export class ChainVerifier {
       return this.fail(row.seq, 'prev_hash does not match the previous row: a row was removed, reordered or inserted');
     }
     if (row.hashVersion !== 1 && row.hashVersion !== 2) return this.fail(row.seq, `unknown hash version ${row.hashVersion}`);
-    if (auditRowHash(row as ChainRow & { hashVersion: 1 | 2 }) !== row.hash) {
-      return this.fail(row.seq, 'row content does not match its hash: the row was altered');
-    }
+    return true;
+  }
+
+  /** The second half of `push`, after `admit` let the row through: `contentMatches` = its recomputed hash equals `row.hash`. */
+  settle(row: ChainRowHead, contentMatches: boolean): boolean {
+    if (!contentMatches) return this.fail(row.seq, 'row content does not match its hash: the row was altered');
+    const pending = this.checkpoints?.trusted[this.next];
     if (pending && pending.seq === row.seq) {
       if (pending.hash !== row.hash) {
         this.failure = { firstBrokenSeq: row.seq, mismatchedCheckpoint: pending.n, lastMatchedSeq: this.lastMatchedSeq };

@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline';
 import type { z } from 'zod';
 import type { Db } from '../client.js';
 import { EXPORT_FORMAT, ExportCheckpointLine, ExportEventLine, ExportHeader } from './export-format.js';
-import { CHAIN_ROWS_SELECT } from './copy-text.js';
+import { CHAIN_ROWS_BINARY_COPY } from './copy-binary.js';
 import { CopyOutChunks, type CopyChunk } from './copy-out.js';
 import { listCheckpoints } from './read.js';
 import { verifyCopySegment } from './segment.js';
@@ -37,8 +37,8 @@ const DEFAULT_CHUNK_ROWS = 2000;
 
 /**
  * Walks the whole chain in seq order; reports the first row that does not
- * verify. One `COPY … TO STDOUT` (one statement, so one snapshot) streams the
- * rows in chunks; each chunk is checked as a segment (on a worker thread when
+ * verify. One binary `COPY … TO STDOUT` (one statement, so one snapshot)
+ * streams the rows in chunks; each chunk is checked as a segment (on a worker thread when
  * `threads` > 0) and the segments are joined in seq order (ChainVerifier.join).
  */
 export async function verifyAuditChain(db: Db, options: VerifyOptions = {}): Promise<ChainVerification> {
@@ -47,7 +47,7 @@ export async function verifyAuditChain(db: Db, options: VerifyOptions = {}): Pro
   const threads = options.threads ?? 0;
   if (!Number.isInteger(threads) || threads < 0) throw new RangeError(`threads must be a non-negative integer, not ${threads}`);
   const client = await db.pool.connect();
-  const copy = new CopyOutChunks(`COPY (${CHAIN_ROWS_SELECT} ORDER BY seq) TO STDOUT`, options.batchSize ?? DEFAULT_CHUNK_ROWS);
+  const copy = new CopyOutChunks(CHAIN_ROWS_BINARY_COPY, options.batchSize ?? DEFAULT_CHUNK_ROWS);
   const workers = threads > 0 ? new SegmentWorkers(threads, checkpoints) : undefined;
   let readAll = false;
   try {
