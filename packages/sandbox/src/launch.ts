@@ -39,8 +39,11 @@ export interface Launch {
   readonly ready: Promise<boolean>;
   /** A run took this (idle) launch: from now on it holds the event loop open like any run in flight. */
   claim(): void;
-  /** Lets the command go (`input` first on stdin, then the request's stdin) and supervises it: deadline, output caps, disk, cancellation. */
-  run(request: SandboxRequest, input?: Buffer): Promise<SandboxResult>;
+  /**
+   * Lets the command go (`input` first on stdin, then the request's stdin) and supervises it: deadline, output caps
+   * (the run's own: nothing is output before it), disk, cancellation.
+   */
+  run(request: SandboxRequest, run: { maxOutputBytes: number; input?: Buffer }): Promise<SandboxResult>;
   /** Kills a launch no run will take; resolves once it has ended. */
   discard(): Promise<void>;
 }
@@ -50,7 +53,7 @@ class OutputCollector {
   private size = 0;
   truncated = false;
   constructor(
-    private readonly cap: number,
+    public cap: number,
     private readonly onOverflow: () => void,
   ) {}
   push(chunk: Buffer): Buffer | undefined {
@@ -281,10 +284,11 @@ export function launch(argv: string[], feed: LaunchFeed, limits: SandboxLimits, 
   return {
     ready,
     claim,
-    async run(request, input) {
+    async run(request, { maxOutputBytes, input }) {
       const started = performance.now();
       claim();
       onOutput = request.onOutput;
+      stdout.cap = stderr.cap = maxOutputBytes;
       if (stdin) {
         if (input) stdin.write(input);
         stdin.end(request.stdin);

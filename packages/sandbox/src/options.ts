@@ -65,6 +65,11 @@ export const SandboxOptions = z
     requireMemoryLimit: z.boolean().default(false),
     /** Prove the sandbox with a probe when it is created; a failed probe makes it unavailable. */
     selfTest: z.boolean().default(true),
+    /**
+     * Start the next run's sandbox ahead, set up like the last run's, so a run like it only hands over its
+     * command line (see warm-command.ts). Off: every run starts its own sandbox from scratch.
+     */
+    warmStart: z.boolean().default(true),
     maxTimeoutMs: z
       .number()
       .int()

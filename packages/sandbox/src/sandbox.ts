@@ -173,8 +173,8 @@ async function detect(options: SandboxOptions, notes: string[]): Promise<Sandbox
   if (smoke instanceof Error) return unavailable(`bwrap cannot start a sandbox: ${smoke.message}`, notes, capabilities);
   if (smoke.exitCode !== 0) return unavailable(`bwrap cannot start a sandbox: exit ${smoke.exitCode}: ${smoke.stderr.trim()}`, notes, capabilities);
 
-  plan.keepWarm = true;
-  warmUp(plan);
+  plan.keepWarm = options.warmStart;
+  warmUp(plan, options.limits);
   const sandbox: Sandbox = {
     capabilities,
     run: (request) => runPlanned(plan, request),
@@ -192,7 +192,9 @@ async function detect(options: SandboxOptions, notes: string[]): Promise<Sandbox
   if (!report.ok) {
     const failed = report.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
     plan.keepWarm = false;
-    await coolDown(plan);
+    const { warm } = plan;
+    plan.warm = undefined;
+    await coolDown(plan, warm);
     await Promise.all(plan.removals);
     return { ...unavailable(`self-test failed: ${failed.join('; ')}`, notes, capabilities), selfTest: report };
   }
@@ -272,9 +274,10 @@ async function runPlanned(plan: Plan, request: SandboxRequest): Promise<SandboxR
     prepared?.launch.claim();
     // A warm sandbox that died or failed while it waited is dropped; the run starts cold, as if there had been none.
     if (prepared && (await prepared.launch.ready)) {
-      return settle(plan, prepared, () => prepared.launch.run(request, warmCommandLine(request.command, request.env ?? {}, cpuSeconds)));
+      const input = warmCommandLine(request.command, request.env ?? {}, cpuSeconds);
+      return settle(plan, prepared, limits, () => prepared.launch.run(request, { maxOutputBytes: limits.maxOutputBytes, input }));
     }
-    if (prepared) await settle(plan, prepared, () => prepared.launch.discard());
+    if (prepared) await retire(plan, prepared);
   }
   const runId = newRunId();
   plan.active.add(runId);
@@ -292,7 +295,7 @@ async function runPlanned(plan: Plan, request: SandboxRequest): Promise<SandboxR
     throw error;
   }
   const cold = prepared;
-  return settle(plan, cold, () => cold.launch.run(request));
+  return settle(plan, cold, limits, () => cold.launch.run(request, { maxOutputBytes: limits.maxOutputBytes }));
 }
 
 // CPU time only as a backstop: the wall-clock deadline normally fires first.
@@ -348,47 +351,59 @@ async function prepare(
 }
 
 /**
- * Runs `work` on a prepared launch, then makes sure nothing of it is left: what
- * is left in the cgroup is killed before the result is returned; removing the
- * empty directories (a few ms of kernel work per v1 hierarchy) happens after,
- * and leftovers() waits for it. Then the next warm sandbox is started.
+ * Runs `work` on a prepared launch, then makes sure nothing of it is left (see
+ * retire) and starts the next run's sandbox, set up like this one.
  */
-async function settle<T>(plan: Plan, prepared: Prepared, work: () => Promise<T>): Promise<T> {
+async function settle<T>(plan: Plan, prepared: Prepared, limits: SandboxLimits, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } finally {
-    const { cgroup, runId } = prepared;
-    await cgroup?.killAll().catch(() => undefined);
-    const removal = (cgroup ? cgroup.remove().catch(() => undefined) : Promise.resolve()).finally(() => {
-      plan.active.delete(runId);
-      plan.removals.delete(removal);
-    });
-    plan.removals.add(removal);
-    warmUp(plan);
+    await retire(plan, prepared, () => Promise.resolve());
+    warmUp(plan, limits);
   }
 }
 
-/** The warm sandbox when its limits are this run's (it is taken: never used twice), else none. */
+/**
+ * What is left in the launch's cgroup is killed before the result is returned;
+ * removing the empty directories (a few ms of kernel work per v1 hierarchy)
+ * happens after, and leftovers() waits for it. `end` stops a launch no run took.
+ */
+async function retire(plan: Plan, prepared: Prepared, end: () => Promise<void> = () => prepared.launch.discard()): Promise<void> {
+  await end();
+  const { cgroup, runId } = prepared;
+  await cgroup?.killAll().catch(() => undefined);
+  const removal = (cgroup ? cgroup.remove().catch(() => undefined) : Promise.resolve()).finally(() => {
+    plan.active.delete(runId);
+    plan.removals.delete(removal);
+  });
+  plan.removals.add(removal);
+}
+
+/** The warm sandbox when it is set up as this run needs (it is taken: never used twice), else none. */
 function takeWarm(plan: Plan, limits: SandboxLimits): Promise<Prepared> | undefined {
   const { warm } = plan;
-  if (!warm || !sameLimits(warm.limits, limits)) return undefined;
+  if (!warm || !sameSetup(warm.limits, limits)) return undefined;
   plan.warm = undefined;
   return warm.prepared;
 }
 
-const sameLimits = (a: SandboxLimits, b: SandboxLimits) => (Object.keys(a) as Array<keyof SandboxLimits>).every((key) => a[key] === b[key]);
+/** The limits a sandbox is built with (cgroup values, tmpfs sizes, the file-size rlimit); the output cap is the run's alone. */
+const sameSetup = (a: SandboxLimits, b: SandboxLimits) =>
+  a.memoryBytes === b.memoryBytes && a.pids === b.pids && a.cpus === b.cpus && a.maxFileBytes === b.maxFileBytes && a.scratchBytes === b.scratchBytes && a.tmpBytes === b.tmpBytes;
 
 /**
- * Starts the next run's sandbox ahead, with the sandbox's own limits (what most
- * runs use): cgroup, launcher, namespaces, mounts and the disk watch are ready
- * when the run comes, which then only writes its command line and lets it go.
- * Its CPU-time limit is the longest a run may ask for; the run's line lowers it.
+ * Starts the next run's sandbox ahead, set up like the last run's (a worker's
+ * tools ask for the same limits run after run; the first is the sandbox's own):
+ * cgroup, launcher, namespaces, mounts and the disk watch are ready when the run
+ * comes, which then only writes its command line and lets it go. Its CPU-time
+ * limit is the longest a run may ask for; the run's line lowers it. A warm
+ * sandbox set up otherwise is replaced.
  */
-function warmUp(plan: Plan): void {
-  if (!plan.keepWarm || plan.warm) return;
+function warmUp(plan: Plan, limits: SandboxLimits): void {
+  if (!plan.keepWarm || (plan.warm && sameSetup(plan.warm.limits, limits))) return;
+  const stale = plan.warm;
   const runId = newRunId();
   plan.active.add(runId);
-  const limits = plan.options.limits;
   const prepared = prepare(plan, runId, limits, {
     command: [WARM_SHELL, '-c', WARM_SCRIPT, 'airlock-run'],
     env: {},
@@ -398,14 +413,13 @@ function warmUp(plan: Plan): void {
   });
   prepared.catch(() => plan.active.delete(runId));
   plan.warm = { limits, prepared };
+  if (stale) void coolDown(plan, stale);
 }
 
-/** Stops a warm sandbox no run took (a sandbox refused by its self-test keeps none). */
-async function coolDown(plan: Plan): Promise<void> {
-  const { warm } = plan;
-  plan.warm = undefined;
+/** Stops a warm sandbox no run took (replaced, or a sandbox refused by its self-test keeps none). */
+async function coolDown(plan: Plan, warm: Plan['warm']): Promise<void> {
   const prepared = await warm?.prepared.catch(() => undefined);
-  if (prepared) await settle(plan, prepared, () => prepared.launch.discard());
+  if (prepared) await retire(plan, prepared);
 }
 
 /** The launcher of a self-joining run (cgroup v1); its arguments are the rest of the exec chain. */

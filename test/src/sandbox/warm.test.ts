@@ -1,35 +1,65 @@
 import { createSandbox, type Sandbox, type SandboxRequest } from '@airlock/sandbox';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-// A run with the sandbox's own limits takes the warm sandbox started after the previous run (warm-command.ts);
-// one with tighter limits starts cold. Both must give the command the same argv, environment, input and limits.
+// A run set up like the previous one (the first: like the sandbox's own limits) takes the sandbox started ahead
+// (warm-command.ts); `warmStart: false` starts every run from scratch. Both must give the command the same argv,
+// environment, input and limits.
 let sandbox: Sandbox;
+let coldSandbox: Sandbox;
 beforeAll(async () => {
-  sandbox = await createSandbox({ selfTest: false });
+  [sandbox, coldSandbox] = await Promise.all([createSandbox({ selfTest: false }), createSandbox({ selfTest: false, warmStart: false })]);
   expect(sandbox.capabilities.available, sandbox.capabilities.reason).toBe(true);
+  expect(coldSandbox.capabilities.available, coldSandbox.capabilities.reason).toBe(true);
 });
 
-const cold = { limits: { maxOutputBytes: 1_000_000 - 1 } } satisfies Partial<SandboxRequest>;
+/** Both ways, one after the other. */
+async function warmAndCold(request: SandboxRequest) {
+  return { warm: await sandbox.run(request), cold: await coldSandbox.run(request) };
+}
+
+/** PID 1 inside is bwrap's init: its command line is the warm line's or the run's own command. */
+const initCommand: SandboxRequest = { command: ['/bin/sh', '-c', 'tr "\\0" " " < /proc/1/cmdline'], timeoutMs: 20_000 };
 
 /** Prints each argument on its own, delimited, so quotes and newlines show as they arrived. */
 const printArgs = ['/bin/sh', '-c', 'for a in "$@"; do printf "<%s>" "$a"; done', 'printer'];
 
 describe('warm sandbox', () => {
-  it('runs a request with the default limits in the sandbox started ahead, and one with tighter limits in its own', async () => {
-    // PID 1 inside is bwrap's init: its command line is the launch's, the warm line's or the run's own command.
-    const request: SandboxRequest = { command: ['/bin/sh', '-c', 'tr "\\0" " " < /proc/1/cmdline'], timeoutMs: 20_000 };
-    const warm = await sandbox.run(request);
-    const coldRun = await sandbox.run({ ...request, ...cold });
+  it('runs in the sandbox started ahead, and with warmStart off in one of its own', async () => {
+    const { warm, cold } = await warmAndCold(initCommand);
     expect(warm.stdout).toContain('airlock-run');
-    expect(coldRun.stdout).not.toContain('airlock-run');
-    expect(coldRun.stdout).toContain('/proc/1/cmdline');
+    expect(cold.stdout).not.toContain('airlock-run');
+    expect(cold.stdout).toContain('/proc/1/cmdline');
+  });
+
+  it('sets the next sandbox up like the last run: a tool that always asks for the same tighter limits runs warm from its second run', async () => {
+    const tight = { ...initCommand, limits: { memoryBytes: 128 * 2 ** 20, scratchBytes: 32 * 2 ** 20 } };
+    const first = await sandbox.run(tight);
+    const second = await sandbox.run(tight);
+    expect(first.stdout).not.toContain('airlock-run');
+    expect(second.stdout).toContain('airlock-run');
+    const scratch = await sandbox.run({ ...tight, command: ['/bin/sh', '-c', 'df -k /scratch | tail -1'] });
+    expect(scratch.stdout).toMatch(/\s32768\s/);
+    // Back to the defaults: once cold, then warm again.
+    expect((await sandbox.run(initCommand)).stdout).not.toContain('airlock-run');
+    expect((await sandbox.run(initCommand)).stdout).toContain('airlock-run');
+  });
+
+  it("cuts output at the run's own cap: an output cap alone does not need another sandbox", async () => {
+    await sandbox.run(initCommand);
+    const capped = await sandbox.run({
+      command: ['/bin/sh', '-c', 'tr "\\0" " " < /proc/1/cmdline >&2; head -c 5000 /dev/zero | tr "\\0" x'],
+      timeoutMs: 20_000,
+      limits: { maxOutputBytes: 2048 },
+    });
+    expect(capped).toMatchObject({ truncated: true, killedBy: 'output' });
+    expect(capped.stderr).toContain('airlock-run');
+    expect(capped.stdout).toBe('x'.repeat(2048));
   });
 
   it('passes arguments through exactly, whatever they hold, warm as cold', async () => {
     const tricky = ["it's", 'two words', 'a\nnewline', '$nl', '"$@"', "'\"'\"'", '; exec false', '\\n', '-e', ''];
     const request: SandboxRequest = { command: [...printArgs, ...tricky], timeoutMs: 20_000 };
-    const warm = await sandbox.run(request);
-    const coldRun = await sandbox.run({ ...request, ...cold });
+    const { warm, cold: coldRun } = await warmAndCold(request);
     const expected = tricky.map((a) => `<${a}>`).join('');
     expect(warm).toMatchObject({ exitCode: 0, stdout: expected, stderr: '' });
     expect(coldRun).toMatchObject({ exitCode: 0, stdout: expected, stderr: '' });
@@ -38,8 +68,7 @@ describe('warm sandbox', () => {
   it('sets the same environment (a variable named like the line’s own helpers changes nothing) and keeps PATH and HOME', async () => {
     const env = { nl: 'x', line: 'y', QUOTED: "a'b\nc", PATH: '/evil', HOME: '/evil' };
     const request: SandboxRequest = { command: ['/bin/sh', '-c', 'env | sort'], env, timeoutMs: 20_000 };
-    const warm = await sandbox.run(request);
-    const coldRun = await sandbox.run({ ...request, ...cold });
+    const { warm, cold: coldRun } = await warmAndCold(request);
     expect(warm.exitCode).toBe(0);
     expect(warm.stdout).toBe(coldRun.stdout);
     expect(warm.stdout).toContain("QUOTED=a'b\nc\n");
@@ -57,8 +86,7 @@ describe('warm sandbox', () => {
 
   it("lowers the CPU-time limit to the run's deadline, as a cold run's launcher sets it", async () => {
     const request: SandboxRequest = { command: ['/bin/sh', '-c', 'ulimit -t; ulimit -H -t'], timeoutMs: 4_500 };
-    const warm = await sandbox.run(request);
-    const coldRun = await sandbox.run({ ...request, ...cold });
+    const { warm, cold: coldRun } = await warmAndCold(request);
     expect(warm).toMatchObject({ exitCode: 0, stdout: '6\n6\n' });
     expect(coldRun.stdout).toBe(warm.stdout);
   });
