@@ -1,6 +1,8 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import type { ActionOutcome } from '@airlock/core';
 import { appendAudit } from '@airlock/db';
+import type { RunCompletion } from './completion.js';
 import type { ActivityDeps } from './deps.js';
 import { reached } from './kill-points.js';
 import { recordToolStart, recordToolSuccess } from './records.js';
@@ -11,10 +13,22 @@ export interface RunToolInput {
   tool: string;
   args: Record<string, unknown>;
   idempotencyKey: string;
-  /** Complete the action in the same transaction as the success (nothing left to settle). */
+  /** Who completes the action when the run succeeds (absent only in tasks scheduled before it existed). */
+  completion?: RunCompletion;
+  /** Tasks scheduled before `completion`: true meant an `in_run` completion with nothing to settle. */
   completeOnSuccess?: boolean;
   /** The requesting agent: its kill switch is checked atomically with claiming the run. */
   agentId?: string;
+}
+
+/** What a run returns: its output, and the outcome recorded before when it differs (an `in_run` completion keeps it). */
+export interface ToolRun {
+  output: unknown;
+  kept?: ActionOutcome;
+}
+
+function completionOf(input: RunToolInput): RunCompletion {
+  return input.completion ?? (input.completeOnSuccess ? { kind: 'in_run', hold: null } : { kind: 'by_workflow' });
 }
 
 /** A run refused at its start by the kill switch (the workflow reports the action cancelled). */
@@ -36,7 +50,7 @@ export function createExecutionActivities(deps: ActivityDeps) {
      * as is on any retry. A tool's own error fails without retry (the agent gets it);
      * infrastructure errors (database down) are retried by Temporal.
      */
-    async runTool(input: RunToolInput): Promise<{ output: unknown }> {
+    async runTool(input: RunToolInput): Promise<ToolRun> {
       const { actionId, idempotencyKey } = input;
       // Before the claim: a run of a tool this worker lacks is never started.
       registeredTool(tools, input.tool);
@@ -60,8 +74,9 @@ export function createExecutionActivities(deps: ActivityDeps) {
 }
 
 /** Runs a tool whose run is already claimed (execution row `running`, `tool.started` written) and records how it ended. */
-export function createClaimedRunner({ db, tools }: ActivityDeps) {
-  return async function executeClaimed(input: RunToolInput): Promise<{ output: unknown }> {
+export function createClaimedRunner(deps: ActivityDeps) {
+  const { db, tools } = deps;
+  return async function executeClaimed(input: RunToolInput): Promise<ToolRun> {
     const { actionId, idempotencyKey } = input;
     const definition = registeredTool(tools, input.tool);
     const ctx = Context.current();
@@ -96,13 +111,11 @@ export function createClaimedRunner({ db, tools }: ActivityDeps) {
     } finally {
       clearInterval(beat);
     }
-    await recordToolSuccess(db, {
-      actionId,
-      tool: input.tool,
-      idempotencyKey,
-      output,
-      ...(input.completeOnSuccess ? { outcome: { status: 'executed', actionId, output } } : {}),
-    });
-    return { output };
+    const completion = completionOf(input);
+    const completes = completion.kind === 'in_run';
+    if (completes) reached(deps, 'complete.before-write');
+    const kept = await recordToolSuccess(db, { actionId, tool: input.tool, idempotencyKey, output, completion });
+    if (completes) reached(deps, 'complete.after-write');
+    return kept ? { output, kept } : { output };
   };
 }

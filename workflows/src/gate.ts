@@ -1,8 +1,8 @@
 import { CancellationScope } from '@temporalio/workflow';
 import type { ActionOutcome, ActionStatusView, GuardedActionInput } from '@airlock/core';
-import type { FastPathRun } from '@airlock/activities';
+import type { BudgetHold } from '@airlock/activities';
 import { bookkeeping, executor } from './activities.js';
-import { admissionResult, showAdmission } from './admission-result.js';
+import { admissionResult, showAdmission, type RunEnd } from './admission-result.js';
 import { awaitApproval, type EffectiveArgs } from './approval.js';
 
 /**
@@ -14,9 +14,14 @@ export interface ActionHold {
   effective: EffectiveArgs;
 }
 
+/** The reservation completion settles now, if money is held. */
+export function heldBudget(hold: ActionHold): BudgetHold | null {
+  return hold.effective.budgetReserved ? { holder: hold.effective.budgetHolder } : null;
+}
+
 export type GateResult =
   /** Admission ran it already (allowed outright, fast path). */
-  | { kind: 'ran'; run: FastPathRun }
+  | { kind: 'ran'; run: RunEnd }
   /** Denied by policy or by people, expired, or refused at the re-check. */
   | { kind: 'ended'; outcome: ActionOutcome }
   /** Allowed (outright, by a standing approval, or by people and then re-checked): the caller runs it. */
