@@ -5,6 +5,7 @@ import { appendAudit } from '@airlock/db';
 import type { RunCompletion } from './completion.js';
 import type { ActivityDeps } from './deps.js';
 import { reached } from './kill-points.js';
+import { recheckAction, type RecheckInput } from './recheck.js';
 import { recordToolStart, recordToolSuccess } from './records.js';
 import type { ToolDefinition, ToolRegistry } from './tools/define.js';
 
@@ -19,6 +20,8 @@ export interface RunToolInput {
   completeOnSuccess?: boolean;
   /** The requesting agent: its kill switch is checked atomically with claiming the run. */
   agentId?: string;
+  /** Re-check (kill switch, policy, budget) before claiming the run: an approved action's run does it itself. */
+  recheck?: Omit<RecheckInput, 'args'>;
 }
 
 /** What a run returns: its output, and the outcome recorded before when it differs (an `in_run` completion keeps it). */
@@ -33,6 +36,9 @@ function completionOf(input: RunToolInput): RunCompletion {
 
 /** A run refused at its start by the kill switch (the workflow reports the action cancelled). */
 export const KILL_SWITCH_FAILURE = 'KillSwitch';
+
+/** A run refused by its re-check (the workflow reports the action denied, with the reason). */
+export const RECHECK_FAILURE = 'RecheckFailed';
 
 /** The tool's definition; a tool this worker does not have fails the action, without retry. */
 function registeredTool(tools: ToolRegistry, name: string): ToolDefinition {
@@ -59,6 +65,11 @@ export function createExecutionActivities(deps: ActivityDeps) {
       if (previous?.status === 'failed') throw ApplicationFailure.nonRetryable(previous.error ?? 'tool failed', 'ToolFailed');
       if (previous?.status === 'cancelled') throw ApplicationFailure.nonRetryable('the tool run was cancelled', 'ToolCancelled');
 
+      // A run claimed by an earlier attempt passed its re-check then.
+      if (input.recheck && !previous) {
+        const recheck = await recheckAction(deps, { ...input.recheck, args: input.args });
+        if (!recheck.ok) throw ApplicationFailure.nonRetryable(recheck.reason, RECHECK_FAILURE);
+      }
       reached(deps, 'run.before-claim');
       // A run claimed by an earlier attempt started before any later switch (whose reply lists it): it goes on.
       const gateFor = previous ? undefined : input.agentId;

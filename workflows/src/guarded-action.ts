@@ -17,6 +17,12 @@ export const RUN_WAITS_FOR_CANCEL_PATCH = 'run-waits-for-cancellation';
 export const RUN_COMPLETES_ACTION_PATCH = 'run-completes-action';
 
 /**
+ * An approved run re-checks (kill switch, policy, budget) in the activity that claims
+ * it, instead of a step of its own before it. Histories from before ran the step.
+ */
+export const RECHECK_AT_RUN_PATCH = 'recheck-at-run';
+
+/**
  * One workflow per agent action: admit (policy, guardrails, rate limits, budget,
  * standing approvals), maybe wait for humans, re-check, run, record.
  */
@@ -45,7 +51,8 @@ export async function guardedAction(input: GuardedActionInput): Promise<ActionOu
 
   try {
     // Admission (which runs an action the policy allows outright), perhaps people, the re-check.
-    const gate = await passGate(input, view, hold);
+    // Plans re-check before their first step, in the gate.
+    const gate = await passGate(input, view, hold, { recheckAtRun: () => request.tool !== PLAN_TOOL && patched(RECHECK_AT_RUN_PATCH) });
     if (gate.kind === 'ran') {
       view.phase = 'running';
       return await finish(gate.run);
@@ -65,6 +72,7 @@ export async function guardedAction(input: GuardedActionInput): Promise<ActionOu
         idempotencyKey: runIdempotencyKey(actionId),
         completion,
         agentId: request.agentId,
+        ...(gate.recheck === 'at_run' ? { recheck: { input, budgetHolder: effective.budgetHolder } } : {}),
       });
       const outcome: ActionOutcome = kept ?? { status: 'executed', actionId, output };
       return await finish(completion.kind === 'in_run' ? { kind: 'completed', outcome } : { kind: 'to_complete', outcome });
@@ -73,6 +81,8 @@ export async function guardedAction(input: GuardedActionInput): Promise<ActionOu
       if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) {
         // The kill switch won the race with the start: the tool never ran.
         if (error.cause.type === 'KillSwitch') return await complete({ status: 'cancelled', actionId, reason: error.cause.message });
+        if (error.cause.type === 'RecheckFailed')
+          return await complete({ status: 'denied', actionId, reason: `re-check before running failed: ${error.cause.message}`, deniedBy: 'policy' });
         return await complete({ status: 'failed', actionId, error: error.cause.message });
       }
       throw error;
