@@ -1,27 +1,76 @@
 import type { ActionOutcome } from '@airlock/core';
-import { commitBudget, releaseBudget } from '@airlock/db';
+import { appendAuditIn, commitBudgetIn, inTransaction, releaseBudgetIn, type AuditEventInput } from '@airlock/db';
+import { redact } from '@airlock/guardrails';
+import type pg from 'pg';
 import type { ActivityDeps } from './deps.js';
 import { reached } from './kill-points.js';
-import { recordCompletion } from './records.js';
+
+/** The budget reservation an action holds (under `holder`, the action or an edit of it), settled when it completes. */
+export interface BudgetHold {
+  holder: string;
+}
+
+/** Who completes the action when a tool run ends. */
+export type RunCompletion =
+  /** The run's success completes it in the same commit, settling `hold` (the workflow then records nothing more). */
+  | { kind: 'in_run'; hold: BudgetHold | null }
+  /** The workflow's completion step does (plan steps: one step's success is not the plan's outcome). */
+  | { kind: 'by_workflow' };
+
+/**
+ * The one place an action ends, inside the caller's transaction: records its
+ * (redacted) outcome, settles the budget hold by it (committed if the tool ran,
+ * released otherwise) and appends `action.completed` after `before` (the run's own
+ * rows, when the run completes the action). Outcomes are immutable (also a
+ * trigger): if one is already recorded (a retried step, a run that finished
+ * before a cancellation), it stays, the hold is settled by it, and it is returned
+ * when it differs so the caller reports that one; null means `outcome` stands.
+ */
+export async function completeIn(client: pg.PoolClient, outcome: ActionOutcome, hold: BudgetHold | null, before: AuditEventInput[] = []): Promise<ActionOutcome | null> {
+  const stored = storedOutcome(outcome);
+  // An action refused before admission (unknown agent) has no row, only audit events.
+  const { rowCount } = await client.query(
+    `UPDATE actions SET status = $2::"ActionStatus", outcome = $3, completed_at = now(), updated_at = now() WHERE id = $1 AND outcome IS NULL`,
+    [outcome.actionId, outcome.status, JSON.stringify(stored)],
+  );
+  let kept: ActionOutcome | null = null;
+  if (rowCount === 0) {
+    const { rows } = await client.query<{ outcome: ActionOutcome | null }>('SELECT outcome FROM actions WHERE id = $1', [outcome.actionId]);
+    kept = rows[0]?.outcome ?? null;
+  }
+  // Settled by what is recorded: a run that executed before a cancellation commits its cost. Both are idempotent.
+  if (hold) {
+    if ((kept ?? outcome).status === 'executed') await commitBudgetIn(client, { actionId: hold.holder });
+    else await releaseBudgetIn(client, { actionId: hold.holder });
+  }
+  await appendAuditIn(client, ...before, ...(kept ? [] : [completedEvent(outcome.actionId, stored)]));
+  return kept && kept.status !== outcome.status ? kept : null;
+}
 
 export function createCompletionActivities(deps: ActivityDeps) {
   const { db } = deps;
   return {
-    /**
-     * Records the outcome; commits the budget reservation if the tool ran, releases it otherwise.
-     * Returns the outcome already recorded when it differs (outcomes never change): the workflow reports that one.
-     */
-    async completeAction(input: { outcome: ActionOutcome; budgetHolder: string; budgetReserved: boolean }): Promise<ActionOutcome | null> {
-      const { outcome } = input;
+    /** The workflow's completion step: `completeIn` in a transaction of its own. */
+    async completeAction(input: { outcome: ActionOutcome; hold: BudgetHold | null }): Promise<ActionOutcome | null> {
       reached(deps, 'complete.before-write');
-      const kept = await recordCompletion(db, outcome);
-      // Settled by what is recorded: a run that executed before a cancellation commits its cost.
-      if (input.budgetReserved) {
-        if ((kept ?? outcome).status === 'executed') await commitBudget(db, { actionId: input.budgetHolder });
-        else await releaseBudget(db, { actionId: input.budgetHolder });
-      }
+      const kept = await inTransaction(db, (client) => completeIn(client, input.outcome, input.hold));
       reached(deps, 'complete.after-write');
       return kept;
     },
   };
+}
+
+/** Stored redacted: the agent gets the raw outcome from the workflow, the database never holds it. */
+function storedOutcome(outcome: ActionOutcome): ActionOutcome {
+  return redact(JSON.parse(JSON.stringify(outcome)) as ActionOutcome).value;
+}
+
+function withoutOutput({ output: _output, ...rest }: Extract<ActionOutcome, { status: 'executed' }>) {
+  return rest;
+}
+
+function completedEvent(actionId: string, stored: ActionOutcome): AuditEventInput {
+  // The tool output stays out of the audit log: it may hold data the log must not keep.
+  const auditable = stored.status === 'executed' ? withoutOutput(stored) : stored;
+  return { eventKey: `${actionId}:completed`, actionId, type: 'action.completed', actor: 'system:workflow', payload: auditable };
 }

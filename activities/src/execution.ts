@@ -1,8 +1,11 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import type { ActionOutcome } from '@airlock/core';
 import { appendAudit } from '@airlock/db';
+import type { RunCompletion } from './completion.js';
 import type { ActivityDeps } from './deps.js';
 import { reached } from './kill-points.js';
+import { recheckAction, type RecheckInput } from './recheck.js';
 import { recordToolStart, recordToolSuccess } from './records.js';
 import type { ToolDefinition, ToolRegistry } from './tool-contract.js';
 
@@ -11,14 +14,31 @@ export interface RunToolInput {
   tool: string;
   args: Record<string, unknown>;
   idempotencyKey: string;
-  /** Complete the action in the same transaction as the success (nothing left to settle). */
+  /** Who completes the action when the run succeeds (absent only in tasks scheduled before it existed). */
+  completion?: RunCompletion;
+  /** Tasks scheduled before `completion`: true meant an `in_run` completion with nothing to settle. */
   completeOnSuccess?: boolean;
   /** The requesting agent: its kill switch is checked atomically with claiming the run. */
   agentId?: string;
+  /** Re-check (kill switch, policy, budget) before claiming the run: an approved action's run does it itself. */
+  recheck?: Omit<RecheckInput, 'args'>;
+}
+
+/** What a run returns: its output, and the outcome recorded before when it differs (an `in_run` completion keeps it). */
+export interface ToolRun {
+  output: unknown;
+  kept?: ActionOutcome;
+}
+
+function completionOf(input: RunToolInput): RunCompletion {
+  return input.completion ?? (input.completeOnSuccess ? { kind: 'in_run', hold: null } : { kind: 'by_workflow' });
 }
 
 /** A run refused at its start by the kill switch (the workflow reports the action cancelled). */
 export const KILL_SWITCH_FAILURE = 'KillSwitch';
+
+/** A run refused by its re-check (the workflow reports the action denied, with the reason). */
+export const RECHECK_FAILURE = 'RecheckFailed';
 
 /** The tool's definition; a tool this worker does not have fails the action, without retry. */
 function registeredTool(tools: ToolRegistry, name: string): ToolDefinition {
@@ -36,7 +56,7 @@ export function createExecutionActivities(deps: ActivityDeps) {
      * as is on any retry. A tool's own error fails without retry (the agent gets it);
      * infrastructure errors (database down) are retried by Temporal.
      */
-    async runTool(input: RunToolInput): Promise<{ output: unknown }> {
+    async runTool(input: RunToolInput): Promise<ToolRun> {
       const { actionId, idempotencyKey } = input;
       // Before the claim: a run of a tool this worker lacks is never started.
       registeredTool(tools, input.tool);
@@ -45,6 +65,11 @@ export function createExecutionActivities(deps: ActivityDeps) {
       if (previous?.status === 'failed') throw ApplicationFailure.nonRetryable(previous.error ?? 'tool failed', 'ToolFailed');
       if (previous?.status === 'cancelled') throw ApplicationFailure.nonRetryable('the tool run was cancelled', 'ToolCancelled');
 
+      // A run claimed by an earlier attempt passed its re-check then.
+      if (input.recheck && !previous) {
+        const recheck = await recheckAction(deps, { ...input.recheck, args: input.args });
+        if (!recheck.ok) throw ApplicationFailure.nonRetryable(recheck.reason, RECHECK_FAILURE);
+      }
       reached(deps, 'run.before-claim');
       // A run claimed by an earlier attempt started before any later switch (whose reply lists it): it goes on.
       const gateFor = previous ? undefined : input.agentId;
@@ -60,8 +85,9 @@ export function createExecutionActivities(deps: ActivityDeps) {
 }
 
 /** Runs a tool whose run is already claimed (execution row `running`, `tool.started` written) and records how it ended. */
-export function createClaimedRunner({ db, tools }: ActivityDeps) {
-  return async function executeClaimed(input: RunToolInput): Promise<{ output: unknown }> {
+export function createClaimedRunner(deps: ActivityDeps) {
+  const { db, tools } = deps;
+  return async function executeClaimed(input: RunToolInput): Promise<ToolRun> {
     const { actionId, idempotencyKey } = input;
     const definition = registeredTool(tools, input.tool);
     const ctx = Context.current();
@@ -96,13 +122,11 @@ export function createClaimedRunner({ db, tools }: ActivityDeps) {
     } finally {
       clearInterval(beat);
     }
-    await recordToolSuccess(db, {
-      actionId,
-      tool: input.tool,
-      idempotencyKey,
-      output,
-      ...(input.completeOnSuccess ? { outcome: { status: 'executed', actionId, output } } : {}),
-    });
-    return { output };
+    const completion = completionOf(input);
+    const completes = completion.kind === 'in_run';
+    if (completes) reached(deps, 'complete.before-write');
+    const kept = await recordToolSuccess(db, { actionId, tool: input.tool, idempotencyKey, output, completion });
+    if (completes) reached(deps, 'complete.after-write');
+    return kept ? { output, kept } : { output };
   };
 }

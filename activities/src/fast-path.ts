@@ -1,10 +1,16 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { PLAN_TOOL, runIdempotencyKey, type GuardedActionInput } from '@airlock/core';
+import { PLAN_TOOL, runIdempotencyKey, type ActionOutcome, type GuardedActionInput } from '@airlock/core';
+import { inTransaction } from '@airlock/db';
 import { createAdmission, type Admission } from './admission.js';
 import type { ActivityDeps } from './deps.js';
-import { createClaimedRunner, createExecutionActivities } from './execution.js';
+import { completeIn, type BudgetHold } from './completion.js';
+import { createClaimedRunner, createExecutionActivities, type RunToolInput } from './execution.js';
 
-export type FastPathRun = { ok: true; output: unknown; recorded: boolean } | { ok: false; error: string };
+/** The fast path's run, ended and completed by the run itself: the outcome that stands (budget settled, audited). */
+export type FastPathRun = { completed: ActionOutcome } | LegacyFastPathRun;
+
+/** The answer in histories written before completion had one home: `recorded: false` left completion to the workflow. */
+export type LegacyFastPathRun = { ok: true; output: unknown; recorded: boolean } | { ok: false; error: string };
 
 /** Tool errors the agent should see as a failed action (anything else is retried by Temporal). */
 const TOOL_ERRORS = new Set(['ToolFailed', 'ToolCancelled', 'UnknownTool']);
@@ -37,15 +43,17 @@ export function createFastPath(deps: ActivityDeps) {
       const runnable = request.tool !== PLAN_TOOL && request.execution !== 'agent';
       const { admission: admitted, runClaimed } = await admission.admitAction(input, { claimRun: runnable }).catch(failWithoutRetryOnBadInput);
       if (admitted.classification.decision !== 'allow' || !runnable) return { admission: admitted };
-      // With a reservation to settle, completion stays a separate step; otherwise the run records the outcome.
-      const recorded = !admitted.budgetReserved;
-      const run = { actionId, tool: request.tool, args: request.args, idempotencyKey: runIdempotencyKey(actionId), completeOnSuccess: recorded };
+      // The run completes the action itself, whatever it ends as: no completion step follows on the hot path.
+      const hold: BudgetHold | null = admitted.budgetReserved ? { holder: actionId } : null;
+      const run: RunToolInput = { actionId, tool: request.tool, args: request.args, idempotencyKey: runIdempotencyKey(actionId), completion: { kind: 'in_run', hold } };
       try {
-        const { output } = runClaimed ? await executeClaimed(run) : await execution.runTool(run);
-        return { admission: admitted, run: { ok: true, output, recorded } };
+        const { output, kept } = runClaimed ? await executeClaimed(run) : await execution.runTool(run);
+        return { admission: admitted, run: { completed: kept ?? { status: 'executed', actionId, output } } };
       } catch (error) {
-        if (error instanceof ApplicationFailure && error.type && TOOL_ERRORS.has(error.type)) return { admission: admitted, run: { ok: false, error: error.message } };
-        throw error;
+        if (!(error instanceof ApplicationFailure && error.type && TOOL_ERRORS.has(error.type))) throw error;
+        const failed: ActionOutcome = { status: 'failed', actionId, error: error.message };
+        const kept = await inTransaction(deps.db, (client) => completeIn(client, failed, hold));
+        return { admission: admitted, run: { completed: kept ?? failed } };
       }
     },
   };

@@ -8,61 +8,74 @@ import { reached } from './kill-points.js';
 /** `budgetReserved`: the action holds a budget reservation now (one may have been added here) to settle at completion. */
 export type Recheck = { ok: true; budgetReserved?: boolean } | { ok: false; reason: string };
 
+export interface RecheckInput {
+  input: GuardedActionInput;
+  args: Record<string, unknown>;
+  budgetHolder: string;
+}
+
+/**
+ * Right before the tool runs: the agent may have been suspended, the policy
+ * changed or a budget lowered while the approval waited. Audited either way.
+ * Run by the `recheckBeforeRun` step, or by the tool run itself before it claims the run.
+ */
+export async function recheckAction(deps: ActivityDeps, input: RecheckInput): Promise<Recheck> {
+  const { db } = deps;
+  const { actionId, request } = input.input;
+  const result = await check();
+  reached(deps, 'recheck.before-write');
+  const where = { eventKey: `${actionId}:rechecked`, actionId, actor: 'system:policy' };
+  await appendAudit(
+    db,
+    result.ok
+      ? { ...where, type: 'action.rechecked', payload: { policyVersion: deps.policy.current().version } }
+      : { ...where, type: 'action.recheck_failed', payload: { reason: result.reason } },
+  );
+  reached(deps, 'recheck.after-write');
+  return result;
+
+  async function check(): Promise<Recheck> {
+    const requester = await loadRequester(db, request.agentId);
+    if (!requester) return { ok: false, reason: `agent "${request.agentId}" no longer exists` };
+    const { agent, suspension } = requester;
+    if (suspension) return { ok: false, reason: killSwitchReason(suspension, 'suspended') };
+    const { classification } = assess(deps, { ...request, args: input.args }, agent);
+    if (classification.decision === 'deny') return { ok: false, reason: `the policy now denies it: ${classification.reasons.join('; ')}` };
+    const budget = await recheckReservation(db, { actionId: input.budgetHolder });
+    if (!budget.ok) return { ok: false, reason: `budget: ${budget.reason}` };
+    // Budgets created while the action waited apply too: reserved now, all or none.
+    const estimate = estimateCost(deps, request.tool, input.args);
+    if (!estimate.ok) return { ok: false, reason: `budget: ${estimate.reason}` };
+    if (!estimate.cost) return { ok: true };
+    const topUp = await reserveBudgetsAddedSince(db, {
+      actionId: input.budgetHolder,
+      agentId: agent.id,
+      team: agent.team,
+      amount: estimate.cost.amount,
+      currency: estimate.cost.currency,
+      at: new Date(),
+    });
+    if (topUp.status === 'exceeded') return { ok: false, reason: `budget: ${topUp.reason}` };
+    if (topUp.added.length > 0) {
+      await appendAudit(db, {
+        eventKey: `${actionId}:budget.recheck_reserved`,
+        actionId,
+        type: 'budget.reserved',
+        actor: 'system:budget',
+        // A threshold crossed on a new budget is covered by the approval this action already has.
+        payload: { amount: estimate.cost.amount, currency: estimate.cost.currency, impacts: topUp.added, atRecheck: true, thresholdCrossed: topUp.needsApproval },
+      });
+    }
+    return { ok: true, budgetReserved: topUp.holds };
+  }
+}
+
 export function createRecheckActivities(deps: ActivityDeps) {
   const { db } = deps;
   return {
-    /**
-     * Right before the tool runs: the agent may have been suspended, the policy
-     * changed or a budget lowered while the approval waited. Audited either way.
-     */
-    async recheckBeforeRun(input: { input: GuardedActionInput; args: Record<string, unknown>; budgetHolder: string }): Promise<Recheck> {
-      const { actionId, request } = input.input;
-      const result = await check();
-      reached(deps, 'recheck.before-write');
-      const where = { eventKey: `${actionId}:rechecked`, actionId, actor: 'system:policy' };
-      await appendAudit(
-        db,
-        result.ok
-          ? { ...where, type: 'action.rechecked', payload: { policyVersion: deps.policy.current().version } }
-          : { ...where, type: 'action.recheck_failed', payload: { reason: result.reason } },
-      );
-      reached(deps, 'recheck.after-write');
-      return result;
-
-      async function check(): Promise<Recheck> {
-        const requester = await loadRequester(db, request.agentId);
-        if (!requester) return { ok: false, reason: `agent "${request.agentId}" no longer exists` };
-        const { agent, suspension } = requester;
-        if (suspension) return { ok: false, reason: killSwitchReason(suspension, 'suspended') };
-        const { classification } = assess(deps, { ...request, args: input.args }, agent);
-        if (classification.decision === 'deny') return { ok: false, reason: `the policy now denies it: ${classification.reasons.join('; ')}` };
-        const budget = await recheckReservation(db, { actionId: input.budgetHolder });
-        if (!budget.ok) return { ok: false, reason: `budget: ${budget.reason}` };
-        // Budgets created while the action waited apply too: reserved now, all or none.
-        const estimate = estimateCost(deps, request.tool, input.args);
-        if (!estimate.ok) return { ok: false, reason: `budget: ${estimate.reason}` };
-        if (!estimate.cost) return { ok: true };
-        const topUp = await reserveBudgetsAddedSince(db, {
-          actionId: input.budgetHolder,
-          agentId: agent.id,
-          team: agent.team,
-          amount: estimate.cost.amount,
-          currency: estimate.cost.currency,
-          at: new Date(),
-        });
-        if (topUp.status === 'exceeded') return { ok: false, reason: `budget: ${topUp.reason}` };
-        if (topUp.added.length > 0) {
-          await appendAudit(db, {
-            eventKey: `${actionId}:budget.recheck_reserved`,
-            actionId,
-            type: 'budget.reserved',
-            actor: 'system:budget',
-            // A threshold crossed on a new budget is covered by the approval this action already has.
-            payload: { amount: estimate.cost.amount, currency: estimate.cost.currency, impacts: topUp.added, atRecheck: true, thresholdCrossed: topUp.needsApproval },
-          });
-        }
-        return { ok: true, budgetReserved: topUp.holds };
-      }
+    /** The re-check as a step of its own (gate-only actions, plans, and histories from before the run re-checked itself). */
+    async recheckBeforeRun(input: RecheckInput): Promise<Recheck> {
+      return recheckAction(deps, input);
     },
 
     /** Why an action was cancelled: the kill switch if one covers the agent, else an operator. */

@@ -1,7 +1,7 @@
 import type { ActionOutcome } from '@airlock/core';
 import { appendAuditIn, holdStartGate, inTransaction, killSwitchReason, suspensionIn, type AuditEventInput, type Db } from '@airlock/db';
-import { redact } from '@airlock/guardrails';
 import type pg from 'pg';
+import { completeIn, type RunCompletion } from './completion.js';
 
 // Hot-path writes in plain SQL: each step's state change and its audit rows commit
 // together in one short transaction (the ORM would add statements and commits).
@@ -108,72 +108,29 @@ export async function recordToolStart(db: Db, claim: ToolRunClaim, agentId?: str
 }
 
 /**
- * Records a successful run; with `outcome`, also completes the action in the same
- * transaction (the auto-approved path then needs no separate completion step).
+ * Records a successful run; with an `in_run` completion, also completes the action
+ * in the same commit (`completeIn`: outcome, budget settled, audit row). Returns the
+ * outcome already recorded when it differs (see completeIn).
  */
-export async function recordToolSuccess(db: Db, input: { actionId: string; tool: string; idempotencyKey: string; output: unknown; outcome?: ActionOutcome }): Promise<void> {
-  await inTransaction(db, async (client) => {
+export async function recordToolSuccess(
+  db: Db,
+  input: { actionId: string; tool: string; idempotencyKey: string; output: unknown; completion: RunCompletion },
+): Promise<ActionOutcome | null> {
+  return inTransaction(db, async (client) => {
     await client.query(`UPDATE tool_executions SET status = 'succeeded', result = $2, finished_at = now() WHERE idempotency_key = $1`, [
       input.idempotencyKey,
       JSON.stringify(input.output ?? null),
     ]);
-    const events: AuditEventInput[] = [
-      {
-        eventKey: `${input.actionId}:tool.succeeded:${input.idempotencyKey}`,
-        actionId: input.actionId,
-        type: 'tool.succeeded',
-        actor: 'system:executor',
-        payload: { tool: input.tool },
-      },
-    ];
-    if (input.outcome) {
-      const stored = storedOutcome(input.outcome);
-      // Outcomes are immutable: an outcome recorded first (e.g. cancelled) stays.
-      const { rowCount } = await client.query(
-        `UPDATE actions SET status = $2::"ActionStatus", outcome = $3, completed_at = now(), updated_at = now() WHERE id = $1 AND outcome IS NULL`,
-        [input.actionId, input.outcome.status, JSON.stringify(stored)],
-      );
-      if (rowCount) events.push(completedEvent(input.actionId, stored));
-    }
-    await appendAuditIn(client, ...events);
-  });
-}
-
-/**
- * Records the end of an action: its status and (redacted) outcome, and
- * `action.completed`. Outcomes are immutable (also a trigger): if one is already
- * recorded (a tool run that completed the action itself, a retried step), it
- * stays, nothing is written, and it is returned so the caller reports that one.
- */
-export async function recordCompletion(db: Db, outcome: ActionOutcome): Promise<ActionOutcome | null> {
-  const stored = storedOutcome(outcome);
-  return inTransaction(db, async (client) => {
-    // An action refused before admission (unknown agent) has no row, only audit events.
-    const { rowCount } = await client.query(
-      `UPDATE actions SET status = $2::"ActionStatus", outcome = $3, completed_at = now(), updated_at = now() WHERE id = $1 AND outcome IS NULL`,
-      [outcome.actionId, outcome.status, JSON.stringify(stored)],
-    );
-    if (rowCount === 0) {
-      const { rows } = await client.query<{ outcome: ActionOutcome | null }>('SELECT outcome FROM actions WHERE id = $1', [outcome.actionId]);
-      const kept = rows[0]?.outcome;
-      if (kept) return kept.status === outcome.status ? null : kept;
-    }
-    await appendAuditIn(client, completedEvent(outcome.actionId, stored));
+    const succeeded: AuditEventInput = {
+      eventKey: `${input.actionId}:tool.succeeded:${input.idempotencyKey}`,
+      actionId: input.actionId,
+      type: 'tool.succeeded',
+      actor: 'system:executor',
+      payload: { tool: input.tool },
+    };
+    const { completion } = input;
+    if (completion.kind === 'in_run') return completeIn(client, { status: 'executed', actionId: input.actionId, output: input.output }, completion.hold, [succeeded]);
+    await appendAuditIn(client, succeeded);
     return null;
   });
-}
-
-/** Stored redacted: the agent gets the raw outcome from the workflow, the database never holds it. */
-function storedOutcome(outcome: ActionOutcome): ActionOutcome {
-  return redact(JSON.parse(JSON.stringify(outcome)) as ActionOutcome).value;
-}
-
-function withoutOutput({ output: _output, ...rest }: Extract<ActionOutcome, { status: 'executed' }>) {
-  return rest;
-}
-
-function completedEvent(actionId: string, stored: ActionOutcome): AuditEventInput {
-  // The tool output stays out of the audit log: it may hold data the log must not keep.
-  const auditable = stored.status === 'executed' ? withoutOutput(stored) : stored;
-  return { eventKey: `${actionId}:completed`, actionId, type: 'action.completed', actor: 'system:workflow', payload: auditable };
 }

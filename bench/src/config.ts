@@ -18,6 +18,12 @@ export interface BenchConfig {
    * so workflow tasks are dispatched at once instead of at the next 50 ms poll.
    */
   fastDispatch: boolean;
+  /**
+   * Turns on the server's eager activity execution (system.enableActivityEagerExecution,
+   * off by default): an activity scheduled by a workflow task comes back in the
+   * task's completion reply to the same worker instead of through a task-queue poll.
+   */
+  eagerActivities: boolean;
   /** Server the scratch database is created on (its own database is never touched). */
   pgUrl: string;
   temporalCli: string | undefined;
@@ -67,6 +73,7 @@ export function readConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Ben
     profileRuns: num('profileRuns'),
     json: bool('json', 'BENCH_JSON'),
     fastDispatch: bool('fast-dispatch', 'BENCH_FAST_DISPATCH'),
+    eagerActivities: bool('eager-activities', 'BENCH_EAGER_ACTIVITIES'),
     pgUrl: env.AIRLOCK_BENCH_PG_URL ?? env.AIRLOCK_TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres',
     temporalCli: env.TEMPORAL_CLI_PATH,
   };

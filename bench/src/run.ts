@@ -9,7 +9,7 @@ import { readConfig } from './config.js';
 import { Cleanup } from './infra/cleanup.js';
 import { createScratchDatabase } from './infra/database.js';
 import { loadAverage1m, machineInfo } from './infra/machine.js';
-import { FAST_DISPATCH_ARGS, startTemporal, temporalCliPath } from './infra/temporal.js';
+import { EAGER_ACTIVITY_ARGS, FAST_DISPATCH_ARGS, startTemporal, temporalCliPath } from './infra/temporal.js';
 import { runInBackground } from './infra/workers.js';
 import { sequentialInterleaved, throughputRounds } from './measure.js';
 import { CpuProbe } from './profile/cpu.js';
@@ -30,7 +30,7 @@ async function main(cleanup: Cleanup): Promise<void> {
   const queues = { bare: `bench-bare-${suffix}`, airlock: `bench-airlock-${suffix}`, stub: `bench-stub-${suffix}` };
 
   log('starting Temporal dev server and a scratch PostgreSQL database');
-  const temporalArgs = config.fastDispatch ? [...FAST_DISPATCH_ARGS] : [];
+  const temporalArgs = [...(config.fastDispatch ? FAST_DISPATCH_ARGS : []), ...(config.eagerActivities ? EAGER_ACTIVITY_ARGS : [])];
   const [temporal, scratch] = await Promise.all([
     startTemporal(config.temporalCli, temporalArgs).then((t) => (cleanup.add('Temporal dev server', () => t.teardown()), t)),
     createScratchDatabase(config.pgUrl).then((s) => (cleanup.add(`database ${s.name}`, () => s.drop()), s)),

@@ -1,10 +1,13 @@
 import type { ActionOutcome, ActionStatusView, Classification } from '@airlock/core';
 import type { Admission, FastPathRun } from '@airlock/activities';
 
+/** How a run ended: completed by the run itself (outcome, budget and audit in its commit), or left to the completion step. */
+export type RunEnd = { kind: 'completed'; outcome: ActionOutcome } | { kind: 'to_complete'; outcome: ActionOutcome };
+
 /** What admission decided, as one value the workflows switch on. */
 export type AdmissionResult =
   /** Allowed outright and run inside admission (the fast path). */
-  | { kind: 'ran'; admission: Admission; run: FastPathRun }
+  | { kind: 'ran'; admission: Admission; run: RunEnd }
   | { kind: 'denied'; admission: Admission; outcome: ActionOutcome }
   | { kind: 'needs_approval'; admission: Admission; classification: Extract<Classification, { decision: 'require_approval' }> }
   /** Allowed, to be run by the workflow (plans, step by step) or by the agent (gate-only actions). */
@@ -16,7 +19,7 @@ export type AdmissionResult =
  */
 export function admissionResult(actionId: string, answer: { admission: Admission; run?: FastPathRun }): AdmissionResult {
   const { admission, run } = answer;
-  if (run) return { kind: 'ran', admission, run };
+  if (run) return { kind: 'ran', admission, run: fastPathEnd(actionId, run) };
   const { classification } = admission;
   switch (classification.decision) {
     case 'deny':
@@ -26,6 +29,14 @@ export function admissionResult(actionId: string, answer: { admission: Admission
     case 'allow':
       return { kind: 'allowed', admission };
   }
+}
+
+/** The fast path's run as a RunEnd; histories from before it completed every run say whether it did (`recorded`). */
+export function fastPathEnd(actionId: string, run: FastPathRun): RunEnd {
+  if ('completed' in run) return { kind: 'completed', outcome: run.completed };
+  if (!run.ok) return { kind: 'to_complete', outcome: { status: 'failed', actionId, error: run.error } };
+  const outcome: ActionOutcome = { status: 'executed', actionId, output: run.output };
+  return run.recorded ? { kind: 'completed', outcome } : { kind: 'to_complete', outcome };
 }
 
 /** What the status query shows of admission. */

@@ -2,7 +2,7 @@ import { ApplicationFailure, CancellationScope, allHandlersFinished, condition, 
 import type { ActionOutcome, ActionStatusView, AgentReport, GuardedActionInput } from '@airlock/core';
 import { DEFAULT_REPORT_WINDOW_MS, reportUpdate, runIdempotencyKey, statusQuery } from '@airlock/core/workflow';
 import { bookkeeping } from './activities.js';
-import { closeForCancellation, passGate, type ActionHold } from './gate.js';
+import { closeForCancellation, heldBudget, passGate, type ActionHold } from './gate.js';
 
 /**
  * A kill switch revokes an authorization that is out and unreported: it is no
@@ -58,7 +58,7 @@ export async function agentRun(input: GuardedActionInput): Promise<ActionOutcome
     view.outcome = outcome;
     return CancellationScope.nonCancellable(async () => {
       // An outcome already recorded (outcomes never change) is the one the agent gets.
-      const kept = await bookkeeping.completeAction({ outcome, budgetHolder: hold.effective.budgetHolder, budgetReserved: hold.effective.budgetReserved });
+      const kept = await bookkeeping.completeAction({ outcome, hold: heldBudget(hold) });
       if (kept) view.outcome = kept;
       view.phase = 'completed';
       await condition(allHandlersFinished);

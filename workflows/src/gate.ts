@@ -1,8 +1,8 @@
 import { CancellationScope } from '@temporalio/workflow';
 import type { ActionOutcome, ActionStatusView, GuardedActionInput } from '@airlock/core';
-import type { FastPathRun } from '@airlock/activities';
+import type { BudgetHold } from '@airlock/activities';
 import { bookkeeping, executor } from './activities.js';
-import { admissionResult, showAdmission } from './admission-result.js';
+import { admissionResult, showAdmission, type RunEnd } from './admission-result.js';
 import { awaitApproval, type EffectiveArgs } from './approval.js';
 
 /**
@@ -14,16 +14,29 @@ export interface ActionHold {
   effective: EffectiveArgs;
 }
 
+/** The reservation completion settles now, if money is held. */
+export function heldBudget(hold: ActionHold): BudgetHold | null {
+  return hold.effective.budgetReserved ? { holder: hold.effective.budgetHolder } : null;
+}
+
 export type GateResult =
   /** Admission ran it already (allowed outright, fast path). */
-  | { kind: 'ran'; run: FastPathRun }
+  | { kind: 'ran'; run: RunEnd }
   /** Denied by policy or by people, expired, or refused at the re-check. */
   | { kind: 'ended'; outcome: ActionOutcome }
-  /** Allowed (outright, by a standing approval, or by people and then re-checked): the caller runs it. */
-  | { kind: 'cleared' };
+  /**
+   * Allowed (outright, by a standing approval, or by people): the caller runs it.
+   * `at_run`: approved, and the re-check is left to the run, which does it before claiming.
+   */
+  | { kind: 'cleared'; recheck: 'done' | 'at_run' };
+
+export interface GateOptions {
+  /** Asked once people approved: whether the run re-checks itself (one step fewer between a decision and the tool). */
+  recheckAtRun?: () => boolean;
+}
 
 /** The gate both workflows share: admission, perhaps a human approval, and the re-check before running. */
-export async function passGate(input: GuardedActionInput, view: ActionStatusView, hold: ActionHold): Promise<GateResult> {
+export async function passGate(input: GuardedActionInput, view: ActionStatusView, hold: ActionHold, options: GateOptions = {}): Promise<GateResult> {
   const { actionId } = input;
   const admitted = admissionResult(actionId, await executor.admitAndRun(input));
   showAdmission(view, admitted.admission);
@@ -34,20 +47,25 @@ export async function passGate(input: GuardedActionInput, view: ActionStatusView
     case 'denied':
       return { kind: 'ended', outcome: admitted.outcome };
     case 'allowed':
-      return { kind: 'cleared' };
+      return { kind: 'cleared', recheck: 'done' };
     case 'needs_approval':
       break;
   }
   const verdict = await awaitApproval(input, admitted.classification, admitted.admission.budgetImpacts, view, hold);
   if (verdict.kind === 'closed') return { kind: 'ended', outcome: verdict.outcome };
   hold.effective = verdict.effective;
+  if (options.recheckAtRun?.()) {
+    // The run's re-check may reserve a budget created meanwhile: completion settles whatever the holder holds.
+    hold.effective = { ...hold.effective, budgetReserved: true };
+    return { kind: 'cleared', recheck: 'at_run' };
+  }
   // The world may have changed while the approval waited: suspended agent, new policy, lowered budget.
   view.phase = 'rechecking';
   const recheck = await bookkeeping.recheckBeforeRun({ input, args: hold.effective.args, budgetHolder: hold.effective.budgetHolder });
   if (!recheck.ok) return { kind: 'ended', outcome: { status: 'denied', actionId, reason: `re-check before running failed: ${recheck.reason}`, deniedBy: 'policy' } };
   // A budget created while the action waited was reserved at the re-check: settled at completion.
   if (recheck.budgetReserved) hold.effective = { ...hold.effective, budgetReserved: true };
-  return { kind: 'cleared' };
+  return { kind: 'cleared', recheck: 'done' };
 }
 
 /** Why the action was cancelled (kill switch or operator); an open approval round is closed as cancelled first. */

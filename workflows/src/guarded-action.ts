@@ -1,12 +1,26 @@
 import { ActivityFailure, ApplicationFailure, CancellationScope, allHandlersFinished, condition, isCancellation, patched, setHandler } from '@temporalio/workflow';
 import type { ActionOutcome, ActionStatusView, GuardedActionInput, PlanArgs } from '@airlock/core';
 import { PLAN_TOOL, runIdempotencyKey, statusQuery } from '@airlock/core/workflow';
+import type { RunCompletion } from '@airlock/activities';
 import { bookkeeping, executor, waitingExecutor } from './activities.js';
-import { closeForCancellation, passGate, type ActionHold } from './gate.js';
+import type { RunEnd } from './admission-result.js';
+import { closeForCancellation, heldBudget, passGate, type ActionHold } from './gate.js';
 import { runPlan } from './plan.js';
 
 /** The tool run waits for a cancellation to take effect, so a run that finished is never reported cancelled. */
 export const RUN_WAITS_FOR_CANCEL_PATCH = 'run-waits-for-cancellation';
+
+/**
+ * An approved run completes the action itself, settling the budget it holds in the
+ * same commit. Histories from before ran a completion step after it when money was held.
+ */
+export const RUN_COMPLETES_ACTION_PATCH = 'run-completes-action';
+
+/**
+ * An approved run re-checks (kill switch, policy, budget) in the activity that claims
+ * it, instead of a step of its own before it. Histories from before ran the step.
+ */
+export const RECHECK_AT_RUN_PATCH = 'recheck-at-run';
 
 /**
  * One workflow per agent action: admit (policy, guardrails, rate limits, budget,
@@ -18,60 +32,64 @@ export async function guardedAction(input: GuardedActionInput): Promise<ActionOu
   setHandler(statusQuery, () => view);
   const hold: ActionHold = { effective: { args: request.args, argsHash: input.argsHash, budgetHolder: actionId, budgetReserved: false } };
 
-  /** Ends the action; `recorded` when the tool run already stored the outcome with its success. */
-  const finish = async (outcome: ActionOutcome, recorded = false): Promise<ActionOutcome> => {
+  /** Ends the action: the completion step records the outcome unless the run already did. */
+  const finish = async (end: RunEnd): Promise<ActionOutcome> => {
     view.phase = 'completing';
-    view.outcome = outcome;
+    view.outcome = end.outcome;
     // Non-cancellable: a cancelled action still records its outcome and lets in-flight decisions finish.
     const final = await CancellationScope.nonCancellable(async () => {
       // An outcome already recorded (outcomes never change) is the one the agent gets.
-      const kept = recorded ? null : await bookkeeping.completeAction({ outcome, budgetHolder: hold.effective.budgetHolder, budgetReserved: hold.effective.budgetReserved });
+      const kept = end.kind === 'to_complete' ? await bookkeeping.completeAction({ outcome: end.outcome, hold: heldBudget(hold) }) : null;
       if (kept) view.outcome = kept;
       view.phase = 'completed';
       await condition(allHandlersFinished);
-      return kept ?? outcome;
+      return kept ?? end.outcome;
     });
     return final;
   };
+  const complete = (outcome: ActionOutcome) => finish({ kind: 'to_complete', outcome });
 
   try {
     // Admission (which runs an action the policy allows outright), perhaps people, the re-check.
-    const gate = await passGate(input, view, hold);
+    // Plans re-check before their first step, in the gate.
+    const gate = await passGate(input, view, hold, { recheckAtRun: () => request.tool !== PLAN_TOOL && patched(RECHECK_AT_RUN_PATCH) });
     if (gate.kind === 'ran') {
       view.phase = 'running';
-      const { run } = gate;
-      return run.ok ? await finish({ status: 'executed', actionId, output: run.output }, run.recorded) : await finish({ status: 'failed', actionId, error: run.error });
+      return await finish(gate.run);
     }
-    if (gate.kind === 'ended') return await finish(gate.outcome);
+    if (gate.kind === 'ended') return await complete(gate.outcome);
     const { effective } = hold;
 
     view.phase = 'running';
-    if (request.tool === PLAN_TOOL) return await finish(await runPlan(actionId, effective.args as PlanArgs, view, request.agentId));
+    if (request.tool === PLAN_TOOL) return await complete(await runPlan(actionId, effective.args as PlanArgs, view, request.agentId));
     try {
-      // With no budget to settle, the run records the outcome itself: one step fewer on the hot path.
-      const completeOnSuccess = !effective.budgetReserved;
       const runner = patched(RUN_WAITS_FOR_CANCEL_PATCH) ? waitingExecutor : executor;
-      const { output } = await runner.runTool({
+      const completion: RunCompletion = patched(RUN_COMPLETES_ACTION_PATCH) || !effective.budgetReserved ? { kind: 'in_run', hold: heldBudget(hold) } : { kind: 'by_workflow' };
+      const { output, kept } = await runner.runTool({
         actionId,
         tool: request.tool,
         args: effective.args,
         idempotencyKey: runIdempotencyKey(actionId),
-        completeOnSuccess,
+        completion,
         agentId: request.agentId,
+        ...(gate.recheck === 'at_run' ? { recheck: { input, budgetHolder: effective.budgetHolder } } : {}),
       });
-      return await finish({ status: 'executed', actionId, output }, completeOnSuccess);
+      const outcome: ActionOutcome = kept ?? { status: 'executed', actionId, output };
+      return await finish(completion.kind === 'in_run' ? { kind: 'completed', outcome } : { kind: 'to_complete', outcome });
     } catch (error) {
       if (isCancellation(error)) throw error;
       if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) {
         // The kill switch won the race with the start: the tool never ran.
-        if (error.cause.type === 'KillSwitch') return await finish({ status: 'cancelled', actionId, reason: error.cause.message });
-        return await finish({ status: 'failed', actionId, error: error.cause.message });
+        if (error.cause.type === 'KillSwitch') return await complete({ status: 'cancelled', actionId, reason: error.cause.message });
+        if (error.cause.type === 'RecheckFailed')
+          return await complete({ status: 'denied', actionId, reason: `re-check before running failed: ${error.cause.message}`, deniedBy: 'policy' });
+        return await complete({ status: 'failed', actionId, error: error.cause.message });
       }
       throw error;
     }
   } catch (error) {
     if (!isCancellation(error)) throw error;
     // Cancelled (by an operator or the kill switch): close what is open, tell the agent why, end cleanly.
-    return await finish({ status: 'cancelled', actionId, reason: await closeForCancellation(input, view) });
+    return await complete({ status: 'cancelled', actionId, reason: await closeForCancellation(input, view) });
   }
 }

@@ -90,7 +90,14 @@ export async function runPlan(actionId: string, plan: PlanArgs, view: ActionStat
     try {
       const runner = patched(PLAN_STEP_WAITS_FOR_CANCEL_PATCH) ? waitingExecutor : executor;
       // With the agent, each step's start passes the kill switch's start gate (checked and claimed in one commit).
-      const { output } = await runner.runTool({ actionId, tool: step.tool, args: step.args, idempotencyKey: `${actionId}:step:${index}`, agentId });
+      const { output } = await runner.runTool({
+        actionId,
+        tool: step.tool,
+        args: step.args,
+        idempotencyKey: `${actionId}:step:${index}`,
+        completion: { kind: 'by_workflow' },
+        agentId,
+      });
       stepView.status = 'succeeded';
       completed.push({ index, tool: step.tool, args: step.args, output });
     } catch (error) {

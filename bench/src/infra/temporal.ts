@@ -22,6 +22,8 @@ export interface TemporalServer {
 
 /** Dev-server settings that dispatch workflow tasks without waiting for the transfer queue's rate-limited poll. */
 export const FAST_DISPATCH_ARGS = ['--dynamic-config-value', 'history.transferProcessorMaxPollRPS=1000'] as const;
+/** Dev-server settings that hand an activity scheduled by a workflow task straight back to its worker (eager execution). */
+export const EAGER_ACTIVITY_ARGS = ['--dynamic-config-value', 'system.enableActivityEagerExecution=true'] as const;
 const BASE_ARGS = ['--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true'];
 
 /** $TEMPORAL_CLI_PATH, else the project's venv binary; undefined lets the SDK download one. */

@@ -78,7 +78,8 @@ export async function timeSteps(db: Db, policy: PolicySource, counter: QueryCoun
         (i) => acts.admitAndRun(i),
         input,
       );
-      if (admission.classification.decision !== 'allow' || !run?.ok) throw new Error(`demo.echo did not run: ${admission.classification.reasons.join('; ')}`);
+      if (admission.classification.decision !== 'allow' || !run || !('completed' in run) || run.completed.status !== 'executed')
+        throw new Error(`demo.echo did not run: ${admission.classification.reasons.join('; ')}`);
     });
     await time('INSERT, autocommit (waits for WAL flush)', () => db.pool.query('INSERT INTO bench_probe DEFAULT VALUES'));
     // One simple-protocol query string is one transaction, so SET LOCAL applies to the INSERT.

@@ -9,9 +9,9 @@ import { Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from 
  */
 export function createStubAirlockWorker(connection: NativeConnection, taskQueue: string, workflowBundle: WorkflowBundleWithSourceMap): Promise<Worker> {
   const activities = {
-    admitAndRun: async ({ request }: GuardedActionInput): Promise<{ admission: Admission; run: FastPathRun }> => ({
+    admitAndRun: async ({ actionId, request }: GuardedActionInput): Promise<{ admission: Admission; run: FastPathRun }> => ({
       admission: { classification: { decision: 'allow', tier: 'low', reasons: ['stub'] }, guardrailFlags: [], budgetImpacts: [], budgetReserved: false },
-      run: { ok: true, output: request.args, recorded: true },
+      run: { completed: { status: 'executed', actionId, output: request.args } },
     }),
   } satisfies Partial<Activities>;
   return Worker.create({ connection, namespace: 'default', taskQueue, workflowBundle, activities });

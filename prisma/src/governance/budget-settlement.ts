@@ -49,26 +49,32 @@ async function moveUsage(client: pg.PoolClient, row: HeldRow, spent: string | nu
  * Idempotent: only `reserved` rows move, so a retry finds nothing to do.
  */
 export async function commitBudget(db: Db, input: BudgetCommit): Promise<{ committed: number }> {
+  return inTransaction(db, (client) => commitBudgetIn(client, input));
+}
+
+/** commitBudget inside the caller's transaction (completion settles with the outcome it records). */
+export async function commitBudgetIn(client: pg.PoolClient, input: BudgetCommit): Promise<{ committed: number }> {
   const { actionId, actual } = BudgetCommit.parse(input);
-  return inTransaction(db, async (client) => {
-    const rows = await openReservations(client, actionId);
-    for (const row of rows) await moveUsage(client, row, actual ?? row.amount);
-    await client.query(
-      `UPDATE budget_reservations SET status = 'committed', actual_amount = COALESCE($2::numeric, amount), updated_at = now()
-        WHERE action_id = $1 AND status = 'reserved'`,
-      [actionId, actual ?? null],
-    );
-    return { committed: rows.length };
-  });
+  const rows = await openReservations(client, actionId);
+  for (const row of rows) await moveUsage(client, row, actual ?? row.amount);
+  await client.query(
+    `UPDATE budget_reservations SET status = 'committed', actual_amount = COALESCE($2::numeric, amount), updated_at = now()
+      WHERE action_id = $1 AND status = 'reserved'`,
+    [actionId, actual ?? null],
+  );
+  return { committed: rows.length };
 }
 
 /** Gives the action's held reservations back, in one transaction. Idempotent like commitBudget. */
 export async function releaseBudget(db: Db, input: BudgetRelease): Promise<{ released: number }> {
+  return inTransaction(db, (client) => releaseBudgetIn(client, input));
+}
+
+/** releaseBudget inside the caller's transaction. */
+export async function releaseBudgetIn(client: pg.PoolClient, input: BudgetRelease): Promise<{ released: number }> {
   const { actionId } = BudgetRelease.parse(input);
-  return inTransaction(db, async (client) => {
-    const rows = await openReservations(client, actionId);
-    for (const row of rows) await moveUsage(client, row, null);
-    await client.query(`UPDATE budget_reservations SET status = 'released', updated_at = now() WHERE action_id = $1 AND status = 'reserved'`, [actionId]);
-    return { released: rows.length };
-  });
+  const rows = await openReservations(client, actionId);
+  for (const row of rows) await moveUsage(client, row, null);
+  await client.query(`UPDATE budget_reservations SET status = 'released', updated_at = now() WHERE action_id = $1 AND status = 'reserved'`, [actionId]);
+  return { released: rows.length };
 }

@@ -13,7 +13,7 @@ export {
   type BudgetImpact,
   type ReserveResult,
 } from './budget-reservations.js';
-export { commitBudget, releaseBudget, BudgetCommit, BudgetRelease } from './budget-settlement.js';
+export { commitBudget, commitBudgetIn, releaseBudget, releaseBudgetIn, BudgetCommit, BudgetRelease } from './budget-settlement.js';
 export { recheckReservation, ReservationRecheck, type RecheckResult } from './budget-recheck.js';
 export { consumeRateLimit, consumeRateLimitIn, RateLimitRequest, type RateLimitResult } from './rate-limits.js';
 export {

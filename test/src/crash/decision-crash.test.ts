@@ -35,8 +35,7 @@ beforeAll(async () => {
   temporal = await TemporalDevServer.create();
   database = await createTestDatabase();
   await seedTeam(database.db);
-  // With money reserved, completion is a step of its own (`complete.*`); without, the run records
-  // the outcome itself and those kill points are never reached (the full run then hung 900 s each).
+  // Money reserved: the approved run completes the action and commits it in one transaction (`complete.*` around it).
   await createBudget(database.db, { scope: 'agent', target: 'billing-bot', period: 'day', currency: 'USD', limit: '100000.00' });
 });
 

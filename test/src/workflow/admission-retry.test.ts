@@ -48,7 +48,7 @@ describe('a retried admission', () => {
     const input = smallRefund();
     const first = await admitAndRun(input);
     expect(first.admission.classification.decision).toBe('allow');
-    expect(first.run).toMatchObject({ ok: true, recorded: true });
+    expect(first.run).toMatchObject({ completed: { status: 'executed', actionId: input.actionId } });
     const afterFirst = await rowsFor(input.actionId);
 
     await suspend(database.db, { scope: 'agent', target: 'billing-bot', reason: 'incident', by: 'bob' });

@@ -47,8 +47,7 @@ describe('outcomes are immutable (item 2)', () => {
     const activities = createActivities(defaultActivityDeps(h.db, defaultPolicy()));
     const kept = await activities.completeAction({
       outcome: { status: 'cancelled', actionId: done.actionId, reason: 'by the kill switch' },
-      budgetHolder: done.actionId,
-      budgetReserved: false,
+      hold: null,
     });
     expect(kept).toMatchObject({ status: 'executed', actionId: done.actionId });
     expect(await actionRow(done.actionId)).toMatchObject({ status: 'executed', outcome: { status: 'executed' } });

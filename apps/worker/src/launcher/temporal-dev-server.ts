@@ -56,6 +56,10 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     options.namespace,
     '--log-level',
     'warn',
+    // An activity scheduled by a workflow task (a decision's recording, the approved run) comes back
+    // in that task's completion reply instead of through a task-queue poll: off by default on the server.
+    '--dynamic-config-value',
+    'system.enableActivityEagerExecution=true',
   ];
   const server = await spawnManaged('Temporal dev server', options.cli, args, { env: options.env, logFile });
   await writeFile(pidFile, `${server.pid}\n`);
