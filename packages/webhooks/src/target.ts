@@ -1,6 +1,7 @@
-import { lookup as dnsLookup } from 'node:dns/promises';
-import { isIP, type LookupFunction } from 'node:net';
-import { neverDialled, refusedAddressReason } from '@airlock/tools/addresses';
+import { isIP } from 'node:net';
+import { neverDialled, refusedAddressReason, systemResolver, type HostResolver, type ResolvedAddress } from '@airlock/tools/addresses';
+
+export { pinnedLookup, type HostResolver, type ResolvedAddress } from '@airlock/tools/addresses';
 import { z } from 'zod';
 
 /**
@@ -18,15 +19,6 @@ export const WebhookUrl = z
     return !url || (!url.username && !url.password);
   }, 'must not carry credentials; the signature authenticates Airlock')
   .refine((raw) => !URL.parse(raw)?.hash, 'must not have a #fragment');
-
-export interface ResolvedAddress {
-  address: string;
-  family: 4 | 6;
-}
-export type HostResolver = (hostname: string) => Promise<ResolvedAddress[]>;
-
-export const systemResolver: HostResolver = async (hostname) =>
-  (await dnsLookup(hostname, { all: true, verbatim: true })).map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
 
 export interface TargetPolicy {
   /** Tests and single-machine set-ups only (AIRLOCK_WEBHOOKS_ALLOW_LOOPBACK): loopback receivers are allowed. */
@@ -60,12 +52,4 @@ export async function vetTarget(rawUrl: string, policy: TargetPolicy): Promise<{
     throw new RefusedTargetError(`refused ${host}: it resolves to ${address}, a ${reason} address (SSRF protection)`);
   }
   return { url, address: addresses[0]! };
-}
-
-/** Always the vetted address: the connection never resolves the name again. */
-export function pinnedLookup(address: ResolvedAddress): LookupFunction {
-  return ((_hostname: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
-    if (options?.all) callback(null, [{ address: address.address, family: address.family }]);
-    else callback(null, address.address, address.family);
-  }) as LookupFunction;
 }

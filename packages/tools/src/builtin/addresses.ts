@@ -1,4 +1,16 @@
-import { BlockList, isIP } from 'node:net';
+import { lookup as dnsLookup } from 'node:dns/promises';
+import { BlockList, isIP, type LookupFunction } from 'node:net';
+
+/** One address a host name resolves to. */
+export interface ResolvedAddress {
+  address: string;
+  family: 4 | 6;
+}
+/** DNS, injectable for tests; the default asks the system resolver for every address. */
+export type HostResolver = (hostname: string) => Promise<ResolvedAddress[]>;
+
+export const systemResolver: HostResolver = async (hostname) =>
+  (await dnsLookup(hostname, { all: true, verbatim: true })).map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
 
 /** Special-purpose ranges (IANA registries) a tool must never reach unless an entry trusts the host. */
 const IPV4_REFUSED: [string, number, string][] = [
@@ -68,4 +80,12 @@ export function refusedAddressReason(address: string): string | null {
 export function neverDialled(address: string): boolean {
   const reason = refusedAddressReason(address) ?? '';
   return reason.startsWith('unspecified') || reason.startsWith('"this network"') || reason.startsWith('multicast');
+}
+
+/** Always the vetted address: the connection never resolves the name again (no DNS-rebinding window). */
+export function pinnedLookup(address: ResolvedAddress): LookupFunction {
+  return ((_hostname: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
+    if (options?.all) callback(null, [{ address: address.address, family: address.family }]);
+    else callback(null, address.address, address.family);
+  }) as LookupFunction;
 }

@@ -1,23 +1,14 @@
 import { createHash } from 'node:crypto';
-import { lookup as dnsLookup } from 'node:dns/promises';
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
-import { isIP, type LookupFunction } from 'node:net';
+import { isIP } from 'node:net';
 import { httpRequestSpec, type HttpMethod } from '@airlock/core';
 import { defineTool } from '../define.js';
-import { neverDialled, refusedAddressReason } from './addresses.js';
+import { neverDialled, pinnedLookup, refusedAddressReason, type HostResolver, type ResolvedAddress } from './addresses.js';
+
+export { systemResolver, type HostResolver, type ResolvedAddress } from './addresses.js';
 import type { CircuitBreakers } from './circuit-breaker.js';
 import { ToolRefusedError, type HttpAllowEntry, type HttpConfig } from './config.js';
-
-export interface ResolvedAddress {
-  address: string;
-  family: 4 | 6;
-}
-/** DNS, injectable for tests; the default asks the system resolver for every address. */
-export type HostResolver = (hostname: string) => Promise<ResolvedAddress[]>;
-
-export const systemResolver: HostResolver = async (hostname) =>
-  (await dnsLookup(hostname, { all: true, verbatim: true })).map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
 
 export interface HttpResponseOutput {
   status: number;
@@ -93,14 +84,6 @@ async function vetHop(config: HttpConfig, resolve: HostResolver, url: URL, metho
     }
   }
   return { url, address: addresses[0]! };
-}
-
-/** Always the vetted address: the connection never resolves the name again (no DNS-rebinding window). */
-function pinnedLookup(address: ResolvedAddress): LookupFunction {
-  return ((_hostname: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
-    if (options?.all) callback(null, [{ address: address.address, family: address.family }]);
-    else callback(null, address.address, address.family);
-  }) as LookupFunction;
 }
 
 interface SentRequest {
