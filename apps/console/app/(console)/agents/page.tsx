@@ -2,8 +2,8 @@ import { roleAtLeast } from '@airlock/core';
 import { agentsOverview } from '../../../src/ui/agents/overview.js';
 import { requirePageUser } from '../../../src/ui/auth/session.js';
 import { apiContext } from '../../../src/api/runtime-context.js';
-import { KillSwitchForm } from '../../_console/kill-switch-form.js';
-import { RevokeGrantForm } from '../../_console/revoke-grant-form.js';
+import { KillSwitchForm } from '../../../src/ui/agents/kill-switch-form.js';
+import { RevokeGrantForm } from '../../../src/ui/agents/revoke-grant-form.js';
 
 export const dynamic = 'force-dynamic';
 

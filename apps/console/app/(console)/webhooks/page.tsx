@@ -3,7 +3,7 @@ import { WEBHOOK_EVENT_TYPES } from '@airlock/webhooks';
 import Link from 'next/link';
 import { requirePageUser } from '../../../src/ui/auth/session.js';
 import { apiContext } from '../../../src/api/runtime-context.js';
-import { AddWebhookForm, RemoveWebhookForm, ReplayDeliveryForm } from '../../_console/webhook-forms.js';
+import { AddWebhookForm, RemoveWebhookForm, ReplayDeliveryForm } from '../../../src/ui/webhooks/webhook-forms.js';
 
 export const dynamic = 'force-dynamic';
 

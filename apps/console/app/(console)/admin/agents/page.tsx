@@ -2,9 +2,9 @@ import { listAgents, listKeys, listUsers } from '@airlock/ops';
 import Link from 'next/link';
 import { requireAdminPage } from '../../../../src/ui/auth/admin-gate.js';
 import { apiContext } from '../../../../src/api/runtime-context.js';
-import { createAgentAction } from '../../../_console/admin-actions.js';
-import { AdminForm } from '../../../_console/admin-form.js';
-import { OwnerSelect } from '../../../_console/admin/owner-select.js';
+import { createAgentAction } from '../../../../src/ui/admin/admin-actions.js';
+import { AdminForm } from '../../../../src/ui/admin/admin-form.js';
+import { OwnerSelect } from '../../../../src/ui/admin/owner-select.js';
 
 export const dynamic = 'force-dynamic';
 

@@ -1,8 +1,8 @@
 import { listBudgets } from '@airlock/db';
 import { requireAdminPage } from '../../../../src/ui/auth/admin-gate.js';
 import { apiContext } from '../../../../src/api/runtime-context.js';
-import { changeBudgetAction, createBudgetAction, deleteBudgetAction } from '../../../_console/admin-actions.js';
-import { AdminForm } from '../../../_console/admin-form.js';
+import { changeBudgetAction, createBudgetAction, deleteBudgetAction } from '../../../../src/ui/admin/admin-actions.js';
+import { AdminForm } from '../../../../src/ui/admin/admin-form.js';
 
 export const dynamic = 'force-dynamic';
 

@@ -1,8 +1,8 @@
 import { listSlackLinks, listUsers } from '@airlock/ops';
 import { requireAdminPage } from '../../../../src/ui/auth/admin-gate.js';
 import { apiContext } from '../../../../src/api/runtime-context.js';
-import { linkSlackAction, unlinkSlackAction } from '../../../_console/admin-actions.js';
-import { AdminForm } from '../../../_console/admin-form.js';
+import { linkSlackAction, unlinkSlackAction } from '../../../../src/ui/admin/admin-actions.js';
+import { AdminForm } from '../../../../src/ui/admin/admin-form.js';
 
 export const dynamic = 'force-dynamic';
 

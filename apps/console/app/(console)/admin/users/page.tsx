@@ -2,9 +2,9 @@ import { listKeys, listUsers } from '@airlock/ops';
 import Link from 'next/link';
 import { requireAdminPage } from '../../../../src/ui/auth/admin-gate.js';
 import { apiContext } from '../../../../src/api/runtime-context.js';
-import { changeRoleAction, createUserAction } from '../../../_console/admin-actions.js';
-import { AdminForm } from '../../../_console/admin-form.js';
-import { RoleSelect } from '../../../_console/admin/role-select.js';
+import { changeRoleAction, createUserAction } from '../../../../src/ui/admin/admin-actions.js';
+import { AdminForm } from '../../../../src/ui/admin/admin-form.js';
+import { RoleSelect } from '../../../../src/ui/admin/role-select.js';
 
 export const dynamic = 'force-dynamic';
 

@@ -2,8 +2,8 @@ import { roleAtLeast } from '@airlock/core';
 import { readShadowPolicy, shadowSummary } from '@airlock/ops';
 import { requirePageUser } from '../../../../src/ui/auth/session.js';
 import { apiContext } from '../../../../src/api/runtime-context.js';
-import { ChangeTables, Verdict } from '../../../_console/policy-change-tables.js';
-import { ClearShadowForm, SetShadowForm } from '../../../_console/shadow-forms.js';
+import { ChangeTables, Verdict } from '../../../../src/ui/policy/change-tables.js';
+import { ClearShadowForm, SetShadowForm } from '../../../../src/ui/policy/shadow-forms.js';
 
 export const dynamic = 'force-dynamic';
 
