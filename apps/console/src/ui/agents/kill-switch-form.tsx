@@ -3,6 +3,7 @@
 import { useActionState, useState } from 'react';
 import { idle } from '../forms/notice.js';
 import { resumeAgent, stopAgent } from './governance-actions.js';
+import { NoticeLine } from '../forms/notice-line.js';
 
 /** Admins stop an agent (typing its id to confirm) or resume it. */
 export function KillSwitchForm({ agentId, stopped }: { agentId: string; stopped: boolean }) {
@@ -47,9 +48,7 @@ export function KillSwitchForm({ agentId, stopped }: { agentId: string; stopped:
           Kill switch…
         </button>
       )}
-      <p role={notice.kind === 'error' ? 'alert' : 'status'} className={`notice ${notice.kind}`}>
-        {notice.message}
-      </p>
+      <NoticeLine notice={notice} />
     </div>
   );
 }

@@ -3,6 +3,7 @@
 import { useActionState } from 'react';
 import { idle } from '../forms/notice.js';
 import { revokeStandingGrant } from './governance-actions.js';
+import { InlineNotice } from '../forms/notice-line.js';
 
 /** Revokes a standing approval after the browser's confirmation. */
 export function RevokeGrantForm({ grantId, label }: { grantId: string; label: string }) {
@@ -18,10 +19,7 @@ export function RevokeGrantForm({ grantId, label }: { grantId: string; label: st
       <button type="submit" className="deny" disabled={pending} aria-label={`Revoke standing approval for ${label}`}>
         Revoke
       </button>
-      <span role={notice.kind === 'error' ? 'alert' : 'status'} className={`notice ${notice.kind}`}>
-        {' '}
-        {notice.message}
-      </span>
+      <InlineNotice notice={notice} />
     </form>
   );
 }

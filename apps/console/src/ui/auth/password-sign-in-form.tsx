@@ -3,6 +3,7 @@
 import { useActionState } from 'react';
 import { idle } from '../forms/notice.js';
 import { signInWithEmail } from './sign-in-actions.js';
+import { NoticeLine } from '../forms/notice-line.js';
 
 export function PasswordSignInForm() {
   const [notice, action, pending] = useActionState(signInWithEmail, idle);
@@ -16,9 +17,7 @@ export function PasswordSignInForm() {
       <button type="submit" disabled={pending}>
         {pending ? 'Checking…' : 'Sign in'}
       </button>
-      <p role={notice.kind === 'error' ? 'alert' : 'status'} className={`notice ${notice.kind}`}>
-        {notice.message}
-      </p>
+      <NoticeLine notice={notice} />
     </form>
   );
 }

@@ -3,6 +3,7 @@
 import { useActionState } from 'react';
 import { idle } from '../forms/notice.js';
 import { setOwnPassword } from './password-actions.js';
+import { NoticeLine } from '../forms/notice-line.js';
 
 export function SetPasswordForm({ oneTime }: { oneTime: boolean }) {
   const [notice, action, pending] = useActionState(setOwnPassword, idle);
@@ -21,9 +22,7 @@ export function SetPasswordForm({ oneTime }: { oneTime: boolean }) {
       <button type="submit" disabled={pending}>
         {pending ? 'Saving…' : 'Set password'}
       </button>
-      <p role={notice.kind === 'error' ? 'alert' : 'status'} className={`notice ${notice.kind}`}>
-        {notice.message}
-      </p>
+      <NoticeLine notice={notice} />
     </form>
   );
 }

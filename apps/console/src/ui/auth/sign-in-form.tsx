@@ -3,6 +3,7 @@
 import { useActionState } from 'react';
 import { idle } from '../forms/notice.js';
 import { signInWithKey } from './sign-in-actions.js';
+import { NoticeLine } from '../forms/notice-line.js';
 
 export function SignInForm() {
   const [notice, action, pending] = useActionState(signInWithKey, idle);
@@ -17,9 +18,7 @@ export function SignInForm() {
       <button type="submit" disabled={pending}>
         {pending ? 'Checking…' : 'Sign in with API key'}
       </button>
-      <p role={notice.kind === 'error' ? 'alert' : 'status'} className={`notice ${notice.kind}`}>
-        {notice.message}
-      </p>
+      <NoticeLine notice={notice} />
     </form>
   );
 }

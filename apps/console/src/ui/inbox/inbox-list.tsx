@@ -7,6 +7,7 @@ import type { InboxItem } from './query.js';
 import { decide } from '../actions/decision-actions.js';
 import { Countdown } from '../shared/countdown.js';
 import { DecisionDialog, type PendingDecision } from './decision-dialog.js';
+import { NoticeLine } from '../forms/notice-line.js';
 
 const CONFIRM_TIERS = new Set(['high', 'critical']);
 
@@ -61,9 +62,7 @@ export function InboxList({ approvals, canDecide }: { approvals: InboxItem[]; ca
 
   return (
     <>
-      <p role={notice.kind === 'error' ? 'alert' : 'status'} className={`notice ${notice.kind}`}>
-        {busy ? 'Sending your decision…' : notice.message}
-      </p>
+      <NoticeLine notice={notice}>{busy ? 'Sending your decision…' : notice.message}</NoticeLine>
       {approvals.length === 0 ? (
         <div className="card empty">
           <p>Nothing is waiting for a decision. New requests appear here as they arrive.</p>

@@ -1,17 +1,9 @@
 'use client';
 
 import { useActionState, useState } from 'react';
-import { idle, type Notice } from '../forms/notice.js';
+import { idle } from '../forms/notice.js';
 import { clearShadowAction, setShadowAction } from './candidate-actions.js';
-
-function Status({ notice }: { notice: Notice }) {
-  return (
-    <span role={notice.kind === 'error' ? 'alert' : 'status'} className={`notice ${notice.kind}`}>
-      {' '}
-      {notice.message}
-    </span>
-  );
-}
+import { InlineNotice } from '../forms/notice-line.js';
 
 /** Puts a candidate in shadow (admin; the use case validates, writes and audits it). */
 export function SetShadowForm({ initialText }: { initialText: string }) {
@@ -28,7 +20,7 @@ export function SetShadowForm({ initialText }: { initialText: string }) {
         Start shadow
       </button>
       <p>
-        <Status notice={notice} />
+        <InlineNotice notice={notice} />
       </p>
     </form>
   );
@@ -46,7 +38,7 @@ export function ClearShadowForm({ version }: { version: string }) {
       <button type="submit" className="deny" disabled={pending}>
         Stop shadow
       </button>
-      <Status notice={notice} />
+      <InlineNotice notice={notice} />
     </form>
   );
 }

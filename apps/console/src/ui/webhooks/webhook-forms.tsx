@@ -1,17 +1,9 @@
 'use client';
 
 import { useActionState } from 'react';
-import { idle, type Notice } from '../forms/notice.js';
+import { idle } from '../forms/notice.js';
 import { addWebhook, removeWebhookAction, replayDeliveryAction } from './webhook-actions.js';
-
-function Status({ notice }: { notice: Notice }) {
-  return (
-    <span role={notice.kind === 'error' ? 'alert' : 'status'} className={`notice ${notice.kind}`}>
-      {' '}
-      {notice.message}
-    </span>
-  );
-}
+import { InlineNotice } from '../forms/notice-line.js';
 
 /** Subscribes a URL; the answer carries the signing secret, shown once. */
 export function AddWebhookForm({ eventTypes }: { eventTypes: readonly string[] }) {
@@ -36,7 +28,7 @@ export function AddWebhookForm({ eventTypes }: { eventTypes: readonly string[] }
         Add webhook
       </button>
       <p>
-        <Status notice={notice} />
+        <InlineNotice notice={notice} />
       </p>
     </form>
   );
@@ -55,7 +47,7 @@ export function RemoveWebhookForm({ webhookId, url }: { webhookId: string; url: 
       <button type="submit" className="deny" disabled={pending} aria-label={`Remove webhook ${webhookId}`}>
         Remove
       </button>
-      <Status notice={notice} />
+      <InlineNotice notice={notice} />
     </form>
   );
 }
@@ -68,7 +60,7 @@ export function ReplayDeliveryForm({ deliveryId, label }: { deliveryId: string; 
       <button type="submit" disabled={pending} aria-label={`Replay ${label}`}>
         Replay
       </button>
-      <Status notice={notice} />
+      <InlineNotice notice={notice} />
     </form>
   );
 }
