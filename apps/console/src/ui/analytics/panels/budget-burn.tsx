@@ -4,7 +4,7 @@ import { ChartFigure } from '../charts/chart-figure.js';
 import type { Series } from '../charts/series.js';
 import { NARROW } from '../charts/scale.js';
 import { StackedBars } from '../charts/stacked-bars.js';
-import { bucketLabel, bucketName, money } from './format.js';
+import { bucketAt, bucketHeading, bucketName, money } from './format.js';
 
 const SERIES: Series[] = [
   { key: 'spent', label: 'Spent', tone: 'awaiting' },
@@ -24,7 +24,7 @@ export function BudgetBurnCharts({ range, budgets }: { range: AnalyticsRange; bu
           note={`Limit ${money(b.limit, b.currency)} per ${b.period}. In this window: ${money(b.total.spent, b.currency)} spent, ${money(b.total.reserved, b.currency)} still reserved.`}
           series={SERIES}
           table={{
-            rowHeader: range.bucket === 'hour' ? 'Hour' : 'Day (UTC)',
+            rowHeader: bucketHeading(range.bucket),
             columns: ['Spent', 'Still reserved'],
             rows: b.buckets.map((x) => ({ name: bucketName(x.start, range.bucket), cells: [x.amounts.spent, x.amounts.reserved] })),
           }}
@@ -35,8 +35,7 @@ export function BudgetBurnCharts({ range, budgets }: { range: AnalyticsRange; bu
             series={SERIES}
             format={(v) => v.toLocaleString('en-US', { maximumFractionDigits: 2 })}
             buckets={b.buckets.map((x) => ({
-              label: bucketLabel(x.start, range.bucket),
-              name: bucketName(x.start, range.bucket),
+              ...bucketAt(x.start, range.bucket),
               values: [Number(x.amounts.spent), Number(x.amounts.reserved)],
             }))}
           />

@@ -4,7 +4,7 @@ import { ChartFigure } from '../charts/chart-figure.js';
 import { LineChart } from '../charts/line-chart.js';
 import { DURATION_STEPS } from '../charts/scale.js';
 import type { Series } from '../charts/series.js';
-import { bucketLabel, bucketName, count, duration, durationTick } from './format.js';
+import { bucketAt, bucketHeading, bucketName, count, duration, durationTick } from './format.js';
 
 const SERIES: Series[] = [
   { key: 'p50', label: 'Median (p50)', tone: 'awaiting' },
@@ -20,7 +20,7 @@ export function DecisionTimeChart({ range, buckets, overall }: { range: Analytic
       note="From the approval round opening to its final decision: the approval that met the quorum, or the denial. Rounds that timed out or were cancelled had no decision and are left out."
       series={SERIES}
       table={{
-        rowHeader: range.bucket === 'hour' ? 'Hour' : 'Day (UTC)',
+        rowHeader: bucketHeading(range.bucket),
         columns: ['Decisions', 'p50', 'p95'],
         rows: buckets.map((b) => ({ name: bucketName(b.start, range.bucket), cells: [count(b.times.decided), duration(b.times.p50), duration(b.times.p95)] })),
       }}
@@ -30,7 +30,7 @@ export function DecisionTimeChart({ range, buckets, overall }: { range: Analytic
         series={SERIES}
         format={durationTick}
         steps={DURATION_STEPS}
-        buckets={buckets.map((b) => ({ label: bucketLabel(b.start, range.bucket), name: bucketName(b.start, range.bucket), values: [b.times.p50, b.times.p95] }))}
+        buckets={buckets.map((b) => ({ ...bucketAt(b.start, range.bucket), values: [b.times.p50, b.times.p95] }))}
       />
     </ChartFigure>
   );

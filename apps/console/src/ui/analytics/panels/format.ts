@@ -14,6 +14,12 @@ export function bucketName(start: Date, unit: BucketUnit): string {
   return unit === 'hour' ? `${start.toISOString().slice(0, 13).replace('T', ' ')}:00 UTC` : start.toISOString().slice(0, 10);
 }
 
+/** The heading of a chart table's first column. */
+export const bucketHeading = (unit: BucketUnit): string => (unit === 'hour' ? 'Hour' : 'Day (UTC)');
+
+/** A chart point's place on the time axis: its tick and its whole date. */
+export const bucketAt = (start: Date, unit: BucketUnit): { label: string; name: string } => ({ label: bucketLabel(start, unit), name: bucketName(start, unit) });
+
 export const count = (n: number): string => n.toLocaleString('en-US');
 
 /** A share as a percentage; null (nothing to divide) is a dash, never "0 %". */

@@ -3,7 +3,7 @@ import type { AnalyticsRange } from '../window.js';
 import { ChartFigure } from '../charts/chart-figure.js';
 import { LineChart } from '../charts/line-chart.js';
 import type { Series } from '../charts/series.js';
-import { bucketLabel, bucketName, count, percent } from './format.js';
+import { bucketAt, bucketHeading, bucketName, count, percent } from './format.js';
 
 const SERIES: Series[] = [
   { key: 'auto', label: 'Auto-approved', tone: 'executed' },
@@ -19,7 +19,7 @@ export function RatesChart({ range, buckets, total }: { range: AnalyticsRange; b
       note="Auto-approved: ran without any approval round (the policy allowed it, or a standing approval covered it). Guardrail flagged: suspected prompt injection, or PII or a secret found in the arguments. Both as a share of the bucket's requests."
       series={SERIES}
       table={{
-        rowHeader: range.bucket === 'hour' ? 'Hour' : 'Day (UTC)',
+        rowHeader: bucketHeading(range.bucket),
         columns: ['Requests', 'Auto-approved', 'Auto-approve rate', 'Guardrail flagged', 'Guardrail rate'],
         rows: buckets.map(({ start, counts: c }) => ({
           name: bucketName(start, range.bucket),
@@ -33,8 +33,7 @@ export function RatesChart({ range, buckets, total }: { range: AnalyticsRange; b
         top={1}
         format={percent}
         buckets={buckets.map(({ start, counts: c }) => ({
-          label: bucketLabel(start, range.bucket),
-          name: bucketName(start, range.bucket),
+          ...bucketAt(start, range.bucket),
           values: [rate(c.autoApproved, c.total), rate(c.guardrailFlagged, c.total)],
         }))}
       />

@@ -3,7 +3,7 @@ import type { AnalyticsRange } from '../window.js';
 import { ChartFigure } from '../charts/chart-figure.js';
 import type { Series } from '../charts/series.js';
 import { StackedBars } from '../charts/stacked-bars.js';
-import { bucketLabel, bucketName, count } from './format.js';
+import { bucketAt, bucketHeading, bucketName, count } from './format.js';
 
 const STATUS_SERIES: Record<RequestStatus, Series> = {
   executed: { key: 'executed', label: 'Executed', tone: 'executed' },
@@ -28,7 +28,7 @@ export function RequestsChart({ range, buckets, total }: { range: AnalyticsRange
       note="Each request counts in the bucket it was made in, with the status it has now."
       series={series}
       table={{
-        rowHeader: range.bucket === 'hour' ? 'Hour' : 'Day (UTC)',
+        rowHeader: bucketHeading(range.bucket),
         columns: ['Total', ...series.map((s) => s.label)],
         rows: buckets.map((b) => ({ name: bucketName(b.start, range.bucket), cells: [count(b.counts.total), ...present.map((s) => count(b.counts.byStatus[s]))] })),
       }}
@@ -37,7 +37,7 @@ export function RequestsChart({ range, buckets, total }: { range: AnalyticsRange
         summary={`Requests by outcome per ${range.bucket}: ${count(total.total)} in all; ${breakdown}.`}
         series={series}
         format={count}
-        buckets={buckets.map((b) => ({ label: bucketLabel(b.start, range.bucket), name: bucketName(b.start, range.bucket), values: present.map((s) => b.counts.byStatus[s]) }))}
+        buckets={buckets.map((b) => ({ ...bucketAt(b.start, range.bucket), values: present.map((s) => b.counts.byStatus[s]) }))}
       />
     </ChartFigure>
   );
