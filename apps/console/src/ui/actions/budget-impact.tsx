@@ -1,37 +1,26 @@
 import type { BudgetImpactView } from '@airlock/core';
 
+import { DataTable } from '../shared/data-table.js';
 /** What the action does to each budget it reserves against: limit, spent, reserved and this action's share. */
 export function BudgetImpact({ impacts }: { impacts: BudgetImpactView[] }) {
   if (impacts.length === 0) return <p className="muted">No budget applies to this action.</p>;
   return (
-    <table>
-      <caption className="sr-only">Budget impact</caption>
-      <thead>
-        <tr>
-          <th scope="col">Budget</th>
-          <th scope="col">Limit</th>
-          <th scope="col">Spent</th>
-          <th scope="col">Reserved</th>
-          <th scope="col">This action</th>
+    <DataTable columns={['Budget', 'Limit', 'Spent', 'Reserved', 'This action']} rows={impacts} caption="Budget impact">
+      {(b) => (
+        <tr key={b.budgetId}>
+          <td>
+            {b.scope} {b.target} per {b.period}
+            {b.thresholdCrossed && <strong className="urgent"> · over the approval threshold</strong>}
+          </td>
+          <td className="mono">
+            {b.limit} {b.currency}
+          </td>
+          <td className="mono">{b.spent}</td>
+          <td className="mono">{b.reserved}</td>
+          <td className="mono">{b.thisAction}</td>
         </tr>
-      </thead>
-      <tbody>
-        {impacts.map((b) => (
-          <tr key={b.budgetId}>
-            <td>
-              {b.scope} {b.target} per {b.period}
-              {b.thresholdCrossed && <strong className="urgent"> · over the approval threshold</strong>}
-            </td>
-            <td className="mono">
-              {b.limit} {b.currency}
-            </td>
-            <td className="mono">{b.spent}</td>
-            <td className="mono">{b.reserved}</td>
-            <td className="mono">{b.thisAction}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+      )}
+    </DataTable>
   );
 }
 

@@ -5,6 +5,8 @@ import { diffArgs } from './args-diff.js';
 import { idle, type Notice } from '../forms/notice.js';
 import { approveAndRemember, checkEditedArgs, decide } from './decision-actions.js';
 import { RememberFields, type RememberableArg } from './remember-fields.js';
+import { DataTable } from '../shared/data-table.js';
+import { NoticeLine } from '../forms/notice-line.js';
 
 interface Props {
   actionId: string;
@@ -110,28 +112,15 @@ export function DecisionControls({ actionId, argsHash, tier, args, agentId, tool
           </div>
           <div>
             <h3>Changes</h3>
-            {changes.length === 0 ? (
-              <p className="muted">No changes yet.</p>
-            ) : (
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Field</th>
-                    <th scope="col">Requested</th>
-                    <th scope="col">Edited</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {changes.map((c) => (
-                    <tr key={c.path}>
-                      <td className="mono">{c.path}</td>
-                      <td className="mono diff-del">{c.before ?? '—'}</td>
-                      <td className="mono diff-add">{c.after ?? '—'}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
+            <DataTable columns={['Field', 'Requested', 'Edited']} rows={changes} empty="No changes yet.">
+              {(c) => (
+                <tr key={c.path}>
+                  <td className="mono">{c.path}</td>
+                  <td className="mono diff-del">{c.before ?? '—'}</td>
+                  <td className="mono diff-add">{c.after ?? '—'}</td>
+                </tr>
+              )}
+            </DataTable>
           </div>
         </div>
       )}
@@ -154,9 +143,7 @@ export function DecisionControls({ actionId, argsHash, tier, args, agentId, tool
           </button>
         )}
       </div>
-      <p role={notice.kind === 'error' ? 'alert' : 'status'} className={`notice ${notice.kind}`}>
-        {busy ? 'Sending your decision…' : notice.message}
-      </p>
+      <NoticeLine notice={notice}>{busy ? 'Sending your decision…' : notice.message}</NoticeLine>
     </form>
   );
 }

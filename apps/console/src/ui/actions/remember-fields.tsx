@@ -1,5 +1,7 @@
 'use client';
 
+import { DataTable } from '../shared/data-table.js';
+
 /** One argument an approval can be remembered on, with the bounds it can take (computed on the server). */
 export interface RememberableArg {
   arg: string;
@@ -28,30 +30,21 @@ export function RememberFields({ agentId, tool, args }: Props) {
         time.
       </p>
       {args.length > 0 && (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Argument</th>
-              <th scope="col">Bound</th>
-              <th scope="col">Cap</th>
+        <DataTable columns={['Argument', 'Bound', 'Cap']} rows={args}>
+          {(a) => (
+            <tr key={a.arg}>
+              <td className="mono">{a.arg}</td>
+              <td>
+                <select name={`bound:${a.arg}`} aria-label={`Bound on ${a.arg}`} defaultValue={a.kinds.includes('at_most') ? 'at_most' : 'same'}>
+                  <option value="any">any value</option>
+                  <option value="same">same: {a.value}</option>
+                  {a.kinds.includes('at_most') && <option value="at_most">at most…</option>}
+                </select>
+              </td>
+              <td>{a.kinds.includes('at_most') && <input name={`cap:${a.arg}`} aria-label={`Cap on ${a.arg}`} defaultValue={a.value} inputMode="decimal" size={10} />}</td>
             </tr>
-          </thead>
-          <tbody>
-            {args.map((a) => (
-              <tr key={a.arg}>
-                <td className="mono">{a.arg}</td>
-                <td>
-                  <select name={`bound:${a.arg}`} aria-label={`Bound on ${a.arg}`} defaultValue={a.kinds.includes('at_most') ? 'at_most' : 'same'}>
-                    <option value="any">any value</option>
-                    <option value="same">same: {a.value}</option>
-                    {a.kinds.includes('at_most') && <option value="at_most">at most…</option>}
-                  </select>
-                </td>
-                <td>{a.kinds.includes('at_most') && <input name={`cap:${a.arg}`} aria-label={`Cap on ${a.arg}`} defaultValue={a.value} inputMode="decimal" size={10} />}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          )}
+        </DataTable>
       )}
       <div className="grid2">
         <div>

@@ -4,6 +4,7 @@ import { startTransition, useActionState, type FormEvent } from 'react';
 import { idle } from '../forms/notice.js';
 import { revokeKeyAction, rotateKeyAction } from './admin-actions.js';
 import { NoticeView } from './admin-form.js';
+import { DataTable } from '../shared/data-table.js';
 
 export interface KeyRow {
   id: string;
@@ -34,59 +35,44 @@ export function KeysTable({ keys }: { keys: KeyRow[] }) {
   };
   return (
     <>
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Key</th>
-            <th scope="col">Name</th>
-            <th scope="col">Created</th>
-            <th scope="col">Expires</th>
-            <th scope="col">Last used</th>
-            <th scope="col">State</th>
-            <th scope="col">
-              <span className="sr-only">Actions</span>
-            </th>
+      <DataTable columns={['Key', 'Name', 'Created', 'Expires', 'Last used', 'State', <span className="sr-only">Actions</span>]} rows={keys}>
+        {(k) => (
+          <tr key={k.id}>
+            <td className="mono">{k.prefix}…</td>
+            <td>{k.name}</td>
+            <td className="mono">{when(k.createdAt)}</td>
+            <td className="mono">{when(k.expiresAt)}</td>
+            <td className="mono">{when(k.lastUsedAt)}</td>
+            <td>
+              {k.revokedAt ? (
+                <span className="tier tier-critical">revoked</span>
+              ) : k.expired ? (
+                <span className="tier tier-high">expired</span>
+              ) : (
+                <span className="tier tier-low">active</span>
+              )}
+            </td>
+            <td>
+              {!k.revokedAt && (
+                <div className="buttons">
+                  <form action={rotate} onSubmit={send(rotate, `Rotate key ${k.prefix}…? It stops working now; the new key is shown once.`)} className="inline-form">
+                    <input type="hidden" name="id" value={k.id} />
+                    <button type="submit" disabled={rotating} aria-label={`Rotate: key ${k.prefix}`}>
+                      Rotate
+                    </button>
+                  </form>
+                  <form action={revoke} onSubmit={send(revoke, `Revoke key ${k.prefix}…? It is refused from the next request on.`)} className="inline-form">
+                    <input type="hidden" name="id" value={k.id} />
+                    <button type="submit" className="deny" disabled={revoking} aria-label={`Revoke: key ${k.prefix}`}>
+                      Revoke
+                    </button>
+                  </form>
+                </div>
+              )}
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {keys.map((k) => (
-            <tr key={k.id}>
-              <td className="mono">{k.prefix}…</td>
-              <td>{k.name}</td>
-              <td className="mono">{when(k.createdAt)}</td>
-              <td className="mono">{when(k.expiresAt)}</td>
-              <td className="mono">{when(k.lastUsedAt)}</td>
-              <td>
-                {k.revokedAt ? (
-                  <span className="tier tier-critical">revoked</span>
-                ) : k.expired ? (
-                  <span className="tier tier-high">expired</span>
-                ) : (
-                  <span className="tier tier-low">active</span>
-                )}
-              </td>
-              <td>
-                {!k.revokedAt && (
-                  <div className="buttons">
-                    <form action={rotate} onSubmit={send(rotate, `Rotate key ${k.prefix}…? It stops working now; the new key is shown once.`)} className="inline-form">
-                      <input type="hidden" name="id" value={k.id} />
-                      <button type="submit" disabled={rotating} aria-label={`Rotate: key ${k.prefix}`}>
-                        Rotate
-                      </button>
-                    </form>
-                    <form action={revoke} onSubmit={send(revoke, `Revoke key ${k.prefix}…? It is refused from the next request on.`)} className="inline-form">
-                      <input type="hidden" name="id" value={k.id} />
-                      <button type="submit" className="deny" disabled={revoking} aria-label={`Revoke: key ${k.prefix}`}>
-                        Revoke
-                      </button>
-                    </form>
-                  </div>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        )}
+      </DataTable>
       <NoticeView notice={rotated} />
       <NoticeView notice={revoked} />
     </>

@@ -3,6 +3,7 @@
 import { useActionState, useState } from 'react';
 import { ChangeTables, Verdict } from './change-tables.js';
 import { runBacktest, type BacktestState } from './candidate-actions.js';
+import { DataTable } from '../shared/data-table.js';
 
 const initial: BacktestState = {};
 
@@ -57,75 +58,50 @@ export function BacktestForm({ liveText }: { liveText: string }) {
                 Stored arguments are redacted (and older records lack the agent’s signals). These rules read such fields; where that could change the answer, it is marked uncertain
                 instead of guessed.
               </p>
-              <table aria-label="Rules over redacted fields">
-                <thead>
-                  <tr>
-                    <th scope="col">Policy</th>
-                    <th scope="col">Rule</th>
-                    <th scope="col">Fields</th>
-                    <th scope="col">Actions</th>
-                    <th scope="col">Left uncertain</th>
+              <DataTable columns={['Policy', 'Rule', 'Fields', 'Actions', 'Left uncertain']} rows={r.unknownReads} label="Rules over redacted fields">
+                {(u) => (
+                  <tr key={`${u.policy}-${u.ruleId}`}>
+                    <td>{u.policy}</td>
+                    <td className="mono">{u.ruleId}</td>
+                    <td className="mono">{u.fields.join(', ')}</td>
+                    <td className="mono">{u.actions}</td>
+                    <td className="mono">{u.uncertain}</td>
                   </tr>
-                </thead>
-                <tbody>
-                  {r.unknownReads.map((u) => (
-                    <tr key={`${u.policy}-${u.ruleId}`}>
-                      <td>{u.policy}</td>
-                      <td className="mono">{u.ruleId}</td>
-                      <td className="mono">{u.fields.join(', ')}</td>
-                      <td className="mono">{u.actions}</td>
-                      <td className="mono">{u.uncertain}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+                )}
+              </DataTable>
             </>
           )}
           {r.rows.length > 0 && (
             <>
               <h3>Actions</h3>
-              <table aria-label="Changed and uncertain actions">
-                <thead>
-                  <tr>
-                    <th scope="col">Action</th>
-                    <th scope="col">Tool</th>
-                    <th scope="col">Agent</th>
-                    <th scope="col">Cost</th>
-                    <th scope="col">Recorded</th>
-                    <th scope="col">Live policy</th>
-                    <th scope="col">Candidate</th>
-                    <th scope="col">Status</th>
+              <DataTable columns={['Action', 'Tool', 'Agent', 'Cost', 'Recorded', 'Live policy', 'Candidate', 'Status']} rows={r.rows} label="Changed and uncertain actions">
+                {(row) => (
+                  <tr key={row.actionId}>
+                    <td className="mono">
+                      <a href={`/actions/${row.actionId}`}>{row.actionId.slice(0, 12)}</a>
+                    </td>
+                    <td className="mono">{row.tool}</td>
+                    <td className="mono">{row.agentId}</td>
+                    <td className="mono">{row.costEstimate ?? ''}</td>
+                    <td>{row.recorded?.replace('_', ' ') ?? '—'}</td>
+                    <td>
+                      <Verdict {...row.live} />
+                    </td>
+                    <td>
+                      <Verdict {...row.candidate} />
+                    </td>
+                    <td>
+                      {row.status === 'uncertain' ? (
+                        <span className="tier tier-high" title={row.unknownReads.map((u) => `${u.ruleId} reads ${u.fields.join(', ')}`).join('; ')}>
+                          uncertain: {[...new Set(row.unknownReads.map((u) => u.ruleId))].join(', ')}
+                        </span>
+                      ) : (
+                        'changed'
+                      )}
+                    </td>
                   </tr>
-                </thead>
-                <tbody>
-                  {r.rows.map((row) => (
-                    <tr key={row.actionId}>
-                      <td className="mono">
-                        <a href={`/actions/${row.actionId}`}>{row.actionId.slice(0, 12)}</a>
-                      </td>
-                      <td className="mono">{row.tool}</td>
-                      <td className="mono">{row.agentId}</td>
-                      <td className="mono">{row.costEstimate ?? ''}</td>
-                      <td>{row.recorded?.replace('_', ' ') ?? '—'}</td>
-                      <td>
-                        <Verdict {...row.live} />
-                      </td>
-                      <td>
-                        <Verdict {...row.candidate} />
-                      </td>
-                      <td>
-                        {row.status === 'uncertain' ? (
-                          <span className="tier tier-high" title={row.unknownReads.map((u) => `${u.ruleId} reads ${u.fields.join(', ')}`).join('; ')}>
-                            uncertain: {[...new Set(row.unknownReads.map((u) => u.ruleId))].join(', ')}
-                          </span>
-                        ) : (
-                          'changed'
-                        )}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+                )}
+              </DataTable>
               {r.truncated && <p className="muted small">More actions changed than are listed; the totals above count them all.</p>}
             </>
           )}

@@ -1,5 +1,6 @@
 import type { BacktestReport } from '@airlock/ops';
 
+import { DataTable } from '../shared/data-table.js';
 // The summary tables backtest and shadow mode share: decision changes with money, tier shifts, approvals.
 
 const word = (decision: string) => decision.replace('_', ' ');
@@ -9,30 +10,17 @@ export function ChangeTables({ transitions, tierShifts, approvals }: Pick<Backte
     <div className="grid2">
       <div>
         <h3>Decisions that would change</h3>
-        {transitions.length === 0 ? (
-          <p className="muted">None.</p>
-        ) : (
-          <table aria-label="Decision changes">
-            <thead>
-              <tr>
-                <th scope="col">From → to</th>
-                <th scope="col">Actions</th>
-                <th scope="col">Cost estimates</th>
-              </tr>
-            </thead>
-            <tbody>
-              {transitions.map((t) => (
-                <tr key={`${t.from}-${t.to}`}>
-                  <td>
-                    {word(t.from)} → <strong>{word(t.to)}</strong>
-                  </td>
-                  <td className="mono">{t.count}</td>
-                  <td className="mono">{t.amount}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DataTable columns={['From → to', 'Actions', 'Cost estimates']} rows={transitions} empty="None." label="Decision changes">
+          {(t) => (
+            <tr key={`${t.from}-${t.to}`}>
+              <td>
+                {word(t.from)} → <strong>{word(t.to)}</strong>
+              </td>
+              <td className="mono">{t.count}</td>
+              <td className="mono">{t.amount}</td>
+            </tr>
+          )}
+        </DataTable>
         <p>
           Approvals newly asked: <strong>{approvals.newlyAsked.count}</strong> ({approvals.newlyAsked.amount}) · no longer asked: <strong>{approvals.noLongerAsked.count}</strong> (
           {approvals.noLongerAsked.amount})
@@ -40,28 +28,16 @@ export function ChangeTables({ transitions, tierShifts, approvals }: Pick<Backte
       </div>
       <div>
         <h3>Tier shifts</h3>
-        {tierShifts.length === 0 ? (
-          <p className="muted">None.</p>
-        ) : (
-          <table aria-label="Tier shifts">
-            <thead>
-              <tr>
-                <th scope="col">From → to</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {tierShifts.map((s) => (
-                <tr key={`${s.from}-${s.to}`}>
-                  <td>
-                    <span className={`tier tier-${s.from}`}>{s.from}</span> → <span className={`tier tier-${s.to}`}>{s.to}</span>
-                  </td>
-                  <td className="mono">{s.count}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DataTable columns={['From → to', 'Actions']} rows={tierShifts} empty="None." label="Tier shifts">
+          {(s) => (
+            <tr key={`${s.from}-${s.to}`}>
+              <td>
+                <span className={`tier tier-${s.from}`}>{s.from}</span> → <span className={`tier tier-${s.to}`}>{s.to}</span>
+              </td>
+              <td className="mono">{s.count}</td>
+            </tr>
+          )}
+        </DataTable>
       </div>
     </div>
   );

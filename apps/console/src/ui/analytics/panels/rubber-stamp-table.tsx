@@ -1,5 +1,6 @@
 import { RUBBER_STAMP_FAST_SECONDS, RUBBER_STAMP_MIN_STREAK, type ApproverPatterns } from '../rubber-stamp.js';
 import { count, duration } from './format.js';
+import { DataTable } from '../../shared/data-table.js';
 
 /** Who decides how fast, with the approvers whose approvals look like reflexes flagged first. */
 export function RubberStampTable({ patterns }: { patterns: ApproverPatterns }) {
@@ -24,43 +25,33 @@ export function RubberStampTable({ patterns }: { patterns: ApproverPatterns }) {
                 : `None of the ${count(approvers)} approvers is flagged.`}
             {approvers > listed.length && ` Showing the first ${listed.length}: flagged first, then the longest fast runs.`}
           </p>
-          <table>
-            <caption className="sr-only">Approvers by how fast they decide, flagged first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Approver</th>
-                <th scope="col">Decisions</th>
-                <th scope="col">Approvals</th>
-                <th scope="col">Fast approvals</th>
-                <th scope="col">Median time to decide</th>
-                <th scope="col">Longest fast run</th>
-                <th scope="col">Flag</th>
+          <DataTable
+            columns={['Approver', 'Decisions', 'Approvals', 'Fast approvals', 'Median time to decide', 'Longest fast run', 'Flag']}
+            rows={listed}
+            caption="Approvers by how fast they decide, flagged first"
+          >
+            {(a) => (
+              <tr key={a.userId} className={a.flagged ? 'flagged' : undefined}>
+                <th scope="row">
+                  {a.name} <span className="muted mono">{a.userId}</span>
+                </th>
+                <td className="mono">{count(a.decisions)}</td>
+                <td className="mono">{count(a.approvals)}</td>
+                <td className="mono">{count(a.fastApprovals)}</td>
+                <td className="mono">{duration(a.medianSeconds)}</td>
+                <td className="mono">{count(a.longestStreak)}</td>
+                <td>
+                  {a.flagged ? (
+                    <span className="tier tier-critical">
+                      flagged: {count(a.flaggedStreaks)} run{a.flaggedStreaks === 1 ? '' : 's'}, last {a.lastFlaggedAt?.toISOString().slice(0, 16).replace('T', ' ')} UTC
+                    </span>
+                  ) : (
+                    <span className="muted">–</span>
+                  )}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {listed.map((a) => (
-                <tr key={a.userId} className={a.flagged ? 'flagged' : undefined}>
-                  <th scope="row">
-                    {a.name} <span className="muted mono">{a.userId}</span>
-                  </th>
-                  <td className="mono">{count(a.decisions)}</td>
-                  <td className="mono">{count(a.approvals)}</td>
-                  <td className="mono">{count(a.fastApprovals)}</td>
-                  <td className="mono">{duration(a.medianSeconds)}</td>
-                  <td className="mono">{count(a.longestStreak)}</td>
-                  <td>
-                    {a.flagged ? (
-                      <span className="tier tier-critical">
-                        flagged: {count(a.flaggedStreaks)} run{a.flaggedStreaks === 1 ? '' : 's'}, last {a.lastFlaggedAt?.toISOString().slice(0, 16).replace('T', ' ')} UTC
-                      </span>
-                    ) : (
-                      <span className="muted">–</span>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            )}
+          </DataTable>
         </>
       )}
     </>
