@@ -2,8 +2,8 @@ import { roleAtLeast } from '@airlock/core';
 import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { requirePageUser } from '../../src/ui/auth/session.js';
-import { signOut } from '../_console/actions.js';
-import { NavLink } from '../_console/nav-link.js';
+import { signOut } from '../../src/ui/auth/sign-in-actions.js';
+import { NavLink } from '../../src/ui/shared/nav-link.js';
 
 // Per person, per request: never prerendered.
 export const dynamic = 'force-dynamic';

@@ -2,9 +2,9 @@ import { roleAtLeast } from '@airlock/core';
 import { InboxFilters, inboxApprovals, inboxFacets, INBOX_LIMIT } from '../../src/ui/inbox/query.js';
 import { requirePageUser } from '../../src/ui/auth/session.js';
 import { apiContext } from '../../src/api/runtime-context.js';
-import { InboxList } from '../_console/inbox-list.js';
-import { LiveRefresh } from '../_console/live-refresh.js';
-import { Select } from '../_console/select.js';
+import { InboxList } from '../../src/ui/inbox/inbox-list.js';
+import { LiveRefresh } from '../../src/ui/live/live-refresh.js';
+import { Select } from '../../src/ui/shared/select.js';
 
 export const dynamic = 'force-dynamic';
 

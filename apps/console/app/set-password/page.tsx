@@ -1,8 +1,8 @@
 import Link from 'next/link';
 import { redirect } from 'next/navigation';
 import { sessionState } from '../../src/ui/auth/session.js';
-import { signOut } from '../_console/actions.js';
-import { SetPasswordForm } from '../_console/set-password-form.js';
+import { signOut } from '../../src/ui/auth/sign-in-actions.js';
+import { SetPasswordForm } from '../../src/ui/auth/set-password-form.js';
 
 // Outside the console layout on purpose: a one-time password session may open this page and nothing else.
 export const dynamic = 'force-dynamic';

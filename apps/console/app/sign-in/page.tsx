@@ -1,9 +1,9 @@
 import { redirect } from 'next/navigation';
 import { oidcProviderName } from '../../src/ui/auth/auth-js.js';
 import { sessionState } from '../../src/ui/auth/session.js';
-import { signInWithOidc } from '../_console/actions.js';
-import { PasswordSignInForm } from '../_console/password-sign-in-form.js';
-import { SignInForm } from '../_console/sign-in-form.js';
+import { signInWithOidc } from '../../src/ui/auth/sign-in-actions.js';
+import { PasswordSignInForm } from '../../src/ui/auth/password-sign-in-form.js';
+import { SignInForm } from '../../src/ui/auth/sign-in-form.js';
 
 export const dynamic = 'force-dynamic';
 

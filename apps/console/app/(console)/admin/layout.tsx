@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import { requireAdminPage } from '../../../src/ui/auth/admin-gate.js';
-import { NavLink } from '../../_console/nav-link.js';
+import { NavLink } from '../../../src/ui/shared/nav-link.js';
 
 export const dynamic = 'force-dynamic';
 

@@ -2,8 +2,9 @@ import { roleAtLeast } from '@airlock/core';
 import { agentsOverview } from '../../../src/ui/agents/overview.js';
 import { requirePageUser } from '../../../src/ui/auth/session.js';
 import { apiContext } from '../../../src/api/runtime-context.js';
-import { KillSwitchForm } from '../../_console/kill-switch-form.js';
-import { RevokeGrantForm } from '../../_console/revoke-grant-form.js';
+import { KillSwitchForm } from '../../../src/ui/agents/kill-switch-form.js';
+import { RevokeGrantForm } from '../../../src/ui/agents/revoke-grant-form.js';
+import { DataTable } from '../../../src/ui/shared/data-table.js';
 
 export const dynamic = 'force-dynamic';
 
@@ -39,36 +40,21 @@ export default async function AgentsPage() {
             </p>
           )}
           <h3>Budgets</h3>
-          {budgets.length === 0 ? (
-            <p className="muted">No budget caps this agent.</p>
-          ) : (
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Budget</th>
-                  <th scope="col">Spent</th>
-                  <th scope="col">Reserved</th>
-                  <th scope="col">Limit</th>
-                  <th scope="col">Remaining</th>
-                </tr>
-              </thead>
-              <tbody>
-                {budgets.map((b) => (
-                  <tr key={b.id}>
-                    <td>
-                      {b.scope} {b.target} per {b.period} (from {b.periodStart})
-                    </td>
-                    <td className="mono">{b.spent}</td>
-                    <td className="mono">{b.reserved}</td>
-                    <td className="mono">
-                      {b.limit} {b.currency}
-                    </td>
-                    <td className="mono">{b.remaining}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          <DataTable columns={['Budget', 'Spent', 'Reserved', 'Limit', 'Remaining']} rows={budgets} empty="No budget caps this agent.">
+            {(b) => (
+              <tr key={b.id}>
+                <td>
+                  {b.scope} {b.target} per {b.period} (from {b.periodStart})
+                </td>
+                <td className="mono">{b.spent}</td>
+                <td className="mono">{b.reserved}</td>
+                <td className="mono">
+                  {b.limit} {b.currency}
+                </td>
+                <td className="mono">{b.remaining}</td>
+              </tr>
+            )}
+          </DataTable>
           <h3>Standing approvals</h3>
           {grants.length === 0 ? (
             <p className="muted">None active.</p>

@@ -2,14 +2,14 @@ import { ANALYTICS_FRESH_SECONDS, cachedAnalyticsReport } from '../../../src/ui/
 import { ANALYTICS_WINDOWS, AnalyticsWindowParam } from '../../../src/ui/analytics/window.js';
 import { requirePageUser } from '../../../src/ui/auth/session.js';
 import { apiContext } from '../../../src/api/runtime-context.js';
-import { BudgetBurnCharts } from '../../_console/analytics/budget-burn.js';
-import { DecisionTimeChart } from '../../_console/analytics/decision-time-chart.js';
-import { bucketName } from '../../_console/analytics/format.js';
-import { HeadlineFigures } from '../../_console/analytics/headline-figures.js';
-import { RatesChart } from '../../_console/analytics/rates-chart.js';
-import { RequestsChart } from '../../_console/analytics/requests-chart.js';
-import { RubberStampTable } from '../../_console/analytics/rubber-stamp-table.js';
-import { WindowPicker } from '../../_console/analytics/window-picker.js';
+import { BudgetBurnCharts } from '../../../src/ui/analytics/panels/budget-burn.js';
+import { DecisionTimeChart } from '../../../src/ui/analytics/panels/decision-time-chart.js';
+import { bucketName } from '../../../src/ui/analytics/panels/format.js';
+import { HeadlineFigures } from '../../../src/ui/analytics/panels/headline-figures.js';
+import { RatesChart } from '../../../src/ui/analytics/panels/rates-chart.js';
+import { RequestsChart } from '../../../src/ui/analytics/panels/requests-chart.js';
+import { RubberStampTable } from '../../../src/ui/analytics/panels/rubber-stamp-table.js';
+import { WindowPicker } from '../../../src/ui/analytics/panels/window-picker.js';
 
 export const dynamic = 'force-dynamic';
 

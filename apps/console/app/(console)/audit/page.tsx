@@ -2,8 +2,8 @@ import Link from 'next/link';
 import { AuditFilters, auditPage, auditSearch } from '../../../src/ui/audit/query.js';
 import { requirePageUser } from '../../../src/ui/auth/session.js';
 import { apiContext } from '../../../src/api/runtime-context.js';
-import { AuditTable } from '../../_console/audit-table.js';
-import { VerifyChain } from '../../_console/verify-chain.js';
+import { AuditTable } from '../../../src/ui/audit/audit-table.js';
+import { VerifyChain } from '../../../src/ui/audit/verify-chain.js';
 
 export const dynamic = 'force-dynamic';
 

@@ -3,7 +3,7 @@ import { policyRuntimesOverview, type PolicyRuntimesOverview } from '../../../sr
 import { requirePageUser } from '../../../src/ui/auth/session.js';
 import { ApiError } from '../../../src/api/errors.js';
 import { apiContext } from '../../../src/api/runtime-context.js';
-import { DryRunForm } from '../../_console/dry-run-form.js';
+import { DryRunForm } from '../../../src/ui/policy/dry-run-form.js';
 
 export const dynamic = 'force-dynamic';
 

@@ -3,7 +3,8 @@ import { WEBHOOK_EVENT_TYPES } from '@airlock/webhooks';
 import Link from 'next/link';
 import { requirePageUser } from '../../../src/ui/auth/session.js';
 import { apiContext } from '../../../src/api/runtime-context.js';
-import { AddWebhookForm, RemoveWebhookForm, ReplayDeliveryForm } from '../../_console/webhook-forms.js';
+import { AddWebhookForm, RemoveWebhookForm, ReplayDeliveryForm } from '../../../src/ui/webhooks/webhook-forms.js';
+import { DataTable } from '../../../src/ui/shared/data-table.js';
 
 export const dynamic = 'force-dynamic';
 
@@ -26,80 +27,46 @@ export default async function WebhooksPage() {
       </section>
       <section className="card" aria-labelledby="subscriptions">
         <h2 id="subscriptions">Subscriptions</h2>
-        {webhooks.length === 0 ? (
-          <p className="muted">None yet.</p>
-        ) : (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Webhook</th>
-                <th scope="col">URL</th>
-                <th scope="col">Events</th>
-                <th scope="col">State</th>
-                <th scope="col">Added</th>
-                <th scope="col"></th>
-              </tr>
-            </thead>
-            <tbody>
-              {webhooks.map((w) => (
-                <tr key={w.id}>
-                  <td className="mono">{w.id}</td>
-                  <td className="mono">
-                    {w.url}
-                    {w.description && <div className="muted">{w.description}</div>}
-                  </td>
-                  <td>{w.events.length ? w.events.map((e) => <code key={e}>{e} </code>) : <em>all</em>}</td>
-                  <td>{w.removedAt ? <span className="muted">removed {at(w.removedAt)}</span> : <span className="tier tier-low">active</span>}</td>
-                  <td>
-                    {at(w.createdAt)} by {w.createdBy}
-                  </td>
-                  <td>{!w.removedAt && <RemoveWebhookForm webhookId={w.id} url={w.url} />}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DataTable columns={['Webhook', 'URL', 'Events', 'State', 'Added', '']} rows={webhooks} empty="None yet.">
+          {(w) => (
+            <tr key={w.id}>
+              <td className="mono">{w.id}</td>
+              <td className="mono">
+                {w.url}
+                {w.description && <div className="muted">{w.description}</div>}
+              </td>
+              <td>{w.events.length ? w.events.map((e) => <code key={e}>{e} </code>) : <em>all</em>}</td>
+              <td>{w.removedAt ? <span className="muted">removed {at(w.removedAt)}</span> : <span className="tier tier-low">active</span>}</td>
+              <td>
+                {at(w.createdAt)} by {w.createdBy}
+              </td>
+              <td>{!w.removedAt && <RemoveWebhookForm webhookId={w.id} url={w.url} />}</td>
+            </tr>
+          )}
+        </DataTable>
       </section>
       <section className="card" aria-labelledby="deliveries">
         <h2 id="deliveries">Delivery log</h2>
-        {deliveries.length === 0 ? (
-          <p className="muted">Nothing delivered yet.</p>
-        ) : (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Queued</th>
-                <th scope="col">Event</th>
-                <th scope="col">Action</th>
-                <th scope="col">Webhook</th>
-                <th scope="col">Status</th>
-                <th scope="col">Attempts</th>
-                <th scope="col">Last answer</th>
-                <th scope="col"></th>
-              </tr>
-            </thead>
-            <tbody>
-              {deliveries.map((d) => (
-                <tr key={d.id} data-delivery={d.id}>
-                  <td>{at(d.createdAt)}</td>
-                  <td>
-                    <code>{d.eventType}</code>
-                    {d.replayOf && <span className="muted"> (replay)</span>}
-                  </td>
-                  <td className="mono">{d.actionId ? <Link href={`/actions/${encodeURIComponent(d.actionId)}`}>{d.actionId.slice(0, 18)}…</Link> : ''}</td>
-                  <td className="mono">{d.webhookId}</td>
-                  <td>
-                    <span className={`tier ${d.status === 'delivered' ? 'tier-low' : d.status === 'failed' ? 'tier-critical' : 'tier-medium'}`}>{d.status}</span>
-                    {d.nextAttemptAt && <div className="muted">next try {at(d.nextAttemptAt)}</div>}
-                  </td>
-                  <td className="mono">{d.attempts}</td>
-                  <td className="mono">{d.lastStatus !== null ? `HTTP ${d.lastStatus}` : (d.lastError ?? '')}</td>
-                  <td>{active.has(d.webhookId) && d.status !== 'pending' && <ReplayDeliveryForm deliveryId={d.id} label={`${d.eventType} to ${d.webhookId}`} />}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DataTable columns={['Queued', 'Event', 'Action', 'Webhook', 'Status', 'Attempts', 'Last answer', '']} rows={deliveries} empty="Nothing delivered yet.">
+          {(d) => (
+            <tr key={d.id} data-delivery={d.id}>
+              <td>{at(d.createdAt)}</td>
+              <td>
+                <code>{d.eventType}</code>
+                {d.replayOf && <span className="muted"> (replay)</span>}
+              </td>
+              <td className="mono">{d.actionId ? <Link href={`/actions/${encodeURIComponent(d.actionId)}`}>{d.actionId.slice(0, 18)}…</Link> : ''}</td>
+              <td className="mono">{d.webhookId}</td>
+              <td>
+                <span className={`tier ${d.status === 'delivered' ? 'tier-low' : d.status === 'failed' ? 'tier-critical' : 'tier-medium'}`}>{d.status}</span>
+                {d.nextAttemptAt && <div className="muted">next try {at(d.nextAttemptAt)}</div>}
+              </td>
+              <td className="mono">{d.attempts}</td>
+              <td className="mono">{d.lastStatus !== null ? `HTTP ${d.lastStatus}` : (d.lastError ?? '')}</td>
+              <td>{active.has(d.webhookId) && d.status !== 'pending' && <ReplayDeliveryForm deliveryId={d.id} label={`${d.eventType} to ${d.webhookId}`} />}</td>
+            </tr>
+          )}
+        </DataTable>
       </section>
     </>
   );

@@ -7,13 +7,13 @@ import { requirePageUser } from '../../../../src/ui/auth/session.js';
 import { apiContext } from '../../../../src/api/runtime-context.js';
 import { ActionId } from '../../../../src/api/schemas.js';
 import { quorumOf } from '../../../../src/api/views.js';
-import { AuditTable } from '../../../_console/audit-table.js';
-import { BudgetImpact, storedImpacts } from '../../../_console/budget-impact.js';
-import { Countdown } from '../../../_console/countdown.js';
-import { DecisionControls } from '../../../_console/decision-controls.js';
-import { LiveRefresh } from '../../../_console/live-refresh.js';
-import { PlanSteps } from '../../../_console/plan-steps.js';
-import { RevealRawArgs } from '../../../_console/reveal-raw-args.js';
+import { AuditTable } from '../../../../src/ui/audit/audit-table.js';
+import { BudgetImpact, storedImpacts } from '../../../../src/ui/actions/budget-impact.js';
+import { Countdown } from '../../../../src/ui/shared/countdown.js';
+import { DecisionControls } from '../../../../src/ui/actions/decision-controls.js';
+import { LiveRefresh } from '../../../../src/ui/live/live-refresh.js';
+import { PlanSteps } from '../../../../src/ui/actions/plan-steps.js';
+import { RevealRawArgs } from '../../../../src/ui/actions/reveal-raw-args.js';
 
 export const dynamic = 'force-dynamic';
 

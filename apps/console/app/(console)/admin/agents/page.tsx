@@ -2,9 +2,10 @@ import { listAgents, listKeys, listUsers } from '@airlock/ops';
 import Link from 'next/link';
 import { requireAdminPage } from '../../../../src/ui/auth/admin-gate.js';
 import { apiContext } from '../../../../src/api/runtime-context.js';
-import { createAgentAction } from '../../../_console/admin-actions.js';
-import { AdminForm } from '../../../_console/admin-form.js';
-import { OwnerSelect } from '../../../_console/admin/owner-select.js';
+import { createAgentAction } from '../../../../src/ui/admin/admin-actions.js';
+import { AdminForm } from '../../../../src/ui/admin/admin-form.js';
+import { OwnerSelect } from '../../../../src/ui/admin/owner-select.js';
+import { DataTable } from '../../../../src/ui/shared/data-table.js';
 
 export const dynamic = 'force-dynamic';
 
@@ -38,36 +39,20 @@ export default async function AdminAgentsPage() {
           <textarea id="agent-tools" name="allowedTools" rows={2} spellCheck={false} />
         </AdminForm>
       </section>
-      {agents.length === 0 ? (
-        <p className="muted">No agents yet.</p>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Agent</th>
-              <th scope="col">Team</th>
-              <th scope="col">Owner</th>
-              <th scope="col">Allowed tools</th>
-              <th scope="col">Active keys</th>
-              <th scope="col">State</th>
-            </tr>
-          </thead>
-          <tbody>
-            {agents.map((a) => (
-              <tr key={a.id}>
-                <td>
-                  <Link href={`/admin/agents/${encodeURIComponent(a.id)}`}>{a.name}</Link> <span className="muted mono">{a.id}</span>
-                </td>
-                <td>{a.team}</td>
-                <td>{a.ownerId ?? <span className="muted">none</span>}</td>
-                <td className="mono">{a.allowedTools.join(', ') || <em>none</em>}</td>
-                <td>{activeKeys(a.id)}</td>
-                <td>{a.disabledAt ? <span className="tier tier-critical">disabled</span> : <span className="tier tier-low">active</span>}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DataTable columns={['Agent', 'Team', 'Owner', 'Allowed tools', 'Active keys', 'State']} rows={agents} empty="No agents yet.">
+        {(a) => (
+          <tr key={a.id}>
+            <td>
+              <Link href={`/admin/agents/${encodeURIComponent(a.id)}`}>{a.name}</Link> <span className="muted mono">{a.id}</span>
+            </td>
+            <td>{a.team}</td>
+            <td>{a.ownerId ?? <span className="muted">none</span>}</td>
+            <td className="mono">{a.allowedTools.join(', ') || <em>none</em>}</td>
+            <td>{activeKeys(a.id)}</td>
+            <td>{a.disabledAt ? <span className="tier tier-critical">disabled</span> : <span className="tier tier-low">active</span>}</td>
+          </tr>
+        )}
+      </DataTable>
     </>
   );
 }

@@ -1,8 +1,9 @@
 import { listBudgets } from '@airlock/db';
 import { requireAdminPage } from '../../../../src/ui/auth/admin-gate.js';
 import { apiContext } from '../../../../src/api/runtime-context.js';
-import { changeBudgetAction, createBudgetAction, deleteBudgetAction } from '../../../_console/admin-actions.js';
-import { AdminForm } from '../../../_console/admin-form.js';
+import { changeBudgetAction, createBudgetAction, deleteBudgetAction } from '../../../../src/ui/admin/admin-actions.js';
+import { AdminForm } from '../../../../src/ui/admin/admin-form.js';
+import { DataTable } from '../../../../src/ui/shared/data-table.js';
 
 export const dynamic = 'force-dynamic';
 
@@ -63,68 +64,43 @@ export default async function AdminBudgetsPage() {
           </div>
         </AdminForm>
       </section>
-      {budgets.length === 0 ? (
-        <p className="muted">No budgets yet.</p>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Budget</th>
-              <th scope="col">Spent</th>
-              <th scope="col">Reserved</th>
-              <th scope="col">Remaining</th>
-              <th scope="col">Limit and threshold</th>
-              <th scope="col">
-                <span className="sr-only">Delete</span>
-              </th>
+      <DataTable columns={['Budget', 'Spent', 'Reserved', 'Remaining', 'Limit and threshold', <span className="sr-only">Delete</span>]} rows={budgets} empty="No budgets yet.">
+        {(b) => {
+          const name = `${b.scope} ${b.target} ${b.currency} per ${b.period}`;
+          return (
+            <tr key={b.id}>
+              <td>
+                {b.scope} <strong>{b.target}</strong> per {b.period} <span className="muted">(from {b.periodStart})</span>
+              </td>
+              <td className="mono">{b.spent}</td>
+              <td className="mono">{b.reserved}</td>
+              <td className="mono">{b.remaining}</td>
+              <td>
+                <AdminForm action={changeBudgetAction} keepValues submit="Change" inline label={name}>
+                  <input type="hidden" name="id" value={b.id} />
+                  <label className="sr-only" htmlFor={`limit-${b.id}`}>
+                    Limit of {name}
+                  </label>
+                  <input id={`limit-${b.id}`} name="limit" defaultValue={b.limit} inputMode="decimal" className="amount" /> {b.currency}
+                  <label className="sr-only" htmlFor={`threshold-${b.id}`}>
+                    Approval threshold of {name}
+                  </label>
+                  <span className="muted"> approval above </span>
+                  <input id={`threshold-${b.id}`} name="approvalThreshold" defaultValue={b.approvalThreshold ?? ''} placeholder="none" inputMode="decimal" className="amount" />
+                  <label className="inline">
+                    <input type="checkbox" name="clearThreshold" value="1" /> no threshold
+                  </label>
+                </AdminForm>
+              </td>
+              <td>
+                <AdminForm action={deleteBudgetAction} submit="Delete" danger inline label={name} confirm={`Delete the budget ${name}? Its usage is kept in the audit log only.`}>
+                  <input type="hidden" name="id" value={b.id} />
+                </AdminForm>
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {budgets.map((b) => {
-              const name = `${b.scope} ${b.target} ${b.currency} per ${b.period}`;
-              return (
-                <tr key={b.id}>
-                  <td>
-                    {b.scope} <strong>{b.target}</strong> per {b.period} <span className="muted">(from {b.periodStart})</span>
-                  </td>
-                  <td className="mono">{b.spent}</td>
-                  <td className="mono">{b.reserved}</td>
-                  <td className="mono">{b.remaining}</td>
-                  <td>
-                    <AdminForm action={changeBudgetAction} keepValues submit="Change" inline label={name}>
-                      <input type="hidden" name="id" value={b.id} />
-                      <label className="sr-only" htmlFor={`limit-${b.id}`}>
-                        Limit of {name}
-                      </label>
-                      <input id={`limit-${b.id}`} name="limit" defaultValue={b.limit} inputMode="decimal" className="amount" /> {b.currency}
-                      <label className="sr-only" htmlFor={`threshold-${b.id}`}>
-                        Approval threshold of {name}
-                      </label>
-                      <span className="muted"> approval above </span>
-                      <input id={`threshold-${b.id}`} name="approvalThreshold" defaultValue={b.approvalThreshold ?? ''} placeholder="none" inputMode="decimal" className="amount" />
-                      <label className="inline">
-                        <input type="checkbox" name="clearThreshold" value="1" /> no threshold
-                      </label>
-                    </AdminForm>
-                  </td>
-                  <td>
-                    <AdminForm
-                      action={deleteBudgetAction}
-                      submit="Delete"
-                      danger
-                      inline
-                      label={name}
-                      confirm={`Delete the budget ${name}? Its usage is kept in the audit log only.`}
-                    >
-                      <input type="hidden" name="id" value={b.id} />
-                    </AdminForm>
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      )}
+          );
+        }}
+      </DataTable>
     </>
   );
 }

@@ -1,8 +1,9 @@
 import { listSlackLinks, listUsers } from '@airlock/ops';
 import { requireAdminPage } from '../../../../src/ui/auth/admin-gate.js';
 import { apiContext } from '../../../../src/api/runtime-context.js';
-import { linkSlackAction, unlinkSlackAction } from '../../../_console/admin-actions.js';
-import { AdminForm } from '../../../_console/admin-form.js';
+import { linkSlackAction, unlinkSlackAction } from '../../../../src/ui/admin/admin-actions.js';
+import { AdminForm } from '../../../../src/ui/admin/admin-form.js';
+import { DataTable } from '../../../../src/ui/shared/data-table.js';
 
 export const dynamic = 'force-dynamic';
 
@@ -38,40 +39,23 @@ export default async function AdminSlackPage() {
           </div>
         </AdminForm>
       </section>
-      {links.length === 0 ? (
-        <p className="muted">No Slack links yet.</p>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Slack user</th>
-              <th scope="col">Airlock user</th>
-              <th scope="col">Linked by</th>
-              <th scope="col">Since</th>
-              <th scope="col">
-                <span className="sr-only">Unlink</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {links.map((l) => (
-              <tr key={l.slackUserId}>
-                <td className="mono">{l.slackUserId}</td>
-                <td>
-                  {l.userId} <span className="muted">{email.get(l.userId)}</span>
-                </td>
-                <td className="mono">{l.createdBy}</td>
-                <td className="mono">{l.createdAt.toISOString().slice(0, 16).replace('T', ' ')} UTC</td>
-                <td>
-                  <AdminForm action={unlinkSlackAction} submit="Unlink" danger inline label={l.slackUserId} confirm={`Remove the link from ${l.slackUserId} to ${l.userId}?`}>
-                    <input type="hidden" name="slackUserId" value={l.slackUserId} />
-                  </AdminForm>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DataTable columns={['Slack user', 'Airlock user', 'Linked by', 'Since', <span className="sr-only">Unlink</span>]} rows={links} empty="No Slack links yet.">
+        {(l) => (
+          <tr key={l.slackUserId}>
+            <td className="mono">{l.slackUserId}</td>
+            <td>
+              {l.userId} <span className="muted">{email.get(l.userId)}</span>
+            </td>
+            <td className="mono">{l.createdBy}</td>
+            <td className="mono">{l.createdAt.toISOString().slice(0, 16).replace('T', ' ')} UTC</td>
+            <td>
+              <AdminForm action={unlinkSlackAction} submit="Unlink" danger inline label={l.slackUserId} confirm={`Remove the link from ${l.slackUserId} to ${l.userId}?`}>
+                <input type="hidden" name="slackUserId" value={l.slackUserId} />
+              </AdminForm>
+            </td>
+          </tr>
+        )}
+      </DataTable>
     </>
   );
 }

@@ -2,9 +2,10 @@ import { listKeys, listUsers } from '@airlock/ops';
 import Link from 'next/link';
 import { requireAdminPage } from '../../../../src/ui/auth/admin-gate.js';
 import { apiContext } from '../../../../src/api/runtime-context.js';
-import { changeRoleAction, createUserAction } from '../../../_console/admin-actions.js';
-import { AdminForm } from '../../../_console/admin-form.js';
-import { RoleSelect } from '../../../_console/admin/role-select.js';
+import { changeRoleAction, createUserAction } from '../../../../src/ui/admin/admin-actions.js';
+import { AdminForm } from '../../../../src/ui/admin/admin-form.js';
+import { RoleSelect } from '../../../../src/ui/admin/role-select.js';
+import { DataTable } from '../../../../src/ui/shared/data-table.js';
 
 export const dynamic = 'force-dynamic';
 
@@ -32,38 +33,28 @@ export default async function AdminUsersPage() {
           </div>
         </AdminForm>
       </section>
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">User</th>
-            <th scope="col">Role</th>
-            <th scope="col">Active keys</th>
-            <th scope="col">State</th>
+      <DataTable columns={['User', 'Role', 'Active keys', 'State']} rows={users}>
+        {(u) => (
+          <tr key={u.id}>
+            <td>
+              <Link href={`/admin/users/${encodeURIComponent(u.id)}`}>{u.name}</Link> <span className="muted">{u.email}</span>
+              {u.id === me.userId && <span className="muted"> (you)</span>}
+            </td>
+            <td>
+              {u.disabledAt ? (
+                u.role
+              ) : (
+                <AdminForm action={changeRoleAction} keepValues submit="Change role" inline label={u.email}>
+                  <input type="hidden" name="id" value={u.id} />
+                  <RoleSelect id={`role-${u.id}`} value={u.role} label={`Role of ${u.email}`} hideLabel />
+                </AdminForm>
+              )}
+            </td>
+            <td>{keys.filter((k) => k.userId === u.id && !k.revokedAt).length}</td>
+            <td>{u.disabledAt ? <span className="tier tier-critical">disabled</span> : <span className="tier tier-low">active</span>}</td>
           </tr>
-        </thead>
-        <tbody>
-          {users.map((u) => (
-            <tr key={u.id}>
-              <td>
-                <Link href={`/admin/users/${encodeURIComponent(u.id)}`}>{u.name}</Link> <span className="muted">{u.email}</span>
-                {u.id === me.userId && <span className="muted"> (you)</span>}
-              </td>
-              <td>
-                {u.disabledAt ? (
-                  u.role
-                ) : (
-                  <AdminForm action={changeRoleAction} keepValues submit="Change role" inline label={u.email}>
-                    <input type="hidden" name="id" value={u.id} />
-                    <RoleSelect id={`role-${u.id}`} value={u.role} label={`Role of ${u.email}`} hideLabel />
-                  </AdminForm>
-                )}
-              </td>
-              <td>{keys.filter((k) => k.userId === u.id && !k.revokedAt).length}</td>
-              <td>{u.disabledAt ? <span className="tier tier-critical">disabled</span> : <span className="tier tier-low">active</span>}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        )}
+      </DataTable>
     </>
   );
 }

@@ -1,7 +1,7 @@
 import { requirePageUser } from '../../../../src/ui/auth/session.js';
 import { ApiError } from '../../../../src/api/errors.js';
 import { apiContext } from '../../../../src/api/runtime-context.js';
-import { BacktestForm } from '../../../_console/backtest-form.js';
+import { BacktestForm } from '../../../../src/ui/policy/backtest-form.js';
 
 export const dynamic = 'force-dynamic';
 

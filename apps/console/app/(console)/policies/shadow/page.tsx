@@ -2,8 +2,9 @@ import { roleAtLeast } from '@airlock/core';
 import { readShadowPolicy, shadowSummary } from '@airlock/ops';
 import { requirePageUser } from '../../../../src/ui/auth/session.js';
 import { apiContext } from '../../../../src/api/runtime-context.js';
-import { ChangeTables, Verdict } from '../../../_console/policy-change-tables.js';
-import { ClearShadowForm, SetShadowForm } from '../../../_console/shadow-forms.js';
+import { ChangeTables, Verdict } from '../../../../src/ui/policy/change-tables.js';
+import { ClearShadowForm, SetShadowForm } from '../../../../src/ui/policy/shadow-forms.js';
+import { DataTable } from '../../../../src/ui/shared/data-table.js';
 
 export const dynamic = 'force-dynamic';
 
@@ -52,44 +53,31 @@ export default async function ShadowPage() {
         {summary.recent.length > 0 && (
           <>
             <h3>Latest differences</h3>
-            <table aria-label="Shadow differences">
-              <thead>
-                <tr>
-                  <th scope="col">Action</th>
-                  <th scope="col">At</th>
-                  <th scope="col">Tool</th>
-                  <th scope="col">Agent</th>
-                  <th scope="col">Cost</th>
-                  <th scope="col">Live</th>
-                  <th scope="col">Shadow</th>
+            <DataTable columns={['Action', 'At', 'Tool', 'Agent', 'Cost', 'Live', 'Shadow']} rows={summary.recent} label="Shadow differences">
+              {(d) => (
+                <tr key={d.actionId}>
+                  <td className="mono">
+                    <a href={`/actions/${d.actionId}`}>{d.actionId.slice(0, 12)}</a>
+                  </td>
+                  <td className="mono">{at(d.at)}</td>
+                  <td className="mono">{d.tool}</td>
+                  <td className="mono">{d.agentId}</td>
+                  <td className="mono">{d.costEstimate ? `${d.costEstimate} ${d.currency ?? ''}` : ''}</td>
+                  <td>
+                    <Verdict {...d.live} /> <span className="muted small">{d.live.rules.join(', ')}</span>
+                  </td>
+                  <td>
+                    {d.shadow ? (
+                      <>
+                        <Verdict {...d.shadow} /> <span className="muted small">{d.shadow.rules.join(', ')}</span>
+                      </>
+                    ) : (
+                      <span className="notice error">failed: {d.error}</span>
+                    )}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {summary.recent.map((d) => (
-                  <tr key={d.actionId}>
-                    <td className="mono">
-                      <a href={`/actions/${d.actionId}`}>{d.actionId.slice(0, 12)}</a>
-                    </td>
-                    <td className="mono">{at(d.at)}</td>
-                    <td className="mono">{d.tool}</td>
-                    <td className="mono">{d.agentId}</td>
-                    <td className="mono">{d.costEstimate ? `${d.costEstimate} ${d.currency ?? ''}` : ''}</td>
-                    <td>
-                      <Verdict {...d.live} /> <span className="muted small">{d.live.rules.join(', ')}</span>
-                    </td>
-                    <td>
-                      {d.shadow ? (
-                        <>
-                          <Verdict {...d.shadow} /> <span className="muted small">{d.shadow.rules.join(', ')}</span>
-                        </>
-                      ) : (
-                        <span className="notice error">failed: {d.error}</span>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              )}
+            </DataTable>
           </>
         )}
       </section>

@@ -3,9 +3,9 @@ import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { requireAdminPage } from '../../../../../src/ui/auth/admin-gate.js';
 import { apiContext } from '../../../../../src/api/runtime-context.js';
-import { disableUserAction } from '../../../../_console/admin-actions.js';
-import { AdminForm } from '../../../../_console/admin-form.js';
-import { KeysSection } from '../../../../_console/admin/keys-section.js';
+import { disableUserAction } from '../../../../../src/ui/admin/admin-actions.js';
+import { AdminForm } from '../../../../../src/ui/admin/admin-form.js';
+import { KeysSection } from '../../../../../src/ui/admin/keys-section.js';
 
 export const dynamic = 'force-dynamic';
 

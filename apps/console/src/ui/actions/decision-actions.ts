@@ -1,0 +1,33 @@
+'use server';
+
+import { refresh } from 'next/cache';
+import { actionUser } from '../auth/guard.js';
+import { failed, type Notice } from '../forms/notice.js';
+import { consoleDecision, editCheck } from './decision.js';
+import { consoleApproveAndRemember } from './remember.js';
+
+// Server actions are public POST endpoints: each one checks origin, session and role on its own.
+
+export async function decide(_previous: Notice, form: FormData): Promise<Notice> {
+  const guard = await actionUser('approver');
+  if ('refusal' in guard) return failed(guard.refusal);
+  const notice = await consoleDecision(guard.user, Object.fromEntries(form));
+  if (notice.kind === 'ok') refresh();
+  return notice;
+}
+
+/** Approves and grants a standing approval scoped from this action, through the one use case. */
+export async function approveAndRemember(_previous: Notice, form: FormData): Promise<Notice> {
+  const guard = await actionUser('approver');
+  if ('refusal' in guard) return failed(guard.refusal);
+  const notice = await consoleApproveAndRemember(guard.user, Object.fromEntries(form));
+  if (notice.kind === 'ok') refresh();
+  return notice;
+}
+
+/** Live check of an approver's edit against the tool's schema, before they submit it. */
+export async function checkEditedArgs(actionId: string, text: string): Promise<Notice> {
+  const guard = await actionUser('approver');
+  if ('refusal' in guard) return failed(guard.refusal);
+  return editCheck(actionId, text);
+}

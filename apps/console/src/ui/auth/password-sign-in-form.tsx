@@ -1,0 +1,23 @@
+'use client';
+
+import { useActionState } from 'react';
+import { idle } from '../forms/notice.js';
+import { signInWithEmail } from './sign-in-actions.js';
+import { NoticeLine } from '../forms/notice-line.js';
+
+export function PasswordSignInForm() {
+  const [notice, action, pending] = useActionState(signInWithEmail, idle);
+  return (
+    <form action={action} className="card">
+      <h2>Sign in with email and password</h2>
+      <label htmlFor="email">Email</label>
+      <input id="email" name="email" type="email" autoComplete="username" required spellCheck={false} />
+      <label htmlFor="password">Password</label>
+      <input id="password" name="password" type="password" autoComplete="current-password" required />
+      <button type="submit" disabled={pending}>
+        {pending ? 'Checking…' : 'Sign in'}
+      </button>
+      <NoticeLine notice={notice} />
+    </form>
+  );
+}

@@ -1,0 +1,40 @@
+'use server';
+
+import { createWebhook, removeWebhook, replayDelivery, runUseCase } from '@airlock/ops';
+import { failed, type Notice } from '../forms/notice.js';
+import { operatorAction } from '../forms/operator-action.js';
+import { apiContext } from '../../api/runtime-context.js';
+
+// The same use cases the REST handlers and the CLI call; each checks the role and audits.
+
+export async function addWebhook(_previous: Notice, form: FormData): Promise<Notice> {
+  const url = form.get('url');
+  const description = form.get('description');
+  const events = form.getAll('events').filter((e): e is string => typeof e === 'string');
+  return operatorAction('Add', async (operator) => {
+    const { webhook, secret } = await runUseCase(apiContext(), operator, createWebhook, {
+      url: typeof url === 'string' ? url : '',
+      events,
+      ...(typeof description === 'string' && description.trim() ? { description } : {}),
+    });
+    return `Added ${webhook.id}. Signing secret, shown only now: ${secret}`;
+  });
+}
+
+export async function removeWebhookAction(_previous: Notice, form: FormData): Promise<Notice> {
+  const webhookId = form.get('webhookId');
+  if (typeof webhookId !== 'string' || !webhookId) return failed('Not removed: the form named no webhook.');
+  return operatorAction('Remove', async (operator) => {
+    const { changed, cancelledDeliveries } = await runUseCase(apiContext(), operator, removeWebhook, { webhookId });
+    return changed ? `Removed ${webhookId}; ${cancelledDeliveries} queued deliveries cancelled.` : `${webhookId} was already removed.`;
+  });
+}
+
+export async function replayDeliveryAction(_previous: Notice, form: FormData): Promise<Notice> {
+  const deliveryId = form.get('deliveryId');
+  if (typeof deliveryId !== 'string' || !deliveryId) return failed('Not replayed: the form named no delivery.');
+  return operatorAction('Replay', async (operator) => {
+    const replay = await runUseCase(apiContext(), operator, replayDelivery, { deliveryId });
+    return `Queued ${replay.eventType} again for ${replay.webhookId}.`;
+  });
+}

@@ -1,0 +1,66 @@
+'use client';
+
+import { useActionState } from 'react';
+import { idle } from '../forms/notice.js';
+import { addWebhook, removeWebhookAction, replayDeliveryAction } from './webhook-actions.js';
+import { InlineNotice } from '../forms/notice-line.js';
+
+/** Subscribes a URL; the answer carries the signing secret, shown once. */
+export function AddWebhookForm({ eventTypes }: { eventTypes: readonly string[] }) {
+  const [notice, action, pending] = useActionState(addWebhook, idle);
+  return (
+    <form action={action} className="stack">
+      <label>
+        Receiver URL <input name="url" type="url" required placeholder="https://hooks.example.com/airlock" size={50} />
+      </label>
+      <fieldset>
+        <legend>Events (none ticked = all)</legend>
+        {eventTypes.map((type) => (
+          <label key={type} className="inline">
+            <input type="checkbox" name="events" value={type} /> <code>{type}</code>
+          </label>
+        ))}
+      </fieldset>
+      <label>
+        Note <input name="description" maxLength={200} placeholder="what listens here" size={40} />
+      </label>
+      <button type="submit" disabled={pending}>
+        Add webhook
+      </button>
+      <p>
+        <InlineNotice notice={notice} />
+      </p>
+    </form>
+  );
+}
+
+export function RemoveWebhookForm({ webhookId, url }: { webhookId: string; url: string }) {
+  const [notice, action, pending] = useActionState(removeWebhookAction, idle);
+  return (
+    <form
+      action={action}
+      onSubmit={(event) => {
+        if (!window.confirm(`Remove the webhook to ${url}? Nothing more is sent to it.`)) event.preventDefault();
+      }}
+    >
+      <input type="hidden" name="webhookId" value={webhookId} />
+      <button type="submit" className="deny" disabled={pending} aria-label={`Remove webhook ${webhookId}`}>
+        Remove
+      </button>
+      <InlineNotice notice={notice} />
+    </form>
+  );
+}
+
+export function ReplayDeliveryForm({ deliveryId, label }: { deliveryId: string; label: string }) {
+  const [notice, action, pending] = useActionState(replayDeliveryAction, idle);
+  return (
+    <form action={action}>
+      <input type="hidden" name="deliveryId" value={deliveryId} />
+      <button type="submit" disabled={pending} aria-label={`Replay ${label}`}>
+        Replay
+      </button>
+      <InlineNotice notice={notice} />
+    </form>
+  );
+}
