@@ -35,6 +35,7 @@ export { grantStandingApproval, GrantStandingApprovalInput, checkGrant, MAX_GRAN
 export { revokeStandingApproval, RevokeStandingApprovalInput } from './standing-approvals/revoke-standing-approval.js';
 
 export { suspendAndCancel, resumeScope, SuspendInput, ResumeInput, type KillScope, type SuspendResult } from './kill-switch/suspend.js';
+export { scopeTarget } from './kill-switch/scope-target.js';
 
 export { decide, DecideInput, DEFAULT_DECISION_WAIT_MS, type DecisionDeps } from './actions/decide.js';
 export { approveAndRemember, ApproveAndRememberInput, type RememberedApproval } from './actions/approve-and-remember.js';

@@ -10,8 +10,8 @@ import {
   Role,
   type ActionPhase,
 } from '@airlock/core';
-import { BudgetPeriod, GovernanceScope, NewBudget, TENANT_TARGET, type Action, type Approval } from '@airlock/db';
-import { ApproveAndRememberInput, MAX_GRANT_HOURS } from '@airlock/ops';
+import { BudgetPeriod, GovernanceScope, NewBudget, type Action, type Approval } from '@airlock/db';
+import { ApproveAndRememberInput, MAX_GRANT_HOURS, scopeTarget } from '@airlock/ops';
 import { Rule } from '@airlock/policy';
 import { z } from 'zod';
 
@@ -365,18 +365,6 @@ const ToolName = ActionRequest.shape.tool;
 /** The policy's tool pattern: a name, or a glob with one trailing `*` ("payments.*", "*"). */
 const ToolPattern = Rule.shape.tools.element;
 
-/** Agent and team scopes name their target; the tenant is everything, so its target is "*" or left out. */
-function checkScopeTarget(body: { scope: GovernanceScope; target?: string | undefined }, ctx: z.RefinementCtx): void {
-  if (body.scope === 'tenant') {
-    if (body.target !== undefined && body.target !== TENANT_TARGET)
-      ctx.addIssue({ code: 'custom', path: ['target'], message: `the tenant scope takes no target (or "${TENANT_TARGET}")` });
-  } else if (body.target === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['target'], message: `required for the ${body.scope} scope: the ${body.scope === 'agent' ? 'agent id' : 'team name'}` });
-  } else if (body.target === TENANT_TARGET) {
-    ctx.addIssue({ code: 'custom', path: ['target'], message: `"${TENANT_TARGET}" means the whole tenant: use the tenant scope` });
-  }
-}
-
 // ---- POST / DELETE / GET /kill-switch
 
 export const KillSwitchBody = z
@@ -385,13 +373,13 @@ export const KillSwitchBody = z
     target: Target.optional().meta({ description: 'Agent id or team name; omitted (or "*") for the tenant' }),
     reason: Reason.meta({ description: 'Shown to the agents it stops and kept in the audit log' }),
   })
-  .superRefine(checkScopeTarget)
+  .superRefine(scopeTarget)
   .meta({ id: 'KillSwitchBody', description: 'Stop an agent, a team or the whole tenant: new actions are denied, live ones cancelled' });
 export type KillSwitchBody = z.infer<typeof KillSwitchBody>;
 
 export const KillSwitchLiftBody = z
   .strictObject({ scope: GovernanceScope, target: Target.optional() })
-  .superRefine(checkScopeTarget)
+  .superRefine(scopeTarget)
   .meta({ id: 'KillSwitchLiftBody', description: 'Lift the kill switch on exactly this scope and target' });
 export type KillSwitchLiftBody = z.infer<typeof KillSwitchLiftBody>;
 
