@@ -1,6 +1,7 @@
 'use client';
 
 import { useActionState, useState } from 'react';
+import { useHydrated } from '../shared/hydrated.js';
 import { ChangeTables, Verdict } from './change-tables.js';
 import { runBacktest, type BacktestState } from './candidate-actions.js';
 import { DataTable } from '../shared/data-table.js';
@@ -13,24 +14,34 @@ export function BacktestForm({ liveText }: { liveText: string }) {
   // Controlled: the candidate survives the action for the next edit.
   const [candidate, setCandidate] = useState(liveText);
   const [since, setSince] = useState('30d');
+  const hydrated = useHydrated();
   const r = state.report;
   return (
     <>
       <form action={action} className="card" aria-labelledby="backtest-form-heading">
         <h2 id="backtest-form-heading">Candidate</h2>
         <label htmlFor="bt-candidate">Candidate policy (YAML)</label>
-        <textarea id="bt-candidate" name="candidate" className="mono" rows={16} value={candidate} onChange={(e) => setCandidate(e.target.value)} spellCheck={false} />
+        <textarea
+          id="bt-candidate"
+          name="candidate"
+          className="mono"
+          rows={16}
+          value={candidate}
+          readOnly={!hydrated}
+          onChange={(e) => setCandidate(e.target.value)}
+          spellCheck={false}
+        />
         <div className="grid2">
           <div>
             <label htmlFor="bt-since">Since</label>
-            <input id="bt-since" name="since" value={since} onChange={(e) => setSince(e.target.value)} placeholder="30d" />
+            <input id="bt-since" name="since" value={since} readOnly={!hydrated} onChange={(e) => setSince(e.target.value)} placeholder="30d" />
           </div>
           <div>
             <label htmlFor="bt-source">Name</label>
             <input id="bt-source" name="source" defaultValue="candidate.yaml" />
           </div>
         </div>
-        <button type="submit" disabled={pending}>
+        <button type="submit" disabled={pending || !hydrated}>
           {pending ? 'Backtesting…' : 'Run backtest'}
         </button>
         <div role="status" aria-live="polite">

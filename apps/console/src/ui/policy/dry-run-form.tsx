@@ -1,6 +1,7 @@
 'use client';
 
 import { useActionState, useState } from 'react';
+import { useHydrated } from '../shared/hydrated.js';
 import { dryRun, type DryRunState } from './dry-run-actions.js';
 
 const initial: DryRunState = {};
@@ -12,6 +13,7 @@ export function DryRunForm({ tools, agents, example }: { tools: string[]; agents
   const [tool, setTool] = useState(tools[0] ?? '');
   const [args, setArgs] = useState(example);
   const [agentId, setAgentId] = useState('');
+  const hydrated = useHydrated();
   const c = state.result?.classification;
   return (
     <form action={action} className="card" aria-labelledby="dry-run-heading">
@@ -22,7 +24,7 @@ export function DryRunForm({ tools, agents, example }: { tools: string[]; agents
       <div className="grid2">
         <div>
           <label htmlFor="dry-tool">Tool</label>
-          <input id="dry-tool" name="tool" list="dry-tools" required value={tool} onChange={(e) => setTool(e.target.value)} />
+          <input id="dry-tool" name="tool" list="dry-tools" required value={tool} readOnly={!hydrated} onChange={(e) => setTool(e.target.value)} />
           <datalist id="dry-tools">
             {tools.map((t) => (
               <option key={t} value={t} />
@@ -31,7 +33,7 @@ export function DryRunForm({ tools, agents, example }: { tools: string[]; agents
         </div>
         <div>
           <label htmlFor="dry-agent">As agent (optional)</label>
-          <select id="dry-agent" name="agentId" value={agentId} onChange={(e) => setAgentId(e.target.value)}>
+          <select id="dry-agent" name="agentId" value={agentId} disabled={!hydrated} onChange={(e) => setAgentId(e.target.value)}>
             <option value="">Any agent (skip least privilege)</option>
             {agents.map((a) => (
               <option key={a} value={a}>
@@ -42,10 +44,10 @@ export function DryRunForm({ tools, agents, example }: { tools: string[]; agents
         </div>
       </div>
       <label htmlFor="dry-args">Arguments (JSON)</label>
-      <textarea id="dry-args" name="args" className="mono" rows={6} value={args} onChange={(e) => setArgs(e.target.value)} spellCheck={false} />
+      <textarea id="dry-args" name="args" className="mono" rows={6} value={args} readOnly={!hydrated} onChange={(e) => setArgs(e.target.value)} spellCheck={false} />
       <label htmlFor="dry-rationale">Rationale</label>
       <input id="dry-rationale" name="rationale" defaultValue="A sample request." />
-      <button type="submit" disabled={pending}>
+      <button type="submit" disabled={pending || !hydrated}>
         {pending ? 'Classifying…' : 'Classify'}
       </button>
       <div role="status" aria-live="polite">

@@ -1,6 +1,7 @@
 'use client';
 
 import { useActionState, useState } from 'react';
+import { useHydrated } from '../shared/hydrated.js';
 import { idle } from '../forms/notice.js';
 import { clearShadowAction, setShadowAction } from './candidate-actions.js';
 import { InlineNotice } from '../forms/notice-line.js';
@@ -9,14 +10,15 @@ import { InlineNotice } from '../forms/notice-line.js';
 export function SetShadowForm({ initialText }: { initialText: string }) {
   const [notice, action, pending] = useActionState(setShadowAction, idle);
   const [policy, setPolicy] = useState(initialText);
+  const hydrated = useHydrated();
   return (
     <form action={action} className="card" aria-labelledby="shadow-set-heading">
       <h2 id="shadow-set-heading">Put a candidate in shadow</h2>
       <label htmlFor="shadow-policy">Candidate policy (YAML)</label>
-      <textarea id="shadow-policy" name="policy" className="mono" rows={14} value={policy} onChange={(e) => setPolicy(e.target.value)} spellCheck={false} />
+      <textarea id="shadow-policy" name="policy" className="mono" rows={14} value={policy} readOnly={!hydrated} onChange={(e) => setPolicy(e.target.value)} spellCheck={false} />
       <label htmlFor="shadow-source">Name</label>
       <input id="shadow-source" name="source" defaultValue="candidate.yaml" />
-      <button type="submit" disabled={pending}>
+      <button type="submit" disabled={pending || !hydrated}>
         Start shadow
       </button>
       <p>
