@@ -3,10 +3,9 @@ import { useSyncExternalStore } from 'react';
 const noSubscription = () => () => undefined;
 
 /**
- * False in the server's HTML and while React hydrates, true after. A controlled
- * field that someone fills before hydration is reset to its state by React (the
- * typed text is lost, and a form would submit the initial value): such fields stay
- * read-only, and their submit buttons disabled, until the page is live.
+ * False in the server's HTML and while React hydrates, true after. The policy
+ * forms keep their controlled fields read-only and their submit buttons disabled
+ * until then, so nothing is typed into or submitted from a form that is not live yet.
  */
 export function useHydrated(): boolean {
   return useSyncExternalStore(
