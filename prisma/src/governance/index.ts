@@ -47,6 +47,7 @@ export {
   type Requester,
   listSuspensions,
   actionsAffectedBy,
+  actionsAffectedIn,
   actionsWithStartedRuns,
   holdStartGate,
   closeStartGate,

@@ -115,8 +115,13 @@ export async function listSuspensions(db: Db, options: { activeOnly?: boolean } 
 
 /** Ids of the live actions (not yet finished) a switch on this scope and target stops: the ones to cancel. */
 export async function actionsAffectedBy(db: Db, input: ScopedTarget): Promise<string[]> {
+  return actionsAffectedIn(db.pool, input);
+}
+
+/** The same inside the caller's transaction: a switch reads them at its own moment, under the start gate. */
+export async function actionsAffectedIn(client: Pick<pg.PoolClient, 'query'>, input: ScopedTarget): Promise<string[]> {
   const { scope, target } = ScopedTarget.parse(input);
-  const { rows } = await db.pool.query<{ id: string }>(
+  const { rows } = await client.query<{ id: string }>(
     `SELECT a.id FROM actions a JOIN agents g ON g.id = a.agent_id
       WHERE a.status IN ('requested', 'awaiting_approval', 'running')
         AND CASE $1::"GovernanceScope" WHEN 'agent' THEN a.agent_id = $2 WHEN 'team' THEN g.team = $2 ELSE true END

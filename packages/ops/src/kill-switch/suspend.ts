@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { actionsAffectedBy, actionsWithStartedRuns, closeStartGate, type GovernanceScope, TENANT_TARGET, type Db } from '@airlock/db';
+import { actionsAffectedIn, actionsWithStartedRuns, closeStartGate, type GovernanceScope, TENANT_TARGET, type Db } from '@airlock/db';
 import { actionHandle } from '@airlock/core/gateway';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
@@ -40,7 +40,7 @@ const suspend = defineUseCase({
       target,
     ]);
     // Suspending what is already suspended returns the switch in force: a double click is one event.
-    if (active.rows[0]) return { result: { suspensionId: active.rows[0].id, target }, audit: null };
+    if (active.rows[0]) return { result: { suspensionId: active.rows[0].id, target, affected: await actionsAffectedIn(tx, { scope: input.scope, target }) }, audit: null };
     const id = randomUUID();
     // Waits for tool starts checking the switch right now: each commits before the switch, or sees it.
     await closeStartGate(tx);
@@ -51,8 +51,11 @@ const suspend = defineUseCase({
       input.reason,
       operator.userId ?? operator.actor,
     ]);
+    // The actions live at the switch's own moment (under the start gate): one in flight now is listed even if it
+    // finishes before the reply, and a run that committed its start is among them (see actionsWithStartedRuns).
+    const affected = await actionsAffectedIn(tx, { scope: input.scope, target });
     return {
-      result: { suspensionId: id, target },
+      result: { suspensionId: id, target, affected },
       audit: { type: 'kill_switch.on', eventKey: `kill-switch:${id}:on`, payload: { suspensionId: id, scope: input.scope, target, reason: input.reason } },
     };
   },
@@ -65,9 +68,7 @@ const suspend = defineUseCase({
  * receives cancellation.
  */
 export async function suspendAndCancel(deps: { db: Db; temporal: Client }, operator: Operator, raw: unknown): Promise<SuspendResult> {
-  const { suspensionId, target } = await runUseCase(deps, operator, suspend, raw);
-  const { scope } = SuspendInput.parse(raw);
-  const affected = await actionsAffectedBy(deps.db, { scope, target });
+  const { suspensionId, affected } = await runUseCase(deps, operator, suspend, raw);
   const cancelledActions: string[] = [];
   for (const actionId of affected) {
     try {
