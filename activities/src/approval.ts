@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type ApprovalRequirement, type BudgetImpactView, type Classification, type GuardedActionInput, type RecordedDecision, type StandingApprovalDraft } from '@airlock/core';
 import { argsHash as hashArgs } from '@airlock/core/hashing';
-import { appendAudit, releaseBudget, reserveBudget, type Prisma } from '@airlock/db';
+import { appendAudit, releaseBudget, reserveBudget, type AuditEventInput, type Prisma } from '@airlock/db';
 import { denyWith } from '@airlock/policy';
 import { assess, loadAgent } from './assessment.js';
 import { estimateCost, reserveCost } from './cost.js';
@@ -28,6 +28,50 @@ export interface OpenedApproval extends ApproverSet {
 }
 
 export type ApprovalClosure = 'approved' | 'denied' | 'expired' | 'cancelled';
+
+/** One person's decision in one round, as `recordDecision` writes it. */
+export interface DecisionRecord {
+  actionId: string;
+  approvalId: string;
+  round: number;
+  argsHash: string;
+  decision: RecordedDecision;
+  editedArgs?: Record<string, unknown>;
+  /** Approve and remember: written first, so a visible decision always has its grant. */
+  standingApproval?: StandingApprovalDraft;
+}
+
+/** How a round ended, as `closeApproval` writes it. */
+export interface RoundClosure {
+  actionId: string;
+  approvalId: string;
+  round: number;
+  closure: ApprovalClosure;
+  reason: string;
+}
+
+export function decisionEvent(input: DecisionRecord): AuditEventInput {
+  const { actionId, approvalId, decision } = input;
+  return {
+    eventKey: `${actionId}:decision:${input.round}:${decision.approverId}`,
+    actionId,
+    type: 'approval.decision',
+    actor: `user:${decision.approverId}`,
+    payload: { approvalId, ...decision, argsHash: input.argsHash, ...(input.editedArgs ? { editedArgs: input.editedArgs } : {}) },
+  };
+}
+
+export function closureEvent(input: RoundClosure): AuditEventInput {
+  const { actionId, closure } = input;
+  return {
+    // One closing per round: the key keeps a later closing (a cancellation) from adding a second one.
+    eventKey: `${actionId}:approval.closed:${input.round}`,
+    actionId,
+    type: closure === 'expired' ? 'approval.timed_out' : `approval.${closure}`,
+    actor: closure === 'expired' ? 'system:deadline' : 'system:workflow',
+    payload: { approvalId: input.approvalId, round: input.round, reason: input.reason },
+  };
+}
 
 export type EditReview =
   | { ok: false; reason: string }
@@ -99,16 +143,7 @@ export function createApprovalActivities(deps: ActivityDeps) {
       return approvers;
     },
 
-    async recordDecision(input: {
-      actionId: string;
-      approvalId: string;
-      round: number;
-      argsHash: string;
-      decision: RecordedDecision;
-      editedArgs?: Record<string, unknown>;
-      /** Approve and remember: written first, so a visible decision always has its grant. */
-      standingApproval?: StandingApprovalDraft;
-    }): Promise<void> {
+    async recordDecision(input: DecisionRecord): Promise<void> {
       const { actionId, approvalId, decision } = input;
       reached(deps, 'decision.before-write');
       if (input.standingApproval) {
@@ -131,27 +166,14 @@ export function createApprovalActivities(deps: ActivityDeps) {
         update: {},
       });
       reached(deps, 'decision.between-writes');
-      await appendAudit(db, {
-        eventKey: `${actionId}:decision:${input.round}:${decision.approverId}`,
-        actionId,
-        type: 'approval.decision',
-        actor: `user:${decision.approverId}`,
-        payload: { approvalId, ...decision, argsHash: input.argsHash, ...(input.editedArgs ? { editedArgs: input.editedArgs } : {}) },
-      });
+      await appendAudit(db, decisionEvent(input));
       reached(deps, 'decision.after-write');
     },
 
-    async closeApproval(input: { actionId: string; approvalId: string; round: number; closure: ApprovalClosure; reason: string }): Promise<void> {
-      const { actionId, approvalId, closure } = input;
+    async closeApproval(input: RoundClosure): Promise<void> {
       reached(deps, 'close.before-write');
-      await db.prisma.approval.updateMany({ where: { id: approvalId, status: 'open' }, data: { status: closure, closedAt: new Date() } });
-      await appendAudit(db, {
-        eventKey: `${actionId}:approval.closed:${input.round}`,
-        actionId,
-        type: closure === 'expired' ? 'approval.timed_out' : `approval.${closure}`,
-        actor: closure === 'expired' ? 'system:deadline' : 'system:workflow',
-        payload: { approvalId, round: input.round, reason: input.reason },
-      });
+      await db.prisma.approval.updateMany({ where: { id: input.approvalId, status: 'open' }, data: { status: input.closure, closedAt: new Date() } });
+      await appendAudit(db, closureEvent(input));
       reached(deps, 'close.after-write');
     },
 

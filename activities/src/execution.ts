@@ -7,6 +7,7 @@ import type { ActivityDeps } from './deps.js';
 import { reached } from './kill-points.js';
 import { recheckAction, type RecheckInput } from './recheck.js';
 import { recordToolStart, recordToolSuccess } from './records.js';
+import { recordSettledRound, type SettledRound } from './settled-round.js';
 import type { ToolDefinition, ToolRegistry } from './tool-contract.js';
 
 export interface RunToolInput {
@@ -22,6 +23,8 @@ export interface RunToolInput {
   agentId?: string;
   /** Re-check (kill switch, policy, budget) before claiming the run: an approved action's run does it itself. */
   recheck?: Omit<RecheckInput, 'args'>;
+  /** Approvals Temporal accepted that this run writes first, before anything else (see settled-round.ts). */
+  settledRound?: SettledRound;
 }
 
 /** What a run returns: its output, and the outcome recorded before when it differs (an `in_run` completion keeps it). */
@@ -58,6 +61,8 @@ export function createExecutionActivities(deps: ActivityDeps) {
      */
     async runTool(input: RunToolInput): Promise<ToolRun> {
       const { actionId, idempotencyKey } = input;
+      // First, whatever else happens: the decisions that let this run start are recorded (idempotent on a retry).
+      if (input.settledRound) await recordSettledRound(deps, input.settledRound);
       // Before the claim: a run of a tool this worker lacks is never started.
       registeredTool(tools, input.tool);
       const previous = await db.prisma.toolExecution.findUnique({ where: { idempotencyKey } });

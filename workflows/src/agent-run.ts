@@ -136,6 +136,6 @@ export async function agentRun(input: GuardedActionInput): Promise<ActionOutcome
   } catch (error) {
     if (!isCancellation(error)) throw error;
     if (revocable && view.phase === 'awaiting_report') return await revoke();
-    return await finish({ status: 'cancelled', actionId, reason: await closeForCancellation(input, view) });
+    return await finish({ status: 'cancelled', actionId, reason: await closeForCancellation(input, view, hold) });
   }
 }

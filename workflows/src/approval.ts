@@ -1,7 +1,7 @@
 import { ApplicationFailure, CancellationScope, condition, patched, setHandler } from '@temporalio/workflow';
 import type { ActionStatusView, ApprovalDecision, BudgetImpactView, Classification, DecideResult, GuardedActionInput } from '@airlock/core';
 import { DECISION_CLOSED_FAILURE, decideUpdate } from '@airlock/core/workflow';
-import type { Activities } from '@airlock/activities';
+import type { Activities, DecisionRecord, SettledRound } from '@airlock/activities';
 import { bookkeeping, recorder } from './activities.js';
 import {
   checkDecision,
@@ -20,9 +20,38 @@ import {
   type Round,
   type Verdict,
 } from './approval-round.js';
-import { RoundClosedError } from './decision-rules.js';
+import { RoundClosedError, tallyDecisions } from './decision-rules.js';
 
 export type { EffectiveArgs, Verdict } from './approval-round.js';
+
+/**
+ * A plain approval that settles its round as approved is not written by an activity
+ * of its own: the update completes in the workflow task that accepts it, and the run
+ * it lets start writes it (with the round's closing) as its first step. One workflow
+ * task instead of two between a decision and the tool; the decision is still written
+ * only after Temporal durably accepted it, and before the tool starts.
+ */
+export const DECISION_BY_RUN_PATCH = 'decision-recorded-by-run';
+
+/** Decisions accepted but not written yet: the run writes them, or `recordSettled` if it never runs. */
+export interface SettledHold {
+  effective: EffectiveArgs;
+  settled?: SettledRound;
+}
+
+export interface ApprovalOptions {
+  /** Whether an approval that settles the round may be left to the run (asked only when one does). */
+  runRecordsDecision?: (() => boolean) | undefined;
+}
+
+/** Writes what a settled round left to its run, when the run did not (or may not have): idempotent. */
+export async function recordSettled(hold: SettledHold): Promise<void> {
+  const settled = hold.settled;
+  if (!settled) return;
+  for (const decision of settled.decisions) await bookkeeping.recordDecision(decision);
+  await bookkeeping.closeApproval(settled.close);
+  hold.settled = undefined;
+}
 
 /**
  * Decisions (and edit reviews) are written by a normal activity after Temporal
@@ -56,10 +85,15 @@ export async function awaitApproval(
   initial: Extract<Classification, { decision: 'require_approval' }>,
   initialImpacts: BudgetImpactView[],
   view: ActionStatusView,
-  hold: { effective: EffectiveArgs },
+  hold: SettledHold,
+  options: ApprovalOptions = {},
 ): Promise<Verdict> {
   const { actionId, request } = input;
   let state: ApprovalState = startApproval(actionId, initial.approval, initialImpacts, hold.effective);
+  /** Decisions being written by their own activity: while any is, no later one is left to the run. */
+  let writesInFlight = 0;
+  /** Plain approvals that settled the round, left to the run. */
+  const unwritten: DecisionRecord[] = [];
 
   /** Moves the machine (synchronously: no other handler runs in between) and returns what to perform. */
   const apply = (event: ApprovalEvent): ApprovalEffect[] => {
@@ -82,6 +116,16 @@ export async function awaitApproval(
     const { type: _type, round, carried: _carried, ...rest } = effect;
     return write({ actionId, round, ...rest });
   };
+  /** A plain approval that settles the round with every earlier decision written: the run can write it. */
+  const leaveToRun = (effect: ApprovalEffect | undefined, round: Round): effect is Extract<ApprovalEffect, { type: 'record_decision' }> =>
+    effect?.type === 'record_decision' &&
+    !effect.standingApproval &&
+    !effect.editedArgs &&
+    writesInFlight === 0 &&
+    !round.reviewedEdit &&
+    !round.pendingEdit &&
+    tallyDecisions(round.decisions, round.requirement, round.eligible.length) === 'approved' &&
+    (options.runRecordsDecision?.() ?? false);
 
   setHandler(
     decideUpdate,
@@ -91,7 +135,17 @@ export async function awaitApproval(
       if (effect?.type === 'review_edit') return applyEdit(effect, writers);
       // A remembered grant travels with the decision: one activity, run only once Temporal accepted it, writes both.
       const listedIn = currentRound();
-      await recordWith(writers.recordDecision, effect!);
+      if (leaveToRun(effect, listedIn)) {
+        const { type: _type, carried: _carried, ...write } = effect;
+        unwritten.push({ actionId, ...write });
+      } else {
+        writesInFlight++;
+        try {
+          await recordWith(writers.recordDecision, effect!);
+        } finally {
+          writesInFlight--;
+        }
+      }
       apply({ type: 'decision_recorded', round: listedIn.number });
       return replyToDecision(state, listedIn);
     },
@@ -164,6 +218,12 @@ export async function awaitApproval(
     for (const effect of closing) {
       if (effect.type !== 'close_round') throw new Error(`expected the round's closing, got ${effect.type}`);
       const { type: _type, ...close } = effect;
+      if (unwritten.length > 0) {
+        // Left to the run with the decisions (written here if the round did not end approved).
+        hold.settled = { decisions: unwritten.splice(0), close: { actionId, ...close } };
+        if (close.closure !== 'approved' || state.verdict?.kind !== 'approved') await recordSettled(hold);
+        continue;
+      }
       await bookkeeping.closeApproval({ actionId, ...close });
     }
     if (state.reclassified) {

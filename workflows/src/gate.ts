@@ -3,14 +3,14 @@ import type { ActionOutcome, ActionStatusView, GuardedActionInput } from '@airlo
 import type { BudgetHold } from '@airlock/activities';
 import { bookkeeping, executor } from './activities.js';
 import { admissionResult, showAdmission, type RunEnd } from './admission-result.js';
-import { awaitApproval, type EffectiveArgs } from './approval.js';
+import { awaitApproval, recordSettled, type EffectiveArgs, type SettledHold } from './approval.js';
 
 /**
  * What completion settles: the arguments that run and who holds their budget.
  * Shared with the caller (not returned) so that a cancellation at any await still
  * settles the reservation held at that moment.
  */
-export interface ActionHold {
+export interface ActionHold extends SettledHold {
   effective: EffectiveArgs;
 }
 
@@ -33,6 +33,8 @@ export type GateResult =
 export interface GateOptions {
   /** Asked once people approved: whether the run re-checks itself (one step fewer between a decision and the tool). */
   recheckAtRun?: () => boolean;
+  /** Asked when an approval settles the round: whether the run writes it (one workflow task fewer; implies `recheckAtRun`). */
+  runRecordsDecision?: () => boolean;
 }
 
 /** The gate both workflows share: admission, perhaps a human approval, and the re-check before running. */
@@ -51,10 +53,13 @@ export async function passGate(input: GuardedActionInput, view: ActionStatusView
     case 'needs_approval':
       break;
   }
-  const verdict = await awaitApproval(input, admitted.classification, admitted.admission.budgetImpacts, view, hold);
+  const verdict = await awaitApproval(input, admitted.classification, admitted.admission.budgetImpacts, view, hold, { runRecordsDecision: options.runRecordsDecision });
   if (verdict.kind === 'closed') return { kind: 'ended', outcome: verdict.outcome };
   hold.effective = verdict.effective;
-  if (options.recheckAtRun?.()) {
+  const atRun = options.recheckAtRun?.() ?? false;
+  // Only a run that re-checks itself writes a settled round: otherwise it is written before the re-check.
+  if (!atRun) await recordSettled(hold);
+  if (atRun) {
     // The run's re-check may reserve a budget created meanwhile: completion settles whatever the holder holds.
     hold.effective = { ...hold.effective, budgetReserved: true };
     return { kind: 'cleared', recheck: 'at_run' };
@@ -68,10 +73,14 @@ export async function passGate(input: GuardedActionInput, view: ActionStatusView
   return { kind: 'cleared', recheck: 'done' };
 }
 
-/** Why the action was cancelled (kill switch or operator); an open approval round is closed as cancelled first. */
-export async function closeForCancellation(input: GuardedActionInput, view: ActionStatusView): Promise<string> {
+/**
+ * Why the action was cancelled (kill switch or operator); an open approval round is
+ * closed as cancelled first, and accepted decisions left to a run that never ran are written.
+ */
+export async function closeForCancellation(input: GuardedActionInput, view: ActionStatusView, hold: ActionHold): Promise<string> {
   const { actionId, request } = input;
   return CancellationScope.nonCancellable(async () => {
+    await recordSettled(hold);
     const why = await bookkeeping.cancellationReason({ agentId: request.agentId });
     if (view.approval && view.phase === 'awaiting_approval') {
       await bookkeeping.closeApproval({ actionId, approvalId: view.approval.approvalId, round: view.approval.round, closure: 'cancelled', reason: why });

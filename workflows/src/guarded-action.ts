@@ -4,6 +4,7 @@ import { PLAN_TOOL, runIdempotencyKey, statusQuery } from '@airlock/core/workflo
 import type { RunCompletion } from '@airlock/activities';
 import { bookkeeping, executor, waitingExecutor } from './activities.js';
 import type { RunEnd } from './admission-result.js';
+import { DECISION_BY_RUN_PATCH, recordSettled } from './approval.js';
 import { closeForCancellation, heldBudget, passGate, type ActionHold } from './gate.js';
 import { runPlan } from './plan.js';
 
@@ -52,7 +53,11 @@ export async function guardedAction(input: GuardedActionInput): Promise<ActionOu
   try {
     // Admission (which runs an action the policy allows outright), perhaps people, the re-check.
     // Plans re-check before their first step, in the gate.
-    const gate = await passGate(input, view, hold, { recheckAtRun: () => request.tool !== PLAN_TOOL && patched(RECHECK_AT_RUN_PATCH) });
+    const runsItself = request.tool !== PLAN_TOOL;
+    const gate = await passGate(input, view, hold, {
+      recheckAtRun: () => runsItself && patched(RECHECK_AT_RUN_PATCH),
+      runRecordsDecision: () => runsItself && patched(DECISION_BY_RUN_PATCH),
+    });
     if (gate.kind === 'ran') {
       view.phase = 'running';
       return await finish(gate.run);
@@ -73,11 +78,16 @@ export async function guardedAction(input: GuardedActionInput): Promise<ActionOu
         completion,
         agentId: request.agentId,
         ...(gate.recheck === 'at_run' ? { recheck: { input, budgetHolder: effective.budgetHolder } } : {}),
+        ...(hold.settled ? { settledRound: hold.settled } : {}),
       });
+      // The run wrote the round it was handed before anything else.
+      hold.settled = undefined;
       const outcome: ActionOutcome = kept ?? { status: 'executed', actionId, output };
       return await finish(completion.kind === 'in_run' ? { kind: 'completed', outcome } : { kind: 'to_complete', outcome });
     } catch (error) {
       if (isCancellation(error)) throw error;
+      // A run that failed may have failed before writing the round it was handed.
+      await recordSettled(hold);
       if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) {
         // The kill switch won the race with the start: the tool never ran.
         if (error.cause.type === 'KillSwitch') return await complete({ status: 'cancelled', actionId, reason: error.cause.message });
@@ -90,6 +100,6 @@ export async function guardedAction(input: GuardedActionInput): Promise<ActionOu
   } catch (error) {
     if (!isCancellation(error)) throw error;
     // Cancelled (by an operator or the kill switch): close what is open, tell the agent why, end cleanly.
-    return await complete({ status: 'cancelled', actionId, reason: await closeForCancellation(input, view) });
+    return await complete({ status: 'cancelled', actionId, reason: await closeForCancellation(input, view, hold) });
   }
 }

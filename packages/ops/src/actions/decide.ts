@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { OpsError, fromZodError } from '../errors.js';
 import type { Operator } from '../operator.js';
 import { requireRole } from '../use-case.js';
+import { awaitDecisionWritten } from './decision-written.js';
 
 /** How long a decision waits for a worker to confirm it, unless the caller says otherwise. */
 export const DEFAULT_DECISION_WAIT_MS = 20_000;
@@ -71,10 +72,14 @@ export type DecisionToSend = Omit<ApprovalDecision, 'approverId' | 'channel'>;
  */
 export async function sendDecision(deps: DecisionDeps, operator: Operator, actionId: string, decision: DecisionToSend): Promise<DecideResult> {
   const waitMs = deps.waitMs ?? DEFAULT_DECISION_WAIT_MS;
+  const untilMs = Date.now() + waitMs;
   try {
-    return await deps.temporal.withDeadline(Date.now() + waitMs, () =>
+    const result = await deps.temporal.withDeadline(untilMs, () =>
       decideAction(deps.temporal, actionId, { ...decision, approverId: operator.userId, channel: operator.channel === 'cli' ? 'api' : operator.channel }),
     );
+    // Only an approval that settled the round may still be on its way to the database.
+    if (result.approvalStatus === 'approved' && operator.userId) await awaitDecisionWritten(deps.db, actionId, operator.userId, untilMs);
+    return result;
   } catch (error) {
     if (!(error instanceof WorkflowUpdateRPCTimeoutOrCancelledError)) throw error;
     throw new OpsError(

@@ -1,0 +1,42 @@
+import { randomUUID } from 'node:crypto';
+import { appendAuditIn, inTransaction } from '@airlock/db';
+import { closureEvent, decisionEvent, type DecisionRecord, type RoundClosure } from './approval.js';
+import type { ActivityDeps } from './deps.js';
+import { reached } from './kill-points.js';
+
+/**
+ * A round settled as approved by decisions Temporal accepted but nobody wrote yet:
+ * the workflow hands them to the run they let start (workflows/src/approval.ts,
+ * `decision-recorded-by-run`), so a decision reaches the tool without a workflow
+ * task in between. Only plain approvals (no edit, nothing remembered) travel this way.
+ */
+export interface SettledRound {
+  decisions: DecisionRecord[];
+  close: RoundClosure;
+}
+
+/**
+ * Writes the decisions, the round's closing and their audit rows in one commit,
+ * before the run's re-check and claim: every decision is recorded before it takes
+ * effect. Idempotent (a retry or the workflow's own fallback writes nothing twice).
+ */
+export async function recordSettledRound(deps: Pick<ActivityDeps, 'db' | 'killPoint'>, settled: SettledRound): Promise<void> {
+  const { decisions, close } = settled;
+  reached(deps, 'decision.before-write');
+  await inTransaction(deps.db, async (client) => {
+    for (const { approvalId, argsHash, decision } of decisions) {
+      await client.query(
+        `INSERT INTO approval_decisions (id, approval_id, user_id, channel, decision, comment, feedback, args_hash, decided_at)
+         VALUES ($1, $2, $3, $4::"Channel", $5::"DecisionKind", $6, $7, $8, $9)
+         ON CONFLICT (approval_id, user_id) DO NOTHING`,
+        [randomUUID(), approvalId, decision.approverId, decision.channel, decision.decision, decision.comment ?? null, decision.feedback ?? null, argsHash, new Date(decision.decidedAt)],
+      );
+    }
+    reached(deps, 'decision.between-writes');
+    reached(deps, 'close.before-write');
+    await client.query(`UPDATE approvals SET status = $2::"ApprovalStatus", closed_at = now() WHERE id = $1 AND status = 'open'`, [close.approvalId, close.closure]);
+    await appendAuditIn(client, ...decisions.map(decisionEvent), closureEvent(close));
+  });
+  reached(deps, 'decision.after-write');
+  reached(deps, 'close.after-write');
+}
