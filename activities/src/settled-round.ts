@@ -29,7 +29,17 @@ export async function recordSettledRound(deps: Pick<ActivityDeps, 'db' | 'killPo
         `INSERT INTO approval_decisions (id, approval_id, user_id, channel, decision, comment, feedback, args_hash, decided_at)
          VALUES ($1, $2, $3, $4::"Channel", $5::"DecisionKind", $6, $7, $8, $9)
          ON CONFLICT (approval_id, user_id) DO NOTHING`,
-        [randomUUID(), approvalId, decision.approverId, decision.channel, decision.decision, decision.comment ?? null, decision.feedback ?? null, argsHash, new Date(decision.decidedAt)],
+        [
+          randomUUID(),
+          approvalId,
+          decision.approverId,
+          decision.channel,
+          decision.decision,
+          decision.comment ?? null,
+          decision.feedback ?? null,
+          argsHash,
+          new Date(decision.decidedAt),
+        ],
       );
     }
     reached(deps, 'decision.between-writes');

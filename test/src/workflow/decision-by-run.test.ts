@@ -1,0 +1,129 @@
+import { defaultActivityDeps, type KillPoint } from '@airlock/activities';
+import { actionHandle, awaitOutcome, decideAction } from '@airlock/core/gateway';
+import { verifyAuditChain } from '@airlock/db';
+import { decide, userOperator } from '@airlock/ops';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refundRequest, submitAndWaitForApproval } from '../support/actions.js';
+import { defaultPolicy, seedTeam, startHarness, type Harness } from '../support/harness.js';
+
+// Issue 14: a plain approval that settles its round is written by the run it lets
+// start (patch `decision-recorded-by-run`), so one workflow task, not two, lies
+// between a decision and the tool. These tests pin what that must not cost: the
+// decision is written before the tool starts, `decide` through the use-case layer
+// answers only once it is stored, and a run that never writes it (failed or
+// cancelled first) leaves the workflow to write it.
+
+/** How the next runs fail at their first write, before anything is written. */
+let runsFail: 'no' | 'retryable' | 'for_good' = 'no';
+let failedRuns = 0;
+
+function failRunsAtFirstWrite(point: KillPoint): void {
+  if (runsFail === 'no' || point !== 'decision.before-write' || Context.current().info.activityType !== 'runTool') return;
+  failedRuns++;
+  if (runsFail === 'for_good') throw ApplicationFailure.nonRetryable('the run could not start (test)', 'ToolFailed');
+  throw new Error('the database is unreachable (test)');
+}
+
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness({ deps: (db) => ({ ...defaultActivityDeps(db, defaultPolicy()), killPoint: failRunsAtFirstWrite }) });
+  await seedTeam(h.db);
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+async function stored(actionId: string) {
+  const approval = await h.db.prisma.approval.findFirstOrThrow({ where: { actionId }, select: { id: true, status: true } });
+  const decisions = await h.db.prisma.approvalDecision.findMany({ where: { approvalId: approval.id }, select: { userId: true, decision: true } });
+  const audit = (await h.db.prisma.auditEvent.findMany({ where: { actionId }, orderBy: { seq: 'asc' }, select: { type: true } })).map((e) => e.type);
+  return { approval: approval.status, decisions, audit };
+}
+
+/** What lies between the update's acceptance and the run being scheduled: workflow tasks started, activities scheduled. */
+async function decisionToRun(actionId: string): Promise<{ workflowTasks: number; activities: string[] }> {
+  const events = (await actionHandle(h.client, actionId).fetchHistory()).events ?? [];
+  const accepted = events.findIndex((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
+  const run = events.findIndex((e, i) => i > accepted && e.activityTaskScheduledEventAttributes?.activityType?.name === 'runTool');
+  expect(accepted).toBeGreaterThan(0);
+  expect(run).toBeGreaterThan(accepted);
+  const between = events.slice(accepted, run + 1);
+  return {
+    workflowTasks: between.filter((e) => e.workflowTaskStartedEventAttributes).length,
+    activities: between.flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType?.name ?? '?'] : [])),
+  };
+}
+
+describe('an approval that settles its round is written by the run it lets start', () => {
+  it('reaches the run in the workflow task that accepts it, and is stored before the tool starts', async () => {
+    const { actionId, argsHash } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
+    await decideAction(h.client, actionId, { approverId: 'alice', decision: 'approve', channel: 'api', argsHash });
+    expect((await awaitOutcome(h.client, actionId)).status).toBe('executed');
+
+    // Scheduled in the task that accepted the decision: no recordDecision activity, no second task.
+    expect(await decisionToRun(actionId)).toEqual({ workflowTasks: 0, activities: ['runTool'] });
+    const { approval, decisions, audit } = await stored(actionId);
+    expect(approval).toBe('approved');
+    expect(decisions).toEqual([{ userId: 'alice', decision: 'approve' }]);
+    expect(audit.slice(audit.indexOf('approval.decision'), audit.indexOf('tool.started') + 1)).toEqual([
+      'approval.decision',
+      'approval.approved',
+      'action.rechecked',
+      'tool.started',
+    ]);
+    expect((await verifyAuditChain(h.db)).ok).toBe(true);
+  });
+
+  it('answers through the use-case layer only once the decision is stored', async () => {
+    const { actionId, argsHash } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
+    const result = await decide({ db: h.db, temporal: h.client }, userOperator({ id: 'alice', role: 'approver' }, 'api'), { actionId, decision: 'approve', argsHash });
+    expect(result.approvalStatus).toBe('approved');
+    // Read at once: no wait here, the use case waited.
+    expect((await stored(actionId)).decisions).toEqual([{ userId: 'alice', decision: 'approve' }]);
+    expect((await awaitOutcome(h.client, actionId)).status).toBe('executed');
+  });
+
+  it('is written by the workflow when the run fails before writing it', async () => {
+    const { actionId, argsHash } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
+    runsFail = 'for_good';
+    try {
+      await decideAction(h.client, actionId, { approverId: 'alice', decision: 'approve', channel: 'api', argsHash });
+      const outcome = await awaitOutcome(h.client, actionId);
+      expect(outcome).toMatchObject({ status: 'failed', error: 'the run could not start (test)' });
+    } finally {
+      runsFail = 'no';
+    }
+    const { approval, decisions, audit } = await stored(actionId);
+    expect(approval).toBe('approved');
+    expect(decisions).toEqual([{ userId: 'alice', decision: 'approve' }]);
+    expect(audit).toContain('approval.decision');
+    expect(audit).not.toContain('tool.started');
+    expect(await h.db.prisma.ledgerEntry.count({ where: { idempotencyKey: `${actionId}:run` } })).toBe(0);
+  });
+
+  it('is written by the workflow when the action is cancelled before the run wrote it', async () => {
+    const { actionId, argsHash } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
+    runsFail = 'retryable';
+    failedRuns = 0;
+    try {
+      await decideAction(h.client, actionId, { approverId: 'alice', decision: 'approve', channel: 'api', argsHash });
+      // The run keeps failing at its first write; the decision is only in Temporal.
+      await expect.poll(() => failedRuns, { timeout: 30_000 }).toBeGreaterThan(0);
+      expect((await stored(actionId)).decisions).toEqual([]);
+      await actionHandle(h.client, actionId).cancel();
+      const outcome = await awaitOutcome(h.client, actionId);
+      expect(outcome.status).toBe('cancelled');
+    } finally {
+      runsFail = 'no';
+    }
+    const { approval, decisions, audit } = await stored(actionId);
+    expect(approval).toBe('approved');
+    expect(decisions).toEqual([{ userId: 'alice', decision: 'approve' }]);
+    expect(audit.filter((t) => t.startsWith('approval.'))).toEqual(['approval.opened', 'approval.decision', 'approval.approved']);
+    expect(audit).not.toContain('tool.started');
+    expect((await verifyAuditChain(h.db)).ok).toBe(true);
+  });
+});
