@@ -1,0 +1,31 @@
+import { table } from './table.js';
+
+/** One target of issue 14 against what this run measured. */
+export interface TargetCheck {
+  target: string;
+  measured: string;
+  goal: string;
+  /** undefined: this run could not measure it (a channel not timed, fewer workflows than the target names). */
+  met: boolean | undefined;
+  note?: string;
+}
+
+const verdict = (met: boolean | undefined) => (met === undefined ? 'n/a' : met ? 'MET' : 'MISSED');
+
+/** The one "Targets" table every part prints. */
+export function formatTargets(checks: readonly TargetCheck[]): string {
+  return ['Targets (issue 14)', table(['target', 'measured', 'goal', 'status'], checks.map((c) => [c.target, c.measured, c.goal, `${verdict(c.met)}${c.note ? ` (${c.note})` : ''}`]))].join(
+    '\n',
+  );
+}
+
+export const DECISION_TARGET = { p50Ms: 25, p99Ms: 100 } as const;
+
+/** Decision → tool body start, p50 and p99, against the decision target. */
+export function decisionTargets(label: string, s: { p50: number; p99: number; n: number }, note?: string): TargetCheck[] {
+  const measured = s.n > 0;
+  return [
+    { target: `${label}: decision -> tool start p50`, measured: measured ? `${s.p50.toFixed(1)} ms` : '-', goal: `<= ${DECISION_TARGET.p50Ms} ms`, met: measured ? s.p50 <= DECISION_TARGET.p50Ms : undefined, ...(note ? { note } : {}) },
+    { target: `${label}: decision -> tool start p99`, measured: measured ? `${s.p99.toFixed(1)} ms` : '-', goal: `<= ${DECISION_TARGET.p99Ms} ms`, met: measured ? s.p99 <= DECISION_TARGET.p99Ms : undefined, ...(note ? { note } : {}) },
+  ];
+}
