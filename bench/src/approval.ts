@@ -10,6 +10,7 @@ import { within } from './timeout.js';
 
 export interface ChannelTiming {
   label: string;
+  short: string;
   /** From sending the decision request to the tool body starting (the figure the target is about). */
   toToolStart: Summary;
   /** From sending it to its answer (the decide update's round trip plus what the channel adds; Slack acks before deciding). */
@@ -76,7 +77,7 @@ export async function decisionToToolStart(
   return Object.fromEntries(
     channels.map((c) => {
       const s = samples.get(c.key)!;
-      return [c.key, { label: c.label, toToolStart: summarize(s.toToolStart), requestReturns: summarize(s.requestReturns) }];
+      return [c.key, { label: c.label, short: c.short, toToolStart: summarize(s.toToolStart), requestReturns: summarize(s.requestReturns) }];
     }),
   );
 }

@@ -24,7 +24,7 @@ export interface BenchResults {
 export const OVERHEAD_TARGETS = { addedP50Ms: 10, p99Ratio: 1.3, nodeCpuRatio: 1.5, throughputRatio: 0.85 } as const;
 
 /** Issue 14's targets this part measures; `notTimed` names channels left out of this run. */
-export function overheadTargets(r: Pick<BenchResults, 'ratios' | 'decisions'>, notTimed: { label: string; note: string }[]): TargetCheck[] {
+export function overheadTargets(r: Pick<BenchResults, 'ratios' | 'decisions'>, notTimed: { short: string; note: string }[]): TargetCheck[] {
   const t = OVERHEAD_TARGETS;
   const x = (n: number) => `${n.toFixed(2)}x`;
   return [
@@ -32,7 +32,7 @@ export function overheadTargets(r: Pick<BenchResults, 'ratios' | 'decisions'>, n
     { target: 'auto-approved p99, guarded / bare', measured: x(r.ratios.p99), goal: `<= ${x(t.p99Ratio)}`, met: r.ratios.p99 <= t.p99Ratio },
     { target: 'Node CPU per workflow, guarded / bare', measured: x(r.ratios.nodeCpu), goal: `<= ${x(t.nodeCpuRatio)}`, met: r.ratios.nodeCpu <= t.nodeCpuRatio },
     { target: 'throughput, guarded / bare', measured: x(r.ratios.throughput), goal: `>= ${x(t.throughputRatio)}`, met: r.ratios.throughput >= t.throughputRatio },
-    ...Object.values(r.decisions).flatMap((c) => decisionTargets(c.label, c.toToolStart)),
-    ...notTimed.flatMap((c) => decisionTargets(c.label, { p50: Number.NaN, p99: Number.NaN, n: 0 }, c.note)),
+    ...Object.values(r.decisions).flatMap((c) => decisionTargets(c.short, c.toToolStart)),
+    ...notTimed.flatMap((c) => decisionTargets(c.short, { p50: Number.NaN, p99: Number.NaN, n: 0 }, c.note)),
   ];
 }

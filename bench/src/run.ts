@@ -10,7 +10,7 @@ import { createBareWorker } from './bare/worker.js';
 import { readConfig } from './config.js';
 import { ensureConsoleBuilt } from './console-scale/console-server.js';
 import type { DecisionChannel } from './decision/channel.js';
-import { CONSOLE_CHANNEL_LABELS, startConsoleDecisions } from './decision/console.js';
+import { CONSOLE_CHANNEL_NAMES, startConsoleDecisions } from './decision/console.js';
 import { directChannel } from './decision/direct.js';
 import { restHandlerChannel } from './decision/rest.js';
 import { startSlackDecisions } from './decision/slack.js';
@@ -108,7 +108,7 @@ async function main(cleanup: Cleanup): Promise<void> {
     nodeCpu: throughput.guarded.cpuMsPerRun.node / throughput.bare.cpuMsPerRun.node,
   };
   const notTimed = config.skipConsole
-    ? CONSOLE_CHANNEL_LABELS.map((label) => ({ label, note: 'not timed: --skip-console' }))
+    ? CONSOLE_CHANNEL_NAMES.map((short) => ({ short, note: 'not timed: --skip-console' }))
     : [];
   const { pgUrl: _pgUrl, json: _json, ...shownConfig } = config;
   const results: BenchResults = {

@@ -25,7 +25,7 @@ export const DECISION_TARGET = { p50Ms: 25, p99Ms: 100 } as const;
 export function decisionTargets(label: string, s: { p50: number; p99: number; n: number }, note?: string): TargetCheck[] {
   const measured = s.n > 0;
   return [
-    { target: `${label}: decision -> tool start p50`, measured: measured ? `${s.p50.toFixed(1)} ms` : '-', goal: `<= ${DECISION_TARGET.p50Ms} ms`, met: measured ? s.p50 <= DECISION_TARGET.p50Ms : undefined, ...(note ? { note } : {}) },
-    { target: `${label}: decision -> tool start p99`, measured: measured ? `${s.p99.toFixed(1)} ms` : '-', goal: `<= ${DECISION_TARGET.p99Ms} ms`, met: measured ? s.p99 <= DECISION_TARGET.p99Ms : undefined, ...(note ? { note } : {}) },
+    { target: `decision -> tool start p50, ${label}`, measured: measured ? `${s.p50.toFixed(1)} ms` : '-', goal: `<= ${DECISION_TARGET.p50Ms} ms`, met: measured ? s.p50 <= DECISION_TARGET.p50Ms : undefined, ...(note ? { note } : {}) },
+    { target: `decision -> tool start p99, ${label}`, measured: measured ? `${s.p99.toFixed(1)} ms` : '-', goal: `<= ${DECISION_TARGET.p99Ms} ms`, met: measured ? s.p99 <= DECISION_TARGET.p99Ms : undefined, ...(note ? { note } : {}) },
   ];
 }

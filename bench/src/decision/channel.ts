@@ -8,8 +8,10 @@ export interface GatedAction {
 export interface DecisionChannel {
   /** Key in the JSON output. */
   key: string;
-  /** Row in the table. */
+  /** Row in the timing table. */
   label: string;
+  /** Name in the targets table. */
+  short: string;
   /**
    * Untimed set-up for one action (Slack: waiting for its approval message). Returns
    * the decision request itself: the clock starts just before it is sent, and it

@@ -3,10 +3,11 @@ import { BENCH_APPROVER } from '../airlock/worker.js';
 import { ensureConsoleBuilt, startConsole } from '../console-scale/console-server.js';
 import { signIn } from '../console-scale/session.js';
 import type { DecisionChannel } from './channel.js';
-import { REST_HTTP_LABEL, restHttpChannel } from './rest.js';
-import { SERVER_ACTION_LABEL, decideActionId, serverActionChannel } from './server-action.js';
+import { restHttpChannel } from './rest.js';
+import { decideActionId, serverActionChannel } from './server-action.js';
 
-export const CONSOLE_CHANNEL_LABELS = [REST_HTTP_LABEL, SERVER_ACTION_LABEL];
+/** The names of these channels in the targets table (rows marked n/a when the console is skipped). */
+export const CONSOLE_CHANNEL_NAMES = ['REST over HTTP', 'server action'];
 
 export interface ConsoleDecisions {
   channels: DecisionChannel[];

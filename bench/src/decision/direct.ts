@@ -8,6 +8,7 @@ export function directChannel(client: Client): DecisionChannel {
   return {
     key: 'direct',
     label: 'decideAction (gateway, in process)',
+    short: 'gateway',
     prepare: async ({ actionId, argsHash }) => async () => {
       await decideAction(client, actionId, { approverId: BENCH_APPROVER, decision: 'approve', channel: 'api', argsHash });
     },

@@ -11,6 +11,7 @@ export function restHandlerChannel(ctx: ApiContext, apiKey: string): DecisionCha
   return {
     key: 'restHandler',
     label: 'REST handler (POST /decisions, in process)',
+    short: 'REST handler',
     prepare: async ({ actionId, argsHash }) => async () => {
       const request = new Request(`http://airlock.bench/api/v1/actions/${actionId}/decisions`, {
         method: 'POST',
@@ -22,13 +23,12 @@ export function restHandlerChannel(ctx: ApiContext, apiKey: string): DecisionCha
   };
 }
 
-export const REST_HTTP_LABEL = 'REST over HTTP (next start)';
-
 /** The same route over HTTP, served by the built console (`next start`). */
 export function restHttpChannel(consoleUrl: string, apiKey: string): DecisionChannel {
   return {
     key: 'restHttp',
-    label: REST_HTTP_LABEL,
+    label: 'REST over HTTP (next start)',
+    short: 'REST over HTTP',
     prepare: async ({ actionId, argsHash }) => async () => {
       const response = await fetch(`${consoleUrl}/api/v1/actions/${actionId}/decisions`, {
         method: 'POST',

@@ -3,7 +3,6 @@ import path from 'node:path';
 import { consoleDir } from '../console-scale/console-server.js';
 import type { DecisionChannel } from './channel.js';
 
-export const SERVER_ACTION_LABEL = 'console server action decide (next start)';
 const DECIDE_SOURCE = 'src/ui/actions/decision-actions.ts';
 
 /** The id `next build` gave the console's `decide` server action (from the build's server reference manifest). */
@@ -20,19 +19,20 @@ export async function decideActionId(): Promise<string> {
  * The request the approver's browser sends when the decision form calls
  * `decide(idle, form)`: a POST to the action's page with the `Next-Action`
  * header and the arguments as React's encodeReply writes them (the FormData's
- * fields under the prefix `1_`, the argument list in field `0`, where `$K1`
+ * fields under the prefix `_1_`, the argument list in field `0`, where `$K1`
  * refers to that FormData). The session cookie and the Origin header are what
  * the action's own guard checks.
  */
 export function serverActionChannel(consoleUrl: string, cookie: string, actionId: string): DecisionChannel {
   return {
     key: 'serverAction',
-    label: SERVER_ACTION_LABEL,
+    label: 'console server action decide (next start)',
+    short: 'server action',
     prepare:
       async ({ actionId: id, argsHash }) =>
       async () => {
         const body = new FormData();
-        for (const [name, value] of Object.entries({ comment: '', feedback: '', decision: 'approve', actionId: id, argsHash })) body.append(`1_${name}`, value);
+        for (const [name, value] of Object.entries({ comment: '', feedback: '', decision: 'approve', actionId: id, argsHash })) body.append(`_1_${name}`, value);
         body.append('0', JSON.stringify([{ kind: 'idle', message: '' }, '$K1']));
         const response = await fetch(`${consoleUrl}/actions/${id}`, {
           method: 'POST',
