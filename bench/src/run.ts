@@ -81,11 +81,11 @@ async function main(cleanup: Cleanup): Promise<void> {
   cleanup.add('decision channels', stopChannels);
   if (!config.skipConsole) {
     const consoleApp = await startConsoleDecisions(db, scratch.url, temporal.address, queues.airlock, log);
-    stops.push(consoleApp.stop);
+    stops.push(() => consoleApp.stop());
     channels.push(...consoleApp.channels);
   }
   const slack = await startSlackDecisions(db, scratch.url, client);
-  stops.push(slack.stop);
+  stops.push(() => slack.stop());
   channels.push(slack.channel);
   log(`approval: ${config.approvals} decision -> tool start runs per channel (${channels.map((c) => c.key).join(', ')})`);
   const decisions = await decisionToToolStart(client, queues.airlock, probe, channels, config.approvals, Math.min(5, config.warmup));

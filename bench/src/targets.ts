@@ -14,9 +14,8 @@ const verdict = (met: boolean | undefined) => (met === undefined ? 'n/a' : met ?
 
 /** The one "Targets" table every part prints. */
 export function formatTargets(checks: readonly TargetCheck[]): string {
-  return ['Targets (issue 14)', table(['target', 'measured', 'goal', 'status'], checks.map((c) => [c.target, c.measured, c.goal, `${verdict(c.met)}${c.note ? ` (${c.note})` : ''}`]))].join(
-    '\n',
-  );
+  const rows = checks.map((c) => [c.target, c.measured, c.goal, verdict(c.met), c.note ?? '']);
+  return ['Targets (issue 14)', table(['target', 'measured', 'goal', 'status', 'note'], rows, [0, 3, 4])].join('\n');
 }
 
 export const DECISION_TARGET = { p50Ms: 25, p99Ms: 100 } as const;
