@@ -107,9 +107,7 @@ async function main(cleanup: Cleanup): Promise<void> {
     throughput: median(throughput.guarded.workflowsPerSecond) / median(throughput.bare.workflowsPerSecond),
     nodeCpu: throughput.guarded.cpuMsPerRun.node / throughput.bare.cpuMsPerRun.node,
   };
-  const notTimed = config.skipConsole
-    ? CONSOLE_CHANNEL_NAMES.map((short) => ({ short, note: 'not timed: --skip-console' }))
-    : [];
+  const notTimed = config.skipConsole ? CONSOLE_CHANNEL_NAMES.map((short) => ({ short, note: 'not timed: --skip-console' })) : [];
   const { pgUrl: _pgUrl, json: _json, ...shownConfig } = config;
   const results: BenchResults = {
     config: shownConfig,

@@ -5,12 +5,12 @@ export interface TargetCheck {
   target: string;
   measured: string;
   goal: string;
-  /** undefined: this run could not measure it (a channel not timed, fewer workflows than the target names). */
-  met: boolean | undefined;
+  /** null: this run could not measure it (a channel not timed, fewer workflows than the target names). */
+  met: boolean | null;
   note?: string;
 }
 
-const verdict = (met: boolean | undefined) => (met === undefined ? 'n/a' : met ? 'MET' : 'MISSED');
+const verdict = (met: boolean | null) => (met === null ? 'n/a' : met ? 'MET' : 'MISSED');
 
 /** The one "Targets" table every part prints. */
 export function formatTargets(checks: readonly TargetCheck[]): string {
@@ -24,7 +24,19 @@ export const DECISION_TARGET = { p50Ms: 25, p99Ms: 100 } as const;
 export function decisionTargets(label: string, s: { p50: number; p99: number; n: number }, note?: string): TargetCheck[] {
   const measured = s.n > 0;
   return [
-    { target: `decision -> tool start p50, ${label}`, measured: measured ? `${s.p50.toFixed(1)} ms` : '-', goal: `<= ${DECISION_TARGET.p50Ms} ms`, met: measured ? s.p50 <= DECISION_TARGET.p50Ms : undefined, ...(note ? { note } : {}) },
-    { target: `decision -> tool start p99, ${label}`, measured: measured ? `${s.p99.toFixed(1)} ms` : '-', goal: `<= ${DECISION_TARGET.p99Ms} ms`, met: measured ? s.p99 <= DECISION_TARGET.p99Ms : undefined, ...(note ? { note } : {}) },
+    {
+      target: `decision -> tool start p50, ${label}`,
+      measured: measured ? `${s.p50.toFixed(1)} ms` : '-',
+      goal: `<= ${DECISION_TARGET.p50Ms} ms`,
+      met: measured ? s.p50 <= DECISION_TARGET.p50Ms : null,
+      ...(note ? { note } : {}),
+    },
+    {
+      target: `decision -> tool start p99, ${label}`,
+      measured: measured ? `${s.p99.toFixed(1)} ms` : '-',
+      goal: `<= ${DECISION_TARGET.p99Ms} ms`,
+      met: measured ? s.p99 <= DECISION_TARGET.p99Ms : null,
+      ...(note ? { note } : {}),
+    },
   ];
 }

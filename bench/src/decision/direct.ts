@@ -9,8 +9,10 @@ export function directChannel(client: Client): DecisionChannel {
     key: 'direct',
     label: 'decideAction (gateway, in process)',
     short: 'gateway',
-    prepare: async ({ actionId, argsHash }) => async () => {
-      await decideAction(client, actionId, { approverId: BENCH_APPROVER, decision: 'approve', channel: 'api', argsHash });
-    },
+    prepare:
+      async ({ actionId, argsHash }) =>
+      async () => {
+        await decideAction(client, actionId, { approverId: BENCH_APPROVER, decision: 'approve', channel: 'api', argsHash });
+      },
   };
 }

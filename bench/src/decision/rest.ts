@@ -12,14 +12,16 @@ export function restHandlerChannel(ctx: ApiContext, apiKey: string): DecisionCha
     key: 'restHandler',
     label: 'REST handler (POST /decisions, in process)',
     short: 'REST handler',
-    prepare: async ({ actionId, argsHash }) => async () => {
-      const request = new Request(`http://airlock.bench/api/v1/actions/${actionId}/decisions`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-        body: decisionBody(argsHash),
-      });
-      await expectOk(await postDecision(request, ctx, { id: actionId }), 'REST handler');
-    },
+    prepare:
+      async ({ actionId, argsHash }) =>
+      async () => {
+        const request = new Request(`http://airlock.bench/api/v1/actions/${actionId}/decisions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+          body: decisionBody(argsHash),
+        });
+        await expectOk(await postDecision(request, ctx, { id: actionId }), 'REST handler');
+      },
   };
 }
 
@@ -29,13 +31,15 @@ export function restHttpChannel(consoleUrl: string, apiKey: string): DecisionCha
     key: 'restHttp',
     label: 'REST over HTTP (next start)',
     short: 'REST over HTTP',
-    prepare: async ({ actionId, argsHash }) => async () => {
-      const response = await fetch(`${consoleUrl}/api/v1/actions/${actionId}/decisions`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-        body: decisionBody(argsHash),
-      });
-      await expectOk(response, 'REST over HTTP');
-    },
+    prepare:
+      async ({ actionId, argsHash }) =>
+      async () => {
+        const response = await fetch(`${consoleUrl}/api/v1/actions/${actionId}/decisions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+          body: decisionBody(argsHash),
+        });
+        await expectOk(response, 'REST over HTTP');
+      },
   };
 }

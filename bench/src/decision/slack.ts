@@ -48,7 +48,7 @@ export async function startSlackDecisions(db: Db, databaseUrl: string, temporal:
     channel: {
       key: 'slack',
       label: 'Slack: signed Approve click (Bolt receiver)',
-        short: 'Slack',
+      short: 'Slack',
       prepare: async ({ actionId }) => {
         const click = signedClick(await fake.posted(actionId), signingSecret);
         return async () => expectOk(await fetch(url, { method: 'POST', headers: click.headers, body: click.body }), 'Slack click');

@@ -21,7 +21,7 @@ export function pendingTargets(r: Omit<PendingBenchResults, 'targets'>): TargetC
       target: `worker RSS with ${t.pending.toLocaleString('en')} pending`,
       measured: `${rss.toFixed(0)} MiB`,
       goal: `< ${t.rssMiB} MiB`,
-      ...(r.count >= t.pending ? { met: rss < t.rssMiB } : { met: undefined, note: `only ${r.count} pending in this run` }),
+      ...(r.count >= t.pending ? { met: rss < t.rssMiB } : { met: null, note: `only ${r.count} pending in this run` }),
     },
     {
       target: 'admission rate / bare start rate',
@@ -33,7 +33,7 @@ export function pendingTargets(r: Omit<PendingBenchResults, 'targets'>): TargetC
       target: 'longest workflow task on the worker',
       measured: `${tasks.maxRunMs.toFixed(0)} ms (${tasks.over1s} of ${tasks.tasks} over 1 s)`,
       goal: `<= ${t.workflowTaskMs} ms`,
-      met: tasks.histories > 0 ? tasks.over1s === 0 : undefined,
+      met: tasks.histories > 0 ? tasks.over1s === 0 : null,
     },
     ...decisionTargets('REST handler, pending', r.defaultCache.latency.decideToToolStart),
   ];
