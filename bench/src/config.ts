@@ -8,7 +8,7 @@ export interface BenchConfig {
   concurrency: number;
   /** Concurrent batches per variant, alternated A B B A ... */
   rounds: number;
-  /** Decision-to-tool-start runs. */
+  /** Decision-to-tool-start runs per channel. */
   approvals: number;
   /** Sequential runs per variant in the profile section; 0 skips it. */
   profileRuns: number;
@@ -24,6 +24,12 @@ export interface BenchConfig {
    * task's completion reply to the same worker instead of through a task-queue poll.
    */
   eagerActivities: boolean;
+  /**
+   * Leaves out the two console channels of the decision timings (REST over HTTP
+   * and the server action), which need a built console (`next build`, reused
+   * while the tree is unchanged) and `next start`.
+   */
+  skipConsole: boolean;
   /** Server the scratch database is created on (its own database is never touched). */
   pgUrl: string;
   temporalCli: string | undefined;
@@ -74,6 +80,7 @@ export function readConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Ben
     json: bool('json', 'BENCH_JSON'),
     fastDispatch: bool('fast-dispatch', 'BENCH_FAST_DISPATCH'),
     eagerActivities: bool('eager-activities', 'BENCH_EAGER_ACTIVITIES'),
+    skipConsole: bool('skip-console', 'BENCH_SKIP_CONSOLE'),
     pgUrl: env.AIRLOCK_BENCH_PG_URL ?? env.AIRLOCK_TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres',
     temporalCli: env.TEMPORAL_CLI_PATH,
   };

@@ -1,6 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
 import { defaultActivityDeps } from '@airlock/activities';
 import { awaitOutcome, decideAction, getActionStatus, submitAction } from '@airlock/core/gateway';
 import { createAgent, createDb, createUser, type Db } from '@airlock/db';
@@ -11,6 +9,8 @@ import type { Client } from '@temporalio/client';
 import { createScratchDatabase } from './infra/database.js';
 import { FAST_DISPATCH_ARGS, startTemporal } from './infra/temporal.js';
 import { runInBackground } from './infra/workers.js';
+import { signedClick } from './slack/click.js';
+import { startFakeSlack } from './slack/fake-api.js';
 import { summarize } from './stats.js';
 import { f1, table } from './table.js';
 
@@ -52,91 +52,6 @@ function readOptions(argv: readonly string[]): Options {
   };
 }
 
-/** The least of Slack's Web API the app needs, answering at once; resolves waiters on each post or update. */
-async function startFakeSlack() {
-  const posts = new Map<string, { channel: string; ts: string; blocks: unknown[] }>();
-  const updates = new Map<string, { at: number; text: string }[]>();
-  const waiters = new Set<() => void>();
-  let counter = 0;
-  const server = createServer((req: IncomingMessage, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const method = (req.url ?? '').replace(/^\/api\//, '');
-      const args = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
-      let body: Record<string, unknown> = { ok: true };
-      if (method === 'auth.test') body = { ok: true, user_id: 'U_BOT', bot_id: 'B_BOT', team_id: 'T_BENCH' };
-      else if (method === 'chat.postMessage') {
-        const ts = `${1_800_000_000 + ++counter}.000000`;
-        const blocks = JSON.parse(args.blocks ?? '[]') as unknown[];
-        const value = approveButton(blocks)?.value;
-        if (value) posts.set((JSON.parse(value) as { actionId: string }).actionId, { channel: args.channel!, ts, blocks });
-        body = { ok: true, channel: args.channel, ts };
-      } else if (method === 'chat.update') {
-        const key = `${args.channel}:${args.ts}`;
-        updates.set(key, [...(updates.get(key) ?? []), { at: Date.now(), text: args.text ?? '' }]);
-      } else if (method === 'users.info') {
-        body = { ok: true, user: { id: args.user, is_email_confirmed: true, profile: { email: 'approver@example.test' } } };
-      } else if (method === 'users.lookupByEmail') body = { ok: false, error: 'users_not_found' };
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body));
-      for (const wake of [...waiters]) wake();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const until = <T>(find: () => T | undefined, what: string, timeoutMs = 30_000) =>
-    new Promise<T>((resolve, reject) => {
-      const check = () => {
-        const found = find();
-        if (found === undefined) return;
-        waiters.delete(check);
-        clearTimeout(timer);
-        resolve(found);
-      };
-      const timer = setTimeout(() => {
-        waiters.delete(check);
-        reject(new Error(`timed out waiting for ${what}`));
-      }, timeoutMs);
-      waiters.add(check);
-      check();
-    });
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/`,
-    posted: (actionId: string) => until(() => posts.get(actionId), `the approval message of ${actionId}`),
-    updatedTo: (channel: string, ts: string, marker: string) =>
-      until(() => updates.get(`${channel}:${ts}`)?.find((u) => u.text.startsWith(marker))?.at, `an update to "${marker}"`),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
-type ActionsBlock = { type: 'actions'; block_id: string; elements: { action_id: string; value?: string }[] };
-
-function approveButton(blocks: unknown[]): (ActionsBlock['elements'][number] & { block_id: string }) | undefined {
-  const actions = blocks.find((b): b is ActionsBlock => (b as { type?: string }).type === 'actions');
-  const approve = actions?.elements.find((e) => e.action_id === 'airlock_approve');
-  return approve && { ...approve, block_id: actions!.block_id };
-}
-
-function signedClick(message: { channel: string; ts: string; blocks: unknown[] }): { body: string; headers: Record<string, string> } {
-  const approve = approveButton(message.blocks);
-  if (!approve) throw new Error('the approval message has no Approve button');
-  const payload = {
-    type: 'block_actions',
-    user: { id: 'U_APPROVER', username: 'approver', team_id: 'T_BENCH' },
-    team: { id: 'T_BENCH', domain: 'bench' },
-    api_app_id: 'A_BENCH',
-    trigger_id: `trigger.${randomBytes(6).toString('hex')}`,
-    container: { type: 'message', message_ts: message.ts, channel_id: message.channel },
-    channel: { id: message.channel, name: 'approvals' },
-    message: { type: 'message', ts: message.ts, blocks: message.blocks },
-    actions: [{ type: 'button', action_id: approve.action_id, block_id: approve.block_id, value: approve.value, action_ts: `${Date.now() / 1000}` }],
-  };
-  const body = `payload=${encodeURIComponent(JSON.stringify(payload))}`;
-  const timestamp = Math.floor(Date.now() / 1000);
-  const signature = `v0=${createHmac('sha256', SIGNING_SECRET).update(`v0:${timestamp}:${body}`).digest('hex')}`;
-  return { body, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signature } };
-}
-
 async function auditTime(db: Db, actionId: string, type: string): Promise<number> {
   const row = await db.prisma.auditEvent.findFirstOrThrow({ where: { actionId, type }, select: { createdAt: true } });
   return row.createdAt.getTime();
@@ -168,7 +83,7 @@ async function main(): Promise<void> {
   const temporal = await startTemporal(options.temporalCli, options.fastDispatch ? [...FAST_DISPATCH_ARGS] : []);
   const scratch = await createScratchDatabase(options.pgUrl);
   const db = createDb(scratch.url);
-  const fake = await startFakeSlack();
+  const fake = await startFakeSlack('approver@example.test');
   const taskQueue = `slack-bench-${randomBytes(3).toString('hex')}`;
   const stops: (() => Promise<void>)[] = [() => temporal.teardown(), () => db.close(), () => scratch.drop(), () => fake.close()];
   try {
@@ -209,7 +124,7 @@ async function main(): Promise<void> {
       // Slack: the notifier posts the message; the click is timed from the moment it is sent.
       const viaSlack = await submitAction(temporal.client, taskQueue, refund());
       const message = await fake.posted(viaSlack.actionId);
-      const request = signedClick(message);
+      const request = signedClick(message, SIGNING_SECRET);
       const t0 = Date.now();
       const response = await fetch(slack.url, { method: 'POST', headers: request.headers, body: request.body });
       const acked = Date.now();

@@ -23,6 +23,31 @@ export interface SuiteConfig {
   temporalCli: string | undefined;
   /** Flags this file does not know: bench/src/run.ts (the overhead part) reads them. */
   overheadArgs: string[];
+  /** The overhead part's runs, in order: each a process of bench/src/run.ts with these flags. */
+  overheadRuns: OverheadRun[];
+}
+
+export interface OverheadRun {
+  server: string;
+  args: string[];
+}
+
+const SERVER_FLAGS = ['--fast-dispatch', '--eager-activities'];
+
+/**
+ * Issue 14 wants its ratios for both dev servers, the fast one as the headline:
+ * unless the flags pick a server, the overhead part runs on the stock server
+ * (without the profile, unless --profile-runs asks for it), then on the fast
+ * one with eager activities, as `npm start` runs it.
+ */
+function overheadRunsFor(args: string[], env: NodeJS.ProcessEnv): OverheadRun[] {
+  const picked = args.some((a) => SERVER_FLAGS.some((f) => a === f || a.startsWith(`${f}=`))) || !!env.BENCH_FAST_DISPATCH || !!env.BENCH_EAGER_ACTIVITIES;
+  if (picked) return [{ server: 'as the flags say', args }];
+  const profileChosen = args.some((a) => a.startsWith('--profile-runs=')) || !!env.BENCH_PROFILE_RUNS;
+  return [
+    { server: 'stock dev server', args: profileChosen ? args : [...args, '--profile-runs=0'] },
+    { server: 'fast dispatch + eager activities (the headline)', args: [...args, ...SERVER_FLAGS] },
+  ];
 }
 
 const USAGE = `npm run bench -- [--only=${PARTS.join(',')}] [--skip=...] [--policy-evals=N] [--audit-rows=N] [--append-seconds=N] [--pending=N]
@@ -75,5 +100,6 @@ export function readSuiteConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
     pgUrl: env.AIRLOCK_BENCH_PG_URL ?? env.AIRLOCK_TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres',
     temporalCli: env.TEMPORAL_CLI_PATH,
     overheadArgs,
+    overheadRuns: overheadRunsFor(overheadArgs, env),
   };
 }

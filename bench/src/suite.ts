@@ -12,7 +12,7 @@ import { formatPendingBench } from './pending/report.js';
 import { runPendingBench, type PendingBenchResults } from './pending/index.js';
 import { formatPolicyBench } from './policy-eval/report.js';
 import { runPolicyBench, type PolicyBenchResults } from './policy-eval/index.js';
-import { readSuiteConfig, type Part, type SuiteConfig } from './suite-config.js';
+import { readSuiteConfig, type OverheadRun, type Part, type SuiteConfig } from './suite-config.js';
 
 // `npm run bench`: every part in turn, or those `--only` names / `--skip` leaves
 // out. The overhead part (guarded vs bare, bench/src/run.ts) runs as its own
@@ -27,8 +27,8 @@ interface SuiteResults {
   policy?: PolicyBenchResults;
   audit?: AuditBenchResults;
   auditAppend?: AppendBenchResults;
-  /** The overhead part's own JSON (with --json) or text. */
-  overhead?: unknown;
+  /** The overhead part's own JSON (with --json) or text, one per server it ran on. */
+  overhead?: (OverheadRun & { report: unknown })[];
   pending?: PendingBenchResults;
 }
 
@@ -80,9 +80,13 @@ async function main(cleanup: Cleanup): Promise<void> {
       results.auditAppend = await runAppendBench(config.pgUrl, config.appendSeconds, cleanup, log);
       print(formatAppendBench(results.auditAppend));
     } else if (part === 'overhead') {
-      const out = await runOverhead(config.overheadArgs);
-      results.overhead = config.json ? (JSON.parse(out) as unknown) : out.trim();
-      print(`## Guarded vs bare (bench/src/run.ts)\n\n${out.trim()}`);
+      results.overhead = [];
+      for (const run of config.overheadRuns) {
+        log(`overhead: ${run.server} (${run.args.join(' ') || 'default flags'})`);
+        const out = await runOverhead(run.args);
+        results.overhead.push({ ...run, report: config.json ? (JSON.parse(out) as unknown) : out.trim() });
+        print(`## Guarded vs bare, ${run.server} (bench/src/run.ts ${run.args.join(' ')})\n\n${out.trim()}`);
+      }
     } else {
       results.pending = await runPendingBench(
         {

@@ -1,10 +1,10 @@
-/** A plain-text table: first column left-aligned, the rest right-aligned. */
-export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+/** A plain-text table: the `left` columns (by default the first) left-aligned, the rest right-aligned. */
+export function table(header: readonly string[], rows: readonly (readonly string[])[], left: readonly number[] = [0]): string {
   const all = [header, ...rows];
   const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
   const line = (r: readonly string[]) =>
     r
-      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+      .map((cell, i) => (left.includes(i) ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
       .join('  ')
       .trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const consoleDir = path.join(repoRoot, 'apps/console');
+export const consoleDir = path.join(repoRoot, 'apps/console');
 const nextBin = path.join(repoRoot, 'node_modules/next/dist/bin/next');
 
 async function newestSource(): Promise<number> {
@@ -52,10 +52,10 @@ export interface RunningConsole {
 
 /**
  * `next start` (the production server) against the scratch database. The
- * pages measured never call Temporal; its client connects lazily, so an
- * address nobody listens on is enough.
+ * pages the console-scale bench measures never call Temporal; its client
+ * connects lazily, so an address nobody listens on is the default (`env` overrides it).
  */
-export async function startConsole(databaseUrl: string): Promise<RunningConsole> {
+export async function startConsole(databaseUrl: string, env: Record<string, string> = {}): Promise<RunningConsole> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, [nextBin, 'start', '-p', String(port), '-H', '127.0.0.1'], {
@@ -68,6 +68,7 @@ export async function startConsole(databaseUrl: string): Promise<RunningConsole>
       TEMPORAL_ADDRESS: '127.0.0.1:1',
       AUTH_SECRET: 'console-scale-bench-secret-0123456789abcdef',
       AIRLOCK_PUBLIC_URL: url,
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

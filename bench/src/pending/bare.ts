@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { bareDecide } from '../bare/workflows.js';
@@ -14,6 +15,9 @@ export interface BareWaiting {
   loaded: WorkerMemory;
   /** Updates sent to some of them at the end (evicted ones are replayed first); all must answer. */
   decided: number;
+  /** Until every start call had returned: the bare start rate admission is compared with. */
+  startSeconds: number;
+  startsPerSecond: number;
 }
 
 /**
@@ -41,7 +45,9 @@ export async function runBareWaiting(client: Client, address: string, count: num
         );
       }
     };
+    const began = performance.now();
     await Promise.all(Array.from({ length: concurrency }, starter));
+    const startSeconds = (performance.now() - began) / 1000;
     const expected = Math.min(count, idle.maxCachedWorkflows);
     const deadline = Date.now() + Math.max(120_000, count * 100);
     let loaded = await worker.memory();
@@ -53,7 +59,7 @@ export async function runBareWaiting(client: Client, address: string, count: num
     // Decisions still work on evicted workflows: the first ones started are the least recently used.
     const sample = ids.slice(0, Math.min(20, ids.length));
     await Promise.all(sample.map((id) => client.workflow.getHandle(id).executeUpdate(bareDecide, { args: ['approve'] })));
-    return { count, idle, loaded, decided: sample.length };
+    return { count, idle, loaded, decided: sample.length, startSeconds, startsPerSecond: count / startSeconds };
   } finally {
     await worker.stop();
   }

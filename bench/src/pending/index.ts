@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import { policyFromFile } from '@airlock/console';
+import { workflowIdForAction } from '@airlock/core';
 import { getActionStatus } from '@airlock/core/gateway';
 import { createAgent, createApiKey, createDb, createUser, type Db } from '@airlock/db';
 import { DEFAULT_POLICY_FILE } from '@airlock/policy/files';
@@ -12,6 +13,9 @@ import { runBareWaiting, type BareWaiting } from './bare.js';
 import { measurePendingLatency, type PendingLatency } from './latency.js';
 import { startPendingActions } from './load.js';
 import type { WorkerMemory } from './protocol.js';
+import type { TargetCheck } from '../targets.js';
+import { pendingTargets } from './targets.js';
+import { workflowTaskDurations, type WorkflowTaskDurations } from './task-durations.js';
 import { startPendingWorker } from './worker-process.js';
 
 export interface PendingBenchConfig {
@@ -41,9 +45,12 @@ export interface PendingBenchResults {
   defaultCache: CachePhase;
   /** The same number of bare workflows waiting for an Update, on a plain worker with the same cache size, before the guarded ones. */
   bare: BareWaiting;
+  /** Every pending guarded workflow's history read for its longest workflow task. */
+  workflowTasks: WorkflowTaskDurations;
   /** After a restart with a cache large enough for all: replaying every workflow into it, then the same figures. */
   fullCache?: CachePhase & Replay;
   databaseMiB: number;
+  targets: TargetCheck[];
 }
 
 /** Runs rotate over agents so the default per-agent rate limit (600 a minute) never refuses one. */
@@ -161,8 +168,11 @@ export async function runPendingBench(config: PendingBenchConfig, cleanup: Clean
     };
   }
   await worker.stop();
+  log(`pending: reading ${load.actionIds.length} histories for their workflow tasks`);
+  const workflowTasks = await workflowTaskDurations(temporal.client, load.actionIds.map(workflowIdForAction));
+  log(`pending: workflow tasks: ${JSON.stringify(workflowTasks)}`);
   const size = await db.pool.query<{ bytes: string }>('SELECT pg_database_size(current_database()) AS bytes');
-  return {
+  const results: Omit<PendingBenchResults, 'targets'> = {
     count: config.count,
     agents: AGENTS.length,
     idle,
@@ -175,7 +185,9 @@ export async function runPendingBench(config: PendingBenchConfig, cleanup: Clean
     },
     defaultCache,
     bare,
+    workflowTasks,
     ...(fullCache ? { fullCache } : {}),
     databaseMiB: Number(size.rows[0]?.bytes ?? 0) / 2 ** 20,
   };
+  return { ...results, targets: pendingTargets(results) };
 }

@@ -16,6 +16,8 @@ export interface PendingLatency {
   statusQuery: Latency;
   /** POST /api/v1/actions/:id/decisions (approve), until the workflow has recorded it. */
   decide: Latency;
+  /** From sending that request to the refund's `tool.started` audit row (its created_at, same machine clock). */
+  decideToToolStart: Latency;
 }
 
 function request(path: string, key: string, body?: unknown): Request {
@@ -62,9 +64,28 @@ export async function measurePendingLatency(ctx: ApiContext, db: Db, approverKey
   const statusQuery = await timed(samples, async (i) => {
     await getActionStatus(ctx.temporal, rows[i]!.action_id);
   });
+  const sentAt = new Map<string, number>();
   const decide = await timed(samples, async (i) => {
     const { action_id: id, args_hash: argsHash } = rows[samples + i]!;
+    sentAt.set(id, Date.now());
     await expectOk(await postDecision(request(`/api/v1/actions/${id}/decisions`, approverKey, { decision: 'approve', argsHash }), ctx, { id }), 'decide');
   });
-  return { listFirstPage, listLargestPage, statusQuery, decide };
+  return { listFirstPage, listLargestPage, statusQuery, decide, decideToToolStart: await toolStarts(db, sentAt) };
+}
+
+/** Waits (untimed) for each decided action's `tool.started` row: its created_at minus when the decision was sent. */
+async function toolStarts(db: Db, sentAt: ReadonlyMap<string, number>): Promise<Latency> {
+  const ms: number[] = [];
+  let failed = 0;
+  for (const [actionId, sent] of sentAt) {
+    const deadline = Date.now() + 30_000;
+    let row = await db.prisma.auditEvent.findFirst({ where: { actionId, type: 'tool.started' }, select: { createdAt: true } });
+    while (!row && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+      row = await db.prisma.auditEvent.findFirst({ where: { actionId, type: 'tool.started' }, select: { createdAt: true } });
+    }
+    if (row) ms.push(row.createdAt.getTime() - sent);
+    else failed++;
+  }
+  return { ...summarize(ms), failed, ...(failed ? { lastError: 'no tool.started row within 30 s' } : {}) };
 }

@@ -1,7 +1,9 @@
 import { f1, table } from '../table.js';
+import { formatTargets } from '../targets.js';
 import type { PendingBenchResults } from './index.js';
 import type { Latency } from './latency.js';
 import type { WorkerMemory } from './protocol.js';
+import { kibPerCached } from './targets.js';
 
 const ms = (s: Latency) => [f1(s.p50), f1(s.p90), f1(s.p99), f1(s.max), String(s.failed)];
 const mib = (n: number | undefined) => (n === undefined ? '-' : f1(n));
@@ -23,13 +25,13 @@ export function formatPendingBench(r: PendingBenchResults): string {
     [`${label}: GET /approvals?limit=500`, ...ms(l.listLargestPage)],
     [`${label}: status query`, ...ms(l.statusQuery)],
     [`${label}: POST /decisions (approve)`, ...ms(l.decide)],
+    [`${label}: POST /decisions -> tool.started row`, ...ms(l.decideToToolStart)],
   ];
   const latency = [...latencyRows('default cache', r.defaultCache.latency), ...(r.fullCache ? latencyRows('all cached', r.fullCache.latency) : [])];
   const cached = r.fullCache?.worker.cachedWorkflows ?? 0;
   const perWorkflowKiB = r.fullCache && cached > 0 ? ((r.fullCache.worker.rssMiB - r.idle.rssMiB) * 1024) / cached : undefined;
-  const perCached = (idle: WorkerMemory, loaded: WorkerMemory) => (loaded.cachedWorkflows > 0 ? ((loaded.rssMiB - idle.rssMiB) * 1024) / loaded.cachedWorkflows : NaN);
-  const bareKiB = perCached(r.bare.idle, r.bare.loaded);
-  const guardedKiB = perCached(r.idle, r.defaultCache.worker);
+  const bareKiB = kibPerCached(r.bare.idle, r.bare.loaded);
+  const guardedKiB = kibPerCached(r.idle, r.defaultCache.worker);
   const perWorkflow = [
     [
       'bare: waits for one Update',
@@ -53,6 +55,7 @@ export function formatPendingBench(r: PendingBenchResults): string {
   return [
     `## ${n} pending approvals (real guardedAction workflows, ${r.agents} agents, one worker process)`,
     '',
+    `bare start calls: ${f1(r.bare.startSeconds)} s (${f1(r.bare.startsPerSecond)}/s)`,
     `start calls: ${f1(r.load.startSeconds)} s (${f1(r.load.startsPerSecond)}/s); all waiting for a person after ${f1(r.load.allPendingSeconds)} s (${f1(r.load.pendingPerSecond)} admitted/s)`,
     ...(r.fullCache
       ? [
@@ -62,11 +65,13 @@ export function formatPendingBench(r: PendingBenchResults): string {
     `database after the run: ${f1(r.databaseMiB)} MiB`,
     '',
     table(['RSS per cached workflow, same run', 'waiting', 'cached / cache size', 'idle RSS MiB', 'RSS MiB', 'KiB per cached', 'ratio'], perWorkflow),
-    `targets: guarded within 2x of bare per cached workflow: ${guardedKiB <= 2 * bareKiB ? 'met' : 'NOT met'}; ${n} pending under 1 GiB worker RSS: ${r.defaultCache.worker.rssMiB <= 1024 ? 'met' : 'NOT met'}${n < 10_000 ? ` (only ${n} pending in this run)` : ''}`,
     '',
     table(['worker memory (after GC), MiB', 'cached / cache size', 'RSS', 'heap used', 'heap total', 'external', 'Temporal RSS'], memory),
     ...(perWorkflowKiB !== undefined ? ['', `RSS above the idle worker per cached pending workflow (all cached): about ${f1(perWorkflowKiB)} KiB`] : []),
     '',
     table(['latency with the rest pending, ms', 'p50', 'p90', 'p99', 'max', 'failed'], latency),
+    `workflow tasks of the ${r.workflowTasks.histories} pending workflows: ${r.workflowTasks.tasks}, longest on the worker ${f1(r.workflowTasks.maxRunMs)} ms, longest wait for a worker ${f1(r.workflowTasks.maxQueueMs)} ms`,
+    '',
+    formatTargets(r.targets),
   ].join('\n');
 }

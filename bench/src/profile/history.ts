@@ -1,6 +1,6 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 
-type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
+export type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
 type HistoryEvent = NonNullable<History['events']>[number];
 
 /** Server-side time of one workflow, split by who was doing what (from history event timestamps), ms. */
@@ -23,7 +23,8 @@ export interface Phases {
 
 export const PHASE_KEYS = ['wftQueue', 'wftRun', 'activityQueue', 'activityRun', 'other', 'serverTotal'] as const;
 
-function ms(e: HistoryEvent): number {
+/** An event's server timestamp, ms since the epoch. */
+export function ms(e: HistoryEvent): number {
   const t = e.eventTime;
   if (!t) return Number.NaN;
   const seconds = typeof t.seconds === 'number' ? t.seconds : (t.seconds?.toNumber() ?? 0);

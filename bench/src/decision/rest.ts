@@ -1,0 +1,45 @@
+import { postDecision, type ApiContext } from '@airlock/console';
+import { expectOk, type DecisionChannel } from './channel.js';
+
+const decisionBody = (argsHash: string) => JSON.stringify({ decision: 'approve', argsHash });
+
+/**
+ * POST /api/v1/actions/:id/decisions, the route's handler called with a web
+ * Request as Next.js passes it (as the API tests do): everything but the HTTP server.
+ */
+export function restHandlerChannel(ctx: ApiContext, apiKey: string): DecisionChannel {
+  return {
+    key: 'restHandler',
+    label: 'REST handler (POST /decisions, in process)',
+    short: 'REST handler',
+    prepare:
+      async ({ actionId, argsHash }) =>
+      async () => {
+        const request = new Request(`http://airlock.bench/api/v1/actions/${actionId}/decisions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+          body: decisionBody(argsHash),
+        });
+        await expectOk(await postDecision(request, ctx, { id: actionId }), 'REST handler');
+      },
+  };
+}
+
+/** The same route over HTTP, served by the built console (`next start`). */
+export function restHttpChannel(consoleUrl: string, apiKey: string): DecisionChannel {
+  return {
+    key: 'restHttp',
+    label: 'REST over HTTP (next start)',
+    short: 'REST over HTTP',
+    prepare:
+      async ({ actionId, argsHash }) =>
+      async () => {
+        const response = await fetch(`${consoleUrl}/api/v1/actions/${actionId}/decisions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+          body: decisionBody(argsHash),
+        });
+        await expectOk(response, 'REST over HTTP');
+      },
+  };
+}

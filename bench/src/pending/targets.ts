@@ -1,0 +1,40 @@
+import { decisionTargets, type TargetCheck } from '../targets.js';
+import type { PendingBenchResults } from './index.js';
+import type { WorkerMemory } from './protocol.js';
+
+export const PENDING_TARGETS = { memoryRatio: 2, pending: 10_000, rssMiB: 1024, admissionRatio: 0.8, workflowTaskMs: 1000 } as const;
+
+/** RSS above the idle worker per cached workflow, KiB. */
+export const kibPerCached = (idle: WorkerMemory, loaded: WorkerMemory): number =>
+  loaded.cachedWorkflows > 0 ? ((loaded.rssMiB - idle.rssMiB) * 1024) / loaded.cachedWorkflows : Number.NaN;
+
+/** Issue 14's targets for pending approvals, from one pending run. */
+export function pendingTargets(r: Omit<PendingBenchResults, 'targets'>): TargetCheck[] {
+  const t = PENDING_TARGETS;
+  const memoryRatio = kibPerCached(r.idle, r.defaultCache.worker) / kibPerCached(r.bare.idle, r.bare.loaded);
+  const rss = r.defaultCache.worker.rssMiB;
+  const admissionRatio = r.load.pendingPerSecond / r.bare.startsPerSecond;
+  const tasks = r.workflowTasks;
+  return [
+    { target: 'memory per cached workflow, guarded / bare', measured: `${memoryRatio.toFixed(2)}x`, goal: `<= ${t.memoryRatio.toFixed(2)}x`, met: memoryRatio <= t.memoryRatio },
+    {
+      target: `worker RSS with ${t.pending.toLocaleString('en')} pending`,
+      measured: `${rss.toFixed(0)} MiB`,
+      goal: `< ${t.rssMiB} MiB`,
+      ...(r.count >= t.pending ? { met: rss < t.rssMiB } : { met: null, note: `only ${r.count} pending in this run` }),
+    },
+    {
+      target: 'admission rate / bare start rate',
+      measured: `${admissionRatio.toFixed(2)}x (${r.load.pendingPerSecond.toFixed(1)} vs ${r.bare.startsPerSecond.toFixed(1)}/s)`,
+      goal: `>= ${t.admissionRatio.toFixed(2)}x`,
+      met: admissionRatio >= t.admissionRatio,
+    },
+    {
+      target: 'longest workflow task on the worker',
+      measured: `${tasks.maxRunMs.toFixed(0)} ms (${tasks.over1s} of ${tasks.tasks} over 1 s)`,
+      goal: `<= ${t.workflowTaskMs} ms`,
+      met: tasks.histories > 0 ? tasks.over1s === 0 : null,
+    },
+    ...decisionTargets('REST handler, pending', r.defaultCache.latency.decideToToolStart),
+  ];
+}
