@@ -1,7 +1,7 @@
 import { ApplicationFailure, CancellationScope, condition, patched, setHandler } from '@temporalio/workflow';
 import type { ActionStatusView, ApprovalDecision, BudgetImpactView, Classification, DecideResult, GuardedActionInput } from '@airlock/core';
 import { DECISION_CLOSED_FAILURE, decideUpdate } from '@airlock/core/workflow';
-import type { Activities, DecisionRecord, SettledRound } from '@airlock/activities';
+import type { Activities, DecisionRecord, RoundClosure, SettledRound } from '@airlock/activities';
 import { bookkeeping, recorder } from './activities.js';
 import {
   checkDecision,
@@ -33,10 +33,20 @@ export type { EffectiveArgs, Verdict } from './approval-round.js';
  */
 export const DECISION_BY_RUN_PATCH = 'decision-recorded-by-run';
 
-/** Decisions accepted but not written yet: the run writes them, or `recordSettled` if it never runs. */
+/**
+ * Decisions Temporal accepted that no activity wrote yet, and their round's closing
+ * once it closed: the run writes them, or `recordSettled` if it never runs. Held
+ * from the moment the update is accepted, so a cancellation at any await finds them.
+ */
 export interface SettledHold {
   effective: EffectiveArgs;
-  settled?: SettledRound;
+  unwritten?: { decisions: DecisionRecord[]; close?: RoundClosure };
+}
+
+/** What the run is handed to write first: the decisions and the round they closed. */
+export function settledRound(hold: SettledHold): SettledRound | undefined {
+  const unwritten = hold.unwritten;
+  return unwritten?.close ? { decisions: unwritten.decisions, close: unwritten.close } : undefined;
 }
 
 export interface ApprovalOptions {
@@ -46,11 +56,11 @@ export interface ApprovalOptions {
 
 /** Writes what a settled round left to its run, when the run did not (or may not have): idempotent. */
 export async function recordSettled(hold: SettledHold): Promise<void> {
-  const settled = hold.settled;
-  if (!settled) return;
-  for (const decision of settled.decisions) await bookkeeping.recordDecision(decision);
-  await bookkeeping.closeApproval(settled.close);
-  hold.settled = undefined;
+  const unwritten = hold.unwritten;
+  if (!unwritten) return;
+  for (const decision of unwritten.decisions) await bookkeeping.recordDecision(decision);
+  if (unwritten.close) await bookkeeping.closeApproval(unwritten.close);
+  hold.unwritten = undefined;
 }
 
 /**
@@ -92,8 +102,6 @@ export async function awaitApproval(
   let state: ApprovalState = startApproval(actionId, initial.approval, initialImpacts, hold.effective);
   /** Decisions being written by their own activity: while any is, no later one is left to the run. */
   let writesInFlight = 0;
-  /** Plain approvals that settled the round, left to the run. */
-  const unwritten: DecisionRecord[] = [];
 
   /** Moves the machine (synchronously: no other handler runs in between) and returns what to perform. */
   const apply = (event: ApprovalEvent): ApprovalEffect[] => {
@@ -137,7 +145,7 @@ export async function awaitApproval(
       const listedIn = currentRound();
       if (leaveToRun(effect, listedIn)) {
         const { type: _type, carried: _carried, ...write } = effect;
-        unwritten.push({ actionId, ...write });
+        (hold.unwritten ??= { decisions: [] }).decisions.push({ actionId, ...write });
       } else {
         writesInFlight++;
         try {
@@ -218,9 +226,9 @@ export async function awaitApproval(
     for (const effect of closing) {
       if (effect.type !== 'close_round') throw new Error(`expected the round's closing, got ${effect.type}`);
       const { type: _type, ...close } = effect;
-      if (unwritten.length > 0) {
+      if (hold.unwritten) {
         // Left to the run with the decisions (written here if the round did not end approved).
-        hold.settled = { decisions: unwritten.splice(0), close: { actionId, ...close } };
+        hold.unwritten.close = { actionId, ...close };
         if (close.closure !== 'approved' || state.verdict?.kind !== 'approved') await recordSettled(hold);
         continue;
       }

@@ -4,7 +4,7 @@ import { PLAN_TOOL, runIdempotencyKey, statusQuery } from '@airlock/core/workflo
 import type { RunCompletion } from '@airlock/activities';
 import { bookkeeping, executor, waitingExecutor } from './activities.js';
 import type { RunEnd } from './admission-result.js';
-import { DECISION_BY_RUN_PATCH, recordSettled } from './approval.js';
+import { DECISION_BY_RUN_PATCH, recordSettled, settledRound } from './approval.js';
 import { closeForCancellation, heldBudget, passGate, type ActionHold } from './gate.js';
 import { runPlan } from './plan.js';
 
@@ -70,6 +70,7 @@ export async function guardedAction(input: GuardedActionInput): Promise<ActionOu
     try {
       const runner = patched(RUN_WAITS_FOR_CANCEL_PATCH) ? waitingExecutor : executor;
       const completion: RunCompletion = patched(RUN_COMPLETES_ACTION_PATCH) || !effective.budgetReserved ? { kind: 'in_run', hold: heldBudget(hold) } : { kind: 'by_workflow' };
+      const settled = settledRound(hold);
       const { output, kept } = await runner.runTool({
         actionId,
         tool: request.tool,
@@ -78,10 +79,10 @@ export async function guardedAction(input: GuardedActionInput): Promise<ActionOu
         completion,
         agentId: request.agentId,
         ...(gate.recheck === 'at_run' ? { recheck: { input, budgetHolder: effective.budgetHolder } } : {}),
-        ...(hold.settled ? { settledRound: hold.settled } : {}),
+        ...(settled ? { settledRound: settled } : {}),
       });
       // The run wrote the round it was handed before anything else.
-      hold.settled = undefined;
+      hold.unwritten = undefined;
       const outcome: ActionOutcome = kept ?? { status: 'executed', actionId, output };
       return await finish(completion.kind === 'in_run' ? { kind: 'completed', outcome } : { kind: 'to_complete', outcome });
     } catch (error) {
