@@ -11,11 +11,10 @@ import {
   appendAuditIn,
   consumeRateLimitIn,
   consumeStandingApprovalIn,
-  holdStartGate,
+  HOLD_START_GATE,
   inTransaction,
   killSwitchReason,
-  loadRequester,
-  suspensionIn,
+  requesterIn,
   reserveBudgetIn,
   rollbackWith,
   usableGrantsIn,
@@ -80,42 +79,43 @@ export function createAdmission(deps: ActivityDeps) {
       const audit: AuditEventInput[] = [];
       const event: EventSink = (suffix, body) => audit.push({ ...body, eventKey: `${actionId}:${suffix}`, actionId });
 
-      const requester = await loadRequester(db, request.agentId);
-      const agent = requester?.agent ?? null;
-      // A disabled agent is refused like an unknown one, with its own reason.
-      const assessment: Assessment =
-        agent && !agent.disabled
-          ? assess(deps, request, agent)
-          : {
-              classification: { decision: 'deny', tier: 'critical', reasons: [agent ? `agent "${request.agentId}" is disabled` : `unknown agent "${request.agentId}"`] },
-              redactedArgs: {},
-              guardrailFlags: [],
-              injectionSuspected: false,
-            };
-      let { classification } = assessment;
       const estimate = estimateCost(deps, request.tool, request.args);
       const cost = estimate.ok ? estimate.cost : null;
-      if (!estimate.ok) classification = denyWith(classification, `budget: ${estimate.reason}`);
       const rationale = redactText(request.rationale).text;
-      // Beside the live decision, never instead of it: read only to record a disagreement.
-      const shadow = agent && !agent.disabled ? await shadowAssessment(deps, input, agent, assessment, cost) : null;
+      // The live assessment of a known, enabled agent: the shadow policy's is compared with it after the commit.
+      let assessed: { agent: AgentRecord; assessment: Assessment } | undefined;
 
-      event('requested', {
-        type: 'action.requested',
-        actor: `agent:${request.agentId}`,
-        payload: { tool: request.tool, args: assessment.redactedArgs, argsHash, rationale, requestedBy: request.requestedBy ?? null },
-      });
-
+      // A run claimed here starts before a kill switch or sees it: the agent and its switch are read under the start gate.
+      const gate = options.claimRun ? { withBegin: HOLD_START_GATE } : {};
       const result = await inTransaction(db, async (client): Promise<AdmissionResult | typeof ALREADY_ADMITTED | RollbackWith<AdmissionResult | typeof ALREADY_ADMITTED>> => {
+        const requester = await requesterIn(client, request.agentId);
+        const agent = requester?.agent ?? null;
+        // A disabled agent is refused like an unknown one, with its own reason.
+        const assessment: Assessment =
+          agent && !agent.disabled
+            ? assess(deps, request, agent)
+            : {
+                classification: { decision: 'deny', tier: 'critical', reasons: [agent ? `agent "${request.agentId}" is disabled` : `unknown agent "${request.agentId}"`] },
+                redactedArgs: {},
+                guardrailFlags: [],
+                injectionSuspected: false,
+              };
+        if (agent && !agent.disabled) assessed = { agent, assessment };
+        let { classification } = assessment;
+        if (!estimate.ok) classification = denyWith(classification, `budget: ${estimate.reason}`);
+
+        event('requested', {
+          type: 'action.requested',
+          actor: `agent:${request.agentId}`,
+          payload: { tool: request.tool, args: assessment.redactedArgs, argsHash, rationale, requestedBy: request.requestedBy ?? null },
+        });
+
         let budgetImpacts: BudgetImpactView[] = [];
         let budgetReserved = false;
         let standingGrantId: string | undefined;
         if (agent) {
-          // A run claimed here starts before a kill switch or sees it: checked again under the start gate.
-          if (options.claimRun) await holdStartGate(client);
-          const suspension = options.claimRun ? await suspensionIn(client, agent.id) : requester?.suspension;
-          if (suspension) {
-            classification = denyWith(classification, killSwitchReason(suspension, 'suspended'), 'critical');
+          if (requester?.suspension) {
+            classification = denyWith(classification, killSwitchReason(requester.suspension, 'suspended'), 'critical');
           }
           if (classification.decision !== 'deny') classification = await applyRateLimits(deps, client, actionId, agent, request.tool, classification, now, event);
           const reserved = await reserveCost(deps, classification, cost, (c) =>
@@ -178,8 +178,12 @@ export function createAdmission(deps: ActivityDeps) {
           ...(standingGrantId ? { standingGrantId } : {}),
         };
         return { admission, runClaimed };
-      });
-      if (result && shadow) await recordShadowDifference(deps, shadow);
+      }, gate);
+      if (result && assessed) {
+        // Beside the live decision, never instead of it: assessed only to record a disagreement.
+        const shadow = await shadowAssessment(deps, input, assessed.agent, assessed.assessment, cost);
+        if (shadow) await recordShadowDifference(deps, shadow);
+      }
       // The first attempt's run (if it claimed one) is picked up by the caller through the execution record.
       return result ?? { admission: await readStoredAdmission(db, actionId), runClaimed: false };
     },
