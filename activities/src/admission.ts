@@ -9,6 +9,7 @@ import {
 } from '@airlock/core';
 import {
   appendAuditIn,
+  appendAuditLockedIn,
   consumeRateLimitIn,
   consumeStandingApprovalIn,
   HOLD_START_GATE,
@@ -28,7 +29,7 @@ import { redact, redactText } from '@airlock/guardrails';
 import { approverStanding } from './approvers.js';
 import { assess, type AgentRecord, type Assessment } from './assessment.js';
 import { estimateCost, reserveCost } from './cost.js';
-import { claimToolRunIn, insertActionIn } from './records.js';
+import { insertActionIn, toolStartedEvent } from './records.js';
 import { readStoredAdmission } from './stored-admission.js';
 import { recordShadowDifference, shadowAssessment } from './shadow.js';
 import type { ActivityDeps } from './deps.js';
@@ -143,6 +144,7 @@ export function createAdmission(deps: ActivityDeps) {
         }
         event('classified', { type: 'action.classified', actor: 'system:policy', payload: { ...classification, ...(assessment.plan ? { plan: assessment.plan } : {}) } });
         const runClaimed = options.claimRun && agent !== null && classification.decision === 'allow';
+        const claim = runClaimed ? { actionId, tool: request.tool, idempotencyKey: runIdempotencyKey(actionId) } : null;
         if (agent) {
           const fresh = await insertActionIn(
             client,
@@ -163,12 +165,15 @@ export function createAdmission(deps: ActivityDeps) {
               signals: redact(request.signals ?? {}, { root: 'result' }).value,
               workflowId: workflowIdForAction(actionId),
             },
-            runClaimed,
+            claim,
           );
           if (!fresh) return rollbackWith(ALREADY_ADMITTED);
-          if (runClaimed) audit.push(await claimToolRunIn(client, { actionId, tool: request.tool, idempotencyKey: runIdempotencyKey(actionId) }));
+          if (claim) audit.push(toolStartedEvent(claim));
+          // The insert took the chain lock.
+          await appendAuditLockedIn(client, ...audit);
+        } else {
+          await appendAuditIn(client, ...audit);
         }
-        await appendAuditIn(client, ...audit);
         const admission: Admission = {
           classification,
           guardrailFlags: assessment.guardrailFlags,
