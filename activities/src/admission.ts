@@ -12,7 +12,7 @@ import {
   appendAuditLockedIn,
   consumeRateLimitIn,
   consumeStandingApprovalIn,
-  HOLD_START_GATE,
+  inGatedTransaction,
   inTransaction,
   killSwitchReason,
   requesterIn,
@@ -87,8 +87,8 @@ export function createAdmission(deps: ActivityDeps) {
       let assessed: { agent: AgentRecord; assessment: Assessment } | undefined;
 
       // A run claimed here starts before a kill switch or sees it: the agent and its switch are read under the start gate.
-      const gate = options.claimRun ? { withBegin: HOLD_START_GATE } : {};
-      const result = await inTransaction(db, async (client): Promise<AdmissionResult | typeof ALREADY_ADMITTED | RollbackWith<AdmissionResult | typeof ALREADY_ADMITTED>> => {
+      const transaction = options.claimRun ? inGatedTransaction : inTransaction;
+      const result = await transaction(db, async (client): Promise<AdmissionResult | typeof ALREADY_ADMITTED | RollbackWith<AdmissionResult | typeof ALREADY_ADMITTED>> => {
         const requester = await requesterIn(client, request.agentId);
         const agent = requester?.agent ?? null;
         // A disabled agent is refused like an unknown one, with its own reason.
@@ -183,7 +183,7 @@ export function createAdmission(deps: ActivityDeps) {
           ...(standingGrantId ? { standingGrantId } : {}),
         };
         return { admission, runClaimed };
-      }, gate);
+      });
       if (result && assessed) {
         // Beside the live decision, never instead of it: assessed only to record a disagreement.
         const shadow = await shadowAssessment(deps, input, assessed.agent, assessed.assessment, cost);

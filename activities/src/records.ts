@@ -1,5 +1,5 @@
 import type { ActionOutcome } from '@airlock/core';
-import { appendAuditIn, auditChainLockItems, holdStartGate, inTransaction, killSwitchReason, suspensionIn, type AuditEventInput, type Db } from '@airlock/db';
+import { appendAuditIn, auditChainLockItems, inGatedTransaction, inTransaction, killSwitchReason, suspensionIn, type AuditEventInput, type Db } from '@airlock/db';
 import type pg from 'pg';
 import { completeIn, type RunCompletion } from './completion.js';
 
@@ -102,9 +102,8 @@ export type ToolStart = { started: true } | { started: false; reason: string };
  * same transaction under the start gate, so the run starts before a switch or not at all.
  */
 export async function recordToolStart(db: Db, claim: ToolRunClaim, agentId?: string): Promise<ToolStart> {
-  return inTransaction(db, async (client) => {
+  return (agentId ? inGatedTransaction : inTransaction)(db, async (client) => {
     if (agentId) {
-      await holdStartGate(client);
       const suspension = await suspensionIn(client, agentId);
       if (suspension) {
         return { started: false, reason: killSwitchReason(suspension, 'cancelled') };

@@ -51,7 +51,7 @@ export {
   actionsAffectedIn,
   actionsWithStartedRuns,
   holdStartGate,
-  HOLD_START_GATE,
+  inGatedTransaction,
   closeStartGate,
   suspensionIn,
   killSwitchReason,

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { KillSwitch } from '../../generated/client.js';
 import type { Db } from '../client.js';
 import { GovernanceScope, ScopedTarget, Target, Text, targetMatchesScope, targetScopeIssue } from './scope.js';
-import { inTransaction, lockName } from './transaction.js';
+import { inTransaction, lockName, type RollbackWith } from './transaction.js';
 
 export type { KillSwitch };
 
@@ -183,12 +183,16 @@ export async function holdStartGate(client: pg.PoolClient): Promise<void> {
   await client.query(HOLD_START_GATE);
 }
 
+const HOLD_START_GATE = `SELECT pg_advisory_xact_lock_shared(hashtextextended('${START_GATE}', 0))`;
+
 /**
- * The shared side as one statement without parameters, for inTransaction's
- * `withBegin` (the gate taken in BEGIN's round trip). The switch is read in a
- * later statement, whose snapshot then sees any switch the gate waited for.
+ * inTransaction holding the shared side from BEGIN on (sent in one round trip).
+ * The switch is read in a later statement, whose snapshot then sees any switch
+ * the gate waited for.
  */
-export const HOLD_START_GATE = `SELECT pg_advisory_xact_lock_shared(hashtextextended('${START_GATE}', 0))`;
+export async function inGatedTransaction<T>(db: Db, work: (client: pg.PoolClient) => Promise<T | RollbackWith<T>>): Promise<T> {
+  return inTransaction(db, work, { withBegin: HOLD_START_GATE });
+}
 
 /** Exclusive side: inside the transaction that turns a kill switch on. */
 export async function closeStartGate(client: Pick<pg.PoolClient, 'query'>): Promise<void> {

@@ -28,8 +28,7 @@ const AWAIT_DURABLE = "SELECT pg_logical_emit_message(true, 'airlock', '')";
  * One short READ COMMITTED transaction on a pooled connection, in the plain-SQL
  * style of the audit chain: governance checks sit on every action's hot path.
  * Resolves only once the commit is durable (see releaseLocksBeforeFlush).
- * `withBegin`: a statement without parameters sent with BEGIN in one round trip
- * (e.g. HOLD_START_GATE).
+ * `withBegin`: a statement without parameters sent with BEGIN in one round trip.
  */
 export async function inTransaction<T>(db: Db, work: (client: pg.PoolClient) => Promise<T | RollbackWith<T>>, options: { withBegin?: string } = {}): Promise<T> {
   const client = await db.pool.connect();
