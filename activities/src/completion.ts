@@ -42,7 +42,7 @@ export async function completeIn(client: pg.PoolClient, outcome: ActionOutcome, 
           completed AS (UPDATE actions SET status = $2::"ActionStatus", outcome = $3, completed_at = now(), updated_at = now()
                          WHERE id = $1 AND outcome IS NULL RETURNING 1)
      SELECT c.n > 0 AS completed${hold ? '' : `, ${auditChainLockItems(client)}`}
-       FROM (SELECT count(*) AS n FROM completed) c, (SELECT count(*) FROM run) r`,
+       FROM (SELECT count(*) FROM run) r, (SELECT count(*) AS n FROM completed) c`,
     [outcome.actionId, outcome.status, JSON.stringify(stored), run?.idempotencyKey ?? null, JSON.stringify(run?.output ?? null)],
   );
   let kept: ActionOutcome | null = null;

@@ -133,9 +133,8 @@ export async function recordToolSuccess(
       actor: 'system:executor',
       payload: { tool: input.tool },
     };
-    const run = { idempotencyKey: input.idempotencyKey, output: input.output, succeeded };
-    const { completion } = input;
-    if (completion.kind === 'in_run') return completeIn(client, { status: 'executed', actionId: input.actionId, output: input.output }, completion.hold, run);
+    const { completion, idempotencyKey, output } = input;
+    if (completion.kind === 'in_run') return completeIn(client, { status: 'executed', actionId: input.actionId, output }, completion.hold, { idempotencyKey, output, succeeded });
     await client.query(`UPDATE tool_executions SET status = 'succeeded', result = $2, finished_at = now() WHERE idempotency_key = $1`, [
       input.idempotencyKey,
       JSON.stringify(input.output ?? null),
