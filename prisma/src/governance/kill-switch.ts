@@ -177,13 +177,12 @@ export async function requesterIn(client: Pick<pg.PoolClient, 'query'>, agentId:
 // started (committed its claim) before the switch, and the switch's reply lists
 // it as started, or it sees the switch and never starts.
 const START_GATE = 'airlock:tool-start-gate';
+const HOLD_START_GATE = `SELECT pg_advisory_xact_lock_shared(hashtextextended('${START_GATE}', 0))`;
 
 /** Shared side: inside the transaction that checks the switch and claims a run. */
 export async function holdStartGate(client: pg.PoolClient): Promise<void> {
   await client.query(HOLD_START_GATE);
 }
-
-const HOLD_START_GATE = `SELECT pg_advisory_xact_lock_shared(hashtextextended('${START_GATE}', 0))`;
 
 /**
  * inTransaction holding the shared side from BEGIN on (sent in one round trip).
