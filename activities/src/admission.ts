@@ -9,13 +9,13 @@ import {
 } from '@airlock/core';
 import {
   appendAuditIn,
+  appendAuditLockedIn,
   consumeRateLimitIn,
   consumeStandingApprovalIn,
-  holdStartGate,
+  inGatedTransaction,
   inTransaction,
   killSwitchReason,
-  loadRequester,
-  suspensionIn,
+  requesterIn,
   reserveBudgetIn,
   rollbackWith,
   usableGrantsIn,
@@ -29,7 +29,7 @@ import { redact, redactText } from '@airlock/guardrails';
 import { approverStanding } from './approvers.js';
 import { assess, type AgentRecord, type Assessment } from './assessment.js';
 import { estimateCost, reserveCost } from './cost.js';
-import { claimToolRunIn, insertActionIn } from './records.js';
+import { insertActionIn, toolStartedEvent } from './records.js';
 import { readStoredAdmission } from './stored-admission.js';
 import { recordShadowDifference, shadowAssessment } from './shadow.js';
 import type { ActivityDeps } from './deps.js';
@@ -80,42 +80,43 @@ export function createAdmission(deps: ActivityDeps) {
       const audit: AuditEventInput[] = [];
       const event: EventSink = (suffix, body) => audit.push({ ...body, eventKey: `${actionId}:${suffix}`, actionId });
 
-      const requester = await loadRequester(db, request.agentId);
-      const agent = requester?.agent ?? null;
-      // A disabled agent is refused like an unknown one, with its own reason.
-      const assessment: Assessment =
-        agent && !agent.disabled
-          ? assess(deps, request, agent)
-          : {
-              classification: { decision: 'deny', tier: 'critical', reasons: [agent ? `agent "${request.agentId}" is disabled` : `unknown agent "${request.agentId}"`] },
-              redactedArgs: {},
-              guardrailFlags: [],
-              injectionSuspected: false,
-            };
-      let { classification } = assessment;
       const estimate = estimateCost(deps, request.tool, request.args);
       const cost = estimate.ok ? estimate.cost : null;
-      if (!estimate.ok) classification = denyWith(classification, `budget: ${estimate.reason}`);
       const rationale = redactText(request.rationale).text;
-      // Beside the live decision, never instead of it: read only to record a disagreement.
-      const shadow = agent && !agent.disabled ? await shadowAssessment(deps, input, agent, assessment, cost) : null;
+      // The live assessment of a known, enabled agent: the shadow policy's is compared with it after the commit.
+      let assessed: { agent: AgentRecord; assessment: Assessment } | undefined;
 
-      event('requested', {
-        type: 'action.requested',
-        actor: `agent:${request.agentId}`,
-        payload: { tool: request.tool, args: assessment.redactedArgs, argsHash, rationale, requestedBy: request.requestedBy ?? null },
-      });
+      // A run claimed here starts before a kill switch or sees it: the agent and its switch are read under the start gate.
+      const transaction = options.claimRun ? inGatedTransaction : inTransaction;
+      const result = await transaction(db, async (client): Promise<AdmissionResult | typeof ALREADY_ADMITTED | RollbackWith<AdmissionResult | typeof ALREADY_ADMITTED>> => {
+        const requester = await requesterIn(client, request.agentId);
+        const agent = requester?.agent ?? null;
+        // A disabled agent is refused like an unknown one, with its own reason.
+        const assessment: Assessment =
+          agent && !agent.disabled
+            ? assess(deps, request, agent)
+            : {
+                classification: { decision: 'deny', tier: 'critical', reasons: [agent ? `agent "${request.agentId}" is disabled` : `unknown agent "${request.agentId}"`] },
+                redactedArgs: {},
+                guardrailFlags: [],
+                injectionSuspected: false,
+              };
+        if (agent && !agent.disabled) assessed = { agent, assessment };
+        let { classification } = assessment;
+        if (!estimate.ok) classification = denyWith(classification, `budget: ${estimate.reason}`);
 
-      const result = await inTransaction(db, async (client): Promise<AdmissionResult | typeof ALREADY_ADMITTED | RollbackWith<AdmissionResult | typeof ALREADY_ADMITTED>> => {
+        event('requested', {
+          type: 'action.requested',
+          actor: `agent:${request.agentId}`,
+          payload: { tool: request.tool, args: assessment.redactedArgs, argsHash, rationale, requestedBy: request.requestedBy ?? null },
+        });
+
         let budgetImpacts: BudgetImpactView[] = [];
         let budgetReserved = false;
         let standingGrantId: string | undefined;
         if (agent) {
-          // A run claimed here starts before a kill switch or sees it: checked again under the start gate.
-          if (options.claimRun) await holdStartGate(client);
-          const suspension = options.claimRun ? await suspensionIn(client, agent.id) : requester?.suspension;
-          if (suspension) {
-            classification = denyWith(classification, killSwitchReason(suspension, 'suspended'), 'critical');
+          if (requester?.suspension) {
+            classification = denyWith(classification, killSwitchReason(requester.suspension, 'suspended'), 'critical');
           }
           if (classification.decision !== 'deny') classification = await applyRateLimits(deps, client, actionId, agent, request.tool, classification, now, event);
           const reserved = await reserveCost(deps, classification, cost, (c) =>
@@ -143,6 +144,7 @@ export function createAdmission(deps: ActivityDeps) {
         }
         event('classified', { type: 'action.classified', actor: 'system:policy', payload: { ...classification, ...(assessment.plan ? { plan: assessment.plan } : {}) } });
         const runClaimed = options.claimRun && agent !== null && classification.decision === 'allow';
+        const claim = runClaimed ? { actionId, tool: request.tool, idempotencyKey: runIdempotencyKey(actionId) } : null;
         if (agent) {
           const fresh = await insertActionIn(
             client,
@@ -163,12 +165,15 @@ export function createAdmission(deps: ActivityDeps) {
               signals: redact(request.signals ?? {}, { root: 'result' }).value,
               workflowId: workflowIdForAction(actionId),
             },
-            runClaimed,
+            claim,
           );
           if (!fresh) return rollbackWith(ALREADY_ADMITTED);
-          if (runClaimed) audit.push(await claimToolRunIn(client, { actionId, tool: request.tool, idempotencyKey: runIdempotencyKey(actionId) }));
+          if (claim) audit.push(toolStartedEvent(claim));
+          // The insert took the chain lock.
+          await appendAuditLockedIn(client, ...audit);
+        } else {
+          await appendAuditIn(client, ...audit);
         }
-        await appendAuditIn(client, ...audit);
         const admission: Admission = {
           classification,
           guardrailFlags: assessment.guardrailFlags,
@@ -179,7 +184,11 @@ export function createAdmission(deps: ActivityDeps) {
         };
         return { admission, runClaimed };
       });
-      if (result && shadow) await recordShadowDifference(deps, shadow);
+      if (result && assessed) {
+        // Beside the live decision, never instead of it: assessed only to record a disagreement.
+        const shadow = await shadowAssessment(deps, input, assessed.agent, assessed.assessment, cost);
+        if (shadow) await recordShadowDifference(deps, shadow);
+      }
       // The first attempt's run (if it claimed one) is picked up by the caller through the execution record.
       return result ?? { admission: await readStoredAdmission(db, actionId), runClaimed: false };
     },

@@ -1,4 +1,4 @@
-import { appendAuditIn, holdStartGate, inTransaction, killSwitchReason, suspensionIn } from '@airlock/db';
+import { appendAuditIn, inGatedTransaction, inTransaction, killSwitchReason, suspensionIn } from '@airlock/db';
 import type { ActivityDeps } from './deps.js';
 
 /** Why an authorization was not issued: the kill switch stopped the agent first. */
@@ -25,9 +25,8 @@ export function createAgentRunActivities({ db }: ActivityDeps) {
       /** The requesting agent (absent in histories written before the gate). */
       agentId?: string;
     }): Promise<AuthorizationRefused | null> {
-      return inTransaction(db, async (client) => {
+      return (input.agentId ? inGatedTransaction : inTransaction)(db, async (client) => {
         if (input.agentId) {
-          await holdStartGate(client);
           const issued = await client.query('SELECT 1 FROM audit_events WHERE event_key = $1', [`${input.actionId}:authorized`]);
           if (issued.rowCount === 0) {
             const suspension = await suspensionIn(client, input.agentId);

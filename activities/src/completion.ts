@@ -1,5 +1,5 @@
 import type { ActionOutcome } from '@airlock/core';
-import { appendAuditIn, commitBudgetIn, inTransaction, releaseBudgetIn, type AuditEventInput } from '@airlock/db';
+import { appendAuditIn, appendAuditLockedIn, auditChainLockItems, commitBudgetIn, inTransaction, releaseBudgetIn, type AuditEventInput } from '@airlock/db';
 import { redact } from '@airlock/guardrails';
 import type pg from 'pg';
 import type { ActivityDeps } from './deps.js';
@@ -17,33 +17,46 @@ export type RunCompletion =
   /** The workflow's completion step does (plan steps: one step's success is not the plan's outcome). */
   | { kind: 'by_workflow' };
 
+/** A tool run that succeeded and completes the action: its execution row is recorded with the outcome, its audit row goes first. */
+export interface SucceededRun {
+  idempotencyKey: string;
+  output: unknown;
+  succeeded: AuditEventInput;
+}
+
 /**
  * The one place an action ends, inside the caller's transaction: records its
  * (redacted) outcome, settles the budget hold by it (committed if the tool ran,
- * released otherwise) and appends `action.completed` after `before` (the run's own
- * rows, when the run completes the action). Outcomes are immutable (also a
+ * released otherwise) and appends `action.completed` (after the run's own row,
+ * when a `run` completes the action). Outcomes are immutable (also a
  * trigger): if one is already recorded (a retried step, a run that finished
  * before a cancellation), it stays, the hold is settled by it, and it is returned
  * when it differs so the caller reports that one; null means `outcome` stands.
  */
-export async function completeIn(client: pg.PoolClient, outcome: ActionOutcome, hold: BudgetHold | null, before: AuditEventInput[] = []): Promise<ActionOutcome | null> {
+export async function completeIn(client: pg.PoolClient, outcome: ActionOutcome, hold: BudgetHold | null, run?: SucceededRun): Promise<ActionOutcome | null> {
   const stored = storedOutcome(outcome);
+  // One statement: the run's record, the outcome and, when no budget settles in between, the audit chain's lock for the append.
   // An action refused before admission (unknown agent) has no row, only audit events.
-  const { rowCount } = await client.query(
-    `UPDATE actions SET status = $2::"ActionStatus", outcome = $3, completed_at = now(), updated_at = now() WHERE id = $1 AND outcome IS NULL`,
-    [outcome.actionId, outcome.status, JSON.stringify(stored)],
+  const { rows } = await client.query<{ completed: boolean }>(
+    `WITH run AS (UPDATE tool_executions SET status = 'succeeded', result = $5, finished_at = now() WHERE idempotency_key = $4 RETURNING 1),
+          completed AS (UPDATE actions SET status = $2::"ActionStatus", outcome = $3, completed_at = now(), updated_at = now()
+                         WHERE id = $1 AND outcome IS NULL RETURNING 1)
+     SELECT c.n > 0 AS completed${hold ? '' : `, ${auditChainLockItems(client)}`}
+       FROM (SELECT count(*) FROM run) r, (SELECT count(*) AS n FROM completed) c`,
+    [outcome.actionId, outcome.status, JSON.stringify(stored), run?.idempotencyKey ?? null, JSON.stringify(run?.output ?? null)],
   );
   let kept: ActionOutcome | null = null;
-  if (rowCount === 0) {
-    const { rows } = await client.query<{ outcome: ActionOutcome | null }>('SELECT outcome FROM actions WHERE id = $1', [outcome.actionId]);
-    kept = rows[0]?.outcome ?? null;
+  if (!rows[0]!.completed) {
+    const found = await client.query<{ outcome: ActionOutcome | null }>('SELECT outcome FROM actions WHERE id = $1', [outcome.actionId]);
+    kept = found.rows[0]?.outcome ?? null;
   }
   // Settled by what is recorded: a run that executed before a cancellation commits its cost. Both are idempotent.
   if (hold) {
     if ((kept ?? outcome).status === 'executed') await commitBudgetIn(client, { actionId: hold.holder });
     else await releaseBudgetIn(client, { actionId: hold.holder });
   }
-  await appendAuditIn(client, ...before, ...(kept ? [] : [completedEvent(outcome.actionId, stored)]));
+  const events = [...(run ? [run.succeeded] : []), ...(kept ? [] : [completedEvent(outcome.actionId, stored)])];
+  await (hold ? appendAuditIn(client, ...events) : appendAuditLockedIn(client, ...events));
   return kept && kept.status !== outcome.status ? kept : null;
 }
 

@@ -1,5 +1,5 @@
 import type { ActionOutcome } from '@airlock/core';
-import { appendAuditIn, holdStartGate, inTransaction, killSwitchReason, suspensionIn, type AuditEventInput, type Db } from '@airlock/db';
+import { appendAuditIn, auditChainLockItems, inGatedTransaction, inTransaction, killSwitchReason, suspensionIn, type AuditEventInput, type Db } from '@airlock/db';
 import type pg from 'pg';
 import { completeIn, type RunCompletion } from './completion.js';
 
@@ -25,17 +25,32 @@ export interface NewActionRow {
   workflowId: string;
 }
 
+export interface ToolRunClaim {
+  actionId: string;
+  tool: string;
+  idempotencyKey: string;
+}
+
 /**
- * The action row, inside admission's transaction, already `running` when the
- * run is claimed with it. Returns false when the row exists: admission already
- * committed once (this is a retry).
+ * The action row, inside admission's transaction, with the claim of its run
+ * (execution row `running`, the action too) when `claim` is given, and the audit
+ * chain's lock for the append that follows (appendAuditLockedIn): one statement.
+ * Returns false when the row exists: admission already committed once (this is
+ * a retry) and nothing is written.
  */
-export async function insertActionIn(client: pg.PoolClient, action: NewActionRow, running: boolean): Promise<boolean> {
-  const { rowCount } = await client.query(
-    `INSERT INTO actions (id, agent_id, tool, args, args_hash, rationale, idempotency_key, requested_by, risk_tier, risk_reasons,
-                          policy_version, guardrail_flags, cost_estimate, workflow_id, status, signals, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::"RiskTier", $10, $11, $12, $13, $14, $15::"ActionStatus", $16, now())
-     ON CONFLICT (id) DO NOTHING`,
+export async function insertActionIn(client: pg.PoolClient, action: NewActionRow, claim: ToolRunClaim | null): Promise<boolean> {
+  const { rows } = await client.query<{ inserted: boolean }>(
+    `WITH action AS (
+       INSERT INTO actions (id, agent_id, tool, args, args_hash, rationale, idempotency_key, requested_by, risk_tier, risk_reasons,
+                            policy_version, guardrail_flags, cost_estimate, workflow_id, status, signals, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::"RiskTier", $10, $11, $12, $13, $14, $15::"ActionStatus", $16, now())
+       ON CONFLICT (id) DO NOTHING RETURNING id, tool),
+     claim AS (
+       INSERT INTO tool_executions (idempotency_key, action_id, tool, status)
+       SELECT $17, id, tool, 'running' FROM action WHERE $17::text IS NOT NULL
+       ON CONFLICT (idempotency_key) DO NOTHING RETURNING 1)
+     SELECT a.n > 0 AS inserted, ${auditChainLockItems(client)}
+       FROM (SELECT count(*) AS n FROM action) a, (SELECT count(*) FROM claim) c`,
     [
       action.id,
       action.agentId,
@@ -51,17 +66,12 @@ export async function insertActionIn(client: pg.PoolClient, action: NewActionRow
       JSON.stringify(action.guardrailFlags),
       action.costEstimate,
       action.workflowId,
-      running ? 'running' : 'requested',
+      claim ? 'running' : 'requested',
       JSON.stringify(action.signals),
+      claim?.idempotencyKey ?? null,
     ],
   );
-  return rowCount === 1;
-}
-
-export interface ToolRunClaim {
-  actionId: string;
-  tool: string;
-  idempotencyKey: string;
+  return rows[0]!.inserted;
 }
 
 /** The execution row of a run that starts now, and its `tool.started` row (to append with the rest). */
@@ -74,7 +84,7 @@ export async function claimToolRunIn(client: pg.PoolClient, claim: ToolRunClaim)
   return toolStartedEvent(claim);
 }
 
-function toolStartedEvent(claim: ToolRunClaim): AuditEventInput {
+export function toolStartedEvent(claim: ToolRunClaim): AuditEventInput {
   return {
     eventKey: `${claim.actionId}:tool.started:${claim.idempotencyKey}`,
     actionId: claim.actionId,
@@ -92,9 +102,8 @@ export type ToolStart = { started: true } | { started: false; reason: string };
  * same transaction under the start gate, so the run starts before a switch or not at all.
  */
 export async function recordToolStart(db: Db, claim: ToolRunClaim, agentId?: string): Promise<ToolStart> {
-  return inTransaction(db, async (client) => {
+  return (agentId ? inGatedTransaction : inTransaction)(db, async (client) => {
     if (agentId) {
-      await holdStartGate(client);
       const suspension = await suspensionIn(client, agentId);
       if (suspension) {
         return { started: false, reason: killSwitchReason(suspension, 'cancelled') };
@@ -117,10 +126,6 @@ export async function recordToolSuccess(
   input: { actionId: string; tool: string; idempotencyKey: string; output: unknown; completion: RunCompletion },
 ): Promise<ActionOutcome | null> {
   return inTransaction(db, async (client) => {
-    await client.query(`UPDATE tool_executions SET status = 'succeeded', result = $2, finished_at = now() WHERE idempotency_key = $1`, [
-      input.idempotencyKey,
-      JSON.stringify(input.output ?? null),
-    ]);
     const succeeded: AuditEventInput = {
       eventKey: `${input.actionId}:tool.succeeded:${input.idempotencyKey}`,
       actionId: input.actionId,
@@ -128,8 +133,12 @@ export async function recordToolSuccess(
       actor: 'system:executor',
       payload: { tool: input.tool },
     };
-    const { completion } = input;
-    if (completion.kind === 'in_run') return completeIn(client, { status: 'executed', actionId: input.actionId, output: input.output }, completion.hold, [succeeded]);
+    const { completion, idempotencyKey, output } = input;
+    if (completion.kind === 'in_run') return completeIn(client, { status: 'executed', actionId: input.actionId, output }, completion.hold, { idempotencyKey, output, succeeded });
+    await client.query(`UPDATE tool_executions SET status = 'succeeded', result = $2, finished_at = now() WHERE idempotency_key = $1`, [
+      input.idempotencyKey,
+      JSON.stringify(input.output ?? null),
+    ]);
     await appendAuditIn(client, succeeded);
     return null;
   });

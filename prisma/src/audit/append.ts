@@ -69,11 +69,28 @@ export async function appendAuditIn(client: pg.PoolClient, ...events: AuditEvent
   return stored;
 }
 
-async function appendChained(client: pg.PoolClient, events: AuditEventInput[]): Promise<{ stored: StoredAuditEvent[]; inserted: StoredAuditEvent[] }> {
-  if (events.length === 0) return { stored: [], inserted: [] };
+/**
+ * The chain lock as select-list items, for the statement that writes last before
+ * an append (then `appendAuditLockedIn`): one round trip fewer. That statement
+ * must evaluate them exactly once, after its writes (e.g. one row over aggregates
+ * of its CTEs), so the lock is never held while a write waits for a row.
+ */
+export function auditChainLockItems(client: pg.PoolClient): string {
   // The head lock is held to the end of the transaction; released before the WAL flush when inTransaction commits it.
   const early = releaseLocksBeforeFlush(client);
-  await client.query(`SELECT pg_advisory_xact_lock($1::bigint)${early ? `, ${early}` : ''}`, [AUDIT_CHAIN_LOCK_ID]);
+  return `pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK_ID}::bigint)${early ? `, ${early}` : ''}`;
+}
+
+/** `appendAuditIn` for a transaction whose previous statement took the chain lock (auditChainLockItems). */
+export async function appendAuditLockedIn(client: pg.PoolClient, ...events: AuditEventInput[]): Promise<StoredAuditEvent[]> {
+  const { stored, inserted } = await appendChained(client, events, { locked: true });
+  report(inserted);
+  return stored;
+}
+
+async function appendChained(client: pg.PoolClient, events: AuditEventInput[], options = { locked: false }): Promise<{ stored: StoredAuditEvent[]; inserted: StoredAuditEvent[] }> {
+  if (events.length === 0) return { stored: [], inserted: [] };
+  if (!options.locked) await client.query(`SELECT ${auditChainLockItems(client)}`);
   // A statement of its own after the lock: under READ COMMITTED its snapshot then sees every append the lock waited for.
   // Every append holds the lock, so the keys found here are all that can conflict: the rows written below link to
   // each other and to this head without a gap.

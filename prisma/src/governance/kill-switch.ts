@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { KillSwitch } from '../../generated/client.js';
 import type { Db } from '../client.js';
 import { GovernanceScope, ScopedTarget, Target, Text, targetMatchesScope, targetScopeIssue } from './scope.js';
-import { inTransaction, lockName } from './transaction.js';
+import { inTransaction, lockName, type RollbackWith } from './transaction.js';
 
 export type { KillSwitch };
 
@@ -142,7 +142,12 @@ export interface Requester {
  * action). Same precedence as activeSuspension. Unknown agent → null.
  */
 export async function loadRequester(db: Db, agentId: string): Promise<Requester | null> {
-  const { rows } = await db.pool.query<
+  return requesterIn(db.pool, agentId);
+}
+
+/** The same inside the caller's transaction: admission reads it under the start gate when it may claim a run. */
+export async function requesterIn(client: Pick<pg.PoolClient, 'query'>, agentId: string): Promise<Requester | null> {
+  const { rows } = await client.query<
     { id: string; team: string; owner_id: string | null; allowed_tools: string[]; disabled: boolean } & { [K in keyof KillSwitchRow as `ks_${K}`]: KillSwitchRow[K] | null }
   >(
     `SELECT a.id, a.team, a.owner_id, a.allowed_tools, a.disabled_at IS NOT NULL AS disabled,
@@ -172,10 +177,20 @@ export async function loadRequester(db: Db, agentId: string): Promise<Requester 
 // started (committed its claim) before the switch, and the switch's reply lists
 // it as started, or it sees the switch and never starts.
 const START_GATE = 'airlock:tool-start-gate';
+const HOLD_START_GATE = `SELECT pg_advisory_xact_lock_shared(hashtextextended('${START_GATE}', 0))`;
 
 /** Shared side: inside the transaction that checks the switch and claims a run. */
 export async function holdStartGate(client: pg.PoolClient): Promise<void> {
-  await client.query('SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 0))', [START_GATE]);
+  await client.query(HOLD_START_GATE);
+}
+
+/**
+ * inTransaction holding the shared side from BEGIN on (sent in one round trip).
+ * The switch is read in a later statement, whose snapshot then sees any switch
+ * the gate waited for.
+ */
+export async function inGatedTransaction<T>(db: Db, work: (client: pg.PoolClient) => Promise<T | RollbackWith<T>>): Promise<T> {
+  return inTransaction(db, work, { withBegin: HOLD_START_GATE });
 }
 
 /** Exclusive side: inside the transaction that turns a kill switch on. */

@@ -21,24 +21,28 @@ function isRollback<T>(result: T | RollbackWith<T>): result is RollbackWith<T> {
 const managed = new WeakSet<pg.PoolClient>();
 const confirmAfterCommit = new WeakSet<pg.PoolClient>();
 
+// Waits for the WAL flush of every commit before it: a transactional WAL message commits synchronously, and WAL is flushed in order.
+const AWAIT_DURABLE = "SELECT pg_logical_emit_message(true, 'airlock', '')";
+
 /**
  * One short READ COMMITTED transaction on a pooled connection, in the plain-SQL
  * style of the audit chain: governance checks sit on every action's hot path.
  * Resolves only once the commit is durable (see releaseLocksBeforeFlush).
+ * `withBegin`: a statement without parameters sent with BEGIN in one round trip.
  */
-export async function inTransaction<T>(db: Db, work: (client: pg.PoolClient) => Promise<T | RollbackWith<T>>): Promise<T> {
+export async function inTransaction<T>(db: Db, work: (client: pg.PoolClient) => Promise<T | RollbackWith<T>>, options: { withBegin?: string } = {}): Promise<T> {
   const client = await db.pool.connect();
   let broken = false;
   managed.add(client);
   try {
-    await client.query('BEGIN');
+    await client.query(options.withBegin ? `BEGIN; ${options.withBegin}` : 'BEGIN');
     const result = await work(client);
     if (isRollback(result)) {
       await client.query('ROLLBACK');
       return result.value;
     }
-    await client.query('COMMIT');
-    if (confirmAfterCommit.has(client)) await awaitDurable(client);
+    // One round trip: a statement after COMMIT in the same message runs in a transaction of its own, with synchronous commit.
+    await client.query(confirmAfterCommit.has(client) ? `COMMIT; ${AWAIT_DURABLE}` : 'COMMIT');
     return result;
   } catch (error) {
     // A connection that cannot even roll back is discarded, not returned to the pool.
@@ -80,7 +84,7 @@ export function releaseLocksBeforeFlush(client: pg.PoolClient): string {
  * committed with early lock release is visible a moment before it is durable.
  */
 export async function awaitDurable(client: pg.PoolClient | pg.Pool): Promise<void> {
-  await client.query("SELECT pg_logical_emit_message(true, 'airlock', '')");
+  await client.query(AWAIT_DURABLE);
 }
 
 /**

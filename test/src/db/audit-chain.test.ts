@@ -1,4 +1,4 @@
-import { appendAudit, auditRowHash, verifyAuditChain } from '@airlock/db';
+import { appendAudit, appendAuditLockedIn, auditChainLockItems, auditRowHash, inTransaction, verifyAuditChain } from '@airlock/db';
 import { legacyCanonicalJson } from '@airlock/core';
 import { sha256Hex } from '@airlock/core/hashing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -33,6 +33,26 @@ describe('the hash-chained audit log', () => {
     await Promise.all(Array.from({ length: 60 }, (_, i) => appendAudit(t.db, event(i))));
     const result = await verifyAuditChain(t.db, { batchSize: 7 });
     expect(result).toMatchObject({ ok: true, checkedRows: 60 });
+  });
+
+  it('holds the chain lock from the write that takes it (auditChainLockItems), and keeps the chain whole beside plain appends', async () => {
+    await inTransaction(t.db, async (client) => {
+      await client.query(`SELECT 1 AS written, ${auditChainLockItems(client)}`);
+      const other = await t.db.pool.query<{ free: boolean }>('SELECT pg_try_advisory_xact_lock(7240110002::bigint) AS free');
+      expect(other.rows[0]!.free).toBe(false);
+      await appendAuditLockedIn(client, event(1000));
+    });
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        i % 2 === 0
+          ? appendAudit(t.db, event(i))
+          : inTransaction(t.db, async (client) => {
+              await client.query(`SELECT 1 AS written, ${auditChainLockItems(client)}`);
+              return appendAuditLockedIn(client, event(i));
+            }),
+      ),
+    );
+    expect(await verifyAuditChain(t.db, { batchSize: 7 })).toMatchObject({ ok: true, checkedRows: 41 });
   });
 
   it('writes an event key once: a retried append returns the stored row', async () => {
