@@ -94,7 +94,7 @@ describe('policy backtest and shadow mode in the console', () => {
   it('keeps a candidate filled in as soon as the page shows: the form stays read-only until React has hydrated it', async () => {
     // A controlled field filled before hydration is reset to the server's value when React hydrates it, so the
     // live policy was backtested as the candidate (a CI flake: no decision changes). Holding the page's scripts
-    // puts the fill before hydration every time.
+    // shows the form before React is live, every time.
     const { context, page } = await signedIn(browser, app.url, keys.victor);
     let releaseScripts!: () => void;
     const scriptsHeld = new Promise<void>((resolve) => (releaseScripts = resolve));
@@ -105,7 +105,7 @@ describe('policy backtest and shadow mode in the console', () => {
     await page.goto('/policies/backtest', { waitUntil: 'commit' });
     await page.getByRole('heading', { name: 'Policy backtest', level: 1 }).waitFor();
     const field = page.getByLabel('Candidate policy (YAML)');
-    expect(await field.evaluate((textarea: HTMLTextAreaElement) => textarea.readOnly)).toBe(true);
+    expect(await field.isEditable()).toBe(false);
     expect(await page.getByRole('button', { name: 'Run backtest' }).isDisabled()).toBe(true);
     // Playwright's fill waits for the field to be editable, as a person waits for it.
     const filled = field.fill(candidate);
