@@ -91,6 +91,32 @@ describe('policy backtest and shadow mode in the console', () => {
     expect(JSON.stringify(await bad.json())).toContain('since');
   }, 240_000);
 
+  it('keeps a candidate filled in as soon as the page shows: the form stays read-only until React has hydrated it', async () => {
+    // A controlled field filled before hydration is reset to the server's value when React hydrates it, so the
+    // live policy was backtested as the candidate (a CI flake: no decision changes). Holding the page's scripts
+    // shows the form before React is live, every time.
+    const { context, page } = await signedIn(browser, app.url, keys.victor);
+    let releaseScripts!: () => void;
+    const scriptsHeld = new Promise<void>((resolve) => (releaseScripts = resolve));
+    await page.route('**/_next/static/chunks/**', async (route) => {
+      await scriptsHeld;
+      await route.continue();
+    });
+    await page.goto('/policies/backtest', { waitUntil: 'commit' });
+    await page.getByRole('heading', { name: 'Policy backtest', level: 1 }).waitFor();
+    const field = page.getByLabel('Candidate policy (YAML)');
+    expect(await field.isEditable()).toBe(false);
+    expect(await page.getByRole('button', { name: 'Run backtest' }).isDisabled()).toBe(true);
+    // Playwright's fill waits for the field to be editable, as a person waits for it.
+    const filled = field.fill(candidate);
+    releaseScripts();
+    await filled;
+    await page.getByRole('button', { name: 'Run backtest' }).click();
+    await page.getByRole('heading', { name: 'What would change' }).waitFor();
+    expect(await page.getByRole('table', { name: 'Decision changes' }).getByRole('row').filter({ hasText: 'allow → require approval' }).textContent()).toContain('20.00');
+    await context.close();
+  }, 240_000);
+
   it('an admin puts a candidate in shadow; differences on live traffic show in the summary; a viewer can only read it', async () => {
     const { context, page } = await signedIn(browser, app.url, keys.bob);
     await page.goto('/policies/shadow');

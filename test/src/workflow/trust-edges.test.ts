@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { createActivities, defaultActivityDeps } from '@airlock/activities';
 import { getOutcome, type ApiContext } from '@airlock/console';
 import { actionHandle, awaitOutcome, decideAction, submitAction } from '@airlock/core/gateway';
-import { createAgent, createBudget, holdStartGate, inTransaction } from '@airlock/db';
+import { activeSuspension, createAgent, createBudget, createDb, holdStartGate, inTransaction } from '@airlock/db';
 import { suspendAndCancel, userOperator } from '@airlock/ops';
 import { InterceptingCall, status as grpcStatus, type Interceptor } from '@grpc/grpc-js';
 import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
@@ -103,6 +104,42 @@ describe('the kill switch against a tool start (item 3)', () => {
     const result = await switched;
     expect(result.cancelledActions).toEqual([pending.actionId]);
     expect(result.startedBeforeSwitch).toEqual([pending.actionId]);
+  });
+
+  it('lists a run in flight at its commit as started before it, even when the run finishes before the reply', async () => {
+    await createAgent(h.db, { id: 'finish-bot', team: 'finish', allowedTools: ['demo.*'] });
+    // A run claimed before the switch (status and execution row, as recordToolStart claims it); no workflow is
+    // behind it, as none is once a run has finished: the switch's cancel finds nothing to stop.
+    const actionId = randomUUID();
+    await h.db.prisma.action.create({
+      data: { id: actionId, agentId: 'finish-bot', tool: 'demo.echo', args: {}, argsHash: 'h', rationale: '', idempotencyKey: actionId, workflowId: actionId, status: 'running' },
+    });
+    await h.db.pool.query(`INSERT INTO tool_executions (idempotency_key, action_id, tool, status) VALUES ($1, $2, 'demo.echo', 'running')`, [`${actionId}:run`, actionId]);
+    const activities = createActivities(defaultActivityDeps(h.db, defaultPolicy()));
+
+    // The switch gets a pool of one connection, handed out first come first served (pg-pool's queue). The test
+    // holds it until the switch queues for it, then queues behind the switch: it gets the connection back right
+    // after the switch's commit, and whatever the switch reads after its commit waits until the test lets go.
+    const switchDb = createDb(h.database.url, { poolSize: 1 });
+    try {
+      const held = await switchDb.pool.connect();
+      const switched = suspendAndCancel({ db: switchDb, temporal: h.client }, admin, { scope: 'agent', target: 'finish-bot', reason: 'incident 9' });
+      await expect.poll(() => switchDb.pool.waitingCount, { timeout: 20_000 }).toBe(1);
+      const afterCommit = switchDb.pool.connect();
+      held.release();
+      const between = await afterCommit;
+      // The switch has committed and not yet replied: now the run finishes, through the workflow's completion step.
+      expect(await activeSuspension(h.db, { agentId: 'finish-bot', team: 'finish' })).toMatchObject({ reason: 'incident 9' });
+      await activities.completeAction({ outcome: { status: 'executed', actionId, output: { message: 'done' } }, hold: null });
+      between.release();
+
+      const result = await switched;
+      expect(result.startedBeforeSwitch).toEqual([actionId]);
+      expect(result.cancelledActions).toEqual([]);
+      expect(await actionRow(actionId)).toMatchObject({ status: 'executed' });
+    } finally {
+      await switchDb.close();
+    }
   });
 
   it('races approvals against the kill switch: a run starts before the switch or never, and no outcome is rewritten', async () => {
