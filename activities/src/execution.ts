@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActionOutcome } from '@airlock/core';
-import { appendAudit } from '@airlock/db';
+import { appendAudit, type Db } from '@airlock/db';
 import type { RunCompletion } from './completion.js';
 import type { ActivityDeps } from './deps.js';
 import { reached } from './kill-points.js';
@@ -50,6 +50,15 @@ function registeredTool(tools: ToolRegistry, name: string): ToolDefinition {
   return definition;
 }
 
+/** How an earlier attempt with this key got on, if one claimed the run (plain SQL: it is on every run's path). */
+async function previousRun(db: Db, idempotencyKey: string): Promise<{ status: string; result: unknown; error: string | null } | undefined> {
+  const { rows } = await db.pool.query<{ status: string; result: unknown; error: string | null }>(
+    'SELECT status, result, error FROM tool_executions WHERE idempotency_key = $1',
+    [idempotencyKey],
+  );
+  return rows[0];
+}
+
 export function createExecutionActivities(deps: ActivityDeps) {
   const { db, tools } = deps;
   const executeClaimed = createClaimedRunner(deps);
@@ -60,20 +69,21 @@ export function createExecutionActivities(deps: ActivityDeps) {
      * infrastructure errors (database down) are retried by Temporal.
      */
     async runTool(input: RunToolInput): Promise<ToolRun> {
-      const { actionId, idempotencyKey } = input;
-      // First, whatever else happens: the decisions that let this run start are recorded (idempotent on a retry).
-      if (input.settledRound) await recordSettledRound(deps, input.settledRound);
-      // Before the claim: a run of a tool this worker lacks is never started.
+      const { actionId, idempotencyKey, settledRound } = input;
+      // Before the claim: a run of a tool this worker lacks is never started (the workflow then writes what it was handed).
       registeredTool(tools, input.tool);
-      const previous = await db.prisma.toolExecution.findUnique({ where: { idempotencyKey } });
+      const previous = await previousRun(db, idempotencyKey);
       if (previous?.status === 'succeeded') return { output: previous.result };
       if (previous?.status === 'failed') throw ApplicationFailure.nonRetryable(previous.error ?? 'tool failed', 'ToolFailed');
       if (previous?.status === 'cancelled') throw ApplicationFailure.nonRetryable('the tool run was cancelled', 'ToolCancelled');
 
-      // A run claimed by an earlier attempt passed its re-check then.
+      // A run claimed by an earlier attempt passed its re-check then, and wrote the decisions it was handed.
       if (input.recheck && !previous) {
-        const recheck = await recheckAction(deps, { ...input.recheck, args: input.args });
+        // The decisions that let this run start are written in the re-check's commit, before it in the chain.
+        const recheck = await recheckAction(deps, { ...input.recheck, args: input.args }, settledRound);
         if (!recheck.ok) throw ApplicationFailure.nonRetryable(recheck.reason, RECHECK_FAILURE);
+      } else if (settledRound && !previous) {
+        await recordSettledRound(deps, settledRound);
       }
       reached(deps, 'run.before-claim');
       // A run claimed by an earlier attempt started before any later switch (whose reply lists it): it goes on.

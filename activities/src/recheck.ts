@@ -1,9 +1,10 @@
 import type { GuardedActionInput } from '@airlock/core';
-import { appendAudit, killSwitchReason, loadRequester, recheckReservation, reserveBudgetsAddedSince } from '@airlock/db';
+import { appendAudit, killSwitchReason, loadRequester, recheckReservation, reserveBudgetsAddedSince, type AuditEventInput } from '@airlock/db';
 import { assess } from './assessment.js';
 import { estimateCost } from './cost.js';
 import type { ActivityDeps } from './deps.js';
 import { reached } from './kill-points.js';
+import { recordSettledRound, type SettledRound } from './settled-round.js';
 
 /** `budgetReserved`: the action holds a budget reservation now (one may have been added here) to settle at completion. */
 export type Recheck = { ok: true; budgetReserved?: boolean } | { ok: false; reason: string };
@@ -19,18 +20,18 @@ export interface RecheckInput {
  * changed or a budget lowered while the approval waited. Audited either way.
  * Run by the `recheckBeforeRun` step, or by the tool run itself before it claims the run.
  */
-export async function recheckAction(deps: ActivityDeps, input: RecheckInput): Promise<Recheck> {
+export async function recheckAction(deps: ActivityDeps, input: RecheckInput, settled?: SettledRound): Promise<Recheck> {
   const { db } = deps;
   const { actionId, request } = input.input;
   const result = await check();
   reached(deps, 'recheck.before-write');
   const where = { eventKey: `${actionId}:rechecked`, actionId, actor: 'system:policy' };
-  await appendAudit(
-    db,
-    result.ok
-      ? { ...where, type: 'action.rechecked', payload: { policyVersion: deps.policy.current().version } }
-      : { ...where, type: 'action.recheck_failed', payload: { reason: result.reason } },
-  );
+  const event: AuditEventInput = result.ok
+    ? { ...where, type: 'action.rechecked', payload: { policyVersion: deps.policy.current().version } }
+    : { ...where, type: 'action.recheck_failed', payload: { reason: result.reason } };
+  // The decisions that let the run start, when it was handed them, commit with it (after them in the chain).
+  if (settled) await recordSettledRound(deps, settled, [event]);
+  else await appendAudit(db, event);
   reached(deps, 'recheck.after-write');
   return result;
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { appendAuditIn, inTransaction } from '@airlock/db';
+import { appendAuditIn, inTransaction, type AuditEventInput } from '@airlock/db';
 import { closureEvent, decisionEvent, type DecisionRecord, type RoundClosure } from './approval.js';
 import type { ActivityDeps } from './deps.js';
 import { reached } from './kill-points.js';
@@ -17,10 +17,11 @@ export interface SettledRound {
 
 /**
  * Writes the decisions, the round's closing and their audit rows in one commit,
- * before the run's re-check and claim: every decision is recorded before it takes
- * effect. Idempotent (a retry or the workflow's own fallback writes nothing twice).
+ * with `also` (the run's re-check) after them, before the run's claim: every
+ * decision is recorded before it takes effect. Idempotent (a retry or the
+ * workflow's own fallback writes nothing twice).
  */
-export async function recordSettledRound(deps: Pick<ActivityDeps, 'db' | 'killPoint'>, settled: SettledRound): Promise<void> {
+export async function recordSettledRound(deps: Pick<ActivityDeps, 'db' | 'killPoint'>, settled: SettledRound, also: AuditEventInput[] = []): Promise<void> {
   const { decisions, close } = settled;
   reached(deps, 'decision.before-write');
   await inTransaction(deps.db, async (client) => {
@@ -45,7 +46,7 @@ export async function recordSettledRound(deps: Pick<ActivityDeps, 'db' | 'killPo
     reached(deps, 'decision.between-writes');
     reached(deps, 'close.before-write');
     await client.query(`UPDATE approvals SET status = $2::"ApprovalStatus", closed_at = now() WHERE id = $1 AND status = 'open'`, [close.approvalId, close.closure]);
-    await appendAuditIn(client, ...decisions.map(decisionEvent), closureEvent(close));
+    await appendAuditIn(client, ...decisions.map(decisionEvent), closureEvent(close), ...also);
   });
   reached(deps, 'decision.after-write');
   reached(deps, 'close.after-write');
