@@ -20,8 +20,10 @@ interface Pending {
 /** `SELECT agents`, `INSERT audit_events`, `BEGIN`, ... */
 export function statementKind(text: string): string {
   const sql = text.trim();
-  if (/^(BEGIN|COMMIT|ROLLBACK)\b/i.test(sql)) return sql.split(/\s/)[0]!.toUpperCase();
-  if (/pg_advisory_xact_lock/i.test(sql)) return 'advisory lock';
+  // `BEGIN; <start gate>` and `COMMIT; <wait for the WAL flush>` are one round trip each, counted as the first.
+  if (/^(BEGIN|COMMIT|ROLLBACK)\b/i.test(sql)) return sql.split(/[\s;]/)[0]!.toUpperCase();
+  // A lock taken on its own; a write that also takes one (the audit chain's) counts as the write.
+  if (/^SELECT\s+pg_advisory/i.test(sql)) return 'advisory lock';
   const verb = (/^\s*(\w+)/.exec(sql)?.[1] ?? '?').toUpperCase();
   const table = /(?:FROM|INTO|UPDATE)\s+(?:"?\w+"?\.)?"?(\w+)"?/i.exec(sql)?.[1] ?? 'other';
   return `${verb} ${table}`;
