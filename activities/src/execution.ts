@@ -5,9 +5,9 @@ import { appendAudit, type Db } from '@airlock/db';
 import type { RunCompletion } from './completion.js';
 import type { ActivityDeps } from './deps.js';
 import { reached } from './kill-points.js';
-import { recheckAction, type RecheckInput } from './recheck.js';
-import { recordToolStart, recordToolSuccess } from './records.js';
-import { recordSettledRound, type SettledRound } from './settled-round.js';
+import { recheckVerdict, type RecheckInput } from './recheck.js';
+import { recordToolStart, recordToolSuccess, type PriorWrites } from './records.js';
+import { recordSettledRound, writeSettledRoundIn, type SettledRound } from './settled-round.js';
 import type { ToolDefinition, ToolRegistry } from './tool-contract.js';
 
 export interface RunToolInput {
@@ -52,10 +52,9 @@ function registeredTool(tools: ToolRegistry, name: string): ToolDefinition {
 
 /** How an earlier attempt with this key got on, if one claimed the run (plain SQL: it is on every run's path). */
 async function previousRun(db: Db, idempotencyKey: string): Promise<{ status: string; result: unknown; error: string | null } | undefined> {
-  const { rows } = await db.pool.query<{ status: string; result: unknown; error: string | null }>(
-    'SELECT status, result, error FROM tool_executions WHERE idempotency_key = $1',
-    [idempotencyKey],
-  );
+  const { rows } = await db.pool.query<{ status: string; result: unknown; error: string | null }>('SELECT status, result, error FROM tool_executions WHERE idempotency_key = $1', [
+    idempotencyKey,
+  ]);
   return rows[0];
 }
 
@@ -78,21 +77,36 @@ export function createExecutionActivities(deps: ActivityDeps) {
       if (previous?.status === 'cancelled') throw ApplicationFailure.nonRetryable('the tool run was cancelled', 'ToolCancelled');
 
       // A run claimed by an earlier attempt passed its re-check then, and wrote the decisions it was handed.
-      if (input.recheck && !previous) {
-        // The decisions that let this run start are written in the re-check's commit, before it in the chain.
-        const recheck = await recheckAction(deps, { ...input.recheck, args: input.args }, settledRound);
-        if (!recheck.ok) throw ApplicationFailure.nonRetryable(recheck.reason, RECHECK_FAILURE);
-      } else if (settledRound && !previous) {
-        await recordSettledRound(deps, settledRound);
+      const fresh = !previous;
+      const recheck = input.recheck && fresh ? await recheckVerdict(deps, { ...input.recheck, args: input.args }) : undefined;
+      const settled = fresh ? settledRound : undefined;
+      if (recheck || settled) reached(deps, 'recheck.before-write');
+      if (recheck && !recheck.result.ok) {
+        // Refused: the decisions that let it get here and the refusal commit together; nothing is claimed.
+        await (settled ? recordSettledRound(deps, settled, [recheck.event]) : appendAudit(db, recheck.event));
+        reached(deps, 'recheck.after-write');
+        throw ApplicationFailure.nonRetryable(recheck.result.reason, RECHECK_FAILURE);
       }
-      reached(deps, 'run.before-claim');
+      // The decisions it was handed, its re-check and its claim: one commit, in that order in the chain.
+      const prior: PriorWrites | undefined =
+        recheck || settled
+          ? async (client) => {
+              if (settled) reached(deps, 'decision.before-write');
+              const decided = settled ? await writeSettledRoundIn(deps, client, settled) : [];
+              reached(deps, 'run.before-claim');
+              return [...decided, ...(recheck ? [recheck.event] : [])];
+            }
+          : undefined;
+      if (!prior) reached(deps, 'run.before-claim');
       // A run claimed by an earlier attempt started before any later switch (whose reply lists it): it goes on.
       const gateFor = previous ? undefined : input.agentId;
-      const start = await recordToolStart(db, { actionId, tool: input.tool, idempotencyKey }, gateFor);
-      if (!start.started) {
-        await appendAudit(db, { eventKey: `${actionId}:start-refused`, actionId, type: 'action.recheck_failed', actor: 'system:kill-switch', payload: { reason: start.reason } });
-        throw ApplicationFailure.nonRetryable(start.reason, KILL_SWITCH_FAILURE);
+      const start = await recordToolStart(db, { actionId, tool: input.tool, idempotencyKey }, gateFor, prior);
+      if (settled) {
+        reached(deps, 'decision.after-write');
+        reached(deps, 'close.after-write');
       }
+      if (recheck) reached(deps, 'recheck.after-write');
+      if (!start.started) throw ApplicationFailure.nonRetryable(start.reason, KILL_SWITCH_FAILURE);
       reached(deps, 'run.after-claim');
       return executeClaimed(input);
     },

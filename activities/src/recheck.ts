@@ -4,7 +4,6 @@ import { assess } from './assessment.js';
 import { estimateCost } from './cost.js';
 import type { ActivityDeps } from './deps.js';
 import { reached } from './kill-points.js';
-import { recordSettledRound, type SettledRound } from './settled-round.js';
 
 /** `budgetReserved`: the action holds a budget reservation now (one may have been added here) to settle at completion. */
 export type Recheck = { ok: true; budgetReserved?: boolean } | { ok: false; reason: string };
@@ -18,22 +17,27 @@ export interface RecheckInput {
 /**
  * Right before the tool runs: the agent may have been suspended, the policy
  * changed or a budget lowered while the approval waited. Audited either way.
- * Run by the `recheckBeforeRun` step, or by the tool run itself before it claims the run.
+ * Run by the `recheckBeforeRun` step; a tool run that re-checks itself writes the
+ * verdict (recheckVerdict) in the commit of its claim.
  */
-export async function recheckAction(deps: ActivityDeps, input: RecheckInput, settled?: SettledRound): Promise<Recheck> {
+export async function recheckAction(deps: ActivityDeps, input: RecheckInput): Promise<Recheck> {
+  const { result, event } = await recheckVerdict(deps, input);
+  reached(deps, 'recheck.before-write');
+  await appendAudit(deps.db, event);
+  reached(deps, 'recheck.after-write');
+  return result;
+}
+
+/** The re-check's answer and the audit row that records it (written by the caller, with whatever commits with it). */
+export async function recheckVerdict(deps: ActivityDeps, input: RecheckInput): Promise<{ result: Recheck; event: AuditEventInput }> {
   const { db } = deps;
   const { actionId, request } = input.input;
   const result = await check();
-  reached(deps, 'recheck.before-write');
   const where = { eventKey: `${actionId}:rechecked`, actionId, actor: 'system:policy' };
   const event: AuditEventInput = result.ok
     ? { ...where, type: 'action.rechecked', payload: { policyVersion: deps.policy.current().version } }
     : { ...where, type: 'action.recheck_failed', payload: { reason: result.reason } };
-  // The decisions that let the run start, when it was handed them, commit with it (after them in the chain).
-  if (settled) await recordSettledRound(deps, settled, [event]);
-  else await appendAudit(db, event);
-  reached(deps, 'recheck.after-write');
-  return result;
+  return { result, event };
 
   async function check(): Promise<Recheck> {
     const requester = await loadRequester(db, request.agentId);

@@ -96,22 +96,36 @@ export function toolStartedEvent(claim: ToolRunClaim): AuditEventInput {
 
 export type ToolStart = { started: true } | { started: false; reason: string };
 
+/** Writes committed with a claim, before it: their audit rows come first in the chain, whether the run starts or not. */
+export type PriorWrites = (client: pg.PoolClient) => Promise<AuditEventInput[]>;
+
 /**
  * Claims a tool run: its execution row (once per idempotency key), the action's
  * status, and `tool.started`. With `agentId`, the kill switch is checked in the
- * same transaction under the start gate, so the run starts before a switch or not at all.
+ * same transaction under the start gate, so the run starts before a switch or not
+ * at all (refused: `action.recheck_failed`, committed with `prior`).
  */
-export async function recordToolStart(db: Db, claim: ToolRunClaim, agentId?: string): Promise<ToolStart> {
+export async function recordToolStart(db: Db, claim: ToolRunClaim, agentId?: string, prior?: PriorWrites): Promise<ToolStart> {
   return (agentId ? inGatedTransaction : inTransaction)(db, async (client) => {
+    const before = prior ? await prior(client) : [];
     if (agentId) {
       const suspension = await suspensionIn(client, agentId);
       if (suspension) {
-        return { started: false, reason: killSwitchReason(suspension, 'cancelled') };
+        const reason = killSwitchReason(suspension, 'cancelled');
+        const refused: AuditEventInput = {
+          eventKey: `${claim.actionId}:start-refused`,
+          actionId: claim.actionId,
+          type: 'action.recheck_failed',
+          actor: 'system:kill-switch',
+          payload: { reason },
+        };
+        await appendAuditIn(client, ...before, refused);
+        return { started: false, reason };
       }
     }
     const started = await claimToolRunIn(client, claim);
     await client.query(`UPDATE actions SET status = 'running', updated_at = now() WHERE id = $1`, [claim.actionId]);
-    await appendAuditIn(client, started);
+    await appendAuditIn(client, ...before, started);
     return { started: true };
   });
 }
