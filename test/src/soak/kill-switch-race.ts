@@ -33,7 +33,7 @@ const WAIT_MS = 180_000;
  * the decision is being recorded. Afterwards the outcome, the database row, the
  * audit log, the approval record and Temporal's history must agree: money moved
  * means executed; a run starts before the switch (and the switch's reply says
- * so) or never; a recorded decision answered success; one `action.completed`.
+ * so, unless the run also finished before it) or never; a recorded decision answered success; one `action.completed`.
  */
 export async function raceKillSwitch(deps: RaceDeps, rng: Rng, rounds: number, log: (line: string) => void): Promise<{ summary: RaceSummary; violations: Violation[] }> {
   const violations: Violation[] = [];
@@ -98,7 +98,9 @@ export async function raceKillSwitch(deps: RaceDeps, rng: Rng, rounds: number, l
     if (started) {
       summary.startedBeforeSwitch++;
       if (types.indexOf('tool.started') > types.indexOf('kill_switch.on')) violation('a run starts before the switch or never', types.join(' → '));
-      if (!switched.startedBeforeSwitch.includes(actionId)) violation("the switch's reply names runs that started before it", JSON.stringify(switched));
+      // A run that also finished before the switch was no longer live at its moment: listing it is not required.
+      const finishedBefore = types.indexOf('action.completed') < types.indexOf('kill_switch.on');
+      if (!finishedBefore && !switched.startedBeforeSwitch.includes(actionId)) violation("the switch's reply names runs that started before it", JSON.stringify(switched));
     } else if (switched.startedBeforeSwitch.includes(actionId)) {
       violation("the switch's reply names runs that started before it", `listed, but no tool.started: ${types.join(' → ')}`);
     }
