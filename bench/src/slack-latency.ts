@@ -13,6 +13,7 @@ import { signedClick } from './slack/click.js';
 import { startFakeSlack } from './slack/fake-api.js';
 import { summarize } from './stats.js';
 import { f1, table } from './table.js';
+import { benchSlackEnv } from './slack/app-env.js';
 
 // Click-to-tool-start latency through Slack: a correctly signed "Approve" click
 // on the real Bolt HTTP receiver → Slack user resolved → decision (workflow
@@ -101,15 +102,7 @@ async function main(): Promise<void> {
     );
     stops.unshift(() => worker.stop());
     const slack = await startSlackApp({
-      env: {
-        SLACK_BOT_TOKEN: BOT_TOKEN,
-        SLACK_SIGNING_SECRET: SIGNING_SECRET,
-        SLACK_API_URL: fake.url,
-        AIRLOCK_SLACK_ROUTES: JSON.stringify({ default: 'C_APPROVALS' }),
-        AIRLOCK_SLACK_PORT: '0',
-        AIRLOCK_SLACK_HOST: '127.0.0.1',
-        LOG_LEVEL: 'error',
-      },
+      env: benchSlackEnv({ botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, apiUrl: fake.url }),
       db,
       databaseUrl: scratch.url,
       temporal: temporal.client,

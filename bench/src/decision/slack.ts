@@ -6,6 +6,7 @@ import { BENCH_APPROVER_EMAIL } from '../airlock/worker.js';
 import { signedClick } from '../slack/click.js';
 import { startFakeSlack } from '../slack/fake-api.js';
 import { expectOk, type DecisionChannel } from './channel.js';
+import { benchSlackEnv } from '../slack/app-env.js';
 
 export interface SlackDecisions {
   channel: DecisionChannel;
@@ -23,15 +24,7 @@ export async function startSlackDecisions(db: Db, databaseUrl: string, temporal:
   const signingSecret = randomBytes(16).toString('hex');
   const fake = await startFakeSlack(BENCH_APPROVER_EMAIL);
   const slack = await startSlackApp({
-    env: {
-      SLACK_BOT_TOKEN: 'xoxb-bench',
-      SLACK_SIGNING_SECRET: signingSecret,
-      SLACK_API_URL: fake.url,
-      AIRLOCK_SLACK_ROUTES: JSON.stringify({ default: 'C_APPROVALS' }),
-      AIRLOCK_SLACK_PORT: '0',
-      AIRLOCK_SLACK_HOST: '127.0.0.1',
-      LOG_LEVEL: 'error',
-    },
+    env: benchSlackEnv({ botToken: 'xoxb-bench', signingSecret, apiUrl: fake.url }),
     db,
     databaseUrl,
     temporal,
