@@ -1,7 +1,12 @@
 import { postDecision, type ApiContext } from '@airlock/console';
 import { expectOk, type DecisionChannel } from './channel.js';
 
-const decisionBody = (argsHash: string) => JSON.stringify({ decision: 'approve', argsHash });
+/** The approver's POST: bearer key, JSON approval bound to the arguments' hash. */
+const approveInit = (apiKey: string, argsHash: string): RequestInit => ({
+  method: 'POST',
+  headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+  body: JSON.stringify({ decision: 'approve', argsHash }),
+});
 
 /**
  * POST /api/v1/actions/:id/decisions, the route's handler called with a web
@@ -15,11 +20,7 @@ export function restHandlerChannel(ctx: ApiContext, apiKey: string): DecisionCha
     prepare:
       async ({ actionId, argsHash }) =>
       async () => {
-        const request = new Request(`http://airlock.bench/api/v1/actions/${actionId}/decisions`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-          body: decisionBody(argsHash),
-        });
+        const request = new Request(`http://airlock.bench/api/v1/actions/${actionId}/decisions`, approveInit(apiKey, argsHash));
         await expectOk(await postDecision(request, ctx, { id: actionId }), 'REST handler');
       },
   };
@@ -34,11 +35,7 @@ export function restHttpChannel(consoleUrl: string, apiKey: string): DecisionCha
     prepare:
       async ({ actionId, argsHash }) =>
       async () => {
-        const response = await fetch(`${consoleUrl}/api/v1/actions/${actionId}/decisions`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-          body: decisionBody(argsHash),
-        });
+        const response = await fetch(`${consoleUrl}/api/v1/actions/${actionId}/decisions`, approveInit(apiKey, argsHash));
         await expectOk(response, 'REST over HTTP');
       },
   };
