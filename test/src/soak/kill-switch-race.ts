@@ -3,6 +3,7 @@ import { actionHandle, awaitOutcome, decideAction, submitAction } from '@airlock
 import { createAgent, type Db } from '@airlock/db';
 import { suspendAndCancel, userOperator } from '@airlock/ops';
 import type { Client } from '@temporalio/client';
+import { inFlightAtSwitch } from '../support/kill-switch-order.js';
 import type { Violation } from './checks/index.js';
 import type { WorkerFleet } from './fleet.js';
 import { errorText, withTimeout } from './retry.js';
@@ -98,9 +99,7 @@ export async function raceKillSwitch(deps: RaceDeps, rng: Rng, rounds: number, l
     if (started) {
       summary.startedBeforeSwitch++;
       if (types.indexOf('tool.started') > types.indexOf('kill_switch.on')) violation('a run starts before the switch or never', types.join(' → '));
-      // A run that also finished before the switch was no longer live at its moment: listing it is not required.
-      const finishedBefore = types.indexOf('action.completed') < types.indexOf('kill_switch.on');
-      if (!finishedBefore && !switched.startedBeforeSwitch.includes(actionId)) violation("the switch's reply names runs that started before it", JSON.stringify(switched));
+      if (inFlightAtSwitch(types) && !switched.startedBeforeSwitch.includes(actionId)) violation("the switch's reply names runs that started before it", JSON.stringify(switched));
     } else if (switched.startedBeforeSwitch.includes(actionId)) {
       violation("the switch's reply names runs that started before it", `listed, but no tool.started: ${types.join(' → ')}`);
     }
