@@ -5,9 +5,10 @@ import { appendAudit, type Db } from '@airlock/db';
 import type { RunCompletion } from './completion.js';
 import type { ActivityDeps } from './deps.js';
 import { reached } from './kill-points.js';
-import { recheckVerdict, type RecheckInput } from './recheck.js';
-import { recordToolStart, recordToolSuccess, type PriorWrites } from './records.js';
-import { recordSettledRound, writeSettledRoundIn, type SettledRound } from './settled-round.js';
+import type { RecheckInput } from './recheck.js';
+import { recordToolSuccess } from './records.js';
+import { claimRun } from './run-claim.js';
+import type { SettledRound } from './settled-round.js';
 import type { ToolDefinition, ToolRegistry } from './tool-contract.js';
 
 export interface RunToolInput {
@@ -37,12 +38,6 @@ function completionOf(input: RunToolInput): RunCompletion {
   return input.completion ?? (input.completeOnSuccess ? { kind: 'in_run', hold: null } : { kind: 'by_workflow' });
 }
 
-/** A run refused at its start by the kill switch (the workflow reports the action cancelled). */
-export const KILL_SWITCH_FAILURE = 'KillSwitch';
-
-/** A run refused by its re-check (the workflow reports the action denied, with the reason). */
-export const RECHECK_FAILURE = 'RecheckFailed';
-
 /** The tool's definition; a tool this worker does not have fails the action, without retry. */
 function registeredTool(tools: ToolRegistry, name: string): ToolDefinition {
   const definition = tools.get(name);
@@ -68,7 +63,7 @@ export function createExecutionActivities(deps: ActivityDeps) {
      * infrastructure errors (database down) are retried by Temporal.
      */
     async runTool(input: RunToolInput): Promise<ToolRun> {
-      const { actionId, idempotencyKey, settledRound } = input;
+      const { idempotencyKey } = input;
       // Before the claim: a run of a tool this worker lacks is never started (the workflow then writes what it was handed).
       registeredTool(tools, input.tool);
       const previous = await previousRun(db, idempotencyKey);
@@ -76,38 +71,7 @@ export function createExecutionActivities(deps: ActivityDeps) {
       if (previous?.status === 'failed') throw ApplicationFailure.nonRetryable(previous.error ?? 'tool failed', 'ToolFailed');
       if (previous?.status === 'cancelled') throw ApplicationFailure.nonRetryable('the tool run was cancelled', 'ToolCancelled');
 
-      // A run claimed by an earlier attempt passed its re-check then, and wrote the decisions it was handed.
-      const fresh = !previous;
-      const recheck = input.recheck && fresh ? await recheckVerdict(deps, { ...input.recheck, args: input.args }) : undefined;
-      const settled = fresh ? settledRound : undefined;
-      if (recheck || settled) reached(deps, 'recheck.before-write');
-      if (recheck && !recheck.result.ok) {
-        // Refused: the decisions that let it get here and the refusal commit together; nothing is claimed.
-        await (settled ? recordSettledRound(deps, settled, [recheck.event]) : appendAudit(db, recheck.event));
-        reached(deps, 'recheck.after-write');
-        throw ApplicationFailure.nonRetryable(recheck.result.reason, RECHECK_FAILURE);
-      }
-      // The decisions it was handed, its re-check and its claim: one commit, in that order in the chain.
-      const prior: PriorWrites | undefined =
-        recheck || settled
-          ? async (client) => {
-              if (settled) reached(deps, 'decision.before-write');
-              const decided = settled ? await writeSettledRoundIn(deps, client, settled) : [];
-              reached(deps, 'run.before-claim');
-              return [...decided, ...(recheck ? [recheck.event] : [])];
-            }
-          : undefined;
-      if (!prior) reached(deps, 'run.before-claim');
-      // A run claimed by an earlier attempt started before any later switch (whose reply lists it): it goes on.
-      const gateFor = previous ? undefined : input.agentId;
-      const start = await recordToolStart(db, { actionId, tool: input.tool, idempotencyKey }, gateFor, prior);
-      if (settled) {
-        reached(deps, 'decision.after-write');
-        reached(deps, 'close.after-write');
-      }
-      if (recheck) reached(deps, 'recheck.after-write');
-      if (!start.started) throw ApplicationFailure.nonRetryable(start.reason, KILL_SWITCH_FAILURE);
-      reached(deps, 'run.after-claim');
+      await claimRun(deps, input, !previous);
       return executeClaimed(input);
     },
   };
