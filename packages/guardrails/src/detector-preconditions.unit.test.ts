@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PROPERTY_RUNS, mixedText, sensitiveValue, surroundingText } from './arbitraries.test-support.js';
+import { PHONE_SHAPES } from './sensitive/detectors/contact.js';
 import { DETECTORS } from './sensitive/detectors/index.js';
 import { textFacts } from './sensitive/find.js';
 
@@ -17,6 +18,8 @@ const piece = fc.constantFrom(
   '+14155552671',
   '+44 20 7946 0958',
   '(415) 555-2671',
+  '+1 (415) 555-2671',
+  '1-415-555-2671',
   '415.555.2671',
   '020 7946 0958',
   '(020) 7946 0958',
@@ -71,5 +74,20 @@ describe('detector preconditions', () => {
     );
     // Not vacuous: every detector found something in the generated texts.
     expect([...fired].sort()).toEqual(DETECTORS.map((d) => d.name).sort());
+  });
+
+  it('skip a phone shape only when its text lacks every mark the shape needs', () => {
+    const fired = new Set<number>();
+    fc.assert(
+      fc.property(fc.oneof(nearMisses, mixedText), (text) => {
+        PHONE_SHAPES.forEach(({ pattern, marks }, shape) => {
+          if ([...text.matchAll(pattern)].length === 0) return;
+          fired.add(shape);
+          expect({ shape, text, marked: marks.some((mark) => text.includes(mark)) }).toEqual({ shape, text, marked: true });
+        });
+      }),
+      { ...PROPERTY_RUNS, numRuns: 5_000 },
+    );
+    expect(fired.size).toBe(PHONE_SHAPES.length);
   });
 });

@@ -41,7 +41,7 @@ export const email: Detector = {
 const BEFORE = String.raw`(?<![\w+.,/@-])`;
 const AFTER = String.raw`(?![\w@])(?![.,/-]\d)`;
 // `marks`: one of these characters is in every match of the shape (its `+`, its parenthesis, its separator).
-const PHONE_SHAPES: readonly { pattern: RegExp; digits: [number, number]; marks: readonly string[] }[] = [
+export const PHONE_SHAPES: readonly { pattern: RegExp; digits: [number, number]; marks: readonly string[] }[] = [
   { pattern: new RegExp(String.raw`${BEFORE}\+[1-9]\d{9,14}${AFTER}`, 'g'), digits: [10, 15], marks: ['+'] },
   {
     pattern: new RegExp(String.raw`${BEFORE}\+[1-9]\d{0,3}(?:([ .-])(?:\(\d{1,4}\)\d{0,4}|\d{1,5}))(?:\1(?:\(\d{1,4}\)\d{0,4}|\d{1,5})){1,5}${AFTER}`, 'g'),
