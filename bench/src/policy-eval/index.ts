@@ -22,7 +22,7 @@ export interface PolicyBenchResults {
   /** All representative requests in turn. */
   mixed: { evalsPerSecond: number; usPerEval: number };
   perRequest: PolicyRequestFigures[];
-  /** Building the agent's allowed-tools matcher, which evaluatePolicy does on every call. */
+  /** Building an agent's allowed-tools matcher: evaluatePolicy does it once per distinct list and keeps it. */
   allowedToolsMatcherUs: number;
 }
 

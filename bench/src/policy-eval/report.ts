@@ -20,6 +20,6 @@ export function formatPolicyBench(r: PolicyBenchResults): string {
     '',
     table(['request', 'decision', 'CEL conditions run', 'evals/s', 'µs/eval', 'µs in CEL', 'CEL share'], rows),
     '',
-    `building the agent's allowed-tools matcher (done inside every evaluation): ${f2(r.allowedToolsMatcherUs)} µs`,
+    `building an agent's allowed-tools matcher (once per distinct list; evaluations reuse it): ${f2(r.allowedToolsMatcherUs)} µs`,
   ].join('\n');
 }

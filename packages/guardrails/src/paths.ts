@@ -4,9 +4,9 @@ const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 export function childPath(parent: string, key: string | number): string {
   if (typeof key === 'number') return `${parent}[${key}]`;
-  const step = IDENTIFIER.test(key) ? key : JSON.stringify(key);
-  if (parent === '') return step;
-  return IDENTIFIER.test(key) ? `${parent}.${key}` : `${parent}[${step}]`;
+  const identifier = IDENTIFIER.test(key);
+  if (parent === '') return identifier ? key : JSON.stringify(key);
+  return identifier ? `${parent}.${key}` : `${parent}[${JSON.stringify(key)}]`;
 }
 
 /** Plain data objects (JSON-like); class instances such as Date or Map are left alone. */

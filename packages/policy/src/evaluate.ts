@@ -21,6 +21,22 @@ export function isUnknownToolDenial(classification: Pick<Classification, 'decisi
   return classification.decision === 'deny' && classification.reasons[0]?.startsWith(`${UNKNOWN_TOOL} "`) === true;
 }
 
+// An agent's allowed tools change rarely and agents are few, so their compiled matchers are kept:
+// compiling the globs to regexes was about half of an evaluation. Bounded: a flood of distinct lists only resets it.
+const AGENT_MATCHERS_KEPT = 1_000;
+const agentMatchers = new Map<string, (tool: string) => boolean>();
+
+function agentToolMatcher(allowedTools: readonly string[]): (tool: string) => boolean {
+  const key = JSON.stringify(allowedTools);
+  let matcher = agentMatchers.get(key);
+  if (matcher === undefined) {
+    matcher = toolMatcher(allowedTools);
+    if (agentMatchers.size >= AGENT_MATCHERS_KEPT) agentMatchers.clear();
+    agentMatchers.set(key, matcher);
+  }
+  return matcher;
+}
+
 const outcomeRank: Record<Outcome, number> = { allow: 0, allow_and_notify: 1, require_approval: 2, deny: 3 };
 const tierRank: Record<RiskTier, number> = { low: 0, medium: 1, high: 2, critical: 3 };
 
@@ -40,7 +56,7 @@ export function evaluatePolicy(policy: CompiledPolicy, input: PolicyInput): Clas
   if (!input.toolKnown) {
     return { decision: 'deny', tier: 'critical', reasons: [`${UNKNOWN_TOOL} "${input.tool}": denied by default`], ...common, matchedRules: [] };
   }
-  if (!toolMatcher(input.agent.allowedTools)(input.tool)) {
+  if (!agentToolMatcher(input.agent.allowedTools)(input.tool)) {
     return {
       decision: 'deny',
       tier: 'high',

@@ -1,5 +1,5 @@
 import { DETECTORS } from './detectors/index.js';
-import type { SensitiveSpan } from './types.js';
+import type { SensitiveSpan, TextFacts } from './types.js';
 
 type RankedSpan = SensitiveSpan & { rank: number };
 
@@ -30,13 +30,25 @@ export function findSensitiveText(text: string): SensitiveSpan[] {
 }
 
 function detect(text: string): RankedSpan[] {
+  const facts = textFacts(text);
   const candidates: RankedSpan[] = [];
   DETECTORS.forEach((detector, rank) => {
+    if (!detector.mayOccur(text, facts)) return;
     for (const { start, end } of detector.find(text)) {
       if (end > start) candidates.push({ kind: detector.kind, detector: detector.name, start, end, rank });
     }
   });
-  return mergeSpans(candidates);
+  return candidates.length > 0 ? mergeSpans(candidates) : [];
+}
+
+/** Counted once per pass, for the detectors' preconditions. */
+export function textFacts(text: string): TextFacts {
+  let digits = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 48 && code <= 57) digits++;
+  }
+  return { digits };
 }
 
 function mergeSpans(spans: readonly RankedSpan[]): RankedSpan[] {

@@ -25,8 +25,9 @@ interface Pending {
   node: unknown;
   path: string;
   underSecretKey: boolean;
-  /** Puts this node's redacted value where it belongs in its parent's copy. */
-  place: (value: unknown) => void;
+  /** Where this node's redacted value goes: its parent's copy (for the root, a holder) under `key`. */
+  parent: unknown[] | Record<string, unknown>;
+  key: string | number;
 }
 
 /**
@@ -34,55 +35,72 @@ interface Pending {
  * credential-named keys are redacted whole, arrays and plain objects are copied
  * (shared and cyclic references stay shared), anything else is kept as is.
  * Iterative (an explicit stack), depth first in document order: arguments nested
- * thousands of levels deep must not overflow the call stack.
+ * thousands of levels deep must not overflow the call stack. No closure per
+ * node: every audit append walks its payload, and the walk, not the scanning, was
+ * most of the cost for payloads of ids and names.
  */
 export function traverse(value: unknown, root: string): Traversal {
   const findings: SensitiveFinding[] = [];
   const copies = new Map<object, unknown>();
-  let result: unknown;
-  const stack: Pending[] = [{ node: value, path: root, underSecretKey: false, place: (v) => (result = v) }];
+  const top: Record<string, unknown> = {};
+  const stack: Pending[] = [{ node: value, path: root, underSecretKey: false, parent: top, key: 'value' }];
 
   for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
-    const { node, path, underSecretKey, place } = item;
+    const { node, path, underSecretKey } = item;
     if (typeof node === 'string') {
-      place(redactString(node, path, underSecretKey, findings));
+      place(item, redactString(node, path, underSecretKey, findings));
       continue;
     }
     if (underSecretKey && (typeof node === 'number' || typeof node === 'bigint')) {
       findings.push({ path, kind: 'secret', detector: 'secret_key_name', start: 0, end: String(node).length });
-      place(redactionMarker('secret'));
+      place(item, redactionMarker('secret'));
       continue;
     }
     if (!Array.isArray(node) && !isPlainObject(node)) {
-      place(node);
+      place(item, node);
       continue;
     }
     const seen = copies.get(node);
     if (seen !== undefined) {
-      place(seen);
+      place(item, seen);
       continue;
     }
     const children: Pending[] = [];
     if (Array.isArray(node)) {
       const copy: unknown[] = new Array<unknown>(node.length);
       copies.set(node, copy);
-      node.forEach((child, index) => children.push({ node: child, path: childPath(path, index), underSecretKey, place: (v) => (copy[index] = v) }));
-      place(copy);
+      // Holes stay holes, as forEach would leave them.
+      for (let index = 0; index < node.length; index++) {
+        if (index in node) children.push({ node: node[index], path: childPath(path, index), underSecretKey, parent: copy, key: index });
+      }
+      place(item, copy);
     } else {
       const copy = (Object.getPrototypeOf(node) === null ? Object.create(null) : {}) as Record<string, unknown>;
       copies.set(node, copy);
-      // defineProperty, not assignment: a JSON key "__proto__" must stay a plain own key.
-      const define = (key: string, v: unknown) => Object.defineProperty(copy, key, { value: v, enumerable: true, writable: true, configurable: true });
       for (const [key, child] of Object.entries(node)) {
-        define(key, undefined); // keeps the key order of the original
-        children.push({ node: child, path: childPath(path, key), underSecretKey: underSecretKey || isSecretKey(key), place: (v) => define(key, v) });
+        defineOwn(copy, key, undefined); // keeps the key order of the original
+        children.push({ node: child, path: childPath(path, key), underSecretKey: underSecretKey || isSecretKey(key), parent: copy, key });
       }
-      place(copy);
+      place(item, copy);
     }
     // Reversed, so findings come out in document order.
     for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
   }
-  return { findings, value: result };
+  return { findings, value: top.value };
+}
+
+function place({ parent, key }: Pending, value: unknown): void {
+  if (Array.isArray(parent)) parent[key as number] = value;
+  else defineOwn(parent, key as string, value);
+}
+
+/**
+ * An own, enumerable, writable data property. Assignment does exactly that on a fresh
+ * copy, except for a JSON key "__proto__", which it would take as the prototype's setter.
+ */
+function defineOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }
 
 function redactString(text: string, path: string, underSecretKey: boolean, findings: SensitiveFinding[]): string {

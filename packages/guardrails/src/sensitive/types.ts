@@ -15,9 +15,21 @@ export interface SensitiveFinding extends SensitiveSpan {
   path: string;
 }
 
+/** What detectors' preconditions read, counted once per string. */
+export interface TextFacts {
+  /** ASCII digits (`\d`) in the string. */
+  digits: number;
+}
+
 /** One kind of sensitive value in free text. Detectors may overlap; overlaps are merged. */
 export interface Detector {
   kind: SensitiveKind;
   name: string;
+  /**
+   * A cheap necessary condition (a literal the pattern needs, a digit count): false means
+   * `find` would yield nothing, so it is not run. Most strings (ids, hashes, names) pass
+   * none, and a detector's generator and regex iterators cost more than the test.
+   */
+  mayOccur(text: string, facts: TextFacts): boolean;
   find(text: string): Iterable<{ start: number; end: number }>;
 }

@@ -81,8 +81,11 @@ const TOKEN_CHAR = /[A-Za-z_]/;
 export const card: Detector = {
   kind: 'card',
   name: 'payment_card',
+  mayOccur: (_text, facts) => facts.digits >= MIN_DIGITS,
   *find(text) {
     for (const run of text.matchAll(DIGIT_RUN)) {
+      // Fewer characters than a card has digits (a date, a hash's short digit runs): no window can be one.
+      if (run[0].length < MIN_DIGITS) continue;
       const groups: DigitGroup[] = [...run[0].matchAll(/\d+/g)].map((g) => ({
         digits: g[0],
         start: run.index + g.index,

@@ -17,6 +17,7 @@ const DOMAIN = /(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,6
 export const email: Detector = {
   kind: 'email',
   name: 'email',
+  mayOccur: (text) => text.includes('@'),
   *find(text) {
     for (let at = text.indexOf('@'); at !== -1; at = text.indexOf('@', at + 1)) {
       let start = at;
@@ -39,27 +40,35 @@ export const email: Detector = {
 // A number glued to letters, digits or a decimal point is something else.
 const BEFORE = String.raw`(?<![\w+.,/@-])`;
 const AFTER = String.raw`(?![\w@])(?![.,/-]\d)`;
-const PHONE_SHAPES: readonly { pattern: RegExp; digits: [number, number] }[] = [
-  { pattern: new RegExp(String.raw`${BEFORE}\+[1-9]\d{9,14}${AFTER}`, 'g'), digits: [10, 15] },
+// `marks`: one of these characters is in every match of the shape (its `+`, its parenthesis, its separator).
+export const PHONE_SHAPES: readonly { pattern: RegExp; digits: [number, number]; marks: readonly string[] }[] = [
+  { pattern: new RegExp(String.raw`${BEFORE}\+[1-9]\d{9,14}${AFTER}`, 'g'), digits: [10, 15], marks: ['+'] },
   {
     pattern: new RegExp(String.raw`${BEFORE}\+[1-9]\d{0,3}(?:([ .-])(?:\(\d{1,4}\)\d{0,4}|\d{1,5}))(?:\1(?:\(\d{1,4}\)\d{0,4}|\d{1,5})){1,5}${AFTER}`, 'g'),
     digits: [8, 15],
+    marks: ['+'],
   },
-  { pattern: new RegExp(String.raw`${BEFORE}\+[1-9]\d{0,3} ?\(\d{1,4}\) ?\d{2,4}(?:[ .-]?\d{2,4}){1,3}${AFTER}`, 'g'), digits: [8, 15] },
-  { pattern: new RegExp(String.raw`${BEFORE}(?:1([ .-]))?[2-9]\d{2}([ .-])\d{3}\2\d{4}${AFTER}`, 'g'), digits: [10, 11] },
-  { pattern: new RegExp(String.raw`${BEFORE}(?:1[ .-]?)?\([2-9]\d{2}\) ?\d{3}[ .-]\d{4}${AFTER}`, 'g'), digits: [10, 11] },
-  { pattern: new RegExp(String.raw`${BEFORE}0\d{1,4}([ .-])\d{2,8}(?:\1\d{2,4}){0,3}${AFTER}`, 'g'), digits: [10, 12] },
-  { pattern: new RegExp(String.raw`${BEFORE}\(0\d{1,4}\) ?\d{3,4}[ .-]?\d{3,4}${AFTER}`, 'g'), digits: [10, 12] },
+  { pattern: new RegExp(String.raw`${BEFORE}\+[1-9]\d{0,3} ?\(\d{1,4}\) ?\d{2,4}(?:[ .-]?\d{2,4}){1,3}${AFTER}`, 'g'), digits: [8, 15], marks: ['+'] },
+  { pattern: new RegExp(String.raw`${BEFORE}(?:1([ .-]))?[2-9]\d{2}([ .-])\d{3}\2\d{4}${AFTER}`, 'g'), digits: [10, 11], marks: [' ', '.', '-'] },
+  { pattern: new RegExp(String.raw`${BEFORE}(?:1[ .-]?)?\([2-9]\d{2}\) ?\d{3}[ .-]\d{4}${AFTER}`, 'g'), digits: [10, 11], marks: ['('] },
+  { pattern: new RegExp(String.raw`${BEFORE}0\d{1,4}([ .-])\d{2,8}(?:\1\d{2,4}){0,3}${AFTER}`, 'g'), digits: [10, 12], marks: [' ', '.', '-'] },
+  { pattern: new RegExp(String.raw`${BEFORE}\(0\d{1,4}\) ?\d{3,4}[ .-]?\d{3,4}${AFTER}`, 'g'), digits: [10, 12], marks: ['('] },
 ];
+
+const PHONE_MIN_DIGITS = Math.min(...PHONE_SHAPES.map((shape) => shape.digits[0]));
 
 export const phone: Detector = {
   kind: 'phone',
   name: 'phone',
+  // Every shape's accepted digit count starts at 8 or more.
+  mayOccur: (_text, facts) => facts.digits >= PHONE_MIN_DIGITS,
   *find(text) {
     for (const {
       pattern,
       digits: [min, max],
+      marks,
     } of PHONE_SHAPES) {
+      if (!marks.some((mark) => text.includes(mark))) continue;
       yield* spans(text, pattern, (match) => {
         const count = match[0].replace(/\D/g, '').length;
         return count >= min && count <= max;

@@ -7,6 +7,7 @@ const SSN = /(?<![\w-])(\d{3})([- ])(\d{2})\2(\d{4})(?![\w-]|[.,]\d)/g;
 export const usSsn: Detector = {
   kind: 'national_id',
   name: 'us_ssn',
+  mayOccur: (_text, facts) => facts.digits >= 9,
   *find(text) {
     for (const match of text.matchAll(SSN)) {
       const [, area = '', , group = '', serial = ''] = match;
@@ -23,6 +24,7 @@ const NINO_NEVER_ISSUED = new Set(['BG', 'GB', 'KN', 'NK', 'NT', 'TN', 'ZZ']);
 export const ukNino: Detector = {
   kind: 'national_id',
   name: 'uk_nino',
+  mayOccur: (_text, facts) => facts.digits >= 6,
   *find(text) {
     for (const match of text.matchAll(NINO)) {
       if (NINO_NEVER_ISSUED.has(match[1] ?? '')) continue;
@@ -128,6 +130,8 @@ const IBAN_START = /(?<![A-Za-z0-9])([A-Z]{2})\d{2}/g;
 export const iban: Detector = {
   kind: 'national_id',
   name: 'iban',
+  // Two check digits, and Norway's 15 characters are the shortest IBAN.
+  mayOccur: (text, facts) => facts.digits >= 2 && text.length >= 15,
   *find(text) {
     for (const match of text.matchAll(IBAN_START)) {
       const length = IBAN_LENGTHS[match[1] ?? ''];
