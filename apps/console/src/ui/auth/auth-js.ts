@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { signInWithPassword } from '@airlock/db/accounts';
 import NextAuth, { CredentialsSignin, type NextAuthConfig } from 'next-auth';
+import { getToken, type JWT } from 'next-auth/jwt';
 import Credentials from 'next-auth/providers/credentials';
 import type { Provider } from 'next-auth/providers';
 import { z } from 'zod';
@@ -8,10 +9,16 @@ import { authConfigEnv } from '../../env.js';
 import { principalForKey } from '../../api/auth.js';
 import { apiContext } from '../../api/runtime-context.js';
 
+/** Who a session cookie belongs to; role, key revocation and password changes are re-checked against the database on every request. */
+export interface SessionOwner {
+  userId: string;
+  keyId: string | null;
+  passwordChangedAt: number | null;
+}
+
 declare module 'next-auth' {
   interface Session {
-    /** Who the cookie belongs to; role, key revocation and password changes are re-checked against the database on every request. */
-    airlock?: { userId: string; keyId: string | null; passwordChangedAt: number | null };
+    airlock?: SessionOwner;
   }
   interface User {
     /** Password sign-ins only: when the password was set, so a later change or reset ends the session. */
@@ -52,6 +59,12 @@ const PasswordCredentials = z.object({ email: z.string().min(1).max(254), passwo
 
 // Without AUTH_SECRET the embedded default still works: sessions simply end when the console restarts.
 const fallbackSecret = randomBytes(32).toString('base64url');
+
+const sessionSecret = (): string => authConfigEnv().AUTH_SECRET ?? fallbackSecret;
+
+function ownerOf(token: JWT): SessionOwner | null {
+  return token.airlockUserId ? { userId: token.airlockUserId, keyId: token.airlockKeyId ?? null, passwordChangedAt: token.airlockPasswordChangedAt ?? null } : null;
+}
 
 function providers(): Provider[] {
   const env = authConfigEnv();
@@ -111,7 +124,7 @@ async function userIdForEmail(email: unknown, verified: unknown): Promise<string
 
 function config(): NextAuthConfig {
   return {
-    secret: authConfigEnv().AUTH_SECRET ?? fallbackSecret,
+    secret: sessionSecret(),
     trustHost: true,
     providers: providers(),
     session: { strategy: 'jwt', maxAge: SESSION_SECONDS },
@@ -134,9 +147,8 @@ function config(): NextAuthConfig {
         return token;
       },
       session({ session, token }) {
-        if (token.airlockUserId) {
-          session.airlock = { userId: token.airlockUserId, keyId: token.airlockKeyId ?? null, passwordChangedAt: token.airlockPasswordChangedAt ?? null };
-        }
+        const owner = ownerOf(token);
+        if (owner) session.airlock = owner;
         return session;
       },
     },
@@ -145,3 +157,28 @@ function config(): NextAuthConfig {
 
 // Lazy: configuration is read on the first request, never at build time.
 export const { handlers, auth, signIn, signOut } = NextAuth(() => config());
+
+/**
+ * The owner of the request's session cookie: what `auth()` gives as `session.airlock`, read
+ * the way Auth.js reads it (the same cookie, chunks included, decrypted with the same secret,
+ * refused once expired), without the rest of `auth()`. On the server `auth()` runs a whole
+ * Auth.js request for it: a new CSRF token (a random value and a SHA-256) and the session
+ * encrypted again for a refreshed cookie that a server component or action never sends, a
+ * few milliseconds in front of every decision. Null when there is no valid session cookie.
+ */
+export async function sessionOwner(requestHeaders: Headers): Promise<SessionOwner | null> {
+  // Only the cookie: getToken would also take a bearer token, which auth() never reads.
+  const token = await getToken({ req: { headers: { cookie: requestHeaders.get('cookie') ?? '' } }, secret: sessionSecret(), secureCookie: usesSecureCookies(requestHeaders) });
+  return token ? ownerOf(token) : null;
+}
+
+/**
+ * Auth.js names the session cookie `__Secure-…` when the URL it builds for the session request
+ * is https: AUTH_URL's when set, else the forwarded protocol (https when none is given).
+ */
+function usesSecureCookies(requestHeaders: Headers): boolean {
+  const env = authConfigEnv();
+  const url = env.AUTH_URL ?? env.NEXTAUTH_URL;
+  const protocol = url ? new URL(url).protocol : (requestHeaders.get('x-forwarded-proto') ?? 'https');
+  return protocol.replace(/:$/, '') === 'https';
+}
