@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { signInWithPassword } from '@airlock/db/accounts';
 import NextAuth, { CredentialsSignin, type NextAuthConfig } from 'next-auth';
-import { getToken, type JWT } from 'next-auth/jwt';
+import type { JWT } from 'next-auth/jwt';
 import Credentials from 'next-auth/providers/credentials';
 import type { Provider } from 'next-auth/providers';
 import { z } from 'zod';
 import { authConfigEnv } from '../../env.js';
 import { principalForKey } from '../../api/auth.js';
 import { apiContext } from '../../api/runtime-context.js';
+import { sessionToken } from './session-cookie.js';
 
 /** Who a session cookie belongs to; role, key revocation and password changes are re-checked against the database on every request. */
 export interface SessionOwner {
@@ -158,27 +159,9 @@ function config(): NextAuthConfig {
 // Lazy: configuration is read on the first request, never at build time.
 export const { handlers, auth, signIn, signOut } = NextAuth(() => config());
 
-/**
- * The owner of the request's session cookie: what `auth()` gives as `session.airlock`, read
- * the way Auth.js reads it (the same cookie, chunks included, decrypted with the same secret,
- * refused once expired), without the rest of `auth()`. On the server `auth()` runs a whole
- * Auth.js request for it: a new CSRF token (a random value and a SHA-256) and the session
- * encrypted again for a refreshed cookie that a server component or action never sends, a
- * few milliseconds in front of every decision. Null when there is no valid session cookie.
- */
+/** The owner of the request's session cookie, as `auth()` gives it in `session.airlock` (session-cookie.ts). Null without a valid one. */
 export async function sessionOwner(requestHeaders: Headers): Promise<SessionOwner | null> {
-  // Only the cookie: getToken would also take a bearer token, which auth() never reads.
-  const token = await getToken({ req: { headers: { cookie: requestHeaders.get('cookie') ?? '' } }, secret: sessionSecret(), secureCookie: usesSecureCookies(requestHeaders) });
-  return token ? ownerOf(token) : null;
-}
-
-/**
- * Auth.js names the session cookie `__Secure-…` when the URL it builds for the session request
- * is https: AUTH_URL's when set, else the forwarded protocol (https when none is given).
- */
-function usesSecureCookies(requestHeaders: Headers): boolean {
   const env = authConfigEnv();
-  const url = env.AUTH_URL ?? env.NEXTAUTH_URL;
-  const protocol = url ? new URL(url).protocol : (requestHeaders.get('x-forwarded-proto') ?? 'https');
-  return protocol.replace(/:$/, '') === 'https';
+  const token = await sessionToken(requestHeaders, { secret: sessionSecret(), authUrl: env.AUTH_URL ?? env.NEXTAUTH_URL });
+  return token ? ownerOf(token) : null;
 }
