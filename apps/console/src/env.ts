@@ -37,6 +37,9 @@ export function consoleConfig(): ConsoleEnv {
 export const AuthEnv = z
   .object({
     AUTH_SECRET: z.string().min(32).optional().describe('signs and encrypts session cookies; unset = a random secret per process (sessions end on restart)'),
+    // Read by Auth.js itself; the console reads them only to name the session cookie as Auth.js does (auth-js.ts).
+    AUTH_URL: z.url().optional().describe('<public url>/api/auth when people reach the console under another name than its own (Auth.js builds its URLs from it)'),
+    NEXTAUTH_URL: z.url().optional().describe('the older name of AUTH_URL (AUTH_URL wins)'),
     AIRLOCK_OIDC_ISSUER: z.url().optional().describe('OIDC issuer URL of the company identity provider'),
     AIRLOCK_OIDC_CLIENT_ID: z.string().min(1).optional(),
     AIRLOCK_OIDC_CLIENT_SECRET: z.string().min(1).optional(),

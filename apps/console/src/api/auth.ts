@@ -31,6 +31,34 @@ export async function authenticate(request: Request, db: Db): Promise<Principal>
   return principal;
 }
 
+/** The key and its owner in one row (LEFT JOINs: a key has an agent or a user, never both). */
+interface KeyRow {
+  id: string;
+  agent_id: string | null;
+  user_id: string | null;
+  revoked_at: Date | null;
+  expires_at: Date | null;
+  last_used_at: Date | null;
+  /** Null when the join found no agent. */
+  agent_row_id: string | null;
+  agent_disabled_at: Date | null;
+  /** Null when the join found no user (the column is NOT NULL). */
+  user_name: string | null;
+  user_role: Role | null;
+  user_disabled_at: Date | null;
+}
+
+// One statement, not Prisma's findUnique with its two includes: every API request starts here,
+// and each query through Prisma costs a round trip and its own client-side work.
+const KEY_BY_HASH = `
+  SELECT k.id, k.agent_id, k.user_id, k.revoked_at, k.expires_at, k.last_used_at,
+         a.id AS agent_row_id, a.disabled_at AS agent_disabled_at,
+         u.name AS user_name, u.role::text AS user_role, u.disabled_at AS user_disabled_at
+  FROM api_keys k
+  LEFT JOIN agents a ON a.id = k.agent_id
+  LEFT JOIN users u ON u.id = k.user_id
+  WHERE k.hash = $1`;
+
 /**
  * Looks a key up by its SHA-256 (only the hash is stored). Null when unknown,
  * revoked, expired, owned by neither kind, or its agent or person is disabled:
@@ -38,17 +66,16 @@ export async function authenticate(request: Request, db: Db): Promise<Principal>
  */
 export async function principalForKey(db: Db, key: string): Promise<Principal | null> {
   if (!key.startsWith('alk_')) return null;
-  const row = await db.prisma.apiKey.findUnique({
-    where: { hash: hashApiKey(key) },
-    include: { user: { select: { id: true, name: true, role: true, disabledAt: true } }, agent: { select: { disabledAt: true } } },
-  });
-  if (!row || row.revokedAt) return null;
+  const row = (await db.pool.query<KeyRow>(KEY_BY_HASH, [hashApiKey(key)])).rows[0];
+  if (!row || row.revoked_at) return null;
   const now = new Date();
-  if (row.expiresAt && row.expiresAt <= now) return null;
+  if (row.expires_at && row.expires_at <= now) return null;
   let principal: Principal | null = null;
-  if (row.agentId && !row.userId && row.agent && !row.agent.disabledAt) principal = { kind: 'agent', keyId: row.id, agentId: row.agentId };
-  if (row.user && !row.agentId && !row.user.disabledAt) principal = { kind: 'user', keyId: row.id, userId: row.user.id, name: row.user.name, role: row.user.role };
-  if (principal) await noteKeyUse(db, row.id, row.lastUsedAt, now);
+  if (row.agent_id && !row.user_id && row.agent_row_id && !row.agent_disabled_at) principal = { kind: 'agent', keyId: row.id, agentId: row.agent_id };
+  if (row.user_id && !row.agent_id && row.user_name !== null && row.user_role !== null && !row.user_disabled_at) {
+    principal = { kind: 'user', keyId: row.id, userId: row.user_id, name: row.user_name, role: row.user_role };
+  }
+  if (principal) await noteKeyUse(db, row.id, row.last_used_at, now);
   return principal;
 }
 

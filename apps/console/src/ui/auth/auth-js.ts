@@ -1,17 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import { signInWithPassword } from '@airlock/db/accounts';
 import NextAuth, { CredentialsSignin, type NextAuthConfig } from 'next-auth';
+import type { JWT } from 'next-auth/jwt';
 import Credentials from 'next-auth/providers/credentials';
 import type { Provider } from 'next-auth/providers';
 import { z } from 'zod';
 import { authConfigEnv } from '../../env.js';
 import { principalForKey } from '../../api/auth.js';
 import { apiContext } from '../../api/runtime-context.js';
+import { sessionToken } from './session-cookie.js';
+
+/** Who a session cookie belongs to; role, key revocation and password changes are re-checked against the database on every request. */
+export interface SessionOwner {
+  userId: string;
+  keyId: string | null;
+  passwordChangedAt: number | null;
+}
 
 declare module 'next-auth' {
   interface Session {
-    /** Who the cookie belongs to; role, key revocation and password changes are re-checked against the database on every request. */
-    airlock?: { userId: string; keyId: string | null; passwordChangedAt: number | null };
+    airlock?: SessionOwner;
   }
   interface User {
     /** Password sign-ins only: when the password was set, so a later change or reset ends the session. */
@@ -52,6 +60,12 @@ const PasswordCredentials = z.object({ email: z.string().min(1).max(254), passwo
 
 // Without AUTH_SECRET the embedded default still works: sessions simply end when the console restarts.
 const fallbackSecret = randomBytes(32).toString('base64url');
+
+const sessionSecret = (): string => authConfigEnv().AUTH_SECRET ?? fallbackSecret;
+
+function ownerOf(token: JWT): SessionOwner | null {
+  return token.airlockUserId ? { userId: token.airlockUserId, keyId: token.airlockKeyId ?? null, passwordChangedAt: token.airlockPasswordChangedAt ?? null } : null;
+}
 
 function providers(): Provider[] {
   const env = authConfigEnv();
@@ -111,7 +125,7 @@ async function userIdForEmail(email: unknown, verified: unknown): Promise<string
 
 function config(): NextAuthConfig {
   return {
-    secret: authConfigEnv().AUTH_SECRET ?? fallbackSecret,
+    secret: sessionSecret(),
     trustHost: true,
     providers: providers(),
     session: { strategy: 'jwt', maxAge: SESSION_SECONDS },
@@ -134,9 +148,8 @@ function config(): NextAuthConfig {
         return token;
       },
       session({ session, token }) {
-        if (token.airlockUserId) {
-          session.airlock = { userId: token.airlockUserId, keyId: token.airlockKeyId ?? null, passwordChangedAt: token.airlockPasswordChangedAt ?? null };
-        }
+        const owner = ownerOf(token);
+        if (owner) session.airlock = owner;
         return session;
       },
     },
@@ -145,3 +158,10 @@ function config(): NextAuthConfig {
 
 // Lazy: configuration is read on the first request, never at build time.
 export const { handlers, auth, signIn, signOut } = NextAuth(() => config());
+
+/** The owner of the request's session cookie, as `auth()` gives it in `session.airlock` (session-cookie.ts). Null without a valid one. */
+export async function sessionOwner(requestHeaders: Headers): Promise<SessionOwner | null> {
+  const env = authConfigEnv();
+  const token = await sessionToken(requestHeaders, { secret: sessionSecret(), authUrl: env.AUTH_URL ?? env.NEXTAUTH_URL });
+  return token ? ownerOf(token) : null;
+}

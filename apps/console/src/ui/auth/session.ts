@@ -1,7 +1,9 @@
 import { roleAtLeast, type Role } from '@airlock/core';
+import { headers } from 'next/headers';
 import { redirect } from 'next/navigation';
+import { cache } from 'react';
 import { apiContext } from '../../api/runtime-context.js';
-import { auth } from './auth-js.js';
+import { sessionOwner } from './auth-js.js';
 
 /** A signed-in person as the console knows them: role and groups fresh from the database. */
 export interface ConsoleUser {
@@ -22,28 +24,49 @@ export type SessionState = { status: 'signed_out' } | { status: 'must_change_pas
 
 const SIGNED_OUT: SessionState = { status: 'signed_out' };
 
-/** Re-checked on every request: a revoked or expired key, a deleted or disabled user or a changed password ends the session at once. */
-export async function sessionState(): Promise<SessionState> {
-  const session = await auth();
-  const who = session?.airlock;
+/** The session's person and, for a key session, its key, in one row (the key columns are null without one). */
+interface SessionRow {
+  id: string;
+  name: string;
+  email: string;
+  role: Role;
+  has_password: boolean;
+  password_must_change: boolean;
+  password_changed_at: Date | null;
+  disabled_at: Date | null;
+  key_user_id: string | null;
+  key_revoked_at: Date | null;
+  key_expires_at: Date | null;
+}
+
+// One statement for what every page and every write checks first (it was two Prisma reads).
+const SESSION_ROW = `
+  SELECT u.id, u.name, u.email, u.role::text AS role, u.password_hash IS NOT NULL AS has_password,
+         u.password_must_change, u.password_changed_at, u.disabled_at,
+         k.user_id AS key_user_id, k.revoked_at AS key_revoked_at, k.expires_at AS key_expires_at
+  FROM users u
+  LEFT JOIN api_keys k ON k.id = $2
+  WHERE u.id = $1`;
+
+/**
+ * Re-checked on every request: a revoked or expired key, a deleted or disabled user or a changed
+ * password ends the session at once. Cached per request, so a page render (the layout and the
+ * page both ask) checks once.
+ */
+export const sessionState = cache(async (): Promise<SessionState> => {
+  const who = await sessionOwner(await headers());
   if (!who) return SIGNED_OUT;
-  const { prisma } = apiContext().db;
-  if (who.keyId) {
-    const key = await prisma.apiKey.findUnique({ where: { id: who.keyId }, select: { userId: true, revokedAt: true, expiresAt: true } });
-    if (!key || key.revokedAt || key.userId !== who.userId || (key.expiresAt && key.expiresAt <= new Date())) return SIGNED_OUT;
-  }
-  const user = await prisma.user.findUnique({
-    where: { id: who.userId },
-    select: { id: true, name: true, email: true, role: true, passwordHash: true, passwordMustChange: true, passwordChangedAt: true, disabledAt: true },
-  });
-  if (!user || user.disabledAt) return SIGNED_OUT;
+  const row = (await apiContext().db.pool.query<SessionRow>(SESSION_ROW, [who.userId, who.keyId])).rows[0];
+  if (!row || row.disabled_at) return SIGNED_OUT;
+  // A key session lasts as long as its key: the join finds no key once it is deleted.
+  if (who.keyId && (row.key_user_id !== who.userId || row.key_revoked_at || (row.key_expires_at && row.key_expires_at <= new Date()))) return SIGNED_OUT;
   const passwordSession = who.passwordChangedAt !== null;
   // A password session lasts only as long as the password it was opened with.
-  if (passwordSession && (!user.passwordHash || (user.passwordChangedAt?.getTime() ?? 0) !== who.passwordChangedAt)) return SIGNED_OUT;
-  const consoleUser: ConsoleUser = { userId: user.id, name: user.name, email: user.email, role: user.role, hasPassword: user.passwordHash !== null };
+  if (passwordSession && (!row.has_password || (row.password_changed_at?.getTime() ?? 0) !== who.passwordChangedAt)) return SIGNED_OUT;
+  const consoleUser: ConsoleUser = { userId: row.id, name: row.name, email: row.email, role: row.role, hasPassword: row.has_password };
   // Only the password is one-time: someone who signed in with their API key or SSO has proved something else.
-  return passwordSession && user.passwordMustChange ? { status: 'must_change_password', user: consoleUser } : { status: 'signed_in', user: consoleUser };
-}
+  return passwordSession && row.password_must_change ? { status: 'must_change_password', user: consoleUser } : { status: 'signed_in', user: consoleUser };
+});
 
 /** The fully signed-in person, or null (also while a one-time password still has to be replaced). */
 export async function signedInUser(): Promise<ConsoleUser | null> {
