@@ -1,7 +1,7 @@
 import { ApplicationFailure, CancellationScope, condition, patched, setHandler } from '@temporalio/workflow';
 import type { ActionStatusView, ApprovalDecision, BudgetImpactView, Classification, DecideResult, GuardedActionInput } from '@airlock/core';
 import { DECISION_CLOSED_FAILURE, decideUpdate } from '@airlock/core/workflow';
-import type { Activities, DecisionRecord, RoundClosure, SettledRound } from '@airlock/activities';
+import type { Activities, DecisionRecord, OpenedApproval, OpenedRound, RoundClosure, SettledRound } from '@airlock/activities';
 import { bookkeeping, recorder } from './activities.js';
 import {
   checkDecision,
@@ -52,6 +52,8 @@ export function settledRound(hold: SettledHold): SettledRound | undefined {
 export interface ApprovalOptions {
   /** Whether an approval that settles the round may be left to the run (asked only when one does). */
   runRecordsDecision?: (() => boolean) | undefined;
+  /** Round 1 as admission opened it (approval row, status and audit row in its commit): not opened again. */
+  firstRound?: OpenedRound;
 }
 
 /** Writes what a settled round left to its run, when the run did not (or may not have): idempotent. */
@@ -191,17 +193,7 @@ export async function awaitApproval(
   }
 
   for (let number = 1; ; number++) {
-    const deadline = roundDeadline(state.requirement, Date.now());
-    const opened = await bookkeeping.openApproval({
-      actionId,
-      round: number,
-      agentId: request.agentId,
-      requestedBy: request.requestedBy,
-      argsHash: state.effective.argsHash,
-      requirement: state.requirement,
-      deadline,
-      budgetImpacts: state.budgetImpacts,
-    });
+    const { opened, deadline } = number === 1 && options.firstRound ? { opened: options.firstRound, deadline: options.firstRound.deadline } : await openRound(number);
     const carried = apply({ type: 'round_opened', number, approvalId: opened.approvalId, deadline, approvers: { eligible: opened.eligibleApprovers, excluded: opened.excluded } });
     for (const effect of carried) await recordWith((write) => bookkeeping.recordDecision(write), effect);
     const round = currentRound();
@@ -239,6 +231,22 @@ export async function awaitApproval(
       view.argsHash = state.effective.argsHash;
     }
     if (state.verdict) return state.verdict;
+  }
+
+  /** Opens a round with the `openApproval` step: rounds after an edit, and round 1 of histories from before admission opened it. */
+  async function openRound(number: number): Promise<{ opened: OpenedApproval; deadline: string | null }> {
+    const deadline = roundDeadline(state.requirement, Date.now());
+    const opened = await bookkeeping.openApproval({
+      actionId,
+      round: number,
+      agentId: request.agentId,
+      requestedBy: request.requestedBy,
+      argsHash: state.effective.argsHash,
+      requirement: state.requirement,
+      deadline,
+      budgetImpacts: state.budgetImpacts,
+    });
+    return { opened, deadline };
   }
 
   /** Waits for the round to end, widening the approvers along the escalation chain. */
