@@ -137,6 +137,39 @@ export async function awaitApproval(
     tallyDecisions(round.decisions, round.requirement, round.eligible.length) === 'approved' &&
     (options.runRecordsDecision?.() ?? false);
 
+  /** The open round in the status query; from here the `decide` validator accepts decisions for it. */
+  const showRound = () => {
+    const round = currentRound();
+    view.argsHash = round.argsHash;
+    view.budgetImpacts = state.budgetImpacts;
+    view.approval = {
+      approvalId: round.approvalId,
+      round: round.number,
+      requiredApprovals: round.requirement.requiredApprovals,
+      approverRole: round.requirement.approverRole,
+      ...(round.requirement.approverGroup ? { approverGroup: round.requirement.approverGroup } : {}),
+      deadline: round.deadline,
+      escalationLevel: 0,
+      decisions: [...round.decisions],
+    };
+    view.phase = 'awaiting_approval';
+  };
+
+  const first = options.firstRound;
+  if (first) {
+    // Admission opened round 1 in its commit, so a person may already be deciding it: the round is
+    // open before the handler is set, or a decision buffered until then would be refused.
+    const carried = apply({
+      type: 'round_opened',
+      number: 1,
+      approvalId: first.approvalId,
+      deadline: first.deadline,
+      approvers: { eligible: first.eligibleApprovers, excluded: first.excluded },
+    });
+    if (carried.length > 0) throw new Error('round 1 carries no decision');
+    showRound();
+  }
+
   setHandler(
     decideUpdate,
     async (decision: ApprovalDecision): Promise<DecideResult> => {
@@ -193,23 +226,20 @@ export async function awaitApproval(
   }
 
   for (let number = 1; ; number++) {
-    const { opened, deadline } = number === 1 && options.firstRound ? { opened: options.firstRound, deadline: options.firstRound.deadline } : await openRound(number);
-    const carried = apply({ type: 'round_opened', number, approvalId: opened.approvalId, deadline, approvers: { eligible: opened.eligibleApprovers, excluded: opened.excluded } });
-    for (const effect of carried) await recordWith((write) => bookkeeping.recordDecision(write), effect);
+    // Round 1 that admission opened is already shown (before the update handler existed).
+    if (number > 1 || !options.firstRound) {
+      const { opened, deadline } = await openRound(number);
+      const carried = apply({
+        type: 'round_opened',
+        number,
+        approvalId: opened.approvalId,
+        deadline,
+        approvers: { eligible: opened.eligibleApprovers, excluded: opened.excluded },
+      });
+      for (const effect of carried) await recordWith((write) => bookkeeping.recordDecision(write), effect);
+      showRound();
+    }
     const round = currentRound();
-    view.argsHash = round.argsHash;
-    view.budgetImpacts = state.budgetImpacts;
-    view.approval = {
-      approvalId: round.approvalId,
-      round: number,
-      requiredApprovals: round.requirement.requiredApprovals,
-      approverRole: round.requirement.approverRole,
-      ...(round.requirement.approverGroup ? { approverGroup: round.requirement.approverGroup } : {}),
-      deadline,
-      escalationLevel: 0,
-      decisions: [...round.decisions],
-    };
-    view.phase = 'awaiting_approval';
 
     const ended = await waitForRound(round);
     // From here no decision is accepted into this round.

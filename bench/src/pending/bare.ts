@@ -18,6 +18,9 @@ export interface BareWaiting {
   /** Until every start call had returned: the bare start rate admission is compared with. */
   startSeconds: number;
   startsPerSecond: number;
+  /** When the first start call was sent (epoch ms): with their histories, how long until every one waited. */
+  startedAtMs: number;
+  workflowIds: string[];
 }
 
 /**
@@ -46,6 +49,7 @@ export async function runBareWaiting(client: Client, address: string, count: num
       }
     };
     const began = performance.now();
+    const startedAtMs = Date.now();
     await Promise.all(Array.from({ length: concurrency }, starter));
     const startSeconds = (performance.now() - began) / 1000;
     const expected = Math.min(count, idle.maxCachedWorkflows);
@@ -59,7 +63,7 @@ export async function runBareWaiting(client: Client, address: string, count: num
     // Decisions still work on evicted workflows: the first ones started are the least recently used.
     const sample = ids.slice(0, Math.min(20, ids.length));
     await Promise.all(sample.map((id) => client.workflow.getHandle(id).executeUpdate(bareDecide, { args: ['approve'] })));
-    return { count, idle, loaded, decided: sample.length, startSeconds, startsPerSecond: count / startSeconds };
+    return { count, idle, loaded, decided: sample.length, startSeconds, startsPerSecond: count / startSeconds, startedAtMs, workflowIds: ids };
   } finally {
     await worker.stop();
   }

@@ -8,8 +8,10 @@ export interface PendingLoad {
   actionIds: string[];
   /** Until every start call had returned. */
   startSeconds: number;
-  /** Until every action was waiting for a person (its approval row open). */
+  /** Until every action's approval row was open. */
   allPendingSeconds: number;
+  /** When the first start call was sent (epoch ms): with their histories, how long until every workflow waited. */
+  startedAtMs: number;
 }
 
 /**
@@ -52,6 +54,7 @@ export async function startPendingActions(
   log: (line: string) => void,
 ): Promise<PendingLoad> {
   const began = performance.now();
+  const startedAtMs = Date.now();
   const actionIds = new Array<string>(options.count);
   let next = 0;
   const starter = async () => {
@@ -78,5 +81,5 @@ export async function startPendingActions(
     }
     await sleep(1_000);
   }
-  return { actionIds, startSeconds, allPendingSeconds: (performance.now() - began) / 1000 };
+  return { actionIds, startSeconds, allPendingSeconds: (performance.now() - began) / 1000, startedAtMs };
 }

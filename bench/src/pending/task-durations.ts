@@ -11,6 +11,33 @@ export interface WorkflowTaskDurations {
   over1s: number;
   /** Longest wait of a workflow task for a worker: scheduled → started, ms (shown, not a target). */
   maxQueueMs: number;
+  /**
+   * When the last of them began to wait (epoch ms, the server's clock): the completion of each
+   * workflow's first task that left no activity pending. NaN if one never waited.
+   */
+  allWaitingAtMs: number;
+}
+
+/**
+ * When a workflow began to wait (epoch ms): the first workflow task that completed
+ * with no activity left pending, those it scheduled itself included. A bare workflow
+ * waits after its first task, a guarded one after the task that took admission's answer.
+ */
+export function waitingSince(history: History): number {
+  const events = history.events ?? [];
+  const scheduledBy = new Map<string, number>();
+  for (const e of events) {
+    const by = e.activityTaskScheduledEventAttributes?.workflowTaskCompletedEventId;
+    if (by !== undefined && by !== null) scheduledBy.set(String(by), (scheduledBy.get(String(by)) ?? 0) + 1);
+  }
+  let pending = 0;
+  for (const e of events) {
+    if (e.activityTaskScheduledEventAttributes) pending++;
+    else if (e.activityTaskCompletedEventAttributes || e.activityTaskFailedEventAttributes || e.activityTaskTimedOutEventAttributes || e.activityTaskCanceledEventAttributes)
+      pending--;
+    else if (e.workflowTaskCompletedEventAttributes && pending + (scheduledBy.get(String(e.eventId)) ?? 0) === 0) return ms(e);
+  }
+  return Number.NaN;
 }
 
 function scan(history: History, into: WorkflowTaskDurations): void {
@@ -28,11 +55,13 @@ function scan(history: History, into: WorkflowTaskDurations): void {
       if (run > 1000) into.over1s++;
     }
   }
+  const waiting = waitingSince(history);
+  into.allWaitingAtMs = Number.isNaN(waiting) || Number.isNaN(into.allWaitingAtMs) ? Number.NaN : Math.max(into.allWaitingAtMs, waiting);
 }
 
-/** Reads every workflow's history (`concurrency` at a time) for the target "no workflow task over 1 s". */
+/** Reads every workflow's history (`concurrency` at a time) for the target "no workflow task over 1 s" and when all were waiting. */
 export async function workflowTaskDurations(client: Client, workflowIds: readonly string[], concurrency = 16): Promise<WorkflowTaskDurations> {
-  const result: WorkflowTaskDurations = { histories: 0, tasks: 0, maxRunMs: 0, over1s: 0, maxQueueMs: 0 };
+  const result: WorkflowTaskDurations = { histories: 0, tasks: 0, maxRunMs: 0, over1s: 0, maxQueueMs: 0, allWaitingAtMs: 0 };
   let next = 0;
   const reader = async () => {
     while (next < workflowIds.length) {
