@@ -27,6 +27,7 @@ import type pg from 'pg';
 import { applicableRateLimits, compileCondition, createPolicyEnvironment, denyWith, escalateToApproval, type PolicyProblem } from '@airlock/policy';
 import { redact, redactText } from '@airlock/guardrails';
 import { approverStanding } from './approvers.js';
+import { reached } from './kill-points.js';
 import { assess, type AgentRecord, type Assessment } from './assessment.js';
 import { estimateCost, reserveCost } from './cost.js';
 import { insertActionIn, toolStartedEvent } from './records.js';
@@ -201,8 +202,10 @@ export function createAdmission(deps: ActivityDeps) {
           ...(assessment.plan ? { plan: assessment.plan } : {}),
           ...(standingGrantId ? { standingGrantId } : {}),
         };
+        if (opened) reached(deps, 'admission.before-commit');
         return { admission, runClaimed, ...(opened ? { opened } : {}) };
       });
+      if (result?.opened) reached(deps, 'admission.after-commit');
       if (result && assessed) {
         // Beside the live decision, never instead of it: assessed only to record a disagreement.
         const shadow = await shadowAssessment(deps, input, assessed.agent, assessed.assessment, cost);

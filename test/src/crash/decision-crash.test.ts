@@ -23,7 +23,11 @@ import { startWorkerProcess, type WorkerProcess } from '../support/worker-proces
 // `npm test` runs the steps around the decision write; `npm run test:crash`
 // (AIRLOCK_CRASH_POINTS=all) runs every kill point.
 const QUICK: readonly KillPoint[] = ['decision.after-write', 'close.after-write'];
-const points: readonly KillPoint[] = process.env.AIRLOCK_CRASH_POINTS === 'all' ? KILL_POINTS : QUICK;
+const all = process.env.AIRLOCK_CRASH_POINTS === 'all';
+const isAdmissionPoint = (p: KillPoint) => p.startsWith('admission.');
+const points: readonly KillPoint[] = all ? KILL_POINTS.filter((p) => !isAdmissionPoint(p)) : QUICK;
+// Around the commit of an admission that opens round 1: all of it or none of it, never a half-opened round.
+const admissionPoints: readonly KillPoint[] = all ? KILL_POINTS.filter(isAdmissionPoint) : ['admission.after-commit'];
 
 let temporal: TemporalDevServer;
 let database: TestDatabase;
@@ -160,6 +164,51 @@ describe('SIGKILL at every step of the decision path', () => {
         expect(done.audit.indexOf('approval.decision')).toBeLessThan(done.audit.indexOf('approval.approved'));
         expect(done.audit.indexOf('approval.approved')).toBeLessThan(done.audit.indexOf('tool.started'));
         expect(await acceptedDecisions(client, actionId)).toHaveLength(1);
+        expect(await verifyAuditChain(database.db)).toMatchObject({ ok: true });
+      } finally {
+        await close();
+        await worker.stop('SIGTERM');
+        worker = undefined;
+      }
+    },
+    900_000,
+  );
+});
+
+describe('SIGKILL around the commit of an admission that opens round 1', () => {
+  it.each(admissionPoints)(
+    "kill at %s: after the restart the round is open once, its row after admission's, and deciding runs it once",
+    async (point) => {
+      let phase = 'start';
+      onTestFailed(() => {
+        console.error(`failed during ${phase}; worker output:\n${worker?.output().split('\n').slice(-60).join('\n')}`);
+      });
+      worker = await startWorker(point);
+      let { client, close } = await connect();
+      const { actionId, argsHash } = await submitAction(client, taskQueue, refundRequest({ amount: '80.00', idempotencyKey: `crash-${point}` }));
+      expect((await worker.exited).signal).toBe('SIGKILL');
+      await close();
+
+      phase = 'restart';
+      worker = await startWorker();
+      ({ client, close } = await connect());
+      try {
+        // A retried admission finds the round the first attempt committed, or opens it itself.
+        expect((await waitForStatus(client, actionId, (s) => s.phase === 'awaiting_approval', 180_000)).phase).toBe('awaiting_approval');
+        const open = await snapshot(actionId);
+        expect(open.action.status).toBe('awaiting_approval');
+        expect(open.approvals.map((a) => [a.status, a.closedAt])).toEqual([['open', null]]);
+        expect(open.audit.filter((t) => t === 'approval.opened')).toHaveLength(1);
+        expect(open.audit.at(-1)).toBe('approval.opened');
+        expect(open.audit.at(-2)).toBe('action.classified');
+        expect(await verifyAuditChain(database.db)).toMatchObject({ ok: true });
+
+        phase = 'deciding';
+        await decideAction(client, actionId, { approverId: 'alice', decision: 'approve', channel: 'api', argsHash });
+        expect((await awaitOutcome(client, actionId)).status).toBe('executed');
+        const done = await snapshot(actionId);
+        expect(done.executions.map((e) => e.status)).toEqual(['succeeded']);
+        expect(done.ledger).toBe(1);
         expect(await verifyAuditChain(database.db)).toMatchObject({ ok: true });
       } finally {
         await close();
