@@ -79,7 +79,7 @@ const ALREADY_ADMITTED = null;
 export function createAdmission(deps: ActivityDeps) {
   const { db } = deps;
   return {
-    async admitAction(input: GuardedActionInput, options: { claimRun: boolean }): Promise<AdmissionResult> {
+    async admitAction(input: GuardedActionInput, options: { claimRun: boolean; workflowNowMs?: number }): Promise<AdmissionResult> {
       const { actionId, argsHash, request } = input;
       const now = new Date();
       const audit: AuditEventInput[] = [];
@@ -183,7 +183,7 @@ export function createAdmission(deps: ActivityDeps) {
               client,
               { actionId, agentId: request.agentId, requestedBy: request.requestedBy, argsHash, requirement: waitsFor, budgetImpacts },
               agent.ownerId,
-              now,
+              new Date(Math.max(now.getTime(), options.workflowNowMs ?? 0)),
             );
             opened = round.opened;
             // After admission's own rows, as when the workflow opened the round after this commit.

@@ -23,6 +23,15 @@ export interface AdmitAndRunAnswer {
   opened?: OpenedRound;
 }
 
+/**
+ * The workflow's time when it asked for admission: a round opened here starts no
+ * earlier than that, so its deadline and the workflow's timers read the same clock
+ * (they differ where workflow time runs ahead, as on Temporal's time-skipping server).
+ */
+export interface WorkflowClock {
+  workflowNowMs?: number;
+}
+
 /** Tool errors the agent should see as a failed action (anything else is retried by Temporal). */
 const TOOL_ERRORS = new Set(['ToolFailed', 'ToolCancelled', 'UnknownTool']);
 
@@ -48,11 +57,11 @@ export function createFastPath(deps: ActivityDeps) {
      * Temporal workflow. Admission claims the run in its own commit; a retry
      * goes through runTool, which finds how far the first attempt got.
      */
-    async admitAndRun(input: GuardedActionInput): Promise<AdmitAndRunAnswer> {
+    async admitAndRun(input: GuardedActionInput, clock: WorkflowClock = {}): Promise<AdmitAndRunAnswer> {
       const { actionId, request } = input;
       // Plans run step by step in the workflow; gate-only actions are run by the agent itself.
       const runnable = request.tool !== PLAN_TOOL && request.execution !== 'agent';
-      const { admission: admitted, runClaimed, opened } = await admission.admitAction(input, { claimRun: runnable }).catch(failWithoutRetryOnBadInput);
+      const { admission: admitted, runClaimed, opened } = await admission.admitAction(input, { claimRun: runnable, ...clock }).catch(failWithoutRetryOnBadInput);
       if (opened) return { admission: admitted, opened };
       if (admitted.classification.decision !== 'allow' || !runnable) return { admission: admitted };
       // The run completes the action itself, whatever it ends as: no completion step follows on the hot path.

@@ -49,9 +49,9 @@ export async function openFirstRoundIn(
   client: Pick<pg.PoolClient, 'query'>,
   round: Omit<RoundToOpen, 'round' | 'deadline'>,
   ownerId: string | null,
-  now: Date,
+  openedAt: Date,
 ): Promise<{ opened: OpenedRound; event: AuditEventInput }> {
-  const opening: RoundToOpen = { ...round, round: 1, deadline: roundDeadline(round.requirement, now.getTime()) };
+  const opening: RoundToOpen = { ...round, round: 1, deadline: roundDeadline(round.requirement, openedAt.getTime()) };
   const approvers = await resolveApproversIn(client, round, ownerId);
   const approvalId = randomUUID();
   const { requirement } = round;

@@ -48,7 +48,8 @@ export const ADMISSION_OPENS_ROUND_PATCH = 'admission-opens-first-round';
 /** The gate both workflows share: admission, perhaps a human approval, and the re-check before running. */
 export async function passGate(input: GuardedActionInput, view: ActionStatusView, hold: ActionHold, options: GateOptions = {}): Promise<GateResult> {
   const { actionId } = input;
-  const admitted = admissionResult(actionId, await executor.admitAndRun(input));
+  // Workflow time goes with it: a round admission opens is timed on the workflow's clock too.
+  const admitted = admissionResult(actionId, await executor.admitAndRun(input, { workflowNowMs: Date.now() }));
   showAdmission(view, admitted.admission);
   hold.effective = { ...hold.effective, budgetReserved: admitted.admission.budgetReserved };
   switch (admitted.kind) {
