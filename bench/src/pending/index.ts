@@ -49,11 +49,7 @@ export interface PendingBenchResults {
   load: { startSeconds: number; startsPerSecond: number; allPendingSeconds: number; workflowsWaitingSeconds: number; pendingPerSecond: number };
   defaultCache: CachePhase;
   /** The same number of bare workflows waiting for an Update, on a plain worker with the same cache size, before the guarded ones. */
-  bare: Omit<BareWaiting, 'workflowIds'> & {
-    /** Until every bare workflow waited (its first workflow task completed), from their histories: the like-for-like figure. */
-    allWaitingSeconds: number;
-    waitingPerSecond: number;
-  };
+  bare: BareWaiting;
   /** Every pending guarded workflow's history read for its longest workflow task. */
   workflowTasks: WorkflowTaskDurations;
   /** After a restart with a cache large enough for all: replaying every workflow into it, then the same figures. */
@@ -139,7 +135,7 @@ export async function runPendingBench(config: PendingBenchConfig, cleanup: Clean
   const taskQueue = `bench-pending-${randomBytes(3).toString('hex')}`;
   const ctx = { db, temporal: temporal.client, taskQueue, policy: policyFromFile(DEFAULT_POLICY_FILE) };
 
-  const { workflowIds: bareIds, ...bare } = await runBareWaiting(temporal.client, temporal.address, config.count, config.concurrency, log);
+  const bare = await runBareWaiting(temporal.client, temporal.address, config.count, config.concurrency, log);
   log(`pending: bare: ${JSON.stringify(bare)}`);
 
   let worker = await startPendingWorker(temporal.address, scratch.url, taskQueue);
@@ -180,11 +176,7 @@ export async function runPendingBench(config: PendingBenchConfig, cleanup: Clean
   log(`pending: reading ${load.actionIds.length} histories for their workflow tasks`);
   const workflowTasks = await workflowTaskDurations(temporal.client, load.actionIds.map(workflowIdForAction));
   log(`pending: workflow tasks: ${JSON.stringify(workflowTasks)}`);
-  log(`pending: reading ${bareIds.length} bare histories for when they all waited`);
-  const bareTasks = await workflowTaskDurations(temporal.client, bareIds);
-  const bareWaitingSeconds = (bareTasks.allWaitingAtMs - bare.startedAtMs) / 1000;
-  const workflowsWaitingSeconds = (workflowTasks.allWaitingAtMs - load.startedAtMs) / 1000;
-  const admittedSeconds = Math.max(load.allPendingSeconds, workflowsWaitingSeconds);
+  const admittedSeconds = Math.max(load.allPendingSeconds, load.workflowsWaitingSeconds);
   const size = await db.pool.query<{ bytes: string }>('SELECT pg_database_size(current_database()) AS bytes');
   const results: Omit<PendingBenchResults, 'targets'> = {
     count: config.count,
@@ -195,12 +187,12 @@ export async function runPendingBench(config: PendingBenchConfig, cleanup: Clean
       startSeconds: load.startSeconds,
       startsPerSecond: config.count / load.startSeconds,
       allPendingSeconds: load.allPendingSeconds,
-      workflowsWaitingSeconds,
+      workflowsWaitingSeconds: load.workflowsWaitingSeconds,
       // NaN (a workflow that never waited) makes the target fail rather than pass.
       pendingPerSecond: config.count / (Number.isNaN(admittedSeconds) ? Number.NaN : admittedSeconds),
     },
     defaultCache,
-    bare: { ...bare, allWaitingSeconds: bareWaitingSeconds, waitingPerSecond: config.count / bareWaitingSeconds },
+    bare,
     workflowTasks,
     ...(fullCache ? { fullCache } : {}),
     databaseMiB: Number(size.rows[0]?.bytes ?? 0) / 2 ** 20,

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import { ms, type History } from '../profile/history.js';
 
@@ -11,11 +12,6 @@ export interface WorkflowTaskDurations {
   over1s: number;
   /** Longest wait of a workflow task for a worker: scheduled → started, ms (shown, not a target). */
   maxQueueMs: number;
-  /**
-   * When the last of them began to wait (epoch ms, the server's clock): the completion of each
-   * workflow's first task that left no activity pending. NaN if one never waited.
-   */
-  allWaitingAtMs: number;
 }
 
 /**
@@ -55,13 +51,11 @@ function scan(history: History, into: WorkflowTaskDurations): void {
       if (run > 1000) into.over1s++;
     }
   }
-  const waiting = waitingSince(history);
-  into.allWaitingAtMs = Number.isNaN(waiting) || Number.isNaN(into.allWaitingAtMs) ? Number.NaN : Math.max(into.allWaitingAtMs, waiting);
 }
 
-/** Reads every workflow's history (`concurrency` at a time) for the target "no workflow task over 1 s" and when all were waiting. */
+/** Reads every workflow's history (`concurrency` at a time) for the target "no workflow task over 1 s". */
 export async function workflowTaskDurations(client: Client, workflowIds: readonly string[], concurrency = 16): Promise<WorkflowTaskDurations> {
-  const result: WorkflowTaskDurations = { histories: 0, tasks: 0, maxRunMs: 0, over1s: 0, maxQueueMs: 0, allWaitingAtMs: 0 };
+  const result: WorkflowTaskDurations = { histories: 0, tasks: 0, maxRunMs: 0, over1s: 0, maxQueueMs: 0 };
   let next = 0;
   const reader = async () => {
     while (next < workflowIds.length) {
@@ -71,4 +65,29 @@ export async function workflowTaskDurations(client: Client, workflowIds: readonl
   };
   await Promise.all(Array.from({ length: concurrency }, reader));
   return result;
+}
+
+/**
+ * When the last of `ids` began to wait (epoch ms), read from their histories while
+ * the worker still runs: a workflow whose first task has not completed yet is read again.
+ */
+export async function allWaitingAt(client: Client, ids: readonly string[], deadline: number): Promise<number> {
+  let left = [...ids];
+  let last = 0;
+  while (left.length > 0 && Date.now() < deadline) {
+    const notYet: string[] = [];
+    let next = 0;
+    const reader = async () => {
+      while (next < left.length) {
+        const id = left[next++]!;
+        const since = waitingSince(await client.workflow.getHandle(id).fetchHistory());
+        if (Number.isNaN(since)) notYet.push(id);
+        else last = Math.max(last, since);
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, reader));
+    left = notYet;
+    if (left.length > 0) await sleep(1_000);
+  }
+  return left.length > 0 ? Number.NaN : last;
 }
