@@ -27,9 +27,11 @@ import type pg from 'pg';
 import { applicableRateLimits, compileCondition, createPolicyEnvironment, denyWith, escalateToApproval, type PolicyProblem } from '@airlock/policy';
 import { redact, redactText } from '@airlock/guardrails';
 import { approverStanding } from './approvers.js';
+import { reached } from './kill-points.js';
 import { assess, type AgentRecord, type Assessment } from './assessment.js';
 import { estimateCost, reserveCost } from './cost.js';
 import { insertActionIn, toolStartedEvent } from './records.js';
+import { openFirstRoundIn, readFirstRound, type OpenedRound } from './round-opening.js';
 import { readStoredAdmission } from './stored-admission.js';
 import { recordShadowDifference, shadowAssessment } from './shadow.js';
 import type { ActivityDeps } from './deps.js';
@@ -52,6 +54,8 @@ const grantEnv = createPolicyEnvironment();
 export interface AdmissionResult {
   admission: Admission;
   runClaimed: boolean;
+  /** Round 1, opened in admission's commit when the action waits for people. */
+  opened?: OpenedRound;
 }
 
 type EventSink = (suffix: string, event: AuditEventBody) => void;
@@ -65,7 +69,8 @@ const ALREADY_ADMITTED = null;
  * step that changes the outcome adds a visible reason and an audit row.
  *
  * Everything admission writes (rate-limit event, reservation, grant use, the
- * action row, the claim of an allowed run, the audit rows) commits in ONE
+ * action row, the claim of an allowed run or the first approval round of one
+ * that waits for people, the audit rows) commits in ONE
  * transaction: it is the whole cost of the decision on the hot path, and a
  * retry either finds nothing or finds it all. A retry after a commit rolls its
  * own attempt back and returns the first attempt's decision, so the workflow
@@ -74,7 +79,7 @@ const ALREADY_ADMITTED = null;
 export function createAdmission(deps: ActivityDeps) {
   const { db } = deps;
   return {
-    async admitAction(input: GuardedActionInput, options: { claimRun: boolean }): Promise<AdmissionResult> {
+    async admitAction(input: GuardedActionInput, options: { claimRun: boolean; workflowNowMs?: number }): Promise<AdmissionResult> {
       const { actionId, argsHash, request } = input;
       const now = new Date();
       const audit: AuditEventInput[] = [];
@@ -145,6 +150,9 @@ export function createAdmission(deps: ActivityDeps) {
         event('classified', { type: 'action.classified', actor: 'system:policy', payload: { ...classification, ...(assessment.plan ? { plan: assessment.plan } : {}) } });
         const runClaimed = options.claimRun && agent !== null && classification.decision === 'allow';
         const claim = runClaimed ? { actionId, tool: request.tool, idempotencyKey: runIdempotencyKey(actionId) } : null;
+        // The action waits for people: round 1 opens in this commit (no step of its own in the workflow).
+        const waitsFor = agent && classification.decision === 'require_approval' ? classification.approval : null;
+        let opened: OpenedRound | undefined;
         if (agent) {
           const fresh = await insertActionIn(
             client,
@@ -164,11 +172,23 @@ export function createAdmission(deps: ActivityDeps) {
               costEstimate: cost?.amount ?? null,
               signals: redact(request.signals ?? {}, { root: 'result' }).value,
               workflowId: workflowIdForAction(actionId),
+              status: waitsFor ? 'awaiting_approval' : 'requested',
             },
             claim,
           );
           if (!fresh) return rollbackWith(ALREADY_ADMITTED);
           if (claim) audit.push(toolStartedEvent(claim));
+          if (waitsFor) {
+            const round = await openFirstRoundIn(
+              client,
+              { actionId, agentId: request.agentId, requestedBy: request.requestedBy, argsHash, requirement: waitsFor, budgetImpacts },
+              agent.ownerId,
+              new Date(Math.max(now.getTime(), options.workflowNowMs ?? 0)),
+            );
+            opened = round.opened;
+            // After admission's own rows, as when the workflow opened the round after this commit.
+            audit.push(round.event);
+          }
           // The insert took the chain lock.
           await appendAuditLockedIn(client, ...audit);
         } else {
@@ -182,15 +202,25 @@ export function createAdmission(deps: ActivityDeps) {
           ...(assessment.plan ? { plan: assessment.plan } : {}),
           ...(standingGrantId ? { standingGrantId } : {}),
         };
-        return { admission, runClaimed };
+        if (opened) reached(deps, 'admission.before-commit');
+        return { admission, runClaimed, ...(opened ? { opened } : {}) };
       });
+      if (result?.opened) reached(deps, 'admission.after-commit');
       if (result && assessed) {
         // Beside the live decision, never instead of it: assessed only to record a disagreement.
         const shadow = await shadowAssessment(deps, input, assessed.agent, assessed.assessment, cost);
         if (shadow) await recordShadowDifference(deps, shadow);
       }
       // The first attempt's run (if it claimed one) is picked up by the caller through the execution record.
-      return result ?? { admission: await readStoredAdmission(db, actionId), runClaimed: false };
+      if (result) return result;
+      const stored = await readStoredAdmission(db, actionId);
+      const { classification } = stored;
+      // The round that attempt opened, if it opened one (the approval row is keyed on (action, round)).
+      const opened =
+        classification.decision === 'require_approval'
+          ? await readFirstRound(db, { actionId, agentId: request.agentId, requestedBy: request.requestedBy, requirement: classification.approval })
+          : undefined;
+      return { admission: stored, runClaimed: false, ...(opened ? { opened } : {}) };
     },
   };
 }

@@ -6,26 +6,14 @@ import { denyWith } from '@airlock/policy';
 import { assess, loadAgent } from './assessment.js';
 import { estimateCost, reserveCost } from './cost.js';
 import { resolveApprovers, type ApproverSet } from './approvers.js';
+import { approvalOpenedEvent, type OpenedApproval, type RoundToOpen } from './round-opening.js';
 import type { ActivityDeps } from './deps.js';
 import { reached } from './kill-points.js';
 import { writeRememberedGrant } from './remembered-grant.js';
 
-export interface OpenApprovalInput {
-  actionId: string;
-  round: number;
-  agentId: string;
-  requestedBy?: string | undefined;
-  argsHash: string;
-  requirement: ApprovalRequirement;
-  /** ISO time, or null when the policy waits forever. */
-  deadline: string | null;
-  budgetImpacts: BudgetImpactView[];
-}
-
-/** The approvers snapshot the `decide` validator checks against, taken when a round opens or escalates. */
-export interface OpenedApproval extends ApproverSet {
-  approvalId: string;
-}
+/** A round the workflow opens: round 1 of actions admitted before admission opened it, and every round after an edit. */
+export type OpenApprovalInput = RoundToOpen;
+export type { OpenedApproval, OpenedRound } from './round-opening.js';
 
 export type ApprovalClosure = 'approved' | 'denied' | 'expired' | 'cancelled';
 
@@ -109,13 +97,7 @@ export function createApprovalActivities(deps: ActivityDeps) {
         update: {},
       });
       await db.prisma.action.update({ where: { id: actionId }, data: { status: 'awaiting_approval', argsHash: input.argsHash } });
-      await appendAudit(db, {
-        eventKey: `${actionId}:approval.opened:${round}`,
-        actionId,
-        type: 'approval.opened',
-        actor: 'system:workflow',
-        payload: { approvalId: approval.id, round, ...requirement, deadline: input.deadline, eligibleApprovers: approvers.eligibleApprovers.map((a) => a.id) },
-      });
+      await appendAudit(db, approvalOpenedEvent(input, approval.id, approvers));
       return { approvalId: approval.id, ...approvers };
     },
 

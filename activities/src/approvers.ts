@@ -1,5 +1,6 @@
 import { roleAtLeast, type ApprovalRequirement, type EligibleApprover, type Role } from '@airlock/core';
 import type { Db } from '@airlock/db';
+import type pg from 'pg';
 
 export interface ApproverSet {
   eligibleApprovers: EligibleApprover[];
@@ -35,14 +36,29 @@ export function approverStanding(user: Candidate, requirement: ApprovalRequireme
   return { kind: 'eligible' };
 }
 
+/** Who may decide a round, and who qualifies but is excluded, given the people and the action. */
+export interface ApproverQuery {
+  requirement: ApprovalRequirement;
+  agentId: string;
+  requestedBy?: string | undefined;
+  escalatedTo?: readonly string[];
+}
+
 /** Everyone who may decide a round, and who qualifies but is excluded. */
-export async function resolveApprovers(
-  db: Db,
-  input: { requirement: ApprovalRequirement; agentId: string; requestedBy?: string | undefined; escalatedTo?: readonly string[] },
-): Promise<ApproverSet> {
+export async function resolveApprovers(db: Db, input: ApproverQuery): Promise<ApproverSet> {
   const agent = await db.prisma.agent.findUnique({ where: { id: input.agentId }, select: { ownerId: true } });
   const users = await db.prisma.user.findMany({ select: { id: true, role: true, groups: true }, orderBy: { id: 'asc' } });
-  const parties = { requestedBy: input.requestedBy, ownerId: agent?.ownerId };
+  return approverSet(users, input, agent?.ownerId);
+}
+
+/** The same, inside a transaction that already knows the agent's owner (admission: one plain statement). */
+export async function resolveApproversIn(client: Pick<pg.PoolClient, 'query'>, input: ApproverQuery, ownerId: string | null | undefined): Promise<ApproverSet> {
+  const { rows } = await client.query<Candidate>('SELECT id, role, groups FROM users ORDER BY id');
+  return approverSet(rows, input, ownerId);
+}
+
+function approverSet(users: readonly Candidate[], input: ApproverQuery, ownerId: string | null | undefined): ApproverSet {
+  const parties = { requestedBy: input.requestedBy, ownerId };
   const result: ApproverSet = { eligibleApprovers: [], excluded: [] };
   for (const user of users) {
     const standing = approverStanding(user, input.requirement, parties, input.escalatedTo);

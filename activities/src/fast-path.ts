@@ -5,12 +5,32 @@ import { createAdmission, type Admission } from './admission.js';
 import type { ActivityDeps } from './deps.js';
 import { completeIn, type BudgetHold } from './completion.js';
 import { createClaimedRunner, createExecutionActivities, type RunToolInput } from './execution.js';
+import type { OpenedRound } from './round-opening.js';
 
 /** The fast path's run, ended and completed by the run itself: the outcome that stands (budget settled, audited). */
 export type FastPathRun = { completed: ActionOutcome } | LegacyFastPathRun;
 
 /** The answer in histories written before completion had one home: `recorded: false` left completion to the workflow. */
 export type LegacyFastPathRun = { ok: true; output: unknown; recorded: boolean } | { ok: false; error: string };
+
+/**
+ * `admitAndRun`'s answer: admission, and the run when it ran, or round 1 when
+ * admission opened it. Saved histories hold `{ admission, run? }`: fields are only added.
+ */
+export interface AdmitAndRunAnswer {
+  admission: Admission;
+  run?: FastPathRun;
+  opened?: OpenedRound;
+}
+
+/**
+ * The workflow's time when it asked for admission: a round opened here starts no
+ * earlier than that, so its deadline and the workflow's timers read the same clock
+ * (they differ where workflow time runs ahead, as on Temporal's time-skipping server).
+ */
+export interface WorkflowClock {
+  workflowNowMs?: number;
+}
 
 /** Tool errors the agent should see as a failed action (anything else is retried by Temporal). */
 const TOOL_ERRORS = new Set(['ToolFailed', 'ToolCancelled', 'UnknownTool']);
@@ -37,11 +57,12 @@ export function createFastPath(deps: ActivityDeps) {
      * Temporal workflow. Admission claims the run in its own commit; a retry
      * goes through runTool, which finds how far the first attempt got.
      */
-    async admitAndRun(input: GuardedActionInput): Promise<{ admission: Admission; run?: FastPathRun }> {
+    async admitAndRun(input: GuardedActionInput, clock: WorkflowClock = {}): Promise<AdmitAndRunAnswer> {
       const { actionId, request } = input;
       // Plans run step by step in the workflow; gate-only actions are run by the agent itself.
       const runnable = request.tool !== PLAN_TOOL && request.execution !== 'agent';
-      const { admission: admitted, runClaimed } = await admission.admitAction(input, { claimRun: runnable }).catch(failWithoutRetryOnBadInput);
+      const { admission: admitted, runClaimed, opened } = await admission.admitAction(input, { claimRun: runnable, ...clock }).catch(failWithoutRetryOnBadInput);
+      if (opened) return { admission: admitted, opened };
       if (admitted.classification.decision !== 'allow' || !runnable) return { admission: admitted };
       // The run completes the action itself, whatever it ends as: no completion step follows on the hot path.
       const hold: BudgetHold | null = admitted.budgetReserved ? { holder: actionId } : null;

@@ -3,9 +3,12 @@ import type { ActivityDeps } from './deps.js';
 /**
  * Steps of the decision path where a crash test may SIGKILL the worker
  * (AIRLOCK_TEST_KILL_POINT): before, between and after each write, from the
- * decision to the recorded outcome. Off unless the worker is started with one.
+ * decision to the recorded outcome, and around the commit of an admission that
+ * opens round 1. Off unless the worker is started with one.
  */
 export const KILL_POINTS = [
+  'admission.before-commit',
+  'admission.after-commit',
   'decision.before-write',
   'decision.between-writes',
   'decision.after-write',

@@ -23,6 +23,8 @@ export interface NewActionRow {
   /** The agent's signals, redacted like the arguments (a backtest re-evaluates rules over `result` with them). */
   signals: Record<string, unknown>;
   workflowId: string;
+  /** `awaiting_approval` when admission opens the first approval round in the same commit (a claimed run is `running`). */
+  status: 'requested' | 'awaiting_approval';
 }
 
 export interface ToolRunClaim {
@@ -66,7 +68,7 @@ export async function insertActionIn(client: pg.PoolClient, action: NewActionRow
       JSON.stringify(action.guardrailFlags),
       action.costEstimate,
       action.workflowId,
-      claim ? 'running' : 'requested',
+      claim ? 'running' : action.status,
       JSON.stringify(action.signals),
       claim?.idempotencyKey ?? null,
     ],

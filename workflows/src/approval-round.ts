@@ -109,10 +109,8 @@ export function startApproval(actionId: string, requirement: ApprovalRequirement
   return { actionId, requirement, budgetImpacts, effective, budget: { budgetHolder: effective.budgetHolder, budgetReserved: effective.budgetReserved } };
 }
 
-/** The deadline of a round opened at `nowMs` (ISO), or null when the policy waits forever. */
-export function roundDeadline(requirement: ApprovalRequirement, nowMs: number): string | null {
-  return requirement.timeoutOutcome === 'wait_forever' ? null : new Date(nowMs + requirement.timeoutMs).toISOString();
-}
+// The deadline of a round opened at a given time: one rule for the workflow and admission (which opens round 1).
+export { roundDeadline } from '@airlock/core/workflow';
 
 export interface EscalationPoint {
   at: number;

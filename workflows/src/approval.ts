@@ -1,7 +1,7 @@
 import { ApplicationFailure, CancellationScope, condition, patched, setHandler } from '@temporalio/workflow';
 import type { ActionStatusView, ApprovalDecision, BudgetImpactView, Classification, DecideResult, GuardedActionInput } from '@airlock/core';
 import { DECISION_CLOSED_FAILURE, decideUpdate } from '@airlock/core/workflow';
-import type { Activities, DecisionRecord, RoundClosure, SettledRound } from '@airlock/activities';
+import type { Activities, DecisionRecord, OpenedApproval, OpenedRound, RoundClosure, SettledRound } from '@airlock/activities';
 import { bookkeeping, recorder } from './activities.js';
 import {
   checkDecision,
@@ -52,6 +52,8 @@ export function settledRound(hold: SettledHold): SettledRound | undefined {
 export interface ApprovalOptions {
   /** Whether an approval that settles the round may be left to the run (asked only when one does). */
   runRecordsDecision?: (() => boolean) | undefined;
+  /** Round 1 as admission opened it (approval row, status and audit row in its commit): not opened again. */
+  firstRound?: OpenedRound;
 }
 
 /** Writes what a settled round left to its run, when the run did not (or may not have): idempotent. */
@@ -135,6 +137,39 @@ export async function awaitApproval(
     tallyDecisions(round.decisions, round.requirement, round.eligible.length) === 'approved' &&
     (options.runRecordsDecision?.() ?? false);
 
+  /** The open round in the status query; from here the `decide` validator accepts decisions for it. */
+  const showRound = () => {
+    const round = currentRound();
+    view.argsHash = round.argsHash;
+    view.budgetImpacts = state.budgetImpacts;
+    view.approval = {
+      approvalId: round.approvalId,
+      round: round.number,
+      requiredApprovals: round.requirement.requiredApprovals,
+      approverRole: round.requirement.approverRole,
+      ...(round.requirement.approverGroup ? { approverGroup: round.requirement.approverGroup } : {}),
+      deadline: round.deadline,
+      escalationLevel: 0,
+      decisions: [...round.decisions],
+    };
+    view.phase = 'awaiting_approval';
+  };
+
+  const first = options.firstRound;
+  if (first) {
+    // Admission opened round 1 in its commit, so a person may already be deciding it: the round is
+    // open before the handler is set, or a decision buffered until then would be refused.
+    const carried = apply({
+      type: 'round_opened',
+      number: 1,
+      approvalId: first.approvalId,
+      deadline: first.deadline,
+      approvers: { eligible: first.eligibleApprovers, excluded: first.excluded },
+    });
+    if (carried.length > 0) throw new Error('round 1 carries no decision');
+    showRound();
+  }
+
   setHandler(
     decideUpdate,
     async (decision: ApprovalDecision): Promise<DecideResult> => {
@@ -191,33 +226,20 @@ export async function awaitApproval(
   }
 
   for (let number = 1; ; number++) {
-    const deadline = roundDeadline(state.requirement, Date.now());
-    const opened = await bookkeeping.openApproval({
-      actionId,
-      round: number,
-      agentId: request.agentId,
-      requestedBy: request.requestedBy,
-      argsHash: state.effective.argsHash,
-      requirement: state.requirement,
-      deadline,
-      budgetImpacts: state.budgetImpacts,
-    });
-    const carried = apply({ type: 'round_opened', number, approvalId: opened.approvalId, deadline, approvers: { eligible: opened.eligibleApprovers, excluded: opened.excluded } });
-    for (const effect of carried) await recordWith((write) => bookkeeping.recordDecision(write), effect);
+    // Round 1 that admission opened is already shown (before the update handler existed).
+    if (number > 1 || !options.firstRound) {
+      const { opened, deadline } = await openRound(number);
+      const carried = apply({
+        type: 'round_opened',
+        number,
+        approvalId: opened.approvalId,
+        deadline,
+        approvers: { eligible: opened.eligibleApprovers, excluded: opened.excluded },
+      });
+      for (const effect of carried) await recordWith((write) => bookkeeping.recordDecision(write), effect);
+      showRound();
+    }
     const round = currentRound();
-    view.argsHash = round.argsHash;
-    view.budgetImpacts = state.budgetImpacts;
-    view.approval = {
-      approvalId: round.approvalId,
-      round: number,
-      requiredApprovals: round.requirement.requiredApprovals,
-      approverRole: round.requirement.approverRole,
-      ...(round.requirement.approverGroup ? { approverGroup: round.requirement.approverGroup } : {}),
-      deadline,
-      escalationLevel: 0,
-      decisions: [...round.decisions],
-    };
-    view.phase = 'awaiting_approval';
 
     const ended = await waitForRound(round);
     // From here no decision is accepted into this round.
@@ -239,6 +261,22 @@ export async function awaitApproval(
       view.argsHash = state.effective.argsHash;
     }
     if (state.verdict) return state.verdict;
+  }
+
+  /** Opens a round with the `openApproval` step: rounds after an edit, and round 1 of histories from before admission opened it. */
+  async function openRound(number: number): Promise<{ opened: OpenedApproval; deadline: string | null }> {
+    const deadline = roundDeadline(state.requirement, Date.now());
+    const opened = await bookkeeping.openApproval({
+      actionId,
+      round: number,
+      agentId: request.agentId,
+      requestedBy: request.requestedBy,
+      argsHash: state.effective.argsHash,
+      requirement: state.requirement,
+      deadline,
+      budgetImpacts: state.budgetImpacts,
+    });
+    return { opened, deadline };
   }
 
   /** Waits for the round to end, widening the approvers along the escalation chain. */

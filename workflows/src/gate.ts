@@ -1,4 +1,4 @@
-import { CancellationScope } from '@temporalio/workflow';
+import { CancellationScope, patched } from '@temporalio/workflow';
 import type { ActionOutcome, ActionStatusView, GuardedActionInput } from '@airlock/core';
 import type { BudgetHold } from '@airlock/activities';
 import { bookkeeping, executor } from './activities.js';
@@ -37,10 +37,19 @@ export interface GateOptions {
   runRecordsDecision?: () => boolean;
 }
 
+/**
+ * Admission opens round 1 in its own commit when the action waits for people: the
+ * workflow waits on it instead of opening it with a local activity (one step, four
+ * writes and their commits fewer per pending action). Asked only when admission
+ * says it opened one; histories from before ran `openApproval` for round 1.
+ */
+export const ADMISSION_OPENS_ROUND_PATCH = 'admission-opens-first-round';
+
 /** The gate both workflows share: admission, perhaps a human approval, and the re-check before running. */
 export async function passGate(input: GuardedActionInput, view: ActionStatusView, hold: ActionHold, options: GateOptions = {}): Promise<GateResult> {
   const { actionId } = input;
-  const admitted = admissionResult(actionId, await executor.admitAndRun(input));
+  // Workflow time goes with it: a round admission opens is timed on the workflow's clock too.
+  const admitted = admissionResult(actionId, await executor.admitAndRun(input, { workflowNowMs: Date.now() }));
   showAdmission(view, admitted.admission);
   hold.effective = { ...hold.effective, budgetReserved: admitted.admission.budgetReserved };
   switch (admitted.kind) {
@@ -53,7 +62,11 @@ export async function passGate(input: GuardedActionInput, view: ActionStatusView
     case 'needs_approval':
       break;
   }
-  const verdict = await awaitApproval(input, admitted.classification, admitted.admission.budgetImpacts, view, hold, { runRecordsDecision: options.runRecordsDecision });
+  const firstRound = admitted.opened && patched(ADMISSION_OPENS_ROUND_PATCH) ? admitted.opened : undefined;
+  const verdict = await awaitApproval(input, admitted.classification, admitted.admission.budgetImpacts, view, hold, {
+    runRecordsDecision: options.runRecordsDecision,
+    ...(firstRound ? { firstRound } : {}),
+  });
   if (verdict.kind === 'closed') return { kind: 'ended', outcome: verdict.outcome };
   hold.effective = verdict.effective;
   const atRun = options.recheckAtRun?.() ?? false;

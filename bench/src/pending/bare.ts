@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { bareDecide } from '../bare/workflows.js';
 import { withRetries } from './load.js';
+import { allWaitingAt } from './task-durations.js';
 import type { WorkerMemory } from './protocol.js';
 import { startPendingWorker } from './worker-process.js';
 
@@ -18,6 +19,9 @@ export interface BareWaiting {
   /** Until every start call had returned: the bare start rate admission is compared with. */
   startSeconds: number;
   startsPerSecond: number;
+  /** Until every bare workflow waited (its first workflow task completed), from their histories: the like-for-like figure. */
+  allWaitingSeconds: number;
+  waitingPerSecond: number;
 }
 
 /**
@@ -46,6 +50,7 @@ export async function runBareWaiting(client: Client, address: string, count: num
       }
     };
     const began = performance.now();
+    const startedAtMs = Date.now();
     await Promise.all(Array.from({ length: concurrency }, starter));
     const startSeconds = (performance.now() - began) / 1000;
     const expected = Math.min(count, idle.maxCachedWorkflows);
@@ -55,11 +60,12 @@ export async function runBareWaiting(client: Client, address: string, count: num
       await sleep(1_000);
       loaded = await worker.memory();
     }
-    log(`pending: ${count} bare workflows waiting for an Update, ${loaded.cachedWorkflows} cached`);
+    const allWaitingSeconds = ((await allWaitingAt(client, ids, deadline)) - startedAtMs) / 1000;
+    log(`pending: ${count} bare workflows waiting for an Update (all after ${allWaitingSeconds.toFixed(1)} s), ${loaded.cachedWorkflows} cached`);
     // Decisions still work on evicted workflows: the first ones started are the least recently used.
     const sample = ids.slice(0, Math.min(20, ids.length));
     await Promise.all(sample.map((id) => client.workflow.getHandle(id).executeUpdate(bareDecide, { args: ['approve'] })));
-    return { count, idle, loaded, decided: sample.length, startSeconds, startsPerSecond: count / startSeconds };
+    return { count, idle, loaded, decided: sample.length, startSeconds, startsPerSecond: count / startSeconds, allWaitingSeconds, waitingPerSecond: count / allWaitingSeconds };
   } finally {
     await worker.stop();
   }

@@ -3,13 +3,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { submitAction } from '@airlock/core/gateway';
 import type { Db } from '@airlock/db';
 import type { Client } from '@temporalio/client';
+import { workflowIdForAction } from '@airlock/core';
+import { allWaitingAt } from './task-durations.js';
 
 export interface PendingLoad {
   actionIds: string[];
   /** Until every start call had returned. */
   startSeconds: number;
-  /** Until every action was waiting for a person (its approval row open). */
+  /** Until every action's approval row was open. */
   allPendingSeconds: number;
+  /** Until every workflow had taken admission's answer and waited (from their histories, read while the worker runs). */
+  workflowsWaitingSeconds: number;
 }
 
 /**
@@ -52,6 +56,7 @@ export async function startPendingActions(
   log: (line: string) => void,
 ): Promise<PendingLoad> {
   const began = performance.now();
+  const startedAtMs = Date.now();
   const actionIds = new Array<string>(options.count);
   let next = 0;
   const starter = async () => {
@@ -78,5 +83,7 @@ export async function startPendingActions(
     }
     await sleep(1_000);
   }
-  return { actionIds, startSeconds, allPendingSeconds: (performance.now() - began) / 1000 };
+  const allPendingSeconds = (performance.now() - began) / 1000;
+  const workflowsWaitingSeconds = ((await allWaitingAt(client, actionIds.map(workflowIdForAction), deadline)) - startedAtMs) / 1000;
+  return { actionIds, startSeconds, allPendingSeconds, workflowsWaitingSeconds };
 }

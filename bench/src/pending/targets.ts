@@ -28,6 +28,8 @@ export function pendingTargets(r: Omit<PendingBenchResults, 'targets'>): TargetC
       measured: `${admissionRatio.toFixed(2)}x (${r.load.pendingPerSecond.toFixed(1)} vs ${r.bare.startsPerSecond.toFixed(1)}/s)`,
       goal: `>= ${t.admissionRatio.toFixed(2)}x`,
       met: admissionRatio >= t.admissionRatio,
+      // The target compares with bare start calls; until every bare workflow waits is the like-for-like figure.
+      note: `${(r.load.pendingPerSecond / r.bare.waitingPerSecond).toFixed(2)}x of bare until all wait (${r.bare.waitingPerSecond.toFixed(1)}/s)`,
     },
     {
       target: 'longest workflow task on the worker',

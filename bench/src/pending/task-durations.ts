@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import { ms, type History } from '../profile/history.js';
 
@@ -11,6 +12,28 @@ export interface WorkflowTaskDurations {
   over1s: number;
   /** Longest wait of a workflow task for a worker: scheduled → started, ms (shown, not a target). */
   maxQueueMs: number;
+}
+
+/**
+ * When a workflow began to wait (epoch ms): the first workflow task that completed
+ * with no activity left pending, those it scheduled itself included. A bare workflow
+ * waits after its first task, a guarded one after the task that took admission's answer.
+ */
+export function waitingSince(history: History): number {
+  const events = history.events ?? [];
+  const scheduledBy = new Map<string, number>();
+  for (const e of events) {
+    const by = e.activityTaskScheduledEventAttributes?.workflowTaskCompletedEventId;
+    if (by !== undefined && by !== null) scheduledBy.set(String(by), (scheduledBy.get(String(by)) ?? 0) + 1);
+  }
+  let pending = 0;
+  for (const e of events) {
+    if (e.activityTaskScheduledEventAttributes) pending++;
+    else if (e.activityTaskCompletedEventAttributes || e.activityTaskFailedEventAttributes || e.activityTaskTimedOutEventAttributes || e.activityTaskCanceledEventAttributes)
+      pending--;
+    else if (e.workflowTaskCompletedEventAttributes && pending + (scheduledBy.get(String(e.eventId)) ?? 0) === 0) return ms(e);
+  }
+  return Number.NaN;
 }
 
 function scan(history: History, into: WorkflowTaskDurations): void {
@@ -42,4 +65,29 @@ export async function workflowTaskDurations(client: Client, workflowIds: readonl
   };
   await Promise.all(Array.from({ length: concurrency }, reader));
   return result;
+}
+
+/**
+ * When the last of `ids` began to wait (epoch ms), read from their histories while
+ * the worker still runs: a workflow whose first task has not completed yet is read again.
+ */
+export async function allWaitingAt(client: Client, ids: readonly string[], deadline: number): Promise<number> {
+  let left = [...ids];
+  let last = 0;
+  while (left.length > 0 && Date.now() < deadline) {
+    const notYet: string[] = [];
+    let next = 0;
+    const reader = async () => {
+      while (next < left.length) {
+        const id = left[next++]!;
+        const since = waitingSince(await client.workflow.getHandle(id).fetchHistory());
+        if (Number.isNaN(since)) notYet.push(id);
+        else last = Math.max(last, since);
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, reader));
+    left = notYet;
+    if (left.length > 0) await sleep(1_000);
+  }
+  return left.length > 0 ? Number.NaN : last;
 }

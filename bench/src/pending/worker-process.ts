@@ -15,7 +15,8 @@ export interface PendingWorker {
 /** Starts worker-child.ts; resolves once its worker polls. `cache` overrides Airlock's default maxCachedWorkflows; `bare`: a plain Temporal worker. */
 export async function startPendingWorker(address: string, databaseUrl: string, taskQueue: string, cache?: number, mode: 'airlock' | 'bare' = 'airlock'): Promise<PendingWorker> {
   const child: ChildProcess = fork(CHILD, [address, databaseUrl, taskQueue, cache !== undefined ? String(cache) : '', mode], {
-    execArgv: ['--import', 'tsx', '--expose-gc'],
+    // BENCH_WORKER_CPU_PROF=DIR: a V8 CPU profile of each worker process (bare and Airlock), written when it exits.
+    execArgv: ['--import', 'tsx', '--expose-gc', ...(process.env.BENCH_WORKER_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_WORKER_CPU_PROF}`] : [])],
     // The SDK's log lines go to stderr with the benchmark's progress, never into the report on stdout.
     stdio: ['ignore', 2, 2, 'ipc'],
   });

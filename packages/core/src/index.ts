@@ -14,3 +14,4 @@ export * from './tools/builtin.js';
 export * from './agent-run.js';
 export * from './json-limits.js';
 export * from './audit-events.js';
+export * from './round-deadline.js';

@@ -5,3 +5,4 @@
  */
 export * from './messages.js';
 export * from './names.js';
+export * from './round-deadline.js';

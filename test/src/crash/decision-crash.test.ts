@@ -23,7 +23,11 @@ import { startWorkerProcess, type WorkerProcess } from '../support/worker-proces
 // `npm test` runs the steps around the decision write; `npm run test:crash`
 // (AIRLOCK_CRASH_POINTS=all) runs every kill point.
 const QUICK: readonly KillPoint[] = ['decision.after-write', 'close.after-write'];
-const points: readonly KillPoint[] = process.env.AIRLOCK_CRASH_POINTS === 'all' ? KILL_POINTS : QUICK;
+const all = process.env.AIRLOCK_CRASH_POINTS === 'all';
+const isAdmissionPoint = (p: KillPoint) => p.startsWith('admission.');
+const points: readonly KillPoint[] = all ? KILL_POINTS.filter((p) => !isAdmissionPoint(p)) : QUICK;
+// Around the commit of an admission that opens round 1: all of it or none of it, never a half-opened round.
+const admissionPoints: readonly KillPoint[] = all ? KILL_POINTS.filter(isAdmissionPoint) : ['admission.after-commit'];
 
 let temporal: TemporalDevServer;
 let database: TestDatabase;
@@ -91,33 +95,41 @@ async function endedWithoutKill(actionId: string, exited: Promise<unknown>, poin
   }
 }
 
+/** A worker that dies at `point`, and the refund the test follows; a failure prints the phase and the worker's output. */
+async function startAndSubmit(point: KillPoint, progress: { phase: string }) {
+  onTestFailed(() => {
+    console.error(`failed during ${progress.phase}; worker output:\n${worker?.output().split('\n').slice(-60).join('\n')}`);
+  });
+  const dying = await startWorker(point);
+  worker = dying;
+  const connection = await connect();
+  const submitted = await submitAction(connection.client, taskQueue, refundRequest({ amount: '80.00', idempotencyKey: `crash-${point}` }));
+  return { ...connection, submitted, dying };
+}
+
 describe('SIGKILL at every step of the decision path', () => {
   it.each(points)(
     'kill at %s: the database, the audit log and Temporal agree after the restart',
     async (point) => {
-      let phase = 'start';
-      onTestFailed(() => {
-        console.error(`failed during ${phase}; worker output:\n${worker?.output().split('\n').slice(-60).join('\n')}`);
-      });
-      worker = await startWorker(point);
-      let { client, close } = await connect();
-      const submitted = await submitAction(client, taskQueue, refundRequest({ amount: '80.00', idempotencyKey: `crash-${point}` }));
-      const { actionId, argsHash } = submitted;
+      const progress = { phase: 'start' };
+      const started = await startAndSubmit(point, progress);
+      let { client, close } = started;
+      const { actionId, argsHash } = started.submitted;
       await waitForStatus(client, actionId, (s) => s.phase === 'awaiting_approval', 60_000);
 
-      phase = 'deciding until the kill point';
+      progress.phase = 'deciding until the kill point';
       const first = decideAction(client, actionId, { approverId: 'alice', decision: 'approve', channel: 'api', argsHash }).then(
         () => 'answered' as const,
         () => 'failed' as const,
       );
       // The worker dies at the kill point, or the action ends without reaching it (a test that cannot kill there fails at once).
-      const exit = await Promise.race([worker.exited, endedWithoutKill(actionId, worker.exited, point)]);
+      const exit = await Promise.race([started.dying.exited, endedWithoutKill(actionId, started.dying.exited, point)]);
       expect(exit.signal).toBe('SIGKILL');
       await temporal.kill();
       const firstAnswer = await first;
       await close();
 
-      phase = 'restart';
+      progress.phase = 'restart';
       await temporal.start();
       worker = await startWorker();
       ({ client, close } = await connect());
@@ -126,7 +138,7 @@ describe('SIGKILL at every step of the decision path', () => {
         // An answered decision is a durable one.
         if (firstAnswer === 'answered') expect(accepted.length).toBe(1);
         if (accepted.length === 0) {
-          phase = 'not applied: visibly open';
+          progress.phase = 'not applied: visibly open';
           const open = await snapshot(actionId);
           expect(open.action.status).toBe('awaiting_approval');
           expect(open.action.outcome).toBeNull();
@@ -137,11 +149,11 @@ describe('SIGKILL at every step of the decision path', () => {
           expect(open.audit).not.toContain('action.rechecked');
           // The workflow agrees (a freshly started worker may take a while to answer its first query).
           expect((await waitForStatus(client, actionId, () => true, 180_000)).phase).toBe('awaiting_approval');
-          phase = 'deciding again';
+          progress.phase = 'deciding again';
           await decideAction(client, actionId, { approverId: 'alice', decision: 'approve', channel: 'api', argsHash });
         }
 
-        phase = 'applied: runs once';
+        progress.phase = 'applied: runs once';
         const outcome = await awaitOutcome(client, actionId);
         expect(outcome.status).toBe('executed');
         const done = await snapshot(actionId);
@@ -160,6 +172,47 @@ describe('SIGKILL at every step of the decision path', () => {
         expect(done.audit.indexOf('approval.decision')).toBeLessThan(done.audit.indexOf('approval.approved'));
         expect(done.audit.indexOf('approval.approved')).toBeLessThan(done.audit.indexOf('tool.started'));
         expect(await acceptedDecisions(client, actionId)).toHaveLength(1);
+        expect(await verifyAuditChain(database.db)).toMatchObject({ ok: true });
+      } finally {
+        await close();
+        await worker.stop('SIGTERM');
+        worker = undefined;
+      }
+    },
+    900_000,
+  );
+});
+
+describe('SIGKILL around the commit of an admission that opens round 1', () => {
+  it.each(admissionPoints)(
+    "kill at %s: after the restart the round is open once, its row after admission's, and deciding runs it once",
+    async (point) => {
+      const progress = { phase: 'start' };
+      const started = await startAndSubmit(point, progress);
+      const { actionId, argsHash } = started.submitted;
+      expect((await started.dying.exited).signal).toBe('SIGKILL');
+      await started.close();
+
+      progress.phase = 'restart';
+      worker = await startWorker();
+      const { client, close } = await connect();
+      try {
+        // A retried admission finds the round the first attempt committed, or opens it itself.
+        expect((await waitForStatus(client, actionId, (s) => s.phase === 'awaiting_approval', 180_000)).phase).toBe('awaiting_approval');
+        const open = await snapshot(actionId);
+        expect(open.action.status).toBe('awaiting_approval');
+        expect(open.approvals.map((a) => [a.status, a.closedAt])).toEqual([['open', null]]);
+        expect(open.audit.filter((t) => t === 'approval.opened')).toHaveLength(1);
+        expect(open.audit.at(-1)).toBe('approval.opened');
+        expect(open.audit.at(-2)).toBe('action.classified');
+        expect(await verifyAuditChain(database.db)).toMatchObject({ ok: true });
+
+        progress.phase = 'deciding';
+        await decideAction(client, actionId, { approverId: 'alice', decision: 'approve', channel: 'api', argsHash });
+        expect((await awaitOutcome(client, actionId)).status).toBe('executed');
+        const done = await snapshot(actionId);
+        expect(done.executions.map((e) => e.status)).toEqual(['succeeded']);
+        expect(done.ledger).toBe(1);
         expect(await verifyAuditChain(database.db)).toMatchObject({ ok: true });
       } finally {
         await close();

@@ -86,6 +86,26 @@ describe('a retried admission', () => {
     expect(rows.audit).toEqual(['action.requested', 'action.classified']);
   });
 
+  it('opens round 1 in its commit once: a retry finds the round the first attempt opened', async () => {
+    const request = ActionRequest.parse(refundRequest({ idempotencyKey: 'retry-pending' }));
+    const input: GuardedActionInput = { actionId: deriveActionId('retry-test', request.agentId, request.idempotencyKey), argsHash: argsHash(request.args), request };
+    const first = await admitAndRun(input);
+    expect(first.admission.classification.decision).toBe('require_approval');
+    expect(first.opened).toMatchObject({ eligibleApprovers: [{ id: 'alice' }, { id: 'bob' }], excluded: [{ id: 'owner' }] });
+    const afterFirst = await rowsFor(input.actionId);
+    expect(afterFirst.action.status).toBe('awaiting_approval');
+    // Admission's rows, then the round's opening: the order the chain had when the workflow opened it.
+    expect(afterFirst.audit.at(-1)).toBe('approval.opened');
+    expect(afterFirst.audit.slice(0, 1)).toEqual(['action.requested']);
+    expect(afterFirst.audit.at(-2)).toBe('action.classified');
+
+    const retry = await admitAndRun(input);
+    expect(retry).toEqual(first);
+    expect(await rowsFor(input.actionId)).toEqual(afterFirst);
+    expect(await database.db.prisma.approval.count({ where: { actionId: input.actionId } })).toBe(1);
+    expect(await verifyAuditChain(database.db)).toMatchObject({ ok: true });
+  });
+
   // Found by the soak (seed 1122): the budget freed up between the first attempt (denied: budget
   // exceeded) and the retry, which then reserved money and asked for an approval the log says never existed.
   it('stays denied when the budget that refused it has room by the time of the retry', async () => {

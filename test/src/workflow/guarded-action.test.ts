@@ -64,6 +64,33 @@ describe('guardedAction on real Temporal and PostgreSQL', () => {
     expect(decision).toMatchObject({ userId: 'alice', channel: 'api', decision: 'approve', comment: 'ok', argsHash });
   });
 
+  it("opens round 1 in admission's commit: no openApproval step, the chain in the order it always had", async () => {
+    const { actionId, status } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
+    const history = await actionHandle(h.client, actionId).fetchHistory();
+    const markers = (history.events ?? []).flatMap((e) => (e.markerRecordedEventAttributes ? [e.markerRecordedEventAttributes] : []));
+    const markerText = markers.map(
+      (m) =>
+        `${m.markerName} ${Object.values(m.details ?? {})
+          .map((p) => Buffer.from(p.payloads?.[0]?.data ?? []).toString('utf8'))
+          .join(' ')}`,
+    );
+    expect(markerText.filter((t) => t.startsWith('core_local_activity'))).toEqual([]);
+    expect(markerText.some((t) => t.includes('admission-opens-first-round'))).toBe(true);
+    const scheduled = (history.events ?? []).flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType?.name] : []));
+    expect(scheduled).toEqual(['admitAndRun']);
+
+    // The round the workflow waits on is the one admission wrote, and the row says it waits.
+    const approval = await h.db.prisma.approval.findUniqueOrThrow({ where: { actionId_round: { actionId, round: 1 } } });
+    expect(status.approval).toMatchObject({ approvalId: approval.id, round: 1, deadline: approval.deadline?.toISOString() });
+    expect(await h.db.prisma.action.findUniqueOrThrow({ where: { id: actionId }, select: { status: true } })).toEqual({ status: 'awaiting_approval' });
+    expect(await auditTypes(actionId)).toEqual(['action.requested', 'action.classified', 'approval.opened']);
+    const opened = await h.db.prisma.auditEvent.findFirstOrThrow({ where: { actionId, type: 'approval.opened' } });
+    expect(opened.payload).toMatchObject({ approvalId: approval.id, round: 1, eligibleApprovers: ['alice', 'bob'] });
+    expect(await verifyAuditChain(h.db)).toMatchObject({ ok: true });
+    await decideAction(h.client, actionId, { approverId: 'alice', decision: 'deny', channel: 'api', argsHash: status.argsHash });
+    expect((await awaitOutcome(h.client, actionId)).status).toBe('denied');
+  });
+
   it('returns the reason and the feedback for the model on deny, and never runs the tool', async () => {
     const { actionId, argsHash } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
     await decideAction(h.client, actionId, {

@@ -46,7 +46,7 @@ function toInboxItem(a: ApprovalSummary): InboxItem {
 
 /**
  * Open approvals matching the filters, in the chosen order. The action of an
- * open round is awaiting approval (openApproval sets both); saying so lets
+ * open round is awaiting approval (admission, or openApproval for a later round, sets both); saying so lets
  * PostgreSQL start a filtered inbox from the actions waiting now, through the
  * actions (status, …) indexes, instead of scanning every action ever made
  * (bench/CONSOLE.md). Unfiltered, the (status, deadline) index serves the order.
