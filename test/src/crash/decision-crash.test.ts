@@ -95,6 +95,19 @@ async function endedWithoutKill(actionId: string, exited: Promise<unknown>, poin
   }
 }
 
+/** After a restart: a fresh worker and client for the checks, both stopped whatever the checks find. */
+async function afterRestart(check: (client: Client) => Promise<void>): Promise<void> {
+  worker = await startWorker();
+  const { client, close } = await connect();
+  try {
+    await check(client);
+  } finally {
+    await close();
+    await worker.stop('SIGTERM');
+    worker = undefined;
+  }
+}
+
 /** A worker that dies at `point`, and the refund the test follows; a failure prints the phase and the worker's output. */
 async function startAndSubmit(point: KillPoint, progress: { phase: string }) {
   onTestFailed(() => {
@@ -113,7 +126,7 @@ describe('SIGKILL at every step of the decision path', () => {
     async (point) => {
       const progress = { phase: 'start' };
       const started = await startAndSubmit(point, progress);
-      let { client, close } = started;
+      const { client, close } = started;
       const { actionId, argsHash } = started.submitted;
       await waitForStatus(client, actionId, (s) => s.phase === 'awaiting_approval', 60_000);
 
@@ -131,9 +144,7 @@ describe('SIGKILL at every step of the decision path', () => {
 
       progress.phase = 'restart';
       await temporal.start();
-      worker = await startWorker();
-      ({ client, close } = await connect());
-      try {
+      await afterRestart(async (client) => {
         const accepted = await acceptedDecisions(client, actionId);
         // An answered decision is a durable one.
         if (firstAnswer === 'answered') expect(accepted.length).toBe(1);
@@ -173,11 +184,7 @@ describe('SIGKILL at every step of the decision path', () => {
         expect(done.audit.indexOf('approval.approved')).toBeLessThan(done.audit.indexOf('tool.started'));
         expect(await acceptedDecisions(client, actionId)).toHaveLength(1);
         expect(await verifyAuditChain(database.db)).toMatchObject({ ok: true });
-      } finally {
-        await close();
-        await worker.stop('SIGTERM');
-        worker = undefined;
-      }
+      });
     },
     900_000,
   );
@@ -194,9 +201,7 @@ describe('SIGKILL around the commit of an admission that opens round 1', () => {
       await started.close();
 
       progress.phase = 'restart';
-      worker = await startWorker();
-      const { client, close } = await connect();
-      try {
+      await afterRestart(async (client) => {
         // A retried admission finds the round the first attempt committed, or opens it itself.
         expect((await waitForStatus(client, actionId, (s) => s.phase === 'awaiting_approval', 180_000)).phase).toBe('awaiting_approval');
         const open = await snapshot(actionId);
@@ -214,11 +219,7 @@ describe('SIGKILL around the commit of an admission that opens round 1', () => {
         expect(done.executions.map((e) => e.status)).toEqual(['succeeded']);
         expect(done.ledger).toBe(1);
         expect(await verifyAuditChain(database.db)).toMatchObject({ ok: true });
-      } finally {
-        await close();
-        await worker.stop('SIGTERM');
-        worker = undefined;
-      }
+      });
     },
     900_000,
   );
