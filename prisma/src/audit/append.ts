@@ -74,6 +74,10 @@ export async function appendAuditIn(client: pg.PoolClient, ...events: AuditEvent
  * an append (then `appendAuditLockedIn`): one round trip fewer. That statement
  * must evaluate them exactly once, after its writes (e.g. one row over aggregates
  * of its CTEs), so the lock is never held while a write waits for a row.
+ * An insert's foreign-key checks are the exception: they run at the end of the
+ * statement, after the lock, and take FOR KEY SHARE on the rows referenced. No
+ * transaction that appends may hold such a row FOR UPDATE (use FOR NO KEY UPDATE),
+ * or the two deadlock.
  */
 export function auditChainLockItems(client: pg.PoolClient): string {
   // The head lock is held to the end of the transaction; released before the WAL flush when inTransaction commits it.

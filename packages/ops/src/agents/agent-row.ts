@@ -28,9 +28,14 @@ export function toAgentRecord(row: AgentRow): AgentRecord {
   return { id: row.id, name: row.name, team: row.team, ownerId: row.owner_id, allowedTools: row.allowed_tools, createdAt: row.created_at, disabledAt: row.disabled_at };
 }
 
-/** The agent, locked for the rest of the transaction; not_found names `field` when given. */
+/**
+ * The agent, locked for the rest of the transaction; not_found names `field` when given.
+ * NO KEY UPDATE, not UPDATE: an admission of this agent inserts its action row, whose
+ * foreign-key check (FOR KEY SHARE on this row) runs after that statement took the audit
+ * chain's lock. A lock that blocked the check would deadlock with this transaction's own append.
+ */
 export async function lockAgent(tx: pg.PoolClient, id: string, field?: string): Promise<AgentRecord> {
-  const { rows } = await tx.query<AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE id = $1 FOR UPDATE`, [id]);
+  const { rows } = await tx.query<AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE id = $1 FOR NO KEY UPDATE`, [id]);
   if (!rows[0]) throw notFound(`no agent "${id}"`, field);
   return toAgentRecord(rows[0]);
 }
