@@ -92,6 +92,14 @@ export default tseslint.config(
       'import-x/no-cycle': 'error',
       // Configuration is parsed once per app, in its env.ts; everything else receives typed values.
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through the app env.ts (zod-validated), not process.env.' }],
+      // Prisma's case-insensitive `equals` is ILIKE on PostgreSQL: `_` and `%` in the value become wildcards.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "Property[key.name='mode'][value.value='insensitive']",
+          message: "mode: 'insensitive' is ILIKE, where _ and % match anything; compare lower(column) = lower($1) (userIdByEmail for addresses).",
+        },
+      ],
     },
   },
   {

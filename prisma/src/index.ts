@@ -3,6 +3,7 @@ export { migrate, readMigrations, MigrationError, MIGRATIONS_DIR } from './migra
 export { awaitDurable, inTransaction, lockName, releaseLocksBeforeFlush, rollbackWith, sqlState, type RollbackWith } from './governance/transaction.js';
 export * from './audit/index.js';
 export { createUser, createAgent, createApiKey, hashApiKey } from './seed.js';
+export { userIdByEmail } from './user-by-email.js';
 export { Prisma } from '../generated/client.js';
 export type { Action, Approval, ApprovalDecision as StoredDecision, AuditEvent, User, Agent } from '../generated/client.js';
 export * from './governance/index.js';

@@ -1,4 +1,4 @@
-import type { Db, User } from '@airlock/db';
+import { userIdByEmail, type Db, type User } from '@airlock/db';
 import type { webApi } from '@slack/bolt';
 
 export type SlackIdentity = { ok: true; user: Pick<User, 'id' | 'name'>; via: 'link' | 'verified_email' } | { ok: false; reason: string };
@@ -35,7 +35,8 @@ export class SlackDirectory {
     }
     const { email, reason } = await this.confirmedEmail(slackUserId);
     if (!email) return { ok: false, reason: reason ?? 'your Slack account has no confirmed email' };
-    const user = await this.db.prisma.user.findFirst({ where: { email: { equals: email, mode: 'insensitive' } }, select: { id: true, name: true } });
+    const userId = await userIdByEmail(this.db, email);
+    const user = userId ? await this.db.prisma.user.findUnique({ where: { id: userId }, select: { id: true, name: true } }) : null;
     if (!user) return { ok: false, reason: 'no Airlock user has the confirmed email of your Slack account; ask an admin to add or link you' };
     return { ok: true, user, via: 'verified_email' };
   }

@@ -3,6 +3,7 @@ import { sha256Hex } from '@airlock/core/hashing';
 import { appendAudit } from '../audit/index.js';
 import { consumeRateLimit } from '../governance/rate-limits.js';
 import type { Db } from '../client.js';
+import { userIdByEmail } from '../user-by-email.js';
 import { DECOY_PASSWORD_HASH, verifyPassword } from './password-hash.js';
 
 export type PasswordSignIn =
@@ -44,10 +45,13 @@ export async function signInWithPassword(db: Db, email: string, password: string
     }
     return { ok: false, throttled: true };
   }
-  const user = await db.prisma.user.findFirst({
-    where: { email: { equals: email.trim(), mode: 'insensitive' } },
-    select: { id: true, name: true, passwordHash: true, passwordMustChange: true, passwordChangedAt: true, disabledAt: true },
-  });
+  const userId = await userIdByEmail(db, email);
+  const user = userId
+    ? await db.prisma.user.findUnique({
+        where: { id: userId },
+        select: { id: true, name: true, passwordHash: true, passwordMustChange: true, passwordChangedAt: true, disabledAt: true },
+      })
+    : null;
   const matches = await verifyPassword(user?.passwordHash ?? DECOY_PASSWORD_HASH, password);
   if (user?.passwordHash && matches && !user.disabledAt) {
     await appendAudit(db, {

@@ -1,4 +1,4 @@
-import { createUser, verifyAuditChain } from '@airlock/db';
+import { createUser, userIdByEmail, verifyAuditChain } from '@airlock/db';
 import {
   AccountError,
   ARGON2ID_OPTIONS,
@@ -97,6 +97,19 @@ describe('signInWithPassword', () => {
     // The address typed for nobody is kept only as a digest.
     expect(JSON.stringify(failed[1]?.payload)).not.toContain('nobody');
     expect(failed[1]?.payload).toMatchObject({ emailSha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  });
+
+  it('matches an address exactly but for case: _ and % are not wildcards, and an ambiguous address names nobody', async () => {
+    const { oneTimePassword } = await createLocalUser(database.db, { email: 'quinn@example.test', role: 'viewer' }, 'cli:ops');
+    expect(await userIdByEmail(database.db, ' QUINN@Example.test ')).toBe('quinn');
+    for (const lookalike of ['qu_nn@example.test', 'q%@example.test', '%']) {
+      expect(await userIdByEmail(database.db, lookalike)).toBeNull();
+      expect(await signInWithPassword(database.db, lookalike, oneTimePassword)).toEqual({ ok: false, throttled: false });
+    }
+    // Rows written before addresses were stored lower-case may differ by case alone: neither is chosen.
+    await createUser(database.db, { id: 'case-upper', email: 'Twin@example.test', role: 'viewer' });
+    await createUser(database.db, { id: 'case-lower', email: 'twin@example.test', role: 'viewer' });
+    expect(await userIdByEmail(database.db, 'twin@example.test')).toBeNull();
   });
 
   it('throttles guessing per email address: refusals without a password check, one audit row per window, then it reopens', async () => {

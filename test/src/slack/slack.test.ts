@@ -29,6 +29,8 @@ const carol: SlackClicker = { id: 'U_CAROL', name: 'carol' };
 const mallory: SlackClicker = { id: 'U_MALLORY', name: 'mallory' };
 const impostor: SlackClicker = { id: 'U_IMPOSTOR', name: 'alice-lookalike' };
 const ghost: SlackClicker = { id: 'U_GHOST', name: 'ghost' };
+// Their confirmed address would match bob's (bob@example.test) if `_` were a wildcard, as in ILIKE.
+const lookalike: SlackClicker = { id: 'U_LOOKALIKE', name: 'b_b' };
 const victor: SlackClicker = { id: 'U_VICTOR', name: 'victor' };
 
 const defaultPolicy = loadPolicyFile(DEFAULT_POLICY_FILE);
@@ -55,6 +57,7 @@ beforeAll(async () => {
       { id: mallory.id, name: 'mallory', email: 'mallory@elsewhere.test' },
       // Claims alice's address but Slack never confirmed it: never a match.
       { id: impostor.id, name: 'alice-lookalike', email: 'alice@example.test', emailConfirmed: false },
+      { id: lookalike.id, name: 'b_b', email: 'b_b@example.test' },
       { id: carol.id, name: 'carol' },
       // An Airlock viewer: known, but no role to decide.
       { id: victor.id, name: 'victor', email: 'victor@example.test' },
@@ -366,6 +369,9 @@ describe('who may decide', () => {
     // Turned away before the modal.
     expect(fake.calls('views.open').some((c) => JSON.stringify(c.args.view).includes(actionId))).toBe(false);
 
+    await click(message, ACTION_APPROVE, lookalike);
+    expect(String((await ephemeralTo(lookalike)).args.text)).toContain('no Airlock user has the confirmed email of your Slack account');
+
     const rows = await auditRows(actionId, 'slack.decision_refused');
     expect(rows.map((r) => ({ actor: r.actor, payload: r.payload }))).toEqual([
       {
@@ -374,6 +380,7 @@ describe('who may decide', () => {
       },
       { actor: 'slack:U_GHOST', payload: expect.objectContaining({ slackUserId: 'U_GHOST', reason: 'Slack does not know your account' }) },
       { actor: 'slack:U_IMPOSTOR', payload: expect.objectContaining({ slackUserId: 'U_IMPOSTOR', decision: 'deny' }) },
+      { actor: 'slack:U_LOOKALIKE', payload: expect.objectContaining({ slackUserId: 'U_LOOKALIKE', airlockUserId: null, decision: 'approve' }) },
     ]);
     expect((await waitForStatus(h.client, actionId, () => true)).approval?.decisions).toEqual([]);
   });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { userIdByEmail } from '@airlock/db';
 import { signInWithPassword } from '@airlock/db/accounts';
 import NextAuth, { CredentialsSignin, type NextAuthConfig } from 'next-auth';
 import type { JWT } from 'next-auth/jwt';
@@ -119,8 +120,7 @@ export function oidcProviderName(): string | null {
 async function userIdForEmail(email: unknown, verified: unknown): Promise<string | null> {
   // Only an address the identity provider vouches for may name an Airlock user.
   if (typeof email !== 'string' || verified === false) return null;
-  const user = await apiContext().db.prisma.user.findFirst({ where: { email: { equals: email, mode: 'insensitive' } }, select: { id: true } });
-  return user?.id ?? null;
+  return userIdByEmail(apiContext().db, email);
 }
 
 function config(): NextAuthConfig {
