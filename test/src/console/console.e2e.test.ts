@@ -148,6 +148,8 @@ describe('console in the browser', () => {
     for (const [email, verified] of [
       ['stranger@example.test', true],
       ['alice@example.test', false],
+      // Equal to alice's address only if `_` were a wildcard (as in ILIKE).
+      ['al_ce@example.test', true],
     ] as const) {
       const refused = await attempt(email, verified);
       await refused.page.getByText(/no Airlock user has that verified email/).waitFor();
