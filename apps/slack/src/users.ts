@@ -16,6 +16,12 @@ interface UserRow {
 /** A link's user, or nulls when it is gone (slack_user_links has no foreign key to users). */
 type LinkRow = UserRow | { id: null; name: null; role: null; disabled_at: null };
 
+/** The Slack account's confirmed email, or why there is none. */
+interface SlackEmail {
+  email?: string;
+  reason?: string;
+}
+
 interface CachedEmail {
   email: string | undefined;
   reason?: string;
@@ -41,16 +47,25 @@ export class SlackDirectory {
   ) {}
 
   async identify(slackUserId: string): Promise<SlackIdentity> {
-    // The link and its user in one statement: this runs on every click.
-    const { rows: links } = await this.db.pool.query<LinkRow>(
+    // With Slack's answer already cached (every click after a person's first), the email's lookup runs beside the link's.
+    const known = this.cachedEmail(slackUserId);
+    const [linked, byKnownEmail] = await Promise.all([this.linkedUser(slackUserId), known ? this.userByEmail(known) : undefined]);
+    return linked ?? byKnownEmail ?? this.userByEmail(await this.confirmedEmail(slackUserId));
+  }
+
+  /** The linked account's user, in one statement; undefined without a link. */
+  private async linkedUser(slackUserId: string): Promise<SlackIdentity | undefined> {
+    const { rows } = await this.db.pool.query<LinkRow>(
       `SELECT u.id, u.name, u.role, u.disabled_at
        FROM slack_user_links l LEFT JOIN users u ON u.id = l.user_id WHERE l.slack_user_id = $1`,
       [slackUserId],
     );
-    const link = links[0];
-    if (link)
-      return link.id !== null ? { ok: true, user: slackUser(link), via: 'link' } : { ok: false, reason: 'your Slack account is linked to an Airlock user that no longer exists' };
-    const { email, reason } = await this.confirmedEmail(slackUserId);
+    const link = rows[0];
+    if (!link) return undefined;
+    return link.id !== null ? { ok: true, user: slackUser(link), via: 'link' } : { ok: false, reason: 'your Slack account is linked to an Airlock user that no longer exists' };
+  }
+
+  private async userByEmail({ email, reason }: SlackEmail): Promise<SlackIdentity> {
     if (!email) return { ok: false, reason: reason ?? 'your Slack account has no confirmed email' };
     const userId = await userIdByEmail(this.db, email);
     const { rows } = userId ? await this.db.pool.query<UserRow>('SELECT id, name, role, disabled_at FROM users WHERE id = $1', [userId]) : { rows: [] };
@@ -76,9 +91,16 @@ export class SlackDirectory {
     return slackUserId;
   }
 
-  private async confirmedEmail(slackUserId: string): Promise<{ email?: string; reason?: string }> {
+  /** Slack's unexpired answer for this account, without asking Slack. */
+  private cachedEmail(slackUserId: string): SlackEmail | undefined {
     const cached = this.emails.get(slackUserId);
-    if (cached && cached.expiresAt > Date.now()) return cached.email ? { email: cached.email } : { reason: cached.reason ?? 'unknown Slack user' };
+    if (!cached || cached.expiresAt <= Date.now()) return undefined;
+    return cached.email ? { email: cached.email } : { reason: cached.reason ?? 'unknown Slack user' };
+  }
+
+  private async confirmedEmail(slackUserId: string): Promise<SlackEmail> {
+    const cached = this.cachedEmail(slackUserId);
+    if (cached) return cached;
     let email: string | undefined;
     let reason: string | undefined;
     try {
