@@ -45,7 +45,7 @@ export function denyClicked(deps: ListenerDeps) {
     await click.ack();
     const decision = decisionFrom(click, 'deny');
     if (!decision?.channel) return;
-    // Unknown people, and people whose role cannot decide, are turned away before they type anything.
+    // Unknown or disabled people, and people whose role cannot decide, are turned away before they type anything.
     if (!(await deciderOrRefuse(deps, click.client, decision))) return;
     const action = await deps.db.prisma.action.findUnique({ where: { id: decision.ref.actionId }, select: { tool: true } });
     await click.client.views.open({
