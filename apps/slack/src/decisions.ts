@@ -1,7 +1,7 @@
 import { roleAtLeast, type Role } from '@airlock/core';
 import { DecisionRejectedError, InvalidRequestError } from '@airlock/core/gateway';
 import { appendAudit, type Db } from '@airlock/db';
-import { approveAndRemember, decide, OpsError, operatorForUser } from '@airlock/ops';
+import { approveAndRemember, decide, OpsError, userOperator, type Operator } from '@airlock/ops';
 import type { Logger, webApi } from '@slack/bolt';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { DecisionRef } from './blocks/ids.js';
@@ -37,11 +37,10 @@ export interface SlackDecision {
  * this only establishes who is clicking.
  */
 export async function decideFromSlack(deps: ListenerDeps, slack: webApi.WebClient, input: SlackDecision): Promise<void> {
-  const approverId = await identifyDeciderOrRefuse(deps, slack, input);
-  if (!approverId) return;
+  const operator = await deciderOrRefuse(deps, slack, input);
+  if (!operator) return;
   try {
     // The one decision use case every channel calls; the link or verified email said who is clicking.
-    const operator = await operatorForUser(deps.db, approverId, 'slack');
     await decide({ db: deps.db, temporal: deps.temporal, waitMs: deps.decisionWaitMs }, operator, {
       actionId: input.ref.actionId,
       decision: input.decision,
@@ -50,7 +49,7 @@ export async function decideFromSlack(deps: ListenerDeps, slack: webApi.WebClien
       ...(input.feedback ? { feedback: input.feedback } : {}),
     });
   } catch (error) {
-    await answerFailure(deps, slack, input, approverId, error);
+    await answerFailure(deps, slack, input, operator.userId, error);
   }
 }
 
@@ -68,10 +67,9 @@ export interface SlackRemember {
  * either way only the clicker is told why (and the refusal is audited).
  */
 export async function rememberFromSlack(deps: ListenerDeps, slack: webApi.WebClient, input: SlackDecision, remember: SlackRemember): Promise<void> {
-  const approverId = await identifyDeciderOrRefuse(deps, slack, input);
-  if (!approverId) return;
+  const operator = await deciderOrRefuse(deps, slack, input);
+  if (!operator) return;
   try {
-    const operator = await operatorForUser(deps.db, approverId, 'slack');
     const { standingApproval } = await approveAndRemember({ db: deps.db, temporal: deps.temporal, waitMs: deps.decisionWaitMs }, operator, {
       actionId: input.ref.actionId,
       argsHash: input.ref.argsHash,
@@ -84,12 +82,12 @@ export async function rememberFromSlack(deps: ListenerDeps, slack: webApi.WebCli
       `:white_check_mark: Approved and remembered: up to ${standingApproval.maxUses} more \`${standingApproval.tool}\` requests by ${standingApproval.agentId} where \`${standingApproval.condition}\` run without waiting until <!date^${until}^{date_short_pretty} {time}|${standingApproval.validUntil.toISOString()}> (standing approval ${standingApproval.id}).`,
     );
   } catch (error) {
-    await answerFailure(deps, slack, input, approverId, error);
+    await answerFailure(deps, slack, input, operator.userId, error);
   }
 }
 
 /** Tells the clicker why their decision was not recorded; refusals are audited, internal errors logged. */
-async function answerFailure(deps: ListenerDeps, slack: webApi.WebClient, input: SlackDecision, approverId: string, error: unknown): Promise<void> {
+async function answerFailure(deps: ListenerDeps, slack: webApi.WebClient, input: SlackDecision, approverId: string | null, error: unknown): Promise<void> {
   if (error instanceof OpsError && error.code === 'unavailable') {
     // Not a refusal: the decision may still be applied once a worker runs.
     await tell(
@@ -111,38 +109,38 @@ async function answerFailure(deps: ListenerDeps, slack: webApi.WebClient, input:
   }
 }
 
-/** The clicker's Airlock user id; an unknown clicker is refused (ephemeral + audit) and gets undefined. */
-export async function identifyOrRefuse(deps: ListenerDeps, slack: webApi.WebClient, input: SlackDecision): Promise<string | undefined> {
-  const identity = await deps.directory.identify(input.slackUserId);
-  if (identity.ok) return identity.user.id;
-  await refuse(deps, slack, input, identity.reason);
-  return undefined;
-}
-
 /**
- * The clicker's Airlock user id when their role may decide this approval round;
- * otherwise refused at the click (ephemeral + audit) naming the role it needs,
- * before any modal opens. Groups, quorum and separation of duties stay the
- * workflow's to judge.
+ * The clicker as an operator when they may decide this approval round: known to
+ * Airlock (link or confirmed email), not disabled, and with a role that reaches
+ * the round's. Otherwise refused at the click (ephemeral + audit) before any
+ * modal opens. Groups, quorum and separation of duties stay the workflow's to judge.
  */
-export async function identifyDeciderOrRefuse(deps: ListenerDeps, slack: webApi.WebClient, input: SlackDecision): Promise<string | undefined> {
-  const approverId = await identifyOrRefuse(deps, slack, input);
-  if (!approverId) return undefined;
-  const [user, approval] = await Promise.all([
-    deps.db.prisma.user.findUnique({ where: { id: approverId }, select: { role: true } }),
+export async function deciderOrRefuse(deps: ListenerDeps, slack: webApi.WebClient, input: SlackDecision): Promise<Operator | undefined> {
+  // Independent reads, so one round trip's wait: who is clicking, and what the round asks for.
+  const [identity, approval] = await Promise.all([
+    deps.directory.identify(input.slackUserId),
     deps.db.prisma.approval.findUnique({ where: { actionId_round: { actionId: input.ref.actionId, round: input.ref.round } }, select: { approverRole: true } }),
   ]);
-  // Deciding anything takes at least the approver role; a round may ask for more (admin).
-  const required: Role = approval && roleAtLeast(approval.approverRole, 'approver') ? approval.approverRole : 'approver';
-  if (user && !roleAtLeast(user.role, required)) {
-    await refuse(deps, slack, input, `deciding this approval needs the ${required} role or higher, and your Airlock role is ${user.role}`, approverId);
+  if (!identity.ok) {
+    await refuse(deps, slack, input, identity.reason);
     return undefined;
   }
-  return approverId;
+  const { user } = identity;
+  if (user.disabledAt) {
+    await refuse(deps, slack, input, 'your Airlock account is disabled', user.id);
+    return undefined;
+  }
+  // Deciding anything takes at least the approver role; a round may ask for more (admin).
+  const required: Role = approval && roleAtLeast(approval.approverRole, 'approver') ? approval.approverRole : 'approver';
+  if (!roleAtLeast(user.role, required)) {
+    await refuse(deps, slack, input, `deciding this approval needs the ${required} role or higher, and your Airlock role is ${user.role}`, user.id);
+    return undefined;
+  }
+  return userOperator(user, 'slack');
 }
 
 /** `alreadyDecided`: the round takes no more decisions from this person (a double or late click), not the clicker's mistake. */
-async function refuse(deps: ListenerDeps, slack: webApi.WebClient, input: SlackDecision, reason: string, airlockUserId?: string, alreadyDecided = false): Promise<void> {
+async function refuse(deps: ListenerDeps, slack: webApi.WebClient, input: SlackDecision, reason: string, airlockUserId?: string | null, alreadyDecided = false): Promise<void> {
   await appendAudit(deps.db, {
     eventKey: `${input.ref.actionId}:slack.decision_refused:${input.ref.round}:${input.slackUserId}:${input.interactionId}`,
     actionId: input.ref.actionId,

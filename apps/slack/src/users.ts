@@ -1,7 +1,26 @@
 import { userIdByEmail, type Db, type User } from '@airlock/db';
 import type { webApi } from '@slack/bolt';
 
-export type SlackIdentity = { ok: true; user: Pick<User, 'id' | 'name'>; via: 'link' | 'verified_email' } | { ok: false; reason: string };
+/** What a decision needs of the clicker's Airlock user: who (operator, audit) and what rights, read fresh. */
+export type SlackUser = Pick<User, 'id' | 'name' | 'role' | 'disabledAt'>;
+
+export type SlackIdentity = { ok: true; user: SlackUser; via: 'link' | 'verified_email' } | { ok: false; reason: string };
+
+interface UserRow {
+  id: string;
+  name: string;
+  role: User['role'];
+  disabled_at: Date | null;
+}
+
+/** A link's user, or nulls when it is gone (slack_user_links has no foreign key to users). */
+type LinkRow = UserRow | { id: null; name: null; role: null; disabled_at: null };
+
+/** The Slack account's confirmed email, or why there is none. */
+interface SlackEmail {
+  email?: string;
+  reason?: string;
+}
 
 interface CachedEmail {
   email: string | undefined;
@@ -28,17 +47,31 @@ export class SlackDirectory {
   ) {}
 
   async identify(slackUserId: string): Promise<SlackIdentity> {
-    const link = await this.db.prisma.slackUserLink.findUnique({ where: { slackUserId } });
-    if (link) {
-      const user = await this.db.prisma.user.findUnique({ where: { id: link.userId }, select: { id: true, name: true } });
-      return user ? { ok: true, user, via: 'link' } : { ok: false, reason: 'your Slack account is linked to an Airlock user that no longer exists' };
-    }
-    const { email, reason } = await this.confirmedEmail(slackUserId);
+    // With Slack's answer already cached (every click after a person's first), the email's lookup runs beside the link's.
+    const known = this.cachedEmail(slackUserId);
+    const [linked, byKnownEmail] = await Promise.all([this.linkedUser(slackUserId), known ? this.userByEmail(known) : undefined]);
+    return linked ?? byKnownEmail ?? this.userByEmail(await this.confirmedEmail(slackUserId));
+  }
+
+  /** The linked account's user, in one statement; undefined without a link. */
+  private async linkedUser(slackUserId: string): Promise<SlackIdentity | undefined> {
+    const { rows } = await this.db.pool.query<LinkRow>(
+      `SELECT u.id, u.name, u.role, u.disabled_at
+       FROM slack_user_links l LEFT JOIN users u ON u.id = l.user_id WHERE l.slack_user_id = $1`,
+      [slackUserId],
+    );
+    const link = rows[0];
+    if (!link) return undefined;
+    return link.id !== null ? { ok: true, user: slackUser(link), via: 'link' } : { ok: false, reason: 'your Slack account is linked to an Airlock user that no longer exists' };
+  }
+
+  private async userByEmail({ email, reason }: SlackEmail): Promise<SlackIdentity> {
     if (!email) return { ok: false, reason: reason ?? 'your Slack account has no confirmed email' };
     const userId = await userIdByEmail(this.db, email);
-    const user = userId ? await this.db.prisma.user.findUnique({ where: { id: userId }, select: { id: true, name: true } }) : null;
+    const { rows } = userId ? await this.db.pool.query<UserRow>('SELECT id, name, role, disabled_at FROM users WHERE id = $1', [userId]) : { rows: [] };
+    const user = rows[0];
     if (!user) return { ok: false, reason: 'no Airlock user has the confirmed email of your Slack account; ask an admin to add or link you' };
-    return { ok: true, user, via: 'verified_email' };
+    return { ok: true, user: slackUser(user), via: 'verified_email' };
   }
 
   /** The Slack account to DM for an Airlock user, if there is one. */
@@ -58,9 +91,16 @@ export class SlackDirectory {
     return slackUserId;
   }
 
-  private async confirmedEmail(slackUserId: string): Promise<{ email?: string; reason?: string }> {
+  /** Slack's unexpired answer for this account, without asking Slack. */
+  private cachedEmail(slackUserId: string): SlackEmail | undefined {
     const cached = this.emails.get(slackUserId);
-    if (cached && cached.expiresAt > Date.now()) return cached.email ? { email: cached.email } : { reason: cached.reason ?? 'unknown Slack user' };
+    if (!cached || cached.expiresAt <= Date.now()) return undefined;
+    return cached.email ? { email: cached.email } : { reason: cached.reason ?? 'unknown Slack user' };
+  }
+
+  private async confirmedEmail(slackUserId: string): Promise<SlackEmail> {
+    const cached = this.cachedEmail(slackUserId);
+    if (cached) return cached;
     let email: string | undefined;
     let reason: string | undefined;
     try {
@@ -79,6 +119,10 @@ export class SlackDirectory {
     this.emails.set(slackUserId, { email, ...(reason ? { reason } : {}), expiresAt: Date.now() + SLACK_ANSWER_TTL_MS });
     return email ? { email } : { reason };
   }
+}
+
+function slackUser(row: UserRow): SlackUser {
+  return { id: row.id, name: row.name, role: row.role, disabledAt: row.disabled_at };
 }
 
 /** The `error` of a Slack platform error (`{ ok: false, error: "user_not_found" }`). */

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { defaultActivityDeps } from '@airlock/activities';
 import { awaitOutcome, submitAction } from '@airlock/core/gateway';
 import { createAgent, createBudget, createUser } from '@airlock/db';
-import { resumeScope, runUseCase, suspendAndCancel, userOperator } from '@airlock/ops';
+import { disableUser, resumeScope, runUseCase, suspendAndCancel, userOperator } from '@airlock/ops';
 import { compilePolicy, type CompiledPolicy } from '@airlock/policy';
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from '@airlock/policy/files';
 import { ACTION_APPROVE, ACTION_DENY, ACTION_OPEN_CONSOLE, DENY_MODAL, PostgresSeenRequests, ReplayGuard, startSlackApp, type RunningSlackApp } from '@airlock/slack';
@@ -32,6 +32,9 @@ const ghost: SlackClicker = { id: 'U_GHOST', name: 'ghost' };
 // Their confirmed address would match bob's (bob@example.test) if `_` were a wildcard, as in ILIKE.
 const lookalike: SlackClicker = { id: 'U_LOOKALIKE', name: 'b_b' };
 const victor: SlackClicker = { id: 'U_VICTOR', name: 'victor' };
+// Approvers an admin has disabled: dora by her confirmed email, erin by an explicit link.
+const dora: SlackClicker = { id: 'U_DORA', name: 'dora' };
+const erin: SlackClicker = { id: 'U_ERIN', name: 'erin' };
 
 const defaultPolicy = loadPolicyFile(DEFAULT_POLICY_FILE);
 let activePolicy: CompiledPolicy = defaultPolicy;
@@ -46,6 +49,10 @@ beforeAll(async () => {
   await seedTeam(h.db);
   await createUser(h.db, { id: 'carol', role: 'approver' });
   await h.db.prisma.slackUserLink.create({ data: { slackUserId: carol.id, userId: 'carol', createdBy: 'bob' } });
+  await createUser(h.db, { id: 'dora', role: 'approver' });
+  await createUser(h.db, { id: 'erin', role: 'approver' });
+  await h.db.prisma.slackUserLink.create({ data: { slackUserId: erin.id, userId: 'erin', createdBy: 'bob' } });
+  for (const id of ['dora', 'erin']) await runUseCase({ db: h.db }, userOperator({ id: 'bob', role: 'admin' }, 'api'), disableUser, { id, reason: 'left the company' });
   await createAgent(h.db, { id: 'ops-bot', team: 'ops', allowedTools: ['payments.*'] });
   await createBudget(h.db, { scope: 'team', target: 'billing', period: 'month', currency: 'USD', limit: '100000.00', approvalThreshold: '50000.00' });
   fake = await FakeSlackApi.start({
@@ -61,6 +68,8 @@ beforeAll(async () => {
       { id: carol.id, name: 'carol' },
       // An Airlock viewer: known, but no role to decide.
       { id: victor.id, name: 'victor', email: 'victor@example.test' },
+      { id: dora.id, name: 'dora', email: 'dora@example.test' },
+      { id: erin.id, name: 'erin' },
     ],
   });
   const started = await startSlackApp({
@@ -403,6 +412,31 @@ describe('who may decide', () => {
     expect(rows.map((r) => ({ actor: r.actor, decision: (r.payload as { decision: string }).decision }))).toEqual([
       { actor: 'user:victor', decision: 'deny' },
       { actor: 'user:victor', decision: 'approve' },
+    ]);
+    expect((await waitForStatus(h.client, actionId, () => true)).approval?.decisions).toEqual([]);
+  });
+
+  it('refuses a disabled user at the click, by email or by link, without opening a modal, and audits it', async () => {
+    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
+    const message = await posted(actionId, 'C_BILLING');
+
+    expect((await click(message, ACTION_DENY, dora)).status).toBe(200);
+    const denyRefusal = await ephemeralTo(dora, (text) => text.includes('denial'));
+    expect(denyRefusal.args).toMatchObject({ channel: 'C_BILLING' });
+    expect(String(denyRefusal.args.text)).toContain('Your denial was not recorded: your Airlock account is disabled');
+    expect(fake.calls('views.open').some((c) => JSON.stringify(c.args.view).includes(actionId))).toBe(false);
+
+    await click(message, ACTION_APPROVE, dora);
+    expect(String((await ephemeralTo(dora, (text) => text.includes('approval'))).args.text)).toContain('Your approval was not recorded: your Airlock account is disabled');
+    await click(message, ACTION_APPROVE, erin);
+    expect(String((await ephemeralTo(erin)).args.text)).toContain('Your approval was not recorded: your Airlock account is disabled');
+
+    const rows = await auditRows(actionId, 'slack.decision_refused');
+    const reason = 'your Airlock account is disabled';
+    expect(rows.map((r) => ({ actor: r.actor, payload: r.payload }))).toEqual([
+      { actor: 'user:dora', payload: expect.objectContaining({ slackUserId: 'U_DORA', airlockUserId: 'dora', decision: 'deny', reason }) },
+      { actor: 'user:dora', payload: expect.objectContaining({ slackUserId: 'U_DORA', airlockUserId: 'dora', decision: 'approve', reason }) },
+      { actor: 'user:erin', payload: expect.objectContaining({ slackUserId: 'U_ERIN', airlockUserId: 'erin', decision: 'approve', reason }) },
     ]);
     expect((await waitForStatus(h.client, actionId, () => true)).approval?.decisions).toEqual([]);
   });

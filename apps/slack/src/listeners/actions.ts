@@ -3,7 +3,7 @@ import { rememberableArgs } from '@airlock/ops';
 import { denyModal } from '../blocks/deny-modal.js';
 import { rememberModal } from '../blocks/remember-modal.js';
 import { ACTION_APPROVE, ACTION_DENY, ACTION_OPEN_CONSOLE, ACTION_REMEMBER, decodeRef } from '../blocks/ids.js';
-import { decideFromSlack, identifyDeciderOrRefuse, type ListenerDeps, type SlackDecision } from '../decisions.js';
+import { decideFromSlack, deciderOrRefuse, type ListenerDeps, type SlackDecision } from '../decisions.js';
 
 // Listeners for buttons on the approval message. Each acknowledges first (Slack
 // gives three seconds), then does the work.
@@ -45,8 +45,8 @@ export function denyClicked(deps: ListenerDeps) {
     await click.ack();
     const decision = decisionFrom(click, 'deny');
     if (!decision?.channel) return;
-    // Unknown people, and people whose role cannot decide, are turned away before they type anything.
-    if (!(await identifyDeciderOrRefuse(deps, click.client, decision))) return;
+    // Unknown or disabled people, and people whose role cannot decide, are turned away before they type anything.
+    if (!(await deciderOrRefuse(deps, click.client, decision))) return;
     const action = await deps.db.prisma.action.findUnique({ where: { id: decision.ref.actionId }, select: { tool: true } });
     await click.client.views.open({
       trigger_id: click.body.trigger_id,
@@ -64,7 +64,7 @@ export function rememberClicked(deps: ListenerDeps) {
     await click.ack();
     const decision = decisionFrom(click, 'approve');
     if (!decision?.channel) return;
-    if (!(await identifyDeciderOrRefuse(deps, click.client, decision))) return;
+    if (!(await deciderOrRefuse(deps, click.client, decision))) return;
     const action = await deps.db.prisma.action.findUnique({ where: { id: decision.ref.actionId }, select: { tool: true, agentId: true, args: true } });
     await click.client.views.open({
       trigger_id: click.body.trigger_id,
