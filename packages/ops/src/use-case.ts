@@ -3,6 +3,7 @@ import { roleAtLeast, type AuditEventType, type AuditPayloadInput, type Role } f
 import { appendAudit, appendAuditIn, inTransaction, type Db } from '@airlock/db';
 import type pg from 'pg';
 import type { z } from 'zod';
+import { retryAbortedTransaction } from './aborted-transaction-retry.js';
 import { OpsError, fromZodError } from './errors.js';
 import type { Operator } from './operator.js';
 
@@ -44,20 +45,27 @@ export interface OpsDeps {
 /**
  * Checks the operator's role (a refusal is itself audited), validates the input
  * (an OpsError naming each field), then writes and appends the audit row in one
- * transaction: either both commit or neither does.
+ * transaction: either both commit or neither does. A transaction that PostgreSQL
+ * aborted (deadlock, serialization failure) is run again from BEGIN: its writes
+ * and audit row were rolled back, so the checks, writes and audit row are made
+ * anew against what is there now (see aborted-transaction-retry.ts).
  */
 export async function runUseCase<S extends z.ZodType, R>(deps: OpsDeps, operator: Operator, useCase: UseCase<S, R>, raw: unknown): Promise<R> {
   await requireRole(deps, operator, useCase.role, useCase.name);
   const parsed = useCase.input.safeParse(raw);
   if (!parsed.success) throw fromZodError(parsed.error);
-  return inTransaction(deps.db, async (tx) => {
-    const { result, audit } = await useCase.write(tx, parsed.data, operator);
-    if (audit) {
-      // Spread, not picked apart: the type and its payload stay one catalogued event.
-      await appendAuditIn(tx, { ...audit, eventKey: audit.eventKey ?? `${audit.type}:${randomUUID()}`, actionId: audit.actionId ?? null, actor: operator.actor });
-    }
-    return result;
-  });
+  return retryAbortedTransaction((final) =>
+    inTransaction(deps.db, async (tx) => {
+      const { result, audit } = await useCase.write(tx, parsed.data, operator);
+      if (audit) {
+        // Spread, not picked apart: the type and its payload stay one catalogued event.
+        await appendAuditIn(tx, { ...audit, eventKey: audit.eventKey ?? `${audit.type}:${randomUUID()}`, actionId: audit.actionId ?? null, actor: operator.actor });
+        // appendAuditIn has told the audit observers (metrics) of the row: only COMMIT follows, and running again would tell them twice.
+        final();
+      }
+      return result;
+    }),
+  );
 }
 
 /**

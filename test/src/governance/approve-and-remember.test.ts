@@ -1,10 +1,10 @@
-import { createActivities, defaultActivityDeps } from '@airlock/activities';
 import { awaitOutcome, submitAction } from '@airlock/core/gateway';
 import { OpsError, approveAndRemember, conditionFromBounds, userOperator, type RememberBound } from '@airlock/ops';
 import { compileCondition, createPolicyEnvironment, type PolicyProblem } from '@airlock/policy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refundRequest, submitAndWaitForApproval } from '../support/actions.js';
-import { defaultPolicy, seedTeam, startHarness, type Harness } from '../support/harness.js';
+import { seedTeam, startHarness, type Harness } from '../support/harness.js';
+import { seededActivities } from '../support/seeded-activities.js';
 
 /** Evaluates a grant's condition exactly as admission does (same environment, same context shape). */
 function grantMatches(condition: string, args: Record<string, unknown>): boolean {
@@ -99,7 +99,7 @@ describe('approveAndRemember against real Temporal and PostgreSQL', () => {
     // What Temporal would do after a worker died between the writes: run the same activity with the same input.
     const approval = await h.db.prisma.approval.findFirstOrThrow({ where: { actionId } });
     const recorded = { approverId: 'bob', decision: 'approve' as const, channel: 'api' as const, round: 1, decidedAt: standingApproval.validFrom.toISOString() };
-    const activities = createActivities(defaultActivityDeps(h.db, defaultPolicy()));
+    const activities = seededActivities(h.db).activities;
     const draft = {
       grantId: standingApproval.id,
       agentId: 'billing-bot',

@@ -1,5 +1,6 @@
-import type { ActionRequestInput, ActionStatusView } from '@airlock/core';
+import { ActionRequest, type ActionRequestInput, type ActionStatusView, type GuardedActionInput } from '@airlock/core';
 import { getActionStatus, submitAction } from '@airlock/core/gateway';
+import { argsHash, deriveActionId } from '@airlock/core/hashing';
 import type { Client } from '@temporalio/client';
 
 export function refundRequest(overrides: Partial<ActionRequestInput> & { amount?: string } = {}): ActionRequestInput {
@@ -12,6 +13,12 @@ export function refundRequest(overrides: Partial<ActionRequestInput> & { amount?
     idempotencyKey: `refund-${Math.random().toString(36).slice(2)}`,
     ...rest,
   };
+}
+
+/** What admission is handed for `request` when it arrives on `taskQueue`, as the gateway derives it. */
+export function admissionInput(taskQueue: string, request: ActionRequestInput): GuardedActionInput {
+  const parsed = ActionRequest.parse(request);
+  return { actionId: deriveActionId(taskQueue, parsed.agentId, parsed.idempotencyKey), argsHash: argsHash(parsed.args), request: parsed };
 }
 
 /** Polls the workflow's status query until `predicate` holds (queries are cheap; no fixed sleeps). */

@@ -1,37 +1,27 @@
-import { createActivities, defaultActivityDeps } from '@airlock/activities';
-import { ActionRequest, type GuardedActionInput } from '@airlock/core';
-import { argsHash, deriveActionId } from '@airlock/core/hashing';
 import { createAgent, createBudget, releaseBudget, reserveBudget, resume, suspend, verifyAuditChain } from '@airlock/db';
-import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { refundRequest } from '../support/actions.js';
+import { admissionInput, refundRequest } from '../support/actions.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { defaultPolicy, seedTeam } from '../support/harness.js';
+import { seedTeam } from '../support/harness.js';
+import { seededActivities } from '../support/seeded-activities.js';
 
 // Admission commits everything it decides in one transaction. These tests call the
 // activity twice with the same input, as Temporal does when a worker dies after the
 // commit but before reporting the result: the retry must follow the first decision.
 
 let database: TestDatabase;
-let activities: ReturnType<typeof createActivities>;
+let admitAndRun: ReturnType<typeof seededActivities>['admitAndRun'];
 
 beforeAll(async () => {
   database = await createTestDatabase();
   await seedTeam(database.db);
-  activities = createActivities(defaultActivityDeps(database.db, defaultPolicy()));
+  ({ admitAndRun } = seededActivities(database.db));
 });
 afterAll(async () => {
   await database?.drop();
 });
 
-function smallRefund(): GuardedActionInput {
-  const request = ActionRequest.parse(refundRequest({ amount: '20.00' }));
-  return { actionId: deriveActionId('retry-test', request.agentId, request.idempotencyKey), argsHash: argsHash(request.args), request };
-}
-
-type FastPath = Awaited<ReturnType<typeof activities.admitAndRun>>;
-const admitAndRun = (input: GuardedActionInput) =>
-  new MockActivityEnvironment().run<[GuardedActionInput], FastPath, (i: GuardedActionInput) => Promise<FastPath>>((i) => activities.admitAndRun(i), input);
+const smallRefund = () => admissionInput('retry-test', refundRequest({ amount: '20.00' }));
 
 async function rowsFor(actionId: string) {
   const { db } = database;
@@ -87,8 +77,7 @@ describe('a retried admission', () => {
   });
 
   it('opens round 1 in its commit once: a retry finds the round the first attempt opened', async () => {
-    const request = ActionRequest.parse(refundRequest({ idempotencyKey: 'retry-pending' }));
-    const input: GuardedActionInput = { actionId: deriveActionId('retry-test', request.agentId, request.idempotencyKey), argsHash: argsHash(request.args), request };
+    const input = admissionInput('retry-test', refundRequest({ idempotencyKey: 'retry-pending' }));
     const first = await admitAndRun(input);
     expect(first.admission.classification.decision).toBe('require_approval');
     expect(first.opened).toMatchObject({ eligibleApprovers: [{ id: 'alice' }, { id: 'bob' }], excluded: [{ id: 'owner' }] });
@@ -113,13 +102,12 @@ describe('a retried admission', () => {
     await createBudget(database.db, { scope: 'agent', target: 'retry-bot', period: 'day', currency: 'USD', limit: '100.00' });
     // Another action holds the whole budget when the first attempt runs.
     await reserveBudget(database.db, { actionId: 'other-action', agentId: 'retry-bot', team: 'retry', amount: '100.00', currency: 'USD', at: new Date() });
-    const request = ActionRequest.parse({
+    const input = admissionInput('retry-queue', {
       agentId: 'retry-bot',
       tool: 'payments.refund',
       args: { paymentId: 'pay_1', amount: '60.00', currency: 'USD', reason: 'duplicate' },
       idempotencyKey: 'retry-1',
     });
-    const input: GuardedActionInput = { actionId: deriveActionId('retry-queue', request.agentId, request.idempotencyKey), argsHash: argsHash(request.args), request };
 
     const first = await admitAndRun(input);
     expect(first.admission.classification.decision).toBe('deny');

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { createActivities, defaultActivityDeps } from '@airlock/activities';
 import { getOutcome, type ApiContext } from '@airlock/console';
 import { actionHandle, awaitOutcome, decideAction, submitAction } from '@airlock/core/gateway';
 import { activeSuspension, createAgent, createBudget, createDb, holdStartGate, inTransaction } from '@airlock/db';
@@ -12,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { apiRequest, contextOf, seedKeys, type ApiKeys } from '../api/client.js';
 import { refundRequest, submitAndWaitForApproval } from '../support/actions.js';
 import { inFlightAtSwitch } from '../support/kill-switch-order.js';
-import { defaultPolicy, startHarness, type Harness } from '../support/harness.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { seededActivities } from '../support/seeded-activities.js';
 
 // Issue 11, items 2, 3, 5 and 8: the kill switch never rewrites a recorded
 // outcome, a run starts before a kill switch or not at all, a budget created
@@ -46,7 +46,7 @@ describe('outcomes are immutable (item 2)', () => {
       /outcome \(executed\) is recorded and never changes/,
     );
     // The workflow's own completion step (as the kill switch's cancel path runs it) keeps the recorded outcome and hands it back.
-    const activities = createActivities(defaultActivityDeps(h.db, defaultPolicy()));
+    const activities = seededActivities(h.db).activities;
     const kept = await activities.completeAction({
       outcome: { status: 'cancelled', actionId: done.actionId, reason: 'by the kill switch' },
       hold: null,
@@ -62,7 +62,7 @@ describe('the kill switch against a tool start (item 3)', () => {
     await createAgent(h.db, { id: 'start-bot', team: 'start', allowedTools: ['payments.*'] });
     const pending = await submitAndWaitForApproval(h.client, h.taskQueue, { ...refundRequest({ amount: '70.00' }), agentId: 'start-bot' });
     await suspendAndCancel({ db: h.db, temporal: h.client }, admin, { scope: 'agent', target: 'start-bot', reason: 'incident 7' });
-    const activities = createActivities(defaultActivityDeps(h.db, defaultPolicy()));
+    const activities = seededActivities(h.db).activities;
     const run = new MockActivityEnvironment().run((input: Parameters<typeof activities.runTool>[0]) => activities.runTool(input), {
       actionId: pending.actionId,
       tool: 'payments.refund',
@@ -116,7 +116,7 @@ describe('the kill switch against a tool start (item 3)', () => {
       data: { id: actionId, agentId: 'finish-bot', tool: 'demo.echo', args: {}, argsHash: 'h', rationale: '', idempotencyKey: actionId, workflowId: actionId, status: 'running' },
     });
     await h.db.pool.query(`INSERT INTO tool_executions (idempotency_key, action_id, tool, status) VALUES ($1, $2, 'demo.echo', 'running')`, [`${actionId}:run`, actionId]);
-    const activities = createActivities(defaultActivityDeps(h.db, defaultPolicy()));
+    const activities = seededActivities(h.db).activities;
 
     // The switch gets a pool of one connection, handed out first come first served (pg-pool's queue). The test
     // holds it until the switch queues for it, then queues behind the switch: it gets the connection back right
