@@ -10,6 +10,7 @@ import {
 import {
   appendAuditIn,
   appendAuditLockedIn,
+  appendAuditWithCommit,
   consumeStandingApprovalIn,
   inGatedTransaction,
   inTransaction,
@@ -23,6 +24,7 @@ import {
   usableGrantsIn,
   type AuditEventBody,
   type AuditEventInput,
+  type CommitWith,
   type RollbackWith,
 } from '@airlock/db';
 import type pg from 'pg';
@@ -101,7 +103,7 @@ export function createAdmission(deps: ActivityDeps) {
       const transaction = options.claimRun ? inGatedTransaction : inTransaction;
       const result = await transaction(
         db,
-        async (client, begun): Promise<AdmissionResult | typeof ALREADY_ADMITTED | RollbackWith<AdmissionResult | typeof ALREADY_ADMITTED>> => {
+        async (client, begun): Promise<AdmissionResult | typeof ALREADY_ADMITTED | RollbackWith<AdmissionResult | typeof ALREADY_ADMITTED> | CommitWith<AdmissionResult>> => {
           const requester = requesterFrom(begun[0]!.rows);
           const agent = requester?.agent ?? null;
           // A disabled agent is refused like an unknown one, with its own reason.
@@ -163,8 +165,12 @@ export function createAdmission(deps: ActivityDeps) {
           // The action waits for people: round 1 opens in this commit (no step of its own in the workflow).
           const waitsFor = agent && classification.decision === 'require_approval' ? classification.approval : null;
           let opened: OpenedRound | undefined;
+          // Set when admission's audit rows go in COMMIT's message (appendAuditWithCommit), read with the insert.
+          let commitHead: pg.QueryResult | undefined;
           if (agent) {
-            const fresh = await insertActionIn(
+            // The keys it appends, for the head read sent with the insert (tool.started only counts once the row is new).
+            if (claim) audit.push(toolStartedEvent(claim));
+            const { inserted, head } = await insertActionIn(
               client,
               {
                 id: actionId,
@@ -185,9 +191,9 @@ export function createAdmission(deps: ActivityDeps) {
                 status: waitsFor ? 'awaiting_approval' : 'requested',
               },
               claim,
+              waitsFor ? undefined : audit.map((e) => e.eventKey),
             );
-            if (!fresh) return rollbackWith(ALREADY_ADMITTED);
-            if (claim) audit.push(toolStartedEvent(claim));
+            if (!inserted) return rollbackWith(ALREADY_ADMITTED);
             if (waitsFor) {
               const round = await openFirstRoundIn(
                 client,
@@ -198,9 +204,9 @@ export function createAdmission(deps: ActivityDeps) {
               opened = round.opened;
               // After admission's own rows, as when the workflow opened the round after this commit.
               audit.push(round.event);
-            }
-            // The insert took the chain lock.
-            await appendAuditLockedIn(client, ...audit);
+              // The insert took the chain lock.
+              await appendAuditLockedIn(client, ...audit);
+            } else commitHead = head;
           } else {
             await appendAuditIn(client, ...audit);
           }
@@ -213,7 +219,8 @@ export function createAdmission(deps: ActivityDeps) {
             ...(standingGrantId ? { standingGrantId } : {}),
           };
           if (opened) reached(deps, 'admission.before-commit');
-          return { admission, runClaimed, ...(opened ? { opened } : {}) };
+          const answer: AdmissionResult = { admission, runClaimed, ...(opened ? { opened } : {}) };
+          return commitHead ? appendAuditWithCommit(commitHead, audit, answer) : answer;
         },
         { withBegin },
       );

@@ -5,7 +5,7 @@ import type { KillSwitch } from '../../generated/client.js';
 import type { Db } from '../client.js';
 import { GovernanceScope, ScopedTarget, Target, Text, targetMatchesScope, targetScopeIssue } from './scope.js';
 import { inlineParams } from './sql-literals.js';
-import { inTransaction, lockName, type CommitWith, type RollbackWith } from './transaction.js';
+import { inTransaction, lockName, type CommitWith, type RollbackWith, type WithBegin } from './transaction.js';
 
 export type { KillSwitch };
 
@@ -204,9 +204,12 @@ export async function holdStartGate(client: pg.PoolClient): Promise<void> {
 export async function inGatedTransaction<T>(
   db: Db,
   work: (client: pg.PoolClient, begun: pg.QueryResult[]) => Promise<T | RollbackWith<T> | CommitWith<T>>,
-  options: { withBegin?: string } = {},
+  options: { withBegin?: WithBegin } = {},
 ): Promise<T> {
-  return inTransaction(db, (client, begun) => work(client, begun.slice(1)), { withBegin: options.withBegin ? `${HOLD_START_GATE}; ${options.withBegin}` : HOLD_START_GATE });
+  const { withBegin } = options;
+  return inTransaction(db, (client, begun) => work(client, begun.slice(1)), {
+    withBegin: withBegin ? (client) => `${HOLD_START_GATE}; ${typeof withBegin === 'function' ? withBegin(client) : withBegin}` : HOLD_START_GATE,
+  });
 }
 
 /** Exclusive side: inside the transaction that turns a kill switch on. */

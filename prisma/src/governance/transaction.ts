@@ -52,6 +52,9 @@ const confirmAfterCommit = new WeakSet<pg.PoolClient>();
 // Waits for the WAL flush of every commit before it: a transactional WAL message commits synchronously, and WAL is flushed in order.
 const AWAIT_DURABLE = "SELECT pg_logical_emit_message(true, 'airlock', '')";
 
+/** Statements sent with BEGIN; a function when they depend on the connection (auditChainLockItems does). */
+export type WithBegin = string | ((client: pg.PoolClient) => string);
+
 /**
  * One short READ COMMITTED transaction on a pooled connection, in the plain-SQL
  * style of the audit chain: governance checks sit on every action's hot path.
@@ -64,13 +67,14 @@ const AWAIT_DURABLE = "SELECT pg_logical_emit_message(true, 'airlock', '')";
 export async function inTransaction<T>(
   db: Db,
   work: (client: pg.PoolClient, begun: pg.QueryResult[]) => Promise<T | RollbackWith<T> | CommitWith<T>>,
-  options: { withBegin?: string } = {},
+  options: { withBegin?: WithBegin } = {},
 ): Promise<T> {
   const client = await db.pool.connect();
   let broken = false;
   managed.add(client);
   try {
-    const begun = resultsOf(await client.query(options.withBegin ? `BEGIN; ${options.withBegin}` : 'BEGIN')).slice(1);
+    const withBegin = typeof options.withBegin === 'function' ? options.withBegin(client) : options.withBegin;
+    const begun = resultsOf(await client.query(withBegin ? `BEGIN; ${withBegin}` : 'BEGIN')).slice(1);
     const result = await work(client, begun);
     if (isRollback(result)) {
       await client.query('ROLLBACK');
