@@ -6,7 +6,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     root: import.meta.dirname,
-    include: ['{packages/*,workflows,activities,prisma,apps/*}/src/**/*.unit.test.ts'],
+    include: ['{packages/*,workflows,activities,prisma,apps/*,bench}/src/**/*.unit.test.ts'],
     exclude: ['**/node_modules/**', '**/.next/**'],
     pool: 'threads',
     maxWorkers: 2,

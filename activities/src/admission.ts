@@ -10,21 +10,25 @@ import {
 import {
   appendAuditIn,
   appendAuditLockedIn,
-  consumeRateLimitIn,
+  appendAuditWithCommit,
   consumeStandingApprovalIn,
   inGatedTransaction,
   inTransaction,
   killSwitchReason,
-  requesterIn,
+  rateLimitResultFrom,
+  rateLimitStatements,
+  requesterFrom,
+  requesterStatement,
   reserveBudgetIn,
   rollbackWith,
   usableGrantsIn,
   type AuditEventBody,
   type AuditEventInput,
+  type CommitWith,
   type RollbackWith,
 } from '@airlock/db';
 import type pg from 'pg';
-import { applicableRateLimits, compileCondition, createPolicyEnvironment, denyWith, escalateToApproval, type PolicyProblem } from '@airlock/policy';
+import { applicableRateLimits, compileCondition, createPolicyEnvironment, denyWith, escalateToApproval, type CompiledPolicy, type PolicyProblem } from '@airlock/policy';
 import { redact, redactText } from '@airlock/guardrails';
 import { approverStanding } from './approvers.js';
 import { reached } from './kill-points.js';
@@ -91,120 +95,135 @@ export function createAdmission(deps: ActivityDeps) {
       // The live assessment of a known, enabled agent: the shadow policy's is compared with it after the commit.
       let assessed: { agent: AgentRecord; assessment: Assessment } | undefined;
 
+      // Sent with BEGIN, in one round trip: the agent and its switch, then the rate limits counted ahead (see countAhead).
+      const policy = deps.policy.current();
+      const limits = applicableRateLimits(policy, request.agentId, request.tool);
+      const withBegin = [requesterStatement(request.agentId), ...countAhead(limits, actionId, now)].join('; ');
       // A run claimed here starts before a kill switch or sees it: the agent and its switch are read under the start gate.
       const transaction = options.claimRun ? inGatedTransaction : inTransaction;
-      const result = await transaction(db, async (client): Promise<AdmissionResult | typeof ALREADY_ADMITTED | RollbackWith<AdmissionResult | typeof ALREADY_ADMITTED>> => {
-        const requester = await requesterIn(client, request.agentId);
-        const agent = requester?.agent ?? null;
-        // A disabled agent is refused like an unknown one, with its own reason.
-        const assessment: Assessment =
-          agent && !agent.disabled
-            ? assess(deps, request, agent)
-            : {
-                classification: { decision: 'deny', tier: 'critical', reasons: [agent ? `agent "${request.agentId}" is disabled` : `unknown agent "${request.agentId}"`] },
-                redactedArgs: {},
-                guardrailFlags: [],
-                injectionSuspected: false,
-              };
-        if (agent && !agent.disabled) assessed = { agent, assessment };
-        let { classification } = assessment;
-        if (!estimate.ok) classification = denyWith(classification, `budget: ${estimate.reason}`);
+      const result = await transaction(
+        db,
+        async (client, begun): Promise<AdmissionResult | typeof ALREADY_ADMITTED | RollbackWith<AdmissionResult | typeof ALREADY_ADMITTED> | CommitWith<AdmissionResult>> => {
+          const requester = requesterFrom(begun[0]!.rows);
+          const agent = requester?.agent ?? null;
+          // A disabled agent is refused like an unknown one, with its own reason.
+          const assessment: Assessment =
+            agent && !agent.disabled
+              ? assess(deps, request, agent)
+              : {
+                  classification: { decision: 'deny', tier: 'critical', reasons: [agent ? `agent "${request.agentId}" is disabled` : `unknown agent "${request.agentId}"`] },
+                  redactedArgs: {},
+                  guardrailFlags: [],
+                  injectionSuspected: false,
+                };
+          if (agent && !agent.disabled) assessed = { agent, assessment };
+          let { classification } = assessment;
+          if (!estimate.ok) classification = denyWith(classification, `budget: ${estimate.reason}`);
 
-        event('requested', {
-          type: 'action.requested',
-          actor: `agent:${request.agentId}`,
-          payload: { tool: request.tool, args: assessment.redactedArgs, argsHash, rationale, requestedBy: request.requestedBy ?? null },
-        });
+          event('requested', {
+            type: 'action.requested',
+            actor: `agent:${request.agentId}`,
+            payload: { tool: request.tool, args: assessment.redactedArgs, argsHash, rationale, requestedBy: request.requestedBy ?? null },
+          });
 
-        let budgetImpacts: BudgetImpactView[] = [];
-        let budgetReserved = false;
-        let standingGrantId: string | undefined;
-        if (agent) {
-          if (requester?.suspension) {
-            classification = denyWith(classification, killSwitchReason(requester.suspension, 'suspended'), 'critical');
-          }
-          if (classification.decision !== 'deny') classification = await applyRateLimits(deps, client, actionId, agent, request.tool, classification, now, event);
-          const reserved = await reserveCost(deps, classification, cost, (c) =>
-            reserveBudgetIn(client, { actionId, agentId: agent.id, team: agent.team, amount: c.amount, currency: c.currency, at: now }),
-          );
-          classification = reserved.classification;
-          const { reservation } = reserved;
-          if (reservation) budgetImpacts = reservation.impacts;
-          if (reservation?.status === 'exceeded') {
-            event('budget', { type: 'budget.exceeded', actor: 'system:budget', payload: { reason: reservation.reason, impacts: reservation.impacts } });
-          } else if (reservation?.status === 'reserved' && cost) {
-            budgetReserved = true;
-            event('budget', { type: 'budget.reserved', actor: 'system:budget', payload: { amount: cost.amount, currency: cost.currency, impacts: reservation.impacts } });
-          }
-          if (classification.decision === 'require_approval' && !assessment.injectionSuspected) {
-            standingGrantId = await useStandingApproval(client, actionId, agent, request, classification.approval, now);
-            if (standingGrantId) {
-              classification = { ...classification, decision: 'allow', reasons: [...classification.reasons, `covered by standing approval ${standingGrantId}`] };
-              event('standing', { type: 'approval.standing_used', actor: 'system:standing-approval', payload: { grantId: standingGrantId } });
+          let budgetImpacts: BudgetImpactView[] = [];
+          let budgetReserved = false;
+          let standingGrantId: string | undefined;
+          if (!agent) await undoCountAhead(client, limits);
+          if (agent) {
+            if (requester?.suspension) {
+              classification = denyWith(classification, killSwitchReason(requester.suspension, 'suspended'), 'critical');
+            }
+            if (classification.decision !== 'deny') classification = applyRateLimits(policy, limits, begun, classification, event);
+            else await undoCountAhead(client, limits);
+            const reserved = await reserveCost(deps, classification, cost, (c) =>
+              reserveBudgetIn(client, { actionId, agentId: agent.id, team: agent.team, amount: c.amount, currency: c.currency, at: now }),
+            );
+            classification = reserved.classification;
+            const { reservation } = reserved;
+            if (reservation) budgetImpacts = reservation.impacts;
+            if (reservation?.status === 'exceeded') {
+              event('budget', { type: 'budget.exceeded', actor: 'system:budget', payload: { reason: reservation.reason, impacts: reservation.impacts } });
+            } else if (reservation?.status === 'reserved' && cost) {
+              budgetReserved = true;
+              event('budget', { type: 'budget.reserved', actor: 'system:budget', payload: { amount: cost.amount, currency: cost.currency, impacts: reservation.impacts } });
+            }
+            if (classification.decision === 'require_approval' && !assessment.injectionSuspected) {
+              standingGrantId = await useStandingApproval(client, actionId, agent, request, classification.approval, now);
+              if (standingGrantId) {
+                classification = { ...classification, decision: 'allow', reasons: [...classification.reasons, `covered by standing approval ${standingGrantId}`] };
+                event('standing', { type: 'approval.standing_used', actor: 'system:standing-approval', payload: { grantId: standingGrantId } });
+              }
             }
           }
-        }
-        if (assessment.guardrailFlags.length > 0) {
-          event('guardrails', { type: 'guardrail.flagged', actor: 'system:guardrails', payload: { flags: assessment.guardrailFlags } });
-        }
-        event('classified', { type: 'action.classified', actor: 'system:policy', payload: { ...classification, ...(assessment.plan ? { plan: assessment.plan } : {}) } });
-        const runClaimed = options.claimRun && agent !== null && classification.decision === 'allow';
-        const claim = runClaimed ? { actionId, tool: request.tool, idempotencyKey: runIdempotencyKey(actionId) } : null;
-        // The action waits for people: round 1 opens in this commit (no step of its own in the workflow).
-        const waitsFor = agent && classification.decision === 'require_approval' ? classification.approval : null;
-        let opened: OpenedRound | undefined;
-        if (agent) {
-          const fresh = await insertActionIn(
-            client,
-            {
-              id: actionId,
-              agentId: request.agentId,
-              tool: request.tool,
-              args: assessment.redactedArgs,
-              argsHash,
-              rationale,
-              idempotencyKey: request.idempotencyKey,
-              requestedBy: request.requestedBy ?? null,
-              riskTier: classification.tier,
-              riskReasons: classification.reasons,
-              policyVersion: classification.policyVersion ?? null,
-              guardrailFlags: assessment.guardrailFlags,
-              costEstimate: cost?.amount ?? null,
-              signals: redact(request.signals ?? {}, { root: 'result' }).value,
-              workflowId: workflowIdForAction(actionId),
-              status: waitsFor ? 'awaiting_approval' : 'requested',
-            },
-            claim,
-          );
-          if (!fresh) return rollbackWith(ALREADY_ADMITTED);
-          if (claim) audit.push(toolStartedEvent(claim));
-          if (waitsFor) {
-            const round = await openFirstRoundIn(
-              client,
-              { actionId, agentId: request.agentId, requestedBy: request.requestedBy, argsHash, requirement: waitsFor, budgetImpacts },
-              agent.ownerId,
-              new Date(Math.max(now.getTime(), options.workflowNowMs ?? 0)),
-            );
-            opened = round.opened;
-            // After admission's own rows, as when the workflow opened the round after this commit.
-            audit.push(round.event);
+          if (assessment.guardrailFlags.length > 0) {
+            event('guardrails', { type: 'guardrail.flagged', actor: 'system:guardrails', payload: { flags: assessment.guardrailFlags } });
           }
-          // The insert took the chain lock.
-          await appendAuditLockedIn(client, ...audit);
-        } else {
-          await appendAuditIn(client, ...audit);
-        }
-        const admission: Admission = {
-          classification,
-          guardrailFlags: assessment.guardrailFlags,
-          budgetImpacts,
-          budgetReserved,
-          ...(assessment.plan ? { plan: assessment.plan } : {}),
-          ...(standingGrantId ? { standingGrantId } : {}),
-        };
-        if (opened) reached(deps, 'admission.before-commit');
-        return { admission, runClaimed, ...(opened ? { opened } : {}) };
-      });
+          event('classified', { type: 'action.classified', actor: 'system:policy', payload: { ...classification, ...(assessment.plan ? { plan: assessment.plan } : {}) } });
+          const runClaimed = options.claimRun && agent !== null && classification.decision === 'allow';
+          const claim = runClaimed ? { actionId, tool: request.tool, idempotencyKey: runIdempotencyKey(actionId) } : null;
+          // The action waits for people: round 1 opens in this commit (no step of its own in the workflow).
+          const waitsFor = agent && classification.decision === 'require_approval' ? classification.approval : null;
+          let opened: OpenedRound | undefined;
+          // Set when admission's audit rows go in COMMIT's message (appendAuditWithCommit), read with the insert.
+          let commitHead: pg.QueryResult | undefined;
+          if (agent) {
+            // The keys it appends, for the head read sent with the insert (tool.started only counts once the row is new).
+            if (claim) audit.push(toolStartedEvent(claim));
+            const { inserted, head } = await insertActionIn(
+              client,
+              {
+                id: actionId,
+                agentId: request.agentId,
+                tool: request.tool,
+                args: assessment.redactedArgs,
+                argsHash,
+                rationale,
+                idempotencyKey: request.idempotencyKey,
+                requestedBy: request.requestedBy ?? null,
+                riskTier: classification.tier,
+                riskReasons: classification.reasons,
+                policyVersion: classification.policyVersion ?? null,
+                guardrailFlags: assessment.guardrailFlags,
+                costEstimate: cost?.amount ?? null,
+                signals: redact(request.signals ?? {}, { root: 'result' }).value,
+                workflowId: workflowIdForAction(actionId),
+                status: waitsFor ? 'awaiting_approval' : 'requested',
+              },
+              claim,
+              waitsFor ? undefined : audit.map((e) => e.eventKey),
+            );
+            if (!inserted) return rollbackWith(ALREADY_ADMITTED);
+            if (waitsFor) {
+              const round = await openFirstRoundIn(
+                client,
+                { actionId, agentId: request.agentId, requestedBy: request.requestedBy, argsHash, requirement: waitsFor, budgetImpacts },
+                agent.ownerId,
+                new Date(Math.max(now.getTime(), options.workflowNowMs ?? 0)),
+              );
+              opened = round.opened;
+              // After admission's own rows, as when the workflow opened the round after this commit.
+              audit.push(round.event);
+              // The insert took the chain lock.
+              await appendAuditLockedIn(client, ...audit);
+            } else commitHead = head;
+          } else {
+            await appendAuditIn(client, ...audit);
+          }
+          const admission: Admission = {
+            classification,
+            guardrailFlags: assessment.guardrailFlags,
+            budgetImpacts,
+            budgetReserved,
+            ...(assessment.plan ? { plan: assessment.plan } : {}),
+            ...(standingGrantId ? { standingGrantId } : {}),
+          };
+          if (opened) reached(deps, 'admission.before-commit');
+          const answer: AdmissionResult = { admission, runClaimed, ...(opened ? { opened } : {}) };
+          return commitHead ? appendAuditWithCommit(commitHead, audit, answer) : answer;
+        },
+        { withBegin },
+      );
       if (result?.opened) reached(deps, 'admission.after-commit');
       if (result && assessed) {
         // Beside the live decision, never instead of it: assessed only to record a disagreement.
@@ -225,25 +244,43 @@ export function createAdmission(deps: ActivityDeps) {
   };
 }
 
-async function applyRateLimits(
-  deps: ActivityDeps,
-  client: pg.PoolClient,
-  actionId: string,
-  agent: AgentRecord,
-  tool: string,
+const RATE_SAVEPOINT = 'rate_limits';
+
+/**
+ * The rate limits that apply to this agent and tool, counted before the decision
+ * is known, so they travel with BEGIN instead of costing two round trips each
+ * later: a savepoint first, then each limit's lock and count. They stand only if
+ * the action is admitted far enough to count (a known agent, not yet denied);
+ * otherwise undoCountAhead rolls them back. Results: begun[1] is the savepoint,
+ * then each limit's lock and count (applyRateLimits).
+ */
+function countAhead(limits: ReturnType<typeof applicableRateLimits>, actionId: string, at: Date): string[] {
+  if (limits.length === 0) return [];
+  return [`SAVEPOINT ${RATE_SAVEPOINT}`, ...limits.map(({ limit, key }) => rateLimitStatements({ key, actionId, limit: limit.limit, windowMs: limit.window, at }))];
+}
+
+/** Rolls back the counts of an action that is not to be counted (unknown agent, already denied). */
+async function undoCountAhead(client: pg.PoolClient, limits: ReturnType<typeof applicableRateLimits>): Promise<void> {
+  if (limits.length > 0) await client.query(`ROLLBACK TO SAVEPOINT ${RATE_SAVEPOINT}`);
+}
+
+/** Each limit's count (sent with BEGIN, see countAhead) applied to the classification, with an audit row per limit exceeded. */
+function applyRateLimits(
+  policy: CompiledPolicy,
+  limits: ReturnType<typeof applicableRateLimits>,
+  begun: pg.QueryResult[],
   classification: Classification,
-  at: Date,
   event: EventSink,
-): Promise<Classification> {
-  const policy = deps.policy.current();
+): Classification {
   let result = classification;
-  for (const { limit, key } of applicableRateLimits(policy, agent.id, tool)) {
-    const counted = await consumeRateLimitIn(client, { key, actionId, limit: limit.limit, windowMs: limit.window, at });
-    if (counted.allowed) continue;
+  limits.forEach(({ limit, key }, i) => {
+    // After the requester (0) and the savepoint (1), each limit is a lock and a count.
+    const counted = rateLimitResultFrom(begun[2 + 2 * i + 1]!.rows as Parameters<typeof rateLimitResultFrom>[0]);
+    if (counted.allowed) return;
     const reason = `rate limit ${limit.id}: more than ${limit.limit} requests per ${limit.window / 1000}s (${limit.scope})`;
     event(`rate:${limit.id}`, { type: 'rate_limit.exceeded', actor: 'system:rate-limit', payload: { limit: limit.id, key, count: counted.count } });
     result = limit.outcome === 'deny' ? denyWith(result, reason) : escalateToApproval(policy, result, 'medium', reason);
-  }
+  });
   return result;
 }
 

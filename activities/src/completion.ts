@@ -1,5 +1,17 @@
 import type { ActionOutcome } from '@airlock/core';
-import { appendAuditIn, appendAuditLockedIn, auditChainLockItems, commitBudgetIn, inTransaction, releaseBudgetIn, type AuditEventInput } from '@airlock/db';
+import {
+  appendAuditIn,
+  appendAuditWithCommit,
+  auditChainLockItems,
+  auditHeadStatement,
+  commitBudgetIn,
+  inlineParams,
+  inTransaction,
+  releaseBudgetIn,
+  type AuditEventInput,
+  type CommitWith,
+  type Db,
+} from '@airlock/db';
 import { redact } from '@airlock/guardrails';
 import type pg from 'pg';
 import type { ActivityDeps } from './deps.js';
@@ -30,14 +42,47 @@ export interface SucceededRun {
  * released otherwise) and appends `action.completed` (after the run's own row,
  * when a `run` completes the action). Outcomes are immutable (also a
  * trigger): if one is already recorded (a retried step, a run that finished
- * before a cancellation), it stays, the hold is settled by it, and it is returned
- * when it differs so the caller reports that one; null means `outcome` stands.
+ * before a cancellation), it stays, `action.completed` is not written again, the
+ * hold is settled by it, and it is returned when it differs so the caller
+ * reports that one; null means `outcome` stands. `begun`: completionStatements'
+ * results, when the caller sent them with BEGIN (completeInTransaction). With
+ * no hold, the audit rows go in COMMIT's message: the caller must end its
+ * transaction with the result (inTransaction does).
  */
-export async function completeIn(client: pg.PoolClient, outcome: ActionOutcome, hold: BudgetHold | null, run?: SucceededRun): Promise<ActionOutcome | null> {
+export async function completeIn(
+  client: pg.PoolClient,
+  outcome: ActionOutcome,
+  hold: BudgetHold | null,
+  run?: SucceededRun,
+  begun?: pg.QueryResult[],
+): Promise<ActionOutcome | null | CommitWith<ActionOutcome | null>> {
   const stored = storedOutcome(outcome);
-  // One statement: the run's record, the outcome and, when no budget settles in between, the audit chain's lock for the append.
-  // An action refused before admission (unknown agent) has no row, only audit events.
-  const { rows } = await client.query<{ completed: boolean }>(
+  const [recorded, head] = begun ?? [(await client.query(completionStatements(client, outcome, hold, run))) as pg.QueryResult | pg.QueryResult[]].flat();
+  let kept: ActionOutcome | null = null;
+  if (!(recorded!.rows[0] as { completed: boolean }).completed) {
+    const found = await client.query<{ outcome: ActionOutcome | null }>('SELECT outcome FROM actions WHERE id = $1', [outcome.actionId]);
+    kept = found.rows[0]?.outcome ?? null;
+  }
+  const events = [...(run ? [run.succeeded] : []), ...(kept ? [] : [completedEvent(outcome.actionId, stored)])];
+  const answer = kept && kept.status !== outcome.status ? kept : null;
+  if (!hold) return appendAuditWithCommit(head!, events, answer);
+  // Settled by what is recorded: a run that executed before a cancellation commits its cost. Both are idempotent.
+  if ((kept ?? outcome).status === 'executed') await commitBudgetIn(client, { actionId: hold.holder });
+  else await releaseBudgetIn(client, { actionId: hold.holder });
+  await appendAuditIn(client, ...events);
+  return answer;
+}
+
+/**
+ * completeIn's first statements, values inlined, for one message (sent with BEGIN
+ * by completeInTransaction): the run's record and the outcome in one statement;
+ * with no budget to settle in between, it also takes the audit chain's lock, and
+ * the chain head is read in a statement of its own after it.
+ * An action refused before admission (unknown agent) has no row, only audit events.
+ */
+export function completionStatements(client: pg.PoolClient, outcome: ActionOutcome, hold: BudgetHold | null, run?: SucceededRun): string {
+  const stored = storedOutcome(outcome);
+  const recorded = inlineParams(
     `WITH run AS (UPDATE tool_executions SET status = 'succeeded', result = $5, finished_at = now() WHERE idempotency_key = $4 RETURNING 1),
           completed AS (UPDATE actions SET status = $2::"ActionStatus", outcome = $3, completed_at = now(), updated_at = now()
                          WHERE id = $1 AND outcome IS NULL RETURNING 1)
@@ -45,19 +90,16 @@ export async function completeIn(client: pg.PoolClient, outcome: ActionOutcome, 
        FROM (SELECT count(*) FROM run) r, (SELECT count(*) AS n FROM completed) c`,
     [outcome.actionId, outcome.status, JSON.stringify(stored), run?.idempotencyKey ?? null, JSON.stringify(run?.output ?? null)],
   );
-  let kept: ActionOutcome | null = null;
-  if (!rows[0]!.completed) {
-    const found = await client.query<{ outcome: ActionOutcome | null }>('SELECT outcome FROM actions WHERE id = $1', [outcome.actionId]);
-    kept = found.rows[0]?.outcome ?? null;
-  }
-  // Settled by what is recorded: a run that executed before a cancellation commits its cost. Both are idempotent.
-  if (hold) {
-    if ((kept ?? outcome).status === 'executed') await commitBudgetIn(client, { actionId: hold.holder });
-    else await releaseBudgetIn(client, { actionId: hold.holder });
-  }
-  const events = [...(run ? [run.succeeded] : []), ...(kept ? [] : [completedEvent(outcome.actionId, stored)])];
-  await (hold ? appendAuditIn(client, ...events) : appendAuditLockedIn(client, ...events));
-  return kept && kept.status !== outcome.status ? kept : null;
+  if (hold) return recorded;
+  const keys = [...(run ? [run.succeeded.eventKey] : []), completedEvent(outcome.actionId, stored).eventKey];
+  return `${recorded}; ${auditHeadStatement(keys)}`;
+}
+
+/** completeIn in a transaction of its own, its first statements sent with BEGIN. */
+export function completeInTransaction(db: Db, outcome: ActionOutcome, hold: BudgetHold | null, run?: SucceededRun): Promise<ActionOutcome | null> {
+  return inTransaction(db, (client, begun) => completeIn(client, outcome, hold, run, begun), {
+    withBegin: (client) => completionStatements(client, outcome, hold, run),
+  });
 }
 
 export function createCompletionActivities(deps: ActivityDeps) {
@@ -66,7 +108,7 @@ export function createCompletionActivities(deps: ActivityDeps) {
     /** The workflow's completion step: `completeIn` in a transaction of its own. */
     async completeAction(input: { outcome: ActionOutcome; hold: BudgetHold | null }): Promise<ActionOutcome | null> {
       reached(deps, 'complete.before-write');
-      const kept = await inTransaction(db, (client) => completeIn(client, input.outcome, input.hold));
+      const kept = await completeInTransaction(db, input.outcome, input.hold);
       reached(deps, 'complete.after-write');
       return kept;
     },

@@ -1,9 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { PLAN_TOOL, runIdempotencyKey, type ActionOutcome, type GuardedActionInput } from '@airlock/core';
-import { inTransaction } from '@airlock/db';
 import { createAdmission, type Admission } from './admission.js';
 import type { ActivityDeps } from './deps.js';
-import { completeIn, type BudgetHold } from './completion.js';
+import { completeInTransaction, type BudgetHold } from './completion.js';
 import { createClaimedRunner, createExecutionActivities, type RunToolInput } from './execution.js';
 import type { OpenedRound } from './round-opening.js';
 
@@ -73,7 +72,7 @@ export function createFastPath(deps: ActivityDeps) {
       } catch (error) {
         if (!(error instanceof ApplicationFailure && error.type && TOOL_ERRORS.has(error.type))) throw error;
         const failed: ActionOutcome = { status: 'failed', actionId, error: error.message };
-        const kept = await inTransaction(deps.db, (client) => completeIn(client, failed, hold));
+        const kept = await completeInTransaction(deps.db, failed, hold);
         return { admission: admitted, run: { completed: kept ?? failed } };
       }
     },

@@ -1,7 +1,18 @@
 import type { ActionOutcome } from '@airlock/core';
-import { appendAuditIn, auditChainLockItems, inGatedTransaction, inTransaction, killSwitchReason, suspensionIn, type AuditEventInput, type Db } from '@airlock/db';
+import {
+  appendAuditIn,
+  auditChainLockItems,
+  auditHeadStatement,
+  inGatedTransaction,
+  inlineParams,
+  inTransaction,
+  killSwitchReason,
+  suspensionIn,
+  type AuditEventInput,
+  type Db,
+} from '@airlock/db';
 import type pg from 'pg';
-import { completeIn, type RunCompletion } from './completion.js';
+import { completeInTransaction, type RunCompletion } from './completion.js';
 
 // Hot-path writes in plain SQL: each step's state change and its audit rows commit
 // together in one short transaction (the ORM would add statements and commits).
@@ -37,12 +48,18 @@ export interface ToolRunClaim {
  * The action row, inside admission's transaction, with the claim of its run
  * (execution row `running`, the action too) when `claim` is given, and the audit
  * chain's lock for the append that follows (appendAuditLockedIn): one statement.
- * Returns false when the row exists: admission already committed once (this is
- * a retry) and nothing is written.
+ * With `headFor`, the chain head and which of those keys are written are read in
+ * the same message, in a statement of its own after the lock (for
+ * appendAuditWithCommit). Returns inserted false when the row exists: admission
+ * already committed once (this is a retry) and nothing is written.
  */
-export async function insertActionIn(client: pg.PoolClient, action: NewActionRow, claim: ToolRunClaim | null): Promise<boolean> {
-  const { rows } = await client.query<{ inserted: boolean }>(
-    `WITH action AS (
+export async function insertActionIn(
+  client: pg.PoolClient,
+  action: NewActionRow,
+  claim: ToolRunClaim | null,
+  headFor?: readonly string[],
+): Promise<{ inserted: boolean; head?: pg.QueryResult }> {
+  const text = `WITH action AS (
        INSERT INTO actions (id, agent_id, tool, args, args_hash, rationale, idempotency_key, requested_by, risk_tier, risk_reasons,
                             policy_version, guardrail_flags, cost_estimate, workflow_id, status, signals, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::"RiskTier", $10, $11, $12, $13, $14, $15::"ActionStatus", $16, now())
@@ -52,28 +69,32 @@ export async function insertActionIn(client: pg.PoolClient, action: NewActionRow
        SELECT $17, id, tool, 'running' FROM action WHERE $17::text IS NOT NULL
        ON CONFLICT (idempotency_key) DO NOTHING RETURNING 1)
      SELECT a.n > 0 AS inserted, ${auditChainLockItems(client)}
-       FROM (SELECT count(*) AS n FROM action) a, (SELECT count(*) FROM claim) c`,
-    [
-      action.id,
-      action.agentId,
-      action.tool,
-      JSON.stringify(action.args),
-      action.argsHash,
-      action.rationale,
-      action.idempotencyKey,
-      action.requestedBy,
-      action.riskTier,
-      JSON.stringify(action.riskReasons),
-      action.policyVersion,
-      JSON.stringify(action.guardrailFlags),
-      action.costEstimate,
-      action.workflowId,
-      claim ? 'running' : action.status,
-      JSON.stringify(action.signals),
-      claim?.idempotencyKey ?? null,
-    ],
-  );
-  return rows[0]!.inserted;
+       FROM (SELECT count(*) AS n FROM action) a, (SELECT count(*) FROM claim) c`;
+  const values = [
+    action.id,
+    action.agentId,
+    action.tool,
+    JSON.stringify(action.args),
+    action.argsHash,
+    action.rationale,
+    action.idempotencyKey,
+    action.requestedBy,
+    action.riskTier,
+    JSON.stringify(action.riskReasons),
+    action.policyVersion,
+    JSON.stringify(action.guardrailFlags),
+    action.costEstimate,
+    action.workflowId,
+    claim ? 'running' : action.status,
+    JSON.stringify(action.signals),
+    claim?.idempotencyKey ?? null,
+  ];
+  if (!headFor) {
+    const { rows } = await client.query<{ inserted: boolean }>(text, values);
+    return { inserted: rows[0]!.inserted };
+  }
+  const [inserted, head] = (await client.query(`${inlineParams(text, values)}; ${auditHeadStatement(headFor)}`)) as unknown as pg.QueryResult[];
+  return { inserted: (inserted!.rows[0] as { inserted: boolean }).inserted, head: head! };
 }
 
 /** The execution row of a run that starts now, and its `tool.started` row (to append with the rest). */
@@ -141,16 +162,17 @@ export async function recordToolSuccess(
   db: Db,
   input: { actionId: string; tool: string; idempotencyKey: string; output: unknown; completion: RunCompletion },
 ): Promise<ActionOutcome | null> {
+  const succeeded: AuditEventInput = {
+    eventKey: `${input.actionId}:tool.succeeded:${input.idempotencyKey}`,
+    actionId: input.actionId,
+    type: 'tool.succeeded',
+    actor: 'system:executor',
+    payload: { tool: input.tool },
+  };
+  const { completion, idempotencyKey, output } = input;
+  if (completion.kind === 'in_run')
+    return completeInTransaction(db, { status: 'executed', actionId: input.actionId, output }, completion.hold, { idempotencyKey, output, succeeded });
   return inTransaction(db, async (client) => {
-    const succeeded: AuditEventInput = {
-      eventKey: `${input.actionId}:tool.succeeded:${input.idempotencyKey}`,
-      actionId: input.actionId,
-      type: 'tool.succeeded',
-      actor: 'system:executor',
-      payload: { tool: input.tool },
-    };
-    const { completion, idempotencyKey, output } = input;
-    if (completion.kind === 'in_run') return completeIn(client, { status: 'executed', actionId: input.actionId, output }, completion.hold, { idempotencyKey, output, succeeded });
     await client.query(`UPDATE tool_executions SET status = 'succeeded', result = $2, finished_at = now() WHERE idempotency_key = $1`, [
       input.idempotencyKey,
       JSON.stringify(input.output ?? null),

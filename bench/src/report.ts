@@ -110,16 +110,16 @@ function profileTables(p: ProfileReport): string[] {
       ],
     ),
     '',
-    `Database work per guarded run: ${f1(p.queriesPerRun.count)} queries (${split(p.queriesPerRun)}), ${f2(p.queriesPerRun.ms)} ms summed client-observed latency`,
+    `Database work per guarded run: ${f1(p.queriesPerRun.count)} round trips carrying ${f1(p.queriesPerRun.statements)} statements (${split(p.queriesPerRun)}), ${f2(p.queriesPerRun.ms)} ms summed client-observed latency`,
     table(
-      ['statement (by transaction)', 'per run', 'ms per run'],
-      kinds.map(([k, t]) => [k, f1(t.count), f2(t.ms)]),
+      ['round trip, by first statement (by transaction)', 'per run', 'statements per run', 'ms per run'],
+      kinds.map(([k, t]) => [k, f1(t.count), f1(t.statements), f2(t.ms)]),
     ),
     '',
     `Each step called directly, outside Temporal (${p.runs} calls each), ms`,
     table(
-      ['step', 'p50', 'p99', 'mean', 'queries', 'of which'],
-      p.steps.map((s) => [s.step, f2(s.ms.p50), f2(s.ms.p99), f2(s.ms.mean), f1(s.queries.count), split(s.queries)]),
+      ['step', 'p50', 'p99', 'mean', 'round trips', 'statements', 'of which (round trips)'],
+      p.steps.map((s) => [s.step, f2(s.ms.p50), f2(s.ms.p99), f2(s.ms.mean), f1(s.queries.count), f1(s.queries.statements), split(s.queries)]),
     ),
   ];
 }

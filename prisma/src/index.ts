@@ -1,6 +1,17 @@
 export { createDb, type Db } from './client.js';
 export { migrate, readMigrations, MigrationError, MIGRATIONS_DIR } from './migrate.js';
-export { awaitDurable, inTransaction, lockName, releaseLocksBeforeFlush, rollbackWith, sqlState, type RollbackWith } from './governance/transaction.js';
+export {
+  awaitDurable,
+  commitWith,
+  inTransaction,
+  lockName,
+  releaseLocksBeforeFlush,
+  rollbackWith,
+  sqlState,
+  type CommitWith,
+  type RollbackWith,
+} from './governance/transaction.js';
+export { inlineParams, sqlLiteral, NulInSqlLiteralError, type SqlValue } from './governance/sql-literals.js';
 export * from './audit/index.js';
 export { createUser, createAgent, createApiKey, hashApiKey } from './seed.js';
 export { userIdByEmail } from './user-by-email.js';

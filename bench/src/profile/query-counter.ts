@@ -1,8 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import type { Db } from '@airlock/db';
+import { splitStatements } from './sql-statements.js';
 
 export interface QueryTally {
+  /** Round trips: query calls, each one message to the server and one wait for its answer. */
   count: number;
+  /** Statements in them: a simple-protocol message may hold several (`BEGIN; ...; COMMIT`). */
+  statements: number;
   /** Sum of client-observed query latencies (send → result), ms. */
   ms: number;
 }
@@ -14,13 +18,13 @@ export interface QueryStats extends QueryTally {
 type AnyFn = (...args: unknown[]) => unknown;
 interface Pending {
   text: string;
+  statements: number;
   ms: number;
 }
 
-/** `SELECT agents`, `INSERT audit_events`, `BEGIN`, ... */
+/** `SELECT agents`, `INSERT audit_events`, `BEGIN`, ...: a round trip of several statements is named by its first. */
 export function statementKind(text: string): string {
   const sql = text.trim();
-  // `BEGIN; <start gate>` and `COMMIT; <wait for the WAL flush>` are one round trip each, counted as the first.
   if (/^(BEGIN|COMMIT|ROLLBACK)\b/i.test(sql)) return sql.split(/[\s;]/)[0]!.toUpperCase();
   // A lock taken on its own; a write that also takes one (the audit chain's) counts as the write.
   if (/^SELECT\s+pg_advisory/i.test(sql)) return 'advisory lock';
@@ -29,28 +33,34 @@ export function statementKind(text: string): string {
   return `${verb} ${table}`;
 }
 
+/** Whether a statement ends the transaction (COMMIT or ROLLBACK, not ROLLBACK TO SAVEPOINT). */
+const ENDS_TX = /^(COMMIT|END|ROLLBACK)\s*$/i;
+
 /**
- * Counts and times every query on a Db's pool (Prisma's adapter and plain SQL
- * share it) by wrapping each pooled client's `query`. Statements inside a
- * transaction are labelled by it: `audit tx:` if it wrote audit_events,
- * `state tx:` otherwise; statements outside one are `autocommit:`. Attach before first use.
+ * Counts and times every round trip on a Db's pool (Prisma's adapter and plain
+ * SQL share it) by wrapping each pooled client's `query`, and the statements
+ * each one carries. Round trips inside a transaction are labelled by it:
+ * `audit tx:` if it wrote audit_events, `state tx:` otherwise; those outside one
+ * are `autocommit:`. A transaction sent whole (`BEGIN; ...; COMMIT`) is one
+ * round trip labelled like any other. Attach before first use.
  */
 export class QueryCounter {
   enabled = false;
-  private stats: QueryStats = { count: 0, ms: 0, byKind: {} };
+  private stats: QueryStats = { count: 0, statements: 0, ms: 0, byKind: {} };
 
   attach(db: Db): void {
     db.pool.on('connect', (client) => {
       const original = client.query.bind(client) as AnyFn;
       let tx: Pending[] | undefined;
       const completed = (text: string, ms: number) => {
-        const kind = statementKind(text);
-        if (kind === 'BEGIN') tx = [];
-        if (!tx) return this.record(`autocommit: ${kind}`, ms);
-        tx.push({ text, ms });
-        if (kind === 'COMMIT' || kind === 'ROLLBACK') {
+        const parts = splitStatements(text);
+        const statements = Math.max(1, parts.length);
+        if (/^BEGIN\b/i.test(parts[0] ?? '')) tx = [];
+        if (!tx) return this.record(`autocommit: ${statementKind(text)}`, statements, ms);
+        tx.push({ text, statements, ms });
+        if (parts.some((p) => ENDS_TX.test(p))) {
           const label = tx.some((q) => /\baudit_events\b/.test(q.text)) ? 'audit tx' : 'state tx';
-          for (const q of tx) this.record(`${label}: ${statementKind(q.text)}`, q.ms);
+          for (const q of tx) this.record(`${label}: ${statementKind(q.text)}`, q.statements, q.ms);
           tx = undefined;
         }
       };
@@ -75,18 +85,20 @@ export class QueryCounter {
     });
   }
 
-  private record(kind: string, ms: number): void {
+  private record(kind: string, statements: number, ms: number): void {
     this.stats.count++;
+    this.stats.statements += statements;
     this.stats.ms += ms;
-    const tally = (this.stats.byKind[kind] ??= { count: 0, ms: 0 });
+    const tally = (this.stats.byKind[kind] ??= { count: 0, statements: 0, ms: 0 });
     tally.count++;
+    tally.statements += statements;
     tally.ms += ms;
   }
 
   /** Returns what was counted since the last take and starts afresh. */
   take(): QueryStats {
     const s = this.stats;
-    this.stats = { count: 0, ms: 0, byKind: {} };
+    this.stats = { count: 0, statements: 0, ms: 0, byKind: {} };
     return s;
   }
 }
@@ -95,5 +107,5 @@ export class QueryCounter {
 export function tallyOf(stats: QueryStats, prefix: string): QueryTally {
   return Object.entries(stats.byKind)
     .filter(([k]) => k.startsWith(prefix))
-    .reduce((a, [, t]) => ({ count: a.count + t.count, ms: a.ms + t.ms }), { count: 0, ms: 0 });
+    .reduce((a, [, t]) => ({ count: a.count + t.count, statements: a.statements + t.statements, ms: a.ms + t.ms }), { count: 0, statements: 0, ms: 0 });
 }

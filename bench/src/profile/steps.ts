@@ -29,8 +29,8 @@ type StepName = (typeof STEP_NAMES)[number];
 
 export function perCall(stats: QueryStats, calls: number): QueryStats {
   const n = Math.max(1, calls);
-  const byKind = Object.fromEntries(Object.entries(stats.byKind).map(([k, t]) => [k, { count: t.count / n, ms: t.ms / n }]));
-  return { count: stats.count / n, ms: stats.ms / n, byKind };
+  const byKind = Object.fromEntries(Object.entries(stats.byKind).map(([k, t]) => [k, { count: t.count / n, statements: t.statements / n, ms: t.ms / n }]));
+  return { count: stats.count / n, statements: stats.statements / n, ms: stats.ms / n, byKind };
 }
 
 function request(): GuardedActionInput {
@@ -46,7 +46,7 @@ function request(): GuardedActionInput {
 export async function timeSteps(db: Db, policy: PolicySource, counter: QueryCounter, runs: number): Promise<StepCost[]> {
   const acts = createActivities(defaultActivityDeps(db, policy));
   const samples = new Map<StepName, number[]>(STEP_NAMES.map((s) => [s, []]));
-  const queries = new Map<StepName, QueryStats>(STEP_NAMES.map((s) => [s, { count: 0, ms: 0, byKind: {} }]));
+  const queries = new Map<StepName, QueryStats>(STEP_NAMES.map((s) => [s, { count: 0, statements: 0, ms: 0, byKind: {} }]));
   const time = async (step: StepName, fn: () => Promise<unknown>) => {
     counter.take();
     counter.enabled = true;
@@ -57,10 +57,12 @@ export async function timeSteps(db: Db, policy: PolicySource, counter: QueryCoun
     const taken = counter.take();
     const acc = queries.get(step)!;
     acc.count += taken.count;
+    acc.statements += taken.statements;
     acc.ms += taken.ms;
     for (const [k, t] of Object.entries(taken.byKind)) {
-      const a = (acc.byKind[k] ??= { count: 0, ms: 0 });
+      const a = (acc.byKind[k] ??= { count: 0, statements: 0, ms: 0 });
       a.count += t.count;
+      a.statements += t.statements;
       a.ms += t.ms;
     }
   };

@@ -2,7 +2,8 @@ import type { AuditEventType, AuditPayloadInput } from '@airlock/core';
 import { redact } from '@airlock/guardrails';
 import type pg from 'pg';
 import type { Db } from '../client.js';
-import { inTransaction, releaseLocksBeforeFlush } from '../governance/transaction.js';
+import { sqlLiteral } from '../governance/sql-literals.js';
+import { commitWith, inTransaction, releaseLocksBeforeFlush, type CommitWith } from '../governance/transaction.js';
 import { auditRowHash, CURRENT_AUDIT_HASH_VERSION, GENESIS_HASH } from './hash.js';
 import { AUDIT_COLUMNS, auditEventFromRow, type AuditRow, type StoredAuditEvent } from './rows.js';
 
@@ -99,35 +100,12 @@ async function appendChained(client: pg.PoolClient, events: AuditEventInput[], o
   // Every append holds the lock, so the keys found here are all that can conflict: the rows written below link to
   // each other and to this head without a gap.
   const keys = events.map((event) => event.eventKey);
-  const seen = await client.query<{ head: string | null; written: string[] }>(
+  const seen = await client.query<HeadRow>(
     `SELECT (SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1) AS head,
             ARRAY(SELECT event_key FROM audit_events WHERE event_key = ANY($1::text[])) AS written`,
     [keys],
   );
-  const written = new Set(seen.rows[0]!.written);
-  let prevHash = seen.rows[0]!.head ?? GENESIS_HASH;
-  const rows: Array<Parameters<typeof auditRowHash>[0] & { hash: string }> = [];
-  for (const event of events) {
-    // A key already in the log, or twice in this call: written once, returned as stored.
-    if (written.has(event.eventKey)) continue;
-    written.add(event.eventKey);
-    // Redacted here, at the one door into the log, so no caller can store raw PII or secrets;
-    // then round-tripped through JSON so the hash covers exactly what JSONB will return.
-    const payload = JSON.parse(JSON.stringify(redact(event.payload).value)) as unknown;
-    const row = {
-      eventKey: event.eventKey,
-      actionId: event.actionId ?? null,
-      type: event.type,
-      actor: event.actor,
-      payload,
-      createdAt: new Date(),
-      prevHash,
-      hashVersion: CURRENT_AUDIT_HASH_VERSION,
-    };
-    const hash = auditRowHash(row);
-    rows.push({ ...row, hash });
-    prevHash = hash;
-  }
+  const rows = chainRows(seen.rows[0]!, events);
   const byKey = new Map<string, StoredAuditEvent>();
   const inserted: StoredAuditEvent[] = [];
   if (rows.length > 0) {
@@ -159,4 +137,73 @@ async function appendChained(client: pg.PoolClient, events: AuditEventInput[], o
     for (const row of existing.rows) byKey.set(row.event_key, auditEventFromRow(row));
   }
   return { stored: keys.map((key) => byKey.get(key)!), inserted };
+}
+
+interface HeadRow {
+  head: string | null;
+  written: string[];
+}
+
+type ChainRow = Parameters<typeof auditRowHash>[0] & { hashVersion: typeof CURRENT_AUDIT_HASH_VERSION; createdAt: Date; hash: string };
+
+/** The rows to insert after `seen` (the head and the keys already written), each linked to the one before. */
+function chainRows(seen: HeadRow, events: readonly AuditEventInput[]): ChainRow[] {
+  const written = new Set(seen.written);
+  let prevHash = seen.head ?? GENESIS_HASH;
+  const rows: ChainRow[] = [];
+  for (const event of events) {
+    // A key already in the log, or twice in this call: written once, returned as stored.
+    if (written.has(event.eventKey)) continue;
+    written.add(event.eventKey);
+    // Redacted here, at the one door into the log, so no caller can store raw PII or secrets;
+    // then round-tripped through JSON so the hash covers exactly what JSONB will return.
+    const payload = JSON.parse(JSON.stringify(redact(event.payload).value)) as unknown;
+    const row = {
+      eventKey: event.eventKey,
+      actionId: event.actionId ?? null,
+      type: event.type,
+      actor: event.actor,
+      payload,
+      createdAt: new Date(),
+      prevHash,
+      hashVersion: CURRENT_AUDIT_HASH_VERSION,
+    };
+    const hash = auditRowHash(row);
+    rows.push({ ...row, hash });
+    prevHash = hash;
+  }
+  return rows;
+}
+
+/**
+ * The chain head and which of `keys` are already written, as a statement with its
+ * values inlined: sent after the statement that took the chain lock, in the same
+ * message, it still takes its own snapshot after the lock (READ COMMITTED, one
+ * snapshot per statement), as appendAuditLockedIn's read does.
+ */
+export function auditHeadStatement(keys: readonly string[]): string {
+  const listed = keys.length > 0 ? keys.map(sqlLiteral).join(', ') : 'NULL';
+  return `SELECT (SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1) AS head,
+                 ARRAY(SELECT event_key FROM audit_events WHERE event_key IN (${listed})) AS written`;
+}
+
+/**
+ * Ends the caller's transaction (inTransaction) with the append of `events` sent
+ * in COMMIT's message: `head` is auditHeadStatement's result, read under the
+ * chain lock in this transaction. Events already written are left out (a retry).
+ * No ON CONFLICT: a key written after the head read (impossible while every
+ * append holds the lock) fails the statement, so COMMIT does not run and the
+ * chain never gets a gap. Observers hear of the rows once they are committed.
+ */
+export function appendAuditWithCommit<T>(head: pg.QueryResult, events: AuditEventInput[], value: T): T | CommitWith<T> {
+  const seen = head.rows[0] as HeadRow;
+  const rows = chainRows(seen, events);
+  if (rows.length === 0) return value;
+  const values = rows.map((r) => [r.hashVersion, r.eventKey, r.actionId, r.type, r.actor, JSON.stringify(r.payload), r.createdAt, r.prevHash, r.hash].map(sqlLiteral).join(', '));
+  const sql = `INSERT INTO audit_events (hash_version, event_key, action_id, type, actor, payload, created_at, prev_hash, hash)
+               VALUES (${values.join('), (')}) RETURNING ${AUDIT_COLUMNS}`;
+  return commitWith(sql, ([inserted]) => {
+    report((inserted!.rows as AuditRow[]).map(auditEventFromRow));
+    return value;
+  });
 }

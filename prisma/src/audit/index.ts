@@ -1,4 +1,15 @@
-export { appendAudit, appendAuditIn, appendAuditLockedIn, auditChainLockItems, observeAudit, type AuditEventBody, type AuditEventInput, type AuditObserver } from './append.js';
+export {
+  appendAudit,
+  appendAuditIn,
+  appendAuditLockedIn,
+  appendAuditWithCommit,
+  auditChainLockItems,
+  auditHeadStatement,
+  observeAudit,
+  type AuditEventBody,
+  type AuditEventInput,
+  type AuditObserver,
+} from './append.js';
 export { auditRowHash, auditHashInputV2, GENESIS_HASH, CURRENT_AUDIT_HASH_VERSION, type AuditHashVersion, type HashedAuditFields } from './hash.js';
 export { AUDIT_COLUMNS, auditEventFromRow, type AuditRow, type StoredAuditEvent } from './rows.js';
 export {

@@ -15,7 +15,7 @@ export {
 } from './budget-reservations.js';
 export { commitBudget, commitBudgetIn, releaseBudget, releaseBudgetIn, BudgetCommit, BudgetRelease } from './budget-settlement.js';
 export { recheckReservation, ReservationRecheck, type RecheckResult } from './budget-recheck.js';
-export { consumeRateLimit, consumeRateLimitIn, RateLimitRequest, type RateLimitResult } from './rate-limits.js';
+export { consumeRateLimit, consumeRateLimitIn, rateLimitStatements, rateLimitResultFrom, RateLimitRequest, type RateLimitResult } from './rate-limits.js';
 export {
   grantStandingApproval,
   revokeStandingApproval,
@@ -45,6 +45,8 @@ export {
   activeSuspension,
   loadRequester,
   requesterIn,
+  requesterStatement,
+  requesterFrom,
   type Requester,
   listSuspensions,
   actionsAffectedBy,

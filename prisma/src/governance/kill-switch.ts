@@ -4,7 +4,8 @@ import { z } from 'zod';
 import type { KillSwitch } from '../../generated/client.js';
 import type { Db } from '../client.js';
 import { GovernanceScope, ScopedTarget, Target, Text, targetMatchesScope, targetScopeIssue } from './scope.js';
-import { inTransaction, lockName, type RollbackWith } from './transaction.js';
+import { inlineParams } from './sql-literals.js';
+import { inTransaction, lockName, type CommitWith, type RollbackWith, type WithBegin } from './transaction.js';
 
 export type { KillSwitch };
 
@@ -145,12 +146,11 @@ export async function loadRequester(db: Db, agentId: string): Promise<Requester 
   return requesterIn(db.pool, agentId);
 }
 
-/** The same inside the caller's transaction: admission reads it under the start gate when it may claim a run. */
-export async function requesterIn(client: Pick<pg.PoolClient, 'query'>, agentId: string): Promise<Requester | null> {
-  const { rows } = await client.query<
-    { id: string; team: string; owner_id: string | null; allowed_tools: string[]; disabled: boolean } & { [K in keyof KillSwitchRow as `ks_${K}`]: KillSwitchRow[K] | null }
-  >(
-    `SELECT a.id, a.team, a.owner_id, a.allowed_tools, a.disabled_at IS NOT NULL AS disabled,
+type RequesterRow = { id: string; team: string; owner_id: string | null; allowed_tools: string[]; disabled: boolean } & {
+  [K in keyof KillSwitchRow as `ks_${K}`]: KillSwitchRow[K] | null;
+};
+
+const REQUESTER_SQL = `SELECT a.id, a.team, a.owner_id, a.allowed_tools, a.disabled_at IS NOT NULL AS disabled,
             ks.id AS ks_id, ks.scope AS ks_scope, ks.target AS ks_target, ks.reason AS ks_reason, ks.created_by AS ks_created_by, ks.created_at AS ks_created_at
        FROM agents a
        LEFT JOIN LATERAL (
@@ -159,9 +159,21 @@ export async function requesterIn(client: Pick<pg.PoolClient, 'query'>, agentId:
             AND ((scope = 'agent' AND target = a.id) OR (scope = 'team' AND target = a.team) OR (scope = 'tenant' AND target = '*'))
           ORDER BY CASE scope WHEN 'agent' THEN 0 WHEN 'team' THEN 1 ELSE 2 END, created_at DESC
           LIMIT 1) ks ON true
-      WHERE a.id = $1`,
-    [agentId],
-  );
+      WHERE a.id = $1`;
+
+/** The same inside the caller's transaction: admission reads it under the start gate when it may claim a run. */
+export async function requesterIn(client: Pick<pg.PoolClient, 'query'>, agentId: string): Promise<Requester | null> {
+  const { rows } = await client.query<RequesterRow>(REQUESTER_SQL, [agentId]);
+  return requesterFrom(rows);
+}
+
+/** requesterIn's statement with the agent inlined, to send in another statement's message (admission's BEGIN). */
+export function requesterStatement(agentId: string): string {
+  return inlineParams(REQUESTER_SQL, [agentId]);
+}
+
+/** The requester from requesterStatement's result. */
+export function requesterFrom(rows: readonly RequesterRow[]): Requester | null {
   const row = rows[0];
   if (!row) return null;
   const suspension =
@@ -185,12 +197,19 @@ export async function holdStartGate(client: pg.PoolClient): Promise<void> {
 }
 
 /**
- * inTransaction holding the shared side from BEGIN on (sent in one round trip).
- * The switch is read in a later statement, whose snapshot then sees any switch
- * the gate waited for.
+ * inTransaction holding the shared side from BEGIN on (sent in one round trip,
+ * with `withBegin`'s statements after it; `work` gets their results). The switch
+ * is read in a later statement, whose snapshot then sees any switch the gate waited for.
  */
-export async function inGatedTransaction<T>(db: Db, work: (client: pg.PoolClient) => Promise<T | RollbackWith<T>>): Promise<T> {
-  return inTransaction(db, work, { withBegin: HOLD_START_GATE });
+export async function inGatedTransaction<T>(
+  db: Db,
+  work: (client: pg.PoolClient, begun: pg.QueryResult[]) => Promise<T | RollbackWith<T> | CommitWith<T>>,
+  options: { withBegin?: WithBegin } = {},
+): Promise<T> {
+  const { withBegin } = options;
+  return inTransaction(db, (client, begun) => work(client, begun.slice(1)), {
+    withBegin: withBegin ? (client) => `${HOLD_START_GATE}; ${typeof withBegin === 'function' ? withBegin(client) : withBegin}` : HOLD_START_GATE,
+  });
 }
 
 /** Exclusive side: inside the transaction that turns a kill switch on. */

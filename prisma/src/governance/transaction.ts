@@ -13,8 +13,36 @@ export function rollbackWith<T>(value: T): RollbackWith<T> {
   return { [ROLLBACK]: true, value };
 }
 
-function isRollback<T>(result: T | RollbackWith<T>): result is RollbackWith<T> {
+function isRollback<T>(result: T | RollbackWith<T> | CommitWith<T>): result is RollbackWith<T> {
   return typeof result === 'object' && result !== null && ROLLBACK in result;
+}
+
+const COMMIT_WITH = Symbol('commit-with');
+
+export interface CommitWith<T> {
+  readonly [COMMIT_WITH]: true;
+  readonly sql: string;
+  readonly read: (results: pg.QueryResult[]) => T;
+}
+
+/**
+ * Ends the transaction with `sql` (statements without $n parameters: see
+ * inlineParams) sent in COMMIT's own message, so the last writes and the commit
+ * cost one round trip. The server skips the rest of a message after an error,
+ * so COMMIT runs only if every statement of `sql` succeeded; `read` gets their
+ * results, in order, once the commit is durable.
+ */
+export function commitWith<T>(sql: string, read: (results: pg.QueryResult[]) => T): CommitWith<T> {
+  return { [COMMIT_WITH]: true, sql, read };
+}
+
+function isCommitWith<T>(result: T | RollbackWith<T> | CommitWith<T>): result is CommitWith<T> {
+  return typeof result === 'object' && result !== null && COMMIT_WITH in result;
+}
+
+/** A message's results, one per statement (pg returns a bare result for a single statement). */
+function resultsOf(result: pg.QueryResult | pg.QueryResult[]): pg.QueryResult[] {
+  return Array.isArray(result) ? result : [result];
 }
 
 // Open transactions that inTransaction will commit, and those of them that release their locks before the WAL flush.
@@ -24,25 +52,42 @@ const confirmAfterCommit = new WeakSet<pg.PoolClient>();
 // Waits for the WAL flush of every commit before it: a transactional WAL message commits synchronously, and WAL is flushed in order.
 const AWAIT_DURABLE = "SELECT pg_logical_emit_message(true, 'airlock', '')";
 
+/** Statements sent with BEGIN; a function when they depend on the connection (auditChainLockItems does). */
+export type WithBegin = string | ((client: pg.PoolClient) => string);
+
 /**
  * One short READ COMMITTED transaction on a pooled connection, in the plain-SQL
  * style of the audit chain: governance checks sit on every action's hot path.
  * Resolves only once the commit is durable (see releaseLocksBeforeFlush).
- * `withBegin`: a statement without parameters sent with BEGIN in one round trip.
+ * `withBegin`: statements without $n parameters sent with BEGIN in one round
+ * trip; `work` gets their results, in order. Under READ COMMITTED each statement
+ * of a message takes its own snapshot, as if sent alone. `work` may end with
+ * commitWith to send its last statements with COMMIT.
  */
-export async function inTransaction<T>(db: Db, work: (client: pg.PoolClient) => Promise<T | RollbackWith<T>>, options: { withBegin?: string } = {}): Promise<T> {
+export async function inTransaction<T>(
+  db: Db,
+  work: (client: pg.PoolClient, begun: pg.QueryResult[]) => Promise<T | RollbackWith<T> | CommitWith<T>>,
+  options: { withBegin?: WithBegin } = {},
+): Promise<T> {
   const client = await db.pool.connect();
   let broken = false;
   managed.add(client);
   try {
-    await client.query(options.withBegin ? `BEGIN; ${options.withBegin}` : 'BEGIN');
-    const result = await work(client);
+    const withBegin = typeof options.withBegin === 'function' ? options.withBegin(client) : options.withBegin;
+    const begun = resultsOf(await client.query(withBegin ? `BEGIN; ${withBegin}` : 'BEGIN')).slice(1);
+    const result = await work(client, begun);
     if (isRollback(result)) {
       await client.query('ROLLBACK');
       return result.value;
     }
     // One round trip: a statement after COMMIT in the same message runs in a transaction of its own, with synchronous commit.
-    await client.query(confirmAfterCommit.has(client) ? `COMMIT; ${AWAIT_DURABLE}` : 'COMMIT');
+    const confirm = confirmAfterCommit.has(client);
+    const commit = confirm ? `COMMIT; ${AWAIT_DURABLE}` : 'COMMIT';
+    if (isCommitWith(result)) {
+      const results = resultsOf(await client.query(`${result.sql}; ${commit}`));
+      return result.read(results.slice(0, results.length - (confirm ? 2 : 1)));
+    }
+    await client.query(commit);
     return result;
   } catch (error) {
     // A connection that cannot even roll back is discarded, not returned to the pool.

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { inlineParams, NulInSqlLiteralError, sqlLiteral } from './sql-literals.js';
+
+describe('sqlLiteral', () => {
+  it('quotes every value, doubling quotes; a backslash makes an E string with it doubled', () => {
+    expect(sqlLiteral("it's")).toBe("'it''s'");
+    expect(sqlLiteral('a\\b')).toBe(" E'a\\\\b'");
+    expect(sqlLiteral(42)).toBe("'42'");
+    expect(sqlLiteral(true)).toBe("'true'");
+    expect(sqlLiteral(null)).toBe('NULL');
+    expect(sqlLiteral(new Date('2026-12-04T09:00:00.123Z'))).toBe("'2026-12-04T09:00:00.123Z'");
+  });
+
+  it('keeps unicode as it is', () => {
+    expect(sqlLiteral('żółw 🐢 ∑')).toBe("'żółw 🐢 ∑'");
+  });
+
+  it('refuses a NUL byte, which PostgreSQL text cannot hold', () => {
+    expect(() => sqlLiteral('a\0b')).toThrow(NulInSqlLiteralError);
+  });
+
+  it('refuses numbers and dates that have no SQL text', () => {
+    expect(() => sqlLiteral(Number.NaN)).toThrow(RangeError);
+    expect(() => sqlLiteral(new Date(Number.NaN))).toThrow(RangeError);
+  });
+});
+
+describe('inlineParams', () => {
+  it('replaces each $n in one pass, so a value holding "$1" is not replaced again', () => {
+    expect(inlineParams('SELECT $1, $2, $10', ['$2', 'x', 'ten', 4, 5, 6, 7, 8, 9, 'y'])).toBe("SELECT '$2', 'x', 'y'");
+  });
+
+  it('refuses a placeholder without a value', () => {
+    expect(() => inlineParams('SELECT $2', ['a'])).toThrow(RangeError);
+    expect(() => inlineParams('SELECT $0', ['a'])).toThrow(RangeError);
+  });
+});
