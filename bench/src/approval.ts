@@ -15,6 +15,8 @@ export interface ChannelTiming {
   toToolStart: Summary;
   /** From sending it to its answer (the decide update's round trip plus what the channel adds; Slack acks before deciding). */
   requestReturns: Summary;
+  /** Another tree's console (--console-baseline), not a target. */
+  baseline?: boolean;
 }
 
 async function waitForApprovalGate(client: Client, actionId: string, timeoutMs = 20_000): Promise<string> {
@@ -77,7 +79,8 @@ export async function decisionToToolStart(
   return Object.fromEntries(
     channels.map((c) => {
       const s = samples.get(c.key)!;
-      return [c.key, { label: c.label, short: c.short, toToolStart: summarize(s.toToolStart), requestReturns: summarize(s.requestReturns) }];
+      const timing: ChannelTiming = { label: c.label, short: c.short, toToolStart: summarize(s.toToolStart), requestReturns: summarize(s.requestReturns) };
+      return [c.key, c.baseline ? { ...timing, baseline: true } : timing];
     }),
   );
 }

@@ -30,6 +30,13 @@ export interface BenchConfig {
    * while the tree is unchanged) and `next start`.
    */
   skipConsole: boolean;
+  /**
+   * A directory holding another tree's console, built (`next build --webpack` run in it; at the
+   * same depth as apps/console, so it resolves this checkout's packages): started beside this
+   * tree's console, its two channels interleaved with the others as `… (baseline)`, so a change
+   * to the console is compared decision by decision under the same load. Not in the targets.
+   */
+  consoleBaseline: string | undefined;
   /** Server the scratch database is created on (its own database is never touched). */
   pgUrl: string;
   temporalCli: string | undefined;
@@ -69,6 +76,11 @@ export function readConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Ben
     flags.delete(flag);
     return raw === 'true' || raw === '1' || (raw === undefined && (env[envName] === '1' || env[envName] === 'true'));
   };
+  const text = (flag: string, envName: string): string | undefined => {
+    const raw = flags.get(flag) ?? env[envName];
+    flags.delete(flag);
+    return raw === undefined || raw === '' || raw === 'true' ? undefined : raw;
+  };
   const config: BenchConfig = {
     n: num('n'),
     warmup: num('warmup'),
@@ -81,6 +93,7 @@ export function readConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Ben
     fastDispatch: bool('fast-dispatch', 'BENCH_FAST_DISPATCH'),
     eagerActivities: bool('eager-activities', 'BENCH_EAGER_ACTIVITIES'),
     skipConsole: bool('skip-console', 'BENCH_SKIP_CONSOLE'),
+    consoleBaseline: text('console-baseline', 'BENCH_CONSOLE_BASELINE'),
     pgUrl: env.AIRLOCK_BENCH_PG_URL ?? env.AIRLOCK_TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres',
     temporalCli: env.TEMPORAL_CLI_PATH,
   };

@@ -32,7 +32,9 @@ export function overheadTargets(r: Pick<BenchResults, 'ratios' | 'decisions'>, n
     { target: 'auto-approved p99, guarded / bare', measured: x(r.ratios.p99), goal: `<= ${x(t.p99Ratio)}`, met: r.ratios.p99 <= t.p99Ratio },
     { target: 'Node CPU per workflow, guarded / bare', measured: x(r.ratios.nodeCpu), goal: `<= ${x(t.nodeCpuRatio)}`, met: r.ratios.nodeCpu <= t.nodeCpuRatio },
     { target: 'throughput, guarded / bare', measured: x(r.ratios.throughput), goal: `>= ${x(t.throughputRatio)}`, met: r.ratios.throughput >= t.throughputRatio },
-    ...Object.values(r.decisions).flatMap((c) => decisionTargets(c.short, c.toToolStart)),
+    ...Object.values(r.decisions)
+      .filter((c) => !c.baseline)
+      .flatMap((c) => decisionTargets(c.short, c.toToolStart)),
     ...notTimed.flatMap((c) => decisionTargets(c.short, { p50: Number.NaN, p99: Number.NaN, n: 0 }, c.note)),
   ];
 }

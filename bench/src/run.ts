@@ -80,7 +80,7 @@ async function main(cleanup: Cleanup): Promise<void> {
   const stopChannels = () => Promise.all(stops.splice(0).map((stop) => stop())).then(() => undefined);
   cleanup.add('decision channels', stopChannels);
   if (!config.skipConsole) {
-    const consoleApp = await startConsoleDecisions(db, scratch.url, temporal.address, queues.airlock, log);
+    const consoleApp = await startConsoleDecisions(db, scratch.url, temporal.address, queues.airlock, log, config.consoleBaseline);
     stops.push(() => consoleApp.stop());
     channels.push(...consoleApp.channels);
   }

@@ -55,11 +55,11 @@ export interface RunningConsole {
  * pages the console-scale bench measures never call Temporal; its client
  * connects lazily, so an address nobody listens on is the default (`env` overrides it).
  */
-export async function startConsole(databaseUrl: string, env: Record<string, string> = {}): Promise<RunningConsole> {
+export async function startConsole(databaseUrl: string, env: Record<string, string> = {}, dir = consoleDir): Promise<RunningConsole> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, [nextBin, 'start', '-p', String(port), '-H', '127.0.0.1'], {
-    cwd: consoleDir,
+    cwd: dir,
     env: {
       ...process.env,
       NODE_ENV: 'production',

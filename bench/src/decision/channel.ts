@@ -18,7 +18,19 @@ export interface DecisionChannel {
    * resolves when its answer has arrived (and fails on a refusal).
    */
   prepare(action: GatedAction): Promise<() => Promise<void>>;
+  /** Another tree's console (--console-baseline): timed beside the others, not a target. */
+  baseline?: boolean;
 }
+
+/** Which console a console channel goes to: this tree's, or the baseline's (key and label suffixes). */
+export interface ChannelVariant {
+  key: string;
+  label: string;
+  baseline: boolean;
+}
+
+export const THIS_TREE: ChannelVariant = { key: '', label: '', baseline: false };
+export const BASELINE: ChannelVariant = { key: 'Baseline', label: ' (baseline)', baseline: true };
 
 /** Throws unless the response is 200; reads the body so the connection is free again. */
 export async function expectOk(response: Response, what: string): Promise<void> {

@@ -1,5 +1,5 @@
 import { postDecision, type ApiContext } from '@airlock/console';
-import { expectOk, type DecisionChannel } from './channel.js';
+import { expectOk, THIS_TREE, type ChannelVariant, type DecisionChannel } from './channel.js';
 
 /** The approver's POST: bearer key, JSON approval bound to the arguments' hash. */
 const approveInit = (apiKey: string, argsHash: string): RequestInit => ({
@@ -27,11 +27,12 @@ export function restHandlerChannel(ctx: ApiContext, apiKey: string): DecisionCha
 }
 
 /** The same route over HTTP, served by the built console (`next start`). */
-export function restHttpChannel(consoleUrl: string, apiKey: string): DecisionChannel {
+export function restHttpChannel(consoleUrl: string, apiKey: string, variant: ChannelVariant = THIS_TREE): DecisionChannel {
   return {
-    key: 'restHttp',
-    label: 'REST over HTTP (next start)',
-    short: 'REST over HTTP',
+    key: `restHttp${variant.key}`,
+    label: `REST over HTTP (next start)${variant.label}`,
+    short: `REST over HTTP${variant.label}`,
+    ...(variant.baseline ? { baseline: true } : {}),
     prepare:
       async ({ actionId, argsHash }) =>
       async () => {

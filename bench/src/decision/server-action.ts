@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { consoleDir } from '../console-scale/console-server.js';
-import type { DecisionChannel } from './channel.js';
+import { THIS_TREE, type ChannelVariant, type DecisionChannel } from './channel.js';
 
 const DECIDE_SOURCE = 'src/ui/actions/decision-actions.ts';
 
 /** The id `next build` gave the console's `decide` server action (from the build's server reference manifest). */
-export async function decideActionId(): Promise<string> {
-  const manifest = JSON.parse(await readFile(path.join(consoleDir, '.next/server/server-reference-manifest.json'), 'utf8')) as {
+export async function decideActionId(dir = consoleDir): Promise<string> {
+  const manifest = JSON.parse(await readFile(path.join(dir, '.next/server/server-reference-manifest.json'), 'utf8')) as {
     node: Record<string, { filename?: string; exportedName?: string }>;
   };
   const id = Object.entries(manifest.node).find(([, entry]) => entry.filename === DECIDE_SOURCE && entry.exportedName === 'decide')?.[0];
@@ -23,11 +23,12 @@ export async function decideActionId(): Promise<string> {
  * refers to that FormData). The session cookie and the Origin header are what
  * the action's own guard checks.
  */
-export function serverActionChannel(consoleUrl: string, cookie: string, actionId: string): DecisionChannel {
+export function serverActionChannel(consoleUrl: string, cookie: string, actionId: string, variant: ChannelVariant = THIS_TREE): DecisionChannel {
   return {
-    key: 'serverAction',
-    label: 'console server action decide (next start)',
-    short: 'server action',
+    key: `serverAction${variant.key}`,
+    label: `console server action decide (next start)${variant.label}`,
+    short: `server action${variant.label}`,
+    ...(variant.baseline ? { baseline: true } : {}),
     prepare:
       async ({ actionId: id, argsHash }) =>
       async () => {

@@ -157,4 +157,22 @@ describe('POST /api/v1/actions/:id/decisions', () => {
     await expectError(decide(actionId, keys.alice, { decision: 'approve', argsHash, approverId: 'bob' }), 400, 'invalid_request');
     await expectError(decide('00000000-0000-5000-8000-000000000000', keys.alice, { decision: 'approve', argsHash }), 404, 'not_found');
   });
+
+  it('answers 401, 403 and a malformed id’s 404 before anything about the body, though it reads the body while it checks the key', async () => {
+    const { actionId } = await pendingRefund();
+    const raw = (id: string, key: string | undefined, rawBody: string) => postDecision(apiRequest(`/api/v1/actions/${id}/decisions`, { key, rawBody }), ctx, { id });
+    const tooLarge = JSON.stringify({ decision: 'approve', comment: 'x'.repeat(2 * 1024 * 1024) });
+    for (const body of ['{not json', tooLarge, JSON.stringify({ decision: 'maybe' })]) {
+      await expectError(raw(actionId, undefined, body), 401, 'unauthenticated');
+      await expectError(raw(actionId, keys.revoked, body), 401, 'unauthenticated');
+      await expectError(raw(actionId, keys.agent, body), 403, 'forbidden');
+      await expectError(raw('not-an-action-id', keys.alice, body), 404, 'not_found');
+    }
+    // With a good key, the body's own error.
+    await expectError(raw(actionId, keys.alice, '{not json'), 400, 'invalid_json');
+    await expectError(raw(actionId, keys.alice, tooLarge), 413, 'payload_too_large');
+    const bad = await expectError(raw(actionId, keys.alice, JSON.stringify({ decision: 'maybe' })), 400, 'invalid_request');
+    expect(bad.issues?.map((i) => i.path)).toContain('decision');
+    expect(await h.db.prisma.approvalDecision.count({ where: { approval: { actionId } } })).toBe(0);
+  });
 });

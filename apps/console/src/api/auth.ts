@@ -31,6 +31,19 @@ export async function authenticate(request: Request, db: Db): Promise<Principal>
   return principal;
 }
 
+/**
+ * The caller and the request's body, the body read while the key is looked up (a decision's
+ * answer waits for both). A refused key is still answered first: 401 before any complaint about
+ * the body (malformed, too large, wrong type), whose error waits in `body` until awaited, so a
+ * caller checks the principal's kind and role (403) before it.
+ */
+export async function authenticateReading<T>(request: Request, db: Db, read: (request: Request) => Promise<T>): Promise<{ principal: Principal; body: Promise<T> }> {
+  const body = read(request);
+  // Handled here so a body error behind a 401 is not an unhandled rejection; the caller still gets it when it awaits.
+  body.catch(() => undefined);
+  return { principal: await authenticate(request, db), body };
+}
+
 /** The key and its owner in one row (LEFT JOINs: a key has an agent or a user, never both). */
 interface KeyRow {
   id: string;

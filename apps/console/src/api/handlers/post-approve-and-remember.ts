@@ -1,6 +1,6 @@
 import { approveAndRemember } from '@airlock/ops';
 import { actionIdFrom } from '../action-lookup.js';
-import { authenticate, operatorOf } from '../auth.js';
+import { authenticateReading, operatorOf } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { withErrors } from '../errors.js';
 import { jsonResponse } from '../http.js';
@@ -13,12 +13,13 @@ import { toStandingApprovalView } from '../views.js';
  * action and grants a standing approval scoped from it, through the one use
  * case. A grant that would be refused is refused before deciding (400/403/409);
  * a decision the workflow refuses (self-approval, already decided) is 409 and
- * leaves no grant.
+ * leaves no grant. The body is read during the key's look-up (as for a plain decision).
  */
 export const postApproveAndRemember = withErrors(async (request: Request, ctx: ApiContext, params: { id: string }): Promise<Response> => {
-  const operator = operatorOf(await authenticate(request, ctx.db));
+  const reading = await authenticateReading(request, ctx.db, readJsonValue);
+  const operator = operatorOf(reading.principal);
   const actionId = actionIdFrom(params.id);
-  const body = await readJsonValue(request);
+  const body = await reading.body;
   const fields = typeof body === 'object' && body !== null && !Array.isArray(body) ? body : { '(body)': body };
   const deps = { db: ctx.db, temporal: ctx.temporal, ...(ctx.decisionWaitMs ? { waitMs: ctx.decisionWaitMs } : {}) };
   const { decision, standingApproval } = await approveAndRemember(deps, operator, { ...fields, actionId });

@@ -1,6 +1,6 @@
 import { decide } from '@airlock/ops';
 import { actionIdFrom } from '../action-lookup.js';
-import { authenticate, operatorOf } from '../auth.js';
+import { authenticateReading, operatorOf } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { withErrors } from '../errors.js';
 import { jsonResponse } from '../http.js';
@@ -12,14 +12,15 @@ import { DecisionBody, type DecideResultView } from '../schemas.js';
  * edited arguments) or denies, through the one decision use case. Roles below
  * approver and edits that break the tool's schema are refused there; everything
  * else (separation of duties, quorum, args hash, the re-classified edit) is the
- * workflow's, whose reason comes back as 409.
+ * workflow's, whose reason comes back as 409. The body is read during the key's look-up; 401,
+ * 403 and 404 still come before any 400 about it.
  */
 export const postDecision = withErrors(async (request: Request, ctx: ApiContext, params: { id: string }): Promise<Response> => {
-  const operator = operatorOf(await authenticate(request, ctx.db));
+  const { principal, body } = await authenticateReading(request, ctx.db, (r) => readJsonBody(r, DecisionBody));
+  const operator = operatorOf(principal);
   const actionId = actionIdFrom(params.id);
-  const body = await readJsonBody(request, DecisionBody);
   const result: DecideResultView = await decide({ db: ctx.db, temporal: ctx.temporal, ...(ctx.decisionWaitMs ? { waitMs: ctx.decisionWaitMs } : {}) }, operator, {
-    ...body,
+    ...(await body),
     actionId,
   });
   return jsonResponse(result);

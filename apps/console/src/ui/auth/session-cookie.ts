@@ -1,4 +1,5 @@
-import { getToken, type JWT } from 'next-auth/jwt';
+import { decode, getToken, type JWT, type JWTDecodeParams } from 'next-auth/jwt';
+import { decodeSessionJwe } from './session-jwe.js';
 
 /**
  * The claims of the request's Auth.js session cookie, read the way Auth.js reads it for
@@ -12,7 +13,16 @@ import { getToken, type JWT } from 'next-auth/jwt';
 export async function sessionToken(requestHeaders: Headers, options: { secret: string; authUrl: string | undefined }): Promise<JWT | null> {
   // Only the cookie: getToken would also take a bearer token, which auth() never reads.
   const req = { headers: { cookie: requestHeaders.get('cookie') ?? '' } };
-  return getToken({ req, secret: options.secret, secureCookie: usesSecureCookies(requestHeaders, options.authUrl) });
+  return getToken({ req, secret: options.secret, secureCookie: usesSecureCookies(requestHeaders, options.authUrl), decode: decodeSession });
+}
+
+/**
+ * Auth.js's own cookie lookup (name, chunks), with the decryption done synchronously and its key
+ * derived once (session-jwe.ts); any token that path does not accept goes to Auth.js's `decode`.
+ */
+export async function decodeSession(params: JWTDecodeParams): Promise<JWT | null> {
+  const fast = params.token && typeof params.secret === 'string' ? decodeSessionJwe(params.token, params.secret, params.salt) : undefined;
+  return fast ?? decode(params);
 }
 
 /**
