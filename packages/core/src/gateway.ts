@@ -4,6 +4,7 @@ import { DecisionRejectedError, IdempotencyConflictError, InvalidRequestError } 
 import { ActionRequest, type ActionOutcome, type GuardedActionInput } from './action.js';
 import { AGENT_RUN_WORKFLOW } from './agent-run.js';
 import { ApprovalDecision, type DecideResult } from './decision.js';
+import { ADMISSION_WINDOW_MS, decisionHandlerComing, isUpdateBeforeHandler } from './decision-before-handler.js';
 import { DECISION_CLOSED_FAILURE } from './names.js';
 import { formatZodError } from './errors.js';
 import { argsHash as hashArgs, deriveActionId } from './hashing.js';
@@ -75,17 +76,28 @@ export async function awaitOutcome(client: Client, actionId: string): Promise<Ac
 export async function decideAction(client: Client, actionId: string, raw: unknown): Promise<DecideResult> {
   const parsed = ApprovalDecision.safeParse(raw);
   if (!parsed.success) throw new InvalidRequestError(formatZodError(parsed.error));
-  try {
-    return await actionHandle(client, actionId).executeUpdate(decideUpdate, { args: [parsed.data] });
-  } catch (error) {
-    if (error instanceof WorkflowUpdateFailedError) {
-      const cause = error.cause;
-      const closed = cause instanceof ApplicationFailure && cause.type === DECISION_CLOSED_FAILURE;
-      throw new DecisionRejectedError(cause instanceof Error ? cause.message : error.message, closed);
+  const handle = actionHandle(client, actionId);
+  const firstTryMs = Date.now();
+  for (let pauseMs = 5; ; pauseMs = Math.min(pauseMs * 2, 200)) {
+    try {
+      return await handle.executeUpdate(decideUpdate, { args: [parsed.data] });
+    } catch (error) {
+      // Round 1 is visible before the workflow can take decisions on it: see decision-before-handler.ts.
+      if (!isUpdateBeforeHandler(error) || Date.now() - firstTryMs > ADMISSION_WINDOW_MS || !(await decisionHandlerComing(handle))) throw decisionError(error);
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
     }
-    if (error instanceof Error && /workflow execution already completed/i.test(error.message)) {
-      throw new DecisionRejectedError('the action is no longer awaiting a decision', true);
-    }
-    throw error;
   }
+}
+
+/** A failed decision as channels report it: a typed refusal where the workflow refused it. */
+function decisionError(error: unknown): unknown {
+  if (error instanceof WorkflowUpdateFailedError) {
+    const cause = error.cause;
+    const closed = cause instanceof ApplicationFailure && cause.type === DECISION_CLOSED_FAILURE;
+    return new DecisionRejectedError(cause instanceof Error ? cause.message : error.message, closed);
+  }
+  if (error instanceof Error && /workflow execution already completed/i.test(error.message)) {
+    return new DecisionRejectedError('the action is no longer awaiting a decision', true);
+  }
+  return error;
 }
