@@ -57,9 +57,9 @@ describe('an operator’s use case that PostgreSQL aborts', () => {
       // The use case inserts the key (its foreign-key check locks the agent's row, KEY SHARE), then queues for the chain lock held here.
       minted = settle(runUseCase(ops(), bob, counted.useCase, { agentId: 'deadlock-bot', name: 'ci' }));
       await untilChainWaiters(database.db, 1);
-      // PostgreSQL aborts the transaction whose deadlock_timeout runs out first with the cycle closed: the one that
-      // waited first. Halfway through the use case's wait (by the server's clock), the other transaction closes the cycle.
-      await until(`wait_event_type = 'Lock' AND wait_event = 'advisory' AND clock_timestamp() - query_start >= current_setting('deadlock_timeout')::interval / 2`);
+      // Each waiting backend looks for a deadlock once, when its deadlock_timeout (1 s) runs out: the use case, which
+      // waited first, looks first, and finds the cycle if the other transaction has closed it by then. So the cycle
+      // is closed at once, leaving the whole second to the statement below.
       // It holds the chain and now wants the agent's row: the opposite order.
       otherLocked = await chain.client.query(`SELECT 1 FROM agents WHERE id = 'deadlock-bot' FOR UPDATE`).then(
         () => true as const,
