@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Db } from '../client.js';
 import { Target } from './scope.js';
 import { inlineParams } from './sql-literals.js';
-import { inTransaction } from './transaction.js';
+import { inTransaction, lockNameStatement } from './transaction.js';
 
 export const RateLimitRequest = z.object({
   /** The counter, e.g. "agent:a-1:payments.refund"; the policy layer builds it. */
@@ -55,16 +55,16 @@ export function rateLimitStatements(input: RateLimitRequest): string {
   // One statement: purge, count and (if allowed) insert. All three CTEs see the same
   // snapshot, so the count may still include purged rows — they are older than the
   // window and filtered out anyway.
-  return inlineParams(
-    `SELECT pg_advisory_xact_lock(hashtextextended($7, 0));
-     WITH purged AS (DELETE FROM rate_events WHERE key = $1 AND at <= $4),
+  const count = inlineParams(
+    `WITH purged AS (DELETE FROM rate_events WHERE key = $1 AND at <= $4),
           seen AS (SELECT count(*) FILTER (WHERE at > $2) AS count, coalesce(bool_or(action_id = $3), false) AS counted
                      FROM rate_events WHERE key = $1),
           added AS (INSERT INTO rate_events (key, action_id, at)
                     SELECT $1, $3, $5 FROM seen WHERE NOT seen.counted AND seen.count < $6 RETURNING 1)
      SELECT seen.count, seen.counted, EXISTS (SELECT 1 FROM added) AS added FROM seen`,
-    [key, new Date(at.getTime() - windowMs), actionId, new Date(at.getTime() - 2 * windowMs), at, limit, `rate:${key}`],
+    [key, new Date(at.getTime() - windowMs), actionId, new Date(at.getTime() - 2 * windowMs), at, limit],
   );
+  return `${lockNameStatement('rate', key)}; ${count}`;
 }
 
 /** The outcome from the count statement's rows (rateLimitStatements). */

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Db } from '../client.js';
+import { inlineParams } from './sql-literals.js';
 
 const ROLLBACK = Symbol('rollback');
 
@@ -153,9 +154,16 @@ export async function inSavepoint<T>(client: pg.PoolClient, name: string, work: 
   }
 }
 
+const LOCK_NAME_SQL = 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))';
+
 /** Serialises transactions on one logical name (until COMMIT/ROLLBACK); the prefix keeps lock families apart. */
 export async function lockName(client: pg.PoolClient, family: string, name: string): Promise<void> {
-  await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`${family}:${name}`]);
+  await client.query(LOCK_NAME_SQL, [`${family}:${name}`]);
+}
+
+/** lockName's statement with the name inlined, to send in another statement's message. */
+export function lockNameStatement(family: string, name: string): string {
+  return inlineParams(LOCK_NAME_SQL, [`${family}:${name}`]);
 }
 
 /** PostgreSQL's SQLSTATE, when the error came from the server. */
