@@ -10,13 +10,14 @@ import {
 import {
   appendAuditIn,
   appendAuditLockedIn,
-  appendAuditWithCommit,
+  commitWith,
   consumeStandingApprovalIn,
   inGatedTransaction,
   inTransaction,
   killSwitchReason,
   rateLimitResultFrom,
   rateLimitStatements,
+  reportAppended,
   requesterFrom,
   requesterStatement,
   reserveBudgetIn,
@@ -34,7 +35,7 @@ import { approverStanding } from './approvers.js';
 import { reached } from './kill-points.js';
 import { assess, type AgentRecord, type Assessment } from './assessment.js';
 import { estimateCost, reserveCost } from './cost.js';
-import { insertActionIn, toolStartedEvent } from './records.js';
+import { admitActionStatements, insertActionIn, isAlreadyAdmitted, toolStartedEvent, type NewActionRow } from './records.js';
 import { openFirstRoundIn, readFirstRound, type OpenedRound } from './round-opening.js';
 import { readStoredAdmission } from './stored-admission.js';
 import { recordShadowDifference, shadowAssessment } from './shadow.js';
@@ -165,14 +166,11 @@ export function createAdmission(deps: ActivityDeps) {
           // The action waits for people: round 1 opens in this commit (no step of its own in the workflow).
           const waitsFor = agent && classification.decision === 'require_approval' ? classification.approval : null;
           let opened: OpenedRound | undefined;
-          // Set when admission's audit rows go in COMMIT's message (appendAuditWithCommit), read with the insert.
-          let commitHead: pg.QueryResult | undefined;
+          // Set when the action row and admission's audit rows go in COMMIT's message.
+          let admitWithCommit: string | undefined;
           if (agent) {
-            // The keys it appends, for the head read sent with the insert (tool.started only counts once the row is new).
             if (claim) audit.push(toolStartedEvent(claim));
-            const { inserted, head } = await insertActionIn(
-              client,
-              {
+            const row: NewActionRow = {
                 id: actionId,
                 agentId: request.agentId,
                 tool: request.tool,
@@ -189,12 +187,9 @@ export function createAdmission(deps: ActivityDeps) {
                 signals: redact(request.signals ?? {}, { root: 'result' }).value,
                 workflowId: workflowIdForAction(actionId),
                 status: waitsFor ? 'awaiting_approval' : 'requested',
-              },
-              claim,
-              waitsFor ? undefined : audit.map((e) => e.eventKey),
-            );
-            if (!inserted) return rollbackWith(ALREADY_ADMITTED);
+            };
             if (waitsFor) {
+              if (!(await insertActionIn(client, row, claim))) return rollbackWith(ALREADY_ADMITTED);
               const round = await openFirstRoundIn(
                 client,
                 { actionId, agentId: request.agentId, requestedBy: request.requestedBy, argsHash, requirement: waitsFor, budgetImpacts },
@@ -206,7 +201,7 @@ export function createAdmission(deps: ActivityDeps) {
               audit.push(round.event);
               // The insert took the chain lock.
               await appendAuditLockedIn(client, ...audit);
-            } else commitHead = head;
+            } else admitWithCommit = admitActionStatements(client, row, claim, audit);
           } else {
             await appendAuditIn(client, ...audit);
           }
@@ -220,10 +215,18 @@ export function createAdmission(deps: ActivityDeps) {
           };
           if (opened) reached(deps, 'admission.before-commit');
           const answer: AdmissionResult = { admission, runClaimed, ...(opened ? { opened } : {}) };
-          return commitHead ? appendAuditWithCommit(commitHead, audit, answer) : answer;
+          if (!admitWithCommit) return answer;
+          return commitWith(admitWithCommit, ([, appended]) => {
+            reportAppended(appended!);
+            return answer;
+          });
         },
         { withBegin },
-      );
+      ).catch((error: unknown) => {
+        // The row an earlier attempt committed failed the insert: nothing of this one committed.
+        if (isAlreadyAdmitted(error)) return ALREADY_ADMITTED;
+        throw error;
+      });
       if (result?.opened) reached(deps, 'admission.after-commit');
       if (result && assessed) {
         // Beside the live decision, never instead of it: assessed only to record a disagreement.

@@ -1,15 +1,16 @@
 import type { ActionOutcome } from '@airlock/core';
 import {
   appendAuditIn,
-  appendAuditWithCommit,
+  auditAppendStatement,
   auditChainLockItems,
-  auditHeadStatement,
   commitBudgetIn,
   inlineParams,
+  inOneMessage,
   inTransaction,
   releaseBudgetIn,
+  reportAppended,
+  sqlLiteral,
   type AuditEventInput,
-  type CommitWith,
   type Db,
 } from '@airlock/db';
 import { redact } from '@airlock/guardrails';
@@ -37,69 +38,82 @@ export interface SucceededRun {
 }
 
 /**
- * The one place an action ends, inside the caller's transaction: records its
- * (redacted) outcome, settles the budget hold by it (committed if the tool ran,
- * released otherwise) and appends `action.completed` (after the run's own row,
- * when a `run` completes the action). Outcomes are immutable (also a
- * trigger): if one is already recorded (a retried step, a run that finished
- * before a cancellation), it stays, `action.completed` is not written again, the
- * hold is settled by it, and it is returned when it differs so the caller
- * reports that one; null means `outcome` stands. `begun`: completionStatements'
- * results, when the caller sent them with BEGIN (completeInTransaction). With
- * no hold, the audit rows go in COMMIT's message: the caller must end its
- * transaction with the result (inTransaction does).
+ * The one place an action ends: records its (redacted) outcome, settles the
+ * budget hold by it (committed if the tool ran, released otherwise) and appends
+ * `action.completed` (after the run's own row, when a `run` completes the
+ * action), in one transaction. Outcomes are immutable (also a trigger): if one
+ * is already recorded (a retried step, a run that finished before a
+ * cancellation), it stays, `action.completed` is not written again, the hold is
+ * settled by it, and it is returned when it differs so the caller reports that
+ * one; null means `outcome` stands. An action refused before admission (unknown
+ * agent) has no row, only audit events. With no hold the whole transaction is
+ * one message (completeInOneMessage).
  */
-export async function completeIn(
-  client: pg.PoolClient,
-  outcome: ActionOutcome,
-  hold: BudgetHold | null,
-  run?: SucceededRun,
-  begun?: pg.QueryResult[],
-): Promise<ActionOutcome | null | CommitWith<ActionOutcome | null>> {
-  const stored = storedOutcome(outcome);
-  const [recorded, head] = begun ?? [(await client.query(completionStatements(client, outcome, hold, run))) as pg.QueryResult | pg.QueryResult[]].flat();
-  let kept: ActionOutcome | null = null;
-  if (!(recorded!.rows[0] as { completed: boolean }).completed) {
-    const found = await client.query<{ outcome: ActionOutcome | null }>('SELECT outcome FROM actions WHERE id = $1', [outcome.actionId]);
-    kept = found.rows[0]?.outcome ?? null;
-  }
-  const events = [...(run ? [run.succeeded] : []), ...(kept ? [] : [completedEvent(outcome.actionId, stored)])];
-  const answer = kept && kept.status !== outcome.status ? kept : null;
-  if (!hold) return appendAuditWithCommit(head!, events, answer);
-  // Settled by what is recorded: a run that executed before a cancellation commits its cost. Both are idempotent.
-  if ((kept ?? outcome).status === 'executed') await commitBudgetIn(client, { actionId: hold.holder });
-  else await releaseBudgetIn(client, { actionId: hold.holder });
-  await appendAuditIn(client, ...events);
-  return answer;
+export function completeInTransaction(db: Db, outcome: ActionOutcome, hold: BudgetHold | null, run?: SucceededRun): Promise<ActionOutcome | null> {
+  if (!hold) return completeInOneMessage(db, outcome, run);
+  return inTransaction(db, (client, [recorded]) => settleAndComplete(client, outcome, hold, recorded!, run), {
+    withBegin: recordedStatement(outcome, run, 'c.n > 0 AS completed'),
+  });
 }
 
-/**
- * completeIn's first statements, values inlined, for one message (sent with BEGIN
- * by completeInTransaction): the run's record and the outcome in one statement;
- * with no budget to settle in between, it also takes the audit chain's lock, and
- * the chain head is read in a statement of its own after it.
- * An action refused before admission (unknown agent) has no row, only audit events.
- */
-export function completionStatements(client: pg.PoolClient, outcome: ActionOutcome, hold: BudgetHold | null, run?: SucceededRun): string {
-  const stored = storedOutcome(outcome);
-  const recorded = inlineParams(
+/** The run's record and the outcome (unless one is recorded) in one statement, values inlined; `selected`: its select list over `c.n`, the rows it completed. */
+function recordedStatement(outcome: ActionOutcome, run: SucceededRun | undefined, selected: string): string {
+  return inlineParams(
     `WITH run AS (UPDATE tool_executions SET status = 'succeeded', result = $5, finished_at = now() WHERE idempotency_key = $4 RETURNING 1),
           completed AS (UPDATE actions SET status = $2::"ActionStatus", outcome = $3, completed_at = now(), updated_at = now()
                          WHERE id = $1 AND outcome IS NULL RETURNING 1)
-     SELECT c.n > 0 AS completed${hold ? '' : `, ${auditChainLockItems(client)}`}
+     SELECT ${selected}
        FROM (SELECT count(*) FROM run) r, (SELECT count(*) AS n FROM completed) c`,
-    [outcome.actionId, outcome.status, JSON.stringify(stored), run?.idempotencyKey ?? null, JSON.stringify(run?.output ?? null)],
+    [outcome.actionId, outcome.status, JSON.stringify(storedOutcome(outcome)), run?.idempotencyKey ?? null, JSON.stringify(run?.output ?? null)],
   );
-  if (hold) return recorded;
-  const keys = [...(run ? [run.succeeded.eventKey] : []), completedEvent(outcome.actionId, stored).eventKey];
-  return `${recorded}; ${auditHeadStatement(keys)}`;
 }
 
-/** completeIn in a transaction of its own, its first statements sent with BEGIN. */
-export function completeInTransaction(db: Db, outcome: ActionOutcome, hold: BudgetHold | null, run?: SucceededRun): Promise<ActionOutcome | null> {
-  return inTransaction(db, (client, begun) => completeIn(client, outcome, hold, run, begun), {
-    withBegin: (client) => completionStatements(client, outcome, hold, run),
-  });
+/** The outcome the action already holds, when `recorded` (recordedStatement's result) says this transaction did not record one. */
+async function keptOutcome(client: pg.PoolClient, outcome: ActionOutcome, recorded: pg.QueryResult): Promise<ActionOutcome | null> {
+  if ((recorded.rows[0] as { completed: boolean }).completed) return null;
+  const found = await client.query<{ outcome: ActionOutcome | null }>('SELECT outcome FROM actions WHERE id = $1', [outcome.actionId]);
+  return found.rows[0]?.outcome ?? null;
+}
+
+/** With a budget hold: settled by what is recorded (a run that executed before a cancellation commits its cost), then the audit rows. */
+async function settleAndComplete(client: pg.PoolClient, outcome: ActionOutcome, hold: BudgetHold, recorded: pg.QueryResult, run?: SucceededRun): Promise<ActionOutcome | null> {
+  const kept = await keptOutcome(client, outcome, recorded);
+  // Both are idempotent.
+  if ((kept ?? outcome).status === 'executed') await commitBudgetIn(client, { actionId: hold.holder });
+  else await releaseBudgetIn(client, { actionId: hold.holder });
+  await appendAuditIn(client, ...(run ? [run.succeeded] : []), ...(kept ? [] : [completedEvent(outcome.actionId, storedOutcome(outcome))]));
+  return kept && kept.status !== outcome.status ? kept : null;
+}
+
+// Set by recordedStatement in completeInOneMessage: whether this transaction ends the action (`action.completed` is written).
+const ENDS_ACTION = 'airlock.ends_action';
+
+/**
+ * Completion with no budget to settle, as one message: the record statement
+ * takes the chain lock and says whether it recorded the outcome (or the action
+ * has no row), the append writes `action.completed` only then, and the outcome
+ * read after them is the one kept when it did not.
+ */
+function completeInOneMessage(db: Db, outcome: ActionOutcome, run?: SucceededRun): Promise<ActionOutcome | null> {
+  const ends = `(c.n > 0 OR NOT EXISTS (SELECT 1 FROM actions WHERE id = ${sqlLiteral(outcome.actionId)}))`;
+  return inOneMessage(
+    db,
+    (client) =>
+      [
+        recordedStatement(outcome, run, `c.n > 0 AS completed, set_config('${ENDS_ACTION}', ${ends}::text, true), ${auditChainLockItems(client)}`),
+        auditAppendStatement([
+          ...(run ? [{ event: run.succeeded }] : []),
+          { event: completedEvent(outcome.actionId, storedOutcome(outcome)), when: `current_setting('${ENDS_ACTION}', true) = 'true'` },
+        ]),
+        inlineParams('SELECT outcome FROM actions WHERE id = $1', [outcome.actionId]),
+      ].join('; '),
+    ([recorded, appended, found]) => {
+      reportAppended(appended!);
+      if ((recorded!.rows[0] as { completed: boolean }).completed) return null;
+      const kept = (found!.rows[0] as { outcome: ActionOutcome | null } | undefined)?.outcome ?? null;
+      return kept && kept.status !== outcome.status ? kept : null;
+    },
+  );
 }
 
 export function createCompletionActivities(deps: ActivityDeps) {

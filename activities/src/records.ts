@@ -1,15 +1,17 @@
 import type { ActionOutcome } from '@airlock/core';
 import {
   appendAuditIn,
+  auditAppendStatement,
   auditChainLockItems,
-  auditHeadStatement,
   inGatedTransaction,
   inlineParams,
   inTransaction,
   killSwitchReason,
+  sqlState,
   suspensionIn,
   type AuditEventInput,
   type Db,
+  type SqlValue,
 } from '@airlock/db';
 import type pg from 'pg';
 import { completeInTransaction, type RunCompletion } from './completion.js';
@@ -48,22 +50,36 @@ export interface ToolRunClaim {
  * The action row, inside admission's transaction, with the claim of its run
  * (execution row `running`, the action too) when `claim` is given, and the audit
  * chain's lock for the append that follows (appendAuditLockedIn): one statement.
- * With `headFor`, the chain head and which of those keys are written are read in
- * the same message, in a statement of its own after the lock (for
- * appendAuditWithCommit). Returns inserted false when the row exists: admission
- * already committed once (this is a retry) and nothing is written.
+ * Returns false when the row exists: admission already committed once (this is a
+ * retry) and nothing is to be written.
  */
-export async function insertActionIn(
-  client: pg.PoolClient,
-  action: NewActionRow,
-  claim: ToolRunClaim | null,
-  headFor?: readonly string[],
-): Promise<{ inserted: boolean; head?: pg.QueryResult }> {
+export async function insertActionIn(client: pg.PoolClient, action: NewActionRow, claim: ToolRunClaim | null): Promise<boolean> {
+  const { text, values } = insertActionStatement(client, action, claim, 'ON CONFLICT (id) DO NOTHING');
+  const { rows } = await client.query<{ inserted: boolean }>(text, values);
+  return rows[0]!.inserted;
+}
+
+/**
+ * insertActionIn and the append of `audit` as statements for COMMIT's message
+ * (commitWith): admission's last round trip. An existing row fails the insert
+ * (isAlreadyAdmitted), so nothing of the message commits.
+ */
+export function admitActionStatements(client: pg.PoolClient, action: NewActionRow, claim: ToolRunClaim | null, audit: readonly AuditEventInput[]): string {
+  const { text, values } = insertActionStatement(client, action, claim, '');
+  return `${inlineParams(text, values)}; ${auditAppendStatement(audit.map((event) => ({ event })))}`;
+}
+
+/** The error admitActionStatements fails with when the action row exists: this is a retry of an admission that committed. */
+export function isAlreadyAdmitted(error: unknown): boolean {
+  return sqlState(error) === '23505' && (error as { constraint?: unknown }).constraint === 'actions_pkey';
+}
+
+function insertActionStatement(client: pg.PoolClient, action: NewActionRow, claim: ToolRunClaim | null, onConflict: string): { text: string; values: SqlValue[] } {
   const text = `WITH action AS (
        INSERT INTO actions (id, agent_id, tool, args, args_hash, rationale, idempotency_key, requested_by, risk_tier, risk_reasons,
                             policy_version, guardrail_flags, cost_estimate, workflow_id, status, signals, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::"RiskTier", $10, $11, $12, $13, $14, $15::"ActionStatus", $16, now())
-       ON CONFLICT (id) DO NOTHING RETURNING id, tool),
+       ${onConflict} RETURNING id, tool),
      claim AS (
        INSERT INTO tool_executions (idempotency_key, action_id, tool, status)
        SELECT $17, id, tool, 'running' FROM action WHERE $17::text IS NOT NULL
@@ -89,12 +105,7 @@ export async function insertActionIn(
     JSON.stringify(action.signals),
     claim?.idempotencyKey ?? null,
   ];
-  if (!headFor) {
-    const { rows } = await client.query<{ inserted: boolean }>(text, values);
-    return { inserted: rows[0]!.inserted };
-  }
-  const [inserted, head] = (await client.query(`${inlineParams(text, values)}; ${auditHeadStatement(headFor)}`)) as unknown as pg.QueryResult[];
-  return { inserted: (inserted!.rows[0] as { inserted: boolean }).inserted, head: head! };
+  return { text, values };
 }
 
 /** The execution row of a run that starts now, and its `tool.started` row (to append with the rest). */
@@ -155,8 +166,8 @@ export async function recordToolStart(db: Db, claim: ToolRunClaim, agentId?: str
 
 /**
  * Records a successful run; with an `in_run` completion, also completes the action
- * in the same commit (`completeIn`: outcome, budget settled, audit row). Returns the
- * outcome already recorded when it differs (see completeIn).
+ * in the same commit (completeInTransaction: outcome, budget settled, audit row). Returns the
+ * outcome already recorded when it differs (see completeInTransaction).
  */
 export async function recordToolSuccess(
   db: Db,

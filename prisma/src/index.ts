@@ -3,6 +3,7 @@ export { migrate, readMigrations, MigrationError, MIGRATIONS_DIR } from './migra
 export {
   awaitDurable,
   commitWith,
+  inOneMessage,
   inTransaction,
   lockName,
   releaseLocksBeforeFlush,

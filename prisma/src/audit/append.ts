@@ -3,8 +3,8 @@ import { redact } from '@airlock/guardrails';
 import type pg from 'pg';
 import type { Db } from '../client.js';
 import { sqlLiteral } from '../governance/sql-literals.js';
-import { commitWith, inTransaction, releaseLocksBeforeFlush, type CommitWith } from '../governance/transaction.js';
-import { auditRowHash, CURRENT_AUDIT_HASH_VERSION, GENESIS_HASH } from './hash.js';
+import { inTransaction, releaseLocksBeforeFlush } from '../governance/transaction.js';
+import { auditHashInputV2Around, auditRowHash, CURRENT_AUDIT_HASH_VERSION, GENESIS_HASH } from './hash.js';
 import { AUDIT_COLUMNS, auditEventFromRow, type AuditRow, type StoredAuditEvent } from './rows.js';
 
 // Arbitrary constant: serialises appends so each row links to the true previous row.
@@ -145,65 +145,101 @@ interface HeadRow {
 }
 
 type ChainRow = Parameters<typeof auditRowHash>[0] & { hashVersion: typeof CURRENT_AUDIT_HASH_VERSION; createdAt: Date; hash: string };
+type UnchainedRow = Omit<ChainRow, 'prevHash' | 'hash'>;
 
-/** The rows to insert after `seen` (the head and the keys already written), each linked to the one before. */
-function chainRows(seen: HeadRow, events: readonly AuditEventInput[]): ChainRow[] {
-  const written = new Set(seen.written);
-  let prevHash = seen.head ?? GENESIS_HASH;
-  const rows: ChainRow[] = [];
+/**
+ * The rows `events` become, minus those whose key is in `written` or came
+ * earlier in `events` (each key is written once and returned as stored).
+ * Redacted here, at the one door into the log, so no caller can store raw PII
+ * or secrets; then round-tripped through JSON so the hash covers exactly what
+ * JSONB will return.
+ */
+function unchainedRows(events: readonly AuditEventInput[], written: Set<string>): UnchainedRow[] {
+  const rows: UnchainedRow[] = [];
   for (const event of events) {
-    // A key already in the log, or twice in this call: written once, returned as stored.
     if (written.has(event.eventKey)) continue;
     written.add(event.eventKey);
-    // Redacted here, at the one door into the log, so no caller can store raw PII or secrets;
-    // then round-tripped through JSON so the hash covers exactly what JSONB will return.
     const payload = JSON.parse(JSON.stringify(redact(event.payload).value)) as unknown;
-    const row = {
+    rows.push({
       eventKey: event.eventKey,
       actionId: event.actionId ?? null,
       type: event.type,
       actor: event.actor,
       payload,
       createdAt: new Date(),
-      prevHash,
       hashVersion: CURRENT_AUDIT_HASH_VERSION,
-    };
-    const hash = auditRowHash(row);
-    rows.push({ ...row, hash });
-    prevHash = hash;
+    });
   }
   return rows;
 }
 
-/**
- * The chain head and which of `keys` are already written, as a statement with its
- * values inlined: sent after the statement that took the chain lock, in the same
- * message, it still takes its own snapshot after the lock (READ COMMITTED, one
- * snapshot per statement), as appendAuditLockedIn's read does.
- */
-export function auditHeadStatement(keys: readonly string[]): string {
-  const listed = keys.length > 0 ? keys.map(sqlLiteral).join(', ') : 'NULL';
-  return `SELECT (SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1) AS head,
-                 ARRAY(SELECT event_key FROM audit_events WHERE event_key IN (${listed})) AS written`;
+/** The rows to insert after `seen` (the head and the keys already written), each linked to the one before. */
+function chainRows(seen: HeadRow, events: readonly AuditEventInput[]): ChainRow[] {
+  let prevHash = seen.head ?? GENESIS_HASH;
+  return unchainedRows(events, new Set(seen.written)).map((row) => {
+    const hash = auditRowHash({ ...row, prevHash });
+    const chained = { ...row, prevHash, hash };
+    prevHash = hash;
+    return chained;
+  });
+}
+
+/** An event for auditAppendStatement, appended only if `when` (an SQL boolean, e.g. a flag an earlier statement set) is true. */
+export interface AppendedEvent {
+  event: AuditEventInput;
+  when?: string;
 }
 
 /**
- * Ends the caller's transaction (inTransaction) with the append of `events` sent
- * in COMMIT's message: `head` is auditHeadStatement's result, read under the
- * chain lock in this transaction. Events already written are left out (a retry).
- * No ON CONFLICT: a key written after the head read (impossible while every
- * append holds the lock) fails the statement, so COMMIT does not run and the
- * chain never gets a gap. Observers hear of the rows once they are committed.
+ * One statement that appends `events` to the chain with the hashes computed by
+ * the database: it reads the head and hashes each row's input around its
+ * predecessor's hash (auditHashInputV2Around), so the head read, the hashing
+ * and the insert cost no round trip of their own. The same hash version and
+ * bytes as a row hashed here. A row whose key is already written, or whose
+ * `when` is false, is left out and the next row links to the one before it.
+ * Sent after the statement that took the chain lock (auditChainLockItems), in
+ * the same transaction: under READ COMMITTED its snapshot then sees every
+ * append the lock waited for. No ON CONFLICT: a key written after that
+ * snapshot (impossible while every append holds the lock) fails the statement,
+ * so a COMMIT sent after it does not run. Returns the inserted rows in chain
+ * order (reportAppended tells the observers once they are committed).
  */
-export function appendAuditWithCommit<T>(head: pg.QueryResult, events: AuditEventInput[], value: T): T | CommitWith<T> {
-  const seen = head.rows[0] as HeadRow;
-  const rows = chainRows(seen, events);
-  if (rows.length === 0) return value;
-  const values = rows.map((r) => [r.hashVersion, r.eventKey, r.actionId, r.type, r.actor, JSON.stringify(r.payload), r.createdAt, r.prevHash, r.hash].map(sqlLiteral).join(', '));
-  const sql = `INSERT INTO audit_events (hash_version, event_key, action_id, type, actor, payload, created_at, prev_hash, hash)
-               VALUES (${values.join('), (')}) RETURNING ${AUDIT_COLUMNS}`;
-  return commitWith(sql, ([inserted]) => {
-    report((inserted!.rows as AuditRow[]).map(auditEventFromRow));
-    return value;
+export function auditAppendStatement(events: readonly AppendedEvent[]): string {
+  const conditions = new Map<string, string | undefined>();
+  for (const { event, when } of events) if (!conditions.has(event.eventKey)) conditions.set(event.eventKey, when);
+  const rows = unchainedRows(
+    events.map((e) => e.event),
+    new Set(),
+  );
+  if (rows.length === 0) throw new Error('auditAppendStatement: no events');
+  const values = rows.map((row, i) => {
+    const { before, after } = auditHashInputV2Around(row, row.createdAt.toISOString());
+    const key = sqlLiteral(row.eventKey);
+    const when = conditions.get(row.eventKey);
+    const fresh = `NOT EXISTS (SELECT 1 FROM audit_events WHERE event_key = ${key})`;
+    return (
+      `(${i + 1}, ${row.hashVersion}::smallint, ${key}::text, ${sqlLiteral(row.actionId)}::text, ${sqlLiteral(row.type)}::text, ` +
+      `${sqlLiteral(row.actor)}::text, ${sqlLiteral(JSON.stringify(row.payload))}::jsonb, ${sqlLiteral(row.createdAt)}::timestamptz, ` +
+      `decode('${Buffer.from(before, 'utf8').toString('hex')}', 'hex'), decode('${Buffer.from(after, 'utf8').toString('hex')}', 'hex'), ` +
+      `${when ? `(${when}) AND ` : ''}${fresh})`
+    );
   });
+  // chain(n) carries the head after row n: row n's hash when it is appended, its predecessor's otherwise.
+  return `WITH RECURSIVE appended (ord, hash_version, event_key, action_id, type, actor, payload, created_at, input_before, input_after, included) AS (
+            VALUES ${values.join(',\n                   ')}),
+          chain (ord, prev_hash, hash) AS (
+            SELECT 0, NULL::text, coalesce((SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1), '${GENESIS_HASH}')
+            UNION ALL
+            SELECT e.ord, c.hash,
+                   CASE WHEN e.included THEN encode(sha256(e.input_before || convert_to(c.hash, 'UTF8') || e.input_after), 'hex') ELSE c.hash END
+              FROM chain c JOIN appended e ON e.ord = c.ord + 1)
+     INSERT INTO audit_events (hash_version, event_key, action_id, type, actor, payload, created_at, prev_hash, hash)
+     SELECT e.hash_version, e.event_key, e.action_id, e.type, e.actor, e.payload, e.created_at, c.prev_hash, c.hash
+       FROM appended e JOIN chain c USING (ord) WHERE e.included ORDER BY e.ord
+     RETURNING ${AUDIT_COLUMNS}`;
+}
+
+/** Tells the observers of the rows an auditAppendStatement inserted, once its transaction has committed. */
+export function reportAppended(result: pg.QueryResult): void {
+  report((result.rows as AuditRow[]).map(auditEventFromRow));
 }

@@ -46,14 +46,30 @@ export function auditRowHash(row: HashedAuditFields): string {
  * hashed or stored), so the fast exact serialiser applies.
  */
 export function auditHashInputV2(row: Omit<HashedAuditFields, 'createdAt' | 'hashVersion'>, createdAt: string): string {
+  return `${inputBeforePrevHash(row, createdAt)},"prevHash":${canonicalJsonOfParsed(row.prevHash)}${inputAfterPrevHash(row)}`;
+}
+
+/**
+ * auditHashInputV2 split around the previous row's hash, quotes included: the
+ * input is `before + prevHash + after` for a prevHash of hex digits (which JCS
+ * writes unescaped). The database chains rows with it (auditAppendStatement):
+ * it reads the head and hashes these bytes around it in the statement that inserts.
+ */
+export function auditHashInputV2Around(row: Omit<HashedAuditFields, 'createdAt' | 'hashVersion' | 'prevHash'>, createdAt: string): { before: string; after: string } {
+  return { before: `${inputBeforePrevHash(row, createdAt)},"prevHash":"`, after: `"${inputAfterPrevHash(row)}` };
+}
+
+// The members before "prevHash" and after it, in JCS key order.
+function inputBeforePrevHash(row: Omit<HashedAuditFields, 'createdAt' | 'hashVersion' | 'prevHash'>, createdAt: string): string {
   return (
     `{"actionId":${row.actionId === null ? 'null' : canonicalJsonOfParsed(row.actionId)}` +
     `,"actor":${canonicalJsonOfParsed(row.actor)}` +
     `,"createdAt":${canonicalJsonOfParsed(createdAt)}` +
     `,"eventKey":${canonicalJsonOfParsed(row.eventKey)}` +
-    `,"payload":${canonicalJsonOfParsed(row.payload)}` +
-    `,"prevHash":${canonicalJsonOfParsed(row.prevHash)}` +
-    `,"type":${canonicalJsonOfParsed(row.type)}` +
-    ',"v":2}'
+    `,"payload":${canonicalJsonOfParsed(row.payload)}`
   );
+}
+
+function inputAfterPrevHash(row: Pick<HashedAuditFields, 'type'>): string {
+  return `,"type":${canonicalJsonOfParsed(row.type)},"v":2}`;
 }

@@ -65,15 +65,12 @@ export type WithBegin = string | ((client: pg.PoolClient) => string);
  * of a message takes its own snapshot, as if sent alone. `work` may end with
  * commitWith to send its last statements with COMMIT.
  */
-export async function inTransaction<T>(
+export function inTransaction<T>(
   db: Db,
   work: (client: pg.PoolClient, begun: pg.QueryResult[]) => Promise<T | RollbackWith<T> | CommitWith<T>>,
   options: { withBegin?: WithBegin } = {},
 ): Promise<T> {
-  const client = await db.pool.connect();
-  let broken = false;
-  managed.add(client);
-  try {
+  return onManagedClient(db, async (client) => {
     const withBegin = typeof options.withBegin === 'function' ? options.withBegin(client) : options.withBegin;
     const begun = resultsOf(await client.query(withBegin ? `BEGIN; ${withBegin}` : 'BEGIN')).slice(1);
     const result = await work(client, begun);
@@ -81,17 +78,43 @@ export async function inTransaction<T>(
       await client.query('ROLLBACK');
       return result.value;
     }
-    // One round trip: a statement after COMMIT in the same message runs in a transaction of its own, with synchronous commit.
-    const confirm = confirmAfterCommit.has(client);
-    const commit = confirm ? `COMMIT; ${AWAIT_DURABLE}` : 'COMMIT';
-    if (isCommitWith(result)) {
-      const results = resultsOf(await client.query(`${result.sql}; ${commit}`));
-      return result.read(results.slice(0, results.length - (confirm ? 2 : 1)));
-    }
-    await client.query(commit);
+    if (isCommitWith(result)) return commitSending(client, result.sql, result.read);
+    await client.query(commitStatement(client));
     return result;
+  });
+}
+
+/**
+ * A whole transaction in one message: BEGIN, `statements` (no $n parameters:
+ * see inlineParams; a function of the connection, as auditChainLockItems needs)
+ * and COMMIT. For a transaction whose every write is known before it starts,
+ * branches written in SQL (a flag one statement sets with set_config and a later
+ * one reads). An error skips the rest of the message, COMMIT included, and rolls
+ * back. `read` gets the statements' results once the commit is durable.
+ */
+export function inOneMessage<T>(db: Db, statements: (client: pg.PoolClient) => string, read: (results: pg.QueryResult[]) => T): Promise<T> {
+  return onManagedClient(db, (client) => commitSending(client, `BEGIN; ${statements(client)}`, (results) => read(results.slice(1))));
+}
+
+/** Sends `sql` with COMMIT in one message; `read` gets the results of `sql`'s statements. */
+async function commitSending<T>(client: pg.PoolClient, sql: string, read: (results: pg.QueryResult[]) => T): Promise<T> {
+  const results = resultsOf(await client.query(`${sql}; ${commitStatement(client)}`));
+  return read(results.slice(0, results.length - (confirmAfterCommit.has(client) ? 2 : 1)));
+}
+
+// One round trip: a statement after COMMIT in the same message runs in a transaction of its own, with synchronous commit.
+function commitStatement(client: pg.PoolClient): string {
+  return confirmAfterCommit.has(client) ? `COMMIT; ${AWAIT_DURABLE}` : 'COMMIT';
+}
+
+/** A pooled connection for one transaction, rolled back on any error (and discarded if it cannot even roll back). */
+async function onManagedClient<T>(db: Db, transaction: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await db.pool.connect();
+  let broken = false;
+  managed.add(client);
+  try {
+    return await transaction(client);
   } catch (error) {
-    // A connection that cannot even roll back is discarded, not returned to the pool.
     broken = await client.query('ROLLBACK').then(
       () => false,
       () => true,
