@@ -171,22 +171,22 @@ export function createAdmission(deps: ActivityDeps) {
           if (agent) {
             if (claim) audit.push(toolStartedEvent(claim));
             const row: NewActionRow = {
-                id: actionId,
-                agentId: request.agentId,
-                tool: request.tool,
-                args: assessment.redactedArgs,
-                argsHash,
-                rationale,
-                idempotencyKey: request.idempotencyKey,
-                requestedBy: request.requestedBy ?? null,
-                riskTier: classification.tier,
-                riskReasons: classification.reasons,
-                policyVersion: classification.policyVersion ?? null,
-                guardrailFlags: assessment.guardrailFlags,
-                costEstimate: cost?.amount ?? null,
-                signals: redact(request.signals ?? {}, { root: 'result' }).value,
-                workflowId: workflowIdForAction(actionId),
-                status: waitsFor ? 'awaiting_approval' : 'requested',
+              id: actionId,
+              agentId: request.agentId,
+              tool: request.tool,
+              args: assessment.redactedArgs,
+              argsHash,
+              rationale,
+              idempotencyKey: request.idempotencyKey,
+              requestedBy: request.requestedBy ?? null,
+              riskTier: classification.tier,
+              riskReasons: classification.reasons,
+              policyVersion: classification.policyVersion ?? null,
+              guardrailFlags: assessment.guardrailFlags,
+              costEstimate: cost?.amount ?? null,
+              signals: redact(request.signals ?? {}, { root: 'result' }).value,
+              workflowId: workflowIdForAction(actionId),
+              status: waitsFor ? 'awaiting_approval' : 'requested',
             };
             if (waitsFor) {
               if (!(await insertActionIn(client, row, claim))) return rollbackWith(ALREADY_ADMITTED);

@@ -1,14 +1,18 @@
 import type { ActionOutcome } from '@airlock/core';
 import {
   appendAuditIn,
+  appendAuditWith,
+  auditAppendMessage,
   auditAppendStatement,
   auditChainLockItems,
+  commitWith,
   inGatedTransaction,
   inlineParams,
   inTransaction,
   killSwitchReason,
   sqlState,
-  suspensionIn,
+  suspensionFrom,
+  suspensionStatement,
   type AuditEventInput,
   type Db,
   type SqlValue,
@@ -108,16 +112,6 @@ function insertActionStatement(client: pg.PoolClient, action: NewActionRow, clai
   return { text, values };
 }
 
-/** The execution row of a run that starts now, and its `tool.started` row (to append with the rest). */
-export async function claimToolRunIn(client: pg.PoolClient, claim: ToolRunClaim): Promise<AuditEventInput> {
-  await client.query(`INSERT INTO tool_executions (idempotency_key, action_id, tool, status) VALUES ($1, $2, $3, 'running') ON CONFLICT (idempotency_key) DO NOTHING`, [
-    claim.idempotencyKey,
-    claim.actionId,
-    claim.tool,
-  ]);
-  return toolStartedEvent(claim);
-}
-
 export function toolStartedEvent(claim: ToolRunClaim): AuditEventInput {
   return {
     eventKey: `${claim.actionId}:tool.started:${claim.idempotencyKey}`,
@@ -130,20 +124,41 @@ export function toolStartedEvent(claim: ToolRunClaim): AuditEventInput {
 
 export type ToolStart = { started: true } | { started: false; reason: string };
 
-/** Writes committed with a claim, before it: their audit rows come first in the chain, whether the run starts or not. */
-export type PriorWrites = (client: pg.PoolClient) => Promise<AuditEventInput[]>;
+/**
+ * Writes committed with a claim, before it (statements without $n parameters),
+ * and their audit rows, which come first in the chain whether the run starts or not.
+ */
+export interface PriorWrites {
+  statements: string[];
+  events: AuditEventInput[];
+}
 
 /**
  * Claims a tool run: its execution row (once per idempotency key), the action's
  * status, and `tool.started`. With `agentId`, the kill switch is checked in the
  * same transaction under the start gate, so the run starts before a switch or not
- * at all (refused: `action.recheck_failed`, committed with `prior`).
+ * at all (refused: `action.recheck_failed`, committed with `prior`). Two round
+ * trips: BEGIN with the gate, `prior` and the switch's read; then the claim and the
+ * audit rows with COMMIT. Without `agentId`, one.
  */
 export async function recordToolStart(db: Db, claim: ToolRunClaim, agentId?: string, prior?: PriorWrites): Promise<ToolStart> {
-  return (agentId ? inGatedTransaction : inTransaction)(db, async (client) => {
-    const before = prior ? await prior(client) : [];
-    if (agentId) {
-      const suspension = await suspensionIn(client, agentId);
+  const before = prior?.events ?? [];
+  const claimWrites = [
+    inlineParams(`INSERT INTO tool_executions (idempotency_key, action_id, tool, status) VALUES ($1, $2, $3, 'running') ON CONFLICT (idempotency_key) DO NOTHING`, [
+      claim.idempotencyKey,
+      claim.actionId,
+      claim.tool,
+    ]),
+    inlineParams(`UPDATE actions SET status = 'running', updated_at = now() WHERE id = $1`, [claim.actionId]),
+  ];
+  if (!agentId) {
+    await appendAuditWith(db, [...(prior?.statements ?? []), ...claimWrites], ...before, toolStartedEvent(claim));
+    return { started: true };
+  }
+  return inGatedTransaction(
+    db,
+    async (client, begun) => {
+      const suspension = suspensionFrom(begun[begun.length - 1]!.rows);
       if (suspension) {
         const reason = killSwitchReason(suspension, 'cancelled');
         const refused: AuditEventInput = {
@@ -153,15 +168,21 @@ export async function recordToolStart(db: Db, claim: ToolRunClaim, agentId?: str
           actor: 'system:kill-switch',
           payload: { reason },
         };
-        await appendAuditIn(client, ...before, refused);
-        return { started: false, reason };
+        const append = auditAppendMessage(client, [...before, refused]);
+        return commitWith(append.sql, (results): ToolStart => {
+          append.read(results);
+          return { started: false, reason };
+        });
       }
-    }
-    const started = await claimToolRunIn(client, claim);
-    await client.query(`UPDATE actions SET status = 'running', updated_at = now() WHERE id = $1`, [claim.actionId]);
-    await appendAuditIn(client, ...before, started);
-    return { started: true };
-  });
+      const append = auditAppendMessage(client, [...before, toolStartedEvent(claim)]);
+      return commitWith([...claimWrites, append.sql].join('; '), (results): ToolStart => {
+        append.read(results);
+        return { started: true };
+      });
+    },
+    // The switch is read after the gate and the prior writes, each a statement of its own.
+    { withBegin: [...(prior?.statements ?? []), suspensionStatement(agentId)].join('; ') },
+  );
 }
 
 /**

@@ -4,7 +4,7 @@ import type { ActivityDeps } from './deps.js';
 import { reached } from './kill-points.js';
 import { recheckVerdict, type RecheckInput } from './recheck.js';
 import { recordToolStart, type PriorWrites } from './records.js';
-import { recordSettledRound, writeSettledRoundIn, type SettledRound } from './settled-round.js';
+import { reachSettledRoundWrites, recordSettledRound, settledRoundWrites, type SettledRound } from './settled-round.js';
 
 /** A run refused at its start by the kill switch (the workflow reports the action cancelled). */
 export const KILL_SWITCH_FAILURE = 'KillSwitch';
@@ -41,16 +41,12 @@ export async function claimRun(deps: ActivityDeps, claim: RunClaim, fresh: boole
     reached(deps, 'recheck.after-write');
     throw ApplicationFailure.nonRetryable(recheck.result.reason, RECHECK_FAILURE);
   }
+  // Sent in the claim's transaction, before the claim: nothing of them commits before it does.
+  if (settled) reachSettledRoundWrites(deps);
+  reached(deps, 'run.before-claim');
+  const decided = settled ? settledRoundWrites(settled) : undefined;
   const prior: PriorWrites | undefined =
-    recheck || settled
-      ? async (client) => {
-          if (settled) reached(deps, 'decision.before-write');
-          const decided = settled ? await writeSettledRoundIn(deps, client, settled) : [];
-          reached(deps, 'run.before-claim');
-          return [...decided, ...(recheck ? [recheck.event] : [])];
-        }
-      : undefined;
-  if (!prior) reached(deps, 'run.before-claim');
+    recheck || decided ? { statements: decided?.statements ?? [], events: [...(decided?.events ?? []), ...(recheck ? [recheck.event] : [])] } : undefined;
   const start = await recordToolStart(deps.db, { actionId, tool: claim.tool, idempotencyKey }, fresh ? claim.agentId : undefined, prior);
   if (settled) {
     reached(deps, 'decision.after-write');

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { appendAuditIn, inTransaction, type AuditEventInput } from '@airlock/db';
-import type pg from 'pg';
+import { appendAuditWith, inlineParams, type AuditEventInput } from '@airlock/db';
 import { closureEvent, decisionEvent, type DecisionRecord, type RoundClosure } from './approval.js';
 import type { ActivityDeps } from './deps.js';
 import { reached } from './kill-points.js';
@@ -17,15 +16,18 @@ export interface SettledRound {
 }
 
 /**
- * Writes the decisions and the round's closing inside the caller's transaction and
- * returns their audit rows, to append with the caller's own (the run's re-check and
- * claim commit with them): every decision is recorded before it takes effect.
- * Idempotent: a retry, or the workflow's own fallback, writes nothing twice.
+ * The decisions and the round's closing as statements (values inlined), with
+ * their audit rows: to send in the caller's transaction, whose append follows
+ * (the run's re-check and claim commit with them): every decision is recorded
+ * before it takes effect. Idempotent: a retry, or the workflow's own fallback,
+ * writes nothing twice. Nothing here is sent, so the caller reaches the kill
+ * points around these writes (decision.before-write, decision.between-writes,
+ * close.before-write) before it sends them.
  */
-export async function writeSettledRoundIn(deps: Pick<ActivityDeps, 'killPoint'>, client: pg.PoolClient, settled: SettledRound): Promise<AuditEventInput[]> {
+export function settledRoundWrites(settled: SettledRound): { statements: string[]; events: AuditEventInput[] } {
   const { decisions, close } = settled;
-  for (const { approvalId, argsHash, decision } of decisions) {
-    await client.query(
+  const statements = decisions.map(({ approvalId, argsHash, decision }) =>
+    inlineParams(
       `INSERT INTO approval_decisions (id, approval_id, user_id, channel, decision, comment, feedback, args_hash, decided_at)
        VALUES ($1, $2, $3, $4::"Channel", $5::"DecisionKind", $6, $7, $8, $9)
        ON CONFLICT (approval_id, user_id) DO NOTHING`,
@@ -40,18 +42,24 @@ export async function writeSettledRoundIn(deps: Pick<ActivityDeps, 'killPoint'>,
         argsHash,
         new Date(decision.decidedAt),
       ],
-    );
-  }
-  reached(deps, 'decision.between-writes');
-  reached(deps, 'close.before-write');
-  await client.query(`UPDATE approvals SET status = $2::"ApprovalStatus", closed_at = now() WHERE id = $1 AND status = 'open'`, [close.approvalId, close.closure]);
-  return [...decisions.map(decisionEvent), closureEvent(close)];
+    ),
+  );
+  statements.push(inlineParams(`UPDATE approvals SET status = $2::"ApprovalStatus", closed_at = now() WHERE id = $1 AND status = 'open'`, [close.approvalId, close.closure]));
+  return { statements, events: [...decisions.map(decisionEvent), closureEvent(close)] };
 }
 
-/** The same in a commit of its own, with `also` appended after (a re-check that refused the run). */
-export async function recordSettledRound(deps: Pick<ActivityDeps, 'db' | 'killPoint'>, settled: SettledRound, also: AuditEventInput[] = []): Promise<void> {
+/** The kill points of a settled round's writes, reached before they are sent (nothing of them commits before). */
+export function reachSettledRoundWrites(deps: Pick<ActivityDeps, 'killPoint'>): void {
   reached(deps, 'decision.before-write');
-  await inTransaction(deps.db, async (client) => appendAuditIn(client, ...(await writeSettledRoundIn(deps, client, settled)), ...also));
+  reached(deps, 'decision.between-writes');
+  reached(deps, 'close.before-write');
+}
+
+/** The same in a commit of its own (one message), with `also` appended after (a re-check that refused the run). */
+export async function recordSettledRound(deps: Pick<ActivityDeps, 'db' | 'killPoint'>, settled: SettledRound, also: AuditEventInput[] = []): Promise<void> {
+  reachSettledRoundWrites(deps);
+  const { statements, events } = settledRoundWrites(settled);
+  await appendAuditWith(deps.db, statements, ...events, ...also);
   reached(deps, 'decision.after-write');
   reached(deps, 'close.after-write');
 }

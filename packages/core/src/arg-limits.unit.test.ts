@@ -77,6 +77,15 @@ describe('reserved keys (__proto__, constructor, prototype)', () => {
     expect(parsed.success ? [] : describeZodIssues(parsed.error)).toContainEqual({ path: 'editedArgs.__proto__', message: expect.stringMatching(/"__proto__" is not accepted/) });
   });
 
+  it('refuses a NUL character in a decision’s comment or feedback, naming the field (PostgreSQL text cannot store it)', () => {
+    const base = { approverId: 'alice', decision: 'deny', channel: 'api', argsHash: 'a'.repeat(64) };
+    for (const field of ['comment', 'feedback']) {
+      const parsed = ApprovalDecision.safeParse({ ...base, [field]: 'before\u0000after' });
+      expect(parsed.success ? [] : describeZodIssues(parsed.error)).toContainEqual({ path: field, message: 'must not contain NUL characters' });
+    }
+    expect(ApprovalDecision.safeParse({ ...base, comment: 'fine', feedback: 'also fine' }).success).toBe(true);
+  });
+
   it('the canonical form behind argument hashes keeps __proto__ (so even a bypass of validation cannot alias two argument sets)', () => {
     expect(canonicalJson(withProto())).toBe('{"__proto__":{"amount":"9999"},"amount":"1.00"}');
     expect(argsHash(withProto())).not.toBe(argsHash({ amount: '1.00' }));

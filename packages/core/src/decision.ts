@@ -26,6 +26,13 @@ export const StandingApprovalDraft = z.object({
 });
 export type StandingApprovalDraft = z.infer<typeof StandingApprovalDraft>;
 
+// Stored with the decision: PostgreSQL text cannot hold NUL (the write would fail on every retry, after Temporal accepted it).
+const storedText = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((text) => !text.includes('\u0000'), { message: 'must not contain NUL characters' });
+
 /** A human's decision as sent to the workflow's `decide` update. The approver is already authenticated by the channel. */
 export const ApprovalDecision = z
   .object({
@@ -34,9 +41,9 @@ export const ApprovalDecision = z
     channel: Channel,
     /** Binds the decision to the exact arguments the approver saw. */
     argsHash: z.string().regex(/^[0-9a-f]{64}$/),
-    comment: z.string().max(2000).optional(),
+    comment: storedText(2000).optional(),
     /** Deny only: guidance returned to the model. */
-    feedback: z.string().max(4000).optional(),
+    feedback: storedText(4000).optional(),
     /** Approve only: approve these arguments instead; they are re-classified and may need another round. */
     editedArgs: ToolArgs.optional(),
     /** Approve only, without edits: the standing approval remembered with this decision. */

@@ -3,12 +3,15 @@ import { redact } from '@airlock/guardrails';
 import type pg from 'pg';
 import type { Db } from '../client.js';
 import { sqlLiteral } from '../governance/sql-literals.js';
-import { inTransaction, releaseLocksBeforeFlush } from '../governance/transaction.js';
-import { auditHashInputV2Around, auditRowHash, CURRENT_AUDIT_HASH_VERSION, GENESIS_HASH } from './hash.js';
+import { inOneMessage, releaseLocksBeforeFlush } from '../governance/transaction.js';
+import { auditHashInputV2Around, CURRENT_AUDIT_HASH_VERSION, GENESIS_HASH, type HashedAuditFields } from './hash.js';
 import { AUDIT_COLUMNS, auditEventFromRow, type AuditRow, type StoredAuditEvent } from './rows.js';
 
 // Arbitrary constant: serialises appends so each row links to the true previous row.
 const AUDIT_CHAIN_LOCK_ID = 7_240_110_002;
+
+// Rows per append statement: its chain is a recursive CTE that scans its rows once per row.
+const APPEND_STATEMENT_ROWS = 50;
 
 /** What an event says, typed by the catalogue (packages/core/src/audit-events.ts): one member per event type. */
 export type AuditEventBody = { [T in AuditEventType]: { type: T; actor: string; payload: AuditPayloadInput<T> } }[AuditEventType];
@@ -55,9 +58,50 @@ function report(inserted: StoredAuditEvent[]): void {
  * transaction, not an interactive ORM one.
  */
 export async function appendAudit(db: Db, ...events: AuditEventInput[]): Promise<StoredAuditEvent[]> {
-  const { stored, inserted } = await inTransaction(db, (client) => appendChained(client, events));
-  report(inserted);
-  return stored;
+  return events.length === 0 ? [] : appendAuditWith(db, [], ...events);
+}
+
+/**
+ * A transaction in one message: BEGIN, `writes` (statements without $n
+ * parameters: see inlineParams), the chain lock, the append of `events`,
+ * COMMIT. For a state change whose audit rows are known before it is sent.
+ */
+export async function appendAuditWith(db: Db, writes: readonly string[], ...events: AuditEventInput[]): Promise<StoredAuditEvent[]> {
+  if (events.length === 0) throw new Error('appendAuditWith: no events');
+  let append: AuditAppendMessage | undefined;
+  const inserted = await inOneMessage(
+    db,
+    (client) => {
+      append = auditAppendMessage(client, events);
+      return [...writes, append.sql].join('; ');
+    },
+    (results) => append!.read(results),
+  );
+  return storedEvents(db.pool, events, inserted);
+}
+
+export interface AuditAppendMessage {
+  /** The chain lock, then the append statements. */
+  sql: string;
+  /** Given the results of the whole message once it has committed: tells the observers and returns the rows inserted, in chain order. */
+  read: (results: readonly pg.QueryResult[]) => StoredAuditEvent[];
+}
+
+/**
+ * The chain lock and the append of `events`, to end a message that commits
+ * (commitWith, inOneMessage): a transaction's last writes and its audit rows
+ * in one round trip. Call `read` only after the commit.
+ */
+export function auditAppendMessage(client: pg.PoolClient, events: readonly AuditEventInput[]): AuditAppendMessage {
+  const appends = appendStatements(events);
+  return {
+    sql: [`SELECT ${auditChainLockItems(client)}`, ...appends].join('; '),
+    read: (results) => {
+      const inserted = insertedRows(results.slice(results.length - appends.length), events);
+      report(inserted);
+      return inserted;
+    },
+  };
 }
 
 /**
@@ -95,57 +139,44 @@ export async function appendAuditLockedIn(client: pg.PoolClient, ...events: Audi
 
 async function appendChained(client: pg.PoolClient, events: AuditEventInput[], options = { locked: false }): Promise<{ stored: StoredAuditEvent[]; inserted: StoredAuditEvent[] }> {
   if (events.length === 0) return { stored: [], inserted: [] };
-  if (!options.locked) await client.query(`SELECT ${auditChainLockItems(client)}`);
-  // A statement of its own after the lock: under READ COMMITTED its snapshot then sees every append the lock waited for.
-  // Every append holds the lock, so the keys found here are all that can conflict: the rows written below link to
-  // each other and to this head without a gap.
-  const keys = events.map((event) => event.eventKey);
-  const seen = await client.query<HeadRow>(
-    `SELECT (SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1) AS head,
-            ARRAY(SELECT event_key FROM audit_events WHERE event_key = ANY($1::text[])) AS written`,
-    [keys],
-  );
-  const rows = chainRows(seen.rows[0]!, events);
-  const byKey = new Map<string, StoredAuditEvent>();
-  const inserted: StoredAuditEvent[] = [];
-  if (rows.length > 0) {
-    // One statement for the whole batch; unnest keeps the order, so seq follows the chain.
-    const result = await client.query<AuditRow>(
-      `INSERT INTO audit_events (hash_version, event_key, action_id, type, actor, payload, created_at, prev_hash, hash)
-       SELECT * FROM unnest($1::smallint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::timestamptz[], $8::text[], $9::text[])
-       ON CONFLICT (event_key) DO NOTHING RETURNING ${AUDIT_COLUMNS}`,
-      [
-        rows.map((r) => r.hashVersion),
-        rows.map((r) => r.eventKey),
-        rows.map((r) => r.actionId),
-        rows.map((r) => r.type),
-        rows.map((r) => r.actor),
-        rows.map((r) => JSON.stringify(r.payload)),
-        rows.map((r) => r.createdAt),
-        rows.map((r) => r.prevHash),
-        rows.map((r) => r.hash),
-      ],
-    );
-    // Cannot happen while every append holds the lock; if it did, a later row would link to one never written.
-    if (result.rows.length !== rows.length) throw new Error(`audit append: ${rows.length - result.rows.length} of ${rows.length} rows conflicted under the chain lock`);
-    for (const row of result.rows) byKey.set(row.event_key, auditEventFromRow(row));
-    inserted.push(...rows.map((r) => byKey.get(r.eventKey)!));
+  const appends = appendStatements(events);
+  // One message: the lock, then the appends, each a statement of its own after it, whose snapshot under READ
+  // COMMITTED sees every append the lock waited for (and the rows of the statements before it).
+  const sql = options.locked ? appends.join('; ') : [`SELECT ${auditChainLockItems(client)}`, ...appends].join('; ');
+  const results = [(await client.query(sql)) as pg.QueryResult | pg.QueryResult[]].flat();
+  const inserted = insertedRows(results.slice(results.length - appends.length), events);
+  return { stored: await storedEvents(client, events, inserted), inserted };
+}
+
+/** The append statements for `events`, to send after the chain lock's statement. */
+function appendStatements(events: readonly AuditEventInput[]): string[] {
+  const statements: string[] = [];
+  for (let i = 0; i < events.length; i += APPEND_STATEMENT_ROWS) {
+    statements.push(auditAppendStatement(events.slice(i, i + APPEND_STATEMENT_ROWS).map((event) => ({ event }))));
   }
-  const missing = keys.filter((key) => !byKey.has(key));
+  return statements;
+}
+
+/** The rows the append statements inserted, in chain order. */
+function insertedRows(results: readonly pg.QueryResult[], events: readonly AuditEventInput[]): StoredAuditEvent[] {
+  const byKey = new Map<string, StoredAuditEvent>();
+  for (const result of results) for (const row of result.rows as AuditRow[]) byKey.set(row.event_key, auditEventFromRow(row));
+  return [...new Set(events.map((event) => event.eventKey))].filter((key) => byKey.has(key)).map((key) => byKey.get(key)!);
+}
+
+/** Each event as stored: inserted now, or found written before (read only when there are such). */
+async function storedEvents(queryable: pg.PoolClient | pg.Pool, events: readonly AuditEventInput[], inserted: readonly StoredAuditEvent[]): Promise<StoredAuditEvent[]> {
+  const byKey = new Map(inserted.map((event) => [event.eventKey, event]));
+  const missing = events.map((event) => event.eventKey).filter((key) => !byKey.has(key));
   if (missing.length > 0) {
-    const existing = await client.query<AuditRow>(`SELECT ${AUDIT_COLUMNS} FROM audit_events WHERE event_key = ANY($1::text[])`, [missing]);
+    const existing = await queryable.query<AuditRow>(`SELECT ${AUDIT_COLUMNS} FROM audit_events WHERE event_key = ANY($1::text[])`, [missing]);
     for (const row of existing.rows) byKey.set(row.event_key, auditEventFromRow(row));
   }
-  return { stored: keys.map((key) => byKey.get(key)!), inserted };
+  return events.map((event) => byKey.get(event.eventKey)!);
 }
 
-interface HeadRow {
-  head: string | null;
-  written: string[];
-}
-
-type ChainRow = Parameters<typeof auditRowHash>[0] & { hashVersion: typeof CURRENT_AUDIT_HASH_VERSION; createdAt: Date; hash: string };
-type UnchainedRow = Omit<ChainRow, 'prevHash' | 'hash'>;
+/** A row to append, before the database links it into the chain. */
+type UnchainedRow = Omit<HashedAuditFields, 'prevHash' | 'createdAt'> & { hashVersion: typeof CURRENT_AUDIT_HASH_VERSION; createdAt: Date };
 
 /**
  * The rows `events` become, minus those whose key is in `written` or came
@@ -171,17 +202,6 @@ function unchainedRows(events: readonly AuditEventInput[], written: Set<string>)
     });
   }
   return rows;
-}
-
-/** The rows to insert after `seen` (the head and the keys already written), each linked to the one before. */
-function chainRows(seen: HeadRow, events: readonly AuditEventInput[]): ChainRow[] {
-  let prevHash = seen.head ?? GENESIS_HASH;
-  return unchainedRows(events, new Set(seen.written)).map((row) => {
-    const hash = auditRowHash({ ...row, prevHash });
-    const chained = { ...row, prevHash, hash };
-    prevHash = hash;
-    return chained;
-  });
 }
 
 /** An event for auditAppendStatement, appended only if `when` (an SQL boolean, e.g. a flag an earlier statement set) is true. */

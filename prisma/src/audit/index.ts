@@ -1,6 +1,9 @@
 export {
   appendAudit,
   appendAuditIn,
+  appendAuditWith,
+  auditAppendMessage,
+  type AuditAppendMessage,
   appendAuditLockedIn,
   auditAppendStatement,
   auditChainLockItems,

@@ -56,6 +56,8 @@ export {
   inGatedTransaction,
   closeStartGate,
   suspensionIn,
+  suspensionStatement,
+  suspensionFrom,
   killSwitchReason,
   SuspendRequest,
   ResumeRequest,

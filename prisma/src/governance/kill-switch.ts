@@ -219,17 +219,25 @@ export async function closeStartGate(client: Pick<pg.PoolClient, 'query'>): Prom
 
 /** The switch stopping this agent, read inside the caller's transaction (after holdStartGate). */
 export async function suspensionIn(client: pg.PoolClient, agentId: string): Promise<ActiveSuspension | null> {
-  const { rows } = await client.query<KillSwitchRow>(
-    `SELECT ks.${COLUMNS.split(', ').join(', ks.')} FROM agents a
+  const { rows } = await client.query<KillSwitchRow>(SUSPENSION_SQL, [agentId]);
+  return suspensionFrom(rows);
+}
+
+const SUSPENSION_SQL = `SELECT ks.${COLUMNS.split(', ').join(', ks.')} FROM agents a
        JOIN kill_switches ks ON ks.lifted_at IS NULL
         AND ((ks.scope = 'agent' AND ks.target = a.id) OR (ks.scope = 'team' AND ks.target = a.team) OR (ks.scope = 'tenant' AND ks.target = '*'))
       WHERE a.id = $1
       ORDER BY CASE ks.scope WHEN 'agent' THEN 0 WHEN 'team' THEN 1 ELSE 2 END, ks.created_at DESC
-      LIMIT 1`,
-    [agentId],
-  );
+      LIMIT 1`;
+
+/** suspensionIn's read with the agent inlined, to send in another statement's message (after the start gate's); suspensionFrom reads its rows. */
+export function suspensionStatement(agentId: string): string {
+  return inlineParams(SUSPENSION_SQL, [agentId]);
+}
+
+export function suspensionFrom(rows: readonly unknown[]): ActiveSuspension | null {
   if (!rows[0]) return null;
-  const { id, scope, target, reason, createdBy, createdAt } = toKillSwitch(rows[0]);
+  const { id, scope, target, reason, createdBy, createdAt } = toKillSwitch(rows[0] as KillSwitchRow);
   return { id, scope, target, reason, createdBy, createdAt };
 }
 

@@ -1,4 +1,14 @@
-import { appendAudit, auditAppendStatement, auditChainLockItems, auditRowHash, inOneMessage, observeAudit, reportAppended, verifyAuditChain, type AppendedEvent } from '@airlock/db';
+import {
+  appendAudit,
+  auditAppendStatement,
+  auditChainLockItems,
+  auditRowHash,
+  inOneMessage,
+  observeAudit,
+  reportAppended,
+  verifyAuditChain,
+  type AppendedEvent,
+} from '@airlock/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { uncatalogued } from '../support/uncatalogued.js';
@@ -61,7 +71,15 @@ describe('auditAppendStatement', () => {
     expect(a).toMatchObject({ payload: { note: notes[1] }, actor: "user:o'brien" });
     // Each row's hash is the one this process computes over the stored fields, and the next row links to it.
     for (const row of [a!, b!]) {
-      const fields = { prevHash: row.prev_hash, eventKey: row.event_key, actionId: row.action_id, type: row.type, actor: row.actor, payload: row.payload, createdAt: row.created_at };
+      const fields = {
+        prevHash: row.prev_hash,
+        eventKey: row.event_key,
+        actionId: row.action_id,
+        type: row.type,
+        actor: row.actor,
+        payload: row.payload,
+        createdAt: row.created_at,
+      };
       expect(row.hash).toBe(auditRowHash(fields));
     }
     expect(b!.prev_hash).toBe(a!.hash);
