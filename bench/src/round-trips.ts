@@ -1,14 +1,17 @@
 // Counts the database round trips and statements of one auto-approved action
-// (`admitAndRun` on demo.echo: admission, run, completion), outside Temporal,
-// on a scratch database: seconds instead of the full bench's minutes.
+// (`admitAndRun` on demo.echo: admission, run, completion) and of an approved
+// action's run (`runTool` with the decision it writes and its re-check: what a
+// decision waits for before the tool starts), outside Temporal, on a scratch
+// database: seconds instead of the full bench's minutes.
 // Usage: npx tsx bench/src/round-trips.ts [runs]
 import { createActivities, defaultActivityDeps } from '@airlock/activities';
-import { ActionRequest, type GuardedActionInput } from '@airlock/core';
+import { ActionRequest, runIdempotencyKey, type GuardedActionInput } from '@airlock/core';
 import { argsHash, deriveActionId } from '@airlock/core/hashing';
 import { createDb } from '@airlock/db';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { HIGH_TOOL, highRiskEchoTool, StartProbe } from './airlock/high-tool.js';
 import { benchPolicy } from './airlock/policy.js';
-import { nextAgent, seedBench } from './airlock/worker.js';
+import { BENCH_APPROVER, nextAgent, seedBench } from './airlock/worker.js';
 import { readConfig } from './config.js';
 import { nextId } from './ids.js';
 import { createScratchDatabase } from './infra/database.js';
@@ -21,23 +24,66 @@ try {
   const counter = new QueryCounter();
   counter.attach(db);
   await seedBench(db);
-  const acts = createActivities(defaultActivityDeps(db, benchPolicy()));
+  const acts = createActivities(defaultActivityDeps(db, benchPolicy(), [highRiskEchoTool(new StartProbe())]));
   type FastPath = Awaited<ReturnType<typeof acts.admitAndRun>>;
-  const once = async () => {
+  const inActivity = <T>(fn: () => Promise<T>) => new MockActivityEnvironment().run<[], T, () => Promise<T>>(fn);
+  const admit = (tool: string) => {
     const key = nextId('rt');
-    const request = ActionRequest.parse({ agentId: nextAgent(), tool: 'demo.echo', args: { message: key }, rationale: 'benchmark', idempotencyKey: key });
+    const request = ActionRequest.parse({ agentId: nextAgent(), tool, args: { message: key }, rationale: 'benchmark', idempotencyKey: key });
     const input: GuardedActionInput = { actionId: deriveActionId('bench-rt', request.agentId, key), argsHash: argsHash(request.args), request };
-    const { run } = await new MockActivityEnvironment().run<[GuardedActionInput], FastPath, (i: GuardedActionInput) => Promise<FastPath>>((i) => acts.admitAndRun(i), input);
+    return { input, answer: inActivity<FastPath>(() => acts.admitAndRun(input)) };
+  };
+  const autoApproved = async () => {
+    const { run } = await admit('demo.echo').answer;
     if (!run || !('completed' in run) || run.completed.status !== 'executed') throw new Error('demo.echo did not run');
   };
-  await once();
-  counter.take();
-  counter.enabled = true;
-  for (let i = 0; i < runs; i++) await once();
-  counter.enabled = false;
-  const stats: QueryStats = counter.take();
-  console.log(`auto-approved action (admitAndRun, demo.echo), per run over ${runs} runs: ${stats.count / runs} round trips, ${stats.statements / runs} statements`);
-  for (const [kind, t] of Object.entries(stats.byKind)) console.log(`  ${kind}: ${t.count / runs} round trips, ${t.statements / runs} statements`);
+  // Admitted outside the count (round 1 opened); counted: the run that writes the approval, re-checks and claims.
+  const approvedRuns = async (n: number) => {
+    const admitted: { input: GuardedActionInput; opened: { approvalId: string } }[] = [];
+    for (let i = 0; i < n; i++) {
+      const { input, answer } = admit(HIGH_TOOL);
+      const { opened } = await answer;
+      if (!opened) throw new Error(`${HIGH_TOOL} did not wait for an approval`);
+      admitted.push({ input, opened });
+    }
+    return async () => {
+      for (const { input, opened } of admitted) {
+        const { actionId, argsHash: hash, request } = input;
+        const decidedAt = new Date().toISOString();
+        const decision = { approverId: BENCH_APPROVER, decision: 'approve' as const, channel: 'api' as const, round: 1, decidedAt };
+        await inActivity(() =>
+          acts.runTool({
+            actionId,
+            tool: request.tool,
+            args: request.args,
+            idempotencyKey: runIdempotencyKey(actionId),
+            completion: { kind: 'in_run', hold: null },
+            agentId: request.agentId,
+            recheck: { input, budgetHolder: actionId },
+            settledRound: {
+              decisions: [{ actionId, approvalId: opened.approvalId, round: 1, argsHash: hash, decision }],
+              close: { actionId, approvalId: opened.approvalId, round: 1, closure: 'approved', reason: 'approved' },
+            },
+          }),
+        );
+      }
+    };
+  };
+  const count = async (label: string, work: () => Promise<unknown>) => {
+    counter.take();
+    counter.enabled = true;
+    await work();
+    counter.enabled = false;
+    const stats: QueryStats = counter.take();
+    console.log(`${label}, per run over ${runs} runs: ${stats.count / runs} round trips, ${stats.statements / runs} statements`);
+    for (const [kind, t] of Object.entries(stats.byKind)) console.log(`  ${kind}: ${t.count / runs} round trips, ${t.statements / runs} statements`);
+  };
+  await autoApproved();
+  await count('auto-approved action (admitAndRun, demo.echo)', async () => {
+    for (let i = 0; i < runs; i++) await autoApproved();
+  });
+  const approved = await approvedRuns(runs);
+  await count(`approved action's run (runTool on ${HIGH_TOOL}: the decision, the re-check, the claim, the tool, completion)`, approved);
 } finally {
   await db.close();
   await scratch.drop();

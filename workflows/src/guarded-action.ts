@@ -37,6 +37,12 @@ export async function guardedAction(input: GuardedActionInput): Promise<ActionOu
   const finish = async (end: RunEnd): Promise<ActionOutcome> => {
     view.phase = 'completing';
     view.outcome = end.outcome;
+    if (end.kind === 'completed' && allHandlersFinished()) {
+      // Recorded already and nothing left to wait for: the scope and the condition below would
+      // resolve at once, at the cost of the promises (and the SDK's stack trace for each) they make.
+      view.phase = 'completed';
+      return end.outcome;
+    }
     // Non-cancellable: a cancelled action still records its outcome and lets in-flight decisions finish.
     const final = await CancellationScope.nonCancellable(async () => {
       // An outcome already recorded (outcomes never change) is the one the agent gets.

@@ -1,4 +1,5 @@
 import {
+  AUDIT_COLUMNS,
   appendAudit,
   auditAppendStatement,
   auditChainLockItems,
@@ -8,6 +9,7 @@ import {
   reportAppended,
   verifyAuditChain,
   type AppendedEvent,
+  type AuditRow,
 } from '@airlock/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -37,22 +39,8 @@ function appendInOneMessage(events: AppendedEvent[], after?: string): Promise<st
   );
 }
 
-interface StoredRow {
-  event_key: string;
-  action_id: string | null;
-  type: string;
-  actor: string;
-  payload: unknown;
-  created_at: Date;
-  prev_hash: string;
-  hash: string;
-}
-
-async function rowsOf(keys: string[]): Promise<StoredRow[]> {
-  const { rows } = await t.db.pool.query<StoredRow>(
-    'SELECT event_key, action_id, type, actor, payload, created_at, prev_hash, hash FROM audit_events WHERE event_key = ANY($1) ORDER BY seq',
-    [keys],
-  );
+async function rowsOf(keys: string[]): Promise<AuditRow[]> {
+  const { rows } = await t.db.pool.query<AuditRow>(`SELECT ${AUDIT_COLUMNS} FROM audit_events WHERE event_key = ANY($1) ORDER BY seq`, [keys]);
   return rows;
 }
 
