@@ -222,9 +222,9 @@ export function createAdmission(deps: ActivityDeps) {
           });
         },
         { withBegin },
-      ).catch((error: unknown) => {
+      ).catch(async (error: unknown) => {
         // The row an earlier attempt committed failed the insert: nothing of this one committed.
-        if (isAlreadyAdmitted(error)) return ALREADY_ADMITTED;
+        if (await isAlreadyAdmitted(db, actionId, error)) return ALREADY_ADMITTED;
         throw error;
       });
       if (result?.opened) reached(deps, 'admission.after-commit');

@@ -4,7 +4,11 @@ import type { ActivityDeps } from './deps.js';
  * Steps of the decision path where a crash test may SIGKILL the worker
  * (AIRLOCK_TEST_KILL_POINT): before, between and after each write, from the
  * decision to the recorded outcome, and around the commit of an admission that
- * opens round 1. Off unless the worker is started with one.
+ * opens round 1. Off unless the worker is started with one. Writes sent together
+ * in one message (a transaction's statements with its COMMIT) reach their
+ * before and between points before the message is sent: nothing of it commits
+ * before the COMMIT inside it, so a kill there and a kill between them leave the
+ * same database.
  */
 export const KILL_POINTS = [
   'admission.before-commit',

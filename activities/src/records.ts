@@ -66,16 +66,22 @@ export async function insertActionIn(client: pg.PoolClient, action: NewActionRow
 /**
  * insertActionIn and the append of `audit` as statements for COMMIT's message
  * (commitWith): admission's last round trip. An existing row fails the insert
- * (isAlreadyAdmitted), so nothing of the message commits.
+ * (isAlreadyAdmitted tells), so nothing of the message commits.
  */
 export function admitActionStatements(client: pg.PoolClient, action: NewActionRow, claim: ToolRunClaim | null, audit: readonly AuditEventInput[]): string {
   const { text, values } = insertActionStatement(client, action, claim, '');
   return `${inlineParams(text, values)}; ${auditAppendStatement(audit.map((event) => ({ event })))}`;
 }
 
-/** The error admitActionStatements fails with when the action row exists: this is a retry of an admission that committed. */
-export function isAlreadyAdmitted(error: unknown): boolean {
-  return sqlState(error) === '23505' && (error as { constraint?: unknown }).constraint === 'actions_pkey';
+/**
+ * Whether admitActionStatements failed because the action row exists: this is a
+ * retry of an admission that committed. Asked after the rollback, of the committed
+ * row, whichever unique index reported the conflict (their order is the catalog's).
+ */
+export async function isAlreadyAdmitted(db: Db, actionId: string, error: unknown): Promise<boolean> {
+  if (sqlState(error) !== '23505') return false;
+  const { rows } = await db.pool.query('SELECT 1 FROM actions WHERE id = $1', [actionId]);
+  return rows.length > 0;
 }
 
 function insertActionStatement(client: pg.PoolClient, action: NewActionRow, claim: ToolRunClaim | null, onConflict: string): { text: string; values: SqlValue[] } {
