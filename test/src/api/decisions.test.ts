@@ -155,6 +155,9 @@ describe('POST /api/v1/actions/:id/decisions', () => {
     expect(bad.issues).toEqual([{ path: 'decision', message: expect.any(String) }]);
     // The approver is the key's user; a body cannot name someone else.
     await expectError(decide(actionId, keys.alice, { decision: 'approve', argsHash, approverId: 'bob' }), 400, 'invalid_request');
+    // PostgreSQL text cannot hold NUL: refused here, not accepted by Temporal and then failing its write on every retry.
+    const nul = await expectError(decide(actionId, keys.alice, { decision: 'deny', argsHash, feedback: 'stop\u0000' }), 400, 'invalid_request');
+    expect(nul.issues).toEqual([{ path: 'feedback', message: 'must not contain NUL characters' }]);
     await expectError(decide('00000000-0000-5000-8000-000000000000', keys.alice, { decision: 'approve', argsHash }), 404, 'not_found');
   });
 
