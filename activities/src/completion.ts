@@ -82,6 +82,11 @@ async function settleAndComplete(client: pg.PoolClient, outcome: ActionOutcome, 
   if ((kept ?? outcome).status === 'executed') await commitBudgetIn(client, { actionId: hold.holder });
   else await releaseBudgetIn(client, { actionId: hold.holder });
   await appendAuditIn(client, ...(run ? [run.succeeded] : []), ...(kept ? [] : [completedEvent(outcome.actionId, storedOutcome(outcome))]));
+  return differing(kept, outcome);
+}
+
+/** What completion answers: the outcome kept, when it differs from the one offered (null: the offered one stands). */
+function differing(kept: ActionOutcome | null, outcome: ActionOutcome): ActionOutcome | null {
   return kept && kept.status !== outcome.status ? kept : null;
 }
 
@@ -111,7 +116,7 @@ function completeInOneMessage(db: Db, outcome: ActionOutcome, run?: SucceededRun
       reportAppended(appended!);
       if ((recorded!.rows[0] as { completed: boolean }).completed) return null;
       const kept = (found!.rows[0] as { outcome: ActionOutcome | null } | undefined)?.outcome ?? null;
-      return kept && kept.status !== outcome.status ? kept : null;
+      return differing(kept, outcome);
     },
   );
 }

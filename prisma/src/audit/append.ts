@@ -179,13 +179,14 @@ async function storedEvents(queryable: pg.PoolClient | pg.Pool, events: readonly
 type UnchainedRow = Omit<HashedAuditFields, 'prevHash' | 'createdAt'> & { hashVersion: typeof CURRENT_AUDIT_HASH_VERSION; createdAt: Date };
 
 /**
- * The rows `events` become, minus those whose key is in `written` or came
- * earlier in `events` (each key is written once and returned as stored).
+ * The rows `events` become, minus those whose key came earlier in `events`
+ * (each key is written once and returned as stored).
  * Redacted here, at the one door into the log, so no caller can store raw PII
  * or secrets; then round-tripped through JSON so the hash covers exactly what
  * JSONB will return.
  */
-function unchainedRows(events: readonly AuditEventInput[], written: Set<string>): UnchainedRow[] {
+function unchainedRows(events: readonly AuditEventInput[]): UnchainedRow[] {
+  const written = new Set<string>();
   const rows: UnchainedRow[] = [];
   for (const event of events) {
     if (written.has(event.eventKey)) continue;
@@ -227,10 +228,7 @@ export interface AppendedEvent {
 export function auditAppendStatement(events: readonly AppendedEvent[]): string {
   const conditions = new Map<string, string | undefined>();
   for (const { event, when } of events) if (!conditions.has(event.eventKey)) conditions.set(event.eventKey, when);
-  const rows = unchainedRows(
-    events.map((e) => e.event),
-    new Set(),
-  );
+  const rows = unchainedRows(events.map((e) => e.event));
   if (rows.length === 0) throw new Error('auditAppendStatement: no events');
   const values = rows.map((row, i) => {
     const { before, after } = auditHashInputV2Around(row, row.createdAt.toISOString());
