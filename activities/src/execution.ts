@@ -1,13 +1,14 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActionOutcome } from '@airlock/core';
-import { appendAudit, type Db } from '@airlock/db';
+import { appendAudit } from '@airlock/db';
 import type { RunCompletion } from './completion.js';
 import type { ActivityDeps } from './deps.js';
 import { reached } from './kill-points.js';
 import type { RecheckInput } from './recheck.js';
 import { recordToolSuccess } from './records.js';
 import { claimRun } from './run-claim.js';
+import { readBeforeRun } from './run-reads.js';
 import type { SettledRound } from './settled-round.js';
 import type { ToolDefinition, ToolRegistry } from './tool-contract.js';
 
@@ -45,14 +46,6 @@ function registeredTool(tools: ToolRegistry, name: string): ToolDefinition {
   return definition;
 }
 
-/** How an earlier attempt with this key got on, if one claimed the run (plain SQL: it is on every run's path). */
-async function previousRun(db: Db, idempotencyKey: string): Promise<{ status: string; result: unknown; error: string | null } | undefined> {
-  const { rows } = await db.pool.query<{ status: string; result: unknown; error: string | null }>('SELECT status, result, error FROM tool_executions WHERE idempotency_key = $1', [
-    idempotencyKey,
-  ]);
-  return rows[0];
-}
-
 export function createExecutionActivities(deps: ActivityDeps) {
   const { db, tools } = deps;
   const executeClaimed = createClaimedRunner(deps);
@@ -66,12 +59,13 @@ export function createExecutionActivities(deps: ActivityDeps) {
       const { idempotencyKey } = input;
       // Before the claim: a run of a tool this worker lacks is never started (the workflow then writes what it was handed).
       registeredTool(tools, input.tool);
-      const previous = await previousRun(db, idempotencyKey);
+      const recheck = input.recheck && { agentId: input.recheck.input.request.agentId, budgetHolder: input.recheck.budgetHolder };
+      const { previous, recheck: recheckReads } = await readBeforeRun(db, idempotencyKey, recheck);
       if (previous?.status === 'succeeded') return { output: previous.result };
       if (previous?.status === 'failed') throw ApplicationFailure.nonRetryable(previous.error ?? 'tool failed', 'ToolFailed');
       if (previous?.status === 'cancelled') throw ApplicationFailure.nonRetryable('the tool run was cancelled', 'ToolCancelled');
 
-      await claimRun(deps, input, !previous);
+      await claimRun(deps, input, !previous, recheckReads);
       return executeClaimed(input);
     },
   };

@@ -4,6 +4,7 @@ import { assess } from './assessment.js';
 import { estimateCost } from './cost.js';
 import type { ActivityDeps } from './deps.js';
 import { reached } from './kill-points.js';
+import type { RecheckReads } from './run-reads.js';
 
 /** `budgetReserved`: the action holds a budget reservation now (one may have been added here) to settle at completion. */
 export type Recheck = { ok: true; budgetReserved?: boolean } | { ok: false; reason: string };
@@ -28,8 +29,12 @@ export async function recheckAction(deps: ActivityDeps, input: RecheckInput): Pr
   return result;
 }
 
-/** The re-check's answer and the audit row that records it (written by the caller, with whatever commits with it). */
-export async function recheckVerdict(deps: ActivityDeps, input: RecheckInput): Promise<{ result: Recheck; event: AuditEventInput }> {
+/**
+ * The re-check's answer and the audit row that records it (written by the caller, with
+ * whatever commits with it). `reads`: the agent and reservation rows when the caller
+ * read them already (a run reads them with its own, readBeforeRun); else read here.
+ */
+export async function recheckVerdict(deps: ActivityDeps, input: RecheckInput, reads?: RecheckReads): Promise<{ result: Recheck; event: AuditEventInput }> {
   const { db } = deps;
   const { actionId, request } = input.input;
   const result = await check();
@@ -40,13 +45,13 @@ export async function recheckVerdict(deps: ActivityDeps, input: RecheckInput): P
   return { result, event };
 
   async function check(): Promise<Recheck> {
-    const requester = await loadRequester(db, request.agentId);
+    const requester = reads ? reads.requester : await loadRequester(db, request.agentId);
     if (!requester) return { ok: false, reason: `agent "${request.agentId}" no longer exists` };
     const { agent, suspension } = requester;
     if (suspension) return { ok: false, reason: killSwitchReason(suspension, 'suspended') };
     const { classification } = assess(deps, { ...request, args: input.args }, agent);
     if (classification.decision === 'deny') return { ok: false, reason: `the policy now denies it: ${classification.reasons.join('; ')}` };
-    const budget = await recheckReservation(db, { actionId: input.budgetHolder });
+    const budget = reads ? reads.reservation : await recheckReservation(db, { actionId: input.budgetHolder });
     if (!budget.ok) return { ok: false, reason: `budget: ${budget.reason}` };
     // Budgets created while the action waited apply too: reserved now, all or none.
     const estimate = estimateCost(deps, request.tool, input.args);

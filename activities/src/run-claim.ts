@@ -4,6 +4,7 @@ import type { ActivityDeps } from './deps.js';
 import { reached } from './kill-points.js';
 import { recheckVerdict, type RecheckInput } from './recheck.js';
 import { recordToolStart, type PriorWrites } from './records.js';
+import type { RecheckReads } from './run-reads.js';
 import { reachSettledRoundWrites, recordSettledRound, settledRoundWrites, type SettledRound } from './settled-round.js';
 
 /** A run refused at its start by the kill switch (the workflow reports the action cancelled). */
@@ -29,11 +30,12 @@ export interface RunClaim {
  * commit, in that order in the chain; a refused re-check commits the decisions with the
  * refusal and claims nothing. A run claimed by an earlier attempt (`fresh` false) passed its
  * re-check and wrote its decisions then, and started before any later switch (whose reply
- * lists it): it only re-records its start.
+ * lists it): it only re-records its start. `recheckReads`: the re-check's reads, when the
+ * caller made them already (readBeforeRun).
  */
-export async function claimRun(deps: ActivityDeps, claim: RunClaim, fresh: boolean): Promise<void> {
+export async function claimRun(deps: ActivityDeps, claim: RunClaim, fresh: boolean, recheckReads?: RecheckReads): Promise<void> {
   const { actionId, idempotencyKey } = claim;
-  const recheck = claim.recheck && fresh ? await recheckVerdict(deps, { ...claim.recheck, args: claim.args }) : undefined;
+  const recheck = claim.recheck && fresh ? await recheckVerdict(deps, { ...claim.recheck, args: claim.args }, recheckReads) : undefined;
   const settled = fresh ? claim.settledRound : undefined;
   if (recheck || settled) reached(deps, 'recheck.before-write');
   if (recheck && !recheck.result.ok) {

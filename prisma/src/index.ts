@@ -6,6 +6,7 @@ export {
   inOneMessage,
   inTransaction,
   lockName,
+  readInOneMessage,
   releaseLocksBeforeFlush,
   rollbackWith,
   sqlState,

@@ -1,4 +1,18 @@
-import { BudgetExistsError, commitBudget, createBudget, listBudgets, recheckReservation, releaseBudget, ReservationReleasedError, reserveBudget, type Db } from '@airlock/db';
+import {
+  BudgetExistsError,
+  commitBudget,
+  createBudget,
+  listBudgets,
+  readInOneMessage,
+  recheckReservation,
+  releaseBudget,
+  ReservationReleasedError,
+  reservationRecheckFrom,
+  reservationRecheckStatement,
+  reserveBudget,
+  type Db,
+  type RecheckResult,
+} from '@airlock/db';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ZodError } from 'zod';
 import { governanceDatabase } from './database.js';
@@ -236,21 +250,29 @@ describe('committing and releasing', () => {
 });
 
 describe('re-checking before the run', () => {
+  /** The verdict both ways: on its own, and as the statement a run sends with its other reads (values inlined, one message). */
+  async function recheckReservationBothWays(actionId: string): Promise<RecheckResult> {
+    const alone = await recheckReservation(db, { actionId });
+    const [, inMessage] = await readInOneMessage(db, ['SELECT 1', reservationRecheckStatement({ actionId })]);
+    expect(reservationRecheckFrom(actionId, inMessage!.rows)).toEqual(alone);
+    return alone;
+  }
+
   it('passes while the held budgets still fit, fails once a limit was lowered below what is used', async () => {
     const team = await createBudget(db, { scope: 'team', target: 'finance', period: 'day', currency: 'USD', limit: '100.00' });
     await reserveBudget(db, request('a-1', '40.00'));
     await reserveBudget(db, request('a-2', '30.00'));
-    expect(await recheckReservation(db, { actionId: 'a-1' })).toEqual({ ok: true });
-    expect(await recheckReservation(db, { actionId: 'no-budget-applied' })).toEqual({ ok: true });
+    expect(await recheckReservationBothWays('a-1')).toEqual({ ok: true });
+    expect(await recheckReservationBothWays('no-budget-applied')).toEqual({ ok: true });
 
     await db.pool.query('UPDATE budgets SET limit_amount = 60.00 WHERE id = $1', [team.id]);
-    expect(await recheckReservation(db, { actionId: 'a-1' })).toEqual({
+    expect(await recheckReservationBothWays('a-1')).toEqual({
       ok: false,
       reason: 'budget team/finance (day) is over its limit: limit 60.00, spent 0.00, reserved 70.00 (this action 40.00)',
     });
     await releaseBudget(db, { actionId: 'a-2' });
-    expect(await recheckReservation(db, { actionId: 'a-1' })).toEqual({ ok: true });
-    expect(await recheckReservation(db, { actionId: 'a-2' })).toEqual({ ok: false, reason: 'the budget reservation of action a-2 was released' });
+    expect(await recheckReservationBothWays('a-1')).toEqual({ ok: true });
+    expect(await recheckReservationBothWays('a-2')).toEqual({ ok: false, reason: 'the budget reservation of action a-2 was released' });
   });
 
   it('fails when a held budget no longer exists', async () => {
@@ -266,6 +288,6 @@ describe('re-checking before the run', () => {
     } finally {
       client.release();
     }
-    expect(await recheckReservation(db, { actionId: 'a-1' })).toEqual({ ok: false, reason: `budget ${budget.id} no longer exists` });
+    expect(await recheckReservationBothWays('a-1')).toEqual({ ok: false, reason: `budget ${budget.id} no longer exists` });
   });
 });

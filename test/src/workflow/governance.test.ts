@@ -129,6 +129,22 @@ describe('re-check right before the tool runs', () => {
       activePolicy = defaultPolicy;
     }
   });
+
+  // The run reads its held budgets in the message that also asks for an earlier attempt and the agent.
+  it('denies, audited, when a held budget was lowered below what is used while the approval waited', async () => {
+    await createAgent(h.db, { id: 'lowered-bot', team: 'lowered', allowedTools: ['payments.*'] });
+    const budget = await createBudget(h.db, { scope: 'agent', target: 'lowered-bot', period: 'day', currency: 'USD', limit: '1000.00' });
+    const { actionId, argsHash: hash } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ agentId: 'lowered-bot' }));
+    await h.db.pool.query('UPDATE budgets SET limit_amount = 100.00 WHERE id = $1', [budget.id]);
+    await decideAction(h.client, actionId, { approverId: 'alice', decision: 'approve', channel: 'api', argsHash: hash });
+    expect(await awaitOutcome(h.client, actionId)).toMatchObject({
+      status: 'denied',
+      reason: expect.stringMatching(/re-check before running failed: budget: budget agent\/lowered-bot \(day\) is over its limit: limit 100.00, spent 0.00, reserved 125.00/),
+    });
+    expect(await ledger(actionId)).toEqual([]);
+    expect(await auditTypes(actionId)).toEqual(expect.arrayContaining(['approval.decision', 'action.recheck_failed']));
+    expect(await auditTypes(actionId)).not.toContain('tool.started');
+  });
 });
 
 describe('standing approvals', () => {
