@@ -7,8 +7,8 @@ import type { ActivityDeps } from './deps.js';
 import { reached } from './kill-points.js';
 import type { RecheckInput } from './recheck.js';
 import { recordToolSuccess } from './records.js';
-import { claimRun } from './run-claim.js';
-import { readBeforeRun } from './run-reads.js';
+import { claimRechecked, claimRun } from './run-claim.js';
+import { readPreviousRun, type PreviousRun } from './run-reads.js';
 import type { SettledRound } from './settled-round.js';
 import type { ToolDefinition, ToolRegistry } from './tool-contract.js';
 
@@ -49,6 +49,16 @@ function registeredTool(tools: ToolRegistry, name: string): ToolDefinition {
 export function createExecutionActivities(deps: ActivityDeps) {
   const { db, tools } = deps;
   const executeClaimed = createClaimedRunner(deps);
+
+  /** A retry whose run an earlier attempt claimed: its recorded end is the answer; a run still marked running goes on. */
+  async function afterEarlierAttempt(input: RunToolInput, previous: PreviousRun): Promise<ToolRun> {
+    if (previous.status === 'succeeded') return { output: previous.result };
+    if (previous.status === 'failed') throw ApplicationFailure.nonRetryable(previous.error ?? 'tool failed', 'ToolFailed');
+    if (previous.status === 'cancelled') throw ApplicationFailure.nonRetryable('the tool run was cancelled', 'ToolCancelled');
+    await claimRun(deps, input, false);
+    return executeClaimed(input);
+  }
+
   return {
     /**
      * Runs a tool at most once per idempotency key: a recorded success is returned
@@ -56,16 +66,17 @@ export function createExecutionActivities(deps: ActivityDeps) {
      * infrastructure errors (database down) are retried by Temporal.
      */
     async runTool(input: RunToolInput): Promise<ToolRun> {
-      const { idempotencyKey } = input;
       // Before the claim: a run of a tool this worker lacks is never started (the workflow then writes what it was handed).
       registeredTool(tools, input.tool);
-      const recheck = input.recheck && { agentId: input.recheck.input.request.agentId, budgetHolder: input.recheck.budgetHolder };
-      const { previous, recheck: recheckReads } = await readBeforeRun(db, idempotencyKey, recheck);
-      if (previous?.status === 'succeeded') return { output: previous.result };
-      if (previous?.status === 'failed') throw ApplicationFailure.nonRetryable(previous.error ?? 'tool failed', 'ToolFailed');
-      if (previous?.status === 'cancelled') throw ApplicationFailure.nonRetryable('the tool run was cancelled', 'ToolCancelled');
-
-      await claimRun(deps, input, !previous, recheckReads);
+      const { recheck, agentId } = input;
+      if (recheck && agentId) {
+        // An approved action's run: its reads, re-check and claim in one gated transaction, unless an earlier attempt claimed it.
+        const { previous } = await claimRechecked(deps, { ...input, recheck, agentId });
+        return previous ? afterEarlierAttempt(input, previous) : executeClaimed(input);
+      }
+      const previous = await readPreviousRun(db, input.idempotencyKey);
+      if (previous) return afterEarlierAttempt(input, previous);
+      await claimRun(deps, input, true);
       return executeClaimed(input);
     },
   };

@@ -8,7 +8,8 @@ import type { ActivityDeps } from './deps.js';
  * in one message (a transaction's statements with its COMMIT) reach their
  * before and between points before the message is sent: nothing of it commits
  * before the COMMIT inside it, so a kill there and a kill between them leave the
- * same database.
+ * same database. The same holds while the transaction is open with only reads
+ * sent (an approved run's claim, claimRechecked): a kill rolls it all back.
  */
 export const KILL_POINTS = [
   'admission.before-commit',

@@ -1,5 +1,6 @@
 import type { GuardedActionInput } from '@airlock/core';
-import { appendAudit, killSwitchReason, loadRequester, recheckReservation, reserveBudgetsAddedSince, type AuditEventInput } from '@airlock/db';
+import { appendAudit, killSwitchReason, loadRequester, recheckReservation, reserveBudgetsAddedSince, reserveBudgetsAddedSinceIn, type AuditEventInput } from '@airlock/db';
+import type pg from 'pg';
 import { assess } from './assessment.js';
 import { estimateCost } from './cost.js';
 import type { ActivityDeps } from './deps.js';
@@ -30,51 +31,69 @@ export async function recheckAction(deps: ActivityDeps, input: RecheckInput): Pr
 }
 
 /**
- * The re-check's answer and the audit row that records it (written by the caller, with
- * whatever commits with it). `reads`: the agent and reservation rows when the caller
- * read them already (a run reads them with its own, readBeforeRun); else read here.
+ * The re-check's reads made by the caller in its open transaction (claimRechecked: under
+ * the start gate, with the run's other reads): a budget added while the action waited is
+ * then reserved in that transaction too, and its audit row handed back to commit with it.
  */
-export async function recheckVerdict(deps: ActivityDeps, input: RecheckInput, reads?: RecheckReads): Promise<{ result: Recheck; event: AuditEventInput }> {
+export interface RecheckInTransaction extends RecheckReads {
+  client: pg.PoolClient;
+}
+
+/**
+ * The re-check's answer and the audit row that records it (written by the caller, with
+ * whatever commits with it). `before`: rows the caller appends ahead of it (a budget
+ * reserved in `inTransaction`'s transaction); without `inTransaction` everything is read
+ * here, and a budget reserved is written and audited at once.
+ */
+export async function recheckVerdict(
+  deps: ActivityDeps,
+  input: RecheckInput,
+  inTransaction?: RecheckInTransaction,
+): Promise<{ result: Recheck; event: AuditEventInput; before: AuditEventInput[] }> {
   const { db } = deps;
   const { actionId, request } = input.input;
+  const before: AuditEventInput[] = [];
   const result = await check();
   const where = { eventKey: `${actionId}:rechecked`, actionId, actor: 'system:policy' };
   const event: AuditEventInput = result.ok
     ? { ...where, type: 'action.rechecked', payload: { policyVersion: deps.policy.current().version } }
     : { ...where, type: 'action.recheck_failed', payload: { reason: result.reason } };
-  return { result, event };
+  return { result, event, before };
 
   async function check(): Promise<Recheck> {
-    const requester = reads ? reads.requester : await loadRequester(db, request.agentId);
+    const requester = inTransaction ? inTransaction.requester : await loadRequester(db, request.agentId);
     if (!requester) return { ok: false, reason: `agent "${request.agentId}" no longer exists` };
     const { agent, suspension } = requester;
     if (suspension) return { ok: false, reason: killSwitchReason(suspension, 'suspended') };
     const { classification } = assess(deps, { ...request, args: input.args }, agent);
     if (classification.decision === 'deny') return { ok: false, reason: `the policy now denies it: ${classification.reasons.join('; ')}` };
-    const budget = reads ? reads.reservation : await recheckReservation(db, { actionId: input.budgetHolder });
+    const budget = inTransaction ? inTransaction.reservation : await recheckReservation(db, { actionId: input.budgetHolder });
     if (!budget.ok) return { ok: false, reason: `budget: ${budget.reason}` };
     // Budgets created while the action waited apply too: reserved now, all or none.
     const estimate = estimateCost(deps, request.tool, input.args);
     if (!estimate.ok) return { ok: false, reason: `budget: ${estimate.reason}` };
     if (!estimate.cost) return { ok: true };
-    const topUp = await reserveBudgetsAddedSince(db, {
+    const topUpRequest = {
       actionId: input.budgetHolder,
       agentId: agent.id,
       team: agent.team,
       amount: estimate.cost.amount,
       currency: estimate.cost.currency,
       at: new Date(),
-    });
+    };
+    const topUp = inTransaction ? await reserveBudgetsAddedSinceIn(inTransaction.client, topUpRequest) : await reserveBudgetsAddedSince(db, topUpRequest);
     if (topUp.status === 'exceeded') return { ok: false, reason: `budget: ${topUp.reason}` };
     if (topUp.added.length > 0) {
-      await appendAudit(db, {
+      const reserved: AuditEventInput = {
         eventKey: `${actionId}:budget.recheck_reserved`,
         actionId,
         type: 'budget.reserved',
         actor: 'system:budget',
         // A threshold crossed on a new budget is covered by the approval this action already has.
         payload: { amount: estimate.cost.amount, currency: estimate.cost.currency, impacts: topUp.added, atRecheck: true, thresholdCrossed: topUp.needsApproval },
-      });
+      };
+      if (inTransaction) before.push(reserved);
+      else await appendAudit(db, reserved);
     }
     return { ok: true, budgetReserved: topUp.holds };
   }

@@ -13,7 +13,9 @@ import {
   sqlState,
   suspensionFrom,
   suspensionStatement,
+  type ActiveSuspension,
   type AuditEventInput,
+  type CommitWith,
   type Db,
   type SqlValue,
 } from '@airlock/db';
@@ -149,7 +151,21 @@ export interface PriorWrites {
  */
 export async function recordToolStart(db: Db, claim: ToolRunClaim, agentId?: string, prior?: PriorWrites): Promise<ToolStart> {
   const before = prior?.events ?? [];
-  const claimWrites = [
+  if (!agentId) {
+    await appendAuditWith(db, [...(prior?.statements ?? []), ...claimStatements(claim)], ...before, toolStartedEvent(claim));
+    return { started: true };
+  }
+  return inGatedTransaction(
+    db,
+    (client, begun) => Promise.resolve(claimOrRefuse(client, claim, suspensionFrom(begun[begun.length - 1]!.rows), { statements: [], events: before })),
+    // The switch is read after the gate and the prior writes, each a statement of its own.
+    { withBegin: [...(prior?.statements ?? []), suspensionStatement(agentId)].join('; ') },
+  );
+}
+
+/** A claim's writes: the execution row (once per idempotency key) and the action's status; values inlined. */
+function claimStatements(claim: ToolRunClaim): string[] {
+  return [
     inlineParams(`INSERT INTO tool_executions (idempotency_key, action_id, tool, status) VALUES ($1, $2, $3, 'running') ON CONFLICT (idempotency_key) DO NOTHING`, [
       claim.idempotencyKey,
       claim.actionId,
@@ -157,38 +173,35 @@ export async function recordToolStart(db: Db, claim: ToolRunClaim, agentId?: str
     ]),
     inlineParams(`UPDATE actions SET status = 'running', updated_at = now() WHERE id = $1`, [claim.actionId]),
   ];
-  if (!agentId) {
-    await appendAuditWith(db, [...(prior?.statements ?? []), ...claimWrites], ...before, toolStartedEvent(claim));
-    return { started: true };
+}
+
+/**
+ * What COMMIT carries in a gated claim's transaction, once the switch was read under the
+ * gate: `prior`, then the claim and `tool.started`, or, with a switch in force, `prior`
+ * and the refusal (`action.recheck_failed`) without a claim.
+ */
+export function claimOrRefuse(client: pg.PoolClient, claim: ToolRunClaim, suspension: ActiveSuspension | null, prior: PriorWrites): CommitWith<ToolStart> {
+  if (suspension) {
+    const reason = killSwitchReason(suspension, 'cancelled');
+    const refused: AuditEventInput = {
+      eventKey: `${claim.actionId}:start-refused`,
+      actionId: claim.actionId,
+      type: 'action.recheck_failed',
+      actor: 'system:kill-switch',
+      payload: { reason },
+    };
+    return commitWithAppend(client, prior.statements, [...prior.events, refused], { started: false, reason });
   }
-  return inGatedTransaction(
-    db,
-    async (client, begun) => {
-      const suspension = suspensionFrom(begun[begun.length - 1]!.rows);
-      if (suspension) {
-        const reason = killSwitchReason(suspension, 'cancelled');
-        const refused: AuditEventInput = {
-          eventKey: `${claim.actionId}:start-refused`,
-          actionId: claim.actionId,
-          type: 'action.recheck_failed',
-          actor: 'system:kill-switch',
-          payload: { reason },
-        };
-        const append = auditAppendMessage(client, [...before, refused]);
-        return commitWith(append.sql, (results): ToolStart => {
-          append.read(results);
-          return { started: false, reason };
-        });
-      }
-      const append = auditAppendMessage(client, [...before, toolStartedEvent(claim)]);
-      return commitWith([...claimWrites, append.sql].join('; '), (results): ToolStart => {
-        append.read(results);
-        return { started: true };
-      });
-    },
-    // The switch is read after the gate and the prior writes, each a statement of its own.
-    { withBegin: [...(prior?.statements ?? []), suspensionStatement(agentId)].join('; ') },
-  );
+  return commitWithAppend(client, [...prior.statements, ...claimStatements(claim)], [...prior.events, toolStartedEvent(claim)], { started: true });
+}
+
+/** `statements` and the append of `events` with COMMIT, answering `answer` once durable. */
+export function commitWithAppend<T>(client: pg.PoolClient, statements: readonly string[], events: readonly AuditEventInput[], answer: T): CommitWith<T> {
+  const append = auditAppendMessage(client, events);
+  return commitWith([...statements, append.sql].join('; '), (results): T => {
+    append.read(results);
+    return answer;
+  });
 }
 
 /**

@@ -9,6 +9,9 @@ import {
   type RecheckResult,
   type Requester,
 } from '@airlock/db';
+import type pg from 'pg';
+
+// What a run reads before its claim, as statements to send in one message with others.
 
 /** How an earlier attempt with this run's key got on, if one claimed the run. */
 export interface PreviousRun {
@@ -17,37 +20,31 @@ export interface PreviousRun {
   error: string | null;
 }
 
-/** What a run's re-check reads before it decides: the agent with any switch covering it, and the budgets the action holds money on. */
+export function previousRunStatement(idempotencyKey: string): string {
+  return inlineParams('SELECT status, result, error FROM tool_executions WHERE idempotency_key = $1', [idempotencyKey]);
+}
+
+export function previousRunFrom(result: pg.QueryResult): PreviousRun | undefined {
+  return result.rows[0] as PreviousRun | undefined;
+}
+
+/** The earlier attempt alone (a run that does not re-check itself). */
+export async function readPreviousRun(db: Db, idempotencyKey: string): Promise<PreviousRun | undefined> {
+  const [previous] = await readInOneMessage(db, [previousRunStatement(idempotencyKey)]);
+  return previousRunFrom(previous!);
+}
+
+/** What a run's re-check reads: the agent with any switch covering it, and the budgets the action holds money on. */
 export interface RecheckReads {
   requester: Requester | null;
   reservation: RecheckResult;
 }
 
-export interface RunReads {
-  previous: PreviousRun | undefined;
-  /** Present when the run re-checks itself (asked for with `recheck`). */
-  recheck?: RecheckReads;
+/** The re-check's two reads (recheckReadsFrom reads their results, in this order). */
+export function recheckReadStatements(agentId: string, budgetHolder: string): [string, string] {
+  return [requesterStatement(agentId), reservationRecheckStatement({ actionId: budgetHolder })];
 }
 
-/**
- * Everything a run reads before its claim, in one round trip: the earlier attempt
- * and, for a run that re-checks itself, the re-check's two reads. They do not
- * depend on each other, so sending them together changes no answer; a retry whose
- * run was claimed before (a `previous` row) does not use the re-check's.
- */
-export async function readBeforeRun(db: Db, idempotencyKey: string, recheck?: { agentId: string; budgetHolder: string }): Promise<RunReads> {
-  const previousSql = inlineParams('SELECT status, result, error FROM tool_executions WHERE idempotency_key = $1', [idempotencyKey]);
-  if (!recheck) {
-    const [previous] = await readInOneMessage(db, [previousSql]);
-    return { previous: previous!.rows[0] as PreviousRun | undefined };
-  }
-  const [previous, requester, reservation] = await readInOneMessage(db, [
-    previousSql,
-    requesterStatement(recheck.agentId),
-    reservationRecheckStatement({ actionId: recheck.budgetHolder }),
-  ]);
-  return {
-    previous: previous!.rows[0] as PreviousRun | undefined,
-    recheck: { requester: requesterFrom(requester!.rows), reservation: reservationRecheckFrom(recheck.budgetHolder, reservation!.rows) },
-  };
+export function recheckReadsFrom([requester, reservation]: readonly pg.QueryResult[], budgetHolder: string): RecheckReads {
+  return { requester: requesterFrom(requester!.rows), reservation: reservationRecheckFrom(budgetHolder, reservation!.rows) };
 }

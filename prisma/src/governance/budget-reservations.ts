@@ -6,7 +6,7 @@ import type { Db } from '../client.js';
 import { Currency, centsOf, formatCents } from './money.js';
 import { type BudgetPeriod, periodStartOf } from './periods.js';
 import { type GovernanceScope, Target } from './scope.js';
-import { inSavepoint, inTransaction, lockName, rollbackWith } from './transaction.js';
+import { inSavepoint, inTransaction, lockName, rollbackWith, type RollbackWith } from './transaction.js';
 import type { BudgetRow } from './budgets.js';
 
 /*
@@ -226,33 +226,41 @@ export type TopUpResult = { status: 'reserved'; added: BudgetImpact[]; holds: bo
  */
 export async function reserveBudgetsAddedSince(db: Db, input: BudgetReservationRequest): Promise<TopUpResult> {
   const request = BudgetReservationRequest.parse(input);
-  return inTransaction(db, async (client) => {
-    await lockBudgetAction(client, request.actionId);
-    const { rows: held } = await client.query<{ budget_id: string; status: string }>('SELECT budget_id, status FROM budget_reservations WHERE action_id = $1', [request.actionId]);
-    const { rows: budgets } = await client.query<ApplicableBudget>(
-      `SELECT ${BUDGET_COLUMNS} FROM budgets b
-        WHERE b.currency = $1
-          AND ((b.scope = 'agent' AND b.target = $2) OR (b.scope = 'team' AND b.target = $3) OR (b.scope = 'tenant' AND b.target = '*'))
-          AND NOT EXISTS (SELECT 1 FROM budget_reservations r WHERE r.action_id = $4 AND r.budget_id = b.id)
-        ORDER BY b.id COLLATE "C"`,
-      [request.currency, request.agentId, request.team, request.actionId],
+  return inTransaction(db, (client) => topUp(client, request));
+}
+
+/** The same inside the caller's open transaction (a savepoint: an exceeded budget undoes only this step's reservations). */
+export async function reserveBudgetsAddedSinceIn(client: pg.PoolClient, input: BudgetReservationRequest): Promise<TopUpResult> {
+  const request = BudgetReservationRequest.parse(input);
+  return inSavepoint(client, 'budget_top_up', () => topUp(client, request));
+}
+
+async function topUp(client: pg.PoolClient, request: z.output<typeof BudgetReservationRequest>): Promise<TopUpResult | RollbackWith<TopUpResult>> {
+  await lockBudgetAction(client, request.actionId);
+  const { rows: held } = await client.query<{ budget_id: string; status: string }>('SELECT budget_id, status FROM budget_reservations WHERE action_id = $1', [request.actionId]);
+  const { rows: budgets } = await client.query<ApplicableBudget>(
+    `SELECT ${BUDGET_COLUMNS} FROM budgets b
+      WHERE b.currency = $1
+        AND ((b.scope = 'agent' AND b.target = $2) OR (b.scope = 'team' AND b.target = $3) OR (b.scope = 'tenant' AND b.target = '*'))
+        AND NOT EXISTS (SELECT 1 FROM budget_reservations r WHERE r.action_id = $4 AND r.budget_id = b.id)
+      ORDER BY b.id COLLATE "C"`,
+    [request.currency, request.agentId, request.team, request.actionId],
+  );
+  const amount = centsOf(request.amount);
+  const added: BudgetImpact[] = [];
+  for (const budget of budgets) {
+    const periodStart = periodStartOf(budget.period, request.at);
+    const usage = await reserveOn(client, budget.id, periodStart, request.amount);
+    if (!usage) return rollbackWith<TopUpResult>((await exceeded(client, budgets, added, budget, request)) as Extract<ReserveResult, { status: 'exceeded' }>);
+    added.push(impactOf({ ...budget, ...usage.budget }, periodStart, usage, amount, true));
+  }
+  if (added.length > 0) {
+    await client.query(
+      `INSERT INTO budget_reservations (id, budget_id, action_id, period_start, amount, status, updated_at)
+       SELECT r.id, r.budget_id, $4, r.period_start, $5::numeric, 'reserved', now()
+         FROM unnest($1::text[], $2::text[], $3::date[]) AS r(id, budget_id, period_start)`,
+      [added.map(() => randomUUID()), added.map((i) => i.budgetId), added.map((i) => i.periodStart), request.actionId, request.amount],
     );
-    const amount = centsOf(request.amount);
-    const added: BudgetImpact[] = [];
-    for (const budget of budgets) {
-      const periodStart = periodStartOf(budget.period, request.at);
-      const usage = await reserveOn(client, budget.id, periodStart, request.amount);
-      if (!usage) return rollbackWith<TopUpResult>((await exceeded(client, budgets, added, budget, request)) as Extract<ReserveResult, { status: 'exceeded' }>);
-      added.push(impactOf({ ...budget, ...usage.budget }, periodStart, usage, amount, true));
-    }
-    if (added.length > 0) {
-      await client.query(
-        `INSERT INTO budget_reservations (id, budget_id, action_id, period_start, amount, status, updated_at)
-         SELECT r.id, r.budget_id, $4, r.period_start, $5::numeric, 'reserved', now()
-           FROM unnest($1::text[], $2::text[], $3::date[]) AS r(id, budget_id, period_start)`,
-        [added.map(() => randomUUID()), added.map((i) => i.budgetId), added.map((i) => i.periodStart), request.actionId, request.amount],
-      );
-    }
-    return { status: 'reserved', added, holds: held.some((r) => r.status === 'reserved') || added.length > 0, needsApproval: added.some((i) => i.thresholdCrossed) };
-  });
+  }
+  return { status: 'reserved', added, holds: held.some((r) => r.status === 'reserved') || added.length > 0, needsApproval: added.some((i) => i.thresholdCrossed) };
 }

@@ -7,6 +7,7 @@ export {
   reserveBudget,
   reserveBudgetIn,
   reserveBudgetsAddedSince,
+  reserveBudgetsAddedSinceIn,
   type TopUpResult,
   BudgetReservationRequest,
   ReservationReleasedError,

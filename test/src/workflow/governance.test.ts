@@ -145,6 +145,46 @@ describe('re-check right before the tool runs', () => {
     expect(await auditTypes(actionId)).toEqual(expect.arrayContaining(['approval.decision', 'action.recheck_failed']));
     expect(await auditTypes(actionId)).not.toContain('tool.started');
   });
+
+  // Reserved in the run's claim transaction (a savepoint), audited in its commit before the re-check's row.
+  it('reserves on a budget created while the approval waited, and spends it when the tool runs', async () => {
+    await createAgent(h.db, { id: 'topped-bot', team: 'topped', allowedTools: ['payments.*'] });
+    const { actionId, argsHash: hash } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ agentId: 'topped-bot' }));
+    const budget = await createBudget(h.db, { scope: 'agent', target: 'topped-bot', period: 'day', currency: 'USD', limit: '1000.00' });
+    await decideAction(h.client, actionId, { approverId: 'alice', decision: 'approve', channel: 'api', argsHash: hash });
+    expect((await awaitOutcome(h.client, actionId)).status).toBe('executed');
+    const types = await auditTypes(actionId);
+    expect(types.slice(types.indexOf('approval.decision'))).toEqual([
+      'approval.decision',
+      'approval.approved',
+      'budget.reserved',
+      'action.rechecked',
+      'tool.started',
+      'tool.succeeded',
+      'action.completed',
+    ]);
+    const reserved = await h.db.prisma.auditEvent.findFirstOrThrow({ where: { actionId, type: 'budget.reserved' } });
+    expect(reserved.payload).toMatchObject({ amount: '125.00', atRecheck: true, impacts: [expect.objectContaining({ budgetId: budget.id })] });
+    const usage = await h.db.prisma.budgetUsage.findFirstOrThrow({ where: { budgetId: budget.id } });
+    expect({ spent: usage.spent.toFixed(2), reserved: usage.reserved.toFixed(2) }).toEqual({ spent: '125.00', reserved: '0.00' });
+  });
+
+  it('denies, reserving nothing, when a budget created while the approval waited cannot hold it', async () => {
+    await createAgent(h.db, { id: 'small-bot', team: 'small', allowedTools: ['payments.*'] });
+    const { actionId, argsHash: hash } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ agentId: 'small-bot' }));
+    const budget = await createBudget(h.db, { scope: 'agent', target: 'small-bot', period: 'day', currency: 'USD', limit: '50.00' });
+    await decideAction(h.client, actionId, { approverId: 'alice', decision: 'approve', channel: 'api', argsHash: hash });
+    expect(await awaitOutcome(h.client, actionId)).toMatchObject({
+      status: 'denied',
+      reason: expect.stringMatching(/re-check before running failed: budget: .*would exceed its limit/),
+    });
+    expect(await h.db.prisma.budgetReservation.findMany({ where: { actionId } })).toEqual([]);
+    const types = await auditTypes(actionId);
+    expect(types).toEqual(expect.arrayContaining(['approval.decision', 'approval.approved', 'action.recheck_failed']));
+    expect(types).not.toContain('budget.reserved');
+    expect(types).not.toContain('tool.started');
+    expect(await h.db.prisma.budgetUsage.findMany({ where: { budgetId: budget.id, reserved: { gt: 0 } } })).toEqual([]);
+  });
 });
 
 describe('standing approvals', () => {
