@@ -118,3 +118,41 @@ describe('a retried admission', () => {
     expect(await database.db.prisma.budgetReservation.count({ where: { actionId: input.actionId } })).toBe(0);
   });
 });
+
+// PostgreSQL checks unique indexes in the order they were created: the primary key
+// first in a migrated database, another index first after a restore that rebuilt
+// it last. The retry is recognised by the committed row either way.
+describe('a retried admission, when another unique index reports the conflict first', () => {
+  let rebuilt: TestDatabase;
+  beforeAll(async () => {
+    rebuilt = await createTestDatabase();
+    await seedTeam(rebuilt.db);
+    // CASCADE drops the foreign keys that point at actions: this database serves only this test.
+    await rebuilt.db.pool.query('ALTER TABLE actions DROP CONSTRAINT actions_pkey CASCADE; ALTER TABLE actions ADD CONSTRAINT actions_pkey PRIMARY KEY (id)');
+  });
+  afterAll(async () => {
+    await rebuilt?.drop();
+  });
+
+  it('returns the committed decision and runs the tool once', async () => {
+    const { admitAndRun: admit } = seededActivities(rebuilt.db);
+    const input = smallRefund();
+    const first = await admit(input);
+    expect(first.run).toMatchObject({ completed: { status: 'executed', actionId: input.actionId } });
+
+    // The precondition: a second row with the same id now fails on another index than the primary key.
+    const duplicate = await rebuilt.db.pool.query('INSERT INTO actions SELECT * FROM actions WHERE id = $1', [input.actionId]).then(
+      () => undefined,
+      (error: { code?: string; constraint?: string }) => error,
+    );
+    expect(duplicate).toMatchObject({ code: '23505' });
+    expect(duplicate?.constraint).not.toBe('actions_pkey');
+
+    const retry = await admit(input);
+    expect(retry).toEqual(first);
+    expect(await rebuilt.db.prisma.ledgerEntry.count({ where: { idempotencyKey: `${input.actionId}:run` } })).toBe(1);
+    const audit = await rebuilt.db.prisma.auditEvent.findMany({ where: { actionId: input.actionId }, orderBy: { seq: 'asc' } });
+    expect(audit.map((e) => e.type)).toEqual(['action.requested', 'action.classified', 'tool.started', 'tool.succeeded', 'action.completed']);
+    expect(await verifyAuditChain(rebuilt.db)).toMatchObject({ ok: true });
+  });
+});
