@@ -16,7 +16,7 @@ export {
 export { inlineParams, sqlLiteral, NulInSqlLiteralError, type SqlValue } from './governance/sql-literals.js';
 export * from './audit/index.js';
 export { createUser, createAgent, createApiKey, hashApiKey } from './seed.js';
-export { userIdByEmail } from './user-by-email.js';
+export { userIdByEmail, userRightsByEmail, type UserRightsRow } from './user-by-email.js';
 export { Prisma } from '../generated/client.js';
 export type { Action, Approval, ApprovalDecision as StoredDecision, AuditEvent, User, Agent } from '../generated/client.js';
 export * from './governance/index.js';

@@ -1,4 +1,5 @@
 import type { Db } from './client.js';
+import type { User } from '../generated/client.js';
 
 /**
  * The id of the one user whose address is `email`, compared without regard to case; null when
@@ -9,6 +10,23 @@ import type { Db } from './client.js';
  * vouches for would match somebody else's (`j_hn@corp.example` matching `john@corp.example`).
  */
 export async function userIdByEmail(db: Db, email: string): Promise<string | null> {
-  const { rows } = await db.pool.query<{ id: string }>('SELECT id FROM users WHERE lower(email) = lower($1) LIMIT 2', [email.trim()]);
-  return rows.length === 1 ? rows[0]!.id : null;
+  return (await oneUserByEmail<{ id: string }>(db, email, 'id'))?.id ?? null;
+}
+
+/** The columns of a user a decision needs (who, and with what rights), as stored. */
+export interface UserRightsRow {
+  id: string;
+  name: string;
+  role: User['role'];
+  disabled_at: Date | null;
+}
+
+/** The same user as userIdByEmail, by the same rule, with the columns a decision needs: one statement instead of two. */
+export function userRightsByEmail(db: Db, email: string): Promise<UserRightsRow | null> {
+  return oneUserByEmail<UserRightsRow>(db, email, 'id, name, role, disabled_at');
+}
+
+async function oneUserByEmail<R extends object>(db: Db, email: string, columns: string): Promise<R | null> {
+  const { rows } = await db.pool.query<R>(`SELECT ${columns} FROM users WHERE lower(email) = lower($1) LIMIT 2`, [email.trim()]);
+  return rows.length === 1 ? rows[0]! : null;
 }

@@ -119,7 +119,10 @@ export async function deciderOrRefuse(deps: ListenerDeps, slack: webApi.WebClien
   // Independent reads, so one round trip's wait: who is clicking, and what the round asks for.
   const [identity, approval] = await Promise.all([
     deps.directory.identify(input.slackUserId),
-    deps.db.prisma.approval.findUnique({ where: { actionId_round: { actionId: input.ref.actionId, round: input.ref.round } }, select: { approverRole: true } }),
+    // Plain SQL: on every click's path before the decision (Prisma's client costs about a millisecond more here).
+    deps.db.pool
+      .query<{ approver_role: Role }>('SELECT approver_role FROM approvals WHERE action_id = $1 AND round = $2', [input.ref.actionId, input.ref.round])
+      .then(({ rows }) => (rows[0] ? { approverRole: rows[0].approver_role } : null)),
   ]);
   if (!identity.ok) {
     await refuse(deps, slack, input, identity.reason);

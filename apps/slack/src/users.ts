@@ -1,4 +1,4 @@
-import { userIdByEmail, type Db, type User } from '@airlock/db';
+import { userRightsByEmail, type Db, type User, type UserRightsRow } from '@airlock/db';
 import type { webApi } from '@slack/bolt';
 
 /** What a decision needs of the clicker's Airlock user: who (operator, audit) and what rights, read fresh. */
@@ -6,15 +6,8 @@ export type SlackUser = Pick<User, 'id' | 'name' | 'role' | 'disabledAt'>;
 
 export type SlackIdentity = { ok: true; user: SlackUser; via: 'link' | 'verified_email' } | { ok: false; reason: string };
 
-interface UserRow {
-  id: string;
-  name: string;
-  role: User['role'];
-  disabled_at: Date | null;
-}
-
 /** A link's user, or nulls when it is gone (slack_user_links has no foreign key to users). */
-type LinkRow = UserRow | { id: null; name: null; role: null; disabled_at: null };
+type LinkRow = UserRightsRow | { id: null; name: null; role: null; disabled_at: null };
 
 /** The Slack account's confirmed email, or why there is none. */
 interface SlackEmail {
@@ -67,9 +60,7 @@ export class SlackDirectory {
 
   private async userByEmail({ email, reason }: SlackEmail): Promise<SlackIdentity> {
     if (!email) return { ok: false, reason: reason ?? 'your Slack account has no confirmed email' };
-    const userId = await userIdByEmail(this.db, email);
-    const { rows } = userId ? await this.db.pool.query<UserRow>('SELECT id, name, role, disabled_at FROM users WHERE id = $1', [userId]) : { rows: [] };
-    const user = rows[0];
+    const user = await userRightsByEmail(this.db, email);
     if (!user) return { ok: false, reason: 'no Airlock user has the confirmed email of your Slack account; ask an admin to add or link you' };
     return { ok: true, user: slackUser(user), via: 'verified_email' };
   }
@@ -121,7 +112,7 @@ export class SlackDirectory {
   }
 }
 
-function slackUser(row: UserRow): SlackUser {
+function slackUser(row: UserRightsRow): SlackUser {
   return { id: row.id, name: row.name, role: row.role, disabledAt: row.disabled_at };
 }
 

@@ -1,4 +1,4 @@
-import { createUser, userIdByEmail, verifyAuditChain } from '@airlock/db';
+import { createUser, userIdByEmail, userRightsByEmail, verifyAuditChain } from '@airlock/db';
 import {
   AccountError,
   ARGON2ID_OPTIONS,
@@ -102,14 +102,18 @@ describe('signInWithPassword', () => {
   it('matches an address exactly but for case: _ and % are not wildcards, and an ambiguous address names nobody', async () => {
     const { oneTimePassword } = await createLocalUser(database.db, { email: 'quinn@example.test', role: 'viewer' }, 'cli:ops');
     expect(await userIdByEmail(database.db, ' QUINN@Example.test ')).toBe('quinn');
+    // The Slack click's look-up (the user's rights in the same statement) follows the same rule.
+    expect(await userRightsByEmail(database.db, ' QUINN@Example.test ')).toEqual({ id: 'quinn', name: expect.any(String), role: 'viewer', disabled_at: null });
     for (const lookalike of ['qu_nn@example.test', 'q%@example.test', '%']) {
       expect(await userIdByEmail(database.db, lookalike)).toBeNull();
+      expect(await userRightsByEmail(database.db, lookalike)).toBeNull();
       expect(await signInWithPassword(database.db, lookalike, oneTimePassword)).toEqual({ ok: false, throttled: false });
     }
     // Rows written before addresses were stored lower-case may differ by case alone: neither is chosen.
     await createUser(database.db, { id: 'case-upper', email: 'Twin@example.test', role: 'viewer' });
     await createUser(database.db, { id: 'case-lower', email: 'twin@example.test', role: 'viewer' });
     expect(await userIdByEmail(database.db, 'twin@example.test')).toBeNull();
+    expect(await userRightsByEmail(database.db, 'twin@example.test')).toBeNull();
   });
 
   it('throttles guessing per email address: refusals without a password check, one audit row per window, then it reopens', async () => {
