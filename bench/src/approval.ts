@@ -1,7 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import { awaitOutcome, getActionStatus, submitAction } from '@airlock/core/gateway';
 import type { Client } from '@temporalio/client';
-import { HIGH_TOOL, type StartProbe } from './airlock/high-tool.js';
+import { HIGH_TOOL } from './airlock/high-tool.js';
+import { bareToolStarts } from './bare/activities.js';
+import { BARE_DECIDE_UPDATE, BARE_DECIDE_WORKFLOW } from './bare/worker.js';
+import type { StartProbe } from './start-probe.js';
 import { nextAgent } from './airlock/worker.js';
 import type { DecisionChannel, GatedAction } from './decision/channel.js';
 import { nextId } from './ids.js';
@@ -15,7 +18,7 @@ export interface ChannelTiming {
   toToolStart: Summary;
   /** From sending it to its answer (the decide update's round trip plus what the channel adds; Slack acks before deciding). */
   requestReturns: Summary;
-  /** Another tree's console (--console-baseline), not a target. */
+  /** Not a target: another tree's console (--console-baseline), or bare Temporal's floor. */
   baseline?: boolean;
 }
 
@@ -53,9 +56,43 @@ async function oneApproval(client: Client, taskQueue: string, probe: StartProbe,
 }
 
 /**
+ * Bare Temporal's decision → tool start, the floor under every channel, timed beside
+ * them: a workflow waiting on one Update (cached on its worker, as a gated action is),
+ * that schedules one activity in the workflow task that accepts it.
+ */
+export interface DecisionFloor {
+  key: string;
+  label: string;
+  sample(): Promise<{ toToolStart: number; requestReturns: number }>;
+}
+
+export function bareDecisionFloor(client: Client, taskQueue: string): DecisionFloor {
+  return {
+    key: 'bare',
+    label: 'bare Temporal: Update -> activity starts',
+    async sample() {
+      const id = nextId('bare-decide');
+      const handle = await client.workflow.start(BARE_DECIDE_WORKFLOW, { workflowId: id, taskQueue, args: [{ id }] });
+      // Waiting once its first workflow task completed (started, task scheduled, started, completed).
+      const deadline = Date.now() + 20_000;
+      while ((await handle.describe()).historyLength < 4) {
+        if (Date.now() > deadline) throw new Error(`${id} never waited for its update`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      const started = bareToolStarts.waitFor(id);
+      const t0 = performance.now();
+      const answered = handle.executeUpdate(BARE_DECIDE_UPDATE, { args: ['approve'] }).then(() => performance.now());
+      const [startedAt, answeredAt] = await Promise.all([started, answered]);
+      await within(handle.result(), `bare decision ${id}`);
+      return { toToolStart: startedAt - t0, requestReturns: answeredAt - t0 };
+    },
+  };
+}
+
+/**
  * `runs` decisions per channel, one at a time, against the same worker: each
- * round sends one through every channel, starting at a different channel each
- * round, so drift on the machine hits them alike.
+ * round sends one through every channel (and the bare floor, when given), starting
+ * at a different one each round, so drift on the machine hits them alike.
  */
 export async function decisionToToolStart(
   client: Client,
@@ -64,23 +101,33 @@ export async function decisionToToolStart(
   channels: readonly DecisionChannel[],
   runs: number,
   warmup: number,
+  floor?: DecisionFloor,
 ): Promise<Record<string, ChannelTiming>> {
-  const samples = new Map(channels.map((c) => [c.key, { toToolStart: [] as number[], requestReturns: [] as number[] }]));
+  const lanes = [
+    ...channels.map((c) => ({
+      key: c.key,
+      timing: { label: c.label, short: c.short, ...(c.baseline ? { baseline: true } : {}) },
+      sample: () => oneApproval(client, taskQueue, probe, c),
+    })),
+    // Not a target: what Temporal alone takes, so the channels' figures read against it.
+    ...(floor ? [{ key: floor.key, timing: { label: floor.label, short: floor.key, baseline: true }, sample: () => floor.sample() }] : []),
+  ];
+  const samples = new Map(lanes.map((l) => [l.key, { toToolStart: [] as number[], requestReturns: [] as number[] }]));
   for (let round = 0; round < warmup + runs; round++) {
-    for (let j = 0; j < channels.length; j++) {
-      const channel = channels[(round + j) % channels.length]!;
-      const sample = await oneApproval(client, taskQueue, probe, channel);
+    for (let j = 0; j < lanes.length; j++) {
+      const lane = lanes[(round + j) % lanes.length]!;
+      const sample = await lane.sample();
       if (round < warmup) continue;
-      const kept = samples.get(channel.key)!;
+      const kept = samples.get(lane.key)!;
       kept.toToolStart.push(sample.toToolStart);
       kept.requestReturns.push(sample.requestReturns);
     }
   }
   return Object.fromEntries(
-    channels.map((c) => {
-      const s = samples.get(c.key)!;
-      const timing: ChannelTiming = { label: c.label, short: c.short, toToolStart: summarize(s.toToolStart), requestReturns: summarize(s.requestReturns) };
-      return [c.key, c.baseline ? { ...timing, baseline: true } : timing];
+    lanes.map((l) => {
+      const s = samples.get(l.key)!;
+      const timing: ChannelTiming = { ...l.timing, toToolStart: summarize(s.toToolStart), requestReturns: summarize(s.requestReturns) };
+      return [l.key, timing];
     }),
   );
 }

@@ -9,7 +9,8 @@ import { ActionRequest, runIdempotencyKey, type GuardedActionInput } from '@airl
 import { argsHash, deriveActionId } from '@airlock/core/hashing';
 import { createDb } from '@airlock/db';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { HIGH_TOOL, highRiskEchoTool, StartProbe } from './airlock/high-tool.js';
+import { HIGH_TOOL, highRiskEchoTool } from './airlock/high-tool.js';
+import { StartProbe } from './start-probe.js';
 import { benchPolicy } from './airlock/policy.js';
 import { BENCH_APPROVER, nextAgent, seedBench } from './airlock/worker.js';
 import { readConfig } from './config.js';

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { policyFromFile } from '@airlock/console';
 import { createApiKey, createDb } from '@airlock/db';
 import { DEFAULT_POLICY_FILE } from '@airlock/policy/files';
-import { decisionToToolStart } from './approval.js';
-import { StartProbe } from './airlock/high-tool.js';
+import { bareDecisionFloor, decisionToToolStart } from './approval.js';
+import { StartProbe } from './start-probe.js';
 import { benchPolicy } from './airlock/policy.js';
 import { BENCH_APPROVER, createBenchAirlockWorker, seedBench } from './airlock/worker.js';
 import { createBareWorker } from './bare/worker.js';
@@ -87,8 +87,8 @@ async function main(cleanup: Cleanup): Promise<void> {
   const slack = await startSlackDecisions(db, scratch.url, client);
   stops.push(() => slack.stop());
   channels.push(slack.channel);
-  log(`approval: ${config.approvals} decision -> tool start runs per channel (${channels.map((c) => c.key).join(', ')})`);
-  const decisions = await decisionToToolStart(client, queues.airlock, probe, channels, config.approvals, Math.min(5, config.warmup));
+  log(`approval: ${config.approvals} decision -> tool start runs per channel (${channels.map((c) => c.key).join(', ')}, and bare Temporal's floor)`);
+  const decisions = await decisionToToolStart(client, queues.airlock, probe, channels, config.approvals, Math.min(5, config.warmup), bareDecisionFloor(client, queues.bare));
   await stopChannels();
 
   let profile: BenchResults['profile'];

@@ -2,7 +2,8 @@ import { defaultActivityDeps, type PolicySource } from '@airlock/activities';
 import { createAgent, createUser, type Db } from '@airlock/db';
 import { bundleWorkflows, createAirlockWorker } from '@airlock/worker';
 import type { NativeConnection, Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { highRiskEchoTool, type StartProbe } from './high-tool.js';
+import type { StartProbe } from '../start-probe.js';
+import { highRiskEchoTool } from './high-tool.js';
 
 /**
  * Runs rotate over several agents so the default policy's per-agent rate limit

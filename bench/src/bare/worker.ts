@@ -3,6 +3,9 @@ import { bundleWorkflowCode, Worker, type NativeConnection } from '@temporalio/w
 import * as activities from './activities.js';
 
 export const BARE_WORKFLOW = 'bareEcho';
+/** The decision floor's workflow and its Update (bareDecideThenRun, bareDecide). */
+export const BARE_DECIDE_WORKFLOW = 'bareDecideThenRun';
+export const BARE_DECIDE_UPDATE = 'decide';
 
 const silent = { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: console.warn, error: console.error };
 
