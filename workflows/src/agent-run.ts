@@ -3,6 +3,7 @@ import type { ActionOutcome, ActionStatusView, AgentReport, GuardedActionInput }
 import { DEFAULT_REPORT_WINDOW_MS, reportUpdate, runIdempotencyKey, statusQuery } from '@airlock/core/workflow';
 import { bookkeeping } from './activities.js';
 import { closeForCancellation, heldBudget, passGate, type ActionHold } from './gate.js';
+import { ApprovalPathPatches } from './patches.js';
 
 /**
  * A kill switch revokes an authorization that is out and unreported: it is no
@@ -104,7 +105,7 @@ export async function agentRun(input: GuardedActionInput): Promise<ActionOutcome
   };
 
   try {
-    const gate = await passGate(input, view, hold);
+    const gate = await passGate(input, view, hold, { patches: new ApprovalPathPatches() });
     // Gate-only actions are never run by admission: an answer saying so is a bug, not an outcome.
     if (gate.kind === 'ran') throw ApplicationFailure.nonRetryable('admission ran a gate-only action', 'GateOnlyActionRan');
     if (gate.kind === 'ended') return await finish(gate.outcome);

@@ -1,4 +1,4 @@
-import { ApplicationFailure, CancellationScope, condition, patched, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, setHandler } from '@temporalio/workflow';
 import type { ActionStatusView, ApprovalDecision, BudgetImpactView, Classification, DecideResult, GuardedActionInput } from '@airlock/core';
 import { DECISION_CLOSED_FAILURE, decideUpdate } from '@airlock/core/workflow';
 import type { Activities, DecisionRecord, OpenedApproval, OpenedRound, RoundClosure, SettledRound } from '@airlock/activities';
@@ -21,17 +21,9 @@ import {
   type Verdict,
 } from './approval-round.js';
 import { RoundClosedError, tallyDecisions } from './decision-rules.js';
+import { DECISION_AFTER_ACCEPT_PATCH, type ApprovalPathPatches } from './patches.js';
 
 export type { EffectiveArgs, Verdict } from './approval-round.js';
-
-/**
- * A plain approval that settles its round as approved is not written by an activity
- * of its own: the update completes in the workflow task that accepts it, and the run
- * it lets start writes it (with the round's closing) as its first step. One workflow
- * task instead of two between a decision and the tool; the decision is still written
- * only after Temporal durably accepted it, and before the tool starts.
- */
-export const DECISION_BY_RUN_PATCH = 'decision-recorded-by-run';
 
 /**
  * Decisions Temporal accepted that no activity wrote yet, and their round's closing
@@ -50,6 +42,8 @@ export function settledRound(hold: SettledHold): SettledRound | undefined {
 }
 
 export interface ApprovalOptions {
+  /** This workflow's answers to the approval path's patches. */
+  patches: ApprovalPathPatches;
   /** Whether an approval that settles the round may be left to the run (asked only when one does). */
   runRecordsDecision?: (() => boolean) | undefined;
   /** Round 1 as admission opened it (approval row, status and audit row in its commit): not opened again. */
@@ -65,21 +59,15 @@ export async function recordSettled(hold: SettledHold): Promise<void> {
   hold.unwritten = undefined;
 }
 
-/**
- * Decisions (and edit reviews) are written by a normal activity after Temporal
- * accepted the update, not by a local activity inside the update's workflow task.
- * Histories from before keep replaying the local-activity path.
- */
-export const DECISION_AFTER_ACCEPT_PATCH = 'decision-recorded-after-accept';
-
 type Writer<K extends 'recordDecision' | 'reviewEdit'> = (...args: Parameters<Activities[K]>) => ReturnType<Activities[K]>;
 interface DecisionWriters {
   recordDecision: Writer<'recordDecision'>;
   reviewEdit: Writer<'reviewEdit'>;
 }
 
-function decisionWriters(): DecisionWriters {
-  if (!patched(DECISION_AFTER_ACCEPT_PATCH)) return { recordDecision: (input) => bookkeeping.recordDecision(input), reviewEdit: (input) => bookkeeping.reviewEdit(input) };
+/** Decisions (and edit reviews) are written by a normal activity after Temporal accepted the update; histories from before keep replaying the local-activity path. */
+function decisionWriters(patches: ApprovalPathPatches): DecisionWriters {
+  if (!patches.has(DECISION_AFTER_ACCEPT_PATCH)) return { recordDecision: (input) => bookkeeping.recordDecision(input), reviewEdit: (input) => bookkeeping.reviewEdit(input) };
   // Not cancellable: a kill switch arriving meanwhile must not turn a recorded decision into a failed update.
   return {
     recordDecision: (input) => CancellationScope.nonCancellable(() => recorder.recordDecision(input)),
@@ -98,7 +86,7 @@ export async function awaitApproval(
   initialImpacts: BudgetImpactView[],
   view: ActionStatusView,
   hold: SettledHold,
-  options: ApprovalOptions = {},
+  options: ApprovalOptions,
 ): Promise<Verdict> {
   const { actionId, request } = input;
   let state: ApprovalState = startApproval(actionId, initial.approval, initialImpacts, hold.effective);
@@ -173,7 +161,7 @@ export async function awaitApproval(
   setHandler(
     decideUpdate,
     async (decision: ApprovalDecision): Promise<DecideResult> => {
-      const writers = decisionWriters();
+      const writers = decisionWriters(options.patches);
       const [effect] = apply({ type: 'decision_received', decision, decidedAt: new Date().toISOString() });
       if (effect?.type === 'review_edit') return applyEdit(effect, writers);
       // A remembered grant travels with the decision: one activity, run only once Temporal accepted it, writes both.

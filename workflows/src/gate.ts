@@ -1,9 +1,10 @@
-import { CancellationScope, patched } from '@temporalio/workflow';
+import { CancellationScope } from '@temporalio/workflow';
 import type { ActionOutcome, ActionStatusView, GuardedActionInput } from '@airlock/core';
 import type { BudgetHold } from '@airlock/activities';
 import { bookkeeping, executor } from './activities.js';
 import { admissionResult, showAdmission, type RunEnd } from './admission-result.js';
 import { awaitApproval, recordSettled, type EffectiveArgs, type SettledHold } from './approval.js';
+import type { ApprovalPathPatches } from './patches.js';
 
 /**
  * What completion settles: the arguments that run and who holds their budget.
@@ -31,22 +32,16 @@ export type GateResult =
   | { kind: 'cleared'; recheck: 'done' | 'at_run' };
 
 export interface GateOptions {
+  /** This workflow's answers to the approval path's patches. */
+  patches: ApprovalPathPatches;
   /** Asked once people approved: whether the run re-checks itself (one step fewer between a decision and the tool). */
   recheckAtRun?: () => boolean;
   /** Asked when an approval settles the round: whether the run writes it (one workflow task fewer; implies `recheckAtRun`). */
   runRecordsDecision?: () => boolean;
 }
 
-/**
- * Admission opens round 1 in its own commit when the action waits for people: the
- * workflow waits on it instead of opening it with a local activity (one step, four
- * writes and their commits fewer per pending action). Asked only when admission
- * says it opened one; histories from before ran `openApproval` for round 1.
- */
-export const ADMISSION_OPENS_ROUND_PATCH = 'admission-opens-first-round';
-
 /** The gate both workflows share: admission, perhaps a human approval, and the re-check before running. */
-export async function passGate(input: GuardedActionInput, view: ActionStatusView, hold: ActionHold, options: GateOptions = {}): Promise<GateResult> {
+export async function passGate(input: GuardedActionInput, view: ActionStatusView, hold: ActionHold, options: GateOptions): Promise<GateResult> {
   const { actionId } = input;
   // Workflow time goes with it: a round admission opens is timed on the workflow's clock too.
   const admitted = admissionResult(actionId, await executor.admitAndRun(input, { workflowNowMs: Date.now() }));
@@ -62,8 +57,10 @@ export async function passGate(input: GuardedActionInput, view: ActionStatusView
     case 'needs_approval':
       break;
   }
-  const firstRound = admitted.opened && patched(ADMISSION_OPENS_ROUND_PATCH) ? admitted.opened : undefined;
+  // Histories from before admission opened round 1 ran `openApproval` for it.
+  const firstRound = admitted.opened && options.patches.firstRoundOpenedByAdmission() ? admitted.opened : undefined;
   const verdict = await awaitApproval(input, admitted.classification, admitted.admission.budgetImpacts, view, hold, {
+    patches: options.patches,
     runRecordsDecision: options.runRecordsDecision,
     ...(firstRound ? { firstRound } : {}),
   });

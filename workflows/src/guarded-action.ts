@@ -1,27 +1,13 @@
-import { ActivityFailure, ApplicationFailure, CancellationScope, allHandlersFinished, condition, isCancellation, patched, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, allHandlersFinished, condition, isCancellation, setHandler } from '@temporalio/workflow';
 import type { ActionOutcome, ActionStatusView, GuardedActionInput, PlanArgs } from '@airlock/core';
 import { PLAN_TOOL, runIdempotencyKey, statusQuery } from '@airlock/core/workflow';
 import type { RunCompletion } from '@airlock/activities';
 import { bookkeeping, executor, waitingExecutor } from './activities.js';
 import type { RunEnd } from './admission-result.js';
-import { DECISION_BY_RUN_PATCH, recordSettled, settledRound } from './approval.js';
+import { recordSettled, settledRound } from './approval.js';
 import { closeForCancellation, heldBudget, passGate, type ActionHold } from './gate.js';
+import { ApprovalPathPatches, DECISION_BY_RUN_PATCH, RECHECK_AT_RUN_PATCH, RUN_COMPLETES_ACTION_PATCH, RUN_WAITS_FOR_CANCEL_PATCH } from './patches.js';
 import { runPlan } from './plan.js';
-
-/** The tool run waits for a cancellation to take effect, so a run that finished is never reported cancelled. */
-export const RUN_WAITS_FOR_CANCEL_PATCH = 'run-waits-for-cancellation';
-
-/**
- * An approved run completes the action itself, settling the budget it holds in the
- * same commit. Histories from before ran a completion step after it when money was held.
- */
-export const RUN_COMPLETES_ACTION_PATCH = 'run-completes-action';
-
-/**
- * An approved run re-checks (kill switch, policy, budget) in the activity that claims
- * it, instead of a step of its own before it. Histories from before ran the step.
- */
-export const RECHECK_AT_RUN_PATCH = 'recheck-at-run';
 
 /**
  * One workflow per agent action: admit (policy, guardrails, rate limits, budget,
@@ -60,9 +46,11 @@ export async function guardedAction(input: GuardedActionInput): Promise<ActionOu
     // Admission (which runs an action the policy allows outright), perhaps people, the re-check.
     // Plans re-check before their first step, in the gate.
     const runsItself = request.tool !== PLAN_TOOL;
+    const patches = new ApprovalPathPatches();
     const gate = await passGate(input, view, hold, {
-      recheckAtRun: () => runsItself && patched(RECHECK_AT_RUN_PATCH),
-      runRecordsDecision: () => runsItself && patched(DECISION_BY_RUN_PATCH),
+      patches,
+      recheckAtRun: () => runsItself && patches.has(RECHECK_AT_RUN_PATCH),
+      runRecordsDecision: () => runsItself && patches.has(DECISION_BY_RUN_PATCH),
     });
     if (gate.kind === 'ran') {
       view.phase = 'running';
@@ -74,8 +62,8 @@ export async function guardedAction(input: GuardedActionInput): Promise<ActionOu
     view.phase = 'running';
     if (request.tool === PLAN_TOOL) return await complete(await runPlan(actionId, effective.args as PlanArgs, view, request.agentId));
     try {
-      const runner = patched(RUN_WAITS_FOR_CANCEL_PATCH) ? waitingExecutor : executor;
-      const completion: RunCompletion = patched(RUN_COMPLETES_ACTION_PATCH) || !effective.budgetReserved ? { kind: 'in_run', hold: heldBudget(hold) } : { kind: 'by_workflow' };
+      const runner = patches.has(RUN_WAITS_FOR_CANCEL_PATCH) ? waitingExecutor : executor;
+      const completion: RunCompletion = patches.has(RUN_COMPLETES_ACTION_PATCH) || !effective.budgetReserved ? { kind: 'in_run', hold: heldBudget(hold) } : { kind: 'by_workflow' };
       const settled = settledRound(hold);
       const { output, kept } = await runner.runTool({
         actionId,

@@ -43,8 +43,12 @@ async function stored(actionId: string) {
   return { approval: approval.status, decisions, audit };
 }
 
-/** What lies between the update's acceptance and the run being scheduled: workflow tasks started, activities scheduled. */
-async function decisionToRun(actionId: string): Promise<{ workflowTasks: number; activities: string[] }> {
+/**
+ * What lies between the update's acceptance and the run being scheduled: workflow tasks started,
+ * activities scheduled, and patch events (a `patched()` of a new workflow records a marker and a
+ * TemporalChangeVersion upsert; the approval path's are recorded once, before, workflows/src/patches.ts).
+ */
+async function decisionToRun(actionId: string): Promise<{ workflowTasks: number; activities: string[]; patchEvents: number }> {
   const events = (await actionHandle(h.client, actionId).fetchHistory()).events ?? [];
   const accepted = events.findIndex((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
   const run = events.findIndex((e, i) => i > accepted && e.activityTaskScheduledEventAttributes?.activityType?.name === 'runTool');
@@ -54,6 +58,7 @@ async function decisionToRun(actionId: string): Promise<{ workflowTasks: number;
   return {
     workflowTasks: between.filter((e) => e.workflowTaskStartedEventAttributes).length,
     activities: between.flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType?.name ?? '?'] : [])),
+    patchEvents: between.filter((e) => e.markerRecordedEventAttributes || e.upsertWorkflowSearchAttributesEventAttributes).length,
   };
 }
 
@@ -63,8 +68,8 @@ describe('an approval that settles its round is written by the run it lets start
     await decideAction(h.client, actionId, { approverId: 'alice', decision: 'approve', channel: 'api', argsHash });
     expect((await awaitOutcome(h.client, actionId)).status).toBe('executed');
 
-    // Scheduled in the task that accepted the decision: no recordDecision activity, no second task.
-    expect(await decisionToRun(actionId)).toEqual({ workflowTasks: 0, activities: ['runTool'] });
+    // Scheduled in the task that accepted the decision: no recordDecision activity, no second task, no patch marker.
+    expect(await decisionToRun(actionId)).toEqual({ workflowTasks: 0, activities: ['runTool'], patchEvents: 0 });
     const { approval, decisions, audit } = await stored(actionId);
     expect(approval).toBe('approved');
     expect(decisions).toEqual([{ userId: 'alice', decision: 'approve' }]);

@@ -75,7 +75,8 @@ describe('guardedAction on real Temporal and PostgreSQL', () => {
           .join(' ')}`,
     );
     expect(markerText.filter((t) => t.startsWith('core_local_activity'))).toEqual([]);
-    expect(markerText.some((t) => t.includes('admission-opens-first-round'))).toBe(true);
+    // The one patch that stands for the approval path's (admission-opens-first-round among them): workflows/src/patches.ts.
+    expect(markerText.filter((t) => t.startsWith('core_patch'))).toEqual([expect.stringContaining('approval-path-patches-v1')]);
     const scheduled = (history.events ?? []).flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType?.name] : []));
     expect(scheduled).toEqual(['admitAndRun']);
 

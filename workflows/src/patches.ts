@@ -1,0 +1,85 @@
+import { patched } from '@temporalio/workflow';
+
+// The approval path's patches (each asked with patched() in histories from before APPROVAL_PATH_PATCHES).
+
+/**
+ * Admission opens round 1 in its own commit when the action waits for people: the
+ * workflow waits on it instead of opening it with a local activity (one step, four
+ * writes and their commits fewer per pending action). Asked only when admission
+ * says it opened one; histories from before ran `openApproval` for round 1.
+ */
+export const ADMISSION_OPENS_ROUND_PATCH = 'admission-opens-first-round';
+
+/**
+ * A plain approval that settles its round as approved is not written by an activity
+ * of its own: the update completes in the workflow task that accepts it, and the run
+ * it lets start writes it (with the round's closing) as its first step. One workflow
+ * task instead of two between a decision and the tool; the decision is still written
+ * only after Temporal durably accepted it, and before the tool starts.
+ */
+export const DECISION_BY_RUN_PATCH = 'decision-recorded-by-run';
+
+/**
+ * Decisions (and edit reviews) are written by a normal activity after Temporal
+ * accepted the update, not by a local activity inside the update's workflow task.
+ * Histories from before keep replaying the local-activity path.
+ */
+export const DECISION_AFTER_ACCEPT_PATCH = 'decision-recorded-after-accept';
+
+/** The tool run waits for a cancellation to take effect, so a run that finished is never reported cancelled. */
+export const RUN_WAITS_FOR_CANCEL_PATCH = 'run-waits-for-cancellation';
+
+/**
+ * An approved run completes the action itself, settling the budget it holds in the
+ * same commit. Histories from before ran a completion step after it when money was held.
+ */
+export const RUN_COMPLETES_ACTION_PATCH = 'run-completes-action';
+
+/**
+ * An approved run re-checks (kill switch, policy, budget) in the activity that claims
+ * it, instead of a step of its own before it. Histories from before ran the step.
+ */
+export const RECHECK_AT_RUN_PATCH = 'recheck-at-run';
+
+/**
+ * Stands for every patch of the approval path below, in histories recorded since it:
+ * asked once, where the first of them is asked (when admission opened round 1), and
+ * then none of them is asked. Each `patched()` of a new workflow records a marker and
+ * an upsert of the `TemporalChangeVersion` search attribute: five patches asked in the
+ * task that accepts a decision were ten history events, and a few milliseconds, between
+ * a decision and its tool. A history recorded before it has no marker of its own, so
+ * each patch is asked there as before. A patch added later is asked on its own (or a
+ * new patch like this one replaces this one, standing for it and the later ones).
+ */
+export const APPROVAL_PATH_PATCHES = 'approval-path-patches-v1';
+
+/** The patches APPROVAL_PATH_PATCHES stands for. */
+export type ApprovalPathPatch =
+  | typeof ADMISSION_OPENS_ROUND_PATCH
+  | typeof DECISION_AFTER_ACCEPT_PATCH
+  | typeof DECISION_BY_RUN_PATCH
+  | typeof RECHECK_AT_RUN_PATCH
+  | typeof RUN_WAITS_FOR_CANCEL_PATCH
+  | typeof RUN_COMPLETES_ACTION_PATCH;
+
+/**
+ * One workflow's answers to the approval path's patches. Per execution (made in the
+ * workflow function, handed down): never module state.
+ */
+export class ApprovalPathPatches {
+  private applied = false;
+
+  /**
+   * Asked when admission opened round 1, where ADMISSION_OPENS_ROUND_PATCH was asked
+   * first: APPROVAL_PATH_PATCHES's marker, else that patch's own.
+   */
+  firstRoundOpenedByAdmission(): boolean {
+    this.applied = patched(APPROVAL_PATH_PATCHES);
+    return this.applied || patched(ADMISSION_OPENS_ROUND_PATCH);
+  }
+
+  /** A later patch of the approval path: applied when the first answer said so, else asked. */
+  has(patch: Exclude<ApprovalPathPatch, typeof ADMISSION_OPENS_ROUND_PATCH>): boolean {
+    return this.applied || patched(patch);
+  }
+}
