@@ -1,14 +1,4 @@
-import {
-  inlineParams,
-  readInOneMessage,
-  requesterFrom,
-  requesterStatement,
-  reservationRecheckFrom,
-  reservationRecheckStatement,
-  type Db,
-  type RecheckResult,
-  type Requester,
-} from '@airlock/db';
+import { inlineParams, requesterFrom, requesterStatement, reservationRecheckFrom, reservationRecheckStatement, type Db, type RecheckResult, type Requester } from '@airlock/db';
 import type pg from 'pg';
 
 // What a run reads before its claim, as statements to send in one message with others.
@@ -20,8 +10,10 @@ export interface PreviousRun {
   error: string | null;
 }
 
+const PREVIOUS_RUN_SQL = 'SELECT status, result, error FROM tool_executions WHERE idempotency_key = $1';
+
 export function previousRunStatement(idempotencyKey: string): string {
-  return inlineParams('SELECT status, result, error FROM tool_executions WHERE idempotency_key = $1', [idempotencyKey]);
+  return inlineParams(PREVIOUS_RUN_SQL, [idempotencyKey]);
 }
 
 export function previousRunFrom(result: pg.QueryResult): PreviousRun | undefined {
@@ -30,8 +22,7 @@ export function previousRunFrom(result: pg.QueryResult): PreviousRun | undefined
 
 /** The earlier attempt alone (a run that does not re-check itself). */
 export async function readPreviousRun(db: Db, idempotencyKey: string): Promise<PreviousRun | undefined> {
-  const [previous] = await readInOneMessage(db, [previousRunStatement(idempotencyKey)]);
-  return previousRunFrom(previous!);
+  return previousRunFrom(await db.pool.query(PREVIOUS_RUN_SQL, [idempotencyKey]));
 }
 
 /** What a run's re-check reads: the agent with any switch covering it, and the budgets the action holds money on. */

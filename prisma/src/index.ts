@@ -6,7 +6,6 @@ export {
   inOneMessage,
   inTransaction,
   lockName,
-  readInOneMessage,
   releaseLocksBeforeFlush,
   rollbackWith,
   sqlState,

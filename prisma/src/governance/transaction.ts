@@ -96,15 +96,6 @@ export function inOneMessage<T>(db: Db, statements: (client: pg.PoolClient) => s
   return onManagedClient(db, (client) => commitSending(client, `BEGIN; ${statements(client)}`, (results) => read(results.slice(1))));
 }
 
-/**
- * Reads that do not depend on each other, sent in one message (one round trip
- * instead of one each; no $n parameters: see inlineParams). Not a transaction of
- * the caller's: each statement takes its own snapshot, as if sent alone.
- */
-export async function readInOneMessage(db: Db, statements: readonly string[]): Promise<pg.QueryResult[]> {
-  return resultsOf(await db.pool.query(statements.join('; ')));
-}
-
 /** Sends `sql` with COMMIT in one message; `read` gets the results of `sql`'s statements. */
 async function commitSending<T>(client: pg.PoolClient, sql: string, read: (results: pg.QueryResult[]) => T): Promise<T> {
   const results = resultsOf(await client.query(`${sql}; ${commitStatement(client)}`));

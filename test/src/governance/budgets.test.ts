@@ -3,7 +3,6 @@ import {
   commitBudget,
   createBudget,
   listBudgets,
-  readInOneMessage,
   recheckReservation,
   releaseBudget,
   ReservationReleasedError,
@@ -13,6 +12,7 @@ import {
   type Db,
   type RecheckResult,
 } from '@airlock/db';
+import type pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ZodError } from 'zod';
 import { governanceDatabase } from './database.js';
@@ -253,7 +253,7 @@ describe('re-checking before the run', () => {
   /** The verdict both ways: on its own, and as the statement a run sends with its other reads (values inlined, one message). */
   async function recheckReservationBothWays(actionId: string): Promise<RecheckResult> {
     const alone = await recheckReservation(db, { actionId });
-    const [, inMessage] = await readInOneMessage(db, ['SELECT 1', reservationRecheckStatement({ actionId })]);
+    const [, inMessage] = (await db.pool.query(`SELECT 1; ${reservationRecheckStatement({ actionId })}`)) as unknown as pg.QueryResult[];
     expect(reservationRecheckFrom(actionId, inMessage!.rows)).toEqual(alone);
     return alone;
   }
