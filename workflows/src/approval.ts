@@ -65,7 +65,10 @@ interface DecisionWriters {
   reviewEdit: Writer<'reviewEdit'>;
 }
 
-/** Decisions (and edit reviews) are written by a normal activity after Temporal accepted the update; histories from before keep replaying the local-activity path. */
+/**
+ * Decisions (and edit reviews) are written by a normal activity after Temporal accepted
+ * the update; histories from before keep replaying the local-activity path.
+ */
 function decisionWriters(patches: ApprovalPathPatches): DecisionWriters {
   if (!patches.has(DECISION_AFTER_ACCEPT_PATCH)) return { recordDecision: (input) => bookkeeping.recordDecision(input), reviewEdit: (input) => bookkeeping.reviewEdit(input) };
   // Not cancellable: a kill switch arriving meanwhile must not turn a recorded decision into a failed update.
