@@ -6,6 +6,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from '@airlock/db/embedd
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminUrl, withAdmin, withDatabase } from '../support/database.js';
+import { freePorts } from '../support/ports.js';
 import { loadDatamodel } from '../support/schema-dmmf.js';
 import { findSchemaDrift } from '../support/schema-drift.js';
 
@@ -40,8 +41,25 @@ let pg18Dir: string;
 
 beforeAll(async () => {
   pg18Dir = await mkdtemp(path.join(os.tmpdir(), 'airlock-pg18-'));
-  pg18 = await startEmbeddedPostgres(pg18Dir, 20_000 + Math.floor(Math.random() * 20_000));
+  pg18 = await startOnFreePort(pg18Dir);
 });
+
+/**
+ * A port below the ephemeral range, free when probed (freePorts). Another process may
+ * still bind it before PostgreSQL does (a busy machine runs many test servers): then a
+ * fresh port, at most three times. A random port in 20000-40000 once collided with an
+ * outgoing connection's port (33161, inside Linux's ephemeral range).
+ */
+async function startOnFreePort(dataDir: string): Promise<EmbeddedDatabase> {
+  for (let attempt = 1; ; attempt++) {
+    const [port] = (await freePorts(1)) as [number];
+    try {
+      return await startEmbeddedPostgres(dataDir, port);
+    } catch (error) {
+      if (attempt >= 3 || !(error instanceof Error && error.message.includes('Address already in use'))) throw error;
+    }
+  }
+}
 afterAll(async () => {
   await pg18?.stop();
   await rm(pg18Dir, { recursive: true, force: true });
