@@ -74,6 +74,8 @@ export function createExecutionActivities(deps: ActivityDeps) {
         const { previous } = await claimRechecked(deps, { ...input, recheck, agentId });
         return previous ? afterEarlierAttempt(input, previous) : executeClaimed(input);
       }
+      // A run handed a re-check or decisions without what claimRechecked needs would drop them: no workflow schedules one.
+      if (recheck || input.settledRound) throw ApplicationFailure.nonRetryable('a run that re-checks itself must name its agent', 'MalformedRun');
       const previous = await readPreviousRun(db, input.idempotencyKey);
       if (previous) return afterEarlierAttempt(input, previous);
       await claimRun(deps, input, true);

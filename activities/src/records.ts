@@ -145,22 +145,18 @@ export interface PriorWrites {
  * Claims a tool run: its execution row (once per idempotency key), the action's
  * status, and `tool.started`. With `agentId`, the kill switch is checked in the
  * same transaction under the start gate, so the run starts before a switch or not
- * at all (refused: `action.recheck_failed`, committed with `prior`). Two round
- * trips: BEGIN with the gate, `prior` and the switch's read; then the claim and the
- * audit rows with COMMIT. Without `agentId`, one.
+ * at all (refused: `action.recheck_failed`). Two round trips: BEGIN with the gate
+ * and the switch's read; then the claim and the audit row with COMMIT. Without
+ * `agentId` (a run an earlier attempt claimed re-records its start), one.
  */
-export async function recordToolStart(db: Db, claim: ToolRunClaim, agentId?: string, prior?: PriorWrites): Promise<ToolStart> {
-  const before = prior?.events ?? [];
+export async function recordToolStart(db: Db, claim: ToolRunClaim, agentId?: string): Promise<ToolStart> {
   if (!agentId) {
-    await appendAuditWith(db, [...(prior?.statements ?? []), ...claimStatements(claim)], ...before, toolStartedEvent(claim));
+    await appendAuditWith(db, claimStatements(claim), toolStartedEvent(claim));
     return { started: true };
   }
-  return inGatedTransaction(
-    db,
-    (client, begun) => Promise.resolve(claimOrRefuse(client, claim, suspensionFrom(begun[begun.length - 1]!.rows), { statements: [], events: before })),
-    // The switch is read after the gate and the prior writes, each a statement of its own.
-    { withBegin: [...(prior?.statements ?? []), suspensionStatement(agentId)].join('; ') },
-  );
+  return inGatedTransaction(db, (client, begun) => Promise.resolve(claimOrRefuse(client, claim, suspensionFrom(begun[begun.length - 1]!.rows), { statements: [], events: [] })), {
+    withBegin: suspensionStatement(agentId),
+  });
 }
 
 /** A claim's writes: the execution row (once per idempotency key) and the action's status; values inlined. */

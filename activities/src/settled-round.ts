@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { appendAuditWith, inlineParams, type AuditEventInput } from '@airlock/db';
+import { inlineParams, type AuditEventInput } from '@airlock/db';
 import { closureEvent, decisionEvent, type DecisionRecord, type RoundClosure } from './approval.js';
 import type { ActivityDeps } from './deps.js';
 import { reached } from './kill-points.js';
@@ -53,13 +53,4 @@ export function reachSettledRoundWrites(deps: Pick<ActivityDeps, 'killPoint'>): 
   reached(deps, 'decision.before-write');
   reached(deps, 'decision.between-writes');
   reached(deps, 'close.before-write');
-}
-
-/** The same in a commit of its own (one message), with `also` appended after (a re-check that refused the run). */
-export async function recordSettledRound(deps: Pick<ActivityDeps, 'db' | 'killPoint'>, settled: SettledRound, also: AuditEventInput[] = []): Promise<void> {
-  reachSettledRoundWrites(deps);
-  const { statements, events } = settledRoundWrites(settled);
-  await appendAuditWith(deps.db, statements, ...events, ...also);
-  reached(deps, 'decision.after-write');
-  reached(deps, 'close.after-write');
 }

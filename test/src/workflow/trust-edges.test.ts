@@ -9,7 +9,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { apiRequest, contextOf, seedKeys, type ApiKeys } from '../api/client.js';
-import { refundRequest, submitAndWaitForApproval } from '../support/actions.js';
+import { admissionInput, refundRequest, submitAndWaitForApproval } from '../support/actions.js';
 import { inFlightAtSwitch } from '../support/kill-switch-order.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { seededActivities } from '../support/seeded-activities.js';
@@ -73,6 +73,22 @@ describe('the kill switch against a tool start (item 3)', () => {
     await expect(run).rejects.toSatisfy((e) => e instanceof ApplicationFailure && e.type === 'KillSwitch' && /kill switch \(agent start-bot\)/.test(e.message));
     expect(await h.db.prisma.toolExecution.count({ where: { actionId: pending.actionId } })).toBe(0);
     expect(await h.db.prisma.ledgerEntry.count({ where: { idempotencyKey: `${pending.actionId}:run` } })).toBe(0);
+  });
+
+  it('a run handed a re-check without its agent is refused before any write, without retry', async () => {
+    const request = refundRequest({ amount: '70.00' });
+    const pending = await submitAndWaitForApproval(h.client, h.taskQueue, request);
+    const activities = seededActivities(h.db).activities;
+    const run = new MockActivityEnvironment().run((input: Parameters<typeof activities.runTool>[0]) => activities.runTool(input), {
+      actionId: pending.actionId,
+      tool: 'payments.refund',
+      args: request.args,
+      idempotencyKey: `${pending.actionId}:run`,
+      recheck: { input: admissionInput(h.taskQueue, request), budgetHolder: 'billing-bot' },
+    });
+    await expect(run).rejects.toSatisfy((e) => e instanceof ApplicationFailure && e.type === 'MalformedRun' && e.nonRetryable === true);
+    expect(await h.db.prisma.toolExecution.count({ where: { actionId: pending.actionId } })).toBe(0);
+    expect(await auditTypes(pending.actionId)).not.toContain('tool.started');
   });
 
   it('a switch waits for a start in flight, and its reply lists that run as started before it', async () => {
