@@ -107,6 +107,7 @@ function profileTables(p: ProfileReport): string[] {
         ...PHASE_KEYS.map((k) => [`  ${PHASE_LABEL[k]}`, ...ph(k)]),
         ['  client-side (start RPC + result delivery)', ...client],
         ['history events / workflow tasks / markers', ...VARIANTS.map(([v]) => `${f1(p.phases[v].events)}/${f1(p.phases[v].workflowTasks)}/${f1(p.phases[v].markers)}`)],
+        ['history bytes (protobuf)', ...VARIANTS.map(([v]) => p.phases[v].bytes.toFixed(0))],
       ],
     ),
     '',

@@ -1,4 +1,5 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
+import proto from '@temporalio/proto';
 
 export type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
 type HistoryEvent = NonNullable<History['events']>[number];
@@ -19,6 +20,8 @@ export interface Phases {
   workflowTasks: number;
   markers: number;
   events: number;
+  /** The history's size as the server stores it (protobuf): payloads, memo, names; what the server encodes, writes and sends. */
+  bytes: number;
 }
 
 export const PHASE_KEYS = ['wftQueue', 'wftRun', 'activityQueue', 'activityRun', 'other', 'serverTotal'] as const;
@@ -32,7 +35,18 @@ export function ms(e: HistoryEvent): number {
 }
 
 export function phasesOf(history: History): Phases {
-  const p: Phases = { wftQueue: 0, wftRun: 0, activityQueue: 0, activityRun: 0, serverTotal: 0, other: 0, workflowTasks: 0, markers: 0, events: 0 };
+  const p: Phases = {
+    wftQueue: 0,
+    wftRun: 0,
+    activityQueue: 0,
+    activityRun: 0,
+    serverTotal: 0,
+    other: 0,
+    workflowTasks: 0,
+    markers: 0,
+    events: 0,
+    bytes: proto.temporal.api.history.v1.History.encode(history).finish().length,
+  };
   const events = history.events ?? [];
   let wftScheduled = Number.NaN;
   let wftStarted = Number.NaN;
