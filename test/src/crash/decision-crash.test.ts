@@ -80,6 +80,10 @@ async function snapshot(actionId: string) {
   return { action, approvals, decisions, audit, executions, ledger };
 }
 
+// How long a worker that recorded the outcome has to be seen dead: a point reached right after the
+// outcome's commit (complete.after-write) kills the worker a moment after the row is visible.
+const EXIT_AFTER_OUTCOME_MS = 15_000;
+
 /**
  * Resolves if the action's outcome is recorded while the worker lives (its kill point was never
  * reached); read from the database, so nothing is left polling Temporal when its server is killed.
@@ -89,7 +93,12 @@ async function endedWithoutKill(actionId: string, exited: Promise<unknown>, poin
   void exited.then(() => (gone = true));
   for (;;) {
     const { rows } = await database.db.pool.query<{ status: string }>('SELECT status::text FROM actions WHERE id = $1 AND outcome IS NOT NULL', [actionId]);
-    if (rows[0]) return { signal: `none: the action ended ${rows[0].status} without reaching ${point}` };
+    if (rows[0]) {
+      // Seen between the commit and the kill that follows it, the worker's exit wins the race below.
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, EXIT_AFTER_OUTCOME_MS))]);
+      if (gone) return new Promise<never>(() => undefined);
+      return { signal: `none: the action ended ${rows[0].status} without reaching ${point}` };
+    }
     if (gone) return new Promise<never>(() => undefined);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
