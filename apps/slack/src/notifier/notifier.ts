@@ -1,7 +1,7 @@
 import { sha256Hex } from '@airlock/core/hashing';
-import type { Db } from '@airlock/db';
+import { awaitDurable, type Db } from '@airlock/db';
 import type { Logger, webApi } from '@slack/bolt';
-import { isAuditEvent, parseAuditEvent, type AuditEventType } from '@airlock/core';
+import { isAuditEvent, parseAuditEvent, type AuditEventOf, type AuditEventType } from '@airlock/core';
 import { approvalMessage, type SlackMessageContent } from '../blocks/approval-message.js';
 import { noticeMessage } from '../blocks/notice-message.js';
 import { approvalChannel, escalationChannel, type SlackRoutes } from '../routing.js';
@@ -19,6 +19,9 @@ export interface NotifierDeps {
   directory: SlackDirectory;
   logger: Logger;
 }
+
+/** What admission decided, as its `action.classified` row says. */
+type Classified = AuditEventOf<'action.classified'>['payload'];
 
 type MessageKind = 'approval' | 'escalation' | 'direct' | 'notice';
 
@@ -64,12 +67,32 @@ export class ApprovalNotifier {
   constructor(private readonly deps: NotifierDeps) {}
 
   async handle(events: readonly TailEvent[]): Promise<void> {
-    const actions = new Set<string>();
-    for (const event of events) if (event.actionId && SHOWN_EVENTS.has(event.type)) actions.add(event.actionId);
-    for (const event of events) {
-      if (event.actionId && event.type === 'action.classified') await this.noticeSafely(event.seq, event.actionId);
-    }
-    for (const actionId of actions) await this.syncSafely(actionId);
+    const shown = new Set<string>();
+    for (const event of events) if (event.actionId && SHOWN_EVENTS.has(event.type)) shown.add(event.actionId);
+    // One read each for the whole batch, not per action: most actions ask for no notice and never wait for people.
+    for (const { actionId, classification } of await this.noticesAsked(events)) await this.noticeSafely(actionId, classification);
+    const waited = await this.actionsWithRounds([...shown]);
+    for (const actionId of shown) if (waited.has(actionId)) await this.syncSafely(actionId);
+  }
+
+  /** The batch's `action.classified` rows that allowed their action with a notice (`allow_and_notify`). */
+  private async noticesAsked(events: readonly TailEvent[]): Promise<{ actionId: string; classification: Classified }[]> {
+    const seqs = events.filter((e) => e.actionId && e.type === 'action.classified').map((e) => e.seq);
+    if (seqs.length === 0) return [];
+    const rows = await this.deps.db.prisma.auditEvent.findMany({ where: { seq: { in: seqs } }, orderBy: { seq: 'asc' }, select: { actionId: true, type: true, payload: true } });
+    return rows.flatMap(({ actionId, type, payload }) => {
+      const event = parseAuditEvent(type, payload);
+      if (!actionId || !isAuditEvent(event, 'action.classified')) return [];
+      const classification = event.payload;
+      return classification.decision === 'allow' && classification.notify === true ? [{ actionId, classification }] : [];
+    });
+  }
+
+  /** Which of `actionIds` ever had an approval round: only they have messages to keep up to date. */
+  private async actionsWithRounds(actionIds: readonly string[]): Promise<Set<string>> {
+    if (actionIds.length === 0) return new Set();
+    const rows = await this.deps.db.prisma.approval.findMany({ where: { actionId: { in: [...actionIds] } }, select: { actionId: true } });
+    return new Set(rows.map((r) => r.actionId));
   }
 
   /**
@@ -77,12 +100,7 @@ export class ApprovalNotifier {
    * know. One message (no buttons) to the channel its tier or team routes to;
    * the claim row (round 0) makes it exactly once across notifiers and replays.
    */
-  async notice(seq: bigint, actionId: string): Promise<void> {
-    const stored = await this.deps.db.prisma.auditEvent.findUnique({ where: { seq }, select: { type: true, payload: true } });
-    const event = stored ? parseAuditEvent(stored.type, stored.payload) : undefined;
-    if (!event || !isAuditEvent(event, 'action.classified')) return;
-    const classification = event.payload;
-    if (classification.decision !== 'allow' || classification.notify !== true) return;
+  async notice(actionId: string, classification: Classified): Promise<void> {
     const action = await this.deps.db.prisma.action.findUnique({ where: { id: actionId }, include: { agent: { select: { team: true } } } });
     if (!action) return;
     const { tier } = classification;
@@ -104,9 +122,9 @@ export class ApprovalNotifier {
     await this.post(row, content, sha256Hex(JSON.stringify(content)));
   }
 
-  private async noticeSafely(seq: bigint, actionId: string): Promise<void> {
+  private async noticeSafely(actionId: string, classification: Classified): Promise<void> {
     try {
-      await this.notice(seq, actionId);
+      await this.notice(actionId, classification);
     } catch (error) {
       this.deps.logger.warn(`could not post the notice of action ${actionId}: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -187,7 +205,10 @@ export class ApprovalNotifier {
     return count === 1 ? { actionId, round, target: target.target, kind: target.kind, channel: null, ts: null, renderedHash: null } : undefined;
   }
 
+  // Before anything leaves for Slack: what the message shows was read a moment ago, and a row committed
+  // with early lock release is visible before it is on disk (awaitDurable). Only a send pays this flush.
   private async post(row: MessageRow, content: SlackMessageContent, hash: string): Promise<void> {
+    await awaitDurable(this.deps.db.pool);
     const posted = await this.deps.slack.chat.postMessage({ channel: row.target, text: content.text, blocks: content.blocks, unfurl_links: false, unfurl_media: false });
     if (!posted.ts || !posted.channel) throw new Error(`chat.postMessage to ${row.target} returned no message timestamp`);
     await this.deps.db.prisma.slackMessage.update({
@@ -197,6 +218,7 @@ export class ApprovalNotifier {
   }
 
   private async update(row: MessageRow & { channel: string; ts: string }, content: SlackMessageContent, hash: string): Promise<void> {
+    await awaitDurable(this.deps.db.pool);
     await this.deps.slack.chat.update({ channel: row.channel, ts: row.ts, text: content.text, blocks: content.blocks });
     await this.deps.db.prisma.slackMessage.update({
       where: { actionId_round_target: { actionId: row.actionId, round: row.round, target: row.target } },
