@@ -25,9 +25,9 @@ export interface RecheckedClaim extends ToolRunClaim {
 
 /**
  * Claims a run that does not re-check itself (allowed outright, or re-checked by the
- * workflow before it was scheduled), or throws why it may not start. A fresh run is claimed
- * under the start gate with its agent's kill switch read in the same transaction, so it
- * starts before a switch or not at all. A run claimed by an earlier attempt (`fresh` false)
+ * workflow before it was scheduled), or throws why it may not start. A fresh run that names
+ * its agent is claimed under the start gate with the agent's kill switch read in the same
+ * transaction, so it starts before a switch or not at all. A run claimed by an earlier attempt (`fresh` false)
  * started before any later switch (whose reply lists it): it only re-records its start.
  * A run that re-checks itself goes through claimRechecked.
  */
