@@ -160,6 +160,15 @@ export default tseslint.config(
     // Workflow code must be deterministic: no Node built-ins, no database, no activity values.
     files: ['workflows/**/*.ts'],
     rules: {
+      // The worker shares these modules across workflows (preloadModules, apps/worker/src/worker.ts): state at
+      // module level would leak from one workflow into another. Keep it in the workflow function's scope.
+      'no-restricted-syntax': [
+        'error',
+        ...['Program > VariableDeclaration', 'Program > ExportNamedDeclaration > VariableDeclaration'].map((at) => ({
+          selector: `${at}[kind!='const']`,
+          message: 'Workflow modules are shared by every workflow on a worker: no module-level let or var.',
+        })),
+      ],
       'no-restricted-imports': [
         'error',
         {
