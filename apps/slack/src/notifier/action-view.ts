@@ -17,7 +17,7 @@ export interface ActionView {
   rounds: RoundView[];
 }
 
-interface EventRow {
+export interface EventRow {
   event: ParsedAuditEvent;
   createdAt: Date;
 }
@@ -147,7 +147,7 @@ function roundStatus(closing: RowOf<ClosingType> | undefined, approval: { status
   }
 }
 
-function executionState(events: readonly EventRow[], status: RoundStatus, completed: AuditEventOf<'action.completed'>['payload'] | undefined): ExecutionState {
+export function executionState(events: readonly EventRow[], status: RoundStatus, completed: AuditEventOf<'action.completed'>['payload'] | undefined): ExecutionState {
   const last = <T extends AuditEventType>(type: T) => rowsOf(events, type).at(-1);
   const failed = last('tool.failed');
   if (failed) return { kind: 'failed', at: failed.createdAt, error: failed.event.payload.error };
@@ -156,7 +156,14 @@ function executionState(events: readonly EventRow[], status: RoundStatus, comple
   const succeeded = last('tool.succeeded');
   if (succeeded) return { kind: 'succeeded', at: succeeded.createdAt };
   const started = last('tool.started');
-  if (started) return { kind: 'running', at: started.createdAt };
+  if (started) {
+    // A worker killed mid-run writes no tool.* end; the action's outcome (the kill switch's cancel, a failure) still says.
+    const ended = last('action.completed');
+    if (ended?.event.payload.status === 'cancelled') return { kind: 'cancelled', at: ended.createdAt };
+    if (ended?.event.payload.status === 'failed') return { kind: 'failed', at: ended.createdAt, error: ended.event.payload.error };
+    if (ended?.event.payload.status === 'executed') return { kind: 'succeeded', at: ended.createdAt };
+    return { kind: 'running', at: started.createdAt };
+  }
   // Approved, yet finished without running: the re-check before running refused it.
   if (completed && (status.kind === 'approved' || status.kind === 'expired')) {
     if (completed.status !== 'executed' && completed.status !== 'expired') {
