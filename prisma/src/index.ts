@@ -2,6 +2,7 @@ export { createDb, type Db } from './client.js';
 export { migrate, readMigrations, MigrationError, MIGRATIONS_DIR } from './migrate.js';
 export {
   awaitDurable,
+  COMMIT_WITHOUT_FLUSH,
   commitWith,
   inOneMessage,
   inTransaction,

@@ -143,8 +143,16 @@ async function onManagedClient<T>(db: Db, transaction: (client: pg.PoolClient) =
 export function releaseLocksBeforeFlush(client: pg.PoolClient): string {
   if (!managed.has(client)) return '';
   confirmAfterCommit.add(client);
-  return "set_config('synchronous_commit', 'off', true)";
+  return COMMIT_WITHOUT_FLUSH;
 }
+
+/**
+ * SQL (an expression, to go in a select list or a WHERE) that makes this transaction's
+ * COMMIT return without waiting for the WAL flush: for writes whose loss in a crash costs
+ * nothing but repeated work (a consumer's read position), or whose flush the caller awaits
+ * itself (releaseLocksBeforeFlush).
+ */
+export const COMMIT_WITHOUT_FLUSH = "set_config('synchronous_commit', 'off', true)";
 
 /**
  * Resolves once every commit made before the call is on disk: a transactional

@@ -1,12 +1,9 @@
-import { WakeUp, type Db } from '@airlock/db';
+import { COMMIT_WITHOUT_FLUSH, WakeUp, type Db } from '@airlock/db';
 import type { Logger } from '@slack/bolt';
 import pg from 'pg';
 
 /** The channel the audit_events trigger notifies on (migration 20261122040000_slack). */
 export const AUDIT_NOTIFY_CHANNEL = 'airlock_audit';
-
-/** True, and this transaction's commit returns without waiting for the WAL flush. */
-const COMMIT_WITHOUT_FLUSH = "set_config('synchronous_commit', 'off', true) IS NOT NULL";
 
 export interface TailEvent {
   seq: bigint;
@@ -145,7 +142,10 @@ export class AuditTail {
       this.cursor = BigInt(rows[rows.length - 1]!.seq);
       // Progress, not a record: a crash that loses this update has the events read again, which the notifier
       // handles without effect (claim rows, rendered hashes). So its commit does not wait for the WAL flush.
-      await pool.query(`UPDATE audit_cursors SET seq = $2, updated_at = now() WHERE consumer = $1 AND ${COMMIT_WITHOUT_FLUSH}`, [this.options.consumer, this.cursor.toString()]);
+      await pool.query(`UPDATE audit_cursors SET seq = $2, updated_at = now() WHERE consumer = $1 AND ${COMMIT_WITHOUT_FLUSH} IS NOT NULL`, [
+        this.options.consumer,
+        this.cursor.toString(),
+      ]);
       if (rows.length < batchSize) return;
     }
   }
