@@ -16,6 +16,8 @@ export interface SuiteConfig {
    */
   pendingCache: number;
   pendingConcurrency: number;
+  /** The dev servers the pending part runs on, in order (`--pending-server`). */
+  pendingServers: PendingServer[];
   /** Calls per latency figure in the pending part. */
   latencySamples: number;
   json: boolean;
@@ -34,6 +36,10 @@ export interface OverheadRun {
 
 const SERVER_FLAGS = ['--fast-dispatch', '--eager-activities'];
 
+/** `stock`: the dev server as it comes; `fast`: with fast dispatch and eager activities (the headline, as `npm start` runs it). */
+export type PendingServer = 'stock' | 'fast';
+const PENDING_SERVERS: Record<string, PendingServer[]> = { stock: ['stock'], fast: ['fast'], both: ['stock', 'fast'] };
+
 /**
  * Issue 14 wants its ratios for both dev servers, the fast one as the headline:
  * unless the flags pick a server, the overhead part runs on the stock server
@@ -51,7 +57,7 @@ function overheadRunsFor(args: string[], env: NodeJS.ProcessEnv): OverheadRun[] 
 }
 
 const USAGE = `npm run bench -- [--only=${PARTS.join(',')}] [--skip=...] [--policy-evals=N] [--audit-rows=N] [--append-seconds=N] [--pending=N]
-                     [--pending-cache=N] [--pending-concurrency=N] [--latency-samples=N] [--json] [overhead flags: see bench/README.md]`;
+                     [--pending-server=both|fast|stock] [--pending-cache=N] [--pending-concurrency=N] [--latency-samples=N] [--json] [overhead flags: see bench/README.md]`;
 
 function partList(raw: string, flag: string): Part[] {
   const names = raw
@@ -69,7 +75,10 @@ export function readSuiteConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
   let json = env.BENCH_JSON === '1' || env.BENCH_JSON === 'true';
   for (const arg of argv) {
     const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
-    if (m && ['only', 'skip', 'policy-evals', 'audit-rows', 'append-seconds', 'pending', 'pending-cache', 'pending-concurrency', 'latency-samples'].includes(m[1]!)) {
+    if (
+      m &&
+      ['only', 'skip', 'policy-evals', 'audit-rows', 'append-seconds', 'pending', 'pending-server', 'pending-cache', 'pending-concurrency', 'latency-samples'].includes(m[1]!)
+    ) {
       if (m[2] === undefined) throw new Error(`--${m[1]} needs a value (--${m[1]}=...)\n${USAGE}`);
       own.set(m[1]!, m[2]);
     } else {
@@ -87,6 +96,9 @@ export function readSuiteConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
   const only = own.has('only') ? partList(own.get('only')!, '--only') : [...PARTS];
   const skip = own.has('skip') ? partList(own.get('skip')!, '--skip') : [];
   const pending = num('pending', 10_000);
+  const pendingServer = own.get('pending-server') ?? 'both';
+  const pendingServers = PENDING_SERVERS[pendingServer];
+  if (!pendingServers) throw new Error(`--pending-server must be both, fast or stock, got "${pendingServer}"\n${USAGE}`);
   return {
     parts: PARTS.filter((p) => only.includes(p) && !skip.includes(p)),
     policyEvals: num('policy-evals', 200_000),
@@ -95,6 +107,7 @@ export function readSuiteConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
     pending,
     pendingCache: num('pending-cache', 0),
     pendingConcurrency: Math.max(1, num('pending-concurrency', 32)),
+    pendingServers,
     latencySamples: Math.max(1, num('latency-samples', 30)),
     json,
     pgUrl: env.AIRLOCK_BENCH_PG_URL ?? env.AIRLOCK_TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres',

@@ -12,13 +12,14 @@ import { formatPendingBench } from './pending/report.js';
 import { runPendingBench, type PendingBenchResults } from './pending/index.js';
 import { formatPolicyBench } from './policy-eval/report.js';
 import { runPolicyBench, type PolicyBenchResults } from './policy-eval/index.js';
-import { readSuiteConfig, type OverheadRun, type Part, type SuiteConfig } from './suite-config.js';
+import { readSuiteConfig, type OverheadRun, type Part, type PendingServer, type SuiteConfig } from './suite-config.js';
 
 // `npm run bench`: every part in turn, or those `--only` names / `--skip` leaves
 // out. The overhead part (guarded vs bare, bench/src/run.ts) runs as its own
 // process with the flags this file does not know.
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+const PENDING_SERVER_NAMES: Record<PendingServer, string> = { stock: 'stock dev server', fast: 'fast dispatch + eager activities (the headline)' };
 const OVERHEAD_ENTRY = fileURLToPath(new URL('./run.ts', import.meta.url));
 
 interface SuiteResults {
@@ -29,7 +30,8 @@ interface SuiteResults {
   auditAppend?: AppendBenchResults;
   /** The overhead part's own JSON (with --json) or text, one per server it ran on. */
   overhead?: (OverheadRun & { report: unknown })[];
-  pending?: PendingBenchResults;
+  /** One per dev server the pending part ran on. */
+  pending?: PendingBenchResults[];
 }
 
 /** bench/src/run.ts in a child process: its stdout (a report, or JSON with --json) is collected; its progress goes to stderr. */
@@ -88,19 +90,25 @@ async function main(cleanup: Cleanup): Promise<void> {
         print(`## Guarded vs bare, ${run.server} (bench/src/run.ts ${run.args.join(' ')})\n\n${out.trim()}`);
       }
     } else {
-      results.pending = await runPendingBench(
-        {
-          count: config.pending,
-          fullCache: config.pendingCache,
-          concurrency: config.pendingConcurrency,
-          samples: config.latencySamples,
-          pgUrl: config.pgUrl,
-          temporalCli: config.temporalCli,
-        },
-        cleanup,
-        log,
-      );
-      print(formatPendingBench(results.pending));
+      results.pending = [];
+      for (const server of config.pendingServers) {
+        log(`pending: ${PENDING_SERVER_NAMES[server]}`);
+        const pending = await runPendingBench(
+          {
+            count: config.pending,
+            fullCache: config.pendingCache,
+            concurrency: config.pendingConcurrency,
+            samples: config.latencySamples,
+            pgUrl: config.pgUrl,
+            temporalCli: config.temporalCli,
+            server,
+          },
+          cleanup,
+          log,
+        );
+        results.pending.push(pending);
+        print(formatPendingBench(pending, PENDING_SERVER_NAMES[server]));
+      }
     }
   }
   info.loadAverage.end = loadAverage1m();

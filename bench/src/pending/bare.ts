@@ -61,6 +61,9 @@ export async function runBareWaiting(client: Client, address: string, count: num
       loaded = await worker.memory();
     }
     const allWaitingSeconds = ((await allWaitingAt(client, ids, deadline)) - startedAtMs) / 1000;
+    // Read again once every bare workflow waits, as the guarded worker is read once every action waits:
+    // not while the last first workflow tasks are still running.
+    loaded = await worker.memory();
     log(`pending: ${count} bare workflows waiting for an Update (all after ${allWaitingSeconds.toFixed(1)} s), ${loaded.cachedWorkflows} cached`);
     // Decisions still work on evicted workflows: the first ones started are the least recently used.
     const sample = ids.slice(0, Math.min(20, ids.length));

@@ -8,7 +8,8 @@ import { createAgent, createApiKey, createDb, createUser, type Db } from '@airlo
 import { DEFAULT_POLICY_FILE } from '@airlock/policy/files';
 import type { Cleanup } from '../infra/cleanup.js';
 import { createScratchDatabase } from '../infra/database.js';
-import { startTemporal } from '../infra/temporal.js';
+import { EAGER_ACTIVITY_ARGS, FAST_DISPATCH_ARGS, startTemporal } from '../infra/temporal.js';
+import type { PendingServer } from '../suite-config.js';
 import { runBareWaiting, type BareWaiting } from './bare.js';
 import { measurePendingLatency, type PendingLatency } from './latency.js';
 import { startPendingActions } from './load.js';
@@ -26,6 +27,8 @@ export interface PendingBenchConfig {
   samples: number;
   pgUrl: string;
   temporalCli: string | undefined;
+  /** The dev server: as it comes, or with fast dispatch and eager activities. */
+  server: PendingServer;
 }
 
 export interface CachePhase {
@@ -35,6 +38,7 @@ export interface CachePhase {
 }
 
 export interface PendingBenchResults {
+  server: PendingServer;
   count: number;
   agents: number;
   /** The worker before any action: the baseline the pending ones add to. */
@@ -126,7 +130,8 @@ async function queryAll(client: Parameters<typeof getActionStatus>[0], ids: read
  * listing, querying and deciding cost while they wait.
  */
 export async function runPendingBench(config: PendingBenchConfig, cleanup: Cleanup, log: (line: string) => void): Promise<PendingBenchResults> {
-  const [temporal, scratch] = await Promise.all([startTemporal(config.temporalCli), createScratchDatabase(config.pgUrl)]);
+  const serverArgs = config.server === 'fast' ? [...FAST_DISPATCH_ARGS, ...EAGER_ACTIVITY_ARGS] : [];
+  const [temporal, scratch] = await Promise.all([startTemporal(config.temporalCli, serverArgs), createScratchDatabase(config.pgUrl)]);
   cleanup.add('pending: Temporal dev server', () => temporal.teardown());
   cleanup.add(`database ${scratch.name}`, () => scratch.drop());
   const db = createDb(scratch.url, { poolSize: 4 });
@@ -179,6 +184,7 @@ export async function runPendingBench(config: PendingBenchConfig, cleanup: Clean
   const admittedSeconds = Math.max(load.allPendingSeconds, load.workflowsWaitingSeconds);
   const size = await db.pool.query<{ bytes: string }>('SELECT pg_database_size(current_database()) AS bytes');
   const results: Omit<PendingBenchResults, 'targets'> = {
+    server: config.server,
     count: config.count,
     agents: AGENTS.length,
     idle,

@@ -12,7 +12,7 @@ function memoryRow(label: string, m: WorkerMemory, temporalRss?: number): string
   return [label, `${m.cachedWorkflows} / ${m.maxCachedWorkflows}`, mib(m.rssMiB), mib(m.heapUsedMiB), mib(m.heapTotalMiB), mib(m.externalMiB), mib(temporalRss)];
 }
 
-export function formatPendingBench(r: PendingBenchResults): string {
+export function formatPendingBench(r: PendingBenchResults, server: string): string {
   const n = r.count;
   const memory = [
     memoryRow('idle worker', r.idle),
@@ -32,6 +32,8 @@ export function formatPendingBench(r: PendingBenchResults): string {
   const perWorkflowKiB = r.fullCache && cached > 0 ? ((r.fullCache.worker.rssMiB - r.idle.rssMiB) * 1024) / cached : undefined;
   const bareKiB = kibPerCached(r.bare.idle, r.bare.loaded);
   const guardedKiB = kibPerCached(r.idle, r.defaultCache.worker);
+  const bareMainOnlyKiB = kibPerCached(r.bare.idle, r.bare.loaded, true);
+  const guardedMainOnlyKiB = kibPerCached(r.idle, r.defaultCache.worker, true);
   const perWorkflow = [
     [
       'bare: waits for one Update',
@@ -40,6 +42,8 @@ export function formatPendingBench(r: PendingBenchResults): string {
       mib(r.bare.idle.rssMiB),
       mib(r.bare.loaded.rssMiB),
       f1(bareKiB),
+      '1.00x',
+      f1(bareMainOnlyKiB),
       '1.00x',
     ],
     [
@@ -50,10 +54,12 @@ export function formatPendingBench(r: PendingBenchResults): string {
       mib(r.defaultCache.worker.rssMiB),
       f1(guardedKiB),
       `${(guardedKiB / bareKiB).toFixed(2)}x`,
+      f1(guardedMainOnlyKiB),
+      `${(guardedMainOnlyKiB / bareMainOnlyKiB).toFixed(2)}x`,
     ],
   ];
   return [
-    `## ${n} pending approvals (real guardedAction workflows, ${r.agents} agents, one worker process)`,
+    `## ${n} pending approvals, ${server} (real guardedAction workflows, ${r.agents} agents, one worker process)`,
     '',
     `bare start calls: ${f1(r.bare.startSeconds)} s (${f1(r.bare.startsPerSecond)}/s); every bare workflow waiting (first workflow task completed) after ${f1(r.bare.allWaitingSeconds)} s (${f1(r.bare.waitingPerSecond)}/s)`,
     `start calls: ${f1(r.load.startSeconds)} s (${f1(r.load.startsPerSecond)}/s); every approval row open after ${f1(r.load.allPendingSeconds)} s, every workflow waiting after ${f1(r.load.workflowsWaitingSeconds)} s (${f1(r.load.pendingPerSecond)} admitted/s)`,
@@ -65,7 +71,11 @@ export function formatPendingBench(r: PendingBenchResults): string {
       : []),
     `database after the run: ${f1(r.databaseMiB)} MiB`,
     '',
-    table(['RSS per cached workflow, same run', 'waiting', 'cached / cache size', 'idle RSS MiB', 'RSS MiB', 'KiB per cached', 'ratio'], perWorkflow),
+    table(
+      ['RSS per cached workflow, same run', 'waiting', 'cached / cache size', 'idle RSS MiB', 'RSS MiB', 'KiB per cached', 'ratio', 'main-thread GC only: KiB', 'ratio'],
+      perWorkflow,
+    ),
+    "(RSS after a GC of the main thread and of the workflow threads; the last two columns before the workflow threads' GC)",
     '',
     table(['worker memory (after GC), MiB', 'cached / cache size', 'RSS', 'heap used', 'heap total', 'external', 'Temporal RSS'], memory),
     ...(perWorkflowKiB !== undefined ? ['', `RSS above the idle worker per cached pending workflow (all cached): about ${f1(perWorkflowKiB)} KiB`] : []),

@@ -4,19 +4,31 @@ import type { WorkerMemory } from './protocol.js';
 
 export const PENDING_TARGETS = { memoryRatio: 2, pending: 10_000, rssMiB: 1024, admissionRatio: 0.8, workflowTaskMs: 1000 } as const;
 
-/** RSS above the idle worker per cached workflow, KiB. */
-export const kibPerCached = (idle: WorkerMemory, loaded: WorkerMemory): number =>
-  loaded.cachedWorkflows > 0 ? ((loaded.rssMiB - idle.rssMiB) * 1024) / loaded.cachedWorkflows : Number.NaN;
+/**
+ * RSS above the idle worker per cached workflow, KiB: after a GC of every thread, or
+ * (`mainThreadGcOnly`) as the meter read until 5 Dec 2026, the workflow threads' garbage included.
+ */
+export const kibPerCached = (idle: WorkerMemory, loaded: WorkerMemory, mainThreadGcOnly = false): number => {
+  const rss = (m: WorkerMemory) => (mainThreadGcOnly ? m.rssMainThreadGcOnlyMiB : m.rssMiB);
+  return loaded.cachedWorkflows > 0 ? ((rss(loaded) - rss(idle)) * 1024) / loaded.cachedWorkflows : Number.NaN;
+};
 
 /** Issue 14's targets for pending approvals, from one pending run. */
 export function pendingTargets(r: Omit<PendingBenchResults, 'targets'>): TargetCheck[] {
   const t = PENDING_TARGETS;
   const memoryRatio = kibPerCached(r.idle, r.defaultCache.worker) / kibPerCached(r.bare.idle, r.bare.loaded);
+  const mainOnlyRatio = kibPerCached(r.idle, r.defaultCache.worker, true) / kibPerCached(r.bare.idle, r.bare.loaded, true);
   const rss = r.defaultCache.worker.rssMiB;
   const admissionRatio = r.load.pendingPerSecond / r.bare.startsPerSecond;
   const tasks = r.workflowTasks;
   return [
-    { target: 'memory per cached workflow, guarded / bare', measured: `${memoryRatio.toFixed(2)}x`, goal: `<= ${t.memoryRatio.toFixed(2)}x`, met: memoryRatio <= t.memoryRatio },
+    {
+      target: 'memory per cached workflow, guarded / bare',
+      measured: `${memoryRatio.toFixed(2)}x`,
+      goal: `<= ${t.memoryRatio.toFixed(2)}x`,
+      met: memoryRatio <= t.memoryRatio,
+      note: `${mainOnlyRatio.toFixed(2)}x with the workflow threads' garbage left in`,
+    },
     {
       target: `worker RSS with ${t.pending.toLocaleString('en')} pending`,
       measured: `${rss.toFixed(0)} MiB`,

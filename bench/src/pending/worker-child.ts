@@ -6,10 +6,11 @@ import { bundleWorkflows, createAirlockWorker, DEFAULT_MAX_CACHED_WORKFLOWS } fr
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import * as bareActivities from '../bare/activities.js';
 import type { ChildReply, ChildRequest, WorkerMemory } from './protocol.js';
+import { collectThreadGarbage } from './thread-gc.js';
 
 // The Airlock worker in a process of its own, so its memory is measured alone:
 // the benchmark asks over IPC and this process answers with process.memoryUsage()
-// after a full GC (node --expose-gc) and the worker's cache figures.
+// after a full GC (node --expose-gc) of the main thread and the workflow threads, and the worker's cache figures.
 
 // `bare`: a plain Temporal worker with the bare workflows (bench/src/bare), cached as many as Airlock's default.
 const [address, databaseUrl, taskQueue, cacheArg, mode] = process.argv.slice(2) as [string, string, string, string, 'airlock' | 'bare'];
@@ -33,14 +34,21 @@ const worker =
       })
     : await createAirlockWorker({ connection, namespace: 'default', taskQueue, db: db!, workflowBundle: await bundleWorkflows(), ...cache });
 
-function memory(): WorkerMemory {
+async function memory(): Promise<WorkerMemory> {
   // Twice: the first pass can leave work for finalizers that the second collects.
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   gc?.();
+  // RSS with only the main thread collected (what this meter read until 5 Dec 2026), then with the
+  // workflow threads collected too: their garbage is what their recent workflow tasks left, not what
+  // the cached workflows hold.
+  const mainOnly = process.memoryUsage().rss;
+  const threads = await collectThreadGarbage();
   const usage = process.memoryUsage();
   return {
     rssMiB: usage.rss / 2 ** 20,
+    rssMainThreadGcOnlyMiB: mainOnly / 2 ** 20,
+    threadsCollected: threads,
     heapUsedMiB: usage.heapUsed / 2 ** 20,
     heapTotalMiB: usage.heapTotal / 2 ** 20,
     externalMiB: usage.external / 2 ** 20,
@@ -52,12 +60,12 @@ function memory(): WorkerMemory {
 
 const running = worker.run();
 process.on('message', (message: ChildRequest) => {
-  if (message === 'memory') send({ kind: 'memory', memory: memory() });
+  if (message === 'memory') void memory().then((m) => send({ kind: 'memory', memory: m }));
   if (message === 'stop' && worker.getState() === 'RUNNING') worker.shutdown();
 });
 // The first poll is on its way once the worker is running.
 while (worker.getState() !== 'RUNNING') await sleep(20);
-send({ kind: 'ready', memory: memory() });
+send({ kind: 'ready', memory: await memory() });
 await running;
 await db?.close();
 await connection.close();
