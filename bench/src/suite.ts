@@ -93,6 +93,9 @@ async function main(cleanup: Cleanup): Promise<void> {
       results.pending = [];
       for (const server of config.pendingServers) {
         log(`pending: ${PENDING_SERVER_NAMES[server]}`);
+        // Each server's run undoes its own dev server, database and worker before the next one starts.
+        const scope = new Cleanup(log);
+        cleanup.add(`pending on the ${server} server`, () => scope.run());
         const pending = await runPendingBench(
           {
             count: config.pending,
@@ -103,9 +106,10 @@ async function main(cleanup: Cleanup): Promise<void> {
             temporalCli: config.temporalCli,
             server,
           },
-          cleanup,
+          scope,
           log,
         );
+        await scope.run();
         results.pending.push(pending);
         print(formatPendingBench(pending, PENDING_SERVER_NAMES[server]));
       }

@@ -69,13 +69,22 @@ function stop(child: ChildProcess): Promise<void> {
   });
 }
 
+let runtimeInstalled = false;
+
+/** The SDK's runtime is a process-wide singleton: a second dev server in the same process (the pending part on two servers) reuses it. */
+function installRuntimeOnce(): void {
+  if (runtimeInstalled) return;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  runtimeInstalled = true;
+}
+
 /**
  * A real Temporal dev server (in-memory) for this run. From the CLI binary it is
  * started here, so its banner stays off stdout (--json) and its CPU can be
  * counted; without one, the SDK downloads and starts it.
  */
 export async function startTemporal(cliOverride: string | undefined, extraArgs: readonly string[] = []): Promise<TemporalServer> {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  installRuntimeOnce();
   const cli = temporalCliPath(cliOverride);
   if (!cli) {
     const env = await TestWorkflowEnvironment.createLocal({ server: { ui: false, extraArgs: [...BASE_ARGS, ...extraArgs] } });

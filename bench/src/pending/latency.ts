@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { getApprovals, postDecision, type ApiContext } from '@airlock/console';
-import { getActionStatus } from '@airlock/core/gateway';
+import { awaitOutcome, getActionStatus } from '@airlock/core/gateway';
 import type { Db } from '@airlock/db';
 import { summarize, type Summary } from '../stats.js';
 
@@ -64,28 +64,51 @@ export async function measurePendingLatency(ctx: ApiContext, db: Db, approverKey
   const statusQuery = await timed(samples, async (i) => {
     await getActionStatus(ctx.temporal, rows[i]!.action_id);
   });
-  const sentAt = new Map<string, number>();
-  const decide = await timed(samples, async (i) => {
-    const { action_id: id, args_hash: argsHash } = rows[samples + i]!;
-    sentAt.set(id, Date.now());
-    await expectOk(await postDecision(request(`/api/v1/actions/${id}/decisions`, approverKey, { decision: 'approve', argsHash }), ctx, { id }), 'decide');
-  });
-  return { listFirstPage, listLargestPage, statusQuery, decide, decideToToolStart: await toolStarts(db, sentAt) };
+  const decisions = await decideOneAtATime(ctx, db, approverKey, rows.slice(samples, samples * 2));
+  return { listFirstPage, listLargestPage, statusQuery, ...decisions };
 }
 
-/** Waits (untimed) for each decided action's `tool.started` row: its created_at minus when the decision was sent. */
-async function toolStarts(db: Db, sentAt: ReadonlyMap<string, number>): Promise<Latency> {
-  const ms: number[] = [];
+const toLatency = (ms: number[], failed: number, lastError?: string): Latency => ({ ...summarize(ms), failed, ...(lastError ? { lastError } : {}) });
+
+/**
+ * One decision at a time, as the overhead part times its channels: each action's
+ * decision is sent, answered, its tool started and its outcome in (untimed) before the
+ * next one is sent, so one action's run never overlaps the next decision.
+ */
+async function decideOneAtATime(
+  ctx: ApiContext,
+  db: Db,
+  approverKey: string,
+  actions: readonly { action_id: string; args_hash: string }[],
+): Promise<Pick<PendingLatency, 'decide' | 'decideToToolStart'>> {
+  const decideMs: number[] = [];
+  const toolStartMs: number[] = [];
   let failed = 0;
-  for (const [actionId, sent] of sentAt) {
-    const deadline = Date.now() + 30_000;
-    let row = await db.prisma.auditEvent.findFirst({ where: { actionId, type: 'tool.started' }, select: { createdAt: true } });
-    while (!row && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 20));
-      row = await db.prisma.auditEvent.findFirst({ where: { actionId, type: 'tool.started' }, select: { createdAt: true } });
+  let lastError: string | undefined;
+  for (const { action_id: id, args_hash: argsHash } of actions) {
+    try {
+      const sentAt = Date.now();
+      const start = performance.now();
+      await expectOk(await postDecision(request(`/api/v1/actions/${id}/decisions`, approverKey, { decision: 'approve', argsHash }), ctx, { id }), 'decide');
+      decideMs.push(performance.now() - start);
+      toolStartMs.push((await toolStartedAt(db, id)) - sentAt);
+      const outcome = await awaitOutcome(ctx.temporal, id);
+      if (outcome.status !== 'executed') throw new Error(`approved action ${id} ended ${outcome.status}`);
+    } catch (error) {
+      failed++;
+      lastError = error instanceof Error ? error.message : String(error);
     }
-    if (row) ms.push(row.createdAt.getTime() - sent);
-    else failed++;
   }
-  return { ...summarize(ms), failed, ...(failed ? { lastError: 'no tool.started row within 30 s' } : {}) };
+  return { decide: toLatency(decideMs, failed, lastError), decideToToolStart: toLatency(toolStartMs, failed, lastError) };
+}
+
+/** When the action's `tool.started` row was written (its created_at; the worker runs in its own process), polled untimed. */
+async function toolStartedAt(db: Db, actionId: string): Promise<number> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const row = await db.prisma.auditEvent.findFirst({ where: { actionId, type: 'tool.started' }, select: { createdAt: true } });
+    if (row) return row.createdAt.getTime();
+    if (Date.now() > deadline) throw new Error(`no tool.started row for ${actionId} within 30 s`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
