@@ -4,7 +4,7 @@ export type ChildRequest = 'memory' | 'stop';
 export interface WorkerMemory {
   /** After a full GC of the main thread and of every workflow thread. */
   rssMiB: number;
-  /** After the main thread's GC only, before the workflow threads': the meter's figure until 5 Dec 2026. */
+  /** After the main thread's GC only, before the workflow threads': the meter's figure until 4 Dec 2026. */
   rssMainThreadGcOnlyMiB: number;
   /** Worker threads (the SDK's workflow threads) collected. */
   threadsCollected: number;

@@ -6,7 +6,7 @@ export const PENDING_TARGETS = { memoryRatio: 2, pending: 10_000, rssMiB: 1024, 
 
 /**
  * RSS above the idle worker per cached workflow, KiB: after a GC of every thread, or
- * (`mainThreadGcOnly`) as the meter read until 5 Dec 2026, the workflow threads' garbage included.
+ * (`mainThreadGcOnly`) as the meter read until 4 Dec 2026, the workflow threads' garbage included.
  */
 export const kibPerCached = (idle: WorkerMemory, loaded: WorkerMemory, mainThreadGcOnly = false): number => {
   const rss = (m: WorkerMemory) => (mainThreadGcOnly ? m.rssMainThreadGcOnlyMiB : m.rssMiB);

@@ -39,7 +39,7 @@ async function memory(): Promise<WorkerMemory> {
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   gc?.();
-  // RSS with only the main thread collected (what this meter read until 5 Dec 2026), then with the
+  // RSS with only the main thread collected (what this meter read until 4 Dec 2026), then with the
   // workflow threads collected too: their garbage is what their recent workflow tasks left, not what
   // the cached workflows hold.
   const mainOnly = process.memoryUsage().rss;
