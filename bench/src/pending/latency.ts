@@ -28,6 +28,8 @@ function request(path: string, key: string, body?: unknown): Request {
   });
 }
 
+const toLatency = (ms: number[], failed: number, lastError?: string): Latency => ({ ...summarize(ms), failed, ...(lastError ? { lastError } : {}) });
+
 async function timed(samples: number, call: (i: number) => Promise<void>): Promise<Latency> {
   const ms: number[] = [];
   let failed = 0;
@@ -42,7 +44,7 @@ async function timed(samples: number, call: (i: number) => Promise<void>): Promi
       lastError = error instanceof Error ? error.message : String(error);
     }
   }
-  return { ...summarize(ms), failed, ...(lastError ? { lastError } : {}) };
+  return toLatency(ms, failed, lastError);
 }
 
 async function expectOk(response: Response, what: string): Promise<void> {
@@ -67,8 +69,6 @@ export async function measurePendingLatency(ctx: ApiContext, db: Db, approverKey
   const decisions = await decideOneAtATime(ctx, db, approverKey, rows.slice(samples, samples * 2));
   return { listFirstPage, listLargestPage, statusQuery, ...decisions };
 }
-
-const toLatency = (ms: number[], failed: number, lastError?: string): Latency => ({ ...summarize(ms), failed, ...(lastError ? { lastError } : {}) });
 
 /**
  * One decision at a time, as the overhead part times its channels: each action's
