@@ -51,6 +51,21 @@ export function createFastPath(deps: ActivityDeps) {
   const executeClaimed = createClaimedRunner(deps);
   return {
     /**
+     * Admission alone, for an action its caller expects to wait for people: run as a
+     * local activity in the workflow's first task, which then waits with no activity
+     * and no second task between (one workflow task per pending action, as a bare
+     * workflow waiting on an Update). Its writes precede that task's completion, so
+     * they must agree with any retry of it: a retried task runs admission again,
+     * which finds this commit and answers from it (a unique insert, then the stored
+     * admission). It never claims a run: a tool starts only in an activity that a
+     * completed workflow task scheduled, so an action the policy allows after all is
+     * run by `runTool`, after the gate, as a plan's steps are.
+     */
+    async admit(input: GuardedActionInput, clock: WorkflowClock = {}): Promise<AdmitAndRunAnswer> {
+      const { admission: admitted, opened } = await admission.admitAction(input, { claimRun: false, ...clock }).catch(failWithoutRetryOnBadInput);
+      return opened ? { admission: admitted, opened } : { admission: admitted };
+    },
+    /**
      * Admission and, when the policy allows the action outright, the run itself:
      * one activity, so an auto-approved action has the same shape as a bare
      * Temporal workflow. Admission claims the run in its own commit; a retry

@@ -7,7 +7,10 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PLAN_TOOL } from '@airlock/core';
 import { reportAgentRun } from '@airlock/core/agent-gateway';
-import { actionHandle, awaitOutcome, decideAction, submitAction } from '@airlock/core/gateway';
+import type { ActionRequest } from '@airlock/core';
+import { forecastApproval } from '@airlock/console';
+import { actionHandle, awaitOutcome, decideAction, submitAction as submitWithoutForecast, type SubmitOptions } from '@airlock/core/gateway';
+import type { Client } from '@temporalio/client';
 import { createAirlockWorker, bundleWorkflows } from '@airlock/worker';
 import { defaultActivityDeps } from '@airlock/activities';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
@@ -25,6 +28,17 @@ const outDir = path.join(repoRoot, 'test/histories');
 const database = await createTestDatabase();
 await seedTeam(database.db);
 const workflowBundle = await bundleWorkflows();
+
+// Submitted as POST /api/v1/actions submits: with its forecast of whether people decide (admission in the first task).
+const policy = defaultPolicy().current();
+const agents = new Map((await database.db.prisma.agent.findMany()).map((a) => [a.id, { id: a.id, team: a.team, owner: a.ownerId, allowedTools: a.allowedTools }]));
+const forecast: SubmitOptions = {
+  expectsApproval: (request: ActionRequest) => {
+    const agent = agents.get(request.agentId);
+    return agent !== undefined && forecastApproval(policy, agent, request);
+  },
+};
+const submitAction = (client: Client, taskQueue: string, raw: unknown) => submitWithoutForecast(client, taskQueue, raw, forecast);
 
 async function save(env: TestWorkflowEnvironment, name: string, actionId: string) {
   const history = await actionHandle(env.client, actionId).fetchHistory();

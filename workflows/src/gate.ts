@@ -44,7 +44,10 @@ export interface GateOptions {
 export async function passGate(input: GuardedActionInput, view: ActionStatusView, hold: ActionHold, options: GateOptions): Promise<GateResult> {
   const { actionId } = input;
   // Workflow time goes with it: a round admission opens is timed on the workflow's clock too.
-  const admitted = admissionResult(actionId, await executor.admitAndRun(input, { workflowNowMs: Date.now() }));
+  const clock = { workflowNowMs: Date.now() };
+  // An action expected to wait is admitted inside this task (no run to claim); any other by the fast path's activity.
+  const inFirstTask = input.expectsApproval === true && options.patches.admissionInFirstTask();
+  const admitted = admissionResult(actionId, inFirstTask ? await bookkeeping.admit(input, clock) : await executor.admitAndRun(input, clock));
   showAdmission(view, admitted.admission);
   hold.effective = { ...hold.effective, budgetReserved: admitted.admission.budgetReserved };
   switch (admitted.kind) {

@@ -53,6 +53,17 @@ export const RECHECK_AT_RUN_PATCH = 'recheck-at-run';
  */
 export const APPROVAL_PATH_PATCHES = 'approval-path-patches-v1';
 
+/**
+ * Admission runs as a local activity in the workflow's first task when the caller
+ * expects the action to wait for people (`GuardedActionInput.expectsApproval`): the
+ * workflow waits after one task, not after an activity and a second task. Stands for
+ * every patch of APPROVAL_PATH_PATCHES too (a worker that knows it knows them), so a
+ * pending action's first task records one marker, not two. Asked only when the input
+ * expects approval: histories from before, or from a worker that ignored the forecast,
+ * ran admission as an activity (`admitAndRun`).
+ */
+export const ADMISSION_IN_FIRST_TASK_PATCH = 'admission-in-first-task';
+
 /** The patches APPROVAL_PATH_PATCHES stands for. */
 export type ApprovalPathPatch =
   | typeof ADMISSION_OPENS_ROUND_PATCH
@@ -70,10 +81,21 @@ export class ApprovalPathPatches {
   private applied = false;
 
   /**
+   * Asked before admission, only when the caller expects approval: whether admission
+   * runs in the first task. Where it does, every later patch of the approval path is applied.
+   */
+  admissionInFirstTask(): boolean {
+    this.applied = patched(ADMISSION_IN_FIRST_TASK_PATCH);
+    return this.applied;
+  }
+
+  /**
    * Asked when admission opened round 1, where ADMISSION_OPENS_ROUND_PATCH was asked
-   * first: APPROVAL_PATH_PATCHES's marker, else that patch's own.
+   * first: applied already (admission in the first task), else APPROVAL_PATH_PATCHES's
+   * marker, else that patch's own.
    */
   firstRoundOpenedByAdmission(): boolean {
+    if (this.applied) return true;
     this.applied = patched(APPROVAL_PATH_PATCHES);
     return this.applied || patched(ADMISSION_OPENS_ROUND_PATCH);
   }

@@ -3,6 +3,7 @@
 export type { ApiContext } from './api/context.js';
 export { policyFromFile, livePolicy, type PolicySource, type ActivePolicy } from './api/policy.js';
 export { postAction } from './api/handlers/post-action.js';
+export { forecastApproval } from './api/approval-forecast.js';
 export { getAction } from './api/handlers/get-action.js';
 export { getOutcome } from './api/handlers/get-outcome.js';
 export { getActionStatusView } from './api/handlers/get-action-status.js';

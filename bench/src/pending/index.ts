@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
-import { policyFromFile } from '@airlock/console';
-import { workflowIdForAction } from '@airlock/core';
+import { forecastApproval, policyFromFile } from '@airlock/console';
+import { workflowIdForAction, type ActionRequest } from '@airlock/core';
 import { getActionStatus } from '@airlock/core/gateway';
 import { createAgent, createApiKey, createDb, createUser, type Db } from '@airlock/db';
 import { DEFAULT_POLICY_FILE } from '@airlock/policy/files';
@@ -64,11 +64,12 @@ export interface PendingBenchResults {
 
 /** Runs rotate over agents so the default per-agent rate limit (600 a minute) never refuses one. */
 const AGENTS = Array.from({ length: 32 }, (_, i) => `pending-agent-${i}`);
+const AGENT_PROFILE = { team: 'pending', allowedTools: ['payments.*'] };
 const APPROVER = 'pending-approver';
 
 async function seed(db: Db): Promise<string> {
   await createUser(db, { id: APPROVER, role: 'approver' });
-  for (const id of AGENTS) await createAgent(db, { id, team: 'pending', allowedTools: ['payments.*'] });
+  for (const id of AGENTS) await createAgent(db, { id, ...AGENT_PROFILE });
   return (await createApiKey(db, { userId: APPROVER }, 'bench')).key;
 }
 
@@ -152,7 +153,17 @@ export async function runPendingBench(config: PendingBenchConfig, cleanup: Clean
   const onProgress = async (waiting: number) => {
     growth.push({ waiting, memory: await worker.memory() });
   };
-  const load = await startPendingActions(temporal.client, db, taskQueue, { count: config.count, concurrency: config.concurrency, agents: AGENTS, onProgress }, log);
+  // The REST handler's forecast (POST /api/v1/actions), with the policy and the agents' rows it would read.
+  const { policy } = await ctx.policy.read();
+  const expectsApproval = (request: ActionRequest) =>
+    forecastApproval(policy, { id: request.agentId, team: AGENT_PROFILE.team, owner: null, allowedTools: AGENT_PROFILE.allowedTools }, request);
+  const load = await startPendingActions(
+    temporal.client,
+    db,
+    taskQueue,
+    { count: config.count, concurrency: config.concurrency, agents: AGENTS, expectsApproval, onProgress },
+    log,
+  );
   log(`pending: all ${config.count} waiting after ${load.allPendingSeconds.toFixed(1)} s; measuring`);
   const defaultCache: CachePhase = {
     worker: await worker.memory(),

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { submitAction } from '@airlock/core/gateway';
 import type { Db } from '@airlock/db';
 import type { Client } from '@temporalio/client';
-import { workflowIdForAction } from '@airlock/core';
+import { workflowIdForAction, type ActionRequest } from '@airlock/core';
 import { allWaitingAt } from './task-durations.js';
 
 export interface PendingLoad {
@@ -52,7 +52,14 @@ export async function startPendingActions(
   client: Client,
   db: Db,
   taskQueue: string,
-  options: { count: number; concurrency: number; agents: readonly string[]; onProgress?: (waiting: number) => Promise<void> },
+  options: {
+    count: number;
+    concurrency: number;
+    agents: readonly string[];
+    /** The submitting channel's forecast (`submitAction`'s option). */
+    expectsApproval?: (request: ActionRequest) => boolean;
+    onProgress?: (waiting: number) => Promise<void>;
+  },
   log: (line: string) => void,
 ): Promise<PendingLoad> {
   const began = performance.now();
@@ -62,7 +69,7 @@ export async function startPendingActions(
   const starter = async () => {
     while (next < options.count) {
       const i = next++;
-      actionIds[i] = (await withRetries(() => submitAction(client, taskQueue, pendingRefund(i, options.agents)), log)).actionId;
+      actionIds[i] = (await withRetries(() => submitAction(client, taskQueue, pendingRefund(i, options.agents), options.expectsApproval ? { expectsApproval: options.expectsApproval } : {}), log)).actionId;
       if ((i + 1) % 2_000 === 0) log(`pending: ${i + 1} started`);
     }
   };

@@ -126,6 +126,13 @@ export interface GuardedActionInput {
   actionId: string;
   argsHash: string;
   request: ActionRequest;
+  /**
+   * The caller's forecast that the policy will have people decide (`submitAction`'s
+   * `expectsApproval`). Only where admission runs: in the workflow's first task when
+   * true, else in an activity that also runs an allowed action. A wrong forecast costs
+   * time, never a different decision; absent in histories from before it existed.
+   */
+  expectsApproval?: boolean;
 }
 
 /** What the agent gets back. `feedback` is written for the model, to change its next attempt. */

@@ -27,14 +27,25 @@ export interface SubmittedAction {
   created: boolean;
 }
 
+export interface SubmitOptions {
+  /**
+   * Whether the policy will have people decide this request, as far as the caller can
+   * tell (the REST handler asks the policy in force with the key's agent). True admits
+   * the action inside its workflow's first task, which then waits for people at once;
+   * wrong either way, it only costs time. Absent: admitted as if it would run.
+   */
+  expectsApproval?: (request: ActionRequest) => boolean;
+}
+
 /** `raw` is validated here (an `ActionRequestInput` when well-formed). */
-export async function submitAction(client: Client, taskQueue: string, raw: unknown): Promise<SubmittedAction> {
+export async function submitAction(client: Client, taskQueue: string, raw: unknown, options: SubmitOptions = {}): Promise<SubmittedAction> {
   const parsed = ActionRequest.safeParse(raw);
   if (!parsed.success) throw new InvalidRequestError(formatZodError(parsed.error));
   const request = parsed.data;
   const actionId = deriveActionId(taskQueue, request.agentId, request.idempotencyKey);
   const workflowId = workflowIdForAction(actionId);
   const input: GuardedActionInput = { actionId, argsHash: hashArgs(request.args), request };
+  if (options.expectsApproval?.(request)) input.expectsApproval = true;
   try {
     const agentRun = request.execution === 'agent';
     await client.workflow.start(agentRun ? AGENT_RUN_WORKFLOW : GUARDED_ACTION_WORKFLOW, {

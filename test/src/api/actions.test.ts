@@ -1,5 +1,6 @@
 import { getAction, getOutcome, postAction, schemas, type ApiContext } from '@airlock/console';
 import { decideAction } from '@airlock/core/gateway';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.js';
 import { apiRequest, contextOf, expectError, expectJson, seedKeys, waitForActionStatus, type ApiKeys } from './client.js';
@@ -71,6 +72,23 @@ describe('POST /api/v1/actions', () => {
     expect(again).toEqual({ ...first, created: false });
     const conflict = await expectError(submit(refund('refund-idem', '11.00')), 409, 'idempotency_conflict');
     expect(conflict.message).toMatch(/refund-idem/);
+  });
+
+  it('forecasts from the policy whether people decide: admission in the first workflow task only for those', async () => {
+    const inputOf = async (actionId: string) => {
+      const history = await h.client.workflow.getHandle(`action-${actionId}`).fetchHistory();
+      const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+      if (!payload) throw new Error(`no input in the history of ${actionId}`);
+      return defaultPayloadConverter.fromPayload<{ expectsApproval?: boolean }>(payload);
+    };
+    const waits = await created(refund('forecast-waits'));
+    const runs = await created(echo('forecast-runs'));
+    const unknown = await created({ tool: 'db.drop_everything', args: {}, idempotencyKey: 'forecast-unknown' });
+    expect((await inputOf(waits.actionId)).expectsApproval).toBe(true);
+    expect((await inputOf(runs.actionId)).expectsApproval).toBeUndefined();
+    expect((await inputOf(unknown.actionId)).expectsApproval).toBeUndefined();
+    await waitForActionStatus(ctx, keys.agent, waits.actionId, ['awaiting_approval']);
+    expect(await expectJson(outcome(runs.actionId, keys.agent, 20_000), 200, schemas.ActionOutcome)).toMatchObject({ status: 'executed' });
   });
 
   it('accepts an unknown tool; the workflow denies it and says why', async () => {

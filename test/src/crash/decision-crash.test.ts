@@ -1,5 +1,5 @@
 import { KILL_POINTS, type KillPoint } from '@airlock/activities';
-import { actionHandle, awaitOutcome, decideAction, submitAction } from '@airlock/core/gateway';
+import { actionHandle, awaitOutcome, decideAction, submitAction, type SubmitOptions } from '@airlock/core/gateway';
 import { createBudget, verifyAuditChain } from '@airlock/db';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFailed } from 'vitest';
@@ -118,14 +118,15 @@ async function afterRestart(check: (client: Client) => Promise<void>): Promise<v
 }
 
 /** A worker that dies at `point`, and the refund the test follows; a failure prints the phase and the worker's output. */
-async function startAndSubmit(point: KillPoint, progress: { phase: string }) {
+async function startAndSubmit(point: KillPoint, progress: { phase: string }, options: SubmitOptions = {}) {
   onTestFailed(() => {
     console.error(`failed during ${progress.phase}; worker output:\n${worker?.output().split('\n').slice(-60).join('\n')}`);
   });
   const dying = await startWorker(point);
   worker = dying;
   const connection = await connect();
-  const submitted = await submitAction(connection.client, taskQueue, refundRequest({ amount: '80.00', idempotencyKey: `crash-${point}` }));
+  const key = `crash-${point}${options.expectsApproval ? '-first-task' : ''}`;
+  const submitted = await submitAction(connection.client, taskQueue, refundRequest({ amount: '80.00', idempotencyKey: key }), options);
   return { ...connection, submitted, dying };
 }
 
@@ -199,12 +200,19 @@ describe('SIGKILL at every step of the decision path', () => {
   );
 });
 
+// Admission in an activity of its own, or (approval forecast) in the first workflow task: there its
+// commit precedes the completion of the task that ran it, and the retried task must find it.
+const admissionCases = admissionPoints.flatMap((point) => [
+  { point, admission: 'its activity', options: {} },
+  { point, admission: 'the first workflow task', options: { expectsApproval: () => true } },
+]);
+
 describe('SIGKILL around the commit of an admission that opens round 1', () => {
-  it.each(admissionPoints)(
-    "kill at %s: after the restart the round is open once, its row after admission's, and deciding runs it once",
-    async (point) => {
+  it.each(admissionCases)(
+    "kill at $point, admission in $admission: after the restart the round is open once, its row after admission's, and deciding runs it once",
+    async ({ point, options }) => {
       const progress = { phase: 'start' };
-      const started = await startAndSubmit(point, progress);
+      const started = await startAndSubmit(point, progress, options);
       const { actionId, argsHash } = started.submitted;
       expect((await started.dying.exited).signal).toBe('SIGKILL');
       await started.close();

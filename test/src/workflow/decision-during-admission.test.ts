@@ -29,10 +29,16 @@ afterAll(async () => {
   await h?.close();
 });
 
-describe('a decision on round 1 before the workflow has taken admission’s answer', () => {
+// Admission in an activity of its own, or (approval forecast) in the first workflow task.
+const paths = [
+  { admission: 'in its activity', options: {} },
+  { admission: 'in the first workflow task', options: { expectsApproval: () => true } },
+];
+
+describe.each(paths)('a decision on round 1 before the workflow has taken admission’s answer ($admission)', ({ options }) => {
   it('is taken once the workflow sets its handler, recorded once, and the tool runs', async () => {
     failNextAfterCommit = true;
-    const { actionId, argsHash } = await submitAction(h.client, h.taskQueue, refundRequest());
+    const { actionId, argsHash } = await submitAction(h.client, h.taskQueue, refundRequest(), options);
     // Admission's first attempt has committed and failed (the worker runs in this process).
     while (failNextAfterCommit) await new Promise((resolve) => setTimeout(resolve, 5));
     // What the console and Slack go by: the stored row, not the workflow.

@@ -7,6 +7,8 @@ export interface AgentPrincipal {
   kind: 'agent';
   keyId: string;
   agentId: string;
+  /** What the policy reads of the agent, from the key's row: a submission forecasts its admission with it. */
+  profile: { team: string; ownerId: string | null; allowedTools: string[] };
 }
 export interface UserPrincipal {
   kind: 'user';
@@ -55,6 +57,9 @@ interface KeyRow {
   /** Null when the join found no agent. */
   agent_row_id: string | null;
   agent_disabled_at: Date | null;
+  agent_team: string | null;
+  agent_owner_id: string | null;
+  agent_allowed_tools: string[] | null;
   /** Null when the join found no user (the column is NOT NULL). */
   user_name: string | null;
   user_role: Role | null;
@@ -66,6 +71,7 @@ interface KeyRow {
 const KEY_BY_HASH = `
   SELECT k.id, k.agent_id, k.user_id, k.revoked_at, k.expires_at, k.last_used_at,
          a.id AS agent_row_id, a.disabled_at AS agent_disabled_at,
+         a.team AS agent_team, a.owner_id AS agent_owner_id, a.allowed_tools AS agent_allowed_tools,
          u.name AS user_name, u.role::text AS user_role, u.disabled_at AS user_disabled_at
   FROM api_keys k
   LEFT JOIN agents a ON a.id = k.agent_id
@@ -84,7 +90,10 @@ export async function principalForKey(db: Db, key: string): Promise<Principal | 
   const now = new Date();
   if (row.expires_at && row.expires_at <= now) return null;
   let principal: Principal | null = null;
-  if (row.agent_id && !row.user_id && row.agent_row_id && !row.agent_disabled_at) principal = { kind: 'agent', keyId: row.id, agentId: row.agent_id };
+  if (row.agent_id && !row.user_id && row.agent_row_id && !row.agent_disabled_at) {
+    const profile = { team: row.agent_team ?? '', ownerId: row.agent_owner_id, allowedTools: row.agent_allowed_tools ?? [] };
+    principal = { kind: 'agent', keyId: row.id, agentId: row.agent_id, profile };
+  }
   if (row.user_id && !row.agent_id && row.user_name !== null && row.user_role !== null && !row.user_disabled_at) {
     principal = { kind: 'user', keyId: row.id, userId: row.user_id, name: row.user_name, role: row.user_role };
   }

@@ -1,4 +1,5 @@
 import { submitAction } from '@airlock/core/gateway';
+import { approvalForecastFor } from '../approval-forecast.js';
 import { authenticate, requireAgent } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { forbidden, withErrors } from '../errors.js';
@@ -20,7 +21,8 @@ export const postAction = withErrors(async (request: Request, ctx: ApiContext): 
   }
   const body = await readJsonBody(request, SubmitActionBody);
   checkToolArgs(body.tool, body.args);
-  const submitted = await submitAction(ctx.temporal, ctx.taskQueue, { ...body, agentId: agent.agentId });
+  const expectsApproval = await approvalForecastFor(ctx.policy, agent);
+  const submitted = await submitAction(ctx.temporal, ctx.taskQueue, { ...body, agentId: agent.agentId }, { expectsApproval });
   const self = `/api/v1/actions/${submitted.actionId}`;
   const result: SubmittedActionView = {
     actionId: submitted.actionId,

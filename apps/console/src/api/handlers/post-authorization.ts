@@ -1,5 +1,6 @@
 import { PLAN_TOOL } from '@airlock/core';
 import { submitAction } from '@airlock/core/gateway';
+import { approvalForecastFor } from '../approval-forecast.js';
 import { authenticate, requireAgent } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { withErrors } from '../errors.js';
@@ -15,7 +16,8 @@ export const postAuthorization = withErrors(async (request: Request, ctx: ApiCon
   // A plan's steps run in the worker with compensations; an agent cannot run one as a single tool.
   if (body.tool === PLAN_TOOL) throw invalidField('tool', `${PLAN_TOOL} cannot be a gate-only action`);
   checkToolArgs(body.tool, body.args);
-  const submitted = await submitAction(ctx.temporal, ctx.taskQueue, { ...body, agentId: agent.agentId, execution: 'agent' });
+  const expectsApproval = await approvalForecastFor(ctx.policy, agent);
+  const submitted = await submitAction(ctx.temporal, ctx.taskQueue, { ...body, agentId: agent.agentId, execution: 'agent' }, { expectsApproval });
   const self = `/api/v1/actions/${submitted.actionId}`;
   const result: SubmittedActionView & { links: { authorization: string } } = {
     actionId: submitted.actionId,
