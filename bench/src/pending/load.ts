@@ -69,7 +69,9 @@ export async function startPendingActions(
   const starter = async () => {
     while (next < options.count) {
       const i = next++;
-      actionIds[i] = (await withRetries(() => submitAction(client, taskQueue, pendingRefund(i, options.agents), options.expectsApproval ? { expectsApproval: options.expectsApproval } : {}), log)).actionId;
+      actionIds[i] = (
+        await withRetries(() => submitAction(client, taskQueue, pendingRefund(i, options.agents), options.expectsApproval ? { expectsApproval: options.expectsApproval } : {}), log)
+      ).actionId;
       if ((i + 1) % 2_000 === 0) log(`pending: ${i + 1} started`);
     }
   };

@@ -54,7 +54,10 @@ describe('admission in the first workflow task', () => {
     const audit = await auditTypes(actionId);
     expect(audit.slice(0, 3)).toEqual(['action.requested', 'action.classified', 'approval.opened']);
     for (const type of ['action.requested', 'approval.opened', 'approval.approved', 'tool.started', 'tool.succeeded', 'action.completed']) {
-      expect(audit.filter((t) => t === type), type).toHaveLength(1);
+      expect(
+        audit.filter((t) => t === type),
+        type,
+      ).toHaveLength(1);
     }
     expect(await verifyAuditChain(h.db)).toMatchObject({ ok: true });
   });

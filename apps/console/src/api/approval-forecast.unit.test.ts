@@ -5,8 +5,7 @@ import { forecastApproval } from './approval-forecast.js';
 
 const policy = loadPolicyFile(DEFAULT_POLICY_FILE);
 const billing = { id: 'billing-bot', team: 'billing', owner: null, allowedTools: ['payments.*', 'demo.*'] };
-const request = (tool: string, args: Record<string, unknown>) =>
-  ActionRequest.parse({ agentId: 'billing-bot', tool, args, rationale: 'duplicate charge', idempotencyKey: 'k' });
+const request = (tool: string, args: Record<string, unknown>) => ActionRequest.parse({ agentId: 'billing-bot', tool, args, rationale: 'duplicate charge', idempotencyKey: 'k' });
 const refund = (amount: string) => request('payments.refund', { paymentId: 'pay_1', amount, currency: 'USD', reason: 'duplicate' });
 
 describe('forecastApproval', () => {
