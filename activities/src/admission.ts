@@ -84,7 +84,12 @@ const ALREADY_ADMITTED = null;
 export function createAdmission(deps: ActivityDeps) {
   const { db } = deps;
   return {
-    async admitAction(input: GuardedActionInput, options: { claimRun: boolean; workflowNowMs?: number }): Promise<AdmissionResult> {
+    /**
+     * `underStartGate` (default: `claimRun`): read the agent and its kill switch under the
+     * start gate, so the action commits before a switch (which then lists and cancels it)
+     * or sees it, even when no run is claimed here.
+     */
+    async admitAction(input: GuardedActionInput, options: { claimRun: boolean; underStartGate?: boolean; workflowNowMs?: number }): Promise<AdmissionResult> {
       const { actionId, argsHash, request } = input;
       const now = new Date();
       const audit: AuditEventInput[] = [];
@@ -101,7 +106,7 @@ export function createAdmission(deps: ActivityDeps) {
       const limits = applicableRateLimits(policy, request.agentId, request.tool);
       const withBegin = [requesterStatement(request.agentId), ...countAhead(limits, actionId, now)].join('; ');
       // A run claimed here starts before a kill switch or sees it: the agent and its switch are read under the start gate.
-      const transaction = options.claimRun ? inGatedTransaction : inTransaction;
+      const transaction = (options.underStartGate ?? options.claimRun) ? inGatedTransaction : inTransaction;
       const result = await transaction(
         db,
         async (client, begun): Promise<AdmissionResult | typeof ALREADY_ADMITTED | RollbackWith<AdmissionResult | typeof ALREADY_ADMITTED> | CommitWith<AdmissionResult>> => {

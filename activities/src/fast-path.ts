@@ -45,6 +45,9 @@ function failWithoutRetryOnBadInput(error: unknown): never {
   throw error;
 }
 
+/** Plans run step by step in the workflow; gate-only actions are run by the agent itself. */
+const isRunnable = ({ request }: GuardedActionInput): boolean => request.tool !== PLAN_TOOL && request.execution !== 'agent';
+
 export function createFastPath(deps: ActivityDeps) {
   const admission = createAdmission(deps);
   const execution = createExecutionActivities(deps);
@@ -62,7 +65,9 @@ export function createFastPath(deps: ActivityDeps) {
      * run by `runTool`, after the gate, as a plan's steps are.
      */
     async admit(input: GuardedActionInput, clock: WorkflowClock = {}): Promise<AdmitAndRunAnswer> {
-      const { admission: admitted, opened } = await admission.admitAction(input, { claimRun: false, ...clock }).catch(failWithoutRetryOnBadInput);
+      // Under the start gate where admitAndRun would be: a kill switch lists this action or this admission sees it.
+      const underStartGate = isRunnable(input);
+      const { admission: admitted, opened } = await admission.admitAction(input, { claimRun: false, underStartGate, ...clock }).catch(failWithoutRetryOnBadInput);
       return opened ? { admission: admitted, opened } : { admission: admitted };
     },
     /**
@@ -73,8 +78,7 @@ export function createFastPath(deps: ActivityDeps) {
      */
     async admitAndRun(input: GuardedActionInput, clock: WorkflowClock = {}): Promise<AdmitAndRunAnswer> {
       const { actionId, request } = input;
-      // Plans run step by step in the workflow; gate-only actions are run by the agent itself.
-      const runnable = request.tool !== PLAN_TOOL && request.execution !== 'agent';
+      const runnable = isRunnable(input);
       const { admission: admitted, runClaimed, opened } = await admission.admitAction(input, { claimRun: runnable, ...clock }).catch(failWithoutRetryOnBadInput);
       if (opened) return { admission: admitted, opened };
       if (admitted.classification.decision !== 'allow' || !runnable) return { admission: admitted };

@@ -1,9 +1,10 @@
 import { actionHandle, awaitOutcome, decideAction, submitAction } from '@airlock/core/gateway';
-import { verifyAuditChain } from '@airlock/db';
+import { createAgent, verifyAuditChain } from '@airlock/db';
 import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refundRequest, waitForStatus } from '../support/actions.js';
 import { seedTeam, startHarness, type Harness } from '../support/harness.js';
+import { switchMidCommit, waitingAdvisoryLocks } from '../support/start-gate.js';
 
 // An action its caller expects to wait for people (the REST handler's forecast) is
 // admitted by a local activity inside its workflow's first task, which then waits:
@@ -81,6 +82,22 @@ describe('admission in the first workflow task', () => {
     expect(await awaitOutcome(h.client, actionId)).toMatchObject({ status: 'denied', deniedBy: 'policy' });
     expect(await h.db.prisma.toolExecution.count({ where: { actionId } })).toBe(0);
     expect(count(await historyEvents(actionId), EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)).toBe(0);
+  });
+
+  it('meets a kill switch being committed: waits for it under the start gate, then denies with no round opened', async () => {
+    await createAgent(h.db, { id: 'first-task-gate', team: 'billing', allowedTools: ['payments.*'] });
+    const held = await switchMidCommit(h.db, 'first-task-gate', 'incident 31');
+    let actionId: string;
+    try {
+      ({ actionId } = await submitAction(h.client, h.taskQueue, refundRequest({ agentId: 'first-task-gate' }), { expectsApproval }));
+      // Admission queues behind the switch (pg_locks, not timing): nothing of it is stored meanwhile.
+      await expect.poll(() => waitingAdvisoryLocks(h.db), { timeout: 60_000, interval: 50 }).toBeGreaterThan(0);
+      expect(await h.db.prisma.action.count({ where: { id: actionId } })).toBe(0);
+    } finally {
+      await held.commit();
+    }
+    expect(await awaitOutcome(h.client, actionId)).toMatchObject({ status: 'denied', reason: expect.stringMatching(/incident 31/) });
+    expect(await h.db.prisma.approval.count({ where: { actionId } })).toBe(0);
   });
 
   it('leaves an action without a forecast to the fast path’s activity', async () => {
