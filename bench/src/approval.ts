@@ -1,11 +1,14 @@
 import { performance } from 'node:perf_hooks';
-import { awaitOutcome, getActionStatus, submitAction } from '@airlock/core/gateway';
+import { forecastApproval } from '@airlock/console';
+import type { ActionRequest } from '@airlock/core';
+import { awaitOutcome, getActionStatus, submitAction, type SubmitOptions } from '@airlock/core/gateway';
 import type { Client } from '@temporalio/client';
 import { HIGH_TOOL } from './airlock/high-tool.js';
 import { bareToolStarts } from './bare/activities.js';
 import { BARE_DECIDE_UPDATE, BARE_DECIDE_WORKFLOW } from './bare/worker.js';
 import type { StartProbe } from './start-probe.js';
-import { nextAgent } from './airlock/worker.js';
+import { benchPolicy } from './airlock/policy.js';
+import { BENCH_AGENT_PROFILE, nextAgent } from './airlock/worker.js';
 import type { DecisionChannel, GatedAction } from './decision/channel.js';
 import { nextId } from './ids.js';
 import { summarize, type Summary } from './stats.js';
@@ -36,9 +39,16 @@ async function waitForApprovalGate(client: Client, actionId: string, timeoutMs =
   }
 }
 
+const policy = benchPolicy().current();
+/** Submitted as POST /api/v1/actions submits: with its forecast (people decide this tool), so admitted in the first workflow task. */
+const asRest: SubmitOptions = {
+  expectsApproval: (request: ActionRequest) => forecastApproval(policy, { id: request.agentId, owner: null, ...BENCH_AGENT_PROFILE }, request),
+};
+
 async function gatedAction(client: Client, taskQueue: string): Promise<GatedAction> {
   const key = nextId('high');
-  const { actionId } = await submitAction(client, taskQueue, { agentId: nextAgent(), tool: HIGH_TOOL, args: { message: key }, rationale: 'benchmark', idempotencyKey: key });
+  const request = { agentId: nextAgent(), tool: HIGH_TOOL, args: { message: key }, rationale: 'benchmark', idempotencyKey: key };
+  const { actionId } = await submitAction(client, taskQueue, request, asRest);
   return { actionId, argsHash: await waitForApprovalGate(client, actionId) };
 }
 

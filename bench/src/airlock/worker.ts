@@ -14,13 +14,16 @@ export const BENCH_APPROVER = 'bench-approver';
 /** The address the fake Slack API reports for every Slack user, so a click maps to the approver. */
 export const BENCH_APPROVER_EMAIL = 'bench-approver@example.test';
 
+/** What the policy reads of each bench agent (the REST handler's forecast reads the same from the key's row). */
+export const BENCH_AGENT_PROFILE = { team: 'bench', allowedTools: ['demo.*', 'bench.*'] };
+
 let turn = 0;
 export const nextAgent = (): string => BENCH_AGENTS[turn++ % BENCH_AGENTS.length]!;
 
 /** The agents that submit and a person who may approve (no agent's owner, so separation of duties allows it). */
 export async function seedBench(db: Db): Promise<void> {
   await createUser(db, { id: BENCH_APPROVER, email: BENCH_APPROVER_EMAIL, role: 'approver' });
-  for (const id of BENCH_AGENTS) await createAgent(db, { id, team: 'bench', allowedTools: ['demo.*', 'bench.*'] });
+  for (const id of BENCH_AGENTS) await createAgent(db, { id, ...BENCH_AGENT_PROFILE });
 }
 
 export interface AirlockWorker {

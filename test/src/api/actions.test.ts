@@ -83,12 +83,16 @@ describe('POST /api/v1/actions', () => {
     };
     const waits = await created(refund('forecast-waits'));
     const runs = await created(echo('forecast-runs'));
-    const unknown = await created({ tool: 'db.drop_everything', args: {}, idempotencyKey: 'forecast-unknown' });
+    // Within the agent's tools (payments.*), but registered by no worker.
+    const unknown = await created({ tool: 'payments.chargeback', args: {}, idempotencyKey: 'forecast-unknown' });
     expect((await inputOf(waits.actionId)).expectsApproval).toBe(true);
     expect((await inputOf(runs.actionId)).expectsApproval).toBeUndefined();
-    expect((await inputOf(unknown.actionId)).expectsApproval).toBeUndefined();
+    // The console does not know which tools the workers register: the rules (unmatched: approval) forecast it.
+    expect((await inputOf(unknown.actionId)).expectsApproval).toBe(true);
     await waitForActionStatus(ctx, keys.agent, waits.actionId, ['awaiting_approval']);
     expect(await expectJson(outcome(runs.actionId, keys.agent, 20_000), 200, schemas.ActionOutcome)).toMatchObject({ status: 'executed' });
+    // Admission denies it in the first task, as any unknown tool.
+    expect(await expectJson(outcome(unknown.actionId, keys.agent, 20_000), 200, schemas.ActionOutcome)).toMatchObject({ status: 'denied' });
   });
 
   it('accepts an unknown tool; the workflow denies it and says why', async () => {

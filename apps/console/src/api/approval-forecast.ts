@@ -2,7 +2,6 @@ import type { ActionRequest } from '@airlock/core';
 import { evaluatePolicy, type CompiledPolicy, type PolicyInput } from '@airlock/policy';
 import type { AgentPrincipal } from './auth.js';
 import type { PolicySource } from './policy.js';
-import { isKnownTool } from './tool-args.js';
 
 /**
  * How old the policy a forecast reads may be. A forecast only picks where admission
@@ -21,8 +20,9 @@ export function forecastApproval(policy: CompiledPolicy, agent: PolicyInput['age
   try {
     const classification = evaluatePolicy(policy, {
       tool: request.tool,
-      // As admission: a gate-only action's tool lives with the agent.
-      toolKnown: isKnownTool(request.tool) || request.execution === 'agent',
+      // The console knows the demo tools only, not what the workers register beside them: the rules
+      // decide the forecast, and admission denies a tool no worker has, whatever was forecast.
+      toolKnown: true,
       args: request.args,
       agent,
       rationale: request.rationale,

@@ -13,9 +13,13 @@ describe('forecastApproval', () => {
     expect(forecastApproval(policy, billing, refund('125.00'))).toBe(true);
     expect(forecastApproval(policy, billing, refund('10.00'))).toBe(false);
     expect(forecastApproval(policy, billing, request('demo.echo', { message: 'hi' }))).toBe(false);
-    // Unknown tools and tools outside the agent's list are denied: nothing to wait for.
-    expect(forecastApproval(policy, billing, request('db.drop_everything', {}))).toBe(false);
+    // A tool outside the agent's list is denied: nothing to wait for.
     expect(forecastApproval(policy, { ...billing, allowedTools: ['demo.*'] }, refund('125.00'))).toBe(false);
+  });
+
+  it('forecasts a tool the console does not know by the rules: workers may register it', () => {
+    // The default policy's unmatched requests wait for people; a tool no worker has is denied by admission.
+    expect(forecastApproval(policy, { ...billing, allowedTools: ['*'] }, request('crm.update', { id: 1 }))).toBe(true);
   });
 
   it('has no forecast, and no error, when the policy fails to evaluate the request', () => {
