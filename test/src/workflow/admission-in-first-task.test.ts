@@ -37,8 +37,9 @@ async function auditTypes(actionId: string): Promise<string[]> {
 describe('admission in the first workflow task', () => {
   it('waits for people after one workflow task and no activity, then runs once when approved', async () => {
     const { actionId, argsHash } = await submitAction(h.client, h.taskQueue, refundRequest(), { expectsApproval });
-    // Read from the history, not by queries: a query sent while the first task runs may have the
-    // worker complete that task early and take admission's answer in a second one (still correct).
+    // Read from the history, not by polling queries: with a query polled meanwhile, the recorded
+    // agent-run-v7 history shows the first task completed before admission's marker and a second
+    // task taking its answer (correct, and replayed by the replay test, but not one task).
     await expect.poll(async () => count(await historyEvents(actionId), EventType.EVENT_TYPE_TIMER_STARTED), { timeout: 30_000, interval: 50 }).toBe(1);
     const before = await historyEvents(actionId);
     expect(count(before, EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)).toBe(1);
