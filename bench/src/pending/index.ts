@@ -155,8 +155,7 @@ export async function runPendingBench(config: PendingBenchConfig, cleanup: Clean
   };
   // The REST handler's forecast (POST /api/v1/actions), with the policy and the agents' rows it would read.
   const { policy } = await ctx.policy.read();
-  const expectsApproval = (request: ActionRequest) =>
-    forecastApproval(policy, { id: request.agentId, team: AGENT_PROFILE.team, owner: null, allowedTools: AGENT_PROFILE.allowedTools }, request);
+  const expectsApproval = (request: ActionRequest) => forecastApproval(policy, { id: request.agentId, owner: null, ...AGENT_PROFILE }, request);
   const load = await startPendingActions(
     temporal.client,
     db,
