@@ -18,17 +18,20 @@ import { f1, f2, table } from './table.js';
 // call into the sandbox, and Node enforces it with a watchdog thread created and joined
 // per call (nodejs/node#47739). The `no vm timeout` variant drops that option, for this
 // measurement only, to show what the watchdog costs; Airlock's worker keeps it.
-// Variants alternate in batches so load drift hits both alike.
+// The `stack traces on` variant replays through a bundle made with `stackTraces: true`
+// (AIRLOCK_WORKFLOW_STACK_TRACES): the SDK's stack trace of every workflow promise, which
+// the shipped bundle turns off (workflows/src/stack-traces-off.ts).
+// Variants alternate in batches so load drift hits all alike.
 //
-//   npx tsx bench/src/replay-cost.ts [--histories=auto-approved-v4,approved-v4] [--replays=300] [--batch=50]
+//   npx tsx bench/src/replay-cost.ts [--histories=auto-approved-v7,approved-v7] [--replays=300] [--batch=50]
 
 const arg = (name: string, fallback: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback;
-const histories = arg('histories', 'auto-approved-v4,approved-v4').split(',');
+const histories = arg('histories', 'auto-approved-v7,approved-v7').split(',');
 const replays = Number(arg('replays', '300'));
 const batch = Number(arg('batch', '50'));
 const historiesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test/histories');
 
-const VARIANTS = ['as shipped', 'no vm timeout'] as const;
+const VARIANTS = ['as shipped', 'no vm timeout', 'stack traces on'] as const;
 type Variant = (typeof VARIANTS)[number];
 
 // One wrapper for the whole run: counts calls, and drops `timeout` while the variant asks for it.
@@ -71,7 +74,8 @@ async function replayBatch(workflowBundle: Awaited<ReturnType<typeof bundleWorkf
 }
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
-const workflowBundle = await bundleWorkflows();
+const [shipped, withStackTraces] = await Promise.all([bundleWorkflows(), bundleWorkflows({ stackTraces: true })]);
+const bundleOf = (variant: Variant) => (variant === 'stack traces on' ? withStackTraces : shipped);
 const rows: string[][] = [];
 for (const name of histories) {
   const history = JSON.parse(await readFile(path.join(historiesDir, `${name}.json`), 'utf8')) as temporal.api.history.v1.IHistory;
@@ -79,12 +83,12 @@ for (const name of histories) {
   // A warm-up batch of each, not counted (the first replays compile the bundle's code).
   for (const variant of VARIANTS) {
     dropTimeout = variant === 'no vm timeout';
-    await replayBatch(workflowBundle, history, Math.min(batch, 20), { wallMs: [], cpuMs: 0, calls: 0, replays: 0 });
+    await replayBatch(bundleOf(variant), history, Math.min(batch, 20), { wallMs: [], cpuMs: 0, calls: 0, replays: 0 });
   }
   for (let done = 0; done < replays; done += batch) {
     for (const variant of VARIANTS) {
       dropTimeout = variant === 'no vm timeout';
-      await replayBatch(workflowBundle, history, Math.min(batch, replays - done), tallies.get(variant)!);
+      await replayBatch(bundleOf(variant), history, Math.min(batch, replays - done), tallies.get(variant)!);
     }
   }
   dropTimeout = false;

@@ -55,7 +55,9 @@ async function machine(config: SuiteConfig, loadAtStart: number): Promise<Machin
 }
 
 function header(m: MachineInfo): string {
-  return `# Airlock benchmarks\n\n${m.cpus} CPUs (${m.cpuModel}), ${m.memory}, Node ${m.node}, ${m.temporal.split('\n')[0]}, ${m.postgres}; 1-minute load average ${m.loadAverage.start.toFixed(1)} at the start`;
+  return `# Airlock benchmarks\n\n${m.cpus} CPUs (${m.cpuModel}), ${m.memory}, Node ${m.node}, ${m.temporal.split('\n')[0]}, ${m.postgres}; 1-minute load average ${m.loadAverage.start.toFixed(1)} at the start; workflow stack traces ${
+    process.env.AIRLOCK_WORKFLOW_STACK_TRACES === 'true' ? 'on (AIRLOCK_WORKFLOW_STACK_TRACES=true)' : 'off (as shipped)'
+  }`;
 }
 
 async function main(cleanup: Cleanup): Promise<void> {

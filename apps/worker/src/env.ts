@@ -35,7 +35,16 @@ const workerSettings = keyringEnv.extend({
     .string()
     .min(1)
     .optional()
-    .describe('a workflow bundle written by bundleWorkflows (JSON: code and source map), loaded instead of bundling at start; it must be built with the same tracing setting'),
+    .describe(
+      'a workflow bundle written by bundleWorkflows (JSON: code and source map), loaded instead of bundling at start; it must be built with the same tracing and stack-trace settings',
+    ),
+  AIRLOCK_WORKFLOW_STACK_TRACES: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true')
+    .describe(
+      "true = keep the SDK's stack trace of every workflow promise (the __stack_trace query, the Temporal UI's Stack Trace tab, frames in workflow errors), at about 38 % more CPU per replayed workflow",
+    ),
   AIRLOCK_WORKER_MAX_CACHED_WORKFLOWS: z.coerce
     .number()
     .int()

@@ -38,7 +38,9 @@ const ready = await lifecycle.run(async (signal) => {
       lifecycle.onStop('Temporal connection', () => closeConnection(connected));
       return connected;
     }),
-    env.AIRLOCK_WORKFLOW_BUNDLE ? loadWorkflowBundle(env.AIRLOCK_WORKFLOW_BUNDLE) : bundleWorkflows({ tracing: observability.tracing !== undefined, logger }),
+    env.AIRLOCK_WORKFLOW_BUNDLE
+      ? loadWorkflowBundle(env.AIRLOCK_WORKFLOW_BUNDLE)
+      : bundleWorkflows({ tracing: observability.tracing !== undefined, stackTraces: env.AIRLOCK_WORKFLOW_STACK_TRACES, logger }),
   ]);
   signal.throwIfAborted();
   await startSupervisedWorker({ lifecycle, connection, db, workflowBundle, env, observability });

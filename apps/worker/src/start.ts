@@ -98,7 +98,7 @@ async function startAirlock(signal: AbortSignal): Promise<string[]> {
       ),
     ),
     failsTheBuild(
-      bundleWorkflows({ tracing: observability.tracing !== undefined, logger }).then((bundle) => {
+      bundleWorkflows({ tracing: observability.tracing !== undefined, stackTraces: env.AIRLOCK_WORKFLOW_STACK_TRACES, logger }).then((bundle) => {
         step('workflows bundled', phaseBegun);
         return bundle;
       }),

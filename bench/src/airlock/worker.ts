@@ -31,9 +31,12 @@ export interface AirlockWorker {
   bundle: WorkflowBundleWithSourceMap;
 }
 
+/** The workflow bundle as the worker makes it; AIRLOCK_WORKFLOW_STACK_TRACES=true measures it with the SDK's stack traces kept. */
+export const benchWorkflowBundle = (): Promise<WorkflowBundleWithSourceMap> => bundleWorkflows({ stackTraces: process.env.AIRLOCK_WORKFLOW_STACK_TRACES === 'true' });
+
 /** Airlock's own worker, composed as production does, plus the benchmark's high-risk tool. */
 export async function createBenchAirlockWorker(connection: NativeConnection, taskQueue: string, db: Db, policy: PolicySource, probe: StartProbe): Promise<AirlockWorker> {
-  const bundle = await bundleWorkflows();
+  const bundle = await benchWorkflowBundle();
   const worker = await createAirlockWorker({
     connection,
     namespace: 'default',

@@ -1,8 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { getApprovals, postDecision, type ApiContext } from '@airlock/console';
-import { awaitOutcome, getActionStatus } from '@airlock/core/gateway';
+import { actionHandle, awaitOutcome, getActionStatus } from '@airlock/core/gateway';
 import type { Db } from '@airlock/db';
 import { summarize, type Summary } from '../stats.js';
+import { decisionLeg, splitDecisions, type DecisionLeg, type DecisionSplit } from './decision-split.js';
 
 /** Latency of the calls that answered, and how many did not (an error or a non-200). */
 export type Latency = Summary & { failed: number; lastError?: string };
@@ -18,6 +19,8 @@ export interface PendingLatency {
   decide: Latency;
   /** From sending that request to the refund's `tool.started` audit row (its created_at, same machine clock). */
   decideToToolStart: Latency;
+  /** The same, split by each decided workflow's history (read after its outcome, untimed). */
+  decisionSplit: DecisionSplit;
 }
 
 function request(path: string, key: string, body?: unknown): Request {
@@ -80,9 +83,10 @@ async function decideOneAtATime(
   db: Db,
   approverKey: string,
   actions: readonly { action_id: string; args_hash: string }[],
-): Promise<Pick<PendingLatency, 'decide' | 'decideToToolStart'>> {
+): Promise<Pick<PendingLatency, 'decide' | 'decideToToolStart' | 'decisionSplit'>> {
   const decideMs: number[] = [];
   const toolStartMs: number[] = [];
+  const legs: (DecisionLeg | undefined)[] = [];
   let failed = 0;
   let lastError: string | undefined;
   for (const { action_id: id, args_hash: argsHash } of actions) {
@@ -91,15 +95,17 @@ async function decideOneAtATime(
       const start = performance.now();
       await expectOk(await postDecision(request(`/api/v1/actions/${id}/decisions`, approverKey, { decision: 'approve', argsHash }), ctx, { id }), 'decide');
       decideMs.push(performance.now() - start);
-      toolStartMs.push((await toolStartedAt(db, id)) - sentAt);
+      const toolStarted = await toolStartedAt(db, id);
+      toolStartMs.push(toolStarted - sentAt);
       const outcome = await awaitOutcome(ctx.temporal, id);
       if (outcome.status !== 'executed') throw new Error(`approved action ${id} ended ${outcome.status}`);
+      legs.push(decisionLeg(await actionHandle(ctx.temporal, id).fetchHistory(), sentAt, toolStarted));
     } catch (error) {
       failed++;
       lastError = error instanceof Error ? error.message : String(error);
     }
   }
-  return { decide: toLatency(decideMs, failed, lastError), decideToToolStart: toLatency(toolStartMs, failed, lastError) };
+  return { decide: toLatency(decideMs, failed, lastError), decideToToolStart: toLatency(toolStartMs, failed, lastError), decisionSplit: splitDecisions(legs) };
 }
 
 /** When the action's `tool.started` row was written (its created_at; the worker runs in its own process), polled untimed. */

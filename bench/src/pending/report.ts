@@ -1,11 +1,20 @@
 import { f1, table } from '../table.js';
 import { formatTargets } from '../targets.js';
 import type { PendingBenchResults } from './index.js';
+import { DECISION_LEGS } from './decision-split.js';
 import type { Latency } from './latency.js';
 import type { WorkerMemory } from './protocol.js';
 import { kibPerCached } from './targets.js';
 
 const ms = (s: Latency) => [f1(s.p50), f1(s.p90), f1(s.p99), f1(s.max), String(s.failed)];
+/** The decision's legs, from its workflow's history (bench/src/pending/decision-split.ts). */
+const LEG_LABELS: Record<(typeof DECISION_LEGS)[number], string> = {
+  toTaskScheduled: 'sent -> update task scheduled',
+  taskQueued: 'task waits for the worker',
+  taskRun: 'task on the worker (replay, update)',
+  toActivityStarted: 'task done -> tool activity started',
+  toToolStarted: 'activity started -> tool.started row',
+};
 const mib = (n: number | undefined) => (n === undefined ? '-' : f1(n));
 
 function memoryRow(label: string, m: WorkerMemory, temporalRss?: number): string[] {
@@ -26,6 +35,7 @@ export function formatPendingBench(r: PendingBenchResults, server: string): stri
     [`${label}: status query`, ...ms(l.statusQuery)],
     [`${label}: POST /decisions (approve)`, ...ms(l.decide)],
     [`${label}: POST /decisions -> tool.started row`, ...ms(l.decideToToolStart)],
+    ...DECISION_LEGS.map((leg) => [`${label}:   ${LEG_LABELS[leg]}`, ...ms({ ...l.decisionSplit[leg], failed: 0 })]),
   ];
   const latency = [...latencyRows('default cache', r.defaultCache.latency), ...(r.fullCache ? latencyRows('all cached', r.fullCache.latency) : [])];
   const cached = r.fullCache?.worker.cachedWorkflows ?? 0;

@@ -2,7 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import v8 from 'node:v8';
 import { createDb } from '@airlock/db';
 import { fileURLToPath } from 'node:url';
-import { bundleWorkflows, createAirlockWorker, DEFAULT_MAX_CACHED_WORKFLOWS } from '@airlock/worker';
+import { createAirlockWorker, DEFAULT_MAX_CACHED_WORKFLOWS } from '@airlock/worker';
+import { benchWorkflowBundle } from '../airlock/worker.js';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import * as bareActivities from '../bare/activities.js';
 import type { ChildReply, ChildRequest, WorkerMemory } from './protocol.js';
@@ -32,7 +33,7 @@ const worker =
         maxCachedWorkflows: DEFAULT_MAX_CACHED_WORKFLOWS,
         ...cache,
       })
-    : await createAirlockWorker({ connection, namespace: 'default', taskQueue, db: db!, workflowBundle: await bundleWorkflows(), ...cache });
+    : await createAirlockWorker({ connection, namespace: 'default', taskQueue, db: db!, workflowBundle: await benchWorkflowBundle(), ...cache });
 
 async function memory(): Promise<WorkerMemory> {
   // Twice: the first pass can leave work for finalizers that the second collects.
