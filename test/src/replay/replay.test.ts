@@ -44,18 +44,19 @@ describe('workflow replay of saved histories', () => {
   });
 });
 
-// Turning tracing on (or off) must not change what a workflow does: the histories were
-// recorded without the interceptors, and a running action may see either kind of worker.
-describe('workflow replay with the tracing interceptors bundled in', () => {
+// Turning tracing or stack traces on (or off) must not change what a workflow does: the
+// histories were recorded without the interceptors (the older ones with stack traces, the
+// shipped bundle has them off), and a running action may see either kind of worker.
+describe('workflow replay with the tracing interceptors bundled in and stack traces on', () => {
   let tracedBundle: WorkflowBundleWithSourceMap;
   beforeAll(async () => {
-    tracedBundle = await bundleWorkflows({ tracing: true });
+    tracedBundle = await bundleWorkflows({ tracing: true, stackTraces: true });
   }, 120_000);
 
   // The span sink must exist (a traced bundle looks it up), though replay never calls it.
   const sinks = { exporter: { export: { fn: () => undefined } } };
 
-  it.each(files)('%s replays deterministically with tracing on', async (file) => {
+  it.each(files)('%s replays deterministically with tracing and stack traces on', async (file) => {
     quietTemporalRuntime();
     await expect(Worker.runReplayHistory({ workflowBundle: tracedBundle, sinks }, await history(file), `replay-traced-${file}`)).resolves.toBeUndefined();
   });
