@@ -43,8 +43,8 @@ export interface PendingBenchResults {
   agents: number;
   /** The worker before any action: the baseline the pending ones add to. */
   idle: WorkerMemory;
-  /** Worker memory while the actions were being admitted (about every 30 s). */
-  growth: { waiting: number; memory: WorkerMemory }[];
+  /** Worker memory while the actions were being admitted (about every 30 s), and when each reading (its forced GCs) ran: epoch ms. */
+  growth: { waiting: number; memory: WorkerMemory; from: number; to: number }[];
   /**
    * `allPendingSeconds`: until every approval row was open; `workflowsWaitingSeconds`: until every
    * workflow had taken admission's answer and waited (its histories). Admission counts until both:
@@ -151,7 +151,9 @@ export async function runPendingBench(config: PendingBenchConfig, cleanup: Clean
 
   const growth: PendingBenchResults['growth'] = [];
   const onProgress = async (waiting: number) => {
-    growth.push({ waiting, memory: await worker.memory() });
+    const from = Date.now();
+    const memory = await worker.memory();
+    growth.push({ waiting, memory, from, to: Date.now() });
   };
   // The REST handler's forecast (POST /api/v1/actions), with the policy and the agents' rows it would read.
   const { policy } = await ctx.policy.read();

@@ -10,6 +10,8 @@ export interface WorkflowTaskDurations {
   maxRunMs: number;
   /** Tasks that took longer than 1 s on the worker. */
   over1s: number;
+  /** Those tasks' spans on the worker (started, completed: epoch ms), to set beside the meter's own pauses. */
+  over1sSpans: { from: number; to: number }[];
   /** Longest wait of a workflow task for a worker: scheduled → started, ms (shown, not a target). */
   maxQueueMs: number;
 }
@@ -48,14 +50,17 @@ function scan(history: History, into: WorkflowTaskDurations): void {
       const run = ms(e) - started;
       into.tasks++;
       into.maxRunMs = Math.max(into.maxRunMs, run);
-      if (run > 1000) into.over1s++;
+      if (run > 1000) {
+        into.over1s++;
+        into.over1sSpans.push({ from: started, to: ms(e) });
+      }
     }
   }
 }
 
 /** Reads every workflow's history (`concurrency` at a time) for the target "no workflow task over 1 s". */
 export async function workflowTaskDurations(client: Client, workflowIds: readonly string[], concurrency = 16): Promise<WorkflowTaskDurations> {
-  const result: WorkflowTaskDurations = { histories: 0, tasks: 0, maxRunMs: 0, over1s: 0, maxQueueMs: 0 };
+  const result: WorkflowTaskDurations = { histories: 0, tasks: 0, maxRunMs: 0, over1s: 0, over1sSpans: [], maxQueueMs: 0 };
   let next = 0;
   const reader = async () => {
     while (next < workflowIds.length) {
