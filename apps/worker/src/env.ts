@@ -43,7 +43,7 @@ const workerSettings = keyringEnv.extend({
     .default('false')
     .transform((v) => v === 'true')
     .describe(
-      "true = keep the SDK's stack trace of every workflow promise (the __stack_trace query, the Temporal UI's Stack Trace tab, frames in workflow errors), at about 38 % more CPU per replayed workflow",
+      "true = keep the SDK's stack trace of every workflow promise (the __stack_trace query, the Temporal UI's Stack Trace tab, frames in workflow errors), at about 1.5 times the CPU per replayed approval",
     ),
   AIRLOCK_WORKER_MAX_CACHED_WORKFLOWS: z.coerce
     .number()

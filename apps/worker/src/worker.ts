@@ -28,7 +28,8 @@ export interface BundleOptions {
   tracing?: boolean;
   /**
    * Keep the SDK's stack trace of every workflow promise (the `__stack_trace` query, the Temporal
-   * UI's Stack Trace tab, frames in workflow errors), at about 38 % more CPU per replay; off by default.
+   * UI's Stack Trace tab, frames in workflow errors), at about 1.5 times the CPU per replayed approval
+   * (bench/REPLAY.md); off by default.
    */
   stackTraces?: boolean;
   /** Where the bundler's warnings go (default: stderr). */

@@ -35,7 +35,8 @@ export function formatPendingBench(r: PendingBenchResults, server: string): stri
     [`${label}: status query`, ...ms(l.statusQuery)],
     [`${label}: POST /decisions (approve)`, ...ms(l.decide)],
     [`${label}: POST /decisions -> tool.started row`, ...ms(l.decideToToolStart)],
-    ...DECISION_LEGS.map((leg) => [`${label}:   ${LEG_LABELS[leg]}`, ...ms({ ...l.decisionSplit[leg], failed: 0 })]),
+    // `failed` here: decisions whose history did not show the path (not split).
+    ...DECISION_LEGS.map((leg) => [`${label}:   ${LEG_LABELS[leg]}`, ...ms({ ...l.decisionSplit[leg], failed: l.decideToToolStart.n - l.decisionSplit.split })]),
   ];
   const latency = [...latencyRows('default cache', r.defaultCache.latency), ...(r.fullCache ? latencyRows('all cached', r.fullCache.latency) : [])];
   const cached = r.fullCache?.worker.cachedWorkflows ?? 0;

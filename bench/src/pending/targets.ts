@@ -1,6 +1,7 @@
 import { decisionTargets, type TargetCheck } from '../targets.js';
 import type { PendingBenchResults } from './index.js';
 import type { WorkerMemory } from './protocol.js';
+import { SLOW_TASK_MS } from './task-durations.js';
 
 export const PENDING_TARGETS = { memoryRatio: 2, pending: 10_000, rssMiB: 1024, admissionRatio: 0.8, workflowTaskMs: 1000 } as const;
 
@@ -13,9 +14,11 @@ export const kibPerCached = (idle: WorkerMemory, loaded: WorkerMemory, mainThrea
   return loaded.cachedWorkflows > 0 ? ((rss(loaded) - rss(idle)) * 1024) / loaded.cachedWorkflows : Number.NaN;
 };
 
-/** How many of these spans overlap a memory reading: the readings' forced GCs of every thread stall the tasks they meet. */
-export function overlappingReadings(spans: readonly { from: number; to: number }[], readings: readonly { from: number; to: number }[]): number {
-  return spans.filter((span) => readings.some((reading) => span.from <= reading.to && reading.from <= span.to)).length;
+type Span = { from: number; to: number };
+
+/** The spans that overlap none of the meter's readings: the readings' forced GCs of every thread stall the tasks they meet. */
+export function clearOfReadings(spans: readonly Span[], readings: readonly Span[]): Span[] {
+  return spans.filter((span) => !readings.some((reading) => span.from <= reading.to && reading.from <= span.to));
 }
 
 /** Issue 14's targets for pending approvals, from one pending run. */
@@ -26,6 +29,10 @@ export function pendingTargets(r: Omit<PendingBenchResults, 'targets'>): TargetC
   const rss = r.defaultCache.worker.rssMiB;
   const admissionRatio = r.load.pendingPerSecond / r.bare.startsPerSecond;
   const tasks = r.workflowTasks;
+  // The meter's readings during admission (a forced GC of every thread) stall the tasks they meet: not the worker's doing.
+  const clear = clearOfReadings(tasks.slowSpans, r.growth).map((span) => span.to - span.from);
+  const clearOver1s = clear.filter((ms) => ms > t.workflowTaskMs).length;
+  const longestClear = clear.length > 0 ? `${Math.max(...clear).toFixed(0)} ms` : `under ${SLOW_TASK_MS} ms`;
   return [
     {
       target: 'memory per cached workflow, guarded / bare',
@@ -52,8 +59,9 @@ export function pendingTargets(r: Omit<PendingBenchResults, 'targets'>): TargetC
       target: 'longest workflow task on the worker',
       measured: `${tasks.maxRunMs.toFixed(0)} ms (${tasks.over1s} of ${tasks.tasks} over 1 s)`,
       goal: `<= ${t.workflowTaskMs} ms`,
-      met: tasks.histories > 0 ? tasks.over1s === 0 : null,
-      ...(tasks.over1s > 0 ? { note: `${overlappingReadings(tasks.over1sSpans, r.growth)} of them ran while the meter read the worker (forced GCs)` } : {}),
+      met: tasks.histories > 0 ? clearOver1s === 0 : null,
+      // Counted without the tasks that ran while the meter read the worker.
+      note: `away from the meter's readings (forced GCs of every thread): longest ${longestClear}, ${clearOver1s} over 1 s`,
     },
     ...decisionTargets('REST handler, pending', r.defaultCache.latency.decideToToolStart),
   ];

@@ -2,6 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import { ms, type History } from '../profile/history.js';
 
+/** Tasks longer than this keep their spans (a few hundred of 10,000 at most). */
+export const SLOW_TASK_MS = 250;
+
 export interface WorkflowTaskDurations {
   /** Histories read (every pending guarded workflow). */
   histories: number;
@@ -10,8 +13,8 @@ export interface WorkflowTaskDurations {
   maxRunMs: number;
   /** Tasks that took longer than 1 s on the worker. */
   over1s: number;
-  /** Those tasks' spans on the worker (started, completed: epoch ms), to set beside the meter's own pauses. */
-  over1sSpans: { from: number; to: number }[];
+  /** Spans on the worker (started, completed: epoch ms) of the tasks over SLOW_TASK_MS, to set beside the meter's own pauses. */
+  slowSpans: { from: number; to: number }[];
   /** Longest wait of a workflow task for a worker: scheduled → started, ms (shown, not a target). */
   maxQueueMs: number;
 }
@@ -50,17 +53,15 @@ function scan(history: History, into: WorkflowTaskDurations): void {
       const run = ms(e) - started;
       into.tasks++;
       into.maxRunMs = Math.max(into.maxRunMs, run);
-      if (run > 1000) {
-        into.over1s++;
-        into.over1sSpans.push({ from: started, to: ms(e) });
-      }
+      if (run > 1000) into.over1s++;
+      if (run > SLOW_TASK_MS) into.slowSpans.push({ from: started, to: ms(e) });
     }
   }
 }
 
 /** Reads every workflow's history (`concurrency` at a time) for the target "no workflow task over 1 s". */
 export async function workflowTaskDurations(client: Client, workflowIds: readonly string[], concurrency = 16): Promise<WorkflowTaskDurations> {
-  const result: WorkflowTaskDurations = { histories: 0, tasks: 0, maxRunMs: 0, over1s: 0, over1sSpans: [], maxQueueMs: 0 };
+  const result: WorkflowTaskDurations = { histories: 0, tasks: 0, maxRunMs: 0, over1s: 0, slowSpans: [], maxQueueMs: 0 };
   let next = 0;
   const reader = async () => {
     while (next < workflowIds.length) {
