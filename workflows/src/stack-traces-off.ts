@@ -1,6 +1,8 @@
 /**
  * Preloaded into the workflow sandbox unless the worker asks for stack traces
- * (`bundleWorkflows({ stackTraces: true })`, AIRLOCK_WORKFLOW_STACK_TRACES).
+ * (`bundleWorkflows({ stackTraces: true })`, AIRLOCK_WORKFLOW_STACK_TRACES): evaluated
+ * once per reusable V8 context, the SDK's default that the worker keeps (the SDK runs
+ * preloaded modules only there).
  *
  * The SDK captures and source-maps a stack trace for every promise a workflow
  * creates (a V8 promise hook, for the `__stack_trace` query and the Temporal UI's
