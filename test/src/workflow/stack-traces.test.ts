@@ -1,5 +1,6 @@
 import { actionHandle, submitAction } from '@airlock/core/gateway';
 import { bundleWorkflows } from '@airlock/worker';
+import { readWorkerEnv } from '@airlock/worker/env';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refundRequest, waitForStatus } from '../support/actions.js';
 import { seedTeam, startHarness, type Harness } from '../support/harness.js';
@@ -41,5 +42,12 @@ describe('workflow stack traces', () => {
     const stack = await stackOfPendingRefund(traced);
     expect(stack).toContain('waitForRound');
     expect(stack).toContain('approval.ts');
+  });
+
+  it('follow AIRLOCK_WORKFLOW_STACK_TRACES: off unless true, and any other word stops the worker naming it', () => {
+    const base = { TEMPORAL_ADDRESS: '127.0.0.1:7233', DATABASE_URL: 'postgresql://127.0.0.1:5432/airlock' };
+    expect(readWorkerEnv(base).AIRLOCK_WORKFLOW_STACK_TRACES).toBe(false);
+    expect(readWorkerEnv({ ...base, AIRLOCK_WORKFLOW_STACK_TRACES: 'true' }).AIRLOCK_WORKFLOW_STACK_TRACES).toBe(true);
+    expect(() => readWorkerEnv({ ...base, AIRLOCK_WORKFLOW_STACK_TRACES: 'yes' })).toThrow(/AIRLOCK_WORKFLOW_STACK_TRACES/);
   });
 });
