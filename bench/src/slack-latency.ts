@@ -4,8 +4,9 @@ import { awaitOutcome, decideAction, getActionStatus, submitAction } from '@airl
 import { createAgent, createDb, createUser, type Db } from '@airlock/db';
 import { DEFAULT_POLICY_FILE, PolicyStore } from '@airlock/policy/files';
 import { startSlackApp } from '@airlock/slack';
-import { bundleWorkflows, createAirlockWorker } from '@airlock/worker';
+import { createAirlockWorker } from '@airlock/worker';
 import type { Client } from '@temporalio/client';
+import { benchWorkflowBundle } from './airlock/worker.js';
 import { createScratchDatabase } from './infra/database.js';
 import { FAST_DISPATCH_ARGS, startTemporal } from './infra/temporal.js';
 import { runInBackground } from './infra/workers.js';
@@ -96,7 +97,7 @@ async function main(): Promise<void> {
         namespace: 'default',
         taskQueue,
         db,
-        workflowBundle: await bundleWorkflows(),
+        workflowBundle: await benchWorkflowBundle(),
         deps: defaultActivityDeps(db, new PolicyStore(DEFAULT_POLICY_FILE)),
       }),
     );
