@@ -58,7 +58,9 @@ export interface RunningConsole {
 export async function startConsole(databaseUrl: string, env: Record<string, string> = {}, dir = consoleDir): Promise<RunningConsole> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [nextBin, 'start', '-p', String(port), '-H', '127.0.0.1'], {
+  // BENCH_CONSOLE_CPU_PROF=DIR: a V8 CPU profile of the console's process, written when it exits.
+  const profile = process.env.BENCH_CONSOLE_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CONSOLE_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...profile, nextBin, 'start', '-p', String(port), '-H', '127.0.0.1'], {
     cwd: dir,
     env: {
       ...process.env,

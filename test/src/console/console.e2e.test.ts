@@ -75,6 +75,21 @@ describe('console in the browser', () => {
     await revoked.context.close();
   });
 
+  it('leaves small JSON answers uncompressed and gzips large ones for clients that accept it', async () => {
+    const gzip = { 'accept-encoding': 'gzip' };
+    const refused = await fetch(`${app.url}/api/v1/agents/me`, { headers: { ...gzip, authorization: 'Bearer alk_not_a_real_key' } });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('content-encoding')).toBeNull();
+    expect(refused.headers.get('cache-control')).toBe('no-store, no-transform');
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('unauthenticated');
+
+    const policy = await fetch(`${app.url}/api/v1/policy`, { headers: { ...gzip, authorization: `Bearer ${keys.bob}` } });
+    expect(policy.status).toBe(200);
+    expect(policy.headers.get('content-encoding')).toBe('gzip');
+    expect(policy.headers.get('cache-control')).toBe('no-store');
+    expect((await policy.text()).length).toBeGreaterThan(1024);
+  });
+
   it('a one-time password opens only "set your password"; the new password then signs in and the old one no longer does', async () => {
     const { oneTimePassword } = await createLocalUser(h.db, { id: 'carol', email: 'carol@example.test', name: 'Carol', role: 'approver' }, 'test');
     const { context, page } = await passwordSignIn(browser, app.url, 'Carol@Example.test', oneTimePassword);

@@ -1,3 +1,4 @@
+import { jsonResponse } from '../../api/http.js';
 import { consoleDecision } from './decision.js';
 import { actionUser } from '../auth/guard.js';
 
@@ -8,14 +9,14 @@ import { actionUser } from '../auth/guard.js';
  */
 export async function postConsoleDecision(request: Request): Promise<Response> {
   const guard = await actionUser('approver');
-  if ('refusal' in guard) return Response.json({ ok: false, message: guard.refusal }, { status: guard.status });
+  if ('refusal' in guard) return jsonResponse({ ok: false, message: guard.refusal }, guard.status);
   const isJson = request.headers.get('content-type')?.startsWith('application/json');
   let fields: Record<string, unknown>;
   try {
     fields = isJson ? ((await request.json()) as Record<string, unknown>) : Object.fromEntries(await request.formData());
   } catch {
-    return Response.json({ ok: false, message: 'The body is neither JSON nor a form.' }, { status: 400 });
+    return jsonResponse({ ok: false, message: 'The body is neither JSON nor a form.' }, 400);
   }
   const notice = await consoleDecision(guard.user, fields);
-  return Response.json({ ok: notice.kind === 'ok', message: notice.message }, { status: notice.kind === 'ok' ? 200 : 409 });
+  return jsonResponse({ ok: notice.kind === 'ok', message: notice.message }, notice.kind === 'ok' ? 200 : 409);
 }
