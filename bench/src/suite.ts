@@ -13,6 +13,7 @@ import { runPendingBench, type PendingBenchResults } from './pending/index.js';
 import { formatPolicyBench } from './policy-eval/report.js';
 import { runPolicyBench, type PolicyBenchResults } from './policy-eval/index.js';
 import { readSuiteConfig, type OverheadRun, type Part, type PendingServer, type SuiteConfig } from './suite-config.js';
+import { noVmTimeout } from './pending/worker-process.js';
 
 // `npm run bench`: every part in turn, or those `--only` names / `--skip` leaves
 // out. The overhead part (guarded vs bare, bench/src/run.ts) runs as its own
@@ -57,7 +58,7 @@ async function machine(config: SuiteConfig, loadAtStart: number): Promise<Machin
 function header(m: MachineInfo): string {
   return `# Airlock benchmarks\n\n${m.cpus} CPUs (${m.cpuModel}), ${m.memory}, Node ${m.node}, ${m.temporal.split('\n')[0]}, ${m.postgres}; 1-minute load average ${m.loadAverage.start.toFixed(1)} at the start; workflow stack traces ${
     process.env.AIRLOCK_WORKFLOW_STACK_TRACES === 'true' ? 'on (AIRLOCK_WORKFLOW_STACK_TRACES=true)' : 'off (as shipped)'
-  }`;
+  }${noVmTimeout() ? "; pending workers WITHOUT the SDK's vm timeout (BENCH_NO_VM_TIMEOUT=1, a measurement)" : ''}`;
 }
 
 async function main(cleanup: Cleanup): Promise<void> {

@@ -3,6 +3,10 @@ import { fileURLToPath } from 'node:url';
 import type { ChildReply, ChildRequest, WorkerMemory } from './protocol.js';
 
 const CHILD = fileURLToPath(new URL('./worker-child.ts', import.meta.url));
+const NO_VM_TIMEOUT = fileURLToPath(new URL('./no-vm-timeout.cjs', import.meta.url));
+
+/** BENCH_NO_VM_TIMEOUT=1: the workers' sandbox calls without the SDK's per-call vm timeout (a measurement; see no-vm-timeout.cjs). */
+export const noVmTimeout = (env: NodeJS.ProcessEnv = process.env): boolean => env.BENCH_NO_VM_TIMEOUT === '1';
 
 export interface PendingWorker {
   pid: number;
@@ -16,7 +20,13 @@ export interface PendingWorker {
 export async function startPendingWorker(address: string, databaseUrl: string, taskQueue: string, cache?: number, mode: 'airlock' | 'bare' = 'airlock'): Promise<PendingWorker> {
   const child: ChildProcess = fork(CHILD, [address, databaseUrl, taskQueue, cache !== undefined ? String(cache) : '', mode], {
     // BENCH_WORKER_CPU_PROF=DIR: a V8 CPU profile of each worker process (bare and Airlock), written when it exits.
-    execArgv: ['--import', 'tsx', '--expose-gc', ...(process.env.BENCH_WORKER_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_WORKER_CPU_PROF}`] : [])],
+    execArgv: [
+      '--import',
+      'tsx',
+      '--expose-gc',
+      ...(process.env.BENCH_WORKER_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_WORKER_CPU_PROF}`] : []),
+      ...(noVmTimeout() ? ['--require', NO_VM_TIMEOUT] : []),
+    ],
     // The SDK's log lines go to stderr with the benchmark's progress, never into the report on stdout.
     stdio: ['ignore', 2, 2, 'ipc'],
   });
