@@ -12,8 +12,8 @@ import { formatPendingBench } from './pending/report.js';
 import { runPendingBench, type PendingBenchResults } from './pending/index.js';
 import { formatPolicyBench } from './policy-eval/report.js';
 import { runPolicyBench, type PolicyBenchResults } from './policy-eval/index.js';
-import { readSuiteConfig, type OverheadRun, type Part, type PendingServer, type SuiteConfig } from './suite-config.js';
 import { noVmTimeout } from './pending/worker-process.js';
+import { readSuiteConfig, type OverheadRun, type Part, type PendingServer, type SuiteConfig } from './suite-config.js';
 
 // `npm run bench`: every part in turn, or those `--only` names / `--skip` leaves
 // out. The overhead part (guarded vs bare, bench/src/run.ts) runs as its own

@@ -5,6 +5,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { cpuProfileArgs } from '../infra/cpu-profile.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const consoleDir = path.join(repoRoot, 'apps/console');
@@ -59,8 +60,7 @@ export async function startConsole(databaseUrl: string, env: Record<string, stri
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   // BENCH_CONSOLE_CPU_PROF=DIR: a V8 CPU profile of the console's process, written when it exits.
-  const profile = process.env.BENCH_CONSOLE_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CONSOLE_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...profile, nextBin, 'start', '-p', String(port), '-H', '127.0.0.1'], {
+  const child = spawn(process.execPath, [...cpuProfileArgs(process.env.BENCH_CONSOLE_CPU_PROF), nextBin, 'start', '-p', String(port), '-H', '127.0.0.1'], {
     cwd: dir,
     env: {
       ...process.env,

@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { cpuProfileArgs } from '../infra/cpu-profile.js';
 import type { ChildReply, ChildRequest, WorkerMemory } from './protocol.js';
 
 const CHILD = fileURLToPath(new URL('./worker-child.ts', import.meta.url));
@@ -20,13 +21,7 @@ export interface PendingWorker {
 export async function startPendingWorker(address: string, databaseUrl: string, taskQueue: string, cache?: number, mode: 'airlock' | 'bare' = 'airlock'): Promise<PendingWorker> {
   const child: ChildProcess = fork(CHILD, [address, databaseUrl, taskQueue, cache !== undefined ? String(cache) : '', mode], {
     // BENCH_WORKER_CPU_PROF=DIR: a V8 CPU profile of each worker process (bare and Airlock), written when it exits.
-    execArgv: [
-      '--import',
-      'tsx',
-      '--expose-gc',
-      ...(process.env.BENCH_WORKER_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_WORKER_CPU_PROF}`] : []),
-      ...(noVmTimeout() ? ['--require', NO_VM_TIMEOUT] : []),
-    ],
+    execArgv: ['--import', 'tsx', '--expose-gc', ...cpuProfileArgs(process.env.BENCH_WORKER_CPU_PROF), ...(noVmTimeout() ? ['--require', NO_VM_TIMEOUT] : [])],
     // The SDK's log lines go to stderr with the benchmark's progress, never into the report on stdout.
     stdio: ['ignore', 2, 2, 'ipc'],
   });
