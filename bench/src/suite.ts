@@ -12,6 +12,7 @@ import { formatPendingBench } from './pending/report.js';
 import { runPendingBench, type PendingBenchResults } from './pending/index.js';
 import { formatPolicyBench } from './policy-eval/report.js';
 import { runPolicyBench, type PolicyBenchResults } from './policy-eval/index.js';
+import { coreLogFilter } from './pending/core-log.js';
 import { noVmTimeout } from './pending/worker-process.js';
 import { readSuiteConfig, type OverheadRun, type Part, type PendingServer, type SuiteConfig } from './suite-config.js';
 
@@ -58,7 +59,9 @@ async function machine(config: SuiteConfig, loadAtStart: number): Promise<Machin
 function header(m: MachineInfo): string {
   return `# Airlock benchmarks\n\n${m.cpus} CPUs (${m.cpuModel}), ${m.memory}, Node ${m.node}, ${m.temporal.split('\n')[0]}, ${m.postgres}; 1-minute load average ${m.loadAverage.start.toFixed(1)} at the start; workflow stack traces ${
     process.env.AIRLOCK_WORKFLOW_STACK_TRACES === 'true' ? 'on (AIRLOCK_WORKFLOW_STACK_TRACES=true)' : 'off (as shipped)'
-  }${noVmTimeout() ? "; pending workers WITHOUT the SDK's vm timeout (BENCH_NO_VM_TIMEOUT=1, a measurement)" : ''}`;
+  }${noVmTimeout() ? "; pending workers WITHOUT the SDK's vm timeout (BENCH_NO_VM_TIMEOUT=1, a measurement)" : ''}${
+    coreLogFilter() ? `; pending workers logging Core's timeline (BENCH_CORE_LOG: ${coreLogFilter()}; slower)` : ''
+  }`;
 }
 
 async function main(cleanup: Cleanup): Promise<void> {

@@ -4,8 +4,9 @@ import { createDb } from '@airlock/db';
 import { fileURLToPath } from 'node:url';
 import { createAirlockWorker, DEFAULT_MAX_CACHED_WORKFLOWS } from '@airlock/worker';
 import { benchWorkflowBundle } from '../airlock/worker.js';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import * as bareActivities from '../bare/activities.js';
+import { benchRuntimeOptions } from './core-log.js';
 import type { ChildReply, ChildRequest, WorkerMemory } from './protocol.js';
 import { collectThreadGarbage } from './thread-gc.js';
 
@@ -18,7 +19,7 @@ const [address, databaseUrl, taskQueue, cacheArg, mode] = process.argv.slice(2) 
 const send = (reply: ChildReply) => process.send!(reply);
 const silent = { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: console.warn, error: console.error };
 
-Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+Runtime.install(benchRuntimeOptions());
 const connection = await NativeConnection.connect({ address });
 const db = mode === 'bare' ? undefined : createDb(databaseUrl, { poolSize: 10 });
 const cache = cacheArg ? { maxCachedWorkflows: Number(cacheArg) } : {};
