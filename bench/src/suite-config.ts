@@ -20,6 +20,8 @@ export interface SuiteConfig {
   pendingServers: PendingServer[];
   /** Calls per latency figure in the pending part. */
   latencySamples: number;
+  /** Decisions in the pending part each sent after 11 s without a call (`--quiet-decisions`; 0 skips them). */
+  quietDecisions: number;
   json: boolean;
   pgUrl: string;
   temporalCli: string | undefined;
@@ -57,7 +59,7 @@ function overheadRunsFor(args: string[], env: NodeJS.ProcessEnv): OverheadRun[] 
 }
 
 const USAGE = `npm run bench -- [--only=${PARTS.join(',')}] [--skip=...] [--policy-evals=N] [--audit-rows=N] [--append-seconds=N] [--pending=N]
-                     [--pending-server=both|fast|stock] [--pending-cache=N] [--pending-concurrency=N] [--latency-samples=N] [--json] [overhead flags: see bench/README.md]`;
+                     [--pending-server=both|fast|stock] [--pending-cache=N] [--pending-concurrency=N] [--latency-samples=N] [--quiet-decisions=N] [--json] [overhead flags: see bench/README.md]`;
 
 function partList(raw: string, flag: string): Part[] {
   const names = raw
@@ -77,7 +79,19 @@ export function readSuiteConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
     const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
     if (
       m &&
-      ['only', 'skip', 'policy-evals', 'audit-rows', 'append-seconds', 'pending', 'pending-server', 'pending-cache', 'pending-concurrency', 'latency-samples'].includes(m[1]!)
+      [
+        'only',
+        'skip',
+        'policy-evals',
+        'audit-rows',
+        'append-seconds',
+        'pending',
+        'pending-server',
+        'pending-cache',
+        'pending-concurrency',
+        'latency-samples',
+        'quiet-decisions',
+      ].includes(m[1]!)
     ) {
       if (m[2] === undefined) throw new Error(`--${m[1]} needs a value (--${m[1]}=...)\n${USAGE}`);
       own.set(m[1]!, m[2]);
@@ -109,6 +123,7 @@ export function readSuiteConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
     pendingConcurrency: Math.max(1, num('pending-concurrency', 32)),
     pendingServers,
     latencySamples: Math.max(1, num('latency-samples', 30)),
+    quietDecisions: num('quiet-decisions', 3),
     json,
     pgUrl: env.AIRLOCK_BENCH_PG_URL ?? env.AIRLOCK_TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres',
     temporalCli: env.TEMPORAL_CLI_PATH,

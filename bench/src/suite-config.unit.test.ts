@@ -20,3 +20,12 @@ describe('readSuiteConfig: the dev servers of the pending part', () => {
     expect(readSuiteConfig(['--pending-server=fast', '--fast-dispatch'], {}).overheadArgs).toEqual(['--fast-dispatch']);
   });
 });
+
+describe('readSuiteConfig: decisions after a quiet spell', () => {
+  it('sends three unless told, none with 0, and keeps the flag from the overhead part', () => {
+    expect(readSuiteConfig([], {}).quietDecisions).toBe(3);
+    const none = readSuiteConfig(['--quiet-decisions=0', '--n=5'], {});
+    expect(none.quietDecisions).toBe(0);
+    expect(none.overheadArgs).toEqual(['--n=5']);
+  });
+});

@@ -108,6 +108,7 @@ async function main(cleanup: Cleanup): Promise<void> {
             fullCache: config.pendingCache,
             concurrency: config.pendingConcurrency,
             samples: config.latencySamples,
+            quietDecisions: config.quietDecisions,
             pgUrl: config.pgUrl,
             temporalCli: config.temporalCli,
             server,

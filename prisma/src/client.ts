@@ -12,8 +12,30 @@ export interface Db {
   close(): Promise<void>;
 }
 
-export function createDb(databaseUrl: string, options: { poolSize?: number } = {}): Db {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: options.poolSize ?? 10 });
+/** Connections a pool keeps open however long it idles (fewer if its size is smaller). */
+export const WARM_CONNECTIONS = 2;
+
+export interface DbOptions {
+  /** Most connections open at once (default 10). */
+  poolSize?: number;
+  /** How long a connection beyond the warm ones may idle before it is closed (pg's default, 10 s). */
+  idleTimeoutMillis?: number;
+}
+
+export function createDb(databaseUrl: string, options: DbOptions = {}): Db {
+  const max = options.poolSize ?? 10;
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max,
+    // Decisions come when people make them, often after minutes of quiet: with pg's default every
+    // connection closed after 10 s idle, and the next decision paid a new one in the console (the
+    // key's look-up) and in the worker (the run's claim), each 3-5 ms on a local server (SCRAM
+    // included) and far more over TLS. The warm ones stay open; TCP keepalive finds one a
+    // network dropped, and pg's 'error' event (below) takes a dead idle one out of the pool.
+    min: Math.min(WARM_CONNECTIONS, max),
+    keepAlive: true,
+    ...(options.idleTimeoutMillis !== undefined ? { idleTimeoutMillis: options.idleTimeoutMillis } : {}),
+  });
   // An idle connection the server closed (restart, DROP DATABASE) is dropped from the pool by pg;
   // without a listener its 'error' event would crash the process.
   pool.on('error', (error) => console.warn(`airlock: database connection lost: ${error.message}`));

@@ -1,4 +1,4 @@
-export { createDb, type Db } from './client.js';
+export { createDb, WARM_CONNECTIONS, type Db, type DbOptions } from './client.js';
 export { migrate, readMigrations, MigrationError, MIGRATIONS_DIR } from './migrate.js';
 export {
   awaitDurable,

@@ -25,6 +25,8 @@ export interface PendingBenchConfig {
   fullCache: number;
   concurrency: number;
   samples: number;
+  /** Decisions each sent after a quiet spell (latency.ts, IDLE_GAP_MS), on the default cache only. */
+  quietDecisions: number;
   pgUrl: string;
   temporalCli: string | undefined;
   /** The dev server: as it comes, or with fast dispatch and eager activities. */
@@ -169,7 +171,7 @@ export async function runPendingBench(config: PendingBenchConfig, cleanup: Clean
   const defaultCache: CachePhase = {
     worker: await worker.memory(),
     temporalRssMiB: await rssMiB(temporal.pid),
-    latency: await measurePendingLatency(ctx, db, approverKey, config.samples),
+    latency: await measurePendingLatency(ctx, db, approverKey, config.samples, config.quietDecisions),
   };
   // On stderr at once: the next phase is long and may fail, and these figures must not be lost with it.
   const { actionIds: _ids, ...loadFigures } = load;

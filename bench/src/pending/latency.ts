@@ -21,7 +21,12 @@ export interface PendingLatency {
   decideToToolStart: Latency;
   /** The same, split by each decided workflow's history (read after its outcome, untimed). */
   decisionSplit: DecisionSplit;
+  /** Decision → `tool.started` for decisions each sent after IDLE_GAP_MS without a call: what a person deciding after a quiet spell gets. */
+  afterQuiet?: Latency;
 }
+
+/** Longer than pg's idle timeout (10 s): a pool that closes its idle connections has closed them all. */
+export const IDLE_GAP_MS = 11_000;
 
 function request(path: string, key: string, body?: unknown): Request {
   return new Request(`http://airlock.bench${path}`, {
@@ -59,18 +64,20 @@ async function expectOk(response: Response, what: string): Promise<void> {
  * One call at a time, the REST handlers called as Next.js would call them (no
  * HTTP server in between): what an approver's click costs while the rest wait.
  */
-export async function measurePendingLatency(ctx: ApiContext, db: Db, approverKey: string, samples: number): Promise<PendingLatency> {
+export async function measurePendingLatency(ctx: ApiContext, db: Db, approverKey: string, samples: number, quietDecisions = 0): Promise<PendingLatency> {
   const listFirstPage = await timed(samples, async () => expectOk(await getApprovals(request('/api/v1/approvals?status=open&limit=100', approverKey), ctx), 'list'));
   const listLargestPage = await timed(samples, async () => expectOk(await getApprovals(request('/api/v1/approvals?status=open&limit=500', approverKey), ctx), 'list 500'));
   const { rows } = await db.pool.query<{ action_id: string; args_hash: string }>(`SELECT action_id, args_hash FROM approvals WHERE status = 'open' ORDER BY random() LIMIT $1`, [
-    samples * 2,
+    samples * 2 + quietDecisions,
   ]);
-  if (rows.length < samples * 2) throw new Error(`only ${rows.length} pending approvals left to sample`);
+  if (rows.length < samples * 2 + quietDecisions) throw new Error(`only ${rows.length} pending approvals left to sample`);
   const statusQuery = await timed(samples, async (i) => {
     await getActionStatus(ctx.temporal, rows[i]!.action_id);
   });
   const decisions = await decideOneAtATime(ctx, db, approverKey, rows.slice(samples, samples * 2));
-  return { listFirstPage, listLargestPage, statusQuery, ...decisions };
+  if (quietDecisions === 0) return { listFirstPage, listLargestPage, statusQuery, ...decisions };
+  const quiet = await decideOneAtATime(ctx, db, approverKey, rows.slice(samples * 2), IDLE_GAP_MS);
+  return { listFirstPage, listLargestPage, statusQuery, ...decisions, afterQuiet: quiet.decideToToolStart };
 }
 
 /**
@@ -83,6 +90,7 @@ async function decideOneAtATime(
   db: Db,
   approverKey: string,
   actions: readonly { action_id: string; args_hash: string }[],
+  quietBeforeMs = 0,
 ): Promise<Pick<PendingLatency, 'decide' | 'decideToToolStart' | 'decisionSplit'>> {
   const decideMs: number[] = [];
   const toolStartMs: number[] = [];
@@ -90,6 +98,7 @@ async function decideOneAtATime(
   let failed = 0;
   let lastError: string | undefined;
   for (const { action_id: id, args_hash: argsHash } of actions) {
+    if (quietBeforeMs > 0) await new Promise((resolve) => setTimeout(resolve, quietBeforeMs));
     try {
       const sentAt = Date.now();
       const start = performance.now();

@@ -2,7 +2,7 @@ import { f1, table } from '../table.js';
 import { formatTargets } from '../targets.js';
 import type { PendingBenchResults } from './index.js';
 import { DECISION_LEGS } from './decision-split.js';
-import type { Latency } from './latency.js';
+import { IDLE_GAP_MS, type Latency } from './latency.js';
 import type { WorkerMemory } from './protocol.js';
 import { kibPerCached } from './targets.js';
 
@@ -37,6 +37,7 @@ export function formatPendingBench(r: PendingBenchResults, server: string): stri
     [`${label}: POST /decisions -> tool.started row`, ...ms(l.decideToToolStart)],
     // `failed` here: decisions whose history did not show the path (not split).
     ...DECISION_LEGS.map((leg) => [`${label}:   ${LEG_LABELS[leg]}`, ...ms({ ...l.decisionSplit[leg], failed: l.decideToToolStart.n - l.decisionSplit.split })]),
+    ...(l.afterQuiet ? [[`${label}: POST /decisions -> tool.started, after ${IDLE_GAP_MS / 1000} s quiet`, ...ms(l.afterQuiet)]] : []),
   ];
   const latency = [...latencyRows('default cache', r.defaultCache.latency), ...(r.fullCache ? latencyRows('all cached', r.fullCache.latency) : [])];
   const cached = r.fullCache?.worker.cachedWorkflows ?? 0;
