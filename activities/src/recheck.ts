@@ -73,6 +73,10 @@ export async function recheckVerdict(
     const estimate = estimateCost(deps, request.tool, input.args);
     if (!estimate.ok) return { ok: false, reason: `budget: ${estimate.reason}` };
     if (!estimate.cost) return { ok: true };
+    // The run's reads found no budget added in this currency while the action waited: nothing to top up, and
+    // no savepoint, lock or statement spent finding that out again (a budget added since then misses this
+    // run either way, as it would miss the top-up's own read).
+    if (inTransaction && !inTransaction.unreservedCurrencies.has(estimate.cost.currency)) return { ok: true, budgetReserved: inTransaction.holdsReservation };
     const topUpRequest = {
       actionId: input.budgetHolder,
       agentId: agent.id,

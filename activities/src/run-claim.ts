@@ -54,10 +54,10 @@ export async function claimRechecked(deps: ActivityDeps, claim: RecheckedClaim):
   const decided = settled ? settledRoundWrites(settled) : undefined;
   const answer = await inGatedTransaction<RecheckedAnswer>(
     deps.db,
-    async (client, [previous, requester, reservation, suspension]) => {
+    async (client, [previous, requester, reservation, unreserved, suspension]) => {
       const earlier = previousRunFrom(previous!);
       if (earlier) return rollbackWith({ previous: earlier });
-      const reads = recheckReadsFrom([requester!, reservation!], claim.recheck.budgetHolder);
+      const reads = recheckReadsFrom([requester!, reservation!, unreserved!], claim.recheck.budgetHolder);
       const recheck = await recheckVerdict(deps, { ...claim.recheck, args: claim.args }, { ...reads, client });
       // Nothing below commits before the message that carries it: the kill points of its writes come first.
       reached(deps, 'recheck.before-write');

@@ -1,4 +1,17 @@
-import { inlineParams, requesterFrom, requesterStatement, reservationRecheckFrom, reservationRecheckStatement, type Db, type RecheckResult, type Requester } from '@airlock/db';
+import {
+  holdsReservation,
+  inlineParams,
+  requesterFrom,
+  requesterStatement,
+  reservationRecheckFrom,
+  reservationRecheckStatement,
+  unreservedBudgetsStatement,
+  unreservedCurrenciesFrom,
+  type Db,
+  type RecheckResult,
+  type Requester,
+  type ReservationRecheckRow,
+} from '@airlock/db';
 import type pg from 'pg';
 
 // What a run reads before its claim, as statements to send in one message with others.
@@ -25,17 +38,27 @@ export async function readPreviousRun(db: Db, idempotencyKey: string): Promise<P
   return previousRunFrom(await db.pool.query(PREVIOUS_RUN_SQL, [idempotencyKey]));
 }
 
-/** What a run's re-check reads: the agent with any switch covering it, and the budgets the action holds money on. */
+/** What a run's re-check reads: the agent with any switch covering it, and the budgets the action holds money on or could. */
 export interface RecheckReads {
   requester: Requester | null;
   reservation: RecheckResult;
+  /** The action holds money on a budget now (its completion settles it). */
+  holdsReservation: boolean;
+  /** Currencies of budgets added while the action waited (covering the agent, holding nothing of it): a top-up is due in these only. */
+  unreservedCurrencies: ReadonlySet<string>;
 }
 
-/** The re-check's two reads (recheckReadsFrom reads their results, in this order). */
-export function recheckReadStatements(agentId: string, budgetHolder: string): [string, string] {
-  return [requesterStatement(agentId), reservationRecheckStatement({ actionId: budgetHolder })];
+/** The re-check's three reads (recheckReadsFrom reads their results, in this order). */
+export function recheckReadStatements(agentId: string, budgetHolder: string): [string, string, string] {
+  return [requesterStatement(agentId), reservationRecheckStatement({ actionId: budgetHolder }), unreservedBudgetsStatement({ actionId: budgetHolder, agentId })];
 }
 
-export function recheckReadsFrom([requester, reservation]: readonly pg.QueryResult[], budgetHolder: string): RecheckReads {
-  return { requester: requesterFrom(requester!.rows), reservation: reservationRecheckFrom(budgetHolder, reservation!.rows) };
+export function recheckReadsFrom([requester, reservation, unreserved]: readonly pg.QueryResult[], budgetHolder: string): RecheckReads {
+  const reserved = reservation!.rows as ReservationRecheckRow[];
+  return {
+    requester: requesterFrom(requester!.rows),
+    reservation: reservationRecheckFrom(budgetHolder, reserved),
+    holdsReservation: holdsReservation(reserved),
+    unreservedCurrencies: unreservedCurrenciesFrom(unreserved!.rows as { currency: string }[]),
+  };
 }

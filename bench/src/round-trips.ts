@@ -7,7 +7,7 @@
 import { createActivities, defaultActivityDeps } from '@airlock/activities';
 import { ActionRequest, runIdempotencyKey, type GuardedActionInput } from '@airlock/core';
 import { argsHash, deriveActionId } from '@airlock/core/hashing';
-import { createDb } from '@airlock/db';
+import { createAgent, createDb } from '@airlock/db';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { HIGH_TOOL, highRiskEchoTool } from './airlock/high-tool.js';
 import { StartProbe } from './start-probe.js';
@@ -28,9 +28,9 @@ try {
   const acts = createActivities(defaultActivityDeps(db, benchPolicy(), [highRiskEchoTool(new StartProbe())]));
   type FastPath = Awaited<ReturnType<typeof acts.admitAndRun>>;
   const inActivity = <T>(fn: () => Promise<T>) => new MockActivityEnvironment().run<[], T, () => Promise<T>>(fn);
-  const admit = (tool: string) => {
+  const admit = (tool: string, args?: Record<string, unknown>, agentId = nextAgent()) => {
     const key = nextId('rt');
-    const request = ActionRequest.parse({ agentId: nextAgent(), tool, args: { message: key }, rationale: 'benchmark', idempotencyKey: key });
+    const request = ActionRequest.parse({ agentId, tool, args: args ?? { message: key }, rationale: 'benchmark', idempotencyKey: key });
     const input: GuardedActionInput = { actionId: deriveActionId('bench-rt', request.agentId, key), argsHash: argsHash(request.args), request };
     return { input, answer: inActivity<FastPath>(() => acts.admitAndRun(input)) };
   };
@@ -39,12 +39,12 @@ try {
     if (!run || !('completed' in run) || run.completed.status !== 'executed') throw new Error('demo.echo did not run');
   };
   // Admitted outside the count (round 1 opened); counted: the run that writes the approval, re-checks and claims.
-  const approvedRuns = async (n: number) => {
+  const approvedRuns = async (n: number, tool: string, args?: Record<string, unknown>, agentId?: string) => {
     const admitted: { input: GuardedActionInput; opened: { approvalId: string } }[] = [];
     for (let i = 0; i < n; i++) {
-      const { input, answer } = admit(HIGH_TOOL);
+      const { input, answer } = admit(tool, args, agentId);
       const { opened } = await answer;
-      if (!opened) throw new Error(`${HIGH_TOOL} did not wait for an approval`);
+      if (!opened) throw new Error(`${tool} did not wait for an approval`);
       admitted.push({ input, opened });
     }
     return async () => {
@@ -83,8 +83,12 @@ try {
   await count('auto-approved action (admitAndRun, demo.echo)', async () => {
     for (let i = 0; i < runs; i++) await autoApproved();
   });
-  const approved = await approvedRuns(runs);
+  const approved = await approvedRuns(runs, HIGH_TOOL);
   await count(`approved action's run (runTool on ${HIGH_TOOL}: the decision, the re-check, the claim, the tool, completion)`, approved);
+  // A refund has a cost: its re-check also asks whether a budget was added while it waited (none here).
+  await createAgent(db, { id: 'rt-refunds', team: 'bench', allowedTools: ['payments.*'] });
+  const refunds = await approvedRuns(runs, 'payments.refund', { paymentId: 'pay_rt', amount: '125.00', currency: 'USD', reason: 'benchmark' }, 'rt-refunds');
+  await count(`approved refund's run (runTool on payments.refund, 125.00 USD: the same, with a cost to re-check; the refund's ledger write included)`, refunds);
 } finally {
   await db.close();
   await scratch.drop();

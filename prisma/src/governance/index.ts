@@ -15,7 +15,17 @@ export {
   type ReserveResult,
 } from './budget-reservations.js';
 export { commitBudget, commitBudgetIn, releaseBudget, releaseBudgetIn, BudgetCommit, BudgetRelease } from './budget-settlement.js';
-export { recheckReservation, reservationRecheckStatement, reservationRecheckFrom, ReservationRecheck, type RecheckResult } from './budget-recheck.js';
+export {
+  recheckReservation,
+  reservationRecheckStatement,
+  reservationRecheckFrom,
+  holdsReservation,
+  unreservedBudgetsStatement,
+  unreservedCurrenciesFrom,
+  ReservationRecheck,
+  type RecheckResult,
+  type ReservationRecheckRow,
+} from './budget-recheck.js';
 export { consumeRateLimit, consumeRateLimitIn, rateLimitStatements, rateLimitResultFrom, RateLimitRequest, type RateLimitResult } from './rate-limits.js';
 export {
   grantStandingApproval,

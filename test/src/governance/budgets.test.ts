@@ -1,7 +1,9 @@
 import {
   BudgetExistsError,
   commitBudget,
+  createAgent,
   createBudget,
+  holdsReservation,
   listBudgets,
   recheckReservation,
   releaseBudget,
@@ -9,8 +11,11 @@ import {
   reservationRecheckFrom,
   reservationRecheckStatement,
   reserveBudget,
+  unreservedBudgetsStatement,
+  unreservedCurrenciesFrom,
   type Db,
   type RecheckResult,
+  type ReservationRecheckRow,
 } from '@airlock/db';
 import type pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -273,6 +278,34 @@ describe('re-checking before the run', () => {
     await releaseBudget(db, { actionId: 'a-2' });
     expect(await recheckReservationBothWays('a-1')).toEqual({ ok: true });
     expect(await recheckReservationBothWays('a-2')).toEqual({ ok: false, reason: 'the budget reservation of action a-2 was released' });
+  });
+
+  // The run reads these with its others; its re-check tops up only in a currency they name.
+  it("names the currencies of budgets added since the reservation that cover the agent: its own, its team's, the tenant's", async () => {
+    await createAgent(db, { id: 'billing-bot', team: 'finance', allowedTools: ['payments.*'] });
+    // Each statement sent after another in one message, as the run sends them.
+    const inMessage = async <Row>(statement: string): Promise<Row[]> => ((await db.pool.query(`SELECT 1; ${statement}`)) as unknown as pg.QueryResult[])[1]!.rows as Row[];
+    const unreserved = async (actionId: string) =>
+      [...unreservedCurrenciesFrom(await inMessage<{ currency: string }>(unreservedBudgetsStatement({ actionId, agentId: 'billing-bot' })))].sort();
+    const holds = async (actionId: string) => holdsReservation(await inMessage<ReservationRecheckRow>(reservationRecheckStatement({ actionId })));
+
+    await createBudget(db, { scope: 'team', target: 'finance', period: 'day', currency: 'USD', limit: '100.00' });
+    await reserveBudget(db, request('a-1', '40.00'));
+    expect(await unreserved('a-1')).toEqual([]);
+    expect(await holds('a-1')).toBe(true);
+    expect(await unreserved('not-reserved')).toEqual(['USD']);
+    expect(await holds('not-reserved')).toBe(false);
+
+    // Added while a-1 waited: another agent's and another team's do not cover it.
+    await createBudget(db, { scope: 'agent', target: 'other-bot', period: 'day', currency: 'GBP', limit: '100.00' });
+    await createBudget(db, { scope: 'team', target: 'support', period: 'day', currency: 'CHF', limit: '100.00' });
+    expect(await unreserved('a-1')).toEqual([]);
+    await createBudget(db, { scope: 'agent', target: 'billing-bot', period: 'day', currency: 'EUR', limit: '100.00' });
+    await createBudget(db, { scope: 'tenant', target: '*', period: 'month', currency: 'USD', limit: '5000.00' });
+    expect(await unreserved('a-1')).toEqual(['EUR', 'USD']);
+
+    await releaseBudget(db, { actionId: 'a-1' });
+    expect(await holds('a-1')).toBe(false);
   });
 
   it('fails when a held budget no longer exists', async () => {

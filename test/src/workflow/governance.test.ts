@@ -169,6 +169,21 @@ describe('re-check right before the tool runs', () => {
     expect({ spent: usage.spent.toFixed(2), reserved: usage.reserved.toFixed(2) }).toEqual({ spent: '125.00', reserved: '0.00' });
   });
 
+  // The run's reads name the currencies of budgets added while it waited; only the action's own calls for a top-up.
+  it('reserves on a team budget created while the approval waited, and on none in another currency', async () => {
+    await createAgent(h.db, { id: 'team-topped-bot', team: 'team-topped', allowedTools: ['payments.*'] });
+    const { actionId, argsHash: hash } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ agentId: 'team-topped-bot' }));
+    const euros = await createBudget(h.db, { scope: 'agent', target: 'team-topped-bot', period: 'day', currency: 'EUR', limit: '1000.00' });
+    const team = await createBudget(h.db, { scope: 'team', target: 'team-topped', period: 'day', currency: 'USD', limit: '1000.00' });
+    await decideAction(h.client, actionId, { approverId: 'alice', decision: 'approve', channel: 'api', argsHash: hash });
+    expect((await awaitOutcome(h.client, actionId)).status).toBe('executed');
+    const reservations = await h.db.prisma.budgetReservation.findMany({ where: { actionId }, select: { budgetId: true, status: true } });
+    expect(reservations).toEqual([{ budgetId: team.id, status: 'committed' }]);
+    expect(await h.db.prisma.budgetUsage.findMany({ where: { budgetId: euros.id } })).toEqual([]);
+    const reserved = await h.db.prisma.auditEvent.findFirstOrThrow({ where: { actionId, type: 'budget.reserved' } });
+    expect(reserved.payload).toMatchObject({ atRecheck: true, impacts: [expect.objectContaining({ budgetId: team.id })] });
+  });
+
   it('denies, reserving nothing, when a budget created while the approval waited cannot hold it', async () => {
     await createAgent(h.db, { id: 'small-bot', team: 'small', allowedTools: ['payments.*'] });
     const { actionId, argsHash: hash } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ agentId: 'small-bot' }));
