@@ -73,7 +73,8 @@ const UNRESERVED_SQL = `SELECT DISTINCT b.currency FROM budgets b
  * The currencies of budgets that cover the agent (its own, its team's, the tenant's) but
  * hold no reservation of the action: a budget added while the action waited. A run reads it
  * with its other reads, so its re-check tops up (reserveBudgetsAddedSinceIn: a savepoint, the
- * action's lock, four statements) only when the action's currency is among them.
+ * action's lock, two reads and the release, a round trip each) only when the action's currency
+ * is among them.
  */
 export function unreservedBudgetsStatement(input: { actionId: string; agentId: string }): string {
   return inlineParams(UNRESERVED_SQL, [Target.parse(input.actionId), Target.parse(input.agentId)]);
