@@ -10,6 +10,8 @@ import {
 import {
   appendAuditIn,
   appendAuditLockedIn,
+  budgetCurrenciesFrom,
+  budgetCurrenciesStatement,
   commitWith,
   consumeStandingApprovalIn,
   inGatedTransaction,
@@ -20,7 +22,7 @@ import {
   reportAppended,
   requesterFrom,
   requesterStatement,
-  reserveBudgetIn,
+  reserveBudgetKnowingCurrenciesIn,
   rollbackWith,
   usableGrantsIn,
   type AuditEventBody,
@@ -101,16 +103,20 @@ export function createAdmission(deps: ActivityDeps) {
       // The live assessment of a known, enabled agent: the shadow policy's is compared with it after the commit.
       let assessed: { agent: AgentRecord; assessment: Assessment } | undefined;
 
-      // Sent with BEGIN, in one round trip: the agent and its switch, then the rate limits counted ahead (see countAhead).
+      // Sent with BEGIN, in one round trip: the agent and its switch, for an action with a cost the currencies
+      // its budgets are in, then the rate limits counted ahead (see countAhead), answering in that order.
       const policy = deps.policy.current();
       const limits = applicableRateLimits(policy, request.agentId, request.tool);
-      const withBegin = [requesterStatement(request.agentId), ...countAhead(limits, actionId, now)].join('; ');
+      const budgetRead = cost ? [budgetCurrenciesStatement(request.agentId)] : [];
+      const withBegin = [requesterStatement(request.agentId), ...budgetRead, ...countAhead(limits, actionId, now)].join('; ');
       // A run claimed here starts before a kill switch or sees it: the agent and its switch are read under the start gate.
       const transaction = (options.underStartGate ?? options.claimRun) ? inGatedTransaction : inTransaction;
       const result = await transaction(
         db,
         async (client, begun): Promise<AdmissionResult | typeof ALREADY_ADMITTED | RollbackWith<AdmissionResult | typeof ALREADY_ADMITTED> | CommitWith<AdmissionResult>> => {
           const requester = requesterFrom(begun[0]!.rows);
+          const budgetCurrencies = budgetRead.length > 0 ? budgetCurrenciesFrom(begun[1]!.rows as { currency: string }[]) : new Set<string>();
+          const counted = begun.slice(1 + budgetRead.length);
           const agent = requester?.agent ?? null;
           // A disabled agent is refused like an unknown one, with its own reason.
           const assessment: Assessment =
@@ -140,10 +146,10 @@ export function createAdmission(deps: ActivityDeps) {
             if (requester?.suspension) {
               classification = denyWith(classification, killSwitchReason(requester.suspension, 'suspended'), 'critical');
             }
-            if (classification.decision !== 'deny') classification = applyRateLimits(policy, limits, begun, classification, event);
+            if (classification.decision !== 'deny') classification = applyRateLimits(policy, limits, counted, classification, event);
             else await undoCountAhead(client, limits);
             const reserved = await reserveCost(deps, classification, cost, (c) =>
-              reserveBudgetIn(client, { actionId, agentId: agent.id, team: agent.team, amount: c.amount, currency: c.currency, at: now }),
+              reserveBudgetKnowingCurrenciesIn(client, { actionId, agentId: agent.id, team: agent.team, amount: c.amount, currency: c.currency, at: now }, budgetCurrencies),
             );
             classification = reserved.classification;
             const { reservation } = reserved;
@@ -276,14 +282,15 @@ async function undoCountAhead(client: pg.PoolClient, limits: ReturnType<typeof a
 function applyRateLimits(
   policy: CompiledPolicy,
   limits: ReturnType<typeof applicableRateLimits>,
-  begun: pg.QueryResult[],
+  /** countAhead's results: the savepoint's, then each limit's lock and count. */
+  results: pg.QueryResult[],
   classification: Classification,
   event: EventSink,
 ): Classification {
   let result = classification;
   limits.forEach(({ limit, key }, i) => {
-    // After the requester (0) and the savepoint (1), each limit is a lock and a count.
-    const counted = rateLimitResultFrom(begun[2 + 2 * i + 1]!.rows as Parameters<typeof rateLimitResultFrom>[0]);
+    // After the savepoint (0), each limit is a lock and a count.
+    const counted = rateLimitResultFrom(results[1 + 2 * i + 1]!.rows as Parameters<typeof rateLimitResultFrom>[0]);
     if (counted.allowed) return;
     const reason = `rate limit ${limit.id}: more than ${limit.limit} requests per ${limit.window / 1000}s (${limit.scope})`;
     event(`rate:${limit.id}`, { type: 'rate_limit.exceeded', actor: 'system:rate-limit', payload: { limit: limit.id, key, count: counted.count } });

@@ -1,4 +1,5 @@
 import {
+  budgetCurrenciesFrom,
   holdsReservation,
   inlineParams,
   requesterFrom,
@@ -6,7 +7,6 @@ import {
   reservationRecheckFrom,
   reservationRecheckStatement,
   unreservedBudgetsStatement,
-  unreservedCurrenciesFrom,
   type Db,
   type RecheckResult,
   type Requester,
@@ -59,6 +59,6 @@ export function recheckReadsFrom([requester, reservation, unreserved]: readonly 
     requester: requesterFrom(requester!.rows),
     reservation: reservationRecheckFrom(budgetHolder, reserved),
     holdsReservation: holdsReservation(reserved),
-    unreservedCurrencies: unreservedCurrenciesFrom(unreserved!.rows as { currency: string }[]),
+    unreservedCurrencies: budgetCurrenciesFrom(unreserved!.rows as { currency: string }[]),
   };
 }

@@ -85,10 +85,18 @@ try {
   });
   const approved = await approvedRuns(runs, HIGH_TOOL);
   await count(`approved action's run (runTool on ${HIGH_TOOL}: the decision, the re-check, the claim, the tool, completion)`, approved);
-  // A refund has a cost: its re-check also asks whether a budget was added while it waited (none here).
+  // A refund has a cost: admission reserves it on any budget in its currency, the run's re-check asks whether
+  // a budget was added while it waited (no budget here). Over 50.00 it waits for an approver.
   await createAgent(db, { id: 'rt-refunds', team: 'bench', allowedTools: ['payments.*'] });
-  const refunds = await approvedRuns(runs, 'payments.refund', { paymentId: 'pay_rt', amount: '125.00', currency: 'USD', reason: 'benchmark' }, 'rt-refunds');
+  const refund = (amount: string) => ({ paymentId: 'pay_rt', amount, currency: 'USD', reason: 'benchmark' });
+  await count("auto-approved refund (admitAndRun on payments.refund, 20.00 USD; the refund's ledger transaction included)", async () => {
+    for (let i = 0; i < runs; i++) await admit('payments.refund', refund('20.00'), 'rt-refunds').answer;
+  });
+  const refunds = await approvedRuns(runs, 'payments.refund', refund('125.00'), 'rt-refunds');
   await count(`approved refund's run (runTool on payments.refund, 125.00 USD: the same, with a cost to re-check; the refund's ledger write included)`, refunds);
+  await count('admission of a refund that waits for an approver (admitAndRun on payments.refund, 125.00 USD)', async () => {
+    for (let i = 0; i < runs; i++) await admit('payments.refund', refund('125.00'), 'rt-refunds').answer;
+  });
 } finally {
   await db.close();
   await scratch.drop();

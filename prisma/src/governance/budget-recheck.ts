@@ -63,27 +63,6 @@ export function reservationRecheckFrom(actionId: string, rows: readonly Reservat
   return { ok: true };
 }
 
-const UNRESERVED_SQL = `SELECT DISTINCT b.currency FROM budgets b
-      WHERE ((b.scope = 'agent' AND b.target = $2)
-          OR (b.scope = 'team' AND b.target = (SELECT team FROM agents WHERE id = $2))
-          OR (b.scope = 'tenant' AND b.target = '*'))
-        AND NOT EXISTS (SELECT 1 FROM budget_reservations r WHERE r.action_id = $1 AND r.budget_id = b.id)`;
-
-/**
- * The currencies of budgets that cover the agent (its own, its team's, the tenant's) but
- * hold no reservation of the action: a budget added while the action waited. A run reads it
- * with its other reads, so its re-check tops up (reserveBudgetsAddedSinceIn: a savepoint, the
- * action's lock, two reads and the release, a round trip each) only when the action's currency
- * is among them.
- */
-export function unreservedBudgetsStatement(input: { actionId: string; agentId: string }): string {
-  return inlineParams(UNRESERVED_SQL, [Target.parse(input.actionId), Target.parse(input.agentId)]);
-}
-
-export function unreservedCurrenciesFrom(rows: readonly { currency: string }[]): ReadonlySet<string> {
-  return new Set(rows.map((row) => row.currency));
-}
-
 /** Whether the action holds money on any budget (reservationRecheckStatement's rows): its completion must settle it. */
 export function holdsReservation(rows: readonly ReservationRecheckRow[]): boolean {
   return rows.some((row) => row.status === 'reserved');

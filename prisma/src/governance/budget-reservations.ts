@@ -199,6 +199,16 @@ async function exceeded(
   };
 }
 
+/**
+ * reserveBudgetIn for a caller that read the currencies the agent's budgets are in with its
+ * other reads (budgetCurrenciesStatement): with none in the action's currency nothing applies,
+ * answered without a statement. The request is checked either way.
+ */
+export async function reserveBudgetKnowingCurrenciesIn(client: pg.PoolClient, input: BudgetReservationRequest, currencies: ReadonlySet<string>): Promise<ReserveResult> {
+  const request = BudgetReservationRequest.parse(input);
+  return currencies.has(request.currency) ? reserveBudgetIn(client, request) : NOT_APPLICABLE;
+}
+
 /** The result a retry gets: the reservation the action already holds, with current usage. */
 async function heldReservation(client: pg.PoolClient, actionId: string): Promise<ReserveResult | null> {
   const { rows } = await client.query<ApplicableBudget & { status: string; amount: string; period_start: string; spent: string; reserved: string }>(

@@ -6,6 +6,7 @@ export { createBudget, listBudgets, toBudget, NewBudget, BudgetFilter, BudgetExi
 export {
   reserveBudget,
   reserveBudgetIn,
+  reserveBudgetKnowingCurrenciesIn,
   reserveBudgetsAddedSince,
   reserveBudgetsAddedSinceIn,
   type TopUpResult,
@@ -14,14 +15,13 @@ export {
   type BudgetImpact,
   type ReserveResult,
 } from './budget-reservations.js';
+export { budgetCurrenciesStatement, unreservedBudgetsStatement, budgetCurrenciesFrom } from './budget-currencies.js';
 export { commitBudget, commitBudgetIn, releaseBudget, releaseBudgetIn, BudgetCommit, BudgetRelease } from './budget-settlement.js';
 export {
   recheckReservation,
   reservationRecheckStatement,
   reservationRecheckFrom,
   holdsReservation,
-  unreservedBudgetsStatement,
-  unreservedCurrenciesFrom,
   ReservationRecheck,
   type RecheckResult,
   type ReservationRecheckRow,

@@ -1,9 +1,12 @@
 import {
+  budgetCurrenciesFrom,
+  budgetCurrenciesStatement,
   BudgetExistsError,
   commitBudget,
   createAgent,
   createBudget,
   holdsReservation,
+  inTransaction,
   listBudgets,
   recheckReservation,
   releaseBudget,
@@ -11,8 +14,8 @@ import {
   reservationRecheckFrom,
   reservationRecheckStatement,
   reserveBudget,
+  reserveBudgetKnowingCurrenciesIn,
   unreservedBudgetsStatement,
-  unreservedCurrenciesFrom,
   type Db,
   type RecheckResult,
   type ReservationRecheckRow,
@@ -95,6 +98,23 @@ describe('defining budgets', () => {
 });
 
 describe('reserving', () => {
+  // Admission reads the currencies of the agent's budgets with BEGIN and passes them in.
+  it('answers "not applicable" without touching the budgets when none is in the currency, and checks the request either way', async () => {
+    const budget = await createBudget(db, { scope: 'agent', target: 'billing-bot', period: 'day', currency: 'USD', limit: '100.00' });
+    const client = await db.pool.connect();
+    try {
+      // Outside a transaction on purpose: the reservation's first statement (a SAVEPOINT) would fail here, so these
+      // answers come without one. Told (wrongly, on purpose) that no budget is in USD, it trusts the read it was handed.
+      expect(await reserveBudgetKnowingCurrenciesIn(client, request('a-1', '40.00'), new Set(['EUR']))).toEqual({ status: 'not_applicable', impacts: [], needsApproval: false });
+      await expect(reserveBudgetKnowingCurrenciesIn(client, request('a-1', '40.00', { currency: 'usd' }), new Set())).rejects.toThrow(ZodError);
+    } finally {
+      client.release();
+    }
+    expect(await reservationsOf(db, 'a-1')).toEqual([]);
+    const reserved = await inTransaction(db, (tx) => reserveBudgetKnowingCurrenciesIn(tx, request('a-1', '40.00'), new Set(['USD'])));
+    expect(reserved).toMatchObject({ status: 'reserved', impacts: [expect.objectContaining({ budgetId: budget.id })] });
+  });
+
   it('shows the approver each budget’s impact and asks for approval once spending passes the threshold', async () => {
     const budget = await createBudget(db, {
       scope: 'agent',
@@ -286,12 +306,14 @@ describe('re-checking before the run', () => {
     // Each statement sent after another in one message, as the run sends them.
     const inMessage = async <Row>(statement: string): Promise<Row[]> => ((await db.pool.query(`SELECT 1; ${statement}`)) as unknown as pg.QueryResult[])[1]!.rows as Row[];
     const unreserved = async (actionId: string) =>
-      [...unreservedCurrenciesFrom(await inMessage<{ currency: string }>(unreservedBudgetsStatement({ actionId, agentId: 'billing-bot' })))].sort();
+      [...budgetCurrenciesFrom(await inMessage<{ currency: string }>(unreservedBudgetsStatement({ actionId, agentId: 'billing-bot' })))].sort();
     const holds = async (actionId: string) => holdsReservation(await inMessage<ReservationRecheckRow>(reservationRecheckStatement({ actionId })));
+    const covering = async () => [...budgetCurrenciesFrom(await inMessage<{ currency: string }>(budgetCurrenciesStatement('billing-bot')))].sort();
 
     await createBudget(db, { scope: 'team', target: 'finance', period: 'day', currency: 'USD', limit: '100.00' });
     await reserveBudget(db, request('a-1', '40.00'));
     expect(await unreserved('a-1')).toEqual([]);
+    expect(await covering()).toEqual(['USD']);
     expect(await holds('a-1')).toBe(true);
     expect(await unreserved('not-reserved')).toEqual(['USD']);
     expect(await holds('not-reserved')).toBe(false);
@@ -303,6 +325,7 @@ describe('re-checking before the run', () => {
     await createBudget(db, { scope: 'agent', target: 'billing-bot', period: 'day', currency: 'EUR', limit: '100.00' });
     await createBudget(db, { scope: 'tenant', target: '*', period: 'month', currency: 'USD', limit: '5000.00' });
     expect(await unreserved('a-1')).toEqual(['EUR', 'USD']);
+    expect(await covering()).toEqual(['EUR', 'USD']);
 
     await releaseBudget(db, { actionId: 'a-1' });
     expect(await holds('a-1')).toBe(false);
