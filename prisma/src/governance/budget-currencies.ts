@@ -4,7 +4,8 @@ import { inlineParams } from './sql-literals.js';
 // Which currencies an agent's budgets are in, read with a transaction's other reads in its first
 // message: an action whose currency no budget covers reserves nothing, and knowing that up front
 // spares the reservation's savepoint, lock, reads and release (five round trips) on every action
-// with a cost when no budget applies, which is most of them.
+// with a cost when no budget applies, which is most of them. A budget committed after that first
+// message misses the action, as one committed after the reservation's own read always did.
 
 /** Budgets covering the agent ($1): its own, its team's, the tenant's. */
 const CURRENCIES_SQL = `SELECT DISTINCT b.currency FROM budgets b
