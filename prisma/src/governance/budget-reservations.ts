@@ -105,7 +105,10 @@ export async function reserveBudget(db: Db, input: BudgetReservationRequest): Pr
 
 /** The same inside the caller's transaction; a refusal undoes only this step (a savepoint). */
 export async function reserveBudgetIn(client: pg.PoolClient, input: BudgetReservationRequest): Promise<ReserveResult> {
-  const request = BudgetReservationRequest.parse(input);
+  return reserveCheckedIn(client, BudgetReservationRequest.parse(input));
+}
+
+async function reserveCheckedIn(client: pg.PoolClient, request: z.output<typeof BudgetReservationRequest>): Promise<ReserveResult> {
   return inSavepoint(client, 'budget_reservation', async () => {
     await lockBudgetAction(client, request.actionId);
     const held = await heldReservation(client, request.actionId);
@@ -206,7 +209,7 @@ async function exceeded(
  */
 export async function reserveBudgetKnowingCurrenciesIn(client: pg.PoolClient, input: BudgetReservationRequest, currencies: ReadonlySet<string>): Promise<ReserveResult> {
   const request = BudgetReservationRequest.parse(input);
-  return currencies.has(request.currency) ? reserveBudgetIn(client, request) : NOT_APPLICABLE;
+  return currencies.has(request.currency) ? reserveCheckedIn(client, request) : NOT_APPLICABLE;
 }
 
 /** The result a retry gets: the reservation the action already holds, with current usage. */
