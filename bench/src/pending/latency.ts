@@ -4,6 +4,7 @@ import { actionHandle, awaitOutcome, getActionStatus } from '@airlock/core/gatew
 import type { Db } from '@airlock/db';
 import { summarize, type Summary } from '../stats.js';
 import { decisionLeg, splitDecisions, type DecisionLeg, type DecisionSplit } from './decision-split.js';
+import { measureMachineWakeUp, type MachineWakeUp } from './wake-up.js';
 
 /** Latency of the calls that answered, and how many did not (an error or a non-200). */
 export type Latency = Summary & { failed: number; lastError?: string };
@@ -23,6 +24,10 @@ export interface PendingLatency {
   decisionSplit: DecisionSplit;
   /** Decision → `tool.started` for decisions each sent after IDLE_GAP_MS without a call: what a person deciding after a quiet spell gets. */
   afterQuiet?: Latency;
+  /** Those quiet decisions split as `decisionSplit` is: which leg a quiet spell slows. */
+  afterQuietSplit?: DecisionSplit;
+  /** A fixed CPU task after the same quiet spell against back to back, once per quiet decision: the machine's share of the difference. */
+  machineWakeUp?: MachineWakeUp;
 }
 
 /** Longer than pg's idle timeout (10 s): a pool that closes its idle connections has closed them all. */
@@ -77,7 +82,8 @@ export async function measurePendingLatency(ctx: ApiContext, db: Db, approverKey
   const decisions = await decideOneAtATime(ctx, db, approverKey, rows.slice(samples, samples * 2));
   if (quietDecisions === 0) return { listFirstPage, listLargestPage, statusQuery, ...decisions };
   const quiet = await decideOneAtATime(ctx, db, approverKey, rows.slice(samples * 2), IDLE_GAP_MS);
-  return { listFirstPage, listLargestPage, statusQuery, ...decisions, afterQuiet: quiet.decideToToolStart };
+  const machineWakeUp = await measureMachineWakeUp(quietDecisions, IDLE_GAP_MS);
+  return { listFirstPage, listLargestPage, statusQuery, ...decisions, afterQuiet: quiet.decideToToolStart, afterQuietSplit: quiet.decisionSplit, machineWakeUp };
 }
 
 /**

@@ -1,9 +1,10 @@
 import { f1, table } from '../table.js';
 import { formatTargets } from '../targets.js';
 import type { PendingBenchResults } from './index.js';
-import { DECISION_LEGS } from './decision-split.js';
+import { DECISION_LEGS, type DecisionSplit } from './decision-split.js';
 import { IDLE_GAP_MS, type Latency } from './latency.js';
 import type { WorkerMemory } from './protocol.js';
+import type { MachineWakeUp } from './wake-up.js';
 import { kibPerCached } from './targets.js';
 
 const ms = (s: Latency) => [f1(s.p50), f1(s.p90), f1(s.p99), f1(s.max), String(s.failed)];
@@ -15,6 +16,16 @@ const LEG_LABELS: Record<(typeof DECISION_LEGS)[number], string> = {
   toActivityStarted: 'task done -> tool activity started',
   toToolStarted: 'activity started -> tool.started row',
 };
+// `failed` here: decisions whose history did not show the path (not split).
+const legRows = (prefix: string, whole: Latency, split: DecisionSplit) =>
+  DECISION_LEGS.map((leg) => [`${prefix} ${LEG_LABELS[leg]}`, ...ms({ ...split[leg], failed: whole.n - split.split })]);
+/** The machine's own slowdown after the quiet spell (wake-up.ts), to read the quiet decisions by. */
+const wakeUpLine = (w: MachineWakeUp | undefined): string[] =>
+  w
+    ? [
+        `this machine after ${w.gapMs / 1000} s quiet: a fixed CPU task (SHA-256 of 4 MiB) ${f1(w.afterQuietMs)} ms p50 of ${w.probes} against ${f1(w.warmMs)} back to back (${w.ratio.toFixed(2)}x)`,
+      ]
+    : [];
 const mib = (n: number | undefined) => (n === undefined ? '-' : f1(n));
 
 function memoryRow(label: string, m: WorkerMemory, temporalRss?: number): string[] {
@@ -35,9 +46,9 @@ export function formatPendingBench(r: PendingBenchResults, server: string): stri
     [`${label}: status query`, ...ms(l.statusQuery)],
     [`${label}: POST /decisions (approve)`, ...ms(l.decide)],
     [`${label}: POST /decisions -> tool.started row`, ...ms(l.decideToToolStart)],
-    // `failed` here: decisions whose history did not show the path (not split).
-    ...DECISION_LEGS.map((leg) => [`${label}:   ${LEG_LABELS[leg]}`, ...ms({ ...l.decisionSplit[leg], failed: l.decideToToolStart.n - l.decisionSplit.split })]),
+    ...legRows(`${label}:  `, l.decideToToolStart, l.decisionSplit),
     ...(l.afterQuiet ? [[`${label}: POST /decisions -> tool.started, after ${IDLE_GAP_MS / 1000} s quiet`, ...ms(l.afterQuiet)]] : []),
+    ...(l.afterQuiet && l.afterQuietSplit ? legRows(`${label}:   (quiet)`, l.afterQuiet, l.afterQuietSplit) : []),
   ];
   const latency = [...latencyRows('default cache', r.defaultCache.latency), ...(r.fullCache ? latencyRows('all cached', r.fullCache.latency) : [])];
   const cached = r.fullCache?.worker.cachedWorkflows ?? 0;
@@ -93,6 +104,7 @@ export function formatPendingBench(r: PendingBenchResults, server: string): stri
     ...(perWorkflowKiB !== undefined ? ['', `RSS above the idle worker per cached pending workflow (all cached): about ${f1(perWorkflowKiB)} KiB`] : []),
     '',
     table(['latency with the rest pending, ms', 'p50', 'p90', 'p99', 'max', 'failed'], latency),
+    ...wakeUpLine(r.defaultCache.latency.machineWakeUp),
     `workflow tasks of the ${r.workflowTasks.histories} pending workflows: ${r.workflowTasks.tasks}, longest on the worker ${f1(r.workflowTasks.maxRunMs)} ms, longest wait for a worker ${f1(r.workflowTasks.maxQueueMs)} ms`,
     '',
     formatTargets(r.targets),
