@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { awaitOutcome } from '@airlock/core/gateway';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { ApiContext } from './context.js';
@@ -17,7 +18,7 @@ import type { ActionOutcome } from './schemas.js';
  */
 export async function waitForOutcome(ctx: ApiContext, actionId: string, waitMs: number, callerGone: AbortSignal): Promise<ActionOutcome | null> {
   const deadline = Date.now() + waitMs;
-  const signal = AbortSignal.any([AbortSignal.timeout(waitMs), callerGone]);
+  const signal = outcomeWaitSignal(waitMs, callerGone);
   const result = ctx.temporal.withDeadline(deadline, () => ctx.temporal.withAbortSignal(signal, () => awaitOutcome(ctx.temporal, actionId)));
   let stop: (() => void) | undefined;
   const ended = new Promise<null>((resolve) => {
@@ -38,4 +39,20 @@ export async function waitForOutcome(ctx: ApiContext, actionId: string, waitMs: 
     // The losing long poll ends by its deadline; its rejection is not an answer.
     result.catch(() => undefined);
   }
+}
+
+/**
+ * Long polls one wait may make: the SDK's `result()` asks for the history again each time the
+ * workflow appends events (a 20-step plan running during a 30 s wait appends a few hundred), and
+ * the client adds an 'abort' listener to the call's signal for every request it sends under it,
+ * never removing one (`@temporalio/client`, connection.js). They go with the signal when the wait
+ * ends; past this many Node warns of a leak, which would then be a runaway loop, not a wait.
+ */
+export const MAX_POLLS_PER_WAIT = 1_000;
+
+/** Fires at `waitMs` or when the caller goes away, whichever is first; takes the SDK's listener per request (above). */
+export function outcomeWaitSignal(waitMs: number, callerGone: AbortSignal): AbortSignal {
+  const signal = AbortSignal.any([AbortSignal.timeout(waitMs), callerGone]);
+  setMaxListeners(MAX_POLLS_PER_WAIT, signal);
+  return signal;
 }
