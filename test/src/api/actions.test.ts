@@ -1,7 +1,7 @@
 import { getAction, getOutcome, postAction, schemas, type ApiContext } from '@airlock/console';
 import { decideAction } from '@airlock/core/gateway';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.js';
 import { apiRequest, contextOf, expectError, expectJson, seedKeys, waitForActionStatus, type ApiKeys } from './client.js';
 
@@ -158,6 +158,25 @@ describe('GET /api/v1/actions/:id and /outcome', () => {
     expect(await waiting).toMatchObject({ status: 'executed', actionId });
     // Once done, the stored outcome answers at once.
     expect(await expectJson(outcome(actionId, keys.agent), 200, schemas.ActionOutcome)).toMatchObject({ status: 'executed' });
+  });
+
+  it('holds one long poll through a wait that runs out, not a request every few milliseconds at its end', async () => {
+    const { actionId } = await created(refund('poll-quiet'));
+    await waitForActionStatus(ctx, keys.agent, actionId, ['awaiting_approval']);
+    // The real client, counted: Temporal answers a history long poll at once in the last second before its deadline.
+    const historyPolls = vi.spyOn(h.client.workflowService, 'getWorkflowExecutionHistory');
+    let polls: number;
+    try {
+      const started = Date.now();
+      expect(await expectJson(outcome(actionId, keys.agent, 2_500), 202, schemas.PendingOutcome)).toEqual({ status: 'pending', actionId });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(2_400);
+    } finally {
+      polls = historyPolls.mock.calls.length;
+      historyPolls.mockRestore();
+    }
+    // One poll held for the whole wait (a few more only if the workflow appended events meanwhile); hundreds before.
+    expect(polls).toBeGreaterThanOrEqual(1);
+    expect(polls).toBeLessThan(10);
   });
 
   it('validates waitMs and answers 404 for ids that name no action', async () => {
