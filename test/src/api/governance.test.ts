@@ -125,7 +125,7 @@ describe('kill switch', () => {
 
   it('takes the actor from the key, never the body, and checks scope and target', async () => {
     const forged = await expectError(killSwitch(keys.bob, { scope: 'agent', target: 'ops-bot', reason: 'r', by: 'alice' }), 400, 'invalid_request');
-    expect(forged.issues).toEqual([{ path: '(root)', message: 'Unrecognized key: "by"' }]);
+    expect(forged.issues).toEqual([{ path: 'by', message: 'Unrecognized key: "by"' }]);
     const missing = await expectError(killSwitch(keys.bob, { scope: 'agent', reason: 'r' }), 400, 'invalid_request');
     expect(missing.issues).toEqual([{ path: 'target', message: expect.stringMatching(/required for the agent scope/) }]);
     const tenant = await expectError(killSwitch(keys.bob, { scope: 'tenant', target: 'acme', reason: 'r' }), 400, 'invalid_request');
@@ -351,7 +351,7 @@ describe('decisions with edited arguments', () => {
     expect(bad.issues).toEqual([{ path: 'editedArgs.amount', message: 'a decimal amount like "125.50"' }]);
     expect(bad.message).toMatch(/editedArgs\.amount/);
     const extra = await expectError(decide(actionId, keys.alice, { decision: 'approve', argsHash, editedArgs: { ...refundArgs('20.00'), memo: 'x' } }), 400, 'invalid_request');
-    expect(extra.issues?.[0]?.path).toBe('editedArgs');
+    expect(extra.issues?.[0]?.path).toBe('editedArgs.memo');
     const denyEdit = await expectError(decide(actionId, keys.alice, { decision: 'deny', argsHash, editedArgs: refundArgs('20.00') }), 400, 'invalid_request');
     expect(denyEdit.issues).toEqual([{ path: 'editedArgs', message: 'only an approval can edit the arguments' }]);
 

@@ -64,14 +64,13 @@ const sdkInput: fc.Arbitrary<unknown> = fc.oneof(
 function expectedPaths(input: unknown): string[] {
   const parsed = ActionRequest.safeParse(input);
   if (parsed.success) return [];
-  // An empty record key names its parent (`signals`), as the gateway prints it.
-  return parsed.error.issues.map(
-    (issue) =>
-      issue.path
-        .map(String)
-        .filter((p) => p !== '')
-        .join('.') || '(root)',
-  );
+  // An empty record key names its parent (`signals`), as the gateway prints it; an unknown field names itself.
+  const named = (path: readonly PropertyKey[]) =>
+    path
+      .map(String)
+      .filter((p) => p !== '')
+      .join('.') || '(root)';
+  return parsed.error.issues.flatMap((issue) => (issue.code === 'unrecognized_keys' ? issue.keys.map((key) => named([...issue.path, key])) : [named(issue.path)]));
 }
 
 describe('SDK input fuzz (Airlock.start / run)', () => {

@@ -90,7 +90,7 @@ describe('webhook subscriptions over REST', () => {
       [{ url: 'http://169.254.169.254/latest/meta-data' }, 'url'],
       [{ url: 'http://10.1.2.3/hook' }, 'url'],
       [{ url: 'https://example.com/x', events: ['action.exploded'] }, 'events.0'],
-      [{ url: 'https://example.com/x', secret: 'mine' }, '(root)'],
+      [{ url: 'https://example.com/x', secret: 'mine' }, 'secret'],
       [{}, 'url'],
     ];
     for (const [body, path] of cases) {
