@@ -154,7 +154,7 @@ describe('who may decide', () => {
   });
 
   it('refuses someone who is not an eligible approver', () => {
-    expect(() => checkDecision(opened(requirement(), ['ana']), decision('mallory', 'approve'))).toThrow('unknown approver "mallory"');
+    expect(() => checkDecision(opened(requirement(), ['ana']), decision('mallory', 'approve'))).toThrow('"mallory" is not an approver of this round');
   });
 
   it('refuses a second decision by the same approver, even while the first is still being written', () => {
@@ -175,7 +175,7 @@ describe('who may decide', () => {
 
   it('lets escalation targets decide once the round has escalated', () => {
     const state = opened(requirement({ escalation: [{ afterMs: 60_000, to: 'oncall' }] }), ['ana']);
-    expect(() => checkDecision(state, decision('olga', 'approve'))).toThrow('unknown approver');
+    expect(() => checkDecision(state, decision('olga', 'approve'))).toThrow('is not an approver of this round');
     const escalated = run(state, { type: 'escalated', level: 1, approvers: { eligible: approvers('ana', 'olga'), excluded: [] } }).state;
     expect(currentRound(escalated).escalationLevel).toBe(1);
     expect(currentRound(decide(escalated, 'olga', 'approve')).tally).toBe('approved');

@@ -41,7 +41,8 @@ export function validateDecision(decision: ApprovalDecision, round: RoundSnapsho
   const excluded = round.excluded.find((e) => e.id === decision.approverId);
   if (excluded) throw new Error(`${decision.approverId} may not decide: ${excluded.reason}`);
   if (!round.eligible.some((a) => a.id === decision.approverId)) {
-    throw new Error(`unknown approver "${decision.approverId}" or not allowed to decide this approval`);
+    // Who may decide is fixed when the round opens, so a person made an approver later is not here either: say so.
+    throw new Error(`"${decision.approverId}" is not an approver of this round: its approvers were fixed when it opened; a person made an approver since decides later rounds`);
   }
   if (round.decisions.some((d) => d.approverId === decision.approverId)) {
     throw new RoundClosedError(`${decision.approverId} has already decided this approval`);

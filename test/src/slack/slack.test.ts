@@ -406,7 +406,7 @@ describe('who may decide', () => {
     await click(message, ACTION_APPROVE, victor);
     const approveRefusal = await ephemeralTo(victor, (text) => text.includes('approval was not recorded'));
     expect(String(approveRefusal.args.text)).toContain('needs the approver role or higher, and your Airlock role is viewer');
-    expect(String(approveRefusal.args.text)).not.toMatch(/unknown approver/);
+    expect(String(approveRefusal.args.text)).not.toMatch(/is not an approver of this round/);
 
     const rows = await auditRows(actionId, 'slack.decision_refused');
     expect(rows.map((r) => ({ actor: r.actor, decision: (r.payload as { decision: string }).decision }))).toEqual([

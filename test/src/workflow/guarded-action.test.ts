@@ -120,8 +120,8 @@ describe('guardedAction on real Temporal and PostgreSQL', () => {
 
     await expect(decide('alice')).rejects.toThrow(/alice may not decide: requested this action/);
     await expect(decide('owner')).rejects.toThrow(/owns the requesting agent/);
-    await expect(decide('victor')).rejects.toThrow(/unknown approver "victor"/);
-    await expect(decide('mallory')).rejects.toThrow(/unknown approver "mallory"/);
+    await expect(decide('victor')).rejects.toThrow(/"victor" is not an approver of this round/);
+    await expect(decide('mallory')).rejects.toThrow(/"mallory" is not an approver of this round/);
     await expect(decide('bob', 'f'.repeat(64))).rejects.toThrow(/args hash mismatch/);
     await expect(decide('alice')).rejects.toBeInstanceOf(DecisionRejectedError);
 
@@ -148,7 +148,7 @@ describe('guardedAction on real Temporal and PostgreSQL', () => {
     expect([first, second].find((r) => r.status === 'rejected')).toMatchObject({ reason: expect.any(DecisionRejectedError) });
     // Typed, not read from the text: a second decision by the same person is "already decided"; a stranger's is a refusal.
     await expect(approve('alice')).rejects.toMatchObject({ closed: true, message: expect.stringMatching(/already decided/) });
-    await expect(approve('mallory')).rejects.toMatchObject({ closed: false, message: expect.stringMatching(/unknown approver/) });
+    await expect(approve('mallory')).rejects.toMatchObject({ closed: false, message: expect.stringMatching(/is not an approver of this round/) });
     expect((await waitForStatus(h.client, actionId, () => true)).phase).toBe('awaiting_approval');
 
     const quorum = await approve('bob');
