@@ -1,5 +1,4 @@
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { createWriteStream } from 'node:fs';
+import { chmod, mkdir, open, readFile, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
@@ -46,14 +45,39 @@ export async function keygenCommand(options: { out: string }): Promise<string> {
   ].join('\n');
 }
 
+/**
+ * Writes the export to a new file: an existing one is refused before anything is read, and
+ * a failed export removes what it wrote, so the path ends up with a whole export or nothing.
+ */
 export async function exportCommand(options: { out: string }): Promise<string> {
   return withDb(async (db) => {
-    const out = createWriteStream(options.out, { flags: 'wx' });
-    const written = await writeAuditExport(db, out);
-    out.end();
-    await finished(out);
-    return `wrote ${written.rows} rows and ${written.checkpoints} checkpoints to ${options.out}`;
+    const file = await createNew(options.out);
+    const out = file.createWriteStream();
+    // A write error (a full disk) fails the export here rather than as an unhandled 'error' event.
+    const failed = new Promise<never>((_, reject) => out.on('error', reject));
+    failed.catch(() => undefined);
+    try {
+      const written = await Promise.race([writeAuditExport(db, out), failed]);
+      out.end();
+      await finished(out);
+      return `wrote ${written.rows} rows and ${written.checkpoints} checkpoints to ${options.out}`;
+    } catch (error) {
+      out.destroy();
+      await finished(out).catch(() => undefined);
+      await unlink(options.out).catch(() => undefined);
+      throw error;
+    }
   });
+}
+
+async function createNew(path: string): Promise<FileHandle> {
+  try {
+    return await open(path, 'wx');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw new CliError(`--out: ${path} already exists; choose another path or remove it`);
+    throw new CliError(`--out: cannot create ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 export interface VerifyCommandOptions {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -73,5 +73,24 @@ describe('airlock audit', { timeout: 300_000 }, () => {
       expect(result.stdout).toContain('first row that disagrees: seq 10');
       expect(result.stdout).toContain('rewritten somewhere from seq 6 to seq 10');
     }
+  });
+
+  it('export refuses a file that exists with one line, exit 1, and leaves the file as it was', async () => {
+    const existing = path.join(dir, 'existing.jsonl');
+    await writeFile(existing, 'not an export\n');
+    expect(await airlock('audit', 'export', '--out', existing)).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `airlock: --out: ${existing} already exists; choose another path or remove it\n`,
+    });
+    expect(await readFile(existing, 'utf8')).toBe('not an export\n');
+
+    // A path that cannot be created is named the same way, and nothing is left behind.
+    const nowhere = path.join(dir, 'missing', 'export.jsonl');
+    const result = await airlock('audit', 'export', '--out', nowhere);
+    expect(result).toMatchObject({ code: 1, stdout: '' });
+    expect(result.stderr.startsWith(`airlock: --out: cannot create ${nowhere}: ENOENT`)).toBe(true);
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(await readdir(dir)).not.toContain('missing');
   });
 });
