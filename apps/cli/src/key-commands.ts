@@ -2,6 +2,7 @@ import { listKeys, mintKey, revokeKey, rotateKey, runUseCase, type MintedKey } f
 import { CliError } from './policy-commands.js';
 import { cliOperator, withDb } from './runtime.js';
 import { formatTable } from './table.js';
+import { isoTimeOption } from './times.js';
 
 // `airlock keys ...`: API keys for agents and people. A secret is printed once; only its hash is kept.
 
@@ -11,11 +12,12 @@ function shown(headline: string, minted: MintedKey): string {
 
 export async function mintKeyCommand(options: { agent?: string; user?: string; name?: string; expires?: string; by?: string }): Promise<string> {
   if (Boolean(options.agent) === Boolean(options.user)) throw new CliError('name exactly one owner: --agent <id> or --user <id>');
+  const expires = isoTimeOption('--expires', options.expires);
   return withDb(async (db) => {
     const minted = await runUseCase({ db }, await cliOperator(db, options.by), mintKey, {
       ...(options.agent ? { agentId: options.agent } : { userId: options.user }),
       ...(options.name !== undefined ? { name: options.name } : {}),
-      ...(options.expires !== undefined ? { expiresAt: options.expires } : {}),
+      ...(expires !== undefined ? { expiresAt: expires } : {}),
     });
     const owner = minted.key.agentId ? `agent ${minted.key.agentId}` : `user ${minted.key.userId}`;
     return shown(`minted key ${minted.key.id} (${minted.key.prefix}…) for ${owner}${minted.key.expiresAt ? `, expires ${minted.key.expiresAt.toISOString()}` : ''}`, minted);
@@ -23,8 +25,9 @@ export async function mintKeyCommand(options: { agent?: string; user?: string; n
 }
 
 export async function rotateKeyCommand(id: string, options: { expires?: string; by?: string }): Promise<string> {
+  const expires = isoTimeOption('--expires', options.expires);
   return withDb(async (db) => {
-    const minted = await runUseCase({ db }, await cliOperator(db, options.by), rotateKey, { id, ...(options.expires !== undefined ? { expiresAt: options.expires } : {}) });
+    const minted = await runUseCase({ db }, await cliOperator(db, options.by), rotateKey, { id, ...(expires !== undefined ? { expiresAt: expires } : {}) });
     return shown(`revoked key ${id}; its replacement is ${minted.key.id} (${minted.key.prefix}…)`, minted);
   });
 }

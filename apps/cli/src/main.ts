@@ -35,7 +35,7 @@ policy
   .command('backtest <file>')
   .description('re-evaluate the recorded actions of a window under a candidate policy and show what would change (records nothing)')
   .requiredOption('--since <when>', 'a duration back from now ("30d", "12h") or a date')
-  .option('--until <date>', 'end of the window (default: now)')
+  .option('--until <iso-time>', 'end of the window, e.g. 2027-01-31T00:00:00Z (default: now)')
   .option('--against <file>', 'the live policy file (default: the one a running worker reports)')
   .option('--limit <n>', 'how many changed or uncertain actions to list', '50')
   .option('--json', 'the whole report as JSON')
@@ -147,7 +147,7 @@ keyCmd
 keyCmd
   .command('rotate <keyId>')
   .description('revoke a key and mint its replacement in one step')
-  .option('--expires <iso-time>')
+  .option('--expires <iso-time>', 'when the replacement stops working, e.g. 2027-01-31T00:00:00Z')
   .option('--by <user>', BY)
   .action(async (id: string, options: { expires?: string; by?: string }) => print(await (await keys()).rotateKeyCommand(id, options)));
 keyCmd

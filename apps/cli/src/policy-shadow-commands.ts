@@ -7,6 +7,7 @@ import type { Db } from '@airlock/db';
 import { CliError, loadOrExplain } from './policy-commands.js';
 import { cliOperator, withDb } from './runtime.js';
 import { formatTable } from './table.js';
+import { isoTimeOption } from './times.js';
 
 // `airlock policy backtest` and `airlock policy shadow ...`: the use cases in @airlock/ops, as the console calls them.
 
@@ -29,13 +30,14 @@ async function livePolicy(db: Db, against: string | undefined): Promise<Compiled
 }
 
 export async function backtestCommand(file: string, options: { since: string; until?: string; against?: string; limit?: string; json?: boolean }): Promise<string> {
+  const until = isoTimeOption('--until', options.until);
   const candidate = await readText(file);
   return withDb(async (db) => {
     const report = await backtestPolicy(db, await livePolicy(db, options.against), {
       candidate,
       source: path.basename(file),
       since: options.since,
-      ...(options.until !== undefined ? { until: options.until } : {}),
+      ...(until !== undefined ? { until } : {}),
       ...(options.limit !== undefined ? { limit: options.limit } : {}),
     });
     return options.json ? JSON.stringify(report, null, 2) : formatBacktest(report);

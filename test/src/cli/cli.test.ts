@@ -149,3 +149,37 @@ describe('airlock users', SLOW, () => {
     expect(result.stderr).toMatch(/^airlock: invalid configuration: DATABASE_URL: /);
   });
 });
+
+describe('airlock options that take a time', SLOW, () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+  const withDatabase = (...args: string[]) => airlockWith({ DATABASE_URL: database.url }, ...args);
+  const NOT_A_TIME = 'must be an ISO 8601 time such as 2027-01-31T00:00:00Z';
+
+  it('refuse what is not an ISO 8601 time, naming the option and the format, exit 1', async () => {
+    expect(await withDatabase('keys', 'mint', '--agent', 'a', '--expires', 'tomorrow')).toEqual({ code: 1, stdout: '', stderr: `airlock: --expires: ${NOT_A_TIME}\n` });
+    expect(await withDatabase('keys', 'rotate', 'key-1', '--expires', 'next week')).toEqual({ code: 1, stdout: '', stderr: `airlock: --expires: ${NOT_A_TIME}\n` });
+    expect(await withDatabase('policy', 'backtest', defaultPolicy, '--since', '1d', '--until', '2027-13-45', '--against', defaultPolicy)).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `airlock: --until: ${NOT_A_TIME}\n`,
+    });
+    expect(await database.db.prisma.apiKey.count()).toBe(0);
+  });
+
+  it('accept an ISO 8601 time or date', async () => {
+    expect((await withDatabase('agents', 'create', 'timed-bot', '--team', 'ops')).code).toBe(0);
+    for (const [name, expires, shown] of [
+      ['time', '2099-01-31T12:00:00Z', '2099-01-31T12:00:00.000Z'],
+      ['date', '2099-02-01', '2099-02-01T00:00:00.000Z'],
+    ] as const) {
+      const result = await withDatabase('keys', 'mint', '--agent', 'timed-bot', '--name', name, '--expires', expires);
+      expect(result, expires).toMatchObject({ code: 0, stdout: expect.stringContaining(`for agent timed-bot, expires ${shown}\n`) as string });
+    }
+  });
+});
