@@ -335,7 +335,11 @@ try {
 } catch (error) {
   if (error instanceof CommanderError) {
     process.exitCode = error.exitCode;
-  } else if (error instanceof CliError || error instanceof EnvError) {
+  } else if (error instanceof EnvError) {
+    // One line per problem (each variable not set, then any other bad setting), each marked as ours.
+    console.error(error.message.replace(/^/gm, 'airlock: '));
+    process.exitCode = 1;
+  } else if (error instanceof CliError) {
     console.error(`airlock: ${error.message}`);
     process.exitCode = 1;
   } else {

@@ -90,7 +90,41 @@ describe('airlock kill switch commands', SLOW, () => {
   it('explain missing configuration by variable name', async () => {
     const result = await airlock('resume', '--agent', 'a', '--by', 'me');
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^airlock: invalid configuration: DATABASE_URL: /);
+    expect(result.stderr).toMatch(/^airlock: DATABASE_URL is not set: /);
+  });
+});
+
+describe('airlock without the settings a command needs', SLOW, () => {
+  const DATABASE_URL_NOT_SET =
+    'airlock: DATABASE_URL is not set: point it at Airlock\'s database (npm start prints it as "database"; the embedded one is postgresql://airlock:airlock@localhost:5488/airlock)\n';
+  const TEMPORAL_ADDRESS_NOT_SET =
+    'airlock: TEMPORAL_ADDRESS is not set: point it at Airlock\'s Temporal (npm start prints it as "Temporal gRPC"; the embedded one is 127.0.0.1:7233)\n';
+  // The embedded servers' default ports, whatever this machine sets.
+  const run = (env: Record<string, string>, ...args: string[]) => airlockWith({ AIRLOCK_EMBEDDED_PG_PORT: '', AIRLOCK_TEMPORAL_PORT: '', ...env }, ...args);
+
+  it('names each variable not set and what to set it to, one line each, exit 1', async () => {
+    expect(await run({}, 'pending')).toEqual({ code: 1, stdout: '', stderr: DATABASE_URL_NOT_SET });
+    expect(await run({}, 'approve', 'act-1', '--by', 'bob')).toEqual({ code: 1, stdout: '', stderr: DATABASE_URL_NOT_SET + TEMPORAL_ADDRESS_NOT_SET });
+    expect(await run({ DATABASE_URL: 'postgresql://u:p@localhost:1/db' }, 'deny', 'act-1', '--by', 'bob')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: TEMPORAL_ADDRESS_NOT_SET,
+    });
+    // The embedded ports follow the variables npm start reads.
+    expect((await run({ AIRLOCK_EMBEDDED_PG_PORT: '6000' }, 'pending')).stderr).toContain('postgresql://airlock:airlock@localhost:6000/airlock)');
+  });
+
+  it('keeps the message of a variable that is set but wrong', async () => {
+    expect(await run({ DATABASE_URL: 'mysql://db' }, 'pending')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'airlock: invalid configuration: DATABASE_URL: must be a postgres:// or postgresql:// URL\n',
+    });
+    expect(await run({ DATABASE_URL: 'mysql://db' }, 'suspend', '--agent', 'a', '--reason', 'r')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: TEMPORAL_ADDRESS_NOT_SET + 'airlock: invalid configuration: DATABASE_URL: must be a postgres:// or postgresql:// URL\n',
+    });
   });
 });
 
@@ -146,7 +180,7 @@ describe('airlock users', SLOW, () => {
   it('explains a missing DATABASE_URL', async () => {
     const result = await airlock('users', 'reset-password', 'fran');
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^airlock: invalid configuration: DATABASE_URL: /);
+    expect(result.stderr).toMatch(/^airlock: DATABASE_URL is not set: /);
   });
 });
 
