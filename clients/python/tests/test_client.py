@@ -32,7 +32,7 @@ def test_a_pending_action_is_denied_by_a_person_and_the_feedback_reaches_the_age
     approver.decide(handle.action_id, "deny", feedback="ask the customer first")
     outcome = handle.result()
     assert isinstance(outcome, Denied)
-    assert (outcome.feedback, outcome.deniedBy) == ("ask the customer first", "alice")
+    assert (outcome.feedback, outcome.deniedBy) == ("ask the customer first", approver.user_id)
     # A handle rebuilt from the id alone (after the agent restarts) sees the same outcome.
     assert airlock.action(handle.action_id).result() == outcome
 
