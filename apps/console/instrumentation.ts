@@ -6,4 +6,6 @@ export async function register(): Promise<void> {
   // Imported here so the edge bundle never pulls in Node-only telemetry.
   const { startConsoleTelemetry } = await import('./src/api/telemetry.js');
   await startConsoleTelemetry();
+  const { endLongPollsOnStop } = await import('./src/api/shutdown.js');
+  endLongPollsOnStop();
 }

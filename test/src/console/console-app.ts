@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { runProcess, startProcess } from '@airlock/core/spawn';
+import { consoleBuildNeeded } from '@airlock/worker';
 import { freePorts } from '../support/ports.js';
 import { repoRoot } from '../support/binaries.js';
 
@@ -9,30 +8,19 @@ const consoleDir = path.join(repoRoot, 'apps/console');
 const nextBin = path.join(repoRoot, 'node_modules/next/dist/bin/next');
 
 /**
- * Builds the console unless `.next` is newer than every source file (a build takes ~45 s on an idle
- * machine, minutes on a busy one; reuse saves it). The global setup calls it once before any test
- * file starts, so the browser tests never build in parallel or inside a hook's time limit.
+ * Builds the console unless its build is newer than every source file of the console and of the
+ * workspace packages it bundles: the launcher's own rule (`consoleBuildNeeded`), so a change to
+ * instrumentation.ts or to a package is rebuilt here too. A build takes ~45 s on an idle machine,
+ * minutes on a busy one; reuse saves it. The global setup calls it once before any test file
+ * starts, so the browser tests never build in parallel or inside a hook's time limit.
  */
 export async function ensureConsoleBuilt(): Promise<void> {
-  const buildId = path.join(consoleDir, '.next/BUILD_ID');
-  if (existsSync(buildId)) {
-    const built = (await stat(buildId)).mtimeMs;
-    const newest = Math.max(...(await Promise.all(['app', 'src'].map((dir) => newestMtime(path.join(consoleDir, dir))))));
-    if (newest < built) return;
-  }
+  if (!(await consoleBuildNeeded())) return;
   const build = await runProcess('the console build', process.execPath, [nextBin, 'build', '--webpack'], {
     cwd: consoleDir,
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
   });
   if (build.code !== 0) throw new Error(`next build failed (exit ${build.code ?? build.signal}):\n${build.stdout.slice(-4_000)}\n${build.stderr.slice(-4_000)}`);
-}
-
-async function newestMtime(dir: string): Promise<number> {
-  let newest = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) newest = Math.max(newest, (await stat(path.join(entry.parentPath, entry.name))).mtimeMs);
-  }
-  return newest;
 }
 
 export interface RunningConsole {

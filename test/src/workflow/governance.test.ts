@@ -86,7 +86,9 @@ describe('separation of duties and approver groups', () => {
     );
     try {
       const { actionId, argsHash: hash } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
-      await expect(decideAction(h.client, actionId, { approverId: 'alice', decision: 'approve', channel: 'api', argsHash: hash })).rejects.toThrow(/"alice" is not an approver of this round/);
+      await expect(decideAction(h.client, actionId, { approverId: 'alice', decision: 'approve', channel: 'api', argsHash: hash })).rejects.toThrow(
+        /"alice" is not an approver of this round/,
+      );
       await decideAction(h.client, actionId, { approverId: 'fran', decision: 'approve', channel: 'api', argsHash: hash });
       expect((await awaitOutcome(h.client, actionId)).status).toBe('executed');
     } finally {

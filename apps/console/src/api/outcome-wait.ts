@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { awaitOutcome } from '@airlock/core/gateway';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { ApiContext } from './context.js';
+import { consoleStopping } from './shutdown.js';
 import type { ActionOutcome } from './schemas.js';
 
 /**
@@ -61,9 +62,12 @@ export const DEADLINE_MARGIN_MS = 2_000;
  */
 export const MAX_POLLS_PER_WAIT = 1_000;
 
-/** Fires at `waitMs` or when the caller goes away, whichever is first; takes the SDK's listener per request (above). */
-export function outcomeWaitSignal(waitMs: number, callerGone: AbortSignal): AbortSignal {
-  const signal = AbortSignal.any([AbortSignal.timeout(waitMs), callerGone]);
+/**
+ * Fires at `waitMs`, when the caller goes away or when the console is told to stop, whichever is
+ * first; takes the SDK's listener per request (above).
+ */
+export function outcomeWaitSignal(waitMs: number, callerGone: AbortSignal, stopping: AbortSignal = consoleStopping()): AbortSignal {
+  const signal = AbortSignal.any([AbortSignal.timeout(waitMs), callerGone, stopping]);
   setMaxListeners(MAX_POLLS_PER_WAIT, signal);
   return signal;
 }

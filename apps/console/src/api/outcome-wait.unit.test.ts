@@ -23,6 +23,14 @@ describe('the outcome wait signal', () => {
     }
   });
 
+  it('fires when the console is told to stop, so the stop does not wait for the long poll', () => {
+    const stop = new AbortController();
+    const signal = outcomeWaitSignal(60_000, new AbortController().signal, stop.signal);
+    expect(signal.aborted).toBe(false);
+    stop.abort();
+    expect(signal.aborted).toBe(true);
+  });
+
   it('fires by itself at waitMs', async () => {
     const signal = outcomeWaitSignal(20, new AbortController().signal);
     await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));

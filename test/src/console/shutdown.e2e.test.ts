@@ -1,0 +1,45 @@
+import { actionHandle } from '@airlock/core/gateway';
+import { createApiKey } from '@airlock/db';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { refundRequest, submitAndWaitForApproval } from '../support/actions.js';
+import { seedTeam, startHarness, type Harness } from '../support/harness.js';
+import { ensureConsoleBuilt, startConsole, type RunningConsole } from './console-app.js';
+
+// `next start` closes its server on SIGTERM and waits for the requests in flight; a long poll must not hold that up.
+describe('stopping the console', () => {
+  let h: Harness;
+  let app: RunningConsole | undefined;
+  let key: string;
+
+  beforeAll(async () => {
+    const built = ensureConsoleBuilt();
+    h = await startHarness();
+    await seedTeam(h.db);
+    key = (await createApiKey(h.db, { userId: 'alice' })).key;
+    await built;
+  }, 300_000);
+
+  afterAll(async () => {
+    await app?.stop();
+    await h?.close();
+  });
+
+  it('answers an open outcome wait "pending" at once and exits, instead of waiting out the poll', async () => {
+    app = await startConsole({ DATABASE_URL: h.database.url, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: h.taskQueue });
+    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
+    const waitMs = 30_000;
+    const polled = fetch(`${app.url}/api/v1/actions/${actionId}/outcome?waitMs=${waitMs}`, { headers: { authorization: `Bearer ${key}` } });
+    // The poll is in the console's hands once the console has read the key's row: give it that long, then stop.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const stopping = Date.now();
+    const running = app;
+    app = undefined;
+    await running.stop();
+    const response = await polled;
+    // Before, the stop waited for the poll's 30 s; now the poll answers as soon as the console is told to stop.
+    expect(Date.now() - stopping).toBeLessThan(waitMs / 2);
+    expect(response.status).toBe(202);
+    expect(await response.json()).toEqual({ status: 'pending', actionId });
+    await actionHandle(h.client, actionId).cancel();
+  }, 120_000);
+});
