@@ -6,8 +6,8 @@ import { consoleStopping } from './shutdown.js';
 import type { ActionOutcome } from './schemas.js';
 
 /**
- * Waits up to `waitMs` for the workflow's result; null when time runs out or the
- * caller goes away.
+ * Waits up to `waitMs` for the workflow's result; null when time runs out, the
+ * caller goes away or the console is told to stop (shutdown.ts).
  *
  * An abort signal alone did not bound it (issue 11, item 8): the signal cancels
  * only a call's first attempt. After a restart the first long poll meets an
