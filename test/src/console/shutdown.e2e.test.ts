@@ -36,8 +36,9 @@ describe('stopping the console', () => {
     app = undefined;
     await running.stop();
     const response = await polled;
-    // Before, the stop waited for the poll's 30 s; now the poll answers as soon as the console is told to stop.
-    expect(Date.now() - stopping).toBeLessThan(waitMs / 2);
+    // Before, the stop waited out the poll (34 s measured); now the poll answers as soon as the console is told to stop
+    // (about 1 s). The bound only tells the two apart, with room for a busy machine.
+    expect(Date.now() - stopping).toBeLessThan(waitMs - 5_000);
     expect(response.status).toBe(202);
     expect(await response.json()).toEqual({ status: 'pending', actionId });
     await actionHandle(h.client, actionId).cancel();
