@@ -586,7 +586,8 @@ function generate(): OpenApiDocument {
     info: {
       title: 'Airlock API',
       version: '1.0.0',
-      description: 'A durable, auditable human approval gate between AI agents and risky tool calls.',
+      description:
+        'A durable, auditable human approval gate between AI agents and risky tool calls. Every error is an `Error` body; a method a path does not serve answers 405 `method_not_allowed` with an `Allow` header.',
     },
   });
 }

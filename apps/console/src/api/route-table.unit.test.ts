@@ -12,15 +12,7 @@ const appRoot = fileURLToPath(new URL('../../app/api/v1/', import.meta.url));
 /** `<method> <path>` → the handler it binds (`<module under src/api/handlers>#<export>`), read from every route file. */
 async function routeFileBindings(): Promise<Record<string, string>> {
   const bindings: Record<string, string> = {};
-  for (const entry of await readdir(appRoot, { recursive: true })) {
-    if (!entry.endsWith(`${sep}route.ts`) && entry !== 'route.ts') continue;
-    const dir = relative(appRoot, join(appRoot, entry, '..'))
-      .split(sep)
-      .filter(Boolean);
-    // The catch-all answers unknown paths with the API's 404; it is no route of the API.
-    if (dir.some((part) => part.startsWith('[...'))) continue;
-    const path = ['/api/v1', ...dir.map((part) => part.replace(/^\[(\w+)\]$/, '{$1}'))].join('/');
-    const source = await readFile(join(appRoot, entry), 'utf8');
+  for (const { path, source } of await routeFiles()) {
     const modules = new Map<string, string>();
     for (const [, names, module] of source.matchAll(/^import \{([^}]*)\} from '(?:\.\.\/)+src\/api\/handlers\/([\w/-]+)\.js';$/gm)) {
       for (const name of names!.split(',')) modules.set(name.trim(), module!);
@@ -32,10 +24,36 @@ async function routeFileBindings(): Promise<Record<string, string>> {
   return bindings;
 }
 
+/** Every route file of the API, by its OpenAPI path; the catch-all answers unknown paths with the API's 404 and is none. */
+async function routeFiles(): Promise<{ path: string; source: string }[]> {
+  const files = [];
+  for (const entry of await readdir(appRoot, { recursive: true })) {
+    if (!entry.endsWith(`${sep}route.ts`) && entry !== 'route.ts') continue;
+    const dir = relative(appRoot, join(appRoot, entry, '..'))
+      .split(sep)
+      .filter(Boolean);
+    if (dir.some((part) => part.startsWith('[...'))) continue;
+    const path = ['/api/v1', ...dir.map((part) => part.replace(/^\[(\w+)\]$/, '{$1}'))].join('/');
+    files.push({ path, source: await readFile(join(appRoot, entry), 'utf8') });
+  }
+  return files;
+}
+
 describe('the REST route table', () => {
   it('has one row per method of every route file, naming the handler the file binds', async () => {
     const table = Object.fromEntries(apiRoutes.map((route) => [`${route.method} ${route.path}`, route.handler]));
     expect(table).toEqual(await routeFileBindings());
+  });
+
+  it("answers every method a route file does not serve with the API's 405 (methodsNotAllowed)", async () => {
+    const methods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+    for (const { path, source } of await routeFiles()) {
+      const served = [...source.matchAll(/^export const (GET|POST|PUT|PATCH|DELETE) = /gm)].map((match) => match[1]!);
+      const refused = /^export const \{ ([\w, ]+) \} = methodsNotAllowed\(\{ ([\w, ]+) \}\);$/m.exec(source);
+      expect(refused, `${path}: export const { ... } = methodsNotAllowed({ ${served.join(', ')} })`).not.toBeNull();
+      expect(refused![2]!.split(', '), `${path}: the methods it serves`).toEqual(served);
+      expect(refused![1]!.split(', '), `${path}: every other method, and OPTIONS`).toEqual([...methods.filter((method) => !served.includes(method)), 'OPTIONS']);
+    }
   });
 
   it('has no route twice', () => {

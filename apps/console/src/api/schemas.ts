@@ -38,6 +38,7 @@ export const ErrorBody = z
         'unauthenticated',
         'forbidden',
         'not_found',
+        'method_not_allowed',
         'idempotency_conflict',
         'decision_rejected',
         'already_exists',

@@ -1,7 +1,8 @@
 import { postAuthorization } from '../../../../src/api/handlers/post-authorization.js';
-import { nextRoute } from '../../../../src/api/next-routes.js';
+import { methodsNotAllowed, nextRoute } from '../../../../src/api/next-routes.js';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
 export const POST = nextRoute(postAuthorization);
+export const { GET, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed({ POST });

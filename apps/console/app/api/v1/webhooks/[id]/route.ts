@@ -1,7 +1,8 @@
 import { deleteWebhook } from '../../../../../src/api/handlers/management/webhooks.js';
-import { nextRouteWithId } from '../../../../../src/api/next-routes.js';
+import { methodsNotAllowed, nextRouteWithId } from '../../../../../src/api/next-routes.js';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
 export const DELETE = nextRouteWithId(deleteWebhook);
+export const { GET, POST, PUT, PATCH, OPTIONS } = methodsNotAllowed({ DELETE });

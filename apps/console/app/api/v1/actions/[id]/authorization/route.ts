@@ -1,5 +1,5 @@
 import { getAuthorization } from '../../../../../../src/api/handlers/get-authorization.js';
-import { nextRouteWithId } from '../../../../../../src/api/next-routes.js';
+import { methodsNotAllowed, nextRouteWithId } from '../../../../../../src/api/next-routes.js';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
@@ -7,3 +7,4 @@ export const dynamic = 'force-dynamic';
 export const maxDuration = 60;
 
 export const GET = nextRouteWithId(getAuthorization);
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed({ GET });

@@ -1,7 +1,8 @@
 import { postAgentDisable } from '../../../../../../src/api/handlers/management/agents.js';
-import { nextRouteWithId } from '../../../../../../src/api/next-routes.js';
+import { methodsNotAllowed, nextRouteWithId } from '../../../../../../src/api/next-routes.js';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
 export const POST = nextRouteWithId(postAgentDisable);
+export const { GET, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed({ POST });

@@ -1,7 +1,8 @@
 import { postStandingApprovalRevocation } from '../../../../../../src/api/handlers/revoke-standing-approval.js';
-import { nextRouteWithId } from '../../../../../../src/api/next-routes.js';
+import { methodsNotAllowed, nextRouteWithId } from '../../../../../../src/api/next-routes.js';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
 export const POST = nextRouteWithId(postStandingApprovalRevocation);
+export const { GET, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed({ POST });
