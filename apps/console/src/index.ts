@@ -1,6 +1,7 @@
 // The framework-free REST API: handlers take a web Request and an ApiContext,
 // so tests (and any other host) call them without Next.js.
 export type { ApiContext } from './api/context.js';
+export { AuditFeed } from './api/audit-feed.js';
 export { policyFromFile, livePolicy, type PolicySource, type ActivePolicy } from './api/policy.js';
 export { postAction } from './api/handlers/post-action.js';
 export { forecastApproval } from './api/approval-forecast.js';

@@ -6,6 +6,7 @@ import { formatZodError } from './errors.js';
 import { actionHandle, DecisionRejectedError, getActionStatus, InvalidRequestError } from './gateway.js';
 import { argsHash as hashArgs } from './hashing.js';
 import type { ActionPhase } from './status.js';
+import { WakeUp } from './wake-up.js';
 
 /**
  * Gate-only actions from the outside: where an authorization stands, and the
@@ -31,15 +32,71 @@ export async function readAuthorization(client: Client, actionId: string): Promi
 }
 
 /**
- * Polls the workflow until the action is authorized or over, or `waitMs` passes.
- * A query per interval: cheap, and it needs no handler that would keep the workflow open.
+ * Tells a waiter when an action's audit log grows. Every change that ends an authorization
+ * wait (`action.authorized`, `action.completed`) is an audit row committed by the activity
+ * just before the workflow takes its result, so the row is the moment to read the workflow.
  */
-export async function waitForAuthorization(client: Client, actionId: string, waitMs: number, signal?: AbortSignal): Promise<AuthorizationState> {
+export interface ActionWatch {
+  /**
+   * Calls `wake` with the type of each audit row of `actionId` committed after the returned
+   * promise resolves, until the returned function is called. Best effort: a missed row costs
+   * the waiter one fallback interval, never the answer.
+   */
+  watch(actionId: string, wake: (type: string) => void): Promise<() => void>;
+}
+
+export interface AuthorizationWaitOptions {
+  /** Ends the wait early (the caller went away, the console is stopping) with the state read last. */
+  signal?: AbortSignal;
+  /** Wakes the wait when the action may have moved; without one, the workflow is read every 250 ms. */
+  watch?: ActionWatch;
+  /** With a watch, how long the wait trusts it before reading the workflow anyway (default 5 s). */
+  fallbackMs?: number;
+}
+
+// Each read is a query, which the worker answers by replaying the workflow when it is not cached.
+const UNWATCHED_POLL_MS = 250;
+const WATCHED_FALLBACK_MS = 5_000;
+const ENDS_THE_WAIT: ReadonlySet<string> = new Set(['action.authorized', 'action.completed']);
+// After such a row the workflow moves once the activity's completion reaches it: tens of ms, longer under load.
+const FOLLOW_UP_MS = [10, 25, 50, 100, 200, 400, 800];
+
+/**
+ * Reads the workflow until the action is authorized or over, or `waitMs` passes.
+ * A query per read needs no handler that would keep the workflow open. With a
+ * watch, it reads at the start, soon after each row that may end the wait, and
+ * otherwise only every `fallbackMs`: a 30 s wait is about 5 queries, not 120.
+ */
+export async function waitForAuthorization(client: Client, actionId: string, waitMs: number, options: AuthorizationWaitOptions = {}): Promise<AuthorizationState> {
   const deadline = Date.now() + waitMs;
-  for (;;) {
-    const state = await readAuthorization(client, actionId);
-    if (state.state !== 'pending' || Date.now() >= deadline || signal?.aborted) return state;
-    await new Promise((resolve) => setTimeout(resolve, Math.min(250, Math.max(1, deadline - Date.now()))));
+  const { signal, watch } = options;
+  const wakeUp = new WakeUp();
+  let woken = false;
+  const unwatch =
+    watch && waitMs > 0
+      ? await watch.watch(actionId, (type) => {
+          if (!ENDS_THE_WAIT.has(type)) return;
+          woken = true;
+          wakeUp.wake();
+        })
+      : undefined;
+  const aborted = () => wakeUp.wake();
+  signal?.addEventListener('abort', aborted, { once: true });
+  try {
+    let followUps: number[] = [];
+    for (;;) {
+      const state = await readAuthorization(client, actionId);
+      if (state.state !== 'pending' || Date.now() >= deadline || signal?.aborted) return state;
+      const interval = followUps.shift() ?? (unwatch ? (options.fallbackMs ?? WATCHED_FALLBACK_MS) : UNWATCHED_POLL_MS);
+      await wakeUp.sleep(Math.min(interval, Math.max(1, deadline - Date.now())));
+      if (woken) {
+        woken = false;
+        followUps = [...FOLLOW_UP_MS];
+      }
+    }
+  } finally {
+    signal?.removeEventListener('abort', aborted);
+    unwatch?.();
   }
 }
 

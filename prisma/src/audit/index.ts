@@ -43,4 +43,4 @@ export {
   type CheckpointKeyring,
   type CheckpointSigner,
 } from './signing.js';
-export { WakeUp } from './wake-up.js';
+export { WakeUp } from '@airlock/core/wake-up';

@@ -1,7 +1,8 @@
-import { getAgentSelf, getAuthorization, postAction, postAuthorization, postReport, schemas, type ApiContext } from '@airlock/console';
+import { AuditFeed, getAgentSelf, getAuthorization, postAction, postAuthorization, postReport, schemas, type ApiContext } from '@airlock/console';
 import { PLAN_TOOL } from '@airlock/core';
+import { waitForAuthorization } from '@airlock/core/agent-gateway';
 import { decideAction } from '@airlock/core/gateway';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { startHarness, type Harness } from '../support/harness.js';
 import { apiRequest, contextOf, expectError, expectJson, seedKeys, type ApiKeys } from './client.js';
@@ -81,5 +82,51 @@ describe('gate-only actions over REST', () => {
       allowedTools: ['payments.*', 'demo.*'],
     });
     await expectError(getAgentSelf(apiRequest('/api/v1/agents/me', { key: keys.alice }), ctx), 403, 'forbidden');
+  });
+});
+
+describe('an authorization wait reads the workflow when its action moves, not four times a second', () => {
+  let feed: AuditFeed;
+  beforeAll(() => {
+    feed = new AuditFeed(h.db, h.database.url);
+  });
+  afterAll(() => feed?.close());
+
+  /** A gate-only refund that needs a person, once its round is open. */
+  async function awaitingApproval(idempotencyKey: string): Promise<{ actionId: string; argsHash: string }> {
+    const refund = { tool: 'payments.refund', args: { paymentId: 'p', amount: '500.00', currency: 'USD', reason: 'r' }, idempotencyKey };
+    const { actionId, argsHash } = await expectJson(authorize(refund), 202, Submitted);
+    while ((await expectJson(authorization(actionId, keys.agent, 0), 202, schemas.PendingAuthorization)).phase !== 'awaiting_approval');
+    return { actionId, argsHash };
+  }
+
+  it("the approval's audit row wakes the wait: with no read due for 10 minutes, it ends authorized", async () => {
+    const { actionId, argsHash } = await awaitingApproval('watch-1');
+    const waiting = waitForAuthorization(h.client, actionId, 600_000, { watch: feed, fallbackMs: 600_000 });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await decideAction(h.client, actionId, { approverId: 'alice', decision: 'approve', channel: 'api', argsHash });
+    // Without the wake-up the next read is at the wait's end; 30 s is only where the test gives up.
+    const givenUp = new Promise<'still waiting'>((resolve) => setTimeout(() => resolve('still waiting'), 30_000).unref());
+    expect(await Promise.race([waiting, givenUp])).toMatchObject({ state: 'authorized', tool: 'payments.refund', authorization: { argsHash } });
+  });
+
+  it('through the API: a 6 s wait before the approval reads the workflow a few times (24 at 250 ms)', async () => {
+    const watched = { ...ctx, actionWatch: feed };
+    const { actionId, argsHash } = await awaitingApproval('watch-2');
+    // The real client, counted: each read is a query the worker answers (replaying the workflow when it is not cached).
+    const queries = vi.spyOn(h.client.workflowService, 'queryWorkflow');
+    let reads: number;
+    try {
+      const answer = getAuthorization(apiRequest(`/api/v1/actions/${actionId}/authorization?waitMs=20000`, { key: keys.agent }), watched, { id: actionId });
+      await new Promise((resolve) => setTimeout(resolve, 6_000));
+      await decideAction(h.client, actionId, { approverId: 'alice', decision: 'approve', channel: 'api', argsHash });
+      expect(await expectJson(answer, 200, schemas.AuthorizationView)).toMatchObject({ status: 'authorized', actionId, argsHash });
+    } finally {
+      reads = queries.mock.calls.length;
+      queries.mockRestore();
+    }
+    // One at the start, one per 5 s fallback, a few after the approval's row until the workflow has taken it.
+    expect(reads).toBeGreaterThanOrEqual(2);
+    expect(reads).toBeLessThan(12);
   });
 });

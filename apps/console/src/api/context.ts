@@ -1,3 +1,4 @@
+import type { ActionWatch } from '@airlock/core/agent-gateway';
 import type { Db } from '@airlock/db';
 import type { Client } from '@temporalio/client';
 import type { PolicySource } from './policy.js';
@@ -12,6 +13,8 @@ export interface ApiContext {
   policy: PolicySource;
   /** How long a decision waits for a worker to confirm it (default 20 s). */
   decisionWaitMs?: number;
+  /** Wakes authorization waits when an action's audit rows arrive; without it they read the workflow every 250 ms. */
+  actionWatch?: ActionWatch;
   /** When set, GET /api/metrics requires it as a bearer token. */
   metricsToken?: string;
 }

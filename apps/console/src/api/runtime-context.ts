@@ -3,6 +3,7 @@ import { createDb } from '@airlock/db';
 import { tracingClientInterceptors } from '@airlock/telemetry';
 import { Client, Connection } from '@temporalio/client';
 import { consoleConfig } from '../env.js';
+import { auditFeed } from './audit-feed.js';
 import type { ApiContext } from './context.js';
 import { livePolicy } from './policy.js';
 import { consoleTracing } from './telemetry.js';
@@ -32,6 +33,8 @@ function createApiContext(): ApiContext {
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     // What the workers report they run; the file only while none reports.
     policy: livePolicy(db, env.AIRLOCK_POLICY_FILE),
+    // The live views' feed: an agent's authorization wait reads the workflow when its action's rows arrive.
+    actionWatch: auditFeed(db, env.DATABASE_URL),
     ...(env.AIRLOCK_METRICS_TOKEN ? { metricsToken: env.AIRLOCK_METRICS_TOKEN } : {}),
   };
 }

@@ -6,6 +6,7 @@ import type { ApiContext } from '../context.js';
 import { ApiError, notFound, withErrors } from '../errors.js';
 import { jsonResponse } from '../http.js';
 import { readQuery } from '../request.js';
+import { consoleStopping } from '../shutdown.js';
 import { AuthorizationQuery, type AuthorizationView } from '../schemas.js';
 
 /**
@@ -22,7 +23,9 @@ export const getAuthorization = withErrors(async (request: Request, ctx: ApiCont
   if (!memo?.agentId || !canSeeAction(principal, memo.agentId)) throw notFound();
   if (memo.execution !== 'agent') throw new ApiError(409, 'decision_rejected', new NotAgentRunError('this action runs in the worker; it has no authorization').message);
 
-  const state = await waitForAuthorization(ctx.temporal, actionId, waitMs, request.signal);
+  // Ends with the state read last when the agent goes away or the console is told to stop (shutdown.ts).
+  const signal = AbortSignal.any([request.signal, consoleStopping()]);
+  const state = await waitForAuthorization(ctx.temporal, actionId, waitMs, { signal, ...(ctx.actionWatch ? { watch: ctx.actionWatch } : {}) });
   if (state.state === 'pending') return jsonResponse({ status: 'pending', actionId, phase: state.phase }, 202, { 'retry-after': '1' });
   if (state.state === 'completed') return jsonResponse(state.outcome);
   const view: AuthorizationView = { status: 'authorized', actionId, tool: state.tool, ...state.authorization, links: { report: `/api/v1/actions/${actionId}/report` } };

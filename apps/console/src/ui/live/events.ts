@@ -1,6 +1,6 @@
 import { consoleConfig } from '../../env.js';
 import { apiContext } from '../../api/runtime-context.js';
-import { auditFeed, type AuditSignal } from './audit-feed.js';
+import { auditFeed, type AuditSignal } from '../../api/audit-feed.js';
 import { signedInUser } from '../auth/session.js';
 
 const HEARTBEAT_MS = 15_000;

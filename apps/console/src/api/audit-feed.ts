@@ -1,8 +1,9 @@
+import type { ActionWatch } from '@airlock/core/agent-gateway';
 import type { Db } from '@airlock/db';
 import pg from 'pg';
-import { consoleLogger } from '../../api/telemetry.js';
+import { consoleLogger } from './telemetry.js';
 
-/** What the live views need to know about a new audit row: enough to decide whether to refresh. */
+/** What the live views and the authorization waits need to know about a new audit row. */
 export interface AuditSignal {
   seq: string;
   type: string;
@@ -14,18 +15,25 @@ type Listener = (signals: AuditSignal[]) => void;
 const CHANNEL = 'airlock_audit';
 // A missed notification (reconnect, no trigger) only costs this much delay.
 const POLL_MS = 5_000;
+// Agents ask for an authorization again and again (waits of up to 30 s back to back): kept open between
+// their requests, the feed does not open a LISTEN connection and read the head for each one.
+const LINGER_MS = 30_000;
 
 /**
- * One process-wide reader of the audit log for every open live view: one LISTEN
- * connection and one keyset read by seq per wake-up, however many browsers listen.
+ * One process-wide reader of the audit log for every open live view and every
+ * agent's authorization wait: one LISTEN connection and one keyset read by seq
+ * per wake-up, however many browsers and agents listen.
  */
-class AuditFeed {
+export class AuditFeed implements ActionWatch {
   private readonly listeners = new Set<Listener>();
   private lastSeq: string | null = null;
   private client: pg.Client | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private lingering: NodeJS.Timeout | null = null;
   private reading: Promise<void> | null = null;
   private again = false;
+  /** Settles once the feed has read the head since it started: rows committed later reach the listeners. */
+  private live: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly db: Db,
@@ -34,16 +42,41 @@ class AuditFeed {
 
   subscribe(listener: Listener): () => void {
     this.listeners.add(listener);
-    if (this.listeners.size === 1) this.start();
+    if (this.lingering) clearTimeout(this.lingering);
+    this.lingering = null;
+    if (!this.timer) this.start();
     return () => {
-      this.listeners.delete(listener);
-      if (this.listeners.size === 0) this.stop();
+      if (!this.listeners.delete(listener) || this.listeners.size > 0) return;
+      this.lingering = setTimeout(() => this.stop(), LINGER_MS);
+      // A lingering feed must not keep a process that is otherwise done alive.
+      this.lingering.unref();
     };
+  }
+
+  /** The action's rows committed after this resolves, for an authorization wait (ActionWatch). */
+  async watch(actionId: string, wake: (type: string) => void): Promise<() => void> {
+    const unsubscribe = this.subscribe((signals) => {
+      for (const signal of signals) if (signal.actionId === actionId) wake(signal.type);
+    });
+    await this.live;
+    return unsubscribe;
+  }
+
+  /** Stops at once, listeners or not (tests; the console's own feed lives as long as the process). */
+  close(): void {
+    this.listeners.clear();
+    if (this.lingering) clearTimeout(this.lingering);
+    this.stop();
   }
 
   private start(): void {
     this.timer = setInterval(() => this.wake(), POLL_MS);
     this.wake();
+    // The first read takes the head (or fails, and the next poll takes it): either way the waiters go on.
+    this.live = this.reading!.then(
+      () => undefined,
+      () => undefined,
+    );
     const client = new pg.Client({ connectionString: this.databaseUrl });
     client.on('notification', () => this.wake());
     client.on('error', (error) => {
@@ -63,6 +96,9 @@ class AuditFeed {
   private stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.lingering = null;
+    // Started again later, the feed begins at the head then, not with every row written while it was off.
+    this.lastSeq = null;
     const client = this.client;
     this.client = null;
     client?.end().catch(() => undefined);

@@ -1,7 +1,8 @@
 /**
  * The wait between passes of an audit tail (the Slack notifier's, the SIEM
- * exporter's): a poll interval that a NOTIFY, a lost connection or a stop ends
- * early. A wake-up while no one sleeps is kept, so the next sleep returns at once
+ * exporter's, the webhook dispatcher's) or between reads of an agent's
+ * authorization wait: a poll interval that a NOTIFY, a lost connection or a
+ * stop ends early. A wake-up while no one sleeps is kept, so the next sleep returns at once
  * and no notification is missed between two passes.
  */
 export class WakeUp {
