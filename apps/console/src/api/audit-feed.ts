@@ -18,6 +18,8 @@ const POLL_MS = 5_000;
 // Agents ask for an authorization again and again (waits of up to 30 s back to back): kept open between
 // their requests, the feed does not open a LISTEN connection and read the head for each one.
 const LINGER_MS = 30_000;
+// How long a watch waits for the feed's first read before it goes on without the guarantee.
+const LIVE_WAIT_MS = 2_000;
 
 /**
  * One process-wide reader of the audit log for every open live view and every
@@ -48,8 +50,6 @@ export class AuditFeed implements ActionWatch {
     return () => {
       if (!this.listeners.delete(listener) || this.listeners.size > 0) return;
       this.lingering = setTimeout(() => this.stop(), LINGER_MS);
-      // A lingering feed must not keep a process that is otherwise done alive.
-      this.lingering.unref();
     };
   }
 
@@ -58,7 +58,10 @@ export class AuditFeed implements ActionWatch {
     const unsubscribe = this.subscribe((signals) => {
       for (const signal of signals) if (signal.actionId === actionId) wake(signal.type);
     });
-    await this.live;
+    // A head read that hangs (the database unreachable) must not hold the wait: it falls back to polling.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.live, new Promise<void>((resolve) => (timer = setTimeout(resolve, LIVE_WAIT_MS)))]);
+    clearTimeout(timer);
     return unsubscribe;
   }
 
