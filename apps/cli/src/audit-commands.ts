@@ -1,6 +1,6 @@
-import { chmod, mkdir, open, readFile, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { chmod, link, lstat, mkdir, open, readFile, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import {
   checkpointKeyring,
@@ -46,13 +46,18 @@ export async function keygenCommand(options: { out: string }): Promise<string> {
 }
 
 /**
- * Writes the export to a new file: an existing one is refused before anything is read, and
- * a failed export removes what it wrote, so the path ends up with a whole export or nothing.
+ * Writes the export to a new file: an existing one is refused before anything is read. The rows go to
+ * a temporary file beside it (`.<name>.<pid>.partial`), published under the path only once complete
+ * and fsynced, so the path never holds part of an export, even if the process is killed; any failure
+ * removes the temporary file.
  */
 export async function exportCommand(options: { out: string }): Promise<string> {
+  await refuseExisting(options.out);
   return withDb(async (db) => {
-    const file = await createNew(options.out);
-    const out = file.createWriteStream();
+    const partial = join(dirname(options.out), `.${basename(options.out)}.${process.pid}.partial`);
+    const file = await createNew(options.out, partial);
+    // flush: the stream fsyncs the file before closing it, so only bytes on disk are published.
+    const out = file.createWriteStream({ flush: true });
     // A write error (a full disk) fails the export here rather than as an unhandled 'error' event.
     const failed = new Promise<never>((_, reject) => out.on('error', reject));
     failed.catch(() => undefined);
@@ -60,24 +65,42 @@ export async function exportCommand(options: { out: string }): Promise<string> {
       const written = await Promise.race([writeAuditExport(db, out), failed]);
       out.end();
       await finished(out);
+      await publish(partial, options.out);
       return `wrote ${written.rows} rows and ${written.checkpoints} checkpoints to ${options.out}`;
     } catch (error) {
       out.destroy();
       await finished(out).catch(() => undefined);
-      await unlink(options.out).catch(() => undefined);
+      await unlink(partial).catch(() => undefined);
       throw error;
     }
   });
 }
 
-async function createNew(path: string): Promise<FileHandle> {
+const alreadyExists = (path: string) => new CliError(`--out: ${path} already exists; choose another path or remove it`);
+const cannotCreate = (path: string, error: unknown) => new CliError(`--out: cannot create ${path}: ${error instanceof Error ? error.message : String(error)}`);
+
+async function refuseExisting(path: string): Promise<void> {
+  const existing = await lstat(path).catch(() => undefined);
+  if (existing) throw alreadyExists(path);
+}
+
+async function createNew(path: string, partial: string): Promise<FileHandle> {
   try {
-    return await open(path, 'wx');
+    return await open(partial, 'wx');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw new CliError(`--out: ${path} already exists; choose another path or remove it`);
-    throw new CliError(`--out: cannot create ${path}: ${error instanceof Error ? error.message : String(error)}`);
+    throw cannotCreate(path, error);
   }
+}
+
+/** link() refuses an existing name, so a file created at the path meanwhile is never overwritten. */
+async function publish(partial: string, path: string): Promise<void> {
+  try {
+    await link(partial, path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw alreadyExists(path);
+    throw cannotCreate(path, error);
+  }
+  await unlink(partial);
 }
 
 export interface VerifyCommandOptions {

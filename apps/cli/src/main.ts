@@ -170,7 +170,7 @@ auditLog
 auditLog
   .command('export')
   .description('write the whole log and its checkpoints as JSONL')
-  .requiredOption('--out <file>', 'the export file (must not exist)')
+  .requiredOption('--out <file>', 'the export file (must not exist; it appears only once the export is whole)')
   .action(async (options: { out: string }) => console.log(await (await audit()).exportCommand(options)));
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 auditLog

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { appendAudit, checkpointIfDue, checkpointSigner } from '@airlock/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../support/binaries.js';
+import { spawnChild, type Child } from '../support/child.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { rewriteHistory } from './support.js';
 import { uncatalogued } from '../support/uncatalogued.js';
@@ -93,4 +94,60 @@ describe('airlock audit', { timeout: 300_000 }, () => {
     expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(await readdir(dir)).not.toContain('missing');
   });
+
+  it('export writes a temporary file beside --out and publishes it whole: a killed or failed export leaves nothing at --out', async () => {
+    const out = path.join(dir, 'in-progress.jsonl');
+    const exports: Child[] = [];
+    // The test holds the table so each export stops at its read of the rows, after it has started writing.
+    const table = await t.db.pool.connect();
+    await table.query('BEGIN');
+    await table.query('LOCK TABLE audit_events IN ACCESS EXCLUSIVE MODE');
+    try {
+      const killed = await startExport(out, exports);
+      const partial = `.in-progress.jsonl.${killed.pid}.partial`;
+      const killedBackend = await untilExportWaits(killed);
+      expect(await readdir(dir)).not.toContain('in-progress.jsonl');
+      expect(await readdir(dir)).toContain(partial);
+      expect((await killed.stop('SIGKILL')).signal).toBe('SIGKILL');
+      // Its backend would wait on: PostgreSQL notices a vanished client only when it next talks to it.
+      expect((await t.db.pool.query<{ gone: boolean }>('SELECT pg_terminate_backend($1, 10000) AS gone', [killedBackend])).rows[0]?.gone).toBe(true);
+      // What a killed export leaves is the hidden temporary file, never a partial export under the name asked for.
+      expect(await readdir(dir)).not.toContain('in-progress.jsonl');
+      await rm(path.join(dir, partial));
+
+      const failed = await startExport(out, exports);
+      await t.db.pool.query('SELECT pg_terminate_backend($1)', [await untilExportWaits(failed)]);
+      expect((await failed.exited).code).toBe(1);
+      expect(failed.output()).toMatch(/^airlock: terminating connection/m);
+      expect((await readdir(dir)).filter((name) => name.includes('in-progress'))).toEqual([]);
+    } finally {
+      for (const child of exports) await child.stop('SIGKILL');
+      await table.query('ROLLBACK');
+      table.release();
+    }
+
+    expect(await airlock('audit', 'export', '--out', out)).toMatchObject({ code: 0, stdout: expect.stringMatching(/^wrote \d+ rows/) as string });
+    expect((await readdir(dir)).filter((name) => name.includes('in-progress'))).toEqual(['in-progress.jsonl']);
+    expect(await airlock('audit', 'verify', '--file', out)).toMatchObject({ code: 0, stdout: expect.stringMatching(/^verified: \d+ rows/) as string });
+  });
 });
+
+/** The CLI as one process (node --import tsx, no tsx parent), so a signal reaches the export itself. */
+async function startExport(out: string, started: Child[]): Promise<Child> {
+  const child = await spawnChild('airlock audit export', process.execPath, ['--import', 'tsx', path.join(repoRoot, 'apps/cli/src/main.ts'), 'audit', 'export', '--out', out], {
+    cwd: repoRoot,
+    env: { ...process.env, DATABASE_URL: t.url, TEMPORAL_ADDRESS: '' },
+  });
+  started.push(child);
+  return child;
+}
+
+/** Polls until the export's backend waits for the test's lock on audit_events; returns that backend's pid. */
+async function untilExportWaits(child: Child): Promise<number> {
+  for (;;) {
+    const { rows } = await t.db.pool.query<{ pid: number }>(`SELECT pid FROM pg_locks WHERE relation = 'audit_events'::regclass AND NOT granted`);
+    if (rows[0]) return rows[0].pid;
+    if (!child.isRunning()) throw new Error(`the export ended before it read the rows:\n${child.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
