@@ -86,6 +86,11 @@ describe('reserved keys (__proto__, constructor, prototype)', () => {
     expect(ApprovalDecision.safeParse({ ...base, comment: 'fine', feedback: 'also fine' }).success).toBe(true);
   });
 
+  it('refuses feedback with an approval, naming the field (only a denial returns it to the model)', () => {
+    const parsed = ApprovalDecision.safeParse({ approverId: 'alice', decision: 'approve', channel: 'api', argsHash: 'a'.repeat(64), feedback: 'next time ask first' });
+    expect(parsed.success ? [] : describeZodIssues(parsed.error)).toEqual([{ path: 'feedback', message: expect.stringMatching(/only a denial returns feedback/) }]);
+  });
+
   it('the canonical form behind argument hashes keeps __proto__ (so even a bypass of validation cannot alias two argument sets)', () => {
     expect(canonicalJson(withProto())).toBe('{"__proto__":{"amount":"9999"},"amount":"1.00"}');
     expect(argsHash(withProto())).not.toBe(argsHash({ amount: '1.00' }));

@@ -33,6 +33,9 @@ const storedText = (max: number) =>
     .max(max)
     .refine((text) => !text.includes('\u0000'), { message: 'must not contain NUL characters' });
 
+/** An approval's note goes in `comment`: the agent gets the tool's output, so feedback with an approval would be stored and never read. */
+export const FEEDBACK_ON_APPROVAL = 'only a denial returns feedback to the model; note why you approved in comment';
+
 /** A human's decision as sent to the workflow's `decide` update. The approver is already authenticated by the channel. */
 export const ApprovalDecision = z
   .object({
@@ -50,6 +53,7 @@ export const ApprovalDecision = z
     standingApproval: StandingApprovalDraft.optional(),
   })
   .refine((d) => !(d.editedArgs && d.decision !== 'approve'), { path: ['editedArgs'], message: 'only an approval can edit the arguments' })
+  .refine((d) => !(d.feedback && d.decision !== 'deny'), { path: ['feedback'], message: FEEDBACK_ON_APPROVAL })
   .refine((d) => !(d.standingApproval && (d.decision !== 'approve' || d.editedArgs)), {
     path: ['standingApproval'],
     message: 'only a plain approval (no edits) can be remembered',

@@ -158,6 +158,13 @@ describe('POST /api/v1/actions/:id/decisions', () => {
     // PostgreSQL text cannot hold NUL: refused here, not accepted by Temporal and then failing its write on every retry.
     const nul = await expectError(decide(actionId, keys.alice, { decision: 'deny', argsHash, feedback: 'stop\u0000' }), 400, 'invalid_request');
     expect(nul.issues).toEqual([{ path: 'feedback', message: 'must not contain NUL characters' }]);
+    // Feedback goes to the model with a denial; with an approval it was stored and never read.
+    const approvedWithFeedback = await expectError(
+      decide(actionId, keys.alice, { decision: 'approve', argsHash, feedback: 'use a smaller amount next time' }),
+      400,
+      'invalid_request',
+    );
+    expect(approvedWithFeedback.issues).toEqual([{ path: 'feedback', message: 'only a denial returns feedback to the model; note why you approved in comment' }]);
     await expectError(decide('00000000-0000-5000-8000-000000000000', keys.alice, { decision: 'approve', argsHash }), 404, 'not_found');
   });
 

@@ -6,6 +6,7 @@ import {
   Channel,
   Classification as CoreClassification,
   DecisionKind,
+  FEEDBACK_ON_APPROVAL,
   RiskTier,
   Role,
   type ActionPhase,
@@ -293,6 +294,7 @@ export const DecisionBody = z
     }),
   })
   .refine((d) => !(d.editedArgs && d.decision !== 'approve'), { path: ['editedArgs'], message: 'only an approval can edit the arguments' })
+  .refine((d) => !(d.feedback && d.decision !== 'deny'), { path: ['feedback'], message: FEEDBACK_ON_APPROVAL })
   .meta({ id: 'DecisionBody', description: 'The approver is the key’s user; `feedback` (deny) is returned to the model' });
 export type DecisionBody = z.infer<typeof DecisionBody>;
 

@@ -1,4 +1,4 @@
-import { DecisionKind, ToolArgs, demoToolSpecs, type ApprovalDecision, type DecideResult, type ToolSpec } from '@airlock/core';
+import { DecisionKind, FEEDBACK_ON_APPROVAL, ToolArgs, demoToolSpecs, type ApprovalDecision, type DecideResult, type ToolSpec } from '@airlock/core';
 import { decideAction } from '@airlock/core/gateway';
 import type { Db } from '@airlock/db';
 import { WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
@@ -21,7 +21,8 @@ export const DecideInput = z
     feedback: z.string().max(4000).optional(),
     editedArgs: ToolArgs.optional(),
   })
-  .refine((d) => !(d.editedArgs && d.decision !== 'approve'), { path: ['editedArgs'], message: 'only an approval can edit the arguments' });
+  .refine((d) => !(d.editedArgs && d.decision !== 'approve'), { path: ['editedArgs'], message: 'only an approval can edit the arguments' })
+  .refine((d) => !(d.feedback && d.decision !== 'deny'), { path: ['feedback'], message: FEEDBACK_ON_APPROVAL });
 
 export interface DecisionDeps {
   db: Db;
