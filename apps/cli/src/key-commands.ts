@@ -1,4 +1,4 @@
-import { listKeys, mintKey, revokeKey, rotateKey, runUseCase, type MintedKey } from '@airlock/ops';
+import { findUser, listKeys, mintKey, revokeKey, rotateKey, runUseCase, type MintedKey } from '@airlock/ops';
 import { CliError } from './policy-commands.js';
 import { cliOperator, withDb } from './runtime.js';
 import { formatTable } from './table.js';
@@ -11,7 +11,7 @@ function shown(headline: string, minted: MintedKey): string {
 }
 
 export async function mintKeyCommand(options: { agent?: string; user?: string; name?: string; expires?: string; by?: string }): Promise<string> {
-  if (Boolean(options.agent) === Boolean(options.user)) throw new CliError('name exactly one owner: --agent <id> or --user <id>');
+  if (Boolean(options.agent) === Boolean(options.user)) throw new CliError('name exactly one owner: --agent <id> or --user <user>');
   const expires = isoTimeOption('--expires', options.expires);
   return withDb(async (db) => {
     const minted = await runUseCase({ db }, await cliOperator(db, options.by), mintKey, {
@@ -41,7 +41,9 @@ export async function revokeKeyCommand(id: string, options: { by?: string }): Pr
 
 export async function listKeysCommand(options: { agent?: string; user?: string }): Promise<string> {
   return withDb(async (db) => {
-    const keys = await listKeys(db, { ...(options.agent ? { agentId: options.agent } : {}), ...(options.user ? { userId: options.user } : {}) });
+    // --user names a person as every other option does (id or email); the list itself filters by id.
+    const userId = options.user ? (await findUser(db.pool, options.user, 'userId')).id : undefined;
+    const keys = await listKeys(db, { ...(options.agent ? { agentId: options.agent } : {}), ...(userId ? { userId } : {}) });
     if (keys.length === 0) return 'no keys';
     const when = (d: Date | null) => d?.toISOString() ?? '-';
     return formatTable(

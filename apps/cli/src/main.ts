@@ -20,7 +20,7 @@ const program = new Command('airlock')
   .description('Operate Airlock: policies, agents and keys, users, budgets, Slack links, the kill switch, standing approvals, decisions.')
   .exitOverride();
 const print = (text: string) => console.log(text);
-const BY = 'who is doing this: an Airlock user whose role applies (default: your OS account, as an admin)';
+const BY = 'who is doing this: an Airlock user (id or email) whose role applies (default: your OS account, as an admin)';
 
 const policy = program.command('policy').description('lint, dry-run, backtest and shadow policy files');
 policy
@@ -104,7 +104,7 @@ agentCmd
   .description('create an agent (no key yet: airlock keys mint --agent <id>)')
   .requiredOption('--team <name>', 'its team (budgets and kill switches can cover a team)')
   .option('--name <text>', 'display name (default: the id)')
-  .option('--owner <user>', 'the accountable person; they may not approve its requests')
+  .option('--owner <user>', 'the accountable person (user id or email); they may not approve its requests')
   .option('--tools <list>', 'comma-separated tool names or globs it may request (default: none)')
   .option('--by <user>', BY)
   .action(async (id: string, options: Parameters<Awaited<ReturnType<typeof agents>>['createAgentCommand']>[1]) => print(await (await agents()).createAgentCommand(id, options)));
@@ -113,7 +113,7 @@ agentCmd
   .description('change an agent’s name, team, owner or tools')
   .option('--team <name>')
   .option('--name <text>')
-  .option('--owner <user>')
+  .option('--owner <user>', 'the accountable person (user id or email)')
   .option('--no-owner', 'remove the owner')
   .option('--tools <list>', 'comma-separated; replaces the list ("" = none)')
   .option('--by <user>', BY)
@@ -133,7 +133,7 @@ keyCmd
   .command('mint')
   .description('mint a key for an agent or a person')
   .option('--agent <id>')
-  .option('--user <id>')
+  .option('--user <user>', 'a person (user id or email)')
   .option('--name <text>', 'to tell keys apart', 'default')
   .option('--expires <iso-time>', 'when it stops working, e.g. 2027-01-31T00:00:00Z')
   .option('--by <user>', BY)
@@ -142,7 +142,7 @@ keyCmd
   .command('list')
   .description('keys with their expiry and last use, never their secrets')
   .option('--agent <id>')
-  .option('--user <id>')
+  .option('--user <user>', 'a person (user id or email)')
   .action(async (options: { agent?: string; user?: string }) => print(await (await keys()).listKeysCommand(options)));
 keyCmd
   .command('rotate <keyId>')
@@ -202,12 +202,12 @@ users
   .action(async (user: string, options: { by?: string }) => print(await (await accounts()).resetPasswordCommand(user, options)));
 users
   .command('role <user> <role>')
-  .description('change a user’s role (viewer, approver, admin)')
+  .description('change a user’s role (viewer, approver, admin); the user by id or email')
   .option('--by <user>', BY)
   .action(async (user: string, role: string, options: { by?: string }) => print(await (await accounts()).setRoleCommand(user, role, options)));
 users
   .command('disable <user>')
-  .description('disable a user: keys revoked, sessions ended')
+  .description('disable a user (by id or email): keys revoked, sessions ended')
   .requiredOption('--reason <text>', 'why')
   .option('--by <user>', BY)
   .action(async (user: string, options: { reason: string; by?: string }) => print(await (await accounts()).disableUserCommand(user, options)));
@@ -249,7 +249,7 @@ slackCmd
   .action(async () => print(await (await slack()).listSlackLinksCommand()));
 slackCmd
   .command('link <slack-user-id> <user>')
-  .description('link a Slack account (U…) to an Airlock user')
+  .description('link a Slack account (U…) to an Airlock user (id or email)')
   .option('--by <user>', BY)
   .action(async (slackUserId: string, user: string, options: { by?: string }) => print(await (await slack()).linkSlackCommand(slackUserId, user, options)));
 slackCmd

@@ -21,7 +21,7 @@ export type { KeyRecord, MintedKey } from './keys/key-row.js';
 export { changeRole, ChangeRoleInput } from './users/change-role.js';
 export { disableUser, DisableUserInput } from './users/disable-user.js';
 export { listUsers } from './users/list-users.js';
-export type { UserRecord } from './users/user-row.js';
+export { findUser, type UserRecord } from './users/user-row.js';
 
 export { linkSlackUser, LinkSlackUserInput, type SlackLinkRecord } from './slack-links/link-slack-user.js';
 export { unlinkSlackUser, UnlinkSlackUserInput } from './slack-links/unlink-slack-user.js';

@@ -184,6 +184,51 @@ describe('airlock users', SLOW, () => {
   });
 });
 
+describe('airlock options naming a person take a user id or an email', SLOW, () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+  const withDatabase = (...args: string[]) => airlockWith({ DATABASE_URL: database.url, AIRLOCK_PUBLIC_URL: 'https://airlock.example.test' }, ...args);
+
+  it('--owner, --by, --user and slack link resolve an email to the user, and name what was tried when nobody has it', async () => {
+    expect(await withDatabase('users', 'add', '--email', 'You@Example.com', '--role', 'approver')).toMatchObject({ code: 0, stderr: '' });
+    expect(await withDatabase('users', 'add', '--email', 'carol@example.com', '--role', 'admin')).toMatchObject({ code: 0, stderr: '' });
+
+    // As docs/CODING-AGENTS.md has a new user type it: the owner by email, then the agent's key.
+    const created = await withDatabase('agents', 'create', 'claude-dev', '--team', 'eng', '--tools', 'claude_code.*', '--owner', 'you@example.com');
+    expect(created).toEqual({ code: 0, stdout: expect.stringMatching(/^created agent claude-dev \(team eng, owner you, tools claude_code\.\*\)/) as string, stderr: '' });
+    expect(await database.db.prisma.agent.findUniqueOrThrow({ where: { id: 'claude-dev' }, select: { ownerId: true } })).toEqual({ ownerId: 'you' });
+    expect(await database.db.prisma.auditEvent.findFirstOrThrow({ where: { type: 'agent.created' } })).toMatchObject({
+      payload: expect.objectContaining({ ownerId: 'you' }) as unknown,
+    });
+    expect(await withDatabase('keys', 'mint', '--agent', 'claude-dev')).toMatchObject({ code: 0, stdout: expect.stringContaining('for agent claude-dev\n') as string });
+
+    // --by as an email too: the audit row names the user by id.
+    expect(await withDatabase('agents', 'update', 'claude-dev', '--owner', 'carol@example.com', '--by', 'CAROL@example.com')).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining('owner carol') as string,
+    });
+    expect(await database.db.prisma.auditEvent.findFirstOrThrow({ where: { type: 'agent.updated' } })).toMatchObject({ actor: 'user:carol' });
+    expect(await withDatabase('keys', 'mint', '--user', 'you@example.com', '--name', 'laptop')).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining('for user you\n') as string,
+    });
+    expect(await withDatabase('keys', 'list', '--user', 'you@example.com')).toMatchObject({ code: 0, stdout: expect.stringContaining('user:you') as string });
+    expect(await withDatabase('slack', 'link', 'U024BE7LH', 'you@example.com')).toEqual({ code: 0, stdout: 'linked Slack user U024BE7LH to you\n', stderr: '' });
+
+    // Nobody under either: the message says both were tried; nothing is written.
+    const NOBODY = 'airlock: no user with id or email "ghost@example.com"\n';
+    expect(await withDatabase('agents', 'create', 'ghost-bot', '--team', 'eng', '--owner', 'ghost@example.com')).toEqual({ code: 1, stdout: '', stderr: NOBODY });
+    expect(await withDatabase('agents', 'create', 'ghost-bot', '--team', 'eng', '--by', 'ghost@example.com')).toEqual({ code: 1, stdout: '', stderr: NOBODY });
+    expect(await withDatabase('keys', 'mint', '--user', 'ghost@example.com')).toEqual({ code: 1, stdout: '', stderr: NOBODY });
+    expect(await database.db.prisma.agent.count({ where: { id: 'ghost-bot' } })).toBe(0);
+  });
+});
+
 describe('airlock options that take a time', SLOW, () => {
   let database: TestDatabase;
   beforeAll(async () => {

@@ -142,13 +142,13 @@ describe('airlock management commands: refusals', () => {
     await refused('--team: must not be empty', ['agents', 'create', 'bad-bot', '--team', ' ', '--by', 'bob']);
     await refused(/^airlock: --tools \(1\): /, ['agents', 'create', 'bad-bot', '--team', 'ops', '--tools', 'demo.echo,pay*ments', '--by', 'bob']);
     await refused('--expires: must be in the future', ['keys', 'mint', '--agent', 'billing-bot', '--expires', '2001-01-01T00:00:00Z']);
-    await refused('name exactly one owner: --agent <id> or --user <id>', ['keys', 'mint']);
+    await refused('name exactly one owner: --agent <id> or --user <user>', ['keys', 'mint']);
     await refused('no API key "nope"', ['keys', 'revoke', 'nope']);
     await refused(/^airlock: --period: /, ['budgets', 'create', '--scope', 'agent', '--target', 'billing-bot', '--period', 'week', '--currency', 'EUR', '--limit', '1.00']);
     await refused(/^airlock: --limit: /, ['budgets', 'create', '--scope', 'agent', '--target', 'billing-bot', '--period', 'day', '--currency', 'EUR', '--limit', 'ten']);
     await refused(/^airlock: <slack-user-id>: must be a Slack user id/, ['slack', 'link', 'alice', 'alice']);
     await refused('--role: must be one of viewer, approver, admin', ['users', 'role', 'alice', 'god']);
-    await refused('no active user "ghost"', ['agents', 'create', 'bad-bot', '--team', 'ops', '--by', 'ghost']);
+    await refused('no user with id or email "ghost"', ['agents', 'create', 'bad-bot', '--team', 'ops', '--by', 'ghost']);
     await refused(/required option '--team <name>' not specified/, ['agents', 'create', 'bad-bot']);
     expect(await h.db.prisma.agent.count({ where: { id: 'bad-bot' } })).toBe(0);
   });

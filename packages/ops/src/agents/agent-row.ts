@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { notFound } from '../errors.js';
+import { findUser } from '../users/user-row.js';
 
 /** An agent as operators see it. */
 export interface AgentRecord {
@@ -40,9 +41,9 @@ export async function lockAgent(tx: pg.PoolClient, id: string, field?: string): 
   return toAgentRecord(rows[0]);
 }
 
-/** A user who can own an agent: exists and is not disabled. */
-export async function checkOwner(tx: pg.PoolClient, userId: string): Promise<void> {
-  const { rows } = await tx.query<{ disabled_at: Date | null }>('SELECT disabled_at FROM users WHERE id = $1', [userId]);
-  if (!rows[0]) throw notFound(`no user "${userId}"`, 'ownerId');
-  if (rows[0].disabled_at) throw notFound(`user "${userId}" is disabled`, 'ownerId');
+/** A user who can own an agent, by id or email: exists and is not disabled. Returns their id, which is what is stored. */
+export async function checkOwner(tx: pg.PoolClient, who: string): Promise<string> {
+  const user = await findUser(tx, who, 'ownerId');
+  if (user.disabledAt) throw notFound(`user "${user.id}" is disabled`, 'ownerId');
+  return user.id;
 }

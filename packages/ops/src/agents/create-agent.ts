@@ -19,11 +19,11 @@ export const createAgent = defineUseCase({
   role: 'admin',
   input: CreateAgentInput,
   async write(tx, input) {
-    if (input.ownerId) await checkOwner(tx, input.ownerId);
+    const ownerId = input.ownerId ? await checkOwner(tx, input.ownerId) : null;
     const inserted = await tx.query<Parameters<typeof toAgentRecord>[0]>(
       `INSERT INTO agents (id, name, team, owner_id, allowed_tools) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (id) DO NOTHING RETURNING ${AGENT_COLUMNS}`,
-      [input.id, input.name ?? input.id, input.team, input.ownerId ?? null, [...new Set(input.allowedTools)]],
+      [input.id, input.name ?? input.id, input.team, ownerId, [...new Set(input.allowedTools)]],
     );
     if (!inserted.rows[0]) throw new OpsError('conflict', `an agent "${input.id}" already exists`, [{ path: 'id', message: 'is taken' }], 'already_exists');
     const agent: AgentRecord = toAgentRecord(inserted.rows[0]);

@@ -28,11 +28,11 @@ export const updateAgent = defineUseCase({
   input: UpdateAgentInput,
   async write(tx, input) {
     const before = await lockAgent(tx, input.id);
-    if (input.ownerId) await checkOwner(tx, input.ownerId);
+    const ownerId = input.ownerId ? await checkOwner(tx, input.ownerId) : input.ownerId;
     const allowedTools = input.allowedTools ? [...new Set(input.allowedTools)] : before.allowedTools;
     const { rows } = await tx.query<Parameters<typeof toAgentRecord>[0]>(
       `UPDATE agents SET name = $2, team = $3, owner_id = $4, allowed_tools = $5 WHERE id = $1 RETURNING ${AGENT_COLUMNS}`,
-      [before.id, input.name ?? before.name, input.team ?? before.team, input.ownerId === undefined ? before.ownerId : input.ownerId, allowedTools],
+      [before.id, input.name ?? before.name, input.team ?? before.team, ownerId === undefined ? before.ownerId : ownerId, allowedTools],
     );
     const after = toAgentRecord(rows[0]!);
     const onlyTools = input.name === undefined && input.team === undefined && input.ownerId === undefined;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { OpsError, notFound } from '../errors.js';
 import { AgentId, ExpiresAt, KeyName, UserRef } from '../fields.js';
 import { defineUseCase } from '../use-case.js';
+import { findUser } from '../users/user-row.js';
 import { insertKey, keyAuditFields } from './key-row.js';
 
 export const MintKeyInput = z
@@ -19,16 +20,17 @@ export const mintKey = defineUseCase({
   role: 'admin',
   input: MintKeyInput,
   async write(tx, input) {
+    let userId: string | null = null;
     if (input.agentId) {
       const { rows } = await tx.query<{ disabled_at: Date | null }>('SELECT disabled_at FROM agents WHERE id = $1', [input.agentId]);
       if (!rows[0]) throw notFound(`no agent "${input.agentId}"`, 'agentId');
       if (rows[0].disabled_at) throw new OpsError('conflict', `agent "${input.agentId}" is disabled`, [{ path: 'agentId', message: 'is disabled' }]);
     } else if (input.userId) {
-      const { rows } = await tx.query<{ disabled_at: Date | null }>('SELECT disabled_at FROM users WHERE id = $1', [input.userId]);
-      if (!rows[0]) throw notFound(`no user "${input.userId}"`, 'userId');
-      if (rows[0].disabled_at) throw new OpsError('conflict', `user "${input.userId}" is disabled`, [{ path: 'userId', message: 'is disabled' }]);
+      const user = await findUser(tx, input.userId, 'userId');
+      if (user.disabledAt) throw new OpsError('conflict', `user "${user.id}" is disabled`, [{ path: 'userId', message: 'is disabled' }]);
+      userId = user.id;
     }
-    const minted = await insertKey(tx, { agentId: input.agentId ?? null, userId: input.userId ?? null }, input.name, input.expiresAt ?? null);
+    const minted = await insertKey(tx, { agentId: input.agentId ?? null, userId }, input.name, input.expiresAt ?? null);
     return { result: minted, audit: { type: 'api_key.minted', payload: keyAuditFields(minted.key) } };
   },
 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { notFound } from '../errors.js';
 import { SlackUserId, UserRef } from '../fields.js';
 import { defineUseCase } from '../use-case.js';
+import { findUser } from '../users/user-row.js';
 
 export const LinkSlackUserInput = z.strictObject({ slackUserId: SlackUserId, userId: UserRef });
 
@@ -22,19 +23,19 @@ export const linkSlackUser = defineUseCase({
   role: 'admin',
   input: LinkSlackUserInput,
   async write(tx, input, operator) {
-    const user = await tx.query<{ id: string }>('SELECT id FROM users WHERE id = $1 AND disabled_at IS NULL', [input.userId]);
-    if (!user.rows[0]) throw notFound(`no active user "${input.userId}"`, 'userId');
+    const user = await findUser(tx, input.userId, 'userId');
+    if (user.disabledAt) throw notFound(`no active user "${input.userId}"`, 'userId');
     const before = await tx.query<{ user_id: string }>('SELECT user_id FROM slack_user_links WHERE slack_user_id = $1 FOR UPDATE', [input.slackUserId]);
     const previous = before.rows[0]?.user_id ?? null;
     const { rows } = await tx.query<{ slack_user_id: string; user_id: string; created_by: string; created_at: Date }>(
       `INSERT INTO slack_user_links (slack_user_id, user_id, created_by) VALUES ($1, $2, $3)
        ON CONFLICT (slack_user_id) DO UPDATE SET user_id = EXCLUDED.user_id, created_by = EXCLUDED.created_by, created_at = now()
        RETURNING slack_user_id, user_id, created_by, created_at`,
-      [input.slackUserId, input.userId, operator.actor],
+      [input.slackUserId, user.id, operator.actor],
     );
     const row = rows[0]!;
     const link: SlackLinkRecord = { slackUserId: row.slack_user_id, userId: row.user_id, createdBy: row.created_by, createdAt: row.created_at };
-    if (previous === input.userId) return { result: link, audit: null };
+    if (previous === user.id) return { result: link, audit: null };
     return { result: link, audit: { type: 'slack_link.created', payload: { slackUserId: link.slackUserId, userId: link.userId, previousUserId: previous } } };
   },
 });

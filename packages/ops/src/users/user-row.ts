@@ -28,14 +28,23 @@ export function toUserRecord(row: UserRow): UserRecord {
   return { id: row.id, email: row.email, name: row.name, role: row.role, groups: row.groups, createdAt: row.created_at, disabledAt: row.disabled_at };
 }
 
-/** By id, else by email (case-insensitive); locked for the rest of the transaction. */
-export async function lockUser(tx: pg.PoolClient, who: string, field = 'id'): Promise<UserRecord> {
-  const byId = await tx.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1 FOR UPDATE`, [who]);
+/**
+ * The user `who` names, by id, else by email (case-insensitive, and only one user may have it):
+ * every option or field naming a person takes either. `lock` holds the row for the rest of the transaction.
+ */
+export async function findUser(client: pg.ClientBase | pg.Pool, who: string, field: string, options: { lock?: boolean } = {}): Promise<UserRecord> {
+  const lock = options.lock ? ' FOR UPDATE' : '';
+  const byId = await client.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1${lock}`, [who]);
   if (byId.rows[0]) return toUserRecord(byId.rows[0]);
-  const byEmail = await tx.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE lower(email) = lower($1) FOR UPDATE`, [who]);
+  const byEmail = await client.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE lower(email) = lower($1)${lock}`, [who]);
   if (byEmail.rows.length > 1) throw new OpsError('conflict', `more than one user has email ${who}; name one by id`, [{ path: field, message: 'is ambiguous' }]);
   if (!byEmail.rows[0]) throw notFound(`no user with id or email "${who}"`, field);
   return toUserRecord(byEmail.rows[0]);
+}
+
+/** By id, else by email (case-insensitive); locked for the rest of the transaction. */
+export function lockUser(tx: pg.PoolClient, who: string, field = 'id'): Promise<UserRecord> {
+  return findUser(tx, who, field, { lock: true });
 }
 
 /** An operator may not lock themselves out of administration by accident, nor leave the tenant without an admin. */
