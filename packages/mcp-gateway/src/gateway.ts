@@ -6,7 +6,6 @@ import {
   CallToolResultSchema,
   ErrorCode,
   ListToolsRequestSchema,
-  McpError,
   type CallToolResult,
   type ServerNotification,
   type ServerRequest,
@@ -17,7 +16,8 @@ import type { ActionOutcome } from '@airlock/core/portable';
 import { toolMatcher } from '@airlock/policy';
 import { AirlockRequestError, isTransient, type AgentApi, type Authorized } from './agent-api.js';
 import type { GatewayConfig } from './config.js';
-import type { GatewayTool, Upstreams } from './upstreams.js';
+import { denialText } from './denial.js';
+import { UpstreamUnavailableError, type GatewayTool, type Upstreams } from './upstreams.js';
 
 export const CHECK_TOOL = 'airlock.check';
 /** Where a result says which Airlock action it belongs to (`_meta`). */
@@ -82,9 +82,15 @@ export function createGatewayServer(options: GatewaySessionOptions): Server {
     const args = request.params.arguments ?? {};
     if (name === CHECK_TOOL) return check(args, extra);
 
-    const tool = await upstreams.find(name);
+    let tool: GatewayTool | undefined;
+    try {
+      tool = await upstreams.find(name);
+    } catch (error) {
+      if (error instanceof UpstreamUnavailableError) return toolError(error.message);
+      throw error;
+    }
     // Nothing to gate: no upstream offers it. Disallowed tools do go to Airlock, which denies and audits them.
-    if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
+    if (!tool) throw new ProtocolError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
     const invalid = validateArgs(tool, args);
     if (invalid) return toolError(`invalid arguments for ${name}: ${invalid}`);
 
@@ -181,9 +187,9 @@ export function createGatewayServer(options: GatewaySessionOptions): Server {
     const { actionId, authorizationId } = authorized;
     // The authorized arguments, which may be an approver's edit of the model's.
     const args = authorized.args;
-    const tool = await upstreams.find(authorized.tool);
     let result: CallToolResult;
     try {
+      const tool = await upstreams.find(authorized.tool);
       if (!tool) throw new Error(`no upstream offers ${authorized.tool} any more`);
       result = await upstreams.call(tool, args);
     } catch (error) {
@@ -210,6 +216,19 @@ export function createGatewayServer(options: GatewaySessionOptions): Server {
   return server;
 }
 
+/**
+ * A JSON-RPC error for the client: the SDK answers with a thrown error's `code` and `message`. Not an
+ * McpError, whose message already reads "MCP error <code>: …" and would get that prefix twice.
+ */
+class ProtocolError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** An outcome recorded earlier (a check after the call closed, or a denial). */
 function fromOutcome(outcome: ActionOutcome): CallToolResult {
   switch (outcome.status) {
@@ -218,9 +237,7 @@ function fromOutcome(outcome: ActionOutcome): CallToolResult {
       return withAction(stored.success ? stored.data : { content: [{ type: 'text', text: JSON.stringify(outcome.output) }] }, outcome.actionId);
     }
     case 'denied': {
-      const by = outcome.deniedBy === 'policy' ? 'by policy' : outcome.deniedBy ? `by ${outcome.deniedBy}` : '';
-      const feedback = outcome.feedback ? `\nFeedback from the approver: ${outcome.feedback}` : '';
-      return withAction(toolError(`Airlock denied this call${by ? ` ${by}` : ''}: ${outcome.reason}${feedback}`), outcome.actionId);
+      return withAction(toolError(denialText(outcome)), outcome.actionId);
     }
     case 'failed':
       return withAction(toolError(`the tool failed: ${outcome.error}`), outcome.actionId);

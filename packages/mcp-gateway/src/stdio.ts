@@ -18,6 +18,8 @@ export function airlockUrlOf(config: GatewayConfig, envUrl: string | undefined):
 /**
  * `airlock mcp`: one agent (the owner of AIRLOCK_API_KEY) on stdin/stdout. The
  * key is checked before the first message, so a bad one fails at once, clearly.
+ * It serves until the client ends its input or sends SIGTERM/SIGINT (the MCP stdio
+ * shutdown), then closes the upstreams, so their processes end too, and exits.
  */
 export async function runStdioGateway(config: GatewayConfig, options: { airlockUrl: string; apiKey: string | undefined }): Promise<{ close(): Promise<void> }> {
   if (!options.apiKey) throw new GatewayStartError('AIRLOCK_API_KEY is not set: the stdio gateway acts as the agent that owns this key');
@@ -34,14 +36,23 @@ export async function runStdioGateway(config: GatewayConfig, options: { airlockU
   void upstreams.start().catch((error: unknown) => process.stderr.write(`airlock mcp: ${error instanceof Error ? error.message : String(error)}\n`));
   const server = createGatewayServer({ upstreams, api, settings: config });
   const transport = new StdioServerTransport();
-  let closed = false;
-  const close = async () => {
-    if (closed) return;
-    closed = true;
-    await server.close();
-    await upstreams.close();
-  };
-  server.onclose = () => void close();
+  let closing: Promise<void> | undefined;
+  // One close, whoever asks first (end of input, a signal, the CLI, the server's own onclose, which
+  // server.close() fires re-entrantly): every caller waits for the same one, upstreams included.
+  const close = (): Promise<void> =>
+    (closing ??= Promise.resolve().then(async () => {
+      await server.close();
+      await upstreams.close();
+    }));
+  const closeAndExit = () =>
+    void close()
+      .catch((error: unknown) => process.stderr.write(`airlock mcp: closing: ${error instanceof Error ? error.message : String(error)}\n`))
+      .finally(() => process.exit(0));
+  // The SDK's stdio transport does not watch for the end of stdin, and calls waiting for approval keep
+  // the event loop busy: without this the gateway and its upstreams outlive the client.
+  process.stdin.once('end', closeAndExit).once('close', closeAndExit);
+  process.once('SIGTERM', closeAndExit).once('SIGINT', closeAndExit);
+  server.onclose = closeAndExit;
   await server.connect(transport);
   return { close };
 }

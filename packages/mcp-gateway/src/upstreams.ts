@@ -24,9 +24,22 @@ export function gatewayToolName(server: string, upstreamName: string): string | 
 
 const CLIENT_INFO = { name: 'airlock-mcp-gateway', version: '1.0.0' };
 
+/** An upstream that did not start or answer: left out of the list until its back-off is over, then tried again. */
+export class UpstreamUnavailableError extends Error {
+  override name = 'UpstreamUnavailableError';
+}
+
+// Back-off between attempts at an upstream that failed: quick at first (it may just be starting), then at most a minute.
+const FIRST_RETRY_MS = 1_000;
+const MAX_RETRY_MS = 60_000;
+
 class Upstream {
   private client: Client | undefined;
   private connecting: Promise<Client> | undefined;
+  private closed = false;
+  private closing: Promise<void> | undefined;
+  /** The last failure, while the upstream is down: why, and when to try again. */
+  private failure: { message: string; retryAt: number; backoffMs: number } | undefined;
 
   constructor(
     readonly name: string,
@@ -34,8 +47,14 @@ class Upstream {
     private readonly log: (line: string) => void,
   ) {}
 
+  /** Why the upstream is left out right now, or undefined when it is up or due for another attempt. */
+  unavailable(now = Date.now()): string | undefined {
+    return this.failure && now < this.failure.retryAt ? this.failure.message : undefined;
+  }
+
   /** Connects on first use and again after the upstream went away (a crashed stdio server is restarted). */
   connected(): Promise<Client> {
+    if (this.closed) return Promise.reject(new Error(`upstream MCP server "${this.name}": the gateway is shutting down`));
     if (this.client) return Promise.resolve(this.client);
     this.connecting ??= this.connect().finally(() => {
       this.connecting = undefined;
@@ -63,20 +82,37 @@ class Upstream {
     } catch (error) {
       throw new Error(`upstream MCP server "${this.name}" did not start or answer: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
+    if (this.closed) {
+      // Closed while it was starting: its process must not outlive the gateway.
+      await client.close().catch(() => undefined);
+      throw new Error(`upstream MCP server "${this.name}": the gateway is shutting down`);
+    }
     this.client = client;
     return client;
   }
 
+  /** Its tools; a failure is remembered (with a back-off before the next attempt) and rethrown. */
   async tools(): Promise<Tool[]> {
-    const client = await this.connected();
-    const tools: Tool[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await client.listTools(cursor ? { cursor } : {});
-      tools.push(...page.tools);
-      cursor = page.nextCursor;
-    } while (cursor);
-    return tools;
+    try {
+      const client = await this.connected();
+      const tools: Tool[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await client.listTools(cursor ? { cursor } : {});
+        tools.push(...page.tools);
+        cursor = page.nextCursor;
+      } while (cursor);
+      if (this.failure) this.log(`upstream "${this.name}" answers again: its tools are listed`);
+      this.failure = undefined;
+      return tools;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const backoffMs = this.failure ? Math.min(this.failure.backoffMs * 2, MAX_RETRY_MS) : FIRST_RETRY_MS;
+      if (!this.closed && this.failure?.message !== message)
+        this.log(`warning: ${message}; its tools are left out of the list, and it is tried again on a later list (first in ${backoffMs / 1000} s)`);
+      this.failure = { message, retryAt: Date.now() + backoffMs, backoffMs };
+      throw error;
+    }
   }
 
   async call(tool: string, args: Record<string, unknown>, signal?: AbortSignal): Promise<CallToolResult> {
@@ -86,7 +122,15 @@ class Upstream {
     return result as CallToolResult;
   }
 
-  async close(): Promise<void> {
+  /** Closes the connection, one still starting included, so a stdio upstream's process ends with the gateway. */
+  close(): Promise<void> {
+    // A second caller waits for the same close, not for nothing.
+    return (this.closing ??= this.shutDown());
+  }
+
+  private async shutDown(): Promise<void> {
+    this.closed = true;
+    await this.connecting?.catch(() => undefined);
     const client = this.client;
     this.client = undefined;
     await client?.close().catch((error: unknown) => this.log(`closing upstream "${this.name}": ${String(error)}`));
@@ -105,16 +149,24 @@ export class Upstreams {
     this.servers = new Map(Object.entries(specs).map(([name, spec]) => [name, new Upstream(name, spec, log)]));
   }
 
-  /** Connects to every upstream now, so a broken config fails at start, not at the first call. */
+  /** Connects to every upstream now, so a broken one is named at start, not at the first call. */
   async start(): Promise<void> {
     await this.list();
   }
 
-  /** The union of the upstream tools, namespaced; refreshed on each call so an upstream's changes show. */
+  /**
+   * The union of the tools of the upstreams that answer, namespaced; refreshed on each call so an
+   * upstream's changes show. One that fails is left out (with a warning) and tried again once its
+   * back-off is over, so it neither takes the others down nor slows every list.
+   */
   async list(): Promise<GatewayTool[]> {
+    const now = Date.now();
+    const answers = await Promise.all(
+      [...this.servers].map(async ([server, upstream]) => ({ server, tools: upstream.unavailable(now) === undefined ? await upstream.tools().catch(() => []) : [] })),
+    );
     const catalog = new Map<string, GatewayTool>();
-    for (const [server, upstream] of this.servers) {
-      for (const descriptor of await upstream.tools()) {
+    for (const { server, tools } of answers) {
+      for (const descriptor of tools) {
         const name = gatewayToolName(server, descriptor.name);
         if (!name) {
           this.log(`upstream "${server}": tool "${descriptor.name}" is left out (its name cannot become an Airlock tool name)`);
@@ -131,9 +183,17 @@ export class Upstreams {
     return [...catalog.values()];
   }
 
-  /** A tool by its gateway name, refreshing the catalog once if it is not known yet. */
+  /**
+   * A tool by its gateway name, refreshing the catalog once if it is not known yet. Throws
+   * UpstreamUnavailableError when the upstream its name points to is down.
+   */
   async find(name: string): Promise<GatewayTool | undefined> {
-    if (!this.catalog.has(name) && this.servers.has(name.split('.')[0] ?? '')) await this.list();
+    const upstream = this.servers.get(name.split('.')[0] ?? '');
+    if (!this.catalog.has(name) && upstream) {
+      if (upstream.unavailable() === undefined) await this.list();
+      const down = upstream.unavailable();
+      if (down !== undefined && !this.catalog.has(name)) throw new UpstreamUnavailableError(`${down}; its tools are unavailable for now, try again later`);
+    }
     return this.catalog.get(name);
   }
 

@@ -120,7 +120,8 @@ describe('airlock hook claude-code', { timeout: 180_000 }, () => {
     await decideWhenPending(actionIdOf(id), 'deny', 'never force-push main; open a pull request');
     const { answer } = await hook;
     expect(answer.hookSpecificOutput?.permissionDecision).toBe('deny');
-    expect(answer.hookSpecificOutput?.permissionDecisionReason).toMatch(/Denied in Airlock by alice: .*Feedback: never force-push main; open a pull request/);
+    // No comment with the denial: its reason is "denied by alice", so the name is given once.
+    expect(answer.hookSpecificOutput?.permissionDecisionReason).toBe(`Denied in Airlock by alice. Feedback: never force-push main; open a pull request (action ${actionIdOf(id)})`);
   });
 
   it('edits inside the project pass; outside it a person decides, and nobody deciding in time withdraws the request', async () => {
@@ -142,6 +143,8 @@ describe('airlock hook claude-code', { timeout: 180_000 }, () => {
     expect(missing.answer.hookSpecificOutput?.permissionDecisionReason).toMatch(/tool_name/);
     const unset = await runHook(hookInput('PreToolUse', 'Bash', { command: 'ls' }, nextUseId()), { env: { AIRLOCK_URL: api.url } });
     expect(unset.answer.hookSpecificOutput).toMatchObject({ permissionDecision: 'deny', permissionDecisionReason: expect.stringMatching(/AIRLOCK_API_KEY is not set/) });
+    const empty = await runHook(hookInput('PreToolUse', 'Bash', { command: 'ls' }, nextUseId()), { env: { AIRLOCK_URL: api.url, AIRLOCK_API_KEY: '' } });
+    expect(empty.answer.hookSpecificOutput).toMatchObject({ permissionDecision: 'deny', permissionDecisionReason: expect.stringMatching(/AIRLOCK_API_KEY is not set/) });
     const wrong = await runHook(hookInput('PreToolUse', 'Bash', { command: 'ls' }, nextUseId()), { env: { AIRLOCK_URL: api.url, AIRLOCK_API_KEY: 'alk_wrong' } });
     expect(wrong.answer.hookSpecificOutput).toMatchObject({ permissionDecision: 'deny', permissionDecisionReason: expect.stringMatching(/Airlock refused the request/) });
   });

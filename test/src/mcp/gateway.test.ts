@@ -1,10 +1,13 @@
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { defaultActivityDeps } from '@airlock/activities';
 import { getAgentSelf, getAuthorization, policyFromFile, postAuthorization, postDecision, postReport, type ApiContext } from '@airlock/console';
 import { getActionStatus } from '@airlock/core/gateway';
+import { startProcess } from '@airlock/core/spawn';
 import { createAgent, createApiKey } from '@airlock/db';
 import { ACTION_META, CHECK_TOOL } from '@airlock/mcp-gateway';
 import { PolicyStore } from '@airlock/policy/files';
@@ -53,6 +56,8 @@ let upstreamLog: string;
 let everything: Child;
 let keys: { agent: string; alice: string };
 let configs: { long: string; short: string };
+/** A port nothing serves (until the recovery test starts an upstream there). */
+let downPort: number;
 
 beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'airlock-mcp-'));
@@ -80,7 +85,8 @@ beforeAll(async () => {
     { method: 'POST', path: '/api/v1/actions/:id/decisions', handler: postDecision },
   ]);
 
-  const [everythingPort] = await freePorts(1);
+  const [everythingPort, unservedPort] = await freePorts(2);
+  downPort = unservedPort!;
   everything = await spawnChild('server-everything', process.execPath, [everythingServer, 'streamableHttp'], { env: { ...getDefaultEnvironment(), PORT: String(everythingPort) } });
   await everything.waitForLine(/listening on port/, 30_000);
   const config = (approvalWaitMs: number) => ({
@@ -236,8 +242,8 @@ describe.each([
     await decide(await call.actionId, 'deny', 'write to the scratch directory instead');
     const result = await call.result;
     expect(result.isError).toBe(true);
-    expect(textOf(result)).toMatch(/denied this call by alice/);
-    expect(textOf(result)).toContain('write to the scratch directory instead');
+    // No comment with the denial: its reason is "denied by alice", so the name is given once.
+    expect(textOf(result)).toBe('Denied in Airlock by alice. Feedback: write to the scratch directory instead');
     expect(existsSync(target)).toBe(false);
     expect((await upstreamCalls('write_file')).filter((c) => c.arguments.path === target)).toHaveLength(0);
   });
@@ -247,9 +253,9 @@ describe.each([
     await writeFile(source, 'x');
     const moved = (await gw.client.callTool({ name: 'fs.move_file', arguments: { source, destination: `${source}.moved` } }, undefined, { timeout: SLOW_MS })) as CallToolResult;
     expect(moved.isError).toBe(true);
-    expect(textOf(moved)).toMatch(/denied this call by policy: .*not allowed/);
+    expect(textOf(moved)).toMatch(/^Denied in Airlock by policy: .*not allowed/);
     await expect(gw.client.callTool({ name: 'fs.no_such_tool', arguments: {} }, undefined, { timeout: SLOW_MS })).rejects.toThrow(McpError);
-    await expect(gw.client.callTool({ name: 'nowhere.tool', arguments: {} }, undefined, { timeout: SLOW_MS })).rejects.toThrow(/Unknown tool/);
+    await expect(gw.client.callTool({ name: 'nowhere.tool', arguments: {} }, undefined, { timeout: SLOW_MS })).rejects.toThrow(/^MCP error -32602: Unknown tool: nowhere\.tool$/);
     const bad = (await gw.client.callTool({ name: 'fs.write_file', arguments: { path: file('bad.txt') } }, undefined, { timeout: SLOW_MS })) as CallToolResult;
     expect(bad.isError).toBe(true);
     expect(textOf(bad)).toMatch(/invalid arguments for fs.write_file.*content/);
@@ -322,5 +328,127 @@ describe('pending past the wait, and a gateway killed mid-call', { timeout: 2 * 
     });
     await refused.waitForLine(/airlock: Airlock refused AIRLOCK_API_KEY/, SLOW_MS);
     expect((await refused.exited).code).toBe(1);
+    const empty = await spawnChild('airlock mcp (empty key)', process.execPath, gatewayCommand('--config', configs.long).args, {
+      cwd: repoRoot,
+      env: { ...getDefaultEnvironment(), AIRLOCK_API_KEY: '' },
+    });
+    await empty.waitForLine(/airlock: AIRLOCK_API_KEY is not set/, SLOW_MS);
+    expect((await empty.exited).code).toBe(1);
   });
 });
+
+describe('the stdio gateway ends with its client', { timeout: 2 * SLOW_MS }, () => {
+  /** The gateway as an MCP client starts it, with stdin a pipe the test controls; its fs upstream writes its pid. */
+  async function startGateway() {
+    const pidFile = path.join(work, `upstream-${randomSuffix()}.pid`);
+    const config = path.join(work, `lifecycle-${randomSuffix()}.json`);
+    const fsCommand = `echo $$ > '${pidFile}'; exec '${process.execPath}' '${fsServer}' '${root}'`;
+    await writeFile(config, JSON.stringify({ airlock: { url: api.url }, servers: { fs: { command: 'sh', args: ['-c', fsCommand] } } }));
+    const { command, args } = gatewayCommand('--config', config);
+    const { child: gateway, exited: gatewayExited } = await startProcess('airlock mcp', command, args, { cwd: repoRoot, env: gatewayEnv(), stdio: ['pipe', 'pipe', 'inherit'] });
+    const exited = gatewayExited.then((status) => status.code);
+    const answers = createInterface({ input: gateway.stdout! });
+    const answer = (id: number) =>
+      new Promise<void>((resolve, reject) => {
+        answers.on('line', (line) => {
+          if ((JSON.parse(line) as { id?: number }).id === id) resolve();
+        });
+        void exited.then((code) => reject(new Error(`the gateway exited (${code}) before answering request ${id}`)));
+      });
+    const send = (message: object) => gateway.stdin!.write(`${JSON.stringify({ jsonrpc: '2.0', ...message })}\n`);
+    send({ id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'test-agent', version: '1.0.0' } } });
+    await answer(1);
+    send({ method: 'notifications/initialized' });
+    // Answered once the upstream has answered: its process is running.
+    send({ id: 2, method: 'tools/list' });
+    await answer(2);
+    const upstreamPid = Number(await readFile(pidFile, 'utf8'));
+    expect(isAlive(upstreamPid)).toBe(true);
+    return { gateway, exited, upstreamPid };
+  }
+
+  it.each([
+    ['its stdin ends', (gateway: ChildProcess) => gateway.stdin!.end()],
+    ['it gets SIGTERM', (gateway: ChildProcess) => gateway.kill('SIGTERM')],
+  ])('exits, closing its stdio upstream, when %s', async (_when, stop) => {
+    const { gateway, exited, upstreamPid } = await startGateway();
+    try {
+      stop(gateway);
+      // A bound to give up on, not a duration under test.
+      const code = await Promise.race([exited, new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), 60_000))]);
+      expect(code).toBe(0);
+      expect(isAlive(upstreamPid)).toBe(false);
+    } finally {
+      gateway.kill('SIGKILL');
+      if (isAlive(upstreamPid)) process.kill(upstreamPid, 'SIGKILL');
+    }
+  });
+});
+
+describe('an upstream that does not answer', { timeout: 2 * SLOW_MS }, () => {
+  it('leaves the others working, names itself in a warning and in its tools’ errors, and is listed once it comes up', async () => {
+    const config = path.join(work, 'partial.json');
+    await writeFile(
+      config,
+      JSON.stringify({
+        airlock: { url: api.url },
+        approvalWaitMs: 60_000,
+        servers: {
+          fs: { command: process.execPath, args: [fsServer, root] },
+          everything: { url: `http://127.0.0.1:${downPort}/mcp` },
+        },
+      }),
+    );
+    const transport = new StdioClientTransport({ ...gatewayCommand('--config', config), env: gatewayEnv(), cwd: repoRoot, stderr: 'pipe' });
+    let stderr = '';
+    transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const client = new Client({ name: 'test-agent', version: '1.0.0' });
+    await client.connect(transport, { timeout: SLOW_MS });
+    let late: Child | undefined;
+    try {
+      const names = (await client.listTools(undefined, { timeout: SLOW_MS })).tools.map((t) => t.name);
+      expect(names).toEqual(expect.arrayContaining(['fs.read_text_file', 'fs.write_file', CHECK_TOOL]));
+      expect(names.filter((name) => name.startsWith('everything.'))).toEqual([]);
+      expect(stderr).toMatch(/warning: upstream MCP server "everything" did not start or answer/);
+
+      const dir = path.join(root, 'made-beside-a-down-upstream');
+      const made = (await client.callTool({ name: 'fs.create_directory', arguments: { path: dir } }, undefined, { timeout: SLOW_MS })) as CallToolResult;
+      expect(made.isError ?? false).toBe(false);
+      expect(existsSync(dir)).toBe(true);
+
+      const echoed = (await client.callTool({ name: 'everything.echo', arguments: { message: 'hi' } }, undefined, { timeout: SLOW_MS })) as CallToolResult;
+      expect(echoed.isError).toBe(true);
+      expect(textOf(echoed)).toMatch(/upstream MCP server "everything" did not start or answer/);
+
+      // It comes up: a later list (once its back-off is over) has its tools, and they work.
+      late = await spawnChild('server-everything (late)', process.execPath, [everythingServer, 'streamableHttp'], { env: { ...getDefaultEnvironment(), PORT: String(downPort) } });
+      await late.waitForLine(/listening on port/, 30_000);
+      let listed: string[] = [];
+      const giveUp = Date.now() + 120_000;
+      while (!listed.includes('everything.echo') && Date.now() < giveUp) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        listed = (await client.listTools(undefined, { timeout: SLOW_MS })).tools.map((t) => t.name);
+      }
+      expect(listed).toContain('everything.echo');
+      const back = (await client.callTool({ name: 'everything.echo', arguments: { message: 'back' } }, undefined, { timeout: SLOW_MS })) as CallToolResult;
+      expect(textOf(back)).toContain('back');
+    } finally {
+      await client.close();
+      await late?.stop('SIGTERM', 5_000);
+    }
+  });
+});
+
+function randomSuffix(): string {
+  return Math.random().toString(36).slice(2, 10);
+}
+
+/** Whether a process with this pid exists (signal 0 only checks). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { AgentApi, AirlockRequestError, isTransient, type Authorized, type AuthorizationState } from '../agent-api.js';
+import { denialText } from '../denial.js';
 
 /**
  * `airlock hook claude-code`: Claude Code's PreToolUse / PostToolUse hook.
@@ -126,10 +127,7 @@ async function preToolUse(api: AgentApi, input: ClaudeCodeHookInput, options: Cl
     await api.cancel(actionId).catch(() => undefined);
     return deny(`No decision in Airlock within ${Math.round(options.waitMs / 1000)} s (action ${actionId}, now withdrawn). Ask the user, or try again later.`);
   }
-  if (state.status === 'denied') {
-    const by = state.deniedBy && state.deniedBy !== 'policy' ? `by ${state.deniedBy}` : 'by policy';
-    return deny(`Denied in Airlock ${by}: ${state.reason}${state.feedback ? `. Feedback: ${state.feedback}` : ''} (action ${actionId})`);
-  }
+  if (state.status === 'denied') return deny(`${denialText(state)} (action ${actionId})`);
   if (state.status === 'executed') return allow(`Airlock: already approved and reported (action ${actionId})`);
   return deny(`Airlock: the action ended as ${state.status}: ${'reason' in state ? state.reason : state.error} (action ${actionId})`);
 }
