@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync, realpathSync, type WriteStream } from 'node:fs';
 import { chmod, chown, cp, lstat, mkdir, mkdtemp, readFile, realpath, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -92,13 +92,63 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, optio
     await server.stop();
     throw error;
   }
-  return { ...server, url: `postgresql://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@localhost:${port}/airlock`, clusterDir };
+  return { ...server, url: embeddedDatabaseUrl(port), clusterDir };
+}
+
+/** The embedded database on `port`: fixed credentials, as the server listens on localhost only. */
+export function embeddedDatabaseUrl(port: number): string {
+  return `postgresql://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@localhost:${port}/airlock`;
 }
 
 /** The cluster directory a data directory uses: the real path of `<dataDir>/postgres`. */
 export async function embeddedClusterDir(dataDir: string): Promise<string> {
   const link = path.join(path.resolve(dataDir), 'postgres');
   return realpath(link).catch(() => link);
+}
+
+/**
+ * What `<clusterDir>/postmaster.pid` says of the server that wrote it: its pid and the port it
+ * listens on. PostgreSQL writes the file at start and removes it at a clean stop; one left by a
+ * crash names a process that is gone.
+ */
+export function readPostmaster(clusterDir: string): { pid: number; port: number | undefined } | undefined {
+  let lines: string[];
+  try {
+    lines = readFileSync(path.join(clusterDir, 'postmaster.pid'), 'utf8').split('\n');
+  } catch {
+    return undefined;
+  }
+  const pid = Number.parseInt(lines[0] ?? '', 10);
+  const port = Number.parseInt(lines[3] ?? '', 10);
+  return Number.isInteger(pid) && pid > 0 ? { pid, port: Number.isInteger(port) && port > 0 ? port : undefined } : undefined;
+}
+
+/**
+ * The embedded PostgreSQL running with its cluster in `dataDir` (as `npm start` runs it), found
+ * from the server's own postmaster.pid: so at the port it really listens on, whatever the
+ * caller's environment says. Undefined when none is running (or its files are out of reach).
+ */
+export function runningEmbeddedPostgres(dataDir: string): { url: string; port: number; pid: number } | undefined {
+  const link = path.join(path.resolve(dataDir), 'postgres');
+  let clusterDir: string;
+  try {
+    clusterDir = realpathSync(link);
+  } catch {
+    return undefined;
+  }
+  const postmaster = readPostmaster(clusterDir);
+  if (!postmaster?.port || !isAlive(postmaster.pid)) return undefined;
+  return { url: embeddedDatabaseUrl(postmaster.port), port: postmaster.port, pid: postmaster.pid };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another account (the server account, when we are root or another user).
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function isRoot(): boolean {

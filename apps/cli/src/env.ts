@@ -1,6 +1,8 @@
+import path from 'node:path';
 import { keyringEnv } from '@airlock/codec';
 import { describeZodIssues } from '@airlock/core';
 import { consoleEnv, dbEnv, EnvError, runtimeEnv, temporalEnv } from '@airlock/core/env';
+import { runningEmbeddedPostgres } from '@airlock/db/embedded';
 import { mcpGatewayEnv } from '@airlock/mcp-gateway/env';
 import type { z } from 'zod';
 
@@ -32,14 +34,37 @@ type Needed = 'DATABASE_URL' | 'TEMPORAL_ADDRESS';
 /** What to set a variable the command needs to: `npm start` runs both servers embedded unless told otherwise. */
 const WHAT_TO_SET: Record<Needed, () => string> = {
   DATABASE_URL: () =>
-    `point it at Airlock's database (npm start prints it as "database"; the embedded one is postgresql://airlock:airlock@localhost:${embeddedPort('AIRLOCK_EMBEDDED_PG_PORT')}/airlock)`,
+    `no embedded database of npm start is running for data directory ${embeddedDataDir()}: start Airlock with npm start (the CLI then uses its database), or point DATABASE_URL at Airlock's database (the embedded one is postgresql://airlock:airlock@localhost:${embeddedPort('AIRLOCK_EMBEDDED_PG_PORT')}/airlock)`,
   TEMPORAL_ADDRESS: () => `point it at Airlock's Temporal (npm start prints it as "Temporal gRPC"; the embedded one is 127.0.0.1:${embeddedPort('AIRLOCK_TEMPORAL_PORT')})`,
 };
 
-/** The port `npm start` gives an embedded server: its variable when set here too, else the default. */
+/** The port `npm start` gives an embedded server: its variable when set here too, else the default (the launcher parses the same schema). */
 function embeddedPort(name: 'AIRLOCK_EMBEDDED_PG_PORT' | 'AIRLOCK_TEMPORAL_PORT'): number {
   const port = runtimeEnv.shape[name].safeParse(process.env[name]);
   return port.success ? port.data : runtimeEnv.shape[name].parse(undefined);
+}
+
+/** The data directory `npm start` uses, resolved as the launcher resolves it (npm runs both from the repository root). */
+function embeddedDataDir(): string {
+  const dir = runtimeEnv.shape.AIRLOCK_DATA_DIR.safeParse(process.env.AIRLOCK_DATA_DIR);
+  return path.resolve(dir.success ? dir.data : runtimeEnv.shape.AIRLOCK_DATA_DIR.parse(undefined));
+}
+
+let embeddedUrl: string | null | undefined;
+
+/**
+ * DATABASE_URL unset: the embedded database `npm start` runs for the same data directory, when
+ * one is running, at the port it really listens on (found from the server, not this shell's
+ * settings). Said once on stderr, without the password.
+ */
+function embeddedDatabaseUrl(): string | undefined {
+  if (embeddedUrl === undefined) {
+    const dataDir = embeddedDataDir();
+    const running = runningEmbeddedPostgres(dataDir);
+    embeddedUrl = running?.url ?? null;
+    if (running) process.stderr.write(`airlock: DATABASE_URL is not set: using the embedded database npm start runs (localhost:${running.port}, data directory ${dataDir})\n`);
+  }
+  return embeddedUrl ?? undefined;
 }
 
 /**
@@ -47,9 +72,11 @@ function embeddedPort(name: 'AIRLOCK_EMBEDDED_PG_PORT' | 'AIRLOCK_TEMPORAL_PORT'
  * its own saying so and what to set it to; any other problem keeps the schema's message.
  */
 function parseCliEnv<S extends z.ZodType>(schema: S, needed: readonly Needed[]): z.infer<S> {
-  const result = schema.safeParse(process.env);
+  const env = { ...process.env };
+  if (needed.includes('DATABASE_URL') && !env.DATABASE_URL?.trim()) env.DATABASE_URL = embeddedDatabaseUrl();
+  const result = schema.safeParse(env);
   if (result.success) return result.data;
-  const unset = needed.filter((name) => !process.env[name]?.trim());
+  const unset = needed.filter((name) => !env[name]?.trim());
   const others = describeZodIssues(result.error).filter((issue) => !(unset as string[]).includes(issue.path));
   const lines = unset.map((name) => `${name} is not set: ${WHAT_TO_SET[name]()}`);
   if (others.length > 0) lines.push(`invalid configuration: ${others.map((i) => `${i.path}: ${i.message}`).join('; ')}`);

@@ -1,17 +1,22 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { createDb, migrate } from '@airlock/db';
 import { signInWithPassword } from '@airlock/db/accounts';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '@airlock/db/embedded';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../support/binaries.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { freePorts } from '../support/ports.js';
 
 const exec = promisify(execFile);
 // Each test starts the CLI (tsx compiling it) up to five times: an upper bound for a busy machine, not a speed check.
 const SLOW = { timeout: 300_000 };
 const defaultPolicy = path.join(repoRoot, 'packages/policy/policies/default.yaml');
+// A data directory nothing runs in: without DATABASE_URL the CLI looks for npm start's embedded database there, never in the checkout's own .data.
+const NO_DATA_DIR = path.join(os.tmpdir(), `airlock-cli-no-data-${process.pid}`);
 
 /** Runs the real CLI entry point as a user would (`npm run airlock -- ...`). */
 async function airlock(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -22,7 +27,7 @@ async function airlockWith(env: Record<string, string>, ...args: string[]): Prom
   try {
     const { stdout, stderr } = await exec(path.join(repoRoot, 'node_modules/.bin/tsx'), [path.join(repoRoot, 'apps/cli/src/main.ts'), ...args], {
       cwd: repoRoot,
-      env: { ...process.env, DATABASE_URL: '', TEMPORAL_ADDRESS: '', AIRLOCK_PUBLIC_URL: '', ...env },
+      env: { ...process.env, DATABASE_URL: '', TEMPORAL_ADDRESS: '', AIRLOCK_PUBLIC_URL: '', AIRLOCK_DATA_DIR: NO_DATA_DIR, ...env },
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -95,8 +100,7 @@ describe('airlock kill switch commands', SLOW, () => {
 });
 
 describe('airlock without the settings a command needs', SLOW, () => {
-  const DATABASE_URL_NOT_SET =
-    'airlock: DATABASE_URL is not set: point it at Airlock\'s database (npm start prints it as "database"; the embedded one is postgresql://airlock:airlock@localhost:5488/airlock)\n';
+  const DATABASE_URL_NOT_SET = `airlock: DATABASE_URL is not set: no embedded database of npm start is running for data directory ${NO_DATA_DIR}: start Airlock with npm start (the CLI then uses its database), or point DATABASE_URL at Airlock's database (the embedded one is postgresql://airlock:airlock@localhost:5488/airlock)\n`;
   const TEMPORAL_ADDRESS_NOT_SET =
     'airlock: TEMPORAL_ADDRESS is not set: point it at Airlock\'s Temporal (npm start prints it as "Temporal gRPC"; the embedded one is 127.0.0.1:7233)\n';
   // The embedded servers' default ports, whatever this machine sets.
@@ -125,6 +129,72 @@ describe('airlock without the settings a command needs', SLOW, () => {
       stdout: '',
       stderr: TEMPORAL_ADDRESS_NOT_SET + 'airlock: invalid configuration: DATABASE_URL: must be a postgres:// or postgresql:// URL\n',
     });
+  });
+});
+
+describe("airlock without DATABASE_URL while npm start's embedded database runs", SLOW, () => {
+  let dataDir: string;
+  let server: EmbeddedDatabase;
+  beforeAll(async () => {
+    // As the launcher starts it (same function), in a data directory and on a port of this test's own.
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'airlock-cli-data-'));
+    const [port] = (await freePorts(1)) as [number];
+    server = await startEmbeddedPostgres(dataDir, port, { logFile: path.join(dataDir, 'postgres.log') });
+    await migrate(server.url);
+  }, 300_000);
+  afterAll(async () => {
+    await server?.stop();
+    // As root the cluster may live under the shared directory, linked from the data directory.
+    if (server) await rm(server.clusterDir, { recursive: true, force: true });
+    await rm(dataDir, { recursive: true, force: true });
+  });
+  const port = () => new URL(server.url).port;
+  const USING = () => `airlock: DATABASE_URL is not set: using the embedded database npm start runs (localhost:${port()}, data directory ${dataDir})\n`;
+
+  it('uses it, at the port it really listens on, and says so once on stderr without the password', async () => {
+    // npm start ran with AIRLOCK_EMBEDDED_PG_PORT set in its own shell; this one has another value, or none.
+    for (const pgPort of ['', '5500']) {
+      expect(await airlockWith({ AIRLOCK_DATA_DIR: dataDir, AIRLOCK_EMBEDDED_PG_PORT: pgPort }, 'agents', 'list'), pgPort).toEqual({
+        code: 0,
+        stdout: 'no agents\n',
+        stderr: USING(),
+      });
+    }
+    const added = await airlockWith(
+      { AIRLOCK_DATA_DIR: dataDir, AIRLOCK_PUBLIC_URL: 'https://airlock.example.test' },
+      'users',
+      'add',
+      '--email',
+      'you@example.com',
+      '--role',
+      'approver',
+    );
+    expect(added).toMatchObject({ code: 0, stdout: expect.stringMatching(/^created user you /) as string, stderr: USING() });
+    expect(added.stderr).not.toContain('airlock:airlock');
+    const db = createDb(server.url, { poolSize: 1 });
+    try {
+      expect(await db.prisma.user.count({ where: { id: 'you' } })).toBe(1);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('a set DATABASE_URL wins; a data directory whose server is gone gets the hint', async () => {
+    expect(await airlockWith({ AIRLOCK_DATA_DIR: dataDir, DATABASE_URL: 'postgresql://u:p@localhost:1/db' }, 'agents', 'list')).toMatchObject({
+      code: 1,
+      stderr: expect.not.stringContaining('embedded') as string,
+    });
+    // A crash leaves postmaster.pid behind, naming a process that is gone.
+    const crashed = await mkdtemp(path.join(os.tmpdir(), 'airlock-cli-data-'));
+    await mkdir(path.join(crashed, 'postgres'));
+    await writeFile(path.join(crashed, 'postgres', 'postmaster.pid'), `2147483646\n${crashed}/postgres\n1700000000\n${port()}\n\nlocalhost\n`);
+    const result = await airlockWith({ AIRLOCK_DATA_DIR: crashed, AIRLOCK_EMBEDDED_PG_PORT: '5500' }, 'agents', 'list');
+    expect(result).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `airlock: DATABASE_URL is not set: no embedded database of npm start is running for data directory ${crashed}: start Airlock with npm start (the CLI then uses its database), or point DATABASE_URL at Airlock's database (the embedded one is postgresql://airlock:airlock@localhost:5500/airlock)\n`,
+    });
+    await rm(crashed, { recursive: true, force: true });
   });
 });
 

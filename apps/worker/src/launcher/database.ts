@@ -1,7 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createDb, migrate, type Db } from '@airlock/db';
-import { embeddedClusterDir, startEmbeddedPostgres } from '@airlock/db/embedded';
+import { embeddedClusterDir, readPostmaster, startEmbeddedPostgres } from '@airlock/db/embedded';
 import { assertPortFree } from './ports.js';
 import { stopLeftover } from './processes.js';
 
@@ -26,7 +25,7 @@ export async function startDatabaseServer(options: {
     return { url: options.databaseUrl, embedded: false, stop: async () => undefined, kill: () => undefined };
   }
   const clusterDir = await embeddedClusterDir(options.dataDir);
-  const leftover = await postmasterPid(path.join(clusterDir, 'postmaster.pid'));
+  const leftover = readPostmaster(clusterDir)?.pid;
   if (leftover !== undefined && (await stopLeftover(leftover, clusterDir, 'SIGINT'))) {
     options.log(`stopped an embedded PostgreSQL (pid ${leftover}) left running by an earlier launcher`);
   }
@@ -37,12 +36,6 @@ export async function startDatabaseServer(options: {
     sharedDir: options.sharedDir,
   });
   return { url: server.url, embedded: true, stop: () => server.stop(), kill: () => server.kill() };
-}
-
-async function postmasterPid(pidFile: string): Promise<number | undefined> {
-  const firstLine = (await readFile(pidFile, 'utf8').catch(() => '')).split('\n')[0] ?? '';
-  const pid = Number.parseInt(firstLine, 10);
-  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
 
 /** Applies pending migrations, then opens the process's pool. */
