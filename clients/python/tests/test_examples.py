@@ -63,7 +63,7 @@ async def test_openai_agents_rejects_a_denied_refund_with_the_feedback(agent_cli
     finished = await openai_agents.resume(agent_client, "125.00", cid, started["saved_state"])
     assert finished["refunds"] == []
     assert finished["answer"].startswith("Refund denied: Airlock refused refund: ")
-    assert f"Feedback from {approver.user_id}: ask the customer first" in finished["answer"]
+    assert f"denied by {approver.user_id}. Feedback: ask the customer first" in finished["answer"]
 
 
 @pytest.mark.parametrize(
@@ -89,4 +89,4 @@ def test_langgraph_interrupts_and_resumes_on_airlocks_decision(url, approver, am
     assert run["answer"].startswith(expected), run["answer"]
     assert run["refunds"] == ([] if decision == "deny" else [langgraph.refund_args(amount)])
     if decision == "deny":
-        assert f"Feedback from {approver.user_id}: ask the customer first" in run["answer"]
+        assert f"denied by {approver.user_id}. Feedback: ask the customer first" in run["answer"]

@@ -8,3 +8,4 @@ export * from './canonical-json.js';
 export * from './errors.js';
 export * from './plan.js';
 export * from './client-errors.js';
+export * from './denial-text.js';

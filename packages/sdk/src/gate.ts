@@ -1,4 +1,4 @@
-import { ActionRequest, InvalidRequestError, formatZodError, type ActionOutcome, type ActionRequestInput } from '@airlock/core/portable';
+import { ActionRequest, InvalidRequestError, denialText, formatZodError, type ActionOutcome, type ActionRequestInput } from '@airlock/core/portable';
 import type { RestTransport } from './rest-transport.js';
 
 /** A gate-only action: Airlock decides, the agent runs the tool itself and reports. */
@@ -45,12 +45,12 @@ export async function sendReport(transport: RestTransport, actionId: string, rep
 
 /**
  * Why a gate-only action did not run, written for the model: the reason, and for
- * a denial the approver's feedback (which says what to do instead).
+ * a denial who denied it and their feedback (which says what to do instead).
  */
 export function refusalText(state: Exclude<AuthorizationState, { status: 'authorized' | 'pending' | 'executed' }>): string {
   switch (state.status) {
     case 'denied':
-      return state.feedback ? `${state.reason}. Feedback from ${state.deniedBy ?? 'the approver'}: ${state.feedback}` : state.reason;
+      return denialText(state);
     case 'failed':
       return state.error;
     case 'expired':

@@ -51,6 +51,6 @@ describe('the Vercel AI SDK example (toolApproval decided by Airlock)', () => {
     const run = await runAiSdkRefund({ airlock, amount: '125.00', callId: 'ai-deny', onPending: person.onPending });
     await Promise.all(person.decided);
     expect(run).toMatchObject({ pending: true, refunds: [] });
-    expect(run.answer).toMatch(/^Refund denied: .*Feedback from alice: ask the customer first/);
+    expect(run.answer).toMatch(/^Refund denied: .*denied by alice\. Feedback: ask the customer first/);
   });
 });

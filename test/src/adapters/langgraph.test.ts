@@ -48,6 +48,6 @@ describe('the LangGraph example (an interrupt-based approval node decided by Air
     const run = await runLangGraphRefund({ airlock, amount: '125.00', callId: 'lg-deny', onInterrupt: person.onInterrupt });
     await Promise.all(person.decided);
     expect(run).toMatchObject({ pending: true, refunds: [] });
-    expect(run.answer).toMatch(/^Refund denied: Airlock refused refund: .*Feedback from alice: ask the customer first/);
+    expect(run.answer).toMatch(/^Refund denied: Airlock refused refund: .*denied by alice\. Feedback: ask the customer first/);
   });
 });

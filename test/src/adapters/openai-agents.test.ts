@@ -68,6 +68,6 @@ describe('the OpenAI Agents SDK example (needsApproval decided by Airlock)', () 
 
     const run = await resumeRefund({ airlock, amount: '125.00', callId: 'oa-deny', savedState: started.savedState });
     expect(run.refunds).toEqual([]);
-    expect(run.answer).toMatch(/^Refund denied: Airlock refused refund: .*Feedback from alice: ask the customer first/);
+    expect(run.answer).toMatch(/^Refund denied: Airlock refused refund: .*denied by alice\. Feedback: ask the customer first/);
   });
 });

@@ -242,10 +242,15 @@ class AsyncAirlock:
 
 
 def refusal_text(state: Any) -> str:
-    """Why a gate-only action did not run, written for the model (a denial carries the approver's feedback)."""
+    """Why a gate-only action did not run, written for the model (a denial: who denied it, once, and their feedback).
+
+    The same text as the TypeScript SDK's ``refusalText`` (``denialText`` in @airlock/core).
+    """
     status = getattr(state, "status", "")
     if status == "denied":
-        return f"{state.reason}. Feedback from {state.deniedBy or 'the approver'}: {state.feedback}" if state.feedback else state.reason
+        by = f" by {state.deniedBy}" if state.deniedBy else ""
+        why = "" if state.deniedBy and state.reason == f"denied by {state.deniedBy}" else f": {state.reason}"
+        return f"denied{by}{why}" + (f". Feedback: {state.feedback}" if state.feedback else "")
     if status == "failed":
         return state.error
     if status in ("expired", "cancelled"):
