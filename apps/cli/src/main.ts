@@ -79,7 +79,7 @@ program
   .requiredOption('--tool <name>', 'tool')
   .option('--condition <cel>', 'CEL over args', 'true')
   .requiredOption('--reason <text>', 'why')
-  .requiredOption('--by <user>', 'the approver granting it')
+  .requiredOption('--by <user>', 'the approver granting it (user id or email)')
   .option('--hours <n>', 'valid for', '24')
   .option('--uses <n>', 'maximum uses', '10')
   .action(async (options: Parameters<Awaited<ReturnType<typeof ops>>['grantCommand']>[0]) => print(await (await ops()).grantCommand(options)));
@@ -91,7 +91,7 @@ program
 program
   .command('revoke <grantId>')
   .description('revoke a standing approval at once')
-  .requiredOption('--by <user>', 'who revokes it')
+  .requiredOption('--by <user>', 'who revokes it (user id or email)')
   .action(async (id: string, options: { by: string }) => print(await (await ops()).revokeCommand(id, options)));
 
 const agentCmd = program.command('agents').description('agents: create, change, disable, list');
@@ -267,7 +267,7 @@ for (const decision of ['approve', 'deny'] as const) {
   if (decision === 'deny') cmd.option('--feedback <text>', 'guidance returned to the agent’s model');
   cmd
     .description(`${decision} an action as the person named with --by (the workflow checks they may)`)
-    .requiredOption('--by <user>', 'the approver')
+    .requiredOption('--by <user>', 'the approver (user id or email)')
     .option('--comment <text>')
     .option('--args-hash <hash>', 'the arguments you saw (default: those of the open round)')
     .action(async (actionId: string, options: { by: string; comment?: string; argsHash?: string; feedback?: string }) =>
@@ -279,7 +279,7 @@ program
   .description('answer a plan’s failed compensation: retry it, or record it fixed by hand')
   .requiredOption('--step <n>', 'the plan step, from 1')
   .requiredOption('--resolution <r>', 'retry or resolved_manually')
-  .requiredOption('--by <user>', 'who decides (admin)')
+  .requiredOption('--by <user>', 'who decides (an admin; user id or email)')
   .option('--comment <text>')
   .action(async (actionId: string, options: { step: string; resolution: string; by: string; comment?: string }) =>
     print(await (await decisions()).resolveCompensationCommand(actionId, options)),
