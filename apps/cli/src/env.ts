@@ -68,11 +68,12 @@ function embeddedDatabaseUrl(): string | undefined {
 }
 
 /**
- * Parses process.env with `schema`. A variable in `needed` that is unset (or empty) gets a line of
+ * Parses process.env with `schema`. A variable set to nothing (`AIRLOCK_PUBLIC_URL=`, as env files
+ * and `export X=` leave them) counts as unset. A variable in `needed` that is unset gets a line of
  * its own saying so and what to set it to; any other problem keeps the schema's message.
  */
 function parseCliEnv<S extends z.ZodType>(schema: S, needed: readonly Needed[]): z.infer<S> {
-  const env = { ...process.env };
+  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([, value]) => value?.trim()));
   if (needed.includes('DATABASE_URL') && !env.DATABASE_URL?.trim()) env.DATABASE_URL = embeddedDatabaseUrl();
   const result = schema.safeParse(env);
   if (result.success) return result.data;

@@ -221,6 +221,12 @@ describe('airlock users', SLOW, () => {
     expect(audit.actor).toMatch(/^cli:/);
   });
 
+  it('reads a variable set to nothing as unset (AIRLOCK_PUBLIC_URL= was "Invalid URL")', async () => {
+    const result = await airlockWith({ DATABASE_URL: database.url, AIRLOCK_PUBLIC_URL: '' }, 'users', 'add', '--email', 'gus@example.test', '--role', 'viewer');
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout).toContain('on the console’s sign-in page');
+  });
+
   it('add refuses bad input naming the option, and a taken email, exit 1', async () => {
     expect(await users('add', '--email', 'nope', '--role', 'approver')).toMatchObject({ code: 1, stderr: 'airlock: --email: must be an email address\n' });
     expect(await users('add', '--email', 'g@example.test', '--role', 'root')).toMatchObject({ code: 1, stderr: 'airlock: --role: must be one of viewer, approver, admin\n' });
