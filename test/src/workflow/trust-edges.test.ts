@@ -257,7 +257,7 @@ describe('the outcome long poll (item 8)', () => {
         },
       });
     };
-    // The attempts that reach the server, and whether the last one ended for good (not retried).
+    // The attempts that reach the server, and whether the last one ended the chain (nothing asks again).
     let inFlight = 0;
     let settled = false;
     const attempts: Interceptor = (options, nextCall) => {
@@ -269,7 +269,9 @@ describe('the outcome long poll (item 8)', () => {
           next(metadata, {
             onReceiveStatus: (status, pass) => {
               inFlight--;
-              settled = status.code !== grpcStatus.UNAVAILABLE;
+              // OK: result() asks again (the workflow is still open); UNAVAILABLE: the retry interceptor does.
+              // Anything else (the deadline, a cancel) ends the chain.
+              settled = status.code !== grpcStatus.OK && status.code !== grpcStatus.UNAVAILABLE;
               pass(status);
             },
           });
@@ -287,9 +289,9 @@ describe('the outcome long poll (item 8)', () => {
       expect(response.status).toBe(202);
       expect(await response.json()).toEqual({ status: 'pending', actionId: pending.actionId });
     } finally {
-      // The answer does not wait for the retried long poll (it ends by its gRPC deadline, after the wait). Closed under
-      // it, the connection failed that attempt as UNAVAILABLE and the retry interceptor's next one threw "Channel has
-      // been shut down" from a timer: an uncaught error in the run. So close once no attempt is left.
+      // The answer does not wait for the retried long poll, nor for result()'s next ones (they end by the gRPC deadline,
+      // after the wait). Closed under them, the connection made the next attempt throw "Channel has been shut down"
+      // from a timer: an uncaught error in the run. So close once the chain has ended.
       while (inFlight > 0 || !settled) await new Promise((resolve) => setTimeout(resolve, 50));
       await connection.close();
     }
