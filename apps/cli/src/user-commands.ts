@@ -20,10 +20,11 @@ export interface AddUserOptions {
 export async function addUserCommand(options: AddUserOptions): Promise<string> {
   const { email, name, id } = options;
   const role = roleOption(options.role);
+  const signInAt = signInPlace();
   return withDb(
     async (db) => {
       const issued = await createUser({ db }, await cliOperator(db, options.by), { email, role, ...(name === undefined ? {} : { name }), ...(id === undefined ? {} : { id }) });
-      return describe(`created user ${issued.user.id} (${issued.user.email}, ${issued.user.role})`, issued);
+      return describe(`created user ${issued.user.id} (${issued.user.email}, ${issued.user.role})`, issued, signInAt);
     },
     { id: '--id' },
   );
@@ -36,11 +37,12 @@ function roleOption(value: string): Role {
 }
 
 export async function resetPasswordCommand(user: string, options: { by?: string }): Promise<string> {
+  const signInAt = signInPlace();
   return withDb(async (db) => {
     const operator = await cliOperator(db, options.by);
     try {
       const issued = await issueOneTimePassword(db, user, operator.actor);
-      return describe(`reset the password of ${issued.user.id} (${issued.user.email}); their password sessions have ended`, issued);
+      return describe(`reset the password of ${issued.user.id} (${issued.user.email}); their password sessions have ended`, issued, signInAt);
     } catch (error) {
       if (error instanceof AccountError) throw new CliError(error.message);
       throw error;
@@ -73,9 +75,16 @@ export async function listUsersCommand(): Promise<string> {
   });
 }
 
-function describe(headline: string, issued: IssuedPassword): string {
+/**
+ * Where the person signs in, read before anything is written: a bad AIRLOCK_PUBLIC_URL read after
+ * the write left a user created (or a password reset) whose one-time password was never shown.
+ */
+function signInPlace(): string {
   const env = loadAccountsEnv();
-  const signInAt = env.AIRLOCK_PUBLIC_URL ? `at ${new URL('/sign-in', env.AIRLOCK_PUBLIC_URL).href}` : 'on the console’s sign-in page';
+  return env.AIRLOCK_PUBLIC_URL ? `at ${new URL('/sign-in', env.AIRLOCK_PUBLIC_URL).href}` : 'on the console’s sign-in page';
+}
+
+function describe(headline: string, issued: IssuedPassword, signInAt: string): string {
   return [
     headline,
     `one-time password: ${issued.oneTimePassword}`,

@@ -240,6 +240,9 @@ describe('airlock users', SLOW, () => {
       stderr: 'airlock: a user with email fran@example.test already exists (id fran)\n',
     });
     expect((await users('add', '--role', 'viewer')).stderr).toMatch(/required option '--email <address>' not specified/);
+    // Read before the write: a bad public URL used to leave the user created and its one-time password never shown.
+    const badUrl = await airlockWith({ DATABASE_URL: database.url, AIRLOCK_PUBLIC_URL: 'not a url' }, 'users', 'add', '--email', 'h@example.test', '--role', 'viewer');
+    expect(badUrl).toMatchObject({ code: 1, stderr: expect.stringMatching(/AIRLOCK_PUBLIC_URL/) });
     expect(await database.db.prisma.user.count()).toBe(1);
   });
 
