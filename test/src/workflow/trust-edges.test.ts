@@ -241,6 +241,17 @@ describe('a budget created while an action waits (item 5)', () => {
   });
 });
 
+// The codes @temporalio/client's retry interceptor retries (grpc-retry.js; INTERNAL sometimes).
+const RETRIED: ReadonlySet<number> = new Set([
+  grpcStatus.UNKNOWN,
+  grpcStatus.RESOURCE_EXHAUSTED,
+  grpcStatus.UNAVAILABLE,
+  grpcStatus.ABORTED,
+  grpcStatus.DATA_LOSS,
+  grpcStatus.OUT_OF_RANGE,
+  grpcStatus.INTERNAL,
+]);
+
 describe('the outcome long poll (item 8)', () => {
   it('answers pending at waitMs even when a retried attempt swallowed the abort (as after a restart)', async () => {
     const pending = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
@@ -269,9 +280,9 @@ describe('the outcome long poll (item 8)', () => {
           next(metadata, {
             onReceiveStatus: (status, pass) => {
               inFlight--;
-              // OK: result() asks again (the workflow is still open); UNAVAILABLE: the retry interceptor does.
+              // OK: result() asks again (the workflow is still open); a retryable code: the retry interceptor does.
               // Anything else (the deadline, a cancel) ends the chain.
-              settled = status.code !== grpcStatus.OK && status.code !== grpcStatus.UNAVAILABLE;
+              settled = status.code !== grpcStatus.OK && !RETRIED.has(status.code);
               pass(status);
             },
           });
@@ -280,7 +291,8 @@ describe('the outcome long poll (item 8)', () => {
     };
     const connection = await Connection.connect({
       address: inject('temporalAddress'),
-      interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions()), unavailableOnce, attempts],
+      // Outside unavailableOnce: `attempts` sees the status the retry interceptor acts on.
+      interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions()), attempts, unavailableOnce],
     });
     try {
       const restarted: ApiContext = { ...ctx, temporal: new Client({ connection }) };
