@@ -1,4 +1,4 @@
-import { ActionRequest, InvalidRequestError, formatZodError, type ActionOutcome, type ActionRequestInput, type ActionStatusView } from '@airlock/core/portable';
+import { ActionRequest, InvalidRequestError, formatZodError, type ActionOutcome, type ActionStatusView } from '@airlock/core/portable';
 import {
   readAuthorization,
   sendReport,
@@ -8,8 +8,8 @@ import {
   type AuthorizationState,
   type SubmittedAuthorization,
 } from './gate.js';
-import { ActionClient } from './client-base.js';
-import type { ActionHandle } from './handle.js';
+import { ActionClient, planAction } from './client-base.js';
+import type { ActionHandle, AgentActionRequest, AgentPlanRequest, AirlockClient, ToolFunction } from './handle.js';
 import { RestTransport, isTransient } from './rest-transport.js';
 
 export interface ConnectOptions {
@@ -23,8 +23,10 @@ export interface ConnectOptions {
   fetch?: typeof fetch;
 }
 
-// Sent with each request: the server refuses it when the key belongs to another agent.
+// Sent when the caller names an agent: the server refuses it when the key belongs to another agent.
 const AGENT_HEADER = 'airlock-agent-id';
+// The request as both clients check it, but the key decides the agent: `agentId` optional.
+const AgentActionRequestSchema = ActionRequest.extend({ agentId: ActionRequest.shape.agentId.optional() });
 const MAX_RETRY_DELAY_MS = 5_000;
 
 /**
@@ -33,7 +35,7 @@ const MAX_RETRY_DELAY_MS = 5_000;
  * validated, idempotent by key, durable. Trusted in-cluster services may talk to
  * Temporal directly instead (`@airlock/sdk/temporal`).
  */
-export class Airlock extends ActionClient {
+export class Airlock extends ActionClient<AgentActionRequest> implements AirlockClient {
   private readonly pollWaitMs: number;
 
   private constructor(
@@ -52,15 +54,40 @@ export class Airlock extends ActionClient {
     return Promise.resolve(new Airlock(transport, options));
   }
 
-  /** Submits without waiting; the handle survives process restarts via `action(actionId)`. */
-  async start(request: ActionRequestInput): Promise<ActionHandle> {
+  /**
+   * Submits without waiting; the handle survives process restarts via `action(actionId)`.
+   * The key decides the agent: `agentId` may be left out, and given, it must be the key's.
+   */
+  async start(request: AgentActionRequest): Promise<ActionHandle> {
     // Checked here too, so bad input fails alike in both modes and before any network call.
-    const parsed = ActionRequest.safeParse(request);
+    const parsed = AgentActionRequestSchema.safeParse(request);
     if (!parsed.success) throw new InvalidRequestError(formatZodError(parsed.error));
     const { agentId, ...body } = parsed.data;
-    const { body: submitted } = await this.transport.call('POST', '/api/v1/actions', { body, headers: { [AGENT_HEADER]: agentId } });
+    const headers: Record<string, string> = agentId === undefined ? {} : { [AGENT_HEADER]: agentId };
+    const { body: submitted } = await this.transport.call('POST', '/api/v1/actions', { body, headers });
     const { actionId, created } = submitted as { actionId: string; created: boolean };
     return { ...this.action(actionId), created };
+  }
+
+  /**
+   * Submits a multi-step plan: approvers see every step and its rollback, one
+   * approval covers it, and a failing step rolls back the completed ones in reverse.
+   */
+  async runPlan(request: AgentPlanRequest): Promise<ActionOutcome> {
+    const { steps, ...rest } = request;
+    return this.run({ ...rest, ...planAction(steps) });
+  }
+
+  /**
+   * A typed wrapper for one tool, for handing to an agent framework:
+   * `const refund = airlock.tool<RefundArgs>('payments.refund')` acts as the key's agent.
+   * The older form `airlock.tool(agentId, 'payments.refund')` still works; the id must be the key's.
+   */
+  tool<Args extends Record<string, unknown>>(tool: string): ToolFunction<Args>;
+  tool<Args extends Record<string, unknown>>(agentId: string, tool: string): ToolFunction<Args>;
+  tool<Args extends Record<string, unknown>>(first: string, second?: string): ToolFunction<Args> {
+    const target = second === undefined ? { tool: first } : { agentId: first, tool: second };
+    return (args, options) => this.run({ ...target, args, ...options });
   }
 
   action(actionId: string): ActionHandle {

@@ -1,31 +1,23 @@
-import { PLAN_TOOL, type ActionOutcome, type ActionRequestInput } from '@airlock/core/portable';
-import type { ActionHandle, AirlockClient, PlanRequest, ToolCallOptions } from './handle.js';
+import { PLAN_TOOL, type ActionOutcome, type PlanStep } from '@airlock/core/portable';
+import type { ActionHandle, AgentActionRequest } from './handle.js';
 
-/** What both clients build on `start`: the transport differs, waiting for the outcome, plans and tool wrappers do not. */
-export abstract class ActionClient implements AirlockClient {
-  abstract start(request: ActionRequestInput): Promise<ActionHandle>;
+/**
+ * What both clients build on `start`: the transport differs, waiting for the outcome does not.
+ * `Request` is what the client takes: `agentId` optional over REST (the key decides), required
+ * Temporal-direct (nothing else names the agent there).
+ */
+export abstract class ActionClient<Request extends AgentActionRequest> {
+  abstract start(request: Request): Promise<ActionHandle>;
   abstract action(actionId: string): ActionHandle;
   abstract close(): Promise<void>;
 
   /** Submits and waits for the outcome: executed, denied (with feedback for the model), expired, failed or cancelled. */
-  async run(request: ActionRequestInput): Promise<ActionOutcome> {
+  async run(request: Request): Promise<ActionOutcome> {
     return (await this.start(request)).result();
   }
+}
 
-  /**
-   * Submits a multi-step plan: approvers see every step and its rollback, one
-   * approval covers it, and a failing step rolls back the completed ones in reverse.
-   */
-  async runPlan(request: PlanRequest): Promise<ActionOutcome> {
-    const { steps, ...rest } = request;
-    return this.run({ ...rest, tool: PLAN_TOOL, args: { steps } });
-  }
-
-  /**
-   * A typed wrapper for one tool, for handing to an agent framework:
-   * `const refund = airlock.tool<RefundArgs>('billing-bot', 'payments.refund')`.
-   */
-  tool<Args extends Record<string, unknown>>(agentId: string, tool: string) {
-    return (args: Args, options: ToolCallOptions): Promise<ActionOutcome> => this.run({ agentId, tool, args, ...options });
-  }
+/** A plan's steps as the one action that runs them: the tool `airlock.plan`. */
+export function planAction(steps: PlanStep[]): { tool: string; args: { steps: PlanStep[] } } {
+  return { tool: PLAN_TOOL, args: { steps } };
 }

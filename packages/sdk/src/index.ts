@@ -1,7 +1,7 @@
 // The REST entry: no Temporal or Node-only imports, so it runs wherever fetch does.
 export { Airlock, type ConnectOptions } from './airlock.js';
 export { refusalText, type AgentRunReport, type AuthorizationRequest, type AuthorizationState, type SubmittedAuthorization } from './gate.js';
-export type { ActionHandle, AirlockClient, PlanRequest, ToolCallOptions } from './handle.js';
+export type { ActionHandle, AgentActionRequest, AgentPlanRequest, AirlockClient, PlanRequest, ToolCallOptions, ToolFunction } from './handle.js';
 export { AirlockApiError } from './rest-transport.js';
 export { InvalidRequestError, IdempotencyConflictError } from '@airlock/core/portable';
 export type { ActionOutcome, ActionRequestInput, ActionStatusView, PlanStep } from '@airlock/core/portable';

@@ -1,9 +1,9 @@
 import { Client, Connection, type ClientInterceptors, type ConnectionOptions } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
-import { DEFAULT_TASK_QUEUE, type ActionRequestInput } from '@airlock/core';
+import { DEFAULT_TASK_QUEUE, type ActionOutcome, type ActionRequestInput } from '@airlock/core';
 import { actionHandle, awaitOutcome, getActionStatus, submitAction } from '@airlock/core/gateway';
-import { ActionClient } from './client-base.js';
-import type { ActionHandle } from './handle.js';
+import { ActionClient, planAction } from './client-base.js';
+import type { ActionHandle, AirlockClient, PlanRequest, ToolFunction } from './handle.js';
 
 export interface TemporalConnectOptions {
   /** Temporal frontend, e.g. `localhost:7233` or `<ns>.<acct>.tmprl.cloud:7233`. */
@@ -30,7 +30,7 @@ export interface TemporalConnectOptions {
  * name any agent. Agents use the REST client (`Airlock.connect({ url, apiKey })`),
  * which authenticates them by key. Same surface, same gateway as REST and the console.
  */
-export class AirlockTemporal extends ActionClient {
+export class AirlockTemporal extends ActionClient<ActionRequestInput> implements AirlockClient {
   private constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
@@ -59,6 +59,24 @@ export class AirlockTemporal extends ActionClient {
   async start(request: ActionRequestInput): Promise<ActionHandle> {
     const submitted = await submitAction(this.client, this.taskQueue, request);
     return { ...this.action(submitted.actionId), created: submitted.created };
+  }
+
+  /**
+   * Submits a multi-step plan: approvers see every step and its rollback, one
+   * approval covers it, and a failing step rolls back the completed ones in reverse.
+   */
+  async runPlan(request: PlanRequest): Promise<ActionOutcome> {
+    const { steps, ...rest } = request;
+    return this.run({ ...rest, ...planAction(steps) });
+  }
+
+  /**
+   * A typed wrapper for one tool, for handing to an agent framework:
+   * `const refund = airlock.tool<RefundArgs>('billing-bot', 'payments.refund')`. Temporal-direct,
+   * nothing but this id names the agent, so it is required here.
+   */
+  tool<Args extends Record<string, unknown>>(agentId: string, tool: string): ToolFunction<Args> {
+    return (args, options) => this.run({ agentId, tool, args, ...options });
   }
 
   action(actionId: string): ActionHandle {

@@ -121,9 +121,40 @@ describe('an agent key (REST mode)', () => {
     expect(await theirs.result()).toMatchObject({ status: 'executed', output: { message: 'mine' } });
   });
 
+  it('acts as the key’s agent when the request names none: run, start, runPlan and tool(name)', async () => {
+    const billing = await Airlock.connect({ url: api.url, apiKey: keys.agent, pollWaitMs: 5_000 });
+    expect(await billing.run({ tool: 'demo.echo', args: { message: 'by key' }, idempotencyKey: 'key-decides-run' })).toMatchObject({
+      status: 'executed',
+      output: { message: 'by key' },
+    });
+    const handle = await billing.start({ tool: 'demo.echo', args: { message: 'started' }, idempotencyKey: 'key-decides-start' });
+    expect(await handle.status()).toMatchObject({ agentId: 'billing-bot', tool: 'demo.echo' });
+    // Naming the key's own agent is the same request: the same action, not a second one.
+    const named = await billing.start({ agentId: 'billing-bot', tool: 'demo.echo', args: { message: 'started' }, idempotencyKey: 'key-decides-start' });
+    expect(named).toMatchObject({ actionId: handle.actionId, created: false });
+    expect(await billing.runPlan({ idempotencyKey: 'key-decides-plan', steps: [{ tool: 'demo.echo', args: { message: 'one' } }] })).toMatchObject({ status: 'executed' });
+    const echo = billing.tool<{ message: string }>('demo.echo');
+    expect(await echo({ message: 'wrapped' }, { idempotencyKey: 'key-decides-tool' })).toMatchObject({ status: 'executed', output: { message: 'wrapped' } });
+  });
+
   it('is refused when revoked, and a key is required', async () => {
     const revoked = await Airlock.connect({ url: api.url, apiKey: keys.revoked });
     await expect(revoked.run({ agentId: 'billing-bot', tool: 'demo.echo', args: {}, idempotencyKey: 'revoked' })).rejects.toMatchObject({ status: 401 });
     await expect(Airlock.connect({ url: api.url, apiKey: '' })).rejects.toThrow(/apiKey/);
+  });
+});
+
+describe('Temporal-direct (trusted services)', () => {
+  it('still requires agentId: nothing but the request names the agent there', async () => {
+    const temporal = await connectTemporal({ address: inject('temporalAddress'), taskQueue: h.taskQueue });
+    try {
+      // @ts-expect-error -- agentId is required Temporal-direct
+      await expect(temporal.run({ tool: 'demo.echo', args: {}, idempotencyKey: 'temporal-no-agent' })).rejects.toThrow(/agentId: /);
+      // @ts-expect-error -- the one-argument form belongs to the REST client, whose key names the agent
+      const unnamed = temporal.tool('demo.echo');
+      await expect(unnamed({}, { idempotencyKey: 'temporal-tool-no-agent' })).rejects.toThrow(InvalidRequestError);
+    } finally {
+      await temporal.close();
+    }
   });
 });

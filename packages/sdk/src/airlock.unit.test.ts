@@ -1,0 +1,73 @@
+import { InvalidRequestError } from '@airlock/core/portable';
+import { describe, expect, it } from 'vitest';
+import { Airlock } from './airlock.js';
+
+interface Sent {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+/** A REST client whose fetch records each request and answers like the API would (submitted, then executed). */
+async function recordingClient(): Promise<{ airlock: Airlock; sent: Sent[] }> {
+  const sent: Sent[] = [];
+  const fetch = (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const url = new URL(input instanceof Request ? input.url : input);
+    const body: unknown = typeof init?.body === 'string' ? JSON.parse(init.body) : undefined;
+    sent.push({ method: init?.method ?? 'GET', path: url.pathname, headers: { ...(init?.headers as Record<string, string>) }, body });
+    const answer = url.pathname.endsWith('/outcome') ? { status: 'executed', actionId: 'a-1', output: null } : { actionId: 'a-1', created: true };
+    return Promise.resolve(new Response(JSON.stringify(answer), { status: 200, headers: { 'content-type': 'application/json' } }));
+  };
+  return { airlock: await Airlock.connect({ url: 'http://airlock.test', apiKey: 'alk_test', fetch }), sent };
+}
+
+const submissions = (sent: Sent[]) => sent.filter((s) => s.method === 'POST' && s.path === '/api/v1/actions');
+
+describe('the REST client names the agent only when the caller does (the key decides)', () => {
+  it('start() and run() without agentId send no agent header and no agentId in the body', async () => {
+    const { airlock, sent } = await recordingClient();
+    await airlock.start({ tool: 'demo.echo', args: { message: 'hi' }, idempotencyKey: 'k1' });
+    await airlock.run({ tool: 'demo.echo', args: { message: 'hi' }, idempotencyKey: 'k2' });
+    const posted = submissions(sent);
+    expect(posted).toHaveLength(2);
+    for (const post of posted) {
+      expect(post.headers).not.toHaveProperty('airlock-agent-id');
+      expect(post.body).not.toHaveProperty('agentId');
+    }
+    expect(posted[0]?.body).toEqual({ tool: 'demo.echo', args: { message: 'hi' }, rationale: '', idempotencyKey: 'k1' });
+  });
+
+  it('an agentId given is sent in the header, for the server to check against the key', async () => {
+    const { airlock, sent } = await recordingClient();
+    await airlock.start({ agentId: 'billing-bot', tool: 'demo.echo', args: {}, idempotencyKey: 'k1' });
+    expect(submissions(sent)[0]?.headers['airlock-agent-id']).toBe('billing-bot');
+    expect(submissions(sent)[0]?.body).not.toHaveProperty('agentId');
+  });
+
+  it('tool(name) acts as the key’s agent; tool(agentId, name) still names it', async () => {
+    const { airlock, sent } = await recordingClient();
+    await airlock.tool<{ message: string }>('demo.echo')({ message: 'a' }, { idempotencyKey: 'k1' });
+    await airlock.tool<{ message: string }>('billing-bot', 'demo.echo')({ message: 'b' }, { idempotencyKey: 'k2' });
+    const [keyOnly, named] = submissions(sent);
+    expect(keyOnly?.body).toMatchObject({ tool: 'demo.echo', args: { message: 'a' } });
+    expect(keyOnly?.headers).not.toHaveProperty('airlock-agent-id');
+    expect(named?.body).toMatchObject({ tool: 'demo.echo', args: { message: 'b' } });
+    expect(named?.headers['airlock-agent-id']).toBe('billing-bot');
+  });
+
+  it('runPlan() without agentId submits the plan as the key’s agent', async () => {
+    const { airlock, sent } = await recordingClient();
+    await airlock.runPlan({ idempotencyKey: 'p1', steps: [{ tool: 'demo.echo', args: { message: 'one' } }] });
+    const [plan] = submissions(sent);
+    expect(plan?.body).toMatchObject({ tool: 'airlock.plan', args: { steps: [{ tool: 'demo.echo' }] } });
+    expect(plan?.headers).not.toHaveProperty('airlock-agent-id');
+  });
+
+  it('a malformed agentId, when given, is refused before anything is sent, naming the field', async () => {
+    const { airlock, sent } = await recordingClient();
+    await expect(airlock.start({ agentId: '', tool: 'demo.echo', args: {}, idempotencyKey: 'k' })).rejects.toThrow(InvalidRequestError);
+    await expect(airlock.start({ agentId: 'no spaces', tool: 'demo.echo', args: {}, idempotencyKey: 'k' })).rejects.toThrow(/agentId: letters, digits/);
+    expect(sent).toEqual([]);
+  });
+});
