@@ -2,6 +2,7 @@ import path from 'node:path';
 import { keyringEnv } from '@airlock/codec';
 import { describeZodIssues } from '@airlock/core';
 import { consoleEnv, dbEnv, EnvError, runtimeEnv, temporalEnv } from '@airlock/core/env';
+import { runningEmbeddedTemporal, type EmbeddedTemporalRecord } from '@airlock/core/embedded-temporal';
 import { runningEmbeddedPostgres } from '@airlock/db/embedded';
 import { mcpGatewayEnv } from '@airlock/mcp-gateway/env';
 import type { z } from 'zod';
@@ -35,7 +36,8 @@ type Needed = 'DATABASE_URL' | 'TEMPORAL_ADDRESS';
 const WHAT_TO_SET: Record<Needed, () => string> = {
   DATABASE_URL: () =>
     `no embedded database of npm start is running for data directory ${embeddedDataDir()}: start Airlock with npm start (the CLI then uses its database), or point DATABASE_URL at Airlock's database (the embedded one is postgresql://airlock:airlock@localhost:${embeddedPort('AIRLOCK_EMBEDDED_PG_PORT')}/airlock)`,
-  TEMPORAL_ADDRESS: () => `point it at Airlock's Temporal (npm start prints it as "Temporal gRPC"; the embedded one is 127.0.0.1:${embeddedPort('AIRLOCK_TEMPORAL_PORT')})`,
+  TEMPORAL_ADDRESS: () =>
+    `no embedded Temporal of npm start is running for data directory ${embeddedDataDir()}: start Airlock with npm start (the CLI then uses its Temporal), or point TEMPORAL_ADDRESS at Airlock's Temporal (npm start prints it as "Temporal gRPC"; the embedded one is 127.0.0.1:${embeddedPort('AIRLOCK_TEMPORAL_PORT')})`,
 };
 
 /** The port `npm start` gives an embedded server: its variable when set here too, else the default (the launcher parses the same schema). */
@@ -67,6 +69,27 @@ function embeddedDatabaseUrl(): string | undefined {
   return embeddedUrl ?? undefined;
 }
 
+let embeddedTemporalFound: EmbeddedTemporalRecord | null | undefined;
+
+/**
+ * TEMPORAL_ADDRESS unset: the embedded Temporal dev server `npm start` runs for the same data
+ * directory, from the record the launcher writes once it is ready (a record whose server is gone
+ * does not count). Said once on stderr.
+ */
+function embeddedTemporal(): EmbeddedTemporalRecord | undefined {
+  if (embeddedTemporalFound === undefined) {
+    const dataDir = embeddedDataDir();
+    const running = runningEmbeddedTemporal(dataDir);
+    embeddedTemporalFound = running ?? null;
+    if (running) {
+      process.stderr.write(
+        `airlock: TEMPORAL_ADDRESS is not set: using the embedded Temporal npm start runs (${running.address}, namespace ${running.namespace}, data directory ${dataDir})\n`,
+      );
+    }
+  }
+  return embeddedTemporalFound ?? undefined;
+}
+
 /**
  * Parses process.env with `schema`. A variable set to nothing (`AIRLOCK_PUBLIC_URL=`, as env files
  * and `export X=` leave them) counts as unset. A variable in `needed` that is unset gets a line of
@@ -75,6 +98,11 @@ function embeddedDatabaseUrl(): string | undefined {
 function parseCliEnv<S extends z.ZodType>(schema: S, needed: readonly Needed[]): z.infer<S> {
   const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([, value]) => value?.trim()));
   if (needed.includes('DATABASE_URL') && !env.DATABASE_URL?.trim()) env.DATABASE_URL = embeddedDatabaseUrl();
+  if (needed.includes('TEMPORAL_ADDRESS') && !env.TEMPORAL_ADDRESS?.trim()) {
+    const running = embeddedTemporal();
+    // The namespace npm start created, unless this shell names one.
+    if (running) Object.assign(env, { TEMPORAL_ADDRESS: running.address, TEMPORAL_NAMESPACE: env.TEMPORAL_NAMESPACE ?? running.namespace });
+  }
   const result = schema.safeParse(env);
   if (result.success) return result.data;
   const unset = needed.filter((name) => !env[name]?.trim());

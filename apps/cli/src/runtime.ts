@@ -25,7 +25,10 @@ export async function withDb<T>(fn: (db: Db) => Promise<T>, options: Record<stri
 
 export async function withTemporal<T>(fn: (deps: { db: Db; temporal: Client }) => Promise<T>): Promise<T> {
   const env = loadOpsEnv();
-  const connection = await Connection.connect(temporalConnectionSettings(env, env.TEMPORAL_ADDRESS));
+  const connection = await Connection.connect(temporalConnectionSettings(env, env.TEMPORAL_ADDRESS)).catch((error: unknown) => {
+    // The SDK's own words ("Failed to connect before the deadline") name neither the server nor the setting.
+    throw new CliError(`cannot reach Temporal at ${env.TEMPORAL_ADDRESS}: ${error instanceof Error ? error.message : String(error)}`);
+  });
   try {
     const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, dataConverter: dataConverterFor(env.AIRLOCK_PAYLOAD_KEYS) });
     return await withDb((db) => fn({ db, temporal }));

@@ -6,8 +6,9 @@ import { promisify } from 'node:util';
 import { createDb, migrate } from '@airlock/db';
 import { signInWithPassword } from '@airlock/db/accounts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '@airlock/db/embedded';
+import { startTemporalDevServer, type DevServer } from '@airlock/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../support/binaries.js';
+import { repoRoot, temporalCliPath } from '../support/binaries.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { freePorts } from '../support/ports.js';
 
@@ -101,8 +102,7 @@ describe('airlock kill switch commands', SLOW, () => {
 
 describe('airlock without the settings a command needs', SLOW, () => {
   const DATABASE_URL_NOT_SET = `airlock: DATABASE_URL is not set: no embedded database of npm start is running for data directory ${NO_DATA_DIR}: start Airlock with npm start (the CLI then uses its database), or point DATABASE_URL at Airlock's database (the embedded one is postgresql://airlock:airlock@localhost:5488/airlock)\n`;
-  const TEMPORAL_ADDRESS_NOT_SET =
-    'airlock: TEMPORAL_ADDRESS is not set: point it at Airlock\'s Temporal (npm start prints it as "Temporal gRPC"; the embedded one is 127.0.0.1:7233)\n';
+  const TEMPORAL_ADDRESS_NOT_SET = `airlock: TEMPORAL_ADDRESS is not set: no embedded Temporal of npm start is running for data directory ${NO_DATA_DIR}: start Airlock with npm start (the CLI then uses its Temporal), or point TEMPORAL_ADDRESS at Airlock's Temporal (npm start prints it as "Temporal gRPC"; the embedded one is 127.0.0.1:7233)\n`;
   // The embedded servers' default ports, whatever this machine sets.
   const run = (env: Record<string, string>, ...args: string[]) => airlockWith({ AIRLOCK_EMBEDDED_PG_PORT: '', AIRLOCK_TEMPORAL_PORT: '', ...env }, ...args);
 
@@ -195,6 +195,65 @@ describe("airlock without DATABASE_URL while npm start's embedded database runs"
       stderr: `airlock: DATABASE_URL is not set: no embedded database of npm start is running for data directory ${crashed}: start Airlock with npm start (the CLI then uses its database), or point DATABASE_URL at Airlock's database (the embedded one is postgresql://airlock:airlock@localhost:5500/airlock)\n`,
     });
     await rm(crashed, { recursive: true, force: true });
+  });
+});
+
+describe("airlock without TEMPORAL_ADDRESS while npm start's embedded Temporal runs", SLOW, () => {
+  let dataDir: string;
+  let server: DevServer;
+  let database: TestDatabase;
+  beforeAll(async () => {
+    // As the launcher starts it (same function), in a data directory and on ports of this test's own.
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'airlock-cli-temporal-'));
+    const [port, uiPort] = (await freePorts(2)) as [number, number];
+    const cli = temporalCliPath();
+    if (!cli) throw new Error('the Temporal CLI was not found (.tools/venv/bin/temporal or TEMPORAL_CLI_PATH); run .ci/run');
+    server = await startTemporalDevServer({ cli, dataDir, port, uiPort, namespace: 'default', env: process.env, log: () => undefined });
+    database = await createTestDatabase();
+  }, 300_000);
+  afterAll(async () => {
+    await server?.stop();
+    await database?.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+  const USING = () => `airlock: TEMPORAL_ADDRESS is not set: using the embedded Temporal npm start runs (${server.address}, namespace default, data directory ${dataDir})\n`;
+  const NOT_RUNNING = (dir: string) =>
+    `airlock: TEMPORAL_ADDRESS is not set: no embedded Temporal of npm start is running for data directory ${dir}: start Airlock with npm start (the CLI then uses its Temporal), or point TEMPORAL_ADDRESS at Airlock's Temporal (npm start prints it as "Temporal gRPC"; the embedded one is 127.0.0.1:7500)\n`;
+  const inDataDir = (dir: string, env: Record<string, string>, ...args: string[]) =>
+    airlockWith({ AIRLOCK_DATA_DIR: dir, DATABASE_URL: database.url, AIRLOCK_TEMPORAL_PORT: '7500', ...env }, ...args);
+
+  it('the kill switch uses it, at the address it really listens on, and says so once on stderr', async () => {
+    // npm start ran with its own AIRLOCK_TEMPORAL_PORT; this shell has another value, or none.
+    for (const temporalPort of ['', '7500']) {
+      const suspended = await inDataDir(dataDir, { AIRLOCK_TEMPORAL_PORT: temporalPort }, 'suspend', '--tenant', '--reason', 'drill');
+      expect(suspended, temporalPort).toEqual({
+        code: 0,
+        stdout: expect.stringMatching(/^suspended tenant \* \(.+\); cancelled 0 live action\(s\)\n$/) as string,
+        stderr: USING(),
+      });
+      expect(await inDataDir(dataDir, {}, 'resume', '--tenant')).toMatchObject({ code: 0, stdout: 'resumed tenant *\n' });
+    }
+    expect(await database.db.prisma.auditEvent.count({ where: { type: 'kill_switch.on' } })).toBe(2);
+  });
+
+  it('a set TEMPORAL_ADDRESS wins, and one that answers nothing is named', async () => {
+    const result = await inDataDir(dataDir, { TEMPORAL_ADDRESS: '127.0.0.1:1' }, 'suspend', '--tenant', '--reason', 'drill');
+    expect(result).toEqual({ code: 1, stdout: '', stderr: expect.stringMatching(/^airlock: cannot reach Temporal at 127\.0\.0\.1:1: .+\n$/) as string });
+    expect(await database.db.prisma.auditEvent.count({ where: { type: 'kill_switch.on' } })).toBe(2);
+  });
+
+  it('a record whose server is gone, or whose pid now runs something else, gets the hint', async () => {
+    const crashed = await mkdtemp(path.join(os.tmpdir(), 'airlock-cli-temporal-'));
+    const record = { address: server.address, namespace: 'default', dbFile: path.join(dataDir, 'temporal.db') };
+    // A crash leaves the record behind, naming a process that is gone; a reused pid runs another program.
+    for (const pid of [2147483646, process.pid]) {
+      await writeFile(path.join(crashed, 'temporal.json'), JSON.stringify({ pid, ...record }));
+      expect(await inDataDir(crashed, {}, 'suspend', '--tenant', '--reason', 'drill'), String(pid)).toEqual({ code: 1, stdout: '', stderr: NOT_RUNNING(crashed) });
+    }
+    await rm(crashed, { recursive: true, force: true });
+    // The launcher's stop removes its record before the server goes.
+    await server.stop();
+    expect(await inDataDir(dataDir, {}, 'suspend', '--tenant', '--reason', 'drill')).toEqual({ code: 1, stdout: '', stderr: NOT_RUNNING(dataDir) });
   });
 });
 

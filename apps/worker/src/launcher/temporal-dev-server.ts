@@ -1,5 +1,6 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { forgetEmbeddedTemporal, recordEmbeddedTemporal } from '@airlock/core/embedded-temporal';
 import { assertPortFree, waitForPort } from './ports.js';
 import { describeExit, spawnManaged, stopLeftover, type ManagedProcess } from './processes.js';
 
@@ -31,6 +32,8 @@ const HOST = '127.0.0.1';
  * Runs `temporal server start-dev` with its state in <dataDir>/temporal.db, so
  * workflows, timers and histories survive a restart, and waits until its
  * frontend accepts connections. Its chatty output goes to <dataDir>/logs/temporal.log.
+ * Once ready, <dataDir>/temporal.json records where it listens (the CLI's default
+ * Temporal); stopping it removes the record.
  */
 export async function startTemporalDevServer(options: DevServerOptions): Promise<DevServer> {
   const dbFile = path.join(options.dataDir, 'temporal.db');
@@ -63,7 +66,9 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   ];
   const server = await spawnManaged('Temporal dev server', options.cli, args, { env: options.env, logFile });
   await writeFile(pidFile, `${server.pid}\n`);
+  const address = `${HOST}:${options.port}`;
   const stop = async () => {
+    await forgetEmbeddedTemporal(options.dataDir);
     await server.stop({ signal: 'SIGTERM', graceMs: 15_000 });
     await rm(pidFile, { force: true });
   };
@@ -76,11 +81,12 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
       ...(options.signal ? { signal: options.signal } : {}),
       gaveUp: server.exited.then((status) => `the Temporal dev server exited (${describeExit(status)}) before accepting connections:\n${server.recentOutput()}`),
     });
+    await recordEmbeddedTemporal(options.dataDir, { pid: server.pid, address, namespace: options.namespace, dbFile });
   } catch (error) {
     await stop();
     throw error;
   }
-  return { address: `${HOST}:${options.port}`, uiUrl: `http://localhost:${options.uiPort}`, logFile, process: server, stop };
+  return { address, uiUrl: `http://localhost:${options.uiPort}`, logFile, process: server, stop };
 }
 
 /** A dev server orphaned by a launcher that was killed outright still holds the port and the SQLite file. */
@@ -90,4 +96,5 @@ async function stopLeftoverDevServer(pidFile: string, dbFile: string, log: (line
     log(`stopped a Temporal dev server (pid ${pid}) left running by an earlier launcher`);
   }
   await rm(pidFile, { force: true });
+  await forgetEmbeddedTemporal(path.dirname(pidFile));
 }
