@@ -104,7 +104,20 @@ def run_refund(airlock: Airlock, amount: str, call_id: str, on_interrupt: Callab
     return {"answer": result["messages"][-1].content, "refunds": refunds, "pending": pending}
 
 
+def airlock_settings() -> tuple[str, str]:
+    """AIRLOCK_URL and AIRLOCK_API_KEY; a missing key or a malformed URL ends the run with one line (exit 2)."""
+    url = os.environ.get("AIRLOCK_URL", "http://localhost:3000")
+    api_key = os.environ.get("AIRLOCK_API_KEY")
+    if not api_key:
+        print("AIRLOCK_API_KEY is not set: set it to an agent key (`npm run airlock -- keys mint --agent billing-bot` prints one)", file=sys.stderr)
+        sys.exit(2)
+    if not url.startswith(("http://", "https://")):
+        print(f'AIRLOCK_URL: must be an http(s) URL, got "{url}"', file=sys.stderr)
+        sys.exit(2)
+    return url, api_key
+
+
 if __name__ == "__main__":
-    with Airlock(os.environ.get("AIRLOCK_URL", "http://localhost:3000"), os.environ["AIRLOCK_API_KEY"]) as client:
+    with Airlock(*airlock_settings()) as client:
         run = run_refund(client, sys.argv[1] if len(sys.argv) > 1 else "25.00", f"call-{os.getpid()}", lambda value: print(f"waiting for a person in Airlock: {value['action_ids']}"))
         print(run["answer"])

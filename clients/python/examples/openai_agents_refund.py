@@ -107,9 +107,22 @@ async def resume(airlock: AsyncAirlock, amount: str, call_id: str, saved_state: 
     return {"answer": result.final_output, "refunds": refunds}
 
 
+def airlock_settings() -> tuple[str, str]:
+    """AIRLOCK_URL and AIRLOCK_API_KEY; a missing key or a malformed URL ends the run with one line (exit 2)."""
+    url = os.environ.get("AIRLOCK_URL", "http://localhost:3000")
+    api_key = os.environ.get("AIRLOCK_API_KEY")
+    if not api_key:
+        print("AIRLOCK_API_KEY is not set: set it to an agent key (`npm run airlock -- keys mint --agent billing-bot` prints one)", file=sys.stderr)
+        sys.exit(2)
+    if not url.startswith(("http://", "https://")):
+        print(f'AIRLOCK_URL: must be an http(s) URL, got "{url}"', file=sys.stderr)
+        sys.exit(2)
+    return url, api_key
+
+
 async def main() -> None:
     amount = sys.argv[1] if len(sys.argv) > 1 else "25.00"
-    async with AsyncAirlock(os.environ.get("AIRLOCK_URL", "http://localhost:3000"), os.environ["AIRLOCK_API_KEY"]) as airlock:
+    async with AsyncAirlock(*airlock_settings()) as airlock:
         started = await start(airlock, amount, f"call-{os.getpid()}")
         if started["done"]:
             print(started["answer"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import subprocess
 import sys
 import uuid
 from pathlib import Path
@@ -90,3 +91,17 @@ def test_langgraph_interrupts_and_resumes_on_airlocks_decision(url, approver, am
     assert run["refunds"] == ([] if decision == "deny" else [langgraph.refund_args(amount)])
     if decision == "deny":
         assert f"denied by {approver.user_id}. Feedback: ask the customer first" in run["answer"]
+
+
+@pytest.mark.parametrize("example", ["openai_agents_refund", "langgraph_refund"])
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({}, "AIRLOCK_API_KEY is not set: set it to an agent key (`npm run airlock -- keys mint --agent billing-bot` prints one)"),
+        ({"AIRLOCK_URL": "localhost:3000", "AIRLOCK_API_KEY": "alk_x"}, 'AIRLOCK_URL: must be an http(s) URL, got "localhost:3000"'),
+    ],
+)
+def test_an_example_run_without_settings_says_what_to_set_in_one_line(example: str, env: dict[str, str], message: str):
+    base = {k: v for k, v in os.environ.items() if k not in ("AIRLOCK_URL", "AIRLOCK_API_KEY")}
+    done = subprocess.run([sys.executable, str(EXAMPLES / f"{example}.py"), "25.00"], env={**base, **env}, capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stderr.strip(), done.stdout) == (2, message, "")

@@ -36,6 +36,23 @@ async function runExample(args: string[]): Promise<string> {
 }
 
 describe('the OpenAI Agents SDK example (needsApproval decided by Airlock)', () => {
+  it('run without a key or with a bad URL, says in one line what to set and which command prints a key (exit 2)', { timeout: 180_000 }, async () => {
+    const { AIRLOCK_API_KEY: _key, ...withoutKey } = process.env;
+    const missing = await spawnChild('example without a key', join(repoRoot, 'node_modules/.bin/tsx'), [example, 'start', '25.00', join(dir, 'unused.json')], {
+      cwd: repoRoot,
+      env: { ...withoutKey, AIRLOCK_URL: server.api.url },
+    });
+    expect(await missing.exited, missing.output()).toEqual({ code: 2, signal: null });
+    expect(missing.output().trim()).toBe('AIRLOCK_API_KEY is not set: set it to an agent key (`npm run airlock -- keys mint --agent billing-bot` prints one)');
+
+    const badUrl = await spawnChild('example with a bad URL', join(repoRoot, 'node_modules/.bin/tsx'), [example, 'start', '25.00', join(dir, 'unused.json')], {
+      cwd: repoRoot,
+      env: { ...withoutKey, AIRLOCK_URL: 'localhost:3000', AIRLOCK_API_KEY: server.keys.agent },
+    });
+    expect(await badUrl.exited, badUrl.output()).toEqual({ code: 2, signal: null });
+    expect(badUrl.output().trim()).toBe('AIRLOCK_URL: must be an http(s) URL, got "localhost:3000"');
+  });
+
   it('runs a refund the policy allows without interrupting the run', async () => {
     const started = await startRefund({ airlock, amount: '25.00', callId: 'oa-auto' });
     expect(started).toMatchObject({ done: true, refunds: [{ paymentId: 'pay_123', amount: '25.00' }] });
