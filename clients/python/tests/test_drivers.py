@@ -92,3 +92,52 @@ def test_a_bad_body_is_refused_before_anything_is_sent():
         with pytest.raises(InvalidRequestError, match=r"^args: "):
             airlock.start("payments.refund", ["not", "an", "object"], idempotency_key="k-1")  # type: ignore[arg-type]
     assert seen == []
+
+
+def test_a_bad_plan_step_is_named_by_its_place_in_the_steps_before_anything_is_sent():
+    handle, seen = script()
+    with Airlock("http://airlock.test", api_key="alk_x", http=httpx.Client(transport=httpx.MockTransport(handle))) as airlock:
+        with pytest.raises(InvalidRequestError, match=r"^steps\.1\.args: Field required$") as raised:
+            airlock.run_plan([{"tool": "demo.echo", "args": {}}, {"tool": "demo.echo"}], idempotency_key="plan-1")
+        assert raised.value.fields == ["steps.1.args"]
+        with pytest.raises(InvalidRequestError, match=r"^steps\.0: "):
+            airlock.run_plan(["demo.echo"], idempotency_key="plan-2")  # type: ignore[list-item]
+    assert seen == []
+
+
+def test_a_bad_signal_is_one_issue_naming_the_signal():
+    handle, seen = script()
+    with Airlock("http://airlock.test", api_key="alk_x", http=httpx.Client(transport=httpx.MockTransport(handle))) as airlock:
+        with pytest.raises(InvalidRequestError) as raised:
+            airlock.start("demo.echo", {}, idempotency_key="k-1", signals={"confidence": 0.9, "sources": ["a"]})
+        assert raised.value.issues == [("signals.sources", "must be a string, number or boolean")]
+    assert seen == []
+
+
+def test_good_signals_are_sent_as_given():
+    handle, seen = script(httpx.Response(202, json={"actionId": "act-1", "created": True, "argsHash": "0" * 64, "links": {"self": "/s", "outcome": "/o"}}))
+    sent: list[bytes] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        sent.append(request.content)
+        return handle(request)
+
+    with Airlock("http://airlock.test", api_key="alk_x", http=httpx.Client(transport=httpx.MockTransport(record))) as airlock:
+        airlock.start("demo.echo", {}, idempotency_key="k-1", signals={"confidence": 0.9, "retries": 2, "human": True, "source": "chat"})
+    assert b'"signals":{"confidence":0.9,"retries":2,"human":true,"source":"chat"}' in sent[0].replace(b" ", b"")
+
+
+def test_no_answer_names_the_server_and_the_call_instead_of_httpx_own_message():
+    handle, seen = script(httpx.ConnectError("[Errno 111] Connection refused"))
+    with Airlock("http://127.0.0.1:1", api_key="alk_x", http=httpx.Client(transport=httpx.MockTransport(handle))) as airlock:
+        with pytest.raises(AirlockApiError) as raised:
+            airlock.start("demo.echo", {}, idempotency_key="k-1")
+    assert (raised.value.status, raised.value.code, str(raised.value)) == (0, "unreachable", "cannot reach Airlock at http://127.0.0.1:1 (POST /api/v1/actions): [Errno 111] Connection refused")
+    assert len(seen) == 1
+
+
+async def test_async_no_answer_is_the_same_error():
+    handle, _ = script(httpx.ConnectError("[Errno 111] Connection refused"))
+    async with AsyncAirlock("http://127.0.0.1:1", api_key="alk_x", http=httpx.AsyncClient(transport=httpx.MockTransport(handle))) as airlock:
+        with pytest.raises(AirlockApiError, match=r"^cannot reach Airlock at http://127\.0\.0\.1:1 \(GET /api/v1/actions/act-1/status\): "):
+            await airlock.status("act-1")

@@ -1,6 +1,7 @@
 import { InvalidRequestError } from '@airlock/core/portable';
 import { describe, expect, it } from 'vitest';
 import { Airlock } from './airlock.js';
+import { AirlockApiError } from './rest-transport.js';
 
 interface Sent {
   method: string;
@@ -69,5 +70,31 @@ describe('the REST client names the agent only when the caller does (the key dec
     await expect(airlock.start({ agentId: '', tool: 'demo.echo', args: {}, idempotencyKey: 'k' })).rejects.toThrow(InvalidRequestError);
     await expect(airlock.start({ agentId: 'no spaces', tool: 'demo.echo', args: {}, idempotencyKey: 'k' })).rejects.toThrow(/agentId: letters, digits/);
     expect(sent).toEqual([]);
+  });
+});
+
+describe('the REST client when no answer comes', () => {
+  it('names the server it could not reach and why, instead of fetch’s bare "fetch failed"', async () => {
+    const refused = () => Promise.reject(new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED 127.0.0.1:1') }));
+    const airlock = await Airlock.connect({ url: 'http://127.0.0.1:1/', apiKey: 'alk_test', fetch: refused });
+    const started = airlock.start({ tool: 'demo.echo', args: {}, idempotencyKey: 'k' });
+    await expect(started).rejects.toThrow(AirlockApiError);
+    await expect(started).rejects.toMatchObject({
+      status: 0,
+      code: 'unreachable',
+      message: 'cannot reach Airlock at http://127.0.0.1:1 (POST /api/v1/actions): connect ECONNREFUSED 127.0.0.1:1',
+    });
+  });
+
+  it('a wait rides out a connection that fails, then gets the outcome', async () => {
+    let calls = 0;
+    const flaky = () => {
+      calls += 1;
+      if (calls === 1) return Promise.reject(new TypeError('fetch failed', { cause: new Error('read ECONNRESET') }));
+      return Promise.resolve(new Response(JSON.stringify({ status: 'executed', actionId: 'a-1', output: null }), { status: 200 }));
+    };
+    const airlock = await Airlock.connect({ url: 'http://airlock.test', apiKey: 'alk_test', fetch: flaky });
+    expect(await airlock.action('a-1').result()).toEqual({ status: 'executed', actionId: 'a-1', output: null });
+    expect(calls).toBe(2);
   });
 });

@@ -1,6 +1,9 @@
 import { IdempotencyConflictError, InvalidRequestError } from '@airlock/core/portable';
 
-/** A REST call failed for a reason other than bad input or an idempotency conflict; `code` is the API's error code. */
+/**
+ * A REST call failed for a reason other than bad input or an idempotency conflict; `code` is the
+ * API's error code, or `unreachable` (status 0) when no answer came (refused, unknown host, reset).
+ */
 export class AirlockApiError extends Error {
   override name = 'AirlockApiError';
   constructor(
@@ -40,17 +43,29 @@ export class RestTransport {
   ): Promise<{ status: number; body: unknown }> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.options.apiKey}`, accept: 'application/json', ...init.headers };
     if (init.body !== undefined) headers['content-type'] = 'application/json';
-    const res = await this.options.fetch(`${this.base}${path}`, {
-      method,
-      headers,
-      ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
-      ...(init.signal ? { signal: init.signal } : {}),
-    });
+    let res: Response;
+    try {
+      res = await this.options.fetch(`${this.base}${path}`, {
+        method,
+        headers,
+        ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+        ...(init.signal ? { signal: init.signal } : {}),
+      });
+    } catch (error) {
+      // fetch says only "fetch failed": name the server and the reason (refused, unknown host, reset).
+      if (error instanceof TypeError) throw new AirlockApiError(0, 'unreachable', `cannot reach Airlock at ${this.base} (${method} ${path}): ${networkReason(error)}`);
+      throw error;
+    }
     const text = await res.text();
     const body: unknown = text ? parseJson(text, res.status) : null;
     if (res.ok) return { status: res.status, body };
     throw toError(res.status, body as ErrorBody);
   }
+}
+
+function networkReason(error: TypeError): string {
+  const cause: unknown = error.cause;
+  return cause instanceof Error && cause.message ? cause.message : error.message;
 }
 
 function parseJson(text: string, status: number): unknown {
@@ -74,6 +89,7 @@ function toError(status: number, body: ErrorBody | null): Error {
 
 /** Network failures and 502/503/504: the long poll asks again instead of failing the agent's wait. */
 export function isTransient(error: unknown): boolean {
-  if (error instanceof AirlockApiError) return TRANSIENT.has(error.status);
+  if (error instanceof AirlockApiError) return error.code === 'unreachable' || TRANSIENT.has(error.status);
+  // A connection reset while the body is read.
   return error instanceof TypeError;
 }

@@ -35,12 +35,13 @@ def action_path(action_id: str, suffix: str = "") -> str:
     return f"/api/v1/actions/{quote(action_id, safe='')}{suffix}"
 
 
-def body_of(model_type: type[BaseModel], **fields: Any) -> dict[str, Any]:
-    """Validates a request body before anything is sent; a bad field raises InvalidRequestError naming it."""
+def body_of(model_type: type[BaseModel], fields: Any, at: str = "") -> dict[str, Any]:
+    """Validates a request body before anything is sent; a bad field raises InvalidRequestError naming it
+    (under ``at``, e.g. ``steps.0`` for a plan's first step)."""
     try:
-        model = model_type.model_validate({k: v for k, v in fields.items() if v is not None})
+        model = model_type.model_validate({k: v for k, v in fields.items() if v is not None} if isinstance(fields, dict) else fields)
     except ValidationError as error:
-        issues = [(".".join(str(p) for p in e["loc"]) or "(body)", e["msg"]) for e in error.errors()]
+        issues = [(".".join([at, *(str(p) for p in e["loc"])] if at else [str(p) for p in e["loc"]]) or "(body)", e["msg"]) for e in error.errors()]
         raise InvalidRequestError("; ".join(f"{path}: {message}" for path, message in issues), issues) from None
     return model.model_dump(mode="json", exclude_none=True)
 
@@ -59,6 +60,11 @@ def read(response: httpx.Response) -> Any:
     if response.is_success:
         return body
     raise error_from(response.status_code, body)
+
+
+def unreachable(base: str, method: str, path: str, error: httpx.TransportError) -> AirlockApiError:
+    """No answer (refused, unknown host, reset, timed out): httpx's own message names neither the server nor the call."""
+    return AirlockApiError(0, "unreachable", f"cannot reach Airlock at {base} ({method} {path}): {str(error) or type(error).__name__}")
 
 
 def error_from(status: int, body: Any) -> AirlockApiError:

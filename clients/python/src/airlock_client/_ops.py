@@ -58,12 +58,13 @@ Op = Generator[Call | Sleep, Any, T]
 
 
 def submit(tool: str, args: dict[str, Any], *, idempotency_key: str, rationale: str | None, requested_by: str | None, signals: dict[str, Any] | None) -> Op[SubmittedAction]:
-    body = _core.body_of(SubmitActionBody, tool=tool, args=args, idempotencyKey=idempotency_key, rationale=rationale, requestedBy=requested_by, signals=signals)
+    body = _core.body_of(SubmitActionBody, dict(tool=tool, args=args, idempotencyKey=idempotency_key, rationale=rationale, requestedBy=requested_by, signals=signals))
     return SubmittedAction.model_validate((yield Call("POST", "/api/v1/actions", json=body)))
 
 
 def plan_args(steps: Iterable[PlanStep | dict[str, Any]]) -> tuple[str, dict[str, Any]]:
-    return PLAN_TOOL, {"steps": [_core.body_of(PlanStep, **(s.model_dump() if isinstance(s, PlanStep) else s)) for s in steps]}
+    # Each step is named by its place in the list the caller passed (`steps.1.args: …`).
+    return PLAN_TOOL, {"steps": [_core.body_of(PlanStep, s.model_dump() if isinstance(s, PlanStep) else s, at=f"steps.{i}") for i, s in enumerate(steps)]}
 
 
 def status(action_id: str) -> Op[ActionLiveStatus]:
@@ -100,7 +101,7 @@ def run(tool: str, args: dict[str, Any], *, idempotency_key: str, rationale: str
 
 
 def authorize(tool: str, args: dict[str, Any], *, idempotency_key: str, rationale: str | None, requested_by: str | None, signals: dict[str, Any] | None, report_within_ms: int | None) -> Op[SubmittedAction]:
-    body = _core.body_of(AuthorizationRequestBody, tool=tool, args=args, idempotencyKey=idempotency_key, rationale=rationale, requestedBy=requested_by, signals=signals, reportWithinMs=report_within_ms)
+    body = _core.body_of(AuthorizationRequestBody, dict(tool=tool, args=args, idempotencyKey=idempotency_key, rationale=rationale, requestedBy=requested_by, signals=signals, reportWithinMs=report_within_ms))
     return SubmittedAction.model_validate((yield Call("POST", "/api/v1/authorizations", json=body)))
 
 
@@ -139,7 +140,7 @@ def await_authorization(action_id: str, *, poll_wait_ms: int, timeout: float | N
 
 def report(action_id: str, authorization: Authorization, *, output: Any, error: str | None) -> Op[Any]:
     if error is not None:
-        body = _core.body_of(ReportFailed, authorizationId=authorization.authorizationId, args=authorization.args, error=error[:4000] or "the tool failed")
+        body = _core.body_of(ReportFailed, dict(authorizationId=authorization.authorizationId, args=authorization.args, error=error[:4000] or "the tool failed"))
     else:
         body = ReportSucceeded(authorizationId=authorization.authorizationId, args=authorization.args, output=output).model_dump(mode="json")
     return outcome_adapter.validate_python((yield Call("POST", _core.action_path(action_id, "/report"), json=body)))

@@ -95,7 +95,10 @@ class Airlock:
                 try:
                     response = self._http.request(step.method, f"{self._base}{step.path}", headers=self._headers, json=step.json, params=step.params)
                     body = _core.read(response)
-                except Exception as error:  # handed to the operation, which retries what is transient
+                except httpx.TransportError as error:  # handed to the operation, which retries what is transient
+                    step = op.throw(_core.unreachable(self._base, step.method, step.path, error))
+                    continue
+                except Exception as error:
                     step = op.throw(error)
                     continue
                 step = op.send((response.status_code, body) if step.with_status else body)
@@ -190,7 +193,10 @@ class AsyncAirlock:
                 try:
                     response = await self._http.request(step.method, f"{self._base}{step.path}", headers=self._headers, json=step.json, params=step.params)
                     body = _core.read(response)
-                except Exception as error:  # handed to the operation, which retries what is transient
+                except httpx.TransportError as error:  # handed to the operation, which retries what is transient
+                    step = op.throw(_core.unreachable(self._base, step.method, step.path, error))
+                    continue
+                except Exception as error:
                     step = op.throw(error)
                     continue
                 step = op.send((response.status_code, body) if step.with_status else body)

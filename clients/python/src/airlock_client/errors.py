@@ -8,7 +8,8 @@ class AirlockError(Exception):
 
 
 class AirlockApiError(AirlockError):
-    """The API answered with an error. ``code`` is the API's error code (``forbidden``, ``not_found``, …)."""
+    """The API answered with an error. ``code`` is the API's error code (``forbidden``, ``not_found``, …),
+    or ``unreachable`` (``status`` 0) when no answer came (refused, unknown host, reset, timed out)."""
 
     def __init__(self, status: int, code: str, message: str, issues: list[tuple[str, str]] | None = None) -> None:
         super().__init__(message)
@@ -40,9 +41,5 @@ TRANSIENT_STATUSES = frozenset({502, 503, 504})
 
 
 def is_transient(error: BaseException) -> bool:
-    """Network failures and 502/503/504: waits ask again instead of failing the agent."""
-    import httpx
-
-    if isinstance(error, AirlockApiError):
-        return error.status in TRANSIENT_STATUSES
-    return isinstance(error, httpx.TransportError)
+    """No answer (``unreachable``) and 502/503/504: waits ask again instead of failing the agent."""
+    return isinstance(error, AirlockApiError) and (error.code == "unreachable" or error.status in TRANSIENT_STATUSES)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, TypeAdapter
+from pydantic_core import PydanticCustomError
 
 
 class _Model(BaseModel):
@@ -24,6 +25,17 @@ class _Body(BaseModel):
     __openapi__: ClassVar[str] = ""
 
 
+def _signal_value(value: Any) -> str | bool | int | float:
+    # One issue naming the signal (`signals.confidence: …`), not one per member of the union.
+    if isinstance(value, (str, int, float)):
+        return value
+    raise PydanticCustomError("signal_value", "must be a string, number or boolean")
+
+
+SignalValue = Annotated[str | bool | int | float, PlainValidator(_signal_value)]
+"""What a policy reads as ``result.<name>``: a string, a number or a boolean."""
+
+
 class SubmitActionBody(_Body):
     """POST /api/v1/actions: run a tool in the worker, behind the gate."""
 
@@ -33,7 +45,7 @@ class SubmitActionBody(_Body):
     idempotencyKey: str
     rationale: str | None = None
     requestedBy: str | None = None
-    signals: dict[str, str | float | bool] | None = None
+    signals: dict[str, SignalValue] | None = None
 
 
 class AuthorizationRequestBody(_Body):
@@ -45,7 +57,7 @@ class AuthorizationRequestBody(_Body):
     idempotencyKey: str
     rationale: str | None = None
     requestedBy: str | None = None
-    signals: dict[str, str | float | bool] | None = None
+    signals: dict[str, SignalValue] | None = None
     reportWithinMs: int | None = None
 
 
