@@ -18,10 +18,10 @@ afterAll(async () => {
 
 let counter = 0;
 /** Submits a refund through the API and waits until it is pending approval. */
-async function pendingRefund(options: { amount?: string; requestedBy?: string } = {}) {
+async function pendingRefund(options: { amount?: string; requestedBy?: string; reason?: string } = {}) {
   const body = {
     tool: 'payments.refund',
-    args: { paymentId: 'pay_9', amount: options.amount ?? '125.00', currency: 'EUR', reason: 'damaged item' },
+    args: { paymentId: 'pay_9', amount: options.amount ?? '125.00', currency: 'EUR', reason: options.reason ?? 'damaged item' },
     rationale: 'Photo evidence attached to ticket 42.',
     idempotencyKey: `decide-${(counter += 1)}`,
     ...(options.requestedBy ? { requestedBy: options.requestedBy } : {}),
@@ -166,6 +166,24 @@ describe('POST /api/v1/actions/:id/decisions', () => {
     );
     expect(approvedWithFeedback.issues).toEqual([{ path: 'feedback', message: 'only a denial returns feedback to the model; note why you approved in comment' }]);
     await expectError(decide('00000000-0000-5000-8000-000000000000', keys.alice, { decision: 'approve', argsHash }), 404, 'not_found');
+  });
+
+  it('refuses an edit that still holds a redacted value with 400 naming the field: the tool would get the placeholder', async () => {
+    const { actionId, argsHash } = await pendingRefund({ reason: 'damaged item, customer dana@example.test' });
+    const view = await expectJson(getAction(apiRequest(`/api/v1/actions/${actionId}`, { key: keys.alice }), ctx, { id: actionId }), 200, schemas.ActionView);
+    // What an approver is shown, and so what an edit starts from.
+    expect(view.args.reason).toBe('damaged item, customer [REDACTED:email]');
+    const edited = { ...view.args, amount: '60.00' };
+    const refused = await expectError(decide(actionId, keys.alice, { decision: 'approve', argsHash, editedArgs: edited }), 400, 'invalid_request');
+    expect(refused.issues).toEqual([{ path: 'editedArgs.reason', message: expect.stringMatching(/^still holds a redacted value: the tool would receive the placeholder/) }]);
+    // A viewer is still told 403 first; nothing was decided.
+    await expectError(decide(actionId, keys.victor, { decision: 'approve', argsHash, editedArgs: edited }), 403, 'forbidden');
+    expect(await h.db.prisma.approvalDecision.count({ where: { approval: { actionId } } })).toBe(0);
+
+    // Retyped in full, the edit goes through and the tool runs with it.
+    const result = await decided(actionId, keys.alice, { decision: 'approve', argsHash, editedArgs: { ...edited, reason: 'damaged item' } });
+    expect(result.accepted).toBe(true);
+    expect(await finalOutcome(actionId)).toMatchObject({ status: 'executed', output: { amount: '60.00' } });
   });
 
   it('answers 401, 403 and a malformed id’s 404 before anything about the body, though it reads the body while it checks the key', async () => {

@@ -5,6 +5,7 @@ import { ApiError } from '../../api/errors.js';
 import { apiContext } from '../../api/runtime-context.js';
 import { consoleLogger } from '../../api/telemetry.js';
 import { checkToolArgs } from '../../api/tool-args.js';
+import { refuseRedactedEdit } from '../../api/redacted-edit.js';
 import { ConsoleDecisionForm } from './decision-form.js';
 import { failed, ok, type Notice } from '../forms/notice.js';
 import type { ConsoleUser } from '../auth/session.js';
@@ -52,6 +53,7 @@ async function editedArgsFor(actionId: string, text: string | undefined): Promis
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ApiError(400, 'invalid_request', 'the edited arguments must be a JSON object');
   const action = await apiContext().db.prisma.action.findUnique({ where: { id: actionId }, select: { tool: true } });
   if (action) checkToolArgs(action.tool, value as Record<string, unknown>, 'editedArgs');
+  refuseRedactedEdit(value as Record<string, unknown>);
   return value as Record<string, unknown>;
 }
 

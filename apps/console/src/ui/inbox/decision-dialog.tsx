@@ -2,6 +2,7 @@
 
 import { useEffect, useRef } from 'react';
 import type { InboxItem } from './query.js';
+import { ArgsSummary } from './args-summary.js';
 
 export type PendingDecision = { kind: 'approve' | 'deny'; approval: InboxItem };
 
@@ -44,7 +45,8 @@ export function DecisionDialog({
           <p>
             {approval.agentId} · <span className={`tier tier-${approval.tier ?? 'unknown'}`}>{approval.tier ?? 'unclassified'} risk</span>
           </p>
-          {!deny && <p>This is a {approval.tier}-risk action. Approving lets it run with the arguments shown.</p>}
+          {!deny && <p>This is a {approval.tier}-risk action. Approving lets it run with these arguments:</p>}
+          <ArgsSummary args={approval.args} actionId={approval.actionId} label="Arguments" />
           <label htmlFor="dialog-comment">{deny ? 'Reason (recorded and sent to the agent)' : 'Comment (optional)'}</label>
           <input id="dialog-comment" name="comment" maxLength={2000} autoFocus={deny} />
           {deny && (

@@ -8,11 +8,12 @@ import { decide } from '../actions/decision-actions.js';
 import { Countdown } from '../shared/countdown.js';
 import { DecisionDialog, type PendingDecision } from './decision-dialog.js';
 import { NoticeLine } from '../forms/notice-line.js';
+import { ArgsSummary } from './args-summary.js';
 
 const CONFIRM_TIERS = new Set(['high', 'critical']);
 
 /** The pending approvals, with j / k to move, a to approve and d to deny (approvers only). */
-export function InboxList({ approvals, canDecide }: { approvals: InboxItem[]; canDecide: boolean }) {
+export function InboxList({ approvals, canDecide, userId }: { approvals: InboxItem[]; canDecide: boolean; userId: string }) {
   const [selected, setSelected] = useState(0);
   const [pending, setPending] = useState<PendingDecision | null>(null);
   const [notice, setNotice] = useState<Notice>(idle);
@@ -48,7 +49,8 @@ export function InboxList({ approvals, canDecide }: { approvals: InboxItem[]; ca
         setSelected(next);
         rows.current[next]?.focus();
       };
-      const current = approvals[clamped];
+      const row = approvals[clamped];
+      const current = row && !standOut(row, userId) ? row : undefined;
       if (event.key === 'j') move(clamped + 1);
       else if (event.key === 'k') move(clamped - 1);
       else if (canDecide && current && !busy && event.key === 'a') request('approve', current);
@@ -58,7 +60,7 @@ export function InboxList({ approvals, canDecide }: { approvals: InboxItem[]; ca
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [approvals, clamped, canDecide, busy, pending, request]);
+  }, [approvals, clamped, canDecide, busy, pending, request, userId]);
 
   return (
     <>
@@ -78,7 +80,8 @@ export function InboxList({ approvals, canDecide }: { approvals: InboxItem[]; ca
                   rows.current[index] = el;
                 }}
                 onFocus={() => setSelected(index)}
-                onDecide={canDecide ? (kind) => request(kind, approval) : undefined}
+                onDecide={canDecide && !standOut(approval, userId) ? (kind) => request(kind, approval) : undefined}
+                standsOut={canDecide ? standOut(approval, userId) : undefined}
                 busy={busy}
               />
             </li>
@@ -104,12 +107,20 @@ export function InboxList({ approvals, canDecide }: { approvals: InboxItem[]; ca
   );
 }
 
+/** Why this person has nothing to decide on a row the server would refuse them anyway; undefined when they may. */
+function standOut(approval: InboxItem, userId: string): string | undefined {
+  if (approval.requestedBy === userId) return 'You asked for this action: another approver decides it.';
+  if (approval.decidedBy.includes(userId)) return 'You have decided this round; it waits for the other approvers.';
+  return undefined;
+}
+
 function InboxRow({
   approval,
   selected,
   ref,
   onFocus,
   onDecide,
+  standsOut,
   busy,
 }: {
   approval: InboxItem;
@@ -117,6 +128,7 @@ function InboxRow({
   ref: (el: HTMLElement | null) => void;
   onFocus: () => void;
   onDecide?: (kind: 'approve' | 'deny') => void;
+  standsOut?: string;
   busy: boolean;
 }) {
   const headingId = `approval-${approval.approvalId}`;
@@ -133,10 +145,13 @@ function InboxRow({
         <p className="meta">
           {approval.agentId}
           {approval.requestedBy && <> for {approval.requestedBy}</>} · <Countdown deadline={approval.deadline} /> · {quorum.approvals} of {quorum.required} approvals
+          {approval.escalationLevel > 0 && <strong className="urgent"> · escalated (level {approval.escalationLevel})</strong>}
         </p>
         <p className="reasons">{approval.reasons.join(' · ') || 'no policy reason recorded'}</p>
+        <ArgsSummary args={approval.args} actionId={approval.actionId} label={`Arguments of ${approval.tool}`} />
         {approval.rationale && <p className="rationale">“{approval.rationale}”</p>}
       </div>
+      {standsOut && <p className="muted small">{standsOut}</p>}
       {onDecide && (
         <div className="buttons">
           <button type="button" className="primary" disabled={busy} onClick={() => onDecide('approve')}>

@@ -2,6 +2,7 @@ import type { Db } from '@airlock/db';
 import { z } from 'zod';
 import type { ApprovalSummary } from '../../api/schemas.js';
 import { toApprovalSummary } from '../../api/views.js';
+import { argsPreview, type ArgsPreview } from './args-preview.js';
 
 const optional = z.preprocess((v) => (v === '' ? undefined : v), z.string().max(200).optional());
 
@@ -20,19 +21,25 @@ export const INBOX_LIMIT = 200;
 /**
  * What an inbox row shows and decides with. The page hands these to a client
  * component, so every field is serialized into the page for each of up to 200
- * rows: arguments, budget impact and decision records (shown on the action
- * page) stay out, which also keeps a large argument from bloating the inbox.
+ * rows: the arguments travel as a bounded preview (what an approve click lets
+ * run), while budget impact and decision records (shown on the action page)
+ * stay out, which also keeps a large argument from bloating the inbox.
  */
 export type InboxItem = Pick<
   ApprovalSummary,
-  'approvalId' | 'actionId' | 'argsHash' | 'agentId' | 'tool' | 'tier' | 'reasons' | 'rationale' | 'requestedBy' | 'deadline' | 'quorum'
->;
+  'approvalId' | 'actionId' | 'argsHash' | 'agentId' | 'tool' | 'tier' | 'reasons' | 'rationale' | 'requestedBy' | 'deadline' | 'quorum' | 'escalationLevel'
+> & {
+  args: ArgsPreview;
+  /** Who has decided in this round so far: a person sees that they already did. */
+  decidedBy: string[];
+};
 
 function toInboxItem(a: ApprovalSummary): InboxItem {
   return {
     approvalId: a.approvalId,
     actionId: a.actionId,
     argsHash: a.argsHash,
+    args: argsPreview(a.args),
     agentId: a.agentId,
     tool: a.tool,
     tier: a.tier,
@@ -41,6 +48,8 @@ function toInboxItem(a: ApprovalSummary): InboxItem {
     requestedBy: a.requestedBy,
     deadline: a.deadline,
     quorum: a.quorum,
+    escalationLevel: a.escalationLevel,
+    decidedBy: a.decisions.map((d) => d.approverId),
   };
 }
 

@@ -1,6 +1,7 @@
 'use client';
 
 import { useEffect, useState } from 'react';
+import { utc } from './utc.js';
 
 /** Time left until a deadline, ticking; the server renders the absolute UTC time so hydration agrees. */
 export function Countdown({ deadline }: { deadline: string | null }) {
@@ -30,8 +31,4 @@ function left(ms: number): string {
   if (h > 0) return `${h} h ${m} min left`;
   if (m > 0) return `${m} min ${sec} s left`;
   return `${sec} s left`;
-}
-
-export function utc(iso: string): string {
-  return `${iso.slice(0, 16).replace('T', ' ')} UTC`;
 }

@@ -10,6 +10,7 @@ import { quorumOf } from '../../../../src/api/views.js';
 import { AuditTable } from '../../../../src/ui/audit/audit-table.js';
 import { BudgetImpact, storedImpacts } from '../../../../src/ui/actions/budget-impact.js';
 import { Countdown } from '../../../../src/ui/shared/countdown.js';
+import { utc } from '../../../../src/ui/shared/utc.js';
 import { DecisionControls } from '../../../../src/ui/actions/decision-controls.js';
 import { LiveRefresh } from '../../../../src/ui/live/live-refresh.js';
 import { PlanSteps } from '../../../../src/ui/actions/plan-steps.js';
@@ -31,6 +32,7 @@ export default async function ActionPage({ params }: { params: Promise<{ id: str
   const quorum = approval ? quorumOf(approval) : null;
   const open = approval?.status === 'open';
   const remembered = rememberedGrants(timeline);
+  const escalations = approval ? escalationsOf(timeline, approval.id) : [];
   return (
     <>
       <p>
@@ -96,8 +98,14 @@ export default async function ActionPage({ params }: { params: Promise<{ id: str
           <h2 id="quorum-heading">Approval (round {approval.round})</h2>
           <p>
             <strong>{approval.status}</strong> · {quorum.approvals} of {quorum.required} approvals, {quorum.denials} denials · {approval.approverRole} role or higher
-            {approval.approverGroup && <> in {approval.approverGroup}</>} · deadline <Countdown deadline={approval.deadline?.toISOString() ?? null} />
+            {approval.approverGroup && <> in {approval.approverGroup}</>} ·{' '}
+            {open ? <Countdown deadline={approval.deadline?.toISOString() ?? null} /> : <>closed {approval.closedAt ? utc(approval.closedAt.toISOString()) : ''}</>}
           </p>
+          {escalations.map((e) => (
+            <p key={e.level} className="urgent">
+              Escalated to {e.to} (level {e.level}) at {utc(e.at)}
+            </p>
+          ))}
           <progress max={quorum.required} value={quorum.approvals} aria-label="Approvals so far" />
           {approval.decisions.length > 0 && (
             <ul>
@@ -164,5 +172,15 @@ function rememberedGrants(timeline: { type: string; actor: string; payload: unkn
     const p = event.payload as Record<string, unknown>;
     if (typeof p.grantId !== 'string' || typeof p.condition !== 'string' || typeof p.validUntil !== 'string' || typeof p.maxUses !== 'number') return [];
     return [{ grantId: p.grantId, condition: p.condition, validUntil: p.validUntil, maxUses: p.maxUses, grantedBy: event.actor.replace(/^user:/, '') }];
+  });
+}
+
+/** The escalations of one approval round, from its audit rows: the round's own row keeps only the level. */
+function escalationsOf(timeline: { type: string; createdAt: Date; payload: unknown }[], approvalId: string) {
+  return timeline.flatMap((event) => {
+    if (event.type !== 'approval.escalated' || typeof event.payload !== 'object' || event.payload === null) return [];
+    const p = event.payload as Record<string, unknown>;
+    if (p.approvalId !== approvalId || typeof p.to !== 'string' || typeof p.level !== 'number') return [];
+    return [{ to: p.to, level: p.level, at: event.createdAt.toISOString() }];
   });
 }

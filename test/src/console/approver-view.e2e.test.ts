@@ -1,0 +1,148 @@
+import { defaultActivityDeps } from '@airlock/activities';
+import { awaitOutcome } from '@airlock/core/gateway';
+import { createApiKey, createUser } from '@airlock/db';
+import { compilePolicy, type CompiledPolicy } from '@airlock/policy';
+import { DEFAULT_POLICY_FILE, loadPolicyFile } from '@airlock/policy/files';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { refundRequest, submitAndWaitForApproval } from '../support/actions.js';
+import { seedTeam, startHarness, type Harness } from '../support/harness.js';
+import { launchChromium, screenshot, signedIn } from './browser.js';
+import { ensureConsoleBuilt, startConsole, type RunningConsole } from './console-app.js';
+
+const defaultPolicy = loadPolicyFile(DEFAULT_POLICY_FILE);
+let activePolicy: CompiledPolicy = defaultPolicy;
+
+// What an approver sees before and after deciding, in the built console in real Chromium.
+describe('the approver’s view', () => {
+  let h: Harness;
+  let app: RunningConsole;
+  let browser: Browser;
+  const keys = { alice: '', carol: '' };
+
+  beforeAll(async () => {
+    const built = ensureConsoleBuilt();
+    h = await startHarness({ deps: (db) => defaultActivityDeps(db, { current: () => activePolicy }) });
+    await seedTeam(h.db);
+    await createUser(h.db, { id: 'carol', role: 'approver' });
+    for (const user of ['alice', 'carol'] as const) keys[user] = (await createApiKey(h.db, { userId: user })).key;
+    await built;
+    app = await startConsole({ DATABASE_URL: h.database.url, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: h.taskQueue });
+    browser = await launchChromium();
+  }, 300_000);
+
+  afterAll(async () => {
+    if (process.env.AIRLOCK_E2E_LOG) console.log(app?.output());
+    await browser?.close();
+    await app?.stop();
+    await h?.close();
+  });
+
+  it('shows the arguments an approval lets run, in the inbox row and in the confirmation, redacted', async () => {
+    const { actionId } = await submitAndWaitForApproval(
+      h.client,
+      h.taskQueue,
+      refundRequest({ args: { paymentId: 'pay_881', amount: '125.00', currency: 'USD', reason: 'charged twice, customer jane.doe@example.com' } }),
+    );
+    const { context, page } = await signedIn(browser, app.url, keys.alice);
+    const row = page.locator(`article[data-action-id="${actionId}"]`);
+    const args = row.getByLabel('Arguments of payments.refund');
+    await args.waitFor();
+    const shown = await args.textContent();
+    for (const text of ['paymentId', 'pay_881', 'amount', '125.00', 'currency', 'USD', 'charged twice, customer [REDACTED:email]']) expect(shown).toContain(text);
+    expect(shown).not.toContain('jane.doe@example.com');
+    await screenshot(page, 'inbox-arguments');
+
+    await row.getByRole('button', { name: 'Approve' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByText('Approving lets it run with these arguments:').waitFor();
+    expect(await dialog.getByLabel('Arguments').textContent()).toContain('125.00');
+    await screenshot(page, 'inbox-confirm-arguments');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    expect((await h.db.prisma.action.findUniqueOrThrow({ where: { id: actionId } })).status).toBe('awaiting_approval');
+    await context.close();
+  });
+
+  it('offers no decision on a request the person made, nor a second one in a round they decided, and says why', async () => {
+    const own = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '75.00', requestedBy: 'carol' }));
+    const quorum = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '1500.00' }));
+    const { context, page } = await signedIn(browser, app.url, keys.carol);
+    const ownRow = page.locator(`article[data-action-id="${own.actionId}"]`);
+    await ownRow.getByText('You asked for this action: another approver decides it.').waitFor();
+    expect(await ownRow.getByRole('button').count()).toBe(0);
+
+    const quorumRow = page.locator(`article[data-action-id="${quorum.actionId}"]`);
+    await quorumRow.getByRole('button', { name: 'Approve' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Approve' }).click();
+    await page.getByText('Approval recorded (1 of 2); waiting for more approvers.').waitFor();
+    await quorumRow.getByText('You have decided this round; it waits for the other approvers.').waitFor();
+    expect(await quorumRow.getByRole('button').count()).toBe(0);
+    await screenshot(page, 'inbox-decided-and-own');
+    await context.close();
+
+    // Another approver still decides both.
+    const alice = await signedIn(browser, app.url, keys.alice);
+    await alice.page.locator(`article[data-action-id="${quorum.actionId}"]`).getByRole('button', { name: 'Approve' }).waitFor();
+    await alice.context.close();
+  });
+
+  it('refuses an edit that would hand the tool a redacted placeholder, naming the field, and runs a retyped one', async () => {
+    const { actionId } = await submitAndWaitForApproval(
+      h.client,
+      h.taskQueue,
+      refundRequest({ args: { paymentId: 'pay_882', amount: '90.00', currency: 'USD', reason: 'refund to dana@example.test' } }),
+    );
+    const { context, page } = await signedIn(browser, app.url, keys.alice);
+    await page.goto(`/actions/${actionId}`);
+    await page.getByLabel('Approve with edited arguments').check();
+    const editor = page.getByLabel('Edited arguments (JSON)');
+    const edited = (await editor.inputValue()).replace('"90.00"', '"60.00"');
+    await editor.fill(edited);
+    await page.getByText(/editedArgs\.reason still holds a redacted value/).waitFor();
+    await screenshot(page, 'edit-redacted-refused');
+    await page.getByRole('button', { name: 'Approve with edits' }).click();
+    await page.getByRole('button', { name: 'Confirm approval' }).click();
+    await page
+      .getByRole('alert')
+      .filter({ hasText: /^Not recorded: editedArgs\.reason still holds a redacted value/ })
+      .waitFor();
+    expect((await h.db.prisma.action.findUniqueOrThrow({ where: { id: actionId } })).status).toBe('awaiting_approval');
+    expect(await h.db.prisma.approvalDecision.count({ where: { approval: { actionId } } })).toBe(0);
+
+    await editor.fill(edited.replace('refund to [REDACTED:email]', 'refund to the card on file'));
+    await page.getByText('Valid for the tool’s schema.').waitFor();
+    await page.getByRole('button', { name: 'Approve with edits' }).click();
+    await page.getByRole('button', { name: 'Confirm approval' }).click();
+    expect(await awaitOutcome(h.client, actionId)).toMatchObject({ status: 'executed', output: { amount: '60.00' } });
+    await context.close();
+  });
+
+  it('shows a round’s escalation, and once the deadline has passed, that it closed instead of a countdown', async () => {
+    activePolicy = compilePolicy(
+      `apiVersion: airlock/v1
+rules:
+  - id: quick-refunds
+    tools: [payments.refund]
+    tier: high
+    outcome: require_approval
+    reason: refunds need a person, quickly
+    approval: { deadline: 4s, escalation: [{ after: 1s, to: "role:admin" }] }
+`,
+      'console-expiring.yaml',
+    );
+    try {
+      const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
+      expect((await awaitOutcome(h.client, actionId)).status).toBe('expired');
+      const { context, page } = await signedIn(browser, app.url, keys.alice);
+      await page.goto(`/actions/${actionId}`);
+      const round = page.getByRole('region', { name: 'Approval (round 1)' });
+      await round.getByText(/^Escalated to role:admin \(level 1\) at \d{4}-\d\d-\d\d \d\d:\d\d UTC$/).waitFor();
+      expect(await round.textContent()).toMatch(/expired · 0 of 1 approvals, 0 denials · approver role or higher · closed \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+      expect(await round.textContent()).not.toContain('deadline');
+      await screenshot(page, 'action-escalated-expired');
+      await context.close();
+    } finally {
+      activePolicy = defaultPolicy;
+    }
+  });
+});
