@@ -112,7 +112,8 @@ describe('the approval message', () => {
     expect(open.some((b) => b.type === 'actions')).toBe(true);
     const closed = approvalMessage({ ...card, status: { kind: 'expired', at: new Date(0) } }).blocks;
     expect(closed.some((b) => b.type === 'actions')).toBe(false);
-    expect(JSON.stringify(closed)).toContain('<http://console.test/#approval-appr_1|Open in console>');
+    expect(JSON.stringify(closed)).toContain('<http://console.test/actions/act_1|Open in console>');
     expect(JSON.stringify(open)).toContain(ACTION_APPROVE);
+    expect(JSON.stringify(open)).toContain('"url":"http://console.test/actions/act_1"');
   });
 });

@@ -119,7 +119,7 @@ async function auditRows(actionId: string, type: string) {
 
 describe('approval messages', () => {
   it('posts to the routed channel with tool, tier, reasons, redacted arguments, rationale, budget, deadline, quorum and buttons', async () => {
-    const { actionId, argsHash, status } = await submitAndWaitForApproval(
+    const { actionId, argsHash } = await submitAndWaitForApproval(
       h.client,
       h.taskQueue,
       refundRequest({
@@ -148,7 +148,8 @@ describe('approval messages', () => {
     expect(approve).toMatchObject({ style: 'primary', value: JSON.stringify({ actionId, round: 1, argsHash }) });
     expect(approve.confirm).toBeUndefined();
     expect(button(message.blocks, ACTION_DENY)).toMatchObject({ style: 'danger' });
-    expect(button(message.blocks, ACTION_OPEN_CONSOLE)).toMatchObject({ url: `http://console.airlock.test/#approval-${status.approval!.approvalId}` });
+    // The action's own page: it stays there once the round is decided (an inbox anchor would not).
+    expect(button(message.blocks, ACTION_OPEN_CONSOLE)).toMatchObject({ url: `http://console.airlock.test/actions/${actionId}` });
 
     // Eligible approvers with a Slack account get a DM too (by confirmed email, or carol by her link);
     // the agent's owner is not eligible.
@@ -172,7 +173,7 @@ describe('approval messages', () => {
       expect(visibleText(done)).toContain('Approved: payments.refund');
       expect(visibleText(done)).toMatch(/:white_check_mark: \*alice\* approved <!date\^\d+\^/);
       expect(visibleText(done)).toContain('Approved by alice');
-      expect(visibleText(done)).toContain(`<http://console.airlock.test/#approval-`);
+      expect(visibleText(done)).toContain(`<http://console.airlock.test/actions/${actionId}|Open in console>`);
     }
     const decision = await h.db.prisma.approvalDecision.findFirstOrThrow({ where: { approval: { actionId } } });
     expect(decision).toMatchObject({ userId: 'alice', channel: 'slack', decision: 'approve' });
@@ -187,6 +188,9 @@ describe('approval messages', () => {
     expect(opened.args.trigger_id).toMatch(/^trigger\./);
     const view = (opened.response as { view: Record<string, unknown> }).view;
     expect(view).toMatchObject({ type: 'modal', callback_id: DENY_MODAL });
+    // Both fields reach the agent (the outcome below): the modal must not call the reason a note for people.
+    const hints = (view.blocks as { type: string; hint?: { text: string } }[]).filter((b) => b.type === 'input').map((b) => b.hint?.text);
+    expect(hints).toEqual(['The model reads this to change its next attempt.', 'Returned to the agent as the reason for the denial, and kept in the audit log.']);
     // Nothing is decided until the modal is submitted.
     expect((await waitForStatus(h.client, actionId, () => true)).approval?.decisions).toEqual([]);
 

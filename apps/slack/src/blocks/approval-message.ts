@@ -81,8 +81,9 @@ const HEADLINE: Record<RoundStatus['kind'], string> = {
 /** Section text is capped at 3000 characters by Slack; stay well under it. */
 const SECTION_MAX = 2900;
 
-export function consoleLink(card: Pick<ApprovalCard, 'consoleUrl' | 'approvalId'>): string {
-  return `${card.consoleUrl.replace(/\/+$/, '')}/#approval-${card.approvalId}`;
+/** The action's own page: its full arguments, the decision controls while open, the outcome and timeline after. */
+export function consoleLink(card: Pick<ApprovalCard, 'consoleUrl' | 'actionId'>): string {
+  return `${card.consoleUrl.replace(/\/+$/, '')}/actions/${encodeURIComponent(card.actionId)}`;
 }
 
 function mrkdwn(text: string): types.MrkdwnElement {
