@@ -17,6 +17,8 @@ export { inlineParams, sqlLiteral, NulInSqlLiteralError, type SqlValue } from '.
 export * from './audit/index.js';
 export { createUser, createAgent, createApiKey, hashApiKey } from './seed.js';
 export { userIdByEmail, userRightsByEmail, type UserRightsRow } from './user-by-email.js';
+export { findUserByIdOrEmail, toUserRecord, USER_COLUMNS, type UserRecord, type UserRow } from './accounts/user-lookup.js';
+export { AccountError, type AccountIssue } from './accounts/account-input.js';
 export { Prisma } from '../generated/client.js';
 export type { Action, Approval, ApprovalDecision as StoredDecision, AuditEvent, User, Agent } from '../generated/client.js';
 export * from './governance/index.js';

@@ -1,7 +1,7 @@
 import { Role } from '@airlock/core';
 import { changeRole, disableUser, listUsers, runUseCase } from '@airlock/ops';
-import { createUser } from '@airlock/ops/accounts';
-import { AccountError, issueOneTimePassword, type IssuedPassword } from '@airlock/db/accounts';
+import { createUser, resetPassword } from '@airlock/ops/accounts';
+import type { IssuedPassword } from '@airlock/db/accounts';
 import { loadAccountsEnv } from './env.js';
 import { CliError } from './policy-commands.js';
 import { cliOperator, withDb } from './runtime.js';
@@ -38,16 +38,13 @@ function roleOption(value: string): Role {
 
 export async function resetPasswordCommand(user: string, options: { by?: string }): Promise<string> {
   const signInAt = signInPlace();
-  return withDb(async (db) => {
-    const operator = await cliOperator(db, options.by);
-    try {
-      const issued = await issueOneTimePassword(db, user, operator.actor);
+  return withDb(
+    async (db) => {
+      const issued = await resetPassword({ db }, await cliOperator(db, options.by), { id: user });
       return describe(`reset the password of ${issued.user.id} (${issued.user.email}); their password sessions have ended`, issued, signInAt);
-    } catch (error) {
-      if (error instanceof AccountError) throw new CliError(error.message);
-      throw error;
-    }
-  });
+    },
+    { id: '<user>' },
+  );
 }
 
 export async function setRoleCommand(user: string, role: string, options: { by?: string }): Promise<string> {

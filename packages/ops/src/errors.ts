@@ -1,4 +1,5 @@
 import { describeZodIssues } from '@airlock/core';
+import { AccountError } from '@airlock/db';
 import type { z } from 'zod';
 
 /** `unavailable`: Temporal or a worker did not answer in time; the action may still happen. */
@@ -39,4 +40,10 @@ export function notFound(message: string, path?: string): OpsError {
 export function fromZodError(error: z.ZodError): OpsError {
   const issues = describeZodIssues(error);
   return new OpsError('invalid', issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues);
+}
+
+/** The database layer's account refusals (no such user, a taken email, an ambiguous one) as ops refusals, unchanged. */
+export function rethrowAccountError(error: unknown): never {
+  if (error instanceof AccountError) throw new OpsError(error.kind, error.message, error.issues);
+  throw error;
 }

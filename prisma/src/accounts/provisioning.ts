@@ -8,6 +8,7 @@ import { inTransaction, lockName, sqlState } from '../governance/transaction.js'
 import { AccountError, NewLocalUser, parseAccountInput } from './account-input.js';
 import { generateOneTimePassword } from './one-time-password.js';
 import { hashPassword } from './password-hash.js';
+import { findUserByIdOrEmail } from './user-lookup.js';
 
 // Accounts made by an operator (first start, CLI): each gets a one-time password that
 // exists only in the return value and must be replaced at its first sign-in.
@@ -16,13 +17,6 @@ export interface IssuedPassword {
   user: { id: string; email: string; name: string; role: Role };
   /** Plaintext, shown once; only its argon2id hash is stored. */
   oneTimePassword: string;
-}
-
-interface UserRow {
-  id: string;
-  email: string;
-  name: string;
-  role: Role;
 }
 
 /** A new user with a one-time password; the row and its `user.created` audit row commit together. `actor` is who made it. */
@@ -76,21 +70,20 @@ export async function issueOneTimePassword(db: Db, idOrEmail: string, actor: str
   const oneTimePassword = generateOneTimePassword();
   const passwordHash = await hashPassword(oneTimePassword);
   return inTransaction(db, async (client) => {
-    const user = await findUser(client, who);
-    await client.query('UPDATE users SET password_hash = $2, password_must_change = true, password_changed_at = now() WHERE id = $1', [user.id, passwordHash]);
+    const user = await resetPasswordIn(client, who, passwordHash);
     await appendAuditIn(client, { eventKey: `user:${user.id}:password_reset:${randomUUID()}`, type: 'user.password_reset', actor, payload: { userId: user.id } });
     return { user, oneTimePassword };
   });
 }
 
-/** By id first (exact), else by email (case-insensitive); locked for the rest of the transaction. */
-async function findUser(client: pg.PoolClient, who: string): Promise<UserRow> {
-  const byId = await client.query<UserRow>('SELECT id, email, name, role FROM users WHERE id = $1 FOR UPDATE', [who]);
-  if (byId.rows[0]) return byId.rows[0];
-  const byEmail = await client.query<UserRow>('SELECT id, email, name, role FROM users WHERE lower(email) = lower($1) FOR UPDATE', [who]);
-  if (byEmail.rows.length > 1) throw new AccountError('conflict', `more than one user has email ${who} (ids ${byEmail.rows.map((r) => r.id).join(', ')}); name one by id`);
-  if (!byEmail.rows[0]) throw new AccountError('not_found', `no user with id or email "${who}"`, [{ path: 'user', message: 'not found' }]);
-  return byEmail.rows[0];
+/**
+ * Inside the caller's transaction (which appends the audit row): the user `who` names (id or
+ * email, locked) gets a password (already hashed) they must change at their next sign-in.
+ */
+export async function resetPasswordIn(client: pg.PoolClient, who: string, passwordHash: string, field = 'user'): Promise<IssuedPassword['user']> {
+  const { id, email, name, role } = await findUserByIdOrEmail(client, who, { field, lock: true });
+  await client.query('UPDATE users SET password_hash = $2, password_must_change = true, password_changed_at = now() WHERE id = $1', [id, passwordHash]);
+  return { id, email, name, role };
 }
 
 /** The address's local part as an id when free (readable in the audit log), else with a short random suffix. */

@@ -316,6 +316,35 @@ describe('airlock users', SLOW, () => {
     expect(await users('reset-password', 'ghost')).toMatchObject({ code: 1, stderr: 'airlock: no user with id or email "ghost"\n' });
   });
 
+  it('reset-password is an admin action: --by a viewer is refused, audited, and changes nothing', async () => {
+    expect(await users('add', '--email', 'vic@example.test', '--role', 'viewer')).toMatchObject({ code: 0 });
+    const before = await database.db.prisma.user.findUniqueOrThrow({ where: { id: 'fran' }, select: { passwordHash: true } });
+    // A viewer could reset an admin's password and sign in as them.
+    expect(await users('reset-password', 'fran', '--by', 'vic')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'airlock: role viewer may not do this; admin or higher is required (user.reset_password)\n',
+    });
+    expect(await database.db.prisma.user.findUniqueOrThrow({ where: { id: 'fran' }, select: { passwordHash: true } })).toEqual(before);
+    expect(await database.db.prisma.auditEvent.findFirstOrThrow({ where: { type: 'operator.forbidden' } })).toMatchObject({ actor: 'user:vic' });
+    expect(await users('reset-password', ' ')).toEqual({ code: 1, stdout: '', stderr: 'airlock: <user>: must name the user by id or email\n' });
+  });
+
+  it('reset-password and every other option naming a person resolve an email the same way', async () => {
+    // Two stored addresses that differ only by case (written before addresses were kept lower-case).
+    await database.db.pool.query(
+      `INSERT INTO users (id, email, name, role) VALUES ('twin-a', 'Twin@example.test', 'a', 'approver'), ('twin-b', 'twin@example.test', 'b', 'approver')`,
+    );
+    const AMBIGUOUS = 'airlock: more than one user has email TWIN@example.test (ids twin-a, twin-b); name one by id\n';
+    expect(await users('reset-password', 'TWIN@example.test')).toEqual({ code: 1, stdout: '', stderr: AMBIGUOUS });
+    expect(await airlockWith({ DATABASE_URL: database.url }, 'agents', 'create', 'twin-bot', '--team', 'eng', '--owner', 'TWIN@example.test')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: AMBIGUOUS,
+    });
+    expect(await users('reset-password', 'twin-b')).toMatchObject({ code: 0, stdout: expect.stringMatching(/^reset the password of twin-b /) as string });
+  });
+
   it('explains a missing DATABASE_URL', async () => {
     const result = await airlock('users', 'reset-password', 'fran');
     expect(result.code).toBe(1);

@@ -1,5 +1,5 @@
-import { AccountError, NewLocalUser, generateOneTimePassword, hashPassword, insertLocalUser, type IssuedPassword } from '@airlock/db/accounts';
-import { OpsError } from '../errors.js';
+import { NewLocalUser, generateOneTimePassword, hashPassword, insertLocalUser, type IssuedPassword } from '@airlock/db/accounts';
+import { rethrowAccountError } from '../errors.js';
 import type { Operator } from '../operator.js';
 import { defineUseCase, runUseCase, type OpsDeps } from '../use-case.js';
 
@@ -23,9 +23,4 @@ export async function createUser(deps: OpsDeps, operator: Operator, raw: unknown
     },
   });
   return runUseCase(deps, operator, useCase, raw);
-}
-
-function rethrowAccountError(error: unknown): never {
-  if (error instanceof AccountError) throw new OpsError(error.kind, error.message, error.issues);
-  throw error;
 }

@@ -1,45 +1,16 @@
-import type { Role } from '@airlock/core';
+import { findUserByIdOrEmail, type UserRecord } from '@airlock/db';
 import type pg from 'pg';
-import { OpsError, notFound } from '../errors.js';
+import { OpsError, rethrowAccountError } from '../errors.js';
 
-export interface UserRecord {
-  id: string;
-  email: string;
-  name: string;
-  role: Role;
-  groups: string[];
-  createdAt: Date;
-  disabledAt: Date | null;
-}
-
-interface UserRow {
-  id: string;
-  email: string;
-  name: string;
-  role: Role;
-  groups: string[];
-  created_at: Date;
-  disabled_at: Date | null;
-}
-
-export const USER_COLUMNS = 'id, email, name, role, groups, created_at, disabled_at';
-
-export function toUserRecord(row: UserRow): UserRecord {
-  return { id: row.id, email: row.email, name: row.name, role: row.role, groups: row.groups, createdAt: row.created_at, disabledAt: row.disabled_at };
-}
+export { USER_COLUMNS, toUserRecord, type UserRecord } from '@airlock/db';
 
 /**
  * The user `who` names, by id, else by email (case-insensitive, and only one user may have it):
- * every option or field naming a person takes either. `lock` holds the row for the rest of the transaction.
+ * every option or field naming a person takes either. The one resolver, `@airlock/db`'s, with its
+ * refusal as an OpsError naming `field`. `lock` holds the row for the rest of the transaction.
  */
 export async function findUser(client: pg.ClientBase | pg.Pool, who: string, field: string, options: { lock?: boolean } = {}): Promise<UserRecord> {
-  const lock = options.lock ? ' FOR UPDATE' : '';
-  const byId = await client.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1${lock}`, [who]);
-  if (byId.rows[0]) return toUserRecord(byId.rows[0]);
-  const byEmail = await client.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE lower(email) = lower($1)${lock}`, [who]);
-  if (byEmail.rows.length > 1) throw new OpsError('conflict', `more than one user has email ${who}; name one by id`, [{ path: field, message: 'is ambiguous' }]);
-  if (!byEmail.rows[0]) throw notFound(`no user with id or email "${who}"`, field);
-  return toUserRecord(byEmail.rows[0]);
+  return findUserByIdOrEmail(client, who, { field, ...options }).catch(rethrowAccountError);
 }
 
 /** By id, else by email (case-insensitive); locked for the rest of the transaction. */

@@ -1,0 +1,27 @@
+import { generateOneTimePassword, hashPassword, resetPasswordIn, type IssuedPassword } from '@airlock/db/accounts';
+import { z } from 'zod';
+import { rethrowAccountError } from '../errors.js';
+import type { Operator } from '../operator.js';
+import { defineUseCase, runUseCase, type OpsDeps } from '../use-case.js';
+
+export const ResetPasswordInput = z.object({ id: z.string().trim().min(1, 'must name the user by id or email') }).strict();
+
+/**
+ * A new one-time password for a user named by id or email (admin), shown once; every password
+ * session of theirs ends and they must choose their own at the next sign-in. Hashed before the
+ * transaction opens (argon2 is slow on purpose and locks should be short).
+ */
+export async function resetPassword(deps: OpsDeps, operator: Operator, raw: unknown): Promise<IssuedPassword> {
+  const oneTimePassword = generateOneTimePassword();
+  const passwordHash = await hashPassword(oneTimePassword);
+  const useCase = defineUseCase({
+    name: 'user.reset_password',
+    role: 'admin',
+    input: ResetPasswordInput,
+    async write(tx, input) {
+      const user = await resetPasswordIn(tx, input.id, passwordHash, 'id').catch(rethrowAccountError);
+      return { result: { user, oneTimePassword }, audit: { type: 'user.password_reset', payload: { userId: user.id } } };
+    },
+  });
+  return runUseCase(deps, operator, useCase, raw);
+}
