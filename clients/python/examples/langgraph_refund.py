@@ -21,7 +21,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import END, START, MessagesState, StateGraph
 from langgraph.types import Command, interrupt
 
-from airlock_client import Airlock, Authorization, Executed, PendingAuthorization, refusal_text
+from airlock_client import Airlock, Authorization, Executed, PendingAuthorization, edited_args_text, refusal_text
 
 AIRLOCK_TOOL = "payments.refund"
 
@@ -70,7 +70,9 @@ def refund_graph(airlock: Airlock, amount: str, call_id: str, refunds: list[dict
             refunds.append(decided.args)  # the agent's own payment code, with the authorized arguments
             output = {"refundId": f"re_{decided.args['paymentId']}", "amount": decided.args["amount"]}
             airlock.report(i, decided, output=output)
-            results.append(ToolMessage(tool_call_id=call["id"], name="refund", content=json.dumps(output)))
+            # The model asked for call["args"]; it must know when a person changed them.
+            edited = edited_args_text(call["args"], decided.args)
+            results.append(ToolMessage(tool_call_id=call["id"], name="refund", content="\n".join(filter(None, [json.dumps(output), edited]))))
         return {"messages": results}
 
     def respond(state: MessagesState) -> dict[str, Any]:

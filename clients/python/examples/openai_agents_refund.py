@@ -22,7 +22,7 @@ from agents.models.interface import Model
 from agents.tool_context import ToolContext
 from openai.types.responses import ResponseFunctionToolCall, ResponseOutputMessage, ResponseOutputText
 
-from airlock_client import AsyncAirlock, Authorization, Executed, refusal_text
+from airlock_client import AsyncAirlock, Authorization, Executed, edited_args_text, refusal_text
 
 AIRLOCK_TOOL = "payments.refund"
 
@@ -65,7 +65,8 @@ def refund_agent(airlock: AsyncAirlock, amount: str, call_id: str, refunds: list
     @function_tool(needs_approval=needs_approval)
     async def refund(context: ToolContext[Any], paymentId: str, amount: str, currency: str, reason: str) -> str:
         """Refund a payment."""
-        action_id = await authorize(context.tool_call_id, {"paymentId": paymentId, "amount": amount, "currency": currency, "reason": reason})
+        asked = {"paymentId": paymentId, "amount": amount, "currency": currency, "reason": reason}
+        action_id = await authorize(context.tool_call_id, asked)
         state = await airlock.await_authorization(action_id)
         if isinstance(state, Executed):
             return json.dumps(state.output)
@@ -74,7 +75,8 @@ def refund_agent(airlock: AsyncAirlock, amount: str, call_id: str, refunds: list
         refunds.append(state.args)  # the agent's own payment code, with the authorized arguments
         output = {"refundId": f"re_{state.args['paymentId']}", "amount": state.args["amount"]}
         await airlock.report(action_id, state, output=output)
-        return json.dumps(output)
+        # The model must know when a person changed what it asked for.
+        return "\n".join(filter(None, [json.dumps(output), edited_args_text(asked, state.args)]))
 
     return Agent(name="billing-bot", instructions="Refund when asked.", model=ScriptedRefundModel(amount, call_id), tools=[refund])
 

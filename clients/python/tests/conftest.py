@@ -115,11 +115,13 @@ class Approver:
                 pytest.fail(f"action {action_id} never reached phase {phase!r} ({why}): {', '.join(seen)}")
             time.sleep(0.05)
 
-    def decide(self, action_id: str, decision: str, feedback: str | None = None) -> None:
+    def decide(self, action_id: str, decision: str, feedback: str | None = None, edited_args: dict[str, Any] | None = None) -> None:
         status = self.await_phase(action_id, "awaiting_approval")
         body: dict[str, Any] = {"decision": decision, "argsHash": status["argsHash"]}
         if feedback:
             body["feedback"] = feedback
+        if edited_args:
+            body["editedArgs"] = edited_args
         response = self._http.post(f"/api/v1/actions/{action_id}/decisions", json=body)
         assert response.status_code == 200, response.text
 

@@ -57,6 +57,25 @@ async def test_openai_agents_resumes_a_saved_run_after_a_person_approves(url, ag
     assert finished["answer"].startswith("Refund done: ") and "re_pay_123" in finished["answer"]
 
 
+EDITED_NOTE = 'An approver in Airlock changed the arguments before it ran: amount "125.00" → "40.00".'
+
+
+async def test_openai_agents_runs_the_edited_refund_and_the_model_reads_what_changed(agent_client, approver):
+    cid = call_id()
+    started = await openai_agents.start(agent_client, "125.00", cid)
+    approver.decide(started["waiting_on"][0], "approve", edited_args=openai_agents.refund_args("40.00"))
+    finished = await openai_agents.resume(agent_client, "125.00", cid, started["saved_state"])
+    assert finished["refunds"] == [openai_agents.refund_args("40.00")]
+    assert finished["answer"] == 'Refund done: {"refundId": "re_pay_123", "amount": "40.00"}\n' + EDITED_NOTE
+
+
+def test_langgraph_runs_the_edited_refund_and_the_model_reads_what_changed(url, approver):
+    with Airlock(url, os.environ["AIRLOCK_API_KEY"], poll_wait_ms=5_000) as client:
+        run = langgraph.run_refund(client, "125.00", call_id(), lambda value: [approver.decide(i, "approve", edited_args=langgraph.refund_args("40.00")) for i in value["action_ids"]])
+    assert run["refunds"] == [langgraph.refund_args("40.00")]
+    assert run["answer"].endswith(EDITED_NOTE)
+
+
 async def test_openai_agents_rejects_a_denied_refund_with_the_feedback(agent_client, approver):
     cid = call_id()
     started = await openai_agents.start(agent_client, "125.00", cid)

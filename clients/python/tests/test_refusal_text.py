@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from airlock_client.client import refusal_text
+from airlock_client.client import edited_args_text, refusal_text
 
 
 def denied(reason: str, denied_by: str | None = None, feedback: str | None = None) -> SimpleNamespace:
@@ -20,3 +20,12 @@ def test_a_denial_names_the_approver_once() -> None:
 def test_a_comment_and_a_policy_reason_are_kept() -> None:
     assert refusal_text(denied("not on a Friday", "bo", "try Monday")) == "denied by bo: not on a Friday. Feedback: try Monday"
     assert refusal_text(denied("refunds over 10,000 are never allowed")) == "denied: refunds over 10,000 are never allowed"
+
+
+def test_an_edit_is_told_as_the_typescript_sdk_tells_it():
+    # The same text as editedArgsText in @airlock/sdk (packages/sdk/src/gate.unit.test.ts).
+    assert edited_args_text({"amount": "125.00", "meta": {"a": 1, "b": 2}}, {"meta": {"b": 2, "a": 1}, "amount": "125.00"}) is None
+    assert (
+        edited_args_text({"amount": "125.00", "reason": "dup", "note": "x"}, {"amount": "100.00", "reason": "dup", "currency": "USD"})
+        == 'An approver in Airlock changed the arguments before it ran: amount "125.00" → "100.00", note "x" → (none), currency (none) → "USD".'
+    )

@@ -1,4 +1,4 @@
-import { refusalText, type Airlock } from '@airlock/sdk';
+import { editedArgsText, refusalText, type Airlock } from '@airlock/sdk';
 import { AIMessage, ToolMessage, type BaseMessage } from '@langchain/core/messages';
 import { interrupt } from '@langchain/langgraph';
 
@@ -47,7 +47,8 @@ interface PendingCall {
  *   the node reads Airlock's decision. Refused calls are answered with a
  *   ToolMessage carrying the reason and the approver's feedback for the model.
  * - `execute` runs the authorized calls with the authorized arguments (an
- *   approver may have edited them) and reports each result to Airlock.
+ *   approver may have edited them) and reports each result to Airlock; an edit
+ *   is told to the model below the result (`editedArgsText`).
  */
 export function airlockNodes(options: AirlockNodesOptions) {
   const { airlock } = options;
@@ -93,7 +94,9 @@ export function airlockNodes(options: AirlockNodesOptions) {
       try {
         const output = await gated.run(decided.args);
         await airlock.report(actionId, { authorizationId: decided.authorizationId, args: decided.args, status: 'succeeded', output: output ?? null });
-        results.push(new ToolMessage({ tool_call_id: call.id, name: call.name, content: JSON.stringify(output ?? null) }));
+        // The model asked for call.args; it must know when a person changed them.
+        const edited = editedArgsText(call.args, decided.args);
+        results.push(new ToolMessage({ tool_call_id: call.id, name: call.name, content: [JSON.stringify(output ?? null), edited].filter(Boolean).join('\n') }));
       } catch (error) {
         const message = (error instanceof Error ? error.message : String(error)).slice(0, 4000) || 'the tool failed';
         await airlock.report(actionId, { authorizationId: decided.authorizationId, args: decided.args, status: 'failed', error: message });

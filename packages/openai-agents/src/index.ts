@@ -1,4 +1,4 @@
-import { refusalText, type Airlock } from '@airlock/sdk';
+import { editedArgsText, refusalText, type Airlock } from '@airlock/sdk';
 import { tool, type RunContext, type RunState, type RunToolApprovalItem } from '@openai/agents';
 import type { z } from 'zod';
 
@@ -24,7 +24,8 @@ export interface AirlockToolOptions<Parameters extends z.ZodObject, Result> {
  * or already approved → no interruption, the tool runs; waiting for a person or
  * refused → the run stops with an interruption. `execute` runs with the
  * authorized arguments (an approver may have edited them) and reports the result,
- * so the audit trail records what actually happened.
+ * so the audit trail records what actually happened; after an edit, the model reads
+ * the result followed by what changed (`editedArgsText`).
  *
  * Resume with `decideInterruptions(airlock, state, result.interruptions)`, then
  * `run(agent, state)`. The run state can be saved with `state.toString()` and
@@ -61,7 +62,10 @@ export function airlockTool<Parameters extends z.ZodObject, Result>(options: Air
       try {
         const output = await options.execute(options.parameters.parse(state.args));
         await airlock.report(actionId, { authorizationId: state.authorizationId, args: state.args, status: 'succeeded', output: output ?? null });
-        return output;
+        // The model asked for `input`; it must know when a person changed it (the output alone may not show it).
+        const edited = editedArgsText(input, state.args);
+        if (!edited) return output;
+        return `${typeof output === 'string' ? output : JSON.stringify(output ?? null)}\n${edited}`;
       } catch (error) {
         const message = (error instanceof Error ? error.message : String(error)).slice(0, 4000) || 'the tool failed';
         await airlock.report(actionId, { authorizationId: state.authorizationId, args: state.args, status: 'failed', error: message });

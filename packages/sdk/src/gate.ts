@@ -1,4 +1,4 @@
-import { ActionRequest, InvalidRequestError, denialText, formatZodError, type ActionOutcome, type ActionRequestInput } from '@airlock/core/portable';
+import { ActionRequest, InvalidRequestError, canonicalJson, denialText, formatZodError, type ActionOutcome, type ActionRequestInput } from '@airlock/core/portable';
 import type { RestTransport } from './rest-transport.js';
 
 /** A gate-only action: Airlock decides, the agent runs the tool itself and reports. */
@@ -57,4 +57,16 @@ export function refusalText(state: Exclude<AuthorizationState, { status: 'author
     case 'cancelled':
       return `${state.status}: ${state.reason}`;
   }
+}
+
+/**
+ * What the model must be told when an approver edited its arguments: it asked for one thing and
+ * another ran (`amount: "125.00" → "100.00"`). Undefined when it ran exactly as asked.
+ */
+export function editedArgsText(asked: Record<string, unknown>, authorized: Record<string, unknown>): string | undefined {
+  const fields = [...new Set([...Object.keys(asked), ...Object.keys(authorized)])];
+  const shown = (value: unknown) => (value === undefined ? '(none)' : JSON.stringify(value));
+  const changed = fields.filter((field) => field in asked !== field in authorized || canonicalJson(asked[field] ?? null) !== canonicalJson(authorized[field] ?? null));
+  if (changed.length === 0) return undefined;
+  return `An approver in Airlock changed the arguments before it ran: ${changed.map((field) => `${field} ${shown(asked[field])} → ${shown(authorized[field])}`).join(', ')}.`;
 }

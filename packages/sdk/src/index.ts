@@ -1,6 +1,6 @@
 // The REST entry: no Temporal or Node-only imports, so it runs wherever fetch does.
 export { Airlock, type ConnectOptions } from './airlock.js';
-export { refusalText, type AgentRunReport, type AuthorizationRequest, type AuthorizationState, type SubmittedAuthorization } from './gate.js';
+export { editedArgsText, refusalText, type AgentRunReport, type AuthorizationRequest, type AuthorizationState, type SubmittedAuthorization } from './gate.js';
 export type { ActionHandle, AgentActionRequest, AgentPlanRequest, AirlockClient, PlanRequest, ToolCallOptions, ToolFunction } from './handle.js';
 export { AirlockApiError } from './rest-transport.js';
 export { InvalidRequestError, IdempotencyConflictError } from '@airlock/core/portable';

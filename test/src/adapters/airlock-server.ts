@@ -24,7 +24,7 @@ export interface AirlockServer {
   /** A REST client with billing-bot's key. */
   connect(): Promise<Airlock>;
   /** A person's decision through POST /actions/:id/decisions, bound to the arguments they saw. */
-  decide(actionId: string, decision: 'approve' | 'deny', options?: { feedback?: string; key?: string }): Promise<void>;
+  decide(actionId: string, decision: 'approve' | 'deny', options?: { feedback?: string; key?: string; editedArgs?: Record<string, unknown> }): Promise<void>;
   /** Waits (polling the status) until the action waits for a person. */
   awaitingApproval(actionId: string): Promise<void>;
   close(): Promise<void>;
@@ -67,7 +67,12 @@ export async function startAirlockServer(): Promise<AirlockServer> {
     connect: () => Airlock.connect({ url: api.url, apiKey: keys.agent, pollWaitMs: 5_000 }),
     async decide(actionId, decision, options = {}) {
       const { argsHash } = await status(actionId);
-      await call('POST', `/api/v1/actions/${actionId}/decisions`, options.key ?? keys.alice, { decision, argsHash, ...(options.feedback ? { feedback: options.feedback } : {}) });
+      await call('POST', `/api/v1/actions/${actionId}/decisions`, options.key ?? keys.alice, {
+        decision,
+        argsHash,
+        ...(options.feedback ? { feedback: options.feedback } : {}),
+        ...(options.editedArgs ? { editedArgs: options.editedArgs } : {}),
+      });
     },
     async awaitingApproval(actionId) {
       for (;;) {

@@ -16,12 +16,12 @@ afterAll(async () => {
 });
 
 /** A person decides each interrupted action (as from the console) while the thread is stopped. */
-function decideOnInterrupt(decision: 'approve' | 'deny', feedback?: string) {
+function decideOnInterrupt(decision: 'approve' | 'deny', options: { feedback?: string; editedArgs?: Record<string, unknown> } = {}) {
   const seen: AirlockInterrupt[] = [];
   const decided: Promise<void>[] = [];
   const onInterrupt = (value: AirlockInterrupt) => {
     seen.push(value);
-    for (const actionId of value.actionIds) decided.push(server.awaitingApproval(actionId).then(() => server.decide(actionId, decision, feedback ? { feedback } : {})));
+    for (const actionId of value.actionIds) decided.push(server.awaitingApproval(actionId).then(() => server.decide(actionId, decision, options)));
   };
   return { onInterrupt, seen, decided };
 }
@@ -43,8 +43,16 @@ describe('the LangGraph example (an interrupt-based approval node decided by Air
     expect(await airlock.authorization(person.seen[0]!.actionIds[0]!)).toMatchObject({ status: 'executed' });
   });
 
+  it('runs the refund with the arguments an approver edited, and tells the model what changed', async () => {
+    const person = decideOnInterrupt('approve', { editedArgs: { paymentId: 'pay_123', amount: '40.00', currency: 'USD', reason: 'duplicate charge' } });
+    const run = await runLangGraphRefund({ airlock, amount: '125.00', callId: 'lg-edit', onInterrupt: person.onInterrupt });
+    await Promise.all(person.decided);
+    expect(run).toMatchObject({ pending: true, refunds: [{ amount: '40.00' }] });
+    expect(run.answer).toBe('Refund done: {"refundId":"re_pay_123","amount":"40.00"}\nAn approver in Airlock changed the arguments before it ran: amount "125.00" → "40.00".');
+  });
+
   it('never runs a denied refund; the model reads the approver’s feedback', async () => {
-    const person = decideOnInterrupt('deny', 'ask the customer first');
+    const person = decideOnInterrupt('deny', { feedback: 'ask the customer first' });
     const run = await runLangGraphRefund({ airlock, amount: '125.00', callId: 'lg-deny', onInterrupt: person.onInterrupt });
     await Promise.all(person.decided);
     expect(run).toMatchObject({ pending: true, refunds: [] });

@@ -75,6 +75,18 @@ describe('the OpenAI Agents SDK example (needsApproval decided by Airlock)', () 
     expect(JSON.parse(await readFile(file, 'utf8'))).toHaveProperty('savedState');
   });
 
+  it('runs the refund with the arguments an approver edited, and the model reads what changed', async () => {
+    const started = await startRefund({ airlock, amount: '125.00', callId: 'oa-edit' });
+    if (started.done) throw new Error('expected the run to wait for a person');
+    const [actionId] = started.waitingOn;
+    await server.awaitingApproval(actionId!);
+    await server.decide(actionId!, 'approve', { editedArgs: { paymentId: 'pay_123', amount: '40.00', currency: 'USD', reason: 'duplicate charge' } });
+
+    const run = await resumeRefund({ airlock, amount: '125.00', callId: 'oa-edit', savedState: started.savedState });
+    expect(run.refunds).toEqual([{ paymentId: 'pay_123', amount: '40.00', currency: 'USD', reason: 'duplicate charge' }]);
+    expect(run.answer).toBe('Refund done: {"refundId":"re_pay_123","amount":"40.00"}\nAn approver in Airlock changed the arguments before it ran: amount "125.00" → "40.00".');
+  });
+
   it('rejects a denied refund with the approver’s feedback as the message the model reads', async () => {
     const started = await startRefund({ airlock, amount: '125.00', callId: 'oa-deny' });
     if (started.done) throw new Error('expected the run to wait for a person');

@@ -1,6 +1,6 @@
 """Airlock's Python client: sync (``Airlock``) and async (``AsyncAirlock``) over the REST API with an agent key."""
 
-from .client import ActionHandle, Airlock, AsyncActionHandle, AsyncAirlock, refusal_text
+from .client import ActionHandle, Airlock, AsyncActionHandle, AsyncAirlock, edited_args_text, refusal_text
 from .errors import AirlockApiError, AirlockError, IdempotencyConflictError, InvalidRequestError
 from .models import (
     PLAN_TOOL,
@@ -38,5 +38,6 @@ __all__ = [
     "PendingAuthorization",
     "PlanStep",
     "SubmittedAction",
+    "edited_args_text",
     "refusal_text",
 ]

@@ -7,6 +7,7 @@ sent and a pause is taken.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from dataclasses import dataclass
 from typing import Any, Iterable
@@ -264,4 +265,20 @@ def refusal_text(state: Any) -> str:
     return str(status)
 
 
-__all__ = ["Airlock", "AsyncAirlock", "ActionHandle", "AsyncActionHandle", "Executed", "refusal_text"]
+def edited_args_text(asked: dict[str, Any], authorized: dict[str, Any]) -> str | None:
+    """What the model must be told when an approver edited its arguments; None when it ran as asked.
+
+    The same text as the TypeScript SDK's ``editedArgsText``: ``amount "125.00" → "100.00"``.
+    """
+
+    def shown(field: str, args: dict[str, Any]) -> str:
+        return json.dumps(args[field], ensure_ascii=False, separators=(",", ":")) if field in args else "(none)"
+
+    fields = list(dict.fromkeys([*asked, *authorized]))
+    changed = [f for f in fields if (f in asked) != (f in authorized) or json.dumps(asked.get(f), sort_keys=True) != json.dumps(authorized.get(f), sort_keys=True)]
+    if not changed:
+        return None
+    return "An approver in Airlock changed the arguments before it ran: " + ", ".join(f"{f} {shown(f, asked)} → {shown(f, authorized)}" for f in changed) + "."
+
+
+__all__ = ["Airlock", "AsyncAirlock", "ActionHandle", "AsyncActionHandle", "Executed", "edited_args_text", "refusal_text"]
