@@ -1,5 +1,6 @@
 export { createDb, WARM_CONNECTIONS, type Db, type DbOptions } from './client.js';
 export { migrate, readMigrations, MigrationError, MIGRATIONS_DIR } from './migrate.js';
+export { assertMigrated, NotMigratedError } from './migrated.js';
 export {
   awaitDurable,
   COMMIT_WITHOUT_FLUSH,

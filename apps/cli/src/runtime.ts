@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import { dataConverterFor } from '@airlock/codec';
 import { temporalConnectionSettings } from '@airlock/core/temporal';
-import { createDb, type Db } from '@airlock/db';
+import { assertMigrated, createDb, NotMigratedError, type Db } from '@airlock/db';
 import { OpsError, operatorForUser, type Operator } from '@airlock/ops';
 import { Client, Connection } from '@temporalio/client';
 import { loadDbEnv, loadOpsEnv } from './env.js';
@@ -15,11 +15,27 @@ export async function withDb<T>(fn: (db: Db) => Promise<T>, options: Record<stri
   const env = loadDbEnv();
   const db = createDb(env.DATABASE_URL, { poolSize: 2 });
   try {
+    await usableDatabase(db, env.DATABASE_URL);
     return await fn(db);
   } catch (error) {
     throw cliErrorOf(error, options);
   } finally {
     await db.close();
+  }
+}
+
+/**
+ * Before a command reads or writes: the database answers and holds this build's schema. Otherwise
+ * one line naming the server (never the password) or the migration to run, where a command would
+ * have failed on its first table with a driver's or Prisma's message.
+ */
+async function usableDatabase(db: Db, url: string): Promise<void> {
+  try {
+    await assertMigrated(db);
+  } catch (error) {
+    if (error instanceof NotMigratedError) throw new CliError(error.message);
+    const { hostname, port, pathname } = new URL(url);
+    throw new CliError(`cannot use the database at ${hostname}:${port || 5432}${pathname} (DATABASE_URL): ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,7 +10,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from '@airlock/db/embedd
 import { startTemporalDevServer, type DevServer } from '@airlock/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, temporalCliPath } from '../support/binaries.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { adminUrl, createTestDatabase, withAdmin, withDatabase, type TestDatabase } from '../support/database.js';
 import { freePorts } from '../support/ports.js';
 
 const exec = promisify(execFile);
@@ -128,6 +129,34 @@ describe('airlock without the settings a command needs', SLOW, () => {
       code: 1,
       stdout: '',
       stderr: TEMPORAL_ADDRESS_NOT_SET + 'airlock: invalid configuration: DATABASE_URL: must be a postgres:// or postgresql:// URL\n',
+    });
+  });
+});
+
+describe('airlock against a database it cannot use', SLOW, () => {
+  const name = `airlock_cli_unmigrated_${randomBytes(4).toString('hex')}`;
+  beforeAll(async () => {
+    await withAdmin(adminUrl, (c) => c.query(`CREATE DATABASE ${name}`));
+  });
+  afterAll(async () => {
+    await withAdmin(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+  });
+
+  it('names the migration to run on a database never migrated, one line, before anything is written', async () => {
+    // As docs/DEPLOYMENT.md has it: an external database; here `npm run migrate` was forgotten.
+    const NOT_MIGRATED = 'airlock: the database has no Airlock schema (relation "_prisma_migrations" does not exist); run `npm run migrate` first\n';
+    const url = withDatabase(adminUrl, name);
+    expect(await airlockWith({ DATABASE_URL: url }, 'pending')).toEqual({ code: 1, stdout: '', stderr: NOT_MIGRATED });
+    expect(await airlockWith({ DATABASE_URL: url }, 'users', 'add', '--email', 'a@example.test', '--role', 'admin')).toEqual({ code: 1, stdout: '', stderr: NOT_MIGRATED });
+  });
+
+  it('names the server, never the password, when it cannot connect', async () => {
+    const [port] = (await freePorts(1)) as [number];
+    const result = await airlockWith({ DATABASE_URL: `postgresql://airlock:s3cret@127.0.0.1:${port}/airlock` }, 'agents', 'list');
+    expect(result).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `airlock: cannot use the database at 127.0.0.1:${port}/airlock (DATABASE_URL): connect ECONNREFUSED 127.0.0.1:${port}\n`,
     });
   });
 });
