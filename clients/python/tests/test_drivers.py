@@ -102,6 +102,9 @@ def test_a_bad_plan_step_is_named_by_its_place_in_the_steps_before_anything_is_s
         assert raised.value.fields == ["steps.1.args"]
         with pytest.raises(InvalidRequestError, match=r"^steps\.0: "):
             airlock.run_plan(["demo.echo"], idempotency_key="plan-2")  # type: ignore[list-item]
+        # An empty plan is bad input too, not an action the policy then denies.
+        with pytest.raises(InvalidRequestError, match=r"^steps: List should have at least 1 item"):
+            airlock.run_plan([], idempotency_key="plan-3")
     assert seen == []
 
 

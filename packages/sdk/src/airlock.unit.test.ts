@@ -1,4 +1,4 @@
-import { InvalidRequestError } from '@airlock/core/portable';
+import { InvalidRequestError, type PlanStep } from '@airlock/core/portable';
 import { describe, expect, it } from 'vitest';
 import { Airlock } from './airlock.js';
 import { AirlockApiError } from './rest-transport.js';
@@ -96,5 +96,16 @@ describe('the REST client when no answer comes', () => {
     const airlock = await Airlock.connect({ url: 'http://airlock.test', apiKey: 'alk_test', fetch: flaky });
     expect(await airlock.action('a-1').result()).toEqual({ status: 'executed', actionId: 'a-1', output: null });
     expect(calls).toBe(2);
+  });
+});
+
+describe('a malformed plan is bad input, refused before anything is sent', () => {
+  it('names the step and field, and refuses an empty plan', async () => {
+    const { airlock, sent } = await recordingClient();
+    const missingArgs = [{ tool: 'demo.echo', args: {} }, { tool: 'demo.echo' }] as unknown as PlanStep[];
+    await expect(airlock.runPlan({ idempotencyKey: 'p1', steps: missingArgs })).rejects.toThrow(/^invalid request: steps\.1\.args: /);
+    await expect(airlock.runPlan({ idempotencyKey: 'p2', steps: [] })).rejects.toThrow(/^invalid request: steps: /);
+    await expect(airlock.runPlan({ idempotencyKey: 'p3', steps: [{ tool: 'demo.echo', args: {}, note: 'x' } as PlanStep] })).rejects.toThrow(InvalidRequestError);
+    expect(sent).toEqual([]);
   });
 });

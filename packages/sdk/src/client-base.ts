@@ -1,4 +1,4 @@
-import { PLAN_TOOL, type ActionOutcome, type PlanStep } from '@airlock/core/portable';
+import { InvalidRequestError, PLAN_TOOL, PlanArgs, formatZodError, type ActionOutcome, type PlanStep } from '@airlock/core/portable';
 import type { ActionHandle, AgentActionRequest } from './handle.js';
 
 /**
@@ -17,7 +17,13 @@ export abstract class ActionClient<Request extends AgentActionRequest> {
   }
 }
 
-/** A plan's steps as the one action that runs them: the tool `airlock.plan`. */
-export function planAction(steps: PlanStep[]): { tool: string; args: { steps: PlanStep[] } } {
-  return { tool: PLAN_TOOL, args: { steps } };
+/**
+ * A plan's steps as the one action that runs them: the tool `airlock.plan`. Checked here (1 to 20
+ * steps, each a tool and its args), so a malformed plan is bad input naming the step
+ * (`steps.1.args: …`), as in the Python client, not an action the policy then denies.
+ */
+export function planAction(steps: PlanStep[]): { tool: string; args: PlanArgs } {
+  const parsed = PlanArgs.safeParse({ steps });
+  if (!parsed.success) throw new InvalidRequestError(formatZodError(parsed.error));
+  return { tool: PLAN_TOOL, args: parsed.data };
 }

@@ -35,13 +35,12 @@ def action_path(action_id: str, suffix: str = "") -> str:
     return f"/api/v1/actions/{quote(action_id, safe='')}{suffix}"
 
 
-def body_of(model_type: type[BaseModel], fields: Any, at: str = "") -> dict[str, Any]:
-    """Validates a request body before anything is sent; a bad field raises InvalidRequestError naming it
-    (under ``at``, e.g. ``steps.0`` for a plan's first step)."""
+def body_of(model_type: type[BaseModel], fields: dict[str, Any]) -> dict[str, Any]:
+    """Validates a request body before anything is sent; a bad field raises InvalidRequestError naming it."""
     try:
-        model = model_type.model_validate({k: v for k, v in fields.items() if v is not None} if isinstance(fields, dict) else fields)
+        model = model_type.model_validate({k: v for k, v in fields.items() if v is not None})
     except ValidationError as error:
-        issues = [(".".join([at, *(str(p) for p in e["loc"])] if at else [str(p) for p in e["loc"]]) or "(body)", e["msg"]) for e in error.errors()]
+        issues = [(".".join(str(p) for p in e["loc"]) or "(body)", e["msg"]) for e in error.errors()]
         raise InvalidRequestError("; ".join(f"{path}: {message}" for path, message in issues), issues) from None
     return model.model_dump(mode="json", exclude_none=True)
 

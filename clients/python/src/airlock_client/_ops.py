@@ -23,6 +23,7 @@ from .models import (
     AuthorizationRequestBody,
     CancelResult,
     PendingAuthorization,
+    PlanArgs,
     PlanStep,
     ReportFailed,
     ReportSucceeded,
@@ -63,8 +64,7 @@ def submit(tool: str, args: dict[str, Any], *, idempotency_key: str, rationale: 
 
 
 def plan_args(steps: Iterable[PlanStep | dict[str, Any]]) -> tuple[str, dict[str, Any]]:
-    # Each step is named by its place in the list the caller passed (`steps.1.args: …`).
-    return PLAN_TOOL, {"steps": [_core.body_of(PlanStep, s.model_dump() if isinstance(s, PlanStep) else s, at=f"steps.{i}") for i, s in enumerate(steps)]}
+    return PLAN_TOOL, _core.body_of(PlanArgs, {"steps": [s.model_dump() if isinstance(s, PlanStep) else s for s in steps]})
 
 
 def status(action_id: str) -> Op[ActionLiveStatus]:

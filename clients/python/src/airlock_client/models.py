@@ -221,6 +221,12 @@ class PlanStep(_Body):
     description: str | None = None
 
 
+class PlanArgs(_Body):
+    """A plan's arguments, checked before anything is sent: 1 to 20 steps, each named by its place (``steps.1.args``)."""
+
+    steps: list[PlanStep] = Field(min_length=1, max_length=20)
+
+
 PLAN_TOOL = "airlock.plan"
 
 ALL_MODELS: tuple[type[BaseModel], ...] = (
