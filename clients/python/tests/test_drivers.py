@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from airlock_client import Airlock, AsyncAirlock, Executed, InvalidRequestError
+from airlock_client import Airlock, AsyncAirlock, Denied, Executed, InvalidRequestError
 from airlock_client.errors import AirlockApiError
 
 OUTCOME = "/api/v1/actions/act-1/outcome"
@@ -144,3 +144,13 @@ async def test_async_no_answer_is_the_same_error():
     async with AsyncAirlock("http://127.0.0.1:1", api_key="alk_x", http=httpx.AsyncClient(transport=httpx.MockTransport(handle))) as airlock:
         with pytest.raises(AirlockApiError, match=r"^cannot reach Airlock at http://127\.0\.0\.1:1 \(GET /api/v1/actions/act-1/status\): "):
             await airlock.status("act-1")
+
+
+def test_reporting_on_an_outcome_instead_of_an_authorization_says_so_before_anything_is_sent():
+    handle, seen = script()
+    denied = Denied(status="denied", actionId="act-1", reason="denied by alice", deniedBy="alice")
+    with Airlock("http://airlock.test", api_key="alk_x", http=httpx.Client(transport=httpx.MockTransport(handle))) as airlock:
+        with pytest.raises(InvalidRequestError, match=r"^authorization: must be the Authorization that await_authorization returned \(status \"authorized\"\), got denied: ") as raised:
+            airlock.report("act-1", denied, output={"ok": True})  # type: ignore[arg-type]
+    assert raised.value.fields == ["authorization"]
+    assert seen == []

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Generator, Iterable, TypeVar
 
 from . import _core
-from .errors import is_transient
+from .errors import InvalidRequestError, is_transient
 from .models import (
     PLAN_TOOL,
     ActionLiveStatus,
@@ -139,6 +139,11 @@ def await_authorization(action_id: str, *, poll_wait_ms: int, timeout: float | N
 
 
 def report(action_id: str, authorization: Authorization, *, output: Any, error: str | None) -> Op[Any]:
+    if not isinstance(authorization, Authorization):
+        # E.g. the Denied that await_authorization returned: an AttributeError would not say what went wrong.
+        got = getattr(authorization, "status", type(authorization).__name__)
+        message = f'must be the Authorization that await_authorization returned (status "authorized"), got {got}: nothing was authorized to run, so there is nothing to report'
+        raise InvalidRequestError(f"authorization: {message}", [("authorization", message)])
     if error is not None:
         body = _core.body_of(ReportFailed, dict(authorizationId=authorization.authorizationId, args=authorization.args, error=error[:4000] or "the tool failed"))
     else:
