@@ -117,6 +117,36 @@ describe('the approver’s view', () => {
     await context.close();
   });
 
+  it('brings a signed-out person who followed a link to an action back to it after signing in, and only within the console', async () => {
+    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '65.00' }));
+    const context = await browser.newContext({ baseURL: app.url });
+    const page = await context.newPage();
+    // What "Open in console" in Slack links to.
+    await page.goto(`/actions/${actionId}`);
+    await page.waitForURL((url) => url.pathname === '/sign-in');
+    expect(new URL(page.url()).searchParams.get('next')).toBe(`/actions/${actionId}`);
+    await page.getByLabel('API key').fill(keys.alice);
+    await page.getByRole('button', { name: 'Sign in with API key' }).click();
+    await page.waitForURL((url) => url.pathname === `/actions/${actionId}`);
+    await page.getByRole('heading', { name: 'Decide' }).waitFor();
+    // Signed in already, the sign-in page sends the person on.
+    await page.goto(`/sign-in?next=${encodeURIComponent(`/actions/${actionId}`)}`);
+    await page.waitForURL((url) => url.pathname === `/actions/${actionId}`);
+    await context.close();
+
+    for (const next of ['//evil.example/actions', 'https://evil.example/', '/\\evil.example']) {
+      const other = await browser.newContext({ baseURL: app.url });
+      const otherPage = await other.newPage();
+      await otherPage.goto(`/sign-in?next=${encodeURIComponent(next)}`);
+      await otherPage.getByLabel('API key').fill(keys.alice);
+      await otherPage.getByRole('button', { name: 'Sign in with API key' }).click();
+      await otherPage.getByRole('heading', { name: 'Inbox' }).waitFor();
+      expect(new URL(otherPage.url()).origin).toBe(app.url);
+      expect(new URL(otherPage.url()).pathname).toBe('/');
+      await other.close();
+    }
+  });
+
   it('shows a round’s escalation, and once the deadline has passed, that it closed instead of a countdown', async () => {
     activePolicy = compilePolicy(
       `apiVersion: airlock/v1

@@ -63,7 +63,8 @@ describe('console in the browser', () => {
     await signedPage.getByRole('button', { name: 'Sign out' }).click();
     await signedPage.waitForURL(/\/sign-in$/);
     await signedPage.goto('/audit');
-    await signedPage.waitForURL(/\/sign-in$/);
+    // Signed out, a page sends the person to sign in, remembering where they were going.
+    await signedPage.waitForURL(/\/sign-in\?next=%2Faudit$/);
     await signed.close();
 
     // Revoking the key ends the session on the next request, cookie or not.

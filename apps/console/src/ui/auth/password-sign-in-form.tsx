@@ -5,10 +5,11 @@ import { idle } from '../forms/notice.js';
 import { signInWithEmail } from './sign-in-actions.js';
 import { NoticeLine } from '../forms/notice-line.js';
 
-export function PasswordSignInForm() {
+export function PasswordSignInForm({ next }: { next?: string }) {
   const [notice, action, pending] = useActionState(signInWithEmail, idle);
   return (
     <form action={action} className="card">
+      {next && <input type="hidden" name="next" value={next} />}
       <h2>Sign in with email and password</h2>
       <label htmlFor="email">Email</label>
       <input id="email" name="email" type="email" autoComplete="username" required spellCheck={false} />

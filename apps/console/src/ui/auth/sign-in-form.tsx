@@ -5,10 +5,11 @@ import { idle } from '../forms/notice.js';
 import { signInWithKey } from './sign-in-actions.js';
 import { NoticeLine } from '../forms/notice-line.js';
 
-export function SignInForm() {
+export function SignInForm({ next }: { next?: string }) {
   const [notice, action, pending] = useActionState(signInWithKey, idle);
   return (
     <form action={action} className="card">
+      {next && <input type="hidden" name="next" value={next} />}
       <h2>Sign in with an API key</h2>
       <p>
         Paste your personal Airlock API key (it starts with <code>alk_</code>). Your session is kept in an HTTP-only cookie for this browser.

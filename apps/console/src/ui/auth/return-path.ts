@@ -1,0 +1,28 @@
+/** Set by proxy.ts on every page request: the path (and query) the person asked for, to come back to after signing in. */
+export const RETURN_PATH_HEADER = 'x-airlock-return-path';
+
+const BASE = 'http://airlock.invalid';
+
+/**
+ * A path on this console to return to after signing in, or undefined. Only a
+ * same-origin path is kept (never `//host`, `/\host` or a full URL: no open
+ * redirect), and never the sign-in pages themselves.
+ */
+export function safeReturnPath(value: unknown): string | undefined {
+  if (typeof value !== 'string' || !value.startsWith('/') || value.length > 1000) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value, BASE);
+  } catch {
+    return undefined;
+  }
+  if (url.origin !== BASE || value.startsWith('//') || value.startsWith('/\\')) return undefined;
+  if (url.pathname === '/' || url.pathname.startsWith('/sign-in') || url.pathname.startsWith('/set-password') || url.pathname.startsWith('/api/')) return undefined;
+  return `${url.pathname}${url.search}`;
+}
+
+/** Where a signed-out visit to `path` is sent: the sign-in page, remembering the path when there is one worth keeping. */
+export function signInPath(path: string | null): string {
+  const back = safeReturnPath(path);
+  return back ? `/sign-in?next=${encodeURIComponent(back)}` : '/sign-in';
+}
