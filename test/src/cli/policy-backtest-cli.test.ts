@@ -82,6 +82,26 @@ describe('airlock policy backtest / shadow', { timeout: 300_000 }, () => {
     expect(noWorker.stderr).toContain('--against <file>');
   });
 
+  it('backtest refuses a window that ends before it starts, and a --limit that is not a whole number, instead of reporting nothing', async () => {
+    // A window reversed by a typo was "0 actions re-evaluated", as if the candidate changed nothing.
+    expect(await airlock('policy', 'backtest', candidate, '--since', '2026-12-01', '--until', '2026-11-01', '--against', defaultPolicy)).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: "airlock: --since: 2026-12-01T00:00:00.000Z is not before the window's end, 2026-11-01T00:00:00.000Z\n",
+    });
+    expect(await airlock('policy', 'backtest', candidate, '--since', '2999-01-01', '--against', defaultPolicy)).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/^airlock: --since: 2999-01-01T00:00:00\.000Z is not before the window's end, \S+ \(now\)\n$/) as string,
+    });
+    for (const limit of ['lots', '2.5', '0']) {
+      expect(await airlock('policy', 'backtest', candidate, '--since', '1d', '--against', defaultPolicy, '--limit', limit), limit).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: 'airlock: --limit: must be a whole number from 1 to 5000\n',
+      });
+    }
+  });
+
   it('shadow set, show and clear: audited as the CLI operator', async () => {
     const set = await airlock('policy', 'shadow', 'set', candidate, '--by', 'bob');
     expect(set.stdout).toMatch(/^shadow policy candidate\.yaml version [0-9a-f]{16} set by user:bob/);

@@ -2,7 +2,7 @@ import type { RiskTier } from '@airlock/core';
 import type { Db } from '@airlock/db';
 import { Duration, isUnknownToolDenial, type CompiledPolicy } from '@airlock/policy';
 import { z } from 'zod';
-import { fromZodError } from '../errors.js';
+import { fromZodError, invalidField } from '../errors.js';
 import { compileCandidate, PolicySourceName, PolicyText } from './candidate.js';
 import { addAmounts, approvalChange, type Decision, type Verdict } from './outcome-change.js';
 import { compareRecorded, type UnknownRead } from './recorded-comparison.js';
@@ -20,7 +20,12 @@ export const BacktestInput = z.strictObject({
   since: z.union([Duration, Instant], { error: 'a duration like "30d" or "12h", or a date' }),
   until: Instant.optional(),
   /** How many changed or uncertain actions to list (all are counted). */
-  limit: z.coerce.number().int().min(1).max(5_000).default(200),
+  limit: z.coerce
+    .number({ error: 'must be a whole number from 1 to 5000' })
+    .int('must be a whole number from 1 to 5000')
+    .min(1, 'must be a whole number from 1 to 5000')
+    .max(5_000, 'must be a whole number from 1 to 5000')
+    .default(200),
 });
 export type BacktestInput = z.input<typeof BacktestInput>;
 
@@ -103,6 +108,10 @@ export async function backtestPolicy(db: Db, live: CompiledPolicy, raw: Backtest
   const candidate = compileCandidate(input.candidate, input.source);
   const since = typeof input.since === 'number' ? new Date(now.getTime() - input.since) : input.since;
   const until = input.until ?? now;
+  // A reversed window holds nothing: said, not reported as "0 actions re-evaluated".
+  if (since.getTime() >= until.getTime()) {
+    throw invalidField('since', `${since.toISOString()} is not before the window's end, ${until.toISOString()}${input.until ? '' : ' (now)'}`);
+  }
 
   const report: BacktestReport = {
     window: { since: since.toISOString(), until: until.toISOString() },
