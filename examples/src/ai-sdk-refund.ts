@@ -65,7 +65,7 @@ export async function runAiSdkRefund(options: { airlock: Airlock; amount: string
 
 function toolResultText(output: { type: string; value?: unknown; reason?: string }): string {
   if (output.type === 'execution-denied') return `denied: ${output.reason ?? ''}`;
-  return `done: ${JSON.stringify(output.value)}`;
+  return `done: ${typeof output.value === 'string' ? output.value : JSON.stringify(output.value)}`;
 }
 
 if (isMain(import.meta.url)) {

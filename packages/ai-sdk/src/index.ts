@@ -1,5 +1,8 @@
-import { refusalText, type Airlock, type AuthorizationState } from '@airlock/sdk';
-import type { ContentPart, ToolApprovalResponse, ToolApprovalStatus, ToolSet } from 'ai';
+import { editedArgsText, refusalText, type Airlock, type AuthorizationState } from '@airlock/sdk';
+import type { ContentPart, Tool, ToolApprovalResponse, ToolApprovalStatus, ToolSet } from 'ai';
+
+/** What a tool result becomes in the model's prompt (the AI SDK's ToolResultOutput). */
+type ModelOutput = Awaited<ReturnType<NonNullable<Tool['toModelOutput']>>>;
 
 export interface AirlockApprovalsOptions {
   /** A REST client with the agent's key (`Airlock.connect({ url, apiKey })`). */
@@ -30,7 +33,9 @@ interface ToolCallLike {
  * - `decide(content)`: waits for Airlock's decision on each pending request and
  *   returns the `tool-approval-response`s to append as a `tool` message.
  * - `tools(set)`: wraps the mapped tools' `execute` so they run with the arguments
- *   Airlock authorized (an approver may have edited them) and report the result.
+ *   Airlock authorized (an approver may have edited them) and report the result; after
+ *   an edit the model reads, below the result, what changed (`editedArgsText`, through
+ *   `toModelOutput`, in the process that ran the tool).
  */
 export function airlockApprovals(options: AirlockApprovalsOptions) {
   const { airlock } = options;
@@ -66,13 +71,22 @@ export function airlockApprovals(options: AirlockApprovalsOptions) {
     );
   };
 
+  // Tool call id → what an approver changed, read when the result is turned into the model's prompt.
+  const edits = new Map<string, string>();
+
   const tools = <T extends ToolSet>(set: T): T => {
     const wrapped: ToolSet = { ...set };
     for (const [name, original] of Object.entries(set)) {
       const execute = original.execute;
       if (!(name in options.tools) || !execute) continue;
+      const toModelOutput = original.toModelOutput;
       wrapped[name] = {
         ...original,
+        toModelOutput: async (result: { toolCallId: string; input: unknown; output: unknown }): Promise<ModelOutput> => {
+          const shown = toModelOutput ? await toModelOutput(result) : defaultModelOutput(result.output);
+          const edited = edits.get(result.toolCallId);
+          return edited ? withNote(shown, edited) : shown;
+        },
         execute: async (input: unknown, execution: { toolCallId: string }) => {
           const actionId = await authorize({ toolCallId: execution.toolCallId, toolName: name, input });
           const state = await airlock.awaitAuthorization(actionId);
@@ -82,6 +96,8 @@ export function airlockApprovals(options: AirlockApprovalsOptions) {
           try {
             const output: unknown = await (execute as (input: unknown, options: unknown) => unknown)(state.args, execution);
             await airlock.report(actionId, { authorizationId: state.authorizationId, args: state.args, status: 'succeeded', output: output ?? null });
+            const edited = editedArgsText(asArgs(input), state.args);
+            if (edited) edits.set(execution.toolCallId, edited);
             return output;
           } catch (error) {
             await airlock.report(actionId, { authorizationId: state.authorizationId, args: state.args, status: 'failed', error: errorText(error) });
@@ -106,6 +122,27 @@ export function approvalStatus(state: AuthorizationState): ToolApprovalStatus {
       return { type: 'user-approval', reason: `waiting for a person in Airlock (action ${state.actionId})` };
     default:
       return { type: 'denied', reason: refusalText(state) };
+  }
+}
+
+/** The AI SDK's own conversion when a tool has no `toModelOutput`: text as text, anything else as JSON. */
+function defaultModelOutput(output: unknown): ModelOutput {
+  return typeof output === 'string'
+    ? { type: 'text', value: output }
+    : { type: 'json', value: JSON.parse(JSON.stringify(output ?? null)) as Extract<ModelOutput, { type: 'json' }>['value'] };
+}
+
+/** The result as the model would read it, then the note on its own line. */
+function withNote(shown: ModelOutput, note: string): ModelOutput {
+  switch (shown.type) {
+    case 'text':
+      return { ...shown, value: `${shown.value}\n${note}` };
+    case 'json':
+      return { type: 'text', value: `${JSON.stringify(shown.value)}\n${note}` };
+    case 'content':
+      return { ...shown, value: [...shown.value, { type: 'text', text: note }] };
+    default:
+      return shown;
   }
 }
 

@@ -15,11 +15,11 @@ afterAll(async () => {
 });
 
 /** The person's decision, made while the agent waits (as from the console). */
-function decideWhenPending(decision: 'approve' | 'deny', feedback?: string) {
+function decideWhenPending(decision: 'approve' | 'deny', options: { feedback?: string; editedArgs?: Record<string, unknown> } = {}) {
   const decided: Promise<void>[] = [];
   const onPending = (note: string) => {
     const actionId = actionIdIn(note);
-    decided.push(server.awaitingApproval(actionId).then(() => server.decide(actionId, decision, feedback ? { feedback } : {})));
+    decided.push(server.awaitingApproval(actionId).then(() => server.decide(actionId, decision, options)));
   };
   return { onPending, decided };
 }
@@ -46,8 +46,16 @@ describe('the Vercel AI SDK example (toolApproval decided by Airlock)', () => {
     expect(run.answer).toMatch(/^Refund done: .*re_pay_123/);
   });
 
+  it('runs the refund with the arguments an approver edited, and the model reads what changed', async () => {
+    const person = decideWhenPending('approve', { editedArgs: { paymentId: 'pay_123', amount: '40.00', currency: 'USD', reason: 'duplicate charge' } });
+    const run = await runAiSdkRefund({ airlock, amount: '125.00', callId: 'ai-edit', onPending: person.onPending });
+    await Promise.all(person.decided);
+    expect(run).toMatchObject({ pending: true, refunds: [{ amount: '40.00' }] });
+    expect(run.answer).toBe('Refund done: {"refundId":"re_pay_123","amount":"40.00"}\nAn approver in Airlock changed the arguments before it ran: amount "125.00" → "40.00".');
+  });
+
   it('never runs a denied refund, and the model reads the approver’s feedback', async () => {
-    const person = decideWhenPending('deny', 'ask the customer first');
+    const person = decideWhenPending('deny', { feedback: 'ask the customer first' });
     const run = await runAiSdkRefund({ airlock, amount: '125.00', callId: 'ai-deny', onPending: person.onPending });
     await Promise.all(person.decided);
     expect(run).toMatchObject({ pending: true, refunds: [] });
