@@ -1,6 +1,8 @@
 import { editedArgsText, refusalText, type Airlock, type AuthorizationState } from '@airlock/sdk';
 import type { ContentPart, Tool, ToolApprovalResponse, ToolApprovalStatus, ToolSet } from 'ai';
 
+const MAX_REMEMBERED_EDITS = 1_000;
+
 /** What a tool result becomes in the model's prompt (the AI SDK's ToolResultOutput). */
 type ModelOutput = Awaited<ReturnType<NonNullable<Tool['toModelOutput']>>>;
 
@@ -72,7 +74,15 @@ export function airlockApprovals(options: AirlockApprovalsOptions) {
   };
 
   // Tool call id → what an approver changed, read when the result is turned into the model's prompt.
+  // Bounded: a long-lived gate keeps the latest notes only (a prompt is built right after its tool runs).
   const edits = new Map<string, string>();
+  const rememberEdit = (toolCallId: string, note: string) => {
+    for (const oldest of edits.keys()) {
+      if (edits.size < MAX_REMEMBERED_EDITS) break;
+      edits.delete(oldest);
+    }
+    edits.set(toolCallId, note);
+  };
 
   const tools = <T extends ToolSet>(set: T): T => {
     const wrapped: ToolSet = { ...set };
@@ -97,7 +107,7 @@ export function airlockApprovals(options: AirlockApprovalsOptions) {
             const output: unknown = await (execute as (input: unknown, options: unknown) => unknown)(state.args, execution);
             await airlock.report(actionId, { authorizationId: state.authorizationId, args: state.args, status: 'succeeded', output: output ?? null });
             const edited = editedArgsText(asArgs(input), state.args);
-            if (edited) edits.set(execution.toolCallId, edited);
+            if (edited) rememberEdit(execution.toolCallId, edited);
             return output;
           } catch (error) {
             await airlock.report(actionId, { authorizationId: state.authorizationId, args: state.args, status: 'failed', error: errorText(error) });
