@@ -28,7 +28,11 @@ export type AgentPlanRequest = Omit<AgentActionRequest, 'tool' | 'args'> & { ste
 /** One tool wrapped for an agent framework: call it with the model's arguments and the call's options. */
 export type ToolFunction<Args extends Record<string, unknown>> = (args: Args, options: ToolCallOptions) => Promise<ActionOutcome>;
 
-/** What both clients offer (REST with an agent key, Temporal-direct for trusted services): one surface, two transports. */
+/**
+ * What both clients offer (REST with an agent key, Temporal-direct for trusted services): one surface,
+ * two transports. Code written against it names the agent, since the Temporal client needs it; the
+ * REST client alone also takes requests without `agentId` (`AgentActionRequest`) and `tool(name)`.
+ */
 export interface AirlockClient {
   run(request: ActionRequestInput): Promise<ActionOutcome>;
   runPlan(request: PlanRequest): Promise<ActionOutcome>;
