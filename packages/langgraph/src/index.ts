@@ -88,7 +88,11 @@ export function airlockNodes(options: AirlockNodesOptions) {
         results.push(new ToolMessage({ tool_call_id: call.id, name: call.name, content: JSON.stringify(decided.output) }));
         continue;
       }
-      if (decided.status !== 'authorized') throw new Error(`${call.name} reached execute without Airlock's authorization (${decided.status})`);
+      // Refused since the approve node ran (a kill switch revoked it, the authorization expired): the model is told, the graph goes on.
+      if (decided.status !== 'authorized') {
+        results.push(new ToolMessage({ tool_call_id: call.id, name: call.name, status: 'error', content: `Airlock refused ${call.name}: ${refusalText(decided)}` }));
+        continue;
+      }
       const gated = options.tools[call.name];
       if (!gated) throw new Error(`${call.name} is not a tool of this graph`);
       try {
