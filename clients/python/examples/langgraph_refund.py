@@ -67,6 +67,10 @@ def refund_graph(airlock: Airlock, amount: str, call_id: str, refunds: list[dict
             if isinstance(decided, Executed):
                 results.append(ToolMessage(tool_call_id=call["id"], name="refund", content=json.dumps(decided.output)))
                 continue
+            if not isinstance(decided, Authorization):
+                # Refused since the approve node ran (a kill switch revoked it, it expired): the model is told.
+                results.append(ToolMessage(tool_call_id=call["id"], name="refund", status="error", content=f"Airlock refused refund: {refusal_text(decided)}"))
+                continue
             refunds.append(decided.args)  # the agent's own payment code, with the authorized arguments
             output = {"refundId": f"re_{decided.args['paymentId']}", "amount": decided.args["amount"]}
             airlock.report(i, decided, output=output)

@@ -9,6 +9,7 @@ import sys
 import uuid
 from pathlib import Path
 
+import httpx
 import pytest
 
 from airlock_client import Airlock, AsyncAirlock
@@ -124,3 +125,24 @@ def test_an_example_run_without_settings_says_what_to_set_in_one_line(example: s
     base = {k: v for k, v in os.environ.items() if k not in ("AIRLOCK_URL", "AIRLOCK_API_KEY")}
     done = subprocess.run([sys.executable, str(EXAMPLES / f"{example}.py"), "25.00"], env={**base, **env}, capture_output=True, text=True, timeout=120)
     assert (done.returncode, done.stderr.strip(), done.stdout) == (2, message, "")
+
+
+def test_langgraph_tells_the_model_when_airlock_revoked_the_call_between_approve_and_execute():
+    # A scripted Airlock: authorized when the approve node asks, revoked (kill switch) when execute does.
+    submitted = {"actionId": "act-1", "created": False, "argsHash": "0" * 64, "links": {"self": "/s", "outcome": "/o"}}
+    authorized = {
+        "status": "authorized", "actionId": "act-1", "tool": "payments.refund", "authorizationId": "auth-1",
+        "args": langgraph.refund_args("25.00"), "argsHash": "0" * 64, "expiresAt": "2026-12-05T00:00:00Z", "links": {"report": "/r"},
+    }
+    revoked = {"status": "cancelled", "actionId": "act-1", "reason": "agent billing-bot suspended: incident 42; the authorization was revoked before it was used"}
+    answers = [submitted, authorized, authorized, submitted, revoked]
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        assert not request.url.path.endswith("/report"), "nothing ran, so nothing is reported"
+        return httpx.Response(200, json=answers.pop(0))
+
+    with Airlock("http://airlock.test", "alk_x", http=httpx.Client(transport=httpx.MockTransport(handle))) as client:
+        run = langgraph.run_refund(client, "25.00", call_id())
+    assert run["refunds"] == []
+    assert run["answer"] == f"Refund denied: Airlock refused refund: cancelled: {revoked['reason']}"
+    assert answers == []
