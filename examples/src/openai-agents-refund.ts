@@ -29,9 +29,7 @@ class ScriptedRefundModel implements Model {
     const items = typeof request.input === 'string' ? [] : request.input;
     const last = items.at(-1);
     const result = last?.type === 'function_call_result' ? (typeof last.output === 'string' ? last.output : 'text' in last.output ? last.output.text : '') : undefined;
-    const turn = mockRefundModelTurn(
-      result === undefined ? undefined : result.startsWith('Not run') || result.startsWith('Airlock refused') ? `denied: ${result}` : `done: ${result}`,
-    );
+    const turn = mockRefundModelTurn(result === undefined ? undefined : result.startsWith('Airlock refused') ? `denied: ${result}` : `done: ${result}`);
     const output: ModelResponse['output'] =
       turn.kind === 'call'
         ? [{ type: 'function_call', callId: this.callId, name: 'refund', arguments: JSON.stringify(refundArgs(this.amount)), status: 'completed' }]

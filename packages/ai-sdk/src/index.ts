@@ -102,7 +102,8 @@ export function airlockApprovals(options: AirlockApprovalsOptions) {
           const state = await airlock.awaitAuthorization(actionId);
           // Reported before (a retried step): the same output, never a second run.
           if (state.status === 'executed') return state.output;
-          if (state.status !== 'authorized') throw new Error(`Airlock did not authorize ${name}: ${refusalText(state)}`);
+          // Refused since toolApproval let it through (kill switch, expiry): the SDK hands this to the model as the tool's error.
+          if (state.status !== 'authorized') throw new Error(`Airlock refused ${name}: ${refusalText(state)}`);
           try {
             const output: unknown = await (execute as (input: unknown, options: unknown) => unknown)(state.args, execution);
             await airlock.report(actionId, { authorizationId: state.authorizationId, args: state.args, status: 'succeeded', output: output ?? null });

@@ -58,7 +58,8 @@ export function airlockTool<Parameters extends z.ZodObject, Result>(options: Air
       const state = await airlock.awaitAuthorization(actionId);
       // Reported before (a resumed run replaying the call): the same output, never a second run.
       if (state.status === 'executed') return state.output;
-      if (state.status !== 'authorized') return `Not run: ${refusalText(state)}`;
+      // Refused since needsApproval let it through (kill switch, expiry): the same words the model reads on a rejection.
+      if (state.status !== 'authorized') return `Airlock refused ${options.name}: ${refusalText(state)}`;
       try {
         const output = await options.execute(options.parameters.parse(state.args));
         await airlock.report(actionId, { authorizationId: state.authorizationId, args: state.args, status: 'succeeded', output: output ?? null });
