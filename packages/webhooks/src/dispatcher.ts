@@ -18,8 +18,17 @@ export interface RetryPolicy {
   maxAttempts: number;
 }
 
-/** Standard Webhooks' suggested schedule, roughly: seconds, then minutes, then hours, for about a day. */
-export const DEFAULT_RETRY: RetryPolicy = { baseDelayMs: 5_000, maxDelayMs: 4 * 3_600_000, maxAttempts: 12 };
+/**
+ * Standard Webhooks' suggested schedule, roughly: seconds, then minutes, then hours, for about a day.
+ * 18 attempts: the doubling from 5 s reaches the 4 h cap at the 13th wait, and the last attempt
+ * comes about 25.7 h after the first (12 stopped at 2.8 h, before the cap was ever used).
+ */
+export const DEFAULT_RETRY: RetryPolicy = { baseDelayMs: 5_000, maxDelayMs: 4 * 3_600_000, maxAttempts: 18 };
+
+/** The delay after the n-th failed attempt, before jitter: base × 2^(n−1), capped. */
+export function retryDelayMs(policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>, attempts: number): number {
+  return Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempts - 1));
+}
 
 export interface DispatcherOptions {
   db: Db;
@@ -145,8 +154,7 @@ export class WebhookDispatcher {
 
   /** Delay after the n-th failed attempt: base × 2^(n−1), capped, with jitter so receivers coming back are not stampeded. */
   backoffMs(attempts: number): number {
-    const exact = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** Math.max(0, attempts - 1));
-    return Math.round(exact * (0.8 + Math.random() * 0.4));
+    return Math.round(retryDelayMs(this.retry, attempts) * (0.8 + Math.random() * 0.4));
   }
 
   private async send(delivery: ClaimedDelivery): Promise<AttemptResult> {

@@ -5,4 +5,4 @@ export { WebhookUrl, vetTarget, RefusedTargetError, type HostResolver, type Reso
 export { newWebhookSecret, signedHeaders } from './signing.js';
 export { newWebhookId, newDeliveryId, WEBHOOK_ID_PATTERN, DELIVERY_ID_PATTERN } from './ids.js';
 export { deriveDeliveries, lockOutboxCursorIn, WEBHOOK_CURSOR, CHECKPOINT_WEBHOOK_CURSOR } from './outbox.js';
-export { WebhookDispatcher, DEFAULT_RETRY, type DispatcherOptions, type DispatcherLogger, type RetryPolicy } from './dispatcher.js';
+export { WebhookDispatcher, DEFAULT_RETRY, retryDelayMs, type DispatcherOptions, type DispatcherLogger, type RetryPolicy } from './dispatcher.js';

@@ -3,7 +3,7 @@ import { defaultActivityDeps } from '@airlock/activities';
 import { deleteWebhook, getDeliveries, getWebhooks, postAction, postDecision, postReplay, postWebhook, schemas, webhookSchemas, type ApiContext } from '@airlock/console';
 import { compilePolicy } from '@airlock/policy';
 import { DEFAULT_POLICY_FILE } from '@airlock/policy/files';
-import { deriveDeliveries, vetTarget, WebhookDispatcher } from '@airlock/webhooks';
+import { DEFAULT_RETRY, deriveDeliveries, retryDelayMs, vetTarget, WebhookDispatcher } from '@airlock/webhooks';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiRequest, contextOf, expectError, expectJson, seedKeys, waitForActionStatus, type ApiKeys } from '../api/client.js';
@@ -129,6 +129,15 @@ describe('webhook subscriptions over REST', () => {
 });
 
 describe('delivery', () => {
+  it('keeps retrying a failing receiver for about a day by default, the last waits at the 4 h cap (docs/WEBHOOKS.md)', () => {
+    const waits = Array.from({ length: DEFAULT_RETRY.maxAttempts - 1 }, (_, i) => retryDelayMs(DEFAULT_RETRY, i + 1));
+    expect(waits[0]).toBe(5_000);
+    expect(waits.at(-1)).toBe(4 * 3_600_000);
+    const hours = waits.reduce((sum, ms) => sum + ms, 0) / 3_600_000;
+    expect(hours).toBeGreaterThan(20);
+    expect(hours).toBeLessThan(30);
+  });
+
   it('the lifecycle of an approved action arrives signed, in order, and verifies with the reference library', async () => {
     const { webhook, secret } = await subscribe({ url: receiver.url });
     const worker = dispatcher();
