@@ -285,7 +285,8 @@ function closeRound(state: ApprovalState, round: Round, how: 'decided' | 'timed_
     const moved: ApprovalState = { ...closed, effective: edit.effective, budgetImpacts: edit.budgetImpacts, reclassified: edit.classification };
     const { classification } = edit;
     if (classification.decision === 'deny') {
-      const reason = `the edited arguments are denied by policy: ${classification.reasons.join('; ')}`;
+      // The outcome's deniedBy already says "policy": the reason says what was judged, once.
+      const reason = `the arguments as edited by ${edit.editor.approverId}: ${classification.reasons.join('; ')}`;
       return { state: { ...moved, verdict: { kind: 'closed', outcome: { status: 'denied', actionId, reason, deniedBy: 'policy' } } }, effects };
     }
     if (classification.decision === 'allow') return { state: { ...moved, verdict: { kind: 'approved', effective: edit.effective } }, effects };

@@ -254,7 +254,7 @@ describe('an approver’s edit', () => {
     const denied = edited(opened(requirement(), ['ana']), { decision: 'deny', tier: 'critical', reasons: ['no /srv'] });
     expect(run(denied.recorded.state, { type: 'wait_ended', how: 'decided' }).state.verdict).toEqual({
       kind: 'closed',
-      outcome: { status: 'denied', actionId: 'act-1', reason: 'the edited arguments are denied by policy: no /srv', deniedBy: 'policy' },
+      outcome: { status: 'denied', actionId: 'act-1', reason: 'the arguments as edited by ana: no /srv', deniedBy: 'policy' },
     });
     const allowed = edited(opened(requirement(), ['ana']), { decision: 'allow', tier: 'low', reasons: [] });
     expect(run(allowed.recorded.state, { type: 'wait_ended', how: 'decided' }).state.verdict).toEqual({
