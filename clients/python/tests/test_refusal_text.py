@@ -29,3 +29,8 @@ def test_an_edit_is_told_as_the_typescript_sdk_tells_it():
         edited_args_text({"amount": "125.00", "reason": "dup", "note": "x"}, {"amount": "100.00", "reason": "dup", "currency": "USD"})
         == 'An approver in Airlock changed the arguments before it ran: amount "125.00" → "100.00", note "x" → (none), currency (none) → "USD".'
     )
+
+
+def test_a_failed_call_is_said_to_have_run() -> None:
+    # The same text as refusalText in @airlock/sdk (packages/sdk/src/gate.unit.test.ts).
+    assert refusal_text(SimpleNamespace(status="failed", error="card declined")) == "it ran and failed: card declined"

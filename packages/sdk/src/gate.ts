@@ -52,7 +52,8 @@ export function refusalText(state: Exclude<AuthorizationState, { status: 'author
     case 'denied':
       return denialText(state);
     case 'failed':
-      return state.error;
+      // It ran (now, or under the same key before: never twice) and failed; not a refusal before running.
+      return `it ran and failed: ${state.error}`;
     case 'expired':
     case 'cancelled':
       return `${state.status}: ${state.reason}`;

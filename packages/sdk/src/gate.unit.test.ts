@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { editedArgsText } from './gate.js';
+import { editedArgsText, refusalText } from './gate.js';
 
 describe('editedArgsText: what the model is told when an approver edited its arguments', () => {
   it('is nothing when the tool runs with the arguments the model asked for, in any key order', () => {
@@ -10,5 +10,15 @@ describe('editedArgsText: what the model is told when an approver edited its arg
     expect(editedArgsText({ amount: '125.00', reason: 'dup', note: 'x' }, { amount: '100.00', reason: 'dup', currency: 'USD' })).toBe(
       'An approver in Airlock changed the arguments before it ran: amount "125.00" → "100.00", note "x" → (none), currency (none) → "USD".',
     );
+  });
+});
+
+describe('refusalText: why a gate-only call is not run, for the model', () => {
+  it('says a failed call ran, so the model is not told it was refused before running', () => {
+    expect(refusalText({ status: 'failed', actionId: 'a-1', error: 'card declined' })).toBe('it ran and failed: card declined');
+  });
+
+  it('names the approver once and adds the feedback for a denial', () => {
+    expect(refusalText({ status: 'denied', actionId: 'a-1', reason: 'denied by alice', deniedBy: 'alice', feedback: 'ask first' })).toBe('denied by alice. Feedback: ask first');
   });
 });

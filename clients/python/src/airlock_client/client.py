@@ -259,7 +259,7 @@ def refusal_text(state: Any) -> str:
         why = "" if state.deniedBy and state.reason == f"denied by {state.deniedBy}" else f": {state.reason}"
         return f"denied{by}{why}" + (f". Feedback: {state.feedback}" if state.feedback else "")
     if status == "failed":
-        return state.error
+        return f"it ran and failed: {state.error}"
     if status in ("expired", "cancelled"):
         return f"{status}: {state.reason}"
     return str(status)
