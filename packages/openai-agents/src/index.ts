@@ -1,5 +1,5 @@
 import { editedArgsText, refusalText, type Airlock } from '@airlock/sdk';
-import { tool, type RunContext, type RunState, type RunToolApprovalItem } from '@openai/agents';
+import { tool, type RunContext, type RunState, type RunToolApprovalItem, type Tool } from '@openai/agents';
 import type { z } from 'zod';
 
 export interface AirlockToolOptions<Parameters extends z.ZodObject, Result> {
@@ -40,11 +40,10 @@ export function airlockTool<Parameters extends z.ZodObject, Result>(options: Air
     const { actionId } = await airlock.authorize({ tool: options.airlockTool, args: input, idempotencyKey: idempotencyKey(callId), rationale });
     return actionId;
   };
-  registry.set(options.name, { airlockTool: options.airlockTool });
   // Widened for the SDK's overloads; the typed schema still parses the authorized arguments in execute.
   const parameters: z.ZodObject = options.parameters;
 
-  return tool({
+  const gatedTool = tool({
     name: options.name,
     description: options.description,
     parameters,
@@ -74,10 +73,21 @@ export function airlockTool<Parameters extends z.ZodObject, Result>(options: Air
       }
     },
   });
+  gated.set(gatedTool, { airlockTool: options.airlockTool });
+  return gatedTool;
 }
 
-/** Tools built by `airlockTool`, by name, so interruptions can be matched to their Airlock tool. */
-const registry = new Map<string, { airlockTool: string }>();
+/**
+ * Tools built by `airlockTool`, each with its Airlock tool name. Keyed by the tool itself, not its
+ * name: two agents in one process may each have a `refund` that means a different Airlock tool.
+ */
+const gated = new WeakMap<Tool, { airlockTool: string }>();
+
+/** The Airlock tool behind an interruption: the interrupted agent's own tool of that name, if Airlock gates it. */
+function gatedToolOf(item: RunToolApprovalItem, name: string): { airlockTool: string } | undefined {
+  const own = (item.agent.tools as Tool[]).find((candidate) => candidate.name === name);
+  return own ? gated.get(own) : undefined;
+}
 
 function idempotencyKey(callId: string): string {
   return `openai-agents:${callId}`;
@@ -94,10 +104,10 @@ export async function decideInterruptions(airlock: Airlock, state: Pick<RunState
   for (const item of interruptions) {
     const raw = item.rawItem;
     if (raw.type !== 'function_call') continue;
-    const gated = registry.get(raw.name);
-    if (!gated) continue;
+    const target = gatedToolOf(item, raw.name);
+    if (!target) continue;
     const args = JSON.parse(raw.arguments) as Record<string, unknown>;
-    const { actionId } = await airlock.authorize({ tool: gated.airlockTool, args, idempotencyKey: idempotencyKey(raw.callId) });
+    const { actionId } = await airlock.authorize({ tool: target.airlockTool, args, idempotencyKey: idempotencyKey(raw.callId) });
     const outcome = await airlock.awaitAuthorization(actionId);
     if (outcome.status === 'authorized' || outcome.status === 'executed') state.approve(item);
     else state.reject(item, { message: `Airlock refused ${raw.name}: ${refusalText(outcome)}` });
@@ -111,10 +121,10 @@ export async function pendingActionIds(airlock: Airlock, interruptions: RunToolA
   const ids: string[] = [];
   for (const item of interruptions) {
     const raw = item.rawItem;
-    const gated = raw.type === 'function_call' ? registry.get(raw.name) : undefined;
-    if (raw.type !== 'function_call' || !gated) continue;
+    const target = raw.type === 'function_call' ? gatedToolOf(item, raw.name) : undefined;
+    if (raw.type !== 'function_call' || !target) continue;
     const args = JSON.parse(raw.arguments) as Record<string, unknown>;
-    ids.push((await airlock.authorize({ tool: gated.airlockTool, args, idempotencyKey: idempotencyKey(raw.callId) })).actionId);
+    ids.push((await airlock.authorize({ tool: target.airlockTool, args, idempotencyKey: idempotencyKey(raw.callId) })).actionId);
   }
   return ids;
 }

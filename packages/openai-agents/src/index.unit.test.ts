@@ -1,8 +1,8 @@
 import type { Airlock } from '@airlock/sdk';
-import { RunContext } from '@openai/agents';
+import { Agent, RunContext, RunToolApprovalItem } from '@openai/agents';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { airlockTool } from './index.js';
+import { airlockTool, decideInterruptions, pendingActionIds } from './index.js';
 
 describe('an Airlock-gated Agents SDK tool whose authorization was revoked after needsApproval', () => {
   it('runs nothing and tells the model in the words of a rejection', async () => {
@@ -24,5 +24,30 @@ describe('an Airlock-gated Agents SDK tool whose authorization was revoked after
     const answer = await refund.invoke(new RunContext(), args, { toolCall: { type: 'function_call', callId: 'call-1', name: 'refund', arguments: args } });
     expect(answer).toBe(`Airlock refused refund: cancelled: ${reason}`);
     expect(ran).toEqual([]);
+  });
+});
+
+describe('interruptions of two agents whose tools share a name', () => {
+  it('are asked of the Airlock tool of the agent that was interrupted, not the last tool built with that name', async () => {
+    const asked: string[] = [];
+    const airlock = {
+      authorize: (request: { tool: string }) => {
+        asked.push(request.tool);
+        return Promise.resolve({ actionId: `act-${asked.length}`, created: true });
+      },
+      awaitAuthorization: (actionId: string) => Promise.resolve({ status: 'authorized', actionId, authorizationId: 'auth', args: {} }),
+    } as unknown as Airlock;
+    const refundTool = (airlockName: string) =>
+      airlockTool({ airlock, airlockTool: airlockName, name: 'refund', description: 'Refund', parameters: z.object({ amount: z.string() }), execute: () => 'ok' });
+    const billing = new Agent({ name: 'billing', tools: [refundTool('payments.refund')] });
+    const crm = new Agent({ name: 'crm', tools: [refundTool('crm.credit_note')] });
+    const call = (agent: Agent, callId: string) => new RunToolApprovalItem({ type: 'function_call', callId, name: 'refund', arguments: JSON.stringify({ amount: '5.00' }) }, agent);
+    const interruptions = [call(billing, 'c1'), call(crm, 'c2')];
+
+    await pendingActionIds(airlock, interruptions);
+    const decided: string[] = [];
+    await decideInterruptions(airlock, { approve: (item) => decided.push(item.rawItem.type), reject: () => undefined }, interruptions);
+    expect(asked).toEqual(['payments.refund', 'crm.credit_note', 'payments.refund', 'crm.credit_note']);
+    expect(decided).toHaveLength(2);
   });
 });
