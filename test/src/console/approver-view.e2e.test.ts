@@ -94,6 +94,8 @@ describe('the approver’s view', () => {
     );
     const { context, page } = await signedIn(browser, app.url, keys.alice);
     await page.goto(`/actions/${actionId}`);
+    // A denial's comment is the outcome's reason: the agent reads it, as the inbox's deny dialog says too.
+    await page.getByLabel('Comment (on a denial, the reason the agent receives)').waitFor();
     await page.getByLabel('Approve with edited arguments').check();
     const editor = page.getByLabel('Edited arguments (JSON)');
     const edited = (await editor.inputValue()).replace('"90.00"', '"60.00"');

@@ -78,7 +78,7 @@ export function DecisionControls({ actionId, argsHash, tier, args, agentId, tool
       }}
     >
       <h2 id="decide-heading">Decide</h2>
-      <label htmlFor="comment">Comment (the reason, on a denial)</label>
+      <label htmlFor="comment">Comment (on a denial, the reason the agent receives)</label>
       <input id="comment" name="comment" maxLength={2000} />
       <label htmlFor="feedback">Feedback for the model (sent with a denial)</label>
       <textarea id="feedback" name="feedback" rows={3} maxLength={4000} />
