@@ -146,6 +146,22 @@ describe('airlock management commands: refusals', () => {
     await refused('no API key "nope"', ['keys', 'revoke', 'nope']);
     await refused(/^airlock: --period: /, ['budgets', 'create', '--scope', 'agent', '--target', 'billing-bot', '--period', 'week', '--currency', 'EUR', '--limit', '1.00']);
     await refused(/^airlock: --limit: /, ['budgets', 'create', '--scope', 'agent', '--target', 'billing-bot', '--period', 'day', '--currency', 'EUR', '--limit', 'ten']);
+    // An agent that does not exist (a typo) got a budget that never applied.
+    await refused('--target: no agent "billing-bott"', [
+      'budgets',
+      'create',
+      '--scope',
+      'agent',
+      '--target',
+      'billing-bott',
+      '--period',
+      'day',
+      '--currency',
+      'EUR',
+      '--limit',
+      '1.00',
+    ]);
+    expect(await h.db.prisma.budget.count({ where: { target: 'billing-bott' } })).toBe(0);
     await refused(/^airlock: <slack-user-id>: must be a Slack user id/, ['slack', 'link', 'alice', 'alice']);
     await refused('--role: must be one of viewer, approver, admin', ['users', 'role', 'alice', 'god']);
     await refused('no user with id or email "ghost"', ['agents', 'create', 'bad-bot', '--team', 'ops', '--by', 'ghost']);

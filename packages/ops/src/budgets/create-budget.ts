@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { NewBudget, sqlState } from '@airlock/db';
-import { OpsError } from '../errors.js';
+import { OpsError, invalidField } from '../errors.js';
 import { defineUseCase } from '../use-case.js';
 import { BUDGET_COLUMNS, budgetAuditFields, toBudget } from './budget-row.js';
 
@@ -10,6 +10,10 @@ export const createBudget = defineUseCase({
   role: 'admin',
   input: NewBudget,
   async write(tx, input) {
+    // A typo would make a cap that never applies; a team's may come before its agents do.
+    if (input.scope === 'agent' && (await tx.query('SELECT 1 FROM agents WHERE id = $1', [input.target])).rowCount === 0) {
+      throw invalidField('target', `no agent "${input.target}"`);
+    }
     try {
       const { rows } = await tx.query<Parameters<typeof toBudget>[0]>(
         `INSERT INTO budgets (id, scope, target, period, currency, limit_amount, approval_threshold)
