@@ -64,5 +64,9 @@ describe('airlock webhooks', () => {
     expect(removed).toMatchObject({ code: 0, stdout: `removed webhook ${id}; 0 queued deliveries cancelled\n` });
     expect((await audit('webhook.removed')).length).toBe(1);
     expect((await webhooks('deliveries')).stdout).toBe('no deliveries\n');
+    // Was zod's "Invalid input: expected number, received NaN".
+    for (const limit of ['lots', '1.5', '501']) {
+      expect(await webhooks('deliveries', '--limit', limit), limit).toEqual({ code: 1, stdout: '', stderr: 'airlock: --limit: must be a whole number from 1 to 500\n' });
+    }
   }, 300_000);
 });

@@ -14,7 +14,12 @@ export async function listWebhooks(db: Db): Promise<WebhookRecord[]> {
 export const DeliveryQuery = z.strictObject({
   webhookId: WebhookId.optional(),
   status: z.enum(['pending', 'delivered', 'failed', 'cancelled']).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
+  limit: z.coerce
+    .number({ error: 'must be a whole number from 1 to 500' })
+    .int('must be a whole number from 1 to 500')
+    .min(1, 'must be a whole number from 1 to 500')
+    .max(500, 'must be a whole number from 1 to 500')
+    .default(100),
 });
 
 /** The delivery log, newest first (a read: no audit row). */
