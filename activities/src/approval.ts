@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type ApprovalRequirement, type BudgetImpactView, type Classification, type GuardedActionInput, type RecordedDecision, type StandingApprovalDraft } from '@airlock/core';
 import { argsHash as hashArgs } from '@airlock/core/hashing';
 import { appendAudit, releaseBudget, reserveBudget, type AuditEventInput, type Prisma } from '@airlock/db';
+import { CHANGED_REDACTED_VALUE, redact, restoreRedacted } from '@airlock/guardrails';
 import { denyWith } from '@airlock/policy';
 import { assess, loadAgent } from './assessment.js';
 import { estimateCost, reserveCost } from './cost.js';
@@ -67,6 +68,8 @@ export type EditReview =
       ok: true;
       classification: Classification;
       argsHash: string;
+      /** The edit with the values it kept redacted put back: what runs. Absent in histories before it existed (the edit ran as sent). */
+      args?: Record<string, unknown>;
       redactedArgs: Record<string, unknown>;
       budgetHolder: string;
       budgetReserved: boolean;
@@ -170,12 +173,29 @@ export function createApprovalActivities(deps: ActivityDeps) {
       approverId: string;
       editedArgs: Record<string, unknown>;
       previousBudgetHolder: string;
+      /** The arguments the approver was shown, unredacted: what an edit's kept markers stand for (the request's before an earlier edit). */
+      baseArgs?: Record<string, unknown>;
     }): Promise<EditReview> {
       const { actionId, request } = input.input;
       const agent = await loadAgent(deps, request.agentId);
       if (!agent) return { ok: false, reason: `unknown agent "${request.agentId}"` };
-      const assessment = assess(deps, { ...request, args: input.editedArgs }, agent);
-      const newHash = hashArgs(input.editedArgs);
+      // The approver edited the redacted arguments: a marker kept as shown keeps the value behind it.
+      const base = input.baseArgs ?? request.args;
+      const restored = restoreRedacted(input.editedArgs, redact(base).value, base, 'editedArgs');
+      const editedArgs = restored.value as Record<string, unknown>;
+      const assessment = assess(deps, { ...request, args: editedArgs }, agent);
+      const newHash = hashArgs(editedArgs);
+      if (restored.unresolved.length > 0) {
+        const reason = `${restored.unresolved.join(', ')}: ${CHANGED_REDACTED_VALUE}`;
+        await appendAudit(db, {
+          eventKey: `${actionId}:edit.rejected:${input.round}:${input.approverId}:${newHash}`,
+          actionId,
+          type: 'approval.edit_rejected',
+          actor: `user:${input.approverId}`,
+          payload: { reasons: [reason], editedArgs: assessment.redactedArgs },
+        });
+        return { ok: false, reason };
+      }
       if (assessment.invalidInput) {
         await appendAudit(db, {
           eventKey: `${actionId}:edit.rejected:${input.round}:${input.approverId}:${newHash}`,
@@ -188,7 +208,7 @@ export function createApprovalActivities(deps: ActivityDeps) {
       }
       let classification = assessment.classification;
       const budgetHolder = `${actionId}#edit${input.round}`;
-      const estimate = estimateCost(deps, request.tool, input.editedArgs);
+      const estimate = estimateCost(deps, request.tool, editedArgs);
       if (!estimate.ok) classification = denyWith(classification, `budget: ${estimate.reason}`);
       const cost = estimate.ok ? estimate.cost : null;
       const reserved = await reserveCost(deps, classification, cost, (c) =>
@@ -216,7 +236,7 @@ export function createApprovalActivities(deps: ActivityDeps) {
           costEstimate: cost?.amount ?? null,
         },
       });
-      return { ok: true, classification, argsHash: newHash, redactedArgs: assessment.redactedArgs, budgetHolder, budgetReserved, budgetImpacts };
+      return { ok: true, classification, argsHash: newHash, args: editedArgs, redactedArgs: assessment.redactedArgs, budgetHolder, budgetReserved, budgetImpacts };
     },
   };
 }

@@ -97,7 +97,15 @@ export type ApprovalEffect =
       /** The editor's approval carried into a new round (written by the workflow itself, not a `decide` update). */
       carried?: true;
     } & DecisionWrite)
-  | { type: 'review_edit'; round: number; approverId: string; editedArgs: Record<string, unknown>; previousBudgetHolder: string }
+  | {
+      type: 'review_edit';
+      round: number;
+      approverId: string;
+      editedArgs: Record<string, unknown>;
+      previousBudgetHolder: string;
+      /** The arguments the approver was shown (unredacted): what the edit's kept redacted values stand for. */
+      baseArgs: Record<string, unknown>;
+    }
   | { type: 'close_round'; approvalId: string; round: number; closure: 'approved' | 'denied' | 'expired'; reason: string };
 
 export interface Transition {
@@ -204,6 +212,7 @@ export function reduceApproval(state: ApprovalState, event: ApprovalEvent): Tran
           approverId: decision.approverId,
           editedArgs: decision.editedArgs,
           previousBudgetHolder: state.budget.budgetHolder,
+          baseArgs: state.effective.args,
         };
         return next({ editUnderReview: { decision: recorded, editedArgs: decision.editedArgs } }, [review]);
       }
@@ -223,7 +232,8 @@ export function reduceApproval(state: ApprovalState, event: ApprovalEvent): Tran
       if (!review.ok) return next({ editUnderReview: undefined });
       const editor: RecordedDecision = { ...edit.decision, editedArgsHash: review.argsHash };
       const reviewedEdit: PendingEdit = {
-        effective: { args: edit.editedArgs, argsHash: review.argsHash, budgetHolder: review.budgetHolder, budgetReserved: review.budgetReserved },
+        // What runs: the edit with its kept redacted values put back (histories from before: the edit as sent).
+        effective: { args: review.args ?? edit.editedArgs, argsHash: review.argsHash, budgetHolder: review.budgetHolder, budgetReserved: review.budgetReserved },
         classification: review.classification,
         budgetImpacts: review.budgetImpacts,
         editor,

@@ -203,7 +203,9 @@ describe('an approver’s edit', () => {
 
   it('is reviewed against the current budget holder, blocks other decisions meanwhile, and is recorded with its arguments', () => {
     const { received, reviewed } = edited(opened(requirement({ requiredApprovals: 2 }), ['ana', 'bo']), stillRisky);
-    expect(received.effects).toEqual([{ type: 'review_edit', round: 1, approverId: 'ana', editedArgs: { path: '/srv/y' }, previousBudgetHolder: 'act-1' }]);
+    expect(received.effects).toEqual([
+      { type: 'review_edit', round: 1, approverId: 'ana', editedArgs: { path: '/srv/y' }, previousBudgetHolder: 'act-1', baseArgs: { path: '/tmp/x' } },
+    ]);
     expect(() => checkDecision(received.state, decision('bo', 'approve'))).toThrow('an edit of the arguments is being reviewed');
     expect(reviewed.effects).toEqual([
       {
@@ -284,7 +286,31 @@ describe('an approver’s edit', () => {
     const abandoned = run(reviewed.state, { type: 'edit_abandoned' }).state;
     expect(abandoned.budget.budgetHolder).toBe('act-1#edit1');
     const again = run(abandoned, { type: 'decision_received', decision: decision('bo', 'approve', { editedArgs: { path: '/srv/z' } }), decidedAt: 'now' });
-    expect(again.effects).toEqual([{ type: 'review_edit', round: 1, approverId: 'bo', editedArgs: { path: '/srv/z' }, previousBudgetHolder: 'act-1#edit1' }]);
+    expect(again.effects).toEqual([
+      { type: 'review_edit', round: 1, approverId: 'bo', editedArgs: { path: '/srv/z' }, previousBudgetHolder: 'act-1#edit1', baseArgs: { path: '/tmp/x' } },
+    ]);
+  });
+
+  it('runs the arguments the review restored (redacted values the approver kept), and offers them as the next edit’s base', () => {
+    const state = opened(requirement(), ['ana', 'bo']);
+    const sent = { path: '/srv/y', owner: '[REDACTED:email]' };
+    const received = run(state, { type: 'decision_received', decision: decision('ana', 'approve', { editedArgs: sent }), decidedAt: 'now' });
+    const restored = { path: '/srv/y', owner: 'dana@example.test' };
+    const review = {
+      ok: true as const,
+      classification: stillRisky,
+      argsHash: EDITED_HASH,
+      args: restored,
+      redactedArgs: sent,
+      budgetHolder: 'act-1#edit1',
+      budgetReserved: true,
+      budgetImpacts: [],
+    };
+    const closed = run(received.state, { type: 'edit_reviewed', review }, { type: 'edit_recorded' }, { type: 'wait_ended', how: 'decided' }).state;
+    expect(closed.effective.args).toEqual(restored);
+    const next = run(closed, { type: 'round_opened', number: 2, approvalId: 'appr-2', deadline: null, approvers: { eligible: approvers('root'), excluded: [] } }).state;
+    const again = run(next, { type: 'decision_received', decision: decision('root', 'approve', { editedArgs: { ...sent, path: '/srv/z' } }), decidedAt: 'now' });
+    expect(again.effects).toMatchObject([{ type: 'review_edit', baseArgs: restored }]);
   });
 
   it('leaves the round as it was when the edit is rejected', () => {

@@ -37,7 +37,7 @@ export { revokeStandingApproval, RevokeStandingApprovalInput } from './standing-
 export { suspendAndCancel, resumeScope, SuspendInput, ResumeInput, type KillScope, type SuspendResult } from './kill-switch/suspend.js';
 export { scopeTarget } from './kill-switch/scope-target.js';
 
-export { decide, DecideInput, DEFAULT_DECISION_WAIT_MS, type DecisionDeps } from './actions/decide.js';
+export { checkEditedArgs, decide, DecideInput, DEFAULT_DECISION_WAIT_MS, type DecisionDeps } from './actions/decide.js';
 export { approveAndRemember, ApproveAndRememberInput, type RememberedApproval } from './actions/approve-and-remember.js';
 export { RememberBound, boundKindsFor, conditionFromBounds, rememberableArgs, type RememberableArg } from './actions/remember-bounds.js';
 export { resolveCompensation, ResolveCompensationInput } from './actions/resolve-compensation.js';

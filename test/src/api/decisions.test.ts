@@ -168,22 +168,29 @@ describe('POST /api/v1/actions/:id/decisions', () => {
     await expectError(decide('00000000-0000-5000-8000-000000000000', keys.alice, { decision: 'approve', argsHash }), 404, 'not_found');
   });
 
-  it('refuses an edit that still holds a redacted value with 400 naming the field: the tool would get the placeholder', async () => {
-    const { actionId, argsHash } = await pendingRefund({ reason: 'damaged item, customer dana@example.test' });
+  it('keeps the value behind a redacted field the edit left as shown, and refuses a changed one with 400 naming the field', async () => {
+    const original = 'damaged item, customer dana@example.test';
+    const { actionId, argsHash } = await pendingRefund({ reason: original });
     const view = await expectJson(getAction(apiRequest(`/api/v1/actions/${actionId}`, { key: keys.alice }), ctx, { id: actionId }), 200, schemas.ActionView);
     // What an approver is shown, and so what an edit starts from.
     expect(view.args.reason).toBe('damaged item, customer [REDACTED:email]');
-    const edited = { ...view.args, amount: '60.00' };
-    const refused = await expectError(decide(actionId, keys.alice, { decision: 'approve', argsHash, editedArgs: edited }), 400, 'invalid_request');
-    expect(refused.issues).toEqual([{ path: 'editedArgs.reason', message: expect.stringMatching(/^still holds a redacted value: the tool would receive the placeholder/) }]);
-    // A viewer is still told 403 first; nothing was decided.
-    await expectError(decide(actionId, keys.victor, { decision: 'approve', argsHash, editedArgs: edited }), 403, 'forbidden');
+
+    // A redacted value changed around its placeholder has no original to put back: refused, after a viewer's 403.
+    const reworded = { ...view.args, amount: '60.00', reason: 'refund [REDACTED:email] now' };
+    await expectError(decide(actionId, keys.victor, { decision: 'approve', argsHash, editedArgs: reworded }), 403, 'forbidden');
+    const refused = await expectError(decide(actionId, keys.alice, { decision: 'approve', argsHash, editedArgs: reworded }), 400, 'invalid_request');
+    expect(refused.issues).toEqual([{ path: 'editedArgs.reason', message: expect.stringMatching(/^changed, yet still holds a redacted value/) }]);
     expect(await h.db.prisma.approvalDecision.count({ where: { approval: { actionId } } })).toBe(0);
 
-    // Retyped in full, the edit goes through and the tool runs with it.
-    const result = await decided(actionId, keys.alice, { decision: 'approve', argsHash, editedArgs: { ...edited, reason: 'damaged item' } });
+    // Only the amount edited: the tool gets the agent's reason, not the placeholder.
+    const result = await decided(actionId, keys.alice, { decision: 'approve', argsHash, editedArgs: { ...view.args, amount: '60.00' } });
     expect(result.accepted).toBe(true);
-    expect(await finalOutcome(actionId)).toMatchObject({ status: 'executed', output: { amount: '60.00' } });
+    const outcome = await finalOutcome(actionId);
+    expect(outcome).toMatchObject({ status: 'executed', output: { amount: '60.00' } });
+    const { entryId } = (outcome as { output: { entryId: string } }).output;
+    expect((await h.db.prisma.ledgerEntry.findUniqueOrThrow({ where: { id: entryId } })).memo).toBe(original);
+    // Stored and shown redacted as before.
+    expect((await h.db.prisma.action.findUniqueOrThrow({ where: { id: actionId } })).args).toMatchObject({ amount: '60.00', reason: 'damaged item, customer [REDACTED:email]' });
   });
 
   it('answers 401, 403 and a malformed id’s 404 before anything about the body, though it reads the body while it checks the key', async () => {

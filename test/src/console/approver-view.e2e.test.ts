@@ -86,36 +86,40 @@ describe('the approver’s view', () => {
     await alice.context.close();
   });
 
-  it('refuses an edit that would hand the tool a redacted placeholder, naming the field, and runs a retyped one', async () => {
-    const { actionId } = await submitAndWaitForApproval(
-      h.client,
-      h.taskQueue,
-      refundRequest({ args: { paymentId: 'pay_882', amount: '90.00', currency: 'USD', reason: 'refund to dana@example.test' } }),
-    );
+  it('runs an edit that left a redacted value as shown with the value behind it, and refuses one that changed it, naming the field', async () => {
+    const reason = 'refund to dana@example.test';
+    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ args: { paymentId: 'pay_882', amount: '90.00', currency: 'USD', reason } }));
     const { context, page } = await signedIn(browser, app.url, keys.alice);
     await page.goto(`/actions/${actionId}`);
     // A denial's comment is the outcome's reason: the agent reads it, as the inbox's deny dialog says too.
     await page.getByLabel('Comment (on a denial, the reason the agent receives)').waitFor();
     await page.getByLabel('Approve with edited arguments').check();
     const editor = page.getByLabel('Edited arguments (JSON)');
-    const edited = (await editor.inputValue()).replace('"90.00"', '"60.00"');
-    await editor.fill(edited);
-    await page.getByText(/editedArgs\.reason still holds a redacted value/).waitFor();
+    const shown = await editor.inputValue();
+    expect(shown).toContain('refund to [REDACTED:email]');
+
+    // The placeholder moved into other words: nothing to put back, so refused as you type and on submit.
+    await editor.fill(shown.replace('"90.00"', '"60.00"').replace('refund to [REDACTED:email]', 'pay [REDACTED:email] back'));
+    await page.getByText(/editedArgs\.reason: changed, yet still holds a redacted value/).waitFor();
     await screenshot(page, 'edit-redacted-refused');
     await page.getByRole('button', { name: 'Approve with edits' }).click();
     await page.getByRole('button', { name: 'Confirm approval' }).click();
     await page
       .getByRole('alert')
-      .filter({ hasText: /^Not recorded: editedArgs\.reason still holds a redacted value/ })
+      .filter({ hasText: /^Not recorded: editedArgs\.reason: changed, yet still holds a redacted value/ })
       .waitFor();
     expect((await h.db.prisma.action.findUniqueOrThrow({ where: { id: actionId } })).status).toBe('awaiting_approval');
     expect(await h.db.prisma.approvalDecision.count({ where: { approval: { actionId } } })).toBe(0);
 
-    await editor.fill(edited.replace('refund to [REDACTED:email]', 'refund to the card on file'));
+    // Only the amount changed: the tool gets the agent's reason behind the placeholder.
+    await editor.fill(shown.replace('"90.00"', '"60.00"'));
     await page.getByText('Valid for the tool’s schema.').waitFor();
     await page.getByRole('button', { name: 'Approve with edits' }).click();
     await page.getByRole('button', { name: 'Confirm approval' }).click();
-    expect(await awaitOutcome(h.client, actionId)).toMatchObject({ status: 'executed', output: { amount: '60.00' } });
+    const outcome = await awaitOutcome(h.client, actionId);
+    expect(outcome).toMatchObject({ status: 'executed', output: { amount: '60.00' } });
+    const { entryId } = (outcome as { output: { entryId: string } }).output;
+    expect((await h.db.prisma.ledgerEntry.findUniqueOrThrow({ where: { id: entryId } })).memo).toBe(reason);
     await context.close();
   });
 

@@ -10,11 +10,11 @@ export function isKnownTool(tool: string): boolean {
 
 /**
  * Checks a known tool's arguments at the edge, so the caller gets a 400 naming
- * the field (`args.amount`, or `editedArgs.amount` for an approver's edit) instead
- * of a denied action. Unknown tools pass: the workflow denies and audits them,
+ * the field (`args.amount`) instead of a denied action (an approver's edit is
+ * checked by the decision use case, `checkEditedArgs`). Unknown tools pass: the workflow denies and audits them,
  * keeping one record of every attempt.
  */
-export function checkToolArgs(tool: string, args: Record<string, unknown>, field: 'args' | 'editedArgs' = 'args'): void {
+export function checkToolArgs(tool: string, args: Record<string, unknown>): void {
   const spec = specsByName.get(tool);
-  if (spec) parseOr400(spec.args, args, `${field === 'args' ? 'arguments' : 'edited arguments'} for ${tool}`, field);
+  if (spec) parseOr400(spec.args, args, `arguments for ${tool}`, 'args');
 }

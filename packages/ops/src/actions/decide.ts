@@ -1,6 +1,7 @@
 import { DecisionKind, FEEDBACK_ON_APPROVAL, ToolArgs, demoToolSpecs, type ApprovalDecision, type DecideResult, type ToolSpec } from '@airlock/core';
 import { decideAction } from '@airlock/core/gateway';
 import type { Db } from '@airlock/db';
+import { CHANGED_REDACTED_VALUE, restoreRedacted } from '@airlock/guardrails';
 import { WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
 import { z } from 'zod';
 import { OpsError, fromZodError } from '../errors.js';
@@ -50,18 +51,35 @@ export async function decide(deps: DecisionDeps, operator: Operator, raw: unknow
   const { actionId, ...decision } = parsed.data;
   if (decision.editedArgs) {
     // Without a row the action is not admitted yet, so not awaiting a decision: the workflow says so.
-    const action = await deps.db.prisma.action.findUnique({ where: { id: actionId }, select: { tool: true } });
-    const spec = action ? specsByName.get(action.tool) : undefined;
-    if (spec) {
-      const checked = spec.args.safeParse(decision.editedArgs);
-      if (!checked.success) {
-        const error = fromZodError(checked.error);
-        const issues = error.issues.map((i) => ({ path: i.path === '(root)' ? 'editedArgs' : `editedArgs.${i.path}`, message: i.message }));
-        throw new OpsError('invalid', `invalid edited arguments for ${action!.tool}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
-      }
-    }
+    const action = await deps.db.prisma.action.findUnique({ where: { id: actionId }, select: { tool: true, args: true } });
+    if (action) checkEditedArgs(action.tool, action.args, decision.editedArgs);
   }
   return sendDecision(deps, operator, actionId, decision);
+}
+
+/**
+ * An approver's edit, checked before it is sent (an OpsError naming the field). It starts from
+ * the stored, redacted arguments (`shownArgs`): a redacted value kept exactly as shown keeps
+ * the value behind it (the workflow's review puts it back, so the tool's schema is not asked
+ * about the placeholder), while a changed string that still holds one is refused.
+ */
+export function checkEditedArgs(tool: string, shownArgs: unknown, editedArgs: Record<string, unknown>): void {
+  const { unresolved, restored } = restoreRedacted(editedArgs, shownArgs, undefined, 'editedArgs');
+  if (unresolved.length > 0) {
+    throw new OpsError(
+      'invalid',
+      unresolved.map((path) => `${path}: ${CHANGED_REDACTED_VALUE}`).join('; '),
+      unresolved.map((path) => ({ path, message: CHANGED_REDACTED_VALUE })),
+    );
+  }
+  const spec = specsByName.get(tool);
+  const checked = spec?.args.safeParse(editedArgs);
+  if (!checked || checked.success) return;
+  const kept = (path: string) => restored.some((at) => path === at || path.startsWith(`${at}.`));
+  const issues = fromZodError(checked.error)
+    .issues.map((i) => ({ path: i.path === '(root)' ? 'editedArgs' : `editedArgs.${i.path}`, message: i.message }))
+    .filter((i) => !kept(i.path));
+  if (issues.length > 0) throw new OpsError('invalid', `invalid edited arguments for ${tool}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
 }
 
 /** What a channel's decision adds to the operator: everything but who decides and where. */

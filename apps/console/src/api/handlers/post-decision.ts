@@ -1,11 +1,9 @@
-import { roleAtLeast } from '@airlock/core';
 import { decide } from '@airlock/ops';
 import { actionIdFrom } from '../action-lookup.js';
 import { authenticateReading, operatorOf } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { withErrors } from '../errors.js';
 import { jsonResponse } from '../http.js';
-import { refuseRedactedEdit } from '../redacted-edit.js';
 import { readJsonBody } from '../request.js';
 import { DecisionBody, type DecideResultView } from '../schemas.js';
 
@@ -21,11 +19,8 @@ export const postDecision = withErrors(async (request: Request, ctx: ApiContext,
   const { principal, body } = await authenticateReading(request, ctx.db, (r) => readJsonBody(r, DecisionBody));
   const operator = operatorOf(principal);
   const actionId = actionIdFrom(params.id);
-  const fields = await body;
-  // Below the approver role the use case answers 403 (and audits it) before anything about the edit.
-  if (roleAtLeast(operator.role, 'approver')) refuseRedactedEdit(fields.editedArgs);
   const result: DecideResultView = await decide({ db: ctx.db, temporal: ctx.temporal, ...(ctx.decisionWaitMs ? { waitMs: ctx.decisionWaitMs } : {}) }, operator, {
-    ...fields,
+    ...(await body),
     actionId,
   });
   return jsonResponse(result);

@@ -1,11 +1,9 @@
 import { DecisionRejectedError } from '@airlock/core/gateway';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { OpsError, decide, userOperator } from '@airlock/ops';
+import { OpsError, checkEditedArgs, decide, userOperator } from '@airlock/ops';
 import { ApiError } from '../../api/errors.js';
 import { apiContext } from '../../api/runtime-context.js';
 import { consoleLogger } from '../../api/telemetry.js';
-import { checkToolArgs } from '../../api/tool-args.js';
-import { refuseRedactedEdit } from '../../api/redacted-edit.js';
 import { ConsoleDecisionForm } from './decision-form.js';
 import { failed, ok, type Notice } from '../forms/notice.js';
 import type { ConsoleUser } from '../auth/session.js';
@@ -41,7 +39,7 @@ export async function consoleDecision(user: ConsoleUser, fields: Record<string, 
   }
 }
 
-/** Parses an approver's edit and checks it against the tool's schema (an ApiError naming the field). */
+/** Parses an approver's edit and checks it as the decision will be (an ApiError or OpsError naming the field). */
 async function editedArgsFor(actionId: string, text: string | undefined): Promise<Record<string, unknown> | undefined> {
   if (!text) return undefined;
   let value: unknown;
@@ -51,9 +49,8 @@ async function editedArgsFor(actionId: string, text: string | undefined): Promis
     throw new ApiError(400, 'invalid_json', 'the edited arguments are not valid JSON');
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ApiError(400, 'invalid_request', 'the edited arguments must be a JSON object');
-  const action = await apiContext().db.prisma.action.findUnique({ where: { id: actionId }, select: { tool: true } });
-  if (action) checkToolArgs(action.tool, value as Record<string, unknown>, 'editedArgs');
-  refuseRedactedEdit(value as Record<string, unknown>);
+  const action = await apiContext().db.prisma.action.findUnique({ where: { id: actionId }, select: { tool: true, args: true } });
+  if (action) checkEditedArgs(action.tool, action.args, value as Record<string, unknown>);
   return value as Record<string, unknown>;
 }
 
@@ -63,7 +60,7 @@ export async function editCheck(actionId: string, text: string): Promise<Notice>
     await editedArgsFor(actionId, text);
     return ok('Valid for the tool’s schema.');
   } catch (error) {
-    if (error instanceof ApiError) return failed(error.message);
+    if (error instanceof ApiError || error instanceof OpsError) return failed(error.message);
     throw error;
   }
 }
