@@ -43,8 +43,10 @@ export async function buildConsole(options: { env: NodeJS.ProcessEnv; log: (line
 /** The newest file among the console's sources and those of every workspace package it depends on. */
 async function newestSource(): Promise<{ file: string; mtimeMs: number } | undefined> {
   const packageDirs = await workspaceDependencies(consoleDir);
+  // Every top-level module Next picks up by name (instrumentation.ts, proxy.ts, next.config.ts, …), not a list that misses the next one.
+  const topLevel = (await readdir(consoleDir)).filter((entry) => entry.endsWith('.ts') && !entry.endsWith('.d.ts'));
   const roots = [
-    ...['app', 'src', 'instrumentation.ts', 'next.config.ts', 'package.json'].map((entry) => path.join(consoleDir, entry)),
+    ...['app', 'src', 'package.json', ...topLevel].map((entry) => path.join(consoleDir, entry)),
     ...[...packageDirs].filter((dir) => dir !== consoleDir).flatMap((dir) => [path.join(dir, 'src'), path.join(dir, 'package.json')]),
   ];
   let newest: { file: string; mtimeMs: number } | undefined;
