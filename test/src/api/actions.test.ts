@@ -114,7 +114,9 @@ describe('POST /api/v1/actions', () => {
     expect(missing.issues).toEqual([{ path: 'idempotencyKey', message: expect.any(String) }]);
 
     const spoofed = await expectError(submit({ ...echo('spoof'), agentId: 'support-bot' }), 400, 'invalid_request');
-    expect(spoofed.message).toMatch(/agentId is not accepted/);
+    // The field is named once: "agentId: not accepted: …", never "agentId: agentId is not accepted".
+    expect(spoofed.message).toBe('invalid request body: agentId: not accepted: the agent is the owner of the API key');
+    expect(spoofed.issues).toEqual([{ path: 'agentId', message: 'not accepted: the agent is the owner of the API key' }]);
 
     await expectError(postAction(apiRequest('/api/v1/actions', { key: keys.agent, rawBody: '{"tool":' }), ctx), 400, 'invalid_json');
   });

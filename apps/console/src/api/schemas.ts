@@ -96,7 +96,7 @@ export type ActionOutcome = z.infer<typeof ActionOutcome>;
 // Strict: unknown fields are refused, and agentId in particular, because the agent is the key's owner.
 export const SubmitActionBody = z
   .strictObject(ActionRequest.omit({ agentId: true, execution: true, reportWithinMs: true }).shape, {
-    error: (issue) => (issue.code === 'unrecognized_keys' && issue.keys.includes('agentId') ? 'agentId is not accepted: the agent is the owner of the API key' : undefined),
+    error: (issue) => (issue.code === 'unrecognized_keys' && issue.keys.includes('agentId') ? 'not accepted: the agent is the owner of the API key' : undefined),
   })
   .meta({ id: 'SubmitActionBody', description: 'A request to run a tool. `args` is checked against the tool’s schema when the tool is known.' });
 export type SubmitActionBody = z.infer<typeof SubmitActionBody>;
@@ -115,7 +115,7 @@ export type SubmittedActionView = z.infer<typeof SubmittedActionView>;
 
 export const AuthorizationRequestBody = z
   .strictObject(ActionRequest.omit({ agentId: true, execution: true }).shape, {
-    error: (issue) => (issue.code === 'unrecognized_keys' && issue.keys.includes('agentId') ? 'agentId is not accepted: the agent is the owner of the API key' : undefined),
+    error: (issue) => (issue.code === 'unrecognized_keys' && issue.keys.includes('agentId') ? 'not accepted: the agent is the owner of the API key' : undefined),
   })
   .meta({
     id: 'AuthorizationRequestBody',
