@@ -1,9 +1,10 @@
 import { userInfo } from 'node:os';
 import { dataConverterFor } from '@airlock/codec';
+import { actionIdOfWorkflow } from '@airlock/core';
 import { temporalConnectionSettings } from '@airlock/core/temporal';
 import { assertMigrated, createDb, NotMigratedError, type Db } from '@airlock/db';
 import { OpsError, operatorForUser, type Operator } from '@airlock/ops';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { loadDbEnv, loadOpsEnv } from './env.js';
 import { CliError } from './policy-commands.js';
 
@@ -110,6 +111,8 @@ const OPTION_OF_FIELD: Record<string, string> = {
 
 /** `--team: must not be empty`; refusals that name no field keep their message. */
 export function cliErrorOf(error: unknown, options: Record<string, string> = {}): unknown {
+  // Temporal's own words ("workflow not found for ID: action-…") name neither the argument nor the action.
+  if (error instanceof WorkflowNotFoundError) return new CliError(`<action-id>: no action ${actionIdOfWorkflow(error.workflowId) ?? error.workflowId}`);
   if (!(error instanceof OpsError)) return error;
   // Only bad input is named by option; a conflict or a missing thing says what it is.
   if (error.code !== 'invalid' || error.issues.length === 0) return new CliError(error.message);

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { createDb, migrate } from '@airlock/db';
+import { createDb, createUser, migrate } from '@airlock/db';
 import { signInWithPassword } from '@airlock/db/accounts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '@airlock/db/embedded';
 import { startTemporalDevServer, type DevServer } from '@airlock/worker';
@@ -269,6 +269,14 @@ describe("airlock without TEMPORAL_ADDRESS while npm start's embedded Temporal r
     const result = await inDataDir(dataDir, { TEMPORAL_ADDRESS: '127.0.0.1:1' }, 'suspend', '--tenant', '--reason', 'drill');
     expect(result).toEqual({ code: 1, stdout: '', stderr: expect.stringMatching(/^airlock: cannot reach Temporal at 127\.0\.0\.1:1: .+\n$/) as string });
     expect(await database.db.prisma.auditEvent.count({ where: { type: 'kill_switch.on' } })).toBe(2);
+  });
+
+  it('a decision or a compensation on an action that does not exist names the argument, not Temporal’s workflow id', async () => {
+    await createUser(database.db, { id: 'ops', role: 'admin' });
+    const id = '00000000-0000-5000-8000-000000000000';
+    const missing = { code: 1, stdout: '', stderr: `airlock: <action-id>: no action ${id}\n` };
+    expect(await inDataDir(dataDir, { TEMPORAL_ADDRESS: server.address }, 'approve', id, '--by', 'ops', '--args-hash', 'a'.repeat(64))).toEqual(missing);
+    expect(await inDataDir(dataDir, { TEMPORAL_ADDRESS: server.address }, 'compensation', id, '--step', '1', '--resolution', 'retry', '--by', 'ops')).toEqual(missing);
   });
 
   it('a record whose server is gone, or whose pid now runs something else, gets the hint', async () => {
