@@ -139,6 +139,18 @@ def test_no_answer_names_the_server_and_the_call_instead_of_httpx_own_message():
     assert len(seen) == 1
 
 
+def test_another_server_answering_is_named_with_the_call():
+    # A wrong port or a proxy's page: the status alone does not say that Airlock never answered.
+    pages = iter([httpx.Response(404, text="<h1>Not Found</h1>"), httpx.Response(404, json={"detail": "nope"})])
+    with Airlock("http://localhost:8080", api_key="alk_x", http=httpx.Client(transport=httpx.MockTransport(lambda request: next(pages)))) as airlock:
+        with pytest.raises(AirlockApiError) as html:
+            airlock.start("demo.echo", {}, idempotency_key="k-1")
+        with pytest.raises(AirlockApiError) as json:
+            airlock.status("act-1")
+    assert (html.value.code, str(html.value)) == ("bad_response", "http://localhost:8080 answered POST /api/v1/actions with 404 and a body that is not JSON: is http://localhost:8080 Airlock's console?")
+    assert (json.value.code, str(json.value)) == ("unknown", "http://localhost:8080 answered GET /api/v1/actions/act-1/status with 404 and no Airlock error in its body: is http://localhost:8080 Airlock's console?")
+
+
 async def test_async_no_answer_is_the_same_error():
     handle, _ = script(httpx.ConnectError("[Errno 111] Connection refused"))
     async with AsyncAirlock("http://127.0.0.1:1", api_key="alk_x", http=httpx.AsyncClient(transport=httpx.MockTransport(handle))) as airlock:

@@ -86,6 +86,21 @@ describe('the REST client when no answer comes', () => {
     });
   });
 
+  it('names the server and the call when something other than Airlock answers (a wrong port, a proxy page)', async () => {
+    const answer = (body: string, status: number) => () => Promise.resolve(new Response(body, { status, headers: { 'content-type': 'text/html' } }));
+    const page = await Airlock.connect({ url: 'http://localhost:8080/', apiKey: 'alk_test', fetch: answer('<h1>Not Found</h1>', 404) });
+    await expect(page.start({ tool: 'demo.echo', args: {}, idempotencyKey: 'k' })).rejects.toMatchObject({
+      status: 404,
+      code: 'bad_response',
+      message: "http://localhost:8080 answered POST /api/v1/actions with 404 and a body that is not JSON: is http://localhost:8080 Airlock's console?",
+    });
+    const json = await Airlock.connect({ url: 'http://localhost:8080', apiKey: 'alk_test', fetch: answer('{"detail":"nope"}', 404) });
+    await expect(json.action('a-1').status()).rejects.toMatchObject({
+      code: 'unknown',
+      message: "http://localhost:8080 answered GET /api/v1/actions/a-1/status with 404 and no Airlock error in its body: is http://localhost:8080 Airlock's console?",
+    });
+  });
+
   it('a wait rides out a connection that fails, then gets the outcome', async () => {
     let calls = 0;
     const flaky = () => {

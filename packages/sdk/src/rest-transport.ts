@@ -57,9 +57,11 @@ export class RestTransport {
       throw error;
     }
     const text = await res.text();
-    const body: unknown = text ? parseJson(text, res.status) : null;
+    // A server that is not Airlock's console (a wrong port, a proxy's page) is named with the call, not just its status.
+    const elsewhere = (what: string) => `${this.base} answered ${method} ${path} with ${res.status} and ${what}: is ${this.base} Airlock's console?`;
+    const body: unknown = text ? parseJson(text, res.status, elsewhere) : null;
     if (res.ok) return { status: res.status, body };
-    throw toError(res.status, body as ErrorBody);
+    throw toError(res.status, body as ErrorBody | null, elsewhere);
   }
 }
 
@@ -68,17 +70,17 @@ function networkReason(error: TypeError): string {
   return cause instanceof Error && cause.message ? cause.message : error.message;
 }
 
-function parseJson(text: string, status: number): unknown {
+function parseJson(text: string, status: number, elsewhere: (what: string) => string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    throw new AirlockApiError(status, 'bad_response', `the Airlock API answered ${status} with a body that is not JSON`);
+    throw new AirlockApiError(status, 'bad_response', elsewhere('a body that is not JSON'));
   }
 }
 
-function toError(status: number, body: ErrorBody | null): Error {
+function toError(status: number, body: ErrorBody | null, elsewhere: (what: string) => string): Error {
   const code = body?.error?.code ?? 'unknown';
-  const message = body?.error?.message ?? `the Airlock API answered ${status}`;
+  const message = body?.error?.message ?? elsewhere('no Airlock error in its body');
   if (status === 400 && code === 'invalid_request') {
     const issues = body?.error?.issues;
     return new InvalidRequestError(issues?.length ? issues.map((i) => `${i.path}: ${i.message}`).join('; ') : message.replace(/^invalid request: /, ''));

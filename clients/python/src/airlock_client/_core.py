@@ -49,16 +49,23 @@ def clamp_wait_ms(wait_ms: float) -> int:
     return max(0, min(int(wait_ms), MAX_WAIT_MS))
 
 
+def elsewhere(response: httpx.Response, what: str) -> str:
+    """A server that is not Airlock's console (a wrong port, a proxy's page), named with the call, not just its status."""
+    request = response.request
+    base = f"{request.url.scheme}://{request.url.netloc.decode()}"
+    return f"{base} answered {request.method} {request.url.path} with {response.status_code} and {what}: is {base} Airlock's console?"
+
+
 def read(response: httpx.Response) -> Any:
     """The JSON body of a successful answer; an error answer becomes the client's exception."""
     text = response.text
     try:
         body = json.loads(text) if text else None
     except ValueError:
-        raise AirlockApiError(response.status_code, "bad_response", f"the Airlock API answered {response.status_code} with a body that is not JSON") from None
+        raise AirlockApiError(response.status_code, "bad_response", elsewhere(response, "a body that is not JSON")) from None
     if response.is_success:
         return body
-    raise error_from(response.status_code, body)
+    raise error_from(response.status_code, body, response)
 
 
 def unreachable(base: str, method: str, path: str, error: httpx.TransportError) -> AirlockApiError:
@@ -66,11 +73,11 @@ def unreachable(base: str, method: str, path: str, error: httpx.TransportError) 
     return AirlockApiError(0, "unreachable", f"cannot reach Airlock at {base} ({method} {path}): {str(error) or type(error).__name__}")
 
 
-def error_from(status: int, body: Any) -> AirlockApiError:
+def error_from(status: int, body: Any, response: httpx.Response) -> AirlockApiError:
     try:
         detail = ErrorBody.model_validate(body).error
     except ValidationError:
-        return AirlockApiError(status, "unknown", f"the Airlock API answered {status}")
+        return AirlockApiError(status, "unknown", elsewhere(response, "no Airlock error in its body"))
     issues = [(issue.path, issue.message) for issue in detail.issues or []]
     if status == 400 and detail.code == "invalid_request":
         message = "; ".join(f"{path}: {msg}" for path, msg in issues) if issues else detail.message.removeprefix("invalid request: ")
