@@ -9,6 +9,15 @@ export function proxy(request: NextRequest): NextResponse {
 }
 
 export const config = {
-  // Pages only: the API, Next's assets and the sign-in pages never redirect to sign in.
-  matcher: ['/((?!api/|_next/|favicon.ico|sign-in|set-password).*)'],
+  matcher: [
+    {
+      // Pages only: the API, Next's assets and the sign-in pages never redirect to sign in.
+      source: '/((?!api/|_next/|favicon.ico|sign-in|set-password).*)',
+      // Not a server action (a decision: its latency is a target, and its caller is signed in) or a prefetch: navigations only.
+      missing: [
+        { type: 'header', key: 'next-action' },
+        { type: 'header', key: 'next-router-prefetch' },
+      ],
+    },
+  ],
 };
