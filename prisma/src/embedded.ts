@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { runProcess, startProcess, type ExitStatus } from '@airlock/core/spawn';
+import { isProcessAlive, runProcess, startProcess, type ExitStatus } from '@airlock/core/spawn';
 import pg from 'pg';
 
 // A real PostgreSQL for `npm start` and the tests, from the binaries the
@@ -137,18 +137,8 @@ export function runningEmbeddedPostgres(dataDir: string): { url: string; port: n
     return undefined;
   }
   const postmaster = readPostmaster(clusterDir);
-  if (!postmaster?.port || !isAlive(postmaster.pid)) return undefined;
+  if (!postmaster?.port || !isProcessAlive(postmaster.pid)) return undefined;
   return { url: embeddedDatabaseUrl(postmaster.port), port: postmaster.port, pid: postmaster.pid };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it runs, as another account (the server account, when we are root or another user).
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function isRoot(): boolean {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { isProcessAlive } from './spawn.js';
 
 // `npm start`'s embedded Temporal dev server, as other processes on the machine find it: the
 // launcher records where it listens once it accepts connections, and the CLI reads the record
@@ -46,21 +47,11 @@ export function runningEmbeddedTemporal(dataDir: string): EmbeddedTemporalRecord
   } catch {
     return undefined;
   }
-  if (!isAlive(record.pid)) return undefined;
+  if (!isProcessAlive(record.pid)) return undefined;
   const commandLine = commandLineOf(record.pid);
   // Where /proc cannot be read (another OS, hidepid), a live pid is all there is to go on.
   if (commandLine !== undefined && !commandLine.includes(record.dbFile)) return undefined;
   return record;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it runs, as another account.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function commandLineOf(pid: number): string | undefined {

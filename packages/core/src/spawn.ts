@@ -112,3 +112,13 @@ function exitOf(child: ChildProcess): Promise<ExitStatus> {
     });
   });
 }
+
+/** Whether a process runs (a pid file's server, say): EPERM means it does, as another account. */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
