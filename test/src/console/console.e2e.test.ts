@@ -101,7 +101,8 @@ describe('console in the browser', () => {
 
     // Nothing else works until the password is chosen: pages send them back, writes are refused on the server.
     await page.goto('/audit');
-    await page.waitForURL(/\/set-password$/);
+    // ... remembering where they were going, for after the password is set.
+    await page.waitForURL((url) => url.pathname === '/set-password' && url.searchParams.get('next') === '/audit');
     const write = await context.request.post('/api/console/decisions', { data: { actionId: 'x', argsHash: 'x', decision: 'approve' }, headers: { origin: app.url } });
     expect(write.status()).toBe(403);
     expect((await context.request.get('/api/console/audit/export?format=jsonl')).status()).toBe(401);
@@ -118,7 +119,7 @@ describe('console in the browser', () => {
     await page.getByLabel('New password', { exact: true }).fill('correct horse battery staple');
     await page.getByLabel('Repeat new password').fill('correct horse battery staple');
     await page.getByRole('button', { name: 'Set password' }).click();
-    await page.getByRole('heading', { name: 'Inbox' }).waitFor();
+    await page.waitForURL((url) => url.pathname === '/audit');
     expect(await page.getByText('Carol (approver)').count()).toBe(1);
     await context.close();
 

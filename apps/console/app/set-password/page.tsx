@@ -3,12 +3,15 @@ import { redirect } from 'next/navigation';
 import { sessionState } from '../../src/ui/auth/session.js';
 import { signOut } from '../../src/ui/auth/sign-in-actions.js';
 import { SetPasswordForm } from '../../src/ui/auth/set-password-form.js';
+import { safeReturnPath } from '../../src/ui/auth/return-path.js';
 
 // Outside the console layout on purpose: a one-time password session may open this page and nothing else.
 export const dynamic = 'force-dynamic';
 
-export default async function SetPasswordPage() {
+export default async function SetPasswordPage({ searchParams }: { searchParams: Promise<{ next?: string }> }) {
   const state = await sessionState();
+  // The page a one-time password sign-in was on its way to (a link from Slack): there once the password is set.
+  const next = safeReturnPath((await searchParams).next);
   if (state.status === 'signed_out') redirect('/sign-in');
   const oneTime = state.status === 'must_change_password';
   return (
@@ -22,7 +25,7 @@ export default async function SetPasswordPage() {
         </p>
       )}
       {state.user.hasPassword ? (
-        <SetPasswordForm oneTime={oneTime} />
+        <SetPasswordForm oneTime={oneTime} next={next} />
       ) : (
         <p className="card">
           Your account has no console password: you sign in with an API key or single sign-on. An admin can give you one with{' '}

@@ -7,6 +7,7 @@ import { passwordChangeUser } from './guard.js';
 import { failed, type Notice } from '../forms/notice.js';
 import { PasswordForm, passwordFormProblems } from './password-form.js';
 import { apiContext } from '../../api/runtime-context.js';
+import { safeReturnPath } from './return-path.js';
 
 const REFUSALS: Record<Exclude<PasswordChange, { ok: true }>['reason'], string> = {
   wrong_password: 'Not changed: the current password is wrong.',
@@ -31,7 +32,8 @@ export async function setOwnPassword(_previous: Notice, form: FormData): Promise
   if (!result.ok) return failed(REFUSALS[result.reason]);
   // The change ended every password session, this one included: a fresh sign-in with the new password replaces the cookie.
   try {
-    await authSignIn(PASSWORD_PROVIDER, { email: guard.user.email, password: newPassword, redirectTo: '/' });
+    // On to the page the sign-in was for (only a path on this console), else the inbox.
+    await authSignIn(PASSWORD_PROVIDER, { email: guard.user.email, password: newPassword, redirectTo: safeReturnPath(form.get('next')) ?? '/' });
   } catch (error) {
     // Success ends in a redirect, which Next.js throws: only Auth.js's own errors land below.
     if (!(error instanceof AuthError)) throw error;

@@ -26,3 +26,9 @@ export function signInPath(path: string | null): string {
   const back = safeReturnPath(path);
   return back ? `/sign-in?next=${encodeURIComponent(back)}` : '/sign-in';
 }
+
+/** Where a one-time password session is sent before anything else: choosing a password, then on to `path`. */
+export function setPasswordPath(path: string | null): string {
+  const back = safeReturnPath(path);
+  return back ? `/set-password?next=${encodeURIComponent(back)}` : '/set-password';
+}

@@ -4,7 +4,7 @@ import { redirect } from 'next/navigation';
 import { cache } from 'react';
 import { apiContext } from '../../api/runtime-context.js';
 import { sessionOwner } from './auth-js.js';
-import { RETURN_PATH_HEADER, signInPath } from './return-path.js';
+import { RETURN_PATH_HEADER, setPasswordPath, signInPath } from './return-path.js';
 
 /** A signed-in person as the console knows them: role and groups fresh from the database. */
 export interface ConsoleUser {
@@ -79,7 +79,7 @@ export async function signedInUser(): Promise<ConsoleUser | null> {
 export async function requirePageUser(role: Role = 'viewer'): Promise<ConsoleUser> {
   const state = await sessionState();
   if (state.status === 'signed_out') redirect(signInPath((await headers()).get(RETURN_PATH_HEADER)));
-  if (state.status === 'must_change_password') redirect('/set-password');
+  if (state.status === 'must_change_password') redirect(setPasswordPath((await headers()).get(RETURN_PATH_HEADER)));
   if (!roleAtLeast(state.user.role, role)) redirect('/?denied=1');
   return state.user;
 }

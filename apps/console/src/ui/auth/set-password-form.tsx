@@ -5,11 +5,12 @@ import { idle } from '../forms/notice.js';
 import { setOwnPassword } from './password-actions.js';
 import { NoticeLine } from '../forms/notice-line.js';
 
-export function SetPasswordForm({ oneTime }: { oneTime: boolean }) {
+export function SetPasswordForm({ oneTime, next }: { oneTime: boolean; next?: string | undefined }) {
   const [notice, action, pending] = useActionState(setOwnPassword, idle);
   return (
     <form action={action} className="card">
       <h2>{oneTime ? 'Set your password' : 'Change your password'}</h2>
+      {next && <input type="hidden" name="next" value={next} />}
       <label htmlFor="currentPassword">{oneTime ? 'One-time password' : 'Current password'}</label>
       <input id="currentPassword" name="currentPassword" type="password" autoComplete="current-password" required />
       <label htmlFor="newPassword">New password</label>
