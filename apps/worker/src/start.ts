@@ -126,7 +126,10 @@ async function startAirlock(signal: AbortSignal): Promise<string[]> {
   const credentials = await seedFirstStart(db);
   // Printed at once, not with the summary (a later start-up failure must not lose the only copy), and
   // printed, never logged: the log pipeline would (rightly) redact the keys a person must copy now.
-  if (credentials) printPlain(describeFirstStart(credentials, env.AIRLOCK_PUBLIC_URL ?? consoleUrl(env.AIRLOCK_CONSOLE_PORT)));
+  if (credentials) {
+    const where = { dataDir: env.AIRLOCK_DATA_DIR, external: !server.embedded };
+    printPlain(describeFirstStart(credentials, env.AIRLOCK_PUBLIC_URL ?? consoleUrl(env.AIRLOCK_CONSOLE_PORT), where));
+  }
   signal.throwIfAborted();
 
   const settings = temporalConnectionSettings(env, devServer?.address ?? '');

@@ -32,7 +32,25 @@ export async function seedFirstStart(db: Db): Promise<FirstStartCredentials | un
   };
 }
 
-export function describeFirstStart(credentials: FirstStartCredentials, consoleUrl: string): string[] {
+/** Where the CLI finds this start's database: what a copied command must carry when it is not the default. */
+export interface CliDatabase {
+  dataDir: string;
+  /** An external database: the CLI needs DATABASE_URL (its password is not printed). */
+  external: boolean;
+}
+
+const DEFAULT_DATA_DIR = '.data';
+
+/** The reset-password command as a person can copy it: the CLI finds the embedded database by the same data directory. */
+export function resetPasswordCommand(userId: string, where: CliDatabase): string {
+  const command = `npm run airlock -- users reset-password ${userId}`;
+  if (where.external) return `DATABASE_URL=<this database's URL> ${command}`;
+  if (where.dataDir === DEFAULT_DATA_DIR) return command;
+  const quoted = /^[\w./-]+$/.test(where.dataDir) ? where.dataDir : `'${where.dataDir.replaceAll("'", `'\\''`)}'`;
+  return `AIRLOCK_DATA_DIR=${quoted} ${command}`;
+}
+
+export function describeFirstStart(credentials: FirstStartCredentials, consoleUrl: string, where: CliDatabase = { dataDir: DEFAULT_DATA_DIR, external: false }): string[] {
   const { admin, agent } = credentials;
   return [
     '',
@@ -43,7 +61,7 @@ export function describeFirstStart(credentials: FirstStartCredentials, consoleUr
     `    one-time password:  ${admin.oneTimePassword}   (you choose your own at the first sign-in)`,
     `  admin API key (user ${admin.userId}):        ${admin.apiKey}`,
     `  agent API key (agent ${agent.agentId}):  ${agent.apiKey}`,
-    'Lost the password? `npm run airlock -- users reset-password admin` prints a new one.',
+    `Lost the password? \`${resetPasswordCommand(admin.userId, where)}\` prints a new one.`,
     '',
   ];
 }
