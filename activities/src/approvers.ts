@@ -4,7 +4,7 @@ import type pg from 'pg';
 
 export interface ApproverSet {
   eligibleApprovers: EligibleApprover[];
-  /** People who would qualify but may not decide, and why (separation of duties). */
+  /** People who would qualify but may not decide, and why (separation of duties): a phrase that follows their id ("requested this action"). */
   excluded: { id: string; reason: string }[];
 }
 
@@ -31,8 +31,8 @@ export function approverStanding(user: Candidate, requirement: ApprovalRequireme
   const base = roleAtLeast(user.role, requirement.approverRole) && (!requirement.approverGroup || user.groups.includes(requirement.approverGroup));
   const escalated = escalatedTo.some((t) => (t.startsWith('role:') ? roleAtLeast(user.role, t.slice(5) as Role) : roleAtLeast(user.role, 'approver') && user.groups.includes(t)));
   if (!base && !escalated) return { kind: 'not_qualified' };
-  if (user.id === parties.requestedBy) return { kind: 'excluded', reason: 'requested this action: nobody approves their own request' };
-  if (parties.ownerId && user.id === parties.ownerId) return { kind: 'excluded', reason: "owns the requesting agent: nobody approves their own agent's request" };
+  if (user.id === parties.requestedBy) return { kind: 'excluded', reason: 'requested this action' };
+  if (parties.ownerId && user.id === parties.ownerId) return { kind: 'excluded', reason: 'owns the agent that requested this action' };
   return { kind: 'eligible' };
 }
 

@@ -140,7 +140,20 @@ describe('quorum', () => {
 });
 
 describe('who may decide', () => {
-  it('refuses the requester and the agent owner with the reason they are excluded', () => {
+  it('refuses the requester and the agent owner in one sentence saying why', () => {
+    const state = opened(
+      requirement(),
+      ['ana'],
+      [
+        { id: 'rita', reason: 'requested this action' },
+        { id: 'otto', reason: 'owns the agent that requested this action' },
+      ],
+    );
+    expect(() => checkDecision(state, decision('rita', 'approve'))).toThrow(new Error('rita requested this action, so someone else must approve it'));
+    expect(() => checkDecision(state, decision('otto', 'approve'))).toThrow(new Error('otto owns the agent that requested this action, so someone else must approve it'));
+  });
+
+  it('words the reasons older workers recorded (still in running histories) the same way', () => {
     const state = opened(
       requirement(),
       ['ana'],
@@ -149,8 +162,8 @@ describe('who may decide', () => {
         { id: 'otto', reason: "owns the requesting agent: nobody approves their own agent's request" },
       ],
     );
-    expect(() => checkDecision(state, decision('rita', 'approve'))).toThrow('rita may not decide: requested this action');
-    expect(() => checkDecision(state, decision('otto', 'approve'))).toThrow('otto may not decide: owns the requesting agent');
+    expect(() => checkDecision(state, decision('rita', 'approve'))).toThrow(new Error('rita requested this action, so someone else must approve it'));
+    expect(() => checkDecision(state, decision('otto', 'approve'))).toThrow(new Error('otto owns the agent that requested this action, so someone else must approve it'));
   });
 
   it('refuses someone who is not an eligible approver', () => {

@@ -31,6 +31,17 @@ export interface RoundSnapshot {
   decisions: readonly RecordedDecision[];
 }
 
+/** The reasons workers recorded before they were worded to end a sentence, as they read now: old histories still hold them. */
+const RECORDED_EXCLUSION_REASONS: Readonly<Record<string, string>> = {
+  'requested this action: nobody approves their own request': 'requested this action',
+  "owns the requesting agent: nobody approves their own agent's request": 'owns the agent that requested this action',
+};
+
+/** One sentence: "carol requested this action, so someone else must approve it". */
+export function exclusionRefusal(approverId: string, reason: string): string {
+  return `${approverId} ${RECORDED_EXCLUSION_REASONS[reason] ?? reason}, so someone else must approve it`;
+}
+
 /**
  * The `decide` validator: runs before a decision enters history, so a rejection
  * reaches the caller at once and leaves no trace.
@@ -39,7 +50,7 @@ export function validateDecision(decision: ApprovalDecision, round: RoundSnapsho
   if (!round.accepting) throw new RoundClosedError('the approval is already decided or closed');
   if (round.editInProgress) throw new Error('an edit of the arguments is being reviewed; decide again in a moment');
   const excluded = round.excluded.find((e) => e.id === decision.approverId);
-  if (excluded) throw new Error(`${decision.approverId} may not decide: ${excluded.reason}`);
+  if (excluded) throw new Error(exclusionRefusal(decision.approverId, excluded.reason));
   if (!round.eligible.some((a) => a.id === decision.approverId)) {
     // Who may decide is fixed when the round opens, so a person made an approver later is not here either: say so.
     throw new Error(`"${decision.approverId}" is not an approver of this round: its approvers were fixed when it opened; a person made an approver since decides later rounds`);

@@ -119,7 +119,7 @@ describe('POST /api/v1/actions/:id/approve-and-remember', () => {
     const own = await pending(refund('95.00', 'GBP'), 'alice');
     const before = await grants();
     const self = await expectError(remember(own.actionId, keys.alice, { ...upTo150Euros, argsHash: own.argsHash }), 409, 'decision_rejected');
-    expect(self.message).toMatch(/alice may not decide: requested this action/);
+    expect(self.message).toMatch(/^alice requested this action, so someone else must approve it$/);
     const stale = await expectError(remember(own.actionId, keys.bob, { ...upTo150Euros, argsHash: 'f'.repeat(64) }), 409, 'decision_rejected');
     expect(stale.message).toMatch(/args hash mismatch/);
     expect(await grants()).toBe(before);

@@ -112,9 +112,9 @@ describe('POST /api/v1/actions/:id/decisions', () => {
   it('refuses self-approval, a stale args hash and a closed approval with 409 and the reason', async () => {
     const { actionId, argsHash } = await pendingRefund({ requestedBy: 'alice' });
     const ownAgent = await expectError(decide(actionId, keys.owner, { decision: 'approve', argsHash }), 409, 'decision_rejected');
-    expect(ownAgent.message).toMatch(/owner may not decide: owns the requesting agent/);
+    expect(ownAgent.message).toMatch(/^owner owns the agent that requested this action, so someone else must approve it$/);
     const ownRequest = await expectError(decide(actionId, keys.alice, { decision: 'approve', argsHash }), 409, 'decision_rejected');
-    expect(ownRequest.message).toMatch(/alice may not decide: requested this action/);
+    expect(ownRequest.message).toMatch(/^alice requested this action, so someone else must approve it$/);
     const stale = await expectError(decide(actionId, keys.bob, { decision: 'approve', argsHash: 'f'.repeat(64) }), 409, 'decision_rejected');
     expect(stale.message).toMatch(/args hash mismatch/);
 

@@ -95,7 +95,7 @@ describe('approve and remember in the console', () => {
     await page.locator('[data-live="live"]').waitFor();
     await page.getByLabel('Approve and remember (standing approval)').check();
     await confirmApproval(page, 'Approve and remember');
-    await page.getByText(/^Not recorded, nothing remembered: alice may not decide: requested this action/).waitFor({ timeout: 30_000 });
+    await page.getByText(/^Not recorded, nothing remembered: alice requested this action, so someone else must approve it\.$/).waitFor({ timeout: 30_000 });
     await screenshot(page, 'remember-refused');
     expect(await h.db.prisma.standingApproval.count()).toBe(before);
     expect(await h.db.prisma.approvalDecision.count({ where: { approval: { actionId } } })).toBe(0);

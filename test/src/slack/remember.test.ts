@@ -130,7 +130,7 @@ describe('approve and remember in Slack', () => {
 
     const selfView = await openRemember(message, actionId, alice);
     expect((await signed(modalSubmission(selfView, alice, {}))).status).toBe(200);
-    await ephemeralTo(alice, (t) => /not recorded: alice may not decide: requested this action/.test(t));
+    await ephemeralTo(alice, (t) => /not recorded: alice requested this action, so someone else must approve it\./.test(t));
 
     expect(await h.db.prisma.standingApproval.count()).toBe(before);
     expect((await waitForStatus(h.client, actionId, () => true)).approval?.decisions).toEqual([]);

@@ -451,12 +451,12 @@ describe('who may decide', () => {
     await click(message, ACTION_APPROVE, alice);
 
     const refusal = await ephemeralTo(alice, (text) => text.includes('requested this action'));
-    expect(String(refusal.args.text)).toContain('alice may not decide: requested this action: nobody approves their own request');
+    expect(String(refusal.args.text)).toBe(':no_entry: Your approval was not recorded: alice requested this action, so someone else must approve it.');
     const rows = await auditRows(actionId, 'slack.decision_refused');
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({
       actor: 'user:alice',
-      payload: expect.objectContaining({ airlockUserId: 'alice', reason: expect.stringContaining('alice may not decide: requested this action') }),
+      payload: expect.objectContaining({ airlockUserId: 'alice', reason: 'alice requested this action, so someone else must approve it' }),
     });
     expect((await waitForStatus(h.client, actionId, () => true)).approval?.decisions).toEqual([]);
   });

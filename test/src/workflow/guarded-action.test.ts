@@ -118,8 +118,8 @@ describe('guardedAction on real Temporal and PostgreSQL', () => {
     const { actionId, argsHash } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ requestedBy: 'alice' }));
     const decide = (approverId: string, hash = argsHash) => decideAction(h.client, actionId, { approverId, decision: 'approve', channel: 'api', argsHash: hash });
 
-    await expect(decide('alice')).rejects.toThrow(/alice may not decide: requested this action/);
-    await expect(decide('owner')).rejects.toThrow(/owns the requesting agent/);
+    await expect(decide('alice')).rejects.toThrow('alice requested this action, so someone else must approve it');
+    await expect(decide('owner')).rejects.toThrow('owner owns the agent that requested this action, so someone else must approve it');
     await expect(decide('victor')).rejects.toThrow(/"victor" is not an approver of this round/);
     await expect(decide('mallory')).rejects.toThrow(/"mallory" is not an approver of this round/);
     await expect(decide('bob', 'f'.repeat(64))).rejects.toThrow(/args hash mismatch/);
