@@ -1,11 +1,13 @@
 import path from 'node:path';
 import { runProcess, startProcess } from '@airlock/core/spawn';
+import lockfile from 'proper-lockfile';
 import { consoleBuildNeeded } from '@airlock/worker';
 import { freePorts } from '../support/ports.js';
 import { repoRoot } from '../support/binaries.js';
 
 const consoleDir = path.join(repoRoot, 'apps/console');
 const nextBin = path.join(repoRoot, 'node_modules/next/dist/bin/next');
+const buildLockFile = path.join(consoleDir, '.next-build.lock');
 
 /**
  * Builds the console unless its build is newer than every source file of the console and of the
@@ -13,9 +15,28 @@ const nextBin = path.join(repoRoot, 'node_modules/next/dist/bin/next');
  * instrumentation.ts or to a package is rebuilt here too. A build takes ~45 s on an idle machine,
  * minutes on a busy one; reuse saves it. The global setup calls it once before any test file
  * starts, so the browser tests never build in parallel or inside a hook's time limit.
+ * Test runs in other processes on this checkout (two shells, or `npm test` beside a single file)
+ * take turns through a lock file and look again once they hold it: the second finds the first's
+ * build and reuses it, where two `next build`s at once would fail ("Another next build process is
+ * already running").
  */
 export async function ensureConsoleBuilt(): Promise<void> {
   if (!(await consoleBuildNeeded())) return;
+  // Stale after 30 s without the holder's refresh (every 15 s): a killed run does not block the next one.
+  const release = await lockfile.lock(consoleDir, {
+    lockfilePath: buildLockFile,
+    stale: 30_000,
+    update: 15_000,
+    retries: { retries: 1_000, minTimeout: 1_000, maxTimeout: 1_000 },
+  });
+  try {
+    if (await consoleBuildNeeded()) await buildConsole();
+  } finally {
+    await release();
+  }
+}
+
+async function buildConsole(): Promise<void> {
   const build = await runProcess('the console build', process.execPath, [nextBin, 'build', '--webpack'], {
     cwd: consoleDir,
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
