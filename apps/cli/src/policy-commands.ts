@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describeZodIssues } from '@airlock/core';
-import { evaluatePolicy, formatProblem, PolicyError } from '@airlock/policy';
+import { evaluatePolicy, fileErrorReason, formatProblem, PolicyError, PolicyFileUnreadableError } from '@airlock/policy';
 import { loadPolicyFile } from '@airlock/policy/files';
 import { z } from 'zod';
 import { formatTable } from './table.js';
@@ -32,6 +32,8 @@ export function loadOrExplain(file: string) {
   try {
     return loadPolicyFile(file);
   } catch (error) {
+    // Nothing in the file to point at: one line naming the path and what is wrong.
+    if (error instanceof PolicyFileUnreadableError) throw new CliError(`cannot read policy file ${error.source}: ${error.reason}`);
     if (error instanceof PolicyError) throw new CliError(`policy rejected: ${error.source}\n${error.problems.map((p) => `  - ${formatProblem(p)}`).join('\n')}`);
     throw error;
   }
@@ -50,7 +52,7 @@ export async function policyTest(file: string, requestsFile: string): Promise<st
   try {
     raw = JSON.parse(await readFile(requestsFile, 'utf8'));
   } catch (error) {
-    throw new CliError(`cannot read ${requestsFile}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new CliError(`cannot read ${requestsFile}: ${fileErrorReason(error)}`);
   }
   const parsed = SampleRequests.safeParse(raw);
   if (!parsed.success) {

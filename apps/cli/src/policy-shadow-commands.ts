@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { newestLivePolicy } from '@airlock/db';
 import { backtestPolicy, clearShadowPolicy, runUseCase, setShadowPolicy, shadowSummary, type BacktestReport, type ShadowSummary, type Transition } from '@airlock/ops';
-import { compilePolicy, type CompiledPolicy } from '@airlock/policy';
+import { compilePolicy, fileErrorReason, type CompiledPolicy } from '@airlock/policy';
 import type { Db } from '@airlock/db';
 import { CliError, loadOrExplain } from './policy-commands.js';
 import { cliOperator, withDb } from './runtime.js';
@@ -17,7 +17,7 @@ async function readText(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (error) {
-    throw new CliError(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new CliError(`cannot read policy file ${file}: ${fileErrorReason(error)}`);
   }
 }
 

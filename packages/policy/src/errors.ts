@@ -9,6 +9,24 @@ export class PolicyError extends Error {
   }
 }
 
+/** The policy file could not be read at all (missing, a directory, no permission): nothing in it to locate. */
+export class PolicyFileUnreadableError extends PolicyError {
+  override name = 'PolicyFileUnreadableError';
+  constructor(
+    source: string,
+    /** What the system said, without the path it repeats: `no such file or directory`. */
+    public readonly reason: string,
+  ) {
+    super(source, [{ path: '(file)', message: `cannot be read: ${reason}` }]);
+  }
+}
+
+/** A file-system error as a reason: Node's `ENOENT: no such file or directory, open '/x'` is `no such file or directory`. */
+export function fileErrorReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return /^E[A-Z]+: (.+?), \w+(?: '.*')?$/.exec(message)?.[1] ?? message;
+}
+
 export interface PolicyProblem {
   /** e.g. `rules[2].when` or `rateLimits[0].window` */
   path: string;

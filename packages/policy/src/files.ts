@@ -2,7 +2,7 @@ import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compilePolicy, type CompiledPolicy } from './compile.js';
-import { PolicyError } from './errors.js';
+import { fileErrorReason, PolicyError, PolicyFileUnreadableError } from './errors.js';
 
 export const DEFAULT_POLICY_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../policies/default.yaml');
 
@@ -16,7 +16,7 @@ export function loadPolicyText(file: string): { policy: CompiledPolicy; text: st
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new PolicyError(file, [{ path: '(file)', message: error instanceof Error ? error.message : String(error) }]);
+    throw new PolicyFileUnreadableError(file, fileErrorReason(error));
   }
   return { policy: compilePolicy(text, file), text };
 }

@@ -80,6 +80,14 @@ describe('airlock policy', SLOW, () => {
     expect(lines[4]).toMatch(/^3\s+not allowed\s+deny\s+high\s+-\s+agent "sample-agent" is not allowed/);
   });
 
+  it('check on a file that is not there says so in one line naming the path, exit 1', async () => {
+    const missing = path.join(os.tmpdir(), `airlock-no-policy-${process.pid}.yaml`);
+    const result = await airlock('policy', 'check', missing);
+    expect(result).toEqual({ code: 1, stdout: '', stderr: `airlock: cannot read policy file ${missing}: no such file or directory\n` });
+    const directory = await airlock('policy', 'check', os.tmpdir());
+    expect(directory).toEqual({ code: 1, stdout: '', stderr: `airlock: cannot read policy file ${os.tmpdir()}: illegal operation on a directory\n` });
+  });
+
   it('test names the bad field of a malformed requests file', async () => {
     const requests = await tempFile('requests.json', JSON.stringify([{ tool: 'demo.echo' }, { tool: 42 }]));
     const result = await airlock('policy', 'test', defaultPolicy, requests);
