@@ -166,3 +166,15 @@ def test_reporting_on_an_outcome_instead_of_an_authorization_says_so_before_anyt
             airlock.report("act-1", denied, output={"ok": True})  # type: ignore[arg-type]
     assert raised.value.fields == ["authorization"]
     assert seen == []
+
+
+def test_a_field_the_client_does_not_know_is_refused_before_anything_is_sent_as_the_typescript_sdk_and_the_server_say_it():
+    handle, seen = script()
+    with Airlock("http://airlock.test", api_key="alk_x", http=httpx.Client(transport=httpx.MockTransport(handle))) as airlock:
+        with pytest.raises(InvalidRequestError, match=r'^steps\.0\.argz: Unrecognized key: "argz"$') as raised:
+            airlock.run_plan([{"tool": "demo.echo", "args": {}, "argz": {}}], idempotency_key="plan-1")
+        assert raised.value.fields == ["steps.0.argz"]
+        # Keyword arguments: Python itself refuses a typo, naming it.
+        with pytest.raises(TypeError, match="reasn"):
+            airlock.authorize("demo.echo", {}, idempotency_key="k-1", reasn="x")  # type: ignore[call-arg]
+    assert seen == []

@@ -9,6 +9,7 @@ import {
   type SubmittedAuthorization,
 } from './gate.js';
 import { ActionClient, planAction } from './client-base.js';
+import { unknownFieldsError } from './fields.js';
 import type { ActionHandle, AgentActionRequest, AgentPlanRequest, AirlockClient, ToolFunction } from './handle.js';
 import { RestTransport, isTransient } from './rest-transport.js';
 
@@ -25,8 +26,11 @@ export interface ConnectOptions {
 
 // Sent when the caller names an agent: the server refuses it when the key belongs to another agent.
 const AGENT_HEADER = 'airlock-agent-id';
-// The request as both clients check it, but the key decides the agent: `agentId` optional.
-const AgentActionRequestSchema = ActionRequest.extend({ agentId: ActionRequest.shape.agentId.optional() });
+const CONNECT_OPTIONS = ['url', 'apiKey', 'pollWaitMs', 'fetch'];
+// The request as both clients check it, but the key decides the agent: `agentId` optional. Strict, like
+// the server: a field the SDK does not know (`reasn`, or `execution`, which belongs to `authorize`) is refused, not dropped.
+const AgentActionRequestSchema = ActionRequest.omit({ execution: true, reportWithinMs: true }).extend({ agentId: ActionRequest.shape.agentId.optional() }).strict();
+const ToolCallOptionsSchema = ActionRequest.pick({ rationale: true, idempotencyKey: true, requestedBy: true }).strict();
 const MAX_RETRY_DELAY_MS = 5_000;
 
 /**
@@ -48,6 +52,11 @@ export class Airlock extends ActionClient<AgentActionRequest> implements Airlock
 
   /** Opens nothing yet (HTTP is per call); async so both clients connect alike. */
   static connect(options: ConnectOptions): Promise<Airlock> {
+    const unknown = unknownFieldsError(options, CONNECT_OPTIONS, 'options');
+    if (unknown) return Promise.reject(unknown);
+    if (options.pollWaitMs !== undefined && !Number.isFinite(options.pollWaitMs)) {
+      return Promise.reject(new InvalidRequestError(`options.pollWaitMs: must be a number of milliseconds, got ${JSON.stringify(options.pollWaitMs)}`));
+    }
     if (!/^https?:\/\//.test(options.url)) return Promise.reject(new InvalidRequestError(`url: must be an http(s) URL, got "${options.url}"`));
     if (!options.apiKey) return Promise.reject(new InvalidRequestError('apiKey: the agent API key is required'));
     const transport = new RestTransport({ url: options.url, apiKey: options.apiKey, fetch: options.fetch ?? globalThis.fetch.bind(globalThis) });
@@ -87,7 +96,11 @@ export class Airlock extends ActionClient<AgentActionRequest> implements Airlock
   tool<Args extends Record<string, unknown>>(agentId: string, tool: string): ToolFunction<Args>;
   tool<Args extends Record<string, unknown>>(first: string, second?: string): ToolFunction<Args> {
     const target = second === undefined ? { tool: first } : { agentId: first, tool: second };
-    return (args, options) => this.run({ ...target, args, ...options });
+    return (args, options) => {
+      const parsed = ToolCallOptionsSchema.safeParse(options);
+      if (!parsed.success) return Promise.reject(new InvalidRequestError(formatZodError(parsed.error, 'options')));
+      return this.run({ ...target, args, ...options });
+    };
   }
 
   action(actionId: string): ActionHandle {

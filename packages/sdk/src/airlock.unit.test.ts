@@ -10,15 +10,17 @@ interface Sent {
   body: unknown;
 }
 
-/** A REST client whose fetch records each request and answers like the API would (submitted, then executed). */
-async function recordingClient(): Promise<{ airlock: Airlock; sent: Sent[] }> {
+/** Answers like the API would: submitted, then executed. */
+const submittedThenExecuted = (path: string): unknown => (path.endsWith('/outcome') ? { status: 'executed', actionId: 'a-1', output: null } : { actionId: 'a-1', created: true });
+
+/** A REST client whose fetch records each request and answers with `answer(path)`. */
+async function recordingClient(answer: (path: string) => unknown = submittedThenExecuted): Promise<{ airlock: Airlock; sent: Sent[] }> {
   const sent: Sent[] = [];
   const fetch = (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const url = new URL(input instanceof Request ? input.url : input);
     const body: unknown = typeof init?.body === 'string' ? JSON.parse(init.body) : undefined;
     sent.push({ method: init?.method ?? 'GET', path: url.pathname, headers: { ...(init?.headers as Record<string, string>) }, body });
-    const answer = url.pathname.endsWith('/outcome') ? { status: 'executed', actionId: 'a-1', output: null } : { actionId: 'a-1', created: true };
-    return Promise.resolve(new Response(JSON.stringify(answer), { status: 200, headers: { 'content-type': 'application/json' } }));
+    return Promise.resolve(new Response(JSON.stringify(answer(url.pathname)), { status: 200, headers: { 'content-type': 'application/json' } }));
   };
   return { airlock: await Airlock.connect({ url: 'http://airlock.test', apiKey: 'alk_test', fetch }), sent };
 }
@@ -122,5 +124,42 @@ describe('a malformed plan is bad input, refused before anything is sent', () =>
     await expect(airlock.runPlan({ idempotencyKey: 'p2', steps: [] })).rejects.toThrow(/^invalid request: steps: /);
     await expect(airlock.runPlan({ idempotencyKey: 'p3', steps: [{ tool: 'demo.echo', args: {}, note: 'x' } as PlanStep] })).rejects.toThrow(InvalidRequestError);
     expect(sent).toEqual([]);
+  });
+});
+
+describe('a field the client does not know is refused before anything is sent, naming it (a typo must not vanish)', () => {
+  // What a JavaScript caller, or one behind `as any`, can pass: no compiler catches these.
+  const loose = <T>(value: Record<string, unknown>) => value as T;
+
+  it('in start(), run(), runPlan() and tool() requests', async () => {
+    const { airlock, sent } = await recordingClient();
+    const typo = loose<Parameters<Airlock['start']>[0]>({ tool: 'demo.echo', args: { message: 'hi' }, idempotencyKey: 'k1', reasn: 'duplicate' });
+    await expect(airlock.start(typo)).rejects.toThrow('invalid request: reasn: Unrecognized key: "reasn"');
+    await expect(airlock.run(typo)).rejects.toThrow(/reasn: Unrecognized key/);
+    // Gate-only fields belong to authorize(): the server would refuse them too.
+    await expect(airlock.start(loose({ tool: 'demo.echo', args: {}, idempotencyKey: 'k2', execution: 'agent' }))).rejects.toThrow(/execution: Unrecognized key/);
+    await expect(airlock.runPlan(loose({ idempotencyKey: 'p1', steps: [{ tool: 'demo.echo', args: {} }], rationel: 'x' }))).rejects.toThrow(/rationel: Unrecognized key/);
+    await expect(airlock.runPlan(loose({ idempotencyKey: 'p2', steps: [{ tool: 'demo.echo', argz: {} }] }))).rejects.toThrow(/steps\.0\.argz: Unrecognized key/);
+    const echo = airlock.tool<{ message: string }>('demo.echo');
+    await expect(echo({ message: 'a' }, loose({ idempotencyKey: 'k3', reasn: 'x' }))).rejects.toThrow(/options\.reasn: Unrecognized key/);
+    // Options cannot override what tool() fixed.
+    await expect(echo({ message: 'a' }, loose({ idempotencyKey: 'k4', tool: 'payments.refund' }))).rejects.toThrow(/options\.tool: Unrecognized key/);
+    expect(sent).toEqual([]);
+  });
+
+  it('in authorize() and report()', async () => {
+    const { airlock, sent } = await recordingClient();
+    await expect(airlock.authorize(loose({ tool: 'demo.echo', argz: { message: 'hi' }, args: {}, idempotencyKey: 'g1' }))).rejects.toThrow(/argz: Unrecognized key/);
+    await expect(airlock.authorize(loose({ tool: 'demo.echo', args: {}, idempotencyKey: 'g2', execution: 'worker' }))).rejects.toThrow(/execution: Unrecognized key/);
+    const report = loose<Parameters<Airlock['report']>[1]>({ authorizationId: 'auth-1', args: {}, status: 'succeeded', outpt: { ok: true } });
+    await expect(airlock.report('a-1', report)).rejects.toThrow(/report\.outpt: Unrecognized key: "outpt"/);
+    expect(sent).toEqual([]);
+  });
+
+  it('in connect() options', async () => {
+    const connect = Airlock.connect(loose({ url: 'http://airlock.test', apiKey: 'alk_test', pollWaitMS: 1_000 }));
+    await expect(connect).rejects.toThrow(InvalidRequestError);
+    await expect(connect).rejects.toThrow(/options\.pollWaitMS: Unrecognized key: "pollWaitMS"/);
+    await expect(Airlock.connect(loose({ url: 'http://airlock.test', apiKey: 'alk_test', pollWaitMs: '5000' }))).rejects.toThrow(/options\.pollWaitMs: must be a number/);
   });
 });

@@ -1,8 +1,13 @@
 import { ActionRequest, InvalidRequestError, canonicalJson, denialText, formatZodError, type ActionOutcome, type ActionRequestInput } from '@airlock/core/portable';
+import { refuseUnknownFields } from './fields.js';
 import type { RestTransport } from './rest-transport.js';
 
 /** A gate-only action: Airlock decides, the agent runs the tool itself and reports. */
 export type AuthorizationRequest = Omit<ActionRequestInput, 'agentId' | 'execution'>;
+
+// Strict, like the server's body: a field the SDK does not know (`reasn`) is refused before sending, not dropped.
+const AuthorizationRequestSchema = ActionRequest.omit({ agentId: true, execution: true }).strict();
+const REPORT_FIELDS = { succeeded: ['authorizationId', 'args', 'status', 'output'], failed: ['authorizationId', 'args', 'status', 'error'] } as const;
 
 export interface SubmittedAuthorization {
   actionId: string;
@@ -22,10 +27,9 @@ export type AgentRunReport =
 
 /** Asks Airlock to decide an action the agent runs itself (POST /api/v1/authorizations). */
 export async function submitAuthorization(transport: RestTransport, request: AuthorizationRequest): Promise<SubmittedAuthorization> {
-  // The agent is the key's owner; validated with a placeholder id so bad input fails before the network.
-  const parsed = ActionRequest.safeParse({ ...request, agentId: 'key-owner' });
+  const parsed = AuthorizationRequestSchema.safeParse(request);
   if (!parsed.success) throw new InvalidRequestError(formatZodError(parsed.error));
-  const { body } = await transport.call('POST', '/api/v1/authorizations', { body: request });
+  const { body } = await transport.call('POST', '/api/v1/authorizations', { body: parsed.data });
   const { actionId, created } = body as SubmittedAuthorization;
   return { actionId, created };
 }
@@ -39,6 +43,8 @@ export async function readAuthorization(transport: RestTransport, actionId: stri
 
 /** POST /api/v1/actions/:id/report: the same report twice returns the same outcome. */
 export async function sendReport(transport: RestTransport, actionId: string, report: AgentRunReport): Promise<ActionOutcome> {
+  // The server refuses unknown fields too; checked here so a typo (`outpt`) fails before anything is recorded.
+  refuseUnknownFields(report, report.status === 'failed' ? REPORT_FIELDS.failed : REPORT_FIELDS.succeeded, 'report');
   const { body } = await transport.call('POST', `/api/v1/actions/${encodeURIComponent(actionId)}/report`, { body: report });
   return body as ActionOutcome;
 }

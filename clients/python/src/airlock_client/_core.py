@@ -40,9 +40,16 @@ def body_of(model_type: type[BaseModel], fields: dict[str, Any]) -> dict[str, An
     try:
         model = model_type.model_validate({k: v for k, v in fields.items() if v is not None})
     except ValidationError as error:
-        issues = [(".".join(str(p) for p in e["loc"]) or "(body)", e["msg"]) for e in error.errors()]
+        issues = [(".".join(str(p) for p in e["loc"]) or "(body)", _issue_message(e)) for e in error.errors()]
         raise InvalidRequestError("; ".join(f"{path}: {message}" for path, message in issues), issues) from None
     return model.model_dump(mode="json", exclude_none=True)
+
+
+def _issue_message(error: Any) -> str:
+    # A field the API does not know is said as the server and the TypeScript SDK say it, not pydantic's "Extra inputs are not permitted".
+    if error["type"] == "extra_forbidden" and error["loc"]:
+        return f'Unrecognized key: "{error["loc"][-1]}"'
+    return str(error["msg"])
 
 
 def clamp_wait_ms(wait_ms: float) -> int:
