@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from airlock_client import Airlock, AsyncAirlock, Denied, Executed, InvalidRequestError
+from airlock_client import Airlock, AsyncAirlock, AuthorizationTimeoutError, Denied, Executed, InvalidRequestError
 from airlock_client.errors import AirlockApiError
 
 OUTCOME = "/api/v1/actions/act-1/outcome"
@@ -166,6 +166,43 @@ def test_reporting_on_an_outcome_instead_of_an_authorization_says_so_before_anyt
             airlock.report("act-1", denied, output={"ok": True})  # type: ignore[arg-type]
     assert raised.value.fields == ["authorization"]
     assert seen == []
+
+
+def classifying_forever():
+    """A server whose action never leaves classification (no worker up): every read is pending, no person asked."""
+    seen: list[str] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        return httpx.Response(202, json={"status": "pending", "actionId": "act-1", "phase": "classifying"})
+
+    return handle, seen
+
+
+def test_check_authorization_ends_at_its_overall_deadline_instead_of_asking_forever():
+    handle, seen = classifying_forever()
+    with Airlock("http://airlock.test", api_key="alk_x", http=httpx.Client(transport=httpx.MockTransport(handle))) as airlock:
+        with pytest.raises(AuthorizationTimeoutError, match=r"^action act-1 is still classifying after 200 ms, before any person was asked: is an Airlock worker running\?$") as raised:
+            airlock.check_authorization("act-1", wait_ms=0, timeout=0.2)
+        assert (raised.value.action_id, raised.value.phase) == ("act-1", "classifying")
+        # A TimeoutError like wait()'s, so one `except TimeoutError` covers both.
+        assert isinstance(raised.value, TimeoutError)
+        with pytest.raises(InvalidRequestError, match=r"^timeout: "):
+            airlock.check_authorization("act-1", wait_ms=0, timeout=-1)
+    assert seen and set(seen) == {"/api/v1/actions/act-1/authorization"}
+
+
+async def test_async_check_authorization_has_the_same_deadline():
+    handle, _seen = classifying_forever()
+    async with AsyncAirlock("http://airlock.test", api_key="alk_x", http=httpx.AsyncClient(transport=httpx.MockTransport(handle))) as airlock:
+        with pytest.raises(AuthorizationTimeoutError):
+            await airlock.check_authorization("act-1", wait_ms=0, timeout=0.2)
+
+
+def test_check_authorization_answers_pending_at_once_when_a_person_is_asked():
+    handle, _seen = script(pending())
+    with Airlock("http://airlock.test", api_key="alk_x", http=httpx.Client(transport=httpx.MockTransport(handle))) as airlock:
+        assert airlock.check_authorization("act-1", wait_ms=0, timeout=0).phase == "awaiting_approval"
 
 
 def test_a_field_the_client_does_not_know_is_refused_before_anything_is_sent_as_the_typescript_sdk_and_the_server_say_it():

@@ -9,7 +9,7 @@ import {
   type SubmittedAuthorization,
 } from './gate.js';
 import { ActionClient, planAction } from './client-base.js';
-import { unknownFieldsError } from './fields.js';
+import { refuseUnknownFields, unknownFieldsError } from './fields.js';
 import type { ActionHandle, AgentActionRequest, AgentPlanRequest, AirlockClient, ToolFunction } from './handle.js';
 import { RestTransport, isTransient } from './rest-transport.js';
 
@@ -26,7 +26,35 @@ export interface ConnectOptions {
 
 // Sent when the caller names an agent: the server refuses it when the key belongs to another agent.
 const AGENT_HEADER = 'airlock-agent-id';
+/** Options of `checkAuthorization`. */
+export interface CheckAuthorizationOptions {
+  /**
+   * How long in all to wait for the action to reach a person or a decision (default 60 s): past it,
+   * still in an earlier phase (classifying with no worker up, say), `AuthorizationTimeoutError`.
+   */
+  timeoutMs?: number;
+}
+
+/**
+ * `checkAuthorization` ran out of `timeoutMs` before the action reached a person or a decision:
+ * it is still in `phase` (a worker down or overloaded keeps it `classifying`). The action itself
+ * goes on; asking again with the same idempotency key finds it.
+ */
+export class AuthorizationTimeoutError extends Error {
+  override name = 'AuthorizationTimeoutError';
+  constructor(
+    readonly actionId: string,
+    readonly phase: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`action ${actionId} is still ${phase} after ${timeoutMs} ms, before any person was asked: is an Airlock worker running?`);
+  }
+}
+
 const CONNECT_OPTIONS = ['url', 'apiKey', 'pollWaitMs', 'fetch'];
+const CHECK_AUTHORIZATION_OPTIONS = ['timeoutMs'];
+/** `checkAuthorization`'s overall deadline when the caller sets none. */
+export const DEFAULT_CHECK_AUTHORIZATION_TIMEOUT_MS = 60_000;
 // The request as both clients check it, but the key decides the agent: `agentId` optional. Strict, like
 // the server: a field the SDK does not know (`reasn`, or `execution`, which belongs to `authorize`) is refused, not dropped.
 const AgentActionRequestSchema = ActionRequest.omit({ execution: true, reportWithinMs: true }).extend({ agentId: ActionRequest.shape.agentId.optional() }).strict();
@@ -134,13 +162,20 @@ export class Airlock extends ActionClient<AgentActionRequest> implements Airlock
    * What an approval hook needs: waits through classification (no person is
    * involved yet), then up to `waitMs` for a person. Answers authorized, the
    * outcome, or pending in phase `awaiting_approval`: never pending for a call
-   * the policy would allow on its own, however slow the server is.
+   * the policy would allow on its own, however slow the server is. Still before
+   * a person after `timeoutMs` in all (default 60 s): `AuthorizationTimeoutError`.
    */
-  async checkAuthorization(actionId: string, waitMs: number): Promise<AuthorizationState> {
+  async checkAuthorization(actionId: string, waitMs: number, options: CheckAuthorizationOptions = {}): Promise<AuthorizationState> {
+    refuseUnknownFields(options, CHECK_AUTHORIZATION_OPTIONS, 'options');
+    const timeoutMs = options.timeoutMs ?? DEFAULT_CHECK_AUTHORIZATION_TIMEOUT_MS;
+    if (!Number.isFinite(timeoutMs) || timeoutMs < 0)
+      throw new InvalidRequestError(`options.timeoutMs: must be a number of milliseconds ≥ 0, got ${JSON.stringify(options.timeoutMs)}`);
+    const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const state = await this.authorization(actionId, waitMs);
+      const state = await this.authorization(actionId, Math.min(waitMs, Math.max(deadline - Date.now(), 0)));
       if (state.status !== 'pending' || state.phase === 'awaiting_approval') return state;
-      if (waitMs < 100) await new Promise((resolve) => setTimeout(resolve, 100));
+      if (Date.now() >= deadline) throw new AuthorizationTimeoutError(actionId, state.phase, timeoutMs);
+      if (waitMs < 100) await new Promise((resolve) => setTimeout(resolve, Math.min(100, Math.max(deadline - Date.now(), 0))));
     }
   }
 

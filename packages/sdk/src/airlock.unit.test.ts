@@ -1,6 +1,6 @@
 import { InvalidRequestError, type PlanStep } from '@airlock/core/portable';
 import { describe, expect, it } from 'vitest';
-import { Airlock } from './airlock.js';
+import { Airlock, AuthorizationTimeoutError, DEFAULT_CHECK_AUTHORIZATION_TIMEOUT_MS } from './airlock.js';
 import { AirlockApiError } from './rest-transport.js';
 
 interface Sent {
@@ -156,10 +156,36 @@ describe('a field the client does not know is refused before anything is sent, n
     expect(sent).toEqual([]);
   });
 
-  it('in connect() options', async () => {
+  it('in connect() and checkAuthorization() options', async () => {
     const connect = Airlock.connect(loose({ url: 'http://airlock.test', apiKey: 'alk_test', pollWaitMS: 1_000 }));
     await expect(connect).rejects.toThrow(InvalidRequestError);
     await expect(connect).rejects.toThrow(/options\.pollWaitMS: Unrecognized key: "pollWaitMS"/);
     await expect(Airlock.connect(loose({ url: 'http://airlock.test', apiKey: 'alk_test', pollWaitMs: '5000' }))).rejects.toThrow(/options\.pollWaitMs: must be a number/);
+    const { airlock, sent } = await recordingClient();
+    await expect(airlock.checkAuthorization('a-1', 0, loose({ timeoutMS: 5 }))).rejects.toThrow(/options\.timeoutMS: Unrecognized key/);
+    expect(sent).toEqual([]);
+  });
+});
+
+describe('checkAuthorization() has an overall deadline while no person is asked yet', () => {
+  const stuck = (path: string): unknown => (path.endsWith('/authorization') ? { status: 'pending', actionId: 'a-1', phase: 'classifying' } : { actionId: 'a-1', created: true });
+
+  it('ends with AuthorizationTimeoutError naming the action and its phase, instead of asking forever', async () => {
+    const { airlock, sent } = await recordingClient(stuck);
+    const checked = airlock.checkAuthorization('a-1', 0, { timeoutMs: 250 });
+    await expect(checked).rejects.toThrow(AuthorizationTimeoutError);
+    await expect(checked).rejects.toMatchObject({
+      actionId: 'a-1',
+      phase: 'classifying',
+      message: 'action a-1 is still classifying after 250 ms, before any person was asked: is an Airlock worker running?',
+    });
+    expect(sent.length).toBeGreaterThan(0);
+    expect(DEFAULT_CHECK_AUTHORIZATION_TIMEOUT_MS).toBe(60_000);
+  });
+
+  it('still answers pending at once once a person is asked, and refuses a deadline that is not a duration', async () => {
+    const { airlock } = await recordingClient(() => ({ status: 'pending', actionId: 'a-1', phase: 'awaiting_approval' }));
+    expect(await airlock.checkAuthorization('a-1', 0, { timeoutMs: 0 })).toEqual({ status: 'pending', actionId: 'a-1', phase: 'awaiting_approval' });
+    await expect(airlock.checkAuthorization('a-1', 0, { timeoutMs: -1 })).rejects.toThrow(/options\.timeoutMs: must be/);
   });
 });

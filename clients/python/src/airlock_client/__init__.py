@@ -1,7 +1,7 @@
 """Airlock's Python client: sync (``Airlock``) and async (``AsyncAirlock``) over the REST API with an agent key."""
 
 from .client import ActionHandle, Airlock, AsyncActionHandle, AsyncAirlock, edited_args_text, refusal_text
-from .errors import AirlockApiError, AirlockError, IdempotencyConflictError, InvalidRequestError
+from .errors import AirlockApiError, AirlockError, AuthorizationTimeoutError, IdempotencyConflictError, InvalidRequestError
 from .models import (
     PLAN_TOOL,
     ActionLiveStatus,
@@ -28,6 +28,7 @@ __all__ = [
     "AsyncActionHandle",
     "AsyncAirlock",
     "Authorization",
+    "AuthorizationTimeoutError",
     "Cancelled",
     "Denied",
     "Executed",

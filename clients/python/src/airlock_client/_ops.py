@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Generator, Iterable, TypeVar
 
 from . import _core
-from .errors import InvalidRequestError, is_transient
+from .errors import AuthorizationTimeoutError, InvalidRequestError, is_transient
 from .models import (
     PLAN_TOOL,
     ActionLiveStatus,
@@ -34,6 +34,8 @@ from .models import (
 )
 
 MAX_RETRY_DELAY_S = 5.0
+DEFAULT_CHECK_AUTHORIZATION_TIMEOUT_S = 60.0
+"""``check_authorization``'s overall deadline when the caller sets none (the TypeScript SDK's ``timeoutMs`` default)."""
 FIRST_RETRY_DELAY_S = 0.25
 
 T = TypeVar("T")
@@ -110,14 +112,20 @@ def authorization(action_id: str, *, wait_ms: int) -> Op[Any]:
     return authorization_adapter.validate_python(body)
 
 
-def check_authorization(action_id: str, *, wait_ms: int) -> Op[Any]:
-    """Waits through classification, then up to ``wait_ms`` for a person; pending only while a person must decide."""
+def check_authorization(action_id: str, *, wait_ms: int, timeout: float) -> Op[Any]:
+    """Waits through classification, then up to ``wait_ms`` for a person; pending only while a person must decide.
+    Still before a person after ``timeout`` seconds in all: ``AuthorizationTimeoutError``."""
+    if not timeout >= 0:
+        raise InvalidRequestError(f"timeout: must be a number of seconds >= 0, got {timeout!r}", [("timeout", "must be a number of seconds >= 0")])
+    deadline = time.monotonic() + timeout
     while True:
-        state = yield from authorization(action_id, wait_ms=wait_ms)
+        state = yield from authorization(action_id, wait_ms=min(wait_ms, max(deadline - time.monotonic(), 0) * 1000))
         if not isinstance(state, PendingAuthorization) or state.phase == "awaiting_approval":
             return state
+        if time.monotonic() >= deadline:
+            raise AuthorizationTimeoutError(action_id, state.phase, timeout)
         if wait_ms < 100:
-            yield Sleep(0.1)
+            yield Sleep(min(0.1, max(deadline - time.monotonic(), 0)))
 
 
 def await_authorization(action_id: str, *, poll_wait_ms: int, timeout: float | None) -> Op[Any]:

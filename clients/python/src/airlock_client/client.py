@@ -147,10 +147,11 @@ class Airlock:
         """Authorized (with the arguments to run), pending, or the outcome; long-polls up to ``wait_ms``."""
         return self._drive(_ops.authorization(action_id, wait_ms=wait_ms))
 
-    def check_authorization(self, action_id: str, *, wait_ms: int = 2_000) -> AuthState:
+    def check_authorization(self, action_id: str, *, wait_ms: int = 2_000, timeout: float = _ops.DEFAULT_CHECK_AUTHORIZATION_TIMEOUT_S) -> AuthState:
         """For approval hooks: waits through classification, then up to ``wait_ms`` for a person.
-        Pending only while a person must decide (phase ``awaiting_approval``)."""
-        return self._drive(_ops.check_authorization(action_id, wait_ms=wait_ms))
+        Pending only while a person must decide (phase ``awaiting_approval``). Still before a person
+        after ``timeout`` seconds in all (default 60): ``AuthorizationTimeoutError`` (a ``TimeoutError``)."""
+        return self._drive(_ops.check_authorization(action_id, wait_ms=wait_ms, timeout=timeout))
 
     def await_authorization(self, action_id: str, *, timeout: float | None = None) -> AuthState:
         """Waits until the action is authorized or ended (denied, expired, cancelled, or already reported)."""
@@ -235,8 +236,8 @@ class AsyncAirlock:
     async def authorization(self, action_id: str, *, wait_ms: int = 0) -> AuthState:
         return await self._drive(_ops.authorization(action_id, wait_ms=wait_ms))
 
-    async def check_authorization(self, action_id: str, *, wait_ms: int = 2_000) -> AuthState:
-        return await self._drive(_ops.check_authorization(action_id, wait_ms=wait_ms))
+    async def check_authorization(self, action_id: str, *, wait_ms: int = 2_000, timeout: float = _ops.DEFAULT_CHECK_AUTHORIZATION_TIMEOUT_S) -> AuthState:
+        return await self._drive(_ops.check_authorization(action_id, wait_ms=wait_ms, timeout=timeout))
 
     async def await_authorization(self, action_id: str, *, timeout: float | None = None) -> AuthState:
         return await self._drive(_ops.await_authorization(action_id, poll_wait_ms=self._poll_wait_ms, timeout=timeout))

@@ -37,6 +37,18 @@ class IdempotencyConflictError(AirlockApiError):
         super().__init__(409, "idempotency_conflict", message)
 
 
+class AuthorizationTimeoutError(AirlockError, TimeoutError):
+    """``check_authorization`` ran out of ``timeout`` before the action reached a person or a decision:
+    it is still in ``phase`` (a worker down or overloaded keeps it ``classifying``). The action itself goes
+    on; asking again with the same idempotency key finds it. The TypeScript SDK's is the same."""
+
+    def __init__(self, action_id: str, phase: str, timeout: float) -> None:
+        super().__init__(f"action {action_id} is still {phase} after {round(timeout * 1000)} ms, before any person was asked: is an Airlock worker running?")
+        self.action_id = action_id
+        self.phase = phase
+        self.timeout = timeout
+
+
 TRANSIENT_STATUSES = frozenset({502, 503, 504})
 
 
