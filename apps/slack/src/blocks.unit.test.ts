@@ -1,6 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { ACTION_APPROVE, approvalChannel, approvalMessage, escalationChannel, MemorySeenRequests, ReplayGuard, SlackRoutes, type ApprovalCard } from '@airlock/slack';
+import type { types } from '@slack/bolt';
 import { describe, expect, it } from 'vitest';
+import { denyModal, readDenySubmission } from './blocks/deny-modal.js';
 
 const SECRET = 'test-signing-secret';
 
@@ -107,6 +109,18 @@ describe('the approval message', () => {
     expect(text).toContain('none: waits until decided');
   });
 
+  it('asks for confirmation before approving a high or critical action, as the console does, and not below', () => {
+    const approveButton = (tier: ApprovalCard['tier']) => {
+      const actions = approvalMessage({ ...card, tier }).blocks.find((b) => b.type === 'actions');
+      return actions?.type === 'actions' ? actions.elements.find((e) => e.type === 'button' && e.action_id === ACTION_APPROVE) : undefined;
+    };
+    expect(approveButton('high')).toMatchObject({
+      confirm: { title: { text: 'Approve a high-risk action?' }, confirm: { text: 'Approve' }, deny: { text: 'Cancel' } },
+    });
+    expect(approveButton('critical')).toMatchObject({ confirm: { title: { text: 'Approve a critical-risk action?' } } });
+    for (const tier of ['low', 'medium', null] as const) expect(approveButton(tier)).not.toHaveProperty('confirm');
+  });
+
   it('keeps the buttons only while the round is open', () => {
     const open = approvalMessage(card).blocks;
     expect(open.some((b) => b.type === 'actions')).toBe(true);
@@ -115,5 +129,23 @@ describe('the approval message', () => {
     expect(JSON.stringify(closed)).toContain('<http://console.test/actions/act_1|Open in console>');
     expect(JSON.stringify(open)).toContain(ACTION_APPROVE);
     expect(JSON.stringify(open)).toContain('"url":"http://console.test/actions/act_1"');
+  });
+});
+
+describe('the deny modal', () => {
+  const state = { actionId: 'act_1', round: 1, argsHash: 'a'.repeat(64), channel: 'C1' };
+
+  it('asks for feedback and a reason, both optional as in the console and the API, and says the agent receives the reason', () => {
+    const inputs = denyModal(state, { tool: 'payments.refund' }).blocks.filter((b): b is types.InputBlock => b.type === 'input');
+    expect(inputs.map((b) => [b.label.text, b.optional])).toEqual([
+      ['Feedback for the agent', true],
+      ['Reason', true],
+    ]);
+    expect(inputs[1]?.hint?.text).toBe('Returned to the agent as the reason for the denial, and kept in the audit log.');
+  });
+
+  it('reads an empty submission as a denial with neither', () => {
+    const view = { private_metadata: JSON.stringify(state), state: { values: {} } };
+    expect(readDenySubmission(view)).toEqual({ state });
   });
 });

@@ -146,7 +146,8 @@ describe('approval messages', () => {
 
     const approve = button(message.blocks, ACTION_APPROVE);
     expect(approve).toMatchObject({ style: 'primary', value: JSON.stringify({ actionId, round: 1, argsHash }) });
-    expect(approve.confirm).toBeUndefined();
+    // High risk: as in the console, approving takes a second click.
+    expect(approve.confirm).toMatchObject({ title: { type: 'plain_text', text: 'Approve a high-risk action?' } });
     expect(button(message.blocks, ACTION_DENY)).toMatchObject({ style: 'danger' });
     // The action's own page: it stays there once the round is decided (an inbox anchor would not).
     expect(button(message.blocks, ACTION_OPEN_CONSOLE)).toMatchObject({ url: `http://console.airlock.test/actions/${actionId}` });
@@ -211,7 +212,7 @@ describe('approval messages', () => {
     expect(visibleText(message)).toContain(':red_circle: critical');
     expect(visibleText(message)).toContain('0 of 2 approvals');
     expect(button(message.blocks, ACTION_APPROVE).confirm).toMatchObject({
-      title: { type: 'plain_text', text: 'Approve a critical action?' },
+      title: { type: 'plain_text', text: 'Approve a critical-risk action?' },
       confirm: { type: 'plain_text', text: 'Approve' },
       deny: { type: 'plain_text', text: 'Cancel' },
     });

@@ -190,9 +190,10 @@ function decisionButtons(card: ApprovalCard): types.ActionsBlock {
     text: { type: 'plain_text', text: 'Approve' },
     value,
   };
-  if (card.tier === 'critical') {
+  // As in the console: a high or critical action runs on a second, deliberate click.
+  if (card.tier === 'high' || card.tier === 'critical') {
     approve.confirm = {
-      title: { type: 'plain_text', text: 'Approve a critical action?' },
+      title: { type: 'plain_text', text: `Approve a ${card.tier}-risk action?` },
       text: mrkdwn(`This lets *${escapeMrkdwn(card.agentId)}* run \`${escapeMrkdwn(card.tool)}\` with the arguments shown. It cannot be taken back here.`),
       confirm: { type: 'plain_text', text: 'Approve' },
       deny: { type: 'plain_text', text: 'Cancel' },

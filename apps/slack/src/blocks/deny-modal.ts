@@ -3,7 +3,7 @@ import { escapeMrkdwn } from './format.js';
 import { COMMENT_BLOCK, DENY_MODAL, DenyModalState, FEEDBACK_BLOCK } from './ids.js';
 import { modalView, readModalState, textInput, textValue, type ModalValues } from './modal.js';
 
-/** Asks the approver why, in two parts: feedback the model reads, and an optional reason; the agent receives both. */
+/** Asks the approver why, in two optional parts (as the console and the API do): feedback the model reads, and a reason; the agent receives both. */
 export function denyModal(state: DenyModalState, summary: { tool: string }): types.ModalView {
   return modalView({
     callbackId: DENY_MODAL,
@@ -12,7 +12,14 @@ export function denyModal(state: DenyModalState, summary: { tool: string }): typ
     submit: 'Deny',
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text: `Deny \`${escapeMrkdwn(summary.tool)}\` for action ${escapeMrkdwn(state.actionId)}.` } },
-      textInput({ blockId: FEEDBACK_BLOCK, label: 'Feedback for the agent', hint: 'The model reads this to change its next attempt.', multiline: true, maxLength: 4000 }),
+      textInput({
+        blockId: FEEDBACK_BLOCK,
+        label: 'Feedback for the agent',
+        hint: 'The model reads this to change its next attempt.',
+        optional: true,
+        multiline: true,
+        maxLength: 4000,
+      }),
       // The agent's outcome carries it as the denial's reason: not a note for people only.
       textInput({
         blockId: COMMENT_BLOCK,
