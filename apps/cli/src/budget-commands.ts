@@ -1,5 +1,6 @@
 import { listBudgets } from '@airlock/db';
 import { changeBudget, createBudget, deleteBudget, runUseCase } from '@airlock/ops';
+import { CliError } from './policy-commands.js';
 import { cliOperator, withDb } from './runtime.js';
 import { formatTable } from './table.js';
 
@@ -25,6 +26,10 @@ export async function createBudgetCommand(options: {
   threshold?: string;
   by?: string;
 }): Promise<string> {
+  // The option is optional only for the tenant, whose target the CLI fills in.
+  if ((options.scope === 'agent' || options.scope === 'team') && options.target === undefined) {
+    throw new CliError(`--target: required with --scope ${options.scope}: the ${options.scope === 'agent' ? 'agent id' : 'team name'} the budget covers`);
+  }
   return withDb(async (db) => {
     const budget = await runUseCase({ db }, await cliOperator(db, options.by), createBudget, {
       scope: options.scope,

@@ -121,8 +121,18 @@ export function cliErrorOf(error: unknown, options: Record<string, string> = {})
       .map((issue) => {
         const [head, ...rest] = issue.path.split('.');
         const option = options[head ?? ''] ?? OPTION_OF_FIELD[head ?? ''] ?? issue.path;
-        return `${option}${rest.length ? ` (${rest.join('.')})` : ''}: ${issue.message}`;
+        return `${option}${optionPart(rest, issue.message)}: ${issue.message}`;
       })
       .join('; '),
   );
+}
+
+/**
+ * Where in a comma-separated option the problem is: `--tools (item 2)`; nothing when the message
+ * quotes the value already (`must be one of … (got "foo")`), as the value says which item it was.
+ */
+function optionPart(rest: string[], message: string): string {
+  if (rest.length === 0) return '';
+  if (rest.length === 1 && /^\d+$/.test(rest[0]!)) return message.includes('(got ') ? '' : ` (item ${Number(rest[0]) + 1})`;
+  return ` (${rest.join('.')})`;
 }

@@ -1,6 +1,6 @@
 import { describeZodIssues } from '@airlock/core';
 import { AccountError } from '@airlock/db';
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /** `unavailable`: Temporal or a worker did not answer in time; the action may still happen. */
 export type OpsErrorCode = 'invalid' | 'not_found' | 'conflict' | 'forbidden' | 'unavailable';
@@ -37,8 +37,12 @@ export function notFound(message: string, path?: string): OpsError {
   return new OpsError('not_found', message, path ? [{ path, message }] : []);
 }
 
+/**
+ * Every issue named by its field, with what the field accepts: a value outside a fixed set says
+ * the set and, when the parse reported its input (`{ reportInput: true }`), what came instead.
+ */
 export function fromZodError(error: z.ZodError): OpsError {
-  const issues = describeZodIssues(error);
+  const issues = describeZodIssues(new z.ZodError(error.issues.map(withAcceptedValues)));
   return new OpsError('invalid', issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues);
 }
 
@@ -46,4 +50,25 @@ export function fromZodError(error: z.ZodError): OpsError {
 export function rethrowAccountError(error: unknown): never {
   if (error instanceof AccountError) throw new OpsError(error.kind, error.message, error.issues);
   throw error;
+}
+
+/** zod's own words for a value outside an enum (`Invalid option: expected one of "day"|"month"`); a schema's own message stands. */
+const ZOD_ENUM_MESSAGE = /^Invalid option: expected one of /;
+const SHOWN_INPUT_LENGTH = 40;
+
+function withAcceptedValues(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  if (issue.code !== 'invalid_value' || !ZOD_ENUM_MESSAGE.test(issue.message)) return issue;
+  const accepted = issue.values.map(String).join(', ');
+  if (issue.input === undefined) return { ...issue, message: `must be one of ${accepted}` };
+  const shown = shownInput(issue.input);
+  const got = shown.length > SHOWN_INPUT_LENGTH ? `${shown.slice(0, SHOWN_INPUT_LENGTH)}…` : shown;
+  return { ...issue, message: `must be one of ${accepted} (got ${got})` };
+}
+
+/** A scalar as typed (`"year"`, `7`); anything bigger by its kind, since its text could be anything. */
+function shownInput(input: unknown): string {
+  if (typeof input === 'string') return JSON.stringify(input);
+  if (typeof input === 'number' || typeof input === 'boolean' || input === null) return String(input);
+  if (Array.isArray(input)) return 'a list';
+  return typeof input === 'object' ? 'an object' : typeof input;
 }

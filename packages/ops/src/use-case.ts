@@ -52,7 +52,7 @@ export interface OpsDeps {
  */
 export async function runUseCase<S extends z.ZodType, R>(deps: OpsDeps, operator: Operator, useCase: UseCase<S, R>, raw: unknown): Promise<R> {
   await requireRole(deps, operator, useCase.role, useCase.name);
-  const parsed = useCase.input.safeParse(raw);
+  const parsed = useCase.input.safeParse(raw, { reportInput: true });
   if (!parsed.success) throw fromZodError(parsed.error);
   return retryAbortedTransaction((final) =>
     inTransaction(deps.db, async (tx) => {

@@ -140,11 +140,51 @@ describe('airlock management commands: each writes exactly one audit row naming 
 describe('airlock management commands: refusals', () => {
   it('bad input exits 1 with a message naming the option, and writes nothing', { timeout: 900_000 }, async () => {
     await refused('--team: must not be empty', ['agents', 'create', 'bad-bot', '--team', ' ', '--by', 'bob']);
-    await refused(/^airlock: --tools \(1\): /, ['agents', 'create', 'bad-bot', '--team', 'ops', '--tools', 'demo.echo,pay*ments', '--by', 'bob']);
+    await refused('--tools (item 2): a tool name or a glob like "payments.*"', ['agents', 'create', 'bad-bot', '--team', 'ops', '--tools', 'demo.echo,pay*ments', '--by', 'bob']);
     await refused('--expires: must be in the future', ['keys', 'mint', '--agent', 'billing-bot', '--expires', '2001-01-01T00:00:00Z']);
     await refused('name exactly one owner: --agent <id> or --user <user>', ['keys', 'mint']);
     await refused('no API key "nope"', ['keys', 'revoke', 'nope']);
-    await refused(/^airlock: --period: /, ['budgets', 'create', '--scope', 'agent', '--target', 'billing-bot', '--period', 'week', '--currency', 'EUR', '--limit', '1.00']);
+    // Each was zod's `Invalid option: expected one of "day"|"month"`, or `required: expected string`.
+    await refused('--period: must be one of day, month (got "week")', [
+      'budgets',
+      'create',
+      '--scope',
+      'agent',
+      '--target',
+      'billing-bot',
+      '--period',
+      'week',
+      '--currency',
+      'EUR',
+      '--limit',
+      '1.00',
+    ]);
+    await refused('--scope: must be one of agent, team, tenant (got "world")', [
+      'budgets',
+      'create',
+      '--scope',
+      'world',
+      '--target',
+      'x',
+      '--period',
+      'day',
+      '--currency',
+      'EUR',
+      '--limit',
+      '1.00',
+    ]);
+    await refused('--target: required with --scope team: the team name the budget covers', [
+      'budgets',
+      'create',
+      '--scope',
+      'team',
+      '--period',
+      'day',
+      '--currency',
+      'EUR',
+      '--limit',
+      '1.00',
+    ]);
     await refused(/^airlock: --limit: /, ['budgets', 'create', '--scope', 'agent', '--target', 'billing-bot', '--period', 'day', '--currency', 'EUR', '--limit', 'ten']);
     // An agent that does not exist (a typo) got a budget that never applied.
     await refused('--target: no agent "billing-bott"', [

@@ -102,7 +102,7 @@ const BATCH = 1_000;
  * standing approvals); the recorded decision is shown beside it.
  */
 export async function backtestPolicy(db: Db, live: CompiledPolicy, raw: BacktestInput | Record<string, unknown>, now = new Date()): Promise<BacktestReport> {
-  const parsed = BacktestInput.safeParse(raw);
+  const parsed = BacktestInput.safeParse(raw, { reportInput: true });
   if (!parsed.success) throw fromZodError(parsed.error);
   const input = parsed.data;
   const candidate = compileCandidate(input.candidate, input.source);

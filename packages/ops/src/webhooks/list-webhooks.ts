@@ -24,7 +24,7 @@ export const DeliveryQuery = z.strictObject({
 
 /** The delivery log, newest first (a read: no audit row). */
 export async function listDeliveries(db: Db, raw: unknown): Promise<DeliveryRecord[]> {
-  const parsed = DeliveryQuery.safeParse(raw);
+  const parsed = DeliveryQuery.safeParse(raw, { reportInput: true });
   if (!parsed.success) throw fromZodError(parsed.error);
   const { webhookId, status, limit } = parsed.data;
   const { rows } = await db.pool.query<DeliveryRowSql>(
