@@ -11,7 +11,7 @@ import {
 import { ActionClient, planAction } from './client-base.js';
 import { refuseUnknownFields, unknownFieldsError } from './fields.js';
 import type { ActionHandle, AgentActionRequest, AgentPlanRequest, AirlockClient, ToolFunction } from './handle.js';
-import { RestTransport, isTransient } from './rest-transport.js';
+import { RestTransport, agentHeaders, isTransient } from './rest-transport.js';
 
 export interface ConnectOptions {
   /** The console's base URL, e.g. `http://localhost:3000`. */
@@ -24,8 +24,6 @@ export interface ConnectOptions {
   fetch?: typeof fetch;
 }
 
-// Sent when the caller names an agent: the server refuses it when the key belongs to another agent.
-const AGENT_HEADER = 'airlock-agent-id';
 /** Options of `checkAuthorization`. */
 export interface CheckAuthorizationOptions {
   /**
@@ -33,6 +31,14 @@ export interface CheckAuthorizationOptions {
    * still in an earlier phase (classifying with no worker up, say), `AuthorizationTimeoutError`.
    */
   timeoutMs?: number;
+  /** The agent the caller means; the server refuses it (403) unless it is the key's agent. */
+  agentId?: string;
+}
+
+/** Options of `authorization` and `awaitAuthorization`. */
+export interface AuthorizationReadOptions {
+  /** The agent the caller means; the server refuses it (403) unless it is the key's agent. */
+  agentId?: string;
 }
 
 /**
@@ -52,7 +58,8 @@ export class AuthorizationTimeoutError extends Error {
 }
 
 const CONNECT_OPTIONS = ['url', 'apiKey', 'pollWaitMs', 'fetch'];
-const CHECK_AUTHORIZATION_OPTIONS = ['timeoutMs'];
+const CHECK_AUTHORIZATION_OPTIONS = ['timeoutMs', 'agentId'];
+const READ_AUTHORIZATION_OPTIONS = ['agentId'];
 /** `checkAuthorization`'s overall deadline when the caller sets none. */
 export const DEFAULT_CHECK_AUTHORIZATION_TIMEOUT_MS = 60_000;
 // The request as both clients check it, but the key decides the agent: `agentId` optional. Strict, like
@@ -100,8 +107,7 @@ export class Airlock extends ActionClient<AgentActionRequest> implements Airlock
     const parsed = AgentActionRequestSchema.safeParse(request);
     if (!parsed.success) throw new InvalidRequestError(formatZodError(parsed.error));
     const { agentId, ...body } = parsed.data;
-    const headers: Record<string, string> = agentId === undefined ? {} : { [AGENT_HEADER]: agentId };
-    const { body: submitted } = await this.transport.call('POST', '/api/v1/actions', { body, headers });
+    const { body: submitted } = await this.transport.call('POST', '/api/v1/actions', { body, headers: agentHeaders(agentId) });
     const { actionId, created } = submitted as { actionId: string; created: boolean };
     return { ...this.action(actionId), created };
   }
@@ -148,14 +154,17 @@ export class Airlock extends ActionClient<AgentActionRequest> implements Airlock
    * A gate-only action: Airlock decides (policy, budgets, approvals, audit) and the
    * agent runs the tool itself, then reports. Idempotent by key: asking again
    * returns the same action. Agent frameworks' approval hooks build on this.
+   * `agentId` may be left out (the key decides); given, it must be the key's agent (else 403).
    */
   authorize(request: AuthorizationRequest): Promise<SubmittedAuthorization> {
     return submitAuthorization(this.transport, request);
   }
 
   /** Where a gate-only action stands, waiting up to `waitMs` for a decision: authorized, pending, or its outcome. */
-  authorization(actionId: string, waitMs = 0): Promise<AuthorizationState> {
-    return readAuthorization(this.transport, actionId, waitMs);
+  authorization(actionId: string, waitMs = 0, options: AuthorizationReadOptions = {}): Promise<AuthorizationState> {
+    const unknown = unknownFieldsError(options, READ_AUTHORIZATION_OPTIONS, 'options');
+    if (unknown) return Promise.reject(unknown);
+    return readAuthorization(this.transport, actionId, waitMs, options.agentId);
   }
 
   /**
@@ -171,8 +180,9 @@ export class Airlock extends ActionClient<AgentActionRequest> implements Airlock
     if (!Number.isFinite(timeoutMs) || timeoutMs < 0)
       throw new InvalidRequestError(`options.timeoutMs: must be a number of milliseconds ≥ 0, got ${JSON.stringify(options.timeoutMs)}`);
     const deadline = Date.now() + timeoutMs;
+    const read = { ...(options.agentId === undefined ? {} : { agentId: options.agentId }) };
     for (;;) {
-      const state = await this.authorization(actionId, Math.min(waitMs, Math.max(deadline - Date.now(), 0)));
+      const state = await this.authorization(actionId, Math.min(waitMs, Math.max(deadline - Date.now(), 0)), read);
       if (state.status !== 'pending' || state.phase === 'awaiting_approval') return state;
       if (Date.now() >= deadline) throw new AuthorizationTimeoutError(actionId, state.phase, timeoutMs);
       if (waitMs < 100) await new Promise((resolve) => setTimeout(resolve, Math.min(100, Math.max(deadline - Date.now(), 0))));
@@ -180,11 +190,12 @@ export class Airlock extends ActionClient<AgentActionRequest> implements Airlock
   }
 
   /** Waits (long polls, riding out restarts and blips) until the gate-only action is authorized or ended. */
-  async awaitAuthorization(actionId: string): Promise<Exclude<AuthorizationState, { status: 'pending' }>> {
+  async awaitAuthorization(actionId: string, options: AuthorizationReadOptions = {}): Promise<Exclude<AuthorizationState, { status: 'pending' }>> {
+    refuseUnknownFields(options, READ_AUTHORIZATION_OPTIONS, 'options');
     let retryDelayMs = 250;
     for (;;) {
       try {
-        const state = await this.authorization(actionId, this.pollWaitMs);
+        const state = await this.authorization(actionId, this.pollWaitMs, options);
         retryDelayMs = 250;
         if (state.status !== 'pending') return state;
       } catch (error) {

@@ -156,13 +156,15 @@ describe('a field the client does not know is refused before anything is sent, n
     expect(sent).toEqual([]);
   });
 
-  it('in connect() and checkAuthorization() options', async () => {
+  it('in connect() and the gate-only calls’ options', async () => {
     const connect = Airlock.connect(loose({ url: 'http://airlock.test', apiKey: 'alk_test', pollWaitMS: 1_000 }));
     await expect(connect).rejects.toThrow(InvalidRequestError);
     await expect(connect).rejects.toThrow(/options\.pollWaitMS: Unrecognized key: "pollWaitMS"/);
     await expect(Airlock.connect(loose({ url: 'http://airlock.test', apiKey: 'alk_test', pollWaitMs: '5000' }))).rejects.toThrow(/options\.pollWaitMs: must be a number/);
     const { airlock, sent } = await recordingClient();
     await expect(airlock.checkAuthorization('a-1', 0, loose({ timeoutMS: 5 }))).rejects.toThrow(/options\.timeoutMS: Unrecognized key/);
+    await expect(airlock.awaitAuthorization('a-1', loose({ agent: 'billing-bot' }))).rejects.toThrow(/options\.agent: Unrecognized key/);
+    await expect(airlock.authorization('a-1', 0, loose({ agentID: 'billing-bot' }))).rejects.toThrow(/options\.agentID: Unrecognized key/);
     expect(sent).toEqual([]);
   });
 });
@@ -187,5 +189,25 @@ describe('checkAuthorization() has an overall deadline while no person is asked 
     const { airlock } = await recordingClient(() => ({ status: 'pending', actionId: 'a-1', phase: 'awaiting_approval' }));
     expect(await airlock.checkAuthorization('a-1', 0, { timeoutMs: 0 })).toEqual({ status: 'pending', actionId: 'a-1', phase: 'awaiting_approval' });
     await expect(airlock.checkAuthorization('a-1', 0, { timeoutMs: -1 })).rejects.toThrow(/options\.timeoutMs: must be/);
+  });
+});
+
+describe('gate-only calls name the agent only when the caller does, as start() does', () => {
+  it('authorize() sends agentId in the header, not the body; checkAuthorization() and awaitAuthorization() send it on their reads', async () => {
+    const granted = { status: 'authorized', actionId: 'a-1', tool: 'demo.echo', authorizationId: 'auth-1', args: {}, argsHash: 'h', expiresAt: '2030-01-01T00:00:00Z' };
+    const { airlock, sent } = await recordingClient((path) => (path.endsWith('/authorization') ? granted : { actionId: 'a-1', created: true }));
+    await airlock.authorize({ agentId: 'billing-bot', tool: 'demo.echo', args: { message: 'hi' }, idempotencyKey: 'g1' });
+    await airlock.authorize({ tool: 'demo.echo', args: { message: 'hi' }, idempotencyKey: 'g2' });
+    await airlock.checkAuthorization('a-1', 0, { agentId: 'billing-bot' });
+    await airlock.awaitAuthorization('a-1', { agentId: 'billing-bot' });
+    await airlock.checkAuthorization('a-1', 0);
+    const [named, keyOnly, checked, awaited, unnamed] = sent;
+    expect(named).toMatchObject({ method: 'POST', path: '/api/v1/authorizations', headers: { 'airlock-agent-id': 'billing-bot' } });
+    expect(named?.body).toEqual({ tool: 'demo.echo', args: { message: 'hi' }, rationale: '', idempotencyKey: 'g1' });
+    expect(keyOnly?.headers).not.toHaveProperty('airlock-agent-id');
+    expect(checked).toMatchObject({ method: 'GET', path: '/api/v1/actions/a-1/authorization', headers: { 'airlock-agent-id': 'billing-bot' } });
+    expect(awaited?.headers['airlock-agent-id']).toBe('billing-bot');
+    expect(unnamed?.headers).not.toHaveProperty('airlock-agent-id');
+    await expect(airlock.authorize({ agentId: 'no spaces', tool: 'demo.echo', args: {}, idempotencyKey: 'g3' })).rejects.toThrow(/agentId: letters, digits/);
   });
 });

@@ -1,12 +1,16 @@
 import { ActionRequest, InvalidRequestError, canonicalJson, denialText, formatZodError, type ActionOutcome, type ActionRequestInput } from '@airlock/core/portable';
 import { refuseUnknownFields } from './fields.js';
-import type { RestTransport } from './rest-transport.js';
+import { agentHeaders, type RestTransport } from './rest-transport.js';
 
-/** A gate-only action: Airlock decides, the agent runs the tool itself and reports. */
-export type AuthorizationRequest = Omit<ActionRequestInput, 'agentId' | 'execution'>;
+/**
+ * A gate-only action: Airlock decides, the agent runs the tool itself and reports. The key decides
+ * the agent, as with `start`: `agentId` may be left out, and given, the server refuses it (403)
+ * unless it is the key's agent.
+ */
+export type AuthorizationRequest = Omit<ActionRequestInput, 'agentId' | 'execution'> & { agentId?: string };
 
 // Strict, like the server's body: a field the SDK does not know (`reasn`) is refused before sending, not dropped.
-const AuthorizationRequestSchema = ActionRequest.omit({ agentId: true, execution: true }).strict();
+const AuthorizationRequestSchema = ActionRequest.omit({ execution: true }).extend({ agentId: ActionRequest.shape.agentId.optional() }).strict();
 const REPORT_FIELDS = { succeeded: ['authorizationId', 'args', 'status', 'output'], failed: ['authorizationId', 'args', 'status', 'error'] } as const;
 
 export interface SubmittedAuthorization {
@@ -29,15 +33,16 @@ export type AgentRunReport =
 export async function submitAuthorization(transport: RestTransport, request: AuthorizationRequest): Promise<SubmittedAuthorization> {
   const parsed = AuthorizationRequestSchema.safeParse(request);
   if (!parsed.success) throw new InvalidRequestError(formatZodError(parsed.error));
-  const { body } = await transport.call('POST', '/api/v1/authorizations', { body: parsed.data });
-  const { actionId, created } = body as SubmittedAuthorization;
+  const { agentId, ...body } = parsed.data;
+  const { body: submitted } = await transport.call('POST', '/api/v1/authorizations', { body, headers: agentHeaders(agentId) });
+  const { actionId, created } = submitted as SubmittedAuthorization;
   return { actionId, created };
 }
 
-/** GET /api/v1/actions/:id/authorization, long-polling up to `waitMs` (0..30000). */
-export async function readAuthorization(transport: RestTransport, actionId: string, waitMs: number): Promise<AuthorizationState> {
+/** GET /api/v1/actions/:id/authorization, long-polling up to `waitMs` (0..30000); `agentId`, given, is checked against the key. */
+export async function readAuthorization(transport: RestTransport, actionId: string, waitMs: number, agentId?: string): Promise<AuthorizationState> {
   const wait = Math.min(Math.max(Math.round(waitMs), 0), 30_000);
-  const { body } = await transport.call('GET', `/api/v1/actions/${encodeURIComponent(actionId)}/authorization?waitMs=${wait}`);
+  const { body } = await transport.call('GET', `/api/v1/actions/${encodeURIComponent(actionId)}/authorization?waitMs=${wait}`, { headers: agentHeaders(agentId) });
   return body as AuthorizationState;
 }
 

@@ -1,5 +1,12 @@
 // The REST entry: no Temporal or Node-only imports, so it runs wherever fetch does.
-export { Airlock, AuthorizationTimeoutError, DEFAULT_CHECK_AUTHORIZATION_TIMEOUT_MS, type CheckAuthorizationOptions, type ConnectOptions } from './airlock.js';
+export {
+  Airlock,
+  AuthorizationTimeoutError,
+  DEFAULT_CHECK_AUTHORIZATION_TIMEOUT_MS,
+  type AuthorizationReadOptions,
+  type CheckAuthorizationOptions,
+  type ConnectOptions,
+} from './airlock.js';
 export { editedArgsText, refusalText, type AgentRunReport, type AuthorizationRequest, type AuthorizationState, type SubmittedAuthorization } from './gate.js';
 export type { ActionHandle, AgentActionRequest, AgentPlanRequest, AirlockClient, PlanRequest, ToolCallOptions, ToolFunction } from './handle.js';
 export { AirlockApiError } from './rest-transport.js';

@@ -19,6 +19,14 @@ interface ErrorBody {
   error?: { code?: string; message?: string; issues?: { path: string; message: string }[] };
 }
 
+// Sent when the caller names an agent: the server refuses it when the key belongs to another agent.
+const AGENT_HEADER = 'airlock-agent-id';
+
+/** The header naming the agent the caller means, when it names one (the key alone decides otherwise). */
+export function agentHeaders(agentId: string | undefined): Record<string, string> {
+  return agentId === undefined ? {} : { [AGENT_HEADER]: agentId };
+}
+
 /** Statuses worth asking again: the console restarting, a proxy, Temporal not answering. */
 const TRANSIENT = new Set([502, 503, 504]);
 

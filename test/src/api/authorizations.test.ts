@@ -69,6 +69,23 @@ describe('gate-only actions over REST', () => {
     await expectError(authorization(actionId, keys.otherAgent), 404, 'not_found');
   });
 
+  it('an agent header naming another agent than the key’s is refused (403) on authorize and on the authorization read, as on POST /actions', async () => {
+    const naming = (request: Request, agentId: string) => {
+      request.headers.set('airlock-agent-id', agentId);
+      return request;
+    };
+    const body = { tool: 'demo.echo', args: { message: 'named' }, idempotencyKey: 'rest-gate-named' };
+    const refused = await expectError(postAuthorization(naming(apiRequest('/api/v1/authorizations', { key: keys.agent, body }), 'support-bot'), ctx), 403, 'forbidden');
+    expect(refused.message).toBe('this API key belongs to agent "billing-bot"; it cannot act as agent "support-bot"');
+    // Nothing was started by the refused request: naming the key's own agent starts it now.
+    const { actionId, created } = await expectJson(postAuthorization(naming(apiRequest('/api/v1/authorizations', { key: keys.agent, body }), 'billing-bot'), ctx), 202, Submitted);
+    expect(created).toBe(true);
+    const read = (agentId: string) =>
+      getAuthorization(naming(apiRequest(`/api/v1/actions/${actionId}/authorization?waitMs=20000`, { key: keys.agent }), agentId), ctx, { id: actionId });
+    expect((await expectError(read('support-bot'), 403, 'forbidden')).message).toMatch(/belongs to agent "billing-bot"; it cannot act as agent "support-bot"/);
+    expect(await expectJson(read('billing-bot'), 200, schemas.AuthorizationView)).toMatchObject({ status: 'authorized', actionId, args: { message: 'named' } });
+  });
+
   it('an action the worker runs has no authorization', async () => {
     const res = await postAction(apiRequest('/api/v1/actions', { key: keys.agent, body: { tool: 'demo.echo', args: { message: 'w' }, idempotencyKey: 'rest-gate-4' } }), ctx);
     const { actionId } = await expectJson(res, 202, schemas.SubmittedActionView);

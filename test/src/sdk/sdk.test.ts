@@ -1,4 +1,4 @@
-import { getActionStatusView, getOutcome, getAction, postAction, postActionCancel } from '@airlock/console';
+import { getActionStatusView, getAuthorization, getOutcome, getAction, postAction, postActionCancel, postAuthorization, postReport } from '@airlock/console';
 import { Airlock, AirlockApiError, IdempotencyConflictError, InvalidRequestError, type AirlockClient } from '@airlock/sdk';
 import { connectTemporal } from '@airlock/sdk/temporal';
 import { decideAction } from '@airlock/core/gateway';
@@ -21,6 +21,9 @@ beforeAll(async () => {
     { method: 'GET', path: '/api/v1/actions/:id/outcome', handler: getOutcome },
     { method: 'GET', path: '/api/v1/actions/:id/status', handler: getActionStatusView },
     { method: 'POST', path: '/api/v1/actions/:id/cancel', handler: postActionCancel },
+    { method: 'POST', path: '/api/v1/authorizations', handler: postAuthorization },
+    { method: 'GET', path: '/api/v1/actions/:id/authorization', handler: getAuthorization },
+    { method: 'POST', path: '/api/v1/actions/:id/report', handler: postReport },
   ]);
 });
 afterAll(async () => {
@@ -135,6 +138,23 @@ describe('an agent key (REST mode)', () => {
     expect(await billing.runPlan({ idempotencyKey: 'key-decides-plan', steps: [{ tool: 'demo.echo', args: { message: 'one' } }] })).toMatchObject({ status: 'executed' });
     const echo = billing.tool<{ message: string }>('demo.echo');
     expect(await echo({ message: 'wrapped' }, { idempotencyKey: 'key-decides-tool' })).toMatchObject({ status: 'executed', output: { message: 'wrapped' } });
+  });
+
+  it('names the agent on gate-only calls as on run/start: another agent is refused (403), its own is the same action', async () => {
+    const billing = await Airlock.connect({ url: api.url, apiKey: keys.agent, pollWaitMs: 5_000 });
+    const request = { tool: 'demo.echo', args: { message: 'gate' }, idempotencyKey: 'named-gate' };
+    const refused = billing.authorize({ ...request, agentId: 'support-bot' });
+    await expect(refused).rejects.toMatchObject({ status: 403, message: expect.stringMatching(/belongs to agent "billing-bot"; it cannot act as agent "support-bot"/) });
+    const named = await billing.authorize({ ...request, agentId: 'billing-bot' });
+    expect(await billing.authorize(request)).toEqual({ actionId: named.actionId, created: false });
+    await expect(billing.checkAuthorization(named.actionId, 5_000, { agentId: 'support-bot' })).rejects.toMatchObject({ status: 403 });
+    const state = await billing.checkAuthorization(named.actionId, 5_000, { agentId: 'billing-bot' });
+    expect(state).toMatchObject({ status: 'authorized', args: { message: 'gate' } });
+    if (state.status !== 'authorized') throw new Error('not authorized');
+    const done = await billing.report(named.actionId, { authorizationId: state.authorizationId, args: state.args, status: 'succeeded', output: { ok: true } });
+    expect(done).toEqual({ status: 'executed', actionId: named.actionId, output: { ok: true } });
+    // A typo is refused by the client before anything is sent (JavaScript callers have no compiler to catch it).
+    await expect(billing.authorize({ ...request, idempotencyKey: 'typo-gate', reasn: 'x' } as typeof request)).rejects.toThrow(/reasn: Unrecognized key/);
   });
 
   it('is refused when revoked, and a key is required', async () => {

@@ -120,6 +120,20 @@ export function requireUser(principal: Principal, atLeast: Role = 'viewer'): Use
   return principal;
 }
 
+/** Sent by the SDK with the agent id the caller named (optional for other clients). */
+export const AGENT_HEADER = 'airlock-agent-id';
+
+/**
+ * Refuses an agent key's request that names another agent (`airlock-agent-id`): a key never acts
+ * for another agent, so a mismatch is refused (403), not rewritten. One check for every endpoint
+ * the SDK names the agent on (run/start, authorize, the authorization read); a user key has no agent of its own.
+ */
+export function refuseOtherAgent(request: Request, principal: Principal): void {
+  const claimed = request.headers.get(AGENT_HEADER);
+  if (principal.kind !== 'agent' || claimed === null || claimed === principal.agentId) return;
+  throw forbidden(`this API key belongs to agent "${principal.agentId}"; it cannot act as agent "${claimed}"`);
+}
+
 /** Agents see only their own actions; to them another agent's action does not exist (404, not 403). */
 export function canSeeAction(principal: Principal, agentId: string): boolean {
   return principal.kind === 'user' || principal.agentId === agentId;

@@ -98,6 +98,10 @@ const idParams = z.object({ id: ActionId });
 const bearer = [{ apiKey: [] }];
 const jsonBody = (schema: z.ZodType) => ({ body: { required: true, content: { 'application/json': { schema } } } });
 const readErrors = { 400: errors[400], 401: errors[401], 403: errors[403] } as const;
+// What the SDK sends when the caller names the agent (`agentId`): checked against the key's agent.
+const agentHeader = z.object({
+  'airlock-agent-id': z.string().optional().meta({ description: 'The agent the caller means; 403 unless it is the key’s agent. Leave it out and the key decides.' }),
+});
 
 /**
  * The REST API's route table: every route file under app/api/v1 (route-table.unit.test.ts holds the two
@@ -127,7 +131,7 @@ export const apiRoutes: readonly ApiRoute[] = [
     handler: 'post-authorization#postAuthorization',
     summary: 'Request a gate-only action: the agent runs the tool itself once authorized (agent key)',
     security: bearer,
-    request: jsonBody(AuthorizationRequestBody),
+    request: { headers: agentHeader, ...jsonBody(AuthorizationRequestBody) },
     responses: {
       202: json(SubmittedActionView, 'Accepted: a new action was started; links.authorization waits for the decision'),
       200: json(SubmittedActionView, 'The idempotency key matched an earlier action with the same arguments'),
@@ -140,7 +144,7 @@ export const apiRoutes: readonly ApiRoute[] = [
     handler: 'get-authorization#getAuthorization',
     summary: 'Wait for the authorization of a gate-only action (long poll)',
     security: bearer,
-    request: { params: idParams, query: AuthorizationQuery },
+    request: { params: idParams, query: AuthorizationQuery, headers: agentHeader },
     responses: {
       200: json(z.union([AuthorizationView, ActionOutcome]), 'Authorized (run the tool with `args`, then report), or the outcome when it ended without one or was reported'),
       202: json(PendingAuthorization, 'Not decided within waitMs; ask again'),

@@ -1,7 +1,7 @@
 import { NotAgentRunError, waitForAuthorization } from '@airlock/core/agent-gateway';
 import { actionHandle } from '@airlock/core/gateway';
 import { actionIdFrom } from '../action-lookup.js';
-import { authenticate, canSeeAction } from '../auth.js';
+import { authenticate, canSeeAction, refuseOtherAgent } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { ApiError, notFound, withErrors } from '../errors.js';
 import { jsonResponse } from '../http.js';
@@ -16,6 +16,7 @@ import { AuthorizationQuery, type AuthorizationView } from '../schemas.js';
  */
 export const getAuthorization = withErrors(async (request: Request, ctx: ApiContext, params: { id: string }): Promise<Response> => {
   const principal = await authenticate(request, ctx.db);
+  refuseOtherAgent(request, principal);
   const actionId = actionIdFrom(params.id);
   const { waitMs } = readQuery(request, AuthorizationQuery);
   // The memo says whose action it is and who runs it, answered by the server even with no worker up.
