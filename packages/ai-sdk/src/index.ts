@@ -37,7 +37,8 @@ interface ToolCallLike {
  * - `tools(set)`: wraps the mapped tools' `execute` so they run with the arguments
  *   Airlock authorized (an approver may have edited them) and report the result; after
  *   an edit the model reads, below the result, what changed (`editedArgsText`, through
- *   `toModelOutput`, in the process that ran the tool).
+ *   `toModelOutput`, in the process that ran the tool: stored model messages keep it, a UI
+ *   message's stored output does not; see README.md).
  */
 export function airlockApprovals(options: AirlockApprovalsOptions) {
   const { airlock } = options;
