@@ -159,8 +159,8 @@ async function refuse(deps: ListenerDeps, slack: webApi.WebClient, input: SlackD
     },
   });
   const what = input.decision === 'approve' ? 'approval' : 'denial';
-  // A double click or a late click on a closed round: say so plainly, it is not an error of the clicker's.
-  const text = alreadyDecided ? `:information_source: Already decided: your ${what} was not recorded (${reason}).` : `:no_entry: Your ${what} was not recorded: ${reason}.`;
+  // A double click or a late click on a closed round: not an error of the clicker's; the reason says who closed it.
+  const text = alreadyDecided ? `:information_source: Your ${what} was not recorded: ${reason}.` : `:no_entry: Your ${what} was not recorded: ${reason}.`;
   await tell(slack, input, text);
 }
 

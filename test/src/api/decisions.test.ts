@@ -123,6 +123,13 @@ describe('POST /api/v1/actions/:id/decisions', () => {
     await expectError(decide(actionId, keys.bob, { decision: 'approve', argsHash }), 409, 'decision_rejected');
   });
 
+  it('tells an approver who lost the race who decided the action and how (409)', async () => {
+    const { actionId, argsHash } = await pendingRefund();
+    await decided(actionId, keys.bob, { decision: 'approve', argsHash });
+    const late = await expectError(decide(actionId, keys.alice, { decision: 'approve', argsHash }), 409, 'decision_rejected');
+    expect(late.message).toBe('this action was already approved by bob (bob@example.test)');
+  });
+
   it('refuses agents and viewers with 403 before Temporal: nothing is recorded', async () => {
     const { actionId, argsHash } = await pendingRefund();
     await expectError(decide(actionId, keys.agent, { decision: 'approve', argsHash }), 403, 'forbidden');

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { defaultActivityDeps } from '@airlock/activities';
 import { awaitOutcome, submitAction } from '@airlock/core/gateway';
 import { createAgent, createBudget, createUser } from '@airlock/db';
-import { disableUser, resumeScope, runUseCase, suspendAndCancel, userOperator } from '@airlock/ops';
+import { decide, disableUser, resumeScope, runUseCase, suspendAndCancel, userOperator } from '@airlock/ops';
 import { compilePolicy, type CompiledPolicy } from '@airlock/policy';
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from '@airlock/policy/files';
 import { ACTION_APPROVE, ACTION_DENY, ACTION_OPEN_CONSOLE, DENY_MODAL, PostgresSeenRequests, ReplayGuard, startSlackApp, type RunningSlackApp } from '@airlock/slack';
@@ -469,12 +469,28 @@ describe('who may decide', () => {
     expect([first.status, second.status]).toEqual([200, 200]);
 
     expect((await awaitOutcome(h.client, actionId)).status).toBe('executed');
-    const notice: RecordedCall = await ephemeralTo(bob, (text) => text.startsWith(':information_source: Already decided: your approval was not recorded'));
+    const notice: RecordedCall = await ephemeralTo(bob, (text) => text.startsWith(':information_source: Your approval was not recorded'));
+    expect(notice.args.text).toBe(':information_source: Your approval was not recorded: this action was already approved by bob (bob@example.test).');
     expect(notice.args.channel).toBe('C_BILLING');
     expect(await auditRows(actionId, 'approval.decision')).toHaveLength(1);
     expect(await h.db.prisma.approvalDecision.count({ where: { approval: { actionId } } })).toBe(1);
     expect(await h.db.prisma.ledgerEntry.count({ where: { idempotencyKey: `${actionId}:run` } })).toBe(1);
     expect(await auditRows(actionId, 'slack.decision_refused')).toHaveLength(1);
+  });
+
+  it('tells an approver who clicks after someone else decided who that was and how', async () => {
+    const { actionId, argsHash } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
+    const message = await posted(actionId, 'C_BILLING');
+    await decide({ db: h.db, temporal: h.client }, userOperator({ id: 'bob', role: 'admin' }, 'api'), { actionId, decision: 'approve', argsHash });
+    expect((await click(message, ACTION_APPROVE, alice)).status).toBe(200);
+
+    const notice = await ephemeralTo(alice, (text) => text.includes('already'));
+    expect(notice.args.text).toBe(':information_source: Your approval was not recorded: this action was already approved by bob (bob@example.test).');
+    expect((await auditRows(actionId, 'slack.decision_refused'))[0]?.payload).toMatchObject({
+      airlockUserId: 'alice',
+      // The audit log redacts the address, as it does every email it is given.
+      reason: 'this action was already approved by bob ([REDACTED:email])',
+    });
   });
 
   it('an explicitly linked Slack account decides as its Airlock user', async () => {

@@ -9,6 +9,7 @@ import type { Operator } from '../operator.js';
 import { GrantStandingApprovalInput, checkGrant } from '../standing-approvals/grant-standing-approval.js';
 import { requireRole } from '../use-case.js';
 import { sendDecision, type DecisionDeps } from './decide.js';
+import { explainRefusal } from './round-closed.js';
 import { RememberBound, conditionFromBounds } from './remember-bounds.js';
 
 export const ApproveAndRememberInput = z.strictObject({
@@ -60,7 +61,7 @@ export async function approveAndRemember(deps: DecisionDeps, operator: Operator,
   });
   if (!action) throw notFound(`no action "${input.actionId}"`, 'actionId');
   const round = action.approvals[0];
-  if (!round) throw new DecisionRejectedError('the action is not awaiting a decision', true);
+  if (!round) throw await explainRefusal(deps.db, input.actionId, operator.userId, new DecisionRejectedError('the action is not awaiting a decision', true), Date.now());
   if (round.requiredApprovals > 1) {
     throw new OpsError('conflict', `this action needs ${round.requiredApprovals} approvals; a standing approval only covers actions one person may approve`);
   }

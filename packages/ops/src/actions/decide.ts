@@ -8,6 +8,7 @@ import { OpsError, fromZodError } from '../errors.js';
 import type { Operator } from '../operator.js';
 import { requireRole } from '../use-case.js';
 import { awaitDecisionWritten } from './decision-written.js';
+import { explainRefusal } from './round-closed.js';
 
 /** How long a decision waits for a worker to confirm it, unless the caller says otherwise. */
 export const DEFAULT_DECISION_WAIT_MS = 20_000;
@@ -39,7 +40,7 @@ const specsByName = new Map<string, ToolSpec>(demoToolSpecs.map((spec) => [spec.
  * any channel (approver). The workflow is the authority on who may decide
  * (separation of duties, quorum, args hash) and writes the audit row with the
  * decision, so this never writes one itself; its refusals come back as
- * DecisionRejectedError. Edits that break the tool's schema are refused here
+ * DecisionRejectedError (one that lost a race says who closed the round, and how). Edits that break the tool's schema are refused here
  * naming the field (`editedArgs.amount`). With no worker an update would wait
  * indefinitely, so the wait is bounded (`unavailable`).
  */
@@ -100,7 +101,7 @@ export async function sendDecision(deps: DecisionDeps, operator: Operator, actio
     if (result.approvalStatus === 'approved' && operator.userId) await awaitDecisionWritten(deps.db, actionId, operator.userId, untilMs);
     return result;
   } catch (error) {
-    if (!(error instanceof WorkflowUpdateRPCTimeoutOrCancelledError)) throw error;
+    if (!(error instanceof WorkflowUpdateRPCTimeoutOrCancelledError)) throw await explainRefusal(deps.db, actionId, operator.userId ?? '', error, untilMs);
     throw new OpsError(
       'unavailable',
       `no worker confirmed the decision within ${waitMs} ms; it may still be applied once a worker runs, so check the action before deciding again`,

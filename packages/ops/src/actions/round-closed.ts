@@ -1,0 +1,82 @@
+import { DecisionRejectedError } from '@airlock/core/gateway';
+import type { Db } from '@airlock/db';
+
+/** How long a refused decision waits for the round that closed on it to reach the database (its closing write is in flight). */
+const CLOSING_WRITE_WAIT_MS = 2_000;
+
+/** A person as approvers know them: "Dana Lee (dana@example.com)"; the id when the user row is gone. */
+export function personLabel(userId: string, user: { name: string; email: string } | null | undefined): string {
+  if (!user) return userId;
+  return user.name.trim() ? `${user.name} (${user.email})` : user.email;
+}
+
+/** "a", "a and b", "a, b and c". */
+function listed(names: readonly string[]): string {
+  return names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+}
+
+interface ClosedRound {
+  status: 'open' | 'approved' | 'denied' | 'expired' | 'cancelled';
+  decisions: { userId: string; decision: 'approve' | 'deny'; user: { name: string; email: string } | null }[];
+}
+
+/**
+ * Who closed the action's latest round and how, from its recorded decisions:
+ * "this action was already approved by Dana Lee (dana@example.com)". Undefined
+ * while the round is still open (the refused person decided it already, or the
+ * closing write did not land in time): the workflow's own words stand then.
+ */
+export async function closedRoundReason(db: Db, actionId: string, approverId: string, untilMs: number): Promise<string | undefined> {
+  const stopAt = Math.min(untilMs, Date.now() + CLOSING_WRITE_WAIT_MS);
+  for (let pauseMs = 5; ; pauseMs = Math.min(pauseMs * 2, 100)) {
+    const action = await db.prisma.action.findUnique({
+      where: { id: actionId },
+      select: {
+        outcome: true,
+        approvals: {
+          orderBy: { round: 'desc' },
+          take: 1,
+          select: { status: true, decisions: { orderBy: { decidedAt: 'asc' }, select: { userId: true, decision: true, user: { select: { name: true, email: true } } } } },
+        },
+      },
+    });
+    const round: ClosedRound | undefined = action?.approvals[0];
+    if (!action || !round) return undefined;
+    if (round.status !== 'open') return describeClosing(round, action.outcome);
+    // Their own decision is what closed it to them: nothing to wait for.
+    if (round.decisions.some((d) => d.userId === approverId) || Date.now() + pauseMs > stopAt) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, pauseMs));
+  }
+}
+
+function describeClosing(round: ClosedRound, outcome: unknown): string {
+  const by = (kind: 'approve' | 'deny') => listed(round.decisions.filter((d) => d.decision === kind).map((d) => personLabel(d.userId, d.user)));
+  switch (round.status) {
+    case 'approved': {
+      const approvers = by('approve');
+      return approvers ? `this action was already approved by ${approvers}` : 'this action was already approved';
+    }
+    case 'denied': {
+      const deniers = by('deny');
+      return deniers ? `this action was already denied by ${deniers}` : 'this action was already denied';
+    }
+    case 'expired':
+      return 'this approval already closed: its deadline passed without a decision';
+    case 'cancelled': {
+      const reason = outcome !== null && typeof outcome === 'object' && 'reason' in outcome && typeof outcome.reason === 'string' ? outcome.reason : undefined;
+      return reason ? `this action was already cancelled: ${reason}` : 'this action was already cancelled';
+    }
+    case 'open':
+      throw new Error('an open round has no closing to describe');
+  }
+}
+
+/**
+ * A refusal because the round took no more decisions, told with who closed it and how;
+ * any other error as it was. Every channel shows this message, so it is said once, here.
+ */
+export async function explainRefusal(db: Db, actionId: string, approverId: string, error: unknown, untilMs: number): Promise<unknown> {
+  if (!(error instanceof DecisionRejectedError) || !error.closed) return error;
+  const reason = await closedRoundReason(db, actionId, approverId, untilMs);
+  return reason ? new DecisionRejectedError(reason, true) : error;
+}
