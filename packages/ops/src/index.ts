@@ -42,6 +42,7 @@ export { approveAndRemember, ApproveAndRememberInput, type RememberedApproval } 
 export { RememberBound, boundKindsFor, conditionFromBounds, rememberableArgs, type RememberableArg } from './actions/remember-bounds.js';
 export { resolveCompensation, ResolveCompensationInput } from './actions/resolve-compensation.js';
 export { listPending, type PendingApproval } from './actions/pending.js';
+export { personLabel } from './actions/round-closed.js';
 
 export { createWebhook, CreateWebhookInput } from './webhooks/create-webhook.js';
 export { removeWebhook, RemoveWebhookInput } from './webhooks/remove-webhook.js';

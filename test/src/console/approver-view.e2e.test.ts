@@ -1,6 +1,7 @@
 import { defaultActivityDeps } from '@airlock/activities';
 import { awaitOutcome } from '@airlock/core/gateway';
 import { createApiKey, createUser } from '@airlock/db';
+import { decide, userOperator } from '@airlock/ops';
 import { compilePolicy, type CompiledPolicy } from '@airlock/policy';
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from '@airlock/policy/files';
 import type { Browser } from 'playwright-core';
@@ -25,6 +26,7 @@ describe('the approver’s view', () => {
     h = await startHarness({ deps: (db) => defaultActivityDeps(db, { current: () => activePolicy }) });
     await seedTeam(h.db);
     await createUser(h.db, { id: 'carol', role: 'approver' });
+    await createUser(h.db, { id: 'dana', name: 'Dana Lee', email: 'dana@example.com', role: 'approver' });
     for (const user of ['alice', 'carol'] as const) keys[user] = (await createApiKey(h.db, { userId: user })).key;
     await built;
     app = await startConsole({ DATABASE_URL: h.database.url, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: h.taskQueue });
@@ -84,6 +86,50 @@ describe('the approver’s view', () => {
     const alice = await signedIn(browser, app.url, keys.alice);
     await alice.page.locator(`article[data-action-id="${quorum.actionId}"]`).getByRole('button', { name: 'Approve' }).waitFor();
     await alice.context.close();
+  });
+
+  it('tells an approver another approver got there first, who and how, and lists decisions by name', async () => {
+    const { actionId, argsHash } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '80.00' }));
+    const { context, page } = await signedIn(browser, app.url, keys.alice);
+    // No live refresh: the page stays as it was when Dana decided, so Alice still sees the form.
+    await page.route('**/api/console/events', (route) => route.abort());
+    await page.goto(`/actions/${actionId}`);
+    await page.getByRole('heading', { name: 'Decide' }).waitFor();
+    await decide({ db: h.db, temporal: h.client }, userOperator({ id: 'dana', role: 'approver' }, 'api'), { actionId, decision: 'approve', argsHash });
+
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.getByRole('button', { name: 'Confirm approval' }).click();
+    await page
+      .getByRole('alert')
+      .filter({ hasText: /^Not recorded: this action was already approved by Dana Lee \(dana@example\.com\)\.$/ })
+      .waitFor();
+    await screenshot(page, 'action-lost-race');
+
+    await page.reload();
+    const round = page.getByRole('region', { name: 'Approval (round 1)' });
+    await round.getByText('Dana Lee (dana@example.com) approved via api').waitFor();
+    expect(await round.textContent()).not.toContain('dana approved');
+    await context.close();
+  });
+
+  it('keeps the approver’s own decision on the page once it closes the round, and after a reload', async () => {
+    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '85.00' }));
+    const { context, page } = await signedIn(browser, app.url, keys.alice);
+    await page.goto(`/actions/${actionId}`);
+    await page.locator('[data-live="live"]').waitFor();
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.getByRole('button', { name: 'Confirm approval' }).click();
+    // Deciding closed the round: the form is gone, and the page says what this approver did.
+    const round = page.getByRole('region', { name: 'Approval (round 1)' });
+    const mine = round.getByRole('status').filter({ hasText: /^You approved this at \d{4}-\d\d-\d\d \d\d:\d\d UTC\.$/ });
+    await mine.waitFor({ timeout: 30_000 });
+    await page.getByRole('heading', { name: 'Decide' }).waitFor({ state: 'detached' });
+    await screenshot(page, 'action-own-decision');
+    expect((await awaitOutcome(h.client, actionId)).status).toBe('executed');
+    await page.reload();
+    await mine.waitFor();
+    await round.getByText('alice (alice@example.test) approved via console').waitFor();
+    await context.close();
   });
 
   it('runs an edit that left a redacted value as shown with the value behind it, and refuses one that changed it, naming the field', async () => {

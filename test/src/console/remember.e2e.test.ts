@@ -60,7 +60,7 @@ describe('approve and remember in the console', () => {
     await timeline.getByText('approval.decision').first().waitFor();
     expect(await awaitOutcome(h.client, actionId)).toMatchObject({ status: 'executed' });
     await page.reload();
-    await page.getByText('alice approved via console').waitFor();
+    await page.getByText('alice (alice@example.test) approved via console').waitFor();
     await page
       .getByRole('region', { name: 'Remembered' })
       .getByText(/alice approved this and granted standing approval .+: cents\(args\["amount"\]\) <= 20000 && args\["currency"\] == "USD", up to 5 uses until/)

@@ -1,6 +1,7 @@
 import type { ActionStatusView } from '@airlock/core';
 import { getActionStatus } from '@airlock/core/gateway';
 import type { AuditEvent } from '@airlock/db';
+import { personLabel } from '@airlock/ops';
 import { findActionRow } from '../../api/action-lookup.js';
 import type { ApiContext } from '../../api/context.js';
 import type { ActionRow } from '../../api/views.js';
@@ -14,17 +15,22 @@ export interface ActionDetail {
   /** The workflow's live view (plan steps, budget impacts); null when finished or no worker answered. */
   live: ActionStatusView | null;
   timeline: AuditEvent[];
+  /** Who decided, as people know them ("Dana Lee (dana@example.com)"), by user id. */
+  deciders: ReadonlyMap<string, string>;
 }
 
 export async function actionDetail(ctx: ApiContext, actionId: string): Promise<ActionDetail | null> {
   const row = await findActionRow(ctx.db, actionId);
   if (!row) return null;
-  const [live, timeline] = await Promise.all([
+  const deciderIds = [...new Set(row.approvals.flatMap((a) => a.decisions.map((d) => d.userId)))];
+  const [live, timeline, users] = await Promise.all([
     liveStatus(ctx, row),
     // The (action_id, seq) index serves this directly.
     ctx.db.prisma.auditEvent.findMany({ where: { actionId }, orderBy: { seq: 'asc' }, take: TIMELINE_LIMIT }),
+    ctx.db.prisma.user.findMany({ where: { id: { in: deciderIds } }, select: { id: true, name: true, email: true } }),
   ]);
-  return { row, live, timeline };
+  const byId = new Map(users.map((u) => [u.id, u]));
+  return { row, live, timeline, deciders: new Map(deciderIds.map((id) => [id, personLabel(id, byId.get(id))])) };
 }
 
 async function liveStatus(ctx: ApiContext, row: ActionRow): Promise<ActionStatusView | null> {

@@ -24,7 +24,7 @@ export default async function ActionPage({ params }: { params: Promise<{ id: str
   if (!id.success) notFound();
   const detail = await actionDetail(apiContext(), id.data);
   if (!detail) notFound();
-  const { row, live, timeline } = detail;
+  const { row, live, timeline, deciders } = detail;
   const approval = row.approvals[0];
   const flags = live?.guardrailFlags ?? (Array.isArray(row.guardrailFlags) ? row.guardrailFlags.filter((f): f is string => typeof f === 'string') : []);
   const reasons = Array.isArray(row.riskReasons) ? row.riskReasons.filter((r): r is string => typeof r === 'string') : [];
@@ -33,6 +33,7 @@ export default async function ActionPage({ params }: { params: Promise<{ id: str
   const open = approval?.status === 'open';
   const remembered = rememberedGrants(timeline);
   const escalations = approval ? escalationsOf(timeline, approval.id) : [];
+  const mine = approval?.decisions.find((d) => d.userId === user.userId);
   return (
     <>
       <p>
@@ -106,12 +107,19 @@ export default async function ActionPage({ params }: { params: Promise<{ id: str
               Escalated to {e.to} (level {e.level}) at {utc(e.at)}
             </p>
           ))}
+          {mine && (
+            // Rendered from the stored decision, so it outlasts the form's notice when deciding closes the round.
+            <p role="status" className="notice ok">
+              You {mine.decision === 'approve' ? 'approved' : 'denied'} this at {utc(mine.decidedAt.toISOString())}
+              {open && mine.decision === 'approve' ? '; it waits for more approvals.' : '.'}
+            </p>
+          )}
           <progress max={quorum.required} value={quorum.approvals} aria-label="Approvals so far" />
           {approval.decisions.length > 0 && (
             <ul>
               {approval.decisions.map((d) => (
                 <li key={d.id}>
-                  {d.userId} {d.decision === 'approve' ? 'approved' : 'denied'} via {d.channel}
+                  {deciders.get(d.userId) ?? d.userId} {d.decision === 'approve' ? 'approved' : 'denied'} via {d.channel}
                   {d.comment && <>: “{d.comment}”</>}
                   {d.feedback && <> (feedback: “{d.feedback}”)</>}
                   {d.editedArgs !== null && <> with edited arguments</>}
