@@ -2,11 +2,12 @@ import { defaultActivityDeps } from '@airlock/activities';
 import { awaitOutcome } from '@airlock/core/gateway';
 import { createApiKey, createUser } from '@airlock/db';
 import { decide, userOperator } from '@airlock/ops';
-import { compilePolicy, type CompiledPolicy } from '@airlock/policy';
+import type { CompiledPolicy } from '@airlock/policy';
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from '@airlock/policy/files';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { refundRequest, submitAndWaitForApproval } from '../support/actions.js';
+import { escalatingDeadlinePolicy } from '../support/escalating-policy.js';
 import { seedTeam, startHarness, type Harness } from '../support/harness.js';
 import { launchChromium, screenshot, signedIn } from './browser.js';
 import { ensureConsoleBuilt, startConsole, type RunningConsole } from './console-app.js';
@@ -200,18 +201,7 @@ describe('the approver’s view', () => {
   });
 
   it('shows a round’s escalation, and once the deadline has passed, that it closed instead of a countdown', async () => {
-    activePolicy = compilePolicy(
-      `apiVersion: airlock/v1
-rules:
-  - id: quick-refunds
-    tools: [payments.refund]
-    tier: high
-    outcome: require_approval
-    reason: refunds need a person, quickly
-    approval: { deadline: 4s, escalation: [{ after: 1s, to: "role:admin" }] }
-`,
-      'console-expiring.yaml',
-    );
+    activePolicy = escalatingDeadlinePolicy('console-expiring.yaml');
     try {
       const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
       expect((await awaitOutcome(h.client, actionId)).status).toBe('expired');

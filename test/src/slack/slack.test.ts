@@ -10,6 +10,7 @@ import { ACTION_APPROVE, ACTION_DENY, ACTION_OPEN_CONSOLE, DENY_MODAL, PostgresS
 import { createLogger } from '@airlock/telemetry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refundRequest, submitAndWaitForApproval, waitForStatus } from '../support/actions.js';
+import { escalatingDeadlinePolicy } from '../support/escalating-policy.js';
 import { seedTeam, startHarness, type Harness } from '../support/harness.js';
 import { FakeSlackApi, type PostedMessage, type RecordedCall } from './fake-slack-api.js';
 import { button, buttonClick, buttons, modalSubmission, send, signInteraction, visibleText, type SlackClicker } from './interactions.js';
@@ -232,18 +233,7 @@ describe('approval messages', () => {
   });
 
   it('an escalation posts to the next channel; the deadline then shows timed out everywhere', async () => {
-    activePolicy = compilePolicy(
-      `apiVersion: airlock/v1
-rules:
-  - id: quick-refunds
-    tools: [payments.refund]
-    tier: high
-    outcome: require_approval
-    reason: refunds need a person, quickly
-    approval: { deadline: 4s, escalation: [{ after: 1s, to: "role:admin" }] }
-`,
-      'slack-expiring.yaml',
-    );
+    activePolicy = escalatingDeadlinePolicy('slack-expiring.yaml');
     try {
       const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
       const message = await posted(actionId, 'C_BILLING');
