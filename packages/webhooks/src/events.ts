@@ -11,6 +11,7 @@ import { z } from 'zod';
 export const WEBHOOK_EVENT_TYPES = [
   'action.requested',
   'action.approval_opened',
+  'action.approval_escalated',
   'action.decided',
   'action.notified',
   'action.executed',
@@ -81,6 +82,9 @@ export function webhookEventsOf(row: LifecycleAuditRow): WebhookEvent[] {
     }
     case 'approval.opened':
       found.push(['action.approval_opened', pick(event.payload, ['approvalId', 'round', 'deadline', 'requiredApprovals', 'approverRole', 'approverGroup', 'eligibleApprovers'])]);
+      break;
+    case 'approval.escalated':
+      found.push(['action.approval_escalated', pick(event.payload, ['approvalId', 'level', 'to', 'eligibleApprovers'])]);
       break;
     case 'approval.approved':
     case 'approval.denied':

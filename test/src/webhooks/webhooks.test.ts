@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { defaultActivityDeps } from '@airlock/activities';
 import { deleteWebhook, getDeliveries, getWebhooks, postAction, postDecision, postReplay, postWebhook, schemas, webhookSchemas, type ApiContext } from '@airlock/console';
-import { compilePolicy } from '@airlock/policy';
+import { compilePolicy, type CompiledPolicy } from '@airlock/policy';
 import { DEFAULT_POLICY_FILE } from '@airlock/policy/files';
 import { DEFAULT_RETRY, deriveDeliveries, retryDelayMs, vetTarget, WebhookDispatcher } from '@airlock/webhooks';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiRequest, contextOf, expectError, expectJson, seedKeys, waitForActionStatus, type ApiKeys } from '../api/client.js';
+import { escalatingDeadlinePolicy } from '../support/escalating-policy.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { actionIdOf, WebhookReceiver } from './receiver.js';
 
@@ -19,6 +20,7 @@ const policy = compilePolicy(
   'webhooks-test.yaml',
 );
 
+let activePolicy: CompiledPolicy = policy;
 let h: Harness;
 let ctx: ApiContext;
 let keys: ApiKeys;
@@ -29,7 +31,7 @@ const dispatcher = (options: Partial<ConstructorParameters<typeof WebhookDispatc
   new WebhookDispatcher({ db: h.db, logger: quiet, allowLoopback: true, retry: fastRetry, pollIntervalMs: 50, requestTimeoutMs: 5_000, ...options });
 
 beforeAll(async () => {
-  h = await startHarness({ deps: (db) => defaultActivityDeps(db, { current: () => policy }) });
+  h = await startHarness({ deps: (db) => defaultActivityDeps(db, { current: () => activePolicy }) });
   ctx = contextOf(h);
   keys = await seedKeys(h.db);
   receiver = await WebhookReceiver.start();
@@ -204,6 +206,45 @@ describe('delivery', () => {
       await receiver.waitFor('plain executed', () => receiver.accepted(ofAction(plain, 'action.executed'))[0]);
       expect(receiver.accepted(ofAction(plain, 'action.notified'))).toEqual([]);
     } finally {
+      await worker.stop();
+      await removeAll();
+    }
+  });
+
+  it('an escalation reaches a subscription to action.approval_escalated: the round, the level, the target and who may decide now', async () => {
+    const { webhook } = await subscribe({ url: receiver.url, events: ['action.approval_escalated'] });
+    activePolicy = escalatingDeadlinePolicy('webhooks-escalating.yaml');
+    const worker = dispatcher();
+    worker.start();
+    try {
+      const actionId = await submit('payments.refund', { paymentId: 'pay_10', amount: '125.00', currency: 'EUR', reason: 'late delivery' });
+      const escalated = await receiver.waitFor('escalated', () => receiver.accepted(ofAction(actionId, 'action.approval_escalated'))[0]);
+      const [row] = await h.db.prisma.auditEvent.findMany({ where: { actionId, type: 'approval.escalated' } });
+      const approval = await h.db.prisma.approval.findFirstOrThrow({ where: { actionId, round: 1 } });
+      expect(JSON.parse(escalated.body)).toEqual({
+        type: 'action.approval_escalated',
+        timestamp: row!.createdAt.toISOString(),
+        data: {
+          actionId,
+          agentId: 'billing-bot',
+          tool: 'payments.refund',
+          auditSeq: row!.seq.toString(),
+          actor: row!.actor,
+          approvalId: approval.id,
+          level: 1,
+          to: 'role:admin',
+          eligibleApprovers: expect.arrayContaining(['alice', 'bob']),
+        },
+      });
+      expect(escalated.headers['webhook-id']).toBe(`evt_${row!.seq}_0`);
+      await waitForDelivery(
+        webhook.id,
+        (d) => d.actionId === actionId,
+        (ds) => ds.filter((d) => d.actionId === actionId).every((d) => d.status === 'delivered'),
+      );
+      expect((await deliveries(`?webhookId=${webhook.id}`)).map((d) => d.eventType)).toEqual(['action.approval_escalated']);
+    } finally {
+      activePolicy = policy;
       await worker.stop();
       await removeAll();
     }
