@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any, Callable
+from typing import Any, Callable, NoReturn
 
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
@@ -21,7 +21,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import END, START, MessagesState, StateGraph
 from langgraph.types import Command, interrupt
 
-from airlock_client import Airlock, Authorization, Executed, PendingAuthorization, edited_args_text, refusal_text
+from airlock_client import Airlock, AirlockApiError, Authorization, Executed, PendingAuthorization, edited_args_text, refusal_text
 
 AIRLOCK_TOOL = "payments.refund"
 
@@ -111,16 +111,33 @@ def run_refund(airlock: Airlock, amount: str, call_id: str, on_interrupt: Callab
 
 
 def airlock_settings() -> tuple[str, str]:
-    """AIRLOCK_URL and AIRLOCK_API_KEY; a missing key or a malformed URL ends the run with one line (exit 2)."""
+    """AIRLOCK_URL and AIRLOCK_API_KEY; a missing key, a malformed URL, a server that does not answer
+    and a key it refuses each end the run with one line saying what to set (exit 2)."""
     url = os.environ.get("AIRLOCK_URL", "http://localhost:3000")
     api_key = os.environ.get("AIRLOCK_API_KEY")
     if not api_key:
-        print("AIRLOCK_API_KEY is not set: set it to an agent key (`npm run airlock -- keys mint --agent billing-bot` prints one)", file=sys.stderr)
-        sys.exit(2)
+        exit_with(f"AIRLOCK_API_KEY is not set: set it to {GET_A_KEY}")
     if not url.startswith(("http://", "https://")):
-        print(f'AIRLOCK_URL: must be an http(s) URL, got "{url}"', file=sys.stderr)
-        sys.exit(2)
+        exit_with(f'AIRLOCK_URL: must be an http(s) URL, got "{url}"')
+    # One cheap call first, so a wrong URL or key is said plainly before any framework runs.
+    try:
+        with Airlock(url, api_key) as client:
+            client.me()
+    except AirlockApiError as error:
+        if error.status in (401, 403):
+            exit_with(f"AIRLOCK_API_KEY: {url} refused it ({error.message}): use {GET_A_KEY}")
+        running = " (is Airlock running? `npm start` serves it on http://localhost:3000)" if error.code == "unreachable" else ""
+        exit_with(f"AIRLOCK_URL: {error.message}{running}")
     return url, api_key
+
+
+# `npm start` creates `demo-agent` (allowed the demo tools, refunds included) and prints its key once.
+GET_A_KEY = "the agent key `npm start` printed on its first start, or mint one: `npm run airlock -- keys mint --agent demo-agent`"
+
+
+def exit_with(message: str) -> NoReturn:
+    print(message, file=sys.stderr)
+    sys.exit(2)
 
 
 if __name__ == "__main__":

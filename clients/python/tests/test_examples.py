@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -117,14 +118,28 @@ def test_langgraph_interrupts_and_resumes_on_airlocks_decision(url, approver, am
 @pytest.mark.parametrize(
     ("env", "message"),
     [
-        ({}, "AIRLOCK_API_KEY is not set: set it to an agent key (`npm run airlock -- keys mint --agent billing-bot` prints one)"),
+        ({}, "AIRLOCK_API_KEY is not set: set it to the agent key `npm start` printed on its first start, or mint one: `npm run airlock -- keys mint --agent demo-agent`"),
         ({"AIRLOCK_URL": "localhost:3000", "AIRLOCK_API_KEY": "alk_x"}, 'AIRLOCK_URL: must be an http(s) URL, got "localhost:3000"'),
+        (
+            {"AIRLOCK_URL": "http://127.0.0.1:9", "AIRLOCK_API_KEY": "alk_x"},
+            re.compile(r"^AIRLOCK_URL: cannot reach Airlock at http://127\.0\.0\.1:9 \(GET /api/v1/agents/me\): .+ \(is Airlock running\? `npm start` serves it on http://localhost:3000\)$"),
+        ),
     ],
 )
-def test_an_example_run_without_settings_says_what_to_set_in_one_line(example: str, env: dict[str, str], message: str):
+def test_an_example_run_without_settings_says_what_to_set_in_one_line(example: str, env: dict[str, str], message: str | re.Pattern[str]):
     base = {k: v for k, v in os.environ.items() if k not in ("AIRLOCK_URL", "AIRLOCK_API_KEY")}
     done = subprocess.run([sys.executable, str(EXAMPLES / f"{example}.py"), "25.00"], env={**base, **env}, capture_output=True, text=True, timeout=120)
-    assert (done.returncode, done.stderr.strip(), done.stdout) == (2, message, "")
+    said = done.stderr.strip()
+    assert (done.returncode, done.stdout) == (2, ""), said
+    assert message.match(said) if isinstance(message, re.Pattern) else said == message, said
+
+
+def test_an_example_run_with_a_key_the_server_refuses_says_so_in_one_line(url: str):
+    base = {k: v for k, v in os.environ.items() if k not in ("AIRLOCK_URL", "AIRLOCK_API_KEY")}
+    for example in ("openai_agents_refund", "langgraph_refund"):
+        done = subprocess.run([sys.executable, str(EXAMPLES / f"{example}.py"), "25.00"], env={**base, "AIRLOCK_URL": url, "AIRLOCK_API_KEY": "alk_revoked_or_mistyped"}, capture_output=True, text=True, timeout=120)
+        assert (done.returncode, done.stdout) == (2, ""), done.stderr
+        assert done.stderr.strip() == f"AIRLOCK_API_KEY: {url} refused it (unknown or revoked API key): use the agent key `npm start` printed on its first start, or mint one: `npm run airlock -- keys mint --agent demo-agent`"
 
 
 def test_langgraph_tells_the_model_when_airlock_revoked_the_call_between_approve_and_execute():

@@ -24,6 +24,14 @@ export interface ConnectOptions {
   fetch?: typeof fetch;
 }
 
+/** The agent an API key belongs to (`me()`), as the Python client's `AgentSelf`. */
+export interface AgentSelf {
+  id: string;
+  team: string;
+  /** Tool names or globs (`payments.*`) the agent may request; others are denied. */
+  allowedTools: string[];
+}
+
 /** Options of `checkAuthorization`. */
 export interface CheckAuthorizationOptions {
   /**
@@ -209,6 +217,11 @@ export class Airlock extends ActionClient<AgentActionRequest> implements Airlock
   /** Reports the agent's own run of an authorized action (with exactly the authorized arguments); answers with the outcome. */
   report(actionId: string, report: AgentRunReport): Promise<ActionOutcome> {
     return sendReport(this.transport, actionId, report);
+  }
+
+  /** The agent that owns the key and the tools it may request (GET /api/v1/agents/me): a cheap check of the URL and key. */
+  async me(): Promise<AgentSelf> {
+    return (await this.transport.call('GET', '/api/v1/agents/me')).body as AgentSelf;
   }
 
   /** Nothing to close over HTTP; kept so both clients are used alike. */

@@ -211,3 +211,12 @@ describe('gate-only calls name the agent only when the caller does, as start() d
     await expect(airlock.authorize({ agentId: 'no spaces', tool: 'demo.echo', args: {}, idempotencyKey: 'g3' })).rejects.toThrow(/agentId: letters, digits/);
   });
 });
+
+describe('me()', () => {
+  it('asks which agent the key belongs to and what it may request (a cheap check of the URL and the key)', async () => {
+    const self = { id: 'billing-bot', team: 'billing', allowedTools: ['payments.*'] };
+    const { airlock, sent } = await recordingClient(() => self);
+    expect(await airlock.me()).toEqual(self);
+    expect(sent).toMatchObject([{ method: 'GET', path: '/api/v1/agents/me', headers: { authorization: 'Bearer alk_test' } }]);
+  });
+});

@@ -2,6 +2,7 @@
 export {
   Airlock,
   AuthorizationTimeoutError,
+  type AgentSelf,
   DEFAULT_CHECK_AUTHORIZATION_TIMEOUT_MS,
   type AuthorizationReadOptions,
   type CheckAuthorizationOptions,

@@ -43,7 +43,9 @@ describe('the OpenAI Agents SDK example (needsApproval decided by Airlock)', () 
       env: { ...withoutKey, AIRLOCK_URL: server.api.url },
     });
     expect(await missing.exited, missing.output()).toEqual({ code: 2, signal: null });
-    expect(missing.output().trim()).toBe('AIRLOCK_API_KEY is not set: set it to an agent key (`npm run airlock -- keys mint --agent billing-bot` prints one)');
+    expect(missing.output().trim()).toBe(
+      'AIRLOCK_API_KEY is not set: set it to the agent key `npm start` printed on its first start, or mint one: `npm run airlock -- keys mint --agent demo-agent`',
+    );
 
     const badUrl = await spawnChild('example with a bad URL', join(repoRoot, 'node_modules/.bin/tsx'), [example, 'start', '25.00', join(dir, 'unused.json')], {
       cwd: repoRoot,
