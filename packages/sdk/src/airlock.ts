@@ -8,7 +8,7 @@ import {
   type AuthorizationState,
   type SubmittedAuthorization,
 } from './gate.js';
-import { ActionClient, planAction } from './client-base.js';
+import { ActionClient, planAction, toolCallOptionsError } from './client-base.js';
 import { refuseUnknownFields, unknownFieldsError } from './fields.js';
 import type { ActionHandle, AgentActionRequest, AgentPlanRequest, AirlockClient, ToolFunction } from './handle.js';
 import { RestTransport, agentHeaders, isTransient } from './rest-transport.js';
@@ -73,7 +73,6 @@ export const DEFAULT_CHECK_AUTHORIZATION_TIMEOUT_MS = 60_000;
 // The request as both clients check it, but the key decides the agent: `agentId` optional. Strict, like
 // the server: a field the SDK does not know (`reasn`, or `execution`, which belongs to `authorize`) is refused, not dropped.
 const AgentActionRequestSchema = ActionRequest.omit({ execution: true, reportWithinMs: true }).extend({ agentId: ActionRequest.shape.agentId.optional() }).strict();
-const ToolCallOptionsSchema = ActionRequest.pick({ rationale: true, idempotencyKey: true, requestedBy: true }).strict();
 const MAX_RETRY_DELAY_MS = 5_000;
 
 /**
@@ -139,9 +138,8 @@ export class Airlock extends ActionClient<AgentActionRequest> implements Airlock
   tool<Args extends Record<string, unknown>>(first: string, second?: string): ToolFunction<Args> {
     const target = second === undefined ? { tool: first } : { agentId: first, tool: second };
     return (args, options) => {
-      const parsed = ToolCallOptionsSchema.safeParse(options);
-      if (!parsed.success) return Promise.reject(new InvalidRequestError(formatZodError(parsed.error, 'options')));
-      return this.run({ ...target, args, ...options });
+      const invalid = toolCallOptionsError(options);
+      return invalid ? Promise.reject(invalid) : this.run({ ...target, args, ...options });
     };
   }
 

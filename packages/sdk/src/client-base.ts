@@ -1,5 +1,8 @@
-import { InvalidRequestError, PLAN_TOOL, PlanArgs, formatZodError, type ActionOutcome, type PlanStep } from '@airlock/core/portable';
-import type { ActionHandle, AgentActionRequest } from './handle.js';
+import { ActionRequest, InvalidRequestError, PLAN_TOOL, PlanArgs, formatZodError, type ActionOutcome, type PlanStep } from '@airlock/core/portable';
+import type { ActionHandle, AgentActionRequest, ToolCallOptions } from './handle.js';
+
+// A tool wrapper's call options: strict, so a typo is refused and the options cannot replace the tool or its arguments.
+const ToolCallOptionsSchema = ActionRequest.pick({ rationale: true, idempotencyKey: true, requestedBy: true }).strict();
 
 /**
  * What both clients build on `start`: the transport differs, waiting for the outcome does not.
@@ -15,6 +18,12 @@ export abstract class ActionClient<Request extends AgentActionRequest> {
   async run(request: Request): Promise<ActionOutcome> {
     return (await this.start(request)).result();
   }
+}
+
+/** The error for a tool wrapper's call options that are not `ToolCallOptions` (`options.reasn: Unrecognized key`), if any. */
+export function toolCallOptionsError(options: ToolCallOptions): InvalidRequestError | undefined {
+  const parsed = ToolCallOptionsSchema.safeParse(options);
+  return parsed.success ? undefined : new InvalidRequestError(formatZodError(parsed.error, 'options'));
 }
 
 /**

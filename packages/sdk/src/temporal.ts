@@ -1,8 +1,10 @@
 import { Client, Connection, type ClientInterceptors, type ConnectionOptions } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
-import { DEFAULT_TASK_QUEUE, type ActionOutcome, type ActionRequestInput } from '@airlock/core';
+import { ActionRequest, DEFAULT_TASK_QUEUE, formatZodError, type ActionOutcome, type ActionRequestInput } from '@airlock/core';
+import { InvalidRequestError } from '@airlock/core/portable';
 import { actionHandle, awaitOutcome, getActionStatus, submitAction } from '@airlock/core/gateway';
-import { ActionClient, planAction } from './client-base.js';
+import { ActionClient, planAction, toolCallOptionsError } from './client-base.js';
+import { refuseUnknownFields } from './fields.js';
 import type { ActionHandle, AirlockClient, PlanRequest, ToolFunction } from './handle.js';
 
 export interface TemporalConnectOptions {
@@ -24,6 +26,10 @@ export interface TemporalConnectOptions {
   interceptors?: ClientInterceptors;
 }
 
+const CONNECT_OPTIONS = ['address', 'namespace', 'taskQueue', 'apiKey', 'tls', 'connection', 'dataConverter', 'interceptors'];
+// Strict, as in the REST client: a field the SDK does not know (`reasn`) is refused before anything starts, not dropped.
+const StrictActionRequest = ActionRequest.strict();
+
 /**
  * The Temporal-direct client, for trusted in-cluster services only: it needs the
  * cluster's credentials and (with encrypted payloads) the payload keys, and it may
@@ -40,6 +46,7 @@ export class AirlockTemporal extends ActionClient<ActionRequestInput> implements
   }
 
   static async connect(options: TemporalConnectOptions = {}): Promise<AirlockTemporal> {
+    refuseUnknownFields(options, CONNECT_OPTIONS, 'options');
     const connection =
       options.connection ??
       (await Connection.connect({
@@ -57,6 +64,8 @@ export class AirlockTemporal extends ActionClient<ActionRequestInput> implements
 
   /** Submits without waiting; the handle survives process restarts via `action(actionId)`. */
   async start(request: ActionRequestInput): Promise<ActionHandle> {
+    const parsed = StrictActionRequest.safeParse(request);
+    if (!parsed.success) throw new InvalidRequestError(formatZodError(parsed.error));
     const submitted = await submitAction(this.client, this.taskQueue, request);
     return { ...this.action(submitted.actionId), created: submitted.created };
   }
@@ -76,7 +85,10 @@ export class AirlockTemporal extends ActionClient<ActionRequestInput> implements
    * nothing but this id names the agent, so it is required here.
    */
   tool<Args extends Record<string, unknown>>(agentId: string, tool: string): ToolFunction<Args> {
-    return (args, options) => this.run({ agentId, tool, args, ...options });
+    return (args, options) => {
+      const invalid = toolCallOptionsError(options);
+      return invalid ? Promise.reject(invalid) : this.run({ agentId, tool, args, ...options });
+    };
   }
 
   action(actionId: string): ActionHandle {

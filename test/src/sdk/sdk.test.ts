@@ -99,6 +99,15 @@ describe.each(Object.entries(modes))('the TypeScript SDK (%s)', (mode, connect) 
     await expect(airlock.run({ agentId: 'billing-bot', tool: 'demo.echo', args: {}, idempotencyKey: 'a\u0000b' })).rejects.toThrow(
       /idempotencyKey: must not contain NUL characters/,
     );
+    // A typo is refused, not dropped: a JavaScript caller (or `as any`) has no compiler to catch it.
+    const typo = { agentId: 'billing-bot', tool: 'demo.echo', args: { message: 'x' }, idempotencyKey: key('sdk-typo'), reasn: 'x' } as Parameters<AirlockClient['run']>[0];
+    await expect(airlock.run(typo)).rejects.toThrow('invalid request: reasn: Unrecognized key: "reasn"');
+    const echo = airlock.tool<{ message: string }>('billing-bot', 'demo.echo');
+    await expect(echo({ message: 'x' }, { idempotencyKey: key('sdk-typo-tool'), rationel: 'x' } as Parameters<typeof echo>[1])).rejects.toThrow(
+      /options\.rationel: Unrecognized key/,
+    );
+    // Nothing started under that key: the first real request creates the action.
+    expect((await airlock.start({ agentId: 'billing-bot', tool: 'demo.echo', args: { message: 'x' }, idempotencyKey: key('sdk-typo') })).created).toBe(true);
   });
 
   it('refuses a reused idempotency key with different arguments', async () => {
@@ -173,6 +182,9 @@ describe('Temporal-direct (trusted services)', () => {
       // @ts-expect-error -- the one-argument form belongs to the REST client, whose key names the agent
       const unnamed = temporal.tool('demo.echo');
       await expect(unnamed({}, { idempotencyKey: 'temporal-tool-no-agent' })).rejects.toThrow(InvalidRequestError);
+      await expect(connectTemporal({ address: inject('temporalAddress'), taskQeue: h.taskQueue } as Parameters<typeof connectTemporal>[0])).rejects.toThrow(
+        /options\.taskQeue: Unrecognized key/,
+      );
     } finally {
       await temporal.close();
     }
