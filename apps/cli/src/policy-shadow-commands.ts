@@ -83,7 +83,7 @@ export function formatBacktest(r: BacktestReport): string {
           row.createdAt,
           row.tool,
           row.agentId,
-          row.costEstimate ?? '',
+          costOf(row.costEstimate, row.currency),
           `${row.live.decision}/${row.live.tier}`,
           `${row.candidate.decision}/${row.candidate.tier}`,
           row.status === 'uncertain' ? `uncertain: ${[...new Set(row.unknownReads.map((u) => `${u.ruleId} reads ${u.fields.join(', ')}`))].join('; ')}` : 'changed',
@@ -94,6 +94,12 @@ export function formatBacktest(r: BacktestReport): string {
     if (r.truncated) lines.push(`… more not listed (raise --limit)`);
   }
   return lines.join('\n');
+}
+
+/** An estimate with its currency (budgets are per currency): `125.00 EUR`. */
+function costOf(amount: string | null, currency: string | null): string {
+  if (amount === null) return '';
+  return currency ? `${amount} ${currency}` : `${amount} (currency not recorded)`;
 }
 
 export async function shadowSetCommand(file: string, options: { by?: string }): Promise<string> {
@@ -138,7 +144,7 @@ export function formatShadow(s: ShadowSummary): string {
           d.at,
           d.tool,
           d.agentId,
-          d.costEstimate ? `${d.costEstimate} ${d.currency ?? ''}`.trim() : '',
+          costOf(d.costEstimate, d.currency),
           `${d.live.decision}/${d.live.tier}`,
           d.shadow ? `${d.shadow.decision}/${d.shadow.tier}` : `failed: ${d.error ?? ''}`,
         ]),

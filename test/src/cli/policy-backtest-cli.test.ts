@@ -3,6 +3,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { appendAudit } from '@airlock/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { candidatePolicy } from '../policy/candidate-policy.js';
 import { repoRoot } from '../support/binaries.js';
@@ -118,3 +119,72 @@ describe('airlock policy backtest / shadow', { timeout: 300_000 }, () => {
     ]);
   });
 });
+
+// The cost column said "20.00" with no currency, while budgets (and so amounts) are per currency.
+describe('airlock policy backtest: the cost column', { timeout: 300_000 }, () => {
+  let database: TestDatabase;
+  let candidate: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    await seedTeam(database.db);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'airlock-backtest-currency-'));
+    candidate = path.join(dir, 'candidate.yaml');
+    await writeFile(candidate, await candidatePolicy());
+    const refund = (id: string, amount: string, currency: string) => ({ id, args: { paymentId: `pay_${id}`, amount, currency, reason: 'dup' }, cost: amount });
+    // act_gbp's stored currency is unreadable (as a redaction leaves it): its reservation's audit row names it.
+    for (const a of [refund('act_eur', '20.00', 'EUR'), refund('act_gbp', '30.00', '[REDACTED]')]) {
+      await database.db.prisma.action.create({
+        data: {
+          id: a.id,
+          agentId: 'billing-bot',
+          tool: 'payments.refund',
+          args: a.args,
+          argsHash: a.id,
+          rationale: 'seeded',
+          idempotencyKey: a.id,
+          workflowId: `wf-${a.id}`,
+          costEstimate: a.cost,
+          signals: {},
+        },
+      });
+    }
+    await appendAudit(database.db, {
+      eventKey: 'act_gbp:budget',
+      type: 'budget.reserved',
+      actor: 'system:budget',
+      actionId: 'act_gbp',
+      payload: { amount: '30.00', currency: 'GBP', impacts: [] },
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('shows each changed action’s cost estimate with its currency, in the table and the JSON', async () => {
+    const result = await runCli(database.url, 'policy', 'backtest', candidate, '--since', '1d', '--against', defaultPolicy);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toMatch(/^act_eur\s+\S+\s+payments\.refund\s+billing-bot\s+20\.00 EUR\s+allow\/low\s+require_approval\/medium\s+changed$/m);
+    expect(result.stdout).toMatch(/^act_gbp\s+\S+\s+payments\.refund\s+billing-bot\s+30\.00 GBP\s+allow\/low\s+require_approval\/medium\s+changed$/m);
+    const json = JSON.parse((await runCli(database.url, 'policy', 'backtest', candidate, '--since', '1d', '--against', defaultPolicy, '--json')).stdout) as {
+      rows: { actionId: string; costEstimate: string; currency: string }[];
+    };
+    expect(json.rows.map(({ actionId, costEstimate, currency }) => ({ actionId, costEstimate, currency }))).toEqual([
+      { actionId: 'act_eur', costEstimate: '20.00', currency: 'EUR' },
+      { actionId: 'act_gbp', costEstimate: '30.00', currency: 'GBP' },
+    ]);
+  });
+});
+
+async function runCli(databaseUrl: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await exec(path.join(repoRoot, 'node_modules/.bin/tsx'), [path.join(repoRoot, 'apps/cli/src/main.ts'), ...args], {
+      cwd: repoRoot,
+      env: { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: '' },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}

@@ -1,4 +1,4 @@
-import type { RiskTier } from '@airlock/core';
+import { builtinToolSpecs, demoToolSpecs, type RiskTier, type ToolSpec } from '@airlock/core';
 import type { Db } from '@airlock/db';
 import { Duration, isUnknownToolDenial, type CompiledPolicy } from '@airlock/policy';
 import { z } from 'zod';
@@ -35,6 +35,8 @@ export interface BacktestRow {
   tool: string;
   agentId: string;
   costEstimate: string | null;
+  /** The estimate's currency (budgets are per currency): as reserved then, else the built-in tool's own estimate; null when neither says. */
+  currency: string | null;
   /** What admission decided then, after guardrails, budgets, rate limits and standing approvals. */
   recorded: Decision | null;
   status: 'changed' | 'uncertain';
@@ -85,6 +87,7 @@ interface ActionRowSql {
   rationale: string;
   signals: Record<string, unknown> | null;
   cost_estimate: string | null;
+  reserved_currency: string | null;
   created_at: Date;
   policy_version: string | null;
   team: string | null;
@@ -137,11 +140,12 @@ export async function backtestPolicy(db: Db, live: CompiledPolicy, raw: Backtest
   let after: { at: Date; id: string } | null = null;
   for (;;) {
     const page: { rows: ActionRowSql[] } = await db.pool.query<ActionRowSql>(
-      `SELECT a.id, a.agent_id, a.tool, a.args, a.rationale, a.signals, a.cost_estimate::text AS cost_estimate, a.created_at, a.policy_version,
+      `SELECT a.id, a.agent_id, a.tool, a.args, a.rationale, a.signals, a.cost_estimate::text AS cost_estimate, r.reserved_currency, a.created_at, a.policy_version,
               ag.team, ag.owner_id, ag.allowed_tools, c.payload AS classified
          FROM actions a
          LEFT JOIN agents ag ON ag.id = a.agent_id
          LEFT JOIN LATERAL (SELECT payload FROM audit_events e WHERE e.action_id = a.id AND e.type = 'action.classified' ORDER BY e.seq LIMIT 1) c ON true
+         LEFT JOIN LATERAL (SELECT payload->>'currency' AS reserved_currency FROM audit_events e WHERE e.action_id = a.id AND e.type = 'budget.reserved' ORDER BY e.seq LIMIT 1) r ON true
         WHERE a.created_at >= $1 AND a.created_at < $2 AND ($3::timestamptz IS NULL OR (a.created_at, a.id) > ($3::timestamptz, $4::text))
         ORDER BY a.created_at, a.id
         LIMIT ${BATCH}`,
@@ -194,6 +198,7 @@ export async function backtestPolicy(db: Db, live: CompiledPolicy, raw: Backtest
         tool: row.tool,
         agentId: row.agent_id,
         costEstimate: row.cost_estimate,
+        currency: row.cost_estimate === null ? null : (row.reserved_currency ?? builtinCostCurrency(row.tool, row.args)),
         recorded,
         status: comparison.status,
         live: comparison.live,
@@ -223,4 +228,16 @@ export async function backtestPolicy(db: Db, live: CompiledPolicy, raw: Backtest
       bucket.amount = addAmounts(bucket.amount, row.cost_estimate);
     }
   }
+}
+
+const builtinSpecs = new Map<string, ToolSpec>([...demoToolSpecs, ...builtinToolSpecs].map((spec) => [spec.name, spec]));
+
+/**
+ * An action that reserved nothing (denied first, or no budget in its currency) recorded only its
+ * amount: a built-in tool's own estimate of the stored arguments names the currency again.
+ */
+function builtinCostCurrency(tool: string, args: Record<string, unknown>): string | null {
+  const spec = builtinSpecs.get(tool);
+  const parsed = spec?.args.safeParse(args);
+  return parsed?.success ? (spec?.cost?.(parsed.data)?.currency ?? null) : null;
 }
