@@ -109,7 +109,7 @@ async function startAirlock(signal: AbortSignal): Promise<string[]> {
   if (databaseStarted.status === 'fulfilled') {
     const started = databaseStarted.value;
     database = started;
-    if (started.embedded) lifecycle.onStop('embedded PostgreSQL', () => started.stop());
+    lifecycle.onStop(started.embedded ? 'embedded PostgreSQL' : 'external database record', () => started.stop());
   }
   const devServer = temporalStarted.status === 'fulfilled' ? temporalStarted.value : undefined;
   if (devServer) lifecycle.onStop('Temporal dev server', () => devServer.stop());

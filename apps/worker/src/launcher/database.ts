@@ -1,13 +1,14 @@
 import path from 'node:path';
 import { createDb, migrate, type Db } from '@airlock/db';
 import { embeddedClusterDir, readPostmaster, startEmbeddedPostgres } from '@airlock/db/embedded';
+import { externalDatabaseOf, forgetExternalDatabase, forgetExternalDatabaseNow, recordExternalDatabase } from '@airlock/core/external-database';
 import { assertPortFree } from './ports.js';
 import { stopLeftover } from './processes.js';
 
 export interface DatabaseServer {
   url: string;
   embedded: boolean;
-  /** Fast shutdown of the embedded server; nothing for an external database. */
+  /** Fast shutdown of the embedded server; for an external database, removes the launcher's record of it. */
   stop(): Promise<void>;
   /** Immediate shutdown, synchronous: the forced exit. */
   kill(): void;
@@ -21,9 +22,9 @@ export async function startDatabaseServer(options: {
   sharedDir: string;
   log: (line: string) => void;
 }): Promise<DatabaseServer> {
-  if (options.databaseUrl) {
-    return { url: options.databaseUrl, embedded: false, stop: async () => undefined, kill: () => undefined };
-  }
+  if (options.databaseUrl) return useExternalDatabase(options.databaseUrl, options.dataDir);
+  // A record an earlier launcher on an external database left behind (a crash) would misdirect the CLI.
+  await forgetExternalDatabase(options.dataDir);
   const clusterDir = await embeddedClusterDir(options.dataDir);
   const leftover = readPostmaster(clusterDir)?.pid;
   if (leftover !== undefined && (await stopLeftover(leftover, clusterDir, 'SIGINT'))) {
@@ -36,6 +37,18 @@ export async function startDatabaseServer(options: {
     sharedDir: options.sharedDir,
   });
   return { url: server.url, embedded: true, stop: () => server.stop(), kill: () => server.kill() };
+}
+
+/**
+ * DATABASE_URL's database. The CLI in another shell without DATABASE_URL finds no embedded
+ * PostgreSQL, so the launcher records which database it uses (never its password) until it
+ * stops: the CLI then says Airlock is running on it and to set DATABASE_URL.
+ */
+async function useExternalDatabase(url: string, dataDir: string): Promise<DatabaseServer> {
+  const record = externalDatabaseOf(url, process.pid);
+  if (record) await recordExternalDatabase(dataDir, record);
+  else await forgetExternalDatabase(dataDir);
+  return { url, embedded: false, stop: () => forgetExternalDatabase(dataDir), kill: () => forgetExternalDatabaseNow(dataDir) };
 }
 
 /** Applies pending migrations, then opens the process's pool. */
