@@ -1,9 +1,16 @@
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
+import { demoToolSpecs } from '@airlock/core';
+import { createAgent, createUser } from '@airlock/db';
 import { workerSettings } from '@airlock/worker';
 import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../support/binaries.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+
+const exec = promisify(execFile);
 
 // What the operator-facing docs show, used as a new operator would: copied into a file as it stands.
 
@@ -49,5 +56,42 @@ describe("README's own-tools examples, copied into files", () => {
     const settings = await workerSettings({ AIRLOCK_TOOLS_MODULE: path.join(dir, 'tools.ts') }, () => undefined);
     settings.stop();
     expect(settings.tools.map((t) => t.name)).toEqual(['acme.greet']);
+  });
+});
+
+// shell.exec ships (packages/tools) but the demo agent npm start seeds may request only the demo pack;
+// docs/TOOLS.md says how to grant it, and what it shows must work as copied.
+describe('docs/TOOLS.md: letting an agent use shell.exec', () => {
+  let database: TestDatabase | undefined;
+  const dirs: string[] = [];
+  afterAll(async () => {
+    await database?.drop();
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('the tools config enables shell.exec, and the CLI line adds it to the demo agent’s tools, keeping the demo pack', { timeout: 300_000 }, async () => {
+    const blocks = await blocksAfter('docs/TOOLS.md', '### Letting an agent use `shell.exec`');
+    const config = blocks.find((b) => b.lang === 'json');
+    const command = blocks.find((b) => b.lang === 'sh')?.body.trim() ?? '';
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'airlock-docs-shell-'));
+    dirs.push(dir);
+    await writeFile(path.join(dir, 'tools.json'), config?.body ?? '');
+    const settings = await workerSettings({ AIRLOCK_TOOLS_CONFIG: path.join(dir, 'tools.json') }, () => undefined);
+    settings.stop();
+    expect(settings.tools.map((t) => t.name)).toEqual(['shell.exec']);
+
+    // What npm start's first start seeds: the admin, and the demo agent allowed exactly the demo pack.
+    database = await createTestDatabase();
+    await createUser(database.db, { id: 'admin', role: 'admin' });
+    await createAgent(database.db, { id: 'demo-agent', name: 'Demo agent', team: 'demo', allowedTools: demoToolSpecs.map((spec) => spec.name) });
+    expect(command).toMatch(/^npm run airlock -- agents update demo-agent /);
+    const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: database.url, TEMPORAL_ADDRESS: '' };
+    delete env.NODE_OPTIONS;
+    const { stdout } = await exec('sh', ['-c', command], { cwd: repoRoot, env });
+    expect(stdout).toContain('updated agent demo-agent');
+    const agent = await database.db.prisma.agent.findUniqueOrThrow({ where: { id: 'demo-agent' } });
+    expect(agent.allowedTools).toContain('shell.exec');
+    const allowed = (tool: string) => agent.allowedTools.some((pattern) => pattern === tool || (pattern.endsWith('*') && tool.startsWith(pattern.slice(0, -1))));
+    for (const spec of demoToolSpecs) expect(allowed(spec.name), spec.name).toBe(true);
   });
 });
