@@ -1,4 +1,4 @@
-import { editedArgsText, refusalText, type Airlock, type AuthorizationState } from '@airlock/sdk';
+import { editedArgsText, refusalText, refuseUnknownFields, type Airlock, type AuthorizationState } from '@airlock/sdk';
 import type { ContentPart, Tool, ToolApprovalResponse, ToolApprovalStatus, ToolSet } from 'ai';
 
 const MAX_REMEMBERED_EDITS = 1_000;
@@ -41,6 +41,7 @@ interface ToolCallLike {
  *   message's stored output does not; see README.md).
  */
 export function airlockApprovals(options: AirlockApprovalsOptions) {
+  refuseUnknownFields(options, ['airlock', 'tools', 'waitMs', 'rationale'], 'options');
   const { airlock } = options;
   const waitMs = Math.min(Math.max(options.waitMs ?? 2_000, 0), 30_000);
 

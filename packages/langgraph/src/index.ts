@@ -1,4 +1,4 @@
-import { editedArgsText, refusalText, type Airlock } from '@airlock/sdk';
+import { editedArgsText, refusalText, refuseUnknownFields, type Airlock } from '@airlock/sdk';
 import { AIMessage, ToolMessage, type BaseMessage } from '@langchain/core/messages';
 import { interrupt } from '@langchain/langgraph';
 
@@ -51,6 +51,8 @@ interface PendingCall {
  *   is told to the model below the result (`editedArgsText`).
  */
 export function airlockNodes(options: AirlockNodesOptions) {
+  refuseUnknownFields(options, ['airlock', 'tools', 'waitMs'], 'options');
+  for (const [name, gated] of Object.entries(options.tools)) refuseUnknownFields(gated, ['airlockTool', 'run'], `options.tools.${name}`);
   const { airlock } = options;
   const waitMs = Math.min(Math.max(options.waitMs ?? 2_000, 0), 30_000);
 

@@ -34,3 +34,13 @@ describe('the execute node when Airlock refused a call after the approve node le
     expect(reported).toEqual([]);
   });
 });
+
+describe('airlockNodes options', () => {
+  it('refuses a field it does not know, naming it, in the options and in each tool, instead of ignoring it', () => {
+    const run = () => 'ok';
+    const typo = { airlock: {} as Airlock, tools: { refund: { airlockTool: 'payments.refund', run } }, waitMS: 5_000 } as Parameters<typeof airlockNodes>[0];
+    expect(() => airlockNodes(typo)).toThrow(/^invalid request: options\.waitMS: Unrecognized key: "waitMS"/);
+    const inTool = { airlock: {} as Airlock, tools: { refund: { airlockTol: 'payments.refund', run } } } as unknown as Parameters<typeof airlockNodes>[0];
+    expect(() => airlockNodes(inTool)).toThrow(/^invalid request: options\.tools\.refund\.airlockTol: Unrecognized key: "airlockTol"/);
+  });
+});

@@ -1,4 +1,4 @@
-import { editedArgsText, refusalText, type Airlock } from '@airlock/sdk';
+import { editedArgsText, refusalText, refuseUnknownFields, type Airlock } from '@airlock/sdk';
 import { tool, type RunContext, type RunState, type RunToolApprovalItem, type Tool } from '@openai/agents';
 import type { z } from 'zod';
 
@@ -32,6 +32,7 @@ export interface AirlockToolOptions<Parameters extends z.ZodObject, Result> {
  * restored in another process with `RunState.fromString(agent, text)`.
  */
 export function airlockTool<Parameters extends z.ZodObject, Result>(options: AirlockToolOptions<Parameters, Result>) {
+  refuseUnknownFields(options, ['airlock', 'airlockTool', 'name', 'description', 'parameters', 'execute', 'waitMs', 'rationale'], 'options');
   const { airlock } = options;
   const waitMs = Math.min(Math.max(options.waitMs ?? 2_000, 0), 30_000);
   const authorize = async (callId: string | undefined, input: z.infer<Parameters>): Promise<string> => {

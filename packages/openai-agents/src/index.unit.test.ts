@@ -51,3 +51,18 @@ describe('interruptions of two agents whose tools share a name', () => {
     expect(decided).toHaveLength(2);
   });
 });
+
+describe('airlockTool options', () => {
+  it('refuses a field it does not know, naming it, instead of ignoring it (a typo in JavaScript or behind `as any`)', () => {
+    const options = {
+      airlock: {} as Airlock,
+      airlockTool: 'payments.refund',
+      name: 'refund',
+      description: 'Refund a payment',
+      parameters: z.object({ amount: z.string() }),
+      execute: () => 'ok',
+      waitMS: 5_000,
+    } as Parameters<typeof airlockTool>[0];
+    expect(() => airlockTool(options)).toThrow(/^invalid request: options\.waitMS: Unrecognized key: "waitMS"/);
+  });
+});
