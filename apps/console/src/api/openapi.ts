@@ -114,7 +114,7 @@ export const apiRoutes: readonly ApiRoute[] = [
     handler: 'post-action#postAction',
     summary: 'Request an action (agent key)',
     security: bearer,
-    request: { body: { required: true, content: { 'application/json': { schema: SubmitActionBody } } } },
+    request: { headers: agentHeader, ...jsonBody(SubmitActionBody) },
     responses: {
       202: json(SubmittedActionView, 'Accepted: a new action was started'),
       200: json(SubmittedActionView, 'The idempotency key matched an earlier action with the same arguments'),
@@ -233,7 +233,10 @@ export const apiRoutes: readonly ApiRoute[] = [
       401: errors[401],
       403: errors[403],
       404: errors[404],
-      409: json(ErrorBody, 'The workflow refused the decision (self-approval, already decided, args hash mismatch, closed, `edit rejected: ...`)'),
+      409: json(
+        ErrorBody,
+        'The workflow refused the decision (self-approval, args hash mismatch, `edit rejected: ...`), or the round was already closed: the message says by whom and how (`this action was already approved by Dana Lee (dana@example.com)`)',
+      ),
       503: errors[503],
     },
   },
@@ -253,7 +256,10 @@ export const apiRoutes: readonly ApiRoute[] = [
       401: errors[401],
       403: json(ErrorBody, 'Below approver, below the round’s role or group, or the agent’s owner'),
       404: errors[404],
-      409: json(ErrorBody, 'Not awaiting a decision, needs more than one approver, or the workflow refused the decision (self-approval, already decided, args hash mismatch)'),
+      409: json(
+        ErrorBody,
+        'Not awaiting a decision (the message says who closed the round, and how), needs more than one approver, or the workflow refused the decision (self-approval, already decided, args hash mismatch)',
+      ),
       503: errors[503],
     },
   },
