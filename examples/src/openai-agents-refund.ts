@@ -8,7 +8,9 @@
  * the decision and finishes the run.
  *
  *   AIRLOCK_URL=… AIRLOCK_API_KEY=alk_… npx tsx examples/src/openai-agents-refund.ts start 125.00 run.json
- *   AIRLOCK_URL=… AIRLOCK_API_KEY=alk_… npx tsx examples/src/openai-agents-refund.ts resume 125.00 run.json
+ *   AIRLOCK_URL=… AIRLOCK_API_KEY=alk_… npx tsx examples/src/openai-agents-refund.ts resume run.json
+ *
+ * `resume` takes the amount from the run file: the run it restores asked for that one.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { airlockTool, decideInterruptions, pendingActionIds } from '@airlock/openai-agents';
@@ -85,9 +87,12 @@ export async function resumeRefund(options: { airlock: Airlock; amount: string; 
 }
 
 if (isMain(import.meta.url)) {
-  const [command, amount = '125.00', file = 'refund-run.json'] = process.argv.slice(2);
+  const [command, ...rest] = process.argv.slice(2);
+  // start [AMOUNT] [RUN_FILE]; resume [RUN_FILE]
+  const file = (command === 'resume' ? rest[0] : rest[1]) ?? 'refund-run.json';
   const airlock = await connectFromEnv();
   if (command === 'start') {
+    const amount = rest[0] ?? '125.00';
     const callId = `call-${Date.now()}`;
     const started = await startRefund({ airlock, amount, callId });
     if (started.done) console.log(started.answer);
@@ -99,7 +104,7 @@ if (isMain(import.meta.url)) {
     const saved = JSON.parse(await readFile(file, 'utf8')) as { amount: string; callId: string; savedState: string };
     console.log((await resumeRefund({ airlock, ...saved })).answer);
   } else {
-    console.error('usage: openai-agents-refund.ts start|resume AMOUNT [RUN_FILE]');
+    console.error('usage: openai-agents-refund.ts start [AMOUNT] [RUN_FILE] | resume [RUN_FILE]');
     process.exitCode = 2;
   }
 }

@@ -70,7 +70,7 @@ describe('the OpenAI Agents SDK example (needsApproval decided by Airlock)', () 
     await server.awaitingApproval(actionId!);
     await server.decide(actionId!, 'approve');
 
-    const second = await runExample(['resume', '125.00', file]);
+    const second = await runExample(['resume', file]);
     expect(second).toMatch(/Refund done: .*re_pay_123.*125\.00/);
     // The agent's run is on Airlock's record as executed, with the output it reported.
     expect(await airlock.authorization(actionId!)).toMatchObject({ status: 'executed', output: expect.stringContaining('re_pay_123') });
