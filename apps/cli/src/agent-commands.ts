@@ -22,7 +22,7 @@ export async function createAgentCommand(id: string, options: { team: string; na
       ...(options.owner !== undefined ? { ownerId: options.owner } : {}),
       ...(options.tools !== undefined ? { allowedTools: toolList(options.tools) } : {}),
     });
-    return `created agent ${agent.id} (team ${agent.team}, owner ${agent.ownerId ?? 'none'}, tools ${agent.allowedTools.join(', ') || 'none'}); mint its key with: airlock keys mint --agent ${agent.id}`;
+    return `created agent ${agent.id} (team ${agent.team}, owner ${agent.ownerId ?? 'none'}, tools ${agent.allowedTools.join(', ') || 'none'}); mint its key with: npm run airlock -- keys mint --agent ${agent.id}`;
   });
 }
 

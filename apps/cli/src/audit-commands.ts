@@ -2,46 +2,30 @@ import { chmod, link, lstat, mkdir, open, readFile, unlink, writeFile, type File
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { finished } from 'node:stream/promises';
-import {
-  checkpointKeyring,
-  createDb,
-  generateCheckpointKeyPair,
-  readCheckpointFile,
-  verifyAuditChain,
-  verifyAuditExport,
-  writeAuditExport,
-  type ChainVerification,
-  type Db,
-} from '@airlock/db';
+import { checkpointKeyring, generateCheckpointKeyPair, readCheckpointFile, verifyAuditChain, verifyAuditExport, writeAuditExport, type ChainVerification } from '@airlock/db';
+import { fileErrorReason } from '@airlock/policy';
 import { z } from 'zod';
-import { loadAccountsEnv } from './env.js';
 import { CliError } from './policy-commands.js';
-
-async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
-  const db = createDb(loadAccountsEnv().DATABASE_URL, { poolSize: 2 });
-  try {
-    return await fn(db);
-  } finally {
-    await db.close();
-  }
-}
+import { withDb } from './runtime.js';
 
 /** A new Ed25519 key pair for signing checkpoints: the private key for the worker, the public one for verifiers. */
 export async function keygenCommand(options: { out: string }): Promise<string> {
   const pair = generateCheckpointKeyPair();
-  await mkdir(options.out, { recursive: true });
+  await mkdir(options.out, { recursive: true }).catch((error: unknown) => {
+    throw new CliError(`--out: cannot create the directory ${options.out}: ${fileErrorReason(error)}`);
+  });
   const privatePath = join(options.out, 'audit-signing-key.pem');
   const publicPath = join(options.out, 'audit-signing-key.pub.pem');
   await writeFile(privatePath, pair.privateKeyPem, { mode: 0o600, flag: 'wx' }).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'EEXIST') throw new CliError(`${privatePath} exists: keep the old key (its public half verifies old checkpoints) and write the new one elsewhere`);
-    throw error;
+    throw new CliError(`--out: cannot write ${privatePath}: ${fileErrorReason(error)}`);
   });
   await chmod(privatePath, 0o600);
   await writeFile(publicPath, pair.publicKeyPem);
   return [
     `key id ${pair.keyId}`,
     `private key: ${privatePath} (for the worker: AIRLOCK_AUDIT_SIGNING_KEY_FILE=${privatePath})`,
-    `public key:  ${publicPath} (for verifiers: airlock audit verify --public-key ${publicPath})`,
+    `public key:  ${publicPath} (for verifiers: npm run airlock -- audit verify --public-key ${publicPath})`,
   ].join('\n');
 }
 
@@ -77,7 +61,7 @@ export async function exportCommand(options: { out: string }): Promise<string> {
 }
 
 const alreadyExists = (path: string) => new CliError(`--out: ${path} already exists; choose another path or remove it`);
-const cannotCreate = (path: string, error: unknown) => new CliError(`--out: cannot create ${path}: ${error instanceof Error ? error.message : String(error)}`);
+const cannotCreate = (path: string, error: unknown) => new CliError(`--out: cannot create ${path}: ${fileErrorReason(error)}`);
 
 async function refuseExisting(path: string): Promise<void> {
   const existing = await lstat(path).catch(() => undefined);
@@ -115,16 +99,27 @@ const Threads = z.coerce.number().int().min(0).max(64);
 
 /** Prints the outcome; a chain that does not verify makes the command fail (exit 1). */
 export async function verifyCommand(options: VerifyCommandOptions): Promise<{ text: string; ok: boolean }> {
-  const pems = await Promise.all((options.publicKey ?? []).map((path) => readFile(path, 'utf8')));
+  const pems = await Promise.all((options.publicKey ?? []).map((path) => readingFile('--public-key', path, () => readFile(path, 'utf8'))));
   const keyring = pems.length > 0 ? checkpointKeyring(pems) : undefined;
   if (!keyring && (options.checkpoints?.length ?? 0) > 0) throw new CliError('--checkpoints needs --public-key: an unsigned checkpoint proves nothing');
-  const checkpoints = (await Promise.all((options.checkpoints ?? []).map(readCheckpointFile))).flat();
+  const checkpoints = (await Promise.all((options.checkpoints ?? []).map((path) => readingFile('--checkpoints', path, () => readCheckpointFile(path))))).flat();
   const threads = Threads.safeParse(options.threads ?? availableParallelism());
   if (!threads.success) throw new CliError(`--threads must be a whole number from 0 to 64, not ${options.threads}`);
-  const result = options.file
-    ? await verifyAuditExport(options.file, { keyring, checkpoints })
+  const { file } = options;
+  const result = file
+    ? await readingFile('--file', file, () => verifyAuditExport(file, { keyring, checkpoints }))
     : await withDb((db) => verifyAuditChain(db, { keyring, checkpoints, threads: threads.data }));
   return { text: describe(result, keyring !== undefined), ok: result.ok };
+}
+
+/** A file an option names that cannot be read is named with the option (`--public-key: cannot read /x.pem: no such file or directory`), not by Node's ENOENT line. */
+async function readingFile<T>(option: string, path: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (typeof (error as NodeJS.ErrnoException).code !== 'string' || !(error as NodeJS.ErrnoException).syscall) throw error;
+    throw new CliError(`${option}: cannot read ${path}: ${fileErrorReason(error)}`);
+  }
 }
 
 function describe(result: ChainVerification, withKeys: boolean): string {

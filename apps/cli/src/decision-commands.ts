@@ -54,7 +54,7 @@ export async function decideCommand(
 
 async function openRoundHash(db: Parameters<Parameters<typeof withDb>[0]>[0], actionId: string): Promise<string> {
   const round = await db.prisma.approval.findFirst({ where: { actionId, status: 'open' }, orderBy: { round: 'desc' }, select: { argsHash: true } });
-  if (!round) throw new CliError(`<action-id>: ${actionId} is not waiting for a decision (see airlock pending)`);
+  if (!round) throw new CliError(`<action-id>: ${actionId} is not waiting for a decision (see: npm run airlock -- pending)`);
   return round.argsHash;
 }
 

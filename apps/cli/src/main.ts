@@ -101,7 +101,7 @@ agentCmd
   .action(async () => print(await (await agents()).listAgentsCommand()));
 agentCmd
   .command('create <id>')
-  .description('create an agent (no key yet: airlock keys mint --agent <id>)')
+  .description('create an agent (no key yet: npm run airlock -- keys mint --agent <id>)')
   .requiredOption('--team <name>', 'its team (budgets and kill switches can cover a team)')
   .option('--name <text>', 'display name (default: the id)')
   .option('--owner <user>', 'the accountable person (user id or email); they may not approve its requests')

@@ -96,6 +96,32 @@ describe('airlock policy', SLOW, () => {
   });
 });
 
+describe('airlock audit: a file an option names that cannot be read', SLOW, () => {
+  // Each was Node's own line, `airlock: ENOENT: no such file or directory, open '…'`, naming no option.
+  it('is one line naming the option, the path and the problem, exit 1', async () => {
+    const missing = path.join(os.tmpdir(), `airlock-no-such-${process.pid}`);
+    const key = await airlock('audit', 'keygen', '--out', await mkdtemp(path.join(os.tmpdir(), 'airlock-cli-keys-')));
+    const publicKey = /^public key: {2}(\S+)/m.exec(key.stdout)?.[1] ?? '';
+    // The hint is a command that runs as copied (there is no `airlock` on PATH).
+    expect(key.stdout).toContain(`(for verifiers: npm run airlock -- audit verify --public-key ${publicKey})`);
+    expect(await airlock('audit', 'verify', '--public-key', `${missing}.pem`)).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `airlock: --public-key: cannot read ${missing}.pem: no such file or directory\n`,
+    });
+    expect(await airlock('audit', 'verify', '--public-key', publicKey, '--checkpoints', `${missing}.jsonl`)).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `airlock: --checkpoints: cannot read ${missing}.jsonl: no such file or directory\n`,
+    });
+    expect(await airlock('audit', 'verify', '--file', `${missing}.jsonl`)).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `airlock: --file: cannot read ${missing}.jsonl: no such file or directory\n`,
+    });
+  });
+});
+
 describe('airlock kill switch commands', SLOW, () => {
   it('refuse an ambiguous scope before touching anything', async () => {
     const result = await airlock('suspend', '--agent', 'a', '--team', 't', '--reason', 'r', '--by', 'me');
@@ -156,6 +182,10 @@ describe('airlock against a database it cannot use', SLOW, () => {
     const url = withDatabase(adminUrl, name);
     expect(await airlockWith({ DATABASE_URL: url }, 'pending')).toEqual({ code: 1, stdout: '', stderr: NOT_MIGRATED });
     expect(await airlockWith({ DATABASE_URL: url }, 'users', 'add', '--email', 'a@example.test', '--role', 'admin')).toEqual({ code: 1, stdout: '', stderr: NOT_MIGRATED });
+    // The audit commands too: they said `airlock: relation "audit_events" does not exist`.
+    expect(await airlockWith({ DATABASE_URL: url }, 'audit', 'verify')).toEqual({ code: 1, stdout: '', stderr: NOT_MIGRATED });
+    const out = path.join(os.tmpdir(), `airlock-cli-export-${process.pid}.jsonl`);
+    expect(await airlockWith({ DATABASE_URL: url }, 'audit', 'export', '--out', out)).toEqual({ code: 1, stdout: '', stderr: NOT_MIGRATED });
   });
 
   it('names the server, never the password, when it cannot connect', async () => {
@@ -413,7 +443,13 @@ describe('airlock options naming a person take a user id or an email', SLOW, () 
 
     // As docs/CODING-AGENTS.md has a new user type it: the owner by email, then the agent's key.
     const created = await withDatabase('agents', 'create', 'claude-dev', '--team', 'eng', '--tools', 'claude_code.*', '--owner', 'you@example.com');
-    expect(created).toEqual({ code: 0, stdout: expect.stringMatching(/^created agent claude-dev \(team eng, owner you, tools claude_code\.\*\)/) as string, stderr: '' });
+    expect(created).toEqual({
+      code: 0,
+      stdout: expect.stringMatching(
+        /^created agent claude-dev \(team eng, owner you, tools claude_code\.\*\); mint its key with: npm run airlock -- keys mint --agent claude-dev\n$/,
+      ) as string,
+      stderr: '',
+    });
     expect(await database.db.prisma.agent.findUniqueOrThrow({ where: { id: 'claude-dev' }, select: { ownerId: true } })).toEqual({ ownerId: 'you' });
     expect(await database.db.prisma.auditEvent.findFirstOrThrow({ where: { type: 'agent.created' } })).toMatchObject({
       payload: expect.objectContaining({ ownerId: 'you' }) as unknown,

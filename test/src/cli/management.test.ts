@@ -254,6 +254,6 @@ describe('airlock pending | approve | deny', () => {
 
     expect(await airlock('pending')).toMatchObject({ code: 0, stdout: 'nothing is waiting for a decision\n' });
     const decided = await airlock('approve', toDeny.actionId, '--by', 'alice');
-    expect(decided).toMatchObject({ code: 1, stderr: `airlock: <action-id>: ${toDeny.actionId} is not waiting for a decision (see airlock pending)\n` });
+    expect(decided).toMatchObject({ code: 1, stderr: `airlock: <action-id>: ${toDeny.actionId} is not waiting for a decision (see: npm run airlock -- pending)\n` });
   });
 });
