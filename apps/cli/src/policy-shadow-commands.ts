@@ -44,14 +44,22 @@ export async function backtestCommand(file: string, options: { since: string; un
   }, BACKTEST_OPTIONS);
 }
 
-const transitionRows = (transitions: Transition[]) => transitions.map((t) => [`${t.from} → ${t.to}`, String(t.count), t.amount]);
+const transitionRows = (transitions: Transition[]) => transitions.map((t) => [`${t.from} → ${t.to}`, String(t.count), moneyOf(t.amounts)]);
+
+/** Sums per currency, never added across them: `20.00 USD + 30.00 EUR`. */
+function moneyOf(amounts: Transition['amounts']): string {
+  return amounts.map((a) => costOf(a.amount, a.currency)).join(' + ') || 'no cost';
+}
+
+const approvalsLine = ({ newlyAsked, noLongerAsked }: BacktestReport['approvals']) =>
+  `approvals newly asked: ${newlyAsked.count}${newlyAsked.count > 0 ? ` (${moneyOf(newlyAsked.amounts)})` : ''}; no longer asked: ${noLongerAsked.count}${noLongerAsked.count > 0 ? ` (${moneyOf(noLongerAsked.amounts)})` : ''}`;
 
 export function formatBacktest(r: BacktestReport): string {
   const lines = [
     `backtest ${r.candidate.source} (${r.candidate.version}) against the live policy ${r.live.source} (${r.live.version})`,
     `window ${r.window.since} – ${r.window.until}: ${r.evaluated} actions re-evaluated, ${r.changed} would change, ${r.uncertain} uncertain, ${r.same} unchanged` +
       (r.skipped > 0 ? ` (${r.skipped} left out: unknown tools or agents gone)` : ''),
-    `approvals newly asked: ${r.approvals.newlyAsked.count} (${r.approvals.newlyAsked.amount}); no longer asked: ${r.approvals.noLongerAsked.count} (${r.approvals.noLongerAsked.amount})`,
+    approvalsLine(r.approvals),
   ];
   if (r.classifiedByOtherVersions > 0)
     lines.push(`note: ${r.classifiedByOtherVersions} of these actions were classified by an earlier policy version; both sides here are re-evaluated`);
@@ -131,7 +139,7 @@ export function formatShadow(s: ShadowSummary): string {
       ? `shadow policy ${s.shadow.source} version ${s.shadow.version}, set by ${s.shadow.setBy} at ${s.shadow.setAt.toISOString()}`
       : `no shadow policy is set; the last one was version ${s.version}`,
     `${s.differences} differences${s.admittedSince !== null ? ` among ${s.admittedSince} actions admitted since it was set` : ''}; ${s.failures} failed evaluations`,
-    `approvals newly asked: ${s.approvals.newlyAsked.count} (${s.approvals.newlyAsked.amount}); no longer asked: ${s.approvals.noLongerAsked.count} (${s.approvals.noLongerAsked.amount})`,
+    approvalsLine(s.approvals),
   ];
   if (s.transitions.length > 0) lines.push('', formatTable(['decision', 'actions', 'amount'], transitionRows(s.transitions)));
   if (s.recent.length > 0) {

@@ -71,7 +71,10 @@ describe('airlock policy backtest / shadow', { timeout: 300_000 }, () => {
     expect(result.stdout).toMatch(/candidate\s+echo-contacts\s+args\.message\s+1\s+1/);
     expect(result.stdout).toContain('uncertain: echo-contacts reads args.message');
     const json = JSON.parse((await airlock('policy', 'backtest', candidate, '--since', '1d', '--against', defaultPolicy, '--json')).stdout) as { approvals: unknown };
-    expect(json.approvals).toEqual({ newlyAsked: { count: 1, amount: '20.00' }, noLongerAsked: { count: 0, amount: '0.00' } });
+    expect(json.approvals).toEqual({
+      newlyAsked: { count: 1, amount: '20.00', amounts: [{ currency: 'USD', amount: '20.00' }] },
+      noLongerAsked: { count: 0, amount: '0.00', amounts: [] },
+    });
   });
 
   it('backtest names the bad option, and asks for the live policy when no worker reports one', async () => {
@@ -161,11 +164,14 @@ describe('airlock policy backtest: the cost column', { timeout: 300_000 }, () =>
     await database?.drop();
   });
 
-  it('shows each changed action’s cost estimate with its currency, in the table and the JSON', async () => {
+  it('shows each changed action’s cost estimate with its currency, and sums per currency, in the table and the JSON', async () => {
     const result = await runCli(database.url, 'policy', 'backtest', candidate, '--since', '1d', '--against', defaultPolicy);
     expect(result.stderr).toBe('');
     expect(result.stdout).toMatch(/^act_eur\s+\S+\s+payments\.refund\s+billing-bot\s+20\.00 EUR\s+allow\/low\s+require_approval\/medium\s+changed$/m);
     expect(result.stdout).toMatch(/^act_gbp\s+\S+\s+payments\.refund\s+billing-bot\s+30\.00 GBP\s+allow\/low\s+require_approval\/medium\s+changed$/m);
+    // Never "50.00": euros and pounds are not added together.
+    expect(result.stdout).toMatch(/^allow → require_approval\s+2\s+20\.00 EUR \+ 30\.00 GBP$/m);
+    expect(result.stdout).toContain('approvals newly asked: 2 (20.00 EUR + 30.00 GBP); no longer asked: 0\n');
     const json = JSON.parse((await runCli(database.url, 'policy', 'backtest', candidate, '--since', '1d', '--against', defaultPolicy, '--json')).stdout) as {
       rows: { actionId: string; costEstimate: string; currency: string }[];
     };

@@ -85,8 +85,8 @@ describe('policy backtest and shadow mode', () => {
     expect(row(ids.plain)).toBeUndefined();
     expect(report.transitions).toEqual(
       expect.arrayContaining([
-        { from: 'allow', to: 'require_approval', count: 1, amount: '20.00' },
-        { from: 'require_approval', to: 'deny', count: 1, amount: '2000.00' },
+        { from: 'allow', to: 'require_approval', count: 1, amount: '20.00', amounts: [{ currency: 'USD', amount: '20.00' }] },
+        { from: 'require_approval', to: 'deny', count: 1, amount: '2000.00', amounts: [{ currency: 'USD', amount: '2000.00' }] },
       ]),
     );
     expect(report.transitions).toHaveLength(2);
@@ -96,7 +96,10 @@ describe('policy backtest and shadow mode', () => {
         { from: 'high', to: 'medium', count: 1 },
       ]),
     );
-    expect(report.approvals).toEqual({ newlyAsked: { count: 1, amount: '20.00' }, noLongerAsked: { count: 1, amount: '2000.00' } });
+    expect(report.approvals).toEqual({
+      newlyAsked: { count: 1, amount: '20.00', amounts: [{ currency: 'USD', amount: '20.00' }] },
+      noLongerAsked: { count: 1, amount: '2000.00', amounts: [{ currency: 'USD', amount: '2000.00' }] },
+    });
     expect(report.unknownReads).toContainEqual({ policy: 'candidate', ruleId: 'echo-contacts', fields: ['args.message'], actions: 1, uncertain: 1 });
 
     // The same policy against itself changes nothing, and a broken candidate is refused naming the rule.
@@ -126,7 +129,7 @@ describe('policy backtest and shadow mode', () => {
         [contact, 'allow', 'require_approval', 'medium'],
       ]),
     );
-    expect(summary.approvals.newlyAsked).toEqual({ count: 2, amount: '20.00' });
+    expect(summary.approvals.newlyAsked).toEqual({ count: 2, amount: '20.00', amounts: [{ currency: 'USD', amount: '20.00' }] });
     expect(summary.recent.find((d) => d.actionId === small)).toMatchObject({ costEstimate: '20.00', currency: 'USD' });
 
     // A candidate this worker cannot compile (as from another release): counted, and the action runs as the live policy says.

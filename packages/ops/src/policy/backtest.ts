@@ -4,7 +4,7 @@ import { Duration, isUnknownToolDenial, type CompiledPolicy } from '@airlock/pol
 import { z } from 'zod';
 import { fromZodError, invalidField } from '../errors.js';
 import { compileCandidate, PolicySourceName, PolicyText } from './candidate.js';
-import { addAmounts, approvalChange, type Decision, type Verdict } from './outcome-change.js';
+import { addAmounts, addToCurrency, approvalChange, type CurrencyAmount, type Decision, type Verdict } from './outcome-change.js';
 import { compareRecorded, type UnknownRead } from './recorded-comparison.js';
 
 // `airlock policy backtest` and the console's Backtest page: the recorded actions of a
@@ -50,8 +50,17 @@ export interface Transition {
   from: Decision;
   to: Decision;
   count: number;
-  /** Sum of the actions' cost estimates. */
+  /** Sum of the actions' cost estimates, whatever their currencies (see `amounts`). */
   amount: string;
+  /** The same sum per currency. */
+  amounts: CurrencyAmount[];
+}
+
+export interface ApprovalChangeTotal {
+  count: number;
+  /** Sum of the actions' cost estimates, whatever their currencies (see `amounts`). */
+  amount: string;
+  amounts: CurrencyAmount[];
 }
 
 export interface BacktestReport {
@@ -71,7 +80,7 @@ export interface BacktestReport {
   transitions: Transition[];
   /** Certain tier changes, with or without a decision change. */
   tierShifts: { from: RiskTier; to: RiskTier; count: number }[];
-  approvals: { newlyAsked: { count: number; amount: string }; noLongerAsked: { count: number; amount: string } };
+  approvals: { newlyAsked: ApprovalChangeTotal; noLongerAsked: ApprovalChangeTotal };
   /** Every rule that read a field some record lacks; `uncertain` counts the actions it left undecided. */
   unknownReads: { policy: UnknownRead['policy']; ruleId: string; fields: string[]; actions: number; uncertain: number }[];
   rows: BacktestRow[];
@@ -128,7 +137,7 @@ export async function backtestPolicy(db: Db, live: CompiledPolicy, raw: Backtest
     classifiedByOtherVersions: 0,
     transitions: [],
     tierShifts: [],
-    approvals: { newlyAsked: { count: 0, amount: '0.00' }, noLongerAsked: { count: 0, amount: '0.00' } },
+    approvals: { newlyAsked: { count: 0, amount: '0.00', amounts: [] }, noLongerAsked: { count: 0, amount: '0.00', amounts: [] } },
     unknownReads: [],
     rows: [],
     truncated: false,
@@ -191,6 +200,7 @@ export async function backtestPolicy(db: Db, live: CompiledPolicy, raw: Backtest
     }
     report[comparison.status]++;
     if (comparison.status === 'same') return;
+    const currency = row.cost_estimate === null ? null : (row.reserved_currency ?? builtinCostCurrency(row.tool, row.args));
     if (report.rows.length < input.limit) {
       report.rows.push({
         actionId: row.id,
@@ -198,7 +208,7 @@ export async function backtestPolicy(db: Db, live: CompiledPolicy, raw: Backtest
         tool: row.tool,
         agentId: row.agent_id,
         costEstimate: row.cost_estimate,
-        currency: row.cost_estimate === null ? null : (row.reserved_currency ?? builtinCostCurrency(row.tool, row.args)),
+        currency,
         recorded,
         status: comparison.status,
         live: comparison.live,
@@ -210,9 +220,10 @@ export async function backtestPolicy(db: Db, live: CompiledPolicy, raw: Backtest
     const { live: l, candidate: c } = comparison;
     if (l.decision !== c.decision) {
       const key = `${l.decision}>${c.decision}`;
-      const t = transitions.get(key) ?? { from: l.decision, to: c.decision, count: 0, amount: '0.00' };
+      const t = transitions.get(key) ?? { from: l.decision, to: c.decision, count: 0, amount: '0.00', amounts: [] };
       t.count++;
       t.amount = addAmounts(t.amount, row.cost_estimate);
+      addToCurrency(t.amounts, currency, row.cost_estimate);
       transitions.set(key, t);
     }
     if (l.tier !== c.tier) {
@@ -226,6 +237,7 @@ export async function backtestPolicy(db: Db, live: CompiledPolicy, raw: Backtest
       const bucket = approval === 'asked' ? report.approvals.newlyAsked : report.approvals.noLongerAsked;
       bucket.count++;
       bucket.amount = addAmounts(bucket.amount, row.cost_estimate);
+      addToCurrency(bucket.amounts, currency, row.cost_estimate);
     }
   }
 }

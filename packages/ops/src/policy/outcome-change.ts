@@ -24,6 +24,20 @@ export function approvalChange(live: Decision, candidate: Decision): 'asked' | '
   return null;
 }
 
+/** A sum of cost estimates in one currency; `currency` null where the records do not say which. */
+export interface CurrencyAmount {
+  currency: string | null;
+  amount: string;
+}
+
+/** Adds an estimate to its currency's sum (budgets are per currency: amounts in different ones are never added together). */
+export function addToCurrency(sums: CurrencyAmount[], currency: string | null, amount: string | null): void {
+  if (amount === null) return;
+  const sum = sums.find((s) => s.currency === currency);
+  if (sum) sum.amount = addAmounts(sum.amount, amount);
+  else sums.push({ currency, amount: addAmounts('0.00', amount) });
+}
+
 /** Exact sums of decimal amounts (cost estimates), as strings with two decimals. */
 export function addAmounts(a: string, b: string | null): string {
   if (b === null) return a;

@@ -1,8 +1,8 @@
 import type { RiskTier } from '@airlock/core';
 import type { Db } from '@airlock/db';
-import { approvalChange, addAmounts, type Decision } from './outcome-change.js';
+import { approvalChange, addAmounts, addToCurrency, type Decision } from './outcome-change.js';
 import { readShadowPolicy, type ShadowPolicyRecord } from './shadow-policy.js';
-import type { Transition } from './backtest.js';
+import type { ApprovalChangeTotal, Transition } from './backtest.js';
 
 export interface ShadowDifferenceRecord {
   actionId: string;
@@ -29,7 +29,7 @@ export interface ShadowSummary {
   failures: number;
   transitions: Transition[];
   tierShifts: { from: RiskTier; to: RiskTier; count: number }[];
-  approvals: { newlyAsked: { count: number; amount: string }; noLongerAsked: { count: number; amount: string } };
+  approvals: { newlyAsked: ApprovalChangeTotal; noLongerAsked: ApprovalChangeTotal };
   /** The most recent differences and failures, newest first. */
   recent: ShadowDifferenceRecord[];
 }
@@ -63,7 +63,7 @@ export async function shadowSummary(db: Db, options: { version?: string; recent?
     failures: 0,
     transitions: [],
     tierShifts: [],
-    approvals: { newlyAsked: { count: 0, amount: '0.00' }, noLongerAsked: { count: 0, amount: '0.00' } },
+    approvals: { newlyAsked: { count: 0, amount: '0.00', amounts: [] }, noLongerAsked: { count: 0, amount: '0.00', amounts: [] } },
     recent: [],
   };
   if (shadow && shadow.version === version) {
@@ -77,11 +77,12 @@ export async function shadowSummary(db: Db, options: { version?: string; recent?
     live_tier: RiskTier;
     shadow_decision: Decision | null;
     shadow_tier: RiskTier | null;
+    currency: string | null;
     n: string;
     amount: string | null;
   }>(
-    `SELECT live_decision, live_tier, shadow_decision, shadow_tier, count(*)::text AS n, sum(cost_estimate)::text AS amount
-       FROM shadow_differences WHERE shadow_version = $1 GROUP BY 1, 2, 3, 4`,
+    `SELECT live_decision, live_tier, shadow_decision, shadow_tier, currency, count(*)::text AS n, sum(cost_estimate)::text AS amount
+       FROM shadow_differences WHERE shadow_version = $1 GROUP BY 1, 2, 3, 4, 5`,
     [version],
   );
   const transitions = new Map<string, Transition>();
@@ -95,9 +96,10 @@ export async function shadowSummary(db: Db, options: { version?: string; recent?
     summary.differences += n;
     if (row.live_decision !== row.shadow_decision) {
       const key = `${row.live_decision}>${row.shadow_decision}`;
-      const t = transitions.get(key) ?? { from: row.live_decision, to: row.shadow_decision, count: 0, amount: '0.00' };
+      const t = transitions.get(key) ?? { from: row.live_decision, to: row.shadow_decision, count: 0, amount: '0.00', amounts: [] };
       t.count += n;
       t.amount = addAmounts(t.amount, row.amount);
+      addToCurrency(t.amounts, row.currency, row.amount);
       transitions.set(key, t);
     }
     if (row.live_tier !== row.shadow_tier) {
@@ -111,6 +113,7 @@ export async function shadowSummary(db: Db, options: { version?: string; recent?
       const bucket = approval === 'asked' ? summary.approvals.newlyAsked : summary.approvals.noLongerAsked;
       bucket.count += n;
       bucket.amount = addAmounts(bucket.amount, row.amount);
+      addToCurrency(bucket.amounts, row.currency, row.amount);
     }
   }
   summary.transitions = [...transitions.values()].sort((a, b) => b.count - a.count);
