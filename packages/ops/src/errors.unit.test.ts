@@ -37,4 +37,25 @@ describe('fromZodError', () => {
       { path: 'name', message: 'Invalid input: expected string, received number' },
     ]);
   });
+
+  it('says a bound or a kind of number in plain words, not zod’s `Too small: expected number to be >=1`', () => {
+    const Step = z.strictObject({
+      step: z.number().int().min(1),
+      comment: z.string().max(5).optional(),
+      name: z.string().min(1).optional(),
+      tags: z.array(z.string()).max(2).optional(),
+      share: z.number().gt(0).optional(),
+    });
+    expect(refusal(Step, { step: Number('x') }).issues).toEqual([{ path: 'step', message: 'must be a number' }]);
+    expect(refusal(Step, { step: 1.5 }).issues).toEqual([{ path: 'step', message: 'must be a whole number' }]);
+    expect(refusal(Step, { step: 0, comment: 'too long', name: '', tags: ['a', 'b', 'c'], share: 0 }).issues).toEqual([
+      { path: 'step', message: 'must be at least 1' },
+      { path: 'comment', message: 'must be at most 5 characters long' },
+      { path: 'name', message: 'must not be empty' },
+      { path: 'tags', message: 'must have at most 2 items' },
+      { path: 'share', message: 'must be more than 0' },
+    ]);
+    // Missing is still `required`, as every channel says it.
+    expect(refusal(Step, {}).issues).toEqual([{ path: 'step', message: 'required: expected number' }]);
+  });
 });
