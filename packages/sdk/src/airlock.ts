@@ -8,6 +8,7 @@ import {
   type AuthorizationState,
   type SubmittedAuthorization,
 } from './gate.js';
+import { z } from 'zod';
 import { ActionClient, planAction, toolCallOptionsError } from './client-base.js';
 import { refuseUnknownFields, unknownFieldsError } from './fields.js';
 import type { ActionHandle, AgentActionRequest, AgentPlanRequest, AirlockClient, ToolFunction } from './handle.js';
@@ -32,6 +33,9 @@ export interface AgentSelf {
   allowedTools: string[];
 }
 
+// Checked, like the authorization state: a console of another version fails here, naming the call.
+const AgentSelfSchema: z.ZodType<AgentSelf> = z.looseObject({ id: z.string(), team: z.string(), allowedTools: z.array(z.string()) });
+
 /** Options of `checkAuthorization`. */
 export interface CheckAuthorizationOptions {
   /**
@@ -47,6 +51,11 @@ export interface CheckAuthorizationOptions {
 export interface AuthorizationReadOptions {
   /** The agent the caller means; the server refuses it (403) unless it is the key's agent. */
   agentId?: string;
+  /**
+   * Ends the wait early (the caller went away, a request was cancelled): the read rejects with the
+   * signal's reason (an `AbortError`), and `awaitAuthorization` stops asking. The action goes on.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -67,7 +76,7 @@ export class AuthorizationTimeoutError extends Error {
 
 const CONNECT_OPTIONS = ['url', 'apiKey', 'pollWaitMs', 'fetch'];
 const CHECK_AUTHORIZATION_OPTIONS = ['timeoutMs', 'agentId'];
-const READ_AUTHORIZATION_OPTIONS = ['agentId'];
+const READ_AUTHORIZATION_OPTIONS = ['agentId', 'signal'];
 /** `checkAuthorization`'s overall deadline when the caller sets none. */
 export const DEFAULT_CHECK_AUTHORIZATION_TIMEOUT_MS = 60_000;
 // The request as both clients check it, but the key decides the agent: `agentId` optional. Strict, like
@@ -170,7 +179,10 @@ export class Airlock extends ActionClient<AgentActionRequest> implements Airlock
   authorization(actionId: string, waitMs = 0, options: AuthorizationReadOptions = {}): Promise<AuthorizationState> {
     const unknown = unknownFieldsError(options, READ_AUTHORIZATION_OPTIONS, 'options');
     if (unknown) return Promise.reject(unknown);
-    return readAuthorization(this.transport, actionId, waitMs, options.agentId);
+    // Not left to fetch: its TypeError would read as Airlock unreachable, and be asked again forever.
+    if (options.signal !== undefined && !(options.signal instanceof AbortSignal))
+      return Promise.reject(new InvalidRequestError(`options.signal: must be an AbortSignal, got ${typeof options.signal}`));
+    return readAuthorization(this.transport, actionId, waitMs, options);
   }
 
   /**
@@ -219,7 +231,7 @@ export class Airlock extends ActionClient<AgentActionRequest> implements Airlock
 
   /** The agent that owns the key and the tools it may request (GET /api/v1/agents/me): a cheap check of the URL and key. */
   async me(): Promise<AgentSelf> {
-    return (await this.transport.call('GET', '/api/v1/agents/me')).body as AgentSelf;
+    return (await this.transport.read('GET', '/api/v1/agents/me', AgentSelfSchema)).body;
   }
 
   /** Nothing to close over HTTP; kept so both clients are used alike. */

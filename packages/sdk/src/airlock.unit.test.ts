@@ -220,3 +220,79 @@ describe('me()', () => {
     expect(sent).toMatchObject([{ method: 'GET', path: '/api/v1/agents/me', headers: { authorization: 'Bearer alk_test' } }]);
   });
 });
+
+describe('authorization reads take an AbortSignal', () => {
+  /** A fetch that waits (a long poll nobody answers) until its signal aborts, and records the signals it got. */
+  function hangingClient(): Promise<{ airlock: Airlock; signals: (AbortSignal | undefined)[] }> {
+    const signals: (AbortSignal | undefined)[] = [];
+    const fetch = (_input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+      const signal = init?.signal ?? undefined;
+      signals.push(signal);
+      return new Promise((_resolve, reject) => signal?.addEventListener('abort', () => reject(signal.reason as Error), { once: true }));
+    };
+    return Airlock.connect({ url: 'http://airlock.test', apiKey: 'alk_test', fetch }).then((airlock) => ({ airlock, signals }));
+  }
+
+  it('authorization() hands the signal to fetch: aborting ends the wait with the abort, not an Airlock error', async () => {
+    const { airlock, signals } = await hangingClient();
+    const controller = new AbortController();
+    const read = airlock.authorization('a-1', 20_000, { signal: controller.signal });
+    await Promise.resolve();
+    controller.abort();
+    await expect(read).rejects.toMatchObject({ name: 'AbortError' });
+    expect(signals).toEqual([controller.signal]);
+  });
+
+  it('awaitAuthorization() stops asking once aborted, instead of retrying as after a network blip', async () => {
+    const { airlock, signals } = await hangingClient();
+    const controller = new AbortController();
+    const waited = airlock.awaitAuthorization('a-1', { signal: controller.signal });
+    await Promise.resolve();
+    controller.abort();
+    await expect(waited).rejects.toMatchObject({ name: 'AbortError' });
+    expect(signals).toEqual([controller.signal]);
+  });
+
+  it('refuses a signal that is not an AbortSignal, naming the option, before sending anything', async () => {
+    const { airlock, signals } = await hangingClient();
+    const read = airlock.authorization('a-1', 0, { signal: 'stop' as unknown as AbortSignal });
+    await expect(read).rejects.toThrow(InvalidRequestError);
+    await expect(read).rejects.toThrow('options.signal: must be an AbortSignal, got string');
+    expect(signals).toEqual([]);
+  });
+});
+
+describe('answers are checked, so a console of another version fails loudly where it answers', () => {
+  it('an authorization without its fields is a bad_response naming the server and the call', async () => {
+    const { airlock } = await recordingClient(() => ({ status: 'authorized', actionId: 'a-1', tool: 'demo.echo' }));
+    const read = airlock.authorization('a-1', 0);
+    await expect(read).rejects.toThrow(AirlockApiError);
+    await expect(read).rejects.toMatchObject({ status: 200, code: 'bad_response' });
+    await expect(read).rejects.toThrow(
+      /^http:\/\/airlock\.test answered GET \/api\/v1\/actions\/a-1\/authorization\?waitMs=0 with 200 and a body this client does not understand \(authorizationId: required.*args: required/,
+    );
+  });
+
+  it('an authorization’s extra fields (links) pass through; pending and outcomes read as before', async () => {
+    const granted = {
+      status: 'authorized',
+      actionId: 'a-1',
+      tool: 'demo.echo',
+      authorizationId: 'auth-1',
+      args: { n: 1 },
+      argsHash: 'h',
+      expiresAt: '2030-01-01T00:00:00Z',
+      links: { report: '/r' },
+    };
+    const answers: unknown[] = [granted, { status: 'pending', actionId: 'a-1', phase: 'awaiting_approval' }, { status: 'denied', actionId: 'a-1', reason: 'no', deniedBy: 'ann' }];
+    const { airlock } = await recordingClient(() => answers.shift());
+    expect(await airlock.authorization('a-1')).toEqual(granted);
+    expect(await airlock.authorization('a-1')).toEqual({ status: 'pending', actionId: 'a-1', phase: 'awaiting_approval' });
+    expect(await airlock.authorization('a-1')).toEqual({ status: 'denied', actionId: 'a-1', reason: 'no', deniedBy: 'ann' });
+  });
+
+  it('me() without allowedTools is a bad_response, not an agent that may use nothing', async () => {
+    const { airlock } = await recordingClient(() => ({ id: 'billing-bot', team: 'billing' }));
+    await expect(airlock.me()).rejects.toMatchObject({ code: 'bad_response', message: expect.stringMatching(/GET \/api\/v1\/agents\/me with 200 .*allowedTools/) });
+  });
+});

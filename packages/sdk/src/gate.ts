@@ -1,4 +1,5 @@
-import { ActionRequest, InvalidRequestError, canonicalJson, denialText, formatZodError, type ActionOutcome, type ActionRequestInput } from '@airlock/core/portable';
+import { ActionOutcome, ActionRequest, InvalidRequestError, canonicalJson, denialText, formatZodError, type ActionRequestInput } from '@airlock/core/portable';
+import { z } from 'zod';
 import { refuseUnknownFields } from './fields.js';
 import { agentHeaders, type RestTransport } from './rest-transport.js';
 
@@ -25,6 +26,22 @@ export type AuthorizationState =
   | { status: 'pending'; actionId: string; phase: string }
   | ActionOutcome;
 
+// What GET /authorization answers, checked: the arguments the agent runs with come from here. Loose, so
+// fields a newer console adds (`links`) pass through; a missing or mistyped one fails as `bad_response`.
+const AuthorizationStateSchema: z.ZodType<AuthorizationState> = z.discriminatedUnion('status', [
+  z.looseObject({
+    status: z.literal('authorized'),
+    actionId: z.string(),
+    tool: z.string(),
+    authorizationId: z.string(),
+    args: z.record(z.string(), z.unknown()),
+    argsHash: z.string(),
+    expiresAt: z.string(),
+  }),
+  z.looseObject({ status: z.literal('pending'), actionId: z.string(), phase: z.string() }),
+  ActionOutcome,
+]);
+
 export type AgentRunReport =
   | { authorizationId: string; args: Record<string, unknown>; status: 'succeeded'; output?: unknown }
   | { authorizationId: string; args: Record<string, unknown>; status: 'failed'; error: string };
@@ -39,11 +56,22 @@ export async function submitAuthorization(transport: RestTransport, request: Aut
   return { actionId, created };
 }
 
-/** GET /api/v1/actions/:id/authorization, long-polling up to `waitMs` (0..30000); `agentId`, given, is checked against the key. */
-export async function readAuthorization(transport: RestTransport, actionId: string, waitMs: number, agentId?: string): Promise<AuthorizationState> {
+/**
+ * GET /api/v1/actions/:id/authorization, long-polling up to `waitMs` (0..30000); `agentId`, given, is
+ * checked against the key; `signal` ends the wait (the call rejects with the signal's reason).
+ */
+export async function readAuthorization(
+  transport: RestTransport,
+  actionId: string,
+  waitMs: number,
+  options: { agentId?: string | undefined; signal?: AbortSignal | undefined } = {},
+): Promise<AuthorizationState> {
   const wait = Math.min(Math.max(Math.round(waitMs), 0), 30_000);
-  const { body } = await transport.call('GET', `/api/v1/actions/${encodeURIComponent(actionId)}/authorization?waitMs=${wait}`, { headers: agentHeaders(agentId) });
-  return body as AuthorizationState;
+  const { body } = await transport.read('GET', `/api/v1/actions/${encodeURIComponent(actionId)}/authorization?waitMs=${wait}`, AuthorizationStateSchema, {
+    headers: agentHeaders(options.agentId),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  return body;
 }
 
 /** POST /api/v1/actions/:id/report: the same report twice returns the same outcome. */

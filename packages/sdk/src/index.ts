@@ -10,7 +10,7 @@ export {
 } from './airlock.js';
 export { editedArgsText, refusalText, type AgentRunReport, type AuthorizationRequest, type AuthorizationState, type SubmittedAuthorization } from './gate.js';
 export type { ActionHandle, AgentActionRequest, AgentPlanRequest, AirlockClient, PlanRequest, ToolCallOptions, ToolFunction } from './handle.js';
-export { AirlockApiError } from './rest-transport.js';
+export { AirlockApiError, isTransient } from './rest-transport.js';
 // For adapters built on the client: their options refuse a misspelled field the same way.
 export { refuseUnknownFields } from './fields.js';
 export { InvalidRequestError, IdempotencyConflictError } from '@airlock/core/portable';

@@ -1,4 +1,5 @@
-import { IdempotencyConflictError, InvalidRequestError } from '@airlock/core/portable';
+import { IdempotencyConflictError, InvalidRequestError, formatZodError } from '@airlock/core/portable';
+import type { z } from 'zod';
 
 /**
  * A REST call failed for a reason other than bad input or an idempotency conflict; `code` is the
@@ -70,6 +71,26 @@ export class RestTransport {
     const body: unknown = text ? parseJson(text, res.status, elsewhere) : null;
     if (res.ok) return { status: res.status, body };
     throw toError(res.status, body as ErrorBody | null, elsewhere);
+  }
+
+  /**
+   * `call`, with the answer checked against `schema`: a console of another version (or a server that is
+   * not Airlock) fails here, naming the server and the call, not later where a field is missing.
+   */
+  async read<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    schema: z.ZodType<T>,
+    init: { body?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {},
+  ): Promise<{ status: number; body: T }> {
+    const { status, body } = await this.call(method, path, init);
+    const parsed = schema.safeParse(body);
+    if (parsed.success) return { status, body: parsed.data };
+    throw new AirlockApiError(
+      status,
+      'bad_response',
+      `${this.base} answered ${method} ${path} with ${status} and a body this client does not understand (${formatZodError(parsed.error)}): is ${this.base} Airlock's console, of a version this SDK speaks?`,
+    );
   }
 }
 
