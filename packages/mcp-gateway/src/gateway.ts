@@ -14,7 +14,8 @@ import {
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import type { ActionOutcome } from '@airlock/core/portable';
 import { toolMatcher } from '@airlock/policy';
-import { AirlockRequestError, isTransient, type AgentApi, type Authorized } from './agent-api.js';
+import { AirlockApiError, IdempotencyConflictError, isTransient, type AgentRunReport, type Airlock, type AuthorizationState } from '@airlock/sdk';
+import { noSuchAction, refusedByAirlock } from './airlock-errors.js';
 import type { GatewayConfig } from './config.js';
 import { denialText } from './denial.js';
 import { UpstreamUnavailableError, type GatewayTool, type Upstreams } from './upstreams.js';
@@ -31,13 +32,14 @@ export type GatewaySettings = Pick<GatewayConfig, 'approvalWaitMs' | 'progressIn
 
 export interface GatewaySessionOptions {
   upstreams: Upstreams;
-  /** The calling agent's REST client: its key is its identity. */
-  api: AgentApi;
+  /** The calling agent's REST client (the SDK's): its key is its identity. */
+  api: Airlock;
   settings: GatewaySettings;
   log?: (line: string) => void;
 }
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+type Authorized = Extract<AuthorizationState, { status: 'authorized' }>;
 
 const checkTool: Tool = {
   name: CHECK_TOOL,
@@ -71,7 +73,7 @@ export function createGatewayServer(options: GatewaySessionOptions): Server {
   );
 
   server.setRequestHandler(ListToolsRequestSchema, async () => {
-    const agent = await api.self();
+    const agent = await api.me();
     const allowed = toolMatcher(agent.allowedTools);
     const tools = (await upstreams.list()).filter((tool) => allowed(tool.name)).map(describe);
     return { tools: [...tools, checkTool] };
@@ -105,7 +107,7 @@ export function createGatewayServer(options: GatewaySessionOptions): Server {
         ...(typeof rationale === 'string' ? { rationale } : {}),
       }));
     } catch (error) {
-      if (error instanceof AirlockRequestError && error.status < 500) return toolError(`Airlock refused the call to ${name}: ${error.message}`);
+      if (refusedByAirlock(error)) return toolError(`Airlock refused the call to ${name}: ${error.message}`);
       throw error;
     }
     return settle(actionId, extra);
@@ -150,11 +152,11 @@ export function createGatewayServer(options: GatewaySessionOptions): Server {
       const remaining = deadline - Date.now();
       let state;
       try {
-        state = await api.authorization(actionId, Math.max(0, Math.min(remaining, settings.progressIntervalMs)), extra.signal);
+        state = await api.authorization(actionId, Math.max(0, Math.min(remaining, settings.progressIntervalMs)), { signal: extra.signal });
         retryMs = 250;
       } catch (error) {
-        if (error instanceof AirlockRequestError && (error.status === 404 || error.status === 400)) return toolError(`no action ${actionId} of this agent`);
-        if (error instanceof AirlockRequestError && error.status === 409) return toolError(`action ${actionId}: ${error.message}`);
+        if (noSuchAction(error)) return toolError(`no action ${actionId} of this agent`);
+        if ((error instanceof AirlockApiError && error.status === 409) || error instanceof IdempotencyConflictError) return toolError(`action ${actionId}: ${error.message}`);
         if (extra.signal.aborted || !isTransient(error) || Date.now() >= deadline) throw error;
         await new Promise((resolve) => setTimeout(resolve, retryMs));
         retryMs = Math.min(retryMs * 2, 5_000);
@@ -204,7 +206,7 @@ export function createGatewayServer(options: GatewaySessionOptions): Server {
     return withAction(result, actionId);
   }
 
-  async function report(actionId: string, body: Parameters<AgentApi['report']>[1]): Promise<void> {
+  async function report(actionId: string, body: AgentRunReport): Promise<void> {
     try {
       await api.report(actionId, body);
     } catch (error) {

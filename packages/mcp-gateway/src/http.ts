@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { AgentApi, AirlockRequestError } from './agent-api.js';
+import { Airlock, AirlockApiError } from '@airlock/sdk';
 import type { GatewayConfig } from './config.js';
 import { createGatewayServer } from './gateway.js';
 import { Upstreams } from './upstreams.js';
@@ -41,11 +41,11 @@ export async function startHttpGateway(config: GatewayConfig, options: { airlock
 
     const key = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
     if (!key) return unauthorized(res, 'send the agent’s Airlock key as Authorization: Bearer alk_…');
-    const api = new AgentApi(options.airlockUrl, key);
+    const api = await Airlock.connect({ url: options.airlockUrl, apiKey: key });
     try {
-      await api.self();
+      await api.me();
     } catch (error) {
-      if (error instanceof AirlockRequestError && (error.status === 401 || error.status === 403)) return unauthorized(res, `Airlock refused the key: ${error.message}`);
+      if (error instanceof AirlockApiError && (error.status === 401 || error.status === 403)) return unauthorized(res, `Airlock refused the key: ${error.message}`);
       throw error;
     }
 

@@ -3,7 +3,6 @@ export { loadGatewayConfig, parseGatewayConfig, GatewayConfig, GatewayConfigErro
 export { mcpGatewayEnv, type McpGatewayEnv } from './env.js';
 export { createGatewayServer, CHECK_TOOL, ACTION_META, RATIONALE_META, type GatewaySettings, type GatewaySessionOptions } from './gateway.js';
 export { Upstreams, UpstreamUnavailableError, gatewayToolName, type GatewayTool } from './upstreams.js';
-export { AgentApi, AirlockRequestError, type AgentSelf, type AuthorizationState, type Authorized } from './agent-api.js';
 export { runStdioGateway, airlockUrlOf, GatewayStartError } from './stdio.js';
 export { startHttpGateway, type HttpGateway } from './http.js';
 export { runClaudeCodeHook, airlockToolFor, airlockArgsFor, type ClaudeCodeHookOptions, type ClaudeCodeHookOutput, type ClaudeCodeHookInput } from './coding-agents/claude-code.js';

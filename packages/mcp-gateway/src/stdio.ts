@@ -1,5 +1,5 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { AgentApi, AirlockRequestError } from './agent-api.js';
+import { Airlock, AirlockApiError } from '@airlock/sdk';
 import type { GatewayConfig } from './config.js';
 import { createGatewayServer } from './gateway.js';
 import { Upstreams } from './upstreams.js';
@@ -23,13 +23,16 @@ export function airlockUrlOf(config: GatewayConfig, envUrl: string | undefined):
  */
 export async function runStdioGateway(config: GatewayConfig, options: { airlockUrl: string; apiKey: string | undefined }): Promise<{ close(): Promise<void> }> {
   if (!options.apiKey) throw new GatewayStartError('AIRLOCK_API_KEY is not set: the stdio gateway acts as the agent that owns this key');
-  const api = new AgentApi(options.airlockUrl, options.apiKey);
+  let api: Airlock;
   try {
-    await api.self();
+    api = await Airlock.connect({ url: options.airlockUrl, apiKey: options.apiKey });
+    await api.me();
   } catch (error) {
-    if (error instanceof AirlockRequestError)
+    if (error instanceof AirlockApiError && (error.status === 401 || error.status === 403))
       throw new GatewayStartError(`Airlock refused AIRLOCK_API_KEY (${error.status} ${error.code}: ${error.message}); it must be an agent's key`);
-    throw new GatewayStartError(`cannot reach Airlock at ${options.airlockUrl}: ${error instanceof Error ? error.message : String(error)}`);
+    // The SDK names the URL and the call: unreachable (refused, unknown host), or a server that is not Airlock's console.
+    if (error instanceof AirlockApiError) throw new GatewayStartError(error.message);
+    throw new GatewayStartError(`cannot use Airlock at ${options.airlockUrl}: ${error instanceof Error ? error.message : String(error)}`);
   }
   const upstreams = new Upstreams(config.servers);
   // Started beside the handshake, not before it: a slow upstream must not time out the client's initialize.

@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -337,6 +338,35 @@ describe('pending past the wait, and a gateway killed mid-call', { timeout: 2 * 
   });
 });
 
+describe('the stdio gateway at an AIRLOCK_URL that is not Airlock', { timeout: 2 * SLOW_MS }, () => {
+  const start = (label: string, url: string) =>
+    spawnChild(`airlock mcp (${label})`, process.execPath, gatewayCommand('--config', configs.long).args, {
+      cwd: repoRoot,
+      env: { ...getDefaultEnvironment(), AIRLOCK_URL: url, AIRLOCK_API_KEY: keys.agent },
+    });
+
+  it('names the URL and the call when nothing answers there, or another server does (not a refused key)', async () => {
+    const [port] = await freePorts(1);
+    const down = `http://127.0.0.1:${port}`;
+    const unreachable = await start('nothing there', down);
+    await unreachable.waitForLine(new RegExp(`airlock: cannot reach Airlock at ${escape(down)} \\(GET /api/v1/agents/me\\): .*ECONNREFUSED`), SLOW_MS);
+    expect((await unreachable.exited).code).toBe(1);
+
+    // A web server that is not Airlock's console (a wrong port): its 404 page is not taken for a refused key.
+    const other = createServer((_req, res) => res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not Found</h1>'));
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    const elsewhere = `http://127.0.0.1:${(other.address() as { port: number }).port}`;
+    try {
+      const wrong = await start('not Airlock', elsewhere);
+      const [line] = await wrong.waitForLine(/airlock: .*\/api\/v1\/agents\/me.*/, SLOW_MS);
+      expect(line).toBe(`airlock: ${elsewhere} answered GET /api/v1/agents/me with 404 and a body that is not JSON: is ${elsewhere} Airlock's console?`);
+      expect((await wrong.exited).code).toBe(1);
+    } finally {
+      await new Promise<void>((resolve) => other.close(() => resolve()));
+    }
+  });
+});
+
 describe('the stdio gateway ends with its client', { timeout: 2 * SLOW_MS }, () => {
   /** The gateway as an MCP client starts it, with stdin a pipe the test controls; its fs upstream writes its pid. */
   async function startGateway() {
@@ -438,6 +468,10 @@ describe('an upstream that does not answer', { timeout: 2 * SLOW_MS }, () => {
     }
   });
 });
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
 
 function randomSuffix(): string {
   return Math.random().toString(36).slice(2, 10);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { AgentApi, AirlockRequestError, isTransient, type Authorized, type AuthorizationState } from '../agent-api.js';
+import { Airlock, isTransient, type AuthorizationState } from '@airlock/sdk';
+import { refusedByAirlock } from '../airlock-errors.js';
 import { denialText } from '../denial.js';
 
 /**
@@ -93,8 +94,8 @@ export async function runClaudeCodeHook(stdin: string, options: ClaudeCodeHookOp
     return deny(`Airlock hook: unreadable hook input (${issues}), so the call is refused`);
   }
   const input = parsed.data;
-  const api = new AgentApi(options.airlockUrl, options.apiKey, options.fetch);
   try {
+    const api = await Airlock.connect({ url: options.airlockUrl, apiKey: options.apiKey, ...(options.fetch ? { fetch: options.fetch } : {}) });
     return input.hook_event_name === 'PreToolUse' ? await preToolUse(api, input, options) : await postToolUse(api, input);
   } catch (error) {
     // Fail closed: no answer from Airlock is no permission.
@@ -103,7 +104,7 @@ export async function runClaudeCodeHook(stdin: string, options: ClaudeCodeHookOp
   }
 }
 
-async function preToolUse(api: AgentApi, input: ClaudeCodeHookInput, options: ClaudeCodeHookOptions): Promise<ClaudeCodeHookOutput> {
+async function preToolUse(api: Airlock, input: ClaudeCodeHookInput, options: ClaudeCodeHookOptions): Promise<ClaudeCodeHookOutput> {
   const tool = airlockToolFor(input.tool_name);
   const args = airlockArgsFor(input);
   const description = typeof input.tool_input.description === 'string' ? input.tool_input.description : '';
@@ -117,14 +118,17 @@ async function preToolUse(api: AgentApi, input: ClaudeCodeHookInput, options: Cl
       ...(options.reportWithinMs ? { reportWithinMs: options.reportWithinMs } : {}),
     }));
   } catch (error) {
-    if (error instanceof AirlockRequestError && error.status < 500) return deny(`Airlock refused the request: ${error.message}`);
+    if (refusedByAirlock(error)) return deny(`Airlock refused the request: ${error.message}`);
     throw error;
   }
   const state = await waitForDecision(api, actionId, options.waitMs);
   if (state.status === 'authorized') return allow(describeAllowed(state));
   if (state.status === 'pending') {
     // Nobody decided in time: withdraw it, so no one approves a call that is no longer waiting.
-    await api.cancel(actionId).catch(() => undefined);
+    await api
+      .action(actionId)
+      .cancel()
+      .catch(() => undefined);
     return deny(`No decision in Airlock within ${Math.round(options.waitMs / 1000)} s (action ${actionId}, now withdrawn). Ask the user, or try again later.`);
   }
   if (state.status === 'denied') return deny(`${denialText(state)} (action ${actionId})`);
@@ -132,11 +136,11 @@ async function preToolUse(api: AgentApi, input: ClaudeCodeHookInput, options: Cl
   return deny(`Airlock: the action ended as ${state.status}: ${'reason' in state ? state.reason : state.error} (action ${actionId})`);
 }
 
-function describeAllowed(state: Authorized): string {
+function describeAllowed(state: Extract<AuthorizationState, { status: 'authorized' }>): string {
   return `Allowed by Airlock (action ${state.actionId})`;
 }
 
-async function waitForDecision(api: AgentApi, actionId: string, waitMs: number): Promise<AuthorizationState> {
+async function waitForDecision(api: Airlock, actionId: string, waitMs: number): Promise<AuthorizationState> {
   const deadline = Date.now() + waitMs;
   let retryMs = 250;
   for (;;) {
@@ -153,14 +157,17 @@ async function waitForDecision(api: AgentApi, actionId: string, waitMs: number):
 }
 
 /** Reports the run PreToolUse allowed; a call Airlock never saw (another matcher) is left alone. */
-async function postToolUse(api: AgentApi, input: ClaudeCodeHookInput): Promise<ClaudeCodeHookOutput> {
+async function postToolUse(api: Airlock, input: ClaudeCodeHookInput): Promise<ClaudeCodeHookOutput> {
   const tool = airlockToolFor(input.tool_name);
   const args = airlockArgsFor(input);
   // The same key finds the action PreToolUse opened (created: false); nothing new starts if it exists.
   const { actionId, created } = await api.authorize({ tool, args, idempotencyKey: idempotencyKeyFor(input, args) });
   if (created) {
     // PreToolUse was not wired for this tool: this call was never gated, so there is nothing to report.
-    await api.cancel(actionId).catch(() => undefined);
+    await api
+      .action(actionId)
+      .cancel()
+      .catch(() => undefined);
     return { suppressOutput: true };
   }
   const state = await api.authorization(actionId, 0);
