@@ -3,6 +3,7 @@ import type { Environment } from '@marcbachmann/cel-js';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { createPolicyEnvironment, type PolicyContext } from './cel.js';
+import { plainZodIssue } from './zod-wording.js';
 import { PolicyError, type PolicyProblem } from './errors.js';
 import { fieldReads } from './field-reads.js';
 import { PolicyFile, type RateLimit, type Rule } from './schema.js';
@@ -53,7 +54,7 @@ export function compilePolicy(text: string, source: string): CompiledPolicy {
   } catch (error) {
     throw new PolicyError(source, [{ path: '(file)', message: error instanceof Error ? error.message : String(error) }]);
   }
-  const parsed = PolicyFile.safeParse(raw);
+  const parsed = PolicyFile.safeParse(raw, { reportInput: true });
   if (!parsed.success) throw new PolicyError(source, zodProblems(parsed.error, raw));
   const file = parsed.data;
   const env = createPolicyEnvironment();
@@ -98,7 +99,7 @@ function zodProblems(error: z.ZodError, raw: unknown): PolicyProblem[] {
     const path = issue.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('') || '(root)';
     const ruleIndex = issue.path[0] === 'rules' && typeof issue.path[1] === 'number' ? issue.path[1] : undefined;
     const ruleId = ruleIndex !== undefined ? ruleIdAt(raw, ruleIndex) : undefined;
-    return { path, ruleId, message: issue.message };
+    return { path, ruleId, message: plainZodIssue(issue).message };
   });
 }
 

@@ -5,3 +5,4 @@ export { PolicyError, PolicyFileUnreadableError, fileErrorReason, formatProblem,
 export { PolicyFile, Rule, RateLimit, ApprovalSpec } from './schema.js';
 export { Duration } from './duration.js';
 export { fieldReads, readTouches } from './field-reads.js';
+export { plainZodIssue } from './zod-wording.js';

@@ -74,9 +74,14 @@ describe('policy loading', () => {
   it('rejects schema errors with the field path', () => {
     expect(bad(rule('    approval: { quorum: 2 }\n'))).toMatch(/rules\[1\]\.approval \(rule "broken"\): only require_approval rules take an approval block/);
     expect(bad('apiVersion: airlock/v1\nrules:\n  - id: a\n    tools: [demo.echo]\n    tier: severe\n    outcome: allow\n    reason: r\n')).toMatch(
-      /rules\[0\]\.tier \(rule "a"\): Invalid option/,
+      /rules\[0\]\.tier \(rule "a"\): must be one of low, medium, high, critical \(got "severe"\)/,
     );
-    expect(bad('apiVersion: airlock/v2\n')).toMatch(/apiVersion/);
+    // Rate limits as an operator reads them, not zod's `Invalid option: expected one of "agent"|…` or `Too small: expected number to be >=1`.
+    const limits = bad('apiVersion: airlock/v1\nrateLimits:\n  - { id: rl, scope: team, limit: 0, window: 1m, outcome: block }\n');
+    expect(limits).toContain('rateLimits[0].scope: must be one of agent, tool, agent_tool (got "team")');
+    expect(limits).toContain('rateLimits[0].limit: must be at least 1');
+    expect(limits).toContain('rateLimits[0].outcome: must be one of deny, require_approval (got "block")');
+    expect(bad('apiVersion: airlock/v2\n')).toBe('policies/bad.yaml: apiVersion: must be "airlock/v1" (got "airlock/v2")');
     expect(bad('rules: [\n')).toMatch(/\(file\)/);
   });
 
