@@ -1,4 +1,4 @@
-import { createAgent, sqlState, verifyAuditChain } from '@airlock/db';
+import { createAgent, createDb, sqlState, verifyAuditChain } from '@airlock/db';
 import { OpsError, createBudget, mintKey, runUseCase, updateAgent, userOperator, type AgentRecord, type MintedKey, type UseCase } from '@airlock/ops';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { holdChain, untilChainWaiters } from '../support/audit-chain-lock.js';
@@ -32,6 +32,13 @@ async function count(sql: string, params: unknown[]): Promise<number> {
 
 const auditRows = (type: string, field: string, value: string) => count(`audit_events WHERE type = $1 AND payload->>$2 = $3`, [type, field, value]);
 
+/** The database URL with a setting every connection made from it starts with (libpq's `options`; a superuser's for deadlock_timeout). */
+function withSessionSetting(url: string, name: string, value: string): string {
+  const withOption = new URL(url);
+  withOption.searchParams.set('options', `-c ${name}=${value}`);
+  return withOption.toString();
+}
+
 /** Settled as soon as it is made, so a failure is the test's to report, never an unhandled rejection while the test holds locks. */
 const settle = <T>(promise: Promise<T>): Promise<PromiseSettledResult<T>> => Promise.allSettled([promise]).then(([settled]) => settled);
 
@@ -50,17 +57,20 @@ describe('an operator’s use case that PostgreSQL aborts', () => {
   it('a deadlock: the use case, the victim, runs again from BEGIN and mints exactly one key with one audit row', async () => {
     await createAgent(database.db, { id: 'deadlock-bot', team: 'retry' });
     const counted = countingAttempts(mintKey);
+    // The victim is the backend that looks for a deadlock first once the cycle is closed; each looks once, when
+    // its deadlock_timeout runs out after it began to wait. The use case waits first and must look first, after
+    // the cycle closes: its connections look after 4 s (not the default 1 s, which a busy CI box can spend between
+    // its wait and the statement below that closes the cycle), the other transaction only after 60 s.
+    const useCaseDb = createDb(withSessionSetting(database.url, 'deadlock_timeout', '4s'), { poolSize: 1 });
     const chain = await holdChain(database.db);
     let minted: Promise<PromiseSettledResult<MintedKey>>;
     let otherLocked: true | string | undefined;
     try {
+      await chain.client.query(`SET LOCAL deadlock_timeout = '60s'`);
       // The use case inserts the key (its foreign-key check locks the agent's row, KEY SHARE), then queues for the chain lock held here.
-      minted = settle(runUseCase(ops(), bob, counted.useCase, { agentId: 'deadlock-bot', name: 'ci' }));
+      minted = settle(runUseCase({ db: useCaseDb }, bob, counted.useCase, { agentId: 'deadlock-bot', name: 'ci' }));
       await untilChainWaiters(database.db, 1);
-      // Each waiting backend looks for a deadlock once, when its deadlock_timeout (1 s) runs out: the use case, which
-      // waited first, looks first, and finds the cycle if the other transaction has closed it by then. So the cycle
-      // is closed at once, leaving the whole second to the statement below.
-      // It holds the chain and now wants the agent's row: the opposite order.
+      // It holds the chain and now wants the agent's row: the opposite order, which closes the cycle.
       otherLocked = await chain.client.query(`SELECT 1 FROM agents WHERE id = 'deadlock-bot' FOR UPDATE`).then(
         () => true as const,
         (error: unknown) => sqlState(error) ?? String(error),
@@ -69,6 +79,7 @@ describe('an operator’s use case that PostgreSQL aborts', () => {
       await chain.release();
     }
     const settled = await minted;
+    await useCaseDb.close();
 
     // The other transaction got the row: the use case was the one aborted, and its second attempt committed.
     expect(otherLocked).toBe(true);
