@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { newestLivePolicy } from '@airlock/db';
+import { amountsText, costText } from '@airlock/core';
 import { backtestPolicy, clearShadowPolicy, runUseCase, setShadowPolicy, shadowSummary, type BacktestReport, type ShadowSummary, type Transition } from '@airlock/ops';
 import { compilePolicy, fileErrorReason, type CompiledPolicy } from '@airlock/policy';
 import type { Db } from '@airlock/db';
@@ -44,15 +45,10 @@ export async function backtestCommand(file: string, options: { since: string; un
   }, BACKTEST_OPTIONS);
 }
 
-const transitionRows = (transitions: Transition[]) => transitions.map((t) => [`${t.from} → ${t.to}`, String(t.count), moneyOf(t.amounts)]);
-
-/** Sums per currency, never added across them: `20.00 USD + 30.00 EUR`. */
-function moneyOf(amounts: Transition['amounts']): string {
-  return amounts.map((a) => costOf(a.amount, a.currency)).join(' + ') || 'no cost';
-}
+const transitionRows = (transitions: Transition[]) => transitions.map((t) => [`${t.from} → ${t.to}`, String(t.count), amountsText(t.amounts)]);
 
 const approvalsLine = ({ newlyAsked, noLongerAsked }: BacktestReport['approvals']) =>
-  `approvals newly asked: ${newlyAsked.count}${newlyAsked.count > 0 ? ` (${moneyOf(newlyAsked.amounts)})` : ''}; no longer asked: ${noLongerAsked.count}${noLongerAsked.count > 0 ? ` (${moneyOf(noLongerAsked.amounts)})` : ''}`;
+  `approvals newly asked: ${newlyAsked.count}${newlyAsked.count > 0 ? ` (${amountsText(newlyAsked.amounts)})` : ''}; no longer asked: ${noLongerAsked.count}${noLongerAsked.count > 0 ? ` (${amountsText(noLongerAsked.amounts)})` : ''}`;
 
 export function formatBacktest(r: BacktestReport): string {
   const lines = [
@@ -91,7 +87,7 @@ export function formatBacktest(r: BacktestReport): string {
           row.createdAt,
           row.tool,
           row.agentId,
-          costOf(row.costEstimate, row.currency),
+          costText(row.costEstimate, row.currency),
           `${row.live.decision}/${row.live.tier}`,
           `${row.candidate.decision}/${row.candidate.tier}`,
           row.status === 'uncertain' ? `uncertain: ${[...new Set(row.unknownReads.map((u) => `${u.ruleId} reads ${u.fields.join(', ')}`))].join('; ')}` : 'changed',
@@ -102,12 +98,6 @@ export function formatBacktest(r: BacktestReport): string {
     if (r.truncated) lines.push(`… more not listed (raise --limit)`);
   }
   return lines.join('\n');
-}
-
-/** An estimate with its currency (budgets are per currency): `125.00 EUR`. */
-function costOf(amount: string | null, currency: string | null): string {
-  if (amount === null) return '';
-  return currency ? `${amount} ${currency}` : `${amount} (currency not recorded)`;
 }
 
 export async function shadowSetCommand(file: string, options: { by?: string }): Promise<string> {
@@ -152,7 +142,7 @@ export function formatShadow(s: ShadowSummary): string {
           d.at,
           d.tool,
           d.agentId,
-          costOf(d.costEstimate, d.currency),
+          costText(d.costEstimate, d.currency),
           `${d.live.decision}/${d.live.tier}`,
           d.shadow ? `${d.shadow.decision}/${d.shadow.tier}` : `failed: ${d.error ?? ''}`,
         ]),

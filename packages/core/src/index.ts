@@ -15,3 +15,4 @@ export * from './agent-run.js';
 export * from './json-limits.js';
 export * from './audit-events.js';
 export * from './round-deadline.js';
+export * from './cost-text.js';

@@ -62,8 +62,18 @@ describe('policy backtest and shadow mode in the console', () => {
     await page.getByRole('button', { name: 'Run backtest' }).click();
     await page.getByRole('heading', { name: 'What would change' }).waitFor();
     const changes = page.getByRole('table', { name: 'Decision changes' });
-    expect(await changes.getByRole('row').filter({ hasText: 'allow → require approval' }).textContent()).toContain('20.00');
-    expect(await changes.getByRole('row').filter({ hasText: 'require approval → deny' }).textContent()).toContain('2000.00');
+    // Money with its currency (budgets are per currency), in the summary and on each action's row.
+    expect(await changes.getByRole('row').filter({ hasText: 'allow → require approval' }).textContent()).toContain('20.00 USD');
+    expect(await changes.getByRole('row').filter({ hasText: 'require approval → deny' }).textContent()).toContain('2000.00 USD');
+    expect(
+      await page
+        .locator('p')
+        .filter({ hasText: /^Approvals newly asked: \d/ })
+        .textContent(),
+    ).toContain('(20.00 USD)');
+    expect(await page.getByRole('table', { name: 'Changed and uncertain actions' }).getByRole('row').filter({ hasText: 'payments.refund' }).first().textContent()).toMatch(
+      /\d\.00 USD/,
+    );
     const redacted = page.getByRole('table', { name: 'Rules over redacted fields' }).getByRole('row').filter({ hasText: 'echo-contacts' });
     expect(await redacted.textContent()).toContain('args.message');
     expect(await page.getByRole('table', { name: 'Changed and uncertain actions' }).getByText('uncertain: echo', { exact: false }).count()).toBe(1);
@@ -84,7 +94,10 @@ describe('policy backtest and shadow mode in the console', () => {
       evaluated: 3,
       changed: 2,
       uncertain: 1,
-      approvals: { newlyAsked: { count: 1, amount: '20.00' }, noLongerAsked: { count: 1, amount: '2000.00' } },
+      approvals: {
+        newlyAsked: { count: 1, amount: '20.00', amounts: [{ currency: 'USD', amount: '20.00' }] },
+        noLongerAsked: { count: 1, amount: '2000.00', amounts: [{ currency: 'USD', amount: '2000.00' }] },
+      },
     });
     const bad = await api('/api/v1/policy/backtest', { method: 'POST', body: { candidate, since: 'yesterday' } });
     expect(bad.status).toBe(400);
@@ -134,7 +147,7 @@ describe('policy backtest and shadow mode in the console', () => {
       .filter({ hasText: small.slice(0, 12) });
     await row.waitFor();
     expect(await row.textContent()).toContain('require approval');
-    expect(await page.getByRole('table', { name: 'Decision changes' }).getByRole('row').filter({ hasText: 'allow → require approval' }).textContent()).toContain('20.00');
+    expect(await page.getByRole('table', { name: 'Decision changes' }).getByRole('row').filter({ hasText: 'allow → require approval' }).textContent()).toContain('20.00 USD');
     await screenshot(page, 'policy-shadow');
 
     const summary = await api('/api/v1/policy/shadow', { key: keys.victor });

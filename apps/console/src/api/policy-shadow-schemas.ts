@@ -6,14 +6,17 @@ import { z } from 'zod';
 
 const Timestamp = z.string().meta({ description: 'ISO 8601', example: '2026-12-04T10:00:00.000Z' });
 const Decision = z.enum(['allow', 'require_approval', 'deny']);
-const Amount = z.string().meta({ description: 'Sum of the actions’ cost estimates (decimal)', example: '125.00' });
+const Amount = z.string().meta({ description: 'Sum of the actions’ cost estimates (decimal), whatever their currencies: read `amounts`', example: '125.00' });
+const Amounts = z
+  .array(z.object({ currency: z.string().nullable().meta({ description: 'null: the currency was not recorded' }), amount: z.string() }))
+  .meta({ description: 'The same sum per currency', example: [{ currency: 'EUR', amount: '125.00' }] });
 const Verdict = z.object({ decision: Decision, tier: RiskTier, rules: z.array(z.string()).meta({ description: 'Matched rule ids' }) });
-const Transition = z.object({ from: Decision, to: Decision, count: z.number().int(), amount: Amount });
+const Transition = z.object({ from: Decision, to: Decision, count: z.number().int(), amount: Amount, amounts: Amounts });
 const TierShift = z.object({ from: RiskTier, to: RiskTier, count: z.number().int() });
 const Approvals = z.object({
-  newlyAsked: z.object({ count: z.number().int(), amount: Amount }).meta({ description: 'The candidate asks for an approval the live policy did not' }),
+  newlyAsked: z.object({ count: z.number().int(), amount: Amount, amounts: Amounts }).meta({ description: 'The candidate asks for an approval the live policy did not' }),
   noLongerAsked: z
-    .object({ count: z.number().int(), amount: Amount })
+    .object({ count: z.number().int(), amount: Amount, amounts: Amounts })
     .meta({ description: 'The live policy asked for an approval the candidate would not (allowed or denied outright)' }),
 });
 const UnknownRead = z.object({ policy: z.enum(['live', 'candidate']), ruleId: z.string(), fields: z.array(z.string()) });
@@ -45,6 +48,7 @@ export const BacktestReportView = z
         tool: z.string(),
         agentId: z.string(),
         costEstimate: z.string().nullable(),
+        currency: z.string().nullable().meta({ description: 'The estimate’s currency: as reserved then, else the built-in tool’s own; null when neither says' }),
         recorded: Decision.nullable().meta({ description: 'What admission decided then (after guardrails, budgets, rate limits, standing approvals)' }),
         status: z.enum(['changed', 'uncertain']),
         live: Verdict,

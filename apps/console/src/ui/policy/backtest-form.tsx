@@ -1,5 +1,6 @@
 'use client';
 
+import { costText } from '@airlock/core';
 import { useActionState, useState } from 'react';
 import { useHydrated } from '../shared/hydrated.js';
 import { ChangeTables, Verdict } from './change-tables.js';
@@ -93,7 +94,7 @@ export function BacktestForm({ liveText }: { liveText: string }) {
                     </td>
                     <td className="mono">{row.tool}</td>
                     <td className="mono">{row.agentId}</td>
-                    <td className="mono">{row.costEstimate ?? ''}</td>
+                    <td className="mono">{costText(row.costEstimate, row.currency)}</td>
                     <td>{row.recorded?.replace('_', ' ') ?? '—'}</td>
                     <td>
                       <Verdict {...row.live} />

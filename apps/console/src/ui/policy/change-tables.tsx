@@ -1,3 +1,4 @@
+import { amountsText } from '@airlock/core';
 import type { BacktestReport } from '@airlock/ops';
 
 import { DataTable } from '../shared/data-table.js';
@@ -17,13 +18,13 @@ export function ChangeTables({ transitions, tierShifts, approvals }: Pick<Backte
                 {word(t.from)} → <strong>{word(t.to)}</strong>
               </td>
               <td className="mono">{t.count}</td>
-              <td className="mono">{t.amount}</td>
+              <td className="mono">{amountsText(t.amounts)}</td>
             </tr>
           )}
         </DataTable>
         <p>
-          Approvals newly asked: <strong>{approvals.newlyAsked.count}</strong> ({approvals.newlyAsked.amount}) · no longer asked: <strong>{approvals.noLongerAsked.count}</strong> (
-          {approvals.noLongerAsked.amount})
+          Approvals newly asked: <strong>{approvals.newlyAsked.count}</strong> ({amountsText(approvals.newlyAsked.amounts)}) · no longer asked:{' '}
+          <strong>{approvals.noLongerAsked.count}</strong> ({amountsText(approvals.noLongerAsked.amounts)})
         </p>
       </div>
       <div>

@@ -1,4 +1,4 @@
-import { roleAtLeast } from '@airlock/core';
+import { costText, roleAtLeast } from '@airlock/core';
 import { readShadowPolicy, shadowSummary } from '@airlock/ops';
 import { requirePageUser } from '../../../../src/ui/auth/session.js';
 import { apiContext } from '../../../../src/api/runtime-context.js';
@@ -62,7 +62,7 @@ export default async function ShadowPage() {
                   <td className="mono">{at(d.at)}</td>
                   <td className="mono">{d.tool}</td>
                   <td className="mono">{d.agentId}</td>
-                  <td className="mono">{d.costEstimate ? `${d.costEstimate} ${d.currency ?? ''}` : ''}</td>
+                  <td className="mono">{costText(d.costEstimate, d.currency)}</td>
                   <td>
                     <Verdict {...d.live} /> <span className="muted small">{d.live.rules.join(', ')}</span>
                   </td>
