@@ -1,8 +1,5 @@
-import { readFileSync, rmSync } from 'node:fs';
-import { rename, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { z } from 'zod';
-import { isProcessAlive } from './spawn.js';
+import { launcherRecord } from './launcher-record.js';
 
 // `npm start` with DATABASE_URL set: the CLI run in another shell without it finds no embedded
 // PostgreSQL, yet Airlock is running. The launcher records which database it uses, without the
@@ -36,46 +33,19 @@ export function externalDatabaseOf(url: string, pid: number): ExternalDatabaseRe
   return { pid, url: parsed.toString(), host: parsed.hostname, port, database: decodeURIComponent(parsed.pathname.replace(/^\//, '')) };
 }
 
-/** Records the launcher's external database; written aside and renamed, so a reader never sees half of it. */
-export async function recordExternalDatabase(dataDir: string, record: ExternalDatabaseRecord): Promise<void> {
-  const file = path.join(dataDir, EXTERNAL_DATABASE_RECORD);
-  const staging = `${file}.${process.pid}.tmp`;
-  await writeFile(staging, `${JSON.stringify(ExternalDatabaseRecord.parse(record))}\n`);
-  await rename(staging, file);
-}
+// A reused pid running something else than Node (the launcher) does not count.
+const record = launcherRecord(EXTERNAL_DATABASE_RECORD, ExternalDatabaseRecord, (_, commandLine) => commandLine.includes('node'));
 
-export async function forgetExternalDatabase(dataDir: string): Promise<void> {
-  await rm(path.join(dataDir, EXTERNAL_DATABASE_RECORD), { force: true });
-}
+/** Records the launcher's external database; written aside and renamed, so a reader never sees half of it. */
+export const recordExternalDatabase = (dataDir: string, database: ExternalDatabaseRecord): Promise<void> => record.write(dataDir, database);
+
+export const forgetExternalDatabase = (dataDir: string): Promise<void> => record.remove(dataDir);
 
 /** The forced exit's synchronous removal. */
-export function forgetExternalDatabaseNow(dataDir: string): void {
-  rmSync(path.join(dataDir, EXTERNAL_DATABASE_RECORD), { force: true });
-}
+export const forgetExternalDatabaseNow = (dataDir: string): void => record.removeNow(dataDir);
 
 /**
  * The external database an `npm start` running for `dataDir` uses, from the launcher's record:
  * undefined when there is none, it cannot be read, or the launcher it names is gone (or its pid now runs something else).
  */
-export function runningExternalDatabase(dataDir: string): ExternalDatabaseRecord | undefined {
-  let record: ExternalDatabaseRecord;
-  try {
-    const parsed = ExternalDatabaseRecord.safeParse(JSON.parse(readFileSync(path.join(path.resolve(dataDir), EXTERNAL_DATABASE_RECORD), 'utf8')));
-    if (!parsed.success) return undefined;
-    record = parsed.data;
-  } catch {
-    return undefined;
-  }
-  if (!isProcessAlive(record.pid)) return undefined;
-  // A reused pid running something else does not count; where /proc cannot be read, a live pid is all there is.
-  const commandLine = commandLineOf(record.pid);
-  return commandLine === undefined || commandLine.includes('node') ? record : undefined;
-}
-
-function commandLineOf(pid: number): string | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
-  } catch {
-    return undefined;
-  }
-}
+export const runningExternalDatabase = (dataDir: string): ExternalDatabaseRecord | undefined => record.read(dataDir);
