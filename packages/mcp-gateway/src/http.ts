@@ -46,6 +46,12 @@ export async function startHttpGateway(config: GatewayConfig, options: { airlock
       await api.me();
     } catch (error) {
       if (error instanceof AirlockApiError && (error.status === 401 || error.status === 403)) return unauthorized(res, `Airlock refused the key: ${error.message}`);
+      // The key could not be checked (Airlock down or answering as something else): the gateway's upstream failed, not the
+      // caller. The log names Airlock's URL and the call; the caller, not yet known to be an agent, is not told where it is.
+      if (error instanceof AirlockApiError && (error.status === 0 || error.status >= 500 || error.code === 'bad_response')) {
+        log(`MCP gateway: cannot check an agent's key: ${error.message}`);
+        return reply(res, 502, { jsonrpc: '2.0', error: { code: -32603, message: 'the gateway cannot reach Airlock to check the key; try again later' }, id: null });
+      }
       throw error;
     }
 

@@ -10,7 +10,7 @@ import { getAgentSelf, getAuthorization, policyFromFile, postAuthorization, post
 import { getActionStatus } from '@airlock/core/gateway';
 import { startProcess } from '@airlock/core/spawn';
 import { createAgent, createApiKey } from '@airlock/db';
-import { ACTION_META, CHECK_TOOL } from '@airlock/mcp-gateway';
+import { ACTION_META, CHECK_TOOL, parseGatewayConfig, startHttpGateway } from '@airlock/mcp-gateway';
 import { PolicyStore } from '@airlock/policy/files';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -363,6 +363,28 @@ describe('the stdio gateway at an AIRLOCK_URL that is not Airlock', { timeout: 2
       expect((await wrong.exited).code).toBe(1);
     } finally {
       await new Promise<void>((resolve) => other.close(() => resolve()));
+    }
+  });
+});
+
+describe('the HTTP gateway when Airlock does not answer', { timeout: 2 * SLOW_MS }, () => {
+  it('answers 502 (its upstream failed, not the caller) and logs Airlock’s URL and the call', async () => {
+    const [port] = await freePorts(1);
+    const down = `http://127.0.0.1:${port}`;
+    const logged: string[] = [];
+    const config = parseGatewayConfig({ servers: { fs: { command: process.execPath, args: [fsServer, root] } }, http: { port: 0 } });
+    const gateway = await startHttpGateway(config, { airlockUrl: down, log: (line) => logged.push(line) });
+    try {
+      const res = await fetch(gateway.url, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${keys.agent}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+      });
+      expect(res.status).toBe(502);
+      expect(await res.json()).toMatchObject({ error: { message: 'the gateway cannot reach Airlock to check the key; try again later' } });
+      expect(logged.join('\n')).toMatch(new RegExp(`cannot check an agent's key: cannot reach Airlock at ${escape(down)} \\(GET /api/v1/agents/me\\)`));
+    } finally {
+      await gateway.close();
     }
   });
 });
