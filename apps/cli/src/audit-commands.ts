@@ -24,7 +24,7 @@ export async function keygenCommand(options: { out: string }): Promise<string> {
   await writeFile(publicPath, pair.publicKeyPem);
   return [
     `key id ${pair.keyId}`,
-    `private key: ${privatePath} (for the worker: AIRLOCK_AUDIT_SIGNING_KEY_FILE=${privatePath})`,
+    `private key: ${privatePath} (for the worker: AIRLOCK_AUDIT_CHECKPOINT_KEY=${privatePath})`,
     `public key:  ${publicPath} (for verifiers: npm run airlock -- audit verify --public-key ${publicPath})`,
   ].join('\n');
 }

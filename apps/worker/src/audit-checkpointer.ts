@@ -80,7 +80,7 @@ export interface CheckpointSettings {
 export function checkpointerFromSettings(env: CheckpointSettings, db: Db, logger: Logger): AuditCheckpointer | undefined {
   if (!env.AIRLOCK_AUDIT_CHECKPOINT_KEY) {
     if (env.AIRLOCK_AUDIT_CHECKPOINT_FILE)
-      throw new Error('AIRLOCK_AUDIT_CHECKPOINT_FILE is set but AIRLOCK_AUDIT_CHECKPOINT_KEY is not: checkpoints need the private key made by `airlock audit keygen`');
+      throw new Error('AIRLOCK_AUDIT_CHECKPOINT_FILE is set but AIRLOCK_AUDIT_CHECKPOINT_KEY is not: checkpoints need the private key made by `npm run airlock -- audit keygen`');
     return undefined;
   }
   let signer: CheckpointSigner;

@@ -57,7 +57,7 @@ const workerSettings = keyringEnv.extend({
     .string()
     .min(1)
     .optional()
-    .describe('Ed25519 private key file (from `airlock audit keygen`): set = the worker signs checkpoints of the audit chain; unset = none'),
+    .describe('Ed25519 private key file (from `npm run airlock -- audit keygen`): set = the worker signs checkpoints of the audit chain; unset = none'),
   AIRLOCK_AUDIT_CHECKPOINT_FILE: z.string().min(1).optional().describe('JSONL file every signed checkpoint is appended to (fsynced); ship it off the host'),
   AIRLOCK_AUDIT_CHECKPOINT_EVERY_ROWS: z.coerce.number().int().min(1).default(1000).describe('sign a checkpoint once this many audit rows were appended since the last one…'),
   AIRLOCK_AUDIT_CHECKPOINT_EVERY_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60).describe('…or once the oldest unsigned row is this many seconds old'),

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { appendAudit, checkpointIfDue, checkpointSigner } from '@airlock/db';
+import { readWorkerEnv } from '@airlock/worker/env';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../support/binaries.js';
 import { spawnChild, type Child } from '../support/child.js';
@@ -46,6 +47,11 @@ describe('airlock audit', { timeout: 300_000 }, () => {
     const keyId = /key id (ed25519:[0-9a-f]{16})/.exec(keygen.stdout)?.[1];
     expect(keyId).toBeDefined();
     expect((await stat(path.join(dir, 'audit-signing-key.pem'))).mode & 0o777).toBe(0o600);
+    // The variable it prints for the worker is the one the worker reads.
+    const [, variable, keyFile] = /for the worker: (\w+)=(\S+)\)/.exec(keygen.stdout) ?? [];
+    expect(readWorkerEnv({ TEMPORAL_ADDRESS: '127.0.0.1:7233', DATABASE_URL: 'postgresql://x@127.0.0.1/x', [variable!]: keyFile })).toMatchObject({
+      AIRLOCK_AUDIT_CHECKPOINT_KEY: path.join(dir, 'audit-signing-key.pem'),
+    });
     expect((await airlock('audit', 'keygen', '--out', dir)).stderr).toMatch(/exists: keep the old key/);
 
     const signer = checkpointSigner(await readFile(path.join(dir, 'audit-signing-key.pem'), 'utf8'));
@@ -90,7 +96,7 @@ describe('airlock audit', { timeout: 300_000 }, () => {
     const nowhere = path.join(dir, 'missing', 'export.jsonl');
     const result = await airlock('audit', 'export', '--out', nowhere);
     expect(result).toMatchObject({ code: 1, stdout: '' });
-    expect(result.stderr.startsWith(`airlock: --out: cannot create ${nowhere}: ENOENT`)).toBe(true);
+    expect(result.stderr).toBe(`airlock: --out: cannot create ${nowhere}: no such file or directory\n`);
     expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(await readdir(dir)).not.toContain('missing');
   });
