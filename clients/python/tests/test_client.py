@@ -105,6 +105,19 @@ def test_me_names_the_agent_of_the_key(airlock):
     assert airlock.me().id == "billing-bot"
 
 
+def test_naming_the_agent_is_checked_against_the_key(airlock, key):
+    # The key decides; agent_id, given, must be its agent: the same check as the TypeScript SDK's agentId.
+    assert isinstance(airlock.run("demo.echo", {"message": "named"}, idempotency_key=key("named"), agent_id="billing-bot"), Executed)
+    with pytest.raises(AirlockApiError) as refused:
+        airlock.start("demo.echo", {"message": "as another"}, idempotency_key=key("other"), agent_id="support-bot")
+    assert refused.value.status == 403 and "support-bot" in refused.value.message
+    submitted = airlock.authorize("payments.refund", refund_args("20.00"), idempotency_key=key("gate-named"), agent_id="billing-bot")
+    with pytest.raises(AirlockApiError) as read:
+        airlock.authorization(submitted.actionId, agent_id="support-bot")
+    assert read.value.status == 403
+    assert isinstance(airlock.await_authorization(submitted.actionId, agent_id="billing-bot"), Authorization)
+
+
 def test_a_gate_only_action_is_authorized_then_reported_once(airlock, key):
     submitted = airlock.authorize("payments.refund", refund_args("20.00"), idempotency_key=key("gate"), rationale="small refund")
     state = airlock.await_authorization(submitted.actionId)

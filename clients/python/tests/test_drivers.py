@@ -130,6 +130,37 @@ def test_good_signals_are_sent_as_given():
     assert b'"signals":{"confidence":0.9,"retries":2,"human":true,"source":"chat"}' in sent[0].replace(b" ", b"")
 
 
+def test_agent_id_is_sent_as_the_agent_header_only_when_given():
+    submitted = httpx.Response(202, json={"actionId": "act-1", "created": True, "argsHash": "0" * 64, "links": {"self": "/s", "outcome": "/o"}})
+    handle, _ = script(submitted, submitted, pending())
+    headers: list[str | None] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        headers.append(request.headers.get("airlock-agent-id"))
+        return handle(request)
+
+    with Airlock("http://airlock.test", api_key="alk_x", http=httpx.Client(transport=httpx.MockTransport(record))) as airlock:
+        airlock.start("demo.echo", {}, idempotency_key="k-1", agent_id="billing-bot")
+        airlock.start("demo.echo", {}, idempotency_key="k-2")
+        airlock.check_authorization("act-1", wait_ms=0, agent_id="billing-bot")
+        with pytest.raises(InvalidRequestError, match="agent_id"):
+            airlock.authorize("demo.echo", {}, idempotency_key="k-3", agent_id="")
+    assert headers == ["billing-bot", None, "billing-bot"]
+
+
+async def test_async_sends_the_agent_header_too():
+    handle, _ = script(httpx.Response(202, json={"actionId": "act-1", "created": True, "argsHash": "0" * 64, "links": {"self": "/s", "outcome": "/o"}}))
+    headers: list[str | None] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        headers.append(request.headers.get("airlock-agent-id"))
+        return handle(request)
+
+    async with AsyncAirlock("http://airlock.test", api_key="alk_x", http=httpx.AsyncClient(transport=httpx.MockTransport(record))) as airlock:
+        await airlock.authorize("demo.echo", {}, idempotency_key="k-1", agent_id="billing-bot")
+    assert headers == ["billing-bot"]
+
+
 def test_no_answer_names_the_server_and_the_call_instead_of_httpx_own_message():
     handle, seen = script(httpx.ConnectError("[Errno 111] Connection refused"))
     with Airlock("http://127.0.0.1:1", api_key="alk_x", http=httpx.Client(transport=httpx.MockTransport(handle))) as airlock:

@@ -31,6 +31,19 @@ def headers(api_key: str) -> dict[str, str]:
     return {"authorization": f"Bearer {api_key}", "accept": "application/json"}
 
 
+AGENT_HEADER = "airlock-agent-id"
+"""Names the agent the caller means; the server refuses it (403) unless it is the key's agent."""
+
+
+def agent_headers(agent_id: str | None) -> dict[str, str] | None:
+    """The header naming the agent, when the caller names one (the key alone decides otherwise)."""
+    if agent_id is None:
+        return None
+    if not isinstance(agent_id, str) or not agent_id:
+        raise InvalidRequestError(f"agent_id: must be a non-empty string, got {agent_id!r}", [("agent_id", "must be a non-empty string")])
+    return {AGENT_HEADER: agent_id}
+
+
 def action_path(action_id: str, suffix: str = "") -> str:
     return f"/api/v1/actions/{quote(action_id, safe='')}{suffix}"
 

@@ -50,6 +50,8 @@ class Call:
     json: Any = None
     params: dict[str, Any] | None = None
     with_status: bool = False
+    headers: dict[str, str] | None = None
+    """Sent beside the client's own (the agent header)."""
 
 
 @dataclass(frozen=True)
@@ -60,9 +62,9 @@ class Sleep:
 Op = Generator[Call | Sleep, Any, T]
 
 
-def submit(tool: str, args: dict[str, Any], *, idempotency_key: str, rationale: str | None, requested_by: str | None, signals: dict[str, Any] | None) -> Op[SubmittedAction]:
+def submit(tool: str, args: dict[str, Any], *, idempotency_key: str, rationale: str | None, requested_by: str | None, signals: dict[str, Any] | None, agent_id: str | None = None) -> Op[SubmittedAction]:
     body = _core.body_of(SubmitActionBody, dict(tool=tool, args=args, idempotencyKey=idempotency_key, rationale=rationale, requestedBy=requested_by, signals=signals))
-    return SubmittedAction.model_validate((yield Call("POST", "/api/v1/actions", json=body)))
+    return SubmittedAction.model_validate((yield Call("POST", "/api/v1/actions", json=body, headers=_core.agent_headers(agent_id))))
 
 
 def plan_args(steps: Iterable[PlanStep | dict[str, Any]]) -> tuple[str, dict[str, Any]]:
@@ -97,29 +99,29 @@ def wait(action_id: str, *, poll_wait_ms: int, timeout: float | None) -> Op[Any]
             raise TimeoutError(f"action {action_id} has no outcome yet")
 
 
-def run(tool: str, args: dict[str, Any], *, idempotency_key: str, rationale: str | None, requested_by: str | None, signals: dict[str, Any] | None, poll_wait_ms: int, timeout: float | None) -> Op[Any]:
-    submitted = yield from submit(tool, args, idempotency_key=idempotency_key, rationale=rationale, requested_by=requested_by, signals=signals)
+def run(tool: str, args: dict[str, Any], *, idempotency_key: str, rationale: str | None, requested_by: str | None, signals: dict[str, Any] | None, poll_wait_ms: int, timeout: float | None, agent_id: str | None = None) -> Op[Any]:
+    submitted = yield from submit(tool, args, idempotency_key=idempotency_key, rationale=rationale, requested_by=requested_by, signals=signals, agent_id=agent_id)
     return (yield from wait(submitted.actionId, poll_wait_ms=poll_wait_ms, timeout=timeout))
 
 
-def authorize(tool: str, args: dict[str, Any], *, idempotency_key: str, rationale: str | None, requested_by: str | None, signals: dict[str, Any] | None, report_within_ms: int | None) -> Op[SubmittedAction]:
+def authorize(tool: str, args: dict[str, Any], *, idempotency_key: str, rationale: str | None, requested_by: str | None, signals: dict[str, Any] | None, report_within_ms: int | None, agent_id: str | None = None) -> Op[SubmittedAction]:
     body = _core.body_of(AuthorizationRequestBody, dict(tool=tool, args=args, idempotencyKey=idempotency_key, rationale=rationale, requestedBy=requested_by, signals=signals, reportWithinMs=report_within_ms))
-    return SubmittedAction.model_validate((yield Call("POST", "/api/v1/authorizations", json=body)))
+    return SubmittedAction.model_validate((yield Call("POST", "/api/v1/authorizations", json=body, headers=_core.agent_headers(agent_id))))
 
 
-def authorization(action_id: str, *, wait_ms: int) -> Op[Any]:
-    body = yield Call("GET", _core.action_path(action_id, "/authorization"), params={"waitMs": _core.clamp_wait_ms(wait_ms)})
+def authorization(action_id: str, *, wait_ms: int, agent_id: str | None = None) -> Op[Any]:
+    body = yield Call("GET", _core.action_path(action_id, "/authorization"), params={"waitMs": _core.clamp_wait_ms(wait_ms)}, headers=_core.agent_headers(agent_id))
     return authorization_adapter.validate_python(body)
 
 
-def check_authorization(action_id: str, *, wait_ms: int, timeout: float) -> Op[Any]:
+def check_authorization(action_id: str, *, wait_ms: int, timeout: float, agent_id: str | None = None) -> Op[Any]:
     """Waits through classification, then up to ``wait_ms`` for a person; pending only while a person must decide.
     Still before a person after ``timeout`` seconds in all: ``AuthorizationTimeoutError``."""
     if not timeout >= 0:
         raise InvalidRequestError(f"timeout: must be a number of seconds >= 0, got {timeout!r}", [("timeout", "must be a number of seconds >= 0")])
     deadline = time.monotonic() + timeout
     while True:
-        state = yield from authorization(action_id, wait_ms=min(wait_ms, max(deadline - time.monotonic(), 0) * 1000))
+        state = yield from authorization(action_id, wait_ms=min(wait_ms, max(deadline - time.monotonic(), 0) * 1000), agent_id=agent_id)
         if not isinstance(state, PendingAuthorization) or state.phase == "awaiting_approval":
             return state
         if time.monotonic() >= deadline:
@@ -128,12 +130,12 @@ def check_authorization(action_id: str, *, wait_ms: int, timeout: float) -> Op[A
             yield Sleep(min(0.1, max(deadline - time.monotonic(), 0)))
 
 
-def await_authorization(action_id: str, *, poll_wait_ms: int, timeout: float | None) -> Op[Any]:
+def await_authorization(action_id: str, *, poll_wait_ms: int, timeout: float | None, agent_id: str | None = None) -> Op[Any]:
     deadline = None if timeout is None else time.monotonic() + timeout
     delay = FIRST_RETRY_DELAY_S
     while True:
         try:
-            state = yield from authorization(action_id, wait_ms=poll_wait_ms)
+            state = yield from authorization(action_id, wait_ms=poll_wait_ms, agent_id=agent_id)
             delay = FIRST_RETRY_DELAY_S
             if not isinstance(state, PendingAuthorization):
                 return state

@@ -94,7 +94,7 @@ class Airlock:
                     step = op.send(None)
                     continue
                 try:
-                    response = self._http.request(step.method, f"{self._base}{step.path}", headers=self._headers, json=step.json, params=step.params)
+                    response = self._http.request(step.method, f"{self._base}{step.path}", headers={**self._headers, **(step.headers or {})}, json=step.json, params=step.params)
                     body = _core.read(response)
                 except httpx.TransportError as error:  # handed to the operation, which retries what is transient
                     step = op.throw(_core.unreachable(self._base, step.method, step.path, error))
@@ -108,21 +108,21 @@ class Airlock:
 
     # ---- actions the worker runs
 
-    def start(self, tool: str, args: dict[str, Any], *, idempotency_key: str, rationale: str | None = None, requested_by: str | None = None, signals: dict[str, Any] | None = None) -> ActionHandle:
+    def start(self, tool: str, args: dict[str, Any], *, idempotency_key: str, rationale: str | None = None, requested_by: str | None = None, signals: dict[str, Any] | None = None, agent_id: str | None = None) -> ActionHandle:
         """Submits without waiting; ``created`` is False when the key matched an earlier action."""
-        submitted = self._drive(_ops.submit(tool, args, idempotency_key=idempotency_key, rationale=rationale, requested_by=requested_by, signals=signals))
+        submitted = self._drive(_ops.submit(tool, args, idempotency_key=idempotency_key, rationale=rationale, requested_by=requested_by, signals=signals, agent_id=agent_id))
         return ActionHandle(self, submitted.actionId, submitted.created)
 
-    def run(self, tool: str, args: dict[str, Any], *, idempotency_key: str, rationale: str | None = None, requested_by: str | None = None, signals: dict[str, Any] | None = None, timeout: float | None = None) -> Outcome:
+    def run(self, tool: str, args: dict[str, Any], *, idempotency_key: str, rationale: str | None = None, requested_by: str | None = None, signals: dict[str, Any] | None = None, timeout: float | None = None, agent_id: str | None = None) -> Outcome:
         """Submits and waits for the outcome: executed, denied (with feedback for the model), expired, failed or cancelled."""
-        return self._drive(_ops.run(tool, args, idempotency_key=idempotency_key, rationale=rationale, requested_by=requested_by, signals=signals, poll_wait_ms=self._poll_wait_ms, timeout=timeout))
+        return self._drive(_ops.run(tool, args, idempotency_key=idempotency_key, rationale=rationale, requested_by=requested_by, signals=signals, poll_wait_ms=self._poll_wait_ms, timeout=timeout, agent_id=agent_id))
 
-    def start_plan(self, steps: Iterable[PlanStep | dict[str, Any]], *, idempotency_key: str, rationale: str | None = None) -> ActionHandle:
+    def start_plan(self, steps: Iterable[PlanStep | dict[str, Any]], *, idempotency_key: str, rationale: str | None = None, agent_id: str | None = None) -> ActionHandle:
         """A multi-step plan: one approval covers every step; a failing step rolls back the completed ones."""
-        return self.start(*_ops.plan_args(steps), idempotency_key=idempotency_key, rationale=rationale)
+        return self.start(*_ops.plan_args(steps), idempotency_key=idempotency_key, rationale=rationale, agent_id=agent_id)
 
-    def run_plan(self, steps: Iterable[PlanStep | dict[str, Any]], *, idempotency_key: str, rationale: str | None = None, timeout: float | None = None) -> Outcome:
-        return self.run(*_ops.plan_args(steps), idempotency_key=idempotency_key, rationale=rationale, timeout=timeout)
+    def run_plan(self, steps: Iterable[PlanStep | dict[str, Any]], *, idempotency_key: str, rationale: str | None = None, timeout: float | None = None, agent_id: str | None = None) -> Outcome:
+        return self.run(*_ops.plan_args(steps), idempotency_key=idempotency_key, rationale=rationale, timeout=timeout, agent_id=agent_id)
 
     def action(self, action_id: str) -> ActionHandle:
         return ActionHandle(self, action_id)
@@ -139,23 +139,23 @@ class Airlock:
 
     # ---- gate-only actions the agent runs itself
 
-    def authorize(self, tool: str, args: dict[str, Any], *, idempotency_key: str, rationale: str | None = None, requested_by: str | None = None, signals: dict[str, Any] | None = None, report_within_ms: int | None = None) -> SubmittedAction:
+    def authorize(self, tool: str, args: dict[str, Any], *, idempotency_key: str, rationale: str | None = None, requested_by: str | None = None, signals: dict[str, Any] | None = None, report_within_ms: int | None = None, agent_id: str | None = None) -> SubmittedAction:
         """Asks Airlock to decide an action the agent will run itself; then ``await_authorization`` and ``report``."""
-        return self._drive(_ops.authorize(tool, args, idempotency_key=idempotency_key, rationale=rationale, requested_by=requested_by, signals=signals, report_within_ms=report_within_ms))
+        return self._drive(_ops.authorize(tool, args, idempotency_key=idempotency_key, rationale=rationale, requested_by=requested_by, signals=signals, report_within_ms=report_within_ms, agent_id=agent_id))
 
-    def authorization(self, action_id: str, *, wait_ms: int = 0) -> AuthState:
+    def authorization(self, action_id: str, *, wait_ms: int = 0, agent_id: str | None = None) -> AuthState:
         """Authorized (with the arguments to run), pending, or the outcome; long-polls up to ``wait_ms``."""
-        return self._drive(_ops.authorization(action_id, wait_ms=wait_ms))
+        return self._drive(_ops.authorization(action_id, wait_ms=wait_ms, agent_id=agent_id))
 
-    def check_authorization(self, action_id: str, *, wait_ms: int = 2_000, timeout: float = _ops.DEFAULT_CHECK_AUTHORIZATION_TIMEOUT_S) -> AuthState:
+    def check_authorization(self, action_id: str, *, wait_ms: int = 2_000, timeout: float = _ops.DEFAULT_CHECK_AUTHORIZATION_TIMEOUT_S, agent_id: str | None = None) -> AuthState:
         """For approval hooks: waits through classification, then up to ``wait_ms`` for a person.
         Pending only while a person must decide (phase ``awaiting_approval``). Still before a person
         after ``timeout`` seconds in all (default 60): ``AuthorizationTimeoutError`` (a ``TimeoutError``)."""
-        return self._drive(_ops.check_authorization(action_id, wait_ms=wait_ms, timeout=timeout))
+        return self._drive(_ops.check_authorization(action_id, wait_ms=wait_ms, timeout=timeout, agent_id=agent_id))
 
-    def await_authorization(self, action_id: str, *, timeout: float | None = None) -> AuthState:
+    def await_authorization(self, action_id: str, *, timeout: float | None = None, agent_id: str | None = None) -> AuthState:
         """Waits until the action is authorized or ended (denied, expired, cancelled, or already reported)."""
-        return self._drive(_ops.await_authorization(action_id, poll_wait_ms=self._poll_wait_ms, timeout=timeout))
+        return self._drive(_ops.await_authorization(action_id, poll_wait_ms=self._poll_wait_ms, timeout=timeout, agent_id=agent_id))
 
     def report(self, action_id: str, authorization: Authorization, *, output: Any = None, error: str | None = None) -> Outcome:
         """Reports the agent's own run with exactly the authorized arguments; ``error`` marks it failed. Idempotent."""
@@ -193,7 +193,7 @@ class AsyncAirlock:
                     step = op.send(None)
                     continue
                 try:
-                    response = await self._http.request(step.method, f"{self._base}{step.path}", headers=self._headers, json=step.json, params=step.params)
+                    response = await self._http.request(step.method, f"{self._base}{step.path}", headers={**self._headers, **(step.headers or {})}, json=step.json, params=step.params)
                     body = _core.read(response)
                 except httpx.TransportError as error:  # handed to the operation, which retries what is transient
                     step = op.throw(_core.unreachable(self._base, step.method, step.path, error))
@@ -205,18 +205,18 @@ class AsyncAirlock:
         except StopIteration as done:
             return done.value
 
-    async def start(self, tool: str, args: dict[str, Any], *, idempotency_key: str, rationale: str | None = None, requested_by: str | None = None, signals: dict[str, Any] | None = None) -> AsyncActionHandle:
-        submitted = await self._drive(_ops.submit(tool, args, idempotency_key=idempotency_key, rationale=rationale, requested_by=requested_by, signals=signals))
+    async def start(self, tool: str, args: dict[str, Any], *, idempotency_key: str, rationale: str | None = None, requested_by: str | None = None, signals: dict[str, Any] | None = None, agent_id: str | None = None) -> AsyncActionHandle:
+        submitted = await self._drive(_ops.submit(tool, args, idempotency_key=idempotency_key, rationale=rationale, requested_by=requested_by, signals=signals, agent_id=agent_id))
         return AsyncActionHandle(self, submitted.actionId, submitted.created)
 
-    async def run(self, tool: str, args: dict[str, Any], *, idempotency_key: str, rationale: str | None = None, requested_by: str | None = None, signals: dict[str, Any] | None = None, timeout: float | None = None) -> Outcome:
-        return await self._drive(_ops.run(tool, args, idempotency_key=idempotency_key, rationale=rationale, requested_by=requested_by, signals=signals, poll_wait_ms=self._poll_wait_ms, timeout=timeout))
+    async def run(self, tool: str, args: dict[str, Any], *, idempotency_key: str, rationale: str | None = None, requested_by: str | None = None, signals: dict[str, Any] | None = None, timeout: float | None = None, agent_id: str | None = None) -> Outcome:
+        return await self._drive(_ops.run(tool, args, idempotency_key=idempotency_key, rationale=rationale, requested_by=requested_by, signals=signals, poll_wait_ms=self._poll_wait_ms, timeout=timeout, agent_id=agent_id))
 
-    async def start_plan(self, steps: Iterable[PlanStep | dict[str, Any]], *, idempotency_key: str, rationale: str | None = None) -> AsyncActionHandle:
-        return await self.start(*_ops.plan_args(steps), idempotency_key=idempotency_key, rationale=rationale)
+    async def start_plan(self, steps: Iterable[PlanStep | dict[str, Any]], *, idempotency_key: str, rationale: str | None = None, agent_id: str | None = None) -> AsyncActionHandle:
+        return await self.start(*_ops.plan_args(steps), idempotency_key=idempotency_key, rationale=rationale, agent_id=agent_id)
 
-    async def run_plan(self, steps: Iterable[PlanStep | dict[str, Any]], *, idempotency_key: str, rationale: str | None = None, timeout: float | None = None) -> Outcome:
-        return await self.run(*_ops.plan_args(steps), idempotency_key=idempotency_key, rationale=rationale, timeout=timeout)
+    async def run_plan(self, steps: Iterable[PlanStep | dict[str, Any]], *, idempotency_key: str, rationale: str | None = None, timeout: float | None = None, agent_id: str | None = None) -> Outcome:
+        return await self.run(*_ops.plan_args(steps), idempotency_key=idempotency_key, rationale=rationale, timeout=timeout, agent_id=agent_id)
 
     def action(self, action_id: str) -> AsyncActionHandle:
         return AsyncActionHandle(self, action_id)
@@ -230,17 +230,17 @@ class AsyncAirlock:
     async def wait(self, action_id: str, *, timeout: float | None = None) -> Outcome:
         return await self._drive(_ops.wait(action_id, poll_wait_ms=self._poll_wait_ms, timeout=timeout))
 
-    async def authorize(self, tool: str, args: dict[str, Any], *, idempotency_key: str, rationale: str | None = None, requested_by: str | None = None, signals: dict[str, Any] | None = None, report_within_ms: int | None = None) -> SubmittedAction:
-        return await self._drive(_ops.authorize(tool, args, idempotency_key=idempotency_key, rationale=rationale, requested_by=requested_by, signals=signals, report_within_ms=report_within_ms))
+    async def authorize(self, tool: str, args: dict[str, Any], *, idempotency_key: str, rationale: str | None = None, requested_by: str | None = None, signals: dict[str, Any] | None = None, report_within_ms: int | None = None, agent_id: str | None = None) -> SubmittedAction:
+        return await self._drive(_ops.authorize(tool, args, idempotency_key=idempotency_key, rationale=rationale, requested_by=requested_by, signals=signals, report_within_ms=report_within_ms, agent_id=agent_id))
 
-    async def authorization(self, action_id: str, *, wait_ms: int = 0) -> AuthState:
-        return await self._drive(_ops.authorization(action_id, wait_ms=wait_ms))
+    async def authorization(self, action_id: str, *, wait_ms: int = 0, agent_id: str | None = None) -> AuthState:
+        return await self._drive(_ops.authorization(action_id, wait_ms=wait_ms, agent_id=agent_id))
 
-    async def check_authorization(self, action_id: str, *, wait_ms: int = 2_000, timeout: float = _ops.DEFAULT_CHECK_AUTHORIZATION_TIMEOUT_S) -> AuthState:
-        return await self._drive(_ops.check_authorization(action_id, wait_ms=wait_ms, timeout=timeout))
+    async def check_authorization(self, action_id: str, *, wait_ms: int = 2_000, timeout: float = _ops.DEFAULT_CHECK_AUTHORIZATION_TIMEOUT_S, agent_id: str | None = None) -> AuthState:
+        return await self._drive(_ops.check_authorization(action_id, wait_ms=wait_ms, timeout=timeout, agent_id=agent_id))
 
-    async def await_authorization(self, action_id: str, *, timeout: float | None = None) -> AuthState:
-        return await self._drive(_ops.await_authorization(action_id, poll_wait_ms=self._poll_wait_ms, timeout=timeout))
+    async def await_authorization(self, action_id: str, *, timeout: float | None = None, agent_id: str | None = None) -> AuthState:
+        return await self._drive(_ops.await_authorization(action_id, poll_wait_ms=self._poll_wait_ms, timeout=timeout, agent_id=agent_id))
 
     async def report(self, action_id: str, authorization: Authorization, *, output: Any = None, error: str | None = None) -> Outcome:
         return await self._drive(_ops.report(action_id, authorization, output=output, error=error))
