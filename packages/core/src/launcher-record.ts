@@ -2,7 +2,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
-import { isProcessAlive } from './spawn.js';
+import { commandLineOf, isProcessAlive } from './spawn.js';
 
 // What `npm start` leaves in its data directory for other processes on the machine (the CLI
 // above all) to find what it runs: one small JSON file per thing, naming the process that owns it.
@@ -47,12 +47,4 @@ export function launcherRecord<T extends { pid: number }>(file: string, schema: 
       return commandLine === undefined || runs(record, commandLine) ? record : undefined;
     },
   };
-}
-
-function commandLineOf(pid: number): string | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
-  } catch {
-    return undefined;
-  }
 }

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 // Every child process Airlock and its tests start goes through here (a lint rule
 // keeps `spawn` out of everywhere else). Node reports a child that never started
@@ -111,6 +112,15 @@ function exitOf(child: ChildProcess): Promise<ExitStatus> {
       if (child.pid === undefined) resolve({ code: null, signal: null });
     });
   });
+}
+
+/** A process's command line, its arguments joined by spaces; undefined where /proc cannot be read (another OS, hidepid) or the process is gone. */
+export function commandLineOf(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+  } catch {
+    return undefined;
+  }
 }
 
 /** Whether a process runs (a pid file's server, say): EPERM means it does, as another account. */

@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { defaultActivityDeps } from '@airlock/activities';
 import { getAgentSelf, getAuthorization, policyFromFile, postAuthorization, postDecision, postReport, type ApiContext } from '@airlock/console';
 import { getActionStatus } from '@airlock/core/gateway';
-import { startProcess } from '@airlock/core/spawn';
+import { isProcessAlive, startProcess } from '@airlock/core/spawn';
 import { createAgent, createApiKey } from '@airlock/db';
 import { ACTION_META, CHECK_TOOL, parseGatewayConfig, startHttpGateway } from '@airlock/mcp-gateway';
 import { PolicyStore } from '@airlock/policy/files';
@@ -415,7 +415,7 @@ describe('the stdio gateway ends with its client', { timeout: 2 * SLOW_MS }, () 
     send({ id: 2, method: 'tools/list' });
     await answer(2);
     const upstreamPid = Number(await readFile(pidFile, 'utf8'));
-    expect(isAlive(upstreamPid)).toBe(true);
+    expect(isProcessAlive(upstreamPid)).toBe(true);
     return { gateway, exited, upstreamPid };
   }
 
@@ -429,10 +429,10 @@ describe('the stdio gateway ends with its client', { timeout: 2 * SLOW_MS }, () 
       // A bound to give up on, not a duration under test.
       const code = await Promise.race([exited, new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), 60_000))]);
       expect(code).toBe(0);
-      expect(isAlive(upstreamPid)).toBe(false);
+      expect(isProcessAlive(upstreamPid)).toBe(false);
     } finally {
       gateway.kill('SIGKILL');
-      if (isAlive(upstreamPid)) process.kill(upstreamPid, 'SIGKILL');
+      if (isProcessAlive(upstreamPid)) process.kill(upstreamPid, 'SIGKILL');
     }
   });
 });
@@ -500,11 +500,3 @@ function randomSuffix(): string {
 }
 
 /** Whether a process with this pid exists (signal 0 only checks). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -1,6 +1,6 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { commandLineOf, isAlive } from './processes.js';
+import { commandLineOf, isProcessAlive } from '@airlock/core/spawn';
 
 /**
  * <dataDir>/airlock.pid: one launcher per data directory (a second one would
@@ -11,7 +11,7 @@ import { commandLineOf, isAlive } from './processes.js';
 export async function claimDataDir(dataDir: string): Promise<{ pidFile: string; release(): Promise<void> }> {
   const pidFile = path.join(dataDir, 'airlock.pid');
   const holder = Number.parseInt(await readFile(pidFile, 'utf8').catch(() => ''), 10);
-  if (Number.isInteger(holder) && holder !== process.pid && isAlive(holder) && (await commandLineOf(holder))?.includes('node')) {
+  if (Number.isInteger(holder) && holder !== process.pid && isProcessAlive(holder) && commandLineOf(holder)?.includes('node')) {
     throw new Error(`another Airlock (pid ${holder}) is running with data directory ${dataDir}; stop it first (if it is not running, delete ${pidFile})`);
   }
   await writeFile(pidFile, `${process.pid}\n`);

@@ -1,9 +1,8 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startProcess, type ExitStatus } from '@airlock/core/spawn';
+import { commandLineOf, isProcessAlive, startProcess, type ExitStatus } from '@airlock/core/spawn';
 
 export type { ExitStatus };
 
@@ -126,20 +125,10 @@ function readLines(stream: Readable | null, onLine: (line: string) => void): Pro
   return new Promise((resolve) => lines.once('close', resolve));
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Resolves true once `pid` is gone, false if it still runs after `timeoutMs`. */
 export async function waitForPidExit(pid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  while (isAlive(pid)) {
+  while (isProcessAlive(pid)) {
     if (Date.now() > deadline) return false;
     await sleep(50);
   }
@@ -151,13 +140,6 @@ export async function waitForPidExit(pid: number, timeoutMs: number): Promise<bo
  * cannot be read. Used to make sure a pid from a pid file is still the process
  * we started, not an unrelated one that reused the number.
  */
-export async function commandLineOf(pid: number): Promise<string | undefined> {
-  try {
-    return (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').join(' ');
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Stops a process left running by an earlier launcher that was killed outright
@@ -165,7 +147,7 @@ export async function commandLineOf(pid: number): Promise<string | undefined> {
  * line. Returns whether one was found.
  */
 export async function stopLeftover(pid: number, marker: string, signal: NodeJS.Signals, timeoutMs = 15_000): Promise<boolean> {
-  const commandLine = await commandLineOf(pid);
+  const commandLine = commandLineOf(pid);
   if (!commandLine?.includes(marker)) return false;
   try {
     process.kill(pid, signal);
