@@ -1,3 +1,5 @@
+import { getSystemErrorMap } from 'node:util';
+
 /** A policy that cannot be loaded, located as precisely as possible: file, rule, position. */
 export class PolicyError extends Error {
   override name = 'PolicyError';
@@ -21,10 +23,24 @@ export class PolicyFileUnreadableError extends PolicyError {
   }
 }
 
-/** A file-system error as a reason: Node's `ENOENT: no such file or directory, open '/x'` is `no such file or directory`. */
+/**
+ * A file-system error as a reason, from its code: ENOENT is `no such file or directory`, EACCES
+ * `permission denied` (the system's own wording, as `ls` says it), never Node's whole
+ * `ENOENT: no such file or directory, open '/x'` line, which repeats the path the caller names.
+ * An error without a system code is its message.
+ */
 export function fileErrorReason(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return /^E[A-Z]+: (.+?), \w+(?: '.*')?$/.exec(message)?.[1] ?? message;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const reason = typeof code === 'string' ? systemErrorWording().get(code) : undefined;
+  return reason ?? (error instanceof Error ? error.message : String(error));
+}
+
+let wordingByCode: Map<string, string> | undefined;
+
+/** libuv's wording of each system error by its code (`EROFS` → `read-only file system`), read once. */
+function systemErrorWording(): Map<string, string> {
+  wordingByCode ??= new Map([...getSystemErrorMap().values()]);
+  return wordingByCode;
 }
 
 export interface PolicyProblem {
