@@ -1,4 +1,5 @@
-import { ActionRequest, InvalidRequestError, formatZodError, type ActionOutcome, type ActionStatusView } from '@airlock/core/portable';
+import { ActionRequest, InvalidRequestError, formatZodError, type ActionOutcome } from '@airlock/core/portable';
+import { ActionStatusAnswer, AgentSelfAnswer, CancelAnswer, OutcomeAnswer, SubmittedAnswer, type AgentSelf } from './answers.js';
 import {
   readAuthorization,
   sendReport,
@@ -8,7 +9,6 @@ import {
   type AuthorizationState,
   type SubmittedAuthorization,
 } from './gate.js';
-import { z } from 'zod';
 import { ActionClient, planAction, toolCallOptionsError } from './client-base.js';
 import { refuseUnknownFields, unknownFieldsError } from './fields.js';
 import type { ActionHandle, AgentActionRequest, AgentPlanRequest, AirlockClient, ToolFunction } from './handle.js';
@@ -25,16 +25,7 @@ export interface ConnectOptions {
   fetch?: typeof fetch;
 }
 
-/** The agent an API key belongs to (`me()`), as the Python client's `AgentSelf`. */
-export interface AgentSelf {
-  id: string;
-  team: string;
-  /** Tool names or globs (`payments.*`) the agent may request; others are denied. */
-  allowedTools: string[];
-}
-
-// Checked, like the authorization state: a console of another version fails here, naming the call.
-const AgentSelfSchema: z.ZodType<AgentSelf> = z.looseObject({ id: z.string(), team: z.string(), allowedTools: z.array(z.string()) });
+export type { AgentSelf } from './answers.js';
 
 /** Options of `checkAuthorization`. */
 export interface CheckAuthorizationOptions {
@@ -123,9 +114,8 @@ export class Airlock extends ActionClient<AgentActionRequest> implements Airlock
     const parsed = AgentActionRequestSchema.safeParse(request);
     if (!parsed.success) throw new InvalidRequestError(formatZodError(parsed.error));
     const { agentId, ...body } = parsed.data;
-    const { body: submitted } = await this.transport.call('POST', '/api/v1/actions', { body, headers: agentHeaders(agentId) });
-    const { actionId, created } = submitted as { actionId: string; created: boolean };
-    return { ...this.action(actionId), created };
+    const { body: submitted } = await this.transport.call('POST', '/api/v1/actions', SubmittedAnswer, { body, headers: agentHeaders(agentId) });
+    return { ...this.action(submitted.actionId), created: submitted.created };
   }
 
   /**
@@ -157,10 +147,10 @@ export class Airlock extends ActionClient<AgentActionRequest> implements Airlock
     return {
       actionId,
       created: false,
-      status: async () => (await this.transport.call('GET', `${path}/status`)).body as ActionStatusView,
+      status: async () => (await this.transport.call('GET', `${path}/status`, ActionStatusAnswer)).body,
       result: () => this.awaitOutcome(path),
       cancel: async () => {
-        await this.transport.call('POST', `${path}/cancel`);
+        await this.transport.call('POST', `${path}/cancel`, CancelAnswer);
       },
     };
   }
@@ -231,7 +221,7 @@ export class Airlock extends ActionClient<AgentActionRequest> implements Airlock
 
   /** The agent that owns the key and the tools it may request (GET /api/v1/agents/me): a cheap check of the URL and key. */
   async me(): Promise<AgentSelf> {
-    return (await this.transport.read('GET', '/api/v1/agents/me', AgentSelfSchema)).body;
+    return (await this.transport.call('GET', '/api/v1/agents/me', AgentSelfAnswer)).body;
   }
 
   /** Nothing to close over HTTP; kept so both clients are used alike. */
@@ -244,9 +234,9 @@ export class Airlock extends ActionClient<AgentActionRequest> implements Airlock
     let retryDelayMs = 250;
     for (;;) {
       try {
-        const { status, body } = await this.transport.call('GET', `${path}/outcome?waitMs=${this.pollWaitMs}`);
+        const { body } = await this.transport.call('GET', `${path}/outcome?waitMs=${this.pollWaitMs}`, OutcomeAnswer);
         retryDelayMs = 250;
-        if (status === 200) return body as ActionOutcome;
+        if (body.status !== 'pending') return body;
       } catch (error) {
         if (!isTransient(error)) throw error;
         await new Promise((resolve) => setTimeout(resolve, retryDelayMs));

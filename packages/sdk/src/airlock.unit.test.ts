@@ -291,6 +291,45 @@ describe('answers are checked, so a console of another version fails loudly wher
     expect(await airlock.authorization('a-1')).toEqual({ status: 'denied', actionId: 'a-1', reason: 'no', deniedBy: 'ann' });
   });
 
+  // Every call's answer is checked by the one transport: each of these took its answer unchecked before.
+  const malformed: [string, (airlock: Airlock) => Promise<unknown>, RegExp][] = [
+    ['start()', (a) => a.start({ tool: 'demo.echo', args: {}, idempotencyKey: 'k' }), /POST \/api\/v1\/actions with 200 .*actionId/],
+    ['authorize()', (a) => a.authorize({ tool: 'demo.echo', args: {}, idempotencyKey: 'k' }), /POST \/api\/v1\/authorizations with 200 .*created/],
+    ['report()', (a) => a.report('a-1', { authorizationId: 'z', args: {}, status: 'succeeded' }), /POST \/api\/v1\/actions\/a-1\/report with 200 .*status/],
+    ['status()', (a) => a.action('a-1').status(), /GET \/api\/v1\/actions\/a-1\/status with 200 .*phase/],
+    ['result()', (a) => a.action('a-1').result(), /GET \/api\/v1\/actions\/a-1\/outcome\?waitMs=\d+ with 200 .*status/],
+    ['cancel()', (a) => a.action('a-1').cancel(), /POST \/api\/v1\/actions\/a-1\/cancel with 200 .*cancelRequested/],
+  ];
+  it.each(malformed)('%s with an answer missing its fields is a bad_response naming the server and the call', async (_name, call, message) => {
+    const { airlock } = await recordingClient(() => ({ ok: true }));
+    const answered = call(airlock);
+    await expect(answered).rejects.toThrow(AirlockApiError);
+    await expect(answered).rejects.toMatchObject({ status: 200, code: 'bad_response', message: expect.stringMatching(message) });
+  });
+
+  it('a run whose outcome is not one the SDK knows fails as bad_response instead of waiting forever or returning it', async () => {
+    const { airlock } = await recordingClient((path) => (path.endsWith('/outcome') ? { status: 'done', actionId: 'a-1' } : { actionId: 'a-1', created: true }));
+    await expect(airlock.run({ tool: 'demo.echo', args: {}, idempotencyKey: 'k' })).rejects.toMatchObject({ code: 'bad_response' });
+  });
+
+  it('well-formed answers read as before, with fields a newer console adds passed through', async () => {
+    const status = { actionId: 'a-1', agentId: 'bot', tool: 'demo.echo', argsHash: 'h', phase: 'awaiting_approval', approval: { round: 1 } };
+    const { airlock } = await recordingClient((path) =>
+      path.endsWith('/status')
+        ? status
+        : path.endsWith('/cancel')
+          ? { actionId: 'a-1', cancelRequested: true }
+          : path.endsWith('/report')
+            ? { status: 'executed', actionId: 'a-1', output: { id: 're_1' } }
+            : { actionId: 'a-1', created: false, argsHash: 'h', links: {} },
+    );
+    expect(await airlock.authorize({ tool: 'demo.echo', args: {}, idempotencyKey: 'k' })).toEqual({ actionId: 'a-1', created: false });
+    expect((await airlock.start({ tool: 'demo.echo', args: {}, idempotencyKey: 'k' })).created).toBe(false);
+    expect(await airlock.action('a-1').status()).toEqual(status);
+    await airlock.action('a-1').cancel();
+    expect(await airlock.report('a-1', { authorizationId: 'z', args: {}, status: 'succeeded' })).toEqual({ status: 'executed', actionId: 'a-1', output: { id: 're_1' } });
+  });
+
   it('me() without allowedTools is a bad_response, not an agent that may use nothing', async () => {
     const { airlock } = await recordingClient(() => ({ id: 'billing-bot', team: 'billing' }));
     await expect(airlock.me()).rejects.toMatchObject({ code: 'bad_response', message: expect.stringMatching(/GET \/api\/v1\/agents\/me with 200 .*allowedTools/) });

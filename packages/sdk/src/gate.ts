@@ -1,7 +1,9 @@
-import { ActionOutcome, ActionRequest, InvalidRequestError, canonicalJson, denialText, formatZodError, type ActionRequestInput } from '@airlock/core/portable';
-import { z } from 'zod';
+import { ActionRequest, InvalidRequestError, canonicalJson, denialText, formatZodError, type ActionOutcome, type ActionRequestInput } from '@airlock/core/portable';
+import { AuthorizationStateAnswer, ReportAnswer, SubmittedAnswer, type AuthorizationState } from './answers.js';
 import { refuseUnknownFields } from './fields.js';
 import { agentHeaders, type RestTransport } from './rest-transport.js';
+
+export type { AuthorizationState } from './answers.js';
 
 /**
  * A gate-only action: Airlock decides, the agent runs the tool itself and reports. The key decides
@@ -20,28 +22,6 @@ export interface SubmittedAuthorization {
   created: boolean;
 }
 
-/** Where a gate-only action stands. `authorized` carries the arguments to run with (an approver may have edited them). */
-export type AuthorizationState =
-  | { status: 'authorized'; actionId: string; tool: string; authorizationId: string; args: Record<string, unknown>; argsHash: string; expiresAt: string }
-  | { status: 'pending'; actionId: string; phase: string }
-  | ActionOutcome;
-
-// What GET /authorization answers, checked: the arguments the agent runs with come from here. Loose, so
-// fields a newer console adds (`links`) pass through; a missing or mistyped one fails as `bad_response`.
-const AuthorizationStateSchema: z.ZodType<AuthorizationState> = z.discriminatedUnion('status', [
-  z.looseObject({
-    status: z.literal('authorized'),
-    actionId: z.string(),
-    tool: z.string(),
-    authorizationId: z.string(),
-    args: z.record(z.string(), z.unknown()),
-    argsHash: z.string(),
-    expiresAt: z.string(),
-  }),
-  z.looseObject({ status: z.literal('pending'), actionId: z.string(), phase: z.string() }),
-  ActionOutcome,
-]);
-
 export type AgentRunReport =
   | { authorizationId: string; args: Record<string, unknown>; status: 'succeeded'; output?: unknown }
   | { authorizationId: string; args: Record<string, unknown>; status: 'failed'; error: string };
@@ -51,9 +31,8 @@ export async function submitAuthorization(transport: RestTransport, request: Aut
   const parsed = AuthorizationRequestSchema.safeParse(request);
   if (!parsed.success) throw new InvalidRequestError(formatZodError(parsed.error));
   const { agentId, ...body } = parsed.data;
-  const { body: submitted } = await transport.call('POST', '/api/v1/authorizations', { body, headers: agentHeaders(agentId) });
-  const { actionId, created } = submitted as SubmittedAuthorization;
-  return { actionId, created };
+  const { body: submitted } = await transport.call('POST', '/api/v1/authorizations', SubmittedAnswer, { body, headers: agentHeaders(agentId) });
+  return { actionId: submitted.actionId, created: submitted.created };
 }
 
 /**
@@ -67,7 +46,7 @@ export async function readAuthorization(
   options: { agentId?: string | undefined; signal?: AbortSignal | undefined } = {},
 ): Promise<AuthorizationState> {
   const wait = Math.min(Math.max(Math.round(waitMs), 0), 30_000);
-  const { body } = await transport.read('GET', `/api/v1/actions/${encodeURIComponent(actionId)}/authorization?waitMs=${wait}`, AuthorizationStateSchema, {
+  const { body } = await transport.call('GET', `/api/v1/actions/${encodeURIComponent(actionId)}/authorization?waitMs=${wait}`, AuthorizationStateAnswer, {
     headers: agentHeaders(options.agentId),
     ...(options.signal ? { signal: options.signal } : {}),
   });
@@ -78,8 +57,8 @@ export async function readAuthorization(
 export async function sendReport(transport: RestTransport, actionId: string, report: AgentRunReport): Promise<ActionOutcome> {
   // The server refuses unknown fields too; checked here so a typo (`outpt`) fails before anything is recorded.
   refuseUnknownFields(report, report.status === 'failed' ? REPORT_FIELDS.failed : REPORT_FIELDS.succeeded, 'report');
-  const { body } = await transport.call('POST', `/api/v1/actions/${encodeURIComponent(actionId)}/report`, { body: report });
-  return body as ActionOutcome;
+  const { body } = await transport.call('POST', `/api/v1/actions/${encodeURIComponent(actionId)}/report`, ReportAnswer, { body: report });
+  return body;
 }
 
 /**

@@ -45,11 +45,17 @@ export class RestTransport {
     this.base = options.url.replace(/\/+$/, '');
   }
 
-  async call(
+  /**
+   * One call, its answer checked against `schema` (answers.ts): a console of another version (or a
+   * server that is not Airlock) fails here as `bad_response`, naming the server and the call, not
+   * later where a field is missing. No call takes its answer unchecked.
+   */
+  async call<T>(
     method: 'GET' | 'POST',
     path: string,
+    schema: z.ZodType<T>,
     init: { body?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {},
-  ): Promise<{ status: number; body: unknown }> {
+  ): Promise<{ status: number; body: T }> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.options.apiKey}`, accept: 'application/json', ...init.headers };
     if (init.body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
@@ -69,27 +75,13 @@ export class RestTransport {
     // A server that is not Airlock's console (a wrong port, a proxy's page) is named with the call, not just its status.
     const elsewhere = (what: string) => `${this.base} answered ${method} ${path} with ${res.status} and ${what}: is ${this.base} Airlock's console?`;
     const body: unknown = text ? parseJson(text, res.status, elsewhere) : null;
-    if (res.ok) return { status: res.status, body };
-    throw toError(res.status, body as ErrorBody | null, elsewhere);
-  }
-
-  /**
-   * `call`, with the answer checked against `schema`: a console of another version (or a server that is
-   * not Airlock) fails here, naming the server and the call, not later where a field is missing.
-   */
-  async read<T>(
-    method: 'GET' | 'POST',
-    path: string,
-    schema: z.ZodType<T>,
-    init: { body?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {},
-  ): Promise<{ status: number; body: T }> {
-    const { status, body } = await this.call(method, path, init);
+    if (!res.ok) throw toError(res.status, body as ErrorBody | null, elsewhere);
     const parsed = schema.safeParse(body);
-    if (parsed.success) return { status, body: parsed.data };
+    if (parsed.success) return { status: res.status, body: parsed.data };
     throw new AirlockApiError(
-      status,
+      res.status,
       'bad_response',
-      `${this.base} answered ${method} ${path} with ${status} and a body this client does not understand (${formatZodError(parsed.error)}): is ${this.base} Airlock's console, of a version this SDK speaks?`,
+      `${this.base} answered ${method} ${path} with ${res.status} and a body this client does not understand (${formatZodError(parsed.error)}): is ${this.base} Airlock's console, of a version this SDK speaks?`,
     );
   }
 }
