@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from airlock_client import Airlock, AsyncAirlock, AuthorizationTimeoutError, Denied, Executed, InvalidRequestError
+from airlock_client import Airlock, AsyncAirlock, Authorization, AuthorizationTimeoutError, Denied, Executed, InvalidRequestError
 from airlock_client.errors import AirlockApiError
 
 OUTCOME = "/api/v1/actions/act-1/outcome"
@@ -246,3 +246,45 @@ def test_a_field_the_client_does_not_know_is_refused_before_anything_is_sent_as_
         with pytest.raises(TypeError, match="reasn"):
             airlock.authorize("demo.echo", {}, idempotency_key="k-1", reasn="x")  # type: ignore[call-arg]
     assert seen == []
+
+
+# Every call's answer is checked by the driver (``_core.read``): a body of another shape is a bad_response naming the
+# server and the call, not a pydantic ValidationError (or, for the outcome's 202, not checked at all).
+MALFORMED_CALLS = [
+    ("start", lambda a: a.start("demo.echo", {}, idempotency_key="k-1"), "POST /api/v1/actions with 200", "actionId"),
+    ("authorize", lambda a: a.authorize("demo.echo", {}, idempotency_key="k-1"), "POST /api/v1/authorizations with 200", "actionId"),
+    ("status", lambda a: a.status("act-1"), "GET /api/v1/actions/act-1/status with 200", "phase"),
+    ("cancel", lambda a: a.cancel("act-1"), "POST /api/v1/actions/act-1/cancel with 200", "cancelRequested"),
+    ("wait", lambda a: a.wait("act-1"), "GET /api/v1/actions/act-1/outcome with 200", "status"),
+    ("authorization", lambda a: a.authorization("act-1"), "GET /api/v1/actions/act-1/authorization with 200", "status"),
+    ("me", lambda a: a.me(), "GET /api/v1/agents/me with 200", "allowedTools"),
+]
+
+
+@pytest.mark.parametrize(("name", "call", "where", "field"), MALFORMED_CALLS, ids=[c[0] for c in MALFORMED_CALLS])
+def test_an_answer_of_another_shape_is_a_bad_response_naming_the_server_and_the_call(name, call, where, field):
+    answer = {"ok": True} if name != "me" else {"id": "billing-bot", "team": "billing"}
+    with Airlock("http://airlock.test", api_key="alk_x", http=httpx.Client(transport=httpx.MockTransport(lambda request: httpx.Response(200, json=answer)))) as airlock:
+        with pytest.raises(AirlockApiError) as raised:
+            call(airlock)
+    assert (raised.value.status, raised.value.code) == (200, "bad_response")
+    assert str(raised.value).startswith(f"http://airlock.test answered {where} and a body this client does not understand (")
+    assert field in str(raised.value)
+    assert str(raised.value).endswith("is http://airlock.test Airlock's console, of a version this client speaks?")
+
+
+def test_a_report_answered_with_no_known_outcome_is_a_bad_response():
+    granted = Authorization(status="authorized", actionId="act-1", tool="demo.echo", authorizationId="z", args={}, argsHash="h", expiresAt="2030-01-01T00:00:00Z", links={"report": "/r"})
+    answer = httpx.Response(200, json={"status": "done", "actionId": "act-1"})
+    with Airlock("http://airlock.test", api_key="alk_x", http=httpx.Client(transport=httpx.MockTransport(lambda request: answer))) as airlock:
+        with pytest.raises(AirlockApiError, match=r"^http://airlock\.test answered POST /api/v1/actions/act-1/report with 200 and a body this client does not understand") as raised:
+            airlock.report("act-1", granted, output={"ok": True})
+    assert raised.value.code == "bad_response"
+
+
+async def test_async_wait_whose_pending_answer_is_malformed_is_the_same_bad_response():
+    answer = httpx.Response(202, json={"status": "pending"})
+    async with AsyncAirlock("http://airlock.test", api_key="alk_x", http=httpx.AsyncClient(transport=httpx.MockTransport(lambda request: answer))) as airlock:
+        with pytest.raises(AirlockApiError, match=r"^http://airlock\.test answered GET /api/v1/actions/act-1/outcome with 202 and a body this client does not understand \(.*actionId") as raised:
+            await airlock.wait("act-1", timeout=1)
+    assert (raised.value.status, raised.value.code) == (202, "bad_response")

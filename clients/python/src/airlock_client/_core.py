@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from .errors import AirlockApiError, IdempotencyConflictError, InvalidRequestError
 from .models import ErrorBody
@@ -76,16 +76,24 @@ def elsewhere(response: httpx.Response, what: str) -> str:
     return f"{base} answered {request.method} {request.url.path} with {response.status_code} and {what}: is {base} Airlock's console?"
 
 
-def read(response: httpx.Response) -> Any:
-    """The JSON body of a successful answer; an error answer becomes the client's exception."""
+def read(response: httpx.Response, answer: TypeAdapter[Any]) -> Any:
+    """A successful answer's JSON body checked against ``answer`` (what the call answers); an error answer becomes
+    the client's exception. A body of another shape (a console of another version, a server that is not Airlock)
+    is a ``bad_response`` naming the server and the call, not a pydantic error or a missing field later."""
     text = response.text
     try:
         body = json.loads(text) if text else None
     except ValueError:
         raise AirlockApiError(response.status_code, "bad_response", elsewhere(response, "a body that is not JSON")) from None
-    if response.is_success:
-        return body
-    raise error_from(response.status_code, body, response)
+    if not response.is_success:
+        raise error_from(response.status_code, body, response)
+    try:
+        return answer.validate_python(body)
+    except ValidationError as error:
+        issues = [(".".join(str(p) for p in e["loc"]) or "(body)", str(e["msg"])) for e in error.errors()]
+        detail = "; ".join(f"{path}: {message}" for path, message in issues)
+        message = elsewhere(response, f"a body this client does not understand ({detail})").removesuffix("?") + ", of a version this client speaks?"
+        raise AirlockApiError(response.status_code, "bad_response", message, issues) from None
 
 
 def unreachable(base: str, method: str, path: str, error: httpx.TransportError) -> AirlockApiError:

@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Generator, Iterable, TypeVar
 
+from pydantic import TypeAdapter
+
 from . import _core
 from .errors import AuthorizationTimeoutError, InvalidRequestError, is_transient
 from .models import (
@@ -23,6 +25,7 @@ from .models import (
     AuthorizationRequestBody,
     CancelResult,
     PendingAuthorization,
+    PendingOutcome,
     PlanArgs,
     PlanStep,
     ReportFailed,
@@ -31,6 +34,7 @@ from .models import (
     SubmittedAction,
     authorization_adapter,
     outcome_adapter,
+    outcome_answer_adapter,
 )
 
 MAX_RETRY_DELAY_S = 5.0
@@ -43,13 +47,14 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Call:
-    """One request; the driver sends back the JSON body, or ``(status, body)`` when ``with_status``."""
+    """One request and what it answers: the driver checks the JSON body against ``answer`` (``_core.read``, so no
+    call takes its answer unchecked) and sends back the validated value."""
 
     method: str
     path: str
+    answer: TypeAdapter[Any]
     json: Any = None
     params: dict[str, Any] | None = None
-    with_status: bool = False
     headers: dict[str, str] | None = None
     """Sent beside the client's own (the agent header)."""
 
@@ -61,10 +66,16 @@ class Sleep:
 
 Op = Generator[Call | Sleep, Any, T]
 
+_submitted = TypeAdapter(SubmittedAction)
+_live_status = TypeAdapter(ActionLiveStatus)
+_cancelled = TypeAdapter(CancelResult)
+_agent_self = TypeAdapter(AgentSelf)
+
 
 def submit(tool: str, args: dict[str, Any], *, idempotency_key: str, rationale: str | None, requested_by: str | None, signals: dict[str, Any] | None, agent_id: str | None = None) -> Op[SubmittedAction]:
     body = _core.body_of(SubmitActionBody, dict(tool=tool, args=args, idempotencyKey=idempotency_key, rationale=rationale, requestedBy=requested_by, signals=signals))
-    return SubmittedAction.model_validate((yield Call("POST", "/api/v1/actions", json=body, headers=_core.agent_headers(agent_id))))
+    submitted: SubmittedAction = yield Call("POST", "/api/v1/actions", _submitted, json=body, headers=_core.agent_headers(agent_id))
+    return submitted
 
 
 def plan_args(steps: Iterable[PlanStep | dict[str, Any]]) -> tuple[str, dict[str, Any]]:
@@ -72,11 +83,13 @@ def plan_args(steps: Iterable[PlanStep | dict[str, Any]]) -> tuple[str, dict[str
 
 
 def status(action_id: str) -> Op[ActionLiveStatus]:
-    return ActionLiveStatus.model_validate((yield Call("GET", _core.action_path(action_id, "/status"))))
+    live: ActionLiveStatus = yield Call("GET", _core.action_path(action_id, "/status"), _live_status)
+    return live
 
 
 def cancel(action_id: str) -> Op[CancelResult]:
-    return CancelResult.model_validate((yield Call("POST", _core.action_path(action_id, "/cancel"))))
+    cancelled: CancelResult = yield Call("POST", _core.action_path(action_id, "/cancel"), _cancelled)
+    return cancelled
 
 
 def wait(action_id: str, *, poll_wait_ms: int, timeout: float | None) -> Op[Any]:
@@ -86,10 +99,10 @@ def wait(action_id: str, *, poll_wait_ms: int, timeout: float | None) -> Op[Any]
     while True:
         wait_ms = poll_wait_ms if deadline is None else _core.clamp_wait_ms(min(poll_wait_ms, (deadline - time.monotonic()) * 1000))
         try:
-            code, body = yield Call("GET", _core.action_path(action_id, "/outcome"), params={"waitMs": wait_ms}, with_status=True)
+            answered = yield Call("GET", _core.action_path(action_id, "/outcome"), outcome_answer_adapter, params={"waitMs": wait_ms})
             delay = FIRST_RETRY_DELAY_S
-            if code == 200:
-                return outcome_adapter.validate_python(body)
+            if not isinstance(answered, PendingOutcome):
+                return answered
         except Exception as error:
             if not is_transient(error):
                 raise
@@ -106,12 +119,12 @@ def run(tool: str, args: dict[str, Any], *, idempotency_key: str, rationale: str
 
 def authorize(tool: str, args: dict[str, Any], *, idempotency_key: str, rationale: str | None, requested_by: str | None, signals: dict[str, Any] | None, report_within_ms: int | None, agent_id: str | None = None) -> Op[SubmittedAction]:
     body = _core.body_of(AuthorizationRequestBody, dict(tool=tool, args=args, idempotencyKey=idempotency_key, rationale=rationale, requestedBy=requested_by, signals=signals, reportWithinMs=report_within_ms))
-    return SubmittedAction.model_validate((yield Call("POST", "/api/v1/authorizations", json=body, headers=_core.agent_headers(agent_id))))
+    submitted: SubmittedAction = yield Call("POST", "/api/v1/authorizations", _submitted, json=body, headers=_core.agent_headers(agent_id))
+    return submitted
 
 
 def authorization(action_id: str, *, wait_ms: int, agent_id: str | None = None) -> Op[Any]:
-    body = yield Call("GET", _core.action_path(action_id, "/authorization"), params={"waitMs": _core.clamp_wait_ms(wait_ms)}, headers=_core.agent_headers(agent_id))
-    return authorization_adapter.validate_python(body)
+    return (yield Call("GET", _core.action_path(action_id, "/authorization"), authorization_adapter, params={"waitMs": _core.clamp_wait_ms(wait_ms)}, headers=_core.agent_headers(agent_id)))
 
 
 def check_authorization(action_id: str, *, wait_ms: int, timeout: float, agent_id: str | None = None) -> Op[Any]:
@@ -158,8 +171,9 @@ def report(action_id: str, authorization: Authorization, *, output: Any, error: 
         body = _core.body_of(ReportFailed, dict(authorizationId=authorization.authorizationId, args=authorization.args, error=error[:4000] or "the tool failed"))
     else:
         body = ReportSucceeded(authorizationId=authorization.authorizationId, args=authorization.args, output=output).model_dump(mode="json")
-    return outcome_adapter.validate_python((yield Call("POST", _core.action_path(action_id, "/report"), json=body)))
+    return (yield Call("POST", _core.action_path(action_id, "/report"), outcome_adapter, json=body))
 
 
 def me() -> Op[AgentSelf]:
-    return AgentSelf.model_validate((yield Call("GET", "/api/v1/agents/me")))
+    agent: AgentSelf = yield Call("GET", "/api/v1/agents/me", _agent_self)
+    return agent

@@ -95,14 +95,14 @@ class Airlock:
                     continue
                 try:
                     response = self._http.request(step.method, f"{self._base}{step.path}", headers={**self._headers, **(step.headers or {})}, json=step.json, params=step.params)
-                    body = _core.read(response)
+                    body = _core.read(response, step.answer)
                 except httpx.TransportError as error:  # handed to the operation, which retries what is transient
                     step = op.throw(_core.unreachable(self._base, step.method, step.path, error))
                     continue
                 except Exception as error:
                     step = op.throw(error)
                     continue
-                step = op.send((response.status_code, body) if step.with_status else body)
+                step = op.send(body)
         except StopIteration as done:
             return done.value
 
@@ -194,14 +194,14 @@ class AsyncAirlock:
                     continue
                 try:
                     response = await self._http.request(step.method, f"{self._base}{step.path}", headers={**self._headers, **(step.headers or {})}, json=step.json, params=step.params)
-                    body = _core.read(response)
+                    body = _core.read(response, step.answer)
                 except httpx.TransportError as error:  # handed to the operation, which retries what is transient
                     step = op.throw(_core.unreachable(self._base, step.method, step.path, error))
                     continue
                 except Exception as error:
                     step = op.throw(error)
                     continue
-                step = op.send((response.status_code, body) if step.with_status else body)
+                step = op.send(body)
         except StopIteration as done:
             return done.value
 

@@ -122,6 +122,11 @@ class PendingOutcome(_Model):
     actionId: str
 
 
+OutcomeAnswer = Annotated[Union[Executed, Denied, Expired, Failed, Cancelled, PendingOutcome], Field(discriminator="status")]
+"""GET /actions/:id/outcome: the outcome (200), or pending after the long poll (202)."""
+outcome_answer_adapter: TypeAdapter[Executed | Denied | Expired | Failed | Cancelled | PendingOutcome] = TypeAdapter(OutcomeAnswer)
+
+
 class ActionLiveStatus(_Model):
     """The workflow's live view; more fields (classification, approval, …) arrive as extras."""
 
