@@ -1,27 +1,43 @@
-import { chmod, link, lstat, mkdir, open, readFile, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { chmod, link, lstat, mkdir, open, readFile, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { finished } from 'node:stream/promises';
-import { checkpointKeyring, generateCheckpointKeyPair, readCheckpointFile, verifyAuditChain, verifyAuditExport, writeAuditExport, type ChainVerification } from '@airlock/db';
+import {
+  checkpointKeyring,
+  ExportFormatError,
+  generateCheckpointKeyPair,
+  readCheckpointFile,
+  verifyAuditChain,
+  verifyAuditExport,
+  writeAuditExport,
+  type ChainVerification,
+  type CheckpointKeyring,
+} from '@airlock/db';
 import { fileErrorReason } from '@airlock/policy';
 import { z } from 'zod';
 import { CliError } from './policy-commands.js';
 import { withDb } from './runtime.js';
 
-/** A new Ed25519 key pair for signing checkpoints: the private key for the worker, the public one for verifiers. */
+/**
+ * A new Ed25519 key pair for signing checkpoints: the private key for the worker, the public one for
+ * verifiers. Neither file is ever overwritten (an old public key verifies old checkpoints), and a
+ * failure leaves neither behind.
+ */
 export async function keygenCommand(options: { out: string }): Promise<string> {
   const pair = generateCheckpointKeyPair();
-  await mkdir(options.out, { recursive: true }).catch((error: unknown) => {
+  await makeDirectory(options.out).catch((error: unknown) => {
     throw new CliError(`--out: cannot create the directory ${options.out}: ${fileErrorReason(error)}`);
   });
   const privatePath = join(options.out, 'audit-signing-key.pem');
   const publicPath = join(options.out, 'audit-signing-key.pub.pem');
-  await writeFile(privatePath, pair.privateKeyPem, { mode: 0o600, flag: 'wx' }).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'EEXIST') throw new CliError(`${privatePath} exists: keep the old key (its public half verifies old checkpoints) and write the new one elsewhere`);
-    throw new CliError(`--out: cannot write ${privatePath}: ${fileErrorReason(error)}`);
-  });
-  await chmod(privatePath, 0o600);
-  await writeFile(publicPath, pair.publicKeyPem);
+  await writeNewKeyFile(privatePath, pair.privateKeyPem, 0o600);
+  try {
+    await chmod(privatePath, 0o600);
+    await writeNewKeyFile(publicPath, pair.publicKeyPem, 0o644);
+  } catch (error) {
+    await unlink(privatePath).catch(() => undefined);
+    throw error;
+  }
   return [
     `key id ${pair.keyId}`,
     `private key: ${privatePath} (for the worker: AIRLOCK_AUDIT_CHECKPOINT_KEY=${privatePath})`,
@@ -29,35 +45,57 @@ export async function keygenCommand(options: { out: string }): Promise<string> {
   ].join('\n');
 }
 
+async function writeNewKeyFile(path: string, pem: string, mode: number): Promise<void> {
+  await writeFile(path, pem, { mode, flag: 'wx' }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'EEXIST') throw new CliError(`${path} exists: keep the old key (its public half verifies old checkpoints) and write the new one elsewhere`);
+    throw new CliError(`--out: cannot write ${path}: ${fileErrorReason(error)}`);
+  });
+}
+
 /**
- * Writes the export to a new file: an existing one is refused before anything is read. The rows go to
- * a temporary file beside it (`.<name>.<pid>.partial`), published under the path only once complete
- * and fsynced, so the path never holds part of an export, even if the process is killed; any failure
- * removes the temporary file.
+ * `mkdir -p` that always settles: Node's own (`recursive: true`) loops forever where a parent exists
+ * but cannot hold the child (`/proc/x`: ENOENT, `/proc`: EEXIST, again; a dangling symlink), so
+ * this walk makes each missing parent first and then tries each directory once more, no more.
+ */
+async function makeDirectory(dir: string, parentMade = false): Promise<void> {
+  try {
+    await mkdir(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' && (await stat(dir).catch(() => undefined))?.isDirectory()) return;
+    if (code !== 'ENOENT' || parentMade || dirname(dir) === dir) throw error;
+    await makeDirectory(dirname(dir));
+    await makeDirectory(dir, true);
+  }
+}
+
+/**
+ * Writes the export to a new file: an existing one is refused before anything is read, and a path
+ * that cannot be created before the database is opened. The rows go to a temporary file beside it
+ * (`.<name>.<pid>.partial`), published under the path only once complete and fsynced, so the path
+ * never holds part of an export, even if the process is killed; any failure removes the temporary file.
  */
 export async function exportCommand(options: { out: string }): Promise<string> {
   await refuseExisting(options.out);
-  return withDb(async (db) => {
-    const partial = join(dirname(options.out), `.${basename(options.out)}.${process.pid}.partial`);
-    const file = await createNew(options.out, partial);
-    // flush: the stream fsyncs the file before closing it, so only bytes on disk are published.
-    const out = file.createWriteStream({ flush: true });
-    // A write error (a full disk) fails the export here rather than as an unhandled 'error' event.
-    const failed = new Promise<never>((_, reject) => out.on('error', reject));
-    failed.catch(() => undefined);
-    try {
-      const written = await Promise.race([writeAuditExport(db, out), failed]);
-      out.end();
-      await finished(out);
-      await publish(partial, options.out);
-      return `wrote ${written.rows} rows and ${written.checkpoints} checkpoints to ${options.out}`;
-    } catch (error) {
-      out.destroy();
-      await finished(out).catch(() => undefined);
-      await unlink(partial).catch(() => undefined);
-      throw error;
-    }
-  });
+  const partial = join(dirname(options.out), `.${basename(options.out)}.${process.pid}.partial`);
+  const file = await createNew(options.out, partial);
+  // flush: the stream fsyncs the file before closing it, so only bytes on disk are published.
+  const out = file.createWriteStream({ flush: true });
+  // A write error (a full disk) fails the export here rather than as an unhandled 'error' event.
+  const failed = new Promise<never>((_, reject) => out.on('error', reject));
+  failed.catch(() => undefined);
+  try {
+    const written = await withDb((db) => Promise.race([writeAuditExport(db, out), failed]));
+    out.end();
+    await finished(out);
+    await publish(partial, options.out);
+    return `wrote ${written.rows} rows and ${written.checkpoints} checkpoints to ${options.out}`;
+  } catch (error) {
+    out.destroy();
+    await finished(out).catch(() => undefined);
+    await unlink(partial).catch(() => undefined);
+    throw error;
+  }
 }
 
 const alreadyExists = (path: string) => new CliError(`--out: ${path} already exists; choose another path or remove it`);
@@ -99,8 +137,8 @@ const Threads = z.coerce.number().int().min(0).max(64);
 
 /** Prints the outcome; a chain that does not verify makes the command fail (exit 1). */
 export async function verifyCommand(options: VerifyCommandOptions): Promise<{ text: string; ok: boolean }> {
-  const pems = await Promise.all((options.publicKey ?? []).map((path) => readingFile('--public-key', path, () => readFile(path, 'utf8'))));
-  const keyring = pems.length > 0 ? checkpointKeyring(pems) : undefined;
+  const keys = await Promise.all((options.publicKey ?? []).map((path) => readingFile('--public-key', path, async () => publicKeyOf(path, await readFile(path, 'utf8')))));
+  const keyring = keys.length > 0 ? new Map(keys.flatMap((key) => [...key])) : undefined;
   if (!keyring && (options.checkpoints?.length ?? 0) > 0) throw new CliError('--checkpoints needs --public-key: an unsigned checkpoint proves nothing');
   const checkpoints = (await Promise.all((options.checkpoints ?? []).map((path) => readingFile('--checkpoints', path, () => readCheckpointFile(path))))).flat();
   const threads = Threads.safeParse(options.threads ?? availableParallelism());
@@ -112,13 +150,27 @@ export async function verifyCommand(options: VerifyCommandOptions): Promise<{ te
   return { text: describe(result, keyring !== undefined), ok: result.ok };
 }
 
-/** A file an option names that cannot be read is named with the option (`--public-key: cannot read /x.pem: no such file or directory`), not by Node's ENOENT line. */
+/**
+ * A file an option names that cannot be read, or does not hold what the option takes, is named with
+ * the option (`--public-key: cannot read /x.pem: no such file or directory`, `--checkpoints: /x.jsonl:
+ * line 3 is not JSON`), not by Node's ENOENT line or a bare line number.
+ */
 async function readingFile<T>(option: string, path: string, read: () => Promise<T>): Promise<T> {
   try {
     return await read();
   } catch (error) {
+    if (error instanceof ExportFormatError) throw new CliError(`${option}: ${error.message.startsWith(path) ? error.message : `${path}: ${error.message}`}`);
     if (typeof (error as NodeJS.ErrnoException).code !== 'string' || !(error as NodeJS.ErrnoException).syscall) throw error;
     throw new CliError(`${option}: cannot read ${path}: ${fileErrorReason(error)}`);
+  }
+}
+
+/** One verifier key; OpenSSL's `DECODER routines::unsupported` names neither the file nor what was expected. */
+function publicKeyOf(path: string, pem: string): CheckpointKeyring {
+  try {
+    return checkpointKeyring([pem]);
+  } catch {
+    throw new CliError(`--public-key: ${path} is not an Ed25519 public key in PEM form (audit keygen writes one as audit-signing-key.pub.pem)`);
   }
 }
 

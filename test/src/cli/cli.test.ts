@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -30,6 +30,9 @@ async function airlockWith(env: Record<string, string>, ...args: string[]): Prom
     const { stdout, stderr } = await exec(path.join(repoRoot, 'node_modules/.bin/tsx'), [path.join(repoRoot, 'apps/cli/src/main.ts'), ...args], {
       cwd: repoRoot,
       env: { ...process.env, DATABASE_URL: '', TEMPORAL_ADDRESS: '', AIRLOCK_PUBLIC_URL: '', AIRLOCK_DATA_DIR: NO_DATA_DIR, ...env },
+      // A command that hangs fails its test (code null) instead of holding it until the suite's timeout.
+      timeout: 120_000,
+      killSignal: 'SIGKILL',
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -119,6 +122,68 @@ describe('airlock audit: a file an option names that cannot be read', SLOW, () =
       stdout: '',
       stderr: `airlock: --file: cannot read ${missing}.jsonl: no such file or directory\n`,
     });
+  });
+});
+
+describe('airlock audit: a file an option names that cannot be written, or holds the wrong thing', SLOW, () => {
+  // `keygen --out /proc/x` never returned: Node's recursive mkdir loops where a parent exists but cannot hold the child.
+  it('keygen --out that cannot be made is one line naming --out, the path and the reason, exit 1, and writes nothing', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'airlock-cli-keygen-'));
+    const dangling = path.join(dir, 'dangling');
+    await symlink(path.join(dir, 'unmounted'), dangling);
+    const file = path.join(dir, 'file');
+    await writeFile(file, '');
+    const cases: [string, string][] = [
+      ['/proc/airlock-keys', 'cannot create the directory /proc/airlock-keys: no such file or directory'],
+      ['/proc/airlock-keys/2027', 'cannot create the directory /proc/airlock-keys/2027: no such file or directory'],
+      [path.join(dangling, 'keys'), `cannot create the directory ${path.join(dangling, 'keys')}: file already exists`],
+      [path.join(file, 'keys'), `cannot create the directory ${path.join(file, 'keys')}: not a directory`],
+      ['/proc', 'cannot write /proc/audit-signing-key.pem: no such file or directory'],
+    ];
+    for (const [out, reason] of cases) expect(await airlock('audit', 'keygen', '--out', out), out).toEqual({ code: 1, stdout: '', stderr: `airlock: --out: ${reason}\n` });
+    expect((await readdir(dir)).sort()).toEqual(['dangling', 'file']);
+
+    // A directory made on the way works; a public key left there is never overwritten, and the new private key goes again.
+    const nested = path.join(dir, 'a', 'b');
+    expect(await airlock('audit', 'keygen', '--out', nested)).toMatchObject({ code: 0 });
+    await rm(path.join(nested, 'audit-signing-key.pem'));
+    const publicKey = await readFile(path.join(nested, 'audit-signing-key.pub.pem'), 'utf8');
+    expect(await airlock('audit', 'keygen', '--out', nested)).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/audit-signing-key\.pub\.pem exists: keep the old key/) as string,
+    });
+    expect(await readdir(nested)).toEqual(['audit-signing-key.pub.pem']);
+    expect(await readFile(path.join(nested, 'audit-signing-key.pub.pem'), 'utf8')).toBe(publicKey);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('export --out that cannot be created is refused before the database is needed', async () => {
+    // No DATABASE_URL here: the path is the first thing wrong, so it is what the line names.
+    expect(await airlock('audit', 'export', '--out', '/proc/airlock-export/audit.jsonl')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'airlock: --out: cannot create /proc/airlock-export/audit.jsonl: no such file or directory\n',
+    });
+  });
+
+  it('verify names the option and the file that does not hold a key, checkpoints or an export', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'airlock-cli-verify-'));
+    const notJson = path.join(dir, 'not-json.jsonl');
+    await writeFile(notJson, 'hello\n');
+    const keys = await airlock('audit', 'keygen', '--out', dir);
+    const publicKey = /^public key: {2}(\S+)/m.exec(keys.stdout)?.[1] ?? '';
+    expect(await airlock('audit', 'verify', '--public-key', notJson)).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `airlock: --public-key: ${notJson} is not an Ed25519 public key in PEM form (audit keygen writes one as audit-signing-key.pub.pem)\n`,
+    });
+    expect(await airlock('audit', 'verify', '--public-key', publicKey, '--checkpoints', notJson)).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `airlock: --checkpoints: ${notJson}: line 1 is not JSON\n`,
+    });
+    expect(await airlock('audit', 'verify', '--file', notJson)).toEqual({ code: 1, stdout: '', stderr: `airlock: --file: ${notJson}: line 1 is not JSON\n` });
+    await rm(dir, { recursive: true, force: true });
   });
 });
 
