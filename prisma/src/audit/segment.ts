@@ -1,9 +1,8 @@
-import { auditRowHash } from './hash.js';
 import { CHAIN_FIELDS, readChainTuple } from './copy-binary.js';
 import { ByteSink } from './byte-sink.js';
 import { F, rowHashV2OfFields } from './hash-fields.js';
 import { timestampText } from './timestamp-text.js';
-import { ChainVerifier, type ChainRow, type ChainRowHead, type PreparedCheckpoints, type SegmentResult } from './verifier.js';
+import { ChainVerifier, recomputeRowHash, type ChainRow, type ChainRowHead, type PreparedCheckpoints, type SegmentResult } from './verifier.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 const fields = new Int32Array(2 * CHAIN_FIELDS);
@@ -36,8 +35,8 @@ export function verifyCopySegment(chunk: Uint8Array, checkpoints: PreparedCheckp
     head.hash = bytes.toString('latin1', fields[2 * F.hash], fields[2 * F.hash + 1]);
     verifier ??= ChainVerifier.segment(head, checkpoints);
     if (!verifier.admit(head)) break;
-    const computed = (head.hashVersion === 2 && rowHashV2OfFields(bytes, fields)) || auditRowHash(chainRowOfFields(bytes) as ChainRow & { hashVersion: 1 | 2 });
-    if (!verifier.settle(head, computed === head.hash)) break;
+    const computed = (head.hashVersion === 2 && rowHashV2OfFields(bytes, fields)) || recomputeRowHash(chainRowOfFields(bytes));
+    if (!(typeof computed === 'string' ? verifier.settle(head, computed === head.hash) : verifier.refuse(head, computed.unhashable))) break;
   }
   return verifier ? verifier.segmentResult(rows) : emptySegment;
 }

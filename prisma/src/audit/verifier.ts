@@ -135,7 +135,9 @@ export class ChainVerifier {
 
   /** False once a row failed: the caller can stop reading. */
   push(row: ChainRow): boolean {
-    return this.admit(row) && this.settle(row, auditRowHash(row as ChainRow & { hashVersion: 1 | 2 }) === row.hash);
+    if (!this.admit(row)) return false;
+    const computed = recomputeRowHash(row);
+    return typeof computed === 'string' ? this.settle(row, computed === row.hash) : this.refuse(row, computed.unhashable);
   }
 
   /**
@@ -151,11 +153,14 @@ export class ChainVerifier {
     if (pending && pending.seq < row.seq) {
       return this.fail(pending.seq, `checkpoint #${pending.n} signs seq ${pending.seq}, which is not in the chain: the row was removed`);
     }
-    if (row.prevHash !== this.prevHash) {
-      return this.fail(row.seq, 'prev_hash does not match the previous row: a row was removed, reordered or inserted');
-    }
+    if (row.prevHash !== this.prevHash) return this.fail(row.seq, this.brokenLink());
     if (row.hashVersion !== 1 && row.hashVersion !== 2) return this.fail(row.seq, `unknown hash version ${row.hashVersion}`);
     return true;
+  }
+
+  /** `settle` for a row whose content has nothing to hash (`recomputeRowHash` says why): that row fails. */
+  refuse(row: ChainRowHead, unhashable: string): false {
+    return this.fail(row.seq, `row content cannot be hashed: ${unhashable}, which Airlock never writes: the row was altered`);
   }
 
   /** The second half of `push`, after `admit` let the row through: `contentMatches` = its recomputed hash equals `row.hash`. */
@@ -208,9 +213,7 @@ export class ChainVerifier {
     if (pending && pending.seq < segment.firstSeq) {
       return this.fail(pending.seq, `checkpoint #${pending.n} signs seq ${pending.seq}, which is not in the chain: the row was removed`);
     }
-    if (segment.firstPrevHash !== this.prevHash) {
-      return this.fail(segment.firstSeq, 'prev_hash does not match the previous row: a row was removed, reordered or inserted');
-    }
+    if (segment.firstPrevHash !== this.prevHash) return this.fail(segment.firstSeq, this.brokenLink());
     this.checkedRows += segment.checkedRows;
     this.matched += segment.matched;
     this.next += segment.matched;
@@ -243,6 +246,12 @@ export class ChainVerifier {
     return { ok: true, checkedRows: this.checkedRows, headSeq: String(this.lastSeq), headHash: this.prevHash, ...extra };
   }
 
+  /** Why a row's prev_hash is not the hash before it, naming that row: an auditor looks between the two. */
+  private brokenLink(): string {
+    if (this.lastSeq === 0) return 'prev_hash does not match: the first row’s must be 64 zeros, so rows were removed from the start (or this prev_hash was altered)';
+    return `prev_hash does not match the hash of seq ${this.lastSeq}, the row before it: a row between them was removed, or rows were reordered or inserted (or this prev_hash was altered)`;
+  }
+
   private fail(seq: number, reason: string): false {
     this.failure = { firstBrokenSeq: seq, reason };
     return false;
@@ -258,6 +267,31 @@ function describeFailure(failure: Failure): { firstBrokenSeq: string; reason: st
     suspectFromSeq: String(from),
     reason: `the hash of seq ${seq} differs from the one signed in checkpoint #${failure.mismatchedCheckpoint}: a row from seq ${from} on was rewritten and the later hashes recomputed`,
   };
+}
+
+/**
+ * The hash a row's content gives, or why it gives none. A row that a writer
+ * with database access set to what Airlock never stores (created_at NULL or
+ * ±infinity, a payload number beyond a double's range such as 1e400) has no
+ * hash input: a verifier reports that row instead of failing with an exception.
+ */
+export function recomputeRowHash(row: ChainRow): string | { unhashable: string } {
+  if (typeof row.createdAt !== 'string') return { unhashable: 'created_at is not a finite timestamp (NULL or ±infinity)' };
+  // Version 1's serialiser writes a non-finite number as null (version 2's refuses it): the value stored would not be covered.
+  if (row.hashVersion === 1 && hasNonFiniteNumber(row.payload)) return { unhashable: NON_FINITE };
+  try {
+    return auditRowHash(row as ChainRow & { hashVersion: 1 | 2 });
+  } catch (error) {
+    return { unhashable: hasNonFiniteNumber(row.payload) ? NON_FINITE : `its fields have no canonical JSON (${error instanceof Error ? error.message : String(error)})` };
+  }
+}
+
+const NON_FINITE = 'the payload holds a number beyond the range of a double (such as 1e400)';
+
+function hasNonFiniteNumber(value: unknown): boolean {
+  if (typeof value === 'number') return !Number.isFinite(value);
+  if (value === null || typeof value !== 'object') return false;
+  return Object.values(value).some(hasNonFiniteNumber);
 }
 
 /** Index of the first checkpoint signing `seq` or a later row (the list is in seq order). */

@@ -109,7 +109,8 @@ export async function verifyAuditExport(file: string, options: Omit<VerifyOption
   let lineNo = 0;
   for await (const line of lines) {
     lineNo += 1;
-    if (line === '') continue;
+    // The header is line 1, never skipped: a file without it is not an export.
+    if (line === '' && lineNo > 1) continue;
     const value = parseLine(line, lineNo);
     if (lineNo === 1) {
       parseWith(ExportHeader, value, lineNo);
@@ -142,7 +143,10 @@ function parseWith<T>(schema: z.ZodType<T>, value: unknown, lineNo: number): T {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new ExportFormatError(`line ${lineNo}: ${issue.path.join('.') || '(line)'}: ${issue.message}`);
+    // An event line that names its seq is named by it too: the row an auditor looks up in the database.
+    const seq = (value as { seq?: unknown } | null)?.seq;
+    const where = typeof seq === 'number' && (value as { kind?: unknown }).kind === 'event' ? `line ${lineNo} (seq ${seq})` : `line ${lineNo}`;
+    throw new ExportFormatError(`${where}: ${issue.path.join('.') || '(line)'}: ${issue.message}`);
   }
   return parsed.data;
 }

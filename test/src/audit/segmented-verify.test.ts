@@ -69,6 +69,9 @@ const scenarios: Record<string, { rows: ChainRow[]; signed?: number[] }> = {
   'rows swapped': { rows: clean.map((r, i) => (i === 7 ? clean[8]! : i === 8 ? clean[7]! : r)) },
   'seq duplicated': { rows: clean.map((r, i) => (i === 9 ? { ...r, seq: clean[8]!.seq } : r)) },
   'unknown hash version': { rows: clean.map((r, i) => (i === 4 ? { ...r, hashVersion: 3 } : r)) },
+  // What a database writer can store and Airlock never writes: a row with nothing to hash.
+  'created_at not a timestamp': { rows: clean.map((r, i) => (i === 11 ? { ...r, createdAt: null as unknown as string } : r)) },
+  'payload number beyond a double': { rows: clean.map((r, i) => (i === 12 ? { ...r, payload: { i, n: Infinity } } : r)) },
   'rewrite with hashes recomputed': {
     rows: rehash(
       clean.map((r, i) => (i === 14 ? { ...r, payload: { i, note: 'rewritten' } } : r)),

@@ -52,3 +52,19 @@ export async function deleteRows(db: Db, where: string, params: unknown[]): Prom
     client.release();
   }
 }
+
+/** Runs statements as a superuser who bypassed the append-only triggers first (any UPDATE or DELETE on the audit tables). */
+export async function asSuperuser(db: Db, sql: string, params: unknown[] = []): Promise<void> {
+  const client = await db.pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SET LOCAL session_replication_role = replica');
+    await client.query(sql, params);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  } finally {
+    client.release();
+  }
+}
