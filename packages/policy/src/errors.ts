@@ -25,7 +25,7 @@ export class PolicyFileUnreadableError extends PolicyError {
 
 /**
  * A file-system error as a reason, from its code: ENOENT is `no such file or directory`, EACCES
- * `permission denied` (the system's own wording, as `ls` says it), never Node's whole
+ * `permission denied` (libuv's wording, the one in Node's own messages), never Node's whole
  * `ENOENT: no such file or directory, open '/x'` line, which repeats the path the caller names.
  * An error without a system code is its message.
  */
