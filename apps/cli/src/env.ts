@@ -37,22 +37,15 @@ type Needed = 'DATABASE_URL' | 'TEMPORAL_ADDRESS';
 const WHAT_TO_SET: Record<Needed, () => string> = {
   DATABASE_URL: () => {
     const external = runningExternalDatabase(embeddedDataDir());
-    // Airlock is running, on a database only DATABASE_URL names: the record holds no password, so the CLI cannot use it by itself.
+    // Airlock is running, on a database only DATABASE_URL names: the record holds a placeholder for the password, so the CLI cannot use it by itself.
     if (external) {
-      return `npm start is running (pid ${external.pid}, data directory ${embeddedDataDir()}) with an external database, ${external.host}:${external.port}/${external.database}: set DATABASE_URL to that database's URL, as npm start has it (${withPasswordPlaceholder(external.url)})`;
+      return `npm start is running (pid ${external.pid}, data directory ${embeddedDataDir()}) with an external database, ${external.host}:${external.port}/${external.database}: set DATABASE_URL to that database's URL, as npm start has it (${external.url})`;
     }
     return `no embedded database of npm start is running for data directory ${embeddedDataDir()}: start Airlock with npm start (the CLI then uses its database), or point DATABASE_URL at Airlock's database (the embedded one is postgresql://airlock:airlock@localhost:${embeddedPort('AIRLOCK_EMBEDDED_PG_PORT')}/airlock)`;
   },
   TEMPORAL_ADDRESS: () =>
     `no embedded Temporal of npm start is running for data directory ${embeddedDataDir()}: start Airlock with npm start (the CLI then uses its Temporal), or point TEMPORAL_ADDRESS at Airlock's Temporal (npm start prints it as "Temporal gRPC"; the embedded one is 127.0.0.1:${embeddedPort('AIRLOCK_TEMPORAL_PORT')})`,
 };
-
-/** `postgresql://airlock:<password>@db.example.com:5432/airlock`: where the operator's secret goes. */
-function withPasswordPlaceholder(url: string): string {
-  const parsed = URL.parse(url);
-  if (!parsed?.username) return url;
-  return url.replace(`//${parsed.username}@`, `//${parsed.username}:<password>@`);
-}
 
 /** The port `npm start` gives an embedded server: its variable when set here too, else the default (the launcher parses the same schema). */
 function embeddedPort(name: 'AIRLOCK_EMBEDDED_PG_PORT' | 'AIRLOCK_TEMPORAL_PORT'): number {

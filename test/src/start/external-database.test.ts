@@ -80,7 +80,7 @@ describe('npm start with an external database (DATABASE_URL)', () => {
       host: '127.0.0.1',
       port: 5432,
       database: databaseName,
-      url: `postgresql://postgres@127.0.0.1:5432/${databaseName}?application_name=airlock`,
+      url: `postgresql://postgres:<password>@127.0.0.1:5432/${databaseName}?application_name=airlock`,
     });
 
     // Another shell: the same data directory, no DATABASE_URL.

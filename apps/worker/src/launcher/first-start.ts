@@ -1,4 +1,5 @@
 import { demoToolSpecs } from '@airlock/core';
+import { shownDatabaseUrl } from '@airlock/core/external-database';
 import { createAgent, createApiKey, type Db } from '@airlock/db';
 import { createLocalUser } from '@airlock/db/accounts';
 
@@ -35,8 +36,11 @@ export async function seedFirstStart(db: Db): Promise<FirstStartCredentials | un
 /** Where the CLI finds this start's database: what a copied command must carry when it is not the default. */
 export interface CliDatabase {
   dataDir: string;
-  /** An external database: the CLI needs DATABASE_URL (its password is not printed). */
-  external: boolean;
+  /**
+   * An external database, which the CLI finds only by DATABASE_URL: its URL (shown with a placeholder
+   * for the password, never the password), or `true` where the URL is not known here.
+   */
+  external: boolean | string;
 }
 
 const DEFAULT_DATA_DIR = '.data';
@@ -44,10 +48,17 @@ const DEFAULT_DATA_DIR = '.data';
 /** The reset-password command as a person can copy it: the CLI finds the embedded database by the same data directory. */
 export function resetPasswordCommand(userId: string, where: CliDatabase): string {
   const command = `npm run airlock -- users reset-password ${userId}`;
-  if (where.external) return `DATABASE_URL=<this database's URL> ${command}`;
+  if (where.external) {
+    const url = typeof where.external === 'string' ? shownDatabaseUrl(where.external) : undefined;
+    return `DATABASE_URL=${url ? shellWord(url) : "<this database's URL>"} ${command}`;
+  }
   if (where.dataDir === DEFAULT_DATA_DIR) return command;
-  const quoted = /^[\w./-]+$/.test(where.dataDir) ? where.dataDir : `'${where.dataDir.replaceAll("'", `'\\''`)}'`;
-  return `AIRLOCK_DATA_DIR=${quoted} ${command}`;
+  return `AIRLOCK_DATA_DIR=${shellWord(where.dataDir)} ${command}`;
+}
+
+/** A value as one shell word: as it is when nothing in it is special to a shell, else single-quoted. */
+function shellWord(value: string): string {
+  return /^[\w./:@%+,=-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
 }
 
 export function describeFirstStart(credentials: FirstStartCredentials, consoleUrl: string, where: CliDatabase = { dataDir: DEFAULT_DATA_DIR, external: false }): string[] {
