@@ -19,8 +19,9 @@ export const ExportCheckpointLine = z
   })
   .transform(({ kind: _kind, ...checkpoint }) => checkpoint);
 
+// Strict: every member is hashed or checked, so one added to a line (an "approvedBy" beside the payload) is refused, not passed over.
 export const ExportEventLine = z
-  .object({
+  .strictObject({
     kind: z.literal('event'),
     seq: z.number().int().positive(),
     hashVersion: z.number().int(),

@@ -146,7 +146,7 @@ function parseWith<T>(schema: z.ZodType<T>, value: unknown, lineNo: number): T {
     // An event line that names its seq is named by it too: the row an auditor looks up in the database.
     const seq = (value as { seq?: unknown } | null)?.seq;
     const where = typeof seq === 'number' && (value as { kind?: unknown }).kind === 'event' ? `line ${lineNo} (seq ${seq})` : `line ${lineNo}`;
-    throw new ExportFormatError(`${where}: ${issue.path.join('.') || '(line)'}: ${issue.message}`);
+    throw new ExportFormatError(`${where}: ${issue.path.length > 0 ? `${issue.path.join('.')}: ` : ''}${issue.message}`);
   }
   return parsed.data;
 }

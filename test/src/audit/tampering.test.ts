@@ -189,4 +189,16 @@ describe('an export file handed to an auditor', () => {
     await writeFile(file, lines.join('\n'));
     await expect(verifyAuditExport(file, { keyring })).rejects.toThrow('line 8 (seq 5): actor: ');
   });
+
+  it('refuses an event line with a member the hash does not cover', async () => {
+    const file = join(dir, 'audit.jsonl');
+    const out = createWriteStream(file);
+    await writeAuditExport(t.db, out);
+    out.end();
+    await finished(out);
+    const lines = (await readFile(file, 'utf8')).split('\n');
+    lines[7] = lines[7]!.replace('"actor":', '"approvedBy":"user:ceo","actor":');
+    await writeFile(file, lines.join('\n'));
+    await expect(verifyAuditExport(file, { keyring })).rejects.toThrow('line 8 (seq 5): Unrecognized key: "approvedBy"');
+  });
 });
