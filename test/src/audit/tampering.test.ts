@@ -140,6 +140,35 @@ describe('tampering with the database', () => {
     }
   });
 
+  it('names a row replayed from another chain; forged rows after the last checkpoint pass (docs/AUDIT-FORMAT.md)', async () => {
+    const other = await createTestDatabase();
+    try {
+      for (let i = 1; i <= 5; i++) await appendAudit(other.db, uncatalogued({ eventKey: `other-${i}`, type: 'test.event', actor: 'user:alice', payload: { i } }));
+      const { rows } = await other.db.pool.query<{ created_at: Date; prev_hash: string; hash: string }>('SELECT created_at, prev_hash, hash FROM audit_events WHERE seq = 5');
+      const replayed = rows[0]!;
+      // In place of this chain's seq 5, with its own hash and prev_hash, as valid as in its own chain.
+      await asSuperuser(t.db, 'DELETE FROM audit_events WHERE seq = 5');
+      await t.db.pool.query(
+        `INSERT INTO audit_events (seq, hash_version, event_key, action_id, type, actor, payload, created_at, prev_hash, hash) VALUES (5, 2, 'other-5', NULL, 'test.event', 'user:alice', '{"i":5}', $1, $2, $3)`,
+        [replayed.created_at, replayed.prev_hash, replayed.hash],
+      );
+    } finally {
+      await other.drop();
+    }
+    const result = await verifyEveryWay();
+    for (const verdict of [result.database, result.threads, result.file]) {
+      expect(verdict).toMatchObject({ ok: false, checkedRows: 4, firstBrokenSeq: '5', reason: expect.stringContaining('prev_hash does not match the hash of seq 4') as string });
+    }
+
+    // Rows written as Airlock writes them (the attacker can run its code) after the last checkpoint link up like any other.
+    await asSuperuser(t.db, 'DELETE FROM audit_events WHERE seq >= 5');
+    await asSuperuser(t.db, 'DELETE FROM audit_checkpoints');
+    await appendAudit(t.db, uncatalogued({ eventKey: 'forged', type: 'test.event', actor: 'user:ceo', payload: { approved: true } }));
+    expect(await verifyAuditChain(t.db, { keyring })).toMatchObject({ ok: true, checkedRows: 5, checkpoints: { matched: 0, lastSeq: 0 } });
+    // The published checkpoints are what shows it.
+    expect(await verifyAuditChain(t.db, { keyring, checkpoints: published })).toMatchObject({ ok: false, firstBrokenSeq: '10' });
+  });
+
   it('rows removed from the end: caught up to the last signed checkpoint a verifier is given, not after it (docs/AUDIT-FORMAT.md)', async () => {
     // After the last checkpoint (seq 20) the chain alone cannot show a removal: what is left still links up.
     await asSuperuser(t.db, 'DELETE FROM audit_events WHERE seq > 23');
