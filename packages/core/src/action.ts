@@ -24,10 +24,13 @@ function fitsInPayload(args: Record<string, unknown>): boolean {
   return text !== undefined && new TextEncoder().encode(text).length <= MAX_ARGS_BYTES;
 }
 
-const ArgsRecord = z
-  .record(z.string(), z.unknown())
-  .refine(fitsInPayload, { message: `arguments must be JSON of at most ${MAX_ARGS_BYTES / 1024} KiB` })
-  .refine((args) => !jsonText(args)?.includes('\\u0000'), { message: 'arguments must not contain NUL characters (PostgreSQL cannot store them)' });
+const ArgsRecord = z.record(z.string(), z.unknown()).refine(fitsInPayload, { message: `arguments must be JSON of at most ${MAX_ARGS_BYTES / 1024} KiB` });
+
+/** A refinement: `value` within the JSON limits (checkJsonLimits, NUL characters included), else an issue at the field that breaks them. */
+export function refineJsonLimits(value: unknown, ctx: z.RefinementCtx): void {
+  const problem = checkJsonLimits(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem.message, path: problem.path });
+}
 
 /**
  * Tool arguments: a JSON object bounded well under Temporal's 2 MB payload limit
@@ -65,7 +68,10 @@ export const ActionRequest = z.object({
   /** The human the agent acts for, if any; they can never approve this action. */
   requestedBy: Identifier.optional(),
   /** Signals the agent reports about itself (e.g. `confidence`); policies read them as `result`. */
-  signals: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  signals: z
+    .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+    .superRefine(refineJsonLimits)
+    .optional(),
   /**
    * Who runs the tool: the worker (default), or the agent itself (a gate-only
    * action: Airlock authorizes, the agent runs it and reports the result).

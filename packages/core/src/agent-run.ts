@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ToolArgs } from './action.js';
+import { refineJsonLimits, ToolArgs } from './action.js';
 
 export { DEFAULT_REPORT_WINDOW_MS } from './names.js';
 
@@ -21,8 +21,9 @@ export interface Authorization {
 
 /** The body of `POST /actions/:id/report`: the arguments the agent ran with, and how it went. */
 export const AgentReportBody = z.discriminatedUnion('status', [
-  z.strictObject({ authorizationId: z.string().min(1).max(200), args: ToolArgs, status: z.literal('succeeded'), output: z.unknown().optional() }),
-  z.strictObject({ authorizationId: z.string().min(1).max(200), args: ToolArgs, status: z.literal('failed'), error: z.string().min(1).max(4000) }),
+  // The output is hashed and stored as the outcome: bounded like tool arguments, so a hostile report is a 400 naming the field.
+  z.strictObject({ authorizationId: z.string().min(1).max(200), args: ToolArgs, status: z.literal('succeeded'), output: z.unknown().superRefine(refineJsonLimits).optional() }),
+  z.strictObject({ authorizationId: z.string().min(1).max(200), args: ToolArgs, status: z.literal('failed'), error: z.string().min(1).max(4000).superRefine(refineJsonLimits) }),
 ]);
 export type AgentReportBody = z.infer<typeof AgentReportBody>;
 

@@ -1,4 +1,4 @@
-import { ActionRequest, ApprovalDecision, ARGS_LIMITS, ToolArgs, canonicalJson, describeZodIssues } from '@airlock/core';
+import { ActionRequest, AgentReportBody, ApprovalDecision, ARGS_LIMITS, ToolArgs, canonicalJson, describeZodIssues } from '@airlock/core';
 import { argsHash } from '@airlock/core/hashing';
 import { describe, expect, it } from 'vitest';
 
@@ -98,5 +98,39 @@ describe('reserved keys (__proto__, constructor, prototype)', () => {
 
   it('keeps ordinary keys that merely contain the words', () => {
     expect(ToolArgs.safeParse({ constructorName: 'a', proto: 1, __proto: 2, Prototype: 3 }).success).toBe(true);
+  });
+});
+
+describe('NUL characters, which PostgreSQL text and jsonb cannot store', () => {
+  const NUL = 'must not contain NUL characters (PostgreSQL cannot store them)';
+  const issues = (result: { success: boolean; error?: Parameters<typeof describeZodIssues>[0] }, root?: string) => (result.success ? [] : describeZodIssues(result.error!, root));
+
+  it('refuses one in an argument’s value or key, naming the field', () => {
+    expect(issuesOf(ToolArgs, { steps: [{ command: 'ls\u0000 -la' }] })).toEqual([{ path: 'args.steps.0.command', message: NUL }]);
+    expect(issuesOf(ToolArgs, { env: { ['A\u0000B']: '1' } })).toEqual([{ path: 'args.env', message: `a key ${NUL}` }]);
+  });
+
+  it('accepts the six characters \\u0000 as text (a printf format, a regular expression, a Windows path): only the character itself is refused', () => {
+    expect(ToolArgs.safeParse({ command: "printf '\\u0000'", path: 'C:\\u0000dir' }).success).toBe(true);
+    expect(ActionRequest.safeParse({ ...request({ pattern: '\\\\u0000' }), signals: { note: '\\u0000' } }).success).toBe(true);
+  });
+
+  it('refuses one in a signal’s name or value (admission stores them in the audit log)', () => {
+    expect(issues(ActionRequest.safeParse({ ...request({}), signals: { source: 'crm\u0000' } }))).toEqual([{ path: 'signals.source', message: NUL }]);
+    expect(issues(ActionRequest.safeParse({ ...request({}), signals: { ['a\u0000']: 1 } }))).toEqual([{ path: 'signals', message: `a key ${NUL}` }]);
+  });
+
+  it('refuses one in an agent’s report, output or error, naming the field: the outcome must be storable', () => {
+    const report = { authorizationId: 'auth-1', args: {} };
+    expect(issues(AgentReportBody.safeParse({ ...report, status: 'succeeded', output: { rows: ['a', 'b\u0000'] } }))).toEqual([{ path: 'output.rows.1', message: NUL }]);
+    expect(issues(AgentReportBody.safeParse({ ...report, status: 'failed', error: 'boom\u0000' }))).toEqual([{ path: 'error', message: NUL }]);
+    expect(AgentReportBody.safeParse({ ...report, status: 'succeeded', output: { text: 'no NUL here: \\u0000' } }).success).toBe(true);
+    expect(AgentReportBody.safeParse({ ...report, status: 'succeeded' }).success).toBe(true);
+  });
+
+  it('bounds a report’s output like tool arguments: too deep is a field-named issue, not a stack overflow later', () => {
+    const [issue] = issues(AgentReportBody.safeParse({ authorizationId: 'auth-1', args: {}, status: 'succeeded', output: nested(5_000) }));
+    expect(issue?.message).toBe(`nested ${ARGS_LIMITS.maxDepth + 1} levels deep; at most ${ARGS_LIMITS.maxDepth} levels allowed`);
+    expect(issue?.path.startsWith('output.a.a')).toBe(true);
   });
 });

@@ -3,7 +3,8 @@
  * edited arguments), checked at the edge before anything recursive touches the
  * value: serialisers, hashes, guardrail scans and PostgreSQL all stay within
  * these, so a hostile body is a 400 naming the limit and the field, never a
- * stack overflow in the worker.
+ * stack overflow in the worker. No string or key may hold a NUL character,
+ * which PostgreSQL cannot store.
  */
 export const ARGS_LIMITS = {
   /** Nesting of objects and arrays (`{}` at the top is depth 1). */
@@ -22,6 +23,9 @@ export const ARGS_LIMITS = {
  * outright, so what is hashed, approved and run is what was sent.
  */
 export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** PostgreSQL's text and jsonb cannot hold U+0000: a value with one could never be stored, so its write would fail on every retry. */
+export const NUL_REFUSED = 'must not contain NUL characters (PostgreSQL cannot store them)';
 
 export interface JsonLimitProblem {
   /** Path from the checked value's root, e.g. `['items', 3, 'name']`. */
@@ -46,6 +50,7 @@ export function checkJsonLimits(value: unknown, limits: typeof ARGS_LIMITS = ARG
     switch (typeof current) {
       case 'string':
         if (current.length > limits.maxStringLength) return { path, message: `string of ${current.length} characters; at most ${limits.maxStringLength} allowed` };
+        if (current.includes('\u0000')) return { path, message: NUL_REFUSED };
         continue;
       case 'bigint':
       case 'function':
@@ -72,6 +77,7 @@ export function checkJsonLimits(value: unknown, limits: typeof ARGS_LIMITS = ARG
       const key = keys[i] as string;
       if (FORBIDDEN_KEYS.has(key)) return { path: [...path, key], message: `the key "${key}" is not accepted (reserved: __proto__, constructor, prototype)` };
       if (key.length > limits.maxKeyLength) return { path, message: `a key of ${key.length} characters; at most ${limits.maxKeyLength} allowed` };
+      if (key.includes('\u0000')) return { path, message: `a key ${NUL_REFUSED}` };
       stack.push({ value: (current as Record<string, unknown>)[key], path: [...path, key] });
     }
   }
