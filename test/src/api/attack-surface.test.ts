@@ -26,12 +26,16 @@ function handlerOf(route: ApiRoute): Handler {
 }
 
 /** Calls a route's handler as Next.js would, with `body` sent as is (JSON unless `contentType` says otherwise). */
-async function call(route: ApiRoute, init: { key?: string; body?: string; contentType?: string; id?: string }): Promise<Response> {
+async function call(route: ApiRoute, init: { key?: string; body?: string; contentType?: string; id?: string; query?: string }): Promise<Response> {
   const id = init.id ?? refundId;
   const headers: Record<string, string> = init.key ? { authorization: `Bearer ${init.key}` } : {};
   const body = route.method === 'get' ? undefined : init.body;
   if (body !== undefined) headers['content-type'] = init.contentType ?? 'application/json';
-  const request = new Request(`http://airlock.test${route.path.replace('{id}', id)}`, { method: route.method.toUpperCase(), headers, ...(body === undefined ? {} : { body }) });
+  const request = new Request(`http://airlock.test${route.path.replace('{id}', id)}${init.query ?? ''}`, {
+    method: route.method.toUpperCase(),
+    headers,
+    ...(body === undefined ? {} : { body }),
+  });
   return handlerOf(route)(request, ctx, route.path.includes('{id}') ? { id } : undefined);
 }
 
@@ -174,6 +178,18 @@ describe('bad input is a 4xx in the API’s error shape, never a 500 or a stack 
       expect(`${routeName(route)}: ${res.status}`, text).toBe(`${routeName(route)}: ${status}`);
       const error = await expectError(res, status, code);
       if (code === 'invalid_request' && init.body === '{"zzz":1}') expect(error.issues, text).toContainEqual({ path: 'zzz', message: 'Unrecognized key: "zzz"' });
+    }
+  });
+
+  it('an unknown query parameter is refused naming it, not dropped (a misspelt waitMs would turn a long poll into a busy one)', async () => {
+    const withQuery = apiRoutes.filter((route) => route.request?.query !== undefined);
+    expect(withQuery.map(routeName)).toContain('GET /api/v1/actions/{id}/outcome');
+    for (const route of withQuery) {
+      const res = await call(route, { key: keyFor(route), id: gateId, query: '?waitMS=20000' });
+      const text = await res.clone().text();
+      expect(`${routeName(route)}: ${res.status}`, text).toBe(`${routeName(route)}: 400`);
+      const error = await expectError(res, 400, 'invalid_request');
+      expect(error.issues, text).toContainEqual({ path: 'waitMS', message: expect.stringMatching(/^Unrecognized key: "waitMS"/) });
     }
   });
 });

@@ -88,7 +88,12 @@ async function readBodyText(request: Request): Promise<string> {
   return new TextDecoder().decode(bytes);
 }
 
-export function readQuery<S extends z.ZodType>(request: Request, schema: S): z.infer<S> {
+/**
+ * The query, validated. Strict, like bodies: a parameter the route does not take is a 400 naming it, not
+ * dropped (a long poll's `?waitMS=20000` would otherwise answer at once, and its caller poll in a tight loop).
+ */
+export function readQuery<S extends z.ZodObject>(request: Request, schema: S): z.infer<S> {
   const params = Object.fromEntries(new URL(request.url).searchParams);
-  return parseOr400(schema, params, 'query');
+  // The same shape, strict: its output is S's (TypeScript cannot see that through the generic).
+  return parseOr400(schema.strict(), params, 'query') as z.infer<S>;
 }
