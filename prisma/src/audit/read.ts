@@ -96,11 +96,13 @@ function checkpointFromRecord(r: CheckpointRecord): AuditCheckpoint {
   return { n: Number(r.n), seq: Number(r.seq), hash: r.hash, signedAt: r.signed_at.toISOString(), keyId: r.key_id, signature: r.signature };
 }
 
+/** Checkpoints after `afterN` in order: `limit` of them, or every one (a default cap would silently drop the newest from a verification). */
 export async function listCheckpoints(db: Db | pg.PoolClient, options: { afterN?: number; limit?: number } = {}): Promise<AuditCheckpoint[]> {
   const query = 'pool' in db ? db.pool : db;
+  // LIMIT NULL is LIMIT ALL.
   const { rows } = await query.query<CheckpointRecord>('SELECT n, seq, hash, signed_at, key_id, signature FROM audit_checkpoints WHERE n > $1 ORDER BY n LIMIT $2', [
     options.afterN ?? 0,
-    options.limit ?? 1_000_000,
+    options.limit ?? null,
   ]);
   return rows.map(checkpointFromRecord);
 }
