@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, readFileSync, realpathSync, type WriteStream } from 'node:fs';
-import { chmod, chown, cp, lstat, mkdir, mkdtemp, readFile, realpath, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { makeDirectory } from '@airlock/core/make-directory';
+import { chmod, chown, cp, lstat, mkdtemp, readFile, realpath, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -75,7 +76,7 @@ let exitNetInstalled = false;
  * the cluster and the `airlock` database on first start.
  */
 export async function startEmbeddedPostgres(dataDir: string, port: number, options: EmbeddedPostgresOptions = {}): Promise<EmbeddedDatabase> {
-  await mkdir(dataDir, { recursive: true });
+  await makeDirectory(dataDir);
   const link = path.join(path.resolve(dataDir), 'postgres');
   const existing = await existingCluster(link);
   const account = isRoot() ? (existing ? await accountOwning(existing) : await serverAccount()) : undefined;
@@ -161,14 +162,14 @@ async function newClusterDir(link: string, account: ServerAccount | undefined, s
     // One cluster per data directory, found again from its link (or, if the link is lost, its path).
     const id = createHash('sha256').update(path.dirname(link)).digest('hex').slice(0, 16);
     const clusters = path.join(sharedDir, 'clusters');
-    await mkdir(clusters, { recursive: true, mode: 0o755 });
+    await makeDirectory(clusters, { mode: 0o755 });
     await chmod(sharedDir, 0o755);
     await chmod(clusters, 0o755);
     dir = path.join(clusters, id);
     await assertReachable(account, clusters, `${clusters}`);
     if (!(await lstat(link).catch(() => undefined))) await symlink(dir, link);
   }
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await makeDirectory(dir, { mode: 0o700 });
   if (account) await chown(dir, account.uid, account.gid);
   await chmod(dir, 0o700);
   return dir;
@@ -228,7 +229,7 @@ export async function reachablePostgresBinaries(account?: ServerAccount, sharedD
   const inCopy = (binary: string) => path.join(copy, path.relative(nativeDir, binary));
   const placed: PostgresBinaries = { initdb: inCopy(installed.initdb), postgres: inCopy(installed.postgres), version: installed.version };
   if (!existsSync(placed.postgres)) {
-    await mkdir(sharedDir, { recursive: true, mode: 0o755 });
+    await makeDirectory(sharedDir, { mode: 0o755 });
     await chmod(sharedDir, 0o755);
     // Copied aside, then renamed into place: a concurrent start never sees half a copy.
     const staging = await mkdtemp(path.join(sharedDir, `.postgres-${installed.version}-`));

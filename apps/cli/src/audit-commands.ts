@@ -1,4 +1,4 @@
-import { chmod, link, lstat, mkdir, open, readFile, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { chmod, link, lstat, open, readFile, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { finished } from 'node:stream/promises';
@@ -13,6 +13,7 @@ import {
   type ChainVerification,
   type CheckpointKeyring,
 } from '@airlock/db';
+import { makeDirectory } from '@airlock/core/make-directory';
 import { fileErrorReason } from '@airlock/policy';
 import { z } from 'zod';
 import { CliError } from './policy-commands.js';
@@ -50,23 +51,6 @@ async function writeNewKeyFile(path: string, pem: string, mode: number): Promise
     if (error.code === 'EEXIST') throw new CliError(`${path} exists: keep the old key (its public half verifies old checkpoints) and write the new one elsewhere`);
     throw new CliError(`--out: cannot write ${path}: ${fileErrorReason(error)}`);
   });
-}
-
-/**
- * `mkdir -p` that always settles: Node's own (`recursive: true`) loops forever where a parent exists
- * but cannot hold the child (`/proc/x`: ENOENT, `/proc`: EEXIST, again; a dangling symlink), so
- * this walk makes each missing parent first and then tries each directory once more, no more.
- */
-async function makeDirectory(dir: string, parentMade = false): Promise<void> {
-  try {
-    await mkdir(dir);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST' && (await stat(dir).catch(() => undefined))?.isDirectory()) return;
-    if (code !== 'ENOENT' || parentMade || dirname(dir) === dir) throw error;
-    await makeDirectory(dirname(dir));
-    await makeDirectory(dir, true);
-  }
 }
 
 /**

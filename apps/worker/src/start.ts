@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { makeDirectory } from '@airlock/core/make-directory';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { EnvError } from '@airlock/core/env';
@@ -69,7 +69,7 @@ function step(label: string, since: number): void {
 /** Starts everything; returns the summary to print. */
 async function startAirlock(signal: AbortSignal): Promise<string[]> {
   const dataDir = path.resolve(env.AIRLOCK_DATA_DIR);
-  await mkdir(path.join(dataDir, 'logs'), { recursive: true });
+  await makeDirectory(path.join(dataDir, 'logs'));
   const lock = await claimDataDir(dataDir);
   lifecycle.onStop('data directory lock', () => lock.release());
   logger.info(`Starting Airlock (data directory ${dataDir}, pid ${process.pid})`);
@@ -127,7 +127,7 @@ async function startAirlock(signal: AbortSignal): Promise<string[]> {
   // Printed at once, not with the summary (a later start-up failure must not lose the only copy), and
   // printed, never logged: the log pipeline would (rightly) redact the keys a person must copy now.
   if (credentials) {
-    const where = { dataDir: env.AIRLOCK_DATA_DIR, external: !server.embedded };
+    const where = { dataDir: env.AIRLOCK_DATA_DIR, external: server.embedded ? false : server.url };
     printPlain(describeFirstStart(credentials, env.AIRLOCK_PUBLIC_URL ?? consoleUrl(env.AIRLOCK_CONSOLE_PORT), where));
   }
   signal.throwIfAborted();

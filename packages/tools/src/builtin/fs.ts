@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { makeDirectory } from '@airlock/core/make-directory';
 import path from 'node:path';
 import { fsDeleteSpec, fsWriteSpec } from '@airlock/core';
 import { z } from 'zod';
@@ -64,7 +65,7 @@ class BackupStore {
 
   /** Durable before the side effect: a crash after it still leaves what compensation needs. */
   async save(id: string, backup: Backup): Promise<void> {
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await makeDirectory(this.dir, { mode: 0o700 });
     const temp = `${this.file(id)}.tmp`;
     await writeFile(temp, JSON.stringify(backup), { mode: 0o600, flush: true });
     await rename(temp, this.file(id));
