@@ -1,10 +1,10 @@
 import { defaultActivityDeps } from '@airlock/activities';
-import { awaitOutcome } from '@airlock/core/gateway';
+import { actionHandle, awaitOutcome } from '@airlock/core/gateway';
 import { createApiKey, createUser } from '@airlock/db';
 import { decide, userOperator } from '@airlock/ops';
 import type { CompiledPolicy } from '@airlock/policy';
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from '@airlock/policy/files';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { refundRequest, submitAndWaitForApproval } from '../support/actions.js';
 import { escalatingDeadlinePolicy } from '../support/escalating-policy.js';
@@ -20,7 +20,7 @@ describe('the approver’s view', () => {
   let h: Harness;
   let app: RunningConsole;
   let browser: Browser;
-  const keys = { alice: '', carol: '' };
+  const keys = { alice: '', carol: '', dana: '' };
 
   beforeAll(async () => {
     const built = ensureConsoleBuilt();
@@ -28,7 +28,7 @@ describe('the approver’s view', () => {
     await seedTeam(h.db);
     await createUser(h.db, { id: 'carol', role: 'approver' });
     await createUser(h.db, { id: 'dana', name: 'Dana Lee', email: 'dana@example.com', role: 'approver' });
-    for (const user of ['alice', 'carol'] as const) keys[user] = (await createApiKey(h.db, { userId: user })).key;
+    for (const user of ['alice', 'carol', 'dana'] as const) keys[user] = (await createApiKey(h.db, { userId: user })).key;
     await built;
     app = await startConsole({ DATABASE_URL: h.database.url, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: h.taskQueue });
     browser = await launchChromium();
@@ -89,27 +89,99 @@ describe('the approver’s view', () => {
     await alice.context.close();
   });
 
-  it('tells an approver another approver got there first, who and how, and lists decisions by name', async () => {
-    const { actionId, argsHash } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '80.00' }));
+  /** Alice's page on a fresh action, with no live refresh: it stays as it was when the round closed, so she still sees the form. */
+  async function staleActionPage(amount: string) {
+    const { actionId, argsHash } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount }));
     const { context, page } = await signedIn(browser, app.url, keys.alice);
-    // No live refresh: the page stays as it was when Dana decided, so Alice still sees the form.
     await page.route('**/api/console/events', (route) => route.abort());
     await page.goto(`/actions/${actionId}`);
     await page.getByRole('heading', { name: 'Decide' }).waitFor();
+    return { actionId, argsHash, context, page };
+  }
+
+  /**
+   * Until the round's closing is stored: the refusal names who closed it from that row, waiting
+   * for it only briefly (a busy machine can take longer, and the workflow's own words stand then).
+   */
+  async function roundClosedInDatabase(actionId: string): Promise<void> {
+    const deadline = Date.now() + 20_000;
+    while ((await h.db.prisma.approval.findFirstOrThrow({ where: { actionId }, orderBy: { round: 'desc' } })).status === 'open') {
+      if (Date.now() > deadline) throw new Error(`the round of ${actionId} never closed`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  /** The refusal stays, and the page shows the closed round at once: no form, no reload, no live refresh. */
+  async function expectClosedAfterRefusal(page: Page, refusal: RegExp, roundText: RegExp, screenshotName: string) {
+    const alert = page.getByRole('alert').filter({ hasText: refusal });
+    await alert.waitFor();
+    const round = page.getByRole('region', { name: 'Approval (round 1)' });
+    await round.getByText(roundText).waitFor();
+    await page.getByRole('heading', { name: 'Decide' }).waitFor({ state: 'detached' });
+    for (const name of ['Approve', 'Confirm approval', 'Deny']) expect(await page.getByRole('button', { name, exact: true }).count()).toBe(0);
+    expect(await alert.isVisible()).toBe(true);
+    expect(await page.getByRole('region', { name: 'Your decision' }).getByRole('alert').textContent()).toMatch(refusal);
+    await screenshot(page, screenshotName);
+  }
+
+  it('tells an approver another approver got there first, who and how, and shows the closed round at once', async () => {
+    const { actionId, argsHash, context, page } = await staleActionPage('80.00');
     await decide({ db: h.db, temporal: h.client }, userOperator({ id: 'dana', role: 'approver' }, 'api'), { actionId, decision: 'approve', argsHash });
+    await roundClosedInDatabase(actionId);
 
     await page.getByRole('button', { name: 'Approve' }).click();
     await page.getByRole('button', { name: 'Confirm approval' }).click();
-    await page
-      .getByRole('alert')
-      .filter({ hasText: /^Not recorded: this action was already approved by Dana Lee \(dana@example\.com\)\.$/ })
-      .waitFor();
-    await screenshot(page, 'action-lost-race');
+    await expectClosedAfterRefusal(
+      page,
+      /^Not recorded: this action was already approved by Dana Lee \(dana@example\.com\)\.$/,
+      /^Dana Lee \(dana@example\.com\) approved via api$/,
+      'action-lost-race',
+    );
+    const round = page.getByRole('region', { name: 'Approval (round 1)' });
+    expect(await round.textContent()).toMatch(/^Approval \(round 1\)approved · 1 of 1 approvals, 0 denials/);
+    expect(await round.textContent()).not.toContain('dana approved');
 
     await page.reload();
-    const round = page.getByRole('region', { name: 'Approval (round 1)' });
     await round.getByText('Dana Lee (dana@example.com) approved via api').waitFor();
-    expect(await round.textContent()).not.toContain('dana approved');
+    expect(await page.getByRole('button', { name: 'Approve', exact: true }).count()).toBe(0);
+    await context.close();
+  });
+
+  it('shows the closed round at once when another approver denied it through REST first', async () => {
+    const { actionId, argsHash, context, page } = await staleActionPage('81.00');
+    const denied = await fetch(`${app.url}/api/v1/actions/${actionId}/decisions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${keys.dana}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ decision: 'deny', argsHash, comment: 'not this customer' }),
+    });
+    expect(denied.status).toBe(200);
+    await roundClosedInDatabase(actionId);
+
+    await page.getByLabel('Comment (on a denial, the reason the agent receives)').fill('me neither');
+    await page.getByRole('button', { name: 'Deny' }).click();
+    await expectClosedAfterRefusal(
+      page,
+      /^Not recorded: this action was already denied by Dana Lee \(dana@example\.com\)\.$/,
+      /^Dana Lee \(dana@example\.com\) denied via api: “not this customer”$/,
+      'action-lost-race-denied',
+    );
+    expect(await page.getByRole('region', { name: 'Approval (round 1)' }).textContent()).toMatch(/^Approval \(round 1\)denied · 0 of 1 approvals, 1 denials/);
+    await context.close();
+  });
+
+  it('shows the closed round at once when the action was cancelled before the approver clicked', async () => {
+    const { actionId, context, page } = await staleActionPage('82.00');
+    await actionHandle(h.client, actionId).cancel();
+    expect((await awaitOutcome(h.client, actionId)).status).toBe('cancelled');
+
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.getByRole('button', { name: 'Confirm approval' }).click();
+    const alert = page.getByRole('alert').filter({ hasText: /^Not recorded: this action was already cancelled/ });
+    await alert.waitFor();
+    await page.getByRole('heading', { name: 'Decide' }).waitFor({ state: 'detached' });
+    expect(await page.getByRole('region', { name: 'Approval (round 1)' }).textContent()).toMatch(/^Approval \(round 1\)cancelled · 0 of 1 approvals/);
+    expect(await alert.isVisible()).toBe(true);
+    await screenshot(page, 'action-lost-race-cancelled');
     await context.close();
   });
 
@@ -130,6 +202,57 @@ describe('the approver’s view', () => {
     await page.reload();
     await mine.waitFor();
     await round.getByText('alice (alice@example.test) approved via console').waitFor();
+    await context.close();
+  });
+
+  it('labels the approver’s decisions by round once an edit opened another, the earlier round’s too', async () => {
+    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '1500.00' }));
+    const { context, page } = await signedIn(browser, app.url, keys.alice);
+    await page.goto(`/actions/${actionId}`);
+    await page.locator('[data-live="live"]').waitFor();
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.getByRole('button', { name: 'Confirm approval' }).click();
+    // One of two approvals: the round still waits, but not for Alice, so the form goes.
+    const first = page.getByRole('region', { name: 'Approval (round 1)' });
+    await first
+      .getByRole('status')
+      .filter({ hasText: /^You approved this at \d{4}-\d\d-\d\d \d\d:\d\d UTC; it waits for more approvals\.$/ })
+      .waitFor({ timeout: 30_000 });
+    await page.getByRole('heading', { name: 'Decide' }).waitFor({ state: 'detached' });
+
+    // Dana approves with edited arguments: still two approvals needed, so round 2 opens with Dana's approval carried.
+    const round1 = await h.db.prisma.approval.findUniqueOrThrow({ where: { actionId_round: { actionId, round: 1 } } });
+    await decide({ db: h.db, temporal: h.client }, userOperator({ id: 'dana', role: 'approver' }, 'api'), {
+      actionId,
+      decision: 'approve',
+      argsHash: round1.argsHash,
+      editedArgs: { paymentId: 'pay_123', amount: '1400.00', currency: 'USD', reason: 'duplicate charge' },
+    });
+    const second = page.getByRole('region', { name: 'Approval (round 2)' });
+    await second.waitFor({ timeout: 30_000 });
+    await page.getByRole('heading', { name: 'Decide' }).waitFor();
+    // The form's answer about round 1 went with it: round 2 awaits Alice's decision.
+    expect(await page.getByText('Approval recorded (1 of 2); waiting for more approvers.').count()).toBe(0);
+    const earlier = second.getByRole('region', { name: 'Round 1' });
+    await earlier.getByText(/^In round 1 you approved this at \d{4}-\d\d-\d\d \d\d:\d\d UTC\.$/).waitFor();
+    await earlier.getByText('Dana Lee (dana@example.com) approved via api with edited arguments').waitFor();
+    expect(await earlier.textContent()).toMatch(
+      /^Round 1approved · 2 of 2 approvals, 0 denials · closed \d{4}-\d\d-\d\d \d\d:\d\d UTC · Dana Lee \(dana@example\.com\)’s edit opened round 2In round 1 you approved/,
+    );
+    // Nothing of Alice's in round 2 yet: the page does not pass round 1's decision off as this round's.
+    expect(await second.getByRole('status').count()).toBe(0);
+    await screenshot(page, 'action-earlier-round');
+
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.getByRole('button', { name: 'Confirm approval' }).click();
+    await second
+      .getByRole('status')
+      .filter({ hasText: /^In round 2 you approved this at \d{4}-\d\d-\d\d \d\d:\d\d UTC\.$/ })
+      .waitFor({ timeout: 30_000 });
+    expect(await awaitOutcome(h.client, actionId)).toMatchObject({ status: 'executed', output: { amount: '1400.00' } });
+    await page.reload();
+    await earlier.getByText(/^In round 1 you approved this at /).waitFor();
+    await screenshot(page, 'action-two-rounds-decided');
     await context.close();
   });
 

@@ -12,7 +12,8 @@ export async function decide(_previous: Notice, form: FormData): Promise<Notice>
   const guard = await actionUser('approver');
   if ('refusal' in guard) return failed(guard.refusal);
   const notice = await consoleDecision(guard.user, Object.fromEntries(form));
-  if (notice.kind === 'ok') refresh();
+  // A refusal too: it mostly means the page was stale (another approver, the deadline, a cancellation, an edit's new round).
+  refresh();
   return notice;
 }
 
@@ -21,7 +22,8 @@ export async function approveAndRemember(_previous: Notice, form: FormData): Pro
   const guard = await actionUser('approver');
   if ('refusal' in guard) return failed(guard.refusal);
   const notice = await consoleApproveAndRemember(guard.user, Object.fromEntries(form));
-  if (notice.kind === 'ok') refresh();
+  // As for a decision: a refusal shows the page as it is now.
+  refresh();
   return notice;
 }
 

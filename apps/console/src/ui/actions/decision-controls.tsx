@@ -9,6 +9,8 @@ import { DataTable } from '../shared/data-table.js';
 import { NoticeLine } from '../forms/notice-line.js';
 
 interface Props {
+  /** False once the round takes no more decisions from this person (it closed, or they decided it): the form goes, a refusal stays. */
+  open: boolean;
   actionId: string;
   argsHash: string;
   tier: string | null;
@@ -26,7 +28,7 @@ interface Props {
  * (checked against the tool's schema, shown as a diff), or approve and remember
  * (a standing approval scoped from this action).
  */
-export function DecisionControls({ actionId, argsHash, tier, args, agentId, tool, rememberable, canRemember }: Props) {
+export function DecisionControls({ open, actionId, argsHash, tier, args, agentId, tool, rememberable, canRemember }: Props) {
   const [notice, setNotice] = useState<Notice>(idle);
   const [busy, startTransition] = useTransition();
   const [confirming, setConfirming] = useState(false);
@@ -36,6 +38,17 @@ export function DecisionControls({ actionId, argsHash, tier, args, agentId, tool
   const [edited, setEdited] = useState(original);
   const [check, setCheck] = useState<Notice>(idle);
   const needsConfirm = tier === 'high' || tier === 'critical';
+  // A new round (an approver's edit) puts new arguments before the person: an edit of the old ones starts over, and
+  // a success notice about the old round goes (the stored decisions above tell it); a refusal stays, it says why.
+  const [roundHash, setRoundHash] = useState(argsHash);
+  if (roundHash !== argsHash) {
+    setRoundHash(argsHash);
+    if (notice.kind === 'ok') setNotice(idle);
+    setEdited(original);
+    setEditing(false);
+    setConfirming(false);
+    setCheck(idle);
+  }
 
   const parsedEdit = useMemo(() => {
     try {
@@ -62,6 +75,16 @@ export function DecisionControls({ actionId, argsHash, tier, args, agentId, tool
     const rememberIt = remembering && form.get('decision') === 'approve';
     startTransition(async () => setNotice(rememberIt ? await approveAndRemember(idle, form) : await decide(idle, form)));
   };
+
+  if (!open) {
+    // The page re-rendered without the form (the round closed, or took this person's decision): a refusal stays readable.
+    return notice.kind === 'error' ? (
+      <section className="card" aria-labelledby="decide-heading">
+        <h2 id="decide-heading">Your decision</h2>
+        <NoticeLine notice={notice} />
+      </section>
+    ) : null;
+  }
 
   return (
     <form

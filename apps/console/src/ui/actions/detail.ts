@@ -4,7 +4,7 @@ import type { AuditEvent } from '@airlock/db';
 import { personLabel } from '@airlock/ops';
 import { findActionRow } from '../../api/action-lookup.js';
 import type { ApiContext } from '../../api/context.js';
-import type { ActionRow } from '../../api/views.js';
+import type { ActionRow, ApprovalRow } from '../../api/views.js';
 
 // The workflow answers queries only through a worker; the page must not hang when none runs.
 const LIVE_QUERY_TIMEOUT_MS = 2_000;
@@ -15,22 +15,39 @@ export interface ActionDetail {
   /** The workflow's live view (plan steps, budget impacts); null when finished or no worker answered. */
   live: ActionStatusView | null;
   timeline: AuditEvent[];
-  /** Who decided, as people know them ("Dana Lee (dana@example.com)"), by user id. */
+  /** The rounds before the latest (`row.approvals[0]`), newest first: an edit or a re-classification opened a later one. */
+  earlierRounds: ApprovalRow[];
+  /** Who decided, in any round, as people know them ("Dana Lee (dana@example.com)"), by user id. */
   deciders: ReadonlyMap<string, string>;
 }
 
 export async function actionDetail(ctx: ApiContext, actionId: string): Promise<ActionDetail | null> {
   const row = await findActionRow(ctx.db, actionId);
   if (!row) return null;
-  const deciderIds = [...new Set(row.approvals.flatMap((a) => a.decisions.map((d) => d.userId)))];
-  const [live, timeline, users] = await Promise.all([
+  const latestRound = row.approvals[0]?.round ?? 1;
+  const [live, timeline, { earlierRounds, deciders }] = await Promise.all([
     liveStatus(ctx, row),
     // The (action_id, seq) index serves this directly.
     ctx.db.prisma.auditEvent.findMany({ where: { actionId }, orderBy: { seq: 'asc' }, take: TIMELINE_LIMIT }),
-    ctx.db.prisma.user.findMany({ where: { id: { in: deciderIds } }, select: { id: true, name: true, email: true } }),
+    earlierRoundsAndDeciders(ctx, row, latestRound),
   ]);
+  return { row, live, timeline, earlierRounds, deciders };
+}
+
+/** The rounds before `latestRound`, and everyone who decided in any round by the name people know them by. */
+async function earlierRoundsAndDeciders(ctx: ApiContext, row: ActionRow, latestRound: number) {
+  const earlierRounds =
+    latestRound > 1
+      ? await ctx.db.prisma.approval.findMany({
+          where: { actionId: row.id, round: { lt: latestRound } },
+          orderBy: { round: 'desc' },
+          include: { decisions: { orderBy: { decidedAt: 'asc' } } },
+        })
+      : [];
+  const deciderIds = [...new Set([...row.approvals, ...earlierRounds].flatMap((a) => a.decisions.map((d) => d.userId)))];
+  const users = await ctx.db.prisma.user.findMany({ where: { id: { in: deciderIds } }, select: { id: true, name: true, email: true } });
   const byId = new Map(users.map((u) => [u.id, u]));
-  return { row, live, timeline, deciders: new Map(deciderIds.map((id) => [id, personLabel(id, byId.get(id))])) };
+  return { earlierRounds, deciders: new Map(deciderIds.map((id) => [id, personLabel(id, byId.get(id))])) };
 }
 
 async function liveStatus(ctx: ApiContext, row: ActionRow): Promise<ActionStatusView | null> {

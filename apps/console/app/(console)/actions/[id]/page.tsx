@@ -15,6 +15,7 @@ import { DecisionControls } from '../../../../src/ui/actions/decision-controls.j
 import { LiveRefresh } from '../../../../src/ui/live/live-refresh.js';
 import { PlanSteps } from '../../../../src/ui/actions/plan-steps.js';
 import { RevealRawArgs } from '../../../../src/ui/actions/reveal-raw-args.js';
+import { DecisionList, EarlierRound, OwnDecision } from '../../../../src/ui/actions/round-decisions.js';
 
 export const dynamic = 'force-dynamic';
 
@@ -24,7 +25,7 @@ export default async function ActionPage({ params }: { params: Promise<{ id: str
   if (!id.success) notFound();
   const detail = await actionDetail(apiContext(), id.data);
   if (!detail) notFound();
-  const { row, live, timeline, deciders } = detail;
+  const { row, live, timeline, earlierRounds, deciders } = detail;
   const approval = row.approvals[0];
   const flags = live?.guardrailFlags ?? (Array.isArray(row.guardrailFlags) ? row.guardrailFlags.filter((f): f is string => typeof f === 'string') : []);
   const reasons = Array.isArray(row.riskReasons) ? row.riskReasons.filter((r): r is string => typeof r === 'string') : [];
@@ -34,6 +35,8 @@ export default async function ActionPage({ params }: { params: Promise<{ id: str
   const remembered = rememberedGrants(timeline);
   const escalations = approval ? escalationsOf(timeline, approval.id) : [];
   const mine = approval?.decisions.find((d) => d.userId === user.userId);
+  // Labelled by round once there was more than one, so a decision is never read as another round's.
+  const roundLabel = earlierRounds.length > 0 ? approval?.round : undefined;
   return (
     <>
       <p>
@@ -110,23 +113,14 @@ export default async function ActionPage({ params }: { params: Promise<{ id: str
           {mine && (
             // Rendered from the stored decision, so it outlasts the form's notice when deciding closes the round.
             <p role="status" className="notice ok">
-              You {mine.decision === 'approve' ? 'approved' : 'denied'} this at {utc(mine.decidedAt.toISOString())}
-              {open && mine.decision === 'approve' ? '; it waits for more approvals.' : '.'}
+              <OwnDecision decision={mine} round={roundLabel} waiting={open} />
             </p>
           )}
           <progress max={quorum.required} value={quorum.approvals} aria-label="Approvals so far" />
-          {approval.decisions.length > 0 && (
-            <ul>
-              {approval.decisions.map((d) => (
-                <li key={d.id}>
-                  {deciders.get(d.userId) ?? d.userId} {d.decision === 'approve' ? 'approved' : 'denied'} via {d.channel}
-                  {d.comment && <>: “{d.comment}”</>}
-                  {d.feedback && <> (feedback: “{d.feedback}”)</>}
-                  {d.editedArgs !== null && <> with edited arguments</>}
-                </li>
-              ))}
-            </ul>
-          )}
+          <DecisionList decisions={approval.decisions} deciders={deciders} />
+          {earlierRounds.map((earlier) => (
+            <EarlierRound key={earlier.id} round={earlier} userId={user.userId} deciders={deciders} />
+          ))}
         </section>
       )}
 
@@ -144,8 +138,10 @@ export default async function ActionPage({ params }: { params: Promise<{ id: str
         </section>
       )}
 
-      {open && approval && roleAtLeast(user.role, 'approver') && (
+      {approval && roleAtLeast(user.role, 'approver') && (
+        // Kept mounted when the round closes under it: a refusal it showed stays on the page after the re-render.
         <DecisionControls
+          open={open && !mine}
           actionId={row.id}
           argsHash={approval.argsHash}
           tier={row.riskTier}
