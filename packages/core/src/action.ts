@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { checkJsonLimits } from './json-limits.js';
 import { RiskTier, Role } from './risk.js';
+import { storedText } from './stored-text.js';
 
 const Identifier = z
   .string()
@@ -54,17 +55,9 @@ export const ActionRequest = z.object({
     .max(128)
     .regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/, 'dotted lower-case name, e.g. payments.refund'),
   args: ToolArgs,
-  rationale: z
-    .string()
-    .max(4000)
-    .refine((text) => !text.includes('\u0000'), { message: 'must not contain NUL characters' })
-    .default(''),
-  // Stored with the action: PostgreSQL text cannot hold NUL (admission would fail on every retry).
-  idempotencyKey: z
-    .string()
-    .min(1)
-    .max(200)
-    .refine((key) => !key.includes('\u0000'), { message: 'must not contain NUL characters' }),
+  rationale: storedText(4000).default(''),
+  // Stored with the action: PostgreSQL text cannot hold NUL, canonical JSON no lone surrogate (admission would fail on every retry).
+  idempotencyKey: storedText(200).min(1),
   /** The human the agent acts for, if any; they can never approve this action. */
   requestedBy: Identifier.optional(),
   /** Signals the agent reports about itself (e.g. `confidence`); policies read them as `result`. */

@@ -134,3 +134,31 @@ describe('NUL characters, which PostgreSQL text and jsonb cannot store', () => {
     expect(issue?.path.startsWith('output.a.a')).toBe(true);
   });
 });
+
+describe('lone surrogates, which canonical JSON cannot hash', () => {
+  const LONE = 'must be Unicode text: it holds a lone surrogate (half of a UTF-16 pair), which can be neither hashed nor stored';
+  const issues = (result: { success: boolean; error?: Parameters<typeof describeZodIssues>[0] }, root?: string) => (result.success ? [] : describeZodIssues(result.error!, root));
+
+  it('refuses one in an argument’s value or key, in a signal, and in a report, naming the field', () => {
+    expect(issuesOf(ToolArgs, { note: { text: 'half \ud800 of a pair' } })).toEqual([{ path: 'args.note.text', message: LONE }]);
+    expect(issuesOf(ToolArgs, { ['k\udc00']: 1 })).toEqual([{ path: 'args', message: `a key ${LONE}` }]);
+    expect(issues(ActionRequest.safeParse({ ...request({}), signals: { source: '\udbff' } }))).toEqual([{ path: 'signals.source', message: LONE }]);
+    const report = { authorizationId: 'auth-1', args: {}, status: 'succeeded', output: ['ok', 'x\ud83d'] };
+    expect(issues(AgentReportBody.safeParse(report))).toEqual([{ path: 'output.1', message: LONE }]);
+  });
+
+  it('refuses one in the rationale, the idempotency key and a decision’s feedback', () => {
+    expect(issues(ActionRequest.safeParse({ ...request({}), rationale: 'because \ud800' }))).toEqual([{ path: 'rationale', message: LONE }]);
+    expect(issues(ActionRequest.safeParse({ ...request({}), idempotencyKey: 'k-\udfff' }))).toEqual([{ path: 'idempotencyKey', message: LONE }]);
+    expect(issues(ApprovalDecision.safeParse({ approverId: 'u', decision: 'deny', channel: 'api', argsHash: 'a'.repeat(64), feedback: '\udc00 no' }))).toEqual([
+      { path: 'feedback', message: LONE },
+    ]);
+  });
+
+  it('accepts whole pairs (emoji, rarer scripts) everywhere', () => {
+    const text = 'refund 👍 for 𝔘𝔫𝔦𝔠𝔬𝔡𝔢';
+    const parsed = ActionRequest.safeParse({ ...request({ [text]: text }), rationale: text, idempotencyKey: `k-${text}`, signals: { s: text } });
+    expect(parsed.success).toBe(true);
+    expect(() => argsHash({ [text]: text })).not.toThrow();
+  });
+});

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ToolArgs } from './action.js';
 import type { Role } from './risk.js';
+import { storedText } from './stored-text.js';
 
 export const Channel = z.enum(['console', 'api', 'slack', 'sdk']);
 export type Channel = z.infer<typeof Channel>;
@@ -25,13 +26,6 @@ export const StandingApprovalDraft = z.object({
   maxUses: z.number().int().min(1),
 });
 export type StandingApprovalDraft = z.infer<typeof StandingApprovalDraft>;
-
-// Stored with the decision: PostgreSQL text cannot hold NUL (the write would fail on every retry, after Temporal accepted it).
-const storedText = (max: number) =>
-  z
-    .string()
-    .max(max)
-    .refine((text) => !text.includes('\u0000'), { message: 'must not contain NUL characters' });
 
 /** An approval's note goes in `comment`: the agent gets the tool's output, so feedback with an approval would be stored and never read. */
 export const FEEDBACK_ON_APPROVAL = 'only a denial returns feedback to the model; note why you approved in comment';

@@ -4,7 +4,7 @@
  * value: serialisers, hashes, guardrail scans and PostgreSQL all stay within
  * these, so a hostile body is a 400 naming the limit and the field, never a
  * stack overflow in the worker. No string or key may hold a NUL character,
- * which PostgreSQL cannot store.
+ * which PostgreSQL cannot store, or a lone surrogate, which cannot be hashed.
  */
 export const ARGS_LIMITS = {
   /** Nesting of objects and arrays (`{}` at the top is depth 1). */
@@ -26,6 +26,15 @@ export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constr
 
 /** PostgreSQL's text and jsonb cannot hold U+0000: a value with one could never be stored, so its write would fail on every retry. */
 export const NUL_REFUSED = 'must not contain NUL characters (PostgreSQL cannot store them)';
+
+// A UTF-16 surrogate without its other half: not Unicode text, so canonical JSON (every hash) refuses it
+// and UTF-8 cannot carry it (PostgreSQL would store a replacement character instead).
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+export const LONE_SURROGATE_REFUSED = 'must be Unicode text: it holds a lone surrogate (half of a UTF-16 pair), which can be neither hashed nor stored';
+
+/** Whether `text` is Unicode text: no lone surrogate (String.prototype.isWellFormed, which ES2023 lacks). */
+export const isWellFormedText = (text: string): boolean => !LONE_SURROGATE.test(text);
 
 export interface JsonLimitProblem {
   /** Path from the checked value's root, e.g. `['items', 3, 'name']`. */
@@ -51,6 +60,7 @@ export function checkJsonLimits(value: unknown, limits: typeof ARGS_LIMITS = ARG
       case 'string':
         if (current.length > limits.maxStringLength) return { path, message: `string of ${current.length} characters; at most ${limits.maxStringLength} allowed` };
         if (current.includes('\u0000')) return { path, message: NUL_REFUSED };
+        if (!isWellFormedText(current)) return { path, message: LONE_SURROGATE_REFUSED };
         continue;
       case 'bigint':
       case 'function':
@@ -78,6 +88,7 @@ export function checkJsonLimits(value: unknown, limits: typeof ARGS_LIMITS = ARG
       if (FORBIDDEN_KEYS.has(key)) return { path: [...path, key], message: `the key "${key}" is not accepted (reserved: __proto__, constructor, prototype)` };
       if (key.length > limits.maxKeyLength) return { path, message: `a key of ${key.length} characters; at most ${limits.maxKeyLength} allowed` };
       if (key.includes('\u0000')) return { path, message: `a key ${NUL_REFUSED}` };
+      if (!isWellFormedText(key)) return { path, message: `a key ${LONE_SURROGATE_REFUSED}` };
       stack.push({ value: (current as Record<string, unknown>)[key], path: [...path, key] });
     }
   }

@@ -57,6 +57,17 @@ describe('argument limits at the REST edge', () => {
     expect(nestedCtor.issues?.[0]?.path).toBe('args.list.0.constructor');
   });
 
+  it('answers a lone surrogate (\\ud800 in the JSON) with 400 naming the field, not a 500 from hashing it, and a NUL likewise; the text \\\\u0000 is accepted', async () => {
+    const lone = await expectError(submitRaw('{"tool":"demo.echo","idempotencyKey":"lone-1","args":{"message":"a\\ud800b"}}'), 400, 'invalid_request');
+    expect(lone.issues).toEqual([{ path: 'args.message', message: expect.stringMatching(/lone surrogate/) }]);
+    const inRationale = await expectError(submitRaw('{"tool":"demo.echo","idempotencyKey":"lone-2","args":{"message":"hi"},"rationale":"\\udc00"}'), 400, 'invalid_request');
+    expect(inRationale.issues).toEqual([{ path: 'rationale', message: expect.stringMatching(/lone surrogate/) }]);
+    const nul = await expectError(submitRaw('{"tool":"demo.echo","idempotencyKey":"nul-1","args":{"message":"a\\u0000b"}}'), 400, 'invalid_request');
+    expect(nul.issues).toEqual([{ path: 'args.message', message: 'must not contain NUL characters (PostgreSQL cannot store them)' }]);
+    expect(await h.db.prisma.action.count({ where: { idempotencyKey: { in: ['lone-1', 'lone-2', 'nul-1'] } } })).toBe(0);
+    await expectJson(submitRaw('{"tool":"demo.echo","idempotencyKey":"text-nul","args":{"message":"printf \\\\u0000"}}'), 202, schemas.SubmittedActionView);
+  });
+
   it('refuses __proto__ in editedArgs with its path', async () => {
     const body = `{"decision":"approve","argsHash":"${'a'.repeat(64)}","editedArgs":{"amount":"1.00","__proto__":{"amount":"9999"}}}`;
     const request = new Request(`http://airlock.test/api/v1/actions/${ANY_ACTION}/decisions`, {
