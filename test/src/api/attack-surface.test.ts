@@ -1,5 +1,6 @@
 import * as consoleApi from '@airlock/console';
 import { apiRoutes, getAuthorization, postAction, postAuthorization, postDecision, postReport, schemas, type ApiContext, type ApiRoute } from '@airlock/console';
+import { actionHandle, submitAction } from '@airlock/core/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.js';
 import { apiRequest, contextOf, expectError, expectJson, seedKeys, waitForActionStatus, type ApiKeys } from './client.js';
@@ -122,6 +123,25 @@ describe('an agent key', () => {
     await waitForActionStatus(ctx, keys.agent, gateId, ['awaiting_approval']);
   });
 
+  it('cannot tell another agent’s action exists before it is admitted (its id follows from a guessable idempotency key)', async () => {
+    // A queue no worker polls: the workflow exists, its memo names billing-bot, and no row is ever written.
+    const { actionId } = await submitAction(h.client, 'attack-surface-no-worker', { agentId: 'billing-bot', tool: 'demo.echo', args: {}, idempotencyKey: 'order-881' });
+    try {
+      const read = (route: string, key: string) =>
+        call(
+          apiRoutes.find((r) => routeName(r) === route)!,
+          { key, id: actionId },
+        );
+      for (const route of ['GET /api/v1/actions/{id}', 'GET /api/v1/actions/{id}/outcome']) {
+        await expectError(read(route, keys.otherAgent), 404, 'not_found');
+        expect((await read(route, keys.agent)).status).toBe(202);
+        expect((await read(route, keys.victor)).status).toBe(202);
+      }
+    } finally {
+      await actionHandle(h.client, actionId).terminate('test over');
+    }
+  });
+
   it('cannot act as another agent by naming it', async () => {
     const named = new Request(`http://airlock.test/api/v1/actions/${gateId}/authorization`, {
       headers: { authorization: `Bearer ${keys.otherAgent}`, 'airlock-agent-id': 'billing-bot' },
@@ -226,7 +246,7 @@ describe('a report’s output is bounded like tool arguments, so what the agent 
     const { actionId, authorization } = await authorizedGate('nul-output');
     const fields = { authorizationId: authorization.authorizationId, args: authorization.args };
     const nulOutput = await expectError(report(actionId, JSON.stringify({ ...fields, status: 'succeeded', output: { text: 'a\u0000b' } })), 400, 'invalid_request');
-    expect(nulOutput.issues).toEqual([{ path: 'output', message: 'must not contain NUL characters (PostgreSQL cannot store them)' }]);
+    expect(nulOutput.issues).toEqual([{ path: 'output.text', message: 'must not contain NUL characters (PostgreSQL cannot store them)' }]);
     const nulError = await expectError(report(actionId, JSON.stringify({ ...fields, status: 'failed', error: 'bad\u0000' })), 400, 'invalid_request');
     expect(nulError.issues).toEqual([{ path: 'error', message: 'must not contain NUL characters (PostgreSQL cannot store them)' }]);
     const done = await expectJson(report(actionId, JSON.stringify({ ...fields, status: 'succeeded', output: { text: 'ab' } })), 200, schemas.ActionOutcome);

@@ -38,17 +38,9 @@ export async function liveWorkflow(ctx: ApiContext, row: ActionRow): Promise<Act
 }
 
 /**
- * Throws a 404 unless the action's workflow exists. Used between submission and
- * admission, when Temporal knows the action but the database does not yet.
- * `describe` is answered by the server itself, so it works with no worker running.
- */
-export async function assertWorkflowExists(ctx: ApiContext, actionId: string): Promise<void> {
-  await actionHandle(ctx.temporal, actionId).describe();
-}
-
-/**
  * 404 unless the caller may see the action. Before admission there is no row yet:
- * the workflow's memo (written at start) names the agent, so ownership holds then too.
+ * the workflow's memo (written at start) names the agent, so ownership holds then too
+ * (`describe` is answered by the Temporal server itself, so with no worker running as well).
  */
 export async function assertCanSee(ctx: ApiContext, principal: Principal, actionId: string): Promise<void> {
   const row = await ctx.db.prisma.action.findUnique({ where: { id: actionId }, select: { agentId: true } });

@@ -9,7 +9,6 @@ import {
   FEEDBACK_ON_APPROVAL,
   RiskTier,
   Role,
-  checkJsonLimits,
   type ActionPhase,
 } from '@airlock/core';
 import { BudgetPeriod, GovernanceScope, NewBudget, type Action, type Approval } from '@airlock/db';
@@ -144,21 +143,7 @@ export type AuthorizationView = z.infer<typeof AuthorizationView>;
 
 export const PendingAuthorization = z.object({ status: z.literal('pending'), actionId: ActionId, phase: WorkflowPhase }).meta({ id: 'PendingAuthorization' });
 
-const NO_NUL = 'must not contain NUL characters (PostgreSQL cannot store them)';
-
-// What the agent reports is hashed (recursively) and stored as the outcome: bounded like tool arguments
-// (depth, entries, string length) and free of NUL, so a hostile or broken report is a 400 naming the field,
-// not a stack overflow in the console or an outcome the worker can never write.
-export const AgentReportBody = CoreAgentReportBody.superRefine((report, ctx) => {
-  if (report.status === 'failed') {
-    if (report.error.includes('\u0000')) ctx.addIssue({ code: 'custom', path: ['error'], message: NO_NUL });
-    return;
-  }
-  if (report.output === undefined) return;
-  const problem = checkJsonLimits(report.output);
-  if (problem) ctx.addIssue({ code: 'custom', path: ['output', ...problem.path], message: problem.message });
-  else if (JSON.stringify(report.output).includes('\\u0000')) ctx.addIssue({ code: 'custom', path: ['output'], message: NO_NUL });
-}).meta({
+export const AgentReportBody = CoreAgentReportBody.meta({
   id: 'AgentReport',
   description:
     'How the agent’s own run went. `args` must be the authorized arguments; the same report twice returns the same outcome. `output` is bounded like tool arguments (at most 32 levels deep, 10,000 keys and elements, 128 KiB strings) and holds no NUL character.',

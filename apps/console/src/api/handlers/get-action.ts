@@ -1,4 +1,4 @@
-import { actionIdFrom, assertWorkflowExists, findActionRow, liveWorkflow } from '../action-lookup.js';
+import { actionIdFrom, assertCanSee, findActionRow, liveWorkflow } from '../action-lookup.js';
 import { authenticate, canSeeAction } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { notFound, withErrors } from '../errors.js';
@@ -14,7 +14,8 @@ export const getAction = withErrors(async (request: Request, ctx: ApiContext, pa
     if (!canSeeAction(principal, row.agentId)) throw notFound();
     return jsonResponse(toActionView(row, await liveWorkflow(ctx, row)));
   }
-  // Started but not admitted yet (no row): say so without details, which the row will carry.
-  await assertWorkflowExists(ctx, actionId);
+  // Started but not admitted yet (no row): say so without details, which the row will carry, and only to
+  // whom the workflow's memo lets see it (another agent could derive the id from a guessed idempotency key).
+  await assertCanSee(ctx, principal, actionId);
   return jsonResponse({ status: 'requested', actionId }, 202, { 'retry-after': '1' });
 });

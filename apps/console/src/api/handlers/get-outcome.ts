@@ -1,5 +1,5 @@
-import { actionIdFrom, assertWorkflowExists } from '../action-lookup.js';
-import { authenticate, canSeeAction, type Principal } from '../auth.js';
+import { actionIdFrom, assertCanSee } from '../action-lookup.js';
+import { authenticate, canSeeAction } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { notFound, withErrors } from '../errors.js';
 import { jsonResponse } from '../http.js';
@@ -16,18 +16,12 @@ export const getOutcome = withErrors(async (request: Request, ctx: ApiContext, p
 
   const row = await ctx.db.prisma.action.findUnique({ where: { id: actionId }, select: { agentId: true, outcome: true } });
   if (row && !canSeeAction(principal, row.agentId)) throw notFound();
-  if (!row) await assertWorkflowExists(ctx, actionId);
+  // Not admitted yet: the workflow's memo says whose it is, so another agent learns nothing, pending included.
+  if (!row) await assertCanSee(ctx, principal, actionId);
   const stored = row && storedOutcome(row.outcome);
   if (stored) return jsonResponse(stored);
 
   const outcome = waitMs > 0 ? await waitForOutcome(ctx, actionId, waitMs, request.signal) : null;
   if (!outcome) return jsonResponse({ status: 'pending', actionId }, 202, { 'retry-after': '1' });
-  // Admission writes the row before any outcome exists, so ownership can be checked now if it was not before.
-  if (!row) await assertVisible(ctx, principal, actionId);
   return jsonResponse(outcome);
 });
-
-async function assertVisible(ctx: ApiContext, principal: Principal, actionId: string): Promise<void> {
-  const row = await ctx.db.prisma.action.findUnique({ where: { id: actionId }, select: { agentId: true } });
-  if (!row || !canSeeAction(principal, row.agentId)) throw notFound();
-}
