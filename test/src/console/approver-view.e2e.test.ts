@@ -185,6 +185,26 @@ describe('the approver’s view', () => {
     await context.close();
   });
 
+  it('drops a row from the inbox at once when its decision lost the race, keeping the refusal', async () => {
+    const { actionId, argsHash } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '83.00' }));
+    const { context, page } = await signedIn(browser, app.url, keys.alice);
+    await page.route('**/api/console/events', (route) => route.abort());
+    await page.reload();
+    const row = page.locator(`article[data-action-id="${actionId}"]`);
+    await row.getByRole('button', { name: 'Approve' }).waitFor();
+    await decide({ db: h.db, temporal: h.client }, userOperator({ id: 'dana', role: 'approver' }, 'api'), { actionId, decision: 'approve', argsHash });
+    await roundClosedInDatabase(actionId);
+
+    await row.getByRole('button', { name: 'Approve' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Approve' }).click();
+    const alert = page.getByRole('alert').filter({ hasText: /^Not recorded: this action was already approved by Dana Lee \(dana@example\.com\)\.$/ });
+    await alert.waitFor();
+    await row.waitFor({ state: 'detached' });
+    expect(await alert.isVisible()).toBe(true);
+    await screenshot(page, 'inbox-lost-race');
+    await context.close();
+  });
+
   it('keeps the approver’s own decision on the page once it closes the round, and after a reload', async () => {
     const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '85.00' }));
     const { context, page } = await signedIn(browser, app.url, keys.alice);
