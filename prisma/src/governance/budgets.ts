@@ -9,7 +9,7 @@ import { sqlState } from './transaction.js';
 
 /** A spending cap per scope, period and currency. Amounts are decimal strings, exact. */
 export const NewBudget = z
-  .object({
+  .strictObject({
     scope: GovernanceScope,
     target: Target,
     period: BudgetPeriod,
