@@ -42,15 +42,7 @@ export async function rewriteHistory(db: Db, seq: bigint, payload: unknown): Pro
 
 /** Deletes rows as a superuser would (triggers bypassed). */
 export async function deleteRows(db: Db, where: string, params: unknown[]): Promise<void> {
-  const client = await db.pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query('SET LOCAL session_replication_role = replica');
-    await client.query(`DELETE FROM audit_events WHERE ${where}`, params);
-    await client.query('COMMIT');
-  } finally {
-    client.release();
-  }
+  await asSuperuser(db, `DELETE FROM audit_events WHERE ${where}`, params);
 }
 
 /** Runs statements as a superuser who bypassed the append-only triggers first (any UPDATE or DELETE on the audit tables). */
