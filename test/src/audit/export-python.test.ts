@@ -7,7 +7,7 @@ import { finished } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { legacyCanonicalJson } from '@airlock/core';
 import { sha256Hex } from '@airlock/core/hashing';
-import { appendAudit, checkpointIfDue, checkpointSigner, generateCheckpointKeyPair, writeAuditExport } from '@airlock/db';
+import { appendAudit, checkpointIfDue, checkpointKeyring, checkpointSigner, generateCheckpointKeyPair, readCheckpointFile, verifyAuditExport, writeAuditExport } from '@airlock/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { rewriteHistory } from './support.js';
@@ -30,6 +30,21 @@ async function python(file: string, ...pems: string[]): Promise<{ code: number; 
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
     return { code: e.code, out: `${e.stdout}${e.stderr}` };
+  }
+}
+
+/**
+ * What `airlock audit verify --file` (verifyAuditExport, with the key) says of the same file, in the Python
+ * script's words: the verdict line, or a file it cannot read as an export. The script must agree.
+ */
+async function typescript(file: string, checkpointsFile?: string): Promise<{ code: number; out: string }> {
+  try {
+    const checkpoints = checkpointsFile ? await readCheckpointFile(checkpointsFile) : undefined;
+    const result = await verifyAuditExport(file, { keyring: checkpointKeyring([keys.publicKeyPem]), ...(checkpoints ? { checkpoints } : {}) });
+    if (result.ok) return { code: 0, out: `verified: ${result.checkedRows} rows` };
+    return { code: 1, out: `NOT VERIFIED: ${result.firstBrokenSeq ? `seq ${result.firstBrokenSeq}: ` : ''}${result.reason}\n` };
+  } catch (error) {
+    return { code: 1, out: `verify_audit_export.py: ${(error as Error).message}\n` };
   }
 }
 
@@ -82,29 +97,132 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** The export's lines, changed by `edit` (a line it returns as null is left out), written to `name` in the test directory. */
+async function variant(name: string, edit: (line: string, lines: string[]) => string | null): Promise<string> {
+  const lines = (await readFile(exportFile, 'utf8')).split('\n');
+  const file = join(dir, name);
+  await writeFile(file, lines.flatMap((line) => edit(line, lines) ?? []).join('\n'));
+  return file;
+}
+
+const isEvent = (key: string) => (line: string) => line.includes(`"eventKey":"${key}"`);
+const isCheckpoint = (n: number) => (line: string) => line.includes(`"kind":"checkpoint","n":${n},`);
+
 describe('the Python verifier (tools/verify_audit_export.py, stdlib only)', () => {
   it('verifies an export: both hash versions, every checkpoint signature', async () => {
-    expect(await python(exportFile, publicKey)).toEqual({ code: 0, out: 'verified: 25 rows, 3 checkpoints\n' });
+    expect(await python(exportFile, publicKey)).toEqual({
+      code: 0,
+      out: 'verified: 25 rows, 3 checkpoints\nrows after seq 18 are not yet covered by a signed checkpoint\n',
+    });
+    // The key as --public-key, or the private key it belongs to (Node's createPublicKey takes either), verify alike.
+    const privateKey = join(dir, 'private.pem');
+    await writeFile(privateKey, keys.privateKeyPem);
+    expect(await python(exportFile, '--public-key', privateKey)).toMatchObject({ code: 0, out: expect.stringMatching(/^verified: 25 rows, 3 checkpoints\n/) as string });
+  });
+
+  it('without a public key checks links and hashes only, as airlock audit verify does', async () => {
+    const unsigned = await variant('unsigned-mismatch.jsonl', (line) => (isCheckpoint(2)(line) ? line.replace(/"hash":"[0-9a-f]{64}"/, `"hash":"${'e'.repeat(64)}"`) : line));
+    expect(await python(unsigned)).toEqual({ code: 0, out: 'verified: 25 rows (links and hashes only: give a public key to check the signed checkpoints)\n' });
   });
 
   it('fails on an export whose row was altered', async () => {
-    const lines = (await readFile(exportFile, 'utf8')).split('\n');
-    const at = lines.findIndex((line) => line.includes('"eventKey":"e-6"'));
-    lines[at] = lines[at]!.replace('"amount":"1.00"', '"amount":"1.01"');
-    const tampered = join(dir, 'altered.jsonl');
-    await writeFile(tampered, lines.join('\n'));
+    const tampered = await variant('altered.jsonl', (line) => (isEvent('e-6')(line) ? line.replace('"amount":"1.00"', '"amount":"1.01"') : line));
     const result = await python(tampered, publicKey);
     expect(result.code).toBe(1);
     expect(result.out).toMatch(/NOT VERIFIED: seq 8: row content does not match its hash/);
   });
 
-  it('fails on a forged checkpoint signature and on a missing checkpoint', async () => {
-    const lines = (await readFile(exportFile, 'utf8')).split('\n');
-    const forged = lines.map((line) => (line.includes('"kind":"checkpoint","n":2,') ? line.replace(/"hash":"[0-9a-f]{64}"/, `"hash":"${'f'.repeat(64)}"`) : line));
-    await writeFile(join(dir, 'forged.jsonl'), forged.join('\n'));
-    expect(await python(join(dir, 'forged.jsonl'), publicKey)).toMatchObject({ code: 1, out: expect.stringContaining('checkpoint #2: bad signature') as string });
-    await writeFile(join(dir, 'missing.jsonl'), lines.filter((line) => !line.includes('"kind":"checkpoint","n":2,')).join('\n'));
-    expect(await python(join(dir, 'missing.jsonl'), publicKey)).toMatchObject({ code: 1, out: expect.stringContaining('checkpoint #2 is missing') as string });
+  it('refuses a member an event line does not have (one beside the payload is covered by no hash)', async () => {
+    const added = await variant('approved-by.jsonl', (line) => (isEvent('e-6')(line) ? line.replace('"payload":', '"approvedBy":"user:mallory","payload":') : line));
+    expect(await python(added, publicKey)).toEqual({ code: 1, out: 'verify_audit_export.py: line 12 (seq 8): Unrecognized key: "approvedBy"\n' });
+    expect(await typescript(added)).toEqual(await python(added, publicKey));
+  });
+
+  it('refuses rows out of seq order (seq is not hashed)', async () => {
+    const renumbered = await variant('out-of-order.jsonl', (line) => (isEvent('e-6')(line) ? line.replace('"seq":8,', '"seq":1,') : line));
+    expect(await python(renumbered, publicKey)).toEqual({ code: 1, out: 'NOT VERIFIED: seq 1: seq 1 follows seq 7: rows are out of order or duplicated\n' });
+    expect(await typescript(renumbered)).toEqual(await python(renumbered, publicKey));
+  });
+
+  it('refuses a hash version it does not know, not hashing the row as version 1', async () => {
+    const unknown = await variant('hash-version.jsonl', (line) => (isEvent('legacy-1')(line) ? line.replace('"hashVersion":1,', '"hashVersion":3,') : line));
+    expect(await python(unknown, publicKey)).toEqual({ code: 1, out: 'NOT VERIFIED: seq 1: unknown hash version 3\n' });
+    expect(await typescript(unknown)).toEqual(await python(unknown, publicKey));
+  });
+
+  it('refuses a header of another version, lines of another kind and checkpoints after the events', async () => {
+    const header = await variant('header-v2.jsonl', (line, lines) => (line === lines[0] ? line.replace('"version":1', '"version":2') : line));
+    expect(await python(header, publicKey)).toEqual({ code: 1, out: 'verify_audit_export.py: line 1: version: Invalid input: expected 1\n' });
+    expect(await typescript(header)).toEqual(await python(header, publicKey));
+    const noHeader = await variant('no-header.jsonl', (line, lines) => (line === lines[0] ? null : line));
+    expect(await python(noHeader, publicKey)).toMatchObject({
+      code: 1,
+      out: expect.stringContaining('verify_audit_export.py: line 1: format: Invalid input: expected "airlock-audit-export"') as string,
+    });
+    // The last row relabelled: skipped, it would leave a chain one row shorter that verifies.
+    const relabelled = await variant('kind.jsonl', (line) => (isEvent('e-23')(line) ? line.replace('"kind":"event"', '"kind":"note"') : line));
+    expect(await python(relabelled, publicKey)).toEqual({ code: 1, out: 'verify_audit_export.py: line 29: kind: Invalid input: expected "event"\n' });
+    expect(await typescript(relabelled)).toEqual(await python(relabelled, publicKey));
+    const late = await variant('late-checkpoint.jsonl', (line, lines) =>
+      isCheckpoint(3)(line) ? null : isEvent('e-23')(line) ? `${line}\n${lines.find(isCheckpoint(3))!}` : line,
+    );
+    expect(await python(late, publicKey)).toEqual({ code: 1, out: 'verify_audit_export.py: line 29: checkpoints must come before the events\n' });
+    expect(await typescript(late)).toEqual(await python(late, publicKey));
+    const empty = join(dir, 'empty.jsonl');
+    await writeFile(empty, '');
+    expect(await python(empty, publicKey)).toEqual({ code: 1, out: `verify_audit_export.py: ${empty} is empty: expected the airlock-audit-export header line\n` });
+    expect(await typescript(empty)).toEqual(await python(empty, publicKey));
+  });
+
+  it('fails on a forged checkpoint signature, a missing checkpoint and two different ones under one number', async () => {
+    const forgedLine = (line: string) => line.replace(/"hash":"[0-9a-f]{64}"/, `"hash":"${'f'.repeat(64)}"`);
+    const forged = await variant('forged.jsonl', (line) => (isCheckpoint(2)(line) ? forgedLine(line) : line));
+    expect(await python(forged, publicKey)).toEqual({
+      code: 1,
+      out: 'NOT VERIFIED: the checkpoints do not hold: checkpoint #2 (seq 10) has a signature that does not verify: it was forged or altered\n',
+    });
+    expect(await typescript(forged)).toEqual(await python(forged, publicKey));
+    const missing = await variant('missing.jsonl', (line) => (isCheckpoint(2)(line) ? null : line));
+    expect(await python(missing, publicKey)).toEqual({ code: 1, out: 'NOT VERIFIED: the checkpoints do not hold: checkpoint #2 is missing\n' });
+    expect(await typescript(missing)).toEqual(await python(missing, publicKey));
+    // The genuine copy last: a verifier that kept the last copy per number would pass it (the first is kept, as airlock audit verify keeps it).
+    const twice = await variant('twice.jsonl', (line) => (isCheckpoint(2)(line) ? `${forgedLine(line)}\n${line}` : line));
+    expect(await python(twice, publicKey)).toEqual({
+      code: 1,
+      out: 'NOT VERIFIED: the checkpoints do not hold: checkpoint #2 appears twice with different contents; checkpoint #2 (seq 10) has a signature that does not verify: it was forged or altered\n',
+    });
+    expect(await typescript(twice)).toEqual(await python(twice, publicKey));
+    const bad = join(dir, 'not-a-key.pem');
+    await writeFile(bad, '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n');
+    expect(await python(exportFile, bad)).toMatchObject({ code: 1, out: expect.stringContaining(`--public-key: ${bad} is not an Ed25519 public key in PEM form`) as string });
+  });
+
+  it('names a removed checkpointed row, and rows removed from the end past a published checkpoint (--checkpoints)', async () => {
+    const removed = await variant('removed-row.jsonl', (line) => (line.includes('"kind":"event","seq":10,') ? null : line));
+    expect(await python(removed, publicKey)).toEqual({ code: 1, out: 'NOT VERIFIED: seq 10: checkpoint #2 signs seq 10, which is not in the chain: the row was removed\n' });
+    expect(await typescript(removed)).toEqual(await python(removed, publicKey));
+    // The newest checkpoint and the rows from its seq on removed: the export alone verifies; the published copy shows it.
+    const truncated = await variant('truncated.jsonl', (line) => (isCheckpoint(3)(line) || /"kind":"event","seq":(1[89]|2\d),/.test(line) ? null : line));
+    expect(await python(truncated, publicKey)).toMatchObject({ code: 0 });
+    const sink = await variant('sink.jsonl', (line) => (line.includes('"kind":"checkpoint"') ? line : null));
+    expect(await python(truncated, publicKey, '--checkpoints', sink)).toEqual({
+      code: 1,
+      out: 'NOT VERIFIED: seq 18: the chain ends at seq 17 but checkpoint #3 signs seq 18: rows were removed from the end\n',
+    });
+    expect(await typescript(truncated, sink)).toEqual(await python(truncated, publicKey, '--checkpoints', sink));
+    expect(await python(truncated, '--checkpoints', sink)).toEqual({
+      code: 1,
+      out: 'verify_audit_export.py: --checkpoints needs --public-key: an unsigned checkpoint proves nothing\n',
+    });
+  });
+
+  it('names a row whose payload holds a number past a double’s range, rather than failing with a traceback', async () => {
+    const huge = await variant('huge.jsonl', (line) => (isEvent('e-6')(line) ? line.replace('"amount":"1.00"', '"amount":1e400') : line));
+    expect(await python(huge, publicKey)).toEqual({
+      code: 1,
+      out: 'NOT VERIFIED: seq 8: row content cannot be hashed: the payload holds a number beyond the range of a double (such as 1e400), which Airlock never writes: the row was altered\n',
+    });
+    expect(await typescript(huge)).toEqual(await python(huge, publicKey));
   });
 
   it('catches a superuser rewrite (hashes recomputed) through the signed checkpoints', async () => {
@@ -113,6 +231,10 @@ describe('the Python verifier (tools/verify_audit_export.py, stdlib only)', () =
     await rewriteHistory(t.db, victim.seq, { nested: { deep: [] } });
     const rewritten = join(dir, 'rewritten.jsonl');
     await exportTo(rewritten);
-    expect(await python(rewritten, publicKey)).toMatchObject({ code: 1, out: expect.stringContaining('seq 10: differs from signed checkpoint') as string });
+    expect(await python(rewritten, publicKey)).toEqual({
+      code: 1,
+      out: 'NOT VERIFIED: seq 10: the hash of seq 10 differs from the one signed in checkpoint #2: a row from seq 3 on was rewritten and the later hashes recomputed\n',
+    });
+    expect(await typescript(rewritten)).toEqual(await python(rewritten, publicKey));
   });
 });
