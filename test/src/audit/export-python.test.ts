@@ -225,6 +225,18 @@ describe('the Python verifier (tools/verify_audit_export.py, stdlib only)', () =
     expect(await typescript(huge)).toEqual(await python(huge, publicKey));
   });
 
+  it('reads JSON as JSON.parse does and hashes as RFC 8785 does: a NaN literal is not JSON, a lone surrogate has no canonical form', async () => {
+    const nan = await variant('nan.jsonl', (line) => (isEvent('e-6')(line) ? line.replace('"amount":"1.00"', '"amount":NaN') : line));
+    expect(await python(nan, publicKey)).toEqual({ code: 1, out: 'verify_audit_export.py: line 12 is not JSON\n' });
+    expect(await typescript(nan)).toEqual(await python(nan, publicKey));
+    const lone = await variant('lone-surrogate.jsonl', (line) => (isEvent('e-6')(line) ? line.replace('"amount":"1.00"', '"amount":"\\ud800"') : line));
+    expect(await python(lone, publicKey)).toEqual({
+      code: 1,
+      out: 'NOT VERIFIED: seq 8: row content cannot be hashed: its fields have no canonical JSON (Lone surrogate is not allowed), which Airlock never writes: the row was altered\n',
+    });
+    expect(await typescript(lone)).toEqual(await python(lone, publicKey));
+  });
+
   it('catches a superuser rewrite (hashes recomputed) through the signed checkpoints', async () => {
     // Checkpoints sit at seq 2 (the old legacy row made one due at once), 10 and 18; the rewrite at seq 5 shows at 10.
     const victim = await t.db.prisma.auditEvent.findUniqueOrThrow({ where: { eventKey: 'e-3' } });
