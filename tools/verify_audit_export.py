@@ -111,7 +111,8 @@ def public_key(path):
     """The raw key of the first PEM block (a public key, or the private key it belongs to, as Node's createPublicKey takes)."""
     text = open(path, encoding='utf-8', errors='replace').read()
     m = re.search(r'-----BEGIN ([A-Z ]+)-----([A-Za-z0-9+/=\s]*)-----END \1-----', text)
-    der = base64.b64decode(re.sub(r'\s', '', m.group(2))) if m else b''
+    try: der = base64.b64decode(re.sub(r'\s', '', m.group(2))) if m else b''
+    except ValueError: der = b''
     if len(der) == 44 and der.startswith(SPKI): return der[12:]
     if len(der) == 48 and der.startswith(PKCS8):
         h = hashlib.sha512(der[16:]).digest()

@@ -193,7 +193,7 @@ describe('the Python verifier (tools/verify_audit_export.py, stdlib only)', () =
     });
     expect(await typescript(twice)).toEqual(await python(twice, publicKey));
     const bad = join(dir, 'not-a-key.pem');
-    await writeFile(bad, '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n');
+    await writeFile(bad, '-----BEGIN PUBLIC KEY-----\nAAAAA\n-----END PUBLIC KEY-----\n');
     expect(await python(exportFile, bad)).toMatchObject({ code: 1, out: expect.stringContaining(`--public-key: ${bad} is not an Ed25519 public key in PEM form`) as string });
   });
 
