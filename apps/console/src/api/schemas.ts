@@ -357,7 +357,11 @@ export const ChainVerificationView = z
       checkpoints: CheckpointSummary.optional(),
     }),
   ])
-  .meta({ id: 'ChainVerification' });
+  .meta({
+    id: 'ChainVerification',
+    description:
+      'Links and hashes of the whole chain. Without `checkpoints` no signed checkpoint was checked (the console holds no verifier key): a rewrite by someone with database access, hashes recomputed, passes; `npm run airlock -- audit verify --public-key <key file>` checks the signatures.',
+  });
 export type ChainVerificationView = z.infer<typeof ChainVerificationView>;
 
 // ---- Governance: kill switch, standing approvals, budgets, agents, policy
