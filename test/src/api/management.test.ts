@@ -231,6 +231,11 @@ describe('bad input', () => {
     expect(taken.issues?.map((i) => i.path)).toEqual(['id']);
     const noOwner = await expectError(call(patchAgent, 'PATCH', '/agents/billing-bot', keys.bob, { ownerId: 'nobody' }, { id: 'billing-bot' }), 404, 'not_found');
     expect(noOwner.issues?.map((i) => i.path)).toEqual(['ownerId']);
+    // Listing the keys of an agent or a person that does not exist is not "no keys".
+    const ghostKeys = await expectError(call(getAgentKeys, 'GET', '/agents/ghost-bot/keys', keys.bob, undefined, { id: 'ghost-bot' }), 404, 'not_found');
+    expect(ghostKeys.message).toBe('no agent "ghost-bot"');
+    const nobodyKeys = await expectError(call(getUserKeys, 'GET', '/users/nobody/keys', keys.bob, undefined, { id: 'nobody' }), 404, 'not_found');
+    expect(nobodyKeys.issues).toEqual([{ path: 'userId', message: 'no user "nobody"' }]);
   });
 });
 

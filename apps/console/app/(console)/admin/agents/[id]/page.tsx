@@ -14,9 +14,10 @@ export default async function AdminAgentPage({ params }: { params: Promise<{ id:
   await requireAdminPage();
   const id = decodeURIComponent((await params).id);
   const { db } = apiContext();
-  const [agents, keys, users] = await Promise.all([listAgents(db), listKeys(db, { agentId: id }), listUsers(db)]);
+  const [agents, users] = await Promise.all([listAgents(db), listUsers(db)]);
   const agent = agents.find((a) => a.id === id);
   if (!agent) notFound();
+  const keys = await listKeys(db, { agentId: id });
   return (
     <>
       <p>

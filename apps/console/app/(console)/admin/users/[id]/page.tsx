@@ -13,9 +13,10 @@ export default async function AdminUserPage({ params }: { params: Promise<{ id: 
   const me = await requireAdminPage();
   const id = decodeURIComponent((await params).id);
   const { db } = apiContext();
-  const [users, keys] = await Promise.all([listUsers(db), listKeys(db, { userId: id })]);
+  const users = await listUsers(db);
   const user = users.find((u) => u.id === id);
   if (!user) notFound();
+  const keys = await listKeys(db, { userId: id });
   return (
     <>
       <p>
