@@ -116,7 +116,8 @@ export async function verifyAuditExport(file: string, options: Omit<VerifyOption
       parseWith(ExportHeader, value, lineNo);
       continue;
     }
-    const kind = (value as { kind?: unknown }).kind;
+    // A line that is JSON but no object (null, a number) has no kind: the event schema names what is wrong with it.
+    const kind = typeof value === 'object' && value !== null ? (value as { kind?: unknown }).kind : undefined;
     if (kind === 'checkpoint') {
       if (verifier) throw new ExportFormatError(`line ${lineNo}: checkpoints must come before the events`);
       fromFile.push(parseWith(ExportCheckpointLine, value, lineNo));
