@@ -63,10 +63,9 @@ def non_finite(v):
 
 def row_hash(r):
     """The hash the row's content gives (docs/AUDIT-FORMAT.md, "The row hash"), or Unhashable saying why it gives none."""
-    # A line without a payload: version 1 (JSON.stringify) left the member out, JCS has no form for it.
-    fields = {k: r[k] for k in ('actionId', 'actor', 'createdAt', 'eventKey', 'payload', 'prevHash', 'type') if k in r}
-    if non_finite(r.get('payload')): raise Unhashable(NON_FINITE)
-    if 'payload' not in r and r['hashVersion'] != 1: raise Unhashable('its fields have no canonical JSON (canonicalJson: the value has no JSON representation)')
+    # Every member is present: check() refused a line without one.
+    fields = {k: r[k] for k in ('actionId', 'actor', 'createdAt', 'eventKey', 'payload', 'prevHash', 'type')}
+    if non_finite(r['payload']): raise Unhashable(NON_FINITE)
     if r['hashVersion'] == 1: return hashlib.sha256(jcs(without_proto(fields), legacy=True).encode()).hexdigest()
     return hashlib.sha256(jcs(dict(fields, v=2)).encode()).hexdigest()
 
@@ -145,12 +144,12 @@ def integer(v):
     if received(v) != 'number': return f'Invalid input: expected number, received {received(v)}'
     return None if whole(v) else 'Invalid input: expected int, received number'
 def positive(v): return integer(v) or (None if v > 0 else 'Too small: expected number to be >0')
-def anything(v): return None
+def present(v): return 'required' if v is MISSING else None
 
 HEADER = {'format': literal(FORMAT), 'version': literal(1), 'exportedAt': text}
 CHECKPOINT = {'kind': literal('checkpoint'), 'n': positive, 'seq': positive, 'hash': hex64, 'signedAt': text, 'keyId': text, 'signature': text}
 EVENT = {'kind': literal('event'), 'seq': positive, 'hashVersion': integer, 'eventKey': text, 'actionId': text_or_null, 'type': text,
-         'actor': text, 'payload': anything, 'createdAt': text, 'prevHash': hex64, 'hash': hex64}
+         'actor': text, 'payload': present, 'createdAt': text, 'prevHash': hex64, 'hash': hex64}
 
 def check(value, members, n, strict):
     """The line's members (without kind), or FormatError naming the line, for an event its seq, and the member."""

@@ -29,8 +29,8 @@ export const ExportEventLine = z
     actionId: z.string().nullable(),
     type: z.string(),
     actor: z.string(),
-    // Any JSON value: the hash covers it exactly as parsed.
-    payload: z.unknown(),
+    // Any JSON value: the hash covers it exactly as parsed. Present: a line without one has nothing to hash.
+    payload: z.unknown().refine((payload) => payload !== undefined, { message: 'required' }),
     createdAt: z.string(),
     prevHash: Hex64,
     hash: Hex64,

@@ -138,6 +138,12 @@ describe('the Python verifier (tools/verify_audit_export.py, stdlib only)', () =
     expect(await typescript(added)).toEqual(await python(added, publicKey));
   });
 
+  it('refuses an event line without its payload, as a format error (version 1 would hash the row without it)', async () => {
+    const dropped = await variant('no-payload.jsonl', (line) => (isEvent('e-6')(line) ? line.replace(/"payload":.*?,"createdAt":/, '"createdAt":') : line));
+    expect(await python(dropped, publicKey)).toEqual({ code: 1, out: 'verify_audit_export.py: line 12 (seq 8): payload: required\n' });
+    expect(await typescript(dropped)).toEqual(await python(dropped, publicKey));
+  });
+
   it('refuses rows out of seq order (seq is not hashed)', async () => {
     const renumbered = await variant('out-of-order.jsonl', (line) => (isEvent('e-6')(line) ? line.replace('"seq":8,', '"seq":1,') : line));
     expect(await python(renumbered, publicKey)).toEqual({ code: 1, out: 'NOT VERIFIED: seq 1: seq 1 follows seq 7: rows are out of order or duplicated\n' });
