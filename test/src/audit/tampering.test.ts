@@ -63,13 +63,19 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** The database's chain three ways (one thread; chunks of three rows on two worker threads; its export file), each with the public key. */
-async function verifyEveryWay() {
-  const file = join(dir, `audit-${Math.random().toString(36).slice(2)}.jsonl`);
+/** The database's chain exported to `name` in the test directory; its path. */
+async function exportTo(name: string): Promise<string> {
+  const file = join(dir, name);
   const out = createWriteStream(file);
   await writeAuditExport(t.db, out);
   out.end();
   await finished(out);
+  return file;
+}
+
+/** The database's chain three ways (one thread; chunks of three rows on two worker threads; its export file), each with the public key. */
+async function verifyEveryWay() {
+  const file = await exportTo(`audit-${Math.random().toString(36).slice(2)}.jsonl`);
   return {
     database: await verifyAuditChain(t.db, { keyring }),
     threads: await verifyAuditChain(t.db, { keyring, threads: 2, batchSize: 3 }),
@@ -195,11 +201,7 @@ describe('tampering with the database', () => {
 
 describe('an export file handed to an auditor', () => {
   it('is refused without its header on line 1, even when its events link up', async () => {
-    const file = join(dir, 'audit.jsonl');
-    const out = createWriteStream(file);
-    await writeAuditExport(t.db, out);
-    out.end();
-    await finished(out);
+    const file = await exportTo('audit.jsonl');
     const lines = (await readFile(file, 'utf8')).split('\n');
     expect(await verifyAuditExport(file, { keyring })).toMatchObject({ ok: true, checkedRows: 25 });
     const headless = join(dir, 'headless.jsonl');
@@ -208,11 +210,7 @@ describe('an export file handed to an auditor', () => {
   });
 
   it('names the line and the row of a malformed event', async () => {
-    const file = join(dir, 'audit.jsonl');
-    const out = createWriteStream(file);
-    await writeAuditExport(t.db, out);
-    out.end();
-    await finished(out);
+    const file = await exportTo('audit.jsonl');
     const lines = (await readFile(file, 'utf8')).split('\n');
     lines[7] = lines[7]!.replace(/"actor":"[^"]*"/, '"actor":7');
     await writeFile(file, lines.join('\n'));
@@ -220,11 +218,7 @@ describe('an export file handed to an auditor', () => {
   });
 
   it('refuses an event line with a member the hash does not cover', async () => {
-    const file = join(dir, 'audit.jsonl');
-    const out = createWriteStream(file);
-    await writeAuditExport(t.db, out);
-    out.end();
-    await finished(out);
+    const file = await exportTo('audit.jsonl');
     const lines = (await readFile(file, 'utf8')).split('\n');
     lines[7] = lines[7]!.replace('"actor":', '"approvedBy":"user:ceo","actor":');
     await writeFile(file, lines.join('\n'));
