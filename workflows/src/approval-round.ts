@@ -1,4 +1,14 @@
-import type { ActionOutcome, ApprovalDecision, ApprovalRequirement, BudgetImpactView, Classification, DecideResult, EligibleApprover, RecordedDecision } from '@airlock/core';
+import type {
+  ActionOutcome,
+  ApprovalDecision,
+  ApprovalRequirement,
+  BudgetImpactView,
+  Classification,
+  DecideResult,
+  EligibleApprover,
+  RecordedDecision,
+  RoundSettlement,
+} from '@airlock/core';
 import type { Activities, EditReview } from '@airlock/activities';
 import { RoundClosedError, tallyDecisions, validateDecision, type ApprovalTally } from './decision-rules.js';
 
@@ -168,6 +178,21 @@ export function checkDecision(state: ApprovalState, decision: ApprovalDecision):
   const round = state.round;
   if (!round) throw new RoundClosedError('the action is not awaiting a decision');
   validateDecision(decision, { ...round, editInProgress: round.editUnderReview !== undefined });
+}
+
+/**
+ * How the decisions listed in the latest round settle it, and whose they are; undefined while
+ * they leave it open. Listed decisions count here before their write lands, so a refusal can say
+ * who closed the round while its closing write is still in flight.
+ */
+export function roundSettlement(state: ApprovalState): RoundSettlement | undefined {
+  const round = state.round;
+  if (!round) return undefined;
+  // A closed round keeps the tally it closed on: a decision listed as it timed out did not count.
+  const closure = round.accepting ? tallyDecisions(round.decisions, round.requirement, round.eligible.length) : round.tally;
+  if (closure === 'open') return undefined;
+  const kind = closure === 'approved' ? 'approve' : 'deny';
+  return { closure, by: round.decisions.filter((d) => d.decision === kind).map((d) => d.approverId) };
 }
 
 /** What `decide` answers for a decision listed in `listedIn`, once it is recorded. */

@@ -8,6 +8,7 @@ import {
   roundDeadline,
   roundEnded,
   roundSchedule,
+  roundSettlement,
   startApproval,
   type ApprovalEffect,
   type ApprovalEvent,
@@ -174,6 +175,25 @@ describe('who may decide', () => {
     const state = opened(requirement({ requiredApprovals: 2 }), ['ana', 'bo']);
     const listed = run(state, { type: 'decision_received', decision: decision('ana', 'approve'), decidedAt: 'now' }).state;
     expect(() => checkDecision(listed, decision('ana', 'deny'))).toThrow('ana has already decided this approval');
+  });
+
+  it('tells who settled the round from its listed decisions, before their write lands', () => {
+    const state = opened(requirement({ requiredApprovals: 2 }), ['ana', 'bo', 'cy']);
+    expect(roundSettlement(state)).toBeUndefined();
+    const one = decide(state, 'ana', 'approve');
+    expect(roundSettlement(one)).toBeUndefined();
+    // Listed, not yet recorded: the round's own tally is still open, the settlement is not.
+    const listed = run(one, { type: 'decision_received', decision: decision('cy', 'approve'), decidedAt: 'now' }).state;
+    expect(currentRound(listed).tally).toBe('open');
+    expect(roundSettlement(listed)).toEqual({ closure: 'approved', by: ['ana', 'cy'] });
+    const denied = decide(opened(requirement(), ['ana', 'bo']), 'bo', 'deny');
+    expect(roundSettlement(denied)).toEqual({ closure: 'denied', by: ['bo'] });
+  });
+
+  it('keeps the tally a round closed on: a decision listed as it timed out settles nothing', () => {
+    const state = opened(requirement(), ['ana']);
+    const listed = run(state, { type: 'decision_received', decision: decision('ana', 'approve'), decidedAt: 'now' }, { type: 'wait_ended', how: 'timed_out' }).state;
+    expect(roundSettlement(listed)).toBeUndefined();
   });
 
   it('refuses a decision made on other arguments than the round decides (stale args hash)', () => {

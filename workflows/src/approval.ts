@@ -11,6 +11,7 @@ import {
   roundDeadline,
   roundEnded,
   roundSchedule,
+  roundSettlement,
   startApproval,
   type ApprovalEffect,
   type ApprovalEvent,
@@ -190,7 +191,10 @@ export async function awaitApproval(
           checkDecision(state, decision);
         } catch (error) {
           // Typed, so channels tell "already decided" from a refusal without reading the text.
-          if (error instanceof RoundClosedError) throw ApplicationFailure.create({ type: DECISION_CLOSED_FAILURE, message: error.message, nonRetryable: true });
+          if (error instanceof RoundClosedError) {
+            const settled = roundSettlement(state);
+            throw ApplicationFailure.create({ type: DECISION_CLOSED_FAILURE, message: error.message, nonRetryable: true, details: settled ? [settled] : [] });
+          }
           throw error;
         }
       },

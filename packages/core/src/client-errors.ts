@@ -15,6 +15,15 @@ export class IdempotencyConflictError extends Error {
   override name = 'IdempotencyConflictError';
 }
 
+/**
+ * How the decisions the workflow took settled a round, and whose they were (Airlock user
+ * ids, in the order they decided): known to the workflow before any database write of it.
+ */
+export interface RoundSettlement {
+  closure: 'approved' | 'denied';
+  by: string[];
+}
+
 /** The workflow refused a decision (validator or handler); `reason` is safe to show the person. */
 export class DecisionRejectedError extends Error {
   override name = 'DecisionRejectedError';
@@ -22,6 +31,8 @@ export class DecisionRejectedError extends Error {
     message: string,
     /** True when the round takes no more decisions from this person (already decided or closed). */
     readonly closed = false,
+    /** Set when the workflow's decisions had settled the round: who settled it and how. */
+    readonly settled?: RoundSettlement,
   ) {
     super(message);
   }

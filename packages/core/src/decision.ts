@@ -54,6 +54,8 @@ export const ApprovalDecision = z
   });
 export type ApprovalDecision = z.infer<typeof ApprovalDecision>;
 
+export type { RoundSettlement } from './client-errors.js';
+
 export interface EligibleApprover {
   id: string;
   role: Role;

@@ -1,6 +1,7 @@
 import { ApplicationFailure, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
-import { DecisionRejectedError, IdempotencyConflictError, InvalidRequestError } from './client-errors.js';
+import { z } from 'zod';
+import { DecisionRejectedError, IdempotencyConflictError, InvalidRequestError, type RoundSettlement } from './client-errors.js';
 import { ActionRequest, type ActionOutcome, type GuardedActionInput } from './action.js';
 import { AGENT_RUN_WORKFLOW } from './agent-run.js';
 import { ApprovalDecision, type DecideResult } from './decision.js';
@@ -100,12 +101,20 @@ export async function decideAction(client: Client, actionId: string, raw: unknow
   }
 }
 
+const RoundSettlementDetail = z.object({ closure: z.enum(['approved', 'denied']), by: z.array(z.string()) });
+
+/** The settlement a closed-round refusal carries (workers from before it carry none). */
+function settlementIn(details: readonly unknown[] | undefined | null): RoundSettlement | undefined {
+  const parsed = RoundSettlementDetail.safeParse(details?.[0]);
+  return parsed.success ? parsed.data : undefined;
+}
+
 /** A failed decision as channels report it: a typed refusal where the workflow refused it. */
 function decisionError(error: unknown): unknown {
   if (error instanceof WorkflowUpdateFailedError) {
     const cause = error.cause;
     const closed = cause instanceof ApplicationFailure && cause.type === DECISION_CLOSED_FAILURE;
-    return new DecisionRejectedError(cause instanceof Error ? cause.message : error.message, closed);
+    return new DecisionRejectedError(cause instanceof Error ? cause.message : error.message, closed, closed ? settlementIn(cause.details) : undefined);
   }
   if (error instanceof Error && /workflow execution already completed/i.test(error.message)) {
     return new DecisionRejectedError('the action is no longer awaiting a decision', true);

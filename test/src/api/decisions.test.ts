@@ -1,5 +1,6 @@
 import { getAction, getApprovals, getOutcome, postAction, postDecision, schemas, type ApiContext } from '@airlock/console';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { holdChain, untilChainWaiters } from '../support/audit-chain-lock.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { apiRequest, contextOf, expectError, expectJson, seedKeys, waitForActionStatus, type ApiKeys } from './client.js';
 
@@ -128,6 +129,25 @@ describe('POST /api/v1/actions/:id/decisions', () => {
     await decided(actionId, keys.bob, { decision: 'approve', argsHash });
     const late = await expectError(decide(actionId, keys.alice, { decision: 'approve', argsHash }), 409, 'decision_rejected');
     expect(late.message).toBe('this action was already approved by bob (bob@example.test)');
+  });
+
+  it('names who closed the round while its closing write is still held, not after a wait for it', async () => {
+    const { actionId, argsHash } = await pendingRefund();
+    // The run writes bob's decision and the round's closing in one transaction that appends to the
+    // audit chain: holding the chain's lock keeps both out of the database for as long as the test likes.
+    const chain = await holdChain(h.db);
+    let bobDecides: Promise<unknown> | undefined;
+    try {
+      bobDecides = decided(actionId, keys.bob, { decision: 'approve', argsHash });
+      await untilChainWaiters(h.db, 1);
+      const late = await expectError(decide(actionId, keys.alice, { decision: 'approve', argsHash }), 409, 'decision_rejected');
+      expect(late.message).toBe('this action was already approved by bob (bob@example.test)');
+      expect(await h.db.prisma.approval.findMany({ where: { actionId }, select: { status: true } })).toEqual([{ status: 'open' }]);
+    } finally {
+      await chain.release();
+    }
+    expect(await bobDecides).toMatchObject({ approvalStatus: 'approved' });
+    expect((await finalOutcome(actionId)).status).toBe('executed');
   });
 
   it('refuses agents and viewers with 403 before Temporal: nothing is recorded', async () => {

@@ -1,3 +1,4 @@
+import type { RoundSettlement } from '@airlock/core';
 import { DecisionRejectedError } from '@airlock/core/gateway';
 import type { Db } from '@airlock/db';
 
@@ -22,11 +23,12 @@ interface ClosedRound {
 
 /**
  * Who closed the action's latest round and how, from its recorded decisions:
- * "this action was already approved by Dana Lee (dana@example.com)". Undefined
+ * "this action was already approved by Dana Lee (dana@example.com)"; while its
+ * closing write is in flight, from the workflow's `settled` decisions. Undefined
  * while the round is still open (the refused person decided it already, or the
  * closing write did not land in time): the workflow's own words stand then.
  */
-export async function closedRoundReason(db: Db, actionId: string, approverId: string, untilMs: number): Promise<string | undefined> {
+export async function closedRoundReason(db: Db, actionId: string, approverId: string, untilMs: number, settled?: RoundSettlement): Promise<string | undefined> {
   const stopAt = Math.min(untilMs, Date.now() + CLOSING_WRITE_WAIT_MS);
   for (let pauseMs = 5; ; pauseMs = Math.min(pauseMs * 2, 100)) {
     const action = await db.prisma.action.findUnique({
@@ -43,10 +45,22 @@ export async function closedRoundReason(db: Db, actionId: string, approverId: st
     const round: ClosedRound | undefined = action?.approvals[0];
     if (!action || !round) return undefined;
     if (round.status !== 'open') return describeClosing(round, action.outcome);
+    // The workflow's decisions settled it and its closing write is still in flight: say who, from them.
+    if (settled) return describeClosing(await settledRound(db, settled), action.outcome);
     // Their own decision is what closed it to them: nothing to wait for.
     if (round.decisions.some((d) => d.userId === approverId) || Date.now() + pauseMs > stopAt) return undefined;
     await new Promise((resolve) => setTimeout(resolve, pauseMs));
   }
+}
+
+/** The round as the workflow's settlement has it, with the deciders' names from their user rows. */
+async function settledRound(db: Db, settled: RoundSettlement): Promise<ClosedRound> {
+  const users = await db.prisma.user.findMany({ where: { id: { in: settled.by } }, select: { id: true, name: true, email: true } });
+  const decision = settled.closure === 'approved' ? 'approve' : 'deny';
+  return {
+    status: settled.closure,
+    decisions: settled.by.map((userId) => ({ userId, decision, user: users.find((u) => u.id === userId) ?? null })),
+  };
 }
 
 function describeClosing(round: ClosedRound, outcome: unknown): string {
@@ -77,6 +91,6 @@ function describeClosing(round: ClosedRound, outcome: unknown): string {
  */
 export async function explainRefusal(db: Db, actionId: string, approverId: string, error: unknown, untilMs: number): Promise<unknown> {
   if (!(error instanceof DecisionRejectedError) || !error.closed) return error;
-  const reason = await closedRoundReason(db, actionId, approverId, untilMs);
+  const reason = await closedRoundReason(db, actionId, approverId, untilMs, error.settled);
   return reason ? new DecisionRejectedError(reason, true) : error;
 }
