@@ -1,8 +1,12 @@
 import { z } from 'zod';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { describeZodIssues, formatZodError } from './errors.js';
 
 const Request = z.strictObject({ tool: z.string(), args: z.strictObject({ amount: z.number() }) });
+
+afterEach(() => {
+  z.config(z.locales.en());
+});
 
 describe('zod issues as the API and the CLI name them', () => {
   it('names each field the schema does not know by its own path', () => {
@@ -34,5 +38,26 @@ describe('zod issues as the API and the CLI name them', () => {
     ]);
     const whole = Request.safeParse(null);
     expect(whole.success ? [] : describeZodIssues(whole.error)).toEqual([{ path: '(root)', message: 'Invalid input: expected object, received null' }]);
+  });
+
+  it('words unknown and missing fields from the issue, not from zod’s text: another wording of zod’s changes nothing', () => {
+    // As a zod release that rewords its messages would: the issues are the same, their text is not.
+    z.config(z.locales.fr());
+    const parsed = Request.safeParse({ foo: 1, args: { x: 2 } });
+    expect(parsed.success ? [] : describeZodIssues(parsed.error).sort((a, b) => a.path.localeCompare(b.path))).toEqual([
+      { path: 'args.amount', message: 'required: expected number' },
+      { path: 'args.x', message: 'Unrecognized key: "x"' },
+      { path: 'foo', message: 'Unrecognized key: "foo"' },
+      { path: 'tool', message: 'required: expected string' },
+    ]);
+    // Reported input (`reportInput`) says the field is missing just as well.
+    const reported = Request.safeParse({ args: { amount: 1 } }, { reportInput: true });
+    expect(reported.success ? [] : describeZodIssues(reported.error)).toEqual([{ path: 'tool', message: 'required: expected string' }]);
+  });
+
+  it("keeps a schema's own message for a missing field", () => {
+    const Named = z.object({ name: z.string({ error: 'a name is needed' }) });
+    const parsed = Named.safeParse({});
+    expect(parsed.success ? [] : describeZodIssues(parsed.error)).toEqual([{ path: 'name', message: 'a name is needed' }]);
   });
 });
