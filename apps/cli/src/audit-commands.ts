@@ -121,6 +121,12 @@ const Threads = z.coerce.number().int().min(0).max(64);
 
 /** Prints the outcome; a chain that does not verify makes the command fail (exit 1). */
 export async function verifyCommand(options: VerifyCommandOptions): Promise<{ text: string; ok: boolean }> {
+  // An export is read and checked line by line on this thread: threads asked for would be silently unused.
+  if (options.file !== undefined && options.threads !== undefined) {
+    throw new CliError(
+      '--threads cannot be used with --file: --threads sets the worker threads checking the database chain, and an export file is verified line by line on one thread; drop --threads',
+    );
+  }
   const keys = await Promise.all((options.publicKey ?? []).map((path) => readingFile('--public-key', path, async () => publicKeyOf(path, await readFile(path, 'utf8')))));
   const keyring = keys.length > 0 ? new Map(keys.flatMap((key) => [...key])) : undefined;
   if (!keyring && (options.checkpoints?.length ?? 0) > 0) throw new CliError('--checkpoints needs --public-key: an unsigned checkpoint proves nothing');
