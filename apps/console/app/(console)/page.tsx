@@ -44,7 +44,7 @@ export default async function InboxPage({ searchParams }: { searchParams: Promis
       <h2 className="count">
         {approvals.length === INBOX_LIMIT ? `The first ${INBOX_LIMIT}` : approvals.length} pending approval{approvals.length === 1 ? '' : 's'}
       </h2>
-      <InboxList approvals={approvals} canDecide={roleAtLeast(user.role, 'approver')} userId={user.userId} />
+      <InboxList approvals={approvals} canDecide={roleAtLeast(user.role, 'approver')} userId={user.userId} role={user.role} />
     </>
   );
 }

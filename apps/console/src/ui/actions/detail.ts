@@ -5,6 +5,7 @@ import { personLabel } from '@airlock/ops';
 import { findActionRow } from '../../api/action-lookup.js';
 import type { ApiContext } from '../../api/context.js';
 import type { ActionRow, ApprovalRow } from '../../api/views.js';
+import { eligibleApprovers } from './decider-standing.js';
 
 // The workflow answers queries only through a worker; the page must not hang when none runs.
 const LIVE_QUERY_TIMEOUT_MS = 2_000;
@@ -19,19 +20,26 @@ export interface ActionDetail {
   earlierRounds: ApprovalRow[];
   /** Who decided, in any round, as people know them ("Dana Lee (dana@example.com)"), by user id. */
   deciders: ReadonlyMap<string, string>;
+  /** The latest round's eligible approvers as the workflow fixed them; null when no record of them was found. */
+  eligible: string[] | null;
+  /** The requesting agent's owner: never an approver of its requests. */
+  ownerId: string | null;
 }
 
 export async function actionDetail(ctx: ApiContext, actionId: string): Promise<ActionDetail | null> {
   const row = await findActionRow(ctx.db, actionId);
   if (!row) return null;
   const latestRound = row.approvals[0]?.round ?? 1;
-  const [live, timeline, { earlierRounds, deciders }] = await Promise.all([
+  const [live, timeline, { earlierRounds, deciders }, eligible, agent] = await Promise.all([
     liveStatus(ctx, row),
     // The (action_id, seq) index serves this directly.
     ctx.db.prisma.auditEvent.findMany({ where: { actionId }, orderBy: { seq: 'asc' }, take: TIMELINE_LIMIT }),
     earlierRoundsAndDeciders(ctx, row, latestRound),
+    eligibleApprovers(ctx.db, [actionId]),
+    ctx.db.prisma.agent.findUnique({ where: { id: row.agentId }, select: { ownerId: true } }),
   ]);
-  return { row, live, timeline, earlierRounds, deciders };
+  const latest = row.approvals[0];
+  return { row, live, timeline, earlierRounds, deciders, eligible: (latest && eligible.get(latest.id)) ?? null, ownerId: agent?.ownerId ?? null };
 }
 
 /** The rounds before `latestRound`, and everyone who decided in any round by the name people know them by. */

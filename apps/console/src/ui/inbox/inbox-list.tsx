@@ -9,11 +9,13 @@ import { Countdown } from '../shared/countdown.js';
 import { DecisionDialog, type PendingDecision } from './decision-dialog.js';
 import { NoticeLine } from '../forms/notice-line.js';
 import { ArgsSummary } from './args-summary.js';
+import { whyCannotDecide } from '../actions/decider-standing.js';
+import type { Role } from '@airlock/core';
 
 const CONFIRM_TIERS = new Set(['high', 'critical']);
 
 /** The pending approvals, with j / k to move, a to approve and d to deny (approvers only). */
-export function InboxList({ approvals, canDecide, userId }: { approvals: InboxItem[]; canDecide: boolean; userId: string }) {
+export function InboxList({ approvals, canDecide, userId, role }: { approvals: InboxItem[]; canDecide: boolean; userId: string; role: Role }) {
   const [selected, setSelected] = useState(0);
   const [pending, setPending] = useState<PendingDecision | null>(null);
   const [notice, setNotice] = useState<Notice>(idle);
@@ -50,7 +52,7 @@ export function InboxList({ approvals, canDecide, userId }: { approvals: InboxIt
         rows.current[next]?.focus();
       };
       const row = approvals[clamped];
-      const current = row && !standOut(row, userId) ? row : undefined;
+      const current = row && !standOut(row, userId, role) ? row : undefined;
       if (event.key === 'j') move(clamped + 1);
       else if (event.key === 'k') move(clamped - 1);
       else if (canDecide && current && !busy && event.key === 'a') request('approve', current);
@@ -60,7 +62,7 @@ export function InboxList({ approvals, canDecide, userId }: { approvals: InboxIt
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [approvals, clamped, canDecide, busy, pending, request, userId]);
+  }, [approvals, clamped, canDecide, busy, pending, request, userId, role]);
 
   return (
     <>
@@ -80,8 +82,8 @@ export function InboxList({ approvals, canDecide, userId }: { approvals: InboxIt
                   rows.current[index] = el;
                 }}
                 onFocus={() => setSelected(index)}
-                onDecide={canDecide && !standOut(approval, userId) ? (kind) => request(kind, approval) : undefined}
-                standsOut={canDecide ? standOut(approval, userId) : undefined}
+                onDecide={canDecide && !standOut(approval, userId, role) ? (kind) => request(kind, approval) : undefined}
+                standsOut={canDecide ? standOut(approval, userId, role) : undefined}
                 busy={busy}
               />
             </li>
@@ -107,11 +109,14 @@ export function InboxList({ approvals, canDecide, userId }: { approvals: InboxIt
   );
 }
 
-/** Why this person has nothing to decide on a row the server would refuse them anyway; undefined when they may. */
-function standOut(approval: InboxItem, userId: string): string | undefined {
-  if (approval.requestedBy === userId) return 'You asked for this action: another approver decides it.';
-  if (approval.decidedBy.includes(userId)) return 'You have decided this round; it waits for the other approvers.';
-  return undefined;
+/** Why this person has nothing to decide on a row the server would refuse them anyway (the action page's words); undefined when they may. */
+function standOut(approval: InboxItem, userId: string, role: Role): string | undefined {
+  return whyCannotDecide({
+    user: { userId, role },
+    round: { approverRole: approval.approverRole, approverGroup: approval.approverGroup, eligible: approval.eligible, decidedBy: approval.decidedBy },
+    requestedBy: approval.requestedBy,
+    ownerId: approval.ownerId,
+  });
 }
 
 function InboxRow({

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ApprovalSummary } from '../../api/schemas.js';
 import { toApprovalSummary } from '../../api/views.js';
 import { argsPreview, type ArgsPreview } from './args-preview.js';
+import { eligibleApprovers } from '../actions/decider-standing.js';
 
 const optional = z.preprocess((v) => (v === '' ? undefined : v), z.string().max(200).optional());
 
@@ -32,9 +33,15 @@ export type InboxItem = Pick<
   args: ArgsPreview;
   /** Who has decided in this round so far: a person sees that they already did. */
   decidedBy: string[];
+  /** What the round asks of its approvers, and who they are as the workflow fixed them (null: no record found). */
+  approverRole: ApprovalSummary['approverRole'];
+  approverGroup: string | null;
+  eligible: string[] | null;
+  /** The requesting agent's owner, who never decides its requests. */
+  ownerId: string | null;
 };
 
-function toInboxItem(a: ApprovalSummary): InboxItem {
+function toInboxItem(a: ApprovalSummary, eligible: ReadonlyMap<string, string[]>, owners: ReadonlyMap<string, string | null>): InboxItem {
   return {
     approvalId: a.approvalId,
     actionId: a.actionId,
@@ -50,6 +57,10 @@ function toInboxItem(a: ApprovalSummary): InboxItem {
     quorum: a.quorum,
     escalationLevel: a.escalationLevel,
     decidedBy: a.decisions.map((d) => d.approverId),
+    approverRole: a.approverRole,
+    approverGroup: a.approverGroup ?? null,
+    eligible: eligible.get(a.approvalId) ?? null,
+    ownerId: owners.get(a.agentId) ?? null,
   };
 }
 
@@ -76,7 +87,15 @@ export async function inboxApprovals(db: Db, filters: InboxFilters): Promise<Inb
     take: INBOX_LIMIT,
     include: { action: true, decisions: { orderBy: { decidedAt: 'asc' } } },
   });
-  return rows.map((row) => toInboxItem(toApprovalSummary(row)));
+  const [eligible, agents] = await Promise.all([
+    eligibleApprovers(
+      db,
+      rows.map((r) => r.actionId),
+    ),
+    db.prisma.agent.findMany({ where: { id: { in: [...new Set(rows.map((r) => r.action.agentId))] } }, select: { id: true, ownerId: true } }),
+  ]);
+  const owners = new Map(agents.map((a) => [a.id, a.ownerId]));
+  return rows.map((row) => toInboxItem(toApprovalSummary(row), eligible, owners));
 }
 
 /**

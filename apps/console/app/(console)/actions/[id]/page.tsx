@@ -12,6 +12,7 @@ import { BudgetImpact, storedImpacts } from '../../../../src/ui/actions/budget-i
 import { Countdown } from '../../../../src/ui/shared/countdown.js';
 import { utc } from '../../../../src/ui/shared/utc.js';
 import { DecisionControls } from '../../../../src/ui/actions/decision-controls.js';
+import { whyCannotDecide } from '../../../../src/ui/actions/decider-standing.js';
 import { LiveRefresh } from '../../../../src/ui/live/live-refresh.js';
 import { PlanSteps } from '../../../../src/ui/actions/plan-steps.js';
 import { RevealRawArgs } from '../../../../src/ui/actions/reveal-raw-args.js';
@@ -25,7 +26,7 @@ export default async function ActionPage({ params }: { params: Promise<{ id: str
   if (!id.success) notFound();
   const detail = await actionDetail(apiContext(), id.data);
   if (!detail) notFound();
-  const { row, live, timeline, earlierRounds, deciders } = detail;
+  const { row, live, timeline, earlierRounds, deciders, eligible, ownerId } = detail;
   const approval = row.approvals[0];
   const flags = live?.guardrailFlags ?? (Array.isArray(row.guardrailFlags) ? row.guardrailFlags.filter((f): f is string => typeof f === 'string') : []);
   const reasons = Array.isArray(row.riskReasons) ? row.riskReasons.filter((r): r is string => typeof r === 'string') : [];
@@ -35,6 +36,17 @@ export default async function ActionPage({ params }: { params: Promise<{ id: str
   const remembered = rememberedGrants(timeline);
   const escalations = approval ? escalationsOf(timeline, approval.id) : [];
   const mine = approval?.decisions.find((d) => d.userId === user.userId);
+  // Why the workflow would refuse this person's decision (their request, their agent, not a round approver, their role):
+  // said instead of a form that can only fail. Their own decision is shown from the stored row above.
+  const cannotDecide =
+    open && !mine
+      ? whyCannotDecide({
+          user,
+          round: { approverRole: approval.approverRole, approverGroup: approval.approverGroup, eligible, decidedBy: approval.decisions.map((d) => d.userId) },
+          requestedBy: row.requestedBy,
+          ownerId,
+        })
+      : undefined;
   // Labelled by round once there was more than one, so a decision is never read as another round's.
   const roundLabel = earlierRounds.length > 0 ? approval?.round : undefined;
   return (
@@ -141,7 +153,7 @@ export default async function ActionPage({ params }: { params: Promise<{ id: str
       {approval && roleAtLeast(user.role, 'approver') && (
         // Kept mounted when the round closes under it: a refusal it showed stays on the page after the re-render.
         <DecisionControls
-          open={open && !mine}
+          open={open && !mine && cannotDecide === undefined}
           actionId={row.id}
           argsHash={approval.argsHash}
           tier={row.riskTier}
@@ -152,7 +164,12 @@ export default async function ActionPage({ params }: { params: Promise<{ id: str
           canRemember={approval.requiredApprovals === 1}
         />
       )}
-      {open && !roleAtLeast(user.role, 'approver') && <p className="muted">Your role ({user.role}) may view this action but not decide it.</p>}
+      {cannotDecide && (
+        <section className="card" aria-labelledby="cannot-decide-heading">
+          <h2 id="cannot-decide-heading">Your decision</h2>
+          <p>{cannotDecide}</p>
+        </section>
+      )}
 
       {row.outcome !== null && (
         <section className="card" aria-labelledby="outcome-heading">
