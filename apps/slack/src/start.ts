@@ -71,6 +71,7 @@ export async function startSlackApp(options: StartSlackAppOptions): Promise<Runn
     },
     { db: options.db, temporal, decisionWaitMs: options.decisionWaitMs ?? 20_000 },
   );
+  const pollIntervalMs = options.pollIntervalMs ?? 5_000;
   const notifier = new ApprovalNotifier({
     db: options.db,
     slack: app.client,
@@ -79,14 +80,16 @@ export async function startSlackApp(options: StartSlackAppOptions): Promise<Runn
     dmAssignees: env.AIRLOCK_SLACK_DM_ASSIGNEES,
     directory,
     logger,
+    retryDelayMs: pollIntervalMs,
   });
   const tail = new AuditTail({
     db: options.db,
     databaseUrl: options.databaseUrl,
     consumer: 'slack',
-    pollIntervalMs: options.pollIntervalMs ?? 5_000,
+    pollIntervalMs,
     onEvents: (events) => notifier.handle(events),
     onLeader: () => notifier.syncOpenApprovals(),
+    afterDrain: () => notifier.retryBehind(),
     logger,
   });
 

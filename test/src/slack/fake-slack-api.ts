@@ -31,6 +31,15 @@ export interface PostedMessage {
 
 export type Block = Record<string, unknown> & { type: string };
 
+/** How a call fails instead of being answered: an HTTP status (500, 429 with Retry-After), or Slack's `{ ok: false, error }`. */
+export type FakeFailure = { status: number; retryAfterSeconds?: number } | { error: string };
+
+interface FakeReply {
+  status: number;
+  headers: Record<string, string>;
+  body: Record<string, unknown>;
+}
+
 const JSON_FIELDS = new Set(['blocks', 'view', 'attachments', 'metadata']);
 
 /**
@@ -43,6 +52,7 @@ export class FakeSlackApi {
   private readonly messages = new Map<string, PostedMessage>();
   private readonly users = new Map<string, FakeSlackUser>();
   private readonly waiters = new Set<() => void>();
+  private readonly failures: { method: string; failure: FakeFailure; remaining: number; when: (args: Record<string, unknown>) => boolean }[] = [];
   private counter = 0;
 
   private constructor(
@@ -57,8 +67,8 @@ export class FakeSlackApi {
     const server = createServer();
     const api = new FakeSlackApi(server, options.token, options.users);
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-      void api.handle(req).then((body) => {
-        res.writeHead(200, { 'content-type': 'application/json' });
+      void api.handle(req).then(({ status, headers, body }) => {
+        res.writeHead(status, { 'content-type': 'application/json', ...headers });
         res.end(JSON.stringify(body));
       });
     });
@@ -69,6 +79,19 @@ export class FakeSlackApi {
   /** The Web API base URL for the app's `SLACK_API_URL`. */
   get url(): string {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/api/`;
+  }
+
+  /**
+   * The next `times` calls of `method` whose arguments match `when` fail as given instead of being
+   * answered (recorded all the same, with the failure as their response); `Infinity` until `heal`.
+   */
+  failNext(method: string, failure: FakeFailure, options: { times?: number; when?: (args: Record<string, unknown>) => boolean } = {}): void {
+    this.failures.push({ method, failure, remaining: options.times ?? 1, when: options.when ?? (() => true) });
+  }
+
+  /** Calls of `method` are answered again. */
+  heal(method: string): void {
+    for (const failing of this.failures) if (failing.method === method) failing.remaining = 0;
   }
 
   calls(method?: string): RecordedCall[] {
@@ -123,7 +146,7 @@ export class FakeSlackApi {
     });
   }
 
-  private async handle(req: IncomingMessage): Promise<Record<string, unknown>> {
+  private async handle(req: IncomingMessage): Promise<FakeReply> {
     const method = new URL(req.url ?? '/', 'http://fake').pathname.replace(/^\/api\//, '');
     const chunks: Buffer[] = [];
     for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
@@ -131,10 +154,27 @@ export class FakeSlackApi {
     for (const [key, value] of new URLSearchParams(Buffer.concat(chunks).toString('utf8'))) {
       args[key] = JSON_FIELDS.has(key) ? (JSON.parse(value) as unknown) : value;
     }
-    const response = req.headers.authorization === `Bearer ${this.token}` ? this.answer(method, args) : { ok: false, error: 'invalid_auth' };
-    this.recorded.push({ method, args, response, at: Date.now() });
+    const failing = this.failures.find((f) => f.method === method && f.remaining > 0 && f.when(args));
+    let reply: FakeReply;
+    if (req.headers.authorization !== `Bearer ${this.token}`) {
+      reply = { status: 200, headers: {}, body: { ok: false, error: 'invalid_auth' } };
+    } else if (failing) {
+      failing.remaining -= 1;
+      const { failure } = failing;
+      reply =
+        'error' in failure
+          ? { status: 200, headers: {}, body: { ok: false, error: failure.error } }
+          : {
+              status: failure.status,
+              headers: failure.retryAfterSeconds !== undefined ? { 'retry-after': String(failure.retryAfterSeconds) } : {},
+              body: { ok: false, error: failure.status === 429 ? 'ratelimited' : 'internal_error' },
+            };
+    } else {
+      reply = { status: 200, headers: {}, body: this.answer(method, args) };
+    }
+    this.recorded.push({ method, args, response: { ...reply.body, ...(reply.status !== 200 ? { httpStatus: reply.status } : {}) }, at: Date.now() });
     for (const waiter of [...this.waiters]) waiter();
-    return response;
+    return reply;
   }
 
   private answer(method: string, args: Record<string, unknown>): Record<string, unknown> {

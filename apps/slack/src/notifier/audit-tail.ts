@@ -27,6 +27,8 @@ export interface AuditTailOptions {
   onEvents(events: TailEvent[]): Promise<void>;
   /** Runs each time this process becomes the leader, before it reads on. */
   onLeader?(): Promise<void>;
+  /** Runs after each pass over the log while this process leads (at least once per poll interval); must not throw. */
+  afterDrain?(): Promise<void>;
   logger: Logger;
 }
 
@@ -72,7 +74,10 @@ export class AuditTail {
           this.cursor = await this.loadCursor();
           await this.options.onLeader?.();
         }
-        if (this.leader) await this.drain();
+        if (this.leader) {
+          await this.drain();
+          await this.options.afterDrain?.();
+        }
       } catch (error) {
         if (!this.stopped) this.options.logger.warn(`audit tail: ${error instanceof Error ? error.message : String(error)}; retrying`);
         await this.disconnect();

@@ -18,6 +18,24 @@ export interface NotifierDeps {
   dmAssignees: boolean;
   directory: SlackDirectory;
   logger: Logger;
+  /**
+   * The first wait before an action whose messages could not be brought up to date is synced
+   * again (the tail's poll interval); it doubles up to `RETRY_MAX_DELAY_POLLS` polls.
+   */
+  retryDelayMs: number;
+}
+
+/** The longest wait between two retries of an action's messages, in polls of the audit tail. */
+const RETRY_MAX_DELAY_POLLS = 12;
+/** How long an action's messages are retried before the notifier gives up on them (and says so in its log). */
+const RETRY_GIVE_UP_MS = 60 * 60_000;
+
+/** An action some of whose messages are behind what it shows now: why, and when to try again. */
+interface Behind {
+  since: number;
+  attempts: number;
+  dueAt: number;
+  reason: string;
 }
 
 /** What admission decided, as its `action.classified` row says. */
@@ -64,7 +82,33 @@ const SHOWN_EVENTS: ReadonlySet<string> = new Set<AuditEventType>([
  * those whose content changed.
  */
 export class ApprovalNotifier {
+  /** Actions whose last sync left a message behind (a Slack call failed): synced again by retryBehind. */
+  private readonly behind = new Map<string, Behind>();
+
   constructor(private readonly deps: NotifierDeps) {}
+
+  /**
+   * Syncs again every action whose messages a failed Slack call left behind and whose wait is
+   * over (called at each pass of the audit tail): without it, a failure at an action's last
+   * event (the decision, the tool's result) would leave the message showing an earlier state,
+   * buttons and all, for good. Gives up after an hour, with an error naming the action.
+   */
+  async retryBehind(now = Date.now()): Promise<void> {
+    for (const [actionId, entry] of [...this.behind]) {
+      if (entry.dueAt > now) continue;
+      if (now - entry.since >= RETRY_GIVE_UP_MS) {
+        this.behind.delete(actionId);
+        this.deps.logger.error(`gave up updating the Slack messages of action ${actionId} after ${entry.attempts} attempts; they may not show its current state: ${entry.reason}`);
+        continue;
+      }
+      await this.syncSafely(actionId);
+    }
+  }
+
+  /** How many actions have messages waiting for a retry. */
+  get behindCount(): number {
+    return this.behind.size;
+  }
 
   async handle(events: readonly TailEvent[]): Promise<void> {
     const shown = new Set<string>();
@@ -136,10 +180,14 @@ export class ApprovalNotifier {
     for (const actionId of new Set(open.map((a) => a.actionId))) await this.syncSafely(actionId);
   }
 
-  /** Brings every Slack message of the action up to date; posts the open round where it is not yet. */
-  async sync(actionId: string): Promise<void> {
+  /**
+   * Brings every Slack message of the action up to date; posts the open round where it is not yet.
+   * Returns why a message could not be (the first failed Slack call), undefined when all are.
+   */
+  async sync(actionId: string): Promise<string | undefined> {
     const view = await loadActionView(this.deps.db, actionId, this.deps.consoleUrl);
-    if (!view) return;
+    if (!view) return undefined;
+    let failure: string | undefined;
     const rows: MessageRow[] = await this.deps.db.prisma.slackMessage.findMany({ where: { actionId }, orderBy: { createdAt: 'asc' } });
     const latest = view.rounds.at(-1);
     for (const round of view.rounds) {
@@ -164,18 +212,34 @@ export class ApprovalNotifier {
           }
         } catch (error) {
           // One unreachable channel or DM must not hold back the others.
-          this.deps.logger.warn(`message for action ${actionId} in ${row.target}: ${error instanceof Error ? error.message : String(error)}`);
+          const reason = `message for action ${actionId} in ${row.target}: ${error instanceof Error ? error.message : String(error)}`;
+          this.deps.logger.warn(reason);
+          failure ??= reason;
         }
       }
     }
+    return failure;
   }
 
+  /** Syncs the action; one whose messages stay behind is remembered for retryBehind, with a growing wait. */
   private async syncSafely(actionId: string): Promise<void> {
+    let failure: string | undefined;
     try {
-      await this.sync(actionId);
+      failure = await this.sync(actionId);
     } catch (error) {
-      this.deps.logger.warn(`could not update the messages of action ${actionId}: ${error instanceof Error ? error.message : String(error)}`);
+      failure = `could not update the messages of action ${actionId}: ${error instanceof Error ? error.message : String(error)}`;
+      this.deps.logger.warn(failure);
     }
+    const now = Date.now();
+    const earlier = this.behind.get(actionId);
+    if (failure === undefined) {
+      if (earlier) this.deps.logger.info(`the Slack messages of action ${actionId} are up to date again after ${earlier.attempts} failed attempts`);
+      this.behind.delete(actionId);
+      return;
+    }
+    const attempts = (earlier?.attempts ?? 0) + 1;
+    const delay = this.deps.retryDelayMs * Math.min(2 ** (attempts - 1), RETRY_MAX_DELAY_POLLS);
+    this.behind.set(actionId, { since: earlier?.since ?? now, attempts, dueAt: now + delay, reason: failure });
   }
 
   private async targets(view: ActionView, round: RoundView): Promise<Target[]> {

@@ -1,0 +1,117 @@
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { awaitOutcome } from '@airlock/core/gateway';
+import { ACTION_APPROVE, startSlackApp, type RunningSlackApp } from '@airlock/slack';
+import { createLogger } from '@airlock/telemetry';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refundRequest, submitAndWaitForApproval } from '../support/actions.js';
+import { seedTeam, startHarness, type Harness } from '../support/harness.js';
+import { FakeSlackApi, type PostedMessage } from './fake-slack-api.js';
+import { buttonClick, buttons, send, signInteraction, visibleText, type SlackClicker } from './interactions.js';
+
+// The Slack app when Slack misbehaves or a request is not what a button sends: Web API failures
+// while a decision is in flight, modals whose text the decision would refuse, retried and
+// misdirected interactions. Real Bolt receiver, real Temporal and PostgreSQL, fake Web API.
+
+const BOT_TOKEN = 'xoxb-airlock-resilience-token';
+const SIGNING_SECRET = randomBytes(16).toString('hex');
+const alice: SlackClicker = { id: 'U_ALICE', name: 'alice' };
+const bob: SlackClicker = { id: 'U_BOB', name: 'bob' };
+
+let h: Harness;
+let fake: FakeSlackApi;
+let slack: RunningSlackApp;
+let eventsUrl: string;
+const logLines: { level: number; msg: string }[] = [];
+
+beforeAll(async () => {
+  h = await startHarness();
+  await seedTeam(h.db);
+  fake = await FakeSlackApi.start({
+    token: BOT_TOKEN,
+    users: [
+      { id: alice.id, name: 'alice', email: 'alice@example.test' },
+      { id: bob.id, name: 'bob', email: 'bob@example.test' },
+    ],
+  });
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) logLines.push(JSON.parse(line) as { level: number; msg: string });
+      done();
+    },
+  });
+  const started = await startSlackApp({
+    env: {
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: fake.url,
+      AIRLOCK_SLACK_ROUTES: JSON.stringify({ default: 'C_APPROVALS' }),
+      AIRLOCK_SLACK_PORT: '0',
+      AIRLOCK_SLACK_HOST: '127.0.0.1',
+      AIRLOCK_CONSOLE_URL: 'http://console.airlock.test',
+      LOG_LEVEL: 'info',
+    },
+    db: h.db,
+    databaseUrl: h.database.url,
+    temporal: h.client,
+    logger: createLogger({ name: 'airlock-slack', level: 'info', format: 'json', destination }),
+    // Retries of messages Slack failed to update wait one poll at first.
+    pollIntervalMs: 300,
+  });
+  if (!started?.url) throw new Error('the Slack app did not start in HTTP mode');
+  slack = started;
+  eventsUrl = started.url;
+});
+
+afterAll(async () => {
+  await slack?.stop();
+  await fake?.close();
+  await h?.close();
+});
+
+async function posted(actionId: string): Promise<PostedMessage> {
+  const call = await fake.waitForCall('chat.postMessage', (c) => c.args.channel === 'C_APPROVALS' && JSON.stringify(c.args.blocks).includes(actionId) && c.response.ok === true);
+  const { channel, ts } = call.response as { channel: string; ts: string };
+  return fake.message(channel, ts)!;
+}
+
+const signed = (payload: unknown) => send(eventsUrl, signInteraction(payload, { secret: SIGNING_SECRET }));
+const click = (message: PostedMessage, actionId: string, user: SlackClicker) => signed(buttonClick(message, actionId, user));
+async function auditRows(actionId: string, type: string) {
+  return h.db.prisma.auditEvent.findMany({ where: { actionId, type }, orderBy: { seq: 'asc' } });
+}
+
+/** Resolves once the notifier has read the log up to the action's completion. */
+async function notifierReadPast(actionId: string): Promise<void> {
+  const completed = (await auditRows(actionId, 'action.completed'))[0];
+  if (!completed) throw new Error(`action ${actionId} has not completed`);
+  for (let i = 0; ; i += 1) {
+    const cursor = await h.db.prisma.auditCursor.findUnique({ where: { consumer: 'slack' } });
+    if (cursor && cursor.seq >= completed.seq) return;
+    if (i > 400) throw new Error('the Slack notifier never read past the completion');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('Slack failing while a decision is in flight', () => {
+  it('chat.update failing (HTTP 500) through every event of the decision: the decision stands once, and the message catches up once Slack answers', async () => {
+    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
+    const message = await posted(actionId);
+    fake.failNext('chat.update', { status: 500 }, { times: Infinity, when: (args) => args.ts === message.ts });
+
+    expect((await click(message, ACTION_APPROVE, alice)).status).toBe(200);
+    expect((await awaitOutcome(h.client, actionId)).status).toBe('executed');
+    // Every event of the action (decision, approval, tool, completion) was handled while Slack failed.
+    await notifierReadPast(actionId);
+    await fake.waitForCall('chat.update', (c) => c.args.ts === message.ts && c.response.httpStatus === 500);
+    expect(fake.message(message.channel, message.ts)!.versions).toHaveLength(1);
+    fake.heal('chat.update');
+
+    const done = await fake.waitForMessage(message.channel, message.ts, (m) => visibleText(m).includes('succeeded'));
+    expect(buttons(done.blocks)).toEqual([]);
+    expect(visibleText(done)).toContain('Approved by alice');
+    expect(await auditRows(actionId, 'approval.decision')).toHaveLength(1);
+    expect(await h.db.prisma.approvalDecision.count({ where: { approval: { actionId } } })).toBe(1);
+    expect(await auditRows(actionId, 'slack.decision_refused')).toEqual([]);
+  });
+});
