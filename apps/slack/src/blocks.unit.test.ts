@@ -27,7 +27,24 @@ describe('the replay guard', () => {
     now += 301_000;
     expect(await guard.admit(headers, 'payload=a')).toEqual({ ok: false, reason: 'timestamp outside the 5-minute window' });
     await guard.admit(signedHeaders('payload=b', now / 1000), 'payload=b');
-    expect(seen.size).toBe(1);
+    // payload=a's signature is forgotten; its body is kept for Slack's retries (below), payload=b's two are new.
+    expect(seen.size).toBe(3);
+    now += 301_000;
+    await guard.admit(signedHeaders('payload=c', now / 1000), 'payload=c');
+    expect(seen.size).toBe(3);
+  });
+
+  it('answers a retry (the same body signed again, with X-Slack-Retry-Num) without admitting it a second time', async () => {
+    let now = 1_800_000_000_000;
+    const guard = new ReplayGuard(SECRET, new MemorySeenRequests(), () => now);
+    expect(await guard.admit(signedHeaders('payload=a', now / 1000), 'payload=a')).toEqual({ ok: true });
+    // Slack gave up waiting for the answer and sends the same interaction again a minute later, freshly signed.
+    now += 60_000;
+    const retried = { ...signedHeaders('payload=a', now / 1000), 'x-slack-retry-num': '1' };
+    expect(await guard.admit(retried, 'payload=a')).toEqual({ ok: false, reason: 'a retry of a request already received', retry: true });
+    // The retry itself, replayed: a replay, as any request.
+    expect(await guard.admit(retried, 'payload=a')).toEqual({ ok: false, reason: 'replayed request' });
+    expect(await guard.admit(signedHeaders('payload=b', now / 1000), 'payload=b')).toEqual({ ok: true });
   });
 
   it('refuses bad signatures without remembering them, and timestamps too far either way', async () => {

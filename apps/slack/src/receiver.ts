@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HTTPReceiver, verifySlackRequest, type BufferedIncomingMessage, type HTTPReceiverOptions } from '@slack/bolt';
 
@@ -6,27 +7,39 @@ export const REQUEST_WINDOW_SECONDS = 5 * 60;
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
-export type RequestVerdict = { ok: true } | { ok: false; reason: string };
+/**
+ * How long a request's body is remembered after its timestamp: Slack sends a request it got no
+ * answer to again, freshly signed, for a few minutes (`X-Slack-Retry-Num`).
+ */
+export const RETRY_WINDOW_SECONDS = 2 * REQUEST_WINDOW_SECONDS;
+
+/** `retry`: Slack sent this body before (with another signature): answered 200, not acted on again. */
+export type RequestVerdict = { ok: true } | { ok: false; reason: string; retry?: true };
+
+export interface SeenEntry {
+  key: string;
+  expiresAtMs: number;
+}
 
 /** Where accepted requests are remembered until their window closes. */
 export interface SeenRequests {
-  /** Records `key` until `expiresAtMs`; false when it was already recorded (a replay). */
-  remember(key: string, expiresAtMs: number, nowMs: number): Promise<boolean>;
+  /** Records each key until its expiry; returns the keys that were not recorded before (the others are repeats). */
+  remember(entries: readonly SeenEntry[], nowMs: number): Promise<Set<string>>;
 }
 
 /** One process's memory: enough for a single replica and for tests. */
 export class MemorySeenRequests implements SeenRequests {
   private readonly seen = new Map<string, number>();
 
-  async remember(key: string, expiresAtMs: number, nowMs: number): Promise<boolean> {
-    // Insertion order is close to expiry order; stop at the first live entry.
-    for (const [seenKey, expiresAt] of this.seen) {
-      if (expiresAt > nowMs) break;
-      this.seen.delete(seenKey);
+  async remember(entries: readonly SeenEntry[], nowMs: number): Promise<Set<string>> {
+    for (const [seenKey, expiresAt] of this.seen) if (expiresAt <= nowMs) this.seen.delete(seenKey);
+    const fresh = new Set<string>();
+    for (const { key, expiresAtMs } of entries) {
+      if (this.seen.has(key)) continue;
+      this.seen.set(key, expiresAtMs);
+      fresh.add(key);
     }
-    if (this.seen.has(key)) return false;
-    this.seen.set(key, expiresAtMs);
-    return true;
+    return fresh;
   }
 
   get size(): number {
@@ -36,7 +49,9 @@ export class MemorySeenRequests implements SeenRequests {
 
 /**
  * Refuses a captured request sent twice: signature, a symmetric timestamp window,
- * then "seen before?" for as long as the timestamp is inside the window. With a
+ * then "seen before?" for as long as the timestamp is inside the window. A body
+ * seen before under another signature is Slack retrying a request it got no answer
+ * to: acted on once (the first time), so a click is never decided twice. With a
  * shared store (PostgreSQL) the guard holds across every replica of the app.
  */
 export class ReplayGuard {
@@ -67,8 +82,17 @@ export class ReplayGuard {
     } catch {
       return { ok: false, reason: 'signature mismatch' };
     }
-    const first = await this.seen.remember(`${timestamp}:${signature}`, (seconds + REQUEST_WINDOW_SECONDS + 1) * 1000, nowMs);
-    return first ? { ok: true } : { ok: false, reason: 'replayed request' };
+    const requestKey = `${timestamp}:${signature}`;
+    const bodyKey = `body:${createHash('sha256').update(rawBody).digest('hex')}`;
+    const fresh = await this.seen.remember(
+      [
+        { key: requestKey, expiresAtMs: (seconds + REQUEST_WINDOW_SECONDS + 1) * 1000 },
+        { key: bodyKey, expiresAtMs: (seconds + RETRY_WINDOW_SECONDS + 1) * 1000 },
+      ],
+      nowMs,
+    );
+    if (!fresh.has(requestKey)) return { ok: false, reason: 'replayed request' };
+    return fresh.has(bodyKey) ? { ok: true } : { ok: false, reason: 'a retry of a request already received', retry: true };
   }
 }
 
@@ -91,6 +115,12 @@ export class GuardedHTTPReceiver extends HTTPReceiver {
       void readBody(req)
         .then(async (rawBody) => {
           const verdict = await guard.admit(req.headers, rawBody.toString('utf8'));
+          if (!verdict.ok && verdict.retry) {
+            // 200, so Slack stops retrying; the first delivery is the one acted on (and answered the clicker).
+            logger?.info(`ignored ${verdict.reason} (X-Slack-Retry-Num: ${String(req.headers['x-slack-retry-num'] ?? 'none')})`);
+            reply(res, 200);
+            return;
+          }
           if (!verdict.ok) {
             logger?.warn(`refused a request: ${verdict.reason}`);
             reply(res, 401);

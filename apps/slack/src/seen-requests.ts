@@ -1,5 +1,5 @@
 import type { Db } from '@airlock/db';
-import type { SeenRequests } from './receiver.js';
+import type { SeenEntry, SeenRequests } from './receiver.js';
 
 /**
  * The replay guard's memory in PostgreSQL, shared by every replica of the Slack
@@ -9,12 +9,13 @@ import type { SeenRequests } from './receiver.js';
 export class PostgresSeenRequests implements SeenRequests {
   constructor(private readonly db: Db) {}
 
-  async remember(key: string, expiresAtMs: number, nowMs: number): Promise<boolean> {
-    const { rowCount } = await this.db.pool.query(
+  async remember(entries: readonly SeenEntry[], nowMs: number): Promise<Set<string>> {
+    const { rows } = await this.db.pool.query<{ key: string }>(
       `WITH purged AS (DELETE FROM slack_seen_requests WHERE expires_at <= $3)
-       INSERT INTO slack_seen_requests (key, expires_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`,
-      [key, new Date(expiresAtMs), new Date(nowMs)],
+       INSERT INTO slack_seen_requests (key, expires_at) SELECT * FROM unnest($1::text[], $2::timestamptz[])
+       ON CONFLICT (key) DO NOTHING RETURNING key`,
+      [entries.map((e) => e.key), entries.map((e) => new Date(e.expiresAtMs)), new Date(nowMs)],
     );
-    return rowCount === 1;
+    return new Set(rows.map((r) => r.key));
   }
 }

@@ -115,3 +115,20 @@ describe('Slack failing while a decision is in flight', () => {
     expect(await auditRows(actionId, 'slack.decision_refused')).toEqual([]);
   });
 });
+
+describe('interactions that are not what a button of ours sends', () => {
+  it('a retry of an interaction Slack already delivered (same body, signed again, X-Slack-Retry-Num) is answered 200 and not acted on twice', async () => {
+    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
+    const message = await posted(actionId);
+    const payload = buttonClick(message, ACTION_APPROVE, alice);
+    expect((await signed(payload)).status).toBe(200);
+    expect((await awaitOutcome(h.client, actionId)).status).toBe('executed');
+
+    const retry = signInteraction(payload, { secret: SIGNING_SECRET, timestamp: Math.floor(Date.now() / 1000) + 1 });
+    const answered = await send(eventsUrl, { ...retry, headers: { ...retry.headers, 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' } });
+    expect(answered.status).toBe(200);
+    // Answered by the guard before any listener ran: the clicker is not told their own approval "was not recorded".
+    expect(logLines.some((l) => l.msg === 'ignored a retry of a request already received (X-Slack-Retry-Num: 1)')).toBe(true);
+    expect(await h.db.prisma.approvalDecision.count({ where: { approval: { actionId } } })).toBe(1);
+  });
+});

@@ -337,14 +337,15 @@ describe('more than one replica', () => {
     const now = Date.now();
     const replicaA = new ReplayGuard(SIGNING_SECRET, new PostgresSeenRequests(h.db), () => now);
     const replicaB = new ReplayGuard(SIGNING_SECRET, new PostgresSeenRequests(h.db), () => now);
-    const request = signInteraction({ type: 'block_actions', user: { id: alice.id }, n: 1 }, { secret: SIGNING_SECRET, timestamp: Math.floor(now / 1000) });
+    // Bodies of their own: a body another test sent is a retry to the guard (see the retry test in resilience.test.ts).
+    const request = signInteraction({ type: 'block_actions', user: { id: alice.id }, n: 101 }, { secret: SIGNING_SECRET, timestamp: Math.floor(now / 1000) });
     const [first, second] = await Promise.all([replicaA.admit(request.headers, request.body), replicaB.admit(request.headers, request.body)]);
     // Sent to both at once: exactly one accepts it.
     expect([first.ok, second.ok].sort()).toEqual([false, true]);
     expect(await replicaB.admit(request.headers, request.body)).toEqual({ ok: false, reason: 'replayed request' });
     // Keys leave the table once their window has closed (purged by a later request).
     const later = new ReplayGuard(SIGNING_SECRET, new PostgresSeenRequests(h.db), () => now + 302_000);
-    const fresh = signInteraction({ type: 'block_actions', user: { id: alice.id }, n: 2 }, { secret: SIGNING_SECRET, timestamp: Math.floor((now + 302_000) / 1000) });
+    const fresh = signInteraction({ type: 'block_actions', user: { id: alice.id }, n: 102 }, { secret: SIGNING_SECRET, timestamp: Math.floor((now + 302_000) / 1000) });
     expect(await later.admit(fresh.headers, fresh.body)).toEqual({ ok: true });
     // (Other tests' keys may still be in their windows: only this test's two are looked at.)
     const keys = (await h.db.prisma.slackSeenRequest.findMany()).map((k) => k.key);
