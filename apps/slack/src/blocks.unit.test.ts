@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { ACTION_APPROVE, approvalChannel, approvalMessage, escalationChannel, MemorySeenRequests, ReplayGuard, SlackRoutes, type ApprovalCard } from '@airlock/slack';
 import type { types } from '@slack/bolt';
 import { describe, expect, it } from 'vitest';
-import { denyModal, readDenySubmission } from './blocks/deny-modal.js';
+import { denyModal, denySubmissionErrors, readDenySubmission } from './blocks/deny-modal.js';
 
 const SECRET = 'test-signing-secret';
 
@@ -164,5 +164,13 @@ describe('the deny modal', () => {
   it('reads an empty submission as a denial with neither', () => {
     const view = { private_metadata: JSON.stringify(state), state: { values: {} } };
     expect(readDenySubmission(view)).toEqual({ state });
+  });
+
+  it('names the field whose text the decision would refuse: too long, or holding NUL', () => {
+    expect(denySubmissionErrors({ state, feedback: 'f'.repeat(4000), comment: 'c'.repeat(2000) })).toBeUndefined();
+    expect(denySubmissionErrors({ state, feedback: 'f'.repeat(4001), comment: 'bad\u0000byte' })).toEqual({
+      feedback: 'At most 4000 characters, and this has 4001: shorten it.',
+      comment: 'This text must not contain NUL characters.',
+    });
   });
 });

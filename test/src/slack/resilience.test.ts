@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { awaitOutcome } from '@airlock/core/gateway';
-import { ACTION_APPROVE, startSlackApp, type RunningSlackApp } from '@airlock/slack';
+import { ACTION_APPROVE, ACTION_DENY, startSlackApp, type RunningSlackApp } from '@airlock/slack';
 import { createLogger } from '@airlock/telemetry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { refundRequest, submitAndWaitForApproval } from '../support/actions.js';
+import { refundRequest, submitAndWaitForApproval, waitForStatus } from '../support/actions.js';
 import { seedTeam, startHarness, type Harness } from '../support/harness.js';
 import { FakeSlackApi, type PostedMessage } from './fake-slack-api.js';
-import { buttonClick, buttons, send, signInteraction, visibleText, type SlackClicker } from './interactions.js';
+import { buttonClick, buttons, modalSubmission, send, signInteraction, visibleText, type SlackClicker } from './interactions.js';
 
 // The Slack app when Slack misbehaves or a request is not what a button sends: Web API failures
 // while a decision is in flight, modals whose text the decision would refuse, retried and
@@ -113,6 +113,31 @@ describe('Slack failing while a decision is in flight', () => {
     expect(await auditRows(actionId, 'approval.decision')).toHaveLength(1);
     expect(await h.db.prisma.approvalDecision.count({ where: { approval: { actionId } } })).toBe(1);
     expect(await auditRows(actionId, 'slack.decision_refused')).toEqual([]);
+  });
+});
+
+describe('the deny modal refuses text the decision cannot take, and stays open', () => {
+  it('NUL characters and over-long feedback come back as errors under their fields; a corrected submission denies', async () => {
+    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
+    const message = await posted(actionId);
+    const earlier = fake.calls('views.open').length;
+    expect((await click(message, ACTION_DENY, bob)).status).toBe(200);
+    const opened = await fake.waitForCall('views.open', (c) => fake.calls('views.open').indexOf(c) >= earlier && JSON.stringify(c.args.view).includes(actionId));
+    const view = (opened.response as { view: Record<string, unknown> }).view;
+
+    const refused = await signed(modalSubmission(view, bob, { feedback: 'x'.repeat(4001), comment: 'wrong\u0000account' }));
+    expect(refused.status).toBe(200);
+    expect(JSON.parse(refused.body)).toEqual({
+      response_action: 'errors',
+      errors: { feedback: 'At most 4000 characters, and this has 4001: shorten it.', comment: 'This text must not contain NUL characters.' },
+    });
+    // Nothing was sent to the workflow, and nothing refused (the modal is still open with the text).
+    expect((await waitForStatus(h.client, actionId, () => true)).approval?.decisions).toEqual([]);
+    expect(await auditRows(actionId, 'slack.decision_refused')).toEqual([]);
+
+    const accepted = await signed(modalSubmission(view, bob, { feedback: 'Check order 881 first.', comment: 'wrong account' }));
+    expect(accepted.status).toBe(200);
+    expect(await awaitOutcome(h.client, actionId)).toMatchObject({ status: 'denied', feedback: 'Check order 881 first.', reason: 'wrong account', deniedBy: 'bob' });
   });
 });
 

@@ -1,5 +1,5 @@
 import type { AllMiddlewareArgs, App, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
-import { readDenySubmission } from '../blocks/deny-modal.js';
+import { denySubmissionErrors, readDenySubmission } from '../blocks/deny-modal.js';
 import { DENY_MODAL, REMEMBER_MODAL } from '../blocks/ids.js';
 import { readRememberSubmission } from '../blocks/remember-modal.js';
 import { decideFromSlack, rememberFromSlack, type ListenerDeps } from '../decisions.js';
@@ -8,15 +8,24 @@ import { decideFromSlack, rememberFromSlack, type ListenerDeps } from '../decisi
 
 type ViewSubmission = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 
-/** The deny modal: closes at once (ack), then sends the denial with the feedback for the model. */
+/**
+ * The deny modal: text the decision would refuse keeps the modal open with the error under its
+ * field; otherwise it closes at once (ack), then sends the denial with the feedback for the model.
+ */
 export function denySubmitted(deps: ListenerDeps) {
   return async ({ ack, body, view, client, logger }: ViewSubmission): Promise<void> => {
-    await ack();
     const submission = readDenySubmission(view);
     if (!submission) {
+      await ack();
       logger.warn('ignored a deny modal whose metadata is not an Airlock decision reference');
       return;
     }
+    const errors = denySubmissionErrors(submission);
+    if (errors) {
+      await ack({ response_action: 'errors', errors });
+      return;
+    }
+    await ack();
     const { state } = submission;
     await decideFromSlack(deps, client, {
       slackUserId: body.user.id,
