@@ -165,7 +165,7 @@ async function refuse(deps: ListenerDeps, slack: webApi.WebClient, input: SlackD
 }
 
 /** An ephemeral answer in the conversation the click came from; a DM when there is none. */
-async function tell(slack: webApi.WebClient, input: SlackDecision, text: string): Promise<void> {
+export async function tell(slack: webApi.WebClient, input: SlackDecision, text: string): Promise<void> {
   if (input.channel) await slack.chat.postEphemeral({ channel: input.channel, user: input.slackUserId, text });
   else await slack.chat.postMessage({ channel: input.slackUserId, text });
 }

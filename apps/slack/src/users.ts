@@ -117,7 +117,7 @@ function slackUser(row: UserRightsRow): SlackUser {
 }
 
 /** The `error` of a Slack platform error (`{ ok: false, error: "user_not_found" }`). */
-function slackErrorCode(error: unknown): string | undefined {
+export function slackErrorCode(error: unknown): string | undefined {
   const data = (error as { data?: { error?: unknown } } | undefined)?.data;
   return typeof data?.error === 'string' ? data.error : undefined;
 }

@@ -77,6 +77,9 @@ async function posted(actionId: string): Promise<PostedMessage> {
 
 const signed = (payload: unknown) => send(eventsUrl, signInteraction(payload, { secret: SIGNING_SECRET }));
 const click = (message: PostedMessage, actionId: string, user: SlackClicker) => signed(buttonClick(message, actionId, user));
+const ephemeralTo = (user: SlackClicker, matches: (text: string) => boolean) =>
+  fake.waitForCall('chat.postEphemeral', (c) => c.args.user === user.id && matches(String(c.args.text)));
+
 async function auditRows(actionId: string, type: string) {
   return h.db.prisma.auditEvent.findMany({ where: { actionId, type }, orderBy: { seq: 'asc' } });
 }
@@ -113,6 +116,22 @@ describe('Slack failing while a decision is in flight', () => {
     expect(await auditRows(actionId, 'approval.decision')).toHaveLength(1);
     expect(await h.db.prisma.approvalDecision.count({ where: { approval: { actionId } } })).toBe(1);
     expect(await auditRows(actionId, 'slack.decision_refused')).toEqual([]);
+  });
+
+  it('views.open failing (an expired trigger): the clicker is told the form did not open, and nothing is decided', async () => {
+    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
+    const message = await posted(actionId);
+    fake.failNext('views.open', { error: 'expired_trigger_id' }, { when: (args) => JSON.stringify(args.view).includes(actionId) });
+
+    expect((await click(message, ACTION_DENY, bob)).status).toBe(200);
+    const notice = await ephemeralTo(bob, (text) => text.includes('could not open'));
+    expect(notice.args).toMatchObject({
+      channel: 'C_APPROVALS',
+      text: ':warning: Slack could not open the form to deny this action (expired_trigger_id). Nothing was decided: click the button again, or decide in the console.',
+    });
+    const status = await waitForStatus(h.client, actionId, () => true);
+    expect(status.phase).toBe('awaiting_approval');
+    expect(status.approval?.decisions).toEqual([]);
   });
 });
 

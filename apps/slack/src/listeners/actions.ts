@@ -1,18 +1,19 @@
-import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, SlackActionMiddlewareArgs, types } from '@slack/bolt';
 import { rememberableArgs } from '@airlock/ops';
 import { denyModal } from '../blocks/deny-modal.js';
 import { rememberModal } from '../blocks/remember-modal.js';
 import { ACTION_APPROVE, ACTION_DENY, ACTION_OPEN_CONSOLE, ACTION_REMEMBER, decodeRef } from '../blocks/ids.js';
-import { decideFromSlack, deciderOrRefuse, type ListenerDeps, type SlackDecision } from '../decisions.js';
+import { decideFromSlack, deciderOrRefuse, tell, type ListenerDeps, type SlackDecision } from '../decisions.js';
+import { slackErrorCode } from '../users.js';
 
 // Listeners for buttons on the approval message. Each acknowledges first (Slack
 // gives three seconds), then does the work.
 
 type ButtonClick = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 
-function containerChannel(container: Record<string, unknown> | undefined): string | undefined {
-  const id = container?.channel_id;
-  return typeof id === 'string' ? id : undefined;
+function containerField(container: Record<string, unknown> | undefined, field: 'channel_id'): string | undefined {
+  const value = container?.[field];
+  return typeof value === 'string' ? value : undefined;
 }
 
 function decisionFrom(click: ButtonClick, decision: 'approve' | 'deny'): SlackDecision | undefined {
@@ -24,7 +25,7 @@ function decisionFrom(click: ButtonClick, decision: 'approve' | 'deny'): SlackDe
   return {
     slackUserId: click.body.user.id,
     slackTeamId: click.body.team?.id ?? click.body.user.team_id,
-    channel: click.body.channel?.id ?? containerChannel(click.body.container),
+    channel: click.body.channel?.id ?? containerField(click.body.container, 'channel_id'),
     ref,
     decision,
     interactionId: click.action.action_ts,
@@ -48,11 +49,33 @@ export function denyClicked(deps: ListenerDeps) {
     // Unknown or disabled people, and people whose role cannot decide, are turned away before they type anything.
     if (!(await deciderOrRefuse(deps, click.client, decision))) return;
     const action = await deps.db.prisma.action.findUnique({ where: { id: decision.ref.actionId }, select: { tool: true } });
-    await click.client.views.open({
-      trigger_id: click.body.trigger_id,
-      view: denyModal({ ...decision.ref, channel: decision.channel, ...(click.body.message ? { messageTs: click.body.message.ts } : {}) }, { tool: action?.tool ?? 'the tool' }),
-    });
+    await openModal(
+      deps,
+      click,
+      decision,
+      'deny',
+      denyModal({ ...decision.ref, channel: decision.channel, ...(click.body.message ? { messageTs: click.body.message.ts } : {}) }, { tool: action?.tool ?? 'the tool' }),
+    );
   };
+}
+
+/**
+ * Opens a modal, or tells the clicker why it did not open: Slack refuses a trigger older than
+ * three seconds (a slow click path), or is unreachable, and the person would otherwise see nothing.
+ */
+async function openModal(deps: ListenerDeps, click: ButtonClick, decision: SlackDecision, what: 'deny' | 'remember', view: types.ModalView): Promise<void> {
+  try {
+    await click.client.views.open({ trigger_id: click.body.trigger_id, view });
+  } catch (error) {
+    const code = slackErrorCode(error);
+    deps.logger.warn(`could not open the ${what} modal for action ${decision.ref.actionId}: ${error instanceof Error ? error.message : String(error)}`);
+    const form = what === 'deny' ? 'the form to deny' : 'the form to approve and remember';
+    await tell(
+      click.client,
+      decision,
+      `:warning: Slack could not open ${form} this action${code ? ` (${code})` : ''}. Nothing was decided: click the button again, or decide in the console.`,
+    );
+  }
 }
 
 /**
@@ -66,9 +89,12 @@ export function rememberClicked(deps: ListenerDeps) {
     if (!decision?.channel) return;
     if (!(await deciderOrRefuse(deps, click.client, decision))) return;
     const action = await deps.db.prisma.action.findUnique({ where: { id: decision.ref.actionId }, select: { tool: true, agentId: true, args: true } });
-    await click.client.views.open({
-      trigger_id: click.body.trigger_id,
-      view: rememberModal(
+    await openModal(
+      deps,
+      click,
+      decision,
+      'remember',
+      rememberModal(
         { ...decision.ref, channel: decision.channel, ...(click.body.message ? { messageTs: click.body.message.ts } : {}) },
         {
           tool: action?.tool ?? 'the tool',
@@ -76,7 +102,7 @@ export function rememberClicked(deps: ListenerDeps) {
           args: rememberableArgs(action?.args),
         },
       ),
-    });
+    );
   };
 }
 
