@@ -18,3 +18,11 @@ export type ApiRoute = RouteConfig & { method: RouteMethod; path: `/api/v1/${str
 export function openApiRoute({ handler: _handler, ...route }: ApiRoute): RouteConfig {
   return route;
 }
+
+/**
+ * Whether a row documents no request body for a method that could carry one: its route refuses a body
+ * with anything in it (route-body.ts) rather than dropping it, and the OpenAPI document says so.
+ */
+export function takesNoBody(route: ApiRoute): boolean {
+  return route.method !== 'get' && route.request?.body === undefined;
+}

@@ -1,19 +1,27 @@
 import type { ApiContext } from './context.js';
 import { ApiError, errorResponse, withErrors } from './errors.js';
+import { refuseUntakenBody } from './route-body.js';
 import { apiContext } from './runtime-context.js';
 
 // Adapters from Next route handler signatures to the framework-free handlers.
 // The context is created inside withErrors, so a configuration error is a logged JSON 500.
+// A body sent to a route that reads none is refused here, for every route at once (route-body.ts).
 
 type Handler = (request: Request, ctx: ApiContext) => Promise<Response>;
 type HandlerWithId = (request: Request, ctx: ApiContext, params: { id: string }) => Promise<Response>;
 
 export function nextRoute(handler: Handler): (request: Request) => Promise<Response> {
-  return withErrors((request: Request) => handler(request, apiContext()));
+  return withErrors(async (request: Request) => {
+    await refuseUntakenBody(request);
+    return handler(request, apiContext());
+  });
 }
 
 export function nextRouteWithId(handler: HandlerWithId): (request: Request, segment: { params: Promise<{ id: string }> }) => Promise<Response> {
-  return withErrors(async (request: Request, segment: { params: Promise<{ id: string }> }) => handler(request, apiContext(), await segment.params));
+  return withErrors(async (request: Request, segment: { params: Promise<{ id: string }> }) => {
+    await refuseUntakenBody(request);
+    return handler(request, apiContext(), await segment.params);
+  });
 }
 
 /** The methods an API route file may serve; Next answers HEAD with GET's handler. */

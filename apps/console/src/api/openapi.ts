@@ -71,7 +71,7 @@ import {
   UserList,
   UserView,
 } from './schemas.js';
-import { openApiRoute, type ApiRoute, type HandlerRef } from './api-route.js';
+import { openApiRoute, takesNoBody, type ApiRoute, type HandlerRef } from './api-route.js';
 import { webhookRoutes } from './openapi-webhooks.js';
 import { policyShadowRoutes } from './openapi-policy-shadow.js';
 
@@ -93,6 +93,13 @@ const bodyErrors = {
   413: json(ErrorBody, 'The body is over 1 MiB (`payload_too_large`)'),
   415: json(ErrorBody, 'A non-empty body without `content-type: application/json` (`unsupported_media_type`)'),
 } as const;
+
+/** Every route that documents no body for a method that could carry one refuses a body with anything in it (route-body.ts). */
+const noBodyErrors = {
+  400: json(ErrorBody, 'A request body with any member: this endpoint takes none (`issues` names each member)'),
+  413: bodyErrors[413],
+} as const;
+const NO_BODY_NOTE = 'Takes no request body: send none, an empty one or `{}`. A body with anything in it is refused (400, `this endpoint takes no request body`), never ignored.';
 
 const idParams = z.object({ id: ActionId });
 const bearer = [{ apiKey: [] }];
@@ -589,7 +596,10 @@ function generate(): OpenApiDocument {
   });
   for (const row of apiRoutes) {
     const route = openApiRoute(row);
-    registry.registerPath(route.request?.body ? { ...route, responses: { ...bodyErrors, ...route.responses } } : route);
+    if (route.request?.body) registry.registerPath({ ...route, responses: { ...bodyErrors, ...route.responses } });
+    else if (takesNoBody(row)) {
+      registry.registerPath({ ...route, description: [route.description, NO_BODY_NOTE].filter(Boolean).join(' '), responses: { ...noBodyErrors, ...route.responses } });
+    } else registry.registerPath(route);
   }
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
@@ -597,7 +607,8 @@ function generate(): OpenApiDocument {
       title: 'Airlock API',
       version: '1.0.0',
       description:
-        'A durable, auditable human approval gate between AI agents and risky tool calls. Every error is an `Error` body; a method a path does not serve answers 405 `method_not_allowed` with an `Allow` header.',
+        'A durable, auditable human approval gate between AI agents and risky tool calls. Every error is an `Error` body; a method a path does not serve answers 405 `method_not_allowed` with an `Allow` header. ' +
+        'An operation that documents no request body takes none: a body with anything in it is a 400 naming each member, not ignored; none, an empty one and `{}` are accepted.',
     },
   });
 }

@@ -53,6 +53,52 @@ export async function readJsonValue(request: Request): Promise<unknown> {
   }
 }
 
+/** What a route that reads no body says of one (`issues` names each member under it). */
+const NO_BODY_TAKEN = 'this endpoint takes no request body';
+
+/** Members named in the message; `issues` names every one. */
+const SHOWN_MEMBERS = 5;
+
+/**
+ * For a route that reads no body (its handler would drop one without a word: a `reason` sent to a
+ * cancel reads as recorded): none, an empty body or `{}`, what clients send for "nothing", pass, whatever
+ * their content type; anything else is a 400 naming what came, each member by its own path.
+ */
+export async function refuseBody(request: Request): Promise<void> {
+  const text = await readBodyText(request);
+  if (text.trim() === '') return;
+  const value = jsonOrUndefined(text);
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const members = Object.keys(value);
+    if (members.length === 0) return;
+    const named = members.slice(0, SHOWN_MEMBERS).map((member) => JSON.stringify(member.length > 100 ? `${member.slice(0, 100)}…` : member));
+    const more = members.length > SHOWN_MEMBERS ? ` and ${members.length - SHOWN_MEMBERS} more` : '';
+    throw new ApiError(
+      400,
+      'invalid_request',
+      `invalid request body: ${NO_BODY_TAKEN}; got ${members.length === 1 ? 'member' : 'members'} ${named.join(', ')}${more}`,
+      members.map((path) => ({ path, message: NO_BODY_TAKEN })),
+    );
+  }
+  throw new ApiError(400, 'invalid_request', `invalid request body: ${NO_BODY_TAKEN}; got ${kindOf(value)}`, [{ path: '(root)', message: NO_BODY_TAKEN }]);
+}
+
+function jsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A body that is no object, by its kind: its text could be anything. */
+function kindOf(value: unknown): string {
+  if (value === undefined) return 'a body that is not JSON';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  return `a ${typeof value}`;
+}
+
 function tooLarge(): ApiError {
   return new ApiError(
     413,
