@@ -47,6 +47,7 @@ export interface DispatcherOptions {
 
 interface ClaimedDelivery {
   id: string;
+  subscription_id: string;
   event_id: string;
   payload: unknown;
   attempts: number;
@@ -125,7 +126,7 @@ export class WebhookDispatcher {
        SET attempts = d.attempts + 1, last_attempt_at = now(), next_attempt_at = now() + make_interval(secs => $2::double precision / 1000)
        FROM due, webhook_subscriptions s
        WHERE d.id = due.id AND s.id = d.subscription_id
-       RETURNING d.id, d.event_id, d.payload, d.attempts, s.url, s.secret`,
+       RETURNING d.id, d.subscription_id, d.event_id, d.payload, d.attempts, s.url, s.secret`,
       [this.options.concurrency ?? 8, leaseMs],
     );
     return rows;
@@ -144,12 +145,18 @@ export class WebhookDispatcher {
       return;
     }
     const gaveUp = delivery.attempts >= this.retry.maxAttempts;
-    await pool.query(
+    const recorded = await pool.query(
       `UPDATE webhook_deliveries SET status = $3, last_status = $4, last_error = $5,
          next_attempt_at = now() + make_interval(secs => $6::double precision / 1000)
        WHERE id = $1 AND attempts = $2 AND status = 'pending'`,
       [delivery.id, delivery.attempts, gaveUp ? 'failed' : 'pending', result.status, result.error, gaveUp ? 0 : this.backoffMs(delivery.attempts)],
     );
+    // Giving up is said where operators look (the worker's log), naming the webhook, never its URL (it may carry a token).
+    if (gaveUp && recorded.rowCount === 1) {
+      this.options.logger.warn(
+        `webhooks: gave up on delivery ${delivery.id} (${delivery.event_id}) to webhook ${delivery.subscription_id} after ${delivery.attempts} attempts (${result.error ?? 'no answer'}); it is failed in the delivery log, replay it with \`airlock webhooks replay ${delivery.id}\``,
+      );
+    }
   }
 
   /** Delay after the n-th failed attempt: base × 2^(n−1), capped, with jitter so receivers coming back are not stampeded. */
@@ -158,34 +165,54 @@ export class WebhookDispatcher {
   }
 
   private async send(delivery: ClaimedDelivery): Promise<AttemptResult> {
+    // One limit for the whole attempt, name resolution included: a resolver that never answers must not hold the batch.
+    const signal = AbortSignal.any([this.inFlight.signal, AbortSignal.timeout(this.options.requestTimeoutMs ?? 10_000)]);
     try {
-      const target = await vetTarget(delivery.url, { allowLoopback: this.options.allowLoopback, ...(this.options.resolve ? { resolve: this.options.resolve } : {}) });
+      const target = await untilAborted(
+        vetTarget(delivery.url, { allowLoopback: this.options.allowLoopback, ...(this.options.resolve ? { resolve: this.options.resolve } : {}) }),
+        signal,
+      );
       const body = JSON.stringify(delivery.payload);
       const headers = {
         'content-type': 'application/json',
         'user-agent': 'Airlock-Webhooks/1',
         ...signedHeaders(delivery.secret, delivery.event_id, body, new Date()),
       };
-      const status = await post(target.url, pinnedLookup(target.address), headers, body, this.options.requestTimeoutMs ?? 10_000, this.inFlight.signal);
-      // Redirects are not followed: a 3xx is a failure the operator should see.
-      return status >= 200 && status < 300 ? { ok: true, status, error: null } : { ok: false, status, error: `HTTP ${status}` };
+      const status = await post(target.url, pinnedLookup(target.address), headers, body, signal);
+      if (status >= 200 && status < 300) return { ok: true, status, error: null };
+      // Redirects are not followed (the target could be anywhere): a 3xx is a failure the operator should see.
+      return { ok: false, status, error: status >= 300 && status < 400 ? `HTTP ${status}: redirects are not followed` : `HTTP ${status}` };
     } catch (error) {
       return { ok: false, status: null, error: error instanceof Error ? error.message : String(error) };
     }
   }
 }
 
-function post(url: URL, lookup: ReturnType<typeof pinnedLookup>, headers: Record<string, string>, body: string, timeoutMs: number, stop: AbortSignal): Promise<number> {
+/** The promise's outcome, or the signal's reason once it aborts (the work itself cannot be cancelled, only left). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', abort, { once: true });
+    void work.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
+}
+
+/**
+ * POSTs the body and settles with the answer's status as soon as the status line
+ * and headers are in. The answer's body is never read: a receiver streaming a
+ * huge or endless body neither fills memory nor turns its 2xx into a timeout
+ * (and a retry of an event it already took).
+ */
+function post(url: URL, lookup: ReturnType<typeof pinnedLookup>, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<number> {
   const client = url.protocol === 'https:' ? https : http;
-  const signal = AbortSignal.any([stop, AbortSignal.timeout(timeoutMs)]);
   return new Promise((resolve, reject) => {
     const req = client.request(url, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, lookup, agent: false, signal });
     req.on('error', reject);
     req.on('response', (response) => {
-      // The answer's body is not needed; drain it so the socket closes.
-      response.resume();
-      response.on('end', () => resolve(response.statusCode ?? 0));
-      response.on('error', reject);
+      resolve(response.statusCode ?? 0);
+      // No agent: destroying the answer closes its connection.
+      response.destroy();
     });
     req.end(body);
   });

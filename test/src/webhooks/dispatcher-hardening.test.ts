@@ -1,0 +1,193 @@
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createWebhook, removeWebhook, runUseCase, type Operator } from '@airlock/ops';
+import { newDeliveryId, WebhookDispatcher, type DispatcherOptions, type HostResolver } from '@airlock/webhooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { WebhookReceiver } from './receiver.js';
+
+// The dispatcher against receivers that misbehave or attack: endless answers, names that never resolve,
+// redirects towards internal addresses, rebinding names, and giving up.
+// Deliveries are queued directly and sent with `runOnce`, which returns
+// when nothing is due: no waiting on timers.
+
+let t: TestDatabase;
+let receiver: WebhookReceiver;
+const admin: Operator = { actor: 'user:admin', userId: null, role: 'admin', channel: 'cli' };
+const quiet = { info: () => undefined, warn: () => undefined };
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  receiver = await WebhookReceiver.start();
+});
+afterAll(async () => {
+  await receiver?.close();
+  await t?.drop();
+});
+
+const dispatcher = (options: Partial<DispatcherOptions> = {}) =>
+  new WebhookDispatcher({ db: t.db, logger: quiet, allowLoopback: true, retry: { baseDelayMs: 60_000, maxAttempts: 5 }, requestTimeoutMs: 1_000, ...options });
+
+async function subscribe(url: string, events: string[] = ['action.executed']): Promise<string> {
+  return (await runUseCase({ db: t.db }, admin, createWebhook, { url, events })).webhook.id;
+}
+
+let counter = 0;
+/** Queues one delivery of a made-up event to the subscription, due now. */
+async function queue(webhookId: string): Promise<string> {
+  const id = newDeliveryId();
+  const eventId = `evt_hardening_${(counter += 1)}`;
+  const body = { type: 'action.executed', timestamp: new Date().toISOString(), data: { actionId: `act_${counter}`, status: 'executed' } };
+  await t.db.pool.query(
+    `INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, dedupe_key, audit_seq, payload, status, next_attempt_at)
+     VALUES ($1, $2, $3, 'action.executed', $4, 0, $5, 'pending', now())`,
+    [id, webhookId, eventId, `${webhookId}:${eventId}`, JSON.stringify(body)],
+  );
+  return id;
+}
+
+async function delivery(id: string) {
+  const { rows } = await t.db.pool.query<{ status: string; attempts: number; last_status: number | null; last_error: string | null }>(
+    'SELECT status, attempts, last_status, last_error FROM webhook_deliveries WHERE id = $1',
+    [id],
+  );
+  return rows[0]!;
+}
+
+async function remove(webhookId: string) {
+  return runUseCase({ db: t.db }, admin, removeWebhook, { webhookId });
+}
+
+/** A loopback HTTP server whose answer the test writes; it counts requests. */
+async function server(answer: (res: ServerResponse) => void): Promise<{ url: string; requests: IncomingHttpHeaders[]; close(): Promise<void> }> {
+  const requests: IncomingHttpHeaders[] = [];
+  const s: Server = createServer((req, res) => {
+    requests.push(req.headers);
+    req.resume();
+    req.on('end', () => answer(res));
+  });
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(s.address() as AddressInfo).port}/hook`,
+    requests,
+    async close() {
+      s.closeAllConnections();
+      await new Promise<void>((resolve) => s.close(() => resolve()));
+    },
+  };
+}
+
+describe('the dispatcher against hostile or broken receivers', () => {
+  it('a receiver that accepts (200) and then streams an endless body is delivered on the first attempt: the body is not read', async () => {
+    let streaming = 0;
+    const endless = await server((res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      streaming += 1;
+      const chunk = Buffer.alloc(64 * 1024, 120);
+      const timer = setInterval(() => res.write(chunk), 5);
+      res.on('close', () => clearInterval(timer));
+    });
+    const webhookId = await subscribe(endless.url);
+    try {
+      const id = await queue(webhookId);
+      await dispatcher().runOnce();
+      expect(await delivery(id)).toMatchObject({ status: 'delivered', attempts: 1, last_status: 200, last_error: null });
+      expect(streaming).toBe(1);
+    } finally {
+      await remove(webhookId);
+      await endless.close();
+    }
+  });
+
+  it('a host whose name never resolves fails its attempt at the request timeout; the other deliveries of the pass go out', async () => {
+    const hanging = await subscribe('http://never-answers.hardening.test/hook');
+    const healthy = await subscribe(receiver.url);
+    const resolve: HostResolver = (host) => (host === 'never-answers.hardening.test' ? new Promise(() => undefined) : Promise.resolve([{ address: '127.0.0.1', family: 4 }]));
+    try {
+      const stuck = await queue(hanging);
+      const fine = await queue(healthy);
+      await dispatcher({ resolve }).runOnce();
+      expect(await delivery(fine)).toMatchObject({ status: 'delivered', attempts: 1 });
+      const failed = await delivery(stuck);
+      expect(failed).toMatchObject({ status: 'pending', attempts: 1, last_status: null });
+      expect(failed.last_error).toMatch(/timeout/i);
+    } finally {
+      await remove(hanging);
+      await remove(healthy);
+    }
+  });
+
+  it('giving up is said: the delivery is failed and the worker warns, naming the delivery and the webhook but never the URL (it may carry a token)', async () => {
+    const down = await server((res) => res.writeHead(503).end());
+    const webhookId = await subscribe(`${down.url}?token=receiver-secret-token`);
+    const warnings: string[] = [];
+    try {
+      const id = await queue(webhookId);
+      // No wait between attempts: one pass makes all three.
+      await dispatcher({ logger: { info: () => undefined, warn: (line) => warnings.push(line) }, retry: { baseDelayMs: 0, maxAttempts: 3 } }).runOnce();
+      expect(await delivery(id)).toMatchObject({ status: 'failed', attempts: 3, last_status: 503, last_error: 'HTTP 503' });
+      expect(down.requests).toHaveLength(3);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain(id);
+      expect(warnings[0]).toContain(webhookId);
+      expect(warnings[0]).toMatch(/gave up .* after 3 attempts \(HTTP 503\)/);
+      expect(warnings[0]).not.toContain('receiver-secret-token');
+    } finally {
+      await remove(webhookId);
+      await down.close();
+    }
+  });
+
+  it('a redirect, even to the cloud metadata address or to another local server, is not followed, and the log says why it failed', async () => {
+    const elsewhere = await server((res) => res.writeHead(204).end());
+    const toMetadata = await server((res) => res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end());
+    const toLocal = await server((res) => res.writeHead(307, { location: elsewhere.url }).end());
+    const metadataHook = await subscribe(toMetadata.url);
+    const localHook = await subscribe(toLocal.url);
+    try {
+      const first = await queue(metadataHook);
+      const second = await queue(localHook);
+      await dispatcher().runOnce();
+      expect(await delivery(first)).toMatchObject({ status: 'pending', attempts: 1, last_status: 302, last_error: 'HTTP 302: redirects are not followed' });
+      expect(await delivery(second)).toMatchObject({ status: 'pending', attempts: 1, last_status: 307, last_error: 'HTTP 307: redirects are not followed' });
+      expect(elsewhere.requests).toEqual([]);
+    } finally {
+      await remove(metadataHook);
+      await remove(localHook);
+      await Promise.all([elsewhere.close(), toMetadata.close(), toLocal.close()]);
+    }
+  });
+
+  it('targets are pinned and checked at every attempt: a rebinding name, IPv4-mapped IPv6, and configured values cannot inject headers', async () => {
+    // The resolver answers loopback once; the system resolver knows no such name. Delivered: the connection used the checked address.
+    let lookups = 0;
+    const rebinding = await subscribe(receiver.url.replace('127.0.0.1', 'rebind.hardening.test'));
+    const mapped = await subscribe('http://mapped.hardening.test/hook');
+    const resolve: HostResolver = async (host) => {
+      if (host === 'mapped.hardening.test') return [{ address: '::ffff:169.254.169.254', family: 6 }];
+      lookups += 1;
+      return lookups === 1 ? [{ address: '127.0.0.1', family: 4 }] : [{ address: '169.254.169.254', family: 4 }];
+    };
+    // A CR/LF in the URL never reaches the request as a header.
+    const injecting = await subscribe(`${receiver.url}?q=%0d%0aX-Injected:%201`);
+    try {
+      const pinned = await queue(rebinding);
+      const refused = await queue(mapped);
+      const injected = await queue(injecting);
+      const before = receiver.received.length;
+      await dispatcher({ resolve }).runOnce();
+      expect(await delivery(pinned)).toMatchObject({ status: 'delivered', attempts: 1 });
+      expect(lookups).toBe(1);
+      const mappedAttempt = await delivery(refused);
+      expect(mappedAttempt).toMatchObject({ status: 'pending', last_status: null });
+      expect(mappedAttempt.last_error).toMatch(/::ffff:a9fe:a9fe|::ffff:169\.254\.169\.254/);
+      expect(mappedAttempt.last_error).toMatch(/IPv4-mapped .*SSRF protection/);
+      expect(await delivery(injected)).toMatchObject({ status: 'delivered' });
+      const arrived = receiver.received.slice(before);
+      expect(arrived).toHaveLength(2);
+      for (const r of arrived) expect(r.headers['x-injected']).toBeUndefined();
+    } finally {
+      await Promise.all([rebinding, mapped, injecting].map(remove));
+    }
+  });
+});
