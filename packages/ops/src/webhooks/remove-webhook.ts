@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { notFound } from '../errors.js';
 import { defineUseCase } from '../use-case.js';
-import { WEBHOOK_ID_PATTERN } from '@airlock/webhooks';
+import { lockOutboxCursorIn, WEBHOOK_ID_PATTERN } from '@airlock/webhooks';
 import { WEBHOOK_COLUMNS, webhookRecord, type WebhookRowSql } from './webhook-row.js';
 
 export const WebhookId = z.string().trim().regex(WEBHOOK_ID_PATTERN, 'must be a webhook id like whk_k3m9x2qp7rtw4vza');
@@ -16,6 +16,9 @@ export const removeWebhook = defineUseCase({
   role: 'admin',
   input: RemoveWebhookInput,
   async write(tx, input) {
+    // Derivation queues deliveries under the outbox cursor's lock, for the subscriptions it read: taking it first
+    // means none it is queueing for this webhook commits after the cancel below (and then goes out after removal).
+    await lockOutboxCursorIn(tx);
     const { rows } = await tx.query<WebhookRowSql>(`SELECT ${WEBHOOK_COLUMNS} FROM webhook_subscriptions WHERE id = $1 FOR UPDATE`, [input.webhookId]);
     if (!rows[0]) throw notFound(`no webhook "${input.webhookId}"`, 'webhookId');
     if (rows[0].removed_at) return { result: { webhook: webhookRecord(rows[0]), cancelledDeliveries: 0, changed: false }, audit: null };
