@@ -79,7 +79,8 @@ export async function deliveriesCommand(options: { webhook?: string; status?: st
           d.actionId ?? '',
           d.replayOf ? `${d.status} (replay)` : d.status,
           String(d.attempts),
-          d.lastStatus !== null ? `HTTP ${d.lastStatus}` : (d.lastError ?? ''),
+          // The error says more than the status when there is one (`HTTP 302: redirects are not followed`).
+          d.lastError ?? (d.lastStatus !== null ? `HTTP ${d.lastStatus}` : ''),
           (d.deliveredAt ?? d.lastAttemptAt ?? d.createdAt).toISOString(),
         ]),
       );
