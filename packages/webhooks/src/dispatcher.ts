@@ -135,6 +135,15 @@ export class WebhookDispatcher {
   private async attempt(delivery: ClaimedDelivery): Promise<void> {
     const result = await this.send(delivery);
     const { pool } = this.options.db;
+    if (result.status === null && this.inFlight.signal.aborted) {
+      // Cut off by stop() (a restart), not failed by the receiver: the attempt is given back and the delivery is due
+      // at once for the next worker, so a restart never spends a retry, nor the last one (which would give up).
+      await pool.query(`UPDATE webhook_deliveries SET attempts = attempts - 1, next_attempt_at = now() WHERE id = $1 AND attempts = $2 AND status = 'pending'`, [
+        delivery.id,
+        delivery.attempts,
+      ]);
+      return;
+    }
     // `attempts = $n`: an attempt whose lease ran out (and was retried elsewhere) records nothing.
     if (result.ok) {
       await pool.query(

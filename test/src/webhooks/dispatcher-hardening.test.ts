@@ -191,3 +191,28 @@ describe('the dispatcher against hostile or broken receivers', () => {
     }
   });
 });
+
+describe('a worker stopping mid-attempt', () => {
+  it('does not spend the attempt: a delivery on its last try is not given up, and the next worker delivers it', async () => {
+    const webhookId = await subscribe(receiver.url);
+    const warnings: string[] = [];
+    try {
+      const id = await queue(webhookId);
+      receiver.hold = true;
+      const stopping = dispatcher({ logger: { info: () => undefined, warn: (line) => warnings.push(line) }, retry: { baseDelayMs: 60_000, maxAttempts: 1 } });
+      stopping.start();
+      await receiver.waitFor('the held attempt', () => (receiver.heldCount > 0 ? true : undefined));
+      await stopping.stop();
+      receiver.dropHeld();
+      receiver.hold = false;
+      expect(await delivery(id)).toMatchObject({ status: 'pending', attempts: 0 });
+      expect(warnings).toEqual([]);
+
+      await dispatcher({ retry: { baseDelayMs: 60_000, maxAttempts: 1 } }).runOnce();
+      expect(await delivery(id)).toMatchObject({ status: 'delivered', attempts: 1 });
+    } finally {
+      receiver.hold = false;
+      await remove(webhookId);
+    }
+  });
+});
