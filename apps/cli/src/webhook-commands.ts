@@ -29,7 +29,7 @@ export async function addWebhookCommand(url: string, options: { events?: string;
       ...(options.description !== undefined ? { description: options.description } : {}),
     });
     return [
-      `added webhook ${webhook.id} → ${webhook.url} (${webhook.events.length > 0 ? webhook.events.join(', ') : 'every lifecycle event'})`,
+      `added webhook ${webhook.id} → ${webhook.url} (${webhook.events.length > 0 ? webhook.events.join(', ') : 'every event, audit.checkpoint included'})`,
       `signing secret: ${secret}`,
       'Shown only once. Verify deliveries with any Standard Webhooks library (headers webhook-id, webhook-timestamp, webhook-signature).',
     ].join('\n');
