@@ -23,6 +23,11 @@ export interface SlackDecision {
   slackTeamId: string | undefined;
   /** Where the clicker saw the message: refusals are answered there, ephemerally. */
   channel: string | undefined;
+  /**
+   * The message the button was on (a modal carries its opener's): it must be one Airlock posted
+   * for this action, or the click is refused. undefined only for a modal opened without one.
+   */
+  messageTs: string | undefined;
   ref: DecisionRef;
   decision: 'approve' | 'deny';
   comment?: string;
@@ -116,14 +121,35 @@ async function answerFailure(deps: ListenerDeps, slack: webApi.WebClient, input:
  * modal opens. Groups, quorum and separation of duties stay the workflow's to judge.
  */
 export async function deciderOrRefuse(deps: ListenerDeps, slack: webApi.WebClient, input: SlackDecision): Promise<Operator | undefined> {
-  // Independent reads, so one round trip's wait: who is clicking, and what the round asks for.
-  const [identity, approval] = await Promise.all([
+  // Independent reads, so one round trip's wait: who is clicking, what the round asks for, and whether the button is on our message.
+  const [identity, round] = await Promise.all([
     deps.directory.identify(input.slackUserId),
     // Plain SQL: on every click's path before the decision (Prisma's client costs about a millisecond more here).
     deps.db.pool
-      .query<{ approver_role: Role }>('SELECT approver_role FROM approvals WHERE action_id = $1 AND round = $2', [input.ref.actionId, input.ref.round])
-      .then(({ rows }) => (rows[0] ? { approverRole: rows[0].approver_role } : null)),
+      .query<{ approver_role: Role | null; on_our_message: boolean }>(
+        `SELECT (SELECT approver_role FROM approvals WHERE action_id = $1 AND round = $2) AS approver_role,
+                ($4::text IS NULL OR EXISTS (
+                  SELECT 1 FROM slack_messages WHERE action_id = $1
+                  -- Or posted a moment ago: Slack has answered, and the notifier is still writing where (its target is
+                  -- the channel, or the clicker for a DM). Only the channel or DM it was posting to passes this way.
+                  AND ((channel = $3 AND ts = $4) OR (ts IS NULL AND target IN ($3, $5)))
+                )) AS on_our_message`,
+        [input.ref.actionId, input.ref.round, input.channel ?? null, input.messageTs ?? null, input.slackUserId],
+      )
+      .then(({ rows }) => ({ approverRole: rows[0]?.approver_role ?? null, onOurMessage: rows[0]?.on_our_message === true })),
   ]);
+  // A button's value names the action it decides; only on a message Airlock posted for that action does it show
+  // that action. Anything else (a message someone posted with the bot token, buttons copied onto it) is refused.
+  if (!round.onOurMessage) {
+    await refuse(
+      deps,
+      slack,
+      input,
+      `this button is not on a message Airlock posted for action ${input.ref.actionId}; decide from the action's own message or in the console`,
+      identity.ok ? identity.user.id : null,
+    );
+    return undefined;
+  }
   if (!identity.ok) {
     await refuse(deps, slack, input, identity.reason);
     return undefined;
@@ -134,7 +160,7 @@ export async function deciderOrRefuse(deps: ListenerDeps, slack: webApi.WebClien
     return undefined;
   }
   // Deciding anything takes at least the approver role; a round may ask for more (admin).
-  const required: Role = approval && roleAtLeast(approval.approverRole, 'approver') ? approval.approverRole : 'approver';
+  const required: Role = round.approverRole && roleAtLeast(round.approverRole, 'approver') ? round.approverRole : 'approver';
   if (!roleAtLeast(user.role, required)) {
     await refuse(deps, slack, input, `deciding this approval needs the ${required} role or higher, and your Airlock role is ${user.role}`, user.id);
     return undefined;

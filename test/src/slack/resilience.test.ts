@@ -175,4 +175,43 @@ describe('interactions that are not what a button of ours sends', () => {
     expect(logLines.some((l) => l.msg === 'ignored a retry of a request already received (X-Slack-Retry-Num: 1)')).toBe(true);
     expect(await h.db.prisma.approvalDecision.count({ where: { approval: { actionId } } })).toBe(1);
   });
+
+  it('a button whose value names another action, or on a message Airlock did not post for it, is refused and audited', async () => {
+    const { actionId: target } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '1500.00' }));
+    const { actionId: decoy } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '60.00' }));
+    const targetMessage = await posted(target);
+    const decoyMessage = await posted(decoy);
+
+    // The decoy's message, with the target's Approve value under its button.
+    const swapped = buttonClick(decoyMessage, ACTION_APPROVE, alice);
+    swapped.actions[0]!.value = buttonClick(targetMessage, ACTION_APPROVE, alice).actions[0]!.value;
+    expect((await signed(swapped)).status).toBe(200);
+    const refusal = await ephemeralTo(alice, (text) => text.includes('is not on a message'));
+    expect(refusal.args.text).toBe(
+      `:no_entry: Your approval was not recorded: this button is not on a message Airlock posted for action ${target}; decide from the action's own message or in the console.`,
+    );
+
+    // The target's own buttons on a message in a channel Airlock never posted it to.
+    const elsewhere = { ...targetMessage, channel: 'C_ELSEWHERE', ts: '1799999999.000001' };
+    expect((await click(elsewhere, ACTION_DENY, bob)).status).toBe(200);
+    await ephemeralTo(bob, (text) => text.includes('is not on a message'));
+    expect(fake.calls('views.open').some((c) => JSON.stringify(c.args.view).includes(target))).toBe(false);
+
+    const rows = await auditRows(target, 'slack.decision_refused');
+    expect(rows.map((r) => ({ actor: r.actor, decision: (r.payload as { decision: string }).decision }))).toEqual([
+      { actor: 'user:alice', decision: 'approve' },
+      { actor: 'user:bob', decision: 'deny' },
+    ]);
+    for (const actionId of [target, decoy]) expect((await waitForStatus(h.client, actionId, () => true)).approval?.decisions).toEqual([]);
+  });
+
+  it('a click on a message Slack has just posted, before the notifier has written where, counts', async () => {
+    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
+    const message = await posted(actionId);
+    // As between Slack's answer to chat.postMessage and the notifier's write of its channel and timestamp.
+    await h.db.prisma.slackMessage.updateMany({ where: { actionId, target: 'C_APPROVALS' }, data: { channel: null, ts: null } });
+    expect((await click(message, ACTION_APPROVE, alice)).status).toBe(200);
+    expect((await awaitOutcome(h.client, actionId)).status).toBe('executed');
+    expect(await auditRows(actionId, 'slack.decision_refused')).toEqual([]);
+  });
 });

@@ -11,7 +11,7 @@ import { slackErrorCode } from '../users.js';
 
 type ButtonClick = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 
-function containerField(container: Record<string, unknown> | undefined, field: 'channel_id'): string | undefined {
+function containerField(container: Record<string, unknown> | undefined, field: 'channel_id' | 'message_ts'): string | undefined {
   const value = container?.[field];
   return typeof value === 'string' ? value : undefined;
 }
@@ -22,10 +22,16 @@ function decisionFrom(click: ButtonClick, decision: 'approve' | 'deny'): SlackDe
     click.logger.warn(`ignored a ${click.action.action_id} click whose value is not an Airlock decision reference`);
     return undefined;
   }
+  const messageTs = click.body.message?.ts ?? containerField(click.body.container, 'message_ts');
+  if (!messageTs) {
+    click.logger.warn(`ignored a ${click.action.action_id} click that did not come from a message`);
+    return undefined;
+  }
   return {
     slackUserId: click.body.user.id,
     slackTeamId: click.body.team?.id ?? click.body.user.team_id,
     channel: click.body.channel?.id ?? containerField(click.body.container, 'channel_id'),
+    messageTs,
     ref,
     decision,
     interactionId: click.action.action_ts,
@@ -49,13 +55,7 @@ export function denyClicked(deps: ListenerDeps) {
     // Unknown or disabled people, and people whose role cannot decide, are turned away before they type anything.
     if (!(await deciderOrRefuse(deps, click.client, decision))) return;
     const action = await deps.db.prisma.action.findUnique({ where: { id: decision.ref.actionId }, select: { tool: true } });
-    await openModal(
-      deps,
-      click,
-      decision,
-      'deny',
-      denyModal({ ...decision.ref, channel: decision.channel, ...(click.body.message ? { messageTs: click.body.message.ts } : {}) }, { tool: action?.tool ?? 'the tool' }),
-    );
+    await openModal(deps, click, decision, 'deny', denyModal({ ...decision.ref, channel: decision.channel, messageTs: decision.messageTs }, { tool: action?.tool ?? 'the tool' }));
   };
 }
 
@@ -95,7 +95,7 @@ export function rememberClicked(deps: ListenerDeps) {
       decision,
       'remember',
       rememberModal(
-        { ...decision.ref, channel: decision.channel, ...(click.body.message ? { messageTs: click.body.message.ts } : {}) },
+        { ...decision.ref, channel: decision.channel, messageTs: decision.messageTs },
         {
           tool: action?.tool ?? 'the tool',
           agentId: action?.agentId ?? 'the agent',
