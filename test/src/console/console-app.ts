@@ -1,3 +1,4 @@
+import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { runProcess, startProcess } from '@airlock/core/spawn';
 import lockfile from 'proper-lockfile';
@@ -44,6 +45,34 @@ async function buildConsole(): Promise<void> {
   if (build.code !== 0) throw new Error(`next build failed (exit ${build.code ?? build.signal}):\n${build.stdout.slice(-4_000)}\n${build.stderr.slice(-4_000)}`);
 }
 
+/**
+ * A private copy of the console's build, taken under the build lock, for one `next start`: another
+ * test run on this checkout rebuilds `apps/console/.next` whenever a console source changed, and a
+ * build replacing the files under a running server loses its pages and stylesheets mid-test
+ * (unstyled pages, 404s). The copy sits under test/artifacts (ignored by git), where Node finds the
+ * workspace's packages as from the app itself; `stop()` removes it.
+ */
+async function snapshotBuild(): Promise<string> {
+  const release = await lockfile.lock(consoleDir, {
+    lockfilePath: buildLockFile,
+    stale: 30_000,
+    update: 15_000,
+    retries: { retries: 1_000, minTimeout: 1_000, maxTimeout: 1_000 },
+  });
+  try {
+    if (await consoleBuildNeeded()) await buildConsole();
+    const root = path.join(repoRoot, 'test/artifacts/console-builds');
+    await mkdir(root, { recursive: true });
+    const dir = await mkdtemp(path.join(root, 'build-'));
+    const cache = path.join(consoleDir, '.next', 'cache');
+    await cp(path.join(consoleDir, '.next'), path.join(dir, '.next'), { recursive: true, filter: (source) => source !== cache });
+    for (const file of ['next.config.ts', 'package.json']) await cp(path.join(consoleDir, file), path.join(dir, file));
+    return dir;
+  } finally {
+    await release();
+  }
+}
+
 export interface RunningConsole {
   url: string;
   output(): string;
@@ -52,11 +81,12 @@ export interface RunningConsole {
 
 /** `next start` of the built console on a free port, against the given database and Temporal task queue. */
 export async function startConsole(env: { DATABASE_URL: string; TEMPORAL_ADDRESS: string; TEMPORAL_TASK_QUEUE: string } & Record<string, string>): Promise<RunningConsole> {
+  const dir = await snapshotBuild();
   const [port] = await freePorts(1);
   // "localhost": the name `next start` gives itself in the forwarded headers Auth.js builds its OIDC redirects from.
   const url = `http://localhost:${port}`;
   const { child, exited: childExited } = await startProcess('next start (console)', process.execPath, [nextBin, 'start', '-p', String(port)], {
-    cwd: consoleDir,
+    cwd: dir,
     env: { ...process.env, ...env, NEXT_TELEMETRY_DISABLED: '1', AUTH_SECRET: 'e2e-secret-e2e-secret-e2e-secret-e2e', AIRLOCK_PUBLIC_URL: url },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -81,6 +111,7 @@ export async function startConsole(env: { DATABASE_URL: string; TEMPORAL_ADDRESS
     async stop() {
       child.kill('SIGTERM');
       await exited;
+      await rm(dir, { recursive: true, force: true });
     },
   };
 }
