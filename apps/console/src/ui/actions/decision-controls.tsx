@@ -6,7 +6,7 @@ import { idle, type Notice } from '../forms/notice.js';
 import { approveAndRemember, checkEditedArgs, decide } from './decision-actions.js';
 import { RememberFields, type RememberableArg } from './remember-fields.js';
 import { DataTable } from '../shared/data-table.js';
-import { NoticeLine } from '../forms/notice-line.js';
+import { NoticeLine, NoticeText } from '../forms/notice-line.js';
 
 interface Props {
   /** False once the round takes no more decisions from this person (it closed, or they decided it): the form goes, a refusal stays. */
@@ -166,7 +166,7 @@ export function DecisionControls({ open, actionId, argsHash, tier, args, agentId
           </button>
         )}
       </div>
-      <NoticeLine notice={notice}>{busy ? 'Sending your decision…' : notice.message}</NoticeLine>
+      <NoticeLine notice={notice}>{busy ? 'Sending your decision…' : <NoticeText notice={notice} />}</NoticeLine>
     </form>
   );
 }

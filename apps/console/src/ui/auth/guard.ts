@@ -2,6 +2,7 @@ import { roleAtLeast, type Role } from '@airlock/core';
 import { headers } from 'next/headers';
 import { consoleConfig } from '../../env.js';
 import { isSameOrigin } from './origin.js';
+import { SESSION_ENDED } from '../forms/notice.js';
 import { sessionState, type ConsoleUser } from './session.js';
 
 export type Guarded = { user: ConsoleUser } | { refusal: string; status: 401 | 403 };
@@ -24,7 +25,7 @@ export async function passwordChangeUser(): Promise<Guarded> {
 }
 
 const crossSite = { refusal: 'Refused: the request did not come from this console.', status: 403 } as const;
-const ended = { refusal: 'Your session has ended. Sign in again.', status: 401 } as const;
+const ended = { refusal: SESSION_ENDED, status: 401 } as const;
 
 async function fromThisConsole(): Promise<boolean> {
   return isSameOrigin(await headers(), consoleConfig().AIRLOCK_PUBLIC_URL);

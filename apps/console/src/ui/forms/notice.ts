@@ -9,3 +9,6 @@ export interface Notice {
 export const idle: Notice = { kind: 'idle', message: '' };
 export const ok = (message: string): Notice => ({ kind: 'ok', message });
 export const failed = (message: string): Notice => ({ kind: 'error', message });
+
+/** Every write's refusal once the session is gone (signed out, expired, key revoked, account disabled): notices offer a way back in. */
+export const SESSION_ENDED = 'Your session has ended. Sign in again.';

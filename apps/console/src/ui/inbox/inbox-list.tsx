@@ -7,7 +7,7 @@ import type { InboxItem } from './query.js';
 import { decide } from '../actions/decision-actions.js';
 import { Countdown } from '../shared/countdown.js';
 import { DecisionDialog, type PendingDecision } from './decision-dialog.js';
-import { NoticeLine } from '../forms/notice-line.js';
+import { NoticeLine, NoticeText } from '../forms/notice-line.js';
 import { ArgsSummary } from './args-summary.js';
 import { whyCannotDecide } from '../actions/decider-standing.js';
 import type { Role } from '@airlock/core';
@@ -66,7 +66,7 @@ export function InboxList({ approvals, canDecide, userId, role }: { approvals: I
 
   return (
     <>
-      <NoticeLine notice={notice}>{busy ? 'Sending your decision…' : notice.message}</NoticeLine>
+      <NoticeLine notice={notice}>{busy ? 'Sending your decision…' : <NoticeText notice={notice} />}</NoticeLine>
       {approvals.length === 0 ? (
         <div className="card empty">
           <p>Nothing is waiting for a decision. New requests appear here as they arrive.</p>

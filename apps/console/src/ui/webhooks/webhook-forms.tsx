@@ -1,6 +1,6 @@
 'use client';
 
-import { useActionState } from 'react';
+import { startTransition, useActionState, useEffect, useRef } from 'react';
 import { idle } from '../forms/notice.js';
 import { addWebhook, removeWebhookAction, replayDeliveryAction } from './webhook-actions.js';
 import { InlineNotice } from '../forms/notice-line.js';
@@ -8,8 +8,22 @@ import { InlineNotice } from '../forms/notice-line.js';
 /** Subscribes a URL; the answer carries the signing secret, shown once. */
 export function AddWebhookForm({ eventTypes }: { eventTypes: readonly string[] }) {
   const [notice, action, pending] = useActionState(addWebhook, idle);
+  const form = useRef<HTMLFormElement>(null);
+  // Sent from onSubmit, so React does not reset the form: a refused URL stays to be corrected; an added one clears it.
+  useEffect(() => {
+    if (notice.kind === 'ok') form.current?.reset();
+  }, [notice]);
   return (
-    <form action={action} className="stack">
+    <form
+      ref={form}
+      action={action}
+      className="stack"
+      onSubmit={(event) => {
+        event.preventDefault();
+        const data = new FormData(event.currentTarget);
+        startTransition(() => action(data));
+      }}
+    >
       <label>
         Receiver URL <input name="url" type="url" required placeholder="https://hooks.example.com/airlock" size={50} />
       </label>

@@ -1,0 +1,105 @@
+import { createApiKey } from '@airlock/db';
+import { createLocalUser } from '@airlock/db/accounts';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { refundRequest, submitAndWaitForApproval } from '../support/actions.js';
+import { seedTeam, startHarness, type Harness } from '../support/harness.js';
+import { launchChromium, passwordSignIn, screenshot, signedIn } from './browser.js';
+import { ensureConsoleBuilt, startConsole, type RunningConsole } from './console-app.js';
+
+/** What has the keyboard focus: its role and text. */
+async function focused(page: Page): Promise<{ role: string | null; text: string }> {
+  const element = page.locator(':focus');
+  return { role: await element.getAttribute('role'), text: (await element.textContent()) ?? '' };
+}
+
+// The console walked as the people who use it: what a refused form keeps, where the focus goes, what money and sessions read like.
+describe('the console, walked', () => {
+  let h: Harness;
+  let app: RunningConsole;
+  let browser: Browser;
+  const keys: Record<string, string> = {};
+
+  beforeAll(async () => {
+    const built = ensureConsoleBuilt();
+    h = await startHarness();
+    await seedTeam(h.db);
+    for (const user of ['alice', 'bob']) keys[user] = (await createApiKey(h.db, { userId: user })).key;
+    await built;
+    app = await startConsole({ DATABASE_URL: h.database.url, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: h.taskQueue });
+    browser = await launchChromium();
+  }, 300_000);
+
+  afterAll(async () => {
+    if (process.env.AIRLOCK_E2E_LOG) console.log(app?.output());
+    await browser?.close();
+    await app?.stop();
+    await h?.close();
+  });
+
+  it('keeps the typed email after a wrong password and puts the focus on why', async () => {
+    await createLocalUser(h.db, { id: 'pat', email: 'pat@example.test', name: 'Pat', role: 'approver' }, 'test');
+    const { context, page } = await passwordSignIn(browser, app.url, 'pat@example.test', 'not the password at all');
+    await page.getByRole('alert').filter({ hasText: 'Wrong email or password.' }).waitFor();
+    expect(await page.getByLabel('Email').inputValue()).toBe('pat@example.test');
+    await expect.poll(() => focused(page), { timeout: 5_000 }).toEqual({ role: 'alert', text: 'Wrong email or password.' });
+    await screenshot(page, 'walk-wrong-password');
+    await context.close();
+  });
+
+  it('keeps what an admin typed when a webhook URL is refused, and focuses the refusal', async () => {
+    const { context, page } = await signedIn(browser, app.url, keys.bob!);
+    await page.goto('/webhooks');
+    await page.getByLabel('Receiver URL').fill('http://10.0.0.5/airlock');
+    await page.getByRole('checkbox', { name: 'action.executed' }).check();
+    await page.getByLabel('Note').fill('billing listener');
+    await page.getByRole('button', { name: 'Add webhook' }).click();
+    const refusal = page.getByRole('alert').filter({ hasText: /Add refused: .*private/ });
+    await refusal.waitFor();
+    expect(await page.getByLabel('Receiver URL').inputValue()).toBe('http://10.0.0.5/airlock');
+    expect(await page.getByRole('checkbox', { name: 'action.executed' }).isChecked()).toBe(true);
+    expect(await page.getByLabel('Note').inputValue()).toBe('billing listener');
+    await expect.poll(async () => (await focused(page)).role, { timeout: 5_000 }).toBe('alert');
+    await screenshot(page, 'walk-webhook-refused');
+
+    // Corrected, it is added and the form clears for the next one.
+    await page.getByLabel('Receiver URL').fill('https://hooks.example.com/airlock');
+    await page.getByRole('button', { name: 'Add webhook' }).click();
+    await page.getByRole('status').filter({ hasText: 'Signing secret, shown only now' }).waitFor();
+    expect(await page.getByLabel('Receiver URL').inputValue()).toBe('');
+    await context.close();
+  });
+
+  it('keeps a decision typed when the session ended under it, and offers signing in again in another tab', async () => {
+    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '76.00' }));
+    const first = await createApiKey(h.db, { userId: 'alice' });
+    const { context, page } = await signedIn(browser, app.url, first.key);
+    await page.goto(`/actions/${actionId}`);
+    const comment = page.getByLabel('Comment (on a denial, the reason the agent receives)');
+    await comment.fill('not this customer');
+    await h.db.prisma.apiKey.update({ where: { id: first.id }, data: { revokedAt: new Date() } });
+
+    await page.getByRole('button', { name: 'Deny' }).click();
+    const alert = page.getByRole('alert').filter({ hasText: 'Your session has ended.' });
+    await alert.waitFor();
+    expect(await comment.inputValue()).toBe('not this customer');
+    await expect.poll(async () => (await focused(page)).role, { timeout: 5_000 }).toBe('alert');
+    await screenshot(page, 'walk-session-ended');
+
+    // The link opens another tab (this one keeps the form) at sign-in, which returns to this page.
+    const link = alert.getByRole('link', { name: 'Sign in again in a new tab' });
+    expect(await link.getAttribute('target')).toBe('_blank');
+    const tab = await context.newPage();
+    await tab.goto((await link.getAttribute('href'))!);
+    await tab.getByLabel('API key').fill(keys.alice!);
+    await tab.getByRole('button', { name: 'Sign in with API key' }).click();
+    await tab.waitForURL((url) => url.pathname === `/actions/${actionId}`);
+    await tab.close();
+
+    await page.getByRole('button', { name: 'Deny' }).click();
+    await page.getByText(/^You denied this at .* UTC\.$/).waitFor();
+    const decision = await h.db.prisma.approvalDecision.findFirstOrThrow({ where: { approval: { actionId } } });
+    expect(decision).toMatchObject({ userId: 'alice', decision: 'deny', comment: 'not this customer' });
+    await context.close();
+  });
+});
