@@ -1,4 +1,4 @@
-import { createApiKey } from '@airlock/db';
+import { createApiKey, createBudget } from '@airlock/db';
 import { createLocalUser } from '@airlock/db/accounts';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -67,6 +67,24 @@ describe('the console, walked', () => {
     await page.getByRole('button', { name: 'Add webhook' }).click();
     await page.getByRole('status').filter({ hasText: 'Signing secret, shown only now' }).waitFor();
     expect(await page.getByLabel('Receiver URL').inputValue()).toBe('');
+    await context.close();
+  });
+
+  it('names the currency of every amount of a budget, on the budgets page and on an action it applies to', async () => {
+    await createBudget(h.db, { scope: 'agent', target: 'billing-bot', period: 'day', currency: 'USD', limit: '1000.00' });
+    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '75.00' }));
+    const { context, page } = await signedIn(browser, app.url, keys.bob!);
+    await page.goto('/admin/budgets');
+    const row = page.getByRole('row').filter({ hasText: 'billing-bot' });
+    const cells = await row.getByRole('cell').allTextContents();
+    // Spent, reserved, remaining: each amount with its currency.
+    for (const cell of cells.slice(1, 4)) expect(cell.trim()).toMatch(/^\d+\.\d{2} USD$/);
+    await screenshot(page, 'walk-budgets');
+
+    await page.goto(`/actions/${actionId}`);
+    const impact = page.getByRole('table', { name: 'Budget impact' });
+    const impactCells = (await impact.getByRole('row').nth(1).getByRole('cell').allTextContents()).map((c) => c.trim());
+    expect(impactCells.slice(1)).toEqual(['1000.00 USD', expect.stringMatching(/^\d+\.\d{2} USD$/), expect.stringMatching(/^\d+\.\d{2} USD$/), '75.00 USD']);
     await context.close();
   });
 

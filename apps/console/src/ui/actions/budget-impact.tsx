@@ -15,9 +15,15 @@ export function BudgetImpact({ impacts }: { impacts: BudgetImpactView[] }) {
           <td className="mono">
             {b.limit} {b.currency}
           </td>
-          <td className="mono">{b.spent}</td>
-          <td className="mono">{b.reserved}</td>
-          <td className="mono">{b.thisAction}</td>
+          <td className="mono">
+            {b.spent} {b.currency}
+          </td>
+          <td className="mono">
+            {b.reserved} {b.currency}
+          </td>
+          <td className="mono">
+            {b.thisAction} {b.currency}
+          </td>
         </tr>
       )}
     </DataTable>

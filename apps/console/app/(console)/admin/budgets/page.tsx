@@ -72,9 +72,15 @@ export default async function AdminBudgetsPage() {
               <td>
                 {b.scope} <strong>{b.target}</strong> per {b.period} <span className="muted">(from {b.periodStart})</span>
               </td>
-              <td className="mono">{b.spent}</td>
-              <td className="mono">{b.reserved}</td>
-              <td className="mono">{b.remaining}</td>
+              <td className="mono">
+                {b.spent} {b.currency}
+              </td>
+              <td className="mono">
+                {b.reserved} {b.currency}
+              </td>
+              <td className="mono">
+                {b.remaining} {b.currency}
+              </td>
               <td>
                 <AdminForm action={changeBudgetAction} keepValues submit="Change" inline label={name}>
                   <input type="hidden" name="id" value={b.id} />
