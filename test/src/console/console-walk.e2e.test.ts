@@ -120,4 +120,14 @@ describe('the console, walked', () => {
     expect(decision).toMatchObject({ userId: 'alice', decision: 'deny', comment: 'not this customer' });
     await context.close();
   });
+
+  it('answers an action that does not exist with a page in the console’s words and a way back', async () => {
+    const { context, page } = await signedIn(browser, app.url, keys.alice!);
+    const response = await page.goto('/actions/00000000-0000-4000-8000-000000000000');
+    expect(response?.status()).toBe(404);
+    await page.getByRole('heading', { name: 'Not found', level: 1 }).waitFor();
+    await page.getByRole('link', { name: 'Back to the inbox' }).click();
+    await page.getByRole('heading', { name: 'Inbox' }).waitFor();
+    await context.close();
+  });
 });
