@@ -205,6 +205,15 @@ describe('interactions that are not what a button of ours sends', () => {
     for (const actionId of [target, decoy]) expect((await waitForStatus(h.client, actionId, () => true)).approval?.decisions).toEqual([]);
   });
 
+  it('a click on an action id Airlock does not handle is acknowledged at once and logged, deciding nothing', async () => {
+    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
+    const payload = buttonClick(await posted(actionId), ACTION_APPROVE, alice);
+    payload.actions[0]!.action_id = 'airlock_edit';
+    expect((await signed(payload)).status).toBe(200);
+    expect(logLines.some((l) => l.msg === 'ignored a click on an action Airlock does not handle: airlock_edit')).toBe(true);
+    expect((await waitForStatus(h.client, actionId, () => true)).approval?.decisions).toEqual([]);
+  });
+
   it('a click on a message Slack has just posted, before the notifier has written where, counts', async () => {
     const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
     const message = await posted(actionId);

@@ -111,9 +111,23 @@ export async function openInConsoleClicked({ ack }: ButtonClick): Promise<void> 
   await ack();
 }
 
+const KNOWN_ACTIONS: ReadonlySet<string> = new Set([ACTION_APPROVE, ACTION_DENY, ACTION_REMEMBER, ACTION_OPEN_CONSOLE]);
+
+/**
+ * Any other action id (a button of an older message, or not Airlock's): acknowledged at once and
+ * logged. Unacknowledged, Bolt held the request for 3 s, answered 404 and logged an error, and
+ * Slack showed the clicker a failure mark with no word of why.
+ */
+export async function unknownActionClicked({ ack, body, logger }: SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs): Promise<void> {
+  const ids = body.actions.map((a) => a.action_id).filter((id) => !KNOWN_ACTIONS.has(id));
+  logger.warn(`ignored a click on an action Airlock does not handle: ${ids.join(', ')}`);
+  await ack();
+}
+
 export function register(app: App, deps: ListenerDeps): void {
   app.action<BlockAction<ButtonAction>>(ACTION_APPROVE, approveClicked(deps));
   app.action<BlockAction<ButtonAction>>(ACTION_DENY, denyClicked(deps));
   app.action<BlockAction<ButtonAction>>(ACTION_REMEMBER, rememberClicked(deps));
   app.action<BlockAction<ButtonAction>>(ACTION_OPEN_CONSOLE, openInConsoleClicked);
+  app.action<BlockAction>({ type: 'block_actions', action_id: new RegExp(`^(?!(?:${[...KNOWN_ACTIONS].join('|')})$)`) }, unknownActionClicked);
 }
