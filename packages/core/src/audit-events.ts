@@ -353,6 +353,10 @@ export const AUDIT_EVENTS = {
     when: 'An admin queued a webhook delivery again.',
     payload: z.object({ webhookId: id, deliveryId: id, replayId: id, eventId: id, eventType: text }),
   },
+  'webhook.delivery_failed': {
+    when: 'The worker gave up on a webhook delivery after its last attempt; it is failed in the delivery log (a replay sends it again).',
+    payload: z.object({ webhookId: id, deliveryId: id, eventId: id, eventType: text, attempts: count, lastStatus: count.nullable(), lastError: text.nullable() }),
+  },
 } as const satisfies Record<string, AuditEventSpec>;
 
 type Catalogue = typeof AUDIT_EVENTS;

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
-import { WakeUp, type Db } from '@airlock/db';
+import { appendAuditIn, inTransaction, WakeUp, type Db } from '@airlock/db';
+import type pg from 'pg';
 import { deriveDeliveries } from './outbox.js';
 import { signedHeaders } from './signing.js';
 import { pinnedLookup, vetTarget, type HostResolver } from './target.js';
@@ -49,6 +50,7 @@ interface ClaimedDelivery {
   id: string;
   subscription_id: string;
   event_id: string;
+  event_type: string;
   payload: unknown;
   attempts: number;
   url: string;
@@ -126,7 +128,7 @@ export class WebhookDispatcher {
        SET attempts = d.attempts + 1, last_attempt_at = now(), next_attempt_at = now() + make_interval(secs => $2::double precision / 1000)
        FROM due, webhook_subscriptions s
        WHERE d.id = due.id AND s.id = d.subscription_id
-       RETURNING d.id, d.subscription_id, d.event_id, d.payload, d.attempts, s.url, s.secret`,
+       RETURNING d.id, d.subscription_id, d.event_id, d.event_type, d.payload, d.attempts, s.url, s.secret`,
       [this.options.concurrency ?? 8, leaseMs],
     );
     return rows;
@@ -154,14 +156,39 @@ export class WebhookDispatcher {
       return;
     }
     const gaveUp = delivery.attempts >= this.retry.maxAttempts;
-    const recorded = await pool.query(
-      `UPDATE webhook_deliveries SET status = $3, last_status = $4, last_error = $5,
-         next_attempt_at = now() + make_interval(secs => $6::double precision / 1000)
-       WHERE id = $1 AND attempts = $2 AND status = 'pending'`,
-      [delivery.id, delivery.attempts, gaveUp ? 'failed' : 'pending', result.status, result.error, gaveUp ? 0 : this.backoffMs(delivery.attempts)],
-    );
-    // Giving up is said where operators look (the worker's log), naming the webhook, never its URL (it may carry a token).
-    if (gaveUp && recorded.rowCount === 1) {
+    const record = (client: pg.PoolClient | pg.Pool) =>
+      client.query(
+        `UPDATE webhook_deliveries SET status = $3, last_status = $4, last_error = $5,
+           next_attempt_at = now() + make_interval(secs => $6::double precision / 1000)
+         WHERE id = $1 AND attempts = $2 AND status = 'pending'`,
+        [delivery.id, delivery.attempts, gaveUp ? 'failed' : 'pending', result.status, result.error, gaveUp ? 0 : this.backoffMs(delivery.attempts)],
+      );
+    if (!gaveUp) {
+      await record(pool);
+      return;
+    }
+    // Giving up is a transition operators must see: the failed status and its audit row commit together.
+    const recorded = await inTransaction(this.options.db, async (client) => {
+      const { rowCount } = await record(client);
+      if (rowCount !== 1) return false;
+      await appendAuditIn(client, {
+        type: 'webhook.delivery_failed',
+        actor: 'system:webhooks',
+        eventKey: `webhook-delivery:${delivery.id}:failed`,
+        payload: {
+          webhookId: delivery.subscription_id,
+          deliveryId: delivery.id,
+          eventId: delivery.event_id,
+          eventType: delivery.event_type,
+          attempts: delivery.attempts,
+          lastStatus: result.status,
+          lastError: result.error,
+        },
+      });
+      return true;
+    });
+    // And said where operators look (the worker's log), naming the webhook, never its URL (it may carry a token).
+    if (recorded) {
       this.options.logger.warn(
         `webhooks: gave up on delivery ${delivery.id} (${delivery.event_id}) to webhook ${delivery.subscription_id} after ${delivery.attempts} attempts (${result.error ?? 'no answer'}); it is failed in the delivery log, replay it with \`airlock webhooks replay ${delivery.id}\``,
       );

@@ -132,6 +132,23 @@ describe('the dispatcher against hostile or broken receivers', () => {
       expect(warnings[0]).toContain(webhookId);
       expect(warnings[0]).toMatch(/gave up .* after 3 attempts \(HTTP 503\)/);
       expect(warnings[0]).not.toContain('receiver-secret-token');
+      // And audited, in the transaction that marked it failed.
+      const audited = await t.db.prisma.auditEvent.findMany({ where: { type: 'webhook.delivery_failed' }, select: { actor: true, actionId: true, payload: true } });
+      expect(audited.filter((row) => (row.payload as { deliveryId?: string }).deliveryId === id)).toEqual([
+        {
+          actor: 'system:webhooks',
+          actionId: null,
+          payload: {
+            webhookId,
+            deliveryId: id,
+            eventId: expect.stringMatching(/^evt_hardening_/),
+            eventType: 'action.executed',
+            attempts: 3,
+            lastStatus: 503,
+            lastError: 'HTTP 503',
+          },
+        },
+      ]);
     } finally {
       await remove(webhookId);
       await down.close();
