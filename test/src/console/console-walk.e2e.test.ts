@@ -121,6 +121,31 @@ describe('the console, walked', () => {
     await context.close();
   });
 
+  it('fits a phone-width screen: no page scrolls sideways, wide tables scroll in their own box', async () => {
+    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '77.00' }));
+    const { context, page } = await signedIn(browser, app.url, keys.bob!);
+    await page.setViewportSize({ width: 390, height: 844 });
+    const pages: [string, string][] = [
+      ['/', 'inbox'],
+      [`/actions/${actionId}`, 'action'],
+      ['/audit', 'audit'],
+      ['/agents', 'agents'],
+      ['/policies', 'policies'],
+      ['/analytics', 'analytics'],
+      ['/webhooks', 'webhooks'],
+      ['/admin/agents', 'admin-agents'],
+      ['/admin/users', 'admin-users'],
+      ['/admin/budgets', 'admin-budgets'],
+    ];
+    for (const [path, name] of pages) {
+      await page.goto(path);
+      await screenshot(page, `walk-phone-${name}`);
+      const sideways = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+      expect(sideways, `${path} is wider than the screen`).toBe(0);
+    }
+    await context.close();
+  });
+
   it('answers an action that does not exist with a page in the console’s words and a way back', async () => {
     const { context, page } = await signedIn(browser, app.url, keys.alice!);
     const response = await page.goto('/actions/00000000-0000-4000-8000-000000000000');

@@ -75,48 +75,50 @@ function PolicyRuntimes({ overview }: { overview: PolicyRuntimesOverview }) {
       {workers.length === 0 ? (
         <p className="muted">No worker has reported its policy yet.</p>
       ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Process</th>
-              <th scope="col">Version</th>
-              <th scope="col">File</th>
-              <th scope="col">Loaded</th>
-              <th scope="col">Last seen</th>
-              <th scope="col">State</th>
-            </tr>
-          </thead>
-          <tbody>
-            <tr>
-              <td>this console</td>
-              <td className="mono">{version}</td>
-              <td className="mono">{active.policy.source}</td>
-              <td className="mono">{at(active.loadedAt)}</td>
-              <td className="mono">now</td>
-              <td>
-                <span className="tier tier-low">{active.origin === 'worker' ? 'as reported' : 'own file'}</span>
-              </td>
-            </tr>
-            {workers.map((w) => (
-              <tr key={w.workerId}>
-                <td className="mono">worker {w.workerId}</td>
-                <td className="mono">{w.version.slice(0, 12)}</td>
-                <td className="mono">{w.source}</td>
-                <td className="mono">{at(w.loadedAt)}</td>
-                <td className="mono">{at(w.seenAt)}</td>
+        <div className="scroll-x">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Process</th>
+                <th scope="col">Version</th>
+                <th scope="col">File</th>
+                <th scope="col">Loaded</th>
+                <th scope="col">Last seen</th>
+                <th scope="col">State</th>
+              </tr>
+            </thead>
+            <tbody>
+              <tr>
+                <td>this console</td>
+                <td className="mono">{version}</td>
+                <td className="mono">{active.policy.source}</td>
+                <td className="mono">{at(active.loadedAt)}</td>
+                <td className="mono">now</td>
                 <td>
-                  {!w.live ? (
-                    <span className="tier">not seen for over a minute</span>
-                  ) : w.sameAsConsole ? (
-                    <span className="tier tier-low">same version</span>
-                  ) : (
-                    <span className="tier tier-high">different version</span>
-                  )}
+                  <span className="tier tier-low">{active.origin === 'worker' ? 'as reported' : 'own file'}</span>
                 </td>
               </tr>
-            ))}
-          </tbody>
-        </table>
+              {workers.map((w) => (
+                <tr key={w.workerId}>
+                  <td className="mono">worker {w.workerId}</td>
+                  <td className="mono">{w.version.slice(0, 12)}</td>
+                  <td className="mono">{w.source}</td>
+                  <td className="mono">{at(w.loadedAt)}</td>
+                  <td className="mono">{at(w.seenAt)}</td>
+                  <td>
+                    {!w.live ? (
+                      <span className="tier">not seen for over a minute</span>
+                    ) : w.sameAsConsole ? (
+                      <span className="tier tier-low">same version</span>
+                    ) : (
+                      <span className="tier tier-high">different version</span>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </section>
   );

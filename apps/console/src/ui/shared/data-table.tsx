@@ -18,19 +18,22 @@ interface Props<T> {
 export function DataTable<T>({ columns, rows, empty, label, caption, children }: Props<T>) {
   if (rows.length === 0 && empty !== undefined) return <p className="muted">{empty}</p>;
   return (
-    <table aria-label={label}>
-      {caption !== undefined && <caption className="sr-only">{caption}</caption>}
-      <thead>
-        <tr>
-          {columns.map((column, i) => (
-            // Headings are fixed per table, so their position is their identity.
-            <th key={i} scope="col">
-              {column}
-            </th>
-          ))}
-        </tr>
-      </thead>
-      <tbody>{rows.map((row) => children(row))}</tbody>
-    </table>
+    // In a box of its own that scrolls sideways: a wide table on a narrow screen never widens the page.
+    <div className="scroll-x">
+      <table aria-label={label}>
+        {caption !== undefined && <caption className="sr-only">{caption}</caption>}
+        <thead>
+          <tr>
+            {columns.map((column, i) => (
+              // Headings are fixed per table, so their position is their identity.
+              <th key={i} scope="col">
+                {column}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>{rows.map((row) => children(row))}</tbody>
+      </table>
+    </div>
   );
 }
