@@ -16,7 +16,8 @@ import { freePorts } from '../support/ports.js';
 
 const exec = promisify(execFile);
 // Each test starts the CLI (tsx compiling it) up to eleven times, waiting its turn (CLI_AT_ONCE): an upper bound for a busy machine, not a speed check.
-const SLOW = { timeout: 300_000 };
+// The turn counts too: the whole file's CLI starts share CLI_AT_ONCE slots, so a test may wait behind most of them.
+const SLOW = { timeout: 600_000 };
 // The suites run side by side (each has its own files, database or server); a suite whose tests build on each other runs them in order
 // (it.sequential). Those long chains, and the suites that start a server, come first: the quick ones fill the gaps.
 const SIDE_BY_SIDE = { ...SLOW, concurrent: true };
