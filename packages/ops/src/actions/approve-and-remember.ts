@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { roleAtLeast, type DecideResult } from '@airlock/core';
+import { ApprovalDecision, roleAtLeast, type DecideResult } from '@airlock/core';
 import { DecisionRejectedError } from '@airlock/core/gateway';
 import { inTransaction, type StandingApproval } from '@airlock/db';
 import { z } from 'zod';
@@ -16,7 +16,7 @@ export const ApproveAndRememberInput = z.strictObject({
   actionId: z.string().trim().min(1).max(200),
   /** Binds the approval to the exact arguments the approver saw. */
   argsHash: z.string().regex(/^[0-9a-f]{64}$/, 'must be the 64-hex argsHash of the action'),
-  comment: z.string().max(2000).optional(),
+  comment: ApprovalDecision.shape.comment,
   /** Bounds on this action's arguments; none: any arguments of this tool for this agent. */
   bounds: z.array(RememberBound).max(20),
   maxUses: GrantStandingApprovalInput.shape.maxUses,

@@ -1,4 +1,4 @@
-import { DecisionKind, FEEDBACK_ON_APPROVAL, ToolArgs, demoToolSpecs, type ApprovalDecision, type DecideResult, type ToolSpec } from '@airlock/core';
+import { ApprovalDecision, DecisionKind, FEEDBACK_ON_APPROVAL, ToolArgs, demoToolSpecs, type DecideResult, type ToolSpec } from '@airlock/core';
 import { decideAction } from '@airlock/core/gateway';
 import type { Db } from '@airlock/db';
 import { CHANGED_REDACTED_VALUE, restoreRedacted } from '@airlock/guardrails';
@@ -19,8 +19,9 @@ export const DecideInput = z
     decision: DecisionKind,
     /** Binds the decision to the exact arguments the approver saw. */
     argsHash: z.string().regex(/^[0-9a-f]{64}$/, 'must be the 64-hex argsHash of the action'),
-    comment: z.string().max(2000).optional(),
-    feedback: z.string().max(4000).optional(),
+    // The decision's own bounds (no NUL, no lone surrogate): refused here naming the field, not later by the gateway.
+    comment: ApprovalDecision.shape.comment,
+    feedback: ApprovalDecision.shape.feedback,
     editedArgs: ToolArgs.optional(),
   })
   .refine((d) => !(d.editedArgs && d.decision !== 'approve'), { path: ['editedArgs'], message: 'only an approval can edit the arguments' })
