@@ -179,7 +179,7 @@ auditLog
   .option('--file <export>', 'verify an export file alone (default: the live database at DATABASE_URL)')
   .option('--public-key <pem>', 'a checkpoint signer public key (repeat for rotated keys)', collect)
   .option('--checkpoints <jsonl>', 'checkpoints published outside the database, e.g. the file sink (repeatable)', collect)
-  .option('--threads <n>', 'worker threads checking the database chain beside the reader (default: one per core; 0: none, faster on a busy host)')
+  .option('--threads <n>', 'worker threads checking the database chain beside the reader (default: one per core; 0: none, faster on a busy host; not with --file)')
   .action(async (options: { file?: string; publicKey?: string[]; checkpoints?: string[]; threads?: string }) => {
     const result = await (await audit()).verifyCommand(options);
     console.log(result.text);
