@@ -23,6 +23,8 @@ export interface StartSlackAppOptions {
   temporal: Client | { connection: ConnectionOptions; namespace: string; interceptors?: ClientInterceptors | undefined };
   /** Fallback poll of the audit log when no notification arrives (default 5 s). */
   pollIntervalMs?: number;
+  /** How long a message Slack failed to take is retried before it is given up and audited (default 1 h). */
+  deliveryGiveUpMs?: number;
   /** How long a click waits for a worker to confirm the decision (default 20 s). */
   decisionWaitMs?: number;
   /** Where the app, Bolt and the notifier log (default: a logger from LOG_LEVEL and AIRLOCK_LOG_FORMAT). */
@@ -81,6 +83,7 @@ export async function startSlackApp(options: StartSlackAppOptions): Promise<Runn
     directory,
     logger,
     retryDelayMs: pollIntervalMs,
+    ...(options.deliveryGiveUpMs !== undefined ? { giveUpAfterMs: options.deliveryGiveUpMs } : {}),
   });
   const tail = new AuditTail({
     db: options.db,
@@ -88,7 +91,7 @@ export async function startSlackApp(options: StartSlackAppOptions): Promise<Runn
     consumer: 'slack',
     pollIntervalMs,
     onEvents: (events) => notifier.handle(events),
-    onLeader: () => notifier.syncOpenApprovals(),
+    onLeader: () => notifier.catchUp(),
     afterDrain: () => notifier.retryBehind(),
     logger,
   });

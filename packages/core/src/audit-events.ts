@@ -212,6 +212,26 @@ export const AUDIT_EVENTS = {
       reason: text,
     }),
   },
+  'slack.delivery_failed': {
+    when: "The Slack app gave up on posting or updating one of an action's messages (a permanent Slack error at once, a passing one after an hour of retries); Slack may not show it, or show an earlier state.",
+    payload: z.object({
+      /** direct: an approver's DM; notice: an allow_and_notify notice. */
+      message: z.enum(['approval', 'escalation', 'direct', 'notice']),
+      /** The approval round; 0 for a notice. */
+      round: count,
+      /** Where it was for: a channel id, or a Slack user id for a direct message. */
+      target: text,
+      /** The conversation and timestamp of the message once posted; null when it never was. */
+      channel: text.nullable(),
+      ts: text.nullable(),
+      call: z.enum(['chat.postMessage', 'chat.update']),
+      /** Slack's error (`channel_not_found`, `http_500`, `ratelimited`…). */
+      error: text,
+      /** Whether Slack's error was a permanent one (not retried); false: retries ran out. */
+      permanent: z.boolean(),
+      attempts: count,
+    }),
+  },
 
   // Tool runs and compensations.
   'tool.started': {

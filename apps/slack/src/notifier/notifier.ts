@@ -1,5 +1,5 @@
 import { sha256Hex } from '@airlock/core/hashing';
-import { awaitDurable, type Db } from '@airlock/db';
+import { appendAudit, awaitDurable, type Db } from '@airlock/db';
 import type { Logger, webApi } from '@slack/bolt';
 import { isAuditEvent, parseAuditEvent, type AuditEventOf, type AuditEventType } from '@airlock/core';
 import { approvalMessage, type SlackMessageContent } from '../blocks/approval-message.js';
@@ -8,6 +8,7 @@ import { approvalChannel, escalationChannel, type SlackRoutes } from '../routing
 import type { SlackDirectory } from '../users.js';
 import { loadActionView, type ActionView, type RoundView } from './action-view.js';
 import type { TailEvent } from './audit-tail.js';
+import { classifySlackError, type SlackFailure } from './slack-errors.js';
 
 export interface NotifierDeps {
   db: Db;
@@ -19,29 +20,55 @@ export interface NotifierDeps {
   directory: SlackDirectory;
   logger: Logger;
   /**
-   * The first wait before an action whose messages could not be brought up to date is synced
-   * again (the tail's poll interval); it doubles up to `RETRY_MAX_DELAY_POLLS` polls.
+   * The first wait before an action whose messages could not be brought up to date (or whose notice
+   * could not be posted) is tried again (the tail's poll interval); it doubles up to
+   * `RETRY_MAX_DELAY_POLLS` polls, and is never shorter than a rate limit's Retry-After.
    */
   retryDelayMs: number;
+  /**
+   * How long a message a Slack call failed to take is retried before the notifier gives up on it
+   * (audited as `slack.delivery_failed`); also how far back a (re)start looks for messages left
+   * behind. Default one hour.
+   */
+  giveUpAfterMs?: number;
 }
 
 /** The longest wait between two retries of an action's messages, in polls of the audit tail. */
 const RETRY_MAX_DELAY_POLLS = 12;
-/** How long an action's messages are retried before the notifier gives up on them (and says so in its log). */
+/** NotifierDeps.giveUpAfterMs's default. */
 const RETRY_GIVE_UP_MS = 60 * 60_000;
-
-/** An action some of whose messages are behind what it shows now: why, and when to try again. */
-interface Behind {
-  since: number;
-  attempts: number;
-  dueAt: number;
-  reason: string;
-}
+/** At most this many actions with a message event since the give-up horizon are caught up at a (re)start. */
+const CATCH_UP_LIMIT = 500;
 
 /** What admission decided, as its `action.classified` row says. */
 type Classified = AuditEventOf<'action.classified'>['payload'];
 
-type MessageKind = 'approval' | 'escalation' | 'direct' | 'notice';
+/** What the notifier delivers for an action: its approval messages, brought up to date, or its allow_and_notify notice. */
+type Delivery = { kind: 'sync'; actionId: string } | { kind: 'notice'; actionId: string; classification: Classified };
+
+/** A message a Slack call could not post or update, and Slack's error. */
+interface FailedMessage {
+  row: MessageRow;
+  call: 'chat.postMessage' | 'chat.update';
+  /** What was being sent (its rendered hash): a later, different content is a new delivery. */
+  hash: string;
+  failure: SlackFailure;
+}
+
+/** A delivery some of whose messages are behind: which, and when to try again. */
+interface Behind {
+  delivery: Delivery;
+  since: number;
+  attempts: number;
+  dueAt: number;
+  /** The messages the last attempt left behind with a transient error. */
+  failed: FailedMessage[];
+  reason: string;
+}
+
+const MESSAGE_KINDS = ['approval', 'escalation', 'direct', 'notice'] as const;
+type MessageKind = (typeof MESSAGE_KINDS)[number];
+const messageKind = (kind: string): MessageKind => MESSAGE_KINDS.find((k) => k === kind) ?? 'approval';
 
 interface Target {
   target: string;
@@ -82,30 +109,37 @@ const SHOWN_EVENTS: ReadonlySet<string> = new Set<AuditEventType>([
  * those whose content changed.
  */
 export class ApprovalNotifier {
-  /** Actions whose last sync left a message behind (a Slack call failed): synced again by retryBehind. */
+  /** Deliveries whose last attempt left a message behind (a transient Slack failure), by `kind:actionId`: tried again by retryBehind. */
   private readonly behind = new Map<string, Behind>();
 
   constructor(private readonly deps: NotifierDeps) {}
 
+  private get giveUpAfterMs(): number {
+    return this.deps.giveUpAfterMs ?? RETRY_GIVE_UP_MS;
+  }
+
   /**
-   * Syncs again every action whose messages a failed Slack call left behind and whose wait is
-   * over (called at each pass of the audit tail): without it, a failure at an action's last
-   * event (the decision, the tool's result) would leave the message showing an earlier state,
-   * buttons and all, for good. Gives up after an hour, with an error naming the action.
+   * Tries again every delivery that a transient Slack failure left behind and whose wait is over
+   * (called at each pass of the audit tail): without it, a failure at an action's last event (the
+   * decision, the tool's result) would leave the message showing an earlier state, buttons and
+   * all, for good, and a notice would be lost. Gives up after an hour: an error line, and a
+   * `slack.delivery_failed` row per message still behind.
    */
   async retryBehind(now = Date.now()): Promise<void> {
-    for (const [actionId, entry] of [...this.behind]) {
+    for (const [key, entry] of [...this.behind]) {
       if (entry.dueAt > now) continue;
-      if (now - entry.since >= RETRY_GIVE_UP_MS) {
-        this.behind.delete(actionId);
-        this.deps.logger.error(`gave up updating the Slack messages of action ${actionId} after ${entry.attempts} attempts; they may not show its current state: ${entry.reason}`);
+      if (now - entry.since >= this.giveUpAfterMs) {
+        this.behind.delete(key);
+        const what = entry.delivery.kind === 'notice' ? 'posting the Slack notice' : 'updating the Slack messages';
+        this.deps.logger.error(`gave up ${what} of action ${entry.delivery.actionId} after ${entry.attempts} attempts; Slack may not show its current state: ${entry.reason}`);
+        for (const failed of entry.failed) await this.auditGaveUp(failed, entry.attempts);
         continue;
       }
-      await this.syncSafely(actionId);
+      await this.deliver(entry.delivery);
     }
   }
 
-  /** How many actions have messages waiting for a retry. */
+  /** How many deliveries have messages waiting for a retry. */
   get behindCount(): number {
     return this.behind.size;
   }
@@ -114,9 +148,9 @@ export class ApprovalNotifier {
     const shown = new Set<string>();
     for (const event of events) if (event.actionId && SHOWN_EVENTS.has(event.type)) shown.add(event.actionId);
     // One read each for the whole batch, not per action: most actions ask for no notice and never wait for people.
-    for (const { actionId, classification } of await this.noticesAsked(events)) await this.noticeSafely(actionId, classification);
+    for (const { actionId, classification } of await this.noticesAsked(events)) await this.deliver({ kind: 'notice', actionId, classification });
     const waited = await this.actionsWithRounds([...shown]);
-    for (const actionId of shown) if (waited.has(actionId)) await this.syncSafely(actionId);
+    for (const actionId of shown) if (waited.has(actionId)) await this.deliver({ kind: 'sync', actionId });
   }
 
   /** The batch's `action.classified` rows that allowed their action with a notice (`allow_and_notify`). */
@@ -142,15 +176,17 @@ export class ApprovalNotifier {
   /**
    * `allow_and_notify`: the policy let the action through and asks that people
    * know. One message (no buttons) to the channel its tier or team routes to;
-   * the claim row (round 0) makes it exactly once across notifiers and replays.
+   * the claim row (round 0) makes it exactly once across notifiers and replays,
+   * and a claim whose post failed is posted by the next attempt.
+   * Returns the notice when Slack did not take it.
    */
-  async notice(actionId: string, classification: Classified): Promise<void> {
+  async notice(actionId: string, classification: Classified): Promise<FailedMessage[]> {
     const action = await this.deps.db.prisma.action.findUnique({ where: { id: actionId }, include: { agent: { select: { team: true } } } });
-    if (!action) return;
+    if (!action) return [];
     const { tier } = classification;
     const target = approvalChannel(this.deps.routes, { tier, team: action.agent.team });
-    const row = await this.claim(actionId, 0, { target, kind: 'notice' });
-    if (!row) return;
+    const row = (await this.claim(actionId, 0, { target, kind: 'notice' })) ?? (await this.unposted(actionId, 0, target));
+    if (!row) return [];
     const content = noticeMessage({
       actionId,
       tool: action.tool,
@@ -163,31 +199,51 @@ export class ApprovalNotifier {
       rationale: action.rationale,
       consoleUrl: this.deps.consoleUrl,
     });
-    await this.post(row, content, sha256Hex(JSON.stringify(content)));
-  }
-
-  private async noticeSafely(actionId: string, classification: Classified): Promise<void> {
+    const hash = sha256Hex(JSON.stringify(content));
     try {
-      await this.notice(actionId, classification);
+      await this.post(row, content, hash);
+      return [];
     } catch (error) {
-      this.deps.logger.warn(`could not post the notice of action ${actionId}: ${error instanceof Error ? error.message : String(error)}`);
+      const failure = classifySlackError(error);
+      this.deps.logger.warn(`could not post the notice of action ${actionId} to ${target}: ${failure.error}`);
+      return [{ row, call: 'chat.postMessage', hash, failure }];
     }
   }
 
-  /** Catch-up after a (re)start: approvals still open get their messages even if their events were missed. */
-  async syncOpenApprovals(): Promise<void> {
-    const open = await this.deps.db.prisma.approval.findMany({ where: { status: 'open' }, select: { actionId: true }, orderBy: { createdAt: 'asc' }, take: 500 });
-    for (const actionId of new Set(open.map((a) => a.actionId))) await this.syncSafely(actionId);
+  /**
+   * Catch-up after a (re)start, where the retries held in memory were lost: approvals still open
+   * get their messages even if their events were missed; actions with a message event in the last
+   * hour (the retries' horizon) are synced again, which calls Slack only for a message whose last
+   * rendering (slack_messages.rendered_hash) is not what the action shows now, e.g. a decided round
+   * whose final chat.update failed just before the restart, buttons and all; and a notice of the
+   * last hour that was claimed but never posted is posted.
+   */
+  async catchUp(now = Date.now()): Promise<void> {
+    const { prisma } = this.deps.db;
+    const open = await prisma.approval.findMany({ where: { status: 'open' }, select: { actionId: true }, orderBy: { createdAt: 'asc' }, take: CATCH_UP_LIMIT });
+    const since = new Date(now - this.giveUpAfterMs);
+    const recent = await prisma.$queryRaw<{ action_id: string }[]>`
+      SELECT e.action_id FROM audit_events e
+      WHERE e.created_at >= ${since} AND e.action_id IS NOT NULL AND e.type = ANY(${[...SHOWN_EVENTS]}::text[])
+        AND EXISTS (SELECT 1 FROM slack_messages m WHERE m.action_id = e.action_id AND m.round > 0 AND m.ts IS NOT NULL)
+      GROUP BY e.action_id ORDER BY max(e.seq) DESC LIMIT ${CATCH_UP_LIMIT}`;
+    for (const actionId of new Set([...open.map((a) => a.actionId), ...recent.map((r) => r.action_id)])) await this.deliver({ kind: 'sync', actionId });
+    const unposted = await prisma.slackMessage.findMany({ where: { kind: 'notice', ts: null, createdAt: { gte: since } }, select: { actionId: true }, take: CATCH_UP_LIMIT });
+    for (const { actionId } of unposted) {
+      const classified = await prisma.auditEvent.findFirst({ where: { actionId, type: 'action.classified' }, orderBy: { seq: 'desc' }, select: { type: true, payload: true } });
+      const event = classified && parseAuditEvent(classified.type, classified.payload);
+      if (event && isAuditEvent(event, 'action.classified')) await this.deliver({ kind: 'notice', actionId, classification: event.payload });
+    }
   }
 
   /**
    * Brings every Slack message of the action up to date; posts the open round where it is not yet.
-   * Returns why a message could not be (the first failed Slack call), undefined when all are.
+   * Returns the messages a Slack call could not post or update.
    */
-  async sync(actionId: string): Promise<string | undefined> {
+  async sync(actionId: string): Promise<FailedMessage[]> {
     const view = await loadActionView(this.deps.db, actionId, this.deps.consoleUrl);
-    if (!view) return undefined;
-    let failure: string | undefined;
+    if (!view) return [];
+    const failed: FailedMessage[] = [];
     const rows: MessageRow[] = await this.deps.db.prisma.slackMessage.findMany({ where: { actionId }, orderBy: { createdAt: 'asc' } });
     const latest = view.rounds.at(-1);
     for (const round of view.rounds) {
@@ -203,43 +259,79 @@ export class ApprovalNotifier {
       const content = approvalMessage(round.card);
       const hash = sha256Hex(JSON.stringify(content));
       for (const row of mine) {
+        const posted = row.ts && row.channel ? { ...row, channel: row.channel, ts: row.ts } : undefined;
+        // A claim whose post failed is retried while the round is open; a closed round is not posted late.
+        const call = posted ? (row.renderedHash !== hash ? 'chat.update' : undefined) : open ? 'chat.postMessage' : undefined;
+        if (!call) continue;
         try {
-          // A claim whose post failed is retried while the round is open; a closed round is not posted late.
-          if (!row.ts || !row.channel) {
-            if (open) await this.post(row, content, hash);
-          } else if (row.renderedHash !== hash) {
-            await this.update({ ...row, channel: row.channel, ts: row.ts }, content, hash);
-          }
+          if (posted) await this.update(posted, content, hash);
+          else await this.post(row, content, hash);
         } catch (error) {
           // One unreachable channel or DM must not hold back the others.
-          const reason = `message for action ${actionId} in ${row.target}: ${error instanceof Error ? error.message : String(error)}`;
-          this.deps.logger.warn(reason);
-          failure ??= reason;
+          const failure = classifySlackError(error);
+          this.deps.logger.warn(`message for action ${actionId} in ${row.target}: ${call} failed: ${failure.error}`);
+          failed.push({ row, call, hash, failure });
         }
       }
     }
-    return failure;
+    return failed;
   }
 
-  /** Syncs the action; one whose messages stay behind is remembered for retryBehind, with a growing wait. */
-  private async syncSafely(actionId: string): Promise<void> {
-    let failure: string | undefined;
+  /**
+   * Attempts a delivery. A message Slack refused for good is given up at once (audited); one that
+   * failed otherwise keeps the delivery in `behind` for retryBehind, with a growing wait. A later
+   * event of the action attempts it again either way.
+   */
+  private async deliver(delivery: Delivery): Promise<void> {
+    const { actionId } = delivery;
+    const key = `${delivery.kind}:${actionId}`;
+    const earlier = this.behind.get(key);
+    const attempts = (earlier?.attempts ?? 0) + 1;
+    let failed: FailedMessage[];
+    let reason: string | undefined;
     try {
-      failure = await this.sync(actionId);
+      failed = delivery.kind === 'notice' ? await this.notice(actionId, delivery.classification) : await this.sync(actionId);
     } catch (error) {
-      failure = `could not update the messages of action ${actionId}: ${error instanceof Error ? error.message : String(error)}`;
-      this.deps.logger.warn(failure);
+      // Not a Slack call: the database, most likely. Tried again like a passing Slack failure.
+      failed = [];
+      reason = `could not ${delivery.kind === 'notice' ? 'post the notice' : 'update the messages'} of action ${actionId}: ${error instanceof Error ? error.message : String(error)}`;
+      this.deps.logger.warn(reason);
     }
-    const now = Date.now();
-    const earlier = this.behind.get(actionId);
-    if (failure === undefined) {
+    for (const permanent of failed.filter((f) => !f.failure.transient)) await this.auditGaveUp(permanent, attempts);
+    const transient = failed.filter((f) => f.failure.transient);
+    reason ??= transient.length > 0 ? `${transient[0]!.call} to ${transient[0]!.row.target}: ${transient[0]!.failure.error}` : undefined;
+    if (reason === undefined) {
       if (earlier) this.deps.logger.info(`the Slack messages of action ${actionId} are up to date again after ${earlier.attempts} failed attempts`);
-      this.behind.delete(actionId);
+      this.behind.delete(key);
       return;
     }
-    const attempts = (earlier?.attempts ?? 0) + 1;
-    const delay = this.deps.retryDelayMs * Math.min(2 ** (attempts - 1), RETRY_MAX_DELAY_POLLS);
-    this.behind.set(actionId, { since: earlier?.since ?? now, attempts, dueAt: now + delay, reason: failure });
+    const now = Date.now();
+    const backoff = this.deps.retryDelayMs * Math.min(2 ** (attempts - 1), RETRY_MAX_DELAY_POLLS);
+    const delay = Math.max(backoff, ...transient.map((f) => f.failure.retryAfterMs ?? 0));
+    this.behind.set(key, { delivery, since: earlier?.since ?? now, attempts, dueAt: now + delay, failed: transient, reason });
+  }
+
+  /**
+   * A message Airlock stopped trying to deliver, written where operators look (the audit log, the
+   * action's page) as well as the log. Once per message and content (its event key): a later
+   * attempt at the same content, after a restart say, finds the row already there.
+   */
+  private async auditGaveUp({ row, call, hash, failure }: FailedMessage, attempts: number): Promise<void> {
+    const permanent = !failure.transient;
+    this.deps.logger.error(
+      `gave up ${call === 'chat.update' ? 'updating' : 'posting'} the Slack ${row.kind} message of action ${row.actionId} in ${row.target}${permanent ? '' : ` after ${attempts} attempts`}: ${failure.error}`,
+    );
+    try {
+      await appendAudit(this.deps.db, {
+        eventKey: `${row.actionId}:slack.delivery_failed:${row.round}:${row.target}:${hash}`,
+        actionId: row.actionId,
+        type: 'slack.delivery_failed',
+        actor: 'system:slack',
+        payload: { message: messageKind(row.kind), round: row.round, target: row.target, channel: row.channel, ts: row.ts, call, error: failure.error, permanent, attempts },
+      });
+    } catch (error) {
+      this.deps.logger.error(`could not audit the failed Slack delivery for action ${row.actionId}: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   private async targets(view: ActionView, round: RoundView): Promise<Target[]> {
@@ -258,6 +350,12 @@ export class ApprovalNotifier {
       }
     }
     return targets;
+  }
+
+  /** The claim of a message whose post never succeeded; undefined when there is none or it was posted. */
+  private async unposted(actionId: string, round: number, target: string): Promise<MessageRow | undefined> {
+    const row = await this.deps.db.prisma.slackMessage.findUnique({ where: { actionId_round_target: { actionId, round, target } } });
+    return row && !row.ts ? row : undefined;
   }
 
   /** The row if this notifier won the claim; undefined when another one already holds it. */

@@ -1,0 +1,264 @@
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { defaultActivityDeps } from '@airlock/activities';
+import { awaitOutcome, submitAction } from '@airlock/core/gateway';
+import { compilePolicy, type CompiledPolicy } from '@airlock/policy';
+import { DEFAULT_POLICY_FILE, loadPolicyFile } from '@airlock/policy/files';
+import { ACTION_APPROVE, startSlackApp, type RunningSlackApp } from '@airlock/slack';
+import { createLogger } from '@airlock/telemetry';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { refundRequest, submitAndWaitForApproval } from '../support/actions.js';
+import { seedTeam, startHarness, type Harness } from '../support/harness.js';
+import { FakeSlackApi, type FakeFailure, type PostedMessage, type RecordedCall } from './fake-slack-api.js';
+import { buttonClick, buttons, send, signInteraction, visibleText, type SlackClicker } from './interactions.js';
+
+// What the Slack app does when Slack does not take a message: a notice (allow_and_notify) is
+// retried like an approval message's update; what Slack refuses for good, or what retries never
+// get through, is audited as slack.delivery_failed; a restart catches up a decided round whose
+// last update failed. Real Bolt receiver, Temporal and PostgreSQL, fake Web API on loopback.
+
+const BOT_TOKEN = 'xoxb-airlock-delivery-token';
+const SIGNING_SECRET = randomBytes(16).toString('hex');
+const alice: SlackClicker = { id: 'U_ALICE', name: 'alice' };
+
+const defaultPolicy = loadPolicyFile(DEFAULT_POLICY_FILE);
+const noticePolicy = compilePolicy(
+  `apiVersion: airlock/v1
+rules:
+  - id: noted-refunds
+    tools: [payments.refund]
+    when: cents(args.amount) <= 5000
+    tier: medium
+    outcome: allow_and_notify
+    reason: small refunds run at once, and finance hears about them
+`,
+  'slack-delivery-notify.yaml',
+);
+let activePolicy: CompiledPolicy = defaultPolicy;
+
+let h: Harness;
+let fake: FakeSlackApi;
+let slack: RunningSlackApp | undefined;
+const logLines: { level: number; msg: string }[] = [];
+
+beforeAll(async () => {
+  h = await startHarness({ deps: (db) => defaultActivityDeps(db, { current: () => activePolicy }) });
+  await seedTeam(h.db);
+  fake = await FakeSlackApi.start({ token: BOT_TOKEN, users: [{ id: alice.id, name: 'alice', email: 'alice@example.test' }] });
+});
+
+afterEach(async () => {
+  activePolicy = defaultPolicy;
+  for (const method of ['chat.postMessage', 'chat.update']) fake.heal(method);
+  await slack?.stop();
+  slack = undefined;
+});
+
+afterAll(async () => {
+  await slack?.stop();
+  await fake?.close();
+  await h?.close();
+});
+
+/** One app at a time: only one process reads the audit log (the tail's lock), so a second would never post. */
+async function startApp(options: { deliveryGiveUpMs?: number } = {}): Promise<RunningSlackApp> {
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) logLines.push(JSON.parse(line) as { level: number; msg: string });
+      done();
+    },
+  });
+  const started = await startSlackApp({
+    env: {
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: fake.url,
+      AIRLOCK_SLACK_ROUTES: JSON.stringify({ default: 'C_APPROVALS' }),
+      AIRLOCK_SLACK_PORT: '0',
+      AIRLOCK_SLACK_HOST: '127.0.0.1',
+      AIRLOCK_CONSOLE_URL: 'http://console.airlock.test',
+      LOG_LEVEL: 'info',
+    },
+    db: h.db,
+    databaseUrl: h.database.url,
+    temporal: h.client,
+    logger: createLogger({ name: 'airlock-slack', level: 'info', format: 'json', destination }),
+    // Retries wait one poll at first.
+    pollIntervalMs: 300,
+    ...options,
+  });
+  if (!started?.url) throw new Error('the Slack app did not start in HTTP mode');
+  slack = started;
+  return started;
+}
+
+async function until<T>(what: string, find: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = await find();
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const logged = (text: string) => until(`a log line with "${text}"`, () => logLines.find((l) => l.msg.includes(text)));
+
+async function auditRows(actionId: string, type: string) {
+  return h.db.prisma.auditEvent.findMany({ where: { actionId, type }, orderBy: { seq: 'asc' } });
+}
+
+const deliveryFailures = (actionId: string) =>
+  until(`a slack.delivery_failed row for ${actionId}`, async () =>
+    (await auditRows(actionId, 'slack.delivery_failed')).length > 0 ? auditRows(actionId, 'slack.delivery_failed') : undefined,
+  );
+
+/** Resolves once the notifier has read the log up to the action's completion. */
+async function notifierReadPast(actionId: string): Promise<void> {
+  const completed = await until(`the completion of ${actionId}`, async () => (await auditRows(actionId, 'action.completed'))[0]);
+  await until('the Slack notifier to read past the completion', async () => {
+    const cursor = await h.db.prisma.auditCursor.findUnique({ where: { consumer: 'slack' } });
+    return cursor && cursor.seq >= completed.seq ? true : undefined;
+  });
+}
+
+/** The notice calls carrying this rationale (each test's notice says its own). */
+const noticeCalls = (rationale: string) => fake.calls('chat.postMessage').filter((c) => JSON.stringify(c.args.blocks).includes(rationale));
+const carries = (rationale: string) => (args: Record<string, unknown>) => JSON.stringify(args.blocks).includes(rationale);
+
+async function noticed(rationale: string): Promise<{ actionId: string }> {
+  activePolicy = noticePolicy;
+  const { actionId } = await submitAction(h.client, h.taskQueue, refundRequest({ amount: '20.00', rationale }));
+  expect((await awaitOutcome(h.client, actionId)).status).toBe('executed');
+  return { actionId };
+}
+
+async function posted(actionId: string): Promise<PostedMessage> {
+  const call = await fake.waitForCall('chat.postMessage', (c) => JSON.stringify(c.args.blocks).includes(actionId) && c.response.ok === true);
+  const { channel, ts } = call.response as { channel: string; ts: string };
+  return fake.message(channel, ts)!;
+}
+
+const approve = (message: PostedMessage, actionId: string) =>
+  send(slack!.url!, signInteraction(buttonClick(message, ACTION_APPROVE, alice), { secret: SIGNING_SECRET })).then(async (r) => {
+    expect(r.status).toBe(200);
+    expect((await awaitOutcome(h.client, actionId)).status).toBe('executed');
+  });
+
+describe('an allow_and_notify notice Slack did not take', () => {
+  for (const [name, failure] of [
+    ['HTTP 500', { status: 500 }],
+    ['a rate limit (429, Retry-After: 1)', { status: 429, retryAfterSeconds: 1 }],
+  ] as [string, FakeFailure][]) {
+    it(`${name} through the client's own retries: the notice is posted once Slack answers, and nothing is audited as given up`, async () => {
+      await startApp();
+      const rationale = `Refund for order ${randomBytes(4).toString('hex')} (${name}).`;
+      fake.failNext('chat.postMessage', failure, { times: Infinity, when: carries(rationale) });
+      const { actionId } = await noticed(rationale);
+      await logged(`could not post the notice of action ${actionId}`);
+      expect(noticeCalls(rationale).every((c) => c.response.ok !== true)).toBe(true);
+      fake.heal('chat.postMessage');
+
+      const ok: RecordedCall = await fake.waitForCall('chat.postMessage', (c) => carries(rationale)(c.args) && c.response.ok === true);
+      expect(visibleText(fake.message(String(ok.response.channel), String(ok.response.ts))!)).toContain('Allowed with notice: `payments.refund`');
+      expect(noticeCalls(rationale).filter((c) => c.response.ok === true)).toHaveLength(1);
+      expect(await auditRows(actionId, 'slack.delivery_failed')).toEqual([]);
+    });
+  }
+
+  it('a permanent error (channel_not_found) is not retried, and is audited with what was sent and why', async () => {
+    await startApp();
+    const rationale = `Refund for order ${randomBytes(4).toString('hex')} (channel_not_found).`;
+    fake.failNext('chat.postMessage', { error: 'channel_not_found' }, { times: Infinity, when: carries(rationale) });
+    const { actionId } = await noticed(rationale);
+
+    const [row, ...more] = await deliveryFailures(actionId);
+    expect(more).toEqual([]);
+    expect(row).toMatchObject({ actor: 'system:slack', actionId });
+    expect(row!.payload).toEqual({
+      message: 'notice',
+      round: 0,
+      target: 'C_APPROVALS',
+      channel: null,
+      ts: null,
+      call: 'chat.postMessage',
+      error: 'channel_not_found',
+      permanent: true,
+      attempts: 1,
+    });
+    // Another notice goes through meanwhile (several passes of the notifier, each a chance to retry): the refused one was sent once.
+    const other = `Refund for order ${randomBytes(4).toString('hex')} (the next one).`;
+    const { actionId: next } = await noticed(other);
+    await fake.waitForCall('chat.postMessage', (c) => carries(other)(c.args) && c.response.ok === true);
+    await notifierReadPast(next);
+    expect(noticeCalls(rationale)).toHaveLength(1);
+  });
+});
+
+describe('an approval message Slack did not take', () => {
+  it("a permanent error on the decision's update is audited at once (channel, timestamp, Slack's error); the next event updates it again", async () => {
+    await startApp();
+    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
+    const message = await posted(actionId);
+    fake.failNext('chat.update', { error: 'cant_update_message' }, { times: 1, when: (args) => args.ts === message.ts });
+    await approve(message, actionId);
+
+    const [row] = await deliveryFailures(actionId);
+    expect(row!.payload).toEqual({
+      message: 'approval',
+      round: 1,
+      target: 'C_APPROVALS',
+      channel: message.channel,
+      ts: message.ts,
+      call: 'chat.update',
+      error: 'cant_update_message',
+      permanent: true,
+      attempts: 1,
+    });
+    const done = await fake.waitForMessage(message.channel, message.ts, (m) => visibleText(m).includes('succeeded'));
+    expect(buttons(done.blocks)).toEqual([]);
+  });
+
+  it('a passing error (HTTP 500) that outlasts the retries is audited when the notifier gives up', async () => {
+    await startApp({ deliveryGiveUpMs: 1_500 });
+    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
+    const message = await posted(actionId);
+    fake.failNext('chat.update', { status: 500 }, { times: Infinity, when: (args) => args.ts === message.ts });
+    await approve(message, actionId);
+
+    const [row] = await deliveryFailures(actionId);
+    expect(row!.payload).toMatchObject({ message: 'approval', round: 1, channel: message.channel, ts: message.ts, call: 'chat.update', error: 'http_500', permanent: false });
+    expect((row!.payload as { attempts: number }).attempts).toBeGreaterThan(1);
+    expect(logLines.some((l) => l.msg.startsWith(`gave up updating the Slack messages of action ${actionId} after`))).toBe(true);
+  });
+});
+
+describe('a restart', () => {
+  it('updates a decided round whose last update failed before the restart, and posts a notice whose post failed', async () => {
+    await startApp();
+    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
+    const message = await posted(actionId);
+    fake.failNext('chat.update', { status: 500 }, { times: Infinity, when: (args) => args.ts === message.ts });
+    await approve(message, actionId);
+    await notifierReadPast(actionId);
+    const rationale = `Refund for order ${randomBytes(4).toString('hex')} (before a restart).`;
+    fake.failNext('chat.postMessage', { status: 500 }, { times: Infinity, when: carries(rationale) });
+    const { actionId: notified } = await noticed(rationale);
+    await logged(`could not post the notice of action ${notified}`);
+    // Still showing the buttons of the open round.
+    expect(fake.message(message.channel, message.ts)!.versions).toHaveLength(1);
+    expect(buttons(fake.message(message.channel, message.ts)!.blocks)).not.toEqual([]);
+
+    await slack!.stop();
+    slack = undefined;
+    fake.heal('chat.update');
+    fake.heal('chat.postMessage');
+    await startApp();
+
+    const done = await fake.waitForMessage(message.channel, message.ts, (m) => visibleText(m).includes('succeeded'));
+    expect(buttons(done.blocks)).toEqual([]);
+    expect(visibleText(done)).toContain('Approved by alice');
+    await fake.waitForCall('chat.postMessage', (c) => carries(rationale)(c.args) && c.response.ok === true);
+    expect(noticeCalls(rationale).filter((c) => c.response.ok === true)).toHaveLength(1);
+  });
+});
