@@ -1,6 +1,7 @@
-import { parseAuditEvent, type ActionOutcome } from '@airlock/core';
+import { parseAuditEvent } from '@airlock/core';
 import type { AuditCheckpoint } from '@airlock/db';
 import { z } from 'zod';
+import { WEBHOOK_EVENT_DATA, type LIFECYCLE_FIELDS, type WebhookEventDataOf } from './payloads.js';
 
 /**
  * The action lifecycle as webhook receivers see it, each derived from one audit
@@ -24,6 +25,9 @@ export const WEBHOOK_EVENT_TYPES = [
 export const WebhookEventType = z.enum(WEBHOOK_EVENT_TYPES);
 export type WebhookEventType = z.infer<typeof WebhookEventType>;
 
+// Every event type has its body's schema (payloads.ts).
+WEBHOOK_EVENT_DATA satisfies Record<WebhookEventType, z.ZodType>;
+
 /** An audit row as the dispatcher reads it, with the action's agent and tool joined in. */
 export interface LifecycleAuditRow {
   seq: bigint;
@@ -46,14 +50,6 @@ export interface WebhookEvent {
 
 type Data = Record<string, unknown>;
 
-const COMPLETED = {
-  executed: 'action.executed',
-  failed: 'action.failed',
-  denied: 'action.denied',
-  expired: 'action.expired',
-  cancelled: 'action.cancelled',
-} as const satisfies Record<ActionOutcome['status'], WebhookEventType>;
-
 /**
  * The webhook events one audit row stands for (none for most rows). The row is
  * parsed with the audit event catalogue; the data sent is the payload's fields,
@@ -63,11 +59,11 @@ const COMPLETED = {
 export function webhookEventsOf(row: LifecycleAuditRow): WebhookEvent[] {
   if (!row.actionId) return [];
   const event = parseAuditEvent(row.type, row.payload);
-  const found: [WebhookEventType, Data][] = [];
+  const found: LifecycleEvent[] = [];
   switch (event.type) {
     case 'action.requested': {
       const { args, argsHash, rationale, requestedBy } = event.payload;
-      found.push(['action.requested', { args, argsHash, rationale, requestedBy: requestedBy ?? null }]);
+      found.push(lifecycle('action.requested', { args, argsHash, rationale, requestedBy: requestedBy ?? null }));
       break;
     }
     case 'action.classified': {
@@ -75,40 +71,73 @@ export function webhookEventsOf(row: LifecycleAuditRow): WebhookEvent[] {
       const classification = { tier: payload.tier, reasons: payload.reasons, policyVersion: payload.policyVersion ?? null };
       // require_approval is followed by approval.opened; the round's end is the decision.
       if (payload.decision === 'allow' || payload.decision === 'deny') {
-        found.push(['action.decided', { decision: payload.decision, decidedBy: 'policy', ...classification }]);
+        found.push(lifecycle('action.decided', { decision: payload.decision, decidedBy: 'policy', ...classification }));
       }
-      if (payload.decision === 'allow' && payload.notify === true) found.push(['action.notified', { reason: 'allow_and_notify', ...classification }]);
+      if (payload.decision === 'allow' && payload.notify === true) found.push(lifecycle('action.notified', { reason: 'allow_and_notify', ...classification }));
       break;
     }
-    case 'approval.opened':
-      found.push(['action.approval_opened', pick(event.payload, ['approvalId', 'round', 'deadline', 'requiredApprovals', 'approverRole', 'approverGroup', 'eligibleApprovers'])]);
+    case 'approval.opened': {
+      const { approvalId, round, deadline, requiredApprovals, approverRole, approverGroup, eligibleApprovers } = event.payload;
+      found.push(lifecycle('action.approval_opened', { approvalId, round, deadline, requiredApprovals, approverRole, approverGroup, eligibleApprovers }));
       break;
-    case 'approval.escalated':
-      found.push(['action.approval_escalated', pick(event.payload, ['approvalId', 'level', 'to', 'eligibleApprovers'])]);
+    }
+    case 'approval.escalated': {
+      const { approvalId, level, to, eligibleApprovers } = event.payload;
+      found.push(lifecycle('action.approval_escalated', { approvalId, level, to, eligibleApprovers }));
       break;
+    }
     case 'approval.approved':
-    case 'approval.denied':
-      found.push([
-        'action.decided',
-        { decision: event.type === 'approval.approved' ? 'allow' : 'deny', decidedBy: 'approvers', ...pick(event.payload, ['approvalId', 'round', 'reason']) },
-      ]);
+    case 'approval.denied': {
+      const { approvalId, round, reason } = event.payload;
+      found.push(lifecycle('action.decided', { decision: event.type === 'approval.approved' ? 'allow' : 'deny', decidedBy: 'approvers', approvalId, round, reason }));
       break;
-    case 'action.completed':
-      found.push([COMPLETED[event.payload.status], pick(event.payload, ['status', 'reason', 'feedback', 'error'])]);
+    }
+    case 'action.completed': {
+      const outcome = event.payload;
+      switch (outcome.status) {
+        case 'executed':
+          found.push(lifecycle('action.executed', { status: outcome.status }));
+          break;
+        case 'failed':
+          found.push(lifecycle('action.failed', { status: outcome.status, error: outcome.error }));
+          break;
+        case 'denied':
+          found.push(lifecycle('action.denied', { status: outcome.status, reason: outcome.reason, feedback: outcome.feedback }));
+          break;
+        case 'expired':
+          found.push(lifecycle('action.expired', { status: outcome.status, reason: outcome.reason }));
+          break;
+        case 'cancelled':
+          found.push(lifecycle('action.cancelled', { status: outcome.status, reason: outcome.reason }));
+          break;
+      }
       break;
+    }
     default:
       break;
   }
-  return found.map(([type, data], index) => ({
+  const fields = { actionId: row.actionId, agentId: row.agentId, tool: row.tool, auditSeq: row.seq.toString(), actor: row.actor };
+  return found.map(({ type, data }, index) => ({
     // One audit row can stand for two events (allowed and notified): the index keeps their ids apart.
     id: `evt_${row.seq}_${index}`,
     type,
-    body: {
-      type,
-      timestamp: row.createdAt.toISOString(),
-      data: { actionId: row.actionId, agentId: row.agentId, tool: row.tool, auditSeq: row.seq.toString(), actor: row.actor, ...data },
-    },
+    body: { type, timestamp: row.createdAt.toISOString(), data: withoutUndefined({ ...fields, ...data }) },
   }));
+}
+
+type LifecycleType = Exclude<WebhookEventType, 'audit.checkpoint'>;
+/** A type's data without the fields every lifecycle event carries (distributed over a union's variants). */
+type OwnData<T extends LifecycleType> = WebhookEventDataOf<T> extends infer D ? (D extends unknown ? Omit<D, keyof typeof LIFECYCLE_FIELDS> : never) : never;
+type LifecycleEvent = { [T in LifecycleType]: { type: T; data: OwnData<T> } }[LifecycleType];
+
+/** One lifecycle event, its data typed by the schema the OpenAPI document publishes for it (payloads.ts). */
+function lifecycle<T extends LifecycleType>(type: T, data: OwnData<T>): LifecycleEvent {
+  return { type, data } as LifecycleEvent;
+}
+
+/** The fields that have a value: a field a variant or an older row lacks is left out, not sent as null. */
+function withoutUndefined(data: Data): Data {
+  return Object.fromEntries(Object.entries(data).filter(([, value]) => value !== undefined));
 }
 
 /**
@@ -119,15 +148,8 @@ export function webhookEventsOf(row: LifecycleAuditRow): WebhookEvent[] {
  */
 export function checkpointWebhookEvent(checkpoint: AuditCheckpoint): WebhookEvent {
   const { n, seq, hash, signedAt, keyId, signature } = checkpoint;
-  return { id: `ckpt_${n}`, type: 'audit.checkpoint', body: { type: 'audit.checkpoint', timestamp: signedAt, data: { n, seq, hash, signedAt, keyId, signature } } };
-}
-
-/** The named fields the payload has (a field a variant lacks is left out, as an undefined one is). */
-function pick<P extends object>(payload: P, keys: readonly string[]): Data {
-  const fields = new Map(Object.entries(payload));
-  const out: Data = {};
-  for (const key of keys) if (fields.get(key) !== undefined) out[key] = fields.get(key);
-  return out;
+  const data: WebhookEventDataOf<'audit.checkpoint'> = { n, seq, hash, signedAt, keyId, signature };
+  return { id: `ckpt_${n}`, type: 'audit.checkpoint', body: { type: 'audit.checkpoint', timestamp: signedAt, data } };
 }
 
 /** Whether a subscription with this filter receives `type` (an empty filter takes everything). */

@@ -1,4 +1,5 @@
-import type { ResponseConfig } from '@asteasolutions/zod-to-openapi';
+import type { OpenAPIRegistry, ResponseConfig } from '@asteasolutions/zod-to-openapi';
+import { WEBHOOK_EVENT_BODIES, WEBHOOK_EVENT_TYPES, WebhookDeliveryHeaders } from '@airlock/webhooks';
 import { z } from 'zod';
 import type { ApiRoute } from './api-route.js';
 import { ErrorBody } from './schemas.js';
@@ -63,4 +64,49 @@ export function webhookRoutes(): ApiRoute[] {
       responses: { 202: json(DeliveryView, 'Queued'), ...write },
     },
   ];
+}
+
+type OpenAPIDefinitions = OpenAPIRegistry['definitions'][number];
+
+const RECEIVER_ANSWERS: Record<string, ResponseConfig> = {
+  '2XX': { description: 'Delivered, as soon as the status line arrives (the body is never read: answer with an empty one)' },
+  '410': {
+    description:
+      'Gone: this delivery is failed at once, with no more retries (`webhook.delivery_failed` is audited); the subscription stays, so the next event is still sent. To stop deliveries, remove the subscription',
+  },
+  default: {
+    description:
+      'Anything else (3xx: redirects are not followed; 4xx; 5xx; no answer within 10 s) is a failed attempt, retried with exponential backoff: 5 s doubling to a 4 h cap, 18 attempts over about 25.7 h, then failed (a replay sends it again)',
+  },
+};
+
+/**
+ * The requests Airlock makes to a subscribed URL (OpenAPI 3.1 `webhooks`), one per
+ * event type, with the body schemas the event builders are typed by
+ * (packages/webhooks/src/payloads.ts) and the Standard Webhooks headers.
+ *
+ * Each body is also a schema definition: the generator writes components before it
+ * walks `webhooks`, so a schema only a webhook refers to would be a dangling $ref.
+ * (`registry.register` would need zod extended with `.openapi`; the bodies carry
+ * their component name in `.meta({ id })` already.)
+ */
+export function webhookEventDefinitions(): OpenAPIDefinitions[] {
+  return WEBHOOK_EVENT_TYPES.flatMap((type): OpenAPIDefinitions[] => [
+    { type: 'schema', schema: WEBHOOK_EVENT_BODIES[type] },
+    {
+      type: 'webhook',
+      webhook: {
+        method: 'post',
+        path: type,
+        summary: `\`${type}\` to each subscription that takes it (docs/WEBHOOKS.md)`,
+        description:
+          'Signed per Standard Webhooks: verify `webhook-signature` over the raw body before parsing it. At least once: drop duplicates by `webhook-id`. Not in order: order by `data.auditSeq` (as an integer) or, for checkpoints, `data.n`.',
+        request: {
+          headers: WebhookDeliveryHeaders,
+          body: { required: true, content: { 'application/json': { schema: WEBHOOK_EVENT_BODIES[type] } } },
+        },
+        responses: RECEIVER_ANSWERS,
+      },
+    },
+  ]);
 }

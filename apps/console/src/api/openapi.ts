@@ -72,7 +72,7 @@ import {
   UserView,
 } from './schemas.js';
 import { openApiRoute, takesNoBody, type ApiRoute, type HandlerRef } from './api-route.js';
-import { webhookRoutes } from './openapi-webhooks.js';
+import { webhookEventDefinitions, webhookRoutes } from './openapi-webhooks.js';
 import { policyShadowRoutes } from './openapi-policy-shadow.js';
 
 type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
@@ -601,7 +601,7 @@ function generate(): OpenApiDocument {
       registry.registerPath({ ...route, description: [route.description, NO_BODY_NOTE].filter(Boolean).join(' '), responses: { ...noBodyErrors, ...route.responses } });
     } else registry.registerPath(route);
   }
-  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+  return new OpenApiGeneratorV31([...registry.definitions, ...webhookEventDefinitions()]).generateDocument({
     openapi: '3.1.0',
     info: {
       title: 'Airlock API',
