@@ -24,9 +24,16 @@ export interface ActionDetail {
   eligible: string[] | null;
   /** The requesting agent's owner: never an approver of its requests. */
   ownerId: string | null;
+  /** The action's last audit row as of before anything else was read: every row up to it has its effect in `row`. */
+  shownSeq: string | null;
 }
 
 export async function actionDetail(ctx: ApiContext, actionId: string): Promise<ActionDetail | null> {
+  // Read before the row: a transition commits its state and its audit row together, so the row read
+  // after this includes the effect of every row up to it. The timeline's own last row would not do:
+  // a commit between the row read and the timeline read would name a row whose effect the page does
+  // not show, and the live refresh would then ignore the signal for it.
+  const shown = await ctx.db.prisma.auditEvent.findFirst({ where: { actionId }, orderBy: { seq: 'desc' }, select: { seq: true } });
   const row = await findActionRow(ctx.db, actionId);
   if (!row) return null;
   const latestRound = row.approvals[0]?.round ?? 1;
@@ -39,7 +46,16 @@ export async function actionDetail(ctx: ApiContext, actionId: string): Promise<A
     ctx.db.prisma.agent.findUnique({ where: { id: row.agentId }, select: { ownerId: true } }),
   ]);
   const latest = row.approvals[0];
-  return { row, live, timeline, earlierRounds, deciders, eligible: (latest && eligible.get(latest.id)) ?? null, ownerId: agent?.ownerId ?? null };
+  return {
+    row,
+    live,
+    timeline,
+    earlierRounds,
+    deciders,
+    eligible: (latest && eligible.get(latest.id)) ?? null,
+    ownerId: agent?.ownerId ?? null,
+    shownSeq: shown?.seq.toString() ?? null,
+  };
 }
 
 /** The rounds before `latestRound`, and everyone who decided in any round by the name people know them by. */

@@ -58,7 +58,7 @@ export default async function ActionPage({ params }: { params: Promise<{ id: str
         <h1>
           <code>{row.tool}</code> <span className={`tier tier-${row.riskTier ?? 'unknown'}`}>{row.riskTier ?? 'unclassified'} risk</span>
         </h1>
-        <LiveRefresh actionId={row.id} shownSeq={timeline.at(-1)?.seq.toString()} />
+        <LiveRefresh actionId={row.id} shownSeq={detail.shownSeq ?? undefined} />
       </div>
       <p className="meta">
         Status <strong>{row.status.replace('_', ' ')}</strong>
