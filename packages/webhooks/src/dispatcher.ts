@@ -15,7 +15,7 @@ export interface RetryPolicy {
   /** Delay before the second attempt; each later one doubles it (with ±20% jitter). */
   baseDelayMs: number;
   maxDelayMs: number;
-  /** After this many failed attempts the delivery is `failed` (a replay sends it again). */
+  /** After this many failed attempts the delivery is `failed` (a replay sends it again); a 410 Gone ends it at once. */
   maxAttempts: number;
 }
 
@@ -155,7 +155,10 @@ export class WebhookDispatcher {
       );
       return;
     }
-    const gaveUp = delivery.attempts >= this.retry.maxAttempts;
+    // 410 Gone is the receiver saying this URL is gone for good: retrying it for a day helps nobody. The delivery
+    // ends now; the subscription stays (removal is for an admin: it cannot be undone, and a replay needs it), so the
+    // next event is still offered once, and ends the same way if the URL is still gone.
+    const gaveUp = delivery.attempts >= this.retry.maxAttempts || result.status === 410;
     const record = (client: pg.PoolClient | pg.Pool) =>
       client.query(
         `UPDATE webhook_deliveries SET status = $3, last_status = $4, last_error = $5,
@@ -190,7 +193,7 @@ export class WebhookDispatcher {
     // And said where operators look (the worker's log), naming the webhook, never its URL (it may carry a token).
     if (recorded) {
       this.options.logger.warn(
-        `webhooks: gave up on delivery ${delivery.id} (${delivery.event_id}) to webhook ${delivery.subscription_id} after ${delivery.attempts} attempts (${result.error ?? 'no answer'}); it is failed in the delivery log, replay it with \`airlock webhooks replay ${delivery.id}\``,
+        `webhooks: gave up on delivery ${delivery.id} (${delivery.event_id}) to webhook ${delivery.subscription_id} after ${delivery.attempts} ${delivery.attempts === 1 ? 'attempt' : 'attempts'} (${result.error ?? 'no answer'}); it is failed in the delivery log, replay it with \`airlock webhooks replay ${delivery.id}\``,
       );
     }
   }
@@ -217,6 +220,7 @@ export class WebhookDispatcher {
       const status = await post(target.url, pinnedLookup(target.address), headers, body, signal);
       if (status >= 200 && status < 300) return { ok: true, status, error: null };
       // Redirects are not followed (the target could be anywhere): a 3xx is a failure the operator should see.
+      if (status === 410) return { ok: false, status, error: 'HTTP 410: the receiver is gone; not retried' };
       return { ok: false, status, error: status >= 300 && status < 400 ? `HTTP ${status}: redirects are not followed` : `HTTP ${status}` };
     } catch (error) {
       return { ok: false, status: null, error: error instanceof Error ? error.message : String(error) };

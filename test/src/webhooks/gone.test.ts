@@ -1,0 +1,110 @@
+import { createWebhook, listWebhooks, removeWebhook, runUseCase, type Operator } from '@airlock/ops';
+import { newDeliveryId, WebhookDispatcher, type DispatcherOptions } from '@airlock/webhooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { WebhookReceiver } from './receiver.js';
+
+// A receiver answering 410 Gone says the URL is gone for good: that delivery ends at once (failed, audited), not
+// after a day of retries. The subscription stays: the next event is offered once, and is delivered if the URL
+// answers again. Deliveries are queued directly and sent with `runOnce`, which returns when nothing is due.
+
+let t: TestDatabase;
+let receiver: WebhookReceiver;
+const admin: Operator = { actor: 'user:admin', userId: null, role: 'admin', channel: 'cli' };
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  receiver = await WebhookReceiver.start();
+});
+afterAll(async () => {
+  await receiver?.close();
+  await t?.drop();
+});
+
+// No wait between attempts: a failure that is retried is retried within the same pass, up to five attempts.
+const dispatcher = (options: Partial<DispatcherOptions> = {}) =>
+  new WebhookDispatcher({ db: t.db, logger: { info: () => undefined, warn: () => undefined }, allowLoopback: true, retry: { baseDelayMs: 0, maxAttempts: 5 }, ...options });
+
+let counter = 0;
+/** Queues one delivery of a made-up event to the subscription, due now. */
+async function queue(webhookId: string): Promise<string> {
+  const id = newDeliveryId();
+  const eventId = `evt_gone_${(counter += 1)}`;
+  const body = { type: 'action.executed', timestamp: new Date().toISOString(), data: { actionId: `act_${counter}`, status: 'executed' } };
+  await t.db.pool.query(
+    `INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, dedupe_key, audit_seq, payload, status, next_attempt_at)
+     VALUES ($1, $2, $3, 'action.executed', $4, 0, $5, 'pending', now())`,
+    [id, webhookId, eventId, `${webhookId}:${eventId}`, JSON.stringify(body)],
+  );
+  return id;
+}
+
+async function delivery(id: string) {
+  const { rows } = await t.db.pool.query<{ status: string; attempts: number; last_status: number | null; last_error: string | null }>(
+    'SELECT status, attempts, last_status, last_error FROM webhook_deliveries WHERE id = $1',
+    [id],
+  );
+  return rows[0]!;
+}
+
+const failedAudits = async (deliveryId: string) =>
+  (await t.db.prisma.auditEvent.findMany({ where: { type: 'webhook.delivery_failed' }, select: { actor: true, payload: true } })).filter(
+    (row) => (row.payload as { deliveryId?: string }).deliveryId === deliveryId,
+  );
+
+describe('a receiver answering 410 Gone', () => {
+  it('ends the delivery at its first attempt: failed with the reason, audited and logged; other answers are still retried', async () => {
+    const webhookId = (await runUseCase({ db: t.db }, admin, createWebhook, { url: receiver.url, events: ['action.executed'] })).webhook.id;
+    const warnings: string[] = [];
+    try {
+      receiver.answer = () => 410;
+      const gone = await queue(webhookId);
+      await dispatcher({ logger: { info: () => undefined, warn: (line) => warnings.push(line) } }).runOnce();
+      expect(receiver.received).toHaveLength(1);
+      expect(await delivery(gone)).toEqual({ status: 'failed', attempts: 1, last_status: 410, last_error: 'HTTP 410: the receiver is gone; not retried' });
+      expect(await failedAudits(gone)).toEqual([
+        {
+          actor: 'system:webhooks',
+          payload: expect.objectContaining({ webhookId, deliveryId: gone, attempts: 1, lastStatus: 410, lastError: 'HTTP 410: the receiver is gone; not retried' }),
+        },
+      ]);
+      expect(warnings).toEqual([expect.stringMatching(new RegExp(`gave up on delivery ${gone} .* after 1 attempt \\(HTTP 410: the receiver is gone; not retried\\)`))]);
+
+      // Only 410: a 404 is retried like any other failure, to the last attempt.
+      receiver.answer = () => 404;
+      const missing = await queue(webhookId);
+      await dispatcher().runOnce();
+      expect(await delivery(missing)).toMatchObject({ status: 'failed', attempts: 5, last_status: 404, last_error: 'HTTP 404' });
+    } finally {
+      receiver.answer = () => 204;
+      receiver.received.length = 0;
+      await runUseCase({ db: t.db }, admin, removeWebhook, { webhookId });
+    }
+  });
+
+  it('leaves the subscription as it is: the next event goes to the URL, and is delivered once it answers again', async () => {
+    const webhookId = (await runUseCase({ db: t.db }, admin, createWebhook, { url: receiver.url, events: ['action.executed'] })).webhook.id;
+    try {
+      receiver.answer = () => 410;
+      const gone = await queue(webhookId);
+      const later = await queue(webhookId);
+      await dispatcher().runOnce();
+      // Each delivery was offered once and ended; nothing removed the subscription.
+      expect([await delivery(gone), await delivery(later)]).toMatchObject([
+        { status: 'failed', attempts: 1 },
+        { status: 'failed', attempts: 1 },
+      ]);
+      const listed = (await listWebhooks(t.db)).find((w) => w.id === webhookId);
+      expect(listed).toMatchObject({ id: webhookId, removedAt: null });
+
+      receiver.answer = () => 204;
+      const back = await queue(webhookId);
+      await dispatcher().runOnce();
+      expect(await delivery(back)).toMatchObject({ status: 'delivered', attempts: 1, last_status: 204 });
+    } finally {
+      receiver.answer = () => 204;
+      receiver.received.length = 0;
+      await runUseCase({ db: t.db }, admin, removeWebhook, { webhookId });
+    }
+  });
+});
