@@ -1,5 +1,5 @@
 import type { Db } from '@airlock/db';
-import { App, type Logger } from '@slack/bolt';
+import { App, webApi, type Logger } from '@slack/bolt';
 import type { Client } from '@temporalio/client';
 import type { ListenerDeps } from './decisions.js';
 import * as actions from './listeners/actions.js';
@@ -28,16 +28,30 @@ export interface SlackBoltApp {
   directory: SlackDirectory;
 }
 
-/** The Bolt app with Airlock's listeners: HTTP (signed, replay-guarded) or Socket Mode. */
-export function createBoltApp(settings: BoltSettings, deps: { db: Db; temporal: Client; decisionWaitMs: number }): SlackBoltApp {
-  const { logger } = settings;
-  const clientOptions = {
+function clientOptions(settings: Pick<BoltSettings, 'apiUrl'>) {
+  return {
     ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}),
     // A few quick retries: the notifier must not stall for minutes on one unreachable call.
     retryConfig: { retries: 2, factor: 2, minTimeout: 250, maxTimeout: 2_000 },
   };
+}
+
+/**
+ * The notifier's own Web API client. A rate limit fails its call at once with Slack's Retry-After
+ * (the notifier tries that message again after it): the shared client would sleep through
+ * Retry-After three times with its request queue paused, holding up every other action's
+ * messages and the click path's user lookups (SlackDirectory) meanwhile.
+ */
+export function notifierClient(settings: Pick<BoltSettings, 'botToken' | 'apiUrl' | 'logger'>): webApi.WebClient {
+  const { logger } = settings;
+  return new webApi.WebClient(settings.botToken, { ...clientOptions(settings), rejectRateLimitedCalls: true, logger, logLevel: logger.getLevel() });
+}
+
+/** The Bolt app with Airlock's listeners: HTTP (signed, replay-guarded) or Socket Mode. */
+export function createBoltApp(settings: BoltSettings, deps: { db: Db; temporal: Client; decisionWaitMs: number }): SlackBoltApp {
+  const { logger } = settings;
   // logLevel too: without it Bolt resets the given logger to info.
-  const common = { token: settings.botToken, logger, logLevel: logger.getLevel(), clientOptions, convoStore: false as const };
+  const common = { token: settings.botToken, logger, logLevel: logger.getLevel(), clientOptions: clientOptions(settings), convoStore: false as const };
   let app: App;
   if (settings.appToken) {
     app = new App({ ...common, appToken: settings.appToken, socketMode: true });

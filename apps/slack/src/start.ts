@@ -3,7 +3,7 @@ import { parseEnv } from '@airlock/core/env';
 import type { Db } from '@airlock/db';
 import { createLogger, type Logger } from '@airlock/telemetry';
 import { Client, Connection, type ClientInterceptors, type ConnectionOptions, type DataConverter } from '@temporalio/client';
-import { createBoltApp, EVENTS_ENDPOINT } from './app.js';
+import { createBoltApp, EVENTS_ENDPOINT, notifierClient } from './app.js';
 import { NOT_CONFIGURED_LINE, slackAppEnv, slackConfigured } from './env.js';
 import { slackLogger } from './logger.js';
 import { AuditTail } from './notifier/audit-tail.js';
@@ -76,7 +76,7 @@ export async function startSlackApp(options: StartSlackAppOptions): Promise<Runn
   const pollIntervalMs = options.pollIntervalMs ?? 5_000;
   const notifier = new ApprovalNotifier({
     db: options.db,
-    slack: app.client,
+    slack: notifierClient({ botToken: env.SLACK_BOT_TOKEN, ...(env.SLACK_API_URL ? { apiUrl: env.SLACK_API_URL } : {}), logger }),
     routes: env.AIRLOCK_SLACK_ROUTES,
     consoleUrl: env.AIRLOCK_CONSOLE_URL,
     dmAssignees: env.AIRLOCK_SLACK_DM_ASSIGNEES,

@@ -147,10 +147,10 @@ const approve = (message: PostedMessage, actionId: string) =>
 
 describe('an allow_and_notify notice Slack did not take', () => {
   for (const [name, failure] of [
-    ['HTTP 500', { status: 500 }],
+    ["HTTP 500 through the client's own retries", { status: 500 }],
     ['a rate limit (429, Retry-After: 1)', { status: 429, retryAfterSeconds: 1 }],
   ] as [string, FakeFailure][]) {
-    it(`${name} through the client's own retries: the notice is posted once Slack answers, and nothing is audited as given up`, async () => {
+    it(`${name}: the notice is posted once Slack answers, and nothing is audited as given up`, async () => {
       await startApp();
       const rationale = `Refund for order ${randomBytes(4).toString('hex')} (${name}).`;
       fake.failNext('chat.postMessage', failure, { times: Infinity, when: carries(rationale) });
@@ -230,6 +230,22 @@ describe('an approval message Slack did not take', () => {
     expect(row!.payload).toMatchObject({ message: 'approval', round: 1, channel: message.channel, ts: message.ts, call: 'chat.update', error: 'http_500', permanent: false });
     expect((row!.payload as { attempts: number }).attempts).toBeGreaterThan(1);
     expect(logLines.some((l) => l.msg.startsWith(`gave up updating the Slack messages of action ${actionId} after`))).toBe(true);
+  });
+});
+
+describe('a rate limit', () => {
+  it("holds back only the message it answered: another action's approval is posted during a long Retry-After", async () => {
+    await startApp();
+    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
+    const message = await posted(actionId);
+    fake.failNext('chat.update', { status: 429, retryAfterSeconds: 120 }, { times: Infinity, when: (args) => args.ts === message.ts });
+    await approve(message, actionId);
+    await fake.waitForCall('chat.update', (c) => c.args.ts === message.ts && c.response.httpStatus === 429);
+
+    // Well inside the two minutes Slack asked for: nothing here waits for them.
+    const { actionId: next } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
+    const call = await fake.waitForCall('chat.postMessage', (c) => JSON.stringify(c.args.blocks).includes(next) && c.response.ok === true, 30_000);
+    expect(call.args.channel).toBe('C_APPROVALS');
   });
 });
 
