@@ -1,5 +1,5 @@
 import type { Db } from '@airlock/db';
-import { OpsError } from './errors.js';
+import { OpsError } from './ops-error.js';
 import { userOperator, type Operator, type OperatorChannel } from './operator.js';
 import { findUser } from './users/user-row.js';
 

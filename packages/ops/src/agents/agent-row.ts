@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { notFound } from '../errors.js';
+import { notFound } from '../ops-error.js';
 import { findUser } from '../users/user-row.js';
 
 /** An agent as operators see it. */

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { AuditPayloadInput } from '@airlock/core';
 import { hashApiKey } from '@airlock/db';
 import type pg from 'pg';
-import { notFound } from '../errors.js';
+import { notFound } from '../ops-error.js';
 
 /** A key as operators see it: never the secret, which exists only in the answer that minted it. */
 export interface KeyRecord {

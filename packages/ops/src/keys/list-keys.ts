@@ -1,5 +1,5 @@
 import type { Db } from '@airlock/db';
-import { notFound } from '../errors.js';
+import { notFound } from '../ops-error.js';
 import { KEY_COLUMNS, toKeyRecord, type KeyRecord } from './key-row.js';
 
 /**

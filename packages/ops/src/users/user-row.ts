@@ -1,6 +1,6 @@
 import { findUserByIdOrEmail, type UserRecord } from '@airlock/db';
 import type pg from 'pg';
-import { OpsError, rethrowAccountError } from '../errors.js';
+import { OpsError, rethrowAccountError } from '../ops-error.js';
 
 export { USER_COLUMNS, toUserRecord, type UserRecord } from '@airlock/db';
 
