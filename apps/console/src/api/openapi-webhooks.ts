@@ -1,5 +1,5 @@
 import type { OpenAPIRegistry, ResponseConfig } from '@asteasolutions/zod-to-openapi';
-import { WEBHOOK_EVENT_BODIES, WEBHOOK_EVENT_TYPES, WebhookDeliveryHeaders } from '@airlock/webhooks';
+import { DEFAULT_RETRY, retryDelayMs, WEBHOOK_EVENT_BODIES, WEBHOOK_EVENT_TYPES, WebhookDeliveryHeaders } from '@airlock/webhooks';
 import { z } from 'zod';
 import type { ApiRoute } from './api-route.js';
 import { ErrorBody } from './schemas.js';
@@ -68,6 +68,14 @@ export function webhookRoutes(): ApiRoute[] {
 
 type OpenAPIDefinitions = OpenAPIRegistry['definitions'][number];
 
+/** The default retry schedule in words, from the dispatcher's own numbers (AIRLOCK_WEBHOOKS_RETRY_BASE_MS moves the first wait). */
+function retrySchedule(): string {
+  const { baseDelayMs, maxDelayMs, maxAttempts } = DEFAULT_RETRY;
+  const waits = Array.from({ length: maxAttempts - 1 }, (_, i) => retryDelayMs(DEFAULT_RETRY, i + 1));
+  const hours = waits.reduce((sum, ms) => sum + ms, 0) / 3_600_000;
+  return `${baseDelayMs / 1000} s doubling (±20% jitter) to a ${maxDelayMs / 3_600_000} h cap, ${maxAttempts} attempts over about ${hours.toFixed(1)} h by default`;
+}
+
 const RECEIVER_ANSWERS: Record<string, ResponseConfig> = {
   '2XX': { description: 'Delivered, as soon as the status line arrives (the body is never read: answer with an empty one)' },
   '410': {
@@ -75,8 +83,7 @@ const RECEIVER_ANSWERS: Record<string, ResponseConfig> = {
       'Gone: this delivery is failed at once, with no more retries (`webhook.delivery_failed` is audited); the subscription stays, so the next event is still sent. To stop deliveries, remove the subscription',
   },
   default: {
-    description:
-      'Anything else (3xx: redirects are not followed; 4xx; 5xx; no answer within 10 s) is a failed attempt, retried with exponential backoff: 5 s doubling to a 4 h cap, 18 attempts over about 25.7 h, then failed (a replay sends it again)',
+    description: `Anything else (3xx: redirects are not followed; 4xx; 5xx; no answer within 10 s) is a failed attempt, retried with exponential backoff: ${retrySchedule()}; then failed (a replay sends it again)`,
   },
 };
 
