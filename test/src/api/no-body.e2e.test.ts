@@ -58,6 +58,20 @@ describe('a body sent over HTTP to a route that reads none', () => {
     expect(await revocations()).toBe(1);
   });
 
+  it('answers a caller without a valid key 401 before it looks at the body, as routes that read one do', async () => {
+    const key = await createApiKey(database.db, { userId: 'alice' }, 'kept');
+    for (const authorization of [undefined, 'Bearer alk_not_a_key_at_all']) {
+      const response = await fetch(`${app.url}/api/v1/keys/${key.id}/revoke`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(authorization === undefined ? {} : { authorization }) },
+        body: JSON.stringify({ reason: 'customer asked' }),
+      });
+      expect(response.status, authorization ?? 'no key').toBe(401);
+      expect(schemas.ErrorBody.parse(await response.json()).error.code).toBe('unauthenticated');
+    }
+    expect(await revokedAt(key.id)).toBeNull();
+  });
+
   it('on a route without a path parameter too: DELETE /policy/shadow with a member is a 400, with no body it clears', async () => {
     const refused = await send('DELETE', '/api/v1/policy/shadow', JSON.stringify({ policy: 'candidate.yaml' }));
     expect(refused.status).toBe(400);

@@ -12,15 +12,17 @@ type HandlerWithId = (request: Request, ctx: ApiContext, params: { id: string })
 
 export function nextRoute(handler: Handler): (request: Request) => Promise<Response> {
   return withErrors(async (request: Request) => {
-    await refuseUntakenBody(request);
-    return handler(request, apiContext());
+    const ctx = apiContext();
+    await refuseUntakenBody(request, ctx.db);
+    return handler(request, ctx);
   });
 }
 
 export function nextRouteWithId(handler: HandlerWithId): (request: Request, segment: { params: Promise<{ id: string }> }) => Promise<Response> {
   return withErrors(async (request: Request, segment: { params: Promise<{ id: string }> }) => {
-    await refuseUntakenBody(request);
-    return handler(request, apiContext(), await segment.params);
+    const ctx = apiContext();
+    await refuseUntakenBody(request, ctx.db);
+    return handler(request, ctx, await segment.params);
   });
 }
 

@@ -1,4 +1,6 @@
+import type { Db } from '@airlock/db';
 import { takesNoBody, type ApiRoute } from './api-route.js';
+import { authenticate } from './auth.js';
 import { apiRoutes } from './openapi.js';
 import { refuseBody } from './request.js';
 
@@ -30,10 +32,18 @@ export function routeOf(method: string, pathname: string): ApiRoute | undefined 
 /**
  * The route layer's part of reading input: a route whose row documents no body (cancel, revoke, delete)
  * refuses one with anything in it (400 naming each member) before its handler runs, which would
- * drop it without a word. No body, an empty one and `{}` pass.
+ * drop it without a word. No body, an empty one and `{}` pass. A caller without a valid key hears
+ * 401 first, as on every route that reads a body (auth.ts): the key is checked here only when the
+ * body is refused, so a passing request is authenticated once, by its handler.
  */
-export async function refuseUntakenBody(request: Request): Promise<void> {
+export async function refuseUntakenBody(request: Request, db: Db): Promise<void> {
   const route = routeOf(request.method, new URL(request.url).pathname);
-  // A copy is read, so the request reaches the handler as it came.
-  if (route !== undefined && takesNoBody(route) && request.body !== null) await refuseBody(request.clone());
+  if (route === undefined || !takesNoBody(route) || request.body === null) return;
+  try {
+    // A copy is read, so the request reaches the handler as it came.
+    await refuseBody(request.clone());
+  } catch (refusal) {
+    await authenticate(request, db);
+    throw refusal;
+  }
 }
