@@ -5,12 +5,12 @@ import { decide, userOperator } from '@airlock/ops';
 import type { CompiledPolicy } from '@airlock/policy';
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from '@airlock/policy/files';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refundRequest, submitAndWaitForApproval } from '../support/actions.js';
 import { escalatingDeadlinePolicy } from '../support/escalating-policy.js';
 import { seedTeam, startHarness, type Harness } from '../support/harness.js';
-import { launchChromium, screenshot, signedIn } from './browser.js';
-import { ensureConsoleBuilt, startConsole, type RunningConsole } from './console-app.js';
+import { type BrowserConsole, screenshot, signedIn, startBrowserConsole } from './browser.js';
+import { CONSOLE_SETUP_TIMEOUT_MS, type RunningConsole } from './console-app.js';
 
 const defaultPolicy = loadPolicyFile(DEFAULT_POLICY_FILE);
 let activePolicy: CompiledPolicy = defaultPolicy;
@@ -18,26 +18,23 @@ let activePolicy: CompiledPolicy = defaultPolicy;
 // What an approver sees before and after deciding, in the built console in real Chromium.
 describe('the approver’s view', () => {
   let h: Harness;
+  let ui: BrowserConsole | undefined;
   let app: RunningConsole;
   let browser: Browser;
   const keys = { alice: '', carol: '', dana: '' };
 
   beforeAll(async () => {
-    const built = ensureConsoleBuilt();
     h = await startHarness({ deps: (db) => defaultActivityDeps(db, { current: () => activePolicy }) });
     await seedTeam(h.db);
     await createUser(h.db, { id: 'carol', role: 'approver' });
     await createUser(h.db, { id: 'dana', name: 'Dana Lee', email: 'dana@example.com', role: 'approver' });
     for (const user of ['alice', 'carol', 'dana'] as const) keys[user] = (await createApiKey(h.db, { userId: user })).key;
-    await built;
-    app = await startConsole({ DATABASE_URL: h.database.url, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: h.taskQueue });
-    browser = await launchChromium();
-  }, 300_000);
+    ui = await startBrowserConsole(h);
+    ({ app, browser } = ui);
+  }, CONSOLE_SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
-    if (process.env.AIRLOCK_E2E_LOG) console.log(app?.output());
-    await browser?.close();
-    await app?.stop();
+    await ui?.stop();
     await h?.close();
   });
 

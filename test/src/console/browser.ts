@@ -1,13 +1,57 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { inject } from 'vitest';
 import { repoRoot } from '../support/binaries.js';
+import type { Harness } from '../support/harness.js';
+import { startConsole, type RunningConsole } from './console-app.js';
 
 // Debian's chromium with the flags measured on these machines; playwright-core gives each launch a fresh profile directory.
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: FLAGS });
+}
+
+/** A browser test file's console and Chromium; `stop()` ends both. */
+export interface BrowserConsole {
+  app: RunningConsole;
+  browser: Browser;
+  /** Prints the console's output when AIRLOCK_E2E_LOG is set, closes the browser, stops the console. The harness is the caller's. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The set-up every browser test file shares: `startConsole` against the harness's database and task
+ * queue (and this run's Temporal), with `env` added (an OIDC issuer, a policy file), then Chromium.
+ * `startConsole` builds the console first when its build is stale, so the hook calling this needs a
+ * time limit that covers a build (CONSOLE_SETUP_TIMEOUT_MS).
+ */
+export async function startBrowserConsole(h: Pick<Harness, 'database' | 'taskQueue'>, env: Record<string, string> = {}): Promise<BrowserConsole> {
+  const app = await startConsole({ DATABASE_URL: h.database.url, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: h.taskQueue, ...env });
+  const printOutput = () => {
+    if (process.env.AIRLOCK_E2E_LOG) console.log(app.output());
+  };
+  let browser: Browser;
+  try {
+    browser = await launchChromium();
+  } catch (error) {
+    printOutput();
+    await app.stop();
+    throw error;
+  }
+  return {
+    app,
+    browser,
+    async stop() {
+      printOutput();
+      try {
+        await browser.close();
+      } finally {
+        await app.stop();
+      }
+    },
+  };
 }
 
 export const artifactsDir = path.join(repoRoot, 'test/artifacts');

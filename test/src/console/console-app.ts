@@ -14,12 +14,11 @@ const buildLockFile = path.join(consoleDir, '.next-build.lock');
  * Builds the console unless its build is newer than every source file of the console and of the
  * workspace packages it bundles: the launcher's own rule (`consoleBuildNeeded`), so a change to
  * instrumentation.ts or to a package is rebuilt here too. A build takes ~45 s on an idle machine,
- * minutes on a busy one; reuse saves it. The global setup calls it once before any test file
- * starts, so the browser tests never build in parallel or inside a hook's time limit.
- * Test runs in other processes on this checkout (two shells, or `npm test` beside a single file)
- * take turns through a lock file and look again once they hold it: the second finds the first's
- * build and reuses it, where two `next build`s at once would fail ("Another next build process is
- * already running").
+ * minutes on a busy one; reuse saves it. Only the files that start the console build it, in their
+ * `beforeAll` (time limit CONSOLE_SETUP_TIMEOUT_MS), so a run without them builds nothing.
+ * Builders take turns through a lock file and look again once they hold it: the other vitest worker,
+ * or another test run on this checkout, finds the first one's build and reuses it, where two
+ * `next build`s at once would fail ("Another next build process is already running").
  */
 export async function ensureConsoleBuilt(): Promise<void> {
   if (!(await consoleBuildNeeded())) return;
@@ -73,6 +72,13 @@ async function snapshotBuild(): Promise<string> {
   }
 }
 
+/**
+ * The time limit for a hook that starts the console: `startConsole` first builds a stale console
+ * (once a run, under the build lock the other worker waits on), which takes ~45 s on an idle
+ * machine and several minutes on a busy one.
+ */
+export const CONSOLE_SETUP_TIMEOUT_MS = 900_000;
+
 export interface RunningConsole {
   url: string;
   output(): string;
@@ -94,24 +100,31 @@ export async function startConsole(env: { DATABASE_URL: string; TEMPORAL_ADDRESS
   child.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
   const exited = childExited.then(() => undefined);
+  const stop = async () => {
+    child.kill('SIGTERM');
+    await exited;
+    await rm(dir, { recursive: true, force: true });
+  };
   const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`next start exited early:\n${log}`);
-    try {
-      if ((await fetch(`${url}/sign-in`)).ok) break;
-    } catch {
-      // Not listening yet.
+  try {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`next start exited early:\n${log}`);
+      try {
+        if ((await fetch(`${url}/sign-in`)).ok) break;
+      } catch {
+        // Not listening yet.
+      }
+      if (Date.now() > deadline) throw new Error(`next start did not answer within 60 s:\n${log}`);
+      await new Promise((r) => setTimeout(r, 200));
     }
-    if (Date.now() > deadline) throw new Error(`next start did not answer within 60 s:\n${log}`);
-    await new Promise((r) => setTimeout(r, 200));
+  } catch (error) {
+    // Nobody gets a handle to stop it: do it here, so a failed start leaves no server or copy behind.
+    await stop();
+    throw error;
   }
   return {
     url,
     output: () => log,
-    async stop() {
-      child.kill('SIGTERM');
-      await exited;
-      await rm(dir, { recursive: true, force: true });
-    },
+    stop,
   };
 }

@@ -5,11 +5,11 @@ import { createApiKey, createBudget } from '@airlock/db';
 import { createLocalUser } from '@airlock/db/accounts';
 import { DEFAULT_POLICY_FILE } from '@airlock/policy/files';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refundRequest, submitAndWaitForApproval } from '../support/actions.js';
 import { seedTeam, startHarness, type Harness } from '../support/harness.js';
-import { launchChromium, passwordSignIn, screenshot, signedIn } from './browser.js';
-import { ensureConsoleBuilt, startConsole, type RunningConsole } from './console-app.js';
+import { type BrowserConsole, passwordSignIn, screenshot, signedIn, startBrowserConsole } from './browser.js';
+import { CONSOLE_SETUP_TIMEOUT_MS, type RunningConsole } from './console-app.js';
 
 /** What has the keyboard focus: its role and text. */
 async function focused(page: Page): Promise<{ role: string | null; text: string }> {
@@ -20,6 +20,7 @@ async function focused(page: Page): Promise<{ role: string | null; text: string 
 // The console walked as the people who use it: what a refused form keeps, where the focus goes, what money and sessions read like.
 describe('the console, walked', () => {
   let h: Harness;
+  let ui: BrowserConsole | undefined;
   let app: RunningConsole;
   let browser: Browser;
   let policyDir: string;
@@ -27,7 +28,6 @@ describe('the console, walked', () => {
   const keys: Record<string, string> = {};
 
   beforeAll(async () => {
-    const built = ensureConsoleBuilt();
     h = await startHarness();
     await seedTeam(h.db);
     for (const user of ['alice', 'bob']) keys[user] = (await createApiKey(h.db, { userId: user })).key;
@@ -39,20 +39,12 @@ describe('the console, walked', () => {
     await mkdir(deep, { recursive: true });
     policyFile = path.join(deep, 'default.yaml');
     await copyFile(DEFAULT_POLICY_FILE, policyFile);
-    await built;
-    app = await startConsole({
-      DATABASE_URL: h.database.url,
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
-      TEMPORAL_TASK_QUEUE: h.taskQueue,
-      AIRLOCK_POLICY_FILE: policyFile,
-    });
-    browser = await launchChromium();
-  }, 300_000);
+    ui = await startBrowserConsole(h, { AIRLOCK_POLICY_FILE: policyFile });
+    ({ app, browser } = ui);
+  }, CONSOLE_SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
-    if (process.env.AIRLOCK_E2E_LOG) console.log(app?.output());
-    await browser?.close();
-    await app?.stop();
+    await ui?.stop();
     await h?.close();
     if (policyDir) await rm(policyDir, { recursive: true, force: true });
   });

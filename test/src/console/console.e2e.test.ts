@@ -2,44 +2,38 @@ import { awaitOutcome } from '@airlock/core/gateway';
 import { createApiKey } from '@airlock/db';
 import { createLocalUser } from '@airlock/db/accounts';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refundRequest, submitAndWaitForApproval } from '../support/actions.js';
 import { seedTeam, startHarness, type Harness } from '../support/harness.js';
-import { launchChromium, passwordSignIn, screenshot, signedIn } from './browser.js';
-import { ensureConsoleBuilt, startConsole, type RunningConsole } from './console-app.js';
+import { type BrowserConsole, passwordSignIn, screenshot, signedIn, startBrowserConsole } from './browser.js';
+import { CONSOLE_SETUP_TIMEOUT_MS, type RunningConsole } from './console-app.js';
 import { startFakeOidc, type FakeOidc } from './fake-oidc.js';
 
 // The built console (`next start`) in real headless Chromium, against a real worker, Temporal and PostgreSQL.
 describe('console in the browser', () => {
   let h: Harness;
+  let ui: BrowserConsole | undefined;
   let app: RunningConsole;
   let browser: Browser;
   let oidc: FakeOidc;
   const keys = { alice: '', victor: '', bob: '' };
 
   beforeAll(async () => {
-    const built = ensureConsoleBuilt();
     h = await startHarness();
     await seedTeam(h.db);
     for (const user of ['alice', 'victor', 'bob'] as const) keys[user] = (await createApiKey(h.db, { userId: user })).key;
     oidc = await startFakeOidc();
-    await built;
-    app = await startConsole({
-      DATABASE_URL: h.database.url,
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
-      TEMPORAL_TASK_QUEUE: h.taskQueue,
+    ui = await startBrowserConsole(h, {
       AIRLOCK_OIDC_ISSUER: oidc.issuer,
       AIRLOCK_OIDC_CLIENT_ID: oidc.clientId,
       AIRLOCK_OIDC_CLIENT_SECRET: oidc.clientSecret,
       AIRLOCK_OIDC_NAME: 'Test SSO',
     });
-    browser = await launchChromium();
-  }, 300_000);
+    ({ app, browser } = ui);
+  }, CONSOLE_SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
-    if (process.env.AIRLOCK_E2E_LOG) console.log(app?.output());
-    await browser?.close();
-    await app?.stop();
+    await ui?.stop();
     await oidc?.close();
     await h?.close();
   });

@@ -3,11 +3,11 @@ import { createApiKey, createUser } from '@airlock/db';
 import { compilePolicy, type CompiledPolicy } from '@airlock/policy';
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from '@airlock/policy/files';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refundRequest, submitAndWaitForApproval } from '../support/actions.js';
 import { seedTeam, startHarness, type Harness } from '../support/harness.js';
-import { launchChromium, screenshot, signedIn } from './browser.js';
-import { ensureConsoleBuilt, startConsole, type RunningConsole } from './console-app.js';
+import { type BrowserConsole, screenshot, signedIn, startBrowserConsole } from './browser.js';
+import { CONSOLE_SETUP_TIMEOUT_MS, type RunningConsole } from './console-app.js';
 
 const defaultPolicy = loadPolicyFile(DEFAULT_POLICY_FILE);
 const financePolicy = compilePolicy(
@@ -27,26 +27,23 @@ let activePolicy: CompiledPolicy = defaultPolicy;
 // Whom the workflow would refuse is told so on the action page and in the inbox, in the same words, with no form to fail.
 describe('who may not decide an action', () => {
   let h: Harness;
+  let ui: BrowserConsole | undefined;
   let app: RunningConsole;
   let browser: Browser;
   const keys: Record<string, string> = {};
 
   beforeAll(async () => {
-    const built = ensureConsoleBuilt();
     h = await startHarness({ deps: (db) => defaultActivityDeps(db, { current: () => activePolicy }) });
     await seedTeam(h.db);
     await createUser(h.db, { id: 'carol', role: 'approver' });
     await createUser(h.db, { id: 'fay', role: 'approver', groups: ['finance'] });
     for (const user of ['alice', 'carol', 'owner', 'victor', 'fay']) keys[user] = (await createApiKey(h.db, { userId: user })).key;
-    await built;
-    app = await startConsole({ DATABASE_URL: h.database.url, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: h.taskQueue });
-    browser = await launchChromium();
-  }, 300_000);
+    ui = await startBrowserConsole(h);
+    ({ app, browser } = ui);
+  }, CONSOLE_SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
-    if (process.env.AIRLOCK_E2E_LOG) console.log(app?.output());
-    await browser?.close();
-    await app?.stop();
+    await ui?.stop();
     await h?.close();
   });
 

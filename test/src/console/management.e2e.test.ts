@@ -3,16 +3,17 @@ import { createApiKey, recordPolicyRuntime } from '@airlock/db';
 import { DEFAULT_POLICY_FILE } from '@airlock/policy/files';
 import { compilePolicy } from '@airlock/policy';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedTeam, startHarness, type Harness } from '../support/harness.js';
-import { launchChromium, screenshot, signedIn } from './browser.js';
-import { ensureConsoleBuilt, startConsole, type RunningConsole } from './console-app.js';
+import { type BrowserConsole, screenshot, signedIn, startBrowserConsole } from './browser.js';
+import { CONSOLE_SETUP_TIMEOUT_MS, type RunningConsole } from './console-app.js';
 
 // The admin pages of the built console (`next start`) in real headless Chromium,
 // against a real worker, Temporal and PostgreSQL: an admin sets up a new agent from
 // nothing, and that agent's first actions go through the gate with the key the page showed once.
 describe('console administration in the browser', () => {
   let h: Harness;
+  let ui: BrowserConsole | undefined;
   let app: RunningConsole;
   let browser: Browser;
   const keys = { bob: '', victor: '', alice: '' };
@@ -20,19 +21,15 @@ describe('console administration in the browser', () => {
   let agentKey = '';
 
   beforeAll(async () => {
-    const built = ensureConsoleBuilt();
     h = await startHarness();
     await seedTeam(h.db);
     for (const user of ['bob', 'victor', 'alice'] as const) keys[user] = (await createApiKey(h.db, { userId: user })).key;
-    await built;
-    app = await startConsole({ DATABASE_URL: h.database.url, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: h.taskQueue });
-    browser = await launchChromium();
-  }, 900_000);
+    ui = await startBrowserConsole(h);
+    ({ app, browser } = ui);
+  }, CONSOLE_SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
-    if (process.env.AIRLOCK_E2E_LOG) console.log(app?.output());
-    await browser?.close();
-    await app?.stop();
+    await ui?.stop();
     await h?.close();
   });
 

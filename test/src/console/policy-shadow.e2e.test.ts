@@ -2,24 +2,24 @@ import { defaultActivityDeps, shadowPolicyFromDb } from '@airlock/activities';
 import { submitAction } from '@airlock/core/gateway';
 import { createApiKey } from '@airlock/db';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { candidatePolicy } from '../policy/candidate-policy.js';
 import { refundRequest, waitForStatus } from '../support/actions.js';
 import { defaultPolicy, seedTeam, startHarness, type Harness } from '../support/harness.js';
-import { launchChromium, screenshot, signedIn } from './browser.js';
-import { ensureConsoleBuilt, startConsole, type RunningConsole } from './console-app.js';
+import { type BrowserConsole, screenshot, signedIn, startBrowserConsole } from './browser.js';
+import { CONSOLE_SETUP_TIMEOUT_MS, type RunningConsole } from './console-app.js';
 
 // The Backtest and Shadow mode pages of the built console in headless Chromium, and
 // the REST endpoints beside them, over history made by the real gate.
 describe('policy backtest and shadow mode in the console', () => {
   let h: Harness;
+  let ui: BrowserConsole | undefined;
   let app: RunningConsole;
   let browser: Browser;
   let candidate: string;
   const keys = { bob: '', victor: '' };
 
   beforeAll(async () => {
-    const built = ensureConsoleBuilt();
     h = await startHarness({ deps: (db) => ({ ...defaultActivityDeps(db, defaultPolicy()), shadow: shadowPolicyFromDb(db, { refreshMs: 0 }) }) });
     await seedTeam(h.db);
     for (const user of ['bob', 'victor'] as const) keys[user] = (await createApiKey(h.db, { userId: user })).key;
@@ -27,15 +27,12 @@ describe('policy backtest and shadow mode in the console', () => {
     await admit(refundRequest({ amount: '20.00' }));
     await admit(refundRequest({ amount: '2000.00' }));
     await admit({ agentId: 'billing-bot', tool: 'demo.echo', args: { message: 'write to jane.doe@example.com please' }, rationale: 'smoke', idempotencyKey: 'echo-contact' });
-    await built;
-    app = await startConsole({ DATABASE_URL: h.database.url, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: h.taskQueue });
-    browser = await launchChromium();
-  }, 600_000);
+    ui = await startBrowserConsole(h);
+    ({ app, browser } = ui);
+  }, CONSOLE_SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
-    if (process.env.AIRLOCK_E2E_LOG) console.log(app?.output());
-    await browser?.close();
-    await app?.stop();
+    await ui?.stop();
     await h?.close();
   });
 

@@ -1,34 +1,31 @@
 import { awaitOutcome, submitAction } from '@airlock/core/gateway';
 import { createApiKey } from '@airlock/db';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refundRequest, submitAndWaitForApproval } from '../support/actions.js';
 import { seedTeam, startHarness, type Harness } from '../support/harness.js';
-import { launchChromium, screenshot, signedIn } from './browser.js';
-import { ensureConsoleBuilt, startConsole, type RunningConsole } from './console-app.js';
+import { type BrowserConsole, screenshot, signedIn, startBrowserConsole } from './browser.js';
+import { CONSOLE_SETUP_TIMEOUT_MS, type RunningConsole } from './console-app.js';
 
 // Approve and remember from the action page: the built console (`next start`) in
 // real headless Chromium, against a real worker, Temporal and PostgreSQL.
 describe('approve and remember in the console', () => {
   let h: Harness;
+  let ui: BrowserConsole | undefined;
   let app: RunningConsole;
   let browser: Browser;
   const keys = { alice: '', victor: '' };
 
   beforeAll(async () => {
-    const built = ensureConsoleBuilt();
     h = await startHarness();
     await seedTeam(h.db);
     for (const user of ['alice', 'victor'] as const) keys[user] = (await createApiKey(h.db, { userId: user })).key;
-    await built;
-    app = await startConsole({ DATABASE_URL: h.database.url, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: h.taskQueue });
-    browser = await launchChromium();
-  }, 300_000);
+    ui = await startBrowserConsole(h);
+    ({ app, browser } = ui);
+  }, CONSOLE_SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
-    if (process.env.AIRLOCK_E2E_LOG) console.log(app?.output());
-    await browser?.close();
-    await app?.stop();
+    await ui?.stop();
     await h?.close();
   });
 

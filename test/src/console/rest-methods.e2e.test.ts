@@ -1,7 +1,7 @@
 import { apiRoutes, schemas } from '@airlock/console';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { ensureConsoleBuilt, startConsole, type RunningConsole } from './console-app.js';
+import { CONSOLE_SETUP_TIMEOUT_MS, ensureConsoleBuilt, startConsole, type RunningConsole } from './console-app.js';
 
 // Next.js answers a method a route file does not export with an empty 405; the built console (`next start`)
 // must answer it in the API's JSON error shape, with the methods the path does serve.
@@ -14,7 +14,7 @@ describe('a method an API path does not serve', () => {
     database = await createTestDatabase();
     await built;
     app = await startConsole({ DATABASE_URL: database.url, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: 'rest-methods-unused' });
-  }, 300_000);
+  }, CONSOLE_SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
     if (process.env.AIRLOCK_E2E_LOG) console.log(app?.output());

@@ -3,7 +3,7 @@ import { createApiKey } from '@airlock/db';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { refundRequest, submitAndWaitForApproval } from '../support/actions.js';
 import { seedTeam, startHarness, type Harness } from '../support/harness.js';
-import { ensureConsoleBuilt, startConsole, type RunningConsole } from './console-app.js';
+import { CONSOLE_SETUP_TIMEOUT_MS, ensureConsoleBuilt, startConsole, type RunningConsole } from './console-app.js';
 
 // `next start` closes its server on SIGTERM and waits for the requests in flight; a long poll must not hold that up.
 describe('stopping the console', () => {
@@ -17,7 +17,7 @@ describe('stopping the console', () => {
     await seedTeam(h.db);
     key = (await createApiKey(h.db, { userId: 'alice' })).key;
     await built;
-  }, 300_000);
+  }, CONSOLE_SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
     await app?.stop();

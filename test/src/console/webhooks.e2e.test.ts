@@ -3,15 +3,16 @@ import { createApiKey } from '@airlock/db';
 import { WebhookDispatcher } from '@airlock/webhooks';
 import type { Browser } from 'playwright-core';
 import { Webhook } from 'standardwebhooks';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedTeam, startHarness, type Harness } from '../support/harness.js';
 import { WebhookReceiver } from '../webhooks/receiver.js';
-import { launchChromium, screenshot, signedIn } from './browser.js';
-import { ensureConsoleBuilt, startConsole, type RunningConsole } from './console-app.js';
+import { type BrowserConsole, screenshot, signedIn, startBrowserConsole } from './browser.js';
+import { CONSOLE_SETUP_TIMEOUT_MS, type RunningConsole } from './console-app.js';
 
 // The /webhooks page of the built console in headless Chromium: subscribe, see the delivery log, replay.
 describe('webhooks in the console', () => {
   let h: Harness;
+  let ui: BrowserConsole | undefined;
   let app: RunningConsole;
   let browser: Browser;
   let receiver: WebhookReceiver;
@@ -19,7 +20,6 @@ describe('webhooks in the console', () => {
   const keys = { bob: '', victor: '' };
 
   beforeAll(async () => {
-    const built = ensureConsoleBuilt();
     h = await startHarness();
     await seedTeam(h.db);
     for (const user of ['bob', 'victor'] as const) keys[user] = (await createApiKey(h.db, { userId: user })).key;
@@ -27,15 +27,12 @@ describe('webhooks in the console', () => {
     // The worker's dispatcher, here in the test process (the harness worker runs workflows only).
     dispatcher = new WebhookDispatcher({ db: h.db, logger: { info: () => undefined, warn: () => undefined }, allowLoopback: true, retry: { baseDelayMs: 50 }, pollIntervalMs: 50 });
     dispatcher.start();
-    await built;
-    app = await startConsole({ DATABASE_URL: h.database.url, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: h.taskQueue });
-    browser = await launchChromium();
-  }, 600_000);
+    ui = await startBrowserConsole(h);
+    ({ app, browser } = ui);
+  }, CONSOLE_SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
-    if (process.env.AIRLOCK_E2E_LOG) console.log(app?.output());
-    await browser?.close();
-    await app?.stop();
+    await ui?.stop();
     await dispatcher?.stop();
     await receiver?.close();
     await h?.close();
