@@ -1,6 +1,6 @@
-import { createAgent, disableAgent, listAgents, runUseCase, updateAgent } from '@airlock/ops';
+import { createAgent, disableAgent, updateAgent } from '@airlock/ops/agents';
+import { runUseCase } from '@airlock/ops/use-case';
 import { cliOperator, withDb } from './runtime.js';
-import { formatTable } from './table.js';
 
 // `airlock agents ...`: agents without SQL. Keys are `airlock keys ...`.
 
@@ -43,16 +43,5 @@ export async function disableAgentCommand(id: string, options: { reason: string;
   return withDb(async (db) => {
     const result = await runUseCase({ db }, await cliOperator(db, options.by), disableAgent, { id, reason: options.reason });
     return result.changed ? `disabled agent ${id}; revoked ${result.revokedKeys} key(s)` : `agent ${id} was already disabled`;
-  });
-}
-
-export async function listAgentsCommand(): Promise<string> {
-  return withDb(async (db) => {
-    const agents = await listAgents(db);
-    if (agents.length === 0) return 'no agents';
-    return formatTable(
-      ['id', 'name', 'team', 'owner', 'tools', 'state'],
-      agents.map((a) => [a.id, a.name, a.team, a.ownerId ?? '-', a.allowedTools.join(',') || '-', a.disabledAt ? `disabled ${a.disabledAt.toISOString()}` : 'active']),
-    );
   });
 }

@@ -1,21 +1,9 @@
-import { listBudgets } from '@airlock/db';
-import { changeBudget, createBudget, deleteBudget, runUseCase } from '@airlock/ops';
-import { CliError } from './policy-commands.js';
+import { changeBudget, createBudget, deleteBudget } from '@airlock/ops/budgets';
+import { runUseCase } from '@airlock/ops/use-case';
+import { CliError } from './cli-error.js';
 import { cliOperator, withDb } from './runtime.js';
-import { formatTable } from './table.js';
 
 // `airlock budgets ...`: spending caps per agent, team or tenant, per day or month.
-
-export async function listBudgetsCommand(): Promise<string> {
-  return withDb(async (db) => {
-    const budgets = await listBudgets(db);
-    if (budgets.length === 0) return 'no budgets';
-    return formatTable(
-      ['id', 'scope', 'target', 'period', 'limit', 'threshold', 'spent', 'reserved', 'remaining'],
-      budgets.map((b) => [b.id, b.scope, b.target, b.period, `${b.limit} ${b.currency}`, b.approvalThreshold ?? '-', b.spent, b.reserved, b.remaining]),
-    );
-  });
-}
 
 export async function createBudgetCommand(options: {
   scope: string;

@@ -1,29 +1,10 @@
-import { decide, listPending, resolveCompensation } from '@airlock/ops';
-import { CliError } from './policy-commands.js';
-import { cliOperator, withDb, withTemporal } from './runtime.js';
-import { formatTable } from './table.js';
+import type { Db } from '@airlock/db';
+import { decide, resolveCompensation } from '@airlock/ops/actions';
+import { CliError } from './cli-error.js';
+import { cliOperator } from './runtime.js';
+import { withTemporal } from './temporal.js';
 
-// `airlock pending | approve | deny`: the inbox for people who live in a terminal.
-
-export async function pendingCommand(): Promise<string> {
-  return withDb(async (db) => {
-    const pending = await listPending(db);
-    if (pending.length === 0) return 'nothing is waiting for a decision';
-    return formatTable(
-      ['action', 'agent', 'tool', 'risk', 'approvals', 'deadline', 'args hash', 'rationale'],
-      pending.map((p) => [
-        p.actionId,
-        p.agentId,
-        p.tool,
-        p.riskTier ?? '-',
-        `${p.approvalsSoFar}/${p.requiredApprovals} ${p.approverRole}`,
-        p.deadline?.toISOString() ?? 'none',
-        p.argsHash.slice(0, 12),
-        p.rationale,
-      ]),
-    );
-  });
-}
+// `airlock approve | deny | compensation`: the inbox for people who live in a terminal (`pending` lists it, in list-commands.ts).
 
 /**
  * Approves or denies as the person named with --by. The decision binds to the
@@ -52,7 +33,7 @@ export async function decideCommand(
   });
 }
 
-async function openRoundHash(db: Parameters<Parameters<typeof withDb>[0]>[0], actionId: string): Promise<string> {
+async function openRoundHash(db: Db, actionId: string): Promise<string> {
   const round = await db.prisma.approval.findFirst({ where: { actionId, status: 'open' }, orderBy: { round: 'desc' }, select: { argsHash: true } });
   if (!round) throw new CliError(`<action-id>: ${actionId} is not waiting for a decision (see: npm run airlock -- pending)`);
   return round.argsHash;

@@ -1,7 +1,6 @@
 import path from 'node:path';
-import { keyringEnv } from '@airlock/codec';
 import { describeZodIssues } from '@airlock/core';
-import { consoleEnv, dbEnv, EnvError, runtimeEnv, temporalEnv } from '@airlock/core/env';
+import { consoleEnv, dbEnv, EnvError, runtimeEnv } from '@airlock/core/env';
 import { runningEmbeddedTemporal, type EmbeddedTemporalRecord } from '@airlock/core/embedded-temporal';
 import { runningExternalDatabase } from '@airlock/core/external-database';
 import { runningEmbeddedPostgres } from '@airlock/db/embedded';
@@ -11,14 +10,6 @@ import type { z } from 'zod';
 /** Database-only commands (agents, keys, users, budgets, Slack links, grants); policy commands work offline. */
 export function loadDbEnv() {
   return parseCliEnv(dbEnv.required({ DATABASE_URL: true }), ['DATABASE_URL']);
-}
-
-/** Commands that also talk to Temporal (kill switch, decisions): with the workers' payload keys, or neither side reads the other. */
-export function loadOpsEnv() {
-  return parseCliEnv(dbEnv.required({ DATABASE_URL: true }).extend(temporalEnv.shape).extend(keyringEnv.shape).required({ TEMPORAL_ADDRESS: true }), [
-    'DATABASE_URL',
-    'TEMPORAL_ADDRESS',
-  ]);
 }
 
 /** Account commands touch only the database; the public URL, when set, is printed as where to sign in. */
@@ -102,7 +93,7 @@ function embeddedTemporal(): EmbeddedTemporalRecord | undefined {
  * and `export X=` leave them) counts as unset. A variable in `needed` that is unset gets a line of
  * its own saying so and what to set it to; any other problem keeps the schema's message.
  */
-function parseCliEnv<S extends z.ZodType>(schema: S, needed: readonly Needed[]): z.infer<S> {
+export function parseCliEnv<S extends z.ZodType>(schema: S, needed: readonly Needed[]): z.infer<S> {
   const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([, value]) => value?.trim()));
   if (needed.includes('DATABASE_URL') && !env.DATABASE_URL?.trim()) env.DATABASE_URL = embeddedDatabaseUrl();
   if (needed.includes('TEMPORAL_ADDRESS') && !env.TEMPORAL_ADDRESS?.trim()) {

@@ -2,7 +2,7 @@ import { text } from 'node:stream/consumers';
 import { EnvError } from '@airlock/core/env';
 import { runClaudeCodeHook, type ClaudeCodeHookOutput } from '@airlock/mcp-gateway';
 import { loadMcpEnv } from './env.js';
-import { CliError } from './policy-commands.js';
+import { CliError } from './cli-error.js';
 
 /**
  * `airlock hook claude-code`: reads Claude Code's hook JSON on stdin, prints the

@@ -1,7 +1,7 @@
-import { findUser, listKeys, mintKey, revokeKey, rotateKey, runUseCase, type MintedKey } from '@airlock/ops';
-import { CliError } from './policy-commands.js';
+import { mintKey, revokeKey, rotateKey, type MintedKey } from '@airlock/ops/keys';
+import { runUseCase } from '@airlock/ops/use-case';
+import { CliError } from './cli-error.js';
 import { cliOperator, withDb } from './runtime.js';
-import { formatTable } from './table.js';
 import { isoTimeOption } from './times.js';
 
 // `airlock keys ...`: API keys for agents and people. A secret is printed once; only its hash is kept.
@@ -36,19 +36,5 @@ export async function revokeKeyCommand(id: string, options: { by?: string }): Pr
   return withDb(async (db) => {
     const { key, changed } = await runUseCase({ db }, await cliOperator(db, options.by), revokeKey, { id });
     return changed ? `revoked key ${key.id} (${key.prefix}…); it is refused from the next request on` : `key ${key.id} was already revoked`;
-  });
-}
-
-export async function listKeysCommand(options: { agent?: string; user?: string }): Promise<string> {
-  return withDb(async (db) => {
-    // --user names a person as every other option does (id or email); the list itself filters by id.
-    const userId = options.user ? (await findUser(db.pool, options.user, 'userId')).id : undefined;
-    const keys = await listKeys(db, { ...(options.agent ? { agentId: options.agent } : {}), ...(userId ? { userId } : {}) });
-    if (keys.length === 0) return 'no keys';
-    const when = (d: Date | null) => d?.toISOString() ?? '-';
-    return formatTable(
-      ['id', 'prefix', 'owner', 'name', 'created', 'expires', 'last used', 'revoked'],
-      keys.map((k) => [k.id, k.prefix, k.agentId ? `agent:${k.agentId}` : `user:${k.userId}`, k.name, when(k.createdAt), when(k.expiresAt), when(k.lastUsedAt), when(k.revokedAt)]),
-    );
   });
 }

@@ -1,8 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import { EnvError } from '@airlock/core/env';
-import { CliError, policyCheck, policyTest } from './policy-commands.js';
+import { CliError } from './cli-error.js';
 
-// Operational commands load the database and Temporal client only when used: policy commands work offline.
+// Each command loads its own modules when it runs: policy commands work offline and load no database,
+// listings load no use case (nor the policy compiler its refusals are worded with), and only the
+// commands that signal workflows load Temporal's client. `--help` loads none of them.
+const policyCommands = () => import('./policy-commands.js');
+const lists = () => import('./list-commands.js');
 const ops = () => import('./ops-commands.js');
 const accounts = () => import('./user-commands.js');
 const agents = () => import('./agent-commands.js');
@@ -26,11 +30,11 @@ const policy = program.command('policy').description('lint, dry-run, backtest an
 policy
   .command('check <file>')
   .description('compile and type-check a policy file')
-  .action((file: string) => print(policyCheck(file)));
+  .action(async (file: string) => print((await policyCommands()).policyCheck(file)));
 policy
   .command('test <file> <requests>')
   .description('classify each sample request in a JSON array and print a table')
-  .action(async (file: string, requests: string) => print(await policyTest(file, requests)));
+  .action(async (file: string, requests: string) => print(await (await policyCommands()).policyTest(file, requests)));
 policy
   .command('backtest <file>')
   .description('re-evaluate the recorded actions of a window under a candidate policy and show what would change (records nothing)')
@@ -70,7 +74,7 @@ scopeOptions(program.command('resume').description('lift the kill switch'))
 program
   .command('suspensions')
   .description('list active kill switches')
-  .action(async () => print(await (await ops()).suspensionsCommand()));
+  .action(async () => print(await (await lists()).suspensionsCommand()));
 
 program
   .command('grant')
@@ -87,7 +91,7 @@ program
   .command('grants')
   .description('list active standing approvals')
   .option('--agent <id>')
-  .action(async (options: { agent?: string }) => print(await (await ops()).grantsCommand(options)));
+  .action(async (options: { agent?: string }) => print(await (await lists()).grantsCommand(options)));
 program
   .command('revoke <grantId>')
   .description('revoke a standing approval at once')
@@ -98,7 +102,7 @@ const agentCmd = program.command('agents').description('agents: create, change, 
 agentCmd
   .command('list')
   .description('every agent')
-  .action(async () => print(await (await agents()).listAgentsCommand()));
+  .action(async () => print(await (await lists()).listAgentsCommand()));
 agentCmd
   .command('create <id>')
   .description('create an agent (no key yet: npm run airlock -- keys mint --agent <id>)')
@@ -143,7 +147,7 @@ keyCmd
   .description('keys with their expiry and last use, never their secrets')
   .option('--agent <id>')
   .option('--user <user>', 'a person (user id or email)')
-  .action(async (options: { agent?: string; user?: string }) => print(await (await keys()).listKeysCommand(options)));
+  .action(async (options: { agent?: string; user?: string }) => print(await (await lists()).listKeysCommand(options)));
 keyCmd
   .command('rotate <keyId>')
   .description('revoke a key and mint its replacement in one step')
@@ -160,7 +164,7 @@ const users = program.command('users').description('console accounts: one-time p
 users
   .command('list')
   .description('every user')
-  .action(async () => print(await (await accounts()).listUsersCommand()));
+  .action(async () => print(await (await lists()).listUsersCommand()));
 const auditLog = program.command('audit').description('the hash-chained audit log: signing keys, export, verification (docs/AUDIT-FORMAT.md)');
 auditLog
   .command('keygen')
@@ -216,7 +220,7 @@ const budgetCmd = program.command('budgets').description('spending caps per agen
 budgetCmd
   .command('list')
   .description('budgets with this period’s usage')
-  .action(async () => print(await (await budgets()).listBudgetsCommand()));
+  .action(async () => print(await (await lists()).listBudgetsCommand()));
 budgetCmd
   .command('create')
   .description('create a budget')
@@ -246,7 +250,7 @@ const slackCmd = program.command('slack').description('which Slack account decid
 slackCmd
   .command('links')
   .description('every link')
-  .action(async () => print(await (await slack()).listSlackLinksCommand()));
+  .action(async () => print(await (await lists()).listSlackLinksCommand()));
 slackCmd
   .command('link <slack-user-id> <user>')
   .description('link a Slack account (U…) to an Airlock user (id or email)')
@@ -261,7 +265,7 @@ slackCmd
 program
   .command('pending')
   .description('approvals waiting for a decision, nearest deadline first')
-  .action(async () => print(await (await decisions()).pendingCommand()));
+  .action(async () => print(await (await lists()).pendingCommand()));
 for (const decision of ['approve', 'deny'] as const) {
   const cmd = program.command(`${decision} <action-id>`);
   if (decision === 'deny') cmd.option('--feedback <text>', 'guidance returned to the agent’s model');

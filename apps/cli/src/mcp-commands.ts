@@ -1,6 +1,6 @@
 import { airlockUrlOf, GatewayConfigError, GatewayStartError, loadGatewayConfig, runStdioGateway, startHttpGateway } from '@airlock/mcp-gateway';
 import { loadMcpEnv } from './env.js';
-import { CliError } from './policy-commands.js';
+import { CliError } from './cli-error.js';
 
 /**
  * `airlock mcp`: the MCP gateway. stdio by default (an MCP client starts it, the

@@ -1,8 +1,9 @@
-import { listStandingApprovals, listSuspensions } from '@airlock/db';
-import { grantStandingApproval, resumeScope, revokeStandingApproval, runUseCase, suspendAndCancel, type KillScope } from '@airlock/ops';
-import { CliError } from './policy-commands.js';
-import { cliOperator, withDb, withTemporal } from './runtime.js';
-import { formatTable } from './table.js';
+import { resumeScope, suspendAndCancel, type KillScope } from '@airlock/ops/kill-switch';
+import { grantStandingApproval, revokeStandingApproval } from '@airlock/ops/standing-approvals';
+import { runUseCase } from '@airlock/ops/use-case';
+import { CliError } from './cli-error.js';
+import { cliOperator, withDb } from './runtime.js';
+import { withTemporal } from './temporal.js';
 
 export function scopeOf(options: { agent?: string; team?: string; tenant?: boolean }): { scope: KillScope; target: string } {
   const chosen = [options.agent && 'agent', options.team && 'team', options.tenant && 'tenant'].filter(Boolean);
@@ -25,17 +26,6 @@ export async function resumeCommand(options: { agent?: string; team?: string; te
   return withDb(async (db) => {
     const { wasActive } = await runUseCase({ db }, await cliOperator(db, options.by), resumeScope, { scope, target });
     return wasActive ? `resumed ${scope} ${target}` : `${scope} ${target} was not suspended`;
-  });
-}
-
-export async function suspensionsCommand(): Promise<string> {
-  return withDb(async (db) => {
-    const rows = await listSuspensions(db, { activeOnly: true });
-    if (rows.length === 0) return 'no active suspensions';
-    return formatTable(
-      ['id', 'scope', 'target', 'by', 'since', 'reason'],
-      rows.map((s) => [s.id, s.scope, s.target, s.createdBy, s.createdAt.toISOString(), s.reason]),
-    );
   });
 }
 
@@ -66,16 +56,5 @@ export async function revokeCommand(id: string, options: { by: string }): Promis
   return withDb(async (db) => {
     const { wasActive, standingApproval } = await runUseCase({ db }, await cliOperator(db, options.by), revokeStandingApproval, { id });
     return wasActive ? `revoked ${id}` : `${id} was not active${standingApproval.revokedBy ? ` (revoked by ${standingApproval.revokedBy})` : ''}`;
-  });
-}
-
-export async function grantsCommand(options: { agent?: string }): Promise<string> {
-  return withDb(async (db) => {
-    const rows = await listStandingApprovals(db, { ...(options.agent ? { agentId: options.agent } : {}), activeAt: new Date() });
-    if (rows.length === 0) return 'no active standing approvals';
-    return formatTable(
-      ['id', 'agent', 'tool', 'condition', 'uses', 'until', 'by'],
-      rows.map((g) => [g.id, g.agentId, g.tool, g.condition, `${g.uses}/${g.maxUses}`, g.validUntil.toISOString(), g.grantedBy]),
-    );
   });
 }

@@ -3,11 +3,8 @@ import { describeZodIssues } from '@airlock/core';
 import { evaluatePolicy, fileErrorReason, formatProblem, PolicyError, PolicyFileUnreadableError } from '@airlock/policy';
 import { loadPolicyFile } from '@airlock/policy/files';
 import { z } from 'zod';
+import { CliError } from './cli-error.js';
 import { formatTable } from './table.js';
-
-export class CliError extends Error {
-  override name = 'CliError';
-}
 
 const SampleRequest = z
   .object({

@@ -1,14 +1,10 @@
 import { userInfo } from 'node:os';
-import { dataConverterFor } from '@airlock/codec';
-import { actionIdOfWorkflow } from '@airlock/core';
-import { temporalConnectionSettings } from '@airlock/core/temporal';
 import { assertMigrated, createDb, NotMigratedError, type Db } from '@airlock/db';
-import { OpsError, operatorForUser, type Operator } from '@airlock/ops';
-import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
-import { loadDbEnv, loadOpsEnv } from './env.js';
-import { CliError } from './policy-commands.js';
+import { OpsError, operatorForUser, type Operator } from '@airlock/ops/operators';
+import { CliError } from './cli-error.js';
+import { loadDbEnv } from './env.js';
 
-// What every operational command shares: a database (and, for some, Temporal), the
+// What every operational command shares: a database (Temporal, for the few that need it, is temporal.ts), the
 // operator it acts as, and use-case refusals turned into messages naming the option.
 
 /** `options` renames fields for this command (`{ id: '--id' }` where the id is an option, not an argument). */
@@ -37,20 +33,6 @@ async function usableDatabase(db: Db, url: string): Promise<void> {
     if (error instanceof NotMigratedError) throw new CliError(error.message);
     const { hostname, port, pathname } = new URL(url);
     throw new CliError(`cannot use the database at ${hostname}:${port || 5432}${pathname} (DATABASE_URL): ${error instanceof Error ? error.message : String(error)}`);
-  }
-}
-
-export async function withTemporal<T>(fn: (deps: { db: Db; temporal: Client }) => Promise<T>): Promise<T> {
-  const env = loadOpsEnv();
-  const connection = await Connection.connect(temporalConnectionSettings(env, env.TEMPORAL_ADDRESS)).catch((error: unknown) => {
-    // The SDK's own words ("Failed to connect before the deadline") name neither the server nor the setting.
-    throw new CliError(`cannot reach Temporal at ${env.TEMPORAL_ADDRESS}: ${error instanceof Error ? error.message : String(error)}`);
-  });
-  try {
-    const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, dataConverter: dataConverterFor(env.AIRLOCK_PAYLOAD_KEYS) });
-    return await withDb((db) => fn({ db, temporal }));
-  } finally {
-    await connection.close();
   }
 }
 
@@ -111,8 +93,6 @@ const OPTION_OF_FIELD: Record<string, string> = {
 
 /** `--team: must not be empty`; refusals that name no field keep their message. */
 export function cliErrorOf(error: unknown, options: Record<string, string> = {}): unknown {
-  // Temporal's own words ("workflow not found for ID: action-…") name neither the argument nor the action.
-  if (error instanceof WorkflowNotFoundError) return new CliError(`<action-id>: no action ${actionIdOfWorkflow(error.workflowId) ?? error.workflowId}`);
   if (!(error instanceof OpsError)) return error;
   // Only bad input is named by option; a conflict or a missing thing says what it is.
   if (error.code !== 'invalid' || error.issues.length === 0) return new CliError(error.message);

@@ -1,6 +1,6 @@
-import { linkSlackUser, listSlackLinks, runUseCase, unlinkSlackUser } from '@airlock/ops';
+import { linkSlackUser, unlinkSlackUser } from '@airlock/ops/slack-links';
+import { runUseCase } from '@airlock/ops/use-case';
 import { cliOperator, withDb } from './runtime.js';
-import { formatTable } from './table.js';
 
 // `airlock slack ...`: which Slack account decides as which Airlock user.
 
@@ -15,16 +15,5 @@ export async function unlinkSlackCommand(slackUserId: string, options: { by?: st
   return withDb(async (db) => {
     const { userId } = await runUseCase({ db }, await cliOperator(db, options.by), unlinkSlackUser, { slackUserId });
     return `removed the link from Slack user ${slackUserId} to ${userId}`;
-  });
-}
-
-export async function listSlackLinksCommand(): Promise<string> {
-  return withDb(async (db) => {
-    const links = await listSlackLinks(db);
-    if (links.length === 0) return 'no Slack links';
-    return formatTable(
-      ['slack user', 'airlock user', 'by', 'since'],
-      links.map((l) => [l.slackUserId, l.userId, l.createdBy, l.createdAt.toISOString()]),
-    );
   });
 }

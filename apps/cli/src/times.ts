@@ -1,4 +1,4 @@
-import { CliError } from './policy-commands.js';
+import { CliError } from './cli-error.js';
 
 // Options that take a point in time (--expires, --until): checked here so a typo is refused
 // naming the option and the format, not with the schema's "expected date, received Date".

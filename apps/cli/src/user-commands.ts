@@ -1,11 +1,11 @@
 import { Role } from '@airlock/core';
-import { changeRole, disableUser, listUsers, runUseCase } from '@airlock/ops';
+import { changeRole, disableUser } from '@airlock/ops/users';
+import { runUseCase } from '@airlock/ops/use-case';
 import { createUser, resetPassword } from '@airlock/ops/accounts';
 import type { IssuedPassword } from '@airlock/db/accounts';
 import { loadAccountsEnv } from './env.js';
-import { CliError } from './policy-commands.js';
+import { CliError } from './cli-error.js';
 import { cliOperator, withDb } from './runtime.js';
-import { formatTable } from './table.js';
 
 // `airlock users ...`: console accounts with one-time passwords, roles, disabling.
 
@@ -58,17 +58,6 @@ export async function disableUserCommand(user: string, options: { reason: string
   return withDb(async (db) => {
     const result = await runUseCase({ db }, await cliOperator(db, options.by), disableUser, { id: user, reason: options.reason });
     return result.changed ? `disabled ${result.userId}; revoked ${result.revokedKeys} key(s); their sessions have ended` : `${result.userId} was already disabled`;
-  });
-}
-
-export async function listUsersCommand(): Promise<string> {
-  return withDb(async (db) => {
-    const users = await listUsers(db);
-    if (users.length === 0) return 'no users';
-    return formatTable(
-      ['id', 'email', 'name', 'role', 'state'],
-      users.map((u) => [u.id, u.email, u.name, u.role, u.disabledAt ? `disabled ${u.disabledAt.toISOString()}` : 'active']),
-    );
   });
 }
 

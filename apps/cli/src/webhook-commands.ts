@@ -1,4 +1,5 @@
-import { createWebhook, listDeliveries, listWebhooks, removeWebhook, replayDelivery, runUseCase } from '@airlock/ops';
+import { runUseCase } from '@airlock/ops/use-case';
+import { createWebhook, listDeliveries, listWebhooks, removeWebhook, replayDelivery } from '@airlock/ops/webhooks';
 import { cliOperator, withDb } from './runtime.js';
 import { formatTable } from './table.js';
 
