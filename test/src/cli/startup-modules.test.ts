@@ -1,0 +1,114 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../support/binaries.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+
+// Which modules a CLI command loads, not how fast: every command used to load Temporal's client and
+// the policy compiler (CEL) through @airlock/ops's barrel, and paid for it in CPU on each start.
+// A plain database command must load neither; the controls show the recorder sees both kinds.
+
+const exec = promisify(execFile);
+const SLOW = { timeout: 600_000 };
+const tsx = path.join(repoRoot, 'node_modules/tsx/dist');
+const recorder = pathToFileURL(path.join(import.meta.dirname, 'module-recorder.ts')).href;
+// A data directory nothing runs in: the CLI finds no embedded database or Temporal of npm start there.
+const NO_DATA_DIR = path.join(os.tmpdir(), `airlock-cli-no-data-${process.pid}`);
+
+const isTemporalClient = (file: string) => file.includes('/node_modules/@temporalio/client/');
+const isPolicyCompiler = (file: string) => file === 'packages/policy/src/compile.ts' || file.includes('/node_modules/@marcbachmann/cel-js/');
+const isDatabaseLayer = (file: string) => file.startsWith('prisma/src/');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** Repository-relative for the checkout's own files; absolute (under node_modules) otherwise. */
+  modules: string[];
+}
+
+/** The CLI as `npm run airlock` starts it (node with tsx's loader), with the module recorder preloaded. */
+async function airlockRecorded(env: Record<string, string>, ...args: string[]): Promise<Run> {
+  const log = path.join(await mkdtemp(path.join(os.tmpdir(), 'airlock-cli-modules-')), 'modules.log');
+  const argv = [
+    '--require',
+    path.join(tsx, 'preflight.cjs'),
+    '--import',
+    pathToFileURL(path.join(tsx, 'loader.mjs')).href,
+    '--import',
+    recorder,
+    path.join(repoRoot, 'apps/cli/src/main.ts'),
+    ...args,
+  ];
+  const options = {
+    cwd: repoRoot,
+    env: { ...process.env, DATABASE_URL: '', TEMPORAL_ADDRESS: '', AIRLOCK_DATA_DIR: NO_DATA_DIR, MODULE_LOG: log, ...env },
+    timeout: 120_000,
+    killSignal: 'SIGKILL' as const,
+  };
+  let result: Omit<Run, 'modules'>;
+  try {
+    result = { code: 0, ...(await exec(process.execPath, argv, options)) };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    result = { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+  const lines = (await readFile(log, 'utf8')).split('\n').filter((line) => line && !line.startsWith('node:'));
+  const modules = [...new Set(lines.map((line) => (line.startsWith('file:') ? fileURLToPath(line) : line)))].map((file) =>
+    file.startsWith(`${repoRoot}/`) && !file.includes('/node_modules/') ? path.relative(repoRoot, file) : file,
+  );
+  return { ...result, modules };
+}
+
+describe('airlock: a command loads only what it uses', SLOW, () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it.each([
+    { command: 'users list', prints: 'no users' },
+    { command: 'keys list', prints: 'no keys' },
+    { command: 'agents list', prints: 'no agents' },
+    { command: 'suspensions', prints: 'no active suspensions' },
+    { command: 'audit verify --threads 0', prints: 'verified: 0 rows' },
+  ])('$command reads the database and loads neither Temporal’s client nor the policy compiler', SLOW, async ({ command, prints }) => {
+    const run = await airlockRecorded({ DATABASE_URL: database.url }, ...command.split(' '));
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(prints);
+    expect(run.modules.filter(isDatabaseLayer)).not.toEqual([]);
+    expect(run.modules.filter(isTemporalClient)).toEqual([]);
+    expect(run.modules.filter(isPolicyCompiler)).toEqual([]);
+  });
+
+  it('--help loads neither the database layer nor the policy compiler', SLOW, async () => {
+    const run = await airlockRecorded({}, '--help');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Usage: airlock');
+    expect(run.modules.filter((file) => isDatabaseLayer(file) || isTemporalClient(file) || isPolicyCompiler(file))).toEqual([]);
+  });
+
+  it('control: policy check loads the policy compiler, and the recorder sees it', SLOW, async () => {
+    const run = await airlockRecorded({}, 'policy', 'check', path.join(repoRoot, 'packages/policy/policies/default.yaml'));
+    expect(run.code).toBe(0);
+    expect(run.modules).toContain('packages/policy/src/compile.ts');
+    expect(run.modules.some((file) => file.includes('/node_modules/@marcbachmann/cel-js/'))).toBe(true);
+    expect(run.modules.filter(isDatabaseLayer)).toEqual([]);
+  });
+
+  it('control: a decision loads Temporal’s client, and the recorder sees it', SLOW, async () => {
+    // No Temporal is set or running: the command stops at its settings, after loading what it would use.
+    const run = await airlockRecorded({ DATABASE_URL: database.url }, 'approve', 'some-action', '--by', 'someone');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('TEMPORAL_ADDRESS is not set');
+    expect(run.modules.filter(isTemporalClient)).not.toEqual([]);
+  });
+});
