@@ -215,6 +215,9 @@ export class WebhookDispatcher {
       const headers = {
         'content-type': 'application/json',
         'user-agent': 'Airlock-Webhooks/1',
+        // Which delivery this attempt is (the delivery log's id, what `airlock webhooks replay` takes): for a receiver's
+        // support questions, not for dropping duplicates (a replay is a new delivery of the same `webhook-id`). Unsigned.
+        'airlock-delivery-id': delivery.id,
         ...signedHeaders(delivery.secret, delivery.event_id, body, new Date()),
       };
       const status = await post(target.url, pinnedLookup(target.address), headers, body, signal);

@@ -177,6 +177,11 @@ export const WebhookDeliveryHeaders = z.object({
       'Space-separated `v1,<base64>` entries: HMAC-SHA256 of `<webhook-id>.<webhook-timestamp>.<raw body>` keyed with the base64-decoded part of the secret after `whsec_`. Accept if any `v1` entry matches.',
     example: 'v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=',
   }),
+  'airlock-delivery-id': z.string().meta({
+    description:
+      'The delivery (`dlv_…`) in the delivery log, what `airlock webhooks replay` takes: the same on every retry of this delivery, a new one for a replay. To tell an operator which delivery to look at; drop duplicates by `webhook-id`, never by it. Not signed.',
+    example: 'dlv_k3m9x2qp7rtw4vzab5cd',
+  }),
   'content-type': z.literal('application/json'),
   'user-agent': z.string().meta({ example: 'Airlock-Webhooks/1' }),
 });
