@@ -16,8 +16,12 @@ export const replayDelivery = defineUseCase({
   role: 'admin',
   input: ReplayDeliveryInput,
   async write(tx, input) {
+    // FOR SHARE: a removal (which locks the subscription FOR UPDATE and cancels its pending
+    // deliveries) either committed before this read, and removed_at says so, or waits for this
+    // transaction and then cancels the replay with the rest. Read unlocked, a removal committing
+    // between this check and the insert left the replay pending, and it was sent after the removal.
     const { rows } = await tx.query<DeliveryRowSql & { removed_at: Date | null }>(
-      `SELECT ${DELIVERY_COLUMNS}, s.removed_at FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id WHERE d.id = $1`,
+      `SELECT ${DELIVERY_COLUMNS}, s.removed_at FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id WHERE d.id = $1 FOR SHARE OF s`,
       [input.deliveryId],
     );
     const original = rows[0];
