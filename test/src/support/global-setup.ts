@@ -4,7 +4,6 @@ import path from 'node:path';
 import { bundleWorkflows } from '@airlock/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { TestProject } from 'vitest/node';
-import { ensureConsoleBuilt } from '../console/console-app.js';
 import { temporalCliPath } from './binaries.js';
 
 declare module 'vitest' {
@@ -24,8 +23,9 @@ export default async function setup(project: TestProject) {
       extraArgs: ['--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true'],
     },
   });
-  // The browser tests' console build, once and beside the workflow bundle (both only when stale).
-  const [bundle] = await Promise.all([bundleWorkflows(), ensureConsoleBuilt()]);
+  // No console build here: the files that start the console build it when stale (ensureConsoleBuilt,
+  // under a lock), so a run without them does not spend minutes of CPU on `next build`.
+  const bundle = await bundleWorkflows();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'airlock-bundle-'));
   const bundlePath = path.join(dir, 'workflow-bundle.json');
   await writeFile(bundlePath, JSON.stringify(bundle));
