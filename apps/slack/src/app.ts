@@ -4,7 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { ListenerDeps } from './decisions.js';
 import * as actions from './listeners/actions.js';
 import * as views from './listeners/views.js';
-import { GuardedHTTPReceiver, ReplayGuard } from './receiver.js';
+import { GuardedHTTPReceiver, ReplayGuard, type Delivery } from './receiver.js';
 import { PostgresSeenRequests } from './seen-requests.js';
 import { SlackDirectory } from './users.js';
 
@@ -63,6 +63,11 @@ export function createBoltApp(settings: BoltSettings, deps: { db: Db; temporal: 
   }
   const directory = new SlackDirectory(deps.db, app.client);
   const listenerDeps: ListenerDeps = { ...deps, directory, logger };
+  // Once every listener of a request has finished (no error), a retry of its body is not acted on again.
+  app.use(async ({ context, next }) => {
+    await next();
+    await (context.delivery as Delivery | undefined)?.acted();
+  });
   actions.register(app, listenerDeps);
   views.register(app, listenerDeps);
   app.error(async (error) => {

@@ -34,14 +34,21 @@ describe('the replay guard', () => {
     expect(seen.size).toBe(3);
   });
 
-  it('answers a retry (the same body signed again, with X-Slack-Retry-Num) without admitting it a second time', async () => {
+  it('admits a retry (the same body signed again, with X-Slack-Retry-Num) of a request not acted on, and answers one that was without admitting it', async () => {
     let now = 1_800_000_000_000;
     const guard = new ReplayGuard(SECRET, new MemorySeenRequests(), () => now);
-    expect(await guard.admit(signedHeaders('payload=a', now / 1000), 'payload=a')).toEqual({ ok: true });
-    // Slack gave up waiting for the answer and sends the same interaction again a minute later, freshly signed.
+    const first = signedHeaders('payload=a', now / 1000);
+    expect(await guard.admit(first, 'payload=a')).toEqual({ ok: true });
+    // Slack gave up waiting for the answer and sends the same interaction again a moment later, freshly signed;
+    // the first delivery's process died before its listener finished: the retry is the one to act on.
+    now += 5_000;
+    const notActed = { ...signedHeaders('payload=a', now / 1000), 'x-slack-retry-num': '1' };
+    expect(await guard.admit(notActed, 'payload=a')).toEqual({ ok: true, retry: true });
+    await guard.acted(notActed, 'payload=a');
+    // Acted on (by the first delivery or a retry): a later retry is answered and not acted on again.
     now += 60_000;
-    const retried = { ...signedHeaders('payload=a', now / 1000), 'x-slack-retry-num': '1' };
-    expect(await guard.admit(retried, 'payload=a')).toEqual({ ok: false, reason: 'a retry of a request already received', retry: true });
+    const retried = { ...signedHeaders('payload=a', now / 1000), 'x-slack-retry-num': '2' };
+    expect(await guard.admit(retried, 'payload=a')).toEqual({ ok: false, reason: 'a retry of a request already acted on', retry: true });
     // The retry itself, replayed: a replay, as any request.
     expect(await guard.admit(retried, 'payload=a')).toEqual({ ok: false, reason: 'replayed request' });
     expect(await guard.admit(signedHeaders('payload=b', now / 1000), 'payload=b')).toEqual({ ok: true });

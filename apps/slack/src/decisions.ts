@@ -34,6 +34,8 @@ export interface SlackDecision {
   feedback?: string;
   /** Unique per interaction (action_ts, view id): keys the refusal's audit row. */
   interactionId: string;
+  /** Slack's retry of a request whose first delivery was not acted on, as far as the guard knows. */
+  retry?: boolean;
 }
 
 /**
@@ -103,6 +105,12 @@ async function answerFailure(deps: ListenerDeps, slack: webApi.WebClient, input:
   } else if (error instanceof OpsError) {
     await refuse(deps, slack, input, error.message, approverId);
   } else if (error instanceof DecisionRejectedError) {
+    if (input.retry && error.closed && approverId && (await sameDecisionRecorded(deps, input, approverId))) {
+      // The first delivery got as far as deciding before its process died (or its ack was lost): the
+      // workflow refused the retry as a duplicate, and the clicker's decision stands; "not recorded" would be false.
+      deps.logger.info(`a retried ${input.decision} of action ${input.ref.actionId} by ${approverId} was already recorded by its first delivery`);
+      return;
+    }
     await refuse(deps, slack, input, error.message, approverId, error.closed);
   } else if (error instanceof InvalidRequestError) {
     await refuse(deps, slack, input, error.issues, approverId);
@@ -112,6 +120,56 @@ async function answerFailure(deps: ListenerDeps, slack: webApi.WebClient, input:
     deps.logger.error(`recording a decision on ${input.ref.actionId} failed: ${error instanceof Error ? error.message : String(error)}`);
     await tell(slack, input, ':warning: Airlock could not record your decision because of an internal error. Try again, or decide in the console.');
   }
+}
+
+/**
+ * The clicked message is one Airlock posted for the action: its channel and timestamp, as Slack
+ * answered chat.postMessage (no timestamp: a modal opened without one). $1 action, $3 the click's
+ * channel, $4 its message timestamp, $5 the clicker's Slack user id (POSTING_HERE).
+ */
+const ON_OUR_MESSAGE = `($4::text IS NULL OR EXISTS (SELECT 1 FROM slack_messages WHERE action_id = $1 AND channel = $3 AND ts = $4))`;
+
+/** How long ago a post may have started (its claim, or its latest attempt) and still be waited for. */
+const POST_IN_FLIGHT_SECONDS = 10;
+
+/**
+ * A post of the action that may be in flight to where the click came from: Slack may have answered
+ * (the person sees the message) while the notifier is still writing its timestamp. Its target is
+ * the click's channel, or, for a direct message, the clicker, with the click from a DM (D…). A post
+ * that failed leaves the same row, so this only makes the click wait for ON_OUR_MESSAGE, never pass.
+ */
+const POSTING_HERE = `($4::text IS NOT NULL AND EXISTS (
+  SELECT 1 FROM slack_messages WHERE action_id = $1 AND ts IS NULL
+  AND updated_at > now() - interval '${POST_IN_FLIGHT_SECONDS} seconds'
+  AND (target = $3 OR (target = $5 AND $3 LIKE 'D%'))))`;
+
+/** At most this long a click waits for a post in flight to be written (a modal's trigger lasts 3 s). */
+const POST_WAIT_MS = 2_000;
+
+/** Waits while a post to where the click came from is in flight; true once the clicked message is recorded as it. */
+async function postedHere(deps: ListenerDeps, input: SlackDecision): Promise<boolean> {
+  deps.logger.info(`a click on action ${input.ref.actionId} waits for the notifier to record the message Slack has just posted`);
+  const deadline = Date.now() + POST_WAIT_MS;
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // $2 (the round) is the first read's; typed here so the statement takes the same parameters.
+    const { rows } = await deps.db.pool.query<{ on_our_message: boolean; posting: boolean }>(
+      `SELECT ${ON_OUR_MESSAGE} AS on_our_message, ${POSTING_HERE} AS posting, $2::int AS round`,
+      [input.ref.actionId, input.ref.round, input.channel ?? null, input.messageTs ?? null, input.slackUserId],
+    );
+    if (rows[0]?.on_our_message) return true;
+    if (!rows[0]?.posting || Date.now() >= deadline) return false;
+  }
+}
+
+/** Whether this person's decision of this kind is recorded in the round the click names. */
+async function sameDecisionRecorded(deps: ListenerDeps, input: SlackDecision, approverId: string): Promise<boolean> {
+  const { rowCount } = await deps.db.pool.query(
+    `SELECT 1 FROM approval_decisions d JOIN approvals a ON a.id = d.approval_id
+     WHERE a.action_id = $1 AND a.round = $2 AND d.user_id = $3 AND d.decision = $4::"DecisionKind"`,
+    [input.ref.actionId, input.ref.round, approverId, input.decision],
+  );
+  return (rowCount ?? 0) > 0;
 }
 
 /**
@@ -126,21 +184,17 @@ export async function deciderOrRefuse(deps: ListenerDeps, slack: webApi.WebClien
     deps.directory.identify(input.slackUserId),
     // Plain SQL: on every click's path before the decision (Prisma's client costs about a millisecond more here).
     deps.db.pool
-      .query<{ approver_role: Role | null; on_our_message: boolean }>(
+      .query<{ approver_role: Role | null; on_our_message: boolean; posting: boolean }>(
         `SELECT (SELECT approver_role FROM approvals WHERE action_id = $1 AND round = $2) AS approver_role,
-                ($4::text IS NULL OR EXISTS (
-                  SELECT 1 FROM slack_messages WHERE action_id = $1
-                  -- Or posted a moment ago: Slack has answered, and the notifier is still writing where (its target is
-                  -- the channel, or the clicker for a DM). Only the channel or DM it was posting to passes this way.
-                  AND ((channel = $3 AND ts = $4) OR (ts IS NULL AND target IN ($3, $5)))
-                )) AS on_our_message`,
+                ${ON_OUR_MESSAGE} AS on_our_message, ${POSTING_HERE} AS posting`,
         [input.ref.actionId, input.ref.round, input.channel ?? null, input.messageTs ?? null, input.slackUserId],
       )
-      .then(({ rows }) => ({ approverRole: rows[0]?.approver_role ?? null, onOurMessage: rows[0]?.on_our_message === true })),
+      .then(({ rows }) => ({ approverRole: rows[0]?.approver_role ?? null, onOurMessage: rows[0]?.on_our_message === true, posting: rows[0]?.posting === true })),
   ]);
   // A button's value names the action it decides; only on a message Airlock posted for that action does it show
   // that action. Anything else (a message someone posted with the bot token, buttons copied onto it) is refused.
-  if (!round.onOurMessage) {
+  const onOurMessage = round.onOurMessage || (round.posting && (await postedHere(deps, input)));
+  if (!onOurMessage) {
     await refuse(
       deps,
       slack,

@@ -13,8 +13,12 @@ const MAX_BODY_BYTES = 1024 * 1024;
  */
 export const RETRY_WINDOW_SECONDS = 2 * REQUEST_WINDOW_SECONDS;
 
-/** `retry`: Slack sent this body before (with another signature): answered 200, not acted on again. */
-export type RequestVerdict = { ok: true } | { ok: false; reason: string; retry?: true };
+/**
+ * `retry`: Slack sent this body before (with another signature, `X-Slack-Retry-Num`). Admitted when
+ * the first delivery was not acted on (the process died, or the ack was lost, before its listener
+ * finished); answered 200 and not acted on again when it was.
+ */
+export type RequestVerdict = { ok: true; retry?: true } | { ok: false; reason: string; retry?: true };
 
 export interface SeenEntry {
   key: string;
@@ -25,6 +29,8 @@ export interface SeenEntry {
 export interface SeenRequests {
   /** Records each key until its expiry; returns the keys that were not recorded before (the others are repeats). */
   remember(entries: readonly SeenEntry[], nowMs: number): Promise<Set<string>>;
+  /** Whether the key is recorded and not expired. */
+  has(key: string, nowMs: number): Promise<boolean>;
 }
 
 /** One process's memory: enough for a single replica and for tests. */
@@ -42,6 +48,10 @@ export class MemorySeenRequests implements SeenRequests {
     return fresh;
   }
 
+  async has(key: string, nowMs: number): Promise<boolean> {
+    return (this.seen.get(key) ?? 0) > nowMs;
+  }
+
   get size(): number {
     return this.seen.size;
   }
@@ -51,8 +61,10 @@ export class MemorySeenRequests implements SeenRequests {
  * Refuses a captured request sent twice: signature, a symmetric timestamp window,
  * then "seen before?" for as long as the timestamp is inside the window. A body
  * seen before under another signature is Slack retrying a request it got no answer
- * to: acted on once (the first time), so a click is never decided twice. With a
- * shared store (PostgreSQL) the guard holds across every replica of the app.
+ * to: admitted again unless the first delivery was acted on (`acted`, once its
+ * listener finished), so a click the first delivery never got to is not lost, and
+ * one it did is not decided twice. With a shared store (PostgreSQL) the guard holds
+ * across every replica of the app.
  */
 export class ReplayGuard {
   constructor(
@@ -83,7 +95,7 @@ export class ReplayGuard {
       return { ok: false, reason: 'signature mismatch' };
     }
     const requestKey = `${timestamp}:${signature}`;
-    const bodyKey = `body:${createHash('sha256').update(rawBody).digest('hex')}`;
+    const bodyKey = `body:${bodyHash(rawBody)}`;
     const fresh = await this.seen.remember(
       [
         { key: requestKey, expiresAtMs: (seconds + REQUEST_WINDOW_SECONDS + 1) * 1000 },
@@ -92,9 +104,41 @@ export class ReplayGuard {
       nowMs,
     );
     if (!fresh.has(requestKey)) return { ok: false, reason: 'replayed request' };
-    return fresh.has(bodyKey) ? { ok: true } : { ok: false, reason: 'a retry of a request already received', retry: true };
+    if (fresh.has(bodyKey)) return { ok: true };
+    // The body key alone says only that the first delivery arrived: a process that died (or an ack that was
+    // lost) right after this insert left it behind with nothing done. Only a finished listener marks it acted.
+    if (await this.seen.has(actedKey(rawBody), nowMs)) return { ok: false, reason: 'a retry of a request already acted on', retry: true };
+    return { ok: true, retry: true };
+  }
+
+  /** Records that a listener finished with this body: a retry of it is answered 200 and not acted on again. */
+  async acted(headers: IncomingMessage['headers'], rawBody: string): Promise<void> {
+    const seconds = Number(headers['x-slack-request-timestamp']);
+    await this.seen.remember([{ key: actedKey(rawBody), expiresAtMs: (seconds + RETRY_WINDOW_SECONDS + 1) * 1000 }], this.now());
   }
 }
+
+function bodyHash(rawBody: string): string {
+  return createHash('sha256').update(rawBody).digest('hex');
+}
+
+function actedKey(rawBody: string): string {
+  return `acted:${bodyHash(rawBody)}`;
+}
+
+/**
+ * What the receiver puts in a request's Bolt context (`context.delivery`): the global middleware
+ * calls `acted()` once every listener of the request has finished without an error.
+ */
+export interface Delivery {
+  /** Slack sent this body before, and the first delivery was not acted on. */
+  retry: boolean;
+  acted(): Promise<void>;
+}
+
+/** Where the receiver leaves the request's delivery for `customPropertiesExtractor`. */
+const DELIVERY = Symbol('airlock.slack.delivery');
+type WithDelivery = IncomingMessage & { [DELIVERY]?: Delivery };
 
 /**
  * Bolt's HTTP receiver behind a replay guard. Every POST to the events endpoint
@@ -103,7 +147,14 @@ export class ReplayGuard {
  */
 export class GuardedHTTPReceiver extends HTTPReceiver {
   constructor({ guard, ...options }: HTTPReceiverOptions & { signingSecret: string; endpoint: string; guard: ReplayGuard }) {
-    super({ ...options, endpoints: [options.endpoint] });
+    super({
+      ...options,
+      endpoints: [options.endpoint],
+      customPropertiesExtractor: (req) => {
+        const delivery = (req as WithDelivery)[DELIVERY];
+        return delivery ? { delivery } : {};
+      },
+    });
     const dispatch = this.requestListener;
     const logger = options.logger;
     this.requestListener = (req, res) => {
@@ -126,6 +177,9 @@ export class GuardedHTTPReceiver extends HTTPReceiver {
             reply(res, 401);
             return;
           }
+          if (verdict.retry) logger?.info(`acting on a retry of a request not acted on before (X-Slack-Retry-Num: ${String(req.headers['x-slack-retry-num'] ?? 'none')})`);
+          const text = rawBody.toString('utf8');
+          (req as WithDelivery)[DELIVERY] = { retry: verdict.retry === true, acted: () => guard.acted(req.headers, text) };
           // Bolt reuses an already-buffered body instead of reading the stream again.
           (req as BufferedIncomingMessage).rawBody = rawBody;
           dispatch(req, res);

@@ -18,4 +18,9 @@ export class PostgresSeenRequests implements SeenRequests {
     );
     return new Set(rows.map((r) => r.key));
   }
+
+  async has(key: string, nowMs: number): Promise<boolean> {
+    const { rowCount } = await this.db.pool.query('SELECT 1 FROM slack_seen_requests WHERE key = $1 AND expires_at > $2', [key, new Date(nowMs)]);
+    return (rowCount ?? 0) > 0;
+  }
 }

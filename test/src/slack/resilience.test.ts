@@ -161,7 +161,7 @@ describe('the deny modal refuses text the decision cannot take, and stays open',
 });
 
 describe('interactions that are not what a button of ours sends', () => {
-  it('a retry of an interaction Slack already delivered (same body, signed again, X-Slack-Retry-Num) is answered 200 and not acted on twice', async () => {
+  it('a retry of an interaction Slack already delivered and Airlock acted on (same body, signed again, X-Slack-Retry-Num) is answered 200 and not acted on twice', async () => {
     const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
     const message = await posted(actionId);
     const payload = buttonClick(message, ACTION_APPROVE, alice);
@@ -172,7 +172,7 @@ describe('interactions that are not what a button of ours sends', () => {
     const answered = await send(eventsUrl, { ...retry, headers: { ...retry.headers, 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' } });
     expect(answered.status).toBe(200);
     // Answered by the guard before any listener ran: the clicker is not told their own approval "was not recorded".
-    expect(logLines.some((l) => l.msg === 'ignored a retry of a request already received (X-Slack-Retry-Num: 1)')).toBe(true);
+    expect(logLines.some((l) => l.msg === 'ignored a retry of a request already acted on (X-Slack-Retry-Num: 1)')).toBe(true);
     expect(await h.db.prisma.approvalDecision.count({ where: { approval: { actionId } } })).toBe(1);
   });
 
@@ -220,6 +220,12 @@ describe('interactions that are not what a button of ours sends', () => {
     // As between Slack's answer to chat.postMessage and the notifier's write of its channel and timestamp.
     await h.db.prisma.slackMessage.updateMany({ where: { actionId, target: 'C_APPROVALS' }, data: { channel: null, ts: null } });
     expect((await click(message, ACTION_APPROVE, alice)).status).toBe(200);
+    // The click waits for that write (and counts only on the message it records).
+    for (let i = 0; !logLines.some((l) => l.msg === `a click on action ${actionId} waits for the notifier to record the message Slack has just posted`); i += 1) {
+      if (i > 400) throw new Error('the click never waited for the notifier');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await h.db.prisma.slackMessage.updateMany({ where: { actionId, target: 'C_APPROVALS' }, data: { channel: message.channel, ts: message.ts } });
     expect((await awaitOutcome(h.client, actionId)).status).toBe('executed');
     expect(await auditRows(actionId, 'slack.decision_refused')).toEqual([]);
   });

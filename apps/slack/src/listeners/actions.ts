@@ -16,6 +16,11 @@ function containerField(container: Record<string, unknown> | undefined, field: '
   return typeof value === 'string' ? value : undefined;
 }
 
+/** Set by the HTTP receiver (context.delivery): Slack's retry of a request the first delivery did not act on. */
+export function isRetry(context: Record<string, unknown>): boolean {
+  return (context.delivery as { retry?: boolean } | undefined)?.retry === true;
+}
+
 function decisionFrom(click: ButtonClick, decision: 'approve' | 'deny'): SlackDecision | undefined {
   const ref = decodeRef(click.action.value);
   if (!ref) {
@@ -35,6 +40,7 @@ function decisionFrom(click: ButtonClick, decision: 'approve' | 'deny'): SlackDe
     ref,
     decision,
     interactionId: click.action.action_ts,
+    retry: isRetry(click.context),
   };
 }
 

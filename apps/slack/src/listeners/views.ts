@@ -3,6 +3,7 @@ import { denySubmissionErrors, readDenySubmission } from '../blocks/deny-modal.j
 import { DENY_MODAL, REMEMBER_MODAL } from '../blocks/ids.js';
 import { readRememberSubmission } from '../blocks/remember-modal.js';
 import { decideFromSlack, rememberFromSlack, type ListenerDeps } from '../decisions.js';
+import { isRetry } from './actions.js';
 
 // Listeners for modal submissions.
 
@@ -13,7 +14,7 @@ type ViewSubmission = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareA
  * field; otherwise it closes at once (ack), then sends the denial with the feedback for the model.
  */
 export function denySubmitted(deps: ListenerDeps) {
-  return async ({ ack, body, view, client, logger }: ViewSubmission): Promise<void> => {
+  return async ({ ack, body, view, client, logger, context }: ViewSubmission): Promise<void> => {
     const submission = readDenySubmission(view);
     if (!submission) {
       await ack();
@@ -37,13 +38,14 @@ export function denySubmitted(deps: ListenerDeps) {
       ...(submission.feedback ? { feedback: submission.feedback } : {}),
       ...(submission.comment ? { comment: submission.comment } : {}),
       interactionId: view.id,
+      retry: isRetry(context),
     });
   };
 }
 
 /** The approve-and-remember modal: closes at once (ack), then approves and grants through the one use case. */
 export function rememberSubmitted(deps: ListenerDeps) {
-  return async ({ ack, body, view, client, logger }: ViewSubmission): Promise<void> => {
+  return async ({ ack, body, view, client, logger, context }: ViewSubmission): Promise<void> => {
     await ack();
     const submission = readRememberSubmission(view);
     if (!submission) {
@@ -62,6 +64,7 @@ export function rememberSubmitted(deps: ListenerDeps) {
         ref: { actionId: state.actionId, round: state.round, argsHash: state.argsHash },
         decision: 'approve',
         interactionId: view.id,
+        retry: isRetry(context),
       },
       remember,
     );

@@ -369,14 +369,15 @@ export class ApprovalNotifier {
 
   // Before anything leaves for Slack: what the message shows was read a moment ago, and a row committed
   // with early lock release is visible before it is on disk (awaitDurable). Only a send pays this flush.
+  // The row's updated_at says when this attempt started: a click arriving from where it posts, before the
+  // timestamp below is written, waits for it (decisions.ts); an attempt older than that is not waited for.
   private async post(row: MessageRow, content: SlackMessageContent, hash: string): Promise<void> {
+    const where = { actionId_round_target: { actionId: row.actionId, round: row.round, target: row.target } };
+    await this.deps.db.prisma.slackMessage.update({ where, data: { updatedAt: new Date() } });
     await awaitDurable(this.deps.db.pool);
     const posted = await this.deps.slack.chat.postMessage({ channel: row.target, text: content.text, blocks: content.blocks, unfurl_links: false, unfurl_media: false });
     if (!posted.ts || !posted.channel) throw new Error(`chat.postMessage to ${row.target} returned no message timestamp`);
-    await this.deps.db.prisma.slackMessage.update({
-      where: { actionId_round_target: { actionId: row.actionId, round: row.round, target: row.target } },
-      data: { channel: posted.channel, ts: posted.ts, renderedHash: hash },
-    });
+    await this.deps.db.prisma.slackMessage.update({ where, data: { channel: posted.channel, ts: posted.ts, renderedHash: hash } });
   }
 
   private async update(row: MessageRow & { channel: string; ts: string }, content: SlackMessageContent, hash: string): Promise<void> {

@@ -1,0 +1,173 @@
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { awaitOutcome } from '@airlock/core/gateway';
+import { ACTION_APPROVE, PostgresSeenRequests, ReplayGuard, startSlackApp, type RunningSlackApp } from '@airlock/slack';
+import { createLogger } from '@airlock/telemetry';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refundRequest, submitAndWaitForApproval, waitForStatus } from '../support/actions.js';
+import { seedTeam, startHarness, type Harness } from '../support/harness.js';
+import { FakeSlackApi, type PostedMessage } from './fake-slack-api.js';
+import { buttonClick, send, signInteraction, type SignedRequest, type SlackClicker } from './interactions.js';
+
+// Which clicks count while a post is in flight or has failed (only the very message Airlock posted), and
+// Slack's retries of a click whose first delivery was never acted on. Real Bolt receiver, real Temporal and
+// PostgreSQL, fake Web API.
+
+const BOT_TOKEN = 'xoxb-airlock-ownership-token';
+const SIGNING_SECRET = randomBytes(16).toString('hex');
+const alice: SlackClicker = { id: 'U_ALICE', name: 'alice' };
+
+let h: Harness;
+let fake: FakeSlackApi;
+let slack: RunningSlackApp;
+let eventsUrl: string;
+const logLines: { level: number; msg: string }[] = [];
+
+beforeAll(async () => {
+  h = await startHarness();
+  await seedTeam(h.db);
+  fake = await FakeSlackApi.start({ token: BOT_TOKEN, users: [{ id: alice.id, name: 'alice', email: 'alice@example.test' }] });
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) logLines.push(JSON.parse(line) as { level: number; msg: string });
+      done();
+    },
+  });
+  const started = await startSlackApp({
+    env: {
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: fake.url,
+      AIRLOCK_SLACK_ROUTES: JSON.stringify({ default: 'C_APPROVALS' }),
+      AIRLOCK_SLACK_PORT: '0',
+      AIRLOCK_SLACK_HOST: '127.0.0.1',
+      AIRLOCK_CONSOLE_URL: 'http://console.airlock.test',
+      LOG_LEVEL: 'info',
+    },
+    db: h.db,
+    databaseUrl: h.database.url,
+    temporal: h.client,
+    logger: createLogger({ name: 'airlock-slack', level: 'info', format: 'json', destination }),
+    pollIntervalMs: 300,
+  });
+  if (!started?.url) throw new Error('the Slack app did not start in HTTP mode');
+  slack = started;
+  eventsUrl = started.url;
+});
+
+afterAll(async () => {
+  await slack?.stop();
+  await fake?.close();
+  await h?.close();
+});
+
+async function posted(actionId: string): Promise<PostedMessage> {
+  const call = await fake.waitForCall('chat.postMessage', (c) => c.args.channel === 'C_APPROVALS' && JSON.stringify(c.args.blocks).includes(actionId) && c.response.ok === true);
+  const { channel, ts } = call.response as { channel: string; ts: string };
+  return fake.message(channel, ts)!;
+}
+
+const signed = (payload: unknown) => send(eventsUrl, signInteraction(payload, { secret: SIGNING_SECRET }));
+const decisions = (actionId: string) => h.db.prisma.approvalDecision.count({ where: { approval: { actionId } } });
+
+async function waitFor(what: string, condition: () => boolean | Promise<boolean>): Promise<void> {
+  for (let i = 0; !(await condition()); i += 1) {
+    if (i > 400) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** A copy of the action's message (its buttons, values and all) posted elsewhere, e.g. with the bot token. */
+function copyOf(message: PostedMessage, channel: string): PostedMessage {
+  return { ...message, channel, ts: `17999${String(Math.floor(Math.random() * 1e5)).padStart(5, '0')}.000001` };
+}
+
+/** A click on a message Airlock did not post for the action: refused, audited, told to the clicker, nothing decided. */
+async function expectRefused(actionId: string, clicked: PostedMessage): Promise<void> {
+  expect((await signed(buttonClick(clicked, ACTION_APPROVE, alice))).status).toBe(200);
+  await fake.waitForCall(
+    'chat.postEphemeral',
+    (c) => c.args.user === alice.id && c.args.channel === clicked.channel && String(c.args.text).includes(`is not on a message Airlock posted for action ${actionId}`),
+  );
+  const refusals = await h.db.prisma.auditEvent.findMany({ where: { actionId, type: 'slack.decision_refused' } });
+  expect(refusals.length).toBeGreaterThan(0);
+  expect((await waitForStatus(h.client, actionId, () => true)).approval?.decisions).toEqual([]);
+}
+
+describe('a button counts only on the very message Airlock posted', () => {
+  it('a direct message still unposted (failed or in flight) lets no copy of its buttons count, in a channel or in the DM', async () => {
+    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
+    const message = await posted(actionId);
+    // A DM to alice whose chat.postMessage failed or is in flight: claimed, no channel or timestamp written.
+    await h.db.prisma.slackMessage.create({ data: { actionId, round: 1, target: alice.id, kind: 'direct' } });
+    // A copy of the Approve button in a channel Airlock never posted the action to.
+    await expectRefused(actionId, copyOf(message, 'C_ELSEWHERE'));
+    // A copy in alice's DM with the app: the post may be in flight, so the click waits, but nothing is recorded there.
+    await expectRefused(actionId, copyOf(message, 'D_ALICE'));
+    expect(logLines.some((l) => l.msg === `a click on action ${actionId} waits for the notifier to record the message Slack has just posted`)).toBe(true);
+  });
+
+  it('a post that failed a while ago is not waited for: a copy where it was going is refused at once', async () => {
+    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
+    const message = await posted(actionId);
+    const longAgo = new Date(Date.now() - 60_000);
+    await h.db.prisma.slackMessage.create({ data: { actionId, round: 1, target: alice.id, kind: 'direct', createdAt: longAgo, updatedAt: longAgo } });
+    await expectRefused(actionId, copyOf(message, 'D_ALICE'));
+    expect(logLines.some((l) => l.msg === `a click on action ${actionId} waits for the notifier to record the message Slack has just posted`)).toBe(false);
+  });
+
+  it('a click in the DM on the message Slack has just posted, before the notifier has written where, counts once it is written', async () => {
+    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
+    const dm = copyOf(await posted(actionId), 'D_ALICE');
+    await h.db.prisma.slackMessage.create({ data: { actionId, round: 1, target: alice.id, kind: 'direct' } });
+    expect((await signed(buttonClick(dm, ACTION_APPROVE, alice))).status).toBe(200);
+    await waitFor('the click to wait', () => logLines.some((l) => l.msg === `a click on action ${actionId} waits for the notifier to record the message Slack has just posted`));
+    // The notifier's write of Slack's answer to chat.postMessage.
+    await h.db.prisma.slackMessage.update({ where: { actionId_round_target: { actionId, round: 1, target: alice.id } }, data: { channel: dm.channel, ts: dm.ts } });
+    expect((await awaitOutcome(h.client, actionId)).status).toBe('executed');
+    expect(await h.db.prisma.auditEvent.count({ where: { actionId, type: 'slack.decision_refused' } })).toBe(0);
+  });
+});
+
+/** The same body as `first`, signed again a moment later, with Slack's retry headers. */
+function retryOf(first: SignedRequest, payload: unknown): SignedRequest {
+  const again = signInteraction(payload, { secret: SIGNING_SECRET, timestamp: Number(first.headers['x-slack-request-timestamp']) + 1 });
+  expect(again.body).toBe(first.body);
+  return { ...again, headers: { ...again.headers, 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' } };
+}
+
+describe("Slack's retry of a click", () => {
+  it('a click whose first delivery died after the replay guard stored it is acted on when Slack retries it', async () => {
+    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
+    const payload = buttonClick(await posted(actionId), ACTION_APPROVE, alice);
+    const first = signInteraction(payload, { secret: SIGNING_SECRET });
+    // The first delivery reached a replica (this guard, sharing the table) that died right after the guard's insert.
+    expect(await new ReplayGuard(SIGNING_SECRET, new PostgresSeenRequests(h.db)).admit(first.headers, first.body)).toEqual({ ok: true });
+    expect((await send(eventsUrl, retryOf(first, payload))).status).toBe(200);
+    expect((await awaitOutcome(h.client, actionId)).status).toBe('executed');
+    expect(await decisions(actionId)).toBe(1);
+  });
+
+  it('a retry of a click that was decided but not marked acted (died just after) decides nothing again and tells the clicker nothing false', async () => {
+    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
+    const payload = buttonClick(await posted(actionId), ACTION_APPROVE, alice);
+    const first = signInteraction(payload, { secret: SIGNING_SECRET });
+    expect((await send(eventsUrl, first)).status).toBe(200);
+    expect((await awaitOutcome(h.client, actionId)).status).toBe('executed');
+    // As if the process died between the decision and recording that the click was acted on.
+    await waitFor('the click to be marked acted', async () => (await h.db.prisma.slackSeenRequest.deleteMany({ where: { key: { startsWith: 'acted:' } } })).count > 0);
+    const before = fake.calls('chat.postEphemeral').length;
+    expect((await send(eventsUrl, retryOf(first, payload))).status).toBe(200);
+    await waitFor('the retry to be refused as already recorded', () =>
+      logLines.some((l) => l.msg === `a retried approve of action ${actionId} by alice was already recorded by its first delivery`),
+    );
+    expect(await decisions(actionId)).toBe(1);
+    expect(
+      fake
+        .calls('chat.postEphemeral')
+        .slice(before)
+        .filter((c) => c.args.user === alice.id),
+    ).toEqual([]);
+    expect(await h.db.prisma.auditEvent.count({ where: { actionId, type: 'slack.decision_refused' } })).toBe(0);
+  });
+});
