@@ -14,6 +14,8 @@ import {
   type CheckpointKeyring,
 } from '@airlock/db';
 import { makeDirectory } from '@airlock/core/make-directory';
+// Its own entry: the package's main one loads the policy compiler.
+import { fileErrorReason } from '@airlock/policy/errors';
 import { z } from 'zod';
 import { CliError } from './cli-error.js';
 import { withDb } from './runtime.js';
@@ -26,7 +28,7 @@ import { withDb } from './runtime.js';
 export async function keygenCommand(options: { out: string }): Promise<string> {
   const pair = generateCheckpointKeyPair();
   await makeDirectory(options.out).catch(async (error: unknown) => {
-    throw new CliError(`--out: cannot create the directory ${options.out}: ${await fileErrorReason(error)}`);
+    throw new CliError(`--out: cannot create the directory ${options.out}: ${fileErrorReason(error)}`);
   });
   const privatePath = join(options.out, 'audit-signing-key.pem');
   const publicPath = join(options.out, 'audit-signing-key.pub.pem');
@@ -48,7 +50,7 @@ export async function keygenCommand(options: { out: string }): Promise<string> {
 async function writeNewKeyFile(path: string, pem: string, mode: number): Promise<void> {
   await writeFile(path, pem, { mode, flag: 'wx' }).catch(async (error: NodeJS.ErrnoException) => {
     if (error.code === 'EEXIST') throw new CliError(`${path} exists: keep the old key (its public half verifies old checkpoints) and write the new one elsewhere`);
-    throw new CliError(`--out: cannot write ${path}: ${await fileErrorReason(error)}`);
+    throw new CliError(`--out: cannot write ${path}: ${fileErrorReason(error)}`);
   });
 }
 
@@ -82,7 +84,7 @@ export async function exportCommand(options: { out: string }): Promise<string> {
 }
 
 const alreadyExists = (path: string) => new CliError(`--out: ${path} already exists; choose another path or remove it`);
-const cannotCreate = async (path: string, error: unknown) => new CliError(`--out: cannot create ${path}: ${await fileErrorReason(error)}`);
+const cannotCreate = (path: string, error: unknown) => new CliError(`--out: cannot create ${path}: ${fileErrorReason(error)}`);
 
 async function refuseExisting(path: string): Promise<void> {
   const existing = await lstat(path).catch(() => undefined);
@@ -93,7 +95,7 @@ async function createNew(path: string, partial: string): Promise<FileHandle> {
   try {
     return await open(partial, 'wx');
   } catch (error) {
-    throw await cannotCreate(path, error);
+    throw cannotCreate(path, error);
   }
 }
 
@@ -103,7 +105,7 @@ async function publish(partial: string, path: string): Promise<void> {
     await link(partial, path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw alreadyExists(path);
-    throw await cannotCreate(path, error);
+    throw cannotCreate(path, error);
   }
   await unlink(partial);
 }
@@ -150,7 +152,7 @@ async function readingFile<T>(option: string, path: string, read: () => Promise<
   } catch (error) {
     if (error instanceof ExportFormatError) throw new CliError(`${option}: ${error.message.startsWith(path) ? error.message : `${path}: ${error.message}`}`);
     if (typeof (error as NodeJS.ErrnoException).code !== 'string' || !(error as NodeJS.ErrnoException).syscall) throw error;
-    throw new CliError(`${option}: cannot read ${path}: ${await fileErrorReason(error)}`);
+    throw new CliError(`${option}: cannot read ${path}: ${fileErrorReason(error)}`);
   }
 }
 
@@ -180,12 +182,4 @@ function describe(result: ChainVerification, withKeys: boolean): string {
     lines.push('links and hashes only: give --public-key to check the signed checkpoints (what catches a rewrite by a database superuser)');
   }
   return lines.join('\n');
-}
-
-/**
- * The system's words for a file error (`no such file or directory`). The policy package's entry
- * loads the policy compiler, so only a failing path loads it, not every export and verification.
- */
-async function fileErrorReason(error: unknown): Promise<string> {
-  return (await import('@airlock/policy')).fileErrorReason(error);
 }

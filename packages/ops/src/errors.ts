@@ -1,5 +1,5 @@
 import { describeZodIssues } from '@airlock/core';
-import { plainZodIssue } from '@airlock/policy';
+import { plainZodIssue } from '@airlock/policy/zod-wording';
 import { z } from 'zod';
 import { OpsError } from './ops-error.js';
 

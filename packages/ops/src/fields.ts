@@ -1,5 +1,5 @@
 import { ActionRequest } from '@airlock/core';
-import { Rule } from '@airlock/policy';
+import { Rule } from '@airlock/policy/schema';
 import { z } from 'zod';
 
 // The fields operator inputs share, with the same rules the gate applies.

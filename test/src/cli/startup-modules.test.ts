@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { createUser } from '@airlock/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../support/binaries.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -85,6 +86,17 @@ describe('airlock: a command loads only what it uses', SLOW, () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(prints);
     expect(run.modules.filter(isDatabaseLayer)).not.toEqual([]);
+    expect(run.modules.filter(isTemporalClient)).toEqual([]);
+    expect(run.modules.filter(isPolicyCompiler)).toEqual([]);
+  });
+
+  it('a write through a use case (agents create) loads neither Temporal’s client nor the policy compiler', SLOW, async () => {
+    // Its refusals are worded by the policy package's zod wording, which has an entry of its own.
+    await createUser(database.db, { id: 'startup-owner', role: 'approver' });
+    const run = await airlockRecorded({ DATABASE_URL: database.url }, 'agents', 'create', 'startup-bot', '--team', 'eng', '--owner', 'startup-owner');
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.modules).toContain('packages/ops/src/errors.ts');
     expect(run.modules.filter(isTemporalClient)).toEqual([]);
     expect(run.modules.filter(isPolicyCompiler)).toEqual([]);
   });
