@@ -106,8 +106,18 @@ describe("docs/WEBHOOKS.md's signature check, as a receiver copies it", () => {
       { secret: `whsec_${Buffer.alloc(32, 7).toString('base64')}`, headers, body },
       { secret, headers: { ...headers, 'webhook-timestamp': String(Number(headers['webhook-timestamp']) - 3600) }, body },
       { secret, headers: { 'webhook-id': headers['webhook-id'], 'webhook-timestamp': headers['webhook-timestamp'] }, body },
+      // A signature that is not ASCII is refused like any wrong one (Python's compare_digest raises TypeError on such str).
+      { secret, headers: { ...headers, 'webhook-signature': 'v1,é' }, body },
     ];
-    const expected = ['audit.checkpoint', 'audit.checkpoint', 'refused: bad signature', 'refused: bad signature', 'refused: stale timestamp', 'refused: not a signed webhook'];
+    const expected = [
+      'audit.checkpoint',
+      'audit.checkpoint',
+      'refused: bad signature',
+      'refused: bad signature',
+      'refused: stale timestamp',
+      'refused: not a signed webhook',
+      'refused: bad signature',
+    ];
     expect(await node(cases)).toEqual(expected);
     expect(await python(cases)).toEqual(expected);
   });
