@@ -1,16 +1,10 @@
-import Link from 'next/link';
+import { ForbiddenMessage } from '../src/ui/errors/access-pages.js';
 
-/** What `forbidden()` renders, with HTTP 403: the attempt is already in the audit log. */
+/** `forbidden()` outside the signed-in pages, with HTTP 403. */
 export default function Forbidden() {
   return (
     <main id="content" className="narrow">
-      <h1>Not allowed</h1>
-      <p role="alert" className="notice error">
-        Administration is for admins. Your role does not allow it; the attempt has been recorded in the audit log.
-      </p>
-      <p>
-        <Link href="/">Back to the inbox</Link>
-      </p>
+      <ForbiddenMessage />
     </main>
   );
 }

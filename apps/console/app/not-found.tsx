@@ -1,14 +1,10 @@
-import Link from 'next/link';
+import { NotFoundMessage } from '../src/ui/errors/access-pages.js';
 
-/** What `notFound()` and an unknown address render, with HTTP 404: in the console's words, with a way back. */
+/** An address no route serves, with HTTP 404 (a signed-in page's `notFound()` keeps the top bar: app/(console)/not-found.tsx). */
 export default function NotFound() {
   return (
     <main id="content" className="narrow">
-      <h1>Not found</h1>
-      <p>Nothing is at this address: the link may be mistyped, or the action, agent or user it names does not exist here.</p>
-      <p>
-        <Link href="/">Back to the inbox</Link>
-      </p>
+      <NotFoundMessage />
     </main>
   );
 }
