@@ -2,7 +2,7 @@
 
 import { startTransition, useActionState, useEffect, useRef, type ReactNode } from 'react';
 import { idle, type Notice } from '../forms/notice.js';
-import { NoticeText, useFocusOnError } from '../forms/notice-line.js';
+import { NoticeView } from '../forms/notice-line.js';
 
 /**
  * A form around one admin server action. A refused submission keeps what was
@@ -56,23 +56,5 @@ export function AdminForm({
       </button>
       <NoticeView notice={notice} />
     </form>
-  );
-}
-
-/** A server action's answer in a live region; a secret in it is shown once, selectable. */
-export function NoticeView({ notice }: { notice: Notice }) {
-  const ref = useFocusOnError<HTMLDivElement>(notice);
-  return (
-    <div ref={ref} tabIndex={-1} role={notice.kind === 'error' ? 'alert' : 'status'} className={`notice ${notice.kind}`}>
-      <NoticeText notice={notice} />
-      {notice.secret && (
-        <div className="secret">
-          <label>
-            {notice.secret.label}
-            <input readOnly value={notice.secret.value} className="mono" spellCheck={false} onFocus={(e) => e.currentTarget.select()} />
-          </label>
-        </div>
-      )}
-    </div>
   );
 }

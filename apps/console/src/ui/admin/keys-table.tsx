@@ -3,7 +3,7 @@
 import { startTransition, useActionState, type FormEvent } from 'react';
 import { idle } from '../forms/notice.js';
 import { revokeKeyAction, rotateKeyAction } from './admin-actions.js';
-import { NoticeView } from './admin-form.js';
+import { NoticeView } from '../forms/notice-line.js';
 import { DataTable } from '../shared/data-table.js';
 
 export interface KeyRow {

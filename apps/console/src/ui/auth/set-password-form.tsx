@@ -4,11 +4,12 @@ import { useActionState } from 'react';
 import { idle } from '../forms/notice.js';
 import { setOwnPassword } from './password-actions.js';
 import { NoticeLine } from '../forms/notice-line.js';
+import { sendKeepingTyped } from '../forms/keep-typed.js';
 
 export function SetPasswordForm({ oneTime, next }: { oneTime: boolean; next?: string | undefined }) {
   const [notice, action, pending] = useActionState(setOwnPassword, idle);
   return (
-    <form action={action} className="card">
+    <form action={action} onSubmit={sendKeepingTyped(action)} className="card">
       <h2>{oneTime ? 'Set your password' : 'Change your password'}</h2>
       {next && <input type="hidden" name="next" value={next} />}
       <label htmlFor="currentPassword">{oneTime ? 'One-time password' : 'Current password'}</label>

@@ -4,11 +4,12 @@ import { useActionState } from 'react';
 import { idle } from '../forms/notice.js';
 import { signInWithKey } from './sign-in-actions.js';
 import { NoticeLine } from '../forms/notice-line.js';
+import { sendKeepingTyped } from '../forms/keep-typed.js';
 
 export function SignInForm({ next }: { next?: string }) {
   const [notice, action, pending] = useActionState(signInWithKey, idle);
   return (
-    <form action={action} className="card">
+    <form action={action} onSubmit={sendKeepingTyped(action)} className="card">
       {next && <input type="hidden" name="next" value={next} />}
       <h2>Sign in with an API key</h2>
       <p>

@@ -58,3 +58,25 @@ export function InlineNotice({ notice }: { notice: Notice }) {
     </span>
   );
 }
+
+/**
+ * A server action's answer in a live region. A secret in it (a new API key, a webhook's signing
+ * secret, a one-time password) is shown once, in a read-only field that selects itself for copying:
+ * it lives only in this answer, so navigating away drops it for good.
+ */
+export function NoticeView({ notice }: { notice: Notice }) {
+  const ref = useFocusOnError<HTMLDivElement>(notice);
+  return (
+    <div ref={ref} tabIndex={-1} role={notice.kind === 'error' ? 'alert' : 'status'} className={`notice ${notice.kind}`}>
+      <NoticeText notice={notice} />
+      {notice.secret && (
+        <div className="secret">
+          <label>
+            {notice.secret.label}
+            <input readOnly value={notice.secret.value} className="mono" spellCheck={false} onFocus={(e) => e.currentTarget.select()} />
+          </label>
+        </div>
+      )}
+    </div>
+  );
+}

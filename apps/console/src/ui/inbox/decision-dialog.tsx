@@ -5,6 +5,7 @@ import type { InboxItem } from './query.js';
 import { ArgsSummary } from './args-summary.js';
 
 export type PendingDecision = { kind: 'approve' | 'deny'; approval: InboxItem };
+export type DecisionFields = { comment: string; feedback: string };
 
 /**
  * Confirms a high or critical approval, or collects a denial's reason and the
@@ -12,12 +13,15 @@ export type PendingDecision = { kind: 'approve' | 'deny'; approval: InboxItem };
  */
 export function DecisionDialog({
   pending,
+  draft,
   onCancel,
   onConfirm,
 }: {
   pending: PendingDecision | null;
+  /** What was typed for this approval before a refusal: offered again. */
+  draft?: DecisionFields | undefined;
   onCancel: () => void;
-  onConfirm: (fields: { comment: string; feedback: string }) => void;
+  onConfirm: (fields: DecisionFields) => void;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
@@ -48,11 +52,11 @@ export function DecisionDialog({
           {!deny && <p>This is a {approval.tier}-risk action. Approving lets it run with these arguments:</p>}
           <ArgsSummary args={approval.args} actionId={approval.actionId} label="Arguments" />
           <label htmlFor="dialog-comment">{deny ? 'Reason (recorded and sent to the agent)' : 'Comment (optional)'}</label>
-          <input id="dialog-comment" name="comment" maxLength={2000} autoFocus={deny} />
+          <input id="dialog-comment" name="comment" maxLength={2000} autoFocus={deny} defaultValue={draft?.comment} />
           {deny && (
             <>
               <label htmlFor="dialog-feedback">Feedback for the model (what to do instead)</label>
-              <textarea id="dialog-feedback" name="feedback" rows={3} maxLength={4000} />
+              <textarea id="dialog-feedback" name="feedback" rows={3} maxLength={4000} defaultValue={draft?.feedback} />
             </>
           )}
           <div className="buttons">

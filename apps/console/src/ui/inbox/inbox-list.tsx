@@ -6,7 +6,7 @@ import { idle, type Notice } from '../forms/notice.js';
 import type { InboxItem } from './query.js';
 import { decide } from '../actions/decision-actions.js';
 import { Countdown } from '../shared/countdown.js';
-import { DecisionDialog, type PendingDecision } from './decision-dialog.js';
+import { DecisionDialog, type DecisionFields, type PendingDecision } from './decision-dialog.js';
 import { NoticeLine, NoticeText } from '../forms/notice-line.js';
 import { ArgsSummary } from './args-summary.js';
 import { whyCannotDecide } from '../actions/decider-standing.js';
@@ -19,17 +19,28 @@ export function InboxList({ approvals, canDecide, userId, role }: { approvals: I
   const [selected, setSelected] = useState(0);
   const [pending, setPending] = useState<PendingDecision | null>(null);
   const [notice, setNotice] = useState<Notice>(idle);
+  const [drafts, setDrafts] = useState<Record<string, DecisionFields>>({});
   const [busy, startTransition] = useTransition();
   const rows = useRef<(HTMLElement | null)[]>([]);
 
-  const submit = useCallback((kind: 'approve' | 'deny', approval: InboxItem, fields: { comment: string; feedback: string } = { comment: '', feedback: '' }) => {
+  const submit = useCallback((kind: 'approve' | 'deny', approval: InboxItem, fields: DecisionFields = { comment: '', feedback: '' }) => {
     const form = new FormData();
     form.set('actionId', approval.actionId);
     form.set('argsHash', approval.argsHash);
     form.set('decision', kind);
     form.set('comment', fields.comment);
     form.set('feedback', fields.feedback);
-    startTransition(async () => setNotice(await decide(idle, form)));
+    startTransition(async () => {
+      const answer = await decide(idle, form);
+      setNotice(answer);
+      // A refused decision (the session ended, the round moved on) keeps what was typed for the next try on that row.
+      setDrafts((previous) => {
+        const next = { ...previous };
+        if (answer.kind === 'error' && (fields.comment || fields.feedback)) next[approval.actionId] = fields;
+        else delete next[approval.actionId];
+        return next;
+      });
+    });
   }, []);
 
   const request = useCallback(
@@ -99,6 +110,7 @@ export function InboxList({ approvals, canDecide, userId, role }: { approvals: I
       )}
       <DecisionDialog
         pending={pending}
+        draft={pending ? drafts[pending.approval.actionId] : undefined}
         onCancel={() => setPending(null)}
         onConfirm={(fields) => {
           if (pending) submit(pending.kind, pending.approval, fields);

@@ -6,6 +6,7 @@ import { useHydrated } from '../shared/hydrated.js';
 import { ChangeTables, Verdict } from './change-tables.js';
 import { runBacktest, type BacktestState } from './candidate-actions.js';
 import { DataTable } from '../shared/data-table.js';
+import { sendKeepingTyped } from '../forms/keep-typed.js';
 
 const initial: BacktestState = {};
 
@@ -19,7 +20,7 @@ export function BacktestForm({ liveText }: { liveText: string }) {
   const r = state.report;
   return (
     <>
-      <form action={action} className="card" aria-labelledby="backtest-form-heading">
+      <form action={action} onSubmit={sendKeepingTyped(action)} className="card" aria-labelledby="backtest-form-heading">
         <h2 id="backtest-form-heading">Candidate</h2>
         <label htmlFor="bt-candidate">Candidate policy (YAML)</label>
         <textarea

@@ -3,6 +3,7 @@
 import { useActionState, useState } from 'react';
 import { useHydrated } from '../shared/hydrated.js';
 import { dryRun, type DryRunState } from './dry-run-actions.js';
+import { sendKeepingTyped } from '../forms/keep-typed.js';
 
 const initial: DryRunState = {};
 
@@ -16,7 +17,7 @@ export function DryRunForm({ tools, agents, example }: { tools: string[]; agents
   const hydrated = useHydrated();
   const c = state.result?.classification;
   return (
-    <form action={action} className="card" aria-labelledby="dry-run-heading">
+    <form action={action} onSubmit={sendKeepingTyped(action)} className="card" aria-labelledby="dry-run-heading">
       <h2 id="dry-run-heading">Dry run</h2>
       <p className="muted small">
         Classifies a request as the policy alone would. Nothing runs and nothing is recorded; kill switches, budgets and guardrails apply only at admission.

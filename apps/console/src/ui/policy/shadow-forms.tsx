@@ -5,6 +5,7 @@ import { useHydrated } from '../shared/hydrated.js';
 import { idle } from '../forms/notice.js';
 import { clearShadowAction, setShadowAction } from './candidate-actions.js';
 import { InlineNotice } from '../forms/notice-line.js';
+import { sendKeepingTyped } from '../forms/keep-typed.js';
 
 /** Puts a candidate in shadow (admin; the use case validates, writes and audits it). */
 export function SetShadowForm({ initialText }: { initialText: string }) {
@@ -12,7 +13,7 @@ export function SetShadowForm({ initialText }: { initialText: string }) {
   const [policy, setPolicy] = useState(initialText);
   const hydrated = useHydrated();
   return (
-    <form action={action} className="card" aria-labelledby="shadow-set-heading">
+    <form action={action} onSubmit={sendKeepingTyped(action)} className="card" aria-labelledby="shadow-set-heading">
       <h2 id="shadow-set-heading">Put a candidate in shadow</h2>
       <label htmlFor="shadow-policy">Candidate policy (YAML)</label>
       <textarea id="shadow-policy" name="policy" className="mono" rows={14} value={policy} readOnly={!hydrated} onChange={(e) => setPolicy(e.target.value)} spellCheck={false} />

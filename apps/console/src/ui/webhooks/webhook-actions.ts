@@ -17,7 +17,11 @@ export async function addWebhook(_previous: Notice, form: FormData): Promise<Not
       events,
       ...(typeof description === 'string' && description.trim() ? { description } : {}),
     });
-    return `Added ${webhook.id}. Signing secret, shown only now: ${secret}`;
+    // Shown like a minted API key: in a read-only field that selects itself for copying, not inside a sentence.
+    return {
+      message: `Added ${webhook.id}. Signing secret, shown only now: copy it into the receiver’s configuration to verify deliveries.`,
+      secret: { label: `Signing secret for ${webhook.id}`, value: secret },
+    };
   });
 }
 

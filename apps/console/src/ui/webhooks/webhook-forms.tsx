@@ -3,9 +3,9 @@
 import { startTransition, useActionState, useEffect, useRef } from 'react';
 import { idle } from '../forms/notice.js';
 import { addWebhook, removeWebhookAction, replayDeliveryAction } from './webhook-actions.js';
-import { InlineNotice } from '../forms/notice-line.js';
+import { InlineNotice, NoticeView } from '../forms/notice-line.js';
 
-/** Subscribes a URL; the answer carries the signing secret, shown once. */
+/** Subscribes a URL; the answer carries the signing secret, shown once in a read-only field. */
 export function AddWebhookForm({ eventTypes }: { eventTypes: readonly string[] }) {
   const [notice, action, pending] = useActionState(addWebhook, idle);
   const form = useRef<HTMLFormElement>(null);
@@ -41,9 +41,7 @@ export function AddWebhookForm({ eventTypes }: { eventTypes: readonly string[] }
       <button type="submit" disabled={pending}>
         Add webhook
       </button>
-      <p>
-        <InlineNotice notice={notice} />
-      </p>
+      <NoticeView notice={notice} />
     </form>
   );
 }
