@@ -55,6 +55,8 @@ interface ClaimedDelivery {
   attempts: number;
   url: string;
   secret: string;
+  /** Its webhook was removed: the claim cancelled it instead of taking it. */
+  removed: boolean;
 }
 
 export interface AttemptResult {
@@ -99,8 +101,9 @@ export class WebhookDispatcher {
     for (;;) {
       const claimed = await this.claim();
       if (claimed.length === 0) return attempted;
-      await Promise.all(claimed.map((delivery) => this.attempt(delivery)));
-      attempted += claimed.length;
+      const live = claimed.filter((delivery) => !delivery.removed);
+      await Promise.all(live.map((delivery) => this.attempt(delivery)));
+      attempted += live.length;
       if (this.stopped) return attempted;
     }
   }
@@ -119,16 +122,24 @@ export class WebhookDispatcher {
   private async claim(): Promise<ClaimedDelivery[]> {
     // The lease outlasts one attempt; until it runs out no other worker takes the delivery.
     const leaseMs = (this.options.requestTimeoutMs ?? 10_000) * 3;
+    // A removal cancels its webhook's pending deliveries under the subscription's lock, and what queues
+    // deliveries takes that lock too; a due delivery of a removed webhook found here anyway (a path that
+    // skipped the lock) is cancelled, never sent: nothing goes out after a removal.
     const { rows } = await this.options.db.pool.query<ClaimedDelivery>(
       `WITH due AS (
-         SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= now()
-         ORDER BY next_attempt_at ASC LIMIT $1 FOR UPDATE SKIP LOCKED
+         SELECT d.id, s.removed_at IS NOT NULL AS removed
+         FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
+         WHERE d.status = 'pending' AND d.next_attempt_at <= now()
+         ORDER BY d.next_attempt_at ASC LIMIT $1 FOR UPDATE OF d SKIP LOCKED
        )
        UPDATE webhook_deliveries d
-       SET attempts = d.attempts + 1, last_attempt_at = now(), next_attempt_at = now() + make_interval(secs => $2::double precision / 1000)
+       SET status = CASE WHEN due.removed THEN 'cancelled' ELSE d.status END,
+           attempts = CASE WHEN due.removed THEN d.attempts ELSE d.attempts + 1 END,
+           last_attempt_at = CASE WHEN due.removed THEN d.last_attempt_at ELSE now() END,
+           next_attempt_at = CASE WHEN due.removed THEN d.next_attempt_at ELSE now() + make_interval(secs => $2::double precision / 1000) END
        FROM due, webhook_subscriptions s
        WHERE d.id = due.id AND s.id = d.subscription_id
-       RETURNING d.id, d.subscription_id, d.event_id, d.event_type, d.payload, d.attempts, s.url, s.secret`,
+       RETURNING d.id, d.subscription_id, d.event_id, d.event_type, d.payload, d.attempts, s.url, s.secret, due.removed`,
       [this.options.concurrency ?? 8, leaseMs],
     );
     return rows;

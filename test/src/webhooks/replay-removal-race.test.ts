@@ -63,4 +63,20 @@ describe('replaying a delivery while its webhook is removed', () => {
       await holder.end();
     }
   });
+  it('the dispatcher cancels a due delivery of a removed webhook instead of sending it, whatever path queued it', async () => {
+    const webhookId = (await runUseCase({ db: t.db }, admin, createWebhook, { url: receiver.url, events: ['action.executed'] })).webhook.id;
+    await runUseCase({ db: t.db }, admin, removeWebhook, { webhookId });
+    // Queued after the removal by a writer that took no lock on the webhook.
+    const id = newDeliveryId();
+    await t.db.pool.query(
+      `INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, dedupe_key, audit_seq, payload, status, next_attempt_at)
+       VALUES ($1, $2, 'evt_after_removal', 'action.executed', $3, 0, '{"type":"action.executed","data":{}}', 'pending', now())`,
+      [id, webhookId, `${webhookId}:evt_after_removal`],
+    );
+    const attempted = await new WebhookDispatcher({ db: t.db, logger: { info: () => undefined, warn: () => undefined }, allowLoopback: true }).runOnce();
+    expect(attempted).toBe(0);
+    const { rows } = await t.db.pool.query<{ status: string; attempts: number }>('SELECT status, attempts FROM webhook_deliveries WHERE id = $1', [id]);
+    expect(rows[0]).toEqual({ status: 'cancelled', attempts: 0 });
+    expect(receiver.received).toHaveLength(0);
+  });
 });
