@@ -102,6 +102,8 @@ export class WebhookDispatcher {
       const claimed = await this.claim();
       if (claimed.length === 0) return attempted;
       const live = claimed.filter((delivery) => !delivery.removed);
+      for (const cancelled of claimed.filter((delivery) => delivery.removed))
+        this.options.logger.warn(`webhooks: cancelled delivery ${cancelled.id}: webhook ${cancelled.subscription_id} was removed after it was queued`);
       await Promise.all(live.map((delivery) => this.attempt(delivery)));
       attempted += live.length;
       if (this.stopped) return attempted;
