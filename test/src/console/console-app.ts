@@ -36,12 +36,24 @@ export async function ensureConsoleBuilt(): Promise<void> {
   }
 }
 
+/**
+ * `next build`, again after a pause while a build that does not take the test lock (`npm start`'s
+ * launcher, `npm run build`) is under way: Next refuses a second build at once. Not "done once that
+ * one is": Next writes BUILD_ID before the end of a build, so a build under way can look complete.
+ */
 async function buildConsole(): Promise<void> {
-  const build = await runProcess('the console build', process.execPath, [nextBin, 'build', '--webpack'], {
-    cwd: consoleDir,
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
-  });
-  if (build.code !== 0) throw new Error(`next build failed (exit ${build.code ?? build.signal}):\n${build.stdout.slice(-4_000)}\n${build.stderr.slice(-4_000)}`);
+  for (;;) {
+    const build = await runProcess('the console build', process.execPath, [nextBin, 'build', '--webpack'], {
+      cwd: consoleDir,
+      env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+    });
+    if (build.code === 0) return;
+    const output = `${build.stdout}\n${build.stderr}`;
+    if (!output.includes('Another next build process is already running')) {
+      throw new Error(`next build failed (exit ${build.code ?? build.signal}):\n${build.stdout.slice(-4_000)}\n${build.stderr.slice(-4_000)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+  }
 }
 
 /**
