@@ -16,5 +16,5 @@ export { JsonlFileSink, type FileSinkOptions } from './audit-export/file-sink.js
 export { OtlpLogSink, type OtlpSinkOptions } from './audit-export/otlp-sink.js';
 export { auditExportersFromSettings, type AuditExportSettings } from './audit-export/settings.js';
 export type { AuditSink } from './audit-export/sink.js';
-export { consoleBuildNeeded } from './launcher/console-app.js';
+export { consoleBuildNeeded, markConsoleBuilt } from './launcher/console-app.js';
 export { startTemporalDevServer, type DevServer } from './launcher/temporal-dev-server.js';

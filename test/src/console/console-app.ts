@@ -2,7 +2,7 @@ import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { runProcess, startProcess } from '@airlock/core/spawn';
 import lockfile from 'proper-lockfile';
-import { consoleBuildNeeded } from '@airlock/worker';
+import { consoleBuildNeeded, markConsoleBuilt } from '@airlock/worker';
 import { freePorts } from '../support/ports.js';
 import { repoRoot } from '../support/binaries.js';
 
@@ -39,7 +39,7 @@ export async function ensureConsoleBuilt(): Promise<void> {
 /**
  * `next build`, again after a pause while a build that does not take the test lock (`npm start`'s
  * launcher, `npm run build`) is under way: Next refuses a second build at once. Not "done once that
- * one is": Next writes BUILD_ID before the end of a build, so a build under way can look complete.
+ * one is": this run's build is the one it knows finished (markConsoleBuilt).
  */
 async function buildConsole(): Promise<void> {
   for (;;) {
@@ -47,7 +47,7 @@ async function buildConsole(): Promise<void> {
       cwd: consoleDir,
       env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
     });
-    if (build.code === 0) return;
+    if (build.code === 0) return markConsoleBuilt();
     const output = `${build.stdout}\n${build.stderr}`;
     if (!output.includes('Another next build process is already running')) {
       throw new Error(`next build failed (exit ${build.code ?? build.signal}):\n${build.stdout.slice(-4_000)}\n${build.stderr.slice(-4_000)}`);

@@ -8,6 +8,7 @@ import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, describe, expect, it, onTestFailed } from 'vitest';
+import { ensureConsoleBuilt } from '../console/console-app.js';
 import { repoRoot } from '../support/binaries.js';
 import { spawnChild, type Child } from '../support/child.js';
 import { freePorts } from '../support/ports.js';
@@ -66,6 +67,9 @@ const text = (result: CallToolResult) => result.content.map((c) => (c.type === '
 
 describe('npm start with AIRLOCK_MCP_CONFIG', () => {
   it('serves the MCP gateway over Streamable HTTP beside the console, guarding each call, and stops it on Ctrl-C', async () => {
+    // npm start builds a stale console itself, without the test runs' build lock: built here first,
+    // under the lock, it never builds beside a browser test's build (Next refuses a second one).
+    await ensureConsoleBuilt();
     work = await mkdtemp(path.join(os.tmpdir(), 'airlock-start-mcp-'));
     const dataDir = path.join(work, 'data');
     const [temporal, temporalUi, postgres, consolePort, everythingPort] = (await freePorts(5)) as [number, number, number, number, number];

@@ -1,23 +1,46 @@
-import { existsSync } from 'node:fs';
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { readdir, readFile, realpath, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { consoleDir, repoRoot } from './paths.js';
 import { assertPortFree, waitForPort } from './ports.js';
 import { describeExit, spawnManaged, type ManagedProcess } from './processes.js';
 
-/** `next build` writes BUILD_ID last, so its presence means a complete build. */
-const buildIdFile = path.join(consoleDir, '.next', 'BUILD_ID');
+const consoleDistDir = path.join(consoleDir, '.next');
 
 /**
- * Whether the console needs a build: none yet, or one older than a source file
- * of the console or of a workspace package it bundles (the newest file named).
+ * Written after `next build` exits 0, holding the BUILD_ID that build wrote. BUILD_ID alone does not
+ * say a build finished: Next writes it partway through (before the pages are generated), so a build
+ * stopped after that point (Ctrl-C in a first `npm start`) left one, and the next start served the
+ * incomplete build, which `next start` refused.
  */
-export async function consoleBuildNeeded(): Promise<{ reason: string } | undefined> {
-  if (!existsSync(buildIdFile)) return { reason: 'it has not been built yet' };
-  const built = (await stat(buildIdFile)).mtimeMs;
+const COMPLETE_FILE = 'airlock-build-complete';
+
+async function readIfThere(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Whether the console needs a build: none yet, one that did not finish, or one older than a source
+ * file of the console or of a workspace package it bundles (the newest file named).
+ */
+export async function consoleBuildNeeded(distDir = consoleDistDir): Promise<{ reason: string } | undefined> {
+  const buildId = await readIfThere(path.join(distDir, 'BUILD_ID'));
+  if (buildId === undefined) return { reason: 'it has not been built yet' };
+  if ((await readIfThere(path.join(distDir, COMPLETE_FILE))) !== buildId) return { reason: 'its last build did not finish' };
+  // BUILD_ID's time, not the marker's: a source saved while the build ran is newer than it.
+  const built = (await stat(path.join(distDir, 'BUILD_ID'))).mtimeMs;
   const newest = await newestSource();
   return newest && newest.mtimeMs > built ? { reason: `${path.relative(repoRoot, newest.file)} changed since the last build` } : undefined;
+}
+
+/** Records that the build in `distDir` finished (call once `next build` exited 0). */
+export async function markConsoleBuilt(distDir = consoleDistDir): Promise<void> {
+  await writeFile(path.join(distDir, COMPLETE_FILE), await readFile(path.join(distDir, 'BUILD_ID'), 'utf8'));
 }
 
 /** `next build` in apps/console, its output passed to `log` line by line as progress. */
@@ -38,6 +61,7 @@ export async function buildConsole(options: { env: NodeJS.ProcessEnv; log: (line
   const status = await build.exited.finally(() => options.signal.removeEventListener('abort', abandon));
   options.signal.throwIfAborted();
   if (status.code !== 0) throw new Error(`the console build failed (${describeExit(status)}); its output is in ${options.logFile}`);
+  await markConsoleBuilt();
 }
 
 /** The newest file among the console's sources and those of every workspace package it depends on. */
