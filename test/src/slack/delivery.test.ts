@@ -1,16 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { defaultActivityDeps } from '@airlock/activities';
 import { awaitOutcome, submitAction } from '@airlock/core/gateway';
 import { compilePolicy, type CompiledPolicy } from '@airlock/policy';
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from '@airlock/policy/files';
-import { ACTION_APPROVE, startSlackApp, type RunningSlackApp } from '@airlock/slack';
-import { createLogger } from '@airlock/telemetry';
+import { ACTION_APPROVE, type RunningSlackApp } from '@airlock/slack';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { refundRequest, submitAndWaitForApproval } from '../support/actions.js';
 import { seedTeam, startHarness, type Harness } from '../support/harness.js';
 import { FakeSlackApi, type FakeFailure, type PostedMessage, type RecordedCall } from './fake-slack-api.js';
 import { buttonClick, buttons, send, signInteraction, visibleText, type SlackClicker } from './interactions.js';
+import { startTestSlackApp } from './slack-app.js';
 
 // What the Slack app does when Slack does not take a message: a notice (allow_and_notify) is
 // retried like an approval message's update; what Slack refuses for good, or what retries never
@@ -62,32 +61,14 @@ afterAll(async () => {
 
 /** One app at a time: only one process reads the audit log (the tail's lock), so a second would never post. */
 async function startApp(options: { deliveryGiveUpMs?: number } = {}): Promise<RunningSlackApp> {
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) logLines.push(JSON.parse(line) as { level: number; msg: string });
-      done();
-    },
-  });
-  const started = await startSlackApp({
-    env: {
-      SLACK_BOT_TOKEN: BOT_TOKEN,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: fake.url,
-      AIRLOCK_SLACK_ROUTES: JSON.stringify({ default: 'C_APPROVALS' }),
-      AIRLOCK_SLACK_PORT: '0',
-      AIRLOCK_SLACK_HOST: '127.0.0.1',
-      AIRLOCK_CONSOLE_URL: 'http://console.airlock.test',
-      LOG_LEVEL: 'info',
-    },
-    db: h.db,
-    databaseUrl: h.database.url,
-    temporal: h.client,
-    logger: createLogger({ name: 'airlock-slack', level: 'info', format: 'json', destination }),
+  const started = await startTestSlackApp(h, fake, {
+    botToken: BOT_TOKEN,
+    signingSecret: SIGNING_SECRET,
+    logLines,
     // Retries wait one poll at first.
     pollIntervalMs: 300,
     ...options,
   });
-  if (!started?.url) throw new Error('the Slack app did not start in HTTP mode');
   slack = started;
   return started;
 }

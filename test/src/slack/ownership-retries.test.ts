@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { awaitOutcome } from '@airlock/core/gateway';
-import { ACTION_APPROVE, PostgresSeenRequests, ReplayGuard, startSlackApp, type RunningSlackApp } from '@airlock/slack';
-import { createLogger } from '@airlock/telemetry';
+import { ACTION_APPROVE, PostgresSeenRequests, ReplayGuard, type RunningSlackApp } from '@airlock/slack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refundRequest, submitAndWaitForApproval, waitForStatus } from '../support/actions.js';
 import { seedTeam, startHarness, type Harness } from '../support/harness.js';
 import { FakeSlackApi, type PostedMessage } from './fake-slack-api.js';
 import { buttonClick, send, signInteraction, type SignedRequest, type SlackClicker } from './interactions.js';
+import { startTestSlackApp } from './slack-app.js';
 
 // Which clicks count while a post is in flight or has failed (only the very message Airlock posted), and
 // Slack's retries of a click whose first delivery was never acted on. Real Bolt receiver, real Temporal and
@@ -27,30 +26,7 @@ beforeAll(async () => {
   h = await startHarness();
   await seedTeam(h.db);
   fake = await FakeSlackApi.start({ token: BOT_TOKEN, users: [{ id: alice.id, name: 'alice', email: 'alice@example.test' }] });
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) logLines.push(JSON.parse(line) as { level: number; msg: string });
-      done();
-    },
-  });
-  const started = await startSlackApp({
-    env: {
-      SLACK_BOT_TOKEN: BOT_TOKEN,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: fake.url,
-      AIRLOCK_SLACK_ROUTES: JSON.stringify({ default: 'C_APPROVALS' }),
-      AIRLOCK_SLACK_PORT: '0',
-      AIRLOCK_SLACK_HOST: '127.0.0.1',
-      AIRLOCK_CONSOLE_URL: 'http://console.airlock.test',
-      LOG_LEVEL: 'info',
-    },
-    db: h.db,
-    databaseUrl: h.database.url,
-    temporal: h.client,
-    logger: createLogger({ name: 'airlock-slack', level: 'info', format: 'json', destination }),
-    pollIntervalMs: 300,
-  });
-  if (!started?.url) throw new Error('the Slack app did not start in HTTP mode');
+  const started = await startTestSlackApp(h, fake, { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, logLines, pollIntervalMs: 300 });
   slack = started;
   eventsUrl = started.url;
 });

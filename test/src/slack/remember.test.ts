@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { awaitOutcome, submitAction } from '@airlock/core/gateway';
-import { ACTION_APPROVE, ACTION_DENY, ACTION_OPEN_CONSOLE, ACTION_REMEMBER, REMEMBER_MODAL, startSlackApp, type RunningSlackApp } from '@airlock/slack';
+import { ACTION_APPROVE, ACTION_DENY, ACTION_OPEN_CONSOLE, ACTION_REMEMBER, REMEMBER_MODAL, type RunningSlackApp } from '@airlock/slack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refundRequest, submitAndWaitForApproval, waitForStatus } from '../support/actions.js';
 import { seedTeam, startHarness, type Harness } from '../support/harness.js';
 import { FakeSlackApi, type PostedMessage } from './fake-slack-api.js';
 import { button, buttonClick, buttons, modalSubmission, send, signInteraction, type SlackClicker } from './interactions.js';
+import { startTestSlackApp } from './slack-app.js';
 
 // Approve and remember from Slack: a button on the approval message opens a modal
 // with the grant's scope pre-filled; its submission goes through the real Bolt
@@ -33,22 +34,7 @@ beforeAll(async () => {
       { id: victor.id, name: 'victor', email: 'victor@example.test' },
     ],
   });
-  const started = await startSlackApp({
-    env: {
-      SLACK_BOT_TOKEN: BOT_TOKEN,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: fake.url,
-      AIRLOCK_SLACK_ROUTES: JSON.stringify({ default: 'C_APPROVALS' }),
-      AIRLOCK_SLACK_PORT: '0',
-      AIRLOCK_SLACK_HOST: '127.0.0.1',
-      AIRLOCK_CONSOLE_URL: 'http://console.airlock.test',
-      LOG_LEVEL: process.env.SLACK_TEST_LOG_LEVEL ?? 'error',
-    },
-    db: h.db,
-    databaseUrl: h.database.url,
-    temporal: h.client,
-  });
-  if (!started?.url) throw new Error('the Slack app did not start in HTTP mode');
+  const started = await startTestSlackApp(h, fake, { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET });
   slack = started;
   eventsUrl = started.url;
 });

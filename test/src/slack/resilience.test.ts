@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { awaitOutcome } from '@airlock/core/gateway';
-import { ACTION_APPROVE, ACTION_DENY, startSlackApp, type RunningSlackApp } from '@airlock/slack';
-import { createLogger } from '@airlock/telemetry';
+import { ACTION_APPROVE, ACTION_DENY, type RunningSlackApp } from '@airlock/slack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refundRequest, submitAndWaitForApproval, waitForStatus } from '../support/actions.js';
 import { seedTeam, startHarness, type Harness } from '../support/harness.js';
 import { FakeSlackApi, type PostedMessage } from './fake-slack-api.js';
 import { buttonClick, buttons, modalSubmission, send, signInteraction, visibleText, type SlackClicker } from './interactions.js';
+import { startTestSlackApp } from './slack-app.js';
 
 // The Slack app when Slack misbehaves or a request is not what a button sends: Web API failures
 // while a decision is in flight, modals whose text the decision would refuse, retried and
@@ -34,31 +33,13 @@ beforeAll(async () => {
       { id: bob.id, name: 'bob', email: 'bob@example.test' },
     ],
   });
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) logLines.push(JSON.parse(line) as { level: number; msg: string });
-      done();
-    },
-  });
-  const started = await startSlackApp({
-    env: {
-      SLACK_BOT_TOKEN: BOT_TOKEN,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: fake.url,
-      AIRLOCK_SLACK_ROUTES: JSON.stringify({ default: 'C_APPROVALS' }),
-      AIRLOCK_SLACK_PORT: '0',
-      AIRLOCK_SLACK_HOST: '127.0.0.1',
-      AIRLOCK_CONSOLE_URL: 'http://console.airlock.test',
-      LOG_LEVEL: 'info',
-    },
-    db: h.db,
-    databaseUrl: h.database.url,
-    temporal: h.client,
-    logger: createLogger({ name: 'airlock-slack', level: 'info', format: 'json', destination }),
+  const started = await startTestSlackApp(h, fake, {
+    botToken: BOT_TOKEN,
+    signingSecret: SIGNING_SECRET,
+    logLines,
     // Retries of messages Slack failed to update wait one poll at first.
     pollIntervalMs: 300,
   });
-  if (!started?.url) throw new Error('the Slack app did not start in HTTP mode');
   slack = started;
   eventsUrl = started.url;
 });

@@ -14,6 +14,7 @@ import { escalatingDeadlinePolicy } from '../support/escalating-policy.js';
 import { seedTeam, startHarness, type Harness } from '../support/harness.js';
 import { FakeSlackApi, type PostedMessage, type RecordedCall } from './fake-slack-api.js';
 import { button, buttonClick, buttons, modalSubmission, send, signInteraction, visibleText, type SlackClicker } from './interactions.js';
+import { startTestSlackApp } from './slack-app.js';
 
 const BOT_TOKEN = 'xoxb-airlock-test-token';
 const SIGNING_SECRET = randomBytes(16).toString('hex');
@@ -73,23 +74,7 @@ beforeAll(async () => {
       { id: erin.id, name: 'erin' },
     ],
   });
-  const started = await startSlackApp({
-    env: {
-      SLACK_BOT_TOKEN: BOT_TOKEN,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: fake.url,
-      AIRLOCK_SLACK_ROUTES: JSON.stringify(ROUTES),
-      AIRLOCK_SLACK_PORT: '0',
-      AIRLOCK_SLACK_HOST: '127.0.0.1',
-      AIRLOCK_SLACK_DM_ASSIGNEES: 'true',
-      AIRLOCK_CONSOLE_URL: 'http://console.airlock.test',
-      LOG_LEVEL: process.env.SLACK_TEST_LOG_LEVEL ?? 'error',
-    },
-    db: h.db,
-    databaseUrl: h.database.url,
-    temporal: h.client,
-  });
-  if (!started?.url) throw new Error('the Slack app did not start in HTTP mode');
+  const started = await startTestSlackApp(h, fake, { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, routes: ROUTES, env: { AIRLOCK_SLACK_DM_ASSIGNEES: 'true' } });
   slack = started;
   eventsUrl = started.url;
 });
