@@ -179,10 +179,12 @@ describe('analytics over the last 24 hours', () => {
     const [burn] = budgets;
     expect(burn).toMatchObject({ budgetId, label: 'agent billing-bot', currency: 'USD', period: 'day', limit: '1000.00', total: { spent: '100.00', reserved: '50.00' } });
     const moved = burn!.buckets.filter((b) => Number(b.amounts.spent) > 0 || Number(b.amounts.reserved) > 0);
-    expect(moved.map((b) => [b.start.toISOString(), Number(b.amounts.spent), Number(b.amounts.reserved)])).toEqual([
-      ['2026-11-20T10:00:00.000Z', 100, 0],
-      ['2026-11-20T11:00:00.000Z', 0, 50],
+    // Amounts as money reads: two decimals, zeros too (the page showed "0 USD" beside "120.00 USD").
+    expect(moved.map((b) => [b.start.toISOString(), b.amounts.spent, b.amounts.reserved])).toEqual([
+      ['2026-11-20T10:00:00.000Z', '100.00', '0.00'],
+      ['2026-11-20T11:00:00.000Z', '0.00', '50.00'],
     ]);
+    expect(burn!.buckets.every((b) => b.amounts.spent === '0.00' || b.amounts.spent === '100.00')).toBe(true);
   });
 });
 

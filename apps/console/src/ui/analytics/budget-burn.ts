@@ -46,8 +46,10 @@ const SQL = `
   WITH moved AS (
     SELECT r.budget_id,
            date_bin($3::interval, r.updated_at, $1) AS bucket,
-           CASE WHEN r.status = 'committed' THEN coalesce(r.actual_amount, r.amount) ELSE 0 END AS spent,
-           CASE WHEN r.status = 'reserved' THEN r.amount ELSE 0 END AS reserved
+           -- 0.00, not 0: a sum keeps its inputs' largest scale, so a window with nothing spent reads
+           -- "0.00 USD" beside "120.00 USD" (the columns are numeric(18, 2)), not "0 USD".
+           CASE WHEN r.status = 'committed' THEN coalesce(r.actual_amount, r.amount) ELSE 0.00 END AS spent,
+           CASE WHEN r.status = 'reserved' THEN r.amount ELSE 0.00 END AS reserved
       FROM budget_reservations r
      WHERE r.updated_at >= $1 AND r.updated_at < $2 AND r.status IN ('committed', 'reserved')
   ),
@@ -86,7 +88,7 @@ export async function budgetBurn(db: Db, range: AnalyticsRange): Promise<BudgetB
         range,
         bucketed,
         (r) => ({ spent: r.spent, reserved: r.reserved }),
-        () => ({ spent: '0', reserved: '0' }),
+        () => ({ spent: '0.00', reserved: '0.00' }),
       ).map(({ start, value }) => ({
         start,
         amounts: value,
