@@ -42,6 +42,8 @@ export async function ensureConsoleBuilt(): Promise<void> {
  * one is": this run's build is the one it knows finished (markConsoleBuilt).
  */
 async function buildConsole(): Promise<void> {
+  // Bounded: a lock left by a killed build would otherwise keep this loop going after the hook gave up.
+  const giveUpAt = Date.now() + CONSOLE_SETUP_TIMEOUT_MS;
   for (;;) {
     const build = await runProcess('the console build', process.execPath, [nextBin, 'build', '--webpack'], {
       cwd: consoleDir,
@@ -49,7 +51,7 @@ async function buildConsole(): Promise<void> {
     });
     if (build.code === 0) return markConsoleBuilt();
     const output = `${build.stdout}\n${build.stderr}`;
-    if (!output.includes('Another next build process is already running')) {
+    if (!output.includes('Another next build process is already running') || Date.now() > giveUpAt) {
       throw new Error(`next build failed (exit ${build.code ?? build.signal}):\n${build.stdout.slice(-4_000)}\n${build.stderr.slice(-4_000)}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 5_000));
