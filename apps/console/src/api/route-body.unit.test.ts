@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { takesNoBody, type ApiRoute } from './api-route.js';
+import type * as Auth from './auth.js';
 import type { ApiContext } from './context.js';
+import { unauthenticated } from './errors.js';
 import { nextRoute, nextRouteWithId } from './next-routes.js';
 import { apiRoutes, openApiDocument } from './openapi.js';
 import { routeOf } from './route-body.js';
@@ -11,14 +13,25 @@ import { ErrorBody } from './schemas.js';
 
 const noBodyRoutes = apiRoutes.filter(takesNoBody);
 
+// A body is refused only to a caller with a valid key (401 first, as on every route). The key lookup needs
+// the database: a stand-in accepts the key these requests carry; test/src/api/no-body.e2e.test.ts runs the real one.
+vi.mock('./auth.js', async (importOriginal) => ({
+  ...(await importOriginal<typeof Auth>()),
+  authenticate: async (request: Request) => {
+    if (request.headers.get('authorization') !== 'Bearer alk_unit') throw unauthenticated('unknown or revoked API key');
+    return {};
+  },
+}));
+
 /** The route as Next serves it: the route file's adapter around a handler that answers 200 and records that it ran. */
 function served(route: ApiRoute) {
   const handler = vi.fn(async (request: Request) => new Response(JSON.stringify({ ran: true, body: await request.text() }), { status: 200 }));
   const url = `http://airlock.test${route.path.replace(/\{\w+\}/g, 'id-1')}`;
-  const call = (init: { body?: string; contentType?: string } = {}) => {
+  const call = (init: { body?: string; contentType?: string; key?: string | null } = {}) => {
+    const key = init.key === undefined ? 'alk_unit' : init.key;
     const request = new Request(url, {
       method: route.method.toUpperCase(),
-      headers: init.contentType ? { 'content-type': init.contentType } : {},
+      headers: { ...(init.contentType ? { 'content-type': init.contentType } : {}), ...(key === null ? {} : { authorization: `Bearer ${key}` }) },
       ...(init.body === undefined ? {} : { body: init.body }),
     });
     return route.path.includes('{') ? nextRouteWithId(handler)(request, { params: Promise.resolve({ id: 'id-1' }) }) : nextRoute(handler)(request);
@@ -65,6 +78,16 @@ describe('a body sent to a route that reads none', () => {
       message: 'invalid request body: this endpoint takes no request body; got member "reason"',
       issues: [{ path: 'reason', message: 'this endpoint takes no request body' }],
     });
+    expect(handler).not.toHaveBeenCalled();
+  });
+
+  it.each(noBodyRoutes.map((route) => [`${route.method} ${route.path}`, route] as const))('%s: a caller without a valid key hears 401 first', async (_, route) => {
+    const { handler, call } = served(route);
+    for (const key of [null, 'alk_revoked']) {
+      const response = await call({ body: JSON.stringify({ reason: 'customer asked' }), contentType: 'application/json', key });
+      expect(response.status).toBe(401);
+      expect(ErrorBody.parse(await response.json()).error.code).toBe('unauthenticated');
+    }
     expect(handler).not.toHaveBeenCalled();
   });
 
