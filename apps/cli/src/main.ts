@@ -326,8 +326,9 @@ webhookCmd
   .description('the delivery log, newest first')
   .option('--webhook <id>', 'one subscription')
   .option('--status <status>', 'pending, delivered, failed or cancelled')
+  .option('--event <id>', 'one event, by the webhook-id header a receiver saw (evt_<seq>_<n>, ckpt_<n>)')
   .option('--limit <n>', 'how many (default 100)')
-  .action(async (options: { webhook?: string; status?: string; limit?: string }) => print(await (await webhooks()).deliveriesCommand(options)));
+  .action(async (options: { webhook?: string; status?: string; event?: string; limit?: string }) => print(await (await webhooks()).deliveriesCommand(options)));
 webhookCmd
   .command('replay <delivery-id>')
   .description('send a delivered or failed event again (same webhook-id)')

@@ -62,12 +62,13 @@ export async function removeWebhookCommand(webhookId: string, options: { by?: st
   }, WEBHOOK_OPTIONS);
 }
 
-export async function deliveriesCommand(options: { webhook?: string; status?: string; limit?: string }): Promise<string> {
+export async function deliveriesCommand(options: { webhook?: string; status?: string; event?: string; limit?: string }): Promise<string> {
   return withDb(
     async (db) => {
       const deliveries = await listDeliveries(db, {
         ...(options.webhook !== undefined ? { webhookId: options.webhook } : {}),
         ...(options.status !== undefined ? { status: options.status } : {}),
+        ...(options.event !== undefined ? { eventId: options.event } : {}),
         ...(options.limit !== undefined ? { limit: options.limit } : {}),
       });
       if (deliveries.length === 0) return 'no deliveries';

@@ -18,3 +18,5 @@ export const newDeliveryId = (): string => `dlv_${randomText(20)}`;
 
 export const WEBHOOK_ID_PATTERN = /^whk_[a-z0-9]{16}$/;
 export const DELIVERY_ID_PATTERN = /^dlv_[a-z0-9]{20}$/;
+/** An event id, the `webhook-id` header a receiver sees: `evt_<audit seq>_<n>`, or `ckpt_<n>` for a checkpoint (events.ts). */
+export const EVENT_ID_PATTERN = /^(evt_\d+_\d+|ckpt_\d+)$/;

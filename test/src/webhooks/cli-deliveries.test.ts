@@ -20,12 +20,12 @@ afterAll(async () => {
   await t?.drop();
 });
 
-async function recorded(webhookId: string, status: string, lastStatus: number | null, lastError: string | null): Promise<string> {
+async function recorded(webhookId: string, status: string, lastStatus: number | null, lastError: string | null, eventId?: string): Promise<string> {
   const id = newDeliveryId();
   await t.db.pool.query(
     `INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, dedupe_key, audit_seq, payload, status, attempts, next_attempt_at, last_attempt_at, last_status, last_error)
      VALUES ($1, $2, $3, 'action.executed', $4, 0, '{}', $5, 1, now() + interval '1 hour', now(), $6, $7)`,
-    [id, webhookId, `evt_${id}`, `${webhookId}:${id}`, status, lastStatus, lastError],
+    [id, webhookId, eventId ?? `evt_${id}`, `${webhookId}:${id}`, status, lastStatus, lastError],
   );
   return id;
 }
@@ -57,5 +57,23 @@ describe('airlock webhooks deliveries', () => {
     expect(line(redirected)).toContain('HTTP 302: redirects are not followed');
     expect(line(refused)).toMatch(/failed .*connect ECONNREFUSED 203\.0\.113\.9:443/);
     expect(line(delivered)).toMatch(/delivered .*HTTP 204/);
+  }, 120_000);
+
+  it('finds the deliveries of the event a receiver names by its webhook-id header (--event), and refuses what is not an event id', async () => {
+    const { webhook } = await runUseCase({ db: t.db }, admin, createWebhook, { url: 'https://hooks.example.com/by-event' });
+    const named = await recorded(webhook.id, 'failed', 500, 'HTTP 500', 'evt_4107_0');
+    const replayed = await recorded(webhook.id, 'delivered', 204, null, 'evt_4107_0');
+    const other = await recorded(webhook.id, 'delivered', 204, null, 'evt_4107_1');
+    const stdout = await airlock('webhooks', 'deliveries', '--event', 'evt_4107_0');
+    const ids = stdout.split('\n').map((l) => l.split(' ')[0]);
+    expect(ids).toContain(named);
+    expect(ids).toContain(replayed);
+    expect(ids).not.toContain(other);
+    const refused = await airlock('webhooks', 'deliveries', '--event', 'whk_not_an_event').then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(refused?.code).toBe(1);
+    expect(refused?.stderr).toContain('must be an event id like evt_<seq>_<n> or ckpt_<n> (the webhook-id header)');
   }, 120_000);
 });

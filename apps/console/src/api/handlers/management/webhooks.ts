@@ -16,7 +16,7 @@ export const postWebhook = operatorRoute((ctx, operator, body) => runUseCase(ctx
 /** DELETE /api/v1/webhooks/:id (admin). */
 export const deleteWebhook = operatorRoute<{ id: string }>((ctx, operator, _body, { id }) => runUseCase(ctx, operator, removeWebhook, { webhookId: id }), { body: false });
 
-/** GET /api/v1/webhooks/deliveries?webhookId=&status=&limit= (admin): the delivery log, newest first. */
+/** GET /api/v1/webhooks/deliveries?webhookId=&status=&eventId=&limit= (admin): the delivery log, newest first. */
 export const getDeliveries = operatorRoute(
   async (ctx, operator, _body, _params, request) => {
     await requireRole(ctx, operator, 'admin', 'webhook.deliveries');
