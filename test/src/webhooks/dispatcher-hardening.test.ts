@@ -1,9 +1,10 @@
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createWebhook, removeWebhook, runUseCase, type Operator } from '@airlock/ops';
-import { newDeliveryId, WebhookDispatcher, type DispatcherOptions, type HostResolver } from '@airlock/webhooks';
+import { WebhookDispatcher, type DispatcherOptions, type HostResolver } from '@airlock/webhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { deliveryRow, queueDelivery } from './queued.js';
 import { WebhookReceiver } from './receiver.js';
 
 // The dispatcher against receivers that misbehave or attack: endless answers, names that never resolve,
@@ -33,27 +34,8 @@ async function subscribe(url: string, events: string[] = ['action.executed']): P
   return (await runUseCase({ db: t.db }, admin, createWebhook, { url, events })).webhook.id;
 }
 
-let counter = 0;
-/** Queues one delivery of a made-up event to the subscription, due now. */
-async function queue(webhookId: string): Promise<string> {
-  const id = newDeliveryId();
-  const eventId = `evt_hardening_${(counter += 1)}`;
-  const body = { type: 'action.executed', timestamp: new Date().toISOString(), data: { actionId: `act_${counter}`, status: 'executed' } };
-  await t.db.pool.query(
-    `INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, dedupe_key, audit_seq, payload, status, next_attempt_at)
-     VALUES ($1, $2, $3, 'action.executed', $4, 0, $5, 'pending', now())`,
-    [id, webhookId, eventId, `${webhookId}:${eventId}`, JSON.stringify(body)],
-  );
-  return id;
-}
-
-async function delivery(id: string) {
-  const { rows } = await t.db.pool.query<{ status: string; attempts: number; last_status: number | null; last_error: string | null }>(
-    'SELECT status, attempts, last_status, last_error FROM webhook_deliveries WHERE id = $1',
-    [id],
-  );
-  return rows[0]!;
-}
+const queue = (webhookId: string) => queueDelivery(t.db, webhookId, 'hardening');
+const delivery = (id: string) => deliveryRow(t.db, id);
 
 async function remove(webhookId: string) {
   return runUseCase({ db: t.db }, admin, removeWebhook, { webhookId });

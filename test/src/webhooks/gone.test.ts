@@ -1,7 +1,8 @@
 import { createWebhook, listWebhooks, removeWebhook, runUseCase, type Operator } from '@airlock/ops';
-import { newDeliveryId, WebhookDispatcher, type DispatcherOptions } from '@airlock/webhooks';
+import { WebhookDispatcher, type DispatcherOptions } from '@airlock/webhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { deliveryRow, queueDelivery } from './queued.js';
 import { WebhookReceiver } from './receiver.js';
 
 // A receiver answering 410 Gone says the URL is gone for good: that delivery ends at once (failed, audited), not
@@ -25,27 +26,8 @@ afterAll(async () => {
 const dispatcher = (options: Partial<DispatcherOptions> = {}) =>
   new WebhookDispatcher({ db: t.db, logger: { info: () => undefined, warn: () => undefined }, allowLoopback: true, retry: { baseDelayMs: 0, maxAttempts: 5 }, ...options });
 
-let counter = 0;
-/** Queues one delivery of a made-up event to the subscription, due now. */
-async function queue(webhookId: string): Promise<string> {
-  const id = newDeliveryId();
-  const eventId = `evt_gone_${(counter += 1)}`;
-  const body = { type: 'action.executed', timestamp: new Date().toISOString(), data: { actionId: `act_${counter}`, status: 'executed' } };
-  await t.db.pool.query(
-    `INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, dedupe_key, audit_seq, payload, status, next_attempt_at)
-     VALUES ($1, $2, $3, 'action.executed', $4, 0, $5, 'pending', now())`,
-    [id, webhookId, eventId, `${webhookId}:${eventId}`, JSON.stringify(body)],
-  );
-  return id;
-}
-
-async function delivery(id: string) {
-  const { rows } = await t.db.pool.query<{ status: string; attempts: number; last_status: number | null; last_error: string | null }>(
-    'SELECT status, attempts, last_status, last_error FROM webhook_deliveries WHERE id = $1',
-    [id],
-  );
-  return rows[0]!;
-}
+const queue = (webhookId: string) => queueDelivery(t.db, webhookId, 'gone');
+const delivery = (id: string) => deliveryRow(t.db, id);
 
 const failedAudits = async (deliveryId: string) =>
   (await t.db.prisma.auditEvent.findMany({ where: { type: 'webhook.delivery_failed' }, select: { actor: true, payload: true } })).filter(
