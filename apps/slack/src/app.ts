@@ -48,7 +48,7 @@ export function notifierClient(settings: Pick<BoltSettings, 'botToken' | 'apiUrl
 }
 
 /** The Bolt app with Airlock's listeners: HTTP (signed, replay-guarded) or Socket Mode. */
-export function createBoltApp(settings: BoltSettings, deps: { db: Db; temporal: Client; decisionWaitMs: number }): SlackBoltApp {
+export function createBoltApp(settings: BoltSettings, deps: { db: Db; temporal: Client; decisionWaitMs: number; postWaitMs: number }): SlackBoltApp {
   const { logger } = settings;
   // logLevel too: without it Bolt resets the given logger to info.
   const common = { token: settings.botToken, logger, logLevel: logger.getLevel(), clientOptions: clientOptions(settings), convoStore: false as const };

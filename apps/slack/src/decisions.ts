@@ -15,6 +15,11 @@ export interface ListenerDeps {
   directory: SlackDirectory;
   /** How long a click waits for a worker to confirm the decision. */
   decisionWaitMs: number;
+  /**
+   * How long a click on a message Slack has just posted waits for the notifier to record it
+   * (POSTING_HERE); also bounded by that window. Short: a Deny's modal needs Slack's trigger within 3 s.
+   */
+  postWaitMs: number;
   logger: Logger;
 }
 
@@ -143,13 +148,10 @@ const POSTING_HERE = `($4::text IS NOT NULL AND EXISTS (
   AND updated_at > now() - interval '${POST_IN_FLIGHT_SECONDS} seconds'
   AND (target = $3 OR (target = $5 AND $3 LIKE 'D%'))))`;
 
-/** At most this long a click waits for a post in flight to be written (a modal's trigger lasts 3 s). */
-const POST_WAIT_MS = 2_000;
-
 /** Waits while a post to where the click came from is in flight; true once the clicked message is recorded as it. */
 async function postedHere(deps: ListenerDeps, input: SlackDecision): Promise<boolean> {
   deps.logger.info(`a click on action ${input.ref.actionId} waits for the notifier to record the message Slack has just posted`);
-  const deadline = Date.now() + POST_WAIT_MS;
+  const deadline = Date.now() + deps.postWaitMs;
   for (;;) {
     await new Promise((resolve) => setTimeout(resolve, 50));
     // $2 (the round) is the first read's; typed here so the statement takes the same parameters.

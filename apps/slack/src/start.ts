@@ -27,6 +27,8 @@ export interface StartSlackAppOptions {
   deliveryGiveUpMs?: number;
   /** How long a click waits for a worker to confirm the decision (default 20 s). */
   decisionWaitMs?: number;
+  /** How long a click on a message Slack has just posted waits for the notifier to record it (default 2 s). */
+  postWaitMs?: number;
   /** Where the app, Bolt and the notifier log (default: a logger from LOG_LEVEL and AIRLOCK_LOG_FORMAT). */
   logger?: Logger;
 }
@@ -71,7 +73,7 @@ export async function startSlackApp(options: StartSlackAppOptions): Promise<Runn
       ...(env.SLACK_API_URL ? { apiUrl: env.SLACK_API_URL } : {}),
       logger,
     },
-    { db: options.db, temporal, decisionWaitMs: options.decisionWaitMs ?? 20_000 },
+    { db: options.db, temporal, decisionWaitMs: options.decisionWaitMs ?? 20_000, postWaitMs: options.postWaitMs ?? 2_000 },
   );
   const pollIntervalMs = options.pollIntervalMs ?? 5_000;
   const notifier = new ApprovalNotifier({

@@ -26,7 +26,15 @@ beforeAll(async () => {
   h = await startHarness();
   await seedTeam(h.db);
   fake = await FakeSlackApi.start({ token: BOT_TOKEN, users: [{ id: alice.id, name: 'alice', email: 'alice@example.test' }] });
-  const started = await startTestSlackApp(h, fake, { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, logLines, pollIntervalMs: 300 });
+  const started = await startTestSlackApp(h, fake, {
+    botToken: BOT_TOKEN,
+    signingSecret: SIGNING_SECRET,
+    logLines,
+    pollIntervalMs: 300,
+    // A test writes the message's timestamp while a click waits: the wait must outlast a stalled machine (the
+    // 10 s window of a post in flight still bounds it).
+    postWaitMs: 30_000,
+  });
   slack = started;
   eventsUrl = started.url;
 });

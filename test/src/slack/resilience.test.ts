@@ -39,6 +39,8 @@ beforeAll(async () => {
     logLines,
     // Retries of messages Slack failed to update wait one poll at first.
     pollIntervalMs: 300,
+    // A test writes the message's timestamp while a click waits: the wait must outlast a stalled machine.
+    postWaitMs: 30_000,
   });
   slack = started;
   eventsUrl = started.url;
