@@ -7,6 +7,8 @@ export default defineConfig({
     root: import.meta.dirname,
     include: ['src/**/*.test.ts'],
     globalSetup: ['src/support/global-setup.ts'],
+    // A failed test records what the browser showed and the console logged (src/console/browser.ts).
+    setupFiles: ['src/support/failure-evidence.ts'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 60_000,

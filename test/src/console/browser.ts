@@ -3,6 +3,7 @@ import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { inject } from 'vitest';
 import { repoRoot } from '../support/binaries.js';
+import { recordOnFailure } from '../support/failure-evidence.js';
 import type { Harness } from '../support/harness.js';
 import { startConsole, type RunningConsole } from './console-app.js';
 
@@ -40,10 +41,12 @@ export async function startBrowserConsole(h: Pick<Harness, 'database' | 'taskQue
     await app.stop();
     throw error;
   }
+  const forget = recordOnFailure((testName) => recordPages(browser, app, testName));
   return {
     app,
     browser,
     async stop() {
+      forget();
       printOutput();
       try {
         await browser.close();
@@ -59,6 +62,24 @@ export const artifactsDir = path.join(repoRoot, 'test/artifacts');
 export async function screenshot(page: Page, name: string): Promise<void> {
   await mkdir(artifactsDir, { recursive: true });
   await page.screenshot({ path: path.join(artifactsDir, `${name}.png`), fullPage: true });
+}
+
+/** A failed test's evidence: every open page's screenshot and alerts, and the console's recent log (its server errors). */
+async function recordPages(browser: Browser, app: RunningConsole, testName: string): Promise<void> {
+  const slug = testName
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .slice(0, 60);
+  let n = 0;
+  for (const context of browser.contexts()) {
+    for (const page of context.pages()) {
+      const name = `failed-${slug}-${++n}`;
+      await screenshot(page, name);
+      const alerts = await page.getByRole('alert').allTextContents();
+      console.error(`failed "${testName}": page ${n} at ${page.url()} (test/artifacts/${name}.png), alerts: ${JSON.stringify(alerts)}`);
+    }
+  }
+  console.error(`failed "${testName}": the console's log, last 8000 characters:\n${app.output().slice(-8000)}`);
 }
 
 /** A fresh browser context signed in with `apiKey` through the sign-in page. */
