@@ -12,6 +12,7 @@ const WEBHOOK_OPTIONS = {
   webhookId: '<webhook-id>',
   deliveryId: '<delivery-id>',
   status: '--status',
+  eventId: '--event',
   limit: '--limit',
 };
 

@@ -74,6 +74,6 @@ describe('airlock webhooks deliveries', () => {
       (error: { code: number; stderr: string }) => error,
     );
     expect(refused?.code).toBe(1);
-    expect(refused?.stderr).toContain('must be an event id like evt_<seq>_<n> or ckpt_<n> (the webhook-id header)');
+    expect(refused?.stderr).toContain('airlock: --event: must be an event id like evt_<seq>_<n> or ckpt_<n> (the webhook-id header)');
   }, 120_000);
 });
