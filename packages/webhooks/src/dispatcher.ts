@@ -3,6 +3,7 @@ import https from 'node:https';
 import { appendAuditIn, inTransaction, WakeUp, type Db } from '@airlock/db';
 import type pg from 'pg';
 import { deriveDeliveries } from './outbox.js';
+import { retryWait } from './retry-after.js';
 import { signedHeaders } from './signing.js';
 import { pinnedLookup, vetTarget, type HostResolver } from './target.js';
 
@@ -14,6 +15,7 @@ export interface DispatcherLogger {
 export interface RetryPolicy {
   /** Delay before the second attempt; each later one doubles it (with ±20% jitter). */
   baseDelayMs: number;
+  /** The longest scheduled wait, and the most a receiver's `Retry-After` can make one wait (retry-after.ts). */
   maxDelayMs: number;
   /** After this many failed attempts the delivery is `failed` (a replay sends it again); a 410 Gone ends it at once. */
   maxAttempts: number;
@@ -63,6 +65,8 @@ export interface AttemptResult {
   ok: boolean;
   status: number | null;
   error: string | null;
+  /** The answer's `Retry-After` header, as sent. */
+  retryAfter?: string;
 }
 
 /**
@@ -172,20 +176,22 @@ export class WebhookDispatcher {
     // ends now; the subscription stays (removal is for an admin: it cannot be undone, and a replay needs it), so the
     // next event is still offered once, and ends the same way if the URL is still gone.
     const gaveUp = delivery.attempts >= this.retry.maxAttempts || result.status === 410;
-    const record = (client: pg.PoolClient | pg.Pool) =>
+    const record = (client: pg.PoolClient | pg.Pool, error: string | null, waitMs: number) =>
       client.query(
         `UPDATE webhook_deliveries SET status = $3, last_status = $4, last_error = $5,
            next_attempt_at = now() + make_interval(secs => $6::double precision / 1000)
          WHERE id = $1 AND attempts = $2 AND status = 'pending'`,
-        [delivery.id, delivery.attempts, gaveUp ? 'failed' : 'pending', result.status, result.error, gaveUp ? 0 : this.backoffMs(delivery.attempts)],
+        [delivery.id, delivery.attempts, gaveUp ? 'failed' : 'pending', result.status, error, waitMs],
       );
     if (!gaveUp) {
-      await record(pool);
+      // A 429/503's Retry-After can only lengthen the wait; what it did is kept with the error, so the log explains the delay.
+      const wait = retryWait(this.backoffMs(delivery.attempts), result, this.retry.maxDelayMs, Date.now());
+      await record(pool, wait.note ? `${result.error}; ${wait.note}` : result.error, wait.ms);
       return;
     }
     // Giving up is a transition operators must see: the failed status and its audit row commit together.
     const recorded = await inTransaction(this.options.db, async (client) => {
-      const { rowCount } = await record(client);
+      const { rowCount } = await record(client, result.error, 0);
       if (rowCount !== 1) return false;
       await appendAuditIn(client, {
         type: 'webhook.delivery_failed',
@@ -233,11 +239,12 @@ export class WebhookDispatcher {
         'airlock-delivery-id': delivery.id,
         ...signedHeaders(delivery.secret, delivery.event_id, body, new Date()),
       };
-      const status = await post(target.url, pinnedLookup(target.address), headers, body, signal);
+      const { status, retryAfter } = await post(target.url, pinnedLookup(target.address), headers, body, signal);
       if (status >= 200 && status < 300) return { ok: true, status, error: null };
       // Redirects are not followed (the target could be anywhere): a 3xx is a failure the operator should see.
       if (status === 410) return { ok: false, status, error: 'HTTP 410: the receiver is gone; not retried' };
-      return { ok: false, status, error: status >= 300 && status < 400 ? `HTTP ${status}: redirects are not followed` : `HTTP ${status}` };
+      const error = status >= 300 && status < 400 ? `HTTP ${status}: redirects are not followed` : `HTTP ${status}`;
+      return { ok: false, status, error, ...(retryAfter === undefined ? {} : { retryAfter }) };
     } catch (error) {
       return { ok: false, status: null, error: error instanceof Error ? error.message : String(error) };
     }
@@ -255,18 +262,24 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 /**
- * POSTs the body and settles with the answer's status as soon as the status line
+ * POSTs the body and settles with the answer's status (and `Retry-After`) as soon as the status line
  * and headers are in. The answer's body is never read: a receiver streaming a
  * huge or endless body neither fills memory nor turns its 2xx into a timeout
  * (and a retry of an event it already took).
  */
-function post(url: URL, lookup: ReturnType<typeof pinnedLookup>, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<number> {
+function post(
+  url: URL,
+  lookup: ReturnType<typeof pinnedLookup>,
+  headers: Record<string, string>,
+  body: string,
+  signal: AbortSignal,
+): Promise<{ status: number; retryAfter: string | undefined }> {
   const client = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
     const req = client.request(url, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, lookup, agent: false, signal });
     req.on('error', reject);
     req.on('response', (response) => {
-      resolve(response.statusCode ?? 0);
+      resolve({ status: response.statusCode ?? 0, retryAfter: response.headers['retry-after'] });
       // No agent: destroying the answer closes its connection.
       response.destroy();
     });

@@ -1,4 +1,4 @@
-import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface ReceivedWebhook {
@@ -15,11 +15,13 @@ export function actionIdOf(received: ReceivedWebhook): unknown {
 
 /**
  * A webhook receiver on loopback that records every request. `answer` decides
- * the status (503 while "down"); `hold` keeps requests open until released.
+ * the status (503 while "down"), `answerHeaders` what it sends with it (a
+ * `Retry-After`); `hold` keeps requests open until released.
  */
 export class WebhookReceiver {
   readonly received: ReceivedWebhook[] = [];
   answer: () => number = () => 204;
+  answerHeaders: () => OutgoingHttpHeaders = () => ({});
   hold = false;
   private readonly held: ServerResponse[] = [];
   private readonly waiters = new Set<() => void>();
@@ -40,7 +42,7 @@ export class WebhookReceiver {
         }
         const status = receiver.answer();
         receiver.received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), status });
-        res.writeHead(status).end();
+        res.writeHead(status, receiver.answerHeaders()).end();
         receiver.notify();
       });
     });

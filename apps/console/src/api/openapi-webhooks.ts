@@ -76,12 +76,19 @@ function retrySchedule(): string {
   return `${baseDelayMs / 1000} s doubling (±20% jitter) to a ${maxDelayMs / 3_600_000} h cap, ${maxAttempts} attempts over about ${hours.toFixed(1)} h by default`;
 }
 
+/** What a 429/503's `Retry-After` does (packages/webhooks/src/retry-after.ts), capped at the schedule's longest wait. */
+function retryAfterRule(): string {
+  return `a failed attempt, retried; its \`Retry-After\` (seconds or an HTTP date) makes the next attempt wait at least that long, never less than the schedule's wait, at most ${DEFAULT_RETRY.maxDelayMs / 3_600_000} h`;
+}
+
 const RECEIVER_ANSWERS: Record<string, ResponseConfig> = {
   '2XX': { description: 'Delivered, as soon as the status line arrives (the body is never read: answer with an empty one)' },
   '410': {
     description:
       'Gone: this delivery is failed at once, with no more retries (`webhook.delivery_failed` is audited); the subscription stays, so the next event is still sent. To stop deliveries, remove the subscription',
   },
+  '429': { description: `Too Many Requests: ${retryAfterRule()}` },
+  '503': { description: `Service Unavailable: ${retryAfterRule()}` },
   default: {
     description: `Anything else (3xx: redirects are not followed; 4xx; 5xx; no answer within 10 s) is a failed attempt, retried with exponential backoff: ${retrySchedule()}; then failed (a replay sends it again)`,
   },
