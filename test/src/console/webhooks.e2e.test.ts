@@ -1,11 +1,12 @@
 import { awaitOutcome, submitAction } from '@airlock/core/gateway';
 import { createApiKey } from '@airlock/db';
+import { createWebhook, runUseCase } from '@airlock/ops';
 import { WebhookDispatcher } from '@airlock/webhooks';
 import type { Browser } from 'playwright-core';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedTeam, startHarness, type Harness } from '../support/harness.js';
-import { WebhookReceiver } from '../webhooks/receiver.js';
+import { actionIdOf, WebhookReceiver } from '../webhooks/receiver.js';
 import { type BrowserConsole, screenshot, signedIn, startBrowserConsole } from './browser.js';
 import { CONSOLE_SETUP_TIMEOUT_MS, type RunningConsole } from './console-app.js';
 
@@ -90,5 +91,76 @@ describe('webhooks in the console', () => {
     await viewer.page.goto('/webhooks');
     await viewer.page.waitForURL(/\/\?denied=1$/);
     await viewer.context.close();
+  }, 240_000);
+  it('the delivery log filters by event id (the webhook-id a receiver saw), shows what a Retry-After did, and refuses a malformed id naming the field', async () => {
+    await runUseCase({ db: h.db }, { actor: 'user:admin', userId: null, role: 'admin', channel: 'cli' }, createWebhook, { url: receiver.url, events: ['action.executed'] });
+    const run = async (key: string) => {
+      const { actionId } = await submitAction(h.client, h.taskQueue, {
+        agentId: 'billing-bot',
+        tool: 'demo.echo',
+        args: { message: key },
+        rationale: 'smoke',
+        idempotencyKey: key,
+      });
+      expect((await awaitOutcome(h.client, actionId)).status).toBe('executed');
+      return actionId;
+    };
+    const delivered = await run('console-webhook-filter-1');
+    const eventOf = (actionId: string, status: number) =>
+      receiver
+        .waitFor(`a ${status} to ${actionId}`, () => receiver.received.find((r) => r.status === status && actionIdOf(r) === actionId))
+        .then((r) => String(r.headers['webhook-id']));
+    const deliveredEvent = await eventOf(delivered, 204);
+    // The next event's receiver is busy and says when to come back.
+    receiver.answer = () => 503;
+    receiver.answerHeaders = () => ({ 'retry-after': '600' });
+    let delayedEvent: string;
+    try {
+      delayedEvent = await eventOf(await run('console-webhook-filter-2'), 503);
+    } finally {
+      receiver.answer = () => 204;
+      receiver.answerHeaders = () => ({});
+    }
+
+    const { context, page } = await signedIn(browser, app.url, keys.bob);
+    await page.goto('/webhooks');
+    const log = page.getByRole('region', { name: 'Delivery log' });
+    const field = page.getByLabel('Event id (the webhook-id header)');
+    const rows = log.getByRole('row').filter({ hasText: /evt_/ });
+
+    await field.fill(delayedEvent);
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(new RegExp(`eventId=${delayedEvent}`));
+    await rows.first().waitFor();
+    // Every row is the filtered event's (one per subscription that takes it), none the other event's.
+    expect(await rows.filter({ hasText: delayedEvent }).count()).toBe(await rows.count());
+    expect(await rows.filter({ hasText: deliveredEvent }).count()).toBe(0);
+    const delayed = rows.filter({ hasText: 'pending' }).first();
+    await delayed.getByText('HTTP 503; Retry-After 600 s: the next attempt waits for it').waitFor();
+    await delayed.getByText(/^next try /).waitFor();
+    await screenshot(page, 'webhooks-delivery-filter');
+
+    await field.fill(deliveredEvent);
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(new RegExp(`eventId=${deliveredEvent}`));
+    await rows.filter({ hasText: deliveredEvent }).first().waitFor();
+    expect(await rows.filter({ hasText: delayedEvent }).count()).toBe(0);
+
+    // Not an event id: refused in the use case's words under the field's name; what was typed stays to be corrected.
+    await field.fill('evt_oops');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    const refusal = page.getByRole('alert').filter({ hasText: 'Event id:' });
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toBe('Event id: must be an event id like evt_<seq>_<n> or ckpt_<n> (the webhook-id header)');
+    expect(await field.inputValue()).toBe('evt_oops');
+    expect(await field.getAttribute('aria-invalid')).toBe('true');
+    expect(await rows.count()).toBe(0);
+    await screenshot(page, 'webhooks-delivery-filter-refused');
+
+    await log.getByRole('link', { name: 'All deliveries' }).click();
+    await page.waitForURL(/\/webhooks(#deliveries)?$/);
+    await rows.filter({ hasText: deliveredEvent }).first().waitFor();
+    await rows.filter({ hasText: delayedEvent }).first().waitFor();
+    await context.close();
   }, 240_000);
 });

@@ -1,19 +1,21 @@
-import { listDeliveries, listWebhooks } from '@airlock/ops';
+import { listWebhooks } from '@airlock/ops';
 import { WEBHOOK_EVENT_TYPES } from '@airlock/webhooks';
 import Link from 'next/link';
 import { requirePageUser } from '../../../src/ui/auth/session.js';
 import { apiContext } from '../../../src/api/runtime-context.js';
 import { AddWebhookForm, RemoveWebhookForm, ReplayDeliveryForm } from '../../../src/ui/webhooks/webhook-forms.js';
 import { DataTable } from '../../../src/ui/shared/data-table.js';
+import { deliveryLogFor, type SearchParams } from '../../../src/ui/webhooks/delivery-log-query.js';
 
 export const dynamic = 'force-dynamic';
 
 const at = (date: Date | null) => (date ? `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC` : '');
 
-export default async function WebhooksPage() {
+export default async function WebhooksPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   await requirePageUser('admin');
   const { db } = apiContext();
-  const [webhooks, deliveries] = await Promise.all([listWebhooks(db), listDeliveries(db, { limit: 100 })]);
+  const [webhooks, log] = await Promise.all([listWebhooks(db), searchParams.then((params) => deliveryLogFor(db, params))]);
+  const { deliveries, eventId, refusal } = log;
   const active = new Set(webhooks.filter((w) => !w.removedAt).map((w) => w.id));
   return (
     <>
@@ -47,13 +49,39 @@ export default async function WebhooksPage() {
       </section>
       <section className="card" aria-labelledby="deliveries">
         <h2 id="deliveries">Delivery log</h2>
-        <DataTable columns={['Queued', 'Event', 'Action', 'Webhook', 'Status', 'Attempts', 'Last answer', '']} rows={deliveries} empty="Nothing delivered yet.">
+        {/* A GET form: the filter is in the URL, like REST's `eventId=`, so a filtered log can be linked. */}
+        <form className="filters" aria-label="Filter the delivery log" action="/webhooks#deliveries">
+          <div className="field">
+            <label htmlFor="delivery-event">Event id (the webhook-id header)</label>
+            <input
+              id="delivery-event"
+              name="eventId"
+              defaultValue={eventId}
+              placeholder="evt_1234_0"
+              aria-invalid={refusal ? true : undefined}
+              aria-describedby={refusal ? 'delivery-event-refusal' : undefined}
+            />
+          </div>
+          <button type="submit">Filter</button>
+          {eventId && <Link href="/webhooks#deliveries">All deliveries</Link>}
+        </form>
+        {refusal && (
+          <p role="alert" id="delivery-event-refusal" className="notice error">
+            {refusal}
+          </p>
+        )}
+        <DataTable
+          columns={['Queued', 'Event', 'Action', 'Webhook', 'Status', 'Attempts', 'Last answer', '']}
+          rows={deliveries}
+          empty={refusal ? 'Not filtered: correct the event id.' : eventId ? `No deliveries of ${eventId}.` : 'Nothing delivered yet.'}
+        >
           {(d) => (
             <tr key={d.id} data-delivery={d.id}>
               <td>{at(d.createdAt)}</td>
               <td>
                 <code>{d.eventType}</code>
                 {d.replayOf && <span className="muted"> (replay)</span>}
+                <div className="mono muted">{d.eventId}</div>
               </td>
               <td className="mono">{d.actionId ? <Link href={`/actions/${encodeURIComponent(d.actionId)}`}>{d.actionId.slice(0, 18)}…</Link> : ''}</td>
               <td className="mono">{d.webhookId}</td>
@@ -62,7 +90,8 @@ export default async function WebhooksPage() {
                 {d.nextAttemptAt && <div className="muted">next try {at(d.nextAttemptAt)}</div>}
               </td>
               <td className="mono">{d.attempts}</td>
-              <td className="mono">{d.lastStatus !== null ? `HTTP ${d.lastStatus}` : (d.lastError ?? '')}</td>
+              {/* The error when there is one: it says more than the status (410's end, what a Retry-After did to the wait). */}
+              <td className="mono">{d.lastError ?? (d.lastStatus !== null ? `HTTP ${d.lastStatus}` : '')}</td>
               <td>{active.has(d.webhookId) && d.status !== 'pending' && <ReplayDeliveryForm deliveryId={d.id} label={`${d.eventType} to ${d.webhookId}`} />}</td>
             </tr>
           )}
