@@ -6,8 +6,10 @@ import { WEBHOOK_EVENT_DATA, type LIFECYCLE_FIELDS, type WebhookEventDataOf } fr
 /**
  * The action lifecycle as webhook receivers see it, each derived from one audit
  * row (the log is the source of truth), so a receiver sees what the audit log
- * says, in its order; and `audit.checkpoint`, each signed checkpoint of the log
- * (from audit_checkpoints), which a receiver keeps outside Airlock's database.
+ * says, in its order; `slack.delivery_failed`, an action's Slack message given up
+ * (an approval request nobody may have seen in Slack is what an operator's pager
+ * is for); and `audit.checkpoint`, each signed checkpoint of the log (from
+ * audit_checkpoints), which a receiver keeps outside Airlock's database.
  */
 export const WEBHOOK_EVENT_TYPES = [
   'action.requested',
@@ -20,6 +22,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'action.denied',
   'action.expired',
   'action.cancelled',
+  'slack.delivery_failed',
   'audit.checkpoint',
 ] as const;
 export const WebhookEventType = z.enum(WEBHOOK_EVENT_TYPES);
@@ -111,6 +114,11 @@ export function webhookEventsOf(row: LifecycleAuditRow): WebhookEvent[] {
           found.push(lifecycle('action.cancelled', { status: outcome.status, reason: outcome.reason }));
           break;
       }
+      break;
+    }
+    case 'slack.delivery_failed': {
+      const { message, round, target, channel, ts, call, error, permanent, attempts } = event.payload;
+      found.push(lifecycle('slack.delivery_failed', { message, round, target, channel, ts, call, error, permanent, attempts }));
       break;
     }
     default:

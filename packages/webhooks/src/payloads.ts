@@ -105,6 +105,27 @@ export const WebhookActionDeniedData = z
 export const WebhookActionExpiredData = z.strictObject({ ...LIFECYCLE_FIELDS, status: z.literal('expired'), reason: z.string() }).meta({ id: 'WebhookActionExpiredData' });
 export const WebhookActionCancelledData = z.strictObject({ ...LIFECYCLE_FIELDS, status: z.literal('cancelled'), reason: z.string() }).meta({ id: 'WebhookActionCancelledData' });
 
+export const WebhookSlackDeliveryFailedData = z
+  .strictObject({
+    ...LIFECYCLE_FIELDS,
+    message: z.enum(['approval', 'escalation', 'direct', 'notice']).meta({
+      description: "Which message: the round's approval request, an escalation's, an approver's direct message, or an `allow_and_notify` notice",
+    }),
+    round: z.number().int().meta({ description: 'The approval round; 0 for a notice' }),
+    target: z.string().meta({ description: 'Where it was for: a Slack channel id, or a Slack user id for a direct message' }),
+    channel: z.string().nullable().meta({ description: 'The conversation of the message once posted; null when it never was' }),
+    ts: z.string().nullable().meta({ description: "The message's Slack timestamp once posted; null when it never was" }),
+    call: z.enum(['chat.postMessage', 'chat.update']).meta({ description: 'chat.postMessage: the message never reached Slack; chat.update: Slack shows an earlier state' }),
+    error: z.string().meta({ description: "Slack's error (`channel_not_found`, `not_in_channel`, `ratelimited`, `http_500`…)" }),
+    permanent: z.boolean().meta({ description: 'true: Slack refused for good and it was not retried; false: retries ran out (about an hour)' }),
+    attempts: z.number().int(),
+  })
+  .meta({
+    id: 'WebhookSlackDeliveryFailedData',
+    description:
+      "The Slack app gave up on posting or updating one of the action's messages: approvers may never have seen the request in Slack (the console and API still have it)",
+  });
+
 export const WebhookAuditCheckpointData = z
   .strictObject({
     n: z.number().int().meta({ description: 'The checkpoint number; order checkpoints by it' }),
@@ -128,6 +149,7 @@ export const WEBHOOK_EVENT_DATA = {
   'action.denied': WebhookActionDeniedData,
   'action.expired': WebhookActionExpiredData,
   'action.cancelled': WebhookActionCancelledData,
+  'slack.delivery_failed': WebhookSlackDeliveryFailedData,
   'audit.checkpoint': WebhookAuditCheckpointData,
 } as const;
 
@@ -158,6 +180,7 @@ export const WEBHOOK_EVENT_BODIES = {
   'action.denied': bodyOf('action.denied'),
   'action.expired': bodyOf('action.expired'),
   'action.cancelled': bodyOf('action.cancelled'),
+  'slack.delivery_failed': bodyOf('slack.delivery_failed'),
   'audit.checkpoint': bodyOf('audit.checkpoint'),
 } as const;
 

@@ -73,7 +73,7 @@ const approvalRequirement = {
   escalation: [] as { afterMs: number; to: string }[],
 } as const;
 
-/** Catalogued rows that stand for every lifecycle event type, as the workflow writes them (fields older rows lack left out in some). */
+/** Catalogued rows that stand for every lifecycle event type, as the workflow and the Slack app write them (fields older rows lack left out in some). */
 function lifecycleRows(): AuditEventInput[] {
   const row = (actionId: string, key: string, event: Omit<AuditEventInput, 'eventKey' | 'actionId' | 'actor'> & { actor?: string }): AuditEventInput =>
     ({ actor: 'system:workflow', ...event, actionId, eventKey: `${actionId}:${key}` }) as AuditEventInput;
@@ -108,6 +108,37 @@ function lifecycleRows(): AuditEventInput[] {
     row('act_oa_4', 'completed', { type: 'action.completed', payload: { status: 'denied', actionId: 'act_oa_4', reason: 'blocked tool' } }),
     row('act_oa_5', 'completed', { type: 'action.completed', payload: { status: 'expired', actionId: 'act_oa_5', reason: 'no decision in time' } }),
     row('act_oa_6', 'completed', { type: 'action.completed', payload: { status: 'cancelled', actionId: 'act_oa_6', reason: 'cancelled by the agent' } }),
+    // The Slack app gave up: an approval request never posted (a permanent error), and an update whose retries ran out.
+    row('act_oa_1', 'slack-post', {
+      type: 'slack.delivery_failed',
+      actor: 'system:slack',
+      payload: {
+        message: 'approval',
+        round: 1,
+        target: 'C0APPROVALS',
+        channel: null,
+        ts: null,
+        call: 'chat.postMessage',
+        error: 'channel_not_found',
+        permanent: true,
+        attempts: 1,
+      },
+    }),
+    row('act_oa_3', 'slack-update', {
+      type: 'slack.delivery_failed',
+      actor: 'system:slack',
+      payload: {
+        message: 'notice',
+        round: 0,
+        target: 'C0NOTICES',
+        channel: 'C0NOTICES',
+        ts: '1796378400.000100',
+        call: 'chat.update',
+        error: 'http_500',
+        permanent: false,
+        attempts: 9,
+      },
+    }),
   ];
 }
 
@@ -123,14 +154,31 @@ describe('the webhooks of the served OpenAPI document', () => {
     await new WebhookDispatcher({ db: t.db, logger: quiet, allowLoopback: true }).runOnce();
 
     const bodies = () => receiver.received.map((r) => JSON.parse(r.body) as { type: string; data: Json });
-    // runOnce returns once every due delivery was answered: 16 lifecycle events (the require_approval row stands
+    // runOnce returns once every due delivery was answered: 18 lifecycle events (the require_approval row stands
     // for none, the allow_and_notify row for two) and the checkpoint.
-    expect(receiver.received).toHaveLength(17);
+    expect(receiver.received).toHaveLength(19);
     expect(new Set(bodies().map((b) => b.type))).toEqual(new Set(WEBHOOK_EVENT_TYPES));
     const wrong = receiver.received.flatMap((received) =>
       problems(document, (JSON.parse(received.body) as { type: string }).type, received).map((p) => `${String(received.headers['webhook-id'])}: ${p}`),
     );
     expect(wrong).toEqual([]);
+    // A Slack give-up reaches receivers with the action's fields and the audit row's, as written.
+    expect(bodies().find((b) => b.type === 'slack.delivery_failed' && b.data.actionId === 'act_oa_1')?.data).toEqual({
+      actionId: 'act_oa_1',
+      agentId: null,
+      tool: null,
+      auditSeq: expect.stringMatching(/^\d+$/),
+      actor: 'system:slack',
+      message: 'approval',
+      round: 1,
+      target: 'C0APPROVALS',
+      channel: null,
+      ts: null,
+      call: 'chat.postMessage',
+      error: 'channel_not_found',
+      permanent: true,
+      attempts: 1,
+    });
 
     // The check has teeth: a field the document does not list, one it requires missing, a value off its enum,
     // an unknown type, or a header gone, each fails.
