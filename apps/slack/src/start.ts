@@ -94,7 +94,9 @@ export async function startSlackApp(options: StartSlackAppOptions): Promise<Runn
     pollIntervalMs,
     onEvents: (events) => notifier.handle(events),
     onLeader: () => notifier.catchUp(),
-    afterDrain: () => notifier.retryBehind(),
+    afterDrain: async () => {
+      await notifier.retryOwed();
+    },
     logger,
   });
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { defaultActivityDeps } from '@airlock/activities';
 import { awaitOutcome, submitAction } from '@airlock/core/gateway';
-import { compilePolicy, type CompiledPolicy } from '@airlock/policy';
+import type { CompiledPolicy } from '@airlock/policy';
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from '@airlock/policy/files';
 import { ACTION_APPROVE, type RunningSlackApp } from '@airlock/slack';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,8 @@ import { refundRequest, submitAndWaitForApproval } from '../support/actions.js';
 import { seedTeam, startHarness, type Harness } from '../support/harness.js';
 import { FakeSlackApi, type FakeFailure, type PostedMessage, type RecordedCall } from './fake-slack-api.js';
 import { buttonClick, buttons, send, signInteraction, visibleText, type SlackClicker } from './interactions.js';
-import { startTestSlackApp } from './slack-app.js';
+import { noticePolicy } from './notice-policy.js';
+import { postedMessage, startTestSlackApp } from './slack-app.js';
 
 // What the Slack app does when Slack does not take a message: a notice (allow_and_notify) is
 // retried like an approval message's update; what Slack refuses for good, or what retries never
@@ -21,18 +22,6 @@ const SIGNING_SECRET = randomBytes(16).toString('hex');
 const alice: SlackClicker = { id: 'U_ALICE', name: 'alice' };
 
 const defaultPolicy = loadPolicyFile(DEFAULT_POLICY_FILE);
-const noticePolicy = compilePolicy(
-  `apiVersion: airlock/v1
-rules:
-  - id: noted-refunds
-    tools: [payments.refund]
-    when: cents(args.amount) <= 5000
-    tier: medium
-    outcome: allow_and_notify
-    reason: small refunds run at once, and finance hears about them
-`,
-  'slack-delivery-notify.yaml',
-);
 let activePolicy: CompiledPolicy = defaultPolicy;
 
 let h: Harness;
@@ -114,12 +103,6 @@ async function noticed(rationale: string): Promise<{ actionId: string }> {
   return { actionId };
 }
 
-async function posted(actionId: string): Promise<PostedMessage> {
-  const call = await fake.waitForCall('chat.postMessage', (c) => JSON.stringify(c.args.blocks).includes(actionId) && c.response.ok === true);
-  const { channel, ts } = call.response as { channel: string; ts: string };
-  return fake.message(channel, ts)!;
-}
-
 const approve = (message: PostedMessage, actionId: string) =>
   send(slack!.url!, signInteraction(buttonClick(message, ACTION_APPROVE, alice), { secret: SIGNING_SECRET })).then(async (r) => {
     expect(r.status).toBe(200);
@@ -180,7 +163,7 @@ describe('an approval message Slack did not take', () => {
   it("a permanent error on the decision's update is audited at once (channel, timestamp, Slack's error); the next event updates it again", async () => {
     await startApp();
     const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
-    const message = await posted(actionId);
+    const message = await postedMessage(fake, actionId);
     fake.failNext('chat.update', { error: 'cant_update_message' }, { times: 1, when: (args) => args.ts === message.ts });
     await approve(message, actionId);
 
@@ -203,7 +186,7 @@ describe('an approval message Slack did not take', () => {
   it('a passing error (HTTP 500) that outlasts the retries is audited when the notifier gives up', async () => {
     await startApp({ deliveryGiveUpMs: 1_500 });
     const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
-    const message = await posted(actionId);
+    const message = await postedMessage(fake, actionId);
     fake.failNext('chat.update', { status: 500 }, { times: Infinity, when: (args) => args.ts === message.ts });
     await approve(message, actionId);
 
@@ -218,7 +201,7 @@ describe('a rate limit', () => {
   it("holds back only the message it answered: another action's approval is posted during a long Retry-After", async () => {
     await startApp();
     const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
-    const message = await posted(actionId);
+    const message = await postedMessage(fake, actionId);
     fake.failNext('chat.update', { status: 429, retryAfterSeconds: 120 }, { times: Infinity, when: (args) => args.ts === message.ts });
     await approve(message, actionId);
     await fake.waitForCall('chat.update', (c) => c.args.ts === message.ts && c.response.httpStatus === 429);
@@ -234,7 +217,7 @@ describe('a restart', () => {
   it('updates a decided round whose last update failed before the restart, and posts a notice whose post failed', async () => {
     await startApp();
     const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
-    const message = await posted(actionId);
+    const message = await postedMessage(fake, actionId);
     fake.failNext('chat.update', { status: 500 }, { times: Infinity, when: (args) => args.ts === message.ts });
     await approve(message, actionId);
     await notifierReadPast(actionId);

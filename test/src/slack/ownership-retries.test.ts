@@ -6,7 +6,7 @@ import { refundRequest, submitAndWaitForApproval, waitForStatus } from '../suppo
 import { seedTeam, startHarness, type Harness } from '../support/harness.js';
 import { FakeSlackApi, type PostedMessage } from './fake-slack-api.js';
 import { buttonClick, send, signInteraction, type SignedRequest, type SlackClicker } from './interactions.js';
-import { startTestSlackApp } from './slack-app.js';
+import { postedMessage, startTestSlackApp } from './slack-app.js';
 
 // Which clicks count while a post is in flight or has failed (only the very message Airlock posted), and
 // Slack's retries of a click whose first delivery was never acted on. Real Bolt receiver, real Temporal and
@@ -45,12 +45,6 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function posted(actionId: string): Promise<PostedMessage> {
-  const call = await fake.waitForCall('chat.postMessage', (c) => c.args.channel === 'C_APPROVALS' && JSON.stringify(c.args.blocks).includes(actionId) && c.response.ok === true);
-  const { channel, ts } = call.response as { channel: string; ts: string };
-  return fake.message(channel, ts)!;
-}
-
 const signed = (payload: unknown) => send(eventsUrl, signInteraction(payload, { secret: SIGNING_SECRET }));
 const decisions = (actionId: string) => h.db.prisma.approvalDecision.count({ where: { approval: { actionId } } });
 
@@ -81,7 +75,7 @@ async function expectRefused(actionId: string, clicked: PostedMessage): Promise<
 describe('a button counts only on the very message Airlock posted', () => {
   it('a direct message still unposted (failed or in flight) lets no copy of its buttons count, in a channel or in the DM', async () => {
     const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
-    const message = await posted(actionId);
+    const message = await postedMessage(fake, actionId);
     // A DM to alice whose chat.postMessage failed or is in flight: claimed, no channel or timestamp written.
     await h.db.prisma.slackMessage.create({ data: { actionId, round: 1, target: alice.id, kind: 'direct' } });
     // A copy of the Approve button in a channel Airlock never posted the action to.
@@ -93,7 +87,7 @@ describe('a button counts only on the very message Airlock posted', () => {
 
   it('a post that failed a while ago is not waited for: a copy where it was going is refused at once', async () => {
     const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
-    const message = await posted(actionId);
+    const message = await postedMessage(fake, actionId);
     const longAgo = new Date(Date.now() - 60_000);
     await h.db.prisma.slackMessage.create({ data: { actionId, round: 1, target: alice.id, kind: 'direct', createdAt: longAgo, updatedAt: longAgo } });
     await expectRefused(actionId, copyOf(message, 'D_ALICE'));
@@ -102,7 +96,7 @@ describe('a button counts only on the very message Airlock posted', () => {
 
   it('a click in the DM on the message Slack has just posted, before the notifier has written where, counts once it is written', async () => {
     const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
-    const dm = copyOf(await posted(actionId), 'D_ALICE');
+    const dm = copyOf(await postedMessage(fake, actionId), 'D_ALICE');
     await h.db.prisma.slackMessage.create({ data: { actionId, round: 1, target: alice.id, kind: 'direct' } });
     expect((await signed(buttonClick(dm, ACTION_APPROVE, alice))).status).toBe(200);
     await waitFor('the click to wait', () => logLines.some((l) => l.msg === `a click on action ${actionId} waits for the notifier to record the message Slack has just posted`));
@@ -123,7 +117,7 @@ function retryOf(first: SignedRequest, payload: unknown): SignedRequest {
 describe("Slack's retry of a click", () => {
   it('a click whose first delivery died after the replay guard stored it is acted on when Slack retries it', async () => {
     const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
-    const payload = buttonClick(await posted(actionId), ACTION_APPROVE, alice);
+    const payload = buttonClick(await postedMessage(fake, actionId), ACTION_APPROVE, alice);
     const first = signInteraction(payload, { secret: SIGNING_SECRET });
     // The first delivery reached a replica (this guard, sharing the table) that died right after the guard's insert.
     expect(await new ReplayGuard(SIGNING_SECRET, new PostgresSeenRequests(h.db)).admit(first.headers, first.body)).toEqual({ ok: true });
@@ -134,7 +128,7 @@ describe("Slack's retry of a click", () => {
 
   it('a retry of a click that was decided but not marked acted (died just after) decides nothing again and tells the clicker nothing false', async () => {
     const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
-    const payload = buttonClick(await posted(actionId), ACTION_APPROVE, alice);
+    const payload = buttonClick(await postedMessage(fake, actionId), ACTION_APPROVE, alice);
     const first = signInteraction(payload, { secret: SIGNING_SECRET });
     expect((await send(eventsUrl, first)).status).toBe(200);
     expect((await awaitOutcome(h.client, actionId)).status).toBe('executed');

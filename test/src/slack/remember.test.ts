@@ -6,7 +6,7 @@ import { refundRequest, submitAndWaitForApproval, waitForStatus } from '../suppo
 import { seedTeam, startHarness, type Harness } from '../support/harness.js';
 import { FakeSlackApi, type PostedMessage } from './fake-slack-api.js';
 import { button, buttonClick, buttons, modalSubmission, send, signInteraction, type SlackClicker } from './interactions.js';
-import { startTestSlackApp } from './slack-app.js';
+import { postedMessage, startTestSlackApp } from './slack-app.js';
 
 // Approve and remember from Slack: a button on the approval message opens a modal
 // with the grant's scope pre-filled; its submission goes through the real Bolt
@@ -45,12 +45,6 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function posted(actionId: string): Promise<PostedMessage> {
-  const call = await fake.waitForCall('chat.postMessage', (c) => c.args.channel === 'C_APPROVALS' && JSON.stringify(c.args.blocks).includes(actionId));
-  const { channel, ts } = call.response as { channel: string; ts: string };
-  return fake.message(channel, ts)!;
-}
-
 const signed = (payload: unknown) => send(eventsUrl, signInteraction(payload, { secret: SIGNING_SECRET }));
 const ephemeralTo = (user: SlackClicker, matches: (text: string) => boolean) =>
   fake.waitForCall('chat.postEphemeral', (c) => c.args.user === user.id && matches(String(c.args.text)));
@@ -66,7 +60,7 @@ async function openRemember(message: PostedMessage, actionId: string, user: Slac
 describe('approve and remember in Slack', () => {
   it('opens a modal pre-filled from the action; submitting approves it and grants a standing approval that covers the next matching refund only', async () => {
     const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '125.00' }));
-    const message = await posted(actionId);
+    const message = await postedMessage(fake, actionId);
     expect(buttons(message.blocks).map((b) => b.action_id)).toEqual([ACTION_APPROVE, ACTION_DENY, ACTION_REMEMBER, ACTION_OPEN_CONSOLE]);
     expect(button(message.blocks, ACTION_REMEMBER)).toMatchObject({ text: { text: 'Approve & remember…' } });
 
@@ -105,7 +99,7 @@ describe('approve and remember in Slack', () => {
   it('turns away a viewer at the click, and refuses the agent’s owner and a self-approver on submission: nothing decided, nothing granted', async () => {
     const before = await h.db.prisma.standingApproval.count();
     const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '90.00', requestedBy: 'alice' }));
-    const message = await posted(actionId);
+    const message = await postedMessage(fake, actionId);
 
     expect((await signed(buttonClick(message, ACTION_REMEMBER, victor))).status).toBe(200);
     await ephemeralTo(victor, (t) => /needs the approver role or higher, and your Airlock role is viewer/.test(t));

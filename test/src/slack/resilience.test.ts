@@ -6,7 +6,7 @@ import { refundRequest, submitAndWaitForApproval, waitForStatus } from '../suppo
 import { seedTeam, startHarness, type Harness } from '../support/harness.js';
 import { FakeSlackApi, type PostedMessage } from './fake-slack-api.js';
 import { buttonClick, buttons, modalSubmission, send, signInteraction, visibleText, type SlackClicker } from './interactions.js';
-import { startTestSlackApp } from './slack-app.js';
+import { postedMessage, startTestSlackApp } from './slack-app.js';
 
 // The Slack app when Slack misbehaves or a request is not what a button sends: Web API failures
 // while a decision is in flight, modals whose text the decision would refuse, retried and
@@ -52,12 +52,6 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function posted(actionId: string): Promise<PostedMessage> {
-  const call = await fake.waitForCall('chat.postMessage', (c) => c.args.channel === 'C_APPROVALS' && JSON.stringify(c.args.blocks).includes(actionId) && c.response.ok === true);
-  const { channel, ts } = call.response as { channel: string; ts: string };
-  return fake.message(channel, ts)!;
-}
-
 const signed = (payload: unknown) => send(eventsUrl, signInteraction(payload, { secret: SIGNING_SECRET }));
 const click = (message: PostedMessage, actionId: string, user: SlackClicker) => signed(buttonClick(message, actionId, user));
 const ephemeralTo = (user: SlackClicker, matches: (text: string) => boolean) =>
@@ -82,7 +76,7 @@ async function notifierReadPast(actionId: string): Promise<void> {
 describe('Slack failing while a decision is in flight', () => {
   it('chat.update failing (HTTP 500) through every event of the decision: the decision stands once, and the message catches up once Slack answers', async () => {
     const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
-    const message = await posted(actionId);
+    const message = await postedMessage(fake, actionId);
     fake.failNext('chat.update', { status: 500 }, { times: Infinity, when: (args) => args.ts === message.ts });
 
     expect((await click(message, ACTION_APPROVE, alice)).status).toBe(200);
@@ -103,7 +97,7 @@ describe('Slack failing while a decision is in flight', () => {
 
   it('views.open failing (an expired trigger): the clicker is told the form did not open, and nothing is decided', async () => {
     const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
-    const message = await posted(actionId);
+    const message = await postedMessage(fake, actionId);
     fake.failNext('views.open', { error: 'expired_trigger_id' }, { when: (args) => JSON.stringify(args.view).includes(actionId) });
 
     expect((await click(message, ACTION_DENY, bob)).status).toBe(200);
@@ -121,7 +115,7 @@ describe('Slack failing while a decision is in flight', () => {
 describe('the deny modal refuses text the decision cannot take, and stays open', () => {
   it('NUL characters and over-long feedback come back as errors under their fields; a corrected submission denies', async () => {
     const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
-    const message = await posted(actionId);
+    const message = await postedMessage(fake, actionId);
     const earlier = fake.calls('views.open').length;
     expect((await click(message, ACTION_DENY, bob)).status).toBe(200);
     const opened = await fake.waitForCall('views.open', (c) => fake.calls('views.open').indexOf(c) >= earlier && JSON.stringify(c.args.view).includes(actionId));
@@ -146,7 +140,7 @@ describe('the deny modal refuses text the decision cannot take, and stays open',
 describe('interactions that are not what a button of ours sends', () => {
   it('a retry of an interaction Slack already delivered and Airlock acted on (same body, signed again, X-Slack-Retry-Num) is answered 200 and not acted on twice', async () => {
     const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
-    const message = await posted(actionId);
+    const message = await postedMessage(fake, actionId);
     const payload = buttonClick(message, ACTION_APPROVE, alice);
     expect((await signed(payload)).status).toBe(200);
     expect((await awaitOutcome(h.client, actionId)).status).toBe('executed');
@@ -162,8 +156,8 @@ describe('interactions that are not what a button of ours sends', () => {
   it('a button whose value names another action, or on a message Airlock did not post for it, is refused and audited', async () => {
     const { actionId: target } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '1500.00' }));
     const { actionId: decoy } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '60.00' }));
-    const targetMessage = await posted(target);
-    const decoyMessage = await posted(decoy);
+    const targetMessage = await postedMessage(fake, target);
+    const decoyMessage = await postedMessage(fake, decoy);
 
     // The decoy's message, with the target's Approve value under its button.
     const swapped = buttonClick(decoyMessage, ACTION_APPROVE, alice);
@@ -190,7 +184,7 @@ describe('interactions that are not what a button of ours sends', () => {
 
   it('a click on an action id Airlock does not handle is acknowledged at once and logged, deciding nothing', async () => {
     const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
-    const payload = buttonClick(await posted(actionId), ACTION_APPROVE, alice);
+    const payload = buttonClick(await postedMessage(fake, actionId), ACTION_APPROVE, alice);
     payload.actions[0]!.action_id = 'airlock_edit';
     expect((await signed(payload)).status).toBe(200);
     expect(logLines.some((l) => l.msg === 'ignored a click on an action Airlock does not handle: airlock_edit')).toBe(true);
@@ -199,7 +193,7 @@ describe('interactions that are not what a button of ours sends', () => {
 
   it('a click on a message Slack has just posted, before the notifier has written where, counts', async () => {
     const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
-    const message = await posted(actionId);
+    const message = await postedMessage(fake, actionId);
     // As between Slack's answer to chat.postMessage and the notifier's write of its channel and timestamp.
     await h.db.prisma.slackMessage.updateMany({ where: { actionId, target: 'C_APPROVALS' }, data: { channel: null, ts: null } });
     expect((await click(message, ACTION_APPROVE, alice)).status).toBe(200);

@@ -1,8 +1,23 @@
+import path from 'node:path';
 import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { startSlackApp, type RunningSlackApp, type StartSlackAppOptions } from '@airlock/slack';
 import { createLogger } from '@airlock/telemetry';
+import { inject } from 'vitest';
+import { repoRoot } from '../support/binaries.js';
+import { spawnChild, type Child } from '../support/child.js';
 import type { Harness } from '../support/harness.js';
-import type { FakeSlackApi } from './fake-slack-api.js';
+import type { FakeSlackApi, PostedMessage } from './fake-slack-api.js';
+
+/** Where the tests' routes send an approval unless they say otherwise. */
+export const APPROVALS_CHANNEL = 'C_APPROVALS';
+
+/** The message the app posted for the action to `channel` (a channel id, or a user id for a DM), once Slack took it. */
+export async function postedMessage(fake: FakeSlackApi, actionId: string, channel = APPROVALS_CHANNEL): Promise<PostedMessage> {
+  const call = await fake.waitForCall('chat.postMessage', (c) => c.args.channel === channel && JSON.stringify(c.args.blocks).includes(actionId) && c.response.ok === true);
+  const { channel: conversation, ts } = call.response as { channel: string; ts: string };
+  return fake.message(conversation, ts)!;
+}
 
 /** One line the Slack app logged (JSON). */
 export interface SlackLogLine {
@@ -45,7 +60,7 @@ export async function startTestSlackApp(h: Harness, fake: FakeSlackApi, options:
       SLACK_BOT_TOKEN: botToken,
       SLACK_SIGNING_SECRET: signingSecret,
       SLACK_API_URL: fake.url,
-      AIRLOCK_SLACK_ROUTES: JSON.stringify(routes ?? { default: 'C_APPROVALS' }),
+      AIRLOCK_SLACK_ROUTES: JSON.stringify(routes ?? { default: APPROVALS_CHANNEL }),
       AIRLOCK_SLACK_PORT: '0',
       AIRLOCK_SLACK_HOST: '127.0.0.1',
       AIRLOCK_CONSOLE_URL: 'http://console.airlock.test',
@@ -60,4 +75,52 @@ export async function startTestSlackApp(h: Harness, fake: FakeSlackApi, options:
   });
   if (!started?.url) throw new Error('the Slack app did not start in HTTP mode');
   return { ...started, url: started.url };
+}
+
+export interface SlackAppProcessOptions {
+  botToken: string;
+  signingSecret: string;
+  pollIntervalMs: number;
+  deliveryGiveUpMs: number;
+}
+
+export interface SlackAppProcess extends Child {
+  /** The Request URL its receiver serves. */
+  url: string;
+}
+
+/**
+ * The Slack app in a process of its own (slack-app-process.ts) against the harness's Temporal and
+ * database and the fake Web API, routing everything to APPROVALS_CHANNEL: for tests that SIGKILL it.
+ * Started with node directly, so the pid is the app's own. Its log (JSON lines at info) is kept.
+ */
+export async function startSlackAppProcess(h: Harness, fake: FakeSlackApi, options: SlackAppProcessOptions): Promise<SlackAppProcess> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: h.database.url,
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    SLACK_BOT_TOKEN: options.botToken,
+    SLACK_SIGNING_SECRET: options.signingSecret,
+    SLACK_API_URL: fake.url,
+    AIRLOCK_SLACK_ROUTES: JSON.stringify({ default: APPROVALS_CHANNEL }),
+    AIRLOCK_SLACK_PORT: '0',
+    AIRLOCK_SLACK_HOST: '127.0.0.1',
+    AIRLOCK_CONSOLE_URL: 'http://console.airlock.test',
+    LOG_LEVEL: 'info',
+    AIRLOCK_LOG_FORMAT: 'json',
+    AIRLOCK_TEST_SLACK_POLL_MS: String(options.pollIntervalMs),
+    AIRLOCK_TEST_SLACK_GIVE_UP_MS: String(options.deliveryGiveUpMs),
+  };
+  // The test runner's loader hooks, and payload keys or a Socket Mode token from the caller's shell, must not reach it.
+  for (const name of ['NODE_OPTIONS', 'AIRLOCK_PAYLOAD_KEYS', 'SLACK_APP_TOKEN']) delete env[name];
+  const entry = path.join(path.dirname(fileURLToPath(import.meta.url)), 'slack-app-process.ts');
+  const child = await spawnChild('slack app', process.execPath, ['--import', 'tsx', entry], { cwd: repoRoot, env });
+  try {
+    // An upper bound, not a speed check: tsx compiles the app at each start, slowly on a loaded machine.
+    const [, url] = await child.waitForLine(/receiving interactions at (http:\/\/[^\s"]+)/, 300_000);
+    return Object.assign(child, { url: url! });
+  } catch (error) {
+    await child.stop('SIGKILL');
+    throw error;
+  }
 }

@@ -4,7 +4,7 @@ import { defaultActivityDeps } from '@airlock/activities';
 import { awaitOutcome, submitAction } from '@airlock/core/gateway';
 import { createAgent, createBudget, createUser } from '@airlock/db';
 import { decide, disableUser, resumeScope, runUseCase, suspendAndCancel, userOperator } from '@airlock/ops';
-import { compilePolicy, type CompiledPolicy } from '@airlock/policy';
+import type { CompiledPolicy } from '@airlock/policy';
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from '@airlock/policy/files';
 import { ACTION_APPROVE, ACTION_DENY, ACTION_OPEN_CONSOLE, DENY_MODAL, PostgresSeenRequests, ReplayGuard, startSlackApp, type RunningSlackApp } from '@airlock/slack';
 import { createLogger } from '@airlock/telemetry';
@@ -14,7 +14,8 @@ import { escalatingDeadlinePolicy } from '../support/escalating-policy.js';
 import { seedTeam, startHarness, type Harness } from '../support/harness.js';
 import { FakeSlackApi, type PostedMessage, type RecordedCall } from './fake-slack-api.js';
 import { button, buttonClick, buttons, modalSubmission, send, signInteraction, visibleText, type SlackClicker } from './interactions.js';
-import { startTestSlackApp } from './slack-app.js';
+import { noticePolicy } from './notice-policy.js';
+import { postedMessage, startTestSlackApp } from './slack-app.js';
 
 const BOT_TOKEN = 'xoxb-airlock-test-token';
 const SIGNING_SECRET = randomBytes(16).toString('hex');
@@ -85,13 +86,6 @@ afterAll(async () => {
   await h?.close();
 });
 
-/** The approval message of an action posted to `channel` (waits for the notifier). */
-async function posted(actionId: string, channel: string): Promise<PostedMessage> {
-  const call = await fake.waitForCall('chat.postMessage', (c) => c.args.channel === channel && JSON.stringify(c.args.blocks).includes(actionId));
-  const { channel: conversation, ts } = call.response as { channel: string; ts: string };
-  return fake.message(conversation, ts)!;
-}
-
 async function click(message: PostedMessage, actionId: string, user: SlackClicker) {
   return send(eventsUrl, signInteraction(buttonClick(message, actionId, user), { secret: SIGNING_SECRET }));
 }
@@ -113,7 +107,7 @@ describe('approval messages', () => {
         rationale: 'Charged twice for order 881. <!channel> please look',
       }),
     );
-    const message = await posted(actionId, 'C_BILLING');
+    const message = await postedMessage(fake, actionId, 'C_BILLING');
     const text = visibleText(message);
     expect(text).toContain('Approval needed: payments.refund');
     expect(text).toContain(':large_orange_circle: high');
@@ -140,7 +134,7 @@ describe('approval messages', () => {
 
     // Eligible approvers with a Slack account get a DM too (by confirmed email, or carol by her link);
     // the agent's owner is not eligible.
-    const dms = await Promise.all([posted(actionId, alice.id), posted(actionId, bob.id), posted(actionId, carol.id)]);
+    const dms = await Promise.all([postedMessage(fake, actionId, alice.id), postedMessage(fake, actionId, bob.id), postedMessage(fake, actionId, carol.id)]);
     expect(dms.map((m) => m.channel)).toEqual(['D_ALICE', 'D_BOB', 'D_CAROL']);
     expect(fake.calls('chat.postMessage').some((c) => c.args.channel === 'U_OWNER')).toBe(false);
     // Exactly once per (action, round, target), even though several audit events followed.
@@ -149,8 +143,8 @@ describe('approval messages', () => {
 
   it('approve: the tool runs and every copy of the message shows who decided, without buttons', async () => {
     const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
-    const message = await posted(actionId, 'C_BILLING');
-    const dm = await posted(actionId, alice.id);
+    const message = await postedMessage(fake, actionId, 'C_BILLING');
+    const dm = await postedMessage(fake, actionId, alice.id);
     expect((await click(message, ACTION_APPROVE, alice)).status).toBe(200);
 
     expect((await awaitOutcome(h.client, actionId)).status).toBe('executed');
@@ -168,7 +162,7 @@ describe('approval messages', () => {
 
   it('deny opens a modal; submitting it denies with the feedback for the model', async () => {
     const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
-    const message = await posted(actionId, 'C_BILLING');
+    const message = await postedMessage(fake, actionId, 'C_BILLING');
     expect((await click(message, ACTION_DENY, bob)).status).toBe(200);
 
     const opened = await fake.waitForCall('views.open', (c) => JSON.stringify(c.args.view).includes(actionId));
@@ -194,7 +188,7 @@ describe('approval messages', () => {
 
   it('critical tiers confirm before approving, and show quorum progress after the first of two approvals', async () => {
     const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '1500.00' }));
-    const message = await posted(actionId, 'C_CRITICAL');
+    const message = await postedMessage(fake, actionId, 'C_CRITICAL');
     expect(visibleText(message)).toContain(':red_circle: critical');
     expect(visibleText(message)).toContain('0 of 2 approvals');
     expect(button(message.blocks, ACTION_APPROVE).confirm).toMatchObject({
@@ -221,8 +215,8 @@ describe('approval messages', () => {
     activePolicy = escalatingDeadlinePolicy('slack-expiring.yaml');
     try {
       const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
-      const message = await posted(actionId, 'C_BILLING');
-      const escalated = await posted(actionId, 'C_ADMINS');
+      const message = await postedMessage(fake, actionId, 'C_BILLING');
+      const escalated = await postedMessage(fake, actionId, 'C_ADMINS');
       expect(visibleText(escalated)).toContain('escalated to role:admin (level 1)');
       expect(buttons(escalated.blocks).map((b) => b.action_id)).toContain(ACTION_APPROVE);
 
@@ -240,7 +234,7 @@ describe('approval messages', () => {
   it('the kill switch cancels the approval and the message says so', async () => {
     const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ agentId: 'ops-bot' }));
     // No team route for "ops": the default channel.
-    const message = await posted(actionId, 'C_APPROVALS');
+    const message = await postedMessage(fake, actionId, 'C_APPROVALS');
     await suspendAndCancel({ db: h.db, temporal: h.client }, userOperator({ id: 'bob', role: 'admin' }, 'api'), { scope: 'agent', target: 'ops-bot', reason: 'incident 42' });
     try {
       expect((await awaitOutcome(h.client, actionId)).status).toBe('cancelled');
@@ -256,7 +250,7 @@ describe('approval messages', () => {
 describe('request security', () => {
   async function criticalApproval() {
     const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '1500.00' }));
-    return { actionId, message: await posted(actionId, 'C_CRITICAL') };
+    return { actionId, message: await postedMessage(fake, actionId, 'C_CRITICAL') };
   }
 
   async function assertUntouched(actionId: string) {
@@ -343,7 +337,7 @@ describe('more than one replica', () => {
 describe('who may decide', () => {
   it('refuses an unknown Slack user (and an unconfirmed email) ephemerally, and audits it', async () => {
     const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
-    const message = await posted(actionId, 'C_BILLING');
+    const message = await postedMessage(fake, actionId, 'C_BILLING');
 
     await click(message, ACTION_APPROVE, mallory);
     const refusal = await ephemeralTo(mallory);
@@ -377,7 +371,7 @@ describe('who may decide', () => {
 
   it('refuses a viewer at the click, naming the role needed, without opening the deny modal', async () => {
     const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
-    const message = await posted(actionId, 'C_BILLING');
+    const message = await postedMessage(fake, actionId, 'C_BILLING');
 
     expect((await click(message, ACTION_DENY, victor)).status).toBe(200);
     const denyRefusal = await ephemeralTo(victor, (text) => text.includes('denial'));
@@ -399,7 +393,7 @@ describe('who may decide', () => {
 
   it('refuses a disabled user at the click, by email or by link, without opening a modal, and audits it', async () => {
     const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
-    const message = await posted(actionId, 'C_BILLING');
+    const message = await postedMessage(fake, actionId, 'C_BILLING');
 
     expect((await click(message, ACTION_DENY, dora)).status).toBe(200);
     const denyRefusal = await ephemeralTo(dora, (text) => text.includes('denial'));
@@ -424,7 +418,7 @@ describe('who may decide', () => {
 
   it('refuses self-approval with the validator’s reason, shown only to the clicker and audited', async () => {
     const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ requestedBy: 'alice' }));
-    const message = await posted(actionId, 'C_BILLING');
+    const message = await postedMessage(fake, actionId, 'C_BILLING');
     await click(message, ACTION_APPROVE, alice);
 
     const refusal = await ephemeralTo(alice, (text) => text.includes('requested this action'));
@@ -440,7 +434,7 @@ describe('who may decide', () => {
 
   it('a double click records one decision and tells the clicker the second was already decided', async () => {
     const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
-    const message = await posted(actionId, 'C_BILLING');
+    const message = await postedMessage(fake, actionId, 'C_BILLING');
     const [first, second] = await Promise.all([click(message, ACTION_APPROVE, bob), click(message, ACTION_APPROVE, bob)]);
     expect([first.status, second.status]).toEqual([200, 200]);
 
@@ -456,7 +450,7 @@ describe('who may decide', () => {
 
   it('tells an approver who clicks after someone else decided who that was and how', async () => {
     const { actionId, argsHash } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
-    const message = await posted(actionId, 'C_BILLING');
+    const message = await postedMessage(fake, actionId, 'C_BILLING');
     await decide({ db: h.db, temporal: h.client }, userOperator({ id: 'bob', role: 'admin' }, 'api'), { actionId, decision: 'approve', argsHash });
     expect((await click(message, ACTION_APPROVE, alice)).status).toBe(200);
 
@@ -471,7 +465,7 @@ describe('who may decide', () => {
 
   it('an explicitly linked Slack account decides as its Airlock user', async () => {
     const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
-    const message = await posted(actionId, 'C_BILLING');
+    const message = await postedMessage(fake, actionId, 'C_BILLING');
     await click(message, ACTION_APPROVE, carol);
     expect((await awaitOutcome(h.client, actionId)).status).toBe('executed');
     const decision = await h.db.prisma.approvalDecision.findFirstOrThrow({ where: { approval: { actionId } } });
@@ -481,22 +475,11 @@ describe('who may decide', () => {
 
 describe('allow_and_notify', () => {
   it('posts one notice without buttons to the routed channel; the action runs without waiting', async () => {
-    activePolicy = compilePolicy(
-      `apiVersion: airlock/v1
-rules:
-  - id: noted-refunds
-    tools: [payments.refund]
-    when: cents(args.amount) <= 5000
-    tier: medium
-    outcome: allow_and_notify
-    reason: small refunds run at once, and finance hears about them
-`,
-      'slack-notify.yaml',
-    );
+    activePolicy = noticePolicy;
     try {
       const { actionId } = await submitAction(h.client, h.taskQueue, refundRequest({ amount: '20.00', rationale: 'Refund <!channel> for order 17.' }));
       expect((await awaitOutcome(h.client, actionId)).status).toBe('executed');
-      const message = await posted(actionId, 'C_BILLING');
+      const message = await postedMessage(fake, actionId, 'C_BILLING');
       const text = visibleText(message);
       expect(text).toContain('Allowed with notice: `payments.refund`');
       expect(text).toContain('billing-bot (team billing)');
@@ -558,7 +541,7 @@ describe('start-up', () => {
 describe('the signed-request helper', () => {
   it('produces requests the receiver accepts for a button that does nothing (open in console)', async () => {
     const { actionId } = await submitAction(h.client, h.taskQueue, refundRequest());
-    const message = await posted(actionId, 'C_BILLING');
+    const message = await postedMessage(fake, actionId, 'C_BILLING');
     expect((await click(message, ACTION_OPEN_CONSOLE, alice)).status).toBe(200);
   });
 });

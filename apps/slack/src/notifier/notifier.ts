@@ -8,6 +8,7 @@ import { approvalChannel, escalationChannel, type SlackRoutes } from '../routing
 import type { SlackDirectory } from '../users.js';
 import { loadActionView, type ActionView, type RoundView } from './action-view.js';
 import type { TailEvent } from './audit-tail.js';
+import { dueOwed, markOwed, nextOwedAt, NOTHING_OWED, settleOwed, settleUntouched, type Backoff, type Owed } from './owed-messages.js';
 import { classifySlackError, type SlackFailure } from './slack-errors.js';
 
 export interface NotifierDeps {
@@ -20,24 +21,23 @@ export interface NotifierDeps {
   directory: SlackDirectory;
   logger: Logger;
   /**
-   * The first wait before an action whose messages could not be brought up to date (or whose notice
-   * could not be posted) is tried again (the tail's poll interval); it doubles up to
-   * `RETRY_MAX_DELAY_POLLS` polls, and is never shorter than a rate limit's Retry-After.
+   * The first wait before a message Slack failed to take (a post, an update, a notice) is tried
+   * again (the tail's poll interval); it doubles up to `RETRY_MAX_DELAY_POLLS` polls, and is never
+   * shorter than a rate limit's Retry-After.
    */
   retryDelayMs: number;
   /**
-   * How long a message a Slack call failed to take is retried before the notifier gives up on it
-   * (audited as `slack.delivery_failed`); also how far back a (re)start looks for messages left
-   * behind. Default one hour.
+   * How long after its first failed attempt a message is given up (audited as
+   * `slack.delivery_failed`) when the next attempt fails too. Default one hour.
    */
   giveUpAfterMs?: number;
 }
 
-/** The longest wait between two retries of an action's messages, in polls of the audit tail. */
+/** The longest wait between two retries of a message, in polls of the audit tail. */
 const RETRY_MAX_DELAY_POLLS = 12;
 /** NotifierDeps.giveUpAfterMs's default. */
 const RETRY_GIVE_UP_MS = 60 * 60_000;
-/** At most this many actions with a message event since the give-up horizon are caught up at a (re)start. */
+/** At most this many open rounds at a (re)start, and actions with owed messages per retry pass, are attempted. */
 const CATCH_UP_LIMIT = 500;
 
 /** What admission decided, as its `action.classified` row says. */
@@ -55,15 +55,11 @@ interface FailedMessage {
   failure: SlackFailure;
 }
 
-/** A delivery some of whose messages are behind: which, and when to try again. */
-interface Behind {
-  delivery: Delivery;
-  since: number;
-  attempts: number;
-  dueAt: number;
-  /** The messages the last attempt left behind with a transient error. */
+/** What one attempt at a delivery left: the messages Slack did not take, and owed ones it no longer needs to send. */
+interface Attempt {
   failed: FailedMessage[];
-  reason: string;
+  /** Owed messages with nothing to send any more: a posted one shows the action's state; an unposted one's round closed. */
+  settled: MessageRow[];
 }
 
 const MESSAGE_KINDS = ['approval', 'escalation', 'direct', 'notice'] as const;
@@ -83,6 +79,10 @@ interface MessageRow {
   channel: string | null;
   ts: string | null;
   renderedHash: string | null;
+  /** Owed (owed-messages.ts): since the first failed attempt at what it should show, and how many failed. */
+  owedSince: Date | null;
+  attempts: number;
+  lastError: string | null;
 }
 
 /** Audit events that change what an approval message shows. */
@@ -109,8 +109,11 @@ const SHOWN_EVENTS: ReadonlySet<string> = new Set<AuditEventType>([
  * those whose content changed.
  */
 export class ApprovalNotifier {
-  /** Deliveries whose last attempt left a message behind (a transient Slack failure), by `kind:actionId`: tried again by retryBehind. */
-  private readonly behind = new Map<string, Behind>();
+  /**
+   * When the earliest owed message is due (ms since the epoch): a hint that spares the retry pass its
+   * query while nothing is owed; the rows are the record. 0 until the first pass has read them.
+   */
+  private nextRetryAt = 0;
 
   constructor(private readonly deps: NotifierDeps) {}
 
@@ -119,29 +122,37 @@ export class ApprovalNotifier {
   }
 
   /**
-   * Tries again every delivery that a transient Slack failure left behind and whose wait is over
-   * (called at each pass of the audit tail): without it, a failure at an action's last event (the
-   * decision, the tool's result) would leave the message showing an earlier state, buttons and
-   * all, for good, and a notice would be lost. Gives up after an hour: an error line, and a
-   * `slack.delivery_failed` row per message still behind.
+   * Tries again every message Slack failed to take whose wait is over (called at each pass of the
+   * audit tail, and at a start): without it, a failure at an action's last event (the decision, the
+   * tool's result) would leave the message showing an earlier state, buttons and all, for good, and
+   * a notice would be lost. What is owed is read from slack_messages, so a restart of any length
+   * goes on where the last process stopped. An attempt that fails an hour or more after the first
+   * is the last: an error line, and a `slack.delivery_failed` row per message.
    */
-  async retryBehind(now = Date.now()): Promise<void> {
-    for (const [key, entry] of [...this.behind]) {
-      if (entry.dueAt > now) continue;
-      if (now - entry.since >= this.giveUpAfterMs) {
-        this.behind.delete(key);
-        const what = entry.delivery.kind === 'notice' ? 'posting the Slack notice' : 'updating the Slack messages';
-        this.deps.logger.error(`gave up ${what} of action ${entry.delivery.actionId} after ${entry.attempts} attempts; Slack may not show its current state: ${entry.reason}`);
-        for (const failed of entry.failed) await this.auditGaveUp(failed, entry.attempts);
-        continue;
+  async retryOwed(now = Date.now()): Promise<number> {
+    if (this.nextRetryAt > now) return 0;
+    const { db } = this.deps;
+    try {
+      const due = await dueOwed(db, new Date(now), CATCH_UP_LIMIT);
+      for (const { actionId, notices } of due) {
+        if (!notices) await this.deliver({ kind: 'sync', actionId });
+        else {
+          const classification = await this.classificationOf(actionId);
+          if (classification) await this.deliver({ kind: 'notice', actionId, classification });
+        }
+        // What the attempt neither sent nor marked again (the action is gone, say) would otherwise be due at every pass.
+        for (const key of await settleUntouched(db, actionId, notices, new Date(now)))
+          this.deps.logger.warn(`dropped the owed Slack message of action ${key.actionId} in ${key.target}: nothing is left to send`);
       }
-      await this.deliver(entry.delivery);
+      // Past the batch's limit, the rest is due at once: the next pass reads on.
+      this.nextRetryAt = due.length === CATCH_UP_LIMIT ? now : ((await nextOwedAt(db)) ?? Infinity);
+      return due.length;
+    } catch (error) {
+      // The database: the tail's pass must not fail for this, and the rows still say what is owed.
+      this.deps.logger.warn(`could not retry the owed Slack messages: ${error instanceof Error ? error.message : String(error)}`);
+      this.nextRetryAt = now + this.deps.retryDelayMs;
+      return 0;
     }
-  }
-
-  /** How many deliveries have messages waiting for a retry. */
-  get behindCount(): number {
-    return this.behind.size;
   }
 
   async handle(events: readonly TailEvent[]): Promise<void> {
@@ -180,13 +191,14 @@ export class ApprovalNotifier {
    * and a claim whose post failed is posted by the next attempt.
    * Returns the notice when Slack did not take it.
    */
-  async notice(actionId: string, classification: Classified): Promise<FailedMessage[]> {
+  async notice(actionId: string, classification: Classified): Promise<Attempt> {
+    const none: Attempt = { failed: [], settled: [] };
     const action = await this.deps.db.prisma.action.findUnique({ where: { id: actionId }, include: { agent: { select: { team: true } } } });
-    if (!action) return [];
+    if (!action) return none;
     const { tier } = classification;
     const target = approvalChannel(this.deps.routes, { tier, team: action.agent.team });
     const row = (await this.claim(actionId, 0, { target, kind: 'notice' })) ?? (await this.unposted(actionId, 0, target));
-    if (!row) return [];
+    if (!row) return none;
     const content = noticeMessage({
       actionId,
       tool: action.tool,
@@ -202,48 +214,48 @@ export class ApprovalNotifier {
     const hash = sha256Hex(JSON.stringify(content));
     try {
       await this.post(row, content, hash);
-      return [];
+      return none;
     } catch (error) {
       const failure = classifySlackError(error);
       this.deps.logger.warn(`could not post the notice of action ${actionId} to ${target}: ${failure.error}`);
-      return [{ row, call: 'chat.postMessage', hash, failure }];
+      return { failed: [{ row, call: 'chat.postMessage', hash, failure }], settled: [] };
     }
   }
 
   /**
-   * Catch-up after a (re)start, where the retries held in memory were lost: approvals still open
-   * get their messages even if their events were missed; actions with a message event in the last
-   * hour (the retries' horizon) are synced again, which calls Slack only for a message whose last
-   * rendering (slack_messages.rendered_hash) is not what the action shows now, e.g. a decided round
-   * whose final chat.update failed just before the restart, buttons and all; and a notice of the
-   * last hour that was claimed but never posted is posted.
+   * Catch-up when this process starts reading the log (a start, a restart, taking over from another
+   * process): approvals still open get their messages even if their events were missed, and every
+   * message still owed (slack_messages) is tried again now if its wait is over, however long ago it
+   * failed; the others at their time.
    */
   async catchUp(now = Date.now()): Promise<void> {
-    const { prisma } = this.deps.db;
-    const open = await prisma.approval.findMany({ where: { status: 'open' }, select: { actionId: true }, orderBy: { createdAt: 'asc' }, take: CATCH_UP_LIMIT });
-    const since = new Date(now - this.giveUpAfterMs);
-    const recent = await prisma.$queryRaw<{ action_id: string }[]>`
-      SELECT e.action_id FROM audit_events e
-      WHERE e.created_at >= ${since} AND e.action_id IS NOT NULL AND e.type = ANY(${[...SHOWN_EVENTS]}::text[])
-        AND EXISTS (SELECT 1 FROM slack_messages m WHERE m.action_id = e.action_id AND m.round > 0 AND m.ts IS NOT NULL)
-      GROUP BY e.action_id ORDER BY max(e.seq) DESC LIMIT ${CATCH_UP_LIMIT}`;
-    for (const actionId of new Set([...open.map((a) => a.actionId), ...recent.map((r) => r.action_id)])) await this.deliver({ kind: 'sync', actionId });
-    const unposted = await prisma.slackMessage.findMany({ where: { kind: 'notice', ts: null, createdAt: { gte: since } }, select: { actionId: true }, take: CATCH_UP_LIMIT });
-    for (const { actionId } of unposted) {
-      const classified = await prisma.auditEvent.findFirst({ where: { actionId, type: 'action.classified' }, orderBy: { seq: 'desc' }, select: { type: true, payload: true } });
-      const event = classified && parseAuditEvent(classified.type, classified.payload);
-      if (event && isAuditEvent(event, 'action.classified')) await this.deliver({ kind: 'notice', actionId, classification: event.payload });
-    }
+    const open = await this.deps.db.prisma.approval.findMany({ where: { status: 'open' }, select: { actionId: true }, orderBy: { createdAt: 'asc' }, take: CATCH_UP_LIMIT });
+    for (const { actionId } of open) await this.deliver({ kind: 'sync', actionId });
+    this.nextRetryAt = 0;
+    const retried = await this.retryOwed(now);
+    this.deps.logger.info(`Slack catch-up: ${open.length} open approval rounds synced, ${retried} actions with owed messages tried again`);
+  }
+
+  /** The action's admission, for a notice tried again outside the event that asked for it. */
+  private async classificationOf(actionId: string): Promise<Classified | undefined> {
+    const classified = await this.deps.db.prisma.auditEvent.findFirst({
+      where: { actionId, type: 'action.classified' },
+      orderBy: { seq: 'desc' },
+      select: { type: true, payload: true },
+    });
+    const event = classified && parseAuditEvent(classified.type, classified.payload);
+    return event && isAuditEvent(event, 'action.classified') ? event.payload : undefined;
   }
 
   /**
    * Brings every Slack message of the action up to date; posts the open round where it is not yet.
-   * Returns the messages a Slack call could not post or update.
+   * Returns the messages a Slack call could not post or update, and the owed ones it need not.
    */
-  async sync(actionId: string): Promise<FailedMessage[]> {
+  async sync(actionId: string): Promise<Attempt> {
     const view = await loadActionView(this.deps.db, actionId, this.deps.consoleUrl);
-    if (!view) return [];
+    if (!view) return { failed: [], settled: [] };
     const failed: FailedMessage[] = [];
+    const settled: MessageRow[] = [];
     const rows: MessageRow[] = await this.deps.db.prisma.slackMessage.findMany({ where: { actionId }, orderBy: { createdAt: 'asc' } });
     const latest = view.rounds.at(-1);
     for (const round of view.rounds) {
@@ -262,7 +274,10 @@ export class ApprovalNotifier {
         const posted = row.ts && row.channel ? { ...row, channel: row.channel, ts: row.ts } : undefined;
         // A claim whose post failed is retried while the round is open; a closed round is not posted late.
         const call = posted ? (row.renderedHash !== hash ? 'chat.update' : undefined) : open ? 'chat.postMessage' : undefined;
-        if (!call) continue;
+        if (!call) {
+          if (row.owedSince) settled.push(row);
+          continue;
+        }
         try {
           if (posted) await this.update(posted, content, hash);
           else await this.post(row, content, hash);
@@ -274,41 +289,92 @@ export class ApprovalNotifier {
         }
       }
     }
-    return failed;
+    return { failed, settled };
   }
 
   /**
    * Attempts a delivery. A message Slack refused for good is given up at once (audited); one that
-   * failed otherwise keeps the delivery in `behind` for retryBehind, with a growing wait. A later
+   * failed otherwise is marked owed on its row (owed-messages.ts), with a growing wait, for
+   * retryOwed, and given up once a failed attempt comes an hour or more after the first. A later
    * event of the action attempts it again either way.
    */
   private async deliver(delivery: Delivery): Promise<void> {
     const { actionId } = delivery;
-    const key = `${delivery.kind}:${actionId}`;
-    const earlier = this.behind.get(key);
-    const attempts = (earlier?.attempts ?? 0) + 1;
-    let failed: FailedMessage[];
-    let reason: string | undefined;
+    let attempt: Attempt;
     try {
-      failed = delivery.kind === 'notice' ? await this.notice(actionId, delivery.classification) : await this.sync(actionId);
+      attempt = delivery.kind === 'notice' ? await this.notice(actionId, delivery.classification) : await this.sync(actionId);
     } catch (error) {
-      // Not a Slack call: the database, most likely. Tried again like a passing Slack failure.
-      failed = [];
-      reason = `could not ${delivery.kind === 'notice' ? 'post the notice' : 'update the messages'} of action ${actionId}: ${error instanceof Error ? error.message : String(error)}`;
+      // Not a Slack call: the database, most likely. The action's messages are owed like after a passing Slack failure.
+      const reason = `could not ${delivery.kind === 'notice' ? 'post the notice' : 'update the messages'} of action ${actionId}: ${error instanceof Error ? error.message : String(error)}`;
       this.deps.logger.warn(reason);
+      attempt = { failed: await this.allMessagesFailed(delivery, reason), settled: [] };
     }
-    for (const permanent of failed.filter((f) => !f.failure.transient)) await this.auditGaveUp(permanent, attempts);
-    const transient = failed.filter((f) => f.failure.transient);
-    reason ??= transient.length > 0 ? `${transient[0]!.call} to ${transient[0]!.row.target}: ${transient[0]!.failure.error}` : undefined;
-    if (reason === undefined) {
-      if (earlier) this.deps.logger.info(`the Slack messages of action ${actionId} are up to date again after ${earlier.attempts} failed attempts`);
-      this.behind.delete(key);
-      return;
+    const gaveUp: { failed: FailedMessage; attempts: number }[] = [];
+    for (const failed of attempt.failed) {
+      const { row, failure } = failed;
+      if (!failure.transient) {
+        await this.auditGaveUp(failed, row.attempts + 1);
+        if (row.owedSince) await this.settle(row);
+        continue;
+      }
+      const backoff = { firstDelayMs: this.deps.retryDelayMs, maxFactor: RETRY_MAX_DELAY_POLLS, retryAfterMs: failure.retryAfterMs };
+      const now = Date.now();
+      const owed = await this.recordOwed(row, failure.error, new Date(now), backoff);
+      if (!owed) continue;
+      this.nextRetryAt = Math.min(this.nextRetryAt, now + this.deps.retryDelayMs);
+      if (now - owed.owedSince.getTime() >= this.giveUpAfterMs) gaveUp.push({ failed, attempts: owed.attempts });
     }
-    const now = Date.now();
-    const backoff = this.deps.retryDelayMs * Math.min(2 ** (attempts - 1), RETRY_MAX_DELAY_POLLS);
-    const delay = Math.max(backoff, ...transient.map((f) => f.failure.retryAfterMs ?? 0));
-    this.behind.set(key, { delivery, since: earlier?.since ?? now, attempts, dueAt: now + delay, failed: transient, reason });
+    if (gaveUp.length > 0) {
+      const what = delivery.kind === 'notice' ? 'posting the Slack notice' : 'updating the Slack messages';
+      const { failed, attempts } = gaveUp[0]!;
+      this.deps.logger.error(
+        `gave up ${what} of action ${actionId} after ${attempts} attempts; Slack may not show its current state: ${failed.call} to ${failed.row.target}: ${failed.failure.error}`,
+      );
+    }
+    for (const { failed, attempts } of gaveUp) {
+      await this.auditGaveUp(failed, attempts);
+      await this.settle(failed.row);
+    }
+    for (const row of attempt.settled) {
+      // Unposted, and its round is over: it will not be posted late, and so is given up.
+      if (!row.ts)
+        await this.auditGaveUp({ row, call: 'chat.postMessage', hash: 'round-closed', failure: { error: row.lastError ?? 'unknown_error', transient: true } }, row.attempts);
+      await this.settle(row);
+    }
+  }
+
+  /** Every message of the delivery's kind, as failed with `reason`: when its attempt failed before any Slack call. */
+  private async allMessagesFailed(delivery: Delivery, reason: string): Promise<FailedMessage[]> {
+    try {
+      const rows: MessageRow[] = await this.deps.db.prisma.slackMessage.findMany({
+        where: { actionId: delivery.actionId, kind: delivery.kind === 'notice' ? 'notice' : { not: 'notice' } },
+      });
+      return rows.map((row) => ({ row, call: row.ts ? 'chat.update' : 'chat.postMessage', hash: 'unrendered', failure: { error: reason, transient: true } }));
+    } catch (error) {
+      // The database still failing: the action's next event, or a restart's catch-up of open rounds, attempts it again.
+      this.deps.logger.error(`could not record the Slack messages of action ${delivery.actionId} as owed: ${error instanceof Error ? error.message : String(error)}`);
+      return [];
+    }
+  }
+
+  private async recordOwed(row: MessageRow, error: string, now: Date, backoff: Backoff): Promise<Owed | undefined> {
+    try {
+      return await markOwed(this.deps.db, row, error, now, backoff);
+    } catch (failure) {
+      this.deps.logger.error(
+        `could not record the Slack message of action ${row.actionId} in ${row.target} as owed: ${failure instanceof Error ? failure.message : String(failure)}`,
+      );
+      return undefined;
+    }
+  }
+
+  private async settle(row: MessageRow): Promise<void> {
+    try {
+      await settleOwed(this.deps.db, row);
+    } catch (error) {
+      // Still owed: the next attempt finds the audit row of this content already written.
+      this.deps.logger.error(`could not clear the owed Slack message of action ${row.actionId} in ${row.target}: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   /**
@@ -364,7 +430,9 @@ export class ApprovalNotifier {
       data: [{ actionId, round, target: target.target, kind: target.kind }],
       skipDuplicates: true,
     });
-    return count === 1 ? { actionId, round, target: target.target, kind: target.kind, channel: null, ts: null, renderedHash: null } : undefined;
+    return count === 1
+      ? { actionId, round, target: target.target, kind: target.kind, channel: null, ts: null, renderedHash: null, owedSince: null, attempts: 0, lastError: null }
+      : undefined;
   }
 
   // Before anything leaves for Slack: what the message shows was read a moment ago, and a row committed
@@ -377,7 +445,8 @@ export class ApprovalNotifier {
     await awaitDurable(this.deps.db.pool);
     const posted = await this.deps.slack.chat.postMessage({ channel: row.target, text: content.text, blocks: content.blocks, unfurl_links: false, unfurl_media: false });
     if (!posted.ts || !posted.channel) throw new Error(`chat.postMessage to ${row.target} returned no message timestamp`);
-    await this.deps.db.prisma.slackMessage.update({ where, data: { channel: posted.channel, ts: posted.ts, renderedHash: hash } });
+    await this.deps.db.prisma.slackMessage.update({ where, data: { channel: posted.channel, ts: posted.ts, renderedHash: hash, ...NOTHING_OWED } });
+    this.wentThrough(row);
   }
 
   private async update(row: MessageRow & { channel: string; ts: string }, content: SlackMessageContent, hash: string): Promise<void> {
@@ -385,7 +454,12 @@ export class ApprovalNotifier {
     await this.deps.slack.chat.update({ channel: row.channel, ts: row.ts, text: content.text, blocks: content.blocks });
     await this.deps.db.prisma.slackMessage.update({
       where: { actionId_round_target: { actionId: row.actionId, round: row.round, target: row.target } },
-      data: { renderedHash: hash },
+      data: { renderedHash: hash, ...NOTHING_OWED },
     });
+    this.wentThrough(row);
+  }
+
+  private wentThrough(row: MessageRow): void {
+    if (row.attempts > 0) this.deps.logger.info(`the Slack ${row.kind} message of action ${row.actionId} in ${row.target} went through after ${row.attempts} failed attempts`);
   }
 }

@@ -1,0 +1,180 @@
+import { randomBytes } from 'node:crypto';
+import { defaultActivityDeps } from '@airlock/activities';
+import { awaitOutcome, submitAction } from '@airlock/core/gateway';
+import type { CompiledPolicy } from '@airlock/policy';
+import { DEFAULT_POLICY_FILE, loadPolicyFile } from '@airlock/policy/files';
+import { ACTION_APPROVE } from '@airlock/slack';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { refundRequest, submitAndWaitForApproval } from '../support/actions.js';
+import { seedTeam, startHarness, type Harness } from '../support/harness.js';
+import { FakeSlackApi, type PostedMessage } from './fake-slack-api.js';
+import { buttonClick, buttons, send, signInteraction, visibleText, type SlackClicker } from './interactions.js';
+import { noticePolicy } from './notice-policy.js';
+import { postedMessage, startSlackAppProcess, type SlackAppProcess } from './slack-app.js';
+
+// What a Slack app process that dies owes Slack: the app runs in a process of its own and is
+// SIGKILLed while a message Slack failed to take waits for its retry. The next process is started
+// after an outage longer than its retry horizon (deliveryGiveUpMs: an hour in production, seconds
+// here), so only what the dead process left in the database can tell it what is still owed.
+// Real Bolt receiver, Temporal and PostgreSQL; fake Web API on loopback.
+
+const BOT_TOKEN = 'xoxb-airlock-crash-token';
+const SIGNING_SECRET = randomBytes(16).toString('hex');
+const alice: SlackClicker = { id: 'U_ALICE', name: 'alice' };
+/** The first process retries for an hour: it is killed long before it would give up. */
+const HOUR = 60 * 60_000;
+/** The retry horizon of the processes started after the outage. */
+const HORIZON_MS = 2_000;
+const POLL_MS = 300;
+/** An upper bound, not a speed check: each test starts the app's process two or three times, and tsx compiles it at each start. */
+const PROCESS_TEST_TIMEOUT_MS = 600_000;
+
+const defaultPolicy = loadPolicyFile(DEFAULT_POLICY_FILE);
+let activePolicy: CompiledPolicy = defaultPolicy;
+
+let h: Harness;
+let fake: FakeSlackApi;
+let app: SlackAppProcess | undefined;
+
+beforeAll(async () => {
+  h = await startHarness({ deps: (db) => defaultActivityDeps(db, { current: () => activePolicy }) });
+  await seedTeam(h.db);
+  fake = await FakeSlackApi.start({ token: BOT_TOKEN, users: [{ id: alice.id, name: 'alice', email: 'alice@example.test' }] });
+});
+
+afterEach(async () => {
+  activePolicy = defaultPolicy;
+  for (const method of ['chat.postMessage', 'chat.update']) fake.heal(method);
+  await app?.stop('SIGKILL');
+  app = undefined;
+});
+
+afterAll(async () => {
+  await app?.stop('SIGKILL');
+  await fake?.close();
+  await h?.close();
+});
+
+async function startApp(deliveryGiveUpMs: number): Promise<SlackAppProcess> {
+  app = await startSlackAppProcess(h, fake, { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, pollIntervalMs: POLL_MS, deliveryGiveUpMs });
+  return app;
+}
+
+/** SIGKILL: no shutdown, nothing the process held in memory survives. */
+async function kill(): Promise<void> {
+  const status = await app!.stop('SIGKILL');
+  expect(status).toMatchObject({ signal: 'SIGKILL' });
+  app = undefined;
+}
+
+async function until<T>(what: string, find: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = await find();
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${app ? `; the app's output:\n${app.output()}` : ''}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const auditRows = (actionId: string, type: string) => h.db.prisma.auditEvent.findMany({ where: { actionId, type }, orderBy: { seq: 'asc' } });
+
+/** Resolves once the notifier has read the log up to the action's completion (every event of it handled). */
+async function notifierReadPast(actionId: string): Promise<void> {
+  const completed = await until(`the completion of ${actionId}`, async () => (await auditRows(actionId, 'action.completed'))[0]);
+  await until('the Slack notifier to read past the completion', async () => {
+    const cursor = await h.db.prisma.auditCursor.findUnique({ where: { consumer: 'slack' } });
+    return cursor && cursor.seq >= completed.seq ? true : undefined;
+  });
+}
+
+/** The outage: no process runs until the log's last event is further back than the next process's horizon. */
+async function outlastHorizon(): Promise<void> {
+  const last = await h.db.prisma.auditEvent.findFirstOrThrow({ orderBy: { seq: 'desc' }, select: { createdAt: true } });
+  await until('the outage to outlast the retry horizon', () => (Date.now() - last.createdAt.getTime() > HORIZON_MS + 500 ? true : undefined));
+}
+
+const carries = (rationale: string) => (args: Record<string, unknown>) => JSON.stringify(args.blocks).includes(rationale);
+
+async function approve(message: PostedMessage, actionId: string): Promise<void> {
+  const answer = await send(app!.url, signInteraction(buttonClick(message, ACTION_APPROVE, alice), { secret: SIGNING_SECRET }));
+  expect(answer.status).toBe(200);
+  expect((await awaitOutcome(h.client, actionId)).status).toBe('executed');
+}
+
+/** An approved action whose decision's chat.update Slack answers with HTTP 500 until healed, read to its end by the notifier. */
+async function decidedWhileSlackFails(): Promise<{ actionId: string; message: PostedMessage }> {
+  const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
+  const message = await postedMessage(fake, actionId);
+  fake.failNext('chat.update', { status: 500 }, { times: Infinity, when: (args) => args.ts === message.ts });
+  await approve(message, actionId);
+  await notifierReadPast(actionId);
+  await fake.waitForCall('chat.update', (c) => c.args.ts === message.ts && c.response.httpStatus === 500);
+  return { actionId, message };
+}
+
+describe('a Slack app process killed while a delivery waits for its retry', () => {
+  it(
+    'the next process, after an outage longer than its retry horizon, updates the decided message and posts the notice, once each',
+    async () => {
+      await startApp(HOUR);
+      const { actionId, message } = await decidedWhileSlackFails();
+      const rationale = `Refund for order ${randomBytes(4).toString('hex')} (before a crash).`;
+      fake.failNext('chat.postMessage', { status: 500 }, { times: Infinity, when: carries(rationale) });
+      activePolicy = noticePolicy;
+      const { actionId: notified } = await submitAction(h.client, h.taskQueue, refundRequest({ amount: '20.00', rationale }));
+      expect((await awaitOutcome(h.client, notified)).status).toBe('executed');
+      await notifierReadPast(notified);
+      await fake.waitForCall('chat.postMessage', (c) => carries(rationale)(c.args) && c.response.httpStatus === 500);
+      // Still the open round's buttons: nothing of the decision reached Slack.
+      expect(fake.message(message.channel, message.ts)!.versions).toHaveLength(1);
+
+      await kill();
+      fake.heal('chat.update');
+      fake.heal('chat.postMessage');
+      await outlastHorizon();
+      await startApp(HORIZON_MS);
+
+      const done = await fake.waitForMessage(message.channel, message.ts, (m) => visibleText(m).includes('succeeded'), 60_000);
+      expect(buttons(done.blocks)).toEqual([]);
+      expect(visibleText(done)).toContain('Approved by alice');
+      await fake.waitForCall('chat.postMessage', (c) => carries(rationale)(c.args) && c.response.ok === true, 60_000);
+      expect(fake.calls('chat.postMessage').filter((c) => carries(rationale)(c.args) && c.response.ok === true)).toHaveLength(1);
+      for (const id of [actionId, notified]) expect(await auditRows(id, 'slack.delivery_failed')).toEqual([]);
+    },
+    PROCESS_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'a message Slack still refuses after the horizon is given up and audited once: not again, nor tried again, at the next start',
+    async () => {
+      await startApp(HOUR);
+      const { actionId, message } = await decidedWhileSlackFails();
+      await kill();
+      await outlastHorizon();
+
+      await startApp(HORIZON_MS);
+      const [row, ...more] = await until('a slack.delivery_failed row', async () => {
+        const rows = await auditRows(actionId, 'slack.delivery_failed');
+        return rows.length > 0 ? rows : undefined;
+      });
+      expect(more).toEqual([]);
+      expect(row!.payload).toMatchObject({ message: 'approval', round: 1, channel: message.channel, ts: message.ts, call: 'chat.update', error: 'http_500', permanent: false });
+      // Killed once it is done with the message: its row no longer says it is owed.
+      await until('the message to be owed no more', async () => {
+        const owed = await h.db.prisma.slackMessage.findFirstOrThrow({ where: { channel: message.channel, ts: message.ts }, select: { owedSince: true } });
+        return owed.owedSince === null ? true : undefined;
+      });
+      await kill();
+
+      const updatesBefore = fake.calls('chat.update').filter((c) => c.args.ts === message.ts).length;
+      await startApp(HORIZON_MS);
+      // The new process caught up (it does before reading the log) by the time it posts a new approval.
+      const { actionId: next } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
+      await postedMessage(fake, next);
+      expect(fake.calls('chat.update').filter((c) => c.args.ts === message.ts)).toHaveLength(updatesBefore);
+      expect(await auditRows(actionId, 'slack.delivery_failed')).toHaveLength(1);
+    },
+    PROCESS_TEST_TIMEOUT_MS,
+  );
+});
