@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { defaultActivityDeps } from '@airlock/activities';
 import { awaitOutcome, submitAction } from '@airlock/core/gateway';
+import { decide, userOperator } from '@airlock/ops';
 import type { CompiledPolicy } from '@airlock/policy';
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from '@airlock/policy/files';
 import { ACTION_APPROVE, type RunningSlackApp } from '@airlock/slack';
@@ -194,6 +195,36 @@ describe('an approval message Slack did not take', () => {
     expect(row!.payload).toMatchObject({ message: 'approval', round: 1, channel: message.channel, ts: message.ts, call: 'chat.update', error: 'http_500', permanent: false });
     expect((row!.payload as { attempts: number }).attempts).toBeGreaterThan(1);
     expect(logLines.some((l) => l.msg.startsWith(`gave up updating the Slack messages of action ${actionId} after`))).toBe(true);
+  });
+
+  it('a post still failing when its round is decided elsewhere is not posted late, and is audited as given up, once', async () => {
+    await startApp();
+    const rationale = `Refund for order ${randomBytes(4).toString('hex')} (post failing).`;
+    fake.failNext('chat.postMessage', { status: 500 }, { times: Infinity, when: carries(rationale) });
+    const { actionId, argsHash } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ rationale }));
+    await fake.waitForCall('chat.postMessage', (c) => carries(rationale)(c.args) && c.response.httpStatus === 500);
+    await decide({ db: h.db, temporal: h.client }, userOperator({ id: 'bob', role: 'admin' }, 'api'), { actionId, decision: 'approve', argsHash });
+    expect((await awaitOutcome(h.client, actionId)).status).toBe('executed');
+
+    const [row, ...more] = await deliveryFailures(actionId);
+    expect(more).toEqual([]);
+    expect(row!.payload).toMatchObject({
+      message: 'approval',
+      round: 1,
+      target: 'C_APPROVALS',
+      channel: null,
+      ts: null,
+      call: 'chat.postMessage',
+      error: 'http_500',
+      permanent: false,
+    });
+    fake.heal('chat.postMessage');
+    await notifierReadPast(actionId);
+    // Another action's message goes through meanwhile (passes of the retry loop): the decided round's is not posted late.
+    const { actionId: next } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
+    await postedMessage(fake, next);
+    expect(fake.calls('chat.postMessage').filter((c) => carries(rationale)(c.args) && c.response.ok === true)).toEqual([]);
+    expect(await auditRows(actionId, 'slack.delivery_failed')).toHaveLength(1);
   });
 });
 
