@@ -5,13 +5,15 @@ import { refundRequest, submitAndWaitForApproval } from '../support/actions.js';
 import { seedTeam, startHarness, type Harness } from '../support/harness.js';
 import { launchChromium, screenshot, signedIn } from './browser.js';
 import { ensureConsoleBuilt, startConsole, type RunningConsole } from './console-app.js';
+import { cutOffSelects } from './cut-off-selects.js';
 
 const WIDTHS = [
   ['desktop', 1200, 800],
   ['phone', 390, 844],
 ] as const;
 
-// Every page as each role sees it, at a desktop and a phone width: none fails, none scrolls sideways.
+// Every page as each role sees it, at a desktop and a phone width: none fails, none scrolls sideways,
+// every drop-down shows its choice whole (the role selects of /admin/users ran past a phone's edge).
 // The screenshots (test/artifacts/roles-*) are for looking at.
 describe('every console page, as admin, approver and viewer', () => {
   let h: Harness;
@@ -80,6 +82,7 @@ describe('every console page, as admin, approver and viewer', () => {
           }
           const sideways = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
           expect(sideways, `${route} as ${role} at ${width} px is wider than the screen`).toBe(0);
+          expect(await cutOffSelects(page), `drop-downs cut off on ${route} as ${role} at ${width} px`).toEqual([]);
         }
       }
       await context.close();

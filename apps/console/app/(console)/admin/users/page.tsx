@@ -4,7 +4,7 @@ import { requireAdminPage } from '../../../../src/ui/auth/admin-gate.js';
 import { apiContext } from '../../../../src/api/runtime-context.js';
 import { changeRoleAction, createUserAction } from '../../../../src/ui/admin/admin-actions.js';
 import { AdminForm } from '../../../../src/ui/admin/admin-form.js';
-import { RoleSelect } from '../../../../src/ui/admin/role-select.js';
+import { RoleMeanings, RoleSelect } from '../../../../src/ui/admin/role-select.js';
 import { DataTable } from '../../../../src/ui/shared/data-table.js';
 
 export const dynamic = 'force-dynamic';
@@ -16,6 +16,7 @@ export default async function AdminUsersPage() {
   return (
     <>
       <h1>Users and roles</h1>
+      <RoleMeanings />
       <section className="card" aria-labelledby="new-user-heading">
         <h2 id="new-user-heading">Add a user</h2>
         <p className="muted">They get a one-time password (shown once) and choose their own at the first sign-in.</p>
