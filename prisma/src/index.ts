@@ -16,10 +16,10 @@ export {
 } from './governance/transaction.js';
 export { inlineParams, sqlLiteral, NulInSqlLiteralError, type SqlValue } from './governance/sql-literals.js';
 export * from './audit/index.js';
-export { createUser, createAgent, createApiKey, hashApiKey } from './seed.js';
+export { createUser, createAgent, createApiKey } from './seed.js';
+export { hashApiKey } from './api-key-hash.js';
 export { userIdByEmail, userRightsByEmail, type UserRightsRow } from './user-by-email.js';
-export { findUserByIdOrEmail, toUserRecord, USER_COLUMNS, type UserRecord, type UserRow } from './accounts/user-lookup.js';
-export { AccountError, type AccountIssue } from './accounts/account-input.js';
+export * from './accounts/users.js';
 export { Prisma } from '../generated/client.js';
 export type { Action, Approval, ApprovalDecision as StoredDecision, AuditEvent, User, Agent } from '../generated/client.js';
 export * from './governance/index.js';

@@ -1,13 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Role } from '@airlock/core';
-import { sha256Hex } from '@airlock/core/hashing';
+import { hashApiKey } from './api-key-hash.js';
 import type { Db } from './client.js';
 
 // Seed factories: used by the first start, tests and benchmarks alike.
-
-export function hashApiKey(key: string): string {
-  return sha256Hex(key);
-}
 
 /** Agents get no tools unless given some (least privilege); the demo tools by default here. */
 export async function createAgent(db: Db, input: { id?: string; name?: string; team?: string; ownerId?: string; allowedTools?: string[] }) {

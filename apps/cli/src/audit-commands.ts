@@ -12,7 +12,7 @@ import {
   writeAuditExport,
   type ChainVerification,
   type CheckpointKeyring,
-} from '@airlock/db';
+} from '@airlock/db/audit-chain';
 import { makeDirectory } from '@airlock/core/make-directory';
 // Its own entry: the package's main one loads the policy compiler.
 import { fileErrorReason } from '@airlock/policy/errors';

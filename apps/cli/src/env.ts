@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { describeZodIssues } from '@airlock/core';
+import { describeZodIssues } from '@airlock/core/errors';
 import { consoleEnv, dbEnv, EnvError, runtimeEnv } from '@airlock/core/env';
 import { runningEmbeddedTemporal, type EmbeddedTemporalRecord } from '@airlock/core/embedded-temporal';
 import { runningExternalDatabase } from '@airlock/core/external-database';

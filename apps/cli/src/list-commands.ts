@@ -1,4 +1,4 @@
-import { listBudgets, listStandingApprovals, listSuspensions } from '@airlock/db';
+import { listBudgets, listStandingApprovals, listSuspensions } from '@airlock/db/governance';
 import { findUser, listAgents, listKeys, listPending, listSlackLinks, listUsers } from '@airlock/ops/queries';
 import { withDb } from './runtime.js';
 import { formatTable } from './table.js';

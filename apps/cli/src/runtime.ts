@@ -1,5 +1,6 @@
 import { userInfo } from 'node:os';
-import { assertMigrated, createDb, NotMigratedError, type Db } from '@airlock/db';
+import { createDb, type Db } from '@airlock/db/client';
+import { assertMigrated, NotMigratedError } from '@airlock/db/migrated';
 import { OpsError, operatorForUser, type Operator } from '@airlock/ops/operators';
 import { CliError } from './cli-error.js';
 import { loadDbEnv } from './env.js';

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { sqlState } from '@airlock/db';
+import { sqlState } from '@airlock/db/transaction';
 
 /**
  * Deadlock detected (40P01) and serialization failure (40001): PostgreSQL has

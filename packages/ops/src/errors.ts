@@ -1,4 +1,4 @@
-import { describeZodIssues } from '@airlock/core';
+import { describeZodIssues } from '@airlock/core/errors';
 import { plainZodIssue } from '@airlock/policy/zod-wording';
 import { z } from 'zod';
 import { OpsError } from './ops-error.js';

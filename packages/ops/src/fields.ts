@@ -1,4 +1,4 @@
-import { ActionRequest } from '@airlock/core';
+import { ActionRequest } from '@airlock/core/action';
 import { Rule } from '@airlock/policy/schema';
 import { z } from 'zod';
 

@@ -1,4 +1,4 @@
-import { type Role } from '@airlock/core';
+import type { Role } from '@airlock/core';
 
 /** Where an operator action came from; kept in the forbidden-attempt audit rows. */
 export type OperatorChannel = 'api' | 'console' | 'cli' | 'slack';

@@ -1,4 +1,4 @@
-import { AccountError } from '@airlock/db';
+import { AccountError } from '@airlock/db/users';
 
 // OpsError without fromZodError (errors.ts): that one words zod issues with the policy package,
 // which loads the policy compiler; reads and the operator lookup need only the class.

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { roleAtLeast, type AuditEventType, type AuditPayloadInput, type Role } from '@airlock/core';
-import { appendAudit, appendAuditIn, inTransaction, type Db } from '@airlock/db';
+import type { AuditEventType, AuditPayloadInput } from '@airlock/core';
+import { roleAtLeast, type Role } from '@airlock/core/risk';
+import { appendAudit, appendAuditIn } from '@airlock/db/audit-append';
+import type { Db } from '@airlock/db/client';
+import { inTransaction } from '@airlock/db/transaction';
 import type pg from 'pg';
 import type { z } from 'zod';
 import { retryAbortedTransaction } from './aborted-transaction-retry.js';

@@ -1,4 +1,4 @@
-import { RiskTier, Role } from '@airlock/core';
+import { RiskTier, Role } from '@airlock/core/risk';
 import { z } from 'zod';
 import { Duration } from './duration.js';
 

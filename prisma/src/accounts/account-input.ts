@@ -1,4 +1,4 @@
-import { Role } from '@airlock/core';
+import { Role } from '@airlock/core/risk';
 import { z } from 'zod';
 
 // What people type when accounts are made or passwords chosen, checked the same way by the console and the CLI.

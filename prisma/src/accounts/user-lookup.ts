@@ -3,8 +3,8 @@ import type pg from 'pg';
 import { AccountError } from './account-input.js';
 
 // The one way a person is named by an operator (the CLI's arguments and --by, the REST API's
-// user fields, Slack links): by id or by email. Exported from `@airlock/db` itself, not the
-// accounts subpath: it needs no argon2.
+// user fields, Slack links): by id or by email. Exported from `@airlock/db` and `@airlock/db/users`,
+// not the accounts subpath: it needs no argon2.
 
 export interface UserRecord {
   id: string;

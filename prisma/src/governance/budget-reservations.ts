@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { MoneyAmount, type BudgetImpactView } from '@airlock/core';
+import type { BudgetImpactView } from '@airlock/core';
+import { MoneyAmount } from '@airlock/core/money';
 import type pg from 'pg';
 import { z } from 'zod';
 import type { Db } from '../client.js';

@@ -1,4 +1,4 @@
-import { MoneyAmount } from '@airlock/core';
+import { MoneyAmount } from '@airlock/core/money';
 import type pg from 'pg';
 import { z } from 'zod';
 import type { Db } from '../client.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { MoneyAmount } from '@airlock/core';
+import { MoneyAmount } from '@airlock/core/money';
 import { z } from 'zod';
 import type { Db } from '../client.js';
 import { Currency, PositiveMoneyAmount, centsIfValid } from './money.js';

@@ -1,4 +1,4 @@
-import { MoneyAmount, toCents } from '@airlock/core';
+import { MoneyAmount, toCents } from '@airlock/core/money';
 import { z } from 'zod';
 
 /** ISO 4217 code; budgets and costs must spell it the same way to meet. */

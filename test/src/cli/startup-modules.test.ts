@@ -10,8 +10,10 @@ import { repoRoot } from '../support/binaries.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 // Which modules a CLI command loads, not how fast: every command used to load Temporal's client and
-// the policy compiler (CEL) through @airlock/ops's barrel, and paid for it in CPU on each start.
-// A plain database command must load neither; the controls show the recorder sees both kinds.
+// the policy compiler (CEL) through @airlock/ops's barrel, and paid for it in CPU on each start; then
+// the guardrails (through @airlock/db's entry, whose audit appending redacts) and Temporal's workflow
+// package (through @airlock/core's entry, whose Update definitions come from it). A plain database
+// command must load none of them; the controls show the recorder sees each kind.
 
 const exec = promisify(execFile);
 const SLOW = { timeout: 600_000 };
@@ -23,6 +25,8 @@ const NO_DATA_DIR = path.join(os.tmpdir(), `airlock-cli-no-data-${process.pid}`)
 const isTemporalClient = (file: string) => file.includes('/node_modules/@temporalio/client/');
 const isPolicyCompiler = (file: string) => file === 'packages/policy/src/compile.ts' || file.includes('/node_modules/@marcbachmann/cel-js/');
 const isDatabaseLayer = (file: string) => file.startsWith('prisma/src/');
+const isGuardrails = (file: string) => file.startsWith('packages/guardrails/');
+const isTemporalWorkflow = (file: string) => file.includes('/node_modules/@temporalio/workflow/');
 
 interface Run {
   code: number;
@@ -79,8 +83,11 @@ describe('airlock: a command loads only what it uses', SLOW, () => {
     { command: 'keys list', prints: 'no keys' },
     { command: 'agents list', prints: 'no agents' },
     { command: 'suspensions', prints: 'no active suspensions' },
+    { command: 'grants', prints: 'no active standing approvals' },
+    { command: 'budgets list', prints: 'no budgets' },
+    { command: 'pending', prints: 'nothing is waiting for a decision' },
     { command: 'audit verify --threads 0', prints: 'verified: 0 rows' },
-  ])('$command reads the database and loads neither Temporal’s client nor the policy compiler', SLOW, async ({ command, prints }) => {
+  ])('$command reads the database and loads none of Temporal’s client or workflow package, the policy compiler, the guardrails', SLOW, async ({ command, prints }) => {
     const run = await airlockRecorded({ DATABASE_URL: database.url }, ...command.split(' '));
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
@@ -88,9 +95,11 @@ describe('airlock: a command loads only what it uses', SLOW, () => {
     expect(run.modules.filter(isDatabaseLayer)).not.toEqual([]);
     expect(run.modules.filter(isTemporalClient)).toEqual([]);
     expect(run.modules.filter(isPolicyCompiler)).toEqual([]);
+    expect(run.modules.filter(isGuardrails)).toEqual([]);
+    expect(run.modules.filter(isTemporalWorkflow)).toEqual([]);
   });
 
-  it('a write through a use case (agents create) loads neither Temporal’s client nor the policy compiler', SLOW, async () => {
+  it('a write through a use case (agents create) loads neither Temporal’s client nor its workflow package nor the policy compiler', SLOW, async () => {
     // Its refusals are worded by the policy package's zod wording, which has an entry of its own.
     await createUser(database.db, { id: 'startup-owner', role: 'approver' });
     const run = await airlockRecorded({ DATABASE_URL: database.url }, 'agents', 'create', 'startup-bot', '--team', 'eng', '--owner', 'startup-owner');
@@ -98,7 +107,10 @@ describe('airlock: a command loads only what it uses', SLOW, () => {
     expect(run.code).toBe(0);
     expect(run.modules).toContain('packages/ops/src/errors.ts');
     expect(run.modules.filter(isTemporalClient)).toEqual([]);
+    expect(run.modules.filter(isTemporalWorkflow)).toEqual([]);
     expect(run.modules.filter(isPolicyCompiler)).toEqual([]);
+    // Control: its audit row is redacted before it is written, so the recorder sees the guardrails here.
+    expect(run.modules.filter(isGuardrails)).not.toEqual([]);
   });
 
   it('--help loads neither the database layer nor the policy compiler', SLOW, async () => {
@@ -122,5 +134,7 @@ describe('airlock: a command loads only what it uses', SLOW, () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('TEMPORAL_ADDRESS is not set');
     expect(run.modules.filter(isTemporalClient)).not.toEqual([]);
+    // The decide Update's definition comes from Temporal's workflow package.
+    expect(run.modules.filter(isTemporalWorkflow)).not.toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AuditPayloadInput } from '@airlock/core';
-import { hashApiKey } from '@airlock/db';
+import { hashApiKey } from '@airlock/db/api-key-hash';
 import type pg from 'pg';
 import { notFound } from '../ops-error.js';
 

@@ -1,8 +1,8 @@
-import { findUserByIdOrEmail, type UserRecord } from '@airlock/db';
+import { findUserByIdOrEmail, type UserRecord } from '@airlock/db/users';
 import type pg from 'pg';
 import { OpsError, rethrowAccountError } from '../ops-error.js';
 
-export { USER_COLUMNS, toUserRecord, type UserRecord } from '@airlock/db';
+export { USER_COLUMNS, toUserRecord, type UserRecord } from '@airlock/db/users';
 
 /**
  * The user `who` names, by id, else by email (case-insensitive, and only one user may have it):
