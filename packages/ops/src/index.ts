@@ -2,7 +2,8 @@
 // transaction here. REST handlers, console server actions, the CLI and Slack call
 // only these. Creating console users lives in `@airlock/ops/accounts` (it loads argon2).
 // Each area is also its own entry (`@airlock/ops/users`), and `@airlock/ops/queries` holds the
-// reads alone: a caller that needs one area loads neither Temporal's client nor the policy compiler.
+// reads alone, so a caller loads only what its area needs: `actions` and `kill-switch` talk to
+// Temporal (its client), `standing-approvals` and `policy` compile policies (the CEL compiler).
 export * from './operators.js';
 export { runUseCase, requireRole, defineUseCase, type UseCase, type OpsDeps } from './use-case.js';
 

@@ -1,7 +1,7 @@
 import { AccountError } from '@airlock/db/users';
 
-// OpsError without fromZodError (errors.ts): that one words zod issues with the policy package,
-// which loads the policy compiler; reads and the operator lookup need only the class.
+// OpsError without fromZodError (errors.ts) and what it words zod issues with: reads and the
+// operator lookup need only the class.
 
 /** `unavailable`: Temporal or a worker did not answer in time; the action may still happen. */
 export type OpsErrorCode = 'invalid' | 'not_found' | 'conflict' | 'forbidden' | 'unavailable';

@@ -1,5 +1,5 @@
-// Reads that list what is there: no use case, so neither the policy compiler (zod refusals are
-// worded with it) nor the Temporal client loads. `airlock users list` and its kind need only these.
+// Reads that list what is there: no use case and no write, so neither the policy compiler nor the
+// Temporal client loads. `airlock users list` and its kind need only these.
 export { listAgents } from './agents/list-agents.js';
 export type { AgentRecord } from './agents/agent-row.js';
 export { listKeys } from './keys/list-keys.js';
