@@ -1,9 +1,9 @@
 import { createApiKey } from '@airlock/db';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { seedTeam, startHarness, type Harness } from '../support/harness.js';
-import { launchChromium, screenshot, signedIn } from './browser.js';
-import { ensureConsoleBuilt, startConsole, type RunningConsole } from './console-app.js';
+import { type BrowserConsole, startBrowserConsole, screenshot, signedIn } from './browser.js';
+import { CONSOLE_SETUP_TIMEOUT_MS, type RunningConsole } from './console-app.js';
 
 /** The reference the error page shows, after it appears. */
 async function shownReference(page: Page): Promise<string> {
@@ -37,6 +37,7 @@ async function loggedFailure(app: RunningConsole, digest: string): Promise<Recor
 // console (what a migration gone wrong or a dropped table does), then put back.
 describe('a console page that fails on the server', () => {
   let h: Harness;
+  let ui: BrowserConsole | undefined;
   let app: RunningConsole;
   let browser: Browser;
   let bob: string;
@@ -52,22 +53,18 @@ describe('a console page that fails on the server', () => {
   };
 
   beforeAll(async () => {
-    const built = ensureConsoleBuilt();
     h = await startHarness();
     await seedTeam(h.db);
     bob = (await createApiKey(h.db, { userId: 'bob' })).key;
     victor = (await createApiKey(h.db, { userId: 'victor' })).key;
-    await built;
-    app = await startConsole({ DATABASE_URL: h.database.url, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: h.taskQueue });
-    browser = await launchChromium();
-  }, 900_000);
+    ui = await startBrowserConsole(h);
+    ({ app, browser } = ui);
+  }, CONSOLE_SETUP_TIMEOUT_MS);
 
   afterEach(putBack);
 
   afterAll(async () => {
-    if (process.env.AIRLOCK_E2E_LOG) console.log(app?.output());
-    await browser?.close();
-    await app?.stop();
+    await ui?.stop();
     await h?.close();
   });
 

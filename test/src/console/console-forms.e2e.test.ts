@@ -1,12 +1,12 @@
 import { createApiKey } from '@airlock/db';
 import { createLocalUser } from '@airlock/db/accounts';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refundRequest, submitAndWaitForApproval } from '../support/actions.js';
 import { candidatePolicy } from '../policy/candidate-policy.js';
 import { seedTeam, startHarness, type Harness } from '../support/harness.js';
-import { launchChromium, passwordSignIn, screenshot, signedIn } from './browser.js';
-import { ensureConsoleBuilt, startConsole, type RunningConsole } from './console-app.js';
+import { type BrowserConsole, startBrowserConsole, passwordSignIn, screenshot, signedIn } from './browser.js';
+import { CONSOLE_SETUP_TIMEOUT_MS, type RunningConsole } from './console-app.js';
 
 /** The values of the labelled fields, read the way the person sees them. */
 async function values(page: Page, labels: string[]): Promise<Record<string, string>> {
@@ -18,26 +18,23 @@ async function values(page: Page, labels: string[]): Promise<Record<string, stri
 // After a submit, refused or done, a console form keeps what the person typed, unless the success makes it meaningless.
 describe('console forms keep what was typed', () => {
   let h: Harness;
+  let ui: BrowserConsole | undefined;
   let app: RunningConsole;
   let browser: Browser;
   const keys: Record<string, string> = {};
   let candidate: string;
 
   beforeAll(async () => {
-    const built = ensureConsoleBuilt();
     h = await startHarness();
     await seedTeam(h.db);
     candidate = await candidatePolicy();
     for (const user of ['alice', 'bob']) keys[user] = (await createApiKey(h.db, { userId: user })).key;
-    await built;
-    app = await startConsole({ DATABASE_URL: h.database.url, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: h.taskQueue });
-    browser = await launchChromium();
-  }, 900_000);
+    ui = await startBrowserConsole(h);
+    ({ app, browser } = ui);
+  }, CONSOLE_SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
-    if (process.env.AIRLOCK_E2E_LOG) console.log(app?.output());
-    await browser?.close();
-    await app?.stop();
+    await ui?.stop();
     await h?.close();
   });
 

@@ -1,10 +1,10 @@
 import { createApiKey, createBudget } from '@airlock/db';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refundRequest, submitAndWaitForApproval } from '../support/actions.js';
 import { seedTeam, startHarness, type Harness } from '../support/harness.js';
-import { launchChromium, screenshot, signedIn } from './browser.js';
-import { ensureConsoleBuilt, startConsole, type RunningConsole } from './console-app.js';
+import { type BrowserConsole, startBrowserConsole, screenshot, signedIn } from './browser.js';
+import { CONSOLE_SETUP_TIMEOUT_MS, type RunningConsole } from './console-app.js';
 import { cutOffSelects } from './cut-off-selects.js';
 
 const WIDTHS = [
@@ -17,27 +17,24 @@ const WIDTHS = [
 // The screenshots (test/artifacts/roles-*) are for looking at.
 describe('every console page, as admin, approver and viewer', () => {
   let h: Harness;
+  let ui: BrowserConsole | undefined;
   let app: RunningConsole;
   let browser: Browser;
   let actionId: string;
   const keys: Record<string, string> = {};
 
   beforeAll(async () => {
-    const built = ensureConsoleBuilt();
     h = await startHarness();
     await seedTeam(h.db);
     for (const user of ['alice', 'bob', 'victor']) keys[user] = (await createApiKey(h.db, { userId: user })).key;
     await createBudget(h.db, { scope: 'agent', target: 'billing-bot', period: 'day', currency: 'USD', limit: '1000.00' });
-    await built;
-    app = await startConsole({ DATABASE_URL: h.database.url, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: h.taskQueue });
-    browser = await launchChromium();
+    ui = await startBrowserConsole(h);
+    ({ app, browser } = ui);
     ({ actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '120.00' })));
-  }, 900_000);
+  }, CONSOLE_SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
-    if (process.env.AIRLOCK_E2E_LOG) console.log(app?.output());
-    await browser?.close();
-    await app?.stop();
+    await ui?.stop();
     await h?.close();
   });
 
