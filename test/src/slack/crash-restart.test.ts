@@ -10,6 +10,7 @@ import { seedTeam, startHarness, type Harness } from '../support/harness.js';
 import { FakeSlackApi, type PostedMessage } from './fake-slack-api.js';
 import { buttonClick, buttons, send, signInteraction, visibleText, type SlackClicker } from './interactions.js';
 import { noticePolicy } from './notice-policy.js';
+import { auditRows, carries, notifierReadPast, until } from './notifier-progress.js';
 import { postedMessage, startSlackAppProcess, type SlackAppProcess } from './slack-app.js';
 
 // What a Slack app process that dies owes Slack: the app runs in a process of its own and is
@@ -26,6 +27,8 @@ const HOUR = 60 * 60_000;
 /** The retry horizon of the processes started after the outage. */
 const HORIZON_MS = 2_000;
 const POLL_MS = 300;
+/** How long a wait on the app's process may take before the test fails showing its output. */
+const WAIT_MS = 60_000;
 /** An upper bound, not a speed check: each test starts the app's process two or three times, and tsx compiles it at each start. */
 const PROCESS_TEST_TIMEOUT_MS = 600_000;
 
@@ -61,31 +64,13 @@ async function startApp(deliveryGiveUpMs: number): Promise<SlackAppProcess> {
 }
 
 /** SIGKILL: no shutdown, nothing the process held in memory survives. */
+/** What the running process printed, for a wait that times out. */
+const appOutput = () => (app ? `the app's output:\n${app.output()}` : 'no app running');
+
 async function kill(): Promise<void> {
   const status = await app!.stop('SIGKILL');
   expect(status).toMatchObject({ signal: 'SIGKILL' });
   app = undefined;
-}
-
-async function until<T>(what: string, find: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = await find();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${app ? `; the app's output:\n${app.output()}` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-const auditRows = (actionId: string, type: string) => h.db.prisma.auditEvent.findMany({ where: { actionId, type }, orderBy: { seq: 'asc' } });
-
-/** Resolves once the notifier has read the log up to the action's completion (every event of it handled). */
-async function notifierReadPast(actionId: string): Promise<void> {
-  const completed = await until(`the completion of ${actionId}`, async () => (await auditRows(actionId, 'action.completed'))[0]);
-  await until('the Slack notifier to read past the completion', async () => {
-    const cursor = await h.db.prisma.auditCursor.findUnique({ where: { consumer: 'slack' } });
-    return cursor && cursor.seq >= completed.seq ? true : undefined;
-  });
 }
 
 /** The outage: no process runs until the log's last event is further back than the next process's horizon. */
@@ -93,8 +78,6 @@ async function outlastHorizon(): Promise<void> {
   const last = await h.db.prisma.auditEvent.findFirstOrThrow({ orderBy: { seq: 'desc' }, select: { createdAt: true } });
   await until('the outage to outlast the retry horizon', () => (Date.now() - last.createdAt.getTime() > HORIZON_MS + 500 ? true : undefined));
 }
-
-const carries = (rationale: string) => (args: Record<string, unknown>) => JSON.stringify(args.blocks).includes(rationale);
 
 async function approve(message: PostedMessage, actionId: string): Promise<void> {
   const answer = await send(app!.url, signInteraction(buttonClick(message, ACTION_APPROVE, alice), { secret: SIGNING_SECRET }));
@@ -108,7 +91,7 @@ async function decidedWhileSlackFails(): Promise<{ actionId: string; message: Po
   const message = await postedMessage(fake, actionId);
   fake.failNext('chat.update', { status: 500 }, { times: Infinity, when: (args) => args.ts === message.ts });
   await approve(message, actionId);
-  await notifierReadPast(actionId);
+  await notifierReadPast(h.db, actionId, WAIT_MS, appOutput);
   await fake.waitForCall('chat.update', (c) => c.args.ts === message.ts && c.response.httpStatus === 500);
   return { actionId, message };
 }
@@ -124,7 +107,7 @@ describe('a Slack app process killed while a delivery waits for its retry', () =
       activePolicy = noticePolicy;
       const { actionId: notified } = await submitAction(h.client, h.taskQueue, refundRequest({ amount: '20.00', rationale }));
       expect((await awaitOutcome(h.client, notified)).status).toBe('executed');
-      await notifierReadPast(notified);
+      await notifierReadPast(h.db, notified, WAIT_MS, appOutput);
       await fake.waitForCall('chat.postMessage', (c) => carries(rationale)(c.args) && c.response.httpStatus === 500);
       // Still the open round's buttons: nothing of the decision reached Slack.
       expect(fake.message(message.channel, message.ts)!.versions).toHaveLength(1);
@@ -140,7 +123,7 @@ describe('a Slack app process killed while a delivery waits for its retry', () =
       expect(visibleText(done)).toContain('Approved by alice');
       await fake.waitForCall('chat.postMessage', (c) => carries(rationale)(c.args) && c.response.ok === true, 60_000);
       expect(fake.calls('chat.postMessage').filter((c) => carries(rationale)(c.args) && c.response.ok === true)).toHaveLength(1);
-      for (const id of [actionId, notified]) expect(await auditRows(id, 'slack.delivery_failed')).toEqual([]);
+      for (const id of [actionId, notified]) expect(await auditRows(h.db, id, 'slack.delivery_failed')).toEqual([]);
     },
     PROCESS_TEST_TIMEOUT_MS,
   );
@@ -154,17 +137,27 @@ describe('a Slack app process killed while a delivery waits for its retry', () =
       await outlastHorizon();
 
       await startApp(HORIZON_MS);
-      const [row, ...more] = await until('a slack.delivery_failed row', async () => {
-        const rows = await auditRows(actionId, 'slack.delivery_failed');
-        return rows.length > 0 ? rows : undefined;
-      });
+      const [row, ...more] = await until(
+        'a slack.delivery_failed row',
+        async () => {
+          const rows = await auditRows(h.db, actionId, 'slack.delivery_failed');
+          return rows.length > 0 ? rows : undefined;
+        },
+        WAIT_MS,
+        appOutput,
+      );
       expect(more).toEqual([]);
       expect(row!.payload).toMatchObject({ message: 'approval', round: 1, channel: message.channel, ts: message.ts, call: 'chat.update', error: 'http_500', permanent: false });
       // Killed once it is done with the message: its row no longer says it is owed.
-      await until('the message to be owed no more', async () => {
-        const owed = await h.db.prisma.slackMessage.findFirstOrThrow({ where: { channel: message.channel, ts: message.ts }, select: { owedSince: true } });
-        return owed.owedSince === null ? true : undefined;
-      });
+      await until(
+        'the message to be owed no more',
+        async () => {
+          const owed = await h.db.prisma.slackMessage.findFirstOrThrow({ where: { channel: message.channel, ts: message.ts }, select: { owedSince: true } });
+          return owed.owedSince === null ? true : undefined;
+        },
+        WAIT_MS,
+        appOutput,
+      );
       await kill();
 
       const updatesBefore = fake.calls('chat.update').filter((c) => c.args.ts === message.ts).length;
@@ -173,7 +166,7 @@ describe('a Slack app process killed while a delivery waits for its retry', () =
       const { actionId: next } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
       await postedMessage(fake, next);
       expect(fake.calls('chat.update').filter((c) => c.args.ts === message.ts)).toHaveLength(updatesBefore);
-      expect(await auditRows(actionId, 'slack.delivery_failed')).toHaveLength(1);
+      expect(await auditRows(h.db, actionId, 'slack.delivery_failed')).toHaveLength(1);
     },
     PROCESS_TEST_TIMEOUT_MS,
   );

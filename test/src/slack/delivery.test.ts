@@ -11,6 +11,7 @@ import { seedTeam, startHarness, type Harness } from '../support/harness.js';
 import { FakeSlackApi, type FakeFailure, type PostedMessage, type RecordedCall } from './fake-slack-api.js';
 import { buttonClick, buttons, send, signInteraction, visibleText, type SlackClicker } from './interactions.js';
 import { noticePolicy } from './notice-policy.js';
+import { auditRows, carries, notifierReadPast, until } from './notifier-progress.js';
 import { postedMessage, startTestSlackApp } from './slack-app.js';
 
 // What the Slack app does when Slack does not take a message: a notice (allow_and_notify) is
@@ -63,39 +64,15 @@ async function startApp(options: { deliveryGiveUpMs?: number } = {}): Promise<Ru
   return started;
 }
 
-async function until<T>(what: string, find: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = await find();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 const logged = (text: string) => until(`a log line with "${text}"`, () => logLines.find((l) => l.msg.includes(text)));
-
-async function auditRows(actionId: string, type: string) {
-  return h.db.prisma.auditEvent.findMany({ where: { actionId, type }, orderBy: { seq: 'asc' } });
-}
 
 const deliveryFailures = (actionId: string) =>
   until(`a slack.delivery_failed row for ${actionId}`, async () =>
-    (await auditRows(actionId, 'slack.delivery_failed')).length > 0 ? auditRows(actionId, 'slack.delivery_failed') : undefined,
+    (await auditRows(h.db, actionId, 'slack.delivery_failed')).length > 0 ? auditRows(h.db, actionId, 'slack.delivery_failed') : undefined,
   );
-
-/** Resolves once the notifier has read the log up to the action's completion. */
-async function notifierReadPast(actionId: string): Promise<void> {
-  const completed = await until(`the completion of ${actionId}`, async () => (await auditRows(actionId, 'action.completed'))[0]);
-  await until('the Slack notifier to read past the completion', async () => {
-    const cursor = await h.db.prisma.auditCursor.findUnique({ where: { consumer: 'slack' } });
-    return cursor && cursor.seq >= completed.seq ? true : undefined;
-  });
-}
 
 /** The notice calls carrying this rationale (each test's notice says its own). */
 const noticeCalls = (rationale: string) => fake.calls('chat.postMessage').filter((c) => JSON.stringify(c.args.blocks).includes(rationale));
-const carries = (rationale: string) => (args: Record<string, unknown>) => JSON.stringify(args.blocks).includes(rationale);
 
 async function noticed(rationale: string): Promise<{ actionId: string }> {
   activePolicy = noticePolicy;
@@ -127,7 +104,7 @@ describe('an allow_and_notify notice Slack did not take', () => {
       const ok: RecordedCall = await fake.waitForCall('chat.postMessage', (c) => carries(rationale)(c.args) && c.response.ok === true);
       expect(visibleText(fake.message(String(ok.response.channel), String(ok.response.ts))!)).toContain('Allowed with notice: `payments.refund`');
       expect(noticeCalls(rationale).filter((c) => c.response.ok === true)).toHaveLength(1);
-      expect(await auditRows(actionId, 'slack.delivery_failed')).toEqual([]);
+      expect(await auditRows(h.db, actionId, 'slack.delivery_failed')).toEqual([]);
     });
   }
 
@@ -155,7 +132,7 @@ describe('an allow_and_notify notice Slack did not take', () => {
     const other = `Refund for order ${randomBytes(4).toString('hex')} (the next one).`;
     const { actionId: next } = await noticed(other);
     await fake.waitForCall('chat.postMessage', (c) => carries(other)(c.args) && c.response.ok === true);
-    await notifierReadPast(next);
+    await notifierReadPast(h.db, next);
     expect(noticeCalls(rationale)).toHaveLength(1);
   });
 });
@@ -163,10 +140,12 @@ describe('an allow_and_notify notice Slack did not take', () => {
 describe('an approval message Slack did not take', () => {
   it("a permanent error on the decision's update is audited at once (channel, timestamp, Slack's error); the next event updates it again", async () => {
     await startApp();
-    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
+    // Two approvers (the default policy's refunds over 1000.00): the second decision is an event after the failed update.
+    const { actionId, argsHash } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '1500.00' }));
     const message = await postedMessage(fake, actionId);
     fake.failNext('chat.update', { error: 'cant_update_message' }, { times: 1, when: (args) => args.ts === message.ts });
-    await approve(message, actionId);
+    const clicked = await send(slack!.url!, signInteraction(buttonClick(message, ACTION_APPROVE, alice), { secret: SIGNING_SECRET }));
+    expect(clicked.status).toBe(200);
 
     const [row] = await deliveryFailures(actionId);
     expect(row!.payload).toEqual({
@@ -180,6 +159,8 @@ describe('an approval message Slack did not take', () => {
       permanent: true,
       attempts: 1,
     });
+    await decide({ db: h.db, temporal: h.client }, userOperator({ id: 'bob', role: 'admin' }, 'api'), { actionId, decision: 'approve', argsHash });
+    expect((await awaitOutcome(h.client, actionId)).status).toBe('executed');
     const done = await fake.waitForMessage(message.channel, message.ts, (m) => visibleText(m).includes('succeeded'));
     expect(buttons(done.blocks)).toEqual([]);
   });
@@ -219,12 +200,12 @@ describe('an approval message Slack did not take', () => {
       permanent: false,
     });
     fake.heal('chat.postMessage');
-    await notifierReadPast(actionId);
+    await notifierReadPast(h.db, actionId);
     // Another action's message goes through meanwhile (passes of the retry loop): the decided round's is not posted late.
     const { actionId: next } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
     await postedMessage(fake, next);
     expect(fake.calls('chat.postMessage').filter((c) => carries(rationale)(c.args) && c.response.ok === true)).toEqual([]);
-    expect(await auditRows(actionId, 'slack.delivery_failed')).toHaveLength(1);
+    expect(await auditRows(h.db, actionId, 'slack.delivery_failed')).toHaveLength(1);
   });
 });
 
@@ -251,7 +232,7 @@ describe('a restart', () => {
     const message = await postedMessage(fake, actionId);
     fake.failNext('chat.update', { status: 500 }, { times: Infinity, when: (args) => args.ts === message.ts });
     await approve(message, actionId);
-    await notifierReadPast(actionId);
+    await notifierReadPast(h.db, actionId);
     const rationale = `Refund for order ${randomBytes(4).toString('hex')} (before a restart).`;
     fake.failNext('chat.postMessage', { status: 500 }, { times: Infinity, when: carries(rationale) });
     const { actionId: notified } = await noticed(rationale);

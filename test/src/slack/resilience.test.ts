@@ -6,6 +6,7 @@ import { refundRequest, submitAndWaitForApproval, waitForStatus } from '../suppo
 import { seedTeam, startHarness, type Harness } from '../support/harness.js';
 import { FakeSlackApi, type PostedMessage } from './fake-slack-api.js';
 import { buttonClick, buttons, modalSubmission, send, signInteraction, visibleText, type SlackClicker } from './interactions.js';
+import { auditRows, notifierReadPast, until } from './notifier-progress.js';
 import { postedMessage, startTestSlackApp } from './slack-app.js';
 
 // The Slack app when Slack misbehaves or a request is not what a button sends: Web API failures
@@ -57,22 +58,6 @@ const click = (message: PostedMessage, actionId: string, user: SlackClicker) => 
 const ephemeralTo = (user: SlackClicker, matches: (text: string) => boolean) =>
   fake.waitForCall('chat.postEphemeral', (c) => c.args.user === user.id && matches(String(c.args.text)));
 
-async function auditRows(actionId: string, type: string) {
-  return h.db.prisma.auditEvent.findMany({ where: { actionId, type }, orderBy: { seq: 'asc' } });
-}
-
-/** Resolves once the notifier has read the log up to the action's completion. */
-async function notifierReadPast(actionId: string): Promise<void> {
-  const completed = (await auditRows(actionId, 'action.completed'))[0];
-  if (!completed) throw new Error(`action ${actionId} has not completed`);
-  for (let i = 0; ; i += 1) {
-    const cursor = await h.db.prisma.auditCursor.findUnique({ where: { consumer: 'slack' } });
-    if (cursor && cursor.seq >= completed.seq) return;
-    if (i > 400) throw new Error('the Slack notifier never read past the completion');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe('Slack failing while a decision is in flight', () => {
   it('chat.update failing (HTTP 500) through every event of the decision: the decision stands once, and the message catches up once Slack answers', async () => {
     const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
@@ -82,7 +67,7 @@ describe('Slack failing while a decision is in flight', () => {
     expect((await click(message, ACTION_APPROVE, alice)).status).toBe(200);
     expect((await awaitOutcome(h.client, actionId)).status).toBe('executed');
     // Every event of the action (decision, approval, tool, completion) was handled while Slack failed.
-    await notifierReadPast(actionId);
+    await notifierReadPast(h.db, actionId);
     await fake.waitForCall('chat.update', (c) => c.args.ts === message.ts && c.response.httpStatus === 500);
     expect(fake.message(message.channel, message.ts)!.versions).toHaveLength(1);
     fake.heal('chat.update');
@@ -90,9 +75,9 @@ describe('Slack failing while a decision is in flight', () => {
     const done = await fake.waitForMessage(message.channel, message.ts, (m) => visibleText(m).includes('succeeded'));
     expect(buttons(done.blocks)).toEqual([]);
     expect(visibleText(done)).toContain('Approved by alice');
-    expect(await auditRows(actionId, 'approval.decision')).toHaveLength(1);
+    expect(await auditRows(h.db, actionId, 'approval.decision')).toHaveLength(1);
     expect(await h.db.prisma.approvalDecision.count({ where: { approval: { actionId } } })).toBe(1);
-    expect(await auditRows(actionId, 'slack.decision_refused')).toEqual([]);
+    expect(await auditRows(h.db, actionId, 'slack.decision_refused')).toEqual([]);
   });
 
   it('views.open failing (an expired trigger): the clicker is told the form did not open, and nothing is decided', async () => {
@@ -129,7 +114,7 @@ describe('the deny modal refuses text the decision cannot take, and stays open',
     });
     // Nothing was sent to the workflow, and nothing refused (the modal is still open with the text).
     expect((await waitForStatus(h.client, actionId, () => true)).approval?.decisions).toEqual([]);
-    expect(await auditRows(actionId, 'slack.decision_refused')).toEqual([]);
+    expect(await auditRows(h.db, actionId, 'slack.decision_refused')).toEqual([]);
 
     const accepted = await signed(modalSubmission(view, bob, { feedback: 'Check order 881 first.', comment: 'wrong account' }));
     expect(accepted.status).toBe(200);
@@ -174,7 +159,7 @@ describe('interactions that are not what a button of ours sends', () => {
     await ephemeralTo(bob, (text) => text.includes('is not on a message'));
     expect(fake.calls('views.open').some((c) => JSON.stringify(c.args.view).includes(target))).toBe(false);
 
-    const rows = await auditRows(target, 'slack.decision_refused');
+    const rows = await auditRows(h.db, target, 'slack.decision_refused');
     expect(rows.map((r) => ({ actor: r.actor, decision: (r.payload as { decision: string }).decision }))).toEqual([
       { actor: 'user:alice', decision: 'approve' },
       { actor: 'user:bob', decision: 'deny' },
@@ -194,6 +179,8 @@ describe('interactions that are not what a button of ours sends', () => {
   it('a click on a message Slack has just posted, before the notifier has written where, counts', async () => {
     const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
     const message = await postedMessage(fake, actionId);
+    // Slack's answer is seen before the notifier writes it down: undone only once written, or the write would redo it.
+    await until('the notifier to record the message', () => h.db.prisma.slackMessage.findFirst({ where: { actionId, ts: message.ts } }).then((row) => row ?? undefined));
     // As between Slack's answer to chat.postMessage and the notifier's write of its channel and timestamp.
     await h.db.prisma.slackMessage.updateMany({ where: { actionId, target: 'C_APPROVALS' }, data: { channel: null, ts: null } });
     expect((await click(message, ACTION_APPROVE, alice)).status).toBe(200);
@@ -204,6 +191,6 @@ describe('interactions that are not what a button of ours sends', () => {
     }
     await h.db.prisma.slackMessage.updateMany({ where: { actionId, target: 'C_APPROVALS' }, data: { channel: message.channel, ts: message.ts } });
     expect((await awaitOutcome(h.client, actionId)).status).toBe('executed');
-    expect(await auditRows(actionId, 'slack.decision_refused')).toEqual([]);
+    expect(await auditRows(h.db, actionId, 'slack.decision_refused')).toEqual([]);
   });
 });

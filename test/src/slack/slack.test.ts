@@ -15,6 +15,7 @@ import { seedTeam, startHarness, type Harness } from '../support/harness.js';
 import { FakeSlackApi, type PostedMessage, type RecordedCall } from './fake-slack-api.js';
 import { button, buttonClick, buttons, modalSubmission, send, signInteraction, visibleText, type SlackClicker } from './interactions.js';
 import { noticePolicy } from './notice-policy.js';
+import { auditRows, notifierReadPast } from './notifier-progress.js';
 import { postedMessage, startTestSlackApp } from './slack-app.js';
 
 const BOT_TOKEN = 'xoxb-airlock-test-token';
@@ -92,10 +93,6 @@ async function click(message: PostedMessage, actionId: string, user: SlackClicke
 
 const ephemeralTo = (user: SlackClicker, matches: (text: string) => boolean = () => true) =>
   fake.waitForCall('chat.postEphemeral', (c) => c.args.user === user.id && matches(String(c.args.text)));
-
-async function auditRows(actionId: string, type: string) {
-  return h.db.prisma.auditEvent.findMany({ where: { actionId, type }, orderBy: { seq: 'asc' } });
-}
 
 describe('approval messages', () => {
   it('posts to the routed channel with tool, tier, reasons, redacted arguments, rationale, budget, deadline, quorum and buttons', async () => {
@@ -257,7 +254,7 @@ describe('request security', () => {
     const status = await waitForStatus(h.client, actionId, () => true);
     expect(status.phase).toBe('awaiting_approval');
     expect(status.approval?.decisions).toEqual([]);
-    expect(await auditRows(actionId, 'slack.decision_refused')).toEqual([]);
+    expect(await auditRows(h.db, actionId, 'slack.decision_refused')).toEqual([]);
   }
 
   it('refuses a forged signature with 401 and does nothing', async () => {
@@ -290,7 +287,7 @@ describe('request security', () => {
     expect(status.approval?.decisions.map((d) => d.approverId)).toEqual(['alice']);
     await fake.waitForMessage(message.channel, message.ts, (m) => visibleText(m).includes('1 of 2 approvals'));
     // The replay never reached the listeners: no "already decided" refusal was audited.
-    expect(await auditRows(actionId, 'slack.decision_refused')).toEqual([]);
+    expect(await auditRows(h.db, actionId, 'slack.decision_refused')).toEqual([]);
   });
 });
 
@@ -356,7 +353,7 @@ describe('who may decide', () => {
     await click(message, ACTION_APPROVE, lookalike);
     expect(String((await ephemeralTo(lookalike)).args.text)).toContain('no Airlock user has the confirmed email of your Slack account');
 
-    const rows = await auditRows(actionId, 'slack.decision_refused');
+    const rows = await auditRows(h.db, actionId, 'slack.decision_refused');
     expect(rows.map((r) => ({ actor: r.actor, payload: r.payload }))).toEqual([
       {
         actor: 'slack:U_MALLORY',
@@ -383,7 +380,7 @@ describe('who may decide', () => {
     expect(String(approveRefusal.args.text)).toContain('needs the approver role or higher, and your Airlock role is viewer');
     expect(String(approveRefusal.args.text)).not.toMatch(/is not an approver of this round/);
 
-    const rows = await auditRows(actionId, 'slack.decision_refused');
+    const rows = await auditRows(h.db, actionId, 'slack.decision_refused');
     expect(rows.map((r) => ({ actor: r.actor, decision: (r.payload as { decision: string }).decision }))).toEqual([
       { actor: 'user:victor', decision: 'deny' },
       { actor: 'user:victor', decision: 'approve' },
@@ -406,7 +403,7 @@ describe('who may decide', () => {
     await click(message, ACTION_APPROVE, erin);
     expect(String((await ephemeralTo(erin)).args.text)).toContain('Your approval was not recorded: your Airlock account is disabled');
 
-    const rows = await auditRows(actionId, 'slack.decision_refused');
+    const rows = await auditRows(h.db, actionId, 'slack.decision_refused');
     const reason = 'your Airlock account is disabled';
     expect(rows.map((r) => ({ actor: r.actor, payload: r.payload }))).toEqual([
       { actor: 'user:dora', payload: expect.objectContaining({ slackUserId: 'U_DORA', airlockUserId: 'dora', decision: 'deny', reason }) },
@@ -423,7 +420,7 @@ describe('who may decide', () => {
 
     const refusal = await ephemeralTo(alice, (text) => text.includes('requested this action'));
     expect(String(refusal.args.text)).toBe(':no_entry: Your approval was not recorded: alice requested this action, so someone else must approve it.');
-    const rows = await auditRows(actionId, 'slack.decision_refused');
+    const rows = await auditRows(h.db, actionId, 'slack.decision_refused');
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({
       actor: 'user:alice',
@@ -442,10 +439,10 @@ describe('who may decide', () => {
     const notice: RecordedCall = await ephemeralTo(bob, (text) => text.startsWith(':information_source: Your approval was not recorded'));
     expect(notice.args.text).toBe(':information_source: Your approval was not recorded: this action was already approved by bob (bob@example.test).');
     expect(notice.args.channel).toBe('C_BILLING');
-    expect(await auditRows(actionId, 'approval.decision')).toHaveLength(1);
+    expect(await auditRows(h.db, actionId, 'approval.decision')).toHaveLength(1);
     expect(await h.db.prisma.approvalDecision.count({ where: { approval: { actionId } } })).toBe(1);
     expect(await h.db.prisma.ledgerEntry.count({ where: { idempotencyKey: `${actionId}:run` } })).toBe(1);
-    expect(await auditRows(actionId, 'slack.decision_refused')).toHaveLength(1);
+    expect(await auditRows(h.db, actionId, 'slack.decision_refused')).toHaveLength(1);
   });
 
   it('tells an approver who clicks after someone else decided who that was and how', async () => {
@@ -456,7 +453,7 @@ describe('who may decide', () => {
 
     const notice = await ephemeralTo(alice, (text) => text.includes('already'));
     expect(notice.args.text).toBe(':information_source: Your approval was not recorded: this action was already approved by bob (bob@example.test).');
-    expect((await auditRows(actionId, 'slack.decision_refused'))[0]?.payload).toMatchObject({
+    expect((await auditRows(h.db, actionId, 'slack.decision_refused'))[0]?.payload).toMatchObject({
       airlockUserId: 'alice',
       // The audit log redacts the address, as it does every email it is given.
       reason: 'this action was already approved by bob ([REDACTED:email])',
@@ -490,13 +487,7 @@ describe('allow_and_notify', () => {
       const rows = await h.db.prisma.slackMessage.findMany({ where: { actionId } });
       expect(rows.map((r) => [r.round, r.kind, r.target])).toEqual([[0, 'notice', 'C_BILLING']]);
       // Later events of the action (tool run, completion) post nothing more.
-      const completed = (await auditRows(actionId, 'action.completed'))[0]!;
-      for (let i = 0; ; i += 1) {
-        const cursor = await h.db.prisma.auditCursor.findUnique({ where: { consumer: 'slack' } });
-        if (cursor && cursor.seq >= completed.seq) break;
-        if (i > 400) throw new Error('the Slack notifier never read past the completion');
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await notifierReadPast(h.db, actionId);
       const posts = fake.calls('chat.postMessage').filter((c) => JSON.stringify(c.args.blocks).includes(actionId));
       expect(posts).toHaveLength(1);
     } finally {
