@@ -58,8 +58,10 @@ export async function listWebhooksCommand(): Promise<string> {
 
 export async function removeWebhookCommand(webhookId: string, options: { by?: string }): Promise<string> {
   return withDb(async (db) => {
-    const { changed, cancelledDeliveries } = await runUseCase({ db }, await cliOperator(db, options.by), removeWebhook, { webhookId });
-    return changed ? `removed webhook ${webhookId}; ${cancelledDeliveries} queued deliveries cancelled` : `webhook ${webhookId} was already removed`;
+    const { changed, cancelledDeliveries, inFlightDeliveries } = await runUseCase({ db }, await cliOperator(db, options.by), removeWebhook, { webhookId });
+    if (!changed) return `webhook ${webhookId} was already removed`;
+    const inFlight = inFlightDeliveries > 0 ? `; ${inFlightDeliveries} already being sent (the delivery log will show their answer)` : '';
+    return `removed webhook ${webhookId}; ${cancelledDeliveries} queued deliveries cancelled${inFlight}`;
   }, WEBHOOK_OPTIONS);
 }
 

@@ -366,12 +366,17 @@ export const AUDIT_EVENTS = {
     payload: z.object({ webhookId: id, url: text, events: z.array(text), description: text.nullable().optional() }),
   },
   'webhook.removed': {
-    when: 'An admin removed a webhook subscription; its pending deliveries were cancelled.',
-    payload: z.object({ webhookId: id, url: text, cancelledDeliveries: count }),
+    when: 'An admin removed a webhook subscription; its queued deliveries were cancelled, those an attempt held were left to it (in flight).',
+    // inFlightDeliveries: absent in older rows (whose removal cancelled in-flight deliveries too).
+    payload: z.object({ webhookId: id, url: text, cancelledDeliveries: count, inFlightDeliveries: count.optional() }),
   },
   'webhook.replayed': {
     when: 'An admin queued a webhook delivery again.',
     payload: z.object({ webhookId: id, deliveryId: id, replayId: id, eventId: id, eventType: text }),
+  },
+  'webhook.delivery_cancelled': {
+    when: "The worker cancelled a removed webhook's delivery the removal had not: the retry of an attempt in flight at the removal, or one queued after it.",
+    payload: z.object({ webhookId: id, deliveryId: id, eventId: id, eventType: text, attempts: count, lastStatus: count.nullable(), lastError: text.nullable() }),
   },
   'webhook.delivery_failed': {
     when: 'The worker gave up on a webhook delivery after its last attempt; it is failed in the delivery log (a replay sends it again).',

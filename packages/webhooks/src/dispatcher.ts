@@ -57,8 +57,16 @@ interface ClaimedDelivery {
   attempts: number;
   url: string;
   secret: string;
-  /** Its webhook was removed: the claim cancelled it instead of taking it. */
-  removed: boolean;
+}
+
+interface CancelledDelivery {
+  id: string;
+  subscription_id: string;
+  event_id: string;
+  event_type: string;
+  attempts: number;
+  last_status: number | null;
+  last_error: string | null;
 }
 
 export interface AttemptResult {
@@ -103,13 +111,12 @@ export class WebhookDispatcher {
     while ((await deriveDeliveries(this.options.db)) >= 500 && !this.stopped);
     let attempted = 0;
     for (;;) {
+      // Before each claim, so a retry that an attempt in flight at a removal led to ends with this pass.
+      await this.cancelRemoved();
       const claimed = await this.claim();
       if (claimed.length === 0) return attempted;
-      const live = claimed.filter((delivery) => !delivery.removed);
-      for (const cancelled of claimed.filter((delivery) => delivery.removed))
-        this.options.logger.warn(`webhooks: cancelled delivery ${cancelled.id}: webhook ${cancelled.subscription_id} was removed after it was queued`);
-      await Promise.all(live.map((delivery) => this.attempt(delivery)));
-      attempted += live.length;
+      await Promise.all(claimed.map((delivery) => this.attempt(delivery)));
+      attempted += claimed.length;
       if (this.stopped) return attempted;
     }
   }
@@ -126,29 +133,70 @@ export class WebhookDispatcher {
   }
 
   private async claim(): Promise<ClaimedDelivery[]> {
-    // The lease outlasts one attempt; until it runs out no other worker takes the delivery.
+    // The lease outlasts one attempt; until it runs out no other worker takes the delivery, and a removal of its webhook
+    // leaves it to this attempt (which may already be on the wire) and counts it as in flight instead of cancelling it.
     const leaseMs = (this.options.requestTimeoutMs ?? 10_000) * 3;
-    // A removal cancels its webhook's pending deliveries under the subscription's lock, and what queues
-    // deliveries takes that lock too; a due delivery of a removed webhook found here anyway (a path that
-    // skipped the lock) is cancelled, never sent: nothing goes out after a removal.
+    // A removed webhook's deliveries are never claimed: what is pending of them is cancelled by cancelRemoved().
     const { rows } = await this.options.db.pool.query<ClaimedDelivery>(
       `WITH due AS (
-         SELECT d.id, s.removed_at IS NOT NULL AS removed
+         SELECT d.id
          FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
-         WHERE d.status = 'pending' AND d.next_attempt_at <= now()
+         WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND s.removed_at IS NULL
          ORDER BY d.next_attempt_at ASC LIMIT $1 FOR UPDATE OF d SKIP LOCKED
        )
        UPDATE webhook_deliveries d
-       SET status = CASE WHEN due.removed THEN 'cancelled' ELSE d.status END,
-           attempts = CASE WHEN due.removed THEN d.attempts ELSE d.attempts + 1 END,
-           last_attempt_at = CASE WHEN due.removed THEN d.last_attempt_at ELSE now() END,
-           next_attempt_at = CASE WHEN due.removed THEN d.next_attempt_at ELSE now() + make_interval(secs => $2::double precision / 1000) END
+       SET attempts = d.attempts + 1, last_attempt_at = now(),
+           next_attempt_at = now() + make_interval(secs => $2::double precision / 1000),
+           leased_until = now() + make_interval(secs => $2::double precision / 1000)
        FROM due, webhook_subscriptions s
        WHERE d.id = due.id AND s.id = d.subscription_id
-       RETURNING d.id, d.subscription_id, d.event_id, d.event_type, d.payload, d.attempts, s.url, s.secret, due.removed`,
+       RETURNING d.id, d.subscription_id, d.event_id, d.event_type, d.payload, d.attempts, s.url, s.secret`,
       [this.options.concurrency ?? 8, leaseMs],
     );
     return rows;
+  }
+
+  /**
+   * Cancels what is still pending of removed webhooks and no attempt holds: a retry that an attempt in flight at the
+   * removal led to (the removal counted it in flight, not cancelled), one whose worker died or stopped mid-attempt, or a
+   * delivery a path that skipped the subscription's lock queued after the removal. The removal's audit row did not count
+   * these as cancelled, so each cancel is audited (webhook.delivery_cancelled) in the transaction that makes it.
+   */
+  private async cancelRemoved(): Promise<void> {
+    const cancelled = await inTransaction(this.options.db, async (client) => {
+      const { rows } = await client.query<CancelledDelivery>(
+        `WITH gone AS (
+           SELECT d.id
+           FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
+           WHERE d.status = 'pending' AND s.removed_at IS NOT NULL AND (d.leased_until IS NULL OR d.leased_until <= now())
+           FOR UPDATE OF d SKIP LOCKED
+         )
+         UPDATE webhook_deliveries d SET status = 'cancelled', leased_until = NULL
+         FROM gone WHERE d.id = gone.id
+         RETURNING d.id, d.subscription_id, d.event_id, d.event_type, d.attempts, d.last_status, d.last_error`,
+      );
+      for (const row of rows) {
+        await appendAuditIn(client, {
+          type: 'webhook.delivery_cancelled',
+          actor: 'system:webhooks',
+          eventKey: `webhook-delivery:${row.id}:cancelled`,
+          payload: {
+            webhookId: row.subscription_id,
+            deliveryId: row.id,
+            eventId: row.event_id,
+            eventType: row.event_type,
+            attempts: row.attempts,
+            lastStatus: row.last_status,
+            lastError: row.last_error,
+          },
+        });
+      }
+      return rows;
+    });
+    for (const row of cancelled)
+      this.options.logger.warn(
+        `webhooks: cancelled delivery ${row.id} (${row.event_id}): webhook ${row.subscription_id} was removed${row.attempts > 0 ? ` while an attempt was in flight, after ${row.attempts} ${row.attempts === 1 ? 'attempt' : 'attempts'}` : ' after it was queued'}`,
+      );
   }
 
   private async attempt(delivery: ClaimedDelivery): Promise<void> {
@@ -157,16 +205,18 @@ export class WebhookDispatcher {
     if (result.status === null && this.inFlight.signal.aborted) {
       // Cut off by stop() (a restart), not failed by the receiver: the attempt is given back and the delivery is due
       // at once for the next worker, so a restart never spends a retry, nor the last one (which would give up).
-      await pool.query(`UPDATE webhook_deliveries SET attempts = attempts - 1, next_attempt_at = now() WHERE id = $1 AND attempts = $2 AND status = 'pending'`, [
-        delivery.id,
-        delivery.attempts,
-      ]);
+      await pool.query(
+        `UPDATE webhook_deliveries SET attempts = attempts - 1, next_attempt_at = now(), leased_until = NULL WHERE id = $1 AND attempts = $2 AND status = 'pending'`,
+        [delivery.id, delivery.attempts],
+      );
       return;
     }
-    // `attempts = $n`: an attempt whose lease ran out (and was retried elsewhere) records nothing.
+    // `attempts = $n`: an attempt whose lease ran out (and was retried elsewhere) records nothing. `status = 'pending'` holds
+    // for an attempt whose webhook was removed meanwhile too (a removal leaves leased deliveries to their attempt): the
+    // log keeps what the receiver answered, and a retry it would lead to is cancelled by the next cancelRemoved().
     if (result.ok) {
       await pool.query(
-        `UPDATE webhook_deliveries SET status = 'delivered', delivered_at = now(), last_status = $3, last_error = NULL
+        `UPDATE webhook_deliveries SET status = 'delivered', delivered_at = now(), last_status = $3, last_error = NULL, leased_until = NULL
          WHERE id = $1 AND attempts = $2 AND status = 'pending'`,
         [delivery.id, delivery.attempts, result.status],
       );
@@ -178,7 +228,7 @@ export class WebhookDispatcher {
     const gaveUp = delivery.attempts >= this.retry.maxAttempts || result.status === 410;
     const record = (client: pg.PoolClient | pg.Pool, error: string | null, waitMs: number) =>
       client.query(
-        `UPDATE webhook_deliveries SET status = $3, last_status = $4, last_error = $5,
+        `UPDATE webhook_deliveries SET status = $3, last_status = $4, last_error = $5, leased_until = NULL,
            next_attempt_at = now() + make_interval(secs => $6::double precision / 1000)
          WHERE id = $1 AND attempts = $2 AND status = 'pending'`,
         [delivery.id, delivery.attempts, gaveUp ? 'failed' : 'pending', result.status, error, waitMs],

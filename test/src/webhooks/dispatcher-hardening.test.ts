@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createWebhook, removeWebhook, runUseCase, type Operator } from '@airlock/ops';
-import { WebhookDispatcher, type DispatcherOptions, type HostResolver } from '@airlock/webhooks';
+import { EVENT_ID_PATTERN, WebhookDispatcher, type DispatcherOptions, type HostResolver } from '@airlock/webhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { deliveryRow, queueDelivery } from './queued.js';
@@ -34,7 +34,7 @@ async function subscribe(url: string, events: string[] = ['action.executed']): P
   return (await runUseCase({ db: t.db }, admin, createWebhook, { url, events })).webhook.id;
 }
 
-const queue = (webhookId: string) => queueDelivery(t.db, webhookId, 'hardening');
+const queue = (webhookId: string) => queueDelivery(t.db, webhookId);
 const delivery = (id: string) => deliveryRow(t.db, id);
 
 async function remove(webhookId: string) {
@@ -125,7 +125,7 @@ describe('the dispatcher against hostile or broken receivers', () => {
           payload: {
             webhookId,
             deliveryId: id,
-            eventId: expect.stringMatching(/^evt_hardening_/),
+            eventId: expect.stringMatching(EVENT_ID_PATTERN),
             eventType: 'action.executed',
             attempts: 3,
             lastStatus: 503,

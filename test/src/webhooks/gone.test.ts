@@ -26,7 +26,7 @@ afterAll(async () => {
 const dispatcher = (options: Partial<DispatcherOptions> = {}) =>
   new WebhookDispatcher({ db: t.db, logger: { info: () => undefined, warn: () => undefined }, allowLoopback: true, retry: { baseDelayMs: 0, maxAttempts: 5 }, ...options });
 
-const queue = (webhookId: string) => queueDelivery(t.db, webhookId, 'gone');
+const queue = (webhookId: string) => queueDelivery(t.db, webhookId);
 const delivery = (id: string) => deliveryRow(t.db, id);
 
 const failedAudits = async (deliveryId: string) =>

@@ -13,17 +13,24 @@ export function actionIdOf(received: ReceivedWebhook): unknown {
   return (JSON.parse(received.body) as { data: { actionId?: unknown } }).data.actionId;
 }
 
+/** A request the receiver holds open, unanswered. */
+interface HeldRequest {
+  headers: IncomingHttpHeaders;
+  body: string;
+  res: ServerResponse;
+}
+
 /**
  * A webhook receiver on loopback that records every request. `answer` decides
  * the status (503 while "down"), `answerHeaders` what it sends with it (a
- * `Retry-After`); `hold` keeps requests open until released.
+ * `Retry-After`); `hold` keeps requests open until answered (`release`) or dropped.
  */
 export class WebhookReceiver {
   readonly received: ReceivedWebhook[] = [];
   answer: () => number = () => 204;
   answerHeaders: () => OutgoingHttpHeaders = () => ({});
   hold = false;
-  private readonly held: ServerResponse[] = [];
+  private readonly held: HeldRequest[] = [];
   private readonly waiters = new Set<() => void>();
 
   private constructor(private readonly server: ReturnType<typeof createServer>) {}
@@ -35,14 +42,9 @@ export class WebhookReceiver {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        if (receiver.hold) {
-          receiver.held.push(res);
-          receiver.notify();
-          return;
-        }
-        const status = receiver.answer();
-        receiver.received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), status });
-        res.writeHead(status, receiver.answerHeaders()).end();
+        const request = { headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), res };
+        if (receiver.hold) receiver.held.push(request);
+        else receiver.respond(request, receiver.answer());
         receiver.notify();
       });
     });
@@ -83,7 +85,17 @@ export class WebhookReceiver {
 
   /** Drops every held request without an answer (the connection resets). */
   dropHeld(): void {
-    for (const res of this.held.splice(0)) res.destroy();
+    for (const { res } of this.held.splice(0)) res.destroy();
+  }
+
+  /** Answers every held request with `status`; they count as received from now on. */
+  release(status: number): void {
+    for (const request of this.held.splice(0)) this.respond(request, status);
+  }
+
+  private respond({ headers, body, res }: HeldRequest, status: number): void {
+    this.received.push({ headers, body, status });
+    res.writeHead(status, this.answerHeaders()).end();
   }
 
   private notify(): void {

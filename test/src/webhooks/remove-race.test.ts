@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { uncatalogued } from '../support/uncatalogued.js';
 import { WebhookReceiver } from './receiver.js';
+import { until } from './until.js';
 
 // A removal that commits while the dispatcher is deriving deliveries: the derivation read the subscription
 // before the removal, and must not queue a delivery that goes out after it (docs/WEBHOOKS.md, "Removal").
@@ -60,14 +61,14 @@ describe('removing a webhook while deliveries are being queued', () => {
         [newDeliveryId(), other, `ckpt_${checkpoint!.n}`, `${webhookId}:ckpt_${checkpoint!.n}`],
       );
       const derivation = deriveDeliveries(t.db);
-      await waitForLockWaiters(blocker, 1);
+      await until('the derivation to wait at its insert', async () => (await lockWaiters(blocker)) >= 1);
       let removed = false;
       const removal = remove(webhookId).then((result) => {
         removed = true;
         return result;
       });
       // Either the removal finished at once (nothing held it) or it waits for the derivation.
-      await waitUntil(async () => removed || (await lockWaiters(blocker)) >= 2);
+      await until('the removal to commit or wait for the derivation', async () => removed || (await lockWaiters(blocker)) >= 2);
       await blocker.query('ROLLBACK');
       await derivation;
       const result = await removal;
@@ -85,15 +86,4 @@ async function lockWaiters(client: pg.Client): Promise<number> {
     "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()",
   );
   return rows[0]!.n;
-}
-
-async function waitForLockWaiters(client: pg.Client, n: number): Promise<void> {
-  await waitUntil(async () => (await lockWaiters(client)) >= n);
-}
-
-async function waitUntil(condition: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; !(await condition()); i += 1) {
-    if (i > 400) throw new Error('condition never held');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }

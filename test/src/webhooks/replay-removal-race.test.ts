@@ -1,12 +1,15 @@
 import { createWebhook, removeWebhook, replayDelivery, runUseCase, type Operator } from '@airlock/ops';
-import { newDeliveryId, WebhookDispatcher } from '@airlock/webhooks';
+import { WebhookDispatcher } from '@airlock/webhooks';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { queueEvent } from './queued.js';
 import { WebhookReceiver } from './receiver.js';
+import { until } from './until.js';
 
-// A replay and a removal of the same webhook at once: whichever commits first, nothing is sent
-// after the removal (docs/WEBHOOKS.md, "Removal").
+// A replay and a removal of the same webhook at once: whichever commits first, the replay is cancelled
+// with the webhook's other queued deliveries and never sent (docs/WEBHOOKS.md, "Removal"; what an attempt
+// already under way at a removal does is removal-in-flight.test.ts's).
 
 let t: TestDatabase;
 let receiver: WebhookReceiver;
@@ -21,23 +24,13 @@ afterAll(async () => {
   await t?.drop();
 });
 
-/** Resolves once `check` holds, polling the database (no timing assumption beyond the test's own bound). */
-async function until(check: () => Promise<boolean>): Promise<void> {
-  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 10));
-}
-
 const waiting = async (locktype: string): Promise<number> =>
   (await t.db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_locks WHERE locktype = $1 AND NOT granted', [locktype])).rows[0]!.n;
 
 describe('replaying a delivery while its webhook is removed', () => {
   it('a replay that checked the webhook before the removal committed is cancelled with the rest, and nothing goes out', async () => {
     const webhookId = (await runUseCase({ db: t.db }, admin, createWebhook, { url: receiver.url, events: ['action.executed'] })).webhook.id;
-    const original = newDeliveryId();
-    await t.db.pool.query(
-      `INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, dedupe_key, audit_seq, payload, status, next_attempt_at)
-       VALUES ($1, $2, 'evt_replay_race', 'action.executed', $3, 0, '{"type":"action.executed","data":{}}', 'delivered', now())`,
-      [original, webhookId, `${webhookId}:evt_replay_race`],
-    );
+    const original = (await queueEvent(t.db, webhookId, 'delivered')).id;
     // The replay stops at its insert (after checking the webhook) on an advisory lock this test holds.
     await t.db.pool.query(`CREATE FUNCTION pause_replay() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_advisory_xact_lock(4242); RETURN NEW; END $$`);
     await t.db.pool.query(`CREATE TRIGGER pause_replay BEFORE INSERT ON webhook_deliveries FOR EACH ROW WHEN (NEW.replay_of IS NOT NULL) EXECUTE FUNCTION pause_replay()`);
@@ -47,12 +40,12 @@ describe('replaying a delivery while its webhook is removed', () => {
       await holder.query('BEGIN');
       await holder.query('SELECT pg_advisory_xact_lock(4242)');
       const replay = runUseCase({ db: t.db }, admin, replayDelivery, { deliveryId: original });
-      await until(async () => (await waiting('advisory')) > 0);
+      await until('the replay to wait at its insert', async () => (await waiting('advisory')) > 0);
       // The removal either commits now or waits for the replay's transaction (its lock on the webhook).
       const removal = runUseCase({ db: t.db }, admin, removeWebhook, { webhookId });
       let removed = false;
       void removal.then(() => (removed = true)).catch(() => undefined);
-      await until(async () => removed || (await waiting('transactionid')) + (await waiting('tuple')) > 0);
+      await until('the removal to commit or wait for the replay', async () => removed || (await waiting('transactionid')) + (await waiting('tuple')) > 0);
       await holder.query('COMMIT');
       const [replayed] = await Promise.all([replay, removal]);
       const { rows } = await t.db.pool.query<{ status: string }>('SELECT status FROM webhook_deliveries WHERE id = $1', [replayed.id]);
@@ -63,20 +56,22 @@ describe('replaying a delivery while its webhook is removed', () => {
       await holder.end();
     }
   });
-  it('the dispatcher cancels a due delivery of a removed webhook instead of sending it, whatever path queued it', async () => {
+  it('the dispatcher cancels a due delivery of a removed webhook instead of sending it, whatever path queued it, and audits that', async () => {
     const webhookId = (await runUseCase({ db: t.db }, admin, createWebhook, { url: receiver.url, events: ['action.executed'] })).webhook.id;
     await runUseCase({ db: t.db }, admin, removeWebhook, { webhookId });
-    // Queued after the removal by a writer that took no lock on the webhook.
-    const id = newDeliveryId();
-    await t.db.pool.query(
-      `INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, dedupe_key, audit_seq, payload, status, next_attempt_at)
-       VALUES ($1, $2, 'evt_after_removal', 'action.executed', $3, 0, '{"type":"action.executed","data":{}}', 'pending', now())`,
-      [id, webhookId, `${webhookId}:evt_after_removal`],
-    );
+    // Queued after the removal by a writer that took no lock on the webhook: the removal's audit row did not count it.
+    const { id, eventId } = await queueEvent(t.db, webhookId);
     const attempted = await new WebhookDispatcher({ db: t.db, logger: { info: () => undefined, warn: () => undefined }, allowLoopback: true }).runOnce();
     expect(attempted).toBe(0);
     const { rows } = await t.db.pool.query<{ status: string; attempts: number }>('SELECT status, attempts FROM webhook_deliveries WHERE id = $1', [id]);
     expect(rows[0]).toEqual({ status: 'cancelled', attempts: 0 });
     expect(receiver.received).toHaveLength(0);
+    const audited = await t.db.prisma.auditEvent.findMany({ where: { type: 'webhook.delivery_cancelled' }, select: { actor: true, payload: true } });
+    expect(audited).toEqual([
+      {
+        actor: 'system:webhooks',
+        payload: { webhookId, deliveryId: id, eventId, eventType: 'action.executed', attempts: 0, lastStatus: null, lastError: null },
+      },
+    ]);
   });
 });

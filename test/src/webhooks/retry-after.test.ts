@@ -34,7 +34,7 @@ afterAll(async () => {
 async function answered(status: number, retryAfter?: string) {
   receiver.answer = () => status;
   receiver.answerHeaders = () => (retryAfter === undefined ? {} : { 'retry-after': retryAfter });
-  const id = await queueDelivery(t.db, webhookId, 'ra');
+  const id = await queueDelivery(t.db, webhookId);
   const dispatcher = new WebhookDispatcher({ db: t.db, logger: { info: () => undefined, warn: () => undefined }, allowLoopback: true, retry: { baseDelayMs: BASE } });
   expect(await dispatcher.runOnce()).toBe(1);
   const { rows } = await t.db.pool.query<{

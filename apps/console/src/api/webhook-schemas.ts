@@ -25,7 +25,17 @@ export const CreatedWebhookView = z
   .object({ webhook: WebhookView, secret: z.string().meta({ description: 'The Standard Webhooks signing secret (`whsec_…`), shown only in this answer' }) })
   .meta({ id: 'CreatedWebhook' });
 export const WebhookList = z.object({ webhooks: z.array(WebhookView) }).meta({ id: 'WebhookList' });
-export const WebhookRemoved = z.object({ webhook: WebhookView, cancelledDeliveries: z.number().int(), changed: z.boolean() }).meta({ id: 'WebhookRemoved' });
+export const WebhookRemoved = z
+  .object({
+    webhook: WebhookView,
+    cancelledDeliveries: z.number().int().meta({ description: 'Queued deliveries cancelled: never sent' }),
+    inFlightDeliveries: z
+      .number()
+      .int()
+      .meta({ description: 'Deliveries an attempt was already making: left to it, the delivery log records its answer (a retry it leads to is cancelled)' }),
+    changed: z.boolean(),
+  })
+  .meta({ id: 'WebhookRemoved' });
 export const DeliveryView = z
   .object({
     id: z.string(),

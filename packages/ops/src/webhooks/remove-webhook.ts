@@ -8,8 +8,11 @@ export const WebhookId = z.string().trim().regex(WEBHOOK_ID_PATTERN, 'must be a 
 export const RemoveWebhookInput = z.strictObject({ webhookId: WebhookId });
 
 /**
- * Removes a subscription (admin): nothing more is sent to it, its queued
- * deliveries are cancelled, and its delivery log stays. A repeat changes nothing.
+ * Removes a subscription (admin): nothing more is queued for it, its queued deliveries are cancelled, and its
+ * delivery log stays. A delivery a worker's attempt holds (its lease) is left to that attempt, which may already be
+ * on the wire: its answer is recorded (delivered, or the retry it leads to is cancelled and audited by the worker),
+ * so the log never calls cancelled what the receiver took. The result and the audit row count those in flight.
+ * A repeat changes nothing.
  */
 export const removeWebhook = defineUseCase({
   name: 'webhook.remove',
@@ -21,13 +24,19 @@ export const removeWebhook = defineUseCase({
     await lockOutboxCursorIn(tx);
     const { rows } = await tx.query<WebhookRowSql>(`SELECT ${WEBHOOK_COLUMNS} FROM webhook_subscriptions WHERE id = $1 FOR UPDATE`, [input.webhookId]);
     if (!rows[0]) throw notFound(`no webhook "${input.webhookId}"`, 'webhookId');
-    if (rows[0].removed_at) return { result: { webhook: webhookRecord(rows[0]), cancelledDeliveries: 0, changed: false }, audit: null };
+    if (rows[0].removed_at) return { result: { webhook: webhookRecord(rows[0]), cancelledDeliveries: 0, inFlightDeliveries: 0, changed: false }, audit: null };
     const removed = await tx.query<WebhookRowSql>(`UPDATE webhook_subscriptions SET removed_at = now() WHERE id = $1 RETURNING ${WEBHOOK_COLUMNS}`, [input.webhookId]);
-    const cancelled = await tx.query("UPDATE webhook_deliveries SET status = 'cancelled' WHERE subscription_id = $1 AND status = 'pending'", [input.webhookId]);
+    // A claim committing meanwhile makes its delivery leased before this update re-reads the row: then it is in flight.
+    const cancelled = await tx.query(
+      "UPDATE webhook_deliveries SET status = 'cancelled' WHERE subscription_id = $1 AND status = 'pending' AND (leased_until IS NULL OR leased_until <= now())",
+      [input.webhookId],
+    );
     const cancelledDeliveries = cancelled.rowCount ?? 0;
+    const inFlight = await tx.query<{ n: number }>("SELECT count(*)::int AS n FROM webhook_deliveries WHERE subscription_id = $1 AND status = 'pending'", [input.webhookId]);
+    const inFlightDeliveries = inFlight.rows[0]!.n;
     return {
-      result: { webhook: webhookRecord(removed.rows[0]!), cancelledDeliveries, changed: true },
-      audit: { type: 'webhook.removed', payload: { webhookId: input.webhookId, url: rows[0].url, cancelledDeliveries } },
+      result: { webhook: webhookRecord(removed.rows[0]!), cancelledDeliveries, inFlightDeliveries, changed: true },
+      audit: { type: 'webhook.removed', payload: { webhookId: input.webhookId, url: rows[0].url, cancelledDeliveries, inFlightDeliveries } },
     };
   },
 });

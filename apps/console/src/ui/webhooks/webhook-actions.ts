@@ -29,8 +29,10 @@ export async function removeWebhookAction(_previous: Notice, form: FormData): Pr
   const webhookId = form.get('webhookId');
   if (typeof webhookId !== 'string' || !webhookId) return failed('Not removed: the form named no webhook.');
   return operatorAction('Remove', async (operator) => {
-    const { changed, cancelledDeliveries } = await runUseCase(apiContext(), operator, removeWebhook, { webhookId });
-    return changed ? `Removed ${webhookId}; ${cancelledDeliveries} queued deliveries cancelled.` : `${webhookId} was already removed.`;
+    const { changed, cancelledDeliveries, inFlightDeliveries } = await runUseCase(apiContext(), operator, removeWebhook, { webhookId });
+    if (!changed) return `${webhookId} was already removed.`;
+    const inFlight = inFlightDeliveries > 0 ? ` ${inFlightDeliveries} already being sent: the delivery log will show their answer.` : '';
+    return `Removed ${webhookId}; ${cancelledDeliveries} queued deliveries cancelled.${inFlight}`;
   });
 }
 
