@@ -8,7 +8,7 @@ import { approvalChannel, escalationChannel, type SlackRoutes } from '../routing
 import type { SlackDirectory } from '../users.js';
 import { loadActionView, type ActionView, type RoundView } from './action-view.js';
 import type { TailEvent } from './audit-tail.js';
-import { dueOwed, markOwed, nextOwedAt, NOTHING_OWED, settleOwed, settleUntouched, type Backoff, type Owed } from './owed-messages.js';
+import { dueOwed, markOwed, nextOwedAt, NOTHING_OWED, settleOwed, settleUntouched } from './owed-messages.js';
 import { classifySlackError, type SlackFailure } from './slack-errors.js';
 
 export interface NotifierDeps {
@@ -296,7 +296,8 @@ export class ApprovalNotifier {
    * Attempts a delivery. A message Slack refused for good is given up at once (audited); one that
    * failed otherwise is marked owed on its row (owed-messages.ts), with a growing wait, for
    * retryOwed, and given up once a failed attempt comes an hour or more after the first. A later
-   * event of the action attempts it again either way.
+   * event of the action attempts it again either way. Throws only when what is owed could not be
+   * recorded: the events are then read again (handle) or the rows still say it (retryOwed).
    */
   private async deliver(delivery: Delivery): Promise<void> {
     const { actionId } = delivery;
@@ -319,7 +320,8 @@ export class ApprovalNotifier {
       }
       const backoff = { firstDelayMs: this.deps.retryDelayMs, maxFactor: RETRY_MAX_DELAY_POLLS, retryAfterMs: failure.retryAfterMs };
       const now = Date.now();
-      const owed = await this.recordOwed(row, failure.error, new Date(now), backoff);
+      // A failure to record it (the database) fails the delivery: the audit tail reads the events again.
+      const owed = await markOwed(this.deps.db, row, failure.error, new Date(now), backoff);
       if (!owed) continue;
       this.nextRetryAt = Math.min(this.nextRetryAt, now + this.deps.retryDelayMs);
       if (now - owed.owedSince.getTime() >= this.giveUpAfterMs) gaveUp.push({ failed, attempts: owed.attempts });
@@ -343,29 +345,15 @@ export class ApprovalNotifier {
     }
   }
 
-  /** Every message of the delivery's kind, as failed with `reason`: when its attempt failed before any Slack call. */
+  /**
+   * Every message of the delivery's kind, as failed with `reason`: when its attempt failed before any
+   * Slack call. A read that fails too fails the delivery (the audit tail reads the events again).
+   */
   private async allMessagesFailed(delivery: Delivery, reason: string): Promise<FailedMessage[]> {
-    try {
-      const rows: MessageRow[] = await this.deps.db.prisma.slackMessage.findMany({
-        where: { actionId: delivery.actionId, kind: delivery.kind === 'notice' ? 'notice' : { not: 'notice' } },
-      });
-      return rows.map((row) => ({ row, call: row.ts ? 'chat.update' : 'chat.postMessage', hash: 'unrendered', failure: { error: reason, transient: true } }));
-    } catch (error) {
-      // The database still failing: the action's next event, or a restart's catch-up of open rounds, attempts it again.
-      this.deps.logger.error(`could not record the Slack messages of action ${delivery.actionId} as owed: ${error instanceof Error ? error.message : String(error)}`);
-      return [];
-    }
-  }
-
-  private async recordOwed(row: MessageRow, error: string, now: Date, backoff: Backoff): Promise<Owed | undefined> {
-    try {
-      return await markOwed(this.deps.db, row, error, now, backoff);
-    } catch (failure) {
-      this.deps.logger.error(
-        `could not record the Slack message of action ${row.actionId} in ${row.target} as owed: ${failure instanceof Error ? failure.message : String(failure)}`,
-      );
-      return undefined;
-    }
+    const rows: MessageRow[] = await this.deps.db.prisma.slackMessage.findMany({
+      where: { actionId: delivery.actionId, kind: delivery.kind === 'notice' ? 'notice' : { not: 'notice' } },
+    });
+    return rows.map((row) => ({ row, call: row.ts ? 'chat.update' : 'chat.postMessage', hash: 'unrendered', failure: { error: reason, transient: true } }));
   }
 
   private async settle(row: MessageRow): Promise<void> {
