@@ -7,7 +7,7 @@ import { ACTION_APPROVE } from '@airlock/slack';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { refundRequest, submitAndWaitForApproval } from '../support/actions.js';
 import { seedTeam, startHarness, type Harness } from '../support/harness.js';
-import { FakeSlackApi, type PostedMessage } from './fake-slack-api.js';
+import { FakeSlackApi, type FakeFailure, type PostedMessage } from './fake-slack-api.js';
 import { buttonClick, buttons, send, signInteraction, visibleText, type SlackClicker } from './interactions.js';
 import { noticePolicy } from './notice-policy.js';
 import { auditRows, carries, notifierReadPast, until } from './notifier-progress.js';
@@ -85,16 +85,19 @@ async function approve(message: PostedMessage, actionId: string): Promise<void> 
   expect((await awaitOutcome(h.client, actionId)).status).toBe('executed');
 }
 
-/** An approved action whose decision's chat.update Slack answers with HTTP 500 until healed, read to its end by the notifier. */
-async function decidedWhileSlackFails(): Promise<{ actionId: string; message: PostedMessage }> {
+/** An approved action whose decision's chat.update Slack answers with `failure` (HTTP 500 unless said) until healed, read to its end by the notifier. */
+async function decidedWhileSlackFails(failure: FakeFailure & { status: number } = { status: 500 }): Promise<{ actionId: string; message: PostedMessage }> {
   const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
   const message = await postedMessage(fake, actionId);
-  fake.failNext('chat.update', { status: 500 }, { times: Infinity, when: (args) => args.ts === message.ts });
+  fake.failNext('chat.update', failure, { times: Infinity, when: (args) => args.ts === message.ts });
   await approve(message, actionId);
   await notifierReadPast(h.db, actionId, WAIT_MS, appOutput);
-  await fake.waitForCall('chat.update', (c) => c.args.ts === message.ts && c.response.httpStatus === 500);
+  await fake.waitForCall('chat.update', (c) => c.args.ts === message.ts && c.response.httpStatus === failure.status);
   return { actionId, message };
 }
+
+/** The chat.update calls made so far for a message. */
+const updatesOf = (message: PostedMessage) => fake.calls('chat.update').filter((c) => c.args.ts === message.ts).length;
 
 describe('a Slack app process killed while a delivery waits for its retry', () => {
   it(
@@ -160,13 +163,30 @@ describe('a Slack app process killed while a delivery waits for its retry', () =
       );
       await kill();
 
-      const updatesBefore = fake.calls('chat.update').filter((c) => c.args.ts === message.ts).length;
+      const updatesBefore = updatesOf(message);
       await startApp(HORIZON_MS);
       // The new process caught up (it does before reading the log) by the time it posts a new approval.
       const { actionId: next } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
       await postedMessage(fake, next);
-      expect(fake.calls('chat.update').filter((c) => c.args.ts === message.ts)).toHaveLength(updatesBefore);
+      expect(updatesOf(message)).toBe(updatesBefore);
       expect(await auditRows(h.db, actionId, 'slack.delivery_failed')).toHaveLength(1);
+    },
+    PROCESS_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    "a rate limit's Retry-After outlives the process: the process started at once after the kill waits for it too",
+    async () => {
+      await startApp(HOUR);
+      const { message } = await decidedWhileSlackFails({ status: 429, retryAfterSeconds: 300 });
+      await kill();
+      const updatesBefore = updatesOf(message);
+
+      await startApp(HOUR);
+      // The new process caught up (it does before reading the log) by the time it posts a new approval.
+      const { actionId: next } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
+      await postedMessage(fake, next);
+      expect(updatesOf(message)).toBe(updatesBefore);
     },
     PROCESS_TEST_TIMEOUT_MS,
   );
