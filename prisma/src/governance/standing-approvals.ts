@@ -54,7 +54,7 @@ export async function revokeStandingApproval(db: Db, input: StandingApprovalRevo
   return rows[0]?.was_active ?? false;
 }
 
-/** The Prisma filter for grants usable at `at`; mirrors the conditional UPDATE in consumeStandingApproval. */
+/** The Prisma filter for grants usable at `at`; mirrors the conditional UPDATE in consumeStandingApproval (and listStandingApprovals' `activeAt`). */
 function usableAt(db: Db, at: Date): Prisma.StandingApprovalWhereInput {
   return {
     revokedAt: null,
@@ -67,12 +67,25 @@ function usableAt(db: Db, at: Date): Prisma.StandingApprovalWhereInput {
 export const StandingApprovalFilter = z.object({ agentId: Target.optional(), activeAt: z.date().optional() });
 export type StandingApprovalFilter = z.input<typeof StandingApprovalFilter>;
 
+/**
+ * Newest first; `activeAt` keeps the grants usable then (as usableAt). Plain SQL, not
+ * Prisma: a Prisma query starts its WASM query compiler (about 0.5 s of CPU), which
+ * `airlock grants` would pay on every run.
+ */
 export async function listStandingApprovals(db: Db, filter: StandingApprovalFilter = {}): Promise<StandingApproval[]> {
   const { agentId, activeAt } = StandingApprovalFilter.parse(filter);
-  return db.prisma.standingApproval.findMany({
-    where: { ...(agentId ? { agentId } : {}), ...(activeAt ? usableAt(db, activeAt) : {}) },
-    orderBy: [{ createdAt: 'desc' }, { id: 'asc' }],
-  });
+  const params: unknown[] = [];
+  const where: string[] = [];
+  if (agentId) where.push(`agent_id = $${params.push(agentId)}`);
+  if (activeAt) {
+    const at = `$${params.push(activeAt)}`;
+    where.push(`revoked_at IS NULL AND valid_from <= ${at} AND valid_until > ${at} AND uses < max_uses`);
+  }
+  const { rows } = await db.pool.query<StandingApprovalSqlRow>(
+    `SELECT ${GRANT_COLUMNS} FROM standing_approvals ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id ASC`,
+    params,
+  );
+  return rows.map(toStandingApproval);
 }
 
 export const ActiveGrantQuery = z.object({ agentId: Target, tool: Target, at: z.date() });
