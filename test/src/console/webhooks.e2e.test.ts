@@ -161,6 +161,16 @@ describe('webhooks in the console', () => {
     await page.waitForURL(/\/webhooks(#deliveries)?$/);
     await rows.filter({ hasText: deliveredEvent }).first().waitFor();
     await rows.filter({ hasText: delayedEvent }).first().waitFor();
+
+    // A long last answer (the Retry-After note) takes the room it needs without squeezing the Event column:
+    // an event type is read whole, on one line (an inline element broken over lines has a box per line).
+    const brokenEventTypes = () =>
+      log.locator('tr[data-delivery] td:nth-child(2) code').evaluateAll((types) => types.filter((type) => type.getClientRects().length > 1).map((type) => type.textContent));
+    for (const width of [1200, 390]) {
+      await page.setViewportSize({ width, height: 900 });
+      await screenshot(page, `webhooks-delivery-log-${width}`);
+      expect(await brokenEventTypes(), `at ${width} px`).toEqual([]);
+    }
     await context.close();
   }, 240_000);
 });

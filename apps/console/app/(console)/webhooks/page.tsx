@@ -37,7 +37,17 @@ export default async function WebhooksPage({ searchParams }: { searchParams: Pro
                 {w.url}
                 {w.description && <div className="muted">{w.description}</div>}
               </td>
-              <td>{w.events.length ? w.events.map((e) => <code key={e}>{e} </code>) : <em>all</em>}</td>
+              <td>
+                {w.events.length ? (
+                  w.events.map((e) => (
+                    <span key={e}>
+                      <code className="event-type">{e}</code>{' '}
+                    </span>
+                  ))
+                ) : (
+                  <em>all</em>
+                )}
+              </td>
               <td>{w.removedAt ? <span className="muted">removed {at(w.removedAt)}</span> : <span className="tier tier-low">active</span>}</td>
               <td>
                 {at(w.createdAt)} by {w.createdBy}
@@ -79,7 +89,7 @@ export default async function WebhooksPage({ searchParams }: { searchParams: Pro
             <tr key={d.id} data-delivery={d.id}>
               <td>{at(d.createdAt)}</td>
               <td>
-                <code>{d.eventType}</code>
+                <code className="event-type">{d.eventType}</code>
                 {d.replayOf && <span className="muted"> (replay)</span>}
                 <div className="mono muted">{d.eventId}</div>
               </td>
