@@ -1,8 +1,12 @@
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { buildSync } from 'esbuild';
+import type * as Esbuild from 'esbuild';
 import type { PreparedCheckpoints, SegmentResult } from './verifier.js';
+
+// Node's require, for esbuild (CommonJS) on first use; bundlers (the console's webpack) follow it as a require.
+const require = createRequire(import.meta.url);
 
 interface Pending {
   resolve: (result: SegmentResult) => void;
@@ -18,15 +22,20 @@ let workerSource: string | undefined;
  * starts in milliseconds.
  */
 function segmentWorkerSource(): string {
-  workerSource ??= buildSync({
-    entryPoints: [join(dirname(fileURLToPath(import.meta.url)), 'segment-worker.ts')],
-    bundle: true,
-    write: false,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    logLevel: 'silent',
-  }).outputFiles[0]!.text;
+  if (workerSource === undefined) {
+    // Required here, when the first worker starts, not imported with this module: `audit verify
+    // --threads 0` (and the console, which verifies on its own thread) load this file but never bundle.
+    const { buildSync } = require('esbuild') as typeof Esbuild;
+    workerSource = buildSync({
+      entryPoints: [join(dirname(fileURLToPath(import.meta.url)), 'segment-worker.ts')],
+      bundle: true,
+      write: false,
+      format: 'cjs',
+      platform: 'node',
+      target: 'node20',
+      logLevel: 'silent',
+    }).outputFiles[0]!.text;
+  }
   return workerSource;
 }
 
