@@ -176,6 +176,36 @@ describe('a Slack app process killed while a delivery waits for its retry', () =
   );
 
   it(
+    'a process killed after Slack took a post but before its timestamp was written: the next one finds the message instead of posting it again, and updates it',
+    async () => {
+      await startApp(HOUR);
+      const rationale = `Refund for order ${randomBytes(4).toString('hex')} (killed mid-post).`;
+      // Slack takes the post; its answer never reaches the process.
+      const held = fake.holdNextAnswer('chat.postMessage', carries(rationale));
+      const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ rationale }));
+      const accepted = await fake.waitForCall('chat.postMessage', (c) => carries(rationale)(c.args) && c.response.ok === true, WAIT_MS);
+      await kill();
+      held.release();
+      expect(await h.db.prisma.slackMessage.findFirstOrThrow({ where: { actionId }, select: { ts: true } })).toEqual({ ts: null });
+
+      await startApp(HOUR);
+      await caughtUp();
+      const accepts = () => fake.calls('chat.postMessage').filter((c) => carries(rationale)(c.args) && c.response.ok === true);
+      expect(accepts()).toHaveLength(1);
+      const row = await h.db.prisma.slackMessage.findFirstOrThrow({ where: { actionId }, select: { channel: true, ts: true } });
+      expect(row).toEqual({ channel: accepted.response.channel, ts: accepted.response.ts });
+
+      // The adopted message is Airlock's: its button counts, and it shows the outcome.
+      const message = fake.message(String(accepted.response.channel), String(accepted.response.ts))!;
+      await approve(message, actionId);
+      const done = await fake.waitForMessage(message.channel, message.ts, (m) => visibleText(m).includes('succeeded'), WAIT_MS);
+      expect(buttons(done.blocks)).toEqual([]);
+      expect(accepts()).toHaveLength(1);
+    },
+    PROCESS_TEST_TIMEOUT_MS,
+  );
+
+  it(
     "a rate limit's Retry-After outlives the process: the process started at once after the kill waits for it too",
     async () => {
       await startApp(HOUR);

@@ -254,3 +254,56 @@ describe('a restart', () => {
     expect(noticeCalls(rationale).filter((c) => c.response.ok === true)).toHaveLength(1);
   });
 });
+
+describe('a post Slack took whose timestamp could not be written', () => {
+  /** The notifier's next write of a message's timestamp fails (a dropped connection), after Slack took the post; once. */
+  async function failNextTimestampWrite(): Promise<() => Promise<void>> {
+    await h.db.pool.query(`CREATE SEQUENCE IF NOT EXISTS test_ts_write_failures`);
+    await h.db.pool.query(`ALTER SEQUENCE test_ts_write_failures RESTART WITH 1`);
+    await h.db.pool.query(`CREATE OR REPLACE FUNCTION test_fail_ts_write() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+      IF NEW.ts IS NOT NULL AND OLD.ts IS NULL AND nextval('test_ts_write_failures') = 1 THEN RAISE EXCEPTION 'test: connection lost'; END IF;
+      RETURN NEW; END $$`);
+    await h.db.pool.query(`CREATE TRIGGER test_fail_ts_write BEFORE UPDATE ON slack_messages FOR EACH ROW EXECUTE FUNCTION test_fail_ts_write()`);
+    return async () => {
+      await h.db.pool.query(`DROP TRIGGER IF EXISTS test_fail_ts_write ON slack_messages`);
+    };
+  }
+
+  const recordedTs = (actionId: string) =>
+    until(
+      `the message of ${actionId} to have its timestamp recorded`,
+      async () => (await h.db.prisma.slackMessage.findFirst({ where: { actionId, ts: { not: null } } }))?.ts ?? undefined,
+    );
+
+  it('an approval message is not posted again: only the write is retried, and a click on it counts and updates it', async () => {
+    await startApp();
+    const restore = await failNextTimestampWrite();
+    try {
+      const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
+      const message = await postedMessage(fake, actionId);
+      expect(await recordedTs(actionId)).toBe(message.ts);
+      expect(fake.calls('chat.postMessage').filter((c) => JSON.stringify(c.args.blocks).includes(actionId) && c.response.ok === true)).toHaveLength(1);
+      await approve(message, actionId);
+      const done = await fake.waitForMessage(message.channel, message.ts, (m) => visibleText(m).includes('succeeded'));
+      expect(buttons(done.blocks)).toEqual([]);
+      expect(fake.calls('chat.postMessage').filter((c) => JSON.stringify(c.args.blocks).includes(actionId) && c.response.ok === true)).toHaveLength(1);
+    } finally {
+      await restore();
+    }
+  });
+
+  it('a notice is not posted again', async () => {
+    await startApp();
+    const restore = await failNextTimestampWrite();
+    try {
+      const rationale = `Refund for order ${randomBytes(4).toString('hex')} (timestamp write fails).`;
+      const { actionId } = await noticed(rationale);
+      const ok = await fake.waitForCall('chat.postMessage', (c) => carries(rationale)(c.args) && c.response.ok === true);
+      expect(await recordedTs(actionId)).toBe(ok.response.ts);
+      expect(noticeCalls(rationale).filter((c) => c.response.ok === true)).toHaveLength(1);
+      expect(await auditRows(h.db, actionId, 'slack.delivery_failed')).toEqual([]);
+    } finally {
+      await restore();
+    }
+  });
+});

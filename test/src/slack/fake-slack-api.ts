@@ -25,6 +25,8 @@ export interface PostedMessage {
   ts: string;
   text: string;
   blocks: Block[];
+  /** chat.postMessage's `metadata` ({ event_type, event_payload }), returned by conversations.history with include_all_metadata. */
+  metadata?: unknown;
   /** Every version, first the posted one, then each chat.update. */
   versions: { text: string; blocks: Block[] }[];
 }
@@ -53,6 +55,7 @@ export class FakeSlackApi {
   private readonly users = new Map<string, FakeSlackUser>();
   private readonly waiters = new Set<() => void>();
   private readonly failures: { method: string; failure: FakeFailure; remaining: number; when: (args: Record<string, unknown>) => boolean }[] = [];
+  private readonly holds: { method: string; remaining: number; when: (args: Record<string, unknown>) => boolean; released: Promise<void> }[] = [];
   private counter = 0;
 
   private constructor(
@@ -87,6 +90,17 @@ export class FakeSlackApi {
    */
   failNext(method: string, failure: FakeFailure, options: { times?: number; when?: (args: Record<string, unknown>) => boolean } = {}): void {
     this.failures.push({ method, failure, remaining: options.times ?? 1, when: options.when ?? (() => true) });
+  }
+
+  /**
+   * The next call of `method` matching `when` is carried out (a post is stored and recorded as answered)
+   * but its HTTP answer is held until `release`: the caller has been accepted and does not know it yet.
+   */
+  holdNextAnswer(method: string, when: (args: Record<string, unknown>) => boolean = () => true): { release: () => void } {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    this.holds.push({ method, remaining: 1, when, released });
+    return { release };
   }
 
   /** Calls of `method` are answered again. */
@@ -174,6 +188,11 @@ export class FakeSlackApi {
     }
     this.recorded.push({ method, args, response: { ...reply.body, ...(reply.status !== 200 ? { httpStatus: reply.status } : {}) }, at: Date.now() });
     for (const waiter of [...this.waiters]) waiter();
+    const hold = this.holds.find((h) => h.method === method && h.remaining > 0 && h.when(args));
+    if (hold) {
+      hold.remaining -= 1;
+      await hold.released;
+    }
     return reply;
   }
 
@@ -188,7 +207,8 @@ export class FakeSlackApi {
         // Posting to a user id opens (or reuses) the DM with them.
         const channel = /^[UW]/.test(target) ? `D${target.slice(1)}` : target;
         const ts = `${1_800_000_000 + ++this.counter}.${String(this.counter).padStart(6, '0')}`;
-        this.messages.set(`${channel}:${ts}`, { channel, ts, text, blocks, versions: [{ text, blocks }] });
+        const metadata = args.metadata;
+        this.messages.set(`${channel}:${ts}`, { channel, ts, text, blocks, versions: [{ text, blocks }], ...(metadata !== undefined ? { metadata } : {}) });
         return { ok: true, channel, ts, message: { type: 'message', text, blocks, bot_id: 'B_BOT', ts } };
       }
       case 'chat.update': {
@@ -200,6 +220,13 @@ export class FakeSlackApi {
         message.versions.push({ text, blocks });
         return { ok: true, channel, ts, text };
       }
+      case 'conversations.open': {
+        // The bot's DM with one user (docs.slack.dev conversations.open: `users`, one id for a 1:1 DM).
+        const user = typeof args.users === 'string' ? args.users : '';
+        return /^[UW][A-Z0-9_]+$/.test(user) ? { ok: true, channel: { id: `D${user.slice(1)}` } } : { ok: false, error: 'user_not_found' };
+      }
+      case 'conversations.history':
+        return this.history(args);
       case 'chat.postEphemeral':
         return { ok: true, message_ts: `${1_800_000_000 + ++this.counter}.000000` };
       case 'views.open':
@@ -216,6 +243,44 @@ export class FakeSlackApi {
       default:
         return { ok: false, error: 'unknown_method' };
     }
+  }
+
+  /**
+   * conversations.history as docs.slack.dev describes it: the channel's messages newest first, only
+   * those after `oldest` (and at it with `inclusive`) and before `latest`, at most `limit` (default
+   * 100) a page with `has_more` and `response_metadata.next_cursor`; `metadata` only with
+   * `include_all_metadata`.
+   */
+  private history(args: Record<string, unknown>): Record<string, unknown> {
+    const channel = typeof args.channel === 'string' ? args.channel : '';
+    const inclusive = args.inclusive === 'true' || args.inclusive === '1';
+    const oldest = args.oldest !== undefined ? Number(args.oldest) : -Infinity;
+    const latest = args.latest !== undefined ? Number(args.latest) : Infinity;
+    const withMetadata = args.include_all_metadata === 'true' || args.include_all_metadata === '1';
+    const limit = Math.min(Number(args.limit ?? 100) || 100, 999);
+    const offset = Number(args.cursor ?? 0) || 0;
+    const inRange = [...this.messages.values()]
+      .filter((m) => m.channel === channel)
+      .filter((m) => {
+        const at = Number(m.ts);
+        return (inclusive ? at >= oldest : at > oldest) && (inclusive ? at <= latest : at < latest);
+      })
+      .sort((a, b) => Number(b.ts) - Number(a.ts));
+    const page = inRange.slice(offset, offset + limit);
+    const hasMore = offset + limit < inRange.length;
+    return {
+      ok: true,
+      messages: page.map((m) => ({
+        type: 'message',
+        ts: m.ts,
+        text: m.text,
+        blocks: m.blocks,
+        bot_id: 'B_BOT',
+        ...(withMetadata && m.metadata !== undefined ? { metadata: m.metadata } : {}),
+      })),
+      has_more: hasMore,
+      response_metadata: { next_cursor: hasMore ? String(offset + limit) : '' },
+    };
   }
 }
 

@@ -9,6 +9,7 @@ import type { SlackDirectory } from '../users.js';
 import { loadActionView, type ActionView, type RoundView } from './action-view.js';
 import type { TailEvent } from './audit-tail.js';
 import { dueOwed, markOwed, nextOwedAt, NOTHING_OWED, settleOwed, settleUntouched } from './owed-messages.js';
+import { findEarlierPost, postMetadata, type PostedAt } from './earlier-post.js';
 import { classifySlackError, type SlackFailure } from './slack-errors.js';
 
 export interface NotifierDeps {
@@ -83,6 +84,8 @@ interface MessageRow {
   owedSince: Date | null;
   attempts: number;
   lastError: string | null;
+  /** When it was claimed: a post of it cannot be older. */
+  createdAt: Date;
 }
 
 /** Audit events that change what an approval message shows. */
@@ -104,9 +107,10 @@ const SHOWN_EVENTS: ReadonlySet<string> = new Set<AuditEventType>([
 
 /**
  * Turns audit events into Slack messages: a round that opens is posted once per
- * target (a claim row in slack_messages makes it exactly once), and every later
+ * target (a claim row in slack_messages: one notifier posts it), and every later
  * change re-renders the action's messages from the current state and updates
- * those whose content changed.
+ * those whose content changed. A post Slack took whose timestamp was never written
+ * is found again (earlier-post.ts) rather than posted twice.
  */
 export class ApprovalNotifier {
   /**
@@ -114,6 +118,10 @@ export class ApprovalNotifier {
    * query while nothing is owed; the rows are the record. 0 until the first pass has read them.
    */
   private nextRetryAt = 0;
+  /** Posts Slack took whose channel and timestamp could not be written yet: the next attempt writes them instead of posting. */
+  private readonly unrecorded = new Map<string, PostedAt>();
+  /** This bot's id (auth.test), which an earlier post of ours carries; read once. */
+  private botId: Promise<string> | undefined;
 
   constructor(private readonly deps: NotifierDeps) {}
 
@@ -187,8 +195,9 @@ export class ApprovalNotifier {
   /**
    * `allow_and_notify`: the policy let the action through and asks that people
    * know. One message (no buttons) to the channel its tier or team routes to;
-   * the claim row (round 0) makes it exactly once across notifiers and replays,
-   * and a claim whose post failed is posted by the next attempt.
+   * the claim row (round 0) makes one notifier post it, once, across replays; a
+   * claim whose post failed is posted by the next attempt, unless Slack had it after all
+   * (recovered).
    * Returns the notice when Slack did not take it.
    */
   async notice(actionId: string, classification: Classified): Promise<Attempt> {
@@ -197,8 +206,9 @@ export class ApprovalNotifier {
     if (!action) return none;
     const { tier } = classification;
     const target = approvalChannel(this.deps.routes, { tier, team: action.agent.team });
-    const row = (await this.claim(actionId, 0, { target, kind: 'notice' })) ?? (await this.unposted(actionId, 0, target));
-    if (!row) return none;
+    const claimed = await this.claim(actionId, 0, { target, kind: 'notice' });
+    const unposted = claimed ?? (await this.unposted(actionId, 0, target));
+    if (!unposted) return none;
     const content = noticeMessage({
       actionId,
       tool: action.tool,
@@ -212,7 +222,11 @@ export class ApprovalNotifier {
       consoleUrl: this.deps.consoleUrl,
     });
     const hash = sha256Hex(JSON.stringify(content));
+    let row = unposted;
     try {
+      row = claimed ?? (await this.recovered(unposted));
+      // Found in Slack: a notice never changes, so nothing is left to send.
+      if (row.ts) return { failed: [], settled: row.owedSince ? [row] : [] };
       await this.post(row, content, hash);
       return none;
     } catch (error) {
@@ -258,6 +272,7 @@ export class ApprovalNotifier {
     const settled: MessageRow[] = [];
     const rows: MessageRow[] = await this.deps.db.prisma.slackMessage.findMany({ where: { actionId }, orderBy: { createdAt: 'asc' } });
     const latest = view.rounds.at(-1);
+    const claims = new Set<MessageRow>();
     for (const round of view.rounds) {
       const open = round === latest && round.card.status.kind === 'open';
       const mine = rows.filter((r) => r.round === round.card.round);
@@ -265,20 +280,28 @@ export class ApprovalNotifier {
         for (const target of await this.targets(view, round)) {
           if (mine.some((r) => r.target === target.target)) continue;
           const claimed = await this.claim(actionId, round.card.round, target);
-          if (claimed) mine.push(claimed);
+          if (claimed) {
+            mine.push(claimed);
+            claims.add(claimed);
+          }
         }
       }
       const content = approvalMessage(round.card);
       const hash = sha256Hex(JSON.stringify(content));
-      for (const row of mine) {
-        const posted = row.ts && row.channel ? { ...row, channel: row.channel, ts: row.ts } : undefined;
-        // A claim whose post failed is retried while the round is open; a closed round is not posted late.
-        const call = posted ? (row.renderedHash !== hash ? 'chat.update' : undefined) : open ? 'chat.postMessage' : undefined;
-        if (!call) {
-          if (row.owedSince) settled.push(row);
-          continue;
-        }
+      for (const mineRow of mine) {
+        let row = mineRow;
+        let call: FailedMessage['call'] = 'chat.postMessage';
         try {
+          // A row without a timestamp that this pass did not just claim may have been posted already.
+          if (!claims.has(row)) row = await this.recovered(row);
+          const posted = row.ts && row.channel ? { ...row, channel: row.channel, ts: row.ts } : undefined;
+          // A claim whose post failed is retried while the round is open; a closed round is not posted late.
+          const next = posted ? (row.renderedHash !== hash ? 'chat.update' : undefined) : open ? 'chat.postMessage' : undefined;
+          if (!next) {
+            if (row.owedSince) settled.push(row);
+            continue;
+          }
+          call = next;
           if (posted) await this.update(posted, content, hash);
           else await this.post(row, content, hash);
         } catch (error) {
@@ -419,31 +442,96 @@ export class ApprovalNotifier {
       skipDuplicates: true,
     });
     return count === 1
-      ? { actionId, round, target: target.target, kind: target.kind, channel: null, ts: null, renderedHash: null, owedSince: null, attempts: 0, lastError: null }
+      ? {
+          actionId,
+          round,
+          target: target.target,
+          kind: target.kind,
+          channel: null,
+          ts: null,
+          renderedHash: null,
+          owedSince: null,
+          attempts: 0,
+          lastError: null,
+          createdAt: new Date(),
+        }
       : undefined;
   }
 
   // Before anything leaves for Slack: what the message shows was read a moment ago, and a row committed
   // with early lock release is visible before it is on disk (awaitDurable). Only a send pays this flush.
-  // The row's updated_at says when this attempt started: a click arriving from where it posts, before the
-  // timestamp below is written, waits for it (decisions.ts); an attempt older than that is not waited for.
+  // The row's updated_at says when this attempt started, on the database's clock (decisions.ts compares it
+  // with now()): a click arriving from where it posts, before the timestamp below is written, waits for it;
+  // an attempt older than that is not waited for. The post names its row in its metadata, so that if the
+  // timestamp's write below never happens (the process dies, the write fails) the next attempt finds the
+  // message (recovered) instead of posting a second one.
   private async post(row: MessageRow, content: SlackMessageContent, hash: string): Promise<void> {
-    const where = { actionId_round_target: { actionId: row.actionId, round: row.round, target: row.target } };
-    await this.deps.db.prisma.slackMessage.update({ where, data: { updatedAt: new Date() } });
+    await this.deps.db.pool.query('UPDATE slack_messages SET updated_at = now() WHERE action_id = $1 AND round = $2 AND target = $3', [row.actionId, row.round, row.target]);
     await awaitDurable(this.deps.db.pool);
-    const posted = await this.deps.slack.chat.postMessage({ channel: row.target, text: content.text, blocks: content.blocks, unfurl_links: false, unfurl_media: false });
+    const posted = await this.deps.slack.chat.postMessage({
+      channel: row.target,
+      text: content.text,
+      blocks: content.blocks,
+      metadata: postMetadata({ ...row, hash }),
+      unfurl_links: false,
+      unfurl_media: false,
+    });
     if (!posted.ts || !posted.channel) throw new Error(`chat.postMessage to ${row.target} returned no message timestamp`);
-    await this.deps.db.prisma.slackMessage.update({ where, data: { channel: posted.channel, ts: posted.ts, renderedHash: hash, ...NOTHING_OWED } });
+    // Slack has the message: from here on only the write is retried, never the post.
+    const key = messageKey(row);
+    this.unrecorded.set(key, { channel: posted.channel, ts: posted.ts, hash });
+    await this.deps.db.prisma.slackMessage.update({ where: rowWhere(row), data: { channel: posted.channel, ts: posted.ts, renderedHash: hash, ...NOTHING_OWED } });
+    this.unrecorded.delete(key);
     this.wentThrough(row);
+  }
+
+  /**
+   * The row, with the channel and timestamp of a post of it Slack already took, when there is one: a
+   * post whose write failed in this process, else one found in the conversation's history by its
+   * metadata (a process that died between Slack's answer and the write). Writes what it found. A
+   * history lookup Slack fails passingly fails the attempt (it is owed, and retried: nothing is posted
+   * meanwhile); one it refuses for good (no `channels:history` scope, say) is logged and the message
+   * posted again, so a second copy is possible then.
+   */
+  private async recovered(row: MessageRow): Promise<MessageRow> {
+    if (row.ts) return row;
+    const key = messageKey(row);
+    let found = this.unrecorded.get(key);
+    if (!found) {
+      try {
+        found = await findEarlierPost(this.deps.slack, await this.ownBotId(), row, row.createdAt);
+      } catch (error) {
+        const failure = classifySlackError(error);
+        if (failure.transient) throw error;
+        this.deps.logger.warn(
+          `could not look for an earlier post of the Slack ${row.kind} message of action ${row.actionId} in ${row.target} (${failure.error}): posting it, a second copy is possible`,
+        );
+        return row;
+      }
+      if (!found) return row;
+      this.deps.logger.warn(
+        `the Slack ${row.kind} message of action ${row.actionId} in ${row.target} was posted before its timestamp was recorded: adopting ${found.channel}/${found.ts}`,
+      );
+    }
+    await this.deps.db.prisma.slackMessage.update({ where: rowWhere(row), data: { channel: found.channel, ts: found.ts, renderedHash: found.hash } });
+    this.unrecorded.delete(key);
+    return { ...row, channel: found.channel, ts: found.ts, renderedHash: found.hash };
+  }
+
+  private ownBotId(): Promise<string> {
+    this.botId ??= this.deps.slack.auth.test().then((answer) => {
+      if (!answer.bot_id) throw new Error('auth.test returned no bot_id');
+      return answer.bot_id;
+    });
+    // A failed read is not kept: the next lookup asks again.
+    void this.botId.catch(() => (this.botId = undefined));
+    return this.botId;
   }
 
   private async update(row: MessageRow & { channel: string; ts: string }, content: SlackMessageContent, hash: string): Promise<void> {
     await awaitDurable(this.deps.db.pool);
     await this.deps.slack.chat.update({ channel: row.channel, ts: row.ts, text: content.text, blocks: content.blocks });
-    await this.deps.db.prisma.slackMessage.update({
-      where: { actionId_round_target: { actionId: row.actionId, round: row.round, target: row.target } },
-      data: { renderedHash: hash, ...NOTHING_OWED },
-    });
+    await this.deps.db.prisma.slackMessage.update({ where: rowWhere(row), data: { renderedHash: hash, ...NOTHING_OWED } });
     this.wentThrough(row);
   }
 
@@ -451,3 +539,6 @@ export class ApprovalNotifier {
     if (row.attempts > 0) this.deps.logger.info(`the Slack ${row.kind} message of action ${row.actionId} in ${row.target} went through after ${row.attempts} failed attempts`);
   }
 }
+
+const messageKey = (row: MessageRow): string => `${row.actionId}:${row.round}:${row.target}`;
+const rowWhere = (row: MessageRow) => ({ actionId_round_target: { actionId: row.actionId, round: row.round, target: row.target } });
