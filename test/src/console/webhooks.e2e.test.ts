@@ -6,7 +6,8 @@ import type { Browser } from 'playwright-core';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedTeam, startHarness, type Harness } from '../support/harness.js';
-import { actionIdOf, WebhookReceiver } from '../webhooks/receiver.js';
+import { actionIdOf, WebhookReceiver, type ReceivedWebhook } from '../webhooks/receiver.js';
+import { until } from '../webhooks/until.js';
 import { type BrowserConsole, screenshot, signedIn, startBrowserConsole } from './browser.js';
 import { CONSOLE_SETUP_TIMEOUT_MS, type RunningConsole } from './console-app.js';
 
@@ -31,6 +32,13 @@ describe('webhooks in the console', () => {
     ui = await startBrowserConsole(h);
     ({ app, browser } = ui);
   }, CONSOLE_SETUP_TIMEOUT_MS);
+
+  /** Resolves once the delivery log records the delivery the receiver took (its airlock-delivery-id) as delivered. */
+  const recordedDelivered = (received: ReceivedWebhook) =>
+    until(`delivery ${String(received.headers['airlock-delivery-id'])} recorded delivered`, async () => {
+      const { rows } = await h.db.pool.query<{ status: string }>('SELECT status FROM webhook_deliveries WHERE id = $1', [received.headers['airlock-delivery-id']]);
+      return rows[0]?.status === 'delivered';
+    });
 
   afterAll(async () => {
     await ui?.stop();
@@ -64,6 +72,8 @@ describe('webhooks in the console', () => {
     });
     expect((await awaitOutcome(h.client, actionId)).status).toBe('executed');
     const first = await receiver.waitFor('the delivery', () => receiver.accepted((b) => b.data.actionId === actionId)[0]);
+    // The receiver has it; the log says so once the dispatcher has recorded the answer.
+    await recordedDelivered(first);
 
     await page.reload();
     const logRow = page.getByRole('row').filter({ hasText: 'action.executed' }).filter({ hasText: 'delivered' });
@@ -75,6 +85,7 @@ describe('webhooks in the console', () => {
     expect(replayed.headers['webhook-id']).toBe(first.headers['webhook-id']);
     const headers = Object.fromEntries(['webhook-id', 'webhook-timestamp', 'webhook-signature'].map((n) => [n, String(replayed.headers[n])]));
     expect(new Webhook(secret).verify(replayed.body, headers)).toMatchObject({ type: 'action.executed', data: { actionId } });
+    await recordedDelivered(replayed);
     await page.reload();
     await page.getByRole('row').filter({ hasText: '(replay)' }).filter({ hasText: 'delivered' }).waitFor();
     await screenshot(page, 'webhooks');
@@ -165,10 +176,13 @@ describe('webhooks in the console', () => {
     // A long last answer (the Retry-After note) takes the room it needs without squeezing the Event column:
     // an event type is read whole, on one line (an inline element broken over lines has a box per line).
     const brokenEventTypes = () =>
-      log.locator('tr[data-delivery] td:nth-child(2) code').evaluateAll((types) => types.filter((type) => type.getClientRects().length > 1).map((type) => type.textContent));
+      page.evaluate<string[]>(
+        `[...document.querySelectorAll('section[aria-labelledby="deliveries"] tr[data-delivery] td:nth-child(2) code')].filter((type) => type.getClientRects().length > 1).map((type) => type.textContent)`,
+      );
     for (const width of [1200, 390]) {
       await page.setViewportSize({ width, height: 900 });
       await screenshot(page, `webhooks-delivery-log-${width}`);
+      expect(await log.locator('tr[data-delivery] td:nth-child(2) code').count()).toBeGreaterThan(0);
       expect(await brokenEventTypes(), `at ${width} px`).toEqual([]);
     }
     await context.close();
