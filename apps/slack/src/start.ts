@@ -8,6 +8,7 @@ import { NOT_CONFIGURED_LINE, slackAppEnv, slackConfigured } from './env.js';
 import { slackLogger } from './logger.js';
 import { AuditTail } from './notifier/audit-tail.js';
 import { ApprovalNotifier } from './notifier/notifier.js';
+import { SlackDirectory } from './users.js';
 
 export interface StartSlackAppOptions {
   /** Where SLACK_*, AIRLOCK_SLACK_*, AIRLOCK_CONSOLE_URL, AIRLOCK_PAYLOAD_KEYS, LOG_LEVEL and AIRLOCK_LOG_FORMAT are read (usually process.env). */
@@ -65,7 +66,7 @@ export async function startSlackApp(options: StartSlackAppOptions): Promise<Runn
     temporal = new Client({ connection, namespace, dataConverter, ...(interceptors ? { interceptors } : {}) });
   }
 
-  const { app, mode, directory } = createBoltApp(
+  const { app, mode } = createBoltApp(
     {
       botToken: env.SLACK_BOT_TOKEN,
       ...(env.SLACK_SIGNING_SECRET ? { signingSecret: env.SLACK_SIGNING_SECRET } : {}),
@@ -76,13 +77,16 @@ export async function startSlackApp(options: StartSlackAppOptions): Promise<Runn
     { db: options.db, temporal, decisionWaitMs: options.decisionWaitMs ?? 20_000, postWaitMs: options.postWaitMs ?? 2_000 },
   );
   const pollIntervalMs = options.pollIntervalMs ?? 5_000;
+  const notifierSlack = notifierClient({ botToken: env.SLACK_BOT_TOKEN, ...(env.SLACK_API_URL ? { apiUrl: env.SLACK_API_URL } : {}), logger });
   const notifier = new ApprovalNotifier({
     db: options.db,
-    slack: notifierClient({ botToken: env.SLACK_BOT_TOKEN, ...(env.SLACK_API_URL ? { apiUrl: env.SLACK_API_URL } : {}), logger }),
+    slack: notifierSlack,
     routes: env.AIRLOCK_SLACK_ROUTES,
     consoleUrl: env.AIRLOCK_CONSOLE_URL,
     dmAssignees: env.AIRLOCK_SLACK_DM_ASSIGNEES,
-    directory,
+    // Its own, on the notifier's client: a rate-limited users.lookupByEmail fails at once instead of
+    // sleeping through Retry-After with the click path's client (Bolt's) paused.
+    directory: new SlackDirectory(options.db, notifierSlack),
     logger,
     retryDelayMs: pollIntervalMs,
     ...(options.deliveryGiveUpMs !== undefined ? { giveUpAfterMs: options.deliveryGiveUpMs } : {}),

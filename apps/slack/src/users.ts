@@ -1,5 +1,6 @@
 import { userRightsByEmail, type Db, type User, type UserRightsRow } from '@airlock/db';
 import type { webApi } from '@slack/bolt';
+import { classifySlackError } from './notifier/slack-errors.js';
 
 /** What a decision needs of the clicker's Airlock user: who (operator, audit) and what rights, read fresh. */
 export type SlackUser = Pick<User, 'id' | 'name' | 'role' | 'disabledAt'>;
@@ -65,7 +66,10 @@ export class SlackDirectory {
     return { ok: true, user: slackUser(user), via: 'verified_email' };
   }
 
-  /** The Slack account to DM for an Airlock user, if there is one. */
+  /**
+   * The Slack account to DM for an Airlock user, if there is one. Throws when Slack could not answer
+   * (a rate limit, its side, the network): that is not cached, and the caller decides what to do.
+   */
   async slackUserFor(user: Pick<User, 'id' | 'email'>): Promise<string | undefined> {
     const link = await this.db.prisma.slackUserLink.findFirst({ where: { userId: user.id }, orderBy: { createdAt: 'asc' } });
     if (link) return link.slackUserId;
@@ -75,8 +79,9 @@ export class SlackDirectory {
     try {
       const account = (await this.slack.users.lookupByEmail({ email: user.email })).user;
       if (account?.id && !account.deleted && !account.is_bot && account.is_email_confirmed === true) slackUserId = account.id;
-    } catch {
-      // users_not_found, or the token lacks users:read.email: no DM, the channel message still goes out.
+    } catch (error) {
+      // users_not_found, or the token lacks users:read.email: no DM (cached), the channel message still goes out.
+      if (classifySlackError(error).transient) throw error;
     }
     this.accounts.set(user.email, { slackUserId, expiresAt: Date.now() + SLACK_ANSWER_TTL_MS });
     return slackUserId;

@@ -51,7 +51,7 @@ afterAll(async () => {
 });
 
 /** One app at a time: only one process reads the audit log (the tail's lock), so a second would never post. */
-async function startApp(options: { deliveryGiveUpMs?: number } = {}): Promise<RunningSlackApp> {
+async function startApp(options: { deliveryGiveUpMs?: number; env?: Record<string, string> } = {}): Promise<RunningSlackApp> {
   const started = await startTestSlackApp(h, fake, {
     botToken: BOT_TOKEN,
     signingSecret: SIGNING_SECRET,
@@ -304,6 +304,22 @@ describe('a post Slack took whose timestamp could not be written', () => {
       expect(await auditRows(h.db, actionId, 'slack.delivery_failed')).toEqual([]);
     } finally {
       await restore();
+    }
+  });
+});
+
+describe('a direct message whose users.lookupByEmail Slack rate-limits', () => {
+  it("does not hold back the round's channel message: the lookup fails at once and is logged, not slept through", async () => {
+    await startApp({ env: { AIRLOCK_SLACK_DM_ASSIGNEES: 'true' } });
+    // Long enough that a client sleeping through it would miss postedMessage's wait.
+    fake.failNext('users.lookupByEmail', { status: 429, retryAfterSeconds: 120 }, { times: Infinity });
+    try {
+      const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
+      await postedMessage(fake, actionId);
+      await logged(`to DM them about action ${actionId}: ratelimited`);
+      expect(fake.calls('chat.postMessage').filter((c) => c.args.channel === alice.id && JSON.stringify(c.args.blocks).includes(actionId))).toEqual([]);
+    } finally {
+      fake.heal('users.lookupByEmail');
     }
   });
 });

@@ -422,7 +422,13 @@ export class ApprovalNotifier {
     if (this.deps.dmAssignees && round.eligibleApprovers.length > 0) {
       const users = await this.deps.db.prisma.user.findMany({ where: { id: { in: round.eligibleApprovers } }, select: { id: true, email: true }, orderBy: { id: 'asc' } });
       for (const user of users) {
-        const slackUser = await this.deps.directory.slackUserFor(user);
+        let slackUser: string | undefined;
+        try {
+          slackUser = await this.deps.directory.slackUserFor(user);
+        } catch (error) {
+          // Slack could not say who they are right now: this pass posts the others; the action's next sync asks again.
+          this.deps.logger.warn(`could not look up the Slack account of ${user.id} to DM them about action ${view.actionId}: ${classifySlackError(error).error}`);
+        }
         if (slackUser) targets.push({ target: slackUser, kind: 'direct' });
       }
     }
