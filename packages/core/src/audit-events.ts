@@ -213,7 +213,7 @@ export const AUDIT_EVENTS = {
     }),
   },
   'slack.delivery_failed': {
-    when: "The Slack app gave up on posting or updating one of an action's messages (a permanent Slack error at once, a passing one after an hour of retries); Slack may not show it, or show an earlier state.",
+    when: "The Slack app gave up on posting or updating one of an action's messages (a permanent Slack error at once, a passing one after an hour of retries), or on an approval message never posted whose round was decided first (`roundClosed`: nobody waits for it); Slack may not show it, or show an earlier state.",
     payload: z.object({
       /** direct: an approver's DM; notice: an allow_and_notify notice. */
       message: z.enum(['approval', 'escalation', 'direct', 'notice']),
@@ -230,6 +230,8 @@ export const AUDIT_EVENTS = {
       /** Whether Slack's error was a permanent one (not retried); false: retries ran out. */
       permanent: z.boolean(),
       attempts: count,
+      /** An approval message never posted whose round was decided before it could be: not posted late, and nobody waits for it. Absent on rows written before it was added. */
+      roundClosed: z.boolean().optional(),
     }),
   },
 

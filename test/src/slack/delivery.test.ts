@@ -127,6 +127,7 @@ describe('an allow_and_notify notice Slack did not take', () => {
       error: 'channel_not_found',
       permanent: true,
       attempts: 1,
+      roundClosed: false,
     });
     // Another notice goes through meanwhile (several passes of the notifier, each a chance to retry): the refused one was sent once.
     const other = `Refund for order ${randomBytes(4).toString('hex')} (the next one).`;
@@ -158,6 +159,7 @@ describe('an approval message Slack did not take', () => {
       error: 'cant_update_message',
       permanent: true,
       attempts: 1,
+      roundClosed: false,
     });
     await decide({ db: h.db, temporal: h.client }, userOperator({ id: 'bob', role: 'admin' }, 'api'), { actionId, decision: 'approve', argsHash });
     expect((await awaitOutcome(h.client, actionId)).status).toBe('executed');
@@ -173,7 +175,16 @@ describe('an approval message Slack did not take', () => {
     await approve(message, actionId);
 
     const [row] = await deliveryFailures(actionId);
-    expect(row!.payload).toMatchObject({ message: 'approval', round: 1, channel: message.channel, ts: message.ts, call: 'chat.update', error: 'http_500', permanent: false });
+    expect(row!.payload).toMatchObject({
+      message: 'approval',
+      round: 1,
+      channel: message.channel,
+      ts: message.ts,
+      call: 'chat.update',
+      error: 'http_500',
+      permanent: false,
+      roundClosed: false,
+    });
     expect((row!.payload as { attempts: number }).attempts).toBeGreaterThan(1);
     expect(logLines.some((l) => l.msg.startsWith(`gave up updating the Slack messages of action ${actionId} after`))).toBe(true);
   });
@@ -198,6 +209,7 @@ describe('an approval message Slack did not take', () => {
       call: 'chat.postMessage',
       error: 'http_500',
       permanent: false,
+      roundClosed: true,
     });
     fake.heal('chat.postMessage');
     await notifierReadPast(h.db, actionId);

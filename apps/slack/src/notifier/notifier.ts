@@ -34,6 +34,8 @@ export interface NotifierDeps {
   giveUpAfterMs?: number;
 }
 
+/** The "content" of a given-up post whose round was decided first (FailedMessage.hash): there is none to send. */
+const ROUND_CLOSED = 'round-closed';
 /** The longest wait between two retries of a message, in polls of the audit tail. */
 const RETRY_MAX_DELAY_POLLS = 12;
 /** NotifierDeps.giveUpAfterMs's default. */
@@ -363,7 +365,7 @@ export class ApprovalNotifier {
     for (const row of attempt.settled) {
       // Unposted, and its round is over: it will not be posted late, and so is given up.
       if (!row.ts)
-        await this.auditGaveUp({ row, call: 'chat.postMessage', hash: 'round-closed', failure: { error: row.lastError ?? 'unknown_error', transient: true } }, row.attempts);
+        await this.auditGaveUp({ row, call: 'chat.postMessage', hash: ROUND_CLOSED, failure: { error: row.lastError ?? 'unknown_error', transient: true } }, row.attempts);
       await this.settle(row);
     }
   }
@@ -404,7 +406,18 @@ export class ApprovalNotifier {
         actionId: row.actionId,
         type: 'slack.delivery_failed',
         actor: 'system:slack',
-        payload: { message: messageKind(row.kind), round: row.round, target: row.target, channel: row.channel, ts: row.ts, call, error: failure.error, permanent, attempts },
+        payload: {
+          message: messageKind(row.kind),
+          round: row.round,
+          target: row.target,
+          channel: row.channel,
+          ts: row.ts,
+          call,
+          error: failure.error,
+          permanent,
+          attempts,
+          roundClosed: hash === ROUND_CLOSED,
+        },
       });
     } catch (error) {
       this.deps.logger.error(`could not audit the failed Slack delivery for action ${row.actionId}: ${error instanceof Error ? error.message : String(error)}`);
