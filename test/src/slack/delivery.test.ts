@@ -98,7 +98,16 @@ describe('an allow_and_notify notice Slack did not take', () => {
       fake.failNext('chat.postMessage', failure, { times: Infinity, when: carries(rationale) });
       const { actionId } = await noticed(rationale);
       await logged(`could not post the notice of action ${actionId}`);
-      expect(noticeCalls(rationale).every((c) => c.response.ok !== true)).toBe(true);
+      // The failure is on the notice's row, for the retries: owed, unposted, with Slack's error.
+      // (The warning is logged before the row is marked: wait for the mark.)
+      const owed = await until('the notice to be marked owed', () =>
+        h.db.prisma.slackMessage
+          .findFirst({ where: { actionId, round: 0, owedSince: { not: null } }, select: { ts: true, owedSince: true, lastError: true, retryAt: true } })
+          .then((r) => r ?? undefined),
+      );
+      expect(owed).toMatchObject({ ts: null, lastError: 'status' in failure && failure.status === 429 ? 'ratelimited' : 'http_500' });
+      expect(owed.owedSince).toBeInstanceOf(Date);
+      expect(owed.retryAt).toBeInstanceOf(Date);
       fake.heal('chat.postMessage');
 
       const ok: RecordedCall = await fake.waitForCall('chat.postMessage', (c) => carries(rationale)(c.args) && c.response.ok === true);

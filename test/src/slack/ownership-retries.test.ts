@@ -62,13 +62,21 @@ function copyOf(message: PostedMessage, channel: string): PostedMessage {
 
 /** A click on a message Airlock did not post for the action: refused, audited, told to the clicker, nothing decided. */
 async function expectRefused(actionId: string, clicked: PostedMessage): Promise<void> {
+  // Counted before the click: an earlier click's refusal must not answer for this one.
+  const refused = () => h.db.prisma.auditEvent.count({ where: { actionId, type: 'slack.decision_refused' } });
+  const refusalsBefore = await refused();
+  const ephemeralsBefore = fake.calls('chat.postEphemeral').length;
   expect((await signed(buttonClick(clicked, ACTION_APPROVE, alice))).status).toBe(200);
   await fake.waitForCall(
     'chat.postEphemeral',
-    (c) => c.args.user === alice.id && c.args.channel === clicked.channel && String(c.args.text).includes(`is not on a message Airlock posted for action ${actionId}`),
+    (c) =>
+      fake.calls('chat.postEphemeral').indexOf(c) >= ephemeralsBefore &&
+      c.args.user === alice.id &&
+      c.args.channel === clicked.channel &&
+      String(c.args.text).includes(`is not on a message Airlock posted for action ${actionId}`),
   );
-  const refusals = await h.db.prisma.auditEvent.findMany({ where: { actionId, type: 'slack.decision_refused' } });
-  expect(refusals.length).toBeGreaterThan(0);
+  // The refusal is audited before the clicker is told.
+  expect(await refused()).toBe(refusalsBefore + 1);
   expect((await waitForStatus(h.client, actionId, () => true)).approval?.decisions).toEqual([]);
 }
 
