@@ -117,8 +117,10 @@ export function webhookEventsOf(row: LifecycleAuditRow): WebhookEvent[] {
       break;
     }
     case 'slack.delivery_failed': {
-      const { message, round, target, channel, ts, call, error, permanent, attempts } = event.payload;
-      found.push(lifecycle('slack.delivery_failed', { message, round, target, channel, ts, call, error, permanent, attempts }));
+      const { message, round, target, channel, ts, call, error, permanent, attempts, roundClosed } = event.payload;
+      found.push(
+        lifecycle('slack.delivery_failed', { message, round, target, channel, ts, call, error, permanent, attempts, ...(roundClosed === undefined ? {} : { roundClosed }) }),
+      );
       break;
     }
     default:

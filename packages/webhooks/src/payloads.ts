@@ -119,6 +119,10 @@ export const WebhookSlackDeliveryFailedData = z
     error: z.string().meta({ description: "Slack's error (`channel_not_found`, `not_in_channel`, `ratelimited`, `http_500`…)" }),
     permanent: z.boolean().meta({ description: 'true: Slack refused for good and it was not retried; false: retries ran out (about an hour)' }),
     attempts: z.number().int(),
+    roundClosed: z.boolean().optional().meta({
+      description:
+        'true: an approval message never posted whose round was decided first (not posted late; nobody waits for it, so a pager may skip it). Absent on events recorded before it existed',
+    }),
   })
   .meta({
     id: 'WebhookSlackDeliveryFailedData',

@@ -139,6 +139,23 @@ function lifecycleRows(): AuditEventInput[] {
         attempts: 9,
       },
     }),
+    // An approval message never posted whose round was decided first: a pager may skip it (roundClosed).
+    row('act_oa_2', 'slack-closed', {
+      type: 'slack.delivery_failed',
+      actor: 'system:slack',
+      payload: {
+        message: 'approval',
+        round: 1,
+        target: 'C0APPROVALS',
+        channel: null,
+        ts: null,
+        call: 'chat.postMessage',
+        error: 'http_503',
+        permanent: false,
+        attempts: 3,
+        roundClosed: true,
+      },
+    }),
   ];
 }
 
@@ -154,9 +171,9 @@ describe('the webhooks of the served OpenAPI document', () => {
     await new WebhookDispatcher({ db: t.db, logger: quiet, allowLoopback: true }).runOnce();
 
     const bodies = () => receiver.received.map((r) => JSON.parse(r.body) as { type: string; data: Json });
-    // runOnce returns once every due delivery was answered: 18 lifecycle events (the require_approval row stands
-    // for none, the allow_and_notify row for two) and the checkpoint.
-    expect(receiver.received).toHaveLength(19);
+    // runOnce returns once every due delivery was answered: 19 lifecycle events (the require_approval row stands
+    // for none, the allow_and_notify row for two; three are Slack give-ups) and the checkpoint.
+    expect(receiver.received).toHaveLength(20);
     expect(new Set(bodies().map((b) => b.type))).toEqual(new Set(WEBHOOK_EVENT_TYPES));
     const wrong = receiver.received.flatMap((received) =>
       problems(document, (JSON.parse(received.body) as { type: string }).type, received).map((p) => `${String(received.headers['webhook-id'])}: ${p}`),
@@ -179,6 +196,7 @@ describe('the webhooks of the served OpenAPI document', () => {
       permanent: true,
       attempts: 1,
     });
+    expect(bodies().find((b) => b.type === 'slack.delivery_failed' && b.data.actionId === 'act_oa_2')?.data).toMatchObject({ roundClosed: true, call: 'chat.postMessage' });
 
     // The check has teeth: a field the document does not list, one it requires missing, a value off its enum,
     // an unknown type, or a header gone, each fails.
