@@ -12,6 +12,12 @@ const MAX_BODY_BYTES = 1024 * 1024;
  * answer to again, freshly signed, for a few minutes (`X-Slack-Retry-Num`).
  */
 export const RETRY_WINDOW_SECONDS = 2 * REQUEST_WINDOW_SECONDS;
+/**
+ * How long after its first delivery a retry of a body not yet acted on is taken to overlap that delivery
+ * (answered 200, not acted on): longer than a click takes (its decision waits up to 20 s), shorter than
+ * Slack's second retry (about a minute later), which is then acted on if the first never finished.
+ */
+export const IN_FLIGHT_MS = 45_000;
 
 /**
  * `retry`: Slack sent this body before (with another signature, `X-Slack-Retry-Num`). Admitted when
@@ -100,6 +106,8 @@ export class ReplayGuard {
       [
         { key: requestKey, expiresAtMs: (seconds + REQUEST_WINDOW_SECONDS + 1) * 1000 },
         { key: bodyKey, expiresAtMs: (seconds + RETRY_WINDOW_SECONDS + 1) * 1000 },
+        // Expires long before the body key, so it is never left over when a body is new.
+        { key: inFlightKey(rawBody), expiresAtMs: nowMs + IN_FLIGHT_MS },
       ],
       nowMs,
     );
@@ -108,6 +116,13 @@ export class ReplayGuard {
     // The body key alone says only that the first delivery arrived: a process that died (or an ack that was
     // lost) right after this insert left it behind with nothing done. Only a finished listener marks it acted.
     if (await this.seen.has(actedKey(rawBody), nowMs)) return { ok: false, reason: 'a retry of a request already acted on', retry: true };
+    // Slack retries 3 s after a slow answer: its first delivery is likely still running (a decision takes
+    // seconds). Acting on both would race (the second could read the round before the first's decision is
+    // written and tell the clicker theirs "was not recorded"); past IN_FLIGHT_MS the first is taken for dead.
+    // (A retry whose own insert of the mark went in is the delivery in flight now.)
+    if (!fresh.has(inFlightKey(rawBody)) && (await this.seen.has(inFlightKey(rawBody), nowMs))) {
+      return { ok: false, reason: 'a retry of a request still being acted on', retry: true };
+    }
     return { ok: true, retry: true };
   }
 
@@ -124,6 +139,10 @@ function bodyHash(rawBody: string): string {
 
 function actedKey(rawBody: string): string {
   return `acted:${bodyHash(rawBody)}`;
+}
+
+function inFlightKey(rawBody: string): string {
+  return `inflight:${bodyHash(rawBody)}`;
 }
 
 /**

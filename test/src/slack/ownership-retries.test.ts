@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { awaitOutcome } from '@airlock/core/gateway';
-import { ACTION_APPROVE, PostgresSeenRequests, ReplayGuard, type RunningSlackApp } from '@airlock/slack';
+import { ACTION_APPROVE, ACTION_DENY, PostgresSeenRequests, ReplayGuard, type RunningSlackApp } from '@airlock/slack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refundRequest, submitAndWaitForApproval, waitForStatus } from '../support/actions.js';
 import { seedTeam, startHarness, type Harness } from '../support/harness.js';
@@ -129,6 +129,8 @@ describe("Slack's retry of a click", () => {
     const first = signInteraction(payload, { secret: SIGNING_SECRET });
     // The first delivery reached a replica (this guard, sharing the table) that died right after the guard's insert.
     expect(await new ReplayGuard(SIGNING_SECRET, new PostgresSeenRequests(h.db)).admit(first.headers, first.body)).toEqual({ ok: true });
+    // Its in-flight mark has expired (a retry within it is taken to overlap a delivery still running).
+    await h.db.prisma.slackSeenRequest.deleteMany({ where: { key: { startsWith: 'inflight:' } } });
     expect((await send(eventsUrl, retryOf(first, payload))).status).toBe(200);
     expect((await awaitOutcome(h.client, actionId)).status).toBe('executed');
     expect(await decisions(actionId)).toBe(1);
@@ -142,6 +144,8 @@ describe("Slack's retry of a click", () => {
     expect((await awaitOutcome(h.client, actionId)).status).toBe('executed');
     // As if the process died between the decision and recording that the click was acted on.
     await waitFor('the click to be marked acted', async () => (await h.db.prisma.slackSeenRequest.deleteMany({ where: { key: { startsWith: 'acted:' } } })).count > 0);
+    // Slack's retry comes after the in-flight mark has expired.
+    await h.db.prisma.slackSeenRequest.deleteMany({ where: { key: { startsWith: 'inflight:' } } });
     const before = fake.calls('chat.postEphemeral').length;
     expect((await send(eventsUrl, retryOf(first, payload))).status).toBe(200);
     await waitFor('the retry to be refused as already recorded', () =>
@@ -155,5 +159,23 @@ describe("Slack's retry of a click", () => {
         .filter((c) => c.args.user === alice.id),
     ).toEqual([]);
     expect(await h.db.prisma.auditEvent.count({ where: { actionId, type: 'slack.decision_refused' } })).toBe(0);
+  });
+
+  it('a retry arriving while the first delivery is still being acted on is answered 200 and not acted on', async () => {
+    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
+    const payload = buttonClick(await postedMessage(fake, actionId), ACTION_DENY, alice);
+    const first = signInteraction(payload, { secret: SIGNING_SECRET });
+    const opensOf = () => fake.calls('views.open').filter((c) => JSON.stringify(c.args.view).includes(actionId));
+    // The first delivery's listener is still waiting for Slack to open its modal when the retry comes.
+    const held = fake.holdNextAnswer('views.open', (args) => JSON.stringify(args.view).includes(actionId));
+    const firstAnswer = send(eventsUrl, first);
+    await fake.waitForCall('views.open', (c) => JSON.stringify(c.args.view).includes(actionId));
+    expect((await send(eventsUrl, retryOf(first, payload))).status).toBe(200);
+    expect(logLines.some((l) => l.msg === 'ignored a retry of a request still being acted on (X-Slack-Retry-Num: 1)')).toBe(true);
+    held.release();
+    expect((await firstAnswer).status).toBe(200);
+    const acted = `acted:${createHash('sha256').update(first.body).digest('hex')}`;
+    await waitFor('the click to be marked acted', async () => (await h.db.prisma.slackSeenRequest.count({ where: { key: acted } })) > 0);
+    expect(opensOf()).toHaveLength(1);
   });
 });
