@@ -27,11 +27,12 @@ describe('the replay guard', () => {
     now += 301_000;
     expect(await guard.admit(headers, 'payload=a')).toEqual({ ok: false, reason: 'timestamp outside the 5-minute window' });
     await guard.admit(signedHeaders('payload=b', now / 1000), 'payload=b');
-    // payload=a's signature is forgotten; its body is kept for Slack's retries (below), payload=b's two are new.
-    expect(seen.size).toBe(3);
+    // payload=a's signature and in-flight mark are forgotten; its body is kept for Slack's retries (below), payload=b's three are new.
+    expect(seen.size).toBe(4);
     now += 301_000;
     await guard.admit(signedHeaders('payload=c', now / 1000), 'payload=c');
-    expect(seen.size).toBe(3);
+    // payload=a's body is forgotten too, payload=b keeps its body only, payload=c's three are new.
+    expect(seen.size).toBe(4);
   });
 
   it('admits a retry (the same body signed again, with X-Slack-Retry-Num) of a request not acted on, and answers one that was without admitting it', async () => {
@@ -39,15 +40,20 @@ describe('the replay guard', () => {
     const guard = new ReplayGuard(SECRET, new MemorySeenRequests(), () => now);
     const first = signedHeaders('payload=a', now / 1000);
     expect(await guard.admit(first, 'payload=a')).toEqual({ ok: true });
-    // Slack gave up waiting for the answer and sends the same interaction again a moment later, freshly signed;
-    // the first delivery's process died before its listener finished: the retry is the one to act on.
+    // Slack gave up waiting for the answer and sends the same interaction again a moment later, freshly signed:
+    // the first delivery may well still be running, so this retry is answered and not acted on.
     now += 5_000;
-    const notActed = { ...signedHeaders('payload=a', now / 1000), 'x-slack-retry-num': '1' };
+    const early = { ...signedHeaders('payload=a', now / 1000), 'x-slack-retry-num': '1' };
+    expect(await guard.admit(early, 'payload=a')).toEqual({ ok: false, reason: 'a retry of a request still being acted on', retry: true });
+    // Past the in-flight mark, the first delivery's process is taken to have died before its listener finished:
+    // the next retry is the one to act on.
+    now += 45_000;
+    const notActed = { ...signedHeaders('payload=a', now / 1000), 'x-slack-retry-num': '2' };
     expect(await guard.admit(notActed, 'payload=a')).toEqual({ ok: true, retry: true });
     await guard.acted(notActed, 'payload=a');
     // Acted on (by the first delivery or a retry): a later retry is answered and not acted on again.
     now += 60_000;
-    const retried = { ...signedHeaders('payload=a', now / 1000), 'x-slack-retry-num': '2' };
+    const retried = { ...signedHeaders('payload=a', now / 1000), 'x-slack-retry-num': '3' };
     expect(await guard.admit(retried, 'payload=a')).toEqual({ ok: false, reason: 'a retry of a request already acted on', retry: true });
     // The retry itself, replayed: a replay, as any request.
     expect(await guard.admit(retried, 'payload=a')).toEqual({ ok: false, reason: 'replayed request' });
