@@ -69,6 +69,23 @@ interface CancelledDelivery {
   last_error: string | null;
 }
 
+/** What a delivery's audit row (failed, cancelled) says of it: which webhook, event and delivery, and its last answer. */
+function deliveryAuditPayload(
+  delivery: Pick<ClaimedDelivery, 'id' | 'subscription_id' | 'event_id' | 'event_type' | 'attempts'>,
+  lastStatus: number | null,
+  lastError: string | null,
+) {
+  return {
+    webhookId: delivery.subscription_id,
+    deliveryId: delivery.id,
+    eventId: delivery.event_id,
+    eventType: delivery.event_type,
+    attempts: delivery.attempts,
+    lastStatus,
+    lastError,
+  };
+}
+
 export interface AttemptResult {
   ok: boolean;
   status: number | null;
@@ -180,15 +197,7 @@ export class WebhookDispatcher {
           type: 'webhook.delivery_cancelled',
           actor: 'system:webhooks',
           eventKey: `webhook-delivery:${row.id}:cancelled`,
-          payload: {
-            webhookId: row.subscription_id,
-            deliveryId: row.id,
-            eventId: row.event_id,
-            eventType: row.event_type,
-            attempts: row.attempts,
-            lastStatus: row.last_status,
-            lastError: row.last_error,
-          },
+          payload: deliveryAuditPayload(row, row.last_status, row.last_error),
         });
       }
       return rows;
@@ -247,15 +256,7 @@ export class WebhookDispatcher {
         type: 'webhook.delivery_failed',
         actor: 'system:webhooks',
         eventKey: `webhook-delivery:${delivery.id}:failed`,
-        payload: {
-          webhookId: delivery.subscription_id,
-          deliveryId: delivery.id,
-          eventId: delivery.event_id,
-          eventType: delivery.event_type,
-          attempts: delivery.attempts,
-          lastStatus: result.status,
-          lastError: result.error,
-        },
+        payload: deliveryAuditPayload(delivery, result.status, result.error),
       });
       return true;
     });
