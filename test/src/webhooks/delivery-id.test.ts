@@ -1,32 +1,21 @@
 import { appendAudit } from '@airlock/db';
 import { createWebhook, replayDelivery, runUseCase, type Operator } from '@airlock/ops';
 import { WebhookDispatcher } from '@airlock/webhooks';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { WebhookReceiver } from './receiver.js';
+import { describe, expect, it } from 'vitest';
+import { webhookTestBed } from './test-bed.js';
 
 // Each attempt names its delivery (`airlock-delivery-id`), the id the delivery log shows and `airlock webhooks
 // replay` takes, so a receiver's developer can tell an operator which delivery to look at or send again. It is the
 // same on a retry; a replay is a new delivery (new id) of the same event (same webhook-id, the idempotency key).
 
-let t: TestDatabase;
-let receiver: WebhookReceiver;
+const bed = webhookTestBed();
 const admin: Operator = { actor: 'user:admin', userId: null, role: 'admin', channel: 'cli' };
 const quiet = { info: () => undefined, warn: () => undefined };
 
-beforeAll(async () => {
-  t = await createTestDatabase();
-  receiver = await WebhookReceiver.start();
-});
-afterAll(async () => {
-  await receiver?.close();
-  await t?.drop();
-});
-
 describe('the airlock-delivery-id header', () => {
   it('names the delivery in the log: the same on a retry, a new one for a replay of the same webhook-id', async () => {
-    const webhookId = (await runUseCase({ db: t.db }, admin, createWebhook, { url: receiver.url, events: ['action.executed'] })).webhook.id;
-    await appendAudit(t.db, {
+    const webhookId = (await runUseCase({ db: bed.t.db }, admin, createWebhook, { url: bed.receiver.url, events: ['action.executed'] })).webhook.id;
+    await appendAudit(bed.t.db, {
       type: 'action.completed',
       actor: 'system:workflow',
       actionId: 'act_did_1',
@@ -34,24 +23,24 @@ describe('the airlock-delivery-id header', () => {
       payload: { status: 'executed', actionId: 'act_did_1' },
     });
     let answers = [503, 204];
-    receiver.answer = () => answers.shift() ?? 204;
-    await new WebhookDispatcher({ db: t.db, logger: quiet, allowLoopback: true, retry: { baseDelayMs: 0 } }).runOnce();
+    bed.receiver.answer = () => answers.shift() ?? 204;
+    await new WebhookDispatcher({ db: bed.t.db, logger: quiet, allowLoopback: true, retry: { baseDelayMs: 0 } }).runOnce();
 
-    const { rows } = await t.db.pool.query<{ id: string; event_id: string; attempts: number; status: string }>(
+    const { rows } = await bed.t.db.pool.query<{ id: string; event_id: string; attempts: number; status: string }>(
       'SELECT id, event_id, attempts, status FROM webhook_deliveries WHERE subscription_id = $1',
       [webhookId],
     );
     expect(rows).toEqual([{ id: expect.stringMatching(/^dlv_/), event_id: expect.stringMatching(/^evt_/), attempts: 2, status: 'delivered' }]);
     const { id: deliveryId, event_id: eventId } = rows[0]!;
-    expect(receiver.received.map((r) => [r.status, r.headers['airlock-delivery-id'], r.headers['webhook-id']])).toEqual([
+    expect(bed.receiver.received.map((r) => [r.status, r.headers['airlock-delivery-id'], r.headers['webhook-id']])).toEqual([
       [503, deliveryId, eventId],
       [204, deliveryId, eventId],
     ]);
 
-    const replay = await runUseCase({ db: t.db }, admin, replayDelivery, { deliveryId });
+    const replay = await runUseCase({ db: bed.t.db }, admin, replayDelivery, { deliveryId });
     answers = [204];
-    await new WebhookDispatcher({ db: t.db, logger: quiet, allowLoopback: true }).runOnce();
+    await new WebhookDispatcher({ db: bed.t.db, logger: quiet, allowLoopback: true }).runOnce();
     expect(replay.id).not.toBe(deliveryId);
-    expect(receiver.received.at(-1)!.headers).toMatchObject({ 'airlock-delivery-id': replay.id, 'webhook-id': eventId });
+    expect(bed.receiver.received.at(-1)!.headers).toMatchObject({ 'airlock-delivery-id': replay.id, 'webhook-id': eventId });
   });
 });

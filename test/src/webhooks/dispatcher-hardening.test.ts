@@ -2,43 +2,32 @@ import { createServer, type IncomingHttpHeaders, type Server, type ServerRespons
 import type { AddressInfo } from 'node:net';
 import { createWebhook, removeWebhook, runUseCase, type Operator } from '@airlock/ops';
 import { EVENT_ID_PATTERN, WebhookDispatcher, type DispatcherOptions, type HostResolver } from '@airlock/webhooks';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { describe, expect, it } from 'vitest';
 import { deliveryRow, queueDelivery } from './queued.js';
-import { WebhookReceiver } from './receiver.js';
+import { webhookTestBed } from './test-bed.js';
 
 // The dispatcher against receivers that misbehave or attack: endless answers, names that never resolve,
 // redirects towards internal addresses, rebinding names, and giving up.
 // Deliveries are queued directly and sent with `runOnce`, which returns
 // when nothing is due: no waiting on timers.
 
-let t: TestDatabase;
-let receiver: WebhookReceiver;
+const bed = webhookTestBed();
 const admin: Operator = { actor: 'user:admin', userId: null, role: 'admin', channel: 'cli' };
 const quiet = { info: () => undefined, warn: () => undefined };
 
-beforeAll(async () => {
-  t = await createTestDatabase();
-  receiver = await WebhookReceiver.start();
-});
-afterAll(async () => {
-  await receiver?.close();
-  await t?.drop();
-});
-
 // The product's request timeout: an attempt that should succeed must not fail because a busy machine was slow.
 const dispatcher = (options: Partial<DispatcherOptions> = {}) =>
-  new WebhookDispatcher({ db: t.db, logger: quiet, allowLoopback: true, retry: { baseDelayMs: 60_000, maxAttempts: 5 }, ...options });
+  new WebhookDispatcher({ db: bed.t.db, logger: quiet, allowLoopback: true, retry: { baseDelayMs: 60_000, maxAttempts: 5 }, ...options });
 
 async function subscribe(url: string, events: string[] = ['action.executed']): Promise<string> {
-  return (await runUseCase({ db: t.db }, admin, createWebhook, { url, events })).webhook.id;
+  return (await runUseCase({ db: bed.t.db }, admin, createWebhook, { url, events })).webhook.id;
 }
 
-const queue = (webhookId: string) => queueDelivery(t.db, webhookId);
-const delivery = (id: string) => deliveryRow(t.db, id);
+const queue = (webhookId: string) => queueDelivery(bed.t.db, webhookId);
+const delivery = (id: string) => deliveryRow(bed.t.db, id);
 
 async function remove(webhookId: string) {
-  return runUseCase({ db: t.db }, admin, removeWebhook, { webhookId });
+  return runUseCase({ db: bed.t.db }, admin, removeWebhook, { webhookId });
 }
 
 /** A loopback HTTP server whose answer the test writes; it counts requests. */
@@ -84,7 +73,7 @@ describe('the dispatcher against hostile or broken receivers', () => {
 
   it('a host whose name never resolves fails its attempt at the request timeout; the other deliveries of the pass go out', async () => {
     const hanging = await subscribe('http://never-answers.hardening.test/hook');
-    const healthy = await subscribe(receiver.url);
+    const healthy = await subscribe(bed.receiver.url);
     const resolve: HostResolver = (host) => (host === 'never-answers.hardening.test' ? new Promise(() => undefined) : Promise.resolve([{ address: '127.0.0.1', family: 4 }]));
     try {
       const stuck = await queue(hanging);
@@ -117,7 +106,7 @@ describe('the dispatcher against hostile or broken receivers', () => {
       expect(warnings[0]).toMatch(/gave up .* after 3 attempts \(HTTP 503\)/);
       expect(warnings[0]).not.toContain('receiver-secret-token');
       // And audited, in the transaction that marked it failed.
-      const audited = await t.db.prisma.auditEvent.findMany({ where: { type: 'webhook.delivery_failed' }, select: { actor: true, actionId: true, payload: true } });
+      const audited = await bed.t.db.prisma.auditEvent.findMany({ where: { type: 'webhook.delivery_failed' }, select: { actor: true, actionId: true, payload: true } });
       expect(audited.filter((row) => (row.payload as { deliveryId?: string }).deliveryId === id)).toEqual([
         {
           actor: 'system:webhooks',
@@ -162,7 +151,7 @@ describe('the dispatcher against hostile or broken receivers', () => {
   it('targets are pinned and checked at every attempt: a rebinding name, IPv4-mapped IPv6, and configured values cannot inject headers', async () => {
     // The resolver answers loopback once; the system resolver knows no such name. Delivered: the connection used the checked address.
     let lookups = 0;
-    const rebinding = await subscribe(receiver.url.replace('127.0.0.1', 'rebind.hardening.test'));
+    const rebinding = await subscribe(bed.receiver.url.replace('127.0.0.1', 'rebind.hardening.test'));
     const mapped = await subscribe('http://mapped.hardening.test/hook');
     const resolve: HostResolver = async (host) => {
       if (host === 'mapped.hardening.test') return [{ address: '::ffff:169.254.169.254', family: 6 }];
@@ -170,12 +159,12 @@ describe('the dispatcher against hostile or broken receivers', () => {
       return lookups === 1 ? [{ address: '127.0.0.1', family: 4 }] : [{ address: '169.254.169.254', family: 4 }];
     };
     // A CR/LF in the URL never reaches the request as a header.
-    const injecting = await subscribe(`${receiver.url}?q=%0d%0aX-Injected:%201`);
+    const injecting = await subscribe(`${bed.receiver.url}?q=%0d%0aX-Injected:%201`);
     try {
       const pinned = await queue(rebinding);
       const refused = await queue(mapped);
       const injected = await queue(injecting);
-      const before = receiver.received.length;
+      const before = bed.receiver.received.length;
       await dispatcher({ resolve }).runOnce();
       expect(await delivery(pinned)).toMatchObject({ status: 'delivered', attempts: 1 });
       expect(lookups).toBe(1);
@@ -184,7 +173,7 @@ describe('the dispatcher against hostile or broken receivers', () => {
       expect(mappedAttempt.last_error).toMatch(/::ffff:a9fe:a9fe|::ffff:169\.254\.169\.254/);
       expect(mappedAttempt.last_error).toMatch(/IPv4-mapped .*SSRF protection/);
       expect(await delivery(injected)).toMatchObject({ status: 'delivered' });
-      const arrived = receiver.received.slice(before);
+      const arrived = bed.receiver.received.slice(before);
       expect(arrived).toHaveLength(2);
       for (const r of arrived) expect(r.headers['x-injected']).toBeUndefined();
     } finally {
@@ -195,24 +184,24 @@ describe('the dispatcher against hostile or broken receivers', () => {
 
 describe('a worker stopping mid-attempt', () => {
   it('does not spend the attempt: a delivery on its last try is not given up, and the next worker delivers it', async () => {
-    const webhookId = await subscribe(receiver.url);
+    const webhookId = await subscribe(bed.receiver.url);
     const warnings: string[] = [];
     try {
       const id = await queue(webhookId);
-      receiver.hold = true;
+      bed.receiver.hold = true;
       const stopping = dispatcher({ logger: { info: () => undefined, warn: (line) => warnings.push(line) }, retry: { baseDelayMs: 60_000, maxAttempts: 1 } });
       stopping.start();
-      await receiver.waitFor('the held attempt', () => (receiver.heldCount > 0 ? true : undefined));
+      await bed.receiver.waitFor('the held attempt', () => (bed.receiver.heldCount > 0 ? true : undefined));
       await stopping.stop();
-      receiver.dropHeld();
-      receiver.hold = false;
+      bed.receiver.dropHeld();
+      bed.receiver.hold = false;
       expect(await delivery(id)).toMatchObject({ status: 'pending', attempts: 0 });
       expect(warnings).toEqual([]);
 
       await dispatcher({ retry: { baseDelayMs: 60_000, maxAttempts: 1 } }).runOnce();
       expect(await delivery(id)).toMatchObject({ status: 'delivered', attempts: 1 });
     } finally {
-      receiver.hold = false;
+      bed.receiver.hold = false;
       await remove(webhookId);
     }
   });

@@ -2,29 +2,19 @@ import { getOpenApi } from '@airlock/console';
 import { appendAudit, checkpointIfDue, checkpointSigner, generateCheckpointKeyPair, type AuditEventInput } from '@airlock/db';
 import { createWebhook, runUseCase, type Operator } from '@airlock/ops';
 import { WEBHOOK_EVENT_TYPES, WebhookDispatcher } from '@airlock/webhooks';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { WebhookReceiver, type ReceivedWebhook } from './receiver.js';
+import type { ReceivedWebhook } from './receiver.js';
+import { webhookTestBed } from './test-bed.js';
 
 // The OpenAPI document the REST API serves describes what Airlock POSTs to receivers (its `webhooks`): real
 // deliveries of every event type, derived from catalogued audit rows and sent by the dispatcher, are checked
 // against the document's body and header schemas as a receiver's generated types would read them.
 
-let t: TestDatabase;
-let receiver: WebhookReceiver;
+const bed = webhookTestBed();
 const admin: Operator = { actor: 'user:admin', userId: null, role: 'admin', channel: 'cli' };
 const quiet = { info: () => undefined, warn: () => undefined };
 const signer = checkpointSigner(generateCheckpointKeyPair().privateKeyPem);
-
-beforeAll(async () => {
-  t = await createTestDatabase();
-  receiver = await WebhookReceiver.start();
-});
-afterAll(async () => {
-  await receiver?.close();
-  await t?.drop();
-});
 
 type Json = Record<string, unknown>;
 interface Document {
@@ -165,17 +155,17 @@ describe('the webhooks of the served OpenAPI document', () => {
     expect(document.openapi).toBe('3.1.0');
     expect(Object.keys(document.webhooks).sort()).toEqual([...WEBHOOK_EVENT_TYPES].sort());
 
-    await runUseCase({ db: t.db }, admin, createWebhook, { url: receiver.url, events: [] });
-    await appendAudit(t.db, ...lifecycleRows());
-    expect(await checkpointIfDue(t.db, signer, { everyRows: 1, everySeconds: 3600 })).not.toBeNull();
-    await new WebhookDispatcher({ db: t.db, logger: quiet, allowLoopback: true }).runOnce();
+    await runUseCase({ db: bed.t.db }, admin, createWebhook, { url: bed.receiver.url, events: [] });
+    await appendAudit(bed.t.db, ...lifecycleRows());
+    expect(await checkpointIfDue(bed.t.db, signer, { everyRows: 1, everySeconds: 3600 })).not.toBeNull();
+    await new WebhookDispatcher({ db: bed.t.db, logger: quiet, allowLoopback: true }).runOnce();
 
-    const bodies = () => receiver.received.map((r) => JSON.parse(r.body) as { type: string; data: Json });
+    const bodies = () => bed.receiver.received.map((r) => JSON.parse(r.body) as { type: string; data: Json });
     // runOnce returns once every due delivery was answered: 19 lifecycle events (the require_approval row stands
     // for none, the allow_and_notify row for two; three are Slack give-ups) and the checkpoint.
-    expect(receiver.received).toHaveLength(20);
+    expect(bed.receiver.received).toHaveLength(20);
     expect(new Set(bodies().map((b) => b.type))).toEqual(new Set(WEBHOOK_EVENT_TYPES));
-    const wrong = receiver.received.flatMap((received) =>
+    const wrong = bed.receiver.received.flatMap((received) =>
       problems(document, (JSON.parse(received.body) as { type: string }).type, received).map((p) => `${String(received.headers['webhook-id'])}: ${p}`),
     );
     expect(wrong).toEqual([]);
@@ -200,7 +190,7 @@ describe('the webhooks of the served OpenAPI document', () => {
 
     // The check has teeth: a field the document does not list, one it requires missing, a value off its enum,
     // an unknown type, or a header gone, each fails.
-    const executed = receiver.received.find((r) => r.body.includes('"action.executed"'))!;
+    const executed = bed.receiver.received.find((r) => r.body.includes('"action.executed"'))!;
     const edited = (change: (body: { type: string; data: Json }) => void) => {
       const body = JSON.parse(executed.body) as { type: string; data: Json };
       change(body);

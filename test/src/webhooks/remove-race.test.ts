@@ -2,34 +2,23 @@ import { appendAudit, checkpointIfDue, checkpointSigner, generateCheckpointKeyPa
 import { createWebhook, removeWebhook, runUseCase, type Operator } from '@airlock/ops';
 import { deriveDeliveries, newDeliveryId } from '@airlock/webhooks';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { describe, expect, it } from 'vitest';
 import { uncatalogued } from '../support/uncatalogued.js';
-import { WebhookReceiver } from './receiver.js';
+import { webhookTestBed } from './test-bed.js';
 import { until } from './until.js';
 
 // A removal that commits while the dispatcher is deriving deliveries: the derivation read the subscription
 // before the removal, and must not queue a delivery that goes out after it (docs/WEBHOOKS.md, "Removal").
 
-let t: TestDatabase;
-let receiver: WebhookReceiver;
+const bed = webhookTestBed();
 const admin: Operator = { actor: 'user:admin', userId: null, role: 'admin', channel: 'cli' };
 
-beforeAll(async () => {
-  t = await createTestDatabase();
-  receiver = await WebhookReceiver.start();
-});
-afterAll(async () => {
-  await receiver?.close();
-  await t?.drop();
-});
-
 async function subscribe(url: string, events: string[] = ['action.executed']): Promise<string> {
-  return (await runUseCase({ db: t.db }, admin, createWebhook, { url, events })).webhook.id;
+  return (await runUseCase({ db: bed.t.db }, admin, createWebhook, { url, events })).webhook.id;
 }
 
 async function remove(webhookId: string) {
-  return runUseCase({ db: t.db }, admin, removeWebhook, { webhookId });
+  return runUseCase({ db: bed.t.db }, admin, removeWebhook, { webhookId });
 }
 
 describe('removing a webhook while deliveries are being queued', () => {
@@ -37,21 +26,21 @@ describe('removing a webhook while deliveries are being queued', () => {
     const keys = generateCheckpointKeyPair();
     const signer = checkpointSigner(keys.privateKeyPem);
     // Settle earlier rows into a checkpoint, so the next one signs only rows after the subscription.
-    await appendAudit(t.db, uncatalogued({ eventKey: 'race-before', type: 'test.event', actor: 'user:alice', payload: {} }));
-    await checkpointIfDue(t.db, signer, { everyRows: 1, everySeconds: 3600 });
-    await deriveDeliveries(t.db);
-    const webhookId = await subscribe(receiver.url, ['audit.checkpoint']);
-    await appendAudit(t.db, uncatalogued({ eventKey: 'race-after', type: 'test.event', actor: 'user:alice', payload: {} }));
-    const checkpoint = await checkpointIfDue(t.db, signer, { everyRows: 1, everySeconds: 3600 });
+    await appendAudit(bed.t.db, uncatalogued({ eventKey: 'race-before', type: 'test.event', actor: 'user:alice', payload: {} }));
+    await checkpointIfDue(bed.t.db, signer, { everyRows: 1, everySeconds: 3600 });
+    await deriveDeliveries(bed.t.db);
+    const webhookId = await subscribe(bed.receiver.url, ['audit.checkpoint']);
+    await appendAudit(bed.t.db, uncatalogued({ eventKey: 'race-after', type: 'test.event', actor: 'user:alice', payload: {} }));
+    const checkpoint = await checkpointIfDue(bed.t.db, signer, { everyRows: 1, everySeconds: 3600 });
     expect(checkpoint).not.toBeNull();
 
     // Another session holds the delivery's dedupe key (uncommitted): the derivation stops at its insert, after reading the
     // subscriptions. Its row points at another (removed) subscription, so it locks nothing the removal needs.
-    const other = await subscribe(receiver.url);
+    const other = await subscribe(bed.receiver.url);
     await remove(other);
     // Open connections now: a backend that starts while the others wait does not show its own wait in pg_stat_activity.
-    await Promise.all([1, 2, 3, 4].map(() => t.db.pool.query('SELECT pg_sleep(0.05)')));
-    const blocker = new pg.Client({ connectionString: t.url });
+    await Promise.all([1, 2, 3, 4].map(() => bed.t.db.pool.query('SELECT pg_sleep(0.05)')));
+    const blocker = new pg.Client({ connectionString: bed.t.url });
     await blocker.connect();
     try {
       await blocker.query('BEGIN');
@@ -60,7 +49,7 @@ describe('removing a webhook while deliveries are being queued', () => {
          VALUES ($1, $2, $3, 'audit.checkpoint', $4, 0, '{}', 'pending', now())`,
         [newDeliveryId(), other, `ckpt_${checkpoint!.n}`, `${webhookId}:ckpt_${checkpoint!.n}`],
       );
-      const derivation = deriveDeliveries(t.db);
+      const derivation = deriveDeliveries(bed.t.db);
       await until('the derivation to wait at its insert', async () => (await lockWaiters(blocker)) >= 1);
       let removed = false;
       const removal = remove(webhookId).then((result) => {
@@ -72,7 +61,7 @@ describe('removing a webhook while deliveries are being queued', () => {
       await blocker.query('ROLLBACK');
       await derivation;
       const result = await removal;
-      const { rows } = await t.db.pool.query<{ status: string }>('SELECT status FROM webhook_deliveries WHERE subscription_id = $1', [webhookId]);
+      const { rows } = await bed.t.db.pool.query<{ status: string }>('SELECT status FROM webhook_deliveries WHERE subscription_id = $1', [webhookId]);
       expect(rows.map((r) => r.status)).toEqual(['cancelled']);
       expect(result.cancelledDeliveries).toBe(1);
     } finally {
