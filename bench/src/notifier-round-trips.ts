@@ -1,7 +1,7 @@
 // Database round trips per auto-approved action (demo.echo, through Temporal) without
 // and then with the Slack app running: what the notifier, which follows the audit log,
-// costs the database for actions that never wait for people (bench/README.md, "The Slack
-// notifier's reads"). Counts, not timings: the figure does not depend on the machine.
+// costs the database for actions that never wait for people (bench/HISTORY.md, "4 Dec
+// 2026, 17:52–19:38 UTC"). Counts, not timings: the figure does not depend on the machine.
 // Usage: npx tsx bench/src/notifier-round-trips.ts [runs]
 import { randomBytes } from 'node:crypto';
 import { createDb } from '@airlock/db';

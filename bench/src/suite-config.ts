@@ -12,7 +12,7 @@ export interface SuiteConfig {
   pending: number;
   /**
    * Cache size of a second pending worker meant to hold them all (0, the default, skips that phase):
-   * on a ~4 GiB heap the SDK's default (about 2,300) is already what fits, see bench/README.md.
+   * on a ~4 GiB heap the SDK's default (about 2,300) is already what fits, see bench/HISTORY.md, "Before (22 Nov 2026)".
    */
   pendingCache: number;
   pendingConcurrency: number;
