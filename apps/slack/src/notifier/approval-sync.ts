@@ -1,0 +1,101 @@
+import { sha256Hex } from '@airlock/core/hashing';
+import type { Db } from '@airlock/db';
+import type { Logger } from '@slack/bolt';
+import { approvalMessage } from '../blocks/approval-message.js';
+import { approvalChannel, escalationChannel, type SlackRoutes } from '../routing.js';
+import type { SlackDirectory } from '../users.js';
+import { loadActionView, type ActionView, type RoundView } from './action-view.js';
+import type { Attempt, FailedMessage } from './attempt.js';
+import { claimMessage, messageRows, type MessageRow, type Target } from './message-rows.js';
+import type { MessagePoster } from './posting.js';
+import { classifySlackError } from './slack-errors.js';
+
+export interface ApprovalSyncDeps {
+  db: Db;
+  routes: SlackRoutes;
+  consoleUrl: string;
+  /** Also DM each eligible approver who has a Slack account. */
+  dmAssignees: boolean;
+  directory: SlackDirectory;
+  logger: Logger;
+  poster: MessagePoster;
+}
+
+/**
+ * Brings every Slack message of the action up to date; posts the open round where it is not yet.
+ * Returns the messages a Slack call could not post or update, and the owed ones it need not.
+ */
+export async function syncApprovalMessages(deps: ApprovalSyncDeps, actionId: string): Promise<Attempt> {
+  const view = await loadActionView(deps.db, actionId, deps.consoleUrl);
+  if (!view) return { failed: [], settled: [] };
+  const failed: FailedMessage[] = [];
+  const settled: MessageRow[] = [];
+  const rows = await messageRows(deps.db, actionId);
+  const latest = view.rounds.at(-1);
+  const claims = new Set<MessageRow>();
+  for (const round of view.rounds) {
+    const open = round === latest && round.card.status.kind === 'open';
+    const mine = rows.filter((r) => r.round === round.card.round);
+    if (open) {
+      for (const target of await targets(deps, view, round)) {
+        if (mine.some((r) => r.target === target.target)) continue;
+        const claimed = await claimMessage(deps.db, actionId, round.card.round, target);
+        if (claimed) {
+          mine.push(claimed);
+          claims.add(claimed);
+        }
+      }
+    }
+    const content = approvalMessage(round.card);
+    const hash = sha256Hex(JSON.stringify(content));
+    for (const mineRow of mine) {
+      let row = mineRow;
+      let call: FailedMessage['call'] = 'chat.postMessage';
+      try {
+        // A row without a timestamp that this pass did not just claim may have been posted already.
+        if (!claims.has(row)) row = await deps.poster.recovered(row);
+        const posted = row.ts && row.channel ? { ...row, channel: row.channel, ts: row.ts } : undefined;
+        // A claim whose post failed is retried while the round is open; a closed round is not posted late.
+        const next = posted ? (row.renderedHash !== hash ? 'chat.update' : undefined) : open ? 'chat.postMessage' : undefined;
+        if (!next) {
+          if (row.owedSince) settled.push(row);
+          continue;
+        }
+        call = next;
+        if (posted) await deps.poster.update(posted, content, hash);
+        else await deps.poster.post(row, content, hash);
+      } catch (error) {
+        // One unreachable channel or DM must not hold back the others.
+        const failure = classifySlackError(error);
+        deps.logger.warn(`message for action ${actionId} in ${row.target}: ${call} failed: ${failure.error}`);
+        failed.push({ row, call, hash, failure });
+      }
+    }
+  }
+  return { failed, settled };
+}
+
+/** Where the round's messages go: its routed channel, each escalation's, and (dmAssignees) each eligible approver's DM. */
+async function targets(deps: ApprovalSyncDeps, view: ActionView, round: RoundView): Promise<Target[]> {
+  const { routes } = deps;
+  const main = approvalChannel(routes, { tier: round.card.tier, team: view.team });
+  const result: Target[] = [{ target: main, kind: 'approval' }];
+  for (const to of round.escalatedTo) {
+    const channel = escalationChannel(routes, { to, tier: round.card.tier });
+    if (channel && !result.some((t) => t.target === channel)) result.push({ target: channel, kind: 'escalation' });
+  }
+  if (deps.dmAssignees && round.eligibleApprovers.length > 0) {
+    const users = await deps.db.prisma.user.findMany({ where: { id: { in: round.eligibleApprovers } }, select: { id: true, email: true }, orderBy: { id: 'asc' } });
+    for (const user of users) {
+      let slackUser: string | undefined;
+      try {
+        slackUser = await deps.directory.slackUserFor(user);
+      } catch (error) {
+        // Slack could not say who they are right now: this pass posts the others; the action's next sync asks again.
+        deps.logger.warn(`could not look up the Slack account of ${user.id} to DM them about action ${view.actionId}: ${classifySlackError(error).error}`);
+      }
+      if (slackUser) result.push({ target: slackUser, kind: 'direct' });
+    }
+  }
+  return result;
+}

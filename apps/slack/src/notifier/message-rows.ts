@@ -1,0 +1,73 @@
+import type { Db } from '@airlock/db';
+
+// Each Slack message of an action is one slack_messages row, keyed by (action, round, target): its
+// claim first (whoever writes it posts the message, once, across replays and notifiers), then where
+// Slack put it and the hash of what it shows.
+
+const MESSAGE_KINDS = ['approval', 'escalation', 'direct', 'notice'] as const;
+export type MessageKind = (typeof MESSAGE_KINDS)[number];
+/** A row's kind as the audit log names it: any other text read from the table counts as an approval message. */
+export const messageKind = (kind: string): MessageKind => MESSAGE_KINDS.find((k) => k === kind) ?? 'approval';
+
+/** Where a message goes (a channel id, or a Slack user id for a direct message) and what it is. */
+export interface Target {
+  target: string;
+  kind: MessageKind;
+}
+
+export interface MessageRow {
+  actionId: string;
+  round: number;
+  target: string;
+  kind: string;
+  channel: string | null;
+  ts: string | null;
+  renderedHash: string | null;
+  /** Owed (owed-messages.ts): since the first failed attempt at what it should show, and how many failed. */
+  owedSince: Date | null;
+  attempts: number;
+  lastError: string | null;
+  /** When it was claimed: a post of it cannot be older. */
+  createdAt: Date;
+}
+
+/** The row if this notifier won the claim; undefined when another one already holds it. */
+export async function claimMessage(db: Db, actionId: string, round: number, target: Target): Promise<MessageRow | undefined> {
+  const { count } = await db.prisma.slackMessage.createMany({
+    data: [{ actionId, round, target: target.target, kind: target.kind }],
+    skipDuplicates: true,
+  });
+  return count === 1
+    ? {
+        actionId,
+        round,
+        target: target.target,
+        kind: target.kind,
+        channel: null,
+        ts: null,
+        renderedHash: null,
+        owedSince: null,
+        attempts: 0,
+        lastError: null,
+        createdAt: new Date(),
+      }
+    : undefined;
+}
+
+/** The claim of a message whose post never succeeded; undefined when there is none or it was posted. */
+export async function unpostedMessage(db: Db, actionId: string, round: number, target: string): Promise<MessageRow | undefined> {
+  const row = await db.prisma.slackMessage.findUnique({ where: { actionId_round_target: { actionId, round, target } } });
+  return row && !row.ts ? row : undefined;
+}
+
+/** The action's rows, oldest claim first (all of them, or only its notice or only its approval messages). */
+export function messageRows(db: Db, actionId: string, only?: 'notice' | 'approval'): Promise<MessageRow[]> {
+  const kind = only === 'notice' ? 'notice' : only === 'approval' ? { not: 'notice' } : undefined;
+  return db.prisma.slackMessage.findMany({ where: { actionId, ...(kind ? { kind } : {}) }, orderBy: { createdAt: 'asc' } });
+}
+
+/** One row's identity, as a map key. */
+export const messageKey = (row: MessageRow): string => `${row.actionId}:${row.round}:${row.target}`;
+
+/** One row, for Prisma's where. */
+export const rowWhere = (row: MessageRow) => ({ actionId_round_target: { actionId: row.actionId, round: row.round, target: row.target } });
