@@ -1,5 +1,5 @@
 import type { Db } from '@airlock/db';
-import { decide, resolveCompensation } from '@airlock/ops/actions';
+import { decide, openRoundArgsHash, resolveCompensation } from '@airlock/ops/actions';
 import { CliError } from './cli-error.js';
 import { cliOperator } from './runtime.js';
 import { withTemporal } from './temporal.js';
@@ -34,9 +34,9 @@ export async function decideCommand(
 }
 
 async function openRoundHash(db: Db, actionId: string): Promise<string> {
-  const round = await db.prisma.approval.findFirst({ where: { actionId, status: 'open' }, orderBy: { round: 'desc' }, select: { argsHash: true } });
-  if (!round) throw new CliError(`<action-id>: ${actionId} is not waiting for a decision (see: npm run airlock -- pending)`);
-  return round.argsHash;
+  const argsHash = await openRoundArgsHash(db, actionId);
+  if (argsHash === undefined) throw new CliError(`<action-id>: ${actionId} is not waiting for a decision (see: npm run airlock -- pending)`);
+  return argsHash;
 }
 
 export async function resolveCompensationCommand(actionId: string, options: { step: string; resolution: string; by: string; comment?: string }): Promise<string> {

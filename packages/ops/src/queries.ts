@@ -8,4 +8,4 @@ export { listUsers } from './users/list-users.js';
 export { findUser, type UserRecord } from './users/user-row.js';
 export { listSlackLinks } from './slack-links/list-slack-links.js';
 export type { SlackLinkRecord } from './slack-links/link-slack-user.js';
-export { listPending, type PendingApproval } from './actions/pending.js';
+export { listPending, openRoundArgsHash, type PendingApproval } from './actions/pending.js';

@@ -225,14 +225,45 @@ describe('airlock management commands: refusals', () => {
   });
 });
 
+/**
+ * A printed table's rows as column → cell, each cell read at its header's offset: a cell out of its
+ * column, or a rule that does not underline the headers, fails here rather than reading as the next cell.
+ */
+function tableRows(stdout: string): Record<string, string>[] {
+  const [header = '', rule = '', ...rows] = stdout.replace(/\n$/, '').split('\n');
+  const columns = header.split(/ {2,}/);
+  let from = 0;
+  const starts = columns.map((name) => {
+    const at = header.indexOf(name, from);
+    from = at + name.length;
+    return at;
+  });
+  expect(rule, 'the rule under the headers').toMatch(/^[- ]+$/);
+  expect(
+    [...rule.matchAll(/-+/g)].map((dashes) => dashes.index),
+    'the rule under the headers',
+  ).toEqual(starts);
+  return rows.map((row) => Object.fromEntries(columns.map((name, i) => [name, row.slice(starts[i], starts[i + 1]).trimEnd()])));
+}
+
 describe('airlock pending | approve | deny', () => {
   it('lists what waits, approves as an eligible approver, denies with feedback, and refuses who may not decide', { timeout: 900_000 }, async () => {
     const toApprove = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '125.00' }));
     const toDeny = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '130.00' }));
     const pending = await airlock('pending');
-    expect(pending.code).toBe(0);
-    expect(pending.stdout).toMatch(new RegExp(`${toApprove.actionId}\\s+billing-bot\\s+payments\\.refund`));
-    expect(pending.stdout).toContain(toDeny.actionId);
+    expect(pending).toMatchObject({ code: 0, stderr: '' });
+    // Every row and column, nearest deadline first (the first submitted); what the workflow opened is what is listed.
+    const listed = ({ actionId, status }: typeof toApprove) => ({
+      action: actionId,
+      agent: 'billing-bot',
+      tool: 'payments.refund',
+      risk: status.classification?.tier,
+      approvals: '0/1 approver',
+      deadline: status.approval?.deadline ? new Date(status.approval.deadline).toISOString() : 'none',
+      'args hash': status.argsHash.slice(0, 12),
+      rationale: 'The customer was charged twice for order 881.',
+    });
+    expect(tableRows(pending.stdout)).toEqual([listed(toApprove), listed(toDeny)]);
 
     // The owner may not approve their own agent's request; a viewer may not decide at all.
     const owner = await airlock('approve', toApprove.actionId, '--by', 'owner');

@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { createUser } from '@airlock/db';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAgent, createUser } from '@airlock/db';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { repoRoot } from '../support/binaries.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
@@ -13,8 +13,8 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 // the policy compiler (CEL) through @airlock/ops's barrel, and paid for it in CPU on each start; then
 // the guardrails (through @airlock/db's entry, whose audit appending redacts) and Temporal's workflow
 // package (through @airlock/core's entry, whose Update definitions come from it); then Prisma's query
-// compiler (suspensions and grants read through Prisma, not plain SQL). A plain database command must
-// load none of them; the controls show the recorder sees each kind.
+// compiler (suspensions, grants, pending and the decisions' open-round look-up read through Prisma, not
+// plain SQL). A plain database command must load none of them; the controls show the recorder sees each kind.
 
 const exec = promisify(execFile);
 const SLOW = { timeout: 600_000 };
@@ -89,9 +89,10 @@ describe('airlock: a command loads only what it uses', SLOW, () => {
     { command: 'suspensions', prints: 'no active suspensions', queriesThroughPrisma: false },
     { command: 'grants', prints: 'no active standing approvals', queriesThroughPrisma: false },
     { command: 'budgets list', prints: 'no budgets', queriesThroughPrisma: false },
-    // listPending (packages/ops) still reads through Prisma: the control that the recorder sees its query compiler.
-    { command: 'pending', prints: 'nothing is waiting for a decision', queriesThroughPrisma: true },
+    { command: 'pending', prints: 'nothing is waiting for a decision', queriesThroughPrisma: false },
     { command: 'audit verify --threads 0', prints: 'verified: 0 rows', queriesThroughPrisma: false },
+    // listSlackLinks (packages/ops) still reads through Prisma: the control that the recorder sees its query compiler.
+    { command: 'slack links', prints: 'no Slack links', queriesThroughPrisma: true },
   ])(
     '$command reads the database and loads none of Temporal’s client or workflow package, the policy compiler, the guardrails; Prisma’s query compiler only if it queries through Prisma',
     SLOW,
@@ -108,6 +109,32 @@ describe('airlock: a command loads only what it uses', SLOW, () => {
       expect(run.modules.filter(isTemporalWorkflow)).toEqual([]);
     },
   );
+
+  it('approve and deny look up the open round with plain SQL: Prisma’s query compiler does not load', SLOW, async () => {
+    // An open round in the database and no workflow behind it: Temporal's 'no action' comes after the
+    // round's hash was read and the decision sent with it. No worker is needed for what loads.
+    await createUser(database.db, { id: 'startup-approver', role: 'approver' });
+    await createAgent(database.db, { id: 'startup-decided-bot', team: 'eng' });
+    await database.db.pool.query(
+      `INSERT INTO actions (id, agent_id, tool, args, args_hash, rationale, idempotency_key, workflow_id, status, updated_at)
+       VALUES ('startup-waiting', 'startup-decided-bot', 'demo.echo', '{}', $1, 'r', 'k', 'startup-waiting-wf', 'awaiting_approval', now())`,
+      ['a'.repeat(64)],
+    );
+    await database.db.pool.query(
+      `INSERT INTO approvals (id, action_id, required_approvals, approver_role, args_hash, timeout_outcome) VALUES ('startup-round', 'startup-waiting', 1, 'approver', $1, 'deny')`,
+      ['a'.repeat(64)],
+    );
+    const env = { DATABASE_URL: database.url, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: 'default' };
+    for (const [args, stderr] of [
+      [['approve', 'startup-waiting', '--by', 'startup-approver'], 'airlock: <action-id>: no action startup-waiting\n'],
+      [['deny', 'startup-waiting', '--by', 'startup-approver'], 'airlock: <action-id>: no action startup-waiting\n'],
+      [['approve', 'startup-nothing', '--by', 'startup-approver'], 'airlock: <action-id>: startup-nothing is not waiting for a decision (see: npm run airlock -- pending)\n'],
+    ] as const) {
+      const run = await airlockRecorded(env, ...args);
+      expect({ code: run.code, stderr: run.stderr }, args.join(' ')).toEqual({ code: 1, stderr });
+      expect(run.modules.filter(isPrismaQueryCompiler), args.join(' ')).toEqual([]);
+    }
+  });
 
   it('a write through a use case (agents create) loads neither Temporal’s client nor its workflow package nor the policy compiler', SLOW, async () => {
     // Its refusals are worded by the policy package's zod wording, which has an entry of its own.

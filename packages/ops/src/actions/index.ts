@@ -2,5 +2,5 @@ export { checkEditedArgs, decide, DecideInput, DEFAULT_DECISION_WAIT_MS, type De
 export { approveAndRemember, ApproveAndRememberInput, type RememberedApproval } from './approve-and-remember.js';
 export { RememberBound, boundKindsFor, conditionFromBounds, rememberableArgs, type RememberableArg } from './remember-bounds.js';
 export { resolveCompensation, ResolveCompensationInput } from './resolve-compensation.js';
-export { listPending, type PendingApproval } from './pending.js';
+export { listPending, openRoundArgsHash, type PendingApproval } from './pending.js';
 export { personLabel } from './round-closed.js';
