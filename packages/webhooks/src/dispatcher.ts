@@ -178,19 +178,38 @@ export class WebhookDispatcher {
    * removal led to (the removal counted it in flight, not cancelled), one whose worker died or stopped mid-attempt, or a
    * delivery a path that skipped the subscription's lock queued after the removal. The removal's audit row did not count
    * these as cancelled, so each cancel is audited (webhook.delivery_cancelled) in the transaction that makes it.
+   * Runs before every claim, and almost always finds nothing: a plain read looks first, and only what it finds opens a
+   * transaction, which checks each delivery again under its row lock (another dispatcher's cancel holds the lock, so
+   * SKIP LOCKED passes it by, or has committed, so it is no longer pending): each is cancelled and audited once.
    */
   private async cancelRemoved(): Promise<void> {
+    // Per removed webhook, an index probe (subscription_id, status): never a scan of every pending delivery, which a
+    // live receiver that is down can make many. The LIMIT bounds one transaction (the next look takes the rest) and
+    // keeps the lateral subquery from being flattened into a join that the planner serves by reading all pending rows.
+    const { rows: found } = await this.options.db.pool.query<{ id: string }>(
+      `SELECT pending.id
+       FROM webhook_subscriptions s
+       CROSS JOIN LATERAL (
+         SELECT d.id FROM webhook_deliveries d
+         WHERE d.subscription_id = s.id AND d.status = 'pending' AND (d.leased_until IS NULL OR d.leased_until <= now())
+         LIMIT 500
+       ) pending
+       WHERE s.removed_at IS NOT NULL`,
+    );
+    if (found.length === 0) return;
     const cancelled = await inTransaction(this.options.db, async (client) => {
       const { rows } = await client.query<CancelledDelivery>(
         `WITH gone AS (
            SELECT d.id
            FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
-           WHERE d.status = 'pending' AND s.removed_at IS NOT NULL AND (d.leased_until IS NULL OR d.leased_until <= now())
+           WHERE d.id = ANY($1::text[]) AND d.status = 'pending' AND s.removed_at IS NOT NULL
+             AND (d.leased_until IS NULL OR d.leased_until <= now())
            FOR UPDATE OF d SKIP LOCKED
          )
          UPDATE webhook_deliveries d SET status = 'cancelled', leased_until = NULL
          FROM gone WHERE d.id = gone.id
          RETURNING d.id, d.subscription_id, d.event_id, d.event_type, d.attempts, d.last_status, d.last_error`,
+        [found.map((row) => row.id)],
       );
       for (const row of rows) {
         await appendAuditIn(client, {
