@@ -1,4 +1,5 @@
 import { getOpenApi } from '@airlock/console';
+import type { AuditPayloadInput } from '@airlock/core';
 import { appendAudit, checkpointIfDue, checkpointSigner, generateCheckpointKeyPair, type AuditEventInput } from '@airlock/db';
 import { createWebhook, runUseCase, type Operator } from '@airlock/ops';
 import { WEBHOOK_EVENT_TYPES, WebhookDispatcher } from '@airlock/webhooks';
@@ -17,6 +18,7 @@ const quiet = { info: () => undefined, warn: () => undefined };
 const signer = checkpointSigner(generateCheckpointKeyPair().privateKeyPem);
 
 type Json = Record<string, unknown>;
+type SlackGiveUp = AuditPayloadInput<'slack.delivery_failed'>;
 interface Document {
   openapi: string;
   webhooks: Record<string, { post: { parameters: { name: string; in: string; required?: boolean; schema: Json }[]; requestBody: { content: Record<string, { schema: Json }> } } }>;
@@ -67,6 +69,13 @@ const approvalRequirement = {
 function lifecycleRows(): AuditEventInput[] {
   const row = (actionId: string, key: string, event: Omit<AuditEventInput, 'eventKey' | 'actionId' | 'actor'> & { actor?: string }): AuditEventInput =>
     ({ actor: 'system:workflow', ...event, actionId, eventKey: `${actionId}:${key}` }) as AuditEventInput;
+  /** A Slack give-up as the Slack app writes it: round 1's approval message, never posted, unless `payload` says otherwise. */
+  const slackGaveUp = (actionId: string, key: string, payload: Pick<SlackGiveUp, 'error' | 'permanent' | 'attempts'> & Partial<SlackGiveUp>) =>
+    row(actionId, key, {
+      type: 'slack.delivery_failed',
+      actor: 'system:slack',
+      payload: { message: 'approval', round: 1, target: 'C0APPROVALS', channel: null, ts: null, call: 'chat.postMessage', ...payload },
+    });
   return [
     row('act_oa_1', 'requested', {
       type: 'action.requested',
@@ -99,53 +108,20 @@ function lifecycleRows(): AuditEventInput[] {
     row('act_oa_5', 'completed', { type: 'action.completed', payload: { status: 'expired', actionId: 'act_oa_5', reason: 'no decision in time' } }),
     row('act_oa_6', 'completed', { type: 'action.completed', payload: { status: 'cancelled', actionId: 'act_oa_6', reason: 'cancelled by the agent' } }),
     // The Slack app gave up: an approval request never posted (a permanent error), and an update whose retries ran out.
-    row('act_oa_1', 'slack-post', {
-      type: 'slack.delivery_failed',
-      actor: 'system:slack',
-      payload: {
-        message: 'approval',
-        round: 1,
-        target: 'C0APPROVALS',
-        channel: null,
-        ts: null,
-        call: 'chat.postMessage',
-        error: 'channel_not_found',
-        permanent: true,
-        attempts: 1,
-      },
-    }),
-    row('act_oa_3', 'slack-update', {
-      type: 'slack.delivery_failed',
-      actor: 'system:slack',
-      payload: {
-        message: 'notice',
-        round: 0,
-        target: 'C0NOTICES',
-        channel: 'C0NOTICES',
-        ts: '1796378400.000100',
-        call: 'chat.update',
-        error: 'http_500',
-        permanent: false,
-        attempts: 9,
-      },
+    slackGaveUp('act_oa_1', 'slack-post', { error: 'channel_not_found', permanent: true, attempts: 1 }),
+    slackGaveUp('act_oa_3', 'slack-update', {
+      message: 'notice',
+      round: 0,
+      target: 'C0NOTICES',
+      channel: 'C0NOTICES',
+      ts: '1796378400.000100',
+      call: 'chat.update',
+      error: 'http_500',
+      permanent: false,
+      attempts: 9,
     }),
     // An approval message never posted whose round was decided first: a pager may skip it (roundClosed).
-    row('act_oa_2', 'slack-closed', {
-      type: 'slack.delivery_failed',
-      actor: 'system:slack',
-      payload: {
-        message: 'approval',
-        round: 1,
-        target: 'C0APPROVALS',
-        channel: null,
-        ts: null,
-        call: 'chat.postMessage',
-        error: 'http_503',
-        permanent: false,
-        attempts: 3,
-        roundClosed: true,
-      },
-    }),
+    slackGaveUp('act_oa_2', 'slack-closed', { error: 'http_503', permanent: false, attempts: 3, roundClosed: true }),
   ];
 }
 
