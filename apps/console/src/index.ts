@@ -35,7 +35,10 @@ export { getOpenApi } from './api/handlers/get-openapi.js';
 export { getMetrics } from './api/handlers/get-metrics.js';
 export { unknownEndpoint } from './api/handlers/not-found.js';
 export { apiRoutes, openApiDocument } from './api/openapi.js';
-export type { ApiRoute, HandlerRef, RouteMethod } from './api/api-route.js';
+// The route layer Next.js runs before each handler (the row's access, then its body rule), for hosts that call handlers directly.
+export { routed } from './api/route-layer.js';
+export type { ApiRoute, HandlerRef, RouteAccess, RouteMethod } from './api/api-route.js';
+export { admittedRoles } from './api/api-route.js';
 export * as schemas from './api/schemas.js';
 
 // The console's own read paths and pure helpers (no Next.js request scope), for tests and benchmarks.

@@ -1,5 +1,17 @@
 import * as consoleApi from '@airlock/console';
-import { apiRoutes, getAuthorization, postAction, postAuthorization, postDecision, postReport, schemas, type ApiContext, type ApiRoute } from '@airlock/console';
+import {
+  admittedRoles,
+  apiRoutes,
+  getAuthorization,
+  postAction,
+  postAuthorization,
+  postDecision,
+  postReport,
+  routed,
+  schemas,
+  type ApiContext,
+  type ApiRoute,
+} from '@airlock/console';
 import { actionHandle, submitAction } from '@airlock/core/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.js';
@@ -26,8 +38,11 @@ function handlerOf(route: ApiRoute): Handler {
   return handler;
 }
 
-/** Calls a route's handler as Next.js would, with `body` sent as is (JSON unless `contentType` says otherwise). */
-async function call(route: ApiRoute, init: { key?: string; body?: string; contentType?: string; id?: string; query?: string }): Promise<Response> {
+/**
+ * Calls a route's handler, with `body` sent as is (JSON unless `contentType` says otherwise); `layered`, through the
+ * route layer Next.js runs before it (the row's access, then its body rule), as a route file serves it.
+ */
+async function call(route: ApiRoute, init: { key?: string; body?: string; contentType?: string; id?: string; query?: string; layered?: boolean }): Promise<Response> {
   const id = init.id ?? refundId;
   const headers: Record<string, string> = init.key ? { authorization: `Bearer ${init.key}` } : {};
   const body = route.method === 'get' ? undefined : init.body;
@@ -37,7 +52,8 @@ async function call(route: ApiRoute, init: { key?: string; body?: string; conten
     headers,
     ...(body === undefined ? {} : { body }),
   });
-  return handlerOf(route)(request, ctx, route.path.includes('{id}') ? { id } : undefined);
+  const handler = init.layered ? routed(handlerOf(route)) : handlerOf(route);
+  return handler(request, ctx, route.path.includes('{id}') ? { id } : undefined);
 }
 
 /** What an agent key may call; every other route is a person's (403 for an agent). */
@@ -168,6 +184,50 @@ describe('a person’s key', () => {
 
   it('an approver manages nothing: users, keys, agents, budgets, kill switches, webhooks and raw arguments are the admin’s', async () => {
     expect(await routesNotAnswering(keys.alice, 403, APPROVER_ROUTES)).toEqual([]);
+  });
+});
+
+describe('a key its route’s row does not admit, through the route layer', () => {
+  const callers = () => ({ agent: keys.agent, viewer: keys.victor, approver: keys.alice, admin: keys.bob });
+
+  it('these lists are the route table’s access, so a change to either is seen here', () => {
+    for (const route of apiRoutes.filter((r) => r.access !== 'public')) {
+      const roles = admittedRoles(route.access);
+      expect(roles.includes('agent'), `${routeName(route)} agent`).toBe(AGENT_ROUTES.has(routeName(route)));
+      expect(roles.includes('viewer'), `${routeName(route)} viewer`).toBe(VIEWER_ROUTES.has(routeName(route)));
+      expect(roles.includes('approver'), `${routeName(route)} approver`).toBe(APPROVER_ROUTES.has(routeName(route)));
+    }
+  });
+
+  it('is refused 403 whatever it sends (a body where none is taken, malformed JSON where one is, an unknown query parameter), and a refused person is audited where the use case would be', async () => {
+    const wrong: string[] = [];
+    let audited = 0;
+    const before = await h.db.prisma.auditEvent.count({ where: { type: 'operator.forbidden' } });
+    for (const route of apiRoutes) {
+      if (route.access === 'public') continue;
+      for (const [who, key] of Object.entries(callers())) {
+        if (admittedRoles(route.access).includes(who)) continue;
+        const input = route.method === 'get' ? { query: '?zzz=1' } : route.request?.body === undefined ? { body: '{"reason":"customer asked"}' } : { body: '{"tool":' };
+        const res = await call(route, { key, layered: true, ...input });
+        const text = await res.text();
+        if (res.status !== 403 || schemas.ErrorBody.parse(JSON.parse(text)).error.code !== 'forbidden') wrong.push(`${routeName(route)} as ${who}: ${res.status} ${text}`);
+        if (who !== 'agent' && route.access.audited) audited += 1;
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(audited).toBeGreaterThan(50);
+    expect(await h.db.prisma.auditEvent.count({ where: { type: 'operator.forbidden' } })).toBe(before + audited);
+    // Nothing a refused caller sent reached the action: it still waits for a person, its arguments never revealed.
+    await waitForActionStatus(ctx, keys.agent, refundId, ['awaiting_approval']);
+    expect(await h.db.prisma.auditEvent.count({ where: { type: 'action.args_revealed', actionId: refundId } })).toBe(0);
+  });
+
+  it('a key it admits still gets through the route layer', async () => {
+    const read = apiRoutes.find((r) => routeName(r) === 'GET /api/v1/actions/{id}')!;
+    for (const key of Object.values(callers())) expect((await call(read, { key, layered: true })).status).toBe(200);
+    const cancel = apiRoutes.find((r) => routeName(r) === 'POST /api/v1/actions/{id}/cancel')!;
+    // An admin's cancel with a member in its body is the body's 400 (the route takes none), not a 403.
+    await expectError(call(cancel, { key: keys.bob, layered: true, body: '{"reason":"customer asked"}' }), 400, 'invalid_request');
   });
 });
 

@@ -11,12 +11,14 @@ describe('a body sent over HTTP to a route that reads none', () => {
   let database: TestDatabase;
   let app: RunningConsole;
   let admin = '';
+  let viewer = '';
 
   beforeAll(async () => {
     const built = ensureConsoleBuilt();
     database = await createTestDatabase();
     await seedTeam(database.db);
     admin = (await createApiKey(database.db, { userId: 'bob' })).key;
+    viewer = (await createApiKey(database.db, { userId: 'victor' })).key;
     await built;
     app = await startConsole({ DATABASE_URL: database.url, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: 'no-body-unused' });
   }, 600_000);
@@ -69,6 +71,24 @@ describe('a body sent over HTTP to a route that reads none', () => {
       expect(response.status, authorization ?? 'no key').toBe(401);
       expect(schemas.ErrorBody.parse(await response.json()).error.code).toBe('unauthenticated');
     }
+    expect(await revokedAt(key.id)).toBeNull();
+  });
+
+  it('answers a key its row does not admit 403 before it looks at the body, and audits the attempt as the use case would', async () => {
+    const key = await createApiKey(database.db, { userId: 'alice' }, 'kept too');
+    const attempts = () => database.db.prisma.auditEvent.count({ where: { type: 'operator.forbidden', actor: 'user:victor' } });
+    const before = await attempts();
+    const response = await fetch(`${app.url}/api/v1/keys/${key.id}/revoke`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${viewer}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: 'customer asked' }),
+    });
+    expect(response.status).toBe(403);
+    expect(schemas.ErrorBody.parse(await response.json()).error).toEqual({
+      code: 'forbidden',
+      message: 'role viewer may not do this; admin or higher is required (api_key.revoke)',
+    });
+    expect(await attempts()).toBe(before + 1);
     expect(await revokedAt(key.id)).toBeNull();
   });
 

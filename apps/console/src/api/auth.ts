@@ -1,4 +1,4 @@
-import { roleAtLeast, type Role } from '@airlock/core';
+import type { Role } from '@airlock/core';
 import { hashApiKey, type Db } from '@airlock/db';
 import { userOperator, type Operator } from '@airlock/ops';
 import { forbidden, unauthenticated } from './errors.js';
@@ -31,19 +31,6 @@ export async function authenticate(request: Request, db: Db): Promise<Principal>
   // One message for unknown and revoked keys: a caller learns nothing about which keys exist.
   if (!principal) throw unauthenticated('unknown or revoked API key');
   return principal;
-}
-
-/**
- * The caller and the request's body, the body read while the key is looked up (a decision's
- * answer waits for both). A refused key is still answered first: 401 before any complaint about
- * the body (malformed, too large, wrong type), whose error waits in `body` until awaited, so a
- * caller checks the principal's kind and role (403) before it.
- */
-export async function authenticateReading<T>(request: Request, db: Db, read: (request: Request) => Promise<T>): Promise<{ principal: Principal; body: Promise<T> }> {
-  const body = read(request);
-  // Handled here so a body error behind a 401 is not an unhandled rejection; the caller still gets it when it awaits.
-  body.catch(() => undefined);
-  return { principal: await authenticate(request, db), body };
 }
 
 /** The key and its owner in one row (LEFT JOINs: a key has an agent or a user, never both). */
@@ -114,9 +101,9 @@ export function requireAgent(principal: Principal): AgentPrincipal {
   return principal;
 }
 
-export function requireUser(principal: Principal, atLeast: Role = 'viewer'): UserPrincipal {
+/** The person behind a user key; roles are the route's row's to check (route-access.ts). */
+export function requireUser(principal: Principal): UserPrincipal {
   if (principal.kind !== 'user') throw forbidden('this endpoint takes a user API key; agents may not call it');
-  if (!roleAtLeast(principal.role, atLeast)) throw forbidden(`role ${principal.role} may not do this; ${atLeast} or higher is required`);
   return principal;
 }
 

@@ -1,29 +1,23 @@
 import type { ApiContext } from './context.js';
 import { ApiError, errorResponse, withErrors } from './errors.js';
-import { refuseUntakenBody } from './route-body.js';
+import { routed } from './route-layer.js';
 import { apiContext } from './runtime-context.js';
 
 // Adapters from Next route handler signatures to the framework-free handlers.
 // The context is created inside withErrors, so a configuration error is a logged JSON 500.
-// A body sent to a route that reads none is refused here, for every route at once (route-body.ts).
+// Every route goes through the route layer (route-layer.ts): access, then the body rule, before its handler.
 
 type Handler = (request: Request, ctx: ApiContext) => Promise<Response>;
 type HandlerWithId = (request: Request, ctx: ApiContext, params: { id: string }) => Promise<Response>;
 
 export function nextRoute(handler: Handler): (request: Request) => Promise<Response> {
-  return withErrors(async (request: Request) => {
-    const ctx = apiContext();
-    await refuseUntakenBody(request, ctx.db);
-    return handler(request, ctx);
-  });
+  const route = routed(handler);
+  return withErrors(async (request: Request) => route(request, apiContext()));
 }
 
 export function nextRouteWithId(handler: HandlerWithId): (request: Request, segment: { params: Promise<{ id: string }> }) => Promise<Response> {
-  return withErrors(async (request: Request, segment: { params: Promise<{ id: string }> }) => {
-    const ctx = apiContext();
-    await refuseUntakenBody(request, ctx.db);
-    return handler(request, ctx, await segment.params);
-  });
+  const route = routed(handler);
+  return withErrors(async (request: Request, segment: { params: Promise<{ id: string }> }) => route(request, apiContext(), await segment.params));
 }
 
 /** The methods an API route file may serve; Next answers HEAD with GET's handler. */

@@ -71,7 +71,7 @@ import {
   UserList,
   UserView,
 } from './schemas.js';
-import { openApiRoute, takesNoBody, type ApiRoute, type HandlerRef } from './api-route.js';
+import { openApiRoute, refusesSomeKey, takesNoBody, type ApiRoute, type HandlerRef, type RouteAccess } from './api-route.js';
 import { webhookEventDefinitions, webhookRoutes } from './openapi-webhooks.js';
 import { policyShadowRoutes } from './openapi-policy-shadow.js';
 
@@ -102,6 +102,10 @@ const noBodyErrors = {
 const NO_BODY_NOTE = 'Takes no request body: send none, an empty one or `{}`. A body with anything in it is refused (400, `this endpoint takes no request body`), never ignored.';
 
 const idParams = z.object({ id: ActionId });
+// Who may call a row (api-route.ts): the common cases by name; a role-gated row spells its role out.
+const agentKey: RouteAccess = { agents: true };
+const anyKey: RouteAccess = { agents: true, users: 'viewer' };
+const anyUser: RouteAccess = { users: 'viewer' };
 const bearer = [{ apiKey: [] }];
 const jsonBody = (schema: z.ZodType) => ({ body: { required: true, content: { 'application/json': { schema } } } });
 const readErrors = { 400: errors[400], 401: errors[401], 403: errors[403] } as const;
@@ -119,6 +123,7 @@ export const apiRoutes: readonly ApiRoute[] = [
     method: 'post',
     path: '/api/v1/actions',
     handler: 'post-action#postAction',
+    access: agentKey,
     summary: 'Request an action (agent key)',
     security: bearer,
     request: { headers: agentHeader, ...jsonBody(SubmitActionBody) },
@@ -136,6 +141,7 @@ export const apiRoutes: readonly ApiRoute[] = [
     method: 'post',
     path: '/api/v1/authorizations',
     handler: 'post-authorization#postAuthorization',
+    access: agentKey,
     summary: 'Request a gate-only action: the agent runs the tool itself once authorized (agent key)',
     security: bearer,
     request: { headers: agentHeader, ...jsonBody(AuthorizationRequestBody) },
@@ -149,6 +155,7 @@ export const apiRoutes: readonly ApiRoute[] = [
     method: 'get',
     path: '/api/v1/actions/{id}/authorization',
     handler: 'get-authorization#getAuthorization',
+    access: anyKey,
     summary: 'Wait for the authorization of a gate-only action (long poll)',
     security: bearer,
     request: { params: idParams, query: AuthorizationQuery, headers: agentHeader },
@@ -162,6 +169,7 @@ export const apiRoutes: readonly ApiRoute[] = [
     method: 'post',
     path: '/api/v1/actions/{id}/report',
     handler: 'post-report#postReport',
+    access: agentKey,
     summary: 'Report the agent’s own run of a gate-only action (agent key); records it and settles the budget',
     security: bearer,
     request: { params: idParams, ...jsonBody(AgentReportBody) },
@@ -175,6 +183,7 @@ export const apiRoutes: readonly ApiRoute[] = [
     method: 'get',
     path: '/api/v1/agents/me',
     handler: 'get-agent-self#getAgentSelf',
+    access: agentKey,
     summary: 'The agent of this key and its allowed tools (agent key)',
     security: bearer,
     responses: { 200: json(AgentSelf, 'The agent'), 401: errors[401], 403: errors[403] },
@@ -183,6 +192,7 @@ export const apiRoutes: readonly ApiRoute[] = [
     method: 'get',
     path: '/api/v1/actions/{id}',
     handler: 'get-action#getAction',
+    access: anyKey,
     summary: 'Read an action (agents: their own only)',
     security: bearer,
     request: { params: idParams },
@@ -192,6 +202,7 @@ export const apiRoutes: readonly ApiRoute[] = [
     method: 'get',
     path: '/api/v1/actions/{id}/outcome',
     handler: 'get-outcome#getOutcome',
+    access: anyKey,
     summary: 'Wait for the outcome (long poll)',
     security: bearer,
     request: { params: idParams, query: OutcomeQuery },
@@ -207,6 +218,7 @@ export const apiRoutes: readonly ApiRoute[] = [
     method: 'get',
     path: '/api/v1/actions/{id}/status',
     handler: 'get-action-status#getActionStatusView',
+    access: anyKey,
     summary: 'The live workflow view: phase, classification, approval round (agents: their own only)',
     security: bearer,
     request: { params: idParams },
@@ -216,6 +228,7 @@ export const apiRoutes: readonly ApiRoute[] = [
     method: 'post',
     path: '/api/v1/actions/{id}/cancel',
     handler: 'post-action-cancel#postActionCancel',
+    access: { agents: true, users: 'admin' },
     summary: 'Cancel an action (agents: their own only; people: admin); audited as `action.cancel_requested`',
     security: bearer,
     request: { params: idParams },
@@ -231,6 +244,7 @@ export const apiRoutes: readonly ApiRoute[] = [
     method: 'post',
     path: '/api/v1/actions/{id}/decisions',
     handler: 'post-decision#postDecision',
+    access: { users: 'approver', audited: 'action.decide' },
     summary: 'Approve or deny (user key, approver or admin)',
     security: bearer,
     request: { params: idParams, body: { required: true, content: { 'application/json': { schema: DecisionBody } } } },
@@ -251,6 +265,7 @@ export const apiRoutes: readonly ApiRoute[] = [
     method: 'post',
     path: '/api/v1/actions/{id}/approve-and-remember',
     handler: 'post-approve-and-remember#postApproveAndRemember',
+    access: { users: 'approver', audited: 'action.approve_and_remember' },
     summary: 'Approve this action and grant a standing approval scoped from it, audited as both (user key, approver or admin; not the agent’s owner)',
     description:
       'Everything that could refuse the grant is checked before deciding; the grant is then written with the decision, only once the workflow accepted it. ' +
@@ -274,6 +289,7 @@ export const apiRoutes: readonly ApiRoute[] = [
     method: 'post',
     path: '/api/v1/actions/{id}/raw-args',
     handler: 'post-raw-args#postRawArgs',
+    access: { users: 'admin' },
     summary: 'Reveal the raw, unredacted arguments (user key, admin); an `action.args_revealed` audit row is written first',
     security: bearer,
     request: { params: idParams },
@@ -289,6 +305,7 @@ export const apiRoutes: readonly ApiRoute[] = [
     method: 'get',
     path: '/api/v1/approvals',
     handler: 'list-approvals#getApprovals',
+    access: anyUser,
     summary: 'List approvals; `status` defaults to `open` (awaiting a decision) (user key)',
     security: bearer,
     request: { query: ApprovalListQuery },
@@ -298,6 +315,7 @@ export const apiRoutes: readonly ApiRoute[] = [
     method: 'get',
     path: '/api/v1/audit',
     handler: 'list-audit#getAudit',
+    access: anyUser,
     summary: 'Page through the audit chain (user key)',
     security: bearer,
     request: { query: AuditQuery },
@@ -307,6 +325,7 @@ export const apiRoutes: readonly ApiRoute[] = [
     method: 'get',
     path: '/api/v1/audit/verify',
     handler: 'verify-audit#getAuditVerification',
+    access: anyUser,
     summary: 'Verify the audit hash chain (user key)',
     security: bearer,
     responses: { 200: json(ChainVerificationView, 'The verification result'), 401: errors[401], 403: errors[403] },
@@ -315,6 +334,7 @@ export const apiRoutes: readonly ApiRoute[] = [
     method: 'post',
     path: '/api/v1/kill-switch',
     handler: 'post-kill-switch#postKillSwitch',
+    access: { users: 'admin', audited: 'kill_switch.on' },
     summary: 'Stop an agent, a team or the tenant: deny new actions, cancel live ones (user key, admin)',
     security: bearer,
     request: jsonBody(KillSwitchBody),
@@ -329,6 +349,7 @@ export const apiRoutes: readonly ApiRoute[] = [
     method: 'delete',
     path: '/api/v1/kill-switch',
     handler: 'delete-kill-switch#deleteKillSwitch',
+    access: { users: 'admin', audited: 'kill_switch.off' },
     summary: 'Lift the kill switch on one scope and target (user key, admin)',
     security: bearer,
     request: jsonBody(KillSwitchLiftBody),
@@ -338,6 +359,7 @@ export const apiRoutes: readonly ApiRoute[] = [
     method: 'get',
     path: '/api/v1/kill-switch',
     handler: 'list-kill-switches#getKillSwitches',
+    access: anyUser,
     summary: 'Kill switches in force (user key)',
     security: bearer,
     responses: { 200: json(SuspensionList, 'Newest first'), 401: errors[401], 403: errors[403] },
@@ -346,6 +368,7 @@ export const apiRoutes: readonly ApiRoute[] = [
     method: 'get',
     path: '/api/v1/standing-approvals',
     handler: 'list-standing-approvals#getStandingApprovals',
+    access: anyUser,
     summary: 'List standing approvals (user key)',
     security: bearer,
     request: { query: StandingApprovalQuery },
@@ -355,6 +378,7 @@ export const apiRoutes: readonly ApiRoute[] = [
     method: 'post',
     path: '/api/v1/standing-approvals',
     handler: 'post-standing-approval#postStandingApproval',
+    access: { users: 'approver', audited: 'standing_approval.grant' },
     summary: 'Grant a standing approval (user key, approver or admin; not the agent’s owner)',
     security: bearer,
     request: jsonBody(StandingApprovalBody),
@@ -369,6 +393,7 @@ export const apiRoutes: readonly ApiRoute[] = [
     method: 'post',
     path: '/api/v1/standing-approvals/{id}/revoke',
     handler: 'revoke-standing-approval#postStandingApprovalRevocation',
+    access: { users: 'approver', audited: 'standing_approval.revoke' },
     summary: 'Revoke a standing approval at once (user key, approver or admin)',
     security: bearer,
     request: { params: z.object({ id: z.string() }) },
@@ -383,6 +408,7 @@ export const apiRoutes: readonly ApiRoute[] = [
     method: 'get',
     path: '/api/v1/budgets',
     handler: 'list-budgets#getBudgets',
+    access: anyUser,
     summary: 'Budgets with the current period’s spent, reserved and remaining (user key)',
     security: bearer,
     request: { query: BudgetQuery },
@@ -392,6 +418,7 @@ export const apiRoutes: readonly ApiRoute[] = [
     method: 'post',
     path: '/api/v1/budgets',
     handler: 'post-budget#postBudget',
+    access: { users: 'admin', audited: 'budget.create' },
     summary: 'Create a budget (user key, admin)',
     security: bearer,
     request: jsonBody(BudgetBody),
@@ -401,6 +428,7 @@ export const apiRoutes: readonly ApiRoute[] = [
     method: 'get',
     path: '/api/v1/agents',
     handler: 'list-agents#getAgents',
+    access: anyUser,
     summary: 'Agents with their allowed tools and kill switch state (user key)',
     security: bearer,
     responses: { 200: json(AgentList, 'By id'), 401: errors[401], 403: errors[403] },
@@ -409,6 +437,7 @@ export const apiRoutes: readonly ApiRoute[] = [
     method: 'put',
     path: '/api/v1/agents/{id}/tools',
     handler: 'put-agent-tools#putAgentTools',
+    access: { users: 'admin', audited: 'agent.update' },
     summary: 'Replace the tools an agent may request (user key, admin)',
     security: bearer,
     request: { params: z.object({ id: z.string() }), ...jsonBody(AgentToolsBody) },
@@ -418,6 +447,7 @@ export const apiRoutes: readonly ApiRoute[] = [
     method: 'post',
     path: '/api/v1/policy/dry-run',
     handler: 'post-policy-dry-run#postPolicyDryRun',
+    access: anyUser,
     summary: 'Classify a request with the active policy, without running or recording anything (user key)',
     security: bearer,
     request: jsonBody(PolicyDryRunBody),
@@ -433,6 +463,7 @@ export const apiRoutes: readonly ApiRoute[] = [
     method: 'get',
     path: '/api/v1/policy',
     handler: 'get-policy#getPolicy',
+    access: anyUser,
     summary: 'The active policy: version, file, rule count and text (user key)',
     security: bearer,
     responses: { 200: json(PolicyView, 'The active policy'), 401: errors[401], 403: errors[403], 503: json(ErrorBody, 'The policy file does not load') },
@@ -444,12 +475,16 @@ export const apiRoutes: readonly ApiRoute[] = [
     method: 'get',
     path: '/api/v1/openapi.json',
     handler: 'get-openapi#getOpenApi',
+    access: 'public',
     summary: 'This document',
     responses: { 200: { description: 'OpenAPI 3.1 document', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } } },
   },
 ];
 
-/** Operator management (admin; a refusal is a 403 and an `operator.forbidden` audit row). Each writes one audit row. */
+/**
+ * Operator management (admin; a refusal is a 403 and an `operator.forbidden` audit row naming the use case, `audited`).
+ * Each write is one audit row.
+ */
 function managementRoutes(): ApiRoute[] {
   const id = (what: string) => ({ params: z.object({ id: z.string().meta({ description: what }) }) });
   const admin = { 401: errors[401], 403: json(ErrorBody, 'Not a user key, or the role is below admin (audited)') } as const;
@@ -463,6 +498,7 @@ function managementRoutes(): ApiRoute[] {
     method: ApiRoute['method'],
     path: ApiRoute['path'],
     handler: HandlerRef,
+    audited: string,
     summary: string,
     request: RouteConfig['request'],
     ok: [number, ResponseConfig],
@@ -471,17 +507,19 @@ function managementRoutes(): ApiRoute[] {
     method,
     path,
     handler,
+    access: { users: 'admin', audited },
     summary,
     security: bearer,
     ...(request ? { request } : {}),
     responses: { [ok[0]]: ok[1], ...responses },
   });
   return [
-    route('post', '/api/v1/agents', 'management/agents#postAgent', 'Create an agent (admin)', jsonBody(CreateAgentBody), [201, json(AgentView, 'Created')]),
+    route('post', '/api/v1/agents', 'management/agents#postAgent', 'agent.create', 'Create an agent (admin)', jsonBody(CreateAgentBody), [201, json(AgentView, 'Created')]),
     route(
       'patch',
       '/api/v1/agents/{id}',
       'management/agents#patchAgent',
+      'agent.update',
       'Change an agent’s name, team, owner or allowed tools (admin)',
       { ...id('agent id'), ...jsonBody(UpdateAgentBody) },
       [200, json(AgentView, 'The agent as it is now')],
@@ -490,6 +528,7 @@ function managementRoutes(): ApiRoute[] {
       'post',
       '/api/v1/agents/{id}/disable',
       'management/agents#postAgentDisable',
+      'agent.disable',
       'Disable an agent: admission refuses it, its keys are revoked (admin)',
       { ...id('agent id'), ...jsonBody(DisableBody) },
       [200, json(Disabled, 'Disabled')],
@@ -498,6 +537,7 @@ function managementRoutes(): ApiRoute[] {
       'get',
       '/api/v1/agents/{id}/keys',
       'management/agents#getAgentKeys',
+      'api_key.list',
       'An agent’s API keys, never their secrets (admin)',
       id('agent id'),
       [200, json(KeyList, 'Newest first')],
@@ -507,6 +547,7 @@ function managementRoutes(): ApiRoute[] {
       'post',
       '/api/v1/agents/{id}/keys',
       'management/agents#postAgentKey',
+      'api_key.mint',
       'Mint an agent API key; the secret is shown once (admin)',
       { ...id('agent id'), ...jsonBody(MintKeyBody) },
       [201, json(MintedKeyView, 'Minted')],
@@ -515,17 +556,21 @@ function managementRoutes(): ApiRoute[] {
       'post',
       '/api/v1/keys/{id}/rotate',
       'management/keys#postKeyRotation',
+      'api_key.rotate',
       'Revoke a key and mint its replacement in one step (admin)',
       { ...id('key id'), ...jsonBody(RotateKeyBody) },
       [201, json(MintedKeyView, 'The replacement')],
     ),
-    route('post', '/api/v1/keys/{id}/revoke', 'management/keys#postKeyRevocation', 'Revoke a key at once (admin)', id('key id'), [200, json(KeyRevocation, 'Revoked')]),
-    route('get', '/api/v1/users', 'management/users#getUsers', 'Console users (admin)', undefined, [200, json(UserList, 'By id')], admin),
-    route('post', '/api/v1/users', 'management/users#postUser', 'Create a user with a one-time password, shown once (admin)', jsonBody(CreateUserBody), [
+    route('post', '/api/v1/keys/{id}/revoke', 'management/keys#postKeyRevocation', 'api_key.revoke', 'Revoke a key at once (admin)', id('key id'), [
+      200,
+      json(KeyRevocation, 'Revoked'),
+    ]),
+    route('get', '/api/v1/users', 'management/users#getUsers', 'user.list', 'Console users (admin)', undefined, [200, json(UserList, 'By id')], admin),
+    route('post', '/api/v1/users', 'management/users#postUser', 'user.create', 'Create a user with a one-time password, shown once (admin)', jsonBody(CreateUserBody), [
       201,
       json(CreatedUser, 'Created'),
     ]),
-    route('patch', '/api/v1/users/{id}', 'management/users#patchUser', 'Change a user’s role (admin)', { ...id('user id'), ...jsonBody(ChangeRoleBody) }, [
+    route('patch', '/api/v1/users/{id}', 'management/users#patchUser', 'user.change_role', 'Change a user’s role (admin)', { ...id('user id'), ...jsonBody(ChangeRoleBody) }, [
       200,
       json(UserView, 'The user as they are now'),
     ]),
@@ -533,25 +578,45 @@ function managementRoutes(): ApiRoute[] {
       'post',
       '/api/v1/users/{id}/disable',
       'management/users#postUserDisable',
+      'user.disable',
       'Disable a user: keys revoked, sessions ended (admin)',
       { ...id('user id'), ...jsonBody(DisableBody) },
       [200, json(Disabled, 'Disabled')],
     ),
-    route('get', '/api/v1/users/{id}/keys', 'management/users#getUserKeys', 'A user’s API keys (admin)', id('user id'), [200, json(KeyList, 'Newest first')], admin),
+    route(
+      'get',
+      '/api/v1/users/{id}/keys',
+      'management/users#getUserKeys',
+      'api_key.list',
+      'A user’s API keys (admin)',
+      id('user id'),
+      [200, json(KeyList, 'Newest first')],
+      admin,
+    ),
     route(
       'post',
       '/api/v1/users/{id}/keys',
       'management/users#postUserKey',
+      'api_key.mint',
       'Mint a user API key; the secret is shown once (admin)',
       { ...id('user id'), ...jsonBody(MintKeyBody) },
       [201, json(MintedKeyView, 'Minted')],
     ),
-    route('get', '/api/v1/slack-links', 'management/slack-links#getSlackLinks', 'Slack account → user links (admin)', undefined, [200, json(SlackLinkList, 'By user')], admin),
-    route('post', '/api/v1/slack-links', 'management/slack-links#postSlackLink', 'Link a Slack account to a user (admin)', jsonBody(SlackLinkBody), [
+    route(
+      'get',
+      '/api/v1/slack-links',
+      'management/slack-links#getSlackLinks',
+      'slack_link.list',
+      'Slack account → user links (admin)',
+      undefined,
+      [200, json(SlackLinkList, 'By user')],
+      admin,
+    ),
+    route('post', '/api/v1/slack-links', 'management/slack-links#postSlackLink', 'slack_link.create', 'Link a Slack account to a user (admin)', jsonBody(SlackLinkBody), [
       201,
       json(SlackLinkView, 'Linked'),
     ]),
-    route('delete', '/api/v1/slack-links/{id}', 'management/slack-links#deleteSlackLink', 'Remove a Slack link (admin)', id('Slack user id'), [
+    route('delete', '/api/v1/slack-links/{id}', 'management/slack-links#deleteSlackLink', 'slack_link.delete', 'Remove a Slack link (admin)', id('Slack user id'), [
       200,
       json(SlackUnlinked, 'Removed'),
     ]),
@@ -559,18 +624,25 @@ function managementRoutes(): ApiRoute[] {
       'patch',
       '/api/v1/budgets/{id}',
       'management/budgets#patchBudget',
+      'budget.change',
       'Change a budget’s limit or approval threshold (admin)',
       { ...id('budget id'), ...jsonBody(ChangeBudgetBody) },
       [200, json(BudgetView, 'The budget with this period’s usage')],
     ),
-    route('delete', '/api/v1/budgets/{id}', 'management/budgets#deleteBudgetRoute', 'Delete a budget; refused while an action holds a reservation on it (admin)', id('budget id'), [
-      200,
-      json(BudgetDeleted, 'Deleted'),
-    ]),
+    route(
+      'delete',
+      '/api/v1/budgets/{id}',
+      'management/budgets#deleteBudgetRoute',
+      'budget.delete',
+      'Delete a budget; refused while an action holds a reservation on it (admin)',
+      id('budget id'),
+      [200, json(BudgetDeleted, 'Deleted')],
+    ),
     route(
       'post',
       '/api/v1/actions/{id}/compensations',
       'management/compensations#postCompensationResolution',
+      'compensation.resolve',
       'Retry a plan’s failed compensation, or record it fixed by hand (admin)',
       { ...id('action id'), ...jsonBody(CompensationResolutionBody) },
       [200, json(CompensationAccepted, 'Accepted')],
@@ -595,7 +667,9 @@ function generate(): OpenApiDocument {
     description: 'An Airlock API key (`alk_...`): an agent key to request actions, a user key to read approvals, decide and audit',
   });
   for (const row of apiRoutes) {
-    const route = openApiRoute(row);
+    const documented = openApiRoute(row);
+    // A row that refuses some key answers it 403 (route-access.ts), documented or not.
+    const route = refusesSomeKey(row.access) && !(403 in documented.responses) ? { ...documented, responses: { ...documented.responses, 403: errors[403] } } : documented;
     if (route.request?.body) registry.registerPath({ ...route, responses: { ...bodyErrors, ...route.responses } });
     else if (takesNoBody(row)) {
       registry.registerPath({ ...route, description: [route.description, NO_BODY_NOTE].filter(Boolean).join(' '), responses: { ...noBodyErrors, ...route.responses } });
@@ -608,7 +682,8 @@ function generate(): OpenApiDocument {
       version: '1.0.0',
       description:
         'A durable, auditable human approval gate between AI agents and risky tool calls. Every error is an `Error` body; a method a path does not serve answers 405 `method_not_allowed` with an `Allow` header. ' +
-        'An operation that documents no request body takes none: a body with anything in it is a 400 naming each member, not ignored; none, an empty one and `{}` are accepted.',
+        'An operation that documents no request body takes none: a body with anything in it is a 400 naming each member, not ignored; none, an empty one and `{}` are accepted. ' +
+        'Each operation says who may call it, in its description and as `x-airlock-roles` (`agent` for agent keys, then each user role it takes): any other key is refused 403 `forbidden` right after the key is checked, before its body or query is read.',
     },
   });
 }

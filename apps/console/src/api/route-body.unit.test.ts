@@ -5,7 +5,7 @@ import type { ApiContext } from './context.js';
 import { unauthenticated } from './errors.js';
 import { nextRoute, nextRouteWithId } from './next-routes.js';
 import { apiRoutes, openApiDocument } from './openapi.js';
-import { routeOf } from './route-body.js';
+import { routeOf } from './route-access.js';
 import { ErrorBody } from './schemas.js';
 
 // A route that reads no body (cancel, revoke, delete) refuses one with anything in it, in the route layer
@@ -13,22 +13,28 @@ import { ErrorBody } from './schemas.js';
 
 const noBodyRoutes = apiRoutes.filter(takesNoBody);
 
-// A body is refused only to a caller with a valid key (401 first, as on every route). The key lookup needs
-// the database: a stand-in accepts the key these requests carry; test/src/api/no-body.e2e.test.ts runs the real one.
+// A body is refused only to a caller its row admits (401 first, then 403: route-access.unit.test.ts). The key
+// lookup needs the database: a stand-in takes the keys these requests carry, an admin's and an agent's;
+// test/src/api/no-body.e2e.test.ts runs the real one.
 vi.mock('./auth.js', async (importOriginal) => ({
   ...(await importOriginal<typeof Auth>()),
-  authenticate: async (request: Request) => {
-    if (request.headers.get('authorization') !== 'Bearer alk_unit') throw unauthenticated('unknown or revoked API key');
-    return {};
+  authenticate: async (request: Request): Promise<Auth.Principal> => {
+    const key = request.headers.get('authorization');
+    if (key === 'Bearer alk_unit') return { kind: 'user', keyId: 'k-1', userId: 'bob', name: 'Bob', role: 'admin' };
+    if (key === 'Bearer alk_unit_agent') return { kind: 'agent', keyId: 'k-2', agentId: 'billing-bot', profile: { team: 'billing', ownerId: null, allowedTools: [] } };
+    throw unauthenticated('unknown or revoked API key');
   },
 }));
+
+/** A key the row admits: the admin's, or the agent's on a route only agents call. */
+const keyFor = (route: ApiRoute) => (route.access !== 'public' && route.access.users === undefined ? 'alk_unit_agent' : 'alk_unit');
 
 /** The route as Next serves it: the route file's adapter around a handler that answers 200 and records that it ran. */
 function served(route: ApiRoute) {
   const handler = vi.fn(async (request: Request) => new Response(JSON.stringify({ ran: true, body: await request.text() }), { status: 200 }));
   const url = `http://airlock.test${route.path.replace(/\{\w+\}/g, 'id-1')}`;
   const call = (init: { body?: string; contentType?: string; key?: string | null } = {}) => {
-    const key = init.key === undefined ? 'alk_unit' : init.key;
+    const key = init.key === undefined ? keyFor(route) : init.key;
     const request = new Request(url, {
       method: route.method.toUpperCase(),
       headers: { ...(init.contentType ? { 'content-type': init.contentType } : {}), ...(key === null ? {} : { authorization: `Bearer ${key}` }) },

@@ -1,6 +1,6 @@
 import { getActionStatus } from '@airlock/core/gateway';
 import { actionIdFrom, assertCanSee } from '../action-lookup.js';
-import { authenticate } from '../auth.js';
+import { callerOf } from '../route-access.js';
 import type { ApiContext } from '../context.js';
 import { withErrors } from '../errors.js';
 import { jsonResponse } from '../http.js';
@@ -10,7 +10,7 @@ const STATUS_QUERY_TIMEOUT_MS = 10_000;
 
 /** GET /api/v1/actions/:id/status: the workflow's live view (phase, classification, approval). Agents: their own only. */
 export const getActionStatusView = withErrors(async (request: Request, ctx: ApiContext, params: { id: string }): Promise<Response> => {
-  const principal = await authenticate(request, ctx.db);
+  const principal = await callerOf(request, ctx.db, 'get-action-status#getActionStatusView');
   const actionId = actionIdFrom(params.id);
   await assertCanSee(ctx, principal, actionId);
   const status = await ctx.temporal.withDeadline(Date.now() + STATUS_QUERY_TIMEOUT_MS, () => getActionStatus(ctx.temporal, actionId));

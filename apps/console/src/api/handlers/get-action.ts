@@ -1,13 +1,14 @@
 import { actionIdFrom, assertCanSee, findActionRow, liveWorkflow } from '../action-lookup.js';
-import { authenticate, canSeeAction } from '../auth.js';
+import { canSeeAction } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { notFound, withErrors } from '../errors.js';
 import { jsonResponse } from '../http.js';
+import { callerOf } from '../route-access.js';
 import { toActionView } from '../views.js';
 
 /** GET /api/v1/actions/:id: the stored action with its approval, plus the live phase while in flight. */
 export const getAction = withErrors(async (request: Request, ctx: ApiContext, params: { id: string }): Promise<Response> => {
-  const principal = await authenticate(request, ctx.db);
+  const principal = await callerOf(request, ctx.db, 'get-action#getAction');
   const actionId = actionIdFrom(params.id);
   const row = await findActionRow(ctx.db, actionId);
   if (row) {

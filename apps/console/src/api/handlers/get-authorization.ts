@@ -1,11 +1,12 @@
 import { NotAgentRunError, waitForAuthorization } from '@airlock/core/agent-gateway';
 import { actionHandle } from '@airlock/core/gateway';
 import { actionIdFrom } from '../action-lookup.js';
-import { authenticate, canSeeAction, refuseOtherAgent } from '../auth.js';
+import { canSeeAction, refuseOtherAgent } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { ApiError, notFound, withErrors } from '../errors.js';
 import { jsonResponse } from '../http.js';
 import { readQuery } from '../request.js';
+import { callerOf } from '../route-access.js';
 import { consoleStopping } from '../shutdown.js';
 import { AuthorizationQuery, type AuthorizationView } from '../schemas.js';
 
@@ -15,7 +16,7 @@ import { AuthorizationQuery, type AuthorizationView } from '../schemas.js';
  * one (denied, expired, cancelled) or was reported, else 202 pending.
  */
 export const getAuthorization = withErrors(async (request: Request, ctx: ApiContext, params: { id: string }): Promise<Response> => {
-  const principal = await authenticate(request, ctx.db);
+  const principal = await callerOf(request, ctx.db, 'get-authorization#getAuthorization');
   refuseOtherAgent(request, principal);
   const actionId = actionIdFrom(params.id);
   const { waitMs } = readQuery(request, AuthorizationQuery);

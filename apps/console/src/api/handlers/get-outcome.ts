@@ -1,16 +1,17 @@
 import { actionIdFrom, assertCanSee } from '../action-lookup.js';
-import { authenticate, canSeeAction } from '../auth.js';
+import { canSeeAction } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { notFound, withErrors } from '../errors.js';
 import { jsonResponse } from '../http.js';
 import { waitForOutcome } from '../outcome-wait.js';
 import { readQuery } from '../request.js';
+import { callerOf } from '../route-access.js';
 import { OutcomeQuery } from '../schemas.js';
 import { storedOutcome } from '../views.js';
 
 /** GET /api/v1/actions/:id/outcome?waitMs=: 200 with the outcome once done, else 202 pending after waiting up to waitMs. */
 export const getOutcome = withErrors(async (request: Request, ctx: ApiContext, params: { id: string }): Promise<Response> => {
-  const principal = await authenticate(request, ctx.db);
+  const principal = await callerOf(request, ctx.db, 'get-outcome#getOutcome');
   const actionId = actionIdFrom(params.id);
   const { waitMs } = readQuery(request, OutcomeQuery);
 

@@ -1,4 +1,4 @@
-import { authenticate, requireUser } from '../auth.js';
+import { callerOf } from '../route-access.js';
 import type { ApiContext } from '../context.js';
 import { withErrors } from '../errors.js';
 import { jsonResponse } from '../http.js';
@@ -8,7 +8,7 @@ import { toAuditEventView } from '../views.js';
 
 /** GET /api/v1/audit?actionId=&after=&limit=: the audit chain in seq order, one page at a time. */
 export const getAudit = withErrors(async (request: Request, ctx: ApiContext): Promise<Response> => {
-  requireUser(await authenticate(request, ctx.db));
+  await callerOf(request, ctx.db, 'list-audit#getAudit');
   const { actionId, after, limit } = readQuery(request, AuditQuery);
   // One row more than asked tells whether another page exists, without a count.
   const rows = await ctx.db.prisma.auditEvent.findMany({

@@ -1,5 +1,5 @@
 import { listSuspensions } from '@airlock/db';
-import { authenticate, requireUser } from '../auth.js';
+import { callerOf } from '../route-access.js';
 import type { ApiContext } from '../context.js';
 import { withErrors } from '../errors.js';
 import { jsonResponse } from '../http.js';
@@ -8,7 +8,7 @@ import { toSuspension } from '../views.js';
 
 /** GET /api/v1/kill-switch: the switches in force, newest first. */
 export const getKillSwitches = withErrors(async (request: Request, ctx: ApiContext): Promise<Response> => {
-  requireUser(await authenticate(request, ctx.db));
+  await callerOf(request, ctx.db, 'list-kill-switches#getKillSwitches');
   const result: SuspensionList = { suspensions: (await listSuspensions(ctx.db, { activeOnly: true })).map(toSuspension) };
   return jsonResponse(result);
 });

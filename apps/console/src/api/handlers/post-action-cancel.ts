@@ -2,18 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { actionHandle } from '@airlock/core/gateway';
 import { appendAudit } from '@airlock/db';
 import { actionIdFrom, assertCanSee } from '../action-lookup.js';
-import { authenticate, requireUser } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { withErrors } from '../errors.js';
 import { jsonResponse } from '../http.js';
+import { callerOf } from '../route-access.js';
 
 /**
- * POST /api/v1/actions/:id/cancel: an agent withdraws its own request, or an admin stops one.
+ * POST /api/v1/actions/:id/cancel: an agent withdraws its own request, or an admin stops one (the row admits no other user).
  * The workflow records the cancellation (`action.completed`, status cancelled) itself.
  */
 export const postActionCancel = withErrors(async (request: Request, ctx: ApiContext, params: { id: string }): Promise<Response> => {
-  const principal = await authenticate(request, ctx.db);
-  if (principal.kind === 'user') requireUser(principal, 'admin');
+  const principal = await callerOf(request, ctx.db, 'post-action-cancel#postActionCancel');
   const actionId = actionIdFrom(params.id);
   await assertCanSee(ctx, principal, actionId);
   await actionHandle(ctx.temporal, actionId).cancel();

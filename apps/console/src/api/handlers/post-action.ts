@@ -1,6 +1,7 @@
 import { submitAction } from '@airlock/core/gateway';
 import { approvalForecastFor } from '../approval-forecast.js';
-import { authenticate, refuseOtherAgent, requireAgent } from '../auth.js';
+import { refuseOtherAgent, requireAgent } from '../auth.js';
+import { callerOf } from '../route-access.js';
 import type { ApiContext } from '../context.js';
 import { withErrors } from '../errors.js';
 import { jsonResponse } from '../http.js';
@@ -10,7 +11,7 @@ import { checkToolArgs } from '../tool-args.js';
 
 /** POST /api/v1/actions: an agent asks to run a tool. 202 when new, 200 when the idempotency key matched. */
 export const postAction = withErrors(async (request: Request, ctx: ApiContext): Promise<Response> => {
-  const agent = requireAgent(await authenticate(request, ctx.db));
+  const agent = requireAgent(await callerOf(request, ctx.db, 'post-action#postAction'));
   refuseOtherAgent(request, agent);
   const body = await readJsonBody(request, SubmitActionBody);
   checkToolArgs(body.tool, body.args);

@@ -1,10 +1,11 @@
 import { approveAndRemember } from '@airlock/ops';
 import { actionIdFrom } from '../action-lookup.js';
-import { authenticateReading, operatorOf } from '../auth.js';
+import { operatorOf } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { withErrors } from '../errors.js';
 import { jsonResponse } from '../http.js';
 import { readJsonValue } from '../request.js';
+import { callerReading } from '../route-access.js';
 import type { RememberedApprovalView } from '../schemas.js';
 import { toStandingApprovalView } from '../views.js';
 
@@ -16,7 +17,7 @@ import { toStandingApprovalView } from '../views.js';
  * leaves no grant. The body is read during the key's look-up (as for a plain decision).
  */
 export const postApproveAndRemember = withErrors(async (request: Request, ctx: ApiContext, params: { id: string }): Promise<Response> => {
-  const reading = await authenticateReading(request, ctx.db, readJsonValue);
+  const reading = await callerReading(request, ctx.db, 'post-approve-and-remember#postApproveAndRemember', readJsonValue);
   const operator = operatorOf(reading.principal);
   const actionId = actionIdFrom(params.id);
   const body = await reading.body;

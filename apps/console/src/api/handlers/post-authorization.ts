@@ -1,7 +1,8 @@
 import { PLAN_TOOL } from '@airlock/core';
 import { submitAction } from '@airlock/core/gateway';
 import { approvalForecastFor } from '../approval-forecast.js';
-import { authenticate, refuseOtherAgent, requireAgent } from '../auth.js';
+import { refuseOtherAgent, requireAgent } from '../auth.js';
+import { callerOf } from '../route-access.js';
 import type { ApiContext } from '../context.js';
 import { withErrors } from '../errors.js';
 import { jsonResponse } from '../http.js';
@@ -11,7 +12,7 @@ import { checkToolArgs } from '../tool-args.js';
 
 /** POST /api/v1/authorizations: a gate-only action; the agent runs the tool once authorized and reports. */
 export const postAuthorization = withErrors(async (request: Request, ctx: ApiContext): Promise<Response> => {
-  const agent = requireAgent(await authenticate(request, ctx.db));
+  const agent = requireAgent(await callerOf(request, ctx.db, 'post-authorization#postAuthorization'));
   refuseOtherAgent(request, agent);
   const body = await readJsonBody(request, AuthorizationRequestBody);
   // A plan's steps run in the worker with compensations; an agent cannot run one as a single tool.

@@ -1,6 +1,7 @@
 import { listBudgets } from '@airlock/db';
 import { createBudget, runUseCase } from '@airlock/ops';
-import { authenticate, operatorOf } from '../auth.js';
+import { operatorOf } from '../auth.js';
+import { callerOf } from '../route-access.js';
 import type { ApiContext } from '../context.js';
 import { withErrors } from '../errors.js';
 import { jsonResponse } from '../http.js';
@@ -9,7 +10,7 @@ import { toBudgetView } from '../views.js';
 
 /** POST /api/v1/budgets (admin): one cap per scope, target, period and currency; a second is a 409 (change that one). Audited. */
 export const postBudget = withErrors(async (request: Request, ctx: ApiContext): Promise<Response> => {
-  const operator = operatorOf(await authenticate(request, ctx.db));
+  const operator = operatorOf(await callerOf(request, ctx.db, 'post-budget#postBudget'));
   const budget = await runUseCase(ctx, operator, createBudget, await readJsonValue(request));
   // Read back with the current period's usage, as the list shows it.
   const [created] = (await listBudgets(ctx.db, { scope: budget.scope, target: budget.target })).filter((b) => b.id === budget.id);

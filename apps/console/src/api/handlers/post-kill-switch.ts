@@ -1,5 +1,6 @@
 import { suspendAndCancel } from '@airlock/ops';
-import { authenticate, operatorOf } from '../auth.js';
+import { operatorOf } from '../auth.js';
+import { callerOf } from '../route-access.js';
 import type { ApiContext } from '../context.js';
 import { withErrors } from '../errors.js';
 import { jsonResponse } from '../http.js';
@@ -12,7 +13,7 @@ import type { KillSwitchResult } from '../schemas.js';
  * row commit together. Suspending what is already suspended returns the switch in force.
  */
 export const postKillSwitch = withErrors(async (request: Request, ctx: ApiContext): Promise<Response> => {
-  const operator = operatorOf(await authenticate(request, ctx.db));
+  const operator = operatorOf(await callerOf(request, ctx.db, 'post-kill-switch#postKillSwitch'));
   const result: KillSwitchResult = await suspendAndCancel(ctx, operator, await readJsonValue(request));
   return jsonResponse(result);
 });

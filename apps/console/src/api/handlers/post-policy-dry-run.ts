@@ -1,4 +1,4 @@
-import { authenticate, requireUser } from '../auth.js';
+import { callerOf } from '../route-access.js';
 import type { ApiContext } from '../context.js';
 import { withErrors } from '../errors.js';
 import { jsonResponse } from '../http.js';
@@ -8,7 +8,7 @@ import { PolicyDryRunBody } from '../schemas.js';
 
 /** POST /api/v1/policy/dry-run: how the active policy classifies a request. Pure: nothing runs, nothing is counted or recorded. */
 export const postPolicyDryRun = withErrors(async (request: Request, ctx: ApiContext): Promise<Response> => {
-  requireUser(await authenticate(request, ctx.db));
+  await callerOf(request, ctx.db, 'post-policy-dry-run#postPolicyDryRun');
   const body = await readJsonBody(request, PolicyDryRunBody);
   return jsonResponse(await dryRunPolicy(ctx, body));
 });

@@ -1,7 +1,8 @@
 import { NotAgentRunError, reportAgentRun } from '@airlock/core/agent-gateway';
 import { actionHandle } from '@airlock/core/gateway';
 import { actionIdFrom } from '../action-lookup.js';
-import { authenticate, requireAgent } from '../auth.js';
+import { requireAgent } from '../auth.js';
+import { callerOf } from '../route-access.js';
 import type { ApiContext } from '../context.js';
 import { ApiError, notFound, withErrors } from '../errors.js';
 import { jsonResponse } from '../http.js';
@@ -10,7 +11,7 @@ import { AgentReportBody } from '../schemas.js';
 
 /** POST /api/v1/actions/:id/report: the agent reports its own run of a gate-only action; answers with the outcome. */
 export const postReport = withErrors(async (request: Request, ctx: ApiContext, params: { id: string }): Promise<Response> => {
-  const agent = requireAgent(await authenticate(request, ctx.db));
+  const agent = requireAgent(await callerOf(request, ctx.db, 'post-report#postReport'));
   const actionId = actionIdFrom(params.id);
   const body = await readJsonBody(request, AgentReportBody);
   const { memo } = await actionHandle(ctx.temporal, actionId).describe();

@@ -1,5 +1,6 @@
 import { grantStandingApproval, runUseCase } from '@airlock/ops';
-import { authenticate, operatorOf } from '../auth.js';
+import { operatorOf } from '../auth.js';
+import { callerOf } from '../route-access.js';
 import type { ApiContext } from '../context.js';
 import { withErrors } from '../errors.js';
 import { jsonResponse } from '../http.js';
@@ -12,7 +13,7 @@ import { toStandingApprovalView } from '../views.js';
  * `maxUses` times. Not the agent's owner; the condition must compile. Audited as the granting person.
  */
 export const postStandingApproval = withErrors(async (request: Request, ctx: ApiContext): Promise<Response> => {
-  const operator = operatorOf(await authenticate(request, ctx.db));
+  const operator = operatorOf(await callerOf(request, ctx.db, 'post-standing-approval#postStandingApproval'));
   const grant = await runUseCase(ctx, operator, grantStandingApproval, await readJsonValue(request));
   return jsonResponse(toStandingApprovalView(grant, grant.validFrom), 201);
 });

@@ -1,6 +1,7 @@
 import { activeSuspension } from '@airlock/db';
-import { requireRole, runUseCase, updateAgent } from '@airlock/ops';
-import { authenticate, operatorOf } from '../auth.js';
+import { runUseCase, updateAgent } from '@airlock/ops';
+import { operatorOf } from '../auth.js';
+import { callerOf } from '../route-access.js';
 import type { ApiContext } from '../context.js';
 import { withErrors } from '../errors.js';
 import { jsonResponse } from '../http.js';
@@ -14,8 +15,7 @@ import { toAgentView } from '../views.js';
  * next request; actions already admitted keep their classification. Audited with before and after.
  */
 export const putAgentTools = withErrors(async (request: Request, ctx: ApiContext, params: { id: string }): Promise<Response> => {
-  const operator = operatorOf(await authenticate(request, ctx.db));
-  await requireRole(ctx, operator, 'admin', 'agent.update');
+  const operator = operatorOf(await callerOf(request, ctx.db, 'put-agent-tools#putAgentTools'));
   const { allowedTools } = await readJsonBody(request, AgentToolsBody);
   const after = await runUseCase(ctx, operator, updateAgent, { id: params.id, allowedTools });
   return jsonResponse(toAgentView(after, await activeSuspension(ctx.db, { agentId: after.id, team: after.team })));

@@ -1,5 +1,5 @@
 import { listSuspensions } from '@airlock/db';
-import { createAgent, disableAgent, listKeys, mintKey, requireRole, runUseCase, updateAgent, type AgentRecord } from '@airlock/ops';
+import { createAgent, disableAgent, listKeys, mintKey, runUseCase, updateAgent, type AgentRecord } from '@airlock/ops';
 import { operatorRoute } from '../../operator-route.js';
 import { suspensionFor } from '../../suspensions.js';
 import { toAgentView, toKeyView, toMintedKeyView } from '../../views.js';
@@ -10,25 +10,32 @@ async function agentView(ctx: ApiContext, agent: AgentRecord) {
 }
 
 /** POST /api/v1/agents (admin): a new agent, with no key yet. */
-export const postAgent = operatorRoute(async (ctx, operator, body) => agentView(ctx, await runUseCase(ctx, operator, createAgent, body)), { status: 201 });
+export const postAgent = operatorRoute('management/agents#postAgent', async (ctx, operator, body) => agentView(ctx, await runUseCase(ctx, operator, createAgent, body)), {
+  status: 201,
+});
 
 /** PATCH /api/v1/agents/:id (admin): name, team, owner (null clears it), allowed tools. */
-export const patchAgent = operatorRoute<{ id: string }>(async (ctx, operator, body, { id }) => agentView(ctx, await runUseCase(ctx, operator, updateAgent, { ...body, id })));
+export const patchAgent = operatorRoute<{ id: string }>('management/agents#patchAgent', async (ctx, operator, body, { id }) =>
+  agentView(ctx, await runUseCase(ctx, operator, updateAgent, { ...body, id })),
+);
 
 /** POST /api/v1/agents/:id/disable (admin): admission refuses it and its keys are revoked, at once. */
-export const postAgentDisable = operatorRoute<{ id: string }>((ctx, operator, body, { id }) => runUseCase(ctx, operator, disableAgent, { ...body, id }));
+export const postAgentDisable = operatorRoute<{ id: string }>('management/agents#postAgentDisable', (ctx, operator, body, { id }) =>
+  runUseCase(ctx, operator, disableAgent, { ...body, id }),
+);
 
 /** GET /api/v1/agents/:id/keys (admin): the agent's keys, never their secrets. */
 export const getAgentKeys = operatorRoute<{ id: string }>(
-  async (ctx, operator, _body, { id }) => {
-    await requireRole(ctx, operator, 'admin', 'api_key.list');
-    return { keys: (await listKeys(ctx.db, { agentId: id })).map(toKeyView) };
+  'management/agents#getAgentKeys',
+  async (ctx, _operator, _body, { id }) => ({ keys: (await listKeys(ctx.db, { agentId: id })).map(toKeyView) }),
+  {
+    body: false,
   },
-  { body: false },
 );
 
 /** POST /api/v1/agents/:id/keys (admin): mints a key; the secret is in this answer only. */
 export const postAgentKey = operatorRoute<{ id: string }>(
+  'management/agents#postAgentKey',
   async (ctx, operator, body, { id }) => toMintedKeyView(await runUseCase(ctx, operator, mintKey, { ...body, agentId: id })),
   { status: 201 },
 );

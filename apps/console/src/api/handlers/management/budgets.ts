@@ -4,7 +4,7 @@ import { operatorRoute } from '../../operator-route.js';
 import { toBudgetView } from '../../views.js';
 
 /** PATCH /api/v1/budgets/:id (admin): a new limit or approval threshold (null removes it). */
-export const patchBudget = operatorRoute<{ id: string }>(async (ctx, operator, body, { id }) => {
+export const patchBudget = operatorRoute<{ id: string }>('management/budgets#patchBudget', async (ctx, operator, body, { id }) => {
   const budget = await runUseCase(ctx, operator, changeBudget, { ...body, id });
   const [changed] = (await listBudgets(ctx.db, { scope: budget.scope, target: budget.target })).filter((b) => b.id === budget.id);
   if (!changed) throw new Error(`budget ${budget.id} vanished after it was changed`);
@@ -12,4 +12,8 @@ export const patchBudget = operatorRoute<{ id: string }>(async (ctx, operator, b
 });
 
 /** DELETE /api/v1/budgets/:id (admin): refused (409) while an action in flight holds a reservation on it. */
-export const deleteBudgetRoute = operatorRoute<{ id: string }>((ctx, operator, _body, { id }) => runUseCase(ctx, operator, deleteBudget, { id }), { body: false });
+export const deleteBudgetRoute = operatorRoute<{ id: string }>(
+  'management/budgets#deleteBudgetRoute',
+  (ctx, operator, _body, { id }) => runUseCase(ctx, operator, deleteBudget, { id }),
+  { body: false },
+);

@@ -2,6 +2,6 @@ import { resolveCompensation } from '@airlock/ops';
 import { operatorRoute } from '../../operator-route.js';
 
 /** POST /api/v1/actions/:id/compensations (admin): retry a plan's failed compensation, or record that it was fixed by hand. */
-export const postCompensationResolution = operatorRoute<{ id: string }>((ctx, operator, body, { id }) =>
+export const postCompensationResolution = operatorRoute<{ id: string }>('management/compensations#postCompensationResolution', (ctx, operator, body, { id }) =>
   resolveCompensation({ db: ctx.db, temporal: ctx.temporal, ...(ctx.decisionWaitMs ? { waitMs: ctx.decisionWaitMs } : {}) }, operator, { ...body, actionId: id }),
 );

@@ -3,12 +3,17 @@ import { operatorRoute } from '../../operator-route.js';
 import { toKeyView, toMintedKeyView } from '../../views.js';
 
 /** POST /api/v1/keys/:id/rotate (admin): revokes the key and mints its replacement in one step; the new secret is shown once. */
-export const postKeyRotation = operatorRoute<{ id: string }>(async (ctx, operator, body, { id }) => toMintedKeyView(await runUseCase(ctx, operator, rotateKey, { ...body, id })), {
-  status: 201,
-});
+export const postKeyRotation = operatorRoute<{ id: string }>(
+  'management/keys#postKeyRotation',
+  async (ctx, operator, body, { id }) => toMintedKeyView(await runUseCase(ctx, operator, rotateKey, { ...body, id })),
+  {
+    status: 201,
+  },
+);
 
 /** POST /api/v1/keys/:id/revoke (admin): refused from the next request on; a repeat changes nothing. */
 export const postKeyRevocation = operatorRoute<{ id: string }>(
+  'management/keys#postKeyRevocation',
   async (ctx, operator, _body, { id }) => {
     const { key, changed } = await runUseCase(ctx, operator, revokeKey, { id });
     return { key: toKeyView(key), changed };
