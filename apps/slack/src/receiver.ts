@@ -13,16 +13,25 @@ const MAX_BODY_BYTES = 1024 * 1024;
  */
 export const RETRY_WINDOW_SECONDS = 2 * REQUEST_WINDOW_SECONDS;
 /**
- * How long after its first delivery a retry of a body not yet acted on is taken to overlap that delivery
- * (answered 200, not acted on): longer than a click takes (its decision waits up to 20 s), shorter than
- * Slack's second retry (about a minute later), which is then acted on if the first never finished.
+ * How long after its first delivery a retry of a body not yet acted on is taken to overlap that delivery:
+ * answered 503, not acted on, so Slack sends it again later (its retries come about 3 s, 1 minute and
+ * 5 minutes after the first). 45 s covers the part of a live click where a second delivery would race it,
+ * up to its decision (the lookups, the post wait of 2 s, the decision wait of 20 s), and ends before Slack's
+ * second retry, which is then acted on if the first never finished. A first delivery still running at a
+ * minute is past its decision (the workflow refuses the retry's duplicate and the clicker is told nothing)
+ * or stuck on a Slack call before it (then both may act; the workflow still records one decision). A longer
+ * mark would leave a click whose process died to the 5-minute retry alone, Slack's last.
  */
 export const IN_FLIGHT_MS = 45_000;
+
+/** The verdict of a retry inside IN_FLIGHT_MS of the first delivery of its body. */
+export const STILL_IN_FLIGHT = 'a retry of a request still being acted on';
 
 /**
  * `retry`: Slack sent this body before (with another signature, `X-Slack-Retry-Num`). Admitted when
  * the first delivery was not acted on (the process died, or the ack was lost, before its listener
- * finished); answered 200 and not acted on again when it was.
+ * finished) and is not still in flight (STILL_IN_FLIGHT: answered 503, so Slack tries again later);
+ * answered 200 and not acted on again when it was acted on.
  */
 export type RequestVerdict = { ok: true; retry?: true } | { ok: false; reason: string; retry?: true };
 
@@ -121,7 +130,7 @@ export class ReplayGuard {
     // written and tell the clicker theirs "was not recorded"); past IN_FLIGHT_MS the first is taken for dead.
     // (A retry whose own insert of the mark went in is the delivery in flight now.)
     if (!fresh.has(inFlightKey(rawBody)) && (await this.seen.has(inFlightKey(rawBody), nowMs))) {
-      return { ok: false, reason: 'a retry of a request still being acted on', retry: true };
+      return { ok: false, reason: STILL_IN_FLIGHT, retry: true };
     }
     return { ok: true, retry: true };
   }
@@ -186,8 +195,16 @@ export class GuardedHTTPReceiver extends HTTPReceiver {
         .then(async (rawBody) => {
           const verdict = await guard.admit(req.headers, rawBody.toString('utf8'));
           if (!verdict.ok && verdict.retry) {
-            // 200, so Slack stops retrying; the first delivery is the one acted on (and answered the clicker).
-            logger?.info(`ignored ${verdict.reason} (X-Slack-Retry-Num: ${String(req.headers['x-slack-retry-num'] ?? 'none')})`);
+            const retryNum = String(req.headers['x-slack-retry-num'] ?? 'none');
+            if (verdict.reason === STILL_IN_FLIGHT) {
+              // Not a 2xx (which ends Slack's retries) and no X-Slack-No-Retry: if the first delivery dies before
+              // acting, Slack's next retry is the one acted on; if it finishes, that retry is answered 200 below.
+              logger?.info(`answered 503 to ${verdict.reason}, so Slack sends it again later (X-Slack-Retry-Num: ${retryNum})`);
+              reply(res, 503);
+              return;
+            }
+            // 200, so Slack stops retrying: a delivery acted on it (and answered the clicker).
+            logger?.info(`ignored ${verdict.reason} (X-Slack-Retry-Num: ${retryNum})`);
             reply(res, 200);
             return;
           }
