@@ -377,8 +377,18 @@ export const AUDIT_EVENTS = {
     payload: z.object({ webhookId: id, deliveryId: id, replayId: id, eventId: id, eventType: text }),
   },
   'webhook.delivery_cancelled': {
-    when: "The worker cancelled a removed webhook's delivery the removal had not: the retry of an attempt in flight at the removal, or one queued after it.",
-    payload: z.object({ webhookId: id, deliveryId: id, eventId: id, eventType: text, attempts: count, lastStatus: count.nullable(), lastError: text.nullable() }),
+    when: "The worker cancelled a removed webhook's delivery the removal had not: the retry of an attempt in flight at the removal, one queued after it, or one whose last attempt went out and never recorded its answer (answerUnknown).",
+    // answerUnknown: true when the last attempt's answer was never recorded (the receiver may have taken it); absent on older rows.
+    payload: z.object({
+      webhookId: id,
+      deliveryId: id,
+      eventId: id,
+      eventType: text,
+      attempts: count,
+      lastStatus: count.nullable(),
+      lastError: text.nullable(),
+      answerUnknown: z.boolean().optional(),
+    }),
   },
   'webhook.delivery_failed': {
     when: 'The worker gave up on a webhook delivery after its last attempt; it is failed in the delivery log (a replay sends it again).',

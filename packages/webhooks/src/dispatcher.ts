@@ -3,7 +3,7 @@ import https from 'node:https';
 import { appendAuditIn, inTransaction, WakeUp, type Db } from '@airlock/db';
 import type pg from 'pg';
 import { deriveDeliveries } from './outbox.js';
-import { retryWait } from './retry-after.js';
+import { duration, RETRY_AFTER_OUTCOME, retryWait, type RetryWait } from './retry-after.js';
 import { signedHeaders } from './signing.js';
 import { pinnedLookup, vetTarget, type HostResolver } from './target.js';
 
@@ -45,6 +45,12 @@ export interface DispatcherOptions {
   requestTimeoutMs?: number;
   /** How many deliveries are in flight at once. */
   concurrency?: number;
+  /**
+   * How long past its lease a removed webhook's delivery whose attempt went out and never recorded its answer waits
+   * for it (the attempt's worker paused or starved, or dead), before it is cancelled with its answer unknown. Default:
+   * ten leases (5 min at the default request timeout).
+   */
+  answerGraceMs?: number;
   resolve?: HostResolver;
 }
 
@@ -67,7 +73,12 @@ interface CancelledDelivery {
   attempts: number;
   last_status: number | null;
   last_error: string | null;
+  /** Its last attempt went out and its answer was never recorded (the lease ran out, and the grace after it). */
+  answer_unknown: boolean;
 }
+
+/** How a delivery cancelled with its answer unknown starts its last error; an answer that comes later replaces it once. */
+const ANSWER_UNKNOWN = 'answer unknown:';
 
 /** What a delivery's audit row (failed, cancelled) says of it: which webhook, event and delivery, and its last answer. */
 function deliveryAuditPayload(
@@ -149,10 +160,15 @@ export class WebhookDispatcher {
     }
   }
 
+  /** The lease outlasts one attempt (three request timeouts, name resolution included). */
+  private get leaseMs(): number {
+    return (this.options.requestTimeoutMs ?? 10_000) * 3;
+  }
+
   private async claim(): Promise<ClaimedDelivery[]> {
-    // The lease outlasts one attempt; until it runs out no other worker takes the delivery, and a removal of its webhook
-    // leaves it to this attempt (which may already be on the wire) and counts it as in flight instead of cancelling it.
-    const leaseMs = (this.options.requestTimeoutMs ?? 10_000) * 3;
+    // Until the lease runs out no other worker takes the delivery, and a removal of its webhook leaves it to this
+    // attempt (which may already be on the wire) and counts it as in flight instead of cancelling it.
+    const { leaseMs } = this;
     // A removed webhook's deliveries are never claimed: what is pending of them is cancelled by cancelRemoved().
     const { rows } = await this.options.db.pool.query<ClaimedDelivery>(
       `WITH due AS (
@@ -175,14 +191,22 @@ export class WebhookDispatcher {
 
   /**
    * Cancels what is still pending of removed webhooks and no attempt holds: a retry that an attempt in flight at the
-   * removal led to (the removal counted it in flight, not cancelled), one whose worker died or stopped mid-attempt, or a
-   * delivery a path that skipped the subscription's lock queued after the removal. The removal's audit row did not count
-   * these as cancelled, so each cancel is audited (webhook.delivery_cancelled) in the transaction that makes it.
+   * removal led to (the removal counted it in flight, not cancelled), or a delivery a path that skipped the
+   * subscription's lock queued after the removal. The removal's audit row did not count these as cancelled, so each
+   * cancel is audited (webhook.delivery_cancelled) in the transaction that makes it.
+   *
+   * A delivery whose lease ran out with its attempt's answer unrecorded (`leased_until` set and past: answers clear it)
+   * is not unheld: that attempt went out, the receiver may have taken it, and its worker may only be slow to say so
+   * (paused, its pool starved). It is left to that worker for `answerGraceMs` past the lease; then it is cancelled with
+   * its answer unknown (`answerUnknown: true` in the audit row, `answer unknown: …` as its last error, the log says
+   * the receiver may have taken it), and an answer that still comes later is recorded on the row (recordLateAnswer).
+   *
    * Runs before every claim, and almost always finds nothing: a plain read looks first, and only what it finds opens a
    * transaction, which checks each delivery again under its row lock (another dispatcher's cancel holds the lock, so
    * SKIP LOCKED passes it by, or has committed, so it is no longer pending): each is cancelled and audited once.
    */
   private async cancelRemoved(): Promise<void> {
+    const graceMs = this.options.answerGraceMs ?? this.leaseMs * 10;
     // Per removed webhook, an index probe (subscription_id, status): never a scan of every pending delivery, which a
     // live receiver that is down can make many. The LIMIT bounds one transaction (the next look takes the rest) and
     // keeps the lateral subquery from being flattened into a join that the planner serves by reading all pending rows.
@@ -191,39 +215,69 @@ export class WebhookDispatcher {
        FROM webhook_subscriptions s
        CROSS JOIN LATERAL (
          SELECT d.id FROM webhook_deliveries d
-         WHERE d.subscription_id = s.id AND d.status = 'pending' AND (d.leased_until IS NULL OR d.leased_until <= now())
+         WHERE d.subscription_id = s.id AND d.status = 'pending'
+           AND (d.leased_until IS NULL OR d.leased_until <= now() - make_interval(secs => $1::double precision / 1000))
          LIMIT 500
        ) pending
        WHERE s.removed_at IS NOT NULL`,
+      [graceMs],
     );
     if (found.length === 0) return;
     const cancelled = await inTransaction(this.options.db, async (client) => {
+      // The answer of an attempt that never recorded it is unknown: the row says so instead of the attempt before's.
       const { rows } = await client.query<CancelledDelivery>(
         `WITH gone AS (
-           SELECT d.id
+           SELECT d.id, d.leased_until IS NOT NULL AS answer_unknown
            FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
            WHERE d.id = ANY($1::text[]) AND d.status = 'pending' AND s.removed_at IS NOT NULL
-             AND (d.leased_until IS NULL OR d.leased_until <= now())
+             AND (d.leased_until IS NULL OR d.leased_until <= now() - make_interval(secs => $2::double precision / 1000))
            FOR UPDATE OF d SKIP LOCKED
          )
-         UPDATE webhook_deliveries d SET status = 'cancelled', leased_until = NULL
+         UPDATE webhook_deliveries d SET status = 'cancelled', leased_until = NULL,
+           last_status = CASE WHEN gone.answer_unknown THEN NULL ELSE d.last_status END,
+           last_error = CASE WHEN gone.answer_unknown
+             THEN format('${ANSWER_UNKNOWN} attempt %s went out and its worker had not recorded the answer %s after its lease ran out', d.attempts, $3::text)
+             ELSE d.last_error END
          FROM gone WHERE d.id = gone.id
-         RETURNING d.id, d.subscription_id, d.event_id, d.event_type, d.attempts, d.last_status, d.last_error`,
-        [found.map((row) => row.id)],
+         RETURNING d.id, d.subscription_id, d.event_id, d.event_type, d.attempts, d.last_status, d.last_error, gone.answer_unknown`,
+        [found.map((row) => row.id), graceMs, duration(graceMs)],
       );
       for (const row of rows) {
         await appendAuditIn(client, {
           type: 'webhook.delivery_cancelled',
           actor: 'system:webhooks',
           eventKey: `webhook-delivery:${row.id}:cancelled`,
-          payload: deliveryAuditPayload(row, row.last_status, row.last_error),
+          payload: { ...deliveryAuditPayload(row, row.last_status, row.last_error), answerUnknown: row.answer_unknown },
         });
       }
       return rows;
     });
-    for (const row of cancelled)
+    for (const row of cancelled) {
+      const attempts = `${row.attempts} ${row.attempts === 1 ? 'attempt' : 'attempts'}`;
       this.options.logger.warn(
-        `webhooks: cancelled delivery ${row.id} (${row.event_id}): webhook ${row.subscription_id} was removed${row.attempts > 0 ? ` while an attempt was in flight, after ${row.attempts} ${row.attempts === 1 ? 'attempt' : 'attempts'}` : ' after it was queued'}`,
+        row.answer_unknown
+          ? `webhooks: cancelled delivery ${row.id} (${row.event_id}) with its answer unknown: webhook ${row.subscription_id} was removed, and attempt ${row.attempts} went out but its worker had not recorded the answer ${duration(graceMs)} after its lease ran out: the receiver may have taken it`
+          : `webhooks: cancelled delivery ${row.id} (${row.event_id}): webhook ${row.subscription_id} was removed${row.attempts > 0 ? ` while an attempt was in flight, after ${attempts}` : ' after it was queued'}`,
+      );
+    }
+  }
+
+  /**
+   * An attempt whose answer came after its delivery was cancelled with its answer unknown (cancelRemoved): the answer is
+   * written on the row once (its status, `delivered_at` on a 2xx, and a last error saying it came late) and logged; the
+   * status stays `cancelled`, as audited. Any other late answer (its lease ran out and another attempt took the
+   * delivery, or a stop gave it back) is left out, as before: the delivery's newer attempt speaks for it.
+   */
+  private async recordLateAnswer(delivery: ClaimedDelivery, result: AttemptResult): Promise<void> {
+    const answer = result.ok ? `HTTP ${result.status}, the receiver took it` : (result.error ?? 'no answer');
+    const { rowCount } = await this.options.db.pool.query(
+      `UPDATE webhook_deliveries SET last_status = $3, last_error = $4, delivered_at = CASE WHEN $5::boolean THEN now() ELSE delivered_at END
+       WHERE id = $1 AND attempts = $2 AND status = 'cancelled' AND last_status IS NULL AND starts_with(last_error, $6)`,
+      [delivery.id, delivery.attempts, result.status, `cancelled with its answer unknown; the answer came later: ${answer}`, result.ok, ANSWER_UNKNOWN],
+    );
+    if (rowCount === 1)
+      this.options.logger.warn(
+        `webhooks: delivery ${delivery.id} (${delivery.event_id}) to removed webhook ${delivery.subscription_id} was cancelled with its answer unknown; attempt ${delivery.attempts}'s answer came later: ${answer}. Recorded on the delivery; it stays cancelled`,
       );
   }
 
@@ -232,44 +286,75 @@ export class WebhookDispatcher {
     const { pool } = this.options.db;
     if (result.status === null && this.inFlight.signal.aborted) {
       // Cut off by stop() (a restart), not failed by the receiver: the attempt is given back and the delivery is due
-      // at once for the next worker, so a restart never spends a retry, nor the last one (which would give up).
+      // at once for the next worker, so a restart never spends a retry, nor the last one (which would give up). Not
+      // when its webhook is removed: no next attempt will be made, and this one may have reached the receiver, so it
+      // keeps its lease and is cancelled with its answer unknown past the grace (cancelRemoved), never as unsent.
       await pool.query(
-        `UPDATE webhook_deliveries SET attempts = attempts - 1, next_attempt_at = now(), leased_until = NULL WHERE id = $1 AND attempts = $2 AND status = 'pending'`,
+        `UPDATE webhook_deliveries d SET attempts = attempts - 1, next_attempt_at = now(), leased_until = NULL
+         WHERE id = $1 AND attempts = $2 AND status = 'pending'
+           AND EXISTS (SELECT 1 FROM webhook_subscriptions s WHERE s.id = d.subscription_id AND s.removed_at IS NULL)`,
         [delivery.id, delivery.attempts],
       );
       return;
     }
     // `attempts = $n`: an attempt whose lease ran out (and was retried elsewhere) records nothing. `status = 'pending'` holds
-    // for an attempt whose webhook was removed meanwhile too (a removal leaves leased deliveries to their attempt): the
-    // log keeps what the receiver answered, and a retry it would lead to is cancelled by the next cancelRemoved().
+    // for an attempt whose webhook was removed meanwhile too (a removal leaves deliveries an attempt went out for and has
+    // not answered to that attempt, and cancelRemoved() waits answerGraceMs past the lease for it): the log keeps what the
+    // receiver answered, and a retry it would lead to is cancelled by the next cancelRemoved(). An answer later still,
+    // after that cancel, is recorded by recordLateAnswer().
     if (result.ok) {
-      await pool.query(
+      const { rowCount } = await pool.query(
         `UPDATE webhook_deliveries SET status = 'delivered', delivered_at = now(), last_status = $3, last_error = NULL, leased_until = NULL
          WHERE id = $1 AND attempts = $2 AND status = 'pending'`,
         [delivery.id, delivery.attempts, result.status],
       );
+      if (rowCount !== 1) await this.recordLateAnswer(delivery, result);
       return;
     }
     // 410 Gone is the receiver saying this URL is gone for good: retrying it for a day helps nobody. The delivery
     // ends now; the subscription stays (removal is for an admin: it cannot be undone, and a replay needs it), so the
     // next event is still offered once, and ends the same way if the URL is still gone.
     const gaveUp = delivery.attempts >= this.retry.maxAttempts || result.status === 410;
-    const record = (client: pg.PoolClient | pg.Pool, error: string | null, waitMs: number) =>
+    // The wait is reckoned by the database's clock, as every due time is (the claim's now()): a Retry-After date too,
+    // so a worker's clock skewed against the database's does not shift it. With a date, the wait is the latest of the
+    // schedule's and the date, at most the cap; the note saying which (retryWait's words) is written in the same
+    // statement, from the same clock. Without one, least() gets -infinity and the wait is the schedule's (or the
+    // seconds' Retry-After retryWait chose).
+    const record = (client: pg.PoolClient | pg.Pool, error: string | null, wait: RetryWait) =>
       client.query(
-        `UPDATE webhook_deliveries SET status = $3, last_status = $4, last_error = $5, leased_until = NULL,
-           next_attempt_at = now() + make_interval(secs => $6::double precision / 1000)
+        `UPDATE webhook_deliveries SET status = $3, last_status = $4, leased_until = NULL,
+           next_attempt_at = greatest(now() + make_interval(secs => $6::double precision / 1000),
+             least(coalesce($7::timestamptz, '-infinity'), now() + make_interval(secs => $8::double precision / 1000))),
+           last_error = CASE WHEN $7::timestamptz IS NULL THEN $5::text
+             ELSE format('%s; Retry-After %s (%s s): %s', $5::text, $9::text, greatest(0, ceil(extract(epoch FROM $7::timestamptz - now())))::bigint,
+               CASE WHEN $7::timestamptz <= now() + make_interval(secs => $6::double precision / 1000) THEN $10::text
+                    WHEN $7::timestamptz > now() + make_interval(secs => $8::double precision / 1000) THEN $11::text
+                    ELSE $12::text END) END
          WHERE id = $1 AND attempts = $2 AND status = 'pending'`,
-        [delivery.id, delivery.attempts, gaveUp ? 'failed' : 'pending', result.status, error, waitMs],
+        [
+          delivery.id,
+          delivery.attempts,
+          gaveUp ? 'failed' : 'pending',
+          result.status,
+          wait.note ? `${error}; ${wait.note}` : error,
+          wait.ms,
+          wait.notBefore?.date ?? null,
+          this.retry.maxDelayMs,
+          wait.notBefore?.shown ?? null,
+          RETRY_AFTER_OUTCOME.scheduleLonger,
+          RETRY_AFTER_OUTCOME.capped(this.retry.maxDelayMs),
+          RETRY_AFTER_OUTCOME.waited,
+        ],
       );
     if (!gaveUp) {
       // A 429/503's Retry-After can only lengthen the wait; what it did is kept with the error, so the log explains the delay.
-      const wait = retryWait(this.backoffMs(delivery.attempts), result, this.retry.maxDelayMs, Date.now());
-      await record(pool, wait.note ? `${result.error}; ${wait.note}` : result.error, wait.ms);
+      const { rowCount } = await record(pool, result.error, retryWait(this.backoffMs(delivery.attempts), result, this.retry.maxDelayMs));
+      if (rowCount !== 1) await this.recordLateAnswer(delivery, result);
       return;
     }
     // Giving up is a transition operators must see: the failed status and its audit row commit together.
     const recorded = await inTransaction(this.options.db, async (client) => {
-      const { rowCount } = await record(client, result.error, 0);
+      const { rowCount } = await record(client, result.error, { ms: 0 });
       if (rowCount !== 1) return false;
       await appendAuditIn(client, {
         type: 'webhook.delivery_failed',
@@ -279,12 +364,11 @@ export class WebhookDispatcher {
       });
       return true;
     });
+    if (!recorded) return this.recordLateAnswer(delivery, result);
     // And said where operators look (the worker's log), naming the webhook, never its URL (it may carry a token).
-    if (recorded) {
-      this.options.logger.warn(
-        `webhooks: gave up on delivery ${delivery.id} (${delivery.event_id}) to webhook ${delivery.subscription_id} after ${delivery.attempts} ${delivery.attempts === 1 ? 'attempt' : 'attempts'} (${result.error ?? 'no answer'}); it is failed in the delivery log, replay it with \`airlock webhooks replay ${delivery.id}\``,
-      );
-    }
+    this.options.logger.warn(
+      `webhooks: gave up on delivery ${delivery.id} (${delivery.event_id}) to webhook ${delivery.subscription_id} after ${delivery.attempts} ${delivery.attempts === 1 ? 'attempt' : 'attempts'} (${result.error ?? 'no answer'}); it is failed in the delivery log, replay it with \`airlock webhooks replay ${delivery.id}\``,
+    );
   }
 
   /** Delay after the n-th failed attempt: base × 2^(n−1), capped, with jitter so receivers coming back are not stampeded. */

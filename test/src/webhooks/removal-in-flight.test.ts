@@ -57,7 +57,7 @@ describe('removing a webhook while one of its deliveries is on the wire', () => 
 
     expect(await deliveryRow(bed.t.db, onTheWire.id)).toEqual({ status: 'cancelled', attempts: 1, last_status: 503, last_error: 'HTTP 503' });
     expect(await auditRows('webhook.delivery_cancelled', webhookId)).toEqual([
-      { webhookId, deliveryId: onTheWire.id, eventId: onTheWire.eventId, eventType: 'action.executed', attempts: 1, lastStatus: 503, lastError: 'HTTP 503' },
+      { webhookId, deliveryId: onTheWire.id, eventId: onTheWire.eventId, eventType: 'action.executed', attempts: 1, lastStatus: 503, lastError: 'HTTP 503', answerUnknown: false },
     ]);
     // Nothing more goes out to the removed webhook.
     await dispatcher().runOnce();

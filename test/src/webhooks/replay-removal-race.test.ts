@@ -59,7 +59,7 @@ describe('replaying a delivery while its webhook is removed', () => {
     expect(audited).toEqual([
       {
         actor: 'system:webhooks',
-        payload: { webhookId, deliveryId: id, eventId, eventType: 'action.executed', attempts: 0, lastStatus: null, lastError: null },
+        payload: { webhookId, deliveryId: id, eventId, eventType: 'action.executed', attempts: 0, lastStatus: null, lastError: null, answerUnknown: false },
       },
     ]);
   });

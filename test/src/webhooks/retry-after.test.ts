@@ -1,6 +1,6 @@
 import { createWebhook, removeWebhook, runUseCase, type Operator } from '@airlock/ops';
 import { DEFAULT_RETRY, WebhookDispatcher } from '@airlock/webhooks';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { queueDelivery } from './queued.js';
 import { WebhookReceiver } from './receiver.js';
@@ -9,7 +9,8 @@ import { WebhookReceiver } from './receiver.js';
 // it asked, never earlier than the schedule's, at most the schedule's longest wait (4 h) later; the delivery log's
 // last_error says what the header did. The waits are checked before the words. Each delivery is sent once by `runOnce` (the schedule's first wait, 48 to
 // 72 s with jitter, keeps the retry out of the pass) and its stored next attempt is read back against the
-// database's clock: it was set between the attempt's claim (last_attempt_at) and the read.
+// database's clock: it was set between the attempt's claim (last_attempt_at) and the read. A date is reckoned by the
+// database's clock too, not the worker's: the tests set the worker's (Date.now) half an hour off it.
 
 let t: TestDatabase;
 let receiver: WebhookReceiver;
@@ -58,6 +59,23 @@ async function answered(status: number, retryAfter?: string) {
   };
 }
 
+/** The database's clock `ms` from now, as an HTTP date (whole seconds). */
+async function databaseTimeIn(ms: number): Promise<string> {
+  const { rows } = await t.db.pool.query<{ at: Date }>('SELECT now() + make_interval(secs => $1::double precision / 1000) AS at', [ms]);
+  return rows[0]!.at.toUTCString();
+}
+
+/** Runs `work` with this process's clock (Date.now, which the dispatcher read for Retry-After dates) `skewMs` off the database's. */
+async function skewed<T>(skewMs: number, work: () => Promise<T>): Promise<T> {
+  const realNow = Date.now.bind(Date);
+  const spy = vi.spyOn(Date, 'now').mockImplementation(() => realNow() + skewMs);
+  try {
+    return await work();
+  } finally {
+    spy.mockRestore();
+  }
+}
+
 describe('a receiver asking to wait (Retry-After)', () => {
   it('503 with seconds: the next attempt waits that long, not the schedule’s minute, and the log says why', async () => {
     const sent = await answered(503, '600');
@@ -66,12 +84,28 @@ describe('a receiver asking to wait (Retry-After)', () => {
     expect(sent.error).toBe('HTTP 503; Retry-After 600 s: the next attempt waits for it');
   });
 
-  it('429 with an HTTP date: no attempt before that date', async () => {
-    const date = new Date(Date.now() + 2 * 3_600_000).toUTCString();
-    const sent = await answered(429, date);
-    expect(sent.nextAttemptAt.getTime()).toBeGreaterThanOrEqual(Date.parse(date));
-    sent.atMost(2 * 3_600_000);
-    expect(sent.error).toMatch(new RegExp(`^HTTP 429; Retry-After ${date} \\(\\d+ s\\): the next attempt waits for it$`));
+  it('429 with an HTTP date: the next attempt is at that date by the database’s clock, even with the worker’s clock 30 min ahead', async () => {
+    const date = await databaseTimeIn(2 * 3_600_000);
+    const sent = await skewed(30 * 60 * SECOND, () => answered(429, date));
+    // A date is whole seconds, and the stored time has milliseconds: exactly the date, not the date shifted by the skew.
+    expect(sent.nextAttemptAt.getTime()).toBe(Date.parse(date));
+    const [, seconds] = /^HTTP 429; Retry-After .+ \((\d+) s\): the next attempt waits for it$/.exec(sent.error) ?? [];
+    expect(sent.error.startsWith(`HTTP 429; Retry-After ${date} (`)).toBe(true);
+    // Reckoned from the database's now() too: about 2 h, not the 1.5 h the worker's clock would make of it.
+    expect(Number(seconds)).toBeGreaterThan(2 * 3600 - 60);
+    expect(Number(seconds)).toBeLessThanOrEqual(2 * 3600);
+  });
+
+  it('an HTTP date past the cap waits the cap, one before the schedule’s wait keeps the schedule’s, by the database’s clock', async () => {
+    const far = await skewed(-30 * 60 * SECOND, async () => answered(503, await databaseTimeIn(6 * 3_600_000)));
+    far.atLeast(DEFAULT_RETRY.maxDelayMs);
+    far.atMost(DEFAULT_RETRY.maxDelayMs);
+    expect(far.error).toMatch(/^HTTP 503; Retry-After .+ \((?:2159\d|21600) s\): waiting the 4 h cap instead$/);
+    // 10 s ahead by the database's clock; the worker's, 30 min behind it, would read 30 min.
+    const near = await skewed(-30 * 60 * SECOND, async () => answered(503, await databaseTimeIn(10 * SECOND)));
+    near.atLeast(scheduled.earliest);
+    near.atMost(scheduled.latest);
+    expect(near.error).toMatch(/^HTTP 503; Retry-After .+ \((?:\d|10) s\): the retry schedule waits longer$/);
   });
 
   it('a wait past the cap waits the cap (the schedule’s longest wait, 4 h)', async () => {

@@ -9,10 +9,11 @@ export const RemoveWebhookInput = z.strictObject({ webhookId: WebhookId });
 
 /**
  * Removes a subscription (admin): nothing more is queued for it, its queued deliveries are cancelled, and its
- * delivery log stays. A delivery a worker's attempt holds (its lease) is left to that attempt, which may already be
- * on the wire: its answer is recorded (delivered, or the retry it leads to is cancelled and audited by the worker),
- * so the log never calls cancelled what the receiver took. The result and the audit row count those in flight.
- * A repeat changes nothing.
+ * delivery log stays. A delivery a worker's attempt holds (its lease, or one that ran out with the answer
+ * unrecorded) is left to that attempt, which may already be on the wire: its answer is recorded (delivered, or the
+ * retry it leads to is cancelled and audited by the worker; one never recorded is cancelled and audited as answer
+ * unknown), so the log never calls plainly cancelled what the receiver took. The result and the audit row count those
+ * in flight. A repeat changes nothing.
  */
 export const removeWebhook = defineUseCase({
   name: 'webhook.remove',
@@ -27,10 +28,11 @@ export const removeWebhook = defineUseCase({
     if (rows[0].removed_at) return { result: { webhook: webhookRecord(rows[0]), cancelledDeliveries: 0, inFlightDeliveries: 0, changed: false }, audit: null };
     const removed = await tx.query<WebhookRowSql>(`UPDATE webhook_subscriptions SET removed_at = now() WHERE id = $1 RETURNING ${WEBHOOK_COLUMNS}`, [input.webhookId]);
     // A claim committing meanwhile makes its delivery leased before this update re-reads the row: then it is in flight.
-    const cancelled = await tx.query(
-      "UPDATE webhook_deliveries SET status = 'cancelled' WHERE subscription_id = $1 AND status = 'pending' AND (leased_until IS NULL OR leased_until <= now())",
-      [input.webhookId],
-    );
+    // So is one whose lease ran out with its attempt's answer unrecorded (an answer clears the lease): that attempt went
+    // out, and its worker may still record the answer; the worker's cancelRemoved() waits for it, then cancels and audits.
+    const cancelled = await tx.query("UPDATE webhook_deliveries SET status = 'cancelled' WHERE subscription_id = $1 AND status = 'pending' AND leased_until IS NULL", [
+      input.webhookId,
+    ]);
     const cancelledDeliveries = cancelled.rowCount ?? 0;
     const inFlight = await tx.query<{ n: number }>("SELECT count(*)::int AS n FROM webhook_deliveries WHERE subscription_id = $1 AND status = 'pending'", [input.webhookId]);
     const inFlightDeliveries = inFlight.rows[0]!.n;
