@@ -161,7 +161,7 @@ describe("Slack's retry of a click", () => {
     expect(await h.db.prisma.auditEvent.count({ where: { actionId, type: 'slack.decision_refused' } })).toBe(0);
   });
 
-  it('a retry arriving while the first delivery is still being acted on is answered 200 and not acted on', async () => {
+  it('a retry arriving while the first delivery is still being acted on is answered 503 (Slack sends it again later) and not acted on', async () => {
     const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
     const payload = buttonClick(await postedMessage(fake, actionId), ACTION_DENY, alice);
     const first = signInteraction(payload, { secret: SIGNING_SECRET });
@@ -170,8 +170,8 @@ describe("Slack's retry of a click", () => {
     const held = fake.holdNextAnswer('views.open', (args) => JSON.stringify(args.view).includes(actionId));
     const firstAnswer = send(eventsUrl, first);
     await fake.waitForCall('views.open', (c) => JSON.stringify(c.args.view).includes(actionId));
-    expect((await send(eventsUrl, retryOf(first, payload))).status).toBe(200);
-    expect(logLines.some((l) => l.msg === 'ignored a retry of a request still being acted on (X-Slack-Retry-Num: 1)')).toBe(true);
+    expect((await send(eventsUrl, retryOf(first, payload))).status).toBe(503);
+    expect(logLines.some((l) => l.msg === 'answered 503 to a retry of a request still being acted on, so Slack sends it again later (X-Slack-Retry-Num: 1)')).toBe(true);
     held.release();
     expect((await firstAnswer).status).toBe(200);
     const acted = `acted:${createHash('sha256').update(first.body).digest('hex')}`;
