@@ -60,7 +60,8 @@ export async function removeWebhookCommand(webhookId: string, options: { by?: st
   return withDb(async (db) => {
     const { changed, cancelledDeliveries, inFlightDeliveries } = await runUseCase({ db }, await cliOperator(db, options.by), removeWebhook, { webhookId });
     if (!changed) return `webhook ${webhookId} was already removed`;
-    const inFlight = inFlightDeliveries > 0 ? `; ${inFlightDeliveries} already being sent (the delivery log will show their answer)` : '';
+    const inFlight =
+      inFlightDeliveries > 0 ? `; ${inFlightDeliveries} already being sent (the delivery log will show their answer, or that it is unknown if none is recorded)` : '';
     return `removed webhook ${webhookId}; ${cancelledDeliveries} queued deliveries cancelled${inFlight}`;
   }, WEBHOOK_OPTIONS);
 }

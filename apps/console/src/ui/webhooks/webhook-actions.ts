@@ -31,7 +31,7 @@ export async function removeWebhookAction(_previous: Notice, form: FormData): Pr
   return operatorAction('Remove', async (operator) => {
     const { changed, cancelledDeliveries, inFlightDeliveries } = await runUseCase(apiContext(), operator, removeWebhook, { webhookId });
     if (!changed) return `${webhookId} was already removed.`;
-    const inFlight = inFlightDeliveries > 0 ? ` ${inFlightDeliveries} already being sent: the delivery log will show their answer.` : '';
+    const inFlight = inFlightDeliveries > 0 ? ` ${inFlightDeliveries} already being sent: the delivery log will show their answer, or that it is unknown if none is recorded.` : '';
     return `Removed ${webhookId}; ${cancelledDeliveries} queued deliveries cancelled.${inFlight}`;
   });
 }
