@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { defaultActivityDeps } from '@airlock/activities';
 import { awaitOutcome, submitAction } from '@airlock/core/gateway';
+import { appendAudit } from '@airlock/db';
 import { decide, userOperator } from '@airlock/ops';
 import type { CompiledPolicy } from '@airlock/policy';
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from '@airlock/policy/files';
@@ -342,5 +343,42 @@ describe('a direct message whose users.lookupByEmail Slack rate-limits', () => {
     } finally {
       fake.heal('users.lookupByEmail');
     }
+  });
+});
+
+describe('a backlog of audit events that crosses a power of ten', () => {
+  /** Appends `count` events that no Slack message follows (no action), in one transaction. */
+  const filler = async (count: number) => {
+    const tag = randomBytes(4).toString('hex');
+    await appendAudit(
+      h.db,
+      ...Array.from({ length: count }, (_, i) => ({
+        eventKey: `test-filler:${tag}:${i}`,
+        type: 'tool.succeeded' as const,
+        actor: 'system:test',
+        payload: { tool: 'test.filler' },
+      })),
+    );
+  };
+  const head = async () => Number((await h.db.pool.query<{ seq: string }>('SELECT max(seq)::text AS seq FROM audit_events')).rows[0]!.seq);
+
+  it('is read in seq order: a notice asked for just below the power, with a full batch of events above it, is posted', async () => {
+    // Written while no app runs, after its cursor: at the next start the tail reads the backlog in batches of 200.
+    await startApp();
+    await until('the Slack cursor', () => h.db.prisma.auditCursor.findUnique({ where: { consumer: 'slack' } }).then((r) => r ?? undefined));
+    await slack!.stop();
+    slack = undefined;
+    const power = 10 ** String((await head()) + 20).length;
+    await filler(power - 10 - (await head()));
+    const rationale = `Refund for order ${randomBytes(4).toString('hex')} (below ${power}).`;
+    const { actionId } = await noticed(rationale);
+    const classified = (await auditRows(h.db, actionId, 'action.classified'))[0]!;
+    expect(Number(classified.seq)).toBeLessThan(power);
+    await filler(power + 250 - (await head()));
+
+    await startApp();
+    await notifierReadPast(h.db, actionId);
+    await fake.waitForCall('chat.postMessage', (c) => carries(rationale)(c.args) && c.response.ok === true);
+    expect(noticeCalls(rationale)).toHaveLength(1);
   });
 });

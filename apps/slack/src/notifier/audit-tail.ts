@@ -136,15 +136,17 @@ export class AuditTail {
     const { pool } = this.options.db;
     const batchSize = this.options.batchSize ?? 200;
     while (!this.stopped && this.leader) {
-      const { rows } = await pool.query<{ seq: string; action_id: string | null; type: string }>(
-        'SELECT seq::text AS seq, action_id, type FROM audit_events WHERE seq > $1 ORDER BY seq ASC LIMIT $2',
+      // The text of seq under its own name: ORDER BY seq would sort an output column named seq, as text ('100' before '99'),
+      // and the cursor, the batch's last row, would skip events (or read them again) wherever a batch crosses a power of ten.
+      const { rows } = await pool.query<{ seq_text: string; action_id: string | null; type: string }>(
+        'SELECT seq::text AS seq_text, action_id, type FROM audit_events WHERE seq > $1 ORDER BY seq ASC LIMIT $2',
         [this.cursor.toString(), batchSize],
       );
       if (rows.length === 0) return;
       // Rows are visible a moment before they are durable (early lock release): the handler waits before it sends
       // anything it read (onEvents), so a batch that sends nothing costs no WAL flush.
-      await this.options.onEvents(rows.map((r) => ({ seq: BigInt(r.seq), actionId: r.action_id, type: r.type })));
-      this.cursor = BigInt(rows[rows.length - 1]!.seq);
+      await this.options.onEvents(rows.map((r) => ({ seq: BigInt(r.seq_text), actionId: r.action_id, type: r.type })));
+      this.cursor = BigInt(rows[rows.length - 1]!.seq_text);
       // Progress, not a record: a crash that loses this update has the events read again, which the notifier
       // handles without effect (claim rows, rendered hashes). So its commit does not wait for the WAL flush.
       await pool.query(`UPDATE audit_cursors SET seq = $2, updated_at = now() WHERE consumer = $1 AND ${COMMIT_WITHOUT_FLUSH} IS NOT NULL`, [
