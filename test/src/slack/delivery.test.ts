@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { defaultActivityDeps } from '@airlock/activities';
 import { awaitOutcome, submitAction } from '@airlock/core/gateway';
-import { appendAudit } from '@airlock/db';
+import { appendAudit, createUser } from '@airlock/db';
 import { decide, userOperator } from '@airlock/ops';
 import type { CompiledPolicy } from '@airlock/policy';
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from '@airlock/policy/files';
@@ -23,6 +23,8 @@ import { postedMessage, startTestSlackApp } from './slack-app.js';
 const BOT_TOKEN = 'xoxb-airlock-delivery-token';
 const SIGNING_SECRET = randomBytes(16).toString('hex');
 const alice: SlackClicker = { id: 'U_ALICE', name: 'alice' };
+const dana: SlackClicker = { id: 'U_DANA', name: 'dana' };
+const erin: SlackClicker = { id: 'U_ERIN', name: 'erin' };
 
 const defaultPolicy = loadPolicyFile(DEFAULT_POLICY_FILE);
 let activePolicy: CompiledPolicy = defaultPolicy;
@@ -71,6 +73,23 @@ const deliveryFailures = (actionId: string) =>
   until(`a slack.delivery_failed row for ${actionId}`, async () =>
     (await auditRows(h.db, actionId, 'slack.delivery_failed')).length > 0 ? auditRows(h.db, actionId, 'slack.delivery_failed') : undefined,
   );
+
+/**
+ * The next update of a slack_messages row that `condition` (PL/pgSQL over OLD and NEW) matches fails
+ * (a dropped connection: 'test: <name> lost'), once; returns what removes the fault. A trigger, as the
+ * notifier cannot be reached from here.
+ */
+async function failNextRowUpdate(name: string, condition: string): Promise<() => Promise<void>> {
+  await h.db.pool.query(`CREATE SEQUENCE IF NOT EXISTS test_${name}_failures`);
+  await h.db.pool.query(`ALTER SEQUENCE test_${name}_failures RESTART WITH 1`);
+  await h.db.pool.query(`CREATE OR REPLACE FUNCTION test_fail_${name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+    IF ${condition} AND nextval('test_${name}_failures') = 1 THEN RAISE EXCEPTION 'test: ${name} lost'; END IF;
+    RETURN NEW; END $$`);
+  await h.db.pool.query(`CREATE TRIGGER test_fail_${name} BEFORE UPDATE ON slack_messages FOR EACH ROW EXECUTE FUNCTION test_fail_${name}()`);
+  return async () => {
+    await h.db.pool.query(`DROP TRIGGER IF EXISTS test_fail_${name} ON slack_messages`);
+  };
+}
 
 /** The notice calls carrying this rationale (each test's notice says its own). */
 const noticeCalls = (rationale: string) => fake.calls('chat.postMessage').filter((c) => JSON.stringify(c.args.blocks).includes(rationale));
@@ -279,17 +298,7 @@ describe('a restart', () => {
 
 describe('a post Slack took whose timestamp could not be written', () => {
   /** The notifier's next write of a message's timestamp fails (a dropped connection), after Slack took the post; once. */
-  async function failNextTimestampWrite(): Promise<() => Promise<void>> {
-    await h.db.pool.query(`CREATE SEQUENCE IF NOT EXISTS test_ts_write_failures`);
-    await h.db.pool.query(`ALTER SEQUENCE test_ts_write_failures RESTART WITH 1`);
-    await h.db.pool.query(`CREATE OR REPLACE FUNCTION test_fail_ts_write() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
-      IF NEW.ts IS NOT NULL AND OLD.ts IS NULL AND nextval('test_ts_write_failures') = 1 THEN RAISE EXCEPTION 'test: connection lost'; END IF;
-      RETURN NEW; END $$`);
-    await h.db.pool.query(`CREATE TRIGGER test_fail_ts_write BEFORE UPDATE ON slack_messages FOR EACH ROW EXECUTE FUNCTION test_fail_ts_write()`);
-    return async () => {
-      await h.db.pool.query(`DROP TRIGGER IF EXISTS test_fail_ts_write ON slack_messages`);
-    };
-  }
+  const failNextTimestampWrite = () => failNextRowUpdate('ts_write', 'NEW.ts IS NOT NULL AND OLD.ts IS NULL');
 
   const recordedTs = (actionId: string) =>
     until(
@@ -344,6 +353,100 @@ describe('a direct message whose users.lookupByEmail Slack rate-limits', () => {
       fake.heal('users.lookupByEmail');
     }
   });
+});
+
+describe('a direct message whose users.lookupByEmail Slack failed passingly', () => {
+  // The DM is owed on a row of its own (target airlock-user:<id>) until a lookup names the account: retried and given up like a failed post.
+  it('a lookup that failed once is asked again without another event of the action, and the DM arrives, once', async () => {
+    // A new approver: eligible only in rounds opened from now on, so no earlier round synced at the start looks her up first (and caches her account).
+    await createUser(h.db, { id: 'dana', role: 'approver' });
+    fake.addUser({ id: dana.id, name: 'dana', email: 'dana@example.test' });
+    const linesBefore = logLines.length;
+    await startApp({ env: { AIRLOCK_SLACK_DM_ASSIGNEES: 'true' } });
+    // The start's sync of open rounds done, it cannot sync this action's (a second attempt, asking for her again).
+    await until('the catch-up', () => logLines.slice(linesBefore).find((l) => l.msg.startsWith('Slack catch-up: ')));
+    const lookups = () => fake.calls('users.lookupByEmail').filter((c) => c.args.email === 'dana@example.test');
+    fake.failNext('users.lookupByEmail', { status: 429, retryAfterSeconds: 1 }, { times: 1, when: (args) => args.email === 'dana@example.test' });
+    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
+    await postedMessage(fake, actionId);
+    await logged(`could not look up the Slack account of dana to DM them about action ${actionId}: ratelimited`);
+
+    // Nobody decides: no event of the action follows the round's opening, so only a retry of the lookup can post the DM.
+    const dm = await postedMessage(fake, actionId, dana.id);
+    expect(buttons(dm.blocks)).not.toEqual([]);
+    expect(lookups().map((c) => c.response.httpStatus ?? 200)).toEqual([429, 200]);
+    const rows = await until('every message of the action recorded, none owed', async () => {
+      const found = await h.db.prisma.slackMessage.findMany({ where: { actionId }, select: { target: true, ts: true, owedSince: true }, orderBy: { target: 'asc' } });
+      return found.every((r) => r.ts !== null && r.owedSince === null) ? found : undefined;
+    });
+    expect(rows.map((r) => r.target)).toEqual(['C_APPROVALS', alice.id, dana.id]);
+    expect(fake.calls('chat.postMessage').filter((c) => c.args.channel === dana.id && JSON.stringify(c.args.blocks).includes(actionId))).toHaveLength(1);
+    expect(await auditRows(h.db, actionId, 'slack.delivery_failed')).toEqual([]);
+  });
+
+  it('a lookup Slack keeps failing is given up like a failed post: audited once, naming the person and the lookup', async () => {
+    await createUser(h.db, { id: 'erin', role: 'approver' });
+    fake.addUser({ id: erin.id, name: 'erin', email: 'erin@example.test' });
+    await startApp({ deliveryGiveUpMs: 1_500, env: { AIRLOCK_SLACK_DM_ASSIGNEES: 'true' } });
+    fake.failNext('users.lookupByEmail', { status: 500 }, { times: Infinity, when: (args) => args.email === 'erin@example.test' });
+    try {
+      const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
+      const [row, ...more] = await deliveryFailures(actionId);
+      expect(more).toEqual([]);
+      expect(row!.payload).toMatchObject({
+        message: 'direct',
+        round: 1,
+        target: 'airlock-user:erin',
+        channel: null,
+        ts: null,
+        call: 'chat.postMessage',
+        error: 'users.lookupByEmail: http_500',
+        permanent: false,
+        roundClosed: false,
+      });
+      expect((row!.payload as { attempts: number }).attempts).toBeGreaterThan(1);
+      await until('the DM to be owed no more', async () => {
+        const owed = await h.db.prisma.slackMessage.findFirstOrThrow({ where: { actionId, target: 'airlock-user:erin' }, select: { owedSince: true } });
+        return owed.owedSince === null ? true : undefined;
+      });
+      expect(await auditRows(h.db, actionId, 'slack.delivery_failed')).toHaveLength(1);
+      expect(fake.calls('chat.postMessage').filter((c) => c.args.channel === erin.id)).toEqual([]);
+    } finally {
+      fake.heal('users.lookupByEmail');
+    }
+  });
+});
+
+describe('a failed post whose owed mark the database fails too', () => {
+  // Between Slack's failure and its record on the row, the database fails: the delivery fails, and
+  // the audit tail reads its events again (nothing else would: no event of the action follows).
+  const failNextOwedMark = () => failNextRowUpdate('owed_mark', 'NEW.failed_attempts > OLD.failed_attempts');
+
+  const okPosts = (rationale: string) => fake.calls('chat.postMessage').filter((c) => carries(rationale)(c.args) && c.response.ok === true);
+
+  for (const kind of ['notice', 'approval'] as const) {
+    it(`${kind === 'notice' ? 'a notice' : "an approval round's message"} is posted later, once, and nothing is audited as given up`, async () => {
+      await startApp();
+      const restore = await failNextOwedMark();
+      try {
+        const rationale = `Refund for order ${randomBytes(4).toString('hex')} (owed mark fails, ${kind}).`;
+        fake.failNext('chat.postMessage', { error: 'internal_error' }, { times: 1, when: carries(rationale) });
+        const { actionId } = kind === 'notice' ? await noticed(rationale) : await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ rationale }));
+        await fake.waitForCall('chat.postMessage', (c) => carries(rationale)(c.args) && c.response.error === 'internal_error');
+        await logged('audit tail: test: owed_mark lost');
+
+        const ok = await fake.waitForCall('chat.postMessage', (c) => carries(rationale)(c.args) && c.response.ok === true);
+        const row = await until('the message to be recorded', () =>
+          h.db.prisma.slackMessage.findFirst({ where: { actionId, ts: { not: null } }, select: { ts: true, owedSince: true } }).then((r) => r ?? undefined),
+        );
+        expect(row).toEqual({ ts: ok.response.ts, owedSince: null });
+        expect(okPosts(rationale)).toHaveLength(1);
+        expect(await auditRows(h.db, actionId, 'slack.delivery_failed')).toEqual([]);
+      } finally {
+        await restore();
+      }
+    });
+  }
 });
 
 describe('a backlog of audit events that crosses a power of ten', () => {

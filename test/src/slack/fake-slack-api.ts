@@ -103,6 +103,11 @@ export class FakeSlackApi {
     return { release };
   }
 
+  /** A Slack account users.info and users.lookupByEmail know from now on. */
+  addUser(user: FakeSlackUser): void {
+    this.users.set(user.id, user);
+  }
+
   /** Calls of `method` are answered again. */
   heal(method: string): void {
     for (const failing of this.failures) if (failing.method === method) failing.remaining = 0;

@@ -6,9 +6,9 @@ import { approvalChannel, escalationChannel, type SlackRoutes } from '../routing
 import type { SlackDirectory } from '../users.js';
 import { loadActionView, type ActionView, type RoundView } from './action-view.js';
 import type { Attempt, FailedMessage } from './attempt.js';
-import { claimMessage, messageRows, type MessageRow, type Target } from './message-rows.js';
+import { claimMessage, dropMessage, isUnresolvedDirect, messageRows, unresolvedDirectTarget, type MessageRow, type Target } from './message-rows.js';
 import type { MessagePoster } from './posting.js';
-import { classifySlackError } from './slack-errors.js';
+import { classifySlackError, type SlackFailure } from './slack-errors.js';
 
 export interface ApprovalSyncDeps {
   db: Db;
@@ -36,8 +36,11 @@ export async function syncApprovalMessages(deps: ApprovalSyncDeps, actionId: str
   for (const round of view.rounds) {
     const open = round === latest && round.card.status.kind === 'open';
     const mine = rows.filter((r) => r.round === round.card.round);
+    const content = approvalMessage(round.card);
+    const hash = sha256Hex(JSON.stringify(content));
     if (open) {
-      for (const target of await targets(deps, view, round)) {
+      const { targets, unresolved, resolved } = await roundTargets(deps, view, round);
+      for (const target of targets) {
         if (mine.some((r) => r.target === target.target)) continue;
         const claimed = await claimMessage(deps.db, actionId, round.card.round, target);
         if (claimed) {
@@ -45,10 +48,25 @@ export async function syncApprovalMessages(deps: ApprovalSyncDeps, actionId: str
           claims.add(claimed);
         }
       }
+      // A DM whose recipient Slack could not name is owed like a failed post, on a row of its own: the retry pass looks them up again.
+      for (const { userId, failure } of unresolved) {
+        const target = unresolvedDirectTarget(userId);
+        const row = mine.find((r) => r.target === target) ?? (await claimMessage(deps.db, actionId, round.card.round, { target, kind: 'direct' }));
+        if (row) failed.push({ row, call: 'chat.postMessage', hash, failure });
+      }
+      for (const userId of resolved) {
+        const row = mine.find((r) => r.target === unresolvedDirectTarget(userId));
+        if (!row) continue;
+        await dropMessage(deps.db, row);
+        mine.splice(mine.indexOf(row), 1);
+      }
     }
-    const content = approvalMessage(round.card);
-    const hash = sha256Hex(JSON.stringify(content));
     for (const mineRow of mine) {
+      // Never posted: the lookups above settle it while the round is open; once it closes, it is given up like an unposted post.
+      if (isUnresolvedDirect(mineRow)) {
+        if (!open && mineRow.owedSince) settled.push(mineRow);
+        continue;
+      }
       let row = mineRow;
       let call: FailedMessage['call'] = 'chat.postMessage';
       try {
@@ -75,14 +93,21 @@ export async function syncApprovalMessages(deps: ApprovalSyncDeps, actionId: str
   return { failed, settled };
 }
 
-/** Where the round's messages go: its routed channel, each escalation's, and (dmAssignees) each eligible approver's DM. */
-async function targets(deps: ApprovalSyncDeps, view: ActionView, round: RoundView): Promise<Target[]> {
+/** Where the round's messages go, and the DM recipients Slack could not name now or did name (an account, or none). */
+interface RoundTargets {
+  targets: Target[];
+  unresolved: { userId: string; failure: SlackFailure }[];
+  resolved: string[];
+}
+
+/** The round's routed channel, each escalation's, and (dmAssignees) each eligible approver's DM. */
+async function roundTargets(deps: ApprovalSyncDeps, view: ActionView, round: RoundView): Promise<RoundTargets> {
   const { routes } = deps;
   const main = approvalChannel(routes, { tier: round.card.tier, team: view.team });
-  const result: Target[] = [{ target: main, kind: 'approval' }];
+  const result: RoundTargets = { targets: [{ target: main, kind: 'approval' }], unresolved: [], resolved: [] };
   for (const to of round.escalatedTo) {
     const channel = escalationChannel(routes, { to, tier: round.card.tier });
-    if (channel && !result.some((t) => t.target === channel)) result.push({ target: channel, kind: 'escalation' });
+    if (channel && !result.targets.some((t) => t.target === channel)) result.targets.push({ target: channel, kind: 'escalation' });
   }
   if (deps.dmAssignees && round.eligibleApprovers.length > 0) {
     const users = await deps.db.prisma.user.findMany({ where: { id: { in: round.eligibleApprovers } }, select: { id: true, email: true }, orderBy: { id: 'asc' } });
@@ -91,10 +116,14 @@ async function targets(deps: ApprovalSyncDeps, view: ActionView, round: RoundVie
       try {
         slackUser = await deps.directory.slackUserFor(user);
       } catch (error) {
-        // Slack could not say who they are right now: this pass posts the others; the action's next sync asks again.
-        deps.logger.warn(`could not look up the Slack account of ${user.id} to DM them about action ${view.actionId}: ${classifySlackError(error).error}`);
+        // Slack could not say who they are right now (a rate limit, its side): this pass posts the others.
+        const failure = classifySlackError(error);
+        deps.logger.warn(`could not look up the Slack account of ${user.id} to DM them about action ${view.actionId}: ${failure.error}`);
+        result.unresolved.push({ userId: user.id, failure: { ...failure, error: `users.lookupByEmail: ${failure.error}` } });
+        continue;
       }
-      if (slackUser) result.push({ target: slackUser, kind: 'direct' });
+      result.resolved.push(user.id);
+      if (slackUser) result.targets.push({ target: slackUser, kind: 'direct' });
     }
   }
   return result;

@@ -66,6 +66,23 @@ export function messageRows(db: Db, actionId: string, only?: 'notice' | 'approva
   return db.prisma.slackMessage.findMany({ where: { actionId, ...(kind ? { kind } : {}) }, orderBy: { createdAt: 'asc' } });
 }
 
+/** Marks the target of a direct message whose recipient has no known Slack account yet; no Slack id starts so. */
+const UNRESOLVED_DIRECT_PREFIX = 'airlock-user:';
+
+/**
+ * The target of the direct message to Airlock user `userId` while Slack could not say who they are
+ * (users.lookupByEmail failed passingly): the row holds the message's owed state, so the retry pass
+ * looks them up again; it is never posted, and is dropped once a lookup answers.
+ */
+export const unresolvedDirectTarget = (userId: string): string => `${UNRESOLVED_DIRECT_PREFIX}${userId}`;
+
+export const isUnresolvedDirect = (row: Pick<MessageRow, 'target'>): boolean => row.target.startsWith(UNRESOLVED_DIRECT_PREFIX);
+
+/** Removes a row that stands for nothing any more (an unresolved direct message whose recipient is now known). */
+export async function dropMessage(db: Db, row: MessageRow): Promise<void> {
+  await db.pool.query('DELETE FROM slack_messages WHERE action_id = $1 AND round = $2 AND target = $3', [row.actionId, row.round, row.target]);
+}
+
 /** One row's identity, as a map key. */
 export const messageKey = (row: MessageRow): string => `${row.actionId}:${row.round}:${row.target}`;
 
