@@ -1,17 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { defaultActivityDeps } from '@airlock/activities';
 import { awaitOutcome, submitAction } from '@airlock/core/gateway';
 import type { CompiledPolicy } from '@airlock/policy';
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from '@airlock/policy/files';
 import { ACTION_APPROVE } from '@airlock/slack';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { refundRequest, submitAndWaitForApproval } from '../support/actions.js';
-import { seedTeam, startHarness, type Harness } from '../support/harness.js';
-import { FakeSlackApi, type FakeFailure, type PostedMessage } from './fake-slack-api.js';
+import type { Harness } from '../support/harness.js';
+import type { FakeSlackApi, FakeFailure, PostedMessage } from './fake-slack-api.js';
 import { buttonClick, buttons, send, signInteraction, visibleText, type SlackClicker } from './interactions.js';
 import { noticePolicy } from './notice-policy.js';
 import { auditRows, carries, notifierReadPast, until } from './notifier-progress.js';
 import { postedMessage, startSlackAppProcess, type SlackAppProcess } from './slack-app.js';
+import { closeSlackTestBed, startSlackTestBed } from './test-bed.js';
 
 // What a Slack app process that dies owes Slack: the app runs in a process of its own and is
 // SIGKILLed while a message Slack failed to take waits for its retry. The next process is started
@@ -40,9 +40,7 @@ let fake: FakeSlackApi;
 let app: SlackAppProcess | undefined;
 
 beforeAll(async () => {
-  h = await startHarness({ deps: (db) => defaultActivityDeps(db, { current: () => activePolicy }) });
-  await seedTeam(h.db);
-  fake = await FakeSlackApi.start({ token: BOT_TOKEN, users: [{ id: alice.id, name: 'alice', email: 'alice@example.test' }] });
+  ({ h, fake } = await startSlackTestBed({ botToken: BOT_TOKEN, users: [{ id: alice.id, name: 'alice', email: 'alice@example.test' }], policy: () => activePolicy }));
 });
 
 afterEach(async () => {
@@ -54,8 +52,7 @@ afterEach(async () => {
 
 afterAll(async () => {
   await app?.stop('SIGKILL');
-  await fake?.close();
-  await h?.close();
+  await closeSlackTestBed({ fake, h });
 });
 
 async function startApp(deliveryGiveUpMs: number): Promise<SlackAppProcess> {

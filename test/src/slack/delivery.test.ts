@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { defaultActivityDeps } from '@airlock/activities';
 import { awaitOutcome, submitAction } from '@airlock/core/gateway';
 import { appendAudit, createUser } from '@airlock/db';
 import { decide, userOperator } from '@airlock/ops';
@@ -8,12 +7,13 @@ import { DEFAULT_POLICY_FILE, loadPolicyFile } from '@airlock/policy/files';
 import { ACTION_APPROVE, type RunningSlackApp } from '@airlock/slack';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { refundRequest, submitAndWaitForApproval } from '../support/actions.js';
-import { seedTeam, startHarness, type Harness } from '../support/harness.js';
-import { FakeSlackApi, type FakeFailure, type PostedMessage, type RecordedCall } from './fake-slack-api.js';
+import type { Harness } from '../support/harness.js';
+import type { FakeSlackApi, FakeFailure, PostedMessage, RecordedCall } from './fake-slack-api.js';
 import { buttonClick, buttons, send, signInteraction, visibleText, type SlackClicker } from './interactions.js';
 import { noticePolicy } from './notice-policy.js';
 import { auditRows, carries, notifierReadPast, until } from './notifier-progress.js';
 import { postedMessage, startTestSlackApp } from './slack-app.js';
+import { closeSlackTestBed, startSlackTestBed } from './test-bed.js';
 
 // What the Slack app does when Slack does not take a message: a notice (allow_and_notify) is
 // retried like an approval message's update; what Slack refuses for good, or what retries never
@@ -35,9 +35,7 @@ let slack: RunningSlackApp | undefined;
 const logLines: { level: number; msg: string }[] = [];
 
 beforeAll(async () => {
-  h = await startHarness({ deps: (db) => defaultActivityDeps(db, { current: () => activePolicy }) });
-  await seedTeam(h.db);
-  fake = await FakeSlackApi.start({ token: BOT_TOKEN, users: [{ id: alice.id, name: 'alice', email: 'alice@example.test' }] });
+  ({ h, fake } = await startSlackTestBed({ botToken: BOT_TOKEN, users: [{ id: alice.id, name: 'alice', email: 'alice@example.test' }], policy: () => activePolicy }));
 });
 
 afterEach(async () => {
@@ -47,11 +45,7 @@ afterEach(async () => {
   slack = undefined;
 });
 
-afterAll(async () => {
-  await slack?.stop();
-  await fake?.close();
-  await h?.close();
-});
+afterAll(() => closeSlackTestBed({ app: slack, fake, h }));
 
 /** One app at a time: only one process reads the audit log (the tail's lock), so a second would never post. */
 async function startApp(options: { deliveryGiveUpMs?: number; env?: Record<string, string> } = {}): Promise<RunningSlackApp> {

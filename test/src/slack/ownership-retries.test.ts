@@ -3,10 +3,11 @@ import { awaitOutcome } from '@airlock/core/gateway';
 import { ACTION_APPROVE, ACTION_DENY, PostgresSeenRequests, ReplayGuard, type RunningSlackApp } from '@airlock/slack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refundRequest, submitAndWaitForApproval, waitForStatus } from '../support/actions.js';
-import { seedTeam, startHarness, type Harness } from '../support/harness.js';
-import { FakeSlackApi, type PostedMessage } from './fake-slack-api.js';
+import type { Harness } from '../support/harness.js';
+import type { FakeSlackApi, PostedMessage } from './fake-slack-api.js';
 import { buttonClick, send, signInteraction, type SignedRequest, type SlackClicker } from './interactions.js';
 import { postedMessage, startTestSlackApp } from './slack-app.js';
+import { closeSlackTestBed, startSlackTestBed } from './test-bed.js';
 
 // Which clicks count while a post is in flight or has failed (only the very message Airlock posted), and
 // Slack's retries of a click whose first delivery was never acted on. Real Bolt receiver, real Temporal and
@@ -23,9 +24,7 @@ let eventsUrl: string;
 const logLines: { level: number; msg: string }[] = [];
 
 beforeAll(async () => {
-  h = await startHarness();
-  await seedTeam(h.db);
-  fake = await FakeSlackApi.start({ token: BOT_TOKEN, users: [{ id: alice.id, name: 'alice', email: 'alice@example.test' }] });
+  ({ h, fake } = await startSlackTestBed({ botToken: BOT_TOKEN, users: [{ id: alice.id, name: 'alice', email: 'alice@example.test' }] }));
   const started = await startTestSlackApp(h, fake, {
     botToken: BOT_TOKEN,
     signingSecret: SIGNING_SECRET,
@@ -39,11 +38,7 @@ beforeAll(async () => {
   eventsUrl = started.url;
 });
 
-afterAll(async () => {
-  await slack?.stop();
-  await fake?.close();
-  await h?.close();
-});
+afterAll(() => closeSlackTestBed({ app: slack, fake, h }));
 
 const signed = (payload: unknown) => send(eventsUrl, signInteraction(payload, { secret: SIGNING_SECRET }));
 const decisions = (actionId: string) => h.db.prisma.approvalDecision.count({ where: { approval: { actionId } } });

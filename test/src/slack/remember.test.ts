@@ -3,10 +3,11 @@ import { awaitOutcome, submitAction } from '@airlock/core/gateway';
 import { ACTION_APPROVE, ACTION_DENY, ACTION_OPEN_CONSOLE, ACTION_REMEMBER, REMEMBER_MODAL, type RunningSlackApp } from '@airlock/slack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refundRequest, submitAndWaitForApproval, waitForStatus } from '../support/actions.js';
-import { seedTeam, startHarness, type Harness } from '../support/harness.js';
-import { FakeSlackApi, type PostedMessage } from './fake-slack-api.js';
+import type { Harness } from '../support/harness.js';
+import type { FakeSlackApi, PostedMessage } from './fake-slack-api.js';
 import { button, buttonClick, buttons, modalSubmission, send, signInteraction, type SlackClicker } from './interactions.js';
 import { postedMessage, startTestSlackApp } from './slack-app.js';
+import { closeSlackTestBed, startSlackTestBed } from './test-bed.js';
 
 // Approve and remember from Slack: a button on the approval message opens a modal
 // with the grant's scope pre-filled; its submission goes through the real Bolt
@@ -24,26 +25,20 @@ let slack: RunningSlackApp;
 let eventsUrl: string;
 
 beforeAll(async () => {
-  h = await startHarness();
-  await seedTeam(h.db);
-  fake = await FakeSlackApi.start({
-    token: BOT_TOKEN,
+  ({ h, fake } = await startSlackTestBed({
+    botToken: BOT_TOKEN,
     users: [
       { id: alice.id, name: 'alice', email: 'alice@example.test' },
       { id: owner.id, name: 'owner', email: 'owner@example.test' },
       { id: victor.id, name: 'victor', email: 'victor@example.test' },
     ],
-  });
+  }));
   const started = await startTestSlackApp(h, fake, { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET });
   slack = started;
   eventsUrl = started.url;
 });
 
-afterAll(async () => {
-  await slack?.stop();
-  await fake?.close();
-  await h?.close();
-});
+afterAll(() => closeSlackTestBed({ app: slack, fake, h }));
 
 const signed = (payload: unknown) => send(eventsUrl, signInteraction(payload, { secret: SIGNING_SECRET }));
 const ephemeralTo = (user: SlackClicker, matches: (text: string) => boolean) =>

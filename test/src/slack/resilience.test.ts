@@ -3,11 +3,12 @@ import { awaitOutcome } from '@airlock/core/gateway';
 import { ACTION_APPROVE, ACTION_DENY, type RunningSlackApp } from '@airlock/slack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refundRequest, submitAndWaitForApproval, waitForStatus } from '../support/actions.js';
-import { seedTeam, startHarness, type Harness } from '../support/harness.js';
-import { FakeSlackApi, type PostedMessage } from './fake-slack-api.js';
+import type { Harness } from '../support/harness.js';
+import type { FakeSlackApi, PostedMessage } from './fake-slack-api.js';
 import { buttonClick, buttons, modalSubmission, send, signInteraction, visibleText, type SlackClicker } from './interactions.js';
 import { auditRows, notifierReadPast, until } from './notifier-progress.js';
 import { postedMessage, startTestSlackApp } from './slack-app.js';
+import { closeSlackTestBed, startSlackTestBed } from './test-bed.js';
 
 // The Slack app when Slack misbehaves or a request is not what a button sends: Web API failures
 // while a decision is in flight, modals whose text the decision would refuse, retried and
@@ -25,15 +26,13 @@ let eventsUrl: string;
 const logLines: { level: number; msg: string }[] = [];
 
 beforeAll(async () => {
-  h = await startHarness();
-  await seedTeam(h.db);
-  fake = await FakeSlackApi.start({
-    token: BOT_TOKEN,
+  ({ h, fake } = await startSlackTestBed({
+    botToken: BOT_TOKEN,
     users: [
       { id: alice.id, name: 'alice', email: 'alice@example.test' },
       { id: bob.id, name: 'bob', email: 'bob@example.test' },
     ],
-  });
+  }));
   const started = await startTestSlackApp(h, fake, {
     botToken: BOT_TOKEN,
     signingSecret: SIGNING_SECRET,
@@ -47,11 +46,7 @@ beforeAll(async () => {
   eventsUrl = started.url;
 });
 
-afterAll(async () => {
-  await slack?.stop();
-  await fake?.close();
-  await h?.close();
-});
+afterAll(() => closeSlackTestBed({ app: slack, fake, h }));
 
 const signed = (payload: unknown) => send(eventsUrl, signInteraction(payload, { secret: SIGNING_SECRET }));
 const click = (message: PostedMessage, actionId: string, user: SlackClicker) => signed(buttonClick(message, actionId, user));

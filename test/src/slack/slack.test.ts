@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { defaultActivityDeps } from '@airlock/activities';
 import { awaitOutcome, submitAction } from '@airlock/core/gateway';
 import { createAgent, createBudget, createUser } from '@airlock/db';
 import { decide, disableUser, resumeScope, runUseCase, suspendAndCancel, userOperator } from '@airlock/ops';
@@ -11,12 +10,13 @@ import { createLogger } from '@airlock/telemetry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refundRequest, submitAndWaitForApproval, waitForStatus } from '../support/actions.js';
 import { escalatingDeadlinePolicy } from '../support/escalating-policy.js';
-import { seedTeam, startHarness, type Harness } from '../support/harness.js';
-import { FakeSlackApi, type PostedMessage, type RecordedCall } from './fake-slack-api.js';
+import type { Harness } from '../support/harness.js';
+import type { FakeSlackApi, PostedMessage, RecordedCall } from './fake-slack-api.js';
 import { button, buttonClick, buttons, modalSubmission, send, signInteraction, visibleText, type SlackClicker } from './interactions.js';
 import { noticePolicy } from './notice-policy.js';
 import { auditRows, notifierReadPast } from './notifier-progress.js';
 import { postedMessage, startTestSlackApp } from './slack-app.js';
+import { closeSlackTestBed, startSlackTestBed } from './test-bed.js';
 
 const BOT_TOKEN = 'xoxb-airlock-test-token';
 const SIGNING_SECRET = randomBytes(16).toString('hex');
@@ -49,18 +49,8 @@ let slack: RunningSlackApp;
 let eventsUrl: string;
 
 beforeAll(async () => {
-  h = await startHarness({ deps: (db) => defaultActivityDeps(db, { current: () => activePolicy }) });
-  await seedTeam(h.db);
-  await createUser(h.db, { id: 'carol', role: 'approver' });
-  await h.db.prisma.slackUserLink.create({ data: { slackUserId: carol.id, userId: 'carol', createdBy: 'bob' } });
-  await createUser(h.db, { id: 'dora', role: 'approver' });
-  await createUser(h.db, { id: 'erin', role: 'approver' });
-  await h.db.prisma.slackUserLink.create({ data: { slackUserId: erin.id, userId: 'erin', createdBy: 'bob' } });
-  for (const id of ['dora', 'erin']) await runUseCase({ db: h.db }, userOperator({ id: 'bob', role: 'admin' }, 'api'), disableUser, { id, reason: 'left the company' });
-  await createAgent(h.db, { id: 'ops-bot', team: 'ops', allowedTools: ['payments.*'] });
-  await createBudget(h.db, { scope: 'team', target: 'billing', period: 'month', currency: 'USD', limit: '100000.00', approvalThreshold: '50000.00' });
-  fake = await FakeSlackApi.start({
-    token: BOT_TOKEN,
+  ({ h, fake } = await startSlackTestBed({
+    botToken: BOT_TOKEN,
     users: [
       { id: alice.id, name: 'alice', email: 'alice@example.test' },
       { id: bob.id, name: 'bob', email: 'BOB@example.test' },
@@ -75,17 +65,22 @@ beforeAll(async () => {
       { id: dora.id, name: 'dora', email: 'dora@example.test' },
       { id: erin.id, name: 'erin' },
     ],
-  });
+    policy: () => activePolicy,
+  }));
+  await createUser(h.db, { id: 'carol', role: 'approver' });
+  await h.db.prisma.slackUserLink.create({ data: { slackUserId: carol.id, userId: 'carol', createdBy: 'bob' } });
+  await createUser(h.db, { id: 'dora', role: 'approver' });
+  await createUser(h.db, { id: 'erin', role: 'approver' });
+  await h.db.prisma.slackUserLink.create({ data: { slackUserId: erin.id, userId: 'erin', createdBy: 'bob' } });
+  for (const id of ['dora', 'erin']) await runUseCase({ db: h.db }, userOperator({ id: 'bob', role: 'admin' }, 'api'), disableUser, { id, reason: 'left the company' });
+  await createAgent(h.db, { id: 'ops-bot', team: 'ops', allowedTools: ['payments.*'] });
+  await createBudget(h.db, { scope: 'team', target: 'billing', period: 'month', currency: 'USD', limit: '100000.00', approvalThreshold: '50000.00' });
   const started = await startTestSlackApp(h, fake, { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, routes: ROUTES, env: { AIRLOCK_SLACK_DM_ASSIGNEES: 'true' } });
   slack = started;
   eventsUrl = started.url;
 });
 
-afterAll(async () => {
-  await slack?.stop();
-  await fake?.close();
-  await h?.close();
-});
+afterAll(() => closeSlackTestBed({ app: slack, fake, h }));
 
 async function click(message: PostedMessage, actionId: string, user: SlackClicker) {
   return send(eventsUrl, signInteraction(buttonClick(message, actionId, user), { secret: SIGNING_SECRET }));
