@@ -3,7 +3,7 @@ import type { Logger } from '@slack/bolt';
 import type { Attempt, Delivery, FailedMessage } from './attempt.js';
 import { auditGaveUp, ROUND_CLOSED } from './give-up.js';
 import { messageRows, type MessageRow } from './message-rows.js';
-import { markOwed, settleOwed } from './owed-messages.js';
+import { markOwed, settleOwed, type Backoff } from './owed-messages.js';
 
 // What an attempt at a delivery leaves on the message rows: each message Slack did not take is owed
 // (retried by the notifier's retry pass, with a growing wait) or given up (audited), and each owed
@@ -24,9 +24,10 @@ export interface OutcomeDeps {
 /**
  * Records what the attempt left. A message Slack refused for good is given up at once (audited); one
  * that failed otherwise is marked owed on its row (owed-messages.ts), with a growing wait, and given
- * up once a failed attempt comes `giveUpAfterMs` or more after the first. Returns whether any message
- * was marked owed. Throws only when what is owed could not be recorded: the caller's events are then
- * read again (handle) or the rows still say it (retryOwed).
+ * up once a failed attempt comes `giveUpAfterMs` or more after the first. A give-up whose audit row
+ * could not be written leaves the message owed, so a later attempt gives it up again. Returns whether
+ * any message was marked owed. Throws only when what is owed could not be recorded: the caller's
+ * events are then read again (handle) or the rows still say it (retryOwed).
  */
 export async function recordOutcome(deps: OutcomeDeps, delivery: Delivery, attempt: Attempt): Promise<{ owed: boolean }> {
   let owedAny = false;
@@ -34,14 +35,12 @@ export async function recordOutcome(deps: OutcomeDeps, delivery: Delivery, attem
   for (const failed of attempt.failed) {
     const { row, failure } = failed;
     if (!failure.transient) {
-      await auditGaveUp(deps, failed, row.attempts + 1);
-      if (row.owedSince) await settle(deps, row);
+      if (await giveUp(deps, failed, row.attempts + 1)) owedAny = true;
       continue;
     }
-    const backoff = { firstDelayMs: deps.retryDelayMs, maxFactor: RETRY_MAX_DELAY_POLLS, retryAfterMs: failure.retryAfterMs };
     const now = Date.now();
     // A failure to record it (the database) fails the delivery: the audit tail reads the events again.
-    const owed = await markOwed(deps.db, row, failure.error, new Date(now), backoff);
+    const owed = await markOwed(deps.db, row, failure.error, new Date(now), backoff(deps, failure.retryAfterMs));
     if (!owed) continue;
     owedAny = true;
     if (now - owed.owedSince.getTime() >= deps.giveUpAfterMs) gaveUp.push({ failed, attempts: owed.attempts });
@@ -53,17 +52,30 @@ export async function recordOutcome(deps: OutcomeDeps, delivery: Delivery, attem
       `gave up ${what} of action ${delivery.actionId} after ${attempts} attempts; Slack may not show its current state: ${failed.call} to ${failed.row.target}: ${failed.failure.error}`,
     );
   }
-  for (const { failed, attempts } of gaveUp) {
-    await auditGaveUp(deps, failed, attempts);
-    await settle(deps, failed.row);
-  }
+  // Marked owed just above, with its next attempt: if the audit row cannot be written, that attempt gives it up again.
+  for (const { failed, attempts } of gaveUp) await auditGaveUp(deps, failed, attempts);
   for (const row of attempt.settled) {
     // Unposted, and its round is over: it will not be posted late, and so is given up.
-    if (!row.ts)
-      await auditGaveUp(deps, { row, call: 'chat.postMessage', hash: ROUND_CLOSED, failure: { error: row.lastError ?? 'unknown_error', transient: true } }, row.attempts);
-    await settle(deps, row);
+    if (!row.ts) {
+      const failed: FailedMessage = { row, call: 'chat.postMessage', hash: ROUND_CLOSED, failure: { error: row.lastError ?? 'unknown_error', transient: true } };
+      if (await giveUp(deps, failed, row.attempts)) owedAny = true;
+    } else await settle(deps, row);
   }
   return { owed: owedAny };
+}
+
+/**
+ * Gives the message up (its audit row and the clearing of its owed state commit together). When that
+ * could not be written, marks it owed once more, its next attempt after the usual wait, so that attempt
+ * gives it up again; a failure to mark it fails the delivery. Returns whether it was left owed.
+ */
+async function giveUp(deps: OutcomeDeps, failed: FailedMessage, attempts: number): Promise<boolean> {
+  if (await auditGaveUp(deps, failed, attempts)) return false;
+  return (await markOwed(deps.db, failed.row, failed.failure.error, new Date(), backoff(deps, failed.failure.retryAfterMs))) !== undefined;
+}
+
+function backoff(deps: OutcomeDeps, retryAfterMs: number | undefined): Backoff {
+  return { firstDelayMs: deps.retryDelayMs, maxFactor: RETRY_MAX_DELAY_POLLS, retryAfterMs };
 }
 
 /**
@@ -79,7 +91,7 @@ async function settle(deps: { db: Db; logger: Logger }, row: MessageRow): Promis
   try {
     await settleOwed(deps.db, row);
   } catch (error) {
-    // Still owed: the next attempt finds the audit row of this content already written.
+    // Still owed: the next attempt sends what is left, or finds nothing left to send.
     deps.logger.error(`could not clear the owed Slack message of action ${row.actionId} in ${row.target}: ${error instanceof Error ? error.message : String(error)}`);
   }
 }

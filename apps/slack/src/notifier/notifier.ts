@@ -37,6 +37,13 @@ export interface NotifierDeps {
 const RETRY_GIVE_UP_MS = 60 * 60_000;
 /** At most this many open rounds at a (re)start, and actions with owed messages per retry pass, are attempted. */
 const CATCH_UP_LIMIT = 500;
+/**
+ * How long the audit tail reads again the events of a delivery whose failure nothing could record (no
+ * message row yet, or its owed mark's write failed): the later events wait meanwhile, so a failure that
+ * does not pass holds them up this long at most, then the delivery is given up (an error line). At
+ * most giveUpAfterMs.
+ */
+const UNRECORDED_GIVE_UP_MS = 5 * 60_000;
 
 /** Audit events that change what an approval message shows. */
 const SHOWN_EVENTS: ReadonlySet<string> = new Set<AuditEventType>([
@@ -70,6 +77,8 @@ export class ApprovalNotifier {
    * query while nothing is owed; the rows are the record. 0 until the first pass has read them.
    */
   private nextRetryAt = 0;
+  /** Deliveries (kind:actionId) that failed before any row could record it: since when (UNRECORDED_GIVE_UP_MS). */
+  private readonly unrecorded = new Map<string, number>();
   private readonly messages: NotifierDeps & { poster: MessagePoster };
   private readonly outcomes: OutcomeDeps;
 
@@ -116,9 +125,12 @@ export class ApprovalNotifier {
     const shown = new Set<string>();
     for (const event of events) if (event.actionId && SHOWN_EVENTS.has(event.type)) shown.add(event.actionId);
     // One read each for the whole batch, not per action: most actions ask for no notice and never wait for people.
-    for (const { actionId, classification } of await this.noticesAsked(events)) await this.deliver({ kind: 'notice', actionId, classification });
+    const deliveries: Delivery[] = (await this.noticesAsked(events)).map(({ actionId, classification }) => ({ kind: 'notice', actionId, classification }));
     const waited = await this.actionsWithRounds([...shown]);
-    for (const actionId of shown) if (waited.has(actionId)) await this.deliver({ kind: 'sync', actionId });
+    for (const actionId of shown) if (waited.has(actionId)) deliveries.push({ kind: 'sync', actionId });
+    // A delivery whose failure nothing recorded fails the batch: the tail reads it again (the others then find nothing new to send).
+    const unrecorded = await this.deliverEach(deliveries);
+    if (unrecorded) throw unrecorded;
   }
 
   /**
@@ -129,10 +141,25 @@ export class ApprovalNotifier {
    */
   async catchUp(now = Date.now()): Promise<void> {
     const open = await this.deps.db.prisma.approval.findMany({ where: { status: 'open' }, select: { actionId: true }, orderBy: { createdAt: 'asc' }, take: CATCH_UP_LIMIT });
-    for (const { actionId } of open) await this.deliver({ kind: 'sync', actionId });
+    const unrecorded = await this.deliverEach(open.map(({ actionId }) => ({ kind: 'sync', actionId })));
     this.nextRetryAt = 0;
     const retried = await this.retryOwed(now);
     this.deps.logger.info(`Slack catch-up: ${open.length} open approval rounds synced, ${retried} actions with owed messages tried again`);
+    // The catch-up runs again (the tail takes the lead again after its poll interval).
+    if (unrecorded) throw unrecorded;
+  }
+
+  /** Attempts each delivery; the first failure nothing recorded (deliver) is returned once all were attempted. */
+  private async deliverEach(deliveries: readonly Delivery[]): Promise<Error | undefined> {
+    let unrecorded: Error | undefined;
+    for (const delivery of deliveries) {
+      try {
+        await this.deliver(delivery);
+      } catch (error) {
+        unrecorded ??= error instanceof Error ? error : new Error(String(error));
+      }
+    }
+    return unrecorded;
   }
 
   /** The batch's `action.classified` rows that allowed their action with a notice (`allow_and_notify`). */
@@ -168,13 +195,33 @@ export class ApprovalNotifier {
 
   /**
    * Attempts a delivery and records what Slack did not take (attempt-outcome.ts): owed, for
-   * retryOwed, or given up. A later event of the action attempts it again either way. Throws only
-   * when what is owed could not be recorded: the events are then read again (handle) or the rows
-   * still say it (retryOwed).
+   * retryOwed, or given up. A later event of the action attempts it again either way. Throws when
+   * nothing could record what is owed (the database): the events are then read again (handle) or
+   * the rows still say it (retryOwed); for UNRECORDED_GIVE_UP_MS at most, then it is given up.
    */
   private async deliver(delivery: Delivery): Promise<void> {
+    const key = `${delivery.kind}:${delivery.actionId}`;
+    try {
+      await this.attempt(delivery);
+      this.unrecorded.delete(key);
+    } catch (error) {
+      const since = this.unrecorded.get(key) ?? Date.now();
+      if (Date.now() - since < Math.min(this.outcomes.giveUpAfterMs, UNRECORDED_GIVE_UP_MS)) {
+        this.unrecorded.set(key, since);
+        throw error;
+      }
+      this.unrecorded.delete(key);
+      this.deps.logger.error(
+        `gave up ${delivery.kind === 'notice' ? 'posting the Slack notice' : 'updating the Slack messages'} of action ${delivery.actionId}: it failed before anything could record it, since ${new Date(since).toISOString()}: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
+
+  /** One attempt at the delivery; throws when nothing recorded its failure. */
+  private async attempt(delivery: Delivery): Promise<void> {
     const { actionId } = delivery;
     let attempt: Attempt;
+    let unsent: Error | undefined;
     try {
       attempt = delivery.kind === 'notice' ? await postNotice(this.messages, actionId, delivery.classification) : await syncApprovalMessages(this.messages, actionId);
     } catch (error) {
@@ -182,8 +229,11 @@ export class ApprovalNotifier {
       const reason = `could not ${delivery.kind === 'notice' ? 'post the notice' : 'update the messages'} of action ${actionId}: ${error instanceof Error ? error.message : String(error)}`;
       this.deps.logger.warn(reason);
       attempt = { failed: await allMessagesFailed(this.deps.db, delivery, reason), settled: [] };
+      unsent = error instanceof Error ? error : new Error(String(error));
     }
     const { owed } = await recordOutcome(this.outcomes, delivery, attempt);
     if (owed) this.nextRetryAt = Math.min(this.nextRetryAt, Date.now() + this.deps.retryDelayMs);
+    // It failed before any row could say so (the claim's insert failed, say): nothing else would try it again.
+    else if (unsent) throw unsent;
   }
 }

@@ -1,4 +1,4 @@
-import type { Db } from '@airlock/db';
+import { inlineParams, type Db } from '@airlock/db';
 
 // A Slack message is *owed* while a post or update of it failed with a passing error and has not
 // gone through since: its slack_messages row says since when, after how many attempts, when the
@@ -52,14 +52,16 @@ export async function markOwed(db: Db, key: MessageKey, error: string, now: Date
   return row && { owedSince: row.owed_since, attempts: row.failed_attempts };
 }
 
+const SETTLE_OWED = `UPDATE slack_messages SET owed_since = NULL, failed_attempts = 0, retry_at = NULL, last_error = NULL
+  WHERE action_id = $1 AND round = $2 AND target = $3 AND owed_since IS NOT NULL`;
+
 /** The message owes nothing any more (Slack took it, or the notifier gave up on it). */
 export async function settleOwed(db: Db, key: MessageKey): Promise<void> {
-  await db.pool.query(
-    `UPDATE slack_messages SET owed_since = NULL, failed_attempts = 0, retry_at = NULL, last_error = NULL
-     WHERE action_id = $1 AND round = $2 AND target = $3 AND owed_since IS NOT NULL`,
-    [key.actionId, key.round, key.target],
-  );
+  await db.pool.query(SETTLE_OWED, [key.actionId, key.round, key.target]);
 }
+
+/** settleOwed as a statement without parameters, to commit with the audit row of a give-up (appendAuditWith). */
+export const settleOwedStatement = (key: MessageKey): string => inlineParams(SETTLE_OWED, [key.actionId, key.round, key.target]);
 
 /**
  * Settles the action's owed rows of one kind (notices, or approval messages) whose attempt was due
