@@ -131,7 +131,9 @@ export class AuditFeed implements ActionWatch {
       return;
     }
     const { rows } = await this.db.pool.query<{ seq: string; type: string; action_id: string | null }>(
-      'SELECT seq::text AS seq, type, action_id FROM audit_events WHERE seq > $1 ORDER BY seq ASC LIMIT 500',
+      // Qualified: a bare `seq` in ORDER BY names the text output column and sorts '100' before '99', so a read
+      // crossing a power of ten would hand rows out of order and move lastSeq past rows it never read.
+      'SELECT seq::text AS seq, type, action_id FROM audit_events WHERE audit_events.seq > $1 ORDER BY audit_events.seq ASC LIMIT 500',
       [this.lastSeq],
     );
     if (rows.length === 0) return;
