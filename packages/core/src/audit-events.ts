@@ -219,7 +219,7 @@ export const AUDIT_EVENTS = {
       message: z.enum(['approval', 'escalation', 'direct', 'notice']),
       /** The approval round; 0 for a notice. */
       round: count,
-      /** Where it was for: a channel id, or a Slack user id for a direct message. */
+      /** Where it was for: a channel id, a Slack user id for a direct message, or `airlock-user:<id>` for a DM whose Slack account was never found (users.lookupByEmail kept failing). */
       target: text,
       /** The conversation and timestamp of the message once posted; null when it never was. */
       channel: text.nullable(),
