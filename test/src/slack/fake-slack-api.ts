@@ -57,6 +57,8 @@ export class FakeSlackApi {
   private readonly failures: { method: string; failure: FakeFailure; remaining: number; when: (args: Record<string, unknown>) => boolean }[] = [];
   private readonly holds: { method: string; remaining: number; when: (args: Record<string, unknown>) => boolean; released: Promise<void> }[] = [];
   private counter = 0;
+  /** The last message timestamp handed out, in microseconds. */
+  private lastTsMicros = 0;
 
   private constructor(
     private readonly server: Server,
@@ -211,7 +213,7 @@ export class FakeSlackApi {
         const target = String(args.channel);
         // Posting to a user id opens (or reuses) the DM with them.
         const channel = /^[UW]/.test(target) ? `D${target.slice(1)}` : target;
-        const ts = `${1_800_000_000 + ++this.counter}.${String(this.counter).padStart(6, '0')}`;
+        const ts = this.nextTs();
         const metadata = args.metadata;
         this.messages.set(`${channel}:${ts}`, { channel, ts, text, blocks, versions: [{ text, blocks }], ...(metadata !== undefined ? { metadata } : {}) });
         return { ok: true, channel, ts, message: { type: 'message', text, blocks, bot_id: 'B_BOT', ts } };
@@ -256,6 +258,12 @@ export class FakeSlackApi {
    * 100) a page with `has_more` and `response_metadata.next_cursor`; `metadata` only with
    * `include_all_metadata`.
    */
+  /** A message's timestamp as Slack makes them: when it took the message (seconds, microseconds), never twice the same. */
+  private nextTs(): string {
+    this.lastTsMicros = Math.max(Date.now() * 1000, this.lastTsMicros + 1);
+    return `${Math.floor(this.lastTsMicros / 1e6)}.${String(this.lastTsMicros % 1e6).padStart(6, '0')}`;
+  }
+
   private history(args: Record<string, unknown>): Record<string, unknown> {
     const channel = typeof args.channel === 'string' ? args.channel : '';
     const inclusive = args.inclusive === 'true' || args.inclusive === '1';

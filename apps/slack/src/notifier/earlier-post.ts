@@ -42,24 +42,44 @@ const HistoryPage = z.object({
   response_metadata: z.object({ next_cursor: z.string().optional() }).optional(),
 });
 
-/** Pages of conversations.history read before concluding there is no earlier post: ~1000 messages after the claim. */
+/** Pages of conversations.history read before giving up on finding an earlier post: ~1000 messages in its window. */
 const MAX_PAGES = 5;
 const PAGE_SIZE = 200;
-/** Slack's clock against the database's: the window opens this long before the row was claimed. */
+/** Slack's clock against the database's, and a post's time in flight: the window opens this long before the row was claimed and closes this long after its last post was sent. */
 const CLOCK_SLACK_MS = 5 * 60_000;
 
+/** When a post of a message can have been made: not before its row was claimed, not after its last attempt to post started. */
+export interface PostWindow {
+  claimedAt: Date;
+  /** The row's updated_at: each post stamps it just before it is sent (posting.ts). */
+  lastSentAt: Date;
+}
+
+/** The history of the window holds more messages than are read: whether the message was posted is unknown. */
+export class HistoryTooLongError extends Error {
+  constructor(channel: string) {
+    super(`conversations.history of ${channel}: more than ${MAX_PAGES * PAGE_SIZE} messages since the claim, the earlier post may be among the rest; not posting again`);
+    this.name = 'HistoryTooLongError';
+  }
+}
+
 /**
- * Finds the message a post of `key` left in Slack, if any: one posted by this bot (`botId`) after the
- * row was claimed, whose metadata names the same action, round and target. The conversation is the
- * target itself, or for a direct message (a user id) the bot's DM with that person. Throws what the
- * Web API throws (the caller decides whether to post regardless).
+ * Finds the message a post of `key` left in Slack, if any: one posted by this bot (`botId`) within the
+ * row's window, whose metadata names the same action, round and target. The conversation is the
+ * target itself, or for a direct message (a user id) the bot's DM with that person. History is read
+ * newest first, so the window is bounded on both sides; when it holds more messages than are read,
+ * throws HistoryTooLongError (the caller keeps the message owed rather than posting it twice). Throws
+ * what the Web API throws (the caller decides whether to post regardless).
  */
-export async function findEarlierPost(slack: webApi.WebClient, botId: string, key: Omit<PostIdentity, 'hash'>, claimedAt: Date): Promise<PostedAt | undefined> {
+export async function findEarlierPost(slack: webApi.WebClient, botId: string, key: Omit<PostIdentity, 'hash'>, window: PostWindow): Promise<PostedAt | undefined> {
   const channel = /^[UW]/.test(key.target) ? await directChannel(slack, key.target) : key.target;
-  const oldest = ((claimedAt.getTime() - CLOCK_SLACK_MS) / 1000).toFixed(6);
+  const oldest = ((window.claimedAt.getTime() - CLOCK_SLACK_MS) / 1000).toFixed(6);
+  const latest = ((Math.max(window.lastSentAt.getTime(), window.claimedAt.getTime()) + CLOCK_SLACK_MS) / 1000).toFixed(6);
   let cursor: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
-    const answer = HistoryPage.parse(await slack.conversations.history({ channel, oldest, include_all_metadata: true, limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) }));
+    const answer = HistoryPage.parse(
+      await slack.conversations.history({ channel, oldest, latest, inclusive: true, include_all_metadata: true, limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) }),
+    );
     for (const raw of answer.messages) {
       const message = HistoryMessage.safeParse(raw);
       if (!message.success || message.data.bot_id !== botId || message.data.metadata?.event_type !== MESSAGE_METADATA_TYPE) continue;
@@ -71,7 +91,7 @@ export async function findEarlierPost(slack: webApi.WebClient, botId: string, ke
     cursor = answer.response_metadata?.next_cursor;
     if (!answer.has_more || !cursor) return undefined;
   }
-  return undefined;
+  throw new HistoryTooLongError(channel);
 }
 
 async function directChannel(slack: webApi.WebClient, user: string): Promise<string> {

@@ -1,7 +1,7 @@
 import { awaitDurable, type Db } from '@airlock/db';
 import type { Logger, webApi } from '@slack/bolt';
 import type { SlackMessageContent } from '../blocks/approval-message.js';
-import { findEarlierPost, postMetadata, type PostedAt } from './earlier-post.js';
+import { findEarlierPost, postMetadata, type PostedAt, type PostWindow } from './earlier-post.js';
 import { messageKey, rowWhere, type MessageRow } from './message-rows.js';
 import { NOTHING_OWED } from './owed-messages.js';
 import { classifySlackError } from './slack-errors.js';
@@ -64,8 +64,9 @@ export class MessagePoster {
    * The row, with the channel and timestamp of a post of it Slack already took, when there is one: a
    * post whose write failed in this process, else one found in the conversation's history by its
    * metadata (a process that died between Slack's answer and the write). Writes what it found. A
-   * history lookup Slack fails passingly fails the attempt (it is owed, and retried: nothing is posted
-   * meanwhile); one it refuses for good (no `channels:history` scope, say) is logged and the message
+   * history lookup Slack fails passingly, or that could not read the whole window (a busy channel:
+   * HistoryTooLongError), fails the attempt (it is owed, and retried: nothing is posted meanwhile;
+   * given up at the horizon); one Slack refuses for good (no `channels:history` scope, say) is logged and the message
    * posted again, so a second copy is possible then.
    */
   async recovered(row: MessageRow): Promise<MessageRow> {
@@ -74,7 +75,7 @@ export class MessagePoster {
     let found = this.unrecorded.get(key);
     if (!found) {
       try {
-        found = await findEarlierPost(this.deps.slack, await this.ownBotId(), row, row.createdAt);
+        found = await findEarlierPost(this.deps.slack, await this.ownBotId(), row, await this.postWindow(row));
       } catch (error) {
         const failure = classifySlackError(error);
         if (failure.transient) throw error;
@@ -91,6 +92,16 @@ export class MessagePoster {
     await this.deps.db.prisma.slackMessage.update({ where: rowWhere(row), data: { channel: found.channel, ts: found.ts, renderedHash: found.hash } });
     this.unrecorded.delete(key);
     return { ...row, channel: found.channel, ts: found.ts, renderedHash: found.hash };
+  }
+
+  /** When a post of the row can have been made: from its claim to its last post's stamp (post), on the database's clock. */
+  private async postWindow(row: MessageRow): Promise<PostWindow> {
+    const { rows } = await this.deps.db.pool.query<{ updated_at: Date }>('SELECT updated_at FROM slack_messages WHERE action_id = $1 AND round = $2 AND target = $3', [
+      row.actionId,
+      row.round,
+      row.target,
+    ]);
+    return { claimedAt: row.createdAt, lastSentAt: rows[0]?.updated_at ?? row.createdAt };
   }
 
   private ownBotId(): Promise<string> {
