@@ -1,5 +1,6 @@
 import { webApi } from '@slack/bolt';
 import { describe, expect, it } from 'vitest';
+import { HistoryTooLongError } from './earlier-post.js';
 import { classifySlackError } from './slack-errors.js';
 
 // The WebClient's own error classes, as a failed call throws them.
@@ -26,5 +27,10 @@ describe('classifySlackError', () => {
     });
     expect(classifySlackError(new webApi.WebAPIRequestError(new Error('connect ECONNREFUSED 127.0.0.1:9')))).toMatchObject({ transient: true });
     expect(classifySlackError(new Error('connection terminated'))).toEqual({ error: 'connection terminated', transient: true });
+  });
+
+  it('keeps a message owed when the history search for its earlier post could not read the whole window', () => {
+    // Posting again could duplicate a message Slack already shows; owed, it is tried again and given up at the horizon.
+    expect(classifySlackError(new HistoryTooLongError('C1'))).toMatchObject({ transient: true });
   });
 });
