@@ -3,10 +3,11 @@ import { awaitOutcome } from '@airlock/core/gateway';
 import { ACTION_APPROVE, ACTION_DENY, PostgresSeenRequests, ReplayGuard, type RunningSlackApp } from '@airlock/slack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refundRequest, submitAndWaitForApproval } from '../support/actions.js';
-import { seedTeam, startHarness, type Harness } from '../support/harness.js';
-import { FakeSlackApi } from './fake-slack-api.js';
+import type { Harness } from '../support/harness.js';
+import type { FakeSlackApi } from './fake-slack-api.js';
 import { buttonClick, send, signInteraction, type SignedRequest, type SlackClicker } from './interactions.js';
 import { postedMessage, startTestSlackApp } from './slack-app.js';
+import { closeSlackTestBed, startSlackTestBed } from './test-bed.js';
 
 // Slack's retries of a click whose first delivery is still marked in flight (the replay guard's `inflight:`
 // key, 45 s). Slack retries a request it got no 2xx for (about 3 s, 1 minute and 5 minutes after it) and a 2xx
@@ -24,18 +25,14 @@ let eventsUrl: string;
 const logLines: { level: number; msg: string }[] = [];
 
 beforeAll(async () => {
-  h = await startHarness();
-  await seedTeam(h.db);
-  fake = await FakeSlackApi.start({ token: BOT_TOKEN, users: [{ id: alice.id, name: 'alice', email: 'alice@example.test' }] });
+  ({ h, fake } = await startSlackTestBed({ botToken: BOT_TOKEN, users: [{ id: alice.id, name: 'alice', email: 'alice@example.test' }] }));
   const started = await startTestSlackApp(h, fake, { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, logLines, pollIntervalMs: 300 });
   slack = started;
   eventsUrl = started.url;
 });
 
 afterAll(async () => {
-  await slack?.stop();
-  await fake?.close();
-  await h?.close();
+  await closeSlackTestBed({ app: slack, fake, h });
 });
 
 const decisions = (actionId: string) => h.db.prisma.approvalDecision.count({ where: { approval: { actionId } } });
