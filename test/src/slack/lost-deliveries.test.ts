@@ -124,13 +124,21 @@ describe('a database failure before the message has a row (its claim)', () => {
 });
 
 describe('a give-up whose audit row cannot be written', () => {
+  /** Makes every slack.delivery_failed audit insert fail until the returned function drops the trigger. */
+  async function failGiveUpAudits(): Promise<() => Promise<void>> {
+    await h.db.pool.query(`CREATE OR REPLACE FUNCTION lost_deliveries_fail_gave_up() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+      IF NEW.type = 'slack.delivery_failed' THEN RAISE EXCEPTION 'lost-deliveries: audit append failed'; END IF; RETURN NEW; END $$`);
+    await h.db.pool.query('CREATE TRIGGER lost_deliveries_fail_gave_up BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION lost_deliveries_fail_gave_up()');
+    return async () => {
+      await h.db.pool.query('DROP TRIGGER IF EXISTS lost_deliveries_fail_gave_up ON audit_events');
+    };
+  }
+
   it('leaves the message owed, and is audited once (and cleared) once the database takes it', async () => {
     const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
     const message = await postedMessage(fake, actionId);
     fake.failNext('chat.update', { status: 500 }, { times: Infinity, when: (args) => args.ts === message.ts });
-    await h.db.pool.query(`CREATE OR REPLACE FUNCTION lost_deliveries_fail_gave_up() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
-      IF NEW.type = 'slack.delivery_failed' THEN RAISE EXCEPTION 'lost-deliveries: audit append failed'; END IF; RETURN NEW; END $$`);
-    await h.db.pool.query('CREATE TRIGGER lost_deliveries_fail_gave_up BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION lost_deliveries_fail_gave_up()');
+    const allowGiveUpAudits = await failGiveUpAudits();
     const row = () => h.db.prisma.slackMessage.findFirstOrThrow({ where: { actionId, ts: message.ts } });
     expect((await send(eventsUrl, signInteraction(buttonClick(message, ACTION_APPROVE, alice), { secret: SIGNING_SECRET }))).status).toBe(200);
     await notifierReadPast(h.db, actionId);
@@ -138,7 +146,7 @@ describe('a give-up whose audit row cannot be written', () => {
     // The give-up did not commit: still owed, nothing audited.
     expect((await row()).owedSince).not.toBeNull();
     expect(await auditRows(h.db, actionId, 'slack.delivery_failed')).toEqual([]);
-    await h.db.pool.query('DROP TRIGGER IF EXISTS lost_deliveries_fail_gave_up ON audit_events');
+    await allowGiveUpAudits();
     await until('a slack.delivery_failed row', async () => ((await auditRows(h.db, actionId, 'slack.delivery_failed')).length > 0 ? true : undefined));
     await until('the message to be owed no more', async () => ((await row()).owedSince === null ? true : undefined), 10_000);
     await new Promise((r) => setTimeout(r, 1_500));
@@ -153,15 +161,13 @@ describe('a give-up whose audit row cannot be written', () => {
     const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
     const message = await postedMessage(fake, actionId);
     fake.failNext('chat.update', { error: 'msg_too_long' }, { times: Infinity, when: (args) => args.ts === message.ts });
-    await h.db.pool.query(`CREATE OR REPLACE FUNCTION lost_deliveries_fail_gave_up() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
-      IF NEW.type = 'slack.delivery_failed' THEN RAISE EXCEPTION 'lost-deliveries: audit append failed'; END IF; RETURN NEW; END $$`);
-    await h.db.pool.query('CREATE TRIGGER lost_deliveries_fail_gave_up BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION lost_deliveries_fail_gave_up()');
+    const allowGiveUpAudits = await failGiveUpAudits();
     const row = () => h.db.prisma.slackMessage.findFirstOrThrow({ where: { actionId, ts: message.ts } });
     expect((await send(eventsUrl, signInteraction(buttonClick(message, ACTION_APPROVE, alice), { secret: SIGNING_SECRET }))).status).toBe(200);
     await notifierReadPast(h.db, actionId);
     await until('the audit failure to be logged', logged(`could not audit the failed Slack delivery for action ${actionId}`));
     expect((await row()).owedSince).not.toBeNull();
-    await h.db.pool.query('DROP TRIGGER IF EXISTS lost_deliveries_fail_gave_up ON audit_events');
+    await allowGiveUpAudits();
     await until('a slack.delivery_failed row', async () => ((await auditRows(h.db, actionId, 'slack.delivery_failed')).length > 0 ? true : undefined));
     await until('the message to be owed no more', async () => ((await row()).owedSince === null ? true : undefined), 10_000);
     await new Promise((r) => setTimeout(r, 1_500));
