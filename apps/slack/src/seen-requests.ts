@@ -10,11 +10,16 @@ export class PostgresSeenRequests implements SeenRequests {
   constructor(private readonly db: Db) {}
 
   async remember(entries: readonly SeenEntry[], nowMs: number): Promise<Set<string>> {
+    // The purge and the INSERT see the same snapshot: an expired mark of a key being stored still conflicts,
+    // so the INSERT replaces it (left to the purge, the new mark was never stored); the purge skips those keys,
+    // as one statement must not both delete and update a row. DO UPDATE refuses a key twice in one statement.
+    const unique = [...new Map(entries.map((e) => [e.key, e])).values()];
     const { rows } = await this.db.pool.query<{ key: string }>(
-      `WITH purged AS (DELETE FROM slack_seen_requests WHERE expires_at <= $3)
+      `WITH purged AS (DELETE FROM slack_seen_requests WHERE expires_at <= $3 AND key <> ALL($1::text[]))
        INSERT INTO slack_seen_requests (key, expires_at) SELECT * FROM unnest($1::text[], $2::timestamptz[])
-       ON CONFLICT (key) DO NOTHING RETURNING key`,
-      [entries.map((e) => e.key), entries.map((e) => new Date(e.expiresAtMs)), new Date(nowMs)],
+       ON CONFLICT (key) DO UPDATE SET expires_at = EXCLUDED.expires_at WHERE slack_seen_requests.expires_at <= $3
+       RETURNING key`,
+      [unique.map((e) => e.key), unique.map((e) => new Date(e.expiresAtMs)), new Date(nowMs)],
     );
     return new Set(rows.map((r) => r.key));
   }
