@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import LongestFirstSequencer from './src/support/longest-first-sequencer.js';
 
 // Integration tests: a real Temporal dev server (started once, in global setup)
 // and a fresh real PostgreSQL database per test file.
@@ -9,6 +10,8 @@ export default defineConfig({
     globalSetup: ['src/support/global-setup.ts'],
     // A failed test records what the browser showed and the console logged (src/console/browser.ts).
     setupFiles: ['src/support/failure-evidence.ts'],
+    // Longest files first (file-durations.json), so the two workers end together on a fresh clone.
+    sequence: { sequencer: LongestFirstSequencer },
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 60_000,

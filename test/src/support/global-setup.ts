@@ -1,7 +1,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { bundleWorkflows } from '@airlock/worker';
+import { bundleWorkflows, DEV_SERVER_DYNAMIC_CONFIG } from '@airlock/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { TestProject } from 'vitest/node';
 import { temporalCliPath } from './binaries.js';
@@ -20,7 +20,8 @@ export default async function setup(project: TestProject) {
     server: {
       ...(cli ? { executable: { type: 'existing-path' as const, path: cli } } : {}),
       ui: false,
-      extraArgs: ['--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true'],
+      // What `npm start` runs: eager activities, tasks dispatched as they are created.
+      extraArgs: ['--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true', ...DEV_SERVER_DYNAMIC_CONFIG],
     },
   });
   // No console build here: the files that start the console build it when stale (ensureConsoleBuilt,

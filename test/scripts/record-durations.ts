@@ -1,0 +1,26 @@
+// `npm run test:durations -- <report.json>`: rewrites test/file-durations.json from a Vitest JSON report
+// of a whole integration run (`npm run test:integration -- --reporter=json --outputFile=<report.json>`),
+// which the longest-first sequencer (src/support/longest-first-sequencer.ts) orders the next runs by.
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { DURATIONS_FILE } from '../src/support/longest-first-sequencer.js';
+
+const Report = z.object({
+  testResults: z.array(z.object({ name: z.string(), startTime: z.number(), endTime: z.number() })),
+});
+
+const reportPath = process.argv[2];
+if (!reportPath) {
+  console.error('usage: npm run test:durations -- <vitest JSON report>');
+  process.exit(2);
+}
+const report = Report.parse(JSON.parse(readFileSync(reportPath, 'utf8')));
+const root = path.dirname(DURATIONS_FILE);
+const durations = Object.fromEntries(
+  report.testResults
+    .map((file) => [path.relative(root, file.name), Math.round((file.endTime - file.startTime) / 100) / 10] as const)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+);
+writeFileSync(DURATIONS_FILE, `${JSON.stringify(durations, null, 2)}\n`);
+console.log(`${Object.keys(durations).length} files recorded in ${path.relative(process.cwd(), DURATIONS_FILE)}`);
