@@ -6,7 +6,17 @@ import { approvalChannel, escalationChannel, type SlackRoutes } from '../routing
 import type { SlackDirectory } from '../users.js';
 import { loadActionView, type ActionView, type RoundView } from './action-view.js';
 import type { Attempt, FailedMessage } from './attempt.js';
-import { claimMessage, dropMessage, isUnresolvedDirect, messageRows, unresolvedDirectTarget, type MessageRow, type Target } from './message-rows.js';
+import {
+  claimMessage,
+  dropMessage,
+  hasResolvedDirect,
+  isUnresolvedDirect,
+  messageRows,
+  unresolvedDirectTarget,
+  unresolvedRecipient,
+  type MessageRow,
+  type Target,
+} from './message-rows.js';
 import type { MessagePoster } from './posting.js';
 import { classifySlackError, type SlackFailure } from './slack-errors.js';
 
@@ -36,6 +46,12 @@ export async function syncApprovalMessages(deps: ApprovalSyncDeps, actionId: str
   for (const round of view.rounds) {
     const open = round === latest && round.card.status.kind === 'open';
     const mine = rows.filter((r) => r.round === round.card.round);
+    // The round's DM to someone whose Slack account a lookup named is theirs: an unresolved row of theirs beside it
+    // (a lookup that failed in a notifier that had not seen that DM yet) stands for nothing, and is neither owed nor given up.
+    for (const row of mine.filter((r) => isUnresolvedDirect(r) && hasResolvedDirect(mine, unresolvedRecipient(r)))) {
+      await dropMessage(deps.db, row);
+      mine.splice(mine.indexOf(row), 1);
+    }
     const content = approvalMessage(round.card);
     const hash = sha256Hex(JSON.stringify(content));
     if (open) {
@@ -49,9 +65,11 @@ export async function syncApprovalMessages(deps: ApprovalSyncDeps, actionId: str
         }
       }
       // A DM whose recipient Slack could not name is owed like a failed post, on a row of its own: the retry pass looks them up again.
+      // Not when the round already has their DM (a lookup answered before a restart or the cache's expiry): that row is kept up to date below.
       for (const { userId, failure } of unresolved) {
+        if (hasResolvedDirect(mine, userId)) continue;
         const target = unresolvedDirectTarget(userId);
-        const row = mine.find((r) => r.target === target) ?? (await claimMessage(deps.db, actionId, round.card.round, { target, kind: 'direct' }));
+        const row = mine.find((r) => r.target === target) ?? (await claimMessage(deps.db, actionId, round.card.round, { target, kind: 'direct', airlockUserId: userId }));
         if (row) failed.push({ row, call: 'chat.postMessage', hash, failure });
       }
       for (const userId of resolved) {
@@ -123,7 +141,7 @@ async function roundTargets(deps: ApprovalSyncDeps, view: ActionView, round: Rou
         continue;
       }
       result.resolved.push(user.id);
-      if (slackUser) result.targets.push({ target: slackUser, kind: 'direct' });
+      if (slackUser) result.targets.push({ target: slackUser, kind: 'direct', airlockUserId: user.id });
     }
   }
   return result;

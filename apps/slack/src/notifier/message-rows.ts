@@ -13,6 +13,8 @@ export const messageKind = (kind: string): MessageKind => MESSAGE_KINDS.find((k)
 export interface Target {
   target: string;
   kind: MessageKind;
+  /** A direct message's recipient in Airlock. */
+  airlockUserId?: string;
 }
 
 export interface MessageRow {
@@ -20,6 +22,8 @@ export interface MessageRow {
   round: number;
   target: string;
   kind: string;
+  /** A direct message's recipient in Airlock (null on other rows, and on DMs claimed before the column). */
+  airlockUserId: string | null;
   channel: string | null;
   ts: string | null;
   renderedHash: string | null;
@@ -34,7 +38,7 @@ export interface MessageRow {
 /** The row if this notifier won the claim; undefined when another one already holds it. */
 export async function claimMessage(db: Db, actionId: string, round: number, target: Target): Promise<MessageRow | undefined> {
   const { count } = await db.prisma.slackMessage.createMany({
-    data: [{ actionId, round, target: target.target, kind: target.kind }],
+    data: [{ actionId, round, target: target.target, kind: target.kind, airlockUserId: target.airlockUserId ?? null }],
     skipDuplicates: true,
   });
   return count === 1
@@ -43,6 +47,7 @@ export async function claimMessage(db: Db, actionId: string, round: number, targ
         round,
         target: target.target,
         kind: target.kind,
+        airlockUserId: target.airlockUserId ?? null,
         channel: null,
         ts: null,
         renderedHash: null,
@@ -77,6 +82,12 @@ const UNRESOLVED_DIRECT_PREFIX = 'airlock-user:';
 export const unresolvedDirectTarget = (userId: string): string => `${UNRESOLVED_DIRECT_PREFIX}${userId}`;
 
 export const isUnresolvedDirect = (row: Pick<MessageRow, 'target'>): boolean => row.target.startsWith(UNRESOLVED_DIRECT_PREFIX);
+
+/** The Airlock user an unresolved direct message is for (its target names them). */
+export const unresolvedRecipient = (row: Pick<MessageRow, 'target'>): string => row.target.slice(UNRESOLVED_DIRECT_PREFIX.length);
+
+/** Whether the rows hold a direct message to Airlock user `userId` at their Slack account (claimed, perhaps posted). */
+export const hasResolvedDirect = (rows: readonly MessageRow[], userId: string): boolean => rows.some((r) => r.airlockUserId === userId && !isUnresolvedDirect(r));
 
 /** Removes a row that stands for nothing any more (an unresolved direct message whose recipient is now known). */
 export async function dropMessage(db: Db, row: MessageRow): Promise<void> {
