@@ -80,6 +80,13 @@ interface CancelledDelivery {
 /** How a delivery cancelled with its answer unknown starts its last error; an answer that comes later replaces it once. */
 const ANSWER_UNKNOWN = 'answer unknown:';
 
+/**
+ * A delivery a stop gave back after its request had gone out (attempt()): the attempt is not counted, the lease is kept,
+ * and it is due at that attempt's start (`last_attempt_at`), which nothing else writes: a claim makes it due at its
+ * lease's end, an answer clears the lease.
+ */
+const GIVEN_BACK_AFTER_SENDING = 'd.leased_until IS NOT NULL AND d.next_attempt_at = d.last_attempt_at';
+
 /** What a delivery's audit row (failed, cancelled) says of it: which webhook, event and delivery, and its last answer. */
 function deliveryAuditPayload(
   delivery: Pick<ClaimedDelivery, 'id' | 'subscription_id' | 'event_id' | 'event_type' | 'attempts'>,
@@ -103,6 +110,8 @@ export interface AttemptResult {
   error: string | null;
   /** The answer's `Retry-After` header, as sent. */
   retryAfter?: string;
+  /** With no answer: whether the request had gone out whole (its body written), so the receiver may have taken it. */
+  requestSent?: boolean;
 }
 
 /**
@@ -197,8 +206,9 @@ export class WebhookDispatcher {
    *
    * A delivery whose lease ran out with its attempt's answer unrecorded (`leased_until` set and past: answers clear it)
    * is not unheld: that attempt went out, the receiver may have taken it, and its worker may only be slow to say so
-   * (paused, its pool starved). It is left to that worker for `answerGraceMs` past the lease; then it is cancelled with
-   * its answer unknown (`answerUnknown: true` in the audit row, `answer unknown: …` as its last error, the log says
+   * (paused, its pool starved). So is one a stopped worker gave back after its request went out (it keeps the lease,
+   * and its count gets that attempt back here). It is left to that worker for `answerGraceMs` past the lease; then it
+   * is cancelled with its answer unknown (`answerUnknown: true` in the audit row, `answer unknown: …` as its last error, the log says
    * the receiver may have taken it), and an answer that still comes later is recorded on the row (recordLateAnswer).
    *
    * Runs before every claim, and almost always finds nothing: a plain read looks first, and only what it finds opens a
@@ -227,16 +237,17 @@ export class WebhookDispatcher {
       // The answer of an attempt that never recorded it is unknown: the row says so instead of the attempt before's.
       const { rows } = await client.query<CancelledDelivery>(
         `WITH gone AS (
-           SELECT d.id, d.leased_until IS NOT NULL AS answer_unknown
+           SELECT d.id, d.leased_until IS NOT NULL AS answer_unknown, ${GIVEN_BACK_AFTER_SENDING} AS given_back
            FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
            WHERE d.id = ANY($1::text[]) AND d.status = 'pending' AND s.removed_at IS NOT NULL
              AND (d.leased_until IS NULL OR d.leased_until <= now() - make_interval(secs => $2::double precision / 1000))
            FOR UPDATE OF d SKIP LOCKED
          )
          UPDATE webhook_deliveries d SET status = 'cancelled', leased_until = NULL,
+           attempts = d.attempts + gone.given_back::int,
            last_status = CASE WHEN gone.answer_unknown THEN NULL ELSE d.last_status END,
            last_error = CASE WHEN gone.answer_unknown
-             THEN format('${ANSWER_UNKNOWN} attempt %s went out and its worker had not recorded the answer %s after its lease ran out', d.attempts, $3::text)
+             THEN format('${ANSWER_UNKNOWN} attempt %s went out and its worker had not recorded the answer %s after its lease ran out', d.attempts + gone.given_back::int, $3::text)
              ELSE d.last_error END
          FROM gone WHERE d.id = gone.id
          RETURNING d.id, d.subscription_id, d.event_id, d.event_type, d.attempts, d.last_status, d.last_error, gone.answer_unknown`,
@@ -286,14 +297,20 @@ export class WebhookDispatcher {
     const { pool } = this.options.db;
     if (result.status === null && this.inFlight.signal.aborted) {
       // Cut off by stop() (a restart), not failed by the receiver: the attempt is given back and the delivery is due
-      // at once for the next worker, so a restart never spends a retry, nor the last one (which would give up). Not
-      // when its webhook is removed: no next attempt will be made, and this one may have reached the receiver, so it
-      // keeps its lease and is cancelled with its answer unknown past the grace (cancelRemoved), never as unsent.
+      // at once for the next worker, so a restart never spends a retry, nor the last one (which would give up).
+      // A request that had gone out may have reached the receiver: the delivery keeps its lease (claims ignore it), so
+      // a removal before the next attempt counts it in flight, and cancelRemoved() ends it with its answer unknown
+      // past the grace, counting the attempt again, never as unsent (GIVEN_BACK_AFTER_SENDING). Its webhook already
+      // removed, no next attempt will be made: the attempt stays counted under its lease, for the same end. A request
+      // that never left is given back unleased, its webhook removed or not: a removal, or cancelRemoved(), cancels it
+      // as never sent, which is what it is.
       await pool.query(
-        `UPDATE webhook_deliveries d SET attempts = attempts - 1, next_attempt_at = now(), leased_until = NULL
+        `UPDATE webhook_deliveries d SET attempts = attempts - 1,
+           next_attempt_at = CASE WHEN $3::boolean THEN last_attempt_at ELSE now() END,
+           leased_until = CASE WHEN $3::boolean THEN leased_until ELSE NULL END
          WHERE id = $1 AND attempts = $2 AND status = 'pending'
-           AND EXISTS (SELECT 1 FROM webhook_subscriptions s WHERE s.id = d.subscription_id AND s.removed_at IS NULL)`,
-        [delivery.id, delivery.attempts],
+           AND (NOT $3::boolean OR EXISTS (SELECT 1 FROM webhook_subscriptions s WHERE s.id = d.subscription_id AND s.removed_at IS NULL))`,
+        [delivery.id, delivery.attempts, result.requestSent === true],
       );
       return;
     }
@@ -379,6 +396,7 @@ export class WebhookDispatcher {
   private async send(delivery: ClaimedDelivery): Promise<AttemptResult> {
     // One limit for the whole attempt, name resolution included: a resolver that never answers must not hold the batch.
     const signal = AbortSignal.any([this.inFlight.signal, AbortSignal.timeout(this.options.requestTimeoutMs ?? 10_000)]);
+    let requestSent = false;
     try {
       const target = await untilAborted(
         vetTarget(delivery.url, { allowLoopback: this.options.allowLoopback, ...(this.options.resolve ? { resolve: this.options.resolve } : {}) }),
@@ -393,14 +411,14 @@ export class WebhookDispatcher {
         'airlock-delivery-id': delivery.id,
         ...signedHeaders(delivery.secret, delivery.event_id, body, new Date()),
       };
-      const { status, retryAfter } = await post(target.url, pinnedLookup(target.address), headers, body, signal);
+      const { status, retryAfter } = await post(target.url, pinnedLookup(target.address), headers, body, signal, () => (requestSent = true));
       if (status >= 200 && status < 300) return { ok: true, status, error: null };
       // Redirects are not followed (the target could be anywhere): a 3xx is a failure the operator should see.
       if (status === 410) return { ok: false, status, error: 'HTTP 410: the receiver is gone; not retried' };
       const error = status >= 300 && status < 400 ? `HTTP ${status}: redirects are not followed` : `HTTP ${status}`;
       return { ok: false, status, error, ...(retryAfter === undefined ? {} : { retryAfter }) };
     } catch (error) {
-      return { ok: false, status: null, error: error instanceof Error ? error.message : String(error) };
+      return { ok: false, status: null, error: error instanceof Error ? error.message : String(error), requestSent };
     }
   }
 }
@@ -417,9 +435,9 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
 
 /**
  * POSTs the body and settles with the answer's status (and `Retry-After`) as soon as the status line
- * and headers are in. The answer's body is never read: a receiver streaming a
- * huge or endless body neither fills memory nor turns its 2xx into a timeout
- * (and a retry of an event it already took).
+ * and headers are in; `onSent` once the whole request is written to the connection (the receiver may take it from
+ * then on). The answer's body is never read: a receiver streaming a huge or endless body neither fills memory nor
+ * turns its 2xx into a timeout (and a retry of an event it already took).
  */
 function post(
   url: URL,
@@ -427,11 +445,13 @@ function post(
   headers: Record<string, string>,
   body: string,
   signal: AbortSignal,
+  onSent: () => void,
 ): Promise<{ status: number; retryAfter: string | undefined }> {
   const client = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
     const req = client.request(url, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, lookup, agent: false, signal });
     req.on('error', reject);
+    req.on('finish', onSent);
     req.on('response', (response) => {
       resolve({ status: response.statusCode ?? 0, retryAfter: response.headers['retry-after'] });
       // No agent: destroying the answer closes its connection.

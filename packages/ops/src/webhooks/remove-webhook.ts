@@ -10,9 +10,10 @@ export const RemoveWebhookInput = z.strictObject({ webhookId: WebhookId });
 /**
  * Removes a subscription (admin): nothing more is queued for it, its queued deliveries are cancelled, and its
  * delivery log stays. A delivery a worker's attempt holds (its lease, or one that ran out with the answer
- * unrecorded) is left to that attempt, which may already be on the wire: its answer is recorded (delivered, or the
- * retry it leads to is cancelled and audited by the worker; one never recorded is cancelled and audited as answer
- * unknown), so the log never calls plainly cancelled what the receiver took. The result and the audit row count those
+ * unrecorded, or one a stopped worker gave back after its request went out: it keeps the lease) is left to that
+ * attempt, which may already be on the wire: its answer is recorded (delivered, or the retry it leads to is cancelled
+ * and audited by the worker; one never recorded is cancelled and audited as answer unknown), so the log never calls
+ * plainly cancelled what the receiver took. The result and the audit row count those
  * in flight. A repeat changes nothing.
  */
 export const removeWebhook = defineUseCase({
@@ -30,6 +31,7 @@ export const removeWebhook = defineUseCase({
     // A claim committing meanwhile makes its delivery leased before this update re-reads the row: then it is in flight.
     // So is one whose lease ran out with its attempt's answer unrecorded (an answer clears the lease): that attempt went
     // out, and its worker may still record the answer; the worker's cancelRemoved() waits for it, then cancels and audits.
+    // And one a worker's stop gave back after its request went out (the receiver may have taken it): it keeps the lease.
     const cancelled = await tx.query("UPDATE webhook_deliveries SET status = 'cancelled' WHERE subscription_id = $1 AND status = 'pending' AND leased_until IS NULL", [
       input.webhookId,
     ]);
