@@ -4,7 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { workflowIdForAction } from '@airlock/core';
 import { createAgent, createUser } from '@airlock/db';
+import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { repoRoot } from '../support/binaries.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -13,8 +15,9 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 // the policy compiler (CEL) through @airlock/ops's barrel, and paid for it in CPU on each start; then
 // the guardrails (through @airlock/db's entry, whose audit appending redacts) and Temporal's workflow
 // package (through @airlock/core's entry, whose Update definitions come from it); then Prisma's query
-// compiler (suspensions, grants, pending and the decisions' open-round look-up read through Prisma, not
-// plain SQL). A plain database command must load none of them; the controls show the recorder sees each kind.
+// compiler (suspensions, grants, pending, slack links, the decisions' open-round look-up and a refused
+// decision's account of who closed the round read through Prisma, not plain SQL). A plain database
+// command must load none of them; the controls show the recorder sees each kind.
 
 const exec = promisify(execFile);
 const SLOW = { timeout: 600_000 };
@@ -42,17 +45,13 @@ interface Run {
 
 /** The CLI as `npm run airlock` starts it (node with tsx's loader), with the module recorder preloaded. */
 async function airlockRecorded(env: Record<string, string>, ...args: string[]): Promise<Run> {
+  return recorded(path.join(repoRoot, 'apps/cli/src/main.ts'), env, ...args);
+}
+
+/** A TypeScript entry as the CLI is started, with the module recorder preloaded. */
+async function recorded(entry: string, env: Record<string, string>, ...args: string[]): Promise<Run> {
   const log = path.join(await mkdtemp(path.join(os.tmpdir(), 'airlock-cli-modules-')), 'modules.log');
-  const argv = [
-    '--require',
-    path.join(tsx, 'preflight.cjs'),
-    '--import',
-    pathToFileURL(path.join(tsx, 'loader.mjs')).href,
-    '--import',
-    recorder,
-    path.join(repoRoot, 'apps/cli/src/main.ts'),
-    ...args,
-  ];
+  const argv = ['--require', path.join(tsx, 'preflight.cjs'), '--import', pathToFileURL(path.join(tsx, 'loader.mjs')).href, '--import', recorder, entry, ...args];
   const options = {
     cwd: repoRoot,
     env: { ...process.env, DATABASE_URL: '', TEMPORAL_ADDRESS: '', AIRLOCK_DATA_DIR: NO_DATA_DIR, MODULE_LOG: log, ...env },
@@ -83,26 +82,25 @@ describe('airlock: a command loads only what it uses', SLOW, () => {
   });
 
   it.each([
-    { command: 'users list', prints: 'no users', queriesThroughPrisma: false },
-    { command: 'keys list', prints: 'no keys', queriesThroughPrisma: false },
-    { command: 'agents list', prints: 'no agents', queriesThroughPrisma: false },
-    { command: 'suspensions', prints: 'no active suspensions', queriesThroughPrisma: false },
-    { command: 'grants', prints: 'no active standing approvals', queriesThroughPrisma: false },
-    { command: 'budgets list', prints: 'no budgets', queriesThroughPrisma: false },
-    { command: 'pending', prints: 'nothing is waiting for a decision', queriesThroughPrisma: false },
-    { command: 'audit verify --threads 0', prints: 'verified: 0 rows', queriesThroughPrisma: false },
-    // listSlackLinks (packages/ops) still reads through Prisma: the control that the recorder sees its query compiler.
-    { command: 'slack links', prints: 'no Slack links', queriesThroughPrisma: true },
+    { command: 'users list', prints: 'no users' },
+    { command: 'keys list', prints: 'no keys' },
+    { command: 'agents list', prints: 'no agents' },
+    { command: 'suspensions', prints: 'no active suspensions' },
+    { command: 'grants', prints: 'no active standing approvals' },
+    { command: 'budgets list', prints: 'no budgets' },
+    { command: 'pending', prints: 'nothing is waiting for a decision' },
+    { command: 'slack links', prints: 'no Slack links' },
+    { command: 'audit verify --threads 0', prints: 'verified: 0 rows' },
   ])(
-    '$command reads the database and loads none of Temporal’s client or workflow package, the policy compiler, the guardrails; Prisma’s query compiler only if it queries through Prisma',
+    '$command reads the database and loads none of Temporal’s client or workflow package, the policy compiler, the guardrails, Prisma’s query compiler',
     SLOW,
-    async ({ command, prints, queriesThroughPrisma }) => {
+    async ({ command, prints }) => {
       const run = await airlockRecorded({ DATABASE_URL: database.url }, ...command.split(' '));
       expect(run.stderr).toBe('');
       expect(run.code).toBe(0);
       expect(run.stdout).toContain(prints);
       expect(run.modules.filter(isDatabaseLayer)).not.toEqual([]);
-      expect(run.modules.some(isPrismaQueryCompiler), 'loads Prisma’s query compiler').toBe(queriesThroughPrisma);
+      expect(run.modules.filter(isPrismaQueryCompiler)).toEqual([]);
       expect(run.modules.filter(isTemporalClient)).toEqual([]);
       expect(run.modules.filter(isPolicyCompiler)).toEqual([]);
       expect(run.modules.filter(isGuardrails)).toEqual([]);
@@ -134,6 +132,56 @@ describe('airlock: a command loads only what it uses', SLOW, () => {
       expect({ code: run.code, stderr: run.stderr }, args.join(' ')).toEqual({ code: 1, stderr });
       expect(run.modules.filter(isPrismaQueryCompiler), args.join(' ')).toEqual([]);
     }
+  });
+
+  it('a decision refused because the round closed says who closed it with plain SQL: Prisma’s query compiler does not load', SLOW, async () => {
+    // The round was approved by Dana and its workflow has ended (terminated here: no worker is needed),
+    // so Temporal refuses the decision as closed and the refusal is told from the database's rows.
+    await createUser(database.db, { id: 'startup-dana', role: 'approver', name: 'Dana Lee', email: 'dana@example.test' });
+    await createUser(database.db, { id: 'startup-late', role: 'approver' });
+    await createAgent(database.db, { id: 'startup-closed-bot', team: 'eng' });
+    const argsHash = 'b'.repeat(64);
+    await database.db.pool.query(
+      `INSERT INTO actions (id, agent_id, tool, args, args_hash, rationale, idempotency_key, workflow_id, status, updated_at)
+       VALUES ('startup-closed', 'startup-closed-bot', 'demo.echo', '{}', $1, 'r', 'k-closed', $2, 'executed', now())`,
+      [argsHash, workflowIdForAction('startup-closed')],
+    );
+    await database.db.pool.query(
+      `INSERT INTO approvals (id, action_id, status, required_approvals, approver_role, args_hash, timeout_outcome, closed_at)
+       VALUES ('startup-closed-round', 'startup-closed', 'approved', 1, 'approver', $1, 'deny', now())`,
+      [argsHash],
+    );
+    await database.db.pool.query(
+      `INSERT INTO approval_decisions (id, approval_id, user_id, channel, decision, args_hash, decided_at)
+       VALUES ('startup-closed-decision', 'startup-closed-round', 'startup-dana', 'api', 'approve', $1, now())`,
+      [argsHash],
+    );
+    const connection = await Connection.connect({ address: inject('temporalAddress') });
+    try {
+      const client = new Client({ connection, namespace: 'default' });
+      const handle = await client.workflow.start('guardedAction', { taskQueue: `startup-modules-${process.pid}`, workflowId: workflowIdForAction('startup-closed'), args: [] });
+      await handle.terminate('the round closed: startup-modules.test.ts');
+    } finally {
+      await connection.close();
+    }
+    const env = { DATABASE_URL: database.url, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: 'default' };
+    for (const decision of ['approve', 'deny']) {
+      const run = await airlockRecorded(env, decision, 'startup-closed', '--by', 'startup-late', '--args-hash', argsHash);
+      expect({ code: run.code, stdout: run.stdout, stderr: run.stderr }, decision).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: 'airlock: this action was already approved by Dana Lee (dana@example.test)\n',
+      });
+      expect(run.modules.filter(isPrismaQueryCompiler), decision).toEqual([]);
+    }
+  });
+
+  it('control: a process’s first Prisma query loads Prisma’s query compiler, and the recorder sees it', SLOW, async () => {
+    // No CLI command queries through Prisma any more: a one-query script, started as the CLI is, stands in.
+    const run = await recorded(path.join(import.meta.dirname, 'prisma-query-fixture.ts'), { DATABASE_URL: database.url });
+    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(run.stdout).toMatch(/^users: \d+\n$/);
+    expect(run.modules.filter(isPrismaQueryCompiler)).not.toEqual([]);
   });
 
   it('a write through a use case (agents create) loads neither Temporal’s client nor its workflow package nor the policy compiler', SLOW, async () => {
