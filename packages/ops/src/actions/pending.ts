@@ -31,9 +31,10 @@ interface PendingRow {
 }
 
 /**
- * Approvals waiting for a decision, nearest deadline first (a read: no audit row). Plain SQL, not
- * Prisma: a Prisma query starts its WASM query compiler (about 0.5 s of CPU), which `airlock pending`
- * would pay on every run.
+ * Approvals waiting for a decision, nearest deadline first, then oldest first; rounds that tie on
+ * both (the same millisecond) by action id, then round, so every run lists them in one order (a
+ * read: no audit row). Plain SQL, not Prisma: a Prisma query starts its WASM query compiler (about
+ * 0.5 s of CPU), which `airlock pending` would pay on every run.
  */
 export async function listPending(db: Db, limit = 50): Promise<PendingApproval[]> {
   const { rows } = await db.pool.query<PendingRow>(
@@ -42,7 +43,7 @@ export async function listPending(db: Db, limit = 50): Promise<PendingApproval[]
             ap.required_approvals, ap.approver_role, ap.deadline, ap.created_at
        FROM approvals ap JOIN actions a ON a.id = ap.action_id
       WHERE ap.status = 'open'
-      ORDER BY ap.deadline ASC NULLS LAST, ap.created_at ASC
+      ORDER BY ap.deadline ASC NULLS LAST, ap.created_at ASC, ap.action_id ASC, ap.round ASC
       LIMIT $1`,
     [limit],
   );
