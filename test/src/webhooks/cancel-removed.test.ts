@@ -122,11 +122,10 @@ describe('cancelling the retries of a removed webhook with two dispatchers', () 
     await Promise.all(passes);
 
     await expectCancelledOnce(webhookId, deliveries, [...a.log, ...b.log]);
-    // Each opened a cancel transaction: both had read the retries pending.
-    expect([a, b].map((w) => w.spied.transactions.map(kind))).toEqual([
-      ['derivation', 'cancel'],
-      ['derivation', 'cancel'],
-    ]);
+    // Each opened a cancel transaction: both had read the retries pending. (A derivation may come first or not:
+    // the outbox reads before it opens one, and finds nothing new when the other dispatcher's has committed.)
+    const cancels = (w: typeof a) => w.spied.transactions.map(kind).filter((k) => k !== 'derivation');
+    expect([a, b].map(cancels)).toEqual([['cancel'], ['cancel']]);
   });
 
   it('one reads them pending before the other commits their cancel, and opens its transaction after: it cancels none', async () => {
