@@ -121,6 +121,51 @@ describe('a database failure before the message has a row (its claim)', () => {
     await until('the later notice', () => (posts(next).length > 0 ? true : undefined), 10_000);
     expect(posts(rationale)).toEqual([]);
   });
+
+  it("an open round's message that keeps failing is given up once, and the tail reads past the round's opening", async () => {
+    const rationale = `Refund for order ${randomBytes(4).toString('hex')} (approval claim always fails).`;
+    // The round stays open, so a catch-up syncs it again too: neither its failure nor the re-read of its event starts the wait over.
+    await failClaims(`EXISTS (SELECT 1 FROM actions WHERE id = NEW.action_id AND rationale = ${`'${rationale}'`})`);
+    const catchUps = () => logLines.filter((l) => l.msg.startsWith('Slack catch-up: ') && l.msg.includes('open approval rounds synced')).length;
+    await until('the start-up catch-up', () => (catchUps() > 0 ? true : undefined));
+    const catchUpsBefore = catchUps();
+    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ rationale }));
+    const opened = (await auditRows(h.db, actionId, 'approval.opened'))[0]!;
+    await until('the give-up', logged(`gave up updating the Slack messages of action ${actionId}: it failed before anything could record it`), 20_000);
+    await until(
+      "the notifier to read past the round's opening",
+      async () => ((await h.db.prisma.auditCursor.findUnique({ where: { consumer: 'slack' } }))!.seq >= opened.seq ? true : undefined),
+      20_000,
+    );
+    // Read on while the claim still fails: a later round is posted.
+    const next = `Refund for order ${randomBytes(4).toString('hex')} (after the stuck round).`;
+    await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ rationale: next }));
+    await until('the later round', () => (posts(next).length > 0 ? true : undefined), 10_000);
+    expect(posts(rationale)).toEqual([]);
+    expect(logLines.filter((l) => l.msg.startsWith(`gave up updating the Slack messages of action ${actionId}:`))).toHaveLength(1);
+    // The batch was read again with the lead kept: no catch-up of every open round at each failure.
+    expect(catchUps()).toBe(catchUpsBefore);
+  });
+
+  it('an open round whose catch-up sync fails is synced again by the retry pass, not held up until the next start', async () => {
+    await slack!.stop();
+    slack = undefined;
+    // Opened while no app runs, behind the cursor a new consumer starts with (the log's end): only the catch-up posts it.
+    const rationale = `Refund for order ${randomBytes(4).toString('hex')} (catch-up claim fails once).`;
+    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ rationale }));
+    await h.db.pool.query("DELETE FROM audit_cursors WHERE consumer = 'slack'");
+    await failClaims(`EXISTS (SELECT 1 FROM actions WHERE id = NEW.action_id AND rationale = ${`'${rationale}'`})`, 1);
+    slack = await startTestSlackApp(h, fake, { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, logLines, pollIntervalMs: 300, deliveryGiveUpMs: 1_500 });
+    eventsUrl = slack.url!;
+    await until('the catch-up failure', logged(`Slack catch-up: the messages of action ${actionId} are tried again`));
+    await until('the approval message', () => (posts(rationale).length > 0 ? true : undefined), 10_000);
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(posts(rationale)).toHaveLength(1);
+    expect(await h.db.prisma.slackMessage.findMany({ where: { actionId }, select: { ts: true, owedSince: true } })).toEqual([
+      { ts: posts(rationale)[0]!.response.ts, owedSince: null },
+    ]);
+    expect(await auditRows(h.db, actionId, 'slack.delivery_failed')).toEqual([]);
+  });
 });
 
 describe('a give-up whose audit row cannot be written', () => {

@@ -22,7 +22,8 @@ export interface AuditTailOptions {
   batchSize?: number;
   /**
    * Handles a batch; its events may be visible before they are durable (early lock release),
-   * so a handler that sends anything outside the database calls awaitDurable first.
+   * so a handler that sends anything outside the database calls awaitDurable first. When it throws,
+   * the batch is read again a poll interval later, the lead kept (onLeader does not run again).
    */
   onEvents(events: TailEvent[]): Promise<void>;
   /** Runs each time this process becomes the leader, before it reads on. */
@@ -67,6 +68,7 @@ export class AuditTail {
 
   private async loop(): Promise<void> {
     while (!this.stopped) {
+      let handlerFailed = false;
       try {
         if (!this.listener) await this.connect();
         if (!this.leader && (await this.tryLead())) {
@@ -75,17 +77,29 @@ export class AuditTail {
           await this.options.onLeader?.();
         }
         if (this.leader) {
-          await this.drain();
+          const failed = await this.drain();
+          // The other work of a pass goes on while a batch waits to be read again.
           await this.options.afterDrain?.();
+          if (failed) {
+            handlerFailed = true;
+            if (!this.stopped) this.options.logger.warn(`audit tail: ${errorMessage(failed.error)}; reading those events again`);
+          }
         }
       } catch (error) {
-        if (!this.stopped) this.options.logger.warn(`audit tail: ${error instanceof Error ? error.message : String(error)}; retrying`);
+        if (!this.stopped) this.options.logger.warn(`audit tail: ${errorMessage(error)}; retrying`);
         await this.disconnect();
         // Back off a full interval before reconnecting, whatever woke us meanwhile.
         this.wakeUp.forget();
       }
-      await this.wakeUp.sleep(this.options.pollIntervalMs, this.stopped);
+      if (handlerFailed) await this.backOff();
+      else await this.wakeUp.sleep(this.options.pollIntervalMs, this.stopped);
     }
+  }
+
+  /** A poll interval that a notification does not end (the failed batch is read again after it), only a stop or a lost lead. */
+  private async backOff(): Promise<void> {
+    const deadline = Date.now() + this.options.pollIntervalMs;
+    while (!this.stopped && this.leader && Date.now() < deadline) await this.wakeUp.sleep(deadline - Date.now(), this.stopped);
   }
 
   private async connect(): Promise<void> {
@@ -132,7 +146,8 @@ export class AuditTail {
     return BigInt(rows[0]?.seq ?? '0');
   }
 
-  private async drain(): Promise<void> {
+  /** Reads on from the cursor; returns what the handler threw, the cursor left before that batch. */
+  private async drain(): Promise<{ error: unknown } | undefined> {
     const { pool } = this.options.db;
     const batchSize = this.options.batchSize ?? 200;
     while (!this.stopped && this.leader) {
@@ -142,10 +157,14 @@ export class AuditTail {
         'SELECT seq::text AS seq_text, action_id, type FROM audit_events WHERE seq > $1 ORDER BY seq ASC LIMIT $2',
         [this.cursor.toString(), batchSize],
       );
-      if (rows.length === 0) return;
+      if (rows.length === 0) return undefined;
       // Rows are visible a moment before they are durable (early lock release): the handler waits before it sends
       // anything it read (onEvents), so a batch that sends nothing costs no WAL flush.
-      await this.options.onEvents(rows.map((r) => ({ seq: BigInt(r.seq_text), actionId: r.action_id, type: r.type })));
+      try {
+        await this.options.onEvents(rows.map((r) => ({ seq: BigInt(r.seq_text), actionId: r.action_id, type: r.type })));
+      } catch (error) {
+        return { error };
+      }
       this.cursor = BigInt(rows[rows.length - 1]!.seq_text);
       // Progress, not a record: a crash that loses this update has the events read again, which the notifier
       // handles without effect (claim rows, rendered hashes). So its commit does not wait for the WAL flush.
@@ -153,7 +172,10 @@ export class AuditTail {
         this.options.consumer,
         this.cursor.toString(),
       ]);
-      if (rows.length < batchSize) return;
+      if (rows.length < batchSize) return undefined;
     }
+    return undefined;
   }
 }
+
+const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));

@@ -40,10 +40,21 @@ const CATCH_UP_LIMIT = 500;
 /**
  * How long the audit tail reads again the events of a delivery whose failure nothing could record (no
  * message row yet, or its owed mark's write failed): the later events wait meanwhile, so a failure that
- * does not pass holds them up this long at most, then the delivery is given up (an error line). At
- * most giveUpAfterMs.
+ * does not pass holds them up this long at most, then the delivery is given up (an error line) and the
+ * tail reads on. At most giveUpAfterMs.
  */
 const UNRECORDED_GIVE_UP_MS = 5 * 60_000;
+
+/** A delivery whose failure nothing could record (UNRECORDED_GIVE_UP_MS). */
+interface Unrecorded {
+  /** Its first such failure (ms since the epoch). */
+  since: number;
+  /**
+   * Once given up: the last audit event it covered (seq). A failure read again for those events is
+   * given up at once, so the tail moves past them; an event of the action after it starts afresh.
+   */
+  gaveUpThrough?: bigint;
+}
 
 /** Audit events that change what an approval message shows. */
 const SHOWN_EVENTS: ReadonlySet<string> = new Set<AuditEventType>([
@@ -77,8 +88,15 @@ export class ApprovalNotifier {
    * query while nothing is owed; the rows are the record. 0 until the first pass has read them.
    */
   private nextRetryAt = 0;
-  /** Deliveries (kind:actionId) that failed before any row could record it: since when (UNRECORDED_GIVE_UP_MS). */
-  private readonly unrecorded = new Map<string, number>();
+  /**
+   * Deliveries (kind:actionId) that failed before any row could record it (UNRECORDED_GIVE_UP_MS). Only
+   * a success forgets one; a given-up one also once the tail reads past the events it covered (handle).
+   */
+  private readonly unrecorded = new Map<string, Unrecorded>();
+  /** Open rounds whose catch-up sync failed before any row could record it: the retry pass tries them again until it goes through or is given up. */
+  private readonly resyncs = new Set<string>();
+  /** The last audit event whose state an attempt may have read (seq): the last batch handed to handle, or the log's end at a catch-up. */
+  private readThrough = 0n;
   private readonly messages: NotifierDeps & { poster: MessagePoster };
   private readonly outcomes: OutcomeDeps;
 
@@ -99,12 +117,25 @@ export class ApprovalNotifier {
     if (this.nextRetryAt > now) return 0;
     const { db } = this.deps;
     try {
+      for (const actionId of [...this.resyncs]) {
+        try {
+          await this.deliver({ kind: 'sync', actionId });
+          this.resyncs.delete(actionId);
+        } catch {
+          // Still failing within its window (logged by the attempt): the next pass tries it again.
+        }
+      }
       const due = await dueOwed(db, new Date(now), CATCH_UP_LIMIT);
       for (const { actionId, notices } of due) {
-        if (!notices) await this.deliver({ kind: 'sync', actionId });
-        else {
-          const classification = await this.classificationOf(actionId);
-          if (classification) await this.deliver({ kind: 'notice', actionId, classification });
+        try {
+          if (!notices) await this.deliver({ kind: 'sync', actionId });
+          else {
+            const classification = await this.classificationOf(actionId);
+            if (classification) await this.deliver({ kind: 'notice', actionId, classification });
+          }
+        } catch {
+          // Nothing could record its failure (logged by the attempt): its rows still say it is owed, and the other actions go on.
+          continue;
         }
         // What the attempt neither sent nor marked again (the action is gone, say) would otherwise be due at every pass.
         for (const key of await settleUntouched(db, actionId, notices, new Date(now)))
@@ -112,6 +143,7 @@ export class ApprovalNotifier {
       }
       // Past the batch's limit, the rest is due at once: the next pass reads on.
       this.nextRetryAt = due.length === CATCH_UP_LIMIT ? now : ((await nextOwedAt(db)) ?? Infinity);
+      if (this.resyncs.size > 0) this.nextRetryAt = Math.min(this.nextRetryAt, now + this.deps.retryDelayMs);
       return due.length;
     } catch (error) {
       // The database: the tail's pass must not fail for this, and the rows still say what is owed.
@@ -123,40 +155,66 @@ export class ApprovalNotifier {
 
   async handle(events: readonly TailEvent[]): Promise<void> {
     const shown = new Set<string>();
-    for (const event of events) if (event.actionId && SHOWN_EVENTS.has(event.type)) shown.add(event.actionId);
+    /** Each action's last event in the batch that asks for a delivery. */
+    const newest = new Map<string, bigint>();
+    let first: bigint | undefined;
+    for (const event of events) {
+      if (first === undefined || event.seq < first) first = event.seq;
+      if (event.seq > this.readThrough) this.readThrough = event.seq;
+      if (!event.actionId) continue;
+      if (SHOWN_EVENTS.has(event.type)) shown.add(event.actionId);
+      else if (event.type !== 'action.classified') continue;
+      if (event.seq > (newest.get(event.actionId) ?? 0n)) newest.set(event.actionId, event.seq);
+    }
+    // The tail reads on from its cursor, so a batch that starts after what a give-up covered is never read again.
+    for (const [key, entry] of this.unrecorded) if (first !== undefined && entry.gaveUpThrough !== undefined && entry.gaveUpThrough < first) this.unrecorded.delete(key);
     // One read each for the whole batch, not per action: most actions ask for no notice and never wait for people.
     const deliveries: Delivery[] = (await this.noticesAsked(events)).map(({ actionId, classification }) => ({ kind: 'notice', actionId, classification }));
     const waited = await this.actionsWithRounds([...shown]);
     for (const actionId of shown) if (waited.has(actionId)) deliveries.push({ kind: 'sync', actionId });
+    for (const delivery of deliveries) {
+      // A later event than a give-up covered: its delivery gets a window of its own.
+      const key = deliveryKey(delivery);
+      const gaveUpThrough = this.unrecorded.get(key)?.gaveUpThrough;
+      if (gaveUpThrough !== undefined && (newest.get(delivery.actionId) ?? 0n) > gaveUpThrough) this.unrecorded.delete(key);
+    }
     // A delivery whose failure nothing recorded fails the batch: the tail reads it again (the others then find nothing new to send).
-    const unrecorded = await this.deliverEach(deliveries);
-    if (unrecorded) throw unrecorded;
+    const [unrecorded] = await this.deliverEach(deliveries);
+    if (unrecorded) throw unrecorded.error;
   }
 
   /**
    * Catch-up when this process starts reading the log (a start, a restart, taking over from another
    * process): approvals still open get their messages even if their events were missed, and every
    * message still owed (slack_messages) is tried again now if its wait is over, however long ago it
-   * failed; the others at their time.
+   * failed; the others at their time. A round whose sync failed before anything could record it does
+   * not hold up the tail (its events, if the cursor has not passed them, do): the retry pass tries it
+   * again until it goes through or is given up, and the next start syncs it again.
    */
   async catchUp(now = Date.now()): Promise<void> {
+    // What the syncs below read covers the log up to here: reading those events again brings nothing new.
+    const { _max } = await this.deps.db.prisma.auditEvent.aggregate({ _max: { seq: true } });
+    if (_max.seq !== null && _max.seq > this.readThrough) this.readThrough = _max.seq;
     const open = await this.deps.db.prisma.approval.findMany({ where: { status: 'open' }, select: { actionId: true }, orderBy: { createdAt: 'asc' }, take: CATCH_UP_LIMIT });
     const unrecorded = await this.deliverEach(open.map(({ actionId }) => ({ kind: 'sync', actionId })));
     this.nextRetryAt = 0;
     const retried = await this.retryOwed(now);
+    for (const { delivery, error } of unrecorded) {
+      this.resyncs.add(delivery.actionId);
+      this.deps.logger.warn(`Slack catch-up: the messages of action ${delivery.actionId} are tried again at the next retry pass: ${error.message}`);
+    }
+    if (unrecorded.length > 0) this.nextRetryAt = Math.min(this.nextRetryAt, now + this.deps.retryDelayMs);
     this.deps.logger.info(`Slack catch-up: ${open.length} open approval rounds synced, ${retried} actions with owed messages tried again`);
-    // The catch-up runs again (the tail takes the lead again after its poll interval).
-    if (unrecorded) throw unrecorded;
   }
 
-  /** Attempts each delivery; the first failure nothing recorded (deliver) is returned once all were attempted. */
-  private async deliverEach(deliveries: readonly Delivery[]): Promise<Error | undefined> {
-    let unrecorded: Error | undefined;
+  /** Attempts each delivery; returns those that failed with nothing recording it (deliver), once all were attempted. */
+  private async deliverEach(deliveries: readonly Delivery[]): Promise<{ delivery: Delivery; error: Error }[]> {
+    const unrecorded: { delivery: Delivery; error: Error }[] = [];
     for (const delivery of deliveries) {
       try {
         await this.deliver(delivery);
       } catch (error) {
-        unrecorded ??= error instanceof Error ? error : new Error(String(error));
+        unrecorded.push({ delivery, error: error instanceof Error ? error : new Error(String(error)) });
       }
     }
     return unrecorded;
@@ -196,23 +254,26 @@ export class ApprovalNotifier {
   /**
    * Attempts a delivery and records what Slack did not take (attempt-outcome.ts): owed, for
    * retryOwed, or given up. A later event of the action attempts it again either way. Throws when
-   * nothing could record what is owed (the database): the events are then read again (handle) or
-   * the rows still say it (retryOwed); for UNRECORDED_GIVE_UP_MS at most, then it is given up.
+   * nothing could record what is owed (the database): the events are then read again (handle), the
+   * retry pass tries it again (catchUp) or the rows still say it (retryOwed); for
+   * UNRECORDED_GIVE_UP_MS at most, then it is given up, and so is every failure of it until the tail
+   * has read past the events the give-up covered (handle).
    */
   private async deliver(delivery: Delivery): Promise<void> {
-    const key = `${delivery.kind}:${delivery.actionId}`;
+    const key = deliveryKey(delivery);
     try {
       await this.attempt(delivery);
       this.unrecorded.delete(key);
     } catch (error) {
-      const since = this.unrecorded.get(key) ?? Date.now();
-      if (Date.now() - since < Math.min(this.outcomes.giveUpAfterMs, UNRECORDED_GIVE_UP_MS)) {
-        this.unrecorded.set(key, since);
+      const entry = this.unrecorded.get(key) ?? { since: Date.now() };
+      if (entry.gaveUpThrough !== undefined) return;
+      if (Date.now() - entry.since < Math.min(this.outcomes.giveUpAfterMs, UNRECORDED_GIVE_UP_MS)) {
+        this.unrecorded.set(key, entry);
         throw error;
       }
-      this.unrecorded.delete(key);
+      this.unrecorded.set(key, { ...entry, gaveUpThrough: this.readThrough });
       this.deps.logger.error(
-        `gave up ${delivery.kind === 'notice' ? 'posting the Slack notice' : 'updating the Slack messages'} of action ${delivery.actionId}: it failed before anything could record it, since ${new Date(since).toISOString()}: ${error instanceof Error ? error.message : String(error)}`,
+        `gave up ${delivery.kind === 'notice' ? 'posting the Slack notice' : 'updating the Slack messages'} of action ${delivery.actionId}: it failed before anything could record it, since ${new Date(entry.since).toISOString()}: ${error instanceof Error ? error.message : String(error)}`,
       );
     }
   }
@@ -237,3 +298,6 @@ export class ApprovalNotifier {
     else if (unsent) throw unsent;
   }
 }
+
+/** A delivery's key in ApprovalNotifier.unrecorded. */
+const deliveryKey = (delivery: Delivery): string => `${delivery.kind}:${delivery.actionId}`;
