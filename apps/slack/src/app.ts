@@ -31,20 +31,38 @@ export interface SlackBoltApp {
 function clientOptions(settings: Pick<BoltSettings, 'apiUrl'>) {
   return {
     ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}),
-    // A few quick retries: the notifier must not stall for minutes on one unreachable call.
+    // A few quick retries: a click must not wait for minutes on one unreachable call.
     retryConfig: { retries: 2, factor: 2, minTimeout: 250, maxTimeout: 2_000 },
   };
 }
 
 /**
+ * How long one Web API call of the notifier may take before it fails as a passing error: the call
+ * holds up the delivery it belongs to. Slack answers in well under a second; no more than the click
+ * path allows a post in flight (decisions.ts, POST_IN_FLIGHT_SECONDS).
+ */
+export const NOTIFIER_CALL_TIMEOUT_MS = 10_000;
+
+/**
  * The notifier's own Web API client. A rate limit fails its call at once with Slack's Retry-After
  * (the notifier tries that message again after it): the shared client would sleep through
  * Retry-After three times with its request queue paused, holding up every other action's
- * messages and the click path's user lookups (SlackDirectory) meanwhile.
+ * messages and the click path's user lookups (SlackDirectory) meanwhile. It sends each call once:
+ * a post whose answer was a 5xx, was lost or timed out may be in Slack, and the client's own retry
+ * would leave a second copy with live buttons. The notifier marks such a message owed and, before
+ * posting it again, looks for the first copy (earlier-post.ts); its other calls (updates, history,
+ * user lookups) are retried the same way, with its waits.
  */
 export function notifierClient(settings: Pick<BoltSettings, 'botToken' | 'apiUrl' | 'logger'>): webApi.WebClient {
   const { logger } = settings;
-  return new webApi.WebClient(settings.botToken, { ...clientOptions(settings), rejectRateLimitedCalls: true, logger, logLevel: logger.getLevel() });
+  return new webApi.WebClient(settings.botToken, {
+    ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}),
+    retryConfig: { retries: 0 },
+    timeout: NOTIFIER_CALL_TIMEOUT_MS,
+    rejectRateLimitedCalls: true,
+    logger,
+    logLevel: logger.getLevel(),
+  });
 }
 
 /** The Bolt app with Airlock's listeners: HTTP (signed, replay-guarded) or Socket Mode. */
