@@ -1,4 +1,4 @@
-import { inlineParams, type Db } from '@airlock/db';
+import type { Db } from '@airlock/db';
 
 // A Slack message is *owed* while a post or update of it failed with a passing error and has not
 // gone through since: its slack_messages row says since when, after how many attempts, when the
@@ -59,9 +59,6 @@ const SETTLE_OWED = `UPDATE slack_messages SET owed_since = NULL, failed_attempt
 export async function settleOwed(db: Db, key: MessageKey): Promise<void> {
   await db.pool.query(SETTLE_OWED, [key.actionId, key.round, key.target]);
 }
-
-/** settleOwed as a statement without parameters, to commit with the audit row of a give-up (appendAuditWith). */
-export const settleOwedStatement = (key: MessageKey): string => inlineParams(SETTLE_OWED, [key.actionId, key.round, key.target]);
 
 /**
  * Settles the action's owed rows of one kind (notices, or approval messages) whose attempt was due
