@@ -73,6 +73,16 @@ async function failClaims(condition: string, times = Infinity): Promise<() => Pr
 
 const posts = (rationale: string) => fake.calls('chat.postMessage').filter((c) => carries(rationale)(c.args) && c.response.ok === true);
 
+/** The action's one message, posted once (reads again, catch-up and retry passes find it posted), its row settled, nothing given up. */
+async function expectPostedOnce(actionId: string, rationale: string): Promise<void> {
+  await new Promise((r) => setTimeout(r, 1_500));
+  expect(posts(rationale)).toHaveLength(1);
+  expect(await h.db.prisma.slackMessage.findMany({ where: { actionId }, select: { ts: true, owedSince: true } })).toEqual([
+    { ts: posts(rationale)[0]!.response.ts, owedSince: null },
+  ]);
+  expect(await auditRows(h.db, actionId, 'slack.delivery_failed')).toEqual([]);
+}
+
 describe('a database failure before the message has a row (its claim)', () => {
   it('an approval message is posted once the claim goes through, once', async () => {
     await failClaims('true', 1);
@@ -80,13 +90,7 @@ describe('a database failure before the message has a row (its claim)', () => {
     const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ rationale }));
     await until('the failure to be logged', logged(`could not update the messages of action ${actionId}`));
     await until('the approval message', () => (posts(rationale).length > 0 ? true : undefined), 10_000);
-    // Reads again, catch-up and retry passes find it posted.
-    await new Promise((r) => setTimeout(r, 1_500));
-    expect(posts(rationale)).toHaveLength(1);
-    expect(await h.db.prisma.slackMessage.findMany({ where: { actionId }, select: { ts: true, owedSince: true } })).toEqual([
-      { ts: posts(rationale)[0]!.response.ts, owedSince: null },
-    ]);
-    expect(await auditRows(h.db, actionId, 'slack.delivery_failed')).toEqual([]);
+    await expectPostedOnce(actionId, rationale);
   });
 
   it('a notice is posted once the claim goes through, once', async () => {
@@ -159,12 +163,7 @@ describe('a database failure before the message has a row (its claim)', () => {
     eventsUrl = slack.url!;
     await until('the catch-up failure', logged(`Slack catch-up: the messages of action ${actionId} are tried again`));
     await until('the approval message', () => (posts(rationale).length > 0 ? true : undefined), 10_000);
-    await new Promise((r) => setTimeout(r, 1_500));
-    expect(posts(rationale)).toHaveLength(1);
-    expect(await h.db.prisma.slackMessage.findMany({ where: { actionId }, select: { ts: true, owedSince: true } })).toEqual([
-      { ts: posts(rationale)[0]!.response.ts, owedSince: null },
-    ]);
-    expect(await auditRows(h.db, actionId, 'slack.delivery_failed')).toEqual([]);
+    await expectPostedOnce(actionId, rationale);
   });
 });
 
