@@ -151,7 +151,9 @@ async function startExport(out: string, started: Child[]): Promise<Child> {
 /** Polls until the export's backend waits for the test's lock on audit_events; returns that backend's pid. */
 async function untilExportWaits(child: Child): Promise<number> {
   for (;;) {
-    const { rows } = await t.db.pool.query<{ pid: number }>(`SELECT pid FROM pg_locks WHERE relation = 'audit_events'::regclass AND NOT granted`);
+    const { rows } = await t.db.pool.query<{ pid: number }>(
+      `SELECT pid FROM pg_locks WHERE relation = 'audit_events'::regclass AND NOT granted AND pid IN (SELECT pid FROM pg_stat_activity WHERE datname = current_database())`,
+    );
     if (rows[0]) return rows[0].pid;
     if (!child.isRunning()) throw new Error(`the export ended before it read the rows:\n${child.output()}`);
     await new Promise((resolve) => setTimeout(resolve, 20));

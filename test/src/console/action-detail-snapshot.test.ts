@@ -49,7 +49,12 @@ describe('the action page’s snapshot', () => {
       const rendering = actionDetail(ctx, id);
       await expect
         .poll(
-          async () => (await database.db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_locks WHERE relation = 'audit_events'::regclass AND NOT granted")).rows[0]!.n,
+          async () =>
+            (
+              await database.db.pool.query<{ n: number }>(
+                "SELECT count(*)::int AS n FROM pg_locks WHERE relation = 'audit_events'::regclass AND NOT granted AND pid IN (SELECT pid FROM pg_stat_activity WHERE datname = current_database())",
+              )
+            ).rows[0]!.n,
           {
             timeout: 60_000,
           },

@@ -9,7 +9,8 @@ const AUDIT_CHAIN_LOCK = '7240110002';
 async function chainWaiters(db: Db): Promise<number> {
   const { rows } = await db.pool.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM pg_locks
-      WHERE locktype = 'advisory' AND NOT granted AND ((classid::bigint << 32) | objid::bigint) = $1::bigint`,
+      WHERE locktype = 'advisory' AND NOT granted AND pid IN (SELECT pid FROM pg_stat_activity WHERE datname = current_database())
+        AND ((classid::bigint << 32) | objid::bigint) = $1::bigint`,
     [AUDIT_CHAIN_LOCK],
   );
   return rows[0]!.n;

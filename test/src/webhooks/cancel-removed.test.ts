@@ -102,7 +102,12 @@ async function pauseCancels(): Promise<pg.Client> {
 }
 
 const waiting = async (locktype: string): Promise<number> =>
-  (await bed.t.db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_locks WHERE locktype = $1 AND NOT granted', [locktype])).rows[0]!.n;
+  (
+    await bed.t.db.pool.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM pg_locks WHERE locktype = $1 AND NOT granted AND pid IN (SELECT pid FROM pg_stat_activity WHERE datname = current_database())',
+      [locktype],
+    )
+  ).rows[0]!.n;
 
 /** Transactions by what they are: the outbox derivation's (it locks the audit cursor), a cancel, or their SQL. */
 const kind = (transaction: string[]) =>

@@ -112,9 +112,17 @@ describe('the kill switch against a tool start (item 3)', () => {
     const switched = suspendAndCancel({ db: h.db, temporal: h.client }, admin, { scope: 'agent', target: 'gate-bot', reason: 'incident 8' });
     // The switch is blocked on the gate (seen in pg_locks, not by timing).
     await expect
-      .poll(async () => (await h.db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`)).rows[0]!.n, {
-        timeout: 20_000,
-      })
+      .poll(
+        async () =>
+          (
+            await h.db.pool.query<{ n: number }>(
+              `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND pid IN (SELECT pid FROM pg_stat_activity WHERE datname = current_database())`,
+            )
+          ).rows[0]!.n,
+        {
+          timeout: 20_000,
+        },
+      )
       .toBeGreaterThan(0);
     releaseStart();
     await start;
