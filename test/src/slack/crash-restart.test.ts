@@ -60,10 +60,10 @@ async function startApp(deliveryGiveUpMs: number): Promise<SlackAppProcess> {
   return app;
 }
 
-/** SIGKILL: no shutdown, nothing the process held in memory survives. */
 /** What the running process printed, for a wait that times out. */
 const appOutput = () => (app ? `the app's output:\n${app.output()}` : 'no app running');
 
+/** SIGKILL: no shutdown, nothing the process held in memory survives. */
 async function kill(): Promise<void> {
   const status = await app!.stop('SIGKILL');
   expect(status).toMatchObject({ signal: 'SIGKILL' });
