@@ -17,4 +17,4 @@ export { OtlpLogSink, type OtlpSinkOptions } from './audit-export/otlp-sink.js';
 export { auditExportersFromSettings, type AuditExportSettings } from './audit-export/settings.js';
 export type { AuditSink } from './audit-export/sink.js';
 export { consoleBuildNeeded, markConsoleBuilt } from './launcher/console-app.js';
-export { DEV_SERVER_DYNAMIC_CONFIG, startTemporalDevServer, type DevServer } from './launcher/temporal-dev-server.js';
+export { startTemporalDevServer, type DevServer } from './launcher/temporal-dev-server.js';

@@ -4,7 +4,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
-import { DEV_SERVER_DYNAMIC_CONFIG } from '@airlock/worker';
 import { temporalCliPath } from './binaries.js';
 import { spawnChild, type Child } from './child.js';
 import { freePorts } from './ports.js';
@@ -60,7 +59,6 @@ export class TemporalDevServer {
       'error',
       '--dynamic-config-value',
       'frontend.enableUpdateWorkflowExecution=true',
-      ...DEV_SERVER_DYNAMIC_CONFIG,
       ...this.extraArgs,
     ];
     const server = await spawnChild('Temporal dev server', this.cli, args, {});

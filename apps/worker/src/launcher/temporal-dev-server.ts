@@ -30,8 +30,8 @@ export interface DevServer {
 const HOST = '127.0.0.1';
 
 /**
- * The dev server's settings for Airlock, also used by the integration tests' servers (a test runs
- * what `npm start` runs):
+ * The dev server's settings for Airlock (`npm start`; the integration tests' servers keep the stock ones, which
+ * ran the tier faster: test/src/support/global-setup.ts):
  * - an activity scheduled by a workflow task (a decision's recording, the approved run) comes back
  *   in that task's completion reply instead of through a task-queue poll (off by default);
  * - workflow and activity tasks are dispatched as they are created, not at the next of the transfer
@@ -39,7 +39,7 @@ const HOST = '127.0.0.1';
  *   An idle server does not poll more for it: 3.08 s of CPU over 8 idle minutes against 3.12 s without
  *   (6 Dec 2026, two servers side by side).
  */
-export const DEV_SERVER_DYNAMIC_CONFIG: readonly string[] = [
+const DEV_SERVER_DYNAMIC_CONFIG: readonly string[] = [
   '--dynamic-config-value',
   'system.enableActivityEagerExecution=true',
   '--dynamic-config-value',
