@@ -16,11 +16,13 @@ if (!reportPath) {
   process.exit(2);
 }
 const report = Report.parse(JSON.parse(readFileSync(reportPath, 'utf8')));
-const root = path.dirname(DURATIONS_FILE);
+/** A file's path from test/, as the sequencer looks it up, also for a report made in another clone of the repository. */
+function testPath(file: string): string {
+  const at = file.lastIndexOf(`${path.sep}test${path.sep}src${path.sep}`);
+  return at < 0 ? path.relative(path.dirname(DURATIONS_FILE), file) : file.slice(at + `${path.sep}test${path.sep}`.length);
+}
 const durations = Object.fromEntries(
-  report.testResults
-    .map((file) => [path.relative(root, file.name), Math.round((file.endTime - file.startTime) / 100) / 10] as const)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+  report.testResults.map((file) => [testPath(file.name), Math.round((file.endTime - file.startTime) / 100) / 10] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
 );
 writeFileSync(DURATIONS_FILE, `${JSON.stringify(durations, null, 2)}\n`);
 console.log(`${Object.keys(durations).length} files recorded in ${path.relative(process.cwd(), DURATIONS_FILE)}`);
