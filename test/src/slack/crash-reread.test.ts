@@ -8,7 +8,8 @@ import type { Harness } from '../support/harness.js';
 import type { FakeSlackApi, PostedMessage } from './fake-slack-api.js';
 import { buttonClick, buttons, send, signInteraction, visibleText, type SlackClicker } from './interactions.js';
 import { auditRows, carries, until } from './notifier-progress.js';
-import { startSlackAppProcess, type SlackAppProcess } from './slack-app.js';
+import { RestartableSlackApp } from './restartable-app.js';
+import type { SlackAppProcess } from './slack-app.js';
 import { closeSlackTestBed, startSlackTestBed } from './test-bed.js';
 
 // The Slack app SIGKILLed at the two writes of a delivery that crash-restart.test.ts does not stop it at:
@@ -35,7 +36,7 @@ const CLAIM_LOCK = 4244;
 
 let h: Harness;
 let fake: FakeSlackApi;
-let app: SlackAppProcess | undefined;
+const app = new RestartableSlackApp();
 /** The test's own connection, holding CLAIM_LOCK while claims are paused. */
 let holder: pg.PoolClient | undefined;
 
@@ -45,29 +46,17 @@ beforeAll(async () => {
 
 afterEach(async () => {
   fake.heal('conversations.history');
-  await app?.stop('SIGKILL');
-  app = undefined;
+  await app.stop();
   await resumeClaims();
 });
 
 afterAll(async () => {
-  await app?.stop('SIGKILL');
+  await app.stop();
   await closeSlackTestBed({ fake, h });
 });
 
 async function startApp(): Promise<SlackAppProcess> {
-  app = await startSlackAppProcess(h, fake, { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, pollIntervalMs: POLL_MS, deliveryGiveUpMs: HOUR });
-  return app;
-}
-
-/** What the running process printed, for a wait that times out. */
-const appOutput = () => (app ? `the app's output:\n${app.output()}` : 'no app running');
-
-/** SIGKILL: no shutdown, nothing the process held in memory survives. */
-async function kill(): Promise<void> {
-  const status = await app!.stop('SIGKILL');
-  expect(status).toMatchObject({ signal: 'SIGKILL' });
-  app = undefined;
+  return app.start(h, fake, { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, pollIntervalMs: POLL_MS, deliveryGiveUpMs: HOUR });
 }
 
 /** From here on every insert into slack_messages (a message's claim) waits, inside its statement, until resumeClaims. */
@@ -108,7 +97,7 @@ const cursor = async (): Promise<bigint | number> => (await h.db.prisma.auditCur
 const taken = (rationale: string) => fake.calls('chat.postMessage').filter((c) => carries(rationale)(c.args) && c.response.ok === true);
 
 async function approve(message: PostedMessage, actionId: string): Promise<void> {
-  const answer = await send(app!.url, signInteraction(buttonClick(message, ACTION_APPROVE, alice), { secret: SIGNING_SECRET }));
+  const answer = await send(app.running.url, signInteraction(buttonClick(message, ACTION_APPROVE, alice), { secret: SIGNING_SECRET }));
   expect(answer.status).toBe(200);
   expect((await awaitOutcome(h.client, actionId)).status).toBe('executed');
 }
@@ -134,10 +123,10 @@ describe('a Slack app process killed while its claim of a message waits to commi
             return pids.length > 0 ? pids : undefined;
           },
           WAIT_MS,
-          appOutput,
+          app.output,
         );
 
-        await kill();
+        await app.kill();
         // Nothing of the delivery left the database: no row, no post, and the cursor is short of the action's events.
         expect(await h.db.prisma.slackMessage.findMany({ where: { actionId } })).toEqual([]);
         expect(taken(rationale)).toEqual([]);
@@ -150,12 +139,12 @@ describe('a Slack app process killed while its claim of a message waits to commi
         expect(orphaned).toEqual(ending === 'terminated' ? [] : [{ ts: null }]);
 
         await startApp();
-        await until("the notifier to read past the action's events", async () => (Number(await cursor()) >= Number(lastSeq) ? true : undefined), WAIT_MS, appOutput);
+        await until("the notifier to read past the action's events", async () => (Number(await cursor()) >= Number(lastSeq) ? true : undefined), WAIT_MS, app.output);
         const row = await until(
           'the message to be recorded',
           () => h.db.prisma.slackMessage.findFirst({ where: { actionId, ts: { not: null } }, select: { channel: true, ts: true, owedSince: true } }).then((r) => r ?? undefined),
           WAIT_MS,
-          appOutput,
+          app.output,
         );
         expect(taken(rationale)).toHaveLength(1);
         const [post] = taken(rationale);
@@ -185,7 +174,7 @@ describe('a Slack app process killed while Slack holds its answer to the post', 
       const held = fake.holdNextAnswer('chat.postMessage', carries(rationale));
       const { actionId, argsHash } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ rationale }));
       const accepted = await fake.waitForCall('chat.postMessage', (c) => carries(rationale)(c.args) && c.response.ok === true, WAIT_MS);
-      await kill();
+      await app.kill();
       held.release();
       expect(await h.db.prisma.slackMessage.findMany({ where: { actionId }, select: { ts: true } })).toEqual([{ ts: null }]);
 
@@ -204,14 +193,16 @@ describe('a Slack app process killed while Slack holds its answer to the post', 
         'the adopted message to be recorded, owing nothing',
         () => h.db.prisma.slackMessage.findFirst({ where: { actionId, ts: { not: null }, owedSince: null }, select: { channel: true, ts: true } }).then((r) => r ?? undefined),
         WAIT_MS,
-        appOutput,
+        app.output,
       );
       expect(row).toEqual({ channel, ts });
       expect(await h.db.prisma.slackMessage.count({ where: { actionId } })).toBe(1);
       // Not posted again, not even tried: one message in the channel.
       expect(fake.calls('chat.postMessage').filter((c) => carries(rationale)(c.args))).toHaveLength(postsBefore);
       expect(taken(rationale)).toHaveLength(1);
-      expect(app!.output()).toContain(`the Slack approval message of action ${actionId} in ${channel} was posted before its timestamp was recorded: adopting ${channel}/${ts}`);
+      expect(app.running.output()).toContain(
+        `the Slack approval message of action ${actionId} in ${channel} was posted before its timestamp was recorded: adopting ${channel}/${ts}`,
+      );
       expect(await auditRows(h.db, actionId, 'slack.delivery_failed')).toEqual([]);
     },
     PROCESS_TEST_TIMEOUT_MS,

@@ -10,7 +10,8 @@ import type { FakeSlackApi, FakeFailure, PostedMessage } from './fake-slack-api.
 import { buttonClick, buttons, send, signInteraction, visibleText, type SlackClicker } from './interactions.js';
 import { noticePolicy } from './notice-policy.js';
 import { auditRows, carries, notifierReadPast, until } from './notifier-progress.js';
-import { postedMessage, startSlackAppProcess, type SlackAppProcess } from './slack-app.js';
+import { RestartableSlackApp } from './restartable-app.js';
+import { postedMessage, type SlackAppProcess } from './slack-app.js';
 import { closeSlackTestBed, startSlackTestBed } from './test-bed.js';
 
 // What a Slack app process that dies owes Slack: the app runs in a process of its own and is
@@ -37,7 +38,7 @@ let activePolicy: CompiledPolicy = defaultPolicy;
 
 let h: Harness;
 let fake: FakeSlackApi;
-let app: SlackAppProcess | undefined;
+const app = new RestartableSlackApp();
 
 beforeAll(async () => {
   ({ h, fake } = await startSlackTestBed({ botToken: BOT_TOKEN, users: [{ id: alice.id, name: 'alice', email: 'alice@example.test' }], policy: () => activePolicy }));
@@ -46,28 +47,16 @@ beforeAll(async () => {
 afterEach(async () => {
   activePolicy = defaultPolicy;
   for (const method of ['chat.postMessage', 'chat.update']) fake.heal(method);
-  await app?.stop('SIGKILL');
-  app = undefined;
+  await app.stop();
 });
 
 afterAll(async () => {
-  await app?.stop('SIGKILL');
+  await app.stop();
   await closeSlackTestBed({ fake, h });
 });
 
 async function startApp(deliveryGiveUpMs: number): Promise<SlackAppProcess> {
-  app = await startSlackAppProcess(h, fake, { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, pollIntervalMs: POLL_MS, deliveryGiveUpMs });
-  return app;
-}
-
-/** What the running process printed, for a wait that times out. */
-const appOutput = () => (app ? `the app's output:\n${app.output()}` : 'no app running');
-
-/** SIGKILL: no shutdown, nothing the process held in memory survives. */
-async function kill(): Promise<void> {
-  const status = await app!.stop('SIGKILL');
-  expect(status).toMatchObject({ signal: 'SIGKILL' });
-  app = undefined;
+  return app.start(h, fake, { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, pollIntervalMs: POLL_MS, deliveryGiveUpMs });
 }
 
 /** The outage: no process runs until the log's last event is further back than the next process's horizon. */
@@ -77,7 +66,7 @@ async function outlastHorizon(): Promise<void> {
 }
 
 async function approve(message: PostedMessage, actionId: string): Promise<void> {
-  const answer = await send(app!.url, signInteraction(buttonClick(message, ACTION_APPROVE, alice), { secret: SIGNING_SECRET }));
+  const answer = await send(app.running.url, signInteraction(buttonClick(message, ACTION_APPROVE, alice), { secret: SIGNING_SECRET }));
   expect(answer.status).toBe(200);
   expect((await awaitOutcome(h.client, actionId)).status).toBe('executed');
 }
@@ -88,13 +77,13 @@ async function decidedWhileSlackFails(failure: FakeFailure & { status: number } 
   const message = await postedMessage(fake, actionId);
   fake.failNext('chat.update', failure, { times: Infinity, when: (args) => args.ts === message.ts });
   await approve(message, actionId);
-  await notifierReadPast(h.db, actionId, WAIT_MS, appOutput);
+  await notifierReadPast(h.db, actionId, WAIT_MS, app.output);
   await fake.waitForCall('chat.update', (c) => c.args.ts === message.ts && c.response.httpStatus === failure.status);
   return { actionId, message };
 }
 
 /** Resolves once the running process has caught up: open rounds synced, every owed message that is due tried again. */
-const caughtUp = () => app!.waitForLine(/Slack catch-up: /, WAIT_MS);
+const caughtUp = () => app.running.waitForLine(/Slack catch-up: /, WAIT_MS);
 
 /** The chat.update calls made so far for a message. */
 const updatesOf = (message: PostedMessage) => fake.calls('chat.update').filter((c) => c.args.ts === message.ts).length;
@@ -110,12 +99,12 @@ describe('a Slack app process killed while a delivery waits for its retry', () =
       activePolicy = noticePolicy;
       const { actionId: notified } = await submitAction(h.client, h.taskQueue, refundRequest({ amount: '20.00', rationale }));
       expect((await awaitOutcome(h.client, notified)).status).toBe('executed');
-      await notifierReadPast(h.db, notified, WAIT_MS, appOutput);
+      await notifierReadPast(h.db, notified, WAIT_MS, app.output);
       await fake.waitForCall('chat.postMessage', (c) => carries(rationale)(c.args) && c.response.httpStatus === 500);
       // Still the open round's buttons: nothing of the decision reached Slack.
       expect(fake.message(message.channel, message.ts)!.versions).toHaveLength(1);
 
-      await kill();
+      await app.kill();
       fake.heal('chat.update');
       fake.heal('chat.postMessage');
       await outlastHorizon();
@@ -136,7 +125,7 @@ describe('a Slack app process killed while a delivery waits for its retry', () =
     async () => {
       await startApp(HOUR);
       const { actionId, message } = await decidedWhileSlackFails();
-      await kill();
+      await app.kill();
       await outlastHorizon();
 
       await startApp(HORIZON_MS);
@@ -147,7 +136,7 @@ describe('a Slack app process killed while a delivery waits for its retry', () =
           return rows.length > 0 ? rows : undefined;
         },
         WAIT_MS,
-        appOutput,
+        app.output,
       );
       expect(more).toEqual([]);
       expect(row!.payload).toMatchObject({ message: 'approval', round: 1, channel: message.channel, ts: message.ts, call: 'chat.update', error: 'http_500', permanent: false });
@@ -159,9 +148,9 @@ describe('a Slack app process killed while a delivery waits for its retry', () =
           return owed.owedSince === null ? true : undefined;
         },
         WAIT_MS,
-        appOutput,
+        app.output,
       );
-      await kill();
+      await app.kill();
 
       const updatesBefore = updatesOf(message);
       await startApp(HORIZON_MS);
@@ -181,7 +170,7 @@ describe('a Slack app process killed while a delivery waits for its retry', () =
       const held = fake.holdNextAnswer('chat.postMessage', carries(rationale));
       const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ rationale }));
       const accepted = await fake.waitForCall('chat.postMessage', (c) => carries(rationale)(c.args) && c.response.ok === true, WAIT_MS);
-      await kill();
+      await app.kill();
       held.release();
       expect(await h.db.prisma.slackMessage.findFirstOrThrow({ where: { actionId }, select: { ts: true } })).toEqual({ ts: null });
 
@@ -207,7 +196,7 @@ describe('a Slack app process killed while a delivery waits for its retry', () =
     async () => {
       await startApp(HOUR);
       const { message } = await decidedWhileSlackFails({ status: 429, retryAfterSeconds: 300 });
-      await kill();
+      await app.kill();
       const updatesBefore = updatesOf(message);
 
       await startApp(HOUR);

@@ -3,7 +3,7 @@ import { createWebhook, removeWebhook, runUseCase, type Operator } from '@airloc
 import { WebhookDispatcher } from '@airlock/webhooks';
 import { describe, expect, it } from 'vitest';
 import { deliveryRow, queueEvent } from './queued.js';
-import { webhookTestBed } from './test-bed.js';
+import { cancelAudits, stoppedWhileReceiverHolds, webhookTestBed } from './test-bed.js';
 import { until } from './until.js';
 
 // An attempt that outlives its lease before it records its answer (docs/WEBHOOKS.md, "Removal"): its worker is paused or
@@ -54,11 +54,6 @@ async function answeredButUnrecorded(status: number) {
 const leaseRanOut = (id: string) =>
   until('the lease to run out', async () => (await bed.t.db.pool.query('SELECT 1 FROM webhook_deliveries WHERE id = $1 AND leased_until <= now()', [id])).rowCount === 1);
 
-const cancelAudits = async (deliveryId: string) =>
-  (await bed.t.db.prisma.auditEvent.findMany({ where: { type: 'webhook.delivery_cancelled' }, orderBy: { seq: 'asc' }, select: { payload: true } }))
-    .map((row) => row.payload as Record<string, unknown>)
-    .filter((payload) => payload.deliveryId === deliveryId);
-
 describe('an attempt whose lease runs out before it records its answer, at a removal', () => {
   it('removed while it is on the wire: another worker’s pass after the lease ran out leaves it, and the late 200 marks it delivered', async () => {
     const { webhookId, delivery, gate, pass } = await answeredButUnrecorded(200);
@@ -72,7 +67,7 @@ describe('an attempt whose lease runs out before it records its answer, at a rem
 
     expect(bed.receiver.accepted().map((r) => r.headers['webhook-id'])).toContain(delivery.eventId);
     expect(await deliveryRow(bed.t.db, delivery.id)).toEqual({ status: 'delivered', attempts: 1, last_status: 200, last_error: null });
-    expect(await cancelAudits(delivery.id)).toEqual([]);
+    expect(await cancelAudits(bed.t.db, delivery.id)).toEqual([]);
   });
 
   it('removed after the lease ran out: the removal counts it in flight, not cancelled, and the late 200 marks it delivered', async () => {
@@ -83,7 +78,7 @@ describe('an attempt whose lease runs out before it records its answer, at a rem
     await pass;
 
     expect(await deliveryRow(bed.t.db, delivery.id)).toEqual({ status: 'delivered', attempts: 1, last_status: 200, last_error: null });
-    expect(await cancelAudits(delivery.id)).toEqual([]);
+    expect(await cancelAudits(bed.t.db, delivery.id)).toEqual([]);
   });
 
   it('past the grace: cancelled, audited and logged as answer unknown, once; the 200 that comes later is recorded on the row and logged', async () => {
@@ -98,7 +93,7 @@ describe('an attempt whose lease runs out before it records its answer, at a rem
 
     const unknown = 'answer unknown: attempt 1 went out and its worker had not recorded the answer 100 ms after its lease ran out';
     expect(await deliveryRow(bed.t.db, delivery.id)).toEqual({ status: 'cancelled', attempts: 1, last_status: null, last_error: unknown });
-    expect(await cancelAudits(delivery.id)).toEqual([
+    expect(await cancelAudits(bed.t.db, delivery.id)).toEqual([
       { webhookId, deliveryId: delivery.id, eventId: delivery.eventId, eventType: 'action.executed', attempts: 1, lastStatus: null, lastError: unknown, answerUnknown: true },
     ]);
     expect(cancelLog).toEqual([
@@ -121,7 +116,7 @@ describe('an attempt whose lease runs out before it records its answer, at a rem
       `webhooks: delivery ${delivery.id} (${delivery.eventId}) to removed webhook ${webhookId} was cancelled with its answer unknown; attempt 1's answer came later: HTTP 200, the receiver took it. Recorded on the delivery; it stays cancelled`,
     ]);
     // Still one cancel in the audit log, and nothing more goes out.
-    expect(await cancelAudits(delivery.id)).toHaveLength(1);
+    expect(await cancelAudits(bed.t.db, delivery.id)).toHaveLength(1);
     expect(bed.receiver.received.filter((r) => r.headers['webhook-id'] === delivery.eventId)).toHaveLength(1);
   });
 
@@ -140,31 +135,22 @@ describe('an attempt whose lease runs out before it records its answer, at a rem
       last_status: 503,
       last_error: 'cancelled with its answer unknown; the answer came later: HTTP 503',
     });
-    expect(await cancelAudits(delivery.id)).toMatchObject([{ answerUnknown: true, lastStatus: null }]);
+    expect(await cancelAudits(bed.t.db, delivery.id)).toMatchObject([{ answerUnknown: true, lastStatus: null }]);
     await new WebhookDispatcher({ db: bed.t.db, logger: quiet, allowLoopback: true }).runOnce();
     expect(bed.receiver.received.filter((r) => r.headers['webhook-id'] === delivery.eventId)).toHaveLength(1);
   });
 
   it('a worker stopped mid-attempt after the removal does not give the attempt back (as if never sent): it is cancelled as answer unknown', async () => {
     const webhookId = (await runUseCase({ db: bed.t.db }, admin, createWebhook, { url: bed.receiver.url, events: ['action.executed'] })).webhook.id;
-    const delivery = await queueEvent(bed.t.db, webhookId);
-    bed.receiver.hold = true;
-    const worker = new WebhookDispatcher({ db: bed.t.db, logger: quiet, allowLoopback: true });
-    worker.start();
-    try {
-      await bed.receiver.waitFor('the attempt on the wire', () => (bed.receiver.heldCount === 1 ? true : undefined));
+    const delivery = await stoppedWhileReceiverHolds(bed, webhookId, async () => {
       expect(await runUseCase({ db: bed.t.db }, admin, removeWebhook, { webhookId })).toMatchObject({ cancelledDeliveries: 0, inFlightDeliveries: 1 });
-    } finally {
-      await worker.stop();
-      bed.receiver.hold = false;
-      bed.receiver.dropHeld();
-    }
+    });
     // The request reached the receiver; its answer never came back. The attempt stays counted, under its lease.
     expect(await deliveryRow(bed.t.db, delivery.id)).toMatchObject({ status: 'pending', attempts: 1 });
     // Past the lease and the grace (set back rather than waited for), the next pass cancels it as answer unknown.
     await bed.t.db.pool.query("UPDATE webhook_deliveries SET leased_until = now() - interval '1 hour' WHERE id = $1 AND leased_until IS NOT NULL", [delivery.id]);
     await new WebhookDispatcher({ db: bed.t.db, logger: quiet, allowLoopback: true }).runOnce();
     expect(await deliveryRow(bed.t.db, delivery.id)).toMatchObject({ status: 'cancelled', attempts: 1, last_status: null });
-    expect(await cancelAudits(delivery.id)).toMatchObject([{ attempts: 1, answerUnknown: true }]);
+    expect(await cancelAudits(bed.t.db, delivery.id)).toMatchObject([{ attempts: 1, answerUnknown: true }]);
   });
 });

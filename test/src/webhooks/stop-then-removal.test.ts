@@ -2,7 +2,7 @@ import { createWebhook, removeWebhook, runUseCase, type Operator } from '@airloc
 import { WebhookDispatcher, type HostResolver } from '@airlock/webhooks';
 import { describe, expect, it } from 'vitest';
 import { deliveryRow, queueEvent } from './queued.js';
-import { webhookTestBed } from './test-bed.js';
+import { cancelAudits, stoppedWhileReceiverHolds, webhookTestBed } from './test-bed.js';
 import { until } from './until.js';
 
 // A worker stopped mid-attempt (a rolling restart) gives the attempt back: uncounted, due at once. A removal right after
@@ -20,30 +20,8 @@ async function newWebhook(url = bed.receiver.url): Promise<string> {
 
 const remove = (webhookId: string) => runUseCase({ db: bed.t.db }, admin, removeWebhook, { webhookId });
 
-const cancelAudits = async (deliveryId: string) =>
-  (await bed.t.db.prisma.auditEvent.findMany({ where: { type: 'webhook.delivery_cancelled' }, orderBy: { seq: 'asc' }, select: { payload: true } }))
-    .map((row) => row.payload as Record<string, unknown>)
-    .filter((payload) => payload.deliveryId === deliveryId);
-
 /** Requests the receiver answered for the event (held ones are not among them). */
 const answeredFor = (eventId: string) => bed.receiver.received.filter((r) => r.headers['webhook-id'] === eventId);
-
-/** A worker whose attempt at a new webhook's delivery is on the wire (the receiver holds the whole request) when it stops. */
-async function stoppedWhileReceiverHolds() {
-  const webhookId = await newWebhook();
-  const delivery = await queueEvent(bed.t.db, webhookId);
-  bed.receiver.hold = true;
-  const worker = new WebhookDispatcher({ db: bed.t.db, logger: quiet, allowLoopback: true });
-  worker.start();
-  try {
-    await bed.receiver.waitFor('the attempt on the wire', () => (bed.receiver.heldCount === 1 ? true : undefined));
-  } finally {
-    await worker.stop();
-    bed.receiver.hold = false;
-    bed.receiver.dropHeld();
-  }
-  return { webhookId, delivery };
-}
 
 /** A worker stopped while its attempt is still resolving the webhook's host: the request never left. */
 async function stoppedBeforeSending(beforeStop: (webhookId: string) => Promise<unknown> = async () => undefined) {
@@ -67,7 +45,8 @@ async function stoppedBeforeSending(beforeStop: (webhookId: string) => Promise<u
 
 describe('a worker stopped mid-attempt, then its webhook removed', () => {
   it('the request had reached the receiver: the removal counts it in flight, and it ends cancelled with its answer unknown, attempt 1', async () => {
-    const { webhookId, delivery } = await stoppedWhileReceiverHolds();
+    const webhookId = await newWebhook();
+    const delivery = await stoppedWhileReceiverHolds(bed, webhookId);
     // Given back uncounted (a live webhook's next worker takes it at once), its lease kept.
     expect(await deliveryRow(bed.t.db, delivery.id)).toMatchObject({ status: 'pending', attempts: 0 });
 
@@ -80,12 +59,12 @@ describe('a worker stopped mid-attempt, then its webhook removed', () => {
     const row = await deliveryRow(bed.t.db, delivery.id);
     expect(row).toMatchObject({ status: 'cancelled', attempts: 1, last_status: null });
     expect(row.last_error).toMatch(/^answer unknown: attempt 1 went out/);
-    expect(await cancelAudits(delivery.id)).toMatchObject([{ attempts: 1, answerUnknown: true, lastStatus: null }]);
+    expect(await cancelAudits(bed.t.db, delivery.id)).toMatchObject([{ attempts: 1, answerUnknown: true, lastStatus: null }]);
     expect(warnings.filter((line) => line.includes(delivery.id))).toEqual([expect.stringMatching(/with its answer unknown.*the receiver may have taken it/)]);
     // Sent once, never again.
     await new WebhookDispatcher({ db: bed.t.db, logger: quiet, allowLoopback: true }).runOnce();
     expect(answeredFor(delivery.eventId)).toEqual([]);
-    expect(await cancelAudits(delivery.id)).toHaveLength(1);
+    expect(await cancelAudits(bed.t.db, delivery.id)).toHaveLength(1);
   });
 
   it('the request never left: the removal cancels it as never sent', async () => {
@@ -95,7 +74,7 @@ describe('a worker stopped mid-attempt, then its webhook removed', () => {
     expect(await remove(webhookId)).toMatchObject({ cancelledDeliveries: 1, inFlightDeliveries: 0 });
     expect(await deliveryRow(bed.t.db, delivery.id)).toMatchObject({ status: 'cancelled', attempts: 0, last_status: null, last_error: null });
     await new WebhookDispatcher({ db: bed.t.db, logger: quiet, allowLoopback: true }).runOnce();
-    expect(await cancelAudits(delivery.id)).toEqual([]);
+    expect(await cancelAudits(bed.t.db, delivery.id)).toEqual([]);
   });
 });
 
@@ -108,6 +87,6 @@ describe('a webhook removed while a worker resolves its host, then the worker st
     // No grace to wait for: nothing went out, so nothing can still answer.
     await new WebhookDispatcher({ db: bed.t.db, logger: quiet, allowLoopback: true }).runOnce();
     expect(await deliveryRow(bed.t.db, delivery.id)).toMatchObject({ status: 'cancelled', attempts: 0, last_status: null, last_error: null });
-    expect(await cancelAudits(delivery.id)).toMatchObject([{ attempts: 0, answerUnknown: false }]);
+    expect(await cancelAudits(bed.t.db, delivery.id)).toMatchObject([{ attempts: 0, answerUnknown: false }]);
   });
 });
