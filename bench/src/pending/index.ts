@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
-import { forecastApproval, policyFromFile } from '@airlock/console';
+import { AuditFeed, forecastApproval, policyFromFile } from '@airlock/console';
 import { workflowIdForAction, type ActionRequest } from '@airlock/core';
 import { getActionStatus } from '@airlock/core/gateway';
 import { createAgent, createApiKey, createDb, createUser, type Db } from '@airlock/db';
@@ -141,7 +141,10 @@ export async function runPendingBench(config: PendingBenchConfig, cleanup: Clean
   cleanup.add('pending: database pool', () => db.close());
   const approverKey = await seed(db);
   const taskQueue = `bench-pending-${randomBytes(3).toString('hex')}`;
-  const ctx = { db, temporal: temporal.client, taskQueue, policy: policyFromFile(DEFAULT_POLICY_FILE) };
+  // The console's audit feed, as in runtime-context.ts: it tells an approval's wait when the decision is stored.
+  const auditFeed = new AuditFeed(db, scratch.url);
+  cleanup.add('pending: audit feed', () => Promise.resolve(auditFeed.close()));
+  const ctx = { db, temporal: temporal.client, taskQueue, policy: policyFromFile(DEFAULT_POLICY_FILE), actionWatch: auditFeed };
 
   const bare = await runBareWaiting(temporal.client, temporal.address, config.count, config.concurrency, log);
   log(`pending: bare: ${JSON.stringify(bare)}`);

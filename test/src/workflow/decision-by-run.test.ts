@@ -1,7 +1,9 @@
 import { defaultActivityDeps, type KillPoint } from '@airlock/activities';
 import { actionHandle, awaitOutcome, decideAction } from '@airlock/core/gateway';
 import { verifyAuditChain } from '@airlock/db';
-import { decide, userOperator } from '@airlock/ops';
+import { AuditFeed } from '@airlock/console';
+import type { ActionWatch } from '@airlock/core/agent-gateway';
+import { decide, userOperator, type DecisionDeps } from '@airlock/ops';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,11 +18,12 @@ import { defaultPolicy, seedTeam, startHarness, type Harness } from '../support/
 // cancelled first) leaves the workflow to write it.
 
 /** How the next runs fail at their first write, before anything is written. */
-let runsFail: 'no' | 'retryable' | 'for_good' = 'no';
+let runsFail: 'no' | 'once' | 'retryable' | 'for_good' = 'no';
 let failedRuns = 0;
 
 function failRunsAtFirstWrite(point: KillPoint): void {
   if (runsFail === 'no' || point !== 'decision.before-write' || Context.current().info.activityType !== 'runTool') return;
+  if (runsFail === 'once' && failedRuns > 0) return;
   failedRuns++;
   if (runsFail === 'for_good') throw ApplicationFailure.nonRetryable('the run could not start (test)', 'ToolFailed');
   throw new Error('the database is unreachable (test)');
@@ -89,6 +92,64 @@ describe('an approval that settles its round is written by the run it lets start
     // Read at once: no wait here, the use case waited.
     expect((await stored(actionId)).decisions).toEqual([{ userId: 'alice', decision: 'approve' }]);
     expect((await awaitOutcome(h.client, actionId)).status).toBe('executed');
+  });
+
+  describe('with a watch on the audit log (the console passes its audit feed)', () => {
+    const alice = userOperator({ id: 'alice', role: 'approver' }, 'api');
+
+    /** Approves through the use case while the run's first attempt fails before writing: the decision is stored a retry later. */
+    async function approveStoredLater(deps: DecisionDeps) {
+      const { actionId, argsHash } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
+      runsFail = 'once';
+      failedRuns = 0;
+      try {
+        const result = await decide(deps, alice, { actionId, decision: 'approve', argsHash });
+        expect(result.approvalStatus).toBe('approved');
+        // Read at once: the use case waited through the failed attempt and its retry.
+        expect(failedRuns).toBe(1);
+        expect((await stored(actionId)).decisions).toEqual([{ userId: 'alice', decision: 'approve' }]);
+      } finally {
+        runsFail = 'no';
+      }
+      expect((await awaitOutcome(h.client, actionId)).status).toBe('executed');
+    }
+
+    it("answers once the decision is stored, woken by the decision's audit row", async () => {
+      const feed = new AuditFeed(h.db, h.database.url);
+      try {
+        await approveStoredLater({ db: h.db, temporal: h.client, watch: feed });
+      } finally {
+        feed.close();
+      }
+    });
+
+    it('answers once the decision is stored when no audit row wakes it (the watch is best effort)', async () => {
+      const silent: ActionWatch = { watch: () => Promise.resolve(() => undefined) };
+      await approveStoredLater({ db: h.db, temporal: h.client, watch: silent });
+    });
+
+    it('watches an approval from before its update until it answers, and never a denial', async () => {
+      const started: string[] = [];
+      let open = 0;
+      const counting: ActionWatch = {
+        watch: (actionId) => {
+          started.push(actionId);
+          open++;
+          return Promise.resolve(() => void open--);
+        },
+      };
+      const approved = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
+      await decide({ db: h.db, temporal: h.client, watch: counting }, alice, { actionId: approved.actionId, decision: 'approve', argsHash: approved.argsHash });
+      expect(started).toEqual([approved.actionId]);
+      // Released as the answer goes out (the release does not wait for anything but the watch's start).
+      await expect.poll(() => open).toBe(0);
+
+      const denied = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
+      await decide({ db: h.db, temporal: h.client, watch: counting }, alice, { actionId: denied.actionId, decision: 'deny', argsHash: denied.argsHash });
+      expect(started).toEqual([approved.actionId]);
+      expect((await awaitOutcome(h.client, denied.actionId)).status).toBe('denied');
+      expect((await awaitOutcome(h.client, approved.actionId)).status).toBe('executed');
+    });
   });
 
   it('is written by the workflow when the run fails before writing it', async () => {

@@ -1,4 +1,5 @@
 import { ApprovalDecision, DecisionKind, FEEDBACK_ON_APPROVAL, ToolArgs, demoToolSpecs, type DecideResult, type ToolSpec } from '@airlock/core';
+import type { ActionWatch } from '@airlock/core/agent-gateway';
 import { decideAction } from '@airlock/core/gateway';
 import type { Db } from '@airlock/db';
 import { CHANGED_REDACTED_VALUE, restoreRedacted } from '@airlock/guardrails';
@@ -7,7 +8,7 @@ import { z } from 'zod';
 import { OpsError, fromZodError } from '../errors.js';
 import type { Operator } from '../operator.js';
 import { requireRole } from '../use-case.js';
-import { awaitDecisionWritten } from './decision-written.js';
+import { DecisionWatch, awaitDecisionWritten } from './decision-written.js';
 import { explainRefusal } from './round-closed.js';
 
 /** How long a decision waits for a worker to confirm it, unless the caller says otherwise. */
@@ -32,6 +33,8 @@ export interface DecisionDeps {
   /** Must use the workers' data converter (payload encryption). */
   temporal: Client;
   waitMs?: number;
+  /** Wakes the wait for an approval to be stored when its audit row commits (the console's audit feed); without one it reads every few ms. */
+  watch?: ActionWatch;
 }
 
 const specsByName = new Map<string, ToolSpec>(demoToolSpecs.map((spec) => [spec.name, spec]));
@@ -94,12 +97,14 @@ export type DecisionToSend = Omit<ApprovalDecision, 'approverId' | 'channel'>;
 export async function sendDecision(deps: DecisionDeps, operator: Operator, actionId: string, decision: DecisionToSend): Promise<DecideResult> {
   const waitMs = deps.waitMs ?? DEFAULT_DECISION_WAIT_MS;
   const untilMs = Date.now() + waitMs;
+  // Started beside the update, so it is live before the run can write the decision.
+  const watch = deps.watch && decision.decision === 'approve' ? new DecisionWatch(deps.watch, actionId) : undefined;
   try {
     const result = await deps.temporal.withDeadline(untilMs, () =>
       decideAction(deps.temporal, actionId, { ...decision, approverId: operator.userId, channel: operator.channel === 'cli' ? 'api' : operator.channel }),
     );
     // Only an approval that settled the round may still be on its way to the database.
-    if (result.approvalStatus === 'approved' && operator.userId) await awaitDecisionWritten(deps.db, actionId, operator.userId, untilMs);
+    if (result.approvalStatus === 'approved' && operator.userId) await awaitDecisionWritten(deps.db, actionId, operator.userId, untilMs, watch);
     return result;
   } catch (error) {
     if (!(error instanceof WorkflowUpdateRPCTimeoutOrCancelledError)) throw await explainRefusal(deps.db, actionId, operator.userId ?? '', error, untilMs);
@@ -107,5 +112,7 @@ export async function sendDecision(deps: DecisionDeps, operator: Operator, actio
       'unavailable',
       `no worker confirmed the decision within ${waitMs} ms; it may still be applied once a worker runs, so check the action before deciding again`,
     );
+  } finally {
+    watch?.close();
   }
 }

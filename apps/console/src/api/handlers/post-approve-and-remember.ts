@@ -2,6 +2,7 @@ import { approveAndRemember } from '@airlock/ops';
 import { actionIdFrom } from '../action-lookup.js';
 import { operatorOf } from '../auth.js';
 import type { ApiContext } from '../context.js';
+import { decisionDeps } from '../decision-deps.js';
 import { withErrors } from '../errors.js';
 import { jsonResponse } from '../http.js';
 import { readJsonValue } from '../request.js';
@@ -22,8 +23,7 @@ export const postApproveAndRemember = withErrors(async (request: Request, ctx: A
   const actionId = actionIdFrom(params.id);
   const body = await reading.body;
   const fields = typeof body === 'object' && body !== null && !Array.isArray(body) ? body : { '(body)': body };
-  const deps = { db: ctx.db, temporal: ctx.temporal, ...(ctx.decisionWaitMs ? { waitMs: ctx.decisionWaitMs } : {}) };
-  const { decision, standingApproval } = await approveAndRemember(deps, operator, { ...fields, actionId });
+  const { decision, standingApproval } = await approveAndRemember(decisionDeps(ctx), operator, { ...fields, actionId });
   const result: RememberedApprovalView = { decision, standingApproval: toStandingApprovalView(standingApproval, standingApproval.validFrom) };
   return jsonResponse(result, 201);
 });

@@ -2,6 +2,7 @@ import { decide } from '@airlock/ops';
 import { actionIdFrom } from '../action-lookup.js';
 import { operatorOf } from '../auth.js';
 import type { ApiContext } from '../context.js';
+import { decisionDeps } from '../decision-deps.js';
 import { withErrors } from '../errors.js';
 import { jsonResponse } from '../http.js';
 import { readJsonBody } from '../request.js';
@@ -21,7 +22,7 @@ export const postDecision = withErrors(async (request: Request, ctx: ApiContext,
   const { principal, body } = await callerReading(request, ctx.db, 'post-decision#postDecision', (r) => readJsonBody(r, DecisionBody));
   const operator = operatorOf(principal);
   const actionId = actionIdFrom(params.id);
-  const result: DecideResultView = await decide({ db: ctx.db, temporal: ctx.temporal, ...(ctx.decisionWaitMs ? { waitMs: ctx.decisionWaitMs } : {}) }, operator, {
+  const result: DecideResultView = await decide(decisionDeps(ctx), operator, {
     ...(await body),
     actionId,
   });

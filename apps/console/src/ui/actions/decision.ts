@@ -2,6 +2,7 @@ import { DecisionRejectedError } from '@airlock/core/gateway';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { OpsError, checkEditedArgs, decide, userOperator } from '@airlock/ops';
 import { ApiError } from '../../api/errors.js';
+import { decisionDeps } from '../../api/decision-deps.js';
 import { apiContext } from '../../api/runtime-context.js';
 import { consoleLogger } from '../../api/telemetry.js';
 import { ConsoleDecisionForm } from './decision-form.js';
@@ -18,7 +19,7 @@ export async function consoleDecision(user: ConsoleUser, fields: Record<string, 
   try {
     const editedArgs = decision === 'approve' ? await editedArgsFor(actionId, parsed.data.editedArgs) : undefined;
     const ctx = apiContext();
-    const result = await decide({ db: ctx.db, temporal: ctx.temporal }, userOperator({ id: user.userId, role: user.role }, 'console'), {
+    const result = await decide(decisionDeps(ctx), userOperator({ id: user.userId, role: user.role }, 'console'), {
       actionId,
       decision,
       argsHash,

@@ -1,6 +1,7 @@
 import { DecisionRejectedError } from '@airlock/core/gateway';
 import { OpsError, approveAndRemember, userOperator } from '@airlock/ops';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { decisionDeps } from '../../api/decision-deps.js';
 import { apiContext } from '../../api/runtime-context.js';
 import { consoleLogger } from '../../api/telemetry.js';
 import { failed, ok, type Notice } from '../forms/notice.js';
@@ -18,7 +19,7 @@ export async function consoleApproveAndRemember(user: ConsoleUser, fields: Recor
   const bounds = boundsFromForm(fields);
   try {
     const ctx = apiContext();
-    const { decision, standingApproval } = await approveAndRemember({ db: ctx.db, temporal: ctx.temporal }, userOperator({ id: user.userId, role: user.role }, 'console'), {
+    const { decision, standingApproval } = await approveAndRemember(decisionDeps(ctx), userOperator({ id: user.userId, role: user.role }, 'console'), {
       actionId,
       argsHash,
       bounds,
