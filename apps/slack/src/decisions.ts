@@ -52,8 +52,10 @@ export async function decideFromSlack(deps: ListenerDeps, slack: webApi.WebClien
   const operator = await deciderOrRefuse(deps, slack, input);
   if (!operator) return;
   try {
-    // The one decision use case every channel calls; the link or verified email said who is clicking.
-    await decide({ db: deps.db, temporal: deps.temporal, waitMs: deps.decisionWaitMs }, operator, {
+    // The one decision use case every channel calls; the link or verified email said who is clicking. A success shows
+    // in the message, which follows the audit rows, so the click does not wait for the run to store the decision (the
+    // reads would only compete with the run's claim for the machine).
+    await decide({ db: deps.db, temporal: deps.temporal, waitMs: deps.decisionWaitMs, awaitStored: false }, operator, {
       actionId: input.ref.actionId,
       decision: input.decision,
       argsHash: input.ref.argsHash,

@@ -152,6 +152,30 @@ describe('an approval that settles its round is written by the run it lets start
     });
   });
 
+  it('answers as soon as Temporal accepts it when the channel does not wait for it to be stored (Slack)', async () => {
+    const { actionId, argsHash } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
+    runsFail = 'retryable';
+    failedRuns = 0;
+    const watched: string[] = [];
+    const watch: ActionWatch = { watch: (id) => (watched.push(id), Promise.resolve(() => undefined)) };
+    try {
+      const result = await decide({ db: h.db, temporal: h.client, watch, awaitStored: false }, userOperator({ id: 'alice', role: 'approver' }, 'slack'), {
+        actionId,
+        decision: 'approve',
+        argsHash,
+      });
+      expect(result.approvalStatus).toBe('approved');
+      // Answered while every run fails before writing: the decision is only in Temporal, and nothing waited for it.
+      expect((await stored(actionId)).decisions).toEqual([]);
+      expect(watched).toEqual([]);
+    } finally {
+      runsFail = 'no';
+    }
+    // The next attempt stores it and runs the tool.
+    expect((await awaitOutcome(h.client, actionId)).status).toBe('executed');
+    expect((await stored(actionId)).decisions).toEqual([{ userId: 'alice', decision: 'approve' }]);
+  });
+
   it('is written by the workflow when the run fails before writing it', async () => {
     const { actionId, argsHash } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
     runsFail = 'for_good';

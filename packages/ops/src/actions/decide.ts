@@ -35,6 +35,11 @@ export interface DecisionDeps {
   waitMs?: number;
   /** Wakes the wait for an approval to be stored when its audit row commits (the console's audit feed); without one it reads every few ms. */
   watch?: ActionWatch;
+  /**
+   * false: answer as soon as Temporal accepts the decision, without waiting for the run to store it.
+   * For a channel that shows nothing read from the database on success (Slack's message follows the audit rows).
+   */
+  awaitStored?: boolean;
 }
 
 const specsByName = new Map<string, ToolSpec>(demoToolSpecs.map((spec) => [spec.name, spec]));
@@ -97,14 +102,15 @@ export type DecisionToSend = Omit<ApprovalDecision, 'approverId' | 'channel'>;
 export async function sendDecision(deps: DecisionDeps, operator: Operator, actionId: string, decision: DecisionToSend): Promise<DecideResult> {
   const waitMs = deps.waitMs ?? DEFAULT_DECISION_WAIT_MS;
   const untilMs = Date.now() + waitMs;
+  const awaitStored = deps.awaitStored !== false && decision.decision === 'approve';
   // Started beside the update, so it is live before the run can write the decision.
-  const watch = deps.watch && decision.decision === 'approve' ? new DecisionWatch(deps.watch, actionId) : undefined;
+  const watch = deps.watch && awaitStored ? new DecisionWatch(deps.watch, actionId) : undefined;
   try {
     const result = await deps.temporal.withDeadline(untilMs, () =>
       decideAction(deps.temporal, actionId, { ...decision, approverId: operator.userId, channel: operator.channel === 'cli' ? 'api' : operator.channel }),
     );
     // Only an approval that settled the round may still be on its way to the database.
-    if (result.approvalStatus === 'approved' && operator.userId) await awaitDecisionWritten(deps.db, actionId, operator.userId, untilMs, watch);
+    if (awaitStored && result.approvalStatus === 'approved' && operator.userId) await awaitDecisionWritten(deps.db, actionId, operator.userId, untilMs, watch);
     return result;
   } catch (error) {
     if (!(error instanceof WorkflowUpdateRPCTimeoutOrCancelledError)) throw await explainRefusal(deps.db, actionId, operator.userId ?? '', error, untilMs);
