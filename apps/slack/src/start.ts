@@ -90,8 +90,9 @@ export async function startSlackApp(options: StartSlackAppOptions): Promise<Runn
     logger,
     retryDelayMs: pollIntervalMs,
     ...(options.deliveryGiveUpMs !== undefined ? { giveUpAfterMs: options.deliveryGiveUpMs } : {}),
+    leads: () => tail.isLeader,
   });
-  const tail = new AuditTail({
+  const tail: AuditTail = new AuditTail({
     db: options.db,
     databaseUrl: options.databaseUrl,
     consumer: 'slack',

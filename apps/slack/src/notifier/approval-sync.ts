@@ -11,13 +11,14 @@ import {
   dropMessage,
   hasResolvedDirect,
   isUnresolvedDirect,
+  messageRow,
   messageRows,
   unresolvedDirectTarget,
   unresolvedRecipient,
   type MessageRow,
   type Target,
 } from './message-rows.js';
-import type { MessagePoster } from './posting.js';
+import { LostLeadError, type MessagePoster } from './posting.js';
 import { classifySlackError, type SlackFailure } from './slack-errors.js';
 
 export interface ApprovalSyncDeps {
@@ -59,10 +60,11 @@ export async function syncApprovalMessages(deps: ApprovalSyncDeps, actionId: str
       for (const target of targets) {
         if (mine.some((r) => r.target === target.target)) continue;
         const claimed = await claimMessage(deps.db, actionId, round.card.round, target);
-        if (claimed) {
-          mine.push(claimed);
-          claims.add(claimed);
-        }
+        if (claimed) claims.add(claimed);
+        // Claimed since the rows were read: by a process that lost the lead meanwhile, which sends nothing more (LostLeadError),
+        // so the row is kept up to date below like any other (an unposted one looked for in Slack first, then posted).
+        const row = claimed ?? (await messageRow(deps.db, actionId, round.card.round, target.target));
+        if (row) mine.push(row);
       }
       // A DM whose recipient Slack could not name is owed like a failed post, on a row of its own: the retry pass looks them up again.
       // Not when the round already has their DM (a lookup answered before a restart or the cache's expiry): that row is kept up to date below.
@@ -101,6 +103,7 @@ export async function syncApprovalMessages(deps: ApprovalSyncDeps, actionId: str
         if (posted) await deps.poster.update(posted, content, hash);
         else await deps.poster.post(row, content, hash);
       } catch (error) {
+        if (error instanceof LostLeadError) throw error;
         // One unreachable channel or DM must not hold back the others.
         const failure = classifySlackError(error);
         deps.logger.warn(`message for action ${actionId} in ${row.target}: ${call} failed: ${failure.error}`);

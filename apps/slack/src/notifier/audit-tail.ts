@@ -24,6 +24,8 @@ export interface AuditTailOptions {
    * Handles a batch; its events may be visible before they are durable (early lock release),
    * so a handler that sends anything outside the database calls awaitDurable first. When it throws,
    * the batch is read again a poll interval later, the lead kept (onLeader does not run again).
+   * The lead can end while it runs (the LISTEN session ends, and another process reads the same
+   * events at once): a handler that sends anything outside the database checks isLeader just before.
    */
   onEvents(events: TailEvent[]): Promise<void>;
   /** Runs each time this process becomes the leader, before it reads on. */
@@ -78,8 +80,8 @@ export class AuditTail {
         }
         if (this.leader) {
           const failed = await this.drain();
-          // The other work of a pass goes on while a batch waits to be read again.
-          await this.options.afterDrain?.();
+          // The other work of a pass goes on while a batch waits to be read again (not once the lead is lost).
+          if (this.leader) await this.options.afterDrain?.();
           if (failed) {
             handlerFailed = true;
             if (!this.stopped) this.options.logger.warn(`audit tail: ${errorMessage(failed.error)}; reading those events again`);
@@ -160,15 +162,24 @@ export class AuditTail {
       if (rows.length === 0) return undefined;
       // Rows are visible a moment before they are durable (early lock release): the handler waits before it sends
       // anything it read (onEvents), so a batch that sends nothing costs no WAL flush.
+      let failed: { error: unknown } | undefined;
       try {
         await this.options.onEvents(rows.map((r) => ({ seq: BigInt(r.seq_text), actionId: r.action_id, type: r.type })));
       } catch (error) {
-        return { error };
+        failed = { error };
       }
+      // The LISTEN session ended while the batch was handled: the lock is free, and the next leader reads these events
+      // from the cursor as it is (the handler stops at its next send: onEvents). This process writes nothing more.
+      if (!this.leader) {
+        this.options.logger.warn('audit tail: lost the lead while handling a batch; the next leader handles it');
+        return undefined;
+      }
+      if (failed) return failed;
       this.cursor = BigInt(rows[rows.length - 1]!.seq_text);
       // Progress, not a record: a crash that loses this update has the events read again, which the notifier
       // handles without effect (claim rows, rendered hashes). So its commit does not wait for the WAL flush.
-      await pool.query(`UPDATE audit_cursors SET seq = $2, updated_at = now() WHERE consumer = $1 AND ${COMMIT_WITHOUT_FLUSH} IS NOT NULL`, [
+      // Never backwards: a process whose lead ended without its noticing yet must not undo the next leader's progress.
+      await pool.query(`UPDATE audit_cursors SET seq = $2, updated_at = now() WHERE consumer = $1 AND seq < $2 AND ${COMMIT_WITHOUT_FLUSH} IS NOT NULL`, [
         this.options.consumer,
         this.cursor.toString(),
       ]);

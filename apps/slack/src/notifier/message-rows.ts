@@ -59,9 +59,14 @@ export async function claimMessage(db: Db, actionId: string, round: number, targ
     : undefined;
 }
 
+/** The message's row; undefined when there is none. */
+export async function messageRow(db: Db, actionId: string, round: number, target: string): Promise<MessageRow | undefined> {
+  return (await db.prisma.slackMessage.findUnique({ where: { actionId_round_target: { actionId, round, target } } })) ?? undefined;
+}
+
 /** The claim of a message whose post never succeeded; undefined when there is none or it was posted. */
 export async function unpostedMessage(db: Db, actionId: string, round: number, target: string): Promise<MessageRow | undefined> {
-  const row = await db.prisma.slackMessage.findUnique({ where: { actionId_round_target: { actionId, round, target } } });
+  const row = await messageRow(db, actionId, round, target);
   return row && !row.ts ? row : undefined;
 }
 

@@ -5,7 +5,7 @@ import { noticeMessage } from '../blocks/notice-message.js';
 import { approvalChannel, type SlackRoutes } from '../routing.js';
 import type { Attempt, Classified } from './attempt.js';
 import { claimMessage, unpostedMessage } from './message-rows.js';
-import type { MessagePoster } from './posting.js';
+import { LostLeadError, type MessagePoster } from './posting.js';
 import { classifySlackError } from './slack-errors.js';
 
 export interface NoticeDeps {
@@ -54,6 +54,7 @@ export async function postNotice(deps: NoticeDeps, actionId: string, classificat
     await deps.poster.post(row, content, hash);
     return none;
   } catch (error) {
+    if (error instanceof LostLeadError) throw error;
     const failure = classifySlackError(error);
     deps.logger.warn(`could not post the notice of action ${actionId} to ${target}: ${failure.error}`);
     return { failed: [{ row, call: 'chat.postMessage', hash, failure }], settled: [] };

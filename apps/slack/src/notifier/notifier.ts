@@ -9,7 +9,7 @@ import { allMessagesFailed, recordOutcome, type OutcomeDeps } from './attempt-ou
 import type { TailEvent } from './audit-tail.js';
 import { postNotice } from './notice.js';
 import { dueOwed, nextOwedAt, settleUntouched } from './owed-messages.js';
-import { MessagePoster } from './posting.js';
+import { LostLeadError, MessagePoster } from './posting.js';
 
 export interface NotifierDeps {
   db: Db;
@@ -31,6 +31,12 @@ export interface NotifierDeps {
    * `slack.delivery_failed`) when the next attempt fails too. Default one hour.
    */
   giveUpAfterMs?: number;
+  /**
+   * Whether this process still leads the audit tail (AuditTail.isLeader): one that lost the lead in
+   * the middle of a batch stops before its next send to Slack (LostLeadError), leaving the events to
+   * the next leader. Always, without it.
+   */
+  leads?: () => boolean;
 }
 
 /** NotifierDeps.giveUpAfterMs's default. */
@@ -214,6 +220,7 @@ export class ApprovalNotifier {
       try {
         await this.deliver(delivery);
       } catch (error) {
+        if (error instanceof LostLeadError) throw error;
         unrecorded.push({ delivery, error: error instanceof Error ? error : new Error(String(error)) });
       }
     }
@@ -265,6 +272,7 @@ export class ApprovalNotifier {
       await this.attempt(delivery);
       this.unrecorded.delete(key);
     } catch (error) {
+      if (error instanceof LostLeadError) throw error;
       const entry = this.unrecorded.get(key) ?? { since: Date.now() };
       if (entry.gaveUpThrough !== undefined) return;
       if (Date.now() - entry.since < Math.min(this.outcomes.giveUpAfterMs, UNRECORDED_GIVE_UP_MS)) {
@@ -286,6 +294,7 @@ export class ApprovalNotifier {
     try {
       attempt = delivery.kind === 'notice' ? await postNotice(this.messages, actionId, delivery.classification) : await syncApprovalMessages(this.messages, actionId);
     } catch (error) {
+      if (error instanceof LostLeadError) throw error;
       // Not a Slack call: the database, most likely. The action's messages are owed like after a passing Slack failure.
       const reason = `could not ${delivery.kind === 'notice' ? 'post the notice' : 'update the messages'} of action ${actionId}: ${error instanceof Error ? error.message : String(error)}`;
       this.deps.logger.warn(reason);

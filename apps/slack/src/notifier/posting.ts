@@ -10,6 +10,20 @@ export interface PosterDeps {
   db: Db;
   slack: webApi.WebClient;
   logger: Logger;
+  /** Whether this process still leads the audit tail (AuditTail.isLeader); always, without it. */
+  leads?: () => boolean;
+}
+
+/**
+ * A send refused because this process lost the lead of the audit tail while it handled a batch (its
+ * LISTEN session ended): the next leader reads the same events and sends what they ask for, from a
+ * fresher state, so this process sends nothing more and records nothing for the attempt.
+ */
+export class LostLeadError extends Error {
+  constructor() {
+    super('this process no longer leads the audit tail: the next leader handles these events');
+    this.name = 'LostLeadError';
+  }
 }
 
 /**
@@ -36,6 +50,7 @@ export class MessagePoster {
   async post(row: MessageRow, content: SlackMessageContent, hash: string): Promise<void> {
     await this.deps.db.pool.query('UPDATE slack_messages SET updated_at = now() WHERE action_id = $1 AND round = $2 AND target = $3', [row.actionId, row.round, row.target]);
     await awaitDurable(this.deps.db.pool);
+    this.mustLead();
     const posted = await this.deps.slack.chat.postMessage({
       channel: row.target,
       text: content.text,
@@ -55,6 +70,7 @@ export class MessagePoster {
 
   async update(row: MessageRow & { channel: string; ts: string }, content: SlackMessageContent, hash: string): Promise<void> {
     await awaitDurable(this.deps.db.pool);
+    this.mustLead();
     await this.deps.slack.chat.update({ channel: row.channel, ts: row.ts, text: content.text, blocks: content.blocks });
     await this.deps.db.prisma.slackMessage.update({ where: rowWhere(row), data: { renderedHash: hash, ...NOTHING_OWED } });
     this.wentThrough(row);
@@ -112,6 +128,15 @@ export class MessagePoster {
     // A failed read is not kept: the next lookup asks again.
     void this.botId.catch(() => (this.botId = undefined));
     return this.botId;
+  }
+
+  /**
+   * Just before a send: a process that lost the lead would send what it read before the next leader
+   * took over (a second copy of a post the next leader also makes, an edit back to an earlier state).
+   * What Slack already took is still written down (the same message the next leader finds).
+   */
+  private mustLead(): void {
+    if (this.deps.leads && !this.deps.leads()) throw new LostLeadError();
   }
 
   private wentThrough(row: MessageRow): void {
