@@ -1,7 +1,8 @@
-// `npm run test:durations -- <report.json>`: rewrites test/file-durations.json from a Vitest JSON report
-// of a whole integration run (`npm run test:integration -- --reporter=json --outputFile=<report.json>`),
-// which the longest-first sequencer (src/support/longest-first-sequencer.ts) orders the next runs by.
-import { readFileSync, writeFileSync } from 'node:fs';
+// `npm run test:durations -- <report.json>`: updates test/file-durations.json from a Vitest JSON report
+// (`npm run test:integration -- --reporter=json --outputFile=<report.json>`), which the longest-first
+// sequencer (src/support/longest-first-sequencer.ts) orders the next runs by. The report's files take its
+// figures; a file it did not run (a partial run) keeps its figure while it still exists.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { DURATIONS_FILE } from '../src/support/longest-first-sequencer.js';
@@ -21,8 +22,12 @@ function testPath(file: string): string {
   const at = file.lastIndexOf(`${path.sep}test${path.sep}src${path.sep}`);
   return at < 0 ? path.relative(path.dirname(DURATIONS_FILE), file) : file.slice(at + `${path.sep}test${path.sep}`.length);
 }
-const durations = Object.fromEntries(
-  report.testResults.map((file) => [testPath(file.name), Math.round((file.endTime - file.startTime) / 100) / 10] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-);
+const testDir = path.dirname(DURATIONS_FILE);
+const Durations = z.record(z.string(), z.number());
+const earlier = existsSync(DURATIONS_FILE) ? Durations.parse(JSON.parse(readFileSync(DURATIONS_FILE, 'utf8'))) : {};
+const measured = new Map(report.testResults.map((file) => [testPath(file.name), Math.round((file.endTime - file.startTime) / 100) / 10] as const));
+const kept = Object.entries(earlier).filter(([file]) => !measured.has(file) && existsSync(path.join(testDir, file)));
+const durations = Object.fromEntries([...measured, ...kept].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 writeFileSync(DURATIONS_FILE, `${JSON.stringify(durations, null, 2)}\n`);
-console.log(`${Object.keys(durations).length} files recorded in ${path.relative(process.cwd(), DURATIONS_FILE)}`);
+const dropped = Object.keys(earlier).filter((file) => !(file in durations));
+console.log(`${measured.size} files recorded, ${kept.length} kept from before, ${dropped.length} dropped (no longer there) in ${path.relative(process.cwd(), DURATIONS_FILE)}`);
