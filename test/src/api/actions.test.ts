@@ -109,6 +109,22 @@ describe('POST /api/v1/actions', () => {
     expect(await h.db.prisma.action.count({ where: { idempotencyKey: 'bad-args' } })).toBe(0);
   });
 
+  it('refuses a malformed plan with 400 naming the step’s field, starting nothing (no action, no audit, key unused)', async () => {
+    const plan = (idempotencyKey: string, steps: unknown) => ({ tool: 'airlock.plan', args: { steps }, rationale: 'plan', idempotencyKey });
+    const empty = await expectError(submit(plan('plan-empty', [])), 400, 'invalid_request');
+    expect(empty.issues).toEqual([{ path: 'args.steps', message: expect.any(String) }]);
+    const noArgs = await expectError(submit(plan('plan-no-args', [{ tool: 'demo.echo' }])), 400, 'invalid_request');
+    expect(noArgs.issues).toEqual([{ path: 'args.steps.0.args', message: expect.stringMatching(/^required/) }]);
+    const extra = await expectError(submit(plan('plan-extra', [{ tool: 'demo.echo', args: { message: 'a' }, x: 1 }])), 400, 'invalid_request');
+    expect(extra.issues).toEqual([{ path: 'args.steps.0.x', message: expect.any(String) }]);
+    const badStep = await expectError(submit(plan('plan-bad-step', [{ tool: 'demo.echo', args: { message: 1 } }])), 400, 'invalid_request');
+    expect(badStep.issues).toEqual([{ path: 'args.steps.0.args.message', message: expect.any(String) }]);
+    const refused = ['plan-empty', 'plan-no-args', 'plan-extra', 'plan-bad-step'];
+    expect(await h.db.prisma.action.count({ where: { idempotencyKey: { in: refused } } })).toBe(0);
+    // The key is unused: a well-formed plan under it is a new action.
+    expect(await created(plan('plan-bad-step', [{ tool: 'demo.echo', args: { message: 'a' } }]))).toMatchObject({ created: true });
+  });
+
   it('names a missing field, refuses a body agentId, and tells invalid JSON apart', async () => {
     const missing = await expectError(submit({ tool: 'demo.echo', args: { message: 'x' } }), 400, 'invalid_request');
     expect(missing.issues).toEqual([{ path: 'idempotencyKey', message: expect.any(String) }]);
