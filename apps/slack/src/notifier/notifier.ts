@@ -133,16 +133,20 @@ export class ApprovalNotifier {
       }
       const due = await dueOwed(db, new Date(now), CATCH_UP_LIMIT);
       for (const { actionId, notices } of due) {
+        let recorded = true;
         try {
-          if (!notices) await this.deliver({ kind: 'sync', actionId });
+          if (!notices) recorded = await this.deliver({ kind: 'sync', actionId });
           else {
             const classification = await this.classificationOf(actionId);
-            if (classification) await this.deliver({ kind: 'notice', actionId, classification });
+            if (classification) recorded = await this.deliver({ kind: 'notice', actionId, classification });
           }
         } catch {
           // Nothing could record its failure (logged by the attempt): its rows still say it is owed, and the other actions go on.
           continue;
         }
+        // Given up with nothing recorded (an owed mark that failed): its rows still owe what it did not send, and settling them
+        // would clear them unaudited (give-up.ts). The next pass tries it again; once a mark goes through, it is sent or audited.
+        if (!recorded) continue;
         // What the attempt neither sent nor marked again (the action is gone, say) would otherwise be due at every pass.
         for (const key of await settleUntouched(db, actionId, notices, new Date(now)))
           this.deps.logger.warn(`dropped the owed Slack message of action ${key.actionId} in ${key.target}: nothing is left to send`);
@@ -264,17 +268,19 @@ export class ApprovalNotifier {
    * nothing could record what is owed (the database): the events are then read again (handle), the
    * retry pass tries it again (catchUp) or the rows still say it (retryOwed); for
    * UNRECORDED_GIVE_UP_MS at most, then it is given up, and so is every failure of it until the tail
-   * has read past the events the give-up covered (handle).
+   * has read past the events the give-up covered (handle). Returns false when it was given up so (its
+   * rows may not say what the attempt left), true when it went through or its failure was recorded.
    */
-  private async deliver(delivery: Delivery): Promise<void> {
+  private async deliver(delivery: Delivery): Promise<boolean> {
     const key = deliveryKey(delivery);
     try {
       await this.attempt(delivery);
       this.unrecorded.delete(key);
+      return true;
     } catch (error) {
       if (error instanceof LostLeadError) throw error;
       const entry = this.unrecorded.get(key) ?? { since: Date.now() };
-      if (entry.gaveUpThrough !== undefined) return;
+      if (entry.gaveUpThrough !== undefined) return false;
       if (Date.now() - entry.since < Math.min(this.outcomes.giveUpAfterMs, UNRECORDED_GIVE_UP_MS)) {
         this.unrecorded.set(key, entry);
         throw error;
@@ -283,6 +289,7 @@ export class ApprovalNotifier {
       this.deps.logger.error(
         `gave up ${delivery.kind === 'notice' ? 'posting the Slack notice' : 'updating the Slack messages'} of action ${delivery.actionId}: it failed before anything could record it, since ${new Date(entry.since).toISOString()}: ${error instanceof Error ? error.message : String(error)}`,
       );
+      return false;
     }
   }
 
