@@ -13,6 +13,7 @@ import {
   isUnresolvedDirect,
   messageRow,
   messageRows,
+  nameRecipient,
   unresolvedDirectTarget,
   unresolvedRecipient,
   type MessageRow,
@@ -58,13 +59,18 @@ export async function syncApprovalMessages(deps: ApprovalSyncDeps, actionId: str
     if (open) {
       const { targets, unresolved, resolved } = await roundTargets(deps, view, round);
       for (const target of targets) {
-        if (mine.some((r) => r.target === target.target)) continue;
-        const claimed = await claimMessage(deps.db, actionId, round.card.round, target);
-        if (claimed) claims.add(claimed);
-        // Claimed since the rows were read: by a process that lost the lead meanwhile, which sends nothing more (LostLeadError),
-        // so the row is kept up to date below like any other (an unposted one looked for in Slack first, then posted).
-        const row = claimed ?? (await messageRow(deps.db, actionId, round.card.round, target.target));
-        if (row) mine.push(row);
+        let row = mine.find((r) => r.target === target.target);
+        if (!row) {
+          const claimed = await claimMessage(deps.db, actionId, round.card.round, target);
+          if (claimed) claims.add(claimed);
+          // Claimed since the rows were read: by a process that lost the lead meanwhile, which sends nothing more (LostLeadError),
+          // so the row is kept up to date below like any other (an unposted one looked for in Slack first, then posted).
+          row = claimed ?? (await messageRow(deps.db, actionId, round.card.round, target.target));
+          if (!row) continue;
+          mine.push(row);
+        }
+        // A DM claimed before rows named their recipient (found by email then): named now, so a lookup that fails later finds it.
+        if (target.airlockUserId && row.airlockUserId === null) mine[mine.indexOf(row)] = await nameRecipient(deps.db, row, target.airlockUserId);
       }
       // A DM whose recipient Slack could not name is owed like a failed post, on a row of its own: the retry pass looks them up again.
       // Not when the round already has their DM (a lookup answered before a restart or the cache's expiry): that row is kept up to date below.

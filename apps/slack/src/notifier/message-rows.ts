@@ -64,6 +64,20 @@ export async function messageRow(db: Db, actionId: string, round: number, target
   return (await db.prisma.slackMessage.findUnique({ where: { actionId_round_target: { actionId, round, target } } })) ?? undefined;
 }
 
+/**
+ * Names the recipient of a direct message whose row does not (claimed before the column, and not named
+ * by its migration: an account found by email); never renames one. Returns the row as it now is.
+ */
+export async function nameRecipient(db: Db, row: MessageRow, airlockUserId: string): Promise<MessageRow> {
+  await db.pool.query('UPDATE slack_messages SET airlock_user_id = $4 WHERE action_id = $1 AND round = $2 AND target = $3 AND airlock_user_id IS NULL', [
+    row.actionId,
+    row.round,
+    row.target,
+    airlockUserId,
+  ]);
+  return { ...row, airlockUserId };
+}
+
 /** The claim of a message whose post never succeeded; undefined when there is none or it was posted. */
 export async function unpostedMessage(db: Db, actionId: string, round: number, target: string): Promise<MessageRow | undefined> {
   const row = await messageRow(db, actionId, round, target);
