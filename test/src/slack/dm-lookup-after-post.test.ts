@@ -108,4 +108,39 @@ describe("a direct message Slack shows, whose recipient's lookup fails later", (
     await approveAndSee(actionId, argsHash, dm);
     expect(await auditRows(h.db, actionId, 'slack.delivery_failed')).toEqual([]);
   });
+
+  // A DM claimed before slack_messages.airlock_user_id existed, to someone Slack named by email: its migration
+  // could not name them (it knew only unresolved rows and linked accounts), and a claim skips an existing row.
+  // The next lookup that names them names the row, so a lookup that fails later finds their DM.
+  it('names an upgraded DM row at the next lookup, so a lookup failing after a restart then owes and audits nothing', { timeout: 120_000 }, async () => {
+    await startApp();
+    const { actionId, argsHash } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
+    const dm = await postedMessage(fake, actionId, dana.id);
+    await until('the DM row', async () => ((await messageRows(actionId)).find((r) => r.target === dana.id)?.ts ? true : undefined));
+    await slack!.stop();
+    slack = undefined;
+    // As an upgraded database holds it: claimed before the column, found by email (no link), so its migration left it unnamed.
+    await h.db.pool.query('UPDATE slack_messages SET airlock_user_id = NULL WHERE action_id = $1 AND target = $2', [actionId, dana.id]);
+
+    // A start: its catch-up syncs the open round, and Slack names dana (a fresh process asks again).
+    await startApp();
+    await slack!.stop();
+    slack = undefined;
+
+    // A later start whose lookup of dana fails (a rate limit, Slack's side).
+    fake.failNext('users.lookupByEmail', { status: 500 }, { times: Infinity, when: (args) => args.email === DANA_EMAIL });
+    const failedBefore = failedLookups().length;
+    await startApp();
+    expect(failedLookups().length).toBeGreaterThan(failedBefore);
+    expect(await messageRows(actionId)).toEqual([
+      { target: 'C_APPROVALS', airlockUserId: null, ts: expect.any(String), owedSince: null },
+      { target: alice.id, airlockUserId: 'alice', ts: expect.any(String), owedSince: null },
+      { target: dana.id, airlockUserId: 'dana', ts: dm.ts, owedSince: null },
+    ]);
+
+    // The round closes: dana's DM shows it, and nothing was owed for an unnamed dana to be given up.
+    await approveAndSee(actionId, argsHash, dm);
+    expect(await auditRows(h.db, actionId, 'slack.delivery_failed')).toEqual([]);
+    expect((await messageRows(actionId)).map((r) => r.target)).toEqual(['C_APPROVALS', alice.id, dana.id]);
+  });
 });
