@@ -56,7 +56,8 @@ export async function submitAction(client: Client, taskQueue: string, raw: unkno
       // An id is used once, ever: a repeated idempotency key can never start a second run.
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       // Lets a repeated request be checked against the first without a worker (describe, not query).
-      memo: { tool: request.tool, argsHash: input.argsHash, agentId: request.agentId, ...(agentRun ? { execution: 'agent' } : {}) },
+      // requestedBy is null when the request names nobody; a workflow started before it was kept has none (not compared).
+      memo: { tool: request.tool, argsHash: input.argsHash, agentId: request.agentId, requestedBy: request.requestedBy ?? null, ...(agentRun ? { execution: 'agent' } : {}) },
     });
     return { actionId, workflowId, argsHash: input.argsHash, created: true };
   } catch (error) {
@@ -67,6 +68,13 @@ export async function submitAction(client: Client, taskQueue: string, raw: unkno
     }
     if ((memo.execution ?? 'worker') !== (request.execution ?? 'worker')) {
       throw new IdempotencyConflictError(`idempotency key "${request.idempotencyKey}" was already used by action ${actionId} with another execution (worker or agent)`);
+    }
+    // Who the action is for decides who may not approve it: another person under the same key is not the same action.
+    if ('requestedBy' in memo && (memo.requestedBy ?? null) !== (request.requestedBy ?? null)) {
+      const named = (who: unknown) => (typeof who === 'string' ? `"${who}"` : 'nobody');
+      throw new IdempotencyConflictError(
+        `idempotency key "${request.idempotencyKey}" was already used by action ${actionId} with a different requestedBy (${named(memo.requestedBy)}; this request names ${named(request.requestedBy)})`,
+      );
     }
     return { actionId, workflowId, argsHash: input.argsHash, created: false };
   }

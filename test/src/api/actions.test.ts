@@ -74,6 +74,19 @@ describe('POST /api/v1/actions', () => {
     expect(conflict.message).toMatch(/refund-idem/);
   });
 
+  it('refuses a repeated key naming another requestedBy (409 naming the field): who it is for decides who may not approve it', async () => {
+    const forAlice = { ...refund('refund-for'), requestedBy: 'alice' };
+    const first = await created(forAlice);
+    expect(await expectJson(submit(forAlice), 200, schemas.SubmittedActionView)).toEqual({ ...first, created: false });
+    const other = await expectError(submit({ ...forAlice, requestedBy: 'bob' }), 409, 'idempotency_conflict');
+    expect(other.message).toBe(`idempotency key "refund-for" was already used by action ${first.actionId} with a different requestedBy ("alice"; this request names "bob")`);
+    const nobody = await expectError(submit(refund('refund-for')), 409, 'idempotency_conflict');
+    expect(nobody.message).toMatch(/requestedBy \("alice"; this request names nobody\)/);
+    // Only the prose and the self-reported signals may differ on a retry (an agent rewording its rationale is the same request).
+    const reworded = { ...forAlice, rationale: 'Charged twice, order 881.', signals: { confidence: 0.9 } };
+    expect(await expectJson(submit(reworded), 200, schemas.SubmittedActionView)).toEqual({ ...first, created: false });
+  });
+
   it('forecasts from the policy whether people decide: admission in the first workflow task only for those', async () => {
     const inputOf = async (actionId: string) => {
       const history = await h.client.workflow.getHandle(`action-${actionId}`).fetchHistory();
