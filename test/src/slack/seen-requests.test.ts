@@ -5,7 +5,8 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { signInteraction } from './interactions.js';
 
 // The replay guard's PostgreSQL store (slack_seen_requests) on a real database: a key whose mark has
-// expired is stored again, not left to the purge that runs in the same statement.
+// expired is stored again, not left to the purge of expired keys that runs in the same call, and
+// replicas purging at once never wait on each other.
 
 const SIGNING_SECRET = randomBytes(16).toString('hex');
 const T0 = Date.parse('2026-12-06T12:00:00Z');
@@ -52,7 +53,63 @@ describe('PostgresSeenRequests', () => {
     expect([first.size, second.size].sort()).toEqual([0, 1]);
     expect((await storedKeys()).filter(([key]) => String(key).startsWith('old:'))).toEqual([['old:2', at + 45_000]]);
   });
+
+  it("two replicas each storing their own expired key again, one holding its key's row mid-statement, both store it: neither waits on the other's purge (no deadlock)", async () => {
+    const at = T0 + 4 * 3_600_000;
+    await store.remember(
+      [
+        { key: 'held:a', expiresAtMs: at - 1 },
+        { key: 'held:b', expiresAtMs: at - 1 },
+      ],
+      at - 10_000,
+    );
+    // Replacing held:a's mark waits, with its row locked, on an advisory lock the test holds.
+    const HOLD = 4_500_045;
+    await tdb.db.pool.query(`CREATE FUNCTION hold_seen_update() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.key = 'held:a' THEN PERFORM pg_advisory_xact_lock(${HOLD}); END IF; RETURN NEW; END $$;
+      CREATE TRIGGER hold_seen_update BEFORE UPDATE ON slack_seen_requests FOR EACH ROW EXECUTE FUNCTION hold_seen_update()`);
+    const holder = await tdb.db.pool.connect();
+    try {
+      await holder.query(`SELECT pg_advisory_lock(${HOLD})`);
+      const first = settled(store.remember([{ key: 'held:a', expiresAtMs: at + 45_000 }], at));
+      await until(async () => (await lockWaiters(`locktype = 'advisory'`)) > 0);
+      const second = settled(new PostgresSeenRequests(tdb.db).remember([{ key: 'held:b', expiresAtMs: at + 45_000 }], at));
+      // The other replica either finishes or queues behind held:a's row (seen in pg_locks, not by timing); then held:a goes on.
+      await until(async () => second.done || (await lockWaiters(`locktype <> 'advisory'`)) > 0);
+      await holder.query(`SELECT pg_advisory_unlock(${HOLD})`);
+      expect(await first.result).toEqual({ status: 'fulfilled', value: new Set(['held:a']) });
+      expect(await second.result).toEqual({ status: 'fulfilled', value: new Set(['held:b']) });
+    } finally {
+      // Closed, not pooled: a session lock still held goes with the connection.
+      holder.release(true);
+      await tdb.db.pool.query('DROP TRIGGER hold_seen_update ON slack_seen_requests; DROP FUNCTION hold_seen_update()');
+    }
+    expect((await storedKeys()).filter(([key]) => String(key).startsWith('held:'))).toEqual([
+      ['held:a', at + 45_000],
+      ['held:b', at + 45_000],
+    ]);
+  });
 });
+
+/** Backends of this test's database waiting for a lock matching `where`. */
+async function lockWaiters(where: string): Promise<number> {
+  const { rows } = await tdb.db.pool.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND ${where} AND pid IN (SELECT pid FROM pg_stat_activity WHERE datname = current_database())`,
+  );
+  return rows[0]!.n;
+}
+
+/** Polls until `condition` holds; each step is a database round trip, not a timer guess. */
+async function until(condition: () => Promise<boolean>): Promise<void> {
+  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+/** A promise's outcome, and whether it has come yet. */
+function settled<T>(promise: Promise<T>): { readonly done: boolean; result: Promise<PromiseSettledResult<T>> } {
+  const outcome = { done: false, result: Promise.allSettled([promise]).then(([r]) => r) };
+  void outcome.result.then(() => (outcome.done = true));
+  return outcome;
+}
 
 describe('ReplayGuard over PostgreSQL', () => {
   it("holds a retry admitted past the first delivery's in-flight mark as the delivery in flight: a second retry meanwhile is refused 503", async () => {
