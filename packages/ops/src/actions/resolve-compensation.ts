@@ -1,6 +1,6 @@
 import { resolveCompensationUpdate } from '@airlock/core';
 import { actionHandle } from '@airlock/core/gateway';
-import { WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { z } from 'zod';
 import { OpsError, fromZodError } from '../errors.js';
 import type { Operator } from '../operator.js';
@@ -34,10 +34,24 @@ export async function resolveCompensation(deps: DecisionDeps, operator: Operator
       }),
     );
   } catch (error) {
+    // Only a plan's run registers the handler: another action, or a plan not yet running its steps, has none.
+    if (error instanceof WorkflowUpdateFailedError && NO_HANDLER.test(error.cause?.message ?? ''))
+      throw new OpsError('conflict', `action ${actionId} is not a plan waiting on a compensation`);
     if (error instanceof WorkflowUpdateFailedError)
       throw new OpsError('conflict', error.cause?.message ?? error.message, [{ path: 'step', message: 'is not waiting for a decision' }]);
+    // No run: a finished action (its row stays) is a conflict; an id that names no action stays not found.
+    if (error instanceof WorkflowNotFoundError && (await actionExists(deps, actionId)))
+      throw new OpsError('conflict', `action ${actionId} has finished; no compensation is waiting`);
     if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError)
       throw new OpsError('unavailable', `no worker confirmed the resolution within ${waitMs} ms; check the action before trying again`);
     throw error;
   }
+}
+
+/** Temporal's refusal of an update the workflow has no handler for. */
+const NO_HANDLER = /^No registered handler for update: /;
+
+async function actionExists(deps: DecisionDeps, actionId: string): Promise<boolean> {
+  const { rowCount } = await deps.db.pool.query('SELECT 1 FROM actions WHERE id = $1', [actionId]);
+  return (rowCount ?? 0) > 0;
 }
