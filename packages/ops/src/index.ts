@@ -6,6 +6,7 @@
 // Temporal (its client), `standing-approvals` and `policy` compile policies (the CEL compiler).
 export * from './operators.js';
 export { runUseCase, requireRole, defineUseCase, type UseCase, type OpsDeps } from './use-case.js';
+export { storedText, findUnstorableText } from './stored-text.js';
 
 export * from './agents/index.js';
 export * from './keys/index.js';

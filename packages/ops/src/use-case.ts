@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import { retryAbortedTransaction } from './aborted-transaction-retry.js';
 import { OpsError, fromZodError } from './errors.js';
 import type { Operator } from './operator.js';
+import { refuseUnstorableText } from './stored-text.js';
 
 /** The one audit row an operator action writes (a catalogued event); `null` when it changed nothing (a repeated revoke). */
 export type UseCaseAudit = {
@@ -47,7 +48,8 @@ export interface OpsDeps {
 
 /**
  * Checks the operator's role (a refusal is itself audited), validates the input
- * (an OpsError naming each field), then writes and appends the audit row in one
+ * (an OpsError naming each field; text that cannot be stored, NUL or a lone surrogate, in any
+ * field, whatever the use case's schema says), then writes and appends the audit row in one
  * transaction: either both commit or neither does. A transaction that PostgreSQL
  * aborted (deadlock, serialization failure) is run again from BEGIN: its writes
  * and audit row were rolled back, so the checks, writes and audit row are made
@@ -55,6 +57,8 @@ export interface OpsDeps {
  */
 export async function runUseCase<S extends z.ZodType, R>(deps: OpsDeps, operator: Operator, useCase: UseCase<S, R>, raw: unknown): Promise<R> {
   await requireRole(deps, operator, useCase.role, useCase.name);
+  // Whatever its schema says of a field, no use case stores a NUL or a lone surrogate (a 500 or a silent U+FFFD).
+  refuseUnstorableText(raw);
   const parsed = useCase.input.safeParse(raw, { reportInput: true });
   if (!parsed.success) throw fromZodError(parsed.error);
   return retryAbortedTransaction((final) =>

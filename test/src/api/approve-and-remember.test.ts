@@ -115,6 +115,31 @@ describe('POST /api/v1/actions/:id/approve-and-remember', () => {
     expect((await readAction(action.actionId)).approval?.status).toBe('open');
   });
 
+  it('bounds whose condition would be too long for a grant are refused (400 naming bounds) before deciding', async () => {
+    // An argument bound `same` is written into the condition whole: 2,100 characters make one over the grant's 2,000.
+    const body = { tool: 'demo.echo', args: { message: 'x'.repeat(2_100) }, rationale: 'Long.', idempotencyKey: `remember-${(counter += 1)}`, signals: { confidence: 0.5 } };
+    const long = await expectJson(postAction(apiRequest('/api/v1/actions', { key: keys.agent, body }), ctx), 202, schemas.SubmittedActionView);
+    await waitForActionStatus(ctx, keys.agent, long.actionId, ['awaiting_approval']);
+    const before = await grants();
+    const refused = await expectError(
+      remember(long.actionId, keys.bob, { argsHash: long.argsHash, bounds: [{ arg: 'message', kind: 'same' }], maxUses: 1, validForHours: 1 }),
+      400,
+      'invalid_request',
+    );
+    expect(refused.issues).toEqual([{ path: 'bounds', message: expect.stringMatching(/condition these bounds make is too long/) as unknown }]);
+    expect(await grants()).toBe(before);
+    expect(await decisionsOn(long.actionId)).toBe(0);
+    expect((await readAction(long.actionId)).approval?.status).toBe('open');
+    // The action's id is the path's: one in the body is refused, not taken instead.
+    const named = await expectError(
+      remember(long.actionId, keys.bob, { actionId: 'other', argsHash: long.argsHash, bounds: [], maxUses: 1, validForHours: 1 }),
+      400,
+      'invalid_request',
+    );
+    expect(named.issues?.map((i) => i.path)).toEqual(['actionId']);
+    expect(await decisionsOn(long.actionId)).toBe(0);
+  });
+
   it('a decision the workflow refuses (self-approval, stale arguments) leaves no grant', async () => {
     const own = await pending(refund('95.00', 'GBP'), 'alice');
     const before = await grants();

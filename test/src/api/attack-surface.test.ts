@@ -265,6 +265,21 @@ describe('bad input is a 4xx in the API’s error shape, never a 500 or a stack 
       expect(error.issues, text).toContainEqual({ path: 'waitMS', message: expect.stringMatching(/^Unrecognized key: "waitMS"/) });
     }
   });
+
+  it('so is any query parameter on a route that takes none, in the route layer before its handler (`GET /agents?team=x` would read as filtered)', async () => {
+    const withoutQuery = apiRoutes.filter((route) => route.request?.query === undefined);
+    expect(withoutQuery.map(routeName)).toEqual(expect.arrayContaining(['GET /api/v1/agents', 'GET /api/v1/users', 'GET /api/v1/actions/{id}/status', 'GET /api/v1/audit/verify']));
+    const before = await h.db.prisma.auditEvent.count();
+    for (const route of withoutQuery) {
+      const res = await call(route, { key: keyFor(route), id: gateId, query: '?team=x', layered: true, ...(route.request?.body ? { body: '{}' } : {}) });
+      const text = await res.clone().text();
+      expect(`${routeName(route)}: ${res.status}`, text).toBe(`${routeName(route)}: 400`);
+      const error = await expectError(res, 400, 'invalid_request');
+      expect(error.issues, text).toEqual([{ path: 'team', message: expect.stringMatching(/^Unrecognized key: "team"/) }]);
+    }
+    // Nothing ran: no handler wrote a row.
+    expect(await h.db.prisma.auditEvent.count()).toBe(before);
+  });
 });
 
 describe('a report’s output is bounded like tool arguments, so what the agent reports can be hashed and stored', () => {

@@ -4,6 +4,7 @@ import {
   deleteSlackLink,
   getAgentKeys,
   getAgentSelf,
+  getBudgets,
   getOutcome,
   getSlackLinks,
   getUserKeys,
@@ -25,6 +26,8 @@ import {
   postUser,
   postUserDisable,
   postUserKey,
+  postWebhook,
+  putShadowPolicy,
   schemas,
   type ApiContext,
 } from '@airlock/console';
@@ -191,6 +194,7 @@ describe('every operator action over REST', () => {
 
 describe('bad input', () => {
   it('gets 400 naming the field, and writes nothing', async () => {
+    const aliceKeys = await h.db.prisma.apiKey.count({ where: { userId: 'alice' } });
     const budget = await expectJson(
       call(postBudget, 'POST', '/budgets', keys.bob, { scope: 'team', target: 'support', period: 'month', currency: 'EUR', limit: '900.00' }),
       201,
@@ -211,6 +215,18 @@ describe('bad input', () => {
       ['negative limit', () => call(postBudget, 'POST', '/budgets', keys.bob, { scope: 'agent', target: 'billing-bot', period: 'day', currency: 'EUR', limit: '-5' }), 'limit'],
       ['threshold above limit', () => call(patchBudget, 'PATCH', `/budgets/${budget.id}`, keys.bob, { approvalThreshold: '1000.00' }, { id: budget.id }), 'approvalThreshold'],
       ['threshold not money', () => call(patchBudget, 'PATCH', `/budgets/${budget.id}`, keys.bob, { approvalThreshold: 'lots' }, { id: budget.id }), 'approvalThreshold'],
+      // What the path names is not the body's to say: refused, never overwritten (nor taken instead).
+      ['agent id in the body', () => call(patchAgent, 'PATCH', '/agents/billing-bot', keys.bob, { id: 'support-bot', name: 'x' }, { id: 'billing-bot' }), 'id'],
+      ['user id in the body', () => call(postUserKey, 'POST', '/users/alice/keys', keys.bob, { userId: 'bob' }, { id: 'alice' }), 'userId'],
+      ['agent id in a key body', () => call(postAgentKey, 'POST', '/agents/billing-bot/keys', keys.bob, { agentId: 'support-bot' }, { id: 'billing-bot' }), 'agentId'],
+      ['budget id in the body', () => call(patchBudget, 'PATCH', `/budgets/${budget.id}`, keys.bob, { id: budget.id, limit: '5.00' }, { id: budget.id }), 'id'],
+      ['user id in a role change', () => call(patchUser, 'PATCH', '/users/alice', keys.bob, { id: 'victor', role: 'viewer' }, { id: 'alice' }), 'id'],
+      // A time the calendar has, in ISO 8601: no rolling February 30th over to March 2nd, no "Dec 25 2030".
+      ['impossible expiry', () => call(postUserKey, 'POST', '/users/alice/keys', keys.bob, { expiresAt: '2099-02-30T00:00:00Z' }, { id: 'alice' }), 'expiresAt'],
+      ['expiry at 24:00', () => call(postUserKey, 'POST', '/users/alice/keys', keys.bob, { expiresAt: '2099-01-01T24:00:00Z' }, { id: 'alice' }), 'expiresAt'],
+      ['expiry in words', () => call(postUserKey, 'POST', '/users/alice/keys', keys.bob, { expiresAt: 'Dec 25 2099' }, { id: 'alice' }), 'expiresAt'],
+      ['expiry a bare year', () => call(postUserKey, 'POST', '/users/alice/keys', keys.bob, { expiresAt: '2099' }, { id: 'alice' }), 'expiresAt'],
+      ['expiry a number', () => call(postUserKey, 'POST', '/users/alice/keys', keys.bob, { expiresAt: 4102444800000 }, { id: 'alice' }), 'expiresAt'],
     ];
     for (const [name, act, path] of cases) {
       const { result: error, rows } = await auditedBy(() => expectError(act(), 400, 'invalid_request'));
@@ -222,6 +238,18 @@ describe('bad input', () => {
       expect(rows, name).toEqual([]);
     }
     expect(await h.db.prisma.agent.count({ where: { id: 'bad-bot' } })).toBe(0);
+    expect(await h.db.prisma.apiKey.count({ where: { userId: 'alice' } })).toBe(aliceKeys);
+    expect((await h.db.prisma.agent.findUniqueOrThrow({ where: { id: 'billing-bot' } })).name).not.toBe('x');
+  });
+
+  it('takes an ISO 8601 expiry the calendar has, leap day included', async () => {
+    const minted = await expectJson(
+      call(postUserKey, 'POST', '/users/victor/keys', keys.bob, { expiresAt: '2096-02-29T12:00:00+02:00' }, { id: 'victor' }),
+      201,
+      schemas.MintedKeyView,
+    );
+    expect(minted.key.expiresAt).toBe('2096-02-29T10:00:00.000Z');
+    await expectJson(call(postKeyRevocation, 'POST', `/keys/${minted.key.id}/revoke`, keys.bob, undefined, { id: minted.key.id }), 200, schemas.KeyRevocation);
   });
 
   it('gets 404 for what does not exist and 409 for what is taken, naming the field', async () => {
@@ -236,6 +264,60 @@ describe('bad input', () => {
     expect(ghostKeys.message).toBe('no agent "ghost-bot"');
     const nobodyKeys = await expectError(call(getUserKeys, 'GET', '/users/nobody/keys', keys.bob, undefined, { id: 'nobody' }), 404, 'not_found');
     expect(nobodyKeys.issues).toEqual([{ path: 'userId', message: 'no user "nobody"' }]);
+  });
+});
+
+describe('text that cannot be stored', () => {
+  // PostgreSQL text cannot hold NUL (a 500, rolled back); UTF-8 cannot carry a lone surrogate (stored as U+FFFD,
+  // or a 500 where it reaches an audit payload). Every operator field and id refuses both, naming it.
+  async function rowCounts(): Promise<string> {
+    const [row] = await h.db.prisma.$queryRawUnsafe<Record<string, bigint>[]>(
+      `SELECT (SELECT count(*) FROM agents) AS agents, (SELECT count(*) FROM users) AS users, (SELECT count(*) FROM api_keys) AS keys,
+              (SELECT count(*) FROM api_keys WHERE revoked_at IS NOT NULL) AS revoked, (SELECT count(*) FROM budgets) AS budgets,
+              (SELECT count(*) FROM standing_approvals) AS grants, (SELECT count(*) FROM kill_switches) AS switches,
+              (SELECT count(*) FROM slack_user_links) AS links, (SELECT count(*) FROM webhook_subscriptions) AS webhooks,
+              (SELECT count(*) FROM shadow_policies) AS shadow, (SELECT string_agg(id || name || team || coalesce(owner_id, ''), ',' ORDER BY id) FROM agents) AS agent_fields`,
+    );
+    return JSON.stringify(row, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  }
+
+  it('gets 400 naming the field, in bodies, paths and queries, and writes no row and no audit row', async () => {
+    const policy = 'apiVersion: airlock/v1\nrules: []\n';
+    const grant = { agentId: 'support-bot', tool: 'demo.echo', condition: 'true', validForHours: 1, maxUses: 1 };
+    const budget = { scope: 'agent', period: 'day', currency: 'USD', limit: '10.00' };
+    const cases: [string, () => Promise<Response>, string][] = [
+      ['agent team', () => call(postAgent, 'POST', '/agents', keys.bob, { id: 'nulbot', team: 'a\u0000b' }), 'team'],
+      ['agent team, lone surrogate', () => call(postAgent, 'POST', '/agents', keys.bob, { id: 'surbot', team: 'a\ud800b' }), 'team'],
+      ['agent name', () => call(patchAgent, 'PATCH', '/agents/billing-bot', keys.bob, { name: 'n\u0000' }, { id: 'billing-bot' }), 'name'],
+      ['agent owner', () => call(patchAgent, 'PATCH', '/agents/billing-bot', keys.bob, { ownerId: 'n\u0000' }, { id: 'billing-bot' }), 'ownerId'],
+      ['disable reason', () => call(postAgentDisable, 'POST', '/agents/billing-bot/disable', keys.bob, { reason: 'r\u0000' }, { id: 'billing-bot' }), 'reason'],
+      ['disable reason, lone surrogate', () => call(postAgentDisable, 'POST', '/agents/billing-bot/disable', keys.bob, { reason: 'x\udfff' }, { id: 'billing-bot' }), 'reason'],
+      ['key name', () => call(postAgentKey, 'POST', '/agents/billing-bot/keys', keys.bob, { name: 'k\u0000' }, { id: 'billing-bot' }), 'name'],
+      ['user name', () => call(postUser, 'POST', '/users', keys.bob, { email: 'x@example.com', name: 'a\u0000', role: 'viewer' }), 'name'],
+      ['user name, lone surrogate', () => call(postUser, 'POST', '/users', keys.bob, { email: 'y@example.com', name: '\ud800', role: 'viewer' }), 'name'],
+      ['kill switch reason', () => call(postKillSwitch, 'POST', '/kill-switch', keys.bob, { scope: 'agent', target: 'billing-bot', reason: 'r\u0000' }), 'reason'],
+      ['kill switch reason, lone surrogate', () => call(postKillSwitch, 'POST', '/kill-switch', keys.bob, { scope: 'agent', target: 'billing-bot', reason: 'r\ud800' }), 'reason'],
+      ['kill switch lift target', () => call(deleteKillSwitch, 'DELETE', '/kill-switch', keys.bob, { scope: 'agent', target: 'a\u0000' }), 'target'],
+      ['grant reason', () => call(postStandingApproval, 'POST', '/standing-approvals', keys.alice, { ...grant, reason: 'r\u0000' }), 'reason'],
+      ['budget target', () => call(postBudget, 'POST', '/budgets', keys.bob, { ...budget, target: 'de\u0000mo-agent' }), 'target'],
+      ['Slack link user', () => call(postSlackLink, 'POST', '/slack-links', keys.bob, { slackUserId: 'U024BE7LH', userId: 'ad\u0000min' }), 'userId'],
+      ['webhook description', () => call(postWebhook, 'POST', '/webhooks', keys.bob, { url: 'https://example.com/hook', description: 'd\u0000' }), 'description'],
+      ['shadow policy source', () => call(putShadowPolicy, 'PUT', '/policy/shadow', keys.bob, { policy, source: 'a\u0000' }), 'source'],
+      ['key to revoke', () => call(postKeyRevocation, 'POST', '/keys/a%00b/revoke', keys.bob, undefined, { id: 'a\u0000b' }), 'id'],
+      ['key to rotate', () => call(postKeyRotation, 'POST', '/keys/a%00b/rotate', keys.bob, {}, { id: 'a\u0000b' }), 'id'],
+      ['budget to delete', () => call(deleteBudgetRoute, 'DELETE', '/budgets/a%00b', keys.bob, undefined, { id: 'a\u0000b' }), 'id'],
+      ['grant to revoke', () => call(postStandingApprovalRevocation, 'POST', '/standing-approvals/a%00b/revoke', keys.alice, undefined, { id: 'a\u0000b' }), 'id'],
+      ['agent keys', () => call(getAgentKeys, 'GET', '/agents/a%00b/keys', keys.bob, undefined, { id: 'a\u0000b' }), 'agentId'],
+      ['user keys', () => call(getUserKeys, 'GET', '/users/a%00b/keys', keys.bob, undefined, { id: 'a\u0000b' }), 'userId'],
+      ['budgets by target', () => call(getBudgets, 'GET', '/budgets?target=a%00b', keys.bob), 'target'],
+    ];
+    const before = await rowCounts();
+    for (const [name, act, path] of cases) {
+      const { result: error, rows } = await auditedBy(() => expectError(act(), 400, 'invalid_request'));
+      expect(error.issues, name).toEqual([{ path, message: expect.stringMatching(/NUL|lone surrogate/) as unknown }]);
+      expect(rows, name).toEqual([]);
+    }
+    expect(await rowCounts()).toBe(before);
   });
 });
 

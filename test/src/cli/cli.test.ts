@@ -425,6 +425,17 @@ describe('airlock options that take a time', SIDE_BY_SIDE, () => {
     expect(await database.db.prisma.apiKey.count()).toBe(0);
   });
 
+  it.sequential('refuse a time the calendar does not have, rather than rolling it over', async () => {
+    const [february, hour] = await Promise.all([
+      withDatabase('keys', 'mint', '--agent', 'a', '--expires', '2027-02-30T00:00:00Z'),
+      withDatabase('keys', 'rotate', 'key-1', '--expires', '2027-01-31T24:00:00Z'),
+    ]);
+    const impossible = (time: string) => `airlock: --expires: ${time} is no time the calendar has (no such day of the month, or hour); ${NOT_A_TIME}\n`;
+    expect(february).toEqual({ code: 1, stdout: '', stderr: impossible('2027-02-30T00:00:00Z') });
+    expect(hour).toEqual({ code: 1, stdout: '', stderr: impossible('2027-01-31T24:00:00Z') });
+    expect(await database.db.prisma.apiKey.count()).toBe(0);
+  });
+
   it.sequential('accept an ISO 8601 time or date', async () => {
     expect((await withDatabase('agents', 'create', 'timed-bot', '--team', 'ops')).code).toBe(0);
     const times = [

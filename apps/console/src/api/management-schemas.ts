@@ -1,14 +1,5 @@
 import { Role } from '@airlock/core';
-import {
-  ChangeBudgetInput,
-  ChangeRoleInput,
-  CreateAgentInput,
-  DisableAgentInput,
-  LinkSlackUserInput,
-  ResolveCompensationInput,
-  RotateKeyInput,
-  UpdateAgentInput,
-} from '@airlock/ops';
+import { ChangeBudgetChanges, ChangeRoleInput, CreateAgentInput, DisableAgentInput, LinkSlackUserInput, ResolveCompensationInput, UpdateAgentChanges } from '@airlock/ops';
 import { CreateUserInput } from '@airlock/ops/accounts';
 import { z } from 'zod';
 
@@ -16,26 +7,33 @@ import { z } from 'zod';
 // use cases' own input schemas document the request bodies, so what OpenAPI says is what is checked.
 
 const Timestamp = z.string().meta({ description: 'ISO 8601', example: '2026-12-03T10:00:00.000Z' });
+/** A time the caller sends: ISO 8601 only (no "Dec 25 2030"), and one the calendar has (no February 30th). */
+const TimeSent = z.string().meta({ description: 'ISO 8601, a time that exists (no February 30th)', example: '2027-01-31T00:00:00Z' });
 
 export const CreateAgentBody = CreateAgentInput.meta({ id: 'CreateAgentBody', description: 'A new agent; it gets no tools unless listed, and no key until one is minted' });
-export const UpdateAgentBody = UpdateAgentInput.meta({
+// A body member naming what the path names (`id`, `agentId`, `userId`, `actionId`) is refused (400), never overwritten (path-key.ts).
+export const UpdateAgentBody = UpdateAgentChanges.meta({
   id: 'UpdateAgentBody',
-  description: 'Any of name, team, ownerId (null clears it), allowedTools; the id comes from the path',
+  description: 'Any of name, team, ownerId (null clears it), allowedTools; the id comes from the path (an `id` member is refused)',
 });
 export const DisableBody = DisableAgentInput.pick({ reason: true }).meta({ id: 'DisableBody', description: 'Why (kept in the audit log)' });
 export const MintKeyBody = z
   .strictObject({
     name: z.string().meta({ description: 'To tell keys apart, e.g. "prod"' }).optional(),
-    expiresAt: Timestamp.optional().meta({ description: 'When it stops working; must be in the future' }),
+    expiresAt: TimeSent.optional().meta({ description: 'When it stops working: ISO 8601, a time that exists, in the future' }),
   })
   .meta({ id: 'MintKeyBody' });
-export const RotateKeyBody = RotateKeyInput.pick({ expiresAt: true }).meta({ id: 'RotateKeyBody' });
+export const RotateKeyBody = z
+  .strictObject({
+    expiresAt: TimeSent.optional().meta({ description: 'When the replacement stops working: ISO 8601, a time that exists, in the future. Default: the old key’s expiry' }),
+  })
+  .meta({ id: 'RotateKeyBody' });
 export const CreateUserBody = CreateUserInput.meta({ id: 'CreateUserBody' });
 export const ChangeRoleBody = ChangeRoleInput.pick({ role: true }).meta({ id: 'ChangeRoleBody' });
 export const SlackLinkBody = LinkSlackUserInput.meta({ id: 'SlackLinkBody' });
-export const ChangeBudgetBody = ChangeBudgetInput.meta({
+export const ChangeBudgetBody = ChangeBudgetChanges.meta({
   id: 'ChangeBudgetBody',
-  description: 'A new limit, approval threshold (null removes it), or both; the id comes from the path',
+  description: 'A new limit, approval threshold (null removes it), or both; the id comes from the path (an `id` member is refused)',
 });
 export const CompensationResolutionBody = ResolveCompensationInput.omit({ actionId: true }).meta({ id: 'CompensationResolutionBody' });
 

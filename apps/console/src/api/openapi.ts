@@ -99,6 +99,9 @@ const noBodyErrors = {
   400: json(ErrorBody, 'A request body with any member: this endpoint takes none (`issues` names each member)'),
   413: bodyErrors[413],
 } as const;
+/** Every route that documents no query refuses any parameter (route-query.ts). */
+const noQueryError = json(ErrorBody, 'A query parameter: this endpoint takes none (`issues` names each)');
+const noBodyOrQueryError = json(ErrorBody, 'A request body with any member, or a query parameter: this endpoint takes neither (`issues` names each)');
 const NO_BODY_NOTE = 'Takes no request body: send none, an empty one or `{}`. A body with anything in it is refused (400, `this endpoint takes no request body`), never ignored.';
 
 const idParams = z.object({ id: ActionId });
@@ -541,7 +544,7 @@ function managementRoutes(): ApiRoute[] {
       'An agent’s API keys, never their secrets (admin)',
       id('agent id'),
       [200, json(KeyList, 'Newest first')],
-      admin,
+      { ...admin, 404: json(ErrorBody, 'No agent with this id') },
     ),
     route(
       'post',
@@ -583,16 +586,10 @@ function managementRoutes(): ApiRoute[] {
       { ...id('user id'), ...jsonBody(DisableBody) },
       [200, json(Disabled, 'Disabled')],
     ),
-    route(
-      'get',
-      '/api/v1/users/{id}/keys',
-      'management/users#getUserKeys',
-      'api_key.list',
-      'A user’s API keys (admin)',
-      id('user id'),
-      [200, json(KeyList, 'Newest first')],
-      admin,
-    ),
+    route('get', '/api/v1/users/{id}/keys', 'management/users#getUserKeys', 'api_key.list', 'A user’s API keys (admin)', id('user id'), [200, json(KeyList, 'Newest first')], {
+      ...admin,
+      404: json(ErrorBody, 'No user with this id'),
+    }),
     route(
       'post',
       '/api/v1/users/{id}/keys',
@@ -670,10 +667,13 @@ function generate(): OpenApiDocument {
     const documented = openApiRoute(row);
     // A row that refuses some key answers it 403 (route-access.ts), documented or not.
     const route = refusesSomeKey(row.access) && !(403 in documented.responses) ? { ...documented, responses: { ...documented.responses, 403: errors[403] } } : documented;
-    if (route.request?.body) registry.registerPath({ ...route, responses: { ...bodyErrors, ...route.responses } });
+    // A row without a query refuses any parameter (route-query.ts): said where the row documents no 400 of its own.
+    const noQuery = route.request?.query === undefined;
+    if (route.request?.body) registry.registerPath({ ...route, responses: { ...bodyErrors, ...(noQuery ? { 400: noQueryError } : {}), ...route.responses } });
     else if (takesNoBody(row)) {
-      registry.registerPath({ ...route, description: [route.description, NO_BODY_NOTE].filter(Boolean).join(' '), responses: { ...noBodyErrors, ...route.responses } });
-    } else registry.registerPath(route);
+      const refusals = noQuery ? { ...noBodyErrors, 400: noBodyOrQueryError } : noBodyErrors;
+      registry.registerPath({ ...route, description: [route.description, NO_BODY_NOTE].filter(Boolean).join(' '), responses: { ...refusals, ...route.responses } });
+    } else registry.registerPath({ ...route, responses: { ...(noQuery ? { 400: noQueryError } : {}), ...route.responses } });
   }
   return new OpenApiGeneratorV31([...registry.definitions, ...webhookEventDefinitions()]).generateDocument({
     openapi: '3.1.0',
@@ -683,6 +683,8 @@ function generate(): OpenApiDocument {
       description:
         'A durable, auditable human approval gate between AI agents and risky tool calls. Every error is an `Error` body; a method a path does not serve answers 405 `method_not_allowed` with an `Allow` header. ' +
         'An operation that documents no request body takes none: a body with anything in it is a 400 naming each member, not ignored; none, an empty one and `{}` are accepted. ' +
+        'Likewise a query parameter an operation does not document is a 400 naming it, not ignored. ' +
+        'A path names its record: a body member naming the same key (`id`, `agentId`, `userId`, `actionId`) is a 400, never taken instead. ' +
         'Each operation says who may call it, in its description and as `x-airlock-roles` (`agent` for agent keys, then each user role it takes): any other key is refused 403 `forbidden` right after the key is checked, before its body or query is read.',
     },
   });

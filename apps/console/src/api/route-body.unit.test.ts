@@ -33,9 +33,9 @@ const keyFor = (route: ApiRoute) => (route.access !== 'public' && route.access.u
 function served(route: ApiRoute) {
   const handler = vi.fn(async (request: Request) => new Response(JSON.stringify({ ran: true, body: await request.text() }), { status: 200 }));
   const url = `http://airlock.test${route.path.replace(/\{\w+\}/g, 'id-1')}`;
-  const call = (init: { body?: string; contentType?: string; key?: string | null } = {}) => {
+  const call = (init: { body?: string; contentType?: string; key?: string | null; query?: string } = {}) => {
     const key = init.key === undefined ? keyFor(route) : init.key;
-    const request = new Request(url, {
+    const request = new Request(`${url}${init.query ?? ''}`, {
       method: route.method.toUpperCase(),
       headers: { ...(init.contentType ? { 'content-type': init.contentType } : {}), ...(key === null ? {} : { authorization: `Bearer ${key}` }) },
       ...(init.body === undefined ? {} : { body: init.body }),
@@ -151,6 +151,70 @@ describe('a body sent to a route that reads none', () => {
       expect(Object.keys(operation?.responses ?? {}), `${route.method} ${route.path}`).toEqual(expect.arrayContaining(['400', '413']));
     }
     expect(paths['/api/v1/actions']?.post?.description ?? '').not.toMatch(/Takes no request body/);
+  });
+});
+
+describe('a query sent to a route that reads none', () => {
+  const noQueryRoutes = apiRoutes.filter((route) => route.request?.query === undefined);
+
+  it.each(noQueryRoutes.map((route) => [`${route.method} ${route.path}`, route] as const))('%s: a parameter is a 400 naming it, and the handler never runs', async (_, route) => {
+    const { handler, call } = served(route);
+    const error = await errorOf(await call({ query: '?team=x&from=5' }));
+    expect(error.code).toBe('invalid_request');
+    expect(error.issues?.map((issue) => issue.path)).toEqual(['team', 'from']);
+    expect(error.message).toMatch(/^invalid query: team: .*"team".*from: .*"from"/);
+    expect(handler).not.toHaveBeenCalled();
+    // None, or a bare "?", is no parameter.
+    for (const query of ['', '?']) expect((await call({ query })).status, query).toBe(200);
+  });
+
+  it('refuses on the routes the QA tester named, and leaves a route with a query to its handler', async () => {
+    const named = [
+      'get /api/v1/agents',
+      'get /api/v1/users',
+      'get /api/v1/agents/{id}/keys',
+      'get /api/v1/audit/verify',
+      'get /api/v1/kill-switch',
+      'get /api/v1/policy',
+      'get /api/v1/webhooks',
+      'get /api/v1/actions/{id}',
+      'get /api/v1/actions/{id}/status',
+    ];
+    expect(noQueryRoutes.map((route) => `${route.method} ${route.path}`)).toEqual(expect.arrayContaining(named));
+    const budgets = served(apiRoutes.find((route) => route.method === 'get' && route.path === '/api/v1/budgets')!);
+    expect((await budgets.call({ query: '?target=x' })).status).toBe(200);
+  });
+
+  it('is said in the OpenAPI document: a 400 on each such operation', () => {
+    const paths = openApiDocument().paths ?? {};
+    for (const route of noQueryRoutes) {
+      const operation = (paths[route.path] as Record<string, { responses?: Record<string, unknown> }> | undefined)?.[route.method];
+      expect(Object.keys(operation?.responses ?? {}), `${route.method} ${route.path}`).toContain('400');
+    }
+  });
+});
+
+describe('a path that names its record', () => {
+  it('documents bodies without the path’s key, and the 404 of a key list for an owner that does not exist', () => {
+    const document = openApiDocument();
+    const schemas = (document.components?.schemas ?? {}) as Record<string, { properties?: Record<string, unknown>; required?: string[] }>;
+    for (const name of [
+      'UpdateAgentBody',
+      'ChangeBudgetBody',
+      'MintKeyBody',
+      'RotateKeyBody',
+      'DisableBody',
+      'ChangeRoleBody',
+      'ApproveAndRememberBody',
+      'CompensationResolutionBody',
+    ]) {
+      expect(Object.keys(schemas[name]?.properties ?? {}), name).not.toEqual(expect.arrayContaining(['id']));
+      expect(schemas[name]?.required ?? [], name).not.toContain('id');
+    }
+    expect(Object.keys(schemas.MintKeyBody?.properties ?? {})).toEqual(['name', 'expiresAt']);
+    for (const path of ['/api/v1/agents/{id}/keys', '/api/v1/users/{id}/keys']) {
+      expect(Object.keys((document.paths?.[path]?.get?.responses ?? {}) as Record<string, unknown>), path).toContain('404');
+    }
   });
 });
 

@@ -12,7 +12,7 @@ import {
   type ActionPhase,
 } from '@airlock/core';
 import { BudgetPeriod, GovernanceScope, NewBudget, type Action, type Approval } from '@airlock/db';
-import { ApproveAndRememberInput, MAX_GRANT_HOURS, scopeTarget } from '@airlock/ops';
+import { ApproveAndRememberInput, MAX_GRANT_HOURS, scopeTarget, storedText } from '@airlock/ops';
 import { Rule } from '@airlock/policy';
 import { z } from 'zod';
 
@@ -366,8 +366,9 @@ export type ChainVerificationView = z.infer<typeof ChainVerificationView>;
 
 // ---- Governance: kill switch, standing approvals, budgets, agents, policy
 
-const Reason = z.string().trim().min(1).max(2000);
-const Target = z.string().trim().min(1).max(200);
+// Stored (or compared in SQL): no NUL, no lone surrogate, as the use cases' own fields.
+const Reason = storedText(2000);
+const Target = storedText(200);
 const AgentIdField = ActionRequest.shape.agentId;
 const ToolName = ActionRequest.shape.tool;
 /** The policy's tool pattern: a name, or a glob with one trailing `*` ("payments.*", "*"). */

@@ -4,7 +4,7 @@ import { DecisionRejectedError } from '@airlock/core/gateway';
 import { inTransaction, type StandingApproval } from '@airlock/db';
 import { z } from 'zod';
 import { OpsError, fromZodError, notFound } from '../errors.js';
-import { Reason } from '../fields.js';
+import { Reason, RecordId } from '../fields.js';
 import type { Operator } from '../operator.js';
 import { GrantStandingApprovalInput, checkGrant } from '../standing-approvals/grant-standing-approval.js';
 import { requireRole } from '../use-case.js';
@@ -13,7 +13,7 @@ import { explainRefusal } from './round-closed.js';
 import { RememberBound, conditionFromBounds } from './remember-bounds.js';
 
 export const ApproveAndRememberInput = z.strictObject({
-  actionId: z.string().trim().min(1).max(200),
+  actionId: RecordId,
   /** Binds the approval to the exact arguments the approver saw. */
   argsHash: z.string().regex(/^[0-9a-f]{64}$/, 'must be the 64-hex argsHash of the action'),
   comment: ApprovalDecision.shape.comment,
@@ -74,7 +74,7 @@ export async function approveAndRemember(deps: DecisionDeps, operator: Operator,
   }
 
   const args = action.args !== null && typeof action.args === 'object' && !Array.isArray(action.args) ? (action.args as Record<string, unknown>) : {};
-  const grant = GrantStandingApprovalInput.parse({
+  const parsedGrant = GrantStandingApprovalInput.safeParse({
     agentId: action.agentId,
     tool: action.tool,
     condition: conditionFromBounds(args, input.bounds),
@@ -82,6 +82,9 @@ export async function approveAndRemember(deps: DecisionDeps, operator: Operator,
     validForHours: input.validForHours,
     maxUses: input.maxUses,
   });
+  // The grant's condition is built from the bounds (a long argument bound `same` makes a long one): its limits are the bounds' to say.
+  if (!parsedGrant.success) throw grantRefusal(parsedGrant.error);
+  const grant = parsedGrant.data;
   // The grant use case's checks, said before deciding: a refused grant decides nothing.
   await inTransaction(deps.db, (tx) => checkGrant(tx, grant, operator));
 
@@ -94,4 +97,13 @@ export async function approveAndRemember(deps: DecisionDeps, operator: Operator,
   });
   const standingApproval = await deps.db.prisma.standingApproval.findUniqueOrThrow({ where: { id: grantId } });
   return { decision: decided, standingApproval };
+}
+
+/** The grant this approval would give, refused before anything is decided: what the condition breaks is named as `bounds`. */
+function grantRefusal(error: z.ZodError): OpsError {
+  const refused = fromZodError(error);
+  const issues = refused.issues.map((issue) =>
+    issue.path === 'condition' ? { path: 'bounds', message: `the standing approval's condition these bounds make is too long: ${issue.message}` } : issue,
+  );
+  return new OpsError('invalid', issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues);
 }

@@ -3,19 +3,21 @@ import { AgentId, DisplayName, Team, ToolPattern, UserRef } from '../fields.js';
 import { defineUseCase } from '../use-case.js';
 import { AGENT_COLUMNS, checkOwner, lockAgent, toAgentRecord } from './agent-row.js';
 
-export const UpdateAgentInput = z
-  .strictObject({
-    id: AgentId,
-    name: DisplayName.optional(),
-    team: Team.optional(),
-    /** `null` clears the owner. */
-    ownerId: UserRef.nullable().optional(),
-    allowedTools: z.array(ToolPattern).max(100).optional(),
-  })
-  .refine((i) => i.name !== undefined || i.team !== undefined || i.ownerId !== undefined || i.allowedTools !== undefined, {
-    message: 'name at least one of name, team, ownerId, allowedTools',
-    path: ['(root)'],
-  });
+const UpdateAgentFields = z.strictObject({
+  id: AgentId,
+  name: DisplayName.optional(),
+  team: Team.optional(),
+  /** `null` clears the owner. */
+  ownerId: UserRef.nullable().optional(),
+  allowedTools: z.array(ToolPattern).max(100).optional(),
+});
+const namesAChange = (i: { name?: unknown; team?: unknown; ownerId?: unknown; allowedTools?: unknown }) =>
+  i.name !== undefined || i.team !== undefined || i.ownerId !== undefined || i.allowedTools !== undefined;
+const NO_CHANGE = { message: 'name at least one of name, team, ownerId, allowedTools', path: ['(root)'] };
+
+export const UpdateAgentInput = UpdateAgentFields.refine(namesAChange, NO_CHANGE);
+/** The changes alone, for a channel that names the agent elsewhere (REST: its path). */
+export const UpdateAgentChanges = UpdateAgentFields.omit({ id: true }).refine(namesAChange, NO_CHANGE);
 
 /**
  * Changes an agent's name, team, owner or allowed tools (admin). Admission reads

@@ -2,17 +2,22 @@ import { MoneyAmount } from '@airlock/core';
 import { PositiveMoneyAmount, centsIfValid } from '@airlock/db';
 import { z } from 'zod';
 import { invalidField } from '../errors.js';
+import { RecordId } from '../fields.js';
 import { defineUseCase } from '../use-case.js';
 import { BUDGET_COLUMNS, budgetAuditFields, lockBudget, toBudget } from './budget-row.js';
 
-export const ChangeBudgetInput = z
-  .strictObject({
-    id: z.string().trim().min(1),
-    limit: PositiveMoneyAmount.optional(),
-    /** `null` removes the threshold: spending up to the limit needs nobody. */
-    approvalThreshold: MoneyAmount.nullable().optional(),
-  })
-  .refine((i) => i.limit !== undefined || i.approvalThreshold !== undefined, { message: 'name limit, approvalThreshold or both', path: ['limit'] });
+const ChangeBudgetFields = z.strictObject({
+  id: RecordId,
+  limit: PositiveMoneyAmount.optional(),
+  /** `null` removes the threshold: spending up to the limit needs nobody. */
+  approvalThreshold: MoneyAmount.nullable().optional(),
+});
+const namesAChange = (i: { limit?: unknown; approvalThreshold?: unknown }) => i.limit !== undefined || i.approvalThreshold !== undefined;
+const NO_CHANGE = { message: 'name limit, approvalThreshold or both', path: ['limit'] };
+
+export const ChangeBudgetInput = ChangeBudgetFields.refine(namesAChange, NO_CHANGE);
+/** The changes alone, for a channel that names the budget elsewhere (REST: its path). */
+export const ChangeBudgetChanges = ChangeBudgetFields.omit({ id: true }).refine(namesAChange, NO_CHANGE);
 
 /**
  * Changes a budget's limit or approval threshold (admin). It applies to the next

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { OpsError } from '../errors.js';
+import { RecordId } from '../fields.js';
 import { defineUseCase } from '../use-case.js';
 import { budgetAuditFields, lockBudget } from './budget-row.js';
 
-export const DeleteBudgetInput = z.strictObject({ id: z.string().trim().min(1) });
+export const DeleteBudgetInput = z.strictObject({ id: RecordId });
 
 /**
  * Deletes a budget (admin) with its usage and settled reservations; what it had

@@ -1,5 +1,6 @@
 import type { Db } from '@airlock/db';
 import { notFound } from '../ops-error.js';
+import { refuseUnstorableText } from '../stored-text.js';
 import { KEY_COLUMNS, toKeyRecord, type KeyRecord } from './key-row.js';
 
 /**
@@ -7,6 +8,8 @@ import { KEY_COLUMNS, toKeyRecord, type KeyRecord } from './key-row.js';
  * exist is not found (404), not an empty list: a misspelt id must not read as "no keys".
  */
 export async function listKeys(db: Db, filter: { agentId?: string; userId?: string } = {}): Promise<KeyRecord[]> {
+  // An id PostgreSQL cannot compare (NUL) names no one: refused as such, not a 500.
+  refuseUnstorableText(filter);
   if (filter.agentId !== undefined && !(await exists(db, 'agents', filter.agentId))) throw notFound(`no agent "${filter.agentId}"`, 'agentId');
   if (filter.userId !== undefined && !(await exists(db, 'users', filter.userId))) throw notFound(`no user "${filter.userId}"`, 'userId');
   const { rows } = await db.pool.query<Parameters<typeof toKeyRecord>[0]>(

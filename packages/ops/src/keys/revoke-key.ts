@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { RecordId } from '../fields.js';
 import { defineUseCase } from '../use-case.js';
 import { keyAuditFields, lockKey } from './key-row.js';
 
-export const RevokeKeyInput = z.strictObject({ id: z.string().trim().min(1) });
+export const RevokeKeyInput = z.strictObject({ id: RecordId });
 
 /** Revokes a key at once (admin): every request looks the key up, so the next one is refused. A repeat changes nothing. */
 export const revokeKey = defineUseCase({

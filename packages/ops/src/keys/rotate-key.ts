@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { OpsError } from '../errors.js';
-import { ExpiresAt } from '../fields.js';
+import { ExpiresAt, RecordId } from '../fields.js';
 import { defineUseCase } from '../use-case.js';
 import { insertKey, keyAuditFields, lockKey } from './key-row.js';
 
-export const RotateKeyInput = z.strictObject({ id: z.string().trim().min(1), expiresAt: ExpiresAt.optional() });
+export const RotateKeyInput = z.strictObject({ id: RecordId, expiresAt: ExpiresAt.optional() });
 
 /**
  * Replaces a key (admin): the old one is revoked and a new one with the same

@@ -1,8 +1,9 @@
 import { GovernanceScope, TENANT_TARGET } from '@airlock/db';
 import { z } from 'zod';
+import { storedText } from '../stored-text.js';
 
 /** A kill switch's scope and target: agent and team scopes name theirs; the tenant is everything ("*" or nothing). */
-export const ScopeTarget = z.strictObject({ scope: GovernanceScope, target: z.string().trim().min(1).max(200).optional() });
+export const ScopeTarget = z.strictObject({ scope: GovernanceScope, target: storedText(200).optional() });
 
 export function scopeTarget(body: { scope: GovernanceScope; target?: string | undefined }, ctx: z.RefinementCtx): void {
   if (body.scope === 'tenant') {

@@ -1,9 +1,10 @@
 import { GRANT_COLUMNS, toStandingApproval, type StandingApproval, type StandingApprovalSqlRow } from '@airlock/db';
 import { z } from 'zod';
 import { notFound } from '../errors.js';
+import { RecordId } from '../fields.js';
 import { defineUseCase, type UseCaseOutcome } from '../use-case.js';
 
-export const RevokeStandingApprovalInput = z.strictObject({ id: z.string().trim().min(1) });
+export const RevokeStandingApprovalInput = z.strictObject({ id: RecordId });
 
 /**
  * Revokes a grant at once (approver): every use re-checks revocation. A repeat

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { refusedAddressReason } from '@airlock/tools/addresses';
 import { lockOutboxCursorIn, newWebhookId, newWebhookSecret, WebhookEventType, WebhookUrl } from '@airlock/webhooks';
 import { z } from 'zod';
+import { storedText } from '../stored-text.js';
 import { defineUseCase } from '../use-case.js';
 import { WEBHOOK_COLUMNS, webhookRecord, type CreatedWebhook, type WebhookRowSql } from './webhook-row.js';
 
@@ -22,7 +23,7 @@ const DeliverableUrl = WebhookUrl.refine((raw) => {
 export const CreateWebhookInput = z.strictObject({
   url: DeliverableUrl,
   events: z.array(WebhookEventType).max(WebhookEventType.options.length).default([]),
-  description: z.string().trim().max(200).optional(),
+  description: storedText(200, { allowEmpty: true }).optional(),
 });
 
 /**

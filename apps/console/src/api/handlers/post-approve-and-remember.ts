@@ -5,6 +5,7 @@ import type { ApiContext } from '../context.js';
 import { decisionDeps } from '../decision-deps.js';
 import { withErrors } from '../errors.js';
 import { jsonResponse } from '../http.js';
+import { withPathKey } from '../path-key.js';
 import { readJsonValue } from '../request.js';
 import { callerReading } from '../route-access.js';
 import type { RememberedApprovalView } from '../schemas.js';
@@ -22,8 +23,8 @@ export const postApproveAndRemember = withErrors(async (request: Request, ctx: A
   const operator = operatorOf(reading.principal);
   const actionId = actionIdFrom(params.id);
   const body = await reading.body;
-  const fields = typeof body === 'object' && body !== null && !Array.isArray(body) ? body : { '(body)': body };
-  const { decision, standingApproval } = await approveAndRemember(decisionDeps(ctx), operator, { ...fields, actionId });
+  const fields = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : { '(body)': body };
+  const { decision, standingApproval } = await approveAndRemember(decisionDeps(ctx), operator, withPathKey(fields, 'actionId', actionId));
   const result: RememberedApprovalView = { decision, standingApproval: toStandingApprovalView(standingApproval, standingApproval.validFrom) };
   return jsonResponse(result, 201);
 });

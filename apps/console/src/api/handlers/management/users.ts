@@ -1,6 +1,7 @@
 import { changeRole, disableUser, listKeys, listUsers, mintKey, runUseCase } from '@airlock/ops';
 import { createUser } from '@airlock/ops/accounts';
 import { operatorRoute } from '../../operator-route.js';
+import { withPathKey } from '../../path-key.js';
 import { toKeyView, toMintedKeyView, toUserView } from '../../views.js';
 
 /** GET /api/v1/users (admin). */
@@ -18,12 +19,12 @@ export const postUser = operatorRoute(
 
 /** PATCH /api/v1/users/:id (admin): changes the role. */
 export const patchUser = operatorRoute<{ id: string }>('management/users#patchUser', async (ctx, operator, body, { id }) =>
-  toUserView(await runUseCase(ctx, operator, changeRole, { ...body, id })),
+  toUserView(await runUseCase(ctx, operator, changeRole, withPathKey(body, 'id', id))),
 );
 
 /** POST /api/v1/users/:id/disable (admin): their keys are revoked and their sessions end. */
 export const postUserDisable = operatorRoute<{ id: string }>('management/users#postUserDisable', (ctx, operator, body, { id }) =>
-  runUseCase(ctx, operator, disableUser, { ...body, id }),
+  runUseCase(ctx, operator, disableUser, withPathKey(body, 'id', id)),
 );
 
 /** GET /api/v1/users/:id/keys (admin). */
@@ -38,6 +39,6 @@ export const getUserKeys = operatorRoute<{ id: string }>(
 /** POST /api/v1/users/:id/keys (admin): a user API key; the secret is in this answer only. */
 export const postUserKey = operatorRoute<{ id: string }>(
   'management/users#postUserKey',
-  async (ctx, operator, body, { id }) => toMintedKeyView(await runUseCase(ctx, operator, mintKey, { ...body, userId: id })),
+  async (ctx, operator, body, { id }) => toMintedKeyView(await runUseCase(ctx, operator, mintKey, withPathKey(body, 'userId', id))),
   { status: 201 },
 );

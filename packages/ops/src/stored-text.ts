@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { OpsError } from './ops-error.js';
+
+// Text an operator hands over is stored (a row, an audit payload): PostgreSQL text cannot hold NUL,
+// and a lone surrogate is no Unicode text (UTF-8 cannot carry it: PostgreSQL would store U+FFFD, and
+// canonical JSON cannot hash it). Either is refused naming the field, never a 500 nor a silent change.
+// The rule and words of @airlock/core's json-limits, whose only entry is core's index: that loads
+// Temporal's workflow package, which the CLI's plain database commands (`keys list`) must not.
+
+const NUL_REFUSED = 'must not contain NUL characters (PostgreSQL cannot store them)';
+const LONE_SURROGATE_REFUSED = 'must be Unicode text: it holds a lone surrogate (half of a UTF-16 pair), which can be neither hashed nor stored';
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
+
+/** Why `text` cannot be stored as it is, or undefined. */
+export function unstorableReason(text: string): string | undefined {
+  if (text.includes('\u0000')) return NUL_REFUSED;
+  if (LONE_SURROGATE.test(text)) return LONE_SURROGATE_REFUSED;
+  return undefined;
+}
+
+/**
+ * A string field that is stored: trimmed, at most `max` characters, no NUL, no lone surrogate; not
+ * empty (refused with `empty`) unless `allowEmpty`.
+ */
+export const storedText = (max: number, empty: string | { allowEmpty: true } = 'must not be empty') =>
+  z
+    .string()
+    .trim()
+    .min(typeof empty === 'string' ? 1 : 0, typeof empty === 'string' ? empty : undefined)
+    .max(max)
+    .superRefine((text, ctx) => {
+      const reason = unstorableReason(text);
+      if (reason) ctx.addIssue({ code: 'custom', message: reason });
+    });
+
+interface Pending {
+  value: unknown;
+  path: (string | number)[];
+}
+
+/**
+ * The first string or object key in `value` that cannot be stored, with its path; undefined when
+ * there is none. Walks plain objects and arrays only (a Date from an in-process caller is no text),
+ * iteratively, so no input's nesting can overflow the stack.
+ */
+export function findUnstorableText(value: unknown): { path: string; message: string } | undefined {
+  const stack: Pending[] = [{ value, path: [] }];
+  const seen = new Set<object>();
+  while (stack.length > 0) {
+    const { value: current, path } = stack.pop() as Pending;
+    if (typeof current === 'string') {
+      const reason = unstorableReason(current);
+      if (reason) return { path: pathText(path), message: reason };
+      continue;
+    }
+    if (typeof current !== 'object' || current === null || seen.has(current)) continue;
+    if (!Array.isArray(current) && !isPlainObject(current)) continue;
+    seen.add(current);
+    const entries = Array.isArray(current) ? current.map((item, i) => [i, item] as const) : Object.entries(current);
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const [key, item] = entries[i]!;
+      if (typeof key === 'string') {
+        const reason = unstorableReason(key);
+        if (reason) return { path: pathText([...path, key]), message: `the member name ${reason}` };
+      }
+      stack.push({ value: item, path: [...path, key] });
+    }
+  }
+  return undefined;
+}
+
+/** Refuses input holding text that cannot be stored, as an `invalid` OpsError naming the field. */
+export function refuseUnstorableText(value: unknown): void {
+  const problem = findUnstorableText(value);
+  if (problem) throw new OpsError('invalid', `${problem.path}: ${problem.message}`, [problem]);
+}
+
+function isPlainObject(value: object): boolean {
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/** As the issues of a zod error name fields: `bounds.0.arg`, `(root)` for the whole input. */
+function pathText(path: (string | number)[]): string {
+  return path.length === 0 ? '(root)' : path.map((part) => (typeof part === 'string' ? safeForMessage(part) : String(part))).join('.');
+}
+
+/** A member name in a message: its NUL and lone surrogates shown escaped, so the message itself is storable and readable. */
+function safeForMessage(name: string): string {
+  return name.replaceAll('\u0000', '\\u0000').replace(LONE_SURROGATES, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+}
