@@ -3,7 +3,7 @@ import type { ActionOutcome } from './action.js';
 import { AgentReportBody, type AgentReport, type Authorization } from './agent-run.js';
 import { reportUpdate } from './messages.js';
 import { formatZodError } from './errors.js';
-import { actionHandle, DecisionRejectedError, getActionStatus, InvalidRequestError } from './gateway.js';
+import { actionHandle, DecisionRejectedError, getActionStatus, InvalidRequestError, isClosedWorkflowError } from './gateway.js';
 import { argsHash as hashArgs } from './hashing.js';
 import type { ActionPhase } from './status.js';
 import { WakeUp } from './wake-up.js';
@@ -114,7 +114,7 @@ export async function reportAgentRun(client: Client, actionId: string, raw: unkn
       const cause = error.cause;
       throw new DecisionRejectedError(cause instanceof Error ? cause.message : error.message);
     }
-    if (!(error instanceof Error && /workflow execution already completed/i.test(error.message))) throw error;
+    if (!isClosedWorkflowError(error)) throw error;
   }
   // Closed already: a repeat of the report that closed it gets the same answer; anything else is refused.
   const view = await getActionStatus(client, actionId);

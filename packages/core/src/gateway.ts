@@ -124,8 +124,16 @@ function decisionError(error: unknown): unknown {
     const closed = cause instanceof ApplicationFailure && cause.type === DECISION_CLOSED_FAILURE;
     return new DecisionRejectedError(cause instanceof Error ? cause.message : error.message, closed, closed ? settlementIn(cause.details) : undefined);
   }
-  if (error instanceof Error && /workflow execution already completed/i.test(error.message)) {
-    return new DecisionRejectedError('the action is no longer awaiting a decision', true);
-  }
+  if (isClosedWorkflowError(error)) return new DecisionRejectedError('the action is no longer awaiting a decision', true);
   return error;
+}
+
+/**
+ * Temporal's answer to an update on a workflow that has completed: sent after it closed ("workflow execution
+ * already completed"), or sent while it was closing and never delivered ("workflow update was aborted by
+ * closing workflow", as a concurrent decision gets when another one's run completes the action). Both are a
+ * WorkflowNotFoundError, as is an id that names no workflow: only these messages say the workflow exists.
+ */
+export function isClosedWorkflowError(error: unknown): boolean {
+  return error instanceof Error && /workflow execution already completed|workflow update was aborted by closing workflow/i.test(error.message);
 }
