@@ -1,6 +1,7 @@
 import { defaultActivityDeps, type KillPoint } from '@airlock/activities';
 import { postDecision } from '@airlock/console';
-import { awaitOutcome, decideAction, DecisionRejectedError } from '@airlock/core/gateway';
+import { reportAgentRun, waitForAuthorization } from '@airlock/core/agent-gateway';
+import { awaitOutcome, decideAction, DecisionRejectedError, submitAction } from '@airlock/core/gateway';
 import { createApiKey } from '@airlock/db';
 import { decide, userOperator } from '@airlock/ops';
 import { Context } from '@temporalio/activity';
@@ -96,5 +97,30 @@ describe('a decision in flight when the workflow completes', () => {
     const error = await expectError(response, 409, 'decision_rejected');
     expect(error.message).toMatch(/^this action was already denied by /);
     expect(await h.db.prisma.action.count({ where: { id: actionId } })).toBe(1);
+  });
+
+  it('an agent’s repeated report in flight when its first one completes the action gets the same outcome', async () => {
+    const args = { message: 'hi' };
+    const { actionId } = await submitAction(h.client, h.taskQueue, { agentId: 'billing-bot', tool: 'demo.echo', args, idempotencyKey: 'report-twice', execution: 'agent' });
+    const state = await waitForAuthorization(h.client, actionId, 20_000);
+    if (state.state !== 'authorized') throw new Error(`not authorized: ${JSON.stringify(state)}`);
+    const report = { authorizationId: state.authorization.authorizationId, args, status: 'succeeded' as const, output: { echoed: 'hi' } };
+    holdCompletion = true;
+    completionsHeld = 0;
+    try {
+      const first = reportAgentRun(h.client, actionId, report);
+      await until(() => completionsHeld > 0, 'the completion to be held');
+      const again = reportAgentRun(h.client, actionId, report).then(
+        (value) => ({ status: 'fulfilled', value }) as const,
+        (reason: unknown) => ({ status: 'rejected', reason }) as const,
+      );
+      await new Promise((r) => setTimeout(r, 500));
+      holdCompletion = false;
+      const outcome = await first;
+      expect(outcome).toMatchObject({ status: 'executed' });
+      expect(await again).toEqual({ status: 'fulfilled', value: outcome });
+    } finally {
+      holdCompletion = false;
+    }
   });
 });
