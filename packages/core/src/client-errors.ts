@@ -10,7 +10,7 @@ export class InvalidRequestError extends Error {
   }
 }
 
-/** The idempotency key was used before with different arguments or tool. */
+/** The idempotency key was used before with different arguments, another tool or another requestedBy. */
 export class IdempotencyConflictError extends Error {
   override name = 'IdempotencyConflictError';
 }

@@ -136,7 +136,7 @@ export const apiRoutes: readonly ApiRoute[] = [
       400: errors[400],
       401: errors[401],
       403: errors[403],
-      409: json(ErrorBody, 'The idempotency key was used before with other arguments'),
+      409: json(ErrorBody, 'The idempotency key was used before with other arguments, another tool or another requestedBy'),
       503: errors[503],
     },
   },

@@ -31,7 +31,7 @@ class InvalidRequestError(AirlockApiError):
 
 
 class IdempotencyConflictError(AirlockApiError):
-    """A 409: the idempotency key was used before with different arguments."""
+    """A 409: the idempotency key was used before with different arguments, another tool or another requested_by."""
 
     def __init__(self, message: str) -> None:
         super().__init__(409, "idempotency_conflict", message)
