@@ -162,3 +162,39 @@ describe('lone surrogates, which canonical JSON cannot hash', () => {
     expect(() => argsHash({ [text]: text })).not.toThrow();
   });
 });
+
+describe('numbers JSON cannot carry exactly: Infinity (1e999) and integers beyond 2^53', () => {
+  const FINITE = 'must be a finite number';
+  const SAFE = 'integers beyond 2^53 lose precision; send it as a string';
+  const issues = (result: { success: boolean; error?: Parameters<typeof describeZodIssues>[0] }, root?: string) => (result.success ? [] : describeZodIssues(result.error!, root));
+
+  it('refuses 1e999 (parsed to Infinity) and NaN in arguments, naming the field, instead of running them as null', () => {
+    expect(issuesOf(ToolArgs, JSON.parse('{"a":1e999}'))).toEqual([{ path: 'args.a', message: FINITE }]);
+    expect(issuesOf(ToolArgs, JSON.parse('{"list":[1,-1e999]}'))).toEqual([{ path: 'args.list.1', message: FINITE }]);
+    expect(issuesOf(ToolArgs, { x: { y: Number.NaN } })).toEqual([{ path: 'args.x.y', message: FINITE }]);
+  });
+
+  it('refuses them in an approver’s editedArgs, a report’s output and a signal', () => {
+    const decision = { approverId: 'alice', decision: 'approve', channel: 'api', argsHash: 'a'.repeat(64), editedArgs: JSON.parse('{"a":1e999}') as unknown };
+    expect(issues(ApprovalDecision.safeParse(decision))).toContainEqual({ path: 'editedArgs.a', message: FINITE });
+    const report = { authorizationId: 'auth-1', args: {}, status: 'succeeded', output: JSON.parse('{"total":1e999}') as unknown };
+    expect(issues(AgentReportBody.safeParse(report))).toEqual([{ path: 'output.total', message: FINITE }]);
+    expect(issues(AgentReportBody.safeParse({ ...report, output: Number.POSITIVE_INFINITY }))).toEqual([{ path: 'output', message: FINITE }]);
+    expect(ActionRequest.safeParse({ ...request({}), signals: { confidence: Number.POSITIVE_INFINITY } }).success).toBe(false);
+  });
+
+  it('refuses an integer beyond 2^53 - 1, which two different JSON texts would share', () => {
+    expect(JSON.parse('{"n":9007199254740993}')).toEqual(JSON.parse('{"n":9007199254740992}'));
+    expect(issuesOf(ToolArgs, JSON.parse('{"n":9007199254740993}'))).toEqual([{ path: 'args.n', message: SAFE }]);
+    expect(issuesOf(ToolArgs, { n: -(2 ** 53) })).toEqual([{ path: 'args.n', message: SAFE }]);
+    expect(issuesOf(ToolArgs, JSON.parse('{"big":[1e300]}'))).toEqual([{ path: 'args.big.0', message: SAFE }]);
+    const report = { authorizationId: 'auth-1', args: {}, status: 'succeeded', output: { id: 2 ** 60 } };
+    expect(issues(AgentReportBody.safeParse(report))).toEqual([{ path: 'output.id', message: SAFE }]);
+  });
+
+  it('accepts every safe integer and fractions of any size', () => {
+    const args = { max: Number.MAX_SAFE_INTEGER, min: Number.MIN_SAFE_INTEGER, zero: -0, tiny: 5e-324, price: 12.34, list: [0, -1, 2 ** 51 + 0.5] };
+    expect(ToolArgs.safeParse(args).success).toBe(true);
+    expect(ToolArgs.safeParse(JSON.parse('{"n":9007199254740991,"f":1.7976931348623157e-300}')).success).toBe(true);
+  });
+});

@@ -4,7 +4,9 @@
  * value: serialisers, hashes, guardrail scans and PostgreSQL all stay within
  * these, so a hostile body is a 400 naming the limit and the field, never a
  * stack overflow in the worker. No string or key may hold a NUL character,
- * which PostgreSQL cannot store, or a lone surrogate, which cannot be hashed.
+ * which PostgreSQL cannot store, or a lone surrogate, which cannot be hashed;
+ * no number may be non-finite (JSON has none) or an integer beyond 2^53 - 1
+ * (it has lost digits: two different values would be the same action).
  */
 export const ARGS_LIMITS = {
   /** Nesting of objects and arrays (`{}` at the top is depth 1). */
@@ -36,6 +38,19 @@ export const LONE_SURROGATE_REFUSED = 'must be Unicode text: it holds a lone sur
 /** Whether `text` is Unicode text: no lone surrogate (String.prototype.isWellFormed, which ES2023 lacks). */
 export const isWellFormedText = (text: string): boolean => !LONE_SURROGATE.test(text);
 
+/** Why `text` could never be stored or hashed (a NUL, a lone surrogate), or undefined: for free text outside a `storedText` schema. */
+export function storedTextProblem(text: string): string | undefined {
+  if (text.includes('\u0000')) return NUL_REFUSED;
+  if (!isWellFormedText(text)) return LONE_SURROGATE_REFUSED;
+  return undefined;
+}
+
+/** JSON has no Infinity or NaN (`1e999` parses to Infinity): canonical JSON refuses them and `JSON.stringify` writes `null`. */
+export const NON_FINITE_REFUSED = 'must be a finite number';
+
+/** A JSON number is a double: an integer beyond 2^53 - 1 was probably rounded when parsed (`9007199254740993` reads as …992). */
+export const UNSAFE_INTEGER_REFUSED = 'integers beyond 2^53 lose precision; send it as a string';
+
 export interface JsonLimitProblem {
   /** Path from the checked value's root, e.g. `['items', 3, 'name']`. */
   path: (string | number)[];
@@ -61,6 +76,12 @@ export function checkJsonLimits(value: unknown, limits: typeof ARGS_LIMITS = ARG
         if (current.length > limits.maxStringLength) return { path, message: `string of ${current.length} characters; at most ${limits.maxStringLength} allowed` };
         if (current.includes('\u0000')) return { path, message: NUL_REFUSED };
         if (!isWellFormedText(current)) return { path, message: LONE_SURROGATE_REFUSED };
+        continue;
+      case 'number':
+        if (!Number.isFinite(current)) return { path, message: NON_FINITE_REFUSED };
+        // Every double of magnitude 2^53 or more is an integer, so this refuses them all: the sound rule, since
+        // the text's digits are gone once parsed (1e300 too: whoever needs such a value sends it as a string).
+        if (Number.isInteger(current) && !Number.isSafeInteger(current)) return { path, message: UNSAFE_INTEGER_REFUSED };
         continue;
       case 'bigint':
       case 'function':
