@@ -85,6 +85,23 @@ describe('policy loading', () => {
     expect(bad('rules: [\n')).toMatch(/\(file\)/);
   });
 
+  it('rejects a NUL or a lone surrogate in free text that is stored or audited, naming the field', () => {
+    // YAML's "\0" and "\ud800" escapes: the policy passed `policy check`, then every admission it matched failed its write for ever.
+    const NUL = 'must not contain NUL characters (PostgreSQL cannot store them)';
+    const LONE = 'must be Unicode text: it holds a lone surrogate (half of a UTF-16 pair), which can be neither hashed nor stored';
+    const one = (fields: string) => `apiVersion: airlock/v1\nrules:\n  - id: a\n    tools: [demo.echo]\n    tier: low\n${fields}`;
+    expect(bad(one('    outcome: allow\n    reason: "refund\\0ok"\n'))).toContain(`rules[0].reason (rule "a"): ${NUL}`);
+    expect(bad(one('    outcome: allow\n    reason: "half \\ud800"\n'))).toContain(`rules[0].reason (rule "a"): ${LONE}`);
+    expect(bad(one('    outcome: allow\n    reason: ok\n    description: "a\\0b"\n'))).toContain(`rules[0].description (rule "a"): ${NUL}`);
+    expect(bad(one('    outcome: allow\n    reason: ok\n    when: "args.message == \'a\\0\'"\n'))).toContain(`rules[0].when (rule "a"): ${NUL}`);
+    const approval = (block: string) => one(`    outcome: require_approval\n    reason: ok\n    approval: ${block}\n`);
+    expect(bad(approval('{ group: "ops\\0" }'))).toContain(`rules[0].approval.group (rule "a"): ${NUL}`);
+    expect(bad(approval('{ escalation: [{ after: 5m, to: "\\udc00" }] }'))).toContain(`rules[0].approval.escalation[0].to (rule "a"): ${LONE}`);
+    expect(bad(`apiVersion: airlock/v1\ndefaults:\n  approval: { group: "x\\0" }\n`)).toContain(`defaults.approval.group: ${NUL}`);
+    // The escape typed as text (a backslash and a zero in single quotes) and whole pairs stay fine.
+    expect(compilePolicy(one("    outcome: allow\n    reason: 'refund\\0 👍'\n"), 'ok.yaml').rules[0]?.reason).toBe('refund\\0 👍');
+  });
+
   it('keeps the previous policy active when a reload fails', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'airlock-policy-'));
     const file = path.join(dir, 'policy.yaml');

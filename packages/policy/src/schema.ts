@@ -1,20 +1,32 @@
+import { storedTextProblem } from '@airlock/core';
 import { RiskTier, Role } from '@airlock/core/risk';
 import { z } from 'zod';
 import { Duration } from './duration.js';
+
+/**
+ * Free text that reaches an action's row or the audit log (a rule's reason, an approver group): no NUL
+ * (YAML's "\0"), which PostgreSQL cannot store, and no lone surrogate ("\ud800"), which cannot be hashed.
+ * Either would pass `policy check`, then fail every admission it matched on every retry.
+ */
+const Text = () =>
+  z.string().superRefine((text, ctx) => {
+    const problem = storedTextProblem(text);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 const Id = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes');
 const ToolPattern = z.string().regex(/^([a-z][a-z0-9_]*\.)*([a-z][a-z0-9_]*|\*)$|^\*$/, 'a tool name or a glob like "payments.*"');
 
 export const ApprovalSpec = z
   .object({
-    group: z.string().min(1).optional(),
+    group: Text().min(1).optional(),
     role: Role.default('approver'),
     quorum: z.number().int().min(1).max(10).default(1),
     /** One deny ends the approval (default); if false, it is denied only when the quorum can no longer be reached. */
     denyEndsIt: z.boolean().default(true),
     deadline: Duration.prefault('1h'),
     escalation: z
-      .array(z.object({ after: Duration, to: z.string().min(1) }).strict())
+      .array(z.object({ after: Duration, to: Text().min(1) }).strict())
       .max(5)
       .default([]),
     timeout: z.enum(['deny', 'approve', 'escalate', 'wait_forever']).default('deny'),
@@ -28,13 +40,13 @@ export type Outcome = z.infer<typeof Outcome>;
 export const Rule = z
   .object({
     id: Id,
-    description: z.string().optional(),
+    description: Text().optional(),
     tools: z.array(ToolPattern).min(1),
     /** A CEL expression over tool, args, agent, rationale and result; absent = always. */
-    when: z.string().min(1).optional(),
+    when: Text().min(1).optional(),
     tier: RiskTier,
     outcome: Outcome,
-    reason: z.string().min(1),
+    reason: Text().min(1),
     approval: ApprovalSpec.partial().optional(),
   })
   .strict();
