@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { roleAtLeast, type CompensationResolution } from '@airlock/core';
+import { CompensationResolution, formatZodError, roleAtLeast } from '@airlock/core';
 import { appendAudit } from '@airlock/db';
 import type { ActivityDeps } from './deps.js';
 
@@ -66,6 +66,10 @@ export function createCompensationActivities(deps: ActivityDeps) {
       sequence: number;
     }): Promise<{ ok: true } | { ok: false; reason: string }> {
       const { actionId, resolution } = input;
+      // The workflow's validator and the edge refuse these first; a comment PostgreSQL cannot store would
+      // otherwise fail this write on every retry and hold the update (and the plan) for ever.
+      const valid = CompensationResolution.safeParse(resolution);
+      if (!valid.success) return { ok: false, reason: formatZodError(valid.error) };
       const user = await db.prisma.user.findUnique({ where: { id: resolution.approverId }, select: { role: true } });
       if (!user || !roleAtLeast(user.role, 'approver')) return { ok: false, reason: `"${resolution.approverId}" is not an approver` };
       await appendAudit(db, {

@@ -3,6 +3,7 @@ import type { ActionOutcome, ActionStatusView, CompensationResolution, PlanArgs,
 import { resolveCompensationUpdate } from '@airlock/core/workflow';
 import type { Activities } from '@airlock/activities';
 import { bookkeeping, executor, waitingExecutor } from './activities.js';
+import { compensationInputProblem } from './compensation-rules.js';
 
 // Compensations retry a few times on their own before a person is asked.
 const compensator = proxyActivities<Activities>({
@@ -45,6 +46,9 @@ export async function runPlan(actionId: string, plan: PlanArgs, view: ActionStat
     },
     {
       validator: (resolution: CompensationResolution) => {
+        // A rejection here leaves no history event, so refusing more input than before replays every old history.
+        const problem = compensationInputProblem(resolution);
+        if (problem) throw new Error(`the resolution cannot be recorded: ${problem}`);
         if (view.phase !== 'compensation_failed' || awaiting?.step !== resolution.step) {
           throw new Error(`step ${resolution.step + 1} is not waiting for a decision about its compensation`);
         }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PLAN_TOOL } from './names.js';
+import { storedText } from './stored-text.js';
 import { defineToolSpec } from './tools/define.js';
 
 export { PLAN_TOOL };
@@ -37,11 +38,11 @@ export const PlanStepView = z.object({
 });
 export type PlanStepView = z.infer<typeof PlanStepView>;
 
-/** A human's answer when a compensation keeps failing. */
+/** A human's answer when a compensation keeps failing. The comment is audited: storable text, or its write would fail on every retry. */
 export const CompensationResolution = z.object({
   approverId: z.string().min(1),
   step: z.number().int().min(0),
   resolution: z.enum(['retry', 'resolved_manually']),
-  comment: z.string().max(2000).optional(),
+  comment: storedText(2000).optional(),
 });
 export type CompensationResolution = z.infer<typeof CompensationResolution>;

@@ -1,4 +1,4 @@
-import { resolveCompensationUpdate } from '@airlock/core';
+import { CompensationResolution, resolveCompensationUpdate } from '@airlock/core';
 import { actionHandle } from '@airlock/core/gateway';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { z } from 'zod';
@@ -12,7 +12,8 @@ export const ResolveCompensationInput = z.strictObject({
   /** The plan step whose compensation failed, counted from 1 as people see it. */
   step: z.number().int().min(1),
   resolution: z.enum(['retry', 'resolved_manually']),
-  comment: z.string().max(2000).optional(),
+  /** Audited as sent: the shared rule (at most 2000 characters, no NUL, no lone surrogate). */
+  comment: CompensationResolution.shape.comment,
 });
 
 /**
