@@ -1,11 +1,10 @@
 import type { CompensationResolution } from '@airlock/core';
+// The rule of @airlock/core's storedText without zod (workflow code may not load it, see @airlock/core/workflow):
+// a NUL PostgreSQL cannot store, a lone surrogate canonical JSON cannot hash.
+import { storedTextProblem } from '@airlock/core/workflow';
 
 /** At most this many characters in a resolution's comment: CompensationResolution's `storedText(2000)`. */
 export const MAX_COMPENSATION_COMMENT = 2000;
-
-// The checks of @airlock/core's storedText and json-limits, restated without zod (workflow code may not load
-// it, see @airlock/core/workflow): a NUL PostgreSQL cannot store, a lone surrogate canonical JSON cannot hash.
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
  * Why a resolution's input could never be recorded (the field, then the reason), or undefined. The
@@ -20,7 +19,6 @@ export function compensationInputProblem(resolution: CompensationResolution): st
   if (comment === undefined) return undefined;
   if (typeof comment !== 'string') return 'comment: must be text';
   if (comment.length > MAX_COMPENSATION_COMMENT) return `comment: at most ${MAX_COMPENSATION_COMMENT} characters`;
-  if (comment.includes('\u0000')) return 'comment: must not contain NUL characters';
-  if (LONE_SURROGATE.test(comment)) return 'comment: must be Unicode text: it holds a lone surrogate (half of a UTF-16 pair), which can be neither hashed nor stored';
-  return undefined;
+  const problem = storedTextProblem(comment);
+  return problem ? `comment: ${problem}` : undefined;
 }

@@ -6,7 +6,7 @@ const base: CompensationResolution = { approverId: 'bob', step: 0, resolution: '
 
 describe('compensationInputProblem (the resolveCompensation validator)', () => {
   it('refuses a comment that could never be audited, naming the field', () => {
-    expect(compensationInputProblem({ ...base, comment: 'fixed\u0000by hand' })).toBe('comment: must not contain NUL characters');
+    expect(compensationInputProblem({ ...base, comment: 'fixed\u0000by hand' })).toBe('comment: must not contain NUL characters (PostgreSQL cannot store them)');
     expect(compensationInputProblem({ ...base, comment: 'half \ud800 a pair' })).toMatch(/^comment: must be Unicode text: it holds a lone surrogate/);
     expect(compensationInputProblem({ ...base, comment: 'x'.repeat(2001) })).toBe('comment: at most 2000 characters');
   });

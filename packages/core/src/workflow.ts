@@ -6,3 +6,4 @@
 export * from './messages.js';
 export * from './names.js';
 export * from './round-deadline.js';
+export { storedTextProblem } from './json-limits.js';

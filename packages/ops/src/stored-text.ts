@@ -1,23 +1,17 @@
+import { storedTextProblem } from '@airlock/core/json-limits';
 import { z } from 'zod';
 import { OpsError } from './ops-error.js';
 
 // Text an operator hands over is stored (a row, an audit payload): PostgreSQL text cannot hold NUL,
 // and a lone surrogate is no Unicode text (UTF-8 cannot carry it: PostgreSQL would store U+FFFD, and
 // canonical JSON cannot hash it). Either is refused naming the field, never a 500 nor a silent change.
-// The rule and words of @airlock/core's json-limits, whose only entry is core's index: that loads
-// Temporal's workflow package, which the CLI's plain database commands (`keys list`) must not.
+// The rule is @airlock/core's json-limits (its own entry: core's index loads Temporal's workflow package,
+// which the CLI's plain database commands, such as `keys list`, must not).
 
-const NUL_REFUSED = 'must not contain NUL characters (PostgreSQL cannot store them)';
-const LONE_SURROGATE_REFUSED = 'must be Unicode text: it holds a lone surrogate (half of a UTF-16 pair), which can be neither hashed nor stored';
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
+const LONE_SURROGATES = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /** Why `text` cannot be stored as it is, or undefined. */
-export function unstorableReason(text: string): string | undefined {
-  if (text.includes('\u0000')) return NUL_REFUSED;
-  if (LONE_SURROGATE.test(text)) return LONE_SURROGATE_REFUSED;
-  return undefined;
-}
+export const unstorableReason = storedTextProblem;
 
 /**
  * A string field that is stored: trimmed, at most `max` characters, no NUL, no lone surrogate; not

@@ -1,4 +1,4 @@
-import { storedTextProblem } from '@airlock/core';
+import { storedTextProblem } from '@airlock/core/json-limits';
 import { RiskTier, Role } from '@airlock/core/risk';
 import { z } from 'zod';
 import { Duration } from './duration.js';
