@@ -73,15 +73,16 @@ async function main(cleanup: Cleanup): Promise<void> {
   const throughput = await throughputRounds(variants, config.batch, config.concurrency, config.rounds, new CpuProbe(db, temporal.pid));
   // The channels' servers start only now, so they cost the phases above nothing.
   const apiKey = (await createApiKey(db, { userId: BENCH_APPROVER }, 'bench REST')).key;
-  // The console's policy source serves dry runs and the policy page; a decision never reads it. Its audit feed
-  // tells an approval's wait when the decision is stored, as in the console (runtime-context.ts).
-  const auditFeed = new AuditFeed(db, scratch.url);
-  cleanup.add('audit feed', () => Promise.resolve(auditFeed.close()));
-  const apiContext = { db, temporal: client, taskQueue: queues.airlock, policy: policyFromFile(DEFAULT_POLICY_FILE), actionWatch: auditFeed };
-  const channels: DecisionChannel[] = [directChannel(client), restHandlerChannel(apiContext, apiKey)];
   const stops: (() => Promise<void>)[] = [];
   const stopChannels = () => Promise.all(stops.splice(0).map((stop) => stop())).then(() => undefined);
   cleanup.add('decision channels', stopChannels);
+  // The console's policy source serves dry runs and the policy page; a decision never reads it. Its audit feed
+  // tells an approval's wait when the decision is stored, as in the console (runtime-context.ts); closed with
+  // the channels, or its reads (one per audit NOTIFY) would count in the profile's round trips.
+  const auditFeed = new AuditFeed(db, scratch.url);
+  stops.push(() => Promise.resolve(auditFeed.close()));
+  const apiContext = { db, temporal: client, taskQueue: queues.airlock, policy: policyFromFile(DEFAULT_POLICY_FILE), actionWatch: auditFeed };
+  const channels: DecisionChannel[] = [directChannel(client), restHandlerChannel(apiContext, apiKey)];
   if (!config.skipConsole) {
     const consoleApp = await startConsoleDecisions(db, scratch.url, temporal.address, queues.airlock, log, config.consoleBaseline);
     stops.push(() => consoleApp.stop());
