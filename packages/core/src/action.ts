@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { checkJsonLimits } from './json-limits.js';
+import { ARGS_LIMITS, checkJsonLimits, type JsonLimitProblem } from './json-limits.js';
 import { RiskTier, Role } from './risk.js';
 import { storedText } from './stored-text.js';
 
@@ -46,6 +46,26 @@ export const ToolArgs = z.preprocess<unknown, typeof ArgsRecord, Record<string, 
   if (problem) ctx.addIssue({ code: 'custom', message: problem.message, path: problem.path, input: value, continue: false });
   return value;
 }, ArgsRecord);
+/**
+ * A new request's numbers that JSON parsing may have rounded: an integer beyond 2^53 - 1 in its arguments
+ * or signals (`9007199254740993` reads as …992, so two requests would be one action). Checked where a
+ * request is first submitted (submitAction; the REST bodies, to name the field), not on every parse of
+ * ToolArgs: an action admitted before this rule must still re-check, reveal and report.
+ */
+export function inexactIntegerIn(request: { args: unknown; signals?: unknown }): JsonLimitProblem | undefined {
+  for (const field of ['args', 'signals'] as const) {
+    const problem = checkJsonLimits(request[field], ARGS_LIMITS, { exactIntegers: true });
+    if (problem) return { path: [field, ...problem.path], message: problem.message };
+  }
+  return undefined;
+}
+
+/** The REST bodies' refinement of inexactIntegerIn: an issue at the field. */
+export function refineExactIntegers(request: { args: unknown; signals?: unknown }, ctx: z.RefinementCtx): void {
+  const problem = inexactIntegerIn(request);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem.message, path: problem.path });
+}
+
 /** What an agent asks for. Validated at every entry point (SDK, REST). */
 export const ActionRequest = z.object({
   agentId: Identifier,

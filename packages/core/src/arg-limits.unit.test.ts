@@ -1,4 +1,4 @@
-import { ActionRequest, AgentReportBody, ApprovalDecision, ARGS_LIMITS, ToolArgs, canonicalJson, describeZodIssues } from '@airlock/core';
+import { ActionRequest, AgentReportBody, ApprovalDecision, ARGS_LIMITS, ToolArgs, canonicalJson, checkJsonLimits, describeZodIssues, inexactIntegerIn } from '@airlock/core';
 import { argsHash } from '@airlock/core/hashing';
 import { describe, expect, it } from 'vitest';
 
@@ -183,13 +183,22 @@ describe('numbers JSON cannot carry exactly: Infinity (1e999) and integers beyon
     expect(ActionRequest.safeParse({ ...request({}), signals: { confidence: Number.POSITIVE_INFINITY } }).success).toBe(false);
   });
 
-  it('refuses an integer beyond 2^53 - 1, which two different JSON texts would share', () => {
+  it('refuses an integer beyond 2^53 - 1 in a new request (its arguments, a plan step, a signal), which two different JSON texts would share', () => {
     expect(JSON.parse('{"n":9007199254740993}')).toEqual(JSON.parse('{"n":9007199254740992}'));
-    expect(issuesOf(ToolArgs, JSON.parse('{"n":9007199254740993}'))).toEqual([{ path: 'args.n', message: SAFE }]);
-    expect(issuesOf(ToolArgs, { n: -(2 ** 53) })).toEqual([{ path: 'args.n', message: SAFE }]);
-    expect(issuesOf(ToolArgs, JSON.parse('{"big":[1e300]}'))).toEqual([{ path: 'args.big.0', message: SAFE }]);
-    const report = { authorizationId: 'auth-1', args: {}, status: 'succeeded', output: { id: 2 ** 60 } };
-    expect(issues(AgentReportBody.safeParse(report))).toEqual([{ path: 'output.id', message: SAFE }]);
+    const inexact = (args: unknown, signals?: unknown) => inexactIntegerIn({ args, signals });
+    expect(inexact(JSON.parse('{"n":9007199254740993}'))).toEqual({ path: ['args', 'n'], message: SAFE });
+    expect(inexact({ n: -(2 ** 53) })).toEqual({ path: ['args', 'n'], message: SAFE });
+    expect(inexact(JSON.parse('{"big":[1e300]}'))).toEqual({ path: ['args', 'big', 0], message: SAFE });
+    expect(inexact({ steps: [{ tool: 'demo.echo', args: { id: 2 ** 60 } }] })).toEqual({ path: ['args', 'steps', 0, 'args', 'id'], message: SAFE });
+    expect(inexact({}, { score: 2 ** 60 })).toEqual({ path: ['signals', 'score'], message: SAFE });
+    expect(inexact({ n: Number.MAX_SAFE_INTEGER }, { s: 1.5 })).toBeUndefined();
+  });
+
+  it('keeps such integers where they are only stored or were admitted before the rule: an output (an API’s 64-bit id), stored arguments re-parsed', () => {
+    const report = { authorizationId: 'auth-1', args: { id: 2 ** 60 }, status: 'succeeded', output: { id: 2 ** 60, id_str: '1152921504606846976' } };
+    expect(AgentReportBody.safeParse(report).success).toBe(true);
+    expect(ToolArgs.safeParse(JSON.parse('{"n":9007199254740993}')).success).toBe(true);
+    expect(checkJsonLimits({ n: 2 ** 60 })).toBeUndefined();
   });
 
   it('accepts every safe integer and fractions of any size', () => {

@@ -2,7 +2,7 @@ import { ApplicationFailure, WorkflowUpdateFailedError, type Client, type Workfl
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import { z } from 'zod';
 import { DecisionRejectedError, IdempotencyConflictError, InvalidRequestError, type RoundSettlement } from './client-errors.js';
-import { ActionRequest, type ActionOutcome, type GuardedActionInput } from './action.js';
+import { ActionRequest, inexactIntegerIn, type ActionOutcome, type GuardedActionInput } from './action.js';
 import { AGENT_RUN_WORKFLOW } from './agent-run.js';
 import { ApprovalDecision, type DecideResult } from './decision.js';
 import { ADMISSION_WINDOW_MS, decisionHandlerComing, isUpdateBeforeHandler } from './decision-before-handler.js';
@@ -43,6 +43,8 @@ export async function submitAction(client: Client, taskQueue: string, raw: unkno
   const parsed = ActionRequest.safeParse(raw);
   if (!parsed.success) throw new InvalidRequestError(formatZodError(parsed.error));
   const request = parsed.data;
+  const inexact = inexactIntegerIn(request);
+  if (inexact) throw new InvalidRequestError(`${inexact.path.join('.')}: ${inexact.message}`);
   const actionId = deriveActionId(taskQueue, request.agentId, request.idempotencyKey);
   const workflowId = workflowIdForAction(actionId);
   const input: GuardedActionInput = { actionId, argsHash: hashArgs(request.args), request };

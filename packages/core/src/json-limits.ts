@@ -5,8 +5,8 @@
  * these, so a hostile body is a 400 naming the limit and the field, never a
  * stack overflow in the worker. No string or key may hold a NUL character,
  * which PostgreSQL cannot store, or a lone surrogate, which cannot be hashed;
- * no number may be non-finite (JSON has none) or an integer beyond 2^53 - 1
- * (it has lost digits: two different values would be the same action).
+ * no number may be non-finite (JSON has none); a new request's numbers may not
+ * be integers beyond 2^53 - 1 either (JsonLimitOptions.exactIntegers).
  */
 export const ARGS_LIMITS = {
   /** Nesting of objects and arrays (`{}` at the top is depth 1). */
@@ -62,11 +62,21 @@ interface Pending {
   path: (string | number)[];
 }
 
+export interface JsonLimitOptions {
+  /**
+   * Also refuse integers beyond 2^53 - 1 (UNSAFE_INTEGER_REFUSED): only for what a new request sends
+   * (submitAction: its arguments and signals), where two texts rounded to one value would be one action.
+   * Not for what is only stored (a tool's output: an API's 64-bit ids) nor for values admitted before the
+   * rule (an action's re-check, its reveal, its report's arguments), which would then fail after the fact.
+   */
+  exactIntegers?: boolean;
+}
+
 /**
  * The first way `value` breaks the limits, or undefined. Iterative (an explicit
  * stack), so any nesting, or a cycle, is reported instead of overflowing.
  */
-export function checkJsonLimits(value: unknown, limits: typeof ARGS_LIMITS = ARGS_LIMITS): JsonLimitProblem | undefined {
+export function checkJsonLimits(value: unknown, limits: typeof ARGS_LIMITS = ARGS_LIMITS, options: JsonLimitOptions = {}): JsonLimitProblem | undefined {
   const stack: Pending[] = [{ value, path: [] }];
   let entries = 0;
   while (stack.length > 0) {
@@ -81,7 +91,7 @@ export function checkJsonLimits(value: unknown, limits: typeof ARGS_LIMITS = ARG
         if (!Number.isFinite(current)) return { path, message: NON_FINITE_REFUSED };
         // Every double of magnitude 2^53 or more is an integer, so this refuses them all: the sound rule, since
         // the text's digits are gone once parsed (1e300 too: whoever needs such a value sends it as a string).
-        if (Number.isInteger(current) && !Number.isSafeInteger(current)) return { path, message: UNSAFE_INTEGER_REFUSED };
+        if (options.exactIntegers && Number.isInteger(current) && !Number.isSafeInteger(current)) return { path, message: UNSAFE_INTEGER_REFUSED };
         continue;
       case 'bigint':
       case 'function':

@@ -5,7 +5,8 @@ import { apiRequest, contextOf, expectError, expectJson, seedKeys, waitForAction
 
 // JSON.parse reads 1e999 as Infinity and 9007199254740993 as …992. Infinity was a 500 ("Infinity is not
 // allowed", canonical JSON) from POST /actions, /authorizations and a report, and an approver's edit ran it as
-// null; a rounded integer made two different requests one action. Each is now a 400 naming the field.
+// null: now a 400 naming the field. A rounded integer made two different requests one action: a new request's
+// arguments refuse it; a report's output (the tool has run) keeps it.
 
 let h: Harness;
 let ctx: ApiContext;
@@ -77,7 +78,7 @@ describe('numbers JSON cannot carry exactly', () => {
     expect(await h.db.prisma.approvalDecision.count({ where: { approval: { actionId } } })).toBe(0);
   });
 
-  it('POST /actions/:id/report: an output holding 1e999 is a 400 naming the field, and the action can still be reported', async () => {
+  it('POST /actions/:id/report: an output holding 1e999 is a 400 naming the field, and the action can still be reported, a 64-bit id in its output kept', async () => {
     const { actionId, argsHash } = await expectJson(
       postAuthorization(apiRequest('/api/v1/authorizations', { key: keys.agent, body: refund('report-inf') }), ctx),
       202,
@@ -105,6 +106,8 @@ describe('numbers JSON cannot carry exactly', () => {
       );
     const refused = await expectError(report('{"total":1e999}'), 400, 'invalid_request');
     expect(refused.issues).toEqual([{ path: 'output.total', message: FINITE }]);
-    expect(await expectJson(report('{"total":12}'), 200, schemas.ActionOutcome)).toEqual({ status: 'executed', actionId, output: { total: 12 } });
+    // The tool has run: an output holding an API's 64-bit id (beside its id_str) is stored, not refused after the fact.
+    const output = { id: 1866000000000000000, id_str: '1866000000000000000' };
+    expect(await expectJson(report('{"id":1866000000000000000,"id_str":"1866000000000000000"}'), 200, schemas.ActionOutcome)).toEqual({ status: 'executed', actionId, output });
   });
 });

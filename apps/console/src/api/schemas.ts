@@ -7,6 +7,7 @@ import {
   Classification as CoreClassification,
   DecisionKind,
   FEEDBACK_ON_APPROVAL,
+  refineExactIntegers,
   RiskTier,
   Role,
   type ActionPhase,
@@ -98,6 +99,7 @@ export const SubmitActionBody = z
   .strictObject(ActionRequest.omit({ agentId: true, execution: true, reportWithinMs: true }).shape, {
     error: (issue) => (issue.code === 'unrecognized_keys' && issue.keys.includes('agentId') ? 'not accepted: the agent is the owner of the API key' : undefined),
   })
+  .superRefine(refineExactIntegers)
   .meta({ id: 'SubmitActionBody', description: 'A request to run a tool. `args` is checked against the tool’s schema when the tool is known.' });
 export type SubmitActionBody = z.infer<typeof SubmitActionBody>;
 
@@ -117,6 +119,7 @@ export const AuthorizationRequestBody = z
   .strictObject(ActionRequest.omit({ agentId: true, execution: true }).shape, {
     error: (issue) => (issue.code === 'unrecognized_keys' && issue.keys.includes('agentId') ? 'not accepted: the agent is the owner of the API key' : undefined),
   })
+  .superRefine(refineExactIntegers)
   .meta({
     id: 'AuthorizationRequestBody',
     description: 'A gate-only action: Airlock decides, the agent runs the tool itself and reports. `reportWithinMs` (default 15 min) is how long the authorization stays usable.',
