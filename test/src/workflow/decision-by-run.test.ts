@@ -116,8 +116,12 @@ describe('an approval that settles its round is written by the run it lets start
 
     it("answers once the decision is stored, woken by the decision's audit row", async () => {
       const feed = new AuditFeed(h.db, h.database.url);
+      // The console's real feed, its rows seen on their way to the wait (which wakes only on approval.decision: unit-tested).
+      const delivered: string[] = [];
+      const watch: ActionWatch = { watch: (id, wake) => feed.watch(id, (type) => (delivered.push(type), wake(type))) };
       try {
-        await approveStoredLater({ db: h.db, temporal: h.client, watch: feed });
+        await approveStoredLater({ db: h.db, temporal: h.client, watch });
+        expect(delivered).toContain('approval.decision');
       } finally {
         feed.close();
       }
