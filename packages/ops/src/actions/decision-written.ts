@@ -53,7 +53,7 @@ export class DecisionWatch {
  * instead of reading every few ms while the run claims on the same machine.
  */
 export async function awaitDecisionWritten(db: Db, actionId: string, approverId: string, untilMs: number, watch?: DecisionWatch): Promise<void> {
-  await watch?.live();
+  if (watch) await liveWithin(watch, untilMs);
   const [first, max] = watch ? [WATCHED_FIRST_MS, WATCHED_MAX_MS] : [UNWATCHED_FIRST_MS, UNWATCHED_MAX_MS];
   for (let pauseMs = first; ; pauseMs = Math.min(pauseMs * 2, max)) {
     const { rows } = await db.pool.query<{ written: boolean }>(
@@ -66,5 +66,15 @@ export async function awaitDecisionWritten(db: Db, actionId: string, approverId:
     const leftMs = untilMs - Date.now();
     if (rows[0]?.written || leftMs <= 0) return;
     await (watch ? watch.sleep(Math.min(pauseMs, leftMs)) : new Promise((resolve) => setTimeout(resolve, Math.min(pauseMs, leftMs))));
+  }
+}
+
+/** The watch's start, bounded by the decision's wait too (a feed whose first read hangs gives up only after 2 s). */
+async function liveWithin(watch: DecisionWatch, untilMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([watch.live(), new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, untilMs - Date.now()))))]);
+  } finally {
+    clearTimeout(timer);
   }
 }
