@@ -46,7 +46,8 @@ export class DecisionWatch {
  * few milliseconds after Temporal accepted it (workflows/src/approval.ts,
  * `decision-recorded-by-run`): the tool is not held back by a second workflow
  * task. The person deciding is: `decide` answers once their decision is stored,
- * so what they see next (the console's page, Slack's message, a GET) shows it.
+ * so what they see next (the console's page, a GET) shows it (Slack does not wait:
+ * its message follows the audit rows).
  * Bounded by the decision's wait; past it the decision stands (Temporal holds
  * it, and the run writes it when it starts). With a watch (the console's audit
  * feed) the wait reads once, then again when the decision's audit row commits,
