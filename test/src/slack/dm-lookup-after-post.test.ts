@@ -73,6 +73,21 @@ async function approveAndSee(actionId: string, argsHash: string, dm: PostedMessa
   await notifierReadPast(h.db, actionId);
 }
 
+/** The round's rows after a start: the channel, alice's DM, and dana's DM named and pointing at what Slack shows; nothing owed. */
+async function expectDanaDmNamed(actionId: string, dm: PostedMessage): Promise<void> {
+  expect(await messageRows(actionId)).toEqual([
+    { target: 'C_APPROVALS', airlockUserId: null, ts: expect.any(String), owedSince: null },
+    { target: alice.id, airlockUserId: 'alice', ts: expect.any(String), owedSince: null },
+    { target: dana.id, airlockUserId: 'dana', ts: dm.ts, owedSince: null },
+  ]);
+}
+
+/** Nothing audited as given up, and no row beside the three (no owed airlock-user:<id> placeholder). */
+async function expectNothingGivenUp(actionId: string): Promise<void> {
+  expect(await auditRows(h.db, actionId, 'slack.delivery_failed')).toEqual([]);
+  expect((await messageRows(actionId)).map((r) => r.target)).toEqual(['C_APPROVALS', alice.id, dana.id]);
+}
+
 describe("a direct message Slack shows, whose recipient's lookup fails later", () => {
   it('owes nothing for an unnamed recipient after a restart; the DM is updated when the round closes, and nothing is audited as given up', async () => {
     const { actionId, argsHash, dm } = await dmPostedThenLookupFails();
@@ -80,15 +95,10 @@ describe("a direct message Slack shows, whose recipient's lookup fails later", (
     await startApp();
     // The start's catch-up synced the open round and asked for dana's account again: Slack failed it.
     expect(failedLookups().length).toBeGreaterThan(failedBefore);
-    expect(await messageRows(actionId)).toEqual([
-      { target: 'C_APPROVALS', airlockUserId: null, ts: expect.any(String), owedSince: null },
-      { target: alice.id, airlockUserId: 'alice', ts: expect.any(String), owedSince: null },
-      { target: dana.id, airlockUserId: 'dana', ts: dm.ts, owedSince: null },
-    ]);
+    await expectDanaDmNamed(actionId, dm);
 
     await approveAndSee(actionId, argsHash, dm);
-    expect(await auditRows(h.db, actionId, 'slack.delivery_failed')).toEqual([]);
-    expect((await messageRows(actionId)).map((r) => r.target)).toEqual(['C_APPROVALS', alice.id, dana.id]);
+    await expectNothingGivenUp(actionId);
   });
 
   it('drops an owed unnamed-recipient row beside the DM (a notifier that had not seen the DM yet claimed it) instead of giving it up', async () => {
@@ -132,15 +142,10 @@ describe("a direct message Slack shows, whose recipient's lookup fails later", (
     const failedBefore = failedLookups().length;
     await startApp();
     expect(failedLookups().length).toBeGreaterThan(failedBefore);
-    expect(await messageRows(actionId)).toEqual([
-      { target: 'C_APPROVALS', airlockUserId: null, ts: expect.any(String), owedSince: null },
-      { target: alice.id, airlockUserId: 'alice', ts: expect.any(String), owedSince: null },
-      { target: dana.id, airlockUserId: 'dana', ts: dm.ts, owedSince: null },
-    ]);
+    await expectDanaDmNamed(actionId, dm);
 
     // The round closes: dana's DM shows it, and nothing was owed for an unnamed dana to be given up.
     await approveAndSee(actionId, argsHash, dm);
-    expect(await auditRows(h.db, actionId, 'slack.delivery_failed')).toEqual([]);
-    expect((await messageRows(actionId)).map((r) => r.target)).toEqual(['C_APPROVALS', alice.id, dana.id]);
+    await expectNothingGivenUp(actionId);
   });
 });

@@ -1,4 +1,4 @@
-import { defaultActivityDeps, defineTool } from '@airlock/activities';
+import { defaultActivityDeps } from '@airlock/activities';
 import { postCompensationResolution } from '@airlock/console';
 import { PLAN_TOOL, resolveCompensationUpdate, type ActionRequestInput, type PlanStep } from '@airlock/core';
 import { actionHandle, awaitOutcome, decideAction, submitAction } from '@airlock/core/gateway';
@@ -8,25 +8,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiRequest, contextOf, expectError, expectJson } from '../api/client.js';
 import { waitForStatus } from '../support/actions.js';
 import { defaultPolicy, seedTeam, startHarness, type Harness } from '../support/harness.js';
+import { stubbornTool } from '../support/stubborn-tool.js';
 
 // A compensation resolution's comment is audited: one PostgreSQL cannot store (NUL) or canonical JSON cannot hash
 // (a lone surrogate) failed the audit write of the update's local activity on every retry, so the plan waited for
 // ever, the REST call answered 503 after the full wait and a retry with a clean comment 503'd too.
 
-let undoWorks = false;
-const stubbornTool = defineTool({
-  name: 'demo.stubborn',
-  description: 'test tool: compensation fails until undoWorks',
-  args: z.object({ id: z.string() }).strict(),
-  execute: async ({ id }) => ({ id }),
-  compensate: async ({ id }) => {
-    if (!undoWorks) throw new Error(`cannot undo ${id} yet`);
-  },
-});
+const stubborn = stubbornTool();
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness({ deps: (db) => defaultActivityDeps(db, defaultPolicy(), [stubbornTool]) });
+  h = await startHarness({ deps: (db) => defaultActivityDeps(db, defaultPolicy(), [stubborn.tool]) });
   await seedTeam(h.db);
 });
 afterAll(async () => {
@@ -48,7 +40,7 @@ const plan = (key: string): ActionRequestInput => ({
 
 /** A plan whose step 1's compensation keeps failing, waiting for a person. */
 async function stuckPlan(key: string): Promise<string> {
-  undoWorks = false;
+  stubborn.state.undoWorks = false;
   const { actionId, argsHash } = await submitAction(h.client, h.taskQueue, plan(key));
   await waitForStatus(h.client, actionId, (s) => s.phase === 'awaiting_approval');
   await decideAction(h.client, actionId, { approverId: 'alice', decision: 'approve', channel: 'api', argsHash });
@@ -99,7 +91,7 @@ describe('a compensation resolution whose comment cannot be stored', () => {
     expect(await resolutionTypes(actionId)).toEqual([]);
     expect((await waitForStatus(h.client, actionId, (s) => s.phase === 'compensation_failed')).phase).toBe('compensation_failed');
 
-    undoWorks = true;
+    stubborn.state.undoWorks = true;
     await handle.executeUpdate(resolveCompensationUpdate, { args: [{ approverId: 'bob', step: 0, resolution: 'retry', comment: 'try again' }] });
     expect(await awaitOutcome(h.client, actionId)).toMatchObject({ status: 'failed', error: 'step 2 (demo.fail) failed: boom; rolled back: step 1 (demo.stubborn) compensated' });
   });

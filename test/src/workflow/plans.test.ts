@@ -1,28 +1,17 @@
-import { defaultActivityDeps, defineTool } from '@airlock/activities';
+import { defaultActivityDeps } from '@airlock/activities';
 import { PLAN_TOOL, resolveCompensationUpdate, type ActionRequestInput, type PlanStep } from '@airlock/core';
 import { actionHandle, awaitOutcome, decideAction, submitAction } from '@airlock/core/gateway';
-import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForStatus } from '../support/actions.js';
 import { defaultPolicy, seedTeam, startHarness, type Harness } from '../support/harness.js';
+import { stubbornTool } from '../support/stubborn-tool.js';
 
 // A reversible tool whose compensation fails until a person fixes the world (flips the switch).
-let undoWorks = false;
-const undone: string[] = [];
-const stubbornTool = defineTool({
-  name: 'demo.stubborn',
-  description: 'test tool: compensation fails until undoWorks',
-  args: z.object({ id: z.string() }).strict(),
-  execute: async ({ id }) => ({ id }),
-  compensate: async ({ id }) => {
-    if (!undoWorks) throw new Error(`cannot undo ${id} yet`);
-    undone.push(id);
-  },
-});
+const stubborn = stubbornTool();
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness({ deps: (db) => defaultActivityDeps(db, defaultPolicy(), [stubbornTool]) });
+  h = await startHarness({ deps: (db) => defaultActivityDeps(db, defaultPolicy(), [stubborn.tool]) });
   await seedTeam(h.db);
 });
 afterAll(async () => {
@@ -86,7 +75,7 @@ describe('multi-step plans', () => {
   });
 
   it('escalate a failing compensation to a person instead of dropping it', async () => {
-    undoWorks = false;
+    stubborn.state.undoWorks = false;
     const { actionId, argsHash } = await submitAction(
       h.client,
       h.taskQueue,
@@ -112,11 +101,11 @@ describe('multi-step plans', () => {
     await expect(resolve('victor', 'retry')).rejects.toThrow(/update failed/i);
     await expect(handle.executeUpdate(resolveCompensationUpdate, { args: [{ approverId: 'alice', step: 1, resolution: 'retry' }] })).rejects.toThrow();
 
-    undoWorks = true;
+    stubborn.state.undoWorks = true;
     await resolve('alice', 'retry');
     const outcome = await awaitOutcome(h.client, actionId);
     expect(outcome).toMatchObject({ status: 'failed', error: 'step 2 (demo.fail) failed: boom; rolled back: step 1 (demo.stubborn) compensated' });
-    expect(undone).toEqual(['r-1']);
+    expect(stubborn.state.undone).toEqual(['r-1']);
     const types = (await auditOf(actionId)).map((e) => e.type);
     expect(types.filter((t) => t.startsWith('compensation.'))).toEqual([
       'compensation.failed',
