@@ -31,7 +31,7 @@ export const NUL_REFUSED = 'must not contain NUL characters (PostgreSQL cannot s
 
 // A UTF-16 surrogate without its other half: not Unicode text, so canonical JSON (every hash) refuses it
 // and UTF-8 cannot carry it (PostgreSQL would store a replacement character instead).
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+export const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 export const LONE_SURROGATE_REFUSED = 'must be Unicode text: it holds a lone surrogate (half of a UTF-16 pair), which can be neither hashed nor stored';
 
@@ -57,11 +57,6 @@ export interface JsonLimitProblem {
   message: string;
 }
 
-interface Pending {
-  value: unknown;
-  path: (string | number)[];
-}
-
 export interface JsonLimitOptions {
   /**
    * Also refuse integers beyond 2^53 - 1 (UNSAFE_INTEGER_REFUSED): only for what a new request sends
@@ -77,51 +72,96 @@ export interface JsonLimitOptions {
  * stack), so any nesting, or a cycle, is reported instead of overflowing.
  */
 export function checkJsonLimits(value: unknown, limits: typeof ARGS_LIMITS = ARGS_LIMITS, options: JsonLimitOptions = {}): JsonLimitProblem | undefined {
+  return walkJson(value, { limits, exactIntegers: options.exactIntegers ?? false });
+}
+
+/**
+ * The first string or member name in `value` that could never be stored (storedTextProblem), or
+ * undefined: the text rule of checkJsonLimits alone, for input whose other limits a schema keeps
+ * (an operator's use case). Walks plain objects and arrays only, each once (a Date from an in-process
+ * caller is no text, and a cycle ends); passes every other value. A member name's problem stands at
+ * the member's own path, as `the member name …`.
+ */
+export function findUnstorableJsonText(value: unknown): JsonLimitProblem | undefined {
+  return walkJson(value, 'stored-text');
+}
+
+/** What one walk checks: every limit (checkJsonLimits), or only the stored-text rule on strings and member names. */
+type WalkRules = { limits: typeof ARGS_LIMITS; exactIntegers: boolean } | 'stored-text';
+
+interface Pending {
+  value: unknown;
+  path: (string | number)[];
+}
+
+/** One walk for both: depth-first in document order, so the first problem found is the first in the value. */
+function walkJson(value: unknown, rules: WalkRules): JsonLimitProblem | undefined {
+  const limits = rules === 'stored-text' ? undefined : rules.limits;
   const stack: Pending[] = [{ value, path: [] }];
+  const seen = new Set<object>();
   let entries = 0;
   while (stack.length > 0) {
     const { value: current, path } = stack.pop() as Pending;
-    switch (typeof current) {
-      case 'string':
-        if (current.length > limits.maxStringLength) return { path, message: `string of ${current.length} characters; at most ${limits.maxStringLength} allowed` };
-        if (current.includes('\u0000')) return { path, message: NUL_REFUSED };
-        if (!isWellFormedText(current)) return { path, message: LONE_SURROGATE_REFUSED };
-        continue;
-      case 'number':
-        if (!Number.isFinite(current)) return { path, message: NON_FINITE_REFUSED };
-        // Every double of magnitude 2^53 or more is an integer, so this refuses them all: the sound rule, since
-        // the text's digits are gone once parsed (1e300 too: whoever needs such a value sends it as a string).
-        if (options.exactIntegers && Number.isInteger(current) && !Number.isSafeInteger(current)) return { path, message: UNSAFE_INTEGER_REFUSED };
-        continue;
-      case 'bigint':
-      case 'function':
-      case 'symbol':
-        return { path, message: `a ${typeof current} is not a JSON value` };
-      case 'object':
-        break;
-      default:
-        continue;
+    if (typeof current === 'string') {
+      if (limits && current.length > limits.maxStringLength) return { path, message: `string of ${current.length} characters; at most ${limits.maxStringLength} allowed` };
+      const problem = storedTextProblem(current);
+      if (problem) return { path, message: problem };
+      continue;
     }
-    if (current === null) continue;
-    const depth = path.length + 1;
-    if (depth > limits.maxDepth) return { path, message: `nested ${depth} levels deep; at most ${limits.maxDepth} levels allowed` };
+    if (typeof current !== 'object' || current === null) {
+      const problem = rules === 'stored-text' ? undefined : leafProblem(current, rules.exactIntegers);
+      if (problem) return { path, message: problem };
+      continue;
+    }
+    if (!limits) {
+      if (seen.has(current) || !(Array.isArray(current) || isPlainObject(current))) continue;
+      seen.add(current);
+    } else {
+      const depth = path.length + 1;
+      if (depth > limits.maxDepth) return { path, message: `nested ${depth} levels deep; at most ${limits.maxDepth} levels allowed` };
+    }
     if (Array.isArray(current)) {
       entries += current.length;
-      if (entries > limits.maxEntries) return { path, message: `more than ${limits.maxEntries} keys and array elements in all; too many` };
+      if (limits && entries > limits.maxEntries) return { path, message: `more than ${limits.maxEntries} keys and array elements in all; too many` };
       for (let i = current.length - 1; i >= 0; i--) stack.push({ value: current[i] as unknown, path: [...path, i] });
       continue;
     }
     const keys = Object.keys(current);
     entries += keys.length;
-    if (entries > limits.maxEntries) return { path, message: `more than ${limits.maxEntries} keys and array elements in all; too many` };
+    if (limits && entries > limits.maxEntries) return { path, message: `more than ${limits.maxEntries} keys and array elements in all; too many` };
     for (let i = keys.length - 1; i >= 0; i--) {
       const key = keys[i] as string;
-      if (FORBIDDEN_KEYS.has(key)) return { path: [...path, key], message: `the key "${key}" is not accepted (reserved: __proto__, constructor, prototype)` };
-      if (key.length > limits.maxKeyLength) return { path, message: `a key of ${key.length} characters; at most ${limits.maxKeyLength} allowed` };
-      if (key.includes('\u0000')) return { path, message: `a key ${NUL_REFUSED}` };
-      if (!isWellFormedText(key)) return { path, message: `a key ${LONE_SURROGATE_REFUSED}` };
+      if (limits) {
+        if (FORBIDDEN_KEYS.has(key)) return { path: [...path, key], message: `the key "${key}" is not accepted (reserved: __proto__, constructor, prototype)` };
+        if (key.length > limits.maxKeyLength) return { path, message: `a key of ${key.length} characters; at most ${limits.maxKeyLength} allowed` };
+      }
+      const problem = storedTextProblem(key);
+      if (problem) return limits ? { path, message: `a key ${problem}` } : { path: [...path, key], message: `the member name ${problem}` };
       stack.push({ value: (current as Record<string, unknown>)[key], path: [...path, key] });
     }
   }
   return undefined;
+}
+
+/** checkJsonLimits' rule for a value that is neither text, an array nor an object. */
+function leafProblem(value: unknown, exactIntegers: boolean): string | undefined {
+  switch (typeof value) {
+    case 'number':
+      if (!Number.isFinite(value)) return NON_FINITE_REFUSED;
+      // Every double of magnitude 2^53 or more is an integer, so this refuses them all: the sound rule, since
+      // the text's digits are gone once parsed (1e300 too: whoever needs such a value sends it as a string).
+      if (exactIntegers && Number.isInteger(value) && !Number.isSafeInteger(value)) return UNSAFE_INTEGER_REFUSED;
+      return undefined;
+    case 'bigint':
+    case 'function':
+    case 'symbol':
+      return `a ${typeof value} is not a JSON value`;
+    default:
+      return undefined;
+  }
+}
+
+function isPlainObject(value: object): boolean {
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
 }

@@ -1,4 +1,4 @@
-import { storedTextProblem } from '@airlock/core/json-limits';
+import { findUnstorableJsonText, LONE_SURROGATE, storedTextProblem } from '@airlock/core/json-limits';
 import { z } from 'zod';
 import { OpsError } from './ops-error.js';
 
@@ -8,7 +8,7 @@ import { OpsError } from './ops-error.js';
 // The rule is @airlock/core's json-limits (its own entry: core's index loads Temporal's workflow package,
 // which the CLI's plain database commands, such as `keys list`, must not).
 
-const LONE_SURROGATES = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
 
 /** Why `text` cannot be stored as it is, or undefined. */
 export const unstorableReason = storedTextProblem;
@@ -28,51 +28,20 @@ export const storedText = (max: number, empty: string | { allowEmpty: true } = '
       if (reason) ctx.addIssue({ code: 'custom', message: reason });
     });
 
-interface Pending {
-  value: unknown;
-  path: (string | number)[];
-}
-
 /**
  * The first string or object key in `value` that cannot be stored, with its path; undefined when
  * there is none. Walks plain objects and arrays only (a Date from an in-process caller is no text),
- * iteratively, so no input's nesting can overflow the stack.
+ * iteratively, so no input's nesting can overflow the stack: core's findUnstorableJsonText.
  */
 export function findUnstorableText(value: unknown): { path: string; message: string } | undefined {
-  const stack: Pending[] = [{ value, path: [] }];
-  const seen = new Set<object>();
-  while (stack.length > 0) {
-    const { value: current, path } = stack.pop() as Pending;
-    if (typeof current === 'string') {
-      const reason = unstorableReason(current);
-      if (reason) return { path: pathText(path), message: reason };
-      continue;
-    }
-    if (typeof current !== 'object' || current === null || seen.has(current)) continue;
-    if (!Array.isArray(current) && !isPlainObject(current)) continue;
-    seen.add(current);
-    const entries = Array.isArray(current) ? current.map((item, i) => [i, item] as const) : Object.entries(current);
-    for (let i = entries.length - 1; i >= 0; i--) {
-      const [key, item] = entries[i]!;
-      if (typeof key === 'string') {
-        const reason = unstorableReason(key);
-        if (reason) return { path: pathText([...path, key]), message: `the member name ${reason}` };
-      }
-      stack.push({ value: item, path: [...path, key] });
-    }
-  }
-  return undefined;
+  const problem = findUnstorableJsonText(value);
+  return problem && { path: pathText(problem.path), message: problem.message };
 }
 
 /** Refuses input holding text that cannot be stored, as an `invalid` OpsError naming the field. */
 export function refuseUnstorableText(value: unknown): void {
   const problem = findUnstorableText(value);
   if (problem) throw new OpsError('invalid', `${problem.path}: ${problem.message}`, [problem]);
-}
-
-function isPlainObject(value: object): boolean {
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return proto === Object.prototype || proto === null;
 }
 
 /** As the issues of a zod error name fields: `bounds.0.arg`, `(root)` for the whole input. */
