@@ -1,6 +1,6 @@
-import { checkJsonLimits, formatZodError, maxTier, PLAN_TOOL, PlanArgs, type Classification, type PlanStepView, type RiskTier } from '@airlock/core';
+import { checkJsonLimits, formatZodError, PLAN_TOOL, type Classification, type PlanStepView, type RiskTier } from '@airlock/core';
 import { redact, scanForInjection } from '@airlock/guardrails';
-import { escalateToApproval, evaluatePolicy, type CompiledPolicy } from '@airlock/policy';
+import { classifyPlan, escalateToApproval, evaluatePolicy, type CompiledPolicy } from '@airlock/policy';
 import type { ActivityDeps } from './deps.js';
 
 export interface AgentRecord {
@@ -88,53 +88,38 @@ function assessTool(deps: ActivityDeps, request: AssessedRequest, agent: AgentRe
   return { ...base, classification, injectionSuspected: injection.length > 0 };
 }
 
-const decisionRank = { allow: 0, require_approval: 1, deny: 2 } as const;
-
 function assessPlan(deps: ActivityDeps, request: AssessedRequest, agent: AgentRecord, policy: CompiledPolicy): Assessment {
-  const parsed = PlanArgs.safeParse(request.args);
-  if (!parsed.success) {
+  const classified = classifyPlan(
+    policy,
+    request.args,
+    (step, index) => assessTool(deps, { ...request, tool: step.tool, args: step.args }, agent, policy, `args.steps[${index}].args`),
+    (tool) => deps.tools.get(tool)?.compensate !== undefined,
+  );
+  if (!classified.ok) {
     const redaction = redact(request.args, { root: 'args' });
     return {
-      classification: { decision: 'deny', tier: 'critical', reasons: [`invalid plan: ${formatZodError(parsed.error, 'args')}`], policyVersion: policy.version },
+      classification: { decision: 'deny', tier: 'critical', reasons: [`invalid plan: ${formatZodError(classified.error, 'args')}`], policyVersion: policy.version },
       redactedArgs: redaction.value,
       guardrailFlags: [],
       injectionSuspected: false,
       invalidInput: 'plan',
     };
   }
-  const steps = parsed.data.steps.map((step, index) => ({
-    step,
-    assessment: assessTool(deps, { ...request, tool: step.tool, args: step.args }, agent, policy, `args.steps[${index}].args`),
-  }));
-  const label = (index: number, tool: string) => `step ${index + 1} (${tool})`;
-  // The strictest step decides; its approval requirement (the highest quorum among equals) covers the plan.
-  const strictest = steps.reduce((best, current) => {
-    const a = best.assessment.classification;
-    const b = current.assessment.classification;
-    const byDecision = decisionRank[b.decision] - decisionRank[a.decision];
-    if (byDecision !== 0) return byDecision > 0 ? current : best;
-    const quorum = (c: Classification) => (c.decision === 'require_approval' ? c.approval.requiredApprovals : 0);
-    return quorum(b) > quorum(a) ? current : best;
-  });
-  const tier = steps.reduce<RiskTier>((t, s) => maxTier(t, s.assessment.classification.tier), 'low');
-  const reasons = steps.flatMap(({ step, assessment }, index) => assessment.classification.reasons.map((r) => `${label(index, step.tool)}: ${r}`));
-  const classification: Classification = { ...strictest.assessment.classification, tier, reasons, policyVersion: policy.version };
-  const plan: PlanStepView[] = steps.map(({ step, assessment }) => ({
+  const { steps, classification } = classified.plan;
+  const plan: PlanStepView[] = steps.map(({ step, assessed, reversible }) => ({
     tool: step.tool,
     ...(step.description ? { description: step.description } : {}),
-    decision: assessment.classification.decision,
-    tier: assessment.classification.tier,
-    reversible: deps.tools.get(step.tool)?.compensate !== undefined,
+    decision: assessed.classification.decision,
+    tier: assessed.classification.tier,
+    reversible: reversible === true,
     status: 'pending',
   }));
-  const invalidStep = steps.find(({ assessment }) => assessment.invalidInput !== undefined);
-  const irreversible = plan.map((s, i) => (s.reversible ? undefined : label(i, s.tool))).filter((s): s is string => s !== undefined);
-  if (irreversible.length > 0 && steps.length > 1) classification.reasons.push(`no rollback for ${irreversible.join(', ')}: a later failure cannot undo them`);
+  const invalidStep = steps.find(({ assessed }) => assessed.invalidInput !== undefined);
   return {
     classification,
-    redactedArgs: { steps: steps.map(({ step, assessment }) => ({ ...step, args: assessment.redactedArgs })) },
-    guardrailFlags: [...new Set(steps.flatMap(({ assessment }) => assessment.guardrailFlags))],
-    injectionSuspected: steps.some(({ assessment }) => assessment.injectionSuspected),
+    redactedArgs: { steps: steps.map(({ step, assessed }) => ({ ...step, args: assessed.redactedArgs })) },
+    guardrailFlags: [...new Set(steps.flatMap(({ assessed }) => assessed.guardrailFlags))],
+    injectionSuspected: steps.some(({ assessed }) => assessed.injectionSuspected),
     plan,
     ...(invalidStep ? { invalidInput: 'arguments' as const } : {}),
   };

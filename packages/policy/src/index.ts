@@ -6,3 +6,4 @@ export { PolicyFile, Rule, RateLimit, ApprovalSpec } from './schema.js';
 export { Duration } from './duration.js';
 export { fieldReads, readTouches } from './field-reads.js';
 export { plainZodIssue } from './zod-wording.js';
+export { classifyPlan, type ClassifiedPlan, type PlanClassification } from './plan.js';

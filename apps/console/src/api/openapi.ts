@@ -455,7 +455,7 @@ export const apiRoutes: readonly ApiRoute[] = [
     security: bearer,
     request: jsonBody(PolicyDryRunBody),
     responses: {
-      200: json(PolicyDryRunResult, 'The policy’s classification'),
+      200: json(PolicyDryRunResult, 'The policy’s classification; for a plan (airlock.plan), its steps’ too, combined as admission combines them'),
       400: json(ErrorBody, 'Invalid body, arguments or unknown agent'),
       401: errors[401],
       403: errors[403],

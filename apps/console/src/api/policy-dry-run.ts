@@ -1,7 +1,9 @@
-import { evaluatePolicy, type PolicyInput } from '@airlock/policy';
+import { describeZodIssues, formatZodError, PLAN_TOOL, type Classification } from '@airlock/core';
+import { classifyPlan, evaluatePolicy, type CompiledPolicy, type PolicyInput } from '@airlock/policy';
 import type { ApiContext } from './context.js';
+import { ApiError } from './errors.js';
 import { invalidField } from './request.js';
-import type { PolicyDryRunBody, PolicyDryRunResult } from './schemas.js';
+import type { PolicyDryRunBody, PolicyDryRunResult, PolicyDryRunStep } from './schemas.js';
 import { checkToolArgs, isKnownTool } from './tool-args.js';
 
 // Without an agent there is no one to hold to least privilege: every tool is in reach.
@@ -17,13 +19,32 @@ export async function dryRunPolicy(ctx: ApiContext, body: PolicyDryRunBody): Pro
     agent = { id: row.id, team: row.team, owner: row.ownerId, allowedTools: row.allowedTools };
   }
   const { policy } = await ctx.policy.read();
-  const classification = evaluatePolicy(policy, {
-    tool: body.tool,
-    toolKnown: isKnownTool(body.tool),
-    args: body.args,
-    agent,
-    rationale: body.rationale,
-    ...(body.signals ? { signals: body.signals } : {}),
-  });
-  return { policyVersion: policy.version, classification };
+  const classifyTool = (tool: string, args: Record<string, unknown>): Classification =>
+    evaluatePolicy(policy, {
+      tool,
+      toolKnown: isKnownTool(tool),
+      args,
+      agent,
+      rationale: body.rationale,
+      ...(body.signals ? { signals: body.signals } : {}),
+    });
+  if (body.tool === PLAN_TOOL) return dryRunPlan(policy, body.args, classifyTool);
+  return { policyVersion: policy.version, classification: classifyTool(body.tool, body.args) };
+}
+
+/** A plan is classified step by step, as admission classifies it (`classifyPlan`), each step as the same request for its tool alone. */
+function dryRunPlan(policy: CompiledPolicy, args: Record<string, unknown>, classifyTool: (tool: string, args: Record<string, unknown>) => Classification): PolicyDryRunResult {
+  const classified = classifyPlan(policy, args, (step) => ({ classification: classifyTool(step.tool, step.args) }));
+  // checkToolArgs has refused a malformed plan already, with this same 400.
+  if (!classified.ok)
+    throw new ApiError(400, 'invalid_request', `invalid arguments for ${PLAN_TOOL}: ${formatZodError(classified.error, 'args')}`, describeZodIssues(classified.error, 'args'));
+  const plan = classified.plan.steps.map(({ step, assessed: { classification } }): PolicyDryRunStep => ({
+    tool: step.tool,
+    ...(step.description ? { description: step.description } : {}),
+    decision: classification.decision,
+    tier: classification.tier,
+    reasons: classification.reasons,
+    ...(classification.matchedRules ? { matchedRules: classification.matchedRules } : {}),
+  }));
+  return { policyVersion: policy.version, classification: classified.plan.classification, plan };
 }

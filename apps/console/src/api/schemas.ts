@@ -581,10 +581,36 @@ export type PolicyDryRunBody = z.infer<typeof PolicyDryRunBody>;
 
 export const Classification = CoreClassification.meta({ id: 'Classification' });
 
-export const PolicyDryRunResult = z.object({ policyVersion: z.string(), classification: Classification }).meta({
-  id: 'PolicyDryRunResult',
-  description: 'What the policy alone decides. Kill switches, rate limits, budgets, standing approvals and guardrails are applied at admission, not here',
-});
+export const PolicyDryRunStep = z
+  .object({
+    tool: z.string(),
+    description: z.string().optional(),
+    decision: z.enum(['allow', 'require_approval', 'deny']),
+    tier: RiskTier,
+    reasons: z.array(z.string()).meta({ description: 'Why, for this step alone (the plan’s reasons carry them prefixed with "step N (tool)")' }),
+    matchedRules: z.array(z.string()).optional(),
+  })
+  .meta({
+    id: 'PolicyDryRunStep',
+    description:
+      'One step of a plan, classified as the same request for its tool alone: the decision and tier admission records for the step (action.classified’s plan). Whether the step can be rolled back is known only to the workers and is not shown',
+  });
+export type PolicyDryRunStep = z.infer<typeof PolicyDryRunStep>;
+
+export const PolicyDryRunResult = z
+  .object({
+    policyVersion: z.string(),
+    classification: Classification,
+    plan: z.array(PolicyDryRunStep).optional().meta({
+      description:
+        'For a plan (airlock.plan) only: each step in order. The plan takes its strictest step’s decision (the highest quorum among equals) and its highest tier, as at admission',
+    }),
+  })
+  .meta({
+    id: 'PolicyDryRunResult',
+    description:
+      'What the policy alone decides. Kill switches, rate limits, budgets, standing approvals and guardrails are applied at admission, not here; nor is the "no rollback" reason admission adds to a plan of several steps with an irreversible one',
+  });
 export type PolicyDryRunResult = z.infer<typeof PolicyDryRunResult>;
 
 export const PolicyView = z
