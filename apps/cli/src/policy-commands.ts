@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { describeZodIssues } from '@airlock/core';
-import { evaluatePolicy, fileErrorReason, formatProblem, PolicyError, PolicyFileUnreadableError } from '@airlock/policy';
+import { describeZodIssues, PLAN_TOOL, type Classification } from '@airlock/core';
+import { classifyPlan, evaluatePolicy, fileErrorReason, formatProblem, PolicyError, PolicyFileUnreadableError, type CompiledPolicy } from '@airlock/policy';
 import { loadPolicyFile } from '@airlock/policy/files';
 import { z } from 'zod';
 import { CliError } from './cli-error.js';
@@ -51,16 +51,16 @@ export async function policyTest(file: string, requestsFile: string): Promise<st
   } catch (error) {
     throw new CliError(`cannot read ${requestsFile}: ${fileErrorReason(error)}`);
   }
-  const parsed = SampleRequests.safeParse(raw);
-  if (!parsed.success) {
-    throw new CliError(
-      `${requestsFile}: ${describeZodIssues(parsed.error)
+  const malformed = (error: z.ZodError, root?: string) =>
+    new CliError(
+      `${requestsFile}: ${describeZodIssues(error, root)
         .map((i) => `${i.path}: ${i.message}`)
         .join('; ')}`,
     );
-  }
+  const parsed = SampleRequests.safeParse(raw);
+  if (!parsed.success) throw malformed(parsed.error);
   const rows = parsed.data.map((request, index) => {
-    const result = evaluatePolicy(policy, { ...request, toolKnown: true });
+    const result = classifySample(policy, request, (error) => malformed(error, `${index}.args`));
     const approval =
       result.decision === 'require_approval'
         ? `${result.approval.requiredApprovals} × ${result.approval.approverRole}${result.approval.approverGroup ? `@${result.approval.approverGroup}` : ''}`
@@ -76,4 +76,13 @@ export async function policyTest(file: string, requestsFile: string): Promise<st
     ];
   });
   return `${formatTable(['#', 'request', 'decision', 'tier', 'approval', 'rules', 'reasons'], rows, 70)}\n\npolicy ${file} version ${policy.version}`;
+}
+
+/** A sample as admission classifies it: a plan (airlock.plan) step by step, each step as the same request for its tool alone. */
+function classifySample(policy: CompiledPolicy, request: z.infer<typeof SampleRequest>, malformedPlan: (error: z.ZodError) => Error): Classification {
+  const classifyTool = (tool: string, args: Record<string, unknown>) => evaluatePolicy(policy, { ...request, tool, args, toolKnown: true });
+  if (request.tool !== PLAN_TOOL) return classifyTool(request.tool, request.args);
+  const classified = classifyPlan(policy, request.args, (step) => ({ classification: classifyTool(step.tool, step.args) }));
+  if (!classified.ok) throw malformedPlan(classified.error);
+  return classified.plan.classification;
 }
