@@ -1,6 +1,7 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaClient } from '../generated/client.js';
+import { PreparingClient, setStatementMode, type StatementMode } from './governance/prepared-statements.js';
 
 /**
  * One connection pool per process, shared by Prisma (through its pg adapter) and
@@ -20,12 +21,20 @@ export interface DbOptions {
   poolSize?: number;
   /** How long a connection beyond the warm ones may idle before it is closed (pg's default, 10 s). */
   idleTimeoutMillis?: number;
+  /**
+   * How the hot path's statements are sent (process-wide: see prepared-statements.ts): `session` (the default)
+   * prepares each once per connection; `inline` for a connection pooler in transaction mode.
+   */
+  statements?: StatementMode;
 }
 
 export function createDb(databaseUrl: string, options: DbOptions = {}): Db {
   const max = options.poolSize ?? 10;
+  if (options.statements) setStatementMode(options.statements);
   const pool = new pg.Pool({
     connectionString: databaseUrl,
+    // Prepares the hot path's statements once per connection (prepared-statements.ts); anything else passes through.
+    Client: PreparingClient,
     max,
     // Decisions come when people make them, often after minutes of quiet: with pg's default every
     // connection closed after 10 s idle, and the next decision paid a new one in the console (the

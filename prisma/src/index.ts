@@ -1,4 +1,5 @@
 export { createDb, WARM_CONNECTIONS, type Db, type DbOptions } from './client.js';
+export { preparedStatementText, setStatementMode, statementMode, type StatementMode } from './governance/prepared-statements.js';
 export { migrate, readMigrations, MigrationError, MIGRATIONS_DIR } from './migrate.js';
 export { assertMigrated, NotMigratedError } from './migrated.js';
 export {

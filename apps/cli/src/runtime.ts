@@ -11,7 +11,7 @@ import { loadDbEnv } from './env.js';
 /** `options` renames fields for this command (`{ id: '--id' }` where the id is an option, not an argument). */
 export async function withDb<T>(fn: (db: Db) => Promise<T>, options: Record<string, string> = {}): Promise<T> {
   const env = loadDbEnv();
-  const db = createDb(env.DATABASE_URL, { poolSize: 2 });
+  const db = createDb(env.DATABASE_URL, { poolSize: 2, statements: env.AIRLOCK_DB_STATEMENTS });
   try {
     await usableDatabase(db, env.DATABASE_URL);
     return await fn(db);

@@ -26,7 +26,7 @@ if (!slackConfigured(appEnv)) {
 } else {
   const env = readEnvOrExit(() => readStandaloneEnv());
   const tracing = await startTracing(tracingConfig(env, 'airlock-slack'), { logger });
-  const db = createDb(env.DATABASE_URL);
+  const db = createDb(env.DATABASE_URL, { statements: env.AIRLOCK_DB_STATEMENTS });
   const running = await startSlackApp({
     env: processEnvironment(),
     db,

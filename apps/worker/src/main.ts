@@ -24,7 +24,7 @@ installTemporalRuntime({ logger, metricsBind: env.TEMPORAL_METRICS_BIND });
 
 const ready = await lifecycle.run(async (signal) => {
   const observability = await startObservability(env, logger, lifecycle);
-  const db = createDb(env.DATABASE_URL);
+  const db = createDb(env.DATABASE_URL, { statements: env.AIRLOCK_DB_STATEMENTS });
   lifecycle.onStop('database pool', () => db.close());
   await assertMigrated(db);
   const settings = temporalConnectionSettings(env, env.TEMPORAL_ADDRESS);

@@ -120,7 +120,7 @@ async function startAirlock(signal: AbortSignal): Promise<string[]> {
   signal.throwIfAborted();
 
   const migrateBegun = performance.now();
-  const db = await openMigratedDatabase(server.url, (line) => logger.info(line));
+  const db = await openMigratedDatabase(server.url, (line) => logger.info(line), env.AIRLOCK_DB_STATEMENTS);
   lifecycle.onStop('database pool', () => db.close());
   step('database migrated', migrateBegun);
   const credentials = await seedFirstStart(db);

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { Db } from '@airlock/db';
+import { preparedStatementText, type Db } from '@airlock/db';
 import { splitStatements } from './sql-statements.js';
 
 export interface QueryTally {
@@ -52,8 +52,13 @@ export class QueryCounter {
     db.pool.on('connect', (client) => {
       const original = client.query.bind(client) as AnyFn;
       let tx: Pending[] | undefined;
-      const completed = (text: string, ms: number) => {
-        const parts = splitStatements(text);
+      const completed = (sent: string, ms: number) => {
+        // A prepared statement's EXECUTE is counted and labelled as the statement it runs.
+        const parts = splitStatements(sent).map((part) => {
+          const name = /^EXECUTE (airlock_[0-9a-f]{16})\b/.exec(part)?.[1];
+          return (name && preparedStatementText(name)) ?? part;
+        });
+        const text = parts.join('; ');
         const statements = Math.max(1, parts.length);
         if (/^BEGIN\b/i.test(parts[0] ?? '')) tx = [];
         if (!tx) return this.record(`autocommit: ${statementKind(text)}`, statements, ms);

@@ -26,6 +26,10 @@ export const dbEnv = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
     .optional()
     .describe('unset = embedded PostgreSQL under AIRLOCK_DATA_DIR'),
+  AIRLOCK_DB_STATEMENTS: z
+    .enum(['session', 'inline'])
+    .default('session')
+    .describe("'session' prepares the hot path's statements once per connection; 'inline' behind a connection pooler in transaction mode (PgBouncer's default)"),
 });
 export type DbEnv = z.infer<typeof dbEnv>;
 

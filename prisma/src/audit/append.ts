@@ -2,7 +2,7 @@ import type { AuditEventType, AuditPayloadInput } from '@airlock/core';
 import { redact } from '@airlock/guardrails';
 import type pg from 'pg';
 import type { Db } from '../client.js';
-import { sqlLiteral } from '../governance/sql-literals.js';
+import { inlineParams, type SqlValue } from '../governance/sql-literals.js';
 import { inOneMessage, releaseLocksBeforeFlush } from '../governance/transaction.js';
 import { auditHashInputV2Around, CURRENT_AUDIT_HASH_VERSION, GENESIS_HASH, type HashedAuditFields } from './hash.js';
 import { AUDIT_COLUMNS, auditEventFromRow, type AuditRow, type StoredAuditEvent } from './rows.js';
@@ -230,20 +230,25 @@ export function auditAppendStatement(events: readonly AppendedEvent[]): string {
   for (const { event, when } of events) if (!conditions.has(event.eventKey)) conditions.set(event.eventKey, when);
   const rows = unchainedRows(events.map((e) => e.event));
   if (rows.length === 0) throw new Error('auditAppendStatement: no events');
+  // The rows' values are parameters of one statement per row count and conditions (inlineParams: prepared once per
+  // connection), so PostgreSQL does not parse and plan the append afresh for every action.
+  const params: SqlValue[] = [];
+  const param = (value: SqlValue) => `$${params.push(value)}`;
   const values = rows.map((row, i) => {
     const { before, after } = auditHashInputV2Around(row, row.createdAt.toISOString());
-    const key = sqlLiteral(row.eventKey);
+    const key = param(row.eventKey);
     const when = conditions.get(row.eventKey);
-    const fresh = `NOT EXISTS (SELECT 1 FROM audit_events WHERE event_key = ${key})`;
+    const fresh = `NOT EXISTS (SELECT 1 FROM audit_events WHERE event_key = ${key}::text)`;
     return (
-      `(${i + 1}, ${row.hashVersion}::smallint, ${key}::text, ${sqlLiteral(row.actionId)}::text, ${sqlLiteral(row.type)}::text, ` +
-      `${sqlLiteral(row.actor)}::text, ${sqlLiteral(JSON.stringify(row.payload))}::jsonb, ${sqlLiteral(row.createdAt)}::timestamptz, ` +
-      `decode('${Buffer.from(before, 'utf8').toString('hex')}', 'hex'), decode('${Buffer.from(after, 'utf8').toString('hex')}', 'hex'), ` +
+      `(${i + 1}, ${row.hashVersion}::smallint, ${key}::text, ${param(row.actionId)}::text, ${param(row.type)}::text, ` +
+      `${param(row.actor)}::text, ${param(JSON.stringify(row.payload))}::jsonb, ${param(row.createdAt)}::timestamptz, ` +
+      `decode(${param(Buffer.from(before, 'utf8').toString('hex'))}::text, 'hex'), decode(${param(Buffer.from(after, 'utf8').toString('hex'))}::text, 'hex'), ` +
       `${when ? `(${when}) AND ` : ''}${fresh})`
     );
   });
   // chain(n) carries the head after row n: row n's hash when it is appended, its predecessor's otherwise.
-  return `WITH RECURSIVE appended (ord, hash_version, event_key, action_id, type, actor, payload, created_at, input_before, input_after, included) AS (
+  return inlineParams(
+    `WITH RECURSIVE appended (ord, hash_version, event_key, action_id, type, actor, payload, created_at, input_before, input_after, included) AS (
             VALUES ${values.join(',\n                   ')}),
           chain (ord, prev_hash, hash) AS (
             SELECT 0, NULL::text, coalesce((SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1), '${GENESIS_HASH}')
@@ -254,7 +259,9 @@ export function auditAppendStatement(events: readonly AppendedEvent[]): string {
      INSERT INTO audit_events (hash_version, event_key, action_id, type, actor, payload, created_at, prev_hash, hash)
      SELECT e.hash_version, e.event_key, e.action_id, e.type, e.actor, e.payload, e.created_at, c.prev_hash, c.hash
        FROM appended e JOIN chain c USING (ord) WHERE e.included ORDER BY e.ord
-     RETURNING ${AUDIT_COLUMNS}`;
+     RETURNING ${AUDIT_COLUMNS}`,
+    params,
+  );
 }
 
 /** Tells the observers of the rows an auditAppendStatement inserted, once its transaction has committed. */

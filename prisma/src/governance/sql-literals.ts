@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { preparedStatement } from './prepared-statements.js';
 
 /** A value inlined into SQL text: what the hot path would otherwise send as a $n parameter. */
 export type SqlValue = string | number | boolean | Date | null;
@@ -32,12 +33,18 @@ export function sqlLiteral(value: SqlValue): string {
 }
 
 /**
- * SQL text with its $n placeholders replaced by the values' literals, in one pass
- * (an inlined value is never scanned again, so a `$1` inside one stays text).
- * For statements sent several to a message, which the simple protocol runs
- * without parameters. Every placeholder must have a value.
+ * A statement with its $n placeholders filled by the values' literals, for statements sent several to a message,
+ * which the simple protocol runs without parameters. Sent as `EXECUTE name(literals)` of a statement each
+ * connection prepares once (prepared-statements.ts, `session` mode), or as the text with the literals in place of
+ * the placeholders (`inline` mode: in one pass, so an inlined value is never scanned again and a `$1` inside one stays
+ * text). Either way each literal is typed by its parameter's context. Every placeholder must have a value.
  */
 export function inlineParams(text: string, values: readonly SqlValue[]): string {
+  const prepared = preparedStatement(text);
+  if (prepared) {
+    if (prepared.parameters > values.length) throw new RangeError(`inlineParams: $${prepared.parameters} has no value (${values.length} given)`);
+    return prepared.parameters === 0 ? `EXECUTE ${prepared.name}` : `EXECUTE ${prepared.name}(${values.slice(0, prepared.parameters).map(sqlLiteral).join(', ')})`;
+  }
   return text.replace(/\$(\d+)/g, (_, n: string) => {
     const i = Number(n) - 1;
     if (i < 0 || i >= values.length) throw new RangeError(`inlineParams: $${n} has no value (${values.length} given)`);

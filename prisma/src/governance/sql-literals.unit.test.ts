@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setStatementMode } from './prepared-statements.js';
 import { inlineParams, NulInSqlLiteralError, sqlLiteral } from './sql-literals.js';
 
 describe('sqlLiteral', () => {
@@ -25,7 +26,10 @@ describe('sqlLiteral', () => {
   });
 });
 
-describe('inlineParams', () => {
+describe('inlineParams, inline', () => {
+  beforeAll(() => setStatementMode('inline'));
+  afterAll(() => setStatementMode('session'));
+
   it('replaces each $n in one pass, so a value holding "$1" is not replaced again', () => {
     expect(inlineParams('SELECT $1, $2, $10', ['$2', 'x', 'ten', 4, 5, 6, 7, 8, 9, 'y'])).toBe("SELECT '$2', 'x', 'y'");
   });
@@ -33,5 +37,24 @@ describe('inlineParams', () => {
   it('refuses a placeholder without a value', () => {
     expect(() => inlineParams('SELECT $2', ['a'])).toThrow(RangeError);
     expect(() => inlineParams('SELECT $0', ['a'])).toThrow(RangeError);
+  });
+});
+
+describe('inlineParams, prepared once per session', () => {
+  it('EXECUTEs one statement per text, named by its hash, with exactly its parameters as literals', () => {
+    const sent = inlineParams('SELECT $1::text, $2::int', ["it's", 4, 'unused']);
+    expect(sent).toMatch(/^EXECUTE airlock_[0-9a-f]{16}\('it''s', '4'\)$/);
+    expect(inlineParams('SELECT $1::text, $2::int', ['b', 5])).toBe(`${sent.slice(0, sent.indexOf('('))}('b', '5')`);
+    expect(inlineParams('SELECT $1::text, $2::bigint', ['b', 5])).not.toContain(sent.slice(0, sent.indexOf('(')));
+    expect(inlineParams('SELECT 1 AS constant', [])).toMatch(/^EXECUTE airlock_[0-9a-f]{16}$/);
+  });
+
+  it('refuses a placeholder without a value, and inlines (so refuses) a $0, which names no parameter', () => {
+    expect(() => inlineParams('SELECT $1::text, $2::text', ['a'])).toThrow(RangeError);
+    expect(() => inlineParams('SELECT $0', ['a'])).toThrow(RangeError);
+  });
+
+  it('refuses a NUL byte in a value, as inlined', () => {
+    expect(() => inlineParams('SELECT $1::text', ['a\0b'])).toThrow(NulInSqlLiteralError);
   });
 });

@@ -7,6 +7,7 @@ import {
   inOneMessage,
   observeAudit,
   reportAppended,
+  setStatementMode,
   verifyAuditChain,
   type AppendedEvent,
   type AuditRow,
@@ -18,12 +19,6 @@ import { uncatalogued } from '../support/uncatalogued.js';
 // The hot path's append as one statement: the database reads the head and chains the hashes.
 
 let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-});
-afterAll(async () => {
-  await t?.drop();
-});
 
 const event = (key: string, note: string) => uncatalogued({ eventKey: key, actionId: 'a-1', type: 'test.event', actor: "user:o'brien", payload: { note } });
 
@@ -44,7 +39,17 @@ async function rowsOf(keys: string[]): Promise<AuditRow[]> {
   return rows;
 }
 
-describe('auditAppendStatement', () => {
+// Both ways of sending it: prepared once per connection (the default) and inlined (behind a transaction-mode pooler).
+describe.each(['session', 'inline'] as const)('auditAppendStatement, statements sent %s', (mode) => {
+  beforeAll(async () => {
+    setStatementMode(mode);
+    t = await createTestDatabase();
+  });
+  afterAll(async () => {
+    setStatementMode('session');
+    await t?.drop();
+  });
+
   it('hashes in the database exactly as a row hashed here, beside plain appends, under concurrency, with awkward text', async () => {
     const notes = ["it's", 'back\\slash', '$1 $$ \u2028', 'żółw 🐢 "quoted"'];
     await Promise.all(

@@ -24,7 +24,7 @@ function createApiContext(): ApiContext {
   const connection = Connection.lazy(temporalConnectionSettings(env, env.TEMPORAL_ADDRESS));
   const interceptors = tracingClientInterceptors(consoleTracing());
   const tracing = interceptors ? { interceptors } : {};
-  const db = createDb(env.DATABASE_URL);
+  const db = createDb(env.DATABASE_URL, { statements: env.AIRLOCK_DB_STATEMENTS });
   return {
     db,
     // The workers' converter: with AIRLOCK_PAYLOAD_KEYS set, requests and decisions are encrypted before they leave.

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { createDb, migrate, type Db } from '@airlock/db';
+import { createDb, migrate, type Db, type StatementMode } from '@airlock/db';
 import { embeddedClusterDir, readPostmaster, startEmbeddedPostgres } from '@airlock/db/embedded';
 import { externalDatabaseOf, forgetExternalDatabase, forgetExternalDatabaseNow, recordExternalDatabase } from '@airlock/core/external-database';
 import { assertPortFree } from './ports.js';
@@ -52,7 +52,7 @@ async function useExternalDatabase(url: string, dataDir: string): Promise<Databa
 }
 
 /** Applies pending migrations, then opens the process's pool. */
-export async function openMigratedDatabase(url: string, log: (line: string) => void): Promise<Db> {
+export async function openMigratedDatabase(url: string, log: (line: string) => void, statements?: StatementMode): Promise<Db> {
   await migrate(url, { log });
-  return createDb(url);
+  return createDb(url, statements ? { statements } : {});
 }
