@@ -1,22 +1,10 @@
-import { getAction, getAuthorization, getOutcome, postAction, postAuthorization, postDecision, postReport, schemas, type ApiContext } from '@airlock/console';
+import { getAction, getAuthorization, getOutcome, postAction, postAuthorization, postDecision, postReport, schemas } from '@airlock/console';
 import { decideAction } from '@airlock/core/gateway';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startHarness, type Harness } from '../support/harness.js';
-import { apiRequest, contextOf, expectError, expectJson, seedKeys, waitForActionStatus, type ApiKeys } from './client.js';
+import { describe, expect, it, vi } from 'vitest';
+import { apiRequest, expectError, expectJson, useApiHarness, waitForActionStatus } from './client.js';
 
-let h: Harness;
-let ctx: ApiContext;
-let keys: ApiKeys;
-
-beforeAll(async () => {
-  h = await startHarness();
-  ctx = contextOf(h);
-  keys = await seedKeys(h.db);
-});
-afterAll(async () => {
-  await h?.close();
-});
+const { h, ctx, keys } = useApiHarness();
 
 const refund = (idempotencyKey: string, amount = '125.00') => ({
   tool: 'payments.refund',

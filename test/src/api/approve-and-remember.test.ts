@@ -1,20 +1,8 @@
-import { getAction, getOutcome, postAction, postApproveAndRemember, schemas, type ApiContext } from '@airlock/console';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../support/harness.js';
-import { apiRequest, contextOf, expectError, expectJson, seedKeys, waitForActionStatus, type ApiKeys } from './client.js';
+import { getAction, getOutcome, postAction, postApproveAndRemember, schemas } from '@airlock/console';
+import { describe, expect, it } from 'vitest';
+import { apiRequest, expectError, expectJson, useApiHarness, waitForActionStatus } from './client.js';
 
-let h: Harness;
-let ctx: ApiContext;
-let keys: ApiKeys;
-
-beforeAll(async () => {
-  h = await startHarness();
-  ctx = contextOf(h);
-  keys = await seedKeys(h.db);
-});
-afterAll(async () => {
-  await h?.close();
-});
+const { h, ctx, keys } = useApiHarness();
 
 let counter = 0;
 const refund = (amount: string, currency = 'EUR') => ({ paymentId: 'pay_3', amount, currency, reason: 'damaged item' });

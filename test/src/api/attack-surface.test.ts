@@ -13,16 +13,13 @@ import {
   type ApiRoute,
 } from '@airlock/console';
 import { actionHandle, submitAction } from '@airlock/core/gateway';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../support/harness.js';
-import { apiRequest, contextOf, expectError, expectJson, seedKeys, waitForActionStatus, type ApiKeys } from './client.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { apiRequest, expectError, expectJson, useApiHarness, waitForActionStatus } from './client.js';
 
 // The whole route table walked as an attacker: one agent's key, and each console role. A route added
 // later is refused (403) to every caller not listed for it here, so widening access is a visible choice.
 
-let h: Harness;
-let ctx: ApiContext;
-let keys: ApiKeys;
+const { h, ctx, keys } = useApiHarness();
 /** billing-bot's refund, run by the worker, waiting for a person. */
 let refundId: string;
 /** billing-bot's gate-only refund, waiting for a person. */
@@ -98,9 +95,6 @@ const APPROVER_ROUTES = new Set([
 ]);
 
 beforeAll(async () => {
-  h = await startHarness();
-  ctx = contextOf(h);
-  keys = await seedKeys(h.db);
   const refund = { tool: 'payments.refund', args: { paymentId: 'pay_1', amount: '125.00', currency: 'EUR', reason: 'x' }, rationale: 'r', idempotencyKey: 'atk-1' };
   refundId = (await expectJson(postAction(apiRequest('/api/v1/actions', { key: keys.agent, body: refund }), ctx), 202, schemas.SubmittedActionView)).actionId;
   const gate = { ...refund, idempotencyKey: 'atk-2' };
@@ -108,9 +102,6 @@ beforeAll(async () => {
   await waitForActionStatus(ctx, keys.agent, refundId, ['awaiting_approval']);
   await waitForActionStatus(ctx, keys.agent, gateId, ['awaiting_approval']);
 }, 120_000);
-afterAll(async () => {
-  await h?.close();
-});
 
 /** Each route called by `key` with an empty JSON object; the routes whose answer is not `status`. */
 async function routesNotAnswering(key: string, status: number, except: Set<string>): Promise<string[]> {

@@ -1,19 +1,13 @@
-import { apiRoutes, getAudit, getAuditVerification, getOpenApi, postAction, schemas, unknownEndpoint, type ApiContext } from '@airlock/console';
+import { apiRoutes, getAudit, getAuditVerification, getOpenApi, postAction, schemas, unknownEndpoint } from '@airlock/console';
 import { awaitOutcome } from '@airlock/core/gateway';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { startHarness, type Harness } from '../support/harness.js';
-import { apiRequest, contextOf, expectError, expectJson, seedKeys, type ApiKeys } from './client.js';
+import { apiRequest, expectError, expectJson, useApiHarness } from './client.js';
 
-let h: Harness;
-let ctx: ApiContext;
-let keys: ApiKeys;
+const { h, ctx, keys } = useApiHarness();
 const actionIds: string[] = [];
 
 beforeAll(async () => {
-  h = await startHarness();
-  ctx = contextOf(h);
-  keys = await seedKeys(h.db);
   // Three low-risk actions, run to completion one after another.
   for (const message of ['one', 'two', 'three']) {
     const body = { tool: 'demo.echo', args: { message }, idempotencyKey: `audit-${message}` };
@@ -21,9 +15,6 @@ beforeAll(async () => {
     actionIds.push(actionId);
     await awaitOutcome(h.client, actionId);
   }
-});
-afterAll(async () => {
-  await h?.close();
 });
 
 const audit = (query: string, key = keys.bob) => getAudit(apiRequest(`/api/v1/audit${query}`, { key }), ctx);

@@ -1,24 +1,12 @@
-import { AuditFeed, getAgentSelf, getAuthorization, postAction, postAuthorization, postReport, schemas, type ApiContext } from '@airlock/console';
+import { AuditFeed, getAgentSelf, getAuthorization, postAction, postAuthorization, postReport, schemas } from '@airlock/console';
 import { PLAN_TOOL } from '@airlock/core';
 import { waitForAuthorization } from '@airlock/core/agent-gateway';
 import { decideAction } from '@airlock/core/gateway';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { startHarness, type Harness } from '../support/harness.js';
-import { apiRequest, contextOf, expectError, expectJson, seedKeys, type ApiKeys } from './client.js';
+import { apiRequest, expectError, expectJson, useApiHarness } from './client.js';
 
-let h: Harness;
-let ctx: ApiContext;
-let keys: ApiKeys;
-
-beforeAll(async () => {
-  h = await startHarness();
-  ctx = contextOf(h);
-  keys = await seedKeys(h.db);
-});
-afterAll(async () => {
-  await h?.close();
-});
+const { h, ctx, keys } = useApiHarness();
 
 const authorize = (body: unknown, key = keys.agent) => postAuthorization(apiRequest('/api/v1/authorizations', { key, body }), ctx);
 const authorization = (id: string, key = keys.agent, waitMs = 20_000) => getAuthorization(apiRequest(`/api/v1/actions/${id}/authorization?waitMs=${waitMs}`, { key }), ctx, { id });

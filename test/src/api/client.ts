@@ -1,9 +1,9 @@
 import { getAction, policyFromFile, schemas, type ApiContext } from '@airlock/console';
 import { createAgent, createApiKey, type Db } from '@airlock/db';
 import { DEFAULT_POLICY_FILE } from '@airlock/policy/files';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { z } from 'zod';
-import { seedTeam, type Harness } from '../support/harness.js';
+import { seedTeam, startHarness, type Harness } from '../support/harness.js';
 
 /** Builds real web Requests for the framework-free handlers, as Next.js would pass them. GET, or POST with a body, unless `method` says otherwise. */
 export function apiRequest(path: string, init: { key?: string; body?: unknown; rawBody?: string; method?: 'GET' | 'POST' | 'PUT' | 'DELETE' } = {}): Request {
@@ -62,6 +62,34 @@ export async function seedKeys(db: Db): Promise<ApiKeys> {
     victor: await key({ userId: 'victor' }),
     revoked: revoked.key,
   };
+}
+
+/** What an API test file runs against: the harness, the handlers' context on it, and the seeded keys. */
+export interface ApiBed {
+  h: Harness;
+  ctx: ApiContext;
+  keys: ApiKeys;
+}
+
+/**
+ * Registers the file's beforeAll (start a harness, seed the keys) and afterAll (close it) and returns the
+ * bed they fill: `const { h, ctx, keys } = useApiHarness();` at the top of the file. The three objects
+ * are empty until that beforeAll has run, so read them in tests and later hooks (a file's own beforeAll
+ * registered after this call runs after it), never at module level.
+ */
+export function useApiHarness(options?: Parameters<typeof startHarness>[0]): ApiBed {
+  const bed = { h: {}, ctx: {}, keys: {} } as ApiBed;
+  let started: Harness | undefined;
+  beforeAll(async () => {
+    started = await startHarness(options);
+    Object.assign(bed.h, started);
+    Object.assign(bed.ctx, contextOf(started));
+    Object.assign(bed.keys, await seedKeys(started.db));
+  });
+  afterAll(async () => {
+    await started?.close();
+  });
+  return bed;
 }
 
 /** Polls GET /actions/:id (no fixed sleeps) until the stored status is one of `statuses`. */

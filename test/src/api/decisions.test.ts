@@ -1,21 +1,9 @@
 import { getAction, getApprovals, getOutcome, postAction, postDecision, schemas, type ApiContext } from '@airlock/console';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { holdChain, untilChainWaiters } from '../support/audit-chain-lock.js';
-import { startHarness, type Harness } from '../support/harness.js';
-import { apiRequest, contextOf, expectError, expectJson, seedKeys, waitForActionStatus, type ApiKeys } from './client.js';
+import { apiRequest, expectError, expectJson, useApiHarness, waitForActionStatus } from './client.js';
 
-let h: Harness;
-let ctx: ApiContext;
-let keys: ApiKeys;
-
-beforeAll(async () => {
-  h = await startHarness();
-  ctx = contextOf(h);
-  keys = await seedKeys(h.db);
-});
-afterAll(async () => {
-  await h?.close();
-});
+const { h, ctx, keys } = useApiHarness();
 
 let counter = 0;
 /** Submits a refund through the API and waits until it is pending approval. */

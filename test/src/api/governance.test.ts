@@ -21,28 +21,19 @@ import {
 } from '@airlock/console';
 import { createAgent, createApiKey } from '@airlock/db';
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from '@airlock/policy/files';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../support/harness.js';
-import { apiRequest, contextOf, expectError, expectJson, seedKeys, waitForActionStatus, type ApiKeys } from './client.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { apiRequest, expectError, expectJson, useApiHarness, waitForActionStatus } from './client.js';
 
-let h: Harness;
-let ctx: ApiContext;
-let keys: ApiKeys;
+const { h, ctx, keys } = useApiHarness();
 /** Agent keys beside the seeded ones: ops-bot (team ops) for the kill switch, ledger-bot for budgets. */
 let ops: string;
 let ledger: string;
 
 beforeAll(async () => {
-  h = await startHarness();
-  ctx = contextOf(h);
-  keys = await seedKeys(h.db);
   await createAgent(h.db, { id: 'ops-bot', team: 'ops', allowedTools: ['payments.*', 'demo.*'] });
   await createAgent(h.db, { id: 'ledger-bot', team: 'finance', allowedTools: ['payments.*'] });
   ops = (await createApiKey(h.db, { agentId: 'ops-bot' })).key;
   ledger = (await createApiKey(h.db, { agentId: 'ledger-bot' })).key;
-});
-afterAll(async () => {
-  await h?.close();
 });
 
 // ---- helpers: every call goes through the REST handlers, as an HTTP client's would

@@ -31,27 +31,15 @@ import {
   schemas,
   type ApiContext,
 } from '@airlock/console';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ZodType } from 'zod';
-import { startHarness, type Harness } from '../support/harness.js';
-import { apiRequest, contextOf, expectError, expectJson, seedKeys, type ApiKeys } from './client.js';
+import { apiRequest, expectError, expectJson, useApiHarness } from './client.js';
 
 // Every operator action over REST: one use case each, so one audit row each, naming
 // the person whose key made the call; bad input names its field; lesser roles get an
 // audited 403; a revoked key stops working on the very next request.
 
-let h: Harness;
-let ctx: ApiContext;
-let keys: ApiKeys;
-
-beforeAll(async () => {
-  h = await startHarness();
-  ctx = contextOf(h);
-  keys = await seedKeys(h.db);
-});
-afterAll(async () => {
-  await h?.close();
-});
+const { h, ctx, keys } = useApiHarness();
 
 /** Route handlers with and without an `[id]` segment alike: those without one ignore the third argument. */
 type Handler = (request: Request, ctx: ApiContext, params: { id: string }) => Promise<Response>;

@@ -3,31 +3,22 @@ import { dataConverterFor, type Keyring } from '@airlock/codec';
 import { postRawArgs, schemas, type ApiContext } from '@airlock/console';
 import { awaitOutcome, submitAction } from '@airlock/core/gateway';
 import { Client } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../support/harness.js';
-import { apiRequest, contextOf, expectError, expectJson, seedKeys, type ApiKeys } from './client.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { apiRequest, expectError, expectJson, useApiHarness } from './client.js';
 
 // POST /api/v1/actions/:id/raw-args on real Temporal (payloads encrypted) and PostgreSQL.
 const keyring: Keyring = { activeKeyId: 'k1', keys: new Map([['k1', new Uint8Array(randomBytes(32))]]) };
 const RAW = { message: 'refund carol@example.test on card 4111 1111 1111 1111' };
 
-let h: Harness;
-let ctx: ApiContext;
-let keys: ApiKeys;
+const { h, ctx, keys } = useApiHarness({ dataConverter: dataConverterFor(keyring) });
 let actionId: string;
 
 const reveal = (key: string, id = actionId, context = ctx) => postRawArgs(apiRequest(`/api/v1/actions/${id}/raw-args`, { key, method: 'POST' }), context, { id });
 const reveals = () => h.db.prisma.auditEvent.findMany({ where: { type: 'action.args_revealed' }, orderBy: { seq: 'asc' } });
 
 beforeAll(async () => {
-  h = await startHarness({ dataConverter: dataConverterFor(keyring) });
-  ctx = contextOf(h);
-  keys = await seedKeys(h.db);
   ({ actionId } = await submitAction(h.client, h.taskQueue, { agentId: 'billing-bot', tool: 'demo.echo', args: RAW, rationale: 'reveal test', idempotencyKey: 'reveal-1' }));
   expect((await awaitOutcome(h.client, actionId)).status).toBe('executed');
-});
-afterAll(async () => {
-  await h?.close();
 });
 
 describe('POST /api/v1/actions/:id/raw-args', () => {
