@@ -29,8 +29,8 @@ export const GatewayConfig = z.strictObject({
     .record(ServerName, UpstreamServer)
     .refine((servers) => Object.keys(servers).length > 0, 'declare at least one upstream MCP server')
     .refine((servers) => !('airlock' in servers), '"airlock" is reserved for the gateway’s own tools (airlock.check)'),
-  /** How long a tools/call waits for a pending approval before answering "pending" with the action id. */
-  approvalWaitMs: z.number().int().min(0).max(3_600_000).default(120_000),
+  /** How long a tools/call waits for a pending approval before answering "pending" with the action id: under the 60 s request timeout of common MCP clients (the SDKs' default), which would otherwise give up with no action id. */
+  approvalWaitMs: z.number().int().min(0).max(3_600_000).default(45_000),
   /** How often progress notifications go out while an approval is pending. */
   progressIntervalMs: z.number().int().min(100).max(60_000).default(5_000),
   /** How long an authorization stays usable (the upstream call must be made and reported within it). */

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { airlockArgsFor, airlockToolFor, gatewayToolName, parseGatewayConfig, GatewayConfigError } from '@airlock/mcp-gateway';
 import { evaluatePolicy } from '@airlock/policy';
+import { DEFAULT_REQUEST_TIMEOUT_MSEC } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { loadPolicyFile } from '@airlock/policy/files';
 import { describe, expect, it } from 'vitest';
 
@@ -12,8 +13,14 @@ const policiesDir = path.resolve(import.meta.dirname, '../../../packages/policy/
 describe('MCP gateway config', () => {
   it('fills the defaults for a minimal config', () => {
     const config = parseGatewayConfig({ servers: { fs: { command: 'mcp-fs', args: ['/srv'] }, web: { url: 'http://127.0.0.1:3001/mcp' } } });
-    expect(config).toMatchObject({ approvalWaitMs: 120_000, progressIntervalMs: 5_000, reportWithinMs: 900_000, http: { host: '127.0.0.1', port: 3333, path: '/mcp' } });
+    expect(config).toMatchObject({ approvalWaitMs: 45_000, progressIntervalMs: 5_000, reportWithinMs: 900_000, http: { host: '127.0.0.1', port: 3333, path: '/mcp' } });
     expect(config.servers.fs).toEqual({ command: 'mcp-fs', args: ['/srv'], env: {} });
+  });
+
+  it('answers "pending" with the action id before a default MCP client gives up on the call', () => {
+    const config = parseGatewayConfig({ servers: { fs: { command: 'mcp-fs' } } });
+    // The SDK client's default request timeout (60 s), less room for the round trips around the wait.
+    expect(config.approvalWaitMs).toBeLessThanOrEqual(DEFAULT_REQUEST_TIMEOUT_MSEC - 10_000);
   });
 
   it('names every problem by its path', () => {

@@ -12,6 +12,7 @@ import {
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import { cutText } from '@airlock/core/cut-text';
 import type { ActionOutcome } from '@airlock/core/portable';
 import { toolMatcher } from '@airlock/policy';
 import { AirlockApiError, IdempotencyConflictError, isTransient, type AgentRunReport, type Airlock, type AuthorizationState } from '@airlock/sdk';
@@ -27,6 +28,11 @@ export const ACTION_META = 'airlock/actionId';
 export const RATIONALE_META = 'airlock/rationale';
 // Stored outputs stay well under the report body limit; a larger one is summarised in the record.
 const MAX_REPORTED_OUTPUT_BYTES = 200 * 1024;
+const MAX_ERROR_LENGTH = 4000;
+// A report that failed on a blip is retried this long before the tool's answer goes back; then on, in the background.
+const INLINE_REPORT_RETRY_MS = 5_000;
+// Upstream runs Airlock has no report of yet, kept so a check never runs them again; past this many, the oldest go.
+const MAX_UNREPORTED_RUNS = 10_000;
 
 export type GatewaySettings = Pick<GatewayConfig, 'approvalWaitMs' | 'progressIntervalMs' | 'reportWithinMs'>;
 
@@ -51,8 +57,12 @@ const checkTool: Tool = {
   annotations: { readOnlyHint: true, idempotentHint: true },
 };
 
-// One upstream run per authorized action in this process, even when a call and a check race.
-const forwarding = new Map<string, Promise<CallToolResult>>();
+/**
+ * One upstream run per authorized action in this process: a call and a check that race share the run, and a
+ * run stays here until Airlock accepted its report, so a check of an action still "authorized" in Airlock (its
+ * report refused, or not through yet) answers from here instead of running the tool again.
+ */
+const upstreamRuns = new Map<string, Promise<CallToolResult>>();
 
 /**
  * The MCP server one agent talks to: the upstream tools it may use, each call
@@ -178,10 +188,15 @@ export function createGatewayServer(options: GatewaySessionOptions): Server {
   }
 
   function forward(authorized: Authorized): Promise<CallToolResult> {
-    const running = forwarding.get(authorized.actionId);
-    if (running) return running;
-    const run = runUpstream(authorized).finally(() => forwarding.delete(authorized.actionId));
-    forwarding.set(authorized.actionId, run);
+    const known = upstreamRuns.get(authorized.actionId);
+    if (known) return known;
+    const run = runUpstream(authorized);
+    upstreamRuns.set(authorized.actionId, run);
+    for (const oldest of upstreamRuns.keys()) {
+      if (upstreamRuns.size <= MAX_UNREPORTED_RUNS) break;
+      log(`action ${oldest}: its upstream run is no longer remembered here (over ${MAX_UNREPORTED_RUNS} runs without an accepted report)`);
+      upstreamRuns.delete(oldest);
+    }
     return run;
   }
 
@@ -196,27 +211,82 @@ export function createGatewayServer(options: GatewaySessionOptions): Server {
       result = await upstreams.call(tool, args);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      await report(actionId, { authorizationId, args, status: 'failed', error: `upstream call failed: ${message}`.slice(0, 4000) });
+      await report(authorized, { authorizationId, args, status: 'failed', error: cutText(`upstream call failed: ${message}`, MAX_ERROR_LENGTH) });
       return withAction(toolError(`the upstream call failed: ${message}`), actionId);
     }
     const outcome = result.isError
-      ? { status: 'failed' as const, error: (textOf(result) || 'the upstream tool reported an error').slice(0, 4000) }
+      ? { status: 'failed' as const, error: cutText(textOf(result) || 'the upstream tool reported an error', MAX_ERROR_LENGTH) }
       : { status: 'succeeded' as const, output: storable(result) };
-    await report(actionId, { authorizationId, args, ...outcome });
+    await report(authorized, { authorizationId, args, ...outcome });
     return withAction(result, actionId);
   }
 
-  async function report(actionId: string, body: AgentRunReport): Promise<void> {
-    try {
-      await api.report(actionId, body);
-    } catch (error) {
-      // The upstream ran: its answer still goes back to the model; the audit shows the missing report.
-      log(`action ${actionId}: the report to Airlock failed (${error instanceof Error ? error.message : String(error)})`);
+  /**
+   * Reports the run; the run stays remembered (so it is never repeated) until Airlock accepts a report.
+   * A blip is retried, in the background once the answer has to go back; a report Airlock refuses
+   * becomes a failed report saying so, which closes the action (the upstream ran: it must not run again).
+   */
+  async function report(authorized: Authorized, body: AgentRunReport): Promise<void> {
+    const { actionId } = authorized;
+    const until = reportDeadline(authorized);
+    const delivered = await deliver(actionId, body, Math.min(until, Date.now() + INLINE_REPORT_RETRY_MS));
+    if (delivered === 'unreachable' && Date.now() < until) {
+      void deliver(actionId, body, until).then((late) => afterDelivery(authorized, body, late, false));
+      return;
+    }
+    await afterDelivery(authorized, body, delivered, false);
+  }
+
+  async function afterDelivery(authorized: Authorized, body: AgentRunReport, delivered: Delivery, fallback: boolean): Promise<void> {
+    const { actionId } = authorized;
+    if (delivered === 'accepted') {
+      upstreamRuns.delete(actionId);
+      return;
+    }
+    if (delivered === 'unreachable') {
+      log(`action ${actionId}: the upstream ran, but no report reached Airlock before its authorization ran out; this gateway still answers checks of it`);
+      return;
+    }
+    if (fallback) {
+      log(`action ${actionId}: Airlock refused the report of its upstream run too (${delivered.refused}); this gateway still answers checks of it`);
+      return;
+    }
+    log(`action ${actionId}: Airlock refused the report of its upstream run (${delivered.refused}); reporting it as failed`);
+    const refused: AgentRunReport = {
+      authorizationId: body.authorizationId,
+      args: body.args,
+      status: 'failed',
+      error: cutText(`the upstream tool ran, but Airlock refused the report of its result: ${delivered.refused}`, MAX_ERROR_LENGTH),
+    };
+    await afterDelivery(authorized, refused, await deliver(actionId, refused, Math.min(reportDeadline(authorized), Date.now() + INLINE_REPORT_RETRY_MS)), true);
+  }
+
+  function reportDeadline(authorized: Authorized): number {
+    const expiresAt = Date.parse(authorized.expiresAt);
+    return Number.isFinite(expiresAt) ? expiresAt : Date.now() + settings.reportWithinMs;
+  }
+
+  async function deliver(actionId: string, body: AgentRunReport, until: number): Promise<Delivery> {
+    let retryMs = 250;
+    for (;;) {
+      try {
+        await api.report(actionId, body);
+        return 'accepted';
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        if (!isTransient(error)) return { refused: message };
+        if (Date.now() + retryMs >= until) return 'unreachable';
+        log(`action ${actionId}: the report to Airlock failed (${message}); retrying`);
+        await new Promise((resolve) => setTimeout(resolve, retryMs));
+        retryMs = Math.min(retryMs * 2, 5_000);
+      }
     }
   }
 
   return server;
 }
+
+type Delivery = 'accepted' | 'unreachable' | { refused: string };
 
 /**
  * A JSON-RPC error for the client: the SDK answers with a thrown error's `code` and `message`. Not an

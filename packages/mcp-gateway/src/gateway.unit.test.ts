@@ -100,3 +100,142 @@ describe('the gateway talks to Airlock through the SDK’s client', () => {
     }
   });
 });
+
+/**
+ * A fake Airlock (the REST API the SDK's client calls) holding one gate-only action, authorized until a
+ * report is accepted; `reportAnswers` are the report endpoint's answers in turn (the last one repeats).
+ */
+let actions = 0;
+function fakeAirlock(reportAnswers: Array<{ status: number; body: unknown }>) {
+  // An action id of its own: the gateway remembers runs per action for the whole process.
+  const action = {
+    actionId: `act-${++actions}`,
+    tool: 'demo.echo',
+    authorizationId: 'auth-1',
+    args: { message: 'hi' },
+    argsHash: 'h',
+    expiresAt: new Date(Date.now() + 600_000).toISOString(),
+  };
+  const reports: unknown[] = [];
+  let outcome: unknown;
+  const json = (status: number, body: unknown) => Promise.resolve(new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } }));
+  const fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const url = new URL(input instanceof Request ? input.url : input);
+    if (url.pathname === '/api/v1/authorizations') return json(200, { actionId: action.actionId, created: true });
+    if (url.pathname.endsWith('/authorization')) return json(200, outcome ?? { status: 'authorized', ...action });
+    if (url.pathname.endsWith('/report')) {
+      const body = JSON.parse(init?.body as string) as { status: string; output?: unknown; error?: string };
+      reports.push(body);
+      const answer = reportAnswers[Math.min(reports.length - 1, reportAnswers.length - 1)]!;
+      if (answer.status === 200)
+        outcome =
+          body.status === 'succeeded' ? { status: 'executed', actionId: action.actionId, output: body.output } : { status: 'failed', actionId: action.actionId, error: body.error };
+      return json(answer.status, answer.status === 200 ? outcome : answer.body);
+    }
+    return json(404, { error: { code: 'not_found', message: 'not found' } });
+  };
+  return { connect: () => Airlock.connect({ url: 'http://airlock.test', apiKey: 'alk_test', fetch }), reports, actionId: action.actionId };
+}
+
+/** One upstream tool, `demo.echo`, counting its runs. */
+function countingUpstream() {
+  const tool = { name: 'demo.echo', server: 'demo', upstreamName: 'echo', descriptor: { name: 'echo', inputSchema: { type: 'object' as const } } };
+  const upstream = {
+    runs: 0,
+    list: () => Promise.resolve([tool]),
+    find: (name: string) => Promise.resolve(name === tool.name ? tool : undefined),
+    call: (): Promise<CallToolResult> => {
+      upstream.runs += 1;
+      return Promise.resolve({ content: [{ type: 'text', text: `echo ${upstream.runs}` }] });
+    },
+  };
+  return upstream;
+}
+
+async function sessionWith(api: Airlock, upstreams: ReturnType<typeof countingUpstream>, logs: string[] = []) {
+  const server = createGatewayServer({
+    upstreams: upstreams as unknown as Upstreams,
+    api,
+    settings: { approvalWaitMs: 1_000, progressIntervalMs: 200, reportWithinMs: 60_000 },
+    log: (line) => logs.push(line),
+  });
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  const client = new Client({ name: 'test-agent', version: '1.0.0' });
+  await server.connect(serverSide);
+  await client.connect(clientSide);
+  return { client, close: () => client.close().then(() => server.close()) };
+}
+
+const refused = { status: 400, body: { error: { code: 'invalid_request', message: 'invalid request', issues: [{ path: 'output', message: 'not storable' }] } } };
+const unavailable = { status: 503, body: { error: { code: 'unavailable', message: 'try again' } } };
+
+describe('one upstream run per authorized action, whatever happens to its report', () => {
+  it('a report Airlock refuses becomes a failed report saying the tool ran; a check never runs the tool again', async () => {
+    // Refused twice: the run's report and the failed report that replaces it, so Airlock still says "authorized".
+    const airlock = fakeAirlock([refused]);
+    const upstream = countingUpstream();
+    const logs: string[] = [];
+    const { client, close } = await sessionWith(await airlock.connect(), upstream, logs);
+    try {
+      const first = (await client.callTool({ name: 'demo.echo', arguments: { message: 'hi' } })) as CallToolResult;
+      expect(textOf(first)).toBe('echo 1');
+      expect(airlock.reports).toMatchObject([
+        { status: 'succeeded' },
+        { status: 'failed', error: 'the upstream tool ran, but Airlock refused the report of its result: invalid request: output: not storable' },
+      ]);
+      const checked = (await client.callTool({ name: CHECK_TOOL, arguments: { actionId: airlock.actionId } })) as CallToolResult;
+      expect(textOf(checked)).toBe('echo 1');
+      expect(upstream.runs).toBe(1);
+      expect(logs.join('\n')).toMatch(/refused the report of its upstream run too/);
+    } finally {
+      await close();
+    }
+  });
+
+  it('a refused report replaced by an accepted failed report closes the action: a check answers from Airlock', async () => {
+    const airlock = fakeAirlock([refused, { status: 200, body: undefined }]);
+    const upstream = countingUpstream();
+    const { client, close } = await sessionWith(await airlock.connect(), upstream);
+    try {
+      await client.callTool({ name: 'demo.echo', arguments: { message: 'hi' } });
+      const checked = (await client.callTool({ name: CHECK_TOOL, arguments: { actionId: airlock.actionId } })) as CallToolResult;
+      expect(checked.isError).toBe(true);
+      expect(textOf(checked)).toMatch(/^the tool failed: the upstream tool ran, but Airlock refused the report/);
+      expect(upstream.runs).toBe(1);
+    } finally {
+      await close();
+    }
+  });
+
+  it('a report that fails on a blip is retried until Airlock accepts it', async () => {
+    const airlock = fakeAirlock([unavailable, unavailable, { status: 200, body: undefined }]);
+    const upstream = countingUpstream();
+    const { client, close } = await sessionWith(await airlock.connect(), upstream);
+    try {
+      await client.callTool({ name: 'demo.echo', arguments: { message: 'hi' } });
+      expect(airlock.reports).toHaveLength(3);
+      expect(airlock.reports.every((report) => (report as { status: string }).status === 'succeeded')).toBe(true);
+      const checked = (await client.callTool({ name: CHECK_TOOL, arguments: { actionId: airlock.actionId } })) as CallToolResult;
+      expect(textOf(checked)).toBe('echo 1');
+      expect(upstream.runs).toBe(1);
+    } finally {
+      await close();
+    }
+  });
+
+  it('cuts a long upstream error on a code-point boundary, never inside an emoji', async () => {
+    const airlock = fakeAirlock([{ status: 200, body: undefined }]);
+    const upstream = countingUpstream();
+    upstream.call = () => {
+      upstream.runs += 1;
+      return Promise.resolve({ isError: true, content: [{ type: 'text', text: `${'a'.repeat(3999)}\u{1F600}tail` }] });
+    };
+    const { client, close } = await sessionWith(await airlock.connect(), upstream);
+    try {
+      await client.callTool({ name: 'demo.echo', arguments: { message: 'hi' } });
+      expect(airlock.reports).toEqual([{ authorizationId: 'auth-1', args: { message: 'hi' }, status: 'failed', error: 'a'.repeat(3999) }]);
+    } finally {
+      await close();
+    }
+  });
+});
