@@ -15,17 +15,6 @@ import pg from 'pg';
  */
 export type StatementMode = 'session' | 'inline';
 
-let mode: StatementMode = 'session';
-
-/** Sets how statements built from now on are sent (process-wide: the statements are built before a connection is picked). */
-export function setStatementMode(next: StatementMode): void {
-  mode = next;
-}
-
-export function statementMode(): StatementMode {
-  return mode;
-}
-
 interface Statement {
   name: string;
   text: string;
@@ -33,8 +22,27 @@ interface Statement {
   parameters: number;
 }
 
-const byText = new Map<string, Statement>();
-const byName = new Map<string, Statement>();
+interface Registry {
+  mode: StatementMode;
+  byText: Map<string, Statement>;
+  byName: Map<string, Statement>;
+}
+
+// One per process, not per copy of this module: a bundler can load it more than once (Next.js does, across the
+// console's server chunks), and a statement named by one copy's inlineParams is prepared by the pool's client from
+// another. Each copy with its own would EXECUTE what no connection ever prepared.
+const REGISTRY = Symbol.for('airlock.db.prepared-statements');
+const registry = ((globalThis as Record<symbol, unknown>)[REGISTRY] ??= { mode: 'session', byText: new Map(), byName: new Map() } satisfies Registry) as Registry;
+const { byText, byName } = registry;
+
+/** Sets how statements built from now on are sent (process-wide: the statements are built before a connection is picked). */
+export function setStatementMode(next: StatementMode): void {
+  registry.mode = next;
+}
+
+export function statementMode(): StatementMode {
+  return registry.mode;
+}
 // The hot path's statements are a few dozen texts (the audit append's vary with its row count and conditions). A bound
 // keeps a caller that builds texts from data from filling every connection with prepared statements: past it, inline.
 const MAX_STATEMENTS = 500;
@@ -43,7 +51,7 @@ const EXECUTED = /EXECUTE (airlock_[0-9a-f]{16})\b/g;
 
 /** The prepared statement to send `text` as, or undefined when it is to be inlined. */
 export function preparedStatement(text: string): Statement | undefined {
-  if (mode !== 'session') return undefined;
+  if (registry.mode !== 'session') return undefined;
   const known = byText.get(text);
   if (known || byText.size >= MAX_STATEMENTS) return known;
   let parameters = 0;
@@ -125,8 +133,8 @@ export class PreparingClient extends pg.Client {
       const code = (error as { code?: unknown }).code;
       if (typeof code === 'string' && NOT_KEPT.has(code)) {
         this.unsure = true;
-        if (mode === 'session') {
-          mode = 'inline';
+        if (registry.mode === 'session') {
+          registry.mode = 'inline';
           console.warn(
             `airlock: the database did not keep a prepared statement (${(error as Error).message}): a connection pooler in transaction mode? Statements are inlined from now on; set AIRLOCK_DB_STATEMENTS=inline to start that way`,
           );
