@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type * as PreparedStatements from './prepared-statements.js';
 
-type Module = typeof import('./prepared-statements.js');
+type Module = typeof PreparedStatements;
 
 /** A fresh copy of the module, as a bundler that loads it twice makes (Next.js, across the console's server chunks). */
 async function copy(): Promise<Module> {
