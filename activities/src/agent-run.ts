@@ -1,4 +1,5 @@
 import { appendAuditIn, inGatedTransaction, inTransaction, killSwitchReason, suspensionIn } from '@airlock/db';
+import type { ReportAlteration } from '@airlock/core';
 import type { ActivityDeps } from './deps.js';
 
 /** Why an authorization was not issued: the kill switch stopped the agent first. */
@@ -83,6 +84,8 @@ export function createAgentRunActivities({ db }: ActivityDeps) {
       error?: string;
       /** Reported after a kill switch revoked the authorization (the agent ran it anyway, or before the switch). */
       afterRevocation?: boolean;
+      /** The output or error is a storable form of what the agent sent: what was changed, and why. */
+      altered?: ReportAlteration;
     }): Promise<void> {
       await inTransaction(db, async (client) => {
         await client.query(
@@ -96,7 +99,13 @@ export function createAgentRunActivities({ db }: ActivityDeps) {
           actionId: input.actionId,
           type: 'tool.reported',
           actor: 'system:agent-report',
-          payload: { tool: input.tool, status: input.status, ...(input.error ? { error: input.error } : {}), ...(input.afterRevocation ? { afterRevocation: true } : {}) },
+          payload: {
+            tool: input.tool,
+            status: input.status,
+            ...(input.error ? { error: input.error } : {}),
+            ...(input.afterRevocation ? { afterRevocation: true } : {}),
+            ...(input.altered ? { reportAltered: input.altered } : {}),
+          },
         });
       });
     },

@@ -69,7 +69,7 @@ export async function agentRun(input: GuardedActionInput): Promise<ActionOutcome
 
   /** Records the agent's report (never cut short by a cancellation) and ends the action as it says. */
   const recordReport = async (afterRevocation: boolean): Promise<ActionOutcome> => {
-    const { status, output, error } = report!;
+    const { status, output, error, altered } = report!;
     view.authorization = { ...view.authorization!, reportHash: report!.reportHash };
     view.phase = 'running';
     const record = () =>
@@ -80,6 +80,7 @@ export async function agentRun(input: GuardedActionInput): Promise<ActionOutcome
         status,
         ...(status === 'succeeded' ? { output } : { error: error ?? 'failed' }),
         ...(afterRevocation ? { afterRevocation } : {}),
+        ...(altered ? { altered } : {}),
       });
     await (revocable ? CancellationScope.nonCancellable(record) : record());
     return await finish(status === 'succeeded' ? { status: 'executed', actionId, output: output ?? null } : { status: 'failed', actionId, error: error ?? 'failed' });

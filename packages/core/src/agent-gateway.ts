@@ -4,7 +4,8 @@ import { AgentReportBody, type AgentReport, type Authorization } from './agent-r
 import { reportUpdate } from './messages.js';
 import { formatZodError } from './errors.js';
 import { actionHandle, DecisionRejectedError, getActionStatus, InvalidRequestError, isClosedWorkflowError } from './gateway.js';
-import { argsHash as hashArgs } from './hashing.js';
+import { argsHash as hashArgs, sha256Hex } from './hashing.js';
+import { storableReportResult } from './report-storage.js';
 import type { ActionPhase } from './status.js';
 import { WakeUp } from './wake-up.js';
 
@@ -100,13 +101,21 @@ export async function waitForAuthorization(client: Client, actionId: string, wai
   }
 }
 
-/** The agent's report; the same report twice returns the same outcome, another report or other arguments are refused. */
+/**
+ * The agent's report; the same report twice returns the same outcome, another report or other arguments are refused.
+ * Only its structure can be a 400: an output or error that cannot be stored as sent is stored as storableReportResult says.
+ */
 export async function reportAgentRun(client: Client, actionId: string, raw: unknown): Promise<ActionOutcome> {
   const parsed = AgentReportBody.safeParse(raw);
   if (!parsed.success) throw new InvalidRequestError(formatZodError(parsed.error));
   const body = parsed.data;
-  const result = body.status === 'succeeded' ? { status: body.status, output: body.output ?? null } : { status: body.status, error: body.error };
-  const report: AgentReport = { authorizationId: body.authorizationId, argsHash: hashArgs(body.args), reportHash: hashArgs(result), ...result };
+  // The tool has run: an output or error that cannot be stored as sent is recorded in a storable form, never refused.
+  const { result, altered, sentJson } = storableReportResult(
+    body.status === 'succeeded' ? { status: body.status, output: body.output ?? null } : { status: body.status, error: body.error },
+  );
+  // An altered report's hash also covers what was sent, so two reports that differ only in what was cut stay two reports.
+  const reportHash = hashArgs(sentJson === undefined ? result : { ...result, sentSha256: sha256Hex(sentJson) });
+  const report: AgentReport = { authorizationId: body.authorizationId, argsHash: hashArgs(body.args), reportHash, ...result, ...(altered ? { altered } : {}) };
   try {
     return await actionHandle(client, actionId).executeUpdate(reportUpdate, { args: [report] });
   } catch (error) {

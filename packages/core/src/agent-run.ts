@@ -1,5 +1,8 @@
 import { z } from 'zod';
-import { refineJsonLimits, ToolArgs } from './action.js';
+import { ToolArgs } from './action.js';
+import type { ReportAlteration } from './report-storage.js';
+
+export type { ReportAlteration } from './report-storage.js';
 
 export { DEFAULT_REPORT_WINDOW_MS } from './names.js';
 
@@ -19,11 +22,14 @@ export interface Authorization {
   expiresAt: string;
 }
 
-/** The body of `POST /actions/:id/report`: the arguments the agent ran with, and how it went. */
+/**
+ * The body of `POST /actions/:id/report`: the arguments the agent ran with, and how it went. Only the
+ * structure is checked here (a 400 names the field): the tool has run, so what its output or error
+ * holds is never a reason to refuse the report; storableReportResult makes it storable and says how.
+ */
 export const AgentReportBody = z.discriminatedUnion('status', [
-  // The output is hashed and stored as the outcome: bounded like tool arguments, so a hostile report is a 400 naming the field.
-  z.strictObject({ authorizationId: z.string().min(1).max(200), args: ToolArgs, status: z.literal('succeeded'), output: z.unknown().superRefine(refineJsonLimits).optional() }),
-  z.strictObject({ authorizationId: z.string().min(1).max(200), args: ToolArgs, status: z.literal('failed'), error: z.string().min(1).max(4000).superRefine(refineJsonLimits) }),
+  z.strictObject({ authorizationId: z.string().min(1).max(200), args: ToolArgs, status: z.literal('succeeded'), output: z.unknown().optional() }),
+  z.strictObject({ authorizationId: z.string().min(1).max(200), args: ToolArgs, status: z.literal('failed'), error: z.string() }),
 ]);
 export type AgentReportBody = z.infer<typeof AgentReportBody>;
 
@@ -36,4 +42,6 @@ export interface AgentReport {
   status: 'succeeded' | 'failed';
   output?: unknown;
   error?: string;
+  /** Set when the output or error is a storable form of what the agent sent (recorded in `tool.reported`). */
+  altered?: ReportAlteration;
 }

@@ -244,13 +244,18 @@ export const AUDIT_EVENTS = {
   'tool.failed': { when: "A tool run failed with the tool's own error.", payload: z.object({ tool: text, error: text }) },
   'tool.cancelled': { when: 'A running tool was cancelled (kill switch, operator).', payload: z.object({ tool: text }) },
   'tool.reported': {
-    when: 'The agent reported how its own run of a gate-only action went.',
+    when: 'The agent reported how its own run of a gate-only action went; `reportAltered` (`field`, `problem`, `cutCharacters?`, `replacedCharacters?`) says what was changed when its output or error could not be stored as sent.',
     payload: z.object({
       tool: text,
       status: z.enum(['succeeded', 'failed']),
       error: text.optional(),
       /** Set when the report came after a kill switch revoked the authorization (accepted until it expired). */
       afterRevocation: z.literal(true).optional(),
+      /**
+       * Set when the output or error could not be stored as sent and was recorded in a storable form
+       * (storableReportResult): which field, the first limit it broke with its path, and what was cut or replaced.
+       */
+      reportAltered: z.object({ field: z.enum(['output', 'error']), problem: text, cutCharacters: count.optional(), replacedCharacters: count.optional() }).optional(),
     }),
   },
   'compensation.skipped': {

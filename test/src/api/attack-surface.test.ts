@@ -273,7 +273,7 @@ describe('bad input is a 4xx in the API’s error shape, never a 500 or a stack 
   });
 });
 
-describe('a report’s output is bounded like tool arguments, so what the agent reports can be hashed and stored', () => {
+describe('a report’s output is made storable, so what the agent reports can be hashed and stored and is never refused for its content', () => {
   /** A gate-only action of billing-bot, approved by alice: authorized, waiting for the agent’s report. */
   async function authorizedGate(idempotencyKey: string) {
     const body = { tool: 'payments.refund', args: { paymentId: 'pay_2', amount: '125.00', currency: 'EUR', reason: 'x' }, rationale: 'r', idempotencyKey };
@@ -289,26 +289,31 @@ describe('a report’s output is bounded like tool arguments, so what the agent 
   }
   const report = (actionId: string, rawBody: string) => postReport(apiRequest(`/api/v1/actions/${actionId}/report`, { key: keys.agent, rawBody }), ctx, { id: actionId });
 
-  it('nesting too deep to hash or store is a 400 naming the output, not a stack overflow (500)', async () => {
+  it('nesting too deep to hash or store is recorded as its JSON text, not a stack overflow (500) nor a refusal of a tool that ran', async () => {
     const { actionId, authorization } = await authorizedGate('deep-output');
     const deep = `${'['.repeat(50_000)}"bottom"${']'.repeat(50_000)}`;
     const fields = `"authorizationId":"${authorization.authorizationId}","args":${JSON.stringify(authorization.args)},"status":"succeeded"`;
-    const error = await expectError(report(actionId, `{${fields},"output":{"rows":${deep}}}`), 400, 'invalid_request');
-    expect(error.issues?.[0]).toMatchObject({ path: expect.stringMatching(/^output\.rows(\.0)+$/), message: expect.stringMatching(/at most 32 levels/) });
-    // Refused before anything was recorded: the same authorization still takes a proper report.
-    const done = await expectJson(report(actionId, `{${fields},"output":{"rows":[]}}`), 200, schemas.ActionOutcome);
-    expect(done).toEqual({ status: 'executed', actionId, output: { rows: [] } });
+    const done = await expectJson(report(actionId, `{${fields},"output":{"rows":${deep}}}`), 200, schemas.ActionOutcome);
+    expect(done).toEqual({
+      status: 'executed',
+      actionId,
+      output: {
+        airlock: 'output not storable as sent',
+        problem: expect.stringMatching(/^output\.rows(\.0)+: nested 33 levels deep; at most 32 levels allowed$/),
+        json: `{"rows":${deep}}`,
+      },
+    });
   });
 
-  it('a NUL character, which PostgreSQL cannot store, is a 400 naming the field, and the action can still be reported', async () => {
+  it('a NUL character, which PostgreSQL cannot store, is escaped in the stored form instead of refusing the report', async () => {
     const { actionId, authorization } = await authorizedGate('nul-output');
     const fields = { authorizationId: authorization.authorizationId, args: authorization.args };
-    const nulOutput = await expectError(report(actionId, JSON.stringify({ ...fields, status: 'succeeded', output: { text: 'a\u0000b' } })), 400, 'invalid_request');
-    expect(nulOutput.issues).toEqual([{ path: 'output.text', message: 'must not contain NUL characters (PostgreSQL cannot store them)' }]);
-    const nulError = await expectError(report(actionId, JSON.stringify({ ...fields, status: 'failed', error: 'bad\u0000' })), 400, 'invalid_request');
-    expect(nulError.issues).toEqual([{ path: 'error', message: 'must not contain NUL characters (PostgreSQL cannot store them)' }]);
-    const done = await expectJson(report(actionId, JSON.stringify({ ...fields, status: 'succeeded', output: { text: 'ab' } })), 200, schemas.ActionOutcome);
-    expect(done).toEqual({ status: 'executed', actionId, output: { text: 'ab' } });
+    const done = await expectJson(report(actionId, JSON.stringify({ ...fields, status: 'succeeded', output: { text: 'a\u0000b' } })), 200, schemas.ActionOutcome);
+    expect(done).toMatchObject({
+      status: 'executed',
+      actionId,
+      output: { problem: 'output.text: must not contain NUL characters (PostgreSQL cannot store them)', json: '{"text":"a\\u0000b"}' },
+    });
     await waitForActionStatus(ctx, keys.agent, actionId, ['executed']);
   });
 });

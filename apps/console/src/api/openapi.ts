@@ -177,7 +177,10 @@ export const apiRoutes: readonly ApiRoute[] = [
     security: bearer,
     request: { params: idParams, ...jsonBody(AgentReportBody) },
     responses: {
-      200: json(ActionOutcome, 'Recorded (or the same report again): the action’s outcome'),
+      200: json(
+        ActionOutcome,
+        'Recorded (or the same report again): the action’s outcome, with the output or error as stored (a storable form when it could not be stored as sent; see AgentReport)',
+      ),
       ...errors,
       409: json(ErrorBody, 'Not authorized yet, expired, other arguments than approved, or a different report already made'),
     },

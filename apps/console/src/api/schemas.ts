@@ -149,7 +149,7 @@ export const PendingAuthorization = z.object({ status: z.literal('pending'), act
 export const AgentReportBody = CoreAgentReportBody.meta({
   id: 'AgentReport',
   description:
-    'How the agent’s own run went. `args` must be the authorized arguments; the same report twice returns the same outcome. `output` is bounded like tool arguments (at most 32 levels deep, 10,000 keys and elements, 128 KiB strings) and holds no NUL character.',
+    'How the agent’s own run went. `args` must be the authorized arguments; the same report twice returns the same outcome. Only the report’s structure is refused (400 naming the field: a missing or unknown `status`, a wrong type, an unknown field). The tool has run, so what `output` or `error` holds is never a reason to refuse it: an `output` within the JSON limits (at most 32 levels deep, 10,000 keys and elements in all, strings of 131,072 characters, keys of 1,024, no NUL character or lone surrogate, no `__proto__` / `constructor` / `prototype` key, finite numbers) is stored as sent; any other is stored as `{ "airlock": "output not storable as sent", "problem": "<the first limit broken, with its path>", "json": "<the output’s JSON text, NUL and lone surrogates escaped, cut after 131,072 characters with a marker of how much was cut>" }`. An `error` has NUL and lone surrogates replaced with U+FFFD and is cut to 4,000 characters on a code-point boundary with a marker (an empty one is recorded as a failure without a message). The outcome answered is what was stored, and the report’s audit row (`tool.reported`) records any change in `reportAltered`.',
 });
 
 export const AgentSelf = z

@@ -1,0 +1,185 @@
+import { ARGS_LIMITS, checkJsonLimits, LONE_SURROGATE } from './json-limits.js';
+
+/**
+ * A gate-only action's report is the record of a tool that has already run: refusing it for what the
+ * output or error holds would leave the action "authorized" until it expires as unused, and the agent
+ * would run the tool again or count a success as a failure. So a report's content is never refused:
+ * `storableReportResult` turns it into a form that can be hashed and stored, and says what it changed.
+ * Pure (no Node built-ins, no core index), so every door that takes a report applies the same rule.
+ */
+
+/** The most characters a reported error keeps (its stored form included); longer ones are cut, marked. */
+export const REPORT_ERROR_MAX_LENGTH = 4_000;
+
+/** The most characters of the sent output's JSON text an unstorable output keeps: one stored string's limit. */
+export const REPORT_OUTPUT_JSON_MAX_LENGTH = ARGS_LIMITS.maxStringLength;
+
+/** The most characters of the problem's description kept in the stored form and the audit row. */
+const PROBLEM_MAX_LENGTH = 1_000;
+
+/** The `airlock` member of an output that was stored as its JSON text instead of as sent. */
+export const OUTPUT_NOT_STORABLE = 'output not storable as sent';
+
+/** What stands in for an output that breaks the JSON storage limits. */
+export interface UnstorableOutput {
+  airlock: typeof OUTPUT_NOT_STORABLE;
+  /** The first limit the output broke, with its path: `output.rows.1: must not contain NUL characters …`. */
+  problem: string;
+  /** The output's JSON text (NUL and lone surrogates escaped as \u0000, \ud800), cut to fit with a marker saying how much. */
+  json: string;
+}
+
+/** What was changed in a report so it could be stored; recorded in the report's audit row (`tool.reported`). */
+export interface ReportAlteration {
+  field: 'output' | 'error';
+  /** Why: the first limit broken, with its path (`output.items: more than 10000 keys …`, `error: string of 5000 characters …`). */
+  problem: string;
+  /** Characters cut from the end (of the output's JSON text, or of the error). */
+  cutCharacters?: number;
+  /** Characters of the error replaced with U+FFFD (NUL, lone surrogates). */
+  replacedCharacters?: number;
+}
+
+export type ReportResult = { status: 'succeeded'; output: unknown } | { status: 'failed'; error: string };
+
+export interface StorableReportResult {
+  /** What is hashed, stored and answered: the result as sent when it was storable. */
+  result: ReportResult;
+  /** Set when `result` differs from what was sent. */
+  altered?: ReportAlteration;
+  /** With `altered`: the JSON text of the output or error as sent, so two reports that differ only in what was cut are told apart. */
+  sentJson?: string;
+}
+
+const EMPTY_ERROR = 'the agent reported a failure without an error message';
+
+/**
+ * The storable form of a report's result. An output within the JSON limits (checkJsonLimits) and an
+ * error of 1 to REPORT_ERROR_MAX_LENGTH characters of Unicode text without NUL are kept as sent. An
+ * other output becomes an `UnstorableOutput` holding its JSON text; an other error has NUL and lone
+ * surrogates replaced by U+FFFD and is cut on a code-point boundary, the cut marked. Never throws.
+ */
+export function storableReportResult(sent: ReportResult): StorableReportResult {
+  return sent.status === 'succeeded' ? storableOutput(sent.output) : storableError(sent.error);
+}
+
+function storableOutput(output: unknown): StorableReportResult {
+  const problem = checkJsonLimits(output);
+  if (!problem) return { result: { status: 'succeeded', output } };
+  const sentJson = jsonText(output);
+  const described = cutText(`${pathText('output', problem.path)}: ${problem.message}`, PROBLEM_MAX_LENGTH).text;
+  const { text: json, cut } = cutText(sentJson, REPORT_OUTPUT_JSON_MAX_LENGTH);
+  const stored: UnstorableOutput = { airlock: OUTPUT_NOT_STORABLE, problem: described, json };
+  return { result: { status: 'succeeded', output: stored }, altered: { field: 'output', problem: described, ...(cut > 0 ? { cutCharacters: cut } : {}) }, sentJson };
+}
+
+function storableError(error: string): StorableReportResult {
+  if (error.length === 0) return { result: { status: 'failed', error: EMPTY_ERROR }, altered: { field: 'error', problem: 'error: empty' }, sentJson: '""' };
+  const problems: string[] = [];
+  let replaced = 0;
+  const whole = error.replace(UNSTORABLE_CHARACTERS, () => {
+    replaced++;
+    return '\uFFFD';
+  });
+  if (replaced > 0) problems.push(`${replaced} NUL or lone surrogate character${replaced === 1 ? '' : 's'} (PostgreSQL cannot store them) replaced with U+FFFD`);
+  if (whole.length > REPORT_ERROR_MAX_LENGTH) problems.push(`string of ${whole.length} characters; at most ${REPORT_ERROR_MAX_LENGTH} kept`);
+  if (problems.length === 0) return { result: { status: 'failed', error } };
+  const { text, cut } = cutText(whole, REPORT_ERROR_MAX_LENGTH);
+  const altered: ReportAlteration = {
+    field: 'error',
+    problem: `error: ${problems.join('; ')}`,
+    ...(cut > 0 ? { cutCharacters: cut } : {}),
+    ...(replaced > 0 ? { replacedCharacters: replaced } : {}),
+  };
+  return { result: { status: 'failed', error: text }, altered, sentJson: JSON.stringify(error) };
+}
+
+// NUL, and LONE_SURROGATE's two alternatives, everywhere in the text.
+const UNSTORABLE_CHARACTERS = new RegExp(`\\u0000|${LONE_SURROGATE.source}`, 'g');
+
+/** `output.rows.1`, as the API's 400s name fields. */
+function pathText(root: string, path: readonly (string | number)[]): string {
+  return [root, ...path.map(String)].join('.');
+}
+
+/**
+ * `text` within `max` characters: as is when it fits, else a prefix ending on a code-point boundary
+ * (never half of a surrogate pair) followed by a marker of how many characters were cut.
+ */
+export function cutText(text: string, max: number): { text: string; cut: number } {
+  if (text.length <= max) return { text, cut: 0 };
+  let kept = max;
+  for (;;) {
+    let end = Math.max(0, kept);
+    if (end > 0 && isHighSurrogate(text.charCodeAt(end - 1))) end--;
+    const cut = text.length - end;
+    const result = `${text.slice(0, end)}${cutMarker(cut, text.length)}`;
+    // The marker's digits depend on the cut, so shrink the prefix until prefix and marker fit.
+    if (result.length <= max || end === 0) return { text: result, cut };
+    kept = end - (result.length - max);
+  }
+}
+
+const cutMarker = (cut: number, total: number) => `… [cut by Airlock: ${cut} of ${total} characters]`;
+
+const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
+
+/** Wraps text written as is, so the writer's stack tells it from a value still to write. */
+class Raw {
+  constructor(readonly text: string) {}
+}
+
+/** Marks the end of an object or array on the writer's stack: a later sibling holding it is no cycle. */
+class Leave {
+  constructor(readonly value: object) {}
+}
+
+/**
+ * `JSON.stringify(value)` without its recursion (a 50,000-level nesting overflows the stack there) or
+ * its throws (a cycle, a bigint from an in-process caller): strings are well-formed JSON, NUL and lone
+ * surrogates escaped. A repeated object is written `"[cycle]"`; a non-finite number `null`.
+ */
+function jsonText(value: unknown): string {
+  const out: string[] = [];
+  const stack: unknown[] = [value];
+  const open = new Set<object>();
+  while (stack.length > 0) {
+    const item = stack.pop();
+    if (item instanceof Raw) {
+      out.push(item.text);
+      continue;
+    }
+    if (item instanceof Leave) {
+      open.delete(item.value);
+      continue;
+    }
+    if (typeof item === 'string') out.push(JSON.stringify(item));
+    else if (typeof item === 'number') out.push(Number.isFinite(item) ? String(item) : 'null');
+    else if (typeof item === 'boolean') out.push(String(item));
+    else if (typeof item === 'bigint') out.push(JSON.stringify(String(item)));
+    else if (typeof item !== 'object' || item === null) out.push('null');
+    else if (open.has(item)) out.push('"[cycle]"');
+    else {
+      open.add(item);
+      stack.push(new Leave(item));
+      if (Array.isArray(item)) {
+        stack.push(new Raw(']'));
+        for (let i = item.length - 1; i >= 0; i--) {
+          stack.push(item[i] as unknown);
+          if (i > 0) stack.push(new Raw(','));
+        }
+        stack.push(new Raw('['));
+      } else {
+        const entries = Object.entries(item).filter(([, member]) => member !== undefined && typeof member !== 'function' && typeof member !== 'symbol');
+        stack.push(new Raw('}'));
+        for (let i = entries.length - 1; i >= 0; i--) {
+          const [key, member] = entries[i] as [string, unknown];
+          stack.push(member);
+          stack.push(new Raw(`${i > 0 ? ',' : ''}${JSON.stringify(key)}:`));
+        }
+        stack.push(new Raw('{'));
+      }
+    }
+  }
+  return out.join('');
+}

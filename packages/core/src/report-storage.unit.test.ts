@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import { canonicalJson } from './canonical-json.js';
+import { ARGS_LIMITS, checkJsonLimits, LONE_SURROGATE_REFUSED, NUL_REFUSED } from './json-limits.js';
+import { cutText, OUTPUT_NOT_STORABLE, REPORT_ERROR_MAX_LENGTH, REPORT_OUTPUT_JSON_MAX_LENGTH, storableReportResult, type UnstorableOutput } from './report-storage.js';
+
+// A report records a tool that has already run: its content is made storable, never refused.
+
+const outputOf = (output: unknown) => {
+  const stored = storableReportResult({ status: 'succeeded', output });
+  if (stored.result.status !== 'succeeded') throw new Error('expected a success');
+  return { ...stored, output: stored.result.output as UnstorableOutput };
+};
+const errorOf = (error: string) => {
+  const stored = storableReportResult({ status: 'failed', error });
+  if (stored.result.status !== 'failed') throw new Error('expected a failure');
+  return { ...stored, error: stored.result.error };
+};
+/** What every stored form must be: within the limits, and hashable. */
+const expectStorable = (value: unknown) => {
+  expect(checkJsonLimits(value)).toBeUndefined();
+  expect(() => canonicalJson(value)).not.toThrow();
+};
+
+describe('storableReportResult: an output', () => {
+  it('keeps one within the limits as sent, unaltered', () => {
+    const output = { rows: [{ id: 2 ** 60, text: 'refund 👍', escaped: '\\u0000' }] };
+    expect(storableReportResult({ status: 'succeeded', output })).toEqual({ result: { status: 'succeeded', output } });
+    expect(storableReportResult({ status: 'succeeded', output: null })).toEqual({ result: { status: 'succeeded', output: null } });
+  });
+
+  it('stores one with a NUL as its JSON text, losslessly, naming the problem and its path', () => {
+    const { output, altered, sentJson } = outputOf({ rows: ['a', 'b\u0000c'] });
+    expect(output).toEqual({ airlock: OUTPUT_NOT_STORABLE, problem: `output.rows.1: ${NUL_REFUSED}`, json: '{"rows":["a","b\\u0000c"]}' });
+    expect(JSON.parse(output.json)).toEqual({ rows: ['a', 'b\u0000c'] });
+    expect(altered).toEqual({ field: 'output', problem: `output.rows.1: ${NUL_REFUSED}` });
+    expect(sentJson).toBe(output.json);
+    expectStorable(output);
+  });
+
+  it('escapes a lone surrogate (well-formed JSON text), in a value or a member name', () => {
+    const { output } = outputOf(['ok', 'x\ud83d']);
+    expect(output).toMatchObject({ problem: `output.1: ${LONE_SURROGATE_REFUSED}`, json: '["ok","x\\ud83d"]' });
+    expectStorable(output);
+    const keyed = outputOf({ inner: { ['k\udc00']: 1 } }).output;
+    expect(keyed).toMatchObject({ problem: `output.inner: a key ${LONE_SURROGATE_REFUSED}`, json: '{"inner":{"k\\udc00":1}}' });
+    expectStorable(keyed);
+  });
+
+  it('keeps 12,000 array elements whole as text: the entry limit, not the size, was broken', () => {
+    const list = Array.from({ length: 12_000 }, (_, i) => i);
+    const { output, altered } = outputOf(list);
+    expect(output.problem).toBe(`output: more than ${ARGS_LIMITS.maxEntries} keys and array elements in all; too many`);
+    expect(JSON.parse(output.json)).toEqual(list);
+    expect(altered?.cutCharacters).toBeUndefined();
+    expectStorable(output);
+  });
+
+  it('cuts JSON text longer than one stored string, on a code-point boundary, marking how much was cut', () => {
+    const text = `${'x'.repeat(REPORT_OUTPUT_JSON_MAX_LENGTH - 60)}${'😀'.repeat(100)}`;
+    const { output, altered } = outputOf({ text });
+    const full = JSON.stringify({ text });
+    expect(output.problem).toBe(`output.text: string of ${text.length} characters; at most ${ARGS_LIMITS.maxStringLength} allowed`);
+    expect(output.json.length).toBeLessThanOrEqual(REPORT_OUTPUT_JSON_MAX_LENGTH);
+    const marker = /… \[cut by Airlock: (\d+) of (\d+) characters\]$/.exec(output.json);
+    expect(marker?.slice(1).map(Number)).toEqual([altered?.cutCharacters, full.length]);
+    const kept = output.json.slice(0, output.json.length - marker![0].length);
+    expect(full.startsWith(kept)).toBe(true);
+    expect(kept.length + altered!.cutCharacters!).toBe(full.length);
+    expectStorable(output);
+  });
+
+  it('writes nesting too deep for JSON.stringify without overflowing, and a cycle from an in-process caller', () => {
+    const deep = JSON.parse(`${'['.repeat(50_000)}"bottom"${']'.repeat(50_000)}`) as unknown;
+    const { output } = outputOf({ rows: deep });
+    expect(output.problem).toMatch(/^output\.rows(\.0)+: nested 33 levels deep; at most 32 levels allowed$/);
+    expect(output.json).toBe(`{"rows":${'['.repeat(50_000)}"bottom"${']'.repeat(50_000)}}`);
+    expectStorable(output);
+    const cycle: Record<string, unknown> = { a: 1, shared: [1], again: undefined };
+    cycle.self = cycle;
+    cycle.again = cycle.shared;
+    expect(outputOf(cycle).output.json).toBe('{"a":1,"shared":[1],"again":[1],"self":"[cycle]"}');
+  });
+
+  it('writes what JSON has no text for as JSON.stringify does: Infinity as null, undefined members dropped', () => {
+    const { output } = outputOf({ total: Number.POSITIVE_INFINITY, gone: undefined, list: [undefined, -0, 1.5] });
+    expect(output).toMatchObject({ problem: 'output.total: must be a finite number', json: '{"total":null,"list":[null,0,1.5]}' });
+  });
+});
+
+describe('storableReportResult: an error', () => {
+  it('keeps one of 1 to 4,000 characters of Unicode text without NUL as sent', () => {
+    expect(storableReportResult({ status: 'failed', error: 'disk full 💾' })).toEqual({ result: { status: 'failed', error: 'disk full 💾' } });
+    expect(errorOf('e'.repeat(REPORT_ERROR_MAX_LENGTH)).altered).toBeUndefined();
+  });
+
+  it('replaces NUL and lone surrogates with U+FFFD, keeping whole pairs', () => {
+    const { error, altered } = errorOf('bad\u0000 \ud800 \udfff 😀 end');
+    expect(error).toBe('bad\uFFFD \uFFFD \uFFFD 😀 end');
+    expect(altered).toEqual({
+      field: 'error',
+      problem: 'error: 3 NUL or lone surrogate characters (PostgreSQL cannot store them) replaced with U+FFFD',
+      replacedCharacters: 3,
+    });
+  });
+
+  it('cuts one over 4,000 characters on a code-point boundary, never half an emoji, marking the cut', () => {
+    const sent = `${'a'.repeat(3_999)}😀 and more text`;
+    const { error, altered, sentJson } = errorOf(sent);
+    expect(error.length).toBeLessThanOrEqual(REPORT_ERROR_MAX_LENGTH);
+    expect(error).toMatch(/^a+… \[cut by Airlock: \d+ of 4015 characters\]$/);
+    expect(altered).toEqual({ field: 'error', problem: 'error: string of 4015 characters; at most 4000 kept', cutCharacters: expect.any(Number) as number });
+    expect(sentJson).toBe(JSON.stringify(sent));
+    expectStorable(error);
+    // Where the cut would fall between the two halves of a pair, the whole pair goes.
+    const plain = cutText('x'.repeat(5_000), REPORT_ERROR_MAX_LENGTH);
+    const kept = 5_000 - plain.cut;
+    const onTheEmoji = `${'b'.repeat(kept - 1)}😀${'c'.repeat(5_000 - kept - 1)}`;
+    const stored = errorOf(onTheEmoji);
+    expect(stored.error).toBe(`${'b'.repeat(kept - 1)}… [cut by Airlock: ${plain.cut + 1} of 5000 characters]`);
+    expect(stored.altered?.cutCharacters).toBe(plain.cut + 1);
+    expectStorable(stored.error);
+  });
+
+  it('records an empty error as a failure without a message', () => {
+    expect(errorOf('')).toMatchObject({ error: 'the agent reported a failure without an error message', altered: { field: 'error', problem: 'error: empty' } });
+  });
+});
+
+describe('cutText', () => {
+  it('fits prefix and marker within the maximum for any length, the count in the marker exact', () => {
+    for (const length of [10, 99, 100, 101, 999, 1_000, 1_001, 10_050]) {
+      const text = 'y'.repeat(length);
+      const { text: cut, cut: count } = cutText(text, 100);
+      expect(cut.length).toBeLessThanOrEqual(100);
+      if (length <= 100) expect(cut).toBe(text);
+      else expect(cut).toBe(`${'y'.repeat(length - count)}… [cut by Airlock: ${count} of ${length} characters]`);
+    }
+  });
+});
