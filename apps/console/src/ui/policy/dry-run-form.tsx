@@ -7,7 +7,7 @@ import { sendKeepingTyped } from '../forms/keep-typed.js';
 
 const initial: DryRunState = {};
 
-/** Classifies a sample request with the active policy and shows the decision, tier and reasons. */
+/** Classifies a sample request with the active policy and shows the decision, tier and reasons (and, for a plan, each step's). */
 export function DryRunForm({ tools, agents, example }: { tools: string[]; agents: string[]; example: string }) {
   const [state, action, pending] = useActionState(dryRun, initial);
   // Controlled: React resets a form after its action, and the sample should survive for the next try.
@@ -64,6 +64,16 @@ export function DryRunForm({ tools, agents, example }: { tools: string[]; agents
             )}{' '}
             · {c.reasons.join('; ') || 'no rule matched'} <span className="muted small">(policy {state.result?.policyVersion.slice(0, 12)})</span>
           </p>
+        )}
+        {state.result?.plan && (
+          <ol aria-label="Plan steps">
+            {state.result.plan.map((step, index) => (
+              <li key={index}>
+                <span className="mono">{step.tool}</span>
+                {step.description && <> ({step.description})</>}: <strong>{step.decision.replace('_', ' ')}</strong> · <span className={`tier tier-${step.tier}`}>{step.tier}</span>
+              </li>
+            ))}
+          </ol>
         )}
       </div>
     </form>
