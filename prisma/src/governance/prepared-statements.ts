@@ -105,6 +105,8 @@ export class PreparingClient extends pg.Client {
 
   private async sendPreparing(text: string): Promise<pg.QueryResult | pg.QueryResult[]> {
     const send = (sql: string) => (super.query as (sql: string) => Promise<pg.QueryResult | pg.QueryResult[]>)(sql);
+    // Read back before the message itself, so the message goes to pg's queue after this wait: its caller awaits each
+    // query (a transaction's statements depend on each other's results), so nothing of its own can pass it meanwhile.
     if (this.unsure) {
       const held = (await send('SELECT name FROM pg_prepared_statements')) as pg.QueryResult<{ name: string }>;
       this.prepared = new Set(held.rows.map((row) => row.name));
