@@ -1,3 +1,4 @@
+import { cutText } from './cut-text.js';
 import { ARGS_LIMITS, checkJsonLimits, LONE_SURROGATE } from './json-limits.js';
 
 /**
@@ -67,8 +68,8 @@ function storableOutput(output: unknown): StorableReportResult {
   const problem = checkJsonLimits(output);
   if (!problem) return { result: { status: 'succeeded', output } };
   const sentJson = jsonText(output);
-  const described = cutText(`${pathText('output', problem.path)}: ${problem.message}`, PROBLEM_MAX_LENGTH).text;
-  const { text: json, cut } = cutText(sentJson, REPORT_OUTPUT_JSON_MAX_LENGTH);
+  const described = cutTextMarked(`${pathText('output', problem.path)}: ${problem.message}`, PROBLEM_MAX_LENGTH).text;
+  const { text: json, cut } = cutTextMarked(sentJson, REPORT_OUTPUT_JSON_MAX_LENGTH);
   const stored: UnstorableOutput = { airlock: OUTPUT_NOT_STORABLE, problem: described, json };
   return { result: { status: 'succeeded', output: stored }, altered: { field: 'output', problem: described, ...(cut > 0 ? { cutCharacters: cut } : {}) }, sentJson };
 }
@@ -84,7 +85,7 @@ function storableError(error: string): StorableReportResult {
   if (replaced > 0) problems.push(`${replaced} NUL or lone surrogate character${replaced === 1 ? '' : 's'} (PostgreSQL cannot store them) replaced with U+FFFD`);
   if (whole.length > REPORT_ERROR_MAX_LENGTH) problems.push(`string of ${whole.length} characters; at most ${REPORT_ERROR_MAX_LENGTH} kept`);
   if (problems.length === 0) return { result: { status: 'failed', error } };
-  const { text, cut } = cutText(whole, REPORT_ERROR_MAX_LENGTH);
+  const { text, cut } = cutTextMarked(whole, REPORT_ERROR_MAX_LENGTH);
   const altered: ReportAlteration = {
     field: 'error',
     problem: `error: ${problems.join('; ')}`,
@@ -103,26 +104,23 @@ function pathText(root: string, path: readonly (string | number)[]): string {
 }
 
 /**
- * `text` within `max` characters: as is when it fits, else a prefix ending on a code-point boundary
- * (never half of a surrogate pair) followed by a marker of how many characters were cut.
+ * `text` within `max` characters: as is when it fits, else a prefix cut on a code-point boundary
+ * (cutText: never half of a surrogate pair) followed by a marker of how many characters were cut.
  */
-export function cutText(text: string, max: number): { text: string; cut: number } {
+export function cutTextMarked(text: string, max: number): { text: string; cut: number } {
   if (text.length <= max) return { text, cut: 0 };
   let kept = max;
   for (;;) {
-    let end = Math.max(0, kept);
-    if (end > 0 && isHighSurrogate(text.charCodeAt(end - 1))) end--;
-    const cut = text.length - end;
-    const result = `${text.slice(0, end)}${cutMarker(cut, text.length)}`;
+    const prefix = cutText(text, Math.max(0, kept));
+    const cut = text.length - prefix.length;
+    const marked = `${prefix}${cutMarker(cut, text.length)}`;
     // The marker's digits depend on the cut, so shrink the prefix until prefix and marker fit.
-    if (result.length <= max || end === 0) return { text: result, cut };
-    kept = end - (result.length - max);
+    if (marked.length <= max || prefix.length === 0) return { text: marked, cut };
+    kept = prefix.length - (marked.length - max);
   }
 }
 
 const cutMarker = (cut: number, total: number) => `… [cut by Airlock: ${cut} of ${total} characters]`;
-
-const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
 
 /** Wraps text written as is, so the writer's stack tells it from a value still to write. */
 class Raw {

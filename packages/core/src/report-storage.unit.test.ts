@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from './canonical-json.js';
 import { ARGS_LIMITS, checkJsonLimits, LONE_SURROGATE_REFUSED, NUL_REFUSED } from './json-limits.js';
-import { cutText, OUTPUT_NOT_STORABLE, REPORT_ERROR_MAX_LENGTH, REPORT_OUTPUT_JSON_MAX_LENGTH, storableReportResult, type UnstorableOutput } from './report-storage.js';
+import { cutTextMarked, OUTPUT_NOT_STORABLE, REPORT_ERROR_MAX_LENGTH, REPORT_OUTPUT_JSON_MAX_LENGTH, storableReportResult, type UnstorableOutput } from './report-storage.js';
 
 // A report records a tool that has already run: its content is made storable, never refused.
 
@@ -112,7 +112,7 @@ describe('storableReportResult: an error', () => {
     expect(sentJson).toBe(JSON.stringify(sent));
     expectStorable(error);
     // Where the cut would fall between the two halves of a pair, the whole pair goes.
-    const plain = cutText('x'.repeat(5_000), REPORT_ERROR_MAX_LENGTH);
+    const plain = cutTextMarked('x'.repeat(5_000), REPORT_ERROR_MAX_LENGTH);
     const kept = 5_000 - plain.cut;
     const onTheEmoji = `${'b'.repeat(kept - 1)}😀${'c'.repeat(5_000 - kept - 1)}`;
     const stored = errorOf(onTheEmoji);
@@ -126,11 +126,11 @@ describe('storableReportResult: an error', () => {
   });
 });
 
-describe('cutText', () => {
+describe('cutTextMarked', () => {
   it('fits prefix and marker within the maximum for any length, the count in the marker exact', () => {
     for (const length of [10, 99, 100, 101, 999, 1_000, 1_001, 10_050]) {
       const text = 'y'.repeat(length);
-      const { text: cut, cut: count } = cutText(text, 100);
+      const { text: cut, cut: count } = cutTextMarked(text, 100);
       expect(cut.length).toBeLessThanOrEqual(100);
       if (length <= 100) expect(cut).toBe(text);
       else expect(cut).toBe(`${'y'.repeat(length - count)}… [cut by Airlock: ${count} of ${length} characters]`);
