@@ -1,6 +1,11 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, readdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { z } from 'zod';
-import { Airlock, isTransient, type AuthorizationState } from '@airlock/sdk';
+import { canonicalJson } from '@airlock/core/canonical-json';
+import { cutText } from '@airlock/core/cut-text';
+import { Airlock, editedArgsText, isTransient, type AgentRunReport, type AuthorizationState } from '@airlock/sdk';
 import { refusedByAirlock } from '../airlock-errors.js';
 import { denialText } from '../denial.js';
 
@@ -8,8 +13,14 @@ import { denialText } from '../denial.js';
  * `airlock hook claude-code`: Claude Code's PreToolUse / PostToolUse hook.
  * PreToolUse submits the tool call as a gate-only Airlock action and waits for
  * the decision (policy alone for what it deems safe, a person in Slack or the
- * console for the rest), then answers allow or deny with the reason. PostToolUse
- * reports how the run went, closing the action with its result.
+ * console for the rest), then answers allow (with the authorized arguments when
+ * an approver edited them) or deny with the reason. PostToolUse reports how the
+ * run went, closing the action with its result.
+ *
+ * One decision per run: the action is keyed by the tool-use id, or, when Claude
+ * Code sends none, opened afresh by every PreToolUse. PreToolUse leaves a note
+ * (a file in `stateDir`) naming the action of the call it allowed; PostToolUse
+ * takes it, so it finds the action even when the call ran with edited arguments.
  */
 
 const HookInput = z.object({
@@ -30,14 +41,34 @@ export interface ClaudeCodeHookOptions {
   waitMs: number;
   /** How long an allowed call has to be reported by PostToolUse before it expires. */
   reportWithinMs?: number;
+  /** How long PostToolUse retries a report that failed on a blip (default 20 s; keep it under the hook's `timeout`). */
+  reportRetryMs?: number;
+  /** Where PreToolUse leaves PostToolUse the action of an allowed call (default: `airlock-claude-code` in the OS temp directory). */
+  stateDir?: string;
   fetch?: typeof fetch;
 }
 
-/** What the hook prints: Claude Code's hook output (PreToolUse) or nothing to say (PostToolUse). */
+/**
+ * What the hook prints: Claude Code's hook output. PreToolUse: allow (with `updatedInput`, the input
+ * to run, when an approver edited the arguments) or deny. PostToolUse: nothing to say, or a warning
+ * for the user (`systemMessage`) when Airlock could not record the run.
+ */
 export type ClaudeCodeHookOutput =
-  { hookSpecificOutput: { hookEventName: 'PreToolUse'; permissionDecision: 'allow' | 'deny'; permissionDecisionReason: string } } | { suppressOutput: true };
+  | {
+      hookSpecificOutput: {
+        hookEventName: 'PreToolUse';
+        permissionDecision: 'allow' | 'deny';
+        permissionDecisionReason: string;
+        updatedInput?: Record<string, unknown>;
+      };
+    }
+  | { suppressOutput: true }
+  | { systemMessage: string };
 
 const MAX_STRING = 16 * 1024;
+const MAX_ERROR_LENGTH = 4000;
+// A note PostToolUse never took (the tool failed before running, the session ended) is dropped after this long.
+const STALE_NOTE_MS = 24 * 3_600_000;
 
 /** `Bash` → `claude_code.bash`, `mcp__github__create_issue` → `claude_code.mcp__github__create_issue`: the names policies match. */
 export function airlockToolFor(toolName: string): string {
@@ -57,7 +88,7 @@ export function airlockArgsFor(input: ClaudeCodeHookInput): Record<string, unkno
   const args: Record<string, unknown> = { cwd: input.cwd ?? '' };
   for (const [key, value] of Object.entries(input.tool_input)) {
     if (typeof value === 'string' && value.length > MAX_STRING) {
-      args[key] = `${value.slice(0, MAX_STRING)}…(${value.length} characters)`;
+      args[key] = `${cutText(value, MAX_STRING)}…(${value.length} characters)`;
       args[`${key}_sha256`] = createHash('sha256').update(value).digest('hex');
     } else {
       args[key] = value;
@@ -66,18 +97,54 @@ export function airlockArgsFor(input: ClaudeCodeHookInput): Record<string, unkno
   return args;
 }
 
-function idempotencyKeyFor(input: ClaudeCodeHookInput, args: Record<string, unknown>): string {
-  // The tool-use id ties PostToolUse to the action PreToolUse opened; without one, the call's content does.
-  const call =
-    input.tool_use_id ??
-    createHash('sha256')
-      .update(JSON.stringify([input.tool_name, args]))
-      .digest('hex')
-      .slice(0, 32);
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** The tool-use id's key, the same in PostToolUse; without one, a key of its own for every PreToolUse (one approval, one run). */
+function idempotencyKeyFor(input: ClaudeCodeHookInput): string {
+  const call = input.tool_use_id ?? `${sha256(JSON.stringify([input.tool_name, input.tool_input])).slice(0, 32)}:${randomUUID()}`;
   return `claude-code:${input.session_id}:${call}`.slice(0, 200);
 }
 
-const allow = (reason: string): ClaudeCodeHookOutput => ({ hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'allow', permissionDecisionReason: reason } });
+/** Names the call in the state directory: by its tool-use id, else by what runs (the tool and its input). */
+function noteKeyFor(input: ClaudeCodeHookInput, toolInput: Record<string, unknown>): string {
+  return sha256(JSON.stringify([input.session_id, input.tool_use_id ?? null, input.tool_use_id ? null : [input.tool_name, toolInput]])).slice(0, 40);
+}
+
+const stateDirOf = (options: ClaudeCodeHookOptions) => options.stateDir ?? path.join(tmpdir(), 'airlock-claude-code');
+
+/** Leaves PostToolUse the action of a call about to run; also drops notes nobody took for a day. */
+async function leaveNote(options: ClaudeCodeHookOptions, noteKey: string, actionId: string): Promise<void> {
+  const dir = stateDirOf(options);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await writeFile(path.join(dir, `${noteKey}.${actionId}`), '', { mode: 0o600 });
+  for (const name of await readdir(dir)) {
+    const file = path.join(dir, name);
+    const info = await stat(file).catch(() => undefined);
+    if (info && Date.now() - info.mtimeMs > STALE_NOTE_MS) await unlink(file).catch(() => undefined);
+  }
+}
+
+/** Takes the note PreToolUse left for this call (the oldest, when identical calls without tool-use ids wait): its action id. */
+async function takeNote(options: ClaudeCodeHookOptions, noteKey: string): Promise<string | undefined> {
+  const dir = stateDirOf(options);
+  const names = (await readdir(dir).catch(() => [] as string[])).filter((name) => name.startsWith(`${noteKey}.`));
+  const dated = await Promise.all(names.map(async (name) => ({ name, mtimeMs: (await stat(path.join(dir, name)).catch(() => undefined))?.mtimeMs ?? Infinity })));
+  for (const { name } of dated.sort((a, b) => a.mtimeMs - b.mtimeMs)) {
+    // Unlinking claims it: of two hooks racing for one note, one succeeds.
+    if (
+      await unlink(path.join(dir, name)).then(
+        () => true,
+        () => false,
+      )
+    )
+      return name.slice(noteKey.length + 1);
+  }
+  return undefined;
+}
+
+const allow = (reason: string, updatedInput?: Record<string, unknown>): ClaudeCodeHookOutput => ({
+  hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'allow', permissionDecisionReason: reason, ...(updatedInput ? { updatedInput } : {}) },
+});
 const deny = (reason: string): ClaudeCodeHookOutput => ({ hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: reason } });
 
 /** Parses the hook's stdin; fails closed (deny) on anything it cannot read. */
@@ -96,11 +163,13 @@ export async function runClaudeCodeHook(stdin: string, options: ClaudeCodeHookOp
   const input = parsed.data;
   try {
     const api = await Airlock.connect({ url: options.airlockUrl, apiKey: options.apiKey, ...(options.fetch ? { fetch: options.fetch } : {}) });
-    return input.hook_event_name === 'PreToolUse' ? await preToolUse(api, input, options) : await postToolUse(api, input);
+    return input.hook_event_name === 'PreToolUse' ? await preToolUse(api, input, options) : await postToolUse(api, input, options);
   } catch (error) {
-    // Fail closed: no answer from Airlock is no permission.
+    // Fail closed: no answer from Airlock is no permission. After the run, the user hears the report is missing.
     const message = error instanceof Error ? error.message : String(error);
-    return input.hook_event_name === 'PreToolUse' ? deny(`Airlock could not decide (${message}); the call is refused`) : { suppressOutput: true };
+    return input.hook_event_name === 'PreToolUse'
+      ? deny(`Airlock could not decide (${message}); the call is refused`)
+      : { systemMessage: `Airlock did not record this ${input.tool_name} run: ${message}` };
   }
 }
 
@@ -113,7 +182,7 @@ async function preToolUse(api: Airlock, input: ClaudeCodeHookInput, options: Cla
     ({ actionId } = await api.authorize({
       tool,
       args,
-      idempotencyKey: idempotencyKeyFor(input, args),
+      idempotencyKey: idempotencyKeyFor(input),
       rationale: description || `Claude Code wants to use ${input.tool_name}`,
       ...(options.reportWithinMs ? { reportWithinMs: options.reportWithinMs } : {}),
     }));
@@ -122,7 +191,19 @@ async function preToolUse(api: Airlock, input: ClaudeCodeHookInput, options: Cla
     throw error;
   }
   const state = await waitForDecision(api, actionId, options.waitMs);
-  if (state.status === 'authorized') return allow(describeAllowed(state));
+  if (state.status === 'authorized') {
+    const run = toolInputFor(input, args, state.args);
+    if ('refused' in run) {
+      await api
+        .action(actionId)
+        .cancel()
+        .catch(() => undefined);
+      return deny(`${run.refused} (action ${actionId}); the call is refused`);
+    }
+    await leaveNote(options, noteKeyFor(input, run.toolInput), actionId);
+    const edited = editedArgsText(args, state.args);
+    return edited ? allow(`${describeAllowed(state)}. ${edited}`, run.toolInput) : allow(describeAllowed(state));
+  }
   if (state.status === 'pending') {
     // Nobody decided in time: withdraw it, so no one approves a call that is no longer waiting.
     await api
@@ -132,8 +213,36 @@ async function preToolUse(api: Airlock, input: ClaudeCodeHookInput, options: Cla
     return deny(`No decision in Airlock within ${Math.round(options.waitMs / 1000)} s (action ${actionId}, now withdrawn). Ask the user, or try again later.`);
   }
   if (state.status === 'denied') return deny(`${denialText(state)} (action ${actionId})`);
-  if (state.status === 'executed') return allow(`Airlock: already approved and reported (action ${actionId})`);
+  // Only a tool-use id seen before gets here: that call already ran, and a run needs a decision of its own.
+  if (state.status === 'executed') return deny(`Airlock: this tool use already ran (action ${actionId}); a new run needs a decision of its own`);
   return deny(`Airlock: the action ended as ${state.status}: ${'reason' in state ? state.reason : state.error} (action ${actionId})`);
+}
+
+/**
+ * The tool input Claude Code is to run: its own when the authorized arguments are the ones asked for,
+ * else the input the approver's edit describes. An edit the hook cannot apply (the working directory,
+ * a string Airlock only saw shortened) refuses the call rather than run something else.
+ */
+function toolInputFor(
+  input: ClaudeCodeHookInput,
+  asked: Record<string, unknown>,
+  authorized: Record<string, unknown>,
+): { toolInput: Record<string, unknown> } | { refused: string } {
+  if (canonicalJson(asked) === canonicalJson(authorized)) return { toolInput: input.tool_input };
+  const same = (key: string) => canonicalJson(asked[key] ?? null) === canonicalJson(authorized[key] ?? null) && key in asked === key in authorized;
+  const own = (key: string) => Object.hasOwn(input.tool_input, key);
+  if (!own('cwd') && !same('cwd')) return { refused: 'An approver in Airlock changed the working directory (cwd), which the hook cannot apply' };
+  const toolInput: Record<string, unknown> = {};
+  const shortened = Object.keys(input.tool_input).filter((key) => typeof input.tool_input[key] === 'string' && input.tool_input[key].length > MAX_STRING);
+  for (const key of shortened) {
+    if (!same(key) || !same(`${key}_sha256`)) return { refused: `An approver in Airlock changed ${key}, which Airlock saw shortened, so the hook cannot apply the change` };
+    toolInput[key] = input.tool_input[key];
+  }
+  for (const [key, value] of Object.entries(authorized)) {
+    if ((key === 'cwd' && !own('cwd')) || shortened.includes(key) || shortened.some((cut) => key === `${cut}_sha256`)) continue;
+    toolInput[key] = value;
+  }
+  return { toolInput };
 }
 
 function describeAllowed(state: Extract<AuthorizationState, { status: 'authorized' }>): string {
@@ -156,34 +265,71 @@ async function waitForDecision(api: Airlock, actionId: string, waitMs: number): 
   }
 }
 
-/** Reports the run PreToolUse allowed; a call Airlock never saw (another matcher) is left alone. */
-async function postToolUse(api: Airlock, input: ClaudeCodeHookInput): Promise<ClaudeCodeHookOutput> {
-  const tool = airlockToolFor(input.tool_name);
-  const args = airlockArgsFor(input);
-  // The same key finds the action PreToolUse opened (created: false); nothing new starts if it exists.
-  const { actionId, created } = await api.authorize({ tool, args, idempotencyKey: idempotencyKeyFor(input, args) });
-  if (created) {
-    // PreToolUse was not wired for this tool: this call was never gated, so there is nothing to report.
-    await api
-      .action(actionId)
-      .cancel()
-      .catch(() => undefined);
-    return { suppressOutput: true };
+/**
+ * Reports the run PreToolUse allowed, with the arguments that ran (the input Claude Code sends now):
+ * when they are not the authorized ones, the report is a failure saying so. A call Airlock never saw
+ * (another matcher) is left alone; a report Airlock does not take is a warning for the user.
+ */
+async function postToolUse(api: Airlock, input: ClaudeCodeHookInput, options: ClaudeCodeHookOptions): Promise<ClaudeCodeHookOutput> {
+  const ran = airlockArgsFor(input);
+  const actionId = (await takeNote(options, noteKeyFor(input, input.tool_input))) ?? (input.tool_use_id ? await actionOfToolUse(api, input, ran) : undefined);
+  // No note and no tool-use id: PreToolUse allowed no such call (another matcher), so there is nothing to report.
+  if (actionId === undefined) return { suppressOutput: true };
+  const until = Date.now() + (options.reportRetryMs ?? 20_000);
+  const state = await retrying(() => api.authorization(actionId, 0), until);
+  if (state.status !== 'authorized') {
+    return state.status === 'executed' || state.status === 'failed'
+      ? { suppressOutput: true }
+      : { systemMessage: `Airlock did not record this ${input.tool_name} run: its action ${actionId} is ${state.status}` };
   }
-  const state = await api.authorization(actionId, 0);
-  if (state.status !== 'authorized') return { suppressOutput: true };
   const response = input.tool_response;
   const failed = typeof response === 'object' && response !== null && ('error' in response || (response as { success?: unknown }).success === false);
-  await api.report(
-    actionId,
-    failed
-      ? { authorizationId: state.authorizationId, args: state.args, status: 'failed', error: JSON.stringify(response).slice(0, 4000) }
-      : { authorizationId: state.authorizationId, args: state.args, status: 'succeeded', output: capped(response) },
-  );
-  return { suppressOutput: true };
+  const mismatch = editedArgsText(state.args, ran);
+  const report: AgentRunReport = mismatch
+    ? {
+        authorizationId: state.authorizationId,
+        args: state.args,
+        status: 'failed',
+        // The report names the authorized arguments (Airlock takes no other); the error says what ran instead.
+        error: cutText(`Claude Code ran other arguments than Airlock authorized: ${JSON.stringify(ran)}`, MAX_ERROR_LENGTH),
+      }
+    : failed
+      ? { authorizationId: state.authorizationId, args: state.args, status: 'failed', error: cutText(JSON.stringify(response), MAX_ERROR_LENGTH) }
+      : { authorizationId: state.authorizationId, args: state.args, status: 'succeeded', output: capped(response) };
+  await retrying(() => api.report(actionId, report), until);
+  return mismatch
+    ? { systemMessage: `Airlock: this ${input.tool_name} run did not use the arguments Airlock authorized; recorded as failed (action ${actionId})` }
+    : { suppressOutput: true };
+}
+
+/** The action PreToolUse opened under this tool-use id when its note is gone; none if it never opened one. */
+async function actionOfToolUse(api: Airlock, input: ClaudeCodeHookInput, ran: Record<string, unknown>): Promise<string | undefined> {
+  // The same key and arguments find that action (created: false); nothing new starts if it exists.
+  const { actionId, created } = await api.authorize({ tool: airlockToolFor(input.tool_name), args: ran, idempotencyKey: idempotencyKeyFor(input) });
+  if (!created) return actionId;
+  // PreToolUse was not wired for this tool: this call was never gated.
+  await api
+    .action(actionId)
+    .cancel()
+    .catch(() => undefined);
+  return undefined;
+}
+
+/** Retries a call that failed on a blip (Airlock unreachable, 502/503/504) until `until`; any other failure is thrown. */
+async function retrying<T>(call: () => Promise<T>, until: number): Promise<T> {
+  let retryMs = 250;
+  for (;;) {
+    try {
+      return await call();
+    } catch (error) {
+      if (!isTransient(error) || Date.now() + retryMs >= until) throw error;
+      await new Promise((resolve) => setTimeout(resolve, retryMs));
+      retryMs = Math.min(retryMs * 2, 5_000);
+    }
+  }
 }
 
 function capped(value: unknown): unknown {
   const text = JSON.stringify(value ?? null);
-  return text.length <= 64 * 1024 ? (value ?? null) : { truncated: true, preview: text.slice(0, 64 * 1024) };
+  return text.length <= 64 * 1024 ? (value ?? null) : { truncated: true, preview: cutText(text, 64 * 1024) };
 }

@@ -1,5 +1,8 @@
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runClaudeCodeHook } from './claude-code.js';
 
 /** A local port nothing listens on: connecting to it is refused at once. */
@@ -33,5 +36,153 @@ describe('the Claude Code hook talks to Airlock through the SDK’s client', () 
     expect(answer).toEqual({
       hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: 'Airlock refused the request: invalid request: tool: unknown tool' },
     });
+  });
+});
+
+/**
+ * A fake Airlock (the REST API the hook's client calls): every authorization request opens (or finds, by
+ * key) an action whose authorization is `authorized` with `authorizedArgs` (the asked ones when not
+ * given); `reportAnswers` are the report endpoint's answers in turn (the last one repeats).
+ */
+function fakeAirlock(options: { authorizedArgs?: Record<string, unknown>; reportAnswers?: Array<{ status: number; body?: unknown }> } = {}) {
+  const actions = new Map<string, { actionId: string; args: Record<string, unknown>; outcome?: unknown }>();
+  const keys: string[] = [];
+  const reports: Array<{ status: string; args: unknown; output?: unknown; error?: string }> = [];
+  const json = (status: number, body: unknown) => Promise.resolve(new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } }));
+  const fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const url = new URL(input instanceof Request ? input.url : input);
+    const id = url.pathname.split('/')[4] ?? '';
+    if (url.pathname === '/api/v1/authorizations') {
+      const body = JSON.parse(init?.body as string) as { idempotencyKey: string; args: Record<string, unknown> };
+      keys.push(body.idempotencyKey);
+      const known = actions.get(body.idempotencyKey);
+      if (known) return json(200, { actionId: known.actionId, created: false });
+      actions.set(body.idempotencyKey, { actionId: `act-${actions.size + 1}`, args: body.args });
+      return json(200, { actionId: `act-${actions.size}`, created: true });
+    }
+    const action = [...actions.values()].find((candidate) => candidate.actionId === id);
+    if (!action) return json(404, { error: { code: 'not_found', message: `no action ${id}` } });
+    if (url.pathname.endsWith('/authorization')) {
+      const args = options.authorizedArgs ?? action.args;
+      return json(
+        200,
+        action.outcome ?? {
+          status: 'authorized',
+          actionId: id,
+          tool: 'claude_code.write',
+          authorizationId: `auth-${id}`,
+          args,
+          argsHash: 'h',
+          expiresAt: new Date(Date.now() + 600_000).toISOString(),
+        },
+      );
+    }
+    if (url.pathname.endsWith('/report')) {
+      const body = JSON.parse(init?.body as string) as (typeof reports)[number];
+      reports.push(body);
+      const answers = options.reportAnswers ?? [{ status: 200 }];
+      const answer = answers[Math.min(reports.length - 1, answers.length - 1)]!;
+      if (answer.status !== 200) return json(answer.status, answer.body);
+      action.outcome = body.status === 'succeeded' ? { status: 'executed', actionId: id, output: body.output } : { status: 'failed', actionId: id, error: body.error };
+      return json(200, action.outcome);
+    }
+    return json(200, { actionId: id, cancelRequested: true });
+  };
+  return { fetch, keys, reports };
+}
+
+const hookEvent = (event: 'PreToolUse' | 'PostToolUse', toolInput: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ session_id: 's-1', hook_event_name: event, tool_name: 'Write', tool_input: toolInput, cwd: '/repo', ...extra });
+
+describe('the Claude Code hook runs what Airlock authorized, once, and records what ran', () => {
+  let stateDir: string;
+  beforeEach(async () => {
+    stateDir = await mkdtemp(path.join(tmpdir(), 'airlock-hook-test-'));
+  });
+  afterEach(async () => {
+    await rm(stateDir, { recursive: true, force: true });
+  });
+  const asked = { file_path: '/etc/hosts', content: '0.0.0.0 bank.example' };
+  const edited = { file_path: '/repo/notes.txt', content: 'harmless' };
+
+  it('allows an approver’s edit with updatedInput (the input to run), and PostToolUse reports the edited run', async () => {
+    const airlock = fakeAirlock({ authorizedArgs: { cwd: '/repo', ...edited } });
+    const options = { airlockUrl: 'http://airlock.test', apiKey: 'alk_test', waitMs: 0, fetch: airlock.fetch, stateDir };
+    const pre = await runClaudeCodeHook(hookEvent('PreToolUse', asked, { tool_use_id: 'u-edit' }), options);
+    expect(pre).toMatchObject({ hookSpecificOutput: { permissionDecision: 'allow', updatedInput: edited } });
+    // Claude Code runs the updated input; PostToolUse carries it.
+    const post = await runClaudeCodeHook(hookEvent('PostToolUse', edited, { tool_use_id: 'u-edit', tool_response: { success: true } }), options);
+    expect(post).toEqual({ suppressOutput: true });
+    expect(airlock.reports).toEqual([{ authorizationId: 'auth-act-1', args: { cwd: '/repo', ...edited }, status: 'succeeded', output: { success: true } }]);
+  });
+
+  it('a run with other arguments than authorized is reported as failed, saying what ran, and the user is told', async () => {
+    const airlock = fakeAirlock({ authorizedArgs: { cwd: '/repo', ...edited } });
+    const options = { airlockUrl: 'http://airlock.test', apiKey: 'alk_test', waitMs: 0, fetch: airlock.fetch, stateDir };
+    await runClaudeCodeHook(hookEvent('PreToolUse', asked, { tool_use_id: 'u-ignored' }), options);
+    // A Claude Code that ignored updatedInput ran the original input.
+    const post = await runClaudeCodeHook(hookEvent('PostToolUse', asked, { tool_use_id: 'u-ignored', tool_response: { success: true } }), options);
+    expect(post).toEqual({ systemMessage: 'Airlock: this Write run did not use the arguments Airlock authorized; recorded as failed (action act-1)' });
+    expect(airlock.reports).toEqual([
+      {
+        authorizationId: 'auth-act-1',
+        args: { cwd: '/repo', ...edited },
+        status: 'failed',
+        error: `Claude Code ran other arguments than Airlock authorized: ${JSON.stringify({ cwd: '/repo', ...asked })}`,
+      },
+    ]);
+  });
+
+  it('refuses an edit of the working directory, which it cannot apply', async () => {
+    const airlock = fakeAirlock({ authorizedArgs: { cwd: '/elsewhere', ...asked } });
+    const answer = await runClaudeCodeHook(hookEvent('PreToolUse', asked, { tool_use_id: 'u-cwd' }), {
+      airlockUrl: 'http://airlock.test',
+      apiKey: 'alk_test',
+      waitMs: 0,
+      fetch: airlock.fetch,
+      stateDir,
+    });
+    expect(answer).toMatchObject({ hookSpecificOutput: { permissionDecision: 'deny', permissionDecisionReason: expect.stringMatching(/changed the working directory/) } });
+  });
+
+  it('without a tool-use id, every PreToolUse asks for a decision of its own: one approval never covers a repeat', async () => {
+    const airlock = fakeAirlock();
+    const options = { airlockUrl: 'http://airlock.test', apiKey: 'alk_test', waitMs: 0, fetch: airlock.fetch, stateDir };
+    for (let run = 0; run < 2; run += 1) {
+      expect(await runClaudeCodeHook(hookEvent('PreToolUse', asked), options)).toMatchObject({ hookSpecificOutput: { permissionDecision: 'allow' } });
+      expect(await runClaudeCodeHook(hookEvent('PostToolUse', asked, { tool_response: { success: true } }), options)).toEqual({ suppressOutput: true });
+    }
+    expect(new Set(airlock.keys).size).toBe(2);
+    expect(airlock.reports.map((report) => report.args)).toEqual([
+      { cwd: '/repo', ...asked },
+      { cwd: '/repo', ...asked },
+    ]);
+  });
+
+  it('retries a report that failed on a blip', async () => {
+    const unavailable = { status: 503, body: { error: { code: 'unavailable', message: 'try again' } } };
+    const airlock = fakeAirlock({ reportAnswers: [unavailable, unavailable, { status: 200 }] });
+    const options = { airlockUrl: 'http://airlock.test', apiKey: 'alk_test', waitMs: 0, fetch: airlock.fetch, stateDir };
+    await runClaudeCodeHook(hookEvent('PreToolUse', asked, { tool_use_id: 'u-blip' }), options);
+    expect(await runClaudeCodeHook(hookEvent('PostToolUse', asked, { tool_use_id: 'u-blip', tool_response: { success: true } }), options)).toEqual({ suppressOutput: true });
+    expect(airlock.reports.map((report) => report.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+  });
+
+  it('tells the user when Airlock refuses the report, instead of dropping it', async () => {
+    const refused = { status: 400, body: { error: { code: 'invalid_request', message: 'invalid request', issues: [{ path: 'output', message: 'not storable' }] } } };
+    const airlock = fakeAirlock({ reportAnswers: [refused] });
+    const options = { airlockUrl: 'http://airlock.test', apiKey: 'alk_test', waitMs: 0, fetch: airlock.fetch, stateDir };
+    await runClaudeCodeHook(hookEvent('PreToolUse', asked, { tool_use_id: 'u-refused' }), options);
+    const post = await runClaudeCodeHook(hookEvent('PostToolUse', asked, { tool_use_id: 'u-refused', tool_response: { success: true } }), options);
+    expect(post).toEqual({ systemMessage: 'Airlock did not record this Write run: invalid request: output: not storable' });
+  });
+
+  it('cuts a long failure on a code-point boundary, never inside an emoji', async () => {
+    const airlock = fakeAirlock();
+    const options = { airlockUrl: 'http://airlock.test', apiKey: 'alk_test', waitMs: 0, fetch: airlock.fetch, stateDir };
+    await runClaudeCodeHook(hookEvent('PreToolUse', asked, { tool_use_id: 'u-emoji' }), options);
+    // JSON.stringify puts `{"error":"` (10 characters) first: the emoji straddles the 4000th unit.
+    await runClaudeCodeHook(hookEvent('PostToolUse', asked, { tool_use_id: 'u-emoji', tool_response: { error: `${'a'.repeat(3989)}\u{1F600}tail` } }), options);
+    expect(airlock.reports[0]?.error).toBe(`{"error":"${'a'.repeat(3989)}`);
   });
 });
