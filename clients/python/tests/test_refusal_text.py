@@ -31,6 +31,15 @@ def test_an_edit_is_told_as_the_typescript_sdk_tells_it():
     )
 
 
+def test_numbers_equal_as_json_are_no_edit_but_a_boolean_is_not_a_number():
+    # The server holds 1.0 as 1 (JSON has one number type); editedArgsText compares canonical JSON the same way.
+    assert edited_args_text({"ms": 1.0, "steps": [{"n": 2.0}]}, {"ms": 1, "steps": [{"n": 2}]}) is None
+    assert edited_args_text({"ms": 1.5}, {"ms": 1}) == "An approver in Airlock changed the arguments before it ran: ms 1.5 → 1."
+    assert edited_args_text({"on": True}, {"on": 1}) == "An approver in Airlock changed the arguments before it ran: on true → 1."
+    assert edited_args_text({"n": "1"}, {"n": 1}) == 'An approver in Airlock changed the arguments before it ran: n "1" → 1.'
+    assert edited_args_text({"x": None}, {}) == "An approver in Airlock changed the arguments before it ran: x null → (none)."
+
+
 def test_a_failed_call_is_said_to_have_run() -> None:
     # The same text as refusalText in @airlock/sdk (packages/sdk/src/gate.unit.test.ts).
     assert refusal_text(SimpleNamespace(status="failed", error="card declined")) == "it ran and failed: card declined"

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic_core import PydanticSerializationError, to_jsonable_python
 
 from .errors import AirlockApiError, IdempotencyConflictError, InvalidRequestError
 from .models import ErrorBody
@@ -48,8 +50,41 @@ def action_path(action_id: str, suffix: str = "") -> str:
     return f"/api/v1/actions/{quote(action_id, safe='')}{suffix}"
 
 
+NON_FINITE = "must be a finite number"
+"""The server's and the TypeScript SDK's words for NaN and Infinity, which JSON has no way to say."""
+
+
+def json_issues(value: Any, path: str, _within: frozenset[int] = frozenset()) -> list[tuple[str, str]]:
+    """Where ``value`` cannot be sent as the JSON it says: NaN and Infinity (pydantic and ``json`` would quietly send
+    ``null``, or fail with a bare ValueError) and objects with no JSON form. Values pydantic writes as JSON (a
+    datetime, a Decimal, a tuple, a model) are walked in that form."""
+    if value is None or isinstance(value, (str, bool, int)):
+        return []
+    if isinstance(value, float):
+        return [] if math.isfinite(value) else [(path, NON_FINITE)]
+    if isinstance(value, (dict, list, tuple)):
+        if id(value) in _within:
+            return [(path, "must be JSON: it contains itself")]
+        within = _within | {id(value)}
+        members = value.items() if isinstance(value, dict) else enumerate(value)
+        return [issue for key, member in members for issue in json_issues(member, f"{path}.{key}", within)]
+    try:
+        written = to_jsonable_python(value)
+    except (PydanticSerializationError, ValueError):
+        return [(path, f"must be JSON (an object, array, string, number, boolean or null), got {type(value).__name__}")]
+    return json_issues(written, path, _within)
+
+
+def check_json(fields: dict[str, Any]) -> None:
+    """Refuses, naming the field, what would not reach the server as sent (``json_issues``): nothing is sent."""
+    issues = [issue for name, value in fields.items() for issue in json_issues(value, name)]
+    if issues:
+        raise InvalidRequestError("; ".join(f"{path}: {message}" for path, message in issues), issues)
+
+
 def body_of(model_type: type[BaseModel], fields: dict[str, Any]) -> dict[str, Any]:
     """Validates a request body before anything is sent; a bad field raises InvalidRequestError naming it."""
+    check_json(fields)
     try:
         model = model_type.model_validate({k: v for k, v in fields.items() if v is not None})
     except ValidationError as error:
@@ -67,6 +102,16 @@ def _issue_message(error: Any) -> str:
 
 def clamp_wait_ms(wait_ms: float) -> int:
     return max(0, min(int(wait_ms), MAX_WAIT_MS))
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    """The answer's ``Retry-After`` in seconds (the server sends ``1`` with a pending answer), or None when it has
+    none in seconds (an HTTP date counts as none: the polls' floor applies)."""
+    try:
+        seconds = float(response.headers.get("retry-after", ""))
+    except ValueError:
+        return None
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
 
 def elsewhere(response: httpx.Response, what: str) -> str:

@@ -38,6 +38,12 @@ from .models import (
 )
 
 MAX_RETRY_DELAY_S = 5.0
+MIN_POLL_INTERVAL_S = 1.0
+"""A pending answer's next poll is sent no sooner than this after the last one (or the server's Retry-After, if
+longer): with ``poll_wait_ms=0``, or a server that answers early, waits ask once a second, never in a busy loop.
+The TypeScript SDK's is the same."""
+MAX_POLL_INTERVAL_S = 30.0
+"""The longest Retry-After a wait honours between two polls."""
 DEFAULT_CHECK_AUTHORIZATION_TIMEOUT_S = 60.0
 """``check_authorization``'s overall deadline when the caller sets none (the TypeScript SDK's ``timeoutMs`` default)."""
 FIRST_RETRY_DELAY_S = 0.25
@@ -57,6 +63,15 @@ class Call:
     params: dict[str, Any] | None = None
     headers: dict[str, str] | None = None
     """Sent beside the client's own (the agent header)."""
+    polled: bool = False
+    """A poll of a wait: the driver sends back ``Polled`` (the value and the answer's Retry-After)."""
+
+
+@dataclass(frozen=True)
+class Polled:
+    value: Any
+    retry_after: float | None
+    """The answer's ``Retry-After`` in seconds, when it had one (``_core.retry_after``)."""
 
 
 @dataclass(frozen=True)
@@ -92,22 +107,49 @@ def cancel(action_id: str) -> Op[CancelResult]:
     return cancelled
 
 
+def _poll_wait_ms(poll_wait_ms: int, deadline: float | None) -> int:
+    """A long poll holds no longer than the time left before the caller's deadline."""
+    return poll_wait_ms if deadline is None else _core.clamp_wait_ms(min(poll_wait_ms, (deadline - time.monotonic()) * 1000))
+
+
+def _pause_after_pending(sent_at: float, retry_after: float | None, deadline: float | None) -> Op[None]:
+    """Waits until the next poll may be sent: ``MIN_POLL_INTERVAL_S`` or the server's Retry-After (at most
+    ``MAX_POLL_INTERVAL_S``) after the last one was sent, never past the deadline. A long poll that held that
+    long already is asked again at once."""
+    interval = min(max(retry_after or 0.0, MIN_POLL_INTERVAL_S), MAX_POLL_INTERVAL_S)
+    pause = sent_at + interval - time.monotonic()
+    if deadline is not None:
+        pause = min(pause, deadline - time.monotonic())
+    if pause > 0:
+        yield Sleep(pause)
+
+
+def _poll(call: Call, deadline: float | None, is_pending: type, delay: float) -> Op[tuple[bool, Any, float]]:
+    """One poll of a wait: ``(True, value, delay)`` once ``value`` is not pending, else ``(False, None, delay)``
+    after the pause the answer asks for (pending) or the retry delay (a transient error, the delay doubled)."""
+    sent_at = time.monotonic()
+    try:
+        polled: Polled = yield call
+    except Exception as error:
+        if not is_transient(error):
+            raise
+        yield Sleep(delay)
+        return False, None, min(delay * 2, MAX_RETRY_DELAY_S)
+    if not isinstance(polled.value, is_pending):
+        return True, polled.value, FIRST_RETRY_DELAY_S
+    yield from _pause_after_pending(sent_at, polled.retry_after, deadline)
+    return False, None, FIRST_RETRY_DELAY_S
+
+
 def wait(action_id: str, *, poll_wait_ms: int, timeout: float | None) -> Op[Any]:
     """Long-polls the outcome, riding out restarts and network blips; TimeoutError after ``timeout`` seconds."""
     deadline = None if timeout is None else time.monotonic() + timeout
     delay = FIRST_RETRY_DELAY_S
     while True:
-        wait_ms = poll_wait_ms if deadline is None else _core.clamp_wait_ms(min(poll_wait_ms, (deadline - time.monotonic()) * 1000))
-        try:
-            answered = yield Call("GET", _core.action_path(action_id, "/outcome"), outcome_answer_adapter, params={"waitMs": wait_ms})
-            delay = FIRST_RETRY_DELAY_S
-            if not isinstance(answered, PendingOutcome):
-                return answered
-        except Exception as error:
-            if not is_transient(error):
-                raise
-            yield Sleep(delay)
-            delay = min(delay * 2, MAX_RETRY_DELAY_S)
+        call = Call("GET", _core.action_path(action_id, "/outcome"), outcome_answer_adapter, params={"waitMs": _poll_wait_ms(poll_wait_ms, deadline)}, polled=True)
+        done, answered, delay = yield from _poll(call, deadline, PendingOutcome, delay)
+        if done:
+            return answered
         if deadline is not None and time.monotonic() >= deadline:
             raise TimeoutError(f"action {action_id} has no outcome yet")
 
@@ -123,8 +165,12 @@ def authorize(tool: str, args: dict[str, Any], *, idempotency_key: str, rational
     return submitted
 
 
+def _authorization_call(action_id: str, wait_ms: float, agent_id: str | None, *, polled: bool = False) -> Call:
+    return Call("GET", _core.action_path(action_id, "/authorization"), authorization_adapter, params={"waitMs": _core.clamp_wait_ms(wait_ms)}, headers=_core.agent_headers(agent_id), polled=polled)
+
+
 def authorization(action_id: str, *, wait_ms: int, agent_id: str | None = None) -> Op[Any]:
-    return (yield Call("GET", _core.action_path(action_id, "/authorization"), authorization_adapter, params={"waitMs": _core.clamp_wait_ms(wait_ms)}, headers=_core.agent_headers(agent_id)))
+    return (yield _authorization_call(action_id, wait_ms, agent_id))
 
 
 def check_authorization(action_id: str, *, wait_ms: int, timeout: float, agent_id: str | None = None) -> Op[Any]:
@@ -144,19 +190,14 @@ def check_authorization(action_id: str, *, wait_ms: int, timeout: float, agent_i
 
 
 def await_authorization(action_id: str, *, poll_wait_ms: int, timeout: float | None, agent_id: str | None = None) -> Op[Any]:
+    """Long-polls until the action is authorized or ended, as ``wait`` does; TimeoutError after ``timeout`` seconds."""
     deadline = None if timeout is None else time.monotonic() + timeout
     delay = FIRST_RETRY_DELAY_S
     while True:
-        try:
-            state = yield from authorization(action_id, wait_ms=poll_wait_ms, agent_id=agent_id)
-            delay = FIRST_RETRY_DELAY_S
-            if not isinstance(state, PendingAuthorization):
-                return state
-        except Exception as error:
-            if not is_transient(error):
-                raise
-            yield Sleep(delay)
-            delay = min(delay * 2, MAX_RETRY_DELAY_S)
+        call = _authorization_call(action_id, _poll_wait_ms(poll_wait_ms, deadline), agent_id, polled=True)
+        done, state, delay = yield from _poll(call, deadline, PendingAuthorization, delay)
+        if done:
+            return state
         if deadline is not None and time.monotonic() >= deadline:
             raise TimeoutError(f"action {action_id} is not decided yet")
 
@@ -170,6 +211,7 @@ def report(action_id: str, authorization: Authorization, *, output: Any, error: 
     if error is not None:
         body = _core.body_of(ReportFailed, dict(authorizationId=authorization.authorizationId, args=authorization.args, error=error[:4000] or "the tool failed"))
     else:
+        _core.check_json({"output": output})
         body = ReportSucceeded(authorizationId=authorization.authorizationId, args=authorization.args, output=output).model_dump(mode="json")
     return (yield Call("POST", _core.action_path(action_id, "/report"), outcome_adapter, json=body))
 

@@ -68,6 +68,12 @@ class Airlock:
 
     >>> airlock = Airlock("http://localhost:3000", api_key="alk_...")
     >>> outcome = airlock.run("payments.refund", {...}, idempotency_key="refund-881")
+
+    ``poll_wait_ms`` is how long each long poll of a wait (``run``, ``wait``, ``await_authorization``) waits on the
+    server (default 20 s, at most 30 s). 0 asks without waiting, but a pending answer's next poll still goes no
+    sooner than the server's ``Retry-After`` (at least 1 s) after the last: never a busy loop. A wait's
+    ``timeout`` also bounds each long poll. Arguments, signals and report outputs are sent as the JSON they are:
+    NaN, Infinity or an object with no JSON form raise ``InvalidRequestError`` naming the field, before sending.
     """
 
     def __init__(self, url: str, api_key: str, *, poll_wait_ms: int = DEFAULT_POLL_WAIT_MS, http: httpx.Client | None = None) -> None:
@@ -102,7 +108,7 @@ class Airlock:
                 except Exception as error:
                     step = op.throw(error)
                     continue
-                step = op.send(body)
+                step = op.send(_ops.Polled(body, _core.retry_after(response)) if step.polled else body)
         except StopIteration as done:
             return done.value
 
@@ -201,7 +207,7 @@ class AsyncAirlock:
                 except Exception as error:
                     step = op.throw(error)
                     continue
-                step = op.send(body)
+                step = op.send(_ops.Polled(body, _core.retry_after(response)) if step.polled else body)
         except StopIteration as done:
             return done.value
 
@@ -266,6 +272,20 @@ def refusal_text(state: Any) -> str:
     return str(status)
 
 
+def _json_equal(a: Any, b: Any) -> bool:
+    """Equal as JSON values, as the TypeScript SDK compares them: ``1.0`` is ``1`` (the server writes it back as
+    ``1``), but ``True`` is not ``1`` and ``"1"`` is not ``1``."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_json_equal(a[key], b[key]) for key in a)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_json_equal(x, y) for x, y in zip(a, b))
+    return type(a) is type(b) and a == b
+
+
 def edited_args_text(asked: dict[str, Any], authorized: dict[str, Any]) -> str | None:
     """What the model must be told when an approver edited its arguments; None when it ran as asked.
 
@@ -276,7 +296,7 @@ def edited_args_text(asked: dict[str, Any], authorized: dict[str, Any]) -> str |
         return json.dumps(args[field], ensure_ascii=False, separators=(",", ":")) if field in args else "(none)"
 
     fields = list(dict.fromkeys([*asked, *authorized]))
-    changed = [f for f in fields if (f in asked) != (f in authorized) or json.dumps(asked.get(f), sort_keys=True) != json.dumps(authorized.get(f), sort_keys=True)]
+    changed = [f for f in fields if (f in asked) != (f in authorized) or not _json_equal(asked.get(f), authorized.get(f))]
     if not changed:
         return None
     return "An approver in Airlock changed the arguments before it ran: " + ", ".join(f"{f} {shown(f, asked)} → {shown(f, authorized)}" for f in changed) + "."
