@@ -1,6 +1,7 @@
 import { ActionRequest, InvalidRequestError, formatZodError, type ActionOutcome } from '@airlock/core/portable';
 import { ActionStatusAnswer, AgentSelfAnswer, CancelAnswer, OutcomeAnswer, SubmittedAnswer, type AgentSelf } from './answers.js';
 import {
+  pollAuthorization,
   readAuthorization,
   sendReport,
   submitAuthorization,
@@ -19,7 +20,11 @@ export interface ConnectOptions {
   url: string;
   /** The agent's API key (`alk_…`): it decides which agent acts; nothing else is needed. */
   apiKey: string;
-  /** How long each outcome long poll waits on the server (default 20 s, at most 30 s). */
+  /**
+   * How long each long poll of a wait (`result()`, `run()`, `awaitAuthorization()`) waits on the server
+   * (default 20 s, at most 30 s). 0 asks without waiting, but a pending answer's next poll still goes no
+   * sooner than the server's `Retry-After` (at least 1 s) after the last: never a busy loop.
+   */
   pollWaitMs?: number;
   /** Another fetch (proxy, tests); default the global one. */
   fetch?: typeof fetch;
@@ -74,6 +79,38 @@ export const DEFAULT_CHECK_AUTHORIZATION_TIMEOUT_MS = 60_000;
 // the server: a field the SDK does not know (`reasn`, or `execution`, which belongs to `authorize`) is refused, not dropped.
 const AgentActionRequestSchema = ActionRequest.omit({ execution: true, reportWithinMs: true }).extend({ agentId: ActionRequest.shape.agentId.optional() }).strict();
 const MAX_RETRY_DELAY_MS = 5_000;
+/**
+ * A pending answer's next poll goes no sooner than this after the last one was sent, or the server's
+ * `Retry-After` if longer (at most MAX_POLL_INTERVAL_MS): with `pollWaitMs: 0`, or a console that answers
+ * early, waits ask once a second, never in a busy loop; a long poll that held that long is asked again at
+ * once. The Python client's is the same.
+ */
+const MIN_POLL_INTERVAL_MS = 1_000;
+const MAX_POLL_INTERVAL_MS = 30_000;
+
+/** Waits until a wait's next poll may go (MIN_POLL_INTERVAL_MS); ends early with the signal's reason when it aborts. */
+function pauseAfterPending(sentAt: number, retryAfterSeconds: number | undefined, signal?: AbortSignal): Promise<void> {
+  const interval = Math.min(Math.max((retryAfterSeconds ?? 0) * 1000, MIN_POLL_INTERVAL_MS), MAX_POLL_INTERVAL_MS);
+  const ms = sentAt + interval - Date.now();
+  if (signal?.aborted) return Promise.reject(signal.reason as Error);
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason as Error);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Not left to fetch: its TypeError would read as Airlock unreachable, and be asked again forever. */
+function signalError(signal: unknown): InvalidRequestError | undefined {
+  return signal !== undefined && !(signal instanceof AbortSignal) ? new InvalidRequestError(`options.signal: must be an AbortSignal, got ${typeof signal}`) : undefined;
+}
 
 /**
  * The agent-side client over the REST API, authenticated by the agent's key: no
@@ -167,11 +204,8 @@ export class Airlock extends ActionClient<AgentActionRequest> implements Airlock
 
   /** Where a gate-only action stands, waiting up to `waitMs` for a decision: authorized, pending, or its outcome. */
   authorization(actionId: string, waitMs = 0, options: AuthorizationReadOptions = {}): Promise<AuthorizationState> {
-    const unknown = unknownFieldsError(options, READ_AUTHORIZATION_OPTIONS, 'options');
-    if (unknown) return Promise.reject(unknown);
-    // Not left to fetch: its TypeError would read as Airlock unreachable, and be asked again forever.
-    if (options.signal !== undefined && !(options.signal instanceof AbortSignal))
-      return Promise.reject(new InvalidRequestError(`options.signal: must be an AbortSignal, got ${typeof options.signal}`));
+    const invalid = unknownFieldsError(options, READ_AUTHORIZATION_OPTIONS, 'options') ?? signalError(options.signal);
+    if (invalid) return Promise.reject(invalid);
     return readAuthorization(this.transport, actionId, waitMs, options);
   }
 
@@ -197,15 +231,22 @@ export class Airlock extends ActionClient<AgentActionRequest> implements Airlock
     }
   }
 
-  /** Waits (long polls, riding out restarts and blips) until the gate-only action is authorized or ended. */
+  /**
+   * Waits (long polls, riding out restarts and blips) until the gate-only action is authorized or ended;
+   * a pending answer's next poll goes no sooner than the server's Retry-After (at least 1 s) after the last.
+   */
   async awaitAuthorization(actionId: string, options: AuthorizationReadOptions = {}): Promise<Exclude<AuthorizationState, { status: 'pending' }>> {
     refuseUnknownFields(options, READ_AUTHORIZATION_OPTIONS, 'options');
+    const invalid = signalError(options.signal);
+    if (invalid) throw invalid;
     let retryDelayMs = 250;
     for (;;) {
+      const sentAt = Date.now();
       try {
-        const state = await this.authorization(actionId, this.pollWaitMs, options);
+        const { body, retryAfterSeconds } = await pollAuthorization(this.transport, actionId, this.pollWaitMs, options);
         retryDelayMs = 250;
-        if (state.status !== 'pending') return state;
+        if (body.status !== 'pending') return body;
+        await pauseAfterPending(sentAt, retryAfterSeconds, options.signal);
       } catch (error) {
         if (!isTransient(error)) throw error;
         await new Promise((resolve) => setTimeout(resolve, retryDelayMs));
@@ -229,14 +270,19 @@ export class Airlock extends ActionClient<AgentActionRequest> implements Airlock
     return Promise.resolve();
   }
 
-  /** Long-polls the outcome; waits as long as the action does, riding out console restarts and network blips. */
+  /**
+   * Long-polls the outcome; waits as long as the action does, riding out console restarts and network blips,
+   * and pausing after a pending answer as the server's Retry-After says (pauseAfterPending).
+   */
   private async awaitOutcome(path: string): Promise<ActionOutcome> {
     let retryDelayMs = 250;
     for (;;) {
+      const sentAt = Date.now();
       try {
-        const { body } = await this.transport.call('GET', `${path}/outcome?waitMs=${this.pollWaitMs}`, OutcomeAnswer);
+        const { body, retryAfterSeconds } = await this.transport.call('GET', `${path}/outcome?waitMs=${this.pollWaitMs}`, OutcomeAnswer);
         retryDelayMs = 250;
         if (body.status !== 'pending') return body;
+        await pauseAfterPending(sentAt, retryAfterSeconds);
       } catch (error) {
         if (!isTransient(error)) throw error;
         await new Promise((resolve) => setTimeout(resolve, retryDelayMs));

@@ -1,5 +1,5 @@
 import { InvalidRequestError, type PlanStep } from '@airlock/core/portable';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Airlock, AuthorizationTimeoutError, DEFAULT_CHECK_AUTHORIZATION_TIMEOUT_MS } from './airlock.js';
 import { AirlockApiError } from './rest-transport.js';
 
@@ -153,6 +153,15 @@ describe('a field the client does not know is refused before anything is sent, n
     await expect(airlock.authorize(loose({ tool: 'demo.echo', args: {}, idempotencyKey: 'g2', execution: 'worker' }))).rejects.toThrow(/execution: Unrecognized key/);
     const report = loose<Parameters<Airlock['report']>[1]>({ authorizationId: 'auth-1', args: {}, status: 'succeeded', outpt: { ok: true } });
     await expect(airlock.report('a-1', report)).rejects.toThrow(/report\.outpt: Unrecognized key: "outpt"/);
+    expect(sent).toEqual([]);
+  });
+
+  it('a report output JSON would change (NaN, Infinity) or cannot carry (a BigInt) is refused, naming the field', async () => {
+    const { airlock, sent } = await recordingClient();
+    await expect(airlock.report('a-1', { authorizationId: 'auth-1', args: {}, status: 'succeeded', output: { took: Number.NaN } })).rejects.toThrow(
+      new InvalidRequestError('output.took: must be a finite number'),
+    );
+    await expect(airlock.report('a-1', { authorizationId: 'auth-1', args: {}, status: 'succeeded', output: { id: 10n } })).rejects.toThrow(InvalidRequestError);
     expect(sent).toEqual([]);
   });
 
@@ -333,5 +342,99 @@ describe('answers are checked, so a console of another version fails loudly wher
   it('me() without allowedTools is a bad_response, not an agent that may use nothing', async () => {
     const { airlock } = await recordingClient(() => ({ id: 'billing-bot', team: 'billing' }));
     await expect(airlock.me()).rejects.toMatchObject({ code: 'bad_response', message: expect.stringMatching(/GET \/api\/v1\/agents\/me with 200 .*allowedTools/) });
+  });
+});
+
+describe('waits poll at the pace the server asks, whatever pollWaitMs is', () => {
+  /**
+   * A console on a fake clock: answers pending (with `retryAfter`, as the console sends) `pending` times, then
+   * `done`; each long poll holds the clock for the waitMs it was asked. Records the clock at each request, so
+   * the tests read how far apart the polls were in fake time, never how fast the machine is.
+   */
+  function pacedClient(options: {
+    pending: number;
+    done: unknown;
+    pendingBody: unknown;
+    retryAfter?: string | null;
+    pollWaitMs: number;
+  }): Promise<{ airlock: Airlock; sentAt: number[] }> {
+    const sentAt: number[] = [];
+    let left = options.pending;
+    const start = Date.now();
+    const fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+      const url = new URL(input instanceof Request ? input.url : input);
+      sentAt.push(Date.now() - start);
+      if (left === 0) return new Response(JSON.stringify(options.done), { status: 200 });
+      left -= 1;
+      const waitMs = Number(url.searchParams.get('waitMs'));
+      if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+      init?.signal?.throwIfAborted();
+      const retryAfter = options.retryAfter === undefined ? '1' : options.retryAfter;
+      return new Response(JSON.stringify(options.pendingBody), { status: 202, headers: retryAfter === null ? {} : { 'retry-after': retryAfter } });
+    };
+    return Airlock.connect({ url: 'http://airlock.test', apiKey: 'alk_test', pollWaitMs: options.pollWaitMs, fetch }).then((airlock) => ({ airlock, sentAt }));
+  }
+
+  const executed = { status: 'executed', actionId: 'a-1', output: null };
+  const pendingOutcome = { status: 'pending', actionId: 'a-1' };
+  const pendingAuthorization = { status: 'pending', actionId: 'a-1', phase: 'awaiting_approval' };
+  const granted = { status: 'authorized', actionId: 'a-1', tool: 'demo.echo', authorizationId: 'z', args: {}, argsHash: 'h', expiresAt: '2030-01-01T00:00:00Z' };
+
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('a result() with pollWaitMs 0 asks once a second, as the Retry-After of a pending answer says', async () => {
+    const { airlock, sentAt } = await pacedClient({ pending: 5, done: executed, pendingBody: pendingOutcome, pollWaitMs: 0 });
+    const result = airlock.action('a-1').result();
+    await vi.runAllTimersAsync();
+    expect(await result).toEqual(executed);
+    expect(sentAt).toEqual([0, 1_000, 2_000, 3_000, 4_000, 5_000]);
+  });
+
+  it('awaitAuthorization() with pollWaitMs 0 keeps the same pace', async () => {
+    const { airlock, sentAt } = await pacedClient({ pending: 3, done: granted, pendingBody: pendingAuthorization, pollWaitMs: 0 });
+    const awaited = airlock.awaitAuthorization('a-1');
+    await vi.runAllTimersAsync();
+    expect(await awaited).toEqual(granted);
+    expect(sentAt).toEqual([0, 1_000, 2_000, 3_000]);
+  });
+
+  it('a longer Retry-After is honoured; none, 0 or a date still pause a second', async () => {
+    for (const [retryAfter, gap] of [
+      ['3', 3_000],
+      [null, 1_000],
+      ['0', 1_000],
+      ['Wed, 21 Oct 2015 07:28:00 GMT', 1_000],
+    ] as const) {
+      const { airlock, sentAt } = await pacedClient({ pending: 2, done: executed, pendingBody: pendingOutcome, retryAfter, pollWaitMs: 0 });
+      const result = airlock.action('a-1').result();
+      await vi.runAllTimersAsync();
+      await result;
+      expect(sentAt, String(retryAfter)).toEqual([0, gap, 2 * gap]);
+    }
+  });
+
+  it('a long poll that held is asked again at once, with no pause added', async () => {
+    const { airlock, sentAt } = await pacedClient({ pending: 3, done: executed, pendingBody: pendingOutcome, pollWaitMs: 5_000 });
+    const result = airlock.action('a-1').result();
+    await vi.runAllTimersAsync();
+    await result;
+    expect(sentAt).toEqual([0, 5_000, 10_000, 15_000]);
+  });
+
+  it('aborting awaitAuthorization() during the pause ends it with the abort, and nothing more is sent', async () => {
+    const { airlock, sentAt } = await pacedClient({ pending: 100, done: granted, pendingBody: pendingAuthorization, pollWaitMs: 0 });
+    const controller = new AbortController();
+    const awaited = airlock.awaitAuthorization('a-1', { signal: controller.signal });
+    const outcome = expect(awaited).rejects.toMatchObject({ name: 'AbortError' });
+    await vi.advanceTimersByTimeAsync(1_500);
+    controller.abort();
+    await outcome;
+    await vi.runAllTimersAsync();
+    expect(sentAt).toEqual([0, 1_000]);
   });
 });

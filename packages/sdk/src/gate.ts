@@ -1,3 +1,4 @@
+import { NON_FINITE_REFUSED } from '@airlock/core/json-limits';
 import { ActionRequest, InvalidRequestError, canonicalJson, denialText, formatZodError, type ActionOutcome, type ActionRequestInput } from '@airlock/core/portable';
 import { AuthorizationStateAnswer, ReportAnswer, SubmittedAnswer, type AuthorizationState } from './answers.js';
 import { refuseUnknownFields } from './fields.js';
@@ -45,20 +46,51 @@ export async function readAuthorization(
   waitMs: number,
   options: { agentId?: string | undefined; signal?: AbortSignal | undefined } = {},
 ): Promise<AuthorizationState> {
+  return (await pollAuthorization(transport, actionId, waitMs, options)).body;
+}
+
+/** `readAuthorization` with the answer's `Retry-After`, for a wait that polls again while pending. */
+export function pollAuthorization(
+  transport: RestTransport,
+  actionId: string,
+  waitMs: number,
+  options: { agentId?: string | undefined; signal?: AbortSignal | undefined } = {},
+): Promise<{ body: AuthorizationState; retryAfterSeconds: number | undefined }> {
   const wait = Math.min(Math.max(Math.round(waitMs), 0), 30_000);
-  const { body } = await transport.call('GET', `/api/v1/actions/${encodeURIComponent(actionId)}/authorization?waitMs=${wait}`, AuthorizationStateAnswer, {
+  return transport.call('GET', `/api/v1/actions/${encodeURIComponent(actionId)}/authorization?waitMs=${wait}`, AuthorizationStateAnswer, {
     headers: agentHeaders(options.agentId),
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  return body;
 }
 
 /** POST /api/v1/actions/:id/report: the same report twice returns the same outcome. */
 export async function sendReport(transport: RestTransport, actionId: string, report: AgentRunReport): Promise<ActionOutcome> {
   // The server refuses unknown fields too; checked here so a typo (`outpt`) fails before anything is recorded.
   refuseUnknownFields(report, report.status === 'failed' ? REPORT_FIELDS.failed : REPORT_FIELDS.succeeded, 'report');
+  const unsendable = report.status === 'succeeded' ? unsendableJson(report.output, 'output') : undefined;
+  if (unsendable) throw new InvalidRequestError(unsendable);
   const { body } = await transport.call('POST', `/api/v1/actions/${encodeURIComponent(actionId)}/report`, ReportAnswer, { body: report });
   return body;
+}
+
+/**
+ * Where `value` would not reach the server as the JSON it says, as `path: why`, or undefined: JSON.stringify
+ * writes NaN and Infinity as null (the record would say what the tool never returned), and throws on a BigInt or
+ * a cycle (which would read as Airlock unreachable). The Python client refuses the same.
+ */
+export function unsendableJson(value: unknown, path: string, within: ReadonlySet<object> = new Set()): string | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : `${path}: ${NON_FINITE_REFUSED}`;
+  if (typeof value === 'bigint') return `${path}: must be JSON (an object, array, string, number, boolean or null), got a BigInt`;
+  if (typeof value !== 'object' || value === null) return undefined;
+  const written: unknown = typeof (value as { toJSON?: unknown }).toJSON === 'function' ? (value as { toJSON: () => unknown }).toJSON() : value;
+  if (written !== value) return unsendableJson(written, path, within);
+  if (within.has(value)) return `${path}: must be JSON: it contains itself`;
+  const inside = new Set(within).add(value);
+  for (const [key, member] of Object.entries(value)) {
+    const problem = unsendableJson(member, `${path}.${key}`, inside);
+    if (problem) return problem;
+  }
+  return undefined;
 }
 
 /**

@@ -55,7 +55,7 @@ export class RestTransport {
     path: string,
     schema: z.ZodType<T>,
     init: { body?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {},
-  ): Promise<{ status: number; body: T }> {
+  ): Promise<{ status: number; body: T; retryAfterSeconds: number | undefined }> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.options.apiKey}`, accept: 'application/json', ...init.headers };
     if (init.body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
@@ -77,13 +77,20 @@ export class RestTransport {
     const body: unknown = text ? parseJson(text, res.status, elsewhere) : null;
     if (!res.ok) throw toError(res.status, body as ErrorBody | null, elsewhere);
     const parsed = schema.safeParse(body);
-    if (parsed.success) return { status: res.status, body: parsed.data };
+    if (parsed.success) return { status: res.status, body: parsed.data, retryAfterSeconds: retryAfterSeconds(res.headers.get('retry-after')) };
     throw new AirlockApiError(
       res.status,
       'bad_response',
       `${this.base} answered ${method} ${path} with ${res.status} and a body this client does not understand (${formatZodError(parsed.error)}): is ${this.base} Airlock's console, of a version this SDK speaks?`,
     );
   }
+}
+
+/** A `Retry-After` in seconds (the console sends `1` with a pending answer); an HTTP date or nothing is undefined. */
+function retryAfterSeconds(header: string | null): number | undefined {
+  if (header === null || header.trim() === '') return undefined;
+  const seconds = Number(header);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
 }
 
 function networkReason(error: TypeError): string {
