@@ -124,12 +124,12 @@ async function leaveNote(options: ClaudeCodeHookOptions, noteKey: string, action
   }
 }
 
-/** Takes the note PreToolUse left for this call (the oldest, when identical calls without tool-use ids wait): its action id. */
+/** Takes the note PreToolUse left for this call (the newest: an older one is a call that never ran, or an identical one): its action id. */
 async function takeNote(options: ClaudeCodeHookOptions, noteKey: string): Promise<string | undefined> {
   const dir = stateDirOf(options);
   const names = (await readdir(dir).catch(() => [] as string[])).filter((name) => name.startsWith(`${noteKey}.`));
-  const dated = await Promise.all(names.map(async (name) => ({ name, mtimeMs: (await stat(path.join(dir, name)).catch(() => undefined))?.mtimeMs ?? Infinity })));
-  for (const { name } of dated.sort((a, b) => a.mtimeMs - b.mtimeMs)) {
+  const dated = await Promise.all(names.map(async (name) => ({ name, mtimeMs: (await stat(path.join(dir, name)).catch(() => undefined))?.mtimeMs ?? 0 })));
+  for (const { name } of dated.sort((a, b) => b.mtimeMs - a.mtimeMs)) {
     // Unlinking claims it: of two hooks racing for one note, one succeeds.
     if (
       await unlink(path.join(dir, name)).then(
