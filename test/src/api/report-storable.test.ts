@@ -73,6 +73,17 @@ describe('a report of a tool that ran is recorded whatever its output or error h
     expect(payload.reportAltered).toEqual({ field: 'output', problem: stored.problem, cutCharacters: Number(marker![1]) });
   });
 
+  it('an output larger than any request (3 MiB) is read and recorded executed, cut; past the report route limit of 16 MiB a 413', async () => {
+    const { actionId, fields } = await authorized('storable-huge');
+    const text = 'y'.repeat(3 * 1024 * 1024);
+    const outcome = await expectJson(report(actionId, { ...fields, status: 'succeeded', output: { text } }), 200, schemas.ActionOutcome);
+    const stored = Stored.parse((outcome as { output: unknown }).output);
+    expect(stored.problem).toBe(`output.text: string of ${text.length} characters; at most 131072 allowed`);
+    expect((await recorded(actionId, 'executed')).payload.reportAltered).toMatchObject({ field: 'output', problem: stored.problem });
+    const { actionId: other, fields: otherFields } = await authorized('storable-too-huge');
+    await expectError(report(other, { ...otherFields, status: 'succeeded', output: { text: 'z'.repeat(17 * 1024 * 1024) } }), 413, 'payload_too_large');
+  });
+
   it('12,000 array elements are recorded executed, whole as JSON text', async () => {
     const { actionId, fields } = await authorized('storable-many');
     const list = Array.from({ length: 12_000 }, (_, i) => i);

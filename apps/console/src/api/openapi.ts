@@ -183,6 +183,7 @@ export const apiRoutes: readonly ApiRoute[] = [
       ),
       ...errors,
       409: json(ErrorBody, 'Not authorized yet, expired, other arguments than approved, or a different report already made'),
+      413: json(ErrorBody, 'The body is over 16 MiB (`payload_too_large`): a report may be larger than other requests, as the tool has run'),
     },
   },
   {

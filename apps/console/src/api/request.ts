@@ -15,8 +15,13 @@ export function invalidField(path: string, message: string): ApiError {
 }
 
 /** Reads a JSON body; malformed JSON is its own 400, distinct from a well-formed body with bad fields. */
-export async function readJsonBody<S extends z.ZodType>(request: Request, schema: S): Promise<z.infer<S>> {
-  return parseOr400(schema, await readJsonValue(request), 'request body');
+export async function readJsonBody<S extends z.ZodType>(request: Request, schema: S, limits: BodyLimits = {}): Promise<z.infer<S>> {
+  return parseOr400(schema, await readJsonValue(request, limits), 'request body');
+}
+
+/** A route's own bound on its body (a gate-only report's output can be larger than any request: the tool has run). */
+export interface BodyLimits {
+  maxBytes?: number;
 }
 
 /**
@@ -34,8 +39,8 @@ const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
  * the caller's role. An empty body is `{}`; a non-empty one must say it is JSON
  * (415 otherwise) and fit in MAX_BODY_BYTES (413 otherwise).
  */
-export async function readJsonValue(request: Request): Promise<unknown> {
-  const text = await readBodyText(request);
+export async function readJsonValue(request: Request, limits: BodyLimits = {}): Promise<unknown> {
+  const text = await readBodyText(request, limits.maxBytes ?? MAX_BODY_BYTES);
   if (text.trim() === '') return {};
   const contentType = request.headers.get('content-type');
   if (contentType === null || !JSON_MEDIA_TYPE.test(contentType)) {
@@ -99,18 +104,20 @@ function kindOf(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-function tooLarge(): ApiError {
+function tooLarge(maxBytes: number): ApiError {
   return new ApiError(
     413,
     'payload_too_large',
-    `the request body is larger than ${MAX_BODY_BYTES} bytes (1 MiB), the most this API reads; tool arguments may be at most 256 KiB of JSON`,
+    maxBytes === MAX_BODY_BYTES
+      ? `the request body is larger than ${MAX_BODY_BYTES} bytes (1 MiB), the most this API reads; tool arguments may be at most 256 KiB of JSON`
+      : `the request body is larger than ${maxBytes} bytes (${maxBytes / 1024 / 1024} MiB), the most this route reads`,
   );
 }
 
 /** The body as text, reading no more than MAX_BODY_BYTES + 1 bytes whatever the content-length says. */
-async function readBodyText(request: Request): Promise<string> {
+async function readBodyText(request: Request, maxBytes: number): Promise<string> {
   const declared = Number(request.headers.get('content-length') ?? NaN);
-  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) throw tooLarge();
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
   if (request.body === null) return '';
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -119,9 +126,9 @@ async function readBodyText(request: Request): Promise<string> {
     const { done, value } = await reader.read();
     if (done) break;
     size += value.byteLength;
-    if (size > MAX_BODY_BYTES) {
+    if (size > maxBytes) {
       await reader.cancel();
-      throw tooLarge();
+      throw tooLarge(maxBytes);
     }
     chunks.push(value);
   }

@@ -9,11 +9,19 @@ import { jsonResponse } from '../http.js';
 import { readJsonBody } from '../request.js';
 import { AgentReportBody } from '../schemas.js';
 
+/**
+ * A report's body may be larger than any other request's: the tool has run, and an output past the storage limits
+ * is stored in a storable form (`@airlock/core/report-storage`) rather than refused. Refusing it at 1 MiB would leave
+ * a tool that ran unreported (the action expires as not used, its budget released). Still bounded: 16 MiB is read in
+ * memory at most.
+ */
+export const MAX_REPORT_BODY_BYTES = 16 * 1024 * 1024;
+
 /** POST /api/v1/actions/:id/report: the agent reports its own run of a gate-only action; answers with the outcome. */
 export const postReport = withErrors(async (request: Request, ctx: ApiContext, params: { id: string }): Promise<Response> => {
   const agent = requireAgent(await callerOf(request, ctx.db, 'post-report#postReport'));
   const actionId = actionIdFrom(params.id);
-  const body = await readJsonBody(request, AgentReportBody);
+  const body = await readJsonBody(request, AgentReportBody, { maxBytes: MAX_REPORT_BODY_BYTES });
   const { memo } = await actionHandle(ctx.temporal, actionId).describe();
   if (memo?.agentId !== agent.agentId) throw notFound();
   try {
