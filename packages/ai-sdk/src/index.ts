@@ -1,5 +1,9 @@
+import { cutText } from '@airlock/core/cut-text';
 import { editedArgsText, refusalText, refuseUnknownFields, type Airlock, type AuthorizationState } from '@airlock/sdk';
 import type { ContentPart, Tool, ToolApprovalResponse, ToolApprovalStatus, ToolSet } from 'ai';
+import { createRunReports, logReportError, type ReportErrorHandler } from './report.js';
+
+export { AirlockReportError, type ReportErrorHandler } from './report.js';
 
 const MAX_REMEMBERED_EDITS = 1_000;
 
@@ -15,7 +19,18 @@ export interface AirlockApprovalsOptions {
   waitMs?: number;
   /** The rationale approvers read; default names the tool the model called. */
   rationale?: (toolName: string, input: unknown) => string;
+  /**
+   * Told when Airlock did not record a run (it refused the report, or stayed unreachable for 30 s): the
+   * tool's result still goes to the model, and the same call asked again is answered without running
+   * it again. Default: `console.error`.
+   */
+  onReportError?: ReportErrorHandler;
 }
+
+/** How the call went the first time: answered the same way when the same call comes again before Airlock recorded it. */
+type RunOutcome = { status: 'succeeded'; output: unknown } | { status: 'failed'; error: unknown };
+
+const runReports = createRunReports<RunOutcome>();
 
 interface ToolCallLike {
   toolCallId: string;
@@ -35,14 +50,17 @@ interface ToolCallLike {
  * - `decide(content)`: waits for Airlock's decision on each pending request and
  *   returns the `tool-approval-response`s to append as a `tool` message.
  * - `tools(set)`: wraps the mapped tools' `execute` so they run with the arguments
- *   Airlock authorized (an approver may have edited them) and report the result; after
- *   an edit the model reads, below the result, what changed (`editedArgsText`, through
- *   `toModelOutput`, in the process that ran the tool: stored model messages keep it, a UI
- *   message's stored output does not; see README.md).
+ *   Airlock authorized (an approver may have edited them) and report the result (a report
+ *   Airlock does not take goes to `onReportError`, never to the model); it refuses a mapping
+ *   that names a tool the set does not have. After an edit the model reads, below the
+ *   result, what changed (`editedArgsText`, through `toModelOutput`, in the process that
+ *   ran the tool: stored model messages keep it, a UI message's stored output does not;
+ *   see README.md).
  */
 export function airlockApprovals(options: AirlockApprovalsOptions) {
-  refuseUnknownFields(options, ['airlock', 'tools', 'waitMs', 'rationale'], 'options');
+  refuseUnknownFields(options, ['airlock', 'tools', 'waitMs', 'rationale', 'onReportError'], 'options');
   const { airlock } = options;
+  const onReportError = options.onReportError ?? logReportError;
   const waitMs = Math.min(Math.max(options.waitMs ?? 2_000, 0), 30_000);
 
   const authorize = async (call: ToolCallLike): Promise<string> => {
@@ -87,6 +105,11 @@ export function airlockApprovals(options: AirlockApprovalsOptions) {
   };
 
   const tools = <T extends ToolSet>(set: T): T => {
+    // A misspelled name would leave the tool it meant ungated: refused, not ignored.
+    const unknown = Object.keys(options.tools).filter((name) => !Object.hasOwn(set, name));
+    if (unknown.length > 0) {
+      throw new Error(`airlockApprovals: options.tools names ${unknown.join(', ')}, not in the tool set (its tools: ${Object.keys(set).join(', ') || 'none'})`);
+    }
     const wrapped: ToolSet = { ...set };
     for (const [name, original] of Object.entries(set)) {
       const execute = original.execute;
@@ -101,21 +124,32 @@ export function airlockApprovals(options: AirlockApprovalsOptions) {
         },
         execute: async (input: unknown, execution: { toolCallId: string }) => {
           const actionId = await authorize({ toolCallId: execution.toolCallId, toolName: name, input });
+          // Ran here before, but Airlock has not recorded it (the action is still authorized): the same answer, never a second run.
+          const unreported = await runReports.replay(airlock, actionId, onReportError);
+          if (unreported) return answer(unreported.outcome);
           const state = await airlock.awaitAuthorization(actionId);
           // Reported before (a retried step): the same output, never a second run.
           if (state.status === 'executed') return state.output;
           // Refused since toolApproval let it through (kill switch, expiry): the SDK hands this to the model as the tool's error.
           if (state.status !== 'authorized') throw new Error(`Airlock refused ${name}: ${refusalText(state)}`);
+          const ran = { authorizationId: state.authorizationId, args: state.args };
+          let outcome: RunOutcome;
           try {
-            const output: unknown = await (execute as (input: unknown, options: unknown) => unknown)(state.args, execution);
-            await airlock.report(actionId, { authorizationId: state.authorizationId, args: state.args, status: 'succeeded', output: output ?? null });
+            outcome = { status: 'succeeded', output: await (execute as (input: unknown, options: unknown) => unknown)(state.args, execution) };
+          } catch (error) {
+            outcome = { status: 'failed', error };
+          }
+          if (outcome.status === 'succeeded') {
             const edited = editedArgsText(asArgs(input), state.args);
             if (edited) rememberEdit(execution.toolCallId, edited);
-            return output;
-          } catch (error) {
-            await airlock.report(actionId, { authorizationId: state.authorizationId, args: state.args, status: 'failed', error: errorText(error) });
-            throw error;
           }
+          // Only the tool's own error is a failure: a report Airlock did not take goes to onReportError, and the model reads the result.
+          const report =
+            outcome.status === 'succeeded'
+              ? { ...ran, status: 'succeeded' as const, output: outcome.output ?? null }
+              : { ...ran, status: 'failed' as const, error: errorText(outcome.error) };
+          await runReports.settle(airlock, { actionId, toolName: name, report, outcome }, onReportError);
+          return answer(outcome);
         },
       };
     }
@@ -164,6 +198,13 @@ function asArgs(input: unknown): Record<string, unknown> {
   return { input };
 }
 
+/** The tool's own answer: its output, or its error thrown again (the SDK hands it to the model as the tool's error). */
+function answer(outcome: RunOutcome): unknown {
+  if (outcome.status === 'failed') throw outcome.error;
+  return outcome.output;
+}
+
+/** The tool's error as a report carries it: at most 4,000 characters, never half an emoji. */
 function errorText(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).slice(0, 4000) || 'the tool failed';
+  return cutText(error instanceof Error ? error.message : String(error), 4000) || 'the tool failed';
 }

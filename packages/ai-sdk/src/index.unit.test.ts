@@ -27,6 +27,6 @@ describe('an Airlock-gated AI SDK tool whose authorization was revoked after too
 describe('airlockApprovals options', () => {
   it('refuses a field it does not know, naming it, instead of ignoring it (a typo in JavaScript or behind `as any`)', () => {
     const options = { airlock: {} as Airlock, tools: { refund: 'payments.refund' }, waitMS: 5_000 } as Parameters<typeof airlockApprovals>[0];
-    expect(() => airlockApprovals(options)).toThrow('invalid request: options.waitMS: Unrecognized key: "waitMS" (known: airlock, tools, waitMs, rationale)');
+    expect(() => airlockApprovals(options)).toThrow('invalid request: options.waitMS: Unrecognized key: "waitMS" (known: airlock, tools, waitMs, rationale, onReportError)');
   });
 });

@@ -1,6 +1,10 @@
-import { editedArgsText, refusalText, refuseUnknownFields, type Airlock } from '@airlock/sdk';
+import { cutText } from '@airlock/core/cut-text';
+import { editedArgsText, refusalText, refuseUnknownFields, type AgentRunReport, type Airlock } from '@airlock/sdk';
 import { AIMessage, ToolMessage, type BaseMessage } from '@langchain/core/messages';
 import { interrupt } from '@langchain/langgraph';
+import { createRunReports, logReportError, type ReportErrorHandler } from './report.js';
+
+export { AirlockReportError, type ReportErrorHandler } from './report.js';
 
 /** One tool the graph runs itself, gated by Airlock. */
 export interface GatedTool {
@@ -13,11 +17,25 @@ export interface GatedTool {
 export interface AirlockNodesOptions {
   /** A REST client with the agent's key (`Airlock.connect({ url, apiKey })`). */
   airlock: Airlock;
-  /** Tool-call names the graph may run, each gated by Airlock. */
+  /** Tool-call names Airlock gates, each with the tool it runs; calls of other tools pass through the nodes untouched. */
   tools: Record<string, GatedTool>;
   /** How long the approval node waits for a person before it interrupts the graph (default 2 s, at most 30 s). */
   waitMs?: number;
+  /**
+   * Told when Airlock did not record a run (it refused the report, or stayed unreachable for 30 s): the
+   * model still reads the tool's result, and the same call executed again is answered without running
+   * it again. Default: `console.error`.
+   */
+  onReportError?: ReportErrorHandler;
 }
+
+/** What the model was answered the first time: answered the same way when the same call comes again before Airlock recorded it. */
+interface RunOutcome {
+  status: 'success' | 'error';
+  content: string;
+}
+
+const runReports = createRunReports<RunOutcome>();
 
 /** What the approval node's `interrupt` carries: the Airlock actions a person must decide. */
 export interface AirlockInterrupt {
@@ -38,9 +56,11 @@ interface PendingCall {
 
 /**
  * Two nodes for a LangGraph agent whose tools Airlock gates, used as
- * `agent → approve → execute → …`:
+ * `agent → approve → execute → …`. Both handle the calls of the tools in
+ * `options.tools` only; calls of other tools pass through untouched, for the
+ * graph's own node to answer.
  *
- * - `approve` turns each tool call of the last AI message into one gate-only
+ * - `approve` turns each gated tool call of the last AI message into one gate-only
  *   Airlock action (keyed by the tool call id). If a person must decide, it calls
  *   `interrupt()` with the action ids; resume the thread with
  *   `new Command({ resume: … })` (a checkpointer keeps the graph meanwhile) and
@@ -51,9 +71,12 @@ interface PendingCall {
  *   is told to the model below the result (`editedArgsText`).
  */
 export function airlockNodes(options: AirlockNodesOptions) {
-  refuseUnknownFields(options, ['airlock', 'tools', 'waitMs'], 'options');
+  refuseUnknownFields(options, ['airlock', 'tools', 'waitMs', 'onReportError'], 'options');
   for (const [name, gated] of Object.entries(options.tools)) refuseUnknownFields(gated, ['airlockTool', 'run'], `options.tools.${name}`);
   const { airlock } = options;
+  const onReportError = options.onReportError ?? logReportError;
+  /** The last AI message's calls Airlock gates that nothing answered yet; other tools' calls are the graph's own. */
+  const gatedCalls = (messages: BaseMessage[]) => unansweredCalls(messages).filter((call) => Object.hasOwn(options.tools, call.name));
   const waitMs = Math.min(Math.max(options.waitMs ?? 2_000, 0), 30_000);
 
   const authorize = async (call: PendingCall): Promise<string> => {
@@ -64,7 +87,7 @@ export function airlockNodes(options: AirlockNodesOptions) {
   };
 
   const approve = async (state: MessagesState): Promise<Partial<MessagesState>> => {
-    const calls = unansweredCalls(state.messages);
+    const calls = gatedCalls(state.messages);
     const ids = await Promise.all(calls.map(authorize));
     const first = await Promise.all(ids.map((id) => airlock.checkAuthorization(id, waitMs)));
     const waiting = ids.filter((_, i) => first[i]?.status === 'pending');
@@ -83,8 +106,14 @@ export function airlockNodes(options: AirlockNodesOptions) {
 
   const execute = async (state: MessagesState): Promise<Partial<MessagesState>> => {
     const results: ToolMessage[] = [];
-    for (const call of unansweredCalls(state.messages)) {
+    for (const call of gatedCalls(state.messages)) {
       const actionId = await authorize(call);
+      // Ran here before, but Airlock has not recorded it (the action is still authorized): the same answer, never a second run.
+      const unreported = await runReports.replay(airlock, actionId, onReportError);
+      if (unreported) {
+        results.push(new ToolMessage({ tool_call_id: call.id, name: call.name, ...unreported.outcome }));
+        continue;
+      }
       const decided = await airlock.awaitAuthorization(actionId);
       if (decided.status === 'executed') {
         results.push(new ToolMessage({ tool_call_id: call.id, name: call.name, content: JSON.stringify(decided.output) }));
@@ -97,17 +126,23 @@ export function airlockNodes(options: AirlockNodesOptions) {
       }
       const gated = options.tools[call.name];
       if (!gated) throw new Error(`${call.name} is not a tool of this graph`);
+      const ran = { authorizationId: decided.authorizationId, args: decided.args };
+      let report: AgentRunReport;
+      let outcome: RunOutcome;
       try {
         const output = await gated.run(decided.args);
-        await airlock.report(actionId, { authorizationId: decided.authorizationId, args: decided.args, status: 'succeeded', output: output ?? null });
+        report = { ...ran, status: 'succeeded', output: output ?? null };
         // The model asked for call.args; it must know when a person changed them.
         const edited = editedArgsText(call.args, decided.args);
-        results.push(new ToolMessage({ tool_call_id: call.id, name: call.name, content: [JSON.stringify(output ?? null), edited].filter(Boolean).join('\n') }));
+        outcome = { status: 'success', content: [JSON.stringify(output ?? null), edited].filter(Boolean).join('\n') };
       } catch (error) {
-        const message = (error instanceof Error ? error.message : String(error)).slice(0, 4000) || 'the tool failed';
-        await airlock.report(actionId, { authorizationId: decided.authorizationId, args: decided.args, status: 'failed', error: message });
-        results.push(new ToolMessage({ tool_call_id: call.id, name: call.name, status: 'error', content: `${call.name} failed: ${message}` }));
+        // Only the tool's own error is a failure: a report Airlock did not take goes to onReportError, and the model reads the result.
+        const message = cutText(error instanceof Error ? error.message : String(error), 4000) || 'the tool failed';
+        report = { ...ran, status: 'failed', error: message };
+        outcome = { status: 'error', content: `${call.name} failed: ${message}` };
       }
+      await runReports.settle(airlock, { actionId, toolName: call.name, report, outcome }, onReportError);
+      results.push(new ToolMessage({ tool_call_id: call.id, name: call.name, ...outcome }));
     }
     return { messages: results };
   };
@@ -115,7 +150,7 @@ export function airlockNodes(options: AirlockNodesOptions) {
   return { approve, execute };
 }
 
-/** Tool calls of the last AI message that no ToolMessage answers yet, for the tools this graph gates. */
+/** Tool calls of the last AI message that no ToolMessage answers yet. */
 function unansweredCalls(messages: BaseMessage[]): PendingCall[] {
   const lastAi = [...messages].reverse().find((m): m is AIMessage => AIMessage.isInstance(m));
   if (!lastAi?.tool_calls?.length) return [];

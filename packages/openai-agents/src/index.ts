@@ -1,6 +1,10 @@
+import { cutText } from '@airlock/core/cut-text';
 import { editedArgsText, refusalText, refuseUnknownFields, type Airlock } from '@airlock/sdk';
 import { tool, type RunContext, type RunState, type RunToolApprovalItem, type Tool } from '@openai/agents';
 import type { z } from 'zod';
+import { createRunReports, logReportError, type ReportErrorHandler } from './report.js';
+
+export { AirlockReportError, type ReportErrorHandler } from './report.js';
 
 export interface AirlockToolOptions<Parameters extends z.ZodObject, Result> {
   /** A REST client with the agent's key (`Airlock.connect({ url, apiKey })`). */
@@ -16,7 +20,18 @@ export interface AirlockToolOptions<Parameters extends z.ZodObject, Result> {
   waitMs?: number;
   /** The rationale approvers read; default names the tool the model called. */
   rationale?: (input: z.infer<Parameters>) => string;
+  /**
+   * Told when Airlock did not record a run (it refused the report, or stayed unreachable for 30 s): the
+   * tool's result still goes to the model, and the same call asked again is answered without running
+   * it again. Default: `console.error`.
+   */
+  onReportError?: ReportErrorHandler;
 }
+
+/** What the model was answered the first time: answered the same way when the same call comes again before Airlock recorded it. */
+type RunOutcome = { status: 'succeeded'; answer: unknown } | { status: 'failed'; error: unknown };
+
+const runReports = createRunReports<RunOutcome>();
 
 /**
  * An Agents SDK function tool gated by Airlock. `needsApproval` asks Airlock
@@ -24,7 +39,8 @@ export interface AirlockToolOptions<Parameters extends z.ZodObject, Result> {
  * or already approved → no interruption, the tool runs; waiting for a person or
  * refused → the run stops with an interruption. `execute` runs with the
  * authorized arguments (an approver may have edited them) and reports the result,
- * so the audit trail records what actually happened; after an edit, the model reads
+ * so the audit trail records what actually happened (a report Airlock does not take
+ * goes to `onReportError`, never to the model); after an edit, the model reads
  * the result followed by what changed (`editedArgsText`).
  *
  * Resume with `decideInterruptions(airlock, state, result.interruptions)`, then
@@ -32,8 +48,9 @@ export interface AirlockToolOptions<Parameters extends z.ZodObject, Result> {
  * restored in another process with `RunState.fromString(agent, text)`.
  */
 export function airlockTool<Parameters extends z.ZodObject, Result>(options: AirlockToolOptions<Parameters, Result>) {
-  refuseUnknownFields(options, ['airlock', 'airlockTool', 'name', 'description', 'parameters', 'execute', 'waitMs', 'rationale'], 'options');
+  refuseUnknownFields(options, ['airlock', 'airlockTool', 'name', 'description', 'parameters', 'execute', 'waitMs', 'rationale', 'onReportError'], 'options');
   const { airlock } = options;
+  const onReportError = options.onReportError ?? logReportError;
   const waitMs = Math.min(Math.max(options.waitMs ?? 2_000, 0), 30_000);
   const authorize = async (callId: string | undefined, input: z.infer<Parameters>): Promise<string> => {
     if (!callId) throw new Error(`${options.name}: the Agents SDK gave no call id, so Airlock cannot key the action`);
@@ -55,23 +72,30 @@ export function airlockTool<Parameters extends z.ZodObject, Result>(options: Air
     },
     execute: async (input, _context, details) => {
       const actionId = await authorize(details?.toolCall?.callId, input as z.infer<Parameters>);
+      // Ran here before, but Airlock has not recorded it (the action is still authorized): the same answer, never a second run.
+      const unreported = await runReports.replay(airlock, actionId, onReportError);
+      if (unreported) return answer(unreported.outcome);
       const state = await airlock.awaitAuthorization(actionId);
       // Reported before (a resumed run replaying the call): the same output, never a second run.
       if (state.status === 'executed') return state.output;
       // Refused since needsApproval let it through (kill switch, expiry): the same words the model reads on a rejection.
       if (state.status !== 'authorized') return `Airlock refused ${options.name}: ${refusalText(state)}`;
+      const ran = { authorizationId: state.authorizationId, args: state.args };
+      let output: Result;
       try {
-        const output = await options.execute(options.parameters.parse(state.args));
-        await airlock.report(actionId, { authorizationId: state.authorizationId, args: state.args, status: 'succeeded', output: output ?? null });
-        // The model asked for `input`; it must know when a person changed it (the output alone may not show it).
-        const edited = editedArgsText(input, state.args);
-        if (!edited) return output;
-        return `${typeof output === 'string' ? output : JSON.stringify(output ?? null)}\n${edited}`;
+        output = await options.execute(options.parameters.parse(state.args));
       } catch (error) {
-        const message = (error instanceof Error ? error.message : String(error)).slice(0, 4000) || 'the tool failed';
-        await airlock.report(actionId, { authorizationId: state.authorizationId, args: state.args, status: 'failed', error: message });
+        // Only the tool's own error is a failure: the SDK tells the model, and a report Airlock did not take goes to onReportError.
+        const report = { ...ran, status: 'failed' as const, error: errorText(error) };
+        await runReports.settle(airlock, { actionId, toolName: options.name, report, outcome: { status: 'failed', error } }, onReportError);
         throw error;
       }
+      // The model asked for `input`; it must know when a person changed it (the output alone may not show it).
+      const edited = editedArgsText(input, state.args);
+      const shown = edited ? `${typeof output === 'string' ? output : JSON.stringify(output ?? null)}\n${edited}` : output;
+      const report = { ...ran, status: 'succeeded' as const, output: output ?? null };
+      await runReports.settle(airlock, { actionId, toolName: options.name, report, outcome: { status: 'succeeded', answer: shown } }, onReportError);
+      return shown;
     },
   });
   gated.set(gatedTool, { airlockTool: options.airlockTool });
@@ -88,6 +112,17 @@ const gated = new WeakMap<Tool, { airlockTool: string }>();
 function gatedToolOf(item: RunToolApprovalItem, name: string): { airlockTool: string } | undefined {
   const own = (item.agent.tools as Tool[]).find((candidate) => candidate.name === name);
   return own ? gated.get(own) : undefined;
+}
+
+/** The model's first answer again: the tool's result, or its error thrown again (the SDK tells the model it failed). */
+function answer(outcome: RunOutcome): unknown {
+  if (outcome.status === 'failed') throw outcome.error;
+  return outcome.answer;
+}
+
+/** The tool's error as a report carries it: at most 4,000 characters, never half an emoji. */
+function errorText(error: unknown): string {
+  return cutText(error instanceof Error ? error.message : String(error), 4000) || 'the tool failed';
 }
 
 function idempotencyKey(callId: string): string {

@@ -1,7 +1,7 @@
 import { runAiSdkRefund } from '@airlock/examples/ai-sdk-refund';
 import type { Airlock } from '@airlock/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { actionIdIn, startAirlockServer, type AirlockServer } from './airlock-server.js';
+import { actionIdIn, apiError, startAirlockServer, type AirlockServer } from './airlock-server.js';
 
 let server: AirlockServer;
 let airlock: Airlock;
@@ -60,5 +60,25 @@ describe('the Vercel AI SDK example (toolApproval decided by Airlock)', () => {
     await Promise.all(person.decided);
     expect(run).toMatchObject({ pending: true, refunds: [] });
     expect(run.answer).toMatch(/^Refund denied: .*denied by alice\. Feedback: ask the customer first/);
+  });
+});
+
+describe('a refund whose report does not reach Airlock', () => {
+  it('the model reads the refund, a retry of the same call refunds nothing more, and the report lands once Airlock takes it', async () => {
+    // A blip (retried), then a console that refuses the report, then one that takes it.
+    const flaky = await server.connect({
+      report: (attempt) => (attempt === 1 ? apiError(503, 'unavailable', 'restarting') : attempt === 2 ? apiError(500, 'internal', 'the report store is down') : undefined),
+    });
+    const args = { paymentId: 'pay_123', amount: '26.00', currency: 'USD', reason: 'duplicate charge' };
+    const { actionId } = await airlock.authorize({ tool: 'payments.refund', args, idempotencyKey: 'ai-sdk:ai-unreported' });
+
+    const first = await runAiSdkRefund({ airlock: flaky, amount: '26.00', callId: 'ai-unreported' });
+    expect(first).toMatchObject({ pending: false, refunds: [{ amount: '26.00' }] });
+    expect(first.answer).toBe('Refund done: {"refundId":"re_pay_123","amount":"26.00"}');
+    expect(await airlock.authorization(actionId)).toMatchObject({ status: 'authorized' });
+
+    const again = await runAiSdkRefund({ airlock: flaky, amount: '26.00', callId: 'ai-unreported' });
+    expect(again).toMatchObject({ refunds: [], answer: first.answer });
+    expect(await airlock.authorization(actionId)).toMatchObject({ status: 'executed', output: { refundId: 're_pay_123', amount: '26.00' } });
   });
 });

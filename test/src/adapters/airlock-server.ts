@@ -21,8 +21,11 @@ export interface AirlockServer {
   h: Harness;
   api: ApiServer;
   keys: ApiKeys;
-  /** A REST client with billing-bot's key. */
-  connect(): Promise<Airlock>;
+  /**
+   * A REST client with billing-bot's key. `report`, given, stands between it and Airlock for each report
+   * (POST …/report, counted from 1): a Response it returns is the answer and Airlock never sees the report.
+   */
+  connect(options?: { report?: (attempt: number) => Response | undefined }): Promise<Airlock>;
   /** A person's decision through POST /actions/:id/decisions, bound to the arguments they saw. */
   decide(actionId: string, decision: 'approve' | 'deny', options?: { feedback?: string; key?: string; editedArgs?: Record<string, unknown> }): Promise<void>;
   /** Waits (polling the status) until the action waits for a person. */
@@ -64,7 +67,18 @@ export async function startAirlockServer(): Promise<AirlockServer> {
     h,
     api,
     keys,
-    connect: () => Airlock.connect({ url: api.url, apiKey: keys.agent, pollWaitMs: 5_000 }),
+    connect(options = {}) {
+      const { report } = options;
+      if (!report) return Airlock.connect({ url: api.url, apiKey: keys.agent, pollWaitMs: 5_000 });
+      let attempt = 0;
+      const standIn: typeof fetch = (input, init) => {
+        const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+        const isReport = init?.method === 'POST' && url.endsWith('/report');
+        const standInAnswer = isReport ? report(++attempt) : undefined;
+        return standInAnswer ? Promise.resolve(standInAnswer) : fetch(input, init);
+      };
+      return Airlock.connect({ url: api.url, apiKey: keys.agent, pollWaitMs: 5_000, fetch: standIn });
+    },
     async decide(actionId, decision, options = {}) {
       const { argsHash } = await status(actionId);
       await call('POST', `/api/v1/actions/${actionId}/decisions`, options.key ?? keys.alice, {
@@ -85,6 +99,11 @@ export async function startAirlockServer(): Promise<AirlockServer> {
       await h.close();
     },
   };
+}
+
+/** An answer of Airlock's API with `status` and its error shape: what a proxy or a failing console sends back. */
+export function apiError(status: number, code: string, message: string): Response {
+  return new Response(JSON.stringify({ error: { code, message } }), { status, headers: { 'content-type': 'application/json' } });
 }
 
 /** The action id in an adapter's "waiting for a person in Airlock (action …)" note. */

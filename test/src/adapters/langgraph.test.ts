@@ -2,7 +2,7 @@ import type { AirlockInterrupt } from '@airlock/langgraph';
 import { runLangGraphRefund } from '@airlock/examples/langgraph-refund';
 import type { Airlock } from '@airlock/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAirlockServer, type AirlockServer } from './airlock-server.js';
+import { apiError, startAirlockServer, type AirlockServer } from './airlock-server.js';
 
 let server: AirlockServer;
 let airlock: Airlock;
@@ -57,5 +57,25 @@ describe('the LangGraph example (an interrupt-based approval node decided by Air
     await Promise.all(person.decided);
     expect(run).toMatchObject({ pending: true, refunds: [] });
     expect(run.answer).toMatch(/^Refund denied: Airlock refused refund: .*denied by alice\. Feedback: ask the customer first/);
+  });
+});
+
+describe('a refund whose report does not reach Airlock', () => {
+  it('the model reads the refund, a retry of the same call refunds nothing more, and the report lands once Airlock takes it', async () => {
+    // A blip (retried), then a console that refuses the report, then one that takes it.
+    const flaky = await server.connect({
+      report: (attempt) => (attempt === 1 ? apiError(503, 'unavailable', 'restarting') : attempt === 2 ? apiError(500, 'internal', 'the report store is down') : undefined),
+    });
+    const args = { paymentId: 'pay_123', amount: '28.00', currency: 'USD', reason: 'duplicate charge' };
+    const { actionId } = await airlock.authorize({ tool: 'payments.refund', args, idempotencyKey: 'langgraph:lg-unreported' });
+
+    const first = await runLangGraphRefund({ airlock: flaky, amount: '28.00', callId: 'lg-unreported' });
+    expect(first).toMatchObject({ pending: false, refunds: [{ amount: '28.00' }] });
+    expect(first.answer).toBe('Refund done: {"refundId":"re_pay_123","amount":"28.00"}');
+    expect(await airlock.authorization(actionId)).toMatchObject({ status: 'authorized' });
+
+    const again = await runLangGraphRefund({ airlock: flaky, amount: '28.00', callId: 'lg-unreported' });
+    expect(again).toMatchObject({ refunds: [], answer: first.answer });
+    expect(await airlock.authorization(actionId)).toMatchObject({ status: 'executed', output: { refundId: 're_pay_123', amount: '28.00' } });
   });
 });

@@ -5,7 +5,7 @@ import { resumeRefund, startRefund } from '@airlock/examples/openai-agents-refun
 import type { Airlock } from '@airlock/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnChild } from '../support/child.js';
-import { startAirlockServer, type AirlockServer } from './airlock-server.js';
+import { apiError, startAirlockServer, type AirlockServer } from './airlock-server.js';
 
 const repoRoot = join(import.meta.dirname, '../../..');
 const example = join(repoRoot, 'examples/src/openai-agents-refund.ts');
@@ -100,5 +100,25 @@ describe('the OpenAI Agents SDK example (needsApproval decided by Airlock)', () 
     const run = await resumeRefund({ airlock, amount: '125.00', callId: 'oa-deny', savedState: started.savedState });
     expect(run.refunds).toEqual([]);
     expect(run.answer).toMatch(/^Refund denied: Airlock refused refund: .*denied by alice\. Feedback: ask the customer first/);
+  });
+});
+
+describe('a refund whose report does not reach Airlock', () => {
+  it('the model reads the refund, a retry of the same call refunds nothing more, and the report lands once Airlock takes it', async () => {
+    // A blip (retried), then a console that refuses the report, then one that takes it.
+    const flaky = await server.connect({
+      report: (attempt) => (attempt === 1 ? apiError(503, 'unavailable', 'restarting') : attempt === 2 ? apiError(500, 'internal', 'the report store is down') : undefined),
+    });
+    const args = { paymentId: 'pay_123', amount: '27.00', currency: 'USD', reason: 'duplicate charge' };
+    const { actionId } = await airlock.authorize({ tool: 'payments.refund', args, idempotencyKey: 'openai-agents:oa-unreported' });
+
+    const first = await startRefund({ airlock: flaky, amount: '27.00', callId: 'oa-unreported' });
+    expect(first).toMatchObject({ done: true, refunds: [{ amount: '27.00' }] });
+    expect(first.done && first.answer).toBe('Refund done: {"refundId":"re_pay_123","amount":"27.00"}');
+    expect(await airlock.authorization(actionId)).toMatchObject({ status: 'authorized' });
+
+    const again = await startRefund({ airlock: flaky, amount: '27.00', callId: 'oa-unreported' });
+    expect(again).toMatchObject({ done: true, refunds: [], answer: first.done && first.answer });
+    expect(await airlock.authorization(actionId)).toMatchObject({ status: 'executed', output: '{"refundId":"re_pay_123","amount":"27.00"}' });
   });
 });

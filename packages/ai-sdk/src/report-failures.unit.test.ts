@@ -1,0 +1,115 @@
+import { isWellFormedText } from '@airlock/core/json-limits';
+import { AirlockApiError, InvalidRequestError, type AgentRunReport, type Airlock } from '@airlock/sdk';
+import { jsonSchema, tool } from 'ai';
+import { describe, expect, it } from 'vitest';
+import { airlockApprovals, AirlockReportError } from './index.js';
+
+const args = { paymentId: 'pay_1', amount: '25.00' };
+
+/**
+ * Airlock for one authorized action: `refuse` answers each report (an error to throw, or nothing to take
+ * it), and an error with half an emoji is refused as the API does.
+ */
+function fakeAirlock(refuse: (report: AgentRunReport, attempt: number) => Error | undefined) {
+  const reports: AgentRunReport[] = [];
+  let recorded: AgentRunReport | undefined;
+  const airlock = {
+    authorize: () => Promise.resolve({ actionId: 'act-1', created: false }),
+    awaitAuthorization: () =>
+      Promise.resolve(
+        recorded?.status === 'succeeded'
+          ? { status: 'executed', actionId: 'act-1', output: recorded.output }
+          : { status: 'authorized', actionId: 'act-1', tool: 'payments.refund', authorizationId: 'auth-1', args, argsHash: 'h', expiresAt: '2030-01-01T00:00:00Z' },
+      ),
+    report: (_actionId: string, report: AgentRunReport) => {
+      reports.push(report);
+      if (report.status === 'failed' && !isWellFormedText(report.error)) return Promise.reject(new InvalidRequestError('error: must be Unicode text'));
+      const error = refuse(report, reports.length);
+      if (error) return Promise.reject(error);
+      recorded = report;
+      return Promise.resolve({ status: 'executed', actionId: 'act-1', output: null });
+    },
+  } as unknown as Airlock;
+  return { airlock, reports };
+}
+
+function gatedRefund(airlock: Airlock, run: () => unknown) {
+  const reportErrors: AirlockReportError[] = [];
+  const gate = airlockApprovals({ airlock, tools: { refund: 'payments.refund' }, onReportError: (error) => reportErrors.push(error) });
+  const { refund } = gate.tools({
+    refund: tool({
+      description: 'Refund a payment',
+      inputSchema: jsonSchema<{ paymentId: string; amount: string }>({ type: 'object' }),
+      execute: run,
+    }),
+  });
+  const call = (toolCallId: string) => refund.execute(args, { toolCallId, messages: [], context: undefined }) as Promise<unknown>;
+  return { call, reportErrors };
+}
+
+describe('a refund that ran, whose report Airlock did not take', () => {
+  it('refused: the model reads the result, not a failure; the report error is told apart; the same call again does not refund again', async () => {
+    const { airlock, reports } = fakeAirlock(() => new InvalidRequestError('output.receipt: must not contain NUL characters'));
+    let refunds = 0;
+    const { call, reportErrors } = gatedRefund(airlock, () => ({ refundId: `re_${++refunds}` }));
+
+    await expect(call('call-1')).resolves.toEqual({ refundId: 're_1' });
+    expect(reports.map((r) => r.status)).toEqual(['succeeded']);
+    expect(reportErrors).toHaveLength(1);
+    expect(reportErrors[0]).toBeInstanceOf(AirlockReportError);
+    expect(reportErrors[0]?.message).toMatch(/^refund succeeded, but Airlock did not record it \(action act-1\): .*NUL/);
+
+    // The AI SDK retrying the step: the same call id, the same answer, the report sent again.
+    await expect(call('call-1')).resolves.toEqual({ refundId: 're_1' });
+    expect(refunds).toBe(1);
+    expect(reports.map((r) => r.status)).toEqual(['succeeded', 'succeeded']);
+  });
+
+  it('unreachable for a moment: the report is sent again until Airlock takes it, and nothing is told as an error', async () => {
+    const { airlock, reports } = fakeAirlock((_report, attempt) => (attempt <= 2 ? new AirlockApiError(503, 'unavailable', 'Temporal is not answering') : undefined));
+    let refunds = 0;
+    const { call, reportErrors } = gatedRefund(airlock, () => ({ refundId: `re_${++refunds}` }));
+
+    await expect(call('call-1')).resolves.toEqual({ refundId: 're_1' });
+    expect(reports).toHaveLength(3);
+    expect(reportErrors).toEqual([]);
+    await expect(call('call-1')).resolves.toEqual({ refundId: 're_1' });
+    expect(refunds).toBe(1);
+  });
+});
+
+describe('a refund that failed with a long error', () => {
+  it('is reported failed with the error cut on a character, never half an emoji', async () => {
+    const { airlock, reports } = fakeAirlock(() => undefined);
+    const { call, reportErrors } = gatedRefund(airlock, () => {
+      throw new Error(`${'a'.repeat(3999)}\u{1F600} upstream said no`);
+    });
+
+    await expect(call('call-1')).rejects.toThrow('upstream said no');
+    expect(reports).toEqual([{ authorizationId: 'auth-1', args, status: 'failed', error: 'a'.repeat(3999) }]);
+    expect(reportErrors).toEqual([]);
+  });
+
+  it('whose report Airlock refused: the same call again answers the same error without running the tool again', async () => {
+    const { airlock, reports } = fakeAirlock((report) => (report.status === 'failed' ? new AirlockApiError(500, 'internal', 'boom') : undefined));
+    let runs = 0;
+    const { call, reportErrors } = gatedRefund(airlock, () => {
+      runs++;
+      throw new Error('card declined');
+    });
+
+    await expect(call('call-1')).rejects.toThrow('card declined');
+    await expect(call('call-1')).rejects.toThrow('card declined');
+    expect(runs).toBe(1);
+    expect(reports.map((r) => r.status)).toEqual(['failed', 'failed']);
+    expect(reportErrors.map((e) => e.ran)).toEqual(['failed', 'failed']);
+  });
+});
+
+describe('gate.tools(set)', () => {
+  it('refuses a mapping whose names match no tool of the set, naming them, instead of leaving the tool ungated', () => {
+    const gate = airlockApprovals({ airlock: {} as Airlock, tools: { refund: 'payments.refund', lookup: 'crm.lookup' } });
+    const refundPayment = tool({ description: 'Refund a payment', inputSchema: jsonSchema<{ amount: string }>({ type: 'object' }), execute: () => 'refunded' });
+    expect(() => gate.tools({ refundPayment })).toThrow('airlockApprovals: options.tools names refund, lookup, not in the tool set (its tools: refundPayment)');
+  });
+});

@@ -1,0 +1,132 @@
+import { isWellFormedText } from '@airlock/core/json-limits';
+import { AirlockApiError, InvalidRequestError, type AgentRunReport, type Airlock } from '@airlock/sdk';
+import { AIMessage, HumanMessage, type BaseMessage, type ToolMessage } from '@langchain/core/messages';
+import { describe, expect, it } from 'vitest';
+import { airlockNodes, AirlockReportError, type GatedTool } from './index.js';
+
+const args = { paymentId: 'pay_1', amount: '25.00' };
+
+/**
+ * Airlock for one authorized action: `refuse` answers each report (an error to throw, or nothing to take
+ * it), and an error with half an emoji is refused as the API does.
+ */
+function fakeAirlock(refuse: (report: AgentRunReport, attempt: number) => Error | undefined) {
+  const reports: AgentRunReport[] = [];
+  const authorized: string[] = [];
+  let recorded: AgentRunReport | undefined;
+  const airlock = {
+    authorize: (request: { tool: string }) => {
+      authorized.push(request.tool);
+      return Promise.resolve({ actionId: 'act-1', created: false });
+    },
+    checkAuthorization: () => airlock.awaitAuthorization('act-1'),
+    awaitAuthorization: () =>
+      Promise.resolve(
+        recorded?.status === 'succeeded'
+          ? { status: 'executed', actionId: 'act-1', output: recorded.output }
+          : { status: 'authorized', actionId: 'act-1', tool: 'payments.refund', authorizationId: 'auth-1', args, argsHash: 'h', expiresAt: '2030-01-01T00:00:00Z' },
+      ),
+    report: (_actionId: string, report: AgentRunReport) => {
+      reports.push(report);
+      if (report.status === 'failed' && !isWellFormedText(report.error)) return Promise.reject(new InvalidRequestError('error: must be Unicode text'));
+      const error = refuse(report, reports.length);
+      if (error) return Promise.reject(error);
+      recorded = report;
+      return Promise.resolve({ status: 'executed', actionId: 'act-1', output: null });
+    },
+  } as unknown as Airlock;
+  return { airlock, reports, authorized };
+}
+
+/** The execute node's answer to one refund call, as the model reads it. */
+function gatedRefund(airlock: Airlock, run: GatedTool['run']) {
+  const reportErrors: AirlockReportError[] = [];
+  const { execute } = airlockNodes({ airlock, tools: { refund: { airlockTool: 'payments.refund', run } }, onReportError: (error) => reportErrors.push(error) });
+  const call = async (id: string) => {
+    const { messages = [] } = await execute({ messages: [new AIMessage({ content: '', tool_calls: [{ id, name: 'refund', args, type: 'tool_call' }] })] });
+    return messages.map((m) => ({ status: (m as ToolMessage).status, content: m.content }));
+  };
+  return { call, reportErrors };
+}
+
+describe('a refund that ran, whose report Airlock did not take', () => {
+  it('refused: the model reads the result, not a failure; the report error is told apart; the same call again does not refund again', async () => {
+    const { airlock, reports } = fakeAirlock(() => new InvalidRequestError('output.rows: more than 10000 keys and array elements in all'));
+    let refunds = 0;
+    const { call, reportErrors } = gatedRefund(airlock, () => ({ refundId: `re_${++refunds}` }));
+
+    expect(await call('call-1')).toEqual([{ status: 'success', content: '{"refundId":"re_1"}' }]);
+    expect(reportErrors).toHaveLength(1);
+    expect(reportErrors[0]).toBeInstanceOf(AirlockReportError);
+    expect(reportErrors[0]?.message).toMatch(/^refund succeeded, but Airlock did not record it \(action act-1\): .*10000 keys/);
+
+    // The thread's execute node run again (a retried super-step): the same answer, the report sent again.
+    expect(await call('call-1')).toEqual([{ status: 'success', content: '{"refundId":"re_1"}' }]);
+    expect(refunds).toBe(1);
+    expect(reports.map((r) => r.status)).toEqual(['succeeded', 'succeeded']);
+  });
+
+  it('unreachable for a moment: the report is sent again until Airlock takes it, and nothing is told as an error', async () => {
+    const { airlock, reports } = fakeAirlock((_report, attempt) => (attempt <= 2 ? new AirlockApiError(502, 'bad_gateway', 'proxy') : undefined));
+    let refunds = 0;
+    const { call, reportErrors } = gatedRefund(airlock, () => ({ refundId: `re_${++refunds}` }));
+
+    expect(await call('call-1')).toEqual([{ status: 'success', content: '{"refundId":"re_1"}' }]);
+    expect(reports).toHaveLength(3);
+    expect(reportErrors).toEqual([]);
+  });
+});
+
+describe('a refund that failed with a long error', () => {
+  it('is reported failed with the error cut on a character, never half an emoji', async () => {
+    const { airlock, reports } = fakeAirlock(() => undefined);
+    const { call, reportErrors } = gatedRefund(airlock, () => {
+      throw new Error(`${'b'.repeat(3999)}\u{1F600}`);
+    });
+
+    const answer = [{ status: 'error', content: `refund failed: ${'b'.repeat(3999)}` }];
+    expect(await call('call-1')).toEqual(answer);
+    expect(reports).toEqual([{ authorizationId: 'auth-1', args, status: 'failed', error: 'b'.repeat(3999) }]);
+    expect(reportErrors).toEqual([]);
+  });
+
+  it('whose report Airlock refused: the same call again is answered without running the tool again', async () => {
+    const { airlock, reports } = fakeAirlock((report) => (report.status === 'failed' ? new AirlockApiError(500, 'internal', 'boom') : undefined));
+    let runs = 0;
+    const { call, reportErrors } = gatedRefund(airlock, () => {
+      runs++;
+      throw new Error('card declined');
+    });
+
+    const answer = [{ status: 'error', content: 'refund failed: card declined' }];
+    expect(await call('call-1')).toEqual(answer);
+    expect(await call('call-1')).toEqual(answer);
+    expect(runs).toBe(1);
+    expect(reports.map((r) => r.status)).toEqual(['failed', 'failed']);
+    expect(reportErrors.map((e) => e.ran)).toEqual(['failed', 'failed']);
+  });
+});
+
+describe('a graph with gated and ungated tools', () => {
+  it('gates the calls of its Airlock tools and leaves the others untouched, for the graph’s own node', async () => {
+    const { airlock, authorized } = fakeAirlock(() => undefined);
+    const refunds: unknown[] = [];
+    const { approve, execute } = airlockNodes({ airlock, tools: { refund: { airlockTool: 'payments.refund', run: (a) => refunds.push(a) } } });
+    const messages: BaseMessage[] = [
+      new HumanMessage('refund pay_1 and look up the policy'),
+      new AIMessage({
+        content: '',
+        tool_calls: [
+          { id: 'c1', name: 'web_search', args: { q: 'refund policy' }, type: 'tool_call' },
+          { id: 'c2', name: 'refund', args, type: 'tool_call' },
+        ],
+      }),
+    ];
+
+    expect(await approve({ messages })).toEqual({ messages: [] });
+    const { messages: answered = [] } = await execute({ messages });
+    expect(answered.map((m) => (m as ToolMessage).tool_call_id)).toEqual(['c2']);
+    expect(authorized).toEqual(['payments.refund', 'payments.refund']);
+    expect(refunds).toEqual([args]);
+  });
+});

@@ -1,0 +1,112 @@
+import { isWellFormedText } from '@airlock/core/json-limits';
+import { AirlockApiError, InvalidRequestError, type AgentRunReport, type Airlock } from '@airlock/sdk';
+import { RunContext } from '@openai/agents';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { airlockTool, AirlockReportError } from './index.js';
+
+const args = { paymentId: 'pay_1', amount: '25.00' };
+
+/**
+ * Airlock for one authorized action: `refuse` answers each report (an error to throw, or nothing to take
+ * it), and an error with half an emoji is refused as the API does.
+ */
+function fakeAirlock(refuse: (report: AgentRunReport, attempt: number) => Error | undefined) {
+  const reports: AgentRunReport[] = [];
+  let recorded: AgentRunReport | undefined;
+  const airlock = {
+    authorize: () => Promise.resolve({ actionId: 'act-1', created: false }),
+    awaitAuthorization: () =>
+      Promise.resolve(
+        recorded?.status === 'succeeded'
+          ? { status: 'executed', actionId: 'act-1', output: recorded.output }
+          : { status: 'authorized', actionId: 'act-1', tool: 'payments.refund', authorizationId: 'auth-1', args, argsHash: 'h', expiresAt: '2030-01-01T00:00:00Z' },
+      ),
+    report: (_actionId: string, report: AgentRunReport) => {
+      reports.push(report);
+      if (report.status === 'failed' && !isWellFormedText(report.error)) return Promise.reject(new InvalidRequestError('error: must be Unicode text'));
+      const error = refuse(report, reports.length);
+      if (error) return Promise.reject(error);
+      recorded = report;
+      return Promise.resolve({ status: 'executed', actionId: 'act-1', output: null });
+    },
+  } as unknown as Airlock;
+  return { airlock, reports };
+}
+
+/** The gated tool, and what the model reads for one call (the SDK's invoke: a thrown error becomes its "An error occurred" text). */
+function gatedRefund(airlock: Airlock, run: () => unknown) {
+  const reportErrors: AirlockReportError[] = [];
+  const refund = airlockTool({
+    airlock,
+    airlockTool: 'payments.refund',
+    name: 'refund',
+    description: 'Refund a payment',
+    parameters: z.object({ paymentId: z.string(), amount: z.string() }),
+    execute: run,
+    onReportError: (error) => reportErrors.push(error),
+  });
+  const text = JSON.stringify(args);
+  const call = (callId: string) => refund.invoke(new RunContext(), text, { toolCall: { type: 'function_call', callId, name: 'refund', arguments: text } });
+  return { call, reportErrors };
+}
+
+describe('a refund that ran, whose report Airlock did not take', () => {
+  it('refused: the model reads the result, not a failure; the report error is told apart; the same call again does not refund again', async () => {
+    const { airlock, reports } = fakeAirlock(() => new InvalidRequestError('output.receipt: must not contain NUL characters'));
+    let refunds = 0;
+    const { call, reportErrors } = gatedRefund(airlock, () => ({ refundId: `re_${++refunds}` }));
+
+    expect(await call('call-1')).toEqual({ refundId: 're_1' });
+    expect(reports.map((r) => r.status)).toEqual(['succeeded']);
+    expect(reportErrors).toHaveLength(1);
+    expect(reportErrors[0]).toBeInstanceOf(AirlockReportError);
+    expect(reportErrors[0]?.message).toMatch(/^refund succeeded, but Airlock did not record it \(action act-1\): .*NUL/);
+
+    // A resumed run replaying the call: the same answer, the report sent again.
+    expect(await call('call-1')).toEqual({ refundId: 're_1' });
+    expect(refunds).toBe(1);
+    expect(reports.map((r) => r.status)).toEqual(['succeeded', 'succeeded']);
+  });
+
+  it('unreachable for a moment: the report is sent again until Airlock takes it, and nothing is told as an error', async () => {
+    const { airlock, reports } = fakeAirlock((_report, attempt) => (attempt <= 2 ? new AirlockApiError(0, 'unreachable', 'cannot reach Airlock') : undefined));
+    let refunds = 0;
+    const { call, reportErrors } = gatedRefund(airlock, () => ({ refundId: `re_${++refunds}` }));
+
+    expect(await call('call-1')).toEqual({ refundId: 're_1' });
+    expect(reports).toHaveLength(3);
+    expect(reportErrors).toEqual([]);
+    expect(await call('call-1')).toEqual({ refundId: 're_1' });
+    expect(refunds).toBe(1);
+  });
+});
+
+describe('a refund that failed with a long error', () => {
+  it('is reported failed with the error cut on a character, never half an emoji', async () => {
+    const { airlock, reports } = fakeAirlock(() => undefined);
+    const { call, reportErrors } = gatedRefund(airlock, () => {
+      throw new Error(`${'a'.repeat(3999)}\u{1F600} upstream said no`);
+    });
+
+    expect(await call('call-1')).toBe('An error occurred while running the tool. Please try again.');
+    expect(reports).toEqual([{ authorizationId: 'auth-1', args, status: 'failed', error: 'a'.repeat(3999) }]);
+    expect(reportErrors).toEqual([]);
+  });
+
+  it('whose report Airlock refused: the same call again is answered without running the tool again', async () => {
+    const { airlock, reports } = fakeAirlock((report) => (report.status === 'failed' ? new AirlockApiError(500, 'internal', 'boom') : undefined));
+    let runs = 0;
+    const { call, reportErrors } = gatedRefund(airlock, () => {
+      runs++;
+      throw new Error('card declined');
+    });
+
+    // The SDK's words for a tool's error, both times: the tool's own failure, not the report's.
+    expect(await call('call-1')).toBe('An error occurred while running the tool. Please try again.');
+    expect(await call('call-1')).toBe('An error occurred while running the tool. Please try again.');
+    expect(runs).toBe(1);
+    expect(reports.map((r) => r.status)).toEqual(['failed', 'failed']);
+    expect(reportErrors.map((e) => e.ran)).toEqual(['failed', 'failed']);
+  });
+});

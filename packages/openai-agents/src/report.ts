@@ -1,0 +1,90 @@
+import { isTransient, type AgentRunReport, type Airlock } from '@airlock/sdk';
+
+/** How long a report is sent again through network errors and 502/503/504 before it is given up. */
+const REPORT_RETRY_MS = 30_000;
+const MAX_RETRY_DELAY_MS = 4_000;
+/** Unreported runs kept per client: enough for every call a process has in flight, bounded all the same. */
+const MAX_UNREPORTED = 1_000;
+
+/**
+ * Airlock did not take the report of a tool that ran: it refused it, or stayed unreachable while it was
+ * sent again. The tool's own result went to the model all the same; asked again with the same call id,
+ * this process sends the report again and answers with that result, never running the tool twice.
+ */
+export class AirlockReportError extends Error {
+  override name = 'AirlockReportError';
+  constructor(
+    readonly actionId: string,
+    readonly toolName: string,
+    readonly ran: AgentRunReport['status'],
+    cause: unknown,
+  ) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(`${toolName} ${ran === 'succeeded' ? 'succeeded' : 'failed'}, but Airlock did not record it (action ${actionId}): ${why}`, { cause });
+  }
+}
+
+/** Told each report Airlock did not take; the default logs it (console.error). */
+export type ReportErrorHandler = (error: AirlockReportError) => void;
+
+export const logReportError: ReportErrorHandler = (error) => console.error(error);
+
+interface UnreportedRun<Outcome> {
+  actionId: string;
+  toolName: string;
+  report: AgentRunReport;
+  /** What the caller answered the first time: answered again, not run again. */
+  outcome: Outcome;
+}
+
+/**
+ * Tool runs whose report Airlock has not taken yet, per client and action: the action is still
+ * authorized, so without them a retried step (the same call id) would run the tool a second time.
+ */
+export function createRunReports<Outcome>() {
+  const byClient = new WeakMap<Airlock, Map<string, UnreportedRun<Outcome>>>();
+  const runsOf = (airlock: Airlock) => {
+    let runs = byClient.get(airlock);
+    if (!runs) byClient.set(airlock, (runs = new Map<string, UnreportedRun<Outcome>>()));
+    return runs;
+  };
+
+  const send = async (airlock: Airlock, run: UnreportedRun<Outcome>, onReportError: ReportErrorHandler): Promise<void> => {
+    const deadline = Date.now() + REPORT_RETRY_MS;
+    let retryDelayMs = 250;
+    for (;;) {
+      try {
+        await airlock.report(run.actionId, run.report);
+        runsOf(airlock).delete(run.actionId);
+        return;
+      } catch (error) {
+        if (!isTransient(error) || Date.now() + retryDelayMs > deadline) {
+          onReportError(new AirlockReportError(run.actionId, run.toolName, run.report.status, error));
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, retryDelayMs));
+        retryDelayMs = Math.min(retryDelayMs * 2, MAX_RETRY_DELAY_MS);
+      }
+    }
+  };
+
+  return {
+    /** Reports a run, kept until Airlock takes the report; a report error goes to `onReportError`, never to the caller. */
+    async settle(airlock: Airlock, run: UnreportedRun<Outcome>, onReportError: ReportErrorHandler): Promise<void> {
+      const runs = runsOf(airlock);
+      for (const oldest of runs.keys()) {
+        if (runs.size < MAX_UNREPORTED) break;
+        runs.delete(oldest);
+      }
+      runs.set(run.actionId, run);
+      await send(airlock, run, onReportError);
+    },
+    /** The first answer of an action this process ran but Airlock has not recorded, after sending its report again. */
+    async replay(airlock: Airlock, actionId: string, onReportError: ReportErrorHandler): Promise<{ outcome: Outcome } | undefined> {
+      const run = runsOf(airlock).get(actionId);
+      if (!run) return undefined;
+      await send(airlock, run, onReportError);
+      return { outcome: run.outcome };
+    },
+  };
+}
