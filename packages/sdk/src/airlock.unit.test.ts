@@ -156,15 +156,6 @@ describe('a field the client does not know is refused before anything is sent, n
     expect(sent).toEqual([]);
   });
 
-  it('a report output JSON would change (NaN, Infinity) or cannot carry (a BigInt) is refused, naming the field', async () => {
-    const { airlock, sent } = await recordingClient();
-    await expect(airlock.report('a-1', { authorizationId: 'auth-1', args: {}, status: 'succeeded', output: { took: Number.NaN } })).rejects.toThrow(
-      new InvalidRequestError('output.took: must be a finite number'),
-    );
-    await expect(airlock.report('a-1', { authorizationId: 'auth-1', args: {}, status: 'succeeded', output: { id: 10n } })).rejects.toThrow(InvalidRequestError);
-    expect(sent).toEqual([]);
-  });
-
   it('in connect() and the gate-only calls’ options', async () => {
     const connect = Airlock.connect(loose({ url: 'http://airlock.test', apiKey: 'alk_test', pollWaitMS: 1_000 }));
     await expect(connect).rejects.toThrow(InvalidRequestError);
@@ -342,6 +333,64 @@ describe('answers are checked, so a console of another version fails loudly wher
   it('me() without allowedTools is a bad_response, not an agent that may use nothing', async () => {
     const { airlock } = await recordingClient(() => ({ id: 'billing-bot', team: 'billing' }));
     await expect(airlock.me()).rejects.toMatchObject({ code: 'bad_response', message: expect.stringMatching(/GET \/api\/v1\/agents\/me with 200 .*allowedTools/) });
+  });
+});
+
+describe('a report of a tool that ran is sent whatever its output holds', () => {
+  const executedReport = (path: string): unknown => (path.endsWith('/report') ? { status: 'executed', actionId: 'a-1', output: null } : { actionId: 'a-1', created: true });
+
+  it('an output JSON would change (NaN, Infinity) or cannot carry (a BigInt, a cycle) goes in the server’s storable form, naming the field', async () => {
+    const { airlock, sent } = await recordingClient(executedReport);
+    const looped: Record<string, unknown> = { rows: 2 };
+    looped.self = looped;
+    for (const output of [{ took: Number.NaN, rows: 2 }, { id: 10n }, looped, Number.POSITIVE_INFINITY]) {
+      await expect(airlock.report('a-1', { authorizationId: 'auth-1', args: {}, status: 'succeeded', output })).resolves.toMatchObject({ status: 'executed' });
+    }
+    expect(sent.map((s) => [s.method, s.path])).toEqual(Array.from({ length: 4 }, () => ['POST', '/api/v1/actions/a-1/report']));
+    expect(sent.map((s) => (s.body as { output: unknown }).output)).toEqual([
+      { airlock: 'output not storable as sent', problem: 'output.took: must be a finite number', json: '{"took":null,"rows":2}' },
+      { airlock: 'output not storable as sent', problem: 'output.id: must be JSON (an object, array, string, number, boolean or null), got a BigInt', json: '{"id":"10"}' },
+      { airlock: 'output not storable as sent', problem: 'output.self: must be JSON: it contains itself', json: '{"rows":2,"self":"[cycle]"}' },
+      { airlock: 'output not storable as sent', problem: 'output: must be a finite number', json: 'null' },
+    ]);
+    expect(sent[0]?.body).toEqual({ authorizationId: 'auth-1', args: {}, status: 'succeeded', output: expect.any(Object) });
+  });
+
+  it('a toJSON that throws is no refusal either; an output JSON carries goes as it is', async () => {
+    const { airlock, sent } = await recordingClient(executedReport);
+    class Receipt {
+      toJSON(): never {
+        throw new Error('no JSON form');
+      }
+      toString() {
+        return 'receipt r-1';
+      }
+    }
+    await airlock.report('a-1', { authorizationId: 'auth-1', args: {}, status: 'succeeded', output: new Receipt() });
+    await airlock.report('a-1', { authorizationId: 'auth-1', args: {}, status: 'succeeded', output: { at: new Date(0), text: 'x' } });
+    expect(sent.map((s) => (s.body as { output: unknown }).output)).toEqual([
+      { airlock: 'output not storable as sent', problem: 'output: must be JSON: writing it threw Error: no JSON form', json: '"receipt r-1"' },
+      { at: '1970-01-01T00:00:00.000Z', text: 'x' },
+    ]);
+  });
+
+  it('a long output’s JSON text is cut within one stored string, on a code-point boundary, marked', async () => {
+    const { airlock, sent } = await recordingClient(executedReport);
+    await airlock.report('a-1', { authorizationId: 'auth-1', args: {}, status: 'succeeded', output: { took: Number.NaN, text: '😀'.repeat(100_000) } });
+    const { json } = (sent[0]?.body as { output: { json: string } }).output;
+    const whole = `{"took":null,"text":"${'😀'.repeat(100_000)}"}`;
+    const marker = /… \[cut by Airlock: (\d+) of (\d+) characters\]$/.exec(json);
+    expect(json.length).toBeLessThanOrEqual(131_072);
+    expect(marker?.slice(1).map(Number)).toEqual([whole.length - (json.length - (marker?.[0].length ?? 0)), whole.length]);
+    // Cut between two emoji: whole pairs, never half of one.
+    expect(whole.startsWith(json.slice(0, json.length - (marker?.[0].length ?? 0)))).toBe(true);
+    expect(json.slice(0, json.length - (marker?.[0].length ?? 0))).toMatch(/^\{"took":null,"text":"(?:😀)+$/u);
+  });
+
+  it('a failed report’s error is sent as it is (the server stores it)', async () => {
+    const { airlock, sent } = await recordingClient(executedReport);
+    await airlock.report('a-1', { authorizationId: 'auth-1', args: {}, status: 'failed', error: `bad\u0000${'e'.repeat(5_000)}` });
+    expect((sent[0]?.body as { error: string }).error).toHaveLength(5_004);
   });
 });
 

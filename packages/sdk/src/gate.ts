@@ -1,4 +1,5 @@
 import { NON_FINITE_REFUSED } from '@airlock/core/json-limits';
+import { OUTPUT_NOT_STORABLE, REPORT_OUTPUT_JSON_MAX_LENGTH, cutTextMarked, storableReportResult, type UnstorableOutput } from '@airlock/core/report-storage';
 import { ActionRequest, InvalidRequestError, canonicalJson, denialText, formatZodError, type ActionOutcome, type ActionRequestInput } from '@airlock/core/portable';
 import { AuthorizationStateAnswer, ReportAnswer, SubmittedAnswer, type AuthorizationState } from './answers.js';
 import { refuseUnknownFields } from './fields.js';
@@ -63,34 +64,88 @@ export function pollAuthorization(
   });
 }
 
-/** POST /api/v1/actions/:id/report: the same report twice returns the same outcome. */
+/**
+ * POST /api/v1/actions/:id/report: the same report twice returns the same outcome. Refused before sending only
+ * for its structure (an unknown field); never for what the output holds (reportedOutput).
+ */
 export async function sendReport(transport: RestTransport, actionId: string, report: AgentRunReport): Promise<ActionOutcome> {
   // The server refuses unknown fields too; checked here so a typo (`outpt`) fails before anything is recorded.
   refuseUnknownFields(report, report.status === 'failed' ? REPORT_FIELDS.failed : REPORT_FIELDS.succeeded, 'report');
-  const unsendable = report.status === 'succeeded' ? unsendableJson(report.output, 'output') : undefined;
-  if (unsendable) throw new InvalidRequestError(unsendable);
-  const { body } = await transport.call('POST', `/api/v1/actions/${encodeURIComponent(actionId)}/report`, ReportAnswer, { body: report });
-  return body;
+  const body = report.status === 'succeeded' && 'output' in report ? { ...report, output: reportedOutput(report.output) } : report;
+  const { body: outcome } = await transport.call('POST', `/api/v1/actions/${encodeURIComponent(actionId)}/report`, ReportAnswer, { body });
+  return outcome;
+}
+
+/** The most characters of an unsendable output's problem kept: the server's own bound on it. */
+const PROBLEM_MAX_LENGTH = 1_000;
+
+/**
+ * What a succeeded report sends as its output. The tool has run, so the report must go whatever the output
+ * holds: refused, the action would stay authorized until it expired as unused (its budget released) and the
+ * agent would run the tool again. An output JSON carries as it is goes as it is (the server applies its storage
+ * limits itself and records what it changed). One JSON would change or cannot carry (NaN or Infinity, which
+ * JSON.stringify writes as null; a BigInt or a cycle, on which it throws; a toJSON or getter that throws) goes in
+ * the server's storable form: `{ airlock: 'output not storable as sent', problem: 'output.took: must be a finite
+ * number', json: '<its JSON text, cut and marked>' }` (storableReportResult, the server's rule), which the server
+ * stores as it arrives. Never throws.
+ */
+export function reportedOutput(output: unknown): unknown {
+  const problem = unsendableProblem(output);
+  if (problem === undefined) return output;
+  const stored: UnstorableOutput = { airlock: OUTPUT_NOT_STORABLE, problem: cutTextMarked(problem, PROBLEM_MAX_LENGTH).text, json: storedJsonText(output) };
+  return stored;
+}
+
+/** unsendableJson on a report's output, where a toJSON or getter that throws (or a nesting too deep to walk) is a problem too. */
+function unsendableProblem(output: unknown): string | undefined {
+  try {
+    return unsendableJson(output, 'output');
+  } catch (error) {
+    return `output: must be JSON: writing it threw ${error instanceof Error ? `${error.name}: ${error.message}` : typeof error}`;
+  }
+}
+
+/** The output's JSON text as the server writes an unstorable one (storableReportResult: a cycle as "[cycle]", a BigInt as its digits), cut and marked. */
+function storedJsonText(output: unknown): string {
+  try {
+    const { result } = storableReportResult({ status: 'succeeded', output });
+    if (result.status === 'succeeded' && result.output !== output) return (result.output as UnstorableOutput).json;
+  } catch {
+    // A getter that throws: storableReportResult reads every member.
+  }
+  // Within the server's limits yet unsendable (a toJSON that throws or writes NaN): what can be said of it.
+  let described: string;
+  try {
+    described = JSON.stringify(String(output));
+  } catch {
+    described = JSON.stringify(`[${typeof output}]`);
+  }
+  return cutTextMarked(described, REPORT_OUTPUT_JSON_MAX_LENGTH).text;
 }
 
 /**
  * Where `value` would not reach the server as the JSON it says, as `path: why`, or undefined: JSON.stringify
  * writes NaN and Infinity as null (the record would say what the tool never returned), and throws on a BigInt or
- * a cycle (which would read as Airlock unreachable). The Python client refuses the same.
+ * a cycle. For a new request's values this is a refusal; for a report's output, the storable form (reportedOutput).
+ * The Python client says the same. Throws what a toJSON or getter of `value` throws.
  */
-export function unsendableJson(value: unknown, path: string, within: ReadonlySet<object> = new Set()): string | undefined {
+export function unsendableJson(value: unknown, path: string, within: Set<object> = new Set()): string | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? undefined : `${path}: ${NON_FINITE_REFUSED}`;
   if (typeof value === 'bigint') return `${path}: must be JSON (an object, array, string, number, boolean or null), got a BigInt`;
   if (typeof value !== 'object' || value === null) return undefined;
   const written: unknown = typeof (value as { toJSON?: unknown }).toJSON === 'function' ? (value as { toJSON: () => unknown }).toJSON() : value;
   if (written !== value) return unsendableJson(written, path, within);
   if (within.has(value)) return `${path}: must be JSON: it contains itself`;
-  const inside = new Set(within).add(value);
-  for (const [key, member] of Object.entries(value)) {
-    const problem = unsendableJson(member, `${path}.${key}`, inside);
-    if (problem) return problem;
+  within.add(value);
+  try {
+    for (const [key, member] of Object.entries(value)) {
+      const problem = unsendableJson(member, `${path}.${key}`, within);
+      if (problem) return problem;
+    }
+    return undefined;
+  } finally {
+    within.delete(value);
   }
-  return undefined;
 }
 
 /**

@@ -166,6 +166,35 @@ describe('an agent key (REST mode)', () => {
     await expect(billing.authorize({ ...request, idempotencyKey: 'typo-gate', reasn: 'x' } as typeof request)).rejects.toThrow(/reasn: Unrecognized key/);
   });
 
+  it('reports a tool that ran whatever its output holds: NaN, a BigInt or a cycle is sent in the server’s storable form and recorded executed', async () => {
+    const billing = await Airlock.connect({ url: api.url, apiKey: keys.agent, pollWaitMs: 5_000 });
+    const looped: Record<string, unknown> = { rows: 2 };
+    looped.self = looped;
+    const cases = [
+      { name: 'nan', output: { took: Number.NaN, rows: 2 }, problem: 'output.took: must be a finite number', json: '{"took":null,"rows":2}' },
+      { name: 'bigint', output: { id: 10n }, problem: 'output.id: must be JSON (an object, array, string, number, boolean or null), got a BigInt', json: '{"id":"10"}' },
+      { name: 'cycle', output: looped, problem: 'output.self: must be JSON: it contains itself', json: '{"rows":2,"self":"[cycle]"}' },
+    ];
+    for (const { name, output, problem, json } of cases) {
+      const { actionId } = await billing.authorize({ tool: 'demo.echo', args: { message: name }, idempotencyKey: `report-unsendable-${name}` });
+      const state = await billing.awaitAuthorization(actionId);
+      if (state.status !== 'authorized') throw new Error(`not authorized: ${state.status}`);
+      const stored = { airlock: 'output not storable as sent', problem, json };
+      // Before: InvalidRequestError, nothing sent, the action left authorized until it expired as unused.
+      const done = await billing.report(actionId, { authorizationId: state.authorizationId, args: state.args, status: 'succeeded', output });
+      expect(done, name).toEqual({ status: 'executed', actionId, output: stored });
+      expect(await billing.action(actionId).result()).toEqual(done);
+      const execution = await h.db.prisma.toolExecution.findFirstOrThrow({ where: { actionId } });
+      expect(execution, name).toMatchObject({ status: 'succeeded', result: stored });
+      // Storable as it arrives: the server keeps it as sent (no alteration of its own to record).
+      const reported = await h.db.prisma.auditEvent.findFirstOrThrow({ where: { actionId, type: 'tool.reported' } });
+      expect(reported.payload, name).toMatchObject({ tool: 'demo.echo', status: 'succeeded' });
+      expect(reported.payload, name).not.toHaveProperty('reportAltered');
+    }
+    // A new request's values are still refused before sending, naming the field: nothing ran yet.
+    await expect(billing.authorize({ tool: 'demo.echo', args: { message: 'x', took: Number.NaN }, idempotencyKey: 'report-unsendable-args' })).rejects.toThrow(InvalidRequestError);
+  });
+
   it('is refused when revoked, and a key is required', async () => {
     const revoked = await Airlock.connect({ url: api.url, apiKey: keys.revoked });
     await expect(revoked.run({ agentId: 'billing-bot', tool: 'demo.echo', args: {}, idempotencyKey: 'revoked' })).rejects.toMatchObject({ status: 401 });
