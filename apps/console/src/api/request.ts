@@ -70,7 +70,7 @@ const SHOWN_MEMBERS = 5;
  * their content type; anything else is a 400 naming what came, each member by its own path.
  */
 export async function refuseBody(request: Request): Promise<void> {
-  const text = await readBodyText(request);
+  const text = await readBodyText(request, MAX_BODY_BYTES);
   if (text.trim() === '') return;
   const value = jsonOrUndefined(text);
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
