@@ -1,13 +1,14 @@
-import { maxTier, PLAN_TOOL, PlanArgs, type Classification } from '@airlock/core';
+import { formatZodError, PLAN_TOOL, PlanArgs, type Classification } from '@airlock/core';
 import { redactedFields } from '@airlock/guardrails';
-import { evaluatePolicy, readTouches, type CompiledPolicy, type CompiledRule, type PolicyInput } from '@airlock/policy';
+import { classifyPlan, evaluatePolicy, readTouches, type CompiledPolicy, type CompiledRule, type PolicyInput } from '@airlock/policy';
 import { differs, verdictOf, type Verdict } from './outcome-change.js';
 
 // One stored action classified again by the live policy and a candidate, with the one
 // evaluator (evaluatePolicy). A stored record lacks what redaction removed (and, on rows
 // from before signals were kept, the signals): a rule that reads such a field is not
 // guessed. Its condition is tried both ways, and the comparison is certain only when
-// every combination gives the same answer.
+// every combination gives the same answer. A plan is classified as admission classifies
+// it (classifyPlan), each step by the policy alone on its recorded arguments.
 
 export interface RecordedAction {
   tool: string;
@@ -32,6 +33,8 @@ export interface RecordedComparison {
   status: 'same' | 'changed' | 'uncertain';
   live: Verdict;
   candidate: Verdict;
+  /** The classifications the verdicts come from, with what the verdicts leave out (a plan's approval quorum, its step-labelled reasons). */
+  classifications: { live: Classification; candidate: Classification };
   unknownReads: UnknownRead[];
 }
 
@@ -62,21 +65,37 @@ export function compareRecorded(live: CompiledPolicy, candidate: CompiledPolicy,
   collect(live, 'live');
   collect(candidate, 'candidate');
 
-  const classify = (policy: CompiledPolicy, assumed: (key: string) => boolean | undefined) =>
-    verdictOf(combine(units.map((unit, index) => evaluatePolicy(withAssumptions(policy, unit, index, assumed), inputOf(action, unit)))));
+  const classify = (policy: CompiledPolicy, assumed: (key: string) => boolean | undefined): Classification => {
+    const evaluate = (index: number) => {
+      const unit = units[index]!;
+      return evaluatePolicy(withAssumptions(policy, unit, index, assumed), inputOf(action, unit));
+    };
+    if (action.tool !== PLAN_TOOL) return evaluate(0);
+    // Reversibility is known only to workers: admission's no-rollback reason is left out (reasons are not compared).
+    const plan = classifyPlan(policy, action.args, (_step, index) => ({ classification: evaluate(index) }));
+    if (plan.ok) return plan.plan.classification;
+    return { decision: 'deny', tier: 'critical', reasons: [`invalid plan: ${formatZodError(plan.error, 'args')}`], policyVersion: policy.version };
+  };
+  const compared = (l: Classification, c: Classification): Omit<RecordedComparison, 'status' | 'unknownReads'> => ({
+    live: verdictOf(l),
+    candidate: verdictOf(c),
+    classifications: { live: l, candidate: c },
+  });
 
   if (unknown.size === 0) {
-    const l = classify(live, () => undefined);
-    const c = classify(candidate, () => undefined);
-    return { status: differs(l, c) ? 'changed' : 'same', live: l, candidate: c, unknownReads };
+    const pair = compared(
+      classify(live, () => undefined),
+      classify(candidate, () => undefined),
+    );
+    return { status: differs(pair.live, pair.candidate) ? 'changed' : 'same', ...pair, unknownReads };
   }
   const keys = [...unknown.keys()];
   const answers = new Set<string>();
-  let first: { live: Verdict; candidate: Verdict } | undefined;
+  let first: ReturnType<typeof compared> | undefined;
   if (keys.length <= MAX_UNKNOWN_CONDITIONS) {
     for (let mask = 0; mask < 2 ** keys.length; mask++) {
       const assumed = (key: string) => ((mask >> unknown.get(key)!) & 1) === 1;
-      const pair = { live: classify(live, assumed), candidate: classify(candidate, assumed) };
+      const pair = compared(classify(live, assumed), classify(candidate, assumed));
       first ??= pair;
       answers.add(`${pair.live.decision}/${pair.live.tier}>${pair.candidate.decision}/${pair.candidate.tier}`);
       if (answers.size > 1) break;
@@ -84,14 +103,22 @@ export function compareRecorded(live: CompiledPolicy, candidate: CompiledPolicy,
   }
   if (answers.size === 1 && first) return { status: differs(first.live, first.candidate) ? 'changed' : 'same', ...first, unknownReads };
   // Shown as the record's values give them; the status says not to trust it.
-  return { status: 'uncertain', live: classify(live, () => undefined), candidate: classify(candidate, () => undefined), unknownReads };
+  return {
+    status: 'uncertain',
+    ...compared(
+      classify(live, () => undefined),
+      classify(candidate, () => undefined),
+    ),
+    unknownReads,
+  };
 }
 
+/** What the policy evaluates: the action, or each step of a plan in order (none when the plan does not parse: it is denied whatever the policy). */
 function unitsOf(action: RecordedAction): Unit[] {
   const context = [...redactedFields(action.rationale, 'rationale'), ...(action.signals === null ? ['result'] : redactedFields(action.signals, 'result'))];
   if (action.tool === PLAN_TOOL) {
     const plan = PlanArgs.safeParse(action.args);
-    if (plan.success) return plan.data.steps.map((step) => ({ tool: step.tool, args: step.args, unknownFields: [...redactedFields(step.args, 'args'), ...context] }));
+    return plan.success ? plan.data.steps.map((step) => ({ tool: step.tool, args: step.args, unknownFields: [...redactedFields(step.args, 'args'), ...context] })) : [];
   }
   return [{ tool: action.tool, args: action.args, unknownFields: [...redactedFields(action.args, 'args'), ...context] }];
 }
@@ -116,17 +143,4 @@ function withAssumptions(policy: CompiledPolicy, unit: Unit, index: number, assu
 function inputOf(action: RecordedAction, unit: Unit): PolicyInput {
   // A recorded action's tool was known to the worker (unknown-tool denials are left out by the caller).
   return { tool: unit.tool, toolKnown: true, args: unit.args, agent: action.agent, rationale: action.rationale, ...(action.signals ? { signals: action.signals } : {}) };
-}
-
-const decisionRank = { allow: 0, require_approval: 1, deny: 2 } as const;
-
-/** A plan takes its strictest step's decision and its highest tier, as admission does. */
-function combine(steps: Classification[]): Classification {
-  if (steps.length === 1) return steps[0]!;
-  const strictest = steps.reduce((best, c) => (decisionRank[c.decision] > decisionRank[best.decision] ? c : best));
-  return {
-    ...strictest,
-    tier: steps.reduce((t, c) => maxTier(t, c.tier), strictest.tier),
-    matchedRules: [...new Set(steps.flatMap((c) => c.matchedRules ?? []))],
-  };
 }
