@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -80,6 +81,106 @@ def check_json(fields: dict[str, Any]) -> None:
     issues = [issue for name, value in fields.items() for issue in json_issues(value, name)]
     if issues:
         raise InvalidRequestError("; ".join(f"{path}: {message}" for path, message in issues), issues)
+
+
+OUTPUT_NOT_STORABLE = "output not storable as sent"
+"""The ``airlock`` member of an output sent in the server's storable form (``unstorable_output``)."""
+REPORT_OUTPUT_JSON_MAX_LENGTH = 128 * 1024
+"""The most characters (UTF-16 code units, as the server counts) of an unstorable output's JSON text: one stored string."""
+PROBLEM_MAX_LENGTH = 1_000
+"""The most characters of an unstorable output's problem the server keeps."""
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escape_surrogates(text: str) -> str:
+    """A Python str can hold a lone surrogate (``surrogateescape`` decoding), which UTF-8 cannot carry nor the
+    server store: written as its JSON escape (``\\udcff``), as the server writes one."""
+    return _SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+def _utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def cut_text_marked(text: str, max_length: int) -> str:
+    """``text`` within ``max_length`` characters counted as the server counts them (UTF-16 code units): as is when it
+    fits, else a prefix cut on a code-point boundary followed by the server's marker of how much was cut."""
+    units = text.encode("utf-16-le", "surrogatepass")
+    total = len(units) // 2
+    if total <= max_length:
+        return text
+    kept = max_length
+    while True:
+        prefix_units = units[: 2 * max(0, kept)]
+        # A high surrogate as the last unit kept: its low half was cut, so drop it too (never half an emoji).
+        if len(prefix_units) >= 2 and 0xD800 <= int.from_bytes(prefix_units[-2:], "little") <= 0xDBFF:
+            prefix_units = prefix_units[:-2]
+        prefix = prefix_units.decode("utf-16-le", "surrogatepass")
+        cut = total - len(prefix_units) // 2
+        marked = f"{prefix}… [cut by Airlock: {cut} of {total} characters]"
+        # The marker's digits depend on the cut, so shrink the prefix until prefix and marker fit.
+        if _utf16_length(marked) <= max_length or not prefix:
+            return marked
+        kept = len(prefix_units) // 2 - (_utf16_length(marked) - max_length)
+
+
+def _json_like(value: Any, within: frozenset[int]) -> Any:
+    """``value`` as ``json.dumps`` can write it: a repeated container as ``"[cycle]"`` (the server's word), what pydantic
+    writes as JSON in that form, any other object as its ``repr``. NaN and Infinity are kept (written ``NaN``)."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, (dict, list, tuple)):
+        if id(value) in within:
+            return "[cycle]"
+        inside = within | {id(value)}
+        if isinstance(value, dict):
+            return {key if isinstance(key, str) else str(key): _json_like(member, inside) for key, member in value.items()}
+        return [_json_like(member, inside) for member in value]
+    try:
+        written = to_jsonable_python(value)
+    except (PydanticSerializationError, ValueError):
+        return repr(value)
+    return _json_like(written, within)
+
+
+def _json_text(output: Any) -> str:
+    """A best-effort JSON-like text of ``output`` (``_json_like``), never raising."""
+    try:
+        return json.dumps(_json_like(output, frozenset()), ensure_ascii=False, allow_nan=True, separators=(",", ":"))
+    except (RecursionError, ValueError, TypeError):
+        try:
+            return json.dumps(repr(output), ensure_ascii=False)
+        except (RecursionError, ValueError, TypeError):
+            return json.dumps(f"<{type(output).__name__}>")
+
+
+def unstorable_output(output: Any, problem: str) -> dict[str, str]:
+    """The form the server stores an output in when it cannot store it as sent (``storableReportResult`` in
+    ``@airlock/core/report-storage``): ``{"airlock": "output not storable as sent", "problem": "output.took: must be a
+    finite number", "json": "<its JSON text, cut on a code-point boundary to 131,072 characters, marked>"}``.
+    Within the server's limits, so it is stored as it arrives."""
+    return {
+        "airlock": OUTPUT_NOT_STORABLE,
+        "problem": cut_text_marked(_escape_surrogates(problem), PROBLEM_MAX_LENGTH),
+        "json": cut_text_marked(_escape_surrogates(_json_text(output)), REPORT_OUTPUT_JSON_MAX_LENGTH),
+    }
+
+
+def content_headers(body: Any) -> dict[str, str]:
+    return {} if body is None else {"content-type": "application/json"}
+
+
+def content(body: Any) -> bytes | None:
+    """What a call sends: nothing, or its body as JSON text (``json_body``)."""
+    return None if body is None else json_body(body)
+
+
+def json_body(body: Any) -> bytes:
+    """A request body as JSON text in UTF-8. A lone surrogate (which UTF-8 cannot carry, and on which httpx's own
+    encoding raises) is written as its JSON escape ``\\udcff``: it can only stand inside a JSON string, so the text
+    stays JSON, and the server decides what to do with it (a report's output or error: stored in a storable form)."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8", "backslashreplace")
 
 
 def body_of(model_type: type[BaseModel], fields: dict[str, Any]) -> dict[str, Any]:

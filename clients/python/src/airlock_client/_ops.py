@@ -211,9 +211,26 @@ def report(action_id: str, authorization: Authorization, *, output: Any, error: 
     if error is not None:
         body = _core.body_of(ReportFailed, dict(authorizationId=authorization.authorizationId, args=authorization.args, error=error[:4000] or "the tool failed"))
     else:
-        _core.check_json({"output": output})
-        body = ReportSucceeded(authorizationId=authorization.authorizationId, args=authorization.args, output=output).model_dump(mode="json")
+        body = _succeeded_report(authorization, output)
     return (yield Call("POST", _core.action_path(action_id, "/report"), outcome_adapter, json=body))
+
+
+def _succeeded_report(authorization: Authorization, output: Any) -> dict[str, Any]:
+    """A succeeded report's body, whatever ``output`` holds. The tool has run: a report refused for its content would
+    leave the action authorized until it expired as not used (its budget released) and the agent free to run the tool
+    again. An output with a JSON form goes in it; one without (NaN, Infinity, an object with no JSON form, a cycle, a
+    nesting pydantic cannot write) goes in the server's storable form (``_core.unstorable_output``), naming the first
+    problem as the server and the TypeScript SDK do (``output.took: must be a finite number``)."""
+    fields = dict(authorizationId=authorization.authorizationId, args=authorization.args)
+    try:
+        issues = _core.json_issues(output, "output")
+        if not issues:
+            return ReportSucceeded(**fields, output=output).model_dump(mode="json")
+        path, message = issues[0]
+        problem = f"{path}: {message}"
+    except (RecursionError, ValueError) as error:  # PydanticSerializationError is a ValueError
+        problem = f"output: must be JSON: writing it failed ({type(error).__name__}: {error})"
+    return ReportSucceeded(**fields, output=_core.unstorable_output(output, problem)).model_dump(mode="json")
 
 
 def me() -> Op[AgentSelf]:

@@ -72,9 +72,10 @@ class Airlock:
     ``poll_wait_ms`` is how long each long poll of a wait (``run``, ``wait``, ``await_authorization``) waits on the
     server (default 20 s, at most 30 s). 0 asks without waiting, but a pending answer's next poll still goes no
     sooner than the server's ``Retry-After`` (at least 1 s) after the last: never a busy loop. A wait's
-    ``timeout`` also bounds each long poll. Arguments, signals and report outputs are sent as the JSON they are:
-    NaN, Infinity or an object with no JSON form raise ``InvalidRequestError`` naming the field, before sending.
-    """
+    ``timeout`` also bounds each long poll. Arguments and signals are sent as the JSON they are: NaN, Infinity or an
+    object with no JSON form raise ``InvalidRequestError`` naming the field, before sending. A report (its tool has run)
+    is always sent: such an output goes in the server's storable form (``{"airlock": "output not storable as sent",
+    "problem": ..., "json": ...}``)."""
 
     def __init__(self, url: str, api_key: str, *, poll_wait_ms: int = DEFAULT_POLL_WAIT_MS, http: httpx.Client | None = None) -> None:
         self._base = _core.check_base_url(url)
@@ -100,7 +101,7 @@ class Airlock:
                     step = op.send(None)
                     continue
                 try:
-                    response = self._http.request(step.method, f"{self._base}{step.path}", headers={**self._headers, **(step.headers or {})}, json=step.json, params=step.params)
+                    response = self._http.request(step.method, f"{self._base}{step.path}", headers={**self._headers, **_core.content_headers(step.json), **(step.headers or {})}, content=_core.content(step.json), params=step.params)
                     body = _core.read(response, step.answer)
                 except httpx.TransportError as error:  # handed to the operation, which retries what is transient
                     step = op.throw(_core.unreachable(self._base, step.method, step.path, error))
@@ -164,7 +165,8 @@ class Airlock:
         return self._drive(_ops.await_authorization(action_id, poll_wait_ms=self._poll_wait_ms, timeout=timeout, agent_id=agent_id))
 
     def report(self, action_id: str, authorization: Authorization, *, output: Any = None, error: str | None = None) -> Outcome:
-        """Reports the agent's own run with exactly the authorized arguments; ``error`` marks it failed. Idempotent."""
+        """Reports the agent's own run with exactly the authorized arguments; ``error`` marks it failed. Idempotent.
+        Never refused for what ``output`` holds: one with no JSON form is sent in the server's storable form."""
         return self._drive(_ops.report(action_id, authorization, output=output, error=error))
 
     def me(self) -> AgentSelf:
@@ -199,7 +201,7 @@ class AsyncAirlock:
                     step = op.send(None)
                     continue
                 try:
-                    response = await self._http.request(step.method, f"{self._base}{step.path}", headers={**self._headers, **(step.headers or {})}, json=step.json, params=step.params)
+                    response = await self._http.request(step.method, f"{self._base}{step.path}", headers={**self._headers, **_core.content_headers(step.json), **(step.headers or {})}, content=_core.content(step.json), params=step.params)
                     body = _core.read(response, step.answer)
                 except httpx.TransportError as error:  # handed to the operation, which retries what is transient
                     step = op.throw(_core.unreachable(self._base, step.method, step.path, error))
