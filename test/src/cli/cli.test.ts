@@ -496,6 +496,23 @@ describe('airlock policy', SIDE_BY_SIDE, () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(`airlock: ${requests}: 1.tool: Invalid input: expected string, received number\n`);
   });
+
+  const refund = (amount: string) => ({ tool: 'payments.refund', args: { paymentId: 'p', amount, currency: 'USD', reason: 'r' } });
+
+  it('test classifies a plan (airlock.plan) by its steps, as admission does: the strictest step’s decision and quorum, the highest tier', async () => {
+    const plan = { name: 'echo then refunds', tool: 'airlock.plan', args: { steps: [{ tool: 'demo.echo', args: { message: 'x' } }, refund('125.00'), refund('2500.00')] } };
+    const result = await airlock('policy', 'test', defaultPolicy, await tempFile('requests.json', JSON.stringify([plan])));
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout.split('\n')[2]).toMatch(/^1\s+echo then refunds\s+require_approval\s+critical\s+2 × approver\s+refunds,large-refunds\s+step 1 \(demo\.echo\): /);
+  });
+
+  it('test names the bad field of a malformed plan (airlock.plan)', async () => {
+    const requests = await tempFile('requests.json', JSON.stringify([refund('10.00'), { tool: 'airlock.plan', args: { steps: [] } }]));
+    const result = await airlock('policy', 'test', defaultPolicy, requests);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(new RegExp(`^airlock: ${requests.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: 1\\.args\\.steps: `));
+  });
 });
 describe('airlock audit: a file an option names that cannot be read', SIDE_BY_SIDE, () => {
   // Each was Node's own line, `airlock: ENOENT: no such file or directory, open '…'`, naming no option.

@@ -360,6 +360,31 @@ describe('console in the browser', () => {
     await context.close();
   });
 
+  it('the policies page’s dry run of a plan shows the plan’s decision from its strictest step and each step’s decision and tier', async () => {
+    const { context, page } = await signedIn(browser, app.url, keys.victor);
+    await page.goto('/policies');
+    const steps = [
+      { tool: 'demo.echo', args: { message: 'starting' }, description: 'announce' },
+      { tool: 'payments.refund', args: { paymentId: 'pay_1', amount: '2500.00', currency: 'USD', reason: 'damaged' } },
+    ];
+    await page.getByLabel('Tool').fill('airlock.plan');
+    await page.getByLabel('Arguments (JSON)').fill(JSON.stringify({ steps }));
+    await page.getByRole('button', { name: 'Classify' }).click();
+    const status = page.getByRole('status');
+    await status.getByText(/require approval · critical · 2 approvals from approver/).waitFor();
+    const list = status.getByRole('list', { name: 'Plan steps' });
+    await list
+      .getByRole('listitem')
+      .filter({ hasText: /^demo\.echo \(announce\): allow · low$/ })
+      .waitFor();
+    await list
+      .getByRole('listitem')
+      .filter({ hasText: /^payments\.refund: require approval · critical$/ })
+      .waitFor();
+    await screenshot(page, 'policies-dry-run-plan');
+    await context.close();
+  });
+
   it('an admin stops an agent with the kill switch (after typing its id), which cancels its pending action', async () => {
     const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '70.00' }));
     const { context, page } = await signedIn(browser, app.url, keys.bob);
