@@ -1,9 +1,17 @@
-import { cutText } from '@airlock/core/cut-text';
-import { editedArgsText, refusalText, refuseUnknownFields, type Airlock, type AuthorizationState } from '@airlock/sdk';
+import {
+  createRunReports,
+  editedArgsText,
+  logReportError,
+  refusalText,
+  refuseUnknownFields,
+  runErrorText,
+  type Airlock,
+  type AuthorizationState,
+  type ReportErrorHandler,
+} from '@airlock/sdk';
 import type { ContentPart, Tool, ToolApprovalResponse, ToolApprovalStatus, ToolSet } from 'ai';
-import { createRunReports, logReportError, type ReportErrorHandler } from './report.js';
 
-export { AirlockReportError, type ReportErrorHandler } from './report.js';
+export { AirlockReportError, type ReportErrorHandler } from '@airlock/sdk';
 
 const MAX_REMEMBERED_EDITS = 1_000;
 
@@ -147,7 +155,7 @@ export function airlockApprovals(options: AirlockApprovalsOptions) {
           const report =
             outcome.status === 'succeeded'
               ? { ...ran, status: 'succeeded' as const, output: outcome.output ?? null }
-              : { ...ran, status: 'failed' as const, error: errorText(outcome.error) };
+              : { ...ran, status: 'failed' as const, error: runErrorText(outcome.error) };
           await runReports.settle(airlock, { actionId, toolName: name, report, outcome }, onReportError);
           return answer(outcome);
         },
@@ -202,9 +210,4 @@ function asArgs(input: unknown): Record<string, unknown> {
 function answer(outcome: RunOutcome): unknown {
   if (outcome.status === 'failed') throw outcome.error;
   return outcome.output;
-}
-
-/** The tool's error as a report carries it: at most 4,000 characters, never half an emoji. */
-function errorText(error: unknown): string {
-  return cutText(error instanceof Error ? error.message : String(error), 4000) || 'the tool failed';
 }

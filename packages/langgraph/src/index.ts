@@ -1,10 +1,18 @@
-import { cutText } from '@airlock/core/cut-text';
-import { editedArgsText, refusalText, refuseUnknownFields, type AgentRunReport, type Airlock } from '@airlock/sdk';
+import {
+  createRunReports,
+  editedArgsText,
+  logReportError,
+  refusalText,
+  refuseUnknownFields,
+  runErrorText,
+  type AgentRunReport,
+  type Airlock,
+  type ReportErrorHandler,
+} from '@airlock/sdk';
 import { AIMessage, ToolMessage, type BaseMessage } from '@langchain/core/messages';
 import { interrupt } from '@langchain/langgraph';
-import { createRunReports, logReportError, type ReportErrorHandler } from './report.js';
 
-export { AirlockReportError, type ReportErrorHandler } from './report.js';
+export { AirlockReportError, type ReportErrorHandler } from '@airlock/sdk';
 
 /** One tool the graph runs itself, gated by Airlock. */
 export interface GatedTool {
@@ -137,7 +145,7 @@ export function airlockNodes(options: AirlockNodesOptions) {
         outcome = { status: 'success', content: [JSON.stringify(output ?? null), edited].filter(Boolean).join('\n') };
       } catch (error) {
         // Only the tool's own error is a failure: a report Airlock did not take goes to onReportError, and the model reads the result.
-        const message = cutText(error instanceof Error ? error.message : String(error), 4000) || 'the tool failed';
+        const message = runErrorText(error);
         report = { ...ran, status: 'failed', error: message };
         outcome = { status: 'error', content: `${call.name} failed: ${message}` };
       }

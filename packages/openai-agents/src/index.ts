@@ -1,10 +1,8 @@
-import { cutText } from '@airlock/core/cut-text';
-import { editedArgsText, refusalText, refuseUnknownFields, type Airlock } from '@airlock/sdk';
+import { createRunReports, editedArgsText, logReportError, refusalText, refuseUnknownFields, runErrorText, type Airlock, type ReportErrorHandler } from '@airlock/sdk';
 import { tool, type RunContext, type RunState, type RunToolApprovalItem, type Tool } from '@openai/agents';
 import type { z } from 'zod';
-import { createRunReports, logReportError, type ReportErrorHandler } from './report.js';
 
-export { AirlockReportError, type ReportErrorHandler } from './report.js';
+export { AirlockReportError, type ReportErrorHandler } from '@airlock/sdk';
 
 export interface AirlockToolOptions<Parameters extends z.ZodObject, Result> {
   /** A REST client with the agent's key (`Airlock.connect({ url, apiKey })`). */
@@ -86,7 +84,7 @@ export function airlockTool<Parameters extends z.ZodObject, Result>(options: Air
         output = await options.execute(options.parameters.parse(state.args));
       } catch (error) {
         // Only the tool's own error is a failure: the SDK tells the model, and a report Airlock did not take goes to onReportError.
-        const report = { ...ran, status: 'failed' as const, error: errorText(error) };
+        const report = { ...ran, status: 'failed' as const, error: runErrorText(error) };
         await runReports.settle(airlock, { actionId, toolName: options.name, report, outcome: { status: 'failed', error } }, onReportError);
         throw error;
       }
@@ -118,11 +116,6 @@ function gatedToolOf(item: RunToolApprovalItem, name: string): { airlockTool: st
 function answer(outcome: RunOutcome): unknown {
   if (outcome.status === 'failed') throw outcome.error;
   return outcome.answer;
-}
-
-/** The tool's error as a report carries it: at most 4,000 characters, never half an emoji. */
-function errorText(error: unknown): string {
-  return cutText(error instanceof Error ? error.message : String(error), 4000) || 'the tool failed';
 }
 
 function idempotencyKey(callId: string): string {

@@ -1,4 +1,7 @@
-import { isTransient, type AgentRunReport, type Airlock } from '@airlock/sdk';
+import { cutText } from '@airlock/core/cut-text';
+import type { Airlock } from './airlock.js';
+import type { AgentRunReport } from './gate.js';
+import { isTransient } from './rest-transport.js';
 
 /** How long a report is sent again through network errors and 502/503/504 before it is given up. */
 const REPORT_RETRY_MS = 30_000;
@@ -22,6 +25,11 @@ export class AirlockReportError extends Error {
     const why = cause instanceof Error ? cause.message : String(cause);
     super(`${toolName} ${ran === 'succeeded' ? 'succeeded' : 'failed'}, but Airlock did not record it (action ${actionId}): ${why}`, { cause });
   }
+}
+
+/** A tool's error as its report carries it: the message, at most 4,000 characters, never half an emoji. */
+export function runErrorText(error: unknown): string {
+  return cutText(error instanceof Error ? error.message : String(error), 4000) || 'the tool failed';
 }
 
 /** Told each report Airlock did not take; the default logs it (console.error). */
