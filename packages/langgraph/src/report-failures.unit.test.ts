@@ -1,42 +1,12 @@
-import { isWellFormedText } from '@airlock/core/json-limits';
 import { AirlockApiError, InvalidRequestError, type AgentRunReport, type Airlock } from '@airlock/sdk';
+import { fakeGateOnlyAirlock } from '@airlock/sdk/testing';
 import { AIMessage, HumanMessage, type BaseMessage, type ToolMessage } from '@langchain/core/messages';
 import { describe, expect, it } from 'vitest';
 import { airlockNodes, AirlockReportError, type GatedTool } from './index.js';
 
 const args = { paymentId: 'pay_1', amount: '25.00' };
 
-/**
- * Airlock for one authorized action: `refuse` answers each report (an error to throw, or nothing to take
- * it), and an error with half an emoji is refused as the API does.
- */
-function fakeAirlock(refuse: (report: AgentRunReport) => Error | undefined) {
-  const reports: AgentRunReport[] = [];
-  const authorized: string[] = [];
-  let recorded: AgentRunReport | undefined;
-  const airlock = {
-    authorize: (request: { tool: string }) => {
-      authorized.push(request.tool);
-      return Promise.resolve({ actionId: 'act-1', created: false });
-    },
-    checkAuthorization: () => airlock.awaitAuthorization('act-1'),
-    awaitAuthorization: () =>
-      Promise.resolve(
-        recorded?.status === 'succeeded'
-          ? { status: 'executed', actionId: 'act-1', output: recorded.output }
-          : { status: 'authorized', actionId: 'act-1', tool: 'payments.refund', authorizationId: 'auth-1', args, argsHash: 'h', expiresAt: '2030-01-01T00:00:00Z' },
-      ),
-    report: (_actionId: string, report: AgentRunReport) => {
-      reports.push(report);
-      if (report.status === 'failed' && !isWellFormedText(report.error)) return Promise.reject(new InvalidRequestError('error: must be Unicode text'));
-      const error = refuse(report);
-      if (error) return Promise.reject(error);
-      recorded = report;
-      return Promise.resolve({ status: 'executed', actionId: 'act-1', output: null });
-    },
-  } as unknown as Airlock;
-  return { airlock, reports, authorized };
-}
+const fakeAirlock = (refuse: (report: AgentRunReport) => Error | undefined) => fakeGateOnlyAirlock(args, refuse);
 
 /** The execute node's answer to one refund call, as the model reads it. */
 function gatedRefund(airlock: Airlock, run: GatedTool['run']) {

@@ -1,5 +1,5 @@
-import { isWellFormedText } from '@airlock/core/json-limits';
 import { AirlockApiError, InvalidRequestError, type AgentRunReport, type Airlock } from '@airlock/sdk';
+import { fakeGateOnlyAirlock } from '@airlock/sdk/testing';
 import { RunContext } from '@openai/agents';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -7,32 +7,7 @@ import { airlockTool, AirlockReportError } from './index.js';
 
 const args = { paymentId: 'pay_1', amount: '25.00' };
 
-/**
- * Airlock for one authorized action: `refuse` answers each report (an error to throw, or nothing to take
- * it), and an error with half an emoji is refused as the API does.
- */
-function fakeAirlock(refuse: (report: AgentRunReport) => Error | undefined) {
-  const reports: AgentRunReport[] = [];
-  let recorded: AgentRunReport | undefined;
-  const airlock = {
-    authorize: () => Promise.resolve({ actionId: 'act-1', created: false }),
-    awaitAuthorization: () =>
-      Promise.resolve(
-        recorded?.status === 'succeeded'
-          ? { status: 'executed', actionId: 'act-1', output: recorded.output }
-          : { status: 'authorized', actionId: 'act-1', tool: 'payments.refund', authorizationId: 'auth-1', args, argsHash: 'h', expiresAt: '2030-01-01T00:00:00Z' },
-      ),
-    report: (_actionId: string, report: AgentRunReport) => {
-      reports.push(report);
-      if (report.status === 'failed' && !isWellFormedText(report.error)) return Promise.reject(new InvalidRequestError('error: must be Unicode text'));
-      const error = refuse(report);
-      if (error) return Promise.reject(error);
-      recorded = report;
-      return Promise.resolve({ status: 'executed', actionId: 'act-1', output: null });
-    },
-  } as unknown as Airlock;
-  return { airlock, reports };
-}
+const fakeAirlock = (refuse: (report: AgentRunReport) => Error | undefined) => fakeGateOnlyAirlock(args, refuse);
 
 /** The gated tool, and what the model reads for one call (the SDK's invoke: a thrown error becomes its "An error occurred" text). */
 function gatedRefund(airlock: Airlock, run: () => unknown) {
