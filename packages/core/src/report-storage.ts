@@ -15,6 +15,14 @@ export const REPORT_ERROR_MAX_LENGTH = 4_000;
 /** The most characters of the sent output's JSON text an unstorable output keeps: one stored string's limit. */
 export const REPORT_OUTPUT_JSON_MAX_LENGTH = ARGS_LIMITS.maxStringLength;
 
+/**
+ * The most bytes of JSON an output is stored as sent: what a report's body could carry before the report
+ * route read up to 16 MiB, well under Temporal's 2 MB payload limit (the output rides in the report's
+ * update, the recording activity's input and the workflow's result). A larger output whose every field
+ * is within the limits is stored as its JSON text, cut, like any other unstorable output.
+ */
+export const REPORT_OUTPUT_MAX_BYTES = 1024 * 1024;
+
 /** The most characters of the problem's description kept in the stored form and the audit row. */
 const PROBLEM_MAX_LENGTH = 1_000;
 
@@ -65,7 +73,7 @@ export function storableReportResult(sent: ReportResult): StorableReportResult {
 }
 
 function storableOutput(output: unknown): StorableReportResult {
-  const problem = checkJsonLimits(output);
+  const problem = checkJsonLimits(output) ?? tooLarge(output);
   if (!problem) return { result: { status: 'succeeded', output } };
   const sentJson = jsonText(output);
   const described = cutTextMarked(`${pathText('output', problem.path)}: ${problem.message}`, PROBLEM_MAX_LENGTH).text;
@@ -93,6 +101,13 @@ function storableError(error: string): StorableReportResult {
     ...(replaced > 0 ? { replacedCharacters: replaced } : {}),
   };
   return { result: { status: 'failed', error: text }, altered, sentJson: JSON.stringify(error) };
+}
+
+/** An output within checkJsonLimits whose JSON is over REPORT_OUTPUT_MAX_BYTES: a problem at the output itself. */
+function tooLarge(output: unknown): { path: []; message: string } | undefined {
+  // Within the limits, so JSON.stringify neither recurses past 32 levels nor meets a cycle or a bigint.
+  const bytes = new TextEncoder().encode(JSON.stringify(output) ?? 'null').length;
+  return bytes > REPORT_OUTPUT_MAX_BYTES ? { path: [], message: `JSON of ${bytes} bytes; at most ${REPORT_OUTPUT_MAX_BYTES} stored as sent` } : undefined;
 }
 
 // NUL, and LONE_SURROGATE's two alternatives, everywhere in the text.

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from './canonical-json.js';
 import { ARGS_LIMITS, checkJsonLimits, LONE_SURROGATE_REFUSED, NUL_REFUSED } from './json-limits.js';
-import { cutTextMarked, OUTPUT_NOT_STORABLE, REPORT_ERROR_MAX_LENGTH, REPORT_OUTPUT_JSON_MAX_LENGTH, storableReportResult, type UnstorableOutput } from './report-storage.js';
+import {
+  cutTextMarked,
+  OUTPUT_NOT_STORABLE,
+  REPORT_ERROR_MAX_LENGTH,
+  REPORT_OUTPUT_JSON_MAX_LENGTH,
+  REPORT_OUTPUT_MAX_BYTES,
+  storableReportResult,
+  type UnstorableOutput,
+} from './report-storage.js';
 
 // A report records a tool that has already run: its content is made storable, never refused.
 
@@ -22,6 +30,20 @@ const expectStorable = (value: unknown) => {
 };
 
 describe('storableReportResult: an output', () => {
+  it('stores one over REPORT_OUTPUT_MAX_BYTES of JSON as its JSON text, cut, though every field is within the limits', () => {
+    const under = Array.from({ length: 10 }, () => 'x'.repeat(100_000));
+    expect(storableReportResult({ status: 'succeeded', output: under })).toEqual({ result: { status: 'succeeded', output: under } });
+    const over = Array.from({ length: 25 }, () => 'x'.repeat(100_000)); // 2.5 MB: past Temporal's 2 MB payload limit
+    const bytes = JSON.stringify(over).length;
+    expect(bytes).toBeGreaterThan(REPORT_OUTPUT_MAX_BYTES);
+    const { output, altered } = outputOf(over);
+    const problem = `output: JSON of ${bytes} bytes; at most ${REPORT_OUTPUT_MAX_BYTES} stored as sent`;
+    expect(output).toMatchObject({ airlock: OUTPUT_NOT_STORABLE, problem });
+    expect(output.json.length).toBeLessThanOrEqual(REPORT_OUTPUT_JSON_MAX_LENGTH);
+    expect(altered).toEqual({ field: 'output', problem, cutCharacters: bytes - output.json.indexOf('… [cut by Airlock') });
+    expectStorable(output);
+  });
+
   it('keeps one within the limits as sent, unaltered', () => {
     const output = { rows: [{ id: 2 ** 60, text: 'refund 👍', escaped: '\\u0000' }] };
     expect(storableReportResult({ status: 'succeeded', output })).toEqual({ result: { status: 'succeeded', output } });

@@ -84,6 +84,15 @@ describe('a report of a tool that ran is recorded whatever its output or error h
     await expectError(report(other, { ...otherFields, status: 'succeeded', output: { text: 'z'.repeat(17 * 1024 * 1024) } }), 413, 'payload_too_large');
   });
 
+  it("an output past Temporal's 2 MB payload limit whose every field is within the limits is recorded executed, cut", async () => {
+    const { actionId, fields } = await authorized('storable-wide');
+    const rows = Array.from({ length: 25 }, () => 'w'.repeat(100_000));
+    const outcome = await expectJson(report(actionId, { ...fields, status: 'succeeded', output: rows }), 200, schemas.ActionOutcome);
+    const stored = Stored.parse((outcome as { output: unknown }).output);
+    expect(stored.problem).toBe(`output: JSON of ${JSON.stringify(rows).length} bytes; at most 1048576 stored as sent`);
+    expect((await recorded(actionId, 'executed')).payload.reportAltered).toMatchObject({ field: 'output', problem: stored.problem });
+  });
+
   it('12,000 array elements are recorded executed, whole as JSON text', async () => {
     const { actionId, fields } = await authorized('storable-many');
     const list = Array.from({ length: 12_000 }, (_, i) => i);
