@@ -85,6 +85,8 @@ const NOT_KEPT = new Set(['26000', '42P05']);
 export class PreparingClient extends pg.Client {
   private prepared = new Set<string>();
   private unsure = false;
+  /** Messages of this connection carrying PREPAREs that failed: a statement they were to prepare may not exist. */
+  private failedPrepares = 0;
 
   // pg's overloads (config object, text and values, callbacks) pass through untouched; only a message of several
   // statements (text, no values) that EXECUTEs ours is handled here.
@@ -119,23 +121,30 @@ export class PreparingClient extends pg.Client {
     }
     if (missing.length === 0) return this.sending(send, text, 0);
     const prepares = missing.map((s) => `PREPARE ${s.name} AS ${s.text}`).join('; ');
-    const result = await this.sending(send, `${prepares}; ${text}`, missing.length);
+    // Counted as prepared once sent, not once answered: a message queued behind this one on the same connection
+    // (pg queues them in order) then EXECUTEs instead of preparing the same name again (42P05).
     for (const statement of missing) this.prepared.add(statement.name);
-    return result;
+    return this.sending(send, `${prepares}; ${text}`, missing.length);
   }
 
   private async sending(send: (sql: string) => Promise<pg.QueryResult | pg.QueryResult[]>, sql: string, prepares: number) {
+    const failuresBefore = this.failedPrepares;
     try {
       const result = await send(sql);
       if (prepares === 0) return result;
       const own = (result as pg.QueryResult[]).slice(prepares);
       return own.length === 1 ? own[0]! : own;
     } catch (error) {
-      if (prepares > 0) this.unsure = true;
+      if (prepares > 0) {
+        this.unsure = true;
+        this.failedPrepares++;
+      }
       const code = (error as { code?: unknown }).code;
       if (typeof code === 'string' && NOT_KEPT.has(code)) {
         this.unsure = true;
-        if (registry.mode === 'session') {
+        // A message of this connection that carried PREPAREs failed while this one waited: that explains a missing
+        // statement. Only a server that lost one this connection is sure it prepared says a pooler is in the way.
+        if (registry.mode === 'session' && this.failedPrepares === failuresBefore) {
           registry.mode = 'inline';
           console.warn(
             `airlock: the database did not keep a prepared statement (${(error as Error).message}): a connection pooler in transaction mode? Statements are inlined from now on; set AIRLOCK_DB_STATEMENTS=inline to start that way`,

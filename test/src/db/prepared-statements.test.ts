@@ -77,6 +77,20 @@ describe('statements prepared once per connection', () => {
     expect(statementMode()).toBe('session');
   });
 
+  it('two messages queued at once on one connection prepare a statement once: the second only EXECUTEs it', async () => {
+    const doubled = (n: number) => inlineParams('SELECT $1::int * 2 AS doubled', [n]);
+    const client = await db.pool.connect();
+    try {
+      recordSent();
+      const results = await Promise.all([client.query<{ doubled: number }>(doubled(1)), client.query<{ doubled: number }>(doubled(2))]);
+      expect(results.map((r) => r.rows[0]!.doubled)).toEqual([2, 4]);
+      expect(sent.filter((sql) => sql.includes('PREPARE '))).toHaveLength(1);
+      expect(statementMode()).toBe('session');
+    } finally {
+      client.release();
+    }
+  });
+
   it("pg-pool's callback form gets the same results", async () => {
     const rows = await new Promise<unknown[]>((resolve, reject) => {
       db.pool.query(inlineParams('SELECT $1::text AS v', ['$1 $$ żółw']), (error: Error | undefined, result: pg.QueryResult) => (error ? reject(error) : resolve(result.rows)));
