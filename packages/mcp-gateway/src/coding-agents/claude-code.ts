@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, readdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -43,7 +43,10 @@ export interface ClaudeCodeHookOptions {
   reportWithinMs?: number;
   /** How long PostToolUse retries a report that failed on a blip (default 20 s; keep it under the hook's `timeout`). */
   reportRetryMs?: number;
-  /** Where PreToolUse leaves PostToolUse the action of an allowed call (default: `airlock-claude-code` in the OS temp directory). */
+  /**
+   * Where PreToolUse leaves PostToolUse the action of an allowed call (default: `airlock-claude-code-<uid>` in the OS temp
+   * directory). It must be this user's own directory, closed to others (mode 0700).
+   */
   stateDir?: string;
   fetch?: typeof fetch;
 }
@@ -110,26 +113,64 @@ function noteKeyFor(input: ClaudeCodeHookInput, toolInput: Record<string, unknow
   return sha256(JSON.stringify([input.session_id, input.tool_use_id ?? null, input.tool_use_id ? null : [input.tool_name, toolInput]])).slice(0, 40);
 }
 
-const stateDirOf = (options: ClaudeCodeHookOptions) => options.stateDir ?? path.join(tmpdir(), 'airlock-claude-code');
+const stateDirOf = (options: ClaudeCodeHookOptions) => options.stateDir ?? path.join(tmpdir(), `airlock-claude-code-${process.getuid?.() ?? 'user'}`);
+
+// A note's name: the call's key (40 hex digits), a dot, its action id. Nothing else in the folder is the hook's.
+const NOTE_NAME = /^[0-9a-f]{40}\./;
+
+/**
+ * Refuses a notes folder another user could reach: one that is a symbolic link (cleaning it would delete files
+ * elsewhere), not this user's (its owner could plant notes, or lock the hook out), or open to group or others.
+ */
+async function checkNotesFolder(dir: string): Promise<void> {
+  const info = await lstat(dir);
+  const uid = process.getuid?.();
+  const problem = info.isSymbolicLink()
+    ? 'a symbolic link'
+    : !info.isDirectory()
+      ? 'not a directory'
+      : uid !== undefined && info.uid !== uid
+        ? `owned by uid ${info.uid}, not by this user (uid ${uid})`
+        : uid !== undefined && (info.mode & 0o077) !== 0
+          ? `open to other users (mode ${(info.mode & 0o777).toString(8).padStart(4, '0')})`
+          : undefined;
+  if (problem) throw new Error(`the hook's notes folder ${dir} is ${problem}, so the hook will not use it (remove it, or make it this user's own with mode 0700)`);
+}
 
 /** Leaves PostToolUse the action of a call about to run; also drops notes nobody took for a day. */
 async function leaveNote(options: ClaudeCodeHookOptions, noteKey: string, actionId: string): Promise<void> {
   const dir = stateDirOf(options);
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  await checkNotesFolder(dir);
   await writeFile(path.join(dir, `${noteKey}.${actionId}`), '', { mode: 0o600 });
   for (const name of await readdir(dir)) {
+    if (!NOTE_NAME.test(name)) continue;
     const file = path.join(dir, name);
-    const info = await stat(file).catch(() => undefined);
-    if (info && Date.now() - info.mtimeMs > STALE_NOTE_MS) await unlink(file).catch(() => undefined);
+    const info = await lstat(file).catch(() => undefined);
+    if (info?.isFile() && Date.now() - info.mtimeMs > STALE_NOTE_MS) await unlink(file).catch(() => undefined);
   }
 }
 
 /** Takes the note PreToolUse left for this call (the newest: an older one is a call that never ran, or an identical one): its action id. */
 async function takeNote(options: ClaudeCodeHookOptions, noteKey: string): Promise<string | undefined> {
   const dir = stateDirOf(options);
-  const names = (await readdir(dir).catch(() => [] as string[])).filter((name) => name.startsWith(`${noteKey}.`));
-  const dated = await Promise.all(names.map(async (name) => ({ name, mtimeMs: (await stat(path.join(dir, name)).catch(() => undefined))?.mtimeMs ?? 0 })));
-  for (const { name } of dated.sort((a, b) => b.mtimeMs - a.mtimeMs)) {
+  const found = await checkNotesFolder(dir).then(
+    () => true,
+    (error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw error;
+    },
+  );
+  if (!found) return undefined;
+  const names = (await readdir(dir)).filter((name) => name.startsWith(`${noteKey}.`));
+  const dated = await Promise.all(
+    names.map(async (name) => {
+      const info = await lstat(path.join(dir, name)).catch(() => undefined);
+      return { name, mtimeMs: info?.isFile() ? info.mtimeMs : undefined };
+    }),
+  );
+  const notes = dated.filter((note): note is { name: string; mtimeMs: number } => note.mtimeMs !== undefined);
+  for (const { name } of notes.sort((a, b) => b.mtimeMs - a.mtimeMs)) {
     // Unlinking claims it: of two hooks racing for one note, one succeeds.
     if (
       await unlink(path.join(dir, name)).then(
@@ -200,7 +241,17 @@ async function preToolUse(api: Airlock, input: ClaudeCodeHookInput, options: Cla
         .catch(() => undefined);
       return deny(`${run.refused} (action ${actionId}); the call is refused`);
     }
-    await leaveNote(options, noteKeyFor(input, run.toolInput), actionId);
+    try {
+      await leaveNote(options, noteKeyFor(input, run.toolInput), actionId);
+    } catch (error) {
+      // Without its note, PostToolUse could not record the run: withdraw the authorization rather than run unrecorded.
+      await api
+        .action(actionId)
+        .cancel()
+        .catch(() => undefined);
+      const message = error instanceof Error ? error.message : String(error);
+      return deny(`Airlock allowed the call (action ${actionId}, now withdrawn), but the hook could not leave its note for PostToolUse: ${message}; the call is refused`);
+    }
     const edited = editedArgsText(args, state.args);
     return edited ? allow(`${describeAllowed(state)}. ${edited}`, run.toolInput) : allow(describeAllowed(state));
   }
@@ -284,14 +335,17 @@ async function postToolUse(api: Airlock, input: ClaudeCodeHookInput, options: Cl
   }
   const response = input.tool_response;
   const failed = typeof response === 'object' && response !== null && ('error' in response || (response as { success?: unknown }).success === false);
-  const mismatch = editedArgsText(state.args, ran);
+  // Bash's working directory carries over from command to command (`cd sub && make`), so the one Claude Code sends
+  // now may differ from PreToolUse's; that one is the authorized `cwd` (the hook refuses an edit of it).
+  const ranHere = typeof state.args.cwd === 'string' ? airlockArgsFor({ ...input, cwd: state.args.cwd }) : ran;
+  const mismatch = editedArgsText(state.args, ranHere);
   const report: AgentRunReport = mismatch
     ? {
         authorizationId: state.authorizationId,
         args: state.args,
         status: 'failed',
         // The report names the authorized arguments (Airlock takes no other); the error says what ran instead.
-        error: cutText(`Claude Code ran other arguments than Airlock authorized: ${JSON.stringify(ran)}`, MAX_ERROR_LENGTH),
+        error: cutText(`Claude Code ran other arguments than Airlock authorized: ${JSON.stringify(ranHere)}`, MAX_ERROR_LENGTH),
       }
     : failed
       ? { authorizationId: state.authorizationId, args: state.args, status: 'failed', error: cutText(JSON.stringify(response), MAX_ERROR_LENGTH) }

@@ -1,8 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { chmod, chown, lstat, mkdir, mkdtemp, readdir, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runClaudeCodeHook } from './claude-code.js';
 
 /** A local port nothing listens on: connecting to it is refused at once. */
@@ -48,6 +49,7 @@ function fakeAirlock(options: { authorizedArgs?: Record<string, unknown>; report
   const actions = new Map<string, { actionId: string; args: Record<string, unknown>; outcome?: unknown }>();
   const keys: string[] = [];
   const reports: Array<{ status: string; args: unknown; output?: unknown; error?: string }> = [];
+  const cancelled: string[] = [];
   const json = (status: number, body: unknown) => Promise.resolve(new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } }));
   const fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const url = new URL(input instanceof Request ? input.url : input);
@@ -86,9 +88,10 @@ function fakeAirlock(options: { authorizedArgs?: Record<string, unknown>; report
       action.outcome = body.status === 'succeeded' ? { status: 'executed', actionId: id, output: body.output } : { status: 'failed', actionId: id, error: body.error };
       return json(200, action.outcome);
     }
+    if (url.pathname.endsWith('/cancel')) cancelled.push(id);
     return json(200, { actionId: id, cancelRequested: true });
   };
-  return { fetch, keys, reports };
+  return { fetch, keys, reports, cancelled };
 }
 
 const hookEvent = (event: 'PreToolUse' | 'PostToolUse', toolInput: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
@@ -184,5 +187,138 @@ describe('the Claude Code hook runs what Airlock authorized, once, and records w
     // JSON.stringify puts `{"error":"` (10 characters) first: the emoji straddles the 4000th unit.
     await runClaudeCodeHook(hookEvent('PostToolUse', asked, { tool_use_id: 'u-emoji', tool_response: { error: `${'a'.repeat(3989)}\u{1F600}tail` } }), options);
     expect(airlock.reports[0]?.error).toBe(`{"error":"${'a'.repeat(3989)}`);
+  });
+});
+
+describe('the Claude Code hook keeps its notes in a folder only its user can reach', () => {
+  let base: string;
+  let stateDir: string;
+  beforeEach(async () => {
+    base = await mkdtemp(path.join(tmpdir(), 'airlock-hook-folder-'));
+    stateDir = path.join(base, 'notes');
+  });
+  afterEach(async () => {
+    await rm(base, { recursive: true, force: true });
+  });
+  const asked = { file_path: '/repo/a.txt', content: 'a' };
+  const threeDaysAgo = new Date(Date.now() - 3 * 86_400_000);
+  const options = (airlock: ReturnType<typeof fakeAirlock>, dir = stateDir) => ({
+    airlockUrl: 'http://airlock.test',
+    apiKey: 'alk_test',
+    waitMs: 0,
+    fetch: airlock.fetch,
+    stateDir: dir,
+  });
+  const reasonOf = (answer: unknown) => (answer as { hookSpecificOutput?: { permissionDecisionReason?: string } }).hookSpecificOutput?.permissionDecisionReason ?? '';
+  // The note's name for a call with a tool-use id: its key (as the hook computes it), a dot, the action id.
+  const noteKey = (toolUseId: string) =>
+    createHash('sha256')
+      .update(JSON.stringify(['s-1', toolUseId, null]))
+      .digest('hex')
+      .slice(0, 40);
+
+  it('by default, a folder of this user’s own (airlock-claude-code-<uid> in the OS temp directory), mode 0700, not the shared airlock-claude-code', async () => {
+    const airlock = fakeAirlock();
+    // os.tmpdir() is $TMPDIR.
+    vi.stubEnv('TMPDIR', base);
+    try {
+      const pre = await runClaudeCodeHook(hookEvent('PreToolUse', asked, { tool_use_id: 'u-default' }), {
+        airlockUrl: 'http://airlock.test',
+        apiKey: 'alk_test',
+        waitMs: 0,
+        fetch: airlock.fetch,
+      });
+      expect(pre).toMatchObject({ hookSpecificOutput: { permissionDecision: 'allow' } });
+    } finally {
+      vi.unstubAllEnvs();
+    }
+    const dir = path.join(base, `airlock-claude-code-${process.getuid!()}`);
+    expect(await readdir(dir)).toEqual([`${noteKey('u-default')}.act-1`]);
+    expect((await stat(dir)).mode & 0o777).toBe(0o700);
+  });
+
+  it('refuses a folder that is a symbolic link (withdrawing the action), and deletes nothing where it points', async () => {
+    const elsewhere = path.join(base, 'victim-ssh');
+    await mkdir(elsewhere, { mode: 0o700 });
+    await writeFile(path.join(elsewhere, 'authorized_keys'), 'ssh-ed25519 AAAA');
+    await utimes(path.join(elsewhere, 'authorized_keys'), threeDaysAgo, threeDaysAgo);
+    await symlink(elsewhere, stateDir);
+    const airlock = fakeAirlock();
+    const pre = await runClaudeCodeHook(hookEvent('PreToolUse', asked, { tool_use_id: 'u-link' }), options(airlock));
+    expect(pre).toMatchObject({ hookSpecificOutput: { permissionDecision: 'deny' } });
+    expect(reasonOf(pre)).toBe(
+      `Airlock allowed the call (action act-1, now withdrawn), but the hook could not leave its note for PostToolUse: the hook's notes folder ${stateDir} is a symbolic link, so the hook will not use it (remove it, or make it this user's own with mode 0700); the call is refused`,
+    );
+    expect(airlock.cancelled).toEqual(['act-1']);
+    expect(await readdir(elsewhere)).toEqual(['authorized_keys']);
+  });
+
+  it('refuses a folder another user owns, withdrawing the action', async () => {
+    await mkdir(stateDir, { mode: 0o700 });
+    await chown(stateDir, 65534, 65534);
+    const airlock = fakeAirlock();
+    const pre = await runClaudeCodeHook(hookEvent('PreToolUse', asked, { tool_use_id: 'u-owner' }), options(airlock));
+    expect(pre).toMatchObject({ hookSpecificOutput: { permissionDecision: 'deny' } });
+    expect(reasonOf(pre)).toContain(`notes folder ${stateDir} is owned by uid 65534, not by this user (uid ${process.getuid!()})`);
+    expect(airlock.cancelled).toEqual(['act-1']);
+    expect(await readdir(stateDir)).toEqual([]);
+  });
+
+  it('refuses a folder open to its group, withdrawing the action', async () => {
+    await mkdir(stateDir);
+    await chmod(stateDir, 0o770);
+    const airlock = fakeAirlock();
+    const pre = await runClaudeCodeHook(hookEvent('PreToolUse', asked, { tool_use_id: 'u-mode' }), options(airlock));
+    expect(reasonOf(pre)).toContain(`notes folder ${stateDir} is open to other users (mode 0770)`);
+    expect(airlock.cancelled).toEqual(['act-1']);
+  });
+
+  it('denies and withdraws the action when the note cannot be written, rather than run a call it cannot record', async () => {
+    await mkdir(stateDir, { mode: 0o700 });
+    // Something (here a folder) already holds the note's name: writing the note fails.
+    await mkdir(path.join(stateDir, `${noteKey('u-blocked')}.act-1`));
+    const airlock = fakeAirlock();
+    const pre = await runClaudeCodeHook(hookEvent('PreToolUse', asked, { tool_use_id: 'u-blocked' }), options(airlock));
+    expect(reasonOf(pre)).toMatch(
+      /^Airlock allowed the call \(action act-1, now withdrawn\), but the hook could not leave its note for PostToolUse: .*EISDIR.*; the call is refused$/,
+    );
+    expect(airlock.cancelled).toEqual(['act-1']);
+  });
+
+  it('PostToolUse takes no note from a folder another user owns (it could have planted one), and says why', async () => {
+    const airlock = fakeAirlock();
+    await runClaudeCodeHook(hookEvent('PreToolUse', asked, { tool_use_id: 'u-taken' }), options(airlock));
+    await chown(stateDir, 65534, 65534);
+    const post = await runClaudeCodeHook(hookEvent('PostToolUse', asked, { tool_use_id: 'u-taken', tool_response: { success: true } }), options(airlock));
+    expect(post).toEqual({
+      systemMessage: `Airlock did not record this Write run: the hook's notes folder ${stateDir} is owned by uid 65534, not by this user (uid ${process.getuid!()}), so the hook will not use it (remove it, or make it this user's own with mode 0700)`,
+    });
+    expect(airlock.reports).toEqual([]);
+  });
+
+  it('drops only stale notes: never another file, nor a link named like a note', async () => {
+    await mkdir(stateDir, { mode: 0o700 });
+    const staleNote = `${'a'.repeat(40)}.act-old`;
+    const linkedNote = `${'b'.repeat(40)}.act-link`;
+    const target = path.join(base, 'target');
+    await writeFile(target, 'keep');
+    await writeFile(path.join(stateDir, staleNote), '');
+    await writeFile(path.join(stateDir, 'keep.txt'), 'keep');
+    await symlink(target, path.join(stateDir, linkedNote));
+    for (const name of [staleNote, 'keep.txt']) await utimes(path.join(stateDir, name), threeDaysAgo, threeDaysAgo);
+    await utimes(target, threeDaysAgo, threeDaysAgo);
+    const airlock = fakeAirlock();
+    await runClaudeCodeHook(hookEvent('PreToolUse', asked, { tool_use_id: 'u-clean' }), options(airlock));
+    expect((await readdir(stateDir)).sort()).toEqual([`${noteKey('u-clean')}.act-1`, linkedNote, 'keep.txt'].sort());
+    expect((await lstat(path.join(stateDir, linkedNote))).isSymbolicLink()).toBe(true);
+  });
+
+  it('a Bash run whose working directory moved since PreToolUse (`cd sub && …` carries over) is the run Airlock authorized', async () => {
+    const airlock = fakeAirlock();
+    const bash = (event: 'PreToolUse' | 'PostToolUse', cwd: string, extra: Record<string, unknown> = {}) =>
+      JSON.stringify({ session_id: 's-1', hook_event_name: event, tool_name: 'Bash', tool_input: { command: 'cd sub && make' }, cwd, tool_use_id: 'u-cd', ...extra });
+    expect(await runClaudeCodeHook(bash('PreToolUse', '/repo'), options(airlock))).toMatchObject({ hookSpecificOutput: { permissionDecision: 'allow' } });
+    expect(await runClaudeCodeHook(bash('PostToolUse', '/repo/sub', { tool_response: { stdout: 'built' } }), options(airlock))).toEqual({ suppressOutput: true });
+    expect(airlock.reports).toEqual([{ authorizationId: 'auth-act-1', args: { cwd: '/repo', command: 'cd sub && make' }, status: 'succeeded', output: { stdout: 'built' } }]);
   });
 });
