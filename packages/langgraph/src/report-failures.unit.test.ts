@@ -52,15 +52,15 @@ describe('a refund that ran, whose report Airlock did not take', () => {
 });
 
 describe('a refund that failed with a long error', () => {
-  it('is reported failed with the error cut on a character, never half an emoji', async () => {
+  it('is reported failed with the whole error, emoji and all (the server cuts it with a marker and records the cut)', async () => {
     const { airlock, reports } = fakeAirlock(() => undefined);
     const { call, reportErrors } = gatedRefund(airlock, () => {
       throw new Error(`${'b'.repeat(3999)}\u{1F600}`);
     });
 
-    const answer = [{ status: 'error', content: `refund failed: ${'b'.repeat(3999)}` }];
+    const answer = [{ status: 'error', content: `refund failed: ${'b'.repeat(3999)}\u{1F600}` }];
     expect(await call('call-1')).toEqual(answer);
-    expect(reports).toEqual([{ authorizationId: 'auth-1', args, status: 'failed', error: 'b'.repeat(3999) }]);
+    expect(reports).toEqual([{ authorizationId: 'auth-1', args, status: 'failed', error: `${'b'.repeat(3999)}\u{1F600}` }]);
     expect(reportErrors).toEqual([]);
   });
 

@@ -59,14 +59,14 @@ describe('a refund that ran, whose report Airlock did not take', () => {
 });
 
 describe('a refund that failed with a long error', () => {
-  it('is reported failed with the error cut on a character, never half an emoji', async () => {
+  it('is reported failed with the whole error, emoji and all (the server cuts it with a marker and records the cut)', async () => {
     const { airlock, reports } = fakeAirlock(() => undefined);
     const { call, reportErrors } = gatedRefund(airlock, () => {
       throw new Error(`${'a'.repeat(3999)}\u{1F600} upstream said no`);
     });
 
     expect(await call('call-1')).toBe('An error occurred while running the tool. Please try again.');
-    expect(reports).toEqual([{ authorizationId: 'auth-1', args, status: 'failed', error: 'a'.repeat(3999) }]);
+    expect(reports).toEqual([{ authorizationId: 'auth-1', args, status: 'failed', error: `${'a'.repeat(3999)}\u{1F600} upstream said no` }]);
     expect(reportErrors).toEqual([]);
   });
 

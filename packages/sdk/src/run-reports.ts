@@ -1,4 +1,3 @@
-import { cutText } from '@airlock/core/cut-text';
 import type { Airlock } from './airlock.js';
 import type { AgentRunReport } from './gate.js';
 import { isTransient } from './rest-transport.js';
@@ -27,9 +26,13 @@ export class AirlockReportError extends Error {
   }
 }
 
-/** A tool's error as its report carries it: the message, at most 4,000 characters, never half an emoji. */
+/**
+ * A tool's error as its report carries it: the whole message. The server keeps at most 4,000 characters,
+ * cutting a longer one with a marker and recording the cut in the report's audit row (`reportAltered`),
+ * which a cut made here would hide.
+ */
 export function runErrorText(error: unknown): string {
-  return cutText(error instanceof Error ? error.message : String(error), 4000) || 'the tool failed';
+  return (error instanceof Error ? error.message : String(error)) || 'the tool failed';
 }
 
 /** Told each report Airlock did not take; the default logs it (console.error). */

@@ -209,7 +209,7 @@ def report(action_id: str, authorization: Authorization, *, output: Any, error: 
         message = f'must be the Authorization that await_authorization returned (status "authorized"), got {got}: nothing was authorized to run, so there is nothing to report'
         raise InvalidRequestError(f"authorization: {message}", [("authorization", message)])
     if error is not None:
-        body = _core.body_of(ReportFailed, dict(authorizationId=authorization.authorizationId, args=authorization.args, error=error[:4000] or "the tool failed"))
+        body = _core.body_of(ReportFailed, dict(authorizationId=authorization.authorizationId, args=authorization.args, error=error or "the tool failed"))
     else:
         body = _succeeded_report(authorization, output)
     return (yield Call("POST", _core.action_path(action_id, "/report"), outcome_adapter, json=body))
