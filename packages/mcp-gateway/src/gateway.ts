@@ -28,11 +28,15 @@ export const ACTION_META = 'airlock/actionId';
 export const RATIONALE_META = 'airlock/rationale';
 // Stored outputs stay well under the report body limit; a larger one is summarised in the record.
 const MAX_REPORTED_OUTPUT_BYTES = 200 * 1024;
-const MAX_ERROR_LENGTH = 4000;
+// An error is sent whole (Airlock cuts one past its own limit, with a marker, and audits the cut); only one
+// that could not fit the report body (16 MiB, even at 6 bytes a character escaped) is cut here.
+const MAX_REPORTED_ERROR_LENGTH = 1_000_000;
 // A report that failed on a blip is retried this long before the tool's answer goes back; then on, in the background.
 const INLINE_REPORT_RETRY_MS = 5_000;
-// Upstream runs Airlock has no report of yet, kept so a check never runs them again; past this many, the oldest go.
+// Upstream runs Airlock has no report of yet, kept so a check never runs them again; past this many, the oldest settled ones go.
 const MAX_UNREPORTED_RUNS = 10_000;
+// How long closing waits for reports still being delivered (each also stops at its authorization's deadline).
+const REPORT_GRACE_MS = 30_000;
 
 export type GatewaySettings = Pick<GatewayConfig, 'approvalWaitMs' | 'progressIntervalMs' | 'reportWithinMs'>;
 
@@ -42,6 +46,10 @@ export interface GatewaySessionOptions {
   api: Airlock;
   settings: GatewaySettings;
   log?: (line: string) => void;
+  /** Tests: how long a report failing on a blip is retried before the answer goes back (default 5 s). */
+  inlineReportRetryMs?: number;
+  /** Tests: how many upstream runs without an accepted report are remembered (default 10,000). */
+  maxRememberedRuns?: number;
 }
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -62,7 +70,60 @@ const checkTool: Tool = {
  * run stays here until Airlock accepted its report, so a check of an action still "authorized" in Airlock (its
  * report refused, or not through yet) answers from here instead of running the tool again.
  */
-const upstreamRuns = new Map<string, Promise<CallToolResult>>();
+const upstreamRuns = new Map<string, RememberedRun>();
+
+interface RememberedRun {
+  /** The run's answer, its result capped as reported (MAX_REPORTED_OUTPUT_BYTES). */
+  result: Promise<CallToolResult>;
+  /** The authorization's deadline: past it Airlock no longer answers "authorized", so the run is forgotten. */
+  expiresAt: number;
+  /** Runs and deliveries of its report still under way: while any is, the run is never forgotten. */
+  pending: number;
+}
+
+/** The upstream runs and report deliveries under way; closing waits for them (settleReports). */
+const pendingDeliveries = new Set<{ actionId: string; done: Promise<unknown> }>();
+
+/** Tests: whether this process still remembers the upstream run of `actionId`. */
+export function rememberedRun(actionId: string): boolean {
+  return upstreamRuns.has(actionId);
+}
+
+/**
+ * Waits for the upstream runs and report deliveries under way (for at most `graceMs`, 30 s by default; each
+ * delivery also stops at its authorization's deadline), so a report is not lost when the gateway exits.
+ * Logs each action whose report is still undelivered then: the upstream ran, Airlock has no report of it.
+ */
+export async function settleReports(options: { graceMs?: number; log?: (line: string) => void } = {}): Promise<void> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const until = Date.now() + Math.min(options.graceMs ?? REPORT_GRACE_MS, REPORT_GRACE_MS);
+  if (pendingDeliveries.size > 0) log(`waiting up to ${Math.ceil((until - Date.now()) / 1000)} s for ${pendingDeliveries.size} upstream run(s) and report(s) to Airlock`);
+  // Again while some are left: a run's background delivery starts as its inline one gives up.
+  while (pendingDeliveries.size > 0 && Date.now() < until) {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled([...pendingDeliveries].map((pending) => pending.done)), new Promise((resolve) => (timer = setTimeout(resolve, until - Date.now())))]);
+    clearTimeout(timer);
+  }
+  for (const { actionId } of pendingDeliveries)
+    log(`action ${actionId}: the gateway is exiting before its upstream run's report reached Airlock; Airlock will expire it as not used (check what the tool did)`);
+}
+
+function track(actionId: string, done: Promise<unknown>): void {
+  const pending = { actionId, done };
+  const run = upstreamRuns.get(actionId);
+  if (run) run.pending += 1;
+  pendingDeliveries.add(pending);
+  const settled = () => {
+    pendingDeliveries.delete(pending);
+    if (!run || --run.pending > 0) return;
+    // Settled without an accepted report (an accepted one forgot the run already): kept until the authorization expires.
+    const forget = () => {
+      if (upstreamRuns.get(actionId) === run && run.pending === 0) upstreamRuns.delete(actionId);
+    };
+    setTimeout(forget, Math.max(0, Math.min(run.expiresAt - Date.now(), 2 ** 31 - 1))).unref();
+  };
+  done.then(settled, settled);
+}
 
 /**
  * The MCP server one agent talks to: the upstream tools it may use, each call
@@ -70,6 +131,8 @@ const upstreamRuns = new Map<string, Promise<CallToolResult>>();
  */
 export function createGatewayServer(options: GatewaySessionOptions): Server {
   const { upstreams, api, settings } = options;
+  const inlineReportRetryMs = options.inlineReportRetryMs ?? INLINE_REPORT_RETRY_MS;
+  const maxRememberedRuns = options.maxRememberedRuns ?? MAX_UNREPORTED_RUNS;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const validators = new AjvJsonSchemaValidator();
   const server = new Server(
@@ -188,13 +251,17 @@ export function createGatewayServer(options: GatewaySessionOptions): Server {
   }
 
   function forward(authorized: Authorized): Promise<CallToolResult> {
-    const known = upstreamRuns.get(authorized.actionId);
-    if (known) return known;
+    const { actionId } = authorized;
+    const known = upstreamRuns.get(actionId);
+    if (known) return known.result;
     const run = runUpstream(authorized);
-    upstreamRuns.set(authorized.actionId, run);
-    for (const oldest of upstreamRuns.keys()) {
-      if (upstreamRuns.size <= MAX_UNREPORTED_RUNS) break;
-      log(`action ${oldest}: its upstream run is no longer remembered here (over ${MAX_UNREPORTED_RUNS} runs without an accepted report)`);
+    // Later checks get the result as reported (capped), not a large upstream result kept whole.
+    upstreamRuns.set(actionId, { result: run.then((result) => withAction(capped(result), actionId)), expiresAt: reportDeadline(authorized), pending: 0 });
+    track(actionId, run);
+    for (const [oldest, remembered] of upstreamRuns) {
+      if (upstreamRuns.size <= maxRememberedRuns) break;
+      if (remembered.pending > 0) continue;
+      log(`action ${oldest}: its upstream run is no longer remembered here (over ${maxRememberedRuns} runs without an accepted report)`);
       upstreamRuns.delete(oldest);
     }
     return run;
@@ -211,12 +278,12 @@ export function createGatewayServer(options: GatewaySessionOptions): Server {
       result = await upstreams.call(tool, args);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      await report(authorized, { authorizationId, args, status: 'failed', error: cutText(`upstream call failed: ${message}`, MAX_ERROR_LENGTH) });
+      await report(authorized, { authorizationId, args, status: 'failed', error: cutText(`upstream call failed: ${message}`, MAX_REPORTED_ERROR_LENGTH) });
       return withAction(toolError(`the upstream call failed: ${message}`), actionId);
     }
     const outcome = result.isError
-      ? { status: 'failed' as const, error: cutText(textOf(result) || 'the upstream tool reported an error', MAX_ERROR_LENGTH) }
-      : { status: 'succeeded' as const, output: storable(result) };
+      ? { status: 'failed' as const, error: cutText(textOf(result) || 'the upstream tool reported an error', MAX_REPORTED_ERROR_LENGTH) }
+      : { status: 'succeeded' as const, output: capped(result) };
     await report(authorized, { authorizationId, args, ...outcome });
     return withAction(result, actionId);
   }
@@ -229,9 +296,13 @@ export function createGatewayServer(options: GatewaySessionOptions): Server {
   async function report(authorized: Authorized, body: AgentRunReport): Promise<void> {
     const { actionId } = authorized;
     const until = reportDeadline(authorized);
-    const delivered = await deliver(actionId, body, Math.min(until, Date.now() + INLINE_REPORT_RETRY_MS));
+    const delivered = await deliver(actionId, body, Math.min(until, Date.now() + inlineReportRetryMs));
     if (delivered === 'unreachable' && Date.now() < until) {
-      void deliver(actionId, body, until).then((late) => afterDelivery(authorized, body, late, false));
+      // Tracked: closing the gateway waits for it (settleReports).
+      track(
+        actionId,
+        deliver(actionId, body, until).then((late) => afterDelivery(authorized, body, late, false)),
+      );
       return;
     }
     await afterDelivery(authorized, body, delivered, false);
@@ -256,9 +327,9 @@ export function createGatewayServer(options: GatewaySessionOptions): Server {
       authorizationId: body.authorizationId,
       args: body.args,
       status: 'failed',
-      error: cutText(`the upstream tool ran, but Airlock refused the report of its result: ${delivered.refused}`, MAX_ERROR_LENGTH),
+      error: cutText(`the upstream tool ran, but Airlock refused the report of its result: ${delivered.refused}`, MAX_REPORTED_ERROR_LENGTH),
     };
-    await afterDelivery(authorized, refused, await deliver(actionId, refused, Math.min(reportDeadline(authorized), Date.now() + INLINE_REPORT_RETRY_MS)), true);
+    await afterDelivery(authorized, refused, await deliver(actionId, refused, Math.min(reportDeadline(authorized), Date.now() + inlineReportRetryMs)), true);
   }
 
   function reportDeadline(authorized: Authorized): number {
@@ -352,8 +423,11 @@ function textOf(result: CallToolResult): string {
     .join('\n');
 }
 
-function storable(result: CallToolResult): unknown {
+/** The result without its `_meta`, or past MAX_REPORTED_OUTPUT_BYTES a note of its size instead. */
+function capped(result: CallToolResult): CallToolResult {
   const { _meta: _ignored, ...rest } = result;
   const bytes = Buffer.byteLength(JSON.stringify(rest));
-  return bytes <= MAX_REPORTED_OUTPUT_BYTES ? rest : { content: [{ type: 'text', text: `(the upstream result was ${bytes} bytes; too large to keep in Airlock)` }] };
+  return bytes <= MAX_REPORTED_OUTPUT_BYTES
+    ? rest
+    : { ...(rest.isError ? { isError: true } : {}), content: [{ type: 'text', text: `(the upstream result was ${bytes} bytes; too large to keep in Airlock)` }] };
 }

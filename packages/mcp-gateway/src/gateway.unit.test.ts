@@ -3,8 +3,8 @@ import { Airlock } from '@airlock/sdk';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { describe, expect, it } from 'vitest';
-import { CHECK_TOOL, createGatewayServer } from './gateway.js';
+import { describe, expect, it, vi } from 'vitest';
+import { CHECK_TOOL, createGatewayServer, rememberedRun, settleReports } from './gateway.js';
 import { Upstreams } from './upstreams.js';
 
 /** A gateway session on `api` with no upstreams, and a connected MCP client; `close` ends both. */
@@ -106,7 +106,7 @@ describe('the gateway talks to Airlock through the SDK’s client', () => {
  * report is accepted; `reportAnswers` are the report endpoint's answers in turn (the last one repeats).
  */
 let actions = 0;
-function fakeAirlock(reportAnswers: Array<{ status: number; body: unknown }>) {
+function fakeAirlock(reportAnswers: Array<{ status: number; body: unknown }>, options: { expiresInMs?: number } = {}) {
   // An action id of its own: the gateway remembers runs per action for the whole process.
   const action = {
     actionId: `act-${++actions}`,
@@ -114,7 +114,7 @@ function fakeAirlock(reportAnswers: Array<{ status: number; body: unknown }>) {
     authorizationId: 'auth-1',
     args: { message: 'hi' },
     argsHash: 'h',
-    expiresAt: new Date(Date.now() + 600_000).toISOString(),
+    expiresAt: new Date(Date.now() + (options.expiresInMs ?? 600_000)).toISOString(),
   };
   const reports: unknown[] = [];
   let outcome: unknown;
@@ -134,7 +134,13 @@ function fakeAirlock(reportAnswers: Array<{ status: number; body: unknown }>) {
     }
     return json(404, { error: { code: 'not_found', message: 'not found' } });
   };
-  return { connect: () => Airlock.connect({ url: 'http://airlock.test', apiKey: 'alk_test', fetch }), reports, actionId: action.actionId };
+  return {
+    connect: () => Airlock.connect({ url: 'http://airlock.test', apiKey: 'alk_test', fetch }),
+    reports,
+    reportAnswers,
+    actionId: action.actionId,
+    expiresAt: action.expiresAt,
+  };
 }
 
 /** One upstream tool, `demo.echo`, counting its runs. */
@@ -152,8 +158,14 @@ function countingUpstream() {
   return upstream;
 }
 
-async function sessionWith(api: Airlock, upstreams: ReturnType<typeof countingUpstream>, logs: string[] = []) {
+async function sessionWith(
+  api: Airlock,
+  upstreams: ReturnType<typeof countingUpstream>,
+  logs: string[] = [],
+  options: { inlineReportRetryMs?: number; maxRememberedRuns?: number } = {},
+) {
   const server = createGatewayServer({
+    ...options,
     upstreams: upstreams as unknown as Upstreams,
     api,
     settings: { approvalWaitMs: 1_000, progressIntervalMs: 200, reportWithinMs: 60_000 },
@@ -223,17 +235,118 @@ describe('one upstream run per authorized action, whatever happens to its report
     }
   });
 
-  it('cuts a long upstream error on a code-point boundary, never inside an emoji', async () => {
+  it('sends a long upstream error whole: Airlock cuts it, with a marker, and audits the cut', async () => {
     const airlock = fakeAirlock([{ status: 200, body: undefined }]);
     const upstream = countingUpstream();
+    const error = `${'a'.repeat(9999)}\u{1F600}tail`;
     upstream.call = () => {
       upstream.runs += 1;
-      return Promise.resolve({ isError: true, content: [{ type: 'text', text: `${'a'.repeat(3999)}\u{1F600}tail` }] });
+      return Promise.resolve({ isError: true, content: [{ type: 'text', text: error }] });
     };
     const { client, close } = await sessionWith(await airlock.connect(), upstream);
     try {
       await client.callTool({ name: 'demo.echo', arguments: { message: 'hi' } });
-      expect(airlock.reports).toEqual([{ authorizationId: 'auth-1', args: { message: 'hi' }, status: 'failed', error: 'a'.repeat(3999) }]);
+      expect(airlock.reports).toEqual([{ authorizationId: 'auth-1', args: { message: 'hi' }, status: 'failed', error }]);
+    } finally {
+      await close();
+    }
+  });
+
+  it('closing waits for a report still being retried in the background, and delivers it', async () => {
+    const airlock = fakeAirlock([unavailable]);
+    const upstream = countingUpstream();
+    const { client, close } = await sessionWith(await airlock.connect(), upstream, [], { inlineReportRetryMs: 100 });
+    // The answer goes back while Airlock is still down; the report goes on in the background.
+    await client.callTool({ name: 'demo.echo', arguments: { message: 'hi' } });
+    await close();
+    expect(rememberedRun(airlock.actionId)).toBe(true);
+    // Airlock is back just as the gateway closes (the client went away): closing waits for the report.
+    airlock.reportAnswers.push({ status: 200, body: undefined });
+    await settleReports({ log: () => undefined });
+    expect(airlock.reports.length).toBeGreaterThan(1);
+    expect(airlock.reports.at(-1)).toMatchObject({ status: 'succeeded' });
+    expect(rememberedRun(airlock.actionId)).toBe(false);
+  });
+
+  it('closing waits at most its grace period, and names each action whose report is still undelivered', async () => {
+    const airlock = fakeAirlock([unavailable]);
+    const upstream = countingUpstream();
+    const { client, close } = await sessionWith(await airlock.connect(), upstream, [], { inlineReportRetryMs: 100 });
+    try {
+      await client.callTool({ name: 'demo.echo', arguments: { message: 'hi' } });
+      await close();
+      const logs: string[] = [];
+      await settleReports({ graceMs: 50, log: (line) => logs.push(line) });
+      expect(logs.join('\n')).toContain(`action ${airlock.actionId}: the gateway is exiting before its upstream run's report reached Airlock`);
+    } finally {
+      // Let the background delivery end.
+      airlock.reportAnswers.push({ status: 200, body: undefined });
+      await settleReports({ log: () => undefined });
+    }
+  });
+
+  it('forgets a run whose authorization has expired, its report never accepted', async () => {
+    const expiresInMs = 3_000;
+    const airlock = fakeAirlock([refused], { expiresInMs });
+    const upstream = countingUpstream();
+    const { client, close } = await sessionWith(await airlock.connect(), upstream);
+    try {
+      await client.callTool({ name: 'demo.echo', arguments: { message: 'hi' } });
+      expect(rememberedRun(airlock.actionId) || Date.now() >= Date.parse(airlock.expiresAt)).toBe(true);
+      await vi.waitFor(() => expect(rememberedRun(airlock.actionId)).toBe(false), { timeout: expiresInMs + 10_000, interval: 100 });
+    } finally {
+      await close();
+    }
+  });
+
+  it('never evicts a run still under way, past the limit of remembered runs', async () => {
+    const running = fakeAirlock([{ status: 200, body: undefined }]);
+    const slow = countingUpstream();
+    let finish!: () => void;
+    const finished = new Promise<void>((resolve) => (finish = resolve));
+    let started!: () => void;
+    const isRunning = new Promise<void>((resolve) => (started = resolve));
+    slow.call = async () => {
+      slow.runs += 1;
+      started();
+      await finished;
+      return { content: [{ type: 'text', text: `slow ${slow.runs}` }] };
+    };
+    const first = await sessionWith(await running.connect(), slow, [], { maxRememberedRuns: 1 });
+    const other = fakeAirlock([refused]);
+    const second = await sessionWith(await other.connect(), countingUpstream(), [], { maxRememberedRuns: 1 });
+    try {
+      const call = first.client.callTool({ name: 'demo.echo', arguments: { message: 'hi' } });
+      await isRunning;
+      // Another run past the limit (1), kept (its report refused): the one still running must stay remembered.
+      await second.client.callTool({ name: 'demo.echo', arguments: { message: 'hi' } });
+      expect(rememberedRun(other.actionId)).toBe(true);
+      expect(rememberedRun(running.actionId)).toBe(true);
+      finish();
+      expect(textOf((await call) as CallToolResult)).toBe('slow 1');
+      expect(slow.runs).toBe(1);
+    } finally {
+      finish();
+      await first.close();
+      await second.close();
+    }
+  });
+
+  it('remembers a large result as reported (capped), not whole', async () => {
+    const airlock = fakeAirlock([refused]);
+    const upstream = countingUpstream();
+    const big = 'x'.repeat(300 * 1024);
+    upstream.call = () => {
+      upstream.runs += 1;
+      return Promise.resolve({ content: [{ type: 'text', text: big }] });
+    };
+    const { client, close } = await sessionWith(await airlock.connect(), upstream);
+    try {
+      const first = (await client.callTool({ name: 'demo.echo', arguments: { message: 'hi' } })) as CallToolResult;
+      expect(textOf(first)).toBe(big);
+      const checked = (await client.callTool({ name: CHECK_TOOL, arguments: { actionId: airlock.actionId } })) as CallToolResult;
+      expect(textOf(checked)).toMatch(/^\(the upstream result was \d+ bytes; too large to keep in Airlock\)$/);
+      expect(upstream.runs).toBe(1);
     } finally {
       await close();
     }

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { Airlock, AirlockApiError } from '@airlock/sdk';
 import type { GatewayConfig } from './config.js';
-import { createGatewayServer } from './gateway.js';
+import { createGatewayServer, settleReports } from './gateway.js';
 import { Upstreams } from './upstreams.js';
 
 export interface HttpGateway {
@@ -81,6 +81,8 @@ export async function startHttpGateway(config: GatewayConfig, options: { airlock
         server.closeAllConnections();
         server.close(() => resolve());
       });
+      // Upstream runs and their reports still under way finish first (bounded, 30 s at most).
+      await settleReports({ log });
       await upstreams.close();
     },
   };

@@ -1,7 +1,7 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { Airlock, AirlockApiError } from '@airlock/sdk';
 import type { GatewayConfig } from './config.js';
-import { createGatewayServer } from './gateway.js';
+import { createGatewayServer, settleReports } from './gateway.js';
 import { Upstreams } from './upstreams.js';
 
 export class GatewayStartError extends Error {
@@ -19,7 +19,8 @@ export function airlockUrlOf(config: GatewayConfig, envUrl: string | undefined):
  * `airlock mcp`: one agent (the owner of AIRLOCK_API_KEY) on stdin/stdout. The
  * key is checked before the first message, so a bad one fails at once, clearly.
  * It serves until the client ends its input or sends SIGTERM/SIGINT (the MCP stdio
- * shutdown), then closes the upstreams, so their processes end too, and exits.
+ * shutdown), then waits (30 s at most) for upstream runs and their reports to Airlock still under way,
+ * closes the upstreams, so their processes end too, and exits.
  */
 export async function runStdioGateway(config: GatewayConfig, options: { airlockUrl: string; apiKey: string | undefined }): Promise<{ close(): Promise<void> }> {
   if (!options.apiKey) throw new GatewayStartError('AIRLOCK_API_KEY is not set: the stdio gateway acts as the agent that owns this key');
@@ -45,6 +46,9 @@ export async function runStdioGateway(config: GatewayConfig, options: { airlockU
   const close = (): Promise<void> =>
     (closing ??= Promise.resolve().then(async () => {
       await server.close();
+      // Upstream runs and their reports still under way finish first (bounded): an upstream that ran
+      // with no report in Airlock would have its action expire as not used.
+      await settleReports({ log: (line) => process.stderr.write(`airlock mcp: ${line}\n`) });
       await upstreams.close();
     }));
   const closeAndExit = () =>
