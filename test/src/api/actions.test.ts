@@ -280,9 +280,10 @@ describe('numbers JSON cannot carry exactly', () => {
     expect(await h.db.prisma.approvalDecision.count({ where: { approval: { actionId } } })).toBe(0);
   });
 
-  it('POST /actions/:id/report: an output holding 1e999 is a 400 naming the field, and the action can still be reported, a 64-bit id in its output kept', async () => {
+  /** A refund authorized after alice's approval, and its report sent as raw JSON text (1e999 cannot be written from JS). */
+  async function approvedRefundReport(idempotencyKey: string) {
     const { actionId, argsHash } = await expectJson(
-      postAuthorization(apiRequest('/api/v1/authorizations', { key: keys.agent, body: refund('report-inf') }), ctx),
+      postAuthorization(apiRequest('/api/v1/authorizations', { key: keys.agent, body: refund(idempotencyKey) }), ctx),
       202,
       schemas.SubmittedActionView,
     );
@@ -306,9 +307,17 @@ describe('numbers JSON cannot carry exactly', () => {
         ctx,
         { id: actionId },
       );
-    const refused = await expectError(report('{"total":1e999}'), 400, 'invalid_request');
-    expect(refused.issues).toEqual([{ path: 'output.total', message: FINITE }]);
-    // The tool has run: an output holding an API's 64-bit id (beside its id_str) is stored, not refused after the fact.
+    return { actionId, report };
+  }
+
+  it('POST /actions/:id/report: an output holding 1e999 is recorded, the tool having run, in the storable form naming the field', async () => {
+    const { actionId, report } = await approvedRefundReport('report-inf');
+    const output = { airlock: 'output not storable as sent', problem: `output.total: ${FINITE}`, json: '{"total":null}' };
+    expect(await expectJson(report('{"total":1e999}'), 200, schemas.ActionOutcome)).toEqual({ status: 'executed', actionId, output });
+  });
+
+  it("POST /actions/:id/report: an output holding an API's 64-bit id (beside its id_str) is stored as sent, not refused after the fact", async () => {
+    const { actionId, report } = await approvedRefundReport('report-64');
     const output = { id: 1866000000000000000, id_str: '1866000000000000000' };
     expect(await expectJson(report('{"id":1866000000000000000,"id_str":"1866000000000000000"}'), 200, schemas.ActionOutcome)).toEqual({ status: 'executed', actionId, output });
   });
