@@ -11,7 +11,7 @@ export { getActionStatusView } from './api/handlers/get-action-status.js';
 export { postActionCancel } from './api/handlers/post-action-cancel.js';
 export { postAuthorization } from './api/handlers/post-authorization.js';
 export { getAuthorization } from './api/handlers/get-authorization.js';
-export { postReport } from './api/handlers/post-report.js';
+export { MAX_REPORT_BODY_BYTES, postReport } from './api/handlers/post-report.js';
 export { getAgentSelf } from './api/handlers/get-agent-self.js';
 export { postDecision } from './api/handlers/post-decision.js';
 export { postApproveAndRemember } from './api/handlers/post-approve-and-remember.js';
