@@ -1,4 +1,5 @@
 import type { Db } from '@airlock/db';
+import { createAgentClaimActivities } from './agent-claim.js';
 import { createAgentRunActivities } from './agent-run.js';
 import { createApprovalActivities } from './approval.js';
 import { createCompensationActivities } from './compensation.js';
@@ -20,6 +21,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createCompensationActivities(deps),
     ...createCompletionActivities(deps),
     ...createAgentRunActivities(deps),
+    ...createAgentClaimActivities(deps),
   };
 }
 

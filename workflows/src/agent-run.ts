@@ -1,6 +1,6 @@
 import { ApplicationFailure, CancellationScope, allHandlersFinished, condition, isCancellation, patched, setHandler, uuid4 } from '@temporalio/workflow';
-import type { ActionOutcome, ActionStatusView, AgentReport, GuardedActionInput } from '@airlock/core';
-import { DEFAULT_REPORT_WINDOW_MS, reportUpdate, runIdempotencyKey, statusQuery } from '@airlock/core/workflow';
+import type { ActionOutcome, ActionStatusView, AgentReport, GuardedActionInput, RunClaim, RunClaimed } from '@airlock/core';
+import { DEFAULT_REPORT_WINDOW_MS, RUN_CLAIMED_ELSEWHERE, claimRunUpdate, reportUpdate, runIdempotencyKey, statusQuery } from '@airlock/core/workflow';
 import { bookkeeping } from './activities.js';
 import { closeForCancellation, heldBudget, passGate, type ActionHold } from './gate.js';
 import { ApprovalPathPatches } from './patches.js';
@@ -50,6 +50,55 @@ export async function agentRun(input: GuardedActionInput): Promise<ActionOutcome
         if (!first && view.phase !== 'awaiting_report' && view.phase !== 'authorization_revoked') {
           throw new Error('the authorization is no longer usable (expired or cancelled)');
         }
+      },
+    },
+  );
+
+  /**
+   * The run's claim (`claimRun`): the runner that is starting the tool. Taken in the validator's task, before any
+   * other update is validated, so of two runners claiming at once exactly one is accepted; answered once its audit
+   * row is committed (`recorded`). Histories without a claim replay as before: nothing here runs without the Update.
+   */
+  let claim: (RunClaimed & { recorded: boolean }) | undefined;
+  setHandler(
+    claimRunUpdate,
+    async (incoming: RunClaim): Promise<RunClaimed> => {
+      if (!claim) {
+        claim = { authorizationId: incoming.authorizationId, runnerId: incoming.runnerId, claimedAt: new Date(Date.now()).toISOString(), recorded: false };
+        const taken = claim;
+        // Recorded even when a kill switch cancels the workflow meanwhile: the runner may be starting the tool.
+        await CancellationScope.nonCancellable(() =>
+          bookkeeping.recordRunClaim({
+            actionId,
+            agentId: request.agentId,
+            tool: request.tool,
+            authorizationId: taken.authorizationId,
+            runnerId: taken.runnerId,
+            claimedAt: taken.claimedAt,
+          }),
+        );
+        taken.recorded = true;
+        if (view.authorization) view.authorization = { ...view.authorization, claimedAt: taken.claimedAt };
+      }
+      const taken = claim;
+      await CancellationScope.nonCancellable(() => condition(() => taken.recorded));
+      return { authorizationId: taken.authorizationId, runnerId: taken.runnerId, claimedAt: taken.claimedAt };
+    },
+    {
+      validator: (incoming: RunClaim) => {
+        const authorization = view.authorization;
+        if (!authorization) throw new Error('the action is not authorized (yet); wait for its authorization');
+        if (incoming.authorizationId !== authorization.authorizationId) throw new Error('unknown authorization id for this action');
+        if (claim && claim.runnerId !== incoming.runnerId) {
+          throw ApplicationFailure.create({
+            type: RUN_CLAIMED_ELSEWHERE,
+            nonRetryable: true,
+            message: `the run was already claimed by another runner at ${claim.claimedAt}: it may have run the tool; its result shows in Airlock once it reports`,
+          });
+        }
+        if (claim) return;
+        if (report || authorization.reportHash) throw new Error('the action was already reported');
+        if (view.phase !== 'awaiting_report') throw new Error('the authorization is no longer usable (expired, revoked or cancelled)');
       },
     },
   );

@@ -12,6 +12,7 @@ export { postActionCancel } from './api/handlers/post-action-cancel.js';
 export { postAuthorization } from './api/handlers/post-authorization.js';
 export { getAuthorization } from './api/handlers/get-authorization.js';
 export { MAX_REPORT_BODY_BYTES, postReport } from './api/handlers/post-report.js';
+export { postClaim } from './api/handlers/post-claim.js';
 export { getAgentSelf } from './api/handlers/get-agent-self.js';
 export { postDecision } from './api/handlers/post-decision.js';
 export { postApproveAndRemember } from './api/handlers/post-approve-and-remember.js';

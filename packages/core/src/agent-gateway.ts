@@ -1,7 +1,8 @@
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { ActionOutcome } from './action.js';
-import { AgentReportBody, type AgentReport, type Authorization } from './agent-run.js';
-import { reportUpdate } from './messages.js';
+import { AgentReportBody, RunClaimBody, type AgentReport, type Authorization, type RunClaimed } from './agent-run.js';
+import { claimRunUpdate, reportUpdate, RUN_CLAIMED_ELSEWHERE } from './messages.js';
 import { formatZodError } from './errors.js';
 import { actionHandle, DecisionRejectedError, getActionStatus, InvalidRequestError, isClosedWorkflowError } from './gateway.js';
 import { argsHash as hashArgs, sha256Hex } from './hashing.js';
@@ -134,6 +135,36 @@ export async function reportAgentRun(client: Client, actionId: string, raw: unkn
     throw new DecisionRejectedError(view.outcome?.status === 'expired' ? 'the authorization expired before the report' : 'the action was already closed with another result');
   }
   return view.outcome;
+}
+
+/** Thrown when another runner claimed the run first: it may have run the tool (its report will say). */
+export class RunClaimedElsewhereError extends Error {
+  override name = 'RunClaimedElsewhereError';
+}
+
+/**
+ * A runner claims the authorized run before starting the tool (the `claimRun` Update): answered once the claim is
+ * in the workflow's history and its audit row (`action.authorization_claimed`) committed. The same runner again
+ * gets the same answer; another runner, RunClaimedElsewhereError; an action not (or no longer) awaiting its
+ * report (not authorized yet, expired, revoked, reported, over), DecisionRejectedError.
+ */
+export async function claimAgentRun(client: Client, actionId: string, raw: unknown): Promise<RunClaimed> {
+  const parsed = RunClaimBody.safeParse(raw);
+  if (!parsed.success) throw new InvalidRequestError(formatZodError(parsed.error));
+  try {
+    return await actionHandle(client, actionId).executeUpdate(claimRunUpdate, { args: [parsed.data] });
+  } catch (error) {
+    if (error instanceof WorkflowUpdateFailedError) {
+      const cause = error.cause;
+      if (cause instanceof ApplicationFailure && cause.type === RUN_CLAIMED_ELSEWHERE) throw new RunClaimedElsewhereError(cause.message);
+      throw new DecisionRejectedError(cause instanceof Error ? cause.message : error.message);
+    }
+    if (!isClosedWorkflowError(error)) throw error;
+  }
+  const view = await getActionStatus(client, actionId);
+  if (!view.authorization) throw new NotAgentRunError(`action ${actionId} is not a gate-only action or ended before it was authorized`);
+  if (view.authorization.authorizationId !== parsed.data.authorizationId) throw new DecisionRejectedError('unknown authorization id for this action');
+  throw new DecisionRejectedError(`the action is over (${view.outcome?.status ?? 'closed'}): its run can no longer be claimed`);
 }
 
 function withoutReportHash(authorization: Authorization & { reportHash?: string }): Authorization {

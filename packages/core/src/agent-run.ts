@@ -20,6 +20,30 @@ export interface Authorization {
   argsHash: string;
   /** Unreported past this instant, the action expires (and its budget is released). */
   expiresAt: string;
+  /** When a runner claimed the run (`claimRun`): from then on no other runner may start it. Absent until claimed. */
+  claimedAt?: string;
+}
+
+/**
+ * The body of `POST /actions/:id/claim`: a runner says it is about to run the authorized tool. `runnerId` is
+ * random per run attempt, made by the client: the same runner claiming again (a retry after a network blip)
+ * is answered as the first time; another runner is refused, so a tool call retried by a restarted process
+ * never runs a second time.
+ */
+export const RunClaimBody = z.strictObject({
+  authorizationId: z.string().min(1).max(200),
+  runnerId: z.string().min(1).max(200),
+});
+export type RunClaimBody = z.infer<typeof RunClaimBody>;
+
+/** The `claimRun` Update's argument (the body as checked at the edge). */
+export type RunClaim = RunClaimBody;
+
+/** The `claimRun` Update's answer: the run is this runner's, claimed at `claimedAt`. */
+export interface RunClaimed {
+  authorizationId: string;
+  runnerId: string;
+  claimedAt: string;
 }
 
 /**

@@ -54,9 +54,19 @@ const ApprovalClosed = z.object({
   reason: text,
 });
 
+/** What was changed in a tool's result so it could be stored (report-storage's ReportAlteration). */
+const ResultAltered = z.object({ field: z.enum(['output', 'error']), problem: text, cutCharacters: count.optional(), replacedCharacters: count.optional() });
+
 /** `ActionOutcome` without the tool's output, which never enters the log (redacted at write). */
 const [executed, denied, expired, failed, cancelled] = ActionOutcome.options;
-const CompletedOutcome = z.discriminatedUnion('status', [executed.omit({ output: true }), denied, expired, failed, cancelled]);
+const CompletedOutcome = z.discriminatedUnion('status', [
+  // `resultAltered`: set when the output was recorded in the storable form at completion (a plan's steps together over the size limit).
+  executed.omit({ output: true }).extend({ resultAltered: ResultAltered.optional() }),
+  denied,
+  expired,
+  failed,
+  cancelled,
+]);
 
 /** Budget impacts as stored: admission's carry more than the view (e.g. `periodStart`), and a retried admission must read back exactly those. */
 const StoredImpacts: z.ZodType<BudgetImpactView[], BudgetImpactView[]> = z.array(BudgetImpactView.loose());
@@ -97,6 +107,10 @@ export const AUDIT_EVENTS = {
   'action.authorized': {
     when: 'A gate-only action was allowed: the agent got an authorization to run the tool itself.',
     payload: z.object({ tool: text, authorizationId: id, argsHash: text, expiresAt: text }),
+  },
+  'action.authorization_claimed': {
+    when: "A runner of the agent claimed a gate-only action's authorized run before starting the tool: no other runner may start it (once per action).",
+    payload: z.object({ tool: text, authorizationId: id, runnerId: id, claimedAt: text }),
   },
   'action.authorization_revoked': {
     when: "A kill switch tripped while a gate-only action's authorization was out and unreported: it is no longer handed out.",
@@ -240,8 +254,18 @@ export const AUDIT_EVENTS = {
     when: 'A tool run was claimed and starts now (once per idempotency key).',
     payload: z.object({ tool: text, idempotencyKey: text }),
   },
-  'tool.succeeded': { when: 'A tool run finished without error.', payload: z.object({ tool: text }) },
-  'tool.failed': { when: "A tool run failed with the tool's own error.", payload: z.object({ tool: text, error: text }) },
+  'tool.succeeded': {
+    when: 'A tool run finished without error; `resultAltered` (as `reportAltered`) says what was changed when its output could not be stored and returned as it was.',
+    payload: z.object({
+      tool: text,
+      /** Set when the output was recorded and returned in the storable form (storableRunResult): too large, or content the limits refuse. */
+      resultAltered: ResultAltered.optional(),
+    }),
+  },
+  'tool.failed': {
+    when: "A tool run failed with the tool's own error; `resultAltered` says how the error was changed when it could not be stored as it was (cut, NUL replaced).",
+    payload: z.object({ tool: text, error: text, resultAltered: ResultAltered.optional() }),
+  },
   'tool.cancelled': { when: 'A running tool was cancelled (kill switch, operator).', payload: z.object({ tool: text }) },
   'tool.reported': {
     when: 'The agent reported how its own run of a gate-only action went; `reportAltered` (`field`, `problem`, `cutCharacters?`, `replacedCharacters?`) says what was changed when its output or error could not be stored as sent.',
@@ -255,7 +279,7 @@ export const AUDIT_EVENTS = {
        * Set when the output or error could not be stored as sent and was recorded in a storable form
        * (storableReportResult): which field, the first limit it broke with its path, and what was cut or replaced.
        */
-      reportAltered: z.object({ field: z.enum(['output', 'error']), problem: text, cutCharacters: count.optional(), replacedCharacters: count.optional() }).optional(),
+      reportAltered: ResultAltered.optional(),
     }),
   },
   'compensation.skipped': {

@@ -1,6 +1,6 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { ActionOutcome } from './action.js';
-import type { AgentReport } from './agent-run.js';
+import type { AgentReport, RunClaim, RunClaimed } from './agent-run.js';
 import type { ApprovalDecision, DecideResult } from './decision.js';
 import type { CompensationResolution } from './plan.js';
 import type { ActionStatusView } from './status.js';
@@ -18,6 +18,13 @@ export const resolveCompensationUpdate = defineUpdate<{ accepted: true }, [Compe
 
 /** Closes an `agentRun` workflow: the agent's report of how the authorized run went. */
 export const reportUpdate = defineUpdate<ActionOutcome, [AgentReport]>('report');
+/**
+ * A runner of an `agentRun` claims the authorized run before starting the tool: the first runner's claim is
+ * recorded (history and audit log) before it is answered; another runner's is refused. See RunClaimBody.
+ */
+export const claimRunUpdate = defineUpdate<RunClaimed, [RunClaim]>('claimRun');
+/** The ApplicationFailure type of a claim refused because another runner claimed the run first. */
+export const RUN_CLAIMED_ELSEWHERE = 'RunClaimedElsewhere';
 
 export const GUARDED_ACTION_WORKFLOW = 'guardedAction';
 export const DEFAULT_TASK_QUEUE = 'airlock';

@@ -8,6 +8,8 @@ import {
   ActionView,
   AgentList,
   AgentReportBody,
+  RunClaimBody,
+  RunClaimView,
   AgentSelf,
   AuthorizationQuery,
   AuthorizationRequestBody,
@@ -166,6 +168,23 @@ export const apiRoutes: readonly ApiRoute[] = [
       200: json(z.union([AuthorizationView, ActionOutcome]), 'Authorized (run the tool with `args`, then report), or the outcome when it ended without one or was reported'),
       202: json(PendingAuthorization, 'Not decided within waitMs; ask again'),
       ...errors,
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/actions/{id}/claim',
+    handler: 'post-claim#postClaim',
+    access: agentKey,
+    summary: 'Claim the authorized run of a gate-only action before starting the tool (agent key); another runner’s claim is refused',
+    security: bearer,
+    request: { params: idParams, ...jsonBody(RunClaimBody) },
+    responses: {
+      200: json(RunClaimView, 'Claimed by this runner (or this runner again): run the tool, then report'),
+      ...errors,
+      409: json(
+        ErrorBody,
+        'Another runner claimed the run first (`conflict`: do not run the tool; it may have run, and its result shows once reported), or the authorization is not usable (`decision_rejected`: not authorized yet, expired, revoked, reported)',
+      ),
     },
   },
   {

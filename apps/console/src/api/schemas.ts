@@ -2,6 +2,7 @@ import {
   ActionOutcome as CoreActionOutcome,
   ActionRequest,
   AgentReportBody as CoreAgentReportBody,
+  RunClaimBody as CoreRunClaimBody,
   ApprovalDecision,
   Channel,
   Classification as CoreClassification,
@@ -139,6 +140,10 @@ export const AuthorizationView = z
     args: z.record(z.string(), z.unknown()).meta({ description: 'The arguments to run with (an approver may have edited them); report with exactly these' }),
     argsHash: Sha256Hex,
     expiresAt: z.string().meta({ description: 'Unreported past this instant, the action expires and its budget is released' }),
+    claimedAt: z
+      .string()
+      .optional()
+      .meta({ description: 'Set once a runner claimed the run (POST /actions/:id/claim): another runner’s claim is refused, so do not run the tool unless your claim succeeded' }),
     links: z.object({ report: z.string() }),
   })
   .meta({ id: 'Authorization' });
@@ -151,6 +156,24 @@ export const AgentReportBody = CoreAgentReportBody.meta({
   description:
     'How the agent’s own run went. `args` must be the authorized arguments; the same report twice returns the same outcome. Only the report’s structure is refused (400 naming the field: a missing or unknown `status`, a wrong type, an unknown field). The tool has run, so what `output` or `error` holds is never a reason to refuse it: an `output` within the JSON limits (at most 32 levels deep, 10,000 keys and elements in all, strings of 131,072 characters, keys of 1,024, no NUL character or lone surrogate, no `__proto__` / `constructor` / `prototype` key, finite numbers) is stored as sent; any other is stored as `{ "airlock": "output not storable as sent", "problem": "<the first limit broken, with its path>", "json": "<the output’s JSON text, NUL and lone surrogates escaped, cut after 131,072 characters with a marker of how much was cut>" }`. An `error` has NUL and lone surrogates replaced with U+FFFD and is cut to 4,000 characters on a code-point boundary with a marker (an empty one is recorded as a failure without a message). The outcome answered is what was stored, and the report’s audit row (`tool.reported`) records any change in `reportAltered`.',
 });
+
+export const RunClaimBody = CoreRunClaimBody.meta({
+  id: 'RunClaim',
+  description:
+    'Claim the authorized run before starting the tool. `runnerId` is a random id the client makes per run attempt (at most 200 characters): the same runner claiming again (a retry after a network error) gets the same answer; another runner is refused with 409 `conflict`, so a tool call retried by a restarted process never runs twice. Reports stay accepted without a claim (older clients).',
+});
+export type RunClaimBody = z.infer<typeof RunClaimBody>;
+
+export const RunClaimView = z
+  .object({
+    status: z.literal('claimed'),
+    actionId: ActionId,
+    authorizationId: z.string(),
+    runnerId: z.string().meta({ description: 'The runner whose claim this is: yours (the claim is refused for any other)' }),
+    claimedAt: Timestamp.meta({ description: 'When the run was claimed (the first claim, also when the same runner claims again)' }),
+  })
+  .meta({ id: 'RunClaimed', description: 'The run is this runner’s: run the tool, then report' });
+export type RunClaimView = z.infer<typeof RunClaimView>;
 
 export const AgentSelf = z
   .object({ id: z.string(), team: z.string(), allowedTools: z.array(z.string()) })
