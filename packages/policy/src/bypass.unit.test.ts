@@ -83,6 +83,9 @@ describe('coding-agent policy: argument tricks', () => {
     'npx tsc --outDir /home/dev/.config/autostart',
     'npx eslint . --output-file /home/dev/.bashrc',
     'npx vitest run --outputFile=/home/dev/.profile',
+    'npx vitest run --reporter=json --outputFile.json=/home/dev/.profile',
+    'npx eslint . -f json -o /home/dev/.bashrc',
+    'npx tsc --generateTrace /home/dev/.config/autostart',
   ])('does not auto-allow %j', (command) => {
     expect(bash(command).decision).toBe('require_approval');
   });
@@ -93,12 +96,22 @@ describe('coding-agent policy: argument tricks', () => {
     expect(bash(command, { command_sha256: 'a'.repeat(64) })).toMatchObject({ decision: 'require_approval', tier: 'high' });
   });
 
-  it.each(['ls -la src', 'git status', 'git branch', 'git branch -a -vv --merged', 'git log --oneline -5', 'find src -name "*.ts"', 'rg -n TODO src', 'npm test', 'grep -o foo x'])(
-    'still allows the read-only %j',
-    (command) => {
-      expect(bash(command).decision).toBe('allow');
-    },
-  );
+  it.each([
+    'ls -la src',
+    'git status',
+    'git branch',
+    'git branch -a -vv --merged',
+    'git log --oneline -5',
+    'find src -name "*.ts"',
+    'rg -n TODO src',
+    'npm test',
+    'grep -o foo x',
+    'npx eslint src --fix',
+    'npx vitest run --reporter=dot',
+    'git diff --output-indicator-new=+ HEAD',
+  ])('still allows the read-only %j', (command) => {
+    expect(bash(command).decision).toBe('allow');
+  });
 
   it.each([
     // `..` leaves the project while the path still starts with cwd + "/".
@@ -114,6 +127,7 @@ describe('coding-agent policy: argument tricks', () => {
     // Claude Code's own settings (where the Airlock hook is configured) and project MCP servers.
     `${cwd}/.git/config`,
     `${cwd}/.git/hooks/pre-commit`,
+    `${cwd}/.git`,
     `${cwd}/.claude/settings.json`,
     `${cwd}/.claude/settings.local.json`,
     `${cwd}/.mcp.json`,
