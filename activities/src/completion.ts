@@ -1,4 +1,5 @@
 import type { ActionOutcome } from '@airlock/core';
+import { storableRunResult, type ReportAlteration } from '@airlock/core/report-storage';
 import {
   appendAuditIn,
   auditAppendStatement,
@@ -49,9 +50,9 @@ export interface SucceededRun {
  * agent) has no row, only audit events. With no hold the whole transaction is
  * one message (completeInOneMessage).
  */
-export function completeInTransaction(db: Db, outcome: ActionOutcome, hold: BudgetHold | null, run?: SucceededRun): Promise<ActionOutcome | null> {
-  if (!hold) return completeInOneMessage(db, outcome, run);
-  return inTransaction(db, (client, [recorded]) => settleAndComplete(client, outcome, hold, recorded!, run), {
+export function completeInTransaction(db: Db, outcome: ActionOutcome, hold: BudgetHold | null, run?: SucceededRun, altered?: ReportAlteration): Promise<ActionOutcome | null> {
+  if (!hold) return completeInOneMessage(db, outcome, run, altered);
+  return inTransaction(db, (client, [recorded]) => settleAndComplete(client, outcome, hold, recorded!, run, altered), {
     withBegin: recordedStatement(outcome, run, 'c.n > 0 AS completed'),
   });
 }
@@ -76,12 +77,19 @@ async function keptOutcome(client: pg.PoolClient, outcome: ActionOutcome, record
 }
 
 /** With a budget hold: settled by what is recorded (a run that executed before a cancellation commits its cost), then the audit rows. */
-async function settleAndComplete(client: pg.PoolClient, outcome: ActionOutcome, hold: BudgetHold, recorded: pg.QueryResult, run?: SucceededRun): Promise<ActionOutcome | null> {
+async function settleAndComplete(
+  client: pg.PoolClient,
+  outcome: ActionOutcome,
+  hold: BudgetHold,
+  recorded: pg.QueryResult,
+  run?: SucceededRun,
+  altered?: ReportAlteration,
+): Promise<ActionOutcome | null> {
   const kept = await keptOutcome(client, outcome, recorded);
   // Both are idempotent.
   if ((kept ?? outcome).status === 'executed') await commitBudgetIn(client, { actionId: hold.holder });
   else await releaseBudgetIn(client, { actionId: hold.holder });
-  await appendAuditIn(client, ...(run ? [run.succeeded] : []), ...(kept ? [] : [completedEvent(outcome.actionId, storedOutcome(outcome))]));
+  await appendAuditIn(client, ...(run ? [run.succeeded] : []), ...(kept ? [] : [completedEvent(outcome.actionId, storedOutcome(outcome), altered)]));
   return differing(kept, outcome);
 }
 
@@ -99,7 +107,7 @@ const ENDS_ACTION = 'airlock.ends_action';
  * has no row), the append writes `action.completed` only then, and the outcome
  * read after them is the one kept when it did not.
  */
-function completeInOneMessage(db: Db, outcome: ActionOutcome, run?: SucceededRun): Promise<ActionOutcome | null> {
+function completeInOneMessage(db: Db, outcome: ActionOutcome, run?: SucceededRun, altered?: ReportAlteration): Promise<ActionOutcome | null> {
   const ends = `(c.n > 0 OR NOT EXISTS (SELECT 1 FROM actions WHERE id = ${sqlLiteral(outcome.actionId)}))`;
   return inOneMessage(
     db,
@@ -108,7 +116,7 @@ function completeInOneMessage(db: Db, outcome: ActionOutcome, run?: SucceededRun
         recordedStatement(outcome, run, `c.n > 0 AS completed, set_config('${ENDS_ACTION}', ${ends}::text, true), ${auditChainLockItems(client)}`),
         auditAppendStatement([
           ...(run ? [{ event: run.succeeded }] : []),
-          { event: completedEvent(outcome.actionId, storedOutcome(outcome)), when: `current_setting('${ENDS_ACTION}', true) = 'true'` },
+          { event: completedEvent(outcome.actionId, storedOutcome(outcome), altered), when: `current_setting('${ENDS_ACTION}', true) = 'true'` },
         ]),
         inlineParams('SELECT outcome FROM actions WHERE id = $1', [outcome.actionId]),
       ].join('; '),
@@ -124,14 +132,29 @@ function completeInOneMessage(db: Db, outcome: ActionOutcome, run?: SucceededRun
 export function createCompletionActivities(deps: ActivityDeps) {
   const { db } = deps;
   return {
-    /** The workflow's completion step: `completeIn` in a transaction of its own. */
+    /**
+     * The workflow's completion step: `completeIn` in a transaction of its own. An executed outcome whose
+     * output cannot be stored or returned as it is (a plan's steps, each within the limit, over it together)
+     * is recorded in the storable form (storableRunResult), `action.completed` saying so (`resultAltered`),
+     * and that outcome is answered, so the workflow returns it (a local activity's input is never sent to
+     * Temporal's server; its answer and the workflow's result are, under the 2 MB payload limit).
+     */
     async completeAction(input: { outcome: ActionOutcome; hold: BudgetHold | null }): Promise<ActionOutcome | null> {
+      const { outcome, altered } = storableOutcome(input.outcome);
       reached(deps, 'complete.before-write');
-      const kept = await completeInTransaction(db, input.outcome, input.hold);
+      const kept = await completeInTransaction(db, outcome, input.hold, undefined, altered);
       reached(deps, 'complete.after-write');
-      return kept;
+      return kept ?? (altered ? outcome : null);
     },
   };
+}
+
+/** `outcome` with an executed one's output in the storable form (storableRunResult), and what that changed. */
+function storableOutcome(outcome: ActionOutcome): { outcome: ActionOutcome; altered?: ReportAlteration } {
+  if (outcome.status !== 'executed') return { outcome };
+  const { result, altered } = storableRunResult({ status: 'succeeded', output: outcome.output });
+  if (!altered || result.status !== 'succeeded') return { outcome };
+  return { outcome: { ...outcome, output: result.output }, altered };
 }
 
 /** Stored redacted: the agent gets the raw outcome from the workflow, the database never holds it. */
@@ -143,8 +166,8 @@ function withoutOutput({ output: _output, ...rest }: Extract<ActionOutcome, { st
   return rest;
 }
 
-function completedEvent(actionId: string, stored: ActionOutcome): AuditEventInput {
+function completedEvent(actionId: string, stored: ActionOutcome, altered?: ReportAlteration): AuditEventInput {
   // The tool output stays out of the audit log: it may hold data the log must not keep.
-  const auditable = stored.status === 'executed' ? withoutOutput(stored) : stored;
+  const auditable = stored.status === 'executed' ? { ...withoutOutput(stored), ...(altered ? { resultAltered: altered } : {}) } : stored;
   return { eventKey: `${actionId}:completed`, actionId, type: 'action.completed', actor: 'system:workflow', payload: auditable };
 }

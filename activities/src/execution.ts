@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActionOutcome } from '@airlock/core';
+import { storableRunResult, type ReportAlteration } from '@airlock/core/report-storage';
 import { appendAudit } from '@airlock/db';
 import type { RunCompletion } from './completion.js';
 import type { ActivityDeps } from './deps.js';
@@ -52,8 +53,9 @@ export function createExecutionActivities(deps: ActivityDeps) {
 
   /** A retry whose run an earlier attempt claimed: its recorded end is the answer; a run still marked running goes on. */
   async function afterEarlierAttempt(input: RunToolInput, previous: PreviousRun): Promise<ToolRun> {
-    if (previous.status === 'succeeded') return { output: previous.result };
-    if (previous.status === 'failed') throw ApplicationFailure.nonRetryable(previous.error ?? 'tool failed', 'ToolFailed');
+    // Recorded storable since storableRunResult; a run recorded before may hold more than Temporal carries.
+    if (previous.status === 'succeeded') return { output: storedOutput(previous.result).output };
+    if (previous.status === 'failed') throw ApplicationFailure.nonRetryable(storedError(previous.error ?? 'tool failed').error, 'ToolFailed');
     if (previous.status === 'cancelled') throw ApplicationFailure.nonRetryable('the tool run was cancelled', 'ToolCancelled');
     await claimRun(deps, input, false);
     return executeClaimed(input);
@@ -109,24 +111,50 @@ export function createClaimedRunner(deps: ActivityDeps) {
         });
         throw error;
       }
-      const message = error instanceof Error ? error.message : String(error);
+      // Recorded and carried (the failure's message rides in a payload) as storableRunResult says: cut to 4,000 characters, NUL replaced.
+      const { error: message, altered } = storedError(errorMessage(error));
       await db.prisma.toolExecution.update({ where: { idempotencyKey }, data: { status: 'failed', error: message, finishedAt: new Date() } });
       await appendAudit(db, {
         eventKey: `${actionId}:tool.failed:${idempotencyKey}`,
         actionId,
         type: 'tool.failed',
         actor: 'system:executor',
-        payload: { tool: input.tool, error: message },
+        payload: { tool: input.tool, error: message, ...(altered ? { resultAltered: altered } : {}) },
       });
       throw ApplicationFailure.nonRetryable(message, 'ToolFailed');
     } finally {
       clearInterval(beat);
     }
+    // The tool ran: an output that cannot be stored, or carried under Temporal's payload limit, is recorded and
+    // returned in the storable form (never a failed completion retried for ever, nor a record whose failure runs the tool again).
+    const stored = storedOutput(output);
+    output = stored.output;
     const completion = completionOf(input);
     const completes = completion.kind === 'in_run';
     if (completes) reached(deps, 'complete.before-write');
-    const kept = await recordToolSuccess(db, { actionId, tool: input.tool, idempotencyKey, output, completion });
+    const kept = await recordToolSuccess(db, { actionId, tool: input.tool, idempotencyKey, output, completion, ...(stored.altered ? { altered: stored.altered } : {}) });
     if (completes) reached(deps, 'complete.after-write');
     return kept ? { output, kept } : { output };
   };
+}
+
+/** A run's output as it is recorded and returned (storableRunResult), and what was changed. */
+function storedOutput(sent: unknown): { output: unknown; altered?: ReportAlteration } {
+  const { result, altered } = storableRunResult({ status: 'succeeded', output: sent });
+  return { output: result.status === 'succeeded' ? result.output : null, ...(altered ? { altered } : {}) };
+}
+
+/** A run's error as it is recorded and carried (storableRunResult), and what was changed. */
+function storedError(sent: string): { error: string; altered?: ReportAlteration } {
+  const { result, altered } = storableRunResult({ status: 'failed', error: sent });
+  return { error: result.status === 'failed' ? result.error : sent, ...(altered ? { altered } : {}) };
+}
+
+/** What a tool threw, as text: an Error's message, or the value itself (never throws: a value whose String() throws is named). */
+function errorMessage(error: unknown): string {
+  try {
+    return error instanceof Error ? String(error.message) : String(error);
+  } catch {
+    return 'the tool threw a value that cannot be written as text';
+  }
 }

@@ -1,4 +1,5 @@
 import type { ActionOutcome } from '@airlock/core';
+import type { ReportAlteration } from '@airlock/core/report-storage';
 import {
   appendAuditIn,
   appendAuditWith,
@@ -207,14 +208,15 @@ export function commitWithAppend<T>(client: pg.PoolClient, statements: readonly 
  */
 export async function recordToolSuccess(
   db: Db,
-  input: { actionId: string; tool: string; idempotencyKey: string; output: unknown; completion: RunCompletion },
+  input: { actionId: string; tool: string; idempotencyKey: string; output: unknown; completion: RunCompletion; altered?: ReportAlteration },
 ): Promise<ActionOutcome | null> {
   const succeeded: AuditEventInput = {
     eventKey: `${input.actionId}:tool.succeeded:${input.idempotencyKey}`,
     actionId: input.actionId,
     type: 'tool.succeeded',
     actor: 'system:executor',
-    payload: { tool: input.tool },
+    // `output` is the storable form (storableRunResult); `altered` says what it changed.
+    payload: { tool: input.tool, ...(input.altered ? { resultAltered: input.altered } : {}) },
   };
   const { completion, idempotencyKey, output } = input;
   if (completion.kind === 'in_run')

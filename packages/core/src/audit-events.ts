@@ -117,7 +117,7 @@ export const AUDIT_EVENTS = {
     payload: z.object({ authorizationId: id, reason: text, reportsAcceptedUntil: text }),
   },
   'action.completed': {
-    when: "The action's outcome was recorded (once; outcomes are immutable), without the tool's output.",
+    when: "The action's outcome was recorded (once; outcomes are immutable), without the tool's output; `resultAltered` says an executed output was recorded in the storable form at completion (a plan's step outputs together over the size limit).",
     payload: CompletedOutcome,
   },
   'action.cancel_requested': {

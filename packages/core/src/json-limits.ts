@@ -19,6 +19,9 @@ export const ARGS_LIMITS = {
   maxKeyLength: 1_024,
 } as const;
 
+/** Bounds of the same kinds as ARGS_LIMITS, other values (a worker run's output: report-storage's RUN_OUTPUT_LIMITS). */
+export type JsonLimits = { readonly [K in keyof typeof ARGS_LIMITS]: number };
+
 /**
  * Keys that change object prototypes in consumers (`obj[key] = …` on a plain
  * object), and that zod and many JSON tools drop or treat specially: refused
@@ -71,7 +74,7 @@ export interface JsonLimitOptions {
  * The first way `value` breaks the limits, or undefined. Iterative (an explicit
  * stack), so any nesting, or a cycle, is reported instead of overflowing.
  */
-export function checkJsonLimits(value: unknown, limits: typeof ARGS_LIMITS = ARGS_LIMITS, options: JsonLimitOptions = {}): JsonLimitProblem | undefined {
+export function checkJsonLimits(value: unknown, limits: JsonLimits = ARGS_LIMITS, options: JsonLimitOptions = {}): JsonLimitProblem | undefined {
   return walkJson(value, { limits, exactIntegers: options.exactIntegers ?? false });
 }
 
@@ -87,7 +90,7 @@ export function findUnstorableJsonText(value: unknown): JsonLimitProblem | undef
 }
 
 /** What one walk checks: every limit (checkJsonLimits), or only the stored-text rule on strings and member names. */
-type WalkRules = { limits: typeof ARGS_LIMITS; exactIntegers: boolean } | 'stored-text';
+type WalkRules = { limits: JsonLimits; exactIntegers: boolean } | 'stored-text';
 
 interface Pending {
   value: unknown;

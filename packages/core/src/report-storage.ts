@@ -1,12 +1,18 @@
 import { cutText } from './cut-text.js';
-import { ARGS_LIMITS, checkJsonLimits, LONE_SURROGATE } from './json-limits.js';
+import { ARGS_LIMITS, checkJsonLimits, LONE_SURROGATE, type JsonLimits } from './json-limits.js';
 
 /**
- * A gate-only action's report is the record of a tool that has already run: refusing it for what the
- * output or error holds would leave the action "authorized" until it expires as unused, and the agent
- * would run the tool again or count a success as a failure. So a report's content is never refused:
- * `storableReportResult` turns it into a form that can be hashed and stored, and says what it changed.
- * Pure (no Node built-ins, no core index), so every door that takes a report applies the same rule.
+ * The result of a tool that has run is the record of a side effect that happened: refusing it for what
+ * the output or error holds would leave the action unfinished, and a retry would run the tool again or
+ * never end. So a result's content is never refused: it is turned into a form that can be hashed, stored
+ * in PostgreSQL and carried by Temporal (under its 2 MB payload limit), and what was changed is said.
+ * Two doors take results, with one shape for what they change:
+ * - a gate-only action's report (the agent ran the tool): `storableReportResult`, the JSON limits of
+ *   arguments (checkJsonLimits with ARGS_LIMITS), as the report route documents;
+ * - a run by the worker (built-in tools, a registered ToolDefinition): `storableRunResult`, the same
+ *   rules except that strings and entries are bounded by the output's size alone (RUN_OUTPUT_LIMITS), so
+ *   a shell's stdout or an SQL query's rows within the size limit are kept as the tool returned them.
+ * Pure (no Node built-ins, no core index), so every door, the workflow code included, applies the same rule.
  */
 
 /** The most characters a reported error keeps (its stored form included); longer ones are cut, marked. */
@@ -38,7 +44,10 @@ export interface UnstorableOutput {
   json: string;
 }
 
-/** What was changed in a report so it could be stored; recorded in the report's audit row (`tool.reported`). */
+/**
+ * What was changed in a result so it could be stored; recorded in the result's audit row: a report's
+ * `tool.reported` (`reportAltered`), a worker run's `tool.succeeded` / `tool.failed` (`resultAltered`).
+ */
 export interface ReportAlteration {
   field: 'output' | 'error';
   /** Why: the first limit broken, with its path (`output.items: more than 10000 keys …`, `error: string of 5000 characters …`). */
@@ -60,20 +69,52 @@ export interface StorableReportResult {
   sentJson?: string;
 }
 
-const EMPTY_ERROR = 'the agent reported a failure without an error message';
-
 /**
- * The storable form of a report's result. An output within the JSON limits (checkJsonLimits) and an
- * error of 1 to REPORT_ERROR_MAX_LENGTH characters of Unicode text without NUL are kept as sent. An
- * other output becomes an `UnstorableOutput` holding its JSON text; an other error has NUL and lone
- * surrogates replaced by U+FFFD and is cut on a code-point boundary, the cut marked. Never throws.
+ * The limits a worker run's output is stored as returned within: those of arguments (depth, key length,
+ * reserved keys, text PostgreSQL can store, finite numbers, JSON values only), with the length of one
+ * string and the count of entries bounded by REPORT_OUTPUT_MAX_BYTES alone: the built-in tools return
+ * a stdout, a response body or rows of that size by design (their defaults: 256 KiB, 1 MiB, 1,000 rows).
  */
-export function storableReportResult(sent: ReportResult): StorableReportResult {
-  return sent.status === 'succeeded' ? storableOutput(sent.output) : storableError(sent.error);
+export const RUN_OUTPUT_LIMITS: JsonLimits = { ...ARGS_LIMITS, maxEntries: REPORT_OUTPUT_MAX_BYTES, maxStringLength: REPORT_OUTPUT_MAX_BYTES };
+
+/** How one door stores results: the limits an output is kept within, and what stands for an empty error. */
+interface ResultRule {
+  limits: JsonLimits;
+  emptyError: string;
 }
 
-function storableOutput(output: unknown): StorableReportResult {
-  const problem = checkJsonLimits(output) ?? tooLarge(output);
+const REPORT_RULE: ResultRule = { limits: ARGS_LIMITS, emptyError: 'the agent reported a failure without an error message' };
+const RUN_RULE: ResultRule = { limits: RUN_OUTPUT_LIMITS, emptyError: 'the tool failed without an error message' };
+
+/**
+ * The storable form of a report's result. An output within the JSON limits (checkJsonLimits) and
+ * REPORT_OUTPUT_MAX_BYTES of JSON, and an error of 1 to REPORT_ERROR_MAX_LENGTH characters of Unicode
+ * text without NUL, are kept as sent. An other output becomes an `UnstorableOutput` holding its JSON
+ * text; an other error has NUL and lone surrogates replaced by U+FFFD and is cut on a code-point
+ * boundary, the cut marked. Never throws.
+ */
+export function storableReportResult(sent: ReportResult): StorableReportResult {
+  return storableResult(sent, REPORT_RULE);
+}
+
+/**
+ * The storable form of a tool run's result, as the worker records it and returns it through Temporal:
+ * storableReportResult's rule with RUN_OUTPUT_LIMITS for the output (so at most REPORT_OUTPUT_MAX_BYTES
+ * of JSON is kept as returned; the stored form is about 400 KB at most, well within the 2 MB payload
+ * limit however its text is escaped again). An empty error stands as "the tool failed without an error
+ * message". Never throws, whatever the output holds (a cycle, a BigInt, a getter-free class instance is
+ * written as JSON.stringify would).
+ */
+export function storableRunResult(sent: ReportResult): StorableReportResult {
+  return storableResult(sent, RUN_RULE);
+}
+
+function storableResult(sent: ReportResult, rule: ResultRule): StorableReportResult {
+  return sent.status === 'succeeded' ? storableOutput(sent.output, rule.limits) : storableError(sent.error, rule.emptyError);
+}
+
+function storableOutput(output: unknown, limits: JsonLimits): StorableReportResult {
+  const problem = checkJsonLimits(output, limits) ?? tooLarge(output);
   if (!problem) return { result: { status: 'succeeded', output } };
   const sentJson = jsonText(output);
   const described = cutTextMarked(`${pathText('output', problem.path)}: ${problem.message}`, PROBLEM_MAX_LENGTH).text;
@@ -82,8 +123,8 @@ function storableOutput(output: unknown): StorableReportResult {
   return { result: { status: 'succeeded', output: stored }, altered: { field: 'output', problem: described, ...(cut > 0 ? { cutCharacters: cut } : {}) }, sentJson };
 }
 
-function storableError(error: string): StorableReportResult {
-  if (error.length === 0) return { result: { status: 'failed', error: EMPTY_ERROR }, altered: { field: 'error', problem: 'error: empty' }, sentJson: '""' };
+function storableError(error: string, emptyError: string): StorableReportResult {
+  if (error.length === 0) return { result: { status: 'failed', error: emptyError }, altered: { field: 'error', problem: 'error: empty' }, sentJson: '""' };
   const problems: string[] = [];
   let replaced = 0;
   const whole = error.replace(UNSTORABLE_CHARACTERS, () => {

@@ -7,7 +7,9 @@ import {
   REPORT_ERROR_MAX_LENGTH,
   REPORT_OUTPUT_JSON_MAX_LENGTH,
   REPORT_OUTPUT_MAX_BYTES,
+  RUN_OUTPUT_LIMITS,
   storableReportResult,
+  storableRunResult,
   type UnstorableOutput,
 } from './report-storage.js';
 
@@ -145,6 +147,64 @@ describe('storableReportResult: an error', () => {
 
   it('records an empty error as a failure without a message', () => {
     expect(errorOf('')).toMatchObject({ error: 'the agent reported a failure without an error message', altered: { field: 'error', problem: 'error: empty' } });
+  });
+});
+
+// A tool the worker ran: the same stored form, strings and entries bounded by the output's size alone.
+const runOutputOf = (output: unknown) => {
+  const stored = storableRunResult({ status: 'succeeded', output });
+  if (stored.result.status !== 'succeeded') throw new Error('expected a success');
+  return { ...stored, output: stored.result.output as UnstorableOutput };
+};
+/** The most the stored form can take in a Temporal payload: its JSON, its `json` text escaped once more. */
+const payloadBytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(JSON.stringify(value))).length;
+
+describe('storableRunResult: a worker run', () => {
+  it("keeps a built-in tool's output of its default size as returned: a 256 KiB stdout, 1,000 rows of 12 columns", () => {
+    const shell = { exitCode: 0, stdout: 'o'.repeat(256 * 1024), stderr: '', truncated: false };
+    expect(storableRunResult({ status: 'succeeded', output: shell })).toEqual({ result: { status: 'succeeded', output: shell } });
+    const rows = Array.from({ length: 1_000 }, (_, i) => Object.fromEntries(Array.from({ length: 12 }, (_, c) => [`c${c}`, i])));
+    expect(checkJsonLimits(rows)).toBeDefined(); // a report of them would be stored as text
+    expect(storableRunResult({ status: 'succeeded', output: { rows } })).toEqual({ result: { status: 'succeeded', output: { rows } } });
+    expect(RUN_OUTPUT_LIMITS).toEqual({ ...ARGS_LIMITS, maxStringLength: REPORT_OUTPUT_MAX_BYTES, maxEntries: REPORT_OUTPUT_MAX_BYTES });
+  });
+
+  it('stores 3 MB of JSON as its JSON text, cut, far under the 2 MB payload limit', () => {
+    const output = Array.from({ length: 30 }, () => 'x'.repeat(100_000));
+    const bytes = JSON.stringify(output).length;
+    const { output: stored, altered } = runOutputOf(output);
+    const problem = `output: JSON of ${bytes} bytes; at most ${REPORT_OUTPUT_MAX_BYTES} stored as sent`;
+    expect(stored).toMatchObject({ airlock: OUTPUT_NOT_STORABLE, problem });
+    expect(altered).toEqual({ field: 'output', problem, cutCharacters: bytes - stored.json.indexOf('… [cut by Airlock') });
+    expectStorable(stored);
+  });
+
+  it('counts bytes as JSON writes them: 400,000 control characters are 2.4 MB', () => {
+    const output = { stdout: '\u0001'.repeat(200_000), stderr: '\u0001'.repeat(200_000) };
+    const { output: stored } = runOutputOf(output);
+    expect(stored.problem).toBe(`output: JSON of ${JSON.stringify(output).length} bytes; at most ${REPORT_OUTPUT_MAX_BYTES} stored as sent`);
+    // The worst case of escaping: every character of the kept text escaped again, still well under 2 MB.
+    expect(payloadBytes(stored)).toBeLessThan(1024 * 1024);
+    expectStorable(stored);
+  });
+
+  it('stores what has no JSON form or cannot be stored (a BigInt, a NUL, a cycle) as text, never throwing', () => {
+    expect(runOutputOf({ id: 12n }).output).toEqual({ airlock: OUTPUT_NOT_STORABLE, problem: 'output.id: a bigint is not a JSON value', json: '{"id":"12"}' });
+    expect(runOutputOf({ text: 'a\u0000b' }).output.problem).toBe(`output.text: ${NUL_REFUSED}`);
+    const cycle: Record<string, unknown> = { a: 1 };
+    cycle.self = cycle;
+    expect(runOutputOf(cycle).output).toMatchObject({ problem: expect.stringMatching(/nested 33 levels deep/) as string, json: '{"a":1,"self":"[cycle]"}' });
+    expect(storableRunResult({ status: 'succeeded', output: undefined })).toEqual({ result: { status: 'succeeded', output: undefined } });
+  });
+
+  it('cuts a multi-megabyte error to 4,000 characters like a report, and names an empty one as the tool', () => {
+    const stored = storableRunResult({ status: 'failed', error: `boom ${'e'.repeat(3_000_000)}` });
+    expect(stored.result).toEqual({ status: 'failed', error: expect.stringMatching(/^boom e+… \[cut by Airlock: \d+ of 3000005 characters\]$/) as string });
+    expect(stored.altered).toMatchObject({ field: 'error', problem: 'error: string of 3000005 characters; at most 4000 kept' });
+    expect(storableRunResult({ status: 'failed', error: '' })).toMatchObject({
+      result: { status: 'failed', error: 'the tool failed without an error message' },
+      altered: { field: 'error', problem: 'error: empty' },
+    });
   });
 });
 
