@@ -1,4 +1,4 @@
-import { evaluatePolicy, type PolicyInput } from '@airlock/policy';
+import { compileCondition, createPolicyEnvironment, evaluatePolicy, type PolicyInput, type PolicyProblem } from '@airlock/policy';
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from '@airlock/policy/files';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -16,8 +16,19 @@ describe('default policy: argument tricks', () => {
 
   // A gate-only action (execution "agent") is not checked against a worker's schema, so `amount` is whatever
   // the agent sent: cents() reads "-100000.00" as a negative number of cents, which was <= 5000 (allow, low).
-  it.each(['-100000.00', '-50.01', '-1', '-0', '-1e9'])('does not auto-allow a signed refund amount %s', (amount) => {
-    expect(refund(amount).decision).toBe('require_approval');
+  it.each(['-100000.00', '-50.01', '-1', '-0', '-1e9'])('does not auto-allow a signed refund amount %s: two approvers (fails closed)', (amount) => {
+    expect(refund(amount)).toMatchObject({ decision: 'require_approval', tier: 'critical', approval: { requiredApprovals: 2 } });
+  });
+
+  // A standing approval's `at_most` condition ("amount at most 200.00", docs/APPROVALS.md) is compiled in
+  // the same environment: a signed amount matched it, so a grant approved "-999999.00" with no one asked.
+  it('a signed amount does not satisfy an "at most" condition', () => {
+    const problems: PolicyProblem[] = [];
+    const atMost = compileCondition(createPolicyEnvironment(), 'cents(args["amount"]) <= 20000', 'condition', undefined, problems);
+    expect(problems).toEqual([]);
+    const ctx = (amount: string) => ({ tool: 'billing.credit', args: { amount }, agent: { id: 'a', team: 't', owner: null }, rationale: '', result: {} });
+    expect(atMost(ctx('150.00'))).toBe(true);
+    expect(() => atMost(ctx('-999999.00'))).toThrow(/not an unsigned decimal amount/);
   });
 
   it.each([

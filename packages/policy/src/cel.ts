@@ -13,8 +13,13 @@ export function createPolicyEnvironment(): Environment {
     .registerVariable('rationale', 'string')
     .registerVariable('result', 'map')
     .registerFunction('cents(string): int', (amount: string) => {
-      if (!/^-?\d+(\.\d{1,2})?$/.test(amount)) throw new Error(`cents(): "${amount}" is not a decimal amount`);
-      return amount.startsWith('-') ? -toCents(amount.slice(1)) : toCents(amount);
+      // No sign: every amount Airlock knows (MoneyAmount) is unsigned, and a rule or a standing approval
+      // reads `cents(args.amount) <= 5000` as "a small amount". With a sign, "-100000.00" was -10000000
+      // cents, which passed every "at most" test: a gate-only action's arguments (no tool schema) were
+      // auto-allowed, and matched a standing approval's `at_most`. Not a decimal amount: an error, so a
+      // restrictive rule fails closed, an allow rule or a grant does not match.
+      if (!/^\d+(\.\d{1,2})?$/.test(amount)) throw new Error(`cents(): "${amount}" is not an unsigned decimal amount`);
+      return toCents(amount);
     });
 }
 
