@@ -2,11 +2,13 @@ import { defaultActivityDeps, defineTool } from '@airlock/activities';
 import { parseAuditEvent, PLAN_TOOL, type ActionOutcome, type ActionRequestInput } from '@airlock/core';
 import { actionHandle, awaitOutcome, decideAction, submitAction } from '@airlock/core/gateway';
 import { OUTPUT_NOT_STORABLE, REPORT_ERROR_MAX_LENGTH, REPORT_OUTPUT_JSON_MAX_LENGTH, REPORT_OUTPUT_MAX_BYTES, type UnstorableOutput } from '@airlock/core/report-storage';
-import { createAgent } from '@airlock/db';
+import { getOutcome, schemas } from '@airlock/console';
+import { createAgent, createApiKey } from '@airlock/db';
 import { compilePolicy } from '@airlock/policy';
 import { builtinTools } from '@airlock/tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { apiRequest, contextOf, expectJson } from '../api/client.js';
 import { waitForStatus } from '../support/actions.js';
 import { seedTeam, startHarness, type Harness } from '../support/harness.js';
 import { marker, testSandbox } from '../sandbox/support.js';
@@ -62,13 +64,19 @@ rules:
 );
 
 let h: Harness;
+let agentKey: string;
 beforeAll(async () => {
   const sandbox = await testSandbox();
   const shell = builtinTools({ shell: { limits: { maxOutputBytes: 1024 * 1024 } } }, { sandbox });
   h = await startHarness({ deps: (db) => defaultActivityDeps(db, { current: () => policy }, [...tools, ...shell]) });
   await seedTeam(h.db);
   await createAgent(h.db, { id: 'big-bot', team: 'ops', allowedTools: ['big.*', 'shell.*', PLAN_TOOL] });
+  agentKey = (await createApiKey(h.db, { agentId: 'big-bot' })).key;
 });
+
+/** What the agent gets from GET /api/v1/actions/:id/outcome (the recorded outcome, else the workflow's result). */
+const restOutcome = (actionId: string) =>
+  expectJson(getOutcome(apiRequest(`/api/v1/actions/${actionId}/outcome?waitMs=20000`, { key: agentKey }), contextOf(h), { id: actionId }), 200, schemas.ActionOutcome);
 afterAll(async () => {
   await h?.close();
 });
@@ -139,6 +147,7 @@ async function expectStoredShape(actionId: string, outcome: ActionOutcome, probl
   const row = await h.db.prisma.action.findUniqueOrThrow({ where: { id: actionId } });
   expect(row.status).toBe('executed');
   expect(row.outcome).toEqual(outcome);
+  expect(await restOutcome(actionId)).toEqual(outcome);
   const succeeded = (await auditOf(actionId)).find((e) => e.type === 'tool.succeeded')!;
   expect(succeeded.payload).toEqual({
     tool: expect.any(String),
@@ -193,6 +202,7 @@ describe('a worker-run tool whose output or error cannot be returned as it is', 
     expect(error.length).toBeLessThanOrEqual(REPORT_ERROR_MAX_LENGTH);
     const execution = await h.db.prisma.toolExecution.findFirstOrThrow({ where: { actionId } });
     expect(execution).toMatchObject({ status: 'failed', error });
+    expect(await restOutcome(actionId)).toEqual(outcome);
     const failed = (await auditOf(actionId)).find((e) => e.type === 'tool.failed')!;
     expect(failed.payload).toEqual({
       tool: 'big.error',
@@ -229,6 +239,7 @@ describe('a worker-run tool whose output or error cannot be returned as it is', 
     expect(output).toEqual({ airlock: OUTPUT_NOT_STORABLE, problem: expect.stringMatching(/^output: JSON of \d+ bytes/), json: expect.any(String) });
     const row = await h.db.prisma.action.findUniqueOrThrow({ where: { id: actionId } });
     expect(row.outcome).toEqual(outcome);
+    expect(await restOutcome(actionId)).toEqual(outcome);
     const completed = (await auditOf(actionId)).find((e) => e.type === 'action.completed')!;
     expect(completed.payload).toEqual({ status: 'executed', actionId, resultAltered: { field: 'output', problem: output.problem, cutCharacters: expect.any(Number) } });
     expect(completed.parsed.payload).toEqual(completed.payload);
