@@ -21,6 +21,8 @@ function editingAirlock(): Airlock {
     authorize: () => Promise.resolve({ actionId: 'act-1', created: false }),
     checkAuthorization: () => Promise.resolve(authorized),
     awaitAuthorization: () => Promise.resolve(authorized),
+    claimRun: (actionId: string, claim: { authorizationId: string; runnerId: string }) =>
+      Promise.resolve({ status: 'claimed', actionId, ...claim, claimedAt: '2029-12-31T23:59:00.000Z' }),
     report: () => Promise.resolve({ status: 'executed', actionId: 'act-1', output: null }),
   } as unknown as Airlock;
 }

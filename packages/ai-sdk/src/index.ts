@@ -140,6 +140,12 @@ export function airlockApprovals(options: AirlockApprovalsOptions) {
           if (state.status === 'executed') return state.output;
           // Refused since toolApproval let it through (kill switch, expiry): the SDK hands this to the model as the tool's error.
           if (state.status !== 'authorized') throw new Error(`Airlock refused ${name}: ${refusalText(state)}`);
+          // Claimed before it runs: another process (this one before a restart) that claimed the call first may have run it.
+          const start = await runReports.start(airlock, actionId, name, state.authorizationId);
+          if (!start.run) {
+            if (start.claimedElsewhere) return start.text;
+            throw new Error(start.text);
+          }
           const ran = { authorizationId: state.authorizationId, args: state.args };
           let outcome: RunOutcome;
           try {

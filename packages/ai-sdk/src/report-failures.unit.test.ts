@@ -89,3 +89,22 @@ describe('gate.tools(set)', () => {
     expect(() => gate.tools({ refundPayment })).toThrow('airlockApprovals: options.tools names refund, lookup, not in the tool set (its tools: refundPayment)');
   });
 });
+
+describe('a refund another process claimed first (its report never reached Airlock, then it restarted)', () => {
+  it('is not run here: the model is told the call was already started elsewhere and its result is not known here', async () => {
+    const first = fakeGateOnlyAirlock(args, () => new InvalidRequestError('refused'));
+    let refunds = 0;
+    const run = () => ({ refundId: `re_${++refunds}` });
+    await expect(gatedRefund(first.airlock, run).call('call-1')).resolves.toEqual({ refundId: 're_1' });
+    // A restarted process: a client of its own (no memory of the run), the same call id, the same authorized action.
+    const second = fakeGateOnlyAirlock(args, () => undefined, first.claim);
+    const answer = await gatedRefund(second.airlock, run).call('call-1');
+    expect(answer).toMatch(
+      /^refund was not run here: this call was already started by another run \(the run was already claimed by another runner at .*\), and its result is not known here\. It shows in Airlock \(action act-1\) once that run reports it/,
+    );
+    expect(refunds).toBe(1);
+    expect(second.reports).toEqual([]);
+    expect([first.claims.length, second.claims.length]).toEqual([1, 1]);
+    expect(second.claims[0]?.runnerId).not.toBe(first.claims[0]?.runnerId);
+  });
+});

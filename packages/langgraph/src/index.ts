@@ -134,6 +134,12 @@ export function airlockNodes(options: AirlockNodesOptions) {
       }
       const gated = options.tools[call.name];
       if (!gated) throw new Error(`${call.name} is not a tool of this graph`);
+      // Claimed before it runs: another process (this one before a restart) that claimed the call first may have run it.
+      const start = await runReports.start(airlock, actionId, call.name, decided.authorizationId);
+      if (!start.run) {
+        results.push(new ToolMessage({ tool_call_id: call.id, name: call.name, status: 'error', content: start.text }));
+        continue;
+      }
       const ran = { authorizationId: decided.authorizationId, args: decided.args };
       let report: AgentRunReport;
       let outcome: RunOutcome;

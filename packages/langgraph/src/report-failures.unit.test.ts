@@ -104,3 +104,19 @@ describe('a graph with gated and ungated tools', () => {
     expect(refunds).toEqual([args]);
   });
 });
+
+describe('a refund another process claimed first (its report never reached Airlock, then it restarted)', () => {
+  it('is not run here: the model is told the call was already started elsewhere and its result is not known here', async () => {
+    const first = fakeGateOnlyAirlock(args, () => new InvalidRequestError('refused'));
+    let refunds = 0;
+    const run = () => ({ refundId: `re_${++refunds}` });
+    expect(await gatedRefund(first.airlock, run).call('call-1')).toEqual([{ status: 'success', content: '{"refundId":"re_1"}' }]);
+    // A restarted process: a client of its own (no memory of the run), the same call id, the same authorized action.
+    const second = fakeGateOnlyAirlock(args, () => undefined, first.claim);
+    const [answer] = await gatedRefund(second.airlock, run).call('call-1');
+    expect(answer?.status).toBe('error');
+    expect(answer?.content).toMatch(/^refund was not run here: this call was already started by another run \(.*\), and its result is not known here\./);
+    expect(refunds).toBe(1);
+    expect(second.reports).toEqual([]);
+  });
+});

@@ -78,6 +78,9 @@ export function airlockTool<Parameters extends z.ZodObject, Result>(options: Air
       if (state.status === 'executed') return state.output;
       // Refused since needsApproval let it through (kill switch, expiry): the same words the model reads on a rejection.
       if (state.status !== 'authorized') return `Airlock refused ${options.name}: ${refusalText(state)}`;
+      // Claimed before it runs: another process (this one before a restart) that claimed the call first may have run it.
+      const start = await runReports.start(airlock, actionId, options.name, state.authorizationId);
+      if (!start.run) return start.text;
       const ran = { authorizationId: state.authorizationId, args: state.args };
       let output: Result;
       try {

@@ -86,3 +86,20 @@ describe('a refund that failed with a long error', () => {
     expect(reportErrors.map((e) => e.ran)).toEqual(['failed', 'failed']);
   });
 });
+
+describe('a refund another process claimed first (its report never reached Airlock, then it restarted)', () => {
+  it('is not run here: the model is told the call was already started elsewhere and its result is not known here', async () => {
+    const first = fakeGateOnlyAirlock(args, () => new InvalidRequestError('refused'));
+    let refunds = 0;
+    const run = () => ({ refundId: `re_${++refunds}` });
+    expect(await gatedRefund(first.airlock, run).call('call-1')).toEqual({ refundId: 're_1' });
+    // A restarted process: a client of its own (no memory of the run), the same call id, the same authorized action.
+    const second = fakeGateOnlyAirlock(args, () => undefined, first.claim);
+    expect(await gatedRefund(second.airlock, run).call('call-1')).toMatch(
+      /^refund was not run here: this call was already started by another run \(the run was already claimed by another runner at .*\), and its result is not known here\./,
+    );
+    expect(refunds).toBe(1);
+    expect(second.reports).toEqual([]);
+    expect(second.claims).toHaveLength(1);
+  });
+});

@@ -3,11 +3,14 @@ import { ActionStatusAnswer, AgentSelfAnswer, CancelAnswer, OutcomeAnswer, Submi
 import {
   pollAuthorization,
   readAuthorization,
+  sendClaim,
   sendReport,
   submitAuthorization,
   type AgentRunReport,
   type AuthorizationRequest,
   type AuthorizationState,
+  type RunClaim,
+  type RunClaimed,
   type SubmittedAuthorization,
 } from './gate.js';
 import { ActionClient, planAction, toolCallOptionsError } from './client-base.js';
@@ -253,6 +256,16 @@ export class Airlock extends ActionClient<AgentActionRequest> implements Airlock
         retryDelayMs = Math.min(retryDelayMs * 2, MAX_RETRY_DELAY_MS);
       }
     }
+  }
+
+  /**
+   * Claims the authorized run before starting the tool, so that no other process runs it too: `runnerId` is a random
+   * id per run attempt (the same one again after a network error gets the same answer). Another runner's claim is an
+   * `AirlockApiError` 409 `conflict` (do not run the tool: it may have run there, and shows in Airlock once reported);
+   * an authorization no longer usable (expired, revoked, reported) a 409 `decision_rejected`.
+   */
+  claimRun(actionId: string, claim: RunClaim): Promise<RunClaimed> {
+    return sendClaim(this.transport, actionId, claim);
   }
 
   /** Reports the agent's own run of an authorized action (with exactly the authorized arguments); answers with the outcome. */

@@ -24,7 +24,17 @@ export const ActionStatusAnswer = z.looseObject({
 
 /** Where a gate-only action stands. `authorized` carries the arguments to run with (an approver may have edited them). */
 export type AuthorizationState =
-  | { status: 'authorized'; actionId: string; tool: string; authorizationId: string; args: Record<string, unknown>; argsHash: string; expiresAt: string }
+  | {
+      status: 'authorized';
+      actionId: string;
+      tool: string;
+      authorizationId: string;
+      args: Record<string, unknown>;
+      argsHash: string;
+      expiresAt: string;
+      /** Set once a runner claimed the run (`claimRun`): another runner may be running it. */
+      claimedAt?: string;
+    }
   | { status: 'pending'; actionId: string; phase: string }
   | ActionOutcome;
 
@@ -38,6 +48,7 @@ export const AuthorizationStateAnswer: z.ZodType<AuthorizationState> = z.discrim
     args: z.record(z.string(), z.unknown()),
     argsHash: z.string(),
     expiresAt: z.string(),
+    claimedAt: z.string().optional(),
   }),
   z.looseObject({ status: z.literal('pending'), actionId: z.string(), phase: z.string() }),
   ActionOutcome,
@@ -45,6 +56,23 @@ export const AuthorizationStateAnswer: z.ZodType<AuthorizationState> = z.discrim
 
 /** POST /api/v1/actions/:id/report: the outcome the report made (the same report twice, the same outcome). */
 export const ReportAnswer = ActionOutcome;
+
+/** POST /api/v1/actions/:id/claim: the run is this runner's. */
+export interface RunClaimed {
+  status: 'claimed';
+  actionId: string;
+  authorizationId: string;
+  runnerId: string;
+  claimedAt: string;
+}
+
+export const RunClaimAnswer: z.ZodType<RunClaimed> = z.looseObject({
+  status: z.literal('claimed'),
+  actionId: z.string(),
+  authorizationId: z.string(),
+  runnerId: z.string(),
+  claimedAt: z.string(),
+});
 
 /** POST /api/v1/actions/:id/cancel. */
 export const CancelAnswer = z.looseObject({ actionId: z.string(), cancelRequested: z.literal(true) });

@@ -1,11 +1,11 @@
 import { NON_FINITE_REFUSED } from '@airlock/core/json-limits';
 import { OUTPUT_NOT_STORABLE, REPORT_OUTPUT_JSON_MAX_LENGTH, cutTextMarked, storableReportResult, type UnstorableOutput } from '@airlock/core/report-storage';
 import { ActionRequest, InvalidRequestError, canonicalJson, denialText, formatZodError, type ActionOutcome, type ActionRequestInput } from '@airlock/core/portable';
-import { AuthorizationStateAnswer, ReportAnswer, SubmittedAnswer, type AuthorizationState } from './answers.js';
+import { AuthorizationStateAnswer, ReportAnswer, RunClaimAnswer, SubmittedAnswer, type AuthorizationState, type RunClaimed } from './answers.js';
 import { refuseUnknownFields } from './fields.js';
 import { agentHeaders, type RestTransport } from './rest-transport.js';
 
-export type { AuthorizationState } from './answers.js';
+export type { AuthorizationState, RunClaimed } from './answers.js';
 
 /**
  * A gate-only action: Airlock decides, the agent runs the tool itself and reports. The key decides
@@ -16,6 +16,7 @@ export type AuthorizationRequest = Omit<ActionRequestInput, 'agentId' | 'executi
 
 // Strict, like the server's body: a field the SDK does not know (`reasn`) is refused before sending, not dropped.
 const AuthorizationRequestSchema = ActionRequest.omit({ execution: true }).extend({ agentId: ActionRequest.shape.agentId.optional() }).strict();
+const CLAIM_FIELDS = ['authorizationId', 'runnerId'];
 const REPORT_FIELDS = { succeeded: ['authorizationId', 'args', 'status', 'output'], failed: ['authorizationId', 'args', 'status', 'error'] } as const;
 
 export interface SubmittedAuthorization {
@@ -74,6 +75,25 @@ export async function sendReport(transport: RestTransport, actionId: string, rep
   const body = report.status === 'succeeded' && 'output' in report ? { ...report, output: reportedOutput(report.output) } : report;
   const { body: outcome } = await transport.call('POST', `/api/v1/actions/${encodeURIComponent(actionId)}/report`, ReportAnswer, { body });
   return outcome;
+}
+
+/** A runner's claim of an authorized run: `runnerId` is random per run attempt (claimRun). */
+export interface RunClaim {
+  authorizationId: string;
+  runnerId: string;
+}
+
+/**
+ * POST /api/v1/actions/:id/claim: claims the authorized run before the tool starts. The same runner again gets the
+ * same answer; another runner's claim is a 409 `conflict` (AirlockApiError), the authorization no longer usable a 409
+ * `decision_rejected`.
+ */
+export async function sendClaim(transport: RestTransport, actionId: string, claim: RunClaim): Promise<RunClaimed> {
+  refuseUnknownFields(claim, CLAIM_FIELDS, 'claim');
+  const { body } = await transport.call('POST', `/api/v1/actions/${encodeURIComponent(actionId)}/claim`, RunClaimAnswer, {
+    body: { authorizationId: claim.authorizationId, runnerId: claim.runnerId },
+  });
+  return body;
 }
 
 /** The most characters of an unsendable output's problem kept: the server's own bound on it. */

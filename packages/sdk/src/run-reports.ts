@@ -1,6 +1,6 @@
 import type { Airlock } from './airlock.js';
 import type { AgentRunReport } from './gate.js';
-import { isTransient } from './rest-transport.js';
+import { AirlockApiError, isTransient } from './rest-transport.js';
 
 /** How long a report is sent again through network errors and 502/503/504 before it is given up. */
 const REPORT_RETRY_MS = 30_000;
@@ -34,6 +34,28 @@ export class AirlockReportError extends Error {
 export function runErrorText(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)) || 'the tool failed';
 }
+
+/** A random id for one run attempt's claim (`Airlock.claimRun`): never reused by another attempt or process. */
+export function newRunnerId(): string {
+  return globalThis.crypto.randomUUID();
+}
+
+/**
+ * What the model is told when another run (another process, or this one after a restart) claimed the call first:
+ * the tool was not run here, and its result is not known here.
+ */
+export function claimedElsewhereText(toolName: string, actionId: string, why: string): string {
+  return (
+    `${toolName} was not run here: this call was already started by another run (${why}), and its result is not known here. ` +
+    `It shows in Airlock (action ${actionId}) once that run reports it; do not call ${toolName} again for this.`
+  );
+}
+
+/**
+ * Whether this process may run an authorized tool: its claim was recorded (`run`), or not, with the tool result to
+ * answer the model instead (`text`): claimed by another run first, or the authorization no longer usable.
+ */
+export type RunStart = { run: true; runnerId: string } | { run: false; claimedElsewhere: boolean; text: string };
 
 /** Told each report Airlock did not take; the default logs it (console.error). */
 export type ReportErrorHandler = (error: AirlockReportError) => void;
@@ -80,6 +102,31 @@ export function createRunReports<Outcome>() {
   };
 
   return {
+    /**
+     * Claims the authorized run before the tool starts (Airlock.claimRun, with a runner id of its own): once per
+     * action across processes, so a call retried after a crash or restart never runs the tool twice. Sent again
+     * with the same runner id through network errors and 502/503/504 for up to 30 s, then the error is thrown
+     * (the tool does not run). Another run's claim, or an authorization no longer usable, is a RunStart saying so.
+     */
+    async start(airlock: Airlock, actionId: string, toolName: string, authorizationId: string): Promise<RunStart> {
+      const runnerId = newRunnerId();
+      const deadline = Date.now() + REPORT_RETRY_MS;
+      let retryDelayMs = 250;
+      for (;;) {
+        try {
+          await airlock.claimRun(actionId, { authorizationId, runnerId });
+          return { run: true, runnerId };
+        } catch (error) {
+          if (error instanceof AirlockApiError && error.status === 409) {
+            if (error.code === 'conflict') return { run: false, claimedElsewhere: true, text: claimedElsewhereText(toolName, actionId, error.message) };
+            return { run: false, claimedElsewhere: false, text: `Airlock refused ${toolName}: ${error.message}` };
+          }
+          if (!isTransient(error) || Date.now() + retryDelayMs > deadline) throw error;
+          await new Promise((resolve) => setTimeout(resolve, retryDelayMs));
+          retryDelayMs = Math.min(retryDelayMs * 2, MAX_RETRY_DELAY_MS);
+        }
+      }
+    },
     /** Reports a run, kept until Airlock takes the report; a report error goes to `onReportError`, never to the caller. */
     async settle(airlock: Airlock, run: UnreportedRun<Outcome>, onReportError: ReportErrorHandler): Promise<void> {
       const runs = runsOf(airlock);

@@ -149,6 +149,63 @@ describe('the unreported runs kept', () => {
   });
 });
 
+describe('the claim before a run (start)', () => {
+  /** Airlock's answer to each claim: `answer` gives an error to throw, or nothing to take it. */
+  function claimingAirlock(answer: (attempt: number) => Error | undefined) {
+    const runners: string[] = [];
+    const airlock = {
+      claimRun: (actionId: string, claim: { authorizationId: string; runnerId: string }) => {
+        runners.push(claim.runnerId);
+        const error = answer(runners.length);
+        return error ? Promise.reject(error) : Promise.resolve({ status: 'claimed', actionId, ...claim, claimedAt: '2030-01-01T00:00:00.000Z' });
+      },
+    } as unknown as Airlock;
+    return { airlock, runners };
+  }
+  const start = (airlock: Airlock) => createRunReports<string>().start(airlock, 'act-1', 'refund', 'auth-1');
+
+  it('taken: the tool may run; sent again through network errors with the same runner id', async () => {
+    const { airlock, runners } = claimingAirlock((attempt) => (attempt <= 2 ? new AirlockApiError(503, 'unavailable', 'down') : undefined));
+    const started = start(airlock);
+    await vi.runAllTimersAsync();
+    expect(await started).toEqual({ run: true, runnerId: runners[0] });
+    expect(runners).toHaveLength(3);
+    expect(new Set(runners).size).toBe(1);
+    // Each attempt of a run has a runner id of its own.
+    const other = claimingAirlock(() => undefined);
+    await start(other.airlock);
+    expect(other.runners[0]).not.toBe(runners[0]);
+  });
+
+  it('claimed by another run: not run, with the text for the model', async () => {
+    const { airlock } = claimingAirlock(() => new AirlockApiError(409, 'conflict', 'the run was already claimed by another runner at 2030-01-01T00:00:00.000Z'));
+    expect(await start(airlock)).toEqual({
+      run: false,
+      claimedElsewhere: true,
+      text: 'refund was not run here: this call was already started by another run (the run was already claimed by another runner at 2030-01-01T00:00:00.000Z), and its result is not known here. It shows in Airlock (action act-1) once that run reports it; do not call refund again for this.',
+    });
+  });
+
+  it('an authorization no longer usable: not run, Airlock’s refusal for the model', async () => {
+    const { airlock } = claimingAirlock(() => new AirlockApiError(409, 'decision_rejected', 'the authorization is no longer usable (expired, revoked or cancelled)'));
+    expect(await start(airlock)).toEqual({
+      run: false,
+      claimedElsewhere: false,
+      text: 'Airlock refused refund: the authorization is no longer usable (expired, revoked or cancelled)',
+    });
+  });
+
+  it('any other error, or network errors past 30 s, is thrown: the tool does not run', async () => {
+    const unauthorized = new AirlockApiError(401, 'unauthenticated', 'unknown key');
+    await expect(start(claimingAirlock(() => unauthorized).airlock)).rejects.toBe(unauthorized);
+    const down = new AirlockApiError(503, 'unavailable', 'down');
+    const started = start(claimingAirlock(() => down).airlock);
+    const thrown = expect(started).rejects.toBe(down);
+    await vi.runAllTimersAsync();
+    await thrown;
+  });
+});
+
 describe('runErrorText: a tool’s error as its report carries it', () => {
   it('is the whole message: the server cuts a long one with a marker and records the cut', () => {
     expect(runErrorText(new Error(`${'a'.repeat(3999)}\u{1F600} upstream said no`))).toBe(`${'a'.repeat(3999)}\u{1F600} upstream said no`);

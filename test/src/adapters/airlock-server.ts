@@ -8,6 +8,7 @@ import {
   postAction,
   postActionCancel,
   postAuthorization,
+  postClaim,
   postDecision,
   postReport,
 } from '@airlock/console';
@@ -45,6 +46,7 @@ export async function startAirlockServer(): Promise<AirlockServer> {
     { method: 'POST', path: '/api/v1/actions/:id/decisions', handler: postDecision },
     { method: 'POST', path: '/api/v1/authorizations', handler: postAuthorization },
     { method: 'GET', path: '/api/v1/actions/:id/authorization', handler: getAuthorization },
+    { method: 'POST', path: '/api/v1/actions/:id/claim', handler: postClaim },
     { method: 'POST', path: '/api/v1/actions/:id/report', handler: postReport },
     { method: 'GET', path: '/api/v1/agents/me', handler: getAgentSelf },
     { method: 'GET', path: '/api/v1/openapi.json', handler: () => getOpenApi() },

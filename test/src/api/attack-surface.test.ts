@@ -60,6 +60,7 @@ const AGENT_ROUTES = new Set([
   'POST /api/v1/authorizations',
   'GET /api/v1/actions/{id}/authorization',
   'POST /api/v1/actions/{id}/report',
+  'POST /api/v1/actions/{id}/claim',
   'GET /api/v1/agents/me',
   'GET /api/v1/actions/{id}',
   'GET /api/v1/actions/{id}/outcome',
@@ -123,7 +124,11 @@ describe('an agent key', () => {
   it('cannot see, cancel, or report on another agent’s action: to it the action does not exist (404)', async () => {
     for (const route of apiRoutes.filter((r) => AGENT_ROUTES.has(routeName(r)) && r.path.includes('{id}'))) {
       for (const id of [refundId, gateId]) {
-        const body = route.path.endsWith('/report') ? JSON.stringify({ authorizationId: 'a', args: {}, status: 'succeeded' }) : '{}';
+        const body = route.path.endsWith('/report')
+          ? JSON.stringify({ authorizationId: 'a', args: {}, status: 'succeeded' })
+          : route.path.endsWith('/claim')
+            ? JSON.stringify({ authorizationId: 'a', runnerId: 'r' })
+            : '{}';
         await expectError(call(route, { key: keys.otherAgent, body, id }), 404, 'not_found');
       }
     }
