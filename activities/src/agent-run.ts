@@ -1,6 +1,7 @@
 import { appendAuditIn, inGatedTransaction, inTransaction, killSwitchReason, suspensionIn } from '@airlock/db';
 import type { ReportAlteration } from '@airlock/core';
 import type { ActivityDeps } from './deps.js';
+import { reached } from './kill-points.js';
 
 /** Why an authorization was not issued: the kill switch stopped the agent first. */
 export interface AuthorizationRefused {
@@ -8,7 +9,8 @@ export interface AuthorizationRefused {
 }
 
 /** Gate-only actions: the authorization handed to the agent and the agent's report, each audited. */
-export function createAgentRunActivities({ db }: ActivityDeps) {
+export function createAgentRunActivities(deps: ActivityDeps) {
+  const { db } = deps;
   return {
     /**
      * Issuing the authorization is the start of a gate-only action, so it passes the
@@ -87,12 +89,15 @@ export function createAgentRunActivities({ db }: ActivityDeps) {
       /** The output or error is a storable form of what the agent sent: what was changed, and why. */
       altered?: ReportAlteration;
     }): Promise<void> {
+      // One transaction: a kill at report.between-writes (the execution row sent, tool.reported not) rolls both back.
+      reached(deps, 'report.before-write');
       await inTransaction(db, async (client) => {
         await client.query(
           `INSERT INTO tool_executions (idempotency_key, action_id, tool, status, result, error, finished_at) VALUES ($1, $2, $3, $4, $5, $6, now())
            ON CONFLICT (idempotency_key) DO NOTHING`,
           [input.idempotencyKey, input.actionId, input.tool, input.status, JSON.stringify(input.output ?? null), input.error ?? null],
         );
+        reached(deps, 'report.between-writes');
         // The output stays out of the audit log, as with worker runs.
         await appendAuditIn(client, {
           eventKey: `${input.actionId}:tool.reported`,
@@ -108,6 +113,7 @@ export function createAgentRunActivities({ db }: ActivityDeps) {
           },
         });
       });
+      reached(deps, 'report.after-write');
     },
   };
 }

@@ -117,7 +117,9 @@ export function createApprovalActivities(deps: ActivityDeps) {
       const chain = input.requirement.escalation.map((s) => s.to);
       const escalatedTo = [...chain.slice(0, input.level), ...(input.level > chain.length ? [input.to] : [])];
       const approvers = await resolveApprovers(db, { ...input, escalatedTo });
+      reached(deps, 'escalate.before-write');
       await db.prisma.approval.update({ where: { id: input.approvalId }, data: { escalationLevel: input.level } });
+      reached(deps, 'escalate.between-writes');
       await appendAudit(db, {
         eventKey: `${input.actionId}:approval.escalated:${input.round}:${input.level}`,
         actionId: input.actionId,
@@ -125,6 +127,7 @@ export function createApprovalActivities(deps: ActivityDeps) {
         actor: 'system:deadline',
         payload: { approvalId: input.approvalId, level: input.level, to: input.to, eligibleApprovers: approvers.eligibleApprovers.map((a) => a.id) },
       });
+      reached(deps, 'escalate.after-write');
       return approvers;
     },
 
@@ -158,6 +161,7 @@ export function createApprovalActivities(deps: ActivityDeps) {
     async closeApproval(input: RoundClosure): Promise<void> {
       reached(deps, 'close.before-write');
       await db.prisma.approval.updateMany({ where: { id: input.approvalId, status: 'open' }, data: { status: input.closure, closedAt: new Date() } });
+      reached(deps, 'close.between-writes');
       await appendAudit(db, closureEvent(input));
       reached(deps, 'close.after-write');
     },

@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { CompensationResolution, formatZodError, roleAtLeast } from '@airlock/core';
 import { appendAudit } from '@airlock/db';
 import type { ActivityDeps } from './deps.js';
+import { reached } from './kill-points.js';
 
 export interface CompensateStepInput {
   actionId: string;
@@ -24,6 +25,7 @@ export function createCompensationActivities(deps: ActivityDeps) {
       const definition = tools.get(input.tool);
       const key = `${actionId}:compensation:${step}:${input.round}`;
       if (!definition?.compensate) {
+        reached(deps, 'compensation.before-write');
         await appendAudit(db, {
           eventKey: `${key}:skipped`,
           actionId,
@@ -31,11 +33,13 @@ export function createCompensationActivities(deps: ActivityDeps) {
           actor: 'system:executor',
           payload: { step, tool: input.tool, reason: 'the tool has no compensation' },
         });
+        reached(deps, 'compensation.after-write');
         return { status: 'irreversible' };
       }
       const ctx = Context.current();
       try {
         const args = definition.args.parse(input.args);
+        reached(deps, 'compensation.before-undo');
         await definition.compensate(args, input.output, {
           db,
           actionId,
@@ -54,7 +58,9 @@ export function createCompensationActivities(deps: ActivityDeps) {
         });
         throw ApplicationFailure.retryable(`compensation of step ${step + 1} (${input.tool}) failed: ${message}`, 'CompensationFailed');
       }
+      reached(deps, 'compensation.before-write');
       await appendAudit(db, { eventKey: `${key}:succeeded`, actionId, type: 'compensation.succeeded', actor: 'system:executor', payload: { step, tool: input.tool } });
+      reached(deps, 'compensation.after-write');
       return { status: 'compensated' };
     },
 
@@ -72,6 +78,7 @@ export function createCompensationActivities(deps: ActivityDeps) {
       if (!valid.success) return { ok: false, reason: formatZodError(valid.error) };
       const user = await db.prisma.user.findUnique({ where: { id: resolution.approverId }, select: { role: true } });
       if (!user || !roleAtLeast(user.role, 'approver')) return { ok: false, reason: `"${resolution.approverId}" is not an approver` };
+      reached(deps, 'compensation.before-resolution');
       await appendAudit(db, {
         eventKey: `${actionId}:compensation.resolution:${input.sequence}`,
         actionId,
@@ -79,6 +86,7 @@ export function createCompensationActivities(deps: ActivityDeps) {
         actor: `user:${resolution.approverId}`,
         payload: { ...resolution },
       });
+      reached(deps, 'compensation.after-resolution');
       return { ok: true };
     },
   };

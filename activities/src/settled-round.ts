@@ -22,7 +22,7 @@ export interface SettledRound {
  * before it takes effect. Idempotent: a retry, or the workflow's own fallback,
  * writes nothing twice. Nothing here is sent, so the caller reaches the kill
  * points around these writes (decision.before-write, decision.between-writes,
- * close.before-write) before it sends them.
+ * close.before-write, close.between-writes) before it sends them.
  */
 export function settledRoundWrites(settled: SettledRound): { statements: string[]; events: AuditEventInput[] } {
   const { decisions, close } = settled;
@@ -53,4 +53,5 @@ export function reachSettledRoundWrites(deps: Pick<ActivityDeps, 'killPoint'>): 
   reached(deps, 'decision.before-write');
   reached(deps, 'decision.between-writes');
   reached(deps, 'close.before-write');
+  reached(deps, 'close.between-writes');
 }

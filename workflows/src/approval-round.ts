@@ -164,6 +164,20 @@ export function roundSchedule(requirement: ApprovalRequirement, openedAtMs: numb
   return { escalations, deadline: { at: deadlineMs, then } };
 }
 
+/**
+ * The round's deadline has passed (at `nowMs`, workflow time) and the round times out there: a
+ * decision is refused from that instant, whether or not the deadline's timer has been handled
+ * yet. The timer and a decision can reach the workflow in one task, the decision first; a worker
+ * that died after writing the timed-out closing (and the expired outcome) loses that task, and
+ * its retry holds the decision too: taken, it turned the round the database shows timed out into
+ * an approved one that ran. A round that escalates at its deadline keeps taking decisions.
+ */
+export function deadlinePassed(state: ApprovalState, nowMs: number): boolean {
+  const round = state.round;
+  if (!round?.accepting || round.deadline === null || round.requirement.timeoutOutcome === 'escalate') return false;
+  return nowMs >= Date.parse(round.deadline);
+}
+
 /** The round ends when its tally is settled or an approver's edit supersedes it. */
 export function roundEnded(state: ApprovalState): boolean {
   const round = state.round;

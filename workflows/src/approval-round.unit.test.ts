@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ADMINS,
   checkDecision,
+  deadlinePassed,
   reduceApproval,
   replyToDecision,
   roundDeadline,
@@ -443,5 +444,23 @@ describe('deadlines, escalation and timeout outcomes', () => {
     expect(late).toBe(second);
     expect(currentRound(late).decisions.map((d) => d.approverId)).toEqual(['ana']);
     expect(replyToDecision(late, listedIn)).toMatchObject({ approvalsSoFar: 1, approvalStatus: 'open' });
+  });
+});
+
+describe('deadlinePassed (the decide validator refuses from the deadline on)', () => {
+  const deadline = OPENED_AT + 3_600_000;
+  it('is false before the deadline and true from it, for a round that times out there', () => {
+    for (const timeoutOutcome of ['deny', 'approve'] as const) {
+      const state = opened(requirement({ timeoutOutcome }), ['alice']);
+      expect(deadlinePassed(state, deadline - 1)).toBe(false);
+      expect(deadlinePassed(state, deadline)).toBe(true);
+    }
+  });
+  it('is false for a round that escalates at its deadline or has none, and once the round stopped accepting', () => {
+    expect(deadlinePassed(opened(requirement({ timeoutOutcome: 'escalate' }), ['alice']), deadline + 1)).toBe(false);
+    expect(deadlinePassed(opened(requirement({ timeoutOutcome: 'wait_forever' }), ['alice']), deadline + 1)).toBe(false);
+    const closed = run(opened(requirement(), ['alice']), { type: 'wait_ended', how: 'timed_out' }).state;
+    expect(deadlinePassed(closed, deadline + 1)).toBe(false);
+    expect(deadlinePassed(startApproval('act-1', requirement(), [], effective), deadline + 1)).toBe(false);
   });
 });

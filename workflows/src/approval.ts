@@ -5,6 +5,7 @@ import type { Activities, DecisionRecord, OpenedApproval, OpenedRound, RoundClos
 import { bookkeeping, recorder } from './activities.js';
 import {
   checkDecision,
+  deadlinePassed,
   decideReply,
   reduceApproval,
   replyToDecision,
@@ -188,6 +189,8 @@ export async function awaitApproval(
       validator: (decision: ApprovalDecision) => {
         try {
           if (view.phase !== 'awaiting_approval') throw new RoundClosedError('the action is not awaiting a decision');
+          // Validators run only when an update arrives (never on replay): refusing more here replays every history.
+          if (deadlinePassed(state, Date.now())) throw new RoundClosedError(`the round's deadline (${state.round?.deadline}) has passed`);
           checkDecision(state, decision);
         } catch (error) {
           // Typed, so channels tell "already decided" from a refusal without reading the text.

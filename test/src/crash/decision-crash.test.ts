@@ -1,13 +1,10 @@
 import { KILL_POINTS, type KillPoint } from '@airlock/activities';
-import { actionHandle, awaitOutcome, decideAction, submitAction, type SubmitOptions } from '@airlock/core/gateway';
+import { awaitOutcome, decideAction, submitAction, type SubmitOptions } from '@airlock/core/gateway';
 import { createBudget, verifyAuditChain } from '@airlock/db';
-import { Client, Connection } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, inject, it, onTestFailed } from 'vitest';
+import type { Client } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refundRequest, waitForStatus } from '../support/actions.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { seedTeam } from '../support/harness.js';
-import { TemporalDevServer } from '../support/temporal-server.js';
-import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
+import { acceptedUpdates, CrashRig } from './crash-rig.js';
 
 // Issue 11, item 1: an approval caught by a crash was shown as approved (decision
 // row, audit rows, approval closed) but never ran, because the decision was written
@@ -25,52 +22,30 @@ import { startWorkerProcess, type WorkerProcess } from '../support/worker-proces
 const QUICK: readonly KillPoint[] = ['decision.after-write', 'close.after-write'];
 const all = process.env.AIRLOCK_CRASH_POINTS === 'all';
 const isAdmissionPoint = (p: KillPoint) => p.startsWith('admission.');
-const points: readonly KillPoint[] = all ? KILL_POINTS.filter((p) => !isAdmissionPoint(p)) : QUICK;
+// The report, compensation and escalation paths have suites of their own (report-, compensation-, timeout-crash.test.ts).
+const isDecisionPath = (p: KillPoint) => !/^(escalate|report|compensation)\./.test(p);
+const points: readonly KillPoint[] = all ? KILL_POINTS.filter((p) => isDecisionPath(p) && !isAdmissionPoint(p)) : QUICK;
 // Around the commit of an admission that opens round 1: all of it or none of it, never a half-opened round.
 const admissionPoints: readonly KillPoint[] = all ? KILL_POINTS.filter(isAdmissionPoint) : ['admission.after-commit'];
 
-let temporal: TemporalDevServer;
-let database: TestDatabase;
-let worker: WorkerProcess | undefined;
+let rig: CrashRig;
 const taskQueue = 'airlock-crash';
 
 beforeAll(async () => {
-  inject('temporalAddress'); // the shared server is not used: this test kills its own
-  temporal = await TemporalDevServer.create();
-  database = await createTestDatabase();
-  await seedTeam(database.db);
+  rig = await CrashRig.create(taskQueue);
   // Money reserved: the approved run completes the action and commits it in one transaction (`complete.*` around it).
-  await createBudget(database.db, { scope: 'agent', target: 'billing-bot', period: 'day', currency: 'USD', limit: '100000.00' });
+  await createBudget(rig.database.db, { scope: 'agent', target: 'billing-bot', period: 'day', currency: 'USD', limit: '100000.00' });
 });
 
 afterAll(async () => {
-  await worker?.stop('SIGTERM');
-  await temporal?.destroy();
-  await database?.drop();
+  await rig?.close();
 });
 
-async function connect(): Promise<{ client: Client; close: () => Promise<void> }> {
-  const connection = await Connection.connect({ address: temporal.address });
-  return { client: new Client({ connection }), close: () => connection.close() };
-}
-
-function startWorker(killPoint?: KillPoint): Promise<WorkerProcess> {
-  // The run's one bundle: bundling at each of the 2 starts per kill point was most of the time.
-  const settings = { temporalAddress: temporal.address, databaseUrl: database.url, taskQueue, workflowBundlePath: inject('workflowBundlePath') };
-  return startWorkerProcess({ ...settings, ...(killPoint ? { killPoint } : {}) }, 300_000);
-}
-
 /** Whether Temporal durably accepted a `decide` update from this approver. */
-async function acceptedDecisions(client: Client, actionId: string): Promise<string[]> {
-  const history = await actionHandle(client, actionId).fetchHistory();
-  return (history.events ?? []).flatMap((e) => {
-    const accepted = e.workflowExecutionUpdateAcceptedEventAttributes;
-    return accepted ? [accepted.acceptedRequest?.meta?.identity ?? 'unknown'] : [];
-  });
-}
+const acceptedDecisions = (client: Client, actionId: string) => acceptedUpdates(client, actionId, 'decide');
 
 async function snapshot(actionId: string) {
-  const { db } = database;
+  const { db } = rig.database;
   const action = await db.prisma.action.findUniqueOrThrow({ where: { id: actionId }, select: { status: true, outcome: true } });
   const approvals = await db.prisma.approval.findMany({ where: { actionId }, select: { id: true, status: true, closedAt: true } });
   const decisions = await db.prisma.approvalDecision.findMany({ where: { approvalId: { in: approvals.map((a) => a.id) } }, select: { userId: true, decision: true } });
@@ -80,51 +55,10 @@ async function snapshot(actionId: string) {
   return { action, approvals, decisions, audit, executions, ledger };
 }
 
-// How long a worker that recorded the outcome has to be seen dead: a point reached right after the
-// outcome's commit (complete.after-write) kills the worker a moment after the row is visible.
-const EXIT_AFTER_OUTCOME_MS = 15_000;
-
-/**
- * Resolves if the action's outcome is recorded while the worker lives (its kill point was never
- * reached); read from the database, so nothing is left polling Temporal when its server is killed.
- */
-async function endedWithoutKill(actionId: string, exited: Promise<unknown>, point: KillPoint): Promise<{ signal: string }> {
-  let gone = false;
-  void exited.then(() => (gone = true));
-  for (;;) {
-    const { rows } = await database.db.pool.query<{ status: string }>('SELECT status::text FROM actions WHERE id = $1 AND outcome IS NOT NULL', [actionId]);
-    if (rows[0]) {
-      // Seen between the commit and the kill that follows it, the worker's exit wins the race below.
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, EXIT_AFTER_OUTCOME_MS))]);
-      if (gone) return new Promise<never>(() => undefined);
-      return { signal: `none: the action ended ${rows[0].status} without reaching ${point}` };
-    }
-    if (gone) return new Promise<never>(() => undefined);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
-/** After a restart: a fresh worker and client for the checks, both stopped whatever the checks find. */
-async function afterRestart(check: (client: Client) => Promise<void>): Promise<void> {
-  worker = await startWorker();
-  const { client, close } = await connect();
-  try {
-    await check(client);
-  } finally {
-    await close();
-    await worker.stop('SIGTERM');
-    worker = undefined;
-  }
-}
-
 /** A worker that dies at `point`, and the refund the test follows; a failure prints the phase and the worker's output. */
 async function startAndSubmit(point: KillPoint, progress: { phase: string }, options: SubmitOptions = {}) {
-  onTestFailed(() => {
-    console.error(`failed during ${progress.phase}; worker output:\n${worker?.output().split('\n').slice(-60).join('\n')}`);
-  });
-  const dying = await startWorker(point);
-  worker = dying;
-  const connection = await connect();
+  const dying = await rig.startDying(point, progress);
+  const connection = await rig.connect();
   const key = `crash-${point}${options.expectsApproval ? '-first-task' : ''}`;
   const submitted = await submitAction(connection.client, taskQueue, refundRequest({ amount: '80.00', idempotencyKey: key }), options);
   return { ...connection, submitted, dying };
@@ -146,15 +80,14 @@ describe('SIGKILL at every step of the decision path', () => {
         () => 'failed' as const,
       );
       // The worker dies at the kill point, or the action ends without reaching it (a test that cannot kill there fails at once).
-      const exit = await Promise.race([started.dying.exited, endedWithoutKill(actionId, started.dying.exited, point)]);
-      expect(exit.signal).toBe('SIGKILL');
-      await temporal.kill();
+      expect(await rig.killed(actionId, started.dying, point)).toBe('SIGKILL');
+      await rig.temporal.kill();
       const firstAnswer = await first;
       await close();
 
       progress.phase = 'restart';
-      await temporal.start();
-      await afterRestart(async (client) => {
+      await rig.temporal.start();
+      await rig.afterRestart(async (client) => {
         const accepted = await acceptedDecisions(client, actionId);
         // An answered decision is a durable one.
         if (firstAnswer === 'answered') expect(accepted.length).toBe(1);
@@ -193,7 +126,7 @@ describe('SIGKILL at every step of the decision path', () => {
         expect(done.audit.indexOf('approval.decision')).toBeLessThan(done.audit.indexOf('approval.approved'));
         expect(done.audit.indexOf('approval.approved')).toBeLessThan(done.audit.indexOf('tool.started'));
         expect(await acceptedDecisions(client, actionId)).toHaveLength(1);
-        expect(await verifyAuditChain(database.db)).toMatchObject({ ok: true });
+        expect(await verifyAuditChain(rig.database.db)).toMatchObject({ ok: true });
       });
     },
     900_000,
@@ -218,7 +151,7 @@ describe('SIGKILL around the commit of an admission that opens round 1', () => {
       await started.close();
 
       progress.phase = 'restart';
-      await afterRestart(async (client) => {
+      await rig.afterRestart(async (client) => {
         // A retried admission finds the round the first attempt committed, or opens it itself.
         expect((await waitForStatus(client, actionId, (s) => s.phase === 'awaiting_approval', 180_000)).phase).toBe('awaiting_approval');
         const open = await snapshot(actionId);
@@ -227,7 +160,7 @@ describe('SIGKILL around the commit of an admission that opens round 1', () => {
         expect(open.audit.filter((t) => t === 'approval.opened')).toHaveLength(1);
         expect(open.audit.at(-1)).toBe('approval.opened');
         expect(open.audit.at(-2)).toBe('action.classified');
-        expect(await verifyAuditChain(database.db)).toMatchObject({ ok: true });
+        expect(await verifyAuditChain(rig.database.db)).toMatchObject({ ok: true });
 
         progress.phase = 'deciding';
         await decideAction(client, actionId, { approverId: 'alice', decision: 'approve', channel: 'api', argsHash });
@@ -235,7 +168,7 @@ describe('SIGKILL around the commit of an admission that opens round 1', () => {
         const done = await snapshot(actionId);
         expect(done.executions.map((e) => e.status)).toEqual(['succeeded']);
         expect(done.ledger).toBe(1);
-        expect(await verifyAuditChain(database.db)).toMatchObject({ ok: true });
+        expect(await verifyAuditChain(rig.database.db)).toMatchObject({ ok: true });
       });
     },
     900_000,
