@@ -230,6 +230,18 @@ describe('a worker-run tool whose output or error cannot be returned as it is', 
     expect(output.json).toMatch(/^\{"exitCode":0,"signal":null,"stdout":"\\u0001\\u0001/);
   });
 
+  it('a shell command that prints a NUL byte (find -print0, a binary file): recorded executed in the stored shape, run once', async () => {
+    const name = marker('nul');
+    const { actionId } = await submitAction(h.client, h.taskQueue, request('shell.exec', { command: ['printf', `${name}\\0done`] }));
+    const outcome = await outcomeWithin(actionId);
+    const output = await expectStoredShape(actionId, outcome, /^output\.stdout: must not contain NUL characters/);
+    expect(output.json).toContain(`"stdout":"${name}\\u0000done"`);
+    // The run's activity completed at its first attempt: a retry would have run the command again (its record had failed).
+    const history = await actionHandle(h.client, actionId).fetchHistory();
+    const attempts = (history.events ?? []).flatMap((e) => (e.activityTaskStartedEventAttributes ? [e.activityTaskStartedEventAttributes.attempt] : []));
+    expect(attempts).toEqual([1]);
+  });
+
   it('a plan of steps each within the limit, together over it: the plan outcome is stored in the same shape', async () => {
     const steps = Array.from({ length: 3 }, () => ({ tool: 'big.step', args: {} }));
     const { actionId } = await submitAction(h.client, h.taskQueue, request(PLAN_TOOL, { steps }));
