@@ -1,7 +1,7 @@
 import { ApplicationFailure, CancellationScope, allHandlersFinished, condition, isCancellation, patched, setHandler, uuid4 } from '@temporalio/workflow';
 import type { ActionOutcome, ActionStatusView, AgentReport, GuardedActionInput, RunClaim, RunClaimed } from '@airlock/core';
 import { DEFAULT_REPORT_WINDOW_MS, RUN_CLAIMED_ELSEWHERE, claimRunUpdate, reportUpdate, runIdempotencyKey, statusQuery } from '@airlock/core/workflow';
-import { bookkeeping } from './activities.js';
+import { bookkeeping, recorder } from './activities.js';
 import { closeForCancellation, heldBudget, passGate, type ActionHold } from './gate.js';
 import { ApprovalPathPatches } from './patches.js';
 
@@ -12,6 +12,15 @@ import { ApprovalPathPatches } from './patches.js';
  * ends cancelled. The report's recording cannot be cut short by a cancellation.
  */
 export const AUTHORIZATION_REVOCATION_PATCH = 'authorization-revoked-by-kill-switch';
+
+/**
+ * The report is recorded by a normal activity, scheduled in the workflow task that accepts the
+ * `report` update, so it runs only once Temporal durably accepted the report. The local activity
+ * of histories from before ran inside that task, before its completion: a worker (and server)
+ * crash there left an execution row, `tool.reported` and even the outcome in the database for a
+ * report Temporal never took (the action then waited for a report, or expired, with one recorded).
+ */
+export const REPORT_AFTER_ACCEPT_PATCH = 'agent-report-recorded-after-accept';
 
 /**
  * A gate-only action: the same admission, approvals and re-check as
@@ -50,6 +59,10 @@ export async function agentRun(input: GuardedActionInput): Promise<ActionOutcome
         if (!first && view.phase !== 'awaiting_report' && view.phase !== 'authorization_revoked') {
           throw new Error('the authorization is no longer usable (expired or cancelled)');
         }
+        // From its expiry on, even before the expiry's timer is handled: the timer and a report can reach the workflow
+        // in one task, the report first, and a worker that died after writing the expired outcome loses that task, so its
+        // retry holds the report too. Validators run only when an update arrives (never on replay).
+        if (!first && Date.now() >= Date.parse(authorization.expiresAt)) throw new Error('the authorization expired before the report');
       },
     },
   );
@@ -121,8 +134,9 @@ export async function agentRun(input: GuardedActionInput): Promise<ActionOutcome
     const { status, output, error, altered } = report!;
     view.authorization = { ...view.authorization!, reportHash: report!.reportHash };
     view.phase = 'running';
+    const writer = patched(REPORT_AFTER_ACCEPT_PATCH) ? recorder : bookkeeping;
     const record = () =>
-      bookkeeping.recordAgentReport({
+      writer.recordAgentReport({
         actionId,
         tool: request.tool,
         idempotencyKey: runIdempotencyKey(actionId),
