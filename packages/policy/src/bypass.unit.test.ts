@@ -1,5 +1,6 @@
-import { compileCondition, createPolicyEnvironment, evaluatePolicy, type PolicyInput, type PolicyProblem } from '@airlock/policy';
+import { classifyPlan, compileCondition, compilePolicy, createPolicyEnvironment, evaluatePolicy, type PolicyInput, type PolicyProblem } from '@airlock/policy';
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from '@airlock/policy/files';
+import type { CompiledPolicy } from '@airlock/policy';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -7,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 // Each case was auto-allowed (or classified a tier too low) before the policy fix beside it.
 
 const agent = { id: 'agent', team: 'eng', owner: null, allowedTools: ['*'] };
-const classify = (policy: ReturnType<typeof loadPolicyFile>, tool: string, args: Record<string, unknown>, extra: Partial<PolicyInput> = {}) =>
+const classify = (policy: CompiledPolicy, tool: string, args: Record<string, unknown>, extra: Partial<PolicyInput> = {}) =>
   evaluatePolicy(policy, { tool, toolKnown: true, args, agent, rationale: '', ...extra });
 
 describe('default policy: argument tricks', () => {
@@ -160,5 +161,63 @@ describe('coding-agent policy: argument tricks', () => {
 
   it.each([`${cwd}/src/a.ts`, `${cwd}/.gitignore`, `${cwd}/docs/github/workflows.md`, `${cwd}/src/..x/a.ts`])('still allows the in-project edit %j', (filePath) => {
     expect(write(filePath)).toMatchObject({ decision: 'allow', tier: 'low' });
+  });
+});
+
+// "The most restrictive matching rule wins" chose the winner by outcome, tier and quorum only, and took its
+// approval block whole: of two rules (or plan steps) alike in those, the first one's role and timeout
+// applied. A rule saying "admins only, denied when nobody decides" lost to one saying "any approver,
+// approved when nobody decides": an approver, or no one at all, let through what the policy keeps for an admin.
+describe('approval requirements combine to the strictest', () => {
+  const policy = compilePolicy(
+    `apiVersion: airlock/v1
+rules:
+  - id: notes
+    tools: [notes.write, payments.refund]
+    tier: high
+    outcome: require_approval
+    reason: any approver, approved when nobody decides
+    approval: { role: approver, deadline: 10m, timeout: approve }
+  - id: refunds
+    tools: [payments.refund]
+    tier: high
+    outcome: require_approval
+    reason: admins only, denied when nobody decides
+    approval: { role: admin, deadline: 1h, timeout: deny, group: finance }
+`,
+    'policies/strict.yaml',
+  );
+  const admin = { approverRole: 'admin', timeoutOutcome: 'deny', approverGroup: 'finance', requiredApprovals: 1 };
+
+  it('one request matching both rules needs an admin of the group, and times out denied', () => {
+    const result = classify(policy, 'payments.refund', { amount: '10.00' });
+    expect(result).toMatchObject({ decision: 'require_approval', tier: 'high', approval: admin });
+  });
+
+  it('a plan with a step of each needs an admin of the group, and times out denied', () => {
+    const step = (tool: string) => ({ classification: classify(policy, tool, {}) });
+    const plan = classifyPlan(
+      policy,
+      {
+        steps: [
+          { tool: 'notes.write', args: {} },
+          { tool: 'payments.refund', args: {} },
+        ],
+      },
+      (s) => step(s.tool),
+    );
+    expect(plan.ok && plan.plan.classification).toMatchObject({ decision: 'require_approval', approval: admin });
+  });
+
+  it('takes the highest quorum and keeps one deny ending it when any requirement says so', () => {
+    const quorum = compilePolicy(
+      `apiVersion: airlock/v1
+rules:
+  - { id: a, tools: [x.y], tier: high, outcome: require_approval, reason: a, approval: { quorum: 2, denyEndsIt: false } }
+  - { id: b, tools: [x.y], tier: critical, outcome: require_approval, reason: b, approval: { quorum: 1, denyEndsIt: true, timeout: wait_forever } }
+`,
+      'policies/quorum.yaml',
+    );
+    expect(classify(quorum, 'x.y', {})).toMatchObject({ tier: 'critical', approval: { requiredApprovals: 2, denyEndsIt: true, timeoutOutcome: 'deny' } });
   });
 });

@@ -1,4 +1,5 @@
 import { maxTier, type ApprovalRequirement, type Classification, type RiskTier } from '@airlock/core';
+import { strictestApproval } from './approval-merge.js';
 import type { PolicyContext } from './cel.js';
 import { toolMatcher, type CompiledPolicy, type CompiledRule } from './compile.js';
 import type { ApprovalSpec, Outcome } from './schema.js';
@@ -94,7 +95,7 @@ export function evaluatePolicy(policy: CompiledPolicy, input: PolicyInput): Clas
   const winner = mostRestrictive(matches.map((m) => m.rule));
   const tier = matches.reduce<RiskTier>((t, m) => maxTier(t, m.rule.tier), 'low');
   const reasons = [matches.find((m) => m.rule === winner)!.reason, ...matches.filter((m) => m.rule !== winner).map((m) => m.reason)];
-  return toClassification(
+  const classification = toClassification(
     winner.outcome,
     tier,
     reasons,
@@ -103,6 +104,9 @@ export function evaluatePolicy(policy: CompiledPolicy, input: PolicyInput): Clas
     matches.map((m) => m.rule.id),
     common,
   );
+  if (classification.decision !== 'require_approval') return classification;
+  const others = matches.filter((m) => m.rule !== winner && m.rule.outcome === 'require_approval').map((m) => approvalRequirement(policy, m.rule.approval));
+  return { ...classification, approval: strictestApproval(classification.approval, others) };
 }
 
 function mostRestrictive(rules: CompiledRule[]): CompiledRule {

@@ -3,6 +3,7 @@ import { PlanArgs, type PlanStep } from '@airlock/core/plan';
 import { maxTier, type RiskTier } from '@airlock/core/risk';
 import type { z } from 'zod';
 import type { CompiledPolicy } from './compile.js';
+import { strictestApproval } from './approval-merge.js';
 
 /** A plan classified: its steps in order, each with how its tool alone was classified, and the plan's own classification. */
 export interface ClassifiedPlan<Step extends { classification: Classification }> {
@@ -46,6 +47,11 @@ export function classifyPlan<Step extends { classification: Classification }>(
   const tier = steps.reduce<RiskTier>((t, s) => maxTier(t, s.assessed.classification.tier), 'low');
   const reasons = steps.flatMap(({ step, assessed }, index) => assessed.classification.reasons.map((r) => `${planStepLabel(index, step.tool)}: ${r}`));
   const classification: Classification = { ...strictest.assessed.classification, tier, reasons, policyVersion: policy.version };
+  // One approval covers every step: it holds what each step's own approval asks (role, timeout, ...), not only the strictest's.
+  if (classification.decision === 'require_approval') {
+    const others = steps.flatMap(({ assessed: { classification: c } }) => (c.decision === 'require_approval' && c !== strictest.assessed.classification ? [c.approval] : []));
+    classification.approval = strictestApproval(classification.approval, others);
+  }
   const irreversible = steps.flatMap(({ step, reversible: canUndo }, index) => (canUndo === false ? [planStepLabel(index, step.tool)] : []));
   if (irreversible.length > 0 && steps.length > 1) classification.reasons.push(`no rollback for ${irreversible.join(', ')}: a later failure cannot undo them`);
   return { ok: true, plan: { steps, classification } };
