@@ -15,7 +15,7 @@ import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv
 import { cutText } from '@airlock/core/cut-text';
 import type { ActionOutcome } from '@airlock/core/portable';
 import { toolMatcher } from '@airlock/policy';
-import { AirlockApiError, IdempotencyConflictError, isTransient, type AgentRunReport, type Airlock, type AuthorizationState } from '@airlock/sdk';
+import { AirlockApiError, IdempotencyConflictError, isTransient, startRun, type AgentRunReport, type Airlock, type AuthorizationState } from '@airlock/sdk';
 import { noSuchAction, refusedByAirlock } from './airlock-errors.js';
 import type { GatewayConfig } from './config.js';
 import { denialText } from './denial.js';
@@ -254,7 +254,7 @@ export function createGatewayServer(options: GatewaySessionOptions): Server {
     const { actionId } = authorized;
     const known = upstreamRuns.get(actionId);
     if (known) return known.result;
-    const run = runUpstream(authorized);
+    const run = claimAndRun(authorized);
     // Later checks get the result as reported (capped), not a large upstream result kept whole.
     upstreamRuns.set(actionId, { result: run.then((result) => withAction(capped(result), actionId)), expiresAt: reportDeadline(authorized), pending: 0 });
     track(actionId, run);
@@ -265,6 +265,26 @@ export function createGatewayServer(options: GatewaySessionOptions): Server {
       upstreamRuns.delete(oldest);
     }
     return run;
+  }
+
+  /**
+   * Claims the run in Airlock before the upstream runs: a run another process claimed first (a gateway that
+   * crashed mid-run, or whose report never landed) is not run here; the model is told it was started elsewhere,
+   * and the run is not remembered (a later check reads Airlock, which shows the result once reported).
+   */
+  async function claimAndRun(authorized: Authorized): Promise<CallToolResult> {
+    const { actionId, authorizationId, tool } = authorized;
+    let refusal: string;
+    try {
+      const start = await startRun(api, actionId, tool, authorizationId);
+      if (start.run) return await runUpstream(authorized);
+      refusal = start.text;
+    } catch (error) {
+      refusal = `${tool} was not run: Airlock could not record that it starts (${error instanceof Error ? error.message : String(error)}); call ${CHECK_TOOL} with the actionId to try again`;
+    }
+    // Set by forward before the claim's first await: a run that did not start here is not this process's to answer.
+    upstreamRuns.delete(actionId);
+    return withAction(toolError(refusal), actionId);
   }
 
   async function runUpstream(authorized: Authorized): Promise<CallToolResult> {

@@ -106,7 +106,7 @@ describe('the gateway talks to Airlock through the SDK’s client', () => {
  * report is accepted; `reportAnswers` are the report endpoint's answers in turn (the last one repeats).
  */
 let actions = 0;
-function fakeAirlock(reportAnswers: Array<{ status: number; body: unknown }>, options: { expiresInMs?: number } = {}) {
+function fakeAirlock(reportAnswers: Array<{ status: number; body: unknown }>, options: { expiresInMs?: number; claimedBy?: string } = {}) {
   // An action id of its own: the gateway remembers runs per action for the whole process.
   const action = {
     actionId: `act-${++actions}`,
@@ -117,12 +117,23 @@ function fakeAirlock(reportAnswers: Array<{ status: number; body: unknown }>, op
     expiresAt: new Date(Date.now() + (options.expiresInMs ?? 600_000)).toISOString(),
   };
   const reports: unknown[] = [];
+  const claims: string[] = [];
+  let claimedBy = options.claimedBy;
+  const claimedAt = '2030-01-01T00:00:00.000Z';
   let outcome: unknown;
   const json = (status: number, body: unknown) => Promise.resolve(new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } }));
   const fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const url = new URL(input instanceof Request ? input.url : input);
     if (url.pathname === '/api/v1/authorizations') return json(200, { actionId: action.actionId, created: true });
     if (url.pathname.endsWith('/authorization')) return json(200, outcome ?? { status: 'authorized', ...action });
+    if (url.pathname.endsWith('/claim')) {
+      // As the server: the first runner's claim is taken (again for it), another's is a 409 conflict.
+      const { runnerId } = JSON.parse(init?.body as string) as { runnerId: string };
+      claims.push(runnerId);
+      claimedBy ??= runnerId;
+      if (claimedBy !== runnerId) return json(409, { error: { code: 'conflict', message: `the run was already claimed by another runner at ${claimedAt}` } });
+      return json(200, { status: 'claimed', actionId: action.actionId, authorizationId: action.authorizationId, runnerId, claimedAt });
+    }
     if (url.pathname.endsWith('/report')) {
       const body = JSON.parse(init?.body as string) as { status: string; output?: unknown; error?: string };
       reports.push(body);
@@ -137,6 +148,7 @@ function fakeAirlock(reportAnswers: Array<{ status: number; body: unknown }>, op
   return {
     connect: () => Airlock.connect({ url: 'http://airlock.test', apiKey: 'alk_test', fetch }),
     reports,
+    claims,
     reportAnswers,
     actionId: action.actionId,
     expiresAt: action.expiresAt,
@@ -182,6 +194,26 @@ const refused = { status: 400, body: { error: { code: 'invalid_request', message
 const unavailable = { status: 503, body: { error: { code: 'unavailable', message: 'try again' } } };
 
 describe('one upstream run per authorized action, whatever happens to its report', () => {
+  it('claims the run before the upstream runs; a run another process claimed first is not run here, and not remembered', async () => {
+    // Another gateway process claimed it (and crashed mid-run, or its report never landed): this one has no memory of it.
+    const airlock = fakeAirlock([{ status: 200, body: undefined }], { claimedBy: 'another-process' });
+    const upstream = countingUpstream();
+    const { client, close } = await sessionWith(await airlock.connect(), upstream);
+    try {
+      const checked = (await client.callTool({ name: CHECK_TOOL, arguments: { actionId: airlock.actionId } })) as CallToolResult;
+      expect(checked.isError).toBe(true);
+      expect(textOf(checked)).toBe(
+        `demo.echo was not run here: this call was already started by another run (the run was already claimed by another runner at 2030-01-01T00:00:00.000Z), and its result is not known here. It shows in Airlock (action ${airlock.actionId}) once that run reports it; do not call demo.echo again for this.`,
+      );
+      expect(upstream.runs).toBe(0);
+      expect(airlock.reports).toEqual([]);
+      expect(rememberedRun(airlock.actionId)).toBe(false);
+      expect(airlock.claims).toHaveLength(1);
+    } finally {
+      await close();
+    }
+  });
+
   it('a report Airlock refuses becomes a failed report saying the tool ran; a check never runs the tool again', async () => {
     // Refused twice: the run's report and the failed report that replaces it, so Airlock still says "authorized".
     const airlock = fakeAirlock([refused]);

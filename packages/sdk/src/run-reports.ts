@@ -57,6 +57,32 @@ export function claimedElsewhereText(toolName: string, actionId: string, why: st
  */
 export type RunStart = { run: true; runnerId: string } | { run: false; claimedElsewhere: boolean; text: string };
 
+/**
+ * Claims the authorized run before the tool starts (Airlock.claimRun, with a runner id of its own): once per
+ * action across processes, so a call retried after a crash or restart never runs the tool twice. Sent again
+ * with the same runner id through network errors and 502/503/504 for up to 30 s, then the error is thrown
+ * (the tool does not run). Another run's claim, or an authorization no longer usable, is a RunStart saying so.
+ */
+export async function startRun(airlock: Airlock, actionId: string, toolName: string, authorizationId: string): Promise<RunStart> {
+  const runnerId = newRunnerId();
+  const deadline = Date.now() + REPORT_RETRY_MS;
+  let retryDelayMs = 250;
+  for (;;) {
+    try {
+      await airlock.claimRun(actionId, { authorizationId, runnerId });
+      return { run: true, runnerId };
+    } catch (error) {
+      if (error instanceof AirlockApiError && error.status === 409) {
+        if (error.code === 'conflict') return { run: false, claimedElsewhere: true, text: claimedElsewhereText(toolName, actionId, error.message) };
+        return { run: false, claimedElsewhere: false, text: `Airlock refused ${toolName}: ${error.message}` };
+      }
+      if (!isTransient(error) || Date.now() + retryDelayMs > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, retryDelayMs));
+      retryDelayMs = Math.min(retryDelayMs * 2, MAX_RETRY_DELAY_MS);
+    }
+  }
+}
+
 /** Told each report Airlock did not take; the default logs it (console.error). */
 export type ReportErrorHandler = (error: AirlockReportError) => void;
 
@@ -102,31 +128,8 @@ export function createRunReports<Outcome>() {
   };
 
   return {
-    /**
-     * Claims the authorized run before the tool starts (Airlock.claimRun, with a runner id of its own): once per
-     * action across processes, so a call retried after a crash or restart never runs the tool twice. Sent again
-     * with the same runner id through network errors and 502/503/504 for up to 30 s, then the error is thrown
-     * (the tool does not run). Another run's claim, or an authorization no longer usable, is a RunStart saying so.
-     */
-    async start(airlock: Airlock, actionId: string, toolName: string, authorizationId: string): Promise<RunStart> {
-      const runnerId = newRunnerId();
-      const deadline = Date.now() + REPORT_RETRY_MS;
-      let retryDelayMs = 250;
-      for (;;) {
-        try {
-          await airlock.claimRun(actionId, { authorizationId, runnerId });
-          return { run: true, runnerId };
-        } catch (error) {
-          if (error instanceof AirlockApiError && error.status === 409) {
-            if (error.code === 'conflict') return { run: false, claimedElsewhere: true, text: claimedElsewhereText(toolName, actionId, error.message) };
-            return { run: false, claimedElsewhere: false, text: `Airlock refused ${toolName}: ${error.message}` };
-          }
-          if (!isTransient(error) || Date.now() + retryDelayMs > deadline) throw error;
-          await new Promise((resolve) => setTimeout(resolve, retryDelayMs));
-          retryDelayMs = Math.min(retryDelayMs * 2, MAX_RETRY_DELAY_MS);
-        }
-      }
-    },
+    /** startRun, for the adapters that keep their runs here. */
+    start: startRun,
     /** Reports a run, kept until Airlock takes the report; a report error goes to `onReportError`, never to the caller. */
     async settle(airlock: Airlock, run: UnreportedRun<Outcome>, onReportError: ReportErrorHandler): Promise<void> {
       const runs = runsOf(airlock);

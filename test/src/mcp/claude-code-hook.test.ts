@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { defaultActivityDeps } from '@airlock/activities';
-import { getAgentSelf, getAuthorization, policyFromFile, postActionCancel, postAuthorization, postDecision, postReport, type ApiContext } from '@airlock/console';
+import { getAgentSelf, getAuthorization, policyFromFile, postActionCancel, postAuthorization, postDecision, postReport, postClaim, type ApiContext } from '@airlock/console';
 import { getActionStatus } from '@airlock/core/gateway';
 import { runProcess } from '@airlock/core/spawn';
 import { deriveActionId } from '@airlock/core/hashing';
@@ -30,6 +30,7 @@ beforeAll(async () => {
     { method: 'GET', path: '/api/v1/agents/me', handler: getAgentSelf },
     { method: 'POST', path: '/api/v1/authorizations', handler: postAuthorization },
     { method: 'GET', path: '/api/v1/actions/:id/authorization', handler: getAuthorization },
+    { method: 'POST', path: '/api/v1/actions/:id/claim', handler: postClaim },
     { method: 'POST', path: '/api/v1/actions/:id/report', handler: postReport },
     { method: 'POST', path: '/api/v1/actions/:id/decisions', handler: postDecision },
     { method: 'POST', path: '/api/v1/actions/:id/cancel', handler: postActionCancel },

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { defaultActivityDeps } from '@airlock/activities';
-import { getAgentSelf, getAuthorization, policyFromFile, postAuthorization, postDecision, postReport, type ApiContext } from '@airlock/console';
+import { getAgentSelf, getAuthorization, policyFromFile, postAuthorization, postDecision, postReport, postClaim, type ApiContext } from '@airlock/console';
 import { getActionStatus } from '@airlock/core/gateway';
 import { isProcessAlive, startProcess } from '@airlock/core/spawn';
 import { createAgent, createApiKey } from '@airlock/db';
@@ -82,6 +82,7 @@ beforeAll(async () => {
     { method: 'GET', path: '/api/v1/agents/me', handler: getAgentSelf },
     { method: 'POST', path: '/api/v1/authorizations', handler: postAuthorization },
     { method: 'GET', path: '/api/v1/actions/:id/authorization', handler: getAuthorization },
+    { method: 'POST', path: '/api/v1/actions/:id/claim', handler: postClaim },
     { method: 'POST', path: '/api/v1/actions/:id/report', handler: postReport },
     { method: 'POST', path: '/api/v1/actions/:id/decisions', handler: postDecision },
   ]);

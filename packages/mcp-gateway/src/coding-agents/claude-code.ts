@@ -5,7 +5,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { canonicalJson } from '@airlock/core/canonical-json';
 import { cutText } from '@airlock/core/cut-text';
-import { Airlock, editedArgsText, isTransient, type AgentRunReport, type AuthorizationState } from '@airlock/sdk';
+import { Airlock, editedArgsText, isTransient, startRun, type AgentRunReport, type AuthorizationState } from '@airlock/sdk';
 import { refusedByAirlock } from '../airlock-errors.js';
 import { denialText } from '../denial.js';
 
@@ -18,7 +18,9 @@ import { denialText } from '../denial.js';
  * run went, closing the action with its result.
  *
  * One decision per run: the action is keyed by the tool-use id, or, when Claude
- * Code sends none, opened afresh by every PreToolUse. PreToolUse leaves a note
+ * Code sends none, opened afresh by every PreToolUse. PreToolUse claims the run in
+ * Airlock before it allows it, so a tool use retried after a crash (the same action,
+ * still authorized and unreported) is refused, never run twice. PreToolUse leaves a note
  * (a file in `stateDir`) naming the action of the call it allowed; PostToolUse
  * takes it, so it finds the action even when the call ran with edited arguments.
  */
@@ -241,6 +243,10 @@ async function preToolUse(api: Airlock, input: ClaudeCodeHookInput, options: Cla
         .catch(() => undefined);
       return deny(`${run.refused} (action ${actionId}); the call is refused`);
     }
+    // Claimed before it is allowed: a tool use retried after Claude Code was killed mid-run (its report never made) is
+    // the same action, still authorized; another hook claimed it first, so this one does not let it run again.
+    const start = await startRun(api, actionId, input.tool_name, state.authorizationId);
+    if (!start.run) return deny(`${start.text} (action ${actionId})`);
     try {
       await leaveNote(options, noteKeyFor(input, run.toolInput), actionId);
     } catch (error) {

@@ -46,10 +46,11 @@ describe('the Claude Code hook talks to Airlock through the SDK’s client', () 
  * given); `reportAnswers` are the report endpoint's answers in turn (the last one repeats).
  */
 function fakeAirlock(options: { authorizedArgs?: Record<string, unknown>; reportAnswers?: Array<{ status: number; body?: unknown }> } = {}) {
-  const actions = new Map<string, { actionId: string; args: Record<string, unknown>; outcome?: unknown }>();
+  const actions = new Map<string, { actionId: string; args: Record<string, unknown>; outcome?: unknown; claimedBy?: string }>();
   const keys: string[] = [];
   const reports: Array<{ status: string; args: unknown; output?: unknown; error?: string }> = [];
   const cancelled: string[] = [];
+  const claims: string[] = [];
   const json = (status: number, body: unknown) => Promise.resolve(new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } }));
   const fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const url = new URL(input instanceof Request ? input.url : input);
@@ -79,6 +80,15 @@ function fakeAirlock(options: { authorizedArgs?: Record<string, unknown>; report
         },
       );
     }
+    if (url.pathname.endsWith('/claim')) {
+      // As the server: the first runner's claim is taken (again for it), another's is a 409 conflict.
+      const { authorizationId, runnerId } = JSON.parse(init?.body as string) as { authorizationId: string; runnerId: string };
+      claims.push(runnerId);
+      action.claimedBy ??= runnerId;
+      const claimedAt = '2030-01-01T00:00:00.000Z';
+      if (action.claimedBy !== runnerId) return json(409, { error: { code: 'conflict', message: `the run was already claimed by another runner at ${claimedAt}` } });
+      return json(200, { status: 'claimed', actionId: id, authorizationId, runnerId, claimedAt });
+    }
     if (url.pathname.endsWith('/report')) {
       const body = JSON.parse(init?.body as string) as (typeof reports)[number];
       reports.push(body);
@@ -91,7 +101,7 @@ function fakeAirlock(options: { authorizedArgs?: Record<string, unknown>; report
     if (url.pathname.endsWith('/cancel')) cancelled.push(id);
     return json(200, { actionId: id, cancelRequested: true });
   };
-  return { fetch, keys, reports, cancelled };
+  return { fetch, keys, reports, cancelled, claims };
 }
 
 const hookEvent = (event: 'PreToolUse' | 'PostToolUse', toolInput: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
@@ -117,6 +127,26 @@ describe('the Claude Code hook runs what Airlock authorized, once, and records w
     const post = await runClaudeCodeHook(hookEvent('PostToolUse', edited, { tool_use_id: 'u-edit', tool_response: { success: true } }), options);
     expect(post).toEqual({ suppressOutput: true });
     expect(airlock.reports).toEqual([{ authorizationId: 'auth-act-1', args: { cwd: '/repo', ...edited }, status: 'succeeded', output: { success: true } }]);
+  });
+
+  it('claims the run before it allows it: the same tool use again (Claude Code killed mid-run, no report made) is denied, never run twice', async () => {
+    const airlock = fakeAirlock();
+    const options = { airlockUrl: 'http://airlock.test', apiKey: 'alk_test', waitMs: 0, fetch: airlock.fetch, stateDir };
+    expect(await runClaudeCodeHook(hookEvent('PreToolUse', asked, { tool_use_id: 'u-killed' }), options)).toMatchObject({
+      hookSpecificOutput: { permissionDecision: 'allow' },
+    });
+    // The restarted session retries the tool use: the same action, still authorized in Airlock.
+    const again = await runClaudeCodeHook(hookEvent('PreToolUse', asked, { tool_use_id: 'u-killed' }), { ...options, stateDir: `${stateDir}/restarted` });
+    expect(again).toEqual({
+      hookSpecificOutput: {
+        hookEventName: 'PreToolUse',
+        permissionDecision: 'deny',
+        permissionDecisionReason:
+          'Write was not run here: this call was already started by another run (the run was already claimed by another runner at 2030-01-01T00:00:00.000Z), and its result is not known here. It shows in Airlock (action act-1) once that run reports it; do not call Write again for this. (action act-1)',
+      },
+    });
+    expect(airlock.claims).toHaveLength(2);
+    expect(airlock.reports).toEqual([]);
   });
 
   it('a run with other arguments than authorized is reported as failed, saying what ran, and the user is told', async () => {
