@@ -1,4 +1,5 @@
 import type { Classification, GuardedActionInput } from '@airlock/core';
+import { canonicalJson } from '@airlock/core/canonical-json';
 import type { Db } from '@airlock/db';
 import { compilePolicy, type CompiledPolicy } from '@airlock/policy';
 import { assess, type AgentRecord, type Assessment } from './assessment.js';
@@ -98,7 +99,7 @@ export async function shadowAssessment(
   };
   try {
     const shadow = assess(deps, input.request, agent, policy).classification;
-    if (shadow.decision === live.classification.decision && shadow.tier === live.classification.tier) return null;
+    if (shadow.decision === live.classification.decision && shadow.tier === live.classification.tier && sameApproval(shadow, live.classification)) return null;
     return { ...base, shadow, error: null };
   } catch (error) {
     source.failed(error, `evaluating shadow policy ${policy.version} for action ${input.actionId}`);
@@ -106,13 +107,21 @@ export async function shadowAssessment(
   }
 }
 
+/** The approval requirement a classification asks for (who and how many decide, by when), or null. */
+const approvalOf = (c: Classification) => (c.decision === 'require_approval' ? c.approval : null);
+
+/** Both ask for no approval, or for one on the same terms (quorum, role, group, deadline...): compared in canonical form. */
+const sameApproval = (a: Classification, b: Classification) => canonicalJson(approvalOf(a)) === canonicalJson(approvalOf(b));
+
+const jsonOrNull = (value: unknown) => (value === null ? null : JSON.stringify(value));
+
 /** Writes a difference after admission committed; a failure is reported, never raised. */
 export async function recordShadowDifference(deps: ActivityDeps, difference: ShadowDifference): Promise<void> {
   try {
     await deps.db.pool.query(
       `INSERT INTO shadow_differences (action_id, shadow_version, live_version, tool, agent_id, live_decision, live_tier, live_rules,
-                                       shadow_decision, shadow_tier, shadow_rules, error, cost_estimate, currency)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (action_id, shadow_version) DO NOTHING`,
+                                       shadow_decision, shadow_tier, shadow_rules, error, cost_estimate, currency, live_approval, shadow_approval)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) ON CONFLICT (action_id, shadow_version) DO NOTHING`,
       [
         difference.actionId,
         difference.shadowVersion,
@@ -128,6 +137,8 @@ export async function recordShadowDifference(deps: ActivityDeps, difference: Sha
         difference.error,
         difference.cost?.amount ?? null,
         difference.cost?.currency ?? null,
+        jsonOrNull(approvalOf(difference.live)),
+        difference.shadow ? jsonOrNull(approvalOf(difference.shadow)) : null,
       ],
     );
   } catch (error) {

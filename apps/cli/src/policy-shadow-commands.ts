@@ -2,7 +2,19 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { newestLivePolicy } from '@airlock/db';
 import { amountsText, costText } from '@airlock/core';
-import { backtestPolicy, clearShadowPolicy, setShadowPolicy, shadowSummary, type BacktestReport, type ShadowSummary, type Transition } from '@airlock/ops/policy';
+import {
+  approvalText,
+  backtestPolicy,
+  clearShadowPolicy,
+  setShadowPolicy,
+  shadowSummary,
+  type ApprovalTermChange,
+  type ApprovalTermShift,
+  type BacktestReport,
+  type ShadowSummary,
+  type Transition,
+  type Verdict,
+} from '@airlock/ops/policy';
 import { runUseCase } from '@airlock/ops/use-case';
 import { compilePolicy, fileErrorReason, type CompiledPolicy } from '@airlock/policy';
 import type { Db } from '@airlock/db';
@@ -49,8 +61,24 @@ export async function backtestCommand(file: string, options: { since: string; un
 
 const transitionRows = (transitions: Transition[]) => transitions.map((t) => [`${t.from} → ${t.to}`, String(t.count), amountsText(t.amounts)]);
 
-const approvalsLine = ({ newlyAsked, noLongerAsked }: BacktestReport['approvals']) =>
-  `approvals newly asked: ${newlyAsked.count}${newlyAsked.count > 0 ? ` (${amountsText(newlyAsked.amounts)})` : ''}; no longer asked: ${noLongerAsked.count}${noLongerAsked.count > 0 ? ` (${amountsText(noLongerAsked.amounts)})` : ''}`;
+const total = ({ count, amounts }: { count: number; amounts: BacktestReport['approvals']['newlyAsked']['amounts'] }) => `${count}${count > 0 ? ` (${amountsText(amounts)})` : ''}`;
+
+const approvalsLine = ({ newlyAsked, noLongerAsked }: BacktestReport['approvals']) => `approvals newly asked: ${total(newlyAsked)}; no longer asked: ${total(noLongerAsked)}`;
+
+/** Approvals both policies ask for, on other terms: who or how many decide, by when. */
+const approvalTermsLine = ({ stricter, looser, otherChanges }: BacktestReport['approvals']) =>
+  `approvals asked on other terms: stricter ${total(stricter)}; looser ${total(looser)}; otherwise changed ${total(otherChanges)}`;
+
+const approvalShiftsTable = (shifts: ApprovalTermShift[]) =>
+  formatTable(
+    ['approval term', 'actions', 'amount'],
+    shifts.map((s) => [`${s.term} ${s.from} → ${s.to}`, String(s.count), amountsText(s.amounts)]),
+  );
+
+/** "require_approval/high 2 × approver": the approval's quorum and role beside the decision. */
+const verdictText = (v: Verdict) => `${v.decision}/${v.tier}${v.approval ? ` ${approvalText(v.approval)}` : ''}`;
+
+const termsText = (terms: ApprovalTermChange[]) => terms.map((t) => `${t.term} ${t.from} → ${t.to}`).join(', ');
 
 export function formatBacktest(r: BacktestReport): string {
   const lines = [
@@ -58,10 +86,12 @@ export function formatBacktest(r: BacktestReport): string {
     `window ${r.window.since} – ${r.window.until}: ${r.evaluated} actions re-evaluated, ${r.changed} would change, ${r.uncertain} uncertain, ${r.same} unchanged` +
       (r.skipped > 0 ? ` (${r.skipped} left out: unknown tools or agents gone)` : ''),
     approvalsLine(r.approvals),
+    approvalTermsLine(r.approvals),
   ];
   if (r.classifiedByOtherVersions > 0)
     lines.push(`note: ${r.classifiedByOtherVersions} of these actions were classified by an earlier policy version; both sides here are re-evaluated`);
   if (r.transitions.length > 0) lines.push('', formatTable(['decision', 'actions', 'amount'], transitionRows(r.transitions)));
+  if (r.approvalShifts.length > 0) lines.push('', approvalShiftsTable(r.approvalShifts));
   if (r.tierShifts.length > 0)
     lines.push(
       '',
@@ -90,9 +120,13 @@ export function formatBacktest(r: BacktestReport): string {
           row.tool,
           row.agentId,
           costText(row.costEstimate, row.currency),
-          `${row.live.decision}/${row.live.tier}`,
-          `${row.candidate.decision}/${row.candidate.tier}`,
-          row.status === 'uncertain' ? `uncertain: ${[...new Set(row.unknownReads.map((u) => `${u.ruleId} reads ${u.fields.join(', ')}`))].join('; ')}` : 'changed',
+          verdictText(row.live),
+          verdictText(row.candidate),
+          row.status === 'uncertain'
+            ? `uncertain: ${[...new Set(row.unknownReads.map((u) => `${u.ruleId} reads ${u.fields.join(', ')}`))].join('; ')}`
+            : row.approvalTerms.length > 0
+              ? `changed: ${termsText(row.approvalTerms)}`
+              : 'changed',
         ]),
         80,
       ),
@@ -132,21 +166,24 @@ export function formatShadow(s: ShadowSummary): string {
       : `no shadow policy is set; the last one was version ${s.version}`,
     `${s.differences} differences${s.admittedSince !== null ? ` among ${s.admittedSince} actions admitted since it was set` : ''}; ${s.failures} failed evaluations`,
     approvalsLine(s.approvals),
+    approvalTermsLine(s.approvals),
   ];
   if (s.transitions.length > 0) lines.push('', formatTable(['decision', 'actions', 'amount'], transitionRows(s.transitions)));
+  if (s.approvalShifts.length > 0) lines.push('', approvalShiftsTable(s.approvalShifts));
   if (s.recent.length > 0) {
     lines.push(
       '',
       formatTable(
-        ['action', 'at', 'tool', 'agent', 'cost', 'live', 'shadow'],
+        ['action', 'at', 'tool', 'agent', 'cost', 'live', 'shadow', 'approval terms'],
         s.recent.map((d) => [
           d.actionId,
           d.at,
           d.tool,
           d.agentId,
           costText(d.costEstimate, d.currency),
-          `${d.live.decision}/${d.live.tier}`,
-          d.shadow ? `${d.shadow.decision}/${d.shadow.tier}` : `failed: ${d.error ?? ''}`,
+          verdictText(d.live),
+          d.shadow ? verdictText(d.shadow) : `failed: ${d.error ?? ''}`,
+          d.approvalTerms.length > 0 ? termsText(d.approvalTerms) : '',
         ]),
         80,
       ),

@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { appendAudit } from '@airlock/db';
+import type { BacktestReport, ShadowSummary } from '@airlock/ops/policy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { candidatePolicy } from '../policy/candidate-policy.js';
 import { repoRoot } from '../support/binaries.js';
@@ -74,6 +75,9 @@ describe('airlock policy backtest / shadow', { timeout: 300_000 }, () => {
     expect(json.approvals).toEqual({
       newlyAsked: { count: 1, amount: '20.00', amounts: [{ currency: 'USD', amount: '20.00' }] },
       noLongerAsked: { count: 0, amount: '0.00', amounts: [] },
+      stricter: { count: 0, amount: '0.00', amounts: [] },
+      looser: { count: 0, amount: '0.00', amounts: [] },
+      otherChanges: { count: 0, amount: '0.00', amounts: [] },
     });
   });
 
@@ -167,8 +171,8 @@ describe('airlock policy backtest: the cost column', { timeout: 300_000 }, () =>
   it('shows each changed action’s cost estimate with its currency, and sums per currency, in the table and the JSON', async () => {
     const result = await runCli(database.url, 'policy', 'backtest', candidate, '--since', '1d', '--against', defaultPolicy);
     expect(result.stderr).toBe('');
-    expect(result.stdout).toMatch(/^act_eur\s+\S+\s+payments\.refund\s+billing-bot\s+20\.00 EUR\s+allow\/low\s+require_approval\/medium\s+changed$/m);
-    expect(result.stdout).toMatch(/^act_gbp\s+\S+\s+payments\.refund\s+billing-bot\s+30\.00 GBP\s+allow\/low\s+require_approval\/medium\s+changed$/m);
+    expect(result.stdout).toMatch(/^act_eur\s+\S+\s+payments\.refund\s+billing-bot\s+20\.00 EUR\s+allow\/low\s+require_approval\/medium 1 × approver\s+changed$/m);
+    expect(result.stdout).toMatch(/^act_gbp\s+\S+\s+payments\.refund\s+billing-bot\s+30\.00 GBP\s+allow\/low\s+require_approval\/medium 1 × approver\s+changed$/m);
     // Never "50.00": euros and pounds are not added together.
     expect(result.stdout).toMatch(/^allow → require_approval\s+2\s+20\.00 EUR \+ 30\.00 GBP$/m);
     expect(result.stdout).toContain('approvals newly asked: 2 (20.00 EUR + 30.00 GBP); no longer asked: 0\n');
@@ -181,6 +185,119 @@ describe('airlock policy backtest: the cost column', { timeout: 300_000 }, () =>
     ]);
   });
 });
+
+// A candidate that only changes who and how many must approve was "no change": only auto / deny /
+// approval-asked was compared, so an operator tightening approvals could not see what it touches.
+describe('airlock policy backtest / shadow show: approvals asked on other terms', { timeout: 300_000 }, () => {
+  let database: TestDatabase;
+  let tightened: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    await seedTeam(database.db);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'airlock-backtest-quorum-'));
+    tightened = path.join(dir, 'two-admins.yaml');
+    await writeFile(tightened, await tightenedPolicy());
+    const refund = (id: string, amount: string) => ({ id, args: { paymentId: `pay_${id}`, amount, currency: 'USD', reason: 'dup' }, cost: amount });
+    for (const a of [refund('act_mid', '125.00'), refund('act_tiny', '20.00')]) {
+      await database.db.prisma.action.create({
+        data: {
+          id: a.id,
+          agentId: 'billing-bot',
+          tool: 'payments.refund',
+          args: a.args,
+          argsHash: a.id,
+          rationale: 'seeded',
+          idempotencyKey: a.id,
+          workflowId: `wf-${a.id}`,
+          costEstimate: a.cost,
+          signals: {},
+        },
+      });
+    }
+  }, 60_000);
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('backtest counts a raised quorum and role as a change, stricter, with the terms, in the text and the JSON', async () => {
+    const result = await runCli(database.url, 'policy', 'backtest', tightened, '--since', '1d', '--against', defaultPolicy);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toContain('2 actions re-evaluated, 1 would change, 0 uncertain, 1 unchanged');
+    expect(result.stdout).toContain('approvals newly asked: 0; no longer asked: 0\n');
+    expect(result.stdout).toContain('approvals asked on other terms: stricter 1 (125.00 USD); looser 0; otherwise changed 0\n');
+    expect(result.stdout).toMatch(/^quorum 1 → 2\s+1\s+125\.00 USD$/m);
+    expect(result.stdout).toMatch(/^role approver → admin\s+1\s+125\.00 USD$/m);
+    expect(result.stdout).toMatch(
+      /^act_mid\s+\S+\s+payments\.refund\s+billing-bot\s+125\.00 USD\s+require_approval\/high 1 × approver\s+require_approval\/high 2 × admin\s+changed: quorum 1 → 2, role approver → admin$/m,
+    );
+    const json = JSON.parse((await runCli(database.url, 'policy', 'backtest', tightened, '--since', '1d', '--against', defaultPolicy, '--json')).stdout) as BacktestReport;
+    expect(json).toMatchObject({ changed: 1, same: 1, transitions: [], tierShifts: [] });
+    expect(json.approvals.stricter).toEqual({ count: 1, amount: '125.00', amounts: [{ currency: 'USD', amount: '125.00' }] });
+    expect([json.approvals.looser.count, json.approvals.otherChanges.count, json.approvals.newlyAsked.count, json.approvals.noLongerAsked.count]).toEqual([0, 0, 0, 0]);
+    expect(json.approvalShifts).toEqual([
+      { term: 'quorum', from: '1', to: '2', count: 1, amount: '125.00', amounts: [{ currency: 'USD', amount: '125.00' }] },
+      { term: 'role', from: 'approver', to: 'admin', count: 1, amount: '125.00', amounts: [{ currency: 'USD', amount: '125.00' }] },
+    ]);
+    expect(json.rows).toMatchObject([
+      {
+        actionId: 'act_mid',
+        status: 'changed',
+        live: { decision: 'require_approval', approval: { requiredApprovals: 1, approverRole: 'approver', timeoutMs: 3_600_000 } },
+        candidate: { decision: 'require_approval', approval: { requiredApprovals: 2, approverRole: 'admin' } },
+        approvalTerms: [
+          { term: 'quorum', from: '1', to: '2', direction: 'stricter' },
+          { term: 'role', from: 'approver', to: 'admin', direction: 'stricter' },
+        ],
+      },
+    ]);
+    // The live policy against itself: nothing.
+    const itself = await runCli(database.url, 'policy', 'backtest', defaultPolicy, '--since', '1d', '--against', defaultPolicy);
+    expect(itself.stdout).toContain('0 would change, 0 uncertain, 2 unchanged');
+    expect(itself.stdout).toContain('approvals asked on other terms: stricter 0; looser 0; otherwise changed 0');
+  });
+
+  it('shadow show totals what workers recorded of the approvals asked on other terms (older rows, without them, are not compared)', async () => {
+    const approval = (requiredApprovals: number, timeoutMs: number) => ({
+      requiredApprovals,
+      approverRole: 'approver',
+      denyEndsIt: true,
+      timeoutMs,
+      timeoutOutcome: 'deny',
+      escalation: [],
+    });
+    const insert = (id: string, live: unknown, shadow: unknown) =>
+      database.db.pool.query(
+        `INSERT INTO shadow_differences (action_id, shadow_version, tool, agent_id, live_decision, live_tier, shadow_decision, shadow_tier, live_approval, shadow_approval, cost_estimate, currency)
+         VALUES ($1, 'v-tight', 'payments.refund', 'billing-bot', 'require_approval', 'high', 'require_approval', 'critical', $2, $3, '125.00', 'USD')`,
+        [id, live === null ? null : JSON.stringify(live), shadow === null ? null : JSON.stringify(shadow)],
+      );
+    await insert('act_q1', approval(1, 3_600_000), approval(2, 3_600_000));
+    await insert('act_q2', approval(2, 3_600_000), approval(1, 14_400_000));
+    await insert('act_old', null, null);
+    const result = await runCli(database.url, 'policy', 'shadow', 'show');
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toContain('3 differences; 0 failed evaluations');
+    expect(result.stdout).toContain('approvals asked on other terms: stricter 1 (125.00 USD); looser 1 (125.00 USD); otherwise changed 0\n');
+    expect(result.stdout).toMatch(/^quorum 1 → 2\s+1\s+125\.00 USD$/m);
+    expect(result.stdout).toMatch(/^deadline 1h → 4h\s+1\s+125\.00 USD$/m);
+    expect(result.stdout).toMatch(/^act_q2 .*require_approval\/high 2 × approver\s+require_approval\/critical 1 × approver\s+quorum 2 → 1, deadline 1h → 4h$/m);
+    const json = JSON.parse((await runCli(database.url, 'policy', 'shadow', 'show', '--json')).stdout) as ShadowSummary;
+    expect(json.approvals).toMatchObject({ stricter: { count: 1 }, looser: { count: 1 }, otherChanges: { count: 0 } });
+    expect(json.recent.find((d) => d.actionId === 'act_old')).toMatchObject({ live: { approval: null }, shadow: { approval: null }, approvalTerms: [] });
+  });
+});
+
+/** The default policy with only the approval of refunds over 50.00 tightened: two admins instead of one approver. */
+async function tightenedPolicy(): Promise<string> {
+  const text = await readFile(defaultPolicy, 'utf8');
+  const tightened = text.replace(
+    'reason: refunds over 50.00 need an approver\n',
+    'reason: refunds over 50.00 need two admins\n    approval:\n      quorum: 2\n      role: admin\n',
+  );
+  if (tightened === text) throw new Error('the default policy changed: the tightened candidate no longer differs');
+  return tightened;
+}
 
 async function runCli(databaseUrl: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {

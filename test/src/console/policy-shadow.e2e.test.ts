@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { defaultActivityDeps, shadowPolicyFromDb } from '@airlock/activities';
+import { DEFAULT_POLICY_FILE } from '@airlock/policy/files';
 import { submitAction } from '@airlock/core/gateway';
 import { createApiKey } from '@airlock/db';
 import type { Browser } from 'playwright-core';
@@ -178,5 +180,80 @@ describe('policy backtest and shadow mode in the console', () => {
       ['policy.shadow_set', 'user:bob'],
       ['policy.shadow_cleared', 'user:bob'],
     ]);
+  }, 240_000);
+
+  // A candidate that only changes who and how many must approve showed as "no change": only
+  // auto / deny / approval-asked was compared.
+  it('a candidate that only tightens an approval (two admins instead of one approver): counted stricter, each term shown, in shadow and backtest', async () => {
+    const text = await readFile(DEFAULT_POLICY_FILE, 'utf8');
+    const tightened = text.replace(
+      'reason: refunds over 50.00 need an approver\n',
+      'reason: refunds over 50.00 need two admins\n    approval:\n      quorum: 2\n      role: admin\n',
+    );
+    expect(tightened).not.toBe(text);
+    expect((await api('/api/v1/policy/shadow', { method: 'PUT', body: { policy: tightened, source: 'two-admins.yaml' } })).status).toBe(200);
+    const mid = await admit(refundRequest({ amount: '125.00' }));
+    // Recorded after admission committed: wait for it.
+    let summary: { approvals: Record<string, { count: number }>; approvalShifts: unknown[]; recent: { actionId: string }[] } | undefined;
+    for (let i = 0; i < 100 && !summary?.recent.some((d) => d.actionId === mid); i++) {
+      if (i > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+      summary = (await (await api('/api/v1/policy/shadow', { key: keys.victor })).json()) as typeof summary;
+    }
+    expect(summary).toMatchObject({
+      differences: 1,
+      transitions: [],
+      tierShifts: [],
+      approvals: { newlyAsked: { count: 0 }, noLongerAsked: { count: 0 }, stricter: { count: 1, amounts: [{ currency: 'USD', amount: '125.00' }] }, looser: { count: 0 } },
+      approvalShifts: [
+        { term: 'quorum', from: '1', to: '2', count: 1 },
+        { term: 'role', from: 'approver', to: 'admin', count: 1 },
+      ],
+      recent: [{ actionId: mid, live: { approval: { requiredApprovals: 1 } }, shadow: { approval: { requiredApprovals: 2, approverRole: 'admin' } } }],
+    });
+
+    const { context, page } = await signedIn(browser, app.url, keys.bob);
+    await page.goto('/policies/shadow');
+    await page.getByText('In shadow: two-admins.yaml', { exact: false }).waitFor();
+    const terms = page.getByRole('table', { name: 'Approval term changes' });
+    expect(await terms.getByRole('row').filter({ hasText: 'Approvals needed' }).textContent()).toMatch(/1 → 2.*1.*125\.00 USD/);
+    expect(await terms.getByRole('row').filter({ hasText: 'Approver role' }).textContent()).toContain('approver → admin');
+    expect(
+      await page
+        .locator('p')
+        .filter({ hasText: /^Asked by both, on other terms/ })
+        .textContent(),
+    ).toContain('stricter 1 (125.00 USD) · looser 0 · otherwise changed 0');
+    const row = page
+      .getByRole('table', { name: 'Shadow differences' })
+      .getByRole('row')
+      .filter({ hasText: mid.slice(0, 12) });
+    expect(await row.textContent()).toMatch(/1\sapprover.*2\sadmins.*quorum 1 → 2, role approver → admin/);
+    await screenshot(page, 'policy-shadow-approvals');
+    await context.close();
+
+    const viewer = await signedIn(browser, app.url, keys.victor);
+    await viewer.page.goto('/policies/backtest');
+    await viewer.page.getByLabel('Candidate policy (YAML)').fill(tightened);
+    await viewer.page.getByLabel('Since').fill('1d');
+    await viewer.page.getByRole('button', { name: 'Run backtest' }).click();
+    await viewer.page.getByRole('heading', { name: 'What would change' }).waitFor();
+    expect(await viewer.page.getByRole('table', { name: 'Decision changes' }).count()).toBe(0);
+    expect(
+      await viewer.page
+        .locator('p')
+        .filter({ hasText: /^Asked by both, on other terms/ })
+        .textContent(),
+    ).toContain('stricter 1 (125.00 USD)');
+    expect(await viewer.page.getByRole('table', { name: 'Approval term changes' }).getByRole('row').filter({ hasText: 'Approvals needed' }).textContent()).toContain('1 → 2');
+    expect(
+      await viewer.page
+        .getByRole('table', { name: 'Changed and uncertain actions' })
+        .getByRole('row')
+        .filter({ hasText: mid.slice(0, 12) })
+        .textContent(),
+    ).toContain('changed: quorum 1 → 2, role approver → admin');
+    await screenshot(viewer.page, 'policy-backtest-approvals');
+    await viewer.context.close();
+    expect(await (await api('/api/v1/policy/shadow', { method: 'DELETE' })).json()).toMatchObject({ cleared: expect.any(String) as string });
   }, 240_000);
 });

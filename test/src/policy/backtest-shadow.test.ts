@@ -99,6 +99,9 @@ describe('policy backtest and shadow mode', () => {
     expect(report.approvals).toEqual({
       newlyAsked: { count: 1, amount: '20.00', amounts: [{ currency: 'USD', amount: '20.00' }] },
       noLongerAsked: { count: 1, amount: '2000.00', amounts: [{ currency: 'USD', amount: '2000.00' }] },
+      stricter: { count: 0, amount: '0.00', amounts: [] },
+      looser: { count: 0, amount: '0.00', amounts: [] },
+      otherChanges: { count: 0, amount: '0.00', amounts: [] },
     });
     expect(report.unknownReads).toContainEqual({ policy: 'candidate', ruleId: 'echo-contacts', fields: ['args.message'], actions: 1, uncertain: 1 });
 

@@ -1,4 +1,4 @@
-import { RiskTier } from '@airlock/core';
+import { ApprovalRequirement, RiskTier } from '@airlock/core';
 import { BacktestInput, SetShadowPolicyInput } from '@airlock/ops';
 import { z } from 'zod';
 
@@ -10,15 +10,42 @@ const Amount = z.string().meta({ description: 'Sum of the actions’ cost estima
 const Amounts = z
   .array(z.object({ currency: z.string().nullable().meta({ description: 'null: the currency was not recorded' }), amount: z.string() }))
   .meta({ description: 'The same sum per currency', example: [{ currency: 'EUR', amount: '125.00' }] });
-const Verdict = z.object({ decision: Decision, tier: RiskTier, rules: z.array(z.string()).meta({ description: 'Matched rule ids' }) });
+const Verdict = z.object({
+  decision: Decision,
+  tier: RiskTier,
+  rules: z.array(z.string()).meta({ description: 'Matched rule ids' }),
+  approval: ApprovalRequirement.nullable().meta({ description: 'Who and how many must approve, by when: null unless the decision is require_approval' }),
+});
+const ApprovalTerm = z
+  .enum(['quorum', 'role', 'group', 'denyEndsIt', 'deadline', 'timeout', 'escalation'])
+  .meta({ description: 'A field of the policy’s approval block (quorum, role, group, denyEndsIt, deadline, timeout, escalation)' });
+const ApprovalTermChange = z.object({
+  term: ApprovalTerm,
+  from: z.string().meta({ description: 'As the policy writes it: "1", "approver", "1h", "none"', example: '1' }),
+  to: z.string().meta({ example: '2' }),
+  direction: z
+    .enum(['stricter', 'looser'])
+    .nullable()
+    .meta({ description: 'Whether it takes more or less to get the action through; null where that depends (a deadline, another group, an escalation)' }),
+});
 const Transition = z.object({ from: Decision, to: Decision, count: z.number().int(), amount: Amount, amounts: Amounts });
 const TierShift = z.object({ from: RiskTier, to: RiskTier, count: z.number().int() });
+const ApprovalTotal = z.object({ count: z.number().int(), amount: Amount, amounts: Amounts });
 const Approvals = z.object({
-  newlyAsked: z.object({ count: z.number().int(), amount: Amount, amounts: Amounts }).meta({ description: 'The candidate asks for an approval the live policy did not' }),
-  noLongerAsked: z
-    .object({ count: z.number().int(), amount: Amount, amounts: Amounts })
-    .meta({ description: 'The live policy asked for an approval the candidate would not (allowed or denied outright)' }),
+  newlyAsked: ApprovalTotal.meta({ description: 'The candidate asks for an approval the live policy did not' }),
+  noLongerAsked: ApprovalTotal.meta({ description: 'The live policy asked for an approval the candidate would not (allowed or denied outright)' }),
+  stricter: ApprovalTotal.meta({
+    description:
+      'Both ask for an approval; the candidate takes more to get the action through (a higher quorum or role, an approver group, one deny ending it, no approving at the deadline)',
+  }),
+  looser: ApprovalTotal.meta({ description: 'Both ask for an approval; the candidate takes less' }),
+  otherChanges: ApprovalTotal.meta({
+    description: 'Both ask on different terms, neither stricter nor looser as a whole: only the deadline, escalation or another group, or some terms each way',
+  }),
 });
+const ApprovalShift = ApprovalTermChange.omit({ direction: true })
+  .extend({ count: z.number().int(), amount: Amount, amounts: Amounts })
+  .meta({ description: 'Actions asked for an approval by both whose approval changes this term (an action counts under each term it changes)' });
 const UnknownRead = z.object({ policy: z.enum(['live', 'candidate']), ruleId: z.string(), fields: z.array(z.string()) });
 
 export const BacktestBody = BacktestInput.meta({
@@ -40,6 +67,7 @@ export const BacktestReportView = z
     transitions: z.array(Transition),
     tierShifts: z.array(TierShift),
     approvals: Approvals,
+    approvalShifts: z.array(ApprovalShift),
     unknownReads: z.array(UnknownRead.extend({ actions: z.number().int(), uncertain: z.number().int() })),
     rows: z.array(
       z.object({
@@ -54,6 +82,7 @@ export const BacktestReportView = z
         live: Verdict,
         candidate: Verdict,
         unknownReads: z.array(UnknownRead),
+        approvalTerms: z.array(ApprovalTermChange).meta({ description: 'Where both ask for an approval: the terms that differ' }),
       }),
     ),
     truncated: z.boolean(),
@@ -77,6 +106,7 @@ export const ShadowSummaryView = z
     transitions: z.array(Transition),
     tierShifts: z.array(TierShift),
     approvals: Approvals,
+    approvalShifts: z.array(ApprovalShift),
     recent: z.array(
       z.object({
         actionId: z.string(),
@@ -84,12 +114,16 @@ export const ShadowSummaryView = z
         agentId: z.string(),
         at: Timestamp,
         liveVersion: z.string().nullable(),
-        live: Verdict,
+        live: Verdict.extend({ approval: Verdict.shape.approval.meta({ description: 'Also null on differences recorded before approvals were' }) }),
         shadow: Verdict.nullable(),
         error: z.string().nullable(),
         costEstimate: z.string().nullable(),
         currency: z.string().nullable(),
+        approvalTerms: z.array(ApprovalTermChange),
       }),
     ),
   })
-  .meta({ id: 'ShadowSummary', description: 'Where the shadow candidate disagreed with the live policy at admission (agreement is not recorded)' });
+  .meta({
+    id: 'ShadowSummary',
+    description: 'Where the shadow candidate disagreed with the live policy at admission: decision, tier or the approval’s terms (agreement is not recorded)',
+  });

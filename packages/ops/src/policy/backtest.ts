@@ -4,7 +4,18 @@ import { Duration, isUnknownToolDenial, type CompiledPolicy } from '@airlock/pol
 import { z } from 'zod';
 import { fromZodError, invalidField } from '../errors.js';
 import { compileCandidate, PolicySourceName, PolicyText } from './candidate.js';
-import { addAmounts, addToCurrency, approvalChange, type CurrencyAmount, type Decision, type Verdict } from './outcome-change.js';
+import {
+  addAmounts,
+  addToCurrency,
+  approvalChange,
+  approvalShift,
+  approvalTermChanges,
+  type ApprovalTerm,
+  type ApprovalTermChange,
+  type CurrencyAmount,
+  type Decision,
+  type Verdict,
+} from './outcome-change.js';
 import { compareRecorded, type UnknownRead } from './recorded-comparison.js';
 
 // `airlock policy backtest` and the console's Backtest page: the recorded actions of a
@@ -44,6 +55,8 @@ export interface BacktestRow {
   candidate: Verdict;
   /** The rules whose conditions read fields this record lacks (redacted, or signals not recorded). */
   unknownReads: UnknownRead[];
+  /** Where both ask for an approval: the terms that differ (quorum, role, group, deadline...); empty otherwise. */
+  approvalTerms: ApprovalTermChange[];
 }
 
 export interface Transition {
@@ -63,6 +76,78 @@ export interface ApprovalChangeTotal {
   amounts: CurrencyAmount[];
 }
 
+/** Approvals that would be asked, dropped, or asked on other terms, with the money involved. */
+export interface ApprovalTotals {
+  /** The candidate asks for an approval the live policy did not. */
+  newlyAsked: ApprovalChangeTotal;
+  /** The live policy asked for an approval the candidate would not (allowed or denied outright). */
+  noLongerAsked: ApprovalChangeTotal;
+  /** Both ask; the candidate takes more to get the action through (a higher quorum or role, an approver group, one deny ending it, no approving at the deadline). */
+  stricter: ApprovalChangeTotal;
+  /** Both ask; the candidate takes less. */
+  looser: ApprovalChangeTotal;
+  /** Both ask on different terms, neither stricter nor looser as a whole: only the deadline, escalation or another group, or some terms each way. */
+  otherChanges: ApprovalChangeTotal;
+}
+
+/** Actions whose approval, asked by both, changes one term (an action can count under several terms). */
+export interface ApprovalTermShift {
+  term: ApprovalTerm;
+  from: string;
+  to: string;
+  count: number;
+  amount: string;
+  amounts: CurrencyAmount[];
+}
+
+const emptyTotal = (): ApprovalChangeTotal => ({ count: 0, amount: '0.00', amounts: [] });
+
+export const emptyApprovalTotals = (): ApprovalTotals => ({
+  newlyAsked: emptyTotal(),
+  noLongerAsked: emptyTotal(),
+  stricter: emptyTotal(),
+  looser: emptyTotal(),
+  otherChanges: emptyTotal(),
+});
+
+/**
+ * Counts `count` actions (their summed cost estimate `amount`, in `currency`) whose approval changed
+ * from `live` to `candidate`: asked, dropped, or asked on other terms (with each term that moved).
+ */
+export function countApprovalChange(
+  totals: ApprovalTotals,
+  termShifts: Map<string, ApprovalTermShift>,
+  live: Pick<Verdict, 'decision' | 'approval'>,
+  candidate: Pick<Verdict, 'decision' | 'approval'>,
+  count: number,
+  amount: string | null,
+  currency: string | null,
+): void {
+  const add = (total: { count: number; amount: string; amounts: CurrencyAmount[] }) => {
+    total.count += count;
+    total.amount = addAmounts(total.amount, amount);
+    addToCurrency(total.amounts, currency, amount);
+  };
+  const asked = approvalChange(live.decision, candidate.decision);
+  if (asked) return add(asked === 'asked' ? totals.newlyAsked : totals.noLongerAsked);
+  const terms = approvalTermChanges(live.approval, candidate.approval);
+  const shift = approvalShift(terms);
+  if (!shift) return;
+  add(shift === 'stricter' ? totals.stricter : shift === 'looser' ? totals.looser : totals.otherChanges);
+  for (const change of terms) {
+    const key = JSON.stringify([change.term, change.from, change.to]);
+    const entry = termShifts.get(key) ?? { term: change.term, from: change.from, to: change.to, count: 0, amount: '0.00', amounts: [] };
+    add(entry);
+    termShifts.set(key, entry);
+  }
+}
+
+const termOrder: ApprovalTerm[] = ['quorum', 'role', 'group', 'denyEndsIt', 'deadline', 'timeout', 'escalation'];
+
+/** Term shifts in the policy's order of the terms, the most common first within one. */
+export const sortedTermShifts = (shifts: Map<string, ApprovalTermShift>) =>
+  [...shifts.values()].sort((a, b) => termOrder.indexOf(a.term) - termOrder.indexOf(b.term) || b.count - a.count);
+
 export interface BacktestReport {
   window: { since: string; until: string };
   live: { version: string; source: string };
@@ -76,11 +161,13 @@ export interface BacktestReport {
   skipped: number;
   /** Actions that a policy version other than the live one classified at the time. */
   classifiedByOtherVersions: number;
-  /** Certain decision changes (allow ↔ require_approval ↔ deny) with the money involved. */
+  /** Certain decision changes (allow ↔ require_approval ↔ deny) with the money involved; a change in an approval's terms counts in `approvals`. */
   transitions: Transition[];
   /** Certain tier changes, with or without a decision change. */
   tierShifts: { from: RiskTier; to: RiskTier; count: number }[];
-  approvals: { newlyAsked: ApprovalChangeTotal; noLongerAsked: ApprovalChangeTotal };
+  approvals: ApprovalTotals;
+  /** Where both ask for an approval on different terms: each term that moved (quorum 1 → 2, role approver → admin...). */
+  approvalShifts: ApprovalTermShift[];
   /** Every rule that read a field some record lacks; `uncertain` counts the actions it left undecided. */
   unknownReads: { policy: UnknownRead['policy']; ruleId: string; fields: string[]; actions: number; uncertain: number }[];
   rows: BacktestRow[];
@@ -137,7 +224,8 @@ export async function backtestPolicy(db: Db, live: CompiledPolicy, raw: Backtest
     classifiedByOtherVersions: 0,
     transitions: [],
     tierShifts: [],
-    approvals: { newlyAsked: { count: 0, amount: '0.00', amounts: [] }, noLongerAsked: { count: 0, amount: '0.00', amounts: [] } },
+    approvals: emptyApprovalTotals(),
+    approvalShifts: [],
     unknownReads: [],
     rows: [],
     truncated: false,
@@ -145,6 +233,7 @@ export async function backtestPolicy(db: Db, live: CompiledPolicy, raw: Backtest
   const transitions = new Map<string, Transition>();
   const tierShifts = new Map<string, { from: RiskTier; to: RiskTier; count: number }>();
   const reads = new Map<string, BacktestReport['unknownReads'][number]>();
+  const termShifts = new Map<string, ApprovalTermShift>();
 
   let after: { at: Date; id: string } | null = null;
   for (;;) {
@@ -167,6 +256,7 @@ export async function backtestPolicy(db: Db, live: CompiledPolicy, raw: Backtest
   }
   report.transitions = [...transitions.values()].sort((a, b) => b.count - a.count);
   report.tierShifts = [...tierShifts.values()].sort((a, b) => b.count - a.count);
+  report.approvalShifts = sortedTermShifts(termShifts);
   report.unknownReads = [...reads.values()].sort((a, b) => b.uncertain - a.uncertain || b.actions - a.actions);
   return report;
 
@@ -214,6 +304,7 @@ export async function backtestPolicy(db: Db, live: CompiledPolicy, raw: Backtest
         live: comparison.live,
         candidate: comparison.candidate,
         unknownReads: comparison.unknownReads,
+        approvalTerms: approvalTermChanges(comparison.live.approval, comparison.candidate.approval),
       });
     } else report.truncated = true;
     if (comparison.status === 'uncertain') return;
@@ -232,13 +323,7 @@ export async function backtestPolicy(db: Db, live: CompiledPolicy, raw: Backtest
       s.count++;
       tierShifts.set(key, s);
     }
-    const approval = approvalChange(l.decision, c.decision);
-    if (approval) {
-      const bucket = approval === 'asked' ? report.approvals.newlyAsked : report.approvals.noLongerAsked;
-      bucket.count++;
-      bucket.amount = addAmounts(bucket.amount, row.cost_estimate);
-      addToCurrency(bucket.amounts, currency, row.cost_estimate);
-    }
+    countApprovalChange(report.approvals, termShifts, l, c, 1, row.cost_estimate, currency);
   }
 }
 

@@ -33,7 +33,7 @@ export interface RecordedComparison {
   status: 'same' | 'changed' | 'uncertain';
   live: Verdict;
   candidate: Verdict;
-  /** The classifications the verdicts come from, with what the verdicts leave out (a plan's approval quorum, its step-labelled reasons). */
+  /** The classifications the verdicts come from, with what the verdicts leave out (the reasons: a plan's step-labelled ones). */
   classifications: { live: Classification; candidate: Classification };
   unknownReads: UnknownRead[];
 }
@@ -92,16 +92,23 @@ export function compareRecorded(live: CompiledPolicy, candidate: CompiledPolicy,
   const keys = [...unknown.keys()];
   const answers = new Set<string>();
   let first: ReturnType<typeof compared> | undefined;
+  let anyDiffers = false;
+  let tried = false;
   if (keys.length <= MAX_UNKNOWN_CONDITIONS) {
+    tried = true;
     for (let mask = 0; mask < 2 ** keys.length; mask++) {
       const assumed = (key: string) => ((mask >> unknown.get(key)!) & 1) === 1;
       const pair = compared(classify(live, assumed), classify(candidate, assumed));
       first ??= pair;
-      answers.add(`${pair.live.decision}/${pair.live.tier}>${pair.candidate.decision}/${pair.candidate.tier}`);
-      if (answers.size > 1) break;
+      // The approval's terms are part of the answer: a quorum that depends on a redacted field is not guessed either.
+      answers.add(JSON.stringify([pair.live.decision, pair.live.tier, pair.live.approval, pair.candidate.decision, pair.candidate.tier, pair.candidate.approval]));
+      anyDiffers ||= differs(pair.live, pair.candidate);
+      if (answers.size > 1 && anyDiffers) break;
     }
   }
-  if (answers.size === 1 && first) return { status: differs(first.live, first.candidate) ? 'changed' : 'same', ...first, unknownReads };
+  // Agreeing whatever the fields hold is certain, even where what both say depends on them.
+  if (tried && !anyDiffers && first) return { status: 'same', ...first, unknownReads };
+  if (answers.size === 1 && first) return { status: 'changed', ...first, unknownReads };
   // Shown as the record's values give them; the status says not to trust it.
   return {
     status: 'uncertain',

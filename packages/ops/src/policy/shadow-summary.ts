@@ -1,8 +1,9 @@
-import type { RiskTier } from '@airlock/core';
+import type { ApprovalRequirement } from '@airlock/core/action';
+import type { RiskTier } from '@airlock/core/risk';
 import type { Db } from '@airlock/db';
-import { approvalChange, addAmounts, addToCurrency, type Decision } from './outcome-change.js';
+import { addAmounts, addToCurrency, approvalTermChanges, type ApprovalTermChange, type Decision, type Verdict } from './outcome-change.js';
 import { readShadowPolicy, type ShadowPolicyRecord } from './shadow-policy.js';
-import type { ApprovalChangeTotal, Transition } from './backtest.js';
+import { countApprovalChange, emptyApprovalTotals, sortedTermShifts, type ApprovalTermShift, type ApprovalTotals, type Transition } from './backtest.js';
 
 export interface ShadowDifferenceRecord {
   actionId: string;
@@ -10,12 +11,15 @@ export interface ShadowDifferenceRecord {
   agentId: string;
   at: string;
   liveVersion: string | null;
-  live: { decision: Decision; tier: RiskTier; rules: string[] };
+  /** `approval` null also on differences recorded before approvals were (their terms were not compared). */
+  live: Verdict;
   /** Null when the shadow evaluation failed (`error`). */
-  shadow: { decision: Decision; tier: RiskTier; rules: string[] } | null;
+  shadow: Verdict | null;
   error: string | null;
   costEstimate: string | null;
   currency: string | null;
+  /** Where both ask for an approval: the terms that differ (quorum, role, group, deadline...). */
+  approvalTerms: ApprovalTermChange[];
 }
 
 export interface ShadowSummary {
@@ -29,7 +33,9 @@ export interface ShadowSummary {
   failures: number;
   transitions: Transition[];
   tierShifts: { from: RiskTier; to: RiskTier; count: number }[];
-  approvals: { newlyAsked: ApprovalChangeTotal; noLongerAsked: ApprovalChangeTotal };
+  approvals: ApprovalTotals;
+  /** Where both ask for an approval on different terms: each term that moved. */
+  approvalShifts: ApprovalTermShift[];
   /** The most recent differences and failures, newest first. */
   recent: ShadowDifferenceRecord[];
 }
@@ -43,9 +49,11 @@ interface DifferenceRowSql {
   live_decision: Decision;
   live_tier: RiskTier;
   live_rules: string[];
+  live_approval: ApprovalRequirement | null;
   shadow_decision: Decision | null;
   shadow_tier: RiskTier | null;
   shadow_rules: string[];
+  shadow_approval: ApprovalRequirement | null;
   error: string | null;
   cost_estimate: string | null;
   currency: string | null;
@@ -63,7 +71,8 @@ export async function shadowSummary(db: Db, options: { version?: string; recent?
     failures: 0,
     transitions: [],
     tierShifts: [],
-    approvals: { newlyAsked: { count: 0, amount: '0.00', amounts: [] }, noLongerAsked: { count: 0, amount: '0.00', amounts: [] } },
+    approvals: emptyApprovalTotals(),
+    approvalShifts: [],
     recent: [],
   };
   if (shadow && shadow.version === version) {
@@ -75,18 +84,21 @@ export async function shadowSummary(db: Db, options: { version?: string; recent?
   const counts = await db.pool.query<{
     live_decision: Decision;
     live_tier: RiskTier;
+    live_approval: ApprovalRequirement | null;
     shadow_decision: Decision | null;
     shadow_tier: RiskTier | null;
+    shadow_approval: ApprovalRequirement | null;
     currency: string | null;
     n: string;
     amount: string | null;
   }>(
-    `SELECT live_decision, live_tier, shadow_decision, shadow_tier, currency, count(*)::text AS n, sum(cost_estimate)::text AS amount
-       FROM shadow_differences WHERE shadow_version = $1 GROUP BY 1, 2, 3, 4, 5`,
+    `SELECT live_decision, live_tier, live_approval, shadow_decision, shadow_tier, shadow_approval, currency, count(*)::text AS n, sum(cost_estimate)::text AS amount
+       FROM shadow_differences WHERE shadow_version = $1 GROUP BY 1, 2, 3, 4, 5, 6, 7`,
     [version],
   );
   const transitions = new Map<string, Transition>();
   const tierShifts = new Map<string, { from: RiskTier; to: RiskTier; count: number }>();
+  const termShifts = new Map<string, ApprovalTermShift>();
   for (const row of counts.rows) {
     const n = Number(row.n);
     if (row.shadow_decision === null || row.shadow_tier === null) {
@@ -108,20 +120,23 @@ export async function shadowSummary(db: Db, options: { version?: string; recent?
       s.count += n;
       tierShifts.set(key, s);
     }
-    const approval = approvalChange(row.live_decision, row.shadow_decision);
-    if (approval) {
-      const bucket = approval === 'asked' ? summary.approvals.newlyAsked : summary.approvals.noLongerAsked;
-      bucket.count += n;
-      bucket.amount = addAmounts(bucket.amount, row.amount);
-      addToCurrency(bucket.amounts, row.currency, row.amount);
-    }
+    countApprovalChange(
+      summary.approvals,
+      termShifts,
+      { decision: row.live_decision, approval: row.live_approval },
+      { decision: row.shadow_decision, approval: row.shadow_approval },
+      n,
+      row.amount,
+      row.currency,
+    );
   }
   summary.transitions = [...transitions.values()].sort((a, b) => b.count - a.count);
   summary.tierShifts = [...tierShifts.values()].sort((a, b) => b.count - a.count);
+  summary.approvalShifts = sortedTermShifts(termShifts);
 
   const recent = await db.pool.query<DifferenceRowSql>(
-    `SELECT action_id, tool, agent_id, created_at, live_version, live_decision, live_tier, live_rules, shadow_decision, shadow_tier, shadow_rules,
-            error, cost_estimate::text AS cost_estimate, currency
+    `SELECT action_id, tool, agent_id, created_at, live_version, live_decision, live_tier, live_rules, live_approval, shadow_decision, shadow_tier, shadow_rules,
+            shadow_approval, error, cost_estimate::text AS cost_estimate, currency
        FROM shadow_differences WHERE shadow_version = $1 ORDER BY created_at DESC, id DESC LIMIT $2`,
     [version, options.recent ?? 50],
   );
@@ -131,11 +146,12 @@ export async function shadowSummary(db: Db, options: { version?: string; recent?
     agentId: r.agent_id,
     at: r.created_at.toISOString(),
     liveVersion: r.live_version,
-    live: { decision: r.live_decision, tier: r.live_tier, rules: r.live_rules },
-    shadow: r.shadow_decision && r.shadow_tier ? { decision: r.shadow_decision, tier: r.shadow_tier, rules: r.shadow_rules } : null,
+    live: { decision: r.live_decision, tier: r.live_tier, rules: r.live_rules, approval: r.live_approval },
+    shadow: r.shadow_decision && r.shadow_tier ? { decision: r.shadow_decision, tier: r.shadow_tier, rules: r.shadow_rules, approval: r.shadow_approval } : null,
     error: r.error,
     costEstimate: r.cost_estimate,
     currency: r.currency,
+    approvalTerms: r.shadow_decision ? approvalTermChanges(r.live_approval, r.shadow_approval) : [],
   }));
   return summary;
 }

@@ -3,7 +3,7 @@
 import { costText } from '@airlock/core';
 import { useActionState, useState } from 'react';
 import { useHydrated } from '../shared/hydrated.js';
-import { ChangeTables, Verdict } from './change-tables.js';
+import { ChangeTables, TermChanges, Verdict } from './change-tables.js';
 import { runBacktest, type BacktestState } from './candidate-actions.js';
 import { DataTable } from '../shared/data-table.js';
 import { sendKeepingTyped } from '../forms/keep-typed.js';
@@ -63,7 +63,7 @@ export function BacktestForm({ liveText }: { liveText: string }) {
             The policy’s own decision is compared, before guardrails, rate limits, budgets and standing approvals; the decision recorded then is shown beside it.
             {r.classifiedByOtherVersions > 0 && ` ${r.classifiedByOtherVersions} of these actions were classified by an earlier policy version.`}
           </p>
-          <ChangeTables transitions={r.transitions} tierShifts={r.tierShifts} approvals={r.approvals} />
+          <ChangeTables transitions={r.transitions} tierShifts={r.tierShifts} approvals={r.approvals} approvalShifts={r.approvalShifts} />
           {r.unknownReads.length > 0 && (
             <>
               <h3>Rules over redacted fields</h3>
@@ -108,6 +108,10 @@ export function BacktestForm({ liveText }: { liveText: string }) {
                         <span className="tier tier-high" title={row.unknownReads.map((u) => `${u.ruleId} reads ${u.fields.join(', ')}`).join('; ')}>
                           uncertain: {[...new Set(row.unknownReads.map((u) => u.ruleId))].join(', ')}
                         </span>
+                      ) : row.approvalTerms.length > 0 ? (
+                        <>
+                          changed: <TermChanges terms={row.approvalTerms} />
+                        </>
                       ) : (
                         'changed'
                       )}

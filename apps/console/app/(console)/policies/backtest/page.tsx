@@ -24,8 +24,9 @@ export default async function BacktestPage() {
     <>
       <h1>Policy backtest</h1>
       <p>
-        Edit the live policy below and run it over the actions recorded in a window: which decisions would change (allow ↔ approval ↔ deny), tier shifts, approvals newly asked or
-        no longer asked, and the cost estimates involved. Nothing is recorded. <a href="/policies">Back to policies</a> · <a href="/policies/shadow">Shadow mode</a>
+        Edit the live policy below and run it over the actions recorded in a window: which decisions would change (allow ↔ approval ↔ deny), tier shifts, approvals newly asked, no
+        longer asked or asked on other terms (more or fewer approvers, another role or group, another deadline), and the cost estimates involved. Nothing is recorded.{' '}
+        <a href="/policies">Back to policies</a> · <a href="/policies/shadow">Shadow mode</a>
       </p>
       <BacktestForm liveText={liveText} />
     </>

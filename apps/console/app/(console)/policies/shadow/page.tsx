@@ -2,7 +2,7 @@ import { costText, roleAtLeast } from '@airlock/core';
 import { readShadowPolicy, shadowSummary } from '@airlock/ops';
 import { requirePageUser } from '../../../../src/ui/auth/session.js';
 import { apiContext } from '../../../../src/api/runtime-context.js';
-import { ChangeTables, Verdict } from '../../../../src/ui/policy/change-tables.js';
+import { ChangeTables, TermChanges, Verdict } from '../../../../src/ui/policy/change-tables.js';
 import { ClearShadowForm, SetShadowForm } from '../../../../src/ui/policy/shadow-forms.js';
 import { DataTable } from '../../../../src/ui/shared/data-table.js';
 
@@ -29,8 +29,8 @@ export default async function ShadowPage() {
     <>
       <h1>Shadow mode</h1>
       <p>
-        A candidate policy evaluated beside the live one on every admitted action. It never changes a decision; only the actions where it disagrees (decision or tier) are recorded.{' '}
-        <a href="/policies">Back to policies</a> · <a href="/policies/backtest">Backtest</a>
+        A candidate policy evaluated beside the live one on every admitted action. It never changes a decision; only the actions where it disagrees (the decision, the tier, or what
+        people must do to approve: quorum, approver role or group, deadline) are recorded. <a href="/policies">Back to policies</a> · <a href="/policies/backtest">Backtest</a>
       </p>
       <section className="card" aria-labelledby="shadow-summary-heading">
         <h2 id="shadow-summary-heading">Summary</h2>
@@ -49,7 +49,9 @@ export default async function ShadowPage() {
           <p className="muted">No candidate is in shadow, and none has recorded anything yet.</p>
         )}
         {summary.shadow && admin && <ClearShadowForm version={summary.shadow.version} />}
-        {summary.version && <ChangeTables transitions={summary.transitions} tierShifts={summary.tierShifts} approvals={summary.approvals} />}
+        {summary.version && (
+          <ChangeTables transitions={summary.transitions} tierShifts={summary.tierShifts} approvals={summary.approvals} approvalShifts={summary.approvalShifts} />
+        )}
         {summary.recent.length > 0 && (
           <>
             <h3>Latest differences</h3>
@@ -70,6 +72,11 @@ export default async function ShadowPage() {
                     {d.shadow ? (
                       <>
                         <Verdict {...d.shadow} /> <span className="muted small">{d.shadow.rules.join(', ')}</span>
+                        {d.approvalTerms.length > 0 && (
+                          <div className="small">
+                            <TermChanges terms={d.approvalTerms} />
+                          </div>
+                        )}
                       </>
                     ) : (
                       <span className="notice error">failed: {d.error}</span>
