@@ -20,6 +20,7 @@ CALLED = {
     ("post", "/api/v1/actions/{id}/cancel"),
     ("post", "/api/v1/authorizations"),
     ("get", "/api/v1/actions/{id}/authorization"),
+    ("post", "/api/v1/actions/{id}/claim"),
     ("post", "/api/v1/actions/{id}/report"),
     ("get", "/api/v1/agents/me"),
 }

@@ -14,6 +14,7 @@ from .models import (
     Failed,
     PendingAuthorization,
     PlanStep,
+    RunClaimed,
     SubmittedAction,
 )
 
@@ -38,6 +39,7 @@ __all__ = [
     "InvalidRequestError",
     "PendingAuthorization",
     "PlanStep",
+    "RunClaimed",
     "SubmittedAction",
     "edited_args_text",
     "refusal_text",

@@ -10,6 +10,7 @@ behave the same in both.
 from __future__ import annotations
 
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Any, Generator, Iterable, TypeVar
 
@@ -30,6 +31,8 @@ from .models import (
     PlanStep,
     ReportFailed,
     ReportSucceeded,
+    RunClaimBody,
+    RunClaimed,
     SubmitActionBody,
     SubmittedAction,
     authorization_adapter,
@@ -85,6 +88,7 @@ _submitted = TypeAdapter(SubmittedAction)
 _live_status = TypeAdapter(ActionLiveStatus)
 _cancelled = TypeAdapter(CancelResult)
 _agent_self = TypeAdapter(AgentSelf)
+_run_claimed = TypeAdapter(RunClaimed)
 
 
 def submit(tool: str, args: dict[str, Any], *, idempotency_key: str, rationale: str | None, requested_by: str | None, signals: dict[str, Any] | None, agent_id: str | None = None) -> Op[SubmittedAction]:
@@ -202,12 +206,24 @@ def await_authorization(action_id: str, *, poll_wait_ms: int, timeout: float | N
             raise TimeoutError(f"action {action_id} is not decided yet")
 
 
-def report(action_id: str, authorization: Authorization, *, output: Any, error: str | None) -> Op[Any]:
+def _check_authorization(authorization: Any, what: str) -> None:
     if not isinstance(authorization, Authorization):
         # E.g. the Denied that await_authorization returned: an AttributeError would not say what went wrong.
         got = getattr(authorization, "status", type(authorization).__name__)
-        message = f'must be the Authorization that await_authorization returned (status "authorized"), got {got}: nothing was authorized to run, so there is nothing to report'
+        message = f'must be the Authorization that await_authorization returned (status "authorized"), got {got}: nothing was authorized to run, so there is nothing to {what}'
         raise InvalidRequestError(f"authorization: {message}", [("authorization", message)])
+
+
+def claim_run(action_id: str, authorization: Authorization, *, runner_id: str | None) -> Op[RunClaimed]:
+    """Claims the authorized run before the tool starts; a new random runner id unless ``runner_id`` is given."""
+    _check_authorization(authorization, "claim")
+    body = _core.body_of(RunClaimBody, dict(authorizationId=authorization.authorizationId, runnerId=runner_id if runner_id is not None else uuid.uuid4().hex))
+    claimed: RunClaimed = yield Call("POST", _core.action_path(action_id, "/claim"), _run_claimed, json=body)
+    return claimed
+
+
+def report(action_id: str, authorization: Authorization, *, output: Any, error: str | None) -> Op[Any]:
+    _check_authorization(authorization, "report")
     if error is not None:
         body = _core.body_of(ReportFailed, dict(authorizationId=authorization.authorizationId, args=authorization.args, error=error or "the tool failed"))
     else:

@@ -15,7 +15,7 @@ from typing import Any, Iterable
 import httpx
 
 from . import _core, _ops
-from .models import ActionLiveStatus, AgentSelf, Authorization, CancelResult, Executed, PlanStep, SubmittedAction
+from .models import ActionLiveStatus, AgentSelf, Authorization, CancelResult, Executed, PlanStep, RunClaimed, SubmittedAction
 
 Outcome = Any  # Executed | Denied | Expired | Failed | Cancelled (see models.ActionOutcome)
 AuthState = Any  # Authorization | PendingAuthorization | an outcome (see models.AuthorizationState)
@@ -164,6 +164,14 @@ class Airlock:
         """Waits until the action is authorized or ended (denied, expired, cancelled, or already reported)."""
         return self._drive(_ops.await_authorization(action_id, poll_wait_ms=self._poll_wait_ms, timeout=timeout, agent_id=agent_id))
 
+    def claim_run(self, action_id: str, authorization: Authorization, *, runner_id: str | None = None) -> RunClaimed:
+        """Claims the authorized run before starting the tool, so that no other process runs it too. ``runner_id`` is a
+        random id per run attempt (made here when not given; pass the answer's ``runnerId`` to claim again after a
+        network error: the same answer). Another runner's claim is an ``AirlockApiError`` 409 ``conflict``: do not run
+        the tool (it may have run there; its result shows in Airlock once reported). An authorization no longer usable
+        (expired, revoked, reported) is a 409 ``decision_rejected``."""
+        return self._drive(_ops.claim_run(action_id, authorization, runner_id=runner_id))
+
     def report(self, action_id: str, authorization: Authorization, *, output: Any = None, error: str | None = None) -> Outcome:
         """Reports the agent's own run with exactly the authorized arguments; ``error`` marks it failed. Idempotent.
         Never refused for what ``output`` holds: one with no JSON form is sent in the server's storable form."""
@@ -249,6 +257,9 @@ class AsyncAirlock:
 
     async def await_authorization(self, action_id: str, *, timeout: float | None = None, agent_id: str | None = None) -> AuthState:
         return await self._drive(_ops.await_authorization(action_id, poll_wait_ms=self._poll_wait_ms, timeout=timeout, agent_id=agent_id))
+
+    async def claim_run(self, action_id: str, authorization: Authorization, *, runner_id: str | None = None) -> RunClaimed:
+        return await self._drive(_ops.claim_run(action_id, authorization, runner_id=runner_id))
 
     async def report(self, action_id: str, authorization: Authorization, *, output: Any = None, error: str | None = None) -> Outcome:
         return await self._drive(_ops.report(action_id, authorization, output=output, error=error))

@@ -159,6 +159,8 @@ class Authorization(_Model):
     args: dict[str, Any]
     argsHash: str
     expiresAt: str
+    #: Set once a runner claimed the run (``claim_run``): another runner may be running it.
+    claimedAt: str | None = None
     links: AuthorizationLinks
 
 
@@ -192,6 +194,23 @@ class ReportFailed(_Body):
     args: dict[str, Any]
     status: Literal["failed"] = "failed"
     error: str
+
+
+class RunClaimBody(_Body):
+    __openapi__ = "RunClaim"
+    authorizationId: str
+    runnerId: str
+
+
+class RunClaimed(_Model):
+    """The run is this runner's: run the tool, then report. ``runnerId`` claims it again after a network error."""
+
+    __openapi__ = "RunClaimed"
+    status: Literal["claimed"]
+    actionId: str
+    authorizationId: str
+    runnerId: str
+    claimedAt: str
 
 
 class Issue(_Model):
@@ -250,6 +269,8 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     PendingAuthorization,
     ReportSucceeded,
     ReportFailed,
+    RunClaimBody,
+    RunClaimed,
     Issue,
     ErrorBody,
     AgentSelf,
