@@ -79,9 +79,11 @@ export async function agentRun(input: GuardedActionInput): Promise<ActionOutcome
       if (!claim) {
         claim = { authorizationId: incoming.authorizationId, runnerId: incoming.runnerId, claimedAt: new Date(Date.now()).toISOString(), recorded: false };
         const taken = claim;
+        // By a normal activity, scheduled in the task that accepts the claim: written only once Temporal durably took it
+        // (a local activity would write it inside that task, and a crash there left a row naming a claim never taken).
         // Recorded even when a kill switch cancels the workflow meanwhile: the runner may be starting the tool.
         await CancellationScope.nonCancellable(() =>
-          bookkeeping.recordRunClaim({
+          recorder.recordRunClaim({
             actionId,
             agentId: request.agentId,
             tool: request.tool,
@@ -112,6 +114,8 @@ export async function agentRun(input: GuardedActionInput): Promise<ActionOutcome
         if (claim) return;
         if (report || authorization.reportHash) throw new Error('the action was already reported');
         if (view.phase !== 'awaiting_report') throw new Error('the authorization is no longer usable (expired, revoked or cancelled)');
+        // From its expiry on, even before the expiry's timer is handled (validators run only when an update arrives, never on replay).
+        if (Date.now() >= Date.parse(authorization.expiresAt)) throw new Error('the authorization is no longer usable (expired)');
       },
     },
   );

@@ -27,7 +27,9 @@ describe('workflow replay of saved histories', () => {
     // -v6: after one patch came to stand for the approval path's six (workflows/src/patches.ts): no markers in the decision's task.
     // -v7: submitted with the REST handler's approval forecast: an action expected to wait is admitted in its first workflow task.
     const generations = ['-v2', '-v3', '-v4', '-v5', '-v6', '-v7', ''];
-    expect(files).toEqual(scenarios.flatMap((s) => generations.map((g) => `${s}${g}.json`)).sort());
+    // Paths with a history of their own: a gate-only run claimed (claimRun: one runner's claim taken, the same runner again) and reported.
+    const paths = ['agent-run-claimed'];
+    expect(files).toEqual([...scenarios.flatMap((s) => generations.map((g) => `${s}${g}.json`)), ...paths.map((p) => `${p}.json`)].sort());
   });
 
   it('the workflow bundle carries no zod: each cached workflow evaluates its own copy of every module it imports', async () => {
