@@ -1,50 +1,75 @@
-import { describeZodIssues, formatZodError, PLAN_TOOL, type Classification } from '@airlock/core';
-import { classifyPlan, evaluatePolicy, type CompiledPolicy, type PolicyInput } from '@airlock/policy';
+import { describeZodIssues, formatZodError, PLAN_TOOL, PlanArgs, type Classification } from '@airlock/core';
+import { toolMatcher } from '@airlock/policy';
+import { assessRequest, type AssessedAgent } from '@airlock/policy/assessment';
 import type { ApiContext } from './context.js';
 import { ApiError } from './errors.js';
 import { invalidField } from './request.js';
 import type { PolicyDryRunBody, PolicyDryRunResult, PolicyDryRunStep } from './schemas.js';
-import { checkToolArgs, isKnownTool } from './tool-args.js';
+import { checkToolArgs, isKnownTool, shippedTools } from './tool-args.js';
 
 // Without an agent there is no one to hold to least privilege: every tool is in reach.
-const ANY_AGENT: PolicyInput['agent'] = { id: '', team: '', owner: null, allowedTools: ['*'] };
+const ANY_AGENT: AssessedAgent = { id: '', team: '', ownerId: null, allowedTools: ['*'] };
 
-/** How the active policy classifies a request, as admission's first step would. Pure: nothing runs or is recorded. */
-export async function dryRunPolicy(ctx: ApiContext, body: PolicyDryRunBody): Promise<PolicyDryRunResult> {
-  checkToolArgs(body.tool, body.args);
-  let agent = ANY_AGENT;
-  if (body.agentId) {
-    const row = await ctx.db.prisma.agent.findUnique({ where: { id: body.agentId }, select: { id: true, team: true, ownerId: true, allowedTools: true } });
-    if (!row) throw invalidField('agentId', `no agent "${body.agentId}"`);
-    agent = { id: row.id, team: row.team, owner: row.ownerId, allowedTools: row.allowedTools };
-  }
-  const { policy } = await ctx.policy.read();
-  const classifyTool = (tool: string, args: Record<string, unknown>): Classification =>
-    evaluatePolicy(policy, {
-      tool,
-      toolKnown: isKnownTool(tool),
-      args,
-      agent,
-      rationale: body.rationale,
-      ...(body.signals ? { signals: body.signals } : {}),
-    });
-  if (body.tool === PLAN_TOOL) return dryRunPlan(policy, body.args, classifyTool);
-  return { policyVersion: policy.version, classification: classifyTool(body.tool, body.args) };
+/** What admission applies after its classification, from live state a dry run does not read or touch. */
+const NOT_APPLIED = [
+  'kill switch (agent or team suspended)',
+  'rate limits',
+  'budgets (cost reservation, approval thresholds)',
+  'standing approvals',
+  'rollback of plan steps (known to the workers)',
+];
+
+/**
+ * How a request that does not say is classified: a tool no worker of Airlock's runs (neither a plan,
+ * nor a demo or built-in tool) that the named agent may call reaches admission only as a gate-only
+ * action (POST /authorizations, the agent runs it: a coding agent's claude_code.bash), so it is
+ * classified as one; anything else as sent to a worker (POST /actions), where a tool no worker
+ * registers is denied as unknown. The answer says which (`execution`).
+ */
+function defaultExecution(tool: string, agent: AssessedAgent | undefined): 'worker' | 'agent' {
+  if (tool === PLAN_TOOL || isKnownTool(tool) || !agent) return 'worker';
+  return toolMatcher(agent.allowedTools)(tool) ? 'agent' : 'worker';
 }
 
-/** A plan is classified step by step, as admission classifies it (`classifyPlan`), each step as the same request for its tool alone. */
-function dryRunPlan(policy: CompiledPolicy, args: Record<string, unknown>, classifyTool: (tool: string, args: Record<string, unknown>) => Classification): PolicyDryRunResult {
-  const classified = classifyPlan(policy, args, (step) => ({ classification: classifyTool(step.tool, step.args) }));
+/**
+ * What admission's classification decides for a request, agent and rationale: the same function
+ * (`assessRequest`: argument checks, policy, least privilege, the guardrails' prompt-injection
+ * escalation), with the tools Airlock ships standing in for a worker's registry. Pure: nothing runs
+ * or is recorded.
+ */
+export async function dryRunPolicy(ctx: ApiContext, body: PolicyDryRunBody): Promise<PolicyDryRunResult> {
+  checkToolArgs(body.tool, body.args);
+  if (body.tool === PLAN_TOOL && body.execution === 'agent') throw invalidField('execution', `${PLAN_TOOL} cannot be a gate-only action`);
+  let agent = ANY_AGENT;
+  let disabled = false;
+  if (body.agentId) {
+    const row = await ctx.db.prisma.agent.findUnique({ where: { id: body.agentId }, select: { id: true, team: true, ownerId: true, allowedTools: true, disabledAt: true } });
+    if (!row) throw invalidField('agentId', `no agent "${body.agentId}"`);
+    agent = { id: row.id, team: row.team, ownerId: row.ownerId, allowedTools: row.allowedTools };
+    disabled = row.disabledAt !== null;
+  }
+  const execution = body.execution ?? defaultExecution(body.tool, body.agentId ? agent : undefined);
+  const { policy } = await ctx.policy.read();
+  const common = { policyVersion: policy.version, execution, notApplied: NOT_APPLIED };
+  // As admission refuses a disabled agent, before any policy.
+  if (disabled) {
+    return { ...common, classification: { decision: 'deny', tier: 'critical', reasons: [`agent "${agent.id}" is disabled`] }, guardrailFlags: [] };
+  }
+  const assessment = assessRequest(policy, { tool: body.tool, args: body.args, rationale: body.rationale, signals: body.signals, execution }, agent, shippedTools);
+  const result = { ...common, classification: assessment.classification, guardrailFlags: assessment.guardrailFlags };
+  if (body.tool !== PLAN_TOOL) return result;
   // checkToolArgs has refused a malformed plan already, with this same 400.
-  if (!classified.ok)
-    throw new ApiError(400, 'invalid_request', `invalid arguments for ${PLAN_TOOL}: ${formatZodError(classified.error, 'args')}`, describeZodIssues(classified.error, 'args'));
-  const plan = classified.plan.steps.map(({ step, assessed: { classification } }): PolicyDryRunStep => ({
-    tool: step.tool,
-    ...(step.description ? { description: step.description } : {}),
+  const parsed = PlanArgs.safeParse(body.args);
+  if (!parsed.success)
+    throw new ApiError(400, 'invalid_request', `invalid arguments for ${PLAN_TOOL}: ${formatZodError(parsed.error, 'args')}`, describeZodIssues(parsed.error, 'args'));
+  const steps = parsed.data.steps;
+  const plan = (assessment.stepClassifications ?? []).map((classification: Classification, index): PolicyDryRunStep => ({
+    tool: steps[index]!.tool,
+    ...(steps[index]!.description ? { description: steps[index]!.description } : {}),
     decision: classification.decision,
     tier: classification.tier,
     reasons: classification.reasons,
     ...(classification.matchedRules ? { matchedRules: classification.matchedRules } : {}),
   }));
-  return { policyVersion: policy.version, classification: classified.plan.classification, plan };
+  return { ...result, plan };
 }

@@ -598,6 +598,10 @@ export const PolicyDryRunBody = z
     agentId: AgentIdField.optional().meta({ description: 'Classify as this agent (team, owner, allowed tools); without it the least-privilege check is skipped' }),
     rationale: ActionRequest.shape.rationale,
     signals: ActionRequest.shape.signals,
+    execution: z.enum(['worker', 'agent']).optional().meta({
+      description:
+        'How the request would be sent: `worker` (POST /actions, a tool a worker runs) or `agent` (POST /authorizations, a gate-only action whose tool the agent runs; its tool is known whatever the workers register). Default: `agent` for a tool Airlock does not ship (neither a plan, nor the demo pack, nor a built-in tool) that the named agent may call, since admission accepts it only gate-only; `worker` otherwise, where a tool no worker registers is denied as unknown. The answer’s `execution` says which was used',
+    }),
   })
   .meta({ id: 'PolicyDryRunBody', description: 'A request to classify, as an agent would send it; nothing runs and nothing is recorded' });
 export type PolicyDryRunBody = z.infer<typeof PolicyDryRunBody>;
@@ -628,11 +632,29 @@ export const PolicyDryRunResult = z
       description:
         'For a plan (airlock.plan) only: each step in order. The plan takes its strictest step’s decision (the highest quorum among equals) and its highest tier, as at admission',
     }),
+    execution: z
+      .enum(['worker', 'agent'])
+      .optional()
+      .meta({ description: 'How the request was classified: as sent to a worker (POST /actions) or gate-only (POST /authorizations); the body’s, or the default it took' }),
+    guardrailFlags: z
+      .array(z.string())
+      .optional()
+      .meta({
+        description:
+          'What the guardrails found, as admission records it: possible prompt injection (which escalates to a person) and sensitive data it would redact; never the values',
+      }),
+    notApplied: z
+      .array(z.string())
+      .optional()
+      .meta({
+        description:
+          'What admission applies after this classification and a dry run does not, because it depends on live state: kill switches, rate limits, budgets, standing approvals, rollback',
+      }),
   })
   .meta({
     id: 'PolicyDryRunResult',
     description:
-      'What the policy alone decides. Kill switches, rate limits, budgets, standing approvals and guardrails are applied at admission, not here; nor is the "no rollback" reason admission adds to a plan of several steps with an irreversible one',
+      'What admission’s classification decides for this request, agent and rationale: the same function admission runs (argument checks, the policy, least privilege, the guardrails’ prompt-injection escalation), against the tools Airlock ships for a worker-run request. A disabled agent is denied as at admission. Not applied, because they depend on live state (`notApplied`): kill switches, rate limits, budget reservations and thresholds, standing approvals, and the "no rollback" reason admission adds to a plan of several steps with an irreversible one (only the workers know which can be rolled back). A tool a worker’s tools module registers is unknown here: classify it with `execution: "agent"` to see what the policy says of it',
   });
 export type PolicyDryRunResult = z.infer<typeof PolicyDryRunResult>;
 

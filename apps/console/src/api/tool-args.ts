@@ -1,11 +1,23 @@
-import { demoToolSpecs, PLAN_TOOL, PlanArgs, type ToolSpec } from '@airlock/core';
+import { builtinToolSpecs, demoToolSpecs, PLAN_TOOL, PlanArgs, type ToolSpec } from '@airlock/core';
+import type { AssessedTools } from '@airlock/policy/assessment';
 import { parseOr400 } from './request.js';
 
 const specsByName = new Map<string, ToolSpec>(demoToolSpecs.map((spec) => [spec.name, spec]));
 
-/** Whether the tool is one the workers register (the demo tool pack): the policy denies the rest. */
+/**
+ * The tools Airlock ships: the demo tool pack every worker registers, and the built-in tools
+ * (shell.exec, http.request, sql.query, fs.write, fs.delete) a worker registers when its tools
+ * config enables them. What the policy dry-run classifies a worker-run request against, as
+ * admission classifies it against its worker's registry. A tools module's own tools, and a
+ * gate-only (agent-run) action's tool, are not among them.
+ */
+const shippedByName = new Map<string, ToolSpec>([...demoToolSpecs, ...builtinToolSpecs].map((spec) => [spec.name, spec]));
+
+export const shippedTools: AssessedTools = { get: (name) => shippedByName.get(name) };
+
+/** Whether the tool is one Airlock ships (the demo pack or a built-in tool): a worker may run it. */
 export function isKnownTool(tool: string): boolean {
-  return specsByName.has(tool);
+  return shippedByName.has(tool);
 }
 
 /**
@@ -15,7 +27,8 @@ export function isKnownTool(tool: string): boolean {
  * plan (1 to 20 steps, each a tool and its args) and each step's args against
  * its tool (`args.steps.0.args.message`), as the SDK and the Python client do
  * before sending. Unknown tools pass: the workflow denies and audits them,
- * keeping one record of every attempt.
+ * keeping one record of every attempt. (Built-in tools pass too: a worker may not
+ * register them, and admission then denies them as unknown.)
  */
 export function checkToolArgs(tool: string, args: Record<string, unknown>): void {
   if (tool === PLAN_TOOL) {
