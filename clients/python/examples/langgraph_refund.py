@@ -71,6 +71,14 @@ def refund_graph(airlock: Airlock, amount: str, call_id: str, refunds: list[dict
                 # Refused since the approve node ran (a kill switch revoked it, it expired): the model is told.
                 results.append(ToolMessage(tool_call_id=call["id"], name="refund", status="error", content=f"Airlock refused refund: {refusal_text(decided)}"))
                 continue
+            try:
+                # Claimed before it runs: a retry of this call from another process (after a crash) must not refund twice.
+                airlock.claim_run(i, decided)
+            except AirlockApiError as error:
+                if error.code != "conflict":
+                    raise
+                results.append(ToolMessage(tool_call_id=call["id"], name="refund", status="error", content=f"refund was not run here: {error}; its result shows in Airlock once reported"))
+                continue
             refunds.append(decided.args)  # the agent's own payment code, with the authorized arguments
             output = {"refundId": f"re_{decided.args['paymentId']}", "amount": decided.args["amount"]}
             airlock.report(i, decided, output=output)

@@ -72,6 +72,13 @@ def refund_agent(airlock: AsyncAirlock, amount: str, call_id: str, refunds: list
             return json.dumps(state.output)
         if not isinstance(state, Authorization):
             return f"Airlock refused refund: {refusal_text(state)}"
+        try:
+            # Claimed before it runs: a retry of this call from another process (after a crash) must not refund twice.
+            await airlock.claim_run(action_id, state)
+        except AirlockApiError as error:
+            if error.code != "conflict":
+                raise
+            return f"refund was not run here: {error}; its result shows in Airlock once reported"
         refunds.append(state.args)  # the agent's own payment code, with the authorized arguments
         output = {"refundId": f"re_{state.args['paymentId']}", "amount": state.args["amount"]}
         await airlock.report(action_id, state, output=output)
