@@ -636,20 +636,14 @@ export const PolicyDryRunResult = z
       .enum(['worker', 'agent'])
       .optional()
       .meta({ description: 'How the request was classified: as sent to a worker (POST /actions) or gate-only (POST /authorizations); the body’s, or the default it took' }),
-    guardrailFlags: z
-      .array(z.string())
-      .optional()
-      .meta({
-        description:
-          'What the guardrails found, as admission records it: possible prompt injection (which escalates to a person) and sensitive data it would redact; never the values',
-      }),
-    notApplied: z
-      .array(z.string())
-      .optional()
-      .meta({
-        description:
-          'What admission applies after this classification and a dry run does not, because it depends on live state: kill switches, rate limits, budgets, standing approvals, rollback',
-      }),
+    guardrailFlags: z.array(z.string()).optional().meta({
+      description:
+        'What the guardrails found, as admission records it: possible prompt injection (which escalates to a person) and sensitive data it would redact; never the values',
+    }),
+    notApplied: z.array(z.string()).optional().meta({
+      description:
+        'What admission applies after this classification and a dry run does not, because it depends on live state: kill switches, rate limits, budgets, standing approvals, rollback',
+    }),
   })
   .meta({
     id: 'PolicyDryRunResult',
