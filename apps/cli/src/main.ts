@@ -33,8 +33,9 @@ policy
   .action(async (file: string) => print((await policyCommands()).policyCheck(file)));
 policy
   .command('test <file> <requests>')
-  .description('classify each sample request in a JSON array and print a table')
-  .action(async (file: string, requests: string) => print(await (await policyCommands()).policyTest(file, requests)));
+  .description('classify each sample request in a JSON array as admission would (policy and guardrails) and print a table')
+  .option('--execution <worker|agent>', 'how a sample that does not say (no "execution") is run: by a worker, or gate-only by the agent (default: as the policy dry-run\'s)')
+  .action(async (file: string, requests: string, options: { execution?: string }) => print(await (await policyCommands()).policyTest(file, requests, options)));
 policy
   .command('backtest <file>')
   .description('re-evaluate the recorded actions of a window under a candidate policy and show what would change (records nothing)')

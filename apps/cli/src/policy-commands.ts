@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { describeZodIssues, PLAN_TOOL, type Classification } from '@airlock/core';
-import { classifyPlan, evaluatePolicy, fileErrorReason, formatProblem, PolicyError, PolicyFileUnreadableError, type CompiledPolicy } from '@airlock/policy';
+import { builtinToolSpecs, demoToolSpecs, describeZodIssues, PLAN_TOOL, PlanArgs, type ToolSpec } from '@airlock/core';
+import { fileErrorReason, formatProblem, PolicyError, PolicyFileUnreadableError, toolMatcher } from '@airlock/policy';
+import { assessRequest, type AssessedTools } from '@airlock/policy/assessment';
 import { loadPolicyFile } from '@airlock/policy/files';
 import { z } from 'zod';
 import { CliError } from './cli-error.js';
@@ -13,6 +14,7 @@ const SampleRequest = z
     args: z.record(z.string(), z.unknown()).default({}),
     rationale: z.string().default(''),
     signals: z.record(z.string(), z.unknown()).optional(),
+    execution: z.enum(['worker', 'agent']).optional(),
     agent: z
       .object({
         id: z.string().default('sample-agent'),
@@ -42,8 +44,34 @@ export function policyCheck(file: string): string {
   return `ok ${file}: ${policy.rules.length} rules, ${policy.rateLimits.length} rate limits, version ${policy.version}`;
 }
 
-/** `airlock policy test <file> <requests.json>`: how each sample request would be classified. */
-export async function policyTest(file: string, requestsFile: string): Promise<string> {
+export type Execution = 'worker' | 'agent';
+
+/**
+ * The tools Airlock ships (the demo pack and the built-in tools), standing in for a worker's
+ * registry as in the policy dry-run (apps/console/src/api/tool-args.ts `shippedTools`).
+ */
+const shippedByName = new Map<string, ToolSpec>([...demoToolSpecs, ...builtinToolSpecs].map((spec) => [spec.name, spec]));
+const shippedTools: AssessedTools = { get: (name) => shippedByName.get(name) };
+
+/**
+ * As the policy dry-run decides for a request that does not say: a tool Airlock does not ship that
+ * the agent may call reaches admission only as a gate-only action (the agent runs it); anything else
+ * as sent to a worker, where a tool no worker registers is denied as unknown.
+ */
+function defaultExecution(tool: string, allowedTools: string[]): Execution {
+  if (tool === PLAN_TOOL || shippedByName.has(tool)) return 'worker';
+  return toolMatcher(allowedTools)(tool) ? 'agent' : 'worker';
+}
+
+/**
+ * `airlock policy test <file> <requests.json>`: how admission's classification (`assessRequest`:
+ * argument checks, policy, least privilege, the guardrails' prompt-injection escalation) would
+ * decide each sample request, as the policy dry-run does. `execution` (each sample's own, else the
+ * option, else as the dry-run defaults) says whether it is sent to a worker or gate-only.
+ */
+export async function policyTest(file: string, requestsFile: string, options: { execution?: string } = {}): Promise<string> {
+  if (options.execution !== undefined && options.execution !== 'worker' && options.execution !== 'agent')
+    throw new CliError(`--execution must be worker or agent, not "${options.execution}"`);
   const policy = loadOrExplain(file);
   let raw: unknown;
   try {
@@ -59,15 +87,33 @@ export async function policyTest(file: string, requestsFile: string): Promise<st
     );
   const parsed = SampleRequests.safeParse(raw);
   if (!parsed.success) throw malformed(parsed.error);
+  const flags: string[] = [];
   const rows = parsed.data.map((request, index) => {
-    const result = classifySample(policy, request, (error) => malformed(error, `${index}.args`));
+    const label = request.name ?? request.tool;
+    // The option is for single tools: a plan always goes to a worker (a sample saying otherwise is refused, as by the dry-run).
+    const fallback = request.tool === PLAN_TOOL ? undefined : (options.execution as Execution | undefined);
+    const execution = request.execution ?? fallback ?? defaultExecution(request.tool, request.agent.allowedTools);
+    if (request.tool === PLAN_TOOL) {
+      if (execution === 'agent') throw new CliError(`${requestsFile}: ${index}.execution: ${PLAN_TOOL} cannot be a gate-only action`);
+      const plan = PlanArgs.safeParse(request.args);
+      if (!plan.success) throw malformed(plan.error, `${index}.args`);
+    }
+    const { agent } = request;
+    const assessment = assessRequest(
+      policy,
+      { tool: request.tool, args: request.args, rationale: request.rationale, signals: request.signals, execution },
+      { id: agent.id, team: agent.team, ownerId: agent.owner, allowedTools: agent.allowedTools },
+      shippedTools,
+    );
+    for (const flag of assessment.guardrailFlags) flags.push(`  ${index + 1} ${label}: ${flag}`);
+    const result = assessment.classification;
     const approval =
       result.decision === 'require_approval'
         ? `${result.approval.requiredApprovals} × ${result.approval.approverRole}${result.approval.approverGroup ? `@${result.approval.approverGroup}` : ''}`
         : '';
     return [
       String(index + 1),
-      request.name ?? request.tool,
+      label,
       result.decision + ('notify' in result && result.notify ? ' (+notify)' : ''),
       result.tier,
       approval,
@@ -75,14 +121,7 @@ export async function policyTest(file: string, requestsFile: string): Promise<st
       result.reasons.join(' | '),
     ];
   });
-  return `${formatTable(['#', 'request', 'decision', 'tier', 'approval', 'rules', 'reasons'], rows, 70)}\n\npolicy ${file} version ${policy.version}`;
-}
-
-/** A sample as admission classifies it: a plan (airlock.plan) step by step, each step as the same request for its tool alone. */
-function classifySample(policy: CompiledPolicy, request: z.infer<typeof SampleRequest>, malformedPlan: (error: z.ZodError) => Error): Classification {
-  const classifyTool = (tool: string, args: Record<string, unknown>) => evaluatePolicy(policy, { ...request, tool, args, toolKnown: true });
-  if (request.tool !== PLAN_TOOL) return classifyTool(request.tool, request.args);
-  const classified = classifyPlan(policy, request.args, (step) => ({ classification: classifyTool(step.tool, step.args) }));
-  if (!classified.ok) throw malformedPlan(classified.error);
-  return classified.plan.classification;
+  const table = formatTable(['#', 'request', 'decision', 'tier', 'approval', 'rules', 'reasons'], rows, 70);
+  const guardrails = flags.length > 0 ? `\n\nguardrail flags:\n${flags.join('\n')}` : '';
+  return `${table}${guardrails}\n\npolicy ${file} version ${policy.version}`;
 }
