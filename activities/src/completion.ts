@@ -22,6 +22,11 @@ import { reached } from './kill-points.js';
 /** The budget reservation an action holds (under `holder`, the action or an edit of it), settled when it completes. */
 export interface BudgetHold {
   holder: string;
+  /**
+   * A gate-only run that was claimed and never reported: the runner may have run the tool, so the
+   * reservation is committed as spent, not released (releasing it could let the same money be spent twice).
+   */
+  mayHaveRun?: boolean;
 }
 
 /** Who completes the action when a tool run ends. */
@@ -40,7 +45,7 @@ export interface SucceededRun {
 
 /**
  * The one place an action ends: records its (redacted) outcome, settles the
- * budget hold by it (committed if the tool ran, released otherwise) and appends
+ * budget hold by it (committed if the tool ran or may have, released otherwise) and appends
  * `action.completed` (after the run's own row, when a `run` completes the
  * action), in one transaction. Outcomes are immutable (also a trigger): if one
  * is already recorded (a retried step, a run that finished before a
@@ -87,7 +92,7 @@ async function settleAndComplete(
 ): Promise<ActionOutcome | null> {
   const kept = await keptOutcome(client, outcome, recorded);
   // Both are idempotent.
-  if ((kept ?? outcome).status === 'executed') await commitBudgetIn(client, { actionId: hold.holder });
+  if ((kept ?? outcome).status === 'executed' || hold.mayHaveRun === true) await commitBudgetIn(client, { actionId: hold.holder });
   else await releaseBudgetIn(client, { actionId: hold.holder });
   await appendAuditIn(client, ...(run ? [run.succeeded] : []), ...(kept ? [] : [completedEvent(outcome.actionId, storedOutcome(outcome), altered)]));
   return differing(kept, outcome);

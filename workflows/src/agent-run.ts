@@ -120,12 +120,14 @@ export async function agentRun(input: GuardedActionInput): Promise<ActionOutcome
     },
   );
 
-  const finish = async (outcome: ActionOutcome): Promise<ActionOutcome> => {
+  /** `mayHaveRun`: ended unreported after its run was claimed; the budget held is kept as spent (BudgetHold). */
+  const finish = async (outcome: ActionOutcome, mayHaveRun = false): Promise<ActionOutcome> => {
     view.phase = 'completing';
     view.outcome = outcome;
+    const held = heldBudget(hold);
     return CancellationScope.nonCancellable(async () => {
       // An outcome already recorded (outcomes never change) is the one the agent gets.
-      const kept = await bookkeeping.completeAction({ outcome, hold: heldBudget(hold) });
+      const kept = await bookkeeping.completeAction({ outcome, hold: held && mayHaveRun ? { ...held, mayHaveRun } : held });
       if (kept) view.outcome = kept;
       view.phase = 'completed';
       await condition(allHandlersFinished);
@@ -168,6 +170,7 @@ export async function agentRun(input: GuardedActionInput): Promise<ActionOutcome
       view.phase = 'authorization_revoked';
       const remainingMs = Date.parse(expiresAt) - Date.now();
       if (remainingMs > 0 && (await condition(() => report !== undefined, remainingMs))) return await recordReport(true);
+      if (claim) return await finish({ status: 'cancelled', actionId, reason: `${why}; the authorization was revoked after ${claimedUnreported(claim.claimedAt)}` }, true);
       return await finish({ status: 'cancelled', actionId, reason: `${why}; the authorization was revoked before it was used` });
     });
   };
@@ -199,6 +202,11 @@ export async function agentRun(input: GuardedActionInput): Promise<ActionOutcome
     view.phase = 'awaiting_report';
 
     if (!(await condition(() => report !== undefined, windowMs))) {
+      if (claim)
+        return await finish(
+          { status: 'expired', actionId, reason: `the authorization expired ${windowMs / 1000}s after it was issued, ${claimedUnreported(claim.claimedAt)}` },
+          true,
+        );
       return await finish({ status: 'expired', actionId, reason: `the authorization was not used (no report) within ${windowMs / 1000}s; the budget is released` });
     }
     return await recordReport(false);
@@ -207,4 +215,9 @@ export async function agentRun(input: GuardedActionInput): Promise<ActionOutcome
     if (revocable && view.phase === 'awaiting_report') return await revoke();
     return await finish({ status: 'cancelled', actionId, reason: await closeForCancellation(input, view, hold) });
   }
+}
+
+/** Why an action whose run was claimed but never reported ends as it does: the tool may have run, at most once. */
+function claimedUnreported(claimedAt: string): string {
+  return `its run claimed at ${claimedAt} and never reported: the tool may have run and its result is unknown; the budget stays spent`;
 }

@@ -1,8 +1,9 @@
 import { claimAgentRun, readAuthorization, reportAgentRun, RunClaimedElsewhereError, waitForAuthorization } from '@airlock/core/agent-gateway';
 import { awaitOutcome, DecisionRejectedError, submitAction } from '@airlock/core/gateway';
-import { createAgent } from '@airlock/db';
+import { createAgent, createBudget } from '@airlock/db';
 import { suspendAndCancel, userOperator } from '@airlock/ops';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refundRequest } from '../support/actions.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
 // A gate-only action's run claim (`claimRun`): the runner about to start the tool claims the
@@ -109,5 +110,42 @@ describe('claiming a gate-only action’s run', () => {
       /no longer usable \(expired, revoked or cancelled\)/,
     );
     expect(await claimRows(actionId)).toHaveLength(0);
+  });
+
+  // Claimed and never reported: the runner may have refunded. The outcome says so, and the money reserved
+  // stays spent (releasing it would let the budget pay for the same refund twice).
+  async function claimedRefund(agentId: string) {
+    await createAgent(h.db, { id: agentId, team: agentId, allowedTools: ['payments.*'] });
+    await createBudget(h.db, { scope: 'agent', target: agentId, period: 'day', currency: 'USD', limit: '1000.00' });
+    // A window long enough for the claim to land first on a busy machine; the test then waits it out.
+    const request = refundRequest({ agentId, amount: '10.00', idempotencyKey: `${agentId}-1`, execution: 'agent', reportWithinMs: 10_000 });
+    const { actionId } = await submitAction(h.client, h.taskQueue, request);
+    const state = await waitForAuthorization(h.client, actionId, 60_000);
+    if (state.state !== 'authorized') throw new Error(`not authorized: ${JSON.stringify(state)}`);
+    await claimAgentRun(h.client, actionId, { authorizationId: state.authorization.authorizationId, runnerId: 'crashed-runner' });
+    return actionId;
+  }
+  const usageOf = async (agentId: string) => {
+    const usage = await h.db.prisma.budgetUsage.findFirstOrThrow({ where: { budget: { target: agentId } } });
+    return { spent: usage.spent.toFixed(2), reserved: usage.reserved.toFixed(2) };
+  };
+
+  it('claimed, then unreported past the window: expired as possibly run, its budget kept as spent', async () => {
+    const actionId = await claimedRefund('claim-spent-expiry');
+    expect(await awaitOutcome(h.client, actionId)).toMatchObject({
+      status: 'expired',
+      reason: expect.stringMatching(/run claimed at \d{4}-\d\d-\d\dT\S+ and never reported: the tool may have run and its result is unknown; the budget stays spent/),
+    });
+    expect(await usageOf('claim-spent-expiry')).toEqual({ spent: '10.00', reserved: '0.00' });
+  });
+
+  it('claimed, then revoked by a kill switch and never reported: cancelled as possibly run, its budget kept as spent', async () => {
+    const actionId = await claimedRefund('claim-spent-revoked');
+    await suspendAndCancel({ db: h.db, temporal: h.client }, admin, { scope: 'agent', target: 'claim-spent-revoked', reason: 'incident 32' });
+    expect(await awaitOutcome(h.client, actionId)).toMatchObject({
+      status: 'cancelled',
+      reason: expect.stringMatching(/incident 32.*revoked after its run claimed at .* the tool may have run/),
+    });
+    expect(await usageOf('claim-spent-revoked')).toEqual({ spent: '10.00', reserved: '0.00' });
   });
 });
