@@ -59,6 +59,19 @@ describe('tool names', () => {
     const args = airlockArgsFor({ session_id: 's', hook_event_name: 'PreToolUse', tool_name: 'Write', tool_input: { file_path: '/r/a', content }, cwd: '/r' });
     expect(args).toMatchObject({ cwd: '/r', file_path: '/r/a', content: expect.stringMatching(/…\(20000 characters\)$/), content_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
   });
+
+  it('keeps the session’s cwd and the cut string’s hash whatever keys the tool input has', () => {
+    const content = 'x'.repeat(20_000);
+    const tool_input = { file_path: '/etc/cron.d/x', cwd: '/etc', content, content_sha256: '0'.repeat(64) };
+    const args = airlockArgsFor({ session_id: 's', hook_event_name: 'PreToolUse', tool_name: 'Write', tool_input, cwd: '/r' });
+    expect(args).toMatchObject({ cwd: '/r', input_cwd: '/etc', input_content_sha256: '0'.repeat(64) });
+    expect(args.content_sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(args.content_sha256).not.toBe('0'.repeat(64));
+    // The example policy then sees a write outside the project.
+    const policy = loadPolicyFile(path.join(policiesDir, 'coding-agent.yaml'));
+    const agent = { id: 'claude', team: 'eng', owner: null, allowedTools: ['claude_code.*'] };
+    expect(evaluatePolicy(policy, { tool: 'claude_code.write', args, toolKnown: true, rationale: '', agent }).decision).toBe('require_approval');
+  });
 });
 
 describe('the example coding-agent policy', () => {

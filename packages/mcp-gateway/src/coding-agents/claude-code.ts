@@ -90,14 +90,23 @@ export function airlockToolFor(toolName: string): string {
  * write stays a readable, storable request.
  */
 export function airlockArgsFor(input: ClaudeCodeHookInput): Record<string, unknown> {
+  // The hook's own keys win: policies trust `cwd` as the session's project directory and `<key>_sha256` as the
+  // hash of what was cut, so a tool input naming either (`{file_path: '/etc/x', cwd: '/etc'}`) must not stand
+  // in for them. What the input said is kept beside them as `input_<key>`, for approvers and policies to see.
   const args: Record<string, unknown> = { cwd: input.cwd ?? '' };
+  const hashes: Record<string, string> = {};
   for (const [key, value] of Object.entries(input.tool_input)) {
+    const name = key === 'cwd' ? 'input_cwd' : key;
     if (typeof value === 'string' && value.length > MAX_STRING) {
-      args[key] = `${cutText(value, MAX_STRING)}…(${value.length} characters)`;
-      args[`${key}_sha256`] = createHash('sha256').update(value).digest('hex');
+      args[name] = `${cutText(value, MAX_STRING)}…(${value.length} characters)`;
+      hashes[`${name}_sha256`] = sha256(value);
     } else {
-      args[key] = value;
+      args[name] = value;
     }
+  }
+  for (const [key, hash] of Object.entries(hashes)) {
+    if (key in args) args[`input_${key}`] = args[key];
+    args[key] = hash;
   }
   return args;
 }
@@ -287,17 +296,23 @@ function toolInputFor(
 ): { toolInput: Record<string, unknown> } | { refused: string } {
   if (canonicalJson(asked) === canonicalJson(authorized)) return { toolInput: input.tool_input };
   const same = (key: string) => canonicalJson(asked[key] ?? null) === canonicalJson(authorized[key] ?? null) && key in asked === key in authorized;
-  const own = (key: string) => Object.hasOwn(input.tool_input, key);
-  if (!own('cwd') && !same('cwd')) return { refused: 'An approver in Airlock changed the working directory (cwd), which the hook cannot apply' };
+  if (!same('cwd')) return { refused: 'An approver in Airlock changed the working directory (cwd), which the hook cannot apply' };
+  // Named as airlockArgsFor names them: the input's own `cwd` is `input_cwd`; a cut string's hash is `<name>_sha256`.
+  const argName = (key: string) => (key === 'cwd' ? 'input_cwd' : key);
+  const long = Object.keys(input.tool_input).filter((key) => typeof input.tool_input[key] === 'string' && input.tool_input[key].length > MAX_STRING);
+  const shortened = long.map(argName);
+  const hashes = new Set(shortened.map((name) => `${name}_sha256`));
   const toolInput: Record<string, unknown> = {};
-  const shortened = Object.keys(input.tool_input).filter((key) => typeof input.tool_input[key] === 'string' && input.tool_input[key].length > MAX_STRING);
-  for (const key of shortened) {
-    if (!same(key) || !same(`${key}_sha256`)) return { refused: `An approver in Airlock changed ${key}, which Airlock saw shortened, so the hook cannot apply the change` };
+  for (const key of long) {
+    const name = argName(key);
+    if (!same(name) || !same(`${name}_sha256`)) return { refused: `An approver in Airlock changed ${key}, which Airlock saw shortened, so the hook cannot apply the change` };
     toolInput[key] = input.tool_input[key];
   }
-  for (const [key, value] of Object.entries(authorized)) {
-    if ((key === 'cwd' && !own('cwd')) || shortened.includes(key) || shortened.some((cut) => key === `${cut}_sha256`)) continue;
-    toolInput[key] = value;
+  for (const [name, value] of Object.entries(authorized)) {
+    if (name === 'cwd' || shortened.includes(name) || hashes.has(name)) continue;
+    // airlockArgsFor's renames undone: the input's own `cwd`, and an input key a hash of the hook's displaced.
+    const displaced = name.startsWith('input_') && hashes.has(name.slice('input_'.length));
+    toolInput[name === 'input_cwd' ? 'cwd' : displaced ? name.slice('input_'.length) : name] = value;
   }
   return { toolInput };
 }

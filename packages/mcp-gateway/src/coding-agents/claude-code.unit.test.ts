@@ -129,6 +129,14 @@ describe('the Claude Code hook runs what Airlock authorized, once, and records w
     expect(airlock.reports).toEqual([{ authorizationId: 'auth-act-1', args: { cwd: '/repo', ...edited }, status: 'succeeded', output: { success: true } }]);
   });
 
+  it('a tool input with a cwd of its own: Airlock sees it as input_cwd beside the session’s cwd, and an edit of it goes back as the input’s cwd', async () => {
+    const own = { command: 'make', cwd: '/repo/sub' };
+    const airlock = fakeAirlock({ authorizedArgs: { cwd: '/repo', command: 'make', input_cwd: '/repo/other' } });
+    const options = { airlockUrl: 'http://airlock.test', apiKey: 'alk_test', waitMs: 0, fetch: airlock.fetch, stateDir };
+    const pre = await runClaudeCodeHook(hookEvent('PreToolUse', own, { tool_use_id: 'u-own-cwd' }), options);
+    expect(pre).toMatchObject({ hookSpecificOutput: { permissionDecision: 'allow', updatedInput: { command: 'make', cwd: '/repo/other' } } });
+  });
+
   it('claims the run before it allows it: the same tool use again (Claude Code killed mid-run, no report made) is denied, never run twice', async () => {
     const airlock = fakeAirlock();
     const options = { airlockUrl: 'http://airlock.test', apiKey: 'alk_test', waitMs: 0, fetch: airlock.fetch, stateDir };
