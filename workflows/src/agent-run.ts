@@ -68,16 +68,25 @@ export async function agentRun(input: GuardedActionInput): Promise<ActionOutcome
   );
 
   /**
-   * The run's claim (`claimRun`): the runner that is starting the tool. Taken in the validator's task, before any
-   * other update is validated, so of two runners claiming at once exactly one is accepted; answered once its audit
-   * row is committed (`recorded`). Histories without a claim replay as before: nothing here runs without the Update.
+   * Whether the authorization can still be used: awaiting its report, and not being revoked (a kill switch's
+   * revocation runs activities before its phase shows; a claim recorded meanwhile must not be answered "run").
    */
-  let claim: (RunClaimed & { recorded: boolean }) | undefined;
+  let revoking = false;
+  const usable = () => view.phase === 'awaiting_report' && !revoking;
+
+  /**
+   * The run's claim (`claimRun`): the runner that is starting the tool. Set by the first claim's handler before
+   * its first await, and the next update's validator runs only after that, so of two runners claiming at once
+   * exactly one is accepted; answered once its audit row is committed (`recorded`), and only if the
+   * authorization is still usable then (`answered`: a runner was told to run). Histories without a claim replay
+   * as before: nothing here runs without the Update.
+   */
+  let claim: (RunClaimed & { recorded: boolean; answered: boolean }) | undefined;
   setHandler(
     claimRunUpdate,
     async (incoming: RunClaim): Promise<RunClaimed> => {
       if (!claim) {
-        claim = { authorizationId: incoming.authorizationId, runnerId: incoming.runnerId, claimedAt: new Date(Date.now()).toISOString(), recorded: false };
+        claim = { authorizationId: incoming.authorizationId, runnerId: incoming.runnerId, claimedAt: new Date(Date.now()).toISOString(), recorded: false, answered: false };
         const taken = claim;
         // By a normal activity, scheduled in the task that accepts the claim: written only once Temporal durably took it
         // (a local activity would write it inside that task, and a crash there left a row naming a claim never taken).
@@ -93,10 +102,16 @@ export async function agentRun(input: GuardedActionInput): Promise<ActionOutcome
           }),
         );
         taken.recorded = true;
-        if (view.authorization) view.authorization = { ...view.authorization, claimedAt: taken.claimedAt };
+        // Expired, revoked or ended while it was being recorded: no runner is told to run, and the action ends saying
+        // the tool did not run (endUnreported waits for this recording before it decides).
+        taken.answered = usable();
+        if (taken.answered && view.authorization) view.authorization = { ...view.authorization, claimedAt: taken.claimedAt };
       }
       const taken = claim;
       await CancellationScope.nonCancellable(() => condition(() => taken.recorded));
+      if (!taken.answered || !usable()) {
+        throw ApplicationFailure.create({ nonRetryable: true, message: 'the authorization is no longer usable (expired, revoked or cancelled): do not run the tool' });
+      }
       return { authorizationId: taken.authorizationId, runnerId: taken.runnerId, claimedAt: taken.claimedAt };
     },
     {
@@ -113,7 +128,7 @@ export async function agentRun(input: GuardedActionInput): Promise<ActionOutcome
         }
         if (claim) return;
         if (report || authorization.reportHash) throw new Error('the action was already reported');
-        if (view.phase !== 'awaiting_report') throw new Error('the authorization is no longer usable (expired, revoked or cancelled)');
+        if (!usable()) throw new Error('the authorization is no longer usable (expired, revoked or cancelled)');
         // From its expiry on, even before the expiry's timer is handled (validators run only when an update arrives, never on replay).
         if (Date.now() >= Date.parse(authorization.expiresAt)) throw new Error('the authorization is no longer usable (expired)');
       },
@@ -133,6 +148,19 @@ export async function agentRun(input: GuardedActionInput): Promise<ActionOutcome
       await condition(allHandlersFinished);
       return kept ?? outcome;
     });
+  };
+
+  /**
+   * Ends an authorization no report came for. A claim still being recorded goes first (its row then precedes
+   * `action.completed`, and its runner is told not to run); a runner that was told to run may have run: the outcome
+   * says so, and the budget held stays spent.
+   */
+  const endUnreported = async (status: 'expired' | 'cancelled', notUsed: string, afterClaim: (claimedAt: string) => string): Promise<ActionOutcome> => {
+    view.phase = 'completing';
+    const taken = claim;
+    if (taken) await CancellationScope.nonCancellable(() => condition(() => taken.recorded));
+    if (taken?.answered) return await finish({ status, actionId, reason: afterClaim(taken.claimedAt) }, true);
+    return await finish({ status, actionId, reason: notUsed });
   };
 
   /** Records the agent's report (never cut short by a cancellation) and ends the action as it says. */
@@ -163,6 +191,7 @@ export async function agentRun(input: GuardedActionInput): Promise<ActionOutcome
    */
   const revoke = async (): Promise<ActionOutcome> => {
     if (report) return await recordReport(false);
+    revoking = true;
     return await CancellationScope.nonCancellable(async () => {
       const why = await bookkeeping.cancellationReason({ agentId: request.agentId });
       const { authorizationId, expiresAt } = view.authorization!;
@@ -170,8 +199,11 @@ export async function agentRun(input: GuardedActionInput): Promise<ActionOutcome
       view.phase = 'authorization_revoked';
       const remainingMs = Date.parse(expiresAt) - Date.now();
       if (remainingMs > 0 && (await condition(() => report !== undefined, remainingMs))) return await recordReport(true);
-      if (claim) return await finish({ status: 'cancelled', actionId, reason: `${why}; the authorization was revoked after ${claimedUnreported(claim.claimedAt)}` }, true);
-      return await finish({ status: 'cancelled', actionId, reason: `${why}; the authorization was revoked before it was used` });
+      return await endUnreported(
+        'cancelled',
+        `${why}; the authorization was revoked before it was used`,
+        (claimedAt) => `${why}; the authorization was revoked after ${claimedUnreported(claimedAt)}`,
+      );
     });
   };
 
@@ -202,12 +234,11 @@ export async function agentRun(input: GuardedActionInput): Promise<ActionOutcome
     view.phase = 'awaiting_report';
 
     if (!(await condition(() => report !== undefined, windowMs))) {
-      if (claim)
-        return await finish(
-          { status: 'expired', actionId, reason: `the authorization expired ${windowMs / 1000}s after it was issued, ${claimedUnreported(claim.claimedAt)}` },
-          true,
-        );
-      return await finish({ status: 'expired', actionId, reason: `the authorization was not used (no report) within ${windowMs / 1000}s; the budget is released` });
+      return await endUnreported(
+        'expired',
+        `the authorization was not used (no report) within ${windowMs / 1000}s; the budget is released`,
+        (claimedAt) => `the authorization expired ${windowMs / 1000}s after it was issued, ${claimedUnreported(claimedAt)}`,
+      );
     }
     return await recordReport(false);
   } catch (error) {
