@@ -23,7 +23,7 @@ export async function dryRun(_previous: DryRunState, form: FormData): Promise<Dr
   } catch {
     return { error: 'The arguments are not valid JSON.' };
   }
-  const body = PolicyDryRunBody.safeParse({ tool: field('tool'), args, agentId: field('agentId'), rationale: field('rationale') ?? '' });
+  const body = PolicyDryRunBody.safeParse({ tool: field('tool'), args, agentId: field('agentId'), rationale: field('rationale') ?? '', execution: field('execution') });
   if (!body.success) return { error: `Check the form: ${formatZodError(body.error)}` };
   try {
     return { result: await dryRunPolicy(apiContext(), body.data) };

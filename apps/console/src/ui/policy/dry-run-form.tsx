@@ -7,20 +7,33 @@ import { sendKeepingTyped } from '../forms/keep-typed.js';
 
 const initial: DryRunState = {};
 
-/** Classifies a sample request with the active policy and shows the decision, tier and reasons (and, for a plan, each step's). */
+const EXECUTION: Record<'worker' | 'agent', string> = {
+  worker: 'sent to a worker (POST /actions)',
+  agent: 'a gate-only action the agent runs (POST /authorizations)',
+};
+
+/**
+ * Classifies a sample request as admission does (policy, least privilege, guardrails) with the active
+ * policy and shows the decision, tier and reasons (and, for a plan, each step's), how it was sent
+ * (execution), what the guardrails found and what a dry run does not apply.
+ */
 export function DryRunForm({ tools, agents, example }: { tools: string[]; agents: string[]; example: string }) {
   const [state, action, pending] = useActionState(dryRun, initial);
   // Controlled: React resets a form after its action, and the sample should survive for the next try.
   const [tool, setTool] = useState(tools[0] ?? '');
   const [args, setArgs] = useState(example);
   const [agentId, setAgentId] = useState('');
+  const [execution, setExecution] = useState('');
   const hydrated = useHydrated();
   const c = state.result?.classification;
+  const flags = state.result?.guardrailFlags ?? [];
+  const notApplied = state.result?.notApplied ?? [];
   return (
     <form action={action} onSubmit={sendKeepingTyped(action)} className="card" aria-labelledby="dry-run-heading">
       <h2 id="dry-run-heading">Dry run</h2>
       <p className="muted small">
-        Classifies a request as the policy alone would. Nothing runs and nothing is recorded; kill switches, budgets and guardrails apply only at admission.
+        Classifies a request as admission does: argument checks, the policy, the agent’s allowed tools and the guardrails. Nothing runs and nothing is recorded; what depends on
+        live state (kill switches, rate limits, budgets, standing approvals) applies only at admission.
       </p>
       <div className="grid2">
         <div>
@@ -43,7 +56,19 @@ export function DryRunForm({ tools, agents, example }: { tools: string[]; agents
             ))}
           </select>
         </div>
+        <div>
+          <label htmlFor="dry-execution">Sent as</label>
+          <select id="dry-execution" name="execution" value={execution} disabled={!hydrated} onChange={(e) => setExecution(e.target.value)}>
+            <option value="">Default (as the API decides)</option>
+            <option value="worker">To a worker (POST /actions)</option>
+            <option value="agent">Gate-only (POST /authorizations)</option>
+          </select>
+        </div>
       </div>
+      <p className="muted small">
+        By default a tool Airlock does not ship that the chosen agent may call is classified gate-only (the agent runs it, as a coding agent does); anything else as sent to a
+        worker, where a tool no worker registers is unknown.
+      </p>
       <label htmlFor="dry-args">Arguments (JSON)</label>
       <textarea id="dry-args" name="args" className="mono" rows={6} value={args} readOnly={!hydrated} onChange={(e) => setArgs(e.target.value)} spellCheck={false} />
       <label htmlFor="dry-rationale">Rationale</label>
@@ -74,6 +99,26 @@ export function DryRunForm({ tools, agents, example }: { tools: string[]; agents
               </li>
             ))}
           </ol>
+        )}
+        {state.result && (
+          <>
+            {state.result.execution && <p className="small">Classified as {EXECUTION[state.result.execution]}.</p>}
+            {flags.length > 0 ? (
+              <>
+                <p className="small">
+                  <strong>Guardrails</strong>
+                </p>
+                <ul aria-label="Guardrail flags" className="small">
+                  {flags.map((flag) => (
+                    <li key={flag}>{flag}</li>
+                  ))}
+                </ul>
+              </>
+            ) : (
+              <p className="small">Guardrails: nothing found.</p>
+            )}
+            {notApplied.length > 0 && <p className="muted small">Not applied in a dry run (live state, checked at admission): {notApplied.join('; ')}.</p>}
+          </>
         )}
       </div>
     </form>
