@@ -89,6 +89,18 @@ export function airlockToolFor(toolName: string): string {
  * directory, long strings cut (with the full text's SHA-256) so a large file
  * write stays a readable, storable request.
  */
+const INPUT_PREFIX = 'input_';
+
+/**
+ * The name a tool input's key has among the arguments: `cwd` is the session's, so the input's own is `input_cwd`,
+ * and a key already starting with `input_` gets the prefix again, so no input key can take another's name (an
+ * input `{cwd: '/etc', input_cwd: '/repo/sub'}` hid its real cwd behind the second) and every `input_` name maps
+ * back by dropping one prefix.
+ */
+function inputArgName(key: string): string {
+  return key === 'cwd' || key.startsWith(INPUT_PREFIX) ? `${INPUT_PREFIX}${key}` : key;
+}
+
 export function airlockArgsFor(input: ClaudeCodeHookInput): Record<string, unknown> {
   // The hook's own keys win: policies trust `cwd` as the session's project directory and `<key>_sha256` as the
   // hash of what was cut, so a tool input naming either (`{file_path: '/etc/x', cwd: '/etc'}`) must not stand
@@ -96,7 +108,7 @@ export function airlockArgsFor(input: ClaudeCodeHookInput): Record<string, unkno
   const args: Record<string, unknown> = { cwd: input.cwd ?? '' };
   const hashes: Record<string, string> = {};
   for (const [key, value] of Object.entries(input.tool_input)) {
-    const name = key === 'cwd' ? 'input_cwd' : key;
+    const name = inputArgName(key);
     if (typeof value === 'string' && value.length > MAX_STRING) {
       args[name] = `${cutText(value, MAX_STRING)}…(${value.length} characters)`;
       hashes[`${name}_sha256`] = sha256(value);
@@ -105,7 +117,7 @@ export function airlockArgsFor(input: ClaudeCodeHookInput): Record<string, unkno
     }
   }
   for (const [key, hash] of Object.entries(hashes)) {
-    if (key in args) args[`input_${key}`] = args[key];
+    if (key in args) args[`${INPUT_PREFIX}${key}`] = args[key];
     args[key] = hash;
   }
   return args;
@@ -252,12 +264,11 @@ async function preToolUse(api: Airlock, input: ClaudeCodeHookInput, options: Cla
         .catch(() => undefined);
       return deny(`${run.refused} (action ${actionId}); the call is refused`);
     }
-    // Claimed before it is allowed: a tool use retried after Claude Code was killed mid-run (its report never made) is
-    // the same action, still authorized; another hook claimed it first, so this one does not let it run again.
-    const start = await startRun(api, actionId, input.tool_name, state.authorizationId);
-    if (!start.run) return deny(`${start.text} (action ${actionId})`);
+    // The note first: a note that cannot be left withdraws the action before any claim, so it ends saying the tool
+    // did not run (a claim answered 'run' would make it end as 'may have run', its budget kept spent).
+    const noteKey = noteKeyFor(input, run.toolInput);
     try {
-      await leaveNote(options, noteKeyFor(input, run.toolInput), actionId);
+      await leaveNote(options, noteKey, actionId);
     } catch (error) {
       // Without its note, PostToolUse could not record the run: withdraw the authorization rather than run unrecorded.
       await api
@@ -266,6 +277,13 @@ async function preToolUse(api: Airlock, input: ClaudeCodeHookInput, options: Cla
         .catch(() => undefined);
       const message = error instanceof Error ? error.message : String(error);
       return deny(`Airlock allowed the call (action ${actionId}, now withdrawn), but the hook could not leave its note for PostToolUse: ${message}; the call is refused`);
+    }
+    // Claimed before it is allowed: a tool use retried after Claude Code was killed mid-run (its report never made) is
+    // the same action, still authorized; another hook claimed it first, so this one does not let it run again.
+    const start = await startRun(api, actionId, input.tool_name, state.authorizationId);
+    if (!start.run) {
+      await takeNote(options, noteKey).catch(() => undefined);
+      return deny(`${start.text} (action ${actionId})`);
     }
     const edited = editedArgsText(args, state.args);
     return edited ? allow(`${describeAllowed(state)}. ${edited}`, run.toolInput) : allow(describeAllowed(state));
@@ -297,8 +315,8 @@ function toolInputFor(
   if (canonicalJson(asked) === canonicalJson(authorized)) return { toolInput: input.tool_input };
   const same = (key: string) => canonicalJson(asked[key] ?? null) === canonicalJson(authorized[key] ?? null) && key in asked === key in authorized;
   if (!same('cwd')) return { refused: 'An approver in Airlock changed the working directory (cwd), which the hook cannot apply' };
-  // Named as airlockArgsFor names them: the input's own `cwd` is `input_cwd`; a cut string's hash is `<name>_sha256`.
-  const argName = (key: string) => (key === 'cwd' ? 'input_cwd' : key);
+  // Named as airlockArgsFor names them (inputArgName); a cut string's hash is `<name>_sha256`.
+  const argName = inputArgName;
   const long = Object.keys(input.tool_input).filter((key) => typeof input.tool_input[key] === 'string' && input.tool_input[key].length > MAX_STRING);
   const shortened = long.map(argName);
   const hashes = new Set(shortened.map((name) => `${name}_sha256`));
@@ -310,9 +328,8 @@ function toolInputFor(
   }
   for (const [name, value] of Object.entries(authorized)) {
     if (name === 'cwd' || shortened.includes(name) || hashes.has(name)) continue;
-    // airlockArgsFor's renames undone: the input's own `cwd`, and an input key a hash of the hook's displaced.
-    const displaced = name.startsWith('input_') && hashes.has(name.slice('input_'.length));
-    toolInput[name === 'input_cwd' ? 'cwd' : displaced ? name.slice('input_'.length) : name] = value;
+    // airlockArgsFor's renames undone: every `input_` name is one (inputArgName, or an input key a hash displaced).
+    toolInput[name.startsWith(INPUT_PREFIX) ? name.slice(INPUT_PREFIX.length) : name] = value;
   }
   return { toolInput };
 }

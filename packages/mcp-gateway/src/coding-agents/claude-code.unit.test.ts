@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { runClaudeCodeHook } from './claude-code.js';
+import { airlockArgsFor, runClaudeCodeHook } from './claude-code.js';
 
 /** A local port nothing listens on: connecting to it is refused at once. */
 async function closedPort(): Promise<number> {
@@ -155,6 +155,18 @@ describe('the Claude Code hook runs what Airlock authorized, once, and records w
     });
     expect(airlock.claims).toHaveLength(2);
     expect(airlock.reports).toEqual([]);
+    // The refused run's note is gone: its PostToolUse never comes.
+    expect((await readdir(`${stateDir}/restarted`)).filter((name) => name.endsWith('.act-1'))).toEqual([]);
+  });
+
+  it('a tool input holding both cwd and input_cwd keeps each under a name of its own, and an edit maps back to both', async () => {
+    const own = { command: 'make', cwd: '/etc', input_cwd: '/repo/sub' };
+    const args = airlockArgsFor({ session_id: 's', hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: own, cwd: '/repo' });
+    expect(args).toEqual({ cwd: '/repo', command: 'make', input_cwd: '/etc', input_input_cwd: '/repo/sub' });
+    const airlock = fakeAirlock({ authorizedArgs: { ...args, input_cwd: '/repo/build' } });
+    const options = { airlockUrl: 'http://airlock.test', apiKey: 'alk_test', waitMs: 0, fetch: airlock.fetch, stateDir };
+    const pre = await runClaudeCodeHook(hookEvent('PreToolUse', own, { tool_use_id: 'u-both-cwd' }), options);
+    expect(pre).toMatchObject({ hookSpecificOutput: { permissionDecision: 'allow', updatedInput: { command: 'make', cwd: '/repo/build', input_cwd: '/repo/sub' } } });
   });
 
   it('a run with other arguments than authorized is reported as failed, saying what ran, and the user is told', async () => {
@@ -321,6 +333,8 @@ describe('the Claude Code hook keeps its notes in a folder only its user can rea
       /^Airlock allowed the call \(action act-1, now withdrawn\), but the hook could not leave its note for PostToolUse: .*EISDIR.*; the call is refused$/,
     );
     expect(airlock.cancelled).toEqual(['act-1']);
+    // Withdrawn before any claim: the action ends saying the tool did not run, not that it may have.
+    expect(airlock.claims).toEqual([]);
   });
 
   it('PostToolUse takes no note from a folder another user owns (it could have planted one), and says why', async () => {
