@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { builtinToolSpecs, demoToolSpecs, describeZodIssues, PLAN_TOOL, PlanArgs, type ToolSpec } from '@airlock/core';
-import { fileErrorReason, formatProblem, PolicyError, PolicyFileUnreadableError, toolMatcher } from '@airlock/policy';
-import { assessRequest, type AssessedTools } from '@airlock/policy/assessment';
+import { describeZodIssues, PLAN_TOOL, PlanArgs } from '@airlock/core';
+import { fileErrorReason, formatProblem, PolicyError, PolicyFileUnreadableError } from '@airlock/policy';
+import { assessRequest } from '@airlock/policy/assessment';
+import { defaultExecution, shippedTools, type Execution } from '@airlock/policy/shipped-tools';
 import { loadPolicyFile } from '@airlock/policy/files';
 import { z } from 'zod';
 import { CliError } from './cli-error.js';
@@ -42,25 +43,6 @@ export function loadOrExplain(file: string) {
 export function policyCheck(file: string): string {
   const policy = loadOrExplain(file);
   return `ok ${file}: ${policy.rules.length} rules, ${policy.rateLimits.length} rate limits, version ${policy.version}`;
-}
-
-export type Execution = 'worker' | 'agent';
-
-/**
- * The tools Airlock ships (the demo pack and the built-in tools), standing in for a worker's
- * registry as in the policy dry-run (apps/console/src/api/tool-args.ts `shippedTools`).
- */
-const shippedByName = new Map<string, ToolSpec>([...demoToolSpecs, ...builtinToolSpecs].map((spec) => [spec.name, spec]));
-const shippedTools: AssessedTools = { get: (name) => shippedByName.get(name) };
-
-/**
- * As the policy dry-run decides for a request that does not say: a tool Airlock does not ship that
- * the agent may call reaches admission only as a gate-only action (the agent runs it); anything else
- * as sent to a worker, where a tool no worker registers is denied as unknown.
- */
-function defaultExecution(tool: string, allowedTools: string[]): Execution {
-  if (tool === PLAN_TOOL || shippedByName.has(tool)) return 'worker';
-  return toolMatcher(allowedTools)(tool) ? 'agent' : 'worker';
 }
 
 /**

@@ -1,11 +1,11 @@
 import { describeZodIssues, formatZodError, PLAN_TOOL, PlanArgs, type Classification } from '@airlock/core';
-import { toolMatcher } from '@airlock/policy';
 import { assessRequest, type AssessedAgent } from '@airlock/policy/assessment';
+import { defaultExecution, shippedTools } from '@airlock/policy/shipped-tools';
 import type { ApiContext } from './context.js';
 import { ApiError } from './errors.js';
 import { invalidField } from './request.js';
 import type { PolicyDryRunBody, PolicyDryRunResult, PolicyDryRunStep } from './schemas.js';
-import { checkToolArgs, isKnownTool, shippedTools } from './tool-args.js';
+import { checkToolArgs } from './tool-args.js';
 
 // Without an agent there is no one to hold to least privilege: every tool is in reach.
 const ANY_AGENT: AssessedAgent = { id: '', team: '', ownerId: null, allowedTools: ['*'] };
@@ -18,18 +18,6 @@ const NOT_APPLIED = [
   'standing approvals',
   'rollback of plan steps (known to the workers)',
 ];
-
-/**
- * How a request that does not say is classified: a tool no worker of Airlock's runs (neither a plan,
- * nor a demo or built-in tool) that the named agent may call reaches admission only as a gate-only
- * action (POST /authorizations, the agent runs it: a coding agent's claude_code.bash), so it is
- * classified as one; anything else as sent to a worker (POST /actions), where a tool no worker
- * registers is denied as unknown. The answer says which (`execution`).
- */
-function defaultExecution(tool: string, agent: AssessedAgent | undefined): 'worker' | 'agent' {
-  if (tool === PLAN_TOOL || isKnownTool(tool) || !agent) return 'worker';
-  return toolMatcher(agent.allowedTools)(tool) ? 'agent' : 'worker';
-}
 
 /**
  * What admission's classification decides for a request, agent and rationale: the same function
@@ -48,7 +36,7 @@ export async function dryRunPolicy(ctx: ApiContext, body: PolicyDryRunBody): Pro
     agent = { id: row.id, team: row.team, ownerId: row.ownerId, allowedTools: row.allowedTools };
     disabled = row.disabledAt !== null;
   }
-  const execution = body.execution ?? defaultExecution(body.tool, body.agentId ? agent : undefined);
+  const execution = body.execution ?? defaultExecution(body.tool, body.agentId ? agent.allowedTools : undefined);
   const { policy } = await ctx.policy.read();
   const common = { policyVersion: policy.version, execution, notApplied: NOT_APPLIED };
   // As admission refuses a disabled agent, before any policy.

@@ -1,24 +1,11 @@
-import { builtinToolSpecs, demoToolSpecs, PLAN_TOOL, PlanArgs, type ToolSpec } from '@airlock/core';
-import type { AssessedTools } from '@airlock/policy/assessment';
+import { demoToolSpecs, PLAN_TOOL, PlanArgs, type ToolSpec } from '@airlock/core';
+import { isShippedTool } from '@airlock/policy/shipped-tools';
 import { parseOr400 } from './request.js';
 
 const specsByName = new Map<string, ToolSpec>(demoToolSpecs.map((spec) => [spec.name, spec]));
 
-/**
- * The tools Airlock ships: the demo tool pack every worker registers, and the built-in tools
- * (shell.exec, http.request, sql.query, fs.write, fs.delete) a worker registers when its tools
- * config enables them. What the policy dry-run classifies a worker-run request against, as
- * admission classifies it against its worker's registry. A tools module's own tools, and a
- * gate-only (agent-run) action's tool, are not among them.
- */
-const shippedByName = new Map<string, ToolSpec>([...demoToolSpecs, ...builtinToolSpecs].map((spec) => [spec.name, spec]));
-
-export const shippedTools: AssessedTools = { get: (name) => shippedByName.get(name) };
-
 /** Whether the tool is one Airlock ships (the demo pack or a built-in tool): a worker may run it. */
-export function isKnownTool(tool: string): boolean {
-  return shippedByName.has(tool);
-}
+export const isKnownTool = isShippedTool;
 
 /**
  * Checks a known tool's arguments at the edge, so the caller gets a 400 naming
