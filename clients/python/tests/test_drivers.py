@@ -4,6 +4,8 @@ same requests and reach the same result."""
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 
@@ -288,3 +290,57 @@ async def test_async_wait_whose_pending_answer_is_malformed_is_the_same_bad_resp
         with pytest.raises(AirlockApiError, match=r"^http://airlock\.test answered GET /api/v1/actions/act-1/outcome with 202 and a body this client does not understand \(.*actionId") as raised:
             await airlock.wait("act-1", timeout=1)
     assert (raised.value.status, raised.value.code) == (202, "bad_response")
+
+
+AUTHORIZATION = Authorization(
+    status="authorized",
+    actionId="act-1",
+    tool="payments.refund",
+    authorizationId="auth-1",
+    args={"amount": "10.00"},
+    argsHash="h",
+    expiresAt="2030-01-01T00:00:00Z",
+    links={"report": "/api/v1/actions/act-1/report"},
+)
+
+
+def claimed(runner_id: str) -> httpx.Response:
+    return httpx.Response(200, json={"status": "claimed", "actionId": "act-1", "authorizationId": "auth-1", "runnerId": runner_id, "claimedAt": "2030-01-01T00:00:00Z"})
+
+
+def claim_script():
+    """A claim whose first answer is lost (the server took it), then a 503, then the answer: every attempt must carry
+    the same runner id, or the server would refuse the retry as another runner's."""
+    bodies: list[dict] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        bodies.append(json.loads(request.content))
+        if len(bodies) == 1:
+            raise httpx.ReadError("connection reset")
+        if len(bodies) == 2:
+            return unavailable()
+        return claimed(bodies[0]["runnerId"])
+
+    return handle, bodies
+
+
+def test_sync_claim_run_retries_with_the_same_runner_id(monkeypatch):
+    monkeypatch.setattr("time.sleep", lambda _s: None)
+    handle, bodies = claim_script()
+    with Airlock("http://airlock.test", api_key="alk_x", http=httpx.Client(transport=httpx.MockTransport(handle))) as airlock:
+        answer = airlock.claim_run("act-1", AUTHORIZATION)
+    assert len(bodies) == 3
+    assert len({body["runnerId"] for body in bodies}) == 1
+    assert answer.runnerId == bodies[0]["runnerId"]
+
+
+async def test_async_claim_run_retries_with_the_same_runner_id(monkeypatch):
+    async def no_sleep(_s: float) -> None:
+        return None
+
+    monkeypatch.setattr("asyncio.sleep", no_sleep)
+    handle, bodies = claim_script()
+    async with AsyncAirlock("http://airlock.test", api_key="alk_x", http=httpx.AsyncClient(transport=httpx.MockTransport(handle))) as airlock:
+        answer = await airlock.claim_run("act-1", AUTHORIZATION, runner_id="runner-7")
+    assert [body["runnerId"] for body in bodies] == ["runner-7"] * 3
+    assert answer.runnerId == "runner-7"

@@ -214,12 +214,28 @@ def _check_authorization(authorization: Any, what: str) -> None:
         raise InvalidRequestError(f"authorization: {message}", [("authorization", message)])
 
 
+#: How long a claim is sent again through network errors and 502/503/504, as the TypeScript SDK does.
+CLAIM_RETRY_S = 30.0
+
+
 def claim_run(action_id: str, authorization: Authorization, *, runner_id: str | None) -> Op[RunClaimed]:
-    """Claims the authorized run before the tool starts; a new random runner id unless ``runner_id`` is given."""
+    """Claims the authorized run before the tool starts; a new random runner id unless ``runner_id`` is given. Sent
+    again through network errors and 502/503/504 for up to ``CLAIM_RETRY_S`` with the same runner id: a claim whose
+    answer was lost is then answered again, where a new id would be refused as another runner's (and the tool never
+    run)."""
     _check_authorization(authorization, "claim")
     body = _core.body_of(RunClaimBody, dict(authorizationId=authorization.authorizationId, runnerId=runner_id if runner_id is not None else uuid.uuid4().hex))
-    claimed: RunClaimed = yield Call("POST", _core.action_path(action_id, "/claim"), _run_claimed, json=body)
-    return claimed
+    deadline = time.monotonic() + CLAIM_RETRY_S
+    delay = FIRST_RETRY_DELAY_S
+    while True:
+        try:
+            claimed: RunClaimed = yield Call("POST", _core.action_path(action_id, "/claim"), _run_claimed, json=body)
+            return claimed
+        except Exception as error:
+            if not is_transient(error) or time.monotonic() + delay > deadline:
+                raise
+        yield Sleep(delay)
+        delay = min(delay * 2, MAX_RETRY_DELAY_S)
 
 
 def report(action_id: str, authorization: Authorization, *, output: Any, error: str | None) -> Op[Any]:

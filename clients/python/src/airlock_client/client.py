@@ -166,8 +166,8 @@ class Airlock:
 
     def claim_run(self, action_id: str, authorization: Authorization, *, runner_id: str | None = None) -> RunClaimed:
         """Claims the authorized run before starting the tool, so that no other process runs it too. ``runner_id`` is a
-        random id per run attempt (made here when not given; pass the answer's ``runnerId`` to claim again after a
-        network error: the same answer). Another runner's claim is an ``AirlockApiError`` 409 ``conflict``: do not run
+        random id per run attempt (made here when not given), sent again with the same id through network errors and
+        502/503/504 for up to 30 s, so a claim whose answer was lost gets the same answer. Another runner's claim is an ``AirlockApiError`` 409 ``conflict``: do not run
         the tool (it may have run there; its result shows in Airlock once reported). An authorization no longer usable
         (expired, revoked, reported) is a 409 ``decision_rejected``."""
         return self._drive(_ops.claim_run(action_id, authorization, runner_id=runner_id))
