@@ -106,7 +106,7 @@ describe('the gateway talks to Airlock through the SDK’s client', () => {
  * report is accepted; `reportAnswers` are the report endpoint's answers in turn (the last one repeats).
  */
 let actions = 0;
-function fakeAirlock(reportAnswers: Array<{ status: number; body: unknown }>, options: { expiresInMs?: number; claimedBy?: string } = {}) {
+function fakeAirlock(reportAnswers: Array<{ status: number; body: unknown }>, options: { expiresInMs?: number; claimedBy?: string; loseFirstClaimAnswer?: boolean } = {}) {
   // An action id of its own: the gateway remembers runs per action for the whole process.
   const action = {
     actionId: `act-${++actions}`,
@@ -132,6 +132,8 @@ function fakeAirlock(reportAnswers: Array<{ status: number; body: unknown }>, op
       claims.push(runnerId);
       claimedBy ??= runnerId;
       if (claimedBy !== runnerId) return json(409, { error: { code: 'conflict', message: `the run was already claimed by another runner at ${claimedAt}` } });
+      // Taken, but its answer never reaches the caller (a 500 is not sent again by the SDK: the call throws).
+      if (options.loseFirstClaimAnswer && claims.length === 1) return json(500, { error: { code: 'internal', message: 'answer lost' } });
       return json(200, { status: 'claimed', actionId: action.actionId, authorizationId: action.authorizationId, runnerId, claimedAt });
     }
     if (url.pathname.endsWith('/report')) {
@@ -209,6 +211,24 @@ describe('one upstream run per authorized action, whatever happens to its report
       expect(airlock.reports).toEqual([]);
       expect(rememberedRun(airlock.actionId)).toBe(false);
       expect(airlock.claims).toHaveLength(1);
+    } finally {
+      await close();
+    }
+  });
+
+  it('a claim whose answer was lost is claimed again as the same runner: the check then runs the upstream, once', async () => {
+    const airlock = fakeAirlock([{ status: 200, body: undefined }], { loseFirstClaimAnswer: true });
+    const upstream = countingUpstream();
+    const { client, close } = await sessionWith(await airlock.connect(), upstream);
+    try {
+      const first = (await client.callTool({ name: CHECK_TOOL, arguments: { actionId: airlock.actionId } })) as CallToolResult;
+      expect(first.isError).toBe(true);
+      expect(textOf(first)).toMatch(/^demo\.echo was not run: Airlock could not record that it starts .*; call airlock\.check with the actionId to try again$/);
+      const again = (await client.callTool({ name: CHECK_TOOL, arguments: { actionId: airlock.actionId } })) as CallToolResult;
+      expect(again.isError).toBeFalsy();
+      expect(upstream.runs).toBe(1);
+      expect(airlock.claims).toHaveLength(2);
+      expect(new Set(airlock.claims).size).toBe(1);
     } finally {
       await close();
     }

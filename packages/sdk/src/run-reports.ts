@@ -62,9 +62,10 @@ export type RunStart = { run: true; runnerId: string } | { run: false; claimedEl
  * action across processes, so a call retried after a crash or restart never runs the tool twice. Sent again
  * with the same runner id through network errors and 502/503/504 for up to 30 s, then the error is thrown
  * (the tool does not run). Another run's claim, or an authorization no longer usable, is a RunStart saying so.
+ * `runnerId`: the id an earlier call that threw used, to try again as the same runner (its claim may have been
+ * recorded with the answer lost: under a new id it would be refused as another runner's).
  */
-export async function startRun(airlock: Airlock, actionId: string, toolName: string, authorizationId: string): Promise<RunStart> {
-  const runnerId = newRunnerId();
+export async function startRun(airlock: Airlock, actionId: string, toolName: string, authorizationId: string, runnerId = newRunnerId()): Promise<RunStart> {
   const deadline = Date.now() + REPORT_RETRY_MS;
   let retryDelayMs = 250;
   for (;;) {
