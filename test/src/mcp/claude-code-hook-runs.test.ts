@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAirlockServer, type AirlockServer } from '../adapters/airlock-server.js';
 
 // The Claude Code hook against a real Airlock (REST API, worker, Temporal, PostgreSQL; the default policy
-// sends claude_code.* to a person): what Claude Code is told to run is what was authorized, and every
-// run needs a decision of its own.
+// sends claude_code.* to a person): what Claude Code is told to run is what was authorized, every run
+// needs a decision of its own, and a run is claimed before it is allowed (never run twice).
 
 let server: AirlockServer;
 let options: ClaudeCodeHookOptions;
@@ -82,5 +82,31 @@ describe('the Claude Code hook against a real Airlock', { timeout: 180_000 }, ()
     // The same command again, nobody deciding: it waits for a decision of its own, and is withdrawn.
     const again = await runClaudeCodeHook(hookEvent('runs-repeat', 'PreToolUse', 'Bash', command), { ...options, waitMs: 1_000 });
     expect(again).toMatchObject({ hookSpecificOutput: { permissionDecision: 'deny', permissionDecisionReason: expect.stringMatching(/^No decision in Airlock within 1 s/) } });
+  });
+});
+
+// Claude Code killed after PreToolUse allowed a tool use (no PostToolUse, no report) retries the same tool use, the
+// same action still authorized in Airlock: the hook claimed the run before it allowed it, so it refuses the retry.
+describe('the Claude Code hook claims the run before it allows it', { timeout: 180_000 }, () => {
+  it('the same tool use again after Claude Code was killed mid-run is denied: started elsewhere, never run twice', async () => {
+    const command = { command: 'npm publish' };
+    const actionId = deriveActionId(server.h.taskQueue, 'claude', 'claude-code:claim-killed:tu-killed');
+    const pre = runClaudeCodeHook(hookEvent('claim-killed', 'PreToolUse', 'Bash', command, { tool_use_id: 'tu-killed' }), options);
+    await approveUntilAuthorized(actionId);
+    expect(await pre).toMatchObject({ hookSpecificOutput: { permissionDecision: 'allow' } });
+    // Claude Code runs it and is killed: no PostToolUse. Restarted, it retries the tool use (a hook process of its own).
+    const again = await runClaudeCodeHook(hookEvent('claim-killed', 'PreToolUse', 'Bash', command, { tool_use_id: 'tu-killed' }), options);
+    expect(again).toMatchObject({
+      hookSpecificOutput: {
+        permissionDecision: 'deny',
+        permissionDecisionReason: expect.stringMatching(
+          new RegExp(
+            `^Bash was not run here: this call was already started by another run \\(the run was already claimed by another runner at .*\\), and its result is not known here\\. It shows in Airlock \\(action ${actionId}\\)`,
+          ),
+        ),
+      },
+    });
+    expect((await getActionStatus(server.h.client, actionId)).phase).toBe('awaiting_report');
+    expect(await server.h.db.prisma.auditEvent.count({ where: { actionId, type: 'action.authorization_claimed' } })).toBe(1);
   });
 });
