@@ -64,6 +64,16 @@ export const APPROVAL_PATH_PATCHES = 'approval-path-patches-v1';
  */
 export const ADMISSION_IN_FIRST_TASK_PATCH = 'admission-in-first-task';
 
+/**
+ * A plan's compensation resolution (`resolveCompensation`) is written by a normal activity, scheduled
+ * in the workflow task that accepts the update, so it runs only once Temporal durably accepted it. The
+ * local activity of histories from before ran inside that task, before its completion: a worker crash
+ * there left an audit row for a resolution never accepted, holding the per-resolution sequence key the
+ * next accepted resolution needed (the audit then showed the lost answer). Asked on its own, in the
+ * handler (not part of APPROVAL_PATH_PATCHES); older histories keep the local activity.
+ */
+export const COMPENSATION_RESOLUTION_AFTER_ACCEPT_PATCH = 'compensation-resolution-recorded-after-accept';
+
 /** The patches APPROVAL_PATH_PATCHES stands for. */
 export type ApprovalPathPatch =
   | typeof ADMISSION_OPENS_ROUND_PATCH

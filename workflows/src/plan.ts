@@ -2,8 +2,9 @@ import { ActivityFailure, ApplicationFailure, CancellationScope, condition, isCa
 import type { ActionOutcome, ActionStatusView, CompensationResolution, PlanArgs, PlanStepView } from '@airlock/core';
 import { resolveCompensationUpdate } from '@airlock/core/workflow';
 import type { Activities } from '@airlock/activities';
-import { bookkeeping, executor, waitingExecutor } from './activities.js';
+import { bookkeeping, executor, recorder, waitingExecutor } from './activities.js';
 import { compensationInputProblem } from './compensation-rules.js';
+import { COMPENSATION_RESOLUTION_AFTER_ACCEPT_PATCH } from './patches.js';
 
 // Compensations retry a few times on their own before a person is asked.
 const compensator = proxyActivities<Activities>({
@@ -39,7 +40,12 @@ export async function runPlan(actionId: string, plan: PlanArgs, view: ActionStat
   setHandler(
     resolveCompensationUpdate,
     async (resolution: CompensationResolution) => {
-      const recorded = await bookkeeping.recordCompensationResolution({ actionId, resolution, sequence: ++resolutions });
+      const sequence = ++resolutions;
+      // By a normal activity, scheduled in the task that accepts the resolution: written only once Temporal durably
+      // took it, and not cut short by a cancellation once taken. Histories from before wrote it in a local activity.
+      const recorded = patched(COMPENSATION_RESOLUTION_AFTER_ACCEPT_PATCH)
+        ? await CancellationScope.nonCancellable(() => recorder.recordCompensationResolution({ actionId, resolution, sequence }))
+        : await bookkeeping.recordCompensationResolution({ actionId, resolution, sequence });
       if (!recorded.ok) throw ApplicationFailure.nonRetryable(recorded.reason, 'NotAllowed');
       if (awaiting?.step === resolution.step) awaiting.resolution = resolution;
       return { accepted: true as const };

@@ -1,0 +1,72 @@
+import { defaultActivityDeps } from '@airlock/activities';
+import { PLAN_TOOL, resolveCompensationUpdate, type ActionRequestInput } from '@airlock/core';
+import { actionHandle, awaitOutcome, decideAction, submitAction } from '@airlock/core/gateway';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitForStatus } from '../support/actions.js';
+import { defaultPolicy, seedTeam, startHarness, type Harness } from '../support/harness.js';
+import { stubbornTool } from '../support/stubborn-tool.js';
+
+// A plan's compensation resolution (resolveCompensation) is written to the database only once Temporal
+// durably accepted the update: by a normal activity scheduled in the task that accepts it (patch
+// compensation-resolution-recorded-after-accept), never by a local activity inside that task, where a
+// worker crash left an audit row for a resolution Temporal never took (holding the sequence key of the
+// next accepted one). Read from the history: every write follows its update's acceptance, as an activity.
+
+const stubborn = stubbornTool();
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ deps: (db) => defaultActivityDeps(db, defaultPolicy(), [stubborn.tool]) });
+  await seedTeam(h.db);
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+const plan = (key: string): ActionRequestInput => ({
+  agentId: 'billing-bot',
+  tool: PLAN_TOOL,
+  args: {
+    steps: [
+      { tool: 'demo.stubborn', args: { id: key } },
+      { tool: 'demo.fail', args: { message: 'boom' } },
+    ],
+  },
+  rationale: 'batch',
+  idempotencyKey: key,
+});
+
+describe('compensation resolution', () => {
+  it('is recorded by a normal activity scheduled after Temporal accepted the update, never in a local activity', async () => {
+    stubborn.state.undoWorks = false;
+    const { actionId, argsHash } = await submitAction(h.client, h.taskQueue, plan('resolution-after-accept'));
+    await waitForStatus(h.client, actionId, (s) => s.phase === 'awaiting_approval');
+    await decideAction(h.client, actionId, { approverId: 'alice', decision: 'approve', channel: 'api', argsHash });
+    await waitForStatus(h.client, actionId, (s) => s.phase === 'compensation_failed', 30_000);
+
+    const handle = actionHandle(h.client, actionId);
+    // A non-approver's answer is accepted, then refused by the write (the update fails; no row).
+    await expect(handle.executeUpdate(resolveCompensationUpdate, { args: [{ approverId: 'victor', step: 0, resolution: 'retry' }] })).rejects.toThrow(/update failed/i);
+    stubborn.state.undoWorks = true;
+    await handle.executeUpdate(resolveCompensationUpdate, { args: [{ approverId: 'alice', step: 0, resolution: 'retry' }] });
+    expect(await awaitOutcome(h.client, actionId)).toMatchObject({ status: 'failed' });
+
+    const events = (await handle.fetchHistory()).events ?? [];
+    const accepted = events.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === resolveCompensationUpdate.name);
+    const scheduled = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'recordCompensationResolution');
+    const localWrites = events.filter((e) => {
+      const marker = e.markerRecordedEventAttributes;
+      if (marker?.markerName !== 'core_local_activity') return false;
+      const payloads = Object.values(marker.details ?? {}).flatMap((d) => d.payloads ?? []);
+      return payloads.some((p) => p.data && Buffer.from(p.data).toString('utf8').includes('recordCompensationResolution'));
+    });
+    expect(accepted).toHaveLength(2);
+    expect(localWrites).toHaveLength(0);
+    expect(scheduled).toHaveLength(2);
+    // Each write is scheduled after (never before or with) the acceptance of its update.
+    for (const [i, write] of scheduled.entries()) expect(Number(write.eventId)).toBeGreaterThan(Number(accepted[i]!.eventId));
+
+    const rows = await h.db.prisma.auditEvent.findMany({ where: { actionId, type: 'compensation.resolution' }, orderBy: { seq: 'asc' } });
+    expect(rows.map((r) => r.actor)).toEqual(['user:alice']);
+  });
+});
