@@ -5,7 +5,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { PLAN_TOOL } from '@airlock/core';
+import { PLAN_TOOL, resolveCompensationUpdate } from '@airlock/core';
 import { reportAgentRun } from '@airlock/core/agent-gateway';
 import type { ActionRequest } from '@airlock/core';
 import { forecastApproval } from '@airlock/console';
@@ -20,10 +20,13 @@ import { temporalCliPath, temporalTestServerPath, repoRoot } from '../src/suppor
 import { createTestDatabase } from '../src/support/database.js';
 import { defaultPolicy, seedTeam } from '../src/support/harness.js';
 import { quietTemporalRuntime } from '../src/support/runtime.js';
+import { stubbornTool } from '../src/support/stubborn-tool.js';
 
 quietTemporalRuntime();
 // `-- --suffix=-v2` records a new generation beside the old files (which keep replaying), e.g. after a patched() change.
 const suffix = process.argv.find((a) => a.startsWith('--suffix='))?.slice('--suffix='.length) ?? '';
+// `-- --paths` records only the paths with a history of their own (pathScenarios), without a suffix, and no main scenario.
+const pathsOnly = process.argv.includes('--paths');
 const outDir = path.join(repoRoot, 'test/histories');
 const database = await createTestDatabase();
 await seedTeam(database.db);
@@ -149,9 +152,68 @@ async function timeoutScenario() {
   await env.teardown();
 }
 
+/**
+ * Paths with a history of their own, beside the main scenarios' generations: an approved gate-only run
+ * reported (twice) with no claim, its report recorded by a normal activity after Temporal accepted it
+ * (agent-report-recorded-after-accept), and a plan whose failing compensation waits for a person, answered
+ * by a non-approver (accepted, refused by the write) and then by an approver (compensation-resolution-recorded-after-accept).
+ */
+async function pathScenarios() {
+  const cli = temporalCliPath();
+  const env = await TestWorkflowEnvironment.createLocal(cli ? { server: { executable: { type: 'existing-path', path: cli } } } : {});
+  const taskQueue = 'record-paths';
+  const stubborn = stubbornTool();
+  const worker = await createAirlockWorker({
+    connection: env.nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    db: database.db,
+    workflowBundle,
+    deps: defaultActivityDeps(database.db, defaultPolicy(), [stubborn.tool]),
+  });
+  await worker.runUntil(async () => {
+    const gated = await submitAction(env.client, taskQueue, refundRequest({ idempotencyKey: 'rec-agent-run-reported', execution: 'agent' }));
+    await waitForStatus(env.client, gated.actionId, (s) => s.phase === 'awaiting_approval');
+    await decideAction(env.client, gated.actionId, { approverId: 'alice', decision: 'approve', channel: 'api', argsHash: gated.argsHash });
+    const authorized = await waitForStatus(env.client, gated.actionId, (s) => s.phase === 'awaiting_report');
+    const report = { authorizationId: authorized.authorization!.authorizationId, args: authorized.authorization!.args, status: 'succeeded', output: { refundId: 'r1' } };
+    await reportAgentRun(env.client, gated.actionId, report);
+    await reportAgentRun(env.client, gated.actionId, report);
+    await awaitOutcome(env.client, gated.actionId);
+    await save(env, 'agent-run-reported', gated.actionId);
+
+    const plan = await submitAction(env.client, taskQueue, {
+      agentId: 'billing-bot',
+      tool: PLAN_TOOL,
+      args: {
+        steps: [
+          { tool: 'demo.stubborn', args: { id: 'rec-1' } },
+          { tool: 'demo.fail', args: { message: 'boom' } },
+        ],
+      },
+      idempotencyKey: 'rec-plan-resolved',
+    });
+    // No rule covers demo.stubborn, so the plan waits for an approval.
+    await waitForStatus(env.client, plan.actionId, (s) => s.phase === 'awaiting_approval');
+    await decideAction(env.client, plan.actionId, { approverId: 'alice', decision: 'approve', channel: 'api', argsHash: plan.argsHash });
+    await waitForStatus(env.client, plan.actionId, (s) => s.phase === 'compensation_failed', 60_000);
+    const handle = actionHandle(env.client, plan.actionId);
+    await handle.executeUpdate(resolveCompensationUpdate, { args: [{ approverId: 'victor', step: 0, resolution: 'retry' }] }).catch(() => undefined);
+    stubborn.state.undoWorks = true;
+    await handle.executeUpdate(resolveCompensationUpdate, { args: [{ approverId: 'alice', step: 0, resolution: 'retry' }] });
+    await awaitOutcome(env.client, plan.actionId);
+    await save(env, 'plan-compensation-resolved', plan.actionId);
+  });
+  await env.teardown();
+}
+
 try {
-  await approvalScenarios();
-  await timeoutScenario();
+  if (pathsOnly) {
+    await pathScenarios();
+  } else {
+    await approvalScenarios();
+    await timeoutScenario();
+  }
 } finally {
   await database.drop();
 }

@@ -27,8 +27,11 @@ describe('workflow replay of saved histories', () => {
     // -v6: after one patch came to stand for the approval path's six (workflows/src/patches.ts): no markers in the decision's task.
     // -v7: submitted with the REST handler's approval forecast: an action expected to wait is admitted in its first workflow task.
     const generations = ['-v2', '-v3', '-v4', '-v5', '-v6', '-v7', ''];
-    // Paths with a history of their own: a gate-only run claimed (claimRun: one runner's claim taken, the same runner again) and reported.
-    const paths = ['agent-run-claimed'];
+    // Paths with a history of their own: a gate-only run claimed (claimRun: one runner's claim taken, the same runner again) and reported;
+    // an approved gate-only run reported after acceptance (agent-report-recorded-after-accept) with no claim; a plan's failing
+    // compensation resolved by a person, each resolution written after acceptance (compensation-resolution-recorded-after-accept).
+    // Recorded with `npm run histories:record -- --paths` (the last two).
+    const paths = ['agent-run-claimed', 'agent-run-reported', 'plan-compensation-resolved'];
     expect(files).toEqual([...scenarios.flatMap((s) => generations.map((g) => `${s}${g}.json`)), ...paths.map((p) => `${p}.json`)].sort());
   });
 
