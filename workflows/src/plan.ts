@@ -34,18 +34,26 @@ export async function runPlan(actionId: string, plan: PlanArgs, view: ActionStat
   const steps: PlanStepView[] = view.plan?.steps ?? plan.steps.map((s) => ({ tool: s.tool, decision: 'allow', tier: 'low', reversible: false, status: 'pending' }));
   view.plan = { steps };
   const completed: CompletedStep[] = [];
-  let awaiting: { step: number; resolution?: CompensationResolution } | undefined;
+  // `answering`: an accepted answer is being written (its activity may take a round trip); the validator refuses another meanwhile.
+  let awaiting: { step: number; resolution?: CompensationResolution; answering?: boolean } | undefined;
   let resolutions = 0;
 
   setHandler(
     resolveCompensationUpdate,
     async (resolution: CompensationResolution) => {
       const sequence = ++resolutions;
+      const waiting = awaiting?.step === resolution.step ? awaiting : undefined;
+      if (waiting) waiting.answering = true;
       // By a normal activity, scheduled in the task that accepts the resolution: written only once Temporal durably
       // took it, and not cut short by a cancellation once taken. Histories from before wrote it in a local activity.
-      const recorded = patched(COMPENSATION_RESOLUTION_AFTER_ACCEPT_PATCH)
-        ? await CancellationScope.nonCancellable(() => recorder.recordCompensationResolution({ actionId, resolution, sequence }))
-        : await bookkeeping.recordCompensationResolution({ actionId, resolution, sequence });
+      let recorded: { ok: true } | { ok: false; reason: string };
+      try {
+        recorded = patched(COMPENSATION_RESOLUTION_AFTER_ACCEPT_PATCH)
+          ? await CancellationScope.nonCancellable(() => recorder.recordCompensationResolution({ actionId, resolution, sequence }))
+          : await bookkeeping.recordCompensationResolution({ actionId, resolution, sequence });
+      } finally {
+        if (waiting) waiting.answering = false;
+      }
       if (!recorded.ok) throw ApplicationFailure.nonRetryable(recorded.reason, 'NotAllowed');
       if (awaiting?.step === resolution.step) awaiting.resolution = resolution;
       return { accepted: true as const };
@@ -58,6 +66,8 @@ export async function runPlan(actionId: string, plan: PlanArgs, view: ActionStat
         if (view.phase !== 'compensation_failed' || awaiting?.step !== resolution.step) {
           throw new Error(`step ${resolution.step + 1} is not waiting for a decision about its compensation`);
         }
+        // Validators run only when an update arrives (never on replay): refusing this replays every history.
+        if (awaiting.answering) throw new Error(`an answer about step ${resolution.step + 1}'s compensation is being recorded`);
       },
     },
   );

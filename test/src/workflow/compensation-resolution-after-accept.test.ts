@@ -70,3 +70,31 @@ describe('compensation resolution', () => {
     expect(rows.map((r) => r.actor)).toEqual(['user:alice']);
   });
 });
+
+describe('two answers at once', () => {
+  it('one is taken; the other is refused while the first is being written (never applied to a later wait)', async () => {
+    stubborn.state.undoWorks = false;
+    const { actionId, argsHash } = await submitAction(h.client, h.taskQueue, plan('resolution-two-at-once'));
+    await waitForStatus(h.client, actionId, (s) => s.phase === 'awaiting_approval');
+    await decideAction(h.client, actionId, { approverId: 'alice', decision: 'approve', channel: 'api', argsHash });
+    await waitForStatus(h.client, actionId, (s) => s.phase === 'compensation_failed', 30_000);
+
+    const handle = actionHandle(h.client, actionId);
+    const answers = await Promise.allSettled(
+      ['alice', 'bob'].map((approverId) => handle.executeUpdate(resolveCompensationUpdate, { args: [{ approverId, step: 0, resolution: 'retry' }] })),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const rejected = answers.find((a) => a.status === 'rejected') as PromiseRejectedResult;
+    const refusal = rejected.reason as Error & { cause?: Error };
+    expect(refusal.cause?.message ?? refusal.message).toMatch(/being recorded/);
+    // The retry failed again: the step waits for a fresh answer, the refused one was not kept for it.
+    await waitForStatus(h.client, actionId, (s) => s.phase === 'compensation_failed', 30_000);
+    stubborn.state.undoWorks = true;
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect((await waitForStatus(h.client, actionId, () => true)).phase).toBe('compensation_failed');
+    await handle.executeUpdate(resolveCompensationUpdate, { args: [{ approverId: 'alice', step: 0, resolution: 'retry' }] });
+    expect(await awaitOutcome(h.client, actionId)).toMatchObject({ status: 'failed' });
+    const rows = await h.db.prisma.auditEvent.findMany({ where: { actionId, type: 'compensation.resolution' }, orderBy: { seq: 'asc' } });
+    expect(rows).toHaveLength(2);
+  });
+});
