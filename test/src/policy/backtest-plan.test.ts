@@ -60,7 +60,13 @@ describe('policy backtest of plans (airlock.plan)', () => {
     for (const { id, recorded } of [quorum, mixed]) {
       const comparison = compareRecorded(live, live, await stored(id));
       expect(comparison.status).toBe('same');
-      expect(comparison.live).toEqual({ decision: recorded.decision, tier: recorded.tier, rules: recorded.matchedRules });
+      // The verdict carries the approval asked (2255994: backtests compare what people must do to approve).
+      expect(comparison.live).toEqual({
+        decision: recorded.decision,
+        tier: recorded.tier,
+        rules: recorded.matchedRules,
+        approval: recorded.decision === 'require_approval' ? recorded.approval : null,
+      });
       // Refunds can be rolled back, so admission added no no-rollback reason: the reasons match too.
       expect(comparison.classifications.live).toEqual(recorded);
       expect(comparison.classifications.live.decision === 'require_approval' && comparison.classifications.live.approval.requiredApprovals).toBe(2);
