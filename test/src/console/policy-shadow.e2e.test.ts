@@ -238,12 +238,14 @@ describe('policy backtest and shadow mode in the console', () => {
     await viewer.page.getByRole('button', { name: 'Run backtest' }).click();
     await viewer.page.getByRole('heading', { name: 'What would change' }).waitFor();
     expect(await viewer.page.getByRole('table', { name: 'Decision changes' }).count()).toBe(0);
+    // The 2000.00 refund seeded for the first test is asked more too: two approvers under the live policy (the
+    // strictest of both refund rules), two admins under the candidate (role approver → admin).
     expect(
       await viewer.page
         .locator('p')
         .filter({ hasText: /^Asked by both, on other terms/ })
         .textContent(),
-    ).toContain('stricter 1 (125.00 USD)');
+    ).toContain('stricter 2 (2125.00 USD)');
     expect(await viewer.page.getByRole('table', { name: 'Approval term changes' }).getByRole('row').filter({ hasText: 'Approvals needed' }).textContent()).toContain('1 → 2');
     expect(
       await viewer.page
