@@ -18,50 +18,64 @@ export interface CompensateStepInput {
 
 export function createCompensationActivities(deps: ActivityDeps) {
   const { db, tools } = deps;
-  return {
-    /** Undoes one completed plan step; a step without a compensation is reported irreversible. */
-    async compensateStep(input: CompensateStepInput): Promise<{ status: 'compensated' | 'irreversible' }> {
-      const { actionId, step } = input;
-      const definition = tools.get(input.tool);
-      const key = `${actionId}:compensation:${step}:${input.round}`;
-      if (!definition?.compensate) {
-        reached(deps, 'compensation.before-write');
-        await appendAudit(db, {
-          eventKey: `${key}:skipped`,
-          actionId,
-          type: 'compensation.skipped',
-          actor: 'system:executor',
-          payload: { step, tool: input.tool, reason: 'the tool has no compensation' },
-        });
-        reached(deps, 'compensation.after-write');
-        return { status: 'irreversible' };
-      }
-      const ctx = Context.current();
-      try {
-        const args = definition.args.parse(input.args);
-        reached(deps, 'compensation.before-undo');
-        await definition.compensate(args, input.output, {
-          db,
-          actionId,
-          idempotencyKey: `${actionId}:step:${step}:compensate`,
-          signal: ctx.cancellationSignal,
-          heartbeat: (d) => ctx.heartbeat(d),
-        });
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        await appendAudit(db, {
-          eventKey: `${key}:failed:${ctx.info.attempt}`,
-          actionId,
-          type: 'compensation.failed',
-          actor: 'system:executor',
-          payload: { step, tool: input.tool, attempt: ctx.info.attempt, error: message },
-        });
-        throw ApplicationFailure.retryable(`compensation of step ${step + 1} (${input.tool}) failed: ${message}`, 'CompensationFailed');
-      }
+  /** The undo itself, run while compensateStep heartbeats. */
+  async function undoStep(input: CompensateStepInput, ctx: Context): Promise<{ status: 'compensated' | 'irreversible' }> {
+    const { actionId, step } = input;
+    const definition = tools.get(input.tool);
+    const key = `${actionId}:compensation:${step}:${input.round}`;
+    if (!definition?.compensate) {
       reached(deps, 'compensation.before-write');
-      await appendAudit(db, { eventKey: `${key}:succeeded`, actionId, type: 'compensation.succeeded', actor: 'system:executor', payload: { step, tool: input.tool } });
+      await appendAudit(db, {
+        eventKey: `${key}:skipped`,
+        actionId,
+        type: 'compensation.skipped',
+        actor: 'system:executor',
+        payload: { step, tool: input.tool, reason: 'the tool has no compensation' },
+      });
       reached(deps, 'compensation.after-write');
-      return { status: 'compensated' };
+      return { status: 'irreversible' };
+    }
+    try {
+      const args = definition.args.parse(input.args);
+      reached(deps, 'compensation.before-undo');
+      await definition.compensate(args, input.output, {
+        db,
+        actionId,
+        idempotencyKey: `${actionId}:step:${step}:compensate`,
+        signal: ctx.cancellationSignal,
+        heartbeat: (d) => ctx.heartbeat(d),
+      });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      await appendAudit(db, {
+        eventKey: `${key}:failed:${ctx.info.attempt}`,
+        actionId,
+        type: 'compensation.failed',
+        actor: 'system:executor',
+        payload: { step, tool: input.tool, attempt: ctx.info.attempt, error: message },
+      });
+      throw ApplicationFailure.retryable(`compensation of step ${step + 1} (${input.tool}) failed: ${message}`, 'CompensationFailed');
+    }
+    reached(deps, 'compensation.before-write');
+    await appendAudit(db, { eventKey: `${key}:succeeded`, actionId, type: 'compensation.succeeded', actor: 'system:executor', payload: { step, tool: input.tool } });
+    reached(deps, 'compensation.after-write');
+    return { status: 'compensated' };
+  }
+
+  return {
+    /**
+     * Undoes one completed plan step; a step without a compensation is reported irreversible. Heartbeats the whole
+     * time (the workflow's heartbeat timeout): a worker that dies mid-compensation has it retried elsewhere within
+     * seconds, not after the whole start-to-close timeout.
+     */
+    async compensateStep(input: CompensateStepInput): Promise<{ status: 'compensated' | 'irreversible' }> {
+      const ctx = Context.current();
+      const beat = setInterval(() => ctx.heartbeat(), 1_000);
+      try {
+        return await undoStep(input, ctx);
+      } finally {
+        clearInterval(beat);
+      }
     },
 
     /** A person's answer to a failing compensation; only approvers may give one. */

@@ -6,9 +6,11 @@ import { bookkeeping, executor, recorder, waitingExecutor } from './activities.j
 import { compensationInputProblem } from './compensation-rules.js';
 import { COMPENSATION_RESOLUTION_AFTER_ACCEPT_PATCH } from './patches.js';
 
-// Compensations retry a few times on their own before a person is asked.
+// Compensations retry a few times on their own before a person is asked. The heartbeat timeout (the
+// activity beats every second) retries one whose worker died within seconds, not after 2 minutes.
 const compensator = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 3 },
 });
 

@@ -12,8 +12,8 @@ import { auditTypes, budgetBooks, countOf, CrashRig } from './crash-rig.js';
 // once (the refund's ledger entry reversed, at the instant of its one reversal), each compensation
 // audited once, in the order of an uncrashed run of the same plan, and the budget released once.
 //
-// A compensation is a normal activity without a heartbeat: a killed attempt is retried once its
-// start-to-close timeout (2 minutes) passes, so each case takes at least that long.
+// A compensation heartbeats every second: a killed attempt is retried once its heartbeat timeout
+// (15 seconds) passes, so each case takes at least that long.
 
 const refund = (paymentId: string): PlanStep => ({ tool: 'payments.refund', args: { paymentId, amount: '10.00', currency: 'USD', reason: 'plan' } });
 const fail: PlanStep = { tool: 'demo.fail', args: { message: 'the third system said no' } };
