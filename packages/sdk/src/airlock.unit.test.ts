@@ -1,7 +1,7 @@
 import { InvalidRequestError, type PlanStep } from '@airlock/core/portable';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Airlock, AuthorizationTimeoutError, DEFAULT_CHECK_AUTHORIZATION_TIMEOUT_MS } from './airlock.js';
-import { AirlockApiError } from './rest-transport.js';
+import { AirlockApiError, isTransient } from './rest-transport.js';
 
 interface Sent {
   method: string;
@@ -113,6 +113,38 @@ describe('the REST client when no answer comes', () => {
     const airlock = await Airlock.connect({ url: 'http://airlock.test', apiKey: 'alk_test', fetch: flaky });
     expect(await airlock.action('a-1').result()).toEqual({ status: 'executed', actionId: 'a-1', output: null });
     expect(calls).toBe(2);
+  });
+});
+
+describe('what a wait asks again and what it throws', () => {
+  const outcome = () => Promise.resolve(new Response(JSON.stringify({ status: 'executed', actionId: 'a-1', output: null }), { status: 200 }));
+  /** An answer whose body breaks off as undici's does when the connection drops ("terminated"). */
+  const cutAnswer = () => {
+    const body = new ReadableStream({ start: (controller) => controller.error(new TypeError('terminated', { cause: new Error('other side closed') })) });
+    return Promise.resolve(new Response(body, { status: 200 }));
+  };
+
+  it('a connection lost while the answer is read is unreachable, naming the server and the call', async () => {
+    const airlock = await Airlock.connect({ url: 'http://airlock.test', apiKey: 'alk_test', fetch: cutAnswer });
+    await expect(airlock.action('a-1').status()).rejects.toMatchObject({
+      code: 'unreachable',
+      message: 'lost the connection to Airlock at http://airlock.test while reading the answer to GET /api/v1/actions/a-1/status: other side closed',
+    });
+  });
+
+  it('a wait asks again after such a cut and gets the outcome', async () => {
+    let calls = 0;
+    const once = () => (++calls === 1 ? cutAnswer() : outcome());
+    const airlock = await Airlock.connect({ url: 'http://airlock.test', apiKey: 'alk_test', fetch: once });
+    expect(await airlock.action('a-1').result()).toEqual({ status: 'executed', actionId: 'a-1', output: null });
+    expect(calls).toBe(2);
+  });
+
+  it('a TypeError that is not the network (a bug) is not asked again for ever', () => {
+    expect(isTransient(new TypeError('Cannot read properties of undefined'))).toBe(false);
+    expect(isTransient(new AirlockApiError(0, 'unreachable', 'x'))).toBe(true);
+    expect(isTransient(new AirlockApiError(503, 'unavailable', 'x'))).toBe(true);
+    expect(isTransient(new AirlockApiError(409, 'conflict', 'x'))).toBe(false);
   });
 });
 

@@ -71,7 +71,15 @@ export class RestTransport {
       if (error instanceof TypeError) throw new AirlockApiError(0, 'unreachable', `cannot reach Airlock at ${this.base} (${method} ${path}): ${networkReason(error)}`);
       throw error;
     }
-    const text = await res.text();
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (error) {
+      // The connection dropped while the answer was read (undici: "terminated"): as unreachable as no answer at all.
+      if (error instanceof TypeError)
+        throw new AirlockApiError(0, 'unreachable', `lost the connection to Airlock at ${this.base} while reading the answer to ${method} ${path}: ${networkReason(error)}`);
+      throw error;
+    }
     // A server that is not Airlock's console (a wrong port, a proxy's page) is named with the call, not just its status.
     const elsewhere = (what: string) => `${this.base} answered ${method} ${path} with ${res.status} and ${what}: is ${this.base} Airlock's console?`;
     const body: unknown = text ? parseJson(text, res.status, elsewhere) : null;
@@ -117,9 +125,11 @@ function toError(status: number, body: ErrorBody | null, elsewhere: (what: strin
   return new AirlockApiError(status, code, message);
 }
 
-/** Network failures and 502/503/504: the long poll asks again instead of failing the agent's wait. */
+/**
+ * Network failures (the transport turns them into `unreachable`, also a connection lost while the answer is read) and
+ * 502/503/504: the long poll asks again instead of failing the agent's wait. Anything else, a TypeError from a bug
+ * included, cannot succeed by asking again and is thrown.
+ */
 export function isTransient(error: unknown): boolean {
-  if (error instanceof AirlockApiError) return error.code === 'unreachable' || TRANSIENT.has(error.status);
-  // A connection reset while the body is read.
-  return error instanceof TypeError;
+  return error instanceof AirlockApiError && (error.code === 'unreachable' || TRANSIENT.has(error.status));
 }

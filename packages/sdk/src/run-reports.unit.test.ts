@@ -58,7 +58,7 @@ describe('a report that meets a network error or a 502/503/504', () => {
     ['502', new AirlockApiError(502, 'bad_gateway', 'proxy')],
     ['503', new AirlockApiError(503, 'unavailable', 'Temporal is not answering')],
     ['504', new AirlockApiError(504, 'gateway_timeout', 'proxy')],
-    ['a connection reset while the body is read', new TypeError('terminated')],
+    ['a connection reset while the body is read', new AirlockApiError(0, 'unreachable', 'lost the connection to Airlock while reading the answer')],
   ])('%s: is sent again until Airlock takes it, and nothing is told', async (_name, error) => {
     const { airlock, sent } = fakeAirlock((attempt) => (attempt <= 2 ? error : undefined));
     const { settle, replay, told } = runReports();
