@@ -191,6 +191,11 @@ export function roundEnded(state: ApprovalState): boolean {
 export function checkDecision(state: ApprovalState, decision: ApprovalDecision): void {
   const round = state.round;
   if (!round) throw new RoundClosedError('the action is not awaiting a decision');
+  // Decisions listed but still being written can settle the round: one more (an edit above all) would be
+  // taken after the fact, and an edit reviewed then would rewrite the stored arguments while the agent's ones run.
+  if (round.accepting && tallyDecisions(round.decisions, round.requirement, round.eligible.length) !== 'open') {
+    throw new RoundClosedError('the approval is already decided');
+  }
   validateDecision(decision, { ...round, editInProgress: round.editUnderReview !== undefined });
 }
 

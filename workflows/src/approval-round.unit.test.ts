@@ -191,6 +191,16 @@ describe('who may decide', () => {
     expect(roundSettlement(denied)).toEqual({ closure: 'denied', by: ['bo'] });
   });
 
+  it('refuses any decision, an edit above all, once listed decisions settle the round, before their write lands', () => {
+    const state = opened(requirement(), ['ana', 'bo']);
+    const listed = run(state, { type: 'decision_received', decision: decision('ana', 'approve'), decidedAt: 'now' }).state;
+    expect(currentRound(listed).tally).toBe('open');
+    expect(() => checkDecision(listed, decision('bo', 'approve', { editedArgs: { path: '/srv/y' } }))).toThrow('the approval is already decided');
+    expect(() => checkDecision(listed, decision('bo', 'deny'))).toThrow('the approval is already decided');
+    const open = run(opened(requirement({ requiredApprovals: 2 }), ['ana', 'bo']), { type: 'decision_received', decision: decision('ana', 'approve'), decidedAt: 'now' });
+    expect(() => checkDecision(open.state, decision('bo', 'deny'))).not.toThrow();
+  });
+
   it('keeps the tally a round closed on: a decision listed as it timed out settles nothing', () => {
     const state = opened(requirement(), ['ana']);
     const listed = run(state, { type: 'decision_received', decision: decision('ana', 'approve'), decidedAt: 'now' }, { type: 'wait_ended', how: 'timed_out' }).state;
@@ -273,8 +283,9 @@ describe('an approver’s edit', () => {
     expect(round.argsHash).toBe(EDITED_HASH);
     // One admin approval required: the editor's carried approval settles it.
     expect(round.tally).toBe('approved');
-    // The old arguments' hash no longer decides anything.
-    expect(() => checkDecision(second.state, decision('bo', 'approve'))).toThrow('args hash mismatch');
+    // The carried approval settled it: nothing more is taken, on the old arguments or the new.
+    expect(() => checkDecision(second.state, decision('bo', 'approve'))).toThrow('the approval is already decided');
+    expect(() => checkDecision(second.state, decision('bo', 'approve', { argsHash: EDITED_HASH }))).toThrow('the approval is already decided');
   });
 
   it('does not carry the editor’s approval into a round they may not decide', () => {
