@@ -15,4 +15,5 @@ export * from './agent-run.js';
 export * from './json-limits.js';
 export * from './audit-events.js';
 export * from './round-deadline.js';
+export * from './approver-standing.js';
 export * from './cost-text.js';

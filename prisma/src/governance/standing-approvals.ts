@@ -112,7 +112,7 @@ export async function usableGrantsIn(client: pg.PoolClient, input: ActiveGrantQu
   const { agentId, tool, at } = ActiveGrantQuery.parse(input);
   const { rows } = await client.query<{ id: string; condition: string; user_id: string | null; role: Role | null; groups: string[] | null }>(
     `SELECT g.id, g.condition, u.id AS user_id, u.role, u.groups
-       FROM standing_approvals g LEFT JOIN users u ON u.id = g.granted_by
+       FROM standing_approvals g LEFT JOIN users u ON u.id = g.granted_by AND u.disabled_at IS NULL
       WHERE g.agent_id = $1 AND g.tool = $2 AND g.revoked_at IS NULL AND g.valid_from <= $3 AND g.valid_until > $3 AND g.uses < g.max_uses
       ORDER BY g.valid_until ASC, g.id ASC`,
     [agentId, tool, at],

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { OpsError, fromZodError } from '../errors.js';
 import type { Operator } from '../operator.js';
 import { requireRole } from '../use-case.js';
+import { refuseLostStanding } from './decider-now.js';
 import { DecisionWatch, awaitDecisionWritten } from './decision-written.js';
 import { explainRefusal } from './round-closed.js';
 
@@ -102,6 +103,8 @@ export type DecisionToSend = Omit<ApprovalDecision, 'approverId' | 'channel'>;
 export async function sendDecision(deps: DecisionDeps, operator: Operator, actionId: string, decision: DecisionToSend): Promise<DecideResult> {
   const waitMs = deps.waitMs ?? DEFAULT_DECISION_WAIT_MS;
   const untilMs = Date.now() + waitMs;
+  // The workflow knows who could decide when the round opened; a right lost since is refused here.
+  if (operator.userId) await refuseLostStanding(deps.db, actionId, operator.userId);
   const awaitStored = deps.awaitStored !== false && decision.decision === 'approve';
   // Started beside the update, so it is live before the run can write the decision.
   const watch = deps.watch && awaitStored ? new DecisionWatch(deps.watch, actionId) : undefined;
