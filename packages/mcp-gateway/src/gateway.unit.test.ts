@@ -1,26 +1,14 @@
 import { createServer } from 'node:net';
 import { Airlock } from '@airlock/sdk';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it, vi } from 'vitest';
 import { CHECK_TOOL, createGatewayServer, rememberedRun, settleReports } from './gateway.js';
+import { countingUpstream, connectClient, textOf } from './testing.js';
 import { Upstreams } from './upstreams.js';
 
 /** A gateway session on `api` with no upstreams, and a connected MCP client; `close` ends both. */
-async function session(api: Airlock): Promise<{ client: Client; close: () => Promise<void> }> {
-  const server = createGatewayServer({ upstreams: new Upstreams({}), api, settings: { approvalWaitMs: 1_000, progressIntervalMs: 200, reportWithinMs: 60_000 } });
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  const client = new Client({ name: 'test-agent', version: '1.0.0' });
-  await server.connect(serverSide);
-  await client.connect(clientSide);
-  return {
-    client,
-    close: async () => {
-      await client.close();
-      await server.close();
-    },
-  };
+function session(api: Airlock) {
+  return connectClient(createGatewayServer({ upstreams: new Upstreams({}), api, settings: { approvalWaitMs: 1_000, progressIntervalMs: 200, reportWithinMs: 60_000 } }));
 }
 
 /** A local port nothing listens on: connecting to it is refused at once. */
@@ -37,8 +25,6 @@ function answering(status: number, body: unknown): Promise<Airlock> {
   const fetch = () => Promise.resolve(new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } }));
   return Airlock.connect({ url: 'http://airlock.test', apiKey: 'alk_test', fetch });
 }
-
-const textOf = (result: CallToolResult) => result.content.map((part) => (part.type === 'text' ? part.text : '')).join('\n');
 
 describe('the gateway server', () => {
   it('answers an unknown tool with one "Unknown tool" error, its code prefixed once', async () => {
@@ -157,39 +143,21 @@ function fakeAirlock(reportAnswers: Array<{ status: number; body: unknown }>, op
   };
 }
 
-/** One upstream tool, `demo.echo`, counting its runs. */
-function countingUpstream() {
-  const tool = { name: 'demo.echo', server: 'demo', upstreamName: 'echo', descriptor: { name: 'echo', inputSchema: { type: 'object' as const } } };
-  const upstream = {
-    runs: 0,
-    list: () => Promise.resolve([tool]),
-    find: (name: string) => Promise.resolve(name === tool.name ? tool : undefined),
-    call: (): Promise<CallToolResult> => {
-      upstream.runs += 1;
-      return Promise.resolve({ content: [{ type: 'text', text: `echo ${upstream.runs}` }] });
-    },
-  };
-  return upstream;
-}
-
-async function sessionWith(
+function sessionWith(
   api: Airlock,
   upstreams: ReturnType<typeof countingUpstream>,
   logs: string[] = [],
   options: { inlineReportRetryMs?: number; maxRememberedRuns?: number } = {},
 ) {
-  const server = createGatewayServer({
-    ...options,
-    upstreams: upstreams as unknown as Upstreams,
-    api,
-    settings: { approvalWaitMs: 1_000, progressIntervalMs: 200, reportWithinMs: 60_000 },
-    log: (line) => logs.push(line),
-  });
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  const client = new Client({ name: 'test-agent', version: '1.0.0' });
-  await server.connect(serverSide);
-  await client.connect(clientSide);
-  return { client, close: () => client.close().then(() => server.close()) };
+  return connectClient(
+    createGatewayServer({
+      ...options,
+      upstreams: upstreams as unknown as Upstreams,
+      api,
+      settings: { approvalWaitMs: 1_000, progressIntervalMs: 200, reportWithinMs: 60_000 },
+      log: (line) => logs.push(line),
+    }),
+  );
 }
 
 const refused = { status: 400, body: { error: { code: 'invalid_request', message: 'invalid request', issues: [{ path: 'output', message: 'not storable' }] } } };
@@ -242,13 +210,13 @@ describe('one upstream run per authorized action, whatever happens to its report
     const { client, close } = await sessionWith(await airlock.connect(), upstream, logs);
     try {
       const first = (await client.callTool({ name: 'demo.echo', arguments: { message: 'hi' } })) as CallToolResult;
-      expect(textOf(first)).toBe('echo 1');
+      expect(textOf(first)).toBe('echo, run 1');
       expect(airlock.reports).toMatchObject([
         { status: 'succeeded' },
         { status: 'failed', error: 'the upstream tool ran, but Airlock refused the report of its result: invalid request: output: not storable' },
       ]);
       const checked = (await client.callTool({ name: CHECK_TOOL, arguments: { actionId: airlock.actionId } })) as CallToolResult;
-      expect(textOf(checked)).toBe('echo 1');
+      expect(textOf(checked)).toBe('echo, run 1');
       expect(upstream.runs).toBe(1);
       expect(logs.join('\n')).toMatch(/refused the report of its upstream run too/);
     } finally {
@@ -280,7 +248,7 @@ describe('one upstream run per authorized action, whatever happens to its report
       expect(airlock.reports).toHaveLength(3);
       expect(airlock.reports.every((report) => (report as { status: string }).status === 'succeeded')).toBe(true);
       const checked = (await client.callTool({ name: CHECK_TOOL, arguments: { actionId: airlock.actionId } })) as CallToolResult;
-      expect(textOf(checked)).toBe('echo 1');
+      expect(textOf(checked)).toBe('echo, run 1');
       expect(upstream.runs).toBe(1);
     } finally {
       await close();

@@ -1,5 +1,4 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { connectClient, countingUpstream, textOf } from '@airlock/mcp-gateway/testing';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startAirlockServer, type AirlockServer } from '../adapters/airlock-server.js';
@@ -16,23 +15,8 @@ afterAll(async () => {
   await server?.close();
 });
 
-/** One upstream tool, `demo.echo` (the default policy allows it); `hang` makes its call never return. */
-function upstreamOf(hang: boolean) {
-  const tool = { name: 'demo.echo', server: 'demo', upstreamName: 'echo', descriptor: { name: 'echo', inputSchema: { type: 'object' as const } } };
-  const upstream = {
-    runs: 0,
-    list: () => Promise.resolve([tool]),
-    find: (name: string) => Promise.resolve(name === tool.name ? tool : undefined),
-    call: (): Promise<CallToolResult> => {
-      upstream.runs += 1;
-      return hang ? new Promise(() => undefined) : Promise.resolve({ content: [{ type: 'text', text: `echo, run ${upstream.runs}` }] });
-    },
-  };
-  return upstream;
-}
-
 /** A gateway as a process of its own would have it: the module loaded afresh, so no run is remembered. */
-async function gatewayProcess(upstream: ReturnType<typeof upstreamOf>) {
+async function gatewayProcess(upstream: ReturnType<typeof countingUpstream>) {
   vi.resetModules();
   const gatewayModule = await import('@airlock/mcp-gateway');
   // The process's own SDK client: the fresh modules' error classes (instanceof) are not the test's.
@@ -43,24 +27,18 @@ async function gatewayProcess(upstream: ReturnType<typeof upstreamOf>) {
     settings: { approvalWaitMs: 5_000, progressIntervalMs: 200, reportWithinMs: 600_000 },
     log: () => undefined,
   });
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  const client = new Client({ name: 'test-agent', version: '1.0.0' });
-  await gateway.connect(serverSide);
-  await client.connect(clientSide);
-  return { client, module: gatewayModule, close: () => client.close().then(() => gateway.close()) };
+  return { ...(await connectClient(gateway)), module: gatewayModule };
 }
-
-const textOf = (result: CallToolResult) => result.content.map((part) => (part.type === 'text' ? part.text : '')).join('\n');
 
 describe('the MCP gateway claims the run before calling the upstream', { timeout: 120_000 }, () => {
   it('a gateway killed mid-run: another gateway process checking the action does not call the upstream again', async () => {
-    const first = upstreamOf(true);
+    const first = countingUpstream({ hang: true });
     const a = await gatewayProcess(first);
     void a.client.callTool({ name: 'demo.echo', arguments: { message: 'once only' } }).catch(() => undefined);
     await expect.poll(() => first.runs, { timeout: 60_000, interval: 50 }).toBe(1);
     const { id: actionId } = await server.h.db.prisma.action.findFirstOrThrow({ where: { tool: 'demo.echo' } });
 
-    const second = upstreamOf(false);
+    const second = countingUpstream();
     const b = await gatewayProcess(second);
     try {
       const checked = (await b.client.callTool({ name: b.module.CHECK_TOOL, arguments: { actionId } })) as CallToolResult;

@@ -1,7 +1,6 @@
 import { getActionStatus } from '@airlock/core/gateway';
 import { ACTION_META, CHECK_TOOL, createGatewayServer, type Upstreams } from '@airlock/mcp-gateway';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { connectClient, countingUpstream, textOf } from '@airlock/mcp-gateway/testing';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiError, startAirlockServer, type AirlockServer } from '../adapters/airlock-server.js';
@@ -17,36 +16,16 @@ afterAll(async () => {
   await server?.close();
 });
 
-/** One upstream tool, `demo.echo` (the default policy allows it), counting its runs. */
-function countingUpstream() {
-  const tool = { name: 'demo.echo', server: 'demo', upstreamName: 'echo', descriptor: { name: 'echo', inputSchema: { type: 'object' as const } } };
-  const upstream = {
-    runs: 0,
-    list: () => Promise.resolve([tool]),
-    find: (name: string) => Promise.resolve(name === tool.name ? tool : undefined),
-    call: (): Promise<CallToolResult> => {
-      upstream.runs += 1;
-      return Promise.resolve({ content: [{ type: 'text', text: `echo, run ${upstream.runs}` }] });
-    },
-  };
-  return upstream;
-}
-
 async function gatewaySession(report: (attempt: number) => Response | undefined, upstream: ReturnType<typeof countingUpstream>) {
-  const gateway = createGatewayServer({
-    upstreams: upstream as unknown as Upstreams,
-    api: await server.connect({ report }),
-    settings: { approvalWaitMs: 5_000, progressIntervalMs: 200, reportWithinMs: 600_000 },
-    log: () => undefined,
-  });
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  const client = new Client({ name: 'test-agent', version: '1.0.0' });
-  await gateway.connect(serverSide);
-  await client.connect(clientSide);
-  return { client, close: () => client.close().then(() => gateway.close()) };
+  return connectClient(
+    createGatewayServer({
+      upstreams: upstream as unknown as Upstreams,
+      api: await server.connect({ report }),
+      settings: { approvalWaitMs: 5_000, progressIntervalMs: 200, reportWithinMs: 600_000 },
+      log: () => undefined,
+    }),
+  );
 }
-
-const textOf = (result: CallToolResult) => result.content.map((part) => (part.type === 'text' ? part.text : '')).join('\n');
 
 describe('the MCP gateway runs the upstream once per authorized action', { timeout: 120_000 }, () => {
   it('every report refused: the action stays authorized in Airlock, and airlock.check answers from the run, never running it again', async () => {
