@@ -1,45 +1,22 @@
-import path from 'node:path';
-import { defaultActivityDeps } from '@airlock/activities';
-import { getAgentSelf, getAuthorization, policyFromFile, postActionCancel, postAuthorization, postReport, schemas, type ApiContext } from '@airlock/console';
+import { postAuthorization, schemas } from '@airlock/console';
 import { getActionStatus } from '@airlock/core/gateway';
-import { runProcess } from '@airlock/core/spawn';
 import { deriveActionId } from '@airlock/core/hashing';
-import { createAgent, createApiKey } from '@airlock/db';
-import { PolicyStore } from '@airlock/policy/files';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiRequest, expectJson } from '../api/client.js';
-import { startApiServer, type ApiServer } from '../support/api-server.js';
-import { startHarness, seedTeam, type Harness } from '../support/harness.js';
+import { hookInput, startCodingAgentAirlock, type CodingAgentAirlock } from '../support/claude-code-hook.js';
 
 // Argument tricks a prompt-injected coding agent can send through the real REST API and the real
 // `airlock hook claude-code`, against the example coding-agent policy: each one was auto-allowed
 // (ran with no person) before the policy fix (packages/policy/policies/coding-agent.yaml).
 // The policy engine's own cases are in packages/policy/src/bypass.unit.test.ts.
 
-const repoRoot = path.resolve(import.meta.dirname, '../../..');
-const policyFile = path.join(repoRoot, 'packages/policy/policies/coding-agent.yaml');
-let h: Harness;
-let api: ApiServer;
-let ctx: ApiContext;
-let keys: { agent: string; alice: string };
+let airlock: CodingAgentAirlock;
 
 beforeAll(async () => {
-  h = await startHarness({ deps: (db) => defaultActivityDeps(db, new PolicyStore(policyFile)) });
-  await seedTeam(h.db);
-  await createAgent(h.db, { id: 'claude', team: 'eng', ownerId: 'owner', allowedTools: ['claude_code.*'] });
-  keys = { agent: (await createApiKey(h.db, { agentId: 'claude' })).key, alice: (await createApiKey(h.db, { userId: 'alice' })).key };
-  ctx = { db: h.db, temporal: h.client, taskQueue: h.taskQueue, policy: policyFromFile(policyFile) };
-  api = await startApiServer(ctx, [
-    { method: 'GET', path: '/api/v1/agents/me', handler: getAgentSelf },
-    { method: 'POST', path: '/api/v1/authorizations', handler: postAuthorization },
-    { method: 'GET', path: '/api/v1/actions/:id/authorization', handler: getAuthorization },
-    { method: 'POST', path: '/api/v1/actions/:id/report', handler: postReport },
-    { method: 'POST', path: '/api/v1/actions/:id/cancel', handler: postActionCancel },
-  ]);
+  airlock = await startCodingAgentAirlock();
 });
 afterAll(async () => {
-  await api?.close();
-  await h?.close();
+  await airlock?.close();
 });
 
 const Submitted = schemas.SubmittedActionView;
@@ -48,9 +25,9 @@ let keyCount = 0;
 /** Admission's decision for a gate-only request, as recorded once the action has been classified. */
 async function admitted(tool: string, args: Record<string, unknown>) {
   const body = { tool, args, idempotencyKey: `bypass-${++keyCount}-${Date.now().toString(36)}` };
-  const { actionId } = await expectJson(postAuthorization(apiRequest('/api/v1/authorizations', { key: keys.agent, body }), ctx), 202, Submitted);
+  const { actionId } = await expectJson(postAuthorization(apiRequest('/api/v1/authorizations', { key: airlock.keys.agent, body }), airlock.ctx), 202, Submitted);
   for (;;) {
-    const status = await getActionStatus(h.client, actionId).catch(() => undefined);
+    const status = await getActionStatus(airlock.h.client, actionId).catch(() => undefined);
     if (status?.classification) return status.classification;
   }
 }
@@ -74,26 +51,11 @@ describe('coding-agent policy over REST: tricks are not auto-allowed', { timeout
   it('a command over the hook’s 16 KiB cut: the real hook no longer lets it run unseen', async () => {
     const toolUseId = `toolu_long_${Date.now().toString(36)}`;
     const command = `ls ${' '.repeat(16 * 1024)}; rm -r -- src`;
-    const stdin = JSON.stringify({
-      session_id: 'session-1',
-      transcript_path: '/tmp/transcript.jsonl',
-      cwd: '/repo',
-      permission_mode: 'default',
-      hook_event_name: 'PreToolUse',
-      tool_name: 'Bash',
-      tool_input: { command },
-      tool_use_id: toolUseId,
-    });
-    const { stdout } = await runProcess(
-      'the Claude Code hook',
-      path.join(repoRoot, 'node_modules/.bin/tsx'),
-      [path.join(repoRoot, 'apps/cli/src/main.ts'), 'hook', 'claude-code', '--wait', '1'],
-      { cwd: repoRoot, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', AIRLOCK_URL: api.url, AIRLOCK_API_KEY: keys.agent }, input: stdin },
-    );
-    const answer = JSON.parse(stdout) as { hookSpecificOutput?: { permissionDecision: string; permissionDecisionReason: string } };
+    const stdin = hookInput('PreToolUse', 'Bash', { command }, toolUseId);
+    const { answer } = await airlock.runHook(stdin, { wait: '1' });
     expect(answer.hookSpecificOutput?.permissionDecision).toBe('deny');
     expect(answer.hookSpecificOutput?.permissionDecisionReason).toMatch(/No decision in Airlock within 1 s/);
-    const status = await getActionStatus(h.client, deriveActionId(h.taskQueue, 'claude', `claude-code:session-1:${toolUseId}`));
+    const status = await getActionStatus(airlock.h.client, deriveActionId(airlock.h.taskQueue, 'claude', `claude-code:session-1:${toolUseId}`));
     expect(status.classification).toMatchObject({ decision: 'require_approval', tier: 'high', matchedRules: expect.arrayContaining(['shortened-input']) });
   });
 });
