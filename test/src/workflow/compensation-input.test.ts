@@ -1,14 +1,13 @@
-import { defaultActivityDeps } from '@airlock/activities';
 import { postCompensationResolution } from '@airlock/console';
-import { PLAN_TOOL, resolveCompensationUpdate, type ActionRequestInput, type PlanStep } from '@airlock/core';
-import { actionHandle, awaitOutcome, decideAction, submitAction } from '@airlock/core/gateway';
+import { resolveCompensationUpdate } from '@airlock/core';
+import { actionHandle, awaitOutcome } from '@airlock/core/gateway';
 import { createApiKey } from '@airlock/db';
 import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiRequest, contextOf, expectError, expectJson } from '../api/client.js';
 import { waitForStatus } from '../support/actions.js';
-import { defaultPolicy, seedTeam, startHarness, type Harness } from '../support/harness.js';
-import { stubbornTool } from '../support/stubborn-tool.js';
+import type { Harness } from '../support/harness.js';
+import { startStubbornHarness, stubbornTool, stuckPlan } from '../support/stubborn-tool.js';
 
 // A compensation resolution's comment is audited: one PostgreSQL cannot store (NUL) or canonical JSON cannot hash
 // (a lone surrogate) failed the audit write of the update's local activity on every retry, so the plan waited for
@@ -18,35 +17,11 @@ const stubborn = stubbornTool();
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness({ deps: (db) => defaultActivityDeps(db, defaultPolicy(), [stubborn.tool]) });
-  await seedTeam(h.db);
+  h = await startStubbornHarness(stubborn);
 });
 afterAll(async () => {
   await h?.close();
 });
-
-const plan = (key: string): ActionRequestInput => ({
-  agentId: 'billing-bot',
-  tool: PLAN_TOOL,
-  args: {
-    steps: [
-      { tool: 'demo.stubborn', args: { id: key } },
-      { tool: 'demo.fail', args: { message: 'boom' } },
-    ] satisfies PlanStep[],
-  },
-  rationale: 'batch',
-  idempotencyKey: key,
-});
-
-/** A plan whose step 1's compensation keeps failing, waiting for a person. */
-async function stuckPlan(key: string): Promise<string> {
-  stubborn.state.undoWorks = false;
-  const { actionId, argsHash } = await submitAction(h.client, h.taskQueue, plan(key));
-  await waitForStatus(h.client, actionId, (s) => s.phase === 'awaiting_approval');
-  await decideAction(h.client, actionId, { approverId: 'alice', decision: 'approve', channel: 'api', argsHash });
-  await waitForStatus(h.client, actionId, (s) => s.phase === 'compensation_failed', 30_000);
-  return actionId;
-}
 
 const resolutionTypes = async (actionId: string) =>
   (await h.db.prisma.auditEvent.findMany({ where: { actionId, type: 'compensation.resolution' }, orderBy: { seq: 'asc' }, select: { payload: true } })).map((e) => e.payload);
@@ -60,7 +35,7 @@ describe('a compensation resolution whose comment cannot be stored', () => {
     ['a NUL', 'fixed\u0000by hand', 'must not contain NUL characters'],
     ['a lone surrogate', 'fixed \ud800 by hand', 'must be Unicode text: it holds a lone surrogate (half of a UTF-16 pair), which can be neither hashed nor stored'],
   ])('is a 400 naming `comment` when it holds %s, and a clean answer then ends the plan', async (label, comment, message) => {
-    const actionId = await stuckPlan(`comment-${label.replace(/\W/g, '-')}`);
+    const { actionId } = await stuckPlan(h, stubborn, `comment-${label.replace(/\W/g, '-')}`);
     const key = (await createApiKey(h.db, { userId: 'bob' })).key;
     const started = Date.now();
     const error = await expectError(post(actionId, key, { step: 1, resolution: 'resolved_manually', comment }), 400, 'invalid_request');
@@ -78,7 +53,7 @@ describe('a compensation resolution whose comment cannot be stored', () => {
   });
 
   it('is refused by the workflow itself when a client skips the edge: no history event, nothing audited, the plan still waits', async () => {
-    const actionId = await stuckPlan('comment-direct');
+    const { actionId } = await stuckPlan(h, stubborn, 'comment-direct');
     const handle = actionHandle(h.client, actionId);
     const eventsBefore = (await handle.fetchHistory()).events?.length ?? 0;
     for (const comment of ['a\u0000b', '\udc00']) {

@@ -1,10 +1,9 @@
-import { defaultActivityDeps } from '@airlock/activities';
-import { PLAN_TOOL, resolveCompensationUpdate, type ActionRequestInput } from '@airlock/core';
-import { actionHandle, awaitOutcome, decideAction, submitAction } from '@airlock/core/gateway';
+import { resolveCompensationUpdate } from '@airlock/core';
+import { actionHandle, awaitOutcome } from '@airlock/core/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForStatus } from '../support/actions.js';
-import { defaultPolicy, seedTeam, startHarness, type Harness } from '../support/harness.js';
-import { stubbornTool } from '../support/stubborn-tool.js';
+import type { Harness } from '../support/harness.js';
+import { startStubbornHarness, stubbornTool, stuckPlan } from '../support/stubborn-tool.js';
 
 // A plan's compensation resolution (resolveCompensation) is written to the database only once Temporal
 // durably accepted the update: by a normal activity scheduled in the task that accepts it (patch
@@ -16,33 +15,15 @@ const stubborn = stubbornTool();
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness({ deps: (db) => defaultActivityDeps(db, defaultPolicy(), [stubborn.tool]) });
-  await seedTeam(h.db);
+  h = await startStubbornHarness(stubborn);
 });
 afterAll(async () => {
   await h?.close();
 });
 
-const plan = (key: string): ActionRequestInput => ({
-  agentId: 'billing-bot',
-  tool: PLAN_TOOL,
-  args: {
-    steps: [
-      { tool: 'demo.stubborn', args: { id: key } },
-      { tool: 'demo.fail', args: { message: 'boom' } },
-    ],
-  },
-  rationale: 'batch',
-  idempotencyKey: key,
-});
-
 describe('compensation resolution', () => {
   it('is recorded by a normal activity scheduled after Temporal accepted the update, never in a local activity', async () => {
-    stubborn.state.undoWorks = false;
-    const { actionId, argsHash } = await submitAction(h.client, h.taskQueue, plan('resolution-after-accept'));
-    await waitForStatus(h.client, actionId, (s) => s.phase === 'awaiting_approval');
-    await decideAction(h.client, actionId, { approverId: 'alice', decision: 'approve', channel: 'api', argsHash });
-    await waitForStatus(h.client, actionId, (s) => s.phase === 'compensation_failed', 30_000);
+    const { actionId } = await stuckPlan(h, stubborn, 'resolution-after-accept');
 
     const handle = actionHandle(h.client, actionId);
     // A non-approver's answer is accepted, then refused by the write (the update fails; no row).
@@ -73,11 +54,7 @@ describe('compensation resolution', () => {
 
 describe('two answers at once', () => {
   it('one is taken; the other is refused while the first is being written (never applied to a later wait)', async () => {
-    stubborn.state.undoWorks = false;
-    const { actionId, argsHash } = await submitAction(h.client, h.taskQueue, plan('resolution-two-at-once'));
-    await waitForStatus(h.client, actionId, (s) => s.phase === 'awaiting_approval');
-    await decideAction(h.client, actionId, { approverId: 'alice', decision: 'approve', channel: 'api', argsHash });
-    await waitForStatus(h.client, actionId, (s) => s.phase === 'compensation_failed', 30_000);
+    const { actionId } = await stuckPlan(h, stubborn, 'resolution-two-at-once');
 
     const handle = actionHandle(h.client, actionId);
     const answers = await Promise.allSettled(

@@ -1,18 +1,16 @@
-import { defaultActivityDeps } from '@airlock/activities';
 import { PLAN_TOOL, resolveCompensationUpdate, type ActionRequestInput, type PlanStep } from '@airlock/core';
 import { actionHandle, awaitOutcome, decideAction, submitAction } from '@airlock/core/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForStatus } from '../support/actions.js';
-import { defaultPolicy, seedTeam, startHarness, type Harness } from '../support/harness.js';
-import { stubbornTool } from '../support/stubborn-tool.js';
+import type { Harness } from '../support/harness.js';
+import { startStubbornHarness, stubbornTool, stuckPlan } from '../support/stubborn-tool.js';
 
 // A reversible tool whose compensation fails until a person fixes the world (flips the switch).
 const stubborn = stubbornTool();
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness({ deps: (db) => defaultActivityDeps(db, defaultPolicy(), [stubborn.tool]) });
-  await seedTeam(h.db);
+  h = await startStubbornHarness(stubborn);
 });
 afterAll(async () => {
   await h?.close();
@@ -75,22 +73,8 @@ describe('multi-step plans', () => {
   });
 
   it('escalate a failing compensation to a person instead of dropping it', async () => {
-    stubborn.state.undoWorks = false;
-    const { actionId, argsHash } = await submitAction(
-      h.client,
-      h.taskQueue,
-      plan(
-        [
-          { tool: 'demo.stubborn', args: { id: 'r-1' } },
-          { tool: 'demo.fail', args: { message: 'boom' } },
-        ],
-        'plan-stubborn',
-      ),
-    );
-    // No rule covers demo.stubborn, so the default (require approval) applies to the plan.
-    await waitForStatus(h.client, actionId, (s) => s.phase === 'awaiting_approval');
-    await decideAction(h.client, actionId, { approverId: 'alice', decision: 'approve', channel: 'api', argsHash });
-    const stuck = await waitForStatus(h.client, actionId, (s) => s.phase === 'compensation_failed', 30_000);
+    const stuck = await stuckPlan(h, stubborn, 'plan-stubborn');
+    const { actionId } = stuck;
     expect(stuck.plan?.steps.map((s) => s.status)).toEqual(['compensation_failed', 'failed']);
     const failures = (await auditOf(actionId)).filter((e) => e.type === 'compensation.failed');
     expect(failures).toHaveLength(3);
@@ -105,7 +89,7 @@ describe('multi-step plans', () => {
     await resolve('alice', 'retry');
     const outcome = await awaitOutcome(h.client, actionId);
     expect(outcome).toMatchObject({ status: 'failed', error: 'step 2 (demo.fail) failed: boom; rolled back: step 1 (demo.stubborn) compensated' });
-    expect(stubborn.state.undone).toEqual(['r-1']);
+    expect(stubborn.state.undone).toEqual(['plan-stubborn']);
     const types = (await auditOf(actionId)).map((e) => e.type);
     expect(types.filter((t) => t.startsWith('compensation.'))).toEqual([
       'compensation.failed',
