@@ -19,46 +19,13 @@ const defaultPolicy = path.join(repoRoot, 'packages/policy/policies/default.yaml
 describe('airlock policy backtest / shadow', { timeout: 300_000 }, () => {
   let database: TestDatabase;
   let candidate: string;
-
-  async function airlock(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-      const { stdout, stderr } = await exec(path.join(repoRoot, 'node_modules/.bin/tsx'), [path.join(repoRoot, 'apps/cli/src/main.ts'), ...args], {
-        cwd: repoRoot,
-        env: { ...process.env, DATABASE_URL: database.url, TEMPORAL_ADDRESS: '' },
-      });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  }
+  const airlock = (...args: string[]) => runCli(database.url, ...args);
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    await seedTeam(database.db);
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'airlock-backtest-cli-'));
-    candidate = path.join(dir, 'candidate.yaml');
-    await writeFile(candidate, await candidatePolicy());
-    const seeded = [
+    ({ database, policyFile: candidate } = await seedHistory('candidate.yaml', await candidatePolicy(), [
       { id: 'act_small', tool: 'payments.refund', args: { paymentId: 'pay_1', amount: '20.00', currency: 'USD', reason: 'dup' }, cost: '20.00' },
       { id: 'act_contact', tool: 'demo.echo', args: { message: 'write to [REDACTED:email] please' }, cost: null },
-    ];
-    for (const a of seeded) {
-      await database.db.prisma.action.create({
-        data: {
-          id: a.id,
-          agentId: 'billing-bot',
-          tool: a.tool,
-          args: a.args,
-          argsHash: a.id,
-          rationale: 'seeded',
-          idempotencyKey: a.id,
-          workflowId: `wf-${a.id}`,
-          costEstimate: a.cost,
-          signals: {},
-        },
-      });
-    }
+    ]));
   }, 60_000);
   afterAll(async () => {
     await database?.drop();
@@ -133,29 +100,11 @@ describe('airlock policy backtest: the cost column', { timeout: 300_000 }, () =>
   let candidate: string;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    await seedTeam(database.db);
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'airlock-backtest-currency-'));
-    candidate = path.join(dir, 'candidate.yaml');
-    await writeFile(candidate, await candidatePolicy());
-    const refund = (id: string, amount: string, currency: string) => ({ id, args: { paymentId: `pay_${id}`, amount, currency, reason: 'dup' }, cost: amount });
     // act_gbp's stored currency is unreadable (as a redaction leaves it): its reservation's audit row names it.
-    for (const a of [refund('act_eur', '20.00', 'EUR'), refund('act_gbp', '30.00', '[REDACTED]')]) {
-      await database.db.prisma.action.create({
-        data: {
-          id: a.id,
-          agentId: 'billing-bot',
-          tool: 'payments.refund',
-          args: a.args,
-          argsHash: a.id,
-          rationale: 'seeded',
-          idempotencyKey: a.id,
-          workflowId: `wf-${a.id}`,
-          costEstimate: a.cost,
-          signals: {},
-        },
-      });
-    }
+    ({ database, policyFile: candidate } = await seedHistory('candidate.yaml', await candidatePolicy(), [
+      refund('act_eur', '20.00', 'EUR'),
+      refund('act_gbp', '30.00', '[REDACTED]'),
+    ]));
     await appendAudit(database.db, {
       eventKey: 'act_gbp:budget',
       type: 'budget.reserved',
@@ -193,28 +142,7 @@ describe('airlock policy backtest / shadow show: approvals asked on other terms'
   let tightened: string;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    await seedTeam(database.db);
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'airlock-backtest-quorum-'));
-    tightened = path.join(dir, 'two-admins.yaml');
-    await writeFile(tightened, await tightenedPolicy());
-    const refund = (id: string, amount: string) => ({ id, args: { paymentId: `pay_${id}`, amount, currency: 'USD', reason: 'dup' }, cost: amount });
-    for (const a of [refund('act_mid', '125.00'), refund('act_tiny', '20.00')]) {
-      await database.db.prisma.action.create({
-        data: {
-          id: a.id,
-          agentId: 'billing-bot',
-          tool: 'payments.refund',
-          args: a.args,
-          argsHash: a.id,
-          rationale: 'seeded',
-          idempotencyKey: a.id,
-          workflowId: `wf-${a.id}`,
-          costEstimate: a.cost,
-          signals: {},
-        },
-      });
-    }
+    ({ database, policyFile: tightened } = await seedHistory('two-admins.yaml', await tightenedPolicy(), [refund('act_mid', '125.00'), refund('act_tiny', '20.00')]));
   }, 60_000);
   afterAll(async () => {
     await database?.drop();
@@ -287,6 +215,51 @@ describe('airlock policy backtest / shadow show: approvals asked on other terms'
     expect(json.recent.find((d) => d.actionId === 'act_old')).toMatchObject({ live: { approval: null }, shadow: { approval: null }, approvalTerms: [] });
   });
 });
+
+interface SeededAction {
+  id: string;
+  tool: string;
+  args: Record<string, string>;
+  cost: string | null;
+}
+
+/** A refund billing-bot asked for, as `seedHistory` takes it. */
+function refund(id: string, amount: string, currency = 'USD'): SeededAction {
+  return { id, tool: 'payments.refund', args: { paymentId: `pay_${id}`, amount, currency, reason: 'dup' }, cost: amount };
+}
+
+/**
+ * A fresh database with the team and billing-bot's past `actions` as admission stored them (redacted where their
+ * args say so), and `policyText` written to a file `policyName` of its own: what a backtest reads.
+ */
+async function seedHistory(policyName: string, policyText: string, actions: SeededAction[]): Promise<{ database: TestDatabase; policyFile: string }> {
+  const database = await createTestDatabase();
+  try {
+    await seedTeam(database.db);
+    const policyFile = path.join(await mkdtemp(path.join(os.tmpdir(), 'airlock-backtest-cli-')), policyName);
+    await writeFile(policyFile, policyText);
+    for (const a of actions) {
+      await database.db.prisma.action.create({
+        data: {
+          id: a.id,
+          agentId: 'billing-bot',
+          tool: a.tool,
+          args: a.args,
+          argsHash: a.id,
+          rationale: 'seeded',
+          idempotencyKey: a.id,
+          workflowId: `wf-${a.id}`,
+          costEstimate: a.cost,
+          signals: {},
+        },
+      });
+    }
+    return { database, policyFile };
+  } catch (error) {
+    await database.drop();
+    throw error;
+  }
+}
 
 /** The default policy with only the approval of refunds over 50.00 tightened: two admins instead of one approver. */
 async function tightenedPolicy(): Promise<string> {
