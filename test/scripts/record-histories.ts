@@ -12,7 +12,7 @@ import { forecastApproval } from '@airlock/console';
 import { actionHandle, awaitOutcome, decideAction, submitAction as submitWithoutForecast, type SubmitOptions } from '@airlock/core/gateway';
 import type { Client } from '@temporalio/client';
 import { createAirlockWorker, bundleWorkflows } from '@airlock/worker';
-import { defaultActivityDeps } from '@airlock/activities';
+import { defaultActivityDeps, type ToolDefinition } from '@airlock/activities';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { refundRequest, waitForStatus } from '../src/support/actions.js';
@@ -50,26 +50,54 @@ async function save(env: TestWorkflowEnvironment, name: string, actionId: string
   console.log(`recorded ${name}`);
 }
 
-async function approvalScenarios() {
+/** The Temporal CLI's dev server (real time), or the SDK's download where the CLI is not installed. */
+function localEnvironment(): Promise<TestWorkflowEnvironment> {
   const cli = temporalCliPath();
-  const env = await TestWorkflowEnvironment.createLocal(cli ? { server: { executable: { type: 'existing-path', path: cli } } } : {});
-  const taskQueue = 'record';
+  return TestWorkflowEnvironment.createLocal(cli ? { server: { executable: { type: 'existing-path', path: cli } } } : {});
+}
+
+/** Runs `scenarios` on `env` with a worker on `taskQueue` (the default policy, the demo tools and `tools`), then tears `env` down. */
+async function record(env: TestWorkflowEnvironment, taskQueue: string, scenarios: () => Promise<void>, tools: readonly ToolDefinition[] = []) {
   const worker = await createAirlockWorker({
     connection: env.nativeConnection,
     namespace: 'default',
     taskQueue,
     db: database.db,
     workflowBundle,
-    deps: defaultActivityDeps(database.db, defaultPolicy()),
+    deps: defaultActivityDeps(database.db, defaultPolicy(), tools),
   });
-  await worker.runUntil(async () => {
+  await worker.runUntil(scenarios);
+  await env.teardown();
+}
+
+/** Submits `request` and, once it waits for a person, approves it as alice over the API. */
+async function submitApproved(env: TestWorkflowEnvironment, taskQueue: string, request: unknown) {
+  const submitted = await submitAction(env.client, taskQueue, request);
+  await waitForStatus(env.client, submitted.actionId, (s) => s.phase === 'awaiting_approval');
+  await decideAction(env.client, submitted.actionId, { approverId: 'alice', decision: 'approve', channel: 'api', argsHash: submitted.argsHash });
+  return submitted;
+}
+
+/** A gate-only refund approved, then reported succeeded twice (the second report answered from the first), saved as `name`. */
+async function reportedGateOnlyRun(env: TestWorkflowEnvironment, taskQueue: string, idempotencyKey: string, name: string) {
+  const gated = await submitApproved(env, taskQueue, refundRequest({ idempotencyKey, execution: 'agent' }));
+  const authorized = await waitForStatus(env.client, gated.actionId, (s) => s.phase === 'awaiting_report');
+  const report = { authorizationId: authorized.authorization!.authorizationId, args: authorized.authorization!.args, status: 'succeeded', output: { refundId: 'r1' } };
+  await reportAgentRun(env.client, gated.actionId, report);
+  await reportAgentRun(env.client, gated.actionId, report);
+  await awaitOutcome(env.client, gated.actionId);
+  await save(env, name, gated.actionId);
+}
+
+async function approvalScenarios() {
+  const env = await localEnvironment();
+  const taskQueue = 'record';
+  await record(env, taskQueue, async () => {
     const echo = await submitAction(env.client, taskQueue, { agentId: 'billing-bot', tool: 'demo.echo', args: { message: 'hi' }, idempotencyKey: 'rec-echo' });
     await awaitOutcome(env.client, echo.actionId);
     await save(env, 'auto-approved', echo.actionId);
 
-    const approve = await submitAction(env.client, taskQueue, refundRequest({ idempotencyKey: 'rec-approve' }));
-    await waitForStatus(env.client, approve.actionId, (s) => s.phase === 'awaiting_approval');
-    await decideAction(env.client, approve.actionId, { approverId: 'alice', decision: 'approve', channel: 'api', argsHash: approve.argsHash });
+    const approve = await submitApproved(env, taskQueue, refundRequest({ idempotencyKey: 'rec-approve' }));
     await awaitOutcome(env.client, approve.actionId);
     await save(env, 'approved', approve.actionId);
 
@@ -116,40 +144,22 @@ async function approvalScenarios() {
     await awaitOutcome(env.client, cancel.actionId);
     await save(env, 'cancelled', cancel.actionId);
 
-    const gated = await submitAction(env.client, taskQueue, refundRequest({ idempotencyKey: 'rec-agent-run', execution: 'agent' }));
-    await waitForStatus(env.client, gated.actionId, (s) => s.phase === 'awaiting_approval');
-    await decideAction(env.client, gated.actionId, { approverId: 'alice', decision: 'approve', channel: 'api', argsHash: gated.argsHash });
-    const authorized = await waitForStatus(env.client, gated.actionId, (s) => s.phase === 'awaiting_report');
-    const report = { authorizationId: authorized.authorization!.authorizationId, args: authorized.authorization!.args, status: 'succeeded', output: { refundId: 'r1' } };
-    await reportAgentRun(env.client, gated.actionId, report);
-    await reportAgentRun(env.client, gated.actionId, report);
-    await awaitOutcome(env.client, gated.actionId);
-    await save(env, 'agent-run', gated.actionId);
+    await reportedGateOnlyRun(env, taskQueue, 'rec-agent-run', 'agent-run');
 
     const failed = await submitAction(env.client, taskQueue, { agentId: 'billing-bot', tool: 'demo.fail', args: { message: 'boom' }, idempotencyKey: 'rec-fail' });
     await awaitOutcome(env.client, failed.actionId);
     await save(env, 'tool-failed', failed.actionId);
   });
-  await env.teardown();
 }
 
 async function timeoutScenario() {
   const server = temporalTestServerPath();
   const env = await TestWorkflowEnvironment.createTimeSkipping(server ? { server: { executable: { type: 'existing-path', path: server } } } : {});
-  const worker = await createAirlockWorker({
-    connection: env.nativeConnection,
-    namespace: 'default',
-    taskQueue: 'record-timeout',
-    db: database.db,
-    workflowBundle,
-    deps: defaultActivityDeps(database.db, defaultPolicy()),
-  });
-  await worker.runUntil(async () => {
+  await record(env, 'record-timeout', async () => {
     const expired = await submitAction(env.client, 'record-timeout', refundRequest({ idempotencyKey: 'rec-timeout' }));
     await awaitOutcome(env.client, expired.actionId);
     await save(env, 'expired', expired.actionId);
   });
-  await env.teardown();
 }
 
 /**
@@ -159,52 +169,37 @@ async function timeoutScenario() {
  * by a non-approver (accepted, refused by the write) and then by an approver (compensation-resolution-recorded-after-accept).
  */
 async function pathScenarios() {
-  const cli = temporalCliPath();
-  const env = await TestWorkflowEnvironment.createLocal(cli ? { server: { executable: { type: 'existing-path', path: cli } } } : {});
+  const env = await localEnvironment();
   const taskQueue = 'record-paths';
   const stubborn = stubbornTool();
-  const worker = await createAirlockWorker({
-    connection: env.nativeConnection,
-    namespace: 'default',
+  await record(
+    env,
     taskQueue,
-    db: database.db,
-    workflowBundle,
-    deps: defaultActivityDeps(database.db, defaultPolicy(), [stubborn.tool]),
-  });
-  await worker.runUntil(async () => {
-    const gated = await submitAction(env.client, taskQueue, refundRequest({ idempotencyKey: 'rec-agent-run-reported', execution: 'agent' }));
-    await waitForStatus(env.client, gated.actionId, (s) => s.phase === 'awaiting_approval');
-    await decideAction(env.client, gated.actionId, { approverId: 'alice', decision: 'approve', channel: 'api', argsHash: gated.argsHash });
-    const authorized = await waitForStatus(env.client, gated.actionId, (s) => s.phase === 'awaiting_report');
-    const report = { authorizationId: authorized.authorization!.authorizationId, args: authorized.authorization!.args, status: 'succeeded', output: { refundId: 'r1' } };
-    await reportAgentRun(env.client, gated.actionId, report);
-    await reportAgentRun(env.client, gated.actionId, report);
-    await awaitOutcome(env.client, gated.actionId);
-    await save(env, 'agent-run-reported', gated.actionId);
+    async () => {
+      await reportedGateOnlyRun(env, taskQueue, 'rec-agent-run-reported', 'agent-run-reported');
 
-    const plan = await submitAction(env.client, taskQueue, {
-      agentId: 'billing-bot',
-      tool: PLAN_TOOL,
-      args: {
-        steps: [
-          { tool: 'demo.stubborn', args: { id: 'rec-1' } },
-          { tool: 'demo.fail', args: { message: 'boom' } },
-        ],
-      },
-      idempotencyKey: 'rec-plan-resolved',
-    });
-    // No rule covers demo.stubborn, so the plan waits for an approval.
-    await waitForStatus(env.client, plan.actionId, (s) => s.phase === 'awaiting_approval');
-    await decideAction(env.client, plan.actionId, { approverId: 'alice', decision: 'approve', channel: 'api', argsHash: plan.argsHash });
-    await waitForStatus(env.client, plan.actionId, (s) => s.phase === 'compensation_failed', 60_000);
-    const handle = actionHandle(env.client, plan.actionId);
-    await handle.executeUpdate(resolveCompensationUpdate, { args: [{ approverId: 'victor', step: 0, resolution: 'retry' }] }).catch(() => undefined);
-    stubborn.state.undoWorks = true;
-    await handle.executeUpdate(resolveCompensationUpdate, { args: [{ approverId: 'alice', step: 0, resolution: 'retry' }] });
-    await awaitOutcome(env.client, plan.actionId);
-    await save(env, 'plan-compensation-resolved', plan.actionId);
-  });
-  await env.teardown();
+      // No rule covers demo.stubborn, so the plan waits for an approval.
+      const plan = await submitApproved(env, taskQueue, {
+        agentId: 'billing-bot',
+        tool: PLAN_TOOL,
+        args: {
+          steps: [
+            { tool: 'demo.stubborn', args: { id: 'rec-1' } },
+            { tool: 'demo.fail', args: { message: 'boom' } },
+          ],
+        },
+        idempotencyKey: 'rec-plan-resolved',
+      });
+      await waitForStatus(env.client, plan.actionId, (s) => s.phase === 'compensation_failed', 60_000);
+      const handle = actionHandle(env.client, plan.actionId);
+      await handle.executeUpdate(resolveCompensationUpdate, { args: [{ approverId: 'victor', step: 0, resolution: 'retry' }] }).catch(() => undefined);
+      stubborn.state.undoWorks = true;
+      await handle.executeUpdate(resolveCompensationUpdate, { args: [{ approverId: 'alice', step: 0, resolution: 'retry' }] });
+      await awaitOutcome(env.client, plan.actionId);
+      await save(env, 'plan-compensation-resolved', plan.actionId);
+    },
+    [stubborn.tool],
+  );
 }
 
 try {
