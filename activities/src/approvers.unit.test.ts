@@ -35,6 +35,11 @@ describe('who may approve an action', () => {
     expect(approverStanding(user('ana', 'approver'), requirement(), { ownerId: null }).kind).toBe('eligible');
   });
 
+  it('knows the requester in any case the agent wrote their id in (user ids are lower case)', () => {
+    expect(approverStanding(user('rita', 'admin'), requirement(), { requestedBy: 'Rita' })).toEqual({ kind: 'excluded', reason: 'requested this action' });
+    expect(approverStanding(user('rita', 'admin'), requirement(), { requestedBy: 'RITA' }).kind).toBe('excluded');
+  });
+
   it('widens along escalation targets: a group takes its approvers, role:<role> everyone with that role', () => {
     const req = requirement({ approverRole: 'admin' });
     expect(approverStanding(user('olga', 'approver', ['oncall']), req, parties).kind).toBe('not_qualified');

@@ -30,7 +30,8 @@ export function approverStanding(
   const base = roleAtLeast(user.role, requirement.approverRole) && (!requirement.approverGroup || user.groups.includes(requirement.approverGroup));
   const escalated = escalatedTo.some((t) => (t.startsWith('role:') ? roleAtLeast(user.role, t.slice(5) as Role) : roleAtLeast(user.role, 'approver') && user.groups.includes(t)));
   if (!base && !escalated) return { kind: 'not_qualified' };
-  if (user.id === parties.requestedBy) return { kind: 'excluded', reason: 'requested this action' };
+  // User ids are lower case; the agent may write its requester's id in any case ("Alice"), still them.
+  if (user.id === parties.requestedBy?.toLowerCase()) return { kind: 'excluded', reason: 'requested this action' };
   if (parties.ownerId && user.id === parties.ownerId) return { kind: 'excluded', reason: 'owns the agent that requested this action' };
   return { kind: 'eligible' };
 }

@@ -105,4 +105,20 @@ describe('a right taken away while a round waits', () => {
     await expectJson(decide(actionId, fran, { decision: 'approve', argsHash }), 200, schemas.DecideResultView);
     expect((await waitForActionStatus(ctx, keys.agent, actionId, ['executed'])).status).toBe('executed');
   });
+
+  it('the requester is refused whatever the case the agent wrote their id in (user ids are lower case)', async () => {
+    const body = {
+      tool: 'payments.refund',
+      args: { paymentId: 'pay_qa', amount: '125.00', currency: 'EUR', reason: 'damaged item' },
+      rationale: 'Photo evidence attached.',
+      idempotencyKey: `standing-${(counter += 1)}`,
+      requestedBy: 'Alice',
+    };
+    const { actionId, argsHash } = await expectJson(postAction(apiRequest('/api/v1/actions', { key: keys.agent, body }), ctx), 202, schemas.SubmittedActionView);
+    await waitForActionStatus(ctx, keys.agent, actionId, ['awaiting_approval']);
+    const refused = await expectError(decide(actionId, keys.alice, { decision: 'approve', argsHash }), 409, 'decision_rejected');
+    expect(refused.message).toBe('alice requested this action, so someone else must approve it');
+    await expectJson(decide(actionId, keys.bob, { decision: 'approve', argsHash }), 200, schemas.DecideResultView);
+    expect((await waitForActionStatus(ctx, keys.agent, actionId, ['executed'])).status).toBe('executed');
+  });
 });
