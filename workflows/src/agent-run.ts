@@ -23,6 +23,13 @@ export const AUTHORIZATION_REVOCATION_PATCH = 'authorization-revoked-by-kill-swi
 export const REPORT_AFTER_ACCEPT_PATCH = 'agent-report-recorded-after-accept';
 
 /**
+ * A run claim whose recording ends in the workflow task that also brings the authorization's end (its expiry's
+ * time reached, or a kill switch's cancellation), before the code ending it has run: the runner is told not to
+ * run, as it is once that code ran. Histories from before answered "run" there, after the expiry or the switch.
+ */
+export const CLAIM_ANSWERED_AS_OF_ITS_TASK_PATCH = 'run-claim-answered-as-of-its-task';
+
+/**
  * A gate-only action: the same admission, approvals and re-check as
  * `guardedAction`, but the agent runs the tool. Once allowed, the workflow hands
  * out an authorization (the arguments to run with and an id) and waits for the
@@ -31,6 +38,8 @@ export const REPORT_AFTER_ACCEPT_PATCH = 'agent-report-recorded-after-accept';
  */
 export async function agentRun(input: GuardedActionInput): Promise<ActionOutcome> {
   const { actionId, request } = input;
+  // The workflow's own scope: cancelled (a kill switch) as soon as the cancellation reaches the workflow, before `revoke` runs.
+  const workflowScope = CancellationScope.current();
   const view: ActionStatusView = { actionId, agentId: request.agentId, tool: request.tool, argsHash: input.argsHash, phase: 'classifying' };
   setHandler(statusQuery, () => view);
   const hold: ActionHold = { effective: { args: request.args, argsHash: input.argsHash, budgetHolder: actionId, budgetReserved: false } };
@@ -73,6 +82,8 @@ export async function agentRun(input: GuardedActionInput): Promise<ActionOutcome
    */
   let revoking = false;
   const usable = () => view.phase === 'awaiting_report' && !revoking;
+  /** The authorization's end is in this task already (its expiry's time, a cancellation), though the code ending it has not run yet. */
+  const endingInThisTask = () => workflowScope.consideredCancelled || (view.authorization !== undefined && Date.now() >= Date.parse(view.authorization.expiresAt));
 
   /**
    * The run's claim (`claimRun`): the runner that is starting the tool. Set by the first claim's handler before
@@ -102,9 +113,9 @@ export async function agentRun(input: GuardedActionInput): Promise<ActionOutcome
           }),
         );
         taken.recorded = true;
-        // Expired, revoked or ended while it was being recorded: no runner is told to run, and the action ends saying
-        // the tool did not run (endUnreported waits for this recording before it decides).
-        taken.answered = usable();
+        // Expired, revoked or ended while it was being recorded (or by the task its recording's end came in): no runner is
+        // told to run, and the action ends saying the tool did not run (endUnreported waits for this recording before it decides).
+        taken.answered = usable() && !(endingInThisTask() && patched(CLAIM_ANSWERED_AS_OF_ITS_TASK_PATCH));
         if (taken.answered && view.authorization) view.authorization = { ...view.authorization, claimedAt: taken.claimedAt };
       }
       const taken = claim;
