@@ -115,7 +115,11 @@ export async function agentRun(input: GuardedActionInput): Promise<ActionOutcome
         taken.recorded = true;
         // Expired, revoked or ended while it was being recorded (or by the task its recording's end came in): no runner is
         // told to run, and the action ends saying the tool did not run (endUnreported waits for this recording before it decides).
-        taken.answered = usable() && !(endingInThisTask() && patched(CLAIM_ANSWERED_AS_OF_ITS_TASK_PATCH));
+        // Asked after every recording, not only when the end is in this task: whether the code ending the authorization
+        // ran first within the task depends on the interceptors' awaits (tracing adds some), and a marker asked only on
+        // one ordering failed the replay of the other (agent-run-claim-ended-by-expiry.json with tracing on).
+        const asOfItsTask = patched(CLAIM_ANSWERED_AS_OF_ITS_TASK_PATCH);
+        taken.answered = usable() && !(asOfItsTask && endingInThisTask());
         if (taken.answered && view.authorization) view.authorization = { ...view.authorization, claimedAt: taken.claimedAt };
       }
       const taken = claim;

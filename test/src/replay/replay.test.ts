@@ -30,8 +30,10 @@ describe('workflow replay of saved histories', () => {
     // Paths with a history of their own: a gate-only run claimed (claimRun: one runner's claim taken, the same runner again) and reported;
     // an approved gate-only run reported after acceptance (agent-report-recorded-after-accept) with no claim; a plan's failing
     // compensation resolved by a person, each resolution written after acceptance (compensation-resolution-recorded-after-accept).
-    // Recorded with `npm run histories:record -- --paths` (the last two).
-    const paths = ['agent-run-claimed', 'agent-run-reported', 'plan-compensation-resolved'];
+    // Recorded with `npm run histories:record -- --paths` (the last two). A claim whose recording ended in the task that
+    // brought the authorization's end (its expiry's timer, a kill switch's cancellation): told not to run
+    // (run-claim-answered-as-of-its-task), saved from agent-run-claim-overlap.test's one-task cases.
+    const paths = ['agent-run-claim-ended-by-cancel', 'agent-run-claim-ended-by-expiry', 'agent-run-claimed', 'agent-run-reported', 'plan-compensation-resolved'];
     expect(files).toEqual([...scenarios.flatMap((s) => generations.map((g) => `${s}${g}.json`)), ...paths.map((p) => `${p}.json`)].sort());
   });
 
