@@ -179,8 +179,9 @@ async function sameDecisionRecorded(deps: ListenerDeps, input: SlackDecision, ap
 /**
  * The clicker as an operator when they may decide this approval round: known to
  * Airlock (link or confirmed email), not disabled, and with a role that reaches
- * the round's. Otherwise refused at the click (ephemeral + audit) before any
- * modal opens. Groups, quorum and separation of duties stay the workflow's to judge.
+ * the round's (an escalated round's: the approver role). Otherwise refused at the click
+ * (ephemeral + audit) before any modal opens. Groups, escalation targets, quorum and
+ * separation of duties stay the decision use case's and the workflow's to judge.
  */
 export async function deciderOrRefuse(deps: ListenerDeps, slack: webApi.WebClient, input: SlackDecision): Promise<Operator | undefined> {
   // Independent reads, so one round trip's wait: who is clicking, what the round asks for, and whether the button is on our message.
@@ -189,7 +190,8 @@ export async function deciderOrRefuse(deps: ListenerDeps, slack: webApi.WebClien
     // Plain SQL: on every click's path before the decision (Prisma's client costs about a millisecond more here).
     deps.db.pool
       .query<{ approver_role: Role | null; on_our_message: boolean; posting: boolean }>(
-        `SELECT (SELECT approver_role FROM approvals WHERE action_id = $1 AND round = $2) AS approver_role,
+        // An escalated round also admits the approvers it escalated to (a group's, role:<role>): only the approver role is asked here then.
+        `SELECT (SELECT CASE WHEN escalation_level > 0 THEN 'approver' ELSE approver_role::text END FROM approvals WHERE action_id = $1 AND round = $2) AS approver_role,
                 ${ON_OUR_MESSAGE} AS on_our_message, ${POSTING_HERE} AS posting`,
         [input.ref.actionId, input.ref.round, input.channel ?? null, input.messageTs ?? null, input.slackUserId],
       )
