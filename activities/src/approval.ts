@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type ApprovalRequirement, type BudgetImpactView, type Classification, type GuardedActionInput, type RecordedDecision, type StandingApprovalDraft } from '@airlock/core';
 import { argsHash as hashArgs } from '@airlock/core/hashing';
-import { appendAudit, releaseBudget, reserveBudget, type AuditEventInput, type Prisma } from '@airlock/db';
+import { appendAudit, releaseBudget, reserveBudget, type AuditEventInput, type Db, type Prisma } from '@airlock/db';
 import { CHANGED_REDACTED_VALUE, redact, restoreRedacted } from '@airlock/guardrails';
 import { denyWith } from '@airlock/policy';
 import { assess, loadAgent } from './assessment.js';
@@ -115,7 +115,8 @@ export function createApprovalActivities(deps: ActivityDeps) {
       requestedBy?: string | undefined;
     }): Promise<ApproverSet> {
       const chain = input.requirement.escalation.map((s) => s.to);
-      const escalatedTo = [...chain.slice(0, input.level), ...(input.level > chain.length ? [input.to] : [])];
+      // At the deadline (the level after the chain) only the steps that happened before it stay: one due at or after it never does.
+      const escalatedTo = input.level <= chain.length ? chain.slice(0, input.level) : [...(await stepsTaken(db, input.actionId, input.approvalId, chain.length)), input.to];
       const approvers = await resolveApprovers(db, { ...input, escalatedTo });
       reached(deps, 'escalate.before-write');
       await db.prisma.approval.update({ where: { id: input.approvalId }, data: { escalationLevel: input.level } });
@@ -243,4 +244,14 @@ export function createApprovalActivities(deps: ActivityDeps) {
       return { ok: true, classification, argsHash: newHash, args: editedArgs, redactedArgs: assessment.redactedArgs, budgetHolder, budgetReserved, budgetImpacts };
     },
   };
+}
+
+/** The escalation chain's steps a round took (their `approval.escalated` rows), in order. */
+async function stepsTaken(db: Db, actionId: string, approvalId: string, chainLength: number): Promise<string[]> {
+  const { rows } = await db.pool.query<{ to: string }>(
+    `SELECT payload->>'to' AS to FROM audit_events
+      WHERE action_id = $1 AND type = 'approval.escalated' AND payload->>'approvalId' = $2 AND (payload->>'level')::int <= $3 ORDER BY seq`,
+    [actionId, approvalId, chainLength],
+  );
+  return rows.map((r) => r.to);
 }
