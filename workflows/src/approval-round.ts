@@ -193,10 +193,20 @@ export function checkDecision(state: ApprovalState, decision: ApprovalDecision):
   if (!round) throw new RoundClosedError('the action is not awaiting a decision');
   // Decisions listed but still being written can settle the round: one more (an edit above all) would be
   // taken after the fact, and an edit reviewed then would rewrite the stored arguments while the agent's ones run.
-  if (round.accepting && tallyDecisions(round.decisions, round.requirement, round.eligible.length) !== 'open') {
+  if (round.accepting && tallyDecisions(settlingDecisions(round), round.requirement, round.eligible.length) !== 'open') {
     throw new RoundClosedError('the approval is already decided');
   }
   validateDecision(decision, { ...round, editInProgress: round.editUnderReview !== undefined });
+}
+
+/**
+ * The listed decisions that can still settle the round: an editor's approval counts only while its edit is being
+ * recorded or waits to end the round. One whose edit was abandoned (its review or recording failed) stays listed,
+ * so its editor does not decide twice, but settles nothing: counted, it refused every other decision for good.
+ */
+function settlingDecisions(round: Round): readonly RecordedDecision[] {
+  if (round.reviewedEdit || round.pendingEdit) return round.decisions;
+  return round.decisions.filter((d) => d.editedArgsHash === undefined);
 }
 
 /**
@@ -208,7 +218,7 @@ export function roundSettlement(state: ApprovalState): RoundSettlement | undefin
   const round = state.round;
   if (!round) return undefined;
   // A closed round keeps the tally it closed on: a decision listed as it timed out did not count.
-  const closure = round.accepting ? tallyDecisions(round.decisions, round.requirement, round.eligible.length) : round.tally;
+  const closure = round.accepting ? tallyDecisions(settlingDecisions(round), round.requirement, round.eligible.length) : round.tally;
   if (closure === 'open') return undefined;
   const kind = closure === 'approved' ? 'approve' : 'deny';
   return { closure, by: round.decisions.filter((d) => d.decision === kind).map((d) => d.approverId) };

@@ -336,6 +336,18 @@ describe('an approver’s edit', () => {
     ]);
   });
 
+  it('an abandoned edit settles nothing: the round still takes the others’ decisions (not “already decided” for good)', () => {
+    const { reviewed } = edited(opened(requirement(), ['ana', 'bo']), stillRisky);
+    // While the edit is recorded, its approval settles the one-approver round: nothing more is taken.
+    expect(() => checkDecision(reviewed.state, decision('bo', 'deny'))).toThrow('the approval is already decided');
+    const abandoned = run(reviewed.state, { type: 'edit_abandoned' }).state;
+    expect(roundSettlement(abandoned)).toBeUndefined();
+    expect(() => checkDecision(abandoned, decision('bo', 'deny'))).not.toThrow();
+    expect(() => checkDecision(abandoned, decision('bo', 'approve'))).not.toThrow();
+    // The editor stays listed: ana does not decide twice.
+    expect(() => checkDecision(abandoned, decision('ana', 'approve'))).toThrow('ana has already decided this approval');
+  });
+
   it('runs the arguments the review restored (redacted values the approver kept), and offers them as the next edit’s base', () => {
     const state = opened(requirement(), ['ana', 'bo']);
     const sent = { path: '/srv/y', owner: '[REDACTED:email]' };
