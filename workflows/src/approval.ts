@@ -1,4 +1,4 @@
-import { ApplicationFailure, CancellationScope, condition, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, patched, setHandler } from '@temporalio/workflow';
 import type { ActionStatusView, ApprovalDecision, BudgetImpactView, Classification, DecideResult, GuardedActionInput } from '@airlock/core';
 import { DECISION_CLOSED_FAILURE, decideUpdate } from '@airlock/core/workflow';
 import type { Activities, DecisionRecord, OpenedApproval, OpenedRound, RoundClosure, SettledRound } from '@airlock/activities';
@@ -23,7 +23,7 @@ import {
   type Verdict,
 } from './approval-round.js';
 import { RoundClosedError, tallyDecisions } from './decision-rules.js';
-import { DECISION_AFTER_ACCEPT_PATCH, type ApprovalPathPatches } from './patches.js';
+import { DECISION_AFTER_ACCEPT_PATCH, EDIT_REVIEW_BEFORE_TIMEOUT_PATCH, type ApprovalPathPatches } from './patches.js';
 
 export type { EffectiveArgs, Verdict } from './approval-round.js';
 
@@ -303,7 +303,14 @@ export async function awaitApproval(
       return 'decided';
     }
     if (await condition(ended, Math.max(1, schedule.deadline.at - Date.now()))) return 'decided';
-    if (schedule.deadline.then === 'time_out') return 'timed_out';
+    if (schedule.deadline.then === 'time_out') {
+      // An edit taken before the deadline is still being reviewed: it settles the round first (no decision is taken meanwhile).
+      if (state.round?.editUnderReview && patched(EDIT_REVIEW_BEFORE_TIMEOUT_PATCH)) {
+        await condition(() => ended() || state.round?.editUnderReview === undefined);
+        if (ended()) return 'decided';
+      }
+      return 'timed_out';
+    }
     // Escalate at the deadline: admins join and the wait continues without one.
     await escalate(schedule.deadline.then);
     await condition(ended);

@@ -74,6 +74,15 @@ export const ADMISSION_IN_FIRST_TASK_PATCH = 'admission-in-first-task';
  */
 export const COMPENSATION_RESOLUTION_AFTER_ACCEPT_PATCH = 'compensation-resolution-recorded-after-accept';
 
+/**
+ * An approver's edit still under review when the round's deadline passes settles the round first:
+ * recorded, it ends the round as any edit does; rejected, the round times out. Histories from before
+ * timed out at once, and the review that completed afterwards rewrote the action's stored arguments
+ * (and told the editor "approved") while the timeout outcome ran the agent's. Asked on its own, only
+ * at a deadline that finds an edit under review.
+ */
+export const EDIT_REVIEW_BEFORE_TIMEOUT_PATCH = 'edit-review-before-timeout';
+
 /** The patches APPROVAL_PATH_PATCHES stands for. */
 export type ApprovalPathPatch =
   | typeof ADMISSION_OPENS_ROUND_PATCH
