@@ -92,7 +92,7 @@ export async function agentRun(input: GuardedActionInput): Promise<ActionOutcome
    * authorization is still usable then (`answered`: a runner was told to run). Histories without a claim replay
    * as before: nothing here runs without the Update.
    */
-  let claim: (RunClaimed & { recorded: boolean; answered: boolean }) | undefined;
+  let claim: (RunClaimed & { recorded: boolean; answered: boolean; refused?: string }) | undefined;
   setHandler(
     claimRunUpdate,
     async (incoming: RunClaim): Promise<RunClaimed> => {
@@ -102,7 +102,9 @@ export async function agentRun(input: GuardedActionInput): Promise<ActionOutcome
         // By a normal activity, scheduled in the task that accepts the claim: written only once Temporal durably took it
         // (a local activity would write it inside that task, and a crash there left a row naming a claim never taken).
         // Recorded even when a kill switch cancels the workflow meanwhile: the runner may be starting the tool.
-        await CancellationScope.nonCancellable(() =>
+        // Refused, nothing written, when a kill switch covering the agent was on as it was recorded (its cancellation
+        // may not have reached this workflow yet). Histories from before hold no result: not refused.
+        const recorded = await CancellationScope.nonCancellable(() =>
           recorder.recordRunClaim({
             actionId,
             agentId: request.agentId,
@@ -113,17 +115,19 @@ export async function agentRun(input: GuardedActionInput): Promise<ActionOutcome
           }),
         );
         taken.recorded = true;
+        if (recorded?.refused) taken.refused = recorded.refused;
         // Expired, revoked or ended while it was being recorded (or by the task its recording's end came in): no runner is
         // told to run, and the action ends saying the tool did not run (endUnreported waits for this recording before it decides).
         // Asked after every recording, not only when the end is in this task: whether the code ending the authorization
         // ran first within the task depends on the interceptors' awaits (tracing adds some), and a marker asked only on
         // one ordering failed the replay of the other (agent-run-claim-ended-by-expiry.json with tracing on).
         const asOfItsTask = patched(CLAIM_ANSWERED_AS_OF_ITS_TASK_PATCH);
-        taken.answered = usable() && !(asOfItsTask && endingInThisTask());
+        taken.answered = !taken.refused && usable() && !(asOfItsTask && endingInThisTask());
         if (taken.answered && view.authorization) view.authorization = { ...view.authorization, claimedAt: taken.claimedAt };
       }
       const taken = claim;
       await CancellationScope.nonCancellable(() => condition(() => taken.recorded));
+      if (taken.refused) throw ApplicationFailure.create({ nonRetryable: true, message: `${taken.refused}: do not run the tool` });
       if (!taken.answered || !usable()) {
         throw ApplicationFailure.create({ nonRetryable: true, message: 'the authorization is no longer usable (expired, revoked or cancelled): do not run the tool' });
       }
@@ -134,6 +138,8 @@ export async function agentRun(input: GuardedActionInput): Promise<ActionOutcome
         const authorization = view.authorization;
         if (!authorization) throw new Error('the action is not authorized (yet); wait for its authorization');
         if (incoming.authorizationId !== authorization.authorizationId) throw new Error('unknown authorization id for this action');
+        // A claim the kill switch refused claimed nothing: every runner is told why.
+        if (claim?.refused) throw new Error(`${claim.refused}: do not run the tool`);
         if (claim && claim.runnerId !== incoming.runnerId) {
           throw ApplicationFailure.create({
             type: RUN_CLAIMED_ELSEWHERE,

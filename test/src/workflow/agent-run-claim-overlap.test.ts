@@ -1,7 +1,7 @@
 import { defaultActivityDeps } from '@airlock/activities';
 import { claimAgentRun, readAuthorization } from '@airlock/core/agent-gateway';
 import { actionHandle, awaitOutcome, DecisionRejectedError, getActionStatus, submitAction } from '@airlock/core/gateway';
-import { createAgent, createBudget, verifyAuditChain, type Db } from '@airlock/db';
+import { createAgent, createBudget, suspend, verifyAuditChain, type Db } from '@airlock/db';
 import { suspendAndCancel, userOperator } from '@airlock/ops';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { Context } from '@temporalio/activity';
@@ -134,19 +134,26 @@ async function expectInOneTask(actionId: string, ending: 'timerFiredEventAttribu
 
 const NOT_TO_RUN = 'the authorization is no longer usable (expired, revoked or cancelled): do not run the tool';
 
-/** What every overlap ends with: the runner refused, the tool said not to have run, the books and the chain straight. */
-async function expectRefusedAndUnused(claim: PromiseSettledResult<unknown>, actionId: string, agentId: string) {
+/** The refusal of a claim recorded while a kill switch covering the agent is on: nothing written. */
+const refusedBySwitch = (agentId: string, reason: string) => ({ message: `suspended by the kill switch (agent ${agentId}) by bob: ${reason}: do not run the tool`, rows: 0 });
+
+/**
+ * What every overlap ends with: the runner refused, the tool said not to have run, the books and the chain straight.
+ * A claim recorded once the authorization had ended keeps its row (before action.completed); one recorded with
+ * the kill switch on has none.
+ */
+async function expectRefusedAndUnused(claim: PromiseSettledResult<unknown>, actionId: string, agentId: string, refusal = { message: NOT_TO_RUN, rows: 1 }) {
   expect(claim).toMatchObject({ status: 'rejected', reason: expect.any(DecisionRejectedError) });
-  expect(((claim as PromiseRejectedResult).reason as Error).message).toBe(NOT_TO_RUN);
+  expect(((claim as PromiseRejectedResult).reason as Error).message).toBe(refusal.message);
   await awaitOutcome(h.client, actionId);
   // Never shown as claimed: no runner was told to run.
   const state = await readAuthorization(h.client, actionId);
   expect(state.state).toBe('completed');
   expect(state.state === 'completed' ? state.authorization?.claimedAt : 'unread').toBeUndefined();
-  expect(await claimRows(actionId)).toBe(1);
+  expect(await claimRows(actionId)).toBe(refusal.rows);
   const types = await auditTypes(actionId);
   expect(types.at(-1)).toBe('action.completed');
-  expect(types.indexOf('action.authorization_claimed')).toBeLessThan(types.indexOf('action.completed'));
+  if (refusal.rows > 0) expect(types.indexOf('action.authorization_claimed')).toBeLessThan(types.indexOf('action.completed'));
   expect(await usageOf(agentId)).toEqual({ spent: '0.00', reserved: '0.00' });
   expect(await verifyAuditChain(h.db)).toMatchObject({ ok: true });
 }
@@ -169,7 +176,7 @@ describe('a run claim overlapping the end of its authorization', () => {
     });
   });
 
-  it('recorded only after a kill switch revoked the authorization: the runner is told not to run, the action ends cancelled unused, the claim row first', async () => {
+  it('recorded only after a kill switch revoked the authorization: refused by the switch, nothing written, the action ends cancelled unused', async () => {
     const agentId = 'overlap-revoked';
     const { actionId, authorization } = await authorizedRefund(agentId);
     const recording = hold('recordRunClaim');
@@ -180,7 +187,7 @@ describe('a run claim overlapping the end of its authorization', () => {
     await waitForStatus(h.client, actionId, (s) => s.phase === 'completing' || s.phase === 'completed');
     recording.release();
 
-    await expectRefusedAndUnused(await claim, actionId, agentId);
+    await expectRefusedAndUnused(await claim, actionId, agentId, refusedBySwitch(agentId, 'incident 41'));
     expect(await awaitOutcome(h.client, actionId)).toMatchObject({
       status: 'cancelled',
       reason: expect.stringMatching(/incident 41.*; the authorization was revoked before it was used$/),
@@ -227,11 +234,29 @@ describe('a run claim overlapping the end of its authorization', () => {
       }
     });
 
-    await expectRefusedAndUnused(await claim, actionId, agentId);
+    await expectRefusedAndUnused(await claim, actionId, agentId, refusedBySwitch(agentId, 'incident 42'));
     await expectInOneTask(actionId, 'workflowExecutionCancelRequestedEventAttributes');
     expect(await awaitOutcome(h.client, actionId)).toMatchObject({
       status: 'cancelled',
       reason: expect.stringMatching(/incident 42.*; the authorization was revoked before it was used$/),
+    });
+  });
+});
+
+describe('a run claim after a kill switch is on, before its cancellation reaches the workflow', () => {
+  it('is refused by the switch, every runner alike, and nothing is written; the authorization ends unused', async () => {
+    const agentId = 'overlap-switched';
+    const { actionId, authorization } = await authorizedRefund(agentId);
+    // The switch committed, its cancellation not sent yet (suspendAndCancel commits first, then cancels action by action).
+    await suspend(h.db, { scope: 'agent', target: agentId, reason: 'incident 43', by: 'bob' });
+    const refusal = refusedBySwitch(agentId, 'incident 43');
+    const first = await settle(claimAgentRun(h.client, actionId, { authorizationId: authorization.authorizationId, runnerId: 'runner-a' }));
+    // Another runner is told the same, not that the run was claimed elsewhere and may have run.
+    await expect(claimAgentRun(h.client, actionId, { authorizationId: authorization.authorizationId, runnerId: 'runner-b' })).rejects.toThrow(refusal.message);
+    await expectRefusedAndUnused(first, actionId, agentId, refusal);
+    expect(await awaitOutcome(h.client, actionId)).toMatchObject({
+      status: 'expired',
+      reason: `the authorization was not used (no report) within ${WINDOW_MS / 1000}s; the budget is released`,
     });
   });
 });
