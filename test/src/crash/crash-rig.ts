@@ -1,11 +1,24 @@
 import type { KillPoint } from '@airlock/activities';
 import { actionHandle } from '@airlock/core/gateway';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import { inject, onTestFailed } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { seedTeam } from '../support/harness.js';
 import { TemporalDevServer } from '../support/temporal-server.js';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
+
+export interface CrashRigOptions {
+  /** AIRLOCK_POLICY_FILE of every worker; unset = the bundled default policy. */
+  policyFile?: string;
+  /** AIRLOCK_TOOLS_MODULE of every worker: tools of the test's own. */
+  toolsModule?: string;
+  /**
+   * The kill points of the file's cases, in the order they run: while a case runs, the worker that dies
+   * in the next one is started (on a task queue of its own), so its start-up is not on the next case's path.
+   * It outlives this case's server kill: a worker's polls retry until the server is back.
+   */
+  order?: readonly KillPoint[];
+}
 
 /**
  * What the crash suites share (src/crash/*.test.ts): a Temporal dev server of their own (they kill
@@ -17,53 +30,136 @@ export class CrashRig {
   worker: WorkerProcess | undefined;
   /** The worker started last, kept (stopped or not) for its output when a test fails. */
   private lastWorker: WorkerProcess | undefined;
+  /** The task queue of the case under way (each dying worker has its own); the base one before any. */
+  taskQueue: string;
+  private queues = 0;
+  /** The next case's dying worker, starting while this case runs. */
+  private next: { point: KillPoint; taskQueue: string; worker: Promise<WorkerProcess> } | undefined;
+  /** Where in `order` the cases are. */
+  private cursor = 0;
+  /** Told when the server is killed: the open connections stop retrying. */
+  private readonly onServerKill = new Set<() => void>();
 
   private constructor(
     readonly temporal: TemporalDevServer,
     readonly database: TestDatabase,
-    readonly taskQueue: string,
-    private readonly policyFile: string | undefined,
-  ) {}
+    private readonly baseTaskQueue: string,
+    private readonly options: CrashRigOptions,
+  ) {
+    this.taskQueue = baseTaskQueue;
+  }
 
-  static async create(taskQueue: string, options: { policyFile?: string } = {}): Promise<CrashRig> {
+  static async create(taskQueue: string, options: CrashRigOptions = {}): Promise<CrashRig> {
     inject('temporalAddress'); // the shared server is not used: these tests kill their own
     const temporal = await TemporalDevServer.create();
     const database = await createTestDatabase();
     await seedTeam(database.db);
-    return new CrashRig(temporal, database, taskQueue, options.policyFile);
+    return new CrashRig(temporal, database, taskQueue, options);
   }
 
   async close(): Promise<void> {
-    await this.worker?.stop('SIGTERM');
+    const next = this.next;
+    this.next = undefined;
+    await Promise.all([this.worker?.stop('SIGTERM'), next?.worker.then((w) => w.stop('SIGTERM')).catch(() => undefined)]);
     await this.temporal.destroy();
     await this.database.drop();
   }
 
+  /**
+   * A client whose calls stop retrying once the server is killed (killServer): a call still waiting then
+   * fails at once, where the default retries kept it going for about 20 s against a dead server (and would
+   * have sent it again to the restarted one). An answer that came, came before the kill.
+   */
   async connect(): Promise<{ client: Client; close: () => Promise<void> }> {
-    const connection = await Connection.connect({ address: this.temporal.address });
-    return { client: new Client({ connection }), close: () => connection.close() };
+    let serverKilled = false;
+    const retry = defaultGrpcRetryOptions();
+    const connection = await Connection.connect({
+      address: this.temporal.address,
+      interceptors: [
+        makeGrpcRetryInterceptor({ delayFunction: retry.delayFunction, retryableDecider: (attempt, status) => !serverKilled && retry.retryableDecider(attempt, status) }),
+      ],
+    });
+    const onKill = () => (serverKilled = true);
+    this.onServerKill.add(onKill);
+    return {
+      client: new Client({ connection }),
+      close: async () => {
+        this.onServerKill.delete(onKill);
+        await connection.close();
+      },
+    };
   }
 
-  async startWorker(killPoint?: KillPoint): Promise<WorkerProcess> {
+  /** SIGKILLs the Temporal server (as `npm start` dies whole); the calls still waiting on it fail. */
+  async killServer(): Promise<void> {
+    for (const onKill of this.onServerKill) onKill();
+    await this.temporal.kill();
+  }
+
+  private spawnWorker(taskQueue: string, killPoint?: KillPoint): Promise<WorkerProcess> {
     // The run's one bundle: bundling at each of the 2 starts per kill point was most of the time.
     const settings = {
       temporalAddress: this.temporal.address,
       databaseUrl: this.database.url,
-      taskQueue: this.taskQueue,
+      taskQueue,
       workflowBundlePath: inject('workflowBundlePath'),
-      ...(this.policyFile ? { policyFile: this.policyFile } : {}),
+      ...(this.options.policyFile ? { policyFile: this.options.policyFile } : {}),
+      ...(this.options.toolsModule ? { toolsModule: this.options.toolsModule } : {}),
     };
-    this.lastWorker = await startWorkerProcess({ ...settings, ...(killPoint ? { killPoint } : {}) }, 300_000);
+    return startWorkerProcess({ ...settings, ...(killPoint ? { killPoint } : {}) }, 300_000);
+  }
+
+  /** A worker on the task queue of the case under way (no kill point: the checks' worker). */
+  async startWorker(): Promise<WorkerProcess> {
+    this.lastWorker = await this.spawnWorker(this.taskQueue);
     return this.lastWorker;
   }
 
-  /** A worker that dies at `point`; a failure of the test prints the phase it was in and the worker's output. */
+  /**
+   * A worker that dies at `point`, on a task queue of its own (the case's, from now on); a failure of
+   * the test prints the phase it was in and the worker's output.
+   */
   async startDying(point: KillPoint, progress: { phase: string }): Promise<WorkerProcess> {
     onTestFailed(() => {
       console.error(`failed during ${progress.phase}; worker output:\n${this.lastWorker?.output().split('\n').slice(-60).join('\n')}`);
     });
-    this.worker = await this.startWorker(point);
-    return this.worker;
+    const next = this.next;
+    this.next = undefined;
+    let started: { taskQueue: string; worker: WorkerProcess } | undefined;
+    if (next?.point === point) {
+      const worker = await next.worker.catch(() => undefined);
+      if (worker?.isRunning()) started = { taskQueue: next.taskQueue, worker };
+    } else if (next) {
+      // Started for another case (a filtered run): not this one's.
+      void next.worker.then((w) => w.stop('SIGTERM')).catch(() => undefined);
+    }
+    if (!started) {
+      const taskQueue = this.newTaskQueue();
+      started = { taskQueue, worker: await this.spawnWorker(taskQueue, point) };
+    }
+    this.taskQueue = started.taskQueue;
+    this.worker = this.lastWorker = started.worker;
+    this.startNext(point);
+    return started.worker;
+  }
+
+  private newTaskQueue(): string {
+    return `${this.baseTaskQueue}-${++this.queues}`;
+  }
+
+  /** Starts the dying worker of the case after `point`'s in `order`, if there is one. */
+  private startNext(point: KillPoint): void {
+    const order = this.options.order ?? [];
+    const index = order.indexOf(point, this.cursor);
+    if (index < 0) return;
+    this.cursor = index + 1;
+    const nextPoint = order[this.cursor];
+    if (!nextPoint) return;
+    const taskQueue = this.newTaskQueue();
+    const worker = this.spawnWorker(taskQueue, nextPoint);
+    // A failed start is seen (and started again) by the case that needs it.
+    worker.catch(() => undefined);
+    this.next = { point: nextPoint, taskQueue, worker };
   }
 
   /**
@@ -92,15 +188,24 @@ export class CrashRig {
     return String(exit.signal);
   }
 
-  /** After a restart: a fresh worker and client for the checks, both stopped whatever the checks find. */
+  /**
+   * After a restart: a fresh worker and client for the checks, both stopped whatever the checks find.
+   * A killed server is started again first, with the worker starting beside it (it waits for the server).
+   */
   async afterRestart(check: (client: Client) => Promise<void>): Promise<void> {
-    this.worker = await this.startWorker();
+    const [started, server] = await Promise.allSettled([this.startWorker(), this.temporal.pid === undefined ? this.temporal.start() : undefined]);
+    if (started.status === 'rejected' || server.status === 'rejected') {
+      if (started.status === 'fulfilled') await started.value.stop('SIGKILL');
+      throw started.status === 'rejected' ? started.reason : (server as PromiseRejectedResult).reason;
+    }
+    const worker = started.value;
+    this.worker = worker;
     const { client, close } = await this.connect();
     try {
       await check(client);
     } finally {
       await close();
-      await this.worker.stop('SIGTERM');
+      await worker.stop('SIGTERM');
       this.worker = undefined;
     }
   }

@@ -32,7 +32,7 @@ let rig: CrashRig;
 const taskQueue = 'airlock-crash';
 
 beforeAll(async () => {
-  rig = await CrashRig.create(taskQueue);
+  rig = await CrashRig.create(taskQueue, { order: [...points, ...admissionCases.map((c) => c.point)] });
   // Money reserved: the approved run completes the action and commits it in one transaction (`complete.*` around it).
   await createBudget(rig.database.db, { scope: 'agent', target: 'billing-bot', period: 'day', currency: 'USD', limit: '100000.00' });
 });
@@ -60,7 +60,7 @@ async function startAndSubmit(point: KillPoint, progress: { phase: string }, opt
   const dying = await rig.startDying(point, progress);
   const connection = await rig.connect();
   const key = `crash-${point}${options.expectsApproval ? '-first-task' : ''}`;
-  const submitted = await submitAction(connection.client, taskQueue, refundRequest({ amount: '80.00', idempotencyKey: key }), options);
+  const submitted = await submitAction(connection.client, rig.taskQueue, refundRequest({ amount: '80.00', idempotencyKey: key }), options);
   return { ...connection, submitted, dying };
 }
 
@@ -81,12 +81,11 @@ describe('SIGKILL at every step of the decision path', () => {
       );
       // The worker dies at the kill point, or the action ends without reaching it (a test that cannot kill there fails at once).
       expect(await rig.killed(actionId, started.dying, point)).toBe('SIGKILL');
-      await rig.temporal.kill();
+      await rig.killServer();
       const firstAnswer = await first;
       await close();
 
       progress.phase = 'restart';
-      await rig.temporal.start();
       await rig.afterRestart(async (client) => {
         const accepted = await acceptedDecisions(client, actionId);
         // An answered decision is a durable one.

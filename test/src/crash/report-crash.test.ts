@@ -20,7 +20,7 @@ let rig: CrashRig;
 const taskQueue = 'airlock-report-crash';
 
 beforeAll(async () => {
-  rig = await CrashRig.create(taskQueue);
+  rig = await CrashRig.create(taskQueue, { order: [...POINTS, 'complete.after-write'] });
   // Money reserved at admission, committed by the report's completion (or released if it never came).
   await createBudget(rig.database.db, { scope: 'agent', target: 'billing-bot', period: 'day', currency: 'USD', limit: '100000.00' });
 });
@@ -48,7 +48,7 @@ describe('SIGKILL at every step of a gate-only report', () => {
       const first = await rig.connect();
       // Allowed outright (refunds up to 50.00): authorized at once, 10.00 of the budget reserved.
       const request = refundRequest({ amount: '10.00', idempotencyKey: `report-${point}`, execution: 'agent', reportWithinMs: 60 * 60_000 });
-      const { actionId } = await submitAction(first.client, taskQueue, request);
+      const { actionId } = await submitAction(first.client, rig.taskQueue, request);
       progress.phase = 'awaiting the authorization';
       const state = await waitForAuthorization(first.client, actionId, 180_000);
       if (state.state !== 'authorized') throw new Error(`not authorized: ${JSON.stringify(state)}`);
@@ -60,12 +60,11 @@ describe('SIGKILL at every step of a gate-only report', () => {
         () => 'failed' as const,
       );
       expect(await rig.killed(actionId, dying, point)).toBe('SIGKILL');
-      await rig.temporal.kill();
+      await rig.killServer();
       const firstAnswer = await sent;
       await first.close();
 
       progress.phase = 'restart';
-      await rig.temporal.start();
       await rig.afterRestart(async (client) => {
         const accepted = await acceptedReports(client, actionId);
         // An answered report is a durable one.
@@ -128,7 +127,7 @@ describe('a report sent while the worker that expired the authorization is dead'
     const { client, close } = await rig.connect();
     try {
       const request = refundRequest({ amount: '10.00', idempotencyKey: 'report-expired-raced', execution: 'agent', reportWithinMs: 5_000 });
-      const { actionId } = await submitAction(client, taskQueue, request);
+      const { actionId } = await submitAction(client, rig.taskQueue, request);
       progress.phase = 'awaiting the authorization';
       const state = await waitForAuthorization(client, actionId, 180_000);
       if (state.state !== 'authorized') throw new Error(`not authorized: ${JSON.stringify(state)}`);

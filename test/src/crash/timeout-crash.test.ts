@@ -26,7 +26,9 @@ const POINTS: readonly KillPoint[] = [
   'complete.after-write',
 ];
 
-// Short enough to pass in a test, long enough for the round to open before it escalates.
+// The escalation is timed from when the workflow reaches the round, the deadline from admission: the 4 s
+// between them leave that much for admission to hand the round to the workflow (an escalation timed at or
+// past the deadline is dropped). Each case waits out the deadline, so nothing longer.
 const POLICY = `apiVersion: airlock/v1
 rules:
   - id: refunds
@@ -34,7 +36,7 @@ rules:
     tier: high
     outcome: require_approval
     reason: refunds need a person
-    approval: { role: approver, deadline: 8s, timeout: deny, escalation: [{ after: 4s, to: "role:admin" }] }
+    approval: { role: approver, deadline: 5s, timeout: deny, escalation: [{ after: 1s, to: "role:admin" }] }
 `;
 
 let rig: CrashRig;
@@ -45,7 +47,7 @@ beforeAll(async () => {
   policyDir = await mkdtemp(path.join(os.tmpdir(), 'airlock-timeout-crash-'));
   const policyFile = path.join(policyDir, 'policy.yaml');
   await writeFile(policyFile, POLICY);
-  rig = await CrashRig.create(taskQueue, { policyFile });
+  rig = await CrashRig.create(taskQueue, { policyFile, order: [...POINTS, ...RACED] });
   await createBudget(rig.database.db, { scope: 'agent', target: 'billing-bot', period: 'day', currency: 'USD', limit: '100000.00' });
 });
 
@@ -93,14 +95,13 @@ describe('SIGKILL at every step of an approval that times out', () => {
       const progress = { phase: 'start' };
       const dying = await rig.startDying(point, progress);
       const first = await rig.connect();
-      const { actionId, argsHash } = await submitAction(first.client, taskQueue, refundRequest({ amount: '80.00', idempotencyKey: `timeout-${point}` }));
+      const { actionId, argsHash } = await submitAction(first.client, rig.taskQueue, refundRequest({ amount: '80.00', idempotencyKey: `timeout-${point}` }));
       progress.phase = 'waiting for the kill point';
       expect(await rig.killed(actionId, dying, point)).toBe('SIGKILL');
       await first.close();
-      await rig.temporal.kill();
+      await rig.killServer();
 
       progress.phase = 'restart';
-      await rig.temporal.start();
       await rig.afterRestart(async (client) => {
         const outcome = await awaitOutcome(client, actionId);
         expect(outcome).toMatchObject({ status: 'expired', actionId });
@@ -129,7 +130,7 @@ describe('a decision sent while the worker that timed the round out is dead', ()
       const dying = await rig.startDying(point, progress);
       const { client, close } = await rig.connect();
       try {
-        const { actionId, argsHash } = await submitAction(client, taskQueue, refundRequest({ amount: '80.00', idempotencyKey: `timeout-raced-${point}` }));
+        const { actionId, argsHash } = await submitAction(client, rig.taskQueue, refundRequest({ amount: '80.00', idempotencyKey: `timeout-raced-${point}` }));
         progress.phase = 'waiting for the kill point';
         expect(await rig.killed(actionId, dying, point)).toBe('SIGKILL');
         // Temporal holds the update until a worker takes the workflow's next task: the retried one, with the deadline's timer in it.

@@ -14,6 +14,8 @@ export interface WorkerProcessSettings {
   logFile?: string;
   /** AIRLOCK_TEST_KILL_POINT: the worker SIGKILLs itself at this step of the decision path. */
   killPoint?: string;
+  /** AIRLOCK_TOOLS_MODULE: a tools module of the test's own, loaded at start. */
+  toolsModule?: string;
   /** AIRLOCK_WORKFLOW_BUNDLE: a bundle written once (global setup's), so the start skips bundling. */
   workflowBundlePath?: string;
 }
@@ -50,6 +52,7 @@ export async function startWorkerProcess(settings: WorkerProcessSettings, readyT
     delete env[name];
   if (settings.killPoint) env.AIRLOCK_TEST_KILL_POINT = settings.killPoint;
   if (settings.workflowBundlePath) env.AIRLOCK_WORKFLOW_BUNDLE = settings.workflowBundlePath;
+  if (settings.toolsModule) env.AIRLOCK_TOOLS_MODULE = settings.toolsModule;
   if (settings.policyFile) env.AIRLOCK_POLICY_FILE = settings.policyFile;
   else delete env.AIRLOCK_POLICY_FILE;
   const child = await spawnChild('worker', process.execPath, ['--import', 'tsx', path.join(repoRoot, 'apps/worker/src/main.ts')], { cwd: repoRoot, env });
