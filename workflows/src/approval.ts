@@ -305,7 +305,11 @@ export async function awaitApproval(
     if (await condition(ended, Math.max(1, schedule.deadline.at - Date.now()))) return 'decided';
     if (schedule.deadline.then === 'time_out') {
       // An edit taken before the deadline is still being reviewed: it settles the round first (no decision is taken meanwhile).
-      if (state.round?.editUnderReview && patched(EDIT_REVIEW_BEFORE_TIMEOUT_PATCH)) {
+      // Asked at every such deadline, not only when an edit is under review: whether a review ending in the deadline's own
+      // task ran first depends on the interceptors' awaits (tracing adds some), and a marker asked on one ordering only
+      // fails the replay of the other.
+      const reviewFirst = patched(EDIT_REVIEW_BEFORE_TIMEOUT_PATCH);
+      if (reviewFirst && state.round?.editUnderReview) {
         await condition(() => ended() || state.round?.editUnderReview === undefined);
         if (ended()) return 'decided';
       }

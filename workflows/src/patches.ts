@@ -78,8 +78,8 @@ export const COMPENSATION_RESOLUTION_AFTER_ACCEPT_PATCH = 'compensation-resoluti
  * An approver's edit still under review when the round's deadline passes settles the round first:
  * recorded, it ends the round as any edit does; rejected, the round times out. Histories from before
  * timed out at once, and the review that completed afterwards rewrote the action's stored arguments
- * (and told the editor "approved") while the timeout outcome ran the agent's. Asked on its own, only
- * at a deadline that finds an edit under review.
+ * (and told the editor "approved") while the timeout outcome ran the agent's. Asked on its own, at
+ * every deadline that times the round out (what it finds there depends on the order of one task's jobs).
  */
 export const EDIT_REVIEW_BEFORE_TIMEOUT_PATCH = 'edit-review-before-timeout';
 
