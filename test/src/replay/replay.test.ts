@@ -32,8 +32,16 @@ describe('workflow replay of saved histories', () => {
     // compensation resolved by a person, each resolution written after acceptance (compensation-resolution-recorded-after-accept).
     // Recorded with `npm run histories:record -- --paths` (the last two). A claim whose recording ended in the task that
     // brought the authorization's end (its expiry's timer, a kill switch's cancellation): told not to run
-    // (run-claim-answered-as-of-its-task), saved from agent-run-claim-overlap.test's one-task cases.
-    const paths = ['agent-run-claim-ended-by-cancel', 'agent-run-claim-ended-by-expiry', 'agent-run-claimed', 'agent-run-reported', 'plan-compensation-resolved'];
+    // (run-claim-answered-as-of-its-task), saved from agent-run-claim-overlap.test's one-task cases. An edit still under
+    // review at a 'timeout: approve' deadline, settling the round first (edit-review-before-timeout), from qa/edit-at-deadline.test.
+    const paths = [
+      'agent-run-claim-ended-by-cancel',
+      'agent-run-claim-ended-by-expiry',
+      'agent-run-claimed',
+      'agent-run-reported',
+      'edited-at-deadline',
+      'plan-compensation-resolved',
+    ];
     expect(files).toEqual([...scenarios.flatMap((s) => generations.map((g) => `${s}${g}.json`)), ...paths.map((p) => `${p}.json`)].sort());
   });
 
