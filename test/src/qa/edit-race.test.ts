@@ -1,11 +1,9 @@
 import { awaitOutcome, decideAction } from '@airlock/core/gateway';
 import { argsHash } from '@airlock/core/hashing';
-import { status as grpcStatus } from '@grpc/grpc-js';
-import { Client, isGrpcServiceError, type WorkflowClientInterceptor } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
-import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refundRequest, submitAndWaitForApproval } from '../support/actions.js';
+import { namingClient, untilAdmitted, type SentUpdate } from '../support/admitted-updates.js';
 import { seedTeam, startHarness, type Harness, type RunningWorker } from '../support/harness.js';
 
 /**
@@ -25,41 +23,12 @@ afterAll(async () => {
   await h?.close();
 });
 
-const ADMITTED = temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED;
-
-/** A client on the harness's connection that names its updates, so the server can be asked whether it admitted them. */
-function namingClient(): { client: Client; sent: { workflowId: string; updateId: string }[] } {
-  const sent: { workflowId: string; updateId: string }[] = [];
-  const interceptor: WorkflowClientInterceptor = {
-    async startUpdate(input, next) {
-      const update = { workflowId: input.workflowExecution.workflowId, updateId: input.options.updateId ?? randomUUID() };
-      sent.push(update);
-      return next({ ...input, options: { ...input.options, updateId: update.updateId } });
-    },
-  };
-  return { client: new Client({ connection: h.client.connection, namespace: h.client.options.namespace, interceptors: { workflow: [interceptor] } }), sent };
-}
-
-async function untilAdmitted(sent: { workflowId: string; updateId: string }[], count: number): Promise<void> {
+/** Until the server has admitted the `count`th update `sent` lists (waiting for it to be sent first). */
+async function untilNthAdmitted(sent: readonly SentUpdate[], count: number): Promise<void> {
   for (const stopAt = Date.now() + 10_000; sent.length < count; await new Promise((r) => setTimeout(r, 10))) {
     if (Date.now() > stopAt) throw new Error('the update was never sent');
   }
-  const update = sent[count - 1]!;
-  const request = {
-    namespace: h.client.options.namespace,
-    identity: h.client.options.identity,
-    updateRef: { workflowExecution: { workflowId: update.workflowId }, updateId: update.updateId },
-    waitPolicy: { lifecycleStage: ADMITTED },
-  };
-  for (const stopAt = Date.now() + 10_000; ; await new Promise((r) => setTimeout(r, 10))) {
-    try {
-      const { stage } = await h.client.withDeadline(Date.now() + 1_000, () => h.client.workflowService.pollWorkflowExecutionUpdate(request));
-      if ((stage ?? 0) >= ADMITTED) return;
-    } catch (error) {
-      if (!isGrpcServiceError(error) || (error.code !== grpcStatus.NOT_FOUND && error.code !== grpcStatus.DEADLINE_EXCEEDED)) throw error;
-    }
-    if (Date.now() > stopAt) throw new Error(`the server never admitted update ${update.updateId}`);
-  }
+  await untilAdmitted(h.client, sent[count - 1]!);
 }
 
 const settle = <T>(p: Promise<T>) =>
@@ -71,11 +40,11 @@ const settle = <T>(p: Promise<T>) =>
 /** Sends `first`, then `second`, while no worker runs; both reach the next worker's first task. */
 async function inOneTask<A, B>(first: (client: Client) => Promise<A>, second: (client: Client) => Promise<B>) {
   await running.stop();
-  const { client, sent } = namingClient();
+  const { client, sent } = namingClient(h.client);
   const a = settle(first(client));
-  await untilAdmitted(sent, 1);
+  await untilNthAdmitted(sent, 1);
   const b = settle(second(client));
-  await untilAdmitted(sent, 2);
+  await untilNthAdmitted(sent, 2);
   running = await h.startWorker();
   return [await a, await b] as const;
 }

@@ -3,13 +3,10 @@ import { claimAgentRun, readAuthorization } from '@airlock/core/agent-gateway';
 import { actionHandle, awaitOutcome, DecisionRejectedError, getActionStatus, submitAction } from '@airlock/core/gateway';
 import { createAgent, createBudget, suspend, verifyAuditChain, type Db } from '@airlock/db';
 import { suspendAndCancel, userOperator } from '@airlock/ops';
-import { status as grpcStatus } from '@grpc/grpc-js';
 import { Context } from '@temporalio/activity';
-import { Client, isGrpcServiceError, type WorkflowClientInterceptor } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
-import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { refundRequest, waitForStatus } from '../support/actions.js';
+import { namingClient, untilAdmitted } from '../support/admitted-updates.js';
 import { defaultPolicy, startHarness, type Harness, type RunningWorker } from '../support/harness.js';
 
 // A gate-only run's claim overlapping the end of its authorization. The claim is accepted, then recorded by a
@@ -261,46 +258,11 @@ describe('a run claim after a kill switch is on, before its cancellation reaches
   });
 });
 
-/** A client on the harness's connection whose updates carry ids given here, so the server can be asked about them. */
-function updateWatchingClient(): { client: Client; sent: { workflowId: string; updateId: string }[] } {
-  const sent: { workflowId: string; updateId: string }[] = [];
-  const interceptor: WorkflowClientInterceptor = {
-    async startUpdate(input, next) {
-      const updateId = input.options.updateId ?? randomUUID();
-      sent.push({ workflowId: input.workflowExecution.workflowId, updateId });
-      return await next({ ...input, options: { ...input.options, updateId } });
-    },
-  };
-  return { client: new Client({ connection: h.client.connection, namespace: h.client.options.namespace, interceptors: { workflow: [interceptor] } }), sent };
-}
-
-const ADMITTED = temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED;
-
-/** Until the server has admitted the update (it reaches the workflow with the next workflow task). */
-async function untilAdmitted(update: { workflowId: string; updateId: string }): Promise<void> {
-  const request = {
-    namespace: h.client.options.namespace,
-    identity: h.client.options.identity,
-    updateRef: { workflowExecution: { workflowId: update.workflowId }, updateId: update.updateId },
-    waitPolicy: { lifecycleStage: ADMITTED },
-  };
-  for (const stopAt = Date.now() + 10_000; ; await new Promise((r) => setTimeout(r, 10))) {
-    try {
-      const { stage } = await h.client.withDeadline(Date.now() + 1_000, () => h.client.workflowService.pollWorkflowExecutionUpdate(request));
-      if ((stage ?? 0) >= ADMITTED) return;
-    } catch (error) {
-      // NOT_FOUND until the request reaches the workflow, DEADLINE_EXCEEDED while it is not yet admitted.
-      if (!isGrpcServiceError(error) || (error.code !== grpcStatus.NOT_FOUND && error.code !== grpcStatus.DEADLINE_EXCEEDED)) throw error;
-    }
-    if (Date.now() > stopAt) throw new Error(`timed out waiting for the server to admit update ${update.updateId}`);
-  }
-}
-
 describe('a claim arriving after the expiry, before the expiry’s timer is handled', () => {
   it('is refused by the validator as expired, and nothing is written', async () => {
     const agentId = 'late-claim';
     const { actionId, authorization } = await authorizedRefund(agentId, 3_000);
-    const watched = updateWatchingClient();
+    const watched = namingClient(h.client);
     let claim: Promise<PromiseSettledResult<unknown>> | undefined;
     // The claim and the expiry's timer reach the workflow in one task, the claim first (updates go before timers).
     const firedBefore = await timersFired(actionId);
@@ -308,7 +270,7 @@ describe('a claim arriving after the expiry, before the expiry’s timer is hand
       await expect.poll(() => timersFired(actionId), { timeout: 20_000, interval: 100 }).toBeGreaterThan(firedBefore);
       claim = settle(claimAgentRun(watched.client, actionId, { authorizationId: authorization.authorizationId, runnerId: 'late-runner' }));
       await expect.poll(() => watched.sent.length, { timeout: 10_000, interval: 10 }).toBe(1);
-      await untilAdmitted(watched.sent[0]!);
+      await untilAdmitted(h.client, watched.sent[0]!);
     });
 
     const answer = await claim!;

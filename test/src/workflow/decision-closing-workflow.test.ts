@@ -4,14 +4,13 @@ import { reportAgentRun, waitForAuthorization } from '@airlock/core/agent-gatewa
 import { awaitOutcome, decideAction, DecisionRejectedError, submitAction } from '@airlock/core/gateway';
 import { createApiKey } from '@airlock/db';
 import { decide, userOperator } from '@airlock/ops';
-import { status as grpcStatus } from '@grpc/grpc-js';
 import { Context } from '@temporalio/activity';
-import { Client, isGrpcServiceError, WorkflowNotFoundError, type WorkflowClientInterceptor } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import { Client, WorkflowNotFoundError, type WorkflowClientInterceptor } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiRequest, contextOf, expectError } from '../api/client.js';
 import { refundRequest, submitAndWaitForApproval } from '../support/actions.js';
+import { untilAdmitted } from '../support/admitted-updates.js';
 import { defaultPolicy, seedTeam, startHarness, type Harness } from '../support/harness.js';
 
 // QA M2: concurrent decisions on one action; the first closed the round, the workflow completed while
@@ -49,7 +48,6 @@ const until = async (condition: () => boolean, what: string) => {
 
 /** What Temporal answers an update it admitted but never delivered because the workflow completed (the path under test). */
 const ABORTED_BY_CLOSING = 'workflow update was aborted by closing workflow';
-const ADMITTED = temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED;
 
 interface SentUpdate {
   workflowId: string;
@@ -76,26 +74,6 @@ function updateWatchingClient(): { client: Client; sent: SentUpdate[] } {
   return { client: new Client({ connection: h.client.connection, namespace: h.client.options.namespace, interceptors: { workflow: [interceptor] } }), sent };
 }
 
-/** Until the server has admitted the update: from then on the workflow's closing answers it, not the closed workflow. */
-async function untilAdmitted(update: SentUpdate): Promise<void> {
-  const request = {
-    namespace: h.client.options.namespace,
-    identity: h.client.options.identity,
-    updateRef: { workflowExecution: { workflowId: update.workflowId }, updateId: update.updateId },
-    waitPolicy: { lifecycleStage: ADMITTED },
-  };
-  for (const stopAt = Date.now() + 10_000; ; await new Promise((r) => setTimeout(r, 10))) {
-    try {
-      const { stage } = await h.client.withDeadline(Date.now() + 1_000, () => h.client.workflowService.pollWorkflowExecutionUpdate(request));
-      if ((stage ?? 0) >= ADMITTED) return;
-    } catch (error) {
-      // NOT_FOUND until the request reaches the workflow, DEADLINE_EXCEEDED while it is not yet admitted.
-      if (!isGrpcServiceError(error) || (error.code !== grpcStatus.NOT_FOUND && error.code !== grpcStatus.DEADLINE_EXCEEDED)) throw error;
-    }
-    if (Date.now() > stopAt) throw new Error(`timed out waiting for the server to admit update ${update.updateId}`);
-  }
-}
-
 /**
  * `close` starts the call that completes the action; its workflow task is held open while `send`'s update is
  * admitted into it, then let through: the workflow closes with that update in flight, and Temporal aborts it.
@@ -113,7 +91,7 @@ async function sendIntoClosingWorkflow<C, T>(close: () => Promise<C>, send: (cli
       (reason: unknown) => ({ status: 'rejected', reason }) as const,
     );
     await until(() => watched.sent.length > 0, 'the update to be sent');
-    await untilAdmitted(watched.sent[0]!);
+    await untilAdmitted(h.client, watched.sent[0]!);
     holdCompletion = false;
     const closed = await first;
     const result = await second;
