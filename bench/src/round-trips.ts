@@ -2,12 +2,15 @@
 // (`admitAndRun` on demo.echo: admission, run, completion) and of an approved
 // action's run (`runTool` with the decision it writes and its re-check: what a
 // decision waits for before the tool starts), outside Temporal, on a scratch
-// database: seconds instead of the full bench's minutes.
+// database: seconds instead of the full bench's minutes. For an approved run it also times the call
+// to the tool body's start (p50), beside the client-observed time of its round trips: what is left
+// is Node's (the activity's set-up, the re-check's policy, building the messages).
 // Usage: npx tsx bench/src/round-trips.ts [runs]
 import { createActivities, defaultActivityDeps } from '@airlock/activities';
 import { ActionRequest, runIdempotencyKey, type GuardedActionInput } from '@airlock/core';
 import { argsHash, deriveActionId } from '@airlock/core/hashing';
 import { createAgent, createDb } from '@airlock/db';
+import { performance } from 'node:perf_hooks';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { HIGH_TOOL, highRiskEchoTool } from './airlock/high-tool.js';
 import { StartProbe } from './start-probe.js';
@@ -25,7 +28,10 @@ try {
   const counter = new QueryCounter();
   counter.attach(db);
   await seedBench(db);
-  const acts = createActivities(defaultActivityDeps(db, benchPolicy(), [highRiskEchoTool(new StartProbe())]));
+  const probe = new StartProbe();
+  const acts = createActivities(defaultActivityDeps(db, benchPolicy(), [highRiskEchoTool(probe)]));
+  /** Call → tool body start of each approved run of HIGH_TOOL (the probe tool), ms. */
+  const toBody: number[] = [];
   type FastPath = Awaited<ReturnType<typeof acts.admitAndRun>>;
   const inActivity = <T>(fn: () => Promise<T>) => new MockActivityEnvironment().run<[], T, () => Promise<T>>(fn);
   const admit = (tool: string, args?: Record<string, unknown>, agentId = nextAgent()) => {
@@ -52,6 +58,8 @@ try {
         const { actionId, argsHash: hash, request } = input;
         const decidedAt = new Date().toISOString();
         const decision = { approverId: BENCH_APPROVER, decision: 'approve' as const, channel: 'api' as const, round: 1, decidedAt };
+        const sentAt = performance.now();
+        const started = tool === HIGH_TOOL ? probe.waitFor(actionId) : undefined;
         await inActivity(() =>
           acts.runTool({
             actionId,
@@ -67,6 +75,7 @@ try {
             },
           }),
         );
+        if (started) toBody.push((await started) - sentAt);
       }
     };
   };
@@ -76,8 +85,9 @@ try {
     await work();
     counter.enabled = false;
     const stats: QueryStats = counter.take();
-    console.log(`${label}, per run over ${runs} runs: ${stats.count / runs} round trips, ${stats.statements / runs} statements`);
-    for (const [kind, t] of Object.entries(stats.byKind)) console.log(`  ${kind}: ${t.count / runs} round trips, ${t.statements / runs} statements`);
+    console.log(`${label}, per run over ${runs} runs: ${stats.count / runs} round trips, ${stats.statements / runs} statements, ${(stats.ms / runs).toFixed(2)} ms in them`);
+    for (const [kind, t] of Object.entries(stats.byKind))
+      console.log(`  ${kind}: ${t.count / runs} round trips, ${t.statements / runs} statements, ${(t.ms / runs).toFixed(2)} ms`);
   };
   await autoApproved();
   await count('auto-approved action (admitAndRun, demo.echo)', async () => {
@@ -85,6 +95,8 @@ try {
   });
   const approved = await approvedRuns(runs, HIGH_TOOL);
   await count(`approved action's run (runTool on ${HIGH_TOOL}: the decision, the re-check, the claim, the tool, completion)`, approved);
+  const sorted = [...toBody].sort((a, b) => a - b);
+  console.log(`  call -> tool body starts: p50 ${sorted[Math.floor(sorted.length / 2)]!.toFixed(2)} ms (the claim's 2 round trips and Node's work between them)`);
   // A refund has a cost: admission reserves it on any budget in its currency, the run's re-check asks whether
   // a budget was added while it waited (no budget here). Over 50.00 it waits for an approver.
   await createAgent(db, { id: 'rt-refunds', team: 'bench', allowedTools: ['payments.*'] });
