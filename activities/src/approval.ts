@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type ApprovalRequirement, type BudgetImpactView, type Classification, type GuardedActionInput, type RecordedDecision, type StandingApprovalDraft } from '@airlock/core';
 import { argsHash as hashArgs } from '@airlock/core/hashing';
-import { appendAudit, releaseBudget, reserveBudget, type AuditEventInput, type Db, type Prisma } from '@airlock/db';
+import { appendAudit, approverStandingNow, releaseBudget, reserveBudget, type AuditEventInput, type Db, type Prisma } from '@airlock/db';
 import { CHANGED_REDACTED_VALUE, redact, restoreRedacted } from '@airlock/guardrails';
 import { denyWith } from '@airlock/policy';
 import { assess, loadAgent } from './assessment.js';
@@ -130,6 +130,19 @@ export function createApprovalActivities(deps: ActivityDeps) {
       });
       reached(deps, 'escalate.after-write');
       return approvers;
+    },
+
+    /**
+     * Which of a round's approvers may still decide it now (read only): an active account with standing by the
+     * rule the decision use case refuses the others with (`approverStandingNow`: role and group, the escalations
+     * taken so far, not the requester nor the agent's current owner). At a deadline that times the round out the
+     * workflow stops counting the others as a vote still to come.
+     */
+    async approversStillStanding(input: { actionId: string; approvalId: string; approverIds: string[] }): Promise<string[]> {
+      const round = await approverStandingNow(db, input.actionId, input.approverIds, input.approvalId);
+      // No such round stored: nothing to narrow by.
+      if (!round) return input.approverIds;
+      return round.people.filter((p) => p.standing.kind === 'eligible').map((p) => p.id);
     },
 
     async recordDecision(input: DecisionRecord): Promise<void> {

@@ -59,6 +59,8 @@ export interface Round extends Approvers {
   /** A reviewed edit, recorded or being recorded; it ends the round once recorded. */
   reviewedEdit?: PendingEdit;
   pendingEdit?: PendingEdit;
+  /** Approvers dropped from `eligible` at the deadline: they lost standing and had not decided (`approvers_narrowed`). */
+  lostStanding?: readonly string[];
 }
 
 /** Where the action's money is held: what completion settles, whatever the outcome. */
@@ -96,6 +98,11 @@ export type ApprovalEvent =
   /** Reviewing or recording the edit failed: the round takes decisions again (an editor already listed stays listed). */
   | { type: 'edit_abandoned' }
   | { type: 'escalated'; level: number; approvers: Approvers }
+  /**
+   * At a deadline that times the round out: `standing` are the round's approvers who may still decide it now. The
+   * others stop counting as a vote still to come (their recorded decisions stand); never widens the round.
+   */
+  | { type: 'approvers_narrowed'; standing: readonly string[] }
   | { type: 'wait_ended'; how: 'decided' | 'timed_out' };
 
 /** What `recordDecision` writes (the action id aside): decision, round, and an editor's arguments or a remembered grant. */
@@ -303,6 +310,8 @@ export function reduceApproval(state: ApprovalState, event: ApprovalEvent): Tran
       return next({ editUnderReview: undefined, reviewedEdit: undefined });
     case 'escalated':
       return next({ eligible: event.approvers.eligible, excluded: event.approvers.excluded, escalationLevel: event.level });
+    case 'approvers_narrowed':
+      return narrowApprovers(state, round, event.standing);
     case 'wait_ended':
       return closeRound(state, { ...round, accepting: false }, event.how);
   }
@@ -333,6 +342,22 @@ function openRound(state: ApprovalState, event: Extract<ApprovalEvent, { type: '
     effects.push({ type: 'record_decision', approvalId: round.approvalId, round: round.number, argsHash: round.argsHash, decision: approval, carried: true });
   }
   return { state: { ...rest, round, verdict: undefined }, effects };
+}
+
+/**
+ * Keeps as approvers of the round those still standing and those who already decided (a recorded decision
+ * stands), and recounts: fewer approvers can only put the quorum out of reach, so the round is denied or stays
+ * as it was (approvals are counted once recorded, never here).
+ */
+function narrowApprovers(state: ApprovalState, round: Round, standing: readonly string[]): Transition {
+  if (!round.accepting) return { state, effects: [] };
+  const keep = new Set([...standing, ...round.decisions.map((d) => d.approverId)]);
+  const eligible = round.eligible.filter((a) => keep.has(a.id));
+  const lost = round.eligible.filter((a) => !keep.has(a.id)).map((a) => a.id);
+  if (lost.length === 0) return { state, effects: [] };
+  const recount = tallyDecisions(round.decisions, round.requirement, eligible.length);
+  const narrowed: Round = { ...round, eligible, lostStanding: [...(round.lostStanding ?? []), ...lost], tally: recount === 'denied' ? 'denied' : round.tally };
+  return { state: { ...state, round: narrowed }, effects: [] };
 }
 
 /** Ends the round: how it closes (audited first), and the verdict or the next round's starting point. */
@@ -367,14 +392,20 @@ function closeRound(state: ApprovalState, round: Round, how: 'decided' | 'timed_
   if (round.tally === 'denied') {
     const denial = round.decisions.find((d) => d.decision === 'deny');
     if (!denial) throw new Error('a denied round without a deny');
+    const lost = round.lostStanding ?? [];
+    // Denied because people who lost standing no longer count as votes still to come: the reason says so.
+    const closeReason =
+      lost.length > 0
+        ? `denied by ${denial.approverId}: the approvers still standing cannot reach ${round.requirement.requiredApprovals} approvals (${lost.join(', ')} may no longer decide)`
+        : `denied by ${denial.approverId}`;
     const outcome: ActionOutcome = {
       status: 'denied',
       actionId,
-      reason: denial.comment ?? `denied by ${denial.approverId}`,
+      reason: denial.comment ?? closeReason,
       ...(denial.feedback ? { feedback: denial.feedback } : {}),
       deniedBy: denial.approverId,
     };
-    return { state: { ...closed, verdict: { kind: 'closed', outcome } }, effects: close('denied', `denied by ${denial.approverId}`) };
+    return { state: { ...closed, verdict: { kind: 'closed', outcome } }, effects: close('denied', closeReason) };
   }
   const approvals = round.decisions.filter((d) => d.decision === 'approve').length;
   const effects = close('approved', `${approvals} of ${round.requirement.requiredApprovals} approvals`);

@@ -487,3 +487,97 @@ describe('deadlinePassed (the decide validator refuses from the deadline on)', (
     expect(deadlinePassed(startApproval('act-1', requirement(), [], effective), deadline + 1)).toBe(false);
   });
 });
+
+describe('approvers who lost standing, at a deadline that times the round out (approvers_narrowed)', () => {
+  const quorumOfTwo = () => requirement({ requiredApprovals: 2, denyEndsIt: false, timeoutOutcome: 'approve' });
+
+  it('drops those who lost standing: a deny that leaves the quorum out of reach of the rest ends the round denied, saying why', () => {
+    let state = opened(quorumOfTwo(), ['ana', 'bo', 'cy']);
+    state = decide(state, 'bo', 'deny');
+    // ana and cy could still make two approvals.
+    expect(currentRound(state).tally).toBe('open');
+    // cy lost standing (disabled): only ana may still approve, one approval of two.
+    const narrowed = run(state, { type: 'approvers_narrowed', standing: ['ana'] }).state;
+    expect(currentRound(narrowed).eligible.map((a) => a.id)).toEqual(['ana', 'bo']);
+    expect(currentRound(narrowed).lostStanding).toEqual(['cy']);
+    expect(currentRound(narrowed).tally).toBe('denied');
+    expect(roundEnded(narrowed)).toBe(true);
+    const closed = run(narrowed, { type: 'wait_ended', how: 'decided' });
+    expect(closed.effects).toEqual([
+      {
+        type: 'close_round',
+        approvalId: 'appr-1',
+        round: 1,
+        closure: 'denied',
+        reason: 'denied by bo: the approvers still standing cannot reach 2 approvals (cy may no longer decide)',
+      },
+    ]);
+    expect(closed.state.verdict).toEqual({
+      kind: 'closed',
+      outcome: {
+        status: 'denied',
+        actionId: 'act-1',
+        reason: 'denied by bo: the approvers still standing cannot reach 2 approvals (cy may no longer decide)',
+        deniedBy: 'bo',
+      },
+    });
+  });
+
+  it('without that, the same round times out and runs (the approve outcome): the behaviour the recount prevents', () => {
+    let state = opened(quorumOfTwo(), ['ana', 'bo', 'cy']);
+    state = decide(state, 'bo', 'deny');
+    const timedOut = run(state, { type: 'wait_ended', how: 'timed_out' }).state;
+    expect(timedOut.verdict).toEqual({ kind: 'approved', effective });
+  });
+
+  it('keeps everyone who already decided, standing or not: a recorded decision stands', () => {
+    let state = opened(requirement({ requiredApprovals: 2, denyEndsIt: false }), ['ana', 'bo', 'cy', 'dee']);
+    state = decide(state, 'ana', 'approve');
+    state = decide(state, 'bo', 'deny');
+    // Nobody is reported standing: ana and bo decided and stay; cy and dee are dropped.
+    const narrowed = run(state, { type: 'approvers_narrowed', standing: [] }).state;
+    expect(currentRound(narrowed).eligible.map((a) => a.id)).toEqual(['ana', 'bo']);
+    expect(currentRound(narrowed).decisions.map((d) => d.approverId)).toEqual(['ana', 'bo']);
+    expect(currentRound(narrowed).lostStanding).toEqual(['cy', 'dee']);
+    expect(currentRound(narrowed).tally).toBe('denied');
+  });
+
+  it('leaves the round open while those still standing can reach the quorum', () => {
+    let state = opened(quorumOfTwo(), ['ana', 'bo', 'cy', 'dee']);
+    state = decide(state, 'bo', 'deny');
+    const narrowed = run(state, { type: 'approvers_narrowed', standing: ['ana', 'dee'] }).state;
+    expect(currentRound(narrowed).eligible.map((a) => a.id)).toEqual(['ana', 'bo', 'dee']);
+    expect(currentRound(narrowed).tally).toBe('open');
+    expect(roundEnded(narrowed)).toBe(false);
+    // So it times out as before.
+    expect(run(narrowed, { type: 'wait_ended', how: 'timed_out' }).state.verdict).toEqual({ kind: 'approved', effective });
+  });
+
+  it('never widens: someone reported standing who was no approver of the round stays out', () => {
+    let state = opened(quorumOfTwo(), ['ana', 'bo', 'cy']);
+    state = decide(state, 'bo', 'deny');
+    const narrowed = run(state, { type: 'approvers_narrowed', standing: ['ana', 'cy', 'erin'] });
+    // Nobody lost standing: the state is the one it was.
+    expect(narrowed.state).toBe(state);
+    expect(narrowed.effects).toEqual([]);
+    expect(() => checkDecision(narrowed.state, decision('erin', 'approve'))).toThrow(/not an approver of this round/);
+  });
+
+  it('never approves: listed approvals not yet recorded do not settle the round here', () => {
+    let state = opened(quorumOfTwo(), ['ana', 'bo', 'cy', 'dee']);
+    state = decide(state, 'bo', 'deny');
+    state = decide(state, 'ana', 'approve');
+    // cy's approval is listed (its write in flight): two approvals, but counted only once recorded.
+    state = run(state, { type: 'decision_received', decision: decision('cy', 'approve'), decidedAt: 'now' }).state;
+    const narrowed = run(state, { type: 'approvers_narrowed', standing: [] }).state;
+    expect(currentRound(narrowed).lostStanding).toEqual(['dee']);
+    expect(currentRound(narrowed).tally).toBe('open');
+  });
+
+  it('does nothing to a round that no longer takes decisions', () => {
+    let state = opened(quorumOfTwo(), ['ana', 'bo', 'cy']);
+    state = decide(state, 'bo', 'deny');
+    const closed = run(state, { type: 'wait_ended', how: 'timed_out' }).state;
+    expect(run(closed, { type: 'approvers_narrowed', standing: [] }).state).toBe(closed);
+  });
+});

@@ -23,9 +23,12 @@ import {
   type Verdict,
 } from './approval-round.js';
 import { RoundClosedError, tallyDecisions } from './decision-rules.js';
-import { DECISION_AFTER_ACCEPT_PATCH, EDIT_REVIEW_BEFORE_TIMEOUT_PATCH, type ApprovalPathPatches } from './patches.js';
+import { DECISION_AFTER_ACCEPT_PATCH, EDIT_REVIEW_BEFORE_TIMEOUT_PATCH, LOST_STANDING_BEFORE_TIMEOUT_PATCH, type ApprovalPathPatches } from './patches.js';
 
 export type { EffectiveArgs, Verdict } from './approval-round.js';
+
+/** The round's approvers who have not decided it. */
+const undecided = (round: Round): string[] => round.eligible.filter((a) => !round.decisions.some((d) => d.approverId === a.id)).map((a) => a.id);
 
 /**
  * Decisions Temporal accepted that no activity wrote yet, and their round's closing
@@ -277,6 +280,27 @@ export async function awaitApproval(
     return { opened, deadline };
   }
 
+  /**
+   * Whether the round's timing out would run the tool although approvers who lost standing since it opened may be
+   * all that keeps its quorum in reach: open, `timeout: approve`, a deny counted against a quorum (`denyEndsIt: false`),
+   * and someone still to decide. Only then can fewer approvers change the outcome; the other timeout outcomes run nothing.
+   */
+  function mayLoseQuorum(): boolean {
+    const round = state.round;
+    if (!round?.accepting || round.tally !== 'open' || round.pendingEdit || round.requirement.denyEndsIt) return false;
+    if (round.requirement.timeoutOutcome !== 'approve') return false;
+    return round.decisions.some((d) => d.decision === 'deny') && undecided(round).length > 0;
+  }
+
+  /** Keeps in the round those of its approvers still standing now (and everyone who decided), recounting the quorum. */
+  async function narrowToStanding(): Promise<void> {
+    const round = currentRound();
+    const approverIds = undecided(round);
+    if (approverIds.length === 0) return;
+    const standing = await bookkeeping.approversStillStanding({ actionId, approvalId: round.approvalId, approverIds });
+    apply({ type: 'approvers_narrowed', standing });
+  }
+
   /** Waits for the round to end, widening the approvers along the escalation chain. */
   async function waitForRound(round: Round): Promise<'decided' | 'timed_out'> {
     const ended = () => roundEnded(state);
@@ -309,8 +333,18 @@ export async function awaitApproval(
       // task ran first depends on the interceptors' awaits (tracing adds some), and a marker asked on one ordering only
       // fails the replay of the other.
       const reviewFirst = patched(EDIT_REVIEW_BEFORE_TIMEOUT_PATCH);
+      // Approvers who lost standing since the round opened no longer count as votes still to come (asked at every such
+      // deadline too, for the same reason).
+      const recountFirst = patched(LOST_STANDING_BEFORE_TIMEOUT_PATCH);
       if (reviewFirst && state.round?.editUnderReview) {
         await condition(() => ended() || state.round?.editUnderReview === undefined);
+        if (ended()) return 'decided';
+      }
+      if (recountFirst && mayLoseQuorum()) {
+        // Decisions listed before the deadline count once recorded: a recorded approval may still settle the round.
+        await condition(() => ended() || writesInFlight === 0);
+        if (ended()) return 'decided';
+        await narrowToStanding();
         if (ended()) return 'decided';
       }
       return 'timed_out';

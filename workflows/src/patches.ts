@@ -83,6 +83,16 @@ export const COMPENSATION_RESOLUTION_AFTER_ACCEPT_PATCH = 'compensation-resoluti
  */
 export const EDIT_REVIEW_BEFORE_TIMEOUT_PATCH = 'edit-review-before-timeout';
 
+/**
+ * At a deadline that times a round out with `timeout: approve`, approvers who lost standing since it opened (disabled,
+ * demoted, out of its group, handed the requesting agent) and have not decided stop counting as votes still to come:
+ * with a deny among the decisions and `denyEndsIt: false`, the round is denied when those still standing cannot reach
+ * the quorum. Histories from before timed such a round out and ran the tool. Asked on its own, at every deadline that
+ * times a round out, right after EDIT_REVIEW_BEFORE_TIMEOUT_PATCH and for the same reason: not only where it reads the
+ * approvers' standing.
+ */
+export const LOST_STANDING_BEFORE_TIMEOUT_PATCH = 'lost-standing-before-timeout';
+
 /** The patches APPROVAL_PATH_PATCHES stands for. */
 export type ApprovalPathPatch =
   | typeof ADMISSION_OPENS_ROUND_PATCH

@@ -1,0 +1,85 @@
+import { defaultActivityDeps } from '@airlock/activities';
+import { awaitOutcome, decideAction } from '@airlock/core/gateway';
+import { createUser } from '@airlock/db';
+import { changeRole, disableUser, runUseCase, userOperator } from '@airlock/ops';
+import { compilePolicy, type CompiledPolicy } from '@airlock/policy';
+import { DEFAULT_POLICY_FILE, loadPolicyFile } from '@airlock/policy/files';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { refundRequest, submitAndWaitForApproval } from '../support/actions.js';
+import { seedTeam, startHarness, type Harness } from '../support/harness.js';
+
+/**
+ * A round's approvers are fixed when it opens. One who lost standing since (disabled, demoted) and has not decided
+ * is no vote still to come when its deadline times it out: with a deny against a quorum and `timeout: approve`, the
+ * round is denied once those still standing cannot reach the quorum, and the tool does not run.
+ */
+let h: Harness;
+const defaultPolicy = loadPolicyFile(DEFAULT_POLICY_FILE);
+let activePolicy: CompiledPolicy = defaultPolicy;
+const admin = userOperator({ id: 'bob', role: 'admin' }, 'cli');
+
+beforeAll(async () => {
+  h = await startHarness({ deps: (db) => defaultActivityDeps(db, { current: () => activePolicy }) });
+  await seedTeam(h.db);
+});
+afterAll(async () => {
+  await h?.close();
+});
+afterEach(() => {
+  activePolicy = defaultPolicy;
+});
+
+/** Three approvers of their own group (a, b, c), and a policy that needs two of them, a deny not ending it, and approves at a 3 s deadline. */
+async function teamOfThree(group: string): Promise<[string, string, string]> {
+  const ids = ['a', 'b', 'c'].map((x) => `${group}-${x}`) as [string, string, string];
+  for (const id of ids) await createUser(h.db, { id, role: 'approver', groups: [group] });
+  activePolicy = compilePolicy(
+    `apiVersion: airlock/v1\nrules:\n  - id: ${group}-refunds\n    tools: [payments.refund]\n    tier: high\n    outcome: require_approval\n    reason: two of ${group}\n    approval: { group: ${group}, quorum: 2, denyEndsIt: false, deadline: 3s, timeout: approve }\n`,
+    `${group}.yaml`,
+  );
+  return ids;
+}
+
+/** Submits a refund, has `denier` deny it (the round stays open: two approvals are still possible), then runs `meanwhile`. */
+async function deniedOnceThen(ids: readonly string[], denier: string, meanwhile: () => Promise<unknown>) {
+  const { actionId, argsHash } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
+  const opened = await h.db.prisma.auditEvent.findFirstOrThrow({ where: { actionId, type: 'approval.opened' } });
+  expect((opened.payload as { eligibleApprovers: string[] }).eligibleApprovers).toEqual(ids);
+  const denied = await decideAction(h.client, actionId, { approverId: denier, decision: 'deny', channel: 'api', argsHash });
+  expect(denied.approvalStatus).toBe('open');
+  await meanwhile();
+  const outcome = await awaitOutcome(h.client, actionId);
+  const ran = await h.db.prisma.ledgerEntry.count({ where: { idempotencyKey: `${actionId}:run` } });
+  const approval = await h.db.prisma.approval.findFirstOrThrow({ where: { actionId } });
+  const closing = await h.db.prisma.auditEvent.findFirst({ where: { actionId, type: { in: ['approval.denied', 'approval.timed_out', 'approval.approved'] } } });
+  return { actionId, outcome, ran, approval, closing };
+}
+
+describe('an approver who lost standing while the round waited, at a timing-out deadline', () => {
+  it('a disabled one: the one approver left cannot reach two, so the round is denied and the tool does not run', async () => {
+    const [a, b, c] = await teamOfThree('lq-disabled');
+    const { outcome, ran, approval, closing } = await deniedOnceThen([a, b, c], b, () => runUseCase({ db: h.db }, admin, disableUser, { id: c, reason: 'left the company' }));
+    expect(outcome).toMatchObject({ status: 'denied', deniedBy: b });
+    expect(ran).toBe(0);
+    expect(approval.status).toBe('denied');
+    expect(closing?.type).toBe('approval.denied');
+    expect((closing?.payload as { reason: string }).reason).toBe(`denied by ${b}: the approvers still standing cannot reach 2 approvals (${c} may no longer decide)`);
+  });
+
+  it('a demoted one (approver to viewer) no longer counts either', async () => {
+    const [a, b, c] = await teamOfThree('lq-demoted');
+    const { outcome, ran, approval } = await deniedOnceThen([a, b, c], b, () => runUseCase({ db: h.db }, admin, changeRole, { id: c, role: 'viewer' }));
+    expect(outcome).toMatchObject({ status: 'denied', deniedBy: b });
+    expect(ran).toBe(0);
+    expect(approval.status).toBe('denied');
+  });
+
+  it('control: with nobody’s standing lost, the round times out and, with timeout: approve, runs', async () => {
+    const [a, b, c] = await teamOfThree('lq-control');
+    const { outcome, ran, approval, closing } = await deniedOnceThen([a, b, c], b, async () => undefined);
+    expect(outcome.status).toBe('executed');
+    expect(ran).toBe(1);
+    expect(approval.status).toBe('expired');
+    expect(closing?.type).toBe('approval.timed_out');
+  });
+});
