@@ -34,13 +34,18 @@ describe('workflow replay of saved histories', () => {
     // brought the authorization's end (its expiry's timer, a kill switch's cancellation): told not to run
     // (run-claim-answered-as-of-its-task), saved from agent-run-claim-overlap.test's one-task cases. An edit still under
     // review at a 'timeout: approve' deadline, settling the round first (edit-review-before-timeout), from qa/edit-at-deadline.test.
+    // A 'timeout: approve' round with a deny against its quorum whose third approver was disabled meanwhile: denied at the
+    // deadline, not run (lost-standing-before-timeout), and its control (nobody lost standing: the patch asked, the round
+    // timed out and ran), both from qa/lost-approver-quorum.test.
     const paths = [
       'agent-run-claim-ended-by-cancel',
       'agent-run-claim-ended-by-expiry',
       'agent-run-claimed',
       'agent-run-reported',
       'edited-at-deadline',
+      'lost-standing-at-deadline',
       'plan-compensation-resolved',
+      'standing-kept-at-deadline',
     ];
     expect(files).toEqual([...scenarios.flatMap((s) => generations.map((g) => `${s}${g}.json`)), ...paths.map((p) => `${p}.json`)].sort());
   });
