@@ -28,9 +28,16 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  */
 const NPROC_HEADROOM = 256;
 
+/**
+ * Runs in flight in this process, whichever sandbox started them. Run cgroups are named by the process
+ * (`cgroupName`), so `leftovers()` sees every sandbox's: a process holding more than one (the tests do,
+ * a worker holds one) would count another sandbox's warm run, waiting for its command, as left behind.
+ */
+const runsUnderWay = new Set<string>();
+
 interface Plan {
   options: SandboxOptions;
-  /** Runs in flight (their scratch and cgroups exist legitimately). */
+  /** Runs in flight in this process (their cgroups exist legitimately): `runsUnderWay`. */
   active: Set<string>;
   layout: BwrapLayout;
   cgroups?: CgroupLimiter;
@@ -141,7 +148,7 @@ async function detect(options: SandboxOptions, notes: string[]): Promise<Sandbox
     notes.push(`${covered.filter((fd) => fd !== 'ignore').length} inherited descriptor(s) without close-on-exec are replaced by /dev/null in every run`);
   const plan: Plan = {
     options,
-    active: new Set(),
+    active: runsUnderWay,
     removals: new Set(),
     keepWarm: false,
     layout,
