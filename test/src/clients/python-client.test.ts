@@ -1,6 +1,3 @@
-import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAirlockServer, type AirlockServer } from '../adapters/airlock-server.js';
@@ -19,14 +16,9 @@ async function run(name: string, command: string, args: string[], env: NodeJS.Pr
   return child.output();
 }
 
-/** Creates the venv and installs the client with its test and example extras, again only when pyproject.toml changes. */
+/** The venv with the client and its test and example extras (tools/python-client-venv.sh: made again only when pyproject.toml changes). */
 async function ensureVenv(): Promise<void> {
-  const stamp = join(venv, 'airlock-client.stamp');
-  const wanted = createHash('sha256').update(await readFile(join(clientDir, 'pyproject.toml'))).digest('hex');
-  if (existsSync(python) && existsSync(stamp) && (await readFile(stamp, 'utf8')) === wanted) return;
-  if (!existsSync(python)) await run('python3 -m venv', 'python3', ['-m', 'venv', venv]);
-  await run('pip install', python, ['-m', 'pip', 'install', '--disable-pip-version-check', '--quiet', '-e', `${clientDir}[test,examples]`]);
-  await writeFile(stamp, wanted);
+  await run('tools/python-client-venv.sh', 'sh', [join(repoRoot, 'tools/python-client-venv.sh')], { ...process.env, AIRLOCK_PYTHON_VENV: venv });
 }
 
 let server: AirlockServer;
