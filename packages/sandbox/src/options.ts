@@ -147,7 +147,7 @@ export interface Sandbox {
   /** Runs argv in a fresh sandbox; throws SandboxUnavailableError (fail closed) when the host cannot sandbox. */
   run(request: SandboxRequest): Promise<SandboxResult>;
   /**
-   * This worker's run cgroups that still exist (none between runs). `scratchDirs`
+   * This sandbox's run cgroups that still exist (none between runs). `scratchDirs`
    * is always empty now that scratch is a tmpfs inside the sandbox; kept for callers.
    */
   leftovers(): Promise<{ scratchDirs: string[]; cgroups: string[] }>;

@@ -28,17 +28,16 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  */
 const NPROC_HEADROOM = 256;
 
-/**
- * Runs in flight in this process, whichever sandbox started them. Run cgroups are named by the process
- * (`cgroupName`), so `leftovers()` sees every sandbox's: a process holding more than one (the tests do,
- * a worker holds one) would count another sandbox's warm run, waiting for its command, as left behind.
- */
-const runsUnderWay = new Set<string>();
-
 interface Plan {
   options: SandboxOptions;
-  /** Runs in flight in this process (their cgroups exist legitimately): `runsUnderWay`. */
+  /** Runs in flight (their cgroups exist legitimately). */
   active: Set<string>;
+  /**
+   * Names this sandbox's runs (`<pid>-<instance>-<run>`): cgroups are named by the process for the sweep of dead
+   * workers' runs, and a process holding several sandboxes (the tests; a worker holds one) would otherwise count
+   * another sandbox's runs, its warm one waiting for a command, as this one's leftovers.
+   */
+  instance: string;
   layout: BwrapLayout;
   cgroups?: CgroupLimiter;
   usePrlimit: boolean;
@@ -148,7 +147,8 @@ async function detect(options: SandboxOptions, notes: string[]): Promise<Sandbox
     notes.push(`${covered.filter((fd) => fd !== 'ignore').length} inherited descriptor(s) without close-on-exec are replaced by /dev/null in every run`);
   const plan: Plan = {
     options,
-    active: runsUnderWay,
+    active: new Set(),
+    instance: randomBytes(4).toString('hex'),
     removals: new Set(),
     keepWarm: false,
     layout,
@@ -188,9 +188,10 @@ async function detect(options: SandboxOptions, notes: string[]): Promise<Sandbox
     leftovers: async () => {
       await Promise.all(plan.removals);
       const activeCgroups = new Set([...plan.active].map(cgroupName));
+      const ours = cgroupName(`${process.pid}-${plan.instance}-`);
       return {
         scratchDirs: [],
-        cgroups: ((await cgroups?.leftovers()) ?? []).filter((dir) => !activeCgroups.has(path.basename(dir))),
+        cgroups: ((await cgroups?.leftovers()) ?? []).filter((dir) => path.basename(dir).startsWith(ours) && !activeCgroups.has(path.basename(dir))),
       };
     },
   };
@@ -286,7 +287,7 @@ async function runPlanned(plan: Plan, request: SandboxRequest): Promise<SandboxR
     }
     if (prepared) await retire(plan, prepared);
   }
-  const runId = newRunId();
+  const runId = newRunId(plan);
   plan.active.add(runId);
   let prepared: Prepared | undefined;
   try {
@@ -308,7 +309,7 @@ async function runPlanned(plan: Plan, request: SandboxRequest): Promise<SandboxR
 // CPU time only as a backstop: the wall-clock deadline normally fires first.
 const cpuSecondsFor = (timeoutMs: number) => Math.ceil(timeoutMs / 1000) + 1;
 
-const newRunId = () => `${process.pid}-${randomBytes(8).toString('hex')}`;
+const newRunId = (plan: Plan) => `${process.pid}-${plan.instance}-${randomBytes(8).toString('hex')}`;
 
 /**
  * Makes the run's cgroup and starts the launcher: a cold run's with its own
@@ -409,7 +410,7 @@ const sameSetup = (a: SandboxLimits, b: SandboxLimits) =>
 function warmUp(plan: Plan, limits: SandboxLimits): void {
   if (!plan.keepWarm || (plan.warm && sameSetup(plan.warm.limits, limits))) return;
   const stale = plan.warm;
-  const runId = newRunId();
+  const runId = newRunId(plan);
   plan.active.add(runId);
   const prepared = prepare(plan, runId, limits, {
     command: [WARM_SHELL, '-c', WARM_SCRIPT, 'airlock-run'],
