@@ -29,12 +29,12 @@ afterEach(() => {
   activePolicy = defaultPolicy;
 });
 
-/** Three approvers of their own group (a, b, c), and a policy that needs two of them, a deny not ending it, and approves at a 3 s deadline. */
+/** Three approvers of their own group (a, b, c), and a policy that needs two of them, a deny not ending it, and approves at a 6 s deadline (room for the deny and the change before it on a busy machine). */
 async function teamOfThree(group: string): Promise<[string, string, string]> {
   const ids = ['a', 'b', 'c'].map((x) => `${group}-${x}`) as [string, string, string];
   for (const id of ids) await createUser(h.db, { id, role: 'approver', groups: [group] });
   activePolicy = compilePolicy(
-    `apiVersion: airlock/v1\nrules:\n  - id: ${group}-refunds\n    tools: [payments.refund]\n    tier: high\n    outcome: require_approval\n    reason: two of ${group}\n    approval: { group: ${group}, quorum: 2, denyEndsIt: false, deadline: 3s, timeout: approve }\n`,
+    `apiVersion: airlock/v1\nrules:\n  - id: ${group}-refunds\n    tools: [payments.refund]\n    tier: high\n    outcome: require_approval\n    reason: two of ${group}\n    approval: { group: ${group}, quorum: 2, denyEndsIt: false, deadline: 6s, timeout: approve }\n`,
     `${group}.yaml`,
   );
   return ids;
