@@ -1,21 +1,19 @@
-import { defaultActivityDeps } from '@airlock/activities';
 import { awaitOutcome, decideAction, submitAction } from '@airlock/core/gateway';
 import { createAgent, createUser, grantStandingApproval } from '@airlock/db';
 import { disableUser, runUseCase, userOperator } from '@airlock/ops';
-import { compilePolicy, type CompiledPolicy } from '@airlock/policy';
-import { DEFAULT_POLICY_FILE, loadPolicyFile } from '@airlock/policy/files';
+import { compilePolicy } from '@airlock/policy';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { refundRequest, submitAndWaitForApproval, waitForStatus } from '../support/actions.js';
 import { seedTeam, startHarness, type Harness } from '../support/harness.js';
+import { switchablePolicy } from '../support/switchable-policy.js';
 
 /** "A disabled user can no longer sign in, call the API or decide": not in advance, and not as a vote still to come. */
 let h: Harness;
-const defaultPolicy = loadPolicyFile(DEFAULT_POLICY_FILE);
-let activePolicy: CompiledPolicy = defaultPolicy;
+const policy = switchablePolicy();
 const admin = userOperator({ id: 'bob', role: 'admin' }, 'cli');
 
 beforeAll(async () => {
-  h = await startHarness({ deps: (db) => defaultActivityDeps(db, { current: () => activePolicy }) });
+  h = await startHarness({ deps: policy.deps });
   await seedTeam(h.db);
   for (const id of ['olga', 'omar', 'otto']) await createUser(h.db, { id, role: 'approver', groups: ['ops'] });
   await createUser(h.db, { id: 'gina', role: 'approver' });
@@ -24,9 +22,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
 });
-afterEach(() => {
-  activePolicy = defaultPolicy;
-});
+afterEach(() => policy.reset());
 
 describe('a disabled person', () => {
   it('no longer pre-approves through a standing approval they granted', async () => {
@@ -50,9 +46,11 @@ describe('a disabled person', () => {
   });
 
   it('is no approver still to come: a deny that puts the quorum out of reach of the active ones ends the round', async () => {
-    activePolicy = compilePolicy(
-      `apiVersion: airlock/v1\nrules:\n  - id: ops-refunds\n    tools: [payments.refund]\n    tier: high\n    outcome: require_approval\n    reason: two of ops\n    approval: { group: ops, quorum: 2, denyEndsIt: false, deadline: 2s, timeout: approve }\n`,
-      'ops-quorum.yaml',
+    policy.use(
+      compilePolicy(
+        `apiVersion: airlock/v1\nrules:\n  - id: ops-refunds\n    tools: [payments.refund]\n    tier: high\n    outcome: require_approval\n    reason: two of ops\n    approval: { group: ops, quorum: 2, denyEndsIt: false, deadline: 2s, timeout: approve }\n`,
+        'ops-quorum.yaml',
+      ),
     );
     await runUseCase({ db: h.db }, admin, disableUser, { id: 'otto', reason: 'on leave' });
     const { actionId, argsHash, status } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());

@@ -1,12 +1,11 @@
-import { defaultActivityDeps } from '@airlock/activities';
 import { awaitOutcome, decideAction } from '@airlock/core/gateway';
 import { createUser } from '@airlock/db';
 import { changeRole, disableUser, runUseCase, userOperator } from '@airlock/ops';
-import { compilePolicy, type CompiledPolicy } from '@airlock/policy';
-import { DEFAULT_POLICY_FILE, loadPolicyFile } from '@airlock/policy/files';
+import { compilePolicy } from '@airlock/policy';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { refundRequest, submitAndWaitForApproval } from '../support/actions.js';
 import { seedTeam, startHarness, type Harness } from '../support/harness.js';
+import { switchablePolicy } from '../support/switchable-policy.js';
 
 /**
  * A round's approvers are fixed when it opens. One who lost standing since (disabled, demoted) and has not decided
@@ -14,28 +13,27 @@ import { seedTeam, startHarness, type Harness } from '../support/harness.js';
  * round is denied once those still standing cannot reach the quorum, and the tool does not run.
  */
 let h: Harness;
-const defaultPolicy = loadPolicyFile(DEFAULT_POLICY_FILE);
-let activePolicy: CompiledPolicy = defaultPolicy;
+const policy = switchablePolicy();
 const admin = userOperator({ id: 'bob', role: 'admin' }, 'cli');
 
 beforeAll(async () => {
-  h = await startHarness({ deps: (db) => defaultActivityDeps(db, { current: () => activePolicy }) });
+  h = await startHarness({ deps: policy.deps });
   await seedTeam(h.db);
 });
 afterAll(async () => {
   await h?.close();
 });
-afterEach(() => {
-  activePolicy = defaultPolicy;
-});
+afterEach(() => policy.reset());
 
 /** Three approvers of their own group (a, b, c), and a policy that needs two of them, a deny not ending it, and approves at a 6 s deadline (room for the deny and the change before it on a busy machine). */
 async function teamOfThree(group: string): Promise<[string, string, string]> {
   const ids = ['a', 'b', 'c'].map((x) => `${group}-${x}`) as [string, string, string];
   for (const id of ids) await createUser(h.db, { id, role: 'approver', groups: [group] });
-  activePolicy = compilePolicy(
-    `apiVersion: airlock/v1\nrules:\n  - id: ${group}-refunds\n    tools: [payments.refund]\n    tier: high\n    outcome: require_approval\n    reason: two of ${group}\n    approval: { group: ${group}, quorum: 2, denyEndsIt: false, deadline: 6s, timeout: approve }\n`,
-    `${group}.yaml`,
+  policy.use(
+    compilePolicy(
+      `apiVersion: airlock/v1\nrules:\n  - id: ${group}-refunds\n    tools: [payments.refund]\n    tier: high\n    outcome: require_approval\n    reason: two of ${group}\n    approval: { group: ${group}, quorum: 2, denyEndsIt: false, deadline: 6s, timeout: approve }\n`,
+      `${group}.yaml`,
+    ),
   );
   return ids;
 }
