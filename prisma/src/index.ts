@@ -20,7 +20,7 @@ export * from './audit/index.js';
 export { createUser, createAgent, createApiKey } from './seed.js';
 export { hashApiKey } from './api-key-hash.js';
 export { userIdByEmail, userRightsByEmail, type UserRightsRow } from './user-by-email.js';
-export { approverStandingNow, type PersonStandingNow, type RoundStandingNow, type StandingNow } from './approver-standing-now.js';
+export { approverStandingNow, approverStandingNowByAction, type PersonStandingNow, type RoundStandingNow, type StandingNow } from './approver-standing-now.js';
 export * from './accounts/users.js';
 export { Prisma } from '../generated/client.js';
 export type { Action, Approval, ApprovalDecision as StoredDecision, AuditEvent, User, Agent } from '../generated/client.js';

@@ -13,7 +13,7 @@ export default async function InboxPage({ searchParams }: { searchParams: Promis
   const params = await searchParams;
   const filters = InboxFilters.parse({ sort: params.sort, agent: params.agent, tool: params.tool, tier: params.tier, team: params.team });
   const { db } = apiContext();
-  const [approvals, facets] = await Promise.all([inboxApprovals(db, filters), inboxFacets(db)]);
+  const [approvals, facets] = await Promise.all([inboxApprovals(db, filters, user.userId), inboxFacets(db)]);
   return (
     <>
       <div className="page-head">

@@ -1,5 +1,5 @@
 import { roleAtLeast, type Role } from '@airlock/core';
-import type { Db } from '@airlock/db';
+import type { Db, PersonStandingNow } from '@airlock/db';
 
 /**
  * Why a signed-in person has nothing to decide on an open round: the one wording the inbox
@@ -12,7 +12,13 @@ export const CANNOT_DECIDE = {
   viewer: (role: Role) => `Your role (${role}) may view this action but not decide it.`,
   notApprover: (requirement: RoundRequirement) =>
     `You are not among the approvers of this round (${requirement.approverRole} role or higher${requirement.approverGroup ? ` in ${requirement.approverGroup}` : ''}, fixed when it opened): another approver decides it.`,
+  inactive: 'Your account is not active now, so it decides nothing: another approver decides it.',
+  lost: (requirement: RoundRequirement, now: DeciderNow) =>
+    `You may no longer decide this round: it needs the ${requirement.approverRole} role or higher${requirement.approverGroup ? ` in ${requirement.approverGroup}` : ''}, and you are now ${now.role ?? 'no user'}${now.groups.length ? ` in ${now.groups.join(', ')}` : ''}. Another approver decides it.`,
 } as const;
+
+/** The person's standing in the round as things stand now (`approverStandingNow`, the rule the server refuses a decision by). */
+export type DeciderNow = Pick<PersonStandingNow, 'standing' | 'role' | 'groups'>;
 
 export interface RoundRequirement {
   approverRole: Role;
@@ -31,24 +37,59 @@ export interface DeciderQuestion {
   ownerId: string | null;
   /** The person's approver groups: only read when the round's eligible approvers are unknown. */
   groups?: readonly string[];
+  /** Their standing now; null or absent when it was not read (no open round). */
+  now?: DeciderNow | null;
 }
 
 /**
  * Why this person cannot decide the round, or undefined when they may. Follows the workflow's
- * rule (`approverStanding` in @airlock/activities, `validateDecision`): the requester and the
- * agent's owner never decide; otherwise only the round's eligible approvers, each once.
+ * rule (`approverStanding` in @airlock/core, `validateDecision`): the requester and the
+ * agent's owner never decide; otherwise only the round's eligible approvers, each once. Then the
+ * decision use case's (`refuseLostStanding`): a right lost since the round opened (a demotion, removal
+ * from its group, being handed the agent, a disabled account) is refused, so `now` is asked too.
  */
-export function whyCannotDecide({ user, round, requestedBy, ownerId, groups }: DeciderQuestion): string | undefined {
+export function whyCannotDecide({ user, round, requestedBy, ownerId, groups, now }: DeciderQuestion): string | undefined {
   if (!roleAtLeast(user.role, 'approver')) return CANNOT_DECIDE.viewer(user.role);
   const eligible = round.eligible === null ? undefined : round.eligible.includes(user.userId);
+  // User ids are stored lower case; the agent may write its requester's id in any case, as the rule reads it.
+  const requested = requestedBy?.toLowerCase() === user.userId;
   if (eligible !== true) {
-    if (requestedBy === user.userId) return CANNOT_DECIDE.requested;
+    if (requested) return CANNOT_DECIDE.requested;
     if (ownerId === user.userId) return CANNOT_DECIDE.owner;
   }
   const qualified = eligible ?? (roleAtLeast(user.role, round.approverRole) && (!round.approverGroup || groups === undefined || groups.includes(round.approverGroup)));
   if (!qualified) return CANNOT_DECIDE.notApprover(round);
   if (round.decidedBy.includes(user.userId)) return CANNOT_DECIDE.decided;
-  return undefined;
+  switch (now?.standing.kind) {
+    case 'inactive':
+      return CANNOT_DECIDE.inactive;
+    case 'excluded':
+      return requested ? CANNOT_DECIDE.requested : CANNOT_DECIDE.owner;
+    case 'not_qualified':
+      return CANNOT_DECIDE.lost(round, now);
+    default:
+      return undefined;
+  }
+}
+
+/** What an inbox row knows of its round: enough to say why the signed-in person may not decide it. */
+export interface DeciderRow extends RoundRequirement {
+  eligible: string[] | null;
+  decidedBy: string[];
+  requestedBy: string | null;
+  ownerId: string | null;
+  standingNow: DeciderNow | null;
+}
+
+/** `whyCannotDecide` for an inbox row: the action page's words, on a row the server would refuse this person anyway. */
+export function whyCannotDecideRow(row: DeciderRow, user: DeciderQuestion['user']): string | undefined {
+  return whyCannotDecide({
+    user,
+    round: { approverRole: row.approverRole, approverGroup: row.approverGroup, eligible: row.eligible, decidedBy: row.decidedBy },
+    requestedBy: row.requestedBy,
+    ownerId: row.ownerId,
+    now: row.standingNow,
+  });
 }
 
 const ROUND_EVENTS = ['approval.opened', 'approval.escalated'];

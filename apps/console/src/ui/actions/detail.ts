@@ -1,11 +1,11 @@
 import type { ActionStatusView } from '@airlock/core';
 import { getActionStatus } from '@airlock/core/gateway';
-import type { AuditEvent } from '@airlock/db';
+import { approverStandingNow, type AuditEvent } from '@airlock/db';
 import { personLabel } from '@airlock/ops';
 import { findActionRow } from '../../api/action-lookup.js';
 import type { ApiContext } from '../../api/context.js';
 import type { ActionRow, ApprovalRow } from '../../api/views.js';
-import { eligibleApprovers } from './decider-standing.js';
+import { eligibleApprovers, type DeciderNow } from './decider-standing.js';
 
 // The workflow answers queries only through a worker; the page must not hang when none runs.
 const LIVE_QUERY_TIMEOUT_MS = 2_000;
@@ -24,11 +24,13 @@ export interface ActionDetail {
   eligible: string[] | null;
   /** The requesting agent's owner: never an approver of its requests. */
   ownerId: string | null;
+  /** The viewer's standing in the latest round now, when it is open and a viewer was named: a right lost since it opened is refused. */
+  standingNow: DeciderNow | null;
   /** The action's last audit row as of before anything else was read: every row up to it has its effect in `row`. */
   shownSeq: string | null;
 }
 
-export async function actionDetail(ctx: ApiContext, actionId: string): Promise<ActionDetail | null> {
+export async function actionDetail(ctx: ApiContext, actionId: string, viewerId?: string): Promise<ActionDetail | null> {
   // Read before the row: a transition commits its state and its audit row together, so the row read
   // after this includes the effect of every row up to it. The timeline's own last row would not do:
   // a commit between the row read and the timeline read would name a row whose effect the page does
@@ -36,16 +38,18 @@ export async function actionDetail(ctx: ApiContext, actionId: string): Promise<A
   const shown = await ctx.db.prisma.auditEvent.findFirst({ where: { actionId }, orderBy: { seq: 'desc' }, select: { seq: true } });
   const row = await findActionRow(ctx.db, actionId);
   if (!row) return null;
-  const latestRound = row.approvals[0]?.round ?? 1;
-  const [live, timeline, { earlierRounds, deciders }, eligible, agent] = await Promise.all([
+  const latest = row.approvals[0];
+  const latestRound = latest?.round ?? 1;
+  const [live, timeline, { earlierRounds, deciders }, eligible, agent, standing] = await Promise.all([
     liveStatus(ctx, row),
     // The (action_id, seq) index serves this directly.
     ctx.db.prisma.auditEvent.findMany({ where: { actionId }, orderBy: { seq: 'asc' }, take: TIMELINE_LIMIT }),
     earlierRoundsAndDeciders(ctx, row, latestRound),
     eligibleApprovers(ctx.db, [actionId]),
     ctx.db.prisma.agent.findUnique({ where: { id: row.agentId }, select: { ownerId: true } }),
+    viewerId && latest?.status === 'open' ? approverStandingNow(ctx.db, actionId, [viewerId], latest.id) : undefined,
   ]);
-  const latest = row.approvals[0];
+  const person = standing?.people[0];
   return {
     row,
     live,
@@ -54,6 +58,7 @@ export async function actionDetail(ctx: ApiContext, actionId: string): Promise<A
     deciders,
     eligible: (latest && eligible.get(latest.id)) ?? null,
     ownerId: agent?.ownerId ?? null,
+    standingNow: person ? { standing: person.standing, role: person.role, groups: person.groups } : null,
     shownSeq: shown?.seq.toString() ?? null,
   };
 }

@@ -9,7 +9,7 @@ import { Countdown } from '../shared/countdown.js';
 import { DecisionDialog, type DecisionFields, type PendingDecision } from './decision-dialog.js';
 import { NoticeLine, NoticeText } from '../forms/notice-line.js';
 import { ArgsSummary } from './args-summary.js';
-import { whyCannotDecide } from '../actions/decider-standing.js';
+import { whyCannotDecideRow } from '../actions/decider-standing.js';
 import type { Role } from '@airlock/core';
 
 const CONFIRM_TIERS = new Set(['high', 'critical']);
@@ -121,14 +121,9 @@ export function InboxList({ approvals, canDecide, userId, role }: { approvals: I
   );
 }
 
-/** Why this person has nothing to decide on a row the server would refuse them anyway (the action page's words); undefined when they may. */
+/** Why this person has nothing to decide on a row the server would refuse them anyway; undefined when they may. */
 function standOut(approval: InboxItem, userId: string, role: Role): string | undefined {
-  return whyCannotDecide({
-    user: { userId, role },
-    round: { approverRole: approval.approverRole, approverGroup: approval.approverGroup, eligible: approval.eligible, decidedBy: approval.decidedBy },
-    requestedBy: approval.requestedBy,
-    ownerId: approval.ownerId,
-  });
+  return whyCannotDecideRow(approval, { userId, role });
 }
 
 function InboxRow({

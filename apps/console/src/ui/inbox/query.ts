@@ -1,9 +1,9 @@
-import type { Db } from '@airlock/db';
+import { approverStandingNowByAction, type Db, type RoundStandingNow } from '@airlock/db';
 import { z } from 'zod';
 import type { ApprovalSummary } from '../../api/schemas.js';
 import { toApprovalSummary } from '../../api/views.js';
 import { argsPreview, type ArgsPreview } from './args-preview.js';
-import { eligibleApprovers } from '../actions/decider-standing.js';
+import { eligibleApprovers, type DeciderNow } from '../actions/decider-standing.js';
 
 const optional = z.preprocess((v) => (v === '' ? undefined : v), z.string().max(200).optional());
 
@@ -39,9 +39,18 @@ export type InboxItem = Pick<
   eligible: string[] | null;
   /** The requesting agent's owner, who never decides its requests. */
   ownerId: string | null;
+  /** The viewer's standing in this round now (a right lost since it opened is refused); null when not read. */
+  standingNow: DeciderNow | null;
 };
 
-function toInboxItem(a: ApprovalSummary, eligible: ReadonlyMap<string, string[]>, owners: ReadonlyMap<string, string | null>): InboxItem {
+function toInboxItem(
+  a: ApprovalSummary,
+  eligible: ReadonlyMap<string, string[]>,
+  owners: ReadonlyMap<string, string | null>,
+  standings: ReadonlyMap<string, RoundStandingNow>,
+): InboxItem {
+  const round = standings.get(a.actionId);
+  const person = round?.approvalId === a.approvalId ? round.people[0] : undefined;
   return {
     approvalId: a.approvalId,
     actionId: a.actionId,
@@ -61,6 +70,7 @@ function toInboxItem(a: ApprovalSummary, eligible: ReadonlyMap<string, string[]>
     approverGroup: a.approverGroup ?? null,
     eligible: eligible.get(a.approvalId) ?? null,
     ownerId: owners.get(a.agentId) ?? null,
+    standingNow: person ? { standing: person.standing, role: person.role, groups: person.groups } : null,
   };
 }
 
@@ -70,8 +80,9 @@ function toInboxItem(a: ApprovalSummary, eligible: ReadonlyMap<string, string[]>
  * PostgreSQL start a filtered inbox from the actions waiting now, through the
  * actions (status, …) indexes, instead of scanning every action ever made
  * (bench/CONSOLE.md). Unfiltered, the (status, deadline) index serves the order.
+ * With `viewerId`, each row also carries that person's standing now, read for the whole page at once.
  */
-export async function inboxApprovals(db: Db, filters: InboxFilters): Promise<InboxItem[]> {
+export async function inboxApprovals(db: Db, filters: InboxFilters, viewerId?: string): Promise<InboxItem[]> {
   const rows = await db.prisma.approval.findMany({
     where: {
       status: 'open',
@@ -87,15 +98,14 @@ export async function inboxApprovals(db: Db, filters: InboxFilters): Promise<Inb
     take: INBOX_LIMIT,
     include: { action: true, decisions: { orderBy: { decidedAt: 'asc' } } },
   });
-  const [eligible, agents] = await Promise.all([
-    eligibleApprovers(
-      db,
-      rows.map((r) => r.actionId),
-    ),
+  const actionIds = rows.map((r) => r.actionId);
+  const [eligible, agents, standings] = await Promise.all([
+    eligibleApprovers(db, actionIds),
     db.prisma.agent.findMany({ where: { id: { in: [...new Set(rows.map((r) => r.action.agentId))] } }, select: { id: true, ownerId: true } }),
+    viewerId ? approverStandingNowByAction(db, actionIds, [viewerId]) : new Map<string, RoundStandingNow>(),
   ]);
   const owners = new Map(agents.map((a) => [a.id, a.ownerId]));
-  return rows.map((row) => toInboxItem(toApprovalSummary(row), eligible, owners));
+  return rows.map((row) => toInboxItem(toApprovalSummary(row), eligible, owners, standings));
 }
 
 /**

@@ -24,9 +24,9 @@ export default async function ActionPage({ params }: { params: Promise<{ id: str
   const user = await requirePageUser();
   const id = ActionId.safeParse((await params).id);
   if (!id.success) notFound();
-  const detail = await actionDetail(apiContext(), id.data);
+  const detail = await actionDetail(apiContext(), id.data, user.userId);
   if (!detail) notFound();
-  const { row, live, timeline, earlierRounds, deciders, eligible, ownerId } = detail;
+  const { row, live, timeline, earlierRounds, deciders, eligible, ownerId, standingNow } = detail;
   const approval = row.approvals[0];
   const flags = live?.guardrailFlags ?? (Array.isArray(row.guardrailFlags) ? row.guardrailFlags.filter((f): f is string => typeof f === 'string') : []);
   const reasons = Array.isArray(row.riskReasons) ? row.riskReasons.filter((r): r is string => typeof r === 'string') : [];
@@ -36,7 +36,8 @@ export default async function ActionPage({ params }: { params: Promise<{ id: str
   const remembered = rememberedGrants(timeline);
   const escalations = approval ? escalationsOf(timeline, approval.id) : [];
   const mine = approval?.decisions.find((d) => d.userId === user.userId);
-  // Why the workflow would refuse this person's decision (their request, their agent, not a round approver, their role):
+  // Why the workflow or the decision use case would refuse this person's decision (their request, their agent, not a
+  // round approver, their role, a right lost since the round opened):
   // said instead of a form that can only fail. Their own decision is shown from the stored row above.
   const cannotDecide =
     open && !mine
@@ -45,6 +46,7 @@ export default async function ActionPage({ params }: { params: Promise<{ id: str
           round: { approverRole: approval.approverRole, approverGroup: approval.approverGroup, eligible, decidedBy: approval.decisions.map((d) => d.userId) },
           requestedBy: row.requestedBy,
           ownerId,
+          now: standingNow,
         })
       : undefined;
   // Labelled by round once there was more than one, so a decision is never read as another round's.
