@@ -1,4 +1,4 @@
-import { ApplicationFailure, CancellationScope, condition, patched, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, allHandlersFinished, condition, patched, setHandler } from '@temporalio/workflow';
 import type { ActionStatusView, ApprovalDecision, BudgetImpactView, Classification, DecideResult, GuardedActionInput } from '@airlock/core';
 import { DECISION_CLOSED_FAILURE, decideUpdate } from '@airlock/core/workflow';
 import type { Activities, DecisionRecord, OpenedApproval, OpenedRound, RoundClosure, SettledRound } from '@airlock/activities';
@@ -23,7 +23,13 @@ import {
   type Verdict,
 } from './approval-round.js';
 import { RoundClosedError, tallyDecisions } from './decision-rules.js';
-import { DECISION_AFTER_ACCEPT_PATCH, EDIT_REVIEW_BEFORE_TIMEOUT_PATCH, LOST_STANDING_BEFORE_TIMEOUT_PATCH, type ApprovalPathPatches } from './patches.js';
+import {
+  DECISION_AFTER_ACCEPT_PATCH,
+  EDIT_REVIEW_BEFORE_TIMEOUT_PATCH,
+  LOST_STANDING_BEFORE_TIMEOUT_PATCH,
+  ROUND_ENDS_AFTER_ANSWERS_PATCH,
+  type ApprovalPathPatches,
+} from './patches.js';
 
 export type { EffectiveArgs, Verdict } from './approval-round.js';
 
@@ -303,7 +309,15 @@ export async function awaitApproval(
 
   /** Waits for the round to end, widening the approvers along the escalation chain. */
   async function waitForRound(round: Round): Promise<'decided' | 'timed_out'> {
+    // New histories act on a round's end only once the decision that ended it was answered (ROUND_ENDS_AFTER_ANSWERS_PATCH):
+    // the answer and the reaction no longer race within a task, whatever awaits interceptors add to the handler. Asked at
+    // every wait, first. Old histories wait on `ended` alone, with no await added anywhere (an await would move the race).
+    const answersFirst = patched(ROUND_ENDS_AFTER_ANSWERS_PATCH);
     const ended = () => roundEnded(state);
+    const settled = answersFirst ? () => ended() && allHandlersFinished() : ended;
+    /** A timer that fired with the round already ended by a decision not yet answered: decided (new histories only). */
+    const endedUnanswered = () => answersFirst && ended();
+    const unanswered = () => answersFirst && !allHandlersFinished();
     const schedule = roundSchedule(round.requirement, Date.now(), round.deadline);
     const escalate = async ({ level, to }: EscalationPoint) => {
       const widened = await bookkeeping.escalateApproval({
@@ -319,14 +333,20 @@ export async function awaitApproval(
       apply({ type: 'escalated', level, approvers: { eligible: widened.eligibleApprovers, excluded: widened.excluded } });
     };
     for (const step of schedule.escalations) {
-      if (await condition(ended, Math.max(1, step.at - Date.now()))) return 'decided';
+      if ((await condition(settled, Math.max(1, step.at - Date.now()))) || endedUnanswered()) {
+        if (unanswered()) await condition(allHandlersFinished);
+        return 'decided';
+      }
       await escalate(step);
     }
     if (!schedule.deadline) {
-      await condition(ended);
+      await condition(settled);
       return 'decided';
     }
-    if (await condition(ended, Math.max(1, schedule.deadline.at - Date.now()))) return 'decided';
+    if ((await condition(settled, Math.max(1, schedule.deadline.at - Date.now()))) || endedUnanswered()) {
+      if (unanswered()) await condition(allHandlersFinished);
+      return 'decided';
+    }
     if (schedule.deadline.then === 'time_out') {
       // An edit taken before the deadline is still being reviewed: it settles the round first (no decision is taken meanwhile).
       // Asked at every such deadline, not only when an edit is under review: whether a review ending in the deadline's own
@@ -338,20 +358,29 @@ export async function awaitApproval(
       const recountFirst = patched(LOST_STANDING_BEFORE_TIMEOUT_PATCH);
       if (reviewFirst && state.round?.editUnderReview) {
         await condition(() => ended() || state.round?.editUnderReview === undefined);
-        if (ended()) return 'decided';
+        if (ended()) {
+          if (unanswered()) await condition(allHandlersFinished);
+          return 'decided';
+        }
       }
       if (recountFirst && mayLoseQuorum()) {
         // Decisions listed before the deadline count once recorded: a recorded approval may still settle the round.
         await condition(() => ended() || writesInFlight === 0);
-        if (ended()) return 'decided';
+        if (ended()) {
+          if (unanswered()) await condition(allHandlersFinished);
+          return 'decided';
+        }
         await narrowToStanding();
-        if (ended()) return 'decided';
+        if (ended()) {
+          if (unanswered()) await condition(allHandlersFinished);
+          return 'decided';
+        }
       }
       return 'timed_out';
     }
     // Escalate at the deadline: admins join and the wait continues without one.
     await escalate(schedule.deadline.then);
-    await condition(ended);
+    await condition(settled);
     return 'decided';
   }
 }

@@ -1,8 +1,10 @@
-import { decideAction } from '@airlock/core/gateway';
+import { readFile } from 'node:fs/promises';
+import { actionHandle, decideAction } from '@airlock/core/gateway';
 import { connectTemporal, type AirlockTemporal } from '@airlock/sdk/temporal';
 import { SpanAttribute, startTracing, telemetryEnv, tracingClientInterceptors, tracingConfig, type Tracing } from '@airlock/telemetry';
 import { bundleWorkflows } from '@airlock/worker';
 import { Client } from '@temporalio/client';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { refundRequest, waitForStatus } from '../support/actions.js';
 import { seedTeam, startHarness, type Harness } from '../support/harness.js';
@@ -18,12 +20,16 @@ let receiver: OtlpReceiver;
 let tracing: Tracing;
 let h: Harness;
 let airlock: AirlockTemporal;
+let tracedBundle: WorkflowBundleWithSourceMap;
+// The span sink a traced bundle looks up; replay never calls it.
+const replaySinks = { exporter: { export: { fn: () => undefined } } };
 
 beforeAll(async () => {
   receiver = await startOtlpReceiver();
   const config = tracingConfig(telemetryEnv.parse({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }), 'airlock-test');
   tracing = (await startTracing(config))!;
-  h = await startHarness({ worker: { tracing, workflowBundle: await bundleWorkflows({ tracing: true }) } });
+  tracedBundle = await bundleWorkflows({ tracing: true });
+  h = await startHarness({ worker: { tracing, workflowBundle: tracedBundle } });
   await seedTeam(h.db);
   airlock = await connectTemporal({ address: inject('temporalAddress'), taskQueue: h.taskQueue, interceptors: tracingClientInterceptors(tracing) });
 }, 180_000);
@@ -89,5 +95,12 @@ describe('OpenTelemetry traces across client, workflow and activities', () => {
     const decision = named(spans, 'StartWorkflowUpdate:decide');
     expect(decision.attributes[SpanAttribute.approverDecision]).toBe('approve');
     expect(named(spans, 'HandleUpdate:decide')).toMatchObject({ traceId: decision.traceId, parentSpanId: decision.spanId });
+
+    // Tracing turned off (or on) while actions are pending must not strand them: the history this traced worker wrote,
+    // with a traced decision settling the round, replays on a worker without the interceptors as on one with them.
+    const history = await actionHandle(h.client, handle.actionId).fetchHistory();
+    const plainBundle = JSON.parse(await readFile(inject('workflowBundlePath'), 'utf8')) as WorkflowBundleWithSourceMap;
+    await expect(Worker.runReplayHistory({ workflowBundle: plainBundle }, history, 'traced-decision-replayed-plain')).resolves.toBeUndefined();
+    await expect(Worker.runReplayHistory({ workflowBundle: tracedBundle, sinks: replaySinks }, history, 'traced-decision-replayed-traced')).resolves.toBeUndefined();
   });
 });

@@ -81,3 +81,35 @@ describe('workflow replay with the tracing interceptors bundled in and stack tra
     await expect(Worker.runReplayHistory({ workflowBundle: tracedBundle, sinks }, await history(file), `replay-traced-${file}`)).resolves.toBeUndefined();
   });
 });
+
+// Histories a traced worker wrote while a traced client decided (test/histories/traced): the decision's update carries a
+// trace header, so the tracing interceptors wrap its handler. approved.json (observability/tracing.test's approval, since
+// round-ends-after-answers) replays with the interceptors and without: tracing may be turned off while actions wait.
+// approved-before-answers-first.json is the same path recorded before that patch (its timer cancelled before the update
+// completed: the race the patch removed); it replays on traced workers as before, and cannot replay without them.
+describe('workflow replay of histories recorded with tracing on', () => {
+  const tracedDir = path.join(historiesDir, 'traced');
+  let tracedBundle: WorkflowBundleWithSourceMap;
+  let tracedFiles: string[];
+  beforeAll(async () => {
+    tracedBundle = await bundleWorkflows({ tracing: true });
+    tracedFiles = (await readdir(tracedDir)).filter((f) => f.endsWith('.json')).sort();
+  }, 120_000);
+  const sinks = { exporter: { export: { fn: () => undefined } } };
+  const read = async (file: string) => JSON.parse(await readFile(path.join(tracedDir, file), 'utf8')) as temporal.api.history.v1.IHistory;
+
+  it('holds the approval recorded since the patch and the one from before it', () => {
+    expect(tracedFiles).toEqual(['approved-before-answers-first.json', 'approved.json']);
+  });
+
+  it.each(['approved.json', 'approved-before-answers-first.json'])('%s replays with tracing on', async (file) => {
+    quietTemporalRuntime();
+    await expect(Worker.runReplayHistory({ workflowBundle: tracedBundle, sinks }, await read(file), `replay-traced-${file}`)).resolves.toBeUndefined();
+  });
+
+  it('approved.json replays with tracing off', async () => {
+    quietTemporalRuntime();
+    const workflowBundle = JSON.parse(await readFile(inject('workflowBundlePath'), 'utf8')) as WorkflowBundleWithSourceMap;
+    await expect(Worker.runReplayHistory({ workflowBundle }, await read('approved.json'), 'replay-plain-traced-approved')).resolves.toBeUndefined();
+  });
+});

@@ -75,8 +75,12 @@ describe('guardedAction on real Temporal and PostgreSQL', () => {
           .join(' ')}`,
     );
     expect(markerText.filter((t) => t.startsWith('core_local_activity'))).toEqual([]);
-    // The one patch that stands for the approval path's (admission-opens-first-round among them): workflows/src/patches.ts.
-    expect(markerText.filter((t) => t.startsWith('core_patch'))).toEqual([expect.stringContaining('approval-path-patches-v1')]);
+    // The one patch that stands for the approval path's (admission-opens-first-round among them), then the round's wait
+    // acting only on answered decisions (asked on its own): workflows/src/patches.ts.
+    expect(markerText.filter((t) => t.startsWith('core_patch'))).toEqual([
+      expect.stringContaining('approval-path-patches-v1'),
+      expect.stringContaining('round-ends-after-answers'),
+    ]);
     const scheduled = (history.events ?? []).flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType?.name] : []));
     expect(scheduled).toEqual(['admitAndRun']);
 
