@@ -3,8 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflows } from '@airlock/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { temporalCliPath } from './binaries.js';
+import { replaySuiteHistories } from './replay-suite.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -13,8 +15,18 @@ declare module 'vitest' {
   }
 }
 
-/** One real Temporal dev server and one workflow bundle for the whole run. */
+/**
+ * One real Temporal dev server and one workflow bundle for the whole run. At the end, before the server
+ * goes, every history the run wrote is replayed with and without tracing (replay-suite.ts): a
+ * nondeterminism error fails the run, with the history saved.
+ */
 export default async function setup(project: TestProject) {
+  // The replays below fail tasks on purpose when a history is bad; only the summary is worth reading.
+  try {
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
+  } catch {
+    // Installed already (a watch-mode rerun in this process).
+  }
   const cli = temporalCliPath();
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
@@ -35,6 +47,22 @@ export default async function setup(project: TestProject) {
   project.provide('temporalAddress', env.connection.options.address);
   project.provide('workflowBundlePath', bundlePath);
   return async () => {
-    await env.teardown();
+    try {
+      const saveDir = path.join(dir, 'nondeterministic');
+      const traced = await bundleWorkflows({ tracing: true });
+      const sinks = { exporter: { export: { fn: () => undefined } } };
+      const { replayed, defects } = await replaySuiteHistories(env.client, { shipped: { workflowBundle: bundle }, traced: { workflowBundle: traced, sinks } }, saveDir);
+      console.log(`Replayed the ${replayed} workflow histories of this run with and without tracing: ${defects.length} nondeterministic`);
+      if (defects.length > 0) {
+        const lines = defects.map(
+          (d) => `  ${d.workflowId} (${d.bundle} bundle): ${(/\[TMPRL1100\][^"]*/.exec(d.message)?.[0] ?? d.message).slice(0, 400)}\n    saved: ${d.savedTo}`,
+        );
+        // Vitest reports an error thrown here but still exits 0: the exit code must say it.
+        console.error(`Workflow histories this run wrote do not replay with the current code:\n${lines.join('\n')}`);
+        process.exitCode = 1;
+      }
+    } finally {
+      await env.teardown();
+    }
   };
 }
