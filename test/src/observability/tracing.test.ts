@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { actionHandle, decideAction } from '@airlock/core/gateway';
+import { claimAgentRun, reportAgentRun, waitForAuthorization } from '@airlock/core/agent-gateway';
+import { actionHandle, awaitOutcome, decideAction, submitAction } from '@airlock/core/gateway';
 import { connectTemporal, type AirlockTemporal } from '@airlock/sdk/temporal';
 import { SpanAttribute, startTracing, telemetryEnv, tracingClientInterceptors, tracingConfig, type Tracing } from '@airlock/telemetry';
 import { bundleWorkflows } from '@airlock/worker';
@@ -102,5 +103,46 @@ describe('OpenTelemetry traces across client, workflow and activities', () => {
     const plainBundle = JSON.parse(await readFile(inject('workflowBundlePath'), 'utf8')) as WorkflowBundleWithSourceMap;
     await expect(Worker.runReplayHistory({ workflowBundle: plainBundle }, history, 'traced-decision-replayed-plain')).resolves.toBeUndefined();
     await expect(Worker.runReplayHistory({ workflowBundle: tracedBundle, sinks: replaySinks }, history, 'traced-decision-replayed-traced')).resolves.toBeUndefined();
+  });
+});
+
+/** A history this traced worker wrote replays with the interceptors and without them (tracing switched off meanwhile). */
+async function replaysBothWays(actionId: string): Promise<void> {
+  const history = await actionHandle(h.client, actionId).fetchHistory();
+  const plainBundle = JSON.parse(await readFile(inject('workflowBundlePath'), 'utf8')) as WorkflowBundleWithSourceMap;
+  await Worker.runReplayHistory({ workflowBundle: plainBundle }, history, `${actionId}-plain`);
+  await Worker.runReplayHistory({ workflowBundle: tracedBundle, sinks: replaySinks }, history, `${actionId}-traced`);
+}
+
+describe('traced clients on every path a person or an agent answers by update', () => {
+  it('a gate-only run claimed and reported, a deny and an edit: each history replays with and without tracing', async () => {
+    const traced = new Client({ connection: h.client.connection, interceptors: tracingClientInterceptors(tracing) });
+
+    const { actionId: run } = await submitAction(traced, h.taskQueue, {
+      agentId: 'billing-bot',
+      tool: 'demo.echo',
+      args: { message: 'gate only' },
+      idempotencyKey: 'trace-gate-only',
+      execution: 'agent',
+    });
+    const authorized = await waitForAuthorization(traced, run, 60_000);
+    if (authorized.state !== 'authorized') throw new Error(`not authorized: ${JSON.stringify(authorized)}`);
+    const { authorizationId } = authorized.authorization;
+    await claimAgentRun(traced, run, { authorizationId, runnerId: 'traced-runner' });
+    await reportAgentRun(traced, run, { authorizationId, args: { message: 'gate only' }, status: 'succeeded', output: { echoed: true } });
+    expect(await awaitOutcome(traced, run)).toMatchObject({ status: 'executed' });
+
+    const denied = await airlock.start(refundRequest({ idempotencyKey: 'trace-deny' }));
+    const deniedStatus = await waitForStatus(h.client, denied.actionId, (s) => s.phase === 'awaiting_approval');
+    await decideAction(traced, denied.actionId, { approverId: 'alice', decision: 'deny', channel: 'api', argsHash: deniedStatus.argsHash, comment: 'no', feedback: 'ask first' });
+    expect((await denied.result()).status).toBe('denied');
+
+    const edited = await airlock.start(refundRequest({ idempotencyKey: 'trace-edit' }));
+    const editedStatus = await waitForStatus(h.client, edited.actionId, (s) => s.phase === 'awaiting_approval');
+    const editedArgs = { paymentId: 'pay_123', amount: '100.00', currency: 'USD', reason: 'duplicate charge' };
+    await decideAction(traced, edited.actionId, { approverId: 'alice', decision: 'approve', channel: 'api', argsHash: editedStatus.argsHash, editedArgs });
+    expect((await edited.result()).status).toBe('executed');
+
+    for (const actionId of [run, denied.actionId, edited.actionId]) await replaysBothWays(actionId);
   });
 });
