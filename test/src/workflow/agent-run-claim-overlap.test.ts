@@ -1,11 +1,11 @@
 import { defaultActivityDeps } from '@airlock/activities';
 import { claimAgentRun, readAuthorization } from '@airlock/core/agent-gateway';
 import { actionHandle, awaitOutcome, DecisionRejectedError, getActionStatus, submitAction } from '@airlock/core/gateway';
-import { createAgent, createBudget, suspend, verifyAuditChain, type Db } from '@airlock/db';
+import { createAgent, createBudget, suspend, verifyAuditChain } from '@airlock/db';
 import { suspendAndCancel, userOperator } from '@airlock/ops';
-import { Context } from '@temporalio/activity';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { refundRequest, waitForStatus } from '../support/actions.js';
+import { hold, releaseAllHolds, withHolds } from '../support/activity-holds.js';
 import { namingClient, untilAdmitted } from '../support/admitted-updates.js';
 import { defaultPolicy, startHarness, type Harness, type RunningWorker } from '../support/harness.js';
 
@@ -14,51 +14,6 @@ import { defaultPolicy, startHarness, type Harness, type RunningWorker } from '.
 // kill switch revokes it. The runner must then be told not to run, the action must end saying the tool did not
 // run (its budget released), and the claim's audit row must precede action.completed. And a claim that reaches
 // the workflow after the expiry, in the same task as the expiry's timer, is refused by the validator, unwritten.
-
-/** Activity types held at their first database connection, until released: slow, with nothing written yet. */
-const holds = new Map<string, { entered: () => void; released: Promise<void>; release: () => void }>();
-
-function hold(activityType: string): { entered: Promise<void>; release: () => void } {
-  let entered!: () => void;
-  let letGo!: () => void;
-  const enteredPromise = new Promise<void>((resolve) => (entered = resolve));
-  const released = new Promise<void>((resolve) => (letGo = resolve));
-  const release = () => {
-    holds.delete(activityType);
-    letGo();
-  };
-  holds.set(activityType, { entered, released, release });
-  return { entered: enteredPromise, release };
-}
-
-function currentActivityType(): string | undefined {
-  try {
-    return Context.current().info.activityType;
-  } catch {
-    return undefined; // not inside an activity
-  }
-}
-
-/** `db` whose pool makes a held activity wait before it connects (Prisma keeps the real pool: no activity here uses it to write). */
-function withHolds(db: Db): Db {
-  const pool = new Proxy(db.pool, {
-    get(target, property) {
-      if (property === 'connect') {
-        return async (...args: unknown[]) => {
-          const held = holds.get(currentActivityType() ?? '');
-          if (held) {
-            held.entered();
-            await held.released;
-          }
-          return (target.connect as (...a: unknown[]) => unknown)(...args);
-        };
-      }
-      const value: unknown = Reflect.get(target, property, target);
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  });
-  return { ...db, pool };
-}
 
 let h: Harness;
 let worker: RunningWorker;
@@ -72,7 +27,7 @@ beforeAll(async () => {
 });
 // A failed case lets its held activity go, so the next cases (and the worker's shutdown) are not stuck behind it.
 afterEach(() => {
-  for (const held of [...holds.values()]) held.release();
+  releaseAllHolds();
 });
 afterAll(async () => {
   await h?.close();

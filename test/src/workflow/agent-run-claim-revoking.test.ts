@@ -1,11 +1,11 @@
 import { defaultActivityDeps } from '@airlock/activities';
 import { claimAgentRun, readAuthorization } from '@airlock/core/agent-gateway';
 import { actionHandle, awaitOutcome, DecisionRejectedError, getActionStatus, submitAction } from '@airlock/core/gateway';
-import { createAgent, createBudget, verifyAuditChain, type Db } from '@airlock/db';
+import { createAgent, createBudget, verifyAuditChain } from '@airlock/db';
 import { suspendAndCancel, userOperator } from '@airlock/ops';
-import { Context } from '@temporalio/activity';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { refundRequest, waitForStatus } from '../support/actions.js';
+import { hold, releaseAllHolds, withHolds } from '../support/activity-holds.js';
 import { defaultPolicy, startHarness, type Harness } from '../support/harness.js';
 
 // A claim that reaches the workflow while a cancellation's revocation runs its activities (the phase still says
@@ -14,49 +14,6 @@ import { defaultPolicy, startHarness, type Harness } from '../support/harness.js
 // while the revocation runs), the claim's recording (refused under a kill switch), and the answer as of the claim's
 // task (run-claim-answered-as-of-its-task: the cancellation is in it). With `revoking` and the last one both off, the
 // operator-cancel case is answered "run" and fails here.
-
-const holds = new Map<string, { entered: () => void; released: Promise<void>; release: () => void }>();
-
-function hold(activityType: string): { entered: Promise<void>; release: () => void } {
-  let entered!: () => void;
-  let letGo!: () => void;
-  const enteredPromise = new Promise<void>((resolve) => (entered = resolve));
-  const released = new Promise<void>((resolve) => (letGo = resolve));
-  const release = () => {
-    holds.delete(activityType);
-    letGo();
-  };
-  holds.set(activityType, { entered, released, release });
-  return { entered: enteredPromise, release };
-}
-
-function currentActivityType(): string | undefined {
-  try {
-    return Context.current().info.activityType;
-  } catch {
-    return undefined;
-  }
-}
-
-function withHolds(db: Db): Db {
-  const pool = new Proxy(db.pool, {
-    get(target, property) {
-      if (property === 'connect') {
-        return async (...args: unknown[]) => {
-          const held = holds.get(currentActivityType() ?? '');
-          if (held) {
-            held.entered();
-            await held.released;
-          }
-          return (target.connect as (...a: unknown[]) => unknown)(...args);
-        };
-      }
-      const value: unknown = Reflect.get(target, property, target);
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  });
-  return { ...db, pool };
-}
 
 let h: Harness;
 const admin = userOperator({ id: 'bob', role: 'admin' }, 'api');
@@ -69,7 +26,7 @@ beforeAll(async () => {
   h = await startHarness({ deps: (db) => defaultActivityDeps(withHolds(db), defaultPolicy()) });
 });
 afterEach(() => {
-  for (const held of [...holds.values()]) held.release();
+  releaseAllHolds();
 });
 afterAll(async () => {
   await h?.close();
