@@ -139,8 +139,9 @@ export class ApprovalPathPatches {
  * A round ended by a decision is acted on (its timer cancelled, the round closed, the tool started) only once every
  * decision handler has answered. Before, the handler's answer and the workflow's reaction raced within one task, and
  * which came first depended on how many awaits lay between them: the tracing interceptors add some to a handler that
- * carries a trace header, so a history recorded with tracing on (the timer cancelled before the update's completion)
- * failed to replay on a worker without it, and one recorded without it failed on a traced worker once a traced client
- * decided. Asked on its own, at the start of every round's wait; histories from before keep the race as recorded.
+ * carries a trace header, so a history a traced worker recorded while a traced client decided (the timer cancelled
+ * before the update's completion) failed to replay on a worker without tracing: turning tracing off stranded such a
+ * workflow until it was turned back on. Asked on its own, at the start of every round's wait; histories from before
+ * keep the race as recorded (on traced workers they replay as before).
  */
 export const ROUND_ENDS_AFTER_ANSWERS_PATCH = 'round-ends-after-answers';
