@@ -61,6 +61,10 @@ export default async function setup(project: TestProject) {
         console.error(`Workflow histories this run wrote do not replay with the current code:\n${lines.join('\n')}`);
         process.exitCode = 1;
       }
+    } catch (error) {
+      // The same here: a check that could not run must not pass.
+      console.error('Could not replay the workflow histories of this run:', error);
+      process.exitCode = 1;
     } finally {
       await env.teardown();
     }
