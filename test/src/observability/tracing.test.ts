@@ -1,4 +1,6 @@
 import { readFile } from 'node:fs/promises';
+import { defaultActivityDeps } from '@airlock/activities';
+import { resolveCompensationUpdate } from '@airlock/core';
 import { claimAgentRun, reportAgentRun, waitForAuthorization } from '@airlock/core/agent-gateway';
 import { actionHandle, awaitOutcome, decideAction, submitAction } from '@airlock/core/gateway';
 import { connectTemporal, type AirlockTemporal } from '@airlock/sdk/temporal';
@@ -8,7 +10,8 @@ import { Client } from '@temporalio/client';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { refundRequest, waitForStatus } from '../support/actions.js';
-import { seedTeam, startHarness, type Harness } from '../support/harness.js';
+import { defaultPolicy, seedTeam, startHarness, type Harness } from '../support/harness.js';
+import { stubbornTool, stuckPlan } from '../support/stubborn-tool.js';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver.js';
 
 // Tracing end to end: the SDK's client span, the workflow's spans (made inside the
@@ -22,6 +25,7 @@ let tracing: Tracing;
 let h: Harness;
 let airlock: AirlockTemporal;
 let tracedBundle: WorkflowBundleWithSourceMap;
+const stubborn = stubbornTool();
 // The span sink a traced bundle looks up; replay never calls it.
 const replaySinks = { exporter: { export: { fn: () => undefined } } };
 
@@ -30,7 +34,7 @@ beforeAll(async () => {
   const config = tracingConfig(telemetryEnv.parse({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }), 'airlock-test');
   tracing = (await startTracing(config))!;
   tracedBundle = await bundleWorkflows({ tracing: true });
-  h = await startHarness({ worker: { tracing, workflowBundle: tracedBundle } });
+  h = await startHarness({ worker: { tracing, workflowBundle: tracedBundle }, deps: (db) => defaultActivityDeps(db, defaultPolicy(), [stubborn.tool]) });
   await seedTeam(h.db);
   airlock = await connectTemporal({ address: inject('temporalAddress'), taskQueue: h.taskQueue, interceptors: tracingClientInterceptors(tracing) });
 }, 180_000);
@@ -115,7 +119,7 @@ async function replaysBothWays(actionId: string): Promise<void> {
 }
 
 describe('traced clients on every path a person or an agent answers by update', () => {
-  it('a gate-only run claimed and reported, a deny and an edit: each history replays with and without tracing', async () => {
+  it('a gate-only run claimed and reported, a deny, an edit and a compensation resolved: each history replays with and without tracing', async () => {
     const traced = new Client({ connection: h.client.connection, interceptors: tracingClientInterceptors(tracing) });
 
     const { actionId: run } = await submitAction(traced, h.taskQueue, {
@@ -143,6 +147,12 @@ describe('traced clients on every path a person or an agent answers by update', 
     await decideAction(traced, edited.actionId, { approverId: 'alice', decision: 'approve', channel: 'api', argsHash: editedStatus.argsHash, editedArgs });
     expect((await edited.result()).status).toBe('executed');
 
-    for (const actionId of [run, denied.actionId, edited.actionId]) await replaysBothWays(actionId);
+    // A plan whose compensation failed, resolved (retry) by a traced person.
+    const { actionId: plan } = await stuckPlan(h, stubborn, 'trace-plan');
+    stubborn.state.undoWorks = true;
+    await actionHandle(traced, plan).executeUpdate(resolveCompensationUpdate, { args: [{ approverId: 'alice', step: 0, resolution: 'retry' }] });
+    expect(await awaitOutcome(traced, plan)).toMatchObject({ status: 'failed' });
+
+    for (const actionId of [run, denied.actionId, edited.actionId, plan]) await replaysBothWays(actionId);
   });
 });
