@@ -1,11 +1,12 @@
 import { defaultActivityDeps } from '@airlock/activities';
 import { claimAgentRun, readAuthorization } from '@airlock/core/agent-gateway';
-import { actionHandle, awaitOutcome, DecisionRejectedError, getActionStatus, submitAction } from '@airlock/core/gateway';
-import { createAgent, createBudget, suspend, verifyAuditChain } from '@airlock/db';
+import { actionHandle, awaitOutcome, DecisionRejectedError, getActionStatus } from '@airlock/core/gateway';
+import { suspend, verifyAuditChain } from '@airlock/db';
 import { suspendAndCancel, userOperator } from '@airlock/ops';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { refundRequest, waitForStatus } from '../support/actions.js';
+import { waitForStatus } from '../support/actions.js';
 import { hold, releaseAllHolds, withHolds } from '../support/activity-holds.js';
+import { authorizedRefund as authorizedRefundOf, settle } from '../support/authorized-refund.js';
 import { namingClient, untilAdmitted } from '../support/admitted-updates.js';
 import { defaultPolicy, startHarness, type Harness, type RunningWorker } from '../support/harness.js';
 
@@ -47,20 +48,7 @@ async function withoutWorkflowTasks(meanwhile: () => Promise<void>): Promise<voi
   }
 }
 
-async function authorizedRefund(agentId: string, reportWithinMs = WINDOW_MS) {
-  await createAgent(h.db, { id: agentId, team: agentId, allowedTools: ['payments.*'] });
-  await createBudget(h.db, { scope: 'agent', target: agentId, period: 'day', currency: 'USD', limit: '1000.00' });
-  const request = refundRequest({ agentId, amount: '10.00', idempotencyKey: `${agentId}-1`, execution: 'agent', reportWithinMs });
-  const { actionId } = await submitAction(h.client, h.taskQueue, request);
-  const view = await waitForStatus(h.client, actionId, (s) => s.phase === 'awaiting_report');
-  return { actionId, authorization: view.authorization! };
-}
-
-const settle = <T>(promise: Promise<T>): Promise<PromiseSettledResult<T>> =>
-  promise.then(
-    (value) => ({ status: 'fulfilled', value }) as const,
-    (reason: unknown) => ({ status: 'rejected', reason }) as const,
-  );
+const authorizedRefund = (agentId: string, reportWithinMs = WINDOW_MS) => authorizedRefundOf(h, agentId, reportWithinMs);
 
 const auditTypes = async (actionId: string) => (await h.db.prisma.auditEvent.findMany({ where: { actionId }, orderBy: { seq: 'asc' } })).map((e) => e.type);
 const claimRows = (actionId: string) => h.db.prisma.auditEvent.count({ where: { actionId, type: 'action.authorization_claimed' } });

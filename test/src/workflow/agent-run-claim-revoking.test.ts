@@ -1,11 +1,11 @@
 import { defaultActivityDeps } from '@airlock/activities';
 import { claimAgentRun, readAuthorization } from '@airlock/core/agent-gateway';
-import { actionHandle, awaitOutcome, DecisionRejectedError, getActionStatus, submitAction } from '@airlock/core/gateway';
-import { createAgent, createBudget, verifyAuditChain } from '@airlock/db';
+import { actionHandle, awaitOutcome, DecisionRejectedError, getActionStatus } from '@airlock/core/gateway';
+import { verifyAuditChain } from '@airlock/db';
 import { suspendAndCancel, userOperator } from '@airlock/ops';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { refundRequest, waitForStatus } from '../support/actions.js';
 import { hold, releaseAllHolds, withHolds } from '../support/activity-holds.js';
+import { authorizedRefund as authorizedRefundOf, settle } from '../support/authorized-refund.js';
 import { defaultPolicy, startHarness, type Harness } from '../support/harness.js';
 
 // A claim that reaches the workflow while a cancellation's revocation runs its activities (the phase still says
@@ -32,20 +32,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function authorizedRefund(agentId: string) {
-  await createAgent(h.db, { id: agentId, team: agentId, allowedTools: ['payments.*'] });
-  await createBudget(h.db, { scope: 'agent', target: agentId, period: 'day', currency: 'USD', limit: '1000.00' });
-  const request = refundRequest({ agentId, amount: '10.00', idempotencyKey: `${agentId}-1`, execution: 'agent', reportWithinMs: WINDOW_MS });
-  const { actionId } = await submitAction(h.client, h.taskQueue, request);
-  const view = await waitForStatus(h.client, actionId, (s) => s.phase === 'awaiting_report');
-  return { actionId, authorization: view.authorization! };
-}
-
-const settle = <T>(promise: Promise<T>): Promise<PromiseSettledResult<T>> =>
-  promise.then(
-    (value) => ({ status: 'fulfilled', value }) as const,
-    (reason: unknown) => ({ status: 'rejected', reason }) as const,
-  );
+const authorizedRefund = (agentId: string) => authorizedRefundOf(h, agentId, WINDOW_MS);
 
 describe('a run claim while a cancellation revokes the authorization', () => {
   for (const how of ['kill switch', 'operator cancel'] as const) {
