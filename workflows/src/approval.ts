@@ -317,7 +317,11 @@ export async function awaitApproval(
     const settled = answersFirst ? () => ended() && allHandlersFinished() : ended;
     /** A timer that fired with the round already ended by a decision not yet answered: decided (new histories only). */
     const endedUnanswered = () => answersFirst && ended();
-    const unanswered = () => answersFirst && !allHandlersFinished();
+    /**
+     * 'decided', once every decision is answered (new histories). A plain value when nothing is left to answer, as the
+     * old code returned: no await, so old histories keep their order.
+     */
+    const decided = (): 'decided' | Promise<'decided'> => (answersFirst && !allHandlersFinished() ? condition(allHandlersFinished).then(() => 'decided' as const) : 'decided');
     const schedule = roundSchedule(round.requirement, Date.now(), round.deadline);
     const escalate = async ({ level, to }: EscalationPoint) => {
       const widened = await bookkeeping.escalateApproval({
@@ -334,8 +338,7 @@ export async function awaitApproval(
     };
     for (const step of schedule.escalations) {
       if ((await condition(settled, Math.max(1, step.at - Date.now()))) || endedUnanswered()) {
-        if (unanswered()) await condition(allHandlersFinished);
-        return 'decided';
+        return decided();
       }
       await escalate(step);
     }
@@ -344,8 +347,7 @@ export async function awaitApproval(
       return 'decided';
     }
     if ((await condition(settled, Math.max(1, schedule.deadline.at - Date.now()))) || endedUnanswered()) {
-      if (unanswered()) await condition(allHandlersFinished);
-      return 'decided';
+      return decided();
     }
     if (schedule.deadline.then === 'time_out') {
       // An edit taken before the deadline is still being reviewed: it settles the round first (no decision is taken meanwhile).
@@ -359,21 +361,18 @@ export async function awaitApproval(
       if (reviewFirst && state.round?.editUnderReview) {
         await condition(() => ended() || state.round?.editUnderReview === undefined);
         if (ended()) {
-          if (unanswered()) await condition(allHandlersFinished);
-          return 'decided';
+          return decided();
         }
       }
       if (recountFirst && mayLoseQuorum()) {
         // Decisions listed before the deadline count once recorded: a recorded approval may still settle the round.
         await condition(() => ended() || writesInFlight === 0);
         if (ended()) {
-          if (unanswered()) await condition(allHandlersFinished);
-          return 'decided';
+          return decided();
         }
         await narrowToStanding();
         if (ended()) {
-          if (unanswered()) await condition(allHandlersFinished);
-          return 'decided';
+          return decided();
         }
       }
       return 'timed_out';

@@ -20,6 +20,9 @@ export const CANNOT_DECIDE = {
 /** The person's standing in the round as things stand now (`approverStandingNow`, the rule the server refuses a decision by). */
 export type DeciderNow = Pick<PersonStandingNow, 'standing' | 'role' | 'groups'>;
 
+/** What the console keeps of a person's standing as `approverStandingNow` read it; null when it was not read. */
+export const deciderNow = (person: PersonStandingNow | undefined): DeciderNow | null => (person ? { standing: person.standing, role: person.role, groups: person.groups } : null);
+
 export interface RoundRequirement {
   approverRole: Role;
   approverGroup: string | null;

@@ -5,7 +5,7 @@ import { personLabel } from '@airlock/ops';
 import { findActionRow } from '../../api/action-lookup.js';
 import type { ApiContext } from '../../api/context.js';
 import type { ActionRow, ApprovalRow } from '../../api/views.js';
-import { eligibleApprovers, type DeciderNow } from './decider-standing.js';
+import { deciderNow, eligibleApprovers, type DeciderNow } from './decider-standing.js';
 
 // The workflow answers queries only through a worker; the page must not hang when none runs.
 const LIVE_QUERY_TIMEOUT_MS = 2_000;
@@ -49,7 +49,6 @@ export async function actionDetail(ctx: ApiContext, actionId: string, viewerId?:
     ctx.db.prisma.agent.findUnique({ where: { id: row.agentId }, select: { ownerId: true } }),
     viewerId && latest?.status === 'open' ? approverStandingNow(ctx.db, actionId, [viewerId], latest.id) : undefined,
   ]);
-  const person = standing?.people[0];
   return {
     row,
     live,
@@ -58,7 +57,7 @@ export async function actionDetail(ctx: ApiContext, actionId: string, viewerId?:
     deciders,
     eligible: (latest && eligible.get(latest.id)) ?? null,
     ownerId: agent?.ownerId ?? null,
-    standingNow: person ? { standing: person.standing, role: person.role, groups: person.groups } : null,
+    standingNow: deciderNow(standing?.people[0]),
     shownSeq: shown?.seq.toString() ?? null,
   };
 }

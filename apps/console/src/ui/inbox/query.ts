@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { ApprovalSummary } from '../../api/schemas.js';
 import { toApprovalSummary } from '../../api/views.js';
 import { argsPreview, type ArgsPreview } from './args-preview.js';
-import { eligibleApprovers, type DeciderNow } from '../actions/decider-standing.js';
+import { deciderNow, eligibleApprovers, type DeciderNow } from '../actions/decider-standing.js';
 
 const optional = z.preprocess((v) => (v === '' ? undefined : v), z.string().max(200).optional());
 
@@ -70,7 +70,7 @@ function toInboxItem(
     approverGroup: a.approverGroup ?? null,
     eligible: eligible.get(a.approvalId) ?? null,
     ownerId: owners.get(a.agentId) ?? null,
-    standingNow: person ? { standing: person.standing, role: person.role, groups: person.groups } : null,
+    standingNow: deciderNow(person),
   };
 }
 
