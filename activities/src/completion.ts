@@ -10,7 +10,6 @@ import {
   inTransaction,
   releaseBudgetIn,
   reportAppended,
-  sqlLiteral,
   type AuditEventInput,
   type Db,
 } from '@airlock/db';
@@ -113,7 +112,9 @@ const ENDS_ACTION = 'airlock.ends_action';
  * read after them is the one kept when it did not.
  */
 function completeInOneMessage(db: Db, outcome: ActionOutcome, run?: SucceededRun, altered?: ReportAlteration): Promise<ActionOutcome | null> {
-  const ends = `(c.n > 0 OR NOT EXISTS (SELECT 1 FROM actions WHERE id = ${sqlLiteral(outcome.actionId)}))`;
+  // `$1` is recordedStatement's action id: a value inlined here would make every action's text a statement of its own,
+  // prepared for one use (parsed and planned each time, and filling the connection's prepared statements).
+  const ends = `(c.n > 0 OR NOT EXISTS (SELECT 1 FROM actions WHERE id = $1))`;
   return inOneMessage(
     db,
     (client) =>
