@@ -1,3 +1,5 @@
+import fc from 'fast-check';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setStatementMode } from './prepared-statements.js';
 import { inlineParams, NulInSqlLiteralError, sqlLiteral } from './sql-literals.js';
@@ -10,6 +12,25 @@ describe('sqlLiteral', () => {
     expect(sqlLiteral(true)).toBe("'true'");
     expect(sqlLiteral(null)).toBe('NULL');
     expect(sqlLiteral(new Date('2026-12-04T09:00:00.123Z'))).toBe("'2026-12-04T09:00:00.123Z'");
+  });
+
+  it("gives pg.escapeLiteral's literal for any text without a NUL (quotes, backslashes, unicode, lone surrogates)", () => {
+    const text = fc.string({
+      unit: fc.oneof(
+        fc.constantFrom("'", '\\', 'E', ' ', '$'),
+        fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+        fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c)),
+      ),
+    });
+    fc.assert(
+      fc.property(
+        text.filter((s) => !s.includes('\0')),
+        (s) => {
+          expect(sqlLiteral(s)).toBe(pg.escapeLiteral(s));
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 
   it('keeps unicode as it is', () => {
