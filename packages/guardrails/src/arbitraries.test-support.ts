@@ -117,9 +117,15 @@ export const mixedText = fc
   .array(fc.tuple(fc.oneof(surroundingText, sensitiveValue), fc.constantFrom('', ' ', '\n', ':', '=', '-', '.', '"')), { maxLength: 6 })
   .map((parts) => parts.map(([text, glue]) => text + glue).join(''));
 
-const objectKey = fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom('password', 'apiKey', 'authorization', 'note', 'max_tokens', 'client_secret', 'memo'));
+// Keys an agent chooses: plain, credential names, or themselves sensitive (an email or a card number as a key), twice
+// in one object at times, so two keys redact alike.
+const objectKey = fc.oneof(
+  fc.string({ maxLength: 8 }),
+  fc.constantFrom('password', 'apiKey', 'authorization', 'note', 'max_tokens', 'client_secret', 'memo', '[REDACTED:email]'),
+  sensitiveValue,
+);
 
-/** JSON-like values whose strings carry sensitive values and whose keys are sometimes credential names. */
+/** JSON-like values whose strings carry sensitive values and whose keys are sometimes credential names or sensitive values. */
 export const sensitiveJson: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>((tie) => ({
   value: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },

@@ -3,10 +3,18 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PROPERTY_RUNS, luhnInvalidCard, luhnValidCard, mixedText, secretToken, sensitiveJson, sensitiveValue, surroundingText, validSsn } from './arbitraries.test-support.js';
 
-/** Keys and array lengths, leaves erased: what "same shape" means. */
+/** Keys and array lengths, leaves erased: what "same shape" means. A key with a sensitive span is redacted itself (in its place). */
 function skeleton(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(skeleton);
-  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, skeleton(v)]));
+  if (typeof value === 'object' && value !== null)
+    return Object.entries(value).map(([k, v]) => [findSensitiveText(k).length > 0 || /\[REDACTED:/.test(k) ? 'a redacted key' : k, skeleton(v)]);
+  return null;
+}
+
+/** The redacted copy's skeleton, its redacted keys (those holding a marker) named alike. */
+function redactedSkeleton(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redactedSkeleton);
+  if (typeof value === 'object' && value !== null) return Object.entries(value).map(([k, v]) => [/\[REDACTED:/.test(k) ? 'a redacted key' : k, redactedSkeleton(v)]);
   return null;
 }
 
@@ -33,8 +41,9 @@ describe('redaction properties (fast-check)', () => {
       fc.property(surroundingText, secret, surroundingText, (before, value, after) => {
         const text = `${before} ${value} ${after}`;
         expect(redactText(text).text).not.toContain(value);
-        const { value: redacted } = redact({ note: text, items: [text] });
+        const { value: redacted, findings } = redact({ note: text, items: [text], keyed: { [text]: text } });
         expect(JSON.stringify(redacted)).not.toContain(JSON.stringify(value).slice(1, -1));
+        expect(JSON.stringify(findings)).not.toContain(JSON.stringify(value).slice(1, -1));
       }),
       PROPERTY_RUNS,
     );
@@ -60,12 +69,12 @@ describe('redaction properties (fast-check)', () => {
     );
   });
 
-  it('keeps the shape of any JSON value: same keys, same array lengths, input untouched', () => {
+  it('keeps the shape of any JSON value: same keys in the same order (redacted where sensitive), same array lengths, input untouched', () => {
     fc.assert(
       fc.property(fc.oneof(fc.jsonValue(), sensitiveJson), (value) => {
         const before = structuredClone(value);
         const { value: redacted } = redact(value);
-        expect(skeleton(redacted)).toEqual(skeleton(value));
+        expect(redactedSkeleton(redacted)).toEqual(skeleton(value));
         expect(value).toEqual(before);
       }),
       PROPERTY_RUNS,

@@ -3,7 +3,7 @@ import { formatZodError } from '@airlock/core/errors';
 import { checkJsonLimits } from '@airlock/core/json-limits';
 import { PLAN_TOOL, type PlanStepView } from '@airlock/core/plan';
 import type { RiskTier } from '@airlock/core/risk';
-import { redact, scanForInjection } from '@airlock/guardrails';
+import { redact, redactText, scanForInjection } from '@airlock/guardrails';
 import type { z } from 'zod';
 import type { CompiledPolicy } from './compile.js';
 import { escalateToApproval, evaluatePolicy } from './evaluate.js';
@@ -69,7 +69,7 @@ export function assessRequest(policy: CompiledPolicy, request: AssessedRequest, 
   if (problem) {
     const field = ['args', ...problem.path.map(String)].join('.');
     return {
-      classification: { decision: 'deny', tier: 'critical', reasons: [`invalid arguments: ${field}: ${problem.message}`], policyVersion: policy.version },
+      classification: { decision: 'deny', tier: 'critical', reasons: [storable(`invalid arguments: ${field}: ${problem.message}`)], policyVersion: policy.version },
       redactedArgs: {},
       guardrailFlags: [],
       injectionSuspected: false,
@@ -82,13 +82,18 @@ export function assessRequest(policy: CompiledPolicy, request: AssessedRequest, 
 function assessTool(policy: CompiledPolicy, request: AssessedRequest, agent: AssessedAgent, tools: AssessedTools, root = 'args'): Assessment {
   const tool = tools.get(request.tool);
   const redaction = redact(request.args, { root });
-  const guardrailFlags = redaction.findings.map((f) => `sensitive data (${f.kind}) at ${f.path} redacted`);
+  const guardrailFlags = redaction.findings.map((f) => `sensitive data (${f.kind}) ${f.key ? 'in the field name at' : 'at'} ${f.path} redacted`);
   const base = { redactedArgs: redaction.value, guardrailFlags, injectionSuspected: false };
 
   if (tool) {
     const parsed = tool.args.safeParse(request.args);
     if (!parsed.success) {
-      const denied: Classification = { decision: 'deny', tier: 'critical', reasons: [`invalid arguments: ${formatZodError(parsed.error, root)}`], policyVersion: policy.version };
+      const denied: Classification = {
+        decision: 'deny',
+        tier: 'critical',
+        reasons: [storable(`invalid arguments: ${formatZodError(parsed.error, root)}`)],
+        policyVersion: policy.version,
+      };
       return { ...base, classification: denied, invalidInput: 'arguments' };
     }
   }
@@ -104,8 +109,9 @@ function assessTool(policy: CompiledPolicy, request: AssessedRequest, agent: Ass
   const injection = scanForInjection({ rationale: request.rationale, args: request.args });
   for (const finding of injection) {
     const tier: RiskTier = finding.severity === 'high' ? 'critical' : 'high';
-    classification = escalateToApproval(policy, classification, tier, `guardrail: possible prompt injection in ${finding.field} (${finding.reason})`);
-    guardrailFlags.push(`possible prompt injection in ${finding.field}: ${finding.reason}`);
+    const field = storable(finding.field);
+    classification = escalateToApproval(policy, classification, tier, `guardrail: possible prompt injection in ${field} (${finding.reason})`);
+    guardrailFlags.push(`possible prompt injection in ${field}: ${finding.reason}`);
   }
   return { ...base, classification, injectionSuspected: injection.length > 0 };
 }
@@ -120,7 +126,7 @@ function assessPlan(policy: CompiledPolicy, request: AssessedRequest, agent: Ass
   if (!classified.ok) {
     const redaction = redact(request.args, { root: 'args' });
     return {
-      classification: { decision: 'deny', tier: 'critical', reasons: [`invalid plan: ${formatZodError(classified.error, 'args')}`], policyVersion: policy.version },
+      classification: { decision: 'deny', tier: 'critical', reasons: [storable(`invalid plan: ${formatZodError(classified.error, 'args')}`)], policyVersion: policy.version },
       redactedArgs: redaction.value,
       guardrailFlags: [],
       injectionSuspected: false,
@@ -146,4 +152,12 @@ function assessPlan(policy: CompiledPolicy, request: AssessedRequest, agent: Ass
     stepClassifications: steps.map(({ assessed }) => assessed.classification),
     ...(invalidStep ? { invalidInput: 'arguments' as const } : {}),
   };
+}
+
+/**
+ * A reason or flag as it is stored and shown: the argument paths and messages it quotes name the agent's keys, which
+ * can hold what redaction removes from the arguments themselves (`args["dana@example.test"]`).
+ */
+function storable(text: string): string {
+  return redactText(text).text;
 }

@@ -14,6 +14,11 @@ export function isRedactionMarker(text: string): boolean {
 
 const MARKER_INSIDE = /\[REDACTED:(?:email|phone|card|national_id|secret)\]/;
 
+/** Whether `text` holds a redaction marker anywhere (a redacted string or key). */
+export function holdsRedactionMarker(text: string): boolean {
+  return MARKER_INSIDE.test(text);
+}
+
 /**
  * The dotted paths (from `root`) of the strings in a stored, redacted value that
  * hold a redaction marker: what a re-evaluation over the record cannot know.
@@ -21,7 +26,8 @@ const MARKER_INSIDE = /\[REDACTED:(?:email|phone|card|national_id|secret)\]/;
 export function redactedFields(value: unknown, root: string): string[] {
   if (typeof value === 'string') return MARKER_INSIDE.test(value) ? [root] : [];
   if (Array.isArray(value)) return value.flatMap((item, index) => redactedFields(item, `${root}.${index}`));
-  if (typeof value === 'object' && value !== null) return Object.entries(value).flatMap(([key, item]) => redactedFields(item, `${root}.${key}`));
+  if (typeof value === 'object' && value !== null)
+    return Object.entries(value).flatMap(([key, item]) => (MARKER_INSIDE.test(key) ? [`${root}.${key}`] : redactedFields(item, `${root}.${key}`)));
   return [];
 }
 
@@ -70,9 +76,36 @@ function restoreAt(edited: unknown, shown: unknown, original: unknown, path: str
   if (typeof edited === 'object' && edited !== null) {
     const shownFields = isRecord(shown) ? shown : {};
     const originalFields = isRecord(original) ? original : {};
-    return Object.fromEntries(Object.entries(edited).map(([key, item]) => [key, restoreAt(item, shownFields[key], originalFields[key], `${path}.${key}`, result)]));
+    const originalKeys = originalKeysByShown(shownFields, originalFields);
+    return Object.fromEntries(
+      Object.entries(edited).map(([key, item]) => {
+        const itemPath = `${path}.${key}`;
+        let restoredKey = key;
+        if (MARKER_INSIDE.test(key)) {
+          // A field whose name was shown redacted: kept exactly, it is the field behind it (named as it was).
+          if (!Object.prototype.hasOwnProperty.call(shownFields, key)) result.unresolved.push(itemPath);
+          else {
+            result.restored.push(itemPath);
+            restoredKey = originalKeys.get(key) ?? key;
+          }
+        }
+        return [restoredKey, restoreAt(item, shownFields[key], originalFields[restoredKey], itemPath, result)];
+      }),
+    );
   }
   return edited;
+}
+
+/**
+ * Each shown key's original: redaction keeps an object's keys in their order and number (traverse.ts, redactKey), so
+ * the shown and original keys pair up by position. Without the original (only the paths are worked out), or when the
+ * two do not pair up, a shown key stands for itself.
+ */
+function originalKeysByShown(shown: Record<string, unknown>, original: Record<string, unknown>): Map<string, string> {
+  const shownKeys = Object.keys(shown);
+  const originalKeys = Object.keys(original);
+  const paired = shownKeys.length === originalKeys.length;
+  return new Map(shownKeys.map((key, i) => [key, paired ? originalKeys[i]! : key]));
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

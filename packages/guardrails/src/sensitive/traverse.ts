@@ -1,6 +1,6 @@
 import { childPath, isPlainObject } from '../paths.js';
 import { findSensitiveText } from './find.js';
-import { isRedactionMarker, redactionMarker } from './marker.js';
+import { holdsRedactionMarker, isRedactionMarker, redactionMarker } from './marker.js';
 import { isSecretKey } from './secret-keys.js';
 import type { SensitiveFinding, SensitiveSpan } from './types.js';
 
@@ -77,9 +77,13 @@ export function traverse(value: unknown, root: string): Traversal {
     } else {
       const copy = (Object.getPrototypeOf(node) === null ? Object.create(null) : {}) as Record<string, unknown>;
       copies.set(node, copy);
-      for (const [key, child] of Object.entries(node)) {
-        defineOwn(copy, key, undefined); // keeps the key order of the original
-        children.push({ node: child, path: childPath(path, key), underSecretKey: underSecretKey || isSecretKey(key), parent: copy, key });
+      const keys = Object.keys(node);
+      for (const key of keys) {
+        const shown = redactKey(key, path, keys, copy, findings);
+        defineOwn(copy, shown, undefined); // keeps the key order of the original
+        // A key holding a marker (redacted by an earlier pass) names no credential: redacting again must change nothing.
+        const secretNamed = isSecretKey(key) && !holdsRedactionMarker(key);
+        children.push({ node: node[key], path: childPath(path, shown), underSecretKey: underSecretKey || secretNamed, parent: copy, key: shown });
       }
       place(item, copy);
     }
@@ -87,6 +91,23 @@ export function traverse(value: unknown, root: string): Traversal {
     for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
   }
   return { findings, value: top.value };
+}
+
+/**
+ * The key as the copy holds it: a key is text an agent chose like any value (`{"dana@example.test": "refund"}`), so a
+ * sensitive span in it is redacted too, and the finding (offsets into the key) names the field by its redacted key.
+ * Two keys that redact alike, or one that redacts to a key the object already has, stay apart with a suffix (` #2`,
+ * ` #3`, in document order), so no value is lost. A key without findings is kept exactly, markers included.
+ */
+function redactKey(key: string, path: string, keys: readonly string[], copy: Record<string, unknown>, findings: SensitiveFinding[]): string {
+  if (isRedactionMarker(key)) return key;
+  const spans = findSensitiveText(key);
+  if (spans.length === 0) return key;
+  const redacted = applyRedactions(key, spans);
+  let shown = redacted;
+  for (let n = 2; Object.prototype.hasOwnProperty.call(copy, shown) || keys.includes(shown); n++) shown = `${redacted} #${n}`;
+  for (const span of spans) findings.push({ path: childPath(path, shown), ...span, key: true });
+  return shown;
 }
 
 function place({ parent, key }: Pending, value: unknown): void {

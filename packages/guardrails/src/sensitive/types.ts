@@ -11,8 +11,10 @@ export interface SensitiveSpan {
 }
 
 export interface SensitiveFinding extends SensitiveSpan {
-  /** JSON path of the string, e.g. `$.customer.email` or `$.items[2].memo`. */
+  /** JSON path of the string, e.g. `$.customer.email` or `$.items[2].memo`; keys in it as redacted. */
   path: string;
+  /** The string is the object key that ends `path` (shown there redacted), not a value. */
+  key?: true;
 }
 
 /** What detectors' preconditions read, counted once per string. */
