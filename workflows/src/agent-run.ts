@@ -14,6 +14,16 @@ import { ApprovalPathPatches } from './patches.js';
 export const AUTHORIZATION_REVOCATION_PATCH = 'authorization-revoked-by-kill-switch';
 
 /**
+ * Stands for AUTHORIZATION_REVOCATION_PATCH in histories recorded since it, asked first thing in the workflow's first
+ * activation. That patch, asked on its own, came right after `recordAuthorization`, a local activity, and which task a
+ * local activity's result lands in is not the workflow's to decide (a task completed early, e.g. for a query that
+ * arrived meanwhile, leaves it to the next): a run and its replay could ask the patch in different tasks, and the
+ * history would not replay (seen once in CI on 5 Dec 2026: "Non-deprecated patch marker encountered for change
+ * authorization-revoked-by-kill-switch"). Histories from before ask AUTHORIZATION_REVOCATION_PATCH where they did.
+ */
+export const AGENT_RUN_PATCHES_AT_START_PATCH = 'agent-run-patches-at-start';
+
+/**
  * The report is recorded by a normal activity, scheduled in the workflow task that accepts the
  * `report` update, so it runs only once Temporal durably accepted the report. The local activity
  * of histories from before ran inside that task, before its completion: a worker (and server)
@@ -46,6 +56,8 @@ export async function agentRun(input: GuardedActionInput): Promise<ActionOutcome
   let report: AgentReport | undefined;
   /** New histories: a kill switch revokes an unreported authorization (AUTHORIZATION_REVOCATION_PATCH). */
   let revocable = false;
+  // Asked before anything else (see AGENT_RUN_PATCHES_AT_START_PATCH): in the first activation, whatever comes later.
+  const patchesAtStart = patched(AGENT_RUN_PATCHES_AT_START_PATCH);
 
   setHandler(
     reportUpdate,
@@ -250,7 +262,7 @@ export async function agentRun(input: GuardedActionInput): Promise<ActionOutcome
     );
     // Null in histories written before the gate (the activity returned nothing then).
     if (refused) return await finish({ status: 'cancelled', actionId, reason: refused.refused });
-    revocable = patched(AUTHORIZATION_REVOCATION_PATCH);
+    revocable = patchesAtStart || patched(AUTHORIZATION_REVOCATION_PATCH);
     view.authorization = authorization;
     view.phase = 'awaiting_report';
 

@@ -23,13 +23,7 @@ import {
   type Verdict,
 } from './approval-round.js';
 import { RoundClosedError, tallyDecisions } from './decision-rules.js';
-import {
-  DECISION_AFTER_ACCEPT_PATCH,
-  EDIT_REVIEW_BEFORE_TIMEOUT_PATCH,
-  LOST_STANDING_BEFORE_TIMEOUT_PATCH,
-  ROUND_ENDS_AFTER_ANSWERS_PATCH,
-  type ApprovalPathPatches,
-} from './patches.js';
+import { DECISION_AFTER_ACCEPT_PATCH, EDIT_REVIEW_BEFORE_TIMEOUT_PATCH, LOST_STANDING_BEFORE_TIMEOUT_PATCH, type ApprovalPathPatches } from './patches.js';
 
 export type { EffectiveArgs, Verdict } from './approval-round.js';
 
@@ -311,8 +305,9 @@ export async function awaitApproval(
   async function waitForRound(round: Round): Promise<'decided' | 'timed_out'> {
     // New histories act on a round's end only once the decision that ended it was answered (ROUND_ENDS_AFTER_ANSWERS_PATCH):
     // the answer and the reaction no longer race within a task, whatever awaits interceptors add to the handler. Asked at
-    // every wait, first. Old histories wait on `ended` alone, with no await added anywhere (an await would move the race).
-    const answersFirst = patched(ROUND_ENDS_AFTER_ANSWERS_PATCH);
+    // every wait, first (ADMISSION_IN_FIRST_TASK_V2_PATCH answers it for the workflow where admission ran in its first
+    // task). Old histories wait on `ended` alone, with no await added anywhere (an await would move the race).
+    const answersFirst = options.patches.roundEndsAfterAnswers();
     const ended = () => roundEnded(state);
     const settled = answersFirst ? () => ended() && allHandlersFinished() : ended;
     /** A timer that fired with the round already ended by a decision not yet answered: decided (new histories only). */

@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, CancellationScope, allHandlersFinished, condition, isCancellation, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, allHandlersFinished, condition, isCancellation, patched, setHandler } from '@temporalio/workflow';
 import type { ActionOutcome, ActionStatusView, GuardedActionInput, PlanArgs } from '@airlock/core';
 import { PLAN_TOOL, runIdempotencyKey, statusQuery } from '@airlock/core/workflow';
 import type { RunCompletion } from '@airlock/activities';
@@ -7,7 +7,7 @@ import type { RunEnd } from './admission-result.js';
 import { recordSettled, settledRound } from './approval.js';
 import { closeForCancellation, heldBudget, passGate, type ActionHold } from './gate.js';
 import { ApprovalPathPatches, DECISION_BY_RUN_PATCH, RECHECK_AT_RUN_PATCH, RUN_COMPLETES_ACTION_PATCH, RUN_WAITS_FOR_CANCEL_PATCH } from './patches.js';
-import { runPlan } from './plan.js';
+import { PLAN_PATCHES_AT_START_PATCH, runPlan } from './plan.js';
 
 /**
  * One workflow per agent action: admit (policy, guardrails, rate limits, budget,
@@ -18,6 +18,8 @@ export async function guardedAction(input: GuardedActionInput): Promise<ActionOu
   const view: ActionStatusView = { actionId, agentId: request.agentId, tool: request.tool, argsHash: input.argsHash, phase: 'classifying' };
   setHandler(statusQuery, () => view);
   const hold: ActionHold = { effective: { args: request.args, argsHash: input.argsHash, budgetHolder: actionId, budgetReserved: false } };
+  // A plan's patches, asked in the first activation (PLAN_PATCHES_AT_START_PATCH); any other action asks none here.
+  const planPatchesAtStart = request.tool === PLAN_TOOL && patched(PLAN_PATCHES_AT_START_PATCH);
 
   /** Ends the action: the completion step records the outcome unless the run already did. */
   const finish = async (end: RunEnd): Promise<ActionOutcome> => {
@@ -60,7 +62,7 @@ export async function guardedAction(input: GuardedActionInput): Promise<ActionOu
     const { effective } = hold;
 
     view.phase = 'running';
-    if (request.tool === PLAN_TOOL) return await complete(await runPlan(actionId, effective.args as PlanArgs, view, request.agentId));
+    if (request.tool === PLAN_TOOL) return await complete(await runPlan(actionId, effective.args as PlanArgs, view, request.agentId, planPatchesAtStart));
     try {
       const runner = patches.has(RUN_WAITS_FOR_CANCEL_PATCH) ? waitingExecutor : executor;
       const completion: RunCompletion = patches.has(RUN_COMPLETES_ACTION_PATCH) || !effective.budgetReserved ? { kind: 'in_run', hold: heldBudget(hold) } : { kind: 'by_workflow' };

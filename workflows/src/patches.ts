@@ -65,6 +65,20 @@ export const APPROVAL_PATH_PATCHES = 'approval-path-patches-v1';
 export const ADMISSION_IN_FIRST_TASK_PATCH = 'admission-in-first-task';
 
 /**
+ * Stands for ADMISSION_IN_FIRST_TASK_PATCH (so for every patch of APPROVAL_PATH_PATCHES too) and for
+ * ROUND_ENDS_AFTER_ANSWERS_PATCH, in histories recorded since it: asked where ADMISSION_IN_FIRST_TASK_PATCH is, in
+ * the workflow's first activation, before admission's local activity. ROUND_ENDS_AFTER_ANSWERS_PATCH asked on its own
+ * at the round's wait came right after that local activity's result, and which task a local activity's result lands
+ * in is not the workflow's to decide: a task completed early (a query arriving while admission ran) left the result,
+ * and so the marker, to the next task, while a replay resolves it in the first and asked the patch before Core knew
+ * of the marker ("Non-deprecated patch marker encountered for change round-ends-after-answers, but there is no
+ * corresponding change command"): the workflow could not be replayed, so not recovered from an eviction or a worker
+ * restart. A patch asked in the first activation has no such race. One marker instead of two, too. Histories from
+ * before ask ADMISSION_IN_FIRST_TASK_PATCH, then ROUND_ENDS_AFTER_ANSWERS_PATCH at each wait, as they recorded them.
+ */
+export const ADMISSION_IN_FIRST_TASK_V2_PATCH = 'admission-in-first-task-v2';
+
+/**
  * A plan's compensation resolution (`resolveCompensation`) is written by a normal activity, scheduled
  * in the workflow task that accepts the update, so it runs only once Temporal durably accepted it. The
  * local activity of histories from before ran inside that task, before its completion: a worker crash
@@ -108,14 +122,26 @@ export type ApprovalPathPatch =
  */
 export class ApprovalPathPatches {
   private applied = false;
+  private roundEndsAfterAnswersApplied = false;
 
   /**
    * Asked before admission, only when the caller expects approval: whether admission
-   * runs in the first task. Where it does, every later patch of the approval path is applied.
+   * runs in the first task. Where it does, every later patch of the approval path is applied
+   * (with the v2 marker, ROUND_ENDS_AFTER_ANSWERS_PATCH too).
    */
   admissionInFirstTask(): boolean {
+    if (patched(ADMISSION_IN_FIRST_TASK_V2_PATCH)) {
+      this.applied = true;
+      this.roundEndsAfterAnswersApplied = true;
+      return true;
+    }
     this.applied = patched(ADMISSION_IN_FIRST_TASK_PATCH);
     return this.applied;
+  }
+
+  /** Asked at the start of every round's wait: applied when admission's v2 marker said so, else asked. */
+  roundEndsAfterAnswers(): boolean {
+    return this.roundEndsAfterAnswersApplied || patched(ROUND_ENDS_AFTER_ANSWERS_PATCH);
   }
 
   /**

@@ -20,6 +20,15 @@ const compensator = proxyActivities<Activities>({
  */
 export const PLAN_STEP_WAITS_FOR_CANCEL_PATCH = 'plan-step-waits-for-cancellation';
 
+/**
+ * Stands for PLAN_STEP_WAITS_FOR_CANCEL_PATCH in plans recorded since it, asked first thing in the workflow's first
+ * activation (guardedAction, for `airlock.plan` only). That patch, asked at the first step, could come right after a
+ * local activity (admission in the first task, or the re-check before the first step), and which task a local
+ * activity's result lands in is not the workflow's to decide: a run and its replay could ask it in different tasks,
+ * and the history would not replay (see ADMISSION_IN_FIRST_TASK_V2_PATCH). Plans from before ask it at each step.
+ */
+export const PLAN_PATCHES_AT_START_PATCH = 'plan-patches-at-start';
+
 interface CompletedStep {
   index: number;
   tool: string;
@@ -32,7 +41,7 @@ interface CompletedStep {
  * completed steps are compensated in reverse order; a compensation that keeps
  * failing waits for a person (`resolveCompensation`) instead of being dropped.
  */
-export async function runPlan(actionId: string, plan: PlanArgs, view: ActionStatusView, agentId: string): Promise<ActionOutcome> {
+export async function runPlan(actionId: string, plan: PlanArgs, view: ActionStatusView, agentId: string, patchesAtStart: boolean): Promise<ActionOutcome> {
   const steps: PlanStepView[] = view.plan?.steps ?? plan.steps.map((s) => ({ tool: s.tool, decision: 'allow', tier: 'low', reversible: false, status: 'pending' }));
   view.plan = { steps };
   const completed: CompletedStep[] = [];
@@ -110,7 +119,7 @@ export async function runPlan(actionId: string, plan: PlanArgs, view: ActionStat
     const stepView = steps[index]!;
     stepView.status = 'running';
     try {
-      const runner = patched(PLAN_STEP_WAITS_FOR_CANCEL_PATCH) ? waitingExecutor : executor;
+      const runner = patchesAtStart || patched(PLAN_STEP_WAITS_FOR_CANCEL_PATCH) ? waitingExecutor : executor;
       // With the agent, each step's start passes the kill switch's start gate (checked and claimed in one commit).
       const { output } = await runner.runTool({
         actionId,

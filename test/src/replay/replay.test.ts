@@ -26,7 +26,9 @@ describe('workflow replay of saved histories', () => {
     // -v5: after admission came to open the first approval round in its own commit.
     // -v6: after one patch came to stand for the approval path's six (workflows/src/patches.ts): no markers in the decision's task.
     // -v7: submitted with the REST handler's approval forecast: an action expected to wait is admitted in its first workflow task.
-    const generations = ['-v2', '-v3', '-v4', '-v5', '-v6', '-v7', ''];
+    // -v8: after the patches asked after a local activity came to be answered in the first activation (admission-in-first-task-v2,
+    // agent-run-patches-at-start, plan-patches-at-start): where a local activity's result lands no longer decides a patch.
+    const generations = ['-v2', '-v3', '-v4', '-v5', '-v6', '-v7', '-v8', ''];
     // Paths with a history of their own: a gate-only run claimed (claimRun: one runner's claim taken, the same runner again) and reported;
     // an approved gate-only run reported after acceptance (agent-report-recorded-after-accept) with no claim; a plan's failing
     // compensation resolved by a person, each resolution written after acceptance (compensation-resolution-recorded-after-accept).
