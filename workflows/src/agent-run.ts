@@ -18,7 +18,7 @@ export const AUTHORIZATION_REVOCATION_PATCH = 'authorization-revoked-by-kill-swi
  * activation. That patch, asked on its own, came right after `recordAuthorization`, a local activity, and which task a
  * local activity's result lands in is not the workflow's to decide (a task completed early, e.g. for a query that
  * arrived meanwhile, leaves it to the next): a run and its replay could ask the patch in different tasks, and the
- * history would not replay (seen once in CI on 5 Dec 2026: "Non-deprecated patch marker encountered for change
+ * history would not replay (seen once in CI on 7 Dec 2026: "Non-deprecated patch marker encountered for change
  * authorization-revoked-by-kill-switch"). Histories from before ask AUTHORIZATION_REVOCATION_PATCH where they did.
  */
 export const AGENT_RUN_PATCHES_AT_START_PATCH = 'agent-run-patches-at-start';
