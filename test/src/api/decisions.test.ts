@@ -195,6 +195,10 @@ describe('POST /api/v1/actions/:id/decisions', () => {
     await expectError(decide(actionId, keys.victor, { decision: 'approve', argsHash, editedArgs: reworded }), 403, 'forbidden');
     const refused = await expectError(decide(actionId, keys.alice, { decision: 'approve', argsHash, editedArgs: reworded }), 400, 'invalid_request');
     expect(refused.issues).toEqual([{ path: 'editedArgs.reason', message: expect.stringMatching(/^changed, yet still holds a redacted value/) }]);
+    // A field named by a placeholder that was not shown there (redacted keys, guardrails' redactKey) stands for nothing.
+    const unshownKey = { ...view.args, '[REDACTED:email]': 'x' };
+    const refusedKey = await expectError(decide(actionId, keys.alice, { decision: 'approve', argsHash, editedArgs: unshownKey }), 400, 'invalid_request');
+    expect(refusedKey.issues).toEqual([{ path: 'editedArgs.[REDACTED:email]', message: expect.stringMatching(/^changed, yet still holds a redacted value/) }]);
     expect(await h.db.prisma.approvalDecision.count({ where: { approval: { actionId } } })).toBe(0);
 
     // Only the amount edited: the tool gets the agent's reason, not the placeholder.
