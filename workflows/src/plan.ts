@@ -2,7 +2,7 @@ import { ActivityFailure, ApplicationFailure, CancellationScope, condition, isCa
 import type { ActionOutcome, ActionStatusView, CompensationResolution, PlanArgs, PlanStepView } from '@airlock/core';
 import { resolveCompensationUpdate } from '@airlock/core/workflow';
 import type { Activities } from '@airlock/activities';
-import { bookkeeping, executor, recorder, waitingExecutor } from './activities.js';
+import { bookkeeping, executor, recorder, TOOL_HEARTBEAT_TIMEOUT, waitingExecutor } from './activities.js';
 import { compensationInputProblem } from './compensation-rules.js';
 import { COMPENSATION_RESOLUTION_AFTER_ACCEPT_PATCH } from './patches.js';
 
@@ -10,7 +10,7 @@ import { COMPENSATION_RESOLUTION_AFTER_ACCEPT_PATCH } from './patches.js';
 // activity beats every second) retries one whose worker died within seconds, not after 2 minutes.
 const compensator = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
-  heartbeatTimeout: '15 seconds',
+  heartbeatTimeout: TOOL_HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 3 },
 });
 

@@ -117,6 +117,9 @@ export function createAirlockWorker(options: AirlockWorkerOptions): Promise<Work
     maxCachedWorkflows: options.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
     // In-flight tools get time to finish (and record their result) before a shutdown cancels them.
     shutdownGraceTime: '10 seconds',
+    // A running tool's heartbeats reach Temporal at least this often: its heartbeat timeout is 10 s
+    // (TOOL_HEARTBEAT_TIMEOUT, workflows/src/activities.ts), and the SDK's own flush, 0.8 x that, left 2 s of slack.
+    maxHeartbeatThrottleInterval: '3 seconds',
   });
 }
 

@@ -20,7 +20,7 @@ import { FIXED_FILE, RUNS_FILE } from './stubborn-undo-tools.js';
 // audited once, in the order of an uncrashed run of the same plan, and the budget released once.
 //
 // A compensation heartbeats every second: a killed attempt is retried once its heartbeat timeout
-// (15 seconds) passes, so each case takes at least that long.
+// (10 seconds, TOOL_HEARTBEAT_TIMEOUT) passes, so each case takes at least that long.
 //
 // A compensation that keeps failing waits for a person's answer (resolveCompensation), recorded by
 // recordCompensationResolution only once Temporal accepted it. The worker SIGKILLs itself before and

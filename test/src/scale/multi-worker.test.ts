@@ -13,12 +13,12 @@ import { activitiesOn, retriedActivities, waitUntil } from './temporal-views.js'
 // run, ledger entry and audit row must exist exactly once.
 //
 // Why this ends in bounded time (workflows/src/activities.ts): the tool runs in
-// an activity with heartbeatTimeout 30 s. The SDK sends heartbeats at most every
-// 0.8 × 30 s = 24 s, so the server declares the dead worker's attempt timed out at
-// most 30 s after the kill and retries it (initialInterval 1 s) on a live worker.
+// an activity with heartbeatTimeout 10 s. The worker sends heartbeats at least every
+// 3 s (maxHeartbeatThrottleInterval), so the server declares the dead worker's attempt
+// timed out at most 10 s after the kill and retries it (initialInterval 1 s) on a live worker.
 // Workflow tasks bound to the dead worker's sticky queue move to the shared queue
 // after 10 s (the SDK's stickyQueueScheduleToStartTimeout), and a started workflow
-// task times out after 10 s. So every action ends within about 30 s + the tool's
+// task times out after 10 s. So every action ends within about 10 s + the tool's
 // own 8 s after the kill; the timeouts below only bound a hang.
 
 const WORKERS = 3;

@@ -10,7 +10,7 @@ import { runSoak } from './soak.js';
 // (AIRLOCK_SOAK_SEED picks another); the machine's timing still varies.
 // Then the Slack app's last message of every approval must show the recorded outcome.
 // It ends when the actions do: the longest waits are a killed worker's tool
-// (retried within its 30 s heartbeat timeout) and the 8 s approval deadlines.
+// (retried within its 10 s heartbeat timeout) and the 8 s approval deadlines.
 
 describe('soak in miniature', () => {
   it('keeps every invariant through a worker kill, a Temporal restart and a PostgreSQL restart', async () => {
