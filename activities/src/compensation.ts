@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { CompensationResolution, formatZodError, roleAtLeast } from '@airlock/core';
 import { appendAudit } from '@airlock/db';
 import type { ActivityDeps } from './deps.js';
+import { heartbeatingWhile } from './heartbeats.js';
 import { reached } from './kill-points.js';
 
 export interface CompensateStepInput {
@@ -69,13 +70,7 @@ export function createCompensationActivities(deps: ActivityDeps) {
      * seconds, not after the whole start-to-close timeout.
      */
     async compensateStep(input: CompensateStepInput): Promise<{ status: 'compensated' | 'irreversible' }> {
-      const ctx = Context.current();
-      const beat = setInterval(() => ctx.heartbeat(), 1_000);
-      try {
-        return await undoStep(input, ctx);
-      } finally {
-        clearInterval(beat);
-      }
+      return heartbeatingWhile(() => undoStep(input, Context.current()));
     },
 
     /** A person's answer to a failing compensation; only approvers may give one. */

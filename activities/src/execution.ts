@@ -5,6 +5,7 @@ import { storableRunResult, type ReportAlteration } from '@airlock/core/report-s
 import { appendAudit } from '@airlock/db';
 import type { RunCompletion } from './completion.js';
 import type { ActivityDeps } from './deps.js';
+import { heartbeatingWhile } from './heartbeats.js';
 import { reached } from './kill-points.js';
 import type { RecheckInput } from './recheck.js';
 import { recordToolSuccess } from './records.js';
@@ -61,27 +62,31 @@ export function createExecutionActivities(deps: ActivityDeps) {
     return executeClaimed(input);
   }
 
+  async function runOnce(input: RunToolInput): Promise<ToolRun> {
+    // Before the claim: a run of a tool this worker lacks is never started (the workflow then writes what it was handed).
+    registeredTool(tools, input.tool);
+    const { recheck, agentId } = input;
+    if (recheck && agentId) {
+      // An approved action's run: its reads, re-check and claim in one gated transaction, unless an earlier attempt claimed it.
+      const { previous } = await claimRechecked(deps, { ...input, recheck, agentId });
+      return previous ? afterEarlierAttempt(input, previous) : executeClaimed(input);
+    }
+    // A run handed a re-check or decisions without what claimRechecked needs would drop them: no workflow schedules one.
+    if (recheck || input.settledRound) throw ApplicationFailure.nonRetryable('a run that re-checks itself must name its agent', 'MalformedRun');
+    const previous = await readPreviousRun(db, input.idempotencyKey);
+    if (previous) return afterEarlierAttempt(input, previous);
+    await claimRun(deps, input, true);
+    return executeClaimed(input);
+  }
+
   return {
     /**
      * Runs a tool at most once per idempotency key: a recorded success is returned
      * as is on any retry. A tool's own error fails without retry (the agent gets it);
      * infrastructure errors (database down) are retried by Temporal.
      */
-    async runTool(input: RunToolInput): Promise<ToolRun> {
-      // Before the claim: a run of a tool this worker lacks is never started (the workflow then writes what it was handed).
-      registeredTool(tools, input.tool);
-      const { recheck, agentId } = input;
-      if (recheck && agentId) {
-        // An approved action's run: its reads, re-check and claim in one gated transaction, unless an earlier attempt claimed it.
-        const { previous } = await claimRechecked(deps, { ...input, recheck, agentId });
-        return previous ? afterEarlierAttempt(input, previous) : executeClaimed(input);
-      }
-      // A run handed a re-check or decisions without what claimRechecked needs would drop them: no workflow schedules one.
-      if (recheck || input.settledRound) throw ApplicationFailure.nonRetryable('a run that re-checks itself must name its agent', 'MalformedRun');
-      const previous = await readPreviousRun(db, input.idempotencyKey);
-      if (previous) return afterEarlierAttempt(input, previous);
-      await claimRun(deps, input, true);
-      return executeClaimed(input);
+    runTool(input: RunToolInput): Promise<ToolRun> {
+      return heartbeatingWhile(() => runOnce(input));
     },
   };
 }
@@ -92,9 +97,8 @@ export function createClaimedRunner(deps: ActivityDeps) {
   return async function executeClaimed(input: RunToolInput): Promise<ToolRun> {
     const { actionId, idempotencyKey } = input;
     const definition = registeredTool(tools, input.tool);
+    // Its callers (runTool, admitAndRun) heartbeat the whole attempt (heartbeatingWhile): the signal carries a cancellation.
     const ctx = Context.current();
-    // Heartbeats carry cancellation (kill switch) to the tool and let Temporal notice a dead worker.
-    const beat = setInterval(() => ctx.heartbeat(), 1_000);
     let output: unknown;
     try {
       const args = definition.args.parse(input.args);
@@ -122,8 +126,6 @@ export function createClaimedRunner(deps: ActivityDeps) {
         payload: { tool: input.tool, error: message, ...(altered ? { resultAltered: altered } : {}) },
       });
       throw ApplicationFailure.nonRetryable(message, 'ToolFailed');
-    } finally {
-      clearInterval(beat);
     }
     // The tool ran: an output that cannot be stored, or carried under Temporal's payload limit, is recorded and
     // returned in the storable form (never a failed completion retried for ever, nor a record whose failure runs the tool again).

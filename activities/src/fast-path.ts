@@ -4,6 +4,7 @@ import { createAdmission, type Admission } from './admission.js';
 import type { ActivityDeps } from './deps.js';
 import { completeInTransaction, type BudgetHold } from './completion.js';
 import { createClaimedRunner, createExecutionActivities, type RunToolInput } from './execution.js';
+import { heartbeatingWhile } from './heartbeats.js';
 import type { OpenedRound } from './round-opening.js';
 
 /** The fast path's run, ended and completed by the run itself: the outcome that stands (budget settled, audited). */
@@ -52,6 +53,27 @@ export function createFastPath(deps: ActivityDeps) {
   const admission = createAdmission(deps);
   const execution = createExecutionActivities(deps);
   const executeClaimed = createClaimedRunner(deps);
+
+  async function admitAndRunOnce(input: GuardedActionInput, clock: WorkflowClock): Promise<AdmitAndRunAnswer> {
+    const { actionId, request } = input;
+    const runnable = isRunnable(input);
+    const { admission: admitted, runClaimed, opened } = await admission.admitAction(input, { claimRun: runnable, ...clock }).catch(failWithoutRetryOnBadInput);
+    if (opened) return { admission: admitted, opened };
+    if (admitted.classification.decision !== 'allow' || !runnable) return { admission: admitted };
+    // The run completes the action itself, whatever it ends as: no completion step follows on the hot path.
+    const hold: BudgetHold | null = admitted.budgetReserved ? { holder: actionId } : null;
+    const run: RunToolInput = { actionId, tool: request.tool, args: request.args, idempotencyKey: runIdempotencyKey(actionId), completion: { kind: 'in_run', hold } };
+    try {
+      const { output, kept } = runClaimed ? await executeClaimed(run) : await execution.runTool(run);
+      return { admission: admitted, run: { completed: kept ?? { status: 'executed', actionId, output } } };
+    } catch (error) {
+      if (!(error instanceof ApplicationFailure && error.type && TOOL_ERRORS.has(error.type))) throw error;
+      const failed: ActionOutcome = { status: 'failed', actionId, error: error.message };
+      const kept = await completeInTransaction(deps.db, failed, hold);
+      return { admission: admitted, run: { completed: kept ?? failed } };
+    }
+  }
+
   return {
     /**
      * Admission alone, for an action its caller expects to wait for people: run as a
@@ -76,24 +98,8 @@ export function createFastPath(deps: ActivityDeps) {
      * Temporal workflow. Admission claims the run in its own commit; a retry
      * goes through runTool, which finds how far the first attempt got.
      */
-    async admitAndRun(input: GuardedActionInput, clock: WorkflowClock = {}): Promise<AdmitAndRunAnswer> {
-      const { actionId, request } = input;
-      const runnable = isRunnable(input);
-      const { admission: admitted, runClaimed, opened } = await admission.admitAction(input, { claimRun: runnable, ...clock }).catch(failWithoutRetryOnBadInput);
-      if (opened) return { admission: admitted, opened };
-      if (admitted.classification.decision !== 'allow' || !runnable) return { admission: admitted };
-      // The run completes the action itself, whatever it ends as: no completion step follows on the hot path.
-      const hold: BudgetHold | null = admitted.budgetReserved ? { holder: actionId } : null;
-      const run: RunToolInput = { actionId, tool: request.tool, args: request.args, idempotencyKey: runIdempotencyKey(actionId), completion: { kind: 'in_run', hold } };
-      try {
-        const { output, kept } = runClaimed ? await executeClaimed(run) : await execution.runTool(run);
-        return { admission: admitted, run: { completed: kept ?? { status: 'executed', actionId, output } } };
-      } catch (error) {
-        if (!(error instanceof ApplicationFailure && error.type && TOOL_ERRORS.has(error.type))) throw error;
-        const failed: ActionOutcome = { status: 'failed', actionId, error: error.message };
-        const kept = await completeInTransaction(deps.db, failed, hold);
-        return { admission: admitted, run: { completed: kept ?? failed } };
-      }
+    admitAndRun(input: GuardedActionInput, clock: WorkflowClock = {}): Promise<AdmitAndRunAnswer> {
+      return heartbeatingWhile(() => admitAndRunOnce(input, clock));
     },
   };
 }
