@@ -17,7 +17,10 @@ export default defineConfig({
     // file loaded the Temporal worker, Prisma and the packages again and ran them cold. Each file still has its own
     // database, task queue and worker. src/api alone: 140 s and 190 s of CPU isolated, 46 s and 51 s not (7 Dec 2026).
     isolate: false,
-    maxWorkers: 2,
+    // Three files at a time on two cores: about a third of the tier's file time is waiting (deadlines, heartbeat and
+    // workflow-task timeouts after a SIGKILL, server restarts), when the machine sat idle. Same commit, same AMD machine
+    // (7 Dec 2026): the tier took 1,125-1,208 s in three runs with two, 977-1,047 s in two runs with three.
+    maxWorkers: 3,
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // A failing test is a failure: never retried into a pass.
