@@ -1,25 +1,17 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { refundRequest, submitAndWaitForApproval, waitForStatus } from '../support/actions.js';
 import { repoRoot } from '../support/binaries.js';
-import { seedTeam, startHarness, type Harness } from '../support/harness.js';
+import { useSeededHarness } from '../support/harness.js';
 
 // The management commands as a person types them (`npm run airlock -- ...`): each
 // operator command is one use case, so one audit row naming who did it; bad input
 // exits 1 with a message naming the option; the terminal inbox decides through the workflow.
 
 const exec = promisify(execFile);
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness();
-  await seedTeam(h.db);
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = useSeededHarness();
 
 async function airlock(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: h.database.url, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: 'default' };

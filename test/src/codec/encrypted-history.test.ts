@@ -4,8 +4,8 @@ import { awaitOutcome, submitAction } from '@airlock/core/gateway';
 import { Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedTeam, startHarness, type Harness } from '../support/harness.js';
+import { describe, expect, it } from 'vitest';
+import { useSeededHarness } from '../support/harness.js';
 
 const SECRET = 'top-secret-4111';
 const k1 = new Uint8Array(randomBytes(32));
@@ -18,15 +18,7 @@ const keyring: Keyring = {
   ]),
 };
 
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness({ dataConverter: dataConverterFor(keyring) });
-  await seedTeam(h.db);
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = useSeededHarness({ dataConverter: dataConverterFor(keyring) });
 
 /** Every payload in a history event tree, except search attributes (the server must index those in clear). */
 function payloadsIn(node: unknown, found: Payload[] = []): Payload[] {

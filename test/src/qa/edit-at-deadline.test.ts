@@ -1,9 +1,9 @@
 import { defaultActivityDeps } from '@airlock/activities';
 import { actionHandle, awaitOutcome, decideAction } from '@airlock/core/gateway';
 import { compilePolicy } from '@airlock/policy';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { refundRequest, submitAndWaitForApproval } from '../support/actions.js';
-import { seedTeam, startHarness, type Harness } from '../support/harness.js';
+import { useSeededHarness } from '../support/harness.js';
 
 /** An edit under review when the round's deadline passes, with the `approve` timeout outcome. */
 const QUICK = compilePolicy(
@@ -11,14 +11,7 @@ const QUICK = compilePolicy(
   'quick.yaml',
 );
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness({ deps: (db) => defaultActivityDeps(db, { current: () => QUICK }) });
-  await seedTeam(h.db);
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = useSeededHarness({ deps: (db) => defaultActivityDeps(db, { current: () => QUICK }) });
 
 describe('an edit under review as the deadline passes', () => {
   it('settles the round first: the tool runs the edit the records show', async () => {

@@ -7,7 +7,7 @@ import { createAirlockWorker, type AirlockWorkerOptions } from '@airlock/worker'
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { quietTemporalRuntime } from './runtime.js';
 
@@ -90,6 +90,24 @@ export async function startHarness(
       await database.drop();
     },
   };
+}
+
+/**
+ * The workflow tests' usual bed: a harness started before the file's tests, with `seedTeam`'s people and agent, and
+ * closed after them. Its fields are filled in by `beforeAll`: read them in tests and hooks, not while the file loads.
+ */
+export function useSeededHarness(options?: Parameters<typeof startHarness>[0]): Harness {
+  const bed = {} as Harness;
+  let started: Harness | undefined;
+  beforeAll(async () => {
+    started = await startHarness(options);
+    Object.assign(bed, started);
+    await seedTeam(started.db);
+  });
+  afterAll(async () => {
+    await started?.close();
+  });
+  return bed;
 }
 
 /** The bundled default policy (packages/policy/policies/default.yaml). */

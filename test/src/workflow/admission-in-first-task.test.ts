@@ -1,9 +1,9 @@
 import { actionHandle, awaitOutcome, decideAction, submitAction } from '@airlock/core/gateway';
 import { createAgent, verifyAuditChain } from '@airlock/db';
 import { temporal } from '@temporalio/proto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { refundRequest, waitForStatus } from '../support/actions.js';
-import { seedTeam, startHarness, type Harness } from '../support/harness.js';
+import { useSeededHarness } from '../support/harness.js';
 import { switchMidCommit, waitingAdvisoryLocks } from '../support/start-gate.js';
 
 // An action its caller expects to wait for people (the REST handler's forecast) is
@@ -14,15 +14,7 @@ import { switchMidCommit, waitingAdvisoryLocks } from '../support/start-gate.js'
 const EventType = temporal.api.enums.v1.EventType;
 const expectsApproval = () => true;
 
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness();
-  await seedTeam(h.db);
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = useSeededHarness();
 
 async function historyEvents(actionId: string) {
   return (await actionHandle(h.client, actionId).fetchHistory()).events ?? [];

@@ -6,9 +6,9 @@ import type { ActionWatch } from '@airlock/core/agent-gateway';
 import { decide, userOperator, type DecisionDeps } from '@airlock/ops';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { refundRequest, submitAndWaitForApproval } from '../support/actions.js';
-import { defaultPolicy, seedTeam, startHarness, type Harness } from '../support/harness.js';
+import { defaultPolicy, useSeededHarness } from '../support/harness.js';
 
 // Issue 14: a plain approval that settles its round is written by the run it lets
 // start (patch `decision-recorded-by-run`), so one workflow task, not two, lies
@@ -29,15 +29,7 @@ function failRunsAtFirstWrite(point: KillPoint): void {
   throw new Error('the database is unreachable (test)');
 }
 
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness({ deps: (db) => ({ ...defaultActivityDeps(db, defaultPolicy()), killPoint: failRunsAtFirstWrite }) });
-  await seedTeam(h.db);
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = useSeededHarness({ deps: (db) => ({ ...defaultActivityDeps(db, defaultPolicy()), killPoint: failRunsAtFirstWrite }) });
 
 async function stored(actionId: string) {
   const approval = await h.db.prisma.approval.findFirstOrThrow({ where: { actionId }, select: { id: true, status: true } });

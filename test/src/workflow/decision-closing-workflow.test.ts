@@ -7,11 +7,11 @@ import { decide, userOperator } from '@airlock/ops';
 import { Context } from '@temporalio/activity';
 import { Client, WorkflowNotFoundError, type WorkflowClientInterceptor } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { apiRequest, contextOf, expectError } from '../api/client.js';
 import { refundRequest, submitAndWaitForApproval } from '../support/actions.js';
 import { untilAdmitted } from '../support/admitted-updates.js';
-import { defaultPolicy, seedTeam, startHarness, type Harness } from '../support/harness.js';
+import { defaultPolicy, useSeededHarness } from '../support/harness.js';
 
 // QA M2: concurrent decisions on one action; the first closed the round, the workflow completed while
 // the others were in flight, and Temporal answered those "workflow update was aborted by closing workflow"
@@ -31,14 +31,7 @@ function holdTheClosingTask(point: KillPoint): void {
   throw new Error('completion held (test)');
 }
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness({ deps: (db) => ({ ...defaultActivityDeps(db, defaultPolicy()), killPoint: holdTheClosingTask }) });
-  await seedTeam(h.db);
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = useSeededHarness({ deps: (db) => ({ ...defaultActivityDeps(db, defaultPolicy()), killPoint: holdTheClosingTask }) });
 
 const until = async (condition: () => boolean, what: string) => {
   for (const stopAt = Date.now() + 10_000; !condition(); await new Promise((r) => setTimeout(r, 10))) {

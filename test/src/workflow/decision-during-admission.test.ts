@@ -1,9 +1,9 @@
 import { defaultActivityDeps, type KillPoint } from '@airlock/activities';
 import { awaitOutcome, decideAction, submitAction } from '@airlock/core/gateway';
 import { verifyAuditChain } from '@airlock/db';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { refundRequest } from '../support/actions.js';
-import { defaultPolicy, seedTeam, startHarness, type Harness } from '../support/harness.js';
+import { defaultPolicy, useSeededHarness } from '../support/harness.js';
 
 // Admission commits round 1, so every channel can show the action as awaiting approval,
 // a moment before the workflow takes admission's answer and sets its decide handler.
@@ -19,15 +19,7 @@ function failOnceAfterCommit(point: KillPoint): void {
   throw new Error('the worker lost its connection after the commit (test)');
 }
 
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness({ deps: (db) => ({ ...defaultActivityDeps(db, defaultPolicy()), killPoint: failOnceAfterCommit }) });
-  await seedTeam(h.db);
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = useSeededHarness({ deps: (db) => ({ ...defaultActivityDeps(db, defaultPolicy()), killPoint: failOnceAfterCommit }) });
 
 // Admission in an activity of its own, or (approval forecast) in the first workflow task.
 const paths = [

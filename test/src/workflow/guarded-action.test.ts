@@ -1,18 +1,10 @@
 import { verifyAuditChain } from '@airlock/db';
 import { awaitOutcome, decideAction, DecisionRejectedError, IdempotencyConflictError, actionHandle, submitAction } from '@airlock/core/gateway';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { refundRequest, submitAndWaitForApproval, waitForStatus } from '../support/actions.js';
-import { seedTeam, startHarness, type Harness } from '../support/harness.js';
+import { useSeededHarness } from '../support/harness.js';
 
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness();
-  await seedTeam(h.db);
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = useSeededHarness();
 
 async function auditTypes(actionId: string): Promise<string[]> {
   const rows = await h.db.prisma.auditEvent.findMany({ where: { actionId }, orderBy: { seq: 'asc' } });

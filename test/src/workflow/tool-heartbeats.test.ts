@@ -1,7 +1,7 @@
 import { actionHandle, awaitOutcome, submitAction } from '@airlock/core/gateway';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { holdChain, untilChainWaiters } from '../support/audit-chain-lock.js';
-import { seedTeam, startHarness, type Harness } from '../support/harness.js';
+import { useSeededHarness } from '../support/harness.js';
 import { retriedActivities } from '../scale/temporal-views.js';
 
 // A tool run is retried elsewhere after TOOL_HEARTBEAT_TIMEOUT (10 s) without a heartbeat, so a worker that died
@@ -22,16 +22,7 @@ async function expectFirstAttemptsOnly(actionId: string) {
   expect(attempts.map((a) => [a.attempt, a.previousFailure])).toEqual(attempts.map(() => [1, undefined]));
 }
 
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness();
-  await seedTeam(h.db);
-});
-
-afterAll(async () => {
-  await h?.close();
-});
+const h = useSeededHarness();
 
 describe('a tool that runs longer than its heartbeat timeout', () => {
   it('finishes on its first attempt: its heartbeats reach Temporal in time', { timeout: 120_000 }, async () => {
