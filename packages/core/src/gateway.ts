@@ -6,7 +6,7 @@ import { ActionRequest, inexactIntegerIn, type ActionOutcome, type GuardedAction
 import { AGENT_RUN_WORKFLOW } from './agent-run.js';
 import { ApprovalDecision, type DecideResult } from './decision.js';
 import { ADMISSION_WINDOW_MS, decisionHandlerComing, isUpdateBeforeHandler } from './decision-before-handler.js';
-import { DECISION_CLOSED_FAILURE } from './names.js';
+import { DECISION_CLOSED_FAILURE, DEFAULT_REPORT_WINDOW_MS } from './names.js';
 import { formatZodError } from './errors.js';
 import { argsHash as hashArgs, deriveActionId } from './hashing.js';
 import { GUARDED_ACTION_WORKFLOW, decideUpdate, statusQuery, workflowIdForAction } from './messages.js';
@@ -59,7 +59,13 @@ export async function submitAction(client: Client, taskQueue: string, raw: unkno
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       // Lets a repeated request be checked against the first without a worker (describe, not query).
       // requestedBy is null when the request names nobody; a workflow started before it was kept has none (not compared).
-      memo: { tool: request.tool, argsHash: input.argsHash, agentId: request.agentId, requestedBy: request.requestedBy ?? null, ...(agentRun ? { execution: 'agent' } : {}) },
+      memo: {
+        tool: request.tool,
+        argsHash: input.argsHash,
+        agentId: request.agentId,
+        requestedBy: request.requestedBy ?? null,
+        ...(agentRun ? { execution: 'agent', reportWithinMs: reportWindowMs(request) } : {}),
+      },
     });
     return { actionId, workflowId, argsHash: input.argsHash, created: true };
   } catch (error) {
@@ -78,8 +84,19 @@ export async function submitAction(client: Client, taskQueue: string, raw: unkno
         `idempotency key "${request.idempotencyKey}" was already used by action ${actionId} with a different requestedBy (${named(memo.requestedBy)}; this request names ${named(request.requestedBy)})`,
       );
     }
+    // How long the authorization stays usable is part of what was asked (gate-only actions started before it was kept have none).
+    if ('reportWithinMs' in memo && memo.reportWithinMs !== reportWindowMs(request)) {
+      throw new IdempotencyConflictError(
+        `idempotency key "${request.idempotencyKey}" was already used by action ${actionId} with a different reportWithinMs (${String(memo.reportWithinMs)}; this request asks ${reportWindowMs(request)})`,
+      );
+    }
     return { actionId, workflowId, argsHash: input.argsHash, created: false };
   }
+}
+
+/** A gate-only action's report window as the workflow applies it: absent means the default. */
+function reportWindowMs(request: ActionRequest): number {
+  return request.reportWithinMs ?? DEFAULT_REPORT_WINDOW_MS;
 }
 
 export function actionHandle(client: Client, actionId: string): WorkflowHandle {

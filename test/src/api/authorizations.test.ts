@@ -1,4 +1,4 @@
-import { AuditFeed, getAgentSelf, getAuthorization, postAction, postAuthorization, postReport, schemas } from '@airlock/console';
+import { AuditFeed, getActionStatusView, getAgentSelf, getAuthorization, postAction, postAuthorization, postReport, schemas } from '@airlock/console';
 import { PLAN_TOOL } from '@airlock/core';
 import { waitForAuthorization } from '@airlock/core/agent-gateway';
 import { decideAction } from '@airlock/core/gateway';
@@ -26,6 +26,37 @@ describe('gate-only actions over REST', () => {
     expect(await expectJson(report(submitted.actionId, body), 200, schemas.ActionOutcome)).toEqual(outcome);
     // Once reported, the authorization endpoint answers with the outcome.
     expect(await expectJson(authorization(submitted.actionId), 200, schemas.ActionOutcome)).toEqual(outcome);
+  });
+
+  it('a person’s key reads an authorization’s arguments redacted, as stored; only its agent gets them as sent', async () => {
+    const args = { message: 'write to dana@example.test' };
+    const { actionId } = await expectJson(authorize({ tool: 'demo.echo', args, idempotencyKey: 'rest-gate-pii' }), 202, Submitted);
+    expect(await expectJson(authorization(actionId), 200, schemas.AuthorizationView)).toMatchObject({ status: 'authorized', args });
+    const stored = (await h.db.prisma.action.findUniqueOrThrow({ where: { id: actionId } })).args;
+    expect(JSON.stringify(stored)).not.toContain('dana@example.test');
+    const LiveWithAuthorization = schemas.ActionLiveStatus.and(z.object({ authorization: z.object({ args: z.record(z.string(), z.unknown()) }) }));
+    const status = async (key: string) =>
+      expectJson(getActionStatusView(apiRequest(`/api/v1/actions/${actionId}/status`, { key }), ctx, { id: actionId }), 200, LiveWithAuthorization);
+    for (const key of [keys.victor, keys.alice, keys.bob]) {
+      const shown = await expectJson(authorization(actionId, key), 200, schemas.AuthorizationView);
+      expect(shown.args).toEqual(stored);
+      const live = await status(key);
+      expect(live.authorization.args).toEqual(stored);
+      expect(JSON.stringify([shown, live])).not.toContain('dana@example.test');
+    }
+    expect((await status(keys.agent)).authorization.args).toEqual(args);
+    // The raw arguments reach a person only through an admin's reveal, which is audited: none happened here.
+    expect(await h.db.prisma.auditEvent.count({ where: { actionId, type: 'action.args_revealed' } })).toBe(0);
+  });
+
+  it('a repeated idempotency key asking another report window is a 409, not the first window silently', async () => {
+    const body = { tool: 'demo.echo', args: { message: 'window' }, idempotencyKey: 'rest-gate-window', reportWithinMs: 60_000 };
+    expect((await expectJson(authorize(body), 202, Submitted)).created).toBe(true);
+    expect((await expectJson(authorize(body), 200, Submitted)).created).toBe(false);
+    const conflict = await expectError(authorize({ ...body, reportWithinMs: 604_800_000 }), 409, 'idempotency_conflict');
+    expect(conflict.message).toMatch(/different reportWithinMs \(60000; this request asks 604800000\)/);
+    // Left out, the window is the default (15 min): another window than the first request's too.
+    await expectError(authorize({ ...body, reportWithinMs: undefined }), 409, 'idempotency_conflict');
   });
 
   it('a pending approval is a 202; a denial comes back with the feedback', async () => {

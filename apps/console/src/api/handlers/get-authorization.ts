@@ -7,6 +7,7 @@ import { ApiError, notFound, withErrors } from '../errors.js';
 import { jsonResponse } from '../http.js';
 import { readQuery } from '../request.js';
 import { callerOf } from '../route-access.js';
+import { shownAuthorization } from '../shown-authorization.js';
 import { consoleStopping } from '../shutdown.js';
 import { AuthorizationQuery, type AuthorizationView } from '../schemas.js';
 
@@ -30,6 +31,7 @@ export const getAuthorization = withErrors(async (request: Request, ctx: ApiCont
   const state = await waitForAuthorization(ctx.temporal, actionId, waitMs, { signal, ...(ctx.actionWatch ? { watch: ctx.actionWatch } : {}) });
   if (state.state === 'pending') return jsonResponse({ status: 'pending', actionId, phase: state.phase }, 202, { 'retry-after': '1' });
   if (state.state === 'completed') return jsonResponse(state.outcome);
-  const view: AuthorizationView = { status: 'authorized', actionId, tool: state.tool, ...state.authorization, links: { report: `/api/v1/actions/${actionId}/report` } };
+  const authorization = await shownAuthorization(ctx, principal, actionId, state.authorization);
+  const view: AuthorizationView = { status: 'authorized', actionId, tool: state.tool, ...authorization, links: { report: `/api/v1/actions/${actionId}/report` } };
   return jsonResponse(view);
 });
