@@ -108,6 +108,13 @@ export function createRunReports<Outcome>() {
     if (!runs) byClient.set(airlock, (runs = new Map<string, UnreportedRun<Outcome>>()));
     return runs;
   };
+  /** Per client, actions whose claim got no answer (startRun threw), with the runner id it used. */
+  const unansweredByClient = new WeakMap<Airlock, Map<string, string>>();
+  const unansweredOf = (airlock: Airlock) => {
+    let claims = unansweredByClient.get(airlock);
+    if (!claims) unansweredByClient.set(airlock, (claims = new Map<string, string>()));
+    return claims;
+  };
 
   const send = async (airlock: Airlock, run: UnreportedRun<Outcome>, onReportError: ReportErrorHandler): Promise<void> => {
     const deadline = Date.now() + REPORT_RETRY_MS;
@@ -129,8 +136,26 @@ export function createRunReports<Outcome>() {
   };
 
   return {
-    /** startRun, for the adapters that keep their runs here. */
-    start: startRun,
+    /**
+     * startRun, for the adapters that keep their runs here. A call retried after a claim that got no answer (startRun
+     * threw) claims as the same runner: that claim may have been recorded, and under a new id it would be refused as
+     * another runner's, the tool never run.
+     */
+    async start(airlock: Airlock, actionId: string, toolName: string, authorizationId: string): Promise<RunStart> {
+      const unanswered = unansweredOf(airlock);
+      const runnerId = unanswered.get(actionId) ?? newRunnerId();
+      unanswered.delete(actionId);
+      try {
+        return await startRun(airlock, actionId, toolName, authorizationId, runnerId);
+      } catch (error) {
+        unanswered.set(actionId, runnerId);
+        for (const oldest of unanswered.keys()) {
+          if (unanswered.size <= MAX_UNREPORTED) break;
+          unanswered.delete(oldest);
+        }
+        throw error;
+      }
+    },
     /** Reports a run, kept until Airlock takes the report; a report error goes to `onReportError`, never to the caller. */
     async settle(airlock: Airlock, run: UnreportedRun<Outcome>, onReportError: ReportErrorHandler): Promise<void> {
       const runs = runsOf(airlock);

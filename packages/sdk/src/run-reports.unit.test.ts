@@ -204,6 +204,27 @@ describe('the claim before a run (start)', () => {
     await vi.runAllTimersAsync();
     await thrown;
   });
+
+  it('the same call again after a claim that got no answer: claims as the same runner, whose claim may have been recorded', async () => {
+    const down = new AirlockApiError(503, 'unavailable', 'down');
+    let up = false;
+    const { airlock, runners } = claimingAirlock(() => (up ? undefined : down));
+    const reports = createRunReports<string>();
+    const first = reports.start(airlock, 'act-1', 'refund', 'auth-1');
+    const thrown = expect(first).rejects.toBe(down);
+    await vi.runAllTimersAsync();
+    await thrown;
+
+    up = true;
+    expect(await reports.start(airlock, 'act-1', 'refund', 'auth-1')).toEqual({ run: true, runnerId: runners[0] });
+    expect(new Set(runners).size).toBe(1);
+    // Answered now: a later call (another run of the tool, say) is a runner of its own again.
+    await reports.start(airlock, 'act-1', 'refund', 'auth-1');
+    expect(runners.at(-1)).not.toBe(runners[0]);
+    // Another action's claim is no retry of this one.
+    await reports.start(airlock, 'act-2', 'refund', 'auth-2');
+    expect(runners.at(-1)).not.toBe(runners[0]);
+  });
 });
 
 describe('runErrorText: a tool’s error as its report carries it', () => {
