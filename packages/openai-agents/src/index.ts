@@ -1,5 +1,6 @@
 import { createRunReports, editedArgsText, logReportError, refusalText, refuseUnknownFields, runErrorText, type Airlock, type ReportErrorHandler } from '@airlock/sdk';
 import { tool, type RunContext, type RunState, type RunToolApprovalItem, type Tool } from '@openai/agents';
+import { prepareFunctionToolInput } from '@openai/agents-core/utils/internal';
 import type { z } from 'zod';
 
 export { AirlockReportError, type ReportErrorHandler } from '@airlock/sdk';
@@ -109,10 +110,22 @@ export function airlockTool<Parameters extends z.ZodObject, Result>(options: Air
  */
 const gated = new WeakMap<Tool, { airlockTool: string }>();
 
-/** The Airlock tool behind an interruption: the interrupted agent's own tool of that name, if Airlock gates it. */
-function gatedToolOf(item: RunToolApprovalItem, name: string): { airlockTool: string } | undefined {
-  const own = (item.agent.tools as Tool[]).find((candidate) => candidate.name === name);
-  return own ? gated.get(own) : undefined;
+/**
+ * The Airlock action behind an interruption of an Airlock-gated tool (the interrupted agent's own tool of that name):
+ * its Airlock tool, and the arguments `needsApproval` was asked with. The SDK normalizes the model's JSON before asking
+ * (in strict mode it drops the nulls sent for optional fields; zod defaults and transforms apply): the same arguments,
+ * the same action. The raw JSON would name other arguments under the same idempotency key, which Airlock refuses (409).
+ */
+function gatedCallOf(item: RunToolApprovalItem): { airlockTool: string; name: string; args: Record<string, unknown>; callId: string } | undefined {
+  const raw = item.rawItem;
+  if (raw.type !== 'function_call') return undefined;
+  const own = (item.agent.tools as Tool[]).find((candidate) => candidate.name === raw.name);
+  const target = own && gated.get(own);
+  if (!own || !target || own.type !== 'function') return undefined;
+  // The SDK's own preparation (what its runner hands needsApproval), from its entry point for runners built on it.
+  const prepared = prepareFunctionToolInput(own, raw.arguments);
+  const args: unknown = prepared?.result.success ? prepared.result.value : JSON.parse(raw.arguments);
+  return { airlockTool: target.airlockTool, name: raw.name, args: args as Record<string, unknown>, callId: raw.callId };
 }
 
 /** The model's first answer again: the tool's result, or its error thrown again (the SDK tells the model it failed). */
@@ -134,15 +147,12 @@ function idempotencyKey(callId: string): string {
 export async function decideInterruptions(airlock: Airlock, state: Pick<RunState<unknown, never>, 'approve' | 'reject'>, interruptions: RunToolApprovalItem[]): Promise<string[]> {
   const decided: string[] = [];
   for (const item of interruptions) {
-    const raw = item.rawItem;
-    if (raw.type !== 'function_call') continue;
-    const target = gatedToolOf(item, raw.name);
-    if (!target) continue;
-    const args = JSON.parse(raw.arguments) as Record<string, unknown>;
-    const { actionId } = await airlock.authorize({ tool: target.airlockTool, args, idempotencyKey: idempotencyKey(raw.callId) });
+    const call = gatedCallOf(item);
+    if (!call) continue;
+    const { actionId } = await airlock.authorize({ tool: call.airlockTool, args: call.args, idempotencyKey: idempotencyKey(call.callId) });
     const outcome = await airlock.awaitAuthorization(actionId);
     if (outcome.status === 'authorized' || outcome.status === 'executed') state.approve(item);
-    else state.reject(item, { message: `Airlock refused ${raw.name}: ${refusalText(outcome)}` });
+    else state.reject(item, { message: `Airlock refused ${call.name}: ${refusalText(outcome)}` });
     decided.push(actionId);
   }
   return decided;
@@ -152,11 +162,8 @@ export async function decideInterruptions(airlock: Airlock, state: Pick<RunState
 export async function pendingActionIds(airlock: Airlock, interruptions: RunToolApprovalItem[]): Promise<string[]> {
   const ids: string[] = [];
   for (const item of interruptions) {
-    const raw = item.rawItem;
-    const target = raw.type === 'function_call' ? gatedToolOf(item, raw.name) : undefined;
-    if (raw.type !== 'function_call' || !target) continue;
-    const args = JSON.parse(raw.arguments) as Record<string, unknown>;
-    ids.push((await airlock.authorize({ tool: target.airlockTool, args, idempotencyKey: idempotencyKey(raw.callId) })).actionId);
+    const call = gatedCallOf(item);
+    if (call) ids.push((await airlock.authorize({ tool: call.airlockTool, args: call.args, idempotencyKey: idempotencyKey(call.callId) })).actionId);
   }
   return ids;
 }
