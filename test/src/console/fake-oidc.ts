@@ -12,14 +12,15 @@ export interface FakeOidc {
   clientId: string;
   clientSecret: string;
   /** Who the next authorization signs in. */
-  nextLogin: { email: string; emailVerified: boolean };
+  /** `emailVerified` undefined: the claim is left out, as some providers do. */
+  nextLogin: { email: string; emailVerified: boolean | undefined };
   close(): Promise<void>;
 }
 
 export async function startFakeOidc(): Promise<FakeOidc> {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'test-key', alg: 'RS256', use: 'sig' };
-  const grants = new Map<string, { nonce?: string; challenge?: string; email: string; emailVerified: boolean }>();
+  const grants = new Map<string, { nonce?: string; challenge?: string; email: string; emailVerified: boolean | undefined }>();
   const provider: FakeOidc = {
     issuer: '',
     clientId: 'airlock-console',

@@ -118,8 +118,9 @@ export function oidcProviderName(): string | null {
 }
 
 async function userIdForEmail(email: unknown, verified: unknown): Promise<string | null> {
-  // Only an address the identity provider vouches for may name an Airlock user.
-  if (typeof email !== 'string' || verified === false) return null;
+  // Only an address the identity provider vouches for may name an Airlock user. A missing claim vouches for nothing:
+  // some providers leave it out and let people edit their address. (A few send the claim as the string "true".)
+  if (typeof email !== 'string' || (verified !== true && verified !== 'true')) return null;
   return userIdByEmail(apiContext().db, email);
 }
 
