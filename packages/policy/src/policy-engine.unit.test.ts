@@ -102,6 +102,17 @@ describe('policy loading', () => {
     expect(compilePolicy(one("    outcome: allow\n    reason: 'refund\\0 👍'\n"), 'ok.yaml').rules[0]?.reason).toBe('refund\\0 👍');
   });
 
+  it('rejects a duration longer than ten years, naming the field', () => {
+    // "99999999d" passed `policy check`; its deadline lies past JavaScript's last date (and a shorter one past
+    // Temporal's longest timer), so every admission the rule matched failed, retried for ever.
+    const one = (fields: string) => `apiVersion: airlock/v1\nrules:\n  - id: a\n    tools: [demo.echo]\n    tier: low\n${fields}`;
+    const approval = (block: string) => one(`    outcome: require_approval\n    reason: ok\n    approval: ${block}\n`);
+    expect(bad(approval('{ deadline: 99999999d }'))).toContain('rules[0].approval.deadline (rule "a"): at most 3650d (ten years)');
+    expect(bad(approval('{ escalation: [{ after: 315360001s, to: ops }] }'))).toContain('rules[0].approval.escalation[0].after (rule "a"): at most 3650d (ten years)');
+    expect(bad('apiVersion: airlock/v1\nrateLimits:\n  - { id: rl, scope: agent, limit: 1, window: 87601h }\n')).toContain('rateLimits[0].window: at most 3650d (ten years)');
+    expect(compilePolicy(approval('{ deadline: 3650d }'), 'ok.yaml').rules[0]?.approval?.deadline).toBe(3_650 * 86_400_000);
+  });
+
   it('keeps the previous policy active when a reload fails', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'airlock-policy-'));
     const file = path.join(dir, 'policy.yaml');

@@ -112,6 +112,20 @@ describe('policy backtest and shadow mode', () => {
     await expect(broken).rejects.toThrow(OpsError);
     await expect(broken).rejects.toThrow(/echo-contacts/);
     await expect(backtestPolicy(h.db, live, { candidate, since: 'last month' })).rejects.toThrow(/since/);
+    // Windows reaching past what a date can hold are refused naming the field, not answered with a 500 from
+    // JavaScript (an invalid date) or PostgreSQL (a timestamp out of range).
+    for (const since of ['999999999d', '3651d', '-010000-01-01T00:00:00Z', '1900-01-01T00:00:00Z']) {
+      const refused = await backtestPolicy(h.db, live, { candidate, since }).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(refused, since).toBeInstanceOf(OpsError);
+      expect(
+        (refused as OpsError).issues.map((i) => i.path),
+        since,
+      ).toEqual(['since']);
+    }
+    await expect(backtestPolicy(h.db, live, { candidate, since: '1d', until: '+275000-01-01T00:00:00Z' })).rejects.toThrow(/until/);
   }, 120_000);
 
   it('shadow mode: only disagreements are recorded, beside unchanged live decisions; set and clear are audited; a failing candidate changes nothing', async () => {

@@ -22,7 +22,13 @@ import { compareRecorded, type UnknownRead } from './recorded-comparison.js';
 // window classified again by the live policy and a candidate, and what would change.
 // Reads only; records nothing.
 
-const Instant = z.coerce.date().refine((d) => !Number.isNaN(d.getTime()), 'must be a date');
+/** Stored actions are dated within these years; a date outside them would fail in PostgreSQL (or in JavaScript) as a 500. */
+const EARLIEST = Date.UTC(1970, 0, 1);
+const LATEST = Date.UTC(10_000, 0, 1) - 1;
+const Instant = z.coerce
+  .date()
+  .refine((d) => !Number.isNaN(d.getTime()), 'must be a date')
+  .refine((d) => Number.isNaN(d.getTime()) || (d.getTime() >= EARLIEST && d.getTime() <= LATEST), 'must be a date between 1970 and 9999');
 
 export const BacktestInput = z.strictObject({
   candidate: PolicyText,
