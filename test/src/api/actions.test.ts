@@ -1,4 +1,4 @@
-import { getAction, getAuthorization, getOutcome, postAction, postAuthorization, postDecision, postReport, schemas } from '@airlock/console';
+import { getAction, getAuthorization, getOutcome, postAction, postActionCancel, postAuthorization, postDecision, postReport, schemas } from '@airlock/console';
 import { decideAction } from '@airlock/core/gateway';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { describe, expect, it, vi } from 'vitest';
@@ -233,6 +233,30 @@ const FINITE = 'must be a finite number';
 const SAFE = 'integers beyond 2^53 lose precision; send it as a string';
 /** A request body with `args` spliced in as JSON text, so the number reaches the server as typed. */
 const withArgs = (args: string, idempotencyKey: string) => `{"tool":"demo.echo","args":${args},"rationale":"r","idempotencyKey":"${idempotencyKey}"}`;
+describe('POST /api/v1/actions/:id/cancel', () => {
+  const cancel = (actionId: string, key: string) => postActionCancel(apiRequest(`/api/v1/actions/${actionId}/cancel`, { key }), ctx, { id: actionId });
+  const cancelRequests = (actionId: string) => h.db.prisma.auditEvent.count({ where: { actionId, type: 'action.cancel_requested' } });
+
+  it('cancels a pending action (audited); a finished one is a 409 with its outcome unchanged and no cancellation audited', async () => {
+    const { actionId } = await created(refund('cancel-pending'));
+    await waitForActionStatus(ctx, keys.agent, actionId, ['awaiting_approval']);
+    expect(await expectJson(cancel(actionId, keys.agent), 202, schemas.CancelResult)).toEqual({ actionId, cancelRequested: true });
+    expect(await expectJson(outcome(actionId, keys.agent, 20_000), 200, schemas.ActionOutcome)).toMatchObject({ status: 'cancelled' });
+    expect(await cancelRequests(actionId)).toBe(1);
+
+    const ran = await created(echo('cancel-finished'));
+    const executed = await expectJson(outcome(ran.actionId, keys.agent, 20_000), 200, schemas.ActionOutcome);
+    expect(executed).toMatchObject({ status: 'executed' });
+    for (const key of [keys.agent, keys.bob]) {
+      expect((await expectError(cancel(ran.actionId, key), 409, 'conflict')).message).toMatch(/has finished; its outcome stands/);
+    }
+    expect(await expectJson(outcome(ran.actionId, keys.agent), 200, schemas.ActionOutcome)).toEqual(executed);
+    expect(await cancelRequests(ran.actionId)).toBe(0);
+    // Another agent's action does not exist for it, finished or not.
+    await expectError(cancel(ran.actionId, keys.otherAgent), 404, 'not_found');
+  });
+});
+
 describe('numbers JSON cannot carry exactly', () => {
   it('POST /actions and /authorizations: 1e999 and an integer beyond 2^53 are a 400 naming the field, and nothing is started', async () => {
     // A plan's step arguments are any JSON object until each step is checked: there 1e999 was a 500 (canonical JSON).

@@ -259,10 +259,11 @@ export const apiRoutes: readonly ApiRoute[] = [
     security: bearer,
     request: { params: idParams },
     responses: {
-      202: json(CancelResult, 'Cancellation requested; the outcome will say cancelled unless it had finished'),
+      202: json(CancelResult, 'Cancellation requested; the outcome will say cancelled unless it finishes first'),
       401: errors[401],
       403: errors[403],
       404: errors[404],
+      409: json(ErrorBody, 'The action has finished: its outcome stands, nothing was cancelled'),
       503: errors[503],
     },
   },
