@@ -132,6 +132,10 @@ describe('every operator action over REST', () => {
     await oneRow('slack_link.created', bob, 201, schemas.SlackLinkView, () => call(postSlackLink, 'POST', '/slack-links', keys.bob, { slackUserId: 'U0DANA1', userId: dana }));
     const links = await expectJson(call(getSlackLinks, 'GET', '/slack-links', keys.bob), 200, schemas.SlackLinkList);
     expect(links.links).toEqual([expect.objectContaining({ slackUserId: 'U0DANA1', userId: dana, createdBy: bob })]);
+    // The same link again changes nothing and writes nothing: its maker and time stay as the audit log says.
+    const relinked = await auditedBy(() => expectJson(call(postSlackLink, 'POST', '/slack-links', keys.bob, { slackUserId: 'U0DANA1', userId: dana }), 201, schemas.SlackLinkView));
+    expect(relinked.rows).toEqual([]);
+    expect((await expectJson(call(getSlackLinks, 'GET', '/slack-links', keys.bob), 200, schemas.SlackLinkList)).links).toEqual(links.links);
     await oneRow('slack_link.deleted', bob, 200, schemas.SlackUnlinked, () => call(deleteSlackLink, 'DELETE', '/slack-links/U0DANA1', keys.bob, undefined, { id: 'U0DANA1' }));
 
     const disabledUser = await oneRow('user.disabled', bob, 200, schemas.Disabled, () =>
@@ -391,6 +395,22 @@ describe('keys in use', () => {
     const replacement = await expectJson(call(postKeyRotation, 'POST', `/keys/${second.key.id}/rotate`, keys.bob, {}, { id: second.key.id }), 201, schemas.MintedKeyView);
     await expectError(submitAs(second.secret, 'demo.echo', { message: 'old key' }, 'keyed-3'), 401, 'unauthenticated');
     await expectJson(submitAs(replacement.secret, 'demo.echo', { message: 'new key' }, 'keyed-4'), 202, schemas.SubmittedActionView);
+
+    // An expired key's replacement would inherit its past expiry, a secret refused at once: 409 naming expiresAt, nothing
+    // revoked or minted; given a future expiresAt, it rotates.
+    const third = await expectJson(call(postAgentKey, 'POST', '/agents/keyed-bot/keys', keys.bob, { name: 'three' }, { id: 'keyed-bot' }), 201, schemas.MintedKeyView);
+    await h.db.pool.query("UPDATE api_keys SET expires_at = now() - interval '1 minute' WHERE id = $1", [third.key.id]);
+    const expired = await auditedBy(() => expectError(call(postKeyRotation, 'POST', `/keys/${third.key.id}/rotate`, keys.bob, {}, { id: third.key.id }), 409, 'conflict'));
+    expect(expired.result.issues?.map((i) => i.path)).toEqual(['expiresAt']);
+    expect(expired.rows).toEqual([]);
+    expect((await h.db.prisma.apiKey.findUniqueOrThrow({ where: { id: third.key.id } })).revokedAt).toBeNull();
+    const future = new Date(Date.now() + 86_400_000).toISOString();
+    const renewed = await expectJson(
+      call(postKeyRotation, 'POST', `/keys/${third.key.id}/rotate`, keys.bob, { expiresAt: future }, { id: third.key.id }),
+      201,
+      schemas.MintedKeyView,
+    );
+    await expectJson(submitAs(renewed.secret, 'demo.echo', { message: 'renewed key' }, 'keyed-4b'), 202, schemas.SubmittedActionView);
 
     await expectJson(call(postAgentDisable, 'POST', '/agents/keyed-bot/disable', keys.bob, { reason: 'done' }, { id: 'keyed-bot' }), 200, schemas.Disabled);
     await expectError(submitAs(replacement.secret, 'demo.echo', { message: 'disabled' }, 'keyed-5'), 401, 'unauthenticated');
