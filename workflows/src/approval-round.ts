@@ -283,8 +283,9 @@ export function reduceApproval(state: ApprovalState, event: ApprovalEvent): Tran
       return next({ decisions: [...round.decisions, recorded] }, [record]);
     }
     case 'decision_recorded':
-      // A round that ended while the decision was being written is settled: the decision no longer counts.
-      if (event.round !== round.number) return { state, effects: [] };
+      // A round that ended while the decision was being written is settled: the decision no longer counts, and a
+      // closed round keeps the tally it closed on (only the validator's refusals read it then, and they never replay).
+      if (event.round !== round.number || !round.accepting) return { state, effects: [] };
       return next({ tally: tallyDecisions(round.decisions, round.requirement, round.eligible.length) });
     case 'edit_reviewed': {
       const edit = round.editUnderReview;

@@ -23,7 +23,13 @@ import {
   type Verdict,
 } from './approval-round.js';
 import { RoundClosedError, tallyDecisions } from './decision-rules.js';
-import { DECISION_AFTER_ACCEPT_PATCH, EDIT_REVIEW_BEFORE_TIMEOUT_PATCH, LOST_STANDING_BEFORE_TIMEOUT_PATCH, type ApprovalPathPatches } from './patches.js';
+import {
+  DECISION_AFTER_ACCEPT_PATCH,
+  EDIT_REVIEW_BEFORE_TIMEOUT_PATCH,
+  LOST_STANDING_BEFORE_TIMEOUT_PATCH,
+  WRITES_BEFORE_TIMEOUT_PATCH,
+  type ApprovalPathPatches,
+} from './patches.js';
 
 export type { EffectiveArgs, Verdict } from './approval-round.js';
 
@@ -353,8 +359,18 @@ export async function awaitApproval(
       // Approvers who lost standing since the round opened no longer count as votes still to come (asked at every such
       // deadline too, for the same reason).
       const recountFirst = patched(LOST_STANDING_BEFORE_TIMEOUT_PATCH);
+      // Decisions accepted before the deadline and still being written count first: a deny in flight at an approve
+      // timeout must not let the tool run (asked at every such deadline too, for the same reason).
+      const writesFirst = patched(WRITES_BEFORE_TIMEOUT_PATCH);
       if (reviewFirst && state.round?.editUnderReview) {
         await condition(() => ended() || state.round?.editUnderReview === undefined);
+        if (ended()) {
+          return decided();
+        }
+      }
+      // No decision is taken from the deadline on (the validator refuses it), so none starts being written meanwhile.
+      if (writesFirst && writesInFlight > 0) {
+        await condition(() => ended() || writesInFlight === 0);
         if (ended()) {
           return decided();
         }

@@ -107,6 +107,23 @@ export const EDIT_REVIEW_BEFORE_TIMEOUT_PATCH = 'edit-review-before-timeout';
  */
 export const LOST_STANDING_BEFORE_TIMEOUT_PATCH = 'lost-standing-before-timeout';
 
+/**
+ * At a deadline that times a round out, decisions Temporal accepted before it and still being written count first:
+ * a deny still being written at a `timeout: approve` deadline ends the round denied, an approval at a `timeout: deny`
+ * one ends it approved. Histories from before timed the round out at once (and ran the tool on an approve timeout),
+ * and the write that landed afterwards told its decider the round had gone the other way. Asked on its own, at every
+ * deadline that times a round out, right after LOST_STANDING_BEFORE_TIMEOUT_PATCH and for the same reason.
+ */
+export const WRITES_BEFORE_TIMEOUT_PATCH = 'decision-writes-before-timeout';
+
+/**
+ * A plan's rollback after a failed step is not cancellable: a kill switch or an operator's cancel arriving meanwhile
+ * no longer turns the running compensation into a failed one and ends the wait for a person with the cancellation,
+ * leaving the earlier steps undone. Histories from before ran that rollback in the cancellable scope. Asked on its
+ * own, at the failed step, right after the step's normal activity failed (never after a local activity's result).
+ */
+export const FAILED_PLAN_ROLLBACK_PATCH = 'failed-plan-rollback-not-cancellable';
+
 /** The patches APPROVAL_PATH_PATCHES stands for. */
 export type ApprovalPathPatch =
   | typeof ADMISSION_OPENS_ROUND_PATCH

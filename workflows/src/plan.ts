@@ -4,7 +4,7 @@ import { resolveCompensationUpdate } from '@airlock/core/workflow';
 import type { Activities } from '@airlock/activities';
 import { bookkeeping, executor, recorder, TOOL_HEARTBEAT_TIMEOUT, waitingExecutor } from './activities.js';
 import { compensationInputProblem } from './compensation-rules.js';
-import { COMPENSATION_RESOLUTION_AFTER_ACCEPT_PATCH } from './patches.js';
+import { COMPENSATION_RESOLUTION_AFTER_ACCEPT_PATCH, FAILED_PLAN_ROLLBACK_PATCH } from './patches.js';
 
 // Compensations retry a few times on their own before a person is asked. The heartbeat timeout (the
 // activity beats every second) retries one whose worker died within seconds, not after 2 minutes.
@@ -146,7 +146,10 @@ export async function runPlan(actionId: string, plan: PlanArgs, view: ActionStat
         const rolledBack = report.length ? `; rolled back: ${report.join(', ')}` : '';
         return { status: 'cancelled', actionId, reason: `step ${index + 1} (${step.tool}) refused at its start: ${error.cause.message}${rolledBack}` };
       }
-      const report = await compensateAll();
+      // A kill switch or a cancel arriving mid-rollback must not cut it short either: every step that ran is undone, and
+      // the outcome stays the failure that stopped the plan (finish records it non-cancellably), as at the switch above.
+      // Histories from before rolled back in the cancellable scope. Asked right after the step's (normal) activity failed.
+      const report = patched(FAILED_PLAN_ROLLBACK_PATCH) ? await CancellationScope.nonCancellable(compensateAll) : await compensateAll();
       const rolledBack = report.length ? `; rolled back: ${report.join(', ')}` : '';
       return { status: 'failed', actionId, error: `step ${index + 1} (${step.tool}) failed: ${error.cause.message}${rolledBack}` };
     }
