@@ -2,6 +2,7 @@ import { appendAuditIn, inGatedTransaction, inTransaction, killSwitchReason, sus
 import type { ReportAlteration } from '@airlock/core';
 import type { ActivityDeps } from './deps.js';
 import { reached } from './kill-points.js';
+import { startRefusedEventKey } from './run-reads.js';
 
 /** Why an authorization was not issued: the kill switch stopped the agent first. */
 export interface AuthorizationRefused {
@@ -17,7 +18,8 @@ export function createAgentRunActivities(deps: ActivityDeps) {
      * kill switch's start gate like a worker's tool run: the switch is checked and the
      * authorization recorded in one transaction, under the gate held shared. It is
      * issued before a switch (whose reply then lists it) or refused (audited, null
-     * otherwise). A retry after a commit finds the authorization and keeps it.
+     * otherwise). A retry after a commit finds the authorization and keeps it, or the
+     * refusal and answers with it (the log says refused, whatever the switch says now).
      */
     async recordAuthorization(input: {
       actionId: string;
@@ -30,13 +32,19 @@ export function createAgentRunActivities(deps: ActivityDeps) {
     }): Promise<AuthorizationRefused | null> {
       return (input.agentId ? inGatedTransaction : inTransaction)(db, async (client) => {
         if (input.agentId) {
-          const issued = await client.query('SELECT 1 FROM audit_events WHERE event_key = $1', [`${input.actionId}:authorized`]);
-          if (issued.rowCount === 0) {
+          const { rows } = await client.query<{ type: string; reason: string | null }>(`SELECT type, payload->>'reason' AS reason FROM audit_events WHERE event_key IN ($1, $2)`, [
+            `${input.actionId}:authorized`,
+            startRefusedEventKey(input.actionId),
+          ]);
+          // A refusal an earlier attempt committed (its worker died before Temporal heard) stands, though the switch may be lifted now.
+          const refusedBefore = rows.find((row) => row.type === 'action.recheck_failed');
+          if (refusedBefore) return { refused: refusedBefore.reason ?? '' };
+          if (rows.length === 0) {
             const suspension = await suspensionIn(client, input.agentId);
             if (suspension) {
               const reason = killSwitchReason(suspension, 'cancelled');
               await appendAuditIn(client, {
-                eventKey: `${input.actionId}:start-refused`,
+                eventKey: startRefusedEventKey(input.actionId),
                 actionId: input.actionId,
                 type: 'action.recheck_failed',
                 actor: 'system:kill-switch',

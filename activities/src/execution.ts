@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { ActionOutcome } from '@airlock/core';
 import { storableRunResult, type ReportAlteration } from '@airlock/core/report-storage';
 import { appendAudit } from '@airlock/db';
@@ -105,6 +105,10 @@ export function createClaimedRunner(deps: ActivityDeps) {
       output = await definition.execute(args, { db, actionId, idempotencyKey, signal: ctx.cancellationSignal, heartbeat: (d) => ctx.heartbeat(d) });
     } catch (error) {
       if (ctx.cancellationSignal.aborted) {
+        // Only a cancellation the workflow asked for (a kill switch, an operator) ends the run. A worker shutting down past
+        // its grace, or a server that gave the attempt up (heartbeat timeout), also aborts the signal, and Temporal retries:
+        // the row stays `running`, so the retry runs the tool again under its key, as after a worker that died.
+        if (!ctx.cancellationDetails?.cancelRequested) throw interrupted(ctx);
         await db.prisma.toolExecution.update({ where: { idempotencyKey }, data: { status: 'cancelled', error: 'cancelled', finishedAt: new Date() } });
         await appendAudit(db, {
           eventKey: `${actionId}:tool.cancelled:${idempotencyKey}`,
@@ -138,6 +142,13 @@ export function createClaimedRunner(deps: ActivityDeps) {
     if (completes) reached(deps, 'complete.after-write');
     return kept ? { output, kept } : { output };
   };
+}
+
+/** The retryable failure of an attempt stopped by its worker or its server, not by a cancellation (see executeClaimed). */
+function interrupted(ctx: Context): ApplicationFailure {
+  const reason: unknown = ctx.cancellationSignal.reason;
+  const why = reason instanceof Error ? reason.message : String(reason);
+  return ApplicationFailure.retryable(`the tool run was interrupted (${why}) and is retried`, 'ToolInterrupted');
 }
 
 /** A run's output as it is recorded and returned (storableRunResult), and what was changed. */

@@ -5,7 +5,7 @@ import { assess } from './assessment.js';
 import { estimateCost } from './cost.js';
 import type { ActivityDeps } from './deps.js';
 import { reached } from './kill-points.js';
-import type { RecheckReads } from './run-reads.js';
+import { readStoredRefusal, recheckEventKey, type RecheckReads } from './run-reads.js';
 
 /** `budgetReserved`: the action holds a budget reservation now (one may have been added here) to settle at completion. */
 export type Recheck = { ok: true; budgetReserved?: boolean } | { ok: false; reason: string };
@@ -23,6 +23,9 @@ export interface RecheckInput {
  * verdict (recheckVerdict) in the commit of its claim.
  */
 export async function recheckAction(deps: ActivityDeps, input: RecheckInput): Promise<Recheck> {
+  // A refusal written before Temporal took this step's result (a retried local activity, or its workflow task) is the answer.
+  const refusedBefore = await readStoredRefusal(deps.db, input.input.actionId);
+  if (refusedBefore) return { ok: false, reason: refusedBefore.reason };
   const { result, event } = await recheckVerdict(deps, input);
   reached(deps, 'recheck.before-write');
   await appendAudit(deps.db, event);
@@ -54,7 +57,7 @@ export async function recheckVerdict(
   const { actionId, request } = input.input;
   const before: AuditEventInput[] = [];
   const result = await check();
-  const where = { eventKey: `${actionId}:rechecked`, actionId, actor: 'system:policy' };
+  const where = { eventKey: recheckEventKey(actionId), actionId, actor: 'system:policy' };
   const event: AuditEventInput = result.ok
     ? { ...where, type: 'action.rechecked', payload: { policyVersion: deps.policy.current().version } }
     : { ...where, type: 'action.recheck_failed', payload: { reason: result.reason } };

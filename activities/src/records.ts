@@ -11,6 +11,7 @@ import {
   inlineParams,
   inTransaction,
   killSwitchReason,
+  rollbackWith,
   sqlState,
   suspensionFrom,
   suspensionStatement,
@@ -22,6 +23,7 @@ import {
 } from '@airlock/db';
 import type pg from 'pg';
 import { completeInTransaction, type RunCompletion } from './completion.js';
+import { startRefusedEventKey, storedRefusalFrom, storedRefusalStatement } from './run-reads.js';
 
 // Hot-path writes in plain SQL: each step's state change and its audit rows commit
 // together in one short transaction (the ORM would add statements and commits).
@@ -146,8 +148,9 @@ export interface PriorWrites {
  * Claims a tool run: its execution row (once per idempotency key), the action's
  * status, and `tool.started`. With `agentId`, the kill switch is checked in the
  * same transaction under the start gate, so the run starts before a switch or not
- * at all (refused: `action.recheck_failed`). Two round trips: BEGIN with the gate
- * and the switch's read; then the claim and the audit row with COMMIT. Without
+ * at all (refused: `action.recheck_failed`), and a refusal committed before is the
+ * answer again. Two round trips: BEGIN with the gate, the stored refusal's read and
+ * the switch's; then the claim and the audit row with COMMIT. Without
  * `agentId` (a run an earlier attempt claimed re-records its start), one.
  */
 export async function recordToolStart(db: Db, claim: ToolRunClaim, agentId?: string): Promise<ToolStart> {
@@ -155,9 +158,16 @@ export async function recordToolStart(db: Db, claim: ToolRunClaim, agentId?: str
     await appendAuditWith(db, claimStatements(claim), toolStartedEvent(claim));
     return { started: true };
   }
-  return inGatedTransaction(db, (client, begun) => Promise.resolve(claimOrRefuse(client, claim, suspensionFrom(begun[begun.length - 1]!.rows), { statements: [], events: [] })), {
-    withBegin: suspensionStatement(agentId),
-  });
+  return inGatedTransaction<ToolStart>(
+    db,
+    (client, [refusal, suspension]) => {
+      // A refusal an earlier attempt committed (its worker died before Temporal heard) stands, though the switch may be lifted now.
+      const refusedBefore = storedRefusalFrom(refusal!);
+      if (refusedBefore) return Promise.resolve(rollbackWith({ started: false, reason: refusedBefore.reason }));
+      return Promise.resolve(claimOrRefuse(client, claim, suspensionFrom(suspension!.rows), { statements: [], events: [] }));
+    },
+    { withBegin: `${storedRefusalStatement(claim.actionId)}; ${suspensionStatement(agentId)}` },
+  );
 }
 
 /** A claim's writes: the execution row (once per idempotency key) and the action's status; values inlined. */
@@ -181,7 +191,7 @@ export function claimOrRefuse(client: pg.PoolClient, claim: ToolRunClaim, suspen
   if (suspension) {
     const reason = killSwitchReason(suspension, 'cancelled');
     const refused: AuditEventInput = {
-      eventKey: `${claim.actionId}:start-refused`,
+      eventKey: startRefusedEventKey(claim.actionId),
       actionId: claim.actionId,
       type: 'action.recheck_failed',
       actor: 'system:kill-switch',

@@ -4,7 +4,16 @@ import type { ActivityDeps } from './deps.js';
 import { reached } from './kill-points.js';
 import { recheckVerdict, type RecheckInput } from './recheck.js';
 import { claimOrRefuse, commitWithAppend, recordToolStart, type PriorWrites, type ToolRunClaim, type ToolStart } from './records.js';
-import { previousRunFrom, previousRunStatement, recheckReadsFrom, recheckReadStatements, type PreviousRun } from './run-reads.js';
+import {
+  previousRunFrom,
+  previousRunStatement,
+  recheckReadsFrom,
+  recheckReadStatements,
+  storedRefusalFrom,
+  storedRefusalStatement,
+  type PreviousRun,
+  type StoredRefusal,
+} from './run-reads.js';
 import { reachSettledRoundWrites, settledRoundWrites, type SettledRound } from './settled-round.js';
 
 /** A run refused at its start by the kill switch (the workflow reports the action cancelled). */
@@ -38,7 +47,12 @@ export async function claimRun(deps: ActivityDeps, claim: ToolRunClaim & { agent
   reached(deps, 'run.after-claim');
 }
 
-type RecheckedAnswer = { previous: PreviousRun } | { refused: string } | ToolStart;
+/** The failure a refusal was thrown as, thrown again by a retry that finds it committed. */
+function refusalFailure({ by, reason }: StoredRefusal): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(reason, by === 'recheck' ? RECHECK_FAILURE : KILL_SWITCH_FAILURE);
+}
+
+type RecheckedAnswer = { previous: PreviousRun } | { refusedBefore: StoredRefusal } | { refused: string } | ToolStart;
 
 /**
  * claimRun for a run that re-checks itself, in one transaction under the start gate from
@@ -47,16 +61,20 @@ type RecheckedAnswer = { previous: PreviousRun } | { refused: string } | ToolSta
  * the refusal) with COMMIT in the second, in that order in the chain. Two round trips
  * where reading, re-checking and claiming apart would take more. A budget added while the action waited is
  * reserved in the same transaction. An earlier attempt's row rolls it all back and is
- * returned: the caller treats it as any retry (claimRun with `fresh` false).
+ * returned: the caller treats it as any retry (claimRun with `fresh` false). So does a
+ * refusal an earlier attempt committed, thrown again as it was: the world may let the
+ * run pass now, but the log says refused.
  */
 export async function claimRechecked(deps: ActivityDeps, claim: RecheckedClaim): Promise<{ previous?: PreviousRun }> {
   const { actionId, idempotencyKey, settledRound: settled } = claim;
   const decided = settled ? settledRoundWrites(settled) : undefined;
   const answer = await inGatedTransaction<RecheckedAnswer>(
     deps.db,
-    async (client, [previous, requester, reservation, unreserved, suspension]) => {
+    async (client, [previous, refusal, requester, reservation, unreserved, suspension]) => {
       const earlier = previousRunFrom(previous!);
       if (earlier) return rollbackWith({ previous: earlier });
+      const refusedBefore = storedRefusalFrom(refusal!);
+      if (refusedBefore) return rollbackWith({ refusedBefore });
       const reads = recheckReadsFrom([requester!, reservation!, unreserved!], claim.recheck.budgetHolder);
       const recheck = await recheckVerdict(deps, { ...claim.recheck, args: claim.args }, { ...reads, client });
       // Nothing below commits before the message that carries it: the kill points of its writes come first.
@@ -68,10 +86,16 @@ export async function claimRechecked(deps: ActivityDeps, claim: RecheckedClaim):
       return claimOrRefuse(client, { actionId, tool: claim.tool, idempotencyKey }, suspensionFrom(suspension!.rows), prior);
     },
     {
-      withBegin: [previousRunStatement(idempotencyKey), ...recheckReadStatements(claim.agentId, claim.recheck.budgetHolder), suspensionStatement(claim.agentId)].join('; '),
+      withBegin: [
+        previousRunStatement(idempotencyKey),
+        storedRefusalStatement(actionId),
+        ...recheckReadStatements(claim.agentId, claim.recheck.budgetHolder),
+        suspensionStatement(claim.agentId),
+      ].join('; '),
     },
   );
   if ('previous' in answer) return { previous: answer.previous };
+  if ('refusedBefore' in answer) throw refusalFailure(answer.refusedBefore);
   if (settled) {
     reached(deps, 'decision.after-write');
     reached(deps, 'close.after-write');
