@@ -117,7 +117,9 @@ export function createClaimedRunner(deps: ActivityDeps) {
           actor: 'system:executor',
           payload: { tool: input.tool },
         });
-        throw error;
+        // Reported as the cancellation it is, whatever the tool threw on seeing it ("cancelled while sleeping"): as a
+        // plain failure the workflow would take it for the tool's own error and end the action `failed`.
+        throw new CancelledFailure(`the tool run was cancelled: ${errorMessage(error)}`);
       }
       // Recorded and carried (the failure's message rides in a payload) as storableRunResult says: cut to 4,000 characters, NUL replaced.
       const { error: message, altered } = storedError(errorMessage(error));

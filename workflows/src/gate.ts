@@ -1,7 +1,7 @@
-import { CancellationScope } from '@temporalio/workflow';
+import { CancellationScope, patched } from '@temporalio/workflow';
 import type { ActionOutcome, ActionStatusView, GuardedActionInput } from '@airlock/core';
-import type { BudgetHold } from '@airlock/activities';
-import { bookkeeping, executor } from './activities.js';
+import type { AdmitAndRunAnswer, BudgetHold } from '@airlock/activities';
+import { bookkeeping, executor, waitingExecutor } from './activities.js';
 import { admissionResult, showAdmission, type RunEnd } from './admission-result.js';
 import { awaitApproval, recordSettled, type EffectiveArgs, type SettledHold } from './approval.js';
 import type { ApprovalPathPatches } from './patches.js';
@@ -31,9 +31,20 @@ export type GateResult =
    */
   | { kind: 'cleared'; recheck: 'done' | 'at_run' };
 
+/**
+ * Stands for waiting, when a cancellation (an operator's, a kill switch's) reaches the workflow while admission's
+ * activity runs the tool of an action allowed outright (the fast path), until that run has really stopped: a tool that
+ * finished anyway (a refund already sent) is the outcome, never `cancelled` over it. Asked only when such a
+ * cancellation arrives, so an auto-approved action's history carries no marker otherwise. Histories from before
+ * moved on at once (the activity was TRY_CANCEL): their cancellation is passed on the same way, not waited for.
+ */
+export const FAST_PATH_WAITS_FOR_CANCEL_PATCH = 'fast-path-waits-for-cancellation';
+
 export interface GateOptions {
   /** This workflow's answers to the approval path's patches. */
   patches: ApprovalPathPatches;
+  /** Admission may run the action itself (not a plan, not gate-only): a cancellation waits for that run (FAST_PATH_WAITS_FOR_CANCEL_PATCH). */
+  runsInAdmission?: boolean;
   /** Asked once people approved: whether the run re-checks itself (one step fewer between a decision and the tool). */
   recheckAtRun?: () => boolean;
   /** Asked when an approval settles the round: whether the run writes it (one workflow task fewer; implies `recheckAtRun`). */
@@ -47,7 +58,10 @@ export async function passGate(input: GuardedActionInput, view: ActionStatusView
   const clock = { workflowNowMs: Date.now() };
   // An action expected to wait is admitted inside this task (no run to claim); any other by the fast path's activity.
   const inFirstTask = input.expectsApproval === true && options.patches.admissionInFirstTask();
-  const admitted = admissionResult(actionId, inFirstTask ? await bookkeeping.admit(input, clock) : await executor.admitAndRun(input, clock));
+  const admitted = admissionResult(
+    actionId,
+    inFirstTask ? await bookkeeping.admit(input, clock) : options.runsInAdmission ? await admitAndRunToItsEnd(input, clock) : await executor.admitAndRun(input, clock),
+  );
   showAdmission(view, admitted.admission);
   hold.effective = { ...hold.effective, budgetReserved: admitted.admission.budgetReserved };
   switch (admitted.kind) {
@@ -84,6 +98,37 @@ export async function passGate(input: GuardedActionInput, view: ActionStatusView
   // A budget created while the action waited was reserved at the re-check: settled at completion.
   if (recheck.budgetReserved) hold.effective = { ...hold.effective, budgetReserved: true };
   return { kind: 'cleared', recheck: 'done' };
+}
+
+/**
+ * admitAndRun in a scope the workflow's cancellation does not reach: it is passed on by hand, so that the workflow can
+ * wait for the run's real end (FAST_PATH_WAITS_FOR_CANCEL_PATCH). Scheduled as the fast path always was (a
+ * cancellation type is the workflow's own, not part of the command), and with no cancellation nothing else changes.
+ */
+async function admitAndRunToItsEnd(input: GuardedActionInput, clock: { workflowNowMs: number }): Promise<AdmitAndRunAnswer> {
+  const workflowScope = CancellationScope.current();
+  let runScope: CancellationScope | undefined;
+  const run = CancellationScope.nonCancellable(() => {
+    runScope = new CancellationScope();
+    return runScope.run(() => waitingExecutor.admitAndRun(input, clock));
+  });
+  const first = await Promise.race([run.then((answer) => ({ answer })), workflowScope.cancelRequested.catch((error: unknown) => ({ cancelled: error }))]);
+  if ('answer' in first) return first.answer;
+  // Cancelled meanwhile: Temporal asks the activity to stop (its heartbeats carry it to the tool), as it always did.
+  runScope!.cancel();
+  if (!patched(FAST_PATH_WAITS_FOR_CANCEL_PATCH)) {
+    // Histories from before: the workflow moved on at once, leaving the run's end unheard.
+    run.catch(() => undefined);
+    throw first.cancelled;
+  }
+  // Its end: the answer of a run that finished anyway. A run that stopped ends in the activity's cancellation, or in its
+  // failure when the tool threw its own error on seeing it (Temporal does not retry an activity asked to cancel): the
+  // tool did not finish either way, and the workflow's cancellation is the action's end.
+  try {
+    return await run;
+  } catch {
+    throw first.cancelled;
+  }
 }
 
 /**

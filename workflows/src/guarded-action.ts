@@ -51,6 +51,7 @@ export async function guardedAction(input: GuardedActionInput): Promise<ActionOu
     const patches = new ApprovalPathPatches();
     const gate = await passGate(input, view, hold, {
       patches,
+      runsInAdmission: runsItself,
       recheckAtRun: () => runsItself && patches.has(RECHECK_AT_RUN_PATCH),
       runRecordsDecision: () => runsItself && patches.has(DECISION_BY_RUN_PATCH),
     });

@@ -38,15 +38,30 @@ describe('workflow replay of saved histories', () => {
     // review at a 'timeout: approve' deadline, settling the round first (edit-review-before-timeout), from qa/edit-at-deadline.test.
     // A 'timeout: approve' round with a deny against its quorum whose third approver was disabled meanwhile: denied at the
     // deadline, not run (lost-standing-before-timeout), and its control (nobody lost standing: the patch asked, the round
-    // timed out and ran), both from qa/lost-approver-quorum.test.
+    // timed out and ran), both from qa/lost-approver-quorum.test. Decisions still being written at a deadline that times the round
+    // out, counted first (decision-writes-before-timeout): a deny at 'timeout: approve' (denied), two approvals at 'timeout: deny'
+    // (run), and the control (nothing in flight: timed out and ran), from qa/decision-write-at-deadline.test. A plan's rollback after
+    // a failed step, cancelled midway and not cut short (failed-plan-rollback-not-cancellable), from workflow/plan-rollback-cancel.test.
+    // A cancellation (an operator's, a kill switch's) reaching an auto-approved refund while admission's activity runs it: from
+    // before the run was waited for (the workflow moved on, outcome cancelled) and after (fast-path-waits-for-cancellation: the
+    // refund that went through is the outcome; a tool that stops ends it cancelled), from workflow/fast-path-cancel.test.
     const paths = [
       'agent-run-claim-ended-by-cancel',
       'agent-run-claim-ended-by-expiry',
       'agent-run-claimed',
       'agent-run-reported',
+      'approvals-written-at-deadline',
+      'deny-written-at-deadline',
       'edited-at-deadline',
+      'fast-path-cancelled-before-wait',
+      'fast-path-cancelled-stopped',
+      'fast-path-cancelled-waited',
+      'fast-path-switched-before-wait',
+      'fast-path-switched-waited',
       'lost-standing-at-deadline',
+      'nothing-written-at-deadline',
       'plan-compensation-resolved',
+      'plan-rollback-cancelled',
       'standing-kept-at-deadline',
     ];
     expect(files).toEqual([...scenarios.flatMap((s) => generations.map((g) => `${s}${g}.json`)), ...paths.map((p) => `${p}.json`)].sort());
