@@ -107,6 +107,8 @@ export async function passGate(input: GuardedActionInput, view: ActionStatusView
  */
 async function admitAndRunToItsEnd(input: GuardedActionInput, clock: { workflowNowMs: number }): Promise<AdmitAndRunAnswer> {
   const workflowScope = CancellationScope.current();
+  // Cancelled before admission was even asked: nothing is scheduled, as ever (the activity is refused in the scope).
+  if (workflowScope.consideredCancelled) return executor.admitAndRun(input, clock);
   let runScope: CancellationScope | undefined;
   const run = CancellationScope.nonCancellable(() => {
     runScope = new CancellationScope();

@@ -402,7 +402,8 @@ describe('keys in use', () => {
     await h.db.pool.query("UPDATE api_keys SET expires_at = now() - interval '1 minute' WHERE id = $1", [third.key.id]);
     const expired = await auditedBy(() => expectError(call(postKeyRotation, 'POST', `/keys/${third.key.id}/rotate`, keys.bob, {}, { id: third.key.id }), 409, 'conflict'));
     expect(expired.result.issues?.map((i) => i.path)).toEqual(['expiresAt']);
-    expect(expired.rows).toEqual([]);
+    // Only key rows: the actions submitted above may still be writing theirs.
+    expect(expired.rows.filter((r) => r.type.startsWith('api_key.'))).toEqual([]);
     expect((await h.db.prisma.apiKey.findUniqueOrThrow({ where: { id: third.key.id } })).revokedAt).toBeNull();
     const future = new Date(Date.now() + 86_400_000).toISOString();
     const renewed = await expectJson(

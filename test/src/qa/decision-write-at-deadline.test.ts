@@ -1,12 +1,13 @@
 import type { KillPoint } from '@airlock/activities';
 import { workflowIdForAction } from '@airlock/core';
-import { actionHandle, awaitOutcome, decideAction } from '@airlock/core/gateway';
+import { actionHandle, decideAction } from '@airlock/core/gateway';
 import { compilePolicy } from '@airlock/policy';
 import { Context } from '@temporalio/activity';
 import { afterEach, describe, expect, it } from 'vitest';
 import { refundRequest, submitAndWaitForApproval } from '../support/actions.js';
 import { useSeededHarness } from '../support/harness.js';
 import { switchablePolicy } from '../support/switchable-policy.js';
+import { roundEnd } from './round-end.js';
 
 /**
  * A decision Temporal accepted before a round's deadline is counted once written. When its write is still in flight
@@ -68,11 +69,7 @@ async function decidedAtTheDeadline(decisions: readonly { approverId: string; de
     holdWrites = false;
   }
   const answers = await Promise.all(replies);
-  const outcome = await awaitOutcome(h.client, actionId);
-  const ran = await h.db.prisma.ledgerEntry.count({ where: { idempotencyKey: `${actionId}:run` } });
-  const approval = await h.db.prisma.approval.findFirstOrThrow({ where: { actionId } });
-  const closing = await h.db.prisma.auditEvent.findFirst({ where: { actionId, type: { in: ['approval.denied', 'approval.timed_out', 'approval.approved'] } } });
-  return { outcome, answers, ran, approval, closing };
+  return { ...(await roundEnd(h, actionId)), answers };
 }
 
 describe('a decision still being written when the deadline times the round out', () => {

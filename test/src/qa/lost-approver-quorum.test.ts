@@ -1,4 +1,4 @@
-import { awaitOutcome, decideAction } from '@airlock/core/gateway';
+import { decideAction } from '@airlock/core/gateway';
 import { createUser } from '@airlock/db';
 import { changeRole, disableUser, runUseCase, userOperator } from '@airlock/ops';
 import { compilePolicy } from '@airlock/policy';
@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { refundRequest, submitAndWaitForApproval } from '../support/actions.js';
 import { seedTeam, startHarness, type Harness } from '../support/harness.js';
 import { switchablePolicy } from '../support/switchable-policy.js';
+import { roundEnd } from './round-end.js';
 
 /**
  * A round's approvers are fixed when it opens. One who lost standing since (disabled, demoted) and has not decided
@@ -46,11 +47,7 @@ async function deniedOnceThen(ids: readonly string[], denier: string, meanwhile:
   const denied = await decideAction(h.client, actionId, { approverId: denier, decision: 'deny', channel: 'api', argsHash });
   expect(denied.approvalStatus).toBe('open');
   await meanwhile();
-  const outcome = await awaitOutcome(h.client, actionId);
-  const ran = await h.db.prisma.ledgerEntry.count({ where: { idempotencyKey: `${actionId}:run` } });
-  const approval = await h.db.prisma.approval.findFirstOrThrow({ where: { actionId } });
-  const closing = await h.db.prisma.auditEvent.findFirst({ where: { actionId, type: { in: ['approval.denied', 'approval.timed_out', 'approval.approved'] } } });
-  return { actionId, outcome, ran, approval, closing };
+  return { actionId, ...(await roundEnd(h, actionId)) };
 }
 
 describe('an approver who lost standing while the round waited, at a timing-out deadline', () => {
