@@ -103,6 +103,27 @@ describe('HTTP tools declared in the tools config', () => {
     expect(seen).toEqual([]);
   });
 
+  it('fill one path segment per argument: "..", "." or "" in the path is refused, never sent to another endpoint', async () => {
+    const branch = {
+      name: 'git.delete_branch',
+      method: 'DELETE',
+      url: `http://crm.test:${port}/repos/{args.repo}/branches/{args.branch}?why={args.why}`,
+      args: { type: 'object', properties: { repo: { type: 'string' }, branch: { type: 'string' }, why: { type: 'string' } }, required: ['repo', 'branch', 'why'] },
+      allowPrivateAddresses: true,
+    };
+    const tool = findTool(tools([branch]), 'git.delete_branch');
+    for (const value of ['..', '.', '']) {
+      seen = [];
+      await expect(callTool(tool, { repo: 'r', branch: value, why: 'x' }), value).rejects.toThrow(/\{args\.branch\} is .*, which cannot fill a path segment/);
+      expect(seen, value).toEqual([]);
+    }
+    // Dots within a value, an escape typed as text, and any value in the query stay as they were.
+    seen = [];
+    await callTool(tool, { repo: 'r', branch: 'v1..v2', why: '..' }).catch(() => undefined);
+    await callTool(tool, { repo: 'r', branch: '%2e%2e', why: '' }).catch(() => undefined);
+    expect(seen.map((s) => s.url)).toEqual(['/repos/r/branches/v1..v2?why=..', '/repos/r/branches/%252e%252e?why=']);
+  });
+
   it('keep the SSRF checks: a loopback endpoint not trusted with private addresses is refused and never reached', async () => {
     seen = [];
     const untrusted = { ...ticketTool(), allowPrivateAddresses: false };

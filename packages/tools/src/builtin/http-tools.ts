@@ -93,13 +93,25 @@ function lookup(root: unknown, path: string): unknown {
   return current;
 }
 
+/**
+ * A URL template with its placeholders filled, each value URL-encoded. In the path a value fills one segment, never
+ * more: `.` and `..` (encoding leaves dots alone) would be taken as dot segments and move the call to another endpoint
+ * of the same host (`/repos/{args.repo}/branches/{args.branch}` with `..`: the repository itself),
+ * and an empty value would merge two segments. Those are refused; the query takes any value.
+ */
 function fill(template: string, values: { args: unknown; response?: unknown }, label: string): string {
-  return template.replace(PLACEHOLDER, (whole, source: 'args' | 'response', path: string) => {
+  const queryAt = template.indexOf('?');
+  return template.replace(PLACEHOLDER, (whole, source: 'args' | 'response', path: string, offset: number) => {
     const value = lookup(values[source], path);
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
       throw new ToolRefusedError(`${label}: ${whole} has no string or number value`);
     }
-    return encodeURIComponent(String(value));
+    const encoded = encodeURIComponent(String(value));
+    const inPath = queryAt === -1 || offset < queryAt;
+    if (inPath && /^\.{0,2}$/.test(encoded)) {
+      throw new ToolRefusedError(`${label}: ${whole} is ${JSON.stringify(String(value))}, which cannot fill a path segment (it would change the endpoint)`);
+    }
+    return encoded;
   });
 }
 
