@@ -2,7 +2,6 @@ import { text } from 'node:stream/consumers';
 import { EnvError } from '@airlock/core/env';
 import { runClaudeCodeHook, type ClaudeCodeHookOutput } from '@airlock/mcp-gateway';
 import { loadMcpEnv } from './env.js';
-import { CliError } from './cli-error.js';
 
 /**
  * `airlock hook claude-code`: reads Claude Code's hook JSON on stdin, prints the
@@ -11,10 +10,11 @@ import { CliError } from './cli-error.js';
  */
 export async function claudeCodeHookCommand(options: { wait: string }): Promise<void> {
   const waitSeconds = Number(options.wait);
-  if (!(Number.isFinite(waitSeconds) && waitSeconds >= 0 && waitSeconds <= 86_400)) throw new CliError(`--wait: seconds from 0 to 86400, got "${options.wait}"`);
   const stdin = await text(process.stdin);
   let output: ClaudeCodeHookOutput;
   try {
+    // A bad setting is a deny naming it, as an unset key is: an error exit would let Claude Code run the call.
+    if (!(Number.isFinite(waitSeconds) && waitSeconds >= 0 && waitSeconds <= 86_400)) throw new EnvError(`--wait: seconds from 0 to 86400, got "${options.wait}"`);
     const env = loadMcpEnv();
     if (!env.AIRLOCK_URL) throw new EnvError('AIRLOCK_URL is not set (the Airlock console, e.g. http://localhost:3000)');
     if (!env.AIRLOCK_API_KEY) throw new EnvError('AIRLOCK_API_KEY is not set (the coding agent’s Airlock key)');

@@ -336,6 +336,13 @@ webhookCmd
   .option('--by <user>', BY)
   .action(async (id: string, options: { by?: string }) => print(await (await webhooks()).replayCommand(id, options)));
 
+/**
+ * Claude Code runs a tool call on any exit of its hook but 2, which blocks it: a hook that fails before it can
+ * answer (an option it does not know, say) must block, not let the call through unrecorded.
+ */
+const HOOK_BLOCKS = 2;
+const isHook = process.argv[2] === 'hook';
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
@@ -353,3 +360,4 @@ try {
     process.exitCode = 1;
   }
 }
+if (isHook && process.exitCode !== undefined && process.exitCode !== 0) process.exitCode = HOOK_BLOCKS;

@@ -1,6 +1,9 @@
+import path from 'node:path';
+import { runProcess } from '@airlock/core/spawn';
 import { getActionStatus } from '@airlock/core/gateway';
 import { deriveActionId } from '@airlock/core/hashing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../support/binaries.js';
 import { hookInput, startCodingAgentAirlock, type CodingAgentAirlock } from '../support/claude-code-hook.js';
 
 // `airlock hook claude-code` as Claude Code runs it: a real process per hook event, the hook JSON
@@ -86,5 +89,32 @@ describe('airlock hook claude-code', { timeout: 180_000 }, () => {
     expect(empty.answer.hookSpecificOutput).toMatchObject({ permissionDecision: 'deny', permissionDecisionReason: expect.stringMatching(/AIRLOCK_API_KEY is not set/) });
     const wrong = await airlock.runHook(hookInput('PreToolUse', 'Bash', { command: 'ls' }, nextUseId()), { env: { AIRLOCK_URL: airlock.api.url, AIRLOCK_API_KEY: 'alk_wrong' } });
     expect(wrong.answer.hookSpecificOutput).toMatchObject({ permissionDecision: 'deny', permissionDecisionReason: expect.stringMatching(/Airlock refused the request/) });
+  });
+
+  it('fails closed on its own settings too: a bad --wait is a deny naming it; an option it does not know exits 2, which blocks the call', async () => {
+    // Claude Code runs the call on any exit but 2: an error exit (1, before) let it through unrecorded.
+    const call = hookInput('PreToolUse', 'Bash', { command: 'rm -rf settings-check' }, nextUseId());
+    for (const wait of ['10m', '100000']) {
+      const bad = await airlock.runHook(call, { wait });
+      expect(bad.code, wait).toBe(0);
+      expect(bad.answer.hookSpecificOutput, wait).toMatchObject({
+        permissionDecision: 'deny',
+        permissionDecisionReason: expect.stringContaining(`--wait: seconds from 0 to 86400, got "${wait}"`),
+      });
+    }
+    const unknown = await runProcess(
+      'the hook with a typo',
+      path.join(repoRoot, 'node_modules/.bin/tsx'),
+      [path.join(repoRoot, 'apps/cli/src/main.ts'), 'hook', 'claude-code', '--wiat', '5'],
+      {
+        cwd: repoRoot,
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', AIRLOCK_URL: airlock.api.url, AIRLOCK_API_KEY: airlock.keys.agent },
+        input: call,
+      },
+    );
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown option '--wiat'/);
+    // Nothing was asked of Airlock for either.
+    expect(await airlock.h.db.prisma.action.count({ where: { tool: 'claude_code.bash', args: { path: ['command'], equals: 'rm -rf settings-check' } } })).toBe(0);
   });
 });
