@@ -40,6 +40,31 @@ afterAll(async () => {
 const write = (p: string, content: string, key = marker('key')) => callTool(fsWrite, { path: p, content }, toolContext({ idempotencyKey: key })) as Promise<FsWriteOutput>;
 const remove = (p: string, key = marker('key')) => callTool(fsDelete, { path: p }, toolContext({ idempotencyKey: key })) as Promise<FsDeleteOutput>;
 
+describe('a root reached through a symlink', () => {
+  it('writes, deletes and undoes both: the real path a run returns is confined again by its compensation', async () => {
+    const linked = path.join(base, 'linked-root');
+    await rm(linked, { force: true });
+    await symlink(root, linked);
+    const tools = builtinTools({ fs: { roots: [linked], backupDir: path.join(base, 'backups-linked'), maxBytes: 1024 * 1024 } });
+    const [write, remove] = [findTool(tools, 'fs.write'), findTool(tools, 'fs.delete')];
+    await writeFile(path.join(root, 'kept.txt'), 'before');
+
+    const written = (await callTool(write, { path: 'kept.txt', content: 'after' }, toolContext({ idempotencyKey: marker('key') }))) as FsWriteOutput;
+    expect(written.path).toBe(path.join(await realpath(root), 'kept.txt'));
+    await write.compensate!({ path: 'kept.txt', content: 'after' }, written, toolContext());
+    expect(await readFile(path.join(root, 'kept.txt'), 'utf8')).toBe('before');
+
+    const removed = (await callTool(remove, { path: `${linked}/kept.txt` }, toolContext({ idempotencyKey: marker('key') }))) as FsDeleteOutput;
+    expect(await exists(path.join(root, 'kept.txt'))).toBe(false);
+    await remove.compensate!({ path: `${linked}/kept.txt` }, removed, toolContext());
+    expect(await readFile(path.join(root, 'kept.txt'), 'utf8')).toBe('before');
+    // The real path is inside that root too, but no further: a sibling of the real root stays refused.
+    await expect(callTool(write, { path: path.join(outside, 'secret.txt'), content: 'x' }, toolContext({ idempotencyKey: marker('key') }))).rejects.toThrow(
+      /outside the allowed roots/,
+    );
+  });
+});
+
 describe('red team: fs.write / fs.delete confinement', () => {
   it('refuses .. traversal, and nothing is written outside the root', async () => {
     await expect(write('../outside/pwned.txt', 'x')).rejects.toThrow(/path traversal \(\.\.\) refused/);

@@ -22,7 +22,7 @@ export async function confine(requested: string, roots: readonly string[], creat
   if (requested.includes('\0')) throw new ToolRefusedError('path contains NUL');
   if (requested.split(/[\\/]/).includes('..')) throw new ToolRefusedError(`path traversal (..) refused: ${requested}`);
   const absolute = path.isAbsolute(requested) ? path.normalize(requested) : path.join(roots[0]!, requested);
-  const root = roots.find((r) => inside(r, absolute));
+  const root = roots.find((r) => inside(r, absolute)) ?? (await realRootHolding(roots, absolute));
   if (!root) throw new ToolRefusedError(`${requested} is outside the allowed roots (${roots.join(', ')})`);
   if (absolute === root || absolute.endsWith('/')) throw new ToolRefusedError(`${requested} names a directory, not a file`);
   const realRoot = await realpath(root).catch(() => {
@@ -54,6 +54,18 @@ export async function confine(requested: string, roots: readonly string[], creat
   const realParent = await realpath(parent);
   if (!inside(realRoot, realParent)) throw new ToolRefusedError(`symlink escape refused: ${requested} resolves outside ${root}`);
   return { target: path.join(realParent, path.basename(absolute)), realRoot };
+}
+
+/**
+ * The real path of the root (a configured one reached through a symlink) that holds `absolute`: the path a tool
+ * returned, and a backup keeps, is under the root's real path, and a compensation confines it again.
+ */
+async function realRootHolding(roots: readonly string[], absolute: string): Promise<string | undefined> {
+  for (const root of roots) {
+    const real = await realpath(root).catch(() => undefined);
+    if (real && inside(real, absolute)) return real;
+  }
+  return undefined;
 }
 
 /** What the kernel says an open descriptor really is: catches a path swapped between the checks and the open. */
