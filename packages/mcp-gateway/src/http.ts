@@ -65,13 +65,19 @@ export async function startHttpGateway(config: GatewayConfig, options: { airlock
     await transport.handleRequest(req, res);
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? config.http.port, options.host ?? config.http.host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? config.http.port, options.host ?? config.http.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    // The port is taken, say: the upstreams already started (child processes, their pipes) would keep the process up.
+    await upstreams.close();
+    throw error;
+  }
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {

@@ -390,6 +390,31 @@ describe('the HTTP gateway when Airlock does not answer', { timeout: 2 * SLOW_MS
   });
 });
 
+describe('the HTTP gateway whose port is taken', { timeout: 2 * SLOW_MS }, () => {
+  it('exits 1 naming the problem, closing the stdio upstream it started, instead of hanging', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as { port: number };
+    try {
+      const pidFile = path.join(work, `taken-${randomSuffix()}.pid`);
+      const config = path.join(work, `taken-${randomSuffix()}.json`);
+      const fsCommand = `echo $$ > '${pidFile}'; exec '${process.execPath}' '${fsServer}' '${root}'`;
+      await writeFile(config, JSON.stringify({ airlock: { url: api.url }, servers: { fs: { command: 'sh', args: ['-c', fsCommand] } }, http: { port } }));
+      const { command, args } = gatewayCommand('--http', '--config', config);
+      const { child, exited } = await startProcess('airlock mcp --http', command, args, { cwd: repoRoot, env: gatewayEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      // Before the fix it printed the error and never exited: its upstream's pipes kept it up.
+      expect(await exited).toEqual({ code: 1, signal: null });
+      expect(stderr).toMatch(/EADDRINUSE/);
+      const upstreamPid = Number(await readFile(pidFile, 'utf8'));
+      await expect.poll(() => isProcessAlive(upstreamPid), { timeout: 10_000 }).toBe(false);
+    } finally {
+      await new Promise<void>((resolve) => taken.close(() => resolve()));
+    }
+  });
+});
+
 describe('the stdio gateway ends with its client', { timeout: 2 * SLOW_MS }, () => {
   /** The gateway as an MCP client starts it, with stdin a pipe the test controls; its fs upstream writes its pid. */
   async function startGateway() {
