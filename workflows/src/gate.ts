@@ -60,7 +60,7 @@ export async function passGate(input: GuardedActionInput, view: ActionStatusView
   const inFirstTask = input.expectsApproval === true && options.patches.admissionInFirstTask();
   const admitted = admissionResult(
     actionId,
-    inFirstTask ? await bookkeeping.admit(input, clock) : options.runsInAdmission ? await admitAndRunToItsEnd(input, clock) : await executor.admitAndRun(input, clock),
+    inFirstTask ? await bookkeeping.admit(input, clock) : options.runsInAdmission ? await admitAndRunToItsEnd(input, clock, hold) : await executor.admitAndRun(input, clock),
   );
   showAdmission(view, admitted.admission);
   hold.effective = { ...hold.effective, budgetReserved: admitted.admission.budgetReserved };
@@ -105,7 +105,7 @@ export async function passGate(input: GuardedActionInput, view: ActionStatusView
  * wait for the run's real end (FAST_PATH_WAITS_FOR_CANCEL_PATCH). Scheduled as the fast path always was (a
  * cancellation type is the workflow's own, not part of the command), and with no cancellation nothing else changes.
  */
-async function admitAndRunToItsEnd(input: GuardedActionInput, clock: { workflowNowMs: number }): Promise<AdmitAndRunAnswer> {
+async function admitAndRunToItsEnd(input: GuardedActionInput, clock: { workflowNowMs: number }, hold: ActionHold): Promise<AdmitAndRunAnswer> {
   const workflowScope = CancellationScope.current();
   // Cancelled before admission was even asked: nothing is scheduled, as ever (the activity is refused in the scope).
   if (workflowScope.consideredCancelled) return executor.admitAndRun(input, clock);
@@ -129,6 +129,9 @@ async function admitAndRunToItsEnd(input: GuardedActionInput, clock: { workflowN
   try {
     return await run;
   } catch {
+    // Admission may have reserved the action's cost before the run stopped; its answer never came, so completion
+    // settles whatever the action holds (releasing nothing when it holds nothing).
+    hold.effective = { ...hold.effective, budgetReserved: true };
     throw first.cancelled;
   }
 }

@@ -1,9 +1,14 @@
-import { createAgent, type Db } from '@airlock/db';
+import { readFileSync } from 'node:fs';
+import { defaultActivityDeps, defineTool } from '@airlock/activities';
+import { createAgent, createBudget, type Db } from '@airlock/db';
 import { suspendAndCancel, userOperator } from '@airlock/ops';
 import { actionHandle, awaitOutcome, submitAction } from '@airlock/core/gateway';
 import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import { compilePolicy } from '@airlock/policy';
+import { DEFAULT_POLICY_FILE } from '@airlock/policy/files';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { refundRequest } from '../support/actions.js';
 import { useSeededHarness } from '../support/harness.js';
 
@@ -12,7 +17,30 @@ import { useSeededHarness } from '../support/harness.js';
 // action `cancelled` while the tool goes on: a refund already sent lands anyway. The workflow waits until the run has
 // really stopped (the tool sees the cancellation through its heartbeats); a tool that finished anyway is the outcome.
 
-const h = useSeededHarness();
+/** `test.charge`: costs its amount, and waits until its run is cancelled, then stops (a tool that honours the signal). */
+const charge = defineTool({
+  name: 'test.charge',
+  description: 'test tool: reserves its amount, runs until cancelled',
+  args: z.object({ amount: z.string() }).strict(),
+  cost: ({ amount }) => ({ amount, currency: 'USD' }),
+  execute: async (_args, { signal, heartbeat }) => {
+    while (!signal.aborted) {
+      heartbeat();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error('stopped: cancelled');
+  },
+});
+// The default policy, and test.charge allowed outright (it runs inside admission's activity).
+const policy = compilePolicy(
+  readFileSync(DEFAULT_POLICY_FILE, 'utf8').replace(
+    /^rules:\n/m,
+    'rules:\n  - { id: test-charge, tools: [test.charge], tier: low, outcome: allow, reason: test charges run without approval }\n',
+  ),
+  'fast-path-cancel.yaml',
+);
+
+const h = useSeededHarness({ deps: (db) => defaultActivityDeps(db, { current: () => policy }, [charge]) });
 const EventType = temporal.api.enums.v1.EventType;
 
 /** Holds the ledger's table lock: a refund's write (its run claimed, its tool running) waits until it is released. */
@@ -82,6 +110,21 @@ describe('a cancellation reaching an auto-approved action while its tool runs', 
     const types = (await h.db.prisma.auditEvent.findMany({ where: { actionId }, orderBy: { seq: 'asc' } })).map((e) => e.type);
     expect(types).toContain('tool.succeeded');
     expect(types).not.toContain('tool.cancelled');
+  });
+
+  it('a costed tool that stops on the cancellation ends the action cancelled and releases what admission reserved', { timeout: 120_000 }, async () => {
+    await createAgent(h.db, { id: 'charge-bot', team: 'billing', ownerId: 'owner', allowedTools: ['test.*'] });
+    const budget = await createBudget(h.db, { scope: 'agent', target: 'charge-bot', period: 'day', currency: 'USD', limit: '1000.00' });
+    const { actionId } = await submitAction(h.client, h.taskQueue, { agentId: 'charge-bot', tool: 'test.charge', args: { amount: '40.00' }, idempotencyKey: 'fast-cancel-charge' });
+    await expect.poll(async () => (await h.db.prisma.toolExecution.findFirst({ where: { actionId } }))?.status, { timeout: 20_000 }).toBe('running');
+    expect(await h.db.prisma.budgetReservation.findMany({ where: { actionId }, select: { status: true } })).toEqual([{ status: 'reserved' }]);
+    await actionHandle(h.client, actionId).cancel();
+
+    expect(await awaitOutcome(h.client, actionId)).toMatchObject({ status: 'cancelled' });
+    // Admission's answer never reached the workflow; completion released the reservation all the same (kept for good before).
+    expect(await h.db.prisma.budgetReservation.findMany({ where: { actionId }, select: { status: true } })).toEqual([{ status: 'released' }]);
+    const { rows } = await h.db.pool.query<{ reserved: string }>('SELECT coalesce(sum(reserved), 0)::text AS reserved FROM budget_usage WHERE budget_id = $1', [budget.id]);
+    expect(Number(rows[0]!.reserved)).toBe(0);
   });
 
   it('a tool that stops on the cancellation ends the action cancelled, once it has stopped', { timeout: 120_000 }, async () => {
