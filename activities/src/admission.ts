@@ -1,4 +1,6 @@
 import {
+  PLAN_TOOL,
+  PlanArgs,
   runIdempotencyKey,
   workflowIdForAction,
   type ApprovalRequirement,
@@ -106,7 +108,7 @@ export function createAdmission(deps: ActivityDeps) {
       // Sent with BEGIN, in one round trip: the agent and its switch, for an action with a cost the currencies
       // its budgets are in, then the rate limits counted ahead (see countAhead), answering in that order.
       const policy = deps.policy.current();
-      const limits = applicableRateLimits(policy, request.agentId, request.tool);
+      const limits = rateLimitCounters(policy, request);
       const budgetRead = cost ? [budgetCurrenciesStatement(request.agentId)] : [];
       const withBegin = [requesterStatement(request.agentId), ...budgetRead, ...countAhead(limits, actionId, now)].join('; ');
       // A run claimed here starts before a kill switch or sees it: the agent and its switch are read under the start gate.
@@ -260,6 +262,46 @@ export function createAdmission(deps: ActivityDeps) {
 
 const RATE_SAVEPOINT = 'rate_limits';
 
+/** A rate limit's counter as this request increments it: by how many events, for which of its tool calls. */
+interface RateLimitCounter {
+  limit: ReturnType<typeof applicableRateLimits>[number]['limit'];
+  key: string;
+  /** One per tool call the limit applies to: a plan's steps each count, as if sent one by one. */
+  events: number;
+  /** The tools of those calls (a plan's steps), for the reason. */
+  tools: string[];
+  fromPlan: boolean;
+}
+
+/**
+ * The counters a request increments. A single action: each limit that applies to its tool, once. A plan: each
+ * step counts as a call of its own tool, so a limit on `payments.refund` counts every refund step and an agent-scope
+ * limit one event per step (each step is a tool call); a limit that matches no step but `airlock.plan` itself counts
+ * the plan once. Sorted by key: admissions lock counters in one order, so two plans never wait on each other's.
+ */
+function rateLimitCounters(policy: CompiledPolicy, request: GuardedActionInput['request']): RateLimitCounter[] {
+  const plan = request.tool === PLAN_TOOL ? PlanArgs.safeParse(request.args) : undefined;
+  // A malformed plan is denied at classification: it counts (and is undone) as one request.
+  const calls = plan?.success ? plan.data.steps.map((step) => step.tool) : [request.tool];
+  const counters = new Map<string, RateLimitCounter>();
+  for (const tool of calls) {
+    for (const { limit, key } of applicableRateLimits(policy, request.agentId, tool)) {
+      const counter = counters.get(key);
+      if (counter) {
+        counter.events += 1;
+        if (!counter.tools.includes(tool)) counter.tools.push(tool);
+      } else counters.set(key, { limit, key, events: 1, tools: [tool], fromPlan: plan?.success === true });
+    }
+  }
+  if (plan?.success) {
+    const counted = new Set([...counters.values()].map((c) => c.limit.id));
+    for (const { limit, key } of applicableRateLimits(policy, request.agentId, PLAN_TOOL)) {
+      if (!counted.has(limit.id)) counters.set(key, { limit, key, events: 1, tools: [PLAN_TOOL], fromPlan: false });
+    }
+  }
+  return [...counters.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
 /**
  * The rate limits that apply to this agent and tool, counted before the decision
  * is known, so they travel with BEGIN instead of costing two round trips each
@@ -268,32 +310,34 @@ const RATE_SAVEPOINT = 'rate_limits';
  * otherwise undoCountAhead rolls them back. Results: begun[1] is the savepoint,
  * then each limit's lock and count (applyRateLimits).
  */
-function countAhead(limits: ReturnType<typeof applicableRateLimits>, actionId: string, at: Date): string[] {
+function countAhead(limits: RateLimitCounter[], actionId: string, at: Date): string[] {
   if (limits.length === 0) return [];
-  return [`SAVEPOINT ${RATE_SAVEPOINT}`, ...limits.map(({ limit, key }) => rateLimitStatements({ key, actionId, limit: limit.limit, windowMs: limit.window, at }))];
+  return [`SAVEPOINT ${RATE_SAVEPOINT}`, ...limits.map(({ limit, key, events }) => rateLimitStatements({ key, actionId, limit: limit.limit, windowMs: limit.window, at, events }))];
 }
 
 /** Rolls back the counts of an action that is not to be counted (unknown agent, already denied). */
-async function undoCountAhead(client: pg.PoolClient, limits: ReturnType<typeof applicableRateLimits>): Promise<void> {
+async function undoCountAhead(client: pg.PoolClient, limits: RateLimitCounter[]): Promise<void> {
   if (limits.length > 0) await client.query(`ROLLBACK TO SAVEPOINT ${RATE_SAVEPOINT}`);
 }
 
 /** Each limit's count (sent with BEGIN, see countAhead) applied to the classification, with an audit row per limit exceeded. */
 function applyRateLimits(
   policy: CompiledPolicy,
-  limits: ReturnType<typeof applicableRateLimits>,
+  limits: RateLimitCounter[],
   /** countAhead's results: the savepoint's, then each limit's lock and count. */
   results: pg.QueryResult[],
   classification: Classification,
   event: EventSink,
 ): Classification {
   let result = classification;
-  limits.forEach(({ limit, key }, i) => {
+  limits.forEach(({ limit, key, events, tools, fromPlan }, i) => {
     // After the savepoint (0), each limit is a lock and a count.
     const counted = rateLimitResultFrom(results[1 + 2 * i + 1]!.rows as Parameters<typeof rateLimitResultFrom>[0]);
     if (counted.allowed) return;
-    const reason = `rate limit ${limit.id}: more than ${limit.limit} requests per ${limit.window / 1000}s (${limit.scope})`;
-    event(`rate:${limit.id}`, { type: 'rate_limit.exceeded', actor: 'system:rate-limit', payload: { limit: limit.id, key, count: counted.count } });
+    const steps = fromPlan ? `, counting the plan's ${events} ${events === 1 ? 'step' : 'steps'} calling ${tools.join(', ')}` : '';
+    const reason = `rate limit ${limit.id}: more than ${limit.limit} requests per ${limit.window / 1000}s (${limit.scope})${steps}`;
+    // A plan can exceed one limit on several counters (a tool-scope limit, steps of two tools): one row each.
+    event(fromPlan ? `rate:${key}` : `rate:${limit.id}`, { type: 'rate_limit.exceeded', actor: 'system:rate-limit', payload: { limit: limit.id, key, count: counted.count } });
     result = limit.outcome === 'deny' ? denyWith(result, reason) : escalateToApproval(policy, result, 'medium', reason);
   });
   return result;

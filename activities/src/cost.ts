@@ -1,4 +1,4 @@
-import { PLAN_TOOL, PlanArgs, toCents, type Classification } from '@airlock/core';
+import { MoneyAmount, PLAN_TOOL, PlanArgs, toCents, type Classification } from '@airlock/core';
 import type { ReserveResult } from '@airlock/db';
 import { denyWith, escalateToApproval } from '@airlock/policy';
 import type { ActivityDeps } from './deps.js';
@@ -15,7 +15,11 @@ export function estimateCost(deps: ActivityDeps, tool: string, args: Record<stri
   const currencies = new Set(costs.map((c) => c.currency));
   if (currencies.size > 1) return { ok: false, reason: `a plan's costs must share one currency (found ${[...currencies].join(', ')})` };
   const cents = costs.reduce((sum, c) => sum + toCents(c.amount), 0n);
-  return { ok: true, cost: { amount: `${cents / 100n}.${(cents % 100n).toString().padStart(2, '0')}`, currency: costs[0]!.currency } };
+  const amount = `${cents / 100n}.${(cents % 100n).toString().padStart(2, '0')}`;
+  const currency = costs[0]!.currency;
+  // Steps within the amount format can sum beyond it: no budget could hold that, so the plan is refused, not retried.
+  if (!MoneyAmount.safeParse(amount).success) return { ok: false, reason: `the plan's total cost ${amount} ${currency} is more than an amount can be (at most 999999999999.99)` };
+  return { ok: true, cost: { amount, currency } };
 }
 
 function single(deps: ActivityDeps, tool: string, args: Record<string, unknown>): { amount: string; currency: string } | null {

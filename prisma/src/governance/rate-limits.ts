@@ -12,12 +12,14 @@ export const RateLimitRequest = z.object({
   limit: z.number().int().min(0),
   windowMs: z.number().int().positive(),
   at: z.date(),
+  /** How many events this action is (a plan: one per step the limit applies to), counted all or none. */
+  events: z.number().int().min(1).default(1),
 });
 export type RateLimitRequest = z.input<typeof RateLimitRequest>;
 
 export interface RateLimitResult {
   allowed: boolean;
-  /** Events in the window, counting this action when it was allowed. */
+  /** Events in the window, counting this action's when it was allowed. */
   count: number;
 }
 
@@ -40,7 +42,7 @@ export async function consumeRateLimitIn(client: pg.PoolClient, input: RateLimit
   return rateLimitResultFrom(results[1]!.rows as CountRow[]);
 }
 
-type CountRow = { count: string; counted: boolean; added: boolean };
+type CountRow = { count: string; counted: boolean; added: string };
 
 /**
  * consumeRateLimitIn's two statements in one message, values inlined: the
@@ -49,20 +51,22 @@ type CountRow = { count: string; counted: boolean; added: boolean };
  * result is the count's (rateLimitResultFrom).
  */
 export function rateLimitStatements(input: RateLimitRequest): string {
-  const { key, actionId, limit, windowMs, at } = RateLimitRequest.parse(input);
+  const { key, actionId, limit, windowMs, at, events } = RateLimitRequest.parse(input);
   // Count-then-insert is only safe if one caller per key does it at a time. A statement of its own after the
   // lock: under READ COMMITTED its snapshot then sees every event the lock waited for.
   // One statement: purge, count and (if allowed) insert. All three CTEs see the same
   // snapshot, so the count may still include purged rows — they are older than the
-  // window and filtered out anyway.
+  // window and filtered out anyway. An action of several events inserts them all or none: the first under its
+  // own id (what `counted` finds on a retry), the others as `<id>#2`, `<id>#3`, ... ((key, action_id) is unique).
   const count = inlineParams(
     `WITH purged AS (DELETE FROM rate_events WHERE key = $1 AND at <= $4),
-          seen AS (SELECT count(*) FILTER (WHERE at > $2) AS count, coalesce(bool_or(action_id = $3), false) AS counted
+          seen AS (SELECT count(*) FILTER (WHERE at > $2) AS count, coalesce(bool_or(action_id = $3::text), false) AS counted
                      FROM rate_events WHERE key = $1),
           added AS (INSERT INTO rate_events (key, action_id, at)
-                    SELECT $1, $3, $5 FROM seen WHERE NOT seen.counted AND seen.count < $6 RETURNING 1)
-     SELECT seen.count, seen.counted, EXISTS (SELECT 1 FROM added) AS added FROM seen`,
-    [key, new Date(at.getTime() - windowMs), actionId, new Date(at.getTime() - 2 * windowMs), at, limit],
+                    SELECT $1, CASE WHEN n = 1 THEN $3::text ELSE $3::text || '#' || n END, $5
+                      FROM seen, generate_series(1, $7::int) AS n WHERE NOT seen.counted AND seen.count + $7::int <= $6::int RETURNING 1)
+     SELECT seen.count, seen.counted, (SELECT count(*) FROM added) AS added FROM seen`,
+    [key, new Date(at.getTime() - windowMs), actionId, new Date(at.getTime() - 2 * windowMs), at, limit, events],
   );
   return `${lockNameStatement('rate', key)}; ${count}`;
 }
@@ -73,5 +77,6 @@ export function rateLimitResultFrom(rows: readonly CountRow[]): RateLimitResult 
   const count = Number(row.count);
   // A retry of an action already counted is the same request: allowed, not counted twice.
   if (row.counted) return { allowed: true, count };
-  return row.added ? { allowed: true, count: count + 1 } : { allowed: false, count };
+  const added = Number(row.added);
+  return added > 0 ? { allowed: true, count: count + added } : { allowed: false, count };
 }
