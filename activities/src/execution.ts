@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { ActionOutcome } from '@airlock/core';
 import { storableRunResult, type ReportAlteration } from '@airlock/core/report-storage';
-import { appendAudit } from '@airlock/db';
+import { appendAuditWith, inlineParams, type AuditEventInput, type Db } from '@airlock/db';
 import type { RunCompletion } from './completion.js';
 import type { ActivityDeps } from './deps.js';
 import { heartbeatingWhile } from './heartbeats.js';
@@ -109,8 +109,7 @@ export function createClaimedRunner(deps: ActivityDeps) {
         // its grace, or a server that gave the attempt up (heartbeat timeout), also aborts the signal, and Temporal retries:
         // the row stays `running`, so the retry runs the tool again under its key, as after a worker that died.
         if (!ctx.cancellationDetails?.cancelRequested) throw interrupted(ctx);
-        await db.prisma.toolExecution.update({ where: { idempotencyKey }, data: { status: 'cancelled', error: 'cancelled', finishedAt: new Date() } });
-        await appendAudit(db, {
+        await recordToolEnd(db, idempotencyKey, 'cancelled', 'cancelled', {
           eventKey: `${actionId}:tool.cancelled:${idempotencyKey}`,
           actionId,
           type: 'tool.cancelled',
@@ -123,8 +122,7 @@ export function createClaimedRunner(deps: ActivityDeps) {
       }
       // Recorded and carried (the failure's message rides in a payload) as storableRunResult says: cut to 4,000 characters, NUL replaced.
       const { error: message, altered } = storedError(errorMessage(error));
-      await db.prisma.toolExecution.update({ where: { idempotencyKey }, data: { status: 'failed', error: message, finishedAt: new Date() } });
-      await appendAudit(db, {
+      await recordToolEnd(db, idempotencyKey, 'failed', message, {
         eventKey: `${actionId}:tool.failed:${idempotencyKey}`,
         actionId,
         type: 'tool.failed',
@@ -144,6 +142,15 @@ export function createClaimedRunner(deps: ActivityDeps) {
     if (completes) reached(deps, 'complete.after-write');
     return kept ? { output, kept } : { output };
   };
+}
+
+/**
+ * A run's end other than success: its execution row and its audit row in one transaction. Written apart, a worker
+ * dying between them left the row ended with no audit row, and the retry (afterEarlierAttempt) answers from the row.
+ */
+async function recordToolEnd(db: Db, idempotencyKey: string, status: 'failed' | 'cancelled', error: string, ended: AuditEventInput): Promise<void> {
+  const update = inlineParams(`UPDATE tool_executions SET status = $2, error = $3, finished_at = now() WHERE idempotency_key = $1`, [idempotencyKey, status, error]);
+  await appendAuditWith(db, [update], ended);
 }
 
 /** The retryable failure of an attempt stopped by its worker or its server, not by a cancellation (see executeClaimed). */

@@ -2,7 +2,7 @@ import { awaitOutcome, submitAction } from '@airlock/core/gateway';
 import { OpsError, approveAndRemember, conditionFromBounds, userOperator, type RememberBound } from '@airlock/ops';
 import { compileCondition, createPolicyEnvironment, type PolicyProblem } from '@airlock/policy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { refundRequest, submitAndWaitForApproval } from '../support/actions.js';
+import { refundRequest, submitAndWaitForApproval, waitForStatus } from '../support/actions.js';
 import { seedTeam, startHarness, type Harness } from '../support/harness.js';
 import { seededActivities } from '../support/seeded-activities.js';
 
@@ -27,7 +27,7 @@ describe('bounds of a remembered approval', () => {
     ];
     const condition = conditionFromBounds(action, bounds);
     expect(condition).toBe(
-      'cents(args["amount"]) <= 20000 && args["currency"] == "USD" && args["paymentId"] == "pay_\\"7\\"" && double(args["retries"]) <= 5.0 && args["dryRun"] == false',
+      'cents(args["amount"]) <= 20000 && args["currency"] == "USD" && args["paymentId"] == "pay_\\"7\\"" && type(args["retries"]) in [int, double] && double(args["retries"]) >= 0.0 && double(args["retries"]) <= 5.0 && args["dryRun"] == false',
     );
     expect(grantMatches(condition, action)).toBe(true);
     expect(grantMatches(condition, { ...action, amount: '200.00', retries: 5 })).toBe(true);
@@ -35,6 +35,7 @@ describe('bounds of a remembered approval', () => {
     expect(grantMatches(condition, { ...action, currency: 'EUR' })).toBe(false);
     expect(grantMatches(condition, { ...action, paymentId: 'pay_8' })).toBe(false);
     expect(grantMatches(condition, { ...action, retries: 6 })).toBe(false);
+    expect(grantMatches(condition, { ...action, retries: -100 })).toBe(false);
     expect(grantMatches(condition, { ...action, dryRun: true })).toBe(false);
     expect(conditionFromBounds(action, [])).toBe('true');
     expect(grantMatches(conditionFromBounds(action, [{ arg: 'retries', kind: 'same' }]), action)).toBe(true);
@@ -120,5 +121,26 @@ describe('approveAndRemember against real Temporal and PostgreSQL', () => {
     expect(await awaitOutcome(h.client, covered.actionId)).toMatchObject({ status: 'executed' });
     const spent = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '129.00' }));
     expect(spent.status.phase).toBe('awaiting_approval');
+  });
+
+  it('an "at most" bound on a number of a gate-only tool (no schema) does not cover a negative or a numeric string', async () => {
+    const retryRequest = (retries: unknown, idempotencyKey: string) => ({
+      agentId: 'billing-bot',
+      tool: 'payments.retry_payout',
+      args: { payoutId: 'po_1', retries },
+      idempotencyKey,
+      execution: 'agent' as const,
+    });
+    const { actionId, argsHash } = await submitAndWaitForApproval(h.client, h.taskQueue, retryRequest(3, 'retry-granted'));
+    const bob = userOperator({ id: 'bob', role: 'admin' }, 'api');
+    await approveAndRemember(deps(), bob, { actionId, argsHash, bounds: [{ arg: 'retries', kind: 'at_most', value: 5 }], maxUses: 10, validForHours: 1 });
+    // Where admission leaves each: authorized by the grant (the agent may run it), or waiting for a person.
+    const phaseOf = async (retries: unknown, idempotencyKey: string) => {
+      const submitted = await submitAction(h.client, h.taskQueue, retryRequest(retries, idempotencyKey));
+      return (await waitForStatus(h.client, submitted.actionId, (s) => s.phase === 'awaiting_report' || s.phase === 'awaiting_approval')).phase;
+    };
+    expect(await phaseOf(-100, 'retry-negative')).toBe('awaiting_approval');
+    expect(await phaseOf('-5', 'retry-numeric-string')).toBe('awaiting_approval');
+    expect(await phaseOf(4, 'retry-covered')).toBe('awaiting_report');
   });
 });

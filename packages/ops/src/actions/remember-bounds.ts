@@ -5,8 +5,9 @@ import { OpsError } from '../errors.js';
 /**
  * How far a remembered approval reaches on one argument of the action it was
  * given on: `same` binds to this action's value; `at_most` caps a number or a
- * decimal amount ("125.00") at a value the approver picks. Arguments without a
- * bound may take any value.
+ * decimal amount ("125.00") at a value the approver picks. A bound on a number
+ * holds only for a JSON number, and `at_most` not below zero (or this action's
+ * value, when negative). Arguments without a bound may take any value.
  */
 export const RememberBound = z.discriminatedUnion('kind', [
   z.strictObject({ arg: z.string().trim().min(1).max(100), kind: z.literal('same') }),
@@ -59,13 +60,17 @@ export function conditionFromBounds(args: Record<string, unknown>, bounds: reado
     if (typeof value === 'string' && value.includes(REDACTED)) throw refuse(`"${bound.arg}" was redacted before storage, so there is no value to bind to`);
     if (!boundKindsFor(value).includes(bound.kind)) throw refuse(`"${bound.arg}" cannot take an ${bound.kind} bound`);
     const field = `args[${JSON.stringify(bound.arg)}]`;
+    // double() also parses strings ("-5", "-inf"): a number's bound first requires a JSON number (int or double).
+    const isNumber = `type(${field}) in [int, double]`;
     if (bound.kind === 'same') {
-      return typeof value === 'number' ? `double(${field}) == ${celDouble(value)}` : `${field} == ${JSON.stringify(value)}`;
+      return typeof value === 'number' ? `${isNumber} && double(${field}) == ${celDouble(value)}` : `${field} == ${JSON.stringify(value)}`;
     }
     if (typeof value === 'number') {
       const cap = typeof bound.value === 'number' ? bound.value : Number(bound.value);
       if (!Number.isFinite(cap)) throw refuse(`the cap for "${bound.arg}" must be a number`);
-      return `double(${field}) <= ${celDouble(cap)}`;
+      // "At most" means as little as nothing, not any negative (a gate-only tool has no schema to refuse -1e12), as cents() does for amounts.
+      const floor = Math.min(0, value);
+      return `${isNumber} && double(${field}) >= ${celDouble(floor)} && double(${field}) <= ${celDouble(cap)}`;
     }
     const cap = String(bound.value);
     if (!DECIMAL_AMOUNT.test(cap)) throw refuse(`the cap for "${bound.arg}" must be an amount like "125.00"`);
