@@ -1,16 +1,10 @@
 import { commitBudget, createBudget, type Db, releaseBudget, reserveBudget, type ReserveResult } from '@airlock/db';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { governanceDatabase } from './database.js';
+import { describe, expect, it } from 'vitest';
+import { useGovernanceDatabase } from './database.js';
 import { periodLedger, reservationsOf } from './ledger.js';
 
 let db: Db;
-let drop: () => Promise<void>;
-beforeEach(async () => {
-  ({ db, drop } = await governanceDatabase());
-});
-afterEach(async () => {
-  await drop();
-});
+useGovernanceDatabase((fresh) => (db = fresh));
 
 const at = new Date('2026-05-20T09:30:00Z');
 const DAY = '2026-05-20';

@@ -21,19 +21,13 @@ import {
   type ReservationRecheckRow,
 } from '@airlock/db';
 import type pg from 'pg';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ZodError } from 'zod';
-import { governanceDatabase } from './database.js';
+import { useGovernanceDatabase } from './database.js';
 import { periodLedger, reservationsOf } from './ledger.js';
 
 let db: Db;
-let drop: () => Promise<void>;
-beforeEach(async () => {
-  ({ db, drop } = await governanceDatabase());
-});
-afterEach(async () => {
-  await drop();
-});
+useGovernanceDatabase((fresh) => (db = fresh));
 
 const at = new Date('2026-03-10T12:00:00Z');
 const request = (actionId: string, amount: string, overrides: Partial<Parameters<typeof reserveBudget>[1]> = {}) => ({

@@ -1,4 +1,5 @@
 import { createDb, type Db } from '@airlock/db';
+import { afterEach, beforeEach } from 'vitest';
 import { createTestDatabase } from '../support/database.js';
 
 /**
@@ -15,6 +16,23 @@ export async function governanceDatabase(poolSize = 20): Promise<{ db: Db; drop:
       await test.drop();
     },
   };
+}
+
+/**
+ * A fresh governance database for each test of the file, handed to `use` before the test and dropped after it:
+ * `let db: Db; useGovernanceDatabase((fresh) => (db = fresh));`.
+ */
+export function useGovernanceDatabase(use: (db: Db) => void): void {
+  let drop: (() => Promise<void>) | undefined;
+  beforeEach(async () => {
+    const fresh = await governanceDatabase();
+    drop = fresh.drop;
+    use(fresh.db);
+  });
+  afterEach(async () => {
+    await drop?.();
+    drop = undefined;
+  });
 }
 
 /**

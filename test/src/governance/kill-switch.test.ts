@@ -1,17 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { actionsAffectedBy, activeSuspension, createAgent, type Db, listSuspensions, resume, suspend } from '@airlock/db';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ZodError } from 'zod';
-import { governanceDatabase } from './database.js';
+import { useGovernanceDatabase } from './database.js';
 
 let db: Db;
-let drop: () => Promise<void>;
-beforeEach(async () => {
-  ({ db, drop } = await governanceDatabase());
-});
-afterEach(async () => {
-  await drop();
-});
+useGovernanceDatabase((fresh) => (db = fresh));
 
 type Status = 'requested' | 'awaiting_approval' | 'running' | 'executed' | 'denied' | 'expired' | 'failed' | 'cancelled';
 async function seedAction(agentId: string, status: Status): Promise<string> {

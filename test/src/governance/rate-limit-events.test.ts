@@ -1,17 +1,11 @@
 import { consumeRateLimit, type Db } from '@airlock/db';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { governanceDatabase } from './database.js';
+import { describe, expect, it } from 'vitest';
+import { useGovernanceDatabase } from './database.js';
 
 // An action of several events (a plan: one per step a limit applies to) is counted all or none.
 
 let db: Db;
-let drop: () => Promise<void>;
-beforeEach(async () => {
-  ({ db, drop } = await governanceDatabase());
-});
-afterEach(async () => {
-  await drop();
-});
+useGovernanceDatabase((fresh) => (db = fresh));
 
 const at = new Date('2026-06-01T12:00:00Z');
 const call = (actionId: string, events?: number) => consumeRateLimit(db, { key: 'limit:agent=a-1', limit: 5, windowMs: 60_000, actionId, at, ...(events ? { events } : {}) });

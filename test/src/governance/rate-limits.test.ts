@@ -1,16 +1,10 @@
 import { consumeRateLimit, type Db } from '@airlock/db';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ZodError } from 'zod';
-import { governanceDatabase } from './database.js';
+import { useGovernanceDatabase } from './database.js';
 
 let db: Db;
-let drop: () => Promise<void>;
-beforeEach(async () => {
-  ({ db, drop } = await governanceDatabase());
-});
-afterEach(async () => {
-  await drop();
-});
+useGovernanceDatabase((fresh) => (db = fresh));
 
 const start = new Date('2026-06-01T12:00:00Z').getTime();
 const limit = { key: 'agent:billing-bot:payments.refund', limit: 5, windowMs: 60_000 };

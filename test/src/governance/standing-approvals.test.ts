@@ -1,16 +1,10 @@
 import { activeGrantsFor, consumeStandingApproval, type Db, grantStandingApproval, listStandingApprovals, revokeStandingApproval } from '@airlock/db';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ZodError } from 'zod';
-import { governanceDatabase } from './database.js';
+import { useGovernanceDatabase } from './database.js';
 
 let db: Db;
-let drop: () => Promise<void>;
-beforeEach(async () => {
-  ({ db, drop } = await governanceDatabase());
-});
-afterEach(async () => {
-  await drop();
-});
+useGovernanceDatabase((fresh) => (db = fresh));
 
 const now = Date.now();
 const hours = (h: number) => new Date(now + h * 3_600_000);
