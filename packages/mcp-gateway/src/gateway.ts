@@ -15,7 +15,7 @@ import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv
 import { cutText } from '@airlock/core/cut-text';
 import type { ActionOutcome } from '@airlock/core/portable';
 import { toolMatcher } from '@airlock/policy';
-import { AirlockApiError, IdempotencyConflictError, isTransient, newRunnerId, startRun, type AgentRunReport, type Airlock, type AuthorizationState } from '@airlock/sdk';
+import { AirlockApiError, IdempotencyConflictError, isTransient, UnansweredClaims, type AgentRunReport, type Airlock, type AuthorizationState } from '@airlock/sdk';
 import { noSuchAction, refusedByAirlock } from './airlock-errors.js';
 import type { GatewayConfig } from './config.js';
 import { denialText } from './denial.js';
@@ -72,8 +72,8 @@ const checkTool: Tool = {
  */
 const upstreamRuns = new Map<string, RememberedRun>();
 
-/** Actions whose claim got no answer (startRun threw), with the runner id it used: a retry claims as that runner. */
-const unansweredClaims = new Map<string, string>();
+/** The runner ids of claims that got no answer, kept across requests (the HTTP gateway makes a client per request). */
+const unansweredClaims = new UnansweredClaims(MAX_UNREPORTED_RUNS);
 
 interface RememberedRun {
   /** The run's answer, its result capped as reported (MAX_REPORTED_OUTPUT_BYTES). */
@@ -277,21 +277,13 @@ export function createGatewayServer(options: GatewaySessionOptions): Server {
    */
   async function claimAndRun(authorized: Authorized): Promise<CallToolResult> {
     const { actionId, authorizationId, tool } = authorized;
-    // The runner id of a claim whose answer never came: the retry claims as the same runner, since the first claim may
-    // have been recorded (a new id would be refused as another runner's, and the tool never run).
-    const runnerId = unansweredClaims.get(actionId) ?? newRunnerId();
-    unansweredClaims.delete(actionId);
     let refusal: string;
     try {
-      const start = await startRun(api, actionId, tool, authorizationId, runnerId);
+      // A retry after a claim whose answer never came claims as that claim's runner (UnansweredClaims).
+      const start = await unansweredClaims.start(api, actionId, tool, authorizationId);
       if (start.run) return await runUpstream(authorized);
       refusal = start.text;
     } catch (error) {
-      unansweredClaims.set(actionId, runnerId);
-      for (const oldest of unansweredClaims.keys()) {
-        if (unansweredClaims.size <= maxRememberedRuns) break;
-        unansweredClaims.delete(oldest);
-      }
       refusal = `${tool} was not run: Airlock could not record that it starts (${error instanceof Error ? error.message : String(error)}); call ${CHECK_TOOL} with the actionId to try again`;
     }
     // Set by forward before the claim's first await: a run that did not start here is not this process's to answer.

@@ -23,16 +23,7 @@ export { AirlockApiError, isTransient } from './rest-transport.js';
 // For adapters built on the client: their options refuse a misspelled field the same way.
 export { refuseUnknownFields } from './fields.js';
 // For adapters that run a gated tool themselves: its report, sent again through outages, and the run kept until Airlock takes it.
-export {
-  AirlockReportError,
-  claimedElsewhereText,
-  createRunReports,
-  logReportError,
-  newRunnerId,
-  runErrorText,
-  startRun,
-  type ReportErrorHandler,
-  type RunStart,
-} from './run-reports.js';
+export { AirlockReportError, createRunReports, logReportError, runErrorText, type ReportErrorHandler } from './run-reports.js';
+export { claimedElsewhereText, newRunnerId, startRun, UnansweredClaims, type RunStart } from './run-start.js';
 export { InvalidRequestError, IdempotencyConflictError } from '@airlock/core/portable';
 export type { ActionOutcome, ActionRequestInput, ActionStatusView, PlanStep } from '@airlock/core/portable';

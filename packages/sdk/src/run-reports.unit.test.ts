@@ -4,6 +4,7 @@ import type { Airlock } from './airlock.js';
 import type { AgentRunReport } from './gate.js';
 import { AirlockApiError } from './rest-transport.js';
 import { AirlockReportError, createRunReports, runErrorText } from './run-reports.js';
+import { UnansweredClaims } from './run-start.js';
 
 const report: AgentRunReport = { authorizationId: 'auth-1', args: { paymentId: 'pay_1' }, status: 'succeeded', output: { refundId: 're_1' } };
 
@@ -224,6 +225,20 @@ describe('the claim before a run (start)', () => {
     // Another action's claim is no retry of this one.
     await reports.start(airlock, 'act-2', 'refund', 'auth-2');
     expect(runners.at(-1)).not.toBe(runners[0]);
+  });
+
+  it('unanswered claims are bounded: past the limit the oldest is forgotten, and its retry claims as a new runner', async () => {
+    const down = new AirlockApiError(401, 'unauthenticated', 'unknown key');
+    let up = false;
+    const { airlock, runners } = claimingAirlock(() => (up ? undefined : down));
+    const claims = new UnansweredClaims(1);
+    await expect(claims.start(airlock, 'act-1', 'refund', 'auth-1')).rejects.toBe(down);
+    await expect(claims.start(airlock, 'act-2', 'refund', 'auth-2')).rejects.toBe(down);
+    up = true;
+    await claims.start(airlock, 'act-2', 'refund', 'auth-2');
+    expect(runners[2]).toBe(runners[1]);
+    await claims.start(airlock, 'act-1', 'refund', 'auth-1');
+    expect(runners[3]).not.toBe(runners[0]);
   });
 });
 
