@@ -29,6 +29,13 @@ export const REPORT_OUTPUT_JSON_MAX_LENGTH = ARGS_LIMITS.maxStringLength;
  */
 export const REPORT_OUTPUT_MAX_BYTES = 1024 * 1024;
 
+/**
+ * The most bytes a report's body may hold (the report route reads no more). Larger than any other request's: the tool
+ * has run, and an output past the storage limits is stored in its storable form rather than refused; still bounded,
+ * since the body is read in memory. A client whose output would not fit sends the storable form itself.
+ */
+export const REPORT_BODY_MAX_BYTES = 16 * 1024 * 1024;
+
 /** The most characters of the problem's description kept in the stored form and the audit row. */
 const PROBLEM_MAX_LENGTH = 1_000;
 

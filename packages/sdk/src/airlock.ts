@@ -129,7 +129,8 @@ export class Airlock extends ActionClient<AgentActionRequest> implements Airlock
     options: ConnectOptions,
   ) {
     super();
-    this.pollWaitMs = Math.min(Math.max(options.pollWaitMs ?? 20_000, 0), 30_000);
+    // Whole milliseconds: the server takes an integer waitMs (2500.5 would make every wait a 400).
+    this.pollWaitMs = Math.round(Math.min(Math.max(options.pollWaitMs ?? 20_000, 0), 30_000));
   }
 
   /** Opens nothing yet (HTTP is per call); async so both clients connect alike. */

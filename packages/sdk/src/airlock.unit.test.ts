@@ -1,4 +1,5 @@
 import { InvalidRequestError, type PlanStep } from '@airlock/core/portable';
+import { REPORT_BODY_MAX_BYTES } from '@airlock/core/report-storage';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Airlock, AuthorizationTimeoutError, DEFAULT_CHECK_AUTHORIZATION_TIMEOUT_MS } from './airlock.js';
 import { AirlockApiError, isTransient } from './rest-transport.js';
@@ -406,6 +407,19 @@ describe('a report of a tool that ran is sent whatever its output holds', () => 
     ]);
   });
 
+  it('an output whose JSON would not fit in a report’s body (the server reads 16 MiB) goes in the storable form; a large one that fits goes as it is', async () => {
+    const { airlock, sent } = await recordingClient(executedReport);
+    // 170 strings of 100,000 characters: each within a string's limit, 17 MB of JSON together.
+    const huge = Array.from({ length: 170 }, (_, i) => `${i}`.padEnd(100_000, 'x'));
+    await airlock.report('a-1', { authorizationId: 'auth-1', args: {}, status: 'succeeded', output: huge });
+    const fits = Array.from({ length: 100 }, (_, i) => `${i}`.padEnd(100_000, 'x'));
+    await airlock.report('a-1', { authorizationId: 'auth-1', args: {}, status: 'succeeded', output: fits });
+    const [tooLarge, asItIs] = sent.map((s) => (s.body as { output: unknown }).output);
+    expect(tooLarge).toMatchObject({ airlock: 'output not storable as sent', problem: 'output: JSON of 17000511 bytes, more than a report carries (14680064)' });
+    expect(new TextEncoder().encode(JSON.stringify(sent[0]?.body)).length).toBeLessThan(REPORT_BODY_MAX_BYTES);
+    expect(asItIs).toEqual(fits);
+  });
+
   it('a long output’s JSON text is cut within one stored string, on a code-point boundary, marked', async () => {
     const { airlock, sent } = await recordingClient(executedReport);
     await airlock.report('a-1', { authorizationId: 'auth-1', args: {}, status: 'succeeded', output: { took: Number.NaN, text: '😀'.repeat(100_000) } });
@@ -474,6 +488,17 @@ describe('waits poll at the pace the server asks, whatever pollWaitMs is', () =>
     await vi.runAllTimersAsync();
     expect(await result).toEqual(executed);
     expect(sentAt).toEqual([0, 1_000, 2_000, 3_000, 4_000, 5_000]);
+  });
+
+  it('a pollWaitMs with a fraction asks for whole milliseconds (the server takes an integer waitMs)', async () => {
+    const urls: string[] = [];
+    const fetch = (input: string | URL | Request): Promise<Response> => {
+      urls.push(input instanceof Request ? input.url : String(input));
+      return Promise.resolve(new Response(JSON.stringify(executed), { status: 200 }));
+    };
+    const airlock = await Airlock.connect({ url: 'http://airlock.test', apiKey: 'alk_test', pollWaitMs: 2_500.4, fetch });
+    expect(await airlock.action('a-1').result()).toEqual(executed);
+    expect(urls).toEqual(['http://airlock.test/api/v1/actions/a-1/outcome?waitMs=2500']);
   });
 
   it('awaitAuthorization() with pollWaitMs 0 keeps the same pace', async () => {

@@ -1,5 +1,12 @@
 import { NON_FINITE_REFUSED } from '@airlock/core/json-limits';
-import { OUTPUT_NOT_STORABLE, REPORT_OUTPUT_JSON_MAX_LENGTH, cutTextMarked, storableReportResult, type UnstorableOutput } from '@airlock/core/report-storage';
+import {
+  OUTPUT_NOT_STORABLE,
+  REPORT_BODY_MAX_BYTES,
+  REPORT_OUTPUT_JSON_MAX_LENGTH,
+  cutTextMarked,
+  storableReportResult,
+  type UnstorableOutput,
+} from '@airlock/core/report-storage';
 import { ActionRequest, InvalidRequestError, canonicalJson, denialText, formatZodError, type ActionOutcome, type ActionRequestInput } from '@airlock/core/portable';
 import { AuthorizationStateAnswer, ReportAnswer, RunClaimAnswer, SubmittedAnswer, type AuthorizationState, type RunClaimed } from './answers.js';
 import { refuseUnknownFields } from './fields.js';
@@ -107,13 +114,32 @@ const PROBLEM_MAX_LENGTH = 1_000;
  * JSON.stringify writes as null; a BigInt or a cycle, on which it throws; a toJSON or getter that throws) goes in
  * the server's storable form: `{ airlock: 'output not storable as sent', problem: 'output.took: must be a finite
  * number', json: '<its JSON text, cut and marked>' }` (storableReportResult, the server's rule), which the server
- * stores as it arrives. Never throws.
+ * stores as it arrives; so does an output whose JSON would not fit in a report's body (the server would refuse the
+ * report with 413). Never throws.
  */
 export function reportedOutput(output: unknown): unknown {
-  const problem = unsendableProblem(output);
+  const problem = unsendableProblem(output) ?? tooLargeToSend(output);
   if (problem === undefined) return output;
   const stored: UnstorableOutput = { airlock: OUTPUT_NOT_STORABLE, problem: cutTextMarked(problem, PROBLEM_MAX_LENGTH).text, json: storedJsonText(output) };
   return stored;
+}
+
+/**
+ * The most bytes of JSON an output is sent as: the report's body holds at most REPORT_BODY_MAX_BYTES, and the
+ * authorized arguments beside it may take up to about 1 MiB (a request body's bound).
+ */
+const MAX_SENT_OUTPUT_BYTES = REPORT_BODY_MAX_BYTES - 2 * 1024 * 1024;
+
+/**
+ * Why an output that JSON carries would not reach the server (a body past its bound is refused with 413, the tool's
+ * run never recorded), or undefined. Called once unsendableProblem found nothing, so JSON.stringify does not throw.
+ */
+function tooLargeToSend(output: unknown): string | undefined {
+  const text = JSON.stringify(output) ?? 'null';
+  // UTF-8 takes at most 3 bytes per UTF-16 code unit: most outputs are answered without encoding them.
+  if (text.length * 3 <= MAX_SENT_OUTPUT_BYTES) return undefined;
+  const bytes = new TextEncoder().encode(text).length;
+  return bytes > MAX_SENT_OUTPUT_BYTES ? `output: JSON of ${bytes} bytes, more than a report carries (${MAX_SENT_OUTPUT_BYTES})` : undefined;
 }
 
 /** unsendableJson on a report's output, where a toJSON or getter that throws (or a nesting too deep to walk) is a problem too. */

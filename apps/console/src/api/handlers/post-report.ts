@@ -1,5 +1,6 @@
 import { NotAgentRunError, reportAgentRun } from '@airlock/core/agent-gateway';
 import { actionHandle } from '@airlock/core/gateway';
+import { REPORT_BODY_MAX_BYTES } from '@airlock/core/report-storage';
 import { actionIdFrom } from '../action-lookup.js';
 import { requireAgent } from '../auth.js';
 import { callerOf } from '../route-access.js';
@@ -9,13 +10,8 @@ import { jsonResponse } from '../http.js';
 import { readJsonBody } from '../request.js';
 import { AgentReportBody } from '../schemas.js';
 
-/**
- * A report's body may be larger than any other request's: the tool has run, and an output past the storage limits
- * is stored in a storable form (`@airlock/core/report-storage`) rather than refused. Refusing it at 1 MiB would leave
- * a tool that ran unreported (the action expires as not used, its budget released). Still bounded: 16 MiB is read in
- * memory at most.
- */
-export const MAX_REPORT_BODY_BYTES = 16 * 1024 * 1024;
+/** A report's body bound (REPORT_BODY_MAX_BYTES: an output past the storage limits is stored, not refused). */
+export const MAX_REPORT_BODY_BYTES = REPORT_BODY_MAX_BYTES;
 
 /** POST /api/v1/actions/:id/report: the agent reports its own run of a gate-only action; answers with the outcome. */
 export const postReport = withErrors(async (request: Request, ctx: ApiContext, params: { id: string }): Promise<Response> => {
