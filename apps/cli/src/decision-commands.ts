@@ -1,5 +1,6 @@
 import type { Db } from '@airlock/db';
 import { decide, openRoundArgsHash, resolveCompensation } from '@airlock/ops/actions';
+import { SHOWN_ARGS_HASH_LENGTH } from './args-hash.js';
 import { CliError } from './cli-error.js';
 import { cliOperator } from './runtime.js';
 import { withTemporal } from './temporal.js';
@@ -7,9 +8,10 @@ import { withTemporal } from './temporal.js';
 // `airlock approve | deny | compensation`: the inbox for people who live in a terminal (`pending` lists it, in list-commands.ts).
 
 /**
- * Approves or denies as the person named with --by. The decision binds to the
- * arguments of the open round (the ones `pending` shows) unless --args-hash names
- * others; the workflow checks who may decide, as for every other channel.
+ * Approves or denies as the person named with --by. With --args-hash (the whole hash, or at least the 12 characters
+ * `pending` shows) the decision binds to the arguments the person saw: if an edit changed them since, it is refused.
+ * Without it, to those of the round open when the command runs. The workflow checks who may decide, as for every
+ * other channel, and that the hash is the open round's.
  */
 export async function decideCommand(
   decision: 'approve' | 'deny',
@@ -18,7 +20,7 @@ export async function decideCommand(
 ): Promise<string> {
   return withTemporal(async (deps) => {
     const operator = await cliOperator(deps.db, options.by);
-    const argsHash = options.argsHash ?? (await openRoundHash(deps.db, actionId));
+    const argsHash = await boundArgsHash(deps.db, actionId, options.argsHash);
     const result = await decide(deps, operator, {
       actionId,
       decision,
@@ -31,6 +33,26 @@ export async function decideCommand(
       ? `approved ${actionId} (${result.approvalsSoFar} of ${result.requiredApprovals}); it runs now`
       : `approval recorded (${result.approvalsSoFar} of ${result.requiredApprovals})`;
   });
+}
+
+/**
+ * The full hash the decision binds to: --args-hash as given when whole; a prefix of it (what `pending` shows) is
+ * the open round's hash when that starts with it, else refused (the arguments changed since the person looked).
+ */
+async function boundArgsHash(db: Db, actionId: string, given: string | undefined): Promise<string> {
+  if (given === undefined || given.length === 64) return given ?? (await openRoundHash(db, actionId));
+  if (!new RegExp(`^[0-9a-f]{${SHOWN_ARGS_HASH_LENGTH},63}$`).test(given)) {
+    throw new CliError(
+      `--args-hash: must be the arguments' hash (64 hex characters) or at least its first ${SHOWN_ARGS_HASH_LENGTH}, as pending shows it; got ${JSON.stringify(given)}`,
+    );
+  }
+  const open = await openRoundHash(db, actionId);
+  if (!open.startsWith(given)) {
+    throw new CliError(
+      `--args-hash: the arguments of ${actionId} changed since you saw them (${given}): the open round's are ${open.slice(0, SHOWN_ARGS_HASH_LENGTH)} (see: npm run airlock -- pending)`,
+    );
+  }
+  return open;
 }
 
 async function openRoundHash(db: Db, actionId: string): Promise<string> {

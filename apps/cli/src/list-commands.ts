@@ -1,5 +1,6 @@
 import { listBudgets, listStandingApprovals, listSuspensions } from '@airlock/db/governance';
 import { findUser, listAgents, listKeys, listPending, listSlackLinks, listUsers } from '@airlock/ops/queries';
+import { SHOWN_ARGS_HASH_LENGTH } from './args-hash.js';
 import { withDb } from './runtime.js';
 import { formatTable } from './table.js';
 
@@ -99,7 +100,7 @@ export async function pendingCommand(): Promise<string> {
         p.riskTier ?? '-',
         `${p.approvalsSoFar}/${p.requiredApprovals} ${p.approverRole}`,
         p.deadline?.toISOString() ?? 'none',
-        p.argsHash.slice(0, 12),
+        p.argsHash.slice(0, SHOWN_ARGS_HASH_LENGTH),
         p.rationale,
       ]),
     );

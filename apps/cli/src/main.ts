@@ -274,7 +274,10 @@ for (const decision of ['approve', 'deny'] as const) {
     .description(`${decision} an action as the person named with --by (the workflow checks they may)`)
     .requiredOption('--by <user>', 'the approver (user id or email)')
     .option('--comment <text>')
-    .option('--args-hash <hash>', 'the arguments you saw (default: those of the open round)')
+    .option(
+      '--args-hash <hash>',
+      'the arguments you saw: their hash as pending shows it (12 characters) or whole; refused if they changed since (default: those of the open round)',
+    )
     .action(async (actionId: string, options: { by: string; comment?: string; argsHash?: string; feedback?: string }) =>
       print(await (await decisions()).decideCommand(decision, actionId, options)),
     );

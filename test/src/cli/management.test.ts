@@ -265,7 +265,15 @@ describe('airlock pending | approve | deny', () => {
     expect(viewer.code).toBe(1);
     expect(viewer.stderr).toMatch(/^airlock: .*viewer/);
 
-    expect(await airlock('approve', toApprove.actionId, '--by', 'alice', '--comment', 'checked the order')).toMatchObject({
+    // Bound to the arguments the person saw: the hash as pending shows it; another's is refused before anything is sent.
+    const shown = toApprove.status.argsHash.slice(0, 12);
+    const other = toDeny.status.argsHash.slice(0, 12);
+    expect(await airlock('approve', toApprove.actionId, '--by', 'alice', '--args-hash', other)).toMatchObject({
+      code: 1,
+      stderr: `airlock: --args-hash: the arguments of ${toApprove.actionId} changed since you saw them (${other}): the open round's are ${shown} (see: npm run airlock -- pending)\n`,
+    });
+    expect((await airlock('approve', toApprove.actionId, '--by', 'alice', '--args-hash', 'abc')).stderr).toMatch(/^airlock: --args-hash: must be the arguments' hash/);
+    expect(await airlock('approve', toApprove.actionId, '--by', 'alice', '--comment', 'checked the order', '--args-hash', shown)).toMatchObject({
       code: 0,
       stdout: `approved ${toApprove.actionId} (1 of 1); it runs now\n`,
     });
