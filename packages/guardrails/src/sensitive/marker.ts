@@ -33,7 +33,7 @@ export function redactedFields(value: unknown, root: string): string[] {
 
 /** Why an edit's string that holds a marker yet differs from what was shown cannot run. */
 export const CHANGED_REDACTED_VALUE =
-  'changed, yet still holds a redacted value, which has no original to put back: keep a redacted value exactly as shown (its original is kept) or type the whole value';
+  'changed, yet still holds a redacted value, which has no original to put back: keep a redacted value exactly as shown (its original is kept; in a list whose items were removed, added or reordered, only in an item kept exactly as shown and unlike the others) or type the whole value';
 
 /** An approver's edit with the values it kept redacted put back, and the strings it cannot put back. */
 export interface RestoredEdit {
@@ -50,7 +50,9 @@ export interface RestoredEdit {
  * sentence with one inside) stands for the value behind it, so that value is put back
  * from `original` (the arguments the shown ones were redacted from; without it, only
  * the paths are worked out). A string holding a marker that differs from what was shown
- * there has no original: it is listed in `unresolved`, never handed on as text.
+ * there has no original: it is listed in `unresolved`, never handed on as text. So is a
+ * kept marker in a list item that cannot be told for sure which shown item it is
+ * (shownCounterparts): guessing by position ran the tool on an item the approver removed.
  */
 export function restoreRedacted(edited: unknown, shown: unknown, original: unknown, root: string): RestoredEdit {
   const result: RestoredEdit = { value: undefined, unresolved: [], restored: [] };
@@ -71,7 +73,12 @@ function restoreAt(edited: unknown, shown: unknown, original: unknown, path: str
   if (Array.isArray(edited)) {
     const shownItems: unknown[] = Array.isArray(shown) ? shown : [];
     const originalItems: unknown[] = Array.isArray(original) ? original : [];
-    return edited.map((item: unknown, index) => restoreAt(item, shownItems[index], originalItems[index], `${path}.${index}`, result));
+    const counterparts = shownCounterparts(edited, shownItems);
+    return edited.map((item: unknown, index) => {
+      const at = counterparts[index];
+      // No sure counterpart (a new item, or one that could be either of two): a marker in it has no one original.
+      return at === undefined ? restoreAt(item, undefined, undefined, `${path}.${index}`, result) : restoreAt(item, shownItems[at], originalItems[at], `${path}.${index}`, result);
+    });
   }
   if (typeof edited === 'object' && edited !== null) {
     const shownFields = isRecord(shown) ? shown : {};
@@ -94,6 +101,50 @@ function restoreAt(edited: unknown, shown: unknown, original: unknown, path: str
     );
   }
   return edited;
+}
+
+/**
+ * For each edited item, the index of the shown item it is, where that cannot be mistaken. Restoring by position
+ * alone put a deleted or moved item's original into its neighbour: Ann's entry deleted, Bob's kept
+ * `[REDACTED:email]` got Ann's address. Decided from what was shown only, so a check without the originals
+ * (ops' checkEditedArgs) refuses exactly what the workflow's review refuses.
+ * - Every shown item still in its place, exactly as shown (new items may follow): by position.
+ * - The same number of items, one changed in its place (a field edited beside a kept marker): by position,
+ *   unless the changed item is now exactly another shown one (renamed, or that one copied? It cannot tell).
+ * - Otherwise (items deleted, moved or added): an item exactly as one shown item, and no other, is that one.
+ * Anything else has none, so its markers are unresolved and the edit is refused, naming them.
+ */
+function shownCounterparts(edited: readonly unknown[], shown: readonly unknown[]): (number | undefined)[] {
+  const editedForms = edited.map(canonicalJson);
+  const shownForms = shown.map(canonicalJson);
+  const changed = editedForms.flatMap((form, i) => (i < shown.length && form !== shownForms[i] ? [i] : []));
+  if (edited.length >= shown.length && changed.length === 0) return edited.map((_, i) => (i < shown.length ? i : undefined));
+  const shownAt = new Map<string, number[]>();
+  shownForms.forEach((form, i) => {
+    const at = shownAt.get(form);
+    if (at) at.push(i);
+    else shownAt.set(form, [i]);
+  });
+  if (edited.length === shown.length && changed.length === 1) return editedForms.map((form, i) => (i === changed[0] && shownAt.has(form) ? undefined : i));
+  return editedForms.map((form) => {
+    const matches = shownAt.get(form);
+    return matches?.length === 1 ? matches[0] : undefined;
+  });
+}
+
+/** A JSON value as text with every object's keys sorted, so equal values (whatever their key order) read alike. */
+function canonicalJson(value: unknown): string {
+  return (
+    JSON.stringify(value, (_key, item: unknown) =>
+      isRecord(item)
+        ? Object.fromEntries(
+            Object.keys(item)
+              .sort()
+              .map((key) => [key, item[key]]),
+          )
+        : item,
+    ) ?? 'undefined'
+  );
 }
 
 /**
