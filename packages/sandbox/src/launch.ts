@@ -235,6 +235,8 @@ export function launch(argv: string[], feed: LaunchFeed, limits: SandboxLimits, 
       try {
         await Promise.all(feed.workerJoins.map((procs) => writeFile(procs, String(sandbox))));
       } catch (error) {
+        // A sandbox already being killed (a cancellation before its command started) may be gone before it joined: not a launch failure.
+        if (outcome.killedBy !== null) return;
         joinError = error instanceof Error ? error.message : String(error);
         killEverything('cancel');
         return;
@@ -296,8 +298,13 @@ export function launch(argv: string[], feed: LaunchFeed, limits: SandboxLimits, 
       const timer = setTimeout(() => killEverything('timeout'), request.timeoutMs);
       const onAbort = () => killEverything('cancel');
       request.signal?.addEventListener('abort', onAbort, { once: true });
-      goRequested = true;
-      release();
+      // An abort that landed while the run awaited its sandbox (warm one, cgroup, mounts) never fires a listener added
+      // after it: looked at here, the last step before the command is let go, it kills the sandbox before the command starts.
+      if (request.signal?.aborted) killEverything('cancel');
+      else {
+        goRequested = true;
+        release();
+      }
       try {
         const { code, signal } = await exited;
         if (joinError !== undefined) throw new SandboxLaunchError(`the sandbox could not join its cgroups: ${joinError}`);

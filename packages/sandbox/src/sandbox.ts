@@ -272,6 +272,7 @@ interface Prepared {
 async function runPlanned(plan: Plan, request: SandboxRequest): Promise<SandboxResult> {
   const { options } = plan;
   validateRequest(request, options.maxTimeoutMs);
+  // Looked at again by the launch as the command is let go (launch.ts run): a cancellation landing during the awaits below counts too.
   if (request.signal?.aborted) throw new Error('sandbox: cancelled before start');
   const limits = effectiveLimits(options.limits, request.limits);
   const cpuSeconds = cpuSecondsFor(request.timeoutMs);

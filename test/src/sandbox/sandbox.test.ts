@@ -82,6 +82,24 @@ describe('fail closed', () => {
   });
 });
 
+/**
+ * A signal that is not aborted when first looked at and aborts at once after (a microtask later): the cancellation
+ * lands while the run awaits its sandbox, before any abort listener is on it (one added later never fires).
+ */
+function abortedAfterFirstLook(): AbortSignal {
+  const controller = new AbortController();
+  let looked = false;
+  Object.defineProperty(controller.signal, 'aborted', {
+    get(this: AbortSignal) {
+      if (looked) return Reflect.get<AbortSignal, 'aborted'>(AbortSignal.prototype, 'aborted', this);
+      looked = true;
+      queueMicrotask(() => controller.abort());
+      return false;
+    },
+  });
+  return controller.signal;
+}
+
 describe('cancellation', () => {
   it('an AbortSignal kills the whole sandboxed process tree, background processes included', async () => {
     const name = marker('cancel');
@@ -101,6 +119,28 @@ describe('cancellation', () => {
     expect(result.durationMs).toBeLessThan(30_000);
     expect(await processesMatching(name)).toEqual([]);
     expect(await sandbox.leftovers()).toEqual({ scratchDirs: [], cgroups: [] });
+  });
+
+  it('a cancellation landing while the run awaits its sandbox (after the first look, before any listener) kills it, warm and cold', async () => {
+    const cold = await createSandbox({ selfTest: false, warmStart: false });
+    // The warm one: right after another run, while the next warm sandbox is still being set up.
+    await sandbox.run({ command: ['true'], timeoutMs: 10_000 });
+    for (const box of [sandbox, cold]) {
+      const name = marker('late-cancel');
+      const result = await box.run({ command: ['/bin/sh', '-c', `echo ${name}; sleep 2`], timeoutMs: 60_000, signal: abortedAfterFirstLook() });
+      expect(result).toMatchObject({ killedBy: 'cancel', stdout: '' });
+      expect(await processesMatching(name)).toEqual([]);
+    }
+    expect(await cold.leftovers()).toEqual({ scratchDirs: [], cgroups: [] });
+  });
+
+  it('a cancellation on the next tick of run() is never lost, back to back runs included', async () => {
+    for (let i = 0; i < 3; i++) {
+      const cancel = new AbortController();
+      const run = sandbox.run({ command: ['sleep', '2'], timeoutMs: 60_000, signal: cancel.signal });
+      setTimeout(() => cancel.abort(), 0);
+      expect(await run).toMatchObject({ killedBy: 'cancel' });
+    }
   });
 
   it('shell.exec turns a cancellation into a failure, so runTool records it as cancelled', async () => {
