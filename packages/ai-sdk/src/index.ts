@@ -9,7 +9,8 @@ import {
   type AuthorizationState,
   type ReportErrorHandler,
 } from '@airlock/sdk';
-import type { ContentPart, Tool, ToolApprovalResponse, ToolApprovalStatus, ToolSet } from 'ai';
+import { asSchema, TypeValidationError } from 'ai';
+import type { ContentPart, ModelMessage, Tool, ToolApprovalResponse, ToolApprovalStatus, ToolSet } from 'ai';
 
 export { AirlockReportError, type ReportErrorHandler } from '@airlock/sdk';
 
@@ -21,7 +22,10 @@ type ModelOutput = Awaited<ReturnType<NonNullable<Tool['toModelOutput']>>>;
 export interface AirlockApprovalsOptions {
   /** A REST client with the agent's key (`Airlock.connect({ url, apiKey })`). */
   airlock: Airlock;
-  /** The AI SDK tool names Airlock decides, each mapped to its Airlock tool name (`{ refund: 'payments.refund' }`). Others run as usual. */
+  /**
+   * The AI SDK tool names Airlock decides, each mapped to its Airlock tool name (`{ refund: 'payments.refund' }`).
+   * Others run as usual: `toolApproval` answers for them what their own `needsApproval` says.
+   */
   tools: Record<string, string>;
   /** How long one approval check waits for Airlock before reporting the call as pending (default 2 s, at most 30 s). */
   waitMs?: number;
@@ -46,6 +50,18 @@ interface ToolCallLike {
   input: unknown;
 }
 
+/** What the AI SDK gives a generic `toolApproval` function (its GenericToolApprovalFunction), for any tool set. */
+interface ApprovalRequest {
+  toolCall: ToolCallLike;
+  /** The tools the SDK runs this call with: an approved call runs `tools[toolCall.toolName].execute`. */
+  tools: ToolSet | undefined;
+  toolsContext: unknown;
+  /** The messages sent to the model for the step that made the call. */
+  messages: ModelMessage[];
+}
+
+type AnyTool = ToolSet[string];
+
 /**
  * Airlock as the AI SDK's tool approval: each call of a mapped tool becomes one
  * gate-only Airlock action (policy, guardrails, budgets, approvals, audit), keyed
@@ -55,15 +71,18 @@ interface ToolCallLike {
  *   by policy or already approved → `approved`; denied, expired or cancelled →
  *   `denied` with the reason and the approver's feedback for the model; still
  *   waiting for a person → `user-approval` (the SDK returns a `tool-approval-request`).
+ *   A tool Airlock does not decide gets what its own `needsApproval` says. A mapped
+ *   tool that is not the one `tools(set)` returned fails the call with an error, before
+ *   Airlock is asked.
  * - `decide(content)`: waits for Airlock's decision on each pending request and
  *   returns the `tool-approval-response`s to append as a `tool` message.
  * - `tools(set)`: wraps the mapped tools' `execute` so they run with the arguments
  *   Airlock authorized (an approver may have edited them) and report the result (a report
  *   Airlock does not take goes to `onReportError`, never to the model); it refuses a mapping
- *   that names a tool the set does not have. After an edit the model reads, below the
- *   result, what changed (`editedArgsText`, through `toModelOutput`, in the process that
- *   ran the tool: stored model messages keep it, a UI message's stored output does not;
- *   see README.md).
+ *   that names a tool the set does not have, or one without `execute`. After an edit the
+ *   model reads, below the result, what changed (`editedArgsText`, through `toModelOutput`,
+ *   in the process that ran the tool: stored model messages keep it, a UI message's stored
+ *   output does not; see README.md).
  */
 export function airlockApprovals(options: AirlockApprovalsOptions) {
   refuseUnknownFields(options, ['airlock', 'tools', 'waitMs', 'rationale', 'onReportError'], 'options');
@@ -71,8 +90,16 @@ export function airlockApprovals(options: AirlockApprovalsOptions) {
   const onReportError = options.onReportError ?? logReportError;
   const waitMs = Math.min(Math.max(options.waitMs ?? 2_000, 0), 30_000);
 
+  // Own names only: a tool name comes from the model, and `constructor` must not find Object's.
+  const isGated = (toolName: string): boolean => Object.hasOwn(options.tools, toolName);
+
+  // The execute functions tools() made, not the tool objects: the SDK may copy a tool ({ ...tool, providerOptions }
+  // for a provider tool caller), keeping its execute, and the execute is what runs.
+  const gatedExecutes = new WeakSet<object>();
+  const runsThroughGate = (tool: AnyTool): boolean => tool.execute !== undefined && gatedExecutes.has(tool.execute);
+
   const authorize = async (call: ToolCallLike): Promise<string> => {
-    const tool = options.tools[call.toolName];
+    const tool = isGated(call.toolName) ? options.tools[call.toolName] : undefined;
     if (!tool) throw new Error(`${call.toolName} is not an Airlock tool`);
     const rationale = options.rationale?.(call.toolName, call.input) ?? `The model called ${call.toolName}.`;
     const { actionId } = await airlock.authorize({ tool, args: asArgs(call.input), idempotencyKey: `ai-sdk:${call.toolCallId}`, rationale });
@@ -80,15 +107,23 @@ export function airlockApprovals(options: AirlockApprovalsOptions) {
   };
 
   // Takes any tool set's call: assignable to GenericToolApprovalFunction for every `tools` the caller passes.
-  const toolApproval = async ({ toolCall }: { toolCall: ToolCallLike }): Promise<ToolApprovalStatus> => {
-    if (!(toolCall.toolName in options.tools)) return undefined;
+  // The SDK asks this function instead of each tool's own needsApproval, so the other tools get that answer here.
+  const toolApproval = async (request: ApprovalRequest): Promise<ToolApprovalStatus> => {
+    const { toolCall } = request;
+    if (!isGated(toolCall.toolName)) return ownApproval(request);
+    const tool = ownValue(request.tools, toolCall.toolName);
+    // Not a tool of this call: the SDK has nothing to run, so no Airlock action is asked for.
+    if (!tool) return { type: 'denied', reason: `${toolCall.toolName} is not one of the tools of this call` };
+    // An approval would run the tool's own execute: the model's arguments, not the ones Airlock authorized, with no
+    // claim and no report. A setup error, the same on every call: thrown, so the first call shows it.
+    if (!runsThroughGate(tool)) throw new Error(notWrappedText(toolCall.toolName));
     const actionId = await authorize(toolCall);
     return approvalStatus(await airlock.checkAuthorization(actionId, waitMs));
   };
 
   /** The responses for every pending Airlock approval in `content`, once a person (or the deadline) has decided. */
   const decide = async <T extends ToolSet>(content: readonly ContentPart<T>[]): Promise<ToolApprovalResponse[]> => {
-    const pending = content.filter((part) => part.type === 'tool-approval-request' && !part.isAutomatic && part.toolCall.toolName in options.tools);
+    const pending = content.filter((part) => part.type === 'tool-approval-request' && !part.isAutomatic && isGated(part.toolCall.toolName));
     return Promise.all(
       pending.map(async (part) => {
         if (part.type !== 'tool-approval-request') throw new Error('unreachable');
@@ -113,17 +148,13 @@ export function airlockApprovals(options: AirlockApprovalsOptions) {
   };
 
   const tools = <T extends ToolSet>(set: T): T => {
-    // A misspelled name would leave the tool it meant ungated: refused, not ignored.
-    const unknown = Object.keys(options.tools).filter((name) => !Object.hasOwn(set, name));
-    if (unknown.length > 0) {
-      throw new Error(`airlockApprovals: options.tools names ${unknown.join(', ')}, not in the tool set (its tools: ${Object.keys(set).join(', ') || 'none'})`);
-    }
+    refuseUngatable(Object.keys(options.tools), set);
     const wrapped: ToolSet = { ...set };
     for (const [name, original] of Object.entries(set)) {
       const execute = original.execute;
-      if (!(name in options.tools) || !execute) continue;
+      if (!isGated(name) || !execute) continue;
       const toModelOutput = original.toModelOutput;
-      wrapped[name] = {
+      const gated = {
         ...original,
         toModelOutput: async (result: { toolCallId: string; input: unknown; output: unknown }): Promise<ModelOutput> => {
           const shown = toModelOutput ? await toModelOutput(result) : defaultModelOutput(result.output);
@@ -166,11 +197,85 @@ export function airlockApprovals(options: AirlockApprovalsOptions) {
           return answer(outcome);
         },
       };
+      gatedExecutes.add(gated.execute);
+      wrapped[name] = gated;
     }
     return wrapped as T;
   };
 
   return { toolApproval, decide, tools };
+}
+
+/**
+ * A mapping the adapter cannot gate, refused rather than left ungated: a misspelled name would leave the tool it
+ * meant ungated, and a tool without `execute` (client-side, or run by the provider) would be called with the
+ * model's arguments, not the ones Airlock authorized, and nothing would report what ran.
+ */
+function refuseUngatable(gatedNames: string[], set: ToolSet): void {
+  const unknown = gatedNames.filter((name) => !Object.hasOwn(set, name));
+  if (unknown.length > 0) {
+    throw new Error(`airlockApprovals: options.tools names ${unknown.join(', ')}, not in the tool set (its tools: ${Object.keys(set).join(', ') || 'none'})`);
+  }
+  const unrun = gatedNames.filter((name) => !set[name]?.execute);
+  if (unrun.length > 0) {
+    throw new Error(
+      `airlockApprovals: options.tools names ${unrun.join(', ')}, without execute (a client-side or provider-executed tool): ` +
+        'Airlock gates a tool this process runs, with the arguments Airlock authorized; give it an execute or leave it out of options.tools',
+    );
+  }
+}
+
+function notWrappedText(toolName: string): string {
+  return (
+    `airlockApprovals: the ${toolName} tool the AI SDK would run was not wrapped by gate.tools(), so an approved call would ` +
+    "run with the model's arguments, not the ones Airlock authorized, and nothing would report it to Airlock: pass " +
+    'tools: gate.tools(yourTools) to generateText / streamText / the agent, with toolApproval: gate.toolApproval'
+  );
+}
+
+/**
+ * The AI SDK's answer for a tool when no generic approval function is given (ai 7's resolve-tool-approval.ts):
+ * the tool's own `needsApproval`, a boolean or a function of the input, call id, messages and tool context.
+ */
+async function ownApproval({ toolCall, tools, toolsContext, messages }: ApprovalRequest): Promise<ToolApprovalStatus> {
+  const tool = ownValue(tools, toolCall.toolName);
+  const needsApproval = tool?.needsApproval;
+  if (tool === undefined || needsApproval == null) return undefined;
+  const needed =
+    typeof needsApproval === 'function'
+      ? await needsApproval(toolCall.input, {
+          toolCallId: toolCall.toolCallId,
+          messages,
+          context: await toolContext(toolCall.toolName, tool, toolsContext),
+        })
+      : needsApproval;
+  return needed ? { type: 'user-approval' } : undefined;
+}
+
+/** The tool's context as the SDK hands it over: checked against its `contextSchema` when it has one (ai 7's validate-tool-context.ts). */
+async function toolContext(toolName: string, tool: AnyTool, toolsContext: unknown): Promise<unknown> {
+  const context = isRecord(toolsContext) ? ownValue(toolsContext, toolName) : undefined;
+  if (tool.contextSchema == null) return context;
+  const schema = asSchema(tool.contextSchema);
+  if (!schema.validate) return context;
+  const where = { field: 'tool context', entityName: toolName };
+  let result: Awaited<ReturnType<typeof schema.validate>>;
+  try {
+    result = await schema.validate(context);
+  } catch (cause) {
+    throw TypeValidationError.wrap({ value: context, cause, context: where });
+  }
+  if (!result.success) throw TypeValidationError.wrap({ value: context, cause: result.error, context: where });
+  return result.value;
+}
+
+/** Own properties only, as the SDK looks tools up: a model's tool name must not find `Object.prototype`'s members. */
+function ownValue<T>(record: Readonly<Record<string, T>> | undefined, key: string): T | undefined {
+  return record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
 }
 
 /** Airlock's state of a gate-only action as the AI SDK's approval status. */
