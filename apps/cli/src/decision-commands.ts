@@ -18,21 +18,24 @@ export async function decideCommand(
   actionId: string,
   options: { by: string; comment?: string; feedback?: string; argsHash?: string },
 ): Promise<string> {
-  return withTemporal(async (deps) => {
-    const operator = await cliOperator(deps.db, options.by);
-    const argsHash = await boundArgsHash(deps.db, actionId, options.argsHash);
-    const result = await decide(deps, operator, {
-      actionId,
-      decision,
-      argsHash,
-      ...(options.comment ? { comment: options.comment } : {}),
-      ...(options.feedback ? { feedback: options.feedback } : {}),
-    });
-    if (decision === 'deny') return `denied ${actionId}`;
-    return result.approvalStatus === 'approved'
-      ? `approved ${actionId} (${result.approvalsSoFar} of ${result.requiredApprovals}); it runs now`
-      : `approval recorded (${result.approvalsSoFar} of ${result.requiredApprovals})`;
-  });
+  return withTemporal(
+    async (deps) => {
+      const operator = await cliOperator(deps.db, options.by);
+      const argsHash = await boundArgsHash(deps.db, actionId, options.argsHash);
+      const result = await decide(deps, operator, {
+        actionId,
+        decision,
+        argsHash,
+        ...(options.comment ? { comment: options.comment } : {}),
+        ...(options.feedback ? { feedback: options.feedback } : {}),
+      });
+      if (decision === 'deny') return `denied ${actionId}`;
+      return result.approvalStatus === 'approved'
+        ? `approved ${actionId} (${result.approvalsSoFar} of ${result.requiredApprovals}); it runs now`
+        : `approval recorded (${result.approvalsSoFar} of ${result.requiredApprovals})`;
+    },
+    { actionId },
+  );
 }
 
 /**
@@ -62,13 +65,16 @@ async function openRoundHash(db: Db, actionId: string): Promise<string> {
 }
 
 export async function resolveCompensationCommand(actionId: string, options: { step: string; resolution: string; by: string; comment?: string }): Promise<string> {
-  return withTemporal(async (deps) => {
-    await resolveCompensation(deps, await cliOperator(deps.db, options.by), {
-      actionId,
-      step: Number(options.step),
-      resolution: options.resolution,
-      ...(options.comment ? { comment: options.comment } : {}),
-    });
-    return `step ${options.step} of ${actionId}: ${options.resolution === 'retry' ? 'compensation retried' : 'recorded as resolved by hand'}`;
-  });
+  return withTemporal(
+    async (deps) => {
+      await resolveCompensation(deps, await cliOperator(deps.db, options.by), {
+        actionId,
+        step: Number(options.step),
+        resolution: options.resolution,
+        ...(options.comment ? { comment: options.comment } : {}),
+      });
+      return `step ${options.step} of ${actionId}: ${options.resolution === 'retry' ? 'compensation retried' : 'recorded as resolved by hand'}`;
+    },
+    { actionId },
+  );
 }

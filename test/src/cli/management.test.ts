@@ -1,29 +1,18 @@
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
 import { refundRequest, submitAndWaitForApproval, waitForStatus } from '../support/actions.js';
-import { repoRoot } from '../support/binaries.js';
+import { runCli, type CliRun } from '../support/cli.js';
 import { useSeededHarness } from '../support/harness.js';
 
 // The management commands as a person types them (`npm run airlock -- ...`): each
 // operator command is one use case, so one audit row naming who did it; bad input
 // exits 1 with a message naming the option; the terminal inbox decides through the workflow.
 
-const exec = promisify(execFile);
 const h = useSeededHarness();
 
-async function airlock(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function airlock(...args: string[]): Promise<CliRun> {
   const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: h.database.url, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: 'default' };
   for (const name of ['AIRLOCK_PUBLIC_URL', 'AIRLOCK_PAYLOAD_KEYS', 'NODE_OPTIONS']) delete env[name];
-  try {
-    // node --import tsx, as the worker tests start the worker: one process per run, not tsx's two.
-    const { stdout, stderr } = await exec(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'apps/cli/src/main.ts'), ...args], { cwd: repoRoot, env });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+  return runCli(env, ...args);
 }
 
 async function lastSeq(): Promise<bigint> {

@@ -4,7 +4,9 @@ import { awaitOutcome, submitAction } from '@airlock/core/gateway';
 import { Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
+import { refundRequest, submitAndWaitForApproval } from '../support/actions.js';
+import { runCli } from '../support/cli.js';
 import { useSeededHarness } from '../support/harness.js';
 
 const SECRET = 'top-secret-4111';
@@ -104,6 +106,30 @@ describe('payload encryption on real Temporal', () => {
     }
     const bytes = Buffer.from(temporal.api.history.v1.History.encode(history).finish());
     expect(bytes.includes(SECRET)).toBe(false);
+  });
+
+  it('a CLI without the payload keys refuses to decide an encrypted action, sending nothing; with them it decides', { timeout: 300_000 }, async () => {
+    const { actionId, workflowId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ idempotencyKey: 'cli-keys' }));
+    const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: h.database.url, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: 'default' };
+    for (const name of ['AIRLOCK_PUBLIC_URL', 'AIRLOCK_PAYLOAD_KEYS', 'NODE_OPTIONS']) delete env[name];
+    const eventsBefore = (await h.client.workflow.getHandle(workflowId).fetchHistory()).events?.length;
+
+    const withoutKeys = await runCli(env, 'approve', actionId, '--by', 'alice', '--comment', 'checked in clear?');
+    expect(withoutKeys).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: `airlock: AIRLOCK_PAYLOAD_KEYS: the workers encrypt ${actionId}'s payloads, and this command has no keys: set the workers' AIRLOCK_PAYLOAD_KEYS here (nothing was sent)\n`,
+    });
+    // Nothing reached the workflow: no update in its history, and it still waits.
+    const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
+    expect(history.events?.length).toBe(eventsBefore);
+    expect(Buffer.from(temporal.api.history.v1.History.encode(history).finish()).includes('checked in clear?')).toBe(false);
+
+    const keys = [...keyring.keys].map(([id, bytes]) => `${id}:${Buffer.from(bytes).toString('base64')}`).join(',');
+    expect(await runCli({ ...env, AIRLOCK_PAYLOAD_KEYS: keys }, 'approve', actionId, '--by', 'alice')).toMatchObject({
+      code: 0,
+      stdout: `approved ${actionId} (1 of 1); it runs now\n`,
+    });
   });
 
   it('keeps histories readable after the key is rotated', async () => {
