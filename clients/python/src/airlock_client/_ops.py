@@ -17,7 +17,7 @@ from typing import Any, Generator, Iterable, TypeVar
 from pydantic import TypeAdapter
 
 from . import _core
-from .errors import AuthorizationTimeoutError, InvalidRequestError, is_transient
+from .errors import AirlockApiError, AuthorizationTimeoutError, InvalidRequestError, is_transient
 from .models import (
     PLAN_TOOL,
     ActionLiveStatus,
@@ -215,27 +215,68 @@ def _check_authorization(authorization: Any, what: str) -> None:
 
 
 #: How long a claim is sent again through network errors and 502/503/504, as the TypeScript SDK does.
-CLAIM_RETRY_S = 30.0
+RESEND_FOR_S = 30.0
+#: Unanswered claims a client remembers: enough for every call a process has in flight, bounded all the same.
+MAX_UNANSWERED_CLAIMS = 1_000
 
 
-def claim_run(action_id: str, authorization: Authorization, *, runner_id: str | None) -> Op[RunClaimed]:
-    """Claims the authorized run before the tool starts; a new random runner id unless ``runner_id`` is given. Sent
-    again through network errors and 502/503/504 for up to ``CLAIM_RETRY_S`` with the same runner id: a claim whose
-    answer was lost is then answered again, where a new id would be refused as another runner's (and the tool never
-    run)."""
-    _check_authorization(authorization, "claim")
-    body = _core.body_of(RunClaimBody, dict(authorizationId=authorization.authorizationId, runnerId=runner_id if runner_id is not None else uuid.uuid4().hex))
-    deadline = time.monotonic() + CLAIM_RETRY_S
+def _resent(call: Call) -> Op[Any]:
+    """``call``'s answer, sent again through network errors and 502/503/504 for up to ``RESEND_FOR_S``; the error
+    that answered last once that time is up, or at once for any other."""
+    deadline = time.monotonic() + RESEND_FOR_S
     delay = FIRST_RETRY_DELAY_S
     while True:
         try:
-            claimed: RunClaimed = yield Call("POST", _core.action_path(action_id, "/claim"), _run_claimed, json=body)
-            return claimed
+            answered = yield call
+            return answered
         except Exception as error:
             if not is_transient(error) or time.monotonic() + delay > deadline:
                 raise
         yield Sleep(delay)
         delay = min(delay * 2, MAX_RETRY_DELAY_S)
+
+
+class UnansweredClaims:
+    """The runner ids of claims that got no answer (the claim raised, or was cut off, before the server answered it),
+    by action; one per client, as the TypeScript SDK's ``UnansweredClaims``. Such a claim may have been recorded with
+    its answer lost: claimed again under a new id it would be refused as another runner's (409 ``conflict``), the tool
+    never run, so the next claim of that action claims as the same runner. Bounded: past ``limit`` the oldest are
+    forgotten (their next claim uses a new id)."""
+
+    def __init__(self, limit: int = MAX_UNANSWERED_CLAIMS) -> None:
+        self._limit = limit
+        self._runner_ids: dict[str, str] = {}
+
+    def claim(self, action_id: str, authorization: Authorization, *, runner_id: str | None) -> Op[RunClaimed]:
+        """Claims the authorized run before the tool starts: as ``runner_id`` when given (the memory left as it is),
+        else as the runner of this action's unanswered claim, else as a new random runner. Sent again with the same id
+        through network errors and 502/503/504 for up to ``RESEND_FOR_S``. A remembered runner is taken out of the
+        memory while it is sent, so that two claims of one action at once (two tasks of an async client) are two
+        runners and only one of them runs the tool."""
+        _check_authorization(authorization, "claim")
+        runner = runner_id if runner_id is not None else self._runner_ids.get(action_id) or uuid.uuid4().hex
+        body = _core.body_of(RunClaimBody, dict(authorizationId=authorization.authorizationId, runnerId=runner))
+        if runner_id is None:
+            self._runner_ids.pop(action_id, None)
+        answered = False
+        try:
+            claimed: RunClaimed = yield from _resent(Call("POST", _core.action_path(action_id, "/claim"), _run_claimed, json=body))
+            answered = True
+            return claimed
+        except AirlockApiError as error:
+            # A 4xx answers this runner's claim (refused: another runner's, no longer usable, bad input); a 5xx or no
+            # answer does not.
+            answered = 400 <= error.status < 500
+            raise
+        finally:
+            # Also when the driver closes the operation cut off by an exception of its own (an asyncio cancellation).
+            if not answered:
+                self._remember(action_id, runner)
+
+    def _remember(self, action_id: str, runner_id: str) -> None:
+        self._runner_ids[action_id] = runner_id
+        while len(self._runner_ids) > self._limit:
+            del self._runner_ids[next(iter(self._runner_ids))]
 
 
 def report(action_id: str, authorization: Authorization, *, output: Any, error: str | None) -> Op[Any]:

@@ -82,6 +82,7 @@ class Airlock:
         self._headers = _core.headers(_core.check_api_key(api_key))
         self._poll_wait_ms = _core.clamp_wait_ms(poll_wait_ms)
         self._http = http or httpx.Client(timeout=_timeout(self._poll_wait_ms))
+        self._claims = _ops.UnansweredClaims()
 
     def __enter__(self) -> Airlock:
         return self
@@ -112,6 +113,8 @@ class Airlock:
                 step = op.send(_ops.Polled(body, _core.retry_after(response)) if step.polled else body)
         except StopIteration as done:
             return done.value
+        finally:
+            op.close()  # cut off by an exception of the driver's own (a cancellation): the operation's cleanup runs now
 
     # ---- actions the worker runs
 
@@ -167,10 +170,12 @@ class Airlock:
     def claim_run(self, action_id: str, authorization: Authorization, *, runner_id: str | None = None) -> RunClaimed:
         """Claims the authorized run before starting the tool, so that no other process runs it too. ``runner_id`` is a
         random id per run attempt (made here when not given), sent again with the same id through network errors and
-        502/503/504 for up to 30 s, so a claim whose answer was lost gets the same answer. Another runner's claim is an ``AirlockApiError`` 409 ``conflict``: do not run
-        the tool (it may have run there; its result shows in Airlock once reported). An authorization no longer usable
-        (expired, revoked, reported) is a 409 ``decision_rejected``."""
-        return self._drive(_ops.claim_run(action_id, authorization, runner_id=runner_id))
+        502/503/504 for up to 30 s, so a claim whose answer was lost gets the same answer. A claim that raised without
+        an answer (Airlock unreachable past 30 s, a 5xx) may have been recorded: this client claims that action again as
+        the same runner, so calling ``claim_run`` again is the retry. Another runner's claim is an ``AirlockApiError``
+        409 ``conflict``: do not run the tool (it may have run there; its result shows in Airlock once reported). An
+        authorization no longer usable (expired, revoked, reported) is a 409 ``decision_rejected``."""
+        return self._drive(self._claims.claim(action_id, authorization, runner_id=runner_id))
 
     def report(self, action_id: str, authorization: Authorization, *, output: Any = None, error: str | None = None) -> Outcome:
         """Reports the agent's own run with exactly the authorized arguments; ``error`` marks it failed. Idempotent.
@@ -190,6 +195,7 @@ class AsyncAirlock:
         self._headers = _core.headers(_core.check_api_key(api_key))
         self._poll_wait_ms = _core.clamp_wait_ms(poll_wait_ms)
         self._http = http or httpx.AsyncClient(timeout=_timeout(self._poll_wait_ms))
+        self._claims = _ops.UnansweredClaims()
 
     async def __aenter__(self) -> AsyncAirlock:
         return self
@@ -220,6 +226,8 @@ class AsyncAirlock:
                 step = op.send(_ops.Polled(body, _core.retry_after(response)) if step.polled else body)
         except StopIteration as done:
             return done.value
+        finally:
+            op.close()  # cut off by an exception of the driver's own (a cancellation): the operation's cleanup runs now
 
     async def start(self, tool: str, args: dict[str, Any], *, idempotency_key: str, rationale: str | None = None, requested_by: str | None = None, signals: dict[str, Any] | None = None, agent_id: str | None = None) -> AsyncActionHandle:
         submitted = await self._drive(_ops.submit(tool, args, idempotency_key=idempotency_key, rationale=rationale, requested_by=requested_by, signals=signals, agent_id=agent_id))
@@ -259,7 +267,7 @@ class AsyncAirlock:
         return await self._drive(_ops.await_authorization(action_id, poll_wait_ms=self._poll_wait_ms, timeout=timeout, agent_id=agent_id))
 
     async def claim_run(self, action_id: str, authorization: Authorization, *, runner_id: str | None = None) -> RunClaimed:
-        return await self._drive(_ops.claim_run(action_id, authorization, runner_id=runner_id))
+        return await self._drive(self._claims.claim(action_id, authorization, runner_id=runner_id))
 
     async def report(self, action_id: str, authorization: Authorization, *, output: Any = None, error: str | None = None) -> Outcome:
         return await self._drive(_ops.report(action_id, authorization, output=output, error=error))
