@@ -16,7 +16,7 @@ import types
 import httpx
 import pytest
 
-from airlock_client import AirlockApiError, Airlock, AsyncAirlock, Authorization, Executed
+from airlock_client import AirlockApiError, Airlock, AsyncAirlock, Authorization, Executed, Failed
 from airlock_client import _ops, client as client_module
 
 AUTHORIZATION = Authorization(
@@ -172,3 +172,60 @@ def test_unanswered_claims_are_bounded_the_oldest_forgotten(clock):
     sent = [next(op).json["runnerId"] for op in again]
     assert sent[0] != "runner-act-1"  # the oldest, forgotten past the bound: a new runner
     assert sent[1:] == ["runner-act-2", "runner-act-3"]
+
+
+class ReportServer:
+    """Takes a report as Airlock does (the same report again answers the recorded outcome), behind a gateway that
+    first answers ``failures`` (a response, or an exception raised: no answer) one after another."""
+
+    def __init__(self, *failures: httpx.Response | Exception) -> None:
+        self.failures = list(failures)
+        self.bodies: list[dict] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.bodies.append(json.loads(request.content))
+        if self.failures:
+            failure = self.failures.pop(0)
+            if isinstance(failure, Exception):
+                raise failure
+            return failure
+        body = self.bodies[-1]
+        if "error" in body:
+            return httpx.Response(200, json={"status": "failed", "actionId": "act-1", "error": body["error"]})
+        return httpx.Response(200, json={"status": "executed", "actionId": "act-1", "output": body["output"]})
+
+
+def transient_failures() -> tuple[httpx.Response | Exception, ...]:
+    return error(503, "unavailable", "Temporal did not answer in time; try again"), httpx.ReadError("connection reset"), error(502, "bad_gateway", "bad gateway"), error(504, "unavailable", "gateway timeout")
+
+
+def test_a_report_is_sent_again_through_transient_errors_until_it_is_taken(clock):
+    server = ReportServer(*transient_failures())
+    with Airlock("http://airlock.test", api_key="alk_x", http=httpx.Client(transport=httpx.MockTransport(server))) as airlock:
+        outcome = airlock.report("act-1", AUTHORIZATION, output={"refundId": "re_1"})
+    assert outcome == Executed(status="executed", actionId="act-1", output={"refundId": "re_1"})
+    assert len(server.bodies) == 5 and all(body == server.bodies[0] for body in server.bodies)
+
+
+async def test_the_async_client_sends_a_report_again_too(clock):
+    server = ReportServer(*transient_failures())
+    async with AsyncAirlock("http://airlock.test", api_key="alk_x", http=httpx.AsyncClient(transport=httpx.MockTransport(server))) as airlock:
+        outcome = await airlock.report("act-1", AUTHORIZATION, error="card declined")
+    assert outcome == Failed(status="failed", actionId="act-1", error="card declined")
+    assert [body["error"] for body in server.bodies] == ["card declined"] * 5
+
+
+def test_a_report_refused_is_not_sent_again_and_one_unanswered_for_30_s_is_given_up(clock):
+    refused = ReportServer(error(409, "decision_rejected", "the authorization expired"))
+    with Airlock("http://airlock.test", api_key="alk_x", http=httpx.Client(transport=httpx.MockTransport(refused))) as airlock:
+        with pytest.raises(AirlockApiError, match="the authorization expired"):
+            airlock.report("act-1", AUTHORIZATION, output={"refundId": "re_1"})
+    assert len(refused.bodies) == 1
+
+    down = ReportServer(*[httpx.ConnectError("refused")] * 1_000)
+    with Airlock("http://airlock.test", api_key="alk_x", http=httpx.Client(transport=httpx.MockTransport(down))) as airlock:
+        with pytest.raises(AirlockApiError) as unreachable:
+            airlock.report("act-1", AUTHORIZATION, output={"refundId": "re_1"})
+    assert unreachable.value.code == "unreachable"
+    assert 1 < len(down.bodies) < 1_000
+    assert clock.now <= _ops.RESEND_FOR_S

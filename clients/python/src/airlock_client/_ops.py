@@ -214,7 +214,7 @@ def _check_authorization(authorization: Any, what: str) -> None:
         raise InvalidRequestError(f"authorization: {message}", [("authorization", message)])
 
 
-#: How long a claim is sent again through network errors and 502/503/504, as the TypeScript SDK does.
+#: How long a claim or a report is sent again through network errors and 502/503/504, as the TypeScript SDK does.
 RESEND_FOR_S = 30.0
 #: Unanswered claims a client remembers: enough for every call a process has in flight, bounded all the same.
 MAX_UNANSWERED_CLAIMS = 1_000
@@ -280,12 +280,15 @@ class UnansweredClaims:
 
 
 def report(action_id: str, authorization: Authorization, *, output: Any, error: str | None) -> Op[Any]:
+    """Reports the tool's run, sent again through network errors and 502/503/504 for up to ``RESEND_FOR_S``: the
+    server takes the same report twice (answering with the recorded outcome), and one given up would leave the action
+    authorized until it expired, the run unrecorded."""
     _check_authorization(authorization, "report")
     if error is not None:
         body = _core.body_of(ReportFailed, dict(authorizationId=authorization.authorizationId, args=authorization.args, error=error or "the tool failed"))
     else:
         body = _succeeded_report(authorization, output)
-    return (yield Call("POST", _core.action_path(action_id, "/report"), outcome_adapter, json=body))
+    return (yield from _resent(Call("POST", _core.action_path(action_id, "/report"), outcome_adapter, json=body)))
 
 
 def _succeeded_report(authorization: Authorization, output: Any) -> dict[str, Any]:

@@ -178,8 +178,9 @@ class Airlock:
         return self._drive(self._claims.claim(action_id, authorization, runner_id=runner_id))
 
     def report(self, action_id: str, authorization: Authorization, *, output: Any = None, error: str | None = None) -> Outcome:
-        """Reports the agent's own run with exactly the authorized arguments; ``error`` marks it failed. Idempotent.
-        Never refused for what ``output`` holds: one with no JSON form is sent in the server's storable form."""
+        """Reports the agent's own run with exactly the authorized arguments; ``error`` marks it failed. Idempotent:
+        sent again through network errors and 502/503/504 for up to 30 s. Never refused for what ``output`` holds:
+        one with no JSON form is sent in the server's storable form."""
         return self._drive(_ops.report(action_id, authorization, output=output, error=error))
 
     def me(self) -> AgentSelf:
