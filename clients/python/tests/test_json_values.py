@@ -131,6 +131,28 @@ def test_a_long_output_text_is_cut_on_a_code_point_boundary_counted_as_the_serve
     assert int(marker.group(1)) == total - len(kept.encode("utf-16-le")) // 2
 
 
+def test_an_output_whose_json_would_not_fit_in_a_reports_body_goes_in_the_storable_form_and_one_that_fits_as_it_is():
+    """The report route reads at most 16 MiB: a larger body is refused with 413 and the run never recorded."""
+    bodies: list[dict] = []
+
+    def route(request: httpx.Request) -> httpx.Response:
+        if len(request.content) > 16 * 1024 * 1024:
+            return httpx.Response(413, json={"error": {"code": "payload_too_large", "message": "request body exceeds 16777216 bytes"}})
+        bodies.append(json.loads(request.content))
+        return httpx.Response(200, json={"status": "executed", "actionId": "act-1", "output": None})
+
+    # 170 strings of 100,000 characters: each within a string's limit, 17 MB of JSON together.
+    huge = [f"{i}".ljust(100_000, "x") for i in range(170)]
+    fits = [f"{i}".ljust(100_000, "x") for i in range(100)]
+    with Airlock("http://airlock.test", api_key="alk_x", http=httpx.Client(transport=httpx.MockTransport(route))) as airlock:
+        assert isinstance(airlock.report("act-1", GRANTED, output=huge), Executed)
+        assert isinstance(airlock.report("act-1", GRANTED, output=fits), Executed)
+    too_large, as_it_is = (body["output"] for body in bodies)
+    assert (too_large["airlock"], too_large["problem"]) == ("output not storable as sent", "output: JSON of 17000511 bytes, more than a report carries (14680064)")
+    assert too_large["json"].startswith('["0xxx') and too_large["json"].endswith(" of 17000511 characters]")
+    assert as_it_is == fits
+
+
 def test_a_lone_surrogate_in_an_output_or_error_is_sent_not_a_unicode_error(reports):
     """``surrogateescape`` decoding (file names, a subprocess's bytes) leaves lone surrogates, which UTF-8 cannot carry."""
     airlock, bodies = reports

@@ -89,6 +89,12 @@ REPORT_OUTPUT_JSON_MAX_LENGTH = 128 * 1024
 """The most characters (UTF-16 code units, as the server counts) of an unstorable output's JSON text: one stored string."""
 PROBLEM_MAX_LENGTH = 1_000
 """The most characters of an unstorable output's problem the server keeps."""
+REPORT_BODY_MAX_BYTES = 16 * 1024 * 1024
+"""The most bytes of a report's body the server reads (``REPORT_BODY_MAX_BYTES`` in ``@airlock/core/report-storage``);
+a larger one is refused with 413 and the run never recorded."""
+MAX_SENT_OUTPUT_BYTES = REPORT_BODY_MAX_BYTES - 2 * 1024 * 1024
+"""The most bytes of JSON an output is sent as: the authorized arguments beside it in the report's body may take up to
+about 1 MiB (a request body's bound). The TypeScript SDK's is the same."""
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -153,6 +159,13 @@ def _json_text(output: Any) -> str:
             return json.dumps(repr(output), ensure_ascii=False)
         except (RecursionError, ValueError, TypeError):
             return json.dumps(f"<{type(output).__name__}>")
+
+
+def too_large_to_send(written: Any) -> str | None:
+    """Why an output, written as JSON (``model_dump(mode="json")``), would not fit in a report's body, or None. The
+    TypeScript SDK's words: ``output: JSON of 17000511 bytes, more than a report carries (14680064)``."""
+    sent = len(json_body(written))
+    return f"output: JSON of {sent} bytes, more than a report carries ({MAX_SENT_OUTPUT_BYTES})" if sent > MAX_SENT_OUTPUT_BYTES else None
 
 
 def unstorable_output(output: Any, problem: str) -> dict[str, str]:

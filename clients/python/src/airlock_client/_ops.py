@@ -296,14 +296,19 @@ def _succeeded_report(authorization: Authorization, output: Any) -> dict[str, An
     leave the action authorized until it expired as not used (its budget released) and the agent free to run the tool
     again. An output with a JSON form goes in it; one without (NaN, Infinity, an object with no JSON form, a cycle, a
     nesting pydantic cannot write) goes in the server's storable form (``_core.unstorable_output``), naming the first
-    problem as the server and the TypeScript SDK do (``output.took: must be a finite number``)."""
+    problem as the server and the TypeScript SDK do (``output.took: must be a finite number``); so does one whose JSON
+    would not fit in the report's body (``_core.too_large_to_send``: the server would refuse the report with 413)."""
     fields = dict(authorizationId=authorization.authorizationId, args=authorization.args)
     try:
         issues = _core.json_issues(output, "output")
-        if not issues:
-            return ReportSucceeded(**fields, output=output).model_dump(mode="json")
-        path, message = issues[0]
-        problem = f"{path}: {message}"
+        if issues:
+            path, message = issues[0]
+            problem = f"{path}: {message}"
+        else:
+            body = ReportSucceeded(**fields, output=output).model_dump(mode="json")
+            problem = _core.too_large_to_send(body["output"])
+            if problem is None:
+                return body
     except (RecursionError, ValueError) as error:  # PydanticSerializationError is a ValueError
         problem = f"output: must be JSON: writing it failed ({type(error).__name__}: {error})"
     return ReportSucceeded(**fields, output=_core.unstorable_output(output, problem)).model_dump(mode="json")
