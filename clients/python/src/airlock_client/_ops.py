@@ -68,6 +68,8 @@ class Call:
     """Sent beside the client's own (the agent header)."""
     polled: bool = False
     """A poll of a wait: the driver sends back ``Polled`` (the value and the answer's Retry-After)."""
+    wait_ms: int | None = None
+    """A long poll's ``waitMs``, the server's to hold the answer that long: the driver waits that much longer for it."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,12 @@ def cancel(action_id: str) -> Op[CancelResult]:
     return cancelled
 
 
+def _long_poll(path: str, answer: TypeAdapter[Any], wait_ms: float, *, headers: dict[str, str] | None = None, polled: bool = False) -> Call:
+    """A GET the server may hold up to ``wait_ms`` (whole milliseconds, at most ``MAX_WAIT_MS``) before it answers."""
+    whole_ms = _core.clamp_wait_ms(wait_ms)
+    return Call("GET", path, answer, params={"waitMs": whole_ms}, headers=headers, polled=polled, wait_ms=whole_ms)
+
+
 def _poll_wait_ms(poll_wait_ms: int, deadline: float | None) -> int:
     """A long poll holds no longer than the time left before the caller's deadline."""
     return poll_wait_ms if deadline is None else _core.clamp_wait_ms(min(poll_wait_ms, (deadline - time.monotonic()) * 1000))
@@ -150,7 +158,7 @@ def wait(action_id: str, *, poll_wait_ms: int, timeout: float | None) -> Op[Any]
     deadline = None if timeout is None else time.monotonic() + timeout
     delay = FIRST_RETRY_DELAY_S
     while True:
-        call = Call("GET", _core.action_path(action_id, "/outcome"), outcome_answer_adapter, params={"waitMs": _poll_wait_ms(poll_wait_ms, deadline)}, polled=True)
+        call = _long_poll(_core.action_path(action_id, "/outcome"), outcome_answer_adapter, _poll_wait_ms(poll_wait_ms, deadline), polled=True)
         done, answered, delay = yield from _poll(call, deadline, PendingOutcome, delay)
         if done:
             return answered
@@ -170,7 +178,7 @@ def authorize(tool: str, args: dict[str, Any], *, idempotency_key: str, rational
 
 
 def _authorization_call(action_id: str, wait_ms: float, agent_id: str | None, *, polled: bool = False) -> Call:
-    return Call("GET", _core.action_path(action_id, "/authorization"), authorization_adapter, params={"waitMs": _core.clamp_wait_ms(wait_ms)}, headers=_core.agent_headers(agent_id), polled=polled)
+    return _long_poll(_core.action_path(action_id, "/authorization"), authorization_adapter, wait_ms, headers=_core.agent_headers(agent_id), polled=polled)
 
 
 def authorization(action_id: str, *, wait_ms: int, agent_id: str | None = None) -> Op[Any]:

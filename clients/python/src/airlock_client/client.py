@@ -23,9 +23,23 @@ AuthState = Any  # Authorization | PendingAuthorization | an outcome (see models
 DEFAULT_POLL_WAIT_MS = 20_000
 
 
+LONG_POLL_MARGIN_S = 15.0
+"""How much longer than its ``waitMs`` a long poll's answer is waited for: the server's own work and the network."""
+
+
 def _timeout(poll_wait_ms: int) -> httpx.Timeout:
     # A long poll holds the connection up to poll_wait_ms: reads may take that long and more.
-    return httpx.Timeout(10.0, read=poll_wait_ms / 1000 + 15)
+    return httpx.Timeout(10.0, read=poll_wait_ms / 1000 + LONG_POLL_MARGIN_S)
+
+
+def _request_timeout(client: httpx.Timeout, step: _ops.Call) -> httpx.Timeout:
+    """The client's timeouts, with a long poll's read at least its own ``waitMs`` plus ``LONG_POLL_MARGIN_S``: a
+    wait asked for longer than the client's read timeout (``authorization(wait_ms=20_000)`` on a client made with
+    ``poll_wait_ms=0``, or an ``http`` client of the caller's) would otherwise time out and read as unreachable."""
+    if step.wait_ms is None or client.read is None:
+        return client
+    read = max(client.read, step.wait_ms / 1000 + LONG_POLL_MARGIN_S)
+    return httpx.Timeout(connect=client.connect, read=read, write=client.write, pool=client.pool)
 
 
 @dataclass(frozen=True)
@@ -102,7 +116,7 @@ class Airlock:
                     step = op.send(None)
                     continue
                 try:
-                    response = self._http.request(step.method, f"{self._base}{step.path}", headers={**self._headers, **_core.content_headers(step.json), **(step.headers or {})}, content=_core.content(step.json), params=step.params)
+                    response = self._http.request(step.method, f"{self._base}{step.path}", headers={**self._headers, **_core.content_headers(step.json), **(step.headers or {})}, content=_core.content(step.json), params=step.params, timeout=_request_timeout(self._http.timeout, step))
                     body = _core.read(response, step.answer)
                 except httpx.TransportError as error:  # handed to the operation, which retries what is transient
                     step = op.throw(_core.unreachable(self._base, step.method, step.path, error))
@@ -216,7 +230,7 @@ class AsyncAirlock:
                     step = op.send(None)
                     continue
                 try:
-                    response = await self._http.request(step.method, f"{self._base}{step.path}", headers={**self._headers, **_core.content_headers(step.json), **(step.headers or {})}, content=_core.content(step.json), params=step.params)
+                    response = await self._http.request(step.method, f"{self._base}{step.path}", headers={**self._headers, **_core.content_headers(step.json), **(step.headers or {})}, content=_core.content(step.json), params=step.params, timeout=_request_timeout(self._http.timeout, step))
                     body = _core.read(response, step.answer)
                 except httpx.TransportError as error:  # handed to the operation, which retries what is transient
                     step = op.throw(_core.unreachable(self._base, step.method, step.path, error))
