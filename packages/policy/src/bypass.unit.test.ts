@@ -221,3 +221,44 @@ rules:
     expect(classify(quorum, 'x.y', {})).toMatchObject({ tier: 'critical', approval: { requiredApprovals: 2, denyEndsIt: true, timeoutOutcome: 'deny' } });
   });
 });
+
+// A condition over a `dyn` value (`args.force`) passes the type check; only `true` counted as a match, so a deny rule
+// denied `force: true` and let `force: "true"` or `force: 1` through: "no rule matched", default allow.
+describe('a condition that gives no boolean', () => {
+  const policy = compilePolicy(
+    `apiVersion: airlock/v1
+defaults: { unmatched: allow }
+rules:
+  - { id: forced, tools: [ops.deploy], when: args.force, tier: critical, outcome: deny, reason: forced deploys are refused }
+  - { id: quiet, tools: [ops.deploy], when: args.quiet, tier: low, outcome: allow, reason: quiet deploys pass }
+`,
+    'policies/dyn.yaml',
+  );
+
+  it.each([
+    ['true', 'a string'],
+    [1, 'a double'],
+    [null, 'null'],
+    [[true], 'a list'],
+    [{ on: true }, 'a map'],
+  ])('a deny rule fails closed on force %j (%s)', (force, kind) => {
+    const result = classify(policy, 'ops.deploy', { force });
+    expect(result).toMatchObject({ decision: 'deny', tier: 'critical', matchedRules: ['forced'] });
+    expect(result.reasons[0]).toBe(`forced: forced deploys are refused (condition could not be evaluated: the result is ${kind}, not a bool; failing closed)`);
+  });
+
+  it('a boolean decides as before; a permissive rule that gives no boolean does not match', () => {
+    expect(classify(policy, 'ops.deploy', { force: true })).toMatchObject({ decision: 'deny', matchedRules: ['forced'] });
+    expect(classify(policy, 'ops.deploy', { force: false, quiet: true })).toMatchObject({ decision: 'allow', matchedRules: ['quiet'] });
+    expect(classify(policy, 'ops.deploy', { force: false, quiet: 'true' })).toMatchObject({ decision: 'allow', matchedRules: [] });
+  });
+
+  it('a standing approval condition that gives no boolean throws, so it grants nothing', () => {
+    const problems: PolicyProblem[] = [];
+    const condition = compileCondition(createPolicyEnvironment(), 'args.ok', 'condition', undefined, problems);
+    expect(problems).toEqual([]);
+    const ctx = (ok: unknown) => ({ tool: 'x.y', args: { ok }, agent: { id: 'a', team: 't', owner: null }, rationale: '', result: {} });
+    expect(condition(ctx(true))).toBe(true);
+    expect(() => condition(ctx('true'))).toThrow('the result is a string, not a bool');
+  });
+});

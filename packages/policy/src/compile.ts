@@ -12,7 +12,7 @@ export interface CompiledRule extends Rule {
   matchesTool(tool: string): boolean;
   /** The recorded fields `when` reads (field-reads.ts): what a backtest over redacted records must know. */
   reads: string[];
-  /** Evaluates `when`; throws on evaluation errors (the caller decides how to fail closed). */
+  /** Evaluates `when`; throws on evaluation errors, a result that is not a boolean among them (the caller decides how to fail closed). */
   condition(ctx: PolicyContext): boolean;
 }
 
@@ -91,7 +91,25 @@ export function compileCondition(env: Environment, expression: string, path: str
     return () => false;
   }
   const program = env.parse(expression);
-  return (ctx) => program(ctx) === true;
+  return (ctx) => booleanResult(program(ctx));
+}
+
+/**
+ * A `dyn` expression (`args.force`) passes the type check, so its value is only known at evaluation. Anything but a
+ * boolean is an evaluation error: a restrictive rule then fails closed. Counting only `true` as a match let `"true"`
+ * or `1` skip a deny rule. The value is not quoted: reasons are stored and shown, and it is the agent's.
+ */
+function booleanResult(value: unknown): boolean {
+  if (typeof value !== 'boolean') throw new Error(`the result is ${celTypeOf(value)}, not a bool`);
+  return value;
+}
+
+function celTypeOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (value instanceof Map || (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype)) return 'a map';
+  const scalar: Partial<Record<string, string>> = { string: 'a string', bigint: 'an int', number: 'a double' };
+  return scalar[typeof value] ?? 'a value of another type';
 }
 
 function zodProblems(error: z.ZodError, raw: unknown): PolicyProblem[] {
