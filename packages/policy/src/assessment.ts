@@ -1,9 +1,9 @@
 import type { Classification } from '@airlock/core/action';
 import { formatZodError } from '@airlock/core/errors';
 import { checkJsonLimits } from '@airlock/core/json-limits';
-import { PLAN_TOOL, type PlanStepView } from '@airlock/core/plan';
+import { PLAN_TOOL, type PlanStep, type PlanStepView } from '@airlock/core/plan';
 import type { RiskTier } from '@airlock/core/risk';
-import { redact, redactText, scanForInjection } from '@airlock/guardrails';
+import { redact, redactText, scanForInjection, scanText, type InjectionFinding, type SensitiveFinding } from '@airlock/guardrails';
 import type { z } from 'zod';
 import type { CompiledPolicy } from './compile.js';
 import { escalateToApproval, evaluatePolicy } from './evaluate.js';
@@ -82,8 +82,7 @@ export function assessRequest(policy: CompiledPolicy, request: AssessedRequest, 
 function assessTool(policy: CompiledPolicy, request: AssessedRequest, agent: AssessedAgent, tools: AssessedTools, root = 'args'): Assessment {
   const tool = tools.get(request.tool);
   const redaction = redact(request.args, { root });
-  const guardrailFlags = redaction.findings.map((f) => `sensitive data (${f.kind}) ${f.key ? 'in the field name at' : 'at'} ${f.path} redacted`);
-  const base = { redactedArgs: redaction.value, guardrailFlags, injectionSuspected: false };
+  const base = { redactedArgs: redaction.value, guardrailFlags: sensitiveDataFlags(redaction.findings), injectionSuspected: false };
 
   if (tool) {
     const parsed = tool.args.safeParse(request.args);
@@ -97,7 +96,7 @@ function assessTool(policy: CompiledPolicy, request: AssessedRequest, agent: Ass
       return { ...base, classification: denied, invalidInput: 'arguments' };
     }
   }
-  let classification = evaluatePolicy(policy, {
+  const classification = evaluatePolicy(policy, {
     tool: request.tool,
     // A gate-only action's tool lives with the agent: policy and least privilege still apply.
     toolKnown: tool !== undefined || request.execution === 'agent',
@@ -107,22 +106,56 @@ function assessTool(policy: CompiledPolicy, request: AssessedRequest, agent: Ass
     signals: request.signals,
   });
   const injection = scanForInjection({ rationale: request.rationale, args: request.args });
-  for (const finding of injection) {
+  const escalated = escalateForInjection(policy, classification, injection);
+  return { ...base, classification: escalated.classification, guardrailFlags: [...base.guardrailFlags, ...escalated.flags], injectionSuspected: injection.length > 0 };
+}
+
+function sensitiveDataFlags(findings: readonly SensitiveFinding[]): string[] {
+  return findings.map((f) => `sensitive data (${f.kind}) ${f.key ? 'in the field name at' : 'at'} ${f.path} redacted`);
+}
+
+/** Each possible injection asks a person to look (critical when it is high severity), and is flagged. */
+function escalateForInjection(policy: CompiledPolicy, classification: Classification, findings: readonly InjectionFinding[]): { classification: Classification; flags: string[] } {
+  let escalated = classification;
+  const flags: string[] = [];
+  for (const finding of findings) {
     const tier: RiskTier = finding.severity === 'high' ? 'critical' : 'high';
     const field = storable(finding.field);
-    classification = escalateToApproval(policy, classification, tier, `guardrail: possible prompt injection in ${field} (${finding.reason})`);
-    guardrailFlags.push(`possible prompt injection in ${field}: ${finding.reason}`);
+    escalated = escalateToApproval(policy, escalated, tier, `guardrail: possible prompt injection in ${field} (${finding.reason})`);
+    flags.push(`possible prompt injection in ${field}: ${finding.reason}`);
   }
-  return { ...base, classification, injectionSuspected: injection.length > 0 };
+  return { classification: escalated, flags };
+}
+
+/** A plan step assessed as its tool alone, plus the step's own text. */
+interface StepAssessment extends Assessment {
+  /** The step's tool as written and its description, redacted: what is stored and shown. */
+  shownStep: { tool: string; description?: string };
+}
+
+/**
+ * A plan step: its tool's assessment, and the step's own text (its tool as written and its description, agent-written
+ * free text that approvers read in the plan) redacted and scanned for injection like the arguments. The description
+ * was stored and shown raw, and an instruction in it reached approvers unflagged. Reasons quote the tool as written.
+ */
+function assessPlanStep(policy: CompiledPolicy, request: AssessedRequest, agent: AssessedAgent, tools: AssessedTools, step: PlanStep, index: number): StepAssessment {
+  const root = `args.steps[${index}]`;
+  const assessed = assessTool(policy, { ...request, tool: step.tool, args: step.args }, agent, tools, `${root}.args`);
+  const text = { tool: step.tool, ...(step.description !== undefined ? { description: step.description } : {}) };
+  const redaction = redact(text, { root });
+  const injection = Object.entries(text).flatMap(([key, value]) => scanText(value).map((finding) => ({ ...finding, field: `${root}.${key}` })));
+  const escalated = escalateForInjection(policy, assessed.classification, injection);
+  return {
+    ...assessed,
+    classification: { ...escalated.classification, reasons: escalated.classification.reasons.map(storable) },
+    guardrailFlags: [...assessed.guardrailFlags, ...sensitiveDataFlags(redaction.findings), ...escalated.flags],
+    injectionSuspected: assessed.injectionSuspected || injection.length > 0,
+    shownStep: redaction.value,
+  };
 }
 
 function assessPlan(policy: CompiledPolicy, request: AssessedRequest, agent: AssessedAgent, tools: AssessedTools, options: AssessOptions): Assessment {
-  const classified = classifyPlan(
-    policy,
-    request.args,
-    (step, index) => assessTool(policy, { ...request, tool: step.tool, args: step.args }, agent, tools, `args.steps[${index}].args`),
-    options.reversible,
-  );
+  const classified = classifyPlan(policy, request.args, (step, index) => assessPlanStep(policy, request, agent, tools, step, index), options.reversible);
   if (!classified.ok) {
     const redaction = redact(request.args, { root: 'args' });
     return {
@@ -133,10 +166,12 @@ function assessPlan(policy: CompiledPolicy, request: AssessedRequest, agent: Ass
       invalidInput: 'plan',
     };
   }
-  const { steps, classification } = classified.plan;
-  const plan: PlanStepView[] = steps.map(({ step, assessed, reversible }) => ({
-    tool: step.tool,
-    ...(step.description ? { description: step.description } : {}),
+  const { steps } = classified.plan;
+  // Its reasons name each step by its tool as written.
+  const classification = { ...classified.plan.classification, reasons: classified.plan.classification.reasons.map(storable) };
+  const plan: PlanStepView[] = steps.map(({ assessed, reversible }) => ({
+    tool: assessed.shownStep.tool,
+    ...(assessed.shownStep.description ? { description: assessed.shownStep.description } : {}),
     decision: assessed.classification.decision,
     tier: assessed.classification.tier,
     reversible: reversible === true,
@@ -145,13 +180,18 @@ function assessPlan(policy: CompiledPolicy, request: AssessedRequest, agent: Ass
   const invalidStep = steps.find(({ assessed }) => assessed.invalidInput !== undefined);
   return {
     classification,
-    redactedArgs: { steps: steps.map(({ step, assessed }) => ({ ...step, args: assessed.redactedArgs })) },
+    redactedArgs: { steps: steps.map(({ assessed }) => storedStep(assessed)) },
     guardrailFlags: [...new Set(steps.flatMap(({ assessed }) => assessed.guardrailFlags))],
     injectionSuspected: steps.some(({ assessed }) => assessed.injectionSuspected),
     plan,
     stepClassifications: steps.map(({ assessed }) => assessed.classification),
     ...(invalidStep ? { invalidInput: 'arguments' as const } : {}),
   };
+}
+
+/** A plan step as stored: its arguments, tool and description redacted, in the step's own key order. */
+function storedStep({ shownStep, redactedArgs }: StepAssessment): PlanStep {
+  return { tool: shownStep.tool, args: redactedArgs, ...(shownStep.description !== undefined ? { description: shownStep.description } : {}) };
 }
 
 /**
