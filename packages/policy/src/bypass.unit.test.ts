@@ -262,3 +262,37 @@ rules:
     expect(() => condition(ctx('true'))).toThrow('the result is a string, not a bool');
   });
 });
+
+// CEL's messages quote the value that failed, the agent's: the reason (stored in risk_reasons, shown in the console,
+// REST and Slack) carried an email address or a card number the arguments had redacted.
+describe('a condition error quoting an argument', () => {
+  const policy = loadPolicyFile(DEFAULT_POLICY_FILE);
+
+  it('is redacted in the reason, which still says why', () => {
+    const result = classify(policy, 'payments.refund', { paymentId: 'p', amount: 'dana@example.test 4111 1111 1111 1111', currency: 'USD', reason: 'r' });
+    expect(result.decision).toBe('require_approval');
+    const reasons = result.reasons.join('\n');
+    expect(reasons).not.toContain('dana@example.test');
+    expect(reasons).not.toContain('4111');
+    expect(result.reasons[0]).toMatch(/condition could not be evaluated: cents\(\): "\[REDACTED:email\] \[REDACTED:card\]" is not an unsigned decimal amount; failing closed/);
+  });
+
+  it('a duration or a regular expression read from the arguments is redacted too', () => {
+    const checks = compilePolicy(
+      `apiVersion: airlock/v1
+defaults: { unmatched: allow }
+rules:
+  - { id: wait, tools: [x.y], when: 'duration(args.wait) > duration("1h")', tier: high, outcome: require_approval, reason: long waits }
+  - { id: shape, tools: [x.y], when: 'args.name.matches(args.pattern)', tier: high, outcome: deny, reason: shaped names }
+`,
+      'policies/errors.yaml',
+    );
+    const result = classify(checks, 'x.y', { wait: 'dana@example.test', name: 'n', pattern: '(dana@example.test' });
+    expect(result.decision).toBe('deny');
+    expect(result.reasons.join('\n')).not.toContain('dana@example.test');
+    expect(result.reasons).toEqual([
+      'shape: shaped names (condition could not be evaluated: Invalid regular expression: ([REDACTED:email]; failing closed)',
+      'wait: long waits (condition could not be evaluated: Invalid duration string: [REDACTED:email]; failing closed)',
+    ]);
+  });
+});

@@ -1,4 +1,5 @@
 import { maxTier, type ApprovalRequirement, type Classification, type RiskTier } from '@airlock/core';
+import { redactText } from '@airlock/guardrails';
 import { strictestApproval } from './approval-merge.js';
 import type { PolicyContext } from './cel.js';
 import { toolMatcher, type CompiledPolicy, type CompiledRule } from './compile.js';
@@ -81,8 +82,7 @@ export function evaluatePolicy(policy: CompiledPolicy, input: PolicyInput): Clas
     } catch (error) {
       // Fail closed: a restrictive rule that cannot be evaluated counts as matched.
       if (outcomeRank[rule.outcome] >= outcomeRank.require_approval) {
-        const message = error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : String(error);
-        matches.push({ rule, reason: `${rule.id}: ${rule.reason} (condition could not be evaluated: ${message}; failing closed)` });
+        matches.push({ rule, reason: `${rule.id}: ${rule.reason} (condition could not be evaluated: ${evaluationErrorText(error)}; failing closed)` });
       }
     }
   }
@@ -107,6 +107,15 @@ export function evaluatePolicy(policy: CompiledPolicy, input: PolicyInput): Clas
   if (classification.decision !== 'require_approval') return classification;
   const others = matches.filter((m) => m.rule !== winner && m.rule.outcome === 'require_approval').map((m) => approvalRequirement(policy, m.rule.approval));
   return { ...classification, approval: strictestApproval(classification.approval, others) };
+}
+
+/**
+ * An evaluation error as a reason quotes it: CEL's messages quote the value that failed (`cents(): "<amount>" is not…`,
+ * `Invalid duration string: <value>`, `No such key: <key>`), the agent's, and reasons are stored and shown as they are.
+ */
+function evaluationErrorText(error: unknown): string {
+  const message = error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : String(error);
+  return redactText(message).text;
 }
 
 function mostRestrictive(rules: CompiledRule[]): CompiledRule {
