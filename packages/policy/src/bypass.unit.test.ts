@@ -1,4 +1,5 @@
-import { classifyPlan, compileCondition, compilePolicy, createPolicyEnvironment, evaluatePolicy, type PolicyInput, type PolicyProblem } from '@airlock/policy';
+import { classifyPlan, compileCondition, compilePolicy, createPolicyEnvironment, escalateToApproval, evaluatePolicy, type PolicyInput, type PolicyProblem } from '@airlock/policy';
+import type { Classification } from '@airlock/core/action';
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from '@airlock/policy/files';
 import type { CompiledPolicy } from '@airlock/policy';
 import path from 'node:path';
@@ -294,5 +295,95 @@ rules:
       'shape: shaped names (condition could not be evaluated: Invalid regular expression: ([REDACTED:email]; failing closed)',
       'wait: long waits (condition could not be evaluated: Invalid duration string: [REDACTED:email]; failing closed)',
     ]);
+  });
+});
+
+// The merged requirement took the winning rule's escalation chain and deadline whole: beside `refunds` (finance
+// admins), `notes` (listed first, winning the tie) escalated to `support` after 5 minutes, so a support approver
+// could approve a refund the stricter rule keeps for finance admins.
+describe('a merged approval never widens who may decide, or when', () => {
+  const policy = compilePolicy(
+    `apiVersion: airlock/v1
+defaults:
+  budgetApproval: { role: admin, quorum: 2, deadline: 4h, timeout: deny }
+rules:
+  - id: notes
+    tools: [notes.write, payments.refund, ops.deploy]
+    tier: high
+    outcome: require_approval
+    reason: any approver; support steps in after 5 minutes
+    approval: { role: approver, deadline: 1h, timeout: deny, escalation: [{ after: 5m, to: support }, { after: 20m, to: "role:admin" }] }
+  - id: refunds
+    tools: [payments.refund]
+    tier: high
+    outcome: require_approval
+    reason: admins of finance only
+    approval: { role: admin, deadline: 2h, timeout: deny, group: finance }
+  - id: deploys
+    tools: [ops.deploy]
+    tier: high
+    outcome: require_approval
+    reason: admins, who may call in approvers after 10 minutes
+    approval: { role: admin, deadline: 1h, timeout: deny, escalation: [{ after: 10m, to: "role:approver" }] }
+  - id: lenient
+    tools: [notes.write]
+    when: has(args.lenient)
+    tier: high
+    outcome: require_approval
+    reason: approved when nobody decides in 3 hours
+    approval: { role: approver, deadline: 3h, timeout: approve }
+`,
+    'policies/chains.yaml',
+  );
+  const approvalOf = (c: Classification) => (c.decision === 'require_approval' ? c.approval : undefined);
+
+  it('drops the escalations that would let in people the stricter rule excludes', () => {
+    expect(approvalOf(classify(policy, 'payments.refund', {}))).toMatchObject({ approverRole: 'admin', approverGroup: 'finance', escalation: [] });
+  });
+
+  it('keeps the escalations every rule admits by then, earliest first, and the earliest deadline that denies', () => {
+    // notes admits approvers from the start, deploys from 10 minutes: deploys' step is admitted by both; notes' support
+    // step (5 minutes) is not admitted by deploys until 10 minutes; role:admin (20 minutes) is within both.
+    expect(approvalOf(classify(policy, 'ops.deploy', {}))).toMatchObject({
+      approverRole: 'admin',
+      timeoutOutcome: 'deny',
+      timeoutMs: 3_600_000,
+      escalation: [
+        { afterMs: 600_000, to: 'role:approver' },
+        { afterMs: 1_200_000, to: 'role:admin' },
+      ],
+    });
+    // refunds denies at 2 hours and notes at 1: past an hour, notes had denied it.
+    expect(approvalOf(classify(policy, 'payments.refund', {}))?.timeoutMs).toBe(3_600_000);
+  });
+
+  it('an approval given when nobody decides waits for the latest such deadline', () => {
+    const note = approvalOf(classify(policy, 'notes.write', { lenient: true }));
+    expect(note).toMatchObject({ timeoutOutcome: 'deny', timeoutMs: 3_600_000 });
+    const lenient = compilePolicy(
+      `apiVersion: airlock/v1
+rules:
+  - { id: a, tools: [x.y], tier: high, outcome: require_approval, reason: a, approval: { deadline: 1h, timeout: approve, escalation: [{ after: 2h, to: ops }] } }
+  - { id: b, tools: [x.y], tier: high, outcome: require_approval, reason: b, approval: { group: finance, deadline: 3h, timeout: escalate } }
+`,
+      'policies/lenient.yaml',
+    );
+    // At 1 hour a alone would approve; b neither approves nor calls in admins before 3 hours, nor lets `ops` decide.
+    expect(approvalOf(classify(lenient, 'x.y', {}))).toMatchObject({ approverGroup: 'finance', timeoutOutcome: 'escalate', timeoutMs: 3 * 3_600_000, escalation: [] });
+  });
+
+  it('a budget threshold or rate limit asking more of a rule that already requires approval is held too', () => {
+    const ruled = classify(policy, 'notes.write', {});
+    const raised = escalateToApproval(policy, ruled, 'medium', 'budget: over the approval threshold', policy.file.defaults.budgetApproval);
+    expect(approvalOf(raised)).toMatchObject({
+      approverRole: 'admin',
+      requiredApprovals: 2,
+      timeoutOutcome: 'deny',
+      timeoutMs: 3_600_000,
+      escalation: [{ afterMs: 1_200_000, to: 'role:admin' }],
+    });
+    expect(raised.reasons.at(-1)).toBe('budget: over the approval threshold');
+    const lenient = classify(policy, 'notes.write', { lenient: true });
+    expect(approvalOf(escalateToApproval(policy, lenient, 'medium', 'rate limit'))).toMatchObject({ timeoutOutcome: 'deny', requiredApprovals: 1 });
   });
 });

@@ -166,7 +166,10 @@ export function approvalRequirement(policy: CompiledPolicy, overrides: Partial<z
 /**
  * Raises a decision that let something through: at least `tier`, and a human
  * must approve. Deny stays deny. Used by guardrails, budgets and rate limits so
- * that nothing is silently passed or silently blocked.
+ * that nothing is silently passed or silently blocked. A decision that already
+ * asks for approval is held to `approval` too (`strictestApproval`): a rule's
+ * "one approver, approved at the deadline" no longer stood for a budget
+ * threshold's "two admins, denied at the deadline".
  */
 export function escalateToApproval(
   policy: CompiledPolicy,
@@ -178,7 +181,9 @@ export function escalateToApproval(
   const reasons = [...decision.reasons, reason];
   const raised = maxTier(decision.tier, tier);
   if (decision.decision === 'deny') return { ...decision, tier: raised, reasons };
-  if (decision.decision === 'require_approval') return { ...decision, tier: raised, reasons };
+  if (decision.decision === 'require_approval') {
+    return { ...decision, tier: raised, reasons, approval: strictestApproval(decision.approval, [approvalRequirement(policy, approval)]) };
+  }
   return {
     decision: 'require_approval',
     tier: raised,
