@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { Environment } from '@marcbachmann/cel-js';
+import { parse, type Environment } from '@marcbachmann/cel-js';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { createPolicyEnvironment, type PolicyContext } from './cel.js';
 import { plainZodIssue } from './zod-wording.js';
 import { PolicyError, type PolicyProblem } from './errors.js';
-import { fieldReads } from './field-reads.js';
+import { celNodes, fieldReads } from './field-reads.js';
 import { PolicyFile, type RateLimit, type Rule } from './schema.js';
 
 export interface CompiledRule extends Rule {
@@ -90,6 +90,11 @@ export function compileCondition(env: Environment, expression: string, path: str
     problems.push({ path, ruleId, message: `must be a boolean expression, but \`${expression}\` is ${checked.type}` });
     return () => false;
   }
+  const badPattern = invalidConstantPattern(expression);
+  if (badPattern) {
+    problems.push({ path, ruleId, column: badPattern.pos + 1, message: `${badPattern.message} in \`${expression}\`` });
+    return () => false;
+  }
   const program = env.parse(expression);
   return (ctx) => booleanResult(program(ctx));
 }
@@ -110,6 +115,24 @@ function celTypeOf(value: unknown): string {
   if (value instanceof Map || (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype)) return 'a map';
   const scalar: Partial<Record<string, string>> = { string: 'a string', bigint: 'an int', number: 'a double' };
   return scalar[typeof value] ?? 'a value of another type';
+}
+
+/**
+ * The first `x.matches('<literal>')` whose pattern does not compile. cel-js builds each pattern with `new RegExp` (no
+ * flags) at every call, so `matches('(rm')` passed the check and then failed on every request the rule saw.
+ */
+function invalidConstantPattern(expression: string): { pos: number; message: string } | undefined {
+  for (const node of celNodes(parse(expression).ast)) {
+    if (node.op !== 'rcall' || node.args[0] !== 'matches') continue;
+    const pattern = node.args[2][0];
+    if (pattern?.op !== 'value' || typeof pattern.args !== 'string') continue;
+    try {
+      new RegExp(pattern.args);
+    } catch (error) {
+      return { pos: pattern.pos, message: `matches(): ${error instanceof Error ? error.message : String(error)}` };
+    }
+  }
+  return undefined;
 }
 
 function zodProblems(error: z.ZodError, raw: unknown): PolicyProblem[] {

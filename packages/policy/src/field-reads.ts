@@ -49,6 +49,12 @@ function staticPath(node: ASTNode): string[] | null {
   }
 }
 
+/** Every node of an expression's tree, the root first. */
+export function* celNodes(node: ASTNode): Generator<ASTNode> {
+  yield node;
+  for (const child of children(node.args)) yield* celNodes(child);
+}
+
 function* children(args: unknown): Generator<ASTNode> {
   if (isNode(args)) {
     yield args;

@@ -113,6 +113,40 @@ describe('policy loading', () => {
     expect(compilePolicy(approval('{ deadline: 3650d }'), 'ok.yaml').rules[0]?.approval?.deadline).toBe(3_650 * 86_400_000);
   });
 
+  it('rejects approvers and escalation targets that can decide nothing, naming the field', () => {
+    // No channel lets a viewer decide, so a viewer "approver" kept a quorum reachable for ever; `role:admins` admitted no one.
+    const one = (block: string) =>
+      `apiVersion: airlock/v1\nrules:\n  - id: a\n    tools: [demo.echo]\n    tier: low\n    outcome: require_approval\n    reason: ok\n    approval: ${block}\n`;
+    expect(bad(one('{ role: viewer }'))).toBe('policies/bad.yaml: rules[0].approval.role (rule "a"): viewers cannot decide an approval: must be approver or admin');
+    expect(bad(one('{ role: owner }'))).toContain('rules[0].approval.role (rule "a"): must be one of approver, admin (got "owner")');
+    expect(bad(one('{ escalation: [{ after: 5m, to: "role:viewer" }] }'))).toContain(
+      'rules[0].approval.escalation[0].to (rule "a"): viewers cannot decide an approval: escalate to role:approver or role:admin',
+    );
+    expect(bad(one('{ escalation: [{ after: 5m, to: "role:admins" }] }'))).toContain(
+      'rules[0].approval.escalation[0].to (rule "a"): "role:admins" names no role: use role:approver or role:admin',
+    );
+    expect(bad('apiVersion: airlock/v1\ndefaults:\n  approval: { role: viewer }\n  budgetApproval: { escalation: [{ after: 1m, to: "role:" }] }\n')).toMatch(
+      /defaults\.approval\.role: viewers cannot decide.*defaults\.budgetApproval\.escalation\[0\]\.to: "role:" names no role/,
+    );
+    const fine = compilePolicy(
+      one('{ role: admin, escalation: [{ after: 5m, to: finance-leads }, { after: 10m, to: "role:approver" }, { after: 15m, to: "role:admin" }] }'),
+      'ok.yaml',
+    );
+    expect(fine.rules[0]?.approval?.escalation?.map((step) => step.to)).toEqual(['finance-leads', 'role:approver', 'role:admin']);
+  });
+
+  it('rejects a matches() pattern that does not compile, where it stands', () => {
+    // cel-js compiles the pattern at each call: `matches('(rm')` passed `policy check` and failed on every request.
+    expect(bad(rule('    when: "args.message.matches(\'(rm\')"\n'))).toBe(
+      'policies/bad.yaml: rules[1].when (rule "broken") column 22: matches(): Invalid regular expression: /(rm/: Unterminated group in `args.message.matches(\'(rm\')`',
+    );
+    expect(bad(rule('    when: "args.message.size() > 1 && args.message.matches(\'[a-\')"\n'))).toMatch(
+      /column 49: matches\(\): Invalid regular expression: \/\[a-\/: Unterminated character class/,
+    );
+    // A pattern read from the arguments is known only at evaluation; a restrictive rule fails closed on it.
+    expect(compilePolicy(rule('    when: "args.message.matches(args.pattern) || args.message.matches(\'^(a|b)+$\')"\n'), 'ok.yaml').rules).toHaveLength(2);
+  });
+
   it('keeps the previous policy active when a reload fails', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'airlock-policy-'));
     const file = path.join(dir, 'policy.yaml');

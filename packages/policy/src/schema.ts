@@ -1,5 +1,5 @@
 import { storedTextProblem } from '@airlock/core/json-limits';
-import { RiskTier, Role } from '@airlock/core/risk';
+import { RiskTier } from '@airlock/core/risk';
 import { z } from 'zod';
 import { Duration } from './duration.js';
 
@@ -17,16 +17,38 @@ const Text = () =>
 const Id = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes');
 const ToolPattern = z.string().regex(/^([a-z][a-z0-9_]*\.)*([a-z][a-z0-9_]*|\*)$|^\*$/, 'a tool name or a glob like "payments.*"');
 
+/**
+ * The roles that can decide an approval. No channel lets a viewer approve or deny, so a viewer counted as an
+ * approver kept a quorum "reachable" that no one could reach: the round waited for people who cannot answer.
+ */
+const DECIDING_ROLES = ['approver', 'admin'] as const;
+const ApproverRole = z.enum(DECIDING_ROLES, {
+  error: (issue) => (issue.input === 'viewer' ? 'viewers cannot decide an approval: must be approver or admin' : undefined),
+});
+
+/**
+ * An escalation step's `to`: an approver group, or `role:approver` / `role:admin`. Any other `role:` target admitted
+ * no one (`role:admins`) or only people who cannot decide (`role:viewer`), and passed `policy check`.
+ */
+const EscalationTarget = Text()
+  .min(1)
+  .superRefine((to, ctx) => {
+    if (!to.startsWith('role:')) return;
+    const role = to.slice('role:'.length);
+    if (role === 'viewer') ctx.addIssue({ code: 'custom', message: 'viewers cannot decide an approval: escalate to role:approver or role:admin' });
+    else if (!(DECIDING_ROLES as readonly string[]).includes(role)) ctx.addIssue({ code: 'custom', message: `"${to}" names no role: use role:approver or role:admin` });
+  });
+
 export const ApprovalSpec = z
   .object({
     group: Text().min(1).optional(),
-    role: Role.default('approver'),
+    role: ApproverRole.default('approver'),
     quorum: z.number().int().min(1).max(10).default(1),
     /** One deny ends the approval (default); if false, it is denied only when the quorum can no longer be reached. */
     denyEndsIt: z.boolean().default(true),
     deadline: Duration.prefault('1h'),
     escalation: z
-      .array(z.object({ after: Duration, to: Text().min(1) }).strict())
+      .array(z.object({ after: Duration, to: EscalationTarget }).strict())
       .max(5)
       .default([]),
     timeout: z.enum(['deny', 'approve', 'escalate', 'wait_forever']).default('deny'),
