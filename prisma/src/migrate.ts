@@ -3,18 +3,23 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { scriptAtomicity } from './migration-sql.js';
 
 /**
  * Applies prisma/migrations offline, keeping Prisma's `_prisma_migrations`
  * bookkeeping exactly (checksum = SHA-256 hex of migration.sql), so `prisma
- * migrate status|deploy` agree on a connected machine. Each migration runs in a
- * transaction; an advisory lock keeps two processes from migrating at once.
+ * migrate status|deploy` agree on a connected machine. Each migration and its
+ * bookkeeping row commit in one transaction, so an interrupted run (SIGKILL, a
+ * lost connection) leaves no trace and the next run simply applies it again.
+ * Advisory locks keep two processes, ours or Prisma's, from migrating at once.
  */
 
 export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../migrations');
 
 // Arbitrary constant: the advisory lock id all Airlock migrators agree on.
 const MIGRATION_LOCK_ID = 7_240_110_001;
+// The one Prisma's schema engine takes: while we hold it, no `prisma migrate deploy` is half-way through.
+const PRISMA_MIGRATE_LOCK_ID = 72_707_369;
 
 const CREATE_BOOKKEEPING = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
     "id"                    VARCHAR(36) PRIMARY KEY NOT NULL,
@@ -51,33 +56,28 @@ export class MigrationError extends Error {
   override name = 'MigrationError';
 }
 
-interface AppliedRow {
+interface BookkeepingRow {
+  id: string;
   migration_name: string;
   checksum: string;
   finished_at: Date | null;
-  rolled_back_at: Date | null;
 }
 
 /** Applies pending migrations; returns the names applied. Safe to run concurrently and repeatedly. */
 export async function migrate(databaseUrl: string, options: { dir?: string; log?: (line: string) => void } = {}): Promise<string[]> {
   const log = options.log ?? (() => undefined);
-  const migrations = await readMigrations(options.dir);
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
-    await client.query(CREATE_BOOKKEEPING);
-    const { rows } = await client.query<AppliedRow>('SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations" WHERE rolled_back_at IS NULL');
-    const failed = rows.find((r) => r.finished_at === null);
-    if (failed) {
-      throw new MigrationError(
-        `migration ${failed.migration_name} failed earlier and was not rolled back; fix the database, then mark it rolled back (prisma migrate resolve --rolled-back ${failed.migration_name})`,
-      );
+  const dir = options.dir ?? MIGRATIONS_DIR;
+  const migrations = await readMigrations(dir);
+  return withMigrationLock(databaseUrl, async (client) => {
+    const { rows } = await client.query<BookkeepingRow>('SELECT id, migration_name, checksum, finished_at FROM "_prisma_migrations" WHERE rolled_back_at IS NULL');
+    for (const unfinished of rows.filter((r) => r.finished_at === null)) {
+      await rollBackUnfinished(client, unfinished, migrations, dir);
+      log(`migration ${unfinished.migration_name} did not finish in an earlier run and none of it committed; marked it rolled back`);
     }
-    const applied = new Map(rows.map((r) => [r.migration_name, r]));
+    const applied = new Map(rows.filter((r) => r.finished_at !== null).map((r) => [r.migration_name, r]));
     const known = new Set(migrations.map((m) => m.name));
     for (const name of applied.keys()) {
-      if (!known.has(name)) throw new MigrationError(`the database has migration ${name}, which is not in ${options.dir ?? MIGRATIONS_DIR}`);
+      if (!known.has(name)) throw new MigrationError(`the database has migration ${name}, which is not in ${dir}`);
     }
     const done: string[] = [];
     for (const migration of migrations) {
@@ -93,29 +93,102 @@ export async function migrate(databaseUrl: string, options: { dir?: string; log?
       done.push(migration.name);
     }
     return done;
+  });
+}
+
+/**
+ * `npm run migrate -- --rolled-back <name>`: what `prisma migrate resolve --rolled-back` does
+ * (its native engine is not available here), for an attempt the migrator cannot prove left nothing.
+ */
+export async function markRolledBack(databaseUrl: string, name: string): Promise<void> {
+  await withMigrationLock(databaseUrl, async (client) => {
+    const { rowCount } = await client.query('UPDATE "_prisma_migrations" SET rolled_back_at = now() WHERE migration_name = $1 AND finished_at IS NULL AND rolled_back_at IS NULL', [
+      name,
+    ]);
+    if (!rowCount) throw new MigrationError(`migration ${name} has no unfinished attempt to mark rolled back`);
+  });
+}
+
+async function withMigrationLock<T>(databaseUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  // A lost connection also fails the query under way, which reports it; unheard, this event would end the process.
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    // Always in this order, so two Airlock migrators never hold one each.
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
+    await client.query('SELECT pg_advisory_lock($1)', [PRISMA_MIGRATE_LOCK_ID]);
+    await client.query(CREATE_BOOKKEEPING);
+    return await work(client);
   } finally {
-    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]).catch(() => undefined);
+    await client.query('SELECT pg_advisory_unlock_all()').catch(() => undefined);
     await client.end();
   }
 }
 
+/**
+ * A row without finished_at is an attempt that never committed its bookkeeping: one this
+ * migrator made before it wrote the row inside the migration's transaction, or one of Prisma's.
+ * With both locks held neither is still running, and both ran the script as one transaction,
+ * so when the script as recorded cannot end that transaction itself, none of it committed and
+ * the attempt is rolled back in fact. Anything else may have left part of it: a person decides.
+ */
+async function rollBackUnfinished(client: pg.Client, row: BookkeepingRow, migrations: MigrationFile[], dir: string): Promise<void> {
+  const doubt = whyPerhapsPartlyApplied(row, migrations, dir);
+  if (doubt) {
+    throw new MigrationError(
+      `migration ${row.migration_name} did not finish in an earlier run and part of it may have committed (${doubt}); ` +
+        `make the database as it was before it (or complete it by hand), then mark it rolled back with \`npm run migrate -- --rolled-back ${row.migration_name}\` (DATABASE_URL set) and start again`,
+    );
+  }
+  await client.query('UPDATE "_prisma_migrations" SET rolled_back_at = now(), logs = coalesce(logs, $2) WHERE id = $1', [
+    row.id,
+    'interrupted before it committed; marked rolled back by the Airlock migrator (none of it committed: one transaction)',
+  ]);
+}
+
+function whyPerhapsPartlyApplied(row: BookkeepingRow, migrations: MigrationFile[], dir: string): string | undefined {
+  const migration = migrations.find((m) => m.name === row.migration_name);
+  if (!migration) return `it is not in ${dir}`;
+  // The script that ran is known only by its checksum: an edited file says nothing about it.
+  if (migration.checksum !== row.checksum) return 'its migration.sql was edited since';
+  const atomicity = scriptAtomicity(migration.sql);
+  return atomicity.atomic ? undefined : atomicity.reason;
+}
+
+/** The migration and its bookkeeping row commit together or not at all. */
 async function applyOne(client: pg.Client, migration: MigrationFile): Promise<void> {
   const id = randomUUID();
-  await client.query('INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, applied_steps_count) VALUES ($1, $2, $3, now(), 0)', [
-    id,
-    migration.checksum,
-    migration.name,
-  ]);
   try {
     await client.query('BEGIN');
+    await client.query('INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, applied_steps_count) VALUES ($1, $2, $3, now(), 0)', [
+      id,
+      migration.checksum,
+      migration.name,
+    ]);
     await client.query(migration.sql);
-    await client.query('UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1', [id]);
+    await client.query('UPDATE "_prisma_migrations" SET finished_at = clock_timestamp(), applied_steps_count = 1 WHERE id = $1', [id]);
     await client.query('COMMIT');
   } catch (error) {
-    await client.query('ROLLBACK');
     const message = error instanceof Error ? error.message : String(error);
-    // The DDL was rolled back with the transaction, so record the attempt as rolled back, with Prisma's log column.
-    await client.query('UPDATE "_prisma_migrations" SET logs = $2, rolled_back_at = now() WHERE id = $1', [id, message]);
+    const rolledBack = await client.query('ROLLBACK').then(
+      () => true,
+      () => false,
+    );
+    if (!rolledBack) {
+      throw new MigrationError(
+        `migration ${migration.name} did not complete: ${message} (the connection was lost: the database kept it only if its commit got through; running again applies it otherwise)`,
+      );
+    }
+    // Recorded like Prisma's failed attempt resolved as rolled back: history for an operator, nothing to resolve.
+    await client
+      .query('INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, logs, rolled_back_at, applied_steps_count) VALUES ($1, $2, $3, now(), $4, now(), 0)', [
+        id,
+        migration.checksum,
+        migration.name,
+        message,
+      ])
+      .catch(() => undefined);
     throw new MigrationError(`migration ${migration.name} failed and was rolled back: ${message}`);
   }
 }
