@@ -1,3 +1,4 @@
+import { redact } from '@airlock/guardrails';
 import { cutText } from './cut-text.js';
 import { ARGS_LIMITS, checkJsonLimits, LONE_SURROGATE, type JsonLimits } from './json-limits.js';
 
@@ -13,6 +14,12 @@ import { ARGS_LIMITS, checkJsonLimits, LONE_SURROGATE, type JsonLimits } from '.
  *   rules except that strings and entries are bounded by the output's size alone (RUN_OUTPUT_LIMITS), so
  *   a shell's stdout or an SQL query's rows within the size limit are kept as the tool returned them.
  * Pure (no Node built-ins, no core index), so every door, the workflow code included, applies the same rule.
+ *
+ * An output stored as its JSON text is redacted as a value first (guardrails' `redact`): once it is text, only
+ * patterns (an e-mail address, a card number) can still be found in it, while values under credential-named keys
+ * (`cookie`, `authorization`, `pin`, `otp`) are redacted by their key alone, so they would stay in clear. (`redact`
+ * copies plain objects and arrays; a class instance a worker's tool returns is written as it is, its text redacted
+ * by pattern when stored.)
  */
 
 /** The most characters a reported error keeps (its stored form included); longer ones are cut, marked. */
@@ -47,7 +54,10 @@ export interface UnstorableOutput {
   airlock: typeof OUTPUT_NOT_STORABLE;
   /** The first limit the output broke, with its path: `output.rows.1: must not contain NUL characters …`. */
   problem: string;
-  /** The output's JSON text (NUL and lone surrogates escaped as \u0000, \ud800), cut to fit with a marker saying how much. */
+  /**
+   * The JSON text of the output redacted as a value (NUL and lone surrogates escaped as \u0000, \ud800), cut to fit
+   * with a marker saying how much.
+   */
   json: string;
 }
 
@@ -59,7 +69,7 @@ export interface ReportAlteration {
   field: 'output' | 'error';
   /** Why: the first limit broken, with its path (`output.items: more than 10000 keys …`, `error: string of 5000 characters …`). */
   problem: string;
-  /** Characters cut from the end (of the output's JSON text, or of the error). */
+  /** Characters cut from the end (of the redacted output's JSON text, or of the error). */
   cutCharacters?: number;
   /** Characters of the error replaced with U+FFFD (NUL, lone surrogates). */
   replacedCharacters?: number;
@@ -96,8 +106,8 @@ const RUN_RULE: ResultRule = { limits: RUN_OUTPUT_LIMITS, emptyError: 'the tool 
 /**
  * The storable form of a report's result. An output within the JSON limits (checkJsonLimits) and
  * REPORT_OUTPUT_MAX_BYTES of JSON, and an error of 1 to REPORT_ERROR_MAX_LENGTH characters of Unicode
- * text without NUL, are kept as sent. An other output becomes an `UnstorableOutput` holding its JSON
- * text; an other error has NUL and lone surrogates replaced by U+FFFD and is cut on a code-point
+ * text without NUL, are kept as sent. An other output becomes an `UnstorableOutput` holding the JSON
+ * text of its redacted value; an other error has NUL and lone surrogates replaced by U+FFFD and is cut on a code-point
  * boundary, the cut marked. Never throws.
  */
 export function storableReportResult(sent: ReportResult): StorableReportResult {
@@ -123,9 +133,10 @@ function storableResult(sent: ReportResult, rule: ResultRule): StorableReportRes
 function storableOutput(output: unknown, limits: JsonLimits): StorableReportResult {
   const problem = checkJsonLimits(output, limits) ?? tooLarge(output);
   if (!problem) return { result: { status: 'succeeded', output } };
+  // The hash of what was sent tells apart two reports that differ only in what redaction or the cut hides.
   const sentJson = jsonText(output);
   const described = cutTextMarked(`${pathText('output', problem.path)}: ${problem.message}`, PROBLEM_MAX_LENGTH).text;
-  const { text: json, cut } = cutTextMarked(sentJson, REPORT_OUTPUT_JSON_MAX_LENGTH);
+  const { text: json, cut } = cutTextMarked(jsonText(redact(output).value), REPORT_OUTPUT_JSON_MAX_LENGTH);
   const stored: UnstorableOutput = { airlock: OUTPUT_NOT_STORABLE, problem: described, json };
   return { result: { status: 'succeeded', output: stored }, altered: { field: 'output', problem: described, ...(cut > 0 ? { cutCharacters: cut } : {}) }, sentJson };
 }

@@ -111,6 +111,35 @@ describe('storableReportResult: an output', () => {
   });
 });
 
+// Once an output is text, only patterns (an e-mail address, a card number) can be found in it: values under
+// credential-named keys must be redacted while it is still a value.
+describe('an output stored as its JSON text is redacted as a value first', () => {
+  const secrets = ['sid=9f8e7d6c5b4a', '4321', 'dXNlcjpodW50ZXIy', '884213'];
+  const output = { session: { cookie: 'sid=9f8e7d6c5b4a', pin: 4321, authorization: 'Basic dXNlcjpodW50ZXIy', otp: '884213' }, note: 'bad\u0000byte' };
+
+  it.each([
+    ['a report', storableReportResult],
+    ['a worker run', storableRunResult],
+  ])('%s: credential-named values are redacted by their key, the rest kept, the hash still of what was sent', (_door, storable) => {
+    const { result, altered, sentJson } = storable({ status: 'succeeded', output });
+    const stored = (result as { output: UnstorableOutput }).output;
+    expect(JSON.parse(stored.json)).toEqual({
+      session: { cookie: '[REDACTED:secret]', pin: '[REDACTED:secret]', authorization: '[REDACTED:secret]', otp: '[REDACTED:secret]' },
+      note: 'bad\u0000byte',
+    });
+    for (const secret of secrets) expect(JSON.stringify([result, altered])).not.toContain(secret);
+    // Two reports that differ only in a redacted value are still two reports.
+    expect(sentJson).toBe(JSON.stringify(output));
+    expectStorable(stored);
+  });
+
+  it('redacts what patterns find too, in values and keys, and keeps cycles and BigInts written as before', () => {
+    const cycle: Record<string, unknown> = { 'dana@example.test': 'card 4111 1111 1111 1111', id: 12n };
+    cycle.self = cycle;
+    expect(runOutputOf(cycle).output.json).toBe('{"[REDACTED:email]":"card [REDACTED:card]","id":"12","self":"[cycle]"}');
+  });
+});
+
 describe('storableReportResult: an error', () => {
   it('keeps one of 1 to 4,000 characters of Unicode text without NUL as sent', () => {
     expect(storableReportResult({ status: 'failed', error: 'disk full 💾' })).toEqual({ result: { status: 'failed', error: 'disk full 💾' } });
