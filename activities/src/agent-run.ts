@@ -1,5 +1,6 @@
 import { appendAuditIn, inGatedTransaction, inTransaction, killSwitchReason, suspensionIn } from '@airlock/db';
 import type { ReportAlteration } from '@airlock/core';
+import { redactText } from '@airlock/guardrails';
 import type { ActivityDeps } from './deps.js';
 import { reached } from './kill-points.js';
 import { startRefusedEventKey } from './run-reads.js';
@@ -97,13 +98,15 @@ export function createAgentRunActivities(deps: ActivityDeps) {
       /** The output or error is a storable form of what the agent sent: what was changed, and why. */
       altered?: ReportAlteration;
     }): Promise<void> {
+      // Recorded redacted, as completion records the outcome's: the agent's error quotes what its tool was given and met.
+      const error = input.error === undefined ? null : redactText(input.error).text;
       // One transaction: a kill at report.between-writes (the execution row sent, tool.reported not) rolls both back.
       reached(deps, 'report.before-write');
       await inTransaction(db, async (client) => {
         await client.query(
           `INSERT INTO tool_executions (idempotency_key, action_id, tool, status, result, error, finished_at) VALUES ($1, $2, $3, $4, $5, $6, now())
            ON CONFLICT (idempotency_key) DO NOTHING`,
-          [input.idempotencyKey, input.actionId, input.tool, input.status, JSON.stringify(input.output ?? null), input.error ?? null],
+          [input.idempotencyKey, input.actionId, input.tool, input.status, JSON.stringify(input.output ?? null), error],
         );
         reached(deps, 'report.between-writes');
         // The output stays out of the audit log, as with worker runs.
@@ -115,7 +118,7 @@ export function createAgentRunActivities(deps: ActivityDeps) {
           payload: {
             tool: input.tool,
             status: input.status,
-            ...(input.error ? { error: input.error } : {}),
+            ...(error ? { error } : {}),
             ...(input.afterRevocation ? { afterRevocation: true } : {}),
             ...(input.altered ? { reportAltered: input.altered } : {}),
           },

@@ -3,6 +3,7 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { ActionOutcome } from '@airlock/core';
 import { storableRunResult, type ReportAlteration } from '@airlock/core/report-storage';
 import { appendAuditWith, inlineParams, type AuditEventInput, type Db } from '@airlock/db';
+import { redactText } from '@airlock/guardrails';
 import type { RunCompletion } from './completion.js';
 import type { ActivityDeps } from './deps.js';
 import { heartbeatingWhile } from './heartbeats.js';
@@ -56,6 +57,7 @@ export function createExecutionActivities(deps: ActivityDeps) {
   async function afterEarlierAttempt(input: RunToolInput, previous: PreviousRun): Promise<ToolRun> {
     // Recorded storable since storableRunResult; a run recorded before may hold more than Temporal carries.
     if (previous.status === 'succeeded') return { output: storedOutput(previous.result).output };
+    // The error is recorded redacted: the retry's failure carries that text, which the outcome is stored with anyway.
     if (previous.status === 'failed') throw ApplicationFailure.nonRetryable(storedError(previous.error ?? 'tool failed').error, 'ToolFailed');
     if (previous.status === 'cancelled') throw ApplicationFailure.nonRetryable('the tool run was cancelled', 'ToolCancelled');
     await claimRun(deps, input, false);
@@ -120,14 +122,16 @@ export function createClaimedRunner(deps: ActivityDeps) {
         // plain failure the workflow would take it for the tool's own error and end the action `failed`.
         throw new CancelledFailure(`the tool run was cancelled: ${errorMessage(error)}`);
       }
-      // Recorded and carried (the failure's message rides in a payload) as storableRunResult says: cut to 4,000 characters, NUL replaced.
+      // Carried (the failure's message rides in a payload) as storableRunResult says: cut to 4,000 characters, NUL replaced.
       const { error: message, altered } = storedError(errorMessage(error));
-      await recordToolEnd(db, idempotencyKey, 'failed', message, {
+      // Recorded redacted, as completion records the outcome's: a tool's error quotes what it was given and met.
+      const recorded = redactText(message).text;
+      await recordToolEnd(db, idempotencyKey, 'failed', recorded, {
         eventKey: `${actionId}:tool.failed:${idempotencyKey}`,
         actionId,
         type: 'tool.failed',
         actor: 'system:executor',
-        payload: { tool: input.tool, error: message, ...(altered ? { resultAltered: altered } : {}) },
+        payload: { tool: input.tool, error: recorded, ...(altered ? { resultAltered: altered } : {}) },
       });
       throw ApplicationFailure.nonRetryable(message, 'ToolFailed');
     }

@@ -9,7 +9,12 @@ import type { ApiContext } from './context.js';
 export async function shownAuthorization<A extends { args: Record<string, unknown> }>(ctx: ApiContext, principal: Principal, actionId: string, authorization: A): Promise<A> {
   if (principal.kind === 'agent') return authorization;
   const row = await ctx.db.prisma.action.findUnique({ where: { id: actionId }, select: { args: true } });
+  return withStoredArgs(authorization, actionId, row?.args);
+}
+
+/** `authorization` with the action's stored (redacted) arguments, `stored` as read from its row. */
+export function withStoredArgs<A extends { args: Record<string, unknown> }>(authorization: A, actionId: string, stored: unknown): A {
   // Admission writes the row before any authorization is handed out, and an approver's edit rewrites its arguments.
-  if (!row || typeof row.args !== 'object' || row.args === null || Array.isArray(row.args)) throw new Error(`action ${actionId} has an authorization but no stored arguments`);
-  return { ...authorization, args: row.args };
+  if (typeof stored !== 'object' || stored === null || Array.isArray(stored)) throw new Error(`action ${actionId} has an authorization but no stored arguments`);
+  return { ...authorization, args: stored as Record<string, unknown> };
 }

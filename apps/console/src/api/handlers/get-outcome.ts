@@ -7,9 +7,13 @@ import { waitForOutcome } from '../outcome-wait.js';
 import { readQuery } from '../request.js';
 import { callerOf } from '../route-access.js';
 import { OutcomeQuery } from '../schemas.js';
+import { shownOutcome } from '../shown-outcome.js';
 import { storedOutcome } from '../views.js';
 
-/** GET /api/v1/actions/:id/outcome?waitMs=: 200 with the outcome once done, else 202 pending after waiting up to waitMs. */
+/**
+ * GET /api/v1/actions/:id/outcome?waitMs=: 200 with the outcome once done, else 202 pending after waiting up to waitMs.
+ * As recorded (redacted), except that the agent waiting on its own action gets it as the workflow returned it.
+ */
 export const getOutcome = withErrors(async (request: Request, ctx: ApiContext, params: { id: string }): Promise<Response> => {
   const principal = await callerOf(request, ctx.db, 'get-outcome#getOutcome');
   const actionId = actionIdFrom(params.id);
@@ -24,5 +28,5 @@ export const getOutcome = withErrors(async (request: Request, ctx: ApiContext, p
 
   const outcome = waitMs > 0 ? await waitForOutcome(ctx, actionId, waitMs, request.signal) : null;
   if (!outcome) return jsonResponse({ status: 'pending', actionId }, 202, { 'retry-after': '1' });
-  return jsonResponse(outcome);
+  return jsonResponse(await shownOutcome(ctx, principal, actionId, outcome));
 });
