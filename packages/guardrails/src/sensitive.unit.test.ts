@@ -172,6 +172,9 @@ describe('findSensitive over values', () => {
       'GB82'.repeat(50_000),
       `-----BEGIN PRIVATE KEY-----${' '.repeat(100_000)}`,
       'password'.repeat(25_000),
+      '1\u00A0'.repeat(100_000),
+      '4111\u200E'.repeat(50_000),
+      '\u3000'.repeat(200_000),
     ]) {
       expect(Array.isArray(findSensitiveText(text))).toBe(true);
     }

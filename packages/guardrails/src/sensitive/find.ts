@@ -26,28 +26,43 @@ export function findSensitiveText(text: string): SensitiveSpan[] {
   return mergeSpans(ranked).map(({ kind, detector, start, end }) => ({ kind, detector, start, end }));
 }
 
-// Characters a reader does not see (zero-width, bidi controls, soft hyphen, tag characters), and
-// full-width forms (U+FF01–FF5E) a reader takes for ASCII: "4111\u200B1111\u200B1111\u200B1111" and
-// "４１１１…" are a card number to anyone reading the stored arguments, but no detector matched them,
-// so they were stored unredacted. The same characters the injection scan reveals (text/normalize.ts).
-const UNSEEN = /[\u200B-\u200D\u2060-\u2064\uFEFF\u202A-\u202E\u2066-\u2069\u00AD\u180E]|\uDB40[\uDC00-\uDC7F]/g;
-const HAS_UNSEEN = new RegExp(UNSEEN.source);
-const FULL_WIDTH = /[\uFF01-\uFF5E]/;
+// Characters a reader does not see, and characters a reader takes for ASCII: "4111\u200E1111\u200E1111\u200E1111",
+// "４１１１…" and "4111\u00A01111\u00A01111\u00A01111" are a card number to anyone reading the stored arguments,
+// but no detector matched them, so they were stored unredacted.
+// Unseen: Unicode's default-ignorable code points, the set a renderer draws as nothing (zero-width characters, bidi
+// marks and controls such as U+200E and U+061C, soft hyphen, variation selectors, fillers, tag characters); a
+// hand-picked list missed some. The same set the injection scan reveals (text/normalize.ts).
+const UNSEEN = /\p{Default_Ignorable_Code_Point}/gu;
+// Read as ASCII: full-width forms (U+FF01–FF5E), spaces other than U+0020 (no-break, thin, narrow, figure,
+// ideographic: digit groups are printed with them) and dashes, so detectors see the separators they know.
+const FULL_WIDTH = '\uFF01-\uFF5E';
+const SPACES = '\u00A0\u2000-\u200A\u202F\u205F\u3000';
+const DASHES = '\u2010-\u2015\u2212';
+const SPACE = new RegExp(`[${SPACES}]`);
+const DASH = new RegExp(`[${DASHES}]`);
+const NEEDS_VIEW = new RegExp(`[${FULL_WIDTH}${SPACES}${DASHES}]|${UNSEEN.source}`, 'u');
+
+/** The ASCII character a reader takes `char` for, or `char` itself. */
+function asRead(char: string): string {
+  const code = char.charCodeAt(0);
+  if (code >= 0xff01 && code <= 0xff5e) return String.fromCharCode(code - 0xfee0);
+  if (SPACE.test(char)) return ' ';
+  return DASH.test(char) ? '-' : char;
+}
 
 /**
- * The text as read (unseen characters dropped, full-width forms as ASCII) with a map from its
- * offsets back to the original's, so a span found in it redacts the original, hidden characters
- * and all. Null when the text has nothing to drop or fold (the common case: no copy is made).
+ * The text as read (unseen characters dropped, look-alikes of ASCII as ASCII) with a map from its offsets back
+ * to the original's, so a span found in it redacts the original, hidden characters and all. Null when the text
+ * has nothing to drop or fold (the common case: no copy is made).
  */
 function visibleView(text: string): { text: string; toOriginal: (span: SensitiveSpan) => SensitiveSpan } | null {
-  if (!HAS_UNSEEN.test(text) && !FULL_WIDTH.test(text)) return null;
+  if (!NEEDS_VIEW.test(text)) return null;
   let out = '';
   const origin: number[] = [];
   let from = 0;
   const keep = (to: number) => {
     for (let i = from; i < to; i++) {
-      const code = text.charCodeAt(i);
-      out += code >= 0xff01 && code <= 0xff5e ? String.fromCharCode(code - 0xfee0) : text[i];
+      out += asRead(text[i]!);
       origin.push(i);
     }
   };

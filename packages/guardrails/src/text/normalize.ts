@@ -1,8 +1,19 @@
 // Text as a matcher should see it: what a model would read, not how it was spelled to dodge a filter.
 
-/** Zero-width and bidi control characters that render as nothing yet change what a model reads. */
-const INVISIBLE = /\u200D|[\u200B\u200C\u2060-\u2064\uFEFF\u202A-\u202E\u2066-\u2069\u00AD\u180E]/gu;
+/**
+ * Characters that render as nothing yet change what a model reads: Unicode's default-ignorable code points
+ * (zero-width characters, bidi marks and controls, soft hyphen, variation selectors, fillers), the set a
+ * renderer hides, since a hand-picked list let U+200E, U+200F and U+061C through. Tag characters are
+ * left to TAGS, which reveals the ASCII they spell.
+ */
+const INVISIBLE = /(?![\u{E0000}-\u{E007F}])\p{Default_Ignorable_Code_Point}/gu;
 const HAS_INVISIBLE = new RegExp(INVISIBLE.source, 'u');
+/** Variation selectors choose a glyph for the character before them (❤️, a kanji's variant in a name). */
+const VARIATION_SELECTOR = /^(?:[\u180B-\u180D\u180F\uFE00-\uFE0F]|[\u{E0100}-\u{E01EF}])$/u;
+/** Bidi marks that right-to-left text needs around numbers and punctuation (LRM, RLM, ALM). */
+const BIDI_MARK = /^[\u200E\u200F\u061C]$/;
+const RIGHT_TO_LEFT_LETTER = /(?=\p{L})[\p{Script=Arabic}\p{Script=Hebrew}\p{Script=Syriac}\p{Script=Thaana}\p{Script=Nko}\p{Script=Adlam}]/u;
+const UNSEEN_OR_SPACE = /^(?:\p{Default_Ignorable_Code_Point}|\s)$/u;
 /** Unicode tag characters (U+E0000–E007F) mirror ASCII invisibly ("ASCII smuggling"). */
 const TAGS = /[\u{E0000}-\u{E007F}]/gu;
 const TAG_RUN = /[\u{E0000}-\u{E007F}]+/gu;
@@ -30,6 +41,7 @@ const HOMOGLYPHS: Readonly<Record<string, string>> = {
   ɑ: 'a',
   ο: 'o',
   ι: 'i',
+  ı: 'i',
   ν: 'v',
   κ: 'k',
   ρ: 'p',
@@ -38,7 +50,10 @@ const HOMOGLYPHS: Readonly<Record<string, string>> = {
 const HOMOGLYPH_CHARS = new RegExp(`[${Object.keys(HOMOGLYPHS).join('')}]`, 'gu');
 
 export interface HiddenCharacters {
-  /** Zero-width or bidi controls between visible text (joiners inside emoji sequences do not count). */
+  /**
+   * Invisible characters between visible text. Honest uses do not count: joiners in emoji and joined scripts,
+   * one variation selector after its character, and bidi marks in text with right-to-left letters.
+   */
   invisible: number;
   /** Unicode tag characters, which can carry a whole hidden instruction. */
   tags: number;
@@ -46,10 +61,24 @@ export interface HiddenCharacters {
 
 export function countHiddenCharacters(text: string): HiddenCharacters {
   let invisible = 0;
+  let rightToLeft: boolean | undefined; // looked up once, at the first bidi mark
   for (const match of text.matchAll(INVISIBLE)) {
-    if (!isLegitimateJoiner(text, match.index, match[0])) invisible++;
+    const char = match[0];
+    if (isLegitimateJoiner(text, match.index, char) || isLegitimateSelector(text, match.index, char)) continue;
+    if (BIDI_MARK.test(char) && (rightToLeft ??= RIGHT_TO_LEFT_LETTER.test(text))) continue;
+    invisible++;
   }
   return { invisible, tags: text.match(TAGS)?.length ?? 0 };
+}
+
+/**
+ * One variation selector after a visible character picks its glyph; a run of them after one character
+ * (or one with nothing visible before it) carries hidden bytes instead ("emoji smuggling").
+ */
+function isLegitimateSelector(text: string, index: number, char: string): boolean {
+  if (!VARIATION_SELECTOR.test(char)) return false;
+  const before = [...text.slice(Math.max(0, index - 2), index)].at(-1);
+  return before !== undefined && !UNSEEN_OR_SPACE.test(before);
 }
 
 /**
@@ -99,8 +128,7 @@ export function matchFormVariants(text: string): MatchForms[] {
 
 function matchForms(revealedText: string): MatchForms {
   const revealed = revealedText.normalize('NFKC');
-  const normalized = revealed
-    .toLowerCase()
+  const normalized = withoutMarks(revealed.toLowerCase())
     .replace(HOMOGLYPH_CHARS, (c) => HOMOGLYPHS[c] ?? c)
     .replace(/[\u2018\u2019\u02BC\u2032`]/gu, "'")
     .replace(/[\u2010-\u2015\u2212]/gu, '-')
@@ -111,4 +139,16 @@ function matchForms(revealedText: string): MatchForms {
     .replace(/[^\p{L}\p{N}]+/gu, ' ')
     .trim();
   return { revealed, normalized, words };
+}
+
+// Printable ASCII and line breaks have no marks to drop: most text is all of it, and is left as it is.
+const MAY_HOLD_MARKS = /[^ -~\t\n\r]/;
+const COMBINING_MARKS = /\p{M}/gu;
+
+/**
+ * Letters without their accents and dots: "İGNORE" lower-cases to "i̇gnore" (an i and a combining dot, which
+ * the words form turned into a space) and "prevíous" reads "previous" to a model.
+ */
+function withoutMarks(text: string): string {
+  return MAY_HOLD_MARKS.test(text) ? text.normalize('NFD').replace(COMBINING_MARKS, '') : text;
 }
