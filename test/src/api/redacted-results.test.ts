@@ -86,6 +86,17 @@ describe('what a tool returned reaches a person as stored: redacted', () => {
   });
 });
 
+describe('a reported outcome read through GET /authorization', () => {
+  it('a person’s key reads a finished gate-only action’s outcome as stored (redacted); its agent as reported', async () => {
+    const { actionId, fields } = await authorized('redacted-authorization-read');
+    await expectJson(report(actionId, { ...fields, status: 'succeeded', output: { message: EMAIL } }), 200, schemas.ActionOutcome);
+    await waitForActionStatus(ctx, keys.agent, actionId, ['executed']);
+    const read = (key: string) => expectJson(getAuthorization(apiRequest(`/api/v1/actions/${actionId}/authorization`, { key }), ctx, { id: actionId }), 200, schemas.ActionOutcome);
+    expect(await read(keys.victor)).toEqual({ status: 'executed', actionId, output: { message: '[REDACTED:email]' } });
+    expect(await read(keys.agent)).toEqual({ status: 'executed', actionId, output: { message: EMAIL } });
+  });
+});
+
 describe('a tool’s error is stored redacted wherever it is stored', () => {
   const error = `refund for ${EMAIL} on card 4111 1111 1111 1111 declined`;
   const redacted = 'refund for [REDACTED:email] on card [REDACTED:card] declined';

@@ -87,7 +87,7 @@ describe('compareRecorded: the approval asked by both', () => {
       shift: 'other',
     });
     // One term each way is neither; with an undirected term beside, the directed one says it.
-    expect(compare('{ quorum: 2, role: viewer }').shift).toBe('other');
+    expect(compare('{ quorum: 2, denyEndsIt: false }').shift).toBe('other');
     expect(compare('{ quorum: 2, deadline: 4h }').shift).toBe('stricter');
   });
 

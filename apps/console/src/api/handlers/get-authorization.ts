@@ -8,6 +8,7 @@ import { jsonResponse } from '../http.js';
 import { readQuery } from '../request.js';
 import { callerOf } from '../route-access.js';
 import { shownAuthorization } from '../shown-authorization.js';
+import { shownOutcome } from '../shown-outcome.js';
 import { consoleStopping } from '../shutdown.js';
 import { AuthorizationQuery, type AuthorizationView } from '../schemas.js';
 
@@ -30,7 +31,8 @@ export const getAuthorization = withErrors(async (request: Request, ctx: ApiCont
   const signal = AbortSignal.any([request.signal, consoleStopping()]);
   const state = await waitForAuthorization(ctx.temporal, actionId, waitMs, { signal, ...(ctx.actionWatch ? { watch: ctx.actionWatch } : {}) });
   if (state.state === 'pending') return jsonResponse({ status: 'pending', actionId, phase: state.phase }, 202, { 'retry-after': '1' });
-  if (state.state === 'completed') return jsonResponse(state.outcome);
+  // Ended: a person's key reads the outcome as recorded (redacted), the agent's as its workflow returned it.
+  if (state.state === 'completed') return jsonResponse(await shownOutcome(ctx, principal, actionId, state.outcome));
   const authorization = await shownAuthorization(ctx, principal, actionId, state.authorization);
   const view: AuthorizationView = { status: 'authorized', actionId, tool: state.tool, ...authorization, links: { report: `/api/v1/actions/${actionId}/report` } };
   return jsonResponse(view);
