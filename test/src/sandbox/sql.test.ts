@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { runProcess } from '@airlock/core/spawn';
 import type { ToolDefinition } from '@airlock/activities';
 import { builtinTools, type SqlQueryOutput } from '@airlock/tools';
 import pg from 'pg';
@@ -48,8 +50,74 @@ const query = (tool: ToolDefinition, args: Record<string, unknown>, key = marker
 describe('reads', () => {
   it('runs a parameterised read and cuts rows at the cap', async () => {
     const result = await query(readOnly, { sql: 'SELECT id, name FROM items WHERE id > $1 ORDER BY id', params: [2] });
-    expect(result).toMatchObject({ command: 'SELECT', rowCount: 8, fields: ['id', 'name'], truncated: true });
+    expect(result).toMatchObject({ command: 'SELECT', rowCount: 5, fields: ['id', 'name'], truncated: true, truncatedBy: 'maxRows' });
     expect(result.rows).toHaveLength(5);
+    const whole = await query(readOnly, { sql: 'SELECT id FROM items WHERE id > $1 ORDER BY id', params: [7] });
+    expect(whole).toMatchObject({ command: 'SELECT', rowCount: 3, fields: ['id'], truncated: false, rows: [{ id: 8 }, { id: 9 }, { id: 10 }] });
+    expect(whole).not.toHaveProperty('truncatedBy');
+  });
+});
+
+const BIG_STATEMENT_MS = 100_000;
+
+describe('red team: a huge answer is never read whole', { timeout: 2 * BIG_STATEMENT_MS }, () => {
+  /**
+   * sql.query in a child process with a 128 MB heap, as a worker holding it would be: its exit and its output.
+   * The statement timeout leaves a loaded server time to build half a gigabyte.
+   */
+  async function inChild(sql: string, maxRows: number) {
+    const script = path.join(import.meta.dirname, 'sql-query-child.ts');
+    const args = ['--max-old-space-size=128', '--import', 'tsx', script, roleUrl, sql, String(maxRows), String(BIG_STATEMENT_MS)];
+    const run = await runProcess('sql.query in a worker with a small heap', process.execPath, args);
+    return { code: run.code, stderr: run.stderr, output: run.code === 0 ? (JSON.parse(run.stdout) as Record<string, unknown>) : undefined };
+  }
+
+  it('a field over 512 MiB (which node-postgres cannot make a string: it threw in its socket handler and the worker died) ends the read at maxResultBytes', async () => {
+    const { code, stderr, output } = await inChild("SELECT repeat(repeat('x', 1000000), 540) AS x", 10);
+    expect(code, stderr).toBe(0);
+    expect(output).toMatchObject({ command: 'SELECT', rowsKept: 0, truncated: true, truncatedBy: 'maxResultBytes' });
+    expect(output?.outputBytes).toBeLessThan(1024);
+  });
+
+  it('60 rows of 4 MB with maxRows 10 no longer exhaust a 128 MB heap: the rows past the cap are never sent', async () => {
+    const { code, stderr, output } = await inChild("SELECT g, repeat('x', 4000000) AS x FROM generate_series(1, 60) g", 10);
+    expect(code, stderr).toBe(0);
+    // 4 MB rows pass the 512 KiB default at once: none comes whole.
+    expect(output).toMatchObject({ rowsKept: 0, truncated: true, truncatedBy: 'maxResultBytes' });
+  });
+
+  it('keeps the rows that came whole before maxResultBytes, and the worker can query again', async () => {
+    const capped = findTool(builtinTools({ sql: { url: roleUrl, maxRows: 100, maxResultBytes: 256 * 1024 } }), 'sql.query');
+    const result = await query(capped, { sql: "SELECT g, repeat('y', 100000) AS y FROM generate_series(1, 50) g ORDER BY g" });
+    expect(result).toMatchObject({ command: 'SELECT', fields: ['g', 'y'], truncated: true, truncatedBy: 'maxResultBytes' });
+    expect(result.rows.length).toBeGreaterThanOrEqual(2);
+    expect(result.rows.length).toBeLessThanOrEqual(3);
+    expect(result.rowCount).toBe(result.rows.length);
+    expect(result.rows.map((r) => (r as { g: number }).g)).toEqual(Array.from({ length: result.rows.length }, (_, i) => i + 1));
+    expect(await query(capped, { sql: 'SELECT count(*)::int AS n FROM items' })).toMatchObject({ rows: [{ n: 10 }], truncated: false });
+  });
+
+  it('a write whose answer passes maxResultBytes is rolled back', async () => {
+    const capped = findTool(builtinTools({ sql: { url: roleUrl, allowWrites: true, maxResultBytes: 16 * 1024 } }), 'sql.query');
+    const name = marker('big');
+    await expect(query(capped, { sql: 'INSERT INTO items (name) VALUES ($1) RETURNING repeat(name, 2000) AS big', params: [name], mode: 'write' })).rejects.toThrow(
+      /passed maxResultBytes \(16384 bytes\); the connection was dropped and the write rolled back/,
+    );
+    expect((await asOwner<{ n: string }>('SELECT count(*) AS n FROM items WHERE name = $1', [name])).rows[0]?.n).toBe('0');
+  });
+});
+
+describe('cancellation', () => {
+  it('a call cancelled before its connection was made (no listener yet) never runs its statement', async () => {
+    const name = marker('cancelled');
+    const cancelled = AbortSignal.abort();
+    const write = callTool(writable, { sql: 'INSERT INTO items (name) VALUES ($1)', params: [name], mode: 'write' }, toolContext({ signal: cancelled }));
+    const written = await write.catch(() => undefined);
+    // Deleted, not just counted, so a run that did insert leaves the other tests' ten items alone.
+    expect((await asOwner('DELETE FROM items WHERE name = $1', [name])).rowCount).toBe(0);
+    expect(written).toBeUndefined();
+    await expect(write).rejects.toThrow(/sql.query: cancelled/);
+    await expect(callTool(readOnly, { sql: 'SELECT 1' }, toolContext({ signal: cancelled }))).rejects.toThrow(/sql.query: cancelled/);
   });
 });
 
@@ -79,6 +147,13 @@ describe('red team: SQL writes in read-only mode', () => {
 });
 
 describe('writes with a row cap', () => {
+  it('runs a write whole though it returns more rows than maxRows: PostgreSQL counts them, the rest are not kept', async () => {
+    const few = findTool(builtinTools({ sql: { url: roleUrl, allowWrites: true, maxRows: 1, maxChangedRows: 3 } }), 'sql.query');
+    const result = await query(few, { sql: 'UPDATE items SET name = name WHERE id <= 3 RETURNING id', mode: 'write' });
+    expect(result).toMatchObject({ command: 'UPDATE', rowCount: 3, changedRows: 3, truncated: true, truncatedBy: 'maxRows' });
+    expect(result.rows).toHaveLength(1);
+  });
+
   it('commits a write within the cap', async () => {
     const result = await query(writable, { sql: "UPDATE items SET name = name || ' (edited)' WHERE id <= $1", params: [2], mode: 'write' });
     expect(result).toMatchObject({ command: 'UPDATE', rowCount: 2, changedRows: 2 });

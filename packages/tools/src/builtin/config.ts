@@ -83,8 +83,19 @@ export const SqlConfig = z
     allowSuperuser: z.boolean().default(false),
     statementTimeoutMs: z.number().int().min(1).default(5_000),
     connectTimeoutMs: z.number().int().min(1).default(5_000),
-    /** Rows returned to the agent; the rest are cut (reported). */
+    /** Rows returned to the agent; the rest are cut (reported) and never read from the server. */
     maxRows: z.number().int().min(1).default(1_000),
+    /**
+     * Bytes of the server's answer read for one statement (its rows as sent, about their text size): past it the
+     * connection is dropped, a read returns the rows that came whole (`truncatedBy: 'maxResultBytes'`) and a write
+     * rolls back. Bounds the worker's memory whatever one row or field holds, and is kept under Temporal's 2 MB payload limit.
+     */
+    maxResultBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(64 * MiB)
+      .default(512 * 1024),
     /** Rows a write may change (all tables, counted by PostgreSQL); over it the transaction rolls back. */
     maxChangedRows: z.number().int().min(0).default(100),
     /** Where writes record their idempotency key, in the same transaction as the write. */
