@@ -52,12 +52,27 @@ describe('redaction properties (fast-check)', () => {
   it('never lets a card or an SSN through with invisible characters inside it or its groups set off by other spaces or dashes', () => {
     const separator = fc.constantFrom('\u00A0', '\u202F', '\u2009', '\u2007', '\u3000', '\u2013', '\u2012');
     const unseen = fc.constantFrom('\u200B', '\u200E', '\u200F', '\u061C', '\u2066', '\u00AD', '\u034F', '\uFE0F', '\u3164', '\u{E0041}', '\u{1D173}');
-    const value = fc.oneof(luhnValidCard.map((v) => ['card', v] as const), validSsn.map((v) => ['national_id', v] as const));
+    const value = fc.oneof(
+      luhnValidCard.map((v) => ['card', v] as const),
+      validSsn.map((v) => ['national_id', v] as const),
+    );
     fc.assert(
       fc.property(value, separator, fc.array(fc.tuple(fc.nat(), unseen), { maxLength: 4 }), ([kind, plain], between, insertions) => {
         const chars = [...plain.replace(/[ -]/g, between)];
         for (const [at, char] of insertions) chars.splice(1 + (at % (chars.length - 1)), 0, char); // inside the value
         expect(redactText(`pay ${chars.join('')} now`).text).toBe(`pay [REDACTED:${kind}] now`);
+      }),
+      PROPERTY_RUNS,
+    );
+  });
+
+  it('never lets a card number through as a JSON number', () => {
+    const asNumber = luhnValidCard.map((card) => Number(card.replace(/\D/g, ''))).filter((n) => Number.isSafeInteger(n));
+    fc.assert(
+      fc.property(asNumber, fc.constantFrom('card', 'amount', 'id', 'x'), (number, key) => {
+        const { value, findings } = redact({ [key]: number, list: [number] });
+        expect(value).toEqual({ [key]: '[REDACTED:card]', list: ['[REDACTED:card]'] });
+        expect(JSON.stringify({ value, findings })).not.toContain(String(number));
       }),
       PROPERTY_RUNS,
     );

@@ -112,6 +112,56 @@ describe('findSensitive over values', () => {
     expect(input.password).toBe('correct horse');
   });
 
+  it('redacts card numbers sent as JSON numbers, and bare phone numbers under phone-named keys', () => {
+    const input = {
+      card: 4111111111111111,
+      amex: 378282246310005,
+      negated: -4111111111111111,
+      asBigInt: 4111111111111111n,
+      phone: 14155550100,
+      customer_mobile: 4155550100,
+      phoneNumbers: [14155550100, '14155550100', '+14155550100'],
+      contact: { phone: '+44 20 7946 0958 ext 12', fax: 4155550199 },
+    };
+    const { value, findings } = redact(input, { root: 'args' });
+    expect(value).toEqual({
+      card: '[REDACTED:card]',
+      amex: '[REDACTED:card]',
+      negated: '[REDACTED:card]',
+      asBigInt: '[REDACTED:card]',
+      phone: '[REDACTED:phone]',
+      customer_mobile: '[REDACTED:phone]',
+      phoneNumbers: ['[REDACTED:phone]', '[REDACTED:phone]', '[REDACTED:phone]'],
+      contact: { phone: '[REDACTED:phone] ext 12', fax: '[REDACTED:phone]' },
+    });
+    expect(findings.slice(0, 5)).toEqual([
+      { path: 'args.card', kind: 'card', detector: 'payment_card', start: 0, end: 16 },
+      { path: 'args.amex', kind: 'card', detector: 'payment_card', start: 0, end: 15 },
+      { path: 'args.negated', kind: 'card', detector: 'payment_card', start: 1, end: 17 },
+      { path: 'args.asBigInt', kind: 'card', detector: 'payment_card', start: 0, end: 16 },
+      { path: 'args.phone', kind: 'phone', detector: 'phone_key_name', start: 0, end: 11 },
+    ]);
+    expect(JSON.stringify(findings)).not.toMatch(/4111|5550100/);
+    expect(redact(value).findings).toEqual([]);
+  });
+
+  it('leaves numbers that are no card or phone as numbers: amounts, epoch times, ids, Luhn-invalid, fractions', () => {
+    const input = {
+      amountCents: 1250000,
+      total: 4111111111.5,
+      createdAt: 1764748800000,
+      createdAtMicros: 1764748800000000,
+      id: 1234567890128,
+      snowflake: 1234567890123456789n,
+      notACard: 4111111111111112,
+      orderNumber: 14155550100,
+      phoneCount: 14155550100,
+      phone: { ext: 12, country: 44, verifiedAt: 1764748800 },
+      phones: [12345],
+    };
+    expect(redact(input)).toEqual({ value: input, findings: [] });
+  });
+
   it.each([
     ['password', true],
     ['db_password', true],

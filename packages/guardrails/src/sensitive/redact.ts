@@ -15,7 +15,9 @@ export function findSensitive(value: unknown, options: { root?: string } = {}): 
  * A deep copy of `value` with every sensitive span replaced by `[REDACTED:<kind>]`,
  * in object keys too (a key that redacts like another gets ` #2`, ` #3`: traverse.ts).
  * Array lengths, key counts and order, and non-string values keep their shape, except
- * that numbers under credential-named keys (`pin`, `password`) become the marker string too.
+ * that numbers under credential-named keys (`pin`, `password`), integers whose digits are a
+ * card number (`{"card": 4111111111111111}`), and bare digits under phone-named keys
+ * (`{"phone": 14155550100}`, as a number or a string) become the marker string too.
  * Idempotent: redacting a redacted value changes nothing and finds nothing.
  */
 export function redact<T>(value: T, options: { root?: string } = {}): { value: T; findings: SensitiveFinding[] } {

@@ -1,6 +1,7 @@
 import { childPath, isPlainObject } from '../paths.js';
 import { findSensitiveText } from './find.js';
 import { holdsRedactionMarker, isRedactionMarker, redactionMarker } from './marker.js';
+import { BARE_PHONE_NUMBER, isPhoneKey } from './phone-keys.js';
 import { isSecretKey } from './secret-keys.js';
 import type { SensitiveFinding, SensitiveSpan } from './types.js';
 
@@ -25,13 +26,18 @@ interface Pending {
   node: unknown;
   path: string;
   underSecretKey: boolean;
+  /** Named a phone by its key (or, for a list's items, the list's key): bare digits here are a phone number. */
+  phoneNamed: boolean;
   /** Where this node's redacted value goes: its parent's copy (for the root, a holder) under `key`. */
   parent: unknown[] | Record<string, unknown>;
   key: string | number;
 }
 
+/** What the keys above a value say it is. */
+type KeyContext = Pick<Pending, 'underSecretKey' | 'phoneNamed'>;
+
 /**
- * One walk for finding and redacting: strings are scanned, values under
+ * One walk for finding and redacting: strings and integers are scanned, values under
  * credential-named keys are redacted whole, arrays and plain objects are copied
  * (shared and cyclic references stay shared), anything else is kept as is.
  * Iterative (an explicit stack), depth first in document order: arguments nested
@@ -43,17 +49,16 @@ export function traverse(value: unknown, root: string): Traversal {
   const findings: SensitiveFinding[] = [];
   const copies = new Map<object, unknown>();
   const top: Record<string, unknown> = {};
-  const stack: Pending[] = [{ node: value, path: root, underSecretKey: false, parent: top, key: 'value' }];
+  const stack: Pending[] = [{ node: value, path: root, underSecretKey: false, phoneNamed: false, parent: top, key: 'value' }];
 
   for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
-    const { node, path, underSecretKey } = item;
+    const { node, path, underSecretKey, phoneNamed } = item;
     if (typeof node === 'string') {
-      place(item, redactString(node, path, underSecretKey, findings));
+      place(item, redactString(node, path, item, findings));
       continue;
     }
-    if (underSecretKey && (typeof node === 'number' || typeof node === 'bigint')) {
-      findings.push({ path, kind: 'secret', detector: 'secret_key_name', start: 0, end: String(node).length });
-      place(item, redactionMarker('secret'));
+    if (typeof node === 'number' || typeof node === 'bigint') {
+      place(item, redactNumber(node, path, item, findings));
       continue;
     }
     if (!Array.isArray(node) && !isPlainObject(node)) {
@@ -71,7 +76,7 @@ export function traverse(value: unknown, root: string): Traversal {
       copies.set(node, copy);
       // Holes stay holes, as forEach would leave them.
       for (let index = 0; index < node.length; index++) {
-        if (index in node) children.push({ node: node[index], path: childPath(path, index), underSecretKey, parent: copy, key: index });
+        if (index in node) children.push({ node: node[index], path: childPath(path, index), underSecretKey, phoneNamed, parent: copy, key: index });
       }
       place(item, copy);
     } else {
@@ -81,9 +86,11 @@ export function traverse(value: unknown, root: string): Traversal {
       for (const key of keys) {
         const shown = redactKey(key, path, keys, copy, findings);
         defineOwn(copy, shown, undefined); // keeps the key order of the original
-        // A key holding a marker (redacted by an earlier pass) names no credential: redacting again must change nothing.
-        const secretNamed = isSecretKey(key) && !holdsRedactionMarker(key);
-        children.push({ node: node[key], path: childPath(path, shown), underSecretKey: underSecretKey || secretNamed, parent: copy, key: shown });
+        // A key holding a marker (redacted by an earlier pass) names no credential or phone: redacting again must change nothing.
+        const marked = holdsRedactionMarker(key);
+        const secretNamed = isSecretKey(key) && !marked;
+        const phoneKey = isPhoneKey(key) && !marked;
+        children.push({ node: node[key], path: childPath(path, shown), underSecretKey: underSecretKey || secretNamed, phoneNamed: phoneKey, parent: copy, key: shown });
       }
       place(item, copy);
     }
@@ -124,14 +131,47 @@ function defineOwn(target: Record<string, unknown>, key: string, value: unknown)
   else target[key] = value;
 }
 
-function redactString(text: string, path: string, underSecretKey: boolean, findings: SensitiveFinding[]): string {
+function redactString(text: string, path: string, { underSecretKey, phoneNamed }: KeyContext, findings: SensitiveFinding[]): string {
   if (isRedactionMarker(text)) return text;
   if (underSecretKey) {
     if (text.length === 0) return text;
     findings.push({ path, kind: 'secret', detector: 'secret_key_name', start: 0, end: text.length });
     return redactionMarker('secret');
   }
-  const spans = findSensitiveText(text);
+  const spans = sensitiveSpans(text, phoneNamed);
   for (const span of spans) findings.push({ path, ...span });
   return spans.length > 0 ? applyRedactions(text, spans) : text;
+}
+
+// Digits below these cannot be a card (13 digits at least) or, under a phone-named key, a phone number (7).
+const CARD_MIN = 1e12;
+const PHONE_MIN = 1e6;
+
+/**
+ * A number as the copy holds it. An integer's digits are what anyone reading the stored arguments sees:
+ * `{"card": 4111111111111111}` is a card number as much as the string is, and was stored as sent. So its
+ * decimal text is scanned as a string is (the detectors' own checks, issuer range and Luhn for a card,
+ * keep amounts, epoch timestamps and ids), and a number holding a finding becomes the marker string, as a
+ * number under a credential-named key does. Smaller numbers and fractions are not looked at (no text made).
+ */
+function redactNumber(value: number | bigint, path: string, { underSecretKey, phoneNamed }: KeyContext, findings: SensitiveFinding[]): unknown {
+  if (underSecretKey) {
+    findings.push({ path, kind: 'secret', detector: 'secret_key_name', start: 0, end: String(value).length });
+    return redactionMarker('secret');
+  }
+  const integer = typeof value === 'bigint' || Number.isInteger(value);
+  if (!integer || Math.abs(Number(value)) < (phoneNamed ? PHONE_MIN : CARD_MIN)) return value;
+  const spans = sensitiveSpans(String(value), phoneNamed);
+  for (const span of spans) findings.push({ path, ...span });
+  return spans[0] ? redactionMarker(spans[0].kind) : value;
+}
+
+/** The text detectors' spans; under a phone-named key, a bare run of digits the phone detector has no shape for too. */
+function sensitiveSpans(text: string, phoneNamed: boolean): SensitiveSpan[] {
+  const spans = findSensitiveText(text);
+  if (spans.length > 0 || !phoneNamed) return spans;
+  const digits = text.trim();
+  if (!BARE_PHONE_NUMBER.test(digits)) return [];
+  const start = text.indexOf(digits);
+  return [{ kind: 'phone', detector: 'phone_key_name', start, end: start + digits.length }];
 }
