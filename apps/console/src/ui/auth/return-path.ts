@@ -9,16 +9,23 @@ const BASE = 'http://airlock.invalid';
  * redirect), and never the sign-in pages themselves.
  */
 export function safeReturnPath(value: unknown): string | undefined {
-  if (typeof value !== 'string' || !value.startsWith('/') || value.length > 1000) return undefined;
-  let url: URL;
-  try {
-    url = new URL(value, BASE);
-  } catch {
-    return undefined;
-  }
-  if (url.origin !== BASE || value.startsWith('//') || value.startsWith('/\\')) return undefined;
+  if (typeof value !== 'string' || value.length > 1000 || !isLocalPath(value)) return undefined;
+  const url = new URL(value, BASE);
   if (url.pathname === '/' || url.pathname.startsWith('/sign-in') || url.pathname.startsWith('/set-password') || url.pathname.startsWith('/api/')) return undefined;
-  return `${url.pathname}${url.search}`;
+  const path = `${url.pathname}${url.search}`;
+  // Resolving dot segments can make a local path leave the origin ('/.//evil.com' is '//evil.com', which a
+  // browser reads as another site): the path handed out must pass the same test as the one asked for.
+  return isLocalPath(path) ? path : undefined;
+}
+
+/** A path a browser resolves on this console: one slash, then not a second slash or backslash (`//host`, `/\host`). */
+function isLocalPath(path: string): boolean {
+  if (!path.startsWith('/') || path.startsWith('//') || path.startsWith('/\\')) return false;
+  try {
+    return new URL(path, BASE).origin === BASE;
+  } catch {
+    return false;
+  }
 }
 
 /** Where a signed-out visit to `path` is sent: the sign-in page, remembering the path when there is one worth keeping. */
