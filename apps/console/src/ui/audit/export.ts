@@ -9,6 +9,8 @@ const BATCH = 1_000;
 /**
  * GET /api/console/audit/export?format=csv|jsonl&(filters): the filtered log in
  * seq order, streamed in keyset batches so memory stays flat at a million rows.
+ * The first batch is read before answering: a query the database refuses is an
+ * error status, not a 200 whose download breaks off.
  */
 export async function exportAudit(request: Request): Promise<Response> {
   if (!(await signedInUser())) return new Response('Sign in to export the audit log.', { status: 401 });
@@ -16,19 +18,19 @@ export async function exportAudit(request: Request): Promise<Response> {
   const format = params.get('format') === 'csv' ? 'csv' : 'jsonl';
   const { before: _cursor, ...filters } = AuditFilters.parse(Object.fromEntries(params));
   const { db } = apiContext();
+  const batchAfter = (after: bigint) => {
+    const { where, params } = auditConditions(filters, { after: after.toString() });
+    return queryAuditEvents(db, `SELECT {columns} FROM audit_events ${where} ORDER BY seq ASC LIMIT ${BATCH}`, params);
+  };
   const encoder = new TextEncoder();
-  let after = 0n;
+  let rows = await batchAfter(0n);
   let first = true;
   const stream = new ReadableStream<Uint8Array>({
     async pull(controller) {
       if (first && format === 'csv') controller.enqueue(encoder.encode(`${CSV_COLUMNS.join(',')}\n`));
+      if (!first) rows = await batchAfter(rows[rows.length - 1]!.seq);
       first = false;
-      const { where, params } = auditConditions(filters, { after: after.toString() });
-      const rows = await queryAuditEvents(db, `SELECT {columns} FROM audit_events ${where} ORDER BY seq ASC LIMIT ${BATCH}`, params);
-      if (rows.length > 0) {
-        controller.enqueue(encoder.encode(rows.map(format === 'csv' ? csvLine : jsonLine).join('')));
-        after = rows[rows.length - 1]!.seq;
-      }
+      if (rows.length > 0) controller.enqueue(encoder.encode(rows.map(format === 'csv' ? csvLine : jsonLine).join('')));
       if (rows.length < BATCH) controller.close();
     },
   });

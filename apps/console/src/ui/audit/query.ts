@@ -2,18 +2,29 @@ import type { Db } from '@airlock/db';
 import { z } from 'zod';
 import { auditConditions, queryAuditEvents } from './conditions.js';
 
-const text = z.preprocess((v) => (v === '' ? undefined : v), z.string().max(200).optional()).catch(undefined);
+// A value the database cannot hold is dropped like any other bad value, never sent to PostgreSQL to fail
+// the page (or break an export already answered 200): text with a NUL byte (no PostgreSQL text holds one),
+// a time outside years 1-9999 (what a datetime-local input shows; node-postgres writes older dates in local
+// time with the zone's seconds cut off, which PostgreSQL can refuse), a seq past bigint.
+const text = z.preprocess((v) => (v === '' ? undefined : v), z.string().max(200).refine(holdsNoNul).optional()).catch(undefined);
+const EARLIEST = new Date('0001-01-01T00:00:00.000Z');
+const LATEST = new Date('9999-12-31T23:59:59.999Z');
 // datetime-local inputs carry no zone: the page labels them UTC, so they are read as UTC.
-const time = z.preprocess((v) => (v === '' ? undefined : typeof v === 'string' && /T\d\d:\d\d(:\d\d)?$/.test(v) ? `${v}Z` : v), z.coerce.date().optional()).catch(undefined);
-const seq = z
-  .preprocess(
-    (v) => (v === '' ? undefined : v),
-    z
-      .string()
-      .regex(/^\d{1,19}$/)
-      .optional(),
-  )
+const time = z
+  .preprocess((v) => (v === '' ? undefined : typeof v === 'string' && /T\d\d:\d\d(:\d\d)?$/.test(v) ? `${v}Z` : v), z.coerce.date().min(EARLIEST).max(LATEST).optional())
   .catch(undefined);
+const seq = z.preprocess((v) => (v === '' ? undefined : v), z.string().refine(isSeq).optional()).catch(undefined);
+
+function holdsNoNul(value: string): boolean {
+  return !value.includes('\0');
+}
+
+const BIGINT_MAX = 2n ** 63n - 1n;
+
+/** Digits naming a row's seq: what PostgreSQL's bigint holds. */
+function isSeq(value: string): boolean {
+  return /^\d{1,19}$/.test(value) && BigInt(value) <= BIGINT_MAX;
+}
 
 /** The audit page's and the exports' URL search params. `before` is the keyset cursor (newest first). */
 export const AuditFilters = z.object({
