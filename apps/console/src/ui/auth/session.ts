@@ -54,8 +54,11 @@ const SESSION_ROW = `
  * password ends the session at once. Cached per request, so a page render (the layout and the
  * page both ask) checks once.
  */
-export const sessionState = cache(async (): Promise<SessionState> => {
-  const who = await sessionOwner(await headers());
+export const sessionState = cache(async (): Promise<SessionState> => sessionStateOf(await headers()));
+
+/** Where the session in these request headers stands, read now: for a stream that outlives its request's cache. */
+export async function sessionStateOf(requestHeaders: Headers): Promise<SessionState> {
+  const who = await sessionOwner(requestHeaders);
   if (!who) return SIGNED_OUT;
   const row = (await apiContext().db.pool.query<SessionRow>(SESSION_ROW, [who.userId, who.keyId])).rows[0];
   if (!row || row.disabled_at) return SIGNED_OUT;
@@ -67,7 +70,7 @@ export const sessionState = cache(async (): Promise<SessionState> => {
   const consoleUser: ConsoleUser = { userId: row.id, name: row.name, email: row.email, role: row.role, hasPassword: row.has_password };
   // Only the password is one-time: someone who signed in with their API key or SSO has proved something else.
   return passwordSession && row.password_must_change ? { status: 'must_change_password', user: consoleUser } : { status: 'signed_in', user: consoleUser };
-});
+}
 
 /** The fully signed-in person, or null (also while a one-time password still has to be replaced). */
 export async function signedInUser(): Promise<ConsoleUser | null> {
