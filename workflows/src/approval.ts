@@ -27,6 +27,7 @@ import {
   DECISION_AFTER_ACCEPT_PATCH,
   EDIT_REVIEW_BEFORE_TIMEOUT_PATCH,
   LOST_STANDING_BEFORE_TIMEOUT_PATCH,
+  ROUND_OPENING_OUTLIVES_CANCEL_PATCH,
   WRITES_BEFORE_TIMEOUT_PATCH,
   type ApprovalPathPatches,
 } from './patches.js';
@@ -103,6 +104,8 @@ export async function awaitApproval(
   options: ApprovalOptions,
 ): Promise<Verdict> {
   const { actionId, request } = input;
+  // The workflow's own scope: cancelled the moment Temporal delivers the action's cancellation.
+  const workflowScope = CancellationScope.current();
   let state: ApprovalState = startApproval(actionId, initial.approval, initialImpacts, hold.effective);
   /** Decisions being written by their own activity: while any is, no later one is left to the run. */
   let writesInFlight = 0;
@@ -198,6 +201,9 @@ export async function awaitApproval(
       validator: (decision: ApprovalDecision) => {
         try {
           if (view.phase !== 'awaiting_approval') throw new RoundClosedError('the action is not awaiting a decision');
+          // The cancellation closes the round as cancelled, its writes taking workflow tasks of their own: a decision taken
+          // meanwhile was told its outcome and never written (one left to the run has no run to write it).
+          if (workflowScope.consideredCancelled) throw new RoundClosedError('the action is being cancelled');
           // Validators run only when an update arrives (never on replay): refusing more here replays every history.
           if (deadlinePassed(state, Date.now())) throw new RoundClosedError(`the round's deadline (${state.round?.deadline}) has passed`);
           checkDecision(state, decision);
@@ -234,18 +240,7 @@ export async function awaitApproval(
 
   for (let number = 1; ; number++) {
     // Round 1 that admission opened is already shown (before the update handler existed).
-    if (number > 1 || !options.firstRound) {
-      const { opened, deadline } = await openRound(number);
-      const carried = apply({
-        type: 'round_opened',
-        number,
-        approvalId: opened.approvalId,
-        deadline,
-        approvers: { eligible: opened.eligibleApprovers, excluded: opened.excluded },
-      });
-      for (const effect of carried) await recordWith((write) => bookkeeping.recordDecision(write), effect);
-      showRound();
-    }
+    if (number > 1 || !options.firstRound) await openRoundThroughCancellation(number);
     const round = currentRound();
 
     const ended = await waitForRound(round);
@@ -268,6 +263,46 @@ export async function awaitApproval(
       view.argsHash = state.effective.argsHash;
     }
     if (state.verdict) return state.verdict;
+  }
+
+  /**
+   * Opens and shows a round where a cancellation arriving meanwhile cannot cut it short (ROUND_OPENING_OUTLIVES_CANCEL_PATCH):
+   * `openApproval` writes the round open even when its local activity is cancelled, and a workflow that never learned
+   * the round's id could not close it. The opening finishes, shown, and then the cancellation goes on to close it. With
+   * no cancellation nothing changes: the steps are scheduled as ever (the scope a command runs in is not part of it).
+   */
+  async function openRoundThroughCancellation(number: number): Promise<void> {
+    // Cancelled before the opening was even asked for: nothing is scheduled, as ever (refused in the cancelled scope).
+    if (workflowScope.consideredCancelled) return openAndShowRound(number);
+    let openingScope: CancellationScope | undefined;
+    const opening = CancellationScope.nonCancellable(() => {
+      openingScope = new CancellationScope();
+      return openingScope.run(() => openAndShowRound(number));
+    });
+    const first = await Promise.race([opening.then(() => undefined), workflowScope.cancelRequested.catch((error: unknown) => ({ cancelled: error }))]);
+    if (!first) return;
+    if (!patched(ROUND_OPENING_OUTLIVES_CANCEL_PATCH)) {
+      // Histories from before: the cancellation reached the opening's steps, as it does once passed on.
+      openingScope!.cancel();
+      return opening;
+    }
+    // The opening's own end is not the outcome (the cancellation is), nor a reason not to close what it opened.
+    await opening.catch(() => undefined);
+    throw first.cancelled;
+  }
+
+  /** Opens round `number`, writes the editor's approval carried into it, and shows it. */
+  async function openAndShowRound(number: number): Promise<void> {
+    const { opened, deadline } = await openRound(number);
+    const carried = apply({
+      type: 'round_opened',
+      number,
+      approvalId: opened.approvalId,
+      deadline,
+      approvers: { eligible: opened.eligibleApprovers, excluded: opened.excluded },
+    });
+    for (const effect of carried) await recordWith((write) => bookkeeping.recordDecision(write), effect);
+    showRound();
   }
 
   /** Opens a round with the `openApproval` step: rounds after an edit, and round 1 of histories from before admission opened it. */

@@ -124,6 +124,15 @@ export const WRITES_BEFORE_TIMEOUT_PATCH = 'decision-writes-before-timeout';
  */
 export const FAILED_PLAN_ROLLBACK_PATCH = 'failed-plan-rollback-not-cancellable';
 
+/**
+ * A cancellation (an operator's, a kill switch's) that arrives while the workflow opens a round (`openApproval`, and the
+ * editor's approval carried into it) lets the opening finish, so the round the database holds open is the one the
+ * workflow shows and its cancellation closes. Histories from before cancelled the opening: its activity wrote the round
+ * open anyway, the workflow never learned its id, and the round stayed open for good (listed as open, pending in
+ * Slack). Asked only when such a cancellation arrives (in the task that brings it), so no other history carries it.
+ */
+export const ROUND_OPENING_OUTLIVES_CANCEL_PATCH = 'round-opening-outlives-cancellation';
+
 /** The patches APPROVAL_PATH_PATCHES stands for. */
 export type ApprovalPathPatch =
   | typeof ADMISSION_OPENS_ROUND_PATCH

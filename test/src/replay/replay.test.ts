@@ -45,12 +45,17 @@ describe('workflow replay of saved histories', () => {
     // A cancellation (an operator's, a kill switch's) reaching an auto-approved refund while admission's activity runs it: from
     // before the run was waited for (the workflow moved on, outcome cancelled) and after (fast-path-waits-for-cancellation: the
     // refund that went through is the outcome; a tool that stops ends it cancelled), from workflow/fast-path-cancel.test.
+    // A decision accepted while the cancellation closed the round (before the validator refused it: left to the run,
+    // never written), and a cancellation arriving while an edit's round 2 was opened, from before the opening outlived it
+    // (its row left open) and after (round-opening-outlives-cancellation: opened, then closed cancelled), from
+    // workflow/cancel-while-approving.test.
     const paths = [
       'agent-run-claim-ended-by-cancel',
       'agent-run-claim-ended-by-expiry',
       'agent-run-claimed',
       'agent-run-reported',
       'approvals-written-at-deadline',
+      'decision-while-cancelling',
       'deny-written-at-deadline',
       'edited-at-deadline',
       'fast-path-cancelled-before-wait',
@@ -62,6 +67,8 @@ describe('workflow replay of saved histories', () => {
       'nothing-written-at-deadline',
       'plan-compensation-resolved',
       'plan-rollback-cancelled',
+      'round-opening-cancelled',
+      'round-opening-outlives-cancel',
       'standing-kept-at-deadline',
     ];
     expect(files).toEqual([...scenarios.flatMap((s) => generations.map((g) => `${s}${g}.json`)), ...paths.map((p) => `${p}.json`)].sort());
