@@ -59,7 +59,10 @@ export interface Round extends Approvers {
   /** A reviewed edit, recorded or being recorded; it ends the round once recorded. */
   reviewedEdit?: PendingEdit;
   pendingEdit?: PendingEdit;
-  /** Approvers dropped from `eligible` at the deadline: they lost standing and had not decided (`approvers_narrowed`). */
+  /**
+   * Approvers dropped from `eligible` undecided: they lost standing (`approvers_narrowed` at the deadline, or an
+   * escalation step that resolved the approvers again without them).
+   */
   lostStanding?: readonly string[];
 }
 
@@ -97,7 +100,11 @@ export type ApprovalEvent =
   | { type: 'edit_recorded' }
   /** Reviewing or recording the edit failed: the round takes decisions again (an editor already listed stays listed). */
   | { type: 'edit_abandoned' }
-  | { type: 'escalated'; level: number; approvers: Approvers }
+  /**
+   * An escalation step resolved the round's approvers again. `recount` (ESCALATION_RECOUNTS_PATCH): those who decided
+   * stay, those dropped undecided lost standing, and the quorum is recounted; histories from before took the list as it came.
+   */
+  | { type: 'escalated'; level: number; approvers: Approvers; recount: boolean }
   /**
    * At a deadline that times the round out: `standing` are the round's approvers who may still decide it now. The
    * others stop counting as a vote still to come (their recorded decisions stand); never widens the round.
@@ -310,6 +317,7 @@ export function reduceApproval(state: ApprovalState, event: ApprovalEvent): Tran
     case 'edit_abandoned':
       return next({ editUnderReview: undefined, reviewedEdit: undefined });
     case 'escalated':
+      if (event.recount) return escalateApprovers(state, round, event);
       return next({ eligible: event.approvers.eligible, excluded: event.approvers.excluded, escalationLevel: event.level });
     case 'approvers_narrowed':
       return narrowApprovers(state, round, event.standing);
@@ -359,6 +367,31 @@ function narrowApprovers(state: ApprovalState, round: Round, standing: readonly 
   const recount = tallyDecisions(round.decisions, round.requirement, eligible.length);
   const narrowed: Round = { ...round, eligible, lostStanding: [...(round.lostStanding ?? []), ...lost], tally: recount === 'denied' ? 'denied' : round.tally };
   return { state: { ...state, round: narrowed }, effects: [] };
+}
+
+/**
+ * The approvers an escalation step resolved, keeping those who already decided (their decision stands, and the tally
+ * counts deciders among the approvers: dropped, a later deny ended a round whose quorum was still in reach). Those it
+ * dropped undecided lost standing, and the quorum is recounted as at a deadline (narrowApprovers): fewer approvers can
+ * only put it out of reach, so an open round is denied or stays open.
+ */
+function escalateApprovers(state: ApprovalState, round: Round, event: Extract<ApprovalEvent, { type: 'escalated' }>): Transition {
+  const resolved = new Set(event.approvers.eligible.map((a) => a.id));
+  const decided = new Set([...round.decisions.map((d) => d.approverId), ...(round.editUnderReview ? [round.editUnderReview.decision.approverId] : [])]);
+  const eligible = [...event.approvers.eligible, ...round.eligible.filter((a) => decided.has(a.id) && !resolved.has(a.id))];
+  const dropped = round.eligible.filter((a) => !decided.has(a.id) && !resolved.has(a.id)).map((a) => a.id);
+  // Someone who lost standing at an earlier step and has it again (re-enabled) is an approver again.
+  const lostStanding = [...(round.lostStanding ?? []).filter((id) => !resolved.has(id)), ...dropped];
+  const recount = round.accepting && round.tally === 'open' ? tallyDecisions(round.decisions, round.requirement, eligible.length) : round.tally;
+  const escalated: Round = {
+    ...round,
+    eligible,
+    excluded: event.approvers.excluded,
+    escalationLevel: event.level,
+    lostStanding: lostStanding.length > 0 ? lostStanding : undefined,
+    tally: recount === 'denied' ? 'denied' : round.tally,
+  };
+  return { state: { ...state, round: escalated }, effects: [] };
 }
 
 /** Ends the round: how it closes (audited first), and the verdict or the next round's starting point. */

@@ -220,7 +220,7 @@ describe('who may decide', () => {
   it('lets escalation targets decide once the round has escalated', () => {
     const state = opened(requirement({ escalation: [{ afterMs: 60_000, to: 'oncall' }] }), ['ana']);
     expect(() => checkDecision(state, decision('olga', 'approve'))).toThrow('is not an approver of this round');
-    const escalated = run(state, { type: 'escalated', level: 1, approvers: { eligible: approvers('ana', 'olga'), excluded: [] } }).state;
+    const escalated = run(state, { type: 'escalated', level: 1, approvers: { eligible: approvers('ana', 'olga'), excluded: [] }, recount: true }).state;
     expect(currentRound(escalated).escalationLevel).toBe(1);
     expect(currentRound(decide(escalated, 'olga', 'approve')).tally).toBe('approved');
   });
@@ -579,5 +579,99 @@ describe('approvers who lost standing, at a deadline that times the round out (a
     state = decide(state, 'bo', 'deny');
     const closed = run(state, { type: 'wait_ended', how: 'timed_out' }).state;
     expect(run(closed, { type: 'approvers_narrowed', standing: [] }).state).toBe(closed);
+  });
+});
+
+describe('an escalation step that resolves the approvers again (escalated)', () => {
+  const escalation = [{ afterMs: 60_000, to: 'oncall' }];
+  const escalated = (eligible: string[], { recount = true, level = 1 } = {}): ApprovalEvent => ({
+    type: 'escalated',
+    level,
+    approvers: { eligible: approvers(...eligible), excluded: [] },
+    recount,
+  });
+
+  it('counts an approver it dropped undecided as lost: a deny then leaves the quorum out of reach, and the round is denied, saying why', () => {
+    let state = opened(requirement({ requiredApprovals: 2, denyEndsIt: false, timeoutOutcome: 'approve', escalation }), ['ana', 'bo', 'cy']);
+    state = decide(state, 'ana', 'deny');
+    expect(currentRound(state).tally).toBe('open');
+    // bo was disabled meanwhile: the step resolves ana and cy.
+    const widened = run(state, escalated(['ana', 'cy'])).state;
+    expect(currentRound(widened).eligible.map((a) => a.id)).toEqual(['ana', 'cy']);
+    expect(currentRound(widened).lostStanding).toEqual(['bo']);
+    expect(currentRound(widened).escalationLevel).toBe(1);
+    expect(currentRound(widened).tally).toBe('denied');
+    expect(roundEnded(widened)).toBe(true);
+    const closed = run(widened, { type: 'wait_ended', how: 'decided' });
+    expect(closed.effects).toEqual([
+      {
+        type: 'close_round',
+        approvalId: 'appr-1',
+        round: 1,
+        closure: 'denied',
+        reason: 'denied by ana: the approvers still standing cannot reach 2 approvals (bo may no longer decide)',
+      },
+    ]);
+    expect(closed.state.verdict).toMatchObject({ kind: 'closed', outcome: { status: 'denied', deniedBy: 'ana' } });
+  });
+
+  it('histories from before took the list as it came: the same round stayed open and timed out approved', () => {
+    let state = opened(requirement({ requiredApprovals: 2, denyEndsIt: false, timeoutOutcome: 'approve', escalation }), ['ana', 'bo', 'cy']);
+    state = decide(state, 'ana', 'deny');
+    const widened = run(state, escalated(['ana', 'cy'], { recount: false })).state;
+    expect(currentRound(widened).eligible.map((a) => a.id)).toEqual(['ana', 'cy']);
+    expect(currentRound(widened).lostStanding).toBeUndefined();
+    expect(currentRound(widened).tally).toBe('open');
+    expect(run(widened, { type: 'wait_ended', how: 'timed_out' }).state.verdict).toEqual({ kind: 'approved', effective });
+  });
+
+  it('keeps an approver who decided and was dropped since: her approval still counts, and a later deny does not end the round early', () => {
+    let state = opened(requirement({ requiredApprovals: 3, denyEndsIt: false, escalation }), ['ana', 'bo', 'cy', 'di']);
+    state = decide(state, 'ana', 'approve');
+    // ana was demoted: the step resolves bo, cy and di.
+    state = run(state, escalated(['bo', 'cy', 'di'])).state;
+    expect(currentRound(state).eligible.map((a) => a.id)).toEqual(['bo', 'cy', 'di', 'ana']);
+    expect(currentRound(state).lostStanding).toBeUndefined();
+    // ana's approval and cy's and di's still to come make three.
+    state = decide(state, 'bo', 'deny');
+    expect(currentRound(state).tally).toBe('open');
+    state = decide(state, 'cy', 'approve');
+    state = decide(state, 'di', 'approve');
+    expect(currentRound(state).tally).toBe('approved');
+  });
+
+  it('histories from before dropped her: the deny ended that round denied while three approvals were in reach', () => {
+    let state = opened(requirement({ requiredApprovals: 3, denyEndsIt: false, escalation }), ['ana', 'bo', 'cy', 'di']);
+    state = decide(state, 'ana', 'approve');
+    state = run(state, escalated(['bo', 'cy', 'di'], { recount: false })).state;
+    state = decide(state, 'bo', 'deny');
+    expect(currentRound(state).tally).toBe('denied');
+  });
+
+  it('keeps an editor whose edit is under review, and widens the round to those the step adds', () => {
+    let state = opened(requirement({ requiredApprovals: 2, denyEndsIt: false, escalation }), ['ana', 'bo']);
+    state = run(state, { type: 'decision_received', decision: decision('ana', 'approve', { editedArgs: { path: '/tmp/y' } }), decidedAt: 'now' }).state;
+    state = run(state, escalated(['bo', 'olga'])).state;
+    expect(currentRound(state).eligible.map((a) => a.id)).toEqual(['bo', 'olga', 'ana']);
+    expect(currentRound(state).lostStanding).toBeUndefined();
+  });
+
+  it('takes back someone who lost standing at an earlier step and has it again', () => {
+    let state = opened(requirement({ requiredApprovals: 2, denyEndsIt: false, escalation }), ['ana', 'bo', 'cy']);
+    state = run(state, escalated(['ana', 'bo'])).state;
+    expect(currentRound(state).lostStanding).toEqual(['cy']);
+    state = run(state, escalated(['ana', 'bo', 'cy'], { level: 2 })).state;
+    expect(currentRound(state).eligible.map((a) => a.id)).toEqual(['ana', 'bo', 'cy']);
+    expect(currentRound(state).lostStanding).toBeUndefined();
+  });
+
+  it('never approves and never reopens: a settled round keeps its tally', () => {
+    let state = opened(requirement({ requiredApprovals: 2, denyEndsIt: false, escalation }), ['ana', 'bo', 'cy']);
+    state = decide(state, 'ana', 'approve');
+    // bo's approval is listed (its write in flight): counted once recorded, not by the step.
+    state = run(state, { type: 'decision_received', decision: decision('bo', 'approve'), decidedAt: 'now' }).state;
+    expect(currentRound(run(state, escalated(['ana', 'bo'])).state).tally).toBe('open');
+    const approved = run(state, { type: 'decision_recorded', round: 1 }).state;
+    expect(currentRound(run(approved, escalated([])).state).tally).toBe('approved');
   });
 });

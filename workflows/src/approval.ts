@@ -26,6 +26,7 @@ import { RoundClosedError, tallyDecisions } from './decision-rules.js';
 import {
   DECISION_AFTER_ACCEPT_PATCH,
   EDIT_REVIEW_BEFORE_TIMEOUT_PATCH,
+  ESCALATION_RECOUNTS_PATCH,
   LOST_STANDING_BEFORE_TIMEOUT_PATCH,
   ROUND_OPENING_OUTLIVES_CANCEL_PATCH,
   WRITES_BEFORE_TIMEOUT_PATCH,
@@ -360,6 +361,8 @@ export async function awaitApproval(
     const decided = (): 'decided' | Promise<'decided'> => (answersFirst && !allHandlersFinished() ? condition(allHandlersFinished).then(() => 'decided' as const) : 'decided');
     const schedule = roundSchedule(round.requirement, Date.now(), round.deadline);
     const escalate = async ({ level, to }: EscalationPoint) => {
+      // Asked before the step's activity (its timer just fired), never after a local activity's result.
+      const recount = patched(ESCALATION_RECOUNTS_PATCH);
       const widened = await bookkeeping.escalateApproval({
         actionId,
         approvalId: round.approvalId,
@@ -370,7 +373,7 @@ export async function awaitApproval(
         agentId: request.agentId,
         requestedBy: request.requestedBy,
       });
-      apply({ type: 'escalated', level, approvers: { eligible: widened.eligibleApprovers, excluded: widened.excluded } });
+      apply({ type: 'escalated', level, approvers: { eligible: widened.eligibleApprovers, excluded: widened.excluded }, recount });
     };
     for (const step of schedule.escalations) {
       if ((await condition(settled, Math.max(1, step.at - Date.now()))) || endedUnanswered()) {

@@ -125,6 +125,17 @@ export const WRITES_BEFORE_TIMEOUT_PATCH = 'decision-writes-before-timeout';
 export const FAILED_PLAN_ROLLBACK_PATCH = 'failed-plan-rollback-not-cancellable';
 
 /**
+ * An escalation step that resolves a round's approvers again keeps those who already decided (a recorded decision
+ * stands, and the tally counts deciders among the approvers), counts those it dropped undecided (disabled, demoted,
+ * handed the agent) as having lost standing, and recounts: a deny against a quorum the approvers still standing can no
+ * longer reach ends the round denied. Histories from before took the new list as it came: a decider dropped from it
+ * let a later deny end the round while the quorum was still in reach, and an approver dropped undecided still counted
+ * as a vote to come, so a `timeout: approve` deadline ran the tool. Asked at every escalation, before its activity
+ * (right after the step's timer, never after a local activity's result).
+ */
+export const ESCALATION_RECOUNTS_PATCH = 'escalation-keeps-deciders-and-recounts';
+
+/**
  * A cancellation (an operator's, a kill switch's) that arrives while the workflow opens a round (`openApproval`, and the
  * editor's approval carried into it) lets the opening finish, so the round the database holds open is the one the
  * workflow shows and its cancellation closes. Histories from before cancelled the opening: its activity wrote the round

@@ -48,7 +48,10 @@ describe('workflow replay of saved histories', () => {
     // A decision accepted while the cancellation closed the round (before the validator refused it: left to the run,
     // never written), and a cancellation arriving while an edit's round 2 was opened, from before the opening outlived it
     // (its row left open) and after (round-opening-outlives-cancellation: opened, then closed cancelled), from
-    // workflow/cancel-while-approving.test.
+    // workflow/cancel-while-approving.test. An escalation step that resolved the approvers again, before and after it kept
+    // those who decided and recounted (escalation-keeps-deciders-and-recounts): a disabled approver dropped after a deny
+    // (ran at the deadline; denied at the step) and a demoted approver who had approved (denied by the next deny; approved
+    // by three), from qa/lost-approver-quorum.test.
     const paths = [
       'agent-run-claim-ended-by-cancel',
       'agent-run-claim-ended-by-expiry',
@@ -58,6 +61,10 @@ describe('workflow replay of saved histories', () => {
       'decision-while-cancelling',
       'deny-written-at-deadline',
       'edited-at-deadline',
+      'escalation-decider-dropped',
+      'escalation-decider-kept',
+      'escalation-lost-standing-before-recount',
+      'escalation-lost-standing-recounted',
       'fast-path-cancelled-before-wait',
       'fast-path-cancelled-stopped',
       'fast-path-cancelled-waited',
