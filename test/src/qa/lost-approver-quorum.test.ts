@@ -81,15 +81,16 @@ describe('an approver who lost standing while the round waited, at a timing-out 
 
 /**
  * Three approvers of `group` (a, b, c; a fourth, d, with `four`), a quorum of `quorum` with a deny not ending it, one
- * escalation step after 4 s to a group nobody is in (it adds no one: the step only resolves the round's approvers
- * again), and `timeout` at the deadline.
+ * escalation step after 10 s to a group nobody is in (it adds no one: the step only resolves the round's approvers
+ * again), and `timeout` at the deadline. The tests decide and change people before the step: 10 s leaves room for that
+ * on a busy machine, and the step's audit row shows whether it did (escalatedTo).
  */
 async function escalatingTeam(group: string, { quorum, timeout, deadline, four = false }: { quorum: number; timeout: 'approve' | 'deny'; deadline: string; four?: boolean }) {
   const ids = (four ? ['a', 'b', 'c', 'd'] : ['a', 'b', 'c']).map((x) => `${group}-${x}`);
   for (const id of ids) await createUser(h.db, { id, role: 'approver', groups: [group] });
   policy.use(
     compilePolicy(
-      `apiVersion: airlock/v1\nrules:\n  - id: ${group}-refunds\n    tools: [payments.refund]\n    tier: high\n    outcome: require_approval\n    reason: ${quorum} of ${group}\n    approval: { group: ${group}, quorum: ${quorum}, denyEndsIt: false, deadline: ${deadline}, timeout: ${timeout}, escalation: [{ after: 4s, to: ${group}-oncall }] }\n`,
+      `apiVersion: airlock/v1\nrules:\n  - id: ${group}-refunds\n    tools: [payments.refund]\n    tier: high\n    outcome: require_approval\n    reason: ${quorum} of ${group}\n    approval: { group: ${group}, quorum: ${quorum}, denyEndsIt: false, deadline: ${deadline}, timeout: ${timeout}, escalation: [{ after: 10s, to: ${group}-oncall }] }\n`,
       `${group}.yaml`,
     ),
   );
@@ -105,7 +106,7 @@ async function escalatedTo(actionId: string): Promise<string[]> {
 
 describe('an escalation step resolving the approvers again', () => {
   it('recounts with those who lost standing dropped: a deny and a disabled approver leave the quorum out of reach, so the round is denied', async () => {
-    const [a, b, c] = (await escalatingTeam('lq-escalated', { quorum: 2, timeout: 'approve', deadline: '8s' })) as [string, string, string];
+    const [a, b, c] = (await escalatingTeam('lq-escalated', { quorum: 2, timeout: 'approve', deadline: '20s' })) as [string, string, string];
     const { actionId, argsHash } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
     const denied = await decideAction(h.client, actionId, { approverId: b, decision: 'deny', channel: 'api', argsHash });
     expect(denied.approvalStatus).toBe('open');
