@@ -10,6 +10,7 @@ export {
   SandboxOptions,
   SandboxUnavailableError,
   SandboxLaunchError,
+  SANDBOX_RUN_MAX_MS,
   type SandboxOptionsInput,
   type SandboxRequest,
   type SandboxResult,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 const MiB = 1024 * 1024;
+export const SANDBOX_RUN_MAX_MS = 4 * 60_000;
 
 /** Per-run resource limits. Memory, pids and CPU need a cgroup (or prlimit for CPU time and process count). */
 export const SandboxLimits = z
@@ -70,11 +71,18 @@ export const SandboxOptions = z
      * command line (see warm-command.ts). Off: every run starts its own sandbox from scratch.
      */
     warmStart: z.boolean().default(true),
+    /**
+     * The longest run a request may ask for (also the CPU-time limit of a warm sandbox). Bounded by the executor's
+     * 5-minute activity timeout, with a minute to spare (TOOL_RUN_MAX_MS in @airlock/core, which this package does not
+     * import; packages/tools/src/builtin/run-limit.unit.test.ts holds the two equal): a run allowed longer is timed out,
+     * retried and run again.
+     */
     maxTimeoutMs: z
       .number()
       .int()
       .positive()
-      .default(10 * 60_000),
+      .max(SANDBOX_RUN_MAX_MS, `at most ${SANDBOX_RUN_MAX_MS} ms (4 minutes): a run must end inside the executor's 5-minute activity timeout`)
+      .default(SANDBOX_RUN_MAX_MS),
     limits: SandboxLimits.prefault({}),
   })
   .strict();

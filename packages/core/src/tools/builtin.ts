@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineToolSpec } from './define.js';
+import { defineToolSpec, TOOL_RUN_MAX_MESSAGE, TOOL_RUN_MAX_MS } from './define.js';
 
 /**
  * The built-in tools' pure halves. Hard upper bounds live here; each worker's
@@ -23,7 +23,7 @@ export const shellExecSpec = defineToolSpec({
     .object({
       command: z.array(Text(10_000)).min(1).max(256).optional(),
       script: Text(100_000).pipe(z.string().min(1)).optional(),
-      timeoutMs: z.number().int().min(1).max(600_000).default(30_000),
+      timeoutMs: z.number().int().min(1).max(TOOL_RUN_MAX_MS, TOOL_RUN_MAX_MESSAGE).default(30_000),
       stdin: z.string().max(1_000_000).optional(),
     })
     .strict()

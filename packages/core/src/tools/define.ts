@@ -16,3 +16,15 @@ export interface ToolSpec<Args extends z.ZodType = z.ZodType> {
 export function defineToolSpec<Args extends z.ZodType>(spec: ToolSpec<Args>): ToolSpec<Args> {
   return spec;
 }
+
+/**
+ * The longest any tool run may be allowed to take (shell.exec's timeout, the sandbox's and the tools config's
+ * caps). A tool runs inside the executor activity, whose start-to-close timeout is 5 minutes
+ * (workflows/src/activities.ts) and whose retries are unlimited: a run allowed longer than that is timed out,
+ * retried, and runs again, for ever. The minute left over is for admission, recording and a slow worker.
+ * packages/tools/src/builtin/run-limit.unit.test.ts holds it under the executor's timeout.
+ */
+export const TOOL_RUN_MAX_MS = 4 * 60_000;
+
+/** The message a duration over TOOL_RUN_MAX_MS is refused with; zod puts the setting's path before it. */
+export const TOOL_RUN_MAX_MESSAGE = `at most ${TOOL_RUN_MAX_MS} ms (4 minutes): a tool run must end inside the executor's 5-minute activity timeout, or it is retried and runs again`;

@@ -1,11 +1,14 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
-import { HttpMethod } from '@airlock/core';
+import { HttpMethod, TOOL_RUN_MAX_MESSAGE, TOOL_RUN_MAX_MS } from '@airlock/core';
 import { z } from 'zod';
 import { SandboxLimits, SandboxOptions } from '@airlock/sandbox';
 import { CircuitBreakerOptions } from './circuit-breaker.js';
 
 const MiB = 1024 * 1024;
+/** sql.query's caps: connecting, then waiting on a same-key write and running the statement, stay inside TOOL_RUN_MAX_MS. */
+export const SQL_CONNECT_MAX_MS = 30_000;
+export const SQL_STATEMENT_MAX_MS = 90_000;
 const AbsolutePath = z
   .string()
   .refine((p) => path.isAbsolute(p) && !p.includes('\0'), 'an absolute path')
@@ -17,7 +20,7 @@ export const ShellConfig = z
     allowScript: z.boolean().default(false),
     /** argv[0] allowlist: bare names are looked up on the sandbox PATH (/usr/bin:/bin), paths match exactly. Absent: any. */
     allowedCommands: z.array(z.string().min(1)).optional(),
-    maxTimeoutMs: z.number().int().positive().default(120_000),
+    maxTimeoutMs: z.number().int().positive().max(TOOL_RUN_MAX_MS, TOOL_RUN_MAX_MESSAGE).default(120_000),
     /**
      * Tighter than the sandbox's own limits for this tool's runs. The output cap is
      * kept well under Temporal's 2 MB payload limit: the result travels in history.
@@ -61,7 +64,7 @@ export const HttpConfig = z
   .object({
     allow: z.array(HttpAllowEntry).default([]),
     maxRedirects: z.number().int().min(0).max(10).default(3),
-    maxTimeoutMs: z.number().int().positive().default(30_000),
+    maxTimeoutMs: z.number().int().positive().max(TOOL_RUN_MAX_MS, TOOL_RUN_MAX_MESSAGE).default(30_000),
     maxRequestBytes: z.number().int().min(0).default(MiB),
     /** Kept under Temporal's 2 MB payload limit even as base64. */
     maxResponseBytes: z
@@ -81,8 +84,12 @@ export const SqlConfig = z
     allowWrites: z.boolean().default(false),
     /** A superuser can escape a read-only transaction (COPY ... PROGRAM, dblink): refused unless set. */
     allowSuperuser: z.boolean().default(false),
-    statementTimeoutMs: z.number().int().min(1).default(5_000),
-    connectTimeoutMs: z.number().int().min(1).default(5_000),
+    /**
+     * Each statement of a call (the agent's, and the wait for a concurrent write with the same idempotency key). A
+     * call is about connectTimeoutMs plus twice this at most: both caps keep it inside TOOL_RUN_MAX_MS.
+     */
+    statementTimeoutMs: z.number().int().min(1).max(SQL_STATEMENT_MAX_MS, `at most ${SQL_STATEMENT_MAX_MS} ms: ${TOOL_RUN_MAX_MESSAGE}`).default(5_000),
+    connectTimeoutMs: z.number().int().min(1).max(SQL_CONNECT_MAX_MS, `at most ${SQL_CONNECT_MAX_MS} ms: ${TOOL_RUN_MAX_MESSAGE}`).default(5_000),
     /** Rows returned to the agent; the rest are cut (reported) and never read from the server. */
     maxRows: z.number().int().min(1).default(1_000),
     /**
