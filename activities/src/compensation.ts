@@ -24,7 +24,9 @@ export function createCompensationActivities(deps: ActivityDeps) {
     const { actionId, step } = input;
     const definition = tools.get(input.tool);
     const key = `${actionId}:compensation:${step}:${input.round}`;
-    if (!definition?.compensate) {
+    // Only a tool this worker has can say it has no compensation: a missing one fails the attempt below, so a worker
+    // with the tool can take the retry, and a person is asked if none does (never recorded irreversible for good).
+    if (definition && !definition.compensate) {
       reached(deps, 'compensation.before-write');
       await appendAudit(db, {
         eventKey: `${key}:skipped`,
@@ -37,6 +39,7 @@ export function createCompensationActivities(deps: ActivityDeps) {
       return { status: 'irreversible' };
     }
     try {
+      if (!definition?.compensate) throw new Error(`tool "${input.tool}" is not registered on this worker`);
       const args = definition.args.parse(input.args);
       reached(deps, 'compensation.before-undo');
       await definition.compensate(args, input.output, {
@@ -65,7 +68,8 @@ export function createCompensationActivities(deps: ActivityDeps) {
 
   return {
     /**
-     * Undoes one completed plan step; a step without a compensation is reported irreversible. Heartbeats the whole
+     * Undoes one completed plan step; a step whose tool has no compensation is reported irreversible, one whose tool
+     * this worker lacks fails (retried, then a person asked), like a failing compensation. Heartbeats the whole
      * time (the workflow's heartbeat timeout): a worker that dies mid-compensation has it retried elsewhere within
      * seconds, not after the whole start-to-close timeout.
      */
