@@ -79,6 +79,10 @@ export const HttpConfig = z
 
 export const SqlConfig = z
   .object({
+    /**
+     * As a role of the tool's own: even a READ ONLY statement can cancel or end that role's other sessions
+     * (pg_cancel_backend, pg_terminate_backend); docs/TOOLS.md says what to grant and revoke.
+     */
     url: z.string().min(1),
     /** `mode: "write"` is refused unless set; whether a write needs approval is the policy's call. */
     allowWrites: z.boolean().default(false),
