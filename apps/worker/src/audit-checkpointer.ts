@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { checkpointIfDue, checkpointSigner, listCheckpoints, readCheckpointFile, type AuditCheckpoint, type CheckpointPolicy, type CheckpointSigner, type Db } from '@airlock/db';
 import type { Logger } from '@airlock/telemetry';
+import { appendWholeLines, dropTornTailOf } from './audit-export/append-lines.js';
 
 /**
  * Signed checkpoints of the audit chain, made while the product runs and
@@ -42,20 +42,19 @@ export class AuditCheckpointer {
   }
 
   private async publishToFile(file: string): Promise<void> {
-    this.fileN ??= Math.max(0, ...(await readCheckpointFileIfAny(file)).map((c) => c.n));
+    if (this.fileN === undefined) {
+      // A crash mid-append left part of a line: read back, it would stop every publication.
+      await dropTornTailOf(file);
+      this.fileN = Math.max(0, ...(await readCheckpointFileIfAny(file)).map((c) => c.n));
+    }
     const missing = await listCheckpoints(this.options.db, { afterN: this.fileN });
     if (missing.length === 0) return;
     const lines = missing
       .map((c) => JSON.stringify({ kind: 'checkpoint', n: c.n, seq: c.seq, hash: c.hash, signedAt: c.signedAt, keyId: c.keyId, signature: c.signature }) + '\n')
       .join('');
-    const handle = await open(file, 'a', 0o644);
-    try {
-      await handle.appendFile(lines, 'utf8');
-      // On disk before the number moves on: a crash after this point loses no line, before it re-appends them.
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    // On disk before the number moves on: a crash after this point loses no line, before it re-appends them;
+    // a failed append (a full disk) leaves none of them, and the next tick appends them all again.
+    await appendWholeLines(file, lines, 0o644);
     this.fileN = missing[missing.length - 1]!.n;
   }
 }

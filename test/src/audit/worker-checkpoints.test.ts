@@ -123,6 +123,27 @@ describe('worker audit checkpoints', () => {
     expect(logged.map((l) => [l.auditCheckpoint!.n, l.auditCheckpoint!.seq, l.auditCheckpoint!.signature])).toEqual(published.map((c) => [c.n, c.seq, c.signature]));
   });
 
+  it('a restart after an append cut off part-way (a crash, a full disk) publishes on: the unfinished line is cut, not read', async () => {
+    const file = path.join(dir, 'checkpoints.jsonl');
+    await appendRows(0, 10);
+    await checkpointerFromSettings(settings(file), t.db, logger())!.tick();
+    const [first] = await readCheckpointFile(file);
+    await appendRows(10, 10);
+    await checkpointerFromSettings(settings(file), t.db, logger())!.tick();
+    // The second line as a write that stopped part-way left it.
+    const whole = await readFile(file, 'utf8');
+    const torn = whole.slice(0, whole.indexOf('\n') + 1 + 30);
+    await writeFile(file, torn);
+
+    const restarted = checkpointerFromSettings(settings(file), t.db, logger())!;
+    await restarted.tick();
+    expect((await readCheckpointFile(file)).map((c) => [c.n, c.seq])).toEqual([
+      [first!.n, 10],
+      [2, 20],
+    ]);
+    expect(await readFile(file, 'utf8')).toBe(whole);
+  });
+
   it('the published file verifies with `airlock audit verify --checkpoints`, and catches a superuser rewrite after the table was emptied', async () => {
     const file = path.join(dir, 'checkpoints.jsonl');
     const checkpointer = checkpointerFromSettings(settings(file), t.db, logger())!;

@@ -1,6 +1,7 @@
 import { link, open, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { exportEventLine, type ChainRow } from '@airlock/db';
+import { appendWholeLines } from './append-lines.js';
 import type { AuditSink } from './sink.js';
 
 export interface FileSinkOptions {
@@ -12,7 +13,8 @@ export interface FileSinkOptions {
 /**
  * Appends each event as one `{"kind":"event",…}` line (the export format of
  * docs/AUDIT-FORMAT.md, so the lines keep their hashes and links), fsynced
- * before the batch counts as delivered. Rotation renames the full file to
+ * before the batch counts as delivered; a batch that fails part-way leaves
+ * none of its bytes (appendWholeLines). Rotation renames the full file to
  * `<file>.<UTC timestamp>` and starts a new one; a batch is never split.
  */
 export class JsonlFileSink implements AuditSink {
@@ -24,13 +26,7 @@ export class JsonlFileSink implements AuditSink {
     if (rows.length === 0) return;
     const text = rows.map((row) => `${exportEventLine(row)}\n`).join('');
     await this.rotateIfFull(Buffer.byteLength(text));
-    const handle = await open(this.options.file, 'a', 0o640);
-    try {
-      await handle.appendFile(text, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await appendWholeLines(this.options.file, text, 0o640);
   }
 
   async close(): Promise<void> {
