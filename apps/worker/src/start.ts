@@ -12,7 +12,7 @@ import { describeFirstStart, seedFirstStart } from './launcher/first-start.js';
 import { claimDataDir } from './launcher/instance-lock.js';
 import { elapsed, Lifecycle } from './runtime/lifecycle.js';
 import { startObservability, type WorkerObservability } from './runtime/observability.js';
-import { maskDatabaseUrl, printPlain, table } from './launcher/output.js';
+import { databaseSummary, printPlain, table } from './launcher/output.js';
 import { describeExit, killAllManaged } from './launcher/processes.js';
 import { ensureTemporalCli } from './launcher/temporal-cli.js';
 import { startTemporalDevServer, type DevServer } from './launcher/temporal-dev-server.js';
@@ -166,7 +166,7 @@ async function startAirlock(signal: AbortSignal): Promise<string[]> {
       ['Temporal UI', devServer ? devServer.uiUrl : 'see your Temporal cluster (external)'],
       ['Temporal gRPC', `${settings.address}  (namespace ${env.TEMPORAL_NAMESPACE}, task queue ${env.TEMPORAL_TASK_QUEUE})`],
       ['metrics', metricsLine(observability)],
-      ['database', `${maskDatabaseUrl(server.url)}${server.embedded ? '  (embedded)' : ''}`],
+      ['database', databaseSummary(server.url, server.embedded)],
       ['data', dataDir],
       ['logs', path.join(dataDir, 'logs')],
     ]),

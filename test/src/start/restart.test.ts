@@ -105,7 +105,7 @@ describe('npm start', () => {
     expect(keys.map((k) => k.owner)).toEqual(['admin', 'demo-agent']);
     expect(printed).toMatch(/sign in to the console at http:\/\/localhost:\d+\/sign-in/);
     const oneTimePassword = /one-time password:\s+(\S+)/.exec(printed)?.[1] ?? '';
-    expect(printed).toContain(`postgresql://airlock:****@localhost:${postgres}/airlock`);
+    expect(printed).toContain(`postgresql://airlock:<password>@localhost:${postgres}/airlock`);
     expect(printed).not.toContain(EMBEDDED_PASSWORD + '@');
     const address = (await first.waitForLine(/Temporal gRPC\s+(\S+)/))[1]!;
     expect(address).toBe(`127.0.0.1:${temporal}`);

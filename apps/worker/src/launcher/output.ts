@@ -1,12 +1,9 @@
-/** The URL with its password replaced, safe to print and log. */
-export function maskDatabaseUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '****';
-    return parsed.toString();
-  } catch {
-    return '(unparseable DATABASE_URL)';
-  }
+import { shownDatabaseUrl } from '@airlock/core/external-database';
+
+/** The summary's database line: no secret (a password in the userinfo or a `password` / `sslpassword` parameter). */
+export function databaseSummary(url: string, embedded: boolean): string {
+  const shown = shownDatabaseUrl(url) ?? '(not a URL: DATABASE_URL is not shown)';
+  return embedded ? `${shown}  (embedded)` : shown;
 }
 
 /** Label-aligned lines: `  label   value`. */
