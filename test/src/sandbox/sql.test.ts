@@ -121,6 +121,41 @@ describe('cancellation', () => {
   });
 });
 
+describe('a cancellation while COMMIT is under way', () => {
+  /** An advisory lock a deferred trigger waits for at COMMIT: held here, the write's COMMIT waits until it is released. */
+  const COMMIT_GATE = 4_242_424;
+
+  it('does not drop the connection: the write commits and is answered as written, never as rolled back', async () => {
+    await asOwner(`CREATE TABLE IF NOT EXISTS gated (name text NOT NULL)`);
+    await asOwner(`CREATE OR REPLACE FUNCTION gated_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_advisory_xact_lock(${COMMIT_GATE}); RETURN NULL; END $$`);
+    await asOwner(`DROP TRIGGER IF EXISTS gated_commit ON gated`);
+    await asOwner(`CREATE CONSTRAINT TRIGGER gated_commit AFTER INSERT ON gated DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION gated_commit()`);
+    await asOwner(`GRANT INSERT ON gated TO ${role}`);
+    const gate = new pg.Client({ connectionString: database.url });
+    await gate.connect();
+    try {
+      await gate.query('BEGIN');
+      await gate.query(`SELECT pg_advisory_xact_lock(${COMMIT_GATE})`);
+      const name = marker('committing');
+      const cancel = new AbortController();
+      const write = callTool(writable, { sql: 'INSERT INTO gated (name) VALUES ($1)', params: [name], mode: 'write' }, toolContext({ signal: cancel.signal }));
+      const settled = write.then(
+        (output) => ({ output }),
+        (error: unknown) => ({ error }),
+      );
+      // The write's COMMIT runs the deferred trigger, which waits for the gate.
+      const waiting = () => asOwner<{ n: string }>(`SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND objid = ${COMMIT_GATE} AND NOT granted`);
+      await expect.poll(async () => (await waiting()).rows[0]?.n, { timeout: 30_000, interval: 50 }).toBe('1');
+      cancel.abort();
+      await gate.query('COMMIT');
+      expect(await settled).toMatchObject({ output: { command: 'INSERT', rowCount: 1, changedRows: 1 } });
+      expect((await asOwner('SELECT 1 FROM gated WHERE name = $1', [name])).rowCount).toBe(1);
+    } finally {
+      await gate.end();
+    }
+  });
+});
+
 describe('red team: SQL writes in read-only mode', () => {
   it('refuses a write statement, and one hidden in a CTE fails on the READ ONLY transaction', async () => {
     await expect(query(readOnly, { sql: "INSERT INTO items (name) VALUES ('x')" })).rejects.toThrow(/INSERT statements are not allowed in read mode/);

@@ -220,7 +220,8 @@ export function sqlQueryTool(config: SqlConfig, breakers: CircuitBreakers) {
     return toOutput(read, read.command ?? readCommandTag(keyword));
   };
 
-  const runWrite = async (client: pg.Client, sql: string, params: unknown[], idempotencyKey: string): Promise<SqlQueryOutput> => {
+  /** `beforeCommit`: called as COMMIT is sent; from then on a cancellation no longer drops the connection (runWrite's caller). */
+  const runWrite = async (client: pg.Client, sql: string, params: unknown[], idempotencyKey: string, beforeCommit: () => void): Promise<SqlQueryOutput> => {
     await client.query('BEGIN READ WRITE');
     await client.query(`SET LOCAL statement_timeout = ${config.statementTimeoutMs}`);
     try {
@@ -242,6 +243,9 @@ export function sqlQueryTool(config: SqlConfig, breakers: CircuitBreakers) {
       }
       const written = { ...toOutput(read, read.command), changedRows: changed };
       await client.query(`INSERT INTO ${table} (idempotency_key, result) VALUES ($1, $2)`, [idempotencyKey, JSON.stringify(written)]);
+      // A connection dropped while COMMIT is under way does not stop it: PostgreSQL commits (it notices the client gone
+      // only when it answers), and "rolled back" would be false. Past this point the write goes through to its answer.
+      beforeCommit();
       await client.query('COMMIT');
       return written;
     } catch (error) {
@@ -272,7 +276,12 @@ export function sqlQueryTool(config: SqlConfig, breakers: CircuitBreakers) {
             if (signal.aborted) throw new Error('sql.query: cancelled before the statement ran');
             await client.connect();
             if (!config.allowSuperuser) await refuseSuperuser(client);
-            return await (mode === 'read' ? runRead(client, sql, params, keyword) : runWrite(client, sql, params, idempotencyKey));
+            const uncancellable = () => {
+              signal.removeEventListener('abort', onAbort);
+              // Cancelled before COMMIT was sent: the connection is being dropped, and the transaction with it.
+              signal.throwIfAborted();
+            };
+            return await (mode === 'read' ? runRead(client, sql, params, keyword) : runWrite(client, sql, params, idempotencyKey, uncancellable));
           } catch (error) {
             if (signal.aborted) throw new Error('sql.query: cancelled; the transaction was rolled back', { cause: error });
             throw error;
