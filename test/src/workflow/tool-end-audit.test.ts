@@ -79,7 +79,7 @@ describe('a failed run and its tool.failed row', () => {
 describe('a cancelled run and its tool.cancelled row', () => {
   it('the lost append leaves the run running, not cancelled without its row; the next cancellation writes it once', async () => {
     const activities = createActivities(defaultActivityDeps(h.db, defaultPolicy()));
-    const input = admissionInput(h.taskQueue, allowed('demo.sleep', { ms: 600_000 }));
+    const input = admissionInput(h.taskQueue, allowed('demo.sleep', { ms: 240_000 }));
     const tried = await failFirstAppend(h.db, 'tool.cancelled', input.actionId);
 
     /** One attempt of admitAndRun, cancelled by the workflow once the tool is running; what it threw. */

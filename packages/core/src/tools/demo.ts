@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineToolSpec } from './define.js';
+import { defineToolSpec, TOOL_RUN_MAX_MESSAGE, TOOL_RUN_MAX_MS } from './define.js';
 import { MoneyAmount } from './money.js';
 
 /** A harmless tool: the auto-approved path and the benchmark use it. */
@@ -35,7 +35,7 @@ export const failingSpec = defineToolSpec({
 export const sleepSpec = defineToolSpec({
   name: 'demo.sleep',
   description: 'Waits for the given number of milliseconds, then returns. Cancellable.',
-  args: z.object({ ms: z.number().int().min(0).max(600_000) }).strict(),
+  args: z.object({ ms: z.number().int().min(0).max(TOOL_RUN_MAX_MS, TOOL_RUN_MAX_MESSAGE) }).strict(),
 });
 
 export const demoToolSpecs = [echoSpec, refundSpec, failingSpec, sleepSpec] as const;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { httpRequestSpec, shellExecSpec, TOOL_RUN_MAX_MS } from '@airlock/core';
+import { httpRequestSpec, shellExecSpec, sleepSpec, TOOL_RUN_MAX_MS } from '@airlock/core';
 import { SANDBOX_RUN_MAX_MS, SandboxOptions } from '@airlock/sandbox';
 import { describe, expect, it } from 'vitest';
 import { SQL_CONNECT_MAX_MS, SQL_STATEMENT_MAX_MS } from './config.js';
@@ -34,7 +34,7 @@ describe('tool run limit', () => {
     }
   });
 
-  it('bounds what an agent may ask for: shell.exec timeoutMs, http.request timeoutMs', () => {
+  it('bounds what an agent may ask for: shell.exec timeoutMs, http.request timeoutMs, demo.sleep ms', () => {
     const over = TOOL_RUN_MAX_MS + 1;
     expect(shellExecSpec.args.safeParse({ command: ['true'], timeoutMs: TOOL_RUN_MAX_MS }).success).toBe(true);
     expect(shellExecSpec.args.safeParse({ command: ['true'], timeoutMs: over }).error?.issues[0]).toMatchObject({
@@ -42,6 +42,8 @@ describe('tool run limit', () => {
       message: expect.stringContaining(`at most ${TOOL_RUN_MAX_MS} ms`),
     });
     expect(httpRequestSpec.args.safeParse({ method: 'GET', url: 'https://example.com/', timeoutMs: over }).success).toBe(false);
+    expect(sleepSpec.args.safeParse({ ms: TOOL_RUN_MAX_MS }).success).toBe(true);
+    expect(sleepSpec.args.safeParse({ ms: over }).error?.issues[0]).toMatchObject({ path: ['ms'], message: expect.stringContaining(`at most ${TOOL_RUN_MAX_MS} ms`) });
   });
 
   it("refuses a tools config allowing longer, naming the setting; the sandbox's own cap is the same", () => {
