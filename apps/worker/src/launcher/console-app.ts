@@ -1,6 +1,7 @@
 import { readdir, readFile, realpath, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { consoleEnvironment } from './console-env.js';
 import { consoleDir, repoRoot } from './paths.js';
 import { assertPortFree, waitForPort } from './ports.js';
 import { describeExit, spawnManaged, type ManagedProcess } from './processes.js';
@@ -49,7 +50,7 @@ export async function buildConsole(options: { env: NodeJS.ProcessEnv; log: (line
   const nextBin = createRequire(path.join(consoleDir, 'package.json')).resolve('next/dist/bin/next');
   const build = await spawnManaged('the console build', process.execPath, [nextBin, 'build', '--webpack'], {
     cwd: consoleDir,
-    env: { ...options.env, NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1' },
+    env: consoleEnvironment(options.env),
     logFile: options.logFile,
     onLine: (line) => {
       if (line.trim()) options.log(`console build: ${line.trim()}`);
@@ -124,7 +125,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   const nextBin = createRequire(path.join(consoleDir, 'package.json')).resolve('next/dist/bin/next');
   const server = await spawnManaged('console', process.execPath, [nextBin, 'start', '--port', String(options.port)], {
     cwd: consoleDir,
-    env: { ...options.env, NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1' },
+    env: consoleEnvironment(options.env),
     logFile: options.logFile,
     // Its log stays in the log file; its warnings and errors (stderr, already in the launcher's log format) show here too.
     onLine: (line, stream) => {
