@@ -17,7 +17,7 @@ import uuid
 import httpx
 import pytest
 
-from airlock_client import Airlock, AirlockError, AsyncAirlock, Authorization, Executed, InvalidRequestError
+from airlock_client import Airlock, AirlockError, AsyncAirlock, Authorization, Executed, Failed, InvalidRequestError
 
 SUBMITTED = {"actionId": "act-1", "created": True, "argsHash": "0" * 64, "links": {"self": "/s", "outcome": "/o"}}
 GRANTED = Authorization(status="authorized", actionId="act-1", tool="demo.echo", authorizationId="z", args={"ms": 1}, argsHash="h", expiresAt="2030-01-01T00:00:00Z", links={"report": "/r"})
@@ -131,16 +131,25 @@ def test_a_long_output_text_is_cut_on_a_code_point_boundary_counted_as_the_serve
     assert int(marker.group(1)) == total - len(kept.encode("utf-16-le")) // 2
 
 
-def test_an_output_whose_json_would_not_fit_in_a_reports_body_goes_in_the_storable_form_and_one_that_fits_as_it_is():
-    """The report route reads at most 16 MiB: a larger body is refused with 413 and the run never recorded."""
-    bodies: list[dict] = []
+def report_route(bodies: list[dict]):
+    """The report route, which reads at most 16 MiB: a larger body is refused with 413 and the run never recorded.
+    A body it takes is kept in ``bodies``."""
 
     def route(request: httpx.Request) -> httpx.Response:
         if len(request.content) > 16 * 1024 * 1024:
             return httpx.Response(413, json={"error": {"code": "payload_too_large", "message": "request body exceeds 16777216 bytes"}})
-        bodies.append(json.loads(request.content))
+        body = json.loads(request.content)
+        bodies.append(body)
+        if "error" in body:
+            return httpx.Response(200, json={"status": "failed", "actionId": "act-1", "error": body["error"][:4_000]})
         return httpx.Response(200, json={"status": "executed", "actionId": "act-1", "output": None})
 
+    return route
+
+
+def test_an_output_whose_json_would_not_fit_in_a_reports_body_goes_in_the_storable_form_and_one_that_fits_as_it_is():
+    bodies: list[dict] = []
+    route = report_route(bodies)
     # 170 strings of 100,000 characters: each within a string's limit, 17 MB of JSON together.
     huge = [f"{i}".ljust(100_000, "x") for i in range(170)]
     fits = [f"{i}".ljust(100_000, "x") for i in range(100)]
@@ -150,6 +159,21 @@ def test_an_output_whose_json_would_not_fit_in_a_reports_body_goes_in_the_storab
     too_large, as_it_is = (body["output"] for body in bodies)
     assert (too_large["airlock"], too_large["problem"]) == ("output not storable as sent", "output: JSON of 17000511 bytes, more than a report carries (14680064)")
     assert too_large["json"].startswith('["0xxx') and too_large["json"].endswith(" of 17000511 characters]")
+    assert as_it_is == fits
+
+
+def test_an_error_that_would_not_fit_in_a_reports_body_is_cut_to_fit_and_one_that_fits_goes_as_it_is():
+    bodies: list[dict] = []
+    limit = 14 * 1024 * 1024
+    # 17 million characters; the 14 MiB bound falls inside the emoji's 4 UTF-8 bytes, which go whole or not at all.
+    huge = "x" * (limit - 2) + "😀" + "y" * (17_000_000 - (limit - 2) - 1)
+    fits = "é" * (limit // 2)
+    with Airlock("http://airlock.test", api_key="alk_x", http=httpx.Client(transport=httpx.MockTransport(report_route(bodies)))) as airlock:
+        assert isinstance(airlock.report("act-1", GRANTED, error=huge), Failed)
+        assert isinstance(airlock.report("act-1", GRANTED, error=fits), Failed)
+    cut, as_it_is = (body["error"] for body in bodies)
+    total = 17_000_001  # UTF-16 code units: the emoji is two
+    assert cut == "x" * (limit - 2) + f" … [cut by the Airlock client: {total - (limit - 2)} of {total} characters]"
     assert as_it_is == fits
 
 

@@ -96,6 +96,9 @@ MAX_SENT_OUTPUT_BYTES = REPORT_BODY_MAX_BYTES - 2 * 1024 * 1024
 """The most bytes of JSON an output is sent as: the authorized arguments beside it in the report's body may take up to
 about 1 MiB (a request body's bound). The TypeScript SDK's is the same."""
 
+MAX_SENT_ERROR_BYTES = MAX_SENT_OUTPUT_BYTES
+"""The most bytes of UTF-8 an error is sent as, the room an output has. The TypeScript SDK's is the same."""
+
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -129,6 +132,22 @@ def cut_text_marked(text: str, max_length: int) -> str:
         if _utf16_length(marked) <= max_length or not prefix:
             return marked
         kept = len(prefix_units) // 2 - (_utf16_length(marked) - max_length)
+
+
+def error_to_send(error: str) -> str:
+    """A report's ``error`` as it is sent: as it is when its UTF-8 fits in ``MAX_SENT_ERROR_BYTES`` (the server keeps
+    4,000 characters and records the cut), else the first part that fits, cut on a code-point boundary, marked ``…
+    [cut by the Airlock client: N of M characters]`` (UTF-16 code units, as the server counts): a larger body would be
+    refused with 413, the run never recorded. The TypeScript SDK's rule."""
+    encoded = error.encode("utf-8", "surrogatepass")
+    if len(encoded) <= MAX_SENT_ERROR_BYTES:
+        return error
+    end = MAX_SENT_ERROR_BYTES
+    while encoded[end] & 0xC0 == 0x80:  # a continuation byte: the cut would fall inside a code point
+        end -= 1
+    kept = encoded[:end].decode("utf-8", "surrogatepass")
+    total = _utf16_length(error)
+    return f"{kept} … [cut by the Airlock client: {total - _utf16_length(kept)} of {total} characters]"
 
 
 def _json_like(value: Any, within: frozenset[int]) -> Any:

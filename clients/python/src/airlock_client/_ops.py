@@ -290,10 +290,11 @@ class UnansweredClaims:
 def report(action_id: str, authorization: Authorization, *, output: Any, error: str | None) -> Op[Any]:
     """Reports the tool's run, sent again through network errors and 502/503/504 for up to ``RESEND_FOR_S``: the
     server takes the same report twice (answering with the recorded outcome), and one given up would leave the action
-    authorized until it expired, the run unrecorded."""
+    authorized until it expired, the run unrecorded. An error too large for the report's body is cut to fit
+    (``_core.error_to_send``)."""
     _check_authorization(authorization, "report")
     if error is not None:
-        body = _core.body_of(ReportFailed, dict(authorizationId=authorization.authorizationId, args=authorization.args, error=error or "the tool failed"))
+        body = _core.body_of(ReportFailed, dict(authorizationId=authorization.authorizationId, args=authorization.args, error=_core.error_to_send(error or "the tool failed")))
     else:
         body = _succeeded_report(authorization, output)
     return (yield from _resent(Call("POST", _core.action_path(action_id, "/report"), outcome_adapter, json=body)))

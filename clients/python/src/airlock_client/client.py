@@ -194,7 +194,8 @@ class Airlock:
     def report(self, action_id: str, authorization: Authorization, *, output: Any = None, error: str | None = None) -> Outcome:
         """Reports the agent's own run with exactly the authorized arguments; ``error`` marks it failed. Idempotent:
         sent again through network errors and 502/503/504 for up to 30 s. Never refused for what ``output`` holds:
-        one with no JSON form is sent in the server's storable form."""
+        one with no JSON form is sent in the server's storable form; nor for an ``error`` too large to send (past
+        14 MiB of UTF-8), which is cut to fit and marked."""
         return self._drive(_ops.report(action_id, authorization, output=output, error=error))
 
     def me(self) -> AgentSelf:
