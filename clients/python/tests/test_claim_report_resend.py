@@ -150,28 +150,60 @@ def test_two_clients_are_two_runners_and_an_explicit_runner_id_is_used_as_given(
         assert first.claim_run("act-1", AUTHORIZATION).runnerId == server.claimed_by
 
 
-def unanswered(op: _ops.Op[_ops.T], clock: FakeClock) -> None:
-    """Carries out ``op`` by hand with no answer to any call (each one unreachable) until it raises."""
+def claimed_without_answer(claims: _ops.UnansweredClaims, action_id: str, clock: FakeClock, runner_id: str | None = None) -> str:
+    """Claims ``action_id`` by hand with no answer to any call (each one unreachable) until the claim raises; the
+    runner id it claimed as."""
     lost = AirlockApiError(0, "unreachable", "cannot reach Airlock")
+    op = claims.claim(action_id, AUTHORIZATION, runner_id=runner_id)
     step = next(op)
-    while True:
-        if isinstance(step, _ops.Sleep):
-            clock.sleep(step.seconds)
-            step = op.send(None)
-        else:
-            step = op.throw(lost)
+    sent = step.json["runnerId"]
+    with pytest.raises(AirlockApiError):
+        while True:
+            if isinstance(step, _ops.Sleep):
+                clock.sleep(step.seconds)
+                step = op.send(None)
+            else:
+                assert step.json["runnerId"] == sent  # sent again as the same runner
+                step = op.throw(lost)
+    return sent
+
+
+def next_runners(claims: _ops.UnansweredClaims, *action_ids: str) -> list[str]:
+    """The runner ids the next claims of ``action_ids`` without one are sent as. The claims are left open till all are
+    sent: one closed unanswered is remembered, which could push another out past the bound."""
+    claims_sent = [claims.claim(action_id, AUTHORIZATION, runner_id=None) for action_id in action_ids]
+    return [next(op).json["runnerId"] for op in claims_sent]
 
 
 def test_unanswered_claims_are_bounded_the_oldest_forgotten(clock):
     claims = _ops.UnansweredClaims(limit=2)
     actions = ("act-1", "act-2", "act-3")
-    for action_id in actions:
+    first = [claimed_without_answer(claims, action_id, clock) for action_id in actions]
+    again = next_runners(claims, *actions)
+    assert again[0] != first[0]  # the oldest, forgotten past the bound: a new runner
+    assert again[1:] == first[1:]
+
+
+def test_an_explicit_runner_id_is_the_callers_never_remembered_nor_the_memory_changed(clock):
+    claims = _ops.UnansweredClaims()
+    claimed_without_answer(claims, "act-1", clock, runner_id="runner-7")
+    remembered = claimed_without_answer(claims, "act-2", clock)
+    claimed_without_answer(claims, "act-2", clock, runner_id="runner-8")
+    act_1, act_2 = next_runners(claims, "act-1", "act-2")
+    assert act_1 != "runner-7"  # not remembered: a new runner
+    assert act_2 == remembered  # not replaced by the caller's
+
+
+def test_a_caller_that_claims_with_its_own_runner_id_claims_again_with_it(clock):
+    server = ClaimServer()
+    with Airlock("http://airlock.test", api_key="alk_x", http=httpx.Client(transport=httpx.MockTransport(server))) as airlock:
         with pytest.raises(AirlockApiError):
-            unanswered(claims.claim(action_id, AUTHORIZATION, runner_id=f"runner-{action_id}"), clock)
-    again = [claims.claim(action_id, AUTHORIZATION, runner_id=None) for action_id in actions]
-    sent = [next(op).json["runnerId"] for op in again]
-    assert sent[0] != "runner-act-1"  # the oldest, forgotten past the bound: a new runner
-    assert sent[1:] == ["runner-act-2", "runner-act-3"]
+            airlock.claim_run("act-1", AUTHORIZATION, runner_id="runner-7")
+        server.lose_answers = False
+        with pytest.raises(AirlockApiError) as refused:
+            airlock.claim_run("act-1", AUTHORIZATION)  # a new runner: the caller's id is not the client's to reuse
+        assert refused.value.code == "conflict"
+        assert airlock.claim_run("act-1", AUTHORIZATION, runner_id="runner-7").runnerId == "runner-7"
 
 
 class ReportServer:

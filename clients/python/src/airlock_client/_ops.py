@@ -256,11 +256,12 @@ class UnansweredClaims:
         self._runner_ids: dict[str, str] = {}
 
     def claim(self, action_id: str, authorization: Authorization, *, runner_id: str | None) -> Op[RunClaimed]:
-        """Claims the authorized run before the tool starts: as ``runner_id`` when given (the memory left as it is),
-        else as the runner of this action's unanswered claim, else as a new random runner. Sent again with the same id
-        through network errors and 502/503/504 for up to ``RESEND_FOR_S``. A remembered runner is taken out of the
-        memory while it is sent, so that two claims of one action at once (two tasks of an async client) are two
-        runners and only one of them runs the tool."""
+        """Claims the authorized run before the tool starts: as ``runner_id`` when given, else as the runner of this
+        action's unanswered claim, else as a new random runner. Sent again with the same id through network errors and
+        502/503/504 for up to ``RESEND_FOR_S``. A given ``runner_id`` is the caller's to manage (to claim again with,
+        after no answer): it is never remembered, and the memory is left as it is. A remembered runner is taken out
+        of the memory while it is sent, so that two claims of one action at once (two tasks of an async client) are
+        two runners and only one of them runs the tool."""
         _check_authorization(authorization, "claim")
         runner = runner_id if runner_id is not None else self._runner_ids.get(action_id) or uuid.uuid4().hex
         body = _core.body_of(RunClaimBody, dict(authorizationId=authorization.authorizationId, runnerId=runner))
@@ -278,7 +279,7 @@ class UnansweredClaims:
             raise
         finally:
             # Also when the driver closes the operation cut off by an exception of its own (an asyncio cancellation).
-            if not answered:
+            if not answered and runner_id is None:
                 self._remember(action_id, runner)
 
     def _remember(self, action_id: str, runner_id: str) -> None:

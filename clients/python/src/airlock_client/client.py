@@ -186,7 +186,8 @@ class Airlock:
         random id per run attempt (made here when not given), sent again with the same id through network errors and
         502/503/504 for up to 30 s, so a claim whose answer was lost gets the same answer. A claim that raised without
         an answer (Airlock unreachable past 30 s, a 5xx) may have been recorded: this client claims that action again as
-        the same runner, so calling ``claim_run`` again is the retry. Another runner's claim is an ``AirlockApiError``
+        the same runner, so calling ``claim_run`` again is the retry (with a ``runner_id`` of the caller's, call it
+        again with that id: the client does not remember it). Another runner's claim is an ``AirlockApiError``
         409 ``conflict``: do not run the tool (it may have run there; its result shows in Airlock once reported). An
         authorization no longer usable (expired, revoked, reported) is a 409 ``decision_rejected``."""
         return self._drive(self._claims.claim(action_id, authorization, runner_id=runner_id))
