@@ -191,7 +191,8 @@ def unstorable_output(output: Any, problem: str) -> dict[str, str]:
     """The form the server stores an output in when it cannot store it as sent (``storableReportResult`` in
     ``@airlock/core/report-storage``): ``{"airlock": "output not storable as sent", "problem": "output.took: must be a
     finite number", "json": "<its JSON text, cut on a code-point boundary to 131,072 characters, marked>"}``.
-    Within the server's limits, so it is stored as it arrives."""
+    Within the server's limits, so it is stored in this form; not redacted here (the server redacts it, credential-named
+    keys inside the text too)."""
     return {
         "airlock": OUTPUT_NOT_STORABLE,
         "problem": cut_text_marked(_escape_surrogates(problem), PROBLEM_MAX_LENGTH),
