@@ -1,5 +1,5 @@
 import type { ActionOutcome } from '@airlock/core';
-import { storableRunResult, type ReportAlteration } from '@airlock/core/report-storage';
+import { storableRunResult, withStoredFormSecretsRedacted, type ReportAlteration } from '@airlock/core/report-storage';
 import {
   appendAuditIn,
   auditAppendStatement,
@@ -165,7 +165,9 @@ function storableOutcome(outcome: ActionOutcome): { outcome: ActionOutcome; alte
 
 /** Stored redacted: the agent gets the raw outcome from the workflow, the database never holds it. */
 function storedOutcome(outcome: ActionOutcome): ActionOutcome {
-  return redact(JSON.parse(JSON.stringify(outcome)) as ActionOutcome).value;
+  const stored = redact(JSON.parse(JSON.stringify(outcome)) as ActionOutcome).value;
+  // An output kept as its JSON text: redact reads it as text, where a `"pin": 4321` inside is no key.
+  return stored.status === 'executed' ? { ...stored, output: withStoredFormSecretsRedacted(stored.output) } : stored;
 }
 
 function withoutOutput({ output: _output, ...rest }: Extract<ActionOutcome, { status: 'executed' }>) {

@@ -1,4 +1,4 @@
-import { redact } from '@airlock/guardrails';
+import { redact, redactSecretsInJsonText } from '@airlock/guardrails';
 import { cutText } from './cut-text.js';
 import { ARGS_LIMITS, checkJsonLimits, LONE_SURROGATE, type JsonLimits } from './json-limits.js';
 
@@ -195,6 +195,25 @@ export function cutTextMarked(text: string, max: number): { text: string; cut: n
 }
 
 const cutMarker = (cut: number, total: number) => `… [cut by Airlock: ${cut} of ${total} characters]`;
+const CUT_MARKER = /… \[cut by Airlock: \d+ of \d+ characters\]$/;
+
+/**
+ * An output stored as its JSON text (UnstorableOutput) with the values of credential-named keys in that text
+ * redacted (redactSecretsInJsonText), its cut marker kept; any other output as it is. Such a text written here was
+ * redacted as a value first; one a client wrote (the Python client's, say) was not, and `redact` reads the text as
+ * text, where key names mean nothing.
+ */
+export function withStoredFormSecretsRedacted(output: unknown): unknown {
+  if (!isUnstorableOutput(output)) return output;
+  const marker = CUT_MARKER.exec(output.json)?.[0] ?? '';
+  return { ...output, json: redactSecretsInJsonText(output.json.slice(0, output.json.length - marker.length)) + marker };
+}
+
+function isUnstorableOutput(output: unknown): output is UnstorableOutput {
+  return (
+    typeof output === 'object' && output !== null && (output as { airlock?: unknown }).airlock === OUTPUT_NOT_STORABLE && typeof (output as { json?: unknown }).json === 'string'
+  );
+}
 
 /** Wraps text written as is, so the writer's stack tells it from a value still to write. */
 class Raw {

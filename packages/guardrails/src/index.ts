@@ -7,6 +7,7 @@ export type { InjectionFinding, InjectionInput, InjectionRuleId, InjectionSeveri
 export { findSensitive, redact, redactText } from './sensitive/redact.js';
 export { findSensitiveText } from './sensitive/find.js';
 export { isSecretKey } from './sensitive/secret-keys.js';
+export { redactSecretsInJsonText } from './sensitive/json-text.js';
 export { isRedactionMarker, redactionMarker, redactedFields, restoreRedacted, CHANGED_REDACTED_VALUE, type RestoredEdit } from './sensitive/marker.js';
 export { luhnValid, ibanChecksumValid } from './sensitive/checksums.js';
 export type { SensitiveFinding, SensitiveKind, SensitiveSpan } from './sensitive/types.js';

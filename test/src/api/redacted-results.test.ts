@@ -141,4 +141,17 @@ describe('an output with no stored JSON form is redacted as a value before it be
     expect(execution.result).toEqual(z.object({ output: z.unknown() }).parse(stored).output);
     expect(await storedText(actionId)).not.toMatch(/sid=9f8e7d6c5b4a|dXNlcjpodW50ZXIy/);
   });
+
+  it('a stored form a client wrote itself (the Python client’s, its text cut): its credential-named values are stored redacted, the cut marker kept', async () => {
+    const { actionId, fields } = await authorized('redacted-client-form');
+    const json = '{"session":{"cookie":"sid=9f8e7d6c5b4a","pin":4321,"authorization":"Basic dXNlcjpodW50ZXIy"},"blob":"xxxx… [cut by Airlock: 10 of 110 characters]';
+    const output = { airlock: 'output not storable as sent', problem: 'output: JSON of 17000511 bytes, more than a report carries (14680064)', json };
+    await expectJson(report(actionId, { ...fields, status: 'succeeded', output }), 200, schemas.ActionOutcome);
+    await waitForActionStatus(ctx, keys.agent, actionId, ['executed']);
+    const stored = schemas.ActionOutcome.parse((await h.db.prisma.action.findUniqueOrThrow({ where: { id: actionId } })).outcome);
+    expect(z.object({ output: z.object({ json: z.string() }) }).parse(stored).output.json).toBe(
+      '{"session":{"cookie":"[REDACTED:secret]","pin":"[REDACTED:secret]","authorization":"[REDACTED:secret]"},"blob":"xxxx… [cut by Airlock: 10 of 110 characters]',
+    );
+    expect(JSON.stringify(await outcomeOf(actionId, keys.victor))).not.toMatch(/sid=9f8e7d6c5b4a|dXNlcjpodW50ZXIy|4321/);
+  });
 });
