@@ -420,6 +420,19 @@ describe('a report of a tool that ran is sent whatever its output holds', () => 
     expect(asItIs).toEqual(fits);
   });
 
+  it('an error whose UTF-8 would not fit in a report’s body is cut to fit, on a code-point boundary, marked; one that fits goes whole', async () => {
+    const { airlock, sent } = await recordingClient(executedReport);
+    const fits = 14 * 1024 * 1024;
+    // The 14 MiB point falls inside an emoji (4 bytes): the emoji is cut whole.
+    const huge = `${'x'.repeat(fits - 2)}😀${'y'.repeat(3_000_000)}`;
+    await airlock.report('a-1', { authorizationId: 'auth-1', args: {}, status: 'failed', error: huge });
+    await airlock.report('a-1', { authorizationId: 'auth-1', args: {}, status: 'failed', error: 'x'.repeat(fits) });
+    const [cut, whole] = sent.map((s) => (s.body as { error: string }).error);
+    expect(cut).toBe(`${'x'.repeat(fits - 2)} … [cut by the Airlock client: ${huge.length - (fits - 2)} of ${huge.length} characters]`);
+    expect(new TextEncoder().encode(JSON.stringify(sent[0]?.body)).length).toBeLessThan(REPORT_BODY_MAX_BYTES);
+    expect(whole).toHaveLength(fits);
+  });
+
   it('a long output’s JSON text is cut within one stored string, on a code-point boundary, marked', async () => {
     const { airlock, sent } = await recordingClient(executedReport);
     await airlock.report('a-1', { authorizationId: 'auth-1', args: {}, status: 'succeeded', output: { took: Number.NaN, text: '😀'.repeat(100_000) } });

@@ -79,7 +79,7 @@ export function pollAuthorization(
 export async function sendReport(transport: RestTransport, actionId: string, report: AgentRunReport): Promise<ActionOutcome> {
   // The server refuses unknown fields too; checked here so a typo (`outpt`) fails before anything is recorded.
   refuseUnknownFields(report, report.status === 'failed' ? REPORT_FIELDS.failed : REPORT_FIELDS.succeeded, 'report');
-  const body = report.status === 'succeeded' && 'output' in report ? { ...report, output: reportedOutput(report.output) } : report;
+  const body = report.status === 'failed' ? { ...report, error: reportedError(report.error) } : 'output' in report ? { ...report, output: reportedOutput(report.output) } : report;
   const { body: outcome } = await transport.call('POST', `/api/v1/actions/${encodeURIComponent(actionId)}/report`, ReportAnswer, { body });
   return outcome;
 }
@@ -140,6 +140,22 @@ function tooLargeToSend(output: unknown): string | undefined {
   if (text.length * 3 <= MAX_SENT_OUTPUT_BYTES) return undefined;
   const bytes = new TextEncoder().encode(text).length;
   return bytes > MAX_SENT_OUTPUT_BYTES ? `output: JSON of ${bytes} bytes, more than a report carries (${MAX_SENT_OUTPUT_BYTES})` : undefined;
+}
+
+/**
+ * What a failed report sends as its error: the whole message (the server keeps 4,000 characters and records the
+ * cut), except one whose UTF-8 would not fit in the report's body: its first MAX_SENT_OUTPUT_BYTES, cut on a
+ * code-point boundary and marked, as the Python client does. Refused with 413, the run would never be recorded.
+ */
+export function reportedError(error: string): string {
+  if (error.length * 3 <= MAX_SENT_OUTPUT_BYTES) return error;
+  const bytes = new TextEncoder().encode(error);
+  if (bytes.length <= MAX_SENT_OUTPUT_BYTES) return error;
+  let end = MAX_SENT_OUTPUT_BYTES;
+  // Back to the first byte of a UTF-8 sequence: continuation bytes are 10xxxxxx.
+  while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end--;
+  const kept = new TextDecoder().decode(bytes.subarray(0, end));
+  return `${kept} … [cut by the Airlock client: ${error.length - kept.length} of ${error.length} characters]`;
 }
 
 /** unsendableJson on a report's output, where a toJSON or getter that throws (or a nesting too deep to walk) is a problem too. */
