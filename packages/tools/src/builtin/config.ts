@@ -6,9 +6,13 @@ import { SandboxLimits, SandboxOptions } from '@airlock/sandbox';
 import { CircuitBreakerOptions } from './circuit-breaker.js';
 
 const MiB = 1024 * 1024;
-/** sql.query's caps: connecting, then waiting on a same-key write and running the statement, stay inside TOOL_RUN_MAX_MS. */
-export const SQL_CONNECT_MAX_MS = 30_000;
-export const SQL_STATEMENT_MAX_MS = 90_000;
+/**
+ * sql.query's caps. A call is at most two connects (the idempotency table's, once per process, and the call's) and
+ * three statement timeouts (the wait on a same-key write, the statement, and COMMIT's deferred triggers, which run
+ * under statement_timeout and which a cancellation no longer cuts short): 2 × 15 + 3 × 60 = 210 s, inside TOOL_RUN_MAX_MS.
+ */
+export const SQL_CONNECT_MAX_MS = 15_000;
+export const SQL_STATEMENT_MAX_MS = 60_000;
 const AbsolutePath = z
   .string()
   .refine((p) => path.isAbsolute(p) && !p.includes('\0'), 'an absolute path')
@@ -89,8 +93,8 @@ export const SqlConfig = z
     /** A superuser can escape a read-only transaction (COPY ... PROGRAM, dblink): refused unless set. */
     allowSuperuser: z.boolean().default(false),
     /**
-     * Each statement of a call (the agent's, and the wait for a concurrent write with the same idempotency key). A
-     * call is about connectTimeoutMs plus twice this at most: both caps keep it inside TOOL_RUN_MAX_MS.
+     * Each statement of a call (the agent's, the wait for a concurrent write with the same idempotency key, COMMIT's
+     * deferred triggers). Both caps keep a call inside TOOL_RUN_MAX_MS (SQL_CONNECT_MAX_MS).
      */
     statementTimeoutMs: z.number().int().min(1).max(SQL_STATEMENT_MAX_MS, `at most ${SQL_STATEMENT_MAX_MS} ms: ${TOOL_RUN_MAX_MESSAGE}`).default(5_000),
     connectTimeoutMs: z.number().int().min(1).max(SQL_CONNECT_MAX_MS, `at most ${SQL_CONNECT_MAX_MS} ms: ${TOOL_RUN_MAX_MESSAGE}`).default(5_000),
