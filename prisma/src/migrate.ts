@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { scriptAtomicity } from './migration-sql.js';
+import { scriptAtomicity, scriptRerun } from './migration-sql.js';
 
 /**
  * Applies prisma/migrations offline, keeping Prisma's `_prisma_migrations`
@@ -61,6 +61,7 @@ interface BookkeepingRow {
   migration_name: string;
   checksum: string;
   finished_at: Date | null;
+  applied_steps_count: number;
 }
 
 /** Applies pending migrations; returns the names applied. Safe to run concurrently and repeatedly. */
@@ -69,12 +70,15 @@ export async function migrate(databaseUrl: string, options: { dir?: string; log?
   const dir = options.dir ?? MIGRATIONS_DIR;
   const migrations = await readMigrations(dir);
   return withMigrationLock(databaseUrl, async (client) => {
-    const { rows } = await client.query<BookkeepingRow>('SELECT id, migration_name, checksum, finished_at FROM "_prisma_migrations" WHERE rolled_back_at IS NULL');
-    for (const unfinished of rows.filter((r) => r.finished_at === null)) {
-      await rollBackUnfinished(client, unfinished, migrations, dir);
-      log(`migration ${unfinished.migration_name} did not finish in an earlier run and none of it committed; marked it rolled back`);
-    }
+    const { rows } = await client.query<BookkeepingRow>(
+      'SELECT id, migration_name, checksum, finished_at, applied_steps_count FROM "_prisma_migrations" WHERE rolled_back_at IS NULL',
+    );
     const applied = new Map(rows.filter((r) => r.finished_at !== null).map((r) => [r.migration_name, r]));
+    const interrupted = rows.filter((r) => r.finished_at === null);
+    for (const row of interrupted) {
+      const doubt = whyInDoubt(row, migrations, dir, applied);
+      if (doubt) throw inDoubt(row, doubt);
+    }
     const known = new Set(migrations.map((m) => m.name));
     for (const name of applied.keys()) {
       if (!known.has(name)) throw new MigrationError(`the database has migration ${name}, which is not in ${dir}`);
@@ -88,7 +92,9 @@ export async function migrate(databaseUrl: string, options: { dir?: string; log?
         }
         continue;
       }
-      await applyOne(client, migration);
+      const earlierAttempts = interrupted.filter((r) => r.migration_name === migration.name);
+      await applyOne(client, migration, earlierAttempts);
+      if (earlierAttempts.length) log(`migration ${migration.name} did not finish in an earlier run and none of it committed; marked it rolled back`);
       log(`applied migration ${migration.name}`);
       done.push(migration.name);
     }
@@ -127,40 +133,55 @@ async function withMigrationLock<T>(databaseUrl: string, work: (client: pg.Clien
 }
 
 /**
- * A row without finished_at is an attempt that never committed its bookkeeping: one this
- * migrator made before it wrote the row inside the migration's transaction, or one of Prisma's.
- * With both locks held neither is still running, and both ran the script as one transaction,
- * so when the script as recorded cannot end that transaction itself, none of it committed and
- * the attempt is rolled back in fact. Anything else may have left part of it: a person decides.
+ * A row without finished_at is an attempt that never recorded its end: one this migrator made
+ * before it wrote the row inside the migration's transaction (nothing committed: that version
+ * set finished_at in the same transaction), or one of Prisma's, which inserts the row, runs the
+ * script, counts its step (applied_steps_count) and sets finished_at, each committed apart: its
+ * script may have committed in full. The columns cannot tell the two apart, and with both locks
+ * held neither is running, nor did either apply a later migration after it. So the attempt is
+ * retried only when that is sure to be harmless: a script that is one transaction as written, and
+ * would fail (changing nothing) were it already applied; the retry marks the attempt rolled back
+ * in its own transaction, so a failing retry leaves it as it was. Anything else, a person decides.
  */
-async function rollBackUnfinished(client: pg.Client, row: BookkeepingRow, migrations: MigrationFile[], dir: string): Promise<void> {
-  const doubt = whyPerhapsPartlyApplied(row, migrations, dir);
-  if (doubt) {
-    throw new MigrationError(
-      `migration ${row.migration_name} did not finish in an earlier run and part of it may have committed (${doubt}); ` +
-        `make the database as it was before it (or complete it by hand), then mark it rolled back with \`npm run migrate -- --rolled-back ${row.migration_name}\` (DATABASE_URL set) and start again`,
-    );
+function whyInDoubt(row: BookkeepingRow, migrations: MigrationFile[], dir: string, applied: Map<string, BookkeepingRow>): string | undefined {
+  if (row.applied_steps_count > 0) {
+    return `all of it committed (applied_steps_count ${row.applied_steps_count}: Prisma counts the step once the script has committed), but it was never recorded finished`;
   }
-  await client.query('UPDATE "_prisma_migrations" SET rolled_back_at = now(), logs = coalesce(logs, $2) WHERE id = $1', [
-    row.id,
-    'interrupted before it committed; marked rolled back by the Airlock migrator (none of it committed: one transaction)',
-  ]);
-}
-
-function whyPerhapsPartlyApplied(row: BookkeepingRow, migrations: MigrationFile[], dir: string): string | undefined {
   const migration = migrations.find((m) => m.name === row.migration_name);
-  if (!migration) return `it is not in ${dir}`;
+  if (!migration) return `part of it may have committed (it is not in ${dir})`;
   // The script that ran is known only by its checksum: an edited file says nothing about it.
-  if (migration.checksum !== row.checksum) return 'its migration.sql was edited since';
+  if (migration.checksum !== row.checksum) return 'part of it may have committed (its migration.sql was edited since)';
+  if (applied.has(row.migration_name)) return 'another attempt of it is recorded as applied';
   const atomicity = scriptAtomicity(migration.sql);
-  return atomicity.atomic ? undefined : atomicity.reason;
+  if (!atomicity.atomic) return `part of it may have committed (${atomicity.reason})`;
+  const rerun = scriptRerun(migration.sql);
+  if (!rerun.safe) return `all of it may have committed, and running it again is not sure to fail if so (${rerun.reason})`;
+  return undefined;
 }
 
-/** The migration and its bookkeeping row commit together or not at all. */
-async function applyOne(client: pg.Client, migration: MigrationFile): Promise<void> {
+function inDoubt(row: BookkeepingRow, doubt: string): MigrationError {
+  const name = row.migration_name;
+  return new MigrationError(
+    `migration ${name} did not finish in an earlier run and ${doubt}; put the database right by hand: ` +
+      `either as it was before it, then mark it rolled back with \`npm run migrate -- --rolled-back ${name}\` (DATABASE_URL set) and start again, which applies it; ` +
+      `or with all of it, then record it applied as \`prisma migrate resolve --applied\` would: UPDATE "_prisma_migrations" SET finished_at = now() WHERE id = '${row.id}'`,
+  );
+}
+
+/**
+ * The migration and its bookkeeping row commit together or not at all; so does marking its
+ * earlier attempts rolled back, which a failure here leaves unfinished and in doubt.
+ */
+async function applyOne(client: pg.Client, migration: MigrationFile, earlierAttempts: BookkeepingRow[]): Promise<void> {
   const id = randomUUID();
   try {
     await client.query('BEGIN');
+    for (const attempt of earlierAttempts) {
+      await client.query('UPDATE "_prisma_migrations" SET rolled_back_at = now(), logs = coalesce(logs, $2) WHERE id = $1', [
+        attempt.id,
+        'interrupted before it committed; marked rolled back by the Airlock migrator (none of it committed: running it again, one transaction, succeeded)',
+      ]);
+    }
     await client.query('INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, applied_steps_count) VALUES ($1, $2, $3, now(), 0)', [
       id,
       migration.checksum,
@@ -180,6 +201,8 @@ async function applyOne(client: pg.Client, migration: MigrationFile): Promise<vo
         `migration ${migration.name} did not complete: ${message} (the connection was lost: the database kept it only if its commit got through; running again applies it otherwise)`,
       );
     }
+    const [earlier] = earlierAttempts;
+    if (earlier) throw inDoubt(earlier, `all of it may have committed then: running it again failed (${message}) and was rolled back, that attempt left as it was`);
     // Recorded like Prisma's failed attempt resolved as rolled back: history for an operator, nothing to resolve.
     await client
       .query('INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, logs, rolled_back_at, applied_steps_count) VALUES ($1, $2, $3, now(), $4, now(), 0)', [

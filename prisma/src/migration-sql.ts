@@ -27,9 +27,53 @@ export function scriptAtomicity(sql: string): ScriptAtomicity {
   return { atomic: true };
 }
 
+/**
+ * Whether a script that may already have committed can safely be run again, in one
+ * transaction: it must then fail, so that transaction changes nothing. That is sure when
+ * it creates something by name without IF NOT EXISTS (a table, a type, a named index, a
+ * function, a trigger, a column by ALTER TABLE … ADD COLUMN) and no statement of it
+ * removes or renames anything (a DROP statement; an ALTER with RENAME, SET SCHEMA or a
+ * DROP other than of a constraint, default, NOT NULL, identity or expression): whatever
+ * it created is there after it committed, so creating it again fails. Anything else
+ * (UPDATEs alone, IF NOT EXISTS throughout) could succeed twice. What code the script
+ * calls (a function, a trigger fired) does is not looked into.
+ */
+export type ScriptRerun = { safe: true } | { safe: false; reason: string };
+
+const CREATES_BY_NAME = [
+  /^CREATE TABLE (?!IF NOT EXISTS )/,
+  /^CREATE TYPE /,
+  /^CREATE (?:UNIQUE )?INDEX (?!IF |ON |CONCURRENTLY )\S+ ON /,
+  /^CREATE FUNCTION /,
+  /^CREATE TRIGGER /,
+  /^ALTER TABLE (?:ONLY )?(?!IF )\S+ ADD COLUMN (?!IF NOT EXISTS )/,
+];
+
+const REMOVES_OR_RENAMES = [/^DROP /, /^ALTER .* (?:RENAME|SET SCHEMA) /, /^ALTER .* DROP (?!(?:CONSTRAINT|DEFAULT|NOT NULL|IDENTITY|EXPRESSION) )/];
+
+export function scriptRerun(sql: string): ScriptRerun {
+  const statements = topLevelStatements(sql);
+  if (!statements.ok) return { safe: false, reason: statements.reason };
+  const normalized = statements.texts.map(wordsOf);
+  const removal = normalized.find((s) => REMOVES_OR_RENAMES.some((pattern) => pattern.test(s)));
+  if (removal !== undefined) {
+    return { safe: false, reason: `it removes or renames something (${removal.split(' ', 2).join(' ')} …), so what it creates may be gone after it` };
+  }
+  if (!normalized.some((s) => CREATES_BY_NAME.some((pattern) => pattern.test(s)))) {
+    return { safe: false, reason: 'nothing in it fails when run again (no CREATE TABLE, TYPE, FUNCTION, TRIGGER or named INDEX, or ADD COLUMN, without IF NOT EXISTS)' };
+  }
+  return { safe: true };
+}
+
+/** A statement as upper-case words and punctuation, one space apart and one after, a qualified name one word. */
+function wordsOf(statement: string): string {
+  const tokens = statement.toUpperCase().match(/""|[\w$.\u0080-\uffff]+|\S/g) ?? [];
+  return `${tokens.join(' ').replace(/ ?\. ?/g, '.')} `;
+}
+
 type Statements = { ok: true; texts: string[] } | { ok: false; reason: string };
 
-/** The script's statements with comments, strings and quoted bodies blanked out. */
+/** The script's statements with comments, strings and quoted bodies blanked out, quoted identifiers as `""`. */
 function topLevelStatements(sql: string): Statements {
   const texts: string[] = [];
   let current = '';
@@ -39,7 +83,8 @@ function topLevelStatements(sql: string): Statements {
     if (skipped === 'unterminated') return { ok: false, reason: 'its text has an unterminated comment, string or dollar quote' };
     if (skipped === 'backslash') return { ok: false, reason: 'a string in it has a backslash, which reads differently without standard_conforming_strings' };
     if (skipped > i) {
-      current += ' ';
+      // A quoted identifier stays a word (a name the rules below look for); the rest is blank.
+      current += sql.charAt(i) === '"' ? '""' : ' ';
       i = skipped;
       continue;
     }

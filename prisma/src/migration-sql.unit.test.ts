@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readMigrations } from './migrate.js';
-import { scriptAtomicity } from './migration-sql.js';
+import { scriptAtomicity, scriptRerun } from './migration-sql.js';
 
 describe('scriptAtomicity', () => {
   it('finds every migration of this repository to be one transaction (function bodies are not statements)', async () => {
@@ -38,5 +38,42 @@ describe('scriptAtomicity', () => {
     expect(scriptAtomicity("INSERT INTO notes VALUES ('open; COMMIT;")).toMatchObject({ atomic: false, reason: expect.stringContaining('unterminated') });
     expect(scriptAtomicity('CREATE FUNCTION f() AS $$ BEGIN')).toMatchObject({ atomic: false, reason: expect.stringContaining('unterminated') });
     expect(scriptAtomicity("INSERT INTO notes VALUES ('a\\'); COMMIT; --')")).toMatchObject({ atomic: false, reason: expect.stringContaining('backslash') });
+  });
+});
+
+describe('scriptRerun', () => {
+  it('finds every migration of this repository safe to run again but one that drops an index and one with no CREATE or ADD COLUMN', async () => {
+    const unsafe = (await readMigrations()).filter((m) => !scriptRerun(m.sql).safe).map((m) => m.name);
+    expect(unsafe).toEqual(['20261122020000_governance', '20261204300001_webhook_events_required']);
+  });
+
+  it.each([
+    ['CREATE TABLE "a" ("id" INTEGER NOT NULL);'],
+    ["create type \"Kind\" as enum ('a', 'b');"],
+    ['CREATE UNIQUE INDEX "a_b_key" ON "a"("b");'],
+    ['CREATE INDEX a_b_idx ON a (b);'],
+    ['CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ DROP TABLE x; SELECT 1 $$;'],
+    ['CREATE TRIGGER t BEFORE UPDATE ON a FOR EACH ROW EXECUTE FUNCTION f();'],
+    ['ALTER TABLE "public"."a" ADD COLUMN "b" TEXT;\nUPDATE "a" SET "b" = \'x\';'],
+    ['ALTER TABLE ONLY a ADD COLUMN b text, ADD COLUMN IF NOT EXISTS c text;'],
+    ['CREATE TABLE a (id int);\nALTER TABLE "b" ALTER COLUMN "c" DROP NOT NULL, ALTER COLUMN "d" DROP DEFAULT;\nALTER TABLE "b" DROP CONSTRAINT "b_fkey";'],
+    ['-- DROP TABLE a;\nCREATE TABLE "drop" (id int);'],
+  ])('runs %j again: it fails if already applied', (sql) => {
+    expect(scriptRerun(sql)).toEqual({ safe: true });
+  });
+
+  it.each([
+    ['UPDATE a SET n = n + 1;', 'nothing in it fails'],
+    ['CREATE TABLE IF NOT EXISTS a (id int);\nALTER TABLE a ADD COLUMN IF NOT EXISTS b int;', 'nothing in it fails'],
+    ['CREATE INDEX ON a (b);\nCREATE INDEX IF NOT EXISTS a_b ON a (b);', 'nothing in it fails'],
+    ['CREATE TEMP TABLE t (id int);\nCREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;', 'nothing in it fails'],
+    ['ALTER TABLE IF EXISTS a ADD COLUMN b int;', 'nothing in it fails'],
+    ['DROP TABLE IF EXISTS a;\nCREATE TABLE a (id int);', 'DROP TABLE'],
+    ['CREATE TABLE a_new (id int);\nALTER TABLE a_new RENAME TO a;', 'ALTER TABLE'],
+    ['ALTER TABLE a ADD COLUMN b int;\nALTER TABLE "a" DROP "b";', 'ALTER TABLE'],
+    ['ALTER TABLE a ADD COLUMN b int, DROP COLUMN b;', 'ALTER TABLE'],
+    ["CREATE TYPE k AS ENUM ('x');\nALTER TYPE k SET SCHEMA other;", 'ALTER TYPE'],
+  ])('refuses to run %j again (%s)', (sql, why) => {
+    expect(scriptRerun(sql)).toMatchObject({ safe: false, reason: expect.stringContaining(why) });
   });
 });

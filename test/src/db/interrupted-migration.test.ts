@@ -10,7 +10,8 @@ import { spawnChild } from '../support/child.js';
 import { adminUrl, withAdmin, withDatabase } from '../support/database.js';
 
 // A migration cut off part-way (a second Ctrl-C, SIGKILL, the OOM killer, a lost connection) must
-// not stop every later start: nothing of it committed, so the next run applies it again.
+// not stop every later start: nothing of it committed, so the next run applies it again. An
+// unfinished row Prisma's engine left may be a script that did commit: never applied twice.
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
 const exec = promisify(execFile);
@@ -87,6 +88,13 @@ async function leaveUnfinishedRow(name: string, logs: string | null): Promise<vo
     logs,
   ]);
 }
+
+/** As Prisma's engine leaves a migration whose script committed but whose row was never finished (a crash in between). */
+async function unfinishAfterCommit(name: string, appliedSteps: number): Promise<void> {
+  await query('UPDATE "_prisma_migrations" SET finished_at = NULL, applied_steps_count = $2 WHERE migration_name = $1', [name, appliedSteps]);
+}
+
+const counter = async () => (await query<{ n: number }>('SELECT n FROM counter')).map((r) => r.n);
 
 describe('a migration interrupted part-way', () => {
   it('a migrator SIGKILLed in the middle of a migration leaves nothing behind: the next run applies it', async () => {
@@ -176,5 +184,53 @@ describe('a migration interrupted part-way', () => {
     expect(stdout).toContain('migration 20260101000000_split marked rolled back');
     expect(await migrate(url, { dir })).toEqual(['20260101000000_split']);
     expect(await tables()).toEqual(['split_a', 'split_b']);
+  });
+
+  it('an unfinished row whose step Prisma counted (the script committed) is refused, not run again, and the command given records it applied', async () => {
+    await addMigration('20260101000000_counter', 'CREATE TABLE counter (n int);\nINSERT INTO counter VALUES (1);\n');
+    await addMigration('20260101000001_bump', 'ALTER TABLE counter ADD COLUMN note text;\nUPDATE counter SET n = n + 1;\n');
+    await migrate(url, { dir });
+    await unfinishAfterCommit('20260101000001_bump', 1);
+
+    const refusal = await migrate(url, { dir }).then(
+      () => '',
+      (error: unknown) => String(error),
+    );
+    expect(refusal).toMatch(
+      /migration 20260101000001_bump did not finish in an earlier run and all of it committed \(applied_steps_count 1: .*\), but it was never recorded finished; .*`npm run migrate -- --rolled-back 20260101000001_bump`/,
+    );
+    expect(await counter()).toEqual([2]);
+    expect(await bookkeeping('20260101000001_bump')).toEqual([{ finished_at: null, rolled_back_at: null, logs: null }]);
+
+    const recordApplied = /record it applied as `prisma migrate resolve --applied` would: (UPDATE .*)$/.exec(refusal)?.[1];
+    await query(recordApplied!);
+    expect(await migrate(url, { dir })).toEqual([]);
+    expect(await counter()).toEqual([2]);
+  });
+
+  it('an unfinished row whose script had committed after all is refused when running it again fails, its row left unfinished', async () => {
+    await addMigration('20260101000000_counter', 'CREATE TABLE counter (n int);\nINSERT INTO counter VALUES (1);\n');
+    await addMigration('20260101000001_bump', 'ALTER TABLE counter ADD COLUMN note text;\nUPDATE counter SET n = n + 1;\n');
+    await migrate(url, { dir });
+    await unfinishAfterCommit('20260101000001_bump', 0);
+
+    await expect(migrate(url, { dir })).rejects.toThrow(
+      /migration 20260101000001_bump did not finish in an earlier run and all of it may have committed then: running it again failed \(column "note" of relation "counter" already exists\) and was rolled back, that attempt left as it was; .*`npm run migrate -- --rolled-back 20260101000001_bump`/,
+    );
+    expect(await counter()).toEqual([2]);
+    expect(await bookkeeping('20260101000001_bump')).toEqual([{ finished_at: null, rolled_back_at: null, logs: null }]);
+  });
+
+  it('an unfinished row whose script would succeed twice (nothing in it fails when repeated) is refused without running it again', async () => {
+    await addMigration('20260101000000_counter', 'CREATE TABLE counter (n int);\nINSERT INTO counter VALUES (1);\n');
+    await addMigration('20260101000001_bump', 'UPDATE counter SET n = n + 1;\n');
+    await migrate(url, { dir });
+    await unfinishAfterCommit('20260101000001_bump', 0);
+
+    await expect(migrate(url, { dir })).rejects.toThrow(
+      /migration 20260101000001_bump did not finish in an earlier run and all of it may have committed, and running it again is not sure to fail if so \(nothing in it fails when run again .*\); .*`npm run migrate -- --rolled-back 20260101000001_bump`/,
+    );
+    expect(await counter()).toEqual([2]);
+    expect(await bookkeeping('20260101000001_bump')).toEqual([{ finished_at: null, rolled_back_at: null, logs: null }]);
   });
 });
