@@ -115,6 +115,20 @@ export async function markRolledBack(databaseUrl: string, name: string): Promise
   });
 }
 
+/**
+ * `npm run migrate -- --applied <name>`: what `prisma migrate resolve --applied` does, for an unfinished attempt a
+ * person found (or made) whole in the database: recorded finished, so it is not applied again.
+ */
+export async function markApplied(databaseUrl: string, name: string): Promise<void> {
+  await withMigrationLock(databaseUrl, async (client) => {
+    const { rowCount } = await client.query(
+      'UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE migration_name = $1 AND finished_at IS NULL AND rolled_back_at IS NULL',
+      [name],
+    );
+    if (!rowCount) throw new MigrationError(`migration ${name} has no unfinished attempt to record applied`);
+  });
+}
+
 async function withMigrationLock<T>(databaseUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: databaseUrl });
   // A lost connection also fails the query under way, which reports it; unheard, this event would end the process.
@@ -164,7 +178,7 @@ function inDoubt(row: BookkeepingRow, doubt: string): MigrationError {
   return new MigrationError(
     `migration ${name} did not finish in an earlier run and ${doubt}; put the database right by hand: ` +
       `either as it was before it, then mark it rolled back with \`npm run migrate -- --rolled-back ${name}\` (DATABASE_URL set) and start again, which applies it; ` +
-      `or with all of it, then record it applied as \`prisma migrate resolve --applied\` would: UPDATE "_prisma_migrations" SET finished_at = now() WHERE id = '${row.id}'`,
+      `or with all of it, then record it applied with \`npm run migrate -- --applied ${name}\``,
   );
 }
 
