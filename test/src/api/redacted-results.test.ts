@@ -1,12 +1,14 @@
-import { getActionStatusView, getAuthorization, getOutcome, postAction, postAuthorization, postReport, schemas, type ApiContext } from '@airlock/console';
+import { getActionStatusView, getAuthorization, getOutcome, postAction, schemas, type ApiContext } from '@airlock/console';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { apiRequest, expectJson, useApiHarness, waitForActionStatus } from './client.js';
+import { gateOnlyAgent } from './gate-only.js';
 
 // What a tool returned or failed with is stored redacted (the outcome, its execution row, its audit rows), and a
 // person's key reads it as stored; only the agent that asked gets it from the workflow as it was.
 
 const { h, ctx, keys } = useApiHarness();
+const { authorized, report } = gateOnlyAgent(ctx, keys);
 
 const PII = /dana@example\.test|4111 1111 1111 1111/;
 const EMAIL = 'dana@example.test';
@@ -19,23 +21,12 @@ const statusOf = (actionId: string, key: string) =>
     200,
     schemas.ActionLiveStatus.and(z.object({ outcome: schemas.ActionOutcome.optional() })),
   );
-const report = (actionId: string, body: unknown) => postReport(apiRequest(`/api/v1/actions/${actionId}/report`, { key: keys.agent, body }), ctx, { id: actionId });
-
 /** A worker-run action of the agent's, ended with one of `statuses`. */
 async function submitted(tool: string, message: string, idempotencyKey: string, statuses: schemas.ActionView['status'][]) {
   const body = { tool, args: { message }, rationale: 'redaction of results', idempotencyKey };
   const { actionId } = await expectJson(postAction(apiRequest('/api/v1/actions', { key: keys.agent, body }), ctx), 202, schemas.SubmittedActionView);
   await waitForActionStatus(ctx, keys.agent, actionId, statuses);
   return actionId;
-}
-
-/** A demo.echo authorization (allowed without approval), ready for the agent's report. */
-async function authorized(idempotencyKey: string) {
-  const body = { tool: 'demo.echo', args: { message: idempotencyKey }, idempotencyKey };
-  const { actionId } = await expectJson(postAuthorization(apiRequest('/api/v1/authorizations', { key: keys.agent, body }), ctx), 202, schemas.SubmittedActionView);
-  const read = getAuthorization(apiRequest(`/api/v1/actions/${actionId}/authorization?waitMs=20000`, { key: keys.agent }), ctx, { id: actionId });
-  const authorization = await expectJson(read, 200, schemas.AuthorizationView);
-  return { actionId, fields: { authorizationId: authorization.authorizationId, args: authorization.args } };
 }
 
 /** The handlers' context, with a promise that settles once a wait on the workflow's result has begun (its deadline set). */

@@ -1,26 +1,17 @@
-import { getAuthorization, postAuthorization, postReport, schemas } from '@airlock/console';
+import { postReport, schemas } from '@airlock/console';
 import { NUL_REFUSED, LONE_SURROGATE_REFUSED } from '@airlock/core/json-limits';
 import { verifyAuditChain } from '@airlock/db';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { apiRequest, expectError, expectJson, useApiHarness, waitForActionStatus } from './client.js';
+import { gateOnlyAgent } from './gate-only.js';
 
 // A gate-only action's tool has already run when the agent reports: a report whose output or error
 // cannot be stored as sent is recorded at once in a storable form, never refused (a refusal left the
 // action authorized until it expired as "not used", and clients ran the tool again).
 
 const { h, ctx, keys } = useApiHarness();
-
-/** A demo.echo authorization (allowed without approval), ready for the agent's report. */
-async function authorized(idempotencyKey: string) {
-  const body = { tool: 'demo.echo', args: { message: idempotencyKey }, idempotencyKey };
-  const { actionId } = await expectJson(postAuthorization(apiRequest('/api/v1/authorizations', { key: keys.agent, body }), ctx), 202, schemas.SubmittedActionView);
-  const read = getAuthorization(apiRequest(`/api/v1/actions/${actionId}/authorization?waitMs=20000`, { key: keys.agent }), ctx, { id: actionId });
-  const authorization = await expectJson(read, 200, schemas.AuthorizationView);
-  return { actionId, fields: { authorizationId: authorization.authorizationId, args: authorization.args } };
-}
-
-const report = (actionId: string, body: unknown) => postReport(apiRequest(`/api/v1/actions/${actionId}/report`, { key: keys.agent, body }), ctx, { id: actionId });
+const { authorized, report } = gateOnlyAgent(ctx, keys);
 
 const Stored = z.strictObject({ airlock: z.literal('output not storable as sent'), problem: z.string(), json: z.string() });
 const Altered = z.strictObject({
