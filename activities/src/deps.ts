@@ -16,6 +16,8 @@ export interface ActivityDeps {
   policy: PolicySource;
   /** Shadow mode: a candidate assessed beside the live policy at admission; absent = off. */
   shadow?: ShadowPolicySource;
+  /** How long one attempt of a tool's execute may run before it is stopped and failed (TOOL_RUN_STOP_MS; tests shorten it). */
+  toolRunLimitMs?: number;
   /** Crash tests only: called at each step of the decision path (kill-points.ts). */
   killPoint?: (point: KillPoint) => void;
 }

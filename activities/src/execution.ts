@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import type { ActionOutcome } from '@airlock/core';
+import { TOOL_RUN_STOP_MS, type ActionOutcome } from '@airlock/core';
 import { storableRunResult, type ReportAlteration } from '@airlock/core/report-storage';
 import { appendAuditWith, inlineParams, type AuditEventInput, type Db } from '@airlock/db';
 import { redactText } from '@airlock/guardrails';
@@ -11,6 +11,7 @@ import { reached } from './kill-points.js';
 import type { RecheckInput } from './recheck.js';
 import { recordToolSuccess } from './records.js';
 import { claimRechecked, claimRun } from './run-claim.js';
+import { ToolOverran, withinRunLimit } from './run-limit.js';
 import { readPreviousRun, type PreviousRun } from './run-reads.js';
 import type { SettledRound } from './settled-round.js';
 import type { ToolDefinition, ToolRegistry } from './tool-contract.js';
@@ -96,6 +97,7 @@ export function createExecutionActivities(deps: ActivityDeps) {
 /** Runs a tool whose run is already claimed (execution row `running`, `tool.started` written) and records how it ended. */
 export function createClaimedRunner(deps: ActivityDeps) {
   const { db, tools } = deps;
+  const limitMs = deps.toolRunLimitMs ?? TOOL_RUN_STOP_MS;
   return async function executeClaimed(input: RunToolInput): Promise<ToolRun> {
     const { actionId, idempotencyKey } = input;
     const definition = registeredTool(tools, input.tool);
@@ -104,9 +106,13 @@ export function createClaimedRunner(deps: ActivityDeps) {
     let output: unknown;
     try {
       const args = definition.args.parse(input.args);
-      output = await definition.execute(args, { db, actionId, idempotencyKey, signal: ctx.cancellationSignal, heartbeat: (d) => ctx.heartbeat(d) });
+      output = await withinRunLimit(ctx.cancellationSignal, limitMs, (signal) =>
+        definition.execute(args, { db, actionId, idempotencyKey, signal, heartbeat: (d) => ctx.heartbeat(d) }),
+      );
     } catch (error) {
-      if (ctx.cancellationSignal.aborted) {
+      // Checked first: the overrun aborts the signal the tool holds, and a cancellation landing after it changes nothing.
+      const overran = error instanceof ToolOverran;
+      if (!overran && ctx.cancellationSignal.aborted) {
         // Only a cancellation the workflow asked for (a kill switch, an operator) ends the run. A worker shutting down past
         // its grace, or a server that gave the attempt up (heartbeat timeout), also aborts the signal, and Temporal retries:
         // the row stays `running`, so the retry runs the tool again under its key, as after a worker that died.

@@ -56,13 +56,31 @@ const heldTool = defineTool({
   },
 });
 
+/** `demo.stuck`: never ends and never looks at its signal (a pack's tool that hangs); keeps the signal it was handed. */
+const stuck = { starts: 0, signal: undefined as AbortSignal | undefined };
+const stuckTool = defineTool({
+  name: 'demo.stuck',
+  description: 'test tool: never ends',
+  args: z.object({ id: z.string() }).strict(),
+  execute: (_args, { signal }) => {
+    stuck.starts++;
+    stuck.signal = signal;
+    return new Promise<never>(() => undefined);
+  },
+});
+
+/** The limit the activities of `limited` stop a run at, instead of TOOL_RUN_STOP_MS (4 min 20 s). */
+const LIMIT_MS = 300;
+
 let database: TestDatabase;
 let activities: ReturnType<typeof createActivities>;
+let limited: ReturnType<typeof createActivities>;
 
 beforeAll(async () => {
   database = await createTestDatabase();
   await seedTeam(database.db);
-  activities = createActivities(defaultActivityDeps(database.db, defaultPolicy(), [heldTool]));
+  activities = createActivities(defaultActivityDeps(database.db, defaultPolicy(), [heldTool, stuckTool]));
+  limited = createActivities({ ...defaultActivityDeps(database.db, defaultPolicy(), [heldTool, stuckTool]), toolRunLimitMs: LIMIT_MS });
 });
 afterAll(async () => {
   await database?.drop();
@@ -73,10 +91,10 @@ let serial = 0;
 /** `fn` as one Temporal attempt, in `env`'s activity context (runTool heartbeats through it, and learns of a cancellation). */
 const attemptIn = <T>(env: MockActivityEnvironment, fn: () => Promise<T>) => env.run<[], T, () => Promise<T>>(fn);
 
-/** `demo.held` admitted (no rule covers it: round 1 opens) and the run the workflow schedules once alice approves. */
-async function approvedRun(): Promise<RunToolInput> {
+/** `tool` admitted (no rule covers it: round 1 opens) and the run the workflow schedules once alice approves. */
+async function approvedRun(tool = 'demo.held'): Promise<RunToolInput> {
   const id = `held-${++serial}`;
-  const admitted = admissionInput('interrupted-run', { agentId: 'billing-bot', tool: 'demo.held', args: { id }, rationale: 'test', idempotencyKey: id });
+  const admitted = admissionInput('interrupted-run', { agentId: 'billing-bot', tool, args: { id }, rationale: 'test', idempotencyKey: id });
   const { opened } = await attemptIn(new MockActivityEnvironment(), () => activities.admitAndRun(admitted));
   expect(opened).toBeDefined();
   const { actionId, argsHash } = admitted;
@@ -84,7 +102,7 @@ async function approvedRun(): Promise<RunToolInput> {
   const approvalId = opened!.approvalId;
   return {
     actionId,
-    tool: 'demo.held',
+    tool,
     args: { id },
     idempotencyKey: runIdempotencyKey(actionId),
     completion: { kind: 'in_run', hold: null },
@@ -167,5 +185,35 @@ describe('a tool run whose cancellation the workflow requested', () => {
     const retry = await ending(attemptIn(new MockActivityEnvironment({ attempt: 2 }), () => activities.runTool(run)));
     expect(retry).toMatchObject({ type: 'ToolCancelled', nonRetryable: true });
     expect(hold.starts).toBe(1);
+  });
+});
+
+// A tool pack's tool need not bound itself as the built-in ones do (TOOL_RUN_MAX_MS): one that hangs held its attempt
+// until the executor's 5-minute timeout, and Temporal retried it, running the tool again, for ever.
+describe('a tool run past its time limit', () => {
+  it('is stopped: its signal aborts, the run ends failed without retry, and a retry answers with that', async () => {
+    const run = await approvedRun('demo.stuck');
+
+    const first = await ending(attemptIn(new MockActivityEnvironment(), () => limited.runTool(run)));
+    expect(first).toMatchObject({ type: 'ToolFailed', nonRetryable: true, message: expect.stringContaining(`ran longer than ${LIMIT_MS} ms`) });
+    expect(stuck.signal?.aborted).toBe(true);
+    expect(await rowsFor(run.actionId)).toMatchObject({ runs: ['failed'], audit: ['tool.started', 'tool.failed'] });
+    const failed = await database.db.prisma.auditEvent.findFirstOrThrow({ where: { actionId: run.actionId, type: 'tool.failed' } });
+    expect(failed.payload).toMatchObject({ tool: 'demo.stuck', error: expect.stringContaining('was stopped, without retry') });
+
+    const retry = await ending(attemptIn(new MockActivityEnvironment({ attempt: 2 }), () => limited.runTool(run)));
+    expect(retry).toMatchObject({ type: 'ToolFailed', nonRetryable: true, message: expect.stringContaining(`ran longer than ${LIMIT_MS} ms`) });
+    expect(stuck.starts).toBe(1);
+    expect(await verifyAuditChain(database.db)).toMatchObject({ ok: true });
+  });
+
+  it('a run that ends inside the limit is not touched by it', async () => {
+    hold = new Hold();
+    const run = await approvedRun();
+    const attempt = ending(attemptIn(new MockActivityEnvironment(), () => limited.runTool(run)));
+    await hold.entered;
+    hold.release();
+    expect(await attempt).toEqual({ answered: { output: { id: run.args.id } } });
+    expect(await rowsFor(run.actionId)).toEqual({ runs: ['succeeded'], action: 'executed', audit: ['tool.started', 'tool.succeeded'] });
   });
 });

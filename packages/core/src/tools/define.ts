@@ -26,5 +26,14 @@ export function defineToolSpec<Args extends z.ZodType>(spec: ToolSpec<Args>): To
  */
 export const TOOL_RUN_MAX_MS = 4 * 60_000;
 
+/**
+ * How long one attempt of a tool's `execute` may go on before the executor stops it and fails the run for good
+ * (activities/src/run-limit.ts). The built-in tools bound themselves under TOOL_RUN_MAX_MS; a tool pack's or an app's
+ * own tool need not, and past the executor's timeout its attempt would be retried and the tool run again, for ever.
+ * The 20 s past TOOL_RUN_MAX_MS let a built-in tool's own timeout (a sandbox's kill) speak first; the 40 s left of the
+ * 5 minutes are for admission before the run and the recording after it.
+ */
+export const TOOL_RUN_STOP_MS = TOOL_RUN_MAX_MS + 20_000;
+
 /** The message a duration over TOOL_RUN_MAX_MS is refused with; zod puts the setting's path before it. */
 export const TOOL_RUN_MAX_MESSAGE = `at most ${TOOL_RUN_MAX_MS} ms (4 minutes): a tool run must end inside the executor's 5-minute activity timeout, or it is retried and runs again`;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { httpRequestSpec, shellExecSpec, sleepSpec, TOOL_RUN_MAX_MS } from '@airlock/core';
+import { httpRequestSpec, shellExecSpec, sleepSpec, TOOL_RUN_MAX_MS, TOOL_RUN_STOP_MS } from '@airlock/core';
 import { SANDBOX_RUN_MAX_MS, SandboxOptions } from '@airlock/sandbox';
 import { describe, expect, it } from 'vitest';
 import { SQL_CONNECT_MAX_MS, SQL_STATEMENT_MAX_MS } from './config.js';
@@ -31,6 +31,14 @@ describe('tool run limit', () => {
     const source = readFileSync(WORKFLOW_ACTIVITIES, 'utf8');
     for (const executor of ['executor', 'waitingExecutor']) {
       expect(TOOL_RUN_MAX_MS + MARGIN_MS, executor).toBeLessThanOrEqual(startToCloseMs(source, executor));
+    }
+  });
+
+  it("the executor stops any tool (a pack's too) after the built-in bound and with time left to record it", () => {
+    const source = readFileSync(WORKFLOW_ACTIVITIES, 'utf8');
+    expect(TOOL_RUN_STOP_MS).toBeGreaterThan(TOOL_RUN_MAX_MS);
+    for (const executor of ['executor', 'waitingExecutor']) {
+      expect(TOOL_RUN_STOP_MS + 30_000, executor).toBeLessThanOrEqual(startToCloseMs(source, executor));
     }
   });
 
