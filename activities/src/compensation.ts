@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { CompensationResolution, formatZodError, roleAtLeast } from '@airlock/core';
 import { appendAudit } from '@airlock/db';
+import { redactText } from '@airlock/guardrails';
 import type { ActivityDeps } from './deps.js';
 import { heartbeatingWhile } from './heartbeats.js';
 import { reached } from './kill-points.js';
@@ -50,7 +51,8 @@ export function createCompensationActivities(deps: ActivityDeps) {
         heartbeat: (d) => ctx.heartbeat(d),
       });
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      // Redacted, as a run's error is (execution.ts): an undo's error quotes what it was given and met (a card, an address).
+      const message = redactText(error instanceof Error ? error.message : String(error)).text;
       await appendAudit(db, {
         eventKey: `${key}:failed:${ctx.info.attempt}`,
         actionId,

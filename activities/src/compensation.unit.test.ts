@@ -63,3 +63,27 @@ describe('compensateStep', () => {
     expect(sent.join('\n')).toContain('compensation.skipped');
   });
 });
+
+describe('a failing compensation', () => {
+  it('records and carries its error redacted: an undo that fails quotes what it was given', async () => {
+    const refund = defineTool({
+      name: 'acme.refund',
+      description: 'Refunds.',
+      args: z.object({}).strict(),
+      execute: () => Promise.resolve(null),
+      compensate: () => Promise.reject(new Error('card 4111 1111 1111 1111 of ann@example.com was closed')),
+    });
+    const { run, sent } = compensate(createToolRegistry([refund]), step('acme.refund'));
+    const failure = await run.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toMatchObject({ type: 'CompensationFailed', message: expect.stringContaining('was closed') });
+    const audit = sent.join('\n');
+    expect(audit).toContain('compensation.failed');
+    for (const text of [String((failure as Error).message), audit]) {
+      expect(text).not.toContain('ann@example.com');
+      expect(text).not.toContain('4111 1111 1111 1111');
+    }
+  });
+});
