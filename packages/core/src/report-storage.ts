@@ -1,6 +1,7 @@
 import { redact, redactSecretsInJsonText } from '@airlock/guardrails';
 import { cutText } from './cut-text.js';
 import { ARGS_LIMITS, checkJsonLimits, LONE_SURROGATE, type JsonLimits } from './json-limits.js';
+import { jsonPrefixCopy, jsonText } from './json-text.js';
 
 /**
  * The result of a tool that has run is the record of a side effect that happened: refusing it for what
@@ -136,9 +137,39 @@ function storableOutput(output: unknown, limits: JsonLimits): StorableReportResu
   // The hash of what was sent tells apart two reports that differ only in what redaction or the cut hides.
   const sentJson = jsonText(output);
   const described = cutTextMarked(`${pathText('output', problem.path)}: ${problem.message}`, PROBLEM_MAX_LENGTH).text;
-  const { text: json, cut } = cutTextMarked(jsonText(redact(output).value), REPORT_OUTPUT_JSON_MAX_LENGTH);
+  const { text: json, cut } = keptRedactedJson(output, sentJson);
   const stored: UnstorableOutput = { airlock: OUTPUT_NOT_STORABLE, problem: described, json };
   return { result: { status: 'succeeded', output: stored }, altered: { field: 'output', problem: described, ...(cut > 0 ? { cutCharacters: cut } : {}) }, sentJson };
+}
+
+/**
+ * Where the output's text is this many times what is kept, only about twice what is kept is redacted (jsonPrefixCopy):
+ * redacting all of it cost seconds of a worker's event loop for tens of megabytes of rows.
+ */
+const REDACT_PART_FROM = 4;
+
+/**
+ * Characters of the redacted part's text past what is kept, besides its closing brackets, that must differ from the
+ * whole's by no more than where the part was cut: a last word's tail redacted otherwise, or a marker.
+ */
+const CUT_TAIL_SLACK = 256;
+
+/**
+ * The kept part of the output's redacted JSON text, cut and marked as cutTextMarked does: redacting only the first
+ * part of a huge output, which gives the same kept text whenever that part's redacted text is long enough to hold
+ * it ahead of where the part was cut; else (redaction shrank it that much) the whole output, as for smaller ones.
+ * The marker's total then counts the part's redacted text and the rest of the text as sent.
+ */
+function keptRedactedJson(output: unknown, sentJson: string): { text: string; cut: number } {
+  const max = REPORT_OUTPUT_JSON_MAX_LENGTH;
+  if (sentJson.length > REDACT_PART_FROM * max) {
+    const part = jsonPrefixCopy(output, 2 * max);
+    const redacted = jsonText(redact(part.copy).value);
+    if (part.cut && redacted.length - part.openAtCut - CUT_TAIL_SLACK >= max) {
+      return cutTextMarked(redacted, max, redacted.length + sentJson.length - jsonText(part.copy).length);
+    }
+  }
+  return cutTextMarked(jsonText(redact(output).value), max);
 }
 
 function storableError(error: string, emptyError: string): StorableReportResult {
@@ -180,14 +211,15 @@ function pathText(root: string, path: readonly (string | number)[]): string {
 /**
  * `text` within `max` characters: as is when it fits, else a prefix cut on a code-point boundary
  * (cutText: never half of a surrogate pair) followed by a marker of how many characters were cut.
+ * `total`: the length of the whole text when `text` is only its first part (the marker counts the whole).
  */
-export function cutTextMarked(text: string, max: number): { text: string; cut: number } {
-  if (text.length <= max) return { text, cut: 0 };
+export function cutTextMarked(text: string, max: number, total = text.length): { text: string; cut: number } {
+  if (text.length <= max && total === text.length) return { text, cut: 0 };
   let kept = max;
   for (;;) {
     const prefix = cutText(text, Math.max(0, kept));
-    const cut = text.length - prefix.length;
-    const marked = `${prefix}${cutMarker(cut, text.length)}`;
+    const cut = total - prefix.length;
+    const marked = `${prefix}${cutMarker(cut, total)}`;
     // The marker's digits depend on the cut, so shrink the prefix until prefix and marker fit.
     if (marked.length <= max || prefix.length === 0) return { text: marked, cut };
     kept = prefix.length - (marked.length - max);
@@ -213,64 +245,4 @@ function isUnstorableOutput(output: unknown): output is UnstorableOutput {
   return (
     typeof output === 'object' && output !== null && (output as { airlock?: unknown }).airlock === OUTPUT_NOT_STORABLE && typeof (output as { json?: unknown }).json === 'string'
   );
-}
-
-/** Wraps text written as is, so the writer's stack tells it from a value still to write. */
-class Raw {
-  constructor(readonly text: string) {}
-}
-
-/** Marks the end of an object or array on the writer's stack: a later sibling holding it is no cycle. */
-class Leave {
-  constructor(readonly value: object) {}
-}
-
-/**
- * `JSON.stringify(value)` without its recursion (a 50,000-level nesting overflows the stack there) or
- * its throws (a cycle, a bigint from an in-process caller): strings are well-formed JSON, NUL and lone
- * surrogates escaped. A repeated object is written `"[cycle]"`; a non-finite number `null`.
- */
-function jsonText(value: unknown): string {
-  const out: string[] = [];
-  const stack: unknown[] = [value];
-  const open = new Set<object>();
-  while (stack.length > 0) {
-    const item = stack.pop();
-    if (item instanceof Raw) {
-      out.push(item.text);
-      continue;
-    }
-    if (item instanceof Leave) {
-      open.delete(item.value);
-      continue;
-    }
-    if (typeof item === 'string') out.push(JSON.stringify(item));
-    else if (typeof item === 'number') out.push(Number.isFinite(item) ? String(item) : 'null');
-    else if (typeof item === 'boolean') out.push(String(item));
-    else if (typeof item === 'bigint') out.push(JSON.stringify(String(item)));
-    else if (typeof item !== 'object' || item === null) out.push('null');
-    else if (open.has(item)) out.push('"[cycle]"');
-    else {
-      open.add(item);
-      stack.push(new Leave(item));
-      if (Array.isArray(item)) {
-        stack.push(new Raw(']'));
-        for (let i = item.length - 1; i >= 0; i--) {
-          stack.push(item[i] as unknown);
-          if (i > 0) stack.push(new Raw(','));
-        }
-        stack.push(new Raw('['));
-      } else {
-        const entries = Object.entries(item).filter(([, member]) => member !== undefined && typeof member !== 'function' && typeof member !== 'symbol');
-        stack.push(new Raw('}'));
-        for (let i = entries.length - 1; i >= 0; i--) {
-          const [key, member] = entries[i] as [string, unknown];
-          stack.push(member);
-          stack.push(new Raw(`${i > 0 ? ',' : ''}${JSON.stringify(key)}:`));
-        }
-        stack.push(new Raw('{'));
-      }
-    }
-  }
-  return out.join('');
 }

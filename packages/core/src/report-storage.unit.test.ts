@@ -1,3 +1,4 @@
+import { redact } from '@airlock/guardrails';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from './canonical-json.js';
 import { ARGS_LIMITS, checkJsonLimits, LONE_SURROGATE_REFUSED, NUL_REFUSED } from './json-limits.js';
@@ -248,3 +249,45 @@ describe('cutTextMarked', () => {
     }
   });
 });
+
+// Redacting a whole output of tens of megabytes held the worker's event loop for seconds (heartbeats included): past
+// four times what is kept, only about twice what is kept is redacted. The text kept must be the one redacting the
+// whole gives, and hold nothing redaction would have hidden.
+describe('storableRunResult: a huge output, redacted in part', () => {
+  const keptOf = (output: unknown) => {
+    const stored = storableRunResult({ status: 'succeeded', output });
+    if (stored.result.status !== 'succeeded') throw new Error('expected a success');
+    const { json } = stored.result.output as UnstorableOutput;
+    return { json, text: json.replace(/… \[cut by Airlock: \d+ of \d+ characters\]$/, ''), altered: stored.altered };
+  };
+  const rows = (count: number) =>
+    Array.from({ length: count }, (_, i) => ({ id: i, email: `user${i}@example.com`, note: `card 4111 1111 1111 1111 row ${i}`, password: `hunter${i}` }));
+
+  it.each([
+    ['rows with addresses, cards and credential-named keys', { rows: rows(20_000) }],
+    ['one string far longer than what is kept', { log: `start ${'ann@example.com paid with 4111 1111 1111 1111; '.repeat(40_000)}` }],
+    ['nesting, with the cut inside an inner array', { a: { b: [{ c: rows(5_000) }, { d: 'x'.repeat(600_000) }] } }],
+    // Redaction shrinks each long credential to a marker: the redacted part is shorter than what is kept, so the whole is redacted.
+    ['long values that redaction shrinks to markers', { tokens: Array.from({ length: 300 }, (_, i) => ({ token: `${i}`.padEnd(5_000, 'z') })) }],
+  ])('%s: the text kept is what redacting the whole gives', (_, output) => {
+    const { text, altered } = keptOf(output);
+    const whole = keptOfWhole(output);
+    expect(text).toBe(whole.text);
+    expect(text).not.toMatch(/user\d+@example\.com|ann@example\.com|4111 1111|hunter\d/);
+    expect(altered?.cutCharacters ?? 0).toBe(whole.cut === 0 ? 0 : altered?.cutCharacters);
+  });
+
+  it("counts what was cut on the redacted part's text and the rest as sent", () => {
+    const output = { log: 'x'.repeat(3 * 1024 * 1024) };
+    const { json, altered } = keptOf(output);
+    const total = JSON.stringify(output).length;
+    expect(json).toMatch(new RegExp(`… \\[cut by Airlock: ${altered?.cutCharacters} of ${total} characters\\]$`));
+    expect(json.length).toBeLessThanOrEqual(REPORT_OUTPUT_JSON_MAX_LENGTH);
+  });
+});
+
+/** The kept text as redacting the whole output gives it (the rule for every output before 7 Dec 2026). */
+function keptOfWhole(output: unknown): { text: string; cut: number } {
+  const { text, cut } = cutTextMarked(JSON.stringify(redact(output).value), REPORT_OUTPUT_JSON_MAX_LENGTH);
+  return { text: text.replace(/… \[cut by Airlock: \d+ of \d+ characters\]$/, ''), cut };
+}
