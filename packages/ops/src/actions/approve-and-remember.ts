@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { ApprovalDecision, roleAtLeast, type DecideResult } from '@airlock/core';
+import { ApprovalDecision, PLAN_TOOL, roleAtLeast, type DecideResult } from '@airlock/core';
 import { DecisionRejectedError } from '@airlock/core/gateway';
 import { inTransaction, type StandingApproval } from '@airlock/db';
 import { z } from 'zod';
-import { OpsError, fromZodError, notFound } from '../errors.js';
+import { OpsError, fromZodError, invalidField, notFound } from '../errors.js';
 import { Reason, RecordId } from '../fields.js';
 import type { Operator } from '../operator.js';
-import { GrantStandingApprovalInput, checkGrant } from '../standing-approvals/grant-standing-approval.js';
+import { GrantStandingApprovalInput, PLAN_NOT_GRANTABLE, checkGrant } from '../standing-approvals/grant-standing-approval.js';
 import { requireRole } from '../use-case.js';
 import { sendDecision, type DecisionDeps } from './decide.js';
 import { explainRefusal } from './round-closed.js';
@@ -38,7 +38,7 @@ export interface RememberedApproval {
  * is decided: the grant use case's own checks (not the agent's owner, condition
  * compiles), the bounds, and that this approver could approve such actions alone
  * (role and group of the round; a round needing several approvers cannot be
- * remembered). The decision then carries the grant to the workflow, whose
+ * remembered, nor can a plan: its steps cannot be bound). The decision then carries the grant to the workflow, whose
  * decision writer stores both, with their audit rows, only once Temporal has
  * accepted the decision: a refused decision (self-approval, already decided,
  * different arguments) leaves no grant.
@@ -60,6 +60,8 @@ export async function approveAndRemember(deps: DecisionDeps, operator: Operator,
     },
   });
   if (!action) throw notFound(`no action "${input.actionId}"`, 'actionId');
+  // Said first: no bound, role or round makes a plan rememberable.
+  if (action.tool === PLAN_TOOL) throw invalidField('tool', PLAN_NOT_GRANTABLE);
   const round = action.approvals[0];
   if (!round) throw await explainRefusal(deps.db, input.actionId, operator.userId, new DecisionRejectedError('the action is not awaiting a decision', true), Date.now());
   if (round.requiredApprovals > 1) {

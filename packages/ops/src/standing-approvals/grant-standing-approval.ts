@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { PLAN_TOOL } from '@airlock/core';
 import { grantValidUntil, grantedAuditPayload, insertStandingApprovalIn } from '@airlock/db';
 import type pg from 'pg';
 import { z } from 'zod';
@@ -10,9 +11,18 @@ import { checkGrantCondition } from './grant-condition.js';
 
 export const MAX_GRANT_HOURS = 24 * 90;
 
+/**
+ * A plan's one argument, `steps`, is nested: no bound can scope it, so a grant on `airlock.plan`
+ * would cover every plan its agent sends, whatever its steps do (three refunds of 999.00 included).
+ */
+export const PLAN_NOT_GRANTABLE = `a plan (${PLAN_TOOL}) cannot take a standing approval: its steps cannot be bound, so it would cover every plan the agent sends, whatever its steps do; approve it without remembering`;
+
+/** The tool a grant covers: any the gate takes but a plan. */
+export const GrantedTool = ToolName.refine((tool) => tool !== PLAN_TOOL, PLAN_NOT_GRANTABLE);
+
 export const GrantStandingApprovalInput = z.strictObject({
   agentId: AgentId,
-  tool: ToolName,
+  tool: GrantedTool,
   condition: z.string().trim().min(1).max(2000),
   reason: Reason,
   validForHours: z.number().positive().max(MAX_GRANT_HOURS),

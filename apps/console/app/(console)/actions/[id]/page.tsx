@@ -1,4 +1,4 @@
-import { roleAtLeast } from '@airlock/core';
+import { PLAN_TOOL, roleAtLeast } from '@airlock/core';
 import { rememberableArgs } from '@airlock/ops';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
@@ -163,7 +163,8 @@ export default async function ActionPage({ params }: { params: Promise<{ id: str
           agentId={row.agentId}
           tool={row.tool}
           rememberable={rememberableArgs(row.args)}
-          canRemember={approval.requiredApprovals === 1}
+          // One approver's round only, and never a plan: its steps cannot be bound, so a grant would cover every plan.
+          canRemember={approval.requiredApprovals === 1 && row.tool !== PLAN_TOOL}
         />
       )}
       {cannotDecide && (
