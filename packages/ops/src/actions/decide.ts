@@ -1,8 +1,9 @@
-import { ApprovalDecision, DecisionKind, FEEDBACK_ON_APPROVAL, ToolArgs, demoToolSpecs, type DecideResult, type ToolSpec } from '@airlock/core';
+import { ApprovalDecision, DecisionKind, FEEDBACK_ON_APPROVAL, ToolArgs, type DecideResult } from '@airlock/core';
 import type { ActionWatch } from '@airlock/core/agent-gateway';
 import { decideAction } from '@airlock/core/gateway';
 import type { Db } from '@airlock/db';
 import { CHANGED_REDACTED_VALUE, restoreRedacted } from '@airlock/guardrails';
+import { shippedTools } from '@airlock/policy/shipped-tools';
 import { WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
 import { z } from 'zod';
 import { OpsError, fromZodError } from '../errors.js';
@@ -43,8 +44,6 @@ export interface DecisionDeps {
   awaitStored?: boolean;
 }
 
-const specsByName = new Map<string, ToolSpec>(demoToolSpecs.map((spec) => [spec.name, spec]));
-
 /**
  * A person approves (possibly with edited arguments) or denies an action, from
  * any channel (approver). The workflow is the authority on who may decide
@@ -83,7 +82,9 @@ export function checkEditedArgs(tool: string, shownArgs: unknown, editedArgs: Re
       unresolved.map((path) => ({ path, message: CHANGED_REDACTED_VALUE })),
     );
   }
-  const spec = specsByName.get(tool);
+  // Every tool Airlock ships (the demo pack and the built-in shell.exec, http.request, sql.query, fs.write, fs.delete), as the
+  // policy dry run knows them: a tools module's own tool is left to the workflow's review, which refuses an edit it breaks.
+  const spec = shippedTools.get(tool);
   const checked = spec?.args.safeParse(editedArgs);
   if (!checked || checked.success) return;
   const kept = (path: string) => restored.some((at) => path === at || path.startsWith(`${at}.`));

@@ -3,7 +3,8 @@
 import { refresh } from 'next/cache';
 import { actionUser } from '../auth/guard.js';
 import { failed, type Notice } from '../forms/notice.js';
-import { consoleDecision, editCheck } from './decision.js';
+import { consoleDecision } from './decision.js';
+import { editCheck } from './edit-check.js';
 import { consoleApproveAndRemember } from './remember.js';
 
 // Server actions are public POST endpoints: each one checks origin, session and role on its own.
