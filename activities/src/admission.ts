@@ -24,6 +24,7 @@ import {
   reportAppended,
   requesterFrom,
   requesterStatement,
+  ReservationReleasedError,
   reserveBudgetKnowingCurrenciesIn,
   rollbackWith,
   usableGrantsIn,
@@ -41,7 +42,7 @@ import { assess, type AgentRecord, type Assessment } from './assessment.js';
 import { estimateCost, reserveCost } from './cost.js';
 import { admitActionStatements, insertActionIn, isAlreadyAdmitted, toolStartedEvent, type NewActionRow } from './records.js';
 import { openFirstRoundIn, readFirstRound, type OpenedRound } from './round-opening.js';
-import { readStoredAdmission } from './stored-admission.js';
+import { hasActionRow, readStoredAdmission } from './stored-admission.js';
 import { recordShadowDifference, shadowAssessment } from './shadow.js';
 import type { ActivityDeps } from './deps.js';
 
@@ -238,6 +239,10 @@ export function createAdmission(deps: ActivityDeps) {
       ).catch(async (error: unknown) => {
         // The row an earlier attempt committed failed the insert: nothing of this one committed.
         if (await isAlreadyAdmitted(db, actionId, error)) return ALREADY_ADMITTED;
+        // The reservation step runs before the insert: an earlier attempt committed a reservation that its run's end
+        // has since released (a failed run, then the worker died before Temporal heard). The action's reservation is
+        // made only in admission's commit, so it is proof of that commit: answered from it like the insert's conflict.
+        if (error instanceof ReservationReleasedError && (await hasActionRow(db, actionId))) return ALREADY_ADMITTED;
         throw error;
       });
       if (result?.opened) reached(deps, 'admission.after-commit');

@@ -34,3 +34,9 @@ export async function readStoredAdmission(db: Db, actionId: string): Promise<Adm
     ...(standing && isAuditEvent(standing, 'approval.standing_used') ? { standingGrantId: standing.payload.grantId } : {}),
   };
 }
+
+/** Whether an earlier attempt of admission committed the action's row. */
+export async function hasActionRow(db: Db, actionId: string): Promise<boolean> {
+  const { rows } = await db.pool.query('SELECT 1 FROM actions WHERE id = $1', [actionId]);
+  return rows.length > 0;
+}
