@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { type ApprovalRequirement, type BudgetImpactView, type Classification, type GuardedActionInput, type RecordedDecision, type StandingApprovalDraft } from '@airlock/core';
 import { argsHash as hashArgs } from '@airlock/core/hashing';
-import { appendAudit, approverStandingNow, releaseBudget, reserveBudget, type AuditEventInput, type Db, type Prisma } from '@airlock/db';
+import { appendAudit, approverStandingNow, type AuditEventInput, type Db, type Prisma } from '@airlock/db';
 import { CHANGED_REDACTED_VALUE, redact, restoreRedacted } from '@airlock/guardrails';
 import { denyWith } from '@airlock/policy';
 import { assess, loadAgent } from './assessment.js';
-import { estimateCost, reserveCost } from './cost.js';
+import { estimateCost } from './cost.js';
+import { settleEditBudget } from './edit-budget.js';
 import { resolveApprovers, type ApproverSet } from './approvers.js';
 import { approvalOpenedEvent, type OpenedApproval, type RoundToOpen } from './round-opening.js';
 import type { ActivityDeps } from './deps.js';
@@ -224,35 +225,27 @@ export function createApprovalActivities(deps: ActivityDeps) {
         });
         return { ok: false, reason: assessment.classification.reasons.join('; ') };
       }
-      let classification = assessment.classification;
-      const budgetHolder = `${actionId}#edit${input.round}`;
       const estimate = estimateCost(deps, request.tool, editedArgs);
-      if (!estimate.ok) classification = denyWith(classification, `budget: ${estimate.reason}`);
+      const priced = estimate.ok ? assessment.classification : denyWith(assessment.classification, `budget: ${estimate.reason}`);
       const cost = estimate.ok ? estimate.cost : null;
-      const reserved = await reserveCost(deps, classification, cost, (c) =>
-        reserveBudget(db, { actionId: budgetHolder, agentId: agent.id, team: agent.team, amount: c.amount, currency: c.currency, at: new Date() }),
-      );
-      classification = reserved.classification;
-      const budgetImpacts: BudgetImpactView[] = reserved.reservation?.impacts ?? [];
-      const budgetReserved = reserved.reservation?.status === 'reserved';
-      // The earlier reservation is replaced by the edited arguments' one.
-      await releaseBudget(db, { actionId: input.previousBudgetHolder });
-      await appendAudit(db, {
-        eventKey: `${actionId}:edit.classified:${input.round}`,
+      // Rate limits are not counted again: admission counted this action (its tool call, or each step of a plan)
+      // once, and an edit is a person's correction of that same call, not another call by the agent. An edit
+      // that adds steps to a plan adds calls no limit counts; the approver who wrote them is the check on those.
+      const { classification, budgetHolder, budgetReserved, budgetImpacts } = await settleEditBudget(deps, {
         actionId,
-        type: 'approval.edit_classified',
-        actor: 'system:policy',
-        payload: { argsHash: newHash, editedArgs: assessment.redactedArgs, ...classification },
-      });
-      await db.prisma.action.update({
-        where: { id: actionId },
-        data: {
-          args: assessment.redactedArgs as Prisma.InputJsonObject,
-          argsHash: newHash,
-          riskTier: classification.tier,
-          riskReasons: classification.reasons,
-          costEstimate: cost?.amount ?? null,
-        },
+        round: input.round,
+        agent,
+        classification: priced,
+        cost,
+        previousHolder: input.previousBudgetHolder,
+        record: (reviewed) => ({
+          audit: {
+            type: 'approval.edit_classified',
+            actor: 'system:policy',
+            payload: { argsHash: newHash, editedArgs: assessment.redactedArgs, ...reviewed },
+          },
+          action: { args: assessment.redactedArgs, argsHash: newHash, costEstimate: cost?.amount ?? null },
+        }),
       });
       return { ok: true, classification, argsHash: newHash, args: editedArgs, redactedArgs: assessment.redactedArgs, budgetHolder, budgetReserved, budgetImpacts };
     },
