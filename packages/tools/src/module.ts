@@ -75,6 +75,7 @@ function checkTool(candidate: unknown): string | undefined {
   if (!args || typeof args.parse !== 'function' || typeof args.safeParse !== 'function') return 'args must be a zod schema';
   if (typeof tool.execute !== 'function') return 'execute must be a function';
   if (tool.compensate !== undefined && typeof tool.compensate !== 'function') return 'compensate must be a function when given';
+  // Only that it is a function: what it answers depends on the arguments, and is checked at each admission (activities/src/cost.ts).
   if (tool.cost !== undefined && typeof tool.cost !== 'function') return 'cost must be a function when given';
   return undefined;
 }

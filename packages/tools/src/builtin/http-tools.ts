@@ -142,25 +142,45 @@ function resolveHeaders(headers: Record<string, z.infer<typeof HeaderValue>>, en
   return out;
 }
 
+/**
+ * The declared cost of one call. A part read from the arguments must be exactly what budgets hold, or the call's
+ * cost throws naming the argument (admission then denies the action with that reason): read as "no cost", an
+ * amount like "50.000" or a currency like "usd" (what Stripe-style APIs take) passed every budget. A currency's
+ * case is normalised ("usd" is checked against USD budgets); an amount is never rounded (12.345 is refused, not
+ * reserved as 12.35 while the call sends 12.345).
+ */
 function costOf(cost: NonNullable<HttpToolDeclaration['cost']>, where: string) {
-  const part = (text: string) => {
-    const ref = ARG_REF.exec(text)?.[1];
-    return ref ? (args: unknown) => lookup(args, ref) : () => text;
-  };
-  const amount = part(cost.amount);
-  const currency = part(cost.currency);
   if (!ARG_REF.test(cost.amount) && !MoneyAmount.safeParse(cost.amount).success)
     throw new Error(`${where}.cost.amount: "${cost.amount}" is neither a decimal amount like "0.25" nor args.<path>`);
-  if (!ARG_REF.test(cost.currency) && !/^[A-Z]{3}$/.test(cost.currency))
+  if (!ARG_REF.test(cost.currency) && !CURRENCY.test(cost.currency))
     throw new Error(`${where}.cost.currency: "${cost.currency}" is neither a currency code like "USD" nor args.<path>`);
-  return (args: unknown): { amount: string; currency: string } | null => {
-    const a = amount(args);
-    const c = currency(args);
-    const text = typeof a === 'number' ? a.toFixed(2) : a;
-    // An argument that is no amount has no cost to reserve; the schema is where to require it.
-    if (typeof text !== 'string' || !MoneyAmount.safeParse(text).success || typeof c !== 'string' || !/^[A-Z]{3}$/.test(c)) return null;
-    return { amount: text, currency: c };
-  };
+  const amountOf = costPart(cost.amount, (value, name) => {
+    // A JSON number is taken as written (String(12.5) is "12.5"): one with more places, a sign or an exponent is refused.
+    const text = typeof value === 'number' ? String(value) : value;
+    if (typeof text === 'string' && MoneyAmount.safeParse(text).success) return text;
+    return refuseCost(name, value, 'is not an amount like "125.50" (digits, at most two decimal places, at most 999999999999.99)');
+  });
+  const currencyOf = costPart(cost.currency, (value, name) => {
+    const code = typeof value === 'string' ? value.toUpperCase() : undefined;
+    if (code !== undefined && CURRENCY.test(code)) return code;
+    return refuseCost(name, value, 'is not a currency code like "USD"');
+  });
+  return (args: unknown): { amount: string; currency: string } => ({ amount: amountOf(args), currency: currencyOf(args) });
+}
+
+const CURRENCY = /^[A-Z]{3}$/;
+
+/** A literal cost part as declared, or `args.<path>` read from the call's arguments and checked by `check`. */
+function costPart(declared: string, check: (value: unknown, name: string) => string): (args: unknown) => string {
+  const ref = ARG_REF.exec(declared)?.[1];
+  if (!ref) return () => declared;
+  return (args) => check(lookup(args, ref), declared);
+}
+
+function refuseCost(name: string, value: unknown, problem: string): never {
+  if (value === undefined) throw new Error(`${name} is missing; the declared cost reads it`);
+  const shown = typeof value === 'string' ? JSON.stringify(value) : typeof value === 'number' || typeof value === 'boolean' || value === null ? String(value) : 'an object';
+  throw new Error(`${name}: ${shown.length > 40 ? `${shown.slice(0, 40)}…` : shown} ${problem}`);
 }
 
 function hostEntry(url: string, methods: HttpMethod[], allowPrivateAddresses: boolean) {
