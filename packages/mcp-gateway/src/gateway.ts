@@ -6,6 +6,7 @@ import {
   CallToolResultSchema,
   ErrorCode,
   ListToolsRequestSchema,
+  McpError,
   type CallToolResult,
   type ServerNotification,
   type ServerRequest,
@@ -19,7 +20,7 @@ import { AirlockApiError, IdempotencyConflictError, isTransient, UnansweredClaim
 import { noSuchAction, refusedByAirlock } from './airlock-errors.js';
 import type { GatewayConfig } from './config.js';
 import { denialText } from './denial.js';
-import { UpstreamUnavailableError, type GatewayTool, type Upstreams } from './upstreams.js';
+import { UpstreamNotCalledError, UpstreamOutcomeUnknownError, UpstreamUnavailableError, type GatewayTool, type Upstreams } from './upstreams.js';
 
 export const CHECK_TOOL = 'airlock.check';
 /** Where a result says which Airlock action it belongs to (`_meta`). */
@@ -95,7 +96,7 @@ export function rememberedRun(actionId: string): boolean {
 /**
  * Waits for the upstream runs and report deliveries under way (for at most `graceMs`, 30 s by default; each
  * delivery also stops at its authorization's deadline), so a report is not lost when the gateway exits.
- * Logs each action whose report is still undelivered then: the upstream ran, Airlock has no report of it.
+ * Logs each action whose report is still undelivered then: the upstream ran (or may still be running), Airlock has no report of it.
  */
 export async function settleReports(options: { graceMs?: number; log?: (line: string) => void } = {}): Promise<void> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -108,7 +109,10 @@ export async function settleReports(options: { graceMs?: number; log?: (line: st
     clearTimeout(timer);
   }
   for (const { actionId } of pendingDeliveries)
-    log(`action ${actionId}: the gateway is exiting before its upstream run's report reached Airlock; Airlock will expire it as not used (check what the tool did)`);
+    log(
+      `action ${actionId}: the gateway is exiting before its upstream run's report reached Airlock; its run was claimed, so when its authorization runs out ` +
+        'Airlock ends it as "the tool may have run and its result is unknown", its budget kept spent (check what the tool did)',
+    );
 }
 
 function track(actionId: string, done: Promise<unknown>): void {
@@ -273,37 +277,74 @@ export function createGatewayServer(options: GatewaySessionOptions): Server {
   /**
    * Claims the run in Airlock before the upstream runs: a run another process claimed first (a gateway that
    * crashed mid-run, or whose report never landed) is not run here; the model is told it was started elsewhere,
-   * and the run is not remembered (a later check reads Airlock, which shows the result once reported).
+   * and the run is not remembered (a later check reads Airlock, which shows the result once reported). The tool is
+   * looked up first: an action whose upstream is down, or that no upstream here offers (another runner's), is left
+   * unclaimed and authorized, for a later check or its own runner.
    */
   async function claimAndRun(authorized: Authorized): Promise<CallToolResult> {
-    const { actionId, authorizationId, tool } = authorized;
+    const { actionId, authorizationId, tool: name } = authorized;
     let refusal: string;
-    try {
-      // A retry after a claim whose answer never came claims as that claim's runner (UnansweredClaims).
-      const start = await unansweredClaims.start(api, actionId, tool, authorizationId);
-      if (start.run) return await runUpstream(authorized);
-      refusal = start.text;
-    } catch (error) {
-      refusal = `${tool} was not run: Airlock could not record that it starts (${error instanceof Error ? error.message : String(error)}); call ${CHECK_TOOL} with the actionId to try again`;
+    const tool = await upstreamTool(authorized);
+    if (typeof tool === 'string') refusal = tool;
+    else {
+      try {
+        // A retry after a claim whose answer never came claims as that claim's runner (UnansweredClaims).
+        const start = await unansweredClaims.start(api, actionId, name, authorizationId);
+        if (start.run) return await runUpstream(authorized, tool);
+        refusal = start.text;
+      } catch (error) {
+        refusal = `${name} was not run: Airlock could not record that it starts (${error instanceof Error ? error.message : String(error)}); call ${CHECK_TOOL} with the actionId to try again`;
+      }
     }
     // Set by forward before the claim's first await: a run that did not start here is not this process's to answer.
     upstreamRuns.delete(actionId);
     return withAction(toolError(refusal), actionId);
   }
 
-  async function runUpstream(authorized: Authorized): Promise<CallToolResult> {
+  /** The upstream tool of an authorized action, or why it is not run here now (nothing claimed: it stays authorized). */
+  async function upstreamTool(authorized: Authorized): Promise<GatewayTool | string> {
+    const { actionId, tool: name } = authorized;
+    const later = `it stays authorized in Airlock until ${authorized.expiresAt}: call ${CHECK_TOOL} with {"actionId": "${actionId}"} again later`;
+    try {
+      const tool = await upstreams.find(name);
+      return tool ?? `${name} was not run: no upstream of this gateway offers it now; ${later}`;
+    } catch (error) {
+      if (error instanceof UpstreamUnavailableError) return `${name} was not run: its upstream is unavailable (${error.message}); ${later}`;
+      return `${name} was not run: looking up its upstream failed (${error instanceof Error ? error.message : String(error)}); ${later}`;
+    }
+  }
+
+  async function runUpstream(authorized: Authorized, tool: GatewayTool): Promise<CallToolResult> {
     const { actionId, authorizationId } = authorized;
     // The authorized arguments, which may be an approver's edit of the model's.
     const args = authorized.args;
     let result: CallToolResult;
     try {
-      const tool = await upstreams.find(authorized.tool);
-      if (!tool) throw new Error(`no upstream offers ${authorized.tool} any more`);
       result = await upstreams.call(tool, args);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      await report(authorized, { authorizationId, args, status: 'failed', error: cutText(`upstream call failed: ${message}`, MAX_REPORTED_ERROR_LENGTH) });
-      return withAction(toolError(`the upstream call failed: ${message}`), actionId);
+      if (error instanceof UpstreamOutcomeUnknownError) {
+        // No report: a report has no "unknown". Failed would say it ran and failed, and release its budget; left
+        // unreported, its claim makes Airlock end the action at the authorization's deadline as "the tool may have
+        // run and its result is unknown; the budget stays spent". Checks until then get this answer from memory.
+        log(
+          `action ${actionId}: ${message}; ${tool.name} may have run, so no report is sent: Airlock ends the action when its authorization runs out, as claimed and never reported`,
+        );
+        return withAction(
+          toolError(
+            `${tool.name} may have run: ${message}. Its result is unknown, and Airlock records it as such. Do not call ${tool.name} again for this before finding out whether it took effect.`,
+          ),
+          actionId,
+        );
+      }
+      const why =
+        error instanceof UpstreamNotCalledError
+          ? ' (the call never reached the upstream: the tool did not run)'
+          : error instanceof McpError
+            ? ' (the upstream answered it with an error)'
+            : '';
+      await report(authorized, { authorizationId, args, status: 'failed', error: cutText(`upstream call failed${why}: ${message}`, MAX_REPORTED_ERROR_LENGTH) });
+      return withAction(toolError(`the upstream call failed${why}: ${message}`), actionId);
     }
     const outcome = result.isError
       ? { status: 'failed' as const, error: cutText(textOf(result) || 'the upstream tool reported an error', MAX_REPORTED_ERROR_LENGTH) }

@@ -4,7 +4,7 @@ import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/
 import { describe, expect, it, vi } from 'vitest';
 import { CHECK_TOOL, createGatewayServer, rememberedRun, settleReports } from './gateway.js';
 import { countingUpstream, connectClient, textOf } from './testing.js';
-import { Upstreams } from './upstreams.js';
+import { UpstreamNotCalledError, UpstreamOutcomeUnknownError, Upstreams, UpstreamUnavailableError } from './upstreams.js';
 
 /** A gateway session on `api` with no upstreams, and a connected MCP client; `close` ends both. */
 function session(api: Airlock) {
@@ -297,7 +297,11 @@ describe('one upstream run per authorized action, whatever happens to its report
       await close();
       const logs: string[] = [];
       await settleReports({ graceMs: 50, log: (line) => logs.push(line) });
-      expect(logs.join('\n')).toContain(`action ${airlock.actionId}: the gateway is exiting before its upstream run's report reached Airlock`);
+      // The run was claimed: Airlock ends it as "may have run", never as unused.
+      expect(logs.join('\n')).toContain(
+        `action ${airlock.actionId}: the gateway is exiting before its upstream run's report reached Airlock; its run was claimed, so when its authorization runs out ` +
+          'Airlock ends it as "the tool may have run and its result is unknown", its budget kept spent (check what the tool did)',
+      );
     } finally {
       // Let the background delivery end.
       airlock.reportAnswers.push({ status: 200, body: undefined });
@@ -366,6 +370,105 @@ describe('one upstream run per authorized action, whatever happens to its report
       expect(textOf(first)).toBe(big);
       const checked = (await client.callTool({ name: CHECK_TOOL, arguments: { actionId: airlock.actionId } })) as CallToolResult;
       expect(textOf(checked)).toMatch(/^\(the upstream result was \d+ bytes; too large to keep in Airlock\)$/);
+      expect(upstream.runs).toBe(1);
+    } finally {
+      await close();
+    }
+  });
+});
+
+describe('an authorized action is claimed only once its upstream tool is there to run it', () => {
+  it('an upstream in its retry back-off: a check leaves the action unclaimed and authorized, and runs it once the upstream is back', async () => {
+    const airlock = fakeAirlock([{ status: 200, body: undefined }]);
+    const upstream = countingUpstream();
+    const offered = upstream.find;
+    upstream.find = () =>
+      Promise.reject(new UpstreamUnavailableError('upstream MCP server "demo" did not start or answer: spawn ENOENT; its tools are unavailable for now, try again later'));
+    const { client, close } = await sessionWith(await airlock.connect(), upstream);
+    try {
+      const first = (await client.callTool({ name: CHECK_TOOL, arguments: { actionId: airlock.actionId } })) as CallToolResult;
+      expect(first.isError).toBe(true);
+      expect(textOf(first)).toBe(
+        `demo.echo was not run: its upstream is unavailable (upstream MCP server "demo" did not start or answer: spawn ENOENT; its tools are unavailable for now, try again later); ` +
+          `it stays authorized in Airlock until ${airlock.expiresAt}: call ${CHECK_TOOL} with {"actionId": "${airlock.actionId}"} again later`,
+      );
+      expect(airlock.claims).toEqual([]);
+      expect(airlock.reports).toEqual([]);
+      expect(rememberedRun(airlock.actionId)).toBe(false);
+
+      upstream.find = offered;
+      const again = (await client.callTool({ name: CHECK_TOOL, arguments: { actionId: airlock.actionId } })) as CallToolResult;
+      expect(textOf(again)).toBe('echo, run 1');
+      expect(airlock.claims).toHaveLength(1);
+      expect(airlock.reports).toMatchObject([{ status: 'succeeded' }]);
+    } finally {
+      await close();
+    }
+  });
+
+  it('a check of an action whose tool no upstream here offers (another runner’s) claims nothing and runs nothing', async () => {
+    const airlock = fakeAirlock([{ status: 200, body: undefined }]);
+    const upstream = countingUpstream();
+    upstream.find = () => Promise.resolve(undefined);
+    const { client, close } = await sessionWith(await airlock.connect(), upstream);
+    try {
+      const checked = (await client.callTool({ name: CHECK_TOOL, arguments: { actionId: airlock.actionId } })) as CallToolResult;
+      expect(checked.isError).toBe(true);
+      expect(textOf(checked)).toMatch(/^demo\.echo was not run: no upstream of this gateway offers it now; it stays authorized in Airlock until /);
+      expect(airlock.claims).toEqual([]);
+      expect(airlock.reports).toEqual([]);
+      expect(upstream.runs).toBe(0);
+    } finally {
+      await close();
+    }
+  });
+});
+
+describe('an upstream call that failed', () => {
+  it('before it reached the upstream: reported failed, saying the tool did not run', async () => {
+    const airlock = fakeAirlock([{ status: 200, body: undefined }]);
+    const upstream = countingUpstream();
+    upstream.call = () => Promise.reject(new UpstreamNotCalledError('upstream MCP server "demo" did not start or answer: spawn ENOENT'));
+    const { client, close } = await sessionWith(await airlock.connect(), upstream);
+    try {
+      const result = (await client.callTool({ name: 'demo.echo', arguments: { message: 'hi' } })) as CallToolResult;
+      expect(textOf(result)).toBe(
+        'the upstream call failed (the call never reached the upstream: the tool did not run): upstream MCP server "demo" did not start or answer: spawn ENOENT',
+      );
+      expect(airlock.reports).toEqual([
+        {
+          authorizationId: 'auth-1',
+          args: { message: 'hi' },
+          status: 'failed',
+          error: 'upstream call failed (the call never reached the upstream: the tool did not run): upstream MCP server "demo" did not start or answer: spawn ENOENT',
+        },
+      ]);
+    } finally {
+      await close();
+    }
+  });
+
+  it('with no answer that says how it ended: the tool may have run; no report (Airlock ends the claimed run as such), and a check answers the same', async () => {
+    const airlock = fakeAirlock([{ status: 200, body: undefined }]);
+    const upstream = countingUpstream();
+    upstream.call = () => {
+      upstream.runs += 1;
+      return Promise.reject(new UpstreamOutcomeUnknownError('the call to upstream MCP server "demo" got no answer that says how it ended: MCP error -32001: Request timed out'));
+    };
+    const logs: string[] = [];
+    const { client, close } = await sessionWith(await airlock.connect(), upstream, logs);
+    try {
+      const result = (await client.callTool({ name: 'demo.echo', arguments: { message: 'hi' } })) as CallToolResult;
+      expect(result.isError).toBe(true);
+      expect(textOf(result)).toBe(
+        'demo.echo may have run: the call to upstream MCP server "demo" got no answer that says how it ended: MCP error -32001: Request timed out. ' +
+          'Its result is unknown, and Airlock records it as such. Do not call demo.echo again for this before finding out whether it took effect.',
+      );
+      expect(airlock.claims).toHaveLength(1);
+      expect(airlock.reports).toEqual([]);
+      expect(logs.join('\n')).toContain(`action ${airlock.actionId}: the call to upstream MCP server "demo" got no answer`);
+      const checked = (await client.callTool({ name: CHECK_TOOL, arguments: { actionId: airlock.actionId } })) as CallToolResult;
+      expect(textOf(checked)).toBe(textOf(result));
       expect(upstream.runs).toBe(1);
     } finally {
       await close();

@@ -2,7 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolResultSchema, ErrorCode, McpError, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { UpstreamServer } from './config.js';
 
 /** One upstream tool as the gateway shows it: `server.tool`, the name policies and allowed-tool globs use. */
@@ -27,6 +27,19 @@ const CLIENT_INFO = { name: 'airlock-mcp-gateway', version: '1.0.0' };
 /** An upstream that did not start or answer: left out of the list until its back-off is over, then tried again. */
 export class UpstreamUnavailableError extends Error {
   override name = 'UpstreamUnavailableError';
+}
+
+/** The call never reached the upstream (it did not start or answer, or went away first): the tool did not run. */
+export class UpstreamNotCalledError extends Error {
+  override name = 'UpstreamNotCalledError';
+}
+
+/**
+ * The call went out, but no answer says how it ended (it timed out, the connection dropped, or what came back is not
+ * a tool result): the tool may have run.
+ */
+export class UpstreamOutcomeUnknownError extends Error {
+  override name = 'UpstreamOutcomeUnknownError';
 }
 
 // Back-off between attempts at an upstream that failed: quick at first (it may just be starting), then at most a minute.
@@ -115,11 +128,35 @@ class Upstream {
     }
   }
 
+  /**
+   * Calls the tool. Throws UpstreamNotCalledError when the call never went out, UpstreamOutcomeUnknownError when it
+   * went out and no answer says how it ended, and the upstream's McpError when it answered the call with an error.
+   */
   async call(tool: string, args: Record<string, unknown>, signal?: AbortSignal): Promise<CallToolResult> {
-    const client = await this.connected();
-    // Long-running upstream tools are fine: progress from upstream resets the timeout.
-    const result = await client.callTool({ name: tool, arguments: args }, undefined, { ...(signal ? { signal } : {}), resetTimeoutOnProgress: true, timeout: 10 * 60_000 });
-    return result as CallToolResult;
+    let client: Client;
+    try {
+      client = await this.connected();
+    } catch (error) {
+      throw new UpstreamNotCalledError(messageOf(error), { cause: error });
+    }
+    // Closed since (it went away), or the caller gave up already: the request would not go out.
+    if (!client.transport) throw new UpstreamNotCalledError(`upstream MCP server "${this.name}" went away before the call`);
+    if (signal?.aborted) throw new UpstreamNotCalledError(`the call to upstream MCP server "${this.name}" was abandoned before it was sent`);
+    try {
+      // client.request, not client.callTool: callTool also checks the result against the tool's outputSchema and
+      // throws when it does not match, after the tool ran. The gateway shows its clients no outputSchema, so that
+      // check would protect nobody and only turn a run into a failure.
+      // Long-running upstream tools are fine: progress from upstream resets the timeout.
+      return await client.request({ method: 'tools/call', params: { name: tool, arguments: args } }, CallToolResultSchema, {
+        ...(signal ? { signal } : {}),
+        resetTimeoutOnProgress: true,
+        timeout: 10 * 60_000,
+      });
+    } catch (error) {
+      if (answeredWithError(error)) throw error;
+      if (connectionRefused(error)) throw new UpstreamNotCalledError(`upstream MCP server "${this.name}" refused the connection: ${messageOf(error)}`, { cause: error });
+      throw new UpstreamOutcomeUnknownError(`the call to upstream MCP server "${this.name}" got no answer that says how it ended: ${messageOf(error)}`, { cause: error });
+    }
   }
 
   /** Closes the connection, one still starting included, so a stdio upstream's process ends with the gateway. */
@@ -199,11 +236,29 @@ export class Upstreams {
 
   call(tool: GatewayTool, args: Record<string, unknown>, signal?: AbortSignal): Promise<CallToolResult> {
     const upstream = this.servers.get(tool.server);
-    if (!upstream) throw new Error(`no upstream named "${tool.server}"`);
+    if (!upstream) throw new UpstreamNotCalledError(`no upstream named "${tool.server}"`);
     return upstream.call(tool.upstreamName, args, signal);
   }
 
   async close(): Promise<void> {
     await Promise.all([...this.servers.values()].map((upstream) => upstream.close()));
   }
+}
+
+/** The codes of the McpErrors the SDK's client raises itself: a timeout (its own, or an abort) and a dropped connection. */
+const CLIENT_SIDE_CODES = new Set<number>([ErrorCode.RequestTimeout, ErrorCode.ConnectionClosed]);
+
+/** The upstream answered the call with a JSON-RPC error (an McpError the client did not raise itself). */
+function answeredWithError(error: unknown): boolean {
+  return error instanceof McpError && !CLIENT_SIDE_CODES.has(error.code);
+}
+
+/** A Streamable HTTP upstream that refused the connection (fetch's cause ECONNREFUSED): the request never reached it. */
+function connectionRefused(error: unknown): boolean {
+  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
+  return cause?.code === 'ECONNREFUSED';
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
