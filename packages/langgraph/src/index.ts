@@ -11,6 +11,7 @@ import {
 } from '@airlock/sdk';
 import { AIMessage, ToolMessage, type BaseMessage } from '@langchain/core/messages';
 import { interrupt } from '@langchain/langgraph';
+import { jsonForModel } from './model-json.js';
 
 export { AirlockReportError, type ReportErrorHandler } from '@airlock/sdk';
 
@@ -83,8 +84,18 @@ export function airlockNodes(options: AirlockNodesOptions) {
   for (const [name, gated] of Object.entries(options.tools)) refuseUnknownFields(gated, ['airlockTool', 'run'], `options.tools.${name}`);
   const { airlock } = options;
   const onReportError = options.onReportError ?? logReportError;
-  /** The last AI message's calls Airlock gates that nothing answered yet; other tools' calls are the graph's own. */
-  const gatedCalls = (messages: BaseMessage[]) => unansweredCalls(messages).filter((call) => Object.hasOwn(options.tools, call.name));
+  /**
+   * The last AI message's calls Airlock gates that nothing answered yet; other tools' calls are the graph's own. A gated
+   * call without an id is refused (thrown): Airlock keys the action by it, and passed through, the graph's own tool
+   * node could run the tool with no Airlock action at all.
+   */
+  const gatedCalls = (messages: BaseMessage[]): PendingCall[] =>
+    unansweredCalls(messages)
+      .filter((call) => Object.hasOwn(options.tools, call.name))
+      .map(({ id, ...call }) => {
+        if (!id) throw new Error(`${call.name}: the tool call has no id, so Airlock cannot key its action; it is not run`);
+        return { id, ...call };
+      });
   const waitMs = Math.min(Math.max(options.waitMs ?? 2_000, 0), 30_000);
 
   const authorize = async (call: PendingCall): Promise<string> => {
@@ -141,17 +152,24 @@ export function airlockNodes(options: AirlockNodesOptions) {
         continue;
       }
       const ran = { authorizationId: decided.authorizationId, args: decided.args };
+      let run: { ok: true; output: unknown } | { ok: false; error: unknown };
+      // Only the tool's own error is a failure: what follows it ran must not turn its run into one.
+      try {
+        run = { ok: true, output: await gated.run(decided.args) };
+      } catch (error) {
+        run = { ok: false, error };
+      }
       let report: AgentRunReport;
       let outcome: RunOutcome;
-      try {
-        const output = await gated.run(decided.args);
-        report = { ...ran, status: 'succeeded', output: output ?? null };
+      if (run.ok) {
+        // The output as it came: the SDK sends one JSON cannot carry (a BigInt, a cycle) in Airlock's storable form.
+        report = { ...ran, status: 'succeeded', output: run.output ?? null };
         // The model asked for call.args; it must know when a person changed them.
         const edited = editedArgsText(call.args, decided.args);
-        outcome = { status: 'success', content: [JSON.stringify(output ?? null), edited].filter(Boolean).join('\n') };
-      } catch (error) {
-        // Only the tool's own error is a failure: a report Airlock did not take goes to onReportError, and the model reads the result.
-        const message = runErrorText(error);
+        outcome = { status: 'success', content: [jsonForModel(run.output ?? null), edited].filter(Boolean).join('\n') };
+      } else {
+        // A report Airlock did not take goes to onReportError, and the model reads the result.
+        const message = runErrorText(run.error);
         report = { ...ran, status: 'failed', error: message };
         outcome = { status: 'error', content: `${call.name} failed: ${message}` };
       }
@@ -164,10 +182,10 @@ export function airlockNodes(options: AirlockNodesOptions) {
   return { approve, execute };
 }
 
-/** Tool calls of the last AI message that no ToolMessage answers yet. */
-function unansweredCalls(messages: BaseMessage[]): PendingCall[] {
+/** Tool calls of the last AI message that no ToolMessage answers yet, those without an id (which none can answer) included. */
+function unansweredCalls(messages: BaseMessage[]): Array<Omit<PendingCall, 'id'> & { id: string | undefined }> {
   const lastAi = [...messages].reverse().find((m): m is AIMessage => AIMessage.isInstance(m));
   if (!lastAi?.tool_calls?.length) return [];
   const answered = new Set(messages.filter((m): m is ToolMessage => ToolMessage.isInstance(m)).map((m) => m.tool_call_id));
-  return lastAi.tool_calls.filter((call) => call.id && !answered.has(call.id)).map((call) => ({ id: call.id!, name: call.name, args: call.args as Record<string, unknown> }));
+  return lastAi.tool_calls.filter((call) => !call.id || !answered.has(call.id)).map((call) => ({ id: call.id, name: call.name, args: call.args as Record<string, unknown> }));
 }

@@ -120,3 +120,51 @@ describe('a refund another process claimed first (its report never reached Airlo
     expect(second.reports).toEqual([]);
   });
 });
+
+describe('a refund whose output JSON cannot carry as it is', () => {
+  it('a BigInt: reported succeeded with the output as it came, and the model reads it (its digits) as a success', async () => {
+    const { airlock, reports } = fakeAirlock(() => undefined);
+    let refunds = 0;
+    const { call, reportErrors } = gatedRefund(airlock, () => ({ refundId: `re_${++refunds}`, ledgerId: 9007199254740993n }));
+
+    expect(await call('call-1')).toEqual([{ status: 'success', content: '{"refundId":"re_1","ledgerId":"9007199254740993"}' }]);
+    expect(reports).toEqual([{ authorizationId: 'auth-1', args, status: 'succeeded', output: { refundId: 're_1', ledgerId: 9007199254740993n } }]);
+    expect(reportErrors).toEqual([]);
+    expect(refunds).toBe(1);
+  });
+
+  it('a cycle: reported succeeded, and the model reads it with the cycle marked', async () => {
+    const { airlock, reports } = fakeAirlock(() => undefined);
+    const { call } = gatedRefund(airlock, () => {
+      const receipt: Record<string, unknown> = { refundId: 're_1' };
+      receipt.self = receipt;
+      return receipt;
+    });
+
+    expect(await call('call-1')).toEqual([{ status: 'success', content: '{"refundId":"re_1","self":"[cycle]"}' }]);
+    expect(reports.map((r) => r.status)).toEqual(['succeeded']);
+  });
+});
+
+describe('a gated tool call without an id', () => {
+  it('is refused by both nodes (Airlock keys the action by the id): never passed through for the graph’s own tool node to run', async () => {
+    const { airlock, authorized } = fakeAirlock(() => undefined);
+    const refunds: unknown[] = [];
+    const { approve, execute } = airlockNodes({ airlock, tools: { refund: { airlockTool: 'payments.refund', run: (a) => refunds.push(a) } } });
+    const messages: BaseMessage[] = [new AIMessage({ content: '', tool_calls: [{ name: 'refund', args, type: 'tool_call' }] })];
+
+    await expect(approve({ messages })).rejects.toThrow('refund: the tool call has no id, so Airlock cannot key its action; it is not run');
+    await expect(execute({ messages })).rejects.toThrow('refund: the tool call has no id');
+    expect(authorized).toEqual([]);
+    expect(refunds).toEqual([]);
+  });
+
+  it('of another tool passes through untouched, for the graph’s own node', async () => {
+    const { airlock } = fakeAirlock(() => undefined);
+    const { approve, execute } = airlockNodes({ airlock, tools: { refund: { airlockTool: 'payments.refund', run: () => 'ok' } } });
+    const messages: BaseMessage[] = [new AIMessage({ content: '', tool_calls: [{ name: 'web_search', args: { q: 'refunds' }, type: 'tool_call' }] })];
+
+    expect(await approve({ messages })).toEqual({ messages: [] });
+    expect(await execute({ messages })).toEqual({ messages: [] });
+  });
+});
