@@ -2,6 +2,7 @@ import { createRunReports, editedArgsText, logReportError, refusalText, refuseUn
 import { tool, type RunContext, type RunState, type RunToolApprovalItem, type Tool } from '@openai/agents';
 import { prepareFunctionToolInput } from '@openai/agents-core/utils/internal';
 import type { z } from 'zod';
+import { jsonForModel } from './model-json.js';
 
 export { AirlockReportError, type ReportErrorHandler } from '@airlock/sdk';
 
@@ -94,7 +95,9 @@ export function airlockTool<Parameters extends z.ZodObject, Result>(options: Air
       }
       // The model asked for `input`; it must know when a person changed it (the output alone may not show it).
       const edited = editedArgsText(input, state.args);
-      const shown = edited ? `${typeof output === 'string' ? output : JSON.stringify(output ?? null)}\n${edited}` : output;
+      // Written by a serialiser that cannot throw: the tool has run, so its report must go whatever the output holds.
+      const shown = edited ? `${typeof output === 'string' ? output : jsonForModel(output ?? null)}\n${edited}` : output;
+      // The output as it came: the SDK sends one JSON cannot carry (a BigInt, a cycle) in Airlock's storable form.
       const report = { ...ran, status: 'succeeded' as const, output: output ?? null };
       await runReports.settle(airlock, { actionId, toolName: options.name, report, outcome: { status: 'succeeded', answer: shown } }, onReportError);
       return shown;

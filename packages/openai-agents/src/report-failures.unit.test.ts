@@ -103,3 +103,31 @@ describe('a refund another process claimed first (its report never reached Airlo
     expect(second.claims).toHaveLength(1);
   });
 });
+
+describe('a refund an approver edited, whose output JSON cannot carry as it is', () => {
+  it('a BigInt: one succeeded report with the output as it came, and the model reads the result and the edit', async () => {
+    // The approver changed the amount: the model must be told below the result, which is written as text.
+    const edited = { paymentId: 'pay_1', amount: '20.00' };
+    const { airlock, reports, claims } = fakeGateOnlyAirlock(edited, () => undefined);
+    let refunds = 0;
+    const { call, reportErrors } = gatedRefund(airlock, () => ({ refundId: `re_${++refunds}`, ledgerId: 9007199254740993n }));
+
+    expect(await call('call-1')).toBe('{"refundId":"re_1","ledgerId":"9007199254740993"}\nAn approver in Airlock changed the arguments before it ran: amount "25.00" → "20.00".');
+    expect(reports).toEqual([{ authorizationId: 'auth-1', args: edited, status: 'succeeded', output: { refundId: 're_1', ledgerId: 9007199254740993n } }]);
+    expect(reportErrors).toEqual([]);
+    expect(claims).toHaveLength(1);
+    expect(refunds).toBe(1);
+  });
+
+  it('a cycle: one succeeded report, and the model reads the result with the cycle marked', async () => {
+    const { airlock, reports } = fakeGateOnlyAirlock({ paymentId: 'pay_1', amount: '20.00' }, () => undefined);
+    const { call } = gatedRefund(airlock, () => {
+      const receipt: Record<string, unknown> = { refundId: 're_1' };
+      receipt.self = receipt;
+      return receipt;
+    });
+
+    expect(await call('call-1')).toMatch(/^\{"refundId":"re_1","self":"\[cycle\]"\}\nAn approver in Airlock changed the arguments/);
+    expect(reports.map((r) => r.status)).toEqual(['succeeded']);
+  });
+});
