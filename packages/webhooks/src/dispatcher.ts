@@ -43,8 +43,18 @@ export interface DispatcherOptions {
   pollIntervalMs?: number;
   /** One attempt's limit, connect to last byte. */
   requestTimeoutMs?: number;
-  /** How many deliveries are in flight at once. */
+  /**
+   * How many attempts this worker has in flight at once: its slots. Each slot claims its next delivery as soon as its
+   * attempt ends, never waiting for the others. Default 8.
+   */
   concurrency?: number;
+  /**
+   * How many of this worker's slots one webhook may hold at once. A receiver that takes requests and never answers
+   * holds each slot it gets for the whole request timeout: bounded, it holds this many, and every other webhook's
+   * deliveries go out on the other slots, whoever's are older. Default 2: a busy receiver still gets two requests at a
+   * time, and a stalled one a quarter of the default slots.
+   */
+  perWebhookConcurrency?: number;
   /**
    * How long past its lease a removed webhook's delivery whose attempt went out and never recorded its answer waits
    * for it (the attempt's worker paused or starved, or dead), before it is cancelled with its answer unknown. Default:
@@ -120,53 +130,138 @@ export interface AttemptResult {
  * signs each attempt (Standard Webhooks) and records the answer. A failure is
  * retried with exponential backoff; a worker that dies mid-attempt leaves the
  * lease to run out, and another attempt follows.
+ *
+ * Attempts run in independent slots (`concurrency`): a slot claims one due delivery, attempts it, and claims the next
+ * as soon as it is done, and a claim starts another slot while one is free. One webhook holds at most
+ * `perWebhookConcurrency` of them, so a receiver that never answers delays nobody else's deliveries (it used to take
+ * every slot with its overdue retries, which sort first, and hold the whole batch for the request timeout).
  */
 export class WebhookDispatcher {
   private readonly retry: RetryPolicy;
+  private readonly concurrency: number;
+  private readonly perWebhook: number;
   private stopped = false;
   private running: Promise<void> | undefined;
   private readonly wakeUp = new WakeUp();
   private readonly inFlight = new AbortController();
+  /** The slots at work; each settles once it finds nothing due (or the dispatcher stops), never rejecting. */
+  private readonly slots = new Set<Promise<void>>();
+  /** This worker's attempts in flight per webhook: a claim passes over a webhook holding its share of the slots. */
+  private readonly attemptsPerWebhook = new Map<string, number>();
+  /** Claims go one at a time (each with the cancel before it), so each sees the shares the one before took. */
+  private claimTurn: Promise<unknown> = Promise.resolve();
+  /** Whether the next claim first cancels what removed webhooks still have pending: at each pass, and after each attempt. */
+  private cancelDue = true;
+  private attemptsMade = 0;
 
   constructor(private readonly options: DispatcherOptions) {
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.concurrency = Math.max(1, options.concurrency ?? 8);
+    this.perWebhook = Math.max(1, options.perWebhookConcurrency ?? 2);
   }
 
   start(): void {
     this.running ??= this.loop();
   }
 
+  /**
+   * Stops claiming, cuts off the attempts in flight (each gives its attempt back, uncounted) and resolves once every one
+   * of them has written that: the caller may close the database pool next.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     this.inFlight.abort();
     this.wakeUp.wake();
     await this.running;
+    await this.slotsSettled();
   }
 
-  /** One pass: queue what the audit log added, then attempt every due delivery once. Returns attempts made. */
+  /**
+   * One pass: queue what the audit log added, then attempt every due delivery (again, if it falls due again meanwhile)
+   * and wait for every attempt in flight. Returns attempts made meanwhile. A slot's error (the database's) ends that
+   * slot, not the others: the pass rejects with it once they are all done.
+   */
   async runOnce(): Promise<number> {
     while ((await deriveDeliveries(this.options.db)) >= 500 && !this.stopped);
-    let attempted = 0;
-    for (;;) {
-      // Before each claim, so a retry that an attempt in flight at a removal led to ends with this pass.
-      await this.cancelRemoved();
-      const claimed = await this.claim();
-      if (claimed.length === 0) return attempted;
-      await Promise.all(claimed.map((delivery) => this.attempt(delivery)));
-      attempted += claimed.length;
-      if (this.stopped) return attempted;
-    }
+    const before = this.attemptsMade;
+    const failures: unknown[] = [];
+    this.cancelDue = true;
+    this.startSlot((error) => failures.push(error));
+    await this.slotsSettled();
+    if (failures.length > 0) throw failures[0];
+    return this.attemptsMade - before;
   }
 
   private async loop(): Promise<void> {
+    const warn = (error: unknown) => {
+      if (!this.stopped) this.options.logger.warn(`webhooks: ${error instanceof Error ? error.message : String(error)}; retrying`);
+    };
     while (!this.stopped) {
       try {
-        await this.runOnce();
+        while ((await deriveDeliveries(this.options.db)) >= 500 && !this.stopped);
       } catch (error) {
-        if (!this.stopped) this.options.logger.warn(`webhooks: ${error instanceof Error ? error.message : String(error)}; retrying`);
+        warn(error);
       }
+      // Slots at work go on past this tick: a new one looks for what fell due, even while others wait on receivers.
+      this.cancelDue = true;
+      this.startSlot(warn);
       await this.wakeUp.sleep(this.options.pollIntervalMs ?? 1_000, this.stopped);
     }
+  }
+
+  /** Starts a slot if one is free; `failed` hears its error (and its siblings'). */
+  private startSlot(failed: (error: unknown) => void): void {
+    if (this.stopped || this.slots.size >= this.concurrency) return;
+    const slot: Promise<void> = this.work(failed)
+      .catch(failed)
+      .finally(() => this.slots.delete(slot));
+    this.slots.add(slot);
+  }
+
+  /** Until every slot has settled, those started meanwhile included. */
+  private async slotsSettled(): Promise<void> {
+    while (this.slots.size > 0) await Promise.all([...this.slots]);
+  }
+
+  /** One slot: claims a due delivery and attempts it, and again, until nothing is due that it may take. */
+  private async work(failed: (error: unknown) => void): Promise<void> {
+    while (!this.stopped) {
+      const delivery = await this.claimNext();
+      if (!delivery) return;
+      // Another slot looks for the next due delivery meanwhile (it ends at once if there is none).
+      this.startSlot(failed);
+      try {
+        await this.attempt(delivery);
+      } finally {
+        const left = (this.attemptsPerWebhook.get(delivery.subscription_id) ?? 1) - 1;
+        if (left > 0) this.attemptsPerWebhook.set(delivery.subscription_id, left);
+        else this.attemptsPerWebhook.delete(delivery.subscription_id);
+        this.attemptsMade += 1;
+        // Its answer may be a retry of a webhook removed meanwhile: the next claim cancels it first.
+        this.cancelDue = true;
+      }
+    }
+  }
+
+  /** The next claim, in turn: first the cancel of removed webhooks' deliveries, when one is due. */
+  private claimNext(): Promise<ClaimedDelivery | undefined> {
+    const turn = this.claimTurn.then(async () => {
+      if (this.stopped) return undefined;
+      if (this.cancelDue) {
+        this.cancelDue = false;
+        try {
+          await this.cancelRemoved();
+        } catch (error) {
+          this.cancelDue = true;
+          throw error;
+        }
+      }
+      const delivery = await this.claim();
+      if (delivery) this.attemptsPerWebhook.set(delivery.subscription_id, (this.attemptsPerWebhook.get(delivery.subscription_id) ?? 0) + 1);
+      return delivery;
+    });
+    this.claimTurn = turn.catch(() => undefined);
+    return turn;
   }
 
   /** The lease outlasts one attempt (three request timeouts, name resolution included). */
@@ -174,17 +269,19 @@ export class WebhookDispatcher {
     return (this.options.requestTimeoutMs ?? 10_000) * 3;
   }
 
-  private async claim(): Promise<ClaimedDelivery[]> {
+  /** The oldest due delivery of a webhook not holding its share of this worker's slots, leased to this attempt. */
+  private async claim(): Promise<ClaimedDelivery | undefined> {
     // Until the lease runs out no other worker takes the delivery, and a removal of its webhook leaves it to this
     // attempt (which may already be on the wire) and counts it as in flight instead of cancelling it.
     const { leaseMs } = this;
+    const atTheirShare = [...this.attemptsPerWebhook].filter(([, attempts]) => attempts >= this.perWebhook).map(([webhookId]) => webhookId);
     // A removed webhook's deliveries are never claimed: what is pending of them is cancelled by cancelRemoved().
     const { rows } = await this.options.db.pool.query<ClaimedDelivery>(
       `WITH due AS (
          SELECT d.id
          FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
-         WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND s.removed_at IS NULL
-         ORDER BY d.next_attempt_at ASC LIMIT $1 FOR UPDATE OF d SKIP LOCKED
+         WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND s.removed_at IS NULL AND d.subscription_id <> ALL($1::text[])
+         ORDER BY d.next_attempt_at ASC LIMIT 1 FOR UPDATE OF d SKIP LOCKED
        )
        UPDATE webhook_deliveries d
        SET attempts = d.attempts + 1, last_attempt_at = now(),
@@ -193,9 +290,9 @@ export class WebhookDispatcher {
        FROM due, webhook_subscriptions s
        WHERE d.id = due.id AND s.id = d.subscription_id
        RETURNING d.id, d.subscription_id, d.event_id, d.event_type, d.payload, d.attempts, s.url, s.secret`,
-      [this.options.concurrency ?? 8, leaseMs],
+      [atTheirShare, leaseMs],
     );
-    return rows;
+    return rows[0];
   }
 
   /**
@@ -394,7 +491,7 @@ export class WebhookDispatcher {
   }
 
   private async send(delivery: ClaimedDelivery): Promise<AttemptResult> {
-    // One limit for the whole attempt, name resolution included: a resolver that never answers must not hold the batch.
+    // One limit for the whole attempt, name resolution included: a resolver that never answers must not hold the slot for ever.
     const signal = AbortSignal.any([this.inFlight.signal, AbortSignal.timeout(this.options.requestTimeoutMs ?? 10_000)]);
     let requestSent = false;
     try {
