@@ -9,14 +9,27 @@ export const WEBHOOK_CURSOR = 'webhooks';
 export const CHECKPOINT_WEBHOOK_CURSOR = 'webhooks:checkpoints';
 
 /**
- * Where a new subscription starts: the outbox cursor, read under its row lock so
- * derivation cannot run between the read and the subscription's commit. Every
- * audit row after it is derived with the subscription in view; none before it is.
- * Call inside the transaction that inserts the subscription.
+ * Takes the outbox cursor's row lock (and returns the cursor): derivation holds it while it reads the subscriptions and
+ * queues their deliveries, so nothing it derives commits between this and the caller's commit. A subscription's
+ * creation and removal take it first, inside their transaction.
  */
 export async function lockOutboxCursorIn(tx: pg.PoolClient): Promise<bigint> {
   await ensureCursorIn(tx);
   const { rows } = await tx.query<{ seq: string }>('SELECT seq::text AS seq FROM audit_cursors WHERE consumer = $1 FOR UPDATE', [WEBHOOK_CURSOR]);
+  return BigInt(rows[0]!.seq);
+}
+
+/**
+ * Where a new subscription starts (its `from_seq`): the newest audit row, read under the outbox cursor's lock, so
+ * derivation cannot run between the read and the subscription's commit. Every audit row after it is derived with the
+ * subscription in view; none before it is, however far the cursor lags behind (workers down or slow): those rows are
+ * history to the subscription. (Appends commit in seq order: every row up to the newest one seen has committed; a row
+ * committing after the read is after the subscription's creation, and is sent.) Call inside the transaction that
+ * inserts the subscription.
+ */
+export async function subscriptionStartIn(tx: pg.PoolClient): Promise<bigint> {
+  await lockOutboxCursorIn(tx);
+  const { rows } = await tx.query<{ seq: string }>('SELECT coalesce(max(seq), 0)::text AS seq FROM audit_events');
   return BigInt(rows[0]!.seq);
 }
 

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { refusedAddressReason } from '@airlock/tools/addresses';
-import { lockOutboxCursorIn, newWebhookId, newWebhookSecret, WebhookEventType, WebhookUrl } from '@airlock/webhooks';
+import { newWebhookId, newWebhookSecret, subscriptionStartIn, WebhookEventType, WebhookUrl } from '@airlock/webhooks';
 import { z } from 'zod';
 import { storedText } from '../stored-text.js';
 import { defineUseCase } from '../use-case.js';
@@ -28,14 +28,15 @@ export const CreateWebhookInput = z.strictObject({
 
 /**
  * Subscribes a URL to lifecycle events (admin). Deliveries start with the next
- * audit row; the signing secret is in this answer only.
+ * audit row (never history, however far the workers lag); the signing secret is
+ * in this answer only.
  */
 export const createWebhook = defineUseCase({
   name: 'webhook.create',
   role: 'admin',
   input: CreateWebhookInput,
   async write(tx, input, operator) {
-    const fromSeq = await lockOutboxCursorIn(tx);
+    const fromSeq = await subscriptionStartIn(tx);
     const id = newWebhookId();
     const secret = newWebhookSecret();
     const events = [...new Set(input.events)];
