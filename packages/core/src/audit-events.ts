@@ -47,6 +47,12 @@ const KeyFields = {
   expiresAt: text.nullable(),
 };
 
+/**
+ * A webhook's URL in its rows: the origin (scheme, host, port) and `sha256:<16 hex>` of the URL, never the URL, which
+ * may carry the receiver's credential while any user key reads the log. Older rows have `url`, in full, instead.
+ */
+const AuditedWebhookUrl = { url: text.optional(), origin: text.optional(), urlHash: text.optional() };
+
 const ApprovalClosed = z.object({
   approvalId: id,
   /** Absent in older rows. */
@@ -393,13 +399,13 @@ export const AUDIT_EVENTS = {
   },
   'slack_link.deleted': { when: 'An admin removed a Slack link.', payload: z.object({ slackUserId: id, userId: id }) },
   'webhook.created': {
-    when: 'An admin subscribed a webhook endpoint (never its secret).',
-    payload: z.object({ webhookId: id, url: text, events: z.array(text), description: text.nullable().optional() }),
+    when: 'An admin subscribed a webhook endpoint (never its secret, nor its URL: its origin and a hash of it; `url` in older rows).',
+    payload: z.object({ webhookId: id, ...AuditedWebhookUrl, events: z.array(text), description: text.nullable().optional() }),
   },
   'webhook.removed': {
-    when: 'An admin removed a webhook subscription; its queued deliveries were cancelled, those an attempt held were left to it (in flight).',
+    when: 'An admin removed a webhook subscription; its queued deliveries were cancelled, those an attempt held were left to it (in flight). Its URL by origin and hash, as webhook.created.',
     // inFlightDeliveries: absent in older rows (whose removal cancelled in-flight deliveries too).
-    payload: z.object({ webhookId: id, url: text, cancelledDeliveries: count, inFlightDeliveries: count.optional() }),
+    payload: z.object({ webhookId: id, ...AuditedWebhookUrl, cancelledDeliveries: count, inFlightDeliveries: count.optional() }),
   },
   'webhook.replayed': {
     when: 'An admin queued a webhook delivery again.',

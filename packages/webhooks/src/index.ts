@@ -6,4 +6,5 @@ export { newWebhookSecret, signedHeaders } from './signing.js';
 export { newWebhookId, newDeliveryId, WEBHOOK_ID_PATTERN, DELIVERY_ID_PATTERN, EVENT_ID_PATTERN } from './ids.js';
 export { deriveDeliveries, lockOutboxCursorIn, subscriptionStartIn, WEBHOOK_CURSOR, CHECKPOINT_WEBHOOK_CURSOR } from './outbox.js';
 export { WebhookDispatcher, DEFAULT_RETRY, retryDelayMs, type DispatcherOptions, type DispatcherLogger, type RetryPolicy } from './dispatcher.js';
+export { auditedWebhookUrl, type AuditedWebhookUrl } from './audited-url.js';
 export { WEBHOOK_EVENT_BODIES, WEBHOOK_EVENT_DATA, WebhookDeliveryHeaders, type WebhookEventDataOf } from './payloads.js';

@@ -1,5 +1,5 @@
 import { createWebhook, removeWebhook, runUseCase, type Operator } from '@airlock/ops';
-import { WebhookDispatcher } from '@airlock/webhooks';
+import { auditedWebhookUrl, WebhookDispatcher } from '@airlock/webhooks';
 import { describe, expect, it } from 'vitest';
 import { deliveryRow, queueEvent } from './queued.js';
 import { webhookTestBed } from './test-bed.js';
@@ -41,7 +41,7 @@ describe('removing a webhook while one of its deliveries is on the wire', () => 
 
     expect(await deliveryRow(bed.t.db, onTheWire.id)).toEqual({ status: 'delivered', attempts: 1, last_status: 200, last_error: null });
     expect(await deliveryRow(bed.t.db, queued.id)).toMatchObject({ status: 'cancelled', attempts: 0 });
-    expect(await auditRows('webhook.removed', webhookId)).toEqual([{ webhookId, url: bed.receiver.url, cancelledDeliveries: 1, inFlightDeliveries: 1 }]);
+    expect(await auditRows('webhook.removed', webhookId)).toEqual([{ webhookId, ...auditedWebhookUrl(bed.receiver.url), cancelledDeliveries: 1, inFlightDeliveries: 1 }]);
     expect(await auditRows('webhook.delivery_cancelled', webhookId)).toEqual([]);
     expect(bed.receiver.accepted().map((r) => r.headers['webhook-id'])).toEqual([onTheWire.eventId]);
   });

@@ -72,8 +72,10 @@ describe('webhook subscriptions over REST', () => {
 
     const rows = await auditRows('webhook.created');
     expect(rows).toHaveLength(before + 1);
-    expect(rows.at(-1)).toMatchObject({ actor: 'user:bob', payload: { webhookId: created.webhook.id, url: created.webhook.url } });
+    // The URL by its origin and hash, never in full (test/src/webhooks/audited-url.test.ts).
+    expect(rows.at(-1)).toMatchObject({ actor: 'user:bob', payload: { webhookId: created.webhook.id, origin: 'https://hooks.example.com' } });
     expect(JSON.stringify(rows.at(-1)!.payload)).not.toContain(created.secret);
+    expect(JSON.stringify(rows.at(-1)!.payload)).not.toContain('/airlock');
 
     const path = `/api/v1/webhooks/${created.webhook.id}`;
     const removed = await expectJson(deleteWebhook(apiRequest(path, { key: keys.bob, method: 'DELETE' }), ctx, { id: created.webhook.id }), 200, webhookSchemas.WebhookRemoved);

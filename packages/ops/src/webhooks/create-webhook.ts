@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { refusedAddressReason } from '@airlock/tools/addresses';
-import { newWebhookId, newWebhookSecret, subscriptionStartIn, WebhookEventType, WebhookUrl } from '@airlock/webhooks';
+import { auditedWebhookUrl, newWebhookId, newWebhookSecret, subscriptionStartIn, WebhookEventType, WebhookUrl } from '@airlock/webhooks';
 import { z } from 'zod';
 import { storedText } from '../stored-text.js';
 import { defineUseCase } from '../use-case.js';
@@ -29,7 +29,8 @@ export const CreateWebhookInput = z.strictObject({
 /**
  * Subscribes a URL to lifecycle events (admin). Deliveries start with the next
  * audit row (never history, however far the workers lag); the signing secret is
- * in this answer only.
+ * in this answer only. The audit row names the URL by its origin and hash: it
+ * may carry the receiver's credential, and any user key reads the audit log.
  */
 export const createWebhook = defineUseCase({
   name: 'webhook.create',
@@ -47,6 +48,6 @@ export const createWebhook = defineUseCase({
     );
     const webhook = webhookRecord(rows[0]!);
     const created: CreatedWebhook = { webhook, secret };
-    return { result: created, audit: { type: 'webhook.created', payload: { webhookId: id, url: webhook.url, events, description: webhook.description } } };
+    return { result: created, audit: { type: 'webhook.created', payload: { webhookId: id, ...auditedWebhookUrl(webhook.url), events, description: webhook.description } } };
   },
 });

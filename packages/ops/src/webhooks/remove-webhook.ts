@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { notFound } from '../errors.js';
 import { defineUseCase } from '../use-case.js';
-import { lockOutboxCursorIn, WEBHOOK_ID_PATTERN } from '@airlock/webhooks';
+import { auditedWebhookUrl, lockOutboxCursorIn, WEBHOOK_ID_PATTERN } from '@airlock/webhooks';
 import { WEBHOOK_COLUMNS, webhookRecord, type WebhookRowSql } from './webhook-row.js';
 
 export const WebhookId = z.string().trim().regex(WEBHOOK_ID_PATTERN, 'must be a webhook id like whk_k3m9x2qp7rtw4vza');
@@ -14,7 +14,7 @@ export const RemoveWebhookInput = z.strictObject({ webhookId: WebhookId });
  * attempt, which may already be on the wire: its answer is recorded (delivered, or the retry it leads to is cancelled
  * and audited by the worker; one never recorded is cancelled and audited as answer unknown), so the log never calls
  * plainly cancelled what the receiver took. The result and the audit row count those
- * in flight. A repeat changes nothing.
+ * in flight (the row names the URL by origin and hash, as webhook.created does). A repeat changes nothing.
  */
 export const removeWebhook = defineUseCase({
   name: 'webhook.remove',
@@ -40,7 +40,7 @@ export const removeWebhook = defineUseCase({
     const inFlightDeliveries = inFlight.rows[0]!.n;
     return {
       result: { webhook: webhookRecord(removed.rows[0]!), cancelledDeliveries, inFlightDeliveries, changed: true },
-      audit: { type: 'webhook.removed', payload: { webhookId: input.webhookId, url: rows[0].url, cancelledDeliveries, inFlightDeliveries } },
+      audit: { type: 'webhook.removed', payload: { webhookId: input.webhookId, ...auditedWebhookUrl(rows[0].url), cancelledDeliveries, inFlightDeliveries } },
     };
   },
 });
