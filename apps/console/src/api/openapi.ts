@@ -254,8 +254,8 @@ export const apiRoutes: readonly ApiRoute[] = [
     method: 'post',
     path: '/api/v1/actions/{id}/cancel',
     handler: 'post-action-cancel#postActionCancel',
-    access: { agents: true, users: 'admin' },
-    summary: 'Cancel an action (agents: their own only; people: admin); audited as `action.cancel_requested`',
+    access: { agents: true, users: 'admin', audited: 'action.cancel' },
+    summary: 'Cancel an action (agents: their own only; people: admin); audited as `action.cancel_requested`, before the cancellation is sent',
     security: bearer,
     request: { params: idParams },
     responses: {

@@ -92,9 +92,9 @@ describe('the route table says who may call each route', () => {
   });
 
   it('a user key refused on a route whose use case audits refusals is audited with the use case’s name', () => {
-    // The admin-only rows outside these: raw arguments (a person's read, never audited as an attempt) and the cancel an agent may make.
+    // The admin-only row outside these: raw arguments (a person's read, never audited as an attempt).
     const unaudited = keyed.filter((route) => route.access !== 'public' && route.access.users !== undefined && route.access.users !== 'viewer' && !route.access.audited);
-    expect(unaudited.map(routeName).sort()).toEqual(['POST /api/v1/actions/{id}/cancel', 'POST /api/v1/actions/{id}/raw-args']);
+    expect(unaudited.map(routeName).sort()).toEqual(['POST /api/v1/actions/{id}/raw-args']);
   });
 });
 
@@ -165,7 +165,7 @@ describe('a key the row admits', () => {
     expect((await nextRouteWithId(handler)(request, { params: Promise.resolve({ id: 'id-1' }) })).status).toBe(200);
     expect(seen).toEqual([principals.agent]);
     expect(lookups.count).toBe(1);
-    expect(route.access).toEqual({ agents: true, users: 'admin' });
+    expect(route.access).toEqual({ agents: true, users: 'admin', audited: 'action.cancel' });
   });
 
   it('the public document needs no key', async () => {
