@@ -1,4 +1,4 @@
-import { parseAuditEvent } from '@airlock/core';
+import { parseAuditEvent, type AuditPayload } from '@airlock/core';
 import type { AuditCheckpoint } from '@airlock/db';
 import { z } from 'zod';
 import { WEBHOOK_EVENT_DATA, type LIFECYCLE_FIELDS, type WebhookEventDataOf } from './payloads.js';
@@ -41,6 +41,12 @@ export interface LifecycleAuditRow {
   createdAt: Date;
   agentId: string | null;
   tool: string | null;
+  /**
+   * For an `approval.approved` row: the payload of the last `approval.edit_classified` row of its round before it, if
+   * an approver's edit was classified in that round (the policy's verdict on the edited arguments, which the closing
+   * row only names).
+   */
+  editClassified?: unknown;
 }
 
 /** One webhook event; `id` is the Standard Webhooks `webhook-id`, stable for the event. */
@@ -93,6 +99,20 @@ export function webhookEventsOf(row: LifecycleAuditRow): WebhookEvent[] {
     case 'approval.denied': {
       const { approvalId, round, reason } = event.payload;
       found.push(lifecycle('action.decided', { decision: event.type === 'approval.approved' ? 'allow' : 'deny', decidedBy: 'approvers', approvalId, round, reason }));
+      // An approver's edit closed the round: the policy judged the edited arguments, and its allow or deny is what
+      // happens next (a deny ends the action denied although the approvers approved). require_approval opens a round.
+      const edit = event.type === 'approval.approved' ? editClassificationClosing(reason, row.editClassified) : undefined;
+      if (edit)
+        found.push(
+          lifecycle('action.decided', { decision: edit.decision, decidedBy: 'policy', tier: edit.tier, reasons: edit.reasons, policyVersion: edit.policyVersion ?? null }),
+        );
+      break;
+    }
+    case 'approval.timed_out': {
+      // Every timeout writes this row, whatever the rule's timeout outcome: `approve` runs the action with nobody's decision.
+      const { approvalId, round, reason } = event.payload;
+      const decision = timeoutDecision(reason);
+      if (decision) found.push(lifecycle('action.decided', { decision, decidedBy: 'timeout', approvalId, round, reason }));
       break;
     }
     case 'action.completed': {
@@ -133,6 +153,35 @@ export function webhookEventsOf(row: LifecycleAuditRow): WebhookEvent[] {
     type,
     body: { type, timestamp: row.createdAt.toISOString(), data: withoutUndefined({ ...fields, ...data }) },
   }));
+}
+
+/**
+ * What a timed-out round's rule decided, from the row's reason, which the workflow writes as `no decision before
+ * <deadline>; timeout outcome: <outcome>` (approval-round.ts, closeRound; the same words since the first version):
+ * `approve` runs the action (allow); any other outcome expires it unrun (deny). A reason in no such words sends no
+ * decision (test/src/webhooks/approval-outcomes.test.ts holds the workflow's words to this).
+ */
+function timeoutDecision(reason: string): 'allow' | 'deny' | undefined {
+  const outcome = /; timeout outcome: ([a-z_]+)$/.exec(reason)?.[1];
+  if (outcome === undefined) return undefined;
+  return outcome === 'approve' ? 'allow' : 'deny';
+}
+
+/**
+ * The policy's verdict on the edit that closed an approved round, when it is the edit the closing names: the workflow
+ * closes such a round with `<approver> approved edited arguments; re-classified as <decision> (<tier>)`
+ * (approval-round.ts, closeRound), and the round's last `approval.edit_classified` row before the closing holds the
+ * reasons and policy version. An edit classified and then abandoned leaves its row, and a round closed otherwise (a
+ * quorum's plain approval) names no edit: then nothing. A verdict that needs another round (require_approval) sends
+ * nothing here: that round's opening follows.
+ */
+function editClassificationClosing(reason: string, editClassified: unknown): Extract<AuditPayload<'approval.edit_classified'>, { decision: 'allow' | 'deny' }> | undefined {
+  if (editClassified === undefined || editClassified === null) return undefined;
+  const edit = parseAuditEvent('approval.edit_classified', editClassified);
+  if (edit.type !== 'approval.edit_classified') return undefined;
+  const classification = edit.payload;
+  if (classification.decision === 'require_approval') return undefined;
+  return reason.endsWith(` approved edited arguments; re-classified as ${classification.decision} (${classification.tier})`) ? classification : undefined;
 }
 
 type LifecycleType = Exclude<WebhookEventType, 'audit.checkpoint'>;

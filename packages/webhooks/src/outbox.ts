@@ -51,6 +51,7 @@ interface AuditRowSql {
   created_at: Date;
   agent_id: string | null;
   tool: string | null;
+  edit_classified: unknown;
 }
 
 interface Subscription {
@@ -114,9 +115,20 @@ async function anythingToDerive(db: Db): Promise<boolean> {
 }
 
 async function deriveFromAuditRows(tx: pg.PoolClient, cursor: bigint, subscriptions: readonly Subscription[], batchSize: number): Promise<number> {
+  // An approved round's closing is read with the last edit classified in that round before it, if any: the policy's
+  // verdict on the approver's edit that closed it (an edit under review holds the round, and one reviewed closes it).
+  // The round is in the row's event key: `<action>:edit.classified:<round>`, or `<round>.<n>` for a later edit of the
+  // round (activities). By the action's rows, newest first (the (action_id, seq) index).
   const { rows } = await tx.query<AuditRowSql>(
-    `SELECT e.seq::text AS seq, e.action_id, e.type, e.actor, e.payload, e.created_at, a.agent_id, a.tool
+    `SELECT e.seq::text AS seq, e.action_id, e.type, e.actor, e.payload, e.created_at, a.agent_id, a.tool, edit.payload AS edit_classified
      FROM audit_events e LEFT JOIN actions a ON a.id = e.action_id
+     LEFT JOIN LATERAL (
+       SELECT c.payload FROM audit_events c
+       WHERE e.type = 'approval.approved' AND e.payload ? 'round' AND c.action_id = e.action_id AND c.seq < e.seq AND c.type = 'approval.edit_classified'
+         AND (c.event_key = e.action_id || ':edit.classified:' || (e.payload->>'round')
+           OR starts_with(c.event_key, e.action_id || ':edit.classified:' || (e.payload->>'round') || '.'))
+       ORDER BY c.seq DESC LIMIT 1
+     ) edit ON true
      WHERE e.seq > $1 ORDER BY e.seq ASC LIMIT $2`,
     [cursor.toString(), batchSize],
   );
@@ -132,6 +144,7 @@ async function deriveFromAuditRows(tx: pg.PoolClient, cursor: bigint, subscripti
       createdAt: raw.created_at,
       agentId: raw.agent_id,
       tool: raw.tool,
+      ...(raw.edit_classified === null ? {} : { editClassified: raw.edit_classified }),
     };
     for (const event of webhookEventsOf(row)) queued.push(...deliveriesOf(event, row.seq, subscriptions));
   }

@@ -48,19 +48,34 @@ export const WebhookActionRequestedData = z
   })
   .meta({ id: 'WebhookActionRequestedData' });
 
+const ApprovalRound = {
+  approvalId: z.string(),
+  round: Round.optional(),
+  reason: z.string().meta({ description: "The round's closing as the audit log has it" }),
+};
+
 export const WebhookActionDecidedData = z
   .discriminatedUnion('decidedBy', [
-    z.strictObject({ ...LIFECYCLE_FIELDS, decision: z.enum(['allow', 'deny']), decidedBy: z.literal('policy'), ...Classification }),
-    z.strictObject({
-      ...LIFECYCLE_FIELDS,
-      decision: z.enum(['allow', 'deny']),
-      decidedBy: z.literal('approvers'),
-      approvalId: z.string(),
-      round: Round.optional(),
-      reason: z.string(),
-    }),
+    z
+      .strictObject({ ...LIFECYCLE_FIELDS, decision: z.enum(['allow', 'deny']), decidedBy: z.literal('policy'), ...Classification })
+      .meta({ description: "The policy's decision: at admission, or on an approver's edited arguments (then after the round's `approvers` decision)" }),
+    z.strictObject({ ...LIFECYCLE_FIELDS, decision: z.enum(['allow', 'deny']), decidedBy: z.literal('approvers'), ...ApprovalRound }),
+    z
+      .strictObject({
+        ...LIFECYCLE_FIELDS,
+        decision: z.enum(['allow', 'deny']).meta({
+          description: "The rule's timeout outcome: `allow` (`timeout: approve`) runs the action with no person's decision; `deny` expires it unrun",
+        }),
+        decidedBy: z.literal('timeout'),
+        ...ApprovalRound,
+      })
+      .meta({ description: "The round's deadline passed with no decision, and its rule's timeout outcome decided" }),
   ])
-  .meta({ id: 'WebhookActionDecidedData', description: 'The policy decided at admission (`decidedBy: "policy"`), or an approval round ended (`decidedBy: "approvers"`)' });
+  .meta({
+    id: 'WebhookActionDecidedData',
+    description:
+      'The policy decided (`decidedBy: "policy"`: at admission, or on an approver\'s edited arguments), an approval round ended with its approvers\' decision (`"approvers"`), or with its deadline (`"timeout"`)',
+  });
 
 export const WebhookActionNotifiedData = z
   .strictObject({ ...LIFECYCLE_FIELDS, reason: z.literal('allow_and_notify'), ...Classification })
