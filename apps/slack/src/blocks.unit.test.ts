@@ -1,8 +1,22 @@
 import { createHmac } from 'node:crypto';
-import { ACTION_APPROVE, approvalChannel, approvalMessage, escalationChannel, MemorySeenRequests, ReplayGuard, SlackRoutes, type ApprovalCard } from '@airlock/slack';
+import { PLAN_TOOL } from '@airlock/core';
+import {
+  ACTION_APPROVE,
+  ACTION_DENY,
+  ACTION_OPEN_CONSOLE,
+  ACTION_REMEMBER,
+  approvalChannel,
+  approvalMessage,
+  escalationChannel,
+  MemorySeenRequests,
+  ReplayGuard,
+  SlackRoutes,
+  type ApprovalCard,
+} from '@airlock/slack';
 import type { types } from '@slack/bolt';
 import { describe, expect, it } from 'vitest';
 import { denyModal, denySubmissionErrors, readDenySubmission } from './blocks/deny-modal.js';
+import { argumentsSummary } from './blocks/format.js';
 
 const SECRET = 'test-signing-secret';
 
@@ -149,6 +163,26 @@ describe('the approval message', () => {
     });
     expect(approveButton('critical')).toMatchObject({ confirm: { title: { text: 'Approve a critical-risk action?' } } });
     for (const tier of ['low', 'medium', null] as const) expect(approveButton(tier)).not.toHaveProperty('confirm');
+  });
+
+  it('offers approve-and-remember on a one-approver round, but never for a plan (its steps are not bound by its arguments)', () => {
+    const ids = (c: ApprovalCard) => approvalMessage(c).blocks.flatMap((b) => (b.type === 'actions' ? b.elements.map((e) => ('action_id' in e ? e.action_id : undefined)) : []));
+    expect(ids(card)).toEqual([ACTION_APPROVE, ACTION_DENY, ACTION_REMEMBER, ACTION_OPEN_CONSOLE]);
+    expect(ids({ ...card, tool: PLAN_TOOL })).toEqual([ACTION_APPROVE, ACTION_DENY, ACTION_OPEN_CONSOLE]);
+  });
+
+  it('shows an argument name on one line, as its value: a newline in a key cannot forge an argument line', () => {
+    const text = argumentsSummary({ amount: 50000, 'memo\namount': 5, 'note\r\n\tx': 'a\nb' });
+    expect(text).toBe('```amount: 50000\nmemo amount: 5\nnote x: a b```');
+    expect(argumentsSummary({ ['k'.repeat(1024)]: 1 })).toBe(`\`\`\`${'k'.repeat(99)}…: 1\`\`\``);
+  });
+
+  it('says the timeout rule approved a round nobody decided in time', () => {
+    const text = JSON.stringify(approvalMessage({ ...card, status: { kind: 'approved', at: new Date(0), byTimeoutRule: true } }).blocks);
+    expect(text).toContain('Approved: payments.refund');
+    expect(text).toContain(':white_check_mark: Approved by the timeout rule <!date^0^');
+    expect(text).toContain(': no decision before the deadline');
+    expect(text).not.toContain('Timed out');
   });
 
   it('keeps the buttons only while the round is open', () => {

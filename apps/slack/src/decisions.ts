@@ -1,9 +1,10 @@
 import { roleAtLeast, type Role } from '@airlock/core';
 import { DecisionRejectedError, InvalidRequestError } from '@airlock/core/gateway';
-import { appendAudit, type Db } from '@airlock/db';
+import { appendAudit, type Db, type StandingApproval } from '@airlock/db';
 import { approveAndRemember, decide, OpsError, userOperator, type Operator } from '@airlock/ops';
 import type { Logger, webApi } from '@slack/bolt';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { code, escapeMrkdwn } from './blocks/format.js';
 import type { DecisionRef } from './blocks/ids.js';
 import type { SlackDirectory } from './users.js';
 
@@ -89,15 +90,23 @@ export async function rememberFromSlack(deps: ListenerDeps, slack: webApi.WebCli
       argsHash: input.ref.argsHash,
       ...remember,
     });
-    const until = Math.floor(standingApproval.validUntil.getTime() / 1000);
-    await tell(
-      slack,
-      input,
-      `:white_check_mark: Approved and remembered: up to ${standingApproval.maxUses} more \`${standingApproval.tool}\` requests by ${standingApproval.agentId} where \`${standingApproval.condition}\` run without waiting until <!date^${until}^{date_short_pretty} {time}|${standingApproval.validUntil.toISOString()}> (standing approval ${standingApproval.id}).`,
-    );
+    await tell(slack, input, rememberedText(standingApproval));
   } catch (error) {
     await answerFailure(deps, slack, input, operator.userId, error);
   }
+}
+
+/**
+ * The answer to a granted approve-and-remember. The condition quotes the action's argument names and values, the
+ * agent's text (JSON.stringify escapes neither backticks nor `<`): escaped, it cannot end its code span and show a
+ * mention or a link of its own making.
+ */
+export function rememberedText(grant: Pick<StandingApproval, 'id' | 'tool' | 'agentId' | 'condition' | 'maxUses' | 'validUntil'>): string {
+  const until = Math.floor(grant.validUntil.getTime() / 1000);
+  return (
+    `:white_check_mark: Approved and remembered: up to ${grant.maxUses} more ${code(grant.tool)} requests by ${escapeMrkdwn(grant.agentId)} where ${code(grant.condition)}` +
+    ` run without waiting until <!date^${until}^{date_short_pretty} {time}|${grant.validUntil.toISOString()}> (standing approval ${escapeMrkdwn(grant.id)}).`
+  );
 }
 
 /** Tells the clicker why their decision was not recorded; refusals are audited, internal errors logged. */
@@ -244,10 +253,17 @@ async function refuse(deps: ListenerDeps, slack: webApi.WebClient, input: SlackD
       reason,
     },
   });
-  const what = input.decision === 'approve' ? 'approval' : 'denial';
+  await tell(slack, input, refusalText(input.decision, reason, alreadyDecided));
+}
+
+/**
+ * What the clicker is told of a refusal. Reasons can quote what the agent chose (an argument's name in a refused
+ * bound, an action id): escaped, as everything an agent wrote is.
+ */
+export function refusalText(decision: 'approve' | 'deny', reason: string, alreadyDecided = false): string {
+  const what = decision === 'approve' ? 'approval' : 'denial';
   // A double click or a late click on a closed round: not an error of the clicker's; the reason says who closed it.
-  const text = alreadyDecided ? `:information_source: Your ${what} was not recorded: ${reason}.` : `:no_entry: Your ${what} was not recorded: ${reason}.`;
-  await tell(slack, input, text);
+  return `${alreadyDecided ? ':information_source:' : ':no_entry:'} Your ${what} was not recorded: ${escapeMrkdwn(reason)}.`;
 }
 
 /** An ephemeral answer in the conversation the click came from; a DM when there is none. */

@@ -44,6 +44,16 @@ const signed = (payload: unknown) => send(eventsUrl, signInteraction(payload, { 
 const ephemeralTo = (user: SlackClicker, matches: (text: string) => boolean) =>
   fake.waitForCall('chat.postEphemeral', (c) => c.args.user === user.id && matches(String(c.args.text)));
 
+/** The modal's bound block for the argument `arg` (blocks are named by the argument's index; the select is labelled with its name). */
+function boundOf(view: Record<string, unknown>, arg: string): string {
+  const found = (view.blocks as { type: string; block_id?: string; label?: { text: string } }[]).find(
+    (b) => b.type === 'input' && b.label?.text === arg && b.block_id?.startsWith('bound:'),
+  );
+  if (!found?.block_id) throw new Error(`no bound for ${arg} in ${JSON.stringify(view.blocks)}`);
+  return found.block_id;
+}
+const capOf = (view: Record<string, unknown>, arg: string) => boundOf(view, arg).replace('bound:', 'cap:');
+
 /** Clicks "Approve & remember…" as `user` and returns the modal Slack was asked to open (a new views.open call). */
 async function openRemember(message: PostedMessage, actionId: string, user: SlackClicker): Promise<Record<string, unknown>> {
   const earlier = fake.calls('views.open').length;
@@ -63,15 +73,23 @@ describe('approve and remember in Slack', () => {
     expect(view).toMatchObject({ type: 'modal', callback_id: REMEMBER_MODAL });
     const blocks = view.blocks as { block_id?: string; element?: Record<string, unknown> }[];
     const element = (id: string) => blocks.find((b) => b.block_id === id)?.element;
-    expect(element('bound:amount')).toMatchObject({ type: 'static_select', initial_option: { value: 'at_most' } });
-    expect(element('cap:amount')).toMatchObject({ initial_value: '125.00' });
-    expect(element('bound:currency')).toMatchObject({ initial_option: { value: 'same' } });
+    // Blocks are named by the argument's index, the options' values name the argument.
+    expect(['amount', 'currency', 'paymentId', 'reason'].map((arg) => boundOf(view, arg)).sort()).toEqual(['bound:0', 'bound:1', 'bound:2', 'bound:3']);
+    expect(element(boundOf(view, 'amount'))).toMatchObject({ type: 'static_select', initial_option: { value: 'at_most:amount' } });
+    expect(element(capOf(view, 'amount'))).toMatchObject({ initial_value: '125.00' });
+    expect(element(boundOf(view, 'currency'))).toMatchObject({ initial_option: { value: 'same:currency' } });
     expect(element('uses')).toMatchObject({ type: 'number_input', initial_value: '10' });
     // Nothing is decided until the modal is submitted.
     expect((await waitForStatus(h.client, actionId, () => true)).approval?.decisions).toEqual([]);
 
     // The approver raises the cap, keeps the same currency, lets any payment and reason through, three uses.
-    const submission = modalSubmission(view, alice, { 'cap:amount': '150.00', 'bound:paymentId': 'any', 'bound:reason': 'any', uses: '3', valid_for_hours: '8' });
+    const submission = modalSubmission(view, alice, {
+      [capOf(view, 'amount')]: '150.00',
+      [boundOf(view, 'paymentId')]: 'any',
+      [boundOf(view, 'reason')]: 'any',
+      uses: '3',
+      valid_for_hours: '8',
+    });
     expect((await signed(submission)).status).toBe(200);
     expect(await awaitOutcome(h.client, actionId)).toMatchObject({ status: 'executed' });
     await ephemeralTo(alice, (t) => t.startsWith(':white_check_mark: Approved and remembered'));
@@ -111,5 +129,56 @@ describe('approve and remember in Slack', () => {
     expect((await waitForStatus(h.client, actionId, () => true)).approval?.decisions).toEqual([]);
     const refusals = await h.db.prisma.auditEvent.findMany({ where: { actionId, type: 'slack.decision_refused' } });
     expect(refusals.map((r) => r.actor).sort()).toEqual(['user:alice', 'user:owner', 'user:victor']);
+  });
+
+  it('keeps the modal open with the error under the field when a cap is cleared or not a number, or the uses are out of range; a corrected submission goes through', async () => {
+    // Above the first test's grant (at most 150.00), which would let it through without a round.
+    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '160.00' }));
+    const message = await postedMessage(fake, actionId);
+    const view = await openRemember(message, actionId, alice);
+
+    const cap = capOf(view, 'amount');
+    const cleared = await signed(modalSubmission(view, alice, { [cap]: '', uses: '0' }));
+    expect(cleared.status).toBe(200);
+    expect(JSON.parse(cleared.body)).toEqual({ response_action: 'errors', errors: { [cap]: 'Enter a cap, or choose another bound.', uses: 'At least 1.' } });
+    const wrong = await signed(modalSubmission(view, alice, { [cap]: 'sixty' }));
+    expect(JSON.parse(wrong.body)).toEqual({ response_action: 'errors', errors: { [cap]: 'Enter a number, like 125.00.' } });
+    // Nothing was decided, and nothing refused: the modal is still open with what was chosen.
+    expect((await waitForStatus(h.client, actionId, () => true)).approval?.decisions).toEqual([]);
+    expect(await h.db.prisma.auditEvent.count({ where: { actionId, type: 'slack.decision_refused' } })).toBe(0);
+
+    const accepted = await signed(modalSubmission(view, alice, { [cap]: '170.00', [boundOf(view, 'paymentId')]: 'any', [boundOf(view, 'reason')]: 'any' }));
+    expect(accepted.status).toBe(200);
+    expect(accepted.body).toBe('');
+    expect(await awaitOutcome(h.client, actionId)).toMatchObject({ status: 'executed' });
+    await ephemeralTo(alice, (t) => t.includes('cents(args["amount"]) &lt;= 17000'));
+  });
+
+  it('shows a remembered condition quoting the agent’s argument as text: no working link, no mention', async () => {
+    const phishing = 'x` <!channel> <https://evil.example/login|Open Airlock console> `';
+    const request = refundRequest({ amount: '180.00' });
+    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, { ...request, args: { ...request.args, reason: phishing } });
+    const message = await postedMessage(fake, actionId);
+    const view = await openRemember(message, actionId, alice);
+    expect(
+      (
+        await signed(
+          modalSubmission(view, alice, {
+            [boundOf(view, 'amount')]: 'any',
+            [boundOf(view, 'currency')]: 'any',
+            [boundOf(view, 'paymentId')]: 'any',
+            [boundOf(view, 'reason')]: 'same:reason',
+          }),
+        )
+      ).status,
+    ).toBe(200);
+    expect(await awaitOutcome(h.client, actionId)).toMatchObject({ status: 'executed' });
+
+    const answer = String((await ephemeralTo(alice, (t) => t.startsWith(':white_check_mark: Approved and remembered') && t.includes('evil.example'))).args.text);
+    expect(answer).toContain('&lt;https://evil.example/login|Open Airlock console&gt;');
+    expect(answer).toContain('&lt;!channel&gt;');
+    expect(answer).not.toMatch(/<https?:|<!channel>/);
+    const grant = await h.db.prisma.standingApproval.findFirstOrThrow({ where: { reason: `remembered from action ${actionId}` } });
+    expect(grant.condition).toBe(`args["reason"] == ${JSON.stringify(phishing)}`);
   });
 });

@@ -1,6 +1,6 @@
-import type { BudgetImpactView, RiskTier } from '@airlock/core';
+import { PLAN_TOOL, type BudgetImpactView, type RiskTier } from '@airlock/core';
 import type { types } from '@slack/bolt';
-import { argumentsSummary, escapeMrkdwn, quote, slackDate, truncate } from './format.js';
+import { argumentsSummary, code, escapeMrkdwn, quote, slackDate, truncate } from './format.js';
 import { ACTION_APPROVE, ACTION_DENY, ACTION_OPEN_CONSOLE, ACTION_REMEMBER, DECISION_BLOCK, encodeRef } from './ids.js';
 
 export interface DecisionLine {
@@ -16,19 +16,25 @@ export interface DecisionLine {
 /** Where the round stands; anything but `open` removes the buttons. */
 export type RoundStatus =
   | { kind: 'open' }
-  | { kind: 'approved'; at: Date }
+  /** `byTimeoutRule`: nobody decided before the deadline, and the round's timeout outcome approved it. */
+  | { kind: 'approved'; at: Date; byTimeoutRule?: true }
   | { kind: 'denied'; at: Date }
   | { kind: 'expired'; at: Date }
   | { kind: 'cancelled'; at: Date; reason: string }
   | { kind: 'superseded'; at: Date; reason: string };
 
-/** What happened to the tool once the round was approved. */
+/**
+ * What happened to the tool once the round was approved. `claimed`: a runner of the agent claimed a gate-only action's
+ * run (the agent runs the tool); `reported`: the agent reported how its run went.
+ */
 export type ExecutionState =
   | { kind: 'not_started' }
-  | { kind: 'running'; at: Date }
-  | { kind: 'succeeded'; at: Date }
-  | { kind: 'failed'; at: Date; error: string }
+  | { kind: 'running'; at: Date; claimed?: true }
+  | { kind: 'succeeded'; at: Date; reported?: true }
+  | { kind: 'failed'; at: Date; error: string; reported?: true }
   | { kind: 'cancelled'; at: Date }
+  /** A runner claimed the run and the action ended without a report: the tool may have run, its result unknown. */
+  | { kind: 'may_have_run'; at: Date; claimedAt: Date; reason: string }
   | { kind: 'not_run'; reason: string };
 
 /** One approval round as a person in Slack sees it. All text is already redacted. */
@@ -80,6 +86,10 @@ const HEADLINE: Record<RoundStatus['kind'], string> = {
 
 /** Section text is capped at 3000 characters by Slack; stay well under it. */
 const SECTION_MAX = 2900;
+/** A section field's text: at most 2000 characters. */
+const FIELD_MAX = 2000;
+/** A confirmation dialog's text: at most 300 characters (more and Slack refuses the whole message: invalid_blocks). */
+export const CONFIRM_TEXT_MAX = 300;
 
 /** The action's own page: its full arguments, the decision controls while open, the outcome and timeline after. */
 export function consoleLink(card: Pick<ApprovalCard, 'consoleUrl' | 'actionId'>): string {
@@ -103,7 +113,7 @@ function tierLine(card: ApprovalCard): string {
 function whoLine(card: ApprovalCard): string {
   const team = card.team ? ` (team ${escapeMrkdwn(card.team)})` : '';
   const behalf = card.requestedBy ? ` on behalf of ${escapeMrkdwn(card.requestedBy)}` : '';
-  return `*Agent* ${escapeMrkdwn(card.agentId)}${team}${behalf} wants to run \`${escapeMrkdwn(card.tool)}\``;
+  return `*Agent* ${escapeMrkdwn(card.agentId)}${team}${behalf} wants to run ${code(card.tool)}`;
 }
 
 function budgetLines(impacts: BudgetImpactView[]): string {
@@ -150,8 +160,12 @@ function statusLine(card: ApprovalCard): string {
         if (missing <= 0) return ':white_check_mark: Quorum reached';
         return `:hourglass_flowing_sand: Waiting for ${missing} more approval${missing === 1 ? '' : 's'}`;
       }
-      case 'approved':
-        return `:white_check_mark: Approved by ${deciders('approve') || 'the timeout rule'} ${slackDate(status.at)}`;
+      case 'approved': {
+        if (status.byTimeoutRule) return `:white_check_mark: Approved by the timeout rule ${slackDate(status.at)}: no decision before the deadline`;
+        // A round can close approved with no approval of its own (an editor's carried into the round): no name then.
+        const by = deciders('approve');
+        return `:white_check_mark: Approved${by ? ` by ${by}` : ''} ${slackDate(status.at)}`;
+      }
       case 'denied':
         return `:no_entry: Denied by ${deciders('deny') || 'policy'} ${slackDate(status.at)}`;
       case 'expired':
@@ -162,23 +176,35 @@ function statusLine(card: ApprovalCard): string {
         return `:pencil2: Superseded ${slackDate(status.at)}: ${escapeMrkdwn(truncate(status.reason, 500))}`;
     }
   })();
-  const tool = ((): string | undefined => {
+  const tool = code(card.tool);
+  const run = ((): string | undefined => {
     switch (execution.kind) {
       case 'not_started':
         return undefined;
       case 'running':
-        return `:gear: \`${escapeMrkdwn(card.tool)}\` started ${slackDate(execution.at)}`;
+        return execution.claimed ? `:gear: ${tool} claimed by a runner of the agent ${slackDate(execution.at)}: running` : `:gear: ${tool} started ${slackDate(execution.at)}`;
       case 'succeeded':
-        return `:heavy_check_mark: \`${escapeMrkdwn(card.tool)}\` succeeded ${slackDate(execution.at)}`;
+        return `:heavy_check_mark: ${tool} succeeded ${slackDate(execution.at)}${execution.reported ? ', as the agent reported' : ''}`;
       case 'failed':
-        return `:x: \`${escapeMrkdwn(card.tool)}\` failed ${slackDate(execution.at)}: ${escapeMrkdwn(truncate(execution.error, 500))}`;
+        return `:x: ${tool} failed ${slackDate(execution.at)}${execution.reported ? ', as the agent reported' : ''}: ${escapeMrkdwn(truncate(execution.error, 500))}`;
+      case 'may_have_run':
+        return `:grey_question: ${tool} may have run: a runner of the agent claimed it ${slackDate(execution.claimedAt)} and never reported: ${escapeMrkdwn(truncate(execution.reason, 500))}`;
       case 'cancelled':
-        return `:octagonal_sign: \`${escapeMrkdwn(card.tool)}\` was cancelled ${slackDate(execution.at)}`;
+        return `:octagonal_sign: ${tool} was cancelled ${slackDate(execution.at)}`;
       case 'not_run':
         return `:no_entry_sign: not run: ${escapeMrkdwn(truncate(execution.reason, 500))}`;
     }
   })();
-  return tool ? `${approval}\n${tool}` : approval;
+  return run ? `${approval}\n${run}` : approval;
+}
+
+/**
+ * What the Approve confirmation says. Agent ids and tool names (128 characters each, more once escaped) can
+ * take it past Slack's limit: the names are then left out; the message above the button shows them.
+ */
+function confirmText(card: ApprovalCard): string {
+  const named = `This lets *${escapeMrkdwn(card.agentId)}* run ${code(card.tool)} with the arguments shown. It cannot be taken back here.`;
+  return named.length <= CONFIRM_TEXT_MAX ? named : 'This lets the agent run the tool above with the arguments shown. It cannot be taken back here.';
 }
 
 function decisionButtons(card: ApprovalCard): types.ActionsBlock {
@@ -194,7 +220,7 @@ function decisionButtons(card: ApprovalCard): types.ActionsBlock {
   if (card.tier === 'high' || card.tier === 'critical') {
     approve.confirm = {
       title: { type: 'plain_text', text: `Approve a ${card.tier}-risk action?` },
-      text: mrkdwn(`This lets *${escapeMrkdwn(card.agentId)}* run \`${escapeMrkdwn(card.tool)}\` with the arguments shown. It cannot be taken back here.`),
+      text: { type: 'mrkdwn', text: confirmText(card) },
       confirm: { type: 'plain_text', text: 'Approve' },
       deny: { type: 'plain_text', text: 'Cancel' },
       style: 'primary',
@@ -206,8 +232,10 @@ function decisionButtons(card: ApprovalCard): types.ActionsBlock {
     elements: [
       approve,
       { type: 'button', action_id: ACTION_DENY, style: 'danger', text: { type: 'plain_text', text: 'Deny' }, value },
-      // Only a round one person decides alone can become a standing approval.
-      ...(card.requiredApprovals === 1 ? [{ type: 'button' as const, action_id: ACTION_REMEMBER, text: { type: 'plain_text' as const, text: 'Approve & remember…' }, value }] : []),
+      // Only a round one person decides alone can become a standing approval; a plan's cannot (its steps are not bound by its arguments).
+      ...(card.requiredApprovals === 1 && card.tool !== PLAN_TOOL
+        ? [{ type: 'button' as const, action_id: ACTION_REMEMBER, text: { type: 'plain_text' as const, text: 'Approve & remember…' }, value }]
+        : []),
       { type: 'button', action_id: ACTION_OPEN_CONSOLE, text: { type: 'plain_text', text: 'Open in console' }, url: consoleLink(card) },
     ],
   };
@@ -223,7 +251,8 @@ export function approvalMessage(card: ApprovalCard): SlackMessageContent {
   ];
   if (card.rationale.trim()) blocks.push(section(`*Rationale*\n${quote(truncate(card.rationale.trim(), 1500))}`));
   if (card.budgetImpacts.length > 0) blocks.push(section(budgetLines(card.budgetImpacts)));
-  blocks.push({ type: 'section', fields: [mrkdwn(deadlineText(card)), mrkdwn(quorumText(card))] });
+  const field = (text: string): types.MrkdwnElement => ({ type: 'mrkdwn', text: truncate(text, FIELD_MAX) });
+  blocks.push({ type: 'section', fields: [field(deadlineText(card)), field(quorumText(card))] });
   if (card.decisions.length > 0) blocks.push(section(card.decisions.map(decisionLine).join('\n')));
   blocks.push(section(statusLine(card)));
   if (card.status.kind === 'open') {

@@ -8,6 +8,11 @@ export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/** An inline code span: escaped, and with its backticks replaced, so the text cannot end the span and write mrkdwn after it. */
+export function code(text: string): string {
+  return `\`${escapeMrkdwn(text).replace(/`/g, "'")}\``;
+}
+
 export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
 }
@@ -27,7 +32,11 @@ export function quote(text: string): string {
 }
 
 const MAX_ARG_KEYS = 12;
+const MAX_KEY_CHARS = 100;
 const MAX_VALUE_CHARS = 200;
+
+/** One line of text: a newline in a key or value would start a line of its own (a fake `amount: 5`). */
+const oneLine = (text: string, max: number) => truncate(text.replace(/\s+/g, ' '), max);
 
 /** One `key: value` line per top-level argument, in a code block; values are the redacted ones. */
 export function argumentsSummary(args: Record<string, unknown>): string {
@@ -35,7 +44,7 @@ export function argumentsSummary(args: Record<string, unknown>): string {
   if (entries.length === 0) return '_no arguments_';
   const lines = entries.slice(0, MAX_ARG_KEYS).map(([key, value]) => {
     const shown = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
-    return `${key}: ${truncate(shown.replace(/\s+/g, ' '), MAX_VALUE_CHARS)}`;
+    return `${oneLine(key, MAX_KEY_CHARS)}: ${oneLine(shown, MAX_VALUE_CHARS)}`;
   });
   if (entries.length > MAX_ARG_KEYS) lines.push(`… and ${entries.length - MAX_ARG_KEYS} more`);
   // Backtick runs would close the code block early.

@@ -11,7 +11,10 @@ export const REMEMBER_MODAL = 'airlock_remember_modal';
 export const USES_BLOCK = 'uses';
 export const HOURS_BLOCK = 'valid_for_hours';
 export const REASON_BLOCK = 'reason';
-/** Per argument: `bound:<arg>` (any / same / at most), and `cap:<arg>` for the cap. */
+/**
+ * Per argument shown, by its index: `bound:<i>` (any / same / at most; the options' values name the argument), and
+ * `cap:<i>` for the cap. An argument's name can be longer than a block id may be (255).
+ */
 export const BOUND_BLOCK_PREFIX = 'bound:';
 export const CAP_BLOCK_PREFIX = 'cap:';
 export const FEEDBACK_BLOCK = 'feedback';

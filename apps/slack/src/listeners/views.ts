@@ -1,7 +1,7 @@
 import type { AllMiddlewareArgs, App, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { denySubmissionErrors, readDenySubmission } from '../blocks/deny-modal.js';
 import { DENY_MODAL, REMEMBER_MODAL } from '../blocks/ids.js';
-import { readRememberSubmission } from '../blocks/remember-modal.js';
+import { readRememberSubmission, rememberSubmissionErrors } from '../blocks/remember-modal.js';
 import { decideFromSlack, rememberFromSlack, type ListenerDeps } from '../decisions.js';
 import { isRetry } from './actions.js';
 
@@ -43,16 +43,26 @@ export function denySubmitted(deps: ListenerDeps) {
   };
 }
 
-/** The approve-and-remember modal: closes at once (ack), then approves and grants through the one use case. */
+/**
+ * The approve-and-remember modal: what the use case would refuse on its face (a cap cleared or not a number, more
+ * than 20 bounds, uses or hours out of range) keeps the modal open with the error under its field; otherwise it
+ * closes at once (ack), then approves and grants through the one use case.
+ */
 export function rememberSubmitted(deps: ListenerDeps) {
   return async ({ ack, body, view, client, logger, context }: ViewSubmission): Promise<void> => {
-    await ack();
     const submission = readRememberSubmission(view);
     if (!submission) {
+      await ack();
       logger.warn('ignored an approve-and-remember modal whose metadata is not an Airlock decision reference');
       return;
     }
-    const { state, ...remember } = submission;
+    const errors = rememberSubmissionErrors(submission);
+    if (errors) {
+      await ack({ response_action: 'errors', errors });
+      return;
+    }
+    await ack();
+    const { state, bounds, maxUses, validForHours, reason } = submission;
     await rememberFromSlack(
       deps,
       client,
@@ -66,7 +76,7 @@ export function rememberSubmitted(deps: ListenerDeps) {
         interactionId: view.id,
         retry: isRetry(context),
       },
-      remember,
+      { bounds, maxUses, validForHours, ...(reason ? { reason } : {}) },
     );
   };
 }

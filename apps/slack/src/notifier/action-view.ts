@@ -128,7 +128,13 @@ export async function loadActionView(db: Db, actionId: string, consoleUrl: strin
 const CLOSING_TYPES = ['approval.approved', 'approval.denied', 'approval.timed_out', 'approval.cancelled'] as const satisfies readonly AuditEventType[];
 type ClosingType = (typeof CLOSING_TYPES)[number];
 
-function roundStatus(closing: RowOf<ClosingType> | undefined, approval: { status: string; closedAt: Date | null }, superseded: boolean): RoundStatus {
+/**
+ * The reason an approve-on-timeout round closes with ends `timeout outcome: approve` (approval-round.ts
+ * closeRound, unchanged since the first rows): such a round closes as `approval.timed_out`, yet the action goes on.
+ */
+const APPROVED_BY_TIMEOUT = /timeout outcome: approve$/;
+
+export function roundStatus(closing: RowOf<ClosingType> | undefined, approval: { status: string; closedAt: Date | null }, superseded: boolean): RoundStatus {
   const at = closing?.createdAt ?? approval.closedAt ?? new Date();
   const reason = closing?.event.payload.reason ?? '';
   const kind = closing ? closing.event.type.slice('approval.'.length) : approval.status;
@@ -139,7 +145,7 @@ function roundStatus(closing: RowOf<ClosingType> | undefined, approval: { status
       return { kind: 'denied', at };
     case 'timed_out':
     case 'expired':
-      return { kind: 'expired', at };
+      return APPROVED_BY_TIMEOUT.test(reason) ? { kind: 'approved', at, byTimeoutRule: true } : { kind: 'expired', at };
     case 'cancelled':
       return { kind: 'cancelled', at, reason: reason || 'cancelled' };
     default:
@@ -147,6 +153,12 @@ function roundStatus(closing: RowOf<ClosingType> | undefined, approval: { status
   }
 }
 
+/**
+ * What became of the run once the round was approved. A worker's run writes `tool.started` and a `tool.*` end; a
+ * gate-only action's run is the agent's: a runner of the agent claims it (`action.authorization_claimed`) before
+ * starting the tool, and the agent reports how it went (`tool.reported`). Only an outcome with neither a start, a
+ * claim nor a report says the tool did not run.
+ */
 export function executionState(events: readonly EventRow[], status: RoundStatus, completed: AuditEventOf<'action.completed'>['payload'] | undefined): ExecutionState {
   const last = <T extends AuditEventType>(type: T) => rowsOf(events, type).at(-1);
   const failed = last('tool.failed');
@@ -155,20 +167,36 @@ export function executionState(events: readonly EventRow[], status: RoundStatus,
   if (cancelled) return { kind: 'cancelled', at: cancelled.createdAt };
   const succeeded = last('tool.succeeded');
   if (succeeded) return { kind: 'succeeded', at: succeeded.createdAt };
+  const reported = last('tool.reported');
+  if (reported) {
+    const { payload } = reported.event;
+    // The workflow records a failure reported without an error as "failed" (agent-run.ts recordReport).
+    return payload.status === 'failed'
+      ? { kind: 'failed', at: reported.createdAt, error: payload.error ?? 'failed', reported: true }
+      : { kind: 'succeeded', at: reported.createdAt, reported: true };
+  }
+  const ended = last('action.completed');
   const started = last('tool.started');
   if (started) {
     // A worker killed mid-run writes no tool.* end; the action's outcome (the kill switch's cancel, a failure) still says.
-    const ended = last('action.completed');
     if (ended?.event.payload.status === 'cancelled') return { kind: 'cancelled', at: ended.createdAt };
     if (ended?.event.payload.status === 'failed') return { kind: 'failed', at: ended.createdAt, error: ended.event.payload.error };
     if (ended?.event.payload.status === 'executed') return { kind: 'succeeded', at: ended.createdAt };
     return { kind: 'running', at: started.createdAt };
   }
-  // Approved, yet finished without running: the re-check before running refused it.
-  if (completed && (status.kind === 'approved' || status.kind === 'expired')) {
-    if (completed.status !== 'executed' && completed.status !== 'expired') {
-      return { kind: 'not_run', reason: completed.status === 'failed' ? completed.error : completed.reason };
-    }
+  const claimed = last('action.authorization_claimed');
+  if (claimed) {
+    if (!ended) return { kind: 'running', at: claimed.createdAt, claimed: true };
+    const outcome = ended.event.payload;
+    if (outcome.status === 'failed') return { kind: 'failed', at: ended.createdAt, error: outcome.error };
+    if (outcome.status === 'executed') return { kind: 'succeeded', at: ended.createdAt };
+    // Ended unreported (the authorization expired, or a kill switch revoked it): the runner may have run the tool.
+    return { kind: 'may_have_run', at: ended.createdAt, claimedAt: claimed.createdAt, reason: outcome.reason };
+  }
+  // Approved, yet finished with no start, claim or report: the re-check refused it, a kill switch ended it, or the agent
+  // never used its authorization. An expired round's own `expired` outcome is the timeout the headline already says.
+  if (completed && completed.status !== 'executed' && (status.kind === 'approved' || (status.kind === 'expired' && completed.status !== 'expired'))) {
+    return { kind: 'not_run', reason: completed.status === 'failed' ? completed.error : completed.reason };
   }
   return { kind: 'not_started' };
 }

@@ -76,6 +76,9 @@ const SHOWN_EVENTS: ReadonlySet<string> = new Set<AuditEventType>([
   'tool.succeeded',
   'tool.failed',
   'tool.cancelled',
+  // A gate-only action's run: a runner of the agent claims it, the agent reports it.
+  'action.authorization_claimed',
+  'tool.reported',
   'action.completed',
 ]);
 
