@@ -149,6 +149,8 @@ export function createAdmission(deps: ActivityDeps) {
             if (requester?.suspension) {
               classification = denyWith(classification, killSwitchReason(requester.suspension, 'suspended'), 'critical');
             }
+            // What the policy's rules and the switches ask for, before rate limits and budgets add to it (see below).
+            const byRules = classification;
             if (classification.decision !== 'deny') classification = applyRateLimits(policy, limits, counted, classification, event);
             else await undoCountAhead(client, limits);
             const reserved = await reserveCost(deps, classification, cost, (c) =>
@@ -163,7 +165,12 @@ export function createAdmission(deps: ActivityDeps) {
               budgetReserved = true;
               event('budget', { type: 'budget.reserved', actor: 'system:budget', payload: { amount: cost.amount, currency: cost.currency, impacts: reservation.impacts } });
             }
-            if (classification.decision === 'require_approval' && !assessment.injectionSuspected) {
+            // A standing approval stands in for the approval the policy's rules ask of one call, as its granter scoped it;
+            // a rate limit or a budget threshold that asks for a person is a check on how often or how much, which no
+            // grant's condition sees: that person is asked. A plan takes none (its steps cannot be bound; the ops layer
+            // refuses such grants, and one stored before is not used).
+            const grantable = classification === byRules && request.tool !== PLAN_TOOL;
+            if (classification.decision === 'require_approval' && !assessment.injectionSuspected && grantable) {
               standingGrantId = await useStandingApproval(client, actionId, agent, request, classification.approval, now);
               if (standingGrantId) {
                 classification = { ...classification, decision: 'allow', reasons: [...classification.reasons, `covered by standing approval ${standingGrantId}`] };
