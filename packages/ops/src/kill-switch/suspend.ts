@@ -3,7 +3,7 @@ import { actionsAffectedIn, actionsWithStartedRuns, closeStartGate, type Governa
 import { actionHandle } from '@airlock/core/gateway';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
-import { notFound } from '../errors.js';
+import { invalidField, notFound } from '../errors.js';
 import { Reason } from '../fields.js';
 import type { Operator } from '../operator.js';
 import { defineUseCase, runUseCase } from '../use-case.js';
@@ -31,8 +31,12 @@ const suspend = defineUseCase({
   input: SuspendInput,
   async write(tx, input, operator) {
     const target = input.scope === 'tenant' ? TENANT_TARGET : input.target!;
-    // A mistyped agent id would stop nothing while looking like it did.
+    // A mistyped agent id or team name would stop nothing while looking like it did. A team is its agents (a disabled one
+    // still counts): a switch for a team no agent is in yet is refused, so create its first agent, then switch it off.
     if (input.scope === 'agent' && (await tx.query('SELECT 1 FROM agents WHERE id = $1', [target])).rowCount === 0) throw notFound(`no agent "${target}"`, 'target');
+    if (input.scope === 'team' && (await tx.query('SELECT 1 FROM agents WHERE team = $1 LIMIT 1', [target])).rowCount === 0) {
+      throw invalidField('target', `no agent is in team "${target}"; a switch on it would stop nothing`);
+    }
     // No unique index covers "one active switch per target", so find-or-insert is serialised here.
     await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`kill-switch:${input.scope}:${target}`]);
     const active = await tx.query<{ id: string }>('SELECT id FROM kill_switches WHERE scope = $1 AND target = $2 AND lifted_at IS NULL ORDER BY created_at LIMIT 1', [
