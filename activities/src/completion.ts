@@ -1,4 +1,4 @@
-import type { ActionOutcome } from '@airlock/core';
+import { PLAN_TOOL, PlanArgs, type ActionOutcome, type PlanStep } from '@airlock/core';
 import { storableRunResult, withStoredFormSecretsRedacted, type ReportAlteration } from '@airlock/core/report-storage';
 import {
   appendAuditIn,
@@ -15,6 +15,7 @@ import {
 } from '@airlock/db';
 import { redact } from '@airlock/guardrails';
 import type pg from 'pg';
+import { estimateCost } from './cost.js';
 import type { ActivityDeps } from './deps.js';
 import { reached } from './kill-points.js';
 
@@ -26,6 +27,18 @@ export interface BudgetHold {
    * reservation is committed as spent, not released (releasing it could let the same money be spent twice).
    */
   mayHaveRun?: boolean;
+  /**
+   * A plan that did not execute (a later step failed, or it was cancelled): the steps that ran and were not undone.
+   * Their cost is committed as spent and the rest of the plan's hold released; released whole, an agent could spend
+   * without limit through plans whose last step fails.
+   */
+  spentSteps?: PlanStep[];
+}
+
+/** How completion settles a hold: what the action spent, when it did not run as a whole (a plan's steps left done). */
+interface Settlement extends BudgetHold {
+  /** The cost of `spentSteps`, committed (undefined with them: their cost cannot be worked out, so all of it is). */
+  spentAmount?: string;
 }
 
 /** Who completes the action when a tool run ends. */
@@ -54,7 +67,7 @@ export interface SucceededRun {
  * agent) has no row, only audit events. With no hold the whole transaction is
  * one message (completeInOneMessage).
  */
-export function completeInTransaction(db: Db, outcome: ActionOutcome, hold: BudgetHold | null, run?: SucceededRun, altered?: ReportAlteration): Promise<ActionOutcome | null> {
+export function completeInTransaction(db: Db, outcome: ActionOutcome, hold: Settlement | null, run?: SucceededRun, altered?: ReportAlteration): Promise<ActionOutcome | null> {
   if (!hold) return completeInOneMessage(db, outcome, run, altered);
   return inTransaction(db, (client, [recorded]) => settleAndComplete(client, outcome, hold, recorded!, run, altered), {
     withBegin: recordedStatement(outcome, run, 'c.n > 0 AS completed'),
@@ -84,14 +97,15 @@ async function keptOutcome(client: pg.PoolClient, outcome: ActionOutcome, record
 async function settleAndComplete(
   client: pg.PoolClient,
   outcome: ActionOutcome,
-  hold: BudgetHold,
+  hold: Settlement,
   recorded: pg.QueryResult,
   run?: SucceededRun,
   altered?: ReportAlteration,
 ): Promise<ActionOutcome | null> {
   const kept = await keptOutcome(client, outcome, recorded);
-  // Both are idempotent.
+  // All three are idempotent.
   if ((kept ?? outcome).status === 'executed' || hold.mayHaveRun === true) await commitBudgetIn(client, { actionId: hold.holder });
+  else if (hold.spentSteps?.length) await commitBudgetIn(client, { actionId: hold.holder, ...(hold.spentAmount ? { actual: hold.spentAmount } : {}) });
   else await releaseBudgetIn(client, { actionId: hold.holder });
   await appendAuditIn(client, ...(run ? [run.succeeded] : []), ...(kept ? [] : [completedEvent(outcome.actionId, storedOutcome(outcome), altered)]));
   return differing(kept, outcome);
@@ -148,11 +162,23 @@ export function createCompletionActivities(deps: ActivityDeps) {
     async completeAction(input: { outcome: ActionOutcome; hold: BudgetHold | null }): Promise<ActionOutcome | null> {
       const { outcome, altered } = storableOutcome(input.outcome);
       reached(deps, 'complete.before-write');
-      const kept = await completeInTransaction(db, outcome, input.hold, undefined, altered);
+      const kept = await completeInTransaction(db, outcome, input.hold && settlementOf(deps, input.hold), undefined, altered);
       reached(deps, 'complete.after-write');
       return kept ?? (altered ? outcome : null);
     },
   };
+}
+
+/** The hold with what its plan's steps left done cost (estimateCost's sum of them); nothing to add without such steps. */
+function settlementOf(deps: ActivityDeps, hold: BudgetHold): Settlement {
+  if (!hold.spentSteps?.length) return hold;
+  const steps = PlanArgs.safeParse({ steps: hold.spentSteps });
+  const estimate = steps.success ? estimateCost(deps, PLAN_TOOL, steps.data) : undefined;
+  // A cost that cannot be worked out now (a cost function that throws, or answers what budgets cannot hold): all of
+  // the hold is committed, never released, as after a run that may have happened.
+  if (!estimate?.ok) return hold;
+  if (!estimate.cost) return { holder: hold.holder };
+  return { ...hold, spentAmount: estimate.cost.amount };
 }
 
 /** `outcome` with an executed one's output in the storable form (storableRunResult), and what that changed. */

@@ -1,5 +1,5 @@
 import { CancellationScope, patched } from '@temporalio/workflow';
-import type { ActionOutcome, ActionStatusView, GuardedActionInput } from '@airlock/core';
+import type { ActionOutcome, ActionStatusView, GuardedActionInput, PlanStep } from '@airlock/core';
 import type { AdmitAndRunAnswer, BudgetHold } from '@airlock/activities';
 import { bookkeeping, executor, waitingExecutor } from './activities.js';
 import { admissionResult, showAdmission, type RunEnd } from './admission-result.js';
@@ -13,11 +13,15 @@ import type { ApprovalPathPatches } from './patches.js';
  */
 export interface ActionHold extends SettledHold {
   effective: EffectiveArgs;
+  /** A plan's steps that ran and were not undone (runPlan fills it as its rollback goes): their cost stays spent. */
+  spentSteps?: PlanStep[];
 }
 
 /** The reservation completion settles now, if money is held. */
 export function heldBudget(hold: ActionHold): BudgetHold | null {
-  return hold.effective.budgetReserved ? { holder: hold.effective.budgetHolder } : null;
+  if (!hold.effective.budgetReserved) return null;
+  const { spentSteps } = hold;
+  return { holder: hold.effective.budgetHolder, ...(spentSteps?.length ? { spentSteps } : {}) };
 }
 
 export type GateResult =

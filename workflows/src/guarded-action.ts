@@ -63,7 +63,10 @@ export async function guardedAction(input: GuardedActionInput): Promise<ActionOu
     const { effective } = hold;
 
     view.phase = 'running';
-    if (request.tool === PLAN_TOOL) return await complete(await runPlan(actionId, effective.args as PlanArgs, view, request.agentId, planPatchesAtStart));
+    if (request.tool === PLAN_TOOL) {
+      hold.spentSteps = [];
+      return await complete(await runPlan(actionId, effective.args as PlanArgs, view, request.agentId, planPatchesAtStart, hold.spentSteps));
+    }
     try {
       const runner = patches.has(RUN_WAITS_FOR_CANCEL_PATCH) ? waitingExecutor : executor;
       const completion: RunCompletion = patches.has(RUN_COMPLETES_ACTION_PATCH) || !effective.budgetReserved ? { kind: 'in_run', hold: heldBudget(hold) } : { kind: 'by_workflow' };

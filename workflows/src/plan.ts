@@ -1,5 +1,5 @@
 import { ActivityFailure, ApplicationFailure, CancellationScope, condition, isCancellation, patched, proxyActivities, setHandler } from '@temporalio/workflow';
-import type { ActionOutcome, ActionStatusView, CompensationResolution, PlanArgs, PlanStepView } from '@airlock/core';
+import type { ActionOutcome, ActionStatusView, CompensationResolution, PlanArgs, PlanStep, PlanStepView } from '@airlock/core';
 import { resolveCompensationUpdate } from '@airlock/core/workflow';
 import type { Activities } from '@airlock/activities';
 import { bookkeeping, executor, recorder, TOOL_HEARTBEAT_TIMEOUT, waitingExecutor } from './activities.js';
@@ -40,8 +40,10 @@ interface CompletedStep {
  * Runs a plan's steps in order. When a step fails (or the plan is cancelled),
  * completed steps are compensated in reverse order; a compensation that keeps
  * failing waits for a person (`resolveCompensation`) instead of being dropped.
+ * `spent` gets each step that ran and was not undone (irreversible, or resolved by hand: what the person did is not
+ * Airlock's to know), so that completion commits their cost and releases the rest of the plan's hold.
  */
-export async function runPlan(actionId: string, plan: PlanArgs, view: ActionStatusView, agentId: string, patchesAtStart: boolean): Promise<ActionOutcome> {
+export async function runPlan(actionId: string, plan: PlanArgs, view: ActionStatusView, agentId: string, patchesAtStart: boolean, spent: PlanStep[]): Promise<ActionOutcome> {
   const steps: PlanStepView[] = view.plan?.steps ?? plan.steps.map((s) => ({ tool: s.tool, decision: 'allow', tier: 'low', reversible: false, status: 'pending' }));
   view.plan = { steps };
   const completed: CompletedStep[] = [];
@@ -93,6 +95,7 @@ export async function runPlan(actionId: string, plan: PlanArgs, view: ActionStat
         try {
           const { status } = await compensator.compensateStep({ actionId, step: done.index, tool: done.tool, args: done.args, output: done.output, round });
           step.status = status;
+          if (status === 'irreversible') spent.push({ tool: done.tool, args: done.args });
           report.push(`step ${done.index + 1} (${done.tool}) ${status}`);
           break;
         } catch (error) {
@@ -106,6 +109,7 @@ export async function runPlan(actionId: string, plan: PlanArgs, view: ActionStat
           view.phase = 'compensating';
           if (answer.resolution === 'resolved_manually') {
             step.status = 'compensated';
+            spent.push({ tool: done.tool, args: done.args });
             report.push(`step ${done.index + 1} (${done.tool}) resolved by hand by ${answer.approverId}`);
             break;
           }
