@@ -205,9 +205,12 @@ export const AUDIT_EVENTS = {
       editedArgs: storedArgs.optional(),
     }),
   },
-  'approval.approved': { when: 'A round closed approved (quorum reached, or approve on timeout).', payload: ApprovalClosed },
-  'approval.denied': { when: 'A round closed denied (a deny, quorum out of reach, or deny on timeout).', payload: ApprovalClosed },
-  'approval.timed_out': { when: "A round's deadline passed and it expired.", payload: ApprovalClosed },
+  'approval.approved': { when: "A round closed approved by people (its quorum reached, or an approver's edit the policy then judged).", payload: ApprovalClosed },
+  'approval.denied': { when: 'A round closed denied by people (a deny, or a quorum no longer reachable).', payload: ApprovalClosed },
+  'approval.timed_out': {
+    when: "A round's deadline passed with no escalation step left; the reason ends with the policy's timeout outcome: `; timeout outcome: approve` runs the action, any other ends it expired, unrun.",
+    payload: ApprovalClosed,
+  },
   'approval.cancelled': { when: 'A round closed because the action was cancelled (operator, agent, kill switch).', payload: ApprovalClosed },
   'approval.edit_rejected': {
     when: "An approver's edited arguments were refused as invalid for the tool (or plan); the round stays open.",
