@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import { retryAbortedTransaction } from './aborted-transaction-retry.js';
 import { OpsError, fromZodError } from './errors.js';
 import type { Operator } from './operator.js';
+import { OperatorStandingLost, holdOperatorStanding, refuseLostOperator } from './operator-standing.js';
 import { refuseUnstorableText } from './stored-text.js';
 
 /** The one audit row an operator action writes (a catalogued event); `null` when it changed nothing (a repeated revoke). */
@@ -53,7 +54,9 @@ export interface OpsDeps {
  * transaction: either both commit or neither does. A transaction that PostgreSQL
  * aborted (deadlock, serialization failure) is run again from BEGIN: its writes
  * and audit row were rolled back, so the checks, writes and audit row are made
- * anew against what is there now (see aborted-transaction-retry.ts).
+ * anew against what is there now (see aborted-transaction-retry.ts). Inside the transaction the
+ * operator's user row is read again and held FOR SHARE (holdOperatorStanding): an operator demoted
+ * or disabled since the request's snapshot is refused (and audited) instead of completing the write.
  */
 export async function runUseCase<S extends z.ZodType, R>(deps: OpsDeps, operator: Operator, useCase: UseCase<S, R>, raw: unknown): Promise<R> {
   await requireRole(deps, operator, useCase.role, useCase.name);
@@ -61,9 +64,20 @@ export async function runUseCase<S extends z.ZodType, R>(deps: OpsDeps, operator
   refuseUnstorableText(raw);
   const parsed = useCase.input.safeParse(raw, { reportInput: true });
   if (!parsed.success) throw fromZodError(parsed.error);
+  try {
+    return await writeUseCase(deps, operator, useCase, parsed.data);
+  } catch (error) {
+    if (error instanceof OperatorStandingLost) return refuseLostOperator(deps.db, operator, error, useCase.role, useCase.name);
+    throw error;
+  }
+}
+
+function writeUseCase<S extends z.ZodType, R>(deps: OpsDeps, operator: Operator, useCase: UseCase<S, R>, input: z.output<S>): Promise<R> {
   return retryAbortedTransaction((final) =>
     inTransaction(deps.db, async (tx) => {
-      const { result, audit } = await useCase.write(tx, parsed.data, operator);
+      // The role as committed now, held to the commit: the check above read the request's snapshot.
+      await holdOperatorStanding(tx, operator, useCase.role);
+      const { result, audit } = await useCase.write(tx, input, operator);
       if (audit) {
         // Spread, not picked apart: the type and its payload stay one catalogued event.
         await appendAuditIn(tx, { ...audit, eventKey: audit.eventKey ?? `${audit.type}:${randomUUID()}`, actionId: audit.actionId ?? null, actor: operator.actor });

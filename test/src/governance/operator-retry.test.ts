@@ -1,5 +1,5 @@
 import { createAgent, createDb, sqlState, verifyAuditChain } from '@airlock/db';
-import { OpsError, createBudget, mintKey, runUseCase, updateAgent, userOperator, type AgentRecord, type MintedKey, type UseCase } from '@airlock/ops';
+import { OpsError, createBudget, mintKey, runUseCase, updateAgent, userOperator, type AgentRecord, type MintedKey, type Operator, type UseCase } from '@airlock/ops';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { holdChain, untilChainWaiters } from '../support/audit-chain-lock.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -23,6 +23,7 @@ afterAll(async () => {
 });
 
 const bob = userOperator({ id: 'bob', role: 'admin' }, 'api');
+const cliRoot: Operator = { actor: 'cli:root', userId: null, role: 'admin', channel: 'cli' };
 const ops = () => ({ db: database.db });
 
 async function count(sql: string, params: unknown[]): Promise<number> {
@@ -96,6 +97,8 @@ describe('an operator’s use case that PostgreSQL aborts', () => {
   it('a serialization failure: the use case runs again on a fresh snapshot and renames the agent once, keeping the concurrent change', async () => {
     // No use case asks for more than READ COMMITTED today; this one runs updateAgent under REPEATABLE READ, where
     // a row changed by a transaction that commits after the snapshot fails with 40001 (what SERIALIZABLE raises too).
+    // Its operator is a CLI run without --by: a person's use case reads their user row first (holdOperatorStanding),
+    // and SET TRANSACTION must come before any query.
     const repeatableRead: UseCase<typeof updateAgent.input, AgentRecord> = {
       ...updateAgent,
       write: async (tx, input, operator) => {
@@ -111,7 +114,7 @@ describe('an operator’s use case that PostgreSQL aborts', () => {
       await other.query('BEGIN');
       await other.query(`UPDATE agents SET team = 'moved' WHERE id = 'snapshot-bot'`);
       // The use case's snapshot is taken by its first statement, which locks the agent's row and waits for the other transaction.
-      renamed = settle(runUseCase(ops(), bob, counted.useCase, { id: 'snapshot-bot', name: 'Snapshot bot' }));
+      renamed = settle(runUseCase(ops(), cliRoot, counted.useCase, { id: 'snapshot-bot', name: 'Snapshot bot' }));
       await until(`wait_event_type = 'Lock' AND wait_event = 'transactionid'`);
       await other.query('COMMIT');
     } finally {
@@ -124,7 +127,7 @@ describe('an operator’s use case that PostgreSQL aborts', () => {
     // The second attempt read the row as the other transaction left it: its change stays.
     expect(settled).toMatchObject({ value: { id: 'snapshot-bot', name: 'Snapshot bot', team: 'moved' } });
     expect(await database.db.prisma.agent.findUniqueOrThrow({ where: { id: 'snapshot-bot' } })).toMatchObject({ name: 'Snapshot bot', team: 'moved' });
-    const audits = await database.db.prisma.auditEvent.findMany({ where: { type: 'agent.updated', actor: 'user:bob' } });
+    const audits = await database.db.prisma.auditEvent.findMany({ where: { type: 'agent.updated', actor: 'cli:root' } });
     const forAgent = audits.filter((e) => (e.payload as { agentId?: string }).agentId === 'snapshot-bot');
     expect(forAgent.map((e) => e.payload)).toEqual([{ agentId: 'snapshot-bot', changed: { name: { before: 'snapshot-bot', after: 'Snapshot bot' } } }]);
     expect(await verifyAuditChain(database.db)).toMatchObject({ ok: true });

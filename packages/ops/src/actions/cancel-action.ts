@@ -8,6 +8,7 @@ import { retryAbortedTransaction } from '../aborted-transaction-retry.js';
 import { OpsError, fromZodError } from '../errors.js';
 import { RecordId } from '../fields.js';
 import type { Operator } from '../operator.js';
+import { OperatorStandingLost, holdOperatorStanding, refuseLostOperator } from '../operator-standing.js';
 import { requireRole } from '../use-case.js';
 
 export const CancelActionInput = z.strictObject({ actionId: RecordId });
@@ -51,16 +52,12 @@ export async function cancelAction(deps: CancelDeps, by: Canceller, raw: unknown
   const actor = 'operator' in by ? by.operator.actor : `agent:${by.agentId}`;
   const via = 'operator' in by ? by.operator.channel : 'api';
 
-  await retryAbortedTransaction((final) =>
-    inTransaction(deps.db, async (tx) => {
-      const { rows } = await tx.query<{ finished: boolean }>('SELECT outcome IS NOT NULL AS finished FROM actions WHERE id = $1 FOR SHARE', [actionId]);
-      // Temporal takes a cancellation of a closed workflow without a word: the recorded outcome says it has finished.
-      if (rows[0]?.finished) throw finished(actionId);
-      await appendAuditIn(tx, { eventKey: `${actionId}:cancel_requested:${actor}`, actionId, type: 'action.cancel_requested', actor, payload: { via } });
-      // Told the audit observers of the row: only COMMIT follows, and running again would tell them twice.
-      final();
-    }),
-  );
+  try {
+    await recordRequest(deps.db, by, actionId, actor, via);
+  } catch (error) {
+    if (error instanceof OperatorStandingLost && 'operator' in by) return refuseLostOperator(deps.db, by.operator, error, 'admin', 'action.cancel');
+    throw error;
+  }
 
   try {
     await actionHandle(deps.temporal, actionId).cancel();
@@ -70,6 +67,21 @@ export async function cancelAction(deps: CancelDeps, by: Canceller, raw: unknown
     throw error;
   }
   return { actionId, cancelRequested: true };
+}
+
+/** The request's row, committed unless the action has finished (or a person lost the admin role meanwhile). */
+function recordRequest(db: Db, by: Canceller, actionId: string, actor: string, via: string): Promise<void> {
+  return retryAbortedTransaction((final) =>
+    inTransaction(db, async (tx) => {
+      if ('operator' in by) await holdOperatorStanding(tx, by.operator, 'admin');
+      const { rows } = await tx.query<{ finished: boolean }>('SELECT outcome IS NOT NULL AS finished FROM actions WHERE id = $1 FOR SHARE', [actionId]);
+      // Temporal takes a cancellation of a closed workflow without a word: the recorded outcome says it has finished.
+      if (rows[0]?.finished) throw finished(actionId);
+      await appendAuditIn(tx, { eventKey: `${actionId}:cancel_requested:${actor}`, actionId, type: 'action.cancel_requested', actor, payload: { via } });
+      // Told the audit observers of the row: only COMMIT follows, and running again would tell them twice.
+      final();
+    }),
+  );
 }
 
 function finished(actionId: string): OpsError {
