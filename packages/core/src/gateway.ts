@@ -1,5 +1,5 @@
 import { ApplicationFailure, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/common';
 import { z } from 'zod';
 import { DecisionRejectedError, IdempotencyConflictError, InvalidRequestError, type RoundSettlement } from './client-errors.js';
 import { ActionRequest, inexactIntegerIn, type ActionOutcome, type GuardedActionInput } from './action.js';
@@ -36,6 +36,26 @@ export interface SubmitOptions {
    * wrong either way, it only costs time. Absent: admitted as if it would run.
    */
   expectsApproval?: (request: ActionRequest) => boolean;
+  /**
+   * What the database recorded of the request that made `actionId`, or undefined when no action
+   * has that id (the REST handlers read it: recorded-request.ts). Temporal's REJECT_DUPLICATE holds
+   * only while Temporal keeps the first workflow: past the namespace's retention the id is free, and
+   * the same key would start a second workflow for an action that is over (other arguments answered
+   * with the first one's outcome, a gate-only one retrying its write for ever). With this, a key whose
+   * action is recorded never starts a workflow. Without it (the Temporal-direct SDK, which has no
+   * database), Temporal's memory is the only check.
+   */
+  recordedRequest?: (actionId: string) => Promise<RecordedRequest | undefined>;
+}
+
+/** What the database keeps of an admitted action's request: enough to tell a repeat from another request. */
+export interface RecordedRequest {
+  tool: string;
+  /** The hash of the arguments as requested (an approver's edit changes the action row's, not this one). */
+  argsHash: string;
+  requestedBy: string | null;
+  /** How it runs, where the record shows it (an authorization, a run in the worker); undefined before either. */
+  execution?: 'agent' | 'worker';
 }
 
 /** `raw` is validated here (an `ActionRequestInput` when well-formed). */
@@ -48,6 +68,17 @@ export async function submitAction(client: Client, taskQueue: string, raw: unkno
   const actionId = deriveActionId(taskQueue, request.agentId, request.idempotencyKey);
   const workflowId = workflowIdForAction(actionId);
   const input: GuardedActionInput = { actionId, argsHash: hashArgs(request.args), request };
+  const repeat: SubmittedAction = { actionId, workflowId, argsHash: input.argsHash, created: false };
+  // One primary-key read; a new key finds nothing and starts its workflow as before.
+  const recorded = await options.recordedRequest?.(actionId);
+  if (recorded) {
+    // Admitted once: its workflow id is never started again, whether Temporal still keeps the workflow or not.
+    refuseOtherThanRecorded(request, input.argsHash, actionId, recorded);
+    // While it does, its memo also says how the action runs and its report window, which the record may not.
+    const memo = await memoOf(client, workflowId);
+    if (memo) refuseOtherRequest(request, input.argsHash, actionId, memo);
+    return repeat;
+  }
   if (options.expectsApproval?.(request)) input.expectsApproval = true;
   try {
     const agentRun = request.execution === 'agent';
@@ -58,40 +89,77 @@ export async function submitAction(client: Client, taskQueue: string, raw: unkno
       // An id is used once, ever: a repeated idempotency key can never start a second run.
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       // Lets a repeated request be checked against the first without a worker (describe, not query).
-      // requestedBy is null when the request names nobody; a workflow started before it was kept has none (not compared).
+      // requestedBy is '' when the request names nobody (a null is dropped from the memo, and an absent one is not
+      // compared: a workflow started before it was kept has none).
       memo: {
         tool: request.tool,
         argsHash: input.argsHash,
         agentId: request.agentId,
-        requestedBy: request.requestedBy ?? null,
+        requestedBy: request.requestedBy ?? NOBODY,
         ...(agentRun ? { execution: 'agent', reportWithinMs: reportWindowMs(request) } : {}),
       },
     });
-    return { actionId, workflowId, argsHash: input.argsHash, created: true };
+    return { ...repeat, created: true };
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
     const { memo } = await client.workflow.getHandle(workflowId).describe();
-    if (memo?.argsHash !== input.argsHash || memo.tool !== request.tool) {
-      throw new IdempotencyConflictError(`idempotency key "${request.idempotencyKey}" was already used by action ${actionId} with a different tool or arguments`);
-    }
-    if ((memo.execution ?? 'worker') !== (request.execution ?? 'worker')) {
-      throw new IdempotencyConflictError(`idempotency key "${request.idempotencyKey}" was already used by action ${actionId} with another execution (worker or agent)`);
-    }
-    // Who the action is for decides who may not approve it: another person under the same key is not the same action.
-    if ('requestedBy' in memo && (memo.requestedBy ?? null) !== (request.requestedBy ?? null)) {
-      const named = (who: unknown) => (typeof who === 'string' ? `"${who}"` : 'nobody');
-      throw new IdempotencyConflictError(
-        `idempotency key "${request.idempotencyKey}" was already used by action ${actionId} with a different requestedBy (${named(memo.requestedBy)}; this request names ${named(request.requestedBy)})`,
-      );
-    }
-    // How long the authorization stays usable is part of what was asked (gate-only actions started before it was kept have none).
-    if ('reportWithinMs' in memo && memo.reportWithinMs !== reportWindowMs(request)) {
-      throw new IdempotencyConflictError(
-        `idempotency key "${request.idempotencyKey}" was already used by action ${actionId} with a different reportWithinMs (${String(memo.reportWithinMs)}; this request asks ${reportWindowMs(request)})`,
-      );
-    }
-    return { actionId, workflowId, argsHash: input.argsHash, created: false };
+    refuseOtherRequest(request, input.argsHash, actionId, memo ?? {});
+    return repeat;
   }
+}
+
+/** The memo's requestedBy of a request that names nobody: no identifier is empty. */
+const NOBODY = '';
+
+/** The first workflow's memo, or undefined once Temporal no longer knows it (retention). */
+async function memoOf(client: Client, workflowId: string): Promise<Record<string, unknown> | undefined> {
+  try {
+    return (await client.workflow.getHandle(workflowId).describe()).memo ?? {};
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return undefined;
+    throw error;
+  }
+}
+
+/** Throws IdempotencyConflictError unless `request` is the one the first workflow's memo describes. */
+function refuseOtherRequest(request: ActionRequest, argsHash: string, actionId: string, memo: Record<string, unknown>): void {
+  if (memo.argsHash !== argsHash || memo.tool !== request.tool) {
+    throw new IdempotencyConflictError(`idempotency key "${request.idempotencyKey}" was already used by action ${actionId} with a different tool or arguments`);
+  }
+  if ((memo.execution ?? 'worker') !== (request.execution ?? 'worker')) throw otherExecution(request, actionId);
+  // Who the action is for decides who may not approve it: another person under the same key is not the same action.
+  if ('requestedBy' in memo) refuseOtherRequester(request, actionId, memo.requestedBy === NOBODY ? null : memo.requestedBy);
+  // How long the authorization stays usable is part of what was asked (gate-only actions started before it was kept have none).
+  if ('reportWithinMs' in memo && memo.reportWithinMs !== reportWindowMs(request)) {
+    throw new IdempotencyConflictError(
+      `idempotency key "${request.idempotencyKey}" was already used by action ${actionId} with a different reportWithinMs (${String(memo.reportWithinMs)}; this request asks ${reportWindowMs(request)})`,
+    );
+  }
+}
+
+/**
+ * The same against the database's record, all there is once Temporal has forgotten the workflow. The report window
+ * is not recorded, and how the action runs only once it was authorized or run: a request the record cannot tell
+ * apart is taken as the repeat (it gets the recorded action, never a second one).
+ */
+function refuseOtherThanRecorded(request: ActionRequest, argsHash: string, actionId: string, recorded: RecordedRequest): void {
+  if (recorded.argsHash !== argsHash || recorded.tool !== request.tool) {
+    throw new IdempotencyConflictError(`idempotency key "${request.idempotencyKey}" was already used by action ${actionId} with a different tool or arguments`);
+  }
+  if (recorded.execution !== undefined && recorded.execution !== (request.execution ?? 'worker')) throw otherExecution(request, actionId);
+  refuseOtherRequester(request, actionId, recorded.requestedBy);
+}
+
+function otherExecution(request: ActionRequest, actionId: string): IdempotencyConflictError {
+  return new IdempotencyConflictError(`idempotency key "${request.idempotencyKey}" was already used by action ${actionId} with another execution (worker or agent)`);
+}
+
+function refuseOtherRequester(request: ActionRequest, actionId: string, first: unknown): void {
+  if ((first ?? null) === (request.requestedBy ?? null)) return;
+  const named = (who: unknown) => (typeof who === 'string' ? `"${who}"` : 'nobody');
+  throw new IdempotencyConflictError(
+    `idempotency key "${request.idempotencyKey}" was already used by action ${actionId} with a different requestedBy (${named(first)}; this request names ${named(request.requestedBy)})`,
+  );
 }
 
 /** A gate-only action's report window as the workflow applies it: absent means the default. */

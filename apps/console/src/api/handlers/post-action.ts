@@ -5,6 +5,7 @@ import { callerOf } from '../route-access.js';
 import type { ApiContext } from '../context.js';
 import { withErrors } from '../errors.js';
 import { jsonResponse } from '../http.js';
+import { recordedRequestIn } from '../recorded-request.js';
 import { readJsonBody } from '../request.js';
 import { SubmitActionBody, type SubmittedActionView } from '../schemas.js';
 import { checkToolArgs } from '../tool-args.js';
@@ -16,7 +17,7 @@ export const postAction = withErrors(async (request: Request, ctx: ApiContext): 
   const body = await readJsonBody(request, SubmitActionBody);
   checkToolArgs(body.tool, body.args);
   const expectsApproval = await approvalForecastFor(ctx.policy, agent);
-  const submitted = await submitAction(ctx.temporal, ctx.taskQueue, { ...body, agentId: agent.agentId }, { expectsApproval });
+  const submitted = await submitAction(ctx.temporal, ctx.taskQueue, { ...body, agentId: agent.agentId }, { expectsApproval, recordedRequest: recordedRequestIn(ctx.db) });
   const self = `/api/v1/actions/${submitted.actionId}`;
   const result: SubmittedActionView = {
     actionId: submitted.actionId,

@@ -6,6 +6,7 @@ import { callerOf } from '../route-access.js';
 import type { ApiContext } from '../context.js';
 import { withErrors } from '../errors.js';
 import { jsonResponse } from '../http.js';
+import { recordedRequestIn } from '../recorded-request.js';
 import { invalidField, readJsonBody } from '../request.js';
 import { AuthorizationRequestBody, type SubmittedActionView } from '../schemas.js';
 import { checkToolArgs } from '../tool-args.js';
@@ -19,7 +20,12 @@ export const postAuthorization = withErrors(async (request: Request, ctx: ApiCon
   if (body.tool === PLAN_TOOL) throw invalidField('tool', `${PLAN_TOOL} cannot be a gate-only action`);
   checkToolArgs(body.tool, body.args);
   const expectsApproval = await approvalForecastFor(ctx.policy, agent);
-  const submitted = await submitAction(ctx.temporal, ctx.taskQueue, { ...body, agentId: agent.agentId, execution: 'agent' }, { expectsApproval });
+  const submitted = await submitAction(
+    ctx.temporal,
+    ctx.taskQueue,
+    { ...body, agentId: agent.agentId, execution: 'agent' },
+    { expectsApproval, recordedRequest: recordedRequestIn(ctx.db) },
+  );
   const self = `/api/v1/actions/${submitted.actionId}`;
   const result: SubmittedActionView & { links: { authorization: string } } = {
     actionId: submitted.actionId,
