@@ -266,6 +266,19 @@ describe('bad input is a 4xx in the API’s error shape, never a 500 or a stack 
     }
   });
 
+  it('a parameter given twice is refused naming it, not read as either value (`?status=closed&status=open` listed the open approvals)', async () => {
+    const withQuery = apiRoutes.filter((route) => route.request?.query !== undefined);
+    expect(withQuery.map(routeName)).toEqual(expect.arrayContaining(['GET /api/v1/approvals', 'GET /api/v1/actions/{id}/outcome', 'GET /api/v1/webhooks/deliveries']));
+    for (const route of withQuery) {
+      const name = Object.keys((route.request!.query as { shape: Record<string, unknown> }).shape)[0]!;
+      const res = await call(route, { key: keyFor(route), id: gateId, query: `?${name}=1&${name}=2` });
+      const text = await res.clone().text();
+      expect(`${routeName(route)}: ${res.status}`, text).toBe(`${routeName(route)}: 400`);
+      const error = await expectError(res, 400, 'invalid_request');
+      expect(error.issues, text).toEqual([{ path: name, message: expect.stringMatching(/given more than once/) }]);
+    }
+  });
+
   it('so is any query parameter on a route that takes none, in the route layer before its handler (`GET /agents?team=x` would read as filtered)', async () => {
     const withoutQuery = apiRoutes.filter((route) => route.request?.query === undefined);
     expect(withoutQuery.map(routeName)).toEqual(expect.arrayContaining(['GET /api/v1/agents', 'GET /api/v1/users', 'GET /api/v1/actions/{id}/status', 'GET /api/v1/audit/verify']));

@@ -146,7 +146,36 @@ async function readBodyText(request: Request, maxBytes: number): Promise<string>
  * dropped (a long poll's `?waitMS=20000` would otherwise answer at once, and its caller poll in a tight loop).
  */
 export function readQuery<S extends z.ZodObject>(request: Request, schema: S): z.infer<S> {
-  const params = Object.fromEntries(new URL(request.url).searchParams);
+  const params = queryParams(request);
   // The same shape, strict: its output is S's (TypeScript cannot see that through the generic).
   return parseOr400(schema.strict(), params, 'query') as z.infer<S>;
+}
+
+const GIVEN_TWICE = 'given more than once; each parameter is taken once';
+
+/**
+ * The query's parameters by name. One given more than once is a 400 naming it, not read as its first or last
+ * value: no route takes a parameter twice, and either pick misreads the request (`?status=closed&status=open`
+ * listed the open approvals, `?waitMs=0&waitMs=30000` waited 30 s).
+ */
+export function queryParams(request: Request): Record<string, string> {
+  const params = new Map<string, string>();
+  const repeated = new Set<string>();
+  for (const [name, value] of new URL(request.url).searchParams) {
+    if (params.has(name)) repeated.add(name);
+    else params.set(name, value);
+  }
+  if (repeated.size > 0) {
+    const names = [...repeated];
+    const named = names.slice(0, SHOWN_MEMBERS).map((name) => JSON.stringify(name.length > 100 ? `${name.slice(0, 100)}…` : name));
+    const more = names.length > SHOWN_MEMBERS ? ` and ${names.length - SHOWN_MEMBERS} more` : '';
+    throw new ApiError(
+      400,
+      'invalid_request',
+      `invalid query: ${named.join(', ')}${more}: ${GIVEN_TWICE}`,
+      // As describeZodIssues names an unknown parameter: one with an empty name is the query itself.
+      names.map((name) => ({ path: name === '' ? '(root)' : name, message: GIVEN_TWICE })),
+    );
+  }
+  return Object.fromEntries(params);
 }

@@ -1,5 +1,6 @@
 import { createWebhook, listDeliveries, listWebhooks, removeWebhook, replayDelivery, runUseCase } from '@airlock/ops';
 import { operatorRoute } from '../../operator-route.js';
+import { queryParams } from '../../request.js';
 
 /** GET /api/v1/webhooks (admin): subscriptions, never their secrets. */
 export const getWebhooks = operatorRoute('management/webhooks#getWebhooks', async (ctx) => ({ webhooks: await listWebhooks(ctx.db) }), { body: false });
@@ -18,8 +19,7 @@ export const deleteWebhook = operatorRoute<{ id: string }>(
 export const getDeliveries = operatorRoute(
   'management/webhooks#getDeliveries',
   async (ctx, _operator, _body, _params, request) => {
-    const query = Object.fromEntries(new URL(request.url).searchParams);
-    return { deliveries: await listDeliveries(ctx.db, query) };
+    return { deliveries: await listDeliveries(ctx.db, queryParams(request)) };
   },
   { body: false },
 );
