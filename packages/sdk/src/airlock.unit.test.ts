@@ -225,6 +225,43 @@ describe('checkAuthorization() has an overall deadline while no person is asked 
   });
 });
 
+describe('an answer about another action than the one asked for is refused, never used', () => {
+  const granted = {
+    status: 'authorized',
+    actionId: 'b-2',
+    tool: 'payments.refund',
+    authorizationId: 'auth-b',
+    args: { amount: '900.00' },
+    argsHash: 'h',
+    expiresAt: '2030-01-01T00:00:00Z',
+  };
+
+  it('an authorization for action b-2 when a-1 was asked: bad_response from every read, none retried', async () => {
+    const { airlock, sent } = await recordingClient(() => granted);
+    for (const read of [() => airlock.authorization('a-1', 0), () => airlock.checkAuthorization('a-1', 0), () => airlock.awaitAuthorization('a-1')]) {
+      const answered = read();
+      await expect(answered).rejects.toThrow(AirlockApiError);
+      await expect(answered).rejects.toMatchObject({
+        code: 'bad_response',
+        message: expect.stringMatching(
+          /^GET \/api\/v1\/actions\/a-1\/authorization\?waitMs=\d+ answered about action "b-2", not "a-1": the answer \(authorized\) is not for this action and was not used$/,
+        ),
+      });
+    }
+    expect(sent).toHaveLength(3);
+  });
+
+  it('pending answers and outcomes of another action too', async () => {
+    for (const other of [
+      { status: 'pending', actionId: 'b-2', phase: 'awaiting_approval' },
+      { status: 'executed', actionId: 'b-2', output: null },
+    ]) {
+      const { airlock } = await recordingClient(() => other);
+      await expect(airlock.authorization('a-1', 0)).rejects.toMatchObject({ code: 'bad_response' });
+    }
+  });
+});
+
 describe('gate-only calls name the agent only when the caller does, as start() does', () => {
   it('authorize() sends agentId in the header, not the body; checkAuthorization() and awaitAuthorization() send it on their reads', async () => {
     const granted = { status: 'authorized', actionId: 'a-1', tool: 'demo.echo', authorizationId: 'auth-1', args: {}, argsHash: 'h', expiresAt: '2030-01-01T00:00:00Z' };

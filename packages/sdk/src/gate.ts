@@ -10,7 +10,7 @@ import {
 import { ActionRequest, InvalidRequestError, canonicalJson, denialText, formatZodError, type ActionOutcome, type ActionRequestInput } from '@airlock/core/portable';
 import { AuthorizationStateAnswer, ReportAnswer, RunClaimAnswer, SubmittedAnswer, type AuthorizationState, type RunClaimed } from './answers.js';
 import { refuseUnknownFields } from './fields.js';
-import { agentHeaders, type RestTransport } from './rest-transport.js';
+import { AirlockApiError, agentHeaders, type RestTransport } from './rest-transport.js';
 
 export type { AuthorizationState, RunClaimed } from './answers.js';
 
@@ -59,17 +59,33 @@ export async function readAuthorization(
 }
 
 /** `readAuthorization` with the answer's `Retry-After`, for a wait that polls again while pending. */
-export function pollAuthorization(
+export async function pollAuthorization(
   transport: RestTransport,
   actionId: string,
   waitMs: number,
   options: { agentId?: string | undefined; signal?: AbortSignal | undefined } = {},
 ): Promise<{ body: AuthorizationState; retryAfterSeconds: number | undefined }> {
   const wait = Math.min(Math.max(Math.round(waitMs), 0), 30_000);
-  return transport.call('GET', `/api/v1/actions/${encodeURIComponent(actionId)}/authorization?waitMs=${wait}`, AuthorizationStateAnswer, {
+  const path = `/api/v1/actions/${encodeURIComponent(actionId)}/authorization?waitMs=${wait}`;
+  const answer = await transport.call('GET', path, AuthorizationStateAnswer, {
     headers: agentHeaders(options.agentId),
     ...(options.signal ? { signal: options.signal } : {}),
   });
+  refuseOtherAction(answer.body, actionId, answer.status, path);
+  return answer;
+}
+
+/**
+ * An answer about another action than the one asked for (a cache or proxy that mixed answers up, a misrouted
+ * call) is refused, never taken: an `authorized` one would have the agent run another action's arguments.
+ */
+function refuseOtherAction(answer: AuthorizationState, actionId: string, status: number, path: string): void {
+  if (answer.actionId === actionId) return;
+  throw new AirlockApiError(
+    status,
+    'bad_response',
+    `GET ${path} answered about action ${JSON.stringify(answer.actionId)}, not ${JSON.stringify(actionId)}: the answer (${answer.status}) is not for this action and was not used`,
+  );
 }
 
 /**
