@@ -238,6 +238,7 @@ export const apiRoutes: readonly ApiRoute[] = [
       400: errors[400],
       401: errors[401],
       404: errors[404],
+      503: json(ErrorBody, 'Temporal did not answer the wait (`unavailable`); ask again'),
     },
   },
   {
