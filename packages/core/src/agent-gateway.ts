@@ -1,4 +1,4 @@
-import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ServiceError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActionOutcome } from './action.js';
 import { AgentReportBody, RunClaimBody, type AgentReport, type Authorization, type RunClaimed } from './agent-run.js';
@@ -64,10 +64,26 @@ const ENDS_THE_WAIT: ReadonlySet<string> = new Set(['action.authorized', 'action
 const FOLLOW_UP_MS = [10, 25, 50, 100, 200, 400, 800];
 
 /**
+ * The least time one read of the workflow is given, however little is left of the wait: the query is answered
+ * by a worker, which may first replay the workflow's history.
+ */
+export const STATUS_READ_MIN_MS = 3_000;
+/** The most: without a worker on the action's queue, Temporal would hold the query for 30 s whatever the wait. */
+export const STATUS_READ_MAX_MS = 10_000;
+
+/** A wait ended without any read of the workflow answered: no worker took the action's status query in time. */
+export class StatusUnansweredError extends Error {
+  override name = 'StatusUnansweredError';
+}
+
+/**
  * Reads the workflow until the action is authorized or over, or `waitMs` passes.
  * A query per read needs no handler that would keep the workflow open. With a
  * watch, it reads at the start, soon after each row that may end the wait, and
  * otherwise only every `fallbackMs`: a 30 s wait is about 5 queries, not 120.
+ * Each read has its own deadline (STATUS_READ_MIN_MS..STATUS_READ_MAX_MS), so the
+ * wait ends about when it should even with no worker up: with the last state read,
+ * or, when no read was answered, StatusUnansweredError.
  */
 export async function waitForAuthorization(client: Client, actionId: string, waitMs: number, options: AuthorizationWaitOptions = {}): Promise<AuthorizationState> {
   const deadline = Date.now() + waitMs;
@@ -86,9 +102,15 @@ export async function waitForAuthorization(client: Client, actionId: string, wai
   signal?.addEventListener('abort', aborted, { once: true });
   try {
     let followUps: number[] = [];
+    let lastRead: AuthorizationState | undefined;
     for (;;) {
-      const state = await readAuthorization(client, actionId);
-      if (state.state !== 'pending' || Date.now() >= deadline || signal?.aborted) return state;
+      const state = await readWithin(client, actionId, deadline);
+      if (state && state.state !== 'pending') return state;
+      lastRead = state ?? lastRead;
+      if (Date.now() >= deadline || signal?.aborted) {
+        if (lastRead) return lastRead;
+        throw new StatusUnansweredError(`no worker answered the status query of action ${actionId} in time: is an Airlock worker running on its task queue?`);
+      }
       const interval = followUps.shift() ?? (unwatch ? (options.fallbackMs ?? WATCHED_FALLBACK_MS) : UNWATCHED_POLL_MS);
       await wakeUp.sleep(Math.min(interval, Math.max(1, deadline - Date.now())));
       if (woken) {
@@ -100,6 +122,26 @@ export async function waitForAuthorization(client: Client, actionId: string, wai
     signal?.removeEventListener('abort', aborted);
     unwatch?.();
   }
+}
+
+/** One read of the workflow under its own deadline (see STATUS_READ_MIN_MS); undefined when no worker answered by then. */
+async function readWithin(client: Client, actionId: string, waitDeadline: number): Promise<AuthorizationState | undefined> {
+  const now = Date.now();
+  const readDeadline = now + Math.min(STATUS_READ_MAX_MS, Math.max(STATUS_READ_MIN_MS, waitDeadline - now));
+  try {
+    return await client.withDeadline(readDeadline, () => readAuthorization(client, actionId));
+  } catch (error) {
+    if (endedByDeadline(error, readDeadline)) return undefined;
+    throw error;
+  }
+}
+
+// How gRPC ends a call at its deadline: DEADLINE_EXCEEDED, or CANCELLED ("Call cancelled") when Temporal's retry interceptor holds it.
+const DEADLINE_CODES: ReadonlySet<unknown> = new Set([1, 4]);
+
+/** A call the client ended at `deadline` (a ServiceError around the gRPC status), not one the server refused. */
+function endedByDeadline(error: unknown, deadline: number): boolean {
+  return error instanceof ServiceError && Date.now() >= deadline && DEADLINE_CODES.has((error.cause as { code?: unknown } | undefined)?.code);
 }
 
 /**

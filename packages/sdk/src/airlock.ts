@@ -59,8 +59,10 @@ export interface AuthorizationReadOptions {
 
 /**
  * `checkAuthorization` ran out of `timeoutMs` before the action reached a person or a decision:
- * it is still in `phase` (a worker down or overloaded keeps it `classifying`). The action itself
- * goes on; asking again with the same idempotency key finds it.
+ * it is still in `phase` (a worker down or overloaded keeps it `classifying`), or `phase` is
+ * `unknown` when no answer said (the server answered 503 each time: no worker took the status
+ * query; `cause` is the last such error). The action itself goes on; asking again with the same
+ * idempotency key finds it.
  */
 export class AuthorizationTimeoutError extends Error {
   override name = 'AuthorizationTimeoutError';
@@ -68,9 +70,22 @@ export class AuthorizationTimeoutError extends Error {
     readonly actionId: string,
     readonly phase: string,
     readonly timeoutMs: number,
+    options?: { cause: unknown },
   ) {
-    super(`action ${actionId} is still ${phase} after ${timeoutMs} ms, before any person was asked: is an Airlock worker running?`);
+    super(
+      phase === UNKNOWN_PHASE
+        ? `action ${actionId}: no answer said where it stands after ${timeoutMs} ms (${causeText(options?.cause)}), before any person was asked: is an Airlock worker running?`
+        : `action ${actionId} is still ${phase} after ${timeoutMs} ms, before any person was asked: is an Airlock worker running?`,
+      options,
+    );
   }
+}
+
+/** AuthorizationTimeoutError's phase when every read failed: no answer named one. */
+const UNKNOWN_PHASE = 'unknown';
+
+function causeText(cause: unknown): string {
+  return cause instanceof Error ? cause.message : 'no answer';
 }
 
 const CONNECT_OPTIONS = ['url', 'apiKey', 'pollWaitMs', 'fetch'];
@@ -219,6 +234,8 @@ export class Airlock extends ActionClient<AgentActionRequest> implements Airlock
    * outcome, or pending in phase `awaiting_approval`: never pending for a call
    * the policy would allow on its own, however slow the server is. Still before
    * a person after `timeoutMs` in all (default 60 s): `AuthorizationTimeoutError`.
+   * A transient failure (503 when no worker answers, a console restarting) is asked
+   * again until then, not thrown.
    */
   async checkAuthorization(actionId: string, waitMs: number, options: CheckAuthorizationOptions = {}): Promise<AuthorizationState> {
     refuseUnknownFields(options, CHECK_AUTHORIZATION_OPTIONS, 'options');
@@ -227,11 +244,29 @@ export class Airlock extends ActionClient<AgentActionRequest> implements Airlock
       throw new InvalidRequestError(`options.timeoutMs: must be a number of milliseconds ≥ 0, got ${JSON.stringify(options.timeoutMs)}`);
     const deadline = Date.now() + timeoutMs;
     const read = { ...(options.agentId === undefined ? {} : { agentId: options.agentId }) };
+    // A transient failure (503: no worker answered the status query; the console restarting) is still "not yet":
+    // the deadline, not the first such answer, ends the wait, naming the last phase read.
+    let phase = UNKNOWN_PHASE;
+    let lastFailure: unknown;
+    let retryDelayMs = 100;
     for (;;) {
-      const state = await this.authorization(actionId, Math.min(waitMs, Math.max(deadline - Date.now(), 0)), read);
-      if (state.status !== 'pending' || state.phase === 'awaiting_approval') return state;
-      if (Date.now() >= deadline) throw new AuthorizationTimeoutError(actionId, state.phase, timeoutMs);
-      if (waitMs < 100) await new Promise((resolve) => setTimeout(resolve, Math.min(100, Math.max(deadline - Date.now(), 0))));
+      let state: AuthorizationState | undefined;
+      try {
+        state = await this.authorization(actionId, Math.min(waitMs, Math.max(deadline - Date.now(), 0)), read);
+      } catch (error) {
+        if (!isTransient(error)) throw error;
+        lastFailure = error;
+      }
+      if (state && (state.status !== 'pending' || state.phase === 'awaiting_approval')) return state;
+      if (state) phase = state.phase;
+      if (Date.now() >= deadline) throw new AuthorizationTimeoutError(actionId, phase, timeoutMs, lastFailure === undefined ? undefined : { cause: lastFailure });
+      // Not in a busy loop: after a quick pending answer, 100 ms; after a failure, a pause that doubles.
+      let pauseMs = waitMs < 100 ? 100 : 0;
+      if (!state) {
+        pauseMs = retryDelayMs;
+        retryDelayMs = Math.min(retryDelayMs * 2, MAX_RETRY_DELAY_MS);
+      }
+      if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(pauseMs, Math.max(deadline - Date.now(), 0))));
     }
   }
 

@@ -225,6 +225,50 @@ describe('checkAuthorization() has an overall deadline while no person is asked 
   });
 });
 
+describe('checkAuthorization() takes a 503 (no worker answered the status query) as not yet, until its deadline', () => {
+  const unavailable = { error: { code: 'unavailable', message: 'no worker answered the status query of action a-1 in time' } };
+  /** Answers each read with the next of `answers`: a number is that status with `unavailable`, an object a 200. */
+  async function answering(answers: (number | object)[]): Promise<{ airlock: Airlock; reads: () => number }> {
+    let reads = 0;
+    const fetch = () => {
+      const next = answers[Math.min(reads++, answers.length - 1)]!;
+      const [status, body] = typeof next === 'number' ? [next, unavailable] : [200, next];
+      return Promise.resolve(new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } }));
+    };
+    return { airlock: await Airlock.connect({ url: 'http://airlock.test', apiKey: 'alk_test', fetch }), reads: () => reads };
+  }
+
+  it('ends with AuthorizationTimeoutError, phase unknown and the 503 as its cause, when every read failed', async () => {
+    const { airlock, reads } = await answering([503]);
+    const checked = airlock.checkAuthorization('a-1', 0, { timeoutMs: 300 });
+    await expect(checked).rejects.toThrow(AuthorizationTimeoutError);
+    await expect(checked).rejects.toMatchObject({
+      actionId: 'a-1',
+      phase: 'unknown',
+      message: expect.stringMatching(
+        /^action a-1: no answer said where it stands after 300 ms \(no worker answered the status query of action a-1 in time\), before any person was asked/,
+      ),
+      cause: expect.objectContaining({ status: 503, code: 'unavailable' }),
+    });
+    expect(reads()).toBeGreaterThan(1);
+  });
+
+  it('names the last phase read when a 503 follows it, and answers once a later read reaches a person', async () => {
+    const classifying = { status: 'pending', actionId: 'a-1', phase: 'classifying' };
+    const stuck = await answering([classifying, 503]);
+    await expect(stuck.airlock.checkAuthorization('a-1', 0, { timeoutMs: 300 })).rejects.toMatchObject({ phase: 'classifying' });
+    const asked = { status: 'pending', actionId: 'a-1', phase: 'awaiting_approval' };
+    const recovered = await answering([503, 503, asked]);
+    expect(await recovered.airlock.checkAuthorization('a-1', 0, { timeoutMs: 60_000 })).toEqual(asked);
+  });
+
+  it('still throws what asking again cannot mend (a 401) at once', async () => {
+    const { airlock, reads } = await answering([401]);
+    await expect(airlock.checkAuthorization('a-1', 0, { timeoutMs: 60_000 })).rejects.toMatchObject({ status: 401 });
+    expect(reads()).toBe(1);
+  });
+});
+
 describe('an answer about another action than the one asked for is refused, never used', () => {
   const granted = {
     status: 'authorized',

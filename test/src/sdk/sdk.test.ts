@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { getActionStatusView, getAuthorization, getOutcome, getAction, postAction, postActionCancel, postAuthorization, postReport } from '@airlock/console';
-import { Airlock, AirlockApiError, IdempotencyConflictError, InvalidRequestError, type AirlockClient } from '@airlock/sdk';
+import { workflowIdForAction } from '@airlock/core';
+import { Airlock, AirlockApiError, AuthorizationTimeoutError, IdempotencyConflictError, InvalidRequestError, type AirlockClient } from '@airlock/sdk';
 import { connectTemporal } from '@airlock/sdk/temporal';
 import { decideAction } from '@airlock/core/gateway';
 import { inject, afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -216,6 +218,28 @@ describe('Temporal-direct (trusted services)', () => {
       );
     } finally {
       await temporal.close();
+    }
+  });
+});
+
+describe('checkAuthorization() with no worker on the action’s queue', () => {
+  it('raises AuthorizationTimeoutError at its deadline, not AirlockApiError 503 after the server’s 30 s query timeout', async () => {
+    const idle = await startApiServer({ ...contextOf(h), taskQueue: `no-worker-${randomUUID()}` }, [
+      { method: 'POST', path: '/api/v1/authorizations', handler: postAuthorization },
+      { method: 'GET', path: '/api/v1/actions/:id/authorization', handler: getAuthorization },
+    ]);
+    const airlock = await Airlock.connect({ url: idle.url, apiKey: keys.agent });
+    const { actionId } = await airlock.authorize({ tool: 'demo.echo', args: { message: 'nobody listens' }, idempotencyKey: 'sdk-no-worker' });
+    try {
+      const sentAt = Date.now();
+      const checked = airlock.checkAuthorization(actionId, 1_000, { timeoutMs: 2_000 });
+      await expect(checked).rejects.toThrow(AuthorizationTimeoutError);
+      await expect(checked).rejects.toMatchObject({ actionId, phase: 'unknown', message: expect.stringMatching(/no worker answered the status query/) });
+      // Structural, not a measure of speed: the server's reads give up after a few seconds, Temporal's own after 30.
+      expect(Date.now() - sentAt).toBeLessThan(15_000);
+    } finally {
+      await h.client.workflow.getHandle(workflowIdForAction(actionId)).terminate('test over');
+      await idle.close();
     }
   });
 });

@@ -1,4 +1,4 @@
-import { NotAgentRunError, waitForAuthorization } from '@airlock/core/agent-gateway';
+import { NotAgentRunError, StatusUnansweredError, waitForAuthorization } from '@airlock/core/agent-gateway';
 import { actionHandle } from '@airlock/core/gateway';
 import { actionIdFrom } from '../action-lookup.js';
 import { canSeeAction, refuseOtherAgent } from '../auth.js';
@@ -15,7 +15,8 @@ import { AuthorizationQuery, type AuthorizationView } from '../schemas.js';
 /**
  * GET /api/v1/actions/:id/authorization?waitMs=: 200 with the authorization once
  * the action is allowed or approved, 200 with the outcome when it ended without
- * one (denied, expired, cancelled) or was reported, else 202 pending.
+ * one (denied, expired, cancelled) or was reported, else 202 pending; 503 when no
+ * worker answered any read of the workflow within the wait (at least a few seconds).
  */
 export const getAuthorization = withErrors(async (request: Request, ctx: ApiContext, params: { id: string }): Promise<Response> => {
   const principal = await callerOf(request, ctx.db, 'get-authorization#getAuthorization');
@@ -29,7 +30,10 @@ export const getAuthorization = withErrors(async (request: Request, ctx: ApiCont
 
   // Ends with the state read last when the agent goes away or the console is told to stop (shutdown.ts).
   const signal = AbortSignal.any([request.signal, consoleStopping()]);
-  const state = await waitForAuthorization(ctx.temporal, actionId, waitMs, { signal, ...(ctx.actionWatch ? { watch: ctx.actionWatch } : {}) });
+  const state = await waitForAuthorization(ctx.temporal, actionId, waitMs, { signal, ...(ctx.actionWatch ? { watch: ctx.actionWatch } : {}) }).catch((error: unknown) => {
+    if (error instanceof StatusUnansweredError) throw new ApiError(503, 'unavailable', error.message);
+    throw error;
+  });
   if (state.state === 'pending') return jsonResponse({ status: 'pending', actionId, phase: state.phase }, 202, { 'retry-after': '1' });
   // Ended: a person's key reads the outcome as recorded (redacted), the agent's as its workflow returned it.
   if (state.state === 'completed') return jsonResponse(await shownOutcome(ctx, principal, actionId, state.outcome));
