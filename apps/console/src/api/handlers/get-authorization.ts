@@ -2,6 +2,7 @@ import { NotAgentRunError, StatusUnansweredError, waitForAuthorization } from '@
 import { actionHandle } from '@airlock/core/gateway';
 import { actionIdFrom } from '../action-lookup.js';
 import { canSeeAction, refuseOtherAgent } from '../auth.js';
+import { refuseEndedCaller } from '../caller-recheck.js';
 import type { ApiContext } from '../context.js';
 import { ApiError, notFound, withErrors } from '../errors.js';
 import { jsonResponse } from '../http.js';
@@ -17,6 +18,7 @@ import { AuthorizationQuery, type AuthorizationView } from '../schemas.js';
  * the action is allowed or approved, 200 with the outcome when it ended without
  * one (denied, expired, cancelled) or was reported, else 202 pending; 503 when no
  * worker answered any read of the workflow within the wait (at least a few seconds).
+ * After a wait the key is checked again (401 once revoked).
  */
 export const getAuthorization = withErrors(async (request: Request, ctx: ApiContext, params: { id: string }): Promise<Response> => {
   const principal = await callerOf(request, ctx.db, 'get-authorization#getAuthorization');
@@ -34,6 +36,8 @@ export const getAuthorization = withErrors(async (request: Request, ctx: ApiCont
     if (error instanceof StatusUnansweredError) throw new ApiError(503, 'unavailable', error.message);
     throw error;
   });
+  // The key may have been revoked (or its agent disabled) while the request waited: the answer is not for it any more.
+  if (waitMs > 0) await refuseEndedCaller(request, ctx.db, principal);
   if (state.state === 'pending') return jsonResponse({ status: 'pending', actionId, phase: state.phase }, 202, { 'retry-after': '1' });
   // Ended: a person's key reads the outcome as recorded (redacted), the agent's as its workflow returned it.
   if (state.state === 'completed') return jsonResponse(await shownOutcome(ctx, principal, actionId, state.outcome));

@@ -1,5 +1,6 @@
 import { actionIdFrom, assertCanSee } from '../action-lookup.js';
 import { canSeeAction } from '../auth.js';
+import { refuseEndedCaller } from '../caller-recheck.js';
 import type { ApiContext } from '../context.js';
 import { notFound, withErrors } from '../errors.js';
 import { jsonResponse } from '../http.js';
@@ -13,6 +14,7 @@ import { storedOutcome } from '../views.js';
 /**
  * GET /api/v1/actions/:id/outcome?waitMs=: 200 with the outcome once done, else 202 pending after waiting up to waitMs.
  * As recorded (redacted), except that the agent waiting on its own action gets it as the workflow returned it.
+ * After a wait the key is checked again (401 once revoked).
  */
 export const getOutcome = withErrors(async (request: Request, ctx: ApiContext, params: { id: string }): Promise<Response> => {
   const principal = await callerOf(request, ctx.db, 'get-outcome#getOutcome');
@@ -27,6 +29,8 @@ export const getOutcome = withErrors(async (request: Request, ctx: ApiContext, p
   if (stored) return jsonResponse(stored);
 
   const outcome = waitMs > 0 ? await waitForOutcome(ctx, actionId, waitMs, request.signal) : null;
+  // The key may have been revoked (or its agent disabled) while the request waited: the answer is not for it any more.
+  if (waitMs > 0) await refuseEndedCaller(request, ctx.db, principal);
   if (!outcome) return jsonResponse({ status: 'pending', actionId }, 202, { 'retry-after': '1' });
   return jsonResponse(await shownOutcome(ctx, principal, actionId, outcome));
 });

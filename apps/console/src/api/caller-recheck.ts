@@ -1,0 +1,14 @@
+import type { Db } from '@airlock/db';
+import { authenticate, type Principal } from './auth.js';
+import { unauthenticated } from './errors.js';
+
+/**
+ * A long poll's caller, checked again before its answer goes out. The key was checked when the request came in,
+ * and a wait (up to 30 s) can outlive it: revoked or rotated, expired, its agent or person disabled. Without this,
+ * a gate-only agent cut off during its wait still got the authorization and ran the tool. The same check as
+ * authentication (a 401 with its message), on the same key.
+ */
+export async function refuseEndedCaller(request: Request, db: Db, principal: Principal): Promise<void> {
+  const now = await authenticate(request, db);
+  if (now.keyId !== principal.keyId) throw unauthenticated('unknown or revoked API key');
+}
