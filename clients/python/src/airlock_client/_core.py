@@ -255,10 +255,11 @@ def elsewhere(response: httpx.Response, what: str) -> str:
     return f"{base} answered {request.method} {request.url.path} with {response.status_code} and {what}: is {base} Airlock's console?"
 
 
-def read(response: httpx.Response, answer: TypeAdapter[Any]) -> Any:
+def read(response: httpx.Response, answer: TypeAdapter[Any], about: str | None = None) -> Any:
     """A successful answer's JSON body checked against ``answer`` (what the call answers); an error answer becomes
     the client's exception. A body of another shape (a console of another version, a server that is not Airlock)
-    is a ``bad_response`` naming the server and the call, not a pydantic error or a missing field later."""
+    is a ``bad_response`` naming the server and the call, not a pydantic error or a missing field later; so is an
+    answer about another action than ``about``, when given (``refuse_other_action``)."""
     text = response.text
     try:
         body = json.loads(text) if text else None
@@ -267,12 +268,25 @@ def read(response: httpx.Response, answer: TypeAdapter[Any]) -> Any:
     if not response.is_success:
         raise error_from(response.status_code, body, response)
     try:
-        return answer.validate_python(body)
+        value = answer.validate_python(body)
     except ValidationError as error:
         issues = [(".".join(str(p) for p in e["loc"]) or "(body)", str(e["msg"])) for e in error.errors()]
         detail = "; ".join(f"{path}: {message}" for path, message in issues)
         message = elsewhere(response, f"a body this client does not understand ({detail})").removesuffix("?") + ", of a version this client speaks?"
         raise AirlockApiError(response.status_code, "bad_response", message, issues) from None
+    return refuse_other_action(response, value, about)
+
+
+def refuse_other_action(response: httpx.Response, value: Any, about: str | None) -> Any:
+    """``value`` when it is about the action ``about`` names (or ``about`` is None). An answer about another action (a
+    cache or proxy that mixed answers up, a misrouted call) is refused as ``bad_response`` naming both ids, never
+    used: an ``authorized`` one would have the agent run that action's arguments. The TypeScript SDK's words."""
+    other = getattr(value, "actionId", None)
+    if about is None or other == about:
+        return value
+    asked = f"{response.request.method} {response.request.url.raw_path.decode('ascii')}"
+    ids = f"{json.dumps(other, ensure_ascii=False)}, not {json.dumps(about, ensure_ascii=False)}"
+    raise AirlockApiError(response.status_code, "bad_response", f"{asked} answered about action {ids}: the answer ({getattr(value, 'status', '?')}) is not for this action and was not used")
 
 
 def unreachable(base: str, method: str, path: str, error: httpx.TransportError) -> AirlockApiError:

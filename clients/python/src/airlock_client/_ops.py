@@ -17,7 +17,7 @@ from typing import Any, Generator, Iterable, TypeVar
 from pydantic import TypeAdapter
 
 from . import _core
-from .errors import AirlockApiError, AuthorizationTimeoutError, InvalidRequestError, is_transient
+from .errors import UNKNOWN_PHASE, AirlockApiError, AuthorizationTimeoutError, InvalidRequestError, is_transient
 from .models import (
     PLAN_TOOL,
     ActionLiveStatus,
@@ -50,6 +50,9 @@ MAX_POLL_INTERVAL_S = 30.0
 DEFAULT_CHECK_AUTHORIZATION_TIMEOUT_S = 60.0
 """``check_authorization``'s overall deadline when the caller sets none (the TypeScript SDK's ``timeoutMs`` default)."""
 FIRST_RETRY_DELAY_S = 0.25
+CHECK_FIRST_RETRY_DELAY_S = 0.1
+"""``check_authorization``'s first pause after a transient failure, doubled after each one (at most
+``MAX_RETRY_DELAY_S``): the TypeScript SDK's ``checkAuthorization`` backs off alike."""
 
 T = TypeVar("T")
 
@@ -70,6 +73,9 @@ class Call:
     """A poll of a wait: the driver sends back ``Polled`` (the value and the answer's Retry-After)."""
     wait_ms: int | None = None
     """A long poll's ``waitMs``, the server's to hold the answer that long: the driver waits that much longer for it."""
+    about: str | None = None
+    """The action the answer must be about (its ``actionId``): one about another action is refused as ``bad_response``
+    (``_core.refuse_other_action``), never used."""
 
 
 @dataclass(frozen=True)
@@ -113,10 +119,10 @@ def cancel(action_id: str) -> Op[CancelResult]:
     return cancelled
 
 
-def _long_poll(path: str, answer: TypeAdapter[Any], wait_ms: float, *, headers: dict[str, str] | None = None, polled: bool = False) -> Call:
+def _long_poll(path: str, answer: TypeAdapter[Any], wait_ms: float, *, headers: dict[str, str] | None = None, polled: bool = False, about: str | None = None) -> Call:
     """A GET the server may hold up to ``wait_ms`` (whole milliseconds, at most ``MAX_WAIT_MS``) before it answers."""
     whole_ms = _core.clamp_wait_ms(wait_ms)
-    return Call("GET", path, answer, params={"waitMs": whole_ms}, headers=headers, polled=polled, wait_ms=whole_ms)
+    return Call("GET", path, answer, params={"waitMs": whole_ms}, headers=headers, polled=polled, wait_ms=whole_ms, about=about)
 
 
 def _poll_wait_ms(poll_wait_ms: int, deadline: float | None) -> int:
@@ -154,11 +160,13 @@ def _poll(call: Call, deadline: float | None, is_pending: type, delay: float) ->
 
 
 def wait(action_id: str, *, poll_wait_ms: int, timeout: float | None) -> Op[Any]:
-    """Long-polls the outcome, riding out restarts and network blips; TimeoutError after ``timeout`` seconds."""
+    """Long-polls the outcome, riding out restarts and network blips; TimeoutError after ``timeout`` seconds. An
+    answer about another action is ``bad_response``, raised at once."""
     deadline = None if timeout is None else time.monotonic() + timeout
     delay = FIRST_RETRY_DELAY_S
     while True:
-        call = _long_poll(_core.action_path(action_id, "/outcome"), outcome_answer_adapter, _poll_wait_ms(poll_wait_ms, deadline), polled=True)
+        # An outcome of another action (a mixed-up answer) is refused, not taken as this one's nor asked again.
+        call = _long_poll(_core.action_path(action_id, "/outcome"), outcome_answer_adapter, _poll_wait_ms(poll_wait_ms, deadline), polled=True, about=action_id)
         done, answered, delay = yield from _poll(call, deadline, PendingOutcome, delay)
         if done:
             return answered
@@ -178,7 +186,9 @@ def authorize(tool: str, args: dict[str, Any], *, idempotency_key: str, rational
 
 
 def _authorization_call(action_id: str, wait_ms: float, agent_id: str | None, *, polled: bool = False) -> Call:
-    return _long_poll(_core.action_path(action_id, "/authorization"), authorization_adapter, wait_ms, headers=_core.agent_headers(agent_id), polled=polled)
+    # An answer about another action (a cache or proxy that mixed answers up, a misrouted call) is refused: an
+    # authorized one would have the agent run that action's arguments. Not transient, so no wait asks again.
+    return _long_poll(_core.action_path(action_id, "/authorization"), authorization_adapter, wait_ms, headers=_core.agent_headers(agent_id), polled=polled, about=action_id)
 
 
 def authorization(action_id: str, *, wait_ms: int, agent_id: str | None = None) -> Op[Any]:
@@ -187,18 +197,36 @@ def authorization(action_id: str, *, wait_ms: int, agent_id: str | None = None) 
 
 def check_authorization(action_id: str, *, wait_ms: int, timeout: float, agent_id: str | None = None) -> Op[Any]:
     """Waits through classification, then up to ``wait_ms`` for a person; pending only while a person must decide.
-    Still before a person after ``timeout`` seconds in all: ``AuthorizationTimeoutError``."""
+    Still before a person after ``timeout`` seconds in all: ``AuthorizationTimeoutError``. A transient failure (503
+    when no worker answers the status query, 502/504, the console unreachable) is asked again until then, not raised."""
     if not timeout >= 0:
         raise InvalidRequestError(f"timeout: must be a number of seconds >= 0, got {timeout!r}", [("timeout", "must be a number of seconds >= 0")])
     deadline = time.monotonic() + timeout
+    # A transient failure is still "not yet": the deadline, not the first such answer, ends the wait, naming the
+    # last phase read (or none: unknown, the last failure its cause), as the TypeScript SDK's checkAuthorization does.
+    phase = UNKNOWN_PHASE
+    last_failure: Exception | None = None
+    retry_delay = CHECK_FIRST_RETRY_DELAY_S
     while True:
-        state = yield from authorization(action_id, wait_ms=min(wait_ms, max(deadline - time.monotonic(), 0) * 1000), agent_id=agent_id)
-        if not isinstance(state, PendingAuthorization) or state.phase == "awaiting_approval":
+        state: Any = None
+        try:
+            state = yield from authorization(action_id, wait_ms=min(wait_ms, max(deadline - time.monotonic(), 0) * 1000), agent_id=agent_id)
+        except Exception as error:
+            if not is_transient(error):
+                raise
+            last_failure = error
+        if state is not None and (not isinstance(state, PendingAuthorization) or state.phase == "awaiting_approval"):
             return state
+        if state is not None:
+            phase = state.phase
         if time.monotonic() >= deadline:
-            raise AuthorizationTimeoutError(action_id, state.phase, timeout)
-        if wait_ms < 100:
-            yield Sleep(min(0.1, max(deadline - time.monotonic(), 0)))
+            raise AuthorizationTimeoutError(action_id, phase, timeout, last_failure)
+        # Never a busy loop: after a quick pending answer, 100 ms; after a failure, a pause that doubles.
+        pause = 0.1 if wait_ms < 100 else 0.0
+        if state is None:
+            pause, retry_delay = retry_delay, min(retry_delay * 2, MAX_RETRY_DELAY_S)
+        if pause > 0:
+            yield Sleep(min(pause, max(deadline - time.monotonic(), 0)))
 
 
 def await_authorization(action_id: str, *, poll_wait_ms: int, timeout: float | None, agent_id: str | None = None) -> Op[Any]:

@@ -117,7 +117,7 @@ class Airlock:
                     continue
                 try:
                     response = self._http.request(step.method, f"{self._base}{step.path}", headers={**self._headers, **_core.content_headers(step.json), **(step.headers or {})}, content=_core.content(step.json), params=step.params, timeout=_request_timeout(self._http.timeout, step))
-                    body = _core.read(response, step.answer)
+                    body = _core.read(response, step.answer, step.about)
                 except httpx.TransportError as error:  # handed to the operation, which retries what is transient
                     step = op.throw(_core.unreachable(self._base, step.method, step.path, error))
                     continue
@@ -174,7 +174,9 @@ class Airlock:
     def check_authorization(self, action_id: str, *, wait_ms: int = 2_000, timeout: float = _ops.DEFAULT_CHECK_AUTHORIZATION_TIMEOUT_S, agent_id: str | None = None) -> AuthState:
         """For approval hooks: waits through classification, then up to ``wait_ms`` for a person.
         Pending only while a person must decide (phase ``awaiting_approval``). Still before a person
-        after ``timeout`` seconds in all (default 60): ``AuthorizationTimeoutError`` (a ``TimeoutError``)."""
+        after ``timeout`` seconds in all (default 60): ``AuthorizationTimeoutError`` (a ``TimeoutError``).
+        A transient failure (503 when no worker answers, 502/504, Airlock unreachable) is asked again until
+        then, not raised; the error then names the phase last read, or ``unknown`` with that failure as its cause."""
         return self._drive(_ops.check_authorization(action_id, wait_ms=wait_ms, timeout=timeout, agent_id=agent_id))
 
     def await_authorization(self, action_id: str, *, timeout: float | None = None, agent_id: str | None = None) -> AuthState:
@@ -233,7 +235,7 @@ class AsyncAirlock:
                     continue
                 try:
                     response = await self._http.request(step.method, f"{self._base}{step.path}", headers={**self._headers, **_core.content_headers(step.json), **(step.headers or {})}, content=_core.content(step.json), params=step.params, timeout=_request_timeout(self._http.timeout, step))
-                    body = _core.read(response, step.answer)
+                    body = _core.read(response, step.answer, step.about)
                 except httpx.TransportError as error:  # handed to the operation, which retries what is transient
                     step = op.throw(_core.unreachable(self._base, step.method, step.path, error))
                     continue

@@ -37,16 +37,28 @@ class IdempotencyConflictError(AirlockApiError):
         super().__init__(409, "idempotency_conflict", message)
 
 
+UNKNOWN_PHASE = "unknown"
+"""``AuthorizationTimeoutError.phase`` when every read failed: no answer named one."""
+
+
 class AuthorizationTimeoutError(AirlockError, TimeoutError):
     """``check_authorization`` ran out of ``timeout`` before the action reached a person or a decision:
-    it is still in ``phase`` (a worker down or overloaded keeps it ``classifying``). The action itself goes
-    on; asking again with the same idempotency key finds it. The TypeScript SDK's is the same."""
+    it is still in ``phase`` (a worker down or overloaded keeps it ``classifying``), or ``phase`` is ``unknown``
+    when no answer said (the server answered 503 each time: no worker took the status query). ``__cause__`` is
+    the last transient failure (503, unreachable, …) of the wait, if any. The action itself goes on; asking again
+    with the same idempotency key finds it. The TypeScript SDK's is the same."""
 
-    def __init__(self, action_id: str, phase: str, timeout: float) -> None:
-        super().__init__(f"action {action_id} is still {phase} after {round(timeout * 1000)} ms, before any person was asked: is an Airlock worker running?")
+    def __init__(self, action_id: str, phase: str, timeout: float, cause: BaseException | None = None) -> None:
+        ms = round(timeout * 1000)
+        if phase == UNKNOWN_PHASE:
+            message = f"action {action_id}: no answer said where it stands after {ms} ms ({str(cause) if cause is not None else 'no answer'}), before any person was asked: is an Airlock worker running?"
+        else:
+            message = f"action {action_id} is still {phase} after {ms} ms, before any person was asked: is an Airlock worker running?"
+        super().__init__(message)
         self.action_id = action_id
         self.phase = phase
         self.timeout = timeout
+        self.__cause__ = cause
 
 
 TRANSIENT_STATUSES = frozenset({502, 503, 504})
