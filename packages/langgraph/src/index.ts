@@ -1,6 +1,7 @@
 import {
   createRunReports,
   editedArgsText,
+  jsonForModel,
   logReportError,
   refusalText,
   refuseUnknownFields,
@@ -11,7 +12,6 @@ import {
 } from '@airlock/sdk';
 import { AIMessage, ToolMessage, type BaseMessage } from '@langchain/core/messages';
 import { interrupt } from '@langchain/langgraph';
-import { jsonForModel } from './model-json.js';
 
 export { AirlockReportError, type ReportErrorHandler } from '@airlock/sdk';
 

@@ -1,8 +1,17 @@
-import { createRunReports, editedArgsText, logReportError, refusalText, refuseUnknownFields, runErrorText, type Airlock, type ReportErrorHandler } from '@airlock/sdk';
+import {
+  createRunReports,
+  editedArgsText,
+  jsonForModel,
+  logReportError,
+  refusalText,
+  refuseUnknownFields,
+  runErrorText,
+  type Airlock,
+  type ReportErrorHandler,
+} from '@airlock/sdk';
 import { tool, type RunContext, type RunState, type RunToolApprovalItem, type Tool } from '@openai/agents';
 import { prepareFunctionToolInput } from '@openai/agents-core/utils/internal';
 import type { z } from 'zod';
-import { jsonForModel } from './model-json.js';
 
 export { AirlockReportError, type ReportErrorHandler } from '@airlock/sdk';
 

@@ -24,6 +24,8 @@ export { AirlockApiError, isTransient } from './rest-transport.js';
 export { refuseUnknownFields } from './fields.js';
 // For adapters that run a gated tool themselves: its report, sent again through outages, and the run kept until Airlock takes it.
 export { AirlockReportError, createRunReports, logReportError, runErrorText, type ReportErrorHandler } from './run-reports.js';
+// For adapters that hand a tool's output to the model as text: written whatever the output holds, never thrown on.
+export { jsonForModel } from './model-json.js';
 export { claimedElsewhereText, newRunnerId, startRun, UnansweredClaims, type RunStart } from './run-start.js';
 export { InvalidRequestError, IdempotencyConflictError } from '@airlock/core/portable';
 export type { ActionOutcome, ActionRequestInput, ActionStatusView, PlanStep } from '@airlock/core/portable';
