@@ -1,5 +1,5 @@
 import { ActionRequest, InvalidRequestError, formatZodError, type ActionOutcome } from '@airlock/core/portable';
-import { ActionStatusAnswer, AgentSelfAnswer, CancelAnswer, OutcomeAnswer, SubmittedAnswer, type AgentSelf } from './answers.js';
+import { ActionStatusAnswer, AgentSelfAnswer, CancelAnswer, OutcomeAnswer, SubmittedAnswer, refuseOtherAction, type AgentSelf } from './answers.js';
 import {
   pollAuthorization,
   readAuthorization,
@@ -204,7 +204,7 @@ export class Airlock extends ActionClient<AgentActionRequest> implements Airlock
       actionId,
       created: false,
       status: async () => (await this.transport.call('GET', `${path}/status`, ActionStatusAnswer)).body,
-      result: () => this.awaitOutcome(path),
+      result: () => this.awaitOutcome(actionId),
       cancel: async () => {
         await this.transport.call('POST', `${path}/cancel`, CancelAnswer);
       },
@@ -321,14 +321,17 @@ export class Airlock extends ActionClient<AgentActionRequest> implements Airlock
 
   /**
    * Long-polls the outcome; waits as long as the action does, riding out console restarts and network blips,
-   * and pausing after a pending answer as the server's Retry-After says (pauseAfterPending).
+   * and pausing after a pending answer as the server's Retry-After says (pauseAfterPending). An answer about
+   * another action is refused (refuseOtherAction), not asked again.
    */
-  private async awaitOutcome(path: string): Promise<ActionOutcome> {
+  private async awaitOutcome(actionId: string): Promise<ActionOutcome> {
+    const path = `/api/v1/actions/${encodeURIComponent(actionId)}/outcome?waitMs=${this.pollWaitMs}`;
     let retryDelayMs = 250;
     for (;;) {
       const sentAt = Date.now();
       try {
-        const { body, retryAfterSeconds } = await this.transport.call('GET', `${path}/outcome?waitMs=${this.pollWaitMs}`, OutcomeAnswer);
+        const { body, status, retryAfterSeconds } = await this.transport.call('GET', path, OutcomeAnswer);
+        refuseOtherAction(body, actionId, status, path);
         retryDelayMs = 250;
         if (body.status !== 'pending') return body;
         await pauseAfterPending(sentAt, retryAfterSeconds);

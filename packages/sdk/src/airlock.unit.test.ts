@@ -306,6 +306,34 @@ describe('an answer about another action than the one asked for is refused, neve
   });
 });
 
+describe('an outcome read answered about another action is refused, never used', () => {
+  it('result() and run() of a-1 given b-2’s outcome: bad_response naming both ids, not asked again', async () => {
+    const other = { status: 'executed', actionId: 'b-2', output: { refunded: '900.00' } };
+    const { airlock, sent } = await recordingClient((path) => (path.endsWith('/outcome') ? other : { actionId: 'a-1', created: true }));
+    for (const read of [() => airlock.action('a-1').result(), () => airlock.run({ tool: 'demo.echo', args: {}, idempotencyKey: 'k1' })]) {
+      const answered = read();
+      await expect(answered).rejects.toThrow(AirlockApiError);
+      await expect(answered).rejects.toMatchObject({
+        code: 'bad_response',
+        message: expect.stringMatching(
+          /^GET \/api\/v1\/actions\/a-1\/outcome\?waitMs=\d+ answered about action "b-2", not "a-1": the answer \(executed\) is not for this action and was not used$/,
+        ),
+      });
+    }
+    expect(sent.filter((s) => s.path.endsWith('/outcome'))).toHaveLength(2);
+  });
+
+  it('a pending answer of another action too: refused, not waited on until a-1’s own answer', async () => {
+    const answers = [
+      { status: 'pending', actionId: 'b-2' },
+      { status: 'executed', actionId: 'a-1', output: null },
+    ];
+    const { airlock, sent } = await recordingClient(() => answers.shift());
+    await expect(airlock.action('a-1').result()).rejects.toMatchObject({ code: 'bad_response', message: expect.stringContaining('(pending)') });
+    expect(sent).toHaveLength(1);
+  });
+});
+
 describe('gate-only calls name the agent only when the caller does, as start() does', () => {
   it('authorize() sends agentId in the header, not the body; checkAuthorization() and awaitAuthorization() send it on their reads', async () => {
     const granted = { status: 'authorized', actionId: 'a-1', tool: 'demo.echo', authorizationId: 'auth-1', args: {}, argsHash: 'h', expiresAt: '2030-01-01T00:00:00Z' };

@@ -1,5 +1,6 @@
 import { ActionOutcome, type ActionStatusView } from '@airlock/core/portable';
 import { z } from 'zod';
+import { AirlockApiError } from './rest-transport.js';
 
 // What each REST call answers, as this SDK reads it. Every call is checked against one of these
 // (`RestTransport.call` takes no answer unchecked): a console of another version, or a server that is
@@ -11,6 +12,21 @@ export const SubmittedAnswer = z.looseObject({ actionId: z.string().min(1), crea
 
 /** GET /api/v1/actions/:id/outcome: 200 with the outcome, 202 pending after the long poll. */
 export const OutcomeAnswer = z.discriminatedUnion('status', [ActionOutcome, z.looseObject({ status: z.literal('pending'), actionId: z.string() })]);
+
+/**
+ * A read of one action (its authorization, its outcome) answered about another action (a cache or proxy that mixed
+ * answers up, a misrouted call) is refused as `bad_response`, never taken: an `authorized` answer would have the
+ * agent run another action's arguments, an outcome would tell the model how another action ended. Not transient:
+ * the same call would be answered the same way, so a wait does not ask again.
+ */
+export function refuseOtherAction(answer: { actionId: string; status: string }, actionId: string, httpStatus: number, path: string): void {
+  if (answer.actionId === actionId) return;
+  throw new AirlockApiError(
+    httpStatus,
+    'bad_response',
+    `GET ${path} answered about action ${JSON.stringify(answer.actionId)}, not ${JSON.stringify(actionId)}: the answer (${answer.status}) is not for this action and was not used`,
+  );
+}
 
 /** GET /api/v1/actions/:id/status: the fields every phase has; the rest (classification, approval, …) as sent. */
 export const ActionStatusAnswer = z.looseObject({

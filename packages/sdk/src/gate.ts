@@ -8,9 +8,9 @@ import {
   type UnstorableOutput,
 } from '@airlock/core/report-storage';
 import { ActionRequest, InvalidRequestError, canonicalJson, denialText, formatZodError, type ActionOutcome, type ActionRequestInput } from '@airlock/core/portable';
-import { AuthorizationStateAnswer, ReportAnswer, RunClaimAnswer, SubmittedAnswer, type AuthorizationState, type RunClaimed } from './answers.js';
+import { AuthorizationStateAnswer, ReportAnswer, RunClaimAnswer, SubmittedAnswer, refuseOtherAction, type AuthorizationState, type RunClaimed } from './answers.js';
 import { refuseUnknownFields } from './fields.js';
-import { AirlockApiError, agentHeaders, type RestTransport } from './rest-transport.js';
+import { agentHeaders, type RestTransport } from './rest-transport.js';
 
 export type { AuthorizationState, RunClaimed } from './answers.js';
 
@@ -73,19 +73,6 @@ export async function pollAuthorization(
   });
   refuseOtherAction(answer.body, actionId, answer.status, path);
   return answer;
-}
-
-/**
- * An answer about another action than the one asked for (a cache or proxy that mixed answers up, a misrouted
- * call) is refused, never taken: an `authorized` one would have the agent run another action's arguments.
- */
-function refuseOtherAction(answer: AuthorizationState, actionId: string, status: number, path: string): void {
-  if (answer.actionId === actionId) return;
-  throw new AirlockApiError(
-    status,
-    'bad_response',
-    `GET ${path} answered about action ${JSON.stringify(answer.actionId)}, not ${JSON.stringify(actionId)}: the answer (${answer.status}) is not for this action and was not used`,
-  );
 }
 
 /**
