@@ -6,19 +6,22 @@ import { decisionDeps } from '../../api/decision-deps.js';
 import { apiContext } from '../../api/runtime-context.js';
 import { consoleLogger } from '../../api/telemetry.js';
 import { ConsoleDecisionForm } from './decision-form.js';
-import { editedArgsFor } from './edit-check.js';
+import { parseEditedArgs } from './edit-check.js';
 import { failed, ok, type Notice } from '../forms/notice.js';
-import type { ConsoleUser } from '../auth/session.js';
+import type { Decider } from './decider.js';
 
-/** Records a person's decision from the console (channel 'console'); the caller has checked origin and role. */
-export async function consoleDecision(user: ConsoleUser, fields: Record<string, unknown>): Promise<Notice> {
+/**
+ * Records a person's decision from the console (channel 'console'); the caller has checked origin and session, the
+ * use case checks the role (auditing a refusal) and then the edit against the tool's schema.
+ */
+export async function consoleDecision(user: Decider, fields: Record<string, unknown>): Promise<Notice> {
   const parsed = ConsoleDecisionForm.safeParse(fields);
   if (!parsed.success) return failed(`The form was incomplete: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const { actionId, decision, argsHash, comment } = parsed.data;
   // Feedback is guidance for the model after a denial; with an approval it would go nowhere.
   const feedback = decision === 'deny' ? parsed.data.feedback : undefined;
   try {
-    const editedArgs = decision === 'approve' ? await editedArgsFor(actionId, parsed.data.editedArgs) : undefined;
+    const editedArgs = decision === 'approve' ? parseEditedArgs(parsed.data.editedArgs) : undefined;
     const ctx = apiContext();
     const result = await decide(decisionDeps(ctx), userOperator({ id: user.userId, role: user.role }, 'console'), {
       actionId,

@@ -6,13 +6,13 @@ import { apiContext } from '../../api/runtime-context.js';
 import { consoleLogger } from '../../api/telemetry.js';
 import { failed, ok, type Notice } from '../forms/notice.js';
 import { ConsoleRememberForm, boundsFromForm } from './remember-form.js';
-import type { ConsoleUser } from '../auth/session.js';
+import type { Decider } from './decider.js';
 
 /**
  * Approves an action and remembers it as a standing approval, from the console
- * (channel 'console'), through the one use case; the caller has checked origin and role.
+ * (channel 'console'), through the one use case; the caller has checked origin and session, the use case the role.
  */
-export async function consoleApproveAndRemember(user: ConsoleUser, fields: Record<string, unknown>): Promise<Notice> {
+export async function consoleApproveAndRemember(user: Decider, fields: Record<string, unknown>): Promise<Notice> {
   const parsed = ConsoleRememberForm.safeParse(fields);
   if (!parsed.success) return failed(`The form was incomplete: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const { actionId, argsHash, comment, maxUses, validForHours, reason } = parsed.data;
