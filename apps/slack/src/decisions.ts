@@ -1,7 +1,7 @@
 import { roleAtLeast, type Role } from '@airlock/core';
 import { DecisionRejectedError, InvalidRequestError } from '@airlock/core/gateway';
 import { appendAudit, type Db, type StandingApproval } from '@airlock/db';
-import { approveAndRemember, decide, OpsError, userOperator, type Operator } from '@airlock/ops';
+import { approveAndRemember, decide, OpsError, rememberAccepted, userOperator, type Operator } from '@airlock/ops';
 import type { Logger, webApi } from '@slack/bolt';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { code, escapeMrkdwn } from './blocks/format.js';
@@ -85,12 +85,13 @@ export async function rememberFromSlack(deps: ListenerDeps, slack: webApi.WebCli
   const operator = await deciderOrRefuse(deps, slack, input);
   if (!operator) return;
   try {
-    const { standingApproval } = await approveAndRemember({ db: deps.db, temporal: deps.temporal, waitMs: deps.decisionWaitMs }, operator, {
+    const remembered = await approveAndRemember({ db: deps.db, temporal: deps.temporal, waitMs: deps.decisionWaitMs }, operator, {
       actionId: input.ref.actionId,
       argsHash: input.ref.argsHash,
       ...remember,
     });
-    await tell(slack, input, rememberedText(standingApproval));
+    // Accepted but not stored within the wait (a loaded worker): said so, not "internal error, try again".
+    await tell(slack, input, remembered.stored ? rememberedText(remembered.standingApproval) : `:hourglass: ${escapeMrkdwn(rememberAccepted(remembered.grantId))}`);
   } catch (error) {
     await answerFailure(deps, slack, input, operator.userId, error);
   }

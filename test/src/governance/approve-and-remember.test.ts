@@ -92,7 +92,9 @@ describe('approveAndRemember against real Temporal and PostgreSQL', () => {
   it('writes the grant and the decision once, even when the decision writer runs again (an activity retry)', async () => {
     const { actionId, argsHash } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '125.00' }));
     const bob = userOperator({ id: 'bob', role: 'admin' }, 'api');
-    const { decision, standingApproval } = await approveAndRemember(deps(), bob, { actionId, argsHash, ...scope, reason: 'known customer' });
+    const remembered = await approveAndRemember(deps(), bob, { actionId, argsHash, ...scope, reason: 'known customer' });
+    if (!remembered.stored) throw new Error('the grant was not stored within the wait');
+    const { decision, standingApproval } = remembered;
     expect(decision.approvalStatus).toBe('approved');
     expect(standingApproval).toMatchObject({ grantedBy: 'bob', reason: 'known customer', maxUses: 1, condition: 'cents(args["amount"]) <= 13000' });
     expect(await awaitOutcome(h.client, actionId)).toMatchObject({ status: 'executed' });

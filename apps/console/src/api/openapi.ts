@@ -30,6 +30,7 @@ import {
   DecisionBody,
   ApproveAndRememberBody,
   RememberedApprovalView,
+  RememberAcceptedView,
   ErrorBody,
   KillSwitchBody,
   KillSwitchLiftBody,
@@ -302,7 +303,8 @@ export const apiRoutes: readonly ApiRoute[] = [
     request: { params: idParams, body: { required: true, content: { 'application/json': { schema: ApproveAndRememberBody } } } },
     responses: {
       201: json(RememberedApprovalView, 'Approved, and the standing approval granted'),
-      400: json(ErrorBody, 'Invalid body, or a bound the argument cannot take (unknown, redacted, wrong kind), naming `bounds.<i>`'),
+      202: json(RememberAcceptedView, 'Approved (the workflow holds it); the decision and the standing approval are stored once its writer gets through'),
+      400: json(ErrorBody, 'Invalid body, a bound the argument cannot take (unknown, redacted, wrong kind), naming `bounds.<i>`, or a plan (`tool`: its steps cannot be bound)'),
       401: errors[401],
       403: json(ErrorBody, 'Below approver, below the round’s role or group, or the agent’s owner'),
       404: errors[404],

@@ -525,6 +525,21 @@ export const RememberedApprovalView = z
   .meta({ id: 'RememberedApproval', description: 'The approval as the workflow recorded it, and the grant written with it' });
 export type RememberedApprovalView = z.infer<typeof RememberedApprovalView>;
 
+export const RememberAcceptedView = z
+  .object({
+    actionId: ActionId,
+    /** The standing approval's id, chosen up front: it is stored under it with the decision. */
+    grantId: z.string(),
+    accepted: z.literal(true),
+    message: z.string(),
+  })
+  .meta({
+    id: 'RememberAccepted',
+    description:
+      'The workflow holds the approval, but its writer had not stored the decision and the standing approval within the wait (a loaded worker): both are stored, the grant as `grantId`, once it does. Deciding again is refused as already approved',
+  });
+export type RememberAcceptedView = z.infer<typeof RememberAcceptedView>;
+
 export const StandingApprovalRevocationView = z
   .object({
     standingApproval: StandingApprovalView,

@@ -8,7 +8,8 @@ import { Reason, RecordId } from '../fields.js';
 import type { Operator } from '../operator.js';
 import { GrantStandingApprovalInput, PLAN_NOT_GRANTABLE, checkGrant } from '../standing-approvals/grant-standing-approval.js';
 import { requireRole } from '../use-case.js';
-import { sendDecision, type DecisionDeps } from './decide.js';
+import { DEFAULT_DECISION_WAIT_MS, sendDecision, type DecisionDeps } from './decide.js';
+import { approvalHeld, grantWritten } from './remember-wait.js';
 import { explainRefusal } from './round-closed.js';
 import { RememberBound, conditionFromBounds } from './remember-bounds.js';
 
@@ -26,10 +27,12 @@ export const ApproveAndRememberInput = z.strictObject({
 });
 export type ApproveAndRememberInput = z.input<typeof ApproveAndRememberInput>;
 
-export interface RememberedApproval {
-  decision: DecideResult;
-  standingApproval: StandingApproval;
-}
+/**
+ * Stored: the decision as the workflow recorded it and the grant written with it. Not stored (yet): Temporal accepted
+ * the approval, and the workflow holds it, but its writer had not stored the decision and grant within the wait (a
+ * loaded or retrying worker); both are written, under `grantId`, once it does. Not a failure: deciding again is refused.
+ */
+export type RememberedApproval = { stored: true; decision: DecideResult; standingApproval: StandingApproval } | { stored: false; actionId: string; grantId: string };
 
 /**
  * Approves one action and remembers it as a standing approval for its agent and
@@ -41,7 +44,9 @@ export interface RememberedApproval {
  * remembered, nor can a plan: its steps cannot be bound). The decision then carries the grant to the workflow, whose
  * decision writer stores both, with their audit rows, only once Temporal has
  * accepted the decision: a refused decision (self-approval, already decided,
- * different arguments) leaves no grant.
+ * different arguments) leaves no grant. One the workflow holds but had not
+ * stored when the wait ran out (a loaded worker) is answered as accepted, with
+ * the grant's id (`stored: false`), not as a failure: the writer stores both.
  */
 export async function approveAndRemember(deps: DecisionDeps, operator: Operator, raw: unknown): Promise<RememberedApproval> {
   await requireRole(deps, operator, 'approver', 'action.approve_and_remember');
@@ -91,14 +96,29 @@ export async function approveAndRemember(deps: DecisionDeps, operator: Operator,
   await inTransaction(deps.db, (tx) => checkGrant(tx, grant, operator));
 
   const grantId = randomUUID();
-  const decided = await sendDecision(deps, operator, input.actionId, {
-    decision: 'approve',
-    argsHash: input.argsHash,
-    ...(input.comment ? { comment: input.comment } : {}),
-    standingApproval: { grantId, ...grant },
-  });
-  const standingApproval = await deps.db.prisma.standingApproval.findUniqueOrThrow({ where: { id: grantId } });
-  return { decision: decided, standingApproval };
+  const untilMs = Date.now() + (deps.waitMs ?? DEFAULT_DECISION_WAIT_MS);
+  const accepted = { stored: false, actionId: input.actionId, grantId } as const;
+  let decided: DecideResult;
+  try {
+    decided = await sendDecision(deps, operator, input.actionId, {
+      decision: 'approve',
+      argsHash: input.argsHash,
+      ...(input.comment ? { comment: input.comment } : {}),
+      standingApproval: { grantId, ...grant },
+    });
+  } catch (error) {
+    // The wait ran out while the writer was still at it: the workflow holds the approval, so it stands (deciding
+    // again is refused as already approved) and so will the grant. Said as accepted, not as "no worker".
+    if (error instanceof OpsError && error.code === 'unavailable' && (await approvalHeld(deps.temporal, input.actionId, operator.userId))) return accepted;
+    throw error;
+  }
+  const standingApproval = await grantWritten(deps.db, grantId, untilMs);
+  return standingApproval ? { stored: true, decision: decided, standingApproval } : accepted;
+}
+
+/** What every channel says of an approval accepted but not stored within the wait. */
+export function rememberAccepted(grantId: string): string {
+  return `Approved: the workflow holds your approval, but a worker had not stored it within the wait. Your approval and standing approval ${grantId} are stored when the run records them; there is nothing to decide again.`;
 }
 
 /** The grant this approval would give, refused before anything is decided: what the condition breaks is named as `bounds`. */

@@ -1,4 +1,4 @@
-import { approveAndRemember } from '@airlock/ops';
+import { approveAndRemember, rememberAccepted } from '@airlock/ops';
 import { actionIdFrom } from '../action-lookup.js';
 import { operatorOf } from '../auth.js';
 import type { ApiContext } from '../context.js';
@@ -8,7 +8,7 @@ import { jsonResponse } from '../http.js';
 import { withPathKey } from '../path-key.js';
 import { readJsonValue } from '../request.js';
 import { callerReading } from '../route-access.js';
-import type { RememberedApprovalView } from '../schemas.js';
+import type { RememberAcceptedView, RememberedApprovalView } from '../schemas.js';
 import { toStandingApprovalView } from '../views.js';
 
 /**
@@ -16,7 +16,8 @@ import { toStandingApprovalView } from '../views.js';
  * action and grants a standing approval scoped from it, through the one use
  * case. A grant that would be refused is refused before deciding (400/403/409);
  * a decision the workflow refuses (self-approval, already decided) is 409 and
- * leaves no grant. The body is read during the key's look-up (as for a plain decision).
+ * leaves no grant. Accepted but not yet stored by the workflow's writer within the wait: 202 with the grant's id.
+ * The body is read during the key's look-up (as for a plain decision).
  */
 export const postApproveAndRemember = withErrors(async (request: Request, ctx: ApiContext, params: { id: string }): Promise<Response> => {
   const reading = await callerReading(request, ctx.db, 'post-approve-and-remember#postApproveAndRemember', readJsonValue);
@@ -24,7 +25,12 @@ export const postApproveAndRemember = withErrors(async (request: Request, ctx: A
   const actionId = actionIdFrom(params.id);
   const body = await reading.body;
   const fields = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : { '(body)': body };
-  const { decision, standingApproval } = await approveAndRemember(decisionDeps(ctx), operator, withPathKey(fields, 'actionId', actionId));
+  const remembered = await approveAndRemember(decisionDeps(ctx), operator, withPathKey(fields, 'actionId', actionId));
+  if (!remembered.stored) {
+    const accepted: RememberAcceptedView = { actionId: remembered.actionId, grantId: remembered.grantId, accepted: true, message: rememberAccepted(remembered.grantId) };
+    return jsonResponse(accepted, 202);
+  }
+  const { decision, standingApproval } = remembered;
   const result: RememberedApprovalView = { decision, standingApproval: toStandingApprovalView(standingApproval, standingApproval.validFrom) };
   return jsonResponse(result, 201);
 });

@@ -1,5 +1,5 @@
 import { DecisionRejectedError } from '@airlock/core/gateway';
-import { OpsError, approveAndRemember, userOperator } from '@airlock/ops';
+import { OpsError, approveAndRemember, rememberAccepted, userOperator } from '@airlock/ops';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { decisionDeps } from '../../api/decision-deps.js';
 import { apiContext } from '../../api/runtime-context.js';
@@ -19,7 +19,7 @@ export async function consoleApproveAndRemember(user: Decider, fields: Record<st
   const bounds = boundsFromForm(fields);
   try {
     const ctx = apiContext();
-    const { decision, standingApproval } = await approveAndRemember(decisionDeps(ctx), userOperator({ id: user.userId, role: user.role }, 'console'), {
+    const remembered = await approveAndRemember(decisionDeps(ctx), userOperator({ id: user.userId, role: user.role }, 'console'), {
       actionId,
       argsHash,
       bounds,
@@ -28,6 +28,8 @@ export async function consoleApproveAndRemember(user: Decider, fields: Record<st
       ...(comment ? { comment } : {}),
       ...(reason ? { reason } : {}),
     });
+    if (!remembered.stored) return ok(rememberAccepted(remembered.grantId));
+    const { decision, standingApproval } = remembered;
     const runs = decision.approvalStatus === 'approved' ? 'The action runs now' : 'Waiting for more approvers';
     return ok(
       `Approved and remembered. ${runs}; standing approval ${standingApproval.id} covers up to ${standingApproval.maxUses} more when ${standingApproval.condition}, until ${standingApproval.validUntil.toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
