@@ -1,4 +1,4 @@
-import { ApprovalDecision, DecisionKind, FEEDBACK_ON_APPROVAL, ToolArgs, type DecideResult } from '@airlock/core';
+import { ApprovalDecision, DecisionKind, FEEDBACK_ON_APPROVAL, inexactIntegerIn, ToolArgs, type DecideResult } from '@airlock/core';
 import type { ActionWatch } from '@airlock/core/agent-gateway';
 import { decideAction } from '@airlock/core/gateway';
 import type { Db } from '@airlock/db';
@@ -8,6 +8,7 @@ import { WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporal
 import { z } from 'zod';
 import { OpsError, fromZodError } from '../errors.js';
 import type { Operator } from '../operator.js';
+import { storedText } from '../stored-text.js';
 import { requireRole } from '../use-case.js';
 import { refuseLostStanding } from './decider-now.js';
 import { DecisionWatch, awaitDecisionWritten } from './decision-written.js';
@@ -18,7 +19,8 @@ export const DEFAULT_DECISION_WAIT_MS = 20_000;
 
 export const DecideInput = z
   .strictObject({
-    actionId: z.string().trim().min(1).max(200),
+    // A NUL or a lone surrogate in the id was a 500 from PostgreSQL, or a 503 "try again" from Temporal's gRPC.
+    actionId: storedText(200),
     decision: DecisionKind,
     /** Binds the decision to the exact arguments the approver saw. */
     argsHash: z.string().regex(/^[0-9a-f]{64}$/, 'must be the 64-hex argsHash of the action'),
@@ -28,7 +30,17 @@ export const DecideInput = z
     editedArgs: ToolArgs.optional(),
   })
   .refine((d) => !(d.editedArgs && d.decision !== 'approve'), { path: ['editedArgs'], message: 'only an approval can edit the arguments' })
-  .refine((d) => !(d.feedback && d.decision !== 'deny'), { path: ['feedback'], message: FEEDBACK_ON_APPROVAL });
+  .refine((d) => !(d.feedback && d.decision !== 'deny'), { path: ['feedback'], message: FEEDBACK_ON_APPROVAL })
+  .superRefine(refineExactEditedIntegers);
+
+/**
+ * An edit's integers beyond 2^53 - 1, which JSON parsing rounded (`9007199254740993` reads as …992): refused naming
+ * the field, as a new request's are (inexactIntegerIn), or the tool would run with a value no approver sent.
+ */
+function refineExactEditedIntegers(d: { editedArgs?: Record<string, unknown> | undefined }, ctx: z.RefinementCtx): void {
+  const problem = d.editedArgs && inexactIntegerIn({ args: d.editedArgs });
+  if (problem) ctx.addIssue({ code: 'custom', message: problem.message, path: ['editedArgs', ...problem.path.slice(1)] });
+}
 
 export interface DecisionDeps {
   db: Db;

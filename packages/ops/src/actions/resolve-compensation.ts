@@ -4,11 +4,13 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTime
 import { z } from 'zod';
 import { OpsError, fromZodError } from '../errors.js';
 import type { Operator } from '../operator.js';
+import { storedText } from '../stored-text.js';
 import { requireRole } from '../use-case.js';
 import { DEFAULT_DECISION_WAIT_MS, type DecisionDeps } from './decide.js';
 
 export const ResolveCompensationInput = z.strictObject({
-  actionId: z.string().trim().min(1).max(200),
+  // A NUL or a lone surrogate in the id was a 500 from PostgreSQL, or a 503 "try again" from Temporal's gRPC.
+  actionId: storedText(200),
   /** The plan step whose compensation failed, counted from 1 as people see it. */
   step: z.number().int().min(1),
   resolution: z.enum(['retry', 'resolved_manually']),
