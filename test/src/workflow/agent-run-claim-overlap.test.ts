@@ -1,7 +1,7 @@
 import { defaultActivityDeps } from '@airlock/activities';
 import { claimAgentRun, readAuthorization } from '@airlock/core/agent-gateway';
 import { actionHandle, awaitOutcome, DecisionRejectedError, getActionStatus } from '@airlock/core/gateway';
-import { suspend, verifyAuditChain } from '@airlock/db';
+import { suspend, verifyAuditChain, createUser } from '@airlock/db';
 import { suspendAndCancel, userOperator } from '@airlock/ops';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { waitForStatus } from '../support/actions.js';
@@ -24,6 +24,8 @@ const WINDOW_MS = 5_000;
 
 beforeAll(async () => {
   h = await startHarness({ deps: (db) => defaultActivityDeps(withHolds(db), defaultPolicy()) });
+  // The operator the kill switch is engaged as: a use case reads the operator's own row again as it writes.
+  await createUser(h.db, { id: 'bob', role: 'admin' });
   worker = h.worker;
 });
 // A failed case lets its held activity go, so the next cases (and the worker's shutdown) are not stuck behind it.

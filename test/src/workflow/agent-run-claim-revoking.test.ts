@@ -1,7 +1,7 @@
 import { defaultActivityDeps } from '@airlock/activities';
 import { claimAgentRun, readAuthorization } from '@airlock/core/agent-gateway';
 import { actionHandle, awaitOutcome, DecisionRejectedError, getActionStatus } from '@airlock/core/gateway';
-import { verifyAuditChain } from '@airlock/db';
+import { verifyAuditChain, createUser } from '@airlock/db';
 import { suspendAndCancel, userOperator } from '@airlock/ops';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { hold, releaseAllHolds, withHolds } from '../support/activity-holds.js';
@@ -24,6 +24,8 @@ const WINDOW_MS = 30_000;
 
 beforeAll(async () => {
   h = await startHarness({ deps: (db) => defaultActivityDeps(withHolds(db), defaultPolicy()) });
+  // The operator the kill switch is engaged as: a use case reads the operator's own row again as it writes.
+  await createUser(h.db, { id: 'bob', role: 'admin' });
 });
 afterEach(() => {
   releaseAllHolds();

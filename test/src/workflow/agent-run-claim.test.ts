@@ -1,6 +1,6 @@
 import { claimAgentRun, readAuthorization, reportAgentRun, RunClaimedElsewhereError, waitForAuthorization } from '@airlock/core/agent-gateway';
 import { awaitOutcome, DecisionRejectedError, submitAction } from '@airlock/core/gateway';
-import { createAgent, createBudget } from '@airlock/db';
+import { createAgent, createBudget, createUser } from '@airlock/db';
 import { suspendAndCancel, userOperator } from '@airlock/ops';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refundRequest } from '../support/actions.js';
@@ -17,6 +17,8 @@ const args = { message: 'refund once' };
 
 beforeAll(async () => {
   h = await startHarness();
+  // The operator the kill switch is engaged as: a use case reads the operator's own row again as it writes.
+  await createUser(h.db, { id: 'bob', role: 'admin' });
   await createAgent(h.db, { id: 'claim-bot', team: 'claim', allowedTools: ['demo.*'] });
 });
 afterAll(async () => {

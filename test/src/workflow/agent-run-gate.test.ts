@@ -1,6 +1,6 @@
 import { readAuthorization, reportAgentRun, waitForAuthorization } from '@airlock/core/agent-gateway';
 import { awaitOutcome, DecisionRejectedError, submitAction } from '@airlock/core/gateway';
-import { createAgent } from '@airlock/db';
+import { createAgent, createUser } from '@airlock/db';
 import { suspendAndCancel, userOperator } from '@airlock/ops';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.js';
@@ -19,6 +19,8 @@ const admin = userOperator({ id: 'bob', role: 'admin' }, 'api');
 
 beforeAll(async () => {
   h = await startHarness();
+  // The operator the kill switch is engaged as: a use case reads the operator's own row again as it writes.
+  await createUser(h.db, { id: 'bob', role: 'admin' });
 });
 afterAll(async () => {
   await h?.close();

@@ -1,6 +1,6 @@
 import { PLAN_TOOL, type ActionRequestInput, type PlanStep } from '@airlock/core';
 import { actionHandle, awaitOutcome, submitAction } from '@airlock/core/gateway';
-import { createAgent, inTransaction, suspend, type Db } from '@airlock/db';
+import { createAgent, inTransaction, suspend, type Db, createUser } from '@airlock/db';
 import { suspendAndCancel, userOperator } from '@airlock/ops';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +18,8 @@ const admin = userOperator({ id: 'bob', role: 'admin' }, 'api');
 
 beforeAll(async () => {
   h = await startHarness();
+  // The operator the kill switch is engaged as: a use case reads the operator's own row again as it writes.
+  await createUser(h.db, { id: 'bob', role: 'admin' });
 });
 afterAll(async () => {
   await h?.close();
