@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { TOOL_RUN_STOP_MS, type ActionOutcome } from '@airlock/core';
+import { TOOL_OVERRAN_FAILURE, TOOL_RUN_STOP_MS, type ActionOutcome } from '@airlock/core';
 import { storableRunResult, type ReportAlteration } from '@airlock/core/report-storage';
 import { appendAuditWith, inlineParams, type AuditEventInput, type Db } from '@airlock/db';
 import { redactText } from '@airlock/guardrails';
@@ -139,7 +139,7 @@ export function createClaimedRunner(deps: ActivityDeps) {
         actor: 'system:executor',
         payload: { tool: input.tool, error: recorded, ...(altered ? { resultAltered: altered } : {}) },
       });
-      throw ApplicationFailure.nonRetryable(message, 'ToolFailed');
+      throw ApplicationFailure.nonRetryable(message, overran ? TOOL_OVERRAN_FAILURE : 'ToolFailed');
     }
     // The tool ran: an output that cannot be stored, or carried under Temporal's payload limit, is recorded and
     // returned in the storable form (never a failed completion retried for ever, nor a record whose failure runs the tool again).

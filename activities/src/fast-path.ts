@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { PLAN_TOOL, runIdempotencyKey, type ActionOutcome, type GuardedActionInput } from '@airlock/core';
+import { PLAN_TOOL, runIdempotencyKey, TOOL_OVERRAN_FAILURE, type ActionOutcome, type GuardedActionInput } from '@airlock/core';
 import { createAdmission, type Admission } from './admission.js';
 import type { ActivityDeps } from './deps.js';
 import { completeInTransaction, type BudgetHold } from './completion.js';
@@ -33,7 +33,7 @@ export interface WorkflowClock {
 }
 
 /** Tool errors the agent should see as a failed action (anything else is retried by Temporal). */
-const TOOL_ERRORS = new Set(['ToolFailed', 'ToolCancelled', 'UnknownTool']);
+const TOOL_ERRORS = new Set(['ToolFailed', 'ToolCancelled', 'UnknownTool', TOOL_OVERRAN_FAILURE]);
 
 /**
  * A RangeError (a stack overflow or an impossible length) comes from the input
@@ -69,7 +69,8 @@ export function createFastPath(deps: ActivityDeps) {
     } catch (error) {
       if (!(error instanceof ApplicationFailure && error.type && TOOL_ERRORS.has(error.type))) throw error;
       const failed: ActionOutcome = { status: 'failed', actionId, error: error.message };
-      const kept = await completeInTransaction(deps.db, failed, hold);
+      // A run stopped at its limit may have done what it costs: its reservation is kept as spent, not released.
+      const kept = await completeInTransaction(deps.db, failed, hold && error.type === TOOL_OVERRAN_FAILURE ? { ...hold, mayHaveRun: true } : hold);
       return { admission: admitted, run: { completed: kept ?? failed } };
     }
   }

@@ -15,13 +15,15 @@ export interface ActionHold extends SettledHold {
   effective: EffectiveArgs;
   /** A plan's steps that ran and were not undone (runPlan fills it as its rollback goes): their cost stays spent. */
   spentSteps?: PlanStep[];
+  /** The run was stopped at its time limit (TOOL_OVERRAN_FAILURE): it may have run, so its cost stays spent. */
+  mayHaveRun?: boolean;
 }
 
 /** The reservation completion settles now, if money is held. */
 export function heldBudget(hold: ActionHold): BudgetHold | null {
   if (!hold.effective.budgetReserved) return null;
-  const { spentSteps } = hold;
-  return { holder: hold.effective.budgetHolder, ...(spentSteps?.length ? { spentSteps } : {}) };
+  const { spentSteps, mayHaveRun } = hold;
+  return { holder: hold.effective.budgetHolder, ...(spentSteps?.length ? { spentSteps } : {}), ...(mayHaveRun ? { mayHaveRun } : {}) };
 }
 
 export type GateResult =

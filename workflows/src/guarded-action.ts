@@ -1,6 +1,6 @@
 import { ActivityFailure, ApplicationFailure, CancellationScope, allHandlersFinished, condition, isCancellation, patched, setHandler } from '@temporalio/workflow';
 import type { ActionOutcome, ActionStatusView, GuardedActionInput, PlanArgs } from '@airlock/core';
-import { PLAN_TOOL, runIdempotencyKey, statusQuery } from '@airlock/core/workflow';
+import { PLAN_TOOL, runIdempotencyKey, statusQuery, TOOL_OVERRAN_FAILURE } from '@airlock/core/workflow';
 import type { RunCompletion } from '@airlock/activities';
 import { bookkeeping, executor, waitingExecutor } from './activities.js';
 import type { RunEnd } from './admission-result.js';
@@ -94,6 +94,8 @@ export async function guardedAction(input: GuardedActionInput): Promise<ActionOu
         if (error.cause.type === 'KillSwitch') return await complete({ status: 'cancelled', actionId, reason: error.cause.message });
         if (error.cause.type === 'RecheckFailed')
           return await complete({ status: 'denied', actionId, reason: `re-check before running failed: ${error.cause.message}`, deniedBy: 'policy' });
+        // Stopped at its time limit, not undone: it may have done what it costs.
+        if (error.cause.type === TOOL_OVERRAN_FAILURE) hold.mayHaveRun = true;
         return await complete({ status: 'failed', actionId, error: error.cause.message });
       }
       throw error;

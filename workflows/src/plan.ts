@@ -1,6 +1,6 @@
 import { ActivityFailure, ApplicationFailure, CancellationScope, condition, isCancellation, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { ActionOutcome, ActionStatusView, CompensationResolution, PlanArgs, PlanStep, PlanStepView } from '@airlock/core';
-import { resolveCompensationUpdate } from '@airlock/core/workflow';
+import { resolveCompensationUpdate, TOOL_OVERRAN_FAILURE } from '@airlock/core/workflow';
 import type { Activities } from '@airlock/activities';
 import { bookkeeping, executor, recorder, TOOL_HEARTBEAT_TIMEOUT, waitingExecutor } from './activities.js';
 import { compensationInputProblem } from './compensation-rules.js';
@@ -150,6 +150,8 @@ export async function runPlan(actionId: string, plan: PlanArgs, view: ActionStat
         const rolledBack = report.length ? `; rolled back: ${report.join(', ')}` : '';
         return { status: 'cancelled', actionId, reason: `step ${index + 1} (${step.tool}) refused at its start: ${error.cause.message}${rolledBack}` };
       }
+      // Stopped at its time limit, not undone (no compensation runs for a step that did not end): it may have spent.
+      if (error.cause.type === TOOL_OVERRAN_FAILURE) spent.push({ tool: step.tool, args: step.args });
       // A kill switch or a cancel arriving mid-rollback must not cut it short either: every step that ran is undone, and
       // the outcome stays the failure that stopped the plan (finish records it non-cancellably), as at the switch above.
       // Histories from before rolled back in the cancellable scope. Asked right after the step's (normal) activity failed.

@@ -14,3 +14,10 @@ export const DEFAULT_REPORT_WINDOW_MS = 15 * 60_000;
  * nothing the decider did wrong, so channels say "already decided", not "refused".
  */
 export const DECISION_CLOSED_FAILURE = 'DecisionClosed';
+
+/**
+ * The failure type of a tool run the executor stopped at its time limit (TOOL_RUN_STOP_MS). It may have done what it
+ * was asked (stopped, not undone), so whoever completes the action keeps its budget spent (BudgetHold.mayHaveRun) and
+ * a plan counts the step among those left done.
+ */
+export const TOOL_OVERRAN_FAILURE = 'ToolOverran';

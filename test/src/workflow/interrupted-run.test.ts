@@ -195,7 +195,7 @@ describe('a tool run past its time limit', () => {
     const run = await approvedRun('demo.stuck');
 
     const first = await ending(attemptIn(new MockActivityEnvironment(), () => limited.runTool(run)));
-    expect(first).toMatchObject({ type: 'ToolFailed', nonRetryable: true, message: expect.stringContaining(`ran longer than ${LIMIT_MS} ms`) });
+    expect(first).toMatchObject({ type: 'ToolOverran', nonRetryable: true, message: expect.stringContaining(`ran longer than ${LIMIT_MS} ms`) });
     expect(stuck.signal?.aborted).toBe(true);
     expect(await rowsFor(run.actionId)).toMatchObject({ runs: ['failed'], audit: ['tool.started', 'tool.failed'] });
     const failed = await database.db.prisma.auditEvent.findFirstOrThrow({ where: { actionId: run.actionId, type: 'tool.failed' } });

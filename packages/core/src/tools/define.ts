@@ -20,8 +20,9 @@ export function defineToolSpec<Args extends z.ZodType>(spec: ToolSpec<Args>): To
 /**
  * The longest any tool run may be allowed to take (shell.exec's timeout, the sandbox's and the tools config's
  * caps). A tool runs inside the executor activity, whose start-to-close timeout is 5 minutes
- * (workflows/src/activities.ts) and whose retries are unlimited: a run allowed longer than that is timed out,
- * retried, and runs again, for ever. The minute left over is for admission, recording and a slow worker.
+ * (workflows/src/activities.ts) and whose retries are unlimited: past TOOL_RUN_STOP_MS (20 s more) the executor stops
+ * any run and fails it for good, so a built-in tool's own timeout, within this, is what a slow run meets (its kill and
+ * its `killedBy: 'timeout'`). The rest of the 5 minutes is for admission, recording and a slow worker.
  * packages/tools/src/builtin/run-limit.unit.test.ts holds it under the executor's timeout.
  */
 export const TOOL_RUN_MAX_MS = 4 * 60_000;
@@ -35,5 +36,8 @@ export const TOOL_RUN_MAX_MS = 4 * 60_000;
  */
 export const TOOL_RUN_STOP_MS = TOOL_RUN_MAX_MS + 20_000;
 
+/** The failure type of a run stopped at TOOL_RUN_STOP_MS (names.ts, which workflow code reads). */
+export { TOOL_OVERRAN_FAILURE } from '../names.js';
+
 /** The message a duration over TOOL_RUN_MAX_MS is refused with; zod puts the setting's path before it. */
-export const TOOL_RUN_MAX_MESSAGE = `at most ${TOOL_RUN_MAX_MS} ms (4 minutes): a tool run must end inside the executor's 5-minute activity timeout, or it is retried and runs again`;
+export const TOOL_RUN_MAX_MESSAGE = `at most ${TOOL_RUN_MAX_MS} ms (4 minutes): the executor stops any tool run 20 s later and fails it, to end inside its 5-minute activity timeout`;
