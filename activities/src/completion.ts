@@ -36,7 +36,7 @@ export interface BudgetHold {
 }
 
 /** How completion settles a hold: what the action spent, when it did not run as a whole (a plan's steps left done). */
-interface Settlement extends BudgetHold {
+export interface Settlement extends BudgetHold {
   /** The cost of `spentSteps`, committed (undefined with them: their cost cannot be worked out, so all of it is). */
   spentAmount?: string;
 }
@@ -170,12 +170,15 @@ export function createCompletionActivities(deps: ActivityDeps) {
 }
 
 /** The hold with what its plan's steps left done cost (estimateCost's sum of them); nothing to add without such steps. */
-function settlementOf(deps: ActivityDeps, hold: BudgetHold): Settlement {
+export function settlementOf(deps: ActivityDeps, hold: BudgetHold): Settlement {
   if (!hold.spentSteps?.length) return hold;
   const steps = PlanArgs.safeParse({ steps: hold.spentSteps });
-  const estimate = steps.success ? estimateCost(deps, PLAN_TOOL, steps.data) : undefined;
-  // A cost that cannot be worked out now (a cost function that throws, or answers what budgets cannot hold): all of
-  // the hold is committed, never released, as after a run that may have happened.
+  // estimateCost reads a step whose tool this worker lacks, or whose arguments its schema now refuses (a pack changed
+  // while a compensation waited for a person), as free: here that is a cost unknown, not none.
+  const known = steps.success && steps.data.steps.every((step) => deps.tools.get(step.tool)?.args.safeParse(step.args).success === true);
+  const estimate = known ? estimateCost(deps, PLAN_TOOL, steps.data) : undefined;
+  // A cost that cannot be worked out now (those, a cost function that throws, or answers what budgets cannot hold):
+  // all of the hold is committed, never released, as after a run that may have happened.
   if (!estimate?.ok) return hold;
   if (!estimate.cost) return { holder: hold.holder };
   return { ...hold, spentAmount: estimate.cost.amount };
