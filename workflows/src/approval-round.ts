@@ -9,6 +9,7 @@ import type {
   RecordedDecision,
   RoundSettlement,
 } from '@airlock/core';
+import { timeoutReason } from '@airlock/core/workflow';
 import type { Activities, EditReview } from '@airlock/activities';
 import { RoundClosedError, tallyDecisions, validateDecision, type ApprovalTally } from './decision-rules.js';
 
@@ -418,7 +419,7 @@ function closeRound(state: ApprovalState, round: Round, how: 'decided' | 'timed_
   }
   if (how === 'timed_out') {
     const outcome = round.requirement.timeoutOutcome;
-    const effects = close('expired', `no decision before ${round.deadline ?? 'the deadline'}; timeout outcome: ${outcome}`);
+    const effects = close('expired', timeoutReason(round.deadline ?? 'the deadline', outcome));
     if (outcome === 'approve') return { state: { ...closed, verdict: { kind: 'approved', effective: state.effective } }, effects };
     const reason = `no decision before the deadline (${round.deadline}); the request was not run`;
     return { state: { ...closed, verdict: { kind: 'closed', outcome: { status: 'expired', actionId, reason } } }, effects };

@@ -7,6 +7,7 @@ export * from './canonical-json.js';
 export * from './canonical-json-parsed.js';
 export * from './errors.js';
 export * from './tools/define.js';
+export * from './timeout-reason.js';
 export * from './tools/money.js';
 export * from './tools/demo.js';
 export * from './plan.js';

@@ -6,4 +6,5 @@
 export * from './messages.js';
 export * from './names.js';
 export * from './round-deadline.js';
+export * from './timeout-reason.js';
 export { storedTextProblem } from './json-limits.js';

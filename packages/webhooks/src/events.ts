@@ -1,4 +1,4 @@
-import { parseAuditEvent, type AuditPayload } from '@airlock/core';
+import { parseAuditEvent, timeoutOutcomeOf, type AuditPayload } from '@airlock/core';
 import type { AuditCheckpoint } from '@airlock/db';
 import { z } from 'zod';
 import { WEBHOOK_EVENT_DATA, type LIFECYCLE_FIELDS, type WebhookEventDataOf } from './payloads.js';
@@ -162,7 +162,7 @@ export function webhookEventsOf(row: LifecycleAuditRow): WebhookEvent[] {
  * decision (test/src/webhooks/approval-outcomes.test.ts holds the workflow's words to this).
  */
 function timeoutDecision(reason: string): 'allow' | 'deny' | undefined {
-  const outcome = /; timeout outcome: ([a-z_]+)$/.exec(reason)?.[1];
+  const outcome = timeoutOutcomeOf(reason);
   if (outcome === undefined) return undefined;
   return outcome === 'approve' ? 'allow' : 'deny';
 }

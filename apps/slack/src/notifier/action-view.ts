@@ -1,4 +1,4 @@
-import { isAuditEvent, parseAuditEvent, RiskTier, type AuditEventOf, type AuditEventType, type BudgetImpactView, type ParsedAuditEvent } from '@airlock/core';
+import { isAuditEvent, parseAuditEvent, RiskTier, timeoutOutcomeOf, type AuditEventOf, type AuditEventType, type BudgetImpactView, type ParsedAuditEvent } from '@airlock/core';
 import type { Db } from '@airlock/db';
 import type { ApprovalCard, DecisionLine, ExecutionState, RoundStatus } from '../blocks/approval-message.js';
 
@@ -128,12 +128,6 @@ export async function loadActionView(db: Db, actionId: string, consoleUrl: strin
 const CLOSING_TYPES = ['approval.approved', 'approval.denied', 'approval.timed_out', 'approval.cancelled'] as const satisfies readonly AuditEventType[];
 type ClosingType = (typeof CLOSING_TYPES)[number];
 
-/**
- * The reason an approve-on-timeout round closes with ends `timeout outcome: approve` (approval-round.ts
- * closeRound, unchanged since the first rows): such a round closes as `approval.timed_out`, yet the action goes on.
- */
-const APPROVED_BY_TIMEOUT = /timeout outcome: approve$/;
-
 export function roundStatus(closing: RowOf<ClosingType> | undefined, approval: { status: string; closedAt: Date | null }, superseded: boolean): RoundStatus {
   const at = closing?.createdAt ?? approval.closedAt ?? new Date();
   const reason = closing?.event.payload.reason ?? '';
@@ -145,7 +139,8 @@ export function roundStatus(closing: RowOf<ClosingType> | undefined, approval: {
       return { kind: 'denied', at };
     case 'timed_out':
     case 'expired':
-      return APPROVED_BY_TIMEOUT.test(reason) ? { kind: 'approved', at, byTimeoutRule: true } : { kind: 'expired', at };
+      // An approve-on-timeout round closes as `approval.timed_out` too, yet the action goes on (its reason names the outcome).
+      return timeoutOutcomeOf(reason) === 'approve' ? { kind: 'approved', at, byTimeoutRule: true } : { kind: 'expired', at };
     case 'cancelled':
       return { kind: 'cancelled', at, reason: reason || 'cancelled' };
     default:
