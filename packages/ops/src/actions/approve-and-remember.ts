@@ -99,6 +99,7 @@ export async function approveAndRemember(deps: DecisionDeps, operator: Operator,
   const untilMs = Date.now() + (deps.waitMs ?? DEFAULT_DECISION_WAIT_MS);
   const accepted = { stored: false, actionId: input.actionId, grantId } as const;
   let decided: DecideResult;
+  const sentAtMs = Date.now();
   try {
     decided = await sendDecision(deps, operator, input.actionId, {
       decision: 'approve',
@@ -109,7 +110,7 @@ export async function approveAndRemember(deps: DecisionDeps, operator: Operator,
   } catch (error) {
     // The wait ran out while the writer was still at it: the workflow holds the approval, so it stands (deciding
     // again is refused as already approved) and so will the grant. Said as accepted, not as "no worker".
-    if (error instanceof OpsError && error.code === 'unavailable' && (await approvalHeld(deps.temporal, input.actionId, operator.userId))) return accepted;
+    if (error instanceof OpsError && error.code === 'unavailable' && (await approvalHeld(deps.temporal, input.actionId, operator.userId, sentAtMs))) return accepted;
     throw error;
   }
   const standingApproval = await grantWritten(deps.db, grantId, untilMs);
