@@ -1,5 +1,15 @@
-import type { BudgetImpactView, Classification } from '@airlock/core';
-import { appendAuditIn, inTransaction, releaseBudgetIn, reserveBudgetIn, rollbackWith, type AuditEventBody } from '@airlock/db';
+import { Classification, isAuditEvent, parseAuditEvent, type BudgetImpactView } from '@airlock/core';
+import {
+  appendAuditIn,
+  inTransaction,
+  lockBudgetAction,
+  lockUsageForMoveIn,
+  releaseBudgetIn,
+  reserveBudgetIn,
+  rollbackWith,
+  type AuditEventBody,
+  type BudgetReservationRequest,
+} from '@airlock/db';
 import { inSavepoint } from '@airlock/db/transaction';
 import type pg from 'pg';
 import { reserveCost } from './cost.js';
@@ -59,27 +69,38 @@ export interface EditBudget {
  * refused reservation and the earlier holder stays the one held, as it was, for completion to release. The
  * `approval.edit_classified` row and the action row's new arguments commit with it.
  *
- * A retried review finds the commit: nothing left to release, the edit's reservation held (returned as is), the
- * audit row written (kept, not written twice).
+ * Every usage row the move touches is locked first, in the one order all writers use (lockUsageForMoveIn): the
+ * release and the reservation can be in different periods of one budget (an action reserved yesterday, edited
+ * today), and two passes in budget id order crossed an admission's order (a deadlock, 40P01).
+ *
+ * A retried review whose earlier attempt committed (its `approval.edit_classified` row is there) is answered from
+ * that commit, not classified again: the workflow acts on what the log says, even if the policy or the budgets
+ * changed since (classified again, a retry could answer deny while the row, never written twice, said allow).
  */
 export async function settleEditBudget(deps: ActivityDeps, input: EditBudgetInput): Promise<EditBudget> {
   const { actionId, agent, cost, previousHolder } = input;
   const holder = editBudgetHolder(actionId, input.round, previousHolder);
+  // One instant for the locks and the reservation: both name the same current periods.
+  const at = new Date();
   return inTransaction(deps.db, async (client) => {
+    // Every attempt of this review takes this lock first: a retry reads the commit of an attempt still running.
+    await lockBudgetAction(client, previousHolder);
+    const committed = await committedEdit(client, { actionId, holder, previousHolder, reserving: cost && { actionId: holder, agentId: agent.id, team: agent.team, ...cost, at } });
+    if (committed) return committed;
     const moved = await inSavepoint(client, 'edit_budget', async () => {
+      const reserving = cost && input.classification.decision !== 'deny' ? { actionId: holder, agentId: agent.id, team: agent.team, ...cost, at } : null;
+      await lockUsageForMoveIn(client, { from: previousHolder, to: reserving });
       await releaseBudgetIn(client, { actionId: previousHolder });
       const reserved = await reserveCost(deps, input.classification, cost, (c) =>
-        reserveBudgetIn(client, { actionId: holder, agentId: agent.id, team: agent.team, amount: c.amount, currency: c.currency, at: new Date() }),
+        reserveBudgetIn(client, { actionId: holder, agentId: agent.id, team: agent.team, amount: c.amount, currency: c.currency, at }),
       );
       const answer = { ...reserved, kept: reserved.classification.decision === 'deny' };
       return answer.kept ? rollbackWith(answer) : answer;
     });
     const { classification } = moved;
-    // Denied on a retry whose earlier attempt committed the edit's reservation (the policy changed in between):
-    // that reservation is the one held, and completion must release it, not the one it replaced.
-    const keptPrevious = moved.kept && !(await holdsReserved(client, holder));
-    const budgetHolder = keptPrevious ? previousHolder : holder;
-    const budgetReserved = moved.kept ? await holdsReserved(client, budgetHolder) : moved.reservation?.status === 'reserved';
+    const { budgetHolder, budgetReserved } = moved.kept
+      ? await heldAfterDenial(client, { holder, previousHolder })
+      : { budgetHolder: holder, budgetReserved: moved.reservation?.status === 'reserved' };
     const { audit, action } = input.record(classification);
     await client.query(
       `UPDATE actions SET args = $2::jsonb, args_hash = $3, risk_tier = $4::"RiskTier", risk_reasons = $5::jsonb, cost_estimate = $6::numeric, updated_at = now()
@@ -90,6 +111,41 @@ export async function settleEditBudget(deps: ActivityDeps, input: EditBudgetInpu
     await appendAuditIn(client, { ...audit, eventKey: editClassifiedKey(actionId, holder), actionId });
     return { classification, budgetHolder, budgetReserved, budgetImpacts: moved.reservation?.impacts ?? [] };
   });
+}
+
+/**
+ * Who holds the money once the edit is denied: the holder it would have replaced, whose release was rolled back;
+ * unless the edit's holder holds a reservation all the same (a review begun before edits settled in one
+ * transaction reserved it in a transaction of its own), which completion must then release.
+ */
+async function heldAfterDenial(client: pg.PoolClient, edit: { holder: string; previousHolder: string }): Promise<{ budgetHolder: string; budgetReserved: boolean }> {
+  if (await holdsReserved(client, edit.holder)) return { budgetHolder: edit.holder, budgetReserved: true };
+  return { budgetHolder: edit.previousHolder, budgetReserved: await holdsReserved(client, edit.previousHolder) };
+}
+
+/**
+ * The answer of an attempt of this review that committed: the classification its `approval.edit_classified` row
+ * records, who holds the money now and whether it is reserved, and that reservation's impacts with current usage
+ * (none for a denied edit: the refusal's figures are in its reasons). Null when no attempt committed.
+ */
+async function committedEdit(
+  client: pg.PoolClient,
+  edit: { actionId: string; holder: string; previousHolder: string; reserving: BudgetReservationRequest | null },
+): Promise<EditBudget | null> {
+  const key = editClassifiedKey(edit.actionId, edit.holder);
+  const { rows } = await client.query<{ type: string; payload: unknown }>('SELECT type, payload FROM audit_events WHERE event_key = $1', [key]);
+  const row = rows[0];
+  if (!row) return null;
+  const event = parseAuditEvent(row.type, row.payload);
+  if (!isAuditEvent(event, 'approval.edit_classified')) {
+    throw new Error(`audit row ${key} is not a readable "approval.edit_classified" event${event.type === 'legacy' ? ` (${event.problem})` : ''}`);
+  }
+  const classification = Classification.parse(event.payload);
+  const { budgetHolder, budgetReserved } =
+    classification.decision === 'deny' ? await heldAfterDenial(client, edit) : { budgetHolder: edit.holder, budgetReserved: await holdsReserved(client, edit.holder) };
+  // reserveBudgetIn answers a holder that holds its reservation with that reservation (current usage), reserving nothing.
+  const held = budgetReserved && budgetHolder === edit.holder && edit.reserving ? await reserveBudgetIn(client, edit.reserving) : null;
+  return { classification, budgetHolder, budgetReserved, budgetImpacts: held?.status === 'reserved' ? held.impacts : [] };
 }
 
 async function holdsReserved(client: pg.PoolClient, holder: string): Promise<boolean> {

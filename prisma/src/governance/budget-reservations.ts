@@ -16,8 +16,14 @@ import type { BudgetRow } from './budgets.js';
  * stay free of deadlocks and double counts:
  *  - every write for one action first takes that action's advisory lock, so a
  *    retry never races its original (check-then-insert is safe under it);
- *  - usage rows are then locked in budget id order (COLLATE "C", the same order
- *    everywhere), so transactions touching overlapping budgets queue, never cycle.
+ *  - usage rows are then locked in (budget id COLLATE "C", period start) order,
+ *    the same order everywhere, so transactions touching overlapping budgets
+ *    queue, never cycle. A reservation, a top-up, a commit and a release touch
+ *    one period per budget: budget id order is that order for them. A move of
+ *    money from one holder to another (an approver's edit) can touch two periods
+ *    of one budget (yesterday's reservation released, today's made): it locks all
+ *    its rows first, in that order (lockUsageForMoveIn), before releasing or
+ *    reserving any.
  */
 
 /** Serialises every reservation write of one action (reserve, commit, release) until the transaction ends. */
@@ -115,13 +121,7 @@ async function reserveCheckedIn(client: pg.PoolClient, request: z.output<typeof 
     const held = await heldReservation(client, request.actionId);
     if (held) return held;
 
-    const { rows: budgets } = await client.query<ApplicableBudget>(
-      `SELECT ${BUDGET_COLUMNS} FROM budgets b
-        WHERE b.currency = $1
-          AND ((b.scope = 'agent' AND b.target = $2) OR (b.scope = 'team' AND b.target = $3) OR (b.scope = 'tenant' AND b.target = '*'))
-        ORDER BY b.id COLLATE "C"`,
-      [request.currency, request.agentId, request.team],
-    );
+    const budgets = await applicableBudgets(client, request);
     if (budgets.length === 0) return NOT_APPLICABLE;
 
     const amount = centsOf(request.amount);
@@ -141,6 +141,68 @@ async function reserveCheckedIn(client: pg.PoolClient, request: z.output<typeof 
     );
     return reservedResult(impacts);
   });
+}
+
+/** The budgets a reservation for `request` counts against (agent, team, tenant, in its currency), in lock order. */
+async function applicableBudgets(client: pg.PoolClient, request: Pick<BudgetReservationRequest, 'currency' | 'agentId' | 'team'>): Promise<ApplicableBudget[]> {
+  const { rows } = await client.query<ApplicableBudget>(
+    `SELECT ${BUDGET_COLUMNS} FROM budgets b
+      WHERE b.currency = $1
+        AND ((b.scope = 'agent' AND b.target = $2) OR (b.scope = 'team' AND b.target = $3) OR (b.scope = 'tenant' AND b.target = '*'))
+      ORDER BY b.id COLLATE "C"`,
+    [request.currency, request.agentId, request.team],
+  );
+  return rows;
+}
+
+/** A move of money from one holder to another in one transaction: `from`'s reservations released, then `to` reserved. */
+export interface ReservationMove {
+  /** The holder whose reserved rows are given back. */
+  from: string;
+  /** What is reserved in their place (the request reserveBudgetIn gets next), or null when nothing is. */
+  to: BudgetReservationRequest | null;
+}
+
+/**
+ * Locks every usage row a move touches, before it releases or reserves anything, in the one order every writer
+ * follows: (budget id COLLATE "C", period start). Released and then reserved, each in budget id order, the move
+ * took two passes, and they cross another writer's order once the periods differ: an action reserved on day D1
+ * holds (a, D1) and (b, month) of a day budget a and a month budget b; an edit on D2 locked (a, D1), (b, month),
+ * then asked for (a, D2), while an admission on D2 held (a, D2) and asked for (b, month). PostgreSQL aborted one
+ * of them (40P01). Here the move takes (a, D1), (a, D2), (b, month), in that order, as the admission does.
+ *
+ * Takes the holders' action locks first, as every reservation write does (the rows `from` holds cannot change
+ * under it). The current period's rows of the budgets `to` would reserve on (the same selection as the
+ * reservation) are created first if missing, in the same order: an insert waits on a concurrent insert of the
+ * same row as on its lock.
+ */
+export async function lockUsageForMoveIn(client: pg.PoolClient, move: ReservationMove): Promise<void> {
+  await lockBudgetAction(client, move.from);
+  const to = move.to ? BudgetReservationRequest.parse(move.to) : null;
+  if (to) await lockBudgetAction(client, to.actionId);
+  const { rows: released } = await client.query<{ budget_id: string; period_start: string }>(
+    `SELECT budget_id, to_char(period_start, 'YYYY-MM-DD') AS period_start FROM budget_reservations WHERE action_id = $1 AND status = 'reserved'`,
+    [move.from],
+  );
+  const reserved = to ? (await applicableBudgets(client, to)).map((b) => ({ budget_id: b.id, period_start: periodStartOf(b.period, to.at) })) : [];
+  if (reserved.length > 0) {
+    await client.query(
+      `INSERT INTO budget_usage (budget_id, period_start)
+       SELECT k.budget_id, k.period_start FROM unnest($1::text[], $2::date[]) AS k(budget_id, period_start)
+        ORDER BY k.budget_id COLLATE "C", k.period_start
+       ON CONFLICT DO NOTHING`,
+      [reserved.map((r) => r.budget_id), reserved.map((r) => r.period_start)],
+    );
+  }
+  const rows = [...released, ...reserved];
+  if (rows.length === 0) return;
+  await client.query(
+    `SELECT 1 FROM budget_usage u
+       JOIN (SELECT DISTINCT * FROM unnest($1::text[], $2::date[]) AS k(budget_id, period_start)) k USING (budget_id, period_start)
+      ORDER BY u.budget_id COLLATE "C", u.period_start
+        FOR UPDATE OF u`,
+    [rows.map((r) => r.budget_id), rows.map((r) => r.period_start)],
+  );
 }
 
 /**

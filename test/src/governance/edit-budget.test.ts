@@ -42,6 +42,19 @@ async function reservations(actionId: string): Promise<[string, string, string][
   return rows.map((r) => [r.action_id, r.status, r.amount]);
 }
 
+/** A policy whose one rule gives refunds `outcome`. */
+const refunds = (outcome: string) =>
+  compilePolicy(
+    `apiVersion: airlock/v1\nrules:\n  - id: refunds\n    tools: [payments.refund]\n    tier: high\n    outcome: ${outcome}\n    reason: refunds ${outcome}\n`,
+    'refunds.yaml',
+  );
+
+/** The action's `approval.edit_classified` rows: key, decision, the whole payload. */
+async function classifiedRows(actionId: string) {
+  const rows = await h.db.prisma.auditEvent.findMany({ where: { actionId, type: 'approval.edit_classified' }, orderBy: { seq: 'asc' }, select: { eventKey: true, payload: true } });
+  return rows.map((r) => ({ eventKey: r.eventKey, decision: (r.payload as { decision: string }).decision, payload: r.payload }));
+}
+
 /** The activities, called attempt by attempt as Temporal would (no workflow): admission, then edits' reviews. */
 function activitiesAlone(policy: PolicySource = defaultPolicy()) {
   const activities = createActivities(defaultActivityDeps(h.db, policy));
@@ -140,22 +153,37 @@ describe("an approver's edit and the budget", () => {
     expect(await usage(budgetId)).toEqual({ spent: '0.00', reserved: '150.00' });
   });
 
-  it('a retried review that the policy now denies reports the reservation its first attempt committed as the one held', async () => {
+  it("a retried review answers its committed first attempt's verdict, not a new one: the policy now denies, the row said approval", async () => {
     const { agentId, budgetId } = await agentWithBudget('200.00');
-    const refunds = (outcome: string) =>
-      compilePolicy(
-        `apiVersion: airlock/v1\nrules:\n  - id: refunds\n    tools: [payments.refund]\n    tier: high\n    outcome: ${outcome}\n    reason: refunds ${outcome}\n`,
-        'refunds.yaml',
-      );
     let policy = refunds('require_approval');
     const { input, actionId, review } = await admittedAwaitingApproval(agentId, '150.00', { current: () => policy });
     const first = reviewed(await review(input, '100.00', actionId));
-    expect(first).toMatchObject({ budgetHolder: `${actionId}#edit1`, budgetReserved: true });
-    // The policy changed before Temporal heard the first attempt's answer: the retry is denied, and completion must
-    // release what the first attempt holds, not the reservation it already gave back.
+    expect(first).toMatchObject({ classification: { decision: 'require_approval' }, budgetHolder: `${actionId}#edit1`, budgetReserved: true });
+    const recorded = await classifiedRows(actionId);
+    // The policy changed before Temporal heard the first attempt's answer. Classified again, the retry answered
+    // deny while the log (its row written once) said require_approval, and the workflow ended the action on it.
     policy = refunds('deny');
     const retried = reviewed(await review(input, '100.00', actionId));
-    expect(retried).toMatchObject({ classification: { decision: 'deny' }, budgetHolder: `${actionId}#edit1`, budgetReserved: true });
+    expect(retried).toMatchObject({ classification: first.classification, budgetHolder: `${actionId}#edit1`, budgetReserved: true, budgetImpacts: first.budgetImpacts });
+    expect(await classifiedRows(actionId)).toEqual(recorded);
+    expect(recorded).toEqual([expect.objectContaining({ decision: 'require_approval' })]);
     expect(await usage(budgetId)).toEqual({ spent: '0.00', reserved: '100.00' });
+  });
+
+  it('a retried review of an edit its first attempt denied stays denied though the policy now allows it, and moves no money', async () => {
+    const { agentId, budgetId } = await agentWithBudget('200.00');
+    let policy = refunds('require_approval');
+    const { input, actionId, review } = await admittedAwaitingApproval(agentId, '150.00', { current: () => policy });
+    policy = refunds('deny');
+    const first = reviewed(await review(input, '100.00', actionId));
+    expect(first).toMatchObject({ classification: { decision: 'deny' }, budgetHolder: actionId, budgetReserved: true });
+    const recorded = await classifiedRows(actionId);
+    policy = refunds('require_approval');
+    const retried = reviewed(await review(input, '100.00', actionId));
+    expect(retried).toMatchObject({ classification: first.classification, budgetHolder: actionId, budgetReserved: true });
+    expect(await classifiedRows(actionId)).toEqual(recorded);
+    expect(recorded).toEqual([expect.objectContaining({ decision: 'deny' })]);
+    expect(await reservations(actionId)).toEqual([[actionId, 'reserved', '150.00']]);
+    expect(await usage(budgetId)).toEqual({ spent: '0.00', reserved: '150.00' });
   });
 });
