@@ -1,50 +1,36 @@
 import { defaultActivityDeps } from '@airlock/activities';
 import { actionHandle, awaitOutcome } from '@airlock/core/gateway';
-import { createApiKey, createUser } from '@airlock/db';
+import { createUser } from '@airlock/db';
 import { decide, userOperator } from '@airlock/ops';
 import type { CompiledPolicy } from '@airlock/policy';
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from '@airlock/policy/files';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { refundRequest, submitAndWaitForApproval } from '../support/actions.js';
 import { escalatingDeadlinePolicy } from '../support/escalating-policy.js';
-import { seedTeam, startHarness, type Harness } from '../support/harness.js';
-import { type BrowserConsole, screenshot, signedIn, startBrowserConsole } from './browser.js';
-import { CONSOLE_SETUP_TIMEOUT_MS, type RunningConsole } from './console-app.js';
+import { screenshot, signedIn, useBrowserConsole } from './browser.js';
 
 const defaultPolicy = loadPolicyFile(DEFAULT_POLICY_FILE);
 let activePolicy: CompiledPolicy = defaultPolicy;
 
 // What an approver sees before and after deciding, in the built console in real Chromium.
 describe('the approver’s view', () => {
-  let h: Harness;
-  let ui: BrowserConsole | undefined;
-  let app: RunningConsole;
-  let browser: Browser;
-  const keys = { alice: '', carol: '', dana: '' };
-
-  beforeAll(async () => {
-    h = await startHarness({ deps: (db) => defaultActivityDeps(db, { current: () => activePolicy }) });
-    await seedTeam(h.db);
-    await createUser(h.db, { id: 'carol', role: 'approver' });
-    await createUser(h.db, { id: 'dana', name: 'Dana Lee', email: 'dana@example.com', role: 'approver' });
-    for (const user of ['alice', 'carol', 'dana'] as const) keys[user] = (await createApiKey(h.db, { userId: user })).key;
-    ui = await startBrowserConsole(h);
-    ({ app, browser } = ui);
-  }, CONSOLE_SETUP_TIMEOUT_MS);
-
-  afterAll(async () => {
-    await ui?.stop();
-    await h?.close();
+  const bed = useBrowserConsole({
+    deps: (db) => defaultActivityDeps(db, { current: () => activePolicy }),
+    seed: async (h) => {
+      await createUser(h.db, { id: 'carol', role: 'approver' });
+      await createUser(h.db, { id: 'dana', name: 'Dana Lee', email: 'dana@example.com', role: 'approver' });
+    },
+    keys: ['alice', 'carol', 'dana'],
   });
 
   it('shows the arguments an approval lets run, in the inbox row and in the confirmation, redacted', async () => {
     const { actionId } = await submitAndWaitForApproval(
-      h.client,
-      h.taskQueue,
+      bed.h.client,
+      bed.h.taskQueue,
       refundRequest({ args: { paymentId: 'pay_881', amount: '125.00', currency: 'USD', reason: 'charged twice, customer jane.doe@example.com' } }),
     );
-    const { context, page } = await signedIn(browser, app.url, keys.alice);
+    const { context, page } = await signedIn(bed.browser, bed.app.url, bed.keys.alice);
     const row = page.locator(`article[data-action-id="${actionId}"]`);
     const args = row.getByLabel('Arguments of payments.refund');
     await args.waitFor();
@@ -59,14 +45,14 @@ describe('the approver’s view', () => {
     expect(await dialog.getByLabel('Arguments').textContent()).toContain('125.00');
     await screenshot(page, 'inbox-confirm-arguments');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
-    expect((await h.db.prisma.action.findUniqueOrThrow({ where: { id: actionId } })).status).toBe('awaiting_approval');
+    expect((await bed.h.db.prisma.action.findUniqueOrThrow({ where: { id: actionId } })).status).toBe('awaiting_approval');
     await context.close();
   });
 
   it('offers no decision on a request the person made, nor a second one in a round they decided, and says why', async () => {
-    const own = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '75.00', requestedBy: 'carol' }));
-    const quorum = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '1500.00' }));
-    const { context, page } = await signedIn(browser, app.url, keys.carol);
+    const own = await submitAndWaitForApproval(bed.h.client, bed.h.taskQueue, refundRequest({ amount: '75.00', requestedBy: 'carol' }));
+    const quorum = await submitAndWaitForApproval(bed.h.client, bed.h.taskQueue, refundRequest({ amount: '1500.00' }));
+    const { context, page } = await signedIn(bed.browser, bed.app.url, bed.keys.carol);
     const ownRow = page.locator(`article[data-action-id="${own.actionId}"]`);
     await ownRow.getByText('You asked for this action: another approver decides it.').waitFor();
     expect(await ownRow.getByRole('button').count()).toBe(0);
@@ -81,15 +67,15 @@ describe('the approver’s view', () => {
     await context.close();
 
     // Another approver still decides both.
-    const alice = await signedIn(browser, app.url, keys.alice);
+    const alice = await signedIn(bed.browser, bed.app.url, bed.keys.alice);
     await alice.page.locator(`article[data-action-id="${quorum.actionId}"]`).getByRole('button', { name: 'Approve' }).waitFor();
     await alice.context.close();
   });
 
   /** Alice's page on a fresh action, with no live refresh: it stays as it was when the round closed, so she still sees the form. */
   async function staleActionPage(amount: string) {
-    const { actionId, argsHash } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount }));
-    const { context, page } = await signedIn(browser, app.url, keys.alice);
+    const { actionId, argsHash } = await submitAndWaitForApproval(bed.h.client, bed.h.taskQueue, refundRequest({ amount }));
+    const { context, page } = await signedIn(bed.browser, bed.app.url, bed.keys.alice);
     await page.route('**/api/console/events', (route) => route.abort());
     await page.goto(`/actions/${actionId}`);
     await page.getByRole('heading', { name: 'Decide' }).waitFor();
@@ -102,7 +88,7 @@ describe('the approver’s view', () => {
    */
   async function roundClosedInDatabase(actionId: string): Promise<void> {
     const deadline = Date.now() + 20_000;
-    while ((await h.db.prisma.approval.findFirstOrThrow({ where: { actionId }, orderBy: { round: 'desc' } })).status === 'open') {
+    while ((await bed.h.db.prisma.approval.findFirstOrThrow({ where: { actionId }, orderBy: { round: 'desc' } })).status === 'open') {
       if (Date.now() > deadline) throw new Error(`the round of ${actionId} never closed`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -123,7 +109,7 @@ describe('the approver’s view', () => {
 
   it('tells an approver another approver got there first, who and how, and shows the closed round at once', async () => {
     const { actionId, argsHash, context, page } = await staleActionPage('80.00');
-    await decide({ db: h.db, temporal: h.client }, userOperator({ id: 'dana', role: 'approver' }, 'api'), { actionId, decision: 'approve', argsHash });
+    await decide({ db: bed.h.db, temporal: bed.h.client }, userOperator({ id: 'dana', role: 'approver' }, 'api'), { actionId, decision: 'approve', argsHash });
     await roundClosedInDatabase(actionId);
 
     await page.getByRole('button', { name: 'Approve' }).click();
@@ -146,9 +132,9 @@ describe('the approver’s view', () => {
 
   it('shows the closed round at once when another approver denied it through REST first', async () => {
     const { actionId, argsHash, context, page } = await staleActionPage('81.00');
-    const denied = await fetch(`${app.url}/api/v1/actions/${actionId}/decisions`, {
+    const denied = await fetch(`${bed.app.url}/api/v1/actions/${actionId}/decisions`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${keys.dana}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${bed.keys.dana}`, 'content-type': 'application/json' },
       body: JSON.stringify({ decision: 'deny', argsHash, comment: 'not this customer' }),
     });
     expect(denied.status).toBe(200);
@@ -168,8 +154,8 @@ describe('the approver’s view', () => {
 
   it('shows the closed round at once when the action was cancelled before the approver clicked', async () => {
     const { actionId, context, page } = await staleActionPage('82.00');
-    await actionHandle(h.client, actionId).cancel();
-    expect((await awaitOutcome(h.client, actionId)).status).toBe('cancelled');
+    await actionHandle(bed.h.client, actionId).cancel();
+    expect((await awaitOutcome(bed.h.client, actionId)).status).toBe('cancelled');
 
     await page.getByRole('button', { name: 'Approve' }).click();
     await page.getByRole('button', { name: 'Confirm approval' }).click();
@@ -183,13 +169,13 @@ describe('the approver’s view', () => {
   });
 
   it('drops a row from the inbox at once when its decision lost the race, keeping the refusal', async () => {
-    const { actionId, argsHash } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '83.00' }));
-    const { context, page } = await signedIn(browser, app.url, keys.alice);
+    const { actionId, argsHash } = await submitAndWaitForApproval(bed.h.client, bed.h.taskQueue, refundRequest({ amount: '83.00' }));
+    const { context, page } = await signedIn(bed.browser, bed.app.url, bed.keys.alice);
     await page.route('**/api/console/events', (route) => route.abort());
     await page.reload();
     const row = page.locator(`article[data-action-id="${actionId}"]`);
     await row.getByRole('button', { name: 'Approve' }).waitFor();
-    await decide({ db: h.db, temporal: h.client }, userOperator({ id: 'dana', role: 'approver' }, 'api'), { actionId, decision: 'approve', argsHash });
+    await decide({ db: bed.h.db, temporal: bed.h.client }, userOperator({ id: 'dana', role: 'approver' }, 'api'), { actionId, decision: 'approve', argsHash });
     await roundClosedInDatabase(actionId);
 
     await row.getByRole('button', { name: 'Approve' }).click();
@@ -203,8 +189,8 @@ describe('the approver’s view', () => {
   });
 
   it('keeps the approver’s own decision on the page once it closes the round, and after a reload', async () => {
-    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '85.00' }));
-    const { context, page } = await signedIn(browser, app.url, keys.alice);
+    const { actionId } = await submitAndWaitForApproval(bed.h.client, bed.h.taskQueue, refundRequest({ amount: '85.00' }));
+    const { context, page } = await signedIn(bed.browser, bed.app.url, bed.keys.alice);
     await page.goto(`/actions/${actionId}`);
     await page.locator('[data-live="live"]').waitFor();
     await page.getByRole('button', { name: 'Approve' }).click();
@@ -215,7 +201,7 @@ describe('the approver’s view', () => {
     await mine.waitFor({ timeout: 30_000 });
     await page.getByRole('heading', { name: 'Decide' }).waitFor({ state: 'detached' });
     await screenshot(page, 'action-own-decision');
-    expect((await awaitOutcome(h.client, actionId)).status).toBe('executed');
+    expect((await awaitOutcome(bed.h.client, actionId)).status).toBe('executed');
     await page.reload();
     await mine.waitFor();
     await round.getByText('alice (alice@example.test) approved via console').waitFor();
@@ -223,8 +209,8 @@ describe('the approver’s view', () => {
   });
 
   it('labels the approver’s decisions by round once an edit opened another, the earlier round’s too', async () => {
-    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '1500.00' }));
-    const { context, page } = await signedIn(browser, app.url, keys.alice);
+    const { actionId } = await submitAndWaitForApproval(bed.h.client, bed.h.taskQueue, refundRequest({ amount: '1500.00' }));
+    const { context, page } = await signedIn(bed.browser, bed.app.url, bed.keys.alice);
     await page.goto(`/actions/${actionId}`);
     await page.locator('[data-live="live"]').waitFor();
     await page.getByRole('button', { name: 'Approve' }).click();
@@ -238,8 +224,8 @@ describe('the approver’s view', () => {
     await page.getByRole('heading', { name: 'Decide' }).waitFor({ state: 'detached' });
 
     // Dana approves with edited arguments: still two approvals needed, so round 2 opens with Dana's approval carried.
-    const round1 = await h.db.prisma.approval.findUniqueOrThrow({ where: { actionId_round: { actionId, round: 1 } } });
-    await decide({ db: h.db, temporal: h.client }, userOperator({ id: 'dana', role: 'approver' }, 'api'), {
+    const round1 = await bed.h.db.prisma.approval.findUniqueOrThrow({ where: { actionId_round: { actionId, round: 1 } } });
+    await decide({ db: bed.h.db, temporal: bed.h.client }, userOperator({ id: 'dana', role: 'approver' }, 'api'), {
       actionId,
       decision: 'approve',
       argsHash: round1.argsHash,
@@ -266,7 +252,7 @@ describe('the approver’s view', () => {
       .getByRole('status')
       .filter({ hasText: /^In round 2 you approved this at \d{4}-\d\d-\d\d \d\d:\d\d UTC\.$/ })
       .waitFor({ timeout: 30_000 });
-    expect(await awaitOutcome(h.client, actionId)).toMatchObject({ status: 'executed', output: { amount: '1400.00' } });
+    expect(await awaitOutcome(bed.h.client, actionId)).toMatchObject({ status: 'executed', output: { amount: '1400.00' } });
     await page.reload();
     await earlier.getByText(/^In round 1 you approved this at /).waitFor();
     await screenshot(page, 'action-two-rounds-decided');
@@ -275,8 +261,8 @@ describe('the approver’s view', () => {
 
   it('runs an edit that left a redacted value as shown with the value behind it, and refuses one that changed it, naming the field', async () => {
     const reason = 'refund to dana@example.test';
-    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ args: { paymentId: 'pay_882', amount: '90.00', currency: 'USD', reason } }));
-    const { context, page } = await signedIn(browser, app.url, keys.alice);
+    const { actionId } = await submitAndWaitForApproval(bed.h.client, bed.h.taskQueue, refundRequest({ args: { paymentId: 'pay_882', amount: '90.00', currency: 'USD', reason } }));
+    const { context, page } = await signedIn(bed.browser, bed.app.url, bed.keys.alice);
     await page.goto(`/actions/${actionId}`);
     // A denial's comment is the outcome's reason: the agent reads it, as the inbox's deny dialog says too.
     await page.getByLabel('Comment (on a denial, the reason the agent receives)').waitFor();
@@ -295,30 +281,30 @@ describe('the approver’s view', () => {
       .getByRole('alert')
       .filter({ hasText: /^Not recorded: editedArgs\.reason: changed, yet still holds a redacted value/ })
       .waitFor();
-    expect((await h.db.prisma.action.findUniqueOrThrow({ where: { id: actionId } })).status).toBe('awaiting_approval');
-    expect(await h.db.prisma.approvalDecision.count({ where: { approval: { actionId } } })).toBe(0);
+    expect((await bed.h.db.prisma.action.findUniqueOrThrow({ where: { id: actionId } })).status).toBe('awaiting_approval');
+    expect(await bed.h.db.prisma.approvalDecision.count({ where: { approval: { actionId } } })).toBe(0);
 
     // Only the amount changed: the tool gets the agent's reason behind the placeholder.
     await editor.fill(shown.replace('"90.00"', '"60.00"'));
     await page.getByText('Valid for the tool’s schema.').waitFor();
     await page.getByRole('button', { name: 'Approve with edits' }).click();
     await page.getByRole('button', { name: 'Confirm approval' }).click();
-    const outcome = await awaitOutcome(h.client, actionId);
+    const outcome = await awaitOutcome(bed.h.client, actionId);
     expect(outcome).toMatchObject({ status: 'executed', output: { amount: '60.00' } });
     const { entryId } = (outcome as { output: { entryId: string } }).output;
-    expect((await h.db.prisma.ledgerEntry.findUniqueOrThrow({ where: { id: entryId } })).memo).toBe(reason);
+    expect((await bed.h.db.prisma.ledgerEntry.findUniqueOrThrow({ where: { id: entryId } })).memo).toBe(reason);
     await context.close();
   });
 
   it('brings a signed-out person who followed a link to an action back to it after signing in, and only within the console', async () => {
-    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '65.00' }));
-    const context = await browser.newContext({ baseURL: app.url });
+    const { actionId } = await submitAndWaitForApproval(bed.h.client, bed.h.taskQueue, refundRequest({ amount: '65.00' }));
+    const context = await bed.browser.newContext({ baseURL: bed.app.url });
     const page = await context.newPage();
     // What "Open in console" in Slack links to.
     await page.goto(`/actions/${actionId}`);
     await page.waitForURL((url) => url.pathname === '/sign-in');
     expect(new URL(page.url()).searchParams.get('next')).toBe(`/actions/${actionId}`);
-    await page.getByLabel('API key').fill(keys.alice);
+    await page.getByLabel('API key').fill(bed.keys.alice);
     await page.getByRole('button', { name: 'Sign in with API key' }).click();
     await page.waitForURL((url) => url.pathname === `/actions/${actionId}`);
     await page.getByRole('heading', { name: 'Decide' }).waitFor();
@@ -328,13 +314,13 @@ describe('the approver’s view', () => {
     await context.close();
 
     for (const next of ['//evil.example/actions', 'https://evil.example/', '/\\evil.example']) {
-      const other = await browser.newContext({ baseURL: app.url });
+      const other = await bed.browser.newContext({ baseURL: bed.app.url });
       const otherPage = await other.newPage();
       await otherPage.goto(`/sign-in?next=${encodeURIComponent(next)}`);
-      await otherPage.getByLabel('API key').fill(keys.alice);
+      await otherPage.getByLabel('API key').fill(bed.keys.alice);
       await otherPage.getByRole('button', { name: 'Sign in with API key' }).click();
       await otherPage.getByRole('heading', { name: 'Inbox' }).waitFor();
-      expect(new URL(otherPage.url()).origin).toBe(app.url);
+      expect(new URL(otherPage.url()).origin).toBe(bed.app.url);
       expect(new URL(otherPage.url()).pathname).toBe('/');
       await other.close();
     }
@@ -343,9 +329,9 @@ describe('the approver’s view', () => {
   it('shows a round’s escalation, and once the deadline has passed, that it closed instead of a countdown', async () => {
     activePolicy = escalatingDeadlinePolicy('console-expiring.yaml');
     try {
-      const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest());
-      expect((await awaitOutcome(h.client, actionId)).status).toBe('expired');
-      const { context, page } = await signedIn(browser, app.url, keys.alice);
+      const { actionId } = await submitAndWaitForApproval(bed.h.client, bed.h.taskQueue, refundRequest());
+      expect((await awaitOutcome(bed.h.client, actionId)).status).toBe('expired');
+      const { context, page } = await signedIn(bed.browser, bed.app.url, bed.keys.alice);
       await page.goto(`/actions/${actionId}`);
       const round = page.getByRole('region', { name: 'Approval (round 1)' });
       await round.getByText(/^Escalated to role:admin \(level 1\) at \d{4}-\d\d-\d\d \d\d:\d\d UTC$/).waitFor();

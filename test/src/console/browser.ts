@@ -1,11 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { inject } from 'vitest';
+import { createApiKey } from '@airlock/db';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { repoRoot } from '../support/binaries.js';
 import { recordOnFailure } from '../support/failure-evidence.js';
-import type { Harness } from '../support/harness.js';
-import { startConsole, type RunningConsole } from './console-app.js';
+import { seedTeam, startHarness, type Harness } from '../support/harness.js';
+import { CONSOLE_SETUP_TIMEOUT_MS, startConsole, type RunningConsole } from './console-app.js';
 
 // Debian's chromium with the flags measured on these machines; playwright-core gives each launch a fresh profile directory.
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -55,6 +56,44 @@ export async function startBrowserConsole(h: Pick<Harness, 'database' | 'taskQue
       }
     },
   };
+}
+
+/** What `useBrowserConsole` hands a test file; its fields are there once the file's beforeAll has run. */
+export interface BrowserBed<User extends string> {
+  h: Harness;
+  app: RunningConsole;
+  browser: Browser;
+  /** Each named user's API key, for `signedIn` and REST calls. */
+  keys: Record<User, string>;
+}
+
+/**
+ * The hooks a browser test file shares: a harness (with `deps` and the rest of `startHarness`'s options)
+ * and the seeded team, then `seed` (people or agents of the file's own), an API key for each user in
+ * `keys`, then the console and Chromium; afterAll stops them and closes the harness. Like
+ * `useSeededHarness`, the returned object is filled in beforeAll, so tests read it, never destructure it.
+ */
+export function useBrowserConsole<const User extends string>(
+  options: Parameters<typeof startHarness>[0] & { keys: readonly User[]; seed?: (h: Harness) => Promise<unknown>; env?: Record<string, string> },
+): BrowserBed<User> {
+  const { keys: users, seed, env, ...harnessOptions } = options;
+  const bed = {} as BrowserBed<User>;
+  let h: Harness | undefined;
+  let ui: BrowserConsole | undefined;
+  beforeAll(async () => {
+    h = await startHarness(harnessOptions);
+    await seedTeam(h.db);
+    await seed?.(h);
+    const keys = {} as Record<User, string>;
+    for (const user of users) keys[user] = (await createApiKey(h.db, { userId: user })).key;
+    ui = await startBrowserConsole(h, env);
+    Object.assign(bed, { h, app: ui.app, browser: ui.browser, keys });
+  }, CONSOLE_SETUP_TIMEOUT_MS);
+  afterAll(async () => {
+    await ui?.stop();
+    await h?.close();
+  });
+  return bed;
 }
 
 export const artifactsDir = path.join(repoRoot, 'test/artifacts');

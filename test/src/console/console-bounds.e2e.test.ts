@@ -2,12 +2,10 @@ import { appendAudit, createAgent, createApiKey, createUser } from '@airlock/db'
 import { createLocalUser } from '@airlock/db/accounts';
 import { disableUser, revokeKey, runUseCase, userOperator } from '@airlock/ops';
 import { resetPassword } from '@airlock/ops/accounts';
-import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedTeam, startHarness, type Harness } from '../support/harness.js';
+import type { BrowserContext } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { uncatalogued } from '../support/uncatalogued.js';
-import { type BrowserConsole, passwordSignIn, signedIn, startBrowserConsole } from './browser.js';
-import { CONSOLE_SETUP_TIMEOUT_MS, type RunningConsole } from './console-app.js';
+import { passwordSignIn, signedIn, useBrowserConsole } from './browser.js';
 
 interface FeedEvent {
   event: string;
@@ -81,40 +79,24 @@ async function cookieHeader(context: BrowserContext): Promise<string> {
 // Where the console meets input it did not expect, and sessions that end while a page is open:
 // the built console (`next start`) in real headless Chromium, against real PostgreSQL and Temporal.
 describe('the console at its edges', () => {
-  let h: Harness;
-  let ui: BrowserConsole | undefined;
-  let app: RunningConsole;
-  let browser: Browser;
-  const keys = { bob: '', victor: '' };
+  const bed = useBrowserConsole({ keys: ['bob', 'victor'] });
+
   const admin = userOperator({ id: 'bob', role: 'admin' }, 'console');
   let rows = 0;
 
   /** An audit row no session check is due for; its seq. */
   const unrelatedRow = async () => {
-    const [row] = await appendAudit(h.db, uncatalogued({ eventKey: `bounds-${++rows}`, type: 'test.unrelated', actor: 'user:bob', payload: {} }));
+    const [row] = await appendAudit(bed.h.db, uncatalogued({ eventKey: `bounds-${++rows}`, type: 'test.unrelated', actor: 'user:bob', payload: {} }));
     return row!.seq;
   };
 
-  beforeAll(async () => {
-    h = await startHarness();
-    await seedTeam(h.db);
-    for (const user of ['bob', 'victor'] as const) keys[user] = (await createApiKey(h.db, { userId: user })).key;
-    ui = await startBrowserConsole(h);
-    ({ app, browser } = ui);
-  }, CONSOLE_SETUP_TIMEOUT_MS);
-
-  afterAll(async () => {
-    await ui?.stop();
-    await h?.close();
-  });
-
   it('sends a signed-in person only to a path on the console, however the return path is spelled', async () => {
-    const { context } = await signedIn(browser, app.url, keys.victor);
+    const { context } = await signedIn(bed.browser, bed.app.url, bed.keys.victor);
     for (const next of ['/.//evil.example', '/a/..//evil.example', '/%2e//evil.example', '/./\\evil.example', '/..//evil.example', '//evil.example']) {
       const response = await context.request.get(`/sign-in?next=${encodeURIComponent(next)}`, { maxRedirects: 0 });
       expect(response.status(), next).toBe(307);
-      const location = new URL(response.headers().location!, app.url);
-      expect(location.origin, next).toBe(new URL(app.url).origin);
+      const location = new URL(response.headers().location!, bed.app.url);
+      expect(location.origin, next).toBe(new URL(bed.app.url).origin);
     }
     const kept = await context.request.get(`/sign-in?next=${encodeURIComponent('/audit?type=user.signed_in')}`, { maxRedirects: 0 });
     expect(kept.headers().location).toBe('/audit?type=user.signed_in');
@@ -122,14 +104,14 @@ describe('the console at its edges', () => {
   });
 
   it('ignores audit filters the database cannot hold, on the page and in the exports', async () => {
-    const { context, page } = await signedIn(browser, app.url, keys.victor);
+    const { context, page } = await signedIn(bed.browser, bed.app.url, bed.keys.victor);
     const unheld = ['before=9999999999999999999', 'from=-100000-01-01T00:00', 'to=%2B200000-01-01T00:00', 'actor=user%3A%00bob'];
     for (const query of unheld) {
       const response = await page.goto(`/audit?${query}`);
       expect(response?.status(), query).toBe(200);
       await page.getByRole('heading', { name: 'Audit log', level: 1 }).waitFor();
     }
-    const total = await h.db.prisma.auditEvent.count();
+    const total = await bed.h.db.prisma.auditEvent.count();
     for (const query of unheld) {
       const jsonl = await context.request.get(`/api/console/audit/export?format=jsonl&${query}`);
       expect(jsonl.status(), query).toBe(200);
@@ -140,54 +122,54 @@ describe('the console at its edges', () => {
   });
 
   it('the live feed ends once the person is disabled, before it passes on the row that disabled them', async () => {
-    await createUser(h.db, { id: 'gina', role: 'viewer' });
-    const { context } = await signedIn(browser, app.url, (await createApiKey(h.db, { userId: 'gina' })).key);
-    const feed = await LiveFeed.open(app.url, context);
+    await createUser(bed.h.db, { id: 'gina', role: 'viewer' });
+    const { context } = await signedIn(bed.browser, bed.app.url, (await createApiKey(bed.h.db, { userId: 'gina' })).key);
+    const feed = await LiveFeed.open(bed.app.url, context);
     expect((await feed.next())?.event).toBe('ready');
     const before = await unrelatedRow();
     await feed.untilSeq(before);
 
-    await runUseCase({ db: h.db }, admin, disableUser, { id: 'gina', reason: 'left the company' });
-    const disabled = await h.db.prisma.auditEvent.findFirstOrThrow({ where: { type: 'user.disabled', payload: { path: ['userId'], equals: 'gina' } } });
+    await runUseCase({ db: bed.h.db }, admin, disableUser, { id: 'gina', reason: 'left the company' });
+    const disabled = await bed.h.db.prisma.auditEvent.findFirstOrThrow({ where: { type: 'user.disabled', payload: { path: ['userId'], equals: 'gina' } } });
     await feed.untilClosed([disabled.seq, await unrelatedRow()]);
     // The browser's reconnect is refused.
-    expect((await fetch(`${app.url}/api/console/events`, { headers: { cookie: await cookieHeader(context) } })).status).toBe(401);
+    expect((await fetch(`${bed.app.url}/api/console/events`, { headers: { cookie: await cookieHeader(context) } })).status).toBe(401);
     await context.close();
   });
 
   it('the live feed ends once the key it was opened with is revoked', async () => {
-    const spare = await createApiKey(h.db, { userId: 'victor' }, 'spare');
-    const { context } = await signedIn(browser, app.url, spare.key);
-    const feed = await LiveFeed.open(app.url, context);
+    const spare = await createApiKey(bed.h.db, { userId: 'victor' }, 'spare');
+    const { context } = await signedIn(bed.browser, bed.app.url, spare.key);
+    const feed = await LiveFeed.open(bed.app.url, context);
     expect((await feed.next())?.event).toBe('ready');
-    await runUseCase({ db: h.db }, admin, revokeKey, { id: spare.id });
+    await runUseCase({ db: bed.h.db }, admin, revokeKey, { id: spare.id });
     await feed.untilClosed([await unrelatedRow()]);
     await context.close();
   });
 
   it('the live feed ends once the password it was opened with is reset', async () => {
-    const { oneTimePassword } = await createLocalUser(h.db, { id: 'hana', email: 'hana@example.test', name: 'Hana', role: 'viewer' }, 'test');
-    const { context, page } = await passwordSignIn(browser, app.url, 'hana@example.test', oneTimePassword);
+    const { oneTimePassword } = await createLocalUser(bed.h.db, { id: 'hana', email: 'hana@example.test', name: 'Hana', role: 'viewer' }, 'test');
+    const { context, page } = await passwordSignIn(bed.browser, bed.app.url, 'hana@example.test', oneTimePassword);
     await page.waitForURL(/\/set-password$/);
     await page.getByLabel('One-time password').fill(oneTimePassword);
     await page.getByLabel('New password', { exact: true }).fill('correct horse battery staple');
     await page.getByLabel('Repeat new password').fill('correct horse battery staple');
     await page.getByRole('button', { name: 'Set password' }).click();
     await page.getByRole('heading', { name: 'Inbox' }).waitFor();
-    const feed = await LiveFeed.open(app.url, context);
+    const feed = await LiveFeed.open(bed.app.url, context);
     expect((await feed.next())?.event).toBe('ready');
-    await resetPassword({ db: h.db }, admin, { id: 'hana' });
+    await resetPassword({ db: bed.h.db }, admin, { id: 'hana' });
     await feed.untilClosed([await unrelatedRow()]);
     await context.close();
   });
 
   it('the live feed ends at its next heartbeat when the session ends without an audit row', async () => {
-    const spare = await createApiKey(h.db, { userId: 'victor' }, 'expiring');
-    const { context } = await signedIn(browser, app.url, spare.key);
-    const feed = await LiveFeed.open(app.url, context);
+    const spare = await createApiKey(bed.h.db, { userId: 'victor' }, 'expiring');
+    const { context } = await signedIn(bed.browser, bed.app.url, spare.key);
+    const feed = await LiveFeed.open(bed.app.url, context);
     expect((await feed.next())?.event).toBe('ready');
     // A key that has run out (expires_at passed): no use case, no audit row; the heartbeat's check finds it.
-    await h.db.prisma.apiKey.update({ where: { id: spare.id }, data: { expiresAt: new Date(Date.now() - 1_000) } });
+    await bed.h.db.prisma.apiKey.update({ where: { id: spare.id }, data: { expiresAt: new Date(Date.now() - 1_000) } });
     await feed.untilClosed();
     await context.close();
   });
@@ -195,8 +177,8 @@ describe('the console at its edges', () => {
   // Next 16 hands a page its params percent-encoded (getDynamicParam encodes what the route matcher decoded):
   // the admin pages decode them once, and must, or an id with a ':' would not be found.
   it('an admin page of an id with a % in its URL answers (a 404 for no such id), and an encoded id is found', async () => {
-    await createAgent(h.db, { id: 'ops:bot', team: 'ops' });
-    const { context, page } = await signedIn(browser, app.url, keys.bob);
+    await createAgent(bed.h.db, { id: 'ops:bot', team: 'ops' });
+    const { context, page } = await signedIn(bed.browser, bed.app.url, bed.keys.bob);
     expect((await page.goto(`/admin/agents/${encodeURIComponent('ops:bot')}`))?.status()).toBe(200);
     await page.getByRole('heading', { name: 'ops:bot', level: 1 }).waitFor();
     for (const path of ['/admin/agents/%25', '/admin/users/%25', '/admin/agents/100%25', '/admin/users/a%25b']) {

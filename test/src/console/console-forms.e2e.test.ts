@@ -1,12 +1,10 @@
 import { createApiKey } from '@airlock/db';
 import { createLocalUser } from '@airlock/db/accounts';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { refundRequest, submitAndWaitForApproval } from '../support/actions.js';
 import { candidatePolicy } from '../policy/candidate-policy.js';
-import { seedTeam, startHarness, type Harness } from '../support/harness.js';
-import { type BrowserConsole, startBrowserConsole, passwordSignIn, screenshot, signedIn } from './browser.js';
-import { CONSOLE_SETUP_TIMEOUT_MS, type RunningConsole } from './console-app.js';
+import { passwordSignIn, screenshot, signedIn, useBrowserConsole } from './browser.js';
 
 /** The values of the labelled fields, read the way the person sees them. */
 async function values(page: Page, labels: string[]): Promise<Record<string, string>> {
@@ -17,29 +15,16 @@ async function values(page: Page, labels: string[]): Promise<Record<string, stri
 
 // After a submit, refused or done, a console form keeps what the person typed, unless the success makes it meaningless.
 describe('console forms keep what was typed', () => {
-  let h: Harness;
-  let ui: BrowserConsole | undefined;
-  let app: RunningConsole;
-  let browser: Browser;
-  const keys: Record<string, string> = {};
   let candidate: string;
-
-  beforeAll(async () => {
-    h = await startHarness();
-    await seedTeam(h.db);
-    candidate = await candidatePolicy();
-    for (const user of ['alice', 'bob']) keys[user] = (await createApiKey(h.db, { userId: user })).key;
-    ui = await startBrowserConsole(h);
-    ({ app, browser } = ui);
-  }, CONSOLE_SETUP_TIMEOUT_MS);
-
-  afterAll(async () => {
-    await ui?.stop();
-    await h?.close();
+  const bed = useBrowserConsole({
+    seed: async () => {
+      candidate = await candidatePolicy();
+    },
+    keys: ['alice', 'bob'],
   });
 
   it('the policy dry run keeps the rationale, tool, agent and arguments after classifying', async () => {
-    const { context, page } = await signedIn(browser, app.url, keys.alice!);
+    const { context, page } = await signedIn(bed.browser, bed.app.url, bed.keys.alice);
     await page.goto('/policies');
     const classify = page.getByRole('button', { name: 'Classify' });
     await expect.poll(() => classify.isEnabled()).toBe(true);
@@ -60,7 +45,7 @@ describe('console forms keep what was typed', () => {
 
   // The form could not set execution nor show what the guardrails found or what a dry run leaves to admission.
   it('the policy dry run sets how the request is sent and shows the guardrails’ flags and what it does not apply', async () => {
-    const { context, page } = await signedIn(browser, app.url, keys.alice!);
+    const { context, page } = await signedIn(bed.browser, bed.app.url, bed.keys.alice);
     await page.goto('/policies');
     const classify = page.getByRole('button', { name: 'Classify' });
     await expect.poll(() => classify.isEnabled()).toBe(true);
@@ -92,7 +77,7 @@ describe('console forms keep what was typed', () => {
   });
 
   it('the backtest keeps the candidate’s name after a run', async () => {
-    const { context, page } = await signedIn(browser, app.url, keys.alice!);
+    const { context, page } = await signedIn(bed.browser, bed.app.url, bed.keys.alice);
     await page.goto('/policies/backtest');
     const run = page.getByRole('button', { name: 'Run backtest' });
     await expect.poll(() => run.isEnabled()).toBe(true);
@@ -106,7 +91,7 @@ describe('console forms keep what was typed', () => {
   });
 
   it('the shadow form keeps the candidate and its name, refused and started', async () => {
-    const { context, page } = await signedIn(browser, app.url, keys.bob!);
+    const { context, page } = await signedIn(bed.browser, bed.app.url, bed.keys.bob);
     await page.goto('/policies/shadow');
     const start = page.getByRole('button', { name: 'Start shadow' });
     await expect.poll(() => start.isEnabled()).toBe(true);
@@ -127,7 +112,7 @@ describe('console forms keep what was typed', () => {
   });
 
   it('a refused API key and a refused new password stay in their fields', async () => {
-    const context = await browser.newContext({ baseURL: app.url });
+    const context = await bed.browser.newContext({ baseURL: bed.app.url });
     const page = await context.newPage();
     await page.goto('/sign-in');
     await page.getByLabel('API key').fill('alk_not_a_real_key');
@@ -136,8 +121,8 @@ describe('console forms keep what was typed', () => {
     expect(await page.getByLabel('API key').inputValue()).toBe('alk_not_a_real_key');
     await context.close();
 
-    const issued = await createLocalUser(h.db, { id: 'rosa', email: 'rosa@example.test', name: 'Rosa', role: 'viewer' }, 'test');
-    const session = await passwordSignIn(browser, app.url, 'rosa@example.test', issued.oneTimePassword);
+    const issued = await createLocalUser(bed.h.db, { id: 'rosa', email: 'rosa@example.test', name: 'Rosa', role: 'viewer' }, 'test');
+    const session = await passwordSignIn(bed.browser, bed.app.url, 'rosa@example.test', issued.oneTimePassword);
     await session.page.getByRole('heading', { name: 'Set your password' }).waitFor();
     await session.page.getByLabel('One-time password').fill(issued.oneTimePassword);
     await session.page.getByLabel('New password', { exact: true }).fill('correct horse battery staple');
@@ -153,12 +138,12 @@ describe('console forms keep what was typed', () => {
   });
 
   it('a denial refused from the inbox keeps its reason and feedback for the next try on that row', async () => {
-    const first = await createApiKey(h.db, { userId: 'alice' });
-    const { context, page } = await signedIn(browser, app.url, first.key);
-    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '310.00' }));
+    const first = await createApiKey(bed.h.db, { userId: 'alice' });
+    const { context, page } = await signedIn(bed.browser, bed.app.url, first.key);
+    const { actionId } = await submitAndWaitForApproval(bed.h.client, bed.h.taskQueue, refundRequest({ amount: '310.00' }));
     const row = page.locator(`article[data-action-id="${actionId}"]`);
     await row.waitFor({ timeout: 15_000 });
-    await h.db.prisma.apiKey.update({ where: { id: first.id }, data: { revokedAt: new Date() } });
+    await bed.h.db.prisma.apiKey.update({ where: { id: first.id }, data: { revokedAt: new Date() } });
 
     await row.getByRole('button', { name: 'Deny…' }).click();
     const dialog = page.getByRole('dialog');
@@ -170,7 +155,7 @@ describe('console forms keep what was typed', () => {
     // Signed in again (another tab, the same browser), the row's Deny offers what was typed.
     const tab = await context.newPage();
     await tab.goto('/sign-in');
-    await tab.getByLabel('API key').fill(keys.alice!);
+    await tab.getByLabel('API key').fill(bed.keys.alice);
     await tab.getByRole('button', { name: 'Sign in with API key' }).click();
     await tab.getByRole('heading', { name: 'Inbox' }).waitFor();
     await tab.close();
@@ -180,13 +165,13 @@ describe('console forms keep what was typed', () => {
     await screenshot(page, 'forms-inbox-denial-kept');
     await dialog.getByRole('button', { name: 'Deny' }).click();
     await expect
-      .poll(() => h.db.prisma.approvalDecision.findFirst({ where: { approval: { actionId } } }), { timeout: 15_000 })
+      .poll(() => bed.h.db.prisma.approvalDecision.findFirst({ where: { approval: { actionId } } }), { timeout: 15_000 })
       .toMatchObject({ userId: 'alice', decision: 'deny', comment: 'Not a duplicate' });
     await context.close();
   });
 
   it('a new webhook’s signing secret is shown once, in a read-only field, and is gone after navigating away', async () => {
-    const { context, page } = await signedIn(browser, app.url, keys.bob!);
+    const { context, page } = await signedIn(bed.browser, bed.app.url, bed.keys.bob);
     await page.goto('/webhooks');
     await page.getByLabel('Receiver URL').fill('https://hooks.example.com/airlock');
     await page.getByRole('button', { name: 'Add webhook' }).click();

@@ -1,13 +1,10 @@
 import { defaultActivityDeps } from '@airlock/activities';
-import { createAgent, createApiKey } from '@airlock/db';
+import { createAgent } from '@airlock/db';
 import { DEFAULT_POLICY_FILE, PolicyStore } from '@airlock/policy/files';
 import { builtinTools } from '@airlock/tools';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { refundRequest, submitAndWaitForApproval } from '../support/actions.js';
-import { seedTeam, startHarness, type Harness } from '../support/harness.js';
-import { type BrowserConsole, screenshot, signedIn, startBrowserConsole } from './browser.js';
-import { CONSOLE_SETUP_TIMEOUT_MS, type RunningConsole } from './console-app.js';
+import { screenshot, signedIn, useBrowserConsole } from './browser.js';
 
 // What the console offers and checks around a decision, in the built console (`next start`) and real Chromium,
 // against a real worker (with the built-in shell.exec), Temporal and PostgreSQL:
@@ -16,40 +13,26 @@ import { CONSOLE_SETUP_TIMEOUT_MS, type RunningConsole } from './console-app.js'
 // - a plan is not offered "Approve and remember" (its steps cannot be bound: the grant would cover every plan);
 // - an edit that breaks a built-in tool's schema is reported as you type, naming the field (it said "Valid").
 describe('the console’s decision guards', () => {
-  let h: Harness;
-  let ui: BrowserConsole | undefined;
-  let app: RunningConsole;
-  let browser: Browser;
-  const keys = { alice: '', victor: '' };
-
-  beforeAll(async () => {
-    h = await startHarness({ deps: (db) => defaultActivityDeps(db, new PolicyStore(DEFAULT_POLICY_FILE), builtinTools({ shell: {} })) });
-    await seedTeam(h.db);
-    await createAgent(h.db, { id: 'ops-bot', team: 'ops', ownerId: 'owner', allowedTools: ['shell.*'] });
-    for (const user of ['alice', 'victor'] as const) keys[user] = (await createApiKey(h.db, { userId: user })).key;
-    ui = await startBrowserConsole(h);
-    ({ app, browser } = ui);
-  }, CONSOLE_SETUP_TIMEOUT_MS);
-
-  afterAll(async () => {
-    await ui?.stop();
-    await h?.close();
+  const bed = useBrowserConsole({
+    deps: (db) => defaultActivityDeps(db, new PolicyStore(DEFAULT_POLICY_FILE), builtinTools({ shell: {} })),
+    seed: (h) => createAgent(h.db, { id: 'ops-bot', team: 'ops', ownerId: 'owner', allowedTools: ['shell.*'] }),
+    keys: ['alice', 'victor'],
   });
 
   it('a viewer’s decision sent to the console is refused with 403 and audited as operator.forbidden', async () => {
-    const { actionId, argsHash } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '80.00' }));
-    const viewer = await signedIn(browser, app.url, keys.victor);
-    const forged = await viewer.context.request.post('/api/console/decisions', { data: { actionId, argsHash, decision: 'approve' }, headers: { origin: app.url } });
+    const { actionId, argsHash } = await submitAndWaitForApproval(bed.h.client, bed.h.taskQueue, refundRequest({ amount: '80.00' }));
+    const viewer = await signedIn(bed.browser, bed.app.url, bed.keys.victor);
+    const forged = await viewer.context.request.post('/api/console/decisions', { data: { actionId, argsHash, decision: 'approve' }, headers: { origin: bed.app.url } });
     expect(forged.status()).toBe(403);
     expect(((await forged.json()) as { message: string }).message).toMatch(/role viewer may not do this; approver or higher is required \(action\.decide\)/);
-    const rows = await h.db.prisma.auditEvent.findMany({ where: { type: 'operator.forbidden', actor: 'user:victor' } });
+    const rows = await bed.h.db.prisma.auditEvent.findMany({ where: { type: 'operator.forbidden', actor: 'user:victor' } });
     expect(rows.map((e) => e.payload)).toEqual([{ action: 'action.decide', requiredRole: 'approver', role: 'viewer', channel: 'console' }]);
-    expect(await h.db.prisma.approvalDecision.count({ where: { approval: { actionId } } })).toBe(0);
+    expect(await bed.h.db.prisma.approvalDecision.count({ where: { approval: { actionId } } })).toBe(0);
     await viewer.context.close();
   });
 
   it('a plan is not offered approve and remember; a refund is', async () => {
-    const plan = await submitAndWaitForApproval(h.client, h.taskQueue, {
+    const plan = await submitAndWaitForApproval(bed.h.client, bed.h.taskQueue, {
       agentId: 'billing-bot',
       tool: 'airlock.plan',
       args: {
@@ -61,8 +44,8 @@ describe('the console’s decision guards', () => {
       rationale: 'Ticket 9.',
       idempotencyKey: 'guards-plan',
     });
-    const refund = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '90.00' }));
-    const { context, page } = await signedIn(browser, app.url, keys.alice);
+    const refund = await submitAndWaitForApproval(bed.h.client, bed.h.taskQueue, refundRequest({ amount: '90.00' }));
+    const { context, page } = await signedIn(bed.browser, bed.app.url, bed.keys.alice);
     await page.goto(`/actions/${refund.actionId}`);
     await page.getByLabel('Approve and remember (standing approval)').waitFor();
     await page.goto(`/actions/${plan.actionId}`);
@@ -73,14 +56,14 @@ describe('the console’s decision guards', () => {
   });
 
   it('an edit breaking shell.exec’s schema is reported as you type, naming editedArgs.command', async () => {
-    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, {
+    const { actionId } = await submitAndWaitForApproval(bed.h.client, bed.h.taskQueue, {
       agentId: 'ops-bot',
       tool: 'shell.exec',
       args: { command: ['ls', '-la'] },
       rationale: 'List the scratch directory.',
       idempotencyKey: 'guards-shell',
     });
-    const { context, page } = await signedIn(browser, app.url, keys.alice);
+    const { context, page } = await signedIn(bed.browser, bed.app.url, bed.keys.alice);
     await page.goto(`/actions/${actionId}`);
     await page.getByLabel('Approve with edited arguments').check();
     await page.getByLabel('Edited arguments (JSON)').fill('{"command": "rm -rf /"}');

@@ -1,40 +1,22 @@
 import { readFile } from 'node:fs/promises';
-import { createApiKey, recordPolicyRuntime } from '@airlock/db';
+import { recordPolicyRuntime } from '@airlock/db';
 import { DEFAULT_POLICY_FILE } from '@airlock/policy/files';
 import { compilePolicy } from '@airlock/policy';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedTeam, startHarness, type Harness } from '../support/harness.js';
-import { type BrowserConsole, screenshot, signedIn, startBrowserConsole } from './browser.js';
-import { CONSOLE_SETUP_TIMEOUT_MS, type RunningConsole } from './console-app.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { screenshot, signedIn, useBrowserConsole } from './browser.js';
 
 // The admin pages of the built console (`next start`) in real headless Chromium,
 // against a real worker, Temporal and PostgreSQL: an admin sets up a new agent from
 // nothing, and that agent's first actions go through the gate with the key the page showed once.
 describe('console administration in the browser', () => {
-  let h: Harness;
-  let ui: BrowserConsole | undefined;
-  let app: RunningConsole;
-  let browser: Browser;
-  const keys = { bob: '', victor: '', alice: '' };
+  const bed = useBrowserConsole({ keys: ['bob', 'victor', 'alice'] });
+
   /** The key the agent page showed once, carried from the first test to the revocation test. */
   let agentKey = '';
 
-  beforeAll(async () => {
-    h = await startHarness();
-    await seedTeam(h.db);
-    for (const user of ['bob', 'victor', 'alice'] as const) keys[user] = (await createApiKey(h.db, { userId: user })).key;
-    ui = await startBrowserConsole(h);
-    ({ app, browser } = ui);
-  }, CONSOLE_SETUP_TIMEOUT_MS);
-
-  afterAll(async () => {
-    await ui?.stop();
-    await h?.close();
-  });
-
   const api = (path: string, key: string, init: { method?: string; body?: unknown } = {}) =>
-    fetch(`${app.url}/api/v1${path}`, {
+    fetch(`${bed.app.url}/api/v1${path}`, {
       method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
       headers: { authorization: `Bearer ${key}`, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
@@ -46,10 +28,10 @@ describe('console administration in the browser', () => {
     await page.getByRole('status').filter({ hasText: done }).waitFor({ timeout: 30_000 });
   }
 
-  const auditBy = (actor: string, type: string) => h.db.prisma.auditEvent.count({ where: { actor, type } });
+  const auditBy = (actor: string, type: string) => bed.h.db.prisma.auditEvent.count({ where: { actor, type } });
 
   it('an admin creates an agent, mints its key, gives it tools and a budget, links a Slack user; the agent’s actions go through the gate', async () => {
-    const { context, page } = await signedIn(browser, app.url, keys.bob);
+    const { context, page } = await signedIn(bed.browser, bed.app.url, bed.keys.bob);
     await page.getByRole('link', { name: 'Admin' }).click();
     await page.getByRole('heading', { name: 'Agents and keys' }).waitFor();
 
@@ -110,7 +92,7 @@ describe('console administration in the browser', () => {
 
     // Each step was one use case: one audit row each, by the admin.
     for (const type of ['agent.created', 'agent.updated', 'api_key.minted', 'budget.created', 'slack_link.created']) expect(await auditBy('user:bob', type), type).toBe(1);
-    expect(await h.db.prisma.slackUserLink.findUniqueOrThrow({ where: { slackUserId: 'U0E2EALICE' } })).toMatchObject({ userId: 'alice', createdBy: 'user:bob' });
+    expect(await bed.h.db.prisma.slackUserLink.findUniqueOrThrow({ where: { slackUserId: 'U0E2EALICE' } })).toMatchObject({ userId: 'alice', createdBy: 'user:bob' });
 
     // The new agent, with the key the page showed: an allowed tool runs at once ...
     const echo = await api('/actions', agentKey, { body: { tool: 'demo.echo', args: { message: 'hello from e2e-bot' }, idempotencyKey: 'e2e-1' } });
@@ -129,19 +111,19 @@ describe('console administration in the browser', () => {
     expect(refund.status).toBe(202);
     const { actionId, argsHash } = (await refund.json()) as { actionId: string; argsHash: string };
     for (;;) {
-      const view = (await (await api(`/actions/${actionId}`, keys.bob)).json()) as { status: string };
+      const view = (await (await api(`/actions/${actionId}`, bed.keys.bob)).json()) as { status: string };
       if (view.status === 'awaiting_approval') break;
       expect(['requested', 'classifying', 'running']).toContain(view.status);
       await new Promise((r) => setTimeout(r, 100));
     }
-    expect((await api(`/actions/${actionId}/decisions`, keys.alice, { body: { decision: 'approve', argsHash } })).status).toBe(200);
+    expect((await api(`/actions/${actionId}/decisions`, bed.keys.alice, { body: { decision: 'approve', argsHash } })).status).toBe(200);
     const approved = (await (await api(`/actions/${actionId}/outcome?waitMs=20000`, agentKey)).json()) as { status: string };
     expect(approved.status).toBe('executed');
   });
 
   it('a revoked key is refused at once', async () => {
     expect(agentKey).not.toBe('');
-    const { context, page } = await signedIn(browser, app.url, keys.bob);
+    const { context, page } = await signedIn(bed.browser, bed.app.url, bed.keys.bob);
     await page.goto('/admin/agents/e2e-bot');
     page.once('dialog', (dialog) => void dialog.accept());
     await page.getByRole('button', { name: /^Revoke: key alk_/ }).click();
@@ -160,10 +142,10 @@ describe('console administration in the browser', () => {
   it('a viewer or an approver cannot reach any admin page or endpoint: 403, and each attempt is audited', async () => {
     const pages = ['/admin', '/admin/agents', '/admin/agents/e2e-bot', '/admin/users', '/admin/users/bob', '/admin/budgets', '/admin/slack'];
     for (const [who, key] of [
-      ['victor', keys.victor],
-      ['alice', keys.alice],
+      ['victor', bed.keys.victor],
+      ['alice', bed.keys.alice],
     ] as const) {
-      const { context, page } = await signedIn(browser, app.url, key);
+      const { context, page } = await signedIn(bed.browser, bed.app.url, key);
       expect(await page.getByRole('link', { name: 'Admin' }).count()).toBe(0);
       const before = await auditBy(`user:${who}`, 'operator.forbidden');
       for (const path of pages) {
@@ -177,7 +159,7 @@ describe('console administration in the browser', () => {
       expect(await auditBy(`user:${who}`, 'operator.forbidden')).toBe(before + pages.length);
       await context.close();
     }
-    const rows = await h.db.prisma.auditEvent.findMany({ where: { type: 'operator.forbidden', actor: 'user:victor' } });
+    const rows = await bed.h.db.prisma.auditEvent.findMany({ where: { type: 'operator.forbidden', actor: 'user:victor' } });
     expect(rows[0]?.payload).toMatchObject({ action: 'console.admin_pages', channel: 'console', role: 'viewer', requiredRole: 'admin' });
 
     // The same people over REST with their own keys.
@@ -188,17 +170,17 @@ describe('console administration in the browser', () => {
       ['/slack-links', 'POST', { slackUserId: 'U0SNEAKY', userId: 'victor' }],
     ] as const) {
       const before = await auditBy('user:victor', 'operator.forbidden');
-      expect((await api(path, keys.victor, { method, body })).status, path).toBe(403);
+      expect((await api(path, bed.keys.victor, { method, body })).status, path).toBe(403);
       expect(await auditBy('user:victor', 'operator.forbidden'), path).toBe(before + 1);
     }
-    expect(await h.db.prisma.agent.count({ where: { id: 'sneaky-bot' } })).toBe(0);
+    expect(await bed.h.db.prisma.agent.count({ where: { id: 'sneaky-bot' } })).toBe(0);
   });
 
   it('the Policies page says which version the console and each worker run', async () => {
     const text = await readFile(DEFAULT_POLICY_FILE, 'utf8');
     const version = compilePolicy(text, DEFAULT_POLICY_FILE).version;
-    await recordPolicyRuntime(h.db, { workerId: '4242@e2e-worker', source: DEFAULT_POLICY_FILE, version, text });
-    const { context, page } = await signedIn(browser, app.url, keys.victor);
+    await recordPolicyRuntime(bed.h.db, { workerId: '4242@e2e-worker', source: DEFAULT_POLICY_FILE, version, text });
+    const { context, page } = await signedIn(bed.browser, bed.app.url, bed.keys.victor);
     await page.getByRole('link', { name: 'Policies' }).click();
     const runtimes = page.getByRole('region', { name: 'Who runs which version' });
     await runtimes.getByText(`This console shows and dry-runs version ${version.slice(0, 12)} as the workers report it`).waitFor();

@@ -1,37 +1,17 @@
 import { awaitOutcome, submitAction } from '@airlock/core/gateway';
-import { createApiKey } from '@airlock/db';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { refundRequest, submitAndWaitForApproval } from '../support/actions.js';
-import { seedTeam, startHarness, type Harness } from '../support/harness.js';
-import { type BrowserConsole, screenshot, signedIn, startBrowserConsole } from './browser.js';
-import { CONSOLE_SETUP_TIMEOUT_MS, type RunningConsole } from './console-app.js';
+import { screenshot, signedIn, useBrowserConsole } from './browser.js';
 
 // Approve and remember from the action page: the built console (`next start`) in
 // real headless Chromium, against a real worker, Temporal and PostgreSQL.
 describe('approve and remember in the console', () => {
-  let h: Harness;
-  let ui: BrowserConsole | undefined;
-  let app: RunningConsole;
-  let browser: Browser;
-  const keys = { alice: '', victor: '' };
-
-  beforeAll(async () => {
-    h = await startHarness();
-    await seedTeam(h.db);
-    for (const user of ['alice', 'victor'] as const) keys[user] = (await createApiKey(h.db, { userId: user })).key;
-    ui = await startBrowserConsole(h);
-    ({ app, browser } = ui);
-  }, CONSOLE_SETUP_TIMEOUT_MS);
-
-  afterAll(async () => {
-    await ui?.stop();
-    await h?.close();
-  });
+  const bed = useBrowserConsole({ keys: ['alice', 'victor'] });
 
   it('approves this refund and remembers it with a cap the approver chose: the next refund under it runs at once, one over it waits', async () => {
-    const { context, page } = await signedIn(browser, app.url, keys.alice);
-    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '125.00' }));
+    const { context, page } = await signedIn(bed.browser, bed.app.url, bed.keys.alice);
+    const { actionId } = await submitAndWaitForApproval(bed.h.client, bed.h.taskQueue, refundRequest({ amount: '125.00' }));
     await page.goto(`/actions/${actionId}`);
     await page.getByRole('heading', { name: 'Timeline' }).waitFor();
     await page.locator('[data-live="live"]').waitFor();
@@ -55,7 +35,7 @@ describe('approve and remember in the console', () => {
     const timeline = page.getByRole('table', { name: 'Audit events for this action' });
     await timeline.getByText('standing_approval.granted').waitFor({ timeout: 30_000 });
     await timeline.getByText('approval.decision').first().waitFor();
-    expect(await awaitOutcome(h.client, actionId)).toMatchObject({ status: 'executed' });
+    expect(await awaitOutcome(bed.h.client, actionId)).toMatchObject({ status: 'executed' });
     await page.reload();
     await page.getByText('alice (alice@example.test) approved via console').waitFor();
     await page
@@ -64,39 +44,39 @@ describe('approve and remember in the console', () => {
       .waitFor();
     await screenshot(page, 'remember-done');
 
-    const grant = await h.db.prisma.standingApproval.findFirstOrThrow({ where: { grantedBy: 'alice' } });
+    const grant = await bed.h.db.prisma.standingApproval.findFirstOrThrow({ where: { grantedBy: 'alice' } });
     expect(grant).toMatchObject({ agentId: 'billing-bot', tool: 'payments.refund', condition: 'cents(args["amount"]) <= 20000 && args["currency"] == "USD"', maxUses: 5 });
     expect(grant.validUntil.getTime() - grant.validFrom.getTime()).toBe(12 * 3_600_000);
-    const decision = await h.db.prisma.approvalDecision.findFirstOrThrow({ where: { approval: { actionId } } });
+    const decision = await bed.h.db.prisma.approvalDecision.findFirstOrThrow({ where: { approval: { actionId } } });
     expect(decision).toMatchObject({ userId: 'alice', channel: 'console', decision: 'approve' });
 
-    const covered = await submitAction(h.client, h.taskQueue, refundRequest({ amount: '199.99' }));
-    expect(await awaitOutcome(h.client, covered.actionId)).toMatchObject({ status: 'executed' });
-    expect(await h.db.prisma.auditEvent.count({ where: { actionId: covered.actionId, type: 'approval.standing_used' } })).toBe(1);
-    const over = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '200.01' }));
+    const covered = await submitAction(bed.h.client, bed.h.taskQueue, refundRequest({ amount: '199.99' }));
+    expect(await awaitOutcome(bed.h.client, covered.actionId)).toMatchObject({ status: 'executed' });
+    expect(await bed.h.db.prisma.auditEvent.count({ where: { actionId: covered.actionId, type: 'approval.standing_used' } })).toBe(1);
+    const over = await submitAndWaitForApproval(bed.h.client, bed.h.taskQueue, refundRequest({ amount: '200.01' }));
     expect(over.status.phase).toBe('awaiting_approval');
     await context.close();
   });
 
   it('a viewer has no such option; a self-approver is told why, offered nothing, and nothing is remembered', async () => {
-    const { actionId } = await submitAndWaitForApproval(h.client, h.taskQueue, refundRequest({ amount: '70.00', requestedBy: 'alice' }));
-    const viewer = await signedIn(browser, app.url, keys.victor);
+    const { actionId } = await submitAndWaitForApproval(bed.h.client, bed.h.taskQueue, refundRequest({ amount: '70.00', requestedBy: 'alice' }));
+    const viewer = await signedIn(bed.browser, bed.app.url, bed.keys.victor);
     await viewer.page.goto(`/actions/${actionId}`);
     await viewer.page.getByText('Your role (viewer) may view this action but not decide it.').waitFor();
     expect(await viewer.page.getByLabel('Approve and remember (standing approval)').count()).toBe(0);
     await viewer.context.close();
 
     // The workflow refuses the requester's decision (test/src/api/approve-and-remember.test.ts): the page says so instead of a form.
-    const before = await h.db.prisma.standingApproval.count();
-    const { context, page } = await signedIn(browser, app.url, keys.alice);
+    const before = await bed.h.db.prisma.standingApproval.count();
+    const { context, page } = await signedIn(bed.browser, bed.app.url, bed.keys.alice);
     await page.goto(`/actions/${actionId}`);
     await page.locator('[data-live="live"]').waitFor();
     await page.getByText('You asked for this action: another approver decides it.').waitFor();
     expect(await page.getByLabel('Approve and remember (standing approval)').count()).toBe(0);
     expect(await page.getByRole('button', { name: 'Approve', exact: true }).count()).toBe(0);
     await screenshot(page, 'remember-own-request');
-    expect(await h.db.prisma.standingApproval.count()).toBe(before);
-    expect(await h.db.prisma.approvalDecision.count({ where: { approval: { actionId } } })).toBe(0);
+    expect(await bed.h.db.prisma.standingApproval.count()).toBe(before);
+    expect(await bed.h.db.prisma.approvalDecision.count({ where: { approval: { actionId } } })).toBe(0);
     await context.close();
   });
 });
