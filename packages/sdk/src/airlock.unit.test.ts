@@ -666,3 +666,26 @@ describe('waits poll at the pace the server asks, whatever pollWaitMs is', () =>
     expect(sentAt).toEqual([0, 1_000]);
   });
 });
+
+describe('a claim or a report answered about another action is refused, never used', () => {
+  it('claimRun(): another action, another authorization or another runner is bad_response: the runner must not run on it', async () => {
+    const claim = { authorizationId: 'auth-1', runnerId: 'runner-1' };
+    const answers = [
+      { status: 'claimed', actionId: 'b-2', authorizationId: 'auth-1', runnerId: 'runner-1', claimedAt: '2030-01-01T00:00:00Z' },
+      { status: 'claimed', actionId: 'a-1', authorizationId: 'auth-9', runnerId: 'runner-1', claimedAt: '2030-01-01T00:00:00Z' },
+      { status: 'claimed', actionId: 'a-1', authorizationId: 'auth-1', runnerId: 'runner-9', claimedAt: '2030-01-01T00:00:00Z' },
+    ];
+    const { airlock } = await recordingClient(() => answers.shift());
+    await expect(airlock.claimRun('a-1', claim)).rejects.toMatchObject({ code: 'bad_response', message: expect.stringContaining('answered about action "b-2", not "a-1"') });
+    await expect(airlock.claimRun('a-1', claim)).rejects.toMatchObject({ code: 'bad_response', message: expect.stringContaining('authorization "auth-9"') });
+    await expect(airlock.claimRun('a-1', claim)).rejects.toMatchObject({ code: 'bad_response', message: expect.stringContaining('runner "runner-9"') });
+  });
+
+  it("report(): another action's outcome is bad_response", async () => {
+    const { airlock } = await recordingClient(() => ({ status: 'executed', actionId: 'b-2', output: null }));
+    await expect(airlock.report('a-1', { authorizationId: 'auth-1', args: {}, status: 'succeeded', output: { ok: true } })).rejects.toMatchObject({
+      code: 'bad_response',
+      message: expect.stringMatching(/^POST \/api\/v1\/actions\/a-1\/report answered about action "b-2", not "a-1"/),
+    });
+  });
+});

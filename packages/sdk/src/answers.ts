@@ -19,12 +19,12 @@ export const OutcomeAnswer = z.discriminatedUnion('status', [ActionOutcome, z.lo
  * agent run another action's arguments, an outcome would tell the model how another action ended. Not transient:
  * the same call would be answered the same way, so a wait does not ask again.
  */
-export function refuseOtherAction(answer: { actionId: string; status: string }, actionId: string, httpStatus: number, path: string): void {
+export function refuseOtherAction(answer: { actionId: string; status: string }, actionId: string, httpStatus: number, path: string, method: 'GET' | 'POST' = 'GET'): void {
   if (answer.actionId === actionId) return;
   throw new AirlockApiError(
     httpStatus,
     'bad_response',
-    `GET ${path} answered about action ${JSON.stringify(answer.actionId)}, not ${JSON.stringify(actionId)}: the answer (${answer.status}) is not for this action and was not used`,
+    `${method} ${path} answered about action ${JSON.stringify(answer.actionId)}, not ${JSON.stringify(actionId)}: the answer (${answer.status}) is not for this action and was not used`,
   );
 }
 

@@ -10,7 +10,7 @@ import {
 import { ActionRequest, InvalidRequestError, canonicalJson, denialText, formatZodError, type ActionOutcome, type ActionRequestInput } from '@airlock/core/portable';
 import { AuthorizationStateAnswer, ReportAnswer, RunClaimAnswer, SubmittedAnswer, refuseOtherAction, type AuthorizationState, type RunClaimed } from './answers.js';
 import { refuseUnknownFields } from './fields.js';
-import { agentHeaders, type RestTransport } from './rest-transport.js';
+import { AirlockApiError, agentHeaders, type RestTransport } from './rest-transport.js';
 
 export type { AuthorizationState, RunClaimed } from './answers.js';
 
@@ -83,7 +83,9 @@ export async function sendReport(transport: RestTransport, actionId: string, rep
   // The server refuses unknown fields too; checked here so a typo (`outpt`) fails before anything is recorded.
   refuseUnknownFields(report, report.status === 'failed' ? REPORT_FIELDS.failed : REPORT_FIELDS.succeeded, 'report');
   const body = report.status === 'failed' ? { ...report, error: reportedError(report.error) } : 'output' in report ? { ...report, output: reportedOutput(report.output) } : report;
-  const { body: outcome } = await transport.call('POST', `/api/v1/actions/${encodeURIComponent(actionId)}/report`, ReportAnswer, { body });
+  const path = `/api/v1/actions/${encodeURIComponent(actionId)}/report`;
+  const { body: outcome, status } = await transport.call('POST', path, ReportAnswer, { body });
+  refuseOtherAction(outcome, actionId, status, path, 'POST');
   return outcome;
 }
 
@@ -100,9 +102,17 @@ export interface RunClaim {
  */
 export async function sendClaim(transport: RestTransport, actionId: string, claim: RunClaim): Promise<RunClaimed> {
   refuseUnknownFields(claim, CLAIM_FIELDS, 'claim');
-  const { body } = await transport.call('POST', `/api/v1/actions/${encodeURIComponent(actionId)}/claim`, RunClaimAnswer, {
-    body: { authorizationId: claim.authorizationId, runnerId: claim.runnerId },
-  });
+  const path = `/api/v1/actions/${encodeURIComponent(actionId)}/claim`;
+  const { body, status } = await transport.call('POST', path, RunClaimAnswer, { body: { authorizationId: claim.authorizationId, runnerId: claim.runnerId } });
+  refuseOtherAction(body, actionId, status, path, 'POST');
+  // A claim for another authorization or runner is not this runner's: running on it could run the tool twice.
+  if (body.authorizationId !== claim.authorizationId || body.runnerId !== claim.runnerId) {
+    throw new AirlockApiError(
+      status,
+      'bad_response',
+      `POST ${path} answered with the claim of authorization ${JSON.stringify(body.authorizationId)} by runner ${JSON.stringify(body.runnerId)}, not this one's: do not run the tool on it`,
+    );
+  }
   return body;
 }
 
