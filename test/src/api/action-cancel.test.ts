@@ -1,9 +1,9 @@
 import { getOutcome, postAction, postActionCancel, schemas } from '@airlock/console';
 import { actionHandle } from '@airlock/core/gateway';
-import type { Db } from '@airlock/db';
 import { cancelAction } from '@airlock/ops';
 import type { Client } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
+import { failFirstAuditAppend } from '../support/audit-faults.js';
 import { apiRequest, expectError, expectJson, useApiHarness, waitForActionStatus } from './client.js';
 
 // A cancellation went to Temporal first and its action.cancel_requested row was appended after, in a write of its
@@ -35,17 +35,6 @@ async function cancelSent(actionId: string): Promise<boolean> {
   return history.events?.some((e) => e.workflowExecutionCancelRequestedEventAttributes) ?? false;
 }
 
-/** Makes the first `type` audit row of `actionId` fail to insert (as test/src/workflow/tool-end-audit.test.ts does). */
-async function failFirstAppend(db: Db, type: string, actionId: string): Promise<void> {
-  const name = `test_cancel_${n}_${Date.now()}`;
-  const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
-  await db.pool.query(`CREATE SEQUENCE ${name}`);
-  await db.pool.query(`CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
-    IF NEW.type = ${literal(type)} AND NEW.action_id = ${literal(actionId)} AND nextval('${name}') = 1 THEN RAISE EXCEPTION 'test: ${type} lost'; END IF;
-    RETURN NEW; END $$`);
-  await db.pool.query(`CREATE TRIGGER ${name} BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION ${name}()`);
-}
-
 describe('POST /api/v1/actions/:id/cancel through the cancel use case', () => {
   it('an admin’s cancel: the request is in the log before the action.completed it leads to', async () => {
     const actionId = await pending();
@@ -70,7 +59,7 @@ describe('POST /api/v1/actions/:id/cancel through the cancel use case', () => {
 
   it('a request whose row could not be written sends no cancellation; asked again, it is written and sent', async () => {
     const actionId = await pending();
-    await failFirstAppend(h.db, 'action.cancel_requested', actionId);
+    await failFirstAuditAppend(h.db, 'action.cancel_requested', actionId);
     const lost = await cancel(actionId, keys.agent);
     expect(lost.status).toBe(500);
     expect(await cancelSent(actionId)).toBe(false);

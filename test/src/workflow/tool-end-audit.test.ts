@@ -1,11 +1,12 @@
 import { createActivities, defaultActivityDeps, type AdmitAndRunAnswer } from '@airlock/activities';
 import type { ActionRequestInput } from '@airlock/core';
 import { awaitOutcome, submitAction } from '@airlock/core/gateway';
-import { verifyAuditChain, type Db } from '@airlock/db';
+import { verifyAuditChain } from '@airlock/db';
 import { ActivityCancellationDetails, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { describe, expect, it } from 'vitest';
 import { admissionInput } from '../support/actions.js';
+import { failFirstAuditAppend } from '../support/audit-faults.js';
 import { defaultPolicy, useSeededHarness } from '../support/harness.js';
 
 // A run that ends failed or cancelled writes its execution row and its audit row (tool.failed, tool.cancelled).
@@ -17,21 +18,6 @@ import { defaultPolicy, useSeededHarness } from '../support/harness.js';
 const h = useSeededHarness();
 
 let serial = 0;
-
-/** Makes the first `type` audit row of `actionId` fail to insert; answers how many such inserts were tried. */
-async function failFirstAppend(db: Db, type: string, actionId: string): Promise<() => Promise<number>> {
-  const name = `test_tool_end_${++serial}`;
-  const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
-  await db.pool.query(`CREATE SEQUENCE ${name}`);
-  await db.pool.query(`CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
-    IF NEW.type = ${literal(type)} AND NEW.action_id = ${literal(actionId)} AND nextval('${name}') = 1 THEN RAISE EXCEPTION 'test: ${type} lost'; END IF;
-    RETURN NEW; END $$`);
-  await db.pool.query(`CREATE TRIGGER ${name} BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION ${name}()`);
-  return async () => {
-    const { rows } = await db.pool.query<{ last_value: string; is_called: boolean }>(`SELECT last_value, is_called FROM ${name}`);
-    return rows[0]!.is_called ? Number(rows[0]!.last_value) : 0;
-  };
-}
 
 async function rowsFor(actionId: string) {
   return {
@@ -49,7 +35,7 @@ describe('a failed run and its tool.failed row', () => {
   it('through Temporal: the retry writes the row the failed attempt lost, once, and the action ends failed', async () => {
     const request = allowed('demo.fail', { message: 'boom' });
     const { actionId } = admissionInput(h.taskQueue, request);
-    const tried = await failFirstAppend(h.db, 'tool.failed', actionId);
+    const tried = await failFirstAuditAppend(h.db, 'tool.failed', actionId);
 
     await submitAction(h.client, h.taskQueue, request);
     expect(await awaitOutcome(h.client, actionId)).toMatchObject({ status: 'failed', error: 'boom' });
@@ -63,7 +49,7 @@ describe('a failed run and its tool.failed row', () => {
   it('attempt by attempt: the lost append leaves the run running, not failed without its row', async () => {
     const activities = createActivities(defaultActivityDeps(h.db, defaultPolicy()));
     const input = admissionInput(h.taskQueue, allowed('demo.fail', { message: 'broke' }));
-    const tried = await failFirstAppend(h.db, 'tool.failed', input.actionId);
+    const tried = await failFirstAuditAppend(h.db, 'tool.failed', input.actionId);
 
     await expect(new MockActivityEnvironment().run(() => activities.admitAndRun(input))).rejects.toThrow(/test: tool.failed lost/);
     expect(await rowsFor(input.actionId)).toEqual({ runs: ['running'], audit: ['tool.started'] });
@@ -80,7 +66,7 @@ describe('a cancelled run and its tool.cancelled row', () => {
   it('the lost append leaves the run running, not cancelled without its row; the next cancellation writes it once', async () => {
     const activities = createActivities(defaultActivityDeps(h.db, defaultPolicy()));
     const input = admissionInput(h.taskQueue, allowed('demo.sleep', { ms: 240_000 }));
-    const tried = await failFirstAppend(h.db, 'tool.cancelled', input.actionId);
+    const tried = await failFirstAuditAppend(h.db, 'tool.cancelled', input.actionId);
 
     /** One attempt of admitAndRun, cancelled by the workflow once the tool is running; what it threw. */
     const cancelledAttempt = async (attempt: number) => {
